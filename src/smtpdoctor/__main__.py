@@ -1,0 +1,3 @@
+from smtpdoctor.cli.main import main
+
+raise SystemExit(main())
