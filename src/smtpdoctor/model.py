@@ -13,9 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "MTA",
     "Category",
     "Finding",
-    "MTA",
     "Fix",
     "Outcome",
     "Permanence",

@@ -1,0 +1,214 @@
+"""``smtpdoctor diagnose TARGET``: argument parsing and rendering only."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
+from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
+from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
+from smtpdoctor.model import Outcome, Severity, Status
+
+__all__ = ["register", "render_text", "run"]
+
+_STYLE = {Status.OK: "green", Status.WARNING: "yellow", Status.FAILURE: "red"}
+_SEV = {Severity.CRITICAL: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "diagnose",
+        help="walk a server's SMTP session and say what is wrong and how to fix it",
+        description="Walks the SMTP session of TARGET (host name or address, optionally :port) "
+        "stage by stage, checks TLS and the certificate, names the root cause and the fix.",
+    )
+    p.add_argument("target", metavar="TARGET", help="host name or IP address, optionally :PORT")
+    p.add_argument("--port", type=int, default=None, help="TCP port (default 25)")
+    p.add_argument("--helo", help="EHLO name to send (default: this machine's FQDN)")
+    p.add_argument("--mail-from", default="", metavar="ADDR", help="MAIL FROM (default: <>)")
+    p.add_argument(
+        "--rcpt",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="RCPT TO, repeatable (default: postmaster@TARGET)",
+    )
+    p.add_argument("--send", action="store_true", help="really send a test message (DATA)")
+    p.add_argument("--size", type=int, metavar="BYTES", help="message size to declare/send")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="deadline for the whole probe (default 30)",
+    )
+    p.add_argument(
+        "--tls-ca",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="extra trusted CA certificates (PEM), repeatable",
+    )
+    p.add_argument(
+        "--require-tls",
+        metavar="MIN",
+        help="the TLS floor the sending side enforces, e.g. 1.2; also means the "
+        "sender requires TLS (no STARTTLS or a bad certificate stops mail)",
+    )
+    p.add_argument("--source-ip", metavar="IP", help="local address to connect from")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="AUTH PLAIN credentials (TLS only)")
+    add_format_option(p)
+    p.set_defaults(func=run)
+
+
+def _tls_floor(text: str) -> str:
+    value = text.strip().lower().removeprefix("tlsv").removeprefix("tls")
+    name = {"1.0": "TLSv1", "1": "TLSv1", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
+    if value not in name:
+        fail(f"--require-tls takes 1.0, 1.1, 1.2 or 1.3, not {text!r}")
+    assert name[value] in TLS_ORDER
+    return name[value]
+
+
+def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
+    try:
+        _, port = parse_target(args.target, args.port or 25)
+    except ValueError as exc:
+        fail(str(exc))
+    if args.port is not None and not 0 < args.port < 65536:
+        fail(f"--port must be 1-65535, not {args.port}")
+    if args.timeout is None or not 0 < args.timeout <= 3600:
+        fail("--timeout must be more than 0 and at most 3600 seconds")
+    if args.size is not None and not 0 < args.size <= 1 << 30:
+        fail("--size must be between 1 byte and 1 GiB")
+    for ca in args.tls_ca:
+        if not ca.is_file():
+            fail(f"--tls-ca {ca}: no such file")
+    if args.source_ip:
+        try:
+            ipaddress.ip_address(args.source_ip)
+        except ValueError:
+            fail(f"--source-ip {args.source_ip!r} is not an IP address")
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep:
+            fail("--auth takes USER:PASSWORD")
+        auth = (user, password)
+    for addr in (args.mail_from, *args.rcpt):
+        if any(c in addr for c in "<>\r\n "):
+            fail(f"address {addr!r} must be bare (no <>, spaces or line breaks)")
+    policy = Policy()
+    if args.require_tls:
+        policy = Policy(min_tls=_tls_floor(args.require_tls), tls_required=True)
+    return DiagnoseOptions(
+        target=args.target,
+        port=port,
+        helo=args.helo,
+        mail_from=args.mail_from,
+        rcpt=tuple(args.rcpt),
+        send=args.send,
+        size=args.size,
+        timeout=args.timeout,
+        tls_ca=tuple(args.tls_ca),
+        policy=policy,
+        source_ip=args.source_ip,
+        auth=auth,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    opts = options_from_args(args)
+    result = asyncio.run(diagnose(opts))
+    if wants_json(args):
+        print_json(result.to_json())
+    else:
+        render_text(result, console())
+    return result.verdict.status.exit_code
+
+
+def _outcome_text(outcome: Outcome) -> Text:
+    style = "green" if outcome is Outcome.OK else "red"
+    return Text(outcome.value, style=style)
+
+
+def _host_table(host: HostReport) -> Table:
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    table.add_column("stage")
+    table.add_column("start ms", justify="right")
+    table.add_column("took ms", justify="right")
+    table.add_column("outcome")
+    table.add_column("what happened", overflow="fold")
+    for step in host.session.steps:
+        what = step.command or ""
+        if step.reply is not None:
+            what = f"{what} → {step.reply.code} {step.reply.text.splitlines()[0][:70]}".strip(" →")
+        elif step.detail:
+            what = f"{what} → {step.detail}".strip(" →")
+        table.add_row(
+            step.stage.value,
+            f"{step.start_ms:.1f}",
+            f"{step.elapsed_ms:.1f}",
+            _outcome_text(step.outcome),
+            what,
+        )
+    return table
+
+
+def render_text(d: Diagnosis, out: Console) -> None:
+    v = d.verdict
+    out.print(Text.assemble(("smtpdoctor ", "bold"), d.target))
+    for host in d.hosts:
+        out.print()
+        label = host.address if host.name == host.address else f"{host.name} [{host.address}]"
+        out.print(Text(f"{label} port {host.port}", style="bold"))
+        out.print(_host_table(host))
+        tls = host.session.tls
+        if tls is not None and tls.session is not None:
+            cert = host.certificate
+            line = f"TLS: {tls.session.version}, {tls.session.cipher}"
+            if cert is not None:
+                line += f"; certificate {cert.subject}, {cert.days_left} days left"
+                line += ", trusted" if cert.trusted else ", NOT trusted"
+                line += "" if cert.hostname_match else ", name does NOT match"
+            out.print(line)
+        elif tls is not None and not tls.offered:
+            out.print("TLS: STARTTLS not offered")
+    out.print()
+    out.print(
+        Text.assemble(
+            ("Verdict: ", "bold"),
+            (f"{v.status.value.upper()}", f"bold {_STYLE[v.status]}"),
+            f"  category={v.category.value} stage={v.stage.value} permanence={v.permanence.value}",
+        )
+    )
+    out.print(f"  {v.summary}")
+    shown = [f for f in d.findings if f.severity is not Severity.INFO]
+    if shown:
+        out.print()
+        out.print(Text("Findings", style="bold"))
+    for f in shown:
+        out.print(
+            Text.assemble(
+                ("  • ", _SEV[f.severity]),
+                (f.severity.value, _SEV[f.severity]),
+                f" [{f.id}] {f.message}",
+            )
+        )
+        for fix in f.fixes:
+            out.print(f"      {fix.for_.value}: " + "; ".join(fix.steps))
+            if fix.snippet:
+                for line in fix.snippet.splitlines():
+                    out.print(Text(f"          {line}", style="cyan"))
+            if fix.verify:
+                out.print(Text(f"      verify: {fix.verify}", style="dim"))
+    out.print()
+    out.print(Text(f"{d.connections} connection(s), {d.elapsed_ms:.0f} ms", style="dim"))

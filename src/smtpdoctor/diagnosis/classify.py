@@ -1,0 +1,562 @@
+"""The one classifier: an SMTP reply or failure text → root cause, stage, permanence.
+
+Pure and table-driven (the tables live in :mod:`smtpdoctor.knowledge`). The
+same failure gets the same answer whichever door it came through: a live
+probe (the caller passes the parsed :class:`Reply` and the stage it came
+at), a log line, a DSN or pasted text.
+
+Order of evidence, strongest first:
+
+1. a specific provider or MTA phrasing (:data:`~smtpdoctor.knowledge.PATTERNS`);
+2. an enhanced status code with a precise detail (RFC 3463; Microsoft's own
+   codes when the text comes from Microsoft);
+3. a generic phrasing ("try again later", "timeout");
+4. an enhanced code that only gives a subject (X.Y.0);
+5. the basic reply code (RFC 5321 §4.2);
+6. nothing: ``other``.
+
+Permanence comes from the reply class (4xx temporary, 5xx permanent), else
+from the enhanced class, else from log words (deferred, bounced), else from
+the pattern. ``retry_helps`` tells the truth behind it: a 421 for a TLS
+version mismatch is temporary by code but will fail until someone changes a
+configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from smtpdoctor.knowledge import (
+    CATEGORY_INFO,
+    CLASSES,
+    MICROSOFT_HINT,
+    PATTERNS,
+    PERMANENCE_CUES,
+    STAGE_PHRASES,
+    SUBJECTS,
+    TextPattern,
+    fixes_for,
+    lookup_basic,
+    lookup_microsoft,
+    lookup_registry,
+    permanence_of,
+    split_enhanced,
+)
+from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
+from smtpdoctor.protocol.reply import Reply, parse_reply_text
+
+__all__ = ["MAX_TEXT", "Classification", "classify", "classify_reply"]
+
+# Real replies and log lines are under a few KiB; past this the text is cut
+# before matching, so hostile input cannot make the regexes slow.
+MAX_TEXT = 16 * 1024
+
+# A reply code where one can start: 2xx/4xx/5xx with a plausible second digit
+# (RFC 5321 §4.2.1), optionally followed by an enhanced code of any class
+# (Exchange writes "550 4.4.7"; the mismatch is kept to be judged later).
+_REPLY_AT = re.compile(
+    r"(?<![\w.\-/])(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
+    r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$))",
+    re.MULTILINE,
+)
+# What may stand right before a reply code inside a log line or NDR.
+_REPLY_LEAD = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with", "was", "reason")
+# Enhanced codes stated outright: Postfix "dsn=", DSN "Status:", Exchange/qmail
+# "#x.y.z", or a text that starts with one ("4.4.316 Connection refused").
+_ENHANCED_FIELDS = (
+    re.compile(r"\bdsn=([245]\.\d{1,3}\.\d{1,3})\b"),
+    re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})\b", re.MULTILINE | re.IGNORECASE),
+    re.compile(r"#([245]\.\d{1,3}\.\d{1,3})\b"),
+    re.compile(r"\A\s*([245]\.\d{1,3}\.\d{1,3})(?![\d.])"),
+)
+# Last resort, a failure code loose in the text ("smtp error 5.7.1 Mail from…");
+# subjects 0-7 only and not inside a version string ("PHP/5.6.40").
+_ENHANCED_LOOSE = re.compile(r"(?:(?<=[\s(\[])|^)([45]\.[0-7]\.\d{1,3})(?=[\s);,:]|$)")
+# "421-4.7.0 " continuation prefixes inside a flattened multi-line reply.
+_CONTINUATION = re.compile(r"(?:(?<=\s)|^)[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)")
+_POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
+
+_NETWORKISH = frozenset(
+    {
+        Category.CONNECTION_DROPPED,
+        Category.NETWORK_TIMEOUT,
+        Category.FIREWALL_BLOCK,
+        Category.TLS_HANDSHAKE_FAILURE,
+        Category.TLS_VERSION_MISMATCH,
+    }
+)
+
+_MTA_HINTS: tuple[tuple[MTA, re.Pattern[str]], ...] = (
+    (MTA.POSTFIX, re.compile(r"postfix|status=(?:deferred|bounced|sent)|X-Postfix|\bdsn=", re.I)),
+    (MTA.EXIM, re.compile(r"\bexim|\bdefer \(-?\d+\)|\bR=\w+ T=\w+|exinext", re.I)),
+    (MTA.SENDMAIL, re.compile(r"sendmail|sm-mta|\bstat=|\bctladdr=|\bmailer=esmtp", re.I)),
+    (MTA.MICROSOFT365, re.compile(r"protection\.outlook|outlook\.office365|office365|EOP", re.I)),
+    (
+        MTA.EXCHANGE,
+        re.compile(r"\bExchange\b|SocketError|RESOLVER\.|QUEUE\.|Remote Server returned", re.I),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a reply or failure text means, and what to do about it."""
+
+    reply: Reply | None
+    category: Category
+    stage: Stage
+    permanence: Permanence
+    retry_helps: bool
+    kind: str  # "connection_drop" | "rejection" | "deferral" | "success" | "unknown"
+    meaning: str
+    causes: tuple[str, ...]
+    fixes: tuple[Fix, ...]
+    matched: tuple[str, ...]  # ids of the patterns, codes and phrases that decided
+    # The input as classified (cut to MAX_TEXT) and the enhanced code found,
+    # also when there was no reply line to parse.
+    text: str = ""
+    enhanced: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's ``smtpdoctor.explanation/1`` document without ``schema``."""
+        if self.reply is not None:
+            reply: dict[str, Any] = {
+                "code": self.reply.code,
+                "enhanced": self.reply.enhanced or self.enhanced,
+                "text": self.reply.text,
+            }
+        else:
+            reply = {"code": None, "enhanced": self.enhanced, "text": self.text}
+        return {
+            "reply": reply,
+            "category": self.category.value,
+            "stage": self.stage.value,
+            "permanence": self.permanence.value,
+            "meaning": self.meaning,
+            "causes": list(self.causes),
+            "fixes": [f.to_json() for f in self.fixes],
+            "retry_helps": self.retry_helps,
+            "kind": self.kind,
+            "matched": list(self.matched),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """One piece of evidence that can decide the category."""
+
+    id: str
+    category: Category
+    meaning: str
+    causes: tuple[str, ...] = ()
+    retry_helps: bool | None = None
+    stage: Stage | None = None  # a stated fact
+    stage_hint: Stage | None = None  # a usual place
+    permanence: Permanence | None = None
+    kind: str | None = None
+
+
+def classify(
+    text: str, *, reply: Reply | None = None, stage: Stage | None = None
+) -> Classification:
+    """Classify a reply, bounce text, NDR line or MTA log line.
+
+    ``reply`` and ``stage`` come from a live session when there is one; the
+    text is still read for provider phrasings.
+    """
+    raw = _normalise(text or "")
+    if reply is None and not raw.strip():
+        return _unknown(raw, stage)
+    if not raw.strip() and reply is not None:
+        raw = _wire_text(reply)
+    flat = _flatten(raw)
+
+    found_reply, reply_enhanced = (reply, _enhanced_of(reply)) if reply else _find_reply(raw)
+    enhanced = reply_enhanced or _enhanced_fields(raw)
+    if enhanced is None and found_reply is None:
+        loose = _ENHANCED_LOOSE.search(flat)
+        enhanced = loose.group(1) if loose else None
+    microsoft = MICROSOFT_HINT.search(flat) is not None
+
+    strong, weak = _match_patterns(flat, raw)
+    code_ev, code_generic = _code_evidence(enhanced, microsoft)
+    phrase_stage, phrase_id = _stage_from_text(flat)
+    known_stage = phrase_stage or (strong.stage if strong else None) or stage
+    basic_ev = _basic_evidence(found_reply, known_stage)
+
+    success = found_reply is not None and found_reply.code < 400
+    if success:
+        assert basic_ev is not None
+        decided: _Evidence | None = basic_ev
+    else:
+        decided = strong or (None if code_generic else code_ev) or weak or code_ev or basic_ev
+
+    matched: list[str] = []
+    for ev in (decided, strong, weak, code_ev):
+        if ev is not None and ev.id not in matched:
+            matched.append(ev.id)
+    if basic_ev is not None and basic_ev.id not in matched:
+        matched.append(basic_ev.id)
+
+    if decided is None:
+        return _unknown(raw, stage, found_reply, enhanced)
+
+    category = decided.category
+    if success:
+        category = Category.OK
+
+    # Stage: a phrase in the text > a stage a pattern states > the caller's
+    # stage > where the deciding evidence usually happens > none.
+    if phrase_id:
+        matched.append(phrase_id)
+    final_stage = (
+        phrase_stage
+        or (strong.stage if strong else None)
+        or (decided.stage if decided is not strong else None)
+        or stage
+        or decided.stage_hint
+        or (code_ev.stage if code_ev else None)
+        or Stage.NONE
+    )
+
+    # Permanence: the reply class, the enhanced class, log words, the pattern.
+    permanence, cue_id = _permanence(found_reply, enhanced, raw, decided, category)
+    if cue_id:
+        matched.append(cue_id)
+
+    info = CATEGORY_INFO[category]
+    if category is Category.OK or permanence is Permanence.PERMANENT:
+        retry_helps = False
+    elif decided.retry_helps is not None:
+        retry_helps = decided.retry_helps
+    elif code_ev is not None and code_ev.retry_helps is not None and decided is not basic_ev:
+        retry_helps = code_ev.retry_helps
+    else:
+        retry_helps = info.retry_helps
+
+    kind = _kind(category, permanence, decided, found_reply, enhanced)
+    meaning = decided.meaning
+    futile_retry = permanence is Permanence.TEMPORARY and not retry_helps
+    if futile_retry and category is not Category.OK and "retry" not in meaning.lower():
+        meaning += (
+            " The failure is reported as temporary, but retrying will not help "
+            "until the cause is fixed."
+        )
+    # The deciding evidence's own causes when it has some; the category's
+    # usual ones otherwise (a generic list would only dilute a precise one).
+    causes = _merge_causes(decided.causes or (info.causes if category is not Category.OK else ()))
+    fixes = _ordered_fixes(category, final_stage, raw)
+
+    return Classification(
+        reply=found_reply,
+        category=category,
+        stage=final_stage,
+        permanence=permanence,
+        retry_helps=retry_helps,
+        kind=kind,
+        meaning=meaning,
+        causes=causes,
+        fixes=fixes,
+        matched=tuple(matched),
+        text=raw.strip(),
+        enhanced=enhanced,
+        evidence={"microsoft": microsoft},
+    )
+
+
+def classify_reply(reply: Reply, stage: Stage) -> Classification:
+    """A reply seen live at ``stage`` (the walker's entry point)."""
+    return classify(_wire_text(reply), reply=reply, stage=stage)
+
+
+def _wire_text(reply: Reply) -> str:
+    """The reply as it came on the wire: "421-…" lines, then "421 …"."""
+    if not reply.lines:
+        return str(reply.code)
+    last = len(reply.lines) - 1
+    return "\n".join(
+        f"{reply.code}{'-' if i < last else ' '}{line}" for i, line in enumerate(reply.lines)
+    )
+
+
+# --- text handling ----------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
+    cut = text[:MAX_TEXT]
+    return cut.replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+
+
+def _flatten(text: str) -> str:
+    """One line, continuation prefixes of multi-line replies removed."""
+    lines = [part.strip() for part in text.split("\n")]
+    first = _REPLY_AT.match(lines[0]) if lines else None
+    if first is not None:
+        # Later lines of a multi-line reply repeat its code (and enhanced code).
+        prefix = re.compile(rf"{first.group(1)}[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s)?")
+        lines = [lines[0], *(prefix.sub("", line, count=1) for line in lines[1:])]
+    return " ".join(_CONTINUATION.sub("", " ".join(lines)).split())
+
+
+def _find_reply(text: str) -> tuple[Reply | None, str | None]:
+    """The reply inside ``text``: the first failure reply, else the first success."""
+    stripped = text.strip()
+    if stripped[:3].isdigit():
+        parsed = parse_reply_text(stripped)
+        if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
+            return parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
+    first: tuple[Reply, str | None] | None = None
+    for m in _REPLY_AT.finditer(text):
+        lead = text[max(0, m.start() - 24) : m.start()].rstrip(" \t")
+        # "421-4.7.0" is a reply wherever it stands; a bare code needs a lead.
+        shaped = m.group(3) is not None and m.group(3)[0] == m.group(1)[0]
+        if not (
+            shaped
+            or m.start() == 0
+            or not lead
+            or lead.endswith("\n")
+            or lead.endswith(_REPLY_LEAD)
+            or (lead.endswith("=") and m.group(3))
+        ):
+            continue
+        candidate = _reply_from(text, m)
+        if candidate is None:
+            continue
+        if candidate[0].code >= 400:
+            return candidate
+        if first is None:
+            first = candidate
+    return first if first is not None else (None, None)
+
+
+def _has_failure_reply(text: str) -> bool:
+    return any(m.group(1)[0] in "45" for m in _REPLY_AT.finditer(text))
+
+
+def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
+    code = m.group(1)
+    line_end = text.find("\n", m.start())
+    lines = [text[m.start() : line_end if line_end >= 0 else len(text)]]
+    # Exim writes the continuation lines of a multi-line reply on their own lines.
+    pos = line_end
+    while pos >= 0 and lines[-1][3:4] == "-":
+        nxt = text.find("\n", pos + 1)
+        line = text[pos + 1 : nxt if nxt >= 0 else len(text)].strip()
+        if not (line.startswith(code + "-") or line.startswith(code + " ")):
+            break
+        lines.append(line)
+        pos = nxt
+    first_line = lines[0]
+    # A reply folded into one log line: drop the inner "550-5.7.1 " markers.
+    enh = m.group(3)
+    marker = rf"\s{code}[- ](?:{re.escape(enh)}\s)?" if enh else rf"\s{code}[- ]"
+    first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
+    first_line = _POSTFIX_TAIL.sub("", first_line).rstrip(" '\"")
+    lines[0] = first_line
+    parsed = parse_reply_text("\n".join(lines))
+    if parsed is None:
+        body = first_line[4:].strip()
+        parsed = Reply(int(code), (body,), None)
+    return parsed, parsed.enhanced or enh
+
+
+def _leading_enhanced(lines: tuple[str, ...]) -> str | None:
+    if not lines:
+        return None
+    m = re.match(r"\s*#?([245]\.\d{1,3}\.\d{1,3})(?![\d.])", lines[0])
+    return m.group(1) if m else None
+
+
+def _enhanced_of(reply: Reply) -> str | None:
+    return reply.enhanced or _leading_enhanced(reply.lines)
+
+
+def _enhanced_fields(text: str) -> str | None:
+    for rx in _ENHANCED_FIELDS:
+        m = rx.search(text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _match_patterns(flat: str, raw: str) -> tuple[_Evidence | None, _Evidence | None]:
+    strong: _Evidence | None = None
+    weak: _Evidence | None = None
+    for p in PATTERNS:
+        if (p.specific and strong is not None) or (not p.specific and weak is not None):
+            continue
+        if p.regex.search(flat) or p.regex.search(raw):
+            ev = _from_pattern(p)
+            if p.specific:
+                strong = ev
+            else:
+                weak = ev
+        if strong is not None and weak is not None:
+            break
+    return strong, weak
+
+
+def _from_pattern(p: TextPattern) -> _Evidence:
+    return _Evidence(
+        p.id,
+        p.category,
+        p.meaning,
+        p.causes,
+        p.retry_helps,
+        p.stage,
+        p.stage_hint,
+        p.permanence,
+        p.kind,
+    )
+
+
+def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | None, bool]:
+    """Evidence from an enhanced code, and whether it is only a generic subject."""
+    if enhanced is None:
+        return None, False
+    parts = split_enhanced(enhanced)
+    if parts is None:
+        return None, False
+    klass, subject, detail = parts
+    if klass == "2":
+        return _Evidence(f"enhanced:{enhanced}", Category.OK, CLASSES["2"].meaning), False
+    vendor = lookup_microsoft(enhanced)
+    if vendor is not None and (microsoft or not vendor.overrides_registry):
+        return _Evidence(
+            f"microsoft:{enhanced}",
+            vendor.category,
+            f"{vendor.title}: {vendor.meaning}",
+            retry_helps=vendor.retry_helps,
+            stage_hint=vendor.stage,
+        ), False
+    entry = lookup_registry(enhanced)
+    if entry is not None:
+        return _Evidence(
+            f"enhanced:{enhanced}",
+            entry.category,
+            f"{entry.title}: {entry.meaning}",
+            retry_helps=entry.retry_helps,
+        ), detail == 0
+    subj = SUBJECTS.get(subject)
+    if subj is None:
+        return None, False
+    return _Evidence(
+        f"enhanced:{enhanced}",
+        subj.category,
+        f"{subj.title} ({enhanced}, a detail code the registry does not list): {subj.meaning}",
+    ), True
+
+
+# "Mailbox unavailable" codes only mean a recipient problem at RCPT TO; said
+# at the greeting, MAIL FROM or after the data they refuse the sender.
+_MAILBOX_CODES = frozenset({450, 550, 553})
+_SENDER_STAGES = frozenset(
+    {Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL_FROM, Stage.DATA, Stage.MESSAGE}
+)
+
+
+def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | None:
+    if reply is None:
+        return None
+    basic = lookup_basic(reply.code)
+    category = basic.category
+    if reply.code in _MAILBOX_CODES and stage in _SENDER_STAGES:
+        category = Category.POLICY_REJECTION
+    return _Evidence(f"reply:{reply.code}", category, basic.meaning)
+
+
+def _stage_from_text(flat: str) -> tuple[Stage | None, str | None]:
+    for phrase in STAGE_PHRASES:
+        if phrase.regex.search(flat):
+            return phrase.stage, phrase.id
+    return None, None
+
+
+def _permanence(
+    reply: Reply | None,
+    enhanced: str | None,
+    raw: str,
+    decided: _Evidence,
+    category: Category,
+) -> tuple[Permanence, str | None]:
+    if reply is not None:
+        return permanence_of(reply.code), None
+    if enhanced is not None:
+        parts = split_enhanced(enhanced)
+        if parts is not None:
+            return CLASSES[parts[0]].permanence, None
+    for cue in PERMANENCE_CUES:
+        if cue.regex.search(raw):
+            return cue.permanence, cue.id
+    if decided.permanence is not None:
+        return decided.permanence, None
+    if category is Category.OK:
+        return Permanence.NONE, None
+    return Permanence.TEMPORARY if category in _NETWORKISH else Permanence.NONE, None
+
+
+def _kind(
+    category: Category,
+    permanence: Permanence,
+    decided: _Evidence,
+    reply: Reply | None,
+    enhanced: str | None,
+) -> str:
+    if category is Category.OK:
+        return "success"
+    if decided.kind is not None:
+        return decided.kind
+    if reply is None and category in _NETWORKISH:
+        return "connection_drop"
+    if permanence is Permanence.TEMPORARY:
+        return "deferral"
+    if permanence is Permanence.PERMANENT:
+        return "rejection"
+    return "unknown" if reply is None and enhanced is None else "deferral"
+
+
+def _merge_causes(causes: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for cause in causes:
+        if cause not in out:
+            out.append(cause)
+    return tuple(out[:6])
+
+
+def _ordered_fixes(category: Category, stage: Stage, raw: str) -> tuple[Fix, ...]:
+    """Every MTA's recipe, the MTA the text comes from first."""
+    recipes = fixes_for(category, stage)
+    seen = [mta for mta, rx in _MTA_HINTS if rx.search(raw)]
+    if not seen:
+        return recipes
+    return tuple(
+        sorted(
+            recipes, key=lambda f: (f.for_ not in seen, seen.index(f.for_) if f.for_ in seen else 0)
+        )
+    )
+
+
+def _unknown(
+    raw: str,
+    stage: Stage | None,
+    reply: Reply | None = None,
+    enhanced: str | None = None,
+) -> Classification:
+    return Classification(
+        reply=reply,
+        category=Category.OTHER,
+        stage=stage or Stage.NONE,
+        permanence=Permanence.NONE,
+        retry_helps=False,
+        kind="unknown",
+        meaning="No SMTP reply code and no known failure wording was found in the text.",
+        causes=(),
+        fixes=(),
+        matched=(),
+        text=raw.strip(),
+        enhanced=enhanced,
+    )

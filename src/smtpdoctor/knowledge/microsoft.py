@@ -1,0 +1,283 @@
+"""Enhanced codes Microsoft uses outside (or against) the IANA registry.
+
+Exchange Server and Exchange Online (Microsoft 365, EOP, Outlook.com) add
+details past the registry's range (4.4.316, 5.7.606 …) and give some
+registered codes their own sense (5.1.10 "recipient not found", where the
+registry says "null MX"). The registered meaning stays the default; the
+Microsoft one applies when the text shows the reply came from Microsoft.
+
+Sources: Microsoft Learn, "Email non-delivery reports and SMTP errors in
+Exchange Online" and the per-code NDR pages (5.7.64 TenantAttribution,
+4.4.316, SocketError/TLS 1.2); checked 2026-11-28.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from smtpdoctor.knowledge.enhanced import split_enhanced
+from smtpdoctor.model import Category, Stage
+
+__all__ = ["MICROSOFT_CODES", "MICROSOFT_HINT", "VendorCode", "lookup_microsoft"]
+
+# Text that shows a reply or NDR came from Exchange or Microsoft 365.
+MICROSOFT_HINT = re.compile(
+    r"outlook\.com|protection\.outlook|outlook\.office365|office365|\bMicrosoft\b|"
+    r"\bExchange\b|RESOLVER\.|QUEUE\.|TRANSPORT\.RULES|\bATTR\d+|\(AS\(?\d+\)?\)|"
+    r"\bAS\(\d+\)|\(S\d{4}\)|NextHop|prod\.outlook|hotmail\.com|live\.com|"
+    r"SocketError|TenantAttribution",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VendorCode:
+    """A Microsoft code (or a range of them) with its meaning."""
+
+    first: str  # "4.4.316", or the low end of a range
+    last: str  # equal to ``first`` for a single code
+    title: str
+    meaning: str
+    category: Category
+    retry_helps: bool | None = None
+    stage: Stage | None = None  # where Microsoft reports it, when that is fixed
+    # True: Microsoft gives a registered code another sense; only used when
+    # the text looks like it came from Microsoft.
+    overrides_registry: bool = False
+
+    def covers(self, code: str) -> bool:
+        lo, hi, this = split_enhanced(self.first), split_enhanced(self.last), split_enhanced(code)
+        if lo is None or hi is None or this is None:
+            return False
+        if this[0] != lo[0] or this[1] != lo[1]:
+            return False
+        return lo[2] <= this[2] <= hi[2]
+
+
+_C = Category
+
+
+def _v(
+    first: str,
+    title: str,
+    meaning: str,
+    category: Category,
+    retry_helps: bool | None = None,
+    *,
+    last: str | None = None,
+    stage: Stage | None = None,
+    overrides: bool = False,
+) -> VendorCode:
+    return VendorCode(first, last or first, title, meaning, category, retry_helps, stage, overrides)
+
+
+MICROSOFT_CODES: tuple[VendorCode, ...] = (
+    # --- network, outside the registry ---------------------------------------
+    _v(
+        "4.4.316",
+        "Connection refused",
+        "Microsoft 365 could not open a TCP connection to the destination: it was "
+        "refused (Windows socket error 10061). The receiving server or a firewall in "
+        "front of it is not accepting connections from Microsoft's IP ranges.",
+        _C.FIREWALL_BLOCK,
+        False,
+        stage=Stage.CONNECT,
+    ),
+    _v(
+        "5.4.316",
+        "Message expired, connection refused",
+        "Microsoft 365 kept getting 'connection refused' from the destination until "
+        "the message expired.",
+        _C.FIREWALL_BLOCK,
+        False,
+        stage=Stage.CONNECT,
+    ),
+    _v(
+        "4.4.317",
+        "Cannot connect to remote server",
+        "Microsoft 365 could not reach the destination server at all (no answer).",
+        _C.FIREWALL_BLOCK,
+        False,
+        stage=Stage.CONNECT,
+    ),
+    _v(
+        "4.4.318",
+        "Connection was closed abruptly",
+        "The destination closed or reset the connection in the middle of the session.",
+        _C.CONNECTION_DROPPED,
+        True,
+    ),
+    _v(
+        "4.4.62",
+        "Mail sent to the wrong Office 365 region",
+        "The message reached a Microsoft 365 datacenter that does not host the "
+        "recipient; usually a connector or hybrid routing setting points the wrong way.",
+        _C.OTHER,
+        False,
+    ),
+    _v(
+        "5.4.14",
+        "Hop count exceeded - possible mail loop",
+        "The message was passed back and forth until the hop limit: a routing loop, "
+        "often an MX or connector pointing back at the sender.",
+        _C.OTHER,
+        False,
+    ),
+    # --- registered codes Microsoft uses in its own way -------------------------
+    _v(
+        "4.4.7",
+        "Message expired (QUEUE.Expired)",
+        "Exchange kept retrying and gave up when the message expired in the queue; "
+        "the real cause is the error of the earlier attempts.",
+        _C.OTHER,
+        False,
+        overrides=True,
+    ),
+    _v(
+        "5.4.7",
+        "Message expired (QUEUE.Expired)",
+        "Exchange gave up after the message stayed in the queue too long.",
+        _C.OTHER,
+        False,
+        overrides=True,
+    ),
+    _v(
+        "4.4.2",
+        "Connection dropped",
+        "Exchange lost the SMTP connection (often 'SocketError'): the remote side or a "
+        "device between closed it. With Microsoft 365 the usual reason is that TLS 1.2 "
+        "is not enabled on the other server.",
+        _C.CONNECTION_DROPPED,
+        True,
+        overrides=True,
+    ),
+    _v(
+        "5.4.1",
+        "Recipient address rejected: Access denied",
+        "Exchange Online does not know this recipient in an accepted domain "
+        "(directory-based edge blocking), or a relay was refused.",
+        _C.RECIPIENT,
+        False,
+        stage=Stage.RCPT_TO,
+        overrides=True,
+    ),
+    _v(
+        "5.1.10",
+        "Recipient not found by SMTP address lookup",
+        "Exchange found no mailbox or contact with this address.",
+        _C.RECIPIENT,
+        False,
+        stage=Stage.RCPT_TO,
+        overrides=True,
+    ),
+    _v(
+        "5.1.8",
+        "Access denied, bad outbound sender",
+        "Microsoft 365 blocked the sending account because it sent spam.",
+        _C.POLICY_REJECTION,
+        False,
+        overrides=True,
+    ),
+    _v(
+        "5.7.12",
+        "Sender was not authenticated by organization",
+        "The recipient only accepts mail from authenticated senders of its own "
+        "organisation (group delivery restriction).",
+        _C.POLICY_REJECTION,
+        False,
+        overrides=True,
+    ),
+    _v(
+        "5.7.1",
+        "Delivery not authorized",
+        "Refused by policy: a blocklist, a transport rule, a relay restriction or a "
+        "recipient restriction (the text says which).",
+        _C.POLICY_REJECTION,
+        False,
+        overrides=True,
+    ),
+    # --- security and policy, outside the registry ------------------------------
+    _v(
+        "5.7.57",
+        "Client was not authenticated to send anonymous mail",
+        "The client submitted to an authenticated endpoint (smtp.office365.com) "
+        "without logging in first.",
+        _C.AUTHENTICATION,
+        False,
+        stage=Stage.MAIL_FROM,
+    ),
+    _v(
+        "5.7.64",
+        "TenantAttribution; Relay Access Denied",
+        "Microsoft 365 could not tie the connecting server to a tenant connector: the "
+        "inbound connector's certificate name or IP no longer matches the sender.",
+        _C.POLICY_REJECTION,
+        False,
+    ),
+    _v(
+        "5.7.500",
+        "Access denied, spam abuse detected",
+        "Microsoft blocked the sender for spam or abuse.",
+        _C.POLICY_REJECTION,
+        False,
+        last="5.7.599",
+    ),
+    _v(
+        "5.7.606",
+        "Access denied, banned sending IP",
+        "The sending IP is on Microsoft's block list; delisting goes through sender.office.com.",
+        _C.POLICY_REJECTION,
+        False,
+        last="5.7.649",
+    ),
+    _v(
+        "5.7.700",
+        "Access denied, tenant has exceeded threshold",
+        "Most mail from this Microsoft 365 tenant looked like spam, so the tenant's "
+        "sending was blocked.",
+        _C.POLICY_REJECTION,
+        False,
+        last="5.7.749",
+    ),
+    _v(
+        "5.7.708",
+        "Access denied, traffic not accepted from this IP",
+        "The sending IP has a poor reputation with Microsoft (often a new tenant on a "
+        "shared range).",
+        _C.POLICY_REJECTION,
+        False,
+    ),
+    _v(
+        "5.7.750",
+        "Client blocked from sending from unregistered domains",
+        "The tenant sent mail from domains it has not added and verified.",
+        _C.POLICY_REJECTION,
+        False,
+    ),
+    _v(
+        "4.7.500",
+        "Server busy / sending IP throttled",
+        "Microsoft is throttling the sending IP for now, mostly on reputation or volume.",
+        _C.RATE_LIMITED,
+        True,
+        last="4.7.699",
+    ),
+    _v(
+        "5.7.900",
+        "Rejected by a transport rule",
+        "A mail flow (transport) rule in the recipient's organisation rejected it.",
+        _C.POLICY_REJECTION,
+        False,
+        last="5.7.999",
+    ),
+)
+
+
+def lookup_microsoft(code: str) -> VendorCode | None:
+    """The most specific Microsoft entry covering ``code`` (exact beats range)."""
+    best: VendorCode | None = None
+    for entry in MICROSOFT_CODES:
+        if entry.covers(code) and (best is None or entry.first == entry.last):
+            best = entry
+    return best

@@ -1,0 +1,358 @@
+"""The lab's catalogue: one scenario per failure mode, and what a diagnosis must say.
+
+This module is data only (no sockets, no ssl): the CLI lists it, the server in
+:mod:`smtpdoctor.lab.server` reads its knobs, and the test suite compares
+smtpdoctor's verdict on each lab server with the scenario's
+:class:`Expectation`. Names and order are public: ``smtpdoctor lab`` gives
+scenario *i* the port ``base_port + i``, so reordering moves users' ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from smtpdoctor.model import Category, Outcome, Stage
+
+__all__ = [
+    "DEFAULT_MAX_SIZE",
+    "LAB_HOSTNAME",
+    "MESSAGE_FAULT_AFTER",
+    "SCENARIOS",
+    "SIZE_LIMIT_MAX_SIZE",
+    "Action",
+    "CertKind",
+    "Expectation",
+    "Fault",
+    "Hostile",
+    "Scenario",
+    "StartTLS",
+    "TLSProfile",
+    "Trigger",
+    "select_scenarios",
+]
+
+# The name every lab server gives itself: in the 220 banner, the EHLO reply and
+# the good certificates' SAN. ".test" is reserved by RFC 2606 §2 and never
+# resolves on the internet, so nothing can mistake the lab for a real host.
+LAB_HOSTNAME = "mx.lab.smtpdoctor.test"
+
+# Advertised in "SIZE" (RFC 1870 §4); 50 MiB, a common production value.
+DEFAULT_MAX_SIZE = 52_428_800
+# The size-limit scenario's limit: small enough that `--size=20000` trips it.
+SIZE_LIMIT_MAX_SIZE = 10_240
+# Body bytes the server takes before a mid-message fault (drop-message,
+# stall-message): 16 KiB, so a 64 KiB test message is cut well inside the body.
+MESSAGE_FAULT_AFTER = 16 * 1024
+
+
+class Trigger(StrEnum):
+    """Where in the session a fault fires: right after the server *receives* this."""
+
+    CONNECT = "connect"  # the TCP accept, before any greeting
+    EHLO = "ehlo"  # an EHLO or HELO command
+    STARTTLS = "starttls"  # the STARTTLS command, before the 220 reply
+    TLS = "tls"  # the client's first TLS record (ClientHello), after the 220 reply
+    MAIL = "mail"  # a MAIL FROM command
+    RCPT = "rcpt"  # a RCPT TO command
+    DATA = "data"  # the DATA command, before the 354 reply
+    MESSAGE = "message"  # MESSAGE_FAULT_AFTER bytes of the body
+    EOD = "eod"  # the end-of-data line ".", before the reply
+
+
+class Action(StrEnum):
+    """What the server does when the fault fires."""
+
+    RESET = "reset"  # TCP RST: SO_LINGER on with a zero timeout, then close
+    CLOSE = "close"  # orderly FIN with no reply (no TLS close_notify)
+    STALL = "stall"  # say nothing more, keep the socket open
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected fault: at which point, and how."""
+
+    at: Trigger
+    action: Action
+
+
+class StartTLS(StrEnum):
+    """How the server handles STARTTLS (RFC 3207)."""
+
+    OFFER = "offer"  # advertised and performed
+    HIDE = "hide"  # not advertised; 502 if sent anyway
+    REFUSE = "refuse"  # advertised, then 454 (RFC 3207 §4)
+
+
+class TLSProfile(StrEnum):
+    """The protocol versions the server's TLS accepts."""
+
+    MODERN = "modern"  # TLS 1.2 and 1.3
+    LEGACY = "legacy"  # TLS 1.0 and 1.1 only, at OpenSSL security level 0
+
+
+class CertKind(StrEnum):
+    """Which certificate the server presents."""
+
+    GOOD = "good"  # issued by the lab CA for LAB_HOSTNAME, 127.0.0.1 and ::1
+    EXPIRED = "expired"  # the same, but notAfter is in the past
+    WRONG_HOST = "wrong-host"  # issued by the lab CA, SAN only wrong-host.example.net
+    SELF_SIGNED = "self-signed"  # right names, but signed by its own key
+
+
+class Hostile(StrEnum):
+    """Servers that attack the client's limits instead of speaking SMTP."""
+
+    ENDLESS_LINE = "endless-line"  # "220 " then bytes without a newline, forever
+    DRIP = "drip"  # a valid greeting, one byte per second
+    ENDLESS_REPLY = "endless-reply"  # "220-x" continuation lines, never a last line
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What smtpdoctor's diagnosis of this scenario should say.
+
+    ``outcome`` is how the failing timeline step ends (``Outcome.RESET`` for a
+    reset), or None when no step fails (the healthy server, a missing
+    STARTTLS that is simply not there).
+    """
+
+    category: Category
+    stage: Stage
+    outcome: Outcome | None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "category": self.category.value,
+            "stage": self.stage.value,
+            "outcome": self.outcome.value if self.outcome is not None else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One lab server: a healthy SMTP server with exactly one thing wrong.
+
+    The knobs after ``needs`` drive :mod:`smtpdoctor.lab.server`; everything a
+    knob does not change behaves like ``healthy``.
+    """
+
+    name: str
+    description: str  # one sentence for a person
+    expect: Expectation
+    needs: tuple[str, ...] = ()  # diagnose options needed to show the fault
+    fault: Fault | None = None
+    starttls: StartTLS = StartTLS.OFFER
+    tls: TLSProfile = TLSProfile.MODERN
+    certificate: CertKind = CertKind.GOOD
+    # Sent instead of the banner, after which the server closes (RFC 5321 §3.1).
+    refuse_greeting: str | None = None
+    # Serve the Lab's first `throttle_after` connections, then refuse with 421.
+    throttle: bool = False
+    max_size: int = DEFAULT_MAX_SIZE
+    hostile: Hostile | None = None
+
+    def to_json(self, address: tuple[str, int]) -> dict[str, object]:
+        """The scenario's entry in ``smtpdoctor lab --list --format json``."""
+        host, port = address
+        return {
+            "name": self.name,
+            "host": host,
+            "port": port,
+            "description": self.description,
+            "expect": self.expect.to_json(),
+            "needs": list(self.needs),
+        }
+
+
+def _expect(category: Category, stage: Stage, outcome: Outcome | None) -> Expectation:
+    return Expectation(category, stage, outcome)
+
+
+_SEND = ("--send",)
+_SEND_BIG = ("--send", "--size=65536")
+
+# (trigger, name, stage the client is in, what a person should read, needs)
+_DROPS: tuple[tuple[Trigger, str, Stage, str, tuple[str, ...]], ...] = (
+    (
+        Trigger.CONNECT,
+        "drop-greeting",
+        Stage.GREETING,
+        "drops right after accepting, before any greeting",
+        (),
+    ),
+    (Trigger.EHLO, "drop-ehlo", Stage.EHLO, "drops on receiving EHLO", ()),
+    (Trigger.STARTTLS, "drop-starttls", Stage.STARTTLS, "drops on STARTTLS, before replying", ()),
+    (
+        Trigger.TLS,
+        "drop-tls",
+        Stage.TLS_HANDSHAKE,
+        "answers STARTTLS, reads the ClientHello, then drops",
+        (),
+    ),
+    (Trigger.MAIL, "drop-mail", Stage.MAIL_FROM, "drops on receiving MAIL FROM", ()),
+    (Trigger.RCPT, "drop-rcpt", Stage.RCPT_TO, "drops on receiving RCPT TO", ()),
+    (Trigger.DATA, "drop-data", Stage.DATA, "drops on the DATA command, before 354", _SEND),
+    (
+        Trigger.MESSAGE,
+        "drop-message",
+        Stage.MESSAGE,
+        "drops after 16 KiB of the message body",
+        _SEND_BIG,
+    ),
+    (
+        Trigger.EOD,
+        "drop-eod",
+        Stage.MESSAGE,
+        "drops after the final '.' of the message, without a reply",
+        _SEND,
+    ),
+)
+
+_HOW = {
+    Action.RESET: ("reset", "with a TCP reset (RST)", Outcome.RESET),
+    Action.CLOSE: ("close", "with an orderly close (FIN) and no reply", Outcome.CLOSED),
+}
+
+
+def _drops() -> list[Scenario]:
+    out: list[Scenario] = []
+    for trigger, base, stage, what, needs in _DROPS:
+        # A drop inside the handshake is a handshake failure to the client.
+        tls = trigger is Trigger.TLS
+        category = Category.TLS_HANDSHAKE_FAILURE if tls else Category.CONNECTION_DROPPED
+        for action in (Action.RESET, Action.CLOSE):
+            suffix, how, outcome = _HOW[action]
+            out.append(
+                Scenario(
+                    name=f"{base}-{suffix}",
+                    description=f"The server {what} {how}.",
+                    expect=_expect(category, stage, outcome),
+                    needs=needs,
+                    fault=Fault(trigger, action),
+                )
+            )
+    return out
+
+
+def _catalogue() -> list[Scenario]:
+    tls_cert = _expect(Category.TLS_CERTIFICATE, Stage.TLS_HANDSHAKE, Outcome.OK)
+    return [
+        Scenario(
+            name="healthy",
+            description="A correct ESMTP server with STARTTLS (TLS 1.2/1.3) and a lab CA cert.",
+            expect=_expect(Category.OK, Stage.NONE, None),
+        ),
+        Scenario(
+            name="tls-legacy",
+            description="STARTTLS works, but only with TLS 1.0 or 1.1.",
+            expect=_expect(Category.TLS_VERSION_MISMATCH, Stage.TLS_HANDSHAKE, Outcome.OK),
+            tls=TLSProfile.LEGACY,
+        ),
+        Scenario(
+            name="no-starttls",
+            description="STARTTLS is not advertised, and is refused with 502 if sent anyway.",
+            expect=_expect(Category.STARTTLS_UNAVAILABLE, Stage.STARTTLS, None),
+            starttls=StartTLS.HIDE,
+        ),
+        Scenario(
+            name="starttls-refused",
+            description="STARTTLS is advertised but answered with 454 (TLS not available).",
+            expect=_expect(Category.STARTTLS_UNAVAILABLE, Stage.STARTTLS, Outcome.REPLY),
+            starttls=StartTLS.REFUSE,
+        ),
+        Scenario(
+            name="greeting-421",
+            description="The server greets with 421 (service not available) and closes.",
+            expect=_expect(Category.SERVICE_UNAVAILABLE, Stage.GREETING, Outcome.REPLY),
+            refuse_greeting="421 4.3.2 Service not available, closing transmission channel",
+        ),
+        *_drops(),
+        Scenario(
+            name="tarpit",
+            description="The server accepts the connection and never sends a byte.",
+            expect=_expect(Category.NETWORK_TIMEOUT, Stage.GREETING, Outcome.TIMEOUT),
+            fault=Fault(Trigger.CONNECT, Action.STALL),
+        ),
+        Scenario(
+            name="stall-message",
+            description="After 16 KiB of the body the server stops reading and never replies.",
+            expect=_expect(Category.NETWORK_TIMEOUT, Stage.MESSAGE, Outcome.TIMEOUT),
+            needs=_SEND_BIG,
+            fault=Fault(Trigger.MESSAGE, Action.STALL),
+        ),
+        Scenario(
+            name="cert-expired",
+            description="The certificate chains to the lab CA but has expired.",
+            expect=tls_cert,
+            certificate=CertKind.EXPIRED,
+        ),
+        Scenario(
+            name="cert-wrong-host",
+            description="The certificate is valid but names only wrong-host.example.net.",
+            expect=tls_cert,
+            certificate=CertKind.WRONG_HOST,
+        ),
+        Scenario(
+            name="cert-self-signed",
+            description="The certificate names the right host but is self-signed.",
+            expect=tls_cert,
+            certificate=CertKind.SELF_SIGNED,
+        ),
+        Scenario(
+            name="throttle",
+            description="After the first connections, each new one gets 421: too many connections.",
+            expect=_expect(Category.RATE_LIMITED, Stage.GREETING, Outcome.REPLY),
+            throttle=True,
+        ),
+        Scenario(
+            name="size-limit",
+            description="Messages over 10240 bytes are refused with 552.",
+            expect=_expect(Category.MESSAGE_SIZE, Stage.MAIL_FROM, Outcome.REPLY),
+            needs=("--size=20000",),
+            max_size=SIZE_LIMIT_MAX_SIZE,
+        ),
+        Scenario(
+            name="hostile-endless-line",
+            description="The server sends '220 ' and then an endless line without a newline.",
+            expect=_expect(Category.OTHER, Stage.GREETING, Outcome.PROTOCOL_ERROR),
+            hostile=Hostile.ENDLESS_LINE,
+        ),
+        Scenario(
+            name="hostile-drip",
+            description="The server sends a valid greeting at one byte per second.",
+            expect=_expect(Category.NETWORK_TIMEOUT, Stage.GREETING, Outcome.TIMEOUT),
+            hostile=Hostile.DRIP,
+        ),
+        Scenario(
+            name="hostile-endless-reply",
+            description="The server sends '220-' continuation lines forever, never the last line.",
+            expect=_expect(Category.OTHER, Stage.GREETING, Outcome.PROTOCOL_ERROR),
+            hostile=Hostile.ENDLESS_REPLY,
+        ),
+    ]
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in _catalogue()}
+
+
+def select_scenarios(names: Iterable[str] | None = None) -> tuple[Scenario, ...]:
+    """The named scenarios in catalogue order (all of them for None).
+
+    Raises ValueError naming the valid scenarios when a name is unknown, or
+    when ``names`` is empty. Duplicates are ignored.
+    """
+    if names is None:
+        return tuple(SCENARIOS.values())
+    wanted = list(names) if not isinstance(names, str) else [names]
+    unknown = [n for n in wanted if n not in SCENARIOS]
+    if unknown:
+        raise ValueError(
+            f"unknown lab scenario{'s' if len(unknown) > 1 else ''}: "
+            f"{', '.join(map(repr, unknown))}; valid scenarios are: {', '.join(SCENARIOS)}"
+        )
+    if not wanted:
+        raise ValueError(f"no lab scenario selected; valid scenarios are: {', '.join(SCENARIOS)}")
+    chosen = set(wanted)
+    return tuple(s for s in SCENARIOS.values() if s.name in chosen)

@@ -1,0 +1,107 @@
+"""OS and TLS errors translated into the contract's outcome words, at the edge.
+
+Everything above ``net/`` sees :class:`NetError` with an :class:`Outcome` and
+structured evidence, never a raw ``OSError`` or ``ssl.SSLError``.
+"""
+
+from __future__ import annotations
+
+import errno
+import ssl
+from dataclasses import dataclass
+
+from smtpdoctor.model import Outcome
+
+__all__ = ["NetError", "from_os_error", "from_ssl_error", "timeout"]
+
+
+@dataclass(slots=True)
+class NetError(Exception):
+    """A transport failure: how it ended, and what the OS or TLS stack said."""
+
+    outcome: Outcome
+    detail: str
+    errno: int | None = None
+    tls_alert: str | None = None  # e.g. "protocol_version"
+    alert_sent: bool = False  # True when we sent the alert, False when the peer did
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def timeout(what: str) -> NetError:
+    return NetError(Outcome.TIMEOUT, f"no answer before the deadline ({what})")
+
+
+_RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+_UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
+
+
+def from_os_error(exc: OSError) -> NetError:
+    code = exc.errno
+    text = exc.strerror or str(exc)
+    if isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
+        return NetError(Outcome.REFUSED, "connection refused (TCP RST to SYN)", code)
+    if isinstance(exc, ConnectionResetError | BrokenPipeError) or code in _RESET:
+        return NetError(Outcome.RESET, f"connection reset by peer ({text})", code)
+    if code in _UNREACHABLE:
+        return NetError(Outcome.UNREACHABLE, f"unreachable: {text}", code)
+    if isinstance(exc, TimeoutError) or code == errno.ETIMEDOUT:
+        return NetError(Outcome.TIMEOUT, f"timed out: {text}", code)
+    return NetError(Outcome.PROTOCOL_ERROR, f"socket error: {text}", code)
+
+
+# OpenSSL reason codes for alerts *received* are "<PREFIX>ALERT_<NAME>".
+_ALERT_PREFIXES = ("SSLV3_ALERT_", "TLSV1_ALERT_", "TLSV13_ALERT_")
+# Reasons where our side refused what the server chose, with the alert we sent
+# (RFC 8446 §6.2 names).
+_LOCAL_REFUSALS = {
+    "UNSUPPORTED_PROTOCOL": "protocol_version",
+    "NO_PROTOCOLS_AVAILABLE": "protocol_version",
+    "VERSION_TOO_LOW": "protocol_version",
+    "NO_SHARED_CIPHER": "handshake_failure",
+    "NO_CIPHERS_AVAILABLE": "handshake_failure",
+    "WRONG_CIPHER_RETURNED": "illegal_parameter",
+    "DH_KEY_TOO_SMALL": "handshake_failure",
+    "EE_KEY_TOO_SMALL": "handshake_failure",
+    "CA_MD_TOO_WEAK": "bad_certificate",
+    "UNSAFE_LEGACY_RENEGOTIATION_DISABLED": "handshake_failure",
+    "BAD_SIGNATURE": "decrypt_error",
+    "NO_SUITABLE_SIGNATURE_ALGORITHM": "handshake_failure",
+}
+# The peer is not speaking TLS at all (e.g. plaintext after "220 Ready").
+_NOT_TLS = {
+    "WRONG_VERSION_NUMBER",
+    "PACKET_LENGTH_TOO_LONG",
+    "RECORD_LENGTH_MISMATCH",
+    "HTTP_REQUEST",
+    "UNKNOWN_PROTOCOL",
+}
+
+
+def from_ssl_error(exc: ssl.SSLError) -> NetError:
+    reason = (exc.reason or "").upper()
+    library_text = exc.args[1] if len(exc.args) > 1 else str(exc)
+    if isinstance(exc, ssl.SSLEOFError) or reason in {"UNEXPECTED_EOF_WHILE_READING", "EOF"}:
+        return NetError(Outcome.CLOSED, "the peer closed the connection without a TLS close")
+    for prefix in _ALERT_PREFIXES:
+        if reason.startswith(prefix):
+            alert = reason[len(prefix) :].lower()
+            return NetError(
+                Outcome.TLS_ALERT, f"the server sent TLS alert {alert}", tls_alert=alert
+            )
+    if reason in _LOCAL_REFUSALS:
+        alert = _LOCAL_REFUSALS[reason]
+        return NetError(
+            Outcome.TLS_ALERT,
+            f"we refused the server's TLS parameters ({reason.lower()}) and sent alert {alert}",
+            tls_alert=alert,
+            alert_sent=True,
+        )
+    if reason in _NOT_TLS:
+        return NetError(
+            Outcome.PROTOCOL_ERROR, f"the server did not answer in TLS ({reason.lower()})"
+        )
+    return NetError(
+        Outcome.TLS_ALERT, f"TLS error: {library_text}", tls_alert=reason.lower() or None
+    )

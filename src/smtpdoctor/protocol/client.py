@@ -1,0 +1,249 @@
+"""The client side of an SMTP conversation as a state machine, sans-I/O.
+
+Commands go in through :meth:`ClientConnection.send` and come out as bytes to
+write; bytes read go in through :meth:`ClientConnection.receive_data` and come
+out of :meth:`ClientConnection.next_event` as replies. Which command may be
+sent in which state, and where each reply leads, is the table ``TRANSITIONS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtpdoctor.protocol.reply import Reply, ReplyParser
+
+__all__ = [
+    "NEED_DATA",
+    "TRANSITIONS",
+    "ClientConnection",
+    "ClientState",
+    "Closed",
+    "Command",
+    "NeedData",
+    "Verb",
+    "encode_body",
+    "parse_ehlo",
+]
+
+# RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
+MAX_COMMAND_LINE = 512
+
+
+class Verb(StrEnum):
+    EHLO = "EHLO"
+    HELO = "HELO"
+    STARTTLS = "STARTTLS"
+    AUTH = "AUTH"
+    MAIL = "MAIL"
+    RCPT = "RCPT"
+    DATA = "DATA"
+    BODY = "BODY"  # the message and its terminating "." line, sent after 354
+    RSET = "RSET"
+    NOOP = "NOOP"
+    QUIT = "QUIT"
+
+
+class ClientState(StrEnum):
+    GREETING = "greeting"  # connected, the server's 220 has not come yet
+    INITIAL = "initial"  # greeted (or TLS just started): EHLO/HELO next
+    TLS_PENDING = "tls_pending"  # 220 to STARTTLS: the TLS handshake is due
+    READY = "ready"  # EHLO/HELO accepted, no mail transaction open
+    MAIL = "mail"  # MAIL FROM accepted
+    RCPT = "rcpt"  # at least one RCPT TO accepted
+    DATA = "data"  # 354 received: the message body is due
+    CLOSED = "closed"
+
+
+S = ClientState
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Where a command leads: on a positive reply, and on a negative one."""
+
+    positive: ClientState
+    negative: ClientState
+    expect: tuple[int, ...]  # the reply codes that count as positive
+
+
+# The conversation (RFC 5321 §3, §4.1.4 on command order; RFC 3207 for
+# STARTTLS; RFC 4954 for AUTH). A missing pair is a command the state does not
+# allow. A 421 reply closes the conversation from any state (RFC 5321 §3.8).
+TRANSITIONS: Final[dict[tuple[ClientState, Verb], Step]] = {
+    (S.INITIAL, Verb.EHLO): Step(S.READY, S.INITIAL, (250,)),
+    (S.INITIAL, Verb.HELO): Step(S.READY, S.INITIAL, (250,)),
+    (S.INITIAL, Verb.NOOP): Step(S.INITIAL, S.INITIAL, (250,)),
+    (S.INITIAL, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
+    (S.READY, Verb.EHLO): Step(S.READY, S.READY, (250,)),
+    (S.READY, Verb.STARTTLS): Step(S.TLS_PENDING, S.READY, (220,)),
+    (S.READY, Verb.AUTH): Step(S.READY, S.READY, (235,)),
+    (S.READY, Verb.MAIL): Step(S.MAIL, S.READY, (250,)),
+    (S.READY, Verb.RSET): Step(S.READY, S.READY, (250,)),
+    (S.READY, Verb.NOOP): Step(S.READY, S.READY, (250,)),
+    (S.READY, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
+    (S.MAIL, Verb.RCPT): Step(S.RCPT, S.MAIL, (250, 251)),
+    (S.MAIL, Verb.RSET): Step(S.READY, S.READY, (250,)),
+    (S.MAIL, Verb.NOOP): Step(S.MAIL, S.MAIL, (250,)),
+    (S.MAIL, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
+    (S.RCPT, Verb.RCPT): Step(S.RCPT, S.RCPT, (250, 251)),
+    (S.RCPT, Verb.DATA): Step(S.DATA, S.RCPT, (354,)),
+    (S.RCPT, Verb.RSET): Step(S.READY, S.READY, (250,)),
+    (S.RCPT, Verb.NOOP): Step(S.RCPT, S.RCPT, (250,)),
+    (S.RCPT, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
+    # After the end-of-data reply the transaction is over either way.
+    (S.DATA, Verb.BODY): Step(S.READY, S.READY, (250,)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    verb: Verb
+    argument: str = ""
+
+    def line(self) -> bytes:
+        text = f"{self.verb.value} {self.argument}" if self.argument else self.verb.value
+        if "\r" in text or "\n" in text:
+            raise LocalProtocolError(f"line break inside a command: {text!r}")
+        data = text.encode("utf-8") + b"\r\n"
+        if len(data) > MAX_COMMAND_LINE:
+            raise LocalProtocolError(f"command of {len(data)} octets (RFC 5321 allows 512)")
+        return data
+
+
+class NeedData:
+    """No complete reply yet: read more bytes."""
+
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+class Closed:
+    """The peer closed the connection; no reply will come."""
+
+    def __init__(self, mid_reply: bool) -> None:
+        self.mid_reply = mid_reply  # the close came while part of a reply had arrived
+
+    def __repr__(self) -> str:
+        return f"Closed(mid_reply={self.mid_reply})"
+
+
+NEED_DATA: Final = NeedData()
+
+
+def encode_body(message: bytes) -> bytes:
+    """The message as DATA carries it: CRLF lines, dot-stuffed, with the end mark.
+
+    RFC 5321 §4.5.2: a line starting with "." gets one more "."; §4.1.1.4: the
+    data ends with CRLF "." CRLF.
+    """
+    lines = message.replace(b"\r\n", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    stuffed = (b"." + ln if ln.startswith(b".") else ln for ln in lines)
+    return b"\r\n".join(stuffed) + b"\r\n.\r\n"
+
+
+def parse_ehlo(reply: Reply) -> dict[str, str]:
+    """EHLO keywords (upper case) and their parameters, e.g. {"SIZE": "10240"}.
+
+    The first line is the server's name and greeting (RFC 5321 §4.1.1.1).
+    """
+    extensions: dict[str, str] = {}
+    for line in reply.lines[1:]:
+        keyword, _, params = line.strip().partition(" ")
+        if keyword:
+            extensions[keyword.upper()] = params.strip()
+    return extensions
+
+
+class ClientConnection:
+    """One SMTP client conversation. Raises only :class:`ProtocolError`."""
+
+    def __init__(self, parser: ReplyParser | None = None) -> None:
+        self._parser = parser or ReplyParser()
+        self._state = ClientState.GREETING
+        self._awaiting: Verb | None = None  # None while waiting for the greeting
+        self._waiting = True
+        self._eof = False
+        self.extensions: dict[str, str] = {}
+
+    @property
+    def state(self) -> ClientState:
+        return self._state
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received that no returned reply has consumed yet."""
+        return self._parser.buffered
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a reply is due (to the greeting or the last command)."""
+        return self._waiting
+
+    def send(self, command: Command) -> bytes:
+        if self._waiting:
+            raise LocalProtocolError(f"{command.verb} sent before the previous reply arrived")
+        if (self._state, command.verb) not in TRANSITIONS or command.verb is Verb.BODY:
+            raise LocalProtocolError(f"{command.verb} is not allowed in state {self._state}")
+        self._awaiting = command.verb
+        self._waiting = True
+        return command.line()
+
+    def send_body(self, message: bytes) -> bytes:
+        if self._waiting or (self._state, Verb.BODY) not in TRANSITIONS:
+            raise LocalProtocolError(f"message body not allowed in state {self._state}")
+        self._awaiting = Verb.BODY
+        self._waiting = True
+        return encode_body(message)
+
+    def tls_started(self) -> None:
+        """The TLS handshake after STARTTLS succeeded.
+
+        RFC 3207 §4.2: everything learned before TLS is discarded, EHLO again.
+        """
+        if self._state is not ClientState.TLS_PENDING:
+            raise LocalProtocolError(f"TLS started in state {self._state}")
+        self._state = ClientState.INITIAL
+        self.extensions = {}
+
+    def receive_data(self, data: bytes) -> None:
+        """Bytes from the peer; ``b""`` means the peer closed its side."""
+        if data:
+            self._parser.feed(data)
+        else:
+            self._eof = True
+
+    def next_event(self) -> Reply | NeedData | Closed:
+        reply = self._parser.next_reply()
+        if reply is None:
+            if self._eof:
+                mid = self._parser.in_reply
+                self._state = ClientState.CLOSED
+                self._waiting = False
+                return Closed(mid)
+            return NEED_DATA
+        if not self._waiting:
+            raise RemoteProtocolError(f"unexpected reply with nothing outstanding: {reply}")
+        self._on_reply(reply)
+        return reply
+
+    def _on_reply(self, reply: Reply) -> None:
+        self._waiting = False
+        verb, self._awaiting = self._awaiting, None
+        if reply.code == 421:
+            self._state = ClientState.CLOSED
+            return
+        if verb is None:
+            # The greeting. RFC 5321 §3.1: after a 554 greeting only QUIT makes
+            # sense, which INITIAL allows; the walker decides what to send.
+            self._state = ClientState.INITIAL
+            return
+        step = TRANSITIONS[(self._state, verb)]
+        positive = reply.code in step.expect
+        self._state = step.positive if positive else step.negative
+        if verb is Verb.EHLO and positive:
+            self.extensions = parse_ehlo(reply)

@@ -1,0 +1,921 @@
+"""A hand-built TLS ClientHello and a ServerHello parser, sans-I/O.
+
+One ClientHello that offers a range of versions, read up to the ServerHello,
+tells which version (and cipher suite, group, extensions) the server picks,
+in one round trip and without finishing the handshake. That is how the TLS
+probe learns a server's top version with few connections, and how it asks
+questions the ``ssl`` module cannot: SSLv3, TLS 1.0/1.1 without
+``@SECLEVEL=0``, one specific cipher suite, SHA-1-only signature algorithms, a
+~1.5 KB post-quantum-sized ClientHello, an Extended Master Secret echo.
+
+Bytes only: :func:`build_client_hello` returns the record(s) to send after
+``220 Ready to start TLS``; :class:`HelloParser` takes whatever the server
+sends back, in reads of any size, and yields a :class:`ServerHelloResult`
+once a ServerHello, a HelloRetryRequest or a fatal alert is complete. The
+caller then closes the connection: nothing here can finish a handshake.
+
+The key shares are well-formed but no one holds their private keys
+(see :func:`_key_share`): fine for a probe that stops at the ServerHello.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Final, Literal
+
+from smtpdoctor.protocol.errors import RemoteProtocolError
+
+__all__ = [
+    "ALERT_DESCRIPTIONS",
+    "CIPHER_SUITES",
+    "DEFAULT_CIPHERS_LEGACY",
+    "DEFAULT_CIPHERS_TLS13",
+    "DEFAULT_GROUPS",
+    "DEFAULT_SIGNATURE_ALGORITHMS",
+    "GROUP_NAMES",
+    "HRR_RANDOM",
+    "KEY_SHARE_LENGTHS",
+    "MAX_HELLO_LENGTH",
+    "MAX_RECORD_PAYLOAD",
+    "POST_QUANTUM_GROUPS",
+    "SHA1_SIGNATURE_ALGORITHMS",
+    "SIGNATURE_ALGORITHM_NAMES",
+    "TLS12_ONLY_CIPHERS",
+    "TLS13_CIPHERS",
+    "ContentType",
+    "ExtensionType",
+    "HandshakeType",
+    "HelloKind",
+    "HelloParser",
+    "NamedGroup",
+    "ServerHelloResult",
+    "TLSVersionCode",
+    "build_client_hello",
+    "version_name",
+]
+
+
+# ---------------------------------------------------------------------------
+# Wire codes. Open sets: unknown codes from a server are kept as integers.
+
+
+class TLSVersionCode(IntEnum):
+    """Protocol versions as they appear on the wire (RFC 8446 §4.2.1, App. D)."""
+
+    SSLv3 = 0x0300  # RFC 6101
+    TLSv1 = 0x0301  # RFC 2246
+    TLSv1_1 = 0x0302  # RFC 4346
+    TLSv1_2 = 0x0303  # RFC 5246
+    TLSv1_3 = 0x0304  # RFC 8446
+
+    @property
+    def label(self) -> str:
+        """The name the contract and ``ssl.SSLSocket.version()`` use ("TLSv1.2")."""
+        return _VERSION_LABELS[self]
+
+
+_VERSION_LABELS: Final[dict[int, str]] = {
+    0x0300: "SSLv3",
+    0x0301: "TLSv1",
+    0x0302: "TLSv1.1",
+    0x0303: "TLSv1.2",
+    0x0304: "TLSv1.3",
+}
+
+
+def version_name(code: int) -> str:
+    """ "TLSv1.2" for 0x0303; "0x7f1c" for codes we do not know (drafts)."""
+    return _VERSION_LABELS.get(code, f"0x{code:04x}")
+
+
+class ContentType(IntEnum):
+    """TLS record content types (RFC 8446 §5.1, RFC 5246 §6.2.1)."""
+
+    CHANGE_CIPHER_SPEC = 20
+    ALERT = 21
+    HANDSHAKE = 22
+    APPLICATION_DATA = 23
+
+
+class HandshakeType(IntEnum):
+    """Handshake message types we send or expect (RFC 8446 §4)."""
+
+    CLIENT_HELLO = 1
+    SERVER_HELLO = 2  # also carries HelloRetryRequest (RFC 8446 §4.1.3)
+
+
+class ExtensionType(IntEnum):
+    """Extensions (IANA "TLS ExtensionType Values")."""
+
+    SERVER_NAME = 0  # RFC 6066 §3
+    SUPPORTED_GROUPS = 10  # RFC 8446 §4.2.7, RFC 8422 §5.1.1
+    EC_POINT_FORMATS = 11  # RFC 8422 §5.1.2
+    SIGNATURE_ALGORITHMS = 13  # RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1
+    PADDING = 21  # RFC 7685
+    EXTENDED_MASTER_SECRET = 23  # RFC 7627 §5.1
+    SESSION_TICKET = 35  # RFC 5077 §3.2
+    SUPPORTED_VERSIONS = 43  # RFC 8446 §4.2.1
+    PSK_KEY_EXCHANGE_MODES = 45  # RFC 8446 §4.2.9
+    KEY_SHARE = 51  # RFC 8446 §4.2.8
+    RENEGOTIATION_INFO = 0xFF01  # RFC 5746 §3.2
+
+
+class NamedGroup(IntEnum):
+    """Key exchange groups (RFC 8446 §4.2.7, RFC 7919, IANA "TLS Supported Groups")."""
+
+    SECP256R1 = 0x0017
+    SECP384R1 = 0x0018
+    SECP521R1 = 0x0019
+    X25519 = 0x001D  # RFC 8446 §4.2.7 (RFC 7748)
+    X448 = 0x001E
+    FFDHE2048 = 0x0100  # RFC 7919
+    FFDHE3072 = 0x0101
+    FFDHE4096 = 0x0102
+    # Hybrid post-quantum groups (draft-ietf-tls-ecdhe-mlkem, deployed by
+    # Chrome, Firefox, Cloudflare and OpenSSL 3.5+).
+    SECP256R1MLKEM768 = 0x11EB
+    X25519MLKEM768 = 0x11EC
+    SECP384R1MLKEM1024 = 0x11ED
+    X25519KYBER768DRAFT00 = 0x6399  # the pre-standard Kyber hybrid
+
+
+GROUP_NAMES: Final[dict[int, str]] = {
+    0x0017: "secp256r1",
+    0x0018: "secp384r1",
+    0x0019: "secp521r1",
+    0x001D: "x25519",
+    0x001E: "x448",
+    0x0100: "ffdhe2048",
+    0x0101: "ffdhe3072",
+    0x0102: "ffdhe4096",
+    0x11EB: "SecP256r1MLKEM768",
+    0x11EC: "X25519MLKEM768",
+    0x11ED: "SecP384r1MLKEM1024",
+    0x6399: "X25519Kyber768Draft00",
+}
+
+# Public key (key_exchange) lengths for the groups we can make a share for.
+_MLKEM768_EK = 1184  # FIPS 203 §8: 384*k + 32 with k = 3
+_MLKEM1024_EK = 1568  # k = 4
+KEY_SHARE_LENGTHS: Final[dict[int, int]] = {
+    0x0017: 65,  # RFC 8446 §4.2.8.2: uncompressed point, 1 + 2*32
+    0x0018: 97,
+    0x0019: 133,
+    0x001D: 32,  # RFC 8446 §4.2.8.2 / RFC 7748
+    0x001E: 56,
+    0x0100: 256,  # RFC 8446 §4.2.8.1: padded to the size of p
+    0x0101: 384,
+    0x0102: 512,
+    0x11EB: 65 + _MLKEM768_EK,  # ECDH share first for the NIST hybrids
+    0x11EC: _MLKEM768_EK + 32,  # ML-KEM share first for X25519MLKEM768
+    0x11ED: 97 + _MLKEM1024_EK,
+    0x6399: 32 + _MLKEM768_EK,
+}
+
+DEFAULT_GROUPS: Final[tuple[int, ...]] = (
+    NamedGroup.X25519,
+    NamedGroup.SECP256R1,
+    NamedGroup.X448,
+    NamedGroup.SECP384R1,
+    NamedGroup.SECP521R1,
+    NamedGroup.FFDHE2048,
+    NamedGroup.FFDHE3072,
+)
+# What a post-quantum-ready client (Chrome, OpenSSL 3.5) offers: the hybrid
+# first, with a 1216-byte key share that makes the ClientHello ~1.5 KB.
+POST_QUANTUM_GROUPS: Final[tuple[int, ...]] = (NamedGroup.X25519MLKEM768, *DEFAULT_GROUPS)
+
+# RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest
+# (SHA-256 of "HelloRetryRequest").
+HRR_RANDOM: Final[bytes] = bytes.fromhex(
+    "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
+)
+# RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3
+# server negotiates 1.2 (…01) or a 1.2+ server negotiates 1.1 or below (…00).
+_DOWNGRADE_TO_12: Final[bytes] = b"DOWNGRD\x01"
+_DOWNGRADE_TO_11: Final[bytes] = b"DOWNGRD\x00"
+
+# RFC 8446 §5.1 / RFC 5246 §6.2.1: a plaintext record carries at most 2^14 bytes.
+MAX_RECORD_PAYLOAD: Final[int] = 1 << 14
+# A ServerHello (or HelloRetryRequest with a cookie) far beyond this is not one.
+MAX_HELLO_LENGTH: Final[int] = 1 << 16
+
+
+# ---------------------------------------------------------------------------
+# Cipher suites (IANA "TLS Cipher Suites" names)
+
+CIPHER_SUITES: Final[dict[int, str]] = {
+    # TLS 1.3 (RFC 8446 §B.4)
+    0x1301: "TLS_AES_128_GCM_SHA256",
+    0x1302: "TLS_AES_256_GCM_SHA384",
+    0x1303: "TLS_CHACHA20_POLY1305_SHA256",
+    0x1304: "TLS_AES_128_CCM_SHA256",
+    0x1305: "TLS_AES_128_CCM_8_SHA256",
+    # ECDHE (RFC 8422, RFC 5289, RFC 7905)
+    0xC02B: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    0xC02C: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    0xC02F: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    0xC030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    0xCCA8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    0xCCA9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    0xC023: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    0xC024: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+    0xC027: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    0xC028: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+    0xC009: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    0xC00A: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    0xC013: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    0xC014: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    0xC012: "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    0xC008: "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
+    0xC011: "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+    0xC007: "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+    # DHE (RFC 5246, RFC 5288, RFC 7905)
+    0x009E: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+    0x009F: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    0xCCAA: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    0x0067: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+    0x006B: "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+    0x0033: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+    0x0039: "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+    0x0016: "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    0x0045: "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA",
+    0x0088: "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA",
+    # Static RSA key exchange (RFC 5246, RFC 5288)
+    0x009C: "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    0x009D: "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    0x003C: "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    0x003D: "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    0x002F: "TLS_RSA_WITH_AES_128_CBC_SHA",
+    0x0035: "TLS_RSA_WITH_AES_256_CBC_SHA",
+    0x0041: "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA",
+    0x0084: "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA",
+    0x000A: "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    0x0005: "TLS_RSA_WITH_RC4_128_SHA",
+    0x0004: "TLS_RSA_WITH_RC4_128_MD5",
+    0x0009: "TLS_RSA_WITH_DES_CBC_SHA",
+    0x0003: "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+    0x0008: "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA",
+    0x0002: "TLS_RSA_WITH_NULL_SHA",
+    0x0001: "TLS_RSA_WITH_NULL_MD5",
+    # Anonymous (no certificate): a server choosing these is misconfigured.
+    0x0034: "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+    0xC018: "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+    # Signalling values, never chosen
+    0x00FF: "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",  # RFC 5746 §3.3
+    0x5600: "TLS_FALLBACK_SCSV",  # RFC 7507 §2
+}
+
+TLS13_CIPHERS: Final[frozenset[int]] = frozenset({0x1301, 0x1302, 0x1303, 0x1304, 0x1305})
+# Suites defined for TLS 1.2 only (AEAD or SHA-256/384 PRF): a server must
+# not pick them for 1.0/1.1 (RFC 5246 App. A.5, RFC 5288 §4).
+TLS12_ONLY_CIPHERS: Final[frozenset[int]] = frozenset((
+    0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA8, 0xCCA9, 0xCCAA,
+    0xC023, 0xC024, 0xC027, 0xC028,
+    0x009C, 0x009D, 0x009E, 0x009F,
+    0x003C, 0x003D, 0x0067, 0x006B,
+))  # fmt: skip
+_TLS_FALLBACK_SCSV: Final[int] = 0x5600  # RFC 7507 §2
+
+DEFAULT_CIPHERS_TLS13: Final[tuple[int, ...]] = (0x1302, 0x1303, 0x1301)
+# Everything a server from the last twenty years may have enabled, strongest
+# first; RC4, DES, export and NULL only when asked for by ``ciphers=``.
+DEFAULT_CIPHERS_LEGACY: Final[tuple[int, ...]] = (
+    0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F,
+    0xC024, 0xC028, 0xC023, 0xC027,
+    0xC00A, 0xC014, 0xC009, 0xC013,
+    0x009F, 0xCCAA, 0x009E, 0x006B, 0x0067, 0x0039, 0x0033,
+    0x009D, 0x009C, 0x003D, 0x003C, 0x0035, 0x002F,
+    0x0088, 0x0045, 0x0084, 0x0041,
+    0xC012, 0xC008, 0x0016, 0x000A,
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Signature algorithms (RFC 8446 §4.2.3; 0x0201/0x0203 are RFC 5246's
+# (sha1, rsa) and (sha1, ecdsa) pairs)
+
+SIGNATURE_ALGORITHM_NAMES: Final[dict[int, str]] = {
+    0x0401: "rsa_pkcs1_sha256",
+    0x0501: "rsa_pkcs1_sha384",
+    0x0601: "rsa_pkcs1_sha512",
+    0x0403: "ecdsa_secp256r1_sha256",
+    0x0503: "ecdsa_secp384r1_sha384",
+    0x0603: "ecdsa_secp521r1_sha512",
+    0x0804: "rsa_pss_rsae_sha256",
+    0x0805: "rsa_pss_rsae_sha384",
+    0x0806: "rsa_pss_rsae_sha512",
+    0x0807: "ed25519",
+    0x0808: "ed448",
+    0x0809: "rsa_pss_pss_sha256",
+    0x080A: "rsa_pss_pss_sha384",
+    0x080B: "rsa_pss_pss_sha512",
+    0x0201: "rsa_pkcs1_sha1",
+    0x0203: "ecdsa_sha1",
+}
+DEFAULT_SIGNATURE_ALGORITHMS: Final[tuple[int, ...]] = (
+    0x0403, 0x0503, 0x0603, 0x0807, 0x0808,
+    0x0804, 0x0805, 0x0806, 0x0809, 0x080A, 0x080B,
+    0x0401, 0x0501, 0x0601,
+    0x0203, 0x0201,
+)  # fmt: skip
+# A client that can verify only SHA-1 signatures (old Exchange, old Java).
+SHA1_SIGNATURE_ALGORITHMS: Final[tuple[int, ...]] = (0x0201, 0x0203)
+
+
+# ---------------------------------------------------------------------------
+# Alerts (RFC 8446 §6, RFC 5246 §7.2)
+
+ALERT_DESCRIPTIONS: Final[dict[int, str]] = {
+    0: "close_notify",
+    10: "unexpected_message",
+    20: "bad_record_mac",
+    21: "decryption_failed",
+    22: "record_overflow",
+    30: "decompression_failure",
+    40: "handshake_failure",
+    41: "no_certificate",
+    42: "bad_certificate",
+    43: "unsupported_certificate",
+    44: "certificate_revoked",
+    45: "certificate_expired",
+    46: "certificate_unknown",
+    47: "illegal_parameter",
+    48: "unknown_ca",
+    49: "access_denied",
+    50: "decode_error",
+    51: "decrypt_error",
+    60: "export_restriction",
+    70: "protocol_version",
+    71: "insufficient_security",
+    80: "internal_error",
+    86: "inappropriate_fallback",  # RFC 7507 §2
+    90: "user_canceled",
+    100: "no_renegotiation",
+    109: "missing_extension",
+    110: "unsupported_extension",
+    111: "certificate_unobtainable",
+    112: "unrecognized_name",
+    113: "bad_certificate_status_response",
+    114: "bad_certificate_hash_value",
+    115: "unknown_psk_identity",
+    116: "certificate_required",
+    120: "no_application_protocol",
+}
+_ALERT_WARNING: Final[int] = 1
+_ALERT_FATAL: Final[int] = 2
+_CLOSE_NOTIFY: Final[int] = 0
+
+
+def _alert_name(code: int) -> str:
+    return ALERT_DESCRIPTIONS.get(code, f"unknown({code})")
+
+
+# ---------------------------------------------------------------------------
+# Building the ClientHello
+
+_U16_MAX: Final[int] = 0xFFFF
+
+
+def _u8(n: int) -> bytes:
+    return n.to_bytes(1, "big")
+
+
+def _u16(n: int) -> bytes:
+    return n.to_bytes(2, "big")
+
+
+def _u24(n: int) -> bytes:
+    return n.to_bytes(3, "big")
+
+
+def _vec8(data: bytes) -> bytes:
+    return _u8(len(data)) + data
+
+
+def _vec16(data: bytes) -> bytes:
+    if len(data) > _U16_MAX:
+        raise ValueError(f"{len(data)} bytes do not fit a 16-bit length")
+    return _u16(len(data)) + data
+
+
+def _extension(kind: int, data: bytes) -> bytes:
+    return _u16(kind) + _vec16(data)
+
+
+def _stream(seed: bytes, label: str, n: int) -> bytes:
+    """n bytes derived from the hello's random: same random, same hello."""
+    return hashlib.shake_256(seed + b"smtpdoctor tlshello " + label.encode()).digest(n)
+
+
+# The curve generators, uncompressed (SEC 1 §2.3.3): a valid point whose
+# private key (1) is public, so servers that check the point accept it.
+_P256_G: Final[bytes] = bytes.fromhex(
+    "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+    "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"
+)
+_P384_G: Final[bytes] = bytes.fromhex(
+    "04aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a38"
+    "5502f25dbf55296c3a545e3872760ab73617de4a96262c6f5d9e98bf9292dc29f8"
+    "f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f"
+)
+_P521_G: Final[bytes] = bytes.fromhex(
+    "0400c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d"
+    "3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd"
+    "66011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e"
+    "662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650"
+)
+_MLKEM_Q: Final[int] = 3329  # FIPS 203 §2.4
+
+
+def _mlkem_encapsulation_key(seed: bytes, k: int) -> bytes:
+    """A well-formed ML-KEM encapsulation key (FIPS 203 §7.2 input check).
+
+    256*k coefficients below q, packed 12 bits each (ByteEncode_12), then a
+    32-byte rho. Servers that support ML-KEM reject keys with coefficients
+    >= q before answering, which uniformly random bytes would have.
+    """
+    coeffs: list[int] = []
+    stream = _stream(seed, f"mlkem{k}", 256 * k * 3)  # ~19% rejected: plenty
+    for i in range(0, len(stream) - 2, 3):
+        a = stream[i] | ((stream[i + 1] & 0x0F) << 8)
+        b = (stream[i + 1] >> 4) | (stream[i + 2] << 4)
+        coeffs.extend(c for c in (a, b) if c < _MLKEM_Q)
+        if len(coeffs) >= 256 * k:
+            break
+    while len(coeffs) < 256 * k:  # astronomically unlikely, keeps it total
+        coeffs.append(0)
+    out = bytearray()
+    for a, b in zip(coeffs[0 : 256 * k : 2], coeffs[1 : 256 * k : 2], strict=True):
+        out += bytes((a & 0xFF, (a >> 8) | ((b & 0x0F) << 4), b >> 4))
+    return bytes(out) + _stream(seed, f"mlkem{k} rho", 32)
+
+
+def _key_share(group: int, seed: bytes) -> bytes:
+    """A key_exchange value of the right length and shape for ``group``.
+
+    X25519/X448 (RFC 7748 §5) accept any string of the right length; our
+    random one is almost surely not of small order. NIST curves get the
+    generator (valid, RFC 8446 §4.2.8.2 checks pass). Finite-field shares
+    are random below p (RFC 8446 §4.2.8.1). ML-KEM parts pass FIPS 203's
+    modulus check.
+    """
+    label = f"share {group:04x}"
+    if group == NamedGroup.X25519:
+        return _stream(seed, label, 32)
+    if group == NamedGroup.X448:
+        return _stream(seed, label, 56)
+    if group == NamedGroup.SECP256R1:
+        return _P256_G
+    if group == NamedGroup.SECP384R1:
+        return _P384_G
+    if group == NamedGroup.SECP521R1:
+        return _P521_G
+    if group in (NamedGroup.FFDHE2048, NamedGroup.FFDHE3072, NamedGroup.FFDHE4096):
+        n = KEY_SHARE_LENGTHS[group]
+        # The RFC 7919 primes start with 64 one-bits: a leading 0x7f keeps y < p.
+        return b"\x7f" + _stream(seed, label, n - 1)
+    if group == NamedGroup.X25519MLKEM768:
+        return _mlkem_encapsulation_key(seed, 3) + _stream(seed, label, 32)
+    if group == NamedGroup.X25519KYBER768DRAFT00:
+        return _stream(seed, label, 32) + _mlkem_encapsulation_key(seed, 3)
+    if group == NamedGroup.SECP256R1MLKEM768:
+        return _P256_G + _mlkem_encapsulation_key(seed, 3)
+    if group == NamedGroup.SECP384R1MLKEM1024:
+        return _P384_G + _mlkem_encapsulation_key(seed, 4)
+    raise ValueError(f"no key share recipe for group 0x{group:04x}")
+
+
+def _server_name_ext(name: str) -> bytes | None:
+    """RFC 6066 §3: one host_name entry, no trailing dot; no IP literals."""
+    host = name.rstrip(".").lower()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return None
+    encoded = host.encode("idna")
+    entry = _u8(0) + _vec16(encoded)  # NameType host_name(0)
+    return _vec16(entry)
+
+
+def _default_ciphers(lo: TLSVersionCode, hi: TLSVersionCode) -> list[int]:
+    suites: list[int] = []
+    if hi >= TLSVersionCode.TLSv1_3:
+        suites += DEFAULT_CIPHERS_TLS13
+    if lo <= TLSVersionCode.TLSv1_2:
+        suites += (
+            c
+            for c in DEFAULT_CIPHERS_LEGACY
+            if hi >= TLSVersionCode.TLSv1_2 or c not in TLS12_ONLY_CIPHERS
+        )
+    return suites
+
+
+def _records(content_type: int, record_version: int, payload: bytes) -> bytes:
+    """Split ``payload`` into records of at most 2^14 bytes (RFC 8446 §5.1)."""
+    out = bytearray()
+    for i in range(0, len(payload), MAX_RECORD_PAYLOAD):
+        chunk = payload[i : i + MAX_RECORD_PAYLOAD]
+        out += _u8(content_type) + _u16(record_version) + _u16(len(chunk)) + chunk
+    return bytes(out)
+
+
+def _wire_length(body_length: int) -> int:
+    """Bytes on the wire for a ClientHello body of this length."""
+    message = 4 + body_length
+    records = -(-message // MAX_RECORD_PAYLOAD)
+    return message + 5 * records
+
+
+def build_client_hello(
+    *,
+    max_version: TLSVersionCode | int,
+    min_version: TLSVersionCode | int = TLSVersionCode.TLSv1,
+    ciphers: Sequence[int] | None = None,
+    server_name: str | None = None,
+    groups: Sequence[int] = DEFAULT_GROUPS,
+    key_share_groups: Sequence[int] = (NamedGroup.X25519,),
+    signature_algorithms: Sequence[int] | None = None,
+    extended_master_secret: bool = True,
+    fallback_scsv: bool = False,
+    pad_to: int | None = None,
+    random: bytes | None = None,
+) -> bytes:
+    """The TLS record(s) carrying one ClientHello offering min..max versions.
+
+    Versions: with ``max_version`` TLS 1.3 the offer is the
+    ``supported_versions`` list max..min and legacy_version 0x0303
+    (RFC 8446 §4.2.1, §4.1.2); below that, legacy_version is ``max_version``
+    and the floor cannot be expressed: compare the server's choice with it.
+    ``ciphers``: the suites to offer, in order (default: every common suite
+    valid for the offered versions). ``server_name`` goes into SNI unless it
+    is an IP literal. ``key_share_groups`` must be in ``groups``; an empty
+    one invites a HelloRetryRequest. ``signature_algorithms`` (default: all
+    common, SHA-1 last) is sent only when offering TLS 1.2+ (RFC 5246
+    §7.4.1.4.1). ``fallback_scsv`` adds TLS_FALLBACK_SCSV (RFC 7507).
+    ``pad_to`` adds a padding extension (RFC 7685) until the returned bytes
+    are at least that long. ``random`` (32 bytes) fixes the client random and
+    with it every other random-looking byte, so the output is reproducible.
+    """
+    hi = TLSVersionCode(max_version)
+    lo = TLSVersionCode(min_version)
+    if lo > hi:
+        raise ValueError(f"min_version {lo.label} is above max_version {hi.label}")
+    if random is None:
+        random = os.urandom(32)
+    if len(random) != 32:
+        raise ValueError("random must be 32 bytes")
+    offers_13 = hi >= TLSVersionCode.TLSv1_3
+    offers_legacy = lo <= TLSVersionCode.TLSv1_2
+    missing = [g for g in key_share_groups if g not in groups] if offers_13 else []
+    if missing:
+        # RFC 8446 §4.2.8: every share must be for a group in supported_groups.
+        raise ValueError(f"key share groups not in groups: {[hex(g) for g in missing]}")
+    suites = list(ciphers) if ciphers is not None else _default_ciphers(lo, hi)
+    if fallback_scsv:
+        suites.append(_TLS_FALLBACK_SCSV)
+    if not suites:
+        raise ValueError("no cipher suites to offer")
+
+    exts: list[bytes] = []
+    if server_name:
+        sni = _server_name_ext(server_name)
+        if sni is not None:
+            exts.append(_extension(ExtensionType.SERVER_NAME, sni))
+    if offers_legacy:
+        # RFC 8422 §5.1.2: only "uncompressed" (0).
+        exts.append(_extension(ExtensionType.EC_POINT_FORMATS, _vec8(b"\x00")))
+    if groups:
+        exts.append(
+            _extension(ExtensionType.SUPPORTED_GROUPS, _vec16(b"".join(_u16(g) for g in groups)))
+        )
+    if offers_legacy:
+        exts.append(_extension(ExtensionType.SESSION_TICKET, b""))
+    if extended_master_secret:
+        exts.append(_extension(ExtensionType.EXTENDED_MASTER_SECRET, b""))
+    if hi >= TLSVersionCode.TLSv1_2:
+        algs = (
+            DEFAULT_SIGNATURE_ALGORITHMS if signature_algorithms is None else signature_algorithms
+        )
+        exts.append(
+            _extension(ExtensionType.SIGNATURE_ALGORITHMS, _vec16(b"".join(_u16(a) for a in algs)))
+        )
+    if offers_13:
+        # 0x0300 is listed only when asked for: RFC 8446 App. D.5 forbids it
+        # to real clients, but a probe wants to know.
+        versions = [v for v in sorted(TLSVersionCode, reverse=True) if lo <= v <= hi]
+        exts.append(
+            _extension(ExtensionType.SUPPORTED_VERSIONS, _vec8(b"".join(_u16(v) for v in versions)))
+        )
+        # RFC 8446 §4.2.9: psk_dhe_ke (1), as every 1.3 client sends it.
+        exts.append(_extension(ExtensionType.PSK_KEY_EXCHANGE_MODES, _vec8(b"\x01")))
+        shares = b"".join(_u16(g) + _vec16(_key_share(g, random)) for g in key_share_groups)
+        exts.append(_extension(ExtensionType.KEY_SHARE, _vec16(shares)))
+    if offers_legacy:
+        # RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
+        exts.append(_extension(ExtensionType.RENEGOTIATION_INFO, _vec8(b"")))
+
+    # RFC 8446 §4.1.2 / App. D.4: legacy_version 0x0303 when offering 1.3,
+    # and a 32-byte session id for middlebox compatibility.
+    legacy_version = min(hi, TLSVersionCode.TLSv1_2)
+    session_id = _stream(random, "session id", 32) if offers_13 else b""
+
+    def body(extensions: list[bytes]) -> bytes:
+        return (
+            _u16(legacy_version)
+            + random
+            + _vec8(session_id)
+            + _vec16(b"".join(_u16(c) for c in suites))
+            + _vec8(b"\x00")  # compression: null only (RFC 8446 §4.1.2)
+            + _vec16(b"".join(extensions))
+        )
+
+    hello = body(exts)
+    if pad_to is not None and _wire_length(len(hello)) < pad_to:
+        # The extension's own 4 bytes count; n = the shortfall always
+        # reaches pad_to, and is one record header too long when it
+        # crosses a record boundary: step back while still long enough.
+        n = max(0, pad_to - _wire_length(len(hello) + 4))
+        while n > 0 and _wire_length(len(hello) + 4 + n - 1) >= pad_to:
+            n -= 1
+        hello = body([*exts, _extension(ExtensionType.PADDING, bytes(n))])
+
+    message = _u8(HandshakeType.CLIENT_HELLO) + _u24(len(hello)) + hello
+    # RFC 8446 §5.1: legacy_record_version 0x0301 for the initial ClientHello
+    # (0x0300 for an SSLv3-only hello: SSLv3 servers expect their own).
+    record_version = min(hi, TLSVersionCode.TLSv1)
+    return _records(ContentType.HANDSHAKE, record_version, message)
+
+
+# ---------------------------------------------------------------------------
+# Parsing the server's answer
+
+HelloKind = Literal["server_hello", "hello_retry_request", "alert"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerHelloResult:
+    """What the server answered to one ClientHello.
+
+    ``version`` is the negotiated version ("TLSv1.2"; from supported_versions
+    for TLS 1.3); for an alert it is None. ``sentinel_version`` reports the
+    RFC 8446 §4.1.3 downgrade sentinel: the server also supports at least
+    this version ("TLSv1.3" or "TLSv1.2") though it chose a lower one for us.
+    ``extensions`` lists the extension types the server sent, in order.
+    ``warning_alerts`` are non-fatal alerts that came before the answer.
+    """
+
+    kind: HelloKind
+    version: str | None = None
+    version_code: int | None = None
+    cipher_suite: int | None = None
+    cipher_name: str | None = None
+    alert_level: str | None = None  # "warning" | "fatal"
+    alert_description: str | None = None  # "protocol_version", "handshake_failure", ...
+    alert_code: int | None = None
+    extended_master_secret: bool = False
+    secure_renegotiation: bool = False
+    selected_group: int | None = None
+    compression_method: int | None = None
+    sentinel_version: str | None = None
+    extensions: tuple[int, ...] = ()
+    warning_alerts: tuple[str, ...] = ()
+
+    @property
+    def selected_group_name(self) -> str | None:
+        if self.selected_group is None:
+            return None
+        return GROUP_NAMES.get(self.selected_group, f"0x{self.selected_group:04x}")
+
+    @property
+    def accepted(self) -> bool:
+        """The server went on with the handshake (ServerHello or HRR)."""
+        return self.kind != "alert"
+
+
+class _Reader:
+    """Bounds-checked reads; any shortfall is the peer's fault."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        self._data = data
+        self._pos = 0
+        self._what = what
+
+    @property
+    def remaining(self) -> int:
+        return len(self._data) - self._pos
+
+    def take(self, n: int) -> bytes:
+        if n > self.remaining:
+            raise RemoteProtocolError(f"{self._what} truncated: needed {n} bytes")
+        out = self._data[self._pos : self._pos + n]
+        self._pos += n
+        return out
+
+    def u8(self) -> int:
+        return self.take(1)[0]
+
+    def u16(self) -> int:
+        return int.from_bytes(self.take(2), "big")
+
+    def vec8(self) -> bytes:
+        return self.take(self.u8())
+
+    def vec16(self) -> bytes:
+        return self.take(self.u16())
+
+
+def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloResult:
+    """RFC 8446 §4.1.3 (and RFC 5246 §7.4.1.3, whose extensions are optional)."""
+    r = _Reader(body, "ServerHello")
+    legacy_version = r.u16()
+    if legacy_version >> 8 != 3:
+        raise RemoteProtocolError(f"ServerHello version 0x{legacy_version:04x} is not SSL/TLS")
+    random = r.take(32)
+    session_id = r.vec8()
+    if len(session_id) > 32:
+        raise RemoteProtocolError(f"ServerHello session id of {len(session_id)} bytes (max 32)")
+    cipher = r.u16()
+    compression = r.u8()
+    ext_types: list[int] = []
+    selected_version: int | None = None
+    group: int | None = None
+    ems = False
+    reneg = False
+    if r.remaining:
+        block = _Reader(r.vec16(), "ServerHello extensions")
+        if r.remaining:
+            raise RemoteProtocolError(f"{r.remaining} bytes after the ServerHello extensions")
+        while block.remaining:
+            kind = block.u16()
+            data = block.vec16()
+            if kind in ext_types:
+                # RFC 8446 §4.2: no extension type may appear twice.
+                raise RemoteProtocolError(f"extension {kind} twice in ServerHello")
+            ext_types.append(kind)
+            if kind == ExtensionType.SUPPORTED_VERSIONS:
+                if len(data) != 2:
+                    raise RemoteProtocolError("supported_versions in ServerHello is not 2 bytes")
+                selected_version = int.from_bytes(data, "big")
+            elif kind == ExtensionType.KEY_SHARE:
+                # ServerHello: KeyShareEntry; HelloRetryRequest: the group alone.
+                if len(data) < 2:
+                    raise RemoteProtocolError("key_share in ServerHello is too short")
+                group = int.from_bytes(data[:2], "big")
+            elif kind == ExtensionType.EXTENDED_MASTER_SECRET:
+                ems = True
+            elif kind == ExtensionType.RENEGOTIATION_INFO:
+                reneg = True
+    code = selected_version if selected_version is not None else legacy_version
+    sentinel = None
+    if random[-8:] == _DOWNGRADE_TO_12:
+        sentinel = "TLSv1.3"
+    elif random[-8:] == _DOWNGRADE_TO_11:
+        sentinel = "TLSv1.2"
+    return ServerHelloResult(
+        kind="hello_retry_request" if random == HRR_RANDOM else "server_hello",
+        version=version_name(code),
+        version_code=code,
+        cipher_suite=cipher,
+        cipher_name=CIPHER_SUITES.get(cipher),
+        extended_master_secret=ems,
+        secure_renegotiation=reneg,
+        selected_group=group,
+        compression_method=compression,
+        sentinel_version=sentinel,
+        extensions=tuple(ext_types),
+        warning_alerts=warnings,
+    )
+
+
+class HelloParser:
+    """Reads the server's records up to its ServerHello or fatal alert.
+
+    :meth:`feed` takes bytes in reads of any size (records split over reads,
+    several handshake messages in one record) and returns :meth:`result`.
+    Bytes after the answer are counted and ignored. Anything that is not
+    TLS (an SMTP reply where a ServerHello should be, an SSLv2 answer, a
+    truncated or oversized message) raises :class:`RemoteProtocolError`, the
+    one error type, and so does every later :meth:`feed`.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._handshake = bytearray()
+        self._alert = bytearray()
+        self._warnings: list[str] = []
+        self._result: ServerHelloResult | None = None
+        self._error: RemoteProtocolError | None = None
+        self.bytes_received = 0
+
+    def result(self) -> ServerHelloResult | None:
+        """The answer, once complete; None while more bytes are needed."""
+        return self._result
+
+    @property
+    def warning_alerts(self) -> tuple[str, ...]:
+        """Warning-level alerts so far (for a server that closes without answering)."""
+        return tuple(self._warnings)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet part of a complete record or message."""
+        return len(self._buffer) + len(self._handshake) + len(self._alert)
+
+    def feed(self, data: bytes) -> ServerHelloResult | None:
+        self.bytes_received += len(data)
+        if self._error is not None:
+            raise self._error
+        if self._result is not None:
+            return self._result
+        self._buffer += data
+        try:
+            self._drain()
+        except RemoteProtocolError as exc:
+            self._error = exc
+            raise
+        return self._result
+
+    def _drain(self) -> None:
+        while self._result is None:
+            self._check_header_prefix()
+            if len(self._buffer) < 5:
+                return
+            length = int.from_bytes(self._buffer[3:5], "big")
+            if len(self._buffer) < 5 + length:
+                return
+            content_type = self._buffer[0]
+            payload = bytes(self._buffer[5 : 5 + length])
+            del self._buffer[: 5 + length]
+            if content_type == ContentType.HANDSHAKE:
+                self._on_handshake(payload)
+            else:
+                self._on_alert(payload)
+
+    def _check_header_prefix(self) -> None:
+        """Reject a bad record header as soon as its first bytes are here."""
+        buf = self._buffer
+        if not buf:
+            return
+        if buf[0] not in (ContentType.HANDSHAKE, ContentType.ALERT):
+            if buf[0] in (ContentType.CHANGE_CIPHER_SPEC, ContentType.APPLICATION_DATA):
+                raise RemoteProtocolError(
+                    f"{ContentType(buf[0]).name.lower()} record before the ServerHello"
+                )
+            raise RemoteProtocolError(f"not a TLS record: {bytes(buf[:40])!r}")
+        if len(buf) >= 2 and buf[1] != 3:
+            raise RemoteProtocolError(f"not a TLS record: version byte {buf[1]:#04x}")
+        if len(buf) >= 5:
+            length = int.from_bytes(buf[3:5], "big")
+            if length == 0:
+                # RFC 8446 §5.1: no zero-length handshake or alert fragments.
+                raise RemoteProtocolError("empty TLS record before the ServerHello")
+            if length > MAX_RECORD_PAYLOAD:
+                raise RemoteProtocolError(
+                    f"TLS record of {length} bytes (max {MAX_RECORD_PAYLOAD}): record_overflow"
+                )
+
+    def _on_handshake(self, payload: bytes) -> None:
+        self._handshake += payload
+        hs = self._handshake
+        if hs[0] != HandshakeType.SERVER_HELLO:
+            raise RemoteProtocolError(f"handshake message type {hs[0]} where ServerHello belongs")
+        if len(hs) < 4:
+            return
+        length = int.from_bytes(hs[1:4], "big")
+        if length > MAX_HELLO_LENGTH:
+            raise RemoteProtocolError(f"ServerHello of {length} bytes (max {MAX_HELLO_LENGTH})")
+        if len(hs) < 4 + length:
+            return
+        body = bytes(hs[4 : 4 + length])
+        # Later messages (Certificate, ...) in the same record are not ours.
+        self._handshake.clear()
+        self._result = _parse_server_hello(body, tuple(self._warnings))
+
+    def _on_alert(self, payload: bytes) -> None:
+        # TLS 1.2 may split an alert over records (RFC 5246 §6.2.1).
+        self._alert += payload
+        while len(self._alert) >= 2 and self._result is None:
+            level, code = self._alert[0], self._alert[1]
+            del self._alert[:2]
+            if level not in (_ALERT_WARNING, _ALERT_FATAL):
+                raise RemoteProtocolError(f"alert level {level} is neither warning nor fatal")
+            if level == _ALERT_WARNING and code != _CLOSE_NOTIFY:
+                # e.g. unrecognized_name from servers without that SNI name;
+                # in TLS <= 1.2 the handshake goes on after one.
+                self._warnings.append(_alert_name(code))
+                continue
+            self._result = ServerHelloResult(
+                kind="alert",
+                alert_level="fatal" if level == _ALERT_FATAL else "warning",
+                alert_description=_alert_name(code),
+                alert_code=code,
+                warning_alerts=tuple(self._warnings),
+            )

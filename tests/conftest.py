@@ -1,0 +1,17 @@
+"""Shared fixtures: the fault lab and the real DNS server, each started once per run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from nsd import nsd_lab  # noqa: F401  (session fixture: a real NSD on loopback)
+from postfix import postfix_lab  # noqa: F401  (session fixture: private Postfix instances)
+from smtpdoctor.lab import LabThread
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabThread]:
+    with LabThread(base_port=0, state_dir=tmp_path_factory.mktemp("lab-state")) as running:
+        yield running

@@ -1,0 +1,121 @@
+"""Every lab scenario, diagnosed end to end through the CLI against the real lab server."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import run_cli
+from smtpdoctor.lab import SCENARIOS
+from smtpdoctor.model import Outcome
+
+# A short deadline: the scenarios that stall (tarpit, drip, stall-message) end there.
+TIMEOUT = "3"
+
+
+def _diagnose(lab, name, *extra):
+    host, port = lab.addresses[name]
+    scenario = SCENARIOS[name]
+    return run_cli(
+        "diagnose",
+        f"{host}:{port}",
+        "--format",
+        "json",
+        "--timeout",
+        TIMEOUT,
+        "--tls-ca",
+        str(lab.ca_file),
+        "--helo",
+        "client.smtpdoctor.test",
+        *scenario.needs,
+        *extra,
+    )
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_each_scenario_is_diagnosed_as_expected(lab, name):
+    expect = SCENARIOS[name].expect
+    result = _diagnose(lab, name)
+    doc = result.json()
+    assert doc["schema"] == "smtpdoctor.diagnosis/1"
+    verdict = doc["verdict"]
+    assert (verdict["category"], verdict["stage"]) == (expect.category.value, expect.stage.value), (
+        verdict,
+        doc["findings"][:2],
+        doc["hosts"][0]["timeline"],
+    )
+    timeline = doc["hosts"][0]["timeline"]
+    failing = [s for s in timeline if s["outcome"] != "ok" and s["stage"] != "quit"]
+    if expect.outcome is None or expect.outcome is Outcome.OK:
+        assert not failing, failing
+    else:
+        assert failing, timeline
+        assert failing[0]["outcome"] == expect.outcome.value
+        assert failing[0]["stage"] == expect.stage.value
+    assert result.status == {"ok": 0, "warning": 1, "failure": 2}[verdict["status"]]
+    assert doc["connections"] == 1
+
+
+def test_healthy_walk_has_every_stage_and_no_data(lab):
+    doc = _diagnose(lab, "healthy").json()
+    stages = [s["stage"] for s in doc["hosts"][0]["timeline"]]
+    assert stages == [
+        "connect",
+        "greeting",
+        "ehlo",
+        "starttls",
+        "tls_handshake",
+        "ehlo",
+        "mail_from",
+        "rcpt_to",
+        "quit",
+        "quit",
+    ]
+    commands = [s["command"] for s in doc["hosts"][0]["timeline"]]
+    assert "DATA" not in commands
+    assert commands[-2:] == ["RSET", "QUIT"]
+    tls = doc["hosts"][0]["tls"]
+    assert tls["negotiated"] == "TLSv1.3"
+    cert = tls["certificate"]
+    assert cert["trusted"] is True
+    assert cert["hostname_match"] is True
+    assert cert["days_left"] > 0
+    assert doc["verdict"]["status"] == "ok"
+    for step in doc["hosts"][0]["timeline"]:
+        assert step["elapsed_ms"] >= 0
+        assert step["start_ms"] >= 0
+    assert doc["hosts"][0]["timeline"][1]["bytes_received"] > 0
+
+
+def test_send_transmits_a_message_of_the_requested_size(lab):
+    doc = _diagnose(lab, "healthy", "--send", "--size", "50000").json()
+    steps = {s["stage"]: s for s in doc["hosts"][0]["timeline"]}
+    assert steps["data"]["reply"]["code"] == 354
+    assert steps["message"]["reply"]["code"] == 250
+    assert 50000 <= steps["message"]["bytes_sent"] <= 50000 + 2000
+    assert doc["verdict"]["status"] == "ok"
+
+
+def test_tls_legacy_is_fine_for_a_tls_1_0_peer(lab):
+    doc = _diagnose(lab, "tls-legacy", "--require-tls", "1.0").json()
+    assert doc["hosts"][0]["tls"]["negotiated"] == "TLSv1.1"
+    assert doc["verdict"]["category"] != "tls_version_mismatch"
+
+
+def test_no_starttls_is_a_failure_when_the_peer_requires_tls(lab):
+    ok = _diagnose(lab, "no-starttls")
+    strict = _diagnose(lab, "no-starttls", "--require-tls", "1.2")
+    assert ok.json()["verdict"]["status"] == "warning"
+    assert strict.json()["verdict"]["status"] == "failure"
+    assert strict.status == 2
+
+
+def test_text_output_names_the_verdict_and_a_fix(lab):
+    result = _diagnose(lab, "tls-legacy")
+    host, port = lab.addresses["tls-legacy"]
+    text = run_cli("diagnose", f"{host}:{port}", "--timeout", TIMEOUT, "--helo", "c.test")
+    assert text.status == 2
+    assert "Verdict: FAILURE" in text.stdout
+    assert "tls_version_mismatch" in text.stdout
+    assert "postfix" in text.stdout.lower()
+    assert "\x1b[" not in text.stdout  # no colours when not on a terminal
+    assert result.json()["findings"][0]["fixes"]

@@ -1,0 +1,380 @@
+"""The knowledge base: the registry is complete, every category is reachable,
+every category has a fix for every MTA, and the tables are well formed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smtpdoctor.diagnosis import classify, classify_reply
+from smtpdoctor.knowledge import (
+    BASIC_CODES,
+    CATEGORY_INFO,
+    CLASSES,
+    MICROSOFT_CODES,
+    PATTERNS,
+    PERMANENCE_CUES,
+    REGISTRY,
+    REGISTRY_SOURCE,
+    REGISTRY_TAKEN,
+    REGISTRY_UPDATED,
+    STAGE_PHRASES,
+    SUBJECTS,
+    fixes_for,
+    lookup_basic,
+    lookup_microsoft,
+    lookup_registry,
+    permanence_of,
+    split_enhanced,
+)
+from smtpdoctor.model import MTA, Category, Permanence, Stage
+from smtpdoctor.protocol.reply import parse_reply_text
+
+# Every enumerated entry of the IANA registry (class left open), written out
+# independently of the data module so a dropped row is noticed.
+IANA_ENUMERATED = (
+    ["X.0.0"]
+    + [f"X.1.{d}" for d in range(11)]
+    + [f"X.2.{d}" for d in range(5)]
+    + [f"X.3.{d}" for d in range(7)]
+    + [f"X.4.{d}" for d in range(8)]
+    + [f"X.5.{d}" for d in range(7)]
+    + [f"X.6.{d}" for d in range(11)]
+    + [f"X.7.{d}" for d in range(31)]
+)
+
+
+def test_registry_has_every_enumerated_code_and_nothing_else():
+    assert sorted(REGISTRY) == sorted(IANA_ENUMERATED)
+    assert len(REGISTRY) == 81
+
+
+@pytest.mark.parametrize("key", IANA_ENUMERATED)
+def test_registry_entries_are_complete(key):
+    entry = REGISTRY[key]
+    assert entry.key == key
+    assert isinstance(entry.category, Category)
+    assert entry.title
+    assert entry.meaning
+    assert entry.meaning.endswith(".")
+    assert re.search(r"RFC \d{4}|draft-", entry.reference), entry.reference
+
+
+def test_registry_references_match_the_rfcs_that_registered_them():
+    by_rfc = {
+        "X.1.9": "RFC 3886",
+        "X.1.10": "RFC 7505",
+        "X.3.6": "RFC 6710",
+        "X.5.6": "RFC 4954",
+        "X.6.6": "RFC 4468",
+        "X.6.7": "RFC 6531",
+        "X.7.8": "RFC 4954",
+        "X.7.13": "RFC 5248",
+        "X.7.17": "RFC 7293",
+        "X.7.20": "RFC 7372",
+        "X.7.26": "RFC 7372",
+        "X.7.27": "RFC 7505",
+        "X.7.29": "RFC 8617",
+        "X.7.30": "RFC 8689",
+    }
+    for key, rfc in by_rfc.items():
+        assert rfc in REGISTRY[key].reference, key
+
+
+def test_registry_records_its_source_and_date():
+    assert REGISTRY_SOURCE.startswith("https://www.iana.org/assignments/smtp-enhanced-status-codes")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", REGISTRY_UPDATED)
+    assert REGISTRY_TAKEN == "2026-11-28"
+
+
+def test_classes_and_subjects():
+    assert set(CLASSES) == {"2", "4", "5"}
+    assert CLASSES["4"].permanence is Permanence.TEMPORARY
+    assert CLASSES["5"].permanence is Permanence.PERMANENT
+    assert set(SUBJECTS) == set(range(8))
+    assert SUBJECTS[7].category is Category.POLICY_REJECTION
+
+
+@pytest.mark.parametrize(
+    ("code", "key", "category"),
+    [
+        ("5.7.26", "X.7.26", Category.POLICY_REJECTION),
+        ("4.7.28", "X.7.28", Category.RATE_LIMITED),
+        ("5.7.25", "X.7.25", Category.DNS_PTR_MISMATCH),
+        ("5.7.30", "X.7.30", Category.STARTTLS_UNAVAILABLE),
+        ("5.7.29", "X.7.29", Category.POLICY_REJECTION),
+        ("5.1.1", "X.1.1", Category.RECIPIENT),
+        ("5.3.4", "X.3.4", Category.MESSAGE_SIZE),
+        ("4.4.2", "X.4.2", Category.CONNECTION_DROPPED),
+        ("X.1.10", "X.1.10", Category.DNS_RESOLUTION),
+    ],
+)
+def test_lookup_registry(code, key, category):
+    entry = lookup_registry(code)
+    assert entry is not None
+    assert (entry.key, entry.category) == (key, category)
+
+
+def test_lookup_registry_rejects_junk_and_unlisted():
+    assert lookup_registry("5.7.99") is None
+    assert lookup_registry("nonsense") is None
+    assert split_enhanced("4.07.001") == ("4", 7, 1)
+    assert split_enhanced("3.1.1") is None
+
+
+def test_basic_codes_follow_rfc_5321():
+    for code in (
+        211,
+        214,
+        220,
+        221,
+        250,
+        251,
+        252,
+        354,
+        421,
+        450,
+        451,
+        452,
+        455,
+        500,
+        501,
+        502,
+        503,
+        504,
+        550,
+        551,
+        552,
+        553,
+        554,
+        555,
+    ):
+        assert code in BASIC_CODES
+    assert permanence_of(421) is Permanence.TEMPORARY
+    assert permanence_of(554) is Permanence.PERMANENT
+    assert permanence_of(250) is Permanence.NONE
+    assert lookup_basic(299).category is Category.OK
+    assert lookup_basic(599).category is Category.OTHER
+
+
+def test_microsoft_codes_exact_beats_range():
+    assert lookup_microsoft("5.7.708").title.startswith("Access denied, traffic")
+    assert lookup_microsoft("5.7.720").title.startswith("Access denied, tenant")
+    assert lookup_microsoft("5.7.620").category is Category.POLICY_REJECTION
+    assert lookup_microsoft("4.7.650").category is Category.RATE_LIMITED
+    assert lookup_microsoft("4.4.316").stage is Stage.CONNECT
+    assert lookup_microsoft("4.4.999") is None
+    for entry in MICROSOFT_CODES:
+        assert split_enhanced(entry.first)
+        assert split_enhanced(entry.last)
+
+
+def test_microsoft_meaning_only_applies_to_microsoft_text():
+    # Registry: X.1.10 is "null MX"; Exchange uses 5.1.10 for "recipient not found".
+    assert classify("550 5.1.10").category is Category.DNS_RESOLUTION
+    assert classify("550 5.1.10 RESOLVER.ADR.RecipientNotFound").category is Category.RECIPIENT
+    assert (
+        classify("550 5.1.10 Recipient not found [DM5NAM.prod.outlook.com]").category
+        is Category.RECIPIENT
+    )
+
+
+def test_pattern_tables_are_well_formed():
+    ids = [p.id for p in PATTERNS]
+    assert len(ids) == len(set(ids))
+    for p in PATTERNS:
+        assert re.fullmatch(r"[a-z0-9]+(?:\.[a-z0-9_]+)+", p.id), p.id
+        assert isinstance(p.category, Category)
+        assert p.meaning.endswith("."), p.id
+        assert p.kind in (None, "connection_drop", "rejection", "deferral", "success")
+    assert len({s.id for s in STAGE_PHRASES}) == len(STAGE_PHRASES)
+    assert {c.permanence for c in PERMANENCE_CUES} == {Permanence.TEMPORARY, Permanence.PERMANENT}
+
+
+def test_every_category_has_default_information():
+    assert set(CATEGORY_INFO) == set(Category)
+
+
+@pytest.mark.parametrize("category", [c for c in Category if c is not Category.OK])
+def test_fixes_for_every_category_and_mta(category):
+    fixes = fixes_for(category)
+    assert {f.for_ for f in fixes} == set(MTA)
+    assert len(fixes) == len(MTA)
+    for fix in fixes:
+        assert fix.steps
+        assert all(s.strip() for s in fix.steps)
+        assert fix.verify.strip(), (category, fix.for_)
+        assert "\n" not in fix.verify, "verify is one command"
+        doc = fix.to_json()
+        assert doc["for"] == fix.for_.value
+        assert set(doc) >= {"for", "steps", "snippet"}
+
+
+def test_fixes_for_filters_and_orders():
+    assert fixes_for(Category.OK) == ()
+    picked = fixes_for(
+        Category.TLS_VERSION_MISMATCH, Stage.TLS_HANDSHAKE, mtas=[MTA.EXCHANGE, MTA.POSTFIX]
+    )
+    assert [f.for_ for f in picked] == [MTA.EXCHANGE, MTA.POSTFIX]
+
+
+def test_fix_recipes_carry_the_named_settings():
+    def text(category, mta):
+        (fix,) = fixes_for(category, mtas=[mta])
+        return " ".join((*fix.steps, fix.snippet, fix.verify))
+
+    assert "smtp_tls_mandatory_protocols = >=TLSv1.2" in text(
+        Category.TLS_VERSION_MISMATCH, MTA.POSTFIX
+    )
+    assert "SchUseStrongCrypto" in text(Category.TLS_VERSION_MISMATCH, MTA.EXCHANGE)
+    assert "SystemDefaultTlsVersions" in text(Category.CONNECTION_DROPPED, MTA.EXCHANGE)
+    assert "Restart-Service MSExchangeTransport" in text(
+        Category.TLS_VERSION_MISMATCH, MTA.EXCHANGE
+    )
+    assert "openssl_options" in text(Category.TLS_VERSION_MISMATCH, MTA.EXIM)
+    assert "tls_require_ciphers" in text(Category.TLS_VERSION_MISMATCH, MTA.EXIM)
+    assert "confTLS_SRV_OPTIONS" in text(Category.TLS_HANDSHAKE_FAILURE, MTA.SENDMAIL)
+    assert "smtp_helo_name" in text(Category.DNS_PTR_MISMATCH, MTA.POSTFIX)
+    assert "helo_data" in text(Category.DNS_PTR_MISMATCH, MTA.EXIM)
+    assert "confDOMAIN_NAME" in text(Category.DNS_PTR_MISMATCH, MTA.SENDMAIL)
+    assert "dig -x" in text(Category.DNS_PTR_MISMATCH, MTA.GENERIC)
+    assert "Set-SendConnector" in text(Category.DNS_PTR_MISMATCH, MTA.EXCHANGE)
+    assert "Set-ReceiveConnector" in text(Category.STARTTLS_UNAVAILABLE, MTA.EXCHANGE)
+    assert "-RequireTls" in text(Category.STARTTLS_UNAVAILABLE, MTA.MICROSOFT365)
+    assert "TlsSenderCertificateName" in text(Category.TLS_CERTIFICATE, MTA.MICROSOFT365)
+    assert "-TlsSettings" in text(Category.TLS_HANDSHAKE_FAILURE, MTA.MICROSOFT365)
+    assert "smtp_connect_timeout" in text(Category.FIREWALL_BLOCK, MTA.POSTFIX)
+    assert "Hybrid Configuration Wizard" in text(Category.POLICY_REJECTION, MTA.MICROSOFT365)
+
+
+# One text per contract category, so each is reachable through the classifier.
+REACHABLE = {
+    Category.OK: "250 2.0.0 Ok: queued as 4B9451A1108",
+    Category.TLS_VERSION_MISMATCH: "SSL routines:ssl_choose_client_version:unsupported protocol",
+    Category.TLS_HANDSHAKE_FAILURE: "Cannot start TLS: handshake failure",
+    Category.TLS_CERTIFICATE: "certificate verification failed for mx.example.com[192.0.2.1]:25: "
+    "self-signed certificate",
+    Category.STARTTLS_UNAVAILABLE: "TLS is required, but was not offered by host mx.example.com",
+    Category.DNS_PTR_MISMATCH: "550 5.7.25 The sending IP does not have a PTR record",
+    Category.DNS_RESOLUTION: "Host or domain name not found. Name service error for "
+    "name=example.invalid type=MX: Host not found",
+    Category.FIREWALL_BLOCK: "connect to mx.example.com[192.0.2.1]:25: Connection timed out",
+    Category.NETWORK_TIMEOUT: "conversation with mx.example.com[192.0.2.1] timed out while "
+    "sending end of data",
+    Category.CONNECTION_DROPPED: "lost connection with mx.example.com[192.0.2.1] while sending "
+    "RCPT TO",
+    Category.SERVICE_UNAVAILABLE: "421 4.3.2 System not accepting network messages",
+    Category.RATE_LIMITED: "452 4.3.2 Connection rate limit exceeded.",
+    Category.POLICY_REJECTION: "554 5.7.1 <a@example.net>: Relay access denied",
+    Category.AUTHENTICATION: "535 5.7.8 Authentication credentials invalid",
+    Category.RECIPIENT: "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown",
+    Category.MESSAGE_SIZE: "552 5.3.4 Message size exceeds fixed limit",
+    Category.OTHER: "554 5.4.14 Hop count exceeded - possible mail loop",
+}
+
+
+def test_reachable_table_covers_every_category():
+    assert set(REACHABLE) == set(Category)
+
+
+@pytest.mark.parametrize(("category", "text"), REACHABLE.items(), ids=[c.value for c in REACHABLE])
+def test_every_contract_category_is_reachable(category, text):
+    c = classify(text)
+    assert c.category is category
+    assert c.fixes == () if category is Category.OK else len(c.fixes) == len(MTA)
+    assert c.meaning
+
+
+def test_temporary_code_that_will_not_clear_says_so():
+    c = classify("421 4.4.2 Connection dropped: TLS negotiation failed")
+    assert c.permanence is Permanence.TEMPORARY
+    assert c.retry_helps is False
+    assert "retry" in c.meaning.lower()
+    ts03 = classify("421 4.7.1 [TS03] All messages from 192.0.2.1 will be permanently deferred")
+    assert (ts03.permanence, ts03.retry_helps) == (Permanence.TEMPORARY, False)
+
+
+def test_evidence_order_pattern_beats_enhanced_beats_basic():
+    # Gmail's 4.7.23 is a PTR complaint; the registry's X.7.23 is SPF.
+    assert classify("421-4.7.23 The sending IP does not have a PTR record").category is (
+        Category.DNS_PTR_MISMATCH
+    )
+    assert classify("421 4.7.23").category is Category.POLICY_REJECTION
+    # An enhanced code with a detail beats the basic code.
+    assert classify("550 5.2.2 over").category is Category.RECIPIENT
+    assert classify("552 5.2.2").category is Category.RECIPIENT
+    # Only the basic code: its RFC 5321 meaning.
+    assert classify("421 bye").category is Category.SERVICE_UNAVAILABLE
+
+
+def test_stage_from_text_then_caller_then_none():
+    assert classify("lost connection with x[192.0.2.1] while sending end of data").stage is (
+        Stage.MESSAGE
+    )
+    assert classify("550 sorry", stage=Stage.RCPT_TO).stage is Stage.RCPT_TO
+    assert classify("550 sorry").stage is Stage.NONE
+    # A mailbox code said before RCPT TO refuses the sender, not the mailbox.
+    assert classify("550 sorry", stage=Stage.MAIL_FROM).category is Category.POLICY_REJECTION
+
+
+def test_classify_reply_matches_classify():
+    reply = parse_reply_text("421-4.7.0 Try again later,\r\n421 4.7.0 closing connection.")
+    assert reply is not None
+    live = classify_reply(reply, Stage.GREETING)
+    pasted = classify("421-4.7.0 Try again later,\n421 4.7.0 closing connection.")
+    assert (live.category, live.permanence, live.retry_helps) == (
+        pasted.category,
+        pasted.permanence,
+        pasted.retry_helps,
+    )
+    assert live.stage is Stage.GREETING
+    assert live.reply is reply
+
+
+def test_success_and_unknown():
+    ok = classify("250 2.0.0 OK 1452005382 o123si5764107wmd.53 - gsmtp")
+    assert (ok.category, ok.kind, ok.permanence, ok.retry_helps) == (
+        Category.OK,
+        "success",
+        Permanence.NONE,
+        False,
+    )
+    unknown = classify("the quick brown fox")
+    assert (unknown.kind, unknown.matched, unknown.category) == ("unknown", (), Category.OTHER)
+    assert classify("").kind == "unknown"
+
+
+def test_to_json_shape():
+    doc = classify("550 5.1.1 <a@b>: Recipient address rejected: User unknown").to_json()
+    assert "schema" not in doc
+    assert doc["reply"] == {
+        "code": 550,
+        "enhanced": "5.1.1",
+        "text": "<a@b>: Recipient address rejected: User unknown",
+    }
+    nocode = classify("connect to x[192.0.2.1]:25: Connection refused").to_json()
+    assert nocode["reply"]["code"] is None
+    assert nocode["reply"]["text"].startswith("connect to")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=600))
+def test_classify_never_raises(text):
+    c = classify(text)
+    assert isinstance(c.category, Category)
+    assert c.kind in ("connection_drop", "rejection", "deferral", "success", "unknown")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["250", "421", "450", "550", "554", "530"]),
+    st.sampled_from(["", "4.4.2 ", "5.7.1 ", "2.0.0 ", "4.7.650 ", "5.7.606 "]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80),
+)
+def test_classify_reply_shaped_text_never_raises(code, enhanced, rest):
+    c = classify(f"{code} {enhanced}{rest}")
+    assert c.reply is not None
+    assert c.reply.code == int(code)
