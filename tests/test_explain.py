@@ -15,6 +15,7 @@ import subprocess
 import sys
 from email.mime.text import MIMEText
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,14 +33,14 @@ PERMANENCES = {p.value for p in Permanence}
 MTAS = {m.value for m in MTA}
 
 
-def _id(row: dict) -> str:
+def _id(row: dict[str, Any]) -> str:
     return f"{row['mta']}:{row['text'][:40]}"
 
 
 # --- the corpus ---------------------------------------------------------------
 
 
-def test_corpus_is_large_varied_and_sourced():
+def test_corpus_is_large_varied_and_sourced() -> None:
     assert len(CORPUS) >= 150
     families = {row["mta"].split("+")[0] for row in CORPUS} | {
         part for row in CORPUS for part in row["mta"].split("+")
@@ -57,7 +58,7 @@ def test_corpus_is_large_varied_and_sourced():
 
 
 @pytest.mark.parametrize("row", CORPUS, ids=[_id(r) for r in CORPUS])
-def test_corpus_line(row):
+def test_corpus_line(row: dict[str, Any]) -> None:
     c = classify(row["text"])
     assert (c.category.value, c.stage.value, c.permanence.value) == (
         row["category"],
@@ -74,7 +75,7 @@ _BARE_REPLIES = [
 
 
 @pytest.mark.parametrize("row", _BARE_REPLIES, ids=[_id(r) for r in _BARE_REPLIES])
-def test_same_answer_from_a_live_session(row):
+def test_same_answer_from_a_live_session(row: dict[str, Any]) -> None:
     """A reply parsed by the session walker reads like the same reply pasted."""
     reply = parse_reply_text(row["text"])
     assert reply is not None
@@ -94,7 +95,7 @@ def test_same_answer_from_a_live_session(row):
 # --- the JSON contract --------------------------------------------------------------
 
 
-def _check_explanation(doc: dict) -> None:
+def _check_explanation(doc: dict[str, Any]) -> None:
     assert doc["schema"] == "smtpdoctor.explanation/1"
     reply = doc["reply"]
     assert set(reply) == {"code", "enhanced", "text"}
@@ -117,19 +118,19 @@ def _check_explanation(doc: dict) -> None:
     assert isinstance(doc["retry_helps"], bool)
 
 
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = main(["explain", *argv])
     out, err = capsys.readouterr()
     return status, out, err
 
 
-def _json(capsys, *argv: str) -> tuple[int, dict]:
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     status, out, err = _run(capsys, *argv, "--format", "json")
     assert "Traceback" not in err
     return status, json.loads(out)
 
 
-def test_json_single_reply(capsys):
+def test_json_single_reply(capsys: pytest.CaptureFixture[str]) -> None:
     status, doc = _json(capsys, "421 4.4.2 Connection dropped due to SocketError")
     _check_explanation(doc)
     assert doc["reply"] == {
@@ -142,7 +143,7 @@ def test_json_single_reply(capsys):
     assert status == 1
 
 
-def test_json_for_filters_fixes(capsys):
+def test_json_for_filters_fixes(capsys: pytest.CaptureFixture[str]) -> None:
     _, doc = _json(
         capsys, "550 5.7.25 reverse DNS validation failed", "--for", "postfix", "--for", "exim"
     )
@@ -150,7 +151,7 @@ def test_json_for_filters_fixes(capsys):
     assert all(f["verify"] for f in doc["fixes"])
 
 
-def test_stage_option_applies_when_the_text_is_silent(capsys):
+def test_stage_option_applies_when_the_text_is_silent(capsys: pytest.CaptureFixture[str]) -> None:
     _, doc = _json(capsys, "550 sorry", "--stage", "rcpt_to")
     assert (doc["stage"], doc["category"]) == ("rcpt_to", "recipient")
 
@@ -170,12 +171,12 @@ def test_stage_option_applies_when_the_text_is_silent(capsys):
         ("lost connection with mx.example.com[192.0.2.1] while sending end of data", 1),
     ],
 )
-def test_exit_status(capsys, text, status):
+def test_exit_status(capsys: pytest.CaptureFixture[str], text: str, status: int) -> None:
     got, _, err = _run(capsys, text)
     assert got == status, err
 
 
-def test_text_output_is_plain_when_piped(capsys):
+def test_text_output_is_plain_when_piped(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = _run(capsys, "550 5.7.606 Access denied, banned sending IP [192.0.2.7].")
     assert status == 2
     assert "\x1b[" not in out
@@ -184,7 +185,9 @@ def test_text_output_is_plain_when_piped(capsys):
     assert "verify:" in out
 
 
-def test_file_with_one_explanation_per_line(capsys, tmp_path):
+def test_file_with_one_explanation_per_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     lines = [
         "Mar 23 11:23:31 h postfix/smtp[143]: BB48359B: to=<a@pobox.com>, relay=none, "
         "dsn=4.4.1, status=deferred (connect to pb-mx10.pobox.com[64.147.108.51]:25: "
@@ -207,7 +210,7 @@ def test_file_with_one_explanation_per_line(capsys, tmp_path):
     assert status == 2  # the worst of the three
 
 
-def test_stdin(capsys, monkeypatch):
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         sys,
         "stdin",
@@ -226,7 +229,9 @@ def test_stdin(capsys, monkeypatch):
     assert status == 2
 
 
-def test_dsn_fields_on_stdin_are_one_explanation(capsys, monkeypatch):
+def test_dsn_fields_on_stdin_are_one_explanation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(
         sys,
         "stdin",
@@ -312,7 +317,7 @@ def _dsn_eml() -> bytes:
     ).encode("ascii")
 
 
-def test_eml_dsn(capsys, tmp_path):
+def test_eml_dsn(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "bounce.eml"
     path.write_bytes(_dsn_eml())
     status, doc = _json(capsys, "--file", str(path))
@@ -339,7 +344,9 @@ def test_eml_dsn(capsys, tmp_path):
     assert status == 2
 
 
-def test_eml_microsoft_ndr_without_dsn_part(capsys, tmp_path):
+def test_eml_microsoft_ndr_without_dsn_part(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     ndr = MIMEText(
         "Delivery has failed to these recipients or groups:\n\n"
         "oli@example.com (oli@example.com)\n"
@@ -391,19 +398,19 @@ def _one_line_error(err: str) -> str:
         ["--for", "qmail", "550 x"],
     ],
 )
-def test_bad_arguments_exit_3(capsys, argv):
+def test_bad_arguments_exit_3(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     status, _, err = _run(capsys, *argv)
     assert status == 3
     _one_line_error(err)
 
 
-def test_directory_is_bad_input(capsys, tmp_path):
+def test_directory_is_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     status, _, err = _run(capsys, "--file", str(tmp_path))
     assert status == 3
     assert "directory" in _one_line_error(err)
 
 
-def test_empty_file(capsys, tmp_path):
+def test_empty_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "empty.txt"
     path.write_bytes(b"\n\n  \n")
     status, _, err = _run(capsys, "--file", str(path))
@@ -411,7 +418,7 @@ def test_empty_file(capsys, tmp_path):
     assert "empty" in _one_line_error(err)
 
 
-def test_binary_file(capsys, tmp_path):
+def test_binary_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "blob.bin"
     path.write_bytes(bytes(range(256)) * 64 + os.urandom(4096))
     status, out, err = _run(capsys, "--file", str(path))
@@ -419,7 +426,7 @@ def test_binary_file(capsys, tmp_path):
     assert "binary" in _one_line_error(err)
 
 
-def test_garbage_gets_a_clear_answer_and_exit_3(capsys):
+def test_garbage_gets_a_clear_answer_and_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _run(capsys, "lorem ipsum dolor sit amet")
     assert status == 3
     assert "No SMTP reply code" in out
@@ -431,7 +438,7 @@ def test_garbage_gets_a_clear_answer_and_exit_3(capsys):
     assert doc["kind"] == "unknown"
 
 
-def test_ten_megabyte_line(capsys, tmp_path):
+def test_ten_megabyte_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "huge.log"
     with path.open("w") as fh:
         fh.write("550 5.7.1 Relay access denied ")
@@ -443,7 +450,7 @@ def test_ten_megabyte_line(capsys, tmp_path):
     assert status == 2
 
 
-def test_ten_megabyte_argument(capsys):
+def test_ten_megabyte_argument(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _run(capsys, "421 4.7.0 " + "y" * (10 * 1024 * 1024))
     assert status in (1, 2)
     assert "only its start is read" in err
@@ -451,7 +458,9 @@ def test_ten_megabyte_argument(capsys):
     assert out
 
 
-def test_oversized_file_is_cut(capsys, tmp_path, monkeypatch):
+def test_oversized_file_is_cut(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from smtpdoctor.cli import explain
 
     monkeypatch.setattr(explain, "MAX_READ", 64)
@@ -462,7 +471,7 @@ def test_oversized_file_is_cut(capsys, tmp_path, monkeypatch):
     assert "only the first part is read" in err
 
 
-def test_subprocess_entry_point(tmp_path):
+def test_subprocess_entry_point(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("smtpdoctor")
     if not exe.exists():
         pytest.skip("the smtpdoctor console script is not installed next to this Python")
