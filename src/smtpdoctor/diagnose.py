@@ -15,17 +15,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from smtpdoctor.diagnosis.dns_rules import dns_findings
 from smtpdoctor.diagnosis.session_rules import (
     Policy,
     SessionEvidence,
     session_findings,
-    sort_findings,
 )
-from smtpdoctor.diagnosis.verdict import verdict_for
-from smtpdoctor.model import Category, Finding, Permanence, Severity, Stage, Verdict
+from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
+from smtpdoctor.model import Category, Finding, Permanence, Severity, Stage, Status, Verdict
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.certificate import CertificateInfo, analyze_certificate
+from smtpdoctor.probe.dns import (
+    DnsReport,
+    PtrResult,
+    check_ptr,
+    check_sender,
+    describe_resolver,
+    make_resolver,
+    probe_domain,
+    resolve_host,
+)
 from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
 
 __all__ = ["DiagnoseOptions", "Diagnosis", "HostReport", "diagnose", "parse_target"]
@@ -34,8 +44,8 @@ SCHEMA = "smtpdoctor.diagnosis/1"
 TLS_VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 
-def parse_target(text: str, default_port: int = 25) -> tuple[str, int]:
-    """``host``, ``host:port``, ``[v6]:port``, ``v6`` → (host, port); ValueError if bad."""
+def parse_target(text: str) -> tuple[str, int | None]:
+    """``host``, ``host:port``, ``[v6]:port``, ``v6`` → (host, port or None); ValueError if bad."""
     text = text.strip()
     if not text:
         raise ValueError("empty target")
@@ -50,7 +60,7 @@ def parse_target(text: str, default_port: int = 25) -> tuple[str, int]:
         port_text = rest[1:]
     elif text.count(":") == 1:
         host, port_text = text.split(":")
-    port = default_port
+    port = None
     if port_text:
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"bad port {port_text!r} in target {text!r}")
@@ -89,6 +99,8 @@ class DiagnoseOptions:
     policy: Policy = field(default_factory=Policy)
     source_ip: str | None = None
     auth: tuple[str, str] | None = None
+    resolver: str | None = None  # HOST[:PORT]; None: the system's
+    mx: bool = True  # a name is a mail domain (MX) unless the target named a port
 
 
 @dataclass(slots=True)
@@ -198,11 +210,16 @@ def _local_fqdn() -> str:
     return _FQDN[0]
 
 
-async def _resolve(name: str, deadline: Deadline) -> tuple[list[str], Finding | None]:
-    """A name's addresses via the system resolver (A and AAAA)."""
-    labels = name.lower().split(".")
+def _special_name(name: str) -> str | None:
+    """RFC 6761 names that are answered without asking DNS: "invalid" or "localhost"."""
+    tld = name.lower().rsplit(".", 1)[-1]
+    return tld if tld in ("invalid", "localhost") else None
+
+
+async def _system_addresses(name: str, deadline: Deadline) -> tuple[list[str], Finding | None]:
+    """A name's addresses from the system (getaddrinfo: /etc/hosts, then DNS)."""
     # RFC 6761 §6.4: "invalid." never resolves; answer without asking.
-    if labels[-1] == "invalid":
+    if _special_name(name) == "invalid":
         return [], _nxdomain(name, "the .invalid top-level domain never resolves (RFC 6761)")
     loop = asyncio.get_running_loop()
     try:
@@ -244,44 +261,129 @@ def _dns_failure(name: str, why: str) -> Finding:
     )
 
 
+def _dns_budget(timeout: float) -> float:
+    """One DNS query's lifetime: a share of the probe's deadline, so DNS
+    trouble still leaves time to walk the hosts that did resolve."""
+    return min(5.0, max(1.0, timeout / 3))
+
+
+@dataclass(slots=True)
+class _Targets:
+    """What DNS said to connect to: (name, address) pairs, most preferred first."""
+
+    pairs: list[tuple[str, str]]
+    report: DnsReport | None
+    findings: list[Finding]
+    resolver: Any = None  # dns.asyncresolver.Resolver, when DNS is usable
+
+
+async def _find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) -> _Targets:
+    if _is_ip(host):
+        return _Targets([(host, host)], None, [])
+    special = _special_name(host)
+    resolver = None
+    if special is None:
+        try:
+            resolver = make_resolver(opts.resolver, _dns_budget(opts.timeout))
+        except ValueError:
+            resolver = None  # no resolv.conf: the system lookup below still works
+    if resolver is None:
+        addresses, problem = await _system_addresses(host, deadline)
+        findings = [problem] if problem else []
+        report = DnsReport(resolver="system (getaddrinfo)", extra={"addresses": {host: addresses}})
+        return _Targets([(host, a) for a in addresses], report, findings)
+    if opts.mx:
+        report = await probe_domain(host, resolver, deadline, port=opts.port)
+        assert report.mx is not None
+        pairs = [(h.name, a) for h in report.mx.hosts for a in h.addresses]
+    else:
+        host_result = await resolve_host(host, resolver, deadline)
+        report = DnsReport(resolver=describe_resolver(resolver), host=host_result)
+        pairs = [(host, a) for a in host_result.addresses]
+    return _Targets(pairs, report, dns_findings(report), resolver)
+
+
+async def _receiver_ptrs(
+    reports: list[HostReport], resolver: Any, deadline: Deadline
+) -> tuple[PtrResult, ...]:
+    """PTR of every address that greeted us, against its banner and EHLO names."""
+    jobs = []
+    for r in reports:
+        names = [n for n in (r.session.banner_host, r.session.ehlo_host) if n]
+        if names and not _is_loopback_literal(names[0]):
+            jobs.append(check_ptr(r.address, names, resolver, deadline))
+    return tuple(await asyncio.gather(*jobs))
+
+
+def _is_loopback_literal(name: str) -> bool:
+    return name.startswith("[")
+
+
 async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
     """Diagnose one target within ``opts.timeout`` seconds."""
     started = time.monotonic()
     deadline = Deadline(opts.timeout)
-    host, port = parse_target(opts.target, opts.port)
-    opts = replace(opts, port=port)
+    host, port = parse_target(opts.target)
+    if port is not None:
+        # "host:port" names one server: no MX lookup.
+        opts = replace(opts, port=port, mx=False)
     connector = Connector(opts.source_ip)
-    dns: dict[str, Any] = {}
-    if _is_ip(host):
-        addresses = [host]
-    else:
-        addresses, problem = await _resolve(host, deadline)
-        dns["addresses"] = {host: addresses}
-        if problem is not None:
-            return Diagnosis(
-                opts.target,
-                verdict_for([problem]),
-                [problem],
-                [],
-                dns,
-                0,
-                (time.monotonic() - started) * 1000,
-            )
+    targets = await _find_targets(host, opts, deadline)
     reports = list(
         await asyncio.gather(
-            *(_diagnose_host(host, a, opts, deadline, connector) for a in addresses)
+            *(_diagnose_host(n, a, opts, deadline, connector) for n, a in targets.pairs)
         )
     )
-    findings = _merge([f for r in reports for f in r.findings])
+    report = targets.report
+    findings = list(targets.findings)
+    if targets.resolver is not None and report is not None:
+        sender = None
+        if opts.source_ip:
+            helo = opts.helo or _local_fqdn()
+            sender = await check_sender(opts.source_ip, helo, targets.resolver, deadline)
+        receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
+        report = replace(report, receivers=receivers, sender=sender)
+        findings = dns_findings(report)
+    findings += _host_findings(reports)
+    dns_doc = report.to_json() if report is not None else {}
     return Diagnosis(
         opts.target,
-        verdict_for(findings),
-        findings,
+        verdict_for(sort_findings(findings)),
+        sort_findings(findings),
         reports,
-        dns,
+        dns_doc,
         connector.connections,
         (time.monotonic() - started) * 1000,
     )
+
+
+def _host_findings(reports: list[HostReport]) -> list[Finding]:
+    """Each host's findings; when some host works, the others' faults are warnings.
+
+    A sender tries the MX hosts in preference order (RFC 5321 §5.1): one
+    broken host slows delivery but does not stop it while another accepts.
+    """
+    working = [r for r in reports if r.verdict.status is not Status.FAILURE]
+    many = len(reports) > 1
+    out: list[Finding] = []
+    for r in reports:
+        for finding in r.findings:
+            f = finding
+            if many:
+                f = replace(
+                    f,
+                    message=f"{r.name} [{r.address}]: {f.message}",
+                    evidence={**f.evidence, "host": r.name, "address": r.address},
+                )
+            if working and f.severity is Severity.CRITICAL:
+                ok = working[0]
+                f = replace(
+                    f,
+                    severity=Severity.WARNING,
+                    message=f"{f.message} Mail still flows through {ok.name} [{ok.address}].",
+                )
+            out.append(f)
+    return _merge(out)
 
 
 def _merge(findings: Sequence[Finding]) -> list[Finding]:

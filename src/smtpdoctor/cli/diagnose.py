@@ -15,6 +15,7 @@ from smtpdoctor.cli.common import add_format_option, console, fail, print_json, 
 from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.model import Outcome, Severity, Status
+from smtpdoctor.probe.dns import parse_resolver_spec
 
 __all__ = ["register", "render_text", "run"]
 
@@ -63,7 +64,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the TLS floor the sending side enforces, e.g. 1.2; also means the "
         "sender requires TLS (no STARTTLS or a bad certificate stops mail)",
     )
-    p.add_argument("--source-ip", metavar="IP", help="local address to connect from")
+    p.add_argument(
+        "--source-ip",
+        metavar="IP",
+        help="the sending IP: connect from it, and check its PTR and forward DNS "
+        "against the EHLO name",
+    )
+    p.add_argument(
+        "--resolver", metavar="HOST[:PORT]", help="DNS server to ask instead of the system's"
+    )
+    p.add_argument(
+        "--no-mx",
+        action="store_true",
+        help="treat TARGET as a host name, not a mail domain (no MX lookup)",
+    )
     p.add_argument("--auth", metavar="USER:PASSWORD", help="AUTH PLAIN credentials (TLS only)")
     add_format_option(p)
     p.set_defaults(func=run)
@@ -80,9 +94,14 @@ def _tls_floor(text: str) -> str:
 
 def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
     try:
-        _, port = parse_target(args.target, args.port or 25)
+        _, port = parse_target(args.target)
     except ValueError as exc:
         fail(str(exc))
+    if args.resolver:
+        try:
+            parse_resolver_spec(args.resolver)
+        except ValueError as exc:
+            fail(f"--resolver: {exc}")
     if args.port is not None and not 0 < args.port < 65536:
         fail(f"--port must be 1-65535, not {args.port}")
     if args.timeout is None or not 0 < args.timeout <= 3600:
@@ -92,6 +111,8 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
     for ca in args.tls_ca:
         if not ca.is_file():
             fail(f"--tls-ca {ca}: no such file")
+        if b"-----BEGIN CERTIFICATE-----" not in ca.read_bytes()[: 1 << 20]:
+            fail(f"--tls-ca {ca}: no PEM certificate in it")
     if args.source_ip:
         try:
             ipaddress.ip_address(args.source_ip)
@@ -111,7 +132,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         policy = Policy(min_tls=_tls_floor(args.require_tls), tls_required=True)
     return DiagnoseOptions(
         target=args.target,
-        port=port,
+        port=port or args.port or 25,
         helo=args.helo,
         mail_from=args.mail_from,
         rcpt=tuple(args.rcpt),
@@ -122,6 +143,8 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         policy=policy,
         source_ip=args.source_ip,
         auth=auth,
+        resolver=args.resolver,
+        mx=not args.no_mx,
     )
 
 

@@ -28,6 +28,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
 from smtpdoctor.probe.dns import (
     DnsQuery,
@@ -53,7 +54,6 @@ __all__ = [
     "mx_findings",
     "receiver_ptr_findings",
     "sender_findings",
-    "sort_findings",
     "tlsa_findings",
     "tlsrpt_findings",
 ]
@@ -84,11 +84,6 @@ def _addr_type(ip: str) -> str:
 def _records(ip: str, name: str) -> str:
     """The PTR and its forward confirmation, as zone file lines."""
     return f"{_reverse_name(ip)} IN PTR {name}.\n{name}. IN {_addr_type(ip)} {ip}"
-
-
-def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Most severe first; equal severities keep their order."""
-    return sorted(findings, key=lambda f: f.severity.rank)
 
 
 def _ptr_fix(ip: str, name: str) -> Fix:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from smtpdoctor.diagnosis.classify import classify_reply
+from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.knowledge import fixes_for
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
 from smtpdoctor.protocol.reply import Reply
@@ -440,11 +441,3 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
                 )
             )
     return sort_findings(findings)
-
-
-_STAGE_ORDER = list(Stage)
-
-
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """Most severe first; among equals, the earliest stage (the nearer the root)."""
-    return sorted(findings, key=lambda f: (f.severity.rank, _STAGE_ORDER.index(f.stage)))

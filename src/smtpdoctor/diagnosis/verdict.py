@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from smtpdoctor.model import Category, Finding, Permanence, Severity, Stage, Status, Verdict
 
-__all__ = ["verdict_for"]
+__all__ = ["sort_findings", "verdict_for"]
 
 _STATUS = {Severity.CRITICAL: Status.FAILURE, Severity.WARNING: Status.WARNING}
+
+
+# Among findings of equal severity, how directly each class stops mail: a
+# session that breaks outranks a certificate nobody verifies, which outranks a
+# PTR that does not match a banner (hygiene that strict peers only sometimes
+# act on).
+_HYGIENE = {Category.TLS_CERTIFICATE: 1, Category.DNS_PTR_MISMATCH: 2, Category.OTHER: 3,
+            Category.OK: 4}
+_STAGE_ORDER = list(Stage)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first; then the fault nearest the root: what stops mail
+    before hygiene, and the earliest stage of the session."""
+    return sorted(
+        findings,
+        key=lambda f: (f.severity.rank, _HYGIENE.get(f.category, 0), _STAGE_ORDER.index(f.stage)),
+    )
 
 
 def _first_sentence(text: str) -> str:
