@@ -110,7 +110,8 @@ def test_two_mx_one_broken_reports_both_and_mail_still_flows(nsd_lab, mx_port):
         "still flows through mx-b.two" in f["message"] for f in doc["findings"]
     )
     assert [h["preference"] for h in doc["dns"]["mx"]["hosts"]] == [10, 20]
-    assert doc["connections"] == 2
+    # mx-a drops at EHLO (one connection); mx-b gets the walk and the TLS matrix.
+    assert 2 <= doc["connections"] <= 7
     assert result.status == 1
 
 

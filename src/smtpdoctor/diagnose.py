@@ -37,11 +37,12 @@ from smtpdoctor.probe.dns import (
     resolve_host,
 )
 from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
+from smtpdoctor.probe.tls import TlsMatrix, tls_matrix
 
 __all__ = ["DiagnoseOptions", "Diagnosis", "HostReport", "diagnose", "parse_target"]
 
 SCHEMA = "smtpdoctor.diagnosis/1"
-TLS_VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+TLS_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 
 def parse_target(text: str) -> tuple[str, int | None]:
@@ -101,6 +102,8 @@ class DiagnoseOptions:
     auth: tuple[str, str] | None = None
     resolver: str | None = None  # HOST[:PORT]; None: the system's
     mx: bool = True  # a name is a mail domain (MX) unless the target named a port
+    tls_matrix: bool = True  # probe every TLS version (a few more connections)
+    implicit_tls: bool | None = None  # None: only on port 465
 
 
 @dataclass(slots=True)
@@ -112,19 +115,29 @@ class HostReport:
     certificate: CertificateInfo | None
     findings: list[Finding]
     verdict: Verdict
+    matrix: TlsMatrix | None = None
 
     def to_json(self) -> dict[str, Any]:
         s = self.session
         tls: dict[str, Any] | None = None
         if s.tls is not None:
             negotiated = s.tls.negotiated
+            if self.matrix is not None and self.matrix.versions:
+                versions = dict(self.matrix.versions)
+            else:
+                # Without the matrix only the negotiated version is known.
+                versions = {v: (True if v == negotiated else None) for v in TLS_VERSIONS}
             tls = {
                 "offered": s.tls.offered,
-                # Only the negotiated version is known from the walk itself.
-                "versions": {v: (True if v == negotiated else None) for v in TLS_VERSIONS},
+                "versions": versions,
                 "negotiated": negotiated,
                 "cipher": s.tls.session.cipher if s.tls.session else None,
                 "certificate": self.certificate.to_json() if self.certificate else None,
+                "implicit": s.tls.offered
+                and not s.extensions
+                and s.tls_extensions is not None
+                and not any(step.stage.value == "starttls" for step in s.steps),
+                "probes": self.matrix.to_json() if self.matrix else None,
             }
         return {
             "name": self.name,
@@ -180,12 +193,29 @@ async def _diagnose_host(
         size=opts.size,
         auth=opts.auth,
         server_name=name if is_name else None,
+        implicit_tls=opts.port == 465 if opts.implicit_tls is None else opts.implicit_tls,
     )
     result = await walk(address, opts.port, session_opts, deadline, connector)
     cert = None
-    if result.tls and result.tls.session:
+    matrix: TlsMatrix | None = None
+    session = result.tls.session if result.tls else None
+    if session is not None:
         names = [n for n in (name if is_name else None, result.banner_host, result.ehlo_host) if n]
-        cert = analyze_certificate(result.tls.session.chain_der, names, opts.tls_ca)
+        cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
+        if opts.tls_matrix:
+            matrix = await tls_matrix(
+                address,
+                opts.port,
+                helo=session_opts.helo,
+                server_name=session_opts.server_name,
+                top=session.version,
+                deadline=deadline,
+                connector=connector,
+                implicit=session_opts.implicit_tls,
+            )
+    ciphers = [session.cipher] if session else []
+    if matrix is not None:
+        ciphers += [p.cipher for p in matrix.probes if p.accepted and p.cipher]
     evidence = SessionEvidence(
         steps=result.steps,
         starttls_offered=bool(result.tls and result.tls.offered),
@@ -196,9 +226,19 @@ async def _diagnose_host(
         size_wanted=opts.size,
         notes=result.notes,
         port=opts.port,
+        banner=result.greeting.text if result.greeting else None,
+        ehlo_lines=result.ehlo.lines if result.ehlo and result.tls_extensions is None else (),
+        extensions_before_tls=result.extensions,
+        extensions_after_tls=result.tls_extensions,
+        tls_versions=matrix.versions if matrix else {},
+        large_hello_outcome=matrix.large_hello.outcome if matrix and matrix.large_hello else None,
+        extended_master_secret=matrix.extended_master_secret if matrix else None,
+        ciphers_seen=ciphers,
     )
     findings = session_findings(evidence, opts.policy)
-    return HostReport(name, address, opts.port, result, cert, findings, verdict_for(findings))
+    return HostReport(
+        name, address, opts.port, result, cert, findings, verdict_for(findings), matrix
+    )
 
 
 _FQDN: list[str] = []

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
 from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
+from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.model import Outcome, Severity, Status
 from smtpdoctor.probe.dns import parse_resolver_spec
@@ -79,6 +80,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="treat TARGET as a host name, not a mail domain (no MX lookup)",
     )
     p.add_argument("--auth", metavar="USER:PASSWORD", help="AUTH PLAIN credentials (TLS only)")
+    p.add_argument(
+        "--peer",
+        choices=sorted(PEERS),
+        default="generic",
+        help="judge TLS as this sending peer would (default: generic, RFC 8996)",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="one connection only: skip the TLS version matrix"
+    )
+    p.add_argument(
+        "--implicit-tls", action="store_true", help="TLS from the first byte (default: port 465)"
+    )
     add_format_option(p)
     p.set_defaults(func=run)
 
@@ -127,9 +140,10 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
     for addr in (args.mail_from, *args.rcpt):
         if any(c in addr for c in "<>\r\n "):
             fail(f"address {addr!r} must be bare (no <>, spaces or line breaks)")
-    policy = Policy()
+    peer = PEERS[args.peer]
+    policy = Policy(min_tls=peer.min_tls, peer=peer)
     if args.require_tls:
-        policy = Policy(min_tls=_tls_floor(args.require_tls), tls_required=True)
+        policy = Policy(min_tls=_tls_floor(args.require_tls), tls_required=True, peer=peer)
     return DiagnoseOptions(
         target=args.target,
         port=port or args.port or 25,
@@ -145,6 +159,8 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         auth=auth,
         resolver=args.resolver,
         mx=not args.no_mx,
+        tls_matrix=not args.quick,
+        implicit_tls=True if args.implicit_tls else None,
     )
 
 
@@ -198,6 +214,9 @@ def render_text(d: Diagnosis, out: Console) -> None:
         if tls is not None and tls.session is not None:
             cert = host.certificate
             line = f"TLS: {tls.session.version}, {tls.session.cipher}"
+            if host.matrix is not None:
+                accepted = [v for v, ok in host.matrix.versions.items() if ok]
+                line += f" (accepts {', '.join(accepted) or 'none'})"
             if cert is not None:
                 line += f"; certificate {cert.subject}, {cert.days_left} days left"
                 line += ", trusted" if cert.trusted else ", NOT trusted"

@@ -8,11 +8,12 @@ reads exactly as the same reply pasted into ``explain`` or found in a log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from smtpdoctor.diagnosis.classify import classify_reply
+from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.knowledge import fixes_for
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
@@ -33,7 +34,7 @@ class Policy:
     # True when the user said the peer *requires* TLS: then no STARTTLS, or a
     # certificate it cannot verify, stops mail instead of downgrading it.
     tls_required: bool = False
-    peer: str = "generic"
+    peer: PeerProfile = PEERS["generic"]
 
 
 class _StepLike(Protocol):
@@ -76,6 +77,16 @@ class SessionEvidence:
     size_wanted: int | None
     notes: Sequence[str] = ()
     port: int = 25
+    banner: str | None = None  # the greeting text
+    ehlo_lines: Sequence[str] = ()  # the EHLO reply before TLS, as sent
+    extensions_after_tls: Mapping[str, str] | None = None
+    extensions_before_tls: Mapping[str, str] = field(default_factory=dict)
+    # From the version matrix (probe.tls): which versions the server accepts,
+    # how the ~1.5 KB ClientHello fared, Extended Master Secret, ciphers seen.
+    tls_versions: Mapping[str, bool | None] = field(default_factory=dict)
+    large_hello_outcome: str | None = None  # "ok", "timeout", "reset", ...
+    extended_master_secret: bool | None = None
+    ciphers_seen: Sequence[str] = ()
 
 
 def _finding(
@@ -261,6 +272,7 @@ def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     version = ev.tls_version
     if version is None:
         return out
+    peer = policy.peer
     if _rank(version) < _rank(policy.min_tls):
         out.append(
             _finding(
@@ -268,13 +280,14 @@ def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
                 Severity.CRITICAL,
                 Category.TLS_VERSION_MISMATCH,
                 Stage.TLS_HANDSHAKE,
-                f"The best TLS version this server offers is {version}. Peers that require "
-                f"{policy.min_tls} or newer (Microsoft 365, Gmail, Yahoo) cannot complete the "
-                "handshake and drop the session, typically as '421 4.4.2 Connection dropped'.",
+                f"The best TLS version this server offers is {version}, below the "
+                f"{policy.min_tls} that {peer.label} require(s): {peer.consequence}.",
                 retry_helps=False,
                 negotiated=version,
                 floor=policy.min_tls,
                 cipher=ev.tls_cipher,
+                peer=peer.name,
+                accepted=[v for v, ok in ev.tls_versions.items() if ok],
             )
         )
     else:
@@ -290,8 +303,140 @@ def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
                 cipher=ev.tls_cipher,
             )
         )
+    out += _matrix_findings(ev, policy)
     if ev.certificate is not None:
         out += _certificate_findings(ev.certificate, policy)
+    return out
+
+
+def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
+    """What the version matrix and the extra ClientHellos showed."""
+    out: list[Finding] = []
+    accepted = [v for v in TLS_ORDER if ev.tls_versions.get(v)]
+    legacy = [v for v in accepted if _rank(v) < _rank(policy.min_tls)]
+    if ev.tls_versions.get("SSLv3"):
+        out.append(
+            _finding(
+                "tls.versions.sslv3",
+                Severity.WARNING,
+                Category.TLS_HANDSHAKE_FAILURE,
+                Stage.TLS_HANDSHAKE,
+                "The server still accepts SSLv3 (RFC 7568 forbids it).",
+                permanence=Permanence.NONE,
+                accepted=accepted,
+            )
+        )
+    if legacy and len(legacy) < len(accepted):
+        out.append(
+            _finding(
+                "tls.versions.legacy_accepted",
+                Severity.INFO,
+                Category.OK,
+                Stage.TLS_HANDSHAKE,
+                f"Besides {', '.join(v for v in accepted if v not in legacy)}, the server also "
+                f"accepts {', '.join(legacy)} (deprecated by RFC 8996); peers pick the newest, so "
+                "this costs no deliveries.",
+                permanence=Permanence.NONE,
+                accepted=accepted,
+            )
+        )
+    if ev.large_hello_outcome in ("timeout", "reset", "closed"):
+        out.append(
+            _finding(
+                "tls.large_client_hello",
+                Severity.CRITICAL,
+                Category.TLS_HANDSHAKE_FAILURE,
+                Stage.TLS_HANDSHAKE,
+                f"A ~1.5 KB ClientHello (the size a post-quantum key share gives, OpenSSL 3.5's "
+                f"default) got no ServerHello ({ev.large_hello_outcome}) while a small one passes: "
+                "senders on OpenSSL 3.5 or newer will see the session hang or drop in the TLS "
+                "handshake. Usually a middlebox or a path that loses large first flights.",
+                retry_helps=False,
+                outcome=ev.large_hello_outcome,
+            )
+        )
+    if ev.extended_master_secret is False:
+        out.append(
+            _finding(
+                "tls.ems.missing",
+                Severity.WARNING,
+                Category.TLS_HANDSHAKE_FAILURE,
+                Stage.TLS_HANDSHAKE,
+                "The server does not support Extended Master Secret (RFC 7627) at TLS 1.2 and "
+                "below: peers in FIPS mode and hardened SChannel builds refuse such handshakes.",
+                retry_helps=False,
+            )
+        )
+    weak = sorted({c for c in ev.ciphers_seen if weak_cipher_name(c)})
+    if weak:
+        out.append(
+            _finding(
+                "tls.cipher.weak",
+                Severity.WARNING,
+                Category.TLS_HANDSHAKE_FAILURE,
+                Stage.TLS_HANDSHAKE,
+                f"The server chose weak cipher suites ({', '.join(weak)}): export, NULL, RC4 and "
+                "3DES suites are refused by current OpenSSL and SChannel peers.",
+                retry_helps=False,
+                ciphers=weak,
+            )
+        )
+    return out
+
+
+_WEAK_MARKS = ("NULL", "EXPORT", "RC4", "3DES", "DES_CBC3", "DES-CBC3", "_DES_", "MD5", "ANON")
+
+
+def weak_cipher_name(name: str) -> bool:
+    """Export, NULL, anonymous, RC4, (3)DES or MD5 suites (IANA or OpenSSL names)."""
+    upper = name.upper()
+    return any(mark in upper for mark in _WEAK_MARKS)
+
+
+def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
+    out: list[Finding] = []
+    masked_banner = bool(ev.banner) and set((ev.banner or "").replace(" ", "")) <= {"*", "2", "0"}
+    rewritten = any(line.strip().upper().startswith("XXXXXXXA") for line in ev.ehlo_lines)
+    if masked_banner or rewritten:
+        what = []
+        if masked_banner:
+            what.append("the banner is masked with asterisks")
+        if rewritten:
+            what.append("STARTTLS is rewritten to XXXXXXXA in the EHLO reply")
+        out.append(
+            _finding(
+                "middlebox.esmtp_inspection",
+                Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                Category.STARTTLS_UNAVAILABLE,
+                Stage.EHLO,
+                "A firewall doing ESMTP inspection sits in front of this server "
+                f"({'; '.join(what)}): it hides STARTTLS, so mail goes in plaintext or fails "
+                "where TLS is required, and it cuts long command lines. Turn the inspection "
+                "off for SMTP (Cisco ASA/FTD: 'no inspect esmtp' in the policy map).",
+                retry_helps=False,
+                banner=ev.banner,
+            )
+        )
+    after = ev.extensions_after_tls
+    if after is not None:
+        gained = sorted(set(after) - set(ev.extensions_before_tls))
+        lost = sorted(set(ev.extensions_before_tls) - set(after) - {"STARTTLS"})
+        if gained or lost:
+            out.append(
+                _finding(
+                    "starttls.capabilities_change",
+                    Severity.INFO,
+                    Category.OK,
+                    Stage.EHLO,
+                    "The EHLO capabilities change after TLS"
+                    + (f": offered only under TLS: {', '.join(gained)}" if gained else "")
+                    + (f"; withdrawn under TLS: {', '.join(lost)}" if lost else "")
+                    + " (normal for AUTH; RFC 3207 §4.2: forget what was learnt before TLS).",
+                    permanence=Permanence.NONE,
+                    gained=gained,
+                    lost=lost,
+                )
+            )
     return out
 
 
@@ -401,6 +546,8 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     greeted = any(s.stage is Stage.EHLO and s.outcome is Outcome.OK for s in ev.steps)
     if greeted and not starttls_refused and (reached_tls or not ev.starttls_offered):
         findings += _tls_findings(ev, policy)
+    if greeted:
+        findings += _ehlo_findings(ev, policy)
     if ev.size_limit and ev.size_wanted and ev.size_wanted > ev.size_limit:
         findings.append(
             _finding(

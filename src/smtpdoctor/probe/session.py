@@ -49,6 +49,7 @@ class SessionOptions:
     send: bool = False
     size: int | None = None  # declared with MAIL FROM SIZE=; the message size with send
     starttls: bool = True
+    implicit_tls: bool = False  # TLS from the first byte (port 465, RFC 8314 §3.3)
     auth: tuple[str, str] | None = None
     server_name: str | None = None  # SNI, and the name the certificate should carry
     tls_context: Callable[[], ssl.SSLContext] = probe_context
@@ -96,6 +97,7 @@ class TlsResult:
     offered: bool  # STARTTLS in the EHLO reply (or implicit TLS)
     attempted: bool = False
     session: TlsSession | None = None
+    implicit: bool = False
 
     @property
     def negotiated(self) -> str | None:
@@ -270,6 +272,11 @@ class _Walker:
             return
         self._end(step, Outcome.OK)
 
+        if opts.implicit_tls:
+            self.result.tls = TlsResult(offered=True, attempted=True, implicit=True)
+            if not await self._handshake():
+                return
+
         greeting_step = self._begin(Stage.GREETING, None)
         greeting = await self._read_reply(greeting_step)
         self.result.greeting = greeting
@@ -283,8 +290,9 @@ class _Walker:
         if not await self._hello():
             return
 
-        if opts.starttls and "STARTTLS" in self.result.extensions:
-            self.result.tls = TlsResult(offered=True, attempted=True)
+        if self.result.tls is not None:
+            pass  # implicit TLS: already under TLS
+        elif opts.starttls and "STARTTLS" in self.result.extensions:
             if not await self._starttls():
                 return
         else:
@@ -322,7 +330,7 @@ class _Walker:
 
     async def _starttls(self) -> bool:
         assert self.stream is not None
-        assert self.result.tls is not None
+        self.result.tls = TlsResult(offered=True, attempted=True)
         reply = await self._command(Stage.STARTTLS, Command(Verb.STARTTLS))
         if reply is None:
             return False
@@ -330,12 +338,21 @@ class _Walker:
             # RFC 3207 §4: the client may go on without TLS; opportunistic
             # senders do, and so does the walk, to see the rest of the session.
             return reply.code != 421
-        step = self._begin(Stage.TLS_HANDSHAKE, None)
         # RFC 3207 §4.2 / the STARTTLS command injection class of bugs: any
         # plaintext the server sent after its 220 would be read as if it came
         # under TLS. Note it.
         if self.conn.buffered:
             self.result.notes.append("the server sent plaintext after '220 Ready to start TLS'")
+        if not await self._handshake():
+            return False
+        self.conn.tls_started()
+        return await self._hello()
+
+    async def _handshake(self) -> bool:
+        """The TLS handshake, as a timeline step of its own."""
+        assert self.stream is not None
+        assert self.result.tls is not None
+        step = self._begin(Stage.TLS_HANDSHAKE, None)
         try:
             session = await self.stream.start_tls(
                 self.options.tls_context(), self.options.server_name, self.deadline
@@ -345,8 +362,7 @@ class _Walker:
             return False
         self._end(step, Outcome.OK, f"{session.version} {session.cipher}")
         self.result.tls.session = session
-        self.conn.tls_started()
-        return await self._hello()
+        return True
 
     async def _auth(self, exts: dict[str, str]) -> bool:
         assert self.options.auth is not None

@@ -1,0 +1,276 @@
+"""The server's TLS version matrix in a handful of connections.
+
+Why this way: a server picks exactly one version per ClientHello, so the top
+version comes from the walk's own handshake (a lenient OpenSSL client offering
+TLS 1.0-1.3), and each *lower* version needs one ClientHello offering only it.
+Python's ``ssl`` would need a full handshake per version (and cannot speak
+SSLv3 at all); a hand-built ClientHello (``protocol.tlshello``) learns the
+answer from the ServerHello or the alert in one round trip, then closes. That
+is at most four extra connections (TLS 1.2, 1.1, 1.0, SSLv3) plus one with a
+ClientHello the size a post-quantum key share gives (~1.5 KB), against the
+hundreds that sslyze and testssl.sh open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from smtpdoctor.net.deadline import Deadline
+from smtpdoctor.net.errors import NetError
+from smtpdoctor.net.stream import Connector, Stream
+from smtpdoctor.protocol.client import ClientConnection, Closed, Command, NeedData, Verb
+from smtpdoctor.protocol.errors import ProtocolError
+from smtpdoctor.protocol.reply import Reply
+from smtpdoctor.protocol.tlshello import (
+    POST_QUANTUM_GROUPS,
+    HelloParser,
+    NamedGroup,
+    ServerHelloResult,
+    TLSVersionCode,
+    build_client_hello,
+)
+
+__all__ = ["VERSIONS", "HelloProbe", "TlsMatrix", "tls_matrix"]
+
+# Oldest first, as the contract's "versions" object lists them.
+VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+_CODES = {
+    "SSLv3": TLSVersionCode.SSLv3,
+    "TLSv1": TLSVersionCode.TLSv1,
+    "TLSv1.1": TLSVersionCode.TLSv1_1,
+    "TLSv1.2": TLSVersionCode.TLSv1_2,
+    "TLSv1.3": TLSVersionCode.TLSv1_3,
+}
+# A probe that gets no answer within this long is "no answer", not a hang of
+# the whole diagnosis (the probe's deadline still bounds it).
+PROBE_SECONDS = 5.0
+# Below this much time left, the matrix is skipped rather than half-done.
+MIN_SECONDS = 1.0
+# The size of a ClientHello with an X25519MLKEM768 key share (OpenSSL 3.5's
+# default): middleboxes and some stacks that drop large first flights hang on
+# it while a small one passes.
+LARGE_HELLO_BYTES = 1500
+
+
+@dataclass(slots=True)
+class HelloProbe:
+    """One ClientHello sent after STARTTLS, and what came back."""
+
+    label: str  # the version offered, or "large-hello"
+    offered_bytes: int
+    accepted: bool | None = None  # None: no answer (closed, reset, timeout)
+    version: str | None = None
+    cipher: str | None = None
+    alert: str | None = None
+    extended_master_secret: bool | None = None
+    group: str | None = None
+    outcome: str = ""  # how the probe ended, in the contract's outcome words
+    detail: str = ""
+    elapsed_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "offered": self.label,
+            "hello_bytes": self.offered_bytes,
+            "accepted": self.accepted,
+            "version": self.version,
+            "cipher": self.cipher,
+            "alert": self.alert,
+            "extended_master_secret": self.extended_master_secret,
+            "group": self.group,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+
+
+@dataclass(slots=True)
+class TlsMatrix:
+    top: str | None  # the version the walk's handshake settled on
+    versions: dict[str, bool | None] = field(default_factory=dict)
+    probes: list[HelloProbe] = field(default_factory=list)
+    large_hello: HelloProbe | None = None
+    skipped: str | None = None
+
+    @property
+    def accepted(self) -> list[str]:
+        return [v for v in VERSIONS if self.versions.get(v)]
+
+    @property
+    def extended_master_secret(self) -> bool | None:
+        """Whether the server echoed EMS (RFC 7627) on a TLS <=1.2 hello."""
+        seen = [
+            p.extended_master_secret for p in self.probes if p.accepted and p.version != "TLSv1.3"
+        ]
+        return None if not seen else any(seen)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "versions": self.versions,
+            "probes": [p.to_json() for p in self.probes],
+            "large_hello": self.large_hello.to_json() if self.large_hello else None,
+            "extended_master_secret": self.extended_master_secret,
+            "skipped": self.skipped,
+        }
+
+
+async def _reply(stream: Stream, conn: ClientConnection, deadline: Deadline) -> Reply | None:
+    while True:
+        event = conn.next_event()
+        if isinstance(event, Reply):
+            return event
+        if isinstance(event, Closed):
+            return None
+        assert isinstance(event, NeedData)
+        conn.receive_data(await stream.recv(deadline, "a STARTTLS preamble reply"))
+
+
+async def _starttls_preamble(stream: Stream, helo: str, deadline: Deadline) -> str | None:
+    """Greeting, EHLO, STARTTLS → 220. None when ready, else why not."""
+    conn = ClientConnection()
+    greeting = await _reply(stream, conn, deadline)
+    if greeting is None or greeting.code != 220:
+        return f"greeting {greeting}" if greeting else "no greeting"
+    await stream.send(conn.send(Command(Verb.EHLO, helo)), deadline)
+    ehlo = await _reply(stream, conn, deadline)
+    if ehlo is None or not ehlo.positive or "STARTTLS" not in conn.extensions:
+        return "STARTTLS not offered"
+    await stream.send(conn.send(Command(Verb.STARTTLS)), deadline)
+    ready = await _reply(stream, conn, deadline)
+    if ready is None or ready.code != 220:
+        return f"STARTTLS answered {ready}" if ready else "closed after STARTTLS"
+    return None
+
+
+async def _probe(
+    label: str,
+    hello: bytes,
+    *,
+    address: str,
+    port: int,
+    helo: str,
+    implicit: bool,
+    deadline: Deadline,
+    connector: Connector,
+) -> HelloProbe:
+    probe = HelloProbe(label, len(hello))
+    started = time.monotonic()
+    local = Deadline(min(PROBE_SECONDS, deadline.remaining()))
+    stream: Stream | None = None
+    try:
+        stream = await connector.connect(address, port, local)
+        if not implicit:
+            why = await _starttls_preamble(stream, helo, local)
+            if why is not None:
+                probe.outcome, probe.detail = "protocol_error", why
+                return probe
+        await stream.send(hello, local, "ClientHello")
+        parser = HelloParser()
+        result: ServerHelloResult | None = None
+        while result is None:
+            data = await stream.recv(local, "ServerHello")
+            if not data:
+                probe.outcome, probe.detail = "closed", "the server closed without answering"
+                return probe
+            result = parser.feed(data)
+        _fill(probe, result)
+    except NetError as err:
+        probe.outcome, probe.detail = err.outcome.value, err.detail
+        if local.expired and local.at >= deadline.at:
+            # The probe's own budget was cut by the diagnosis deadline: no
+            # evidence either way.
+            probe.outcome, probe.detail = "skipped", "the diagnosis deadline ran out"
+    except ProtocolError as exc:
+        probe.outcome, probe.detail = "protocol_error", str(exc)
+    finally:
+        probe.elapsed_ms = (time.monotonic() - started) * 1000
+        if stream is not None:
+            stream.abort()
+    return probe
+
+
+def _fill(probe: HelloProbe, result: ServerHelloResult) -> None:
+    if result.kind == "alert":
+        probe.accepted = False
+        probe.alert = result.alert_description
+        probe.outcome = "tls_alert"
+        return
+    probe.outcome = "ok"
+    probe.version = result.version
+    probe.cipher = result.cipher_name
+    probe.group = result.selected_group_name
+    probe.extended_master_secret = result.extended_master_secret
+    # A server that answers a TLS 1.1 hello with 1.0 accepts 1.0, not 1.1.
+    probe.accepted = result.version == probe.label if probe.label in _CODES else True
+
+
+async def tls_matrix(
+    address: str,
+    port: int,
+    *,
+    helo: str,
+    server_name: str | None,
+    top: str | None,
+    deadline: Deadline,
+    connector: Connector,
+    implicit: bool = False,
+    large_hello: bool = True,
+) -> TlsMatrix:
+    """Which versions the server accepts, learnt from ``top`` plus one hello per lower one."""
+    matrix = TlsMatrix(top)
+    if top not in _CODES:
+        return matrix
+    if deadline.remaining() < MIN_SECONDS:
+        matrix.skipped = "not enough time left before the deadline"
+        return matrix
+    rank = VERSIONS.index(top)
+    lower = list(VERSIONS[:rank])
+    where: dict[str, Any] = {
+        "address": address,
+        "port": port,
+        "helo": helo,
+        "implicit": implicit,
+        "deadline": deadline,
+        "connector": connector,
+    }
+    jobs = [
+        _probe(
+            v,
+            build_client_hello(
+                max_version=_CODES[v], min_version=_CODES[v], server_name=server_name
+            ),
+            **where,
+        )
+        for v in reversed(lower)
+    ]
+    if large_hello:
+        big = build_client_hello(
+            max_version=_CODES[top],
+            min_version=_CODES[top] if top != "TLSv1.3" else TLSVersionCode.TLSv1_2,
+            server_name=server_name,
+            groups=POST_QUANTUM_GROUPS,
+            key_share_groups=(NamedGroup.X25519MLKEM768, NamedGroup.X25519),
+            pad_to=LARGE_HELLO_BYTES,
+        )
+        jobs.append(_probe("large-hello", big, **where))
+    results = await asyncio.gather(*jobs)
+    matrix.probes = [r for r in results if r.label != "large-hello"]
+    matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)
+    for v in VERSIONS:
+        if v == top:
+            matrix.versions[v] = True
+        elif VERSIONS.index(v) > rank:
+            matrix.versions[v] = False  # the walk offered it and the server chose lower
+        else:
+            probe = next(p for p in matrix.probes if p.label == v)
+            matrix.versions[v] = probe.accepted
+    return matrix
+
+
+def versions_text(versions: dict[str, bool | None], names: Sequence[str] = VERSIONS) -> str:
+    """'TLSv1.2, TLSv1.3' for the accepted ones."""
+    return ", ".join(v for v in names if versions.get(v)) or "none"
