@@ -778,12 +778,22 @@ PATTERNS: tuple[TextPattern, ...] = (
         "generic.policy",
         r"policy reasons|rejected (?:for|by|due to) policy|Connection rejected by policy|"
         r"likely (?:unsolicited|spam)|considered (?:as )?spam|identified as spam|"
-        r"Sender address rejected: Access denied|Client host rejected|"
-        r"closed by DROP in ACL|not allowed to connect|You are banned|\bAccess denied\b|"
+        r"closed by DROP in ACL|not allowed to connect|You are banned|"
         r"message (?:has been )?blocked|Administrative prohibition",
         _C.POLICY_REJECTION,
         "The receiver refused the mail by local policy.",
         retry=False,
+    ),
+    _p(
+        "generic.restriction_prefix",
+        r"Sender address rejected: Access denied|Client host rejected|\bAccess denied\b",
+        _C.POLICY_REJECTION,
+        "The receiver refused the mail by local policy.",
+        retry=False,
+        # The MTAs' generic prefixes for *any* restriction ("Client host
+        # rejected: Service not available"): a specific enhanced code such as
+        # 421 4.3.2 says more than they do.
+        specific=False,
     ),
     # --- rate and volume -------------------------------------------------------------------
     _p(

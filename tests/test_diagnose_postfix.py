@@ -1,0 +1,132 @@
+"""smtpdoctor against real Postfix (Debian's package, private instances on loopback).
+
+Each listener of tests/postfix.py is configured one way; the diagnosis must
+report the TLS versions, certificate facts and verdict that configuration means.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import run_cli
+from postfix import HOSTNAME, WRONG_HOSTNAME
+
+pytestmark = pytest.mark.postfix
+
+
+def _diagnose(postfix_lab, listener, *extra):
+    host, port = postfix_lab.addresses[listener]
+    result = run_cli(
+        "diagnose",
+        f"{host}:{port}",
+        "--format",
+        "json",
+        "--timeout",
+        "10",
+        "--tls-ca",
+        str(postfix_lab.ca_file),
+        "--helo",
+        "client.smtpdoctor.test",
+        "--rcpt",
+        "someone@relay.smtpdoctor.test",
+        *extra,
+    )
+    return result, result.json()
+
+
+def test_healthy_postfix(postfix_lab):
+    result, doc = _diagnose(postfix_lab, "healthy")
+    host = doc["hosts"][0]
+    assert host["banner"].startswith(HOSTNAME)
+    tls = host["tls"]
+    assert tls["negotiated"] == "TLSv1.3"
+    assert tls["versions"] == {
+        "SSLv3": False,
+        "TLSv1": False,
+        "TLSv1.1": False,
+        "TLSv1.2": True,
+        "TLSv1.3": True,
+    }
+    cert = tls["certificate"]
+    assert cert["trusted"] is True
+    assert cert["hostname_match"] is True
+    assert cert["days_left"] > 30
+    assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
+    assert result.status == 0
+    assert doc["connections"] <= 6
+    stages = [s["stage"] for s in host["timeline"]]
+    assert stages[:6] == ["connect", "greeting", "ehlo", "starttls", "tls_handshake", "ehlo"]
+
+
+def test_tls_legacy_postfix_is_a_version_mismatch(postfix_lab):
+    result, doc = _diagnose(postfix_lab, "tls-legacy", "--peer", "microsoft365")
+    tls = doc["hosts"][0]["tls"]
+    assert tls["negotiated"] == "TLSv1.1"
+    assert tls["versions"]["TLSv1"] is True
+    assert tls["versions"]["TLSv1.1"] is True
+    assert tls["versions"]["TLSv1.2"] is False
+    assert tls["versions"]["TLSv1.3"] is False
+    v = doc["verdict"]
+    assert (v["status"], v["category"], v["stage"]) == (
+        "failure",
+        "tls_version_mismatch",
+        "tls_handshake",
+    )
+    assert "421 4.4.2" in doc["findings"][0]["message"]
+    postfix_fix = next(f for f in doc["findings"][0]["fixes"] if f["for"] == "postfix")
+    assert "smtpd_tls_protocols" in postfix_fix["snippet"] + " ".join(postfix_fix["steps"])
+    assert result.status == 2
+
+
+def test_tls_legacy_with_a_strict_peer_fails_in_the_handshake(postfix_lab):
+    """--require-tls 1.2 makes the walk itself refuse TLS 1.1: the peer's real view."""
+    _, doc = _diagnose(postfix_lab, "tls-legacy", "--require-tls", "1.2")
+    assert doc["verdict"]["category"] == "tls_version_mismatch"
+
+
+def test_no_starttls_postfix(postfix_lab):
+    result, doc = _diagnose(postfix_lab, "no-starttls")
+    assert doc["hosts"][0]["tls"]["offered"] is False
+    assert doc["verdict"]["category"] == "starttls_unavailable"
+    assert doc["verdict"]["status"] == "warning"
+    strict_result, strict = _diagnose(postfix_lab, "no-starttls", "--require-tls", "1.2")
+    assert strict["verdict"]["status"] == "failure"
+    assert strict_result.status == 2
+    assert result.status == 1
+
+
+def test_expired_certificate_postfix(postfix_lab):
+    _, doc = _diagnose(postfix_lab, "cert-expired")
+    cert = doc["hosts"][0]["tls"]["certificate"]
+    assert cert["expired"] is True
+    assert cert["days_left"] < 0
+    assert cert["trusted"] is True  # a good CA; only the dates are wrong
+    assert doc["verdict"]["category"] == "tls_certificate"
+    assert any(f["id"] == "tls.certificate.expired" for f in doc["findings"])
+
+
+def test_wrong_host_certificate_postfix(postfix_lab):
+    _, doc = _diagnose(postfix_lab, "cert-wrong-host")
+    cert = doc["hosts"][0]["tls"]["certificate"]
+    assert cert["san"] == [WRONG_HOSTNAME]
+    assert cert["hostname_match"] is False
+    assert HOSTNAME in cert["names_checked"]
+    assert doc["verdict"]["category"] == "tls_certificate"
+    assert any(f["id"] == "tls.certificate.name_mismatch" for f in doc["findings"])
+
+
+def test_greeting_421_postfix(postfix_lab):
+    _, doc = _diagnose(postfix_lab, "greeting-421")
+    v = doc["verdict"]
+    assert (v["category"], v["stage"], v["permanence"]) == (
+        "service_unavailable",
+        "greeting",
+        "temporary",
+    )
+
+
+def test_send_through_postfix_relay(postfix_lab):
+    _, doc = _diagnose(postfix_lab, "relay", "--send", "--size", "20000")
+    steps = {s["stage"]: s for s in doc["hosts"][0]["timeline"]}
+    assert steps["message"]["reply"]["code"] == 250
+    assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
