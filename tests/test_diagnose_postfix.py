@@ -79,7 +79,7 @@ def test_tls_legacy_postfix_is_a_version_mismatch(postfix_lab):
 
 
 def test_tls_legacy_with_a_strict_peer_fails_in_the_handshake(postfix_lab):
-    """--require-tls 1.2 makes the walk itself refuse TLS 1.1: the peer's real view."""
+    """--require-tls 1.2: the sending side enforces the floor, and says so."""
     _, doc = _diagnose(postfix_lab, "tls-legacy", "--require-tls", "1.2")
     assert doc["verdict"]["category"] == "tls_version_mismatch"
 

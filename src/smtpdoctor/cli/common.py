@@ -49,14 +49,15 @@ def wants_json(args: argparse.Namespace) -> bool:
     return getattr(args, "format", None) == "json"
 
 
-def console(stderr: bool = False) -> Console:
-    """A console that uses colour only on a terminal and never wraps JSON."""
-    return Console(
-        file=sys.stderr if stderr else sys.stdout,
-        highlight=False,
-        soft_wrap=True,
-        emoji=False,
-    )
+def console(stderr: bool = False, *, piped_width: int | None = None) -> Console:
+    """A console that uses colour only on a terminal and never wraps JSON.
+
+    ``piped_width``: the width to lay tables out in when the output is not a
+    terminal (rich's default of 80 columns would wrap one-line-per-row tables).
+    """
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else piped_width
+    return Console(file=stream, highlight=False, soft_wrap=True, emoji=False, width=width)
 
 
 def print_json(doc: Any) -> None:

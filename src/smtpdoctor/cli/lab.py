@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_list(scenarios: list[Scenario], addresses: dict[str, tuple[str, int]]) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("scenario", "address", "expect", "needs", "what it does"):
-        table.add_column(column, overflow="fold")
+    for column in ("scenario", "address", "expect", "needs"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("what it does", overflow="ellipsis", no_wrap=True)
     for s in scenarios:
         host, port = addresses[s.name]
         table.add_row(
@@ -123,7 +124,7 @@ def _print_list(scenarios: list[Scenario], addresses: dict[str, tuple[str, int]]
             " ".join(s.needs),
             s.description,
         )
-    console().print(table)
+    console(piped_width=220).print(table)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -134,10 +135,11 @@ def run_demo(args: argparse.Namespace) -> int:
     if wants_json(args):
         print_json({"schema": "smtpdoctor.demo/1", "scenarios": [r.to_json() for r in rows]})
     else:
-        out = console()
+        out = console(piped_width=220)
         table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in ("", "scenario", "smtpdoctor found", "key timing", "what it is"):
-            table.add_column(column, overflow="fold")
+        for column in ("", "scenario", "smtpdoctor found", "key timing"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("what it is", overflow="ellipsis", no_wrap=True)
         for r in rows:
             mark = Text("✓", style="green") if r.matches else Text("✗", style="red")
             table.add_row(mark, r.name, r.found, r.timing, r.description)
