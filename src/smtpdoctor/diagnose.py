@@ -212,6 +212,7 @@ async def _diagnose_host(
                 deadline=deadline,
                 connector=connector,
                 implicit=session_opts.implicit_tls,
+                patience=_large_hello_patience(result),
             )
     ciphers = [session.cipher] if session else []
     if matrix is not None:
@@ -239,6 +240,14 @@ async def _diagnose_host(
     return HostReport(
         name, address, opts.port, result, cert, findings, verdict_for(findings), matrix
     )
+
+
+def _large_hello_patience(result: SessionResult) -> float:
+    """How long a ~1.5 KB ClientHello may go unanswered before it counts as a
+    hang: ten times what the walk's own handshake took, within 1-5 s."""
+    handshake = next((s for s in result.steps if s.stage is Stage.TLS_HANDSHAKE), None)
+    took = handshake.elapsed_ms / 1000 if handshake else 0.1
+    return min(5.0, max(1.0, 10 * took))
 
 
 _FQDN: list[str] = []

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
-from smtpdoctor.demo import run_demo as demo
+from smtpdoctor.cli.demo import run_demo as demo
 from smtpdoctor.lab import DEFAULT_BASE_PORT, DEFAULT_HOST, SCENARIOS, LabThread, Scenario
 
 __all__ = ["register"]

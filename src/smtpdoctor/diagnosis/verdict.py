@@ -15,8 +15,12 @@ _STATUS = {Severity.CRITICAL: Status.FAILURE, Severity.WARNING: Status.WARNING}
 # session that breaks outranks a certificate nobody verifies, which outranks a
 # PTR that does not match a banner (hygiene that strict peers only sometimes
 # act on).
-_HYGIENE = {Category.TLS_CERTIFICATE: 1, Category.DNS_PTR_MISMATCH: 2, Category.OTHER: 3,
-            Category.OK: 4}
+_HYGIENE = {
+    Category.TLS_CERTIFICATE: 1,
+    Category.DNS_PTR_MISMATCH: 2,
+    Category.OTHER: 3,
+    Category.OK: 4,
+}
 _STAGE_ORDER = list(Stage)
 
 

@@ -18,6 +18,7 @@ from smtpdoctor.model import Category, Outcome, Stage
 __all__ = [
     "DEFAULT_MAX_SIZE",
     "LAB_HOSTNAME",
+    "LARGE_HELLO_LIMIT",
     "MESSAGE_FAULT_AFTER",
     "SCENARIOS",
     "SIZE_LIMIT_MAX_SIZE",
@@ -26,6 +27,7 @@ __all__ = [
     "Expectation",
     "Fault",
     "Hostile",
+    "Quirk",
     "Scenario",
     "StartTLS",
     "TLSProfile",
@@ -109,6 +111,21 @@ class Hostile(StrEnum):
     ENDLESS_REPLY = "endless-reply"  # "220-x" continuation lines, never a last line
 
 
+class Quirk(StrEnum):
+    """Behaviours of real servers and middleboxes that break some peers only."""
+
+    IMPLICIT_TLS = "implicit-tls"  # TLS from the first byte (port 465, RFC 8314 §3.3)
+    STARTTLS_INJECTION = "starttls-injection"  # plaintext after "220 Ready to start TLS"
+    ESMTP_INSPECTION = "esmtp-inspection"  # banner masked, STARTTLS rewritten to XXXXXXXA
+    LARGE_HELLO_HANG = "large-hello-hang"  # silence when the ClientHello record > 1 KiB
+
+
+# A ClientHello record longer than this makes the large-hello-hang server go
+# silent: the ~1.5 KB hello a post-quantum key share gives trips it, the
+# few-hundred-byte hellos of classic clients do not.
+LARGE_HELLO_LIMIT = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Expectation:
     """What smtpdoctor's diagnosis of this scenario should say.
@@ -152,6 +169,7 @@ class Scenario:
     throttle: bool = False
     max_size: int = DEFAULT_MAX_SIZE
     hostile: Hostile | None = None
+    quirk: Quirk | None = None
 
     def to_json(self, address: tuple[str, int]) -> dict[str, object]:
         """The scenario's entry in ``smtpdoctor lab --list --format json``."""
@@ -330,6 +348,34 @@ def _catalogue() -> list[Scenario]:
             description="The server sends '220-' continuation lines forever, never the last line.",
             expect=_expect(Category.OTHER, Stage.GREETING, Outcome.PROTOCOL_ERROR),
             hostile=Hostile.ENDLESS_REPLY,
+        ),
+        # Appended, not inserted: scenario i listens on base_port + i.
+        Scenario(
+            name="implicit-tls",
+            description="A healthy server that speaks TLS from the first byte, as on port 465.",
+            expect=_expect(Category.OK, Stage.NONE, None),
+            needs=("--implicit-tls",),
+            quirk=Quirk.IMPLICIT_TLS,
+        ),
+        Scenario(
+            name="starttls-injection",
+            description="The server sends a plaintext line right after '220 Ready to start TLS'.",
+            expect=_expect(Category.OTHER, Stage.STARTTLS, None),
+            quirk=Quirk.STARTTLS_INJECTION,
+        ),
+        Scenario(
+            name="esmtp-inspection",
+            description="A firewall's ESMTP inspection masks the banner and hides STARTTLS "
+            "as XXXXXXXA.",
+            expect=_expect(Category.STARTTLS_UNAVAILABLE, Stage.EHLO, None),
+            quirk=Quirk.ESMTP_INSPECTION,
+        ),
+        Scenario(
+            name="large-hello-hang",
+            description="TLS works for small ClientHellos but hangs on a ~1.5 KB one "
+            "(post-quantum key share).",
+            expect=_expect(Category.TLS_HANDSHAKE_FAILURE, Stage.TLS_HANDSHAKE, None),
+            quirk=Quirk.LARGE_HELLO_HANG,
         ),
     ]
 

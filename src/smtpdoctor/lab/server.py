@@ -59,11 +59,13 @@ from types import TracebackType
 from smtpdoctor.lab.certs import Leaf, default_state_dir, issue_leaves, load_or_create_ca
 from smtpdoctor.lab.scenarios import (
     LAB_HOSTNAME,
+    LARGE_HELLO_LIMIT,
     MESSAGE_FAULT_AFTER,
     SCENARIOS,
     Action,
     CertKind,
     Hostile,
+    Quirk,
     Scenario,
     StartTLS,
     TLSProfile,
@@ -274,12 +276,17 @@ class _Conn:
             await self._flush_tls()
 
     # -- TLS ------------------------------------------------------------
-    async def start_tls(self, context: ssl.SSLContext) -> None:
-        """Server side of the handshake (RFC 3207 §4); raises ssl.SSLError on failure."""
+    async def start_tls(self, context: ssl.SSLContext, first: bytes = b"") -> None:
+        """Server side of the handshake (RFC 3207 §4); raises ssl.SSLError on failure.
+
+        ``first``: TLS bytes already read off the socket (a peeked ClientHello).
+        """
         # RFC 3207 §6 (and CVE-2011-0411): plaintext the client pipelined after
         # STARTTLS must not be executed as if it had arrived under TLS.
         self._buf.clear()
         tls = context.wrap_bio(self._incoming, self._outgoing, server_side=True)
+        if first:
+            self._incoming.write(first)
         self._tls = tls
         while True:
             try:
@@ -493,6 +500,8 @@ class _Session:
             await self.conn.close_orderly(close_notify=False)
             return
         await self._fault(Trigger.CONNECT)
+        if sc.quirk is Quirk.IMPLICIT_TLS:
+            await self._handshake()
         if sc.refuse_greeting is not None:
             await self._reply(sc.refuse_greeting)
             await self.conn.close_orderly(close_notify=False)
@@ -501,6 +510,9 @@ class _Session:
             for byte in f"{BANNER}\r\n".encode():
                 await self.conn.send(bytes([byte]))
                 await self.conn.pause(_DRIP_INTERVAL)
+        elif sc.quirk is Quirk.ESMTP_INSPECTION:
+            # Cisco ASA/PIX "inspect esmtp" masks everything after the code.
+            await self._reply("220 " + "*" * (len(BANNER) - 4))
         else:
             await self._reply(BANNER)
         await self._command_loop()
@@ -541,6 +553,8 @@ class _Session:
         ext = ["PIPELINING", f"SIZE {self.scenario.max_size}", "8BITMIME"]
         if self.conn.tls is not None:
             ext.append("AUTH PLAIN LOGIN")  # RFC 4954 §4: never offer plain passwords in clear
+        elif self.scenario.quirk is Quirk.ESMTP_INSPECTION:
+            ext.append("XXXXXXXA")  # what the inspecting firewall leaves of STARTTLS
         elif self.scenario.starttls is not StartTLS.HIDE:
             ext.append("STARTTLS")  # RFC 3207 §4.2: not offered again under TLS
         ext += ["ENHANCEDSTATUSCODES", "SMTPUTF8"]
@@ -562,7 +576,7 @@ class _Session:
     async def _starttls(self, verb: str, arg: str) -> None:
         await self._fault(Trigger.STARTTLS)
         sc = self.scenario
-        if sc.starttls is StartTLS.HIDE:
+        if sc.starttls is StartTLS.HIDE or sc.quirk is Quirk.ESMTP_INSPECTION:
             await self._error("502 5.5.1 Error: STARTTLS not available")
             return
         if self.conn.tls is not None:
@@ -574,20 +588,35 @@ class _Session:
         if sc.starttls is StartTLS.REFUSE:
             await self._reply("454 4.7.0 TLS not available due to local problem")  # RFC 3207 §4
             return
-        await self._reply("220 2.0.0 Ready to start TLS")
+        if sc.quirk is Quirk.STARTTLS_INJECTION:
+            # One write, so the extra line arrives with the 220 (RFC 3207 §4.2
+            # says a client must discard it; a careless one would act on it).
+            await self.conn.send(b"220 2.0.0 Ready to start TLS\r\n250 2.0.0 injected\r\n")
+        else:
+            await self._reply("220 2.0.0 Ready to start TLS")
         if sc.fault is not None and sc.fault.at is Trigger.TLS:
             await self.conn.read_tls_record()
             await self._fault(Trigger.TLS)
-        try:
-            await self.conn.start_tls(self.tls_context)
-        except ssl.SSLError as exc:
-            log.debug("%s: TLS handshake failed: %s", sc.name, exc)
-            self.conn.close()
-            raise _SessionOver from exc
+        await self._handshake()
         # RFC 3207 §4.2: the server forgets everything learnt before TLS.
         self.helo = None
         self.authenticated = False
         self._reset_transaction()
+
+    async def _handshake(self) -> None:
+        """The server's TLS handshake, with the large-hello-hang quirk applied."""
+        first = b""
+        if self.scenario.quirk is Quirk.LARGE_HELLO_HANG:
+            first = await self.conn.read_tls_record()
+            if len(first) - 5 > LARGE_HELLO_LIMIT:
+                await self.conn.hold(read=True)  # swallow it and say nothing
+                raise _SessionOver
+        try:
+            await self.conn.start_tls(self.tls_context, first)
+        except ssl.SSLError as exc:
+            log.debug("%s: TLS handshake failed: %s", self.scenario.name, exc)
+            self.conn.close()
+            raise _SessionOver from exc
 
     async def _challenge(self, prompt: str) -> str | None:
         """One AUTH round trip (RFC 4954 §4); None if the client cancelled or erred."""

@@ -156,10 +156,11 @@ async def _probe(
     implicit: bool,
     deadline: Deadline,
     connector: Connector,
+    seconds: float = PROBE_SECONDS,
 ) -> HelloProbe:
     probe = HelloProbe(label, len(hello))
     started = time.monotonic()
-    local = Deadline(min(PROBE_SECONDS, deadline.remaining()))
+    local = Deadline(min(seconds, deadline.remaining()))
     stream: Stream | None = None
     try:
         stream = await connector.connect(address, port, local)
@@ -219,8 +220,13 @@ async def tls_matrix(
     connector: Connector,
     implicit: bool = False,
     large_hello: bool = True,
+    patience: float = PROBE_SECONDS,
 ) -> TlsMatrix:
-    """Which versions the server accepts, learnt from ``top`` plus one hello per lower one."""
+    """Which versions the server accepts, learnt from ``top`` plus one hello per lower one.
+
+    ``patience``: how long the large ClientHello may go unanswered before it
+    counts as a hang. Scale it to the path (the walk's own handshake time).
+    """
     matrix = TlsMatrix(top)
     if top not in _CODES:
         return matrix
@@ -256,7 +262,7 @@ async def tls_matrix(
             key_share_groups=(NamedGroup.X25519MLKEM768, NamedGroup.X25519),
             pad_to=LARGE_HELLO_BYTES,
         )
-        jobs.append(_probe("large-hello", big, **where))
+        jobs.append(_probe("large-hello", big, **where, seconds=patience))
     results = await asyncio.gather(*jobs)
     matrix.probes = [r for r in results if r.label != "large-hello"]
     matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)

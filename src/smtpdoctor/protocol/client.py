@@ -162,8 +162,8 @@ def parse_ehlo(reply: Reply) -> dict[str, str]:
 class ClientConnection:
     """One SMTP client conversation. Raises only :class:`ProtocolError`."""
 
-    def __init__(self, parser: ReplyParser | None = None) -> None:
-        self._parser = parser or ReplyParser()
+    def __init__(self) -> None:
+        self._parser = ReplyParser()
         self._state = ClientState.GREETING
         self._awaiting: Verb | None = None  # None while waiting for the greeting
         self._waiting = True
@@ -209,6 +209,9 @@ class ClientConnection:
             raise LocalProtocolError(f"TLS started in state {self._state}")
         self._state = ClientState.INITIAL
         self.extensions = {}
+        # Anything that arrived in plaintext after the 220 must never be taken
+        # as a reply under TLS (the STARTTLS injection class, CVE-2011-0411).
+        self._parser = ReplyParser()
 
     def receive_data(self, data: bytes) -> None:
         """Bytes from the peer; ``b""`` means the peer closed its side."""

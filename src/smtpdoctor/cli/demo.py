@@ -1,13 +1,18 @@
-"""The demo: every lab scenario diagnosed at once, one line each."""
+"""The demo: every lab scenario diagnosed at once, one line each.
+
+It lives with the CLI because a scenario's `needs` are command-line options:
+they go through the same parser a user's would.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import shlex
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from smtpdoctor.cli.diagnose import options_from_args
+from smtpdoctor.cli.main import build_parser
 from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from smtpdoctor.lab import SCENARIOS, Scenario
 from smtpdoctor.model import Outcome
@@ -36,22 +41,22 @@ class DemoRow:
 
 
 def _options(
-    scenario: Scenario, address: tuple[str, int], ca: Path, timeout: float
+    scenario: Scenario, address: tuple[str, int], ca: Path, seconds: float
 ) -> DiagnoseOptions:
+    """What ``smtpdoctor diagnose`` would run with the scenario's ``needs``."""
     host, port = address
-    opts = DiagnoseOptions(
-        target=f"{host}:{port}",
-        port=port,
-        helo="demo.smtpdoctor.test",
-        timeout=timeout,
-        tls_ca=(ca,),
-    )
-    words = [w for need in scenario.needs for w in shlex.split(need.replace("=", " ", 1))]
-    if "--send" in words:
-        opts = replace(opts, send=True)
-    if "--size" in words:
-        opts = replace(opts, size=int(words[words.index("--size") + 1]))
-    return opts
+    argv = [
+        "diagnose",
+        f"{host}:{port}",
+        "--helo",
+        "demo.smtpdoctor.test",
+        "--timeout",
+        str(seconds),
+        "--tls-ca",
+        str(ca),
+        *scenario.needs,
+    ]
+    return options_from_args(build_parser().parse_args(argv))
 
 
 def _row(scenario: Scenario, d: Diagnosis) -> DemoRow:
