@@ -213,6 +213,7 @@ async def _diagnose_host(
                 connector=connector,
                 implicit=session_opts.implicit_tls,
                 patience=_large_hello_patience(result),
+                peer_ciphers=opts.policy.peer.tls12_ciphers,
             )
     ciphers = [session.cipher] if session else []
     if matrix is not None:
@@ -234,6 +235,7 @@ async def _diagnose_host(
         tls_versions=matrix.versions if matrix else {},
         large_hello_outcome=matrix.large_hello.outcome if matrix and matrix.large_hello else None,
         extended_master_secret=matrix.extended_master_secret if matrix else None,
+        peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,
     )
     findings = session_findings(evidence, opts.policy)

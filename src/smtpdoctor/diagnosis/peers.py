@@ -16,17 +16,26 @@ server under test, and what the user sees when it cannot. Sources:
   negotiate TLS 1.0/1.1 by default. We model them with the RFC 8996 floor and
   say so; the profile is an assumption to check against their current docs.
 
-Cipher expectation: every profile wants at least one AEAD suite with forward
-secrecy (ECDHE/DHE with AES-GCM or ChaCha20-Poly1305) at TLS 1.2, which is
-what RFC 7525 §4.2 recommends and what current OpenSSL, BoringSSL and
-SChannel builds offer first.
+Cipher expectation at TLS 1.2 (TLS 1.3's AES-GCM suites are mandatory for
+every implementation, RFC 8446 §9.1, so any two TLS 1.3 stacks share one):
+
+- generic, gmail, yahoo: the suites RFC 9325 §4.2 (formerly RFC 7525)
+  recommends: ECDHE or DHE key exchange with AES-GCM or ChaCha20-Poly1305.
+- microsoft365: the TLS 1.2 suites Microsoft lists for Office 365 ("TLS
+  cipher suites supported by Office 365", Microsoft Learn): ECDHE with
+  AES-GCM, and ECDHE with AES-CBC-SHA256/384. No DHE, no static RSA, no SHA-1.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PEERS", "PeerProfile"]
+__all__ = ["PEERS", "RFC9325_TLS12", "PeerProfile"]
+
+# ECDHE/DHE with AES-GCM or ChaCha20-Poly1305 (RFC 9325 §4.2).
+RFC9325_TLS12 = (0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC02B, 0xC02F, 0x009F, 0xCCAA, 0x009E)
+# Office 365's TLS 1.2 list: ECDHE with AES-GCM, then ECDHE with AES-CBC-SHA2.
+_M365_TLS12 = (0xC02C, 0xC030, 0xC02B, 0xC02F, 0xC024, 0xC028, 0xC023, 0xC027)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,7 @@ class PeerProfile:
     min_tls: str
     consequence: str  # what happens when the server cannot meet the floor
     source: str
+    tls12_ciphers: tuple[int, ...] = ()  # IANA codes the peer offers at TLS 1.2
 
 
 PEERS: dict[str, PeerProfile] = {
@@ -46,6 +56,7 @@ PEERS: dict[str, PeerProfile] = {
         "a peer that follows RFC 8996 refuses the handshake; an opportunistic one may fall "
         "back to plaintext, a strict one defers the mail",
         "RFC 8996 §2-§3",
+        RFC9325_TLS12,
     ),
     "microsoft365": PeerProfile(
         "microsoft365",
@@ -54,6 +65,7 @@ PEERS: dict[str, PeerProfile] = {
         "Microsoft 365 will drop the session: 421 4.4.2 Connection dropped due to SocketError "
         "(or 451 4.4.0 ... TLS negotiation failed) and the mail waits in its queue",
         "Microsoft Learn, TLS 1.0 and 1.1 deprecation for Office 365 (2022); RFC 8996",
+        _M365_TLS12,
     ),
     "gmail": PeerProfile(
         "gmail",
@@ -62,6 +74,7 @@ PEERS: dict[str, PeerProfile] = {
         "Gmail cannot complete the handshake and defers or delivers without TLS, depending on "
         "the sending policy; with MTA-STS enforce on your domain it defers",
         "RFC 8996; Google sender guidelines (TLS required for bulk senders)",
+        RFC9325_TLS12,
     ),
     "yahoo": PeerProfile(
         "yahoo",
@@ -69,5 +82,6 @@ PEERS: dict[str, PeerProfile] = {
         "TLSv1.2",
         "Yahoo cannot complete the handshake and defers the mail",
         "RFC 8996; Yahoo sender best practices (TLS)",
+        RFC9325_TLS12,
     ),
 }

@@ -87,6 +87,7 @@ class SessionEvidence:
     large_hello_outcome: str | None = None  # "ok", "timeout", "reset", ...
     extended_master_secret: bool | None = None
     ciphers_seen: Sequence[str] = ()
+    peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
 
 
 def _finding(
@@ -353,6 +354,25 @@ def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
                 "handshake. Usually a middlebox or a path that loses large first flights.",
                 retry_helps=False,
                 outcome=ev.large_hello_outcome,
+            )
+        )
+    if ev.peer_cipher_shared is False:
+        peer = policy.peer
+        only_12 = "TLSv1.3" not in accepted
+        out.append(
+            _finding(
+                "tls.cipher.none_shared_with_peer",
+                Severity.CRITICAL if only_12 else Severity.WARNING,
+                Category.TLS_HANDSHAKE_FAILURE,
+                Stage.TLS_HANDSHAKE,
+                f"At TLS 1.2 the server accepts none of the cipher suites {peer.label} offer(s)"
+                + (
+                    f": {peer.consequence}."
+                    if only_12
+                    else "; TLS 1.3 still works, so only peers capped at TLS 1.2 fail."
+                ),
+                retry_helps=False,
+                peer=peer.name,
             )
         )
     if ev.extended_master_secret is False:

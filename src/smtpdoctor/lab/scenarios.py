@@ -92,6 +92,9 @@ class TLSProfile(StrEnum):
 
     MODERN = "modern"  # TLS 1.2 and 1.3
     LEGACY = "legacy"  # TLS 1.0 and 1.1 only, at OpenSSL security level 0
+    # TLS 1.2 only, with static-RSA AES-CBC-SHA suites only: no forward
+    # secrecy, no AEAD, so peers that follow RFC 9325 share no suite with it.
+    OLD_CIPHERS = "old-ciphers"
 
 
 class CertKind(StrEnum):
@@ -376,6 +379,13 @@ def _catalogue() -> list[Scenario]:
             "(post-quantum key share).",
             expect=_expect(Category.TLS_HANDSHAKE_FAILURE, Stage.TLS_HANDSHAKE, None),
             quirk=Quirk.LARGE_HELLO_HANG,
+        ),
+        Scenario(
+            name="tls12-old-ciphers",
+            description="TLS 1.2 only, with static-RSA AES-CBC-SHA suites that current "
+            "peers no longer offer.",
+            expect=_expect(Category.TLS_HANDSHAKE_FAILURE, Stage.TLS_HANDSHAKE, None),
+            tls=TLSProfile.OLD_CIPHERS,
         ),
     ]
 

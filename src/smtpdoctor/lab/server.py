@@ -808,6 +808,9 @@ def _server_context(profile: TLSProfile, cert_file: Path, key_file: Path) -> ssl
             ctx.maximum_version = ssl.TLSVersion.TLSv1_1
         # OpenSSL 3 refuses TLS < 1.2 (SHA-1 handshake signatures) above level 0.
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    elif profile is TLSProfile.OLD_CIPHERS:
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("AES128-SHA:AES256-SHA")
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.maximum_version = ssl.TLSVersion.TLSv1_3

@@ -94,7 +94,21 @@ class TlsMatrix:
     versions: dict[str, bool | None] = field(default_factory=dict)
     probes: list[HelloProbe] = field(default_factory=list)
     large_hello: HelloProbe | None = None
+    # The TLS 1.2 hello that offered only the peer's suites, and whether the
+    # server picked one (None: not probed, or the answer does not tell).
+    peer_ciphers: HelloProbe | None = None
     skipped: str | None = None
+
+    @property
+    def peer_cipher_shared(self) -> bool | None:
+        probe = self.peer_ciphers
+        if probe is None:
+            return None
+        if probe.accepted:
+            return True
+        # handshake_failure / insufficient_security answer "no suite in common";
+        # protocol_version means TLS 1.2 itself, which says nothing on ciphers.
+        return False if probe.alert in ("handshake_failure", "insufficient_security") else None
 
     @property
     def accepted(self) -> list[str]:
@@ -114,6 +128,8 @@ class TlsMatrix:
             "probes": [p.to_json() for p in self.probes],
             "large_hello": self.large_hello.to_json() if self.large_hello else None,
             "extended_master_secret": self.extended_master_secret,
+            "peer_ciphers": self.peer_ciphers.to_json() if self.peer_ciphers else None,
+            "peer_cipher_shared": self.peer_cipher_shared,
             "skipped": self.skipped,
         }
 
@@ -221,11 +237,16 @@ async def tls_matrix(
     implicit: bool = False,
     large_hello: bool = True,
     patience: float = PROBE_SECONDS,
+    peer_ciphers: Sequence[int] = (),
 ) -> TlsMatrix:
     """Which versions the server accepts, learnt from ``top`` plus one hello per lower one.
 
     ``patience``: how long the large ClientHello may go unanswered before it
     counts as a hang. Scale it to the path (the walk's own handshake time).
+    ``peer_ciphers``: the suites a sending peer offers at TLS 1.2. On a TLS 1.3
+    server the TLS 1.2 version probe offers just those (an accepted hello
+    answers both questions); on a TLS 1.2 server, whose version probe is not
+    needed, one hello offers them instead. No extra connection either way.
     """
     matrix = TlsMatrix(top)
     if top not in _CODES:
@@ -243,16 +264,17 @@ async def tls_matrix(
         "deadline": deadline,
         "connector": connector,
     }
-    jobs = [
-        _probe(
-            v,
-            build_client_hello(
-                max_version=_CODES[v], min_version=_CODES[v], server_name=server_name
-            ),
-            **where,
+
+    def hello(version: str, ciphers: Sequence[int] | None = None) -> bytes:
+        code = _CODES[version]
+        return build_client_hello(
+            max_version=code, min_version=code, server_name=server_name, ciphers=ciphers
         )
-        for v in reversed(lower)
-    ]
+
+    peer = tuple(peer_ciphers) or None
+    jobs = [_probe(v, hello(v, peer if v == "TLSv1.2" else None), **where) for v in reversed(lower)]
+    if peer and top == "TLSv1.2":
+        jobs.append(_probe("peer-ciphers", hello("TLSv1.2", peer), **where))
     if large_hello:
         big = build_client_hello(
             max_version=_CODES[top],
@@ -264,8 +286,11 @@ async def tls_matrix(
         )
         jobs.append(_probe("large-hello", big, **where, seconds=patience))
     results = await asyncio.gather(*jobs)
-    matrix.probes = [r for r in results if r.label != "large-hello"]
+    matrix.probes = [r for r in results if r.label in _CODES]
     matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)
+    if peer:
+        label = "TLSv1.2" if top == "TLSv1.3" else "peer-ciphers"
+        matrix.peer_ciphers = next((r for r in results if r.label == label), None)
     for v in VERSIONS:
         if v == top:
             matrix.versions[v] = True
@@ -274,6 +299,8 @@ async def tls_matrix(
         else:
             probe = next(p for p in matrix.probes if p.label == v)
             matrix.versions[v] = probe.accepted
+            if probe is matrix.peer_ciphers and matrix.peer_cipher_shared is False:
+                matrix.versions[v] = None  # refused the suites, maybe not the version
     return matrix
 
 
