@@ -14,10 +14,14 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 
+from smtpdoctor.model import MTA
+
 __all__ = [
     "EXIT_ERROR",
     "UsageError",
     "add_format_option",
+    "add_mta_option",
+    "chosen_mtas",
     "console",
     "fail",
     "print_json",
@@ -43,6 +47,23 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="output format (default: text; json prints exactly one JSON document)",
     )
+
+
+def add_mta_option(parser: argparse.ArgumentParser) -> None:
+    """``--for MTA`` (repeatable): show fixes only for these MTAs."""
+    parser.add_argument(
+        "--for",
+        dest="mtas",
+        action="append",
+        choices=[m.value for m in MTA],
+        metavar="MTA",
+        help="only show fixes for this MTA (repeatable): " + ", ".join(m.value for m in MTA),
+    )
+
+
+def chosen_mtas(args: argparse.Namespace) -> list[MTA] | None:
+    values = getattr(args, "mtas", None)
+    return [MTA(v) for v in values] if values else None
 
 
 def wants_json(args: argparse.Namespace) -> bool:

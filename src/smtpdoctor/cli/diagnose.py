@@ -11,11 +11,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
+from smtpdoctor.cli.common import (
+    add_format_option,
+    add_mta_option,
+    chosen_mtas,
+    console,
+    fail,
+    print_json,
+    wants_json,
+)
 from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
-from smtpdoctor.model import Outcome, Severity, Status
+from smtpdoctor.model import MTA, Outcome, Severity, Status
 from smtpdoctor.probe.dns import parse_resolver_spec
 
 __all__ = ["register", "render_text", "run"]
@@ -92,6 +100,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--implicit-tls", action="store_true", help="TLS from the first byte (default: port 465)"
     )
+    add_mta_option(p)
     add_format_option(p)
     p.set_defaults(func=run)
 
@@ -170,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     if wants_json(args):
         print_json(result.to_json())
     else:
-        render_text(result, console())
+        render_text(result, console(), chosen_mtas(args))
     return result.verdict.status.exit_code
 
 
@@ -202,7 +211,7 @@ def _host_table(host: HostReport) -> Table:
     return table
 
 
-def render_text(d: Diagnosis, out: Console) -> None:
+def render_text(d: Diagnosis, out: Console, mtas: list[MTA] | None = None) -> None:
     v = d.verdict
     out.print(Text.assemble(("smtpdoctor ", "bold"), d.target))
     for host in d.hosts:
@@ -245,12 +254,25 @@ def render_text(d: Diagnosis, out: Console) -> None:
                 f" [{f.id}] {f.message}",
             )
         )
+        # Without --for, the root cause's fixes for every MTA; with it, every
+        # problem's fixes for the chosen MTAs.
+        if mtas is None and f is not shown[0]:
+            continue
         for fix in f.fixes:
+            if mtas is not None and fix.for_ not in mtas:
+                continue
             out.print(f"      {fix.for_.value}: " + "; ".join(fix.steps))
             if fix.snippet:
                 for line in fix.snippet.splitlines():
                     out.print(Text(f"          {line}", style="cyan"))
             if fix.verify:
                 out.print(Text(f"      verify: {fix.verify}", style="dim"))
+    if shown and mtas is None and len(shown) > 1:
+        out.print(
+            Text(
+                "  (--for MTA shows every finding's fixes for your MTA; --format json has all)",
+                style="dim",
+            )
+        )
     out.print()
     out.print(Text(f"{d.connections} connection(s), {d.elapsed_ms:.0f} ms", style="dim"))

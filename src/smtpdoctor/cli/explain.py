@@ -33,6 +33,7 @@ from smtpdoctor.cli.common import (
     EXIT_OK,
     EXIT_WARNING,
     add_format_option,
+    add_mta_option,
     console,
     fail,
     print_json,
@@ -112,14 +113,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         choices=[s.value for s in Stage if s is not Stage.NONE],
         help="the SMTP stage the reply came at, when the text does not say",
     )
-    parser.add_argument(
-        "--for",
-        dest="mtas",
-        action="append",
-        choices=[m.value for m in MTA],
-        metavar="MTA",
-        help="only show fixes for this MTA (repeatable): " + ", ".join(m.value for m in MTA),
-    )
+    add_mta_option(parser)
     add_format_option(parser)
     parser.set_defaults(func=run)
 
