@@ -16,13 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from smtpdoctor.diagnosis.dns_rules import dns_findings
+from smtpdoctor.diagnosis.network_rules import network_findings
 from smtpdoctor.diagnosis.session_rules import (
     Policy,
     SessionEvidence,
     session_findings,
 )
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
-from smtpdoctor.model import Category, Finding, Permanence, Severity, Stage, Status, Verdict
+from smtpdoctor.model import (
+    Category,
+    Finding,
+    Outcome,
+    Permanence,
+    Severity,
+    Stage,
+    Status,
+    Verdict,
+)
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.certificate import CertificateInfo, analyze_certificate
@@ -36,6 +46,14 @@ from smtpdoctor.probe.dns import (
     probe_domain,
     resolve_host,
 )
+from smtpdoctor.probe.path import (
+    assess_transfer,
+    measure_latency,
+    probe_mtu,
+    tcp_traceroute,
+    transfer_rate,
+)
+from smtpdoctor.probe.ports import DEFAULT_PORTS, check_ports
 from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
 from smtpdoctor.probe.tls import TlsMatrix, tls_matrix
 
@@ -104,6 +122,7 @@ class DiagnoseOptions:
     mx: bool = True  # a name is a mail domain (MX) unless the target named a port
     tls_matrix: bool = True  # probe every TLS version (a few more connections)
     implicit_tls: bool | None = None  # None: only on port 465
+    path: bool = False  # latency/loss and a TCP traceroute, even when the walk passes
 
 
 @dataclass(slots=True)
@@ -116,6 +135,7 @@ class HostReport:
     findings: list[Finding]
     verdict: Verdict
     matrix: TlsMatrix | None = None
+    network: dict[str, Any] = field(default_factory=dict)  # the follow-up probes' results
 
     def to_json(self) -> dict[str, Any]:
         s = self.session
@@ -149,6 +169,7 @@ class HostReport:
             "verdict": self.verdict.to_json(),
             "timeline": [step.to_json() for step in s.steps],
             "tls": tls,
+            "network": self.network or None,
         }
 
 
@@ -194,8 +215,16 @@ async def _diagnose_host(
         auth=opts.auth,
         server_name=name if is_name else None,
         implicit_tls=opts.port == 465 if opts.implicit_tls is None else opts.implicit_tls,
+        # A SYN unanswered this long means a filtered port; the rest of the
+        # deadline goes to finding out which ports do answer.
+        connect_timeout=min(10.0, max(2.0, opts.timeout / 3)),
     )
-    result = await walk(address, opts.port, session_opts, deadline, connector)
+    # The walk may use most of the deadline, but keeps a reserve: when it
+    # ends in silence (a filtered port, a stall) the follow-up probes that say
+    # *why* need time of their own.
+    reserve = min(10.0, opts.timeout * 0.3)
+    walk_deadline = Deadline(max(1.0, deadline.remaining() - reserve))
+    result = await walk(address, opts.port, session_opts, walk_deadline, connector)
     cert = None
     matrix: TlsMatrix | None = None
     session = result.tls.session if result.tls else None
@@ -239,9 +268,93 @@ async def _diagnose_host(
         ciphers_seen=ciphers,
     )
     findings = session_findings(evidence, opts.policy)
-    return HostReport(
-        name, address, opts.port, result, cert, findings, verdict_for(findings), matrix
+    network, net_findings = await _follow_up(
+        address,
+        result,
+        session_opts=session_opts,
+        opts=opts,
+        deadline=deadline,
+        connector=connector,
     )
+    if net_findings:
+        # The port and path probes say *why* the walk saw silence or a refusal:
+        # their findings replace the walk's bare "connect timed out" or
+        # "the TLS handshake stalled".
+        ids = {f.id for f in net_findings}
+        replaced: set[str] = set()
+        if any(i.startswith("net.port") for i in ids):
+            replaced |= {"connect.timeout", "connect.refused", "connect.unreachable"}
+        if "net.path.mtu_blackhole" in ids:
+            replaced |= {"tls.handshake.timeout", "message.timeout"}
+        findings = sort_findings([*(f for f in findings if f.id not in replaced), *net_findings])
+    return HostReport(
+        name, address, opts.port, result, cert, findings, verdict_for(findings), matrix, network
+    )
+
+
+async def _follow_up(
+    address: str,
+    result: SessionResult,
+    *,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    connector: Connector,
+) -> tuple[dict[str, Any], list[Finding]]:
+    """The network probes a walk's ending calls for (issue 4 items 5-6).
+
+    - no connection: which ports answer and how (filtered vs refused vs ICMP),
+      and where the path dies;
+    - a stall in the TLS handshake or the message: the MTU black-hole probe;
+    - ``--send --size``: the transfer rate against RFC 5321's timeouts;
+    - ``--path``: latency, loss and the route, whatever happened.
+    """
+    failed = result.failed_step
+    found: dict[str, Any] = {}
+    port_state: str | None = None
+    if failed is not None and failed.stage is Stage.CONNECT:
+        ports = await check_ports(
+            address,
+            sorted({opts.port, *DEFAULT_PORTS}),
+            deadline=deadline,
+            connector=connector,
+            # Linux resends a SYN after 1 s and 3 s: 3 s survives one lost SYN.
+            connect_timeout=min(5.0, max(3.0, deadline.remaining() / 3)),
+        )
+        found["ports"] = ports
+        mail = next((p for p in ports.ports if p.port == opts.port), None)
+        port_state = mail.state.value if mail else None
+    if opts.path or port_state in ("filtered", "unreachable"):
+        if opts.path:
+            found["latency"] = await measure_latency(
+                address, opts.port, deadline=deadline, connector=connector
+            )
+        if deadline.remaining() > 2:
+            found["trace"] = await tcp_traceroute(
+                address, opts.port, deadline=deadline, connector=connector, max_hops=20
+            )
+    stalled = (
+        failed is not None
+        and failed.outcome is Outcome.TIMEOUT
+        and failed.stage in (Stage.TLS_HANDSHAKE, Stage.MESSAGE)
+    )
+    if stalled and deadline.remaining() > 2:
+        found["mtu"] = await probe_mtu(
+            address,
+            opts.port,
+            deadline=deadline,
+            connector=connector,
+            helo=session_opts.helo,
+            server_name=session_opts.server_name,
+            step_timeout=min(4.0, deadline.remaining() / 3),
+            starttls=not session_opts.implicit_tls,
+        )
+    if opts.send and opts.size:
+        rate = transfer_rate(result.steps, opts.size)
+        if rate is not None:
+            found["transfer"] = assess_transfer(rate, opts.size)
+    findings = network_findings(smtp_port=opts.port, **found) if found else []
+    return {k: v.to_json() for k, v in found.items()}, findings
 
 
 def _large_hello_patience(result: SessionResult) -> float:

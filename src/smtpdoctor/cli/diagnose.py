@@ -98,6 +98,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--quick", action="store_true", help="one connection only: skip the TLS version matrix"
     )
     p.add_argument(
+        "--path",
+        action="store_true",
+        help="also measure latency and loss (10 connects) and trace the route to the port",
+    )
+    p.add_argument(
         "--implicit-tls", action="store_true", help="TLS from the first byte (default: port 465)"
     )
     add_mta_option(p)
@@ -169,6 +174,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         resolver=args.resolver,
         mx=not args.no_mx,
         tls_matrix=not args.quick,
+        path=args.path,
         implicit_tls=True if args.implicit_tls else None,
     )
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
 
 __all__ = [
@@ -942,6 +943,4 @@ def network_findings(
         findings += transfer_findings(transfer)
     if mtu is not None:
         findings += mtu_findings(mtu)
-    order = list(Stage)
-    # Most severe first; among equals, the earliest stage (as session_rules sorts).
-    return sorted(findings, key=lambda f: (f.severity.rank, order.index(f.stage)))
+    return sort_findings(findings)

@@ -53,7 +53,7 @@ def verdict_for(findings: Sequence[Finding]) -> Verdict:
     top = min(problems, key=lambda f: f.severity.rank)
     summary = _first_sentence(top.message)
     if top.permanence is Permanence.TEMPORARY and top.retry_helps is False:
-        summary += " The reply is temporary, but retrying will not help until this is fixed."
+        summary += " Senders will keep retrying, but that cannot help until this is fixed."
     return Verdict(
         _STATUS[top.severity], top.category, top.stage, top.permanence, summary, top.retry_helps
     )

@@ -50,6 +50,7 @@ class SessionOptions:
     size: int | None = None  # declared with MAIL FROM SIZE=; the message size with send
     starttls: bool = True
     implicit_tls: bool = False  # TLS from the first byte (port 465, RFC 8314 §3.3)
+    connect_timeout: float | None = None  # seconds; None: the whole deadline
     auth: tuple[str, str] | None = None
     server_name: str | None = None  # SNI, and the name the certificate should carry
     tls_context: Callable[[], ssl.SSLContext] = probe_context
@@ -264,9 +265,10 @@ class _Walker:
         opts = self.options
         step = self._begin(Stage.CONNECT, None)
         try:
-            self.stream = await self.connector.connect(
-                self.result.address, self.result.port, self.deadline
-            )
+            limit = self.deadline
+            if opts.connect_timeout is not None:
+                limit = Deadline(min(opts.connect_timeout, self.deadline.remaining()))
+            self.stream = await self.connector.connect(self.result.address, self.result.port, limit)
         except NetError as err:
             self._fail(step, err)
             return
