@@ -46,6 +46,10 @@ def from_os_error(exc: OSError) -> NetError:
         return NetError(Outcome.RESET, f"connection reset by peer ({text})", code)
     if code in _UNREACHABLE:
         return NetError(Outcome.UNREACHABLE, f"unreachable: {text}", code)
+    if code in (errno.EPERM, errno.EACCES):
+        # connect() itself refused by this host's own packet filter (or an
+        # ICMP "administratively prohibited" turned into EACCES).
+        return NetError(Outcome.UNREACHABLE, f"blocked by a local firewall: {text}", code)
     if isinstance(exc, TimeoutError) or code == errno.ETIMEDOUT:
         return NetError(Outcome.TIMEOUT, f"timed out: {text}", code)
     return NetError(Outcome.PROTOCOL_ERROR, f"socket error: {text}", code)
