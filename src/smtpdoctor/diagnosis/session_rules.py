@@ -365,7 +365,8 @@ def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
                 Severity.CRITICAL if only_12 else Severity.WARNING,
                 Category.TLS_HANDSHAKE_FAILURE,
                 Stage.TLS_HANDSHAKE,
-                f"At TLS 1.2 the server accepts none of the cipher suites {peer.label} offer(s)"
+                f"At TLS 1.2 the server accepts none of the cipher suites {peer.label} offer(s), "
+                "or can only sign with SHA-1, which OpenSSL 3 peers refuse"
                 + (
                     f": {peer.consequence}."
                     if only_12

@@ -26,7 +26,9 @@ from smtpdoctor.protocol.client import ClientConnection, Closed, Command, NeedDa
 from smtpdoctor.protocol.errors import ProtocolError
 from smtpdoctor.protocol.reply import Reply
 from smtpdoctor.protocol.tlshello import (
+    DEFAULT_SIGNATURE_ALGORITHMS,
     POST_QUANTUM_GROUPS,
+    SHA1_SIGNATURE_ALGORITHMS,
     HelloParser,
     NamedGroup,
     ServerHelloResult,
@@ -48,6 +50,7 @@ _CODES = {
 # A probe that gets no answer within this long is "no answer", not a hang of
 # the whole diagnosis (the probe's deadline still bounds it).
 PROBE_SECONDS = 5.0
+_NO_SHA1 = tuple(a for a in DEFAULT_SIGNATURE_ALGORITHMS if a not in SHA1_SIGNATURE_ALGORITHMS)
 # Below this much time left, the matrix is skipped rather than half-done.
 MIN_SECONDS = 1.0
 # The size of a ClientHello with an X25519MLKEM768 key share (OpenSSL 3.5's
@@ -94,8 +97,9 @@ class TlsMatrix:
     versions: dict[str, bool | None] = field(default_factory=dict)
     probes: list[HelloProbe] = field(default_factory=list)
     large_hello: HelloProbe | None = None
-    # The TLS 1.2 hello that offered only the peer's suites, and whether the
-    # server picked one (None: not probed, or the answer does not tell).
+    # The TLS 1.2 hello that offered only the peer's suites (and no SHA-1
+    # signatures), and whether the server went on with it (None: not probed,
+    # or the answer does not tell).
     peer_ciphers: HelloProbe | None = None
     skipped: str | None = None
 
@@ -267,8 +271,16 @@ async def tls_matrix(
 
     def hello(version: str, ciphers: Sequence[int] | None = None) -> bytes:
         code = _CODES[version]
+        # A peer's hello also leaves out SHA-1 signatures, as OpenSSL 3 does at
+        # its default security level: a server that can only sign with SHA-1
+        # fails it just as a real peer's handshake would.
+        sigalgs = _NO_SHA1 if ciphers is not None else None
         return build_client_hello(
-            max_version=code, min_version=code, server_name=server_name, ciphers=ciphers
+            max_version=code,
+            min_version=code,
+            server_name=server_name,
+            ciphers=ciphers,
+            signature_algorithms=sigalgs,
         )
 
     peer = tuple(peer_ciphers) or None
