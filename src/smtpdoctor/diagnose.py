@@ -13,10 +13,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.diagnosis.dns_rules import dns_findings
-from smtpdoctor.diagnosis.network_rules import network_findings
 from smtpdoctor.diagnosis.session_rules import (
     Policy,
     SessionEvidence,
@@ -36,26 +34,15 @@ from smtpdoctor.model import (
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.certificate import CertificateInfo, analyze_certificate
-from smtpdoctor.probe.dns import (
-    DnsReport,
-    PtrResult,
-    check_ptr,
-    check_sender,
-    describe_resolver,
-    make_resolver,
-    probe_domain,
-    resolve_host,
-)
-from smtpdoctor.probe.path import (
-    assess_transfer,
-    measure_latency,
-    probe_mtu,
-    tcp_traceroute,
-    transfer_rate,
-)
-from smtpdoctor.probe.ports import DEFAULT_PORTS, check_ports
 from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
 from smtpdoctor.probe.tls import TlsMatrix, tls_matrix
+
+if TYPE_CHECKING:
+    from smtpdoctor.probe.dns import DnsReport, PtrResult
+
+# The DNS (dnspython) and network-path modules are imported where they are
+# used: a diagnosis of an address that walks cleanly needs neither, and
+# start-up time is most of a one-host diagnosis's wall time.
 
 __all__ = ["DiagnoseOptions", "Diagnosis", "HostReport", "diagnose", "parse_target"]
 
@@ -312,7 +299,25 @@ async def _follow_up(
     failed = result.failed_step
     found: dict[str, Any] = {}
     port_state: str | None = None
-    if failed is not None and failed.stage is Stage.CONNECT:
+    stalled = (
+        failed is not None
+        and failed.outcome is Outcome.TIMEOUT
+        and failed.stage in (Stage.TLS_HANDSHAKE, Stage.MESSAGE)
+    )
+    connect_failed = failed is not None and failed.stage is Stage.CONNECT
+    if not (connect_failed or stalled or opts.path or (opts.send and opts.size)):
+        return {}, []
+    from smtpdoctor.diagnosis.network_rules import network_findings
+    from smtpdoctor.probe.path import (
+        assess_transfer,
+        measure_latency,
+        probe_mtu,
+        tcp_traceroute,
+        transfer_rate,
+    )
+    from smtpdoctor.probe.ports import DEFAULT_PORTS, check_ports
+
+    if connect_failed:
         ports = await check_ports(
             address,
             sorted({opts.port, *DEFAULT_PORTS}),
@@ -333,11 +338,6 @@ async def _follow_up(
             found["trace"] = await tcp_traceroute(
                 address, opts.port, deadline=deadline, connector=connector, max_hops=20
             )
-    stalled = (
-        failed is not None
-        and failed.outcome is Outcome.TIMEOUT
-        and failed.stage in (Stage.TLS_HANDSHAKE, Stage.MESSAGE)
-    )
     if stalled and deadline.remaining() > 2:
         found["mtu"] = await probe_mtu(
             address,
@@ -444,6 +444,15 @@ class _Targets:
 async def _find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) -> _Targets:
     if _is_ip(host):
         return _Targets([(host, host)], None, [])
+    from smtpdoctor.diagnosis.dns_rules import dns_findings
+    from smtpdoctor.probe.dns import (
+        DnsReport,
+        describe_resolver,
+        make_resolver,
+        probe_domain,
+        resolve_host,
+    )
+
     special = _special_name(host)
     resolver = None
     if special is None:
@@ -471,6 +480,8 @@ async def _receiver_ptrs(
     reports: list[HostReport], resolver: Any, deadline: Deadline
 ) -> tuple[PtrResult, ...]:
     """PTR of every address that greeted us, against its banner and EHLO names."""
+    from smtpdoctor.probe.dns import check_ptr
+
     jobs = []
     for r in reports:
         names = [n for n in (r.session.banner_host, r.session.ehlo_host) if n]
@@ -501,6 +512,9 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
     report = targets.report
     findings = list(targets.findings)
     if targets.resolver is not None and report is not None:
+        from smtpdoctor.diagnosis.dns_rules import dns_findings
+        from smtpdoctor.probe.dns import check_sender
+
         sender = None
         if opts.source_ip:
             helo = opts.helo or _local_fqdn()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, NoReturn
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from smtpdoctor.model import MTA
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "EXIT_ERROR",
@@ -76,6 +77,8 @@ def console(stderr: bool = False, *, piped_width: int | None = None) -> Console:
     ``piped_width``: the width to lay tables out in when the output is not a
     terminal (rich's default of 80 columns would wrap one-line-per-row tables).
     """
+    from rich.console import Console  # JSON output never pays for importing rich
+
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else piped_width
     return Console(file=stream, highlight=False, soft_wrap=True, emoji=False, width=width)

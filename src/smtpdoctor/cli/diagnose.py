@@ -6,10 +6,7 @@ import argparse
 import asyncio
 import ipaddress
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from smtpdoctor.cli.common import (
     add_format_option,
@@ -24,7 +21,11 @@ from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, HostReport, diagnose
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.model import MTA, Outcome, Severity, Status
-from smtpdoctor.probe.dns import parse_resolver_spec
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 __all__ = ["register", "render_text", "run"]
 
@@ -125,6 +126,8 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
     except ValueError as exc:
         fail(str(exc))
     if args.resolver:
+        from smtpdoctor.probe.dns import parse_resolver_spec  # dnspython: only when asked
+
         try:
             parse_resolver_spec(args.resolver)
         except ValueError as exc:
@@ -190,11 +193,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _outcome_text(outcome: Outcome) -> Text:
+    from rich.text import Text
+
     style = "green" if outcome is Outcome.OK else "red"
     return Text(outcome.value, style=style)
 
 
 def _host_table(host: HostReport) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
     table.add_column("stage")
     table.add_column("start ms", justify="right")
@@ -218,6 +225,8 @@ def _host_table(host: HostReport) -> Table:
 
 
 def render_text(d: Diagnosis, out: Console, mtas: list[MTA] | None = None) -> None:
+    from rich.text import Text
+
     v = d.verdict
     out.print(Text.assemble(("smtpdoctor ", "bold"), d.target))
     for host in d.hosts:

@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from smtpdoctor.diagnosis.classify import classify_reply
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
-from smtpdoctor.knowledge import fixes_for
+from smtpdoctor.knowledge.fixes import fixes_for
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
 from smtpdoctor.protocol.reply import Reply
 
@@ -232,6 +231,9 @@ def _transport_finding(step: _StepLike, port: int) -> Finding:
 
 
 def _reply_finding(step: _StepLike, policy: Policy) -> Finding:
+    # Imported here: the pattern library is only needed when a server said no.
+    from smtpdoctor.diagnosis.classify import classify_reply  # noqa: PLC0415
+
     assert step.reply is not None
     reply = step.reply
     c = classify_reply(reply, step.stage)
