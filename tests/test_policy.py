@@ -1,0 +1,1124 @@
+"""Transport policies: MTA-STS policy files (RFC 8461) and DANE TLSA matching (RFC 7672).
+
+The parser, the MX matching, the HTTP response parser and ``tlsa_matches``
+are tested alone, with certificates made here. End to end, the policies are
+fetched from an HTTPS server this module starts on 127.0.0.20 (one port,
+one certificate per SNI name, answers per Host), found through the real NSD
+of tests/nsd.py (zone additions under "transport policies"); the DANE checks
+use the chain the lab's SMTP server really serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import http.server
+import json
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from nsd import TEST_DOMAIN, NsdServer, nsd_lab
+from smtpdoctor.diagnosis.policy_rules import (
+    MxTransport,
+    dane_findings,
+    mta_sts_policy_findings,
+    policy_findings,
+)
+from smtpdoctor.model import Category, Finding, Severity, Stage
+from smtpdoctor.net.deadline import Deadline
+from smtpdoctor.probe import dns as dnsprobe
+from smtpdoctor.probe.certificate import CertificateInfo, analyze_certificate
+from smtpdoctor.probe.dns import LookupStatus, TlsaRecord, TlsaResult
+from smtpdoctor.probe.policy import (
+    MAX_POLICY_BYTES,
+    DaneStatus,
+    FetchStatus,
+    HttpFailure,
+    HttpProblem,
+    HttpResponse,
+    MtaStsPolicy,
+    MtaStsPolicyResult,
+    PolicyParseError,
+    StsMode,
+    TlsProblem,
+    fetch_mta_sts_policy,
+    mx_matches_policy,
+    parse_http_response,
+    parse_mta_sts_policy,
+    tlsa_matches,
+    tlsa_record_for,
+)
+from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
+
+__all__ = ["nsd_lab"]  # the session fixture: importing it registers it here
+
+POLICY_HOST = "127.0.0.20"
+NOW = dt.datetime.now(dt.UTC)
+
+
+def d(label: str) -> str:
+    return f"{label}.{TEST_DOMAIN}"
+
+
+def ids(findings: list[Finding]) -> list[str]:
+    return [f.id for f in findings]
+
+
+def one(findings: list[Finding], fid: str) -> Finding:
+    found = [f for f in findings if f.id == fid]
+    assert len(found) == 1, ids(findings)
+    return found[0]
+
+
+def assert_json(findings: list[Finding]) -> None:
+    json.dumps([f.to_json() for f in findings])
+
+
+# ---------------------------------------------------------------------------
+# A test PKI (EC keys: fast)
+
+
+@dataclass
+class Issued:
+    cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+    @property
+    def der(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.DER)
+
+    @property
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _ku(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not ca,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def make_ca(cn: str = "smtpdoctor policy test root", *, issuer: Issued | None = None) -> Issued:
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(issuer.cert.subject if issuer else _name(cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=400))
+        .not_valid_after(NOW + dt.timedelta(days=400))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_ku(ca=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+            critical=False,
+        )
+    return Issued(builder.sign(issuer.key if issuer else key, hashes.SHA256()), key)
+
+
+def make_leaf(
+    ca: Issued,
+    names: list[str],
+    *,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> Issued:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or NOW - dt.timedelta(days=1))
+        .not_valid_after(not_after or NOW + dt.timedelta(days=90))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_ku(ca=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Issued(cert, key)
+
+
+def spki(issued: Issued) -> bytes:
+    return issued.cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def rec(usage: int, selector: int, mtype: int, data: bytes) -> TlsaRecord:
+    return TlsaRecord(usage, selector, mtype, data.hex())
+
+
+@pytest.fixture(scope="module")
+def pki() -> dict[str, Issued]:
+    root = make_ca()
+    inter = make_ca("smtpdoctor policy test intermediate", issuer=root)
+    return {
+        "root": root,
+        "inter": inter,
+        "leaf": make_leaf(inter, ["mx1.example.test"]),
+        "expired": make_leaf(
+            inter,
+            ["mx1.example.test"],
+            not_before=NOW - dt.timedelta(days=120),
+            not_after=NOW - dt.timedelta(days=30),
+        ),
+        "other": make_leaf(inter, ["other.example.test"]),
+    }
+
+
+# ---------------------------------------------------------------------------
+# The policy grammar (RFC 8461 §3.2)
+
+RFC_EXAMPLE = (
+    "version: STSv1\r\n"
+    "mode: enforce\r\n"
+    "mx: mail.example.com\r\n"
+    "mx: *.example.net\r\n"
+    "mx: backupmx.example.com\r\n"
+    "max_age: 604800\r\n"
+)
+
+
+def test_parses_the_rfc_example() -> None:
+    policy = parse_mta_sts_policy(RFC_EXAMPLE)
+    assert isinstance(policy, MtaStsPolicy)
+    assert policy.mode is StsMode.ENFORCE
+    assert policy.mx == ("mail.example.com", "*.example.net", "backupmx.example.com")
+    assert policy.max_age == 604800
+    assert policy.notes == ()
+    # LF line ends, no final terminator, extra spaces, an unknown field: all fine.
+    lf = parse_mta_sts_policy(
+        "version: STSv1\nmode:   testing  \nmx: MX.Example.COM\nfuture_field: x y\nmax_age: 0"
+    )
+    assert isinstance(lf, MtaStsPolicy)
+    assert (lf.mode, lf.mx, lf.max_age) == (StsMode.TESTING, ("mx.example.com",), 0)
+    assert lf.extensions == (("future_field", "x y"),)
+    # Round trip through the canonical text.
+    assert parse_mta_sts_policy(policy.text()) == policy
+
+
+def test_mode_none_needs_no_mx() -> None:
+    policy = parse_mta_sts_policy("version: STSv1\nmode: none\nmax_age: 86400\n")
+    assert isinstance(policy, MtaStsPolicy)
+    assert policy.mode is StsMode.NONE
+    assert policy.mx == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mode: enforce\nmx: a.example\nmax_age: 1\n", "'version' is missing"),
+        ("version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 1\n", "exactly 'STSv1'"),
+        ("version: STSv1\nmode: Enforce\nmx: a.example\nmax_age: 1\n", "mode is 'Enforce'"),
+        ("version: STSv1\nmode: enforce\nmax_age: 1\n", "needs at least one 'mx:'"),
+        ("version: STSv1\nmode: testing\nmx: a.example\n", "'max_age' is missing"),
+        ("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557601\n", "exceeds"),
+        ("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: -5\n", "not a number"),
+        ("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 12345678901\n", "not a number"),
+        ("version: STSv1\nmode: enforce\nmx: mx*.example\nmax_age: 1\n", "wildcard"),
+        ("version: STSv1\nmode: enforce\nmx: *.*.example\nmax_age: 1\n", "wildcard"),
+        ("version: STSv1\nmode: enforce\nmx: a b.example\nmax_age: 1\n", "not a host name"),
+        ("Version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 1\n", "case-sensitive"),
+        ("version: STSv1\nmode: enforce\nMX: a.example\nmax_age: 1\n", "case-sensitive"),
+        ("version: STSv1\nmode enforce\nmx: a.example\nmax_age: 1\n", "not a 'key: value'"),
+        ("version: STSv1\nmode : enforce\nmx: a.example\nmax_age: 1\n", "space before"),
+        (
+            "version: STSv1\nmode: enforce\nmode: testing\nmx: a.example\nmax_age: 1\n",
+            "different values",
+        ),
+        ("<html><body>404</body></html>", "not a 'key: value'"),
+        ("", "'version' is missing"),
+    ],
+)
+def test_invalid_policies_say_why(text: str, expected: str) -> None:
+    parsed = parse_mta_sts_policy(text)
+    assert isinstance(parsed, PolicyParseError)
+    assert any(expected in p for p in parsed.problems), parsed.problems
+
+
+def test_accepted_oddities_are_noted() -> None:
+    policy = parse_mta_sts_policy(
+        "version: STSv1\n\nmode: enforce\nmode: enforce\nmx: mx.example.com.\nmax_age: 5\n"
+    )
+    assert isinstance(policy, MtaStsPolicy)
+    assert policy.mx == ("mx.example.com",)
+    assert len(policy.notes) == 3  # the blank line, the repeated mode, the trailing dot
+
+
+@pytest.mark.parametrize(
+    ("name", "patterns", "expected"),
+    [
+        ("mail.example.com", ["mail.example.com"], True),
+        ("MAIL.example.com.", ["mail.EXAMPLE.com"], True),
+        ("mail.example.com", ["*.example.com"], True),
+        ("example.com", ["*.example.com"], False),  # the wildcard needs one label
+        ("a.b.example.com", ["*.example.com"], False),  # ...exactly one (RFC 8461 §4.1)
+        ("mail.example.com", ["*.mail.example.com"], False),
+        ("mail.example.net", ["mail.example.com", "*.example.net"], True),
+        ("mail.example.com", [], False),
+        ("mail.example.com", ["*"], False),
+    ],
+)
+def test_mx_matching(name: str, patterns: list[str], expected: bool) -> None:
+    assert mx_matches_policy(name, patterns) is expected
+
+
+# ---------------------------------------------------------------------------
+# The HTTP response parser
+
+CHUNKED = (
+    b"HTTP/1.1 100 Continue\r\n\r\n"
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"
+)
+LENGTH = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+UNTIL_EOF = b"HTTP/1.0 404 Not Found\r\nContent-Type: text/html\r\n\r\ngone"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "body"),
+    [(CHUNKED, 200, b"hello world"), (LENGTH, 200, b"hello"), (UNTIL_EOF, 404, b"gone")],
+)
+def test_http_responses_parse_whole_and_byte_by_byte(data: bytes, status: int, body: bytes):
+    whole = parse_http_response(data, eof=True)
+    assert isinstance(whole, HttpResponse)
+    assert (whole.status, whole.body) == (status, body)
+    assert whole.header("CONTENT-TYPE") is not None
+    # Every prefix either needs more bytes or (at the very end) is complete.
+    for i in range(len(data)):
+        partial = parse_http_response(data[:i], eof=False)
+        assert partial is None or i >= len(data) - 1, (i, partial)
+    # Closed early: incomplete, never a wrong answer.
+    for i in (0, 10, len(data) - 3):
+        cut = parse_http_response(data[:i], eof=True)
+        if data is not UNTIL_EOF or i < data.index(b"\r\n\r\n") + 4:
+            assert isinstance(cut, HttpFailure), (i, cut)
+            assert cut.problem is HttpProblem.INCOMPLETE
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"SSH-2.0-OpenSSH_9.2\r\n\r\n", HttpProblem.MALFORMED),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", HttpProblem.MALFORMED),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n", HttpProblem.TOO_LARGE),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", HttpProblem.MALFORMED),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: " + b"a" * 20000 + b"\r\n\r\n", HttpProblem.MALFORMED),
+        (b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * (MAX_POLICY_BYTES + 1), HttpProblem.TOO_LARGE),
+    ],
+)
+def test_http_failures(data: bytes, problem: HttpProblem) -> None:
+    parsed = parse_http_response(data, eof=True)
+    assert isinstance(parsed, HttpFailure)
+    assert parsed.problem is problem
+
+
+def test_http_parser_never_raises_on_garbage() -> None:
+    samples = [CHUNKED, LENGTH, UNTIL_EOF]
+    for sample in samples:
+        for i in range(0, len(sample), 3):
+            mutated = sample[:i] + b"\x00\n\r:" + sample[i + 2 :]
+            for eof in (False, True):
+                result = parse_http_response(mutated, eof=eof)
+                assert result is None or isinstance(result, HttpResponse | HttpFailure)
+
+
+# ---------------------------------------------------------------------------
+# DANE matching with certificates made here
+
+
+def test_dane_ee_records_match_the_leaf(pki: dict[str, Issued]) -> None:
+    leaf = pki["leaf"]
+    chain = [leaf.der, pki["inter"].der]
+    cases = [
+        rec(3, 1, 1, hashlib.sha256(spki(leaf)).digest()),
+        rec(3, 0, 1, hashlib.sha256(leaf.der).digest()),
+        rec(3, 1, 2, hashlib.sha512(spki(leaf)).digest()),
+        rec(3, 0, 0, leaf.der),
+        rec(3, 1, 0, spki(leaf)),
+    ]
+    for record in cases:
+        match = tlsa_matches([record], chain)
+        assert match.status is DaneStatus.MATCH, (record, match)
+        assert match.checks[0].depth == 0
+    assert tlsa_record_for(leaf.der) == cases[0]
+    assert tlsa_matches([cases[0]], chain).leaf_record == cases[0]
+
+
+def test_dane_ee_ignores_names_and_dates(pki: dict[str, Issued]) -> None:
+    # RFC 7672 §3.1.1: an expired, misnamed certificate still matches 3 1 1.
+    expired = pki["expired"]
+    match = tlsa_matches([tlsa_record_for(expired.der)], [expired.der], names=["unrelated.example"])
+    assert match.status is DaneStatus.MATCH
+
+
+def test_dane_ee_mismatch_after_a_key_change(pki: dict[str, Issued]) -> None:
+    old = tlsa_record_for(pki["other"].der)
+    match = tlsa_matches([old], [pki["leaf"].der, pki["inter"].der])
+    assert match.status is DaneStatus.MISMATCH
+    assert match.leaf_record == tlsa_record_for(pki["leaf"].der)
+    assert "not" in match.checks[0].note
+
+
+def test_dane_ta_matches_an_issuer_in_the_chain(pki: dict[str, Issued]) -> None:
+    leaf, inter, root = pki["leaf"], pki["inter"], pki["root"]
+    names = ["mx1.example.test", "example.test"]
+    # 2 1 1 on the intermediate the server sends.
+    match = tlsa_matches(
+        [rec(2, 1, 1, hashlib.sha256(spki(inter)).digest())], [leaf.der, inter.der], names=names
+    )
+    assert match.status is DaneStatus.MATCH
+    assert match.checks[0].depth == 1
+    # 2 0 1 on the root, sent too (RFC 7672 §3.1.2: the TA must be in the chain).
+    full = [leaf.der, inter.der, root.der]
+    assert tlsa_matches([rec(2, 0, 1, hashlib.sha256(root.der).digest())], full).ok
+    # The same record when the server does not send the root: no match, and why.
+    missing = tlsa_matches([rec(2, 0, 1, hashlib.sha256(root.der).digest())], [leaf.der, inter.der])
+    assert missing.status is DaneStatus.MISMATCH
+    assert "must send the trust anchor" in missing.checks[0].note
+    # 2 0 0 carries the whole root in DNS: no need to send it.
+    assert tlsa_matches([rec(2, 0, 0, root.der)], [leaf.der, inter.der]).ok
+    # 2 1 0: a bare key that signed the intermediate.
+    assert tlsa_matches([rec(2, 1, 0, spki(root))], [leaf.der, inter.der]).ok
+    # Usages swapped, a common slip: each says what it matched instead.
+    as_ta = tlsa_matches([replace(tlsa_record_for(leaf.der), usage=2)], [leaf.der, inter.der])
+    assert "publish it as usage 3" in as_ta.checks[0].note
+    as_ee = tlsa_matches(
+        [rec(3, 1, 1, hashlib.sha256(spki(inter)).digest())], [leaf.der, inter.der]
+    )
+    assert as_ee.status is DaneStatus.MISMATCH
+    assert "a CA needs usage 2" in as_ee.checks[0].note
+
+
+def test_dane_ta_keeps_name_and_date_checks(pki: dict[str, Issued]) -> None:
+    inter = pki["inter"]
+    ta = rec(2, 1, 1, hashlib.sha256(spki(inter)).digest())
+    wrong = tlsa_matches([ta], [pki["other"].der, inter.der], names=["mx1.example.test"])
+    assert wrong.status is DaneStatus.MISMATCH
+    assert "name check" in wrong.checks[0].note
+    expired = tlsa_matches([ta], [pki["expired"].der, inter.der], names=["mx1.example.test"])
+    assert expired.status is DaneStatus.MISMATCH
+    assert "validity" in expired.checks[0].note
+    # A leaf with a forged issuer name but another key's signature is no path.
+    impostor = make_leaf(make_ca("smtpdoctor policy test intermediate"), ["mx1.example.test"])
+    assert not tlsa_matches([ta], [impostor.der, inter.der]).ok
+
+
+def test_unusable_records_and_digest_agility(pki: dict[str, Issued]) -> None:
+    leaf = pki["leaf"]
+    good256 = rec(3, 1, 1, hashlib.sha256(spki(leaf)).digest())
+    good512 = rec(3, 1, 2, hashlib.sha512(spki(leaf)).digest())
+    bad512 = rec(3, 1, 2, b"\x01" * 64)
+    bad256 = rec(3, 1, 1, b"\x01" * 32)
+    # PKIX usages are unusable for SMTP (RFC 7672 §3.1.3), even when they match.
+    pkix = tlsa_matches([replace(good256, usage=1)], [leaf.der])
+    assert pkix.status is DaneStatus.NO_USABLE_RECORDS
+    assert "RFC 7672 §3.1.3" in pkix.checks[0].note
+    short = tlsa_matches([rec(3, 1, 1, b"\x01" * 20)], [leaf.der])
+    assert short.status is DaneStatus.NO_USABLE_RECORDS
+    assert "32 bytes" in short.checks[0].note
+    assert tlsa_matches([rec(3, 2, 1, b"\x01" * 32)], [leaf.der]).status is (
+        DaneStatus.NO_USABLE_RECORDS
+    )
+    # RFC 7671 §9: a SHA-512 record for 3 1 makes the SHA-256 ones irrelevant...
+    stale = tlsa_matches([good256, bad512], [leaf.der])
+    assert stale.status is DaneStatus.MISMATCH
+    assert "strongest digest" in stale.checks[0].note
+    # ...and a right SHA-512 record wins over a wrong SHA-256 one.
+    assert tlsa_matches([bad256, good512], [leaf.der]).ok
+    # A malformed SHA-512 record does not take part.
+    assert tlsa_matches([good256, rec(3, 1, 2, b"\x01" * 10)], [leaf.der]).ok
+    assert tlsa_matches([], [leaf.der]).status is DaneStatus.NO_RECORDS
+    assert tlsa_matches([good256], []).status is DaneStatus.NO_CHAIN
+
+
+# ---------------------------------------------------------------------------
+# A local HTTPS server for the policy hosts
+
+POLICIES = {
+    "sts": "version: STSv1\r\nmode: enforce\r\nmx: mx1.sts.smtpdoctor.test\r\nmax_age: 604800\r\n",
+    "sts-bad": "version: STSv1\nmode: enforce\nmx: *.elsewhere.smtpdoctor.test\nmax_age: 86400\n",
+    "sts-testing": "version: STSv1\nmode: testing\nmx: mx9.sts-testing.smtpdoctor.test\n"
+    "max_age: 86400\n",
+    "sts-invalid": "version: STSv1\nmode: enforce\nmax_age: 86400\n",
+    "sts-cname": "version: STSv1\nmode: testing\nmx: *.smtpdoctor.test\nmax_age: 3600\n",
+    "sts-expired": "version: STSv1\nmode: enforce\nmx: mx1.sts.smtpdoctor.test\nmax_age: 2592000\n",
+}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _PolicyServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        if "Transfer-Encoding" not in headers:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        host = (self.headers.get("Host") or "").split(":")[0]
+        self.server.requests.append((host, self.path))
+        label = host.removeprefix("mta-sts.").removesuffix(f".{TEST_DOMAIN}")
+        plain = {"Content-Type": "text/plain; charset=utf-8"}
+        if self.path != "/.well-known/mta-sts.txt" or label == "sts-404":
+            self._send(404, b"not found", plain)
+        elif label == "sts-redirect":
+            target = f"https://www.{d('sts-redirect')}/.well-known/mta-sts.txt"
+            self._send(301, b"moved", {"Location": target, **plain})
+        elif label == "sts-type":
+            self._send(200, POLICIES["sts"].encode(), {"Content-Type": "text/html"})
+        elif label == "sts-big":
+            self._send(200, b"x" * (MAX_POLICY_BYTES + 10), plain)
+        elif label == "sts-chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            body = POLICIES["sts"].encode()
+            for part in (body[:10], body[10:]):
+                self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        elif label in POLICIES or label == "pages.sts-host":
+            self._send(200, POLICIES.get(label, POLICIES["sts-cname"]).encode(), plain)
+        else:
+            self._send(404, b"no such policy", plain)
+
+
+class _PolicyServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    requests: list[tuple[str, str]]
+
+
+@dataclass
+class PolicyLab:
+    port: int
+    ca_file: Path
+    requests: list[tuple[str, str]]
+
+
+def _server_context(leaf: Issued, ca: Issued, tmp: Path, tag: str) -> ssl.SSLContext:
+    cert_file, key_file = tmp / f"{tag}.pem", tmp / f"{tag}-key.pem"
+    cert_file.write_bytes(leaf.pem + ca.pem)
+    key_file.write_bytes(leaf.key_pem)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_file, key_file)
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def policy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicyLab]:
+    tmp = tmp_path_factory.mktemp("policy-lab")
+    ca = make_ca("smtpdoctor policy test CA")
+    labels = [*POLICIES, "sts-redirect", "sts-404", "sts-type", "sts-big", "sts-chunked"]
+    good = make_leaf(ca, [f"mta-sts.{d(label)}" for label in labels])
+    expired = make_leaf(
+        ca,
+        [f"mta-sts.{d('sts-expired')}"],
+        not_before=NOW - dt.timedelta(days=120),
+        not_after=NOW - dt.timedelta(days=30),
+    )
+    wrong = make_leaf(ca, [f"www.{d('sts-wrongname')}"])
+    default = _server_context(good, ca, tmp, "good")
+    by_sni = {
+        f"mta-sts.{d('sts-expired')}": _server_context(expired, ca, tmp, "expired"),
+        f"mta-sts.{d('sts-wrongname')}": _server_context(wrong, ca, tmp, "wrong"),
+    }
+
+    def pick(sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        if name in by_sni:
+            sock.context = by_sni[name]
+
+    default.sni_callback = pick
+    server = _PolicyServer((POLICY_HOST, 0), _Handler)
+    server.requests = []
+    server.socket = default.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ca_file = tmp / "ca.pem"
+    ca_file.write_bytes(ca.pem)
+    try:
+        yield PolicyLab(server.server_address[1], ca_file, server.requests)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def resolver(nsd_lab: NsdServer) -> Any:
+    return dnsprobe.make_resolver(nsd_lab.resolver_spec, 2.0)
+
+
+def fetch(domain: str, resolver: Any, lab: PolicyLab, **kw: Any) -> MtaStsPolicyResult:
+    kw.setdefault("ca_files", [lab.ca_file])
+    kw.setdefault("port", lab.port)
+    return asyncio.run(
+        fetch_mta_sts_policy(domain, resolver=resolver, deadline=time.monotonic() + 5, **kw)
+    )
+
+
+def record(domain: str, resolver: Any) -> dnsprobe.MtaStsRecordResult:
+    return asyncio.run(dnsprobe.check_mta_sts_record(domain, resolver, time.monotonic() + 5))
+
+
+def cert_facts(names: list[str], **changes: Any) -> CertificateInfo:
+    """CertificateInfo of a good certificate for ``names``, with fields overridden."""
+    ca = make_ca()
+    leaf = make_leaf(ca, names)
+    info = analyze_certificate([leaf.der], names)
+    assert info is not None
+    for key, value in changes.items():
+        setattr(info, key, value)
+    info.trusted = changes.get("trusted", True)
+    return info
+
+
+def good_host(name: str, **kw: Any) -> MxTransport:
+    defaults: dict[str, Any] = {
+        "name": name,
+        "address": "192.0.2.25",
+        "starttls_offered": True,
+        "tls_version": "TLSv1.3",
+        "certificate": cert_facts([name]),
+    }
+    return MxTransport(**{**defaults, **kw})
+
+
+# ---------------------------------------------------------------------------
+# Fetching through the real DNS
+
+
+@pytest.mark.dns
+def test_enforce_policy_covering_the_mx(resolver: Any, policy_lab: PolicyLab) -> None:
+    result = fetch(d("sts"), resolver, policy_lab)
+    assert result.status is FetchStatus.FETCHED, result.error
+    assert result.policy is not None
+    assert result.policy.mode is StsMode.ENFORCE
+    assert result.policy.mx == (d("mx1.sts"),)
+    assert result.address == POLICY_HOST
+    assert result.dns is not None
+    assert result.dns.addresses == (POLICY_HOST,)
+    assert result.certificate is not None
+    assert result.certificate.trusted
+    assert result.tls_version in ("TLSv1.2", "TLSv1.3")
+    assert (f"mta-sts.{d('sts')}", "/.well-known/mta-sts.txt") in policy_lab.requests
+    json.dumps(result.to_json())
+    # The rules: an MX host with a good certificate satisfies it.
+    sts = record(d("sts"), resolver)
+    findings = mta_sts_policy_findings(sts, result, [good_host(d("mx1.sts"))])
+    assert ids(findings) == ["policy.mta_sts.enforce_ok"]
+    assert_json(findings)
+
+
+@pytest.mark.dns
+def test_enforce_policy_not_covering_the_mx(resolver: Any, policy_lab: PolicyLab) -> None:
+    result = fetch(d("sts-bad"), resolver, policy_lab)
+    assert result.status is FetchStatus.FETCHED
+    mx = asyncio.run(dnsprobe.resolve_mx(d("sts-bad"), resolver, time.monotonic() + 5))
+    names = [h.name for h in mx.hosts]
+    findings = mta_sts_policy_findings(
+        record(d("sts-bad"), resolver),
+        result,
+        [good_host(d("mx1.sts-bad"))],
+        mx_names=names,
+        now=dt.datetime(2025, 1, 31, 12, 0, tzinfo=dt.UTC),
+    )
+    f = one(findings, "policy.mta_sts.mx_not_covered")
+    assert (f.severity, f.category, f.stage) == (
+        Severity.CRITICAL,
+        Category.TLS_CERTIFICATE,
+        Stage.TLS_HANDSHAKE,
+    )
+    assert d("mx1.sts-bad") in f.message
+    assert "defer" in f.message
+    assert f.retry_helps is False
+    generic = f.fixes[0]
+    assert f"mx: {d('mx1.sts-bad')}" in generic.snippet
+    assert "mx: *.elsewhere.smtpdoctor.test" in generic.snippet
+    assert f'_mta-sts.{d("sts-bad")}. IN TXT "v=STSv1; id=20250131120000"' in generic.snippet
+    assert generic.verify.startswith("curl ")
+    assert {fix.for_.value for fix in f.fixes} >= {"generic", "postfix", "microsoft365"}
+    assert_json(findings)
+
+
+@pytest.mark.dns
+def test_testing_policy_reports_what_enforce_would_break(
+    resolver: Any, policy_lab: PolicyLab
+) -> None:
+    result = fetch(d("sts-testing"), resolver, policy_lab)
+    assert result.policy is not None
+    assert result.policy.mode is StsMode.TESTING
+    rpt = asyncio.run(dnsprobe.check_tlsrpt(d("sts-testing"), resolver, time.monotonic() + 5))
+    findings = mta_sts_policy_findings(
+        record(d("sts-testing"), resolver),
+        result,
+        [good_host(d("mx1.sts-testing"))],
+        tlsrpt=rpt,
+    )
+    f = one(findings, "policy.mta_sts.testing")
+    assert f.severity is Severity.INFO
+    assert "TLS-RPT" in f.message
+    assert "no TLS-RPT record" in f.message
+    assert f.evidence["would_fail"] == [f"{d('mx1.sts-testing')} is not listed in the policy"]
+
+
+@pytest.mark.dns
+def test_redirect_is_not_followed(resolver: Any, policy_lab: PolicyLab) -> None:
+    before = len(policy_lab.requests)
+    result = fetch(d("sts-redirect"), resolver, policy_lab)
+    assert result.status is FetchStatus.HTTP_ERROR
+    assert result.http_problem is HttpProblem.REDIRECT
+    assert result.http_status == 301
+    assert result.location == f"https://www.{d('sts-redirect')}/.well-known/mta-sts.txt"
+    assert "RFC 8461 §3.3" in result.error
+    assert len(policy_lab.requests) == before + 1  # one request, nothing followed
+    findings = mta_sts_policy_findings(record(d("sts-redirect"), resolver), result)
+    f = one(findings, "policy.mta_sts.fetch_failed")
+    assert (f.severity, f.category, f.stage) == (Severity.WARNING, Category.OTHER, Stage.DNS)
+    assert "redirect" in f.fixes[0].steps[0]
+    assert "cached" in f.message
+
+
+@pytest.mark.dns
+@pytest.mark.parametrize(
+    ("label", "status", "problem"),
+    [
+        ("sts-404", FetchStatus.HTTP_ERROR, HttpProblem.STATUS),
+        ("sts-type", FetchStatus.HTTP_ERROR, HttpProblem.CONTENT_TYPE),
+        ("sts-big", FetchStatus.HTTP_ERROR, HttpProblem.TOO_LARGE),
+        ("sts-invalid", FetchStatus.PARSE_ERROR, None),
+        ("sts-chunked", FetchStatus.FETCHED, None),
+        ("sts-cname", FetchStatus.FETCHED, None),
+    ],
+)
+def test_policy_hosts_that_answer_badly(
+    resolver: Any,
+    policy_lab: PolicyLab,
+    label: str,
+    status: FetchStatus,
+    problem: HttpProblem | None,
+) -> None:
+    result = fetch(d(label), resolver, policy_lab)
+    assert result.status is status, result.error
+    assert result.http_problem is problem
+    json.dumps(result.to_json())
+    findings = mta_sts_policy_findings(record(d(label), resolver), result)
+    assert_json(findings)
+    if status is FetchStatus.PARSE_ERROR:
+        f = one(findings, "policy.mta_sts.invalid")
+        assert "needs at least one 'mx:'" in f.message
+    elif status is not FetchStatus.FETCHED:
+        assert ids(findings) == ["policy.mta_sts.fetch_failed"]
+    if label == "sts-type":
+        # The file itself is fine: the policy it would activate is kept as evidence.
+        assert result.unverified_policy is not None
+        assert result.unverified_policy.mode is StsMode.ENFORCE
+    if label == "sts-cname":
+        assert result.dns is not None
+        assert result.dns.canonical == d("pages.sts-host")
+
+
+@pytest.mark.dns
+@pytest.mark.parametrize(
+    ("label", "ca", "problems"),
+    [
+        ("sts-expired", True, (TlsProblem.EXPIRED,)),
+        ("sts-wrongname", True, (TlsProblem.NAME_MISMATCH,)),
+        ("sts", False, (TlsProblem.UNTRUSTED,)),  # the test CA is not in the system store
+    ],
+)
+def test_policy_host_certificates_are_validated(
+    resolver: Any, policy_lab: PolicyLab, label: str, ca: bool, problems: tuple[TlsProblem, ...]
+) -> None:
+    result = fetch(d(label), resolver, policy_lab, ca_files=[policy_lab.ca_file] if ca else [])
+    assert result.status is FetchStatus.TLS_ERROR
+    assert result.tls_problems == problems
+    assert result.policy is None
+    f = one(mta_sts_policy_findings(None, result), "policy.mta_sts.fetch_failed")
+    assert f.category is Category.TLS_CERTIFICATE
+    assert f.evidence["tlsrpt_result"] == "sts-webpki-invalid"
+    if label == "sts-expired":
+        assert "expired" in result.error
+        # Read anyway, for evidence: what caches may still hold.
+        assert result.unverified_policy is not None
+        assert result.unverified_policy.max_age == 2592000
+        assert "30 days" in f.message
+    if label == "sts-wrongname":
+        assert f"www.{d('sts-wrongname')}" in result.error
+
+
+@pytest.mark.dns
+def test_policy_host_without_address(resolver: Any, policy_lab: PolicyLab) -> None:
+    result = fetch(d("sts-nohost"), resolver, policy_lab)
+    assert result.status is FetchStatus.DNS_ERROR
+    assert result.dns is not None
+    assert result.dns.status is LookupStatus.NXDOMAIN
+    assert f"mta-sts.{d('sts-nohost')}" in result.error
+    f = one(mta_sts_policy_findings(None, result), "policy.mta_sts.fetch_failed")
+    assert f.category is Category.DNS_RESOLUTION
+    assert "A/AAAA" in f.fixes[0].steps[0]
+
+
+def test_unreachable_and_silent_policy_hosts(policy_lab: PolicyLab) -> None:
+    # Nothing listens: refused.
+    closed = socket.socket()
+    closed.bind((POLICY_HOST, 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    res = dnsprobe.make_resolver("127.0.0.1:9", 1.0)  # never asked: host_override
+    refused = asyncio.run(
+        fetch_mta_sts_policy(
+            d("sts"),
+            resolver=res,
+            deadline=time.monotonic() + 3,
+            host_override=POLICY_HOST,
+            port=port,
+        )
+    )
+    assert refused.status is FetchStatus.CONNECT_ERROR
+    assert refused.attempts
+    # Accepts the TCP connection, never says a word: the deadline ends it.
+    with socket.socket() as silent:
+        silent.bind((POLICY_HOST, 0))
+        silent.listen(1)
+        started = time.monotonic()
+        hung = asyncio.run(
+            fetch_mta_sts_policy(
+                d("sts"),
+                resolver=res,
+                deadline=Deadline(0.6),
+                host_override=POLICY_HOST,
+                port=silent.getsockname()[1],
+            )
+        )
+        assert time.monotonic() - started < 2.0
+    assert hung.status is FetchStatus.TIMEOUT
+    f = one(mta_sts_policy_findings(None, hung), "policy.mta_sts.fetch_failed")
+    assert f.category is Category.NETWORK_TIMEOUT
+
+
+def test_plain_http_on_the_https_port(policy_lab: PolicyLab) -> None:
+    """A policy host that answers in clear text: the TLS handshake fails, named as such."""
+    res = dnsprobe.make_resolver("127.0.0.1:9", 1.0)
+    with socket.socket() as listener:
+        listener.bind((POLICY_HOST, 0))
+        listener.listen(1)
+
+        def answer() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+        thread = threading.Thread(target=answer, daemon=True)
+        thread.start()
+        result = asyncio.run(
+            fetch_mta_sts_policy(
+                d("sts"),
+                resolver=res,
+                deadline=time.monotonic() + 3,
+                host_override=POLICY_HOST,
+                port=listener.getsockname()[1],
+            )
+        )
+        thread.join(3)
+    assert result.status is FetchStatus.TLS_ERROR
+    assert result.tls_problems == (TlsProblem.HANDSHAKE,)
+    assert "TLS" in result.error
+    f = one(mta_sts_policy_findings(None, result), "policy.mta_sts.fetch_failed")
+    assert f.category is Category.TLS_HANDSHAKE_FAILURE
+
+
+# ---------------------------------------------------------------------------
+# MTA-STS rules on evidence
+
+
+def fetched(policy_text: str, domain: str = "example.test") -> MtaStsPolicyResult:
+    policy = parse_mta_sts_policy(policy_text)
+    assert isinstance(policy, MtaStsPolicy)
+    return MtaStsPolicyResult(
+        domain=domain,
+        host=f"mta-sts.{domain}",
+        url=f"https://mta-sts.{domain}/.well-known/mta-sts.txt",
+        status=FetchStatus.FETCHED,
+        policy=policy,
+    )
+
+
+ENFORCE = "version: STSv1\nmode: enforce\nmx: *.example.test\nmax_age: 604800\n"
+
+
+@pytest.mark.parametrize(
+    ("changes", "category", "stage", "words"),
+    [
+        ({"starttls_offered": False}, Category.STARTTLS_UNAVAILABLE, Stage.STARTTLS, "STARTTLS"),
+        ({"tls_version": None}, Category.TLS_HANDSHAKE_FAILURE, Stage.TLS_HANDSHAKE, "handshake"),
+        ({"tls_version": "TLSv1"}, Category.TLS_VERSION_MISMATCH, Stage.TLS_HANDSHAKE, "TLS 1.2"),
+        ({"cert": {"expired": True}}, Category.TLS_CERTIFICATE, Stage.TLS_HANDSHAKE, "expired"),
+        ({"cert": {"trusted": False}}, Category.TLS_CERTIFICATE, Stage.TLS_HANDSHAKE, "trusted"),
+        (
+            {"name_on_cert": "other.example.org"},
+            Category.TLS_CERTIFICATE,
+            Stage.TLS_HANDSHAKE,
+            "name",
+        ),
+    ],
+)
+def test_enforce_unsatisfied_by_each_fault(
+    changes: dict[str, Any], category: Category, stage: Stage, words: str
+) -> None:
+    name = "mx1.example.test"
+    cert = cert_facts([changes.pop("name_on_cert", name)], **changes.pop("cert", {}))
+    host = good_host(name, certificate=cert, **changes)
+    findings = mta_sts_policy_findings(None, fetched(ENFORCE), [host])
+    f = one(findings, "policy.mta_sts.enforce_unsatisfied")
+    assert (f.severity, f.category, f.stage) == (Severity.CRITICAL, category, stage)
+    assert words in f.message
+    assert "Gmail" in f.message
+    assert "mode: testing" in f.fixes[0].snippet  # the stopgap
+    assert f.evidence["tlsrpt_result"]
+    assert_json(findings)
+
+
+def test_enforce_with_one_good_and_one_bad_host_says_mail_still_flows() -> None:
+    good = good_host("mx1.example.test", address="192.0.2.1")
+    bad = good_host("mx2.example.test", address="192.0.2.2", starttls_offered=False)
+    findings = mta_sts_policy_findings(
+        None,
+        fetched(ENFORCE),
+        [good, bad],
+        mx_names=["mx1.example.test", "mx2.example.test", "backup.example.org"],
+    )
+    assert sorted(ids(findings)) == [
+        "policy.mta_sts.enforce_unsatisfied",
+        "policy.mta_sts.mx_not_covered",
+    ]
+    for f in findings:
+        assert f.severity is Severity.WARNING
+        assert "still flows through mx1.example.test [192.0.2.1]" in f.message
+
+
+def test_mode_none_and_invalid_record() -> None:
+    none = fetched("version: STSv1\nmode: none\nmax_age: 0\n")
+    assert ids(mta_sts_policy_findings(None, none, [good_host("mx.example.test")])) == [
+        "policy.mta_sts.mode_none"
+    ]
+    bad_record = dnsprobe.MtaStsRecordResult(
+        domain="example.test",
+        qname="_mta-sts.example.test.",
+        status=LookupStatus.OK,
+        records=("v=STSv1; id=a", "v=STSv1; id=b"),
+        problems=("two records",),
+    )
+    assert mta_sts_policy_findings(bad_record, fetched(ENFORCE)) == []
+    assert mta_sts_policy_findings(None, None) == []
+
+
+# ---------------------------------------------------------------------------
+# DANE rules: the real lab's chain, the real NSD's TLSA records
+
+
+def _walk(lab: Any, scenario: str) -> SessionResult:
+    host, port = lab.addresses[scenario]
+    options = SessionOptions(helo="client.smtpdoctor.test", rcpt=("postmaster@lab.test",))
+    return asyncio.run(walk(host, port, options, Deadline(5)))
+
+
+def transport(name: str, result: SessionResult, ca_file: Path | None = None) -> MxTransport:
+    """What diagnose.py hands the rules for one walked host."""
+    tls = result.tls
+    session = tls.session if tls else None
+    cert = (
+        analyze_certificate(session.chain_der, [name], [ca_file] if ca_file else [])
+        if session
+        else None
+    )
+    return MxTransport(
+        name=name,
+        address=result.address,
+        reached=result.ehlo is not None,
+        starttls_offered=bool(tls and tls.offered),
+        tls_version=session.version if session else None,
+        certificate=cert,
+        chain_der=tuple(session.chain_der) if session else (),
+        delivers=result.failed_step is None,
+    )
+
+
+@pytest.mark.dns
+def test_dane_against_the_lab_chain(resolver: Any, lab: Any) -> None:
+    tlsa = asyncio.run(dnsprobe.check_tlsa(d("mx1.dane"), 25, resolver, time.monotonic() + 5))
+    assert tlsa.present
+    assert tlsa.ad is False  # NSD serves no DNSSEC
+    host = transport(d("mx1.dane"), _walk(lab, "healthy"), lab.ca_file)
+    assert host.chain_der
+    # tlsa_matches on the chain a real TLS connection returned.
+    assert tlsa_matches(tlsa.records, host.chain_der).status is DaneStatus.MISMATCH
+    published = tlsa_record_for(host.chain_der[0])
+    assert tlsa_matches([published], host.chain_der).ok
+    # Without DNSSEC DANE is not in force: a warning that says so.
+    findings = dane_findings([tlsa], [host], domain=d("dane"))
+    f = one(findings, "policy.dane.mismatch_unvalidated")
+    assert f.severity is Severity.WARNING
+    assert "not DNSSEC-validated" in f.message
+    assert published.data in f.message  # the record to publish instead
+    assert_json(findings)
+    # The AD-set branch: DANE senders defer.
+    signed = replace(tlsa, ad=True)
+    findings = dane_findings([signed], [host], domain=d("dane"))
+    f = one(findings, "policy.dane.mismatch")
+    assert (f.severity, f.category, f.stage) == (
+        Severity.CRITICAL,
+        Category.TLS_CERTIFICATE,
+        Stage.TLS_HANDSHAKE,
+    )
+    assert "defer" in f.message
+    assert "Microsoft 365" in f.message
+    generic = f.fixes[0]
+    assert generic.snippet == f"_25._tcp.{d('mx1.dane')}. IN TLSA 3 1 1 {published.data}"
+    assert "openssl x509 -pubkey" in " ".join(generic.steps)
+    assert "dig +dnssec" in generic.verify
+    assert {fix.for_.value for fix in f.fixes} == {"generic", "postfix", "exim", "microsoft365"}
+    # Matching records, validated: an info finding only.
+    good = replace(tlsa, ad=True, records=(published,))
+    assert ids(dane_findings([good], [host])) == ["policy.dane.match"]
+    # The 2 1 1 record of the lab CA does not match: the lab sends only its leaf.
+    ca = x509.load_pem_x509_certificate(Path(lab.ca_file).read_bytes())
+    ta = rec(
+        2,
+        1,
+        1,
+        hashlib.sha256(
+            ca.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        ).digest(),
+    )
+    assert not tlsa_matches([ta], host.chain_der).ok
+
+
+@pytest.mark.dns
+def test_dane_without_starttls(resolver: Any, lab: Any) -> None:
+    tlsa = asyncio.run(dnsprobe.check_tlsa(d("mx1.dane"), 25, resolver, time.monotonic() + 5))
+    host = transport(d("mx1.dane"), _walk(lab, "no-starttls"))
+    assert host.reached
+    assert not host.starttls_offered
+    f = one(dane_findings([replace(tlsa, ad=True)], [host]), "policy.dane.no_starttls")
+    assert (f.severity, f.category, f.stage) == (
+        Severity.CRITICAL,
+        Category.STARTTLS_UNAVAILABLE,
+        Stage.STARTTLS,
+    )
+    assert one(dane_findings([tlsa], [host]), "policy.dane.no_starttls_unvalidated").severity is (
+        Severity.WARNING
+    )
+
+
+def _tlsa(host: str, *records: TlsaRecord, ad: bool = True) -> TlsaResult:
+    return TlsaResult(
+        host=host,
+        port=25,
+        qname=f"_25._tcp.{host}.",
+        status=LookupStatus.OK,
+        records=records,
+        ad=ad,
+    )
+
+
+def test_dane_rules_on_evidence(pki: dict[str, Issued]) -> None:
+    leaf = pki["leaf"]
+    chain = (leaf.der, pki["inter"].der)
+    wrong = rec(3, 1, 1, b"\x02" * 32)
+    a = good_host("mx1.example.test", address="192.0.2.1", chain_der=chain)
+    b = good_host("mx2.example.test", address="192.0.2.2", chain_der=chain)
+    # One host mismatched, the other without TLSA: mail still flows through it.
+    findings = dane_findings([_tlsa("mx1.example.test", wrong)], [a, b], domain="example.test")
+    f = one(findings, "policy.dane.mismatch")
+    assert f.severity is Severity.WARNING
+    assert "still flows through mx2.example.test [192.0.2.2]" in f.message
+    # Both mismatched: critical.
+    both = dane_findings(
+        [_tlsa("mx1.example.test", wrong), _tlsa("mx2.example.test", wrong)], [a, b]
+    )
+    assert [f.severity for f in both] == [Severity.CRITICAL, Severity.CRITICAL]
+    # Only PKIX records, validated: TLS required, nobody authenticated.
+    pkix = rec(1, 1, 1, hashlib.sha256(spki(leaf)).digest())
+    f = one(dane_findings([_tlsa("mx1.example.test", pkix)], [a]), "policy.dane.no_usable_records")
+    assert f.severity is Severity.WARNING
+    assert "RFC 7672 §3.1.3" in f.message
+    # A handshake that fails under validated DANE: no plaintext fallback.
+    broken = replace(a, tls_version=None, chain_der=())
+    f = one(dane_findings([_tlsa("mx1.example.test", wrong)], [broken]), "policy.dane.tls_failed")
+    assert f.category is Category.TLS_HANDSHAKE_FAILURE
+    # Hosts not reached, or without records, are not judged.
+    assert dane_findings([_tlsa("mx1.example.test", wrong)], [replace(a, reached=False)]) == []
+    assert dane_findings([], [a]) == []
+
+
+def test_policy_findings_puts_the_worst_first(pki: dict[str, Issued]) -> None:
+    chain = (pki["leaf"].der,)
+    host = good_host("mx1.example.test", chain_der=chain, starttls_offered=False)
+    findings = policy_findings(
+        "example.test",
+        policy=fetched(ENFORCE),
+        tlsa=[_tlsa("mx1.example.test", tlsa_record_for(chain[0]))],
+        hosts=[host],
+    )
+    assert sorted(ids(findings)) == [
+        "policy.dane.no_starttls",
+        "policy.mta_sts.enforce_unsatisfied",
+    ]
+    assert all(f.severity is Severity.CRITICAL for f in findings)
+    assert_json(findings)
