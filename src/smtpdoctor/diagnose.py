@@ -38,6 +38,7 @@ from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
 from smtpdoctor.probe.tls import TlsMatrix, tls_matrix
 
 if TYPE_CHECKING:
+    from smtpdoctor.diagnosis.policy_rules import MxTransport
     from smtpdoctor.probe.dns import DnsReport, PtrResult
 
 # The DNS (dnspython) and network-path modules are imported where they are
@@ -504,12 +505,28 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         opts = replace(opts, port=port, mx=False)
     connector = Connector(opts.source_ip)
     targets = await _find_targets(host, opts, deadline)
-    reports = list(
-        await asyncio.gather(
-            *(_diagnose_host(n, a, opts, deadline, connector) for n, a in targets.pairs)
-        )
+    walks = asyncio.gather(
+        *(_diagnose_host(n, a, opts, deadline, connector) for n, a in targets.pairs)
     )
     report = targets.report
+    # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
+    # the hosts are walked.
+    sts_job = None
+    sts_wanted = report is not None and report.mx and report.mta_sts and report.mta_sts.present
+    if sts_wanted and opts.port == 25:
+        from smtpdoctor.probe.policy import fetch_mta_sts_policy
+
+        sts_job = asyncio.ensure_future(
+            fetch_mta_sts_policy(
+                host,
+                resolver=targets.resolver,
+                deadline=deadline,
+                ca_files=opts.tls_ca,
+                connector=connector,
+            )
+        )
+    reports = list(await walks)
+    sts_policy = await sts_job if sts_job is not None else None
     findings = list(targets.findings)
     if targets.resolver is not None and report is not None:
         from smtpdoctor.diagnosis.dns_rules import dns_findings
@@ -522,6 +539,21 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
         report = replace(report, receivers=receivers, sender=sender)
         findings = dns_findings(report)
+        if report.mx is not None:
+            from smtpdoctor.diagnosis.policy_rules import policy_findings
+
+            # Domain-level: they already say when another MX still works.
+            findings += policy_findings(
+                report.mx.domain,
+                mta_sts=report.mta_sts,
+                policy=sts_policy,
+                tlsa=report.tlsa,
+                hosts=[_transport(r) for r in reports],
+                mx_names=[h.name for h in report.mx.hosts],
+                tlsrpt=report.tlsrpt,
+            )
+        if sts_policy is not None:
+            report = replace(report, extra={**report.extra, "mta_sts_policy": sts_policy.to_json()})
     findings += _host_findings(reports)
     dns_doc = report.to_json() if report is not None else {}
     return Diagnosis(
@@ -532,6 +564,24 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         dns_doc,
         connector.connections,
         (time.monotonic() - started) * 1000,
+    )
+
+
+def _transport(r: HostReport) -> MxTransport:
+    """What the MTA-STS and DANE rules need to know of one walked MX address."""
+    from smtpdoctor.diagnosis.policy_rules import MxTransport
+
+    s = r.session
+    session = s.tls.session if s.tls else None
+    return MxTransport(
+        name=r.name,
+        address=r.address,
+        reached=s.ehlo is not None,
+        starttls_offered=bool(s.tls and s.tls.offered),
+        tls_version=session.version if session else None,
+        certificate=r.certificate,
+        chain_der=tuple(session.chain_der) if session else (),
+        delivers=r.verdict.status is not Status.FAILURE,
     )
 
 
