@@ -1,0 +1,409 @@
+"""``smtpdoctor logs``: mail server logs → failures by cause, stage, destination and time.
+
+Reads Postfix (syslog, RFC 3339, RFC 5424, ``journalctl -o json``), Exim,
+Sendmail, Exchange message tracking and protocol logs and Microsoft 365
+message traces; the format of each file is detected from its first lines.
+
+Exit status (contract): 0 no failures, 1 only deferrals, 2 bounces or
+expired messages, 3 unusable input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from smtpdoctor.cli.common import (
+    EXIT_ERROR,
+    add_format_option,
+    console,
+    fail,
+    print_json,
+    wants_json,
+)
+from smtpdoctor.logs import (
+    FORMATS,
+    Aggregator,
+    EngineUnavailable,
+    Limits,
+    Options,
+    build_report,
+    expand_inputs,
+    follow,
+    plan_chunks,
+    run_dask,
+    run_local,
+)
+from smtpdoctor.logs.engine import SPLIT_AT, run_chunk
+from smtpdoctor.logs.events import DeliveryEvent, EventStatus, iso_time
+from smtpdoctor.logs.html import render_html
+from smtpdoctor.logs.report import exit_status
+from smtpdoctor.logs.sources import Source
+from smtpdoctor.logs.timeparse import parse_user_time
+
+__all__ = ["register", "run"]
+
+_PROGRESS_MIN = 32 * 1024 * 1024  # show a progress bar for inputs at least this big
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "logs",
+        help="report failures in mail server logs by cause, stage, destination and time",
+        description=(
+            "Read mail server logs (Postfix, Exim, Sendmail, Exchange, Microsoft 365 message "
+            "traces; .gz too; '-' for standard input; globs) and report delivery failures by "
+            "cause, stage, destination, MX host, reply code and hour, TLS failures by peer, and "
+            "rises in the 421 rate. Exit status: 0 no failures, 1 only deferrals, 2 bounces or "
+            "expired messages, 3 unusable input."
+        ),
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="log files, globs, or -")
+    add_format_option(parser)
+    parser.add_argument(
+        "--events",
+        action="store_true",
+        help="print one JSON object per delivery attempt (JSON Lines) instead of the summary",
+    )
+    parser.add_argument("--html", metavar="FILE", help="also write a single-file HTML report")
+    parser.add_argument("--since", metavar="TIME", help="only events at or after TIME (ISO or 2h)")
+    parser.add_argument("--until", metavar="TIME", help="only events before TIME (ISO or 30m)")
+    parser.add_argument(
+        "--follow",
+        "-F",
+        action="store_true",
+        help="keep reading new lines (survives rotation); print failures as they come, "
+        "the summary on Ctrl-C",
+    )
+    parser.add_argument(
+        "--from-start",
+        action="store_true",
+        help="with --follow: read the files from the start, not from their end",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        help="the log format, instead of detecting it from each file's first lines",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for large files (default: as many as cores for inputs "
+        "over 64 MiB, else 1)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="where to run: this machine (default) or a dask.distributed cluster",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="URL",
+        help="with --engine dask: the scheduler (tcp://host:8786); default a local cluster",
+    )
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="rows per table")
+    parser.add_argument(
+        "--max-destinations",
+        type=int,
+        default=Limits().destinations,
+        metavar="N",
+        help="distinct destinations tracked before the rest are counted as '(other)'",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.files:
+        fail("give one or more log files (globs and .gz too), or - for standard input")
+    if args.events and wants_json(args):
+        fail("--events and --format json are two different outputs: choose one")
+    since = _user_time(args.since, "--since")
+    until = _user_time(args.until, "--until")
+    if args.top < 1 or args.max_destinations < 10:
+        fail("--top must be at least 1 and --max-destinations at least 10")
+    sources, errors = expand_inputs(args.files)
+    if not sources:
+        # errors is non-empty here: every argument failed.
+        fail(errors[0] if len(errors) == 1 else f"no readable input: {'; '.join(errors)}")
+    for err in errors:
+        sys.stderr.write(f"smtpdoctor: {err}\n")
+    options = Options(
+        since=since,
+        until=until,
+        limits=Limits(destinations=args.max_destinations),
+        log_format=args.log_format,
+    )
+    sink = _event_printer() if args.events else None
+    if args.follow:
+        agg = _follow(sources, options, sink, args)
+    else:
+        agg = _run_once(sources, options, sink, args)
+    unusable = [i for i in agg.inputs if i.format == "unknown" or (i.error and not i.lines)]
+    for stats in agg.inputs:
+        if stats.error:
+            sys.stderr.write(f"smtpdoctor: {stats.name}: {stats.error}\n")
+    if agg.inputs and len(unusable) == len(agg.inputs) and not agg.attempts:
+        if not any(i.error for i in unusable):
+            sys.stderr.write("smtpdoctor: no input is a mail log this tool can read\n")
+        return EXIT_ERROR
+    agg.finish()
+    doc = build_report(agg, top=args.top)
+    if args.html:
+        try:
+            Path(args.html).write_text(render_html(doc), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {args.html}: {exc.strerror or exc}")
+    if wants_json(args):
+        print_json(doc)
+    elif not args.events:
+        _render_text(doc)
+    return exit_status(agg)
+
+
+def _user_time(value: str | None, option: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_user_time(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
+
+
+def _event_printer() -> Any:
+    out = sys.stdout
+    closed = False
+
+    def emit(event: DeliveryEvent) -> None:
+        nonlocal closed
+        if closed:
+            return
+        try:
+            out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        except BrokenPipeError:
+            # The reader went away (| head): stop writing, finish quietly.
+            closed = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+    return emit
+
+
+def _jobs(args: argparse.Namespace, sources: list[Source]) -> int:
+    if args.jobs > 0:
+        return int(args.jobs)
+    big = sum(s.size for s in sources if s.splittable)
+    return (os.cpu_count() or 1) if big > SPLIT_AT else 1
+
+
+def _run_once(
+    sources: list[Source], options: Options, sink: Any, args: argparse.Namespace
+) -> Aggregator:
+    jobs = 1 if sink is not None else _jobs(args, sources)
+    chunks = plan_chunks(sources, options, jobs)
+    total = sum(s.size for s in sources)
+    show = (
+        not args.no_progress
+        and sys.stderr.isatty()
+        and (total >= _PROGRESS_MIN or any(s.path is None for s in sources))
+    )
+    if args.engine == "dask":
+        try:
+            return run_dask(chunks, options, scheduler=args.scheduler, workers=jobs)
+        except EngineUnavailable as exc:
+            fail(str(exc))
+    if not show:
+        return run_local(chunks, options, jobs=jobs, sink=sink)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reading logs", total=total or None)
+        return run_local(
+            chunks, options, jobs=jobs, sink=sink, progress=lambda n: bar.advance(task, n)
+        )
+
+
+def _follow(
+    sources: list[Source], options: Options, sink: Any, args: argparse.Namespace
+) -> Aggregator:
+    files = [s for s in sources if s.path is not None]
+    if not files:
+        fail("--follow needs files (it cannot follow standard input)")
+    agg = Aggregator(options.limits)
+    stop = threading.Event()
+    printer = sink or _failure_printer()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        follow(files, options, agg, printer, stop, from_start=args.from_start)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return agg
+
+
+def _failure_printer() -> Any:
+    out = console()
+
+    def emit(event: DeliveryEvent) -> None:
+        if event.status is EventStatus.SENT:
+            return
+        where = event.destination or event.relay_host or event.relay_ip or "-"
+        out.print(
+            f"{iso_time(event.time) or '-'} {event.status.value:8} "
+            f"{event.category.value}/{event.stage.value} {escape(where)}: "
+            f"{escape(event.text[:160])}"
+        )
+
+    return emit
+
+
+# -- text report -----------------------------------------------------------------------
+
+_STYLE = {"ok": "green", "warning": "yellow", "failure": "red"}
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _spark(values: list[int], width: int = 60) -> str:
+    if not values:
+        return ""
+    if len(values) > width:
+        step = len(values) / width
+        values = [
+            sum(values[int(i * step) : max(int((i + 1) * step), int(i * step) + 1)])
+            for i in range(width)
+        ]
+    top = max(values) or 1
+    return "".join(" " if v == 0 else _SPARK[min(7, v * 8 // (top + 1))] for v in values)
+
+
+def _bar(n: int, top: int, width: int = 24) -> str:
+    return "█" * max(1, round(width * n / top)) if n and top else ""
+
+
+def _render_text(doc: dict[str, Any]) -> None:
+    out = console()
+    status = doc["status"]
+    style = _STYLE[status]
+    out.print(f"[bold {style}]{status.upper()}[/bold {style}]  {escape(doc['summary'])}")
+    t = doc["totals"]
+    p = doc["period"]
+    lines = doc["lines"]
+    out.print(
+        f"  {p['first'] or '-'} → {p['last'] or '-'}   {lines['total']} lines, "
+        f"{t['attempts']} attempts: {t['sent']} sent, {t['deferred']} deferred, "
+        f"{t['bounced']} bounced, {t['expired']} expired; {t['other']} connection-level failures"
+    )
+    if lines["unparsed"]:
+        samples = lines["unparsed_samples"]
+        example = escape(repr(samples[0])) if samples else "-"
+        out.print(f"  [yellow]{lines['unparsed']} unparsed lines[/yellow] (e.g. {example})")
+    if lines["filtered"]:
+        out.print(f"  {lines['filtered']} events outside --since/--until were skipped")
+    buckets = doc["timeline"]["buckets"]
+    if len(buckets) > 1:
+        out.print()
+        width = doc["timeline"]["bucket_seconds"]
+        out.print(f"[bold]Over time[/bold] ({len(buckets)} buckets of {width // 60} min)")
+        out.print(f"  attempts  {_spark([b['attempts'] for b in buckets])}")
+        out.print(f"  failures  [red]{_spark([b['failures'] for b in buckets])}[/red]")
+        out.print(f"  421s      [red]{_spark([b['code_421'] for b in buckets])}[/red]")
+    rate = doc["rate_421"]
+    base = rate["baseline"]
+    if rate["count"] or rate["anomalies"]:
+        out.print()
+        out.print(
+            f"[bold]421 replies[/bold]: {rate['count']} ({rate['rate']:.2%} of attempts); "
+            f"baseline = pooled rate of the previous {base['window_buckets']} buckets, "
+            f"anomaly = {base['z']:g} sd above it and ≥{base['min_ratio']:g}×"
+        )
+        for a in rate["anomalies"]:
+            out.print(
+                f"  [red]rise[/red] {a['start']} → {a['end']}: {a['count']} of {a['attempts']} "
+                f"attempts ({a['rate']:.1%}; baseline {a['baseline_rate']:.1%})"
+            )
+    fails = doc["failures"]
+    for title, counts in (
+        ("Failures by category", fails["by_category"]),
+        ("Failures by stage", fails["by_stage"]),
+        ("Failures by reply code", fails["by_reply_code"]),
+    ):
+        if not counts:
+            continue
+        out.print()
+        out.print(f"[bold]{title}[/bold]")
+        top = max(counts.values())
+        for key, n in counts.items():
+            out.print(f"  {key:24} {n:>9}  [cyan]{_bar(n, top)}[/cyan]")
+    if doc["top_deferral_reasons"]:
+        out.print()
+        out.print("[bold]Top deferral reasons[/bold]")
+        for r in doc["top_deferral_reasons"]:
+            out.print(f"  {r['count']:>9}  {r['category']}/{r['stage']}: {escape(r['text'][:140])}")
+            if r["meaning"]:
+                out.print(f"             [dim]{escape(r['meaning'][:160])}[/dim]")
+    if doc["top_bounce_reasons"]:
+        out.print()
+        out.print("[bold]Top bounce / expiry reasons[/bold]")
+        for r in doc["top_bounce_reasons"]:
+            out.print(f"  {r['count']:>9}  {r['category']}/{r['stage']}: {escape(r['text'][:140])}")
+    if doc["destinations"]:
+        out.print()
+        out.print("[bold]Destinations with failures[/bold]")
+        out.print(f"  {'destination':32} {'attempts':>9} {'failed':>9} {'rate':>7}  problem")
+        for d in doc["destinations"]:
+            out.print(
+                f"  {escape(d['destination'][:32]):32} {d['attempts']:>9} {d['failures']:>9} "
+                f"{d['failure_rate']:>7.1%}  {d['diagnosis']} ({d['top_category']})"
+            )
+    if doc["relays"]:
+        out.print()
+        out.print("[bold]Relays (MX hosts) with failures[/bold]")
+        for r in doc["relays"]:
+            out.print(
+                f"  {escape(r['relay'][:48]):48} {r['failures']:>9}  "
+                f"{r['diagnosis']} ({r['top_category']})"
+            )
+    tls = doc["tls_failures"]
+    if tls["outbound"] or tls["inbound"]:
+        out.print()
+        out.print("[bold]TLS negotiation failures by peer[/bold]")
+        for side, label in (("outbound", "to"), ("inbound", "from")):
+            for peer in tls[side]:
+                causes = ", ".join(f"{k} {v}" for k, v in peer["by_category"].items())
+                out.print(
+                    f"  {label:4} {escape(peer['peer'][:48]):48} {peer['count']:>7}  {causes}"
+                )
+    for item in doc["inputs"]:
+        if item["format"] == "unknown" or item["error"]:
+            what = escape(item["error"] or item["format"])
+            out.print(f"[yellow]{escape(item['name'])}: {what}[/yellow]")
+
+
+# For tests and the bench: the chunk function, importable by name.
+__all__ += ["run_chunk"]

@@ -1,0 +1,461 @@
+"""Streaming, bounded, mergeable counters over delivery events.
+
+Everything an :class:`Aggregator` holds is a count, so two aggregators over
+two halves of a log merge into the aggregator of the whole (that is how
+``--jobs`` and ``--engine dask`` work). Memory is bounded whatever the
+input size:
+
+* keyed tables (destinations, relays, reasons, TLS peers) keep at most
+  ``cap`` keys: when a table reaches twice its cap, the keys with the fewest
+  failures are folded into one ``(other)`` row, so totals stay exact and the
+  heavy hitters stay named;
+* the time series starts at one-minute buckets and doubles its bucket width
+  (1, 5, 15, 30 minutes, 1, 2, 6, 12 hours, 1 day, 1 week) whenever it would
+  hold more than :data:`MAX_BUCKETS` buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus, Group, group_of
+from smtpdoctor.logs.reasons import Info
+from smtpdoctor.model import Category, Stage
+
+__all__ = [
+    "CATEGORIES",
+    "MAX_BUCKETS",
+    "OTHER_KEY",
+    "WIDTHS",
+    "Aggregator",
+    "BoundedTable",
+    "Limits",
+    "TimeSeries",
+]
+
+OTHER_KEY = "(other)"
+CATEGORIES: tuple[Category, ...] = tuple(Category)
+_CAT_INDEX = {c: i for i, c in enumerate(CATEGORIES)}
+STAGES: tuple[Stage, ...] = tuple(Stage)
+
+# Bucket widths in seconds; each divides the next, so buckets always nest.
+WIDTHS = (60, 300, 900, 1800, 3600, 7200, 21600, 43200, 86400, 604800)
+MAX_BUCKETS = 4096
+
+# Destination / relay vector layout.
+D_ATTEMPTS, D_SENT, D_DEFERRED, D_BOUNCED, D_EXPIRED, D_FAILURES = range(6)
+D_CATS = 6  # then one count per category
+DEST_WIDTH = D_CATS + len(CATEGORIES)
+# Reason vector: count, deferred, bounced, expired.
+R_COUNT, R_DEFERRED, R_BOUNCED, R_EXPIRED = range(4)
+_REASON_SLOT_BY_NAME = {"deferred": R_DEFERRED, "bounced": R_BOUNCED, "expired": R_EXPIRED}
+_DEST_SLOT = {"deferred": D_DEFERRED, "bounced": D_BOUNCED, "expired": D_EXPIRED}
+# EventStatus → its value through an identity-keyed dict (Enum hashing is slow).
+_STATUS_VALUE: dict[EventStatus, str] = {s: s.value for s in EventStatus}
+# Time series vector: attempts, failures, deferred, bounced+expired, 421 replies.
+S_ATTEMPTS, S_FAILURES, S_DEFERRED, S_BOUNCED, S_421 = range(5)
+# TLS peer vector: count, then one count per category.
+T_COUNT = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How many distinct keys each table keeps before folding into ``(other)``."""
+
+    destinations: int = 10_000
+    relays: int = 5_000
+    reasons: int = 1_000
+    tls_peers: int = 1_000
+    samples: int = 5
+
+
+class BoundedTable:
+    """key → list of ints (slot 0 orders pruning), at most ~2×cap keys."""
+
+    __slots__ = ("cap", "folded", "rows", "width")
+
+    def __init__(self, cap: int, width: int) -> None:
+        self.cap = cap
+        self.width = width
+        self.rows: dict[str, list[int]] = {}
+        self.folded = 0  # distinct keys folded into OTHER_KEY so far
+
+    def row(self, key: str) -> list[int]:
+        rows = self.rows
+        found = rows.get(key)
+        if found is None:
+            if len(rows) >= 2 * self.cap:
+                self._prune()
+                rows = self.rows
+                found = rows.get(key)
+                if found is not None:
+                    return found
+            found = rows[key] = [0] * self.width
+        return found
+
+    def _prune(self) -> None:
+        rows = self.rows
+        other = rows.pop(OTHER_KEY, None)
+        ranked = sorted(rows.items(), key=lambda kv: (-kv[1][0], -sum(kv[1]), kv[0]))
+        keep = dict(ranked[: self.cap - 1])
+        if other is None:
+            other = [0] * self.width
+        for _, vec in ranked[self.cap - 1 :]:
+            for i, v in enumerate(vec):
+                other[i] += v
+            self.folded += 1
+        keep[OTHER_KEY] = other
+        self.rows = keep
+
+    def merge(self, other: BoundedTable) -> None:
+        for key, vec in other.rows.items():
+            mine = self.row(key)
+            for i, v in enumerate(vec):
+                mine[i] += v
+        self.folded += other.folded
+
+    def finish(self) -> None:
+        """Prune to the cap exactly (for a report that does not depend on timing)."""
+        if len(self.rows) > self.cap:
+            self._prune()
+
+    def top(self, n: int, slot: int = 0) -> list[tuple[str, list[int]]]:
+        items = [(k, v) for k, v in self.rows.items() if any(v)]
+        items.sort(key=lambda kv: (kv[0] == OTHER_KEY, -kv[1][slot], -kv[1][0], kv[0]))
+        return items[:n]
+
+
+class TimeSeries:
+    """Counts per time bucket, coarsening as needed to stay under MAX_BUCKETS."""
+
+    __slots__ = ("buckets", "width", "width_index")
+
+    def __init__(self) -> None:
+        self.width_index = 0
+        self.width = WIDTHS[0]
+        self.buckets: dict[int, list[int]] = {}
+
+    def vec(self, epoch: float) -> list[int]:
+        start = int(epoch) // self.width * self.width
+        found = self.buckets.get(start)
+        if found is None:
+            if len(self.buckets) >= MAX_BUCKETS and self.width_index < len(WIDTHS) - 1:
+                self.coarsen(self.width_index + 1)
+                return self.vec(epoch)
+            found = self.buckets[start] = [0, 0, 0, 0, 0]
+        return found
+
+    def coarsen(self, index: int) -> None:
+        if index <= self.width_index:
+            return
+        width = WIDTHS[index]
+        merged: dict[int, list[int]] = {}
+        for start, vec in self.buckets.items():
+            target = merged.setdefault(start // width * width, [0, 0, 0, 0, 0])
+            for i, v in enumerate(vec):
+                target[i] += v
+        self.buckets = merged
+        self.width_index = index
+        self.width = width
+
+    def merge(self, other: TimeSeries) -> None:
+        index = max(self.width_index, other.width_index)
+        self.coarsen(index)
+        width = self.width
+        for start, vec in other.buckets.items():
+            key = start // width * width
+            target = self.buckets.setdefault(key, [0, 0, 0, 0, 0])
+            for i, v in enumerate(vec):
+                target[i] += v
+        while len(self.buckets) > MAX_BUCKETS and self.width_index < len(WIDTHS) - 1:
+            self.coarsen(self.width_index + 1)
+
+
+@dataclass
+class InputStats:
+    """What one input file gave."""
+
+    name: str
+    format: str = "unknown"
+    bytes: int = 0
+    lines: int = 0
+    unparsed: int = 0
+    events: int = 0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "format": self.format,
+            "bytes": self.bytes,
+            "lines": self.lines,
+            "unparsed": self.unparsed,
+            "events": self.events,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Aggregator:
+    """All the counts a report is built from; see the module doc."""
+
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        lim = self.limits
+        self.lines = 0
+        self.unparsed = 0
+        self.filtered = 0  # events outside --since/--until
+        self.unparsed_samples: list[str] = []
+        self.status: dict[str, int] = {s.value: 0 for s in EventStatus}
+        self.by_category: dict[str, int] = {}
+        self.by_stage: dict[str, int] = {}
+        self.by_code: dict[str, int] = {}
+        self.by_hour: list[list[int]] = [[0, 0] for _ in range(24)]  # attempts, failures
+        self.destinations = BoundedTable(lim.destinations, DEST_WIDTH)
+        self.relays = BoundedTable(lim.relays, DEST_WIDTH)
+        self.reasons = BoundedTable(lim.reasons, 4)
+        self.reason_meta: dict[str, tuple[str, str, str, int | None, str]] = {}
+        self.tls_out = BoundedTable(lim.tls_peers, 1 + len(CATEGORIES))
+        self.tls_in = BoundedTable(lim.tls_peers, 1 + len(CATEGORIES))
+        self.series = TimeSeries()
+        self.first: float | None = None
+        self.last: float | None = None
+        self.inputs: list[InputStats] = []
+        self._last_epoch: float | None = None
+        self._last_vec: list[int] = []
+        self._last_hour: list[int] = []
+        self._last_width = 0
+
+    # -- adding -------------------------------------------------------------------
+
+    def _time(self, epoch: float | None) -> list[int] | None:
+        """The time-series vector of ``epoch`` (and the hour-of-day count).
+
+        Consecutive lines mostly share a second: the last answer is kept.
+        """
+        if epoch is None:
+            return None
+        if epoch == self._last_epoch and self._last_width == self.series.width:
+            self._last_hour[0] += 1
+            return self._last_vec
+        if self.first is None or epoch < self.first:
+            self.first = epoch
+        if self.last is None or epoch > self.last:
+            self.last = epoch
+        hour_row = self.by_hour[int(epoch) // 3600 % 24]
+        hour_row[0] += 1
+        vec = self.series.vec(epoch)
+        self._last_epoch, self._last_vec, self._last_hour = epoch, vec, hour_row
+        self._last_width = self.series.width
+        return vec
+
+    def time_slot(self, epoch: float) -> tuple[list[int], list[int]]:
+        """The time-series vector and hour-of-day row of ``epoch``, for callers
+        that count many events of one second themselves (attempts: slot 0)."""
+        if self.first is None or epoch < self.first:
+            self.first = epoch
+        if self.last is None or epoch > self.last:
+            self.last = epoch
+        self._last_epoch = None  # the slot cached by _time may be re-bucketed
+        return self.series.vec(epoch), self.by_hour[int(epoch) // 3600 % 24]
+
+    def add_sent(self, epoch: float | None, destination: str | None) -> None:
+        """A successful delivery (the hot path: no classification needed)."""
+        self.status["sent"] += 1
+        if epoch is not None:
+            vec = self._time(epoch)
+            vec[S_ATTEMPTS] += 1  # type: ignore[index]
+        row = self.destinations.rows.get(destination or "(none)")
+        if row is None:
+            row = self.destinations.row(destination or "(none)")
+        row[D_ATTEMPTS] += 1
+        row[D_SENT] += 1
+
+    def add_failure(
+        self,
+        epoch: float | None,
+        status: EventStatus,
+        destination: str | None,
+        relay: str | None,
+        info: Info,
+        *,
+        count_tls: bool = True,
+    ) -> None:
+        """A deferral, bounce or expiry, classified. ``count_tls=False`` when the
+        parser already counted this TLS failure from the handshake's own line."""
+        name = _STATUS_VALUE[status]
+        self.status[name] += 1
+        by = self.by_category
+        by[info.cat_value] = by.get(info.cat_value, 0) + 1
+        by = self.by_stage
+        by[info.stage_value] = by.get(info.stage_value, 0) + 1
+        by = self.by_code
+        by[info.code_key] = by.get(info.code_key, 0) + 1
+        deferred = name == "deferred"
+        if epoch is not None:
+            vec = self._time(epoch)
+            assert vec is not None
+            vec[S_ATTEMPTS] += 1
+            vec[S_FAILURES] += 1
+            vec[S_DEFERRED if deferred else S_BOUNCED] += 1
+            if info.code == 421:
+                vec[S_421] += 1
+            self._last_hour[1] += 1
+        slot = _DEST_SLOT[name]
+        ci = D_CATS + info.cat_index
+        dkey = destination or "(none)"
+        row = self.destinations.rows.get(dkey) or self.destinations.row(dkey)
+        row[D_FAILURES] += 1
+        row[D_ATTEMPTS] += 1
+        row[slot] += 1
+        row[ci] += 1
+        rkey = relay or "(none)"
+        rrow = self.relays.rows.get(rkey) or self.relays.row(rkey)
+        rrow[D_FAILURES] += 1
+        rrow[D_ATTEMPTS] += 1
+        rrow[slot] += 1
+        rrow[ci] += 1
+        key = info.key
+        reason = self.reasons.rows.get(key) or self.reasons.row(key)
+        reason[R_COUNT] += 1
+        reason[_REASON_SLOT_BY_NAME[name]] += 1
+        if key not in self.reason_meta:
+            self.reason_meta[key] = (
+                info.cat_value,
+                info.stage_value,
+                info.permanence.value,
+                info.code,
+                info.meaning,
+            )
+        if info.tls and count_tls:
+            self.add_tls(relay, info.category, inbound=False)
+
+    def add_tls(self, peer: str | None, category: Category, *, inbound: bool) -> None:
+        table = self.tls_in if inbound else self.tls_out
+        row = table.row(peer or "(unknown)")
+        row[T_COUNT] += 1
+        row[1 + _CAT_INDEX[category]] += 1
+
+    def add_other(self, event: DeliveryEvent) -> None:
+        """A connection-level failure outside any delivery verdict (TLS, connect)."""
+        self.status["other"] += 1
+        if event.category in _TLS_CATS:
+            peer = event.peer
+            if peer is None and event.relay_ip:
+                peer = f"{event.relay_host or 'unknown'}[{event.relay_ip}]"
+            self.add_tls(
+                peer or event.relay_host, event.category, inbound=event.direction == "inbound"
+            )
+
+    def add(self, event: DeliveryEvent, info: Info | None = None) -> None:
+        """Any parser's event (the general path)."""
+        if event.status is EventStatus.SENT:
+            self.add_sent(event.time, event.destination)
+        elif event.status in FAILURE_STATUSES:
+            if info is None:
+                info = _info_of(event)
+            self.add_failure(event.time, event.status, event.destination, event.relay_host, info)
+        else:
+            self.add_other(event)
+
+    def add_unparsed(self, line: bytes | str, count: int = 1) -> None:
+        self.unparsed += count
+        if len(self.unparsed_samples) < self.limits.samples:
+            text = line if isinstance(line, str) else line[:200].decode("utf-8", "replace")
+            self.unparsed_samples.append(_printable(text[:200]))
+
+    # -- combining ----------------------------------------------------------------
+
+    def merge(self, other: Aggregator) -> None:
+        self.lines += other.lines
+        self.unparsed += other.unparsed
+        self.filtered += other.filtered
+        room = self.limits.samples - len(self.unparsed_samples)
+        self.unparsed_samples.extend(other.unparsed_samples[: max(0, room)])
+        for k, v in other.status.items():
+            self.status[k] = self.status.get(k, 0) + v
+        for mine, theirs in (
+            (self.by_category, other.by_category),
+            (self.by_stage, other.by_stage),
+            (self.by_code, other.by_code),
+        ):
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0) + v
+        for h in range(24):
+            self.by_hour[h][0] += other.by_hour[h][0]
+            self.by_hour[h][1] += other.by_hour[h][1]
+        self.destinations.merge(other.destinations)
+        self.relays.merge(other.relays)
+        self.reasons.merge(other.reasons)
+        for k, meta in other.reason_meta.items():
+            self.reason_meta.setdefault(k, meta)
+        self.tls_out.merge(other.tls_out)
+        self.tls_in.merge(other.tls_in)
+        self.series.merge(other.series)
+        for t in (other.first, other.last):
+            if t is not None:
+                self.first = t if self.first is None else min(self.first, t)
+                self.last = t if self.last is None else max(self.last, t)
+        self.inputs.extend(other.inputs)
+
+    def finish(self) -> None:
+        for table in (self.destinations, self.relays, self.reasons, self.tls_out, self.tls_in):
+            table.finish()
+        live = set(self.reasons.rows)
+        self.reason_meta = {k: v for k, v in self.reason_meta.items() if k in live}
+
+    @property
+    def attempts(self) -> int:
+        return sum(self.status[s] for s in ("sent", "deferred", "bounced", "expired"))
+
+    @property
+    def failures(self) -> int:
+        return sum(self.status[s] for s in ("deferred", "bounced", "expired"))
+
+
+_TLS_CATS = frozenset(
+    {
+        Category.TLS_VERSION_MISMATCH,
+        Category.TLS_HANDSHAKE_FAILURE,
+        Category.TLS_CERTIFICATE,
+        Category.STARTTLS_UNAVAILABLE,
+    }
+)
+
+
+def _info_of(event: DeliveryEvent) -> Info:
+    reply = event.reply
+    return Info(
+        category=event.category,
+        stage=event.stage,
+        permanence=event.permanence,
+        code=reply.code if reply is not None else None,
+        enhanced=reply.enhanced if reply is not None else None,
+        meaning="",
+        key=event.text,
+    )
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+
+
+def group_counts(vec: list[int]) -> dict[Group, int]:
+    """Failures of a destination/relay row by :class:`Group`."""
+    out = dict.fromkeys(Group, 0)
+    for i, cat in enumerate(CATEGORIES):
+        n = vec[D_CATS + i]
+        if n:
+            out[group_of(cat)] += n
+    return out
+
+
+def category_counts(vec: list[int], offset: int) -> dict[str, int]:
+    return {cat.value: vec[offset + i] for i, cat in enumerate(CATEGORIES) if vec[offset + i]}
+
+
+def iter_categories() -> Iterable[Category]:
+    return iter(CATEGORIES)

@@ -1,0 +1,455 @@
+"""Running the parsers over inputs: in process, over worker processes, or on dask.
+
+The unit of work is a :class:`Chunk` (a whole input, or a byte range of a
+large plain file) and :func:`run_chunk` turns one chunk into an
+:class:`~smtpdoctor.logs.aggregate.Aggregator`. Aggregators merge, so every
+engine is "map :func:`run_chunk` over the chunks, merge the results in chunk
+order": the local engine does it in this process (``jobs=1``, the only mode
+that can stream events) or in a ``multiprocessing`` pool, the dask engine on
+a ``dask.distributed`` cluster. The same chunks and the same merge order
+give the same report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from smtpdoctor.logs.aggregate import Aggregator, InputStats, Limits
+from smtpdoctor.logs.detect import detect_format
+from smtpdoctor.logs.events import DeliveryEvent
+from smtpdoctor.logs.parsers import PARSERS, LineParser
+from smtpdoctor.logs.postfix import PostfixScanner, journal_to_syslog
+from smtpdoctor.logs.reasons import ReasonCache
+from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
+from smtpdoctor.logs.timeparse import TimeParser
+
+__all__ = [
+    "Chunk",
+    "EngineUnavailable",
+    "Options",
+    "follow",
+    "plan_chunks",
+    "run_chunk",
+    "run_dask",
+    "run_local",
+]
+
+EventSink = Callable[[DeliveryEvent], None]
+ProgressFn = Callable[[int], None]
+
+# Plain files larger than this are split into byte ranges for parallel workers.
+SPLIT_AT = 64 * 1024 * 1024
+_SNIFF = 64 * 1024
+
+
+class EngineUnavailable(RuntimeError):
+    """The chosen engine cannot run here (e.g. dask is not installed)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every worker needs to know (picklable)."""
+
+    since: float | None = None
+    until: float | None = None
+    limits: Limits = field(default_factory=Limits)
+    block_size: int = BLOCK_SIZE
+    log_format: str | None = None  # force a format instead of detecting it
+    reference: float | None = None  # "now" for year inference (default: file mtime)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One unit of work: a source (or a byte range of it) in a known format."""
+
+    index: int
+    source: Source
+    fmt: str | None
+    start: int = 0
+    end: int | None = None
+
+
+def sniff(source: Source) -> bytes:
+    """The first bytes of a file (decompressed), for format detection."""
+    if source.path is None:
+        return b""
+    reader = BlockReader(source, block_size=_SNIFF, end=None)
+    for block in reader:
+        return block[:_SNIFF]
+    return b""
+
+
+def plan_chunks(
+    sources: Sequence[Source],
+    options: Options,
+    jobs: int,
+    *,
+    split_at: int = SPLIT_AT,
+    part_size: int = 128 * 1024 * 1024,
+) -> list[Chunk]:
+    """Chunks for the sources: plain files over ``split_at`` bytes are split
+    into parts of about ``part_size`` (at least ``jobs`` parts) when ``jobs`` > 1."""
+    chunks: list[Chunk] = []
+    for source in sources:
+        fmt = options.log_format or (detect_format(sniff(source)) if source.path else None)
+        # Only the Postfix scanner keeps no state between lines that matters
+        # across a split; the CSV and session-based formats are read whole.
+        can_split = fmt in ("postfix", "exim", "sendmail", "journal-json")
+        if jobs > 1 and source.splittable and can_split and source.size > split_at:
+            parts = max(jobs, -(-source.size // part_size))
+            step = -(-source.size // parts)
+            for i in range(parts):
+                start = i * step
+                end = min(source.size, (i + 1) * step)
+                if start < end:
+                    chunks.append(Chunk(len(chunks), source, fmt, start, end))
+        else:
+            chunks.append(Chunk(len(chunks), source, fmt))
+    return chunks
+
+
+# -- one chunk -------------------------------------------------------------------------
+
+_progress_counter: Any = None  # a multiprocessing.Value in pool workers
+
+
+def _pool_init(counter: Any) -> None:
+    global _progress_counter  # noqa: PLW0603 - per-worker-process state, set once
+    _progress_counter = counter
+
+
+def run_chunk(
+    chunk: Chunk,
+    options: Options,
+    sink: EventSink | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    stdin: Any = None,
+) -> Aggregator:
+    """Parse one chunk into a fresh aggregator (the map step of every engine)."""
+    agg = Aggregator(options.limits)
+    source = chunk.source
+    stats = InputStats(source.name)
+    reader = BlockReader(
+        source, block_size=options.block_size, start=chunk.start, end=chunk.end, stdin=stdin
+    )
+    reference = options.reference if options.reference is not None else source.mtime
+    times = TimeParser(reference)
+    reasons = ReasonCache()
+    fmt = chunk.fmt
+    handler: _Handler | None = None
+    last_read = 0
+    counter = _progress_counter
+    for block in reader:
+        if handler is None:
+            if fmt is None:
+                fmt = detect_format(block[:_SNIFF])
+            if fmt is None:
+                stats.error = "unknown log format (not Postfix, Exim, Sendmail, Exchange or M365)"
+                agg.lines += block.count(b"\n")
+                break
+            handler = _handler(fmt, agg, times=times, reasons=reasons, sink=sink, options=options)
+        handler(block)
+        if progress is not None or counter is not None:
+            step = reader.bytes_read - last_read
+            last_read = reader.bytes_read
+            if progress is not None:
+                progress(step)
+            if counter is not None:
+                with counter.get_lock():
+                    counter.value += step
+    if reader.long_lines:
+        # Lines too long to be log lines: counted, a few kept as samples.
+        for sample in reader.long_samples:
+            agg.add_unparsed(sample)
+        agg.unparsed += reader.long_lines - len(reader.long_samples)
+    # An empty input (a log just rotated) is not an unreadable one.
+    stats.format = fmt or ("empty" if reader.bytes_read == 0 and not reader.error else "unknown")
+    stats.bytes = reader.bytes_read
+    stats.lines = agg.lines
+    stats.unparsed = agg.unparsed
+    stats.events = agg.attempts + agg.status["other"]
+    if reader.error and not stats.error:
+        stats.error = reader.error
+    agg.inputs.append(stats)
+    return agg
+
+
+_Handler = Callable[[bytes], None]
+
+
+def _handler(
+    fmt: str,
+    agg: Aggregator,
+    *,
+    times: TimeParser,
+    reasons: ReasonCache,
+    sink: EventSink | None,
+    options: Options,
+) -> _Handler:
+    if fmt in ("postfix", "journal-json"):
+        scanner = PostfixScanner(
+            agg, times, reasons, sink=sink, since=options.since, until=options.until
+        )
+        if fmt == "postfix":
+            return scanner.scan
+
+        def journal(block: bytes) -> None:
+            scanner.scan(journal_to_syslog(block, agg), count_lines=False)
+
+        return journal
+    parser = PARSERS[fmt](times, reasons)
+    return _line_handler(parser, agg, sink, options)
+
+
+def _line_handler(
+    parser: LineParser, agg: Aggregator, sink: EventSink | None, options: Options
+) -> _Handler:
+    since, until = options.since, options.until
+
+    def handle(block: bytes) -> None:
+        lines = block.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        agg.lines += len(lines)
+        for raw in lines:
+            if not raw.strip():
+                continue
+            line = raw.decode("utf-8", "replace").rstrip("\r")
+            if "\x00" in line:
+                agg.add_unparsed(raw)
+                continue
+            try:
+                parsed = parser.feed(line)
+            except (ValueError, IndexError, KeyError, UnicodeError):
+                parsed = None
+            if parsed is None:
+                agg.add_unparsed(raw)
+                continue
+            for item in parsed:
+                t = item.event.time
+                if t is not None and (
+                    (since is not None and t < since) or (until is not None and t >= until)
+                ):
+                    agg.filtered += 1
+                    continue
+                agg.add(item.event, item.info)
+                if sink is not None:
+                    sink(item.event)
+
+    return handle
+
+
+# -- engines ---------------------------------------------------------------------------
+
+
+def _merge(results: Iterable[Aggregator], options: Options) -> Aggregator:
+    total = Aggregator(options.limits)
+    for agg in results:
+        total.merge(agg)
+    total.finish()
+    return total
+
+
+def run_local(
+    chunks: Sequence[Chunk],
+    options: Options,
+    *,
+    jobs: int = 1,
+    sink: EventSink | None = None,
+    progress: ProgressFn | None = None,
+) -> Aggregator:
+    """Run the chunks here (jobs=1) or over a pool of ``jobs`` processes."""
+    if jobs <= 1 or sink is not None or len(chunks) <= 1:
+        return _merge((run_chunk(c, options, sink, progress=progress) for c in chunks), options)
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    counter = ctx.Value("q", 0)
+    with ctx.Pool(min(jobs, len(chunks)), initializer=_pool_init, initargs=(counter,)) as pool:
+        pending = pool.starmap_async(run_chunk, [(c, options) for c in chunks], chunksize=1)
+        seen = 0
+        while not pending.ready():
+            pending.wait(0.2)
+            if progress is not None:
+                now = counter.value
+                if now > seen:
+                    progress(now - seen)
+                    seen = now
+        results = pending.get()
+        if progress is not None and counter.value > seen:
+            progress(counter.value - seen)
+    return _merge(results, options)
+
+
+def run_dask(
+    chunks: Sequence[Chunk],
+    options: Options,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    processes: bool = True,
+) -> Aggregator:
+    """The same chunks on a ``dask.distributed`` cluster (local unless ``scheduler``)."""
+    try:
+        # Imported here: dask is an optional extra (smtpdoctor[dask]). It has
+        # no type hints, so it is used through a module object (Any).
+        distributed = importlib.import_module("dask.distributed")
+    except ImportError:
+        raise EngineUnavailable(
+            "--engine dask needs dask.distributed: pip install 'smtpdoctor[dask]'"
+        ) from None
+    if any(c.source.path is None for c in chunks):
+        raise EngineUnavailable("--engine dask reads files; it cannot read standard input")
+    cluster = None
+    try:
+        if scheduler:
+            client = distributed.Client(scheduler, timeout="30s")
+        else:
+            cluster = distributed.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+            )
+            client = distributed.Client(cluster)
+    except (OSError, TimeoutError) as exc:
+        raise EngineUnavailable(f"cannot reach the dask scheduler: {exc}") from None
+    try:
+        futures = client.map(run_chunk, list(chunks), options=options, pure=False)
+        results: list[Aggregator] = client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return _merge(results, options)
+
+
+# -- follow ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Followed:
+    source: Source
+    inode: int = 0
+    pos: int = 0
+    carry: bytes = b""
+    handler: _Handler | None = None
+    fh: Any = None
+
+
+def follow(
+    sources: Sequence[Source],
+    options: Options,
+    agg: Aggregator,
+    sink: EventSink | None,
+    stop: threading.Event,
+    *,
+    poll: float = 0.5,
+    from_start: bool = False,
+) -> None:
+    """Read lines as they are appended, until ``stop`` is set.
+
+    Survives rotation: when the path points to a new file (inode changed),
+    the rest of the old file is read, then the new one from its start; when
+    the file shrinks (truncated in place), it is read again from the start.
+    """
+    reasons = ReasonCache()
+    files = [_Followed(s) for s in sources if s.path is not None]
+    for f in files:
+        _open_followed(f, options, agg, reasons, sink, at_end=not from_start)
+    while not stop.is_set():
+        busy = False
+        for f in files:
+            busy |= _poll_followed(f, options, agg, reasons, sink)
+        if not busy:
+            stop.wait(poll)
+    for f in files:
+        if f.fh is not None:
+            f.fh.close()
+
+
+def _open_followed(
+    f: _Followed,
+    options: Options,
+    agg: Aggregator,
+    reasons: ReasonCache,
+    sink: EventSink | None,
+    *,
+    at_end: bool,
+) -> None:
+    assert f.source.path is not None
+    try:
+        fh = open(f.source.path, "rb")  # noqa: SIM115 - kept open while following
+    except OSError:
+        f.fh = None
+        return
+    st = os.fstat(fh.fileno())
+    f.fh, f.inode, f.carry = fh, st.st_ino, b""
+    if f.handler is None:
+        fmt = options.log_format or detect_format(fh.read(_SNIFF))
+        times = TimeParser(options.reference)
+        f.handler = _handler(
+            fmt or "postfix", agg, times=times, reasons=reasons, sink=sink, options=options
+        )
+    f.pos = st.st_size if at_end else 0
+    fh.seek(f.pos)
+
+
+def _poll_followed(
+    f: _Followed,
+    options: Options,
+    agg: Aggregator,
+    reasons: ReasonCache,
+    sink: EventSink | None,
+) -> bool:
+    if f.fh is None:
+        _open_followed(f, options, agg, reasons, sink, at_end=False)
+        if f.fh is None:
+            return False
+    data = f.fh.read(options.block_size)
+    if data:
+        f.pos += len(data)
+        _feed(f, data)
+        return True
+    assert f.source.path is not None
+    try:
+        st = os.stat(f.source.path)
+    except OSError:
+        return False  # rotated away, the new file not there yet
+    if st.st_ino != f.inode:
+        _feed(f, b"", final=True)
+        f.fh.close()
+        _open_followed(f, options, agg, reasons, sink, at_end=False)
+        return True
+    if st.st_size < f.pos:
+        _feed(f, b"", final=True)
+        f.fh.seek(0)
+        f.pos = 0
+        return True
+    return False
+
+
+def _feed(f: _Followed, data: bytes, *, final: bool = False) -> None:
+    buf = f.carry + data
+    if final:
+        block, f.carry = buf, b""
+        if block and not block.endswith(b"\n"):
+            block += b"\n"
+    else:
+        nl = buf.rfind(b"\n")
+        if nl < 0:
+            f.carry = buf
+            return
+        block, f.carry = buf[: nl + 1], buf[nl + 1 :]
+    if block and f.handler is not None:
+        f.handler(block)
+
+
+def wall_clock() -> float:
+    return time.monotonic()

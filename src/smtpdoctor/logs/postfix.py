@@ -1,0 +1,724 @@
+"""Postfix logs, read a block at a time without looking at most lines.
+
+Most lines of a Postfix log are noise for a delivery report (smtpd
+connect/disconnect, cleanup, qmgr). Instead of splitting a block into lines
+and testing each, the scanner searches the whole block (bytes, never
+decoded) for the few markers a delivery event must contain, with C-speed
+searches:
+
+* ``": to=<"`` followed by ``relay=… status=…``: one regular expression,
+  run with ``finditer`` over the block, that captures the recipient, relay,
+  dsn, status and reason of every delivery status line (smtp, lmtp, local,
+  virtual, pipe, error, retry, discard);
+* rare markers, one pass each: ``SSL_connect error`` / ``SSL_accept error``
+  (TLS handshake failures, client and server side; one regex with a literal
+  prefix), then ``bytes.find`` for ``verification failed`` (certificates),
+  ``connect to`` (one line per failed connection to one MX host) and
+  ``status=expired`` (qmgr gives up). The OpenSSL reason of a handshake
+  failure (``TLS library problem``, logged next by the same process) is
+  looked up right after it.
+
+Only the matched lines are sliced and decoded. A status reason is
+classified once per distinct text (:class:`~smtpdoctor.logs.reasons.ReasonCache`),
+and ``status=sent`` lines are only counted unless events are wanted.
+
+Program names are not checked (``postfix/smtp``, ``postfix-out/smtp``,
+``postfix/relay/smtp`` all count); the line shapes are Postfix's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+
+from smtpdoctor.logs.aggregate import Aggregator
+from smtpdoctor.logs.events import DeliveryEvent, EventStatus
+from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
+from smtpdoctor.logs.timeparse import TimeParser, parse_iso_bytes
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["PostfixScanner", "journal_to_syslog"]
+
+EventSink = Callable[[DeliveryEvent], None]
+
+# A delivery status line, from the queue id's colon to the end of the line.
+# Everything after ": to=<" is optional so that a line cut short still
+# matches (with empty groups) and is counted as unparsed.
+_STATUS = re.compile(
+    rb": to=<(?:((?:[^@>\n]*@)?([^>\n]*))>, (?:orig_to=<[^>\n]*>, )?relay=([^,\n]*), "
+    rb"(?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=(sent|deferred|bounced|expired)"
+    rb"(?![\w-]) ?([^\n]*))?"
+)
+_STATUS_MARKER = b": to=<"
+_STATUS_NAMES = {
+    b"sent": EventStatus.SENT,
+    b"deferred": EventStatus.DEFERRED,
+    b"bounced": EventStatus.BOUNCED,
+    b"expired": EventStatus.EXPIRED,
+}
+# One pass each: a regex with a literal prefix for the two handshake errors,
+# bytes.find for the others (long needles search fastest). The OpenSSL
+# reason ("TLS library problem") on the next line of the same process is
+# looked for right after a handshake error, not in a pass of its own.
+_HANDSHAKE = re.compile(rb"SSL_(?:connect|accept) error")
+_RARE = (
+    b"verification failed",
+    b"connect to ",
+    b"status=expired",
+)
+_LIBRARY_PROBLEM = b"TLS library problem"
+_LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
+# The syslog header: timestamp, host, program[pid] (RFC 3164) or
+# program pid msgid sd (RFC 5424), then the message.
+_HEAD = re.compile(
+    rb"(?:<\d{1,3}>)?(?:1 )?"
+    rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
+    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+    rb" +\S+ +([^\s\[]+)(?:\[(\d+)\]:| (\d+|-) \S+ (?:-|\[[^\]]*\]))[ ]?"
+)
+_PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?")
+_DELAY = re.compile(rb"\bdelay=([\d.]+)")
+_EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^>\n]*)>, status=expired, ?([^\n]*)")
+# Lines that do not start like a log line are counted as unparsed.
+_BAD_START = re.compile(
+    rb"\n(?!(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
+    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>|\n|\Z))"
+)
+_GOOD_FIRST = re.compile(
+    rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>)"
+)
+_MAX_LINE = 16 * 1024  # a status line longer than this is cut before decoding
+_PROC_MEMORY = 4096
+_EXPIRY_MEMORY = 50_000  # queue ids whose last deferral is remembered for expiry
+_NEVER = 1 << 62
+
+
+class PostfixScanner:
+    """Scans Postfix log blocks into an :class:`Aggregator` (and events)."""
+
+    mta = "postfix"
+
+    def __init__(
+        self,
+        agg: Aggregator,
+        times: TimeParser,
+        reasons: ReasonCache | None = None,
+        *,
+        sink: EventSink | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> None:
+        self.agg = agg
+        self.times = times
+        self.reasons = reasons or ReasonCache()
+        self.sink = sink
+        self.since = since
+        self.until = until
+        self._raw: dict[bytes, tuple[Info, str, str]] = {}
+        self._dest: dict[bytes, str | None] = {}
+        self._relay: dict[bytes, tuple[str, bytes | None]] = {}
+        # process → (peer, most specific TLS reason) from its last handshake failure
+        self._tls_by_proc: dict[bytes, tuple[str | None, Info]] = {}
+        self._deferrals: OrderedDict[bytes, tuple[bytes, str | None, str | None, Info]] = (
+            OrderedDict()
+        )
+        self.events = 0
+
+    # -- the block loop -------------------------------------------------------------
+
+    def scan(self, block: bytes, *, count_lines: bool = True) -> None:
+        """One block of whole lines (ends with a newline, or is the file's tail)."""
+        agg = self.agg
+        if count_lines:
+            newlines = block.count(b"\n")
+            agg.lines += newlines + (0 if block.endswith(b"\n") or not block else 1)
+            self._count_unparsed(block, newlines)
+        rare = self._rare_lines(block)
+        n_rare = len(rare)
+        ri = 0
+        next_rare = rare[0] if rare else _NEVER
+        times = self.times
+        since, until = self.since, self.until
+        filtering = since is not None or until is not None
+        count_only = self.sink is None
+        dests = self._dest
+        drows = agg.destinations.rows
+        sent = 0
+        last_stamp = b"\x00"
+        epoch: float | None = None
+        skip = False
+        tvec: list[int] = [0, 0, 0, 0, 0]
+        hrow: list[int] = [0, 0]
+        for m in _STATUS.finditer(block):
+            start = m.start()
+            if start > next_rare:
+                while ri < n_rare and rare[ri] < start:
+                    self._rare(block, rare[ri])
+                    ri += 1
+                next_rare = rare[ri] if ri < n_rare else _NEVER
+                last_stamp = b"\x00"  # rare lines may have re-bucketed the series
+                drows = agg.destinations.rows
+            domain, status = m.group(2, 5)
+            if status is None:
+                self._broken(block, start)
+                continue
+            ls = block.rfind(b"\n", 0, start) + 1
+            # Lines of one second share their first 26 bytes (any header form).
+            if not block.startswith(last_stamp, ls):
+                last_stamp = block[ls : ls + 26]
+                epoch = times.at(block, ls)
+                skip = (
+                    filtering
+                    and epoch is not None
+                    and (
+                        (since is not None and epoch < since)
+                        or (until is not None and epoch >= until)
+                    )
+                )
+                if epoch is not None:
+                    tvec, hrow = agg.time_slot(epoch)
+                else:
+                    tvec, hrow = [0, 0, 0, 0, 0], [0, 0]
+            if skip:
+                agg.filtered += 1
+                continue
+            dest = dests.get(domain)
+            if dest is None:
+                dest = self._destination(m.group(1), domain)
+            if status == b"sent" and count_only:
+                # The hot path: a successful delivery is only counted.
+                sent += 1
+                tvec[0] += 1
+                hrow[0] += 1
+                row = drows.get(dest)
+                if row is None:
+                    row = agg.destinations.row(dest)
+                    drows = agg.destinations.rows
+                row[0] += 1
+                row[1] += 1
+                continue
+            # (A failure of this same second adds to the same time bucket, so
+            # tvec and hrow stay valid; the destination table may be pruned.)
+            self._status_line(block, m, ls, epoch=epoch, status=status, dest=dest)
+            drows = agg.destinations.rows
+        agg.status["sent"] += sent
+        while ri < n_rare:
+            self._rare(block, rare[ri])
+            ri += 1
+
+    def _status_line(
+        self,
+        block: bytes,
+        m: re.Match[bytes],
+        ls: int,
+        *,
+        epoch: float | None,
+        status: bytes,
+        dest: str,
+    ) -> None:
+        """A status line that needs more than counting (a failure, or events wanted)."""
+        agg = self.agg
+        start = m.start()
+        tail_start = m.start(4) if m.start(4) >= 0 else m.start(5) - 7
+        tail = block[tail_start : min(m.end(), tail_start + _MAX_LINE)]
+        # Host names and recipients vary from line to line: the memo key has
+        # the relay's name[address] and the <recipient> replaced (bytes.replace,
+        # C speed), as reasons.normalize_reason would replace them.
+        relay_field = m.group(3)
+        if relay_field == b"none":
+            pm = _PEER.search(m.group(6))
+            relay = _peer_text(pm) if pm else None
+            if pm is not None:
+                tail = tail.replace(pm.group(0), b"host[addr]")
+        else:
+            relay, peer = self._relay_key(relay_field)
+            if peer is not None:
+                tail = tail.replace(peer, b"host[addr]")
+        recipient = m.group(1)
+        if recipient:
+            tail = tail.replace(b"<" + recipient + b">", b"<user@domain>")
+        memo = self._raw.get(tail)
+        if memo is None:
+            memo = self._remember(tail, m.group(4), status, tail[m.start(6) - tail_start :])
+        info, _reason, dsn = memo
+        st = _STATUS_NAMES[status]
+        seen_tls = False
+        if info.tls and st is not EventStatus.SENT:
+            info, seen_tls = self._refine_tls(block, ls, relay, info)
+        if st is EventStatus.DEFERRED:
+            self._remember_deferral(
+                block, ls, start, to=m.group(1), dest=dest, relay=relay, info=info
+            )
+        destination = None if dest == "(none)" else dest
+        if st is EventStatus.SENT:
+            agg.add_sent(epoch, destination)
+        else:
+            agg.add_failure(epoch, st, destination, relay, info, count_tls=not seen_tls)
+        if self.sink is not None:
+            raw_reason = _strip_parens(m.group(6).decode("utf-8", "replace"))
+            self._emit_status(
+                block,
+                ls,
+                m,
+                epoch=epoch,
+                status=st,
+                dest=destination,
+                relay=relay,
+                info=info,
+                reason=raw_reason,
+                dsn=dsn,
+            )
+
+    # -- helpers for status lines -----------------------------------------------------
+
+    def _destination(self, to: bytes, domain: bytes) -> str:
+        """The destination key of a recipient ("(none)" for a local name)."""
+        if b"@" in to:
+            value = domain.decode("utf-8", "replace").lower().rstrip(".") or "(none)"
+        else:
+            value = "(none)"
+        if len(self._dest) >= 50_000:
+            self._dest.clear()
+        self._dest[domain] = value
+        return value
+
+    def _relay_key(self, relay: bytes) -> tuple[str, bytes | None]:
+        """The relay as the report keys it, and its ``name[address]`` as it
+        appears in reasons (replaced in memo keys)."""
+        found = self._relay.get(relay)
+        if found is not None:
+            return found
+        text = relay.decode("utf-8", "replace")
+        bracket = relay.find(b"]")
+        value = (text[:-3] if text.endswith("]:25") else text, relay[: bracket + 1] or None)
+        if len(self._relay) >= 20_000:
+            self._relay.clear()
+        self._relay[relay] = value
+        return value
+
+    def _remember(
+        self, key: bytes, dsn_b: bytes | None, status: bytes, tail: bytes
+    ) -> tuple[Info, str, str]:
+        reason = _strip_parens(tail.decode("utf-8", "replace"))
+        dsn = dsn_b.decode("ascii", "replace") if dsn_b else ""
+        # Postfix writes a generic X.0.0 dsn when the reply had no enhanced
+        # code: it says no more than the reply's class, so it is not passed
+        # on (classify would rank it above the reply code and its stage).
+        generic = dsn.endswith(".0.0")
+        hint = f"dsn={dsn}, " if dsn and not generic else ""
+        hint += f"status={status.decode()} "
+        info = self.reasons.info(reason, hint)
+        memo = (info, reason, dsn)
+        if len(self._raw) >= 50_000:
+            self._raw.clear()
+        self._raw[key] = memo
+        return memo
+
+    def _refine_tls(
+        self, block: bytes, ls: int, relay: str | None, info: Info
+    ) -> tuple[Info, bool]:
+        """ "Cannot start TLS: handshake failure" says less than the OpenSSL
+        reason the same process logged just before for the same peer: use that.
+        Also says whether that handshake failure was already counted."""
+        proc = _proc_key(block, ls)
+        known = self._tls_by_proc.pop(proc, None) if proc is not None else None
+        if known is None or known[0] != relay:
+            return info, False
+        better = known[1]
+        if better.category is not info.category:
+            return Info(
+                category=better.category,
+                stage=better.stage if better.stage is not Stage.NONE else info.stage,
+                permanence=info.permanence,
+                code=info.code,
+                enhanced=info.enhanced,
+                meaning=better.meaning,
+                key=info.key,
+            ), True
+        return info, True
+
+    def _remember_deferral(
+        self,
+        block: bytes,
+        ls: int,
+        start: int,
+        *,
+        to: bytes,
+        dest: str | None,
+        relay: str | None,
+        info: Info,
+    ) -> None:
+        qs = block.rfind(b" ", ls, start) + 1
+        qid = block[qs:start]
+        deferrals = self._deferrals
+        # The oldest entries go first (approximately: a queue id deferred
+        # again keeps its place); the recipient is decoded only on expiry.
+        deferrals[qid] = (to, dest, relay, info)
+        if len(deferrals) > _EXPIRY_MEMORY:
+            deferrals.popitem(last=False)
+
+    def _emit_status(
+        self,
+        block: bytes,
+        ls: int,
+        m: re.Match[bytes],
+        *,
+        epoch: float | None,
+        status: EventStatus,
+        dest: str | None,
+        relay: str | None,
+        info: Info,
+        reason: str,
+        dsn: str,
+    ) -> None:
+        assert self.sink is not None
+        start = m.start()
+        qs = block.rfind(b" ", ls, start) + 1
+        line_end = m.end()
+        delay_m = _DELAY.search(block, start, line_end)
+        relay_field = m.group(3)
+        host, ip = _split_peer(relay_field) if relay_field != b"none" else _split_text_peer(relay)
+        self.events += 1
+        self.sink(
+            DeliveryEvent(
+                time=epoch,
+                mta=self.mta,
+                status=status,
+                category=info.category if status is not EventStatus.SENT else Category.OK,
+                stage=info.stage if status is not EventStatus.SENT else Stage.NONE,
+                permanence=info.permanence if status is not EventStatus.SENT else Permanence.NONE,
+                text=reason,
+                queue_id=block[qs:start].decode("ascii", "replace"),
+                recipient=m.group(1).decode("utf-8", "replace"),
+                destination=dest,
+                relay_host=host,
+                relay_ip=ip,
+                dsn=dsn or None,
+                delay=float(delay_m.group(1)) if delay_m else None,
+                reply=reply_from_text(info, reason),
+                code_421=info.code == 421,
+            )
+        )
+
+    # -- rare lines ------------------------------------------------------------------
+
+    @staticmethod
+    def _rare_lines(block: bytes) -> list[int]:
+        starts: set[int] = {
+            block.rfind(b"\n", 0, m.start()) + 1 for m in _HANDSHAKE.finditer(block)
+        }
+        for marker in _RARE:
+            p = block.find(marker)
+            while p >= 0:
+                starts.add(block.rfind(b"\n", 0, p) + 1)
+                nl = block.find(b"\n", p)
+                if nl < 0:
+                    break
+                p = block.find(marker, nl)
+        return sorted(starts)
+
+    def _rare(self, block: bytes, ls: int) -> None:
+        end = block.find(b"\n", ls)
+        line = block[ls : end if end >= 0 else len(block)][:_MAX_LINE]
+        head = _HEAD.match(line)
+        if head is None:
+            return
+        msg = line[head.end() :]
+        proc = line[head.start(1) : head.end()]
+        if b"status=expired" in msg:
+            self._expired(block, ls, msg)
+            return
+        if b"status=" in msg:
+            return  # a delivery status line: the main pass has it
+        if b"SSL_connect error" in msg or b"SSL_accept error" in msg:
+            reason = self._library_problem_after(block, end, proc)
+            self._tls_failure(block, ls, proc, msg, reason, inbound=b"SSL_accept" in msg)
+            return
+        if b"certificate verification failed" in msg:
+            self._tls_failure(block, ls, proc, msg, None, inbound=False)
+            return
+        if msg.startswith(b"connect to ") and b"]:" in msg:
+            self._connect_failure(block, ls, msg)
+
+    @staticmethod
+    def _library_problem_after(block: bytes, end: int, proc: bytes) -> bytes | None:
+        """The "TLS library problem" line the same process logged just after."""
+        if end < 0:
+            return None
+        p = block.find(_LIBRARY_PROBLEM, end, end + _LOOKAHEAD)
+        if p < 0:
+            return None
+        ls = block.rfind(b"\n", 0, p) + 1
+        le = block.find(b"\n", p)
+        line = block[ls : le if le >= 0 else len(block)]
+        head = _HEAD.match(line)
+        if head is None or line[head.start(1) : head.end()] != proc:
+            return None
+        if block.find(proc, end, ls) >= 0:
+            return None  # the process logged something else first: not ours
+        return line[head.end() :]
+
+    def _epoch_ok(self, epoch: float | None) -> bool:
+        if epoch is None:
+            return True
+        if self.since is not None and epoch < self.since:
+            return False
+        return not (self.until is not None and epoch >= self.until)
+
+    def _tls_failure(
+        self,
+        block: bytes,
+        ls: int,
+        proc: bytes,
+        msg: bytes,
+        library: bytes | None,
+        *,
+        inbound: bool,
+    ) -> None:
+        """A TLS handshake failure line: one "other" event, refined by the
+        OpenSSL reason when that names a version mismatch or a certificate."""
+        epoch = self.times.at(block, ls)
+        if not self._epoch_ok(epoch):
+            return
+        text = msg.decode("utf-8", "replace").strip()
+        info = self.reasons.info(text)
+        if library is not None:
+            lib_text = library.decode("utf-8", "replace").strip()
+            lib_info = self.reasons.info(lib_text)
+            if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
+                info = lib_info
+            text = f"{text}; {lib_text}"
+        pm = _PEER.search(msg)
+        host, ip = _split_peer(pm.group(0)) if pm else (None, None)
+        peer = _peer_text(pm) if pm else None
+        event = DeliveryEvent(
+            time=epoch,
+            mta=self.mta,
+            status=EventStatus.OTHER,
+            category=info.category,
+            stage=info.stage if info.stage is not Stage.NONE else Stage.TLS_HANDSHAKE,
+            permanence=info.permanence,
+            text=text,
+            relay_host=host,
+            relay_ip=ip,
+            direction="inbound" if inbound else "outbound",
+            peer=peer,
+        )
+        if not inbound:
+            self._remember_tls(proc, peer, info)
+        self.agg.add_other(event)
+        if self.sink is not None:
+            self.events += 1
+            self.sink(event)
+
+    def _remember_tls(self, proc: bytes, peer: str | None, info: Info) -> None:
+        known = self._tls_by_proc.get(proc)
+        # Keep the most specific reason seen for this process and peer.
+        if (
+            known is not None
+            and known[0] == peer
+            and known[1].category is not Category.TLS_HANDSHAKE_FAILURE
+            and info.category is Category.TLS_HANDSHAKE_FAILURE
+        ):
+            return
+        if len(self._tls_by_proc) >= _PROC_MEMORY:
+            self._tls_by_proc.clear()
+        self._tls_by_proc[proc] = (peer, info)
+
+    def _connect_failure(self, block: bytes, ls: int, msg: bytes) -> None:
+        epoch = self.times.at(block, ls)
+        if not self._epoch_ok(epoch):
+            return
+        if self.sink is None:
+            # Only TLS failures are tabled by peer; a connect failure is counted.
+            self.agg.status["other"] += 1
+            return
+        text = msg.decode("utf-8", "replace").strip()
+        info = self.reasons.info(text)
+        pm = _PEER.search(msg)
+        host, ip = _split_peer(pm.group(0)) if pm else (None, None)
+        event = DeliveryEvent(
+            time=epoch,
+            mta=self.mta,
+            status=EventStatus.OTHER,
+            category=info.category,
+            stage=info.stage,
+            permanence=info.permanence,
+            text=text,
+            relay_host=host,
+            relay_ip=ip,
+            peer=_peer_text(pm) if pm else None,
+        )
+        self.agg.add_other(event)
+        if self.sink is not None:
+            self.events += 1
+            self.sink(event)
+
+    def _expired(self, block: bytes, ls: int, msg: bytes) -> None:
+        m = _EXPIRED.search(msg)
+        if m is None:
+            return
+        epoch = self.times.at(block, ls)
+        if not self._epoch_ok(epoch):
+            self.agg.filtered += 1
+            return
+        qid = m.group(1)
+        text = m.group(3).decode("utf-8", "replace").strip() or "message expired"
+        last = self._deferrals.pop(qid, None)
+        recipient: str | None = None
+        if last is not None:
+            to, dest, relay, info = last
+            recipient = to.decode("utf-8", "replace")
+        else:
+            dest, relay = None, None
+            info = self.reasons.info(f"status=expired, {text}")
+        self.agg.add_failure(epoch, EventStatus.EXPIRED, dest, relay, info)
+        if self.sink is not None:
+            self.events += 1
+            host, ip = _split_text_peer(relay)
+            self.sink(
+                DeliveryEvent(
+                    time=epoch,
+                    mta=self.mta,
+                    status=EventStatus.EXPIRED,
+                    category=info.category,
+                    stage=info.stage,
+                    permanence=Permanence.PERMANENT,
+                    text=f"{text}; last deferral: {info.key}" if last else text,
+                    queue_id=qid.decode("ascii", "replace"),
+                    recipient=recipient,
+                    destination=dest,
+                    relay_host=host,
+                    relay_ip=ip,
+                )
+            )
+
+    # -- unparsed lines ------------------------------------------------------------------
+
+    def _count_unparsed(self, block: bytes, newlines: int) -> None:
+        """Lines that do not start with a timestamp. Usually every line of a
+        block starts like its first line (same month, or same year): one
+        count() proves it; only otherwise does a regex look for the odd lines."""
+        agg = self.agg
+        if _GOOD_FIRST.match(block) is not None and block[:1] != b"<":
+            good = block.count(b"\n" + block[:4])
+            # Every newline but the last is followed by a line like the first.
+            if good == newlines - (1 if block.endswith(b"\n") else 0):
+                return
+        elif block and block[:1] not in (b"\n", b"<"):
+            agg.add_unparsed(block[: block.find(b"\n") if b"\n" in block else 200])
+        for m in _BAD_START.finditer(block):
+            start = m.start() + 1
+            end = block.find(b"\n", start)
+            agg.add_unparsed(block[start : end if end >= 0 else len(block)][:200])
+
+    def _broken(self, block: bytes, start: int) -> None:
+        """A line with ": to=<" that is not a whole status line (cut, mangled)."""
+        ls = block.rfind(b"\n", 0, start) + 1
+        end = block.find(b"\n", start)
+        line = block[ls : end if end >= 0 else len(block)]
+        if _GOOD_FIRST.match(line):  # else _count_unparsed has counted it
+            self.agg.add_unparsed(line[:200])
+
+
+def _strip_parens(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+def _proc_key(block: bytes, ls: int) -> bytes | None:
+    end = block.find(b"\n", ls)
+    head = _HEAD.match(block, ls, end if end >= 0 else len(block))
+    if head is None:
+        return None
+    return block[head.start(1) : head.end()]
+
+
+def _peer_text(m: re.Match[bytes]) -> str:
+    text = m.group(0).decode("utf-8", "replace")
+    return text[:-3] if text.endswith("]:25") else text
+
+
+def _split_peer(peer: bytes) -> tuple[str | None, str | None]:
+    m = _PEER.match(peer) or _PEER.search(peer)
+    if m is None:
+        text = peer.decode("utf-8", "replace")
+        return (text or None), None
+    return m.group(1).decode("utf-8", "replace"), m.group(2).decode("ascii", "replace")
+
+
+def _split_text_peer(peer: str | None) -> tuple[str | None, str | None]:
+    if not peer:
+        return None, None
+    return _split_peer(peer.encode())
+
+
+# -- journalctl -o json ------------------------------------------------------------------
+
+
+def journal_to_syslog(block: bytes, agg: Aggregator) -> bytes:
+    """The Postfix-relevant records of a ``journalctl -o json`` block, as RFC 3339
+    syslog lines (so one scanner reads both). Counts lines and unparsed ones."""
+    out: list[bytes] = []
+    lines = block.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    agg.lines += len(lines)
+    for raw in lines:
+        if not raw.strip():
+            continue
+        if not raw.lstrip().startswith(b"{"):
+            agg.add_unparsed(raw)
+            continue
+        # journald writes a non-UTF-8 MESSAGE as an array of byte values.
+        if b'"MESSAGE":[' not in raw and not any(
+            m in raw for m in (_STATUS_MARKER, _LIBRARY_PROBLEM, b"SSL_", *_RARE)
+        ):
+            continue
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            agg.add_unparsed(raw)
+            continue
+        if not isinstance(rec, dict):
+            agg.add_unparsed(raw)
+            continue
+        message = _journal_field(rec.get("MESSAGE"))
+        if message is None:
+            agg.add_unparsed(raw)
+            continue
+        usec = rec.get("__REALTIME_TIMESTAMP") or rec.get("_SOURCE_REALTIME_TIMESTAMP")
+        try:
+            seconds = int(str(usec)) / 1_000_000
+        except ValueError:
+            agg.add_unparsed(raw)
+            continue
+        stamp = _iso_from_epoch(seconds)
+        ident = _journal_field(rec.get("SYSLOG_IDENTIFIER")) or "postfix"
+        pid = _journal_field(rec.get("SYSLOG_PID") or rec.get("_PID")) or "0"
+        host = _journal_field(rec.get("_HOSTNAME")) or "-"
+        line = f"{stamp} {host} {ident}[{pid}]: {message}".replace("\n", " ")
+        out.append(line.encode("utf-8", "replace"))
+    return b"\n".join(out) + b"\n" if out else b""
+
+
+def _journal_field(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(x, int) for x in value):
+        # journald writes non-UTF-8 fields as arrays of byte values.
+        return bytes(x & 0xFF for x in value).decode("utf-8", "replace")
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def _iso_from_epoch(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def iso_epoch(token: bytes) -> float | None:
+    return parse_iso_bytes(token)

@@ -1,0 +1,160 @@
+"""Log reasons → classification, through the one engine, remembered.
+
+A busy mail log repeats the same few hundred replies millions of times, with
+only host names, addresses, queue ids and numbers changing. Each reason is
+normalized (those variable parts replaced by placeholders) and the
+normalized text is classified once by
+:func:`smtpdoctor.diagnosis.classify.classify`; later reasons with the same
+normalized text reuse the answer. Classifying the normalized text (not the
+first raw text seen) keeps the answer independent of the order lines are
+read in, so every engine and every chunking gives the same report.
+
+Both caches are bounded: when full they are emptied and refilled, which
+costs a few re-classifications and keeps memory constant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from smtpdoctor.diagnosis.classify import classify
+from smtpdoctor.logs.events import TLS_CATEGORIES, Group, group_of
+from smtpdoctor.model import Category, Permanence, Stage
+from smtpdoctor.protocol.reply import Reply
+
+__all__ = ["MAX_REASON", "Info", "ReasonCache", "normalize_reason", "reply_from_text"]
+
+# Reasons longer than this are cut before normalizing (real ones are < 1 KiB).
+MAX_REASON = 2048
+
+# host[address] or host[address]:port, as Postfix, Exim and Sendmail write peers.
+_PEER = re.compile(r"[^\s\[\](),;<>]+\[(?:IPv6:)?[0-9A-Fa-f:.]+\](?::\d+)?")
+_BRACKETED = re.compile(r"\[(?:IPv6:)?[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*\](?::\d+)?")
+_ADDR = re.compile(r"<[^<>\s]*@[^<>\s]*>")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+# Tokens that mix letters and digits (queue ids, session ids, Gmail's
+# "a640c23a62f3a-ab7f4c1si123456ejc.283"), at least 8 characters long.
+_TOKEN = re.compile(r"(?<![\w.-])(?=[\w.-]*\d)(?=[\w.-]*[A-Za-z])[\w.-]{8,}(?![\w.-])")
+# Long numbers (sizes, ports, ticket numbers); reply and enhanced codes are
+# at most three digits per part, so they are never touched.
+_NUMBER = re.compile(r"(?<![\w.])\d{4,}(?![\w.])")
+_URL_QUERY = re.compile(r"(https?://[^\s?#]+)[?#]\S*")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_reason(text: str) -> str:
+    """The reason with its variable parts replaced, for counting and memoizing."""
+    out = text[:MAX_REASON]
+    out = _URL_QUERY.sub(r"\1", out)
+    out = _PEER.sub("host[addr]", out)
+    out = _BRACKETED.sub("[addr]", out)
+    out = _ADDR.sub("<user@domain>", out)
+    out = _EMAIL.sub("user@domain", out)
+    out = _IPV4.sub("addr", out)
+    out = _IPV6.sub("addr", out)
+    out = _TOKEN.sub("ID", out)
+    out = _NUMBER.sub("N", out)
+    return _SPACES.sub(" ", out).strip()
+
+
+_CATEGORY_INDEX = {c: i for i, c in enumerate(Category)}
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    """What one (normalized) reason means.
+
+    The fields after ``key`` are derived once here, so the per-line hot path
+    reads plain attributes instead of enum properties.
+    """
+
+    category: Category
+    stage: Stage
+    permanence: Permanence
+    code: int | None
+    enhanced: str | None
+    meaning: str
+    key: str  # the normalized reason, as shown in reports
+    cat_index: int = field(init=False, compare=False)
+    cat_value: str = field(init=False, compare=False)
+    stage_value: str = field(init=False, compare=False)
+    code_key: str = field(init=False, compare=False)
+    tls: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cat_index", _CATEGORY_INDEX[self.category])
+        object.__setattr__(self, "cat_value", self.category.value)
+        object.__setattr__(self, "stage_value", self.stage.value)
+        object.__setattr__(self, "code_key", str(self.code) if self.code is not None else "none")
+        object.__setattr__(self, "tls", self.category in TLS_CATEGORIES)
+
+    @property
+    def group(self) -> Group:
+        return group_of(self.category)
+
+    @property
+    def is_421(self) -> bool:
+        return self.code == 421
+
+
+class ReasonCache:
+    """Bounded memo of :func:`classify` by normalized reason text."""
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self._max = max_entries
+        self._by_norm: dict[tuple[str, str], Info] = {}
+        self._by_raw: dict[tuple[str, str], Info] = {}
+        self.classified = 0  # calls into classify(), for tests and tuning
+
+    def info(self, text: str, hint: str = "") -> Info:
+        """Classify ``hint + text`` (``hint`` carries fields such as ``dsn=``)."""
+        raw_key = (hint, text)
+        found = self._by_raw.get(raw_key)
+        if found is not None:
+            return found
+        norm = normalize_reason(text)
+        norm_key = (hint, norm)
+        found = self._by_norm.get(norm_key)
+        if found is None:
+            found = self._classify(norm, hint)
+            if len(self._by_norm) >= self._max:
+                self._by_norm.clear()
+            self._by_norm[norm_key] = found
+        if len(self._by_raw) >= self._max:
+            self._by_raw.clear()
+        self._by_raw[raw_key] = found
+        return found
+
+    def _classify(self, norm: str, hint: str) -> Info:
+        self.classified += 1
+        c = classify(f"{hint}{norm}" if hint else norm)
+        code = c.reply.code if c.reply is not None else None
+        enhanced = (c.reply.enhanced if c.reply is not None else None) or c.enhanced
+        return Info(
+            category=c.category,
+            stage=c.stage,
+            permanence=c.permanence,
+            code=code,
+            enhanced=enhanced,
+            meaning=c.meaning,
+            key=norm,
+        )
+
+
+_IN_REPLY = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
+
+
+def reply_from_text(info: Info, raw: str) -> Reply | None:
+    """The reply (code, enhanced code, the raw text after them) inside ``raw``."""
+    if info.code is None:
+        return None
+    code = str(info.code)
+    m = re.search(rf"(?<![\w.]){code}[ -]", raw)
+    body = raw[m.end() :] if m else raw
+    if info.enhanced and body.startswith(info.enhanced):
+        body = body[len(info.enhanced) :]
+    body = _IN_REPLY.sub("", body).strip()
+    return Reply(info.code, (body,), info.enhanced)

@@ -1,0 +1,346 @@
+"""Inputs: files, globs, ``-`` for stdin, gzip, read in large blocks of whole lines.
+
+A block is ``block_size`` bytes read at once and cut after its last newline
+(the rest is carried into the next block), so the parsers see whole lines
+and Python never loops over lines it does not need. A line longer than
+:data:`MAX_LINE_BYTES` is dropped and counted as unparsed, so one endless
+line cannot fill memory.
+
+A plain file can be read as byte ranges (``start``/``end``) for parallel
+workers: a range starts after the first newline at or after ``start`` and
+ends with the line that contains ``end - 1``, so every line belongs to
+exactly one range. Gzip files and stdin are read whole by one worker.
+
+A truncated or corrupt gzip file gives what it could decompress, and the
+error is reported for that input; the run goes on.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import os
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+__all__ = [
+    "BLOCK_SIZE",
+    "MAX_LINE_BYTES",
+    "BlockReader",
+    "InputError",
+    "Source",
+    "expand_inputs",
+]
+
+BLOCK_SIZE = 8 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_STEP = 64 * 1024  # decompressed bytes per read of a gzip stream
+
+
+class _Stream(Protocol):
+    """What the block reader needs of a file, gzip stream or stdin."""
+
+    def read(self, n: int, /) -> bytes: ...
+    def readline(self, limit: int, /) -> bytes: ...
+    def seek(self, offset: int, /) -> object: ...
+    def close(self) -> None: ...
+
+
+class InputError(Exception):
+    """An input that cannot be read at all (missing, a directory, unreadable)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a path, or stdin (path None)."""
+
+    name: str
+    path: str | None
+    gzip: bool = False
+    size: int = 0  # bytes on disk (0 for stdin)
+    mtime: float | None = None
+
+    @property
+    def splittable(self) -> bool:
+        return self.path is not None and not self.gzip
+
+
+def expand_inputs(args: list[str]) -> tuple[list[Source], list[str]]:
+    """Sources for the command-line arguments, and one error per bad argument."""
+    sources: list[Source] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for arg in args:
+        if arg == "-":
+            if "-" not in seen:
+                sources.append(Source("-", None))
+                seen.add("-")
+            continue
+        paths = [arg]
+        if not os.path.exists(arg) and glob.has_magic(arg):
+            paths = sorted(glob.glob(arg))
+            if not paths:
+                errors.append(f"no file matches {arg}")
+                continue
+        for path in paths:
+            if path in seen:
+                continue
+            seen.add(path)
+            try:
+                sources.append(_source(path))
+            except InputError as exc:
+                errors.append(str(exc))
+    return sources, errors
+
+
+def _source(path: str) -> Source:
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"cannot read {path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if p.is_dir():
+        raise InputError(f"cannot read {path}: it is a directory")
+    try:
+        with p.open("rb") as fh:
+            magic = fh.read(2)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return Source(path, path, magic == _GZIP_MAGIC, st.st_size, st.st_mtime)
+
+
+class BlockReader:
+    """Iterates whole-line blocks of one source (or one byte range of it)."""
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        block_size: int = BLOCK_SIZE,
+        start: int = 0,
+        end: int | None = None,
+        stdin: BinaryIO | None = None,
+    ) -> None:
+        self.source = source
+        self.block_size = block_size
+        self.start = start
+        self.end = end
+        self._stdin = stdin
+        self.error: str | None = None
+        self.bytes_read = 0  # raw bytes consumed (compressed bytes for gzip files)
+        self.long_lines = 0  # lines dropped for exceeding MAX_LINE_BYTES
+        self.long_samples: list[bytes] = []
+
+    def _open(self) -> _Stream:
+        if self.source.path is None:
+            raw_in: BinaryIO = self._stdin or sys.stdin.buffer
+            stream: _Stream = raw_in
+            if hasattr(raw_in, "peek"):
+                head = raw_in.peek(2)[:2]
+            else:
+                head = raw_in.read(2)
+                stream = _Prefixed(head, raw_in)
+            if head == _GZIP_MAGIC:
+                return _GzipStream(stream)
+            return stream
+        raw = open(self.source.path, "rb")  # noqa: SIM115 - closed by the caller
+        if self.source.gzip:
+            return _GzipStream(raw)
+        return raw
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            fh = self._open()
+        except OSError as exc:
+            self.error = f"cannot read: {exc.strerror or exc}"
+            return
+        try:
+            yield from self._blocks(fh)
+        finally:
+            if self.source.path is not None:
+                fh.close()
+
+    def _blocks(self, fh: _Stream) -> Iterator[bytes]:
+        carry = b""
+        pos = self.start
+        end = self.end
+        if self.start > 0:
+            fh.seek(self.start - 1)
+            # Skip the line that began before our range (its owner reads it).
+            first = fh.read(1)
+            if first != b"\n":
+                rest = fh.readline(MAX_LINE_BYTES)
+                pos = self.start + len(rest)
+            self.bytes_read = pos - self.start
+        while True:
+            want = self.block_size
+            if end is not None:
+                if pos >= end:
+                    break
+                want = min(want, end - pos)
+            try:
+                data = self._read(fh, want)
+            except _ReadFailed as failed:
+                self.error = failed.message
+                data = failed.partial
+                if data:
+                    self.bytes_read += len(data)
+                    carry += data
+                if carry:
+                    yield carry
+                return
+            if not data:
+                break
+            pos += len(data)
+            self.bytes_read += len(data)
+            nl = data.rfind(b"\n")
+            if nl < 0:
+                carry += data
+                if len(carry) > MAX_LINE_BYTES:
+                    carry = self._drop_long(carry)
+                continue
+            block = carry + data[: nl + 1] if carry else data[: nl + 1]
+            carry = data[nl + 1 :]
+            if len(block) > MAX_LINE_BYTES and block.find(b"\n") > MAX_LINE_BYTES:
+                block = self._drop_long(block)
+            yield block
+        if end is not None and carry:
+            # Finish the line that straddles the end of our range.
+            try:
+                carry += fh.readline(MAX_LINE_BYTES)
+            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+                self.error = _gzip_error(exc)
+        if carry:
+            yield carry
+
+    def _read(self, fh: _Stream, want: int) -> bytes:
+        """Up to ``want`` bytes. Gzip data is decompressed in small steps, so a
+        truncated or corrupt file still gives everything before the damage."""
+        if not (self.source.gzip or self.source.path is None):
+            try:
+                return fh.read(want)
+            except OSError as exc:
+                raise _ReadFailed(f"read error: {exc}", b"") from None
+        parts: list[bytes] = []
+        got = 0
+        while got < want:
+            try:
+                piece = fh.read(min(_GZIP_STEP, want - got))
+            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+                raise _ReadFailed(_gzip_error(exc), b"".join(parts)) from None
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
+
+    def _drop_long(self, data: bytes) -> bytes:
+        """Drop a line longer than MAX_LINE_BYTES (up to its newline, if any)."""
+        self.long_lines += 1
+        if len(self.long_samples) < 3:
+            self.long_samples.append(data[:200])
+        nl = data.find(b"\n")
+        return b"" if nl < 0 else data[nl + 1 :]
+
+
+class _Prefixed:
+    """A stream with bytes already read from it put back in front."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, n: int, /) -> bytes:
+        head = self._head
+        if n <= len(head):
+            self._head = head[n:]
+            return head[:n]
+        self._head = b""
+        return head + self._stream.read(n - len(head))
+
+    def readline(self, limit: int, /) -> bytes:
+        head, self._head = self._head, b""
+        return head + self._stream.readline(limit)
+
+    def seek(self, offset: int, /) -> object:  # pragma: no cover - stdin is never split
+        raise OSError("cannot seek in standard input")
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _GzipStream:
+    """gzip decompression that hands out every byte before damage.
+
+    ``gzip.GzipFile.read`` raises on a truncated file and loses what the same
+    call had decompressed; this reads the compressed stream in steps with
+    ``zlib`` (members concatenated one after the other are read in turn) and
+    raises only once everything before the damage has been returned.
+    """
+
+    def __init__(self, raw: _Stream) -> None:
+        self._raw = raw
+        self._z = zlib.decompressobj(wbits=31)
+        self._buf = bytearray()
+        self._done = False
+        self._error: BaseException | None = None
+
+    def read(self, n: int, /) -> bytes:
+        while len(self._buf) < n and not self._done and self._error is None:
+            chunk = self._raw.read(_GZIP_STEP)
+            if not chunk:
+                if not self._z.eof:
+                    self._error = EOFError("truncated")
+                self._done = True
+                break
+            try:
+                while chunk:
+                    self._buf += self._z.decompress(chunk)
+                    if not self._z.eof:
+                        break
+                    chunk = self._z.unused_data
+                    if chunk:
+                        self._z = zlib.decompressobj(wbits=31)
+            except zlib.error as exc:
+                self._error = exc
+        if not self._buf and self._error is not None:
+            raise self._error
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def seek(self, offset: int, /) -> object:  # pragma: no cover - gzip is never split
+        raise OSError("cannot seek in a gzip stream")
+
+    def readline(self, limit: int, /) -> bytes:
+        data = self.read(limit if limit > 0 else MAX_LINE_BYTES)
+        nl = data.find(b"\n")
+        if nl >= 0:
+            self._buf[:0] = data[nl + 1 :]
+            return data[: nl + 1]
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class _ReadFailed(Exception):
+    def __init__(self, message: str, partial: bytes) -> None:
+        super().__init__(message)
+        self.message = message
+        self.partial = partial
+
+
+def _gzip_error(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "truncated gzip file: the data ends before the end-of-stream marker"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+        return f"corrupt gzip data: {exc}"
+    return f"read error: {exc}"
