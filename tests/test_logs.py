@@ -369,7 +369,7 @@ def test_reason_cache_classifies_each_text_once() -> None:
 
 
 def test_same_reply_same_answer_as_explain() -> None:
-    from smtpdoctor.diagnosis.classify import classify
+    from smtpdoctor.diagnosis.classifier import classify
 
     text = "host mx[192.0.2.1] refused to talk to me: 421 4.7.0 Too many connections"
     direct = classify(text)

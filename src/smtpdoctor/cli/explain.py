@@ -39,7 +39,7 @@ from smtpdoctor.cli.common import (
     print_json,
     wants_json,
 )
-from smtpdoctor.diagnosis.classify import Classification, classify
+from smtpdoctor.diagnosis.classifier import Classification, classify
 from smtpdoctor.model import MTA, Permanence, Stage
 
 __all__ = ["MAX_INPUTS", "MAX_LINE", "MAX_READ", "register", "run"]

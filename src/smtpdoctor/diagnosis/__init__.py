@@ -8,7 +8,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from smtpdoctor.diagnosis.classify import Classification, classify, classify_reply
+    from smtpdoctor.diagnosis.classifier import Classification, classify, classify_reply
 
 __all__ = ["Classification", "classify", "classify_reply"]
 
@@ -16,6 +16,6 @@ __all__ = ["Classification", "classify", "classify_reply"]
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module("smtpdoctor.diagnosis.classify"), name)
+    value = getattr(import_module("smtpdoctor.diagnosis.classifier"), name)
     globals()[name] = value
     return value

@@ -2,7 +2,7 @@
 
 Transport endings (reset, close, timeout, TLS alert) are judged here by stage
 and outcome; a negative SMTP reply goes through the one text classifier
-(:func:`smtpdoctor.diagnosis.classify.classify_reply`), so a reply seen live
+(:func:`smtpdoctor.diagnosis.classifier.classify_reply`), so a reply seen live
 reads exactly as the same reply pasted into ``explain`` or found in a log.
 """
 
@@ -232,7 +232,7 @@ def _transport_finding(step: _StepLike, port: int) -> Finding:
 
 def _reply_finding(step: _StepLike, policy: Policy) -> Finding:
     # Imported here: the pattern library is only needed when a server said no.
-    from smtpdoctor.diagnosis.classify import classify_reply  # noqa: PLC0415
+    from smtpdoctor.diagnosis.classifier import classify_reply  # noqa: PLC0415
 
     assert step.reply is not None
     reply = step.reply

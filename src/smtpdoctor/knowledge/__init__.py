@@ -3,7 +3,7 @@
 Data and pure lookups only (no I/O): RFC 5321 reply codes, the IANA enhanced
 status code registry, Microsoft's own codes, text patterns for provider
 replies and MTA log lines, and per-MTA fix recipes for every root-cause
-category. :mod:`smtpdoctor.diagnosis.classify` turns these into answers.
+category. :mod:`smtpdoctor.diagnosis.classifier` turns these into answers.
 """
 
 # The names below load on first use (PEP 562): the pattern tables compile

@@ -199,7 +199,11 @@ PATTERNS: tuple[TextPattern, ...] = (
         r"certificate verification failed|certificate verify failed|"
         r"Server certificate not (?:verified|trusted)|SSL verify error|untrusted issuer|"
         r"self[- ]signed certificate|unable to (?:get local issuer|verify the first) certificate|"
-        r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED",
+        r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED|"
+        # The peer's alert about *our* certificate (RFC 8446 §6.2): it did
+        # not trust the CA (48), or found the certificate bad or unknown.
+        r"alert (?:unknown ca|bad certificate|certificate unknown)|"
+        r"alert number (?:42|46|48)\b",
         _C.TLS_CERTIFICATE,
         "The certificate could not be verified: self-signed, an unknown or private CA, "
         "or a missing intermediate certificate.",
@@ -873,6 +877,19 @@ PATTERNS: tuple[TextPattern, ...] = (
         _C.MESSAGE_SIZE,
         "The message is larger than the receiver accepts.",
         hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    _p(
+        "postfix.size_limit_of_server",
+        # Postfix's own check of the EHLO SIZE limit, before MAIL FROM
+        # (RFC 1870 §4): "message size N exceeds size limit M of server X".
+        r"message size \d+ exceeds size limit \d+ of server",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the limit the receiving server announces in its EHLO "
+        "reply (SIZE); the sender gave up before MAIL FROM.",
+        source="postfix",
+        stage=_S.MAIL_FROM,
         permanence=_PM,
         retry=False,
     ),

@@ -3,7 +3,7 @@
 One parser per format (Postfix, Exim, Sendmail, Exchange message tracking
 and protocol logs, Microsoft 365 message traces) produces normalized
 :class:`DeliveryEvent` values, classified by the one engine
-(:func:`smtpdoctor.diagnosis.classify.classify`); an :class:`Aggregator`
+(:func:`smtpdoctor.diagnosis.classifier.classify`); an :class:`Aggregator`
 counts them in bounded memory; :func:`build_report` turns the counts into
 the ``smtpdoctor.logs/1`` document. See ``docs/logs.md``.
 """

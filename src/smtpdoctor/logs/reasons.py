@@ -4,7 +4,7 @@ A busy mail log repeats the same few hundred replies millions of times, with
 only host names, addresses, queue ids and numbers changing. Each reason is
 normalized (those variable parts replaced by placeholders) and the
 normalized text is classified once by
-:func:`smtpdoctor.diagnosis.classify.classify`; later reasons with the same
+:func:`smtpdoctor.diagnosis.classifier.classify`; later reasons with the same
 normalized text reuse the answer. Classifying the normalized text (not the
 first raw text seen) keeps the answer independent of the order lines are
 read in, so every engine and every chunking gives the same report.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from smtpdoctor.diagnosis.classify import classify
+from smtpdoctor.diagnosis.classifier import classify
 from smtpdoctor.logs.events import TLS_CATEGORIES, Group, group_of
 from smtpdoctor.model import Category, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
