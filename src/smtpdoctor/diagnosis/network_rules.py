@@ -38,8 +38,10 @@ diagnosing submission.)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Protocol
 
+from smtpdoctor.diagnosis.findings import finding
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
 
@@ -483,29 +485,8 @@ def _mtu_fixes(mss: int) -> tuple[Fix, ...]:
     )
 
 
-def _finding(
-    fid: str,
-    severity: Severity,
-    category: Category,
-    stage: Stage,
-    message: str,
-    *,
-    fixes: tuple[Fix, ...] = (),
-    permanence: Permanence = Permanence.TEMPORARY,
-    retry_helps: bool | None = None,
-    **evidence: Any,
-) -> Finding:
-    return Finding(
-        id=fid,
-        severity=severity,
-        category=category,
-        stage=stage,
-        message=message,
-        evidence=evidence,
-        fixes=fixes,
-        permanence=permanence,
-        retry_helps=retry_helps,
-    )
+# Network findings carry their own recipes (or none, for facts).
+_finding = partial(finding, fixes=())
 
 
 def _ms(value: float | None) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from smtpdoctor.diagnosis.findings import finding as _finding
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.knowledge.fixes import fixes_for
@@ -87,30 +88,6 @@ class SessionEvidence:
     extended_master_secret: bool | None = None
     ciphers_seen: Sequence[str] = ()
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
-
-
-def _finding(
-    fid: str,
-    severity: Severity,
-    category: Category,
-    stage: Stage,
-    message: str,
-    *,
-    permanence: Permanence = Permanence.TEMPORARY,
-    retry_helps: bool | None = None,
-    **evidence: Any,
-) -> Finding:
-    return Finding(
-        id=fid,
-        severity=severity,
-        category=category,
-        stage=stage,
-        message=message,
-        evidence=evidence,
-        fixes=fixes_for(category, stage),
-        permanence=permanence,
-        retry_helps=retry_helps,
-    )
 
 
 _STAGE_WORDS = {
