@@ -401,28 +401,24 @@ async def _system_addresses(name: str, deadline: Deadline) -> tuple[list[str], F
 
 
 def _nxdomain(name: str, why: str) -> Finding:
-    return Finding(
-        id="dns.nxdomain",
-        severity=Severity.CRITICAL,
-        category=Category.DNS_RESOLUTION,
-        stage=Stage.DNS,
-        message=f"{name} does not resolve: {why}.",
-        evidence={"name": name},
-        permanence=Permanence.PERMANENT,
-        retry_helps=False,
-    )
+    return _lookup_finding(name, f"{name} does not resolve: {why}.", permanent=True)
 
 
 def _dns_failure(name: str, why: str) -> Finding:
+    return _lookup_finding(name, f"Looking up {name} failed: {why}.", permanent=False)
+
+
+def _lookup_finding(name: str, message: str, *, permanent: bool) -> Finding:
+    """The system resolver's answer about ``name`` (without --resolver)."""
     return Finding(
-        id="dns.failure",
+        id="dns.nxdomain" if permanent else "dns.failure",
         severity=Severity.CRITICAL,
         category=Category.DNS_RESOLUTION,
         stage=Stage.DNS,
-        message=f"Looking up {name} failed: {why}.",
+        message=message,
         evidence={"name": name},
-        permanence=Permanence.TEMPORARY,
-        retry_helps=True,
+        permanence=Permanence.PERMANENT if permanent else Permanence.TEMPORARY,
+        retry_helps=not permanent,
     )
 
 
