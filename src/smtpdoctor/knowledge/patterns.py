@@ -884,7 +884,7 @@ PATTERNS: tuple[TextPattern, ...] = (
         "postfix.size_limit_of_server",
         # Postfix's own check of the EHLO SIZE limit, before MAIL FROM
         # (RFC 1870 §4): "message size N exceeds size limit M of server X".
-        r"message size \d+ exceeds size limit \d+ of server",
+        r"message size \S+ exceeds size limit \S+ of server",  # numbers may be masked
         _C.MESSAGE_SIZE,
         "The message is larger than the limit the receiving server announces in its EHLO "
         "reply (SIZE); the sender gave up before MAIL FROM.",
