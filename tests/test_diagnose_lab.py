@@ -153,3 +153,13 @@ def test_tls_legacy_matrix_and_peer_consequence(lab):
     top = doc["findings"][0]
     assert "Microsoft 365 will drop the session: 421 4.4.2" in top["message"]
     assert {f["for"] for f in top["fixes"]} >= {"postfix", "exim", "sendmail", "exchange"}
+
+
+def test_implicit_tls_is_reported_as_such(lab):
+    doc = _diagnose(lab, "implicit-tls").json()
+    host = doc["hosts"][0]
+    assert host["tls"]["implicit"] is True
+    stages = [s["stage"] for s in host["timeline"]]
+    assert stages[:3] == ["connect", "tls_handshake", "greeting"]
+    assert "starttls" not in stages
+    assert _diagnose(lab, "healthy").json()["hosts"][0]["tls"]["implicit"] is False

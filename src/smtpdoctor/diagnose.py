@@ -141,10 +141,7 @@ class HostReport:
                 "negotiated": negotiated,
                 "cipher": s.tls.session.cipher if s.tls.session else None,
                 "certificate": self.certificate.to_json() if self.certificate else None,
-                "implicit": s.tls.offered
-                and not s.extensions
-                and s.tls_extensions is not None
-                and not any(step.stage.value == "starttls" for step in s.steps),
+                "implicit": s.tls.implicit,
                 "probes": self.matrix.to_json() if self.matrix else None,
             }
         return {
