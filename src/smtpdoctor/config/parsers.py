@@ -126,10 +126,6 @@ class Section:
     def __len__(self) -> int:
         return sum(len(v) for v in self._items.values())
 
-    def settings(self) -> Iterator[Setting]:
-        for defs in self._items.values():
-            yield from defs
-
 
 @dataclass(frozen=True, slots=True)
 class Anonymous:

@@ -16,7 +16,6 @@ input size:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -455,7 +454,3 @@ def group_counts(vec: list[int]) -> dict[Group, int]:
 
 def category_counts(vec: list[int], offset: int) -> dict[str, int]:
     return {cat.value: vec[offset + i] for i, cat in enumerate(CATEGORIES) if vec[offset + i]}
-
-
-def iter_categories() -> Iterable[Category]:
-    return iter(CATEGORIES)

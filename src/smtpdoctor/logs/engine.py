@@ -16,7 +16,6 @@ import importlib
 import multiprocessing as mp
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -449,7 +448,3 @@ def _feed(f: _Followed, data: bytes, *, final: bool = False) -> None:
         block, f.carry = buf[: nl + 1], buf[nl + 1 :]
     if block and f.handler is not None:
         f.handler(block)
-
-
-def wall_clock() -> float:
-    return time.monotonic()

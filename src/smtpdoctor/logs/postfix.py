@@ -37,7 +37,7 @@ from collections.abc import Callable
 from smtpdoctor.logs.aggregate import Aggregator
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
-from smtpdoctor.logs.timeparse import TimeParser, parse_iso_bytes
+from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["PostfixScanner", "journal_to_syslog"]
@@ -718,7 +718,3 @@ def _journal_field(value: object) -> str | None:
 
 def _iso_from_epoch(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def iso_epoch(token: bytes) -> float | None:
-    return parse_iso_bytes(token)

@@ -314,8 +314,3 @@ async def tls_matrix(
             if probe is matrix.peer_ciphers and matrix.peer_cipher_shared is False:
                 matrix.versions[v] = None  # refused the suites, maybe not the version
     return matrix
-
-
-def versions_text(versions: dict[str, bool | None], names: Sequence[str] = VERSIONS) -> str:
-    """'TLSv1.2, TLSv1.3' for the accepted ones."""
-    return ", ".join(v for v in names if versions.get(v)) or "none"
