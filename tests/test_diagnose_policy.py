@@ -19,12 +19,12 @@ from smtpdoctor.lab import SCENARIOS, LabThread
 from test_policy import (
     POLICIES,
     POLICY_HOST,
-    _Handler,
-    _PolicyServer,
-    _server_context,
+    PolicyHandler,
+    PolicyServer,
     d,
     make_ca,
     make_leaf,
+    server_context,
 )
 
 pytestmark = pytest.mark.dns
@@ -43,9 +43,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StsWorld]:
     tmp = tmp_path_factory.mktemp("sts-world")
     ca = make_ca("smtpdoctor diagnose policy CA")
     leaf = make_leaf(ca, [f"mta-sts.{d(label)}" for label in POLICIES])
-    server = _PolicyServer((POLICY_HOST, 443), _Handler)
+    server = PolicyServer((POLICY_HOST, 443), PolicyHandler)
     server.requests = []
-    server.socket = _server_context(leaf, ca, tmp, "good").wrap_socket(
+    server.socket = server_context(leaf, ca, tmp, "good").wrap_socket(
         server.socket, server_side=True
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -13,24 +13,34 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import http.server
 import json
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 
-from nsd import TEST_DOMAIN, NsdServer, nsd_lab
+from nsd import NsdServer, nsd_lab
+from policy_server import (
+    NOW,
+    POLICIES,
+    POLICY_HOST,
+    Issued,
+    PolicyHandler,
+    PolicyLab,
+    PolicyServer,
+    d,
+    make_ca,
+    make_leaf,
+    server_context,
+)
 from smtpdoctor.diagnosis.policy_rules import (
     MxTransport,
     dane_findings,
@@ -65,13 +75,6 @@ from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
 
 __all__ = ["nsd_lab"]  # the session fixture: importing it registers it here
 
-POLICY_HOST = "127.0.0.20"
-NOW = dt.datetime.now(dt.UTC)
-
-
-def d(label: str) -> str:
-    return f"{label}.{TEST_DOMAIN}"
-
 
 def ids(findings: list[Finding]) -> list[str]:
     return [f.id for f in findings]
@@ -85,102 +88,6 @@ def one(findings: list[Finding], fid: str) -> Finding:
 
 def assert_json(findings: list[Finding]) -> None:
     json.dumps([f.to_json() for f in findings])
-
-
-# ---------------------------------------------------------------------------
-# A test PKI (EC keys: fast)
-
-
-@dataclass
-class Issued:
-    cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
-
-    @property
-    def der(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.DER)
-
-    @property
-    def pem(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.PEM)
-
-    @property
-    def key_pem(self) -> bytes:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _ku(*, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=not ca,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def make_ca(cn: str = "smtpdoctor policy test root", *, issuer: Issued | None = None) -> Issued:
-    key = ec.generate_private_key(ec.SECP256R1())
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(issuer.cert.subject if issuer else _name(cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - dt.timedelta(days=400))
-        .not_valid_after(NOW + dt.timedelta(days=400))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_ku(ca=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
-    if issuer is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-            critical=False,
-        )
-    return Issued(builder.sign(issuer.key if issuer else key, hashes.SHA256()), key)
-
-
-def make_leaf(
-    ca: Issued,
-    names: list[str],
-    *,
-    not_before: dt.datetime | None = None,
-    not_after: dt.datetime | None = None,
-) -> Issued:
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(names[0]))
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or NOW - dt.timedelta(days=1))
-        .not_valid_after(not_after or NOW + dt.timedelta(days=90))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_ku(ca=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
-            critical=False,
-        )
-        .sign(ca.key, hashes.SHA256())
-    )
-    return Issued(cert, key)
 
 
 def spki(issued: Issued) -> bytes:
@@ -477,86 +384,6 @@ def test_unusable_records_and_digest_agility(pki: dict[str, Issued]) -> None:
     assert tlsa_matches([good256], []).status is DaneStatus.NO_CHAIN
 
 
-# ---------------------------------------------------------------------------
-# A local HTTPS server for the policy hosts
-
-POLICIES = {
-    "sts": "version: STSv1\r\nmode: enforce\r\nmx: mx1.sts.smtpdoctor.test\r\nmax_age: 604800\r\n",
-    "sts-bad": "version: STSv1\nmode: enforce\nmx: *.elsewhere.smtpdoctor.test\nmax_age: 86400\n",
-    "sts-testing": "version: STSv1\nmode: testing\nmx: mx9.sts-testing.smtpdoctor.test\n"
-    "max_age: 86400\n",
-    "sts-invalid": "version: STSv1\nmode: enforce\nmax_age: 86400\n",
-    "sts-cname": "version: STSv1\nmode: testing\nmx: *.smtpdoctor.test\nmax_age: 3600\n",
-    "sts-expired": "version: STSv1\nmode: enforce\nmx: mx1.sts.smtpdoctor.test\nmax_age: 2592000\n",
-}
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _PolicyServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        if "Transfer-Encoding" not in headers:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        host = (self.headers.get("Host") or "").split(":")[0]
-        self.server.requests.append((host, self.path))
-        label = host.removeprefix("mta-sts.").removesuffix(f".{TEST_DOMAIN}")
-        plain = {"Content-Type": "text/plain; charset=utf-8"}
-        if self.path != "/.well-known/mta-sts.txt" or label == "sts-404":
-            self._send(404, b"not found", plain)
-        elif label == "sts-redirect":
-            target = f"https://www.{d('sts-redirect')}/.well-known/mta-sts.txt"
-            self._send(301, b"moved", {"Location": target, **plain})
-        elif label == "sts-type":
-            self._send(200, POLICIES["sts"].encode(), {"Content-Type": "text/html"})
-        elif label == "sts-big":
-            self._send(200, b"x" * (MAX_POLICY_BYTES + 10), plain)
-        elif label == "sts-chunked":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            body = POLICIES["sts"].encode()
-            for part in (body[:10], body[10:]):
-                self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
-            self.wfile.write(b"0\r\n\r\n")
-        elif label in POLICIES or label == "pages.sts-host":
-            self._send(200, POLICIES.get(label, POLICIES["sts-cname"]).encode(), plain)
-        else:
-            self._send(404, b"no such policy", plain)
-
-
-class _PolicyServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    requests: list[tuple[str, str]]
-
-
-@dataclass
-class PolicyLab:
-    port: int
-    ca_file: Path
-    requests: list[tuple[str, str]]
-
-
-def _server_context(leaf: Issued, ca: Issued, tmp: Path, tag: str) -> ssl.SSLContext:
-    cert_file, key_file = tmp / f"{tag}.pem", tmp / f"{tag}-key.pem"
-    cert_file.write_bytes(leaf.pem + ca.pem)
-    key_file.write_bytes(leaf.key_pem)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert_file, key_file)
-    return ctx
-
-
 @pytest.fixture(scope="module")
 def policy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicyLab]:
     tmp = tmp_path_factory.mktemp("policy-lab")
@@ -570,10 +397,10 @@ def policy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicyLab]:
         not_after=NOW - dt.timedelta(days=30),
     )
     wrong = make_leaf(ca, [f"www.{d('sts-wrongname')}"])
-    default = _server_context(good, ca, tmp, "good")
+    default = server_context(good, ca, tmp, "good")
     by_sni = {
-        f"mta-sts.{d('sts-expired')}": _server_context(expired, ca, tmp, "expired"),
-        f"mta-sts.{d('sts-wrongname')}": _server_context(wrong, ca, tmp, "wrong"),
+        f"mta-sts.{d('sts-expired')}": server_context(expired, ca, tmp, "expired"),
+        f"mta-sts.{d('sts-wrongname')}": server_context(wrong, ca, tmp, "wrong"),
     }
 
     def pick(sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
@@ -581,7 +408,7 @@ def policy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicyLab]:
             sock.context = by_sni[name]
 
     default.sni_callback = pick
-    server = _PolicyServer((POLICY_HOST, 0), _Handler)
+    server = PolicyServer((POLICY_HOST, 0), PolicyHandler)
     server.requests = []
     server.socket = default.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
