@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from exim import exim_lab  # noqa: F401  (session fixture: a private Exim daemon)
 from nsd import nsd_lab  # noqa: F401  (session fixture: a real NSD on loopback)
 from postfix import postfix_lab  # noqa: F401  (session fixture: private Postfix instances)
 from smtpdoctor.lab import LabThread

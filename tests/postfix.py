@@ -170,7 +170,7 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def make_certificates(now: dt.datetime | None = None) -> TestCertificates:
+def make_certificates(now: dt.datetime | None = None, hostname: str = HOSTNAME) -> TestCertificates:
     """A test CA and three end-entity certificates (CA:FALSE, serverAuth).
 
     RSA keys, so the same key serves TLS 1.0 through 1.3. The expired one is
@@ -245,10 +245,10 @@ def make_certificates(now: dt.datetime | None = None) -> TestCertificates:
     valid = (now - dt.timedelta(days=1), now + dt.timedelta(days=90))
     return TestCertificates(
         ca=ca,
-        healthy=leaf(HOSTNAME, [x509.DNSName(HOSTNAME), ip], *valid),
+        healthy=leaf(hostname, [x509.DNSName(hostname), ip], *valid),
         expired=leaf(
-            HOSTNAME,
-            [x509.DNSName(HOSTNAME), ip],
+            hostname,
+            [x509.DNSName(hostname), ip],
             now - dt.timedelta(days=400),
             now - dt.timedelta(days=30),
         ),
