@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import socketserver
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,14 @@ class PolicyHandler(http.server.BaseHTTPRequestHandler):
 class PolicyServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     requests: list[tuple[str, str]]
+
+    def server_bind(self) -> None:
+        # http.server names itself with socket.getfqdn(host): a reverse DNS
+        # query for the address to the system resolver. Tests ask nothing
+        # outside loopback, so name the server by its address instead.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
 
 @dataclass

@@ -315,6 +315,10 @@ def run_dask(
                 threads_per_worker=1,
                 processes=processes,
                 dashboard_address=None,
+                # Loopback only: a local cluster needs no other interface,
+                # and dask then does not probe for the host's public address.
+                # (In-process clusters talk over inproc://, which takes no host.)
+                **({"host": "127.0.0.1"} if processes else {}),
             )
             client = distributed.Client(cluster)
     except (OSError, TimeoutError) as exc:
