@@ -53,6 +53,7 @@ from types import TracebackType
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from helpers import unavailable
 from postfix import RELAY_DOMAIN, TestCertificates, make_certificates
 
 __all__ = [
@@ -566,7 +567,7 @@ def exim_lab() -> Iterator[EximLab]:
     try:
         lab.start()
     except EximUnavailable as exc:
-        pytest.skip(f"Exim is unavailable: {exc}")
+        unavailable(f"Exim is unavailable: {exc}")
     try:
         yield lab
     finally:

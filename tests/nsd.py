@@ -49,6 +49,8 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
+from helpers import unavailable
+
 __all__ = [
     "NSD",
     "SERVFAIL_ZONE",
@@ -422,13 +424,13 @@ def nsd_lab() -> Iterator[NsdServer]:
     global _shared, _shared_users  # noqa: PLW0603 - a per-process singleton by design
     reason = unavailable_reason()
     if reason is not None:
-        pytest.skip(reason)
+        unavailable(reason)
     if _shared is None or not _shared.running:
         server = NsdServer()
         try:
             server.start()
         except NsdUnavailable as exc:
-            pytest.skip(f"NSD could not start: {exc}")
+            unavailable(f"NSD could not start: {exc}")
         _shared = server
     _shared_users += 1
     try:

@@ -51,6 +51,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from helpers import unavailable
+
 __all__ = [
     "HOSTNAME",
     "LISTENERS",
@@ -547,6 +549,6 @@ def postfix_lab() -> Iterator[PostfixLab]:
     """One private Postfix instance for the whole test session (see module doc)."""
     reason = unavailable_reason()
     if reason is not None:
-        pytest.skip(reason)
+        unavailable(reason)
     with PostfixLab() as lab:
         yield lab

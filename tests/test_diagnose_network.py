@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from helpers import unavailable
 from netns import SERVER, Topology, unavailable_reason
 
 pytestmark = pytest.mark.netns
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.netns
 def net() -> Iterator[Topology]:
     reason = unavailable_reason()
     if reason is not None:
-        pytest.skip(f"no test networks on this machine: {reason}")
+        unavailable(f"no test networks on this machine: {reason}")
     with Topology() as topo:
         topo.start_lab(smtp_ports=(25, 587), listen_ports=(443,))
         yield topo

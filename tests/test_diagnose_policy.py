@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from helpers import run_cli, unavailable
 from smtpdoctor.lab import SCENARIOS, LabThread
 from test_policy import (
     POLICIES,
@@ -39,7 +39,7 @@ class StsWorld:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StsWorld]:
     if os.geteuid() != 0:
-        pytest.skip("needs root to listen on ports 25 and 443")
+        unavailable("needs root to listen on ports 25 and 443")
     tmp = tmp_path_factory.mktemp("sts-world")
     ca = make_ca("smtpdoctor diagnose policy CA")
     leaf = make_leaf(ca, [f"mta-sts.{d(label)}" for label in POLICIES])

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from helpers import unavailable
 from postfix import unavailable_reason
 from postfix_client import PostfixClient, Route
 from smtpdoctor.lab import SCENARIOS, LabThread
@@ -117,7 +118,7 @@ def _wait_quiet(mta: PostfixClient, seconds: float = 1.0, limit: float = 20.0) -
 def lab_log(lab: LabThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     reason = unavailable_reason()
     if reason is not None:
-        pytest.skip(reason)
+        unavailable(reason)
     closed = _closed_port()
     routes = {}
     for domain, (scenario, tls, _) in ROUTES.items():
@@ -210,7 +211,7 @@ def test_report_on_the_real_log(lab_log: Path) -> None:
 def _pflogsumm(path: Path) -> dict[str, int]:
     exe = shutil.which("pflogsumm")
     if exe is None:
-        pytest.skip("pflogsumm is not installed (Debian package pflogsumm)")
+        unavailable("pflogsumm is not installed (Debian package pflogsumm)")
     out = subprocess.run(
         [exe, str(path)], capture_output=True, text=True, check=True, timeout=60
     ).stdout

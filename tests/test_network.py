@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from helpers import unavailable
 from netns import (
     ROUTER_CLIENT_SIDE,
     SERVER,
@@ -54,7 +55,7 @@ from smtpdoctor.probe.session import SessionOptions, walk
 def _require_netns() -> None:
     reason = unavailable_reason()
     if reason is not None:
-        pytest.skip(f"no test networks on this machine: {reason}")
+        unavailable(f"no test networks on this machine: {reason}")
 
 
 @pytest.fixture(scope="module")
