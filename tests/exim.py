@@ -48,12 +48,11 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from helpers import unavailable
+from helpers import StartStop, unavailable
 from postfix import RELAY_DOMAIN, TestCertificates, make_certificates
 
 __all__ = [
@@ -285,7 +284,7 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float) ->
     return False
 
 
-class EximLab:
+class EximLab(StartStop):
     """A private Exim daemon with one loopback listener per configuration.
 
     ``addresses`` maps each usable name of :data:`LISTENERS` to ``(host,
@@ -312,18 +311,6 @@ class EximLab:
         self._created_base = False
 
     # -- lifecycle ----------------------------------------------------------
-
-    def __enter__(self) -> EximLab:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self, attempts: int = 3) -> None:
         """Fetch Exim if needed, write the configuration, start the daemon."""

@@ -100,6 +100,15 @@ def _run(args: Sequence[str], check: bool = True) -> subprocess.CompletedProcess
 _REASON: list[str | None] = []
 
 
+def require_netns() -> None:
+    """Skip (or, under CI, fail) where this machine cannot build test networks."""
+    from helpers import unavailable
+
+    reason = unavailable_reason()
+    if reason is not None:
+        unavailable(f"no test networks on this machine: {reason}")
+
+
 def unavailable_reason() -> str | None:
     """Why test networks cannot be built here, or None when they can (checked once)."""
     if _REASON:

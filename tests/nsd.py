@@ -40,7 +40,6 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
 
 import dns.exception
 import dns.message
@@ -49,7 +48,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from helpers import unavailable
+from helpers import StartStop, unavailable
 
 __all__ = [
     "NSD",
@@ -128,7 +127,7 @@ def _free_port(hosts: tuple[str, ...]) -> int:
     raise NsdUnavailable("no loopback port free for both UDP and TCP")
 
 
-class NsdServer:
+class NsdServer(StartStop):
     """One private NSD instance serving ``zones`` on loopback.
 
     After :meth:`start`: ``host``/``port`` (``127.0.0.1``), ``host6``
@@ -161,18 +160,6 @@ class NsdServer:
         self._created_base = False
 
     # -- lifecycle ----------------------------------------------------------
-
-    def __enter__(self) -> NsdServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def pid(self) -> int | None:

@@ -43,7 +43,6 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 from cryptography import x509
@@ -51,7 +50,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from helpers import unavailable
+from helpers import StartStop, unavailable
 
 __all__ = [
     "HOSTNAME",
@@ -282,7 +281,7 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-class PostfixLab:
+class PostfixLab(StartStop):
     """A private Postfix instance with one loopback listener per configuration.
 
     ``addresses`` maps each name in :data:`LISTENERS` to ``(host, port)``.
@@ -315,18 +314,6 @@ class PostfixLab:
         self._created_base = False
 
     # -- lifecycle ----------------------------------------------------------
-
-    def __enter__(self) -> PostfixLab:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self, attempts: int = 3) -> None:
         """Write the configuration and start the instance; raise on failure.

@@ -8,32 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from helpers import unavailable
-from netns import SERVER, Topology, unavailable_reason
+from netns import SERVER, Topology
 
 pytestmark = pytest.mark.netns
-
-
-@pytest.fixture(scope="module")
-def net() -> Iterator[Topology]:
-    reason = unavailable_reason()
-    if reason is not None:
-        unavailable(f"no test networks on this machine: {reason}")
-    with Topology() as topo:
-        topo.start_lab(smtp_ports=(25, 587), listen_ports=(443,))
-        yield topo
-
-
-@pytest.fixture
-def path(net: Topology) -> Iterator[Topology]:
-    net.reset()
-    yield net
-    net.reset()
 
 
 def _diagnose(topo: Topology, *extra: str) -> tuple[int, dict[str, Any]]:

@@ -9,16 +9,15 @@ The rest feed hand-made results to the pure rules.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 
-from helpers import unavailable
 from netns import (
     ROUTER_CLIENT_SIDE,
     SERVER,
     Topology,
-    unavailable_reason,
+    require_netns,
 )
 from smtpdoctor.diagnosis.network_rules import (
     latency_findings,
@@ -50,29 +49,6 @@ from smtpdoctor.probe.ports import IcmpError, PortResult, PortsResult, PortState
 from smtpdoctor.probe.session import SessionOptions, walk
 
 # -- fixtures -----------------------------------------------------------------
-
-
-def _require_netns() -> None:
-    reason = unavailable_reason()
-    if reason is not None:
-        unavailable(f"no test networks on this machine: {reason}")
-
-
-@pytest.fixture(scope="module")
-def net() -> Iterator[Topology]:
-    """One client ↔ router ↔ server network with the lab on 25 and 587, 443 listening."""
-    _require_netns()
-    with Topology() as topo:
-        topo.start_lab(smtp_ports=(25, 587), listen_ports=(443,))
-        yield topo
-
-
-@pytest.fixture
-def path(net: Topology) -> Iterator[Topology]:
-    """The shared network, unimpaired before and after the test."""
-    net.reset()
-    yield net
-    net.reset()
 
 
 def _ids(findings: Sequence[Finding]) -> list[str]:
@@ -338,7 +314,7 @@ def test_mtu_blackhole_toward_the_server(path: Topology) -> None:
 
 @pytest.mark.netns
 def test_300ms_path_with_5_percent_loss() -> None:
-    _require_netns()
+    require_netns()
     with Topology(rtt_ms=300) as topo:
         topo.start_lab(smtp_ports=(25,), listen_ports=())
         topo.loss(0.05)
