@@ -23,6 +23,7 @@ __all__ = [
     "Closed",
     "Command",
     "NeedData",
+    "Transition",
     "Verb",
     "encode_body",
     "parse_ehlo",
@@ -61,7 +62,7 @@ S = ClientState
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class Transition:
     """Where a command leads: on a positive reply, and on a negative one."""
 
     positive: ClientState
@@ -72,29 +73,29 @@ class Step:
 # The conversation (RFC 5321 §3, §4.1.4 on command order; RFC 3207 for
 # STARTTLS; RFC 4954 for AUTH). A missing pair is a command the state does not
 # allow. A 421 reply closes the conversation from any state (RFC 5321 §3.8).
-TRANSITIONS: Final[dict[tuple[ClientState, Verb], Step]] = {
-    (S.INITIAL, Verb.EHLO): Step(S.READY, S.INITIAL, (250,)),
-    (S.INITIAL, Verb.HELO): Step(S.READY, S.INITIAL, (250,)),
-    (S.INITIAL, Verb.NOOP): Step(S.INITIAL, S.INITIAL, (250,)),
-    (S.INITIAL, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
-    (S.READY, Verb.EHLO): Step(S.READY, S.READY, (250,)),
-    (S.READY, Verb.STARTTLS): Step(S.TLS_PENDING, S.READY, (220,)),
-    (S.READY, Verb.AUTH): Step(S.READY, S.READY, (235,)),
-    (S.READY, Verb.MAIL): Step(S.MAIL, S.READY, (250,)),
-    (S.READY, Verb.RSET): Step(S.READY, S.READY, (250,)),
-    (S.READY, Verb.NOOP): Step(S.READY, S.READY, (250,)),
-    (S.READY, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
-    (S.MAIL, Verb.RCPT): Step(S.RCPT, S.MAIL, (250, 251)),
-    (S.MAIL, Verb.RSET): Step(S.READY, S.READY, (250,)),
-    (S.MAIL, Verb.NOOP): Step(S.MAIL, S.MAIL, (250,)),
-    (S.MAIL, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
-    (S.RCPT, Verb.RCPT): Step(S.RCPT, S.RCPT, (250, 251)),
-    (S.RCPT, Verb.DATA): Step(S.DATA, S.RCPT, (354,)),
-    (S.RCPT, Verb.RSET): Step(S.READY, S.READY, (250,)),
-    (S.RCPT, Verb.NOOP): Step(S.RCPT, S.RCPT, (250,)),
-    (S.RCPT, Verb.QUIT): Step(S.CLOSED, S.CLOSED, (221,)),
+TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
+    (S.INITIAL, Verb.EHLO): Transition(S.READY, S.INITIAL, (250,)),
+    (S.INITIAL, Verb.HELO): Transition(S.READY, S.INITIAL, (250,)),
+    (S.INITIAL, Verb.NOOP): Transition(S.INITIAL, S.INITIAL, (250,)),
+    (S.INITIAL, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
+    (S.READY, Verb.EHLO): Transition(S.READY, S.READY, (250,)),
+    (S.READY, Verb.STARTTLS): Transition(S.TLS_PENDING, S.READY, (220,)),
+    (S.READY, Verb.AUTH): Transition(S.READY, S.READY, (235,)),
+    (S.READY, Verb.MAIL): Transition(S.MAIL, S.READY, (250,)),
+    (S.READY, Verb.RSET): Transition(S.READY, S.READY, (250,)),
+    (S.READY, Verb.NOOP): Transition(S.READY, S.READY, (250,)),
+    (S.READY, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
+    (S.MAIL, Verb.RCPT): Transition(S.RCPT, S.MAIL, (250, 251)),
+    (S.MAIL, Verb.RSET): Transition(S.READY, S.READY, (250,)),
+    (S.MAIL, Verb.NOOP): Transition(S.MAIL, S.MAIL, (250,)),
+    (S.MAIL, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
+    (S.RCPT, Verb.RCPT): Transition(S.RCPT, S.RCPT, (250, 251)),
+    (S.RCPT, Verb.DATA): Transition(S.DATA, S.RCPT, (354,)),
+    (S.RCPT, Verb.RSET): Transition(S.READY, S.READY, (250,)),
+    (S.RCPT, Verb.NOOP): Transition(S.RCPT, S.RCPT, (250,)),
+    (S.RCPT, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
     # After the end-of-data reply the transaction is over either way.
-    (S.DATA, Verb.BODY): Step(S.READY, S.READY, (250,)),
+    (S.DATA, Verb.BODY): Transition(S.READY, S.READY, (250,)),
 }
 
 
@@ -245,8 +246,8 @@ class ClientConnection:
             # sense, which INITIAL allows; the walker decides what to send.
             self._state = ClientState.INITIAL
             return
-        step = TRANSITIONS[(self._state, verb)]
-        positive = reply.code in step.expect
-        self._state = step.positive if positive else step.negative
+        move = TRANSITIONS[(self._state, verb)]
+        positive = reply.code in move.expect
+        self._state = move.positive if positive else move.negative
         if verb is Verb.EHLO and positive:
             self.extensions = parse_ehlo(reply)
