@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from nsd import TEST_DOMAIN
-from smtpdoctor.probe.policy import MAX_POLICY_BYTES
+from smtpdoctor.evidence.mtasts import MAX_POLICY_BYTES
 
 POLICY_HOST = "127.0.0.20"
 NOW = dt.datetime.now(dt.UTC)

@@ -20,9 +20,11 @@ import pytest
 
 from nsd import SERVFAIL_ZONE, TEST_DOMAIN, NsdServer, nsd_lab, nsd_server
 from smtpdoctor.diagnosis import dns_rules as rules
+from smtpdoctor.evidence import dns as evidence
+from smtpdoctor.evidence.dns import HeloKind, LookupStatus, MxKind, PtrRelation
 from smtpdoctor.model import MTA, Category, Finding, Permanence, Severity, Stage
 from smtpdoctor.probe import dns as probe
-from smtpdoctor.probe.dns import HeloKind, LookupStatus, MxKind, PtrRelation
+from smtpdoctor.probe import dnsquery
 
 __all__ = ["nsd_lab"]  # the session fixture: importing it registers it here
 
@@ -40,7 +42,7 @@ def d(label: str) -> str:
 
 @pytest.fixture
 def resolver(nsd_lab: NsdServer) -> dns.asyncresolver.Resolver:
-    return probe.make_resolver(nsd_lab.resolver_spec, TIMEOUT)
+    return dnsquery.make_resolver(nsd_lab.resolver_spec, TIMEOUT)
 
 
 def run(job: Callable[[float], Awaitable[T]], seconds: float = 5.0) -> T:
@@ -89,7 +91,7 @@ def assert_json(obj: Any) -> None:
     ],
 )
 def test_resolver_spec_parses(spec: str, expected: tuple[str, int]) -> None:
-    assert probe.parse_resolver_spec(spec) == expected
+    assert dnsquery.parse_resolver_spec(spec) == expected
 
 
 @pytest.mark.parametrize(
@@ -99,20 +101,20 @@ def test_resolver_spec_parses(spec: str, expected: tuple[str, int]) -> None:
 )  # fmt: skip
 def test_bad_resolver_spec_is_a_one_line_value_error(spec: str) -> None:
     with pytest.raises(ValueError, match="resolver") as info:
-        probe.make_resolver(spec, TIMEOUT)
+        dnsquery.make_resolver(spec, TIMEOUT)
     assert "\n" not in str(info.value)
 
 
 def test_make_resolver_sets_server_port_and_budget() -> None:
-    res = probe.make_resolver("[::1]:5353", 3.0)
+    res = dnsquery.make_resolver("[::1]:5353", 3.0)
     assert [str(n) for n in res.nameservers] == ["::1"]
     assert res.port == 5353
     assert res.lifetime == 3.0
     assert res.timeout == 2.0  # one try; a second fits in the lifetime
-    assert probe.describe_resolver(res) == "[::1]:5353"
-    assert probe.describe_resolver(probe.make_resolver("127.0.0.1:53", 0.5)) == "127.0.0.1:53"
+    assert dnsquery.describe_resolver(res) == "[::1]:5353"
+    assert dnsquery.describe_resolver(dnsquery.make_resolver("127.0.0.1:53", 0.5)) == "127.0.0.1:53"
     with pytest.raises(ValueError, match="positive"):
-        probe.make_resolver("127.0.0.1", 0)
+        dnsquery.make_resolver("127.0.0.1", 0)
 
 
 # ---------------------------------------------------------------------------
@@ -317,7 +319,7 @@ def test_resolver_that_does_not_answer_fails_within_the_deadline(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     port = request.getfixturevalue(which)
-    res = probe.make_resolver(f"127.0.0.1:{port}", 10.0)  # the deadline is shorter
+    res = dnsquery.make_resolver(f"127.0.0.1:{port}", 10.0)  # the deadline is shorter
     started = time.monotonic()
     mx = run(lambda dl: probe.resolve_mx(d("good"), res, dl), seconds=0.8)
     took = time.monotonic() - started
@@ -360,7 +362,7 @@ def test_deadline_object_with_remaining(resolver: Any) -> None:
 def test_mx_over_ipv6_transport(nsd_lab: NsdServer) -> None:
     if nsd_lab.resolver_spec6 is None:
         pytest.skip("no ::1 on this machine")
-    res = probe.make_resolver(nsd_lab.resolver_spec6, TIMEOUT)
+    res = dnsquery.make_resolver(nsd_lab.resolver_spec6, TIMEOUT)
     mx = run(lambda dl: probe.resolve_mx(d("good"), res, dl))
     assert mx.kind is MxKind.MX
     assert mx.queries[0].server is not None
@@ -485,7 +487,7 @@ def test_check_ptr_rejects_a_non_address(resolver: Any) -> None:
 # The sending side: PTR, EHLO name, FCrDNS
 
 
-def sender(resolver: Any, ip: str, helo: str) -> probe.SenderDnsResult:
+def sender(resolver: Any, ip: str, helo: str) -> evidence.SenderDnsResult:
     result = run(lambda dl: probe.check_sender(ip, helo, resolver, dl))
     assert_json(result)
     return result
@@ -618,8 +620,8 @@ def test_tlsa_present_without_dnssec(resolver: Any) -> None:
 
 
 def test_tlsa_rules_on_validated_and_failed_answers() -> None:
-    record = probe.TlsaRecord(usage=1, selector=0, mtype=1, data="00")
-    validated = probe.TlsaResult(
+    record = evidence.TlsaRecord(usage=1, selector=0, mtype=1, data="00")
+    validated = evidence.TlsaResult(
         host="mx.example.com",
         port=25,
         qname="_25._tcp.mx.example.com.",
@@ -628,7 +630,7 @@ def test_tlsa_rules_on_validated_and_failed_answers() -> None:
         ad=True,
     )
     assert ids(rules.tlsa_findings(validated)) == ["dns.tlsa.present", "dns.tlsa.pkix_usage"]
-    failed = probe.TlsaResult(
+    failed = evidence.TlsaResult(
         host="mx.example.com", port=25, qname=validated.qname, status=LookupStatus.SERVFAIL
     )
     f = one(rules.tlsa_findings(failed), "dns.tlsa.lookup_failed")
@@ -690,7 +692,7 @@ def test_probe_domain_report(resolver: Any) -> None:
     doc = report.to_json()
     json.dumps(doc)
     assert set(doc) >= {"resolver", "mx", "host", "ptr", "sender", "tlsa", "mta_sts", "tlsrpt"}
-    assert doc["resolver"] == probe.describe_resolver(resolver)
+    assert doc["resolver"] == dnsquery.describe_resolver(resolver)
     assert [t["host"] for t in doc["tlsa"]] == [d("mx1.good")]
     found = rules.dns_findings(report)
     assert ids(found) == [
@@ -702,7 +704,7 @@ def test_probe_domain_report(resolver: Any) -> None:
 
 
 def test_lookup_failure_findings_for_every_failed_status() -> None:
-    query = probe.DnsQuery(
+    query = evidence.DnsQuery(
         qname="example.com.", rdtype="MX", status=LookupStatus.TIMEOUT, rcode=None
     )
     expected = {
@@ -738,7 +740,7 @@ def test_nsd_serves_zones_given_as_text_and_stops_by_pid() -> None:
         pid = ns.pid
         assert pid is not None
         assert ns.running
-        res = probe.make_resolver(ns.resolver_spec, TIMEOUT)
+        res = dnsquery.make_resolver(ns.resolver_spec, TIMEOUT)
         mx = run(lambda dl: probe.resolve_mx("fixture.test", res, dl))
         assert [(h.name, h.addresses) for h in mx.hosts] == [("mx.fixture.test", ("127.0.0.42",))]
         base = ns.base_dir

@@ -47,31 +47,30 @@ from smtpdoctor.diagnosis.policy_rules import (
     mta_sts_policy_findings,
     policy_findings,
 )
-from smtpdoctor.model import Category, Finding, Severity, Stage
-from smtpdoctor.net.deadline import Deadline
-from smtpdoctor.probe import dns as dnsprobe
-from smtpdoctor.probe.certificate import CertificateInfo, analyze_certificate
-from smtpdoctor.probe.dns import LookupStatus, TlsaRecord, TlsaResult
-from smtpdoctor.probe.policy import (
+from smtpdoctor.evidence import dns as dnsevidence
+from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.dane import DaneStatus, tlsa_matches, tlsa_record_for
+from smtpdoctor.evidence.dns import LookupStatus, TlsaRecord, TlsaResult
+from smtpdoctor.evidence.http import HttpFailure, HttpProblem, HttpResponse, parse_http_response
+from smtpdoctor.evidence.mtasts import (
     MAX_POLICY_BYTES,
-    DaneStatus,
     FetchStatus,
-    HttpFailure,
-    HttpProblem,
-    HttpResponse,
     MtaStsPolicy,
     MtaStsPolicyResult,
     PolicyParseError,
     StsMode,
     TlsProblem,
-    fetch_mta_sts_policy,
     mx_matches_policy,
-    parse_http_response,
     parse_mta_sts_policy,
-    tlsa_matches,
-    tlsa_record_for,
 )
-from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
+from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.model import Category, Finding, Severity, Stage
+from smtpdoctor.net.deadline import Deadline
+from smtpdoctor.probe import dns as dnsprobe
+from smtpdoctor.probe import dnsquery
+from smtpdoctor.probe.certificate import analyze_certificate
+from smtpdoctor.probe.policy import fetch_mta_sts_policy
+from smtpdoctor.probe.session import SessionOptions, walk
 
 __all__ = ["nsd_lab"]  # the session fixture: importing it registers it here
 
@@ -425,7 +424,7 @@ def policy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicyLab]:
 
 @pytest.fixture
 def resolver(nsd_lab: NsdServer) -> Any:
-    return dnsprobe.make_resolver(nsd_lab.resolver_spec, 2.0)
+    return dnsquery.make_resolver(nsd_lab.resolver_spec, 2.0)
 
 
 def fetch(domain: str, resolver: Any, lab: PolicyLab, **kw: Any) -> MtaStsPolicyResult:
@@ -436,7 +435,7 @@ def fetch(domain: str, resolver: Any, lab: PolicyLab, **kw: Any) -> MtaStsPolicy
     )
 
 
-def record(domain: str, resolver: Any) -> dnsprobe.MtaStsRecordResult:
+def record(domain: str, resolver: Any) -> dnsevidence.MtaStsRecordResult:
     return asyncio.run(dnsprobe.check_mta_sts_record(domain, resolver, time.monotonic() + 5))
 
 
@@ -644,7 +643,7 @@ def test_unreachable_and_silent_policy_hosts(policy_lab: PolicyLab) -> None:
     closed.bind((POLICY_HOST, 0))
     port = closed.getsockname()[1]
     closed.close()
-    res = dnsprobe.make_resolver("127.0.0.1:9", 1.0)  # never asked: host_override
+    res = dnsquery.make_resolver("127.0.0.1:9", 1.0)  # never asked: host_override
     refused = asyncio.run(
         fetch_mta_sts_policy(
             d("sts"),
@@ -678,7 +677,7 @@ def test_unreachable_and_silent_policy_hosts(policy_lab: PolicyLab) -> None:
 
 def test_plain_http_on_the_https_port(policy_lab: PolicyLab) -> None:
     """A policy host that answers in clear text: the TLS handshake fails, named as such."""
-    res = dnsprobe.make_resolver("127.0.0.1:9", 1.0)
+    res = dnsquery.make_resolver("127.0.0.1:9", 1.0)
     with socket.socket() as listener:
         listener.bind((POLICY_HOST, 0))
         listener.listen(1)
@@ -782,7 +781,7 @@ def test_mode_none_and_invalid_record() -> None:
     assert ids(mta_sts_policy_findings(None, none, [good_host("mx.example.test")])) == [
         "policy.mta_sts.mode_none"
     ]
-    bad_record = dnsprobe.MtaStsRecordResult(
+    bad_record = dnsevidence.MtaStsRecordResult(
         domain="example.test",
         qname="_mta-sts.example.test.",
         status=LookupStatus.OK,

@@ -21,6 +21,9 @@ from smtpdoctor.diagnosis.session_rules import (
     session_findings,
 )
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
+from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.model import (
     Category,
     Finding,
@@ -33,13 +36,13 @@ from smtpdoctor.model import (
 )
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
-from smtpdoctor.probe.certificate import CertificateInfo, analyze_certificate
-from smtpdoctor.probe.session import SessionOptions, SessionResult, walk
-from smtpdoctor.probe.tls import TlsMatrix, tls_matrix
+from smtpdoctor.probe.certificate import analyze_certificate
+from smtpdoctor.probe.session import SessionOptions, walk
+from smtpdoctor.probe.tls import tls_matrix
 
 if TYPE_CHECKING:
     from smtpdoctor.diagnosis.policy_rules import MxTransport
-    from smtpdoctor.probe.dns import DnsReport, PtrResult
+    from smtpdoctor.evidence.dns import DnsReport, PtrResult
 
 # The DNS (dnspython) and network-path modules are imported where they are
 # used: a diagnosis of an address that walks cleanly needs neither, and
@@ -439,13 +442,9 @@ async def _find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) ->
     if _is_ip(host):
         return _Targets([(host, host)], None, [])
     from smtpdoctor.diagnosis.dns_rules import dns_findings
-    from smtpdoctor.probe.dns import (
-        DnsReport,
-        describe_resolver,
-        make_resolver,
-        probe_domain,
-        resolve_host,
-    )
+    from smtpdoctor.evidence.dns import DnsReport
+    from smtpdoctor.probe.dns import probe_domain, resolve_host
+    from smtpdoctor.probe.dnsquery import describe_resolver, make_resolver
 
     special = _special_name(host)
     resolver = None

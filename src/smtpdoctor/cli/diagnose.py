@@ -126,7 +126,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
     except ValueError as exc:
         fail(str(exc))
     if args.resolver:
-        from smtpdoctor.probe.dns import parse_resolver_spec  # dnspython: only when asked
+        from smtpdoctor.probe.dnsquery import parse_resolver_spec  # dnspython: only when asked
 
         try:
             parse_resolver_spec(args.resolver)

@@ -5,7 +5,8 @@ bounce (RFC 3464 ``message/delivery-status`` parts, or the "Diagnostic
 information for administrators" of a Microsoft NDR) or a text file with one
 reply or log line per line. Every read is bounded: hostile or accidental
 input (binary, empty, a 10 MB line) gets a one-line error or a clear answer,
-never a traceback.
+never a traceback. Finding the replies in the input is
+:func:`smtpdoctor.evidence.bounce.parse_bounce`; this module reads and renders.
 
 Exit status (contract, monitoring-plugin convention): 0 the text describes a
 success, 1 a temporary failure that retrying fixes, 2 a failure, 3 unusable
@@ -15,11 +16,6 @@ input or nothing recognisable in it.
 from __future__ import annotations
 
 import argparse
-import email
-import email.message
-import email.parser
-import email.policy
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,42 +36,16 @@ from smtpdoctor.cli.common import (
     wants_json,
 )
 from smtpdoctor.diagnosis.classifier import Classification, classify
+from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
 from smtpdoctor.model import MTA, Permanence, Stage
 
-__all__ = ["MAX_INPUTS", "MAX_LINE", "MAX_READ", "register", "run"]
+__all__ = ["MAX_READ", "register", "run"]
 
 MAX_READ = 20 * 1024 * 1024  # bytes read from a file or stdin; the rest is ignored
-MAX_LINE = 1024 * 1024  # characters of one line or TEXT argument
-MAX_INPUTS = 10_000  # explanations produced from one input
 _SNIFF = 64 * 1024  # bytes looked at to tell text from binary
 
 _EXPLANATION = "smtpdoctor.explanation/1"
 _EXPLANATIONS = "smtpdoctor.explanations/1"
-
-_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
-_MAIL_HEADERS = frozenset(
-    {
-        "return-path",
-        "received",
-        "from",
-        "to",
-        "subject",
-        "date",
-        "message-id",
-        "mime-version",
-        "content-type",
-        "delivered-to",
-        "x-failed-recipients",
-        "auto-submitted",
-    }
-)
-_DSN_FIELD = re.compile(r"^\s*(?:Diagnostic-Code|Final-Recipient|Original-Recipient):", re.I | re.M)
-_MS_NDR = re.compile(r"Diagnostic information for administrators", re.I)
-_MS_NDR_END = re.compile(r"^\s*Original message headers", re.I | re.M)
-_REPLY_IN_LINE = re.compile(
-    r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
-)
-_CONTINUED = re.compile(r"^\s*(\d{3})-")
 
 
 @dataclass(slots=True)
@@ -228,188 +198,21 @@ def _split(text: str, source: str, truncated: bool, *, may_be_mail: bool) -> lis
     base: dict[str, Any] = {"source": source}
     if truncated:
         base["truncated"] = True
-    if may_be_mail and _looks_like_mail(text):
-        items = _from_mail(text, base)
-        if items:
-            return items
-    if _DSN_FIELD.search(text):
-        items = _from_dsn_fields(text, base)
-        if items:
-            return items
-    return _from_lines(text, base)
-
-
-def _from_lines(text: str, base: dict[str, Any]) -> list[_Input]:
-    """One input per non-empty line; a multi-line reply ("250-" … "250 ") stays whole."""
-    items: list[_Input] = []
-    group: list[str] = []
-    group_code: str | None = None
-    start = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if group_code is not None:
-            group.append(line)
-            cont = _CONTINUED.match(line)
-            if cont is None or cont.group(1) != group_code:
-                items.append(_line_input(group, base, start))
-                group, group_code = [], None
-            continue
-        cont = _CONTINUED.match(line)
-        if cont is not None:
-            group, group_code, start = [line], cont.group(1), number
-            continue
-        items.append(_line_input([line], base, number))
-        if len(items) >= MAX_INPUTS:
-            break
-    if group:
-        items.append(_line_input(group, base, start))
-    if len(items) >= MAX_INPUTS:
-        sys.stderr.write(f"smtpdoctor: only the first {MAX_INPUTS} lines are explained\n")
-        items = items[:MAX_INPUTS]
-    if not items:
+    found = parse_bounce(text, may_be_mail=may_be_mail, keep=_recognised)
+    for warning in found.warnings:
+        sys.stderr.write(f"smtpdoctor: {warning}\n")
+    if not found.entries:
         fail("empty input: nothing to explain")
-    return items
+    return [_input(entry, base) for entry in found.entries]
 
 
-def _line_input(lines: list[str], base: dict[str, Any], number: int) -> _Input:
-    text = _cap_line("\n".join(lines), f"line {number}")
-    return _Input(text, {**base, "line": number})
+def _recognised(text: str) -> bool:
+    """Whether a line of a plain bounce carries a reply or a known failure text."""
+    return _exit_code(classify(text)) is not None
 
 
-def _looks_like_mail(text: str) -> bool:
-    head, sep, _ = text.lstrip().partition("\n\n")
-    if not sep:
-        head, sep, _ = text.lstrip().partition("\r\n\r\n")
-    lines = head.splitlines()
-    if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
-        return False
-    names = {ln.split(":", 1)[0].strip().lower() for ln in lines if _HEADER_LINE.match(ln)}
-    return bool(sep) and len(names & _MAIL_HEADERS) >= 2
-
-
-def _from_mail(text: str, base: dict[str, Any]) -> list[_Input]:
-    """Explanations from a bounce: DSN parts first, then Microsoft NDR text."""
-    msg = email.message_from_string(text, policy=email.policy.compat32)
-    items: list[_Input] = []
-    texts: list[str] = []
-    for part in msg.walk():
-        ctype = part.get_content_type()
-        if ctype == "message/delivery-status":
-            items.extend(_from_delivery_status(part, base))
-        elif ctype == "text/plain" and not part.is_multipart():
-            texts.append(_part_text(part))
-    if items:
-        return items[:MAX_INPUTS]
-    for body in texts:
-        if _MS_NDR.search(body):
-            items.extend(_from_microsoft_ndr(body, base))
-    if items:
-        return items[:MAX_INPUTS]
-    # A plain bounce: keep the lines that carry a reply or a known phrasing.
-    for body in texts:
-        for item in _from_lines(body, base) if body.strip() else []:
-            if _exit_code(classify(item.text)) is not None:
-                items.append(item)
-    return items[:MAX_INPUTS]
-
-
-def _part_text(part: email.message.Message) -> str:
-    payload = part.get_payload(decode=True)
-    if isinstance(payload, bytes):
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            return payload.decode(charset, errors="replace")
-        except LookupError:
-            return payload.decode("utf-8", errors="replace")
-    raw = part.get_payload()
-    return raw if isinstance(raw, str) else ""
-
-
-def _from_delivery_status(part: email.message.Message, base: dict[str, Any]) -> list[_Input]:
-    payload = part.get_payload()
-    blocks: list[email.message.Message] = []
-    if isinstance(payload, list):
-        blocks = [b for b in payload if isinstance(b, email.message.Message)]
-    elif isinstance(payload, str):
-        blocks = _field_blocks(payload)
-    reporting = None
-    items: list[_Input] = []
-    for block in blocks:
-        if block.get("Reporting-MTA") and not block.get("Final-Recipient"):
-            reporting = _field(block, "Reporting-MTA")
-            continue
-        items.extend(_dsn_block(block, base, reporting))
-    return items
-
-
-def _from_dsn_fields(text: str, base: dict[str, Any]) -> list[_Input]:
-    items: list[_Input] = []
-    for block in _field_blocks(text):
-        items.extend(_dsn_block(block, base, None))
-    return items[:MAX_INPUTS]
-
-
-def _field_blocks(text: str) -> list[email.message.Message]:
-    parser = email.parser.HeaderParser(policy=email.policy.compat32)
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
-    return [parser.parsestr(b.strip() + "\n") for b in blocks if b.strip()]
-
-
-def _field(block: email.message.Message, name: str) -> str | None:
-    value = block.get(name)
-    if value is None:
-        return None
-    return " ".join(str(value).split())
-
-
-def _dsn_block(
-    block: email.message.Message, base: dict[str, Any], reporting: str | None
-) -> list[_Input]:
-    diagnostic = _field(block, "Diagnostic-Code")
-    status = _field(block, "Status")
-    action = _field(block, "Action")
-    if not (diagnostic or status):
-        return []
-    lines = []
-    if diagnostic:
-        lines.append(f"Diagnostic-Code: {diagnostic}")
-    if status:
-        lines.append(f"Status: {status}")
-    if action:
-        lines.append(f"Action: {action}")
-    origin: dict[str, Any] = {**base}
-    recipient = _field(block, "Final-Recipient")
-    if recipient:
-        origin["recipient"] = recipient.split(";", 1)[-1].strip()
-    remote = _field(block, "Remote-MTA")
-    if remote:
-        origin["remote_mta"] = remote.split(";", 1)[-1].strip()
-    if action:
-        origin["action"] = action
-    if status:
-        origin["status"] = status
-    if reporting:
-        origin["reporting_mta"] = reporting.split(";", 1)[-1].strip()
-    return [_Input("\n".join(lines), origin)]
-
-
-def _from_microsoft_ndr(body: str, base: dict[str, Any]) -> list[_Input]:
-    start = _MS_NDR.search(body)
-    assert start is not None
-    section = body[start.end() :]
-    end = _MS_NDR_END.search(section)
-    if end is not None:
-        section = section[: end.start()]
-    server = re.search(r"Generating server:\s*(\S+)", section)
-    items: list[_Input] = []
-    for line in section.splitlines():
-        if _REPLY_IN_LINE.search(line):
-            origin: dict[str, Any] = {**base, "ndr": "microsoft"}
-            if server:
-                origin["generating_server"] = server.group(1)
-            items.append(_Input(_cap_line(line.strip(), "an NDR line"), origin))
-    return items
+def _input(entry: BounceEntry, base: dict[str, Any]) -> _Input:
+    return _Input(entry.text, {**base, **entry.origin()})
 
 
 # --- output ------------------------------------------------------------------------

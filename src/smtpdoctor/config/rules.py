@@ -32,9 +32,9 @@ from smtpdoctor.config.parsers import (
     ip_range_covers_all,
     split_list,
 )
+from smtpdoctor.evidence.certificate import hostname_matches
 from smtpdoctor.knowledge.fixes import fixes_for
 from smtpdoctor.model import MTA, Category, Finding, Fix, Severity, Stage
-from smtpdoctor.probe.certificate import hostname_matches
 
 __all__ = ["audit", "classify_hostname", "duration_seconds", "postfix_protocols"]
 

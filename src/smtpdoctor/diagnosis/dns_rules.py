@@ -29,8 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from smtpdoctor.diagnosis.verdict import sort_findings
-from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
-from smtpdoctor.probe.dns import (
+from smtpdoctor.evidence.dns import (
     DnsQuery,
     DnsReport,
     HeloKind,
@@ -45,6 +44,7 @@ from smtpdoctor.probe.dns import (
     TlsaResult,
     TlsRptResult,
 )
+from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
 
 __all__ = [
     "dns_findings",

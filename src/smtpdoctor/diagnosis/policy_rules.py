@@ -41,32 +41,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from smtpdoctor.diagnosis.verdict import sort_findings
-from smtpdoctor.knowledge import fixes_for
-from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
-from smtpdoctor.probe.certificate import hostname_matches
-from smtpdoctor.probe.dns import (
+from smtpdoctor.evidence.certificate import CertificateInfo, hostname_matches
+from smtpdoctor.evidence.dane import DaneStatus, TlsaMatch, tlsa_matches
+from smtpdoctor.evidence.dns import (
     MtaStsRecordResult,
     TlsaResult,
     TlsRptResult,
     normalize_name,
 )
-from smtpdoctor.probe.policy import (
-    DaneStatus,
+from smtpdoctor.evidence.http import HttpProblem
+from smtpdoctor.evidence.mtasts import (
     FetchStatus,
-    HttpProblem,
     MtaStsPolicy,
     MtaStsPolicyResult,
     StsMode,
-    TlsaMatch,
     TlsProblem,
-    tlsa_matches,
 )
+from smtpdoctor.knowledge import fixes_for
+from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
 
 __all__ = [
-    "CertFacts",
     "MxTransport",
     "dane_findings",
     "mta_sts_policy_findings",
@@ -90,23 +87,6 @@ _STS_SENDERS_CAP = _STS_SENDERS[0].upper() + _STS_SENDERS[1:]
 _DANE_SENDERS_CAP = _DANE_SENDERS[0].upper() + _DANE_SENDERS[1:]
 
 
-class CertFacts(Protocol):
-    """What the rules read of a certificate (``probe.certificate.CertificateInfo`` fits)."""
-
-    @property
-    def trusted(self) -> bool: ...
-    @property
-    def expired(self) -> bool: ...
-    @property
-    def not_yet_valid(self) -> bool: ...
-    @property
-    def self_signed(self) -> bool: ...
-    @property
-    def trust_error(self) -> str | None: ...
-    @property
-    def san(self) -> Sequence[str]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class MxTransport:
     """What one walk of one MX address showed about its transport security."""
@@ -116,7 +96,7 @@ class MxTransport:
     reached: bool = True  # the session got as far as EHLO; False: nothing to judge
     starttls_offered: bool = False
     tls_version: str | None = None  # negotiated; None: no TLS session
-    certificate: CertFacts | None = None
+    certificate: CertificateInfo | None = None
     chain_der: tuple[bytes, ...] = ()  # as served, leaf first
     delivers: bool = True  # the host's own verdict is not a failure
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from smtpdoctor.diagnosis.findings import finding as _finding
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
+from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.session import Step
 from smtpdoctor.knowledge.fixes import fixes_for
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
-from smtpdoctor.protocol.reply import Reply
 
 __all__ = ["TLS_ORDER", "Policy", "SessionEvidence", "session_findings"]
 
@@ -37,42 +38,15 @@ class Policy:
     peer: PeerProfile = PEERS["generic"]
 
 
-class _StepLike(Protocol):
-    stage: Stage
-    outcome: Outcome
-    reply: Reply | None
-    detail: str
-    tls_alert: str | None
-    alert_sent: bool
-    elapsed_ms: float
-
-
-class _CertLike(Protocol):
-    expired: bool
-    not_yet_valid: bool
-    self_signed: bool
-    trusted: bool
-    trust_error: str | None
-    hostname_match: bool
-    names_checked: list[str]
-    chain_complete: bool
-    key_type: str
-    key_bits: int
-    signature_algorithm: str
-    days_left: int
-    not_after: Any
-    san: list[str]
-
-
 @dataclass(frozen=True, slots=True)
 class SessionEvidence:
     """What the rules need from a walk; the probe layer fills it in."""
 
-    steps: Sequence[_StepLike]
+    steps: Sequence[Step]
     starttls_offered: bool
     tls_version: str | None
     tls_cipher: str | None
-    certificate: _CertLike | None
+    certificate: CertificateInfo | None
     size_limit: int | None  # EHLO SIZE, if advertised
     size_wanted: int | None
     notes: Sequence[str] = ()
@@ -110,7 +84,7 @@ _HOW = {
 }
 
 
-def _transport_finding(step: _StepLike, port: int) -> Finding:
+def _transport_finding(step: Step, port: int) -> Finding:
     """A step that ended without a reply: how, and where."""
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
@@ -207,7 +181,7 @@ def _transport_finding(step: _StepLike, port: int) -> Finding:
     )
 
 
-def _reply_finding(step: _StepLike, policy: Policy) -> Finding:
+def _reply_finding(step: Step, policy: Policy) -> Finding:
     # Imported here: the pattern library is only needed when a server said no.
     from smtpdoctor.diagnosis.classifier import classify_reply  # noqa: PLC0415
 
@@ -440,7 +414,7 @@ def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     return out
 
 
-def _certificate_findings(cert: _CertLike, policy: Policy) -> list[Finding]:
+def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding]:
     sev = Severity.CRITICAL if policy.tls_required else Severity.WARNING
     care = (
         " Opportunistic TLS senders deliver anyway; senders that verify (Exchange send "

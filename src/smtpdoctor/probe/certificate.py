@@ -1,79 +1,24 @@
-"""The server certificate: facts, trust and name match, judged apart.
+"""The server certificate as a live check sees it: the facts, judged against the system store.
 
-Trust is evaluated at a moment inside the certificate's own validity, so an
-expired certificate from a good CA reads "trusted, expired" rather than just
-"invalid": the fix for each is different.
+The facts and the judging are :func:`smtpdoctor.evidence.certificate.analyze_chain`;
+this module reads the trust anchors (the system bundle and ``--tls-ca`` files).
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import ssl
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import NameOID
-from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-__all__ = ["CertificateInfo", "analyze_certificate", "hostname_matches"]
+from smtpdoctor.evidence.certificate import CertificateInfo, analyze_chain, load_pem_bundle
+
+__all__ = ["analyze_certificate"]
 
 _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
-
-
-@dataclass(slots=True)
-class CertificateInfo:
-    subject: str
-    issuer: str
-    san: list[str]
-    not_before: datetime
-    not_after: datetime
-    days_left: int
-    expired: bool
-    not_yet_valid: bool
-    self_signed: bool
-    trusted: bool
-    trust_error: str | None
-    chain_length: int  # certificates the server sent
-    chain_complete: bool  # the sent chain reaches a trust anchor or a self-signed root
-    names_checked: list[str]
-    hostname_match: bool
-    key_type: str
-    key_bits: int
-    signature_algorithm: str
-    sha256_fingerprint: str
-    chain_subjects: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "subject": self.subject,
-            "issuer": self.issuer,
-            "san": self.san,
-            "not_before": self.not_before.isoformat(),
-            "not_after": self.not_after.isoformat(),
-            "days_left": self.days_left,
-            "hostname_match": self.hostname_match,
-            "names_checked": self.names_checked,
-            "trusted": self.trusted,
-            "trust_error": self.trust_error,
-            "self_signed": self.self_signed,
-            "expired": self.expired,
-            "not_yet_valid": self.not_yet_valid,
-            "chain_length": self.chain_length,
-            "chain_complete": self.chain_complete,
-            "chain": self.chain_subjects,
-            "key": {"type": self.key_type, "bits": self.key_bits},
-            "signature_algorithm": self.signature_algorithm,
-            "sha256": self.sha256_fingerprint,
-        }
 
 
 @functools.cache
@@ -81,121 +26,15 @@ def _system_roots() -> tuple[x509.Certificate, ...]:
     paths = [ssl.get_default_verify_paths().cafile, *_SYSTEM_BUNDLES]
     for path in paths:
         if path and Path(path).is_file():
-            return tuple(_load_pem_bundle(Path(path).read_bytes()))
+            return tuple(load_pem_bundle(Path(path).read_bytes()))
     return ()
-
-
-def _load_pem_bundle(data: bytes) -> list[x509.Certificate]:
-    """Every certificate in a PEM bundle that parses; one bad root spoils nothing."""
-    marker = b"-----END CERTIFICATE-----"
-    certs: list[x509.Certificate] = []
-    for chunk in data.split(marker):
-        if b"-----BEGIN CERTIFICATE-----" not in chunk:
-            continue
-        try:
-            with warnings.catch_warnings():
-                # Some distribution roots trip cryptography's strictness warnings.
-                warnings.simplefilter("ignore")
-                certs.append(x509.load_pem_x509_certificate(chunk + marker))
-        except ValueError:
-            continue
-    return certs
 
 
 def _load_extra(ca_files: Sequence[Path]) -> list[x509.Certificate]:
     certs: list[x509.Certificate] = []
     for path in ca_files:
-        certs.extend(_load_pem_bundle(Path(path).read_bytes()))
+        certs.extend(load_pem_bundle(Path(path).read_bytes()))
     return certs
-
-
-def _san(cert: x509.Certificate) -> list[str]:
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return []
-    names: list[str] = list(ext.get_values_for_type(x509.DNSName))
-    names += [str(ip) for ip in ext.get_values_for_type(x509.IPAddress)]
-    return names
-
-
-def _common_names(cert: x509.Certificate) -> list[str]:
-    return [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-
-
-def hostname_matches(name: str, cert_names: Sequence[str]) -> bool:
-    """RFC 6125 §6.4: exact match, or a wildcard in the left-most label only."""
-    name = name.rstrip(".").lower()
-    try:
-        ip = ipaddress.ip_address(name)
-    except ValueError:
-        ip = None
-    for cert_name in cert_names:
-        pattern = cert_name.rstrip(".").lower()
-        if ip is not None:
-            try:
-                if ipaddress.ip_address(pattern) == ip:
-                    return True
-            except ValueError:
-                continue
-            continue
-        if pattern == name:
-            return True
-        if pattern.startswith("*.") and "." in name:
-            head, _, rest = name.partition(".")
-            if head and rest == pattern[2:] and "." in rest:
-                return True
-    return False
-
-
-def _key(cert: x509.Certificate) -> tuple[str, int]:
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        return "RSA", key.key_size
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name}", key.key_size
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519", 256
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "Ed448", 456
-    if isinstance(key, dsa.DSAPublicKey):
-        return "DSA", key.key_size
-    return type(key).__name__, 0
-
-
-def _is_self_signed(cert: x509.Certificate) -> bool:
-    if cert.issuer != cert.subject:
-        return False
-    try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
-def _trust(
-    leaf: x509.Certificate, intermediates: list[x509.Certificate], anchors: list[x509.Certificate]
-) -> tuple[bool, str | None]:
-    if not anchors:
-        return False, "no trust anchors available"
-    names = _san(leaf)
-    if not names:
-        return False, "the certificate has no subjectAltName (RFC 6125 requires one)"
-    # Verify as of a moment inside the leaf's validity: expiry is judged apart.
-    middle = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
-    subject: x509.DNSName | x509.IPAddress
-    try:
-        subject = x509.IPAddress(ipaddress.ip_address(names[0]))
-    except ValueError:
-        subject = x509.DNSName(names[0])
-    try:
-        verifier = PolicyBuilder().store(Store(anchors)).time(middle).build_server_verifier(subject)
-        verifier.verify(leaf, intermediates)
-    except VerificationError as exc:
-        return False, str(exc)
-    except ValueError as exc:
-        return False, f"cannot evaluate the chain: {exc}"
-    return True, None
 
 
 def analyze_certificate(
@@ -207,52 +46,5 @@ def analyze_certificate(
     """Facts about the leaf and its chain; None if the server sent no certificate."""
     if not chain_der:
         return None
-    now = now or datetime.now(UTC)
-    chain = [x509.load_der_x509_certificate(der) for der in chain_der]
-    leaf, intermediates = chain[0], chain[1:]
-    extra = _load_extra(ca_files)
-    anchors = [*_system_roots(), *extra]
-    trusted, trust_error = _trust(leaf, intermediates, anchors)
-    self_signed = _is_self_signed(leaf)
-    cert_names = _san(leaf) or _common_names(leaf)
-    checked = list(dict.fromkeys(n.rstrip(".").lower() for n in names if n))
-    top = chain[-1]
-    anchor_subjects = {a.subject for a in anchors}
-    chain_complete = _is_self_signed(top) or top.issuer in anchor_subjects or top in anchors
-    key_type, key_bits = _key(leaf)
-    sig = leaf.signature_hash_algorithm
-    return CertificateInfo(
-        subject=leaf.subject.rfc4514_string(),
-        issuer=leaf.issuer.rfc4514_string(),
-        san=_san(leaf),
-        not_before=leaf.not_valid_before_utc,
-        not_after=leaf.not_valid_after_utc,
-        days_left=(leaf.not_valid_after_utc - now) // timedelta(days=1),
-        expired=now > leaf.not_valid_after_utc,
-        not_yet_valid=now < leaf.not_valid_before_utc,
-        self_signed=self_signed,
-        trusted=trusted and not self_signed,
-        trust_error=trust_error if not trusted else None,
-        chain_length=len(chain),
-        chain_complete=chain_complete,
-        names_checked=checked,
-        hostname_match=any(hostname_matches(n, cert_names) for n in checked),
-        key_type=key_type,
-        key_bits=key_bits,
-        # e.g. "sha256-RSA"; Ed25519/Ed448 sign without a separate hash.
-        signature_algorithm=key_type if sig is None else f"{sig.name}-{_signer(leaf)}",
-        sha256_fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
-        chain_subjects=[c.subject.rfc4514_string() for c in chain],
-    )
-
-
-def _signer(cert: x509.Certificate) -> str:
-    """The key type of the issuer's signature, from the signature algorithm OID."""
-    oid = cert.signature_algorithm_oid.dotted_string
-    if oid.startswith("1.2.840.113549.1.1."):
-        return "RSA"
-    if oid.startswith("1.2.840.10045.4."):
-        return "ECDSA"
-    if oid.startswith("1.2.840.10040.4."):
-        return "DSA"
-    return oid
+    anchors = [*_system_roots(), *_load_extra(ca_files)]
+    return analyze_chain(chain_der, names, anchors, now)

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
 
+from smtpdoctor.evidence.session import SessionResult, Step, TlsResult
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream, TlsSession
+from smtpdoctor.net.stream import Connector, Stream
 from smtpdoctor.net.tls import probe_context
 from smtpdoctor.protocol.client import (
     ClientConnection,
@@ -38,7 +38,7 @@ from smtpdoctor.protocol.client import (
 from smtpdoctor.protocol.errors import RemoteProtocolError
 from smtpdoctor.protocol.reply import Reply
 
-__all__ = ["SessionOptions", "SessionResult", "Step", "TlsResult", "build_message", "walk"]
+__all__ = ["SessionOptions", "build_message", "walk"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,94 +54,6 @@ class SessionOptions:
     auth: tuple[str, str] | None = None
     server_name: str | None = None  # SNI, and the name the certificate should carry
     tls_context: Callable[[], ssl.SSLContext] = probe_context
-
-
-@dataclass(slots=True)
-class Step:
-    """One step of the timeline: what was sent, how it ended, how long it took."""
-
-    stage: Stage
-    command: str | None
-    start_ms: float
-    elapsed_ms: float = 0.0
-    outcome: Outcome = Outcome.OK
-    reply: Reply | None = None
-    bytes_sent: int = 0
-    bytes_received: int = 0
-    detail: str = ""
-    tls_alert: str | None = None
-    alert_sent: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "stage": self.stage.value,
-            "start_ms": round(self.start_ms, 3),
-            "elapsed_ms": round(self.elapsed_ms, 3),
-            "outcome": self.outcome.value,
-            "reply": self.reply.to_json() if self.reply else None,
-            "command": self.command,
-            "bytes_sent": self.bytes_sent,
-            "bytes_received": self.bytes_received,
-        }
-        if self.detail:
-            doc["detail"] = self.detail
-        if self.tls_alert:
-            doc["tls_alert"] = {
-                "name": self.tls_alert,
-                "sent_by": "us" if self.alert_sent else "server",
-            }
-        return doc
-
-
-@dataclass(slots=True)
-class TlsResult:
-    offered: bool  # STARTTLS in the EHLO reply (or implicit TLS)
-    attempted: bool = False
-    session: TlsSession | None = None
-    implicit: bool = False
-
-    @property
-    def negotiated(self) -> str | None:
-        return self.session.version if self.session else None
-
-
-@dataclass(slots=True)
-class SessionResult:
-    address: str
-    port: int
-    steps: list[Step] = field(default_factory=list)
-    greeting: Reply | None = None
-    ehlo: Reply | None = None  # the last EHLO/HELO reply
-    extensions: dict[str, str] = field(default_factory=dict)  # before TLS
-    tls_extensions: dict[str, str] | None = None  # after TLS
-    used_helo: bool = False
-    tls: TlsResult | None = None
-    message_sent: bool = False
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def failed_step(self) -> Step | None:
-        """The step that ended the walk badly, if any (a QUIT hiccup does not count)."""
-        for step in self.steps:
-            if step.outcome is not Outcome.OK and step.stage is not Stage.QUIT:
-                return step
-        return None
-
-    @property
-    def banner_host(self) -> str | None:
-        """The host name the server gives in its greeting (RFC 5321 §4.2: first word)."""
-        return _first_word(self.greeting)
-
-    @property
-    def ehlo_host(self) -> str | None:
-        return _first_word(self.ehlo)
-
-
-def _first_word(reply: Reply | None) -> str | None:
-    if reply is None or not reply.lines:
-        return None
-    word = reply.lines[0].split(" ", 1)[0].strip()
-    return word or None
 
 
 def build_message(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> bytes:

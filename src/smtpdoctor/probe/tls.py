@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from smtpdoctor.evidence.tls import VERSIONS, HelloProbe, TlsMatrix
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
 from smtpdoctor.net.stream import Connector, Stream
@@ -36,10 +36,8 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 
-__all__ = ["VERSIONS", "HelloProbe", "TlsMatrix", "tls_matrix"]
+__all__ = ["tls_matrix"]
 
-# Oldest first, as the contract's "versions" object lists them.
-VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 _CODES = {
     "SSLv3": TLSVersionCode.SSLv3,
     "TLSv1": TLSVersionCode.TLSv1,
@@ -57,85 +55,6 @@ MIN_SECONDS = 1.0
 # default): middleboxes and some stacks that drop large first flights hang on
 # it while a small one passes.
 LARGE_HELLO_BYTES = 1500
-
-
-@dataclass(slots=True)
-class HelloProbe:
-    """One ClientHello sent after STARTTLS, and what came back."""
-
-    label: str  # the version offered, or "large-hello"
-    offered_bytes: int
-    accepted: bool | None = None  # None: no answer (closed, reset, timeout)
-    version: str | None = None
-    cipher: str | None = None
-    alert: str | None = None
-    extended_master_secret: bool | None = None
-    group: str | None = None
-    outcome: str = ""  # how the probe ended, in the contract's outcome words
-    detail: str = ""
-    elapsed_ms: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "offered": self.label,
-            "hello_bytes": self.offered_bytes,
-            "accepted": self.accepted,
-            "version": self.version,
-            "cipher": self.cipher,
-            "alert": self.alert,
-            "extended_master_secret": self.extended_master_secret,
-            "group": self.group,
-            "outcome": self.outcome,
-            "detail": self.detail,
-            "elapsed_ms": round(self.elapsed_ms, 1),
-        }
-
-
-@dataclass(slots=True)
-class TlsMatrix:
-    top: str | None  # the version the walk's handshake settled on
-    versions: dict[str, bool | None] = field(default_factory=dict)
-    probes: list[HelloProbe] = field(default_factory=list)
-    large_hello: HelloProbe | None = None
-    # The TLS 1.2 hello that offered only the peer's suites (and no SHA-1
-    # signatures), and whether the server went on with it (None: not probed,
-    # or the answer does not tell).
-    peer_ciphers: HelloProbe | None = None
-    skipped: str | None = None
-
-    @property
-    def peer_cipher_shared(self) -> bool | None:
-        probe = self.peer_ciphers
-        if probe is None:
-            return None
-        if probe.accepted:
-            return True
-        # handshake_failure / insufficient_security answer "no suite in common";
-        # protocol_version means TLS 1.2 itself, which says nothing on ciphers.
-        return False if probe.alert in ("handshake_failure", "insufficient_security") else None
-
-    @property
-    def accepted(self) -> list[str]:
-        return [v for v in VERSIONS if self.versions.get(v)]
-
-    @property
-    def extended_master_secret(self) -> bool | None:
-        """Whether the server echoed EMS (RFC 7627) on a TLS <=1.2 hello."""
-        seen = [
-            p.extended_master_secret for p in self.probes if p.accepted and p.version != "TLSv1.3"
-        ]
-        return None if not seen else any(seen)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "versions": self.versions,
-            "probes": [p.to_json() for p in self.probes],
-            "large_hello": self.large_hello.to_json() if self.large_hello else None,
-            "extended_master_secret": self.extended_master_secret,
-            "peer_ciphers": self.peer_ciphers.to_json() if self.peer_ciphers else None,
-            "peer_cipher_shared": self.peer_cipher_shared,
-            "skipped": self.skipped,
-        }
 
 
 async def _reply(stream: Stream, conn: ClientConnection, deadline: Deadline) -> Reply | None:

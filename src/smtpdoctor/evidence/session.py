@@ -1,0 +1,117 @@
+"""A walked SMTP session as evidence: the timeline of steps, the TLS session, what the server said.
+
+:func:`smtpdoctor.probe.session.walk` fills these in; the session rules read
+them. Each :class:`Step` records its stage, timing, bytes and how it ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from smtpdoctor.model import Outcome, Stage
+from smtpdoctor.protocol.reply import Reply
+
+__all__ = ["NegotiatedTls", "SessionResult", "Step", "TlsResult"]
+
+
+class NegotiatedTls(Protocol):
+    """What a TLS handshake settled (the net layer's ``TlsSession`` is one)."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def cipher(self) -> str: ...
+    @property
+    def cipher_bits(self) -> int | None: ...
+    @property
+    def chain_der(self) -> Sequence[bytes]: ...  # as the server sent it, leaf first
+
+
+@dataclass(slots=True)
+class Step:
+    """One step of the timeline: what was sent, how it ended, how long it took."""
+
+    stage: Stage
+    command: str | None
+    start_ms: float
+    elapsed_ms: float = 0.0
+    outcome: Outcome = Outcome.OK
+    reply: Reply | None = None
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    detail: str = ""
+    tls_alert: str | None = None
+    alert_sent: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "stage": self.stage.value,
+            "start_ms": round(self.start_ms, 3),
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "outcome": self.outcome.value,
+            "reply": self.reply.to_json() if self.reply else None,
+            "command": self.command,
+            "bytes_sent": self.bytes_sent,
+            "bytes_received": self.bytes_received,
+        }
+        if self.detail:
+            doc["detail"] = self.detail
+        if self.tls_alert:
+            doc["tls_alert"] = {
+                "name": self.tls_alert,
+                "sent_by": "us" if self.alert_sent else "server",
+            }
+        return doc
+
+
+@dataclass(slots=True)
+class TlsResult:
+    offered: bool  # STARTTLS in the EHLO reply (or implicit TLS)
+    attempted: bool = False
+    session: NegotiatedTls | None = None
+    implicit: bool = False
+
+    @property
+    def negotiated(self) -> str | None:
+        return self.session.version if self.session else None
+
+
+@dataclass(slots=True)
+class SessionResult:
+    address: str
+    port: int
+    steps: list[Step] = field(default_factory=list)
+    greeting: Reply | None = None
+    ehlo: Reply | None = None  # the last EHLO/HELO reply
+    extensions: dict[str, str] = field(default_factory=dict)  # before TLS
+    tls_extensions: dict[str, str] | None = None  # after TLS
+    used_helo: bool = False
+    tls: TlsResult | None = None
+    message_sent: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed_step(self) -> Step | None:
+        """The step that ended the walk badly, if any (a QUIT hiccup does not count)."""
+        for step in self.steps:
+            if step.outcome is not Outcome.OK and step.stage is not Stage.QUIT:
+                return step
+        return None
+
+    @property
+    def banner_host(self) -> str | None:
+        """The host name the server gives in its greeting (RFC 5321 §4.2: first word)."""
+        return _first_word(self.greeting)
+
+    @property
+    def ehlo_host(self) -> str | None:
+        return _first_word(self.ehlo)
+
+
+def _first_word(reply: Reply | None) -> str | None:
+    if reply is None or not reply.lines:
+        return None
+    word = reply.lines[0].split(" ", 1)[0].strip()
+    return word or None

@@ -1,0 +1,379 @@
+"""The DNS query engine: the resolver, and one query asked against a deadline.
+
+:func:`ask` never raises for a DNS fault: NXDOMAIN, NODATA, SERVFAIL,
+REFUSED, a timeout or an unreachable resolver all end up in a
+:class:`~smtpdoctor.evidence.dns.LookupStatus`, in a
+:class:`~smtpdoctor.evidence.dns.DnsQuery` that records the rcode, answer
+lines, AD bit, server and elapsed time as evidence. Exceptions are left for
+the tool's own bugs and for bad arguments (``ValueError``).
+
+A deadline is an absolute ``time.monotonic()`` value, or any object with a
+``remaining() -> float`` method (the net layer's ``Deadline``). Each query
+gets the time remaining as its lifetime, capped by the resolver's own
+``lifetime`` (see :func:`make_resolver`), and is cut off hard at the deadline.
+The checks built on it are in :mod:`smtpdoctor.probe.dns`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import dns.asyncresolver
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdatatype
+import dns.resolver
+
+from smtpdoctor.evidence.dns import FAILURE_ORDER, DnsQuery, LookupStatus, normalize_name
+
+__all__ = [
+    "DeadlineLike",
+    "Reply",
+    "SupportsRemaining",
+    "ask",
+    "describe_resolver",
+    "elapsed_since",
+    "make_resolver",
+    "name_text",
+    "parse_resolver_spec",
+    "remaining",
+]
+
+# Each try at one server gets at most this long, so a lost UDP datagram leaves
+# time for a second try within the query's lifetime (dnspython's default).
+_PER_TRY_TIMEOUT = 2.0
+# EDNS0 buffer size recommended by DNS Flag Day 2020 (no IP fragmentation).
+_EDNS_PAYLOAD = 1232
+
+
+class SupportsRemaining(Protocol):
+    """A deadline object: seconds left until it expires (net.deadline.Deadline)."""
+
+    def remaining(self) -> float: ...
+
+
+DeadlineLike = float | SupportsRemaining
+
+
+def remaining(deadline: DeadlineLike) -> float:
+    if isinstance(deadline, int | float):
+        return float(deadline) - time.monotonic()
+    return deadline.remaining()
+
+
+def name_text(name: dns.name.Name) -> str:
+    """A dnspython name as results show it: ``mail.example.com``, the root as ``.``."""
+    return normalize_name(name.to_text())
+
+
+def elapsed_since(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.monotonic()`` value), as results keep them."""
+    return round((time.monotonic() - started) * 1000.0, 3)
+
+
+# ---------------------------------------------------------------------------
+# The resolver
+
+
+def parse_resolver_spec(spec: str) -> tuple[str, int]:
+    """``HOST[:PORT]`` -> ``(address, port)``; HOST is an IPv4 address, ``[v6]`` or a bare v6.
+
+    Raises ``ValueError`` with a one-line message for anything else.
+    """
+    text = spec.strip()
+    if not text:
+        raise ValueError("--resolver: empty; expected an IP address, optionally with :PORT")
+    port = 53
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep:
+            raise ValueError(f"--resolver {spec!r}: missing ']' after the IPv6 address")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"--resolver {spec!r}: expected ':PORT' after ']'")
+            port = _parse_port(spec, rest[1:])
+        version = 6
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+        port = _parse_port(spec, port_text)
+        version = 4
+    elif ":" in text:
+        host, version = text, 6  # a bare IPv6 address: no port possible
+    else:
+        host, version = text, 4
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"--resolver {spec!r}: {host!r} is not an IP address "
+            "(expected 192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353)"
+        ) from None
+    if address.version != version:
+        raise ValueError(f"--resolver {spec!r}: IPv6 addresses with a port go in brackets")
+    return str(address), port
+
+
+def _parse_port(spec: str, text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"--resolver {spec!r}: port must be a number from 1 to 65535")
+    return int(text)
+
+
+def make_resolver(resolver: str | None, timeout: float) -> dns.asyncresolver.Resolver:
+    """The resolver every check asks: ``--resolver HOST[:PORT]``, or the system's if None.
+
+    ``timeout`` is the budget of one query in seconds (its lifetime, across
+    retries); each try at a server gets at most 2 s of it. Queries carry the
+    AD flag (RFC 6840 §5.7) so that a validating resolver reports whether it
+    validated the answer, and EDNS0 with a 1232-byte buffer. No cache: every
+    run asks afresh. No search list: names are always absolute.
+
+    Raises ``ValueError`` for a bad spec, a non-positive timeout, or no usable
+    system configuration (no ``/etc/resolv.conf``).
+    """
+    if not timeout > 0:
+        raise ValueError(f"DNS timeout must be positive, not {timeout!r}")
+    if resolver is None:
+        try:
+            res = dns.asyncresolver.Resolver(configure=True)
+        except dns.resolver.NoResolverConfiguration:
+            raise ValueError(
+                "no system resolver configured (/etc/resolv.conf); use --resolver HOST[:PORT]"
+            ) from None
+    else:
+        address, port = parse_resolver_spec(resolver)
+        res = dns.asyncresolver.Resolver(configure=False)
+        res.nameservers = [address]
+        res.port = port
+    res.timeout = min(_PER_TRY_TIMEOUT, timeout)
+    res.lifetime = timeout
+    res.cache = None
+    res.use_search_by_default = False
+    res.flags = dns.flags.RD | dns.flags.AD
+    res.use_edns(0, 0, _EDNS_PAYLOAD)
+    return res
+
+
+def describe_resolver(resolver: dns.asyncresolver.Resolver) -> str:
+    """``127.0.0.1:5353`` / ``[::1]:53``, comma-separated when several, for evidence."""
+    parts = []
+    for ns in resolver.nameservers:
+        text = str(ns)
+        if isinstance(ns, str) and ":" in ns:
+            parts.append(f"[{text}]:{resolver.port}")
+        elif isinstance(ns, str):
+            parts.append(f"{text}:{resolver.port}")
+        else:
+            parts.append(text)
+    return ", ".join(parts) or "none"
+
+
+# ---------------------------------------------------------------------------
+# One query, recorded
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One query's evidence, and the final RRset's records (after CNAMEs)."""
+
+    query: DnsQuery
+    records: tuple[dns.rdata.Rdata, ...] = ()
+
+    @property
+    def status(self) -> LookupStatus:
+        return self.query.status
+
+
+def _answer_lines(response: dns.message.Message | None) -> tuple[str, ...]:
+    if response is None:
+        return ()
+    return tuple(line for rrset in response.answer for line in rrset.to_text().splitlines())
+
+
+def _ad(response: dns.message.Message | None) -> bool:
+    return response is not None and bool(response.flags & dns.flags.AD)
+
+
+def _classify_errors(errors: Iterable[Any]) -> tuple[LookupStatus, str | None, str, str | None]:
+    """dnspython's per-server error list -> (status, rcode, error text, server)."""
+    seen: list[tuple[LookupStatus, str | None, str, str | None]] = []
+    for err in errors:
+        server = str(err[0]) if err[0] is not None else None
+        what = err[3]
+        if isinstance(what, str):  # an rcode the resolver did not like
+            rcode = what
+            status = {
+                "SERVFAIL": LookupStatus.SERVFAIL,
+                "REFUSED": LookupStatus.REFUSED,
+            }.get(rcode, LookupStatus.ERROR)
+            seen.append((status, rcode, f"{server} answered {rcode}", server))
+        elif isinstance(what, dns.exception.Timeout):
+            seen.append((LookupStatus.TIMEOUT, None, f"{server}: no reply ({what})", server))
+        elif isinstance(what, OSError):
+            seen.append((LookupStatus.UNREACHABLE, None, f"{server}: {what}", server))
+        else:
+            seen.append((LookupStatus.ERROR, None, f"{server}: {what}", server))
+    if not seen:
+        return LookupStatus.ERROR, None, "no server could be asked", None
+    for status in FAILURE_ORDER:
+        for entry in seen:
+            if entry[0] is status:
+                texts = "; ".join(dict.fromkeys(e[2] for e in seen))
+                return status, entry[1], texts, entry[3]
+    return seen[-1]  # pragma: no cover - every status is in FAILURE_ORDER
+
+
+async def ask(
+    resolver: dns.asyncresolver.Resolver,
+    qname: str | dns.name.Name,
+    rdtype: dns.rdatatype.RdataType,
+    deadline: DeadlineLike,
+) -> Reply:
+    """Ask one question; never raises for a DNS fault."""
+    type_text = dns.rdatatype.to_text(rdtype)
+    try:
+        name = qname if isinstance(qname, dns.name.Name) else dns.name.from_text(qname)
+    except (dns.exception.DNSException, UnicodeError, ValueError) as exc:
+        return Reply(
+            DnsQuery(
+                qname=str(qname),
+                rdtype=type_text,
+                status=LookupStatus.INVALID_NAME,
+                rcode=None,
+                error=f"not a valid DNS name: {exc}",
+            )
+        )
+    left = remaining(deadline)
+    if left <= 0:
+        return Reply(
+            DnsQuery(
+                qname=name.to_text(),
+                rdtype=type_text,
+                status=LookupStatus.TIMEOUT,
+                rcode=None,
+                error="the deadline passed before this query could be sent",
+            )
+        )
+    started = time.monotonic()
+
+    def elapsed() -> float:
+        return (time.monotonic() - started) * 1000.0
+
+    try:
+        # dnspython may overrun its lifetime by a back-off sleep: the hard
+        # cap keeps the probe's deadline.
+        async with asyncio.timeout(left):
+            answer = await resolver.resolve(
+                name,
+                rdtype,
+                raise_on_no_answer=False,
+                lifetime=min(left, resolver.lifetime),
+                search=False,
+            )
+    except (dns.exception.DNSException, OSError) as exc:  # TimeoutError is an OSError
+        return Reply(
+            _failure(exc, name, type_text, resolver=resolver, left=left, elapsed_ms=elapsed())
+        )
+    return _answered(answer, name, type_text, elapsed())
+
+
+def _answered(
+    answer: dns.resolver.Answer, name: dns.name.Name, type_text: str, elapsed_ms: float
+) -> Reply:
+    """A NOERROR answer: records (OK) or none (NODATA)."""
+    response = answer.response
+    canonical = None if answer.canonical_name == name else answer.canonical_name.to_text()
+    records = tuple(answer.rrset) if answer.rrset is not None else ()
+    server = None
+    if answer.nameserver is not None:
+        server = f"{answer.nameserver}@{answer.port}"
+    return Reply(
+        DnsQuery(
+            qname=name.to_text(),
+            rdtype=type_text,
+            status=LookupStatus.OK if records else LookupStatus.NODATA,
+            rcode=dns.rcode.to_text(response.rcode()),
+            answer=_answer_lines(response),
+            canonical_name=canonical,
+            ad=_ad(response),
+            elapsed_ms=elapsed_ms,
+            server=server,
+        ),
+        records,
+    )
+
+
+def _failure(
+    exc: dns.exception.DNSException | OSError,
+    name: dns.name.Name,
+    type_text: str,
+    *,
+    resolver: dns.asyncresolver.Resolver,
+    left: float,
+    elapsed_ms: float,
+) -> DnsQuery:
+    """How a query that raised ended, as evidence."""
+    if isinstance(exc, dns.resolver.NXDOMAIN):
+        return _nxdomain(exc, name, type_text, elapsed_ms)
+    rcode: str | None = None
+    server: str | None = None
+    if isinstance(exc, dns.resolver.NoNameservers):
+        status, rcode, error, server = _classify_errors(exc.kwargs.get("errors", []))
+    elif isinstance(exc, dns.exception.Timeout | TimeoutError):
+        errors = exc.kwargs.get("errors", []) if isinstance(exc, dns.exception.Timeout) else []
+        servers = dict.fromkeys(str(e[0]) for e in errors)
+        status, error = LookupStatus.TIMEOUT, f"no reply within {left:.1f} s"
+        server = ", ".join(servers) or describe_resolver(resolver)
+    elif isinstance(exc, dns.exception.DNSException):
+        status, error = LookupStatus.ERROR, f"{type(exc).__name__}: {exc}"
+    else:
+        status, error = LookupStatus.UNREACHABLE, str(exc)
+        server = describe_resolver(resolver)
+    return DnsQuery(
+        qname=name.to_text(),
+        rdtype=type_text,
+        status=status,
+        rcode=rcode,
+        elapsed_ms=elapsed_ms,
+        server=server,
+        error=error,
+    )
+
+
+def _nxdomain(
+    exc: dns.resolver.NXDOMAIN, name: dns.name.Name, type_text: str, elapsed_ms: float
+) -> DnsQuery:
+    responses: dict[dns.name.Name, dns.message.Message] = exc.kwargs.get("responses", {})
+    response = responses.get(name)
+    canonical = _canonical_of_nxdomain(exc, name)
+    wire_name = name.to_text()
+    return DnsQuery(
+        qname=wire_name,
+        rdtype=type_text,
+        status=LookupStatus.NXDOMAIN,
+        rcode="NXDOMAIN",
+        answer=_answer_lines(response),
+        canonical_name=canonical,
+        ad=_ad(response),
+        elapsed_ms=elapsed_ms,
+        error=f"{canonical or wire_name} does not exist",
+    )
+
+
+def _canonical_of_nxdomain(exc: dns.resolver.NXDOMAIN, name: dns.name.Name) -> str | None:
+    try:
+        canonical = exc.canonical_name
+    except (TypeError, KeyError):
+        return None
+    if isinstance(canonical, dns.name.Name) and canonical != name:
+        return canonical.to_text()
+    return None
