@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smtpdoctor.lab import SCENARIOS, LabThread
-from support.helpers import diagnose
+from support.cli import diagnose
 
 pytestmark = pytest.mark.dns
 

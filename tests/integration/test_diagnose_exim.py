@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from support.cli import diagnose
 from support.exim import HOSTNAME, RELAY_DOMAIN
-from support.helpers import diagnose
 
 pytestmark = pytest.mark.exim
 

@@ -6,7 +6,8 @@ import pytest
 
 from smtpdoctor.lab import SCENARIOS
 from smtpdoctor.model import Outcome
-from support.helpers import diagnose, run_cli
+from support.cli import diagnose
+from support.helpers import run_cli
 
 # A short deadline: the scenarios that stall (tarpit, drip, stall-message) end there.
 TIMEOUT = "3"

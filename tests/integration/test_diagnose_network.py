@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from support.helpers import diagnose_argv
+from support.cli import diagnose_argv
 from support.netns import SERVER, Topology
 
 pytestmark = pytest.mark.netns

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from smtpdoctor.lab import SCENARIOS, LabThread
-from support.helpers import diagnose, unavailable
+from support.cli import diagnose
+from support.helpers import unavailable
 from support.policy_server import (
     POLICIES,
     POLICY_HOST,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.helpers import diagnose
+from support.cli import diagnose
 from support.postfix import HOSTNAME, RELAY_DOMAIN, WRONG_HOSTNAME
 
 pytestmark = pytest.mark.postfix

@@ -7,12 +7,11 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn, Protocol, Self
+from typing import Any, NoReturn, Self
 
 import pytest
 
@@ -35,57 +34,6 @@ def run_cli(*argv: str) -> CliResult:
     with redirect_stdout(out), redirect_stderr(err):
         status = main(list(argv))
     return CliResult(status, out.getvalue(), err.getvalue())
-
-
-CLIENT_HELO = "client.smtpdoctor.test"
-
-
-class Listeners(Protocol):
-    """A test server with named loopback listeners: the lab, Postfix, Exim."""
-
-    @property
-    def addresses(self) -> Mapping[str, tuple[str, int]]: ...
-    @property
-    def ca_file(self) -> Path: ...
-
-
-def diagnose_argv(
-    target: str,
-    *extra: str,
-    server: Listeners | None = None,
-    timeout: float | str | None = None,
-    tls_ca: Iterable[Path] = (),
-    resolver: str | None = None,
-    port: int | None = None,
-    rcpt: str | None = None,
-) -> list[str]:
-    """``diagnose TARGET --format json --helo client.smtpdoctor.test ...`` as the tests run it.
-
-    With ``server``, ``target`` names one of its listeners (its address, and
-    its CA trusted); ``extra`` comes last, so it may repeat an option to override it.
-    """
-    argv = ["diagnose", target, "--format", "json", "--helo", CLIENT_HELO]
-    cas = list(tls_ca)
-    if server is not None:
-        host, listener_port = server.addresses[target]
-        argv[1] = f"{host}:{listener_port}"
-        cas.insert(0, server.ca_file)
-    if resolver is not None:
-        argv += ["--resolver", resolver]
-    if port is not None:
-        argv += ["--port", str(port)]
-    if timeout is not None:
-        argv += ["--timeout", str(timeout)]
-    for ca in cas:
-        argv += ["--tls-ca", str(ca)]
-    if rcpt is not None:
-        argv += ["--rcpt", rcpt]
-    return [*argv, *extra]
-
-
-def diagnose(target: str, *extra: str, **options: Any) -> CliResult:
-    """:func:`diagnose_argv` run in-process (same options)."""
-    return run_cli(*diagnose_argv(target, *extra, **options))
 
 
 def unavailable(reason: str) -> NoReturn:
