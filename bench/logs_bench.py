@@ -4,7 +4,7 @@
 
 1. Generates ``bench/out/postfix-bench.log`` (unless it exists with the
    same size and seed): a realistic Postfix log shaped on the lines the real
-   Postfix of ``tests/postfix.py`` writes when it relays into the fault lab
+   Postfix of ``tests/support/postfix.py`` writes when it relays into the fault lab
    (the deferral, TLS and lost-connection lines below are copied from such a
    run, with host names, addresses and queue ids varied): per message the
    smtpd connect/client/disconnect, cleanup and qmgr noise, then one or two
@@ -42,7 +42,7 @@ START, END = "<!-- logs-bench:start -->", "<!-- logs-bench:end -->"
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-# Deferral reasons as the real Postfix 3.7 of tests/postfix.py logged them
+# Deferral reasons as the real Postfix 3.7 of tests/support/postfix.py logged them
 # relaying into the lab (@HOST@ is replaced by the MX), plus common provider
 # replies of the same shapes.
 DEFERRALS = (
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
 Produced by `{command}` on
 {time.strftime("%Y-%m-%d")} ({cores} cores, {uname.sysname} {uname.release}, Python
 {sys.version.split()[0]}). Input: a generated Postfix log of {nbytes / 1e9:.2f} GB,
-{lines:,} lines (shaped on the lines the real Postfix of `tests/postfix.py` writes relaying
+{lines:,} lines (shaped on the lines the real Postfix of `tests/support/postfix.py` writes relaying
 into the fault lab; 5,000 destinations; ~85 % sent, ~12 % deferred, ~3 % bounced; two
 421 bursts). The file is in the page cache for every run; wall time and peak RSS from
 `/usr/bin/time -v`. Load average before the runs: {load_before}; after: {load_after}

@@ -6,7 +6,7 @@ Run from the repository root of a checkout (after ``scripts/bootstrap``)::
 
 In one run, against the same servers on 127.0.0.1 (the fault lab's healthy,
 tls-legacy and cert-expired scenarios, and a real private Postfix's healthy and
-tls-legacy listeners from ``tests/postfix.py`` when running as root), it runs
+tls-legacy listeners from ``tests/support/postfix.py`` when running as root), it runs
 
 - ``smtpdoctor diagnose 127.0.0.1:PORT --format json --tls-ca CA --timeout 30``
   (session + TLS + certificate),
@@ -420,7 +420,7 @@ class Target:
 
 
 class _PostfixLab(Protocol):
-    """What the bench uses of ``tests.postfix.PostfixLab``."""
+    """What the bench uses of ``tests.support.postfix.PostfixLab``."""
 
     addresses: dict[str, tuple[str, int]]
     ca_file: Path
@@ -433,10 +433,10 @@ class _PostfixLab(Protocol):
 
 @contextlib.contextmanager
 def postfix_instance() -> Iterator[_PostfixLab]:
-    """The test suite's private Postfix (``tests/postfix.py``), started and stopped here."""
+    """The test suite's private Postfix (``tests/support/postfix.py``), started and stopped here."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    module = importlib.import_module("tests.postfix")
+    module = importlib.import_module("tests.support.postfix")
     lab = cast("_PostfixLab", module.PostfixLab())
     lab.start()
     try:
@@ -874,7 +874,7 @@ def render_section(report: dict[str, Any], tools: Tools) -> str:
         "Servers, all on 127.0.0.1: the fault lab (`smtpdoctor.lab`, in the bench process) "
         f"scenarios {', '.join(LAB_SCENARIOS)}"
         + (
-            f"; a real private Postfix (`tests/postfix.py`) listeners "
+            f"; a real private Postfix (`tests/support/postfix.py`) listeners "
             f"{', '.join(POSTFIX_LISTENERS)}."
             if report["postfix_skipped"] is None
             else f"; Postfix left out ({report['postfix_skipped']})."
@@ -1059,7 +1059,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         targets += [Target("lab", name, lab.addresses[name], lab.ca_file) for name in LAB_SCENARIOS]
         postfix_skipped = tools.postfix_skipped
         if postfix_skipped is None:
-            say("starting a private Postfix (tests/postfix.py)")
+            say("starting a private Postfix (tests/support/postfix.py)")
             try:
                 postfix = stack.enter_context(postfix_instance())
             except Exception as exc:  # PostfixUnavailable, or tests/ not importable

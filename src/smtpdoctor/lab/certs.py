@@ -1,10 +1,12 @@
 """Certificates for the lab: a persistent lab CA and fresh leaf certificates.
 
-The CA persists in a state directory so users can point ``--tls-ca`` at a
-stable file across ``smtpdoctor lab`` runs; the leaves are cheap and made
-anew at each start. Everything is built with ``cryptography`` because
-``openssl req -x509`` (OpenSSL 3) marks its output CA:TRUE, and a leaf that
-claims to be a CA is itself a certificate fault.
+:func:`issue` builds one certificate (a CA or a server leaf) the way the lab
+does; the test suite builds its own PKIs with it too. The CA persists in a
+state directory so users can point ``--tls-ca`` at a stable file across
+``smtpdoctor lab`` runs; the leaves are cheap and made anew at each start.
+Everything is built with ``cryptography`` because ``openssl req -x509``
+(OpenSSL 3) marks its output CA:TRUE, and a leaf that claims to be a CA is
+itself a certificate fault.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import datetime as dt
 import ipaddress
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME, CertKind
@@ -35,11 +38,16 @@ __all__ = [
     "CA_VALIDITY",
     "LEAF_VALIDITY",
     "WRONG_HOSTNAME",
+    "Issued",
     "LabCA",
     "Leaf",
+    "PrivateKey",
+    "Signer",
     "default_state_dir",
+    "issue",
     "issue_leaves",
     "load_or_create_ca",
+    "new_key",
 ]
 
 CA_CERT_FILE = "ca.pem"  # what users pass as --tls-ca
@@ -80,12 +88,143 @@ class Leaf:
     key_pem: bytes
 
 
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+class Signer(Protocol):
+    """What can issue certificates: a CA's certificate and its key."""
+
+    @property
+    def cert(self) -> x509.Certificate: ...
+    @property
+    def key(self) -> PrivateKey: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A certificate and its private key, as :func:`issue` returns them."""
+
+    cert: x509.Certificate
+    key: PrivateKey
+
+    @property
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def der(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.DER)
+
+    @property
+    def key_pem(self) -> bytes:
+        return _key_pem(self.key)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 def _new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS)
+
+
+def new_key(kind: Literal["rsa", "ec"] = "rsa") -> PrivateKey:
+    """A fresh key: RSA 2048 (suits every TLS version) or EC P-256 (fast to make)."""
+    return _new_key() if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
+
+
+def _key_pem(key: PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def _key_usage(*, ca: bool, key_encipherment: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not ca,
+        content_commitment=False,
+        key_encipherment=key_encipherment,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def issue(
+    names: Sequence[str],
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    issuer: Signer | None = None,
+    key: PrivateKey | None = None,
+    ca: bool = False,
+    path_length: int | None = None,
+    common_name: str | None = None,
+    organization: str | None = None,
+) -> Issued:
+    """One certificate: a CA (``ca=True``) or a server leaf, signed by ``issuer``.
+
+    ``names`` fill the subjectAltName (host names, or addresses written as
+    such); the subject is ``O=organization`` (when given) and
+    ``CN=common_name`` (default: the first name). Without ``issuer`` the
+    certificate signs itself; without ``key`` it gets a new RSA key.
+
+    Extensions follow RFC 5280: a CA is CA:TRUE (``path_length``) with
+    keyCertSign and cRLSign; a leaf is CA:FALSE with digitalSignature
+    (keyEncipherment too for an RSA key, §4.2.1.3) and serverAuth. Each
+    carries its subject key identifier, and an authority key identifier
+    unless it is a self-signed CA, so strict verifiers (Python 3.13's
+    VERIFY_X509_STRICT) can build the chain.
+    """
+    key = _new_key() if key is None else key
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name or names[0])]
+    if organization is not None:
+        attributes.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    subject = x509.Name(attributes)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject if issuer is None else issuer.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True
+        )
+        .add_extension(
+            _key_usage(ca=ca, key_encipherment=not ca and isinstance(key, rsa.RSAPrivateKey)),
+            critical=True,
+        )
+    )
+    if not ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        ).add_extension(
+            x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False
+        )
+    builder = builder.add_extension(
+        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+    )
+    signer = key if issuer is None else issuer.key
+    if issuer is not None or not ca:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
+            critical=False,
+        )
+    return Issued(builder.sign(signer, hashes.SHA256()), key)
 
 
 @contextlib.contextmanager
@@ -142,42 +281,19 @@ def _load_ca(cert_path: Path, key_path: Path, now: dt.datetime) -> LabCA | None:
 
 def _make_ca(now: dt.datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     key = _new_key()
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "smtpdoctor lab"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "smtpdoctor lab CA"),
-        ]
-    )
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+    made = issue(
+        (),
+        common_name="smtpdoctor lab CA",
+        organization="smtpdoctor lab",
+        key=key,
+        ca=True,
+        path_length=0,
         # Backdated by a year so that the expired leaf's whole validity lies
         # inside the CA's: only the leaf is at fault in cert-expired.
-        .not_valid_before(now - dt.timedelta(days=365))
-        .not_valid_after(now + CA_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ski, critical=False)
-        .sign(key, hashes.SHA256())
+        not_before=now - dt.timedelta(days=365),
+        not_after=now + CA_VALIDITY,
     )
-    return cert, key
+    return made.cert, key
 
 
 def load_or_create_ca(state_dir: Path | None = None, now: dt.datetime | None = None) -> LabCA:
@@ -194,57 +310,12 @@ def load_or_create_ca(state_dir: Path | None = None, now: dt.datetime | None = N
         if ca is not None:
             return ca
         cert, key = _make_ca(now)
-        key_pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        _write_atomically(key_path, key_pem, 0o600)
+        _write_atomically(key_path, _key_pem(key), 0o600)
         _write_atomically(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
         return LabCA(cert, key, cert_path)
 
 
-def _leaf_extensions(
-    builder: x509.CertificateBuilder,
-    san: list[x509.GeneralName],
-    key: rsa.RSAPrivateKey,
-    issuer_ski: x509.SubjectKeyIdentifier,
-) -> x509.CertificateBuilder:
-    # RFC 5280 §4.2.1.9 (CA:FALSE), §4.2.1.3 (key usage for RSA key transport
-    # and signatures), §4.2.1.12 (serverAuth), §4.2.1.6 (SAN). SKI/AKI let
-    # strict verifiers (Python 3.13's VERIFY_X509_STRICT) build the chain.
-    return (
-        builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName(san), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
-            critical=False,
-        )
-    )
-
-
-def _good_san() -> list[x509.GeneralName]:
-    return [
-        x509.DNSName(LAB_HOSTNAME),
-        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-        x509.IPAddress(ipaddress.ip_address("::1")),
-    ]
+_GOOD_NAMES = (LAB_HOSTNAME, "127.0.0.1", "::1")
 
 
 def issue_leaves(ca: LabCA, now: dt.datetime | None = None) -> dict[CertKind, Leaf]:
@@ -255,55 +326,32 @@ def issue_leaves(ca: LabCA, now: dt.datetime | None = None) -> dict[CertKind, Le
     """
     now = _now() if now is None else now
     key = _new_key()
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca.key.public_key())
-    own_ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    key_pem = _key_pem(key)
 
     def build(
-        kind: CertKind,
-        cn: str,
-        san: list[x509.GeneralName],
-        not_before: dt.datetime,
-        not_after: dt.datetime,
+        kind: CertKind, names: Sequence[str], not_before: dt.datetime, not_after: dt.datetime
     ) -> Leaf:
-        org = "smtpdoctor lab (self-signed)" if kind is CertKind.SELF_SIGNED else "smtpdoctor lab"
-        subject = x509.Name(
-            [
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-                x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            ]
-        )
         self_signed = kind is CertKind.SELF_SIGNED
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(subject if self_signed else ca.cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-        )
-        builder = _leaf_extensions(builder, san, key, own_ski if self_signed else ca_ski)
-        cert = builder.sign(key if self_signed else ca.key, hashes.SHA256())
+        cert = issue(
+            names,
+            issuer=None if self_signed else ca,
+            key=key,
+            organization="smtpdoctor lab (self-signed)" if self_signed else "smtpdoctor lab",
+            not_before=not_before,
+            not_after=not_after,
+        ).cert
         return Leaf(cert, cert.public_bytes(serialization.Encoding.PEM), key_pem)
 
     start, end = now - _BACKDATE, now + LEAF_VALIDITY
     return {
-        CertKind.GOOD: build(CertKind.GOOD, LAB_HOSTNAME, _good_san(), start, end),
+        CertKind.GOOD: build(CertKind.GOOD, _GOOD_NAMES, start, end),
         # Expired a month ago after a 90-day life: unambiguous, not a clock-skew case.
         CertKind.EXPIRED: build(
             CertKind.EXPIRED,
-            LAB_HOSTNAME,
-            _good_san(),
+            _GOOD_NAMES,
             now - dt.timedelta(days=120),
             now - dt.timedelta(days=30),
         ),
-        CertKind.WRONG_HOST: build(
-            CertKind.WRONG_HOST, WRONG_HOSTNAME, [x509.DNSName(WRONG_HOSTNAME)], start, end
-        ),
-        CertKind.SELF_SIGNED: build(CertKind.SELF_SIGNED, LAB_HOSTNAME, _good_san(), start, end),
+        CertKind.WRONG_HOST: build(CertKind.WRONG_HOST, [WRONG_HOSTNAME], start, end),
+        CertKind.SELF_SIGNED: build(CertKind.SELF_SIGNED, _GOOD_NAMES, start, end),
     }

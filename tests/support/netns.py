@@ -102,7 +102,7 @@ _REASON: list[str | None] = []
 
 def require_netns() -> None:
     """Skip (or, under CI, fail) where this machine cannot build test networks."""
-    from helpers import unavailable
+    from .helpers import unavailable
 
     reason = unavailable_reason()
     if reason is not None:

@@ -13,7 +13,7 @@ from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, r
 
 pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
 
-DATA = Path(__file__).parent / "data" / "logs"
+DATA = Path(__file__).parents[1] / "data" / "logs"
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, unavailable
+from support.helpers import run_cli, unavailable
 
-DATA = Path(__file__).parent / "data" / "logs"
+DATA = Path(__file__).parents[1] / "data" / "logs"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

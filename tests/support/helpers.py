@@ -1,12 +1,15 @@
-"""Helpers for the tests: the CLI run in-process."""
+"""Helpers for the tests: the CLI run in-process, and what every server harness shares."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import re
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn, Self
 
@@ -65,3 +68,28 @@ class StartStop:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class LogWatch:
+    """``wait_for_log`` for a server harness that can read its log so far."""
+
+    log_wait = 5.0  # seconds wait_for_log waits by default
+
+    def log_text(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def log_path(self) -> Path:
+        raise NotImplementedError
+
+    def wait_for_log(self, pattern: str, timeout: float | None = None) -> re.Match[str]:
+        """Wait until a log line matches the regular expression ``pattern``."""
+        regex = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + (self.log_wait if timeout is None else timeout)
+        while True:
+            m = regex.search(self.log_text())
+            if m is not None:
+                return m
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no log line matching {pattern!r} in {self.log_path}")
+            time.sleep(0.05)

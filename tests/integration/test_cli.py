@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from helpers import run_cli
+from support.helpers import run_cli
 
 
 def test_refused_port_is_a_valid_document_saying_refused_at_connect():

@@ -1,8 +1,9 @@
 """``smtpdoctor config``: configuration dumps → findings that explain dropped sessions.
 
 The dumps in tests/data/config are real tool output or written in the exact
-shape the tools print (see the README there for where each comes from); one
-test also asks the real Postfix of tests/postfix.py for its ``postconf -n``.
+shape the tools print (see the README there for where each comes from). The
+real Postfix's own ``postconf -n`` is audited in
+tests/integration/test_config_postfix.py.
 """
 
 from __future__ import annotations
@@ -18,15 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import run_cli
 from smtpdoctor.config import (
     ConfigError,
     Kind,
@@ -40,9 +35,11 @@ from smtpdoctor.config import (
     postfix_protocols,
     sniff,
 )
+from smtpdoctor.lab.certs import issue, new_key
 from smtpdoctor.model import MTA, Category, Severity, Stage
+from support.helpers import run_cli
 
-DATA = Path(__file__).parent / "data" / "config"
+DATA = Path(__file__).parents[1] / "data" / "config"
 ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 
 # file, kind, exit status, ids that must be there, ids that must not
@@ -555,22 +552,15 @@ def test_no_traceback_from_a_subprocess(tmp_path: Path) -> None:
 
 
 def _cert(tmp_path: Path, names: list[str], days: int = 90) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=400))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-        .sign(key, hashes.SHA256())
+    cert = issue(
+        names,
+        key=new_key("ec"),
+        not_before=now - dt.timedelta(days=400),
+        not_after=now + dt.timedelta(days=days),
     )
     path = tmp_path / f"{names[0]}.pem"
-    path.write_bytes(cert.public_bytes(Encoding.PEM))
+    path.write_bytes(cert.pem)
     return path
 
 
@@ -613,42 +603,6 @@ def test_cert_unreadable(tmp_path: Path) -> None:
     assert "not a PEM or DER certificate" in result.stderr
     with pytest.raises(ConfigError):
         cert_facts(b"\x30\x03\x02\x01\x01")
-
-
-# --- the real Postfix -----------------------------------------------------------------
-
-
-@pytest.mark.postfix
-def test_real_postconf_output(postfix_lab: Any, tmp_path: Path) -> None:
-    healthy = postfix_lab.postconf("-n")
-    report = audit_text(healthy)
-    assert report.kind is Kind.POSTFIX
-    assert report.settings_read >= 20
-    assert not [f for f in report.findings if f.severity is Severity.CRITICAL]
-    # the same configuration with the legacy listener's protocols in main.cf,
-    # edited and printed by the real postconf
-    conf = tmp_path / "etc"
-    conf.mkdir()
-    (conf / "main.cf").write_text((postfix_lab.config_dir / "main.cf").read_text())
-    (conf / "master.cf").write_text((postfix_lab.config_dir / "master.cf").read_text())
-    subprocess.run(
-        ["postconf", "-c", str(conf), "-e", "smtpd_tls_protocols = <=TLSv1.1"],
-        check=True,
-        capture_output=True,
-        timeout=10,
-    )
-    legacy = subprocess.run(
-        ["postconf", "-c", str(conf), "-n"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=10,
-    ).stdout
-    found = [f for f in audit_text(legacy).findings if f.id == "postfix.tls.protocols_no_tls12"]
-    assert len(found) == 1
-    assert found[0].severity is Severity.CRITICAL
-    assert found[0].evidence["value"] == "<=TLSv1.1"
-    assert found[0].evidence["enabled"] == ["SSLv2", "SSLv3", "TLSv1", "TLSv1.1"]
 
 
 def test_exim_dump_with_two_transports_appended() -> None:

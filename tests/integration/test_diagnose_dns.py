@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
 from smtpdoctor.lab import SCENARIOS, LabThread
+from support.cli import diagnose
 
 pytestmark = pytest.mark.dns
 
@@ -75,22 +75,13 @@ def mx_port(tmp_path_factory) -> Iterator[MxLab]:
 
 
 def _diagnose(nsd_lab, target, port, *extra):
-    return run_cli(
-        "diagnose",
+    return diagnose(
         target,
-        "--resolver",
-        nsd_lab.resolver_spec,
-        "--port",
-        str(port.port),
-        "--timeout",
-        "5",
-        "--format",
-        "json",
-        "--helo",
-        "client.smtpdoctor.test",
-        "--tls-ca",
-        str(port.ca_file),
         *extra,
+        resolver=nsd_lab.resolver_spec,
+        port=port.port,
+        timeout=5,
+        tls_ca=[port.ca_file],
     )
 
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from postfix import RELAY_DOMAIN, PostfixLab
+from .postfix import RELAY_DOMAIN, PostfixLab
 
 __all__ = ["SENDER_DOMAIN", "PostfixClient", "Route"]
 

@@ -1,6 +1,6 @@
 """The DNS checks and their rules, against a real authoritative server (NSD).
 
-Every lookup goes to the private NSD of tests/nsd.py on loopback (zones in
+Every lookup goes to the private NSD of tests/support/nsd.py on loopback (zones in
 tests/data/zones); the system resolver is never asked. The timeout cases ask
 a loopback port where nothing answers.
 """
@@ -15,18 +15,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
-import dns.asyncresolver
 import pytest
 
-from nsd import SERVFAIL_ZONE, TEST_DOMAIN, NsdServer, nsd_lab, nsd_server
 from smtpdoctor.diagnosis import dns_rules as rules
 from smtpdoctor.evidence import dns as evidence
 from smtpdoctor.evidence.dns import HeloKind, LookupStatus, MxKind, PtrRelation
 from smtpdoctor.model import MTA, Category, Finding, Permanence, Severity, Stage
 from smtpdoctor.probe import dns as probe
 from smtpdoctor.probe import dnsquery
-
-__all__ = ["nsd_lab"]  # the session fixture: importing it registers it here
+from support.nsd import SERVFAIL_ZONE, TEST_DOMAIN, NsdServer, nsd_server
 
 pytestmark = pytest.mark.dns
 
@@ -38,11 +35,6 @@ TIMEOUT = 2.0
 def d(label: str) -> str:
     """A name in the test zone: d("good") -> good.smtpdoctor.test."""
     return f"{label}.{TEST_DOMAIN}"
-
-
-@pytest.fixture
-def resolver(nsd_lab: NsdServer) -> dns.asyncresolver.Resolver:
-    return dnsquery.make_resolver(nsd_lab.resolver_spec, TIMEOUT)
 
 
 def run(job: Callable[[float], Awaitable[T]], seconds: float = 5.0) -> T:

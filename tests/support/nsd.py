@@ -48,7 +48,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from helpers import StartStop, unavailable
+from .helpers import StartStop, unavailable
 
 __all__ = [
     "NSD",
@@ -66,7 +66,7 @@ __all__ = [
 
 NSD = shutil.which("nsd") or "/usr/sbin/nsd"
 NSD_CHECKCONF = shutil.which("nsd-checkconf") or "/usr/sbin/nsd-checkconf"
-ZONES_DIR = Path(__file__).parent / "data" / "zones"
+ZONES_DIR = Path(__file__).parents[1] / "data" / "zones"
 TEST_DOMAIN = "smtpdoctor.test"
 SERVFAIL_ZONE = "broken.smtpdoctor-servfail.test"
 LOOPBACK = "127.0.0.1"

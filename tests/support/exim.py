@@ -36,7 +36,6 @@ import atexit
 import contextlib
 import os
 import pwd
-import re
 import shutil
 import signal
 import socket
@@ -52,8 +51,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from helpers import StartStop, unavailable
-from postfix import RELAY_DOMAIN, TestCertificates, make_certificates
+from .helpers import LogWatch, StartStop, unavailable
+from .postfix import RELAY_DOMAIN, TestCertificates, make_certificates
 
 __all__ = [
     "CACHE_DIR",
@@ -284,7 +283,7 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float) ->
     return False
 
 
-class EximLab(StartStop):
+class EximLab(LogWatch, StartStop):
     """A private Exim daemon with one loopback listener per configuration.
 
     ``addresses`` maps each usable name of :data:`LISTENERS` to ``(host,
@@ -294,6 +293,7 @@ class EximLab(StartStop):
 
     hostname = HOSTNAME
     relay_domain = RELAY_DOMAIN
+    log_wait = 20.0  # Exim queues and delivers in separate runs
 
     def __init__(self, *, keep: bool = False) -> None:
         self._keep = keep
@@ -354,17 +354,9 @@ class EximLab(StartStop):
         except FileNotFoundError:
             return ""
 
-    def wait_for_log(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
-        """Wait until a mainlog line matches the regular expression ``pattern``."""
-        regex = re.compile(pattern, re.MULTILINE)
-        deadline = time.monotonic() + timeout
-        while True:
-            m = regex.search(self.log_text())
-            if m is not None:
-                return m
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"no mainlog line matching {pattern!r} in {self.log_dir}")
-            time.sleep(0.05)
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / "mainlog"
 
     # -- internals ----------------------------------------------------------
 

@@ -12,16 +12,15 @@ from typing import Any
 
 import pytest
 
-from netns import SERVER, Topology
+from support.cli import diagnose_argv
+from support.netns import SERVER, Topology
 
 pytestmark = pytest.mark.netns
 
 
 def _diagnose(topo: Topology, *extra: str) -> tuple[int, dict[str, Any]]:
-    proc = topo.client.run(
-        sys.executable, "-m", "smtpdoctor", "diagnose", SERVER, "--format", "json",
-        "--helo", "client.smtpdoctor.test", *extra, check=False,
-    )  # fmt: skip
+    argv = diagnose_argv(SERVER, *extra)
+    proc = topo.client.run(sys.executable, "-m", "smtpdoctor", *argv, check=False)
     assert proc.returncode in (0, 1, 2), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 

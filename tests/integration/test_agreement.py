@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from support.helpers import run_cli
 
 SCENARIOS = ["greeting-421", "throttle", "size-limit", "starttls-refused", "drop-rcpt-reset",
              "drop-ehlo-close", "drop-message-close", "tarpit"]  # fmt: skip

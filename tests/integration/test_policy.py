@@ -4,7 +4,7 @@ The parser, the MX matching, the HTTP response parser and ``tlsa_matches``
 are tested alone, with certificates made here. End to end, the policies are
 fetched from an HTTPS server this module starts on 127.0.0.20 (one port,
 one certificate per SNI name, answers per Host), found through the real NSD
-of tests/nsd.py (zone additions under "transport policies"); the DANE checks
+of tests/support/nsd.py (zone additions under "transport policies"); the DANE checks
 use the chain the lab's SMTP server really serves.
 """
 
@@ -27,20 +27,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from nsd import NsdServer, nsd_lab
-from policy_server import (
-    NOW,
-    POLICIES,
-    POLICY_HOST,
-    Issued,
-    PolicyHandler,
-    PolicyLab,
-    PolicyServer,
-    d,
-    make_ca,
-    make_leaf,
-    server_context,
-)
 from smtpdoctor.diagnosis.policy_rules import (
     MxTransport,
     dane_findings,
@@ -71,8 +57,19 @@ from smtpdoctor.probe import dnsquery
 from smtpdoctor.probe.certificate import analyze_certificate
 from smtpdoctor.probe.policy import fetch_mta_sts_policy
 from smtpdoctor.probe.session import SessionOptions, walk
-
-__all__ = ["nsd_lab"]  # the session fixture: importing it registers it here
+from support.policy_server import (
+    NOW,
+    POLICIES,
+    POLICY_HOST,
+    Issued,
+    PolicyHandler,
+    PolicyLab,
+    PolicyServer,
+    d,
+    make_ca,
+    make_leaf,
+    server_context,
+)
 
 
 def ids(findings: list[Finding]) -> list[str]:
@@ -420,11 +417,6 @@ def policy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicyLab]:
         server.shutdown()
         server.server_close()
         thread.join(5)
-
-
-@pytest.fixture
-def resolver(nsd_lab: NsdServer) -> Any:
-    return dnsquery.make_resolver(nsd_lab.resolver_spec, 2.0)
 
 
 def fetch(domain: str, resolver: Any, lab: PolicyLab, **kw: Any) -> MtaStsPolicyResult:

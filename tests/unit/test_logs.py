@@ -2,7 +2,7 @@
 
 Log samples live in ``tests/data/logs`` (``README.md`` there says where each
 line comes from): public lines cited one by one in ``public-lines.json``, a
-log recorded from the real Postfix of ``tests/postfix.py`` relaying into the
+log recorded from the real Postfix of ``tests/support/postfix.py`` relaying into the
 fault lab (``postfix-lab.log``), and one sample per other format.
 """
 
@@ -45,7 +45,7 @@ from smtpdoctor.logs import (
 from smtpdoctor.logs.timeparse import TimeParser, parse_user_time
 from smtpdoctor.model import Category, Stage
 
-DATA = Path(__file__).parent / "data" / "logs"
+DATA = Path(__file__).parents[1] / "data" / "logs"
 LAB_LOG = DATA / "postfix-lab.log"
 
 # The recorded lab log: which lab scenario each test domain was routed to.

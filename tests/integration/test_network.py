@@ -1,6 +1,6 @@
 """Port reachability, path timing, traceroute, transfer rate and MTU black holes.
 
-The ``netns`` tests run on real test networks (``netns.py``): the probes run in
+The ``netns`` tests run on real test networks (``support/netns.py``): the probes run in
 the client namespace against the lab's healthy SMTP server in the server
 namespace, with the impairment under test applied on the router in between.
 The rest feed hand-made results to the pure rules.
@@ -13,12 +13,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from netns import (
-    ROUTER_CLIENT_SIDE,
-    SERVER,
-    Topology,
-    require_netns,
-)
 from smtpdoctor.diagnosis.network_rules import (
     latency_findings,
     network_findings,
@@ -47,6 +41,12 @@ from smtpdoctor.probe.path import (
 )
 from smtpdoctor.probe.ports import IcmpError, PortResult, PortsResult, PortState, check_ports
 from smtpdoctor.probe.session import SessionOptions, walk
+from support.netns import (
+    ROUTER_CLIENT_SIDE,
+    SERVER,
+    Topology,
+    require_netns,
+)
 
 # -- fixtures -----------------------------------------------------------------
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, unavailable
 from smtpdoctor.lab import SCENARIOS, LabThread
-from test_policy import (
+from support.cli import diagnose
+from support.helpers import unavailable
+from support.policy_server import (
     POLICIES,
     POLICY_HOST,
     PolicyHandler,
@@ -65,12 +66,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StsWorld]:
 
 
 def _diagnose(nsd_lab, world: StsWorld, domain: str):
-    result = run_cli(
-        "diagnose", domain, "--resolver", nsd_lab.resolver_spec, "--format", "json",
-        "--timeout", "8", "--helo", "client.smtpdoctor.test",
-        "--tls-ca", str(world.cas[0]), "--tls-ca", str(world.cas[1]),
-    )  # fmt: skip
-    return result.json()
+    return diagnose(domain, resolver=nsd_lab.resolver_spec, timeout=8, tls_ca=world.cas).json()
 
 
 def test_enforce_policy_not_covering_the_mx_defers_mail(nsd_lab, world):

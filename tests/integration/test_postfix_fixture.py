@@ -18,7 +18,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from postfix import HOSTNAME, LISTENERS, RELAY_DOMAIN, WRONG_HOSTNAME, PostfixLab
+from support.postfix import HOSTNAME, LISTENERS, RELAY_DOMAIN, WRONG_HOSTNAME, PostfixLab
 
 pytestmark = pytest.mark.postfix
 

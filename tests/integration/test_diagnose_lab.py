@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import run_cli
 from smtpdoctor.lab import SCENARIOS
 from smtpdoctor.model import Outcome
+from support.cli import diagnose
+from support.helpers import run_cli
 
 # A short deadline: the scenarios that stall (tarpit, drip, stall-message) end there.
 TIMEOUT = "3"
 
 
 def _diagnose(lab, name, *extra):
-    host, port = lab.addresses[name]
-    scenario = SCENARIOS[name]
-    return run_cli(
-        "diagnose",
-        f"{host}:{port}",
-        "--format",
-        "json",
-        "--timeout",
-        TIMEOUT,
-        "--tls-ca",
-        str(lab.ca_file),
-        "--helo",
-        "client.smtpdoctor.test",
-        *scenario.needs,
-        *extra,
-    )
+    return diagnose(name, *SCENARIOS[name].needs, *extra, server=lab, timeout=TIMEOUT)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

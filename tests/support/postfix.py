@@ -31,26 +31,23 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
-import ipaddress
 import os
 import pwd
-import re
 import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 
-from helpers import StartStop, unavailable
+from smtpdoctor.lab import certs
+
+from .helpers import LogWatch, StartStop, unavailable
 
 __all__ = [
     "HOSTNAME",
@@ -162,15 +159,6 @@ class TestCertificates:
     key_pem: bytes  # the one server key behind every server certificate
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "smtpdoctor test lab"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
 def make_certificates(now: dt.datetime | None = None, hostname: str = HOSTNAME) -> TestCertificates:
     """A test CA and three end-entity certificates (CA:FALSE, serverAuth).
 
@@ -178,88 +166,33 @@ def make_certificates(now: dt.datetime | None = None, hostname: str = HOSTNAME) 
     back-dated: valid from 400 days ago until 30 days ago.
     """
     now = now or dt.datetime.now(dt.UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = _name("smtpdoctor test CA")
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=800))
-        .not_valid_after(now + dt.timedelta(days=800))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
+    org = "smtpdoctor test lab"
+    ca = certs.issue(
+        (),
+        common_name="smtpdoctor test CA",
+        organization=org,
+        ca=True,
+        path_length=0,
+        not_before=now - dt.timedelta(days=800),
+        not_after=now + dt.timedelta(days=800),
     )
+    key = certs.new_key("rsa")
 
-    def leaf(
-        host: str, sans: list[x509.GeneralName], start: dt.datetime, end: dt.datetime
-    ) -> x509.Certificate:
-        return (
-            x509.CertificateBuilder()
-            .subject_name(_name(host))
-            .issuer_name(ca_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=True,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-            )
-            .sign(ca_key, hashes.SHA256())
+    def leaf(names: list[str], start: dt.datetime, end: dt.datetime) -> certs.Issued:
+        return certs.issue(
+            names, issuer=ca, key=key, organization=org, not_before=start, not_after=end
         )
 
-    ip = x509.IPAddress(ipaddress.ip_address(LOOPBACK))
     valid = (now - dt.timedelta(days=1), now + dt.timedelta(days=90))
+    healthy = leaf([hostname, LOOPBACK], *valid)
+    expired = leaf([hostname, LOOPBACK], now - dt.timedelta(days=400), now - dt.timedelta(days=30))
     return TestCertificates(
-        ca=ca,
-        healthy=leaf(hostname, [x509.DNSName(hostname), ip], *valid),
-        expired=leaf(
-            hostname,
-            [x509.DNSName(hostname), ip],
-            now - dt.timedelta(days=400),
-            now - dt.timedelta(days=30),
-        ),
-        wrong_host=leaf(WRONG_HOSTNAME, [x509.DNSName(WRONG_HOSTNAME)], *valid),
-        ca_pem=ca.public_bytes(serialization.Encoding.PEM),
-        key_pem=key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+        ca=ca.cert,
+        healthy=healthy.cert,
+        expired=expired.cert,
+        wrong_host=leaf([WRONG_HOSTNAME], *valid).cert,
+        ca_pem=ca.pem,
+        key_pem=healthy.key_pem,
     )
 
 
@@ -281,7 +214,7 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-class PostfixLab(StartStop):
+class PostfixLab(LogWatch, StartStop):
     """A private Postfix instance with one loopback listener per configuration.
 
     ``addresses`` maps each name in :data:`LISTENERS` to ``(host, port)``.
@@ -368,17 +301,9 @@ class PostfixLab(StartStop):
         except FileNotFoundError:
             return ""
 
-    def wait_for_log(self, pattern: str, timeout: float = 5.0) -> re.Match[str]:
-        """Wait until a log line matches the regular expression ``pattern``."""
-        regex = re.compile(pattern, re.MULTILINE)
-        deadline = time.monotonic() + timeout
-        while True:
-            m = regex.search(self.log_text())
-            if m is not None:
-                return m
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"no log line matching {pattern!r} in {self.log_file}")
-            time.sleep(0.05)
+    @property
+    def log_path(self) -> Path:
+        return self.log_file
 
     def postconf(self, *args: str) -> str:
         """Run ``postconf -c DIR ARGS`` (e.g. ``-n``, ``-M``) and return its output."""

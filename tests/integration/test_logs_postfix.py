@@ -1,6 +1,6 @@
 """``smtpdoctor logs`` on a log written by a real Postfix relaying into the fault lab.
 
-A private Postfix (:class:`postfix_client.PostfixClient`) routes one test
+A private Postfix (:class:`support.postfix_client.PostfixClient`) routes one test
 domain to each broken lab server, with the TLS policy that shows the fault
 (``encrypt`` with TLS >= 1.2 towards the TLS 1.0/1.1-only server, ``verify``
 towards the expired certificate, …). Two messages per domain are submitted
@@ -28,9 +28,6 @@ from typing import Any
 
 import pytest
 
-from helpers import unavailable
-from postfix import unavailable_reason
-from postfix_client import PostfixClient, Route
 from smtpdoctor.lab import SCENARIOS, LabThread
 from smtpdoctor.logs import (
     DeliveryEvent,
@@ -42,6 +39,9 @@ from smtpdoctor.logs import (
     run_local,
 )
 from smtpdoctor.model import Category, Stage
+from support.helpers import unavailable
+from support.postfix import unavailable_reason
+from support.postfix_client import PostfixClient, Route
 
 pytestmark = pytest.mark.postfix
 

@@ -1,7 +1,7 @@
 """The test PKI and the local HTTPS server that serves MTA-STS policy files.
 
-Shared by tests/test_policy.py (the fetcher and rules) and
-tests/test_diagnose_policy.py (diagnose end to end).
+Shared by tests/integration/test_policy.py (the fetcher and rules) and
+tests/integration/test_diagnose_policy.py (diagnose end to end).
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-from nsd import TEST_DOMAIN
 from smtpdoctor.evidence.mtasts import MAX_POLICY_BYTES
+from smtpdoctor.lab.certs import Issued, issue, new_key
+
+from .nsd import TEST_DOMAIN
 
 POLICY_HOST = "127.0.0.20"
 NOW = dt.datetime.now(dt.UTC)
@@ -31,69 +28,19 @@ def d(label: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# A test PKI (EC keys: fast)
-
-
-@dataclass
-class Issued:
-    cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
-
-    @property
-    def der(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.DER)
-
-    @property
-    def pem(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.PEM)
-
-    @property
-    def key_pem(self) -> bytes:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _ku(*, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=not ca,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
+# A test PKI (EC keys: fast), built with the lab's certificate maker
 
 
 def make_ca(cn: str = "smtpdoctor policy test root", *, issuer: Issued | None = None) -> Issued:
-    key = ec.generate_private_key(ec.SECP256R1())
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(issuer.cert.subject if issuer else _name(cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - dt.timedelta(days=400))
-        .not_valid_after(NOW + dt.timedelta(days=400))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_ku(ca=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    return issue(
+        (),
+        common_name=cn,
+        issuer=issuer,
+        key=new_key("ec"),
+        ca=True,
+        not_before=NOW - dt.timedelta(days=400),
+        not_after=NOW + dt.timedelta(days=400),
     )
-    if issuer is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-            critical=False,
-        )
-    return Issued(builder.sign(issuer.key if issuer else key, hashes.SHA256()), key)
 
 
 def make_leaf(
@@ -103,27 +50,13 @@ def make_leaf(
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
 ) -> Issued:
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(names[0]))
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or NOW - dt.timedelta(days=1))
-        .not_valid_after(not_after or NOW + dt.timedelta(days=90))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_ku(ca=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
-            critical=False,
-        )
-        .sign(ca.key, hashes.SHA256())
+    return issue(
+        names,
+        issuer=ca,
+        key=new_key("ec"),
+        not_before=not_before or NOW - dt.timedelta(days=1),
+        not_after=not_after or NOW + dt.timedelta(days=90),
     )
-    return Issued(cert, key)
 
 
 # ---------------------------------------------------------------------------

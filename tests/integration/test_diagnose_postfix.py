@@ -1,6 +1,6 @@
 """smtpdoctor against real Postfix (Debian's package, private instances on loopback).
 
-Each listener of tests/postfix.py is configured one way; the diagnosis must
+Each listener of tests/support/postfix.py is configured one way; the diagnosis must
 report the TLS versions, certificate facts and verdict that configuration means.
 """
 
@@ -8,28 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import run_cli
-from postfix import HOSTNAME, WRONG_HOSTNAME
+from support.cli import diagnose
+from support.postfix import HOSTNAME, RELAY_DOMAIN, WRONG_HOSTNAME
 
 pytestmark = pytest.mark.postfix
 
 
 def _diagnose(postfix_lab, listener, *extra):
-    host, port = postfix_lab.addresses[listener]
-    result = run_cli(
-        "diagnose",
-        f"{host}:{port}",
-        "--format",
-        "json",
-        "--timeout",
-        "10",
-        "--tls-ca",
-        str(postfix_lab.ca_file),
-        "--helo",
-        "client.smtpdoctor.test",
-        "--rcpt",
-        "someone@relay.smtpdoctor.test",
-        *extra,
+    result = diagnose(
+        listener, *extra, server=postfix_lab, timeout=10, rcpt=f"someone@{RELAY_DOMAIN}"
     )
     return result, result.json()
 

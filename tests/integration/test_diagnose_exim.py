@@ -1,6 +1,6 @@
 """smtpdoctor against real Exim (Debian's 4.96 with GnuTLS, a private daemon).
 
-Each listener of tests/exim.py is configured one way; the diagnosis must
+Each listener of tests/support/exim.py is configured one way; the diagnosis must
 report what that configuration really does. Unlike the Postfix fixture, the
 healthy Exim keeps GnuTLS's defaults (priority ``NORMAL``), which on Debian 12
 (GnuTLS 3.7) still accept TLS 1.0 and 1.1 next to 1.2 and 1.3: smtpdoctor must
@@ -11,29 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from exim import HOSTNAME, RELAY_DOMAIN
-from helpers import run_cli
+from support.cli import diagnose
+from support.exim import HOSTNAME, RELAY_DOMAIN
 
 pytestmark = pytest.mark.exim
 
 
 def _diagnose(exim_lab, listener, *extra):
-    host, port = exim_lab.addresses[listener]
-    result = run_cli(
-        "diagnose",
-        f"{host}:{port}",
-        "--format",
-        "json",
-        "--timeout",
-        "10",
-        "--tls-ca",
-        str(exim_lab.ca_file),
-        "--helo",
-        "client.smtpdoctor.test",
-        "--rcpt",
-        f"someone@{RELAY_DOMAIN}",
-        *extra,
-    )
+    result = diagnose(listener, *extra, server=exim_lab, timeout=10, rcpt=f"someone@{RELAY_DOMAIN}")
     return result, result.json()
 
 

@@ -24,7 +24,7 @@ from smtpdoctor.diagnosis import classify, classify_reply
 from smtpdoctor.model import MTA, Category, Permanence, Stage
 from smtpdoctor.protocol.reply import parse_reply_text
 
-CORPUS_PATH = Path(__file__).parent / "data" / "replies" / "corpus.jsonl"
+CORPUS_PATH = Path(__file__).parents[1] / "data" / "replies" / "corpus.jsonl"
 CORPUS = [json.loads(line) for line in CORPUS_PATH.read_text("utf-8").splitlines() if line]
 
 CATEGORIES = {c.value for c in Category}
