@@ -3,9 +3,9 @@
 ``smtpdoctor config FILE`` reads ``postconf -n`` (or ``main.cf``), ``exim -bP``,
 ``sendmail.mc``/``sendmail.cf`` and Exchange ``Get-SendConnector`` /
 ``Get-ReceiveConnector | Format-List`` exports. :mod:`.parsers` turns the text
-into settings that remember their line; :mod:`.rules` (pure) turns settings
-into :class:`~smtpdoctor.model.Finding` values with the contract's categories,
-stages and fixes.
+into settings that remember their line; :mod:`.rules` (pure) runs the MTA's
+rules (:mod:`.postfix`, :mod:`.exim`, :mod:`.sendmail`, :mod:`.exchange`),
+which turn settings into findings made by the finding catalogue.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from smtpdoctor.config.judgements import classify_hostname, duration_seconds
 from smtpdoctor.config.parsers import (
     CertFacts,
     ConfigDump,
@@ -25,7 +26,8 @@ from smtpdoctor.config.parsers import (
     parse,
     sniff,
 )
-from smtpdoctor.config.rules import audit, classify_hostname, duration_seconds, postfix_protocols
+from smtpdoctor.config.postfix import postfix_protocols
+from smtpdoctor.config.rules import audit
 from smtpdoctor.model import Finding, Severity
 
 __all__ = [

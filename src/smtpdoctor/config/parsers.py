@@ -20,6 +20,11 @@ and the line itself), because a finding that says "line 14:
   values wrapped onto indented lines, UTF-16 LE with BOM as Windows
   PowerShell's ``>`` and ``Out-File`` write by default; plus
   ``Get-ADPermission`` output (list or table) for relay rights.
+
+The readers stay together, apart from the per-MTA rules: they share the
+line machinery (logical lines, ``name = value``, evidence capping), the
+sniffer has to know every kind at once, and the rules read only the
+:class:`Section` / :class:`Setting` values this module makes, never the text.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import codecs
 import datetime as dt
 import ipaddress
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -262,49 +268,55 @@ _SM_CF_OTHER = re.compile(r"^(V\d+/|D[A-Za-z{]|C[A-Za-z{]|F[A-Za-z{]|S\d+|R\S|K\
 
 def sniff(text: str) -> Kind | None:
     """Guess the kind of a dump from its first few hundred lines, or None."""
-    lines = [ln for ln in text.splitlines()[:2000] if ln.strip()]
-    send = receive = postfix = exim = mc = cf = 0
-    for line in lines:
-        stripped = line.strip()
-        if stripped.startswith(("#", "dnl")):
-            if stripped.startswith("dnl"):
-                mc += 1
-            continue
-        if _SM_MC.match(stripped):
-            mc += 3
-            continue
-        if _SM_CF_OPTION.match(line):
-            cf += 3
-            continue
-        if _SM_CF_OTHER.match(line):
-            cf += 1
-        m = _FL_LINE.match(line)
-        if m and (" : " in line or line.rstrip().endswith(":")):
-            key = m.group(1).lower()
-            send += key in _SEND_KEYS
-            receive += key in _RECEIVE_KEYS
-            continue
-        if _EXIM_LIST.match(stripped) or stripped.startswith("begin "):
-            exim += 3
-            continue
-        kv = _PF_KV.match(line)
-        if kv:
-            name = kv.group(1)
-            postfix += bool(_POSTFIX_MARKERS.match(name)) and not name.startswith(
-                ("tls_advertise", "tls_require", "tls_certificate", "tls_privatekey")
-            )
-            exim += bool(_EXIM_MARKERS.match(name))
-        elif _EXIM_BARE.match(stripped) and "_" in stripped:
-            exim += 1
+    votes: Counter[str] = Counter()
+    for line in text.splitlines()[:2000]:
+        if line.strip():
+            _vote(line, votes)
+    send, receive = votes["send"], votes["receive"]
+    postfix, exim, sendmail = votes["postfix"], votes["exim"], votes["mc"] + votes["cf"]
     if send + receive >= 3:
         return Kind.EXCHANGE_SEND if send > receive else Kind.EXCHANGE_RECEIVE
-    if mc + cf >= 6 and mc + cf > max(postfix, exim):
+    if sendmail >= 6 and sendmail > max(postfix, exim):
         return Kind.SENDMAIL
     if postfix >= 2 and postfix > exim:
         return Kind.POSTFIX
     if exim >= 2 and exim > postfix:
         return Kind.EXIM
     return None
+
+
+def _vote(line: str, votes: Counter[str]) -> None:
+    """What kind of dump one non-blank line looks like (several votes for a sure sign)."""
+    stripped = line.strip()
+    if stripped.startswith(("#", "dnl")):
+        votes["mc"] += stripped.startswith("dnl")
+        return
+    if _SM_MC.match(stripped):
+        votes["mc"] += 3
+        return
+    if _SM_CF_OPTION.match(line):
+        votes["cf"] += 3
+        return
+    if _SM_CF_OTHER.match(line):
+        votes["cf"] += 1
+    m = _FL_LINE.match(line)
+    if m and (" : " in line or line.rstrip().endswith(":")):
+        key = m.group(1).lower()
+        votes["send"] += key in _SEND_KEYS
+        votes["receive"] += key in _RECEIVE_KEYS
+        return
+    if _EXIM_LIST.match(stripped) or stripped.startswith("begin "):
+        votes["exim"] += 3
+        return
+    kv = _PF_KV.match(line)
+    if kv:
+        name = kv.group(1)
+        votes["postfix"] += bool(_POSTFIX_MARKERS.match(name)) and not name.startswith(
+            ("tls_advertise", "tls_require", "tls_certificate", "tls_privatekey")
+        )
+        votes["exim"] += bool(_EXIM_MARKERS.match(name))
+    elif _EXIM_BARE.match(stripped) and "_" in stripped:
+        votes["exim"] += 1
 
 
 # --- dispatch -----------------------------------------------------------------------
@@ -370,65 +382,88 @@ _EXIM_COMMENT_TRANSPORT = re.compile(r"^#.*\btransport\s+([A-Za-z0-9_.-]+)", re.
 
 
 def _parse_exim(text: str) -> list[Section]:
-    main = Section("main")
-    sections = [main]
-    current = main
-    in_begin: str | None = None  # a configure file's "begin X" section
-    pending: list[Setting] = []  # lines since the last "body_only" (may be a transport's)
-
+    reader = _EximReader()
     for number, raw in enumerate(text.splitlines(), 1):
+        reader.feed(number, raw)
+    return reader.finish()
+
+
+class _EximReader:
+    """``exim -bP`` output (transports appended) or a ``configure`` file, line by line."""
+
+    def __init__(self) -> None:
+        self.main = Section("main")
+        self.sections = [self.main]
+        self.current = self.main
+        self.in_begin: str | None = None  # a configure file's "begin X" section
+        self.pending: list[Setting] = []  # lines since the last "body_only" (may be a transport's)
+
+    def feed(self, number: int, raw: str) -> None:
         line = raw.strip()
         if not line:
-            continue
+            return
         hdr = _EXIM_COMMENT_TRANSPORT.match(line)
-        if hdr and in_begin is None:
-            current = Section(hdr.group(1), "transport")
-            sections.append(current)
-            pending = []
-            continue
+        if hdr and self.in_begin is None:
+            self._open(hdr.group(1))
+            self.pending = []
+            return
         if line.startswith("#"):
-            continue
+            return
         if line.startswith("begin "):
-            in_begin = line.split(None, 1)[1].strip().lower()
-            current = main if in_begin != "transports" else current
-            continue
-        if in_begin is not None:
-            if in_begin != "transports":
-                continue
-            head = _EXIM_TRANSPORT_HEAD.match(raw)
-            if head and not raw[:1].isspace():
-                current = Section(head.group(1), "transport")
-                sections.append(current)
-                continue
-            if current is main:
-                continue
+            self.in_begin = line.split(None, 1)[1].strip().lower()
+            self.current = self.main if self.in_begin != "transports" else self.current
+            return
+        if self.in_begin is not None and not self._transport_option(raw):
+            return
         setting = _exim_setting(number, line)
         if setting is None:
-            continue
-        # "exim -bP" then "exim -bP transport remote_smtp" in one file: the
-        # transport block starts at its first generic option and names its
-        # driver a few lines later.
-        if in_begin is None:
-            if setting.name == _EXIM_TRANSPORT_FIRST:
-                pending = [setting]
-                continue
-            if pending:
-                pending.append(setting)
-                if setting.name == "driver":
-                    current = Section(f"{setting.value}-driver", "transport")
-                    sections.append(current)
-                    for s in pending:
-                        current.add(s)
-                    pending = []
-                elif len(pending) > 12:  # not a transport after all
-                    for s in pending:
-                        current.add(s)
-                    pending = []
-                continue
-        current.add(setting)
-    for s in pending:
-        current.add(s)
-    return sections
+            return
+        if self.in_begin is None and self._held(setting):
+            return
+        self.current.add(setting)
+
+    def finish(self) -> list[Section]:
+        self._flush()
+        return self.sections
+
+    def _open(self, name: str) -> None:
+        self.current = Section(name, "transport")
+        self.sections.append(self.current)
+
+    def _transport_option(self, raw: str) -> bool:
+        """In a configure file: whether ``raw`` is a transport's option (a header opens one)."""
+        if self.in_begin != "transports":
+            return False
+        head = _EXIM_TRANSPORT_HEAD.match(raw)
+        if head and not raw[:1].isspace():
+            self._open(head.group(1))
+            return False
+        return self.current is not self.main
+
+    def _held(self, setting: Setting) -> bool:
+        """Whether ``setting`` waits for the driver that names its transport.
+
+        "exim -bP" then "exim -bP transport remote_smtp" in one file: the
+        transport block starts at its first generic option and names its
+        driver a few lines later.
+        """
+        if setting.name == _EXIM_TRANSPORT_FIRST:
+            self.pending = [setting]
+            return True
+        if not self.pending:
+            return False
+        self.pending.append(setting)
+        if setting.name == "driver":
+            self._open(f"{setting.value}-driver")
+            self._flush()
+        elif len(self.pending) > 12:  # not a transport after all
+            self._flush()
+        return True
+
+    def _flush(self) -> None:
+        for s in self.pending:
+            self.current.add(s)
+        self.pending = []
 
 
 def _exim_setting(number: int, line: str) -> Setting | None:

@@ -35,7 +35,12 @@ __all__ = [
 
 # One module per area, each with a ``SPECS`` sequence, in the order of
 # docs/findings.md. Each area module imports only the model and knowledge.
-AREAS: tuple[str, ...] = ()
+AREAS: tuple[str, ...] = (
+    "config_postfix",
+    "config_exim",
+    "config_sendmail",
+    "config_exchange",
+)
 
 
 _T = TypeVar("_T")
