@@ -534,6 +534,71 @@ def _wire_length(body_length: int) -> int:
     return message + 5 * records
 
 
+def _padding(hello_length: int, pad_to: int) -> bytes:
+    """A padding extension (RFC 7685) that brings the hello's wire size to ``pad_to``."""
+    # The extension's own 4 bytes count; n = the shortfall always reaches
+    # pad_to, and is one record header too long when it crosses a record
+    # boundary: step back while still long enough.
+    n = max(0, pad_to - _wire_length(hello_length + 4))
+    while n > 0 and _wire_length(hello_length + 4 + n - 1) >= pad_to:
+        n -= 1
+    return _extension(ExtensionType.PADDING, bytes(n))
+
+
+def _client_extensions(
+    hi: TLSVersionCode,
+    lo: TLSVersionCode,
+    *,
+    server_name: str | None,
+    groups: Sequence[int],
+    key_share_groups: Sequence[int],
+    signature_algorithms: Sequence[int] | None,
+    extended_master_secret: bool,
+    random: bytes,
+) -> list[bytes]:
+    """The ClientHello's extensions for the offered versions, in a fixed order."""
+    offers_13 = hi >= TLSVersionCode.TLSv1_3
+    offers_legacy = lo <= TLSVersionCode.TLSv1_2
+    exts: list[bytes] = []
+    if server_name:
+        sni = _server_name_ext(server_name)
+        if sni is not None:
+            exts.append(_extension(ExtensionType.SERVER_NAME, sni))
+    if offers_legacy:
+        # RFC 8422 §5.1.2: only "uncompressed" (0).
+        exts.append(_extension(ExtensionType.EC_POINT_FORMATS, _vec8(b"\x00")))
+    if groups:
+        exts.append(
+            _extension(ExtensionType.SUPPORTED_GROUPS, _vec16(b"".join(_u16(g) for g in groups)))
+        )
+    if offers_legacy:
+        exts.append(_extension(ExtensionType.SESSION_TICKET, b""))
+    if extended_master_secret:
+        exts.append(_extension(ExtensionType.EXTENDED_MASTER_SECRET, b""))
+    if hi >= TLSVersionCode.TLSv1_2:
+        algs = (
+            DEFAULT_SIGNATURE_ALGORITHMS if signature_algorithms is None else signature_algorithms
+        )
+        exts.append(
+            _extension(ExtensionType.SIGNATURE_ALGORITHMS, _vec16(b"".join(_u16(a) for a in algs)))
+        )
+    if offers_13:
+        # 0x0300 is listed only when asked for: RFC 8446 App. D.5 forbids it
+        # to real clients, but a probe wants to know.
+        versions = [v for v in sorted(TLSVersionCode, reverse=True) if lo <= v <= hi]
+        exts.append(
+            _extension(ExtensionType.SUPPORTED_VERSIONS, _vec8(b"".join(_u16(v) for v in versions)))
+        )
+        # RFC 8446 §4.2.9: psk_dhe_ke (1), as every 1.3 client sends it.
+        exts.append(_extension(ExtensionType.PSK_KEY_EXCHANGE_MODES, _vec8(b"\x01")))
+        shares = b"".join(_u16(g) + _vec16(_key_share(g, random)) for g in key_share_groups)
+        exts.append(_extension(ExtensionType.KEY_SHARE, _vec16(shares)))
+    if offers_legacy:
+        # RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
+        exts.append(_extension(ExtensionType.RENEGOTIATION_INFO, _vec8(b"")))
+    return exts
+
+
 def build_client_hello(
     *,
     max_version: TLSVersionCode | int,
@@ -573,7 +638,6 @@ def build_client_hello(
     if len(random) != 32:
         raise ValueError("random must be 32 bytes")
     offers_13 = hi >= TLSVersionCode.TLSv1_3
-    offers_legacy = lo <= TLSVersionCode.TLSv1_2
     missing = [g for g in key_share_groups if g not in groups] if offers_13 else []
     if missing:
         # RFC 8446 §4.2.8: every share must be for a group in supported_groups.
@@ -584,43 +648,16 @@ def build_client_hello(
     if not suites:
         raise ValueError("no cipher suites to offer")
 
-    exts: list[bytes] = []
-    if server_name:
-        sni = _server_name_ext(server_name)
-        if sni is not None:
-            exts.append(_extension(ExtensionType.SERVER_NAME, sni))
-    if offers_legacy:
-        # RFC 8422 §5.1.2: only "uncompressed" (0).
-        exts.append(_extension(ExtensionType.EC_POINT_FORMATS, _vec8(b"\x00")))
-    if groups:
-        exts.append(
-            _extension(ExtensionType.SUPPORTED_GROUPS, _vec16(b"".join(_u16(g) for g in groups)))
-        )
-    if offers_legacy:
-        exts.append(_extension(ExtensionType.SESSION_TICKET, b""))
-    if extended_master_secret:
-        exts.append(_extension(ExtensionType.EXTENDED_MASTER_SECRET, b""))
-    if hi >= TLSVersionCode.TLSv1_2:
-        algs = (
-            DEFAULT_SIGNATURE_ALGORITHMS if signature_algorithms is None else signature_algorithms
-        )
-        exts.append(
-            _extension(ExtensionType.SIGNATURE_ALGORITHMS, _vec16(b"".join(_u16(a) for a in algs)))
-        )
-    if offers_13:
-        # 0x0300 is listed only when asked for: RFC 8446 App. D.5 forbids it
-        # to real clients, but a probe wants to know.
-        versions = [v for v in sorted(TLSVersionCode, reverse=True) if lo <= v <= hi]
-        exts.append(
-            _extension(ExtensionType.SUPPORTED_VERSIONS, _vec8(b"".join(_u16(v) for v in versions)))
-        )
-        # RFC 8446 §4.2.9: psk_dhe_ke (1), as every 1.3 client sends it.
-        exts.append(_extension(ExtensionType.PSK_KEY_EXCHANGE_MODES, _vec8(b"\x01")))
-        shares = b"".join(_u16(g) + _vec16(_key_share(g, random)) for g in key_share_groups)
-        exts.append(_extension(ExtensionType.KEY_SHARE, _vec16(shares)))
-    if offers_legacy:
-        # RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
-        exts.append(_extension(ExtensionType.RENEGOTIATION_INFO, _vec8(b"")))
+    exts = _client_extensions(
+        hi,
+        lo,
+        server_name=server_name,
+        groups=groups,
+        key_share_groups=key_share_groups,
+        signature_algorithms=signature_algorithms,
+        extended_master_secret=extended_master_secret,
+        random=random,
+    )
 
     # RFC 8446 §4.1.2 / App. D.4: legacy_version 0x0303 when offering 1.3,
     # and a 32-byte session id for middlebox compatibility.
@@ -639,13 +676,7 @@ def build_client_hello(
 
     hello = body(exts)
     if pad_to is not None and _wire_length(len(hello)) < pad_to:
-        # The extension's own 4 bytes count; n = the shortfall always
-        # reaches pad_to, and is one record header too long when it
-        # crosses a record boundary: step back while still long enough.
-        n = max(0, pad_to - _wire_length(len(hello) + 4))
-        while n > 0 and _wire_length(len(hello) + 4 + n - 1) >= pad_to:
-            n -= 1
-        hello = body([*exts, _extension(ExtensionType.PADDING, bytes(n))])
+        hello = body([*exts, _padding(len(hello), pad_to)])
 
     message = _u8(HandshakeType.CLIENT_HELLO) + _u24(len(hello)) + hello
     # RFC 8446 §5.1: legacy_record_version 0x0301 for the initial ClientHello
