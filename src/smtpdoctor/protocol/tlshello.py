@@ -599,6 +599,35 @@ def _client_extensions(
     return exts
 
 
+def _hello_body(
+    hi: TLSVersionCode,
+    random: bytes,
+    suites: Sequence[int],
+    exts: list[bytes],
+    pad_to: int | None,
+) -> bytes:
+    """The ClientHello body, padded (RFC 7685) to ``pad_to`` bytes on the wire if asked."""
+    # RFC 8446 §4.1.2 / App. D.4: legacy_version 0x0303 when offering 1.3,
+    # and a 32-byte session id for middlebox compatibility.
+    legacy_version = min(hi, TLSVersionCode.TLSv1_2)
+    session_id = _stream(random, "session id", 32) if hi >= TLSVersionCode.TLSv1_3 else b""
+
+    def body(extensions: list[bytes]) -> bytes:
+        return (
+            _u16(legacy_version)
+            + random
+            + _vec8(session_id)
+            + _vec16(b"".join(_u16(c) for c in suites))
+            + _vec8(b"\x00")  # compression: null only (RFC 8446 §4.1.2)
+            + _vec16(b"".join(extensions))
+        )
+
+    hello = body(exts)
+    if pad_to is not None and _wire_length(len(hello)) < pad_to:
+        hello = body([*exts, _padding(len(hello), pad_to)])
+    return hello
+
+
 def build_client_hello(
     *,
     max_version: TLSVersionCode | int,
@@ -659,25 +688,7 @@ def build_client_hello(
         random=random,
     )
 
-    # RFC 8446 §4.1.2 / App. D.4: legacy_version 0x0303 when offering 1.3,
-    # and a 32-byte session id for middlebox compatibility.
-    legacy_version = min(hi, TLSVersionCode.TLSv1_2)
-    session_id = _stream(random, "session id", 32) if offers_13 else b""
-
-    def body(extensions: list[bytes]) -> bytes:
-        return (
-            _u16(legacy_version)
-            + random
-            + _vec8(session_id)
-            + _vec16(b"".join(_u16(c) for c in suites))
-            + _vec8(b"\x00")  # compression: null only (RFC 8446 §4.1.2)
-            + _vec16(b"".join(extensions))
-        )
-
-    hello = body(exts)
-    if pad_to is not None and _wire_length(len(hello)) < pad_to:
-        hello = body([*exts, _padding(len(hello), pad_to)])
-
+    hello = _hello_body(hi, random, suites, exts, pad_to)
     message = _u8(HandshakeType.CLIENT_HELLO) + _u24(len(hello)) + hello
     # RFC 8446 §5.1: legacy_record_version 0x0301 for the initial ClientHello
     # (0x0300 for an SSLv3-only hello: SSLv3 servers expect their own).
@@ -763,6 +774,39 @@ class _Reader:
         return self.take(self.u16())
 
 
+class _ServerExtensions:
+    """What the ServerHello's extensions say (RFC 8446 §4.2)."""
+
+    def __init__(self) -> None:
+        self.types: list[int] = []
+        self.selected_version: int | None = None
+        self.group: int | None = None
+        self.extended_master_secret = False
+        self.secure_renegotiation = False
+
+    def read(self, block: _Reader) -> None:
+        while block.remaining:
+            kind = block.u16()
+            data = block.vec16()
+            if kind in self.types:
+                # RFC 8446 §4.2: no extension type may appear twice.
+                raise RemoteProtocolError(f"extension {kind} twice in ServerHello")
+            self.types.append(kind)
+            if kind == ExtensionType.SUPPORTED_VERSIONS:
+                if len(data) != 2:
+                    raise RemoteProtocolError("supported_versions in ServerHello is not 2 bytes")
+                self.selected_version = int.from_bytes(data, "big")
+            elif kind == ExtensionType.KEY_SHARE:
+                # ServerHello: KeyShareEntry; HelloRetryRequest: the group alone.
+                if len(data) < 2:
+                    raise RemoteProtocolError("key_share in ServerHello is too short")
+                self.group = int.from_bytes(data[:2], "big")
+            elif kind == ExtensionType.EXTENDED_MASTER_SECRET:
+                self.extended_master_secret = True
+            elif kind == ExtensionType.RENEGOTIATION_INFO:
+                self.secure_renegotiation = True
+
+
 def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloResult:
     """RFC 8446 §4.1.3 (and RFC 5246 §7.4.1.3, whose extensions are optional)."""
     r = _Reader(body, "ServerHello")
@@ -775,35 +819,13 @@ def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloRe
         raise RemoteProtocolError(f"ServerHello session id of {len(session_id)} bytes (max 32)")
     cipher = r.u16()
     compression = r.u8()
-    ext_types: list[int] = []
-    selected_version: int | None = None
-    group: int | None = None
-    ems = False
-    reneg = False
+    exts = _ServerExtensions()
     if r.remaining:
         block = _Reader(r.vec16(), "ServerHello extensions")
         if r.remaining:
             raise RemoteProtocolError(f"{r.remaining} bytes after the ServerHello extensions")
-        while block.remaining:
-            kind = block.u16()
-            data = block.vec16()
-            if kind in ext_types:
-                # RFC 8446 §4.2: no extension type may appear twice.
-                raise RemoteProtocolError(f"extension {kind} twice in ServerHello")
-            ext_types.append(kind)
-            if kind == ExtensionType.SUPPORTED_VERSIONS:
-                if len(data) != 2:
-                    raise RemoteProtocolError("supported_versions in ServerHello is not 2 bytes")
-                selected_version = int.from_bytes(data, "big")
-            elif kind == ExtensionType.KEY_SHARE:
-                # ServerHello: KeyShareEntry; HelloRetryRequest: the group alone.
-                if len(data) < 2:
-                    raise RemoteProtocolError("key_share in ServerHello is too short")
-                group = int.from_bytes(data[:2], "big")
-            elif kind == ExtensionType.EXTENDED_MASTER_SECRET:
-                ems = True
-            elif kind == ExtensionType.RENEGOTIATION_INFO:
-                reneg = True
+        exts.read(block)
+    selected_version, group = exts.selected_version, exts.group
     code = selected_version if selected_version is not None else legacy_version
     sentinel = None
     if random[-8:] == _DOWNGRADE_TO_12:
@@ -816,12 +838,12 @@ def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloRe
         version_code=code,
         cipher_suite=cipher,
         cipher_name=CIPHER_SUITES.get(cipher),
-        extended_master_secret=ems,
-        secure_renegotiation=reneg,
+        extended_master_secret=exts.extended_master_secret,
+        secure_renegotiation=exts.secure_renegotiation,
         selected_group=group,
         compression_method=compression,
         sentinel_version=sentinel,
-        extensions=tuple(ext_types),
+        extensions=tuple(exts.types),
         warning_alerts=warnings,
     )
 
