@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import itertools
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -190,7 +189,8 @@ class LatencySample:
 
 
 def _mean(values: Sequence[float]) -> float | None:
-    return statistics.fmean(values) if values else None
+    # statistics.fmean's own arithmetic, without importing statistics (start-up time).
+    return math.fsum(values) / len(values) if values else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +277,7 @@ class LatencyResult:
         clean = self._clean_ms()
         if len(clean) < 2:
             return None
-        return statistics.fmean(abs(b - a) for a, b in itertools.pairwise(clean))
+        return _mean([abs(b - a) for a, b in itertools.pairwise(clean)])
 
     def to_json(self) -> dict[str, Any]:
         def r(v: float | None) -> float | None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import errno
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from smtpdoctor.evidence.network import IcmpError
 from smtpdoctor.model import Outcome
+
+if TYPE_CHECKING:
+    from smtpdoctor.evidence.network import IcmpError
 
 __all__ = [
     "NetError",

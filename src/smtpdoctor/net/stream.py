@@ -25,9 +25,8 @@ import ssl
 import struct
 import sys
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from smtpdoctor.evidence.network import IcmpError
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import (
@@ -37,6 +36,9 @@ from smtpdoctor.net.errors import (
     from_ssl_error,
     timeout,
 )
+
+if TYPE_CHECKING:
+    from smtpdoctor.evidence.network import IcmpError
 
 __all__ = [
     "READ_CHUNK",
@@ -216,6 +218,10 @@ def _retransmits(sock: socket.socket) -> int | None:
 
 def _read_icmp(sock: socket.socket) -> IcmpError | None:
     """The first ICMP error on the socket's error queue (IP_RECVERR), if any."""
+    # Only the port and path probes ask for ICMP errors: the evidence types
+    # load with them, off diagnose's start-up path.
+    from smtpdoctor.evidence.network import IcmpError  # noqa: PLC0415
+
     flag = getattr(socket, "MSG_ERRQUEUE", 0x2000)
     try:
         _, ancdata, _, _ = sock.recvmsg(256, 512, flag)
