@@ -470,7 +470,7 @@ def test_survives_garbage_instead_of_tls(lab: LabThread) -> None:
 
 
 def test_idle_client_gets_421_and_close(state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("smtpdoctor.lab.server.IDLE_TIMEOUT", 0.3)
+    monkeypatch.setattr("smtpdoctor.lab.conversation.IDLE_TIMEOUT", 0.3)
     with LabThread(["healthy"], base_port=0, state_dir=state_dir) as lab:
         client = Client.connect(lab, "healthy")
         assert client.line() == BANNER.encode()

@@ -20,26 +20,31 @@ from smtpdoctor.diagnosis.network_rules import (
     transfer_findings,
 )
 from smtpdoctor.diagnosis.verdict import verdict_for
+from smtpdoctor.evidence.network import (
+    RFC5321_TIMEOUTS,
+    HopKind,
+    IcmpError,
+    LatencyResult,
+    LatencySample,
+    MtuStatus,
+    PortResult,
+    PortsResult,
+    PortState,
+    TraceStatus,
+    TransferRate,
+    TransferVerdict,
+)
 from smtpdoctor.model import MTA, Category, Finding, Outcome, Severity, Stage, Status
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.path import (
-    RFC5321_TIMEOUTS,
-    ClampedConnector,
-    HopKind,
-    LatencyResult,
-    LatencySample,
-    MtuStatus,
-    TraceStatus,
-    TransferRate,
-    TransferVerdict,
     assess_transfer,
     measure_latency,
     probe_mtu,
     tcp_traceroute,
     transfer_rate,
 )
-from smtpdoctor.probe.ports import IcmpError, PortResult, PortsResult, PortState, check_ports
+from smtpdoctor.probe.ports import check_ports
 from smtpdoctor.probe.session import SessionOptions, walk
 from support.netns import (
     ROUTER_CLIENT_SIDE,
@@ -289,7 +294,7 @@ def test_mtu_blackhole_is_found_with_two_connections(path: Topology) -> None:
             25,
             SessionOptions(helo="client.test", rcpt=("a@b.test",)),
             Deadline(5),
-            ClampedConnector(mss=1200),
+            Connector(mss=1200),
         )
     )
     assert clamped.failed_step is None, clamped.steps

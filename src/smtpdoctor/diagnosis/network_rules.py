@@ -1,9 +1,7 @@
 """Network evidence → findings: ports, latency and loss, the route, the rate, the MTU.
 
-Pure functions, no I/O. They read the results of :mod:`smtpdoctor.probe.ports`
-and :mod:`smtpdoctor.probe.path` through small read-only protocols (as
-``session_rules`` reads the walker's steps), so this layer does not import
-the probes.
+Pure functions, no I/O. They read the network evidence types
+(:mod:`smtpdoctor.evidence.network`) that the port and path probes return.
 
 Finding ids (stable):
 
@@ -39,10 +37,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from smtpdoctor.diagnosis.findings import finding
 from smtpdoctor.diagnosis.verdict import sort_findings
+from smtpdoctor.evidence.network import (
+    LatencyResult,
+    MtuResult,
+    PortResult,
+    PortsResult,
+    TraceResult,
+    TransferAssessment,
+)
 from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
 
 __all__ = [
@@ -63,169 +69,6 @@ LOSS_CRITICAL = 0.20
 # Round trips: SMTP is a dialogue of ~10 round trips before the body; a
 # second per round trip is where sessions start to feel the timeouts.
 RTT_WARNING_MS = 1000.0
-
-
-# -- what the rules read (read-only views of the probe results) ---------------
-
-
-class _IcmpLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def offender(self) -> str | None: ...
-    @property
-    def port_unreachable(self) -> bool: ...
-    @property
-    def admin_prohibited(self) -> bool: ...
-    def to_json(self) -> JSON: ...
-
-
-class _PortLike(Protocol):
-    @property
-    def port(self) -> int: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def connect_ms(self) -> float | None: ...
-    @property
-    def control(self) -> bool: ...
-    @property
-    def banner(self) -> str | None: ...
-    @property
-    def icmp(self) -> _IcmpLike | None: ...
-    def to_json(self) -> JSON: ...
-
-
-class _PortsLike(Protocol):
-    @property
-    def address(self) -> str: ...
-    @property
-    def ports(self) -> Sequence[_PortLike]: ...
-    @property
-    def timeout_s(self) -> float: ...
-
-
-class _LatencyLike(Protocol):
-    @property
-    def address(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def sent(self) -> int: ...
-    @property
-    def answered(self) -> int: ...
-    @property
-    def unanswered(self) -> int: ...
-    @property
-    def retransmitted(self) -> int: ...
-    @property
-    def handshake_loss(self) -> float: ...
-    @property
-    def packet_loss(self) -> float: ...
-    @property
-    def min_ms(self) -> float | None: ...
-    @property
-    def avg_ms(self) -> float | None: ...
-    @property
-    def max_ms(self) -> float | None: ...
-    @property
-    def jitter_ms(self) -> float | None: ...
-
-
-class _HopLike(Protocol):
-    @property
-    def ttl(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def address(self) -> str | None: ...
-    @property
-    def rtt_ms(self) -> float | None: ...
-    @property
-    def icmp(self) -> _IcmpLike | None: ...
-    def to_json(self) -> JSON: ...
-
-
-class _TraceLike(Protocol):
-    @property
-    def address(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def hops(self) -> Sequence[_HopLike]: ...
-    @property
-    def last_responding(self) -> _HopLike | None: ...
-    @property
-    def note(self) -> str: ...
-
-
-class _RateLike(Protocol):
-    @property
-    def completed(self) -> bool: ...
-    @property
-    def bytes(self) -> int: ...
-    @property
-    def elapsed_ms(self) -> float: ...
-
-
-class _TimeoutsLike(Protocol):
-    @property
-    def data_block_s(self) -> float: ...
-    @property
-    def data_termination_s(self) -> float: ...
-    @property
-    def chunk_bytes(self) -> int: ...
-
-
-class _AssessmentLike(Protocol):
-    @property
-    def size(self) -> int: ...
-    @property
-    def bytes_per_s(self) -> float: ...
-    @property
-    def expected_s(self) -> float: ...
-    @property
-    def chunk_s(self) -> float: ...
-    @property
-    def max_size(self) -> int: ...
-    @property
-    def verdict(self) -> str: ...
-    @property
-    def rate(self) -> _RateLike: ...
-    @property
-    def timeouts(self) -> _TimeoutsLike: ...
-    def to_json(self) -> JSON: ...
-
-
-class _LegLike(Protocol):
-    @property
-    def snd_mss(self) -> int | None: ...
-    @property
-    def rcv_mss(self) -> int | None: ...
-
-
-class _MtuLike(Protocol):
-    @property
-    def address(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def directions(self) -> Sequence[str]: ...
-    @property
-    def normal(self) -> _LegLike: ...
-    @property
-    def clamped(self) -> _LegLike | None: ...
-    @property
-    def clamp_mss(self) -> int: ...
-    @property
-    def stage(self) -> Stage: ...
-    @property
-    def note(self) -> str: ...
-    def to_json(self) -> JSON: ...
 
 
 # -- fixes --------------------------------------------------------------------
@@ -496,11 +339,11 @@ def _ms(value: float | None) -> str:
 # -- ports ----------------------------------------------------------------------
 
 
-def _describe(p: _PortLike) -> str:
+def _describe(p: PortResult) -> str:
     return f"{p.port} ({p.state})"
 
 
-def _ports_phrase(ports: Sequence[_PortLike]) -> str:
+def _ports_phrase(ports: Sequence[PortResult]) -> str:
     """ "port 587 (open)" or "ports 587 (open) and 443 (refused)"."""
     parts = [_describe(p) for p in ports]
     if len(parts) == 1:
@@ -508,7 +351,7 @@ def _ports_phrase(ports: Sequence[_PortLike]) -> str:
     return f"ports {', '.join(parts[:-1])} and {parts[-1]}"
 
 
-def port_findings(ports: _PortsLike, smtp_port: int = 25) -> list[Finding]:
+def port_findings(ports: PortsResult, smtp_port: int = 25) -> list[Finding]:
     """What the port states say: the outbound block, a REJECT, an ICMP error, silence."""
     mail = next((p for p in ports.ports if p.port == smtp_port), None)
     if mail is None:
@@ -637,7 +480,7 @@ def port_findings(ports: _PortsLike, smtp_port: int = 25) -> list[Finding]:
 # -- latency and loss -------------------------------------------------------------
 
 
-def latency_findings(lat: _LatencyLike) -> list[Finding]:
+def latency_findings(lat: LatencyResult) -> list[Finding]:
     """Loss and round-trip figures from repeated connects."""
     if lat.answered == 0:
         return []  # nothing answered: the port findings say why
@@ -708,7 +551,7 @@ def _round(value: float | None) -> float | None:
 # -- the route --------------------------------------------------------------------
 
 
-def trace_findings(trace: _TraceLike, port_filtered: bool | None = None) -> list[Finding]:
+def trace_findings(trace: TraceResult, port_filtered: bool | None = None) -> list[Finding]:
     """Where the TCP traceroute died, or the route it took.
 
     ``port_filtered`` (from the port check) makes a dead path the explanation
@@ -786,7 +629,7 @@ def _size(n: float) -> str:
     return f"{n:.0f} bytes"
 
 
-def transfer_findings(assessment: _AssessmentLike) -> list[Finding]:
+def transfer_findings(assessment: TransferAssessment) -> list[Finding]:
     """Whether the message size fits the path's DATA rate within the RFC 5321 limits."""
     a = assessment
     rate = f"{_size(a.bytes_per_s)}/s"
@@ -867,7 +710,7 @@ def transfer_findings(assessment: _AssessmentLike) -> list[Finding]:
 # -- the MTU ------------------------------------------------------------------------
 
 
-def mtu_findings(mtu: _MtuLike) -> list[Finding]:
+def mtu_findings(mtu: MtuResult) -> list[Finding]:
     """A path MTU black hole, if the probe found one."""
     if mtu.status != "blackhole":
         return []
@@ -902,11 +745,11 @@ def mtu_findings(mtu: _MtuLike) -> list[Finding]:
 
 def network_findings(
     *,
-    ports: _PortsLike | None = None,
-    latency: _LatencyLike | None = None,
-    trace: _TraceLike | None = None,
-    transfer: _AssessmentLike | None = None,
-    mtu: _MtuLike | None = None,
+    ports: PortsResult | None = None,
+    latency: LatencyResult | None = None,
+    trace: TraceResult | None = None,
+    transfer: TransferAssessment | None = None,
+    mtu: MtuResult | None = None,
     smtp_port: int = 25,
 ) -> list[Finding]:
     """Every network finding the evidence supports, most severe first."""

@@ -14,6 +14,7 @@ diagnosis must meet for it, so the lab doubles as the diagnosis's test bed.
 """
 
 from smtpdoctor.lab.certs import CA_CERT_FILE, default_state_dir
+from smtpdoctor.lab.conversation import BANNER
 from smtpdoctor.lab.scenarios import (
     LAB_HOSTNAME,
     MESSAGE_FAULT_AFTER,
@@ -31,7 +32,6 @@ from smtpdoctor.lab.scenarios import (
     select_scenarios,
 )
 from smtpdoctor.lab.server import (
-    BANNER,
     DEFAULT_BASE_PORT,
     DEFAULT_HOST,
     Lab,

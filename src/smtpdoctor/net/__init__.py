@@ -1,8 +1,16 @@
-"""The I/O edge: TCP/TLS streams, one deadline per probe, typed outcomes."""
+"""The I/O edge: the network seam (every connection), one deadline per probe, typed outcomes."""
 
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream, TlsSession
+from smtpdoctor.net.stream import Connector, NetworkBackend, Stream, TlsSession
 from smtpdoctor.net.tls import probe_context
 
-__all__ = ["Connector", "Deadline", "NetError", "Stream", "TlsSession", "probe_context"]
+__all__ = [
+    "Connector",
+    "Deadline",
+    "NetError",
+    "NetworkBackend",
+    "Stream",
+    "TlsSession",
+    "probe_context",
+]

@@ -1,7 +1,9 @@
 """OS and TLS errors translated into the contract's outcome words, at the edge.
 
 Everything above ``net/`` sees :class:`NetError` with an :class:`Outcome` and
-structured evidence, never a raw ``OSError`` or ``ssl.SSLError``.
+structured evidence, never a raw ``OSError`` or ``ssl.SSLError``. This is the
+only place where errno values and OpenSSL reasons are read; a backend that
+does not use sockets (``smtpdoctor.testing``) raises through the same helpers.
 """
 
 from __future__ import annotations
@@ -9,10 +11,23 @@ from __future__ import annotations
 import errno
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from smtpdoctor.model import Outcome
 
-__all__ = ["NetError", "from_os_error", "from_ssl_error", "timeout"]
+if TYPE_CHECKING:
+    from smtpdoctor.evidence.network import IcmpError
+
+__all__ = [
+    "NetError",
+    "alert_received",
+    "closed_without_tls_close",
+    "connect_timeout",
+    "from_os_error",
+    "from_ssl_error",
+    "not_tls",
+    "timeout",
+]
 
 
 @dataclass(slots=True)
@@ -24,6 +39,9 @@ class NetError(Exception):
     errno: int | None = None
     tls_alert: str | None = None  # e.g. "protocol_version"
     alert_sent: bool = False  # True when we sent the alert, False when the peer did
+    icmp: IcmpError | None = None  # the ICMP error the kernel matched to our SYN
+    retransmits: int | None = None  # SYNs sent again before a connect ended (TCP_INFO)
+    setup: bool = False  # the socket could not even be set up: nothing went out
 
     def __str__(self) -> str:
         return self.detail
@@ -33,13 +51,42 @@ def timeout(what: str) -> NetError:
     return NetError(Outcome.TIMEOUT, f"no answer before the deadline ({what})")
 
 
+def connect_timeout(retransmits: int | None = None) -> NetError:
+    return NetError(
+        Outcome.TIMEOUT, "no answer to the TCP SYN before the deadline", retransmits=retransmits
+    )
+
+
+def closed_without_tls_close() -> NetError:
+    return NetError(Outcome.CLOSED, "the peer closed the connection without a TLS close")
+
+
+def alert_received(alert: str) -> NetError:
+    return NetError(Outcome.TLS_ALERT, f"the server sent TLS alert {alert}", tls_alert=alert)
+
+
+def not_tls(reason: str) -> NetError:
+    return NetError(Outcome.PROTOCOL_ERROR, f"the server did not answer in TLS ({reason})")
+
+
 _RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
 
 
-def from_os_error(exc: OSError) -> NetError:
+def _from_icmp(icmp: IcmpError, code: int | None) -> NetError:
+    who = f" from {icmp.offender}" if icmp.offender else ""
+    detail = f"ICMP {icmp.name}{who}"
+    if icmp.port_unreachable:
+        detail += ": a TCP stack answers a closed port with a RST, so this is a firewall's REJECT"
+    return NetError(Outcome.UNREACHABLE, detail, code, icmp=icmp)
+
+
+def from_os_error(exc: OSError, icmp: IcmpError | None = None) -> NetError:
+    """``icmp``: the ICMP error read off the socket's error queue, when one was asked for."""
     code = exc.errno
     text = exc.strerror or str(exc)
+    if icmp is not None:
+        return _from_icmp(icmp, code)
     if isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
         return NetError(Outcome.REFUSED, "connection refused (TCP RST to SYN)", code)
     if isinstance(exc, ConnectionResetError | BrokenPipeError) or code in _RESET:
@@ -87,13 +134,10 @@ def from_ssl_error(exc: ssl.SSLError) -> NetError:
     reason = (exc.reason or "").upper()
     library_text = exc.args[1] if len(exc.args) > 1 else str(exc)
     if isinstance(exc, ssl.SSLEOFError) or reason in {"UNEXPECTED_EOF_WHILE_READING", "EOF"}:
-        return NetError(Outcome.CLOSED, "the peer closed the connection without a TLS close")
+        return closed_without_tls_close()
     for prefix in _ALERT_PREFIXES:
         if reason.startswith(prefix):
-            alert = reason[len(prefix) :].lower()
-            return NetError(
-                Outcome.TLS_ALERT, f"the server sent TLS alert {alert}", tls_alert=alert
-            )
+            return alert_received(reason[len(prefix) :].lower())
     if reason in _LOCAL_REFUSALS:
         alert = _LOCAL_REFUSALS[reason]
         return NetError(
@@ -103,9 +147,7 @@ def from_ssl_error(exc: ssl.SSLError) -> NetError:
             alert_sent=True,
         )
     if reason in _NOT_TLS:
-        return NetError(
-            Outcome.PROTOCOL_ERROR, f"the server did not answer in TLS ({reason.lower()})"
-        )
+        return not_tls(reason.lower())
     return NetError(
         Outcome.TLS_ALERT, f"TLS error: {library_text}", tls_alert=reason.lower() or None
     )

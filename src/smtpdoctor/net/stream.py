@@ -1,10 +1,17 @@
-"""TCP with optional TLS, on raw non-blocking sockets and ``ssl.SSLObject``.
+"""The network seam: every connection smtpdoctor opens, and the raw-socket backend.
 
-Why not asyncio streams: asyncio's TLS transport folds "peer sent RST",
-"peer closed" and "peer sent a TLS alert" during the handshake into one
+A :class:`Connector` opens every connection of a diagnosis (the walker, the TLS
+matrix, the port and path probes, the MTA-STS fetch), counts it, and hands it
+to a :class:`NetworkBackend`: :class:`SocketBackend` on the wire, or the
+scripted one of :mod:`smtpdoctor.testing` in tests. What comes back is a
+:class:`Stream`.
+
+Why raw sockets, not asyncio streams: asyncio's TLS transport folds "peer sent
+RST", "peer closed" and "peer sent a TLS alert" during the handshake into one
 ``ConnectionResetError``, and hides the bytes on the wire. Doing TLS over
-memory BIOs keeps every distinction the diagnosis needs, and counts the
-bytes actually sent and received.
+memory BIOs keeps every distinction the diagnosis needs, and counts the bytes
+actually sent and received. The lab's servers use the same
+:class:`SocketStream`, server side.
 """
 
 from __future__ import annotations
@@ -15,13 +22,34 @@ import contextlib
 import ipaddress
 import socket
 import ssl
+import struct
+import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
-from smtpdoctor.net.errors import NetError, from_os_error, from_ssl_error, timeout
+from smtpdoctor.net.errors import (
+    NetError,
+    connect_timeout,
+    from_os_error,
+    from_ssl_error,
+    timeout,
+)
 
-__all__ = ["Connector", "Stream", "TlsSession"]
+if TYPE_CHECKING:
+    from smtpdoctor.evidence.network import IcmpError
+
+__all__ = [
+    "READ_CHUNK",
+    "Connector",
+    "NetworkBackend",
+    "SocketBackend",
+    "SocketStream",
+    "Stream",
+    "TcpInfo",
+    "TlsSession",
+]
 
 READ_CHUNK = 16 * 1024
 # The format argument of _ssl.Certificate.public_bytes (not exported by ssl).
@@ -38,8 +66,295 @@ class TlsSession:
     chain_der: list[bytes] = field(default_factory=list)  # leaf first
 
 
-class Stream:
-    """One connection. Every call takes the probe's deadline."""
+@dataclass(frozen=True, slots=True)
+class TcpInfo:
+    """What the kernel knows of a TCP connection (Linux ``TCP_INFO``)."""
+
+    snd_mss: int  # the segment size used toward the peer
+    rcv_mss: int  # the largest segment seen from the peer
+    retransmits: int  # segments (SYNs included) sent again
+
+
+class Stream(Protocol):
+    """One connection. Every call takes the probe's deadline; failures are :class:`NetError`."""
+
+    @property
+    def bytes_sent(self) -> int: ...
+    @property
+    def bytes_received(self) -> int: ...
+    @property
+    def tls(self) -> bool: ...
+
+    async def recv(self, deadline: Deadline, what: str = "reading") -> bytes:
+        """Some bytes (decrypted under TLS); ``b""`` once the peer has closed."""
+        ...
+
+    async def send(self, data: bytes, deadline: Deadline, what: str = "writing") -> None: ...
+
+    async def start_tls(
+        self, context: ssl.SSLContext, server_name: str | None, deadline: Deadline
+    ) -> TlsSession:
+        """The client's TLS handshake on this connection (STARTTLS or implicit TLS)."""
+        ...
+
+    def tcp_info(self) -> TcpInfo | None: ...
+
+    def abort(self) -> None:
+        """Close at once; used when the session is over or broken."""
+        ...
+
+
+class NetworkBackend(Protocol):
+    """Opens TCP connections; raises :class:`NetError` saying how a connect ended."""
+
+    async def connect(
+        self,
+        address: str,
+        port: int,
+        *,
+        deadline: Deadline,
+        source_ip: str | None = None,
+        ttl: int | None = None,
+        mss: int | None = None,
+        capture_icmp: bool = False,
+    ) -> Stream:
+        """``ttl``: the SYN's IP TTL (hop limit). ``mss``: clamp the MSS (TCP_MAXSEG).
+        ``capture_icmp``: an ICMP error for the SYN is read off the socket
+        (``IP_RECVERR``) and lands in :attr:`NetError.icmp`.
+        ``NetError.setup`` is set when nothing was sent."""
+        ...
+
+
+class Connector:
+    """Opens the connections of one diagnosis through one backend, and counts them.
+
+    The count is reported as ``connections`` (politeness: real receivers
+    rate-limit scanners). ``mss`` clamps every connection's MSS unless a
+    call asks otherwise: the walker runs unchanged over
+    ``Connector(mss=1200)``.
+    """
+
+    def __init__(
+        self,
+        source_ip: str | None = None,
+        *,
+        backend: NetworkBackend | None = None,
+        mss: int | None = None,
+    ) -> None:
+        self.source_ip = source_ip
+        self.backend: NetworkBackend = backend if backend is not None else SocketBackend()
+        self.mss = mss
+        self.connections = 0
+
+    async def connect(
+        self,
+        address: str,
+        port: int,
+        deadline: Deadline,
+        *,
+        ttl: int | None = None,
+        mss: int | None = None,
+        capture_icmp: bool = False,
+    ) -> Stream:
+        # Counted before the await, so a connect cut short by cancellation counts too.
+        self.connections += 1
+        try:
+            return await self.backend.connect(
+                address,
+                port,
+                deadline=deadline,
+                source_ip=self.source_ip,
+                ttl=ttl,
+                mss=self.mss if mss is None else mss,
+                capture_icmp=capture_icmp,
+            )
+        except NetError as err:
+            if err.setup:
+                self.connections -= 1  # no SYN went out
+            raise
+
+
+# -- the raw-socket backend -----------------------------------------------------
+
+# <linux/in.h>, <linux/in6.h>, <linux/errqueue.h>: Python's socket module
+# does not export these on every build.
+IP_RECVERR = 11
+IPV6_RECVERR = 25
+IPV6_UNICAST_HOPS = 16
+SO_EE_ORIGIN_ICMP = 2
+SO_EE_ORIGIN_ICMP6 = 3
+# struct tcp_info: eight u8 fields (tcpi_state first), then u32s;
+# tcpi_total_retrans is the 24th.
+_TCPI_SND_MSS = 8 + 2 * 4
+_TCPI_RCV_MSS = 8 + 3 * 4
+_TCPI_TOTAL_RETRANS = 8 + 23 * 4
+_TCPI_MIN_LEN = _TCPI_TOTAL_RETRANS + 4
+_TCP_ESTABLISHED = 1  # include/net/tcp_states.h
+# struct linger {int l_onoff; int l_linger;}; Windows uses two u_shorts.
+_LINGER_ZERO = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
+
+
+def _tcp_info(sock: socket.socket) -> TcpInfo | None:
+    opt = getattr(socket, "TCP_INFO", None)
+    if opt is None:
+        return None
+    try:
+        raw = sock.getsockopt(socket.IPPROTO_TCP, opt, 256)
+    except OSError:
+        return None
+    if len(raw) < _TCPI_MIN_LEN:
+        return None
+    return TcpInfo(
+        struct.unpack_from("=I", raw, _TCPI_SND_MSS)[0],
+        struct.unpack_from("=I", raw, _TCPI_RCV_MSS)[0],
+        struct.unpack_from("=I", raw, _TCPI_TOTAL_RETRANS)[0],
+    )
+
+
+def _retransmits(sock: socket.socket) -> int | None:
+    info = _tcp_info(sock)
+    return info.retransmits if info else None
+
+
+def _read_icmp(sock: socket.socket) -> IcmpError | None:
+    """The first ICMP error on the socket's error queue (IP_RECVERR), if any."""
+    # Only the port and path probes ask for ICMP errors: the evidence types
+    # load with them, off diagnose's start-up path.
+    from smtpdoctor.evidence.network import IcmpError  # noqa: PLC0415
+
+    flag = getattr(socket, "MSG_ERRQUEUE", 0x2000)
+    try:
+        _, ancdata, _, _ = sock.recvmsg(256, 512, flag)
+    except OSError:
+        return None
+    for level, kind, data in ancdata:
+        v4 = level == socket.IPPROTO_IP and kind == IP_RECVERR
+        v6 = level == socket.IPPROTO_IPV6 and kind == IPV6_RECVERR
+        if not (v4 or v6) or len(data) < 16:
+            continue
+        # struct sock_extended_err, then the offender's sockaddr.
+        ee_errno, origin, ee_type, ee_code = struct.unpack_from("=IBBB", data)
+        if origin not in (SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6):
+            continue
+        return IcmpError(
+            6 if origin == SO_EE_ORIGIN_ICMP6 else 4,
+            ee_type,
+            ee_code,
+            _offender(data[16:]),
+            ee_errno,
+        )
+    return None
+
+
+def _offender(raw: bytes) -> str | None:
+    if len(raw) < 2:
+        return None
+    fam = struct.unpack_from("=H", raw)[0]
+    if fam == socket.AF_INET and len(raw) >= 8:
+        return socket.inet_ntop(socket.AF_INET, raw[4:8])
+    if fam == socket.AF_INET6 and len(raw) >= 24:
+        return socket.inet_ntop(socket.AF_INET6, raw[8:24])
+    return None
+
+
+def _set_recverr(sock: socket.socket, on: bool) -> None:
+    if sock.family == socket.AF_INET:
+        sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, int(on))
+    else:
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, int(on))
+
+
+def _set_up(sock: socket.socket, ttl: int | None, mss: int | None, capture_icmp: bool) -> None:
+    if capture_icmp:
+        _set_recverr(sock, True)
+    if ttl is not None:
+        if sock.family == socket.AF_INET:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+        else:
+            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl)
+    if mss is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+
+
+def _new_socket(
+    address: str, source_ip: str | None, ttl: int | None, mss: int | None, capture_icmp: bool
+) -> socket.socket:
+    """A non-blocking socket ready to connect; NetError(setup=True) if it cannot be."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise NetError(Outcome.PROTOCOL_ERROR, str(exc), exc.errno, setup=True) from None
+    sock.setblocking(False)
+    try:
+        _set_up(sock, ttl, mss, capture_icmp)
+    except OSError as exc:
+        sock.close()
+        raise NetError(
+            Outcome.PROTOCOL_ERROR,
+            f"cannot set up the socket: {exc.strerror or exc}",
+            exc.errno,
+            setup=True,
+        ) from None
+    if source_ip:
+        try:
+            sock.bind((source_ip, 0))
+        except OSError as exc:
+            sock.close()
+            err = from_os_error(exc)
+            err.setup = True
+            raise err from None
+    return sock
+
+
+class SocketBackend:
+    """TCP on raw non-blocking sockets (``loop.sock_*``)."""
+
+    async def connect(
+        self,
+        address: str,
+        port: int,
+        *,
+        deadline: Deadline,
+        source_ip: str | None = None,
+        ttl: int | None = None,
+        mss: int | None = None,
+        capture_icmp: bool = False,
+    ) -> SocketStream:
+        sock = _new_socket(address, source_ip, ttl, mss, capture_icmp)
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(deadline.remaining()):
+                await loop.sock_connect(sock, (address, port))
+        except TimeoutError:
+            err = connect_timeout(_retransmits(sock))
+            sock.close()
+            raise err from None
+        except OSError as exc:
+            icmp = _read_icmp(sock) if capture_icmp else None
+            err = from_os_error(exc, icmp)
+            err.retransmits = _retransmits(sock)
+            sock.close()
+            raise err from None
+        except BaseException:
+            sock.close()
+            raise
+        with contextlib.suppress(OSError):
+            if capture_icmp:
+                # With IP_RECVERR on, Linux turns even transient ICMP errors on
+                # an established connection into hard socket errors: off again.
+                _set_recverr(sock, False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return SocketStream(sock)
+
+
+class SocketStream:
+    """One TCP connection on a raw socket, with TLS over ``ssl.MemoryBIO``.
+
+    Client side for the probes; the lab's servers use it server side
+    (:meth:`accept_tls`) and end connections exactly as a scenario says
+    (:meth:`reset`, :meth:`shutdown`).
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
@@ -50,15 +365,16 @@ class Stream:
         self.bytes_sent = 0
         self.bytes_received = 0
         self.peer_closed = False
+        self.closed = False
 
     @property
     def tls(self) -> bool:
         return self._tls is not None
 
-    async def _raw_recv(self, deadline: Deadline, what: str) -> bytes:
+    async def _raw_recv(self, deadline: Deadline, what: str, size: int = READ_CHUNK) -> bytes:
         try:
             async with asyncio.timeout(deadline.remaining()):
-                data = await self._loop.sock_recv(self._sock, READ_CHUNK)
+                data = await self._loop.sock_recv(self._sock, size)
         except TimeoutError:
             raise timeout(what) from None
         except OSError as exc:
@@ -83,19 +399,27 @@ class Stream:
         if pending:
             await self._raw_send(pending, deadline, what)
 
-    async def recv(self, deadline: Deadline, what: str = "reading") -> bytes:
-        """Up to READ_CHUNK bytes; ``b""`` when the peer closed its side."""
+    async def _feed_tls(self, deadline: Deadline, what: str) -> None:
+        """Send what TLS has to say (e.g. a KeyUpdate answer), then read more for it."""
+        await self._flush_tls(deadline, what)
+        data = await self._raw_recv(deadline, what)
+        if data:
+            self._in.write(data)
+        else:
+            self._in.write_eof()
+
+    async def recv(
+        self, deadline: Deadline, what: str = "reading", size: int = READ_CHUNK
+    ) -> bytes:
+        """Up to ``size`` bytes; ``b""`` when the peer closed its side."""
         if self._tls is None:
-            return await self._raw_recv(deadline, what)
+            return await self._raw_recv(deadline, what, size)
         while True:
             try:
-                return self._tls.read(READ_CHUNK)
+                data = self._tls.read(size)
             except ssl.SSLWantReadError:
-                data = await self._raw_recv(deadline, what)
-                if data:
-                    self._in.write(data)
-                else:
-                    self._in.write_eof()
+                await self._feed_tls(deadline, what)
+                continue
             except ssl.SSLZeroReturnError:
                 return b""  # close_notify: an orderly close
             except ssl.SSLError as exc:
@@ -103,6 +427,8 @@ class Stream:
                 if err.outcome is Outcome.CLOSED:
                     return b""  # a TCP close without close_notify: still a close
                 raise err from None
+            await self._flush_tls(deadline, what)
+            return data
 
     async def send(self, data: bytes, deadline: Deadline, what: str = "writing") -> None:
         if self._tls is None:
@@ -120,23 +446,30 @@ class Stream:
     async def start_tls(
         self, context: ssl.SSLContext, server_name: str | None, deadline: Deadline
     ) -> TlsSession:
-        """Run the TLS handshake; NetError says how it ended if it fails."""
+        """Run the client's TLS handshake; NetError says how it ended if it fails."""
         sni = server_name if server_name and not _is_ip(server_name) else None
         tls = context.wrap_bio(self._in, self._out, server_side=False, server_hostname=sni)
+        return await self._handshake(tls, deadline)
+
+    async def accept_tls(
+        self, context: ssl.SSLContext, deadline: Deadline, first: bytes = b""
+    ) -> TlsSession:
+        """The server's handshake. ``first``: TLS bytes already read (a peeked hello)."""
+        tls = context.wrap_bio(self._in, self._out, server_side=True)
+        if first:
+            self._in.write(first)
+        return await self._handshake(tls, deadline)
+
+    async def _handshake(self, tls: ssl.SSLObject, deadline: Deadline) -> TlsSession:
         while True:
             try:
                 tls.do_handshake()
                 break
             except ssl.SSLWantReadError:
-                await self._flush_tls(deadline, "TLS handshake")
-                data = await self._raw_recv(deadline, "TLS handshake")
-                if data:
-                    self._in.write(data)
-                else:
-                    self._in.write_eof()
+                await self._feed_tls(deadline, "TLS handshake")
             except ssl.SSLError as exc:
                 err = from_ssl_error(exc)
-                # Deliver the alert we are sending, as a real client would.
+                # Deliver the alert we are sending, as a real peer would.
                 with contextlib.suppress(NetError):
                     await self._flush_tls(deadline, "TLS alert")
                 raise err from None
@@ -147,11 +480,65 @@ class Stream:
             version=tls.version() or "unknown",
             cipher=cipher[0] if cipher else "unknown",
             cipher_bits=cipher[2] if cipher else None,
-            chain_der=_peer_chain(tls),
+            chain_der=_peer_chain(tls) if not tls.server_side else [],
         )
+
+    def tcp_info(self) -> TcpInfo | None:
+        return _tcp_info(self._sock)
+
+    def peer_connected(self) -> bool:
+        """Whether the peer is still there, asked without reading from the socket.
+
+        Linux exposes the TCP state: a FIN from the peer moves us out of
+        ESTABLISHED. Elsewhere this cannot be told, so: yes.
+        """
+        opt = getattr(socket, "TCP_INFO", None)
+        if opt is None:
+            return True
+        try:
+            info = self._sock.getsockopt(socket.IPPROTO_TCP, opt, 8)
+        except OSError:
+            return False
+        return len(info) == 0 or info[0] == _TCP_ESTABLISHED
+
+    async def drain(self, deadline: Deadline) -> None:
+        """Read and discard (below TLS) until the peer closes, or the deadline."""
+        with contextlib.suppress(NetError):
+            while await self._raw_recv(deadline, "draining"):
+                pass
+
+    async def shutdown(self, deadline: Deadline, *, close_notify: bool = True) -> None:
+        """An orderly close: close_notify (under TLS, if asked), a FIN, then the peer's FIN.
+
+        A socket closed while received data is still unread makes the kernel
+        send RST instead of FIN (RFC 1122 §4.2.2.13), and a peer that had
+        pipelined a command would see a reset where an orderly close was
+        meant. So: shutdown(SHUT_WR) sends the FIN at once, then what arrives
+        is read and discarded until the peer closes too, or the deadline.
+        """
+        if self.closed:
+            return
+        if close_notify and self._tls is not None:
+            with contextlib.suppress(ssl.SSLError):
+                self._tls.unwrap()  # writes close_notify, then wants the peer's
+            with contextlib.suppress(NetError):
+                await self._flush_tls(deadline, "TLS close")
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_WR)
+        await self.drain(deadline)
+        self.abort()
+
+    def reset(self) -> None:
+        """Abort with a TCP RST: SO_LINGER on with a zero timeout, then close."""
+        if self.closed:
+            return
+        with contextlib.suppress(OSError):
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ZERO)
+        self.abort()
 
     def abort(self) -> None:
         """Close at once; used when the session is over or broken."""
+        self.closed = True
         with contextlib.suppress(OSError):
             self._sock.close()
 
@@ -181,36 +568,3 @@ def _peer_chain(tls: ssl.SSLObject) -> list[bytes]:
             pass
     leaf = tls.getpeercert(binary_form=True)
     return [leaf] if leaf else []
-
-
-class Connector:
-    """Opens connections for one diagnosis and counts them (politeness)."""
-
-    def __init__(self, source_ip: str | None = None) -> None:
-        self.source_ip = source_ip
-        self.connections = 0
-
-    async def connect(self, address: str, port: int, deadline: Deadline) -> Stream:
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        try:
-            if self.source_ip:
-                sock.bind((self.source_ip, 0))
-            self.connections += 1
-            loop = asyncio.get_running_loop()
-            async with asyncio.timeout(deadline.remaining()):
-                await loop.sock_connect(sock, (address, port))
-        except TimeoutError:
-            sock.close()
-            raise NetError(
-                Outcome.TIMEOUT, "no answer to the TCP SYN before the deadline"
-            ) from None
-        except OSError as exc:
-            sock.close()
-            raise from_os_error(exc) from None
-        except BaseException:
-            sock.close()
-            raise
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return Stream(sock)

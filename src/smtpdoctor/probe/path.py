@@ -26,43 +26,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import math
-import socket
 import ssl
-import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
+from smtpdoctor.evidence.network import (
+    RFC5321_TIMEOUTS,
+    Hop,
+    HopKind,
+    LatencyResult,
+    LatencySample,
+    MtuLeg,
+    MtuResult,
+    MtuStatus,
+    SmtpTimeouts,
+    TraceResult,
+    TraceStatus,
+    TransferAssessment,
+    TransferRate,
+    TransferVerdict,
+)
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
 from smtpdoctor.net.stream import Connector, Stream
 from smtpdoctor.net.tls import probe_context
-from smtpdoctor.probe.ports import ConnectAttempt, IcmpError, attempt_connect, tcp_info
+from smtpdoctor.probe.ports import ConnectAttempt, attempt_connect
 from smtpdoctor.protocol.client import parse_ehlo
 from smtpdoctor.protocol.errors import RemoteProtocolError
 from smtpdoctor.protocol.reply import Reply, ReplyParser
 
 __all__ = [
     "DEFAULT_CLAMP_MSS",
-    "RFC5321_TIMEOUTS",
-    "ClampedConnector",
-    "Hop",
-    "HopKind",
-    "LatencyResult",
-    "LatencySample",
-    "MtuLeg",
-    "MtuResult",
-    "MtuStatus",
-    "SmtpTimeouts",
-    "TraceResult",
-    "TraceStatus",
-    "TransferAssessment",
-    "TransferRate",
-    "TransferVerdict",
     "assess_transfer",
     "measure_latency",
     "probe_mtu",
@@ -70,175 +65,8 @@ __all__ = [
     "transfer_rate",
 ]
 
-# RFC 6298 §2.1: the initial retransmission timeout is 1 s; a handshake that
-# took that much longer than the fastest one lost a packet on the way.
-_INITIAL_RTO_MS = 1000.0
-
-
-class ClampedConnector(Connector):
-    """A :class:`Connector` whose sockets advertise and use a clamped MSS.
-
-    The walker (or anything taking a Connector) runs unchanged over it:
-    ``walk(address, port, options, deadline, ClampedConnector(mss=1200))``.
-    It shares the parent's count when given one, so politeness accounting
-    stays whole.
-    """
-
-    def __init__(
-        self, source_ip: str | None = None, *, mss: int, counter: Connector | None = None
-    ) -> None:
-        super().__init__(source_ip if counter is None else counter.source_ip)
-        self.mss = mss
-        self._counter = counter
-
-    async def connect(self, address: str, port: int, deadline: Deadline) -> Stream:
-        attempt = await attempt_connect(
-            address, port, deadline.remaining(), connector=self._counter or self, mss=self.mss
-        )
-        return _stream_or_raise(attempt)
-
-
-def _stream_or_raise(attempt: ConnectAttempt) -> Stream:
-    if attempt.sock is None:
-        raise NetError(attempt.outcome, attempt.detail, attempt.errno)
-    attempt.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock, attempt.sock = attempt.sock, None
-    return Stream(sock)
-
 
 # -- (a) latency, jitter, loss ----------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LatencySample:
-    seq: int
-    outcome: Outcome  # ok (SYN-ACK), refused (RST): both answered; or timeout, unreachable
-    connect_ms: float | None
-    retransmits: int | None  # SYNs resent before the answer (TCP_INFO); None if unknown
-
-    @property
-    def answered(self) -> bool:
-        return self.outcome in (Outcome.OK, Outcome.REFUSED)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "outcome": self.outcome.value,
-            "connect_ms": None if self.connect_ms is None else round(self.connect_ms, 2),
-            "retransmits": self.retransmits,
-        }
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return statistics.fmean(values) if values else None
-
-
-@dataclass(frozen=True, slots=True)
-class LatencyResult:
-    address: str
-    port: int
-    samples: tuple[LatencySample, ...]
-    interval_s: float
-    probe_timeout_s: float
-
-    @property
-    def sent(self) -> int:
-        return len(self.samples)
-
-    @property
-    def answered(self) -> int:
-        return sum(s.answered for s in self.samples)
-
-    @property
-    def unanswered(self) -> int:
-        """Connects that got no answer at all within the probe timeout."""
-        return sum(s.outcome is Outcome.TIMEOUT for s in self.samples)
-
-    def _resent(self, s: LatencySample, floor: float | None) -> bool:
-        if not s.answered:
-            return False
-        if s.retransmits is not None:
-            return s.retransmits > 0
-        # Without TCP_INFO: a handshake that waited out the initial RTO.
-        return (
-            floor is not None
-            and s.connect_ms is not None
-            and (s.connect_ms >= floor + 0.9 * _INITIAL_RTO_MS)
-        )
-
-    @property
-    def retransmitted(self) -> int:
-        """Connects that were answered only after a SYN was sent again."""
-        floor = min(
-            (s.connect_ms for s in self.samples if s.answered and s.connect_ms is not None),
-            default=None,
-        )
-        return sum(self._resent(s, floor) for s in self.samples)
-
-    def _clean_ms(self) -> list[float]:
-        floor = min(
-            (s.connect_ms for s in self.samples if s.answered and s.connect_ms is not None),
-            default=None,
-        )
-        return [
-            s.connect_ms
-            for s in self.samples
-            if s.answered and s.connect_ms is not None and not self._resent(s, floor)
-        ]
-
-    @property
-    def handshake_loss(self) -> float:
-        """The share of handshakes that lost a packet (SYN or SYN-ACK) or got no answer."""
-        counted = self.answered + self.unanswered
-        return (self.retransmitted + self.unanswered) / counted if counted else 0.0
-
-    @property
-    def packet_loss(self) -> float:
-        """Per-packet loss estimated from the handshakes: 1 - (1 - p)² = handshake loss."""
-        return 1.0 - math.sqrt(max(0.0, 1.0 - self.handshake_loss))
-
-    @property
-    def min_ms(self) -> float | None:
-        clean = self._clean_ms()
-        return min(clean) if clean else None
-
-    @property
-    def avg_ms(self) -> float | None:
-        return _mean(self._clean_ms())
-
-    @property
-    def max_ms(self) -> float | None:
-        clean = self._clean_ms()
-        return max(clean) if clean else None
-
-    @property
-    def jitter_ms(self) -> float | None:
-        """Mean difference between consecutive clean samples (RFC 3550 §6.4.1, unsmoothed)."""
-        clean = self._clean_ms()
-        if len(clean) < 2:
-            return None
-        return statistics.fmean(abs(b - a) for a, b in itertools.pairwise(clean))
-
-    def to_json(self) -> dict[str, Any]:
-        def r(v: float | None) -> float | None:
-            return None if v is None else round(v, 2)
-
-        return {
-            "address": self.address,
-            "port": self.port,
-            "sent": self.sent,
-            "answered": self.answered,
-            "unanswered": self.unanswered,
-            "retransmitted": self.retransmitted,
-            "handshake_loss": round(self.handshake_loss, 4),
-            "packet_loss": round(self.packet_loss, 4),
-            "min_ms": r(self.min_ms),
-            "avg_ms": r(self.avg_ms),
-            "max_ms": r(self.max_ms),
-            "jitter_ms": r(self.jitter_ms),
-            "interval_s": self.interval_s,
-            "samples": [s.to_json() for s in self.samples],
-        }
 
 
 async def measure_latency(
@@ -283,71 +111,6 @@ async def measure_latency(
 # -- (b) TCP traceroute -------------------------------------------------------
 
 
-class HopKind(StrEnum):
-    TIME_EXCEEDED = "time_exceeded"  # a router on the way
-    REACHED = "reached"  # SYN-ACK from the destination
-    REFUSED = "refused"  # RST from the destination (or a firewall for it)
-    UNREACHABLE = "unreachable"  # an ICMP destination-unreachable ends the path
-    SILENT = "silent"  # nothing came back
-    ERROR = "error"
-
-
-class TraceStatus(StrEnum):
-    REACHED = "reached"
-    DIED = "died"  # silence from some hop on
-    UNREACHABLE = "unreachable"  # an ICMP error ended it
-    INCOMPLETE = "incomplete"  # out of hops or time
-    UNSUPPORTED = "unsupported"  # this host cannot set the TTL or read ICMP errors
-
-
-@dataclass(frozen=True, slots=True)
-class Hop:
-    ttl: int
-    kind: HopKind
-    address: str | None
-    rtt_ms: float | None
-    icmp: IcmpError | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ttl": self.ttl,
-            "kind": self.kind.value,
-            "address": self.address,
-            "rtt_ms": None if self.rtt_ms is None else round(self.rtt_ms, 2),
-            "icmp": self.icmp.to_json() if self.icmp else None,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class TraceResult:
-    address: str
-    port: int
-    status: TraceStatus
-    hops: tuple[Hop, ...]
-    note: str = ""
-
-    @property
-    def last_responding(self) -> Hop | None:
-        """The farthest hop that answered anything."""
-        return next((h for h in reversed(self.hops) if h.kind is not HopKind.SILENT), None)
-
-    @property
-    def dies_after(self) -> Hop | None:
-        """When the path died: the last hop that answered before the silence."""
-        return self.last_responding if self.status is TraceStatus.DIED else None
-
-    def to_json(self) -> dict[str, Any]:
-        last = self.last_responding
-        return {
-            "address": self.address,
-            "port": self.port,
-            "status": self.status.value,
-            "last_responding": last.to_json() if last else None,
-            "hops": [h.to_json() for h in self.hops],
-            "note": self.note,
-        }
-
-
 def _hop(ttl: int, attempt: ConnectAttempt) -> Hop:
     icmp = attempt.icmp
     if attempt.outcome is Outcome.OK:
@@ -360,6 +123,24 @@ def _hop(ttl: int, attempt: ConnectAttempt) -> Hop:
     if attempt.outcome is Outcome.TIMEOUT:
         return Hop(ttl, HopKind.SILENT, None, None)
     return Hop(ttl, HopKind.ERROR, None, attempt.elapsed_ms)
+
+
+def _status_after(hops: list[Hop], stop_after_silent: int) -> TraceStatus:
+    """Where the trace stands after its latest hop (trims a silent tail to one hop)."""
+    hop = hops[-1]
+    if hop.kind in (HopKind.REACHED, HopKind.REFUSED):
+        return TraceStatus.REACHED
+    if hop.kind is HopKind.UNREACHABLE:
+        return TraceStatus.UNREACHABLE
+    trailing = 0
+    for h in reversed(hops):
+        if h.kind is not HopKind.SILENT:
+            break
+        trailing += 1
+    if trailing >= stop_after_silent:
+        del hops[len(hops) - trailing + 1 :]  # one silent hop shows where
+        return TraceStatus.DIED
+    return TraceStatus.INCOMPLETE
 
 
 async def tcp_traceroute(
@@ -397,7 +178,7 @@ async def tcp_traceroute(
         )
         for t, attempt in zip(window, attempts, strict=True):
             attempt.close()
-            if attempt.outcome is Outcome.PROTOCOL_ERROR and attempt.elapsed_ms == 0.0:
+            if attempt.setup_failed:
                 return TraceResult(
                     address,
                     port,
@@ -405,22 +186,9 @@ async def tcp_traceroute(
                     tuple(hops),
                     f"cannot send TTL-limited SYNs here: {attempt.detail}",
                 )
-            hop = _hop(t, attempt)
-            hops.append(hop)
-            if hop.kind in (HopKind.REACHED, HopKind.REFUSED):
-                status = TraceStatus.REACHED
-                break
-            if hop.kind is HopKind.UNREACHABLE:
-                status = TraceStatus.UNREACHABLE
-                break
-            trailing = 0
-            for h in reversed(hops):
-                if h.kind is not HopKind.SILENT:
-                    break
-                trailing += 1
-            if trailing >= stop_after_silent:
-                status = TraceStatus.DIED
-                del hops[len(hops) - trailing + 1 :]  # one silent hop shows where
+            hops.append(_hop(t, attempt))
+            status = _status_after(hops, stop_after_silent)
+            if status is not TraceStatus.INCOMPLETE:
                 break
         ttl = window[-1] + 1
     if status is TraceStatus.INCOMPLETE and not note:
@@ -430,38 +198,6 @@ async def tcp_traceroute(
 
 # -- (c) transfer rate against the RFC 5321 time limits --------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class SmtpTimeouts:
-    """The client-side time limits of RFC 5321 §4.5.3.2 that a transfer must fit in."""
-
-    # §4.5.3.2.5 "Data Block: 3 minutes", while awaiting the completion of
-    # each TCP SEND call transmitting a chunk of data.
-    data_block_s: float = 180.0
-    # §4.5.3.2.6 "DATA Termination: 10 minutes", for the reply to the final
-    # dot; receivers also cap whole sessions near it (Exchange's receive
-    # connector ConnectionTimeout is 10 minutes), so the whole transfer is
-    # held against it.
-    data_termination_s: float = 600.0
-    # How much one SEND call carries: MTAs write in buffers of this order
-    # (a socket send buffer), so one chunk must cross within data_block_s.
-    chunk_bytes: int = 64 * 1024
-
-    def scaled(self, factor: float) -> SmtpTimeouts:
-        """The same limits times ``factor`` (tests use a small one instead of waiting minutes)."""
-        return SmtpTimeouts(
-            self.data_block_s * factor, self.data_termination_s * factor, self.chunk_bytes
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "data_block_s": self.data_block_s,
-            "data_termination_s": self.data_termination_s,
-            "chunk_bytes": self.chunk_bytes,
-        }
-
-
-RFC5321_TIMEOUTS = SmtpTimeouts()
 # Below this, the end-of-data reply's delay (content scanning) swamps the
 # transfer time and the rate says little.
 _MIN_RELIABLE_BYTES = 64 * 1024
@@ -476,26 +212,6 @@ class _StepLike(Protocol):
     def elapsed_ms(self) -> float: ...
     @property
     def bytes_sent(self) -> int: ...
-
-
-@dataclass(frozen=True, slots=True)
-class TransferRate:
-    bytes: int  # the message as sent (dot-stuffed, with the end mark)
-    elapsed_ms: float  # from the first byte to the end-of-data reply, less one round trip
-    bytes_per_s: float
-    completed: bool  # False: the transfer stalled, and the rate is an upper bound
-    outcome: Outcome
-    reliable: bool  # large enough that the reply's delay does not dominate
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "bytes": self.bytes,
-            "elapsed_ms": round(self.elapsed_ms, 1),
-            "bytes_per_s": round(self.bytes_per_s, 1),
-            "completed": self.completed,
-            "outcome": self.outcome.value,
-            "reliable": self.reliable,
-        }
 
 
 def transfer_rate(steps: Sequence[_StepLike], size: int | None = None) -> TransferRate | None:
@@ -524,37 +240,6 @@ def transfer_rate(steps: Sequence[_StepLike], size: int | None = None) -> Transf
         outcome=message.outcome,
         reliable=sent >= _MIN_RELIABLE_BYTES,
     )
-
-
-class TransferVerdict(StrEnum):
-    FITS = "fits"
-    MARGINAL = "marginal"  # over half of a limit: a slower day fails
-    TOO_SLOW = "too_slow"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class TransferAssessment:
-    size: int
-    bytes_per_s: float
-    expected_s: float  # the whole message at this rate
-    chunk_s: float  # one SEND chunk at this rate
-    max_size: int  # the largest message that fits in the limits at this rate
-    verdict: TransferVerdict
-    rate: TransferRate
-    timeouts: SmtpTimeouts = field(default_factory=SmtpTimeouts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "size": self.size,
-            "bytes_per_s": round(self.bytes_per_s, 1),
-            "expected_s": round(self.expected_s, 2),
-            "chunk_s": round(self.chunk_s, 2),
-            "max_size": self.max_size,
-            "verdict": self.verdict.value,
-            "rate": self.rate.to_json(),
-            "timeouts": self.timeouts.to_json(),
-        }
 
 
 def assess_transfer(
@@ -594,70 +279,6 @@ DEFAULT_CLAMP_MSS = 1200
 # line_length_limit = 2048. RFC 5321 §4.5.3.1.4 allows 512, and a server may
 # answer a longer line with 500 (§4.2.2): any reply proves the segment arrived.
 _LONG_LINE_MAX = 2000
-
-
-class MtuStatus(StrEnum):
-    OK = "ok"  # large segments crossed both ways (or all that was tested)
-    BLACKHOLE = "blackhole"  # large segments stall, small ones pass
-    STALL_NOT_MTU = "stall_not_mtu"  # stalls even with small segments: not the MTU
-    INCONCLUSIVE = "inconclusive"
-
-
-@dataclass(frozen=True, slots=True)
-class MtuLeg:
-    """One connection's test: did large segments cross each way?"""
-
-    mss: int | None  # the clamp, None for the system's default
-    snd_mss: int | None  # the segment size the kernel used toward the server
-    rcv_mss: int | None  # the largest segment seen from the server
-    down: bool | None  # the server's TLS flight arrived (None: not tested)
-    up: bool | None  # our long line was answered (None: not tested)
-    up_bytes: int = 0
-    detail: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "mss": self.mss,
-            "snd_mss": self.snd_mss,
-            "rcv_mss": self.rcv_mss,
-            "from_server": self.down,
-            "to_server": self.up,
-            "line_bytes": self.up_bytes,
-            "detail": self.detail,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class MtuResult:
-    address: str
-    port: int
-    status: MtuStatus
-    normal: MtuLeg
-    clamped: MtuLeg | None
-    clamp_mss: int
-    directions: tuple[str, ...] = ()  # "from_server", "to_server": where large segments die
-    note: str = ""
-
-    @property
-    def blackhole(self) -> bool:
-        return self.status is MtuStatus.BLACKHOLE
-
-    @property
-    def stage(self) -> Stage:
-        """Where a sender meets the black hole first."""
-        return Stage.TLS_HANDSHAKE if "from_server" in self.directions else Stage.MESSAGE
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "port": self.port,
-            "status": self.status.value,
-            "directions": list(self.directions),
-            "clamp_mss": self.clamp_mss,
-            "normal": self.normal.to_json(),
-            "clamped": self.clamped.to_json() if self.clamped else None,
-            "note": self.note,
-        }
 
 
 class _Stalled(Exception):
@@ -728,6 +349,71 @@ class _Conversation:
             raise _Broken(err.detail) from None
 
 
+class _Leg:
+    """One MTU leg's conversation and what it found (see :func:`_leg`)."""
+
+    def __init__(self, conv: _Conversation, mss: int | None, helo: str) -> None:
+        self.conv = conv
+        self.mss = mss
+        self.helo = helo
+        self.down: bool | None = None
+        self.up: bool | None = None
+        self.line_len = 0
+        self.detail = ""
+        self.tested = False
+
+    async def run(
+        self, tls_context: Callable[[], ssl.SSLContext], server_name: str | None, starttls: bool
+    ) -> None:
+        conv = self.conv
+        greeting = await conv.reply()
+        if greeting.code != 220:
+            raise _Broken(f"greeting {greeting.code}")
+        ehlo = await conv.command(f"EHLO {self.helo}\r\n".encode())
+        if ehlo.code != 250:
+            raise _Broken(f"EHLO answered {ehlo.code}")
+        self.tested = True
+        if starttls and "STARTTLS" in parse_ehlo(ehlo):
+            await self._down(tls_context(), server_name)
+        await self._up()
+        with contextlib.suppress(_Stalled, _Broken):
+            await conv.command(b"QUIT\r\n", short=True)
+
+    async def _down(self, context: ssl.SSLContext, server_name: str | None) -> None:
+        """STARTTLS: the server's certificate flight comes in large segments."""
+        ready = await self.conv.command(b"STARTTLS\r\n")
+        if ready.code != 220:
+            return
+        try:
+            await self.conv.start_tls(context, server_name)
+        except _Stalled:
+            self.down = False
+            raise
+        if self.mss is not None:
+            self.down = True  # clamped: that the flight came at all is the test
+        else:
+            # Unclamped, the flight counts only if it came in large segments.
+            info = self.conv.stream.tcp_info()
+            self.down = True if info is None or info.rcv_mss > DEFAULT_CLAMP_MSS else None
+            if self.down is None:
+                self.detail = "the server's TLS flight came in small segments only; "
+        again = await self.conv.command(f"EHLO {self.helo}\r\n".encode())
+        if again.code != 250:
+            raise _Broken(f"EHLO after TLS answered {again.code}")
+
+    async def _up(self) -> None:
+        """A command line longer than one segment: a full-size segment toward the server."""
+        info = self.conv.stream.tcp_info()
+        seg = info.snd_mss if info else 1460
+        self.line_len = min(_LONG_LINE_MAX, max(2 * seg, 64))
+        try:
+            await self.conv.command(b"NOOP " + b"x" * (self.line_len - 7) + b"\r\n", short=True)
+        except _Stalled:
+            self.up = False
+            raise
+        self.up = True
+
+
 async def _leg(
     address: str,
     port: int,
@@ -748,73 +434,100 @@ async def _leg(
     attempt = await attempt_connect(
         address, port, min(step_timeout * 2, deadline.remaining()), connector=connector, mss=mss
     )
-    if attempt.sock is None:
+    if attempt.stream is None:
         return MtuLeg(mss, None, None, None, None, detail=f"connect: {attempt.detail}"), False
-    sock = attempt.sock
-    stream = _stream_or_raise(attempt)
+    stream = attempt.stream
     # A slow path is not a stall: allow eight handshake round trips per step.
     conv = _Conversation(stream, deadline, max(step_timeout, 8 * attempt.elapsed_ms / 1000.0))
-    down: bool | None = None
-    up: bool | None = None
-    line_len = 0
-    detail = ""
-    tested = False
+    leg = _Leg(conv, mss, helo)
     try:
-        greeting = await conv.reply()
-        if greeting.code != 220:
-            raise _Broken(f"greeting {greeting.code}")
-        ehlo = await conv.command(f"EHLO {helo}\r\n".encode())
-        if ehlo.code != 250:
-            raise _Broken(f"EHLO answered {ehlo.code}")
-        tested = True
-        if starttls and "STARTTLS" in parse_ehlo(ehlo):
-            ready = await conv.command(b"STARTTLS\r\n")
-            if ready.code == 220:
-                try:
-                    await conv.start_tls(tls_context(), server_name)
-                except _Stalled:
-                    down = False
-                    raise
-                if mss is not None:
-                    down = True  # clamped: that the flight came at all is the test
-                else:
-                    # Unclamped, the flight counts only if it came in large segments.
-                    info = tcp_info(sock)
-                    down = True if info is None or info[1] > DEFAULT_CLAMP_MSS else None
-                    if down is None:
-                        detail = "the server's TLS flight came in small segments only; "
-                again = await conv.command(f"EHLO {helo}\r\n".encode())
-                if again.code != 250:
-                    raise _Broken(f"EHLO after TLS answered {again.code}")
-        info = tcp_info(sock)
-        seg = info[0] if info else 1460
-        line_len = min(_LONG_LINE_MAX, max(2 * seg, 64))
-        try:
-            await conv.command(b"NOOP " + b"x" * (line_len - 7) + b"\r\n", short=True)
-            up = True
-        except _Stalled:
-            up = False
-            raise
-        with contextlib.suppress(_Stalled, _Broken):
-            await conv.command(b"QUIT\r\n", short=True)
+        await leg.run(tls_context, server_name, starttls)
     except _Stalled as exc:
-        detail += f"stalled: {exc}"
+        leg.detail += f"stalled: {exc}"
     except _Broken as exc:
-        detail += f"broken: {exc}"
+        leg.detail += f"broken: {exc}"
     finally:
-        info = tcp_info(sock)
+        info = stream.tcp_info()
         stream.abort()
     return (
         MtuLeg(
             mss,
-            info[0] if info else None,
-            info[1] if info else None,
-            down,
-            up,
-            line_len,
-            detail.strip().rstrip(";"),
+            info.snd_mss if info else None,
+            info.rcv_mss if info else None,
+            leg.down,
+            leg.up,
+            leg.line_len,
+            leg.detail.strip().rstrip(";"),
         ),
-        tested,
+        leg.tested,
+    )
+
+
+def _one_leg_result(
+    address: str, port: int, normal: MtuLeg, tested: bool, clamp_mss: int
+) -> MtuResult | None:
+    """The result when the first leg settles it; None when a clamped leg must follow."""
+    if not tested:
+        return MtuResult(
+            address,
+            port,
+            MtuStatus.INCONCLUSIVE,
+            normal,
+            None,
+            clamp_mss,
+            note=f"the session did not get past EHLO ({normal.detail})",
+        )
+    if normal.down is None and normal.up is None:
+        return MtuResult(
+            address,
+            port,
+            MtuStatus.INCONCLUSIVE,
+            normal,
+            None,
+            clamp_mss,
+            note=f"no large segment was exchanged ({normal.detail or 'nothing to test'})",
+        )
+    if normal.down is not False and normal.up is not False:
+        note = ""
+        if normal.down is None:
+            note = (
+                "large segments from the server were not tested (no STARTTLS, or a small "
+                "TLS flight)"
+            )
+        return MtuResult(address, port, MtuStatus.OK, normal, None, clamp_mss, note=note)
+    return None
+
+
+def _two_leg_result(
+    address: str, port: int, normal: MtuLeg, clamped: MtuLeg, clamp_mss: int
+) -> MtuResult:
+    failed = tuple(
+        name for name, ok in (("from_server", normal.down), ("to_server", normal.up)) if ok is False
+    )
+    passed = all(
+        getattr(clamped, "down" if name == "from_server" else "up") is True for name in failed
+    )
+    if passed:
+        largest = normal.snd_mss or 1460
+        return MtuResult(
+            address,
+            port,
+            MtuStatus.BLACKHOLE,
+            normal,
+            clamped,
+            clamp_mss,
+            failed,
+            f"segments of {largest} bytes stall, segments of {clamped.snd_mss or clamp_mss} "
+            "bytes pass",
+        )
+    return MtuResult(
+        address,
+        port,
+        MtuStatus.STALL_NOT_MTU,
+        normal,
+        clamped,
+        clamp_mss,
+        note="the session stalls even with small segments: not a path MTU problem",
     )
 
 
@@ -841,10 +554,9 @@ async def probe_mtu(
     with small ones: a black hole. Stalls both times: the server (or
     something else) stalls, not the MTU.
     """
-    connector = connector or Connector()
     kwargs: dict[str, Any] = {
         "deadline": deadline,
-        "connector": connector,
+        "connector": connector or Connector(),
         "helo": helo,
         "server_name": server_name,
         "tls_context": tls_context,
@@ -852,60 +564,8 @@ async def probe_mtu(
         "starttls": starttls,
     }
     normal, tested = await _leg(address, port, None, **kwargs)
-    if not tested:
-        return MtuResult(
-            address,
-            port,
-            MtuStatus.INCONCLUSIVE,
-            normal,
-            None,
-            clamp_mss,
-            note=f"the session did not get past EHLO ({normal.detail})",
-        )
-    failed = tuple(
-        name for name, ok in (("from_server", normal.down), ("to_server", normal.up)) if ok is False
-    )
-    if normal.down is None and normal.up is None:
-        return MtuResult(
-            address,
-            port,
-            MtuStatus.INCONCLUSIVE,
-            normal,
-            None,
-            clamp_mss,
-            note=f"no large segment was exchanged ({normal.detail or 'nothing to test'})",
-        )
-    if not failed:
-        note = ""
-        if normal.down is None:
-            note = (
-                "large segments from the server were not tested (no STARTTLS, or a small "
-                "TLS flight)"
-            )
-        return MtuResult(address, port, MtuStatus.OK, normal, None, clamp_mss, note=note)
+    settled = _one_leg_result(address, port, normal, tested, clamp_mss)
+    if settled is not None:
+        return settled
     clamped, _ = await _leg(address, port, clamp_mss, **kwargs)
-    passed = all(
-        getattr(clamped, "down" if name == "from_server" else "up") is True for name in failed
-    )
-    if passed:
-        largest = normal.snd_mss or 1460
-        return MtuResult(
-            address,
-            port,
-            MtuStatus.BLACKHOLE,
-            normal,
-            clamped,
-            clamp_mss,
-            failed,
-            f"segments of {largest} bytes stall, segments of {clamped.snd_mss or clamp_mss} "
-            "bytes pass",
-        )
-    return MtuResult(
-        address,
-        port,
-        MtuStatus.STALL_NOT_MTU,
-        normal,
-        clamped,
-        clamp_mss,
-        note="the session stalls even with small segments: not a path MTU problem",
-    )
+    return _two_leg_result(address, port, normal, clamped, clamp_mss)

@@ -175,35 +175,14 @@ class _Walker:
 
     async def _run(self) -> None:
         opts = self.options
-        step = self._begin(Stage.CONNECT, None)
-        try:
-            limit = self.deadline
-            if opts.connect_timeout is not None:
-                limit = Deadline(min(opts.connect_timeout, self.deadline.remaining()))
-            self.stream = await self.connector.connect(self.result.address, self.result.port, limit)
-        except NetError as err:
-            self._fail(step, err)
+        if not await self._connect():
             return
-        self._end(step, Outcome.OK)
-
         if opts.implicit_tls:
             self.result.tls = TlsResult(offered=True, attempted=True, implicit=True)
             if not await self._handshake():
                 return
-
-        greeting_step = self._begin(Stage.GREETING, None)
-        greeting = await self._read_reply(greeting_step)
-        self.result.greeting = greeting
-        if greeting is None:
+        if not await self._greeting() or not await self._hello():
             return
-        if greeting.code != 220:
-            if greeting.code != 421:
-                await self._quit()
-            return
-
-        if not await self._hello():
-            return
-
         if self.result.tls is not None:
             pass  # implicit TLS: already under TLS
         elif opts.starttls and "STARTTLS" in self.result.extensions:
@@ -222,6 +201,32 @@ class _Walker:
         if not await self._transaction(exts):
             return
         await self._quit()
+
+    async def _connect(self) -> bool:
+        """The TCP connect, through the connector (which counts it)."""
+        step = self._begin(Stage.CONNECT, None)
+        try:
+            limit = self.deadline
+            if self.options.connect_timeout is not None:
+                limit = Deadline(min(self.options.connect_timeout, self.deadline.remaining()))
+            self.stream = await self.connector.connect(self.result.address, self.result.port, limit)
+        except NetError as err:
+            self._fail(step, err)
+            return False
+        self._end(step, Outcome.OK)
+        return True
+
+    async def _greeting(self) -> bool:
+        step = self._begin(Stage.GREETING, None)
+        greeting = await self._read_reply(step)
+        self.result.greeting = greeting
+        if greeting is None:
+            return False
+        if greeting.code != 220:
+            if greeting.code != 421:
+                await self._quit()
+            return False
+        return True
 
     async def _hello(self) -> bool:
         reply = await self._command(Stage.EHLO, Command(Verb.EHLO, self.options.helo))

@@ -148,6 +148,48 @@ def _fill(probe: HelloProbe, result: ServerHelloResult) -> None:
     probe.accepted = result.version == probe.label if probe.label in _CODES else True
 
 
+def _hello(version: str, server_name: str | None, ciphers: Sequence[int] | None = None) -> bytes:
+    """A ClientHello offering only ``version`` (and ``ciphers``: a peer's suites)."""
+    code = _CODES[version]
+    # A peer's hello also leaves out SHA-1 signatures, as OpenSSL 3 does at
+    # its default security level: a server that can only sign with SHA-1
+    # fails it just as a real peer's handshake would.
+    sigalgs = _NO_SHA1 if ciphers is not None else None
+    return build_client_hello(
+        max_version=code,
+        min_version=code,
+        server_name=server_name,
+        ciphers=ciphers,
+        signature_algorithms=sigalgs,
+    )
+
+
+def _large_hello(top: str, server_name: str | None) -> bytes:
+    """A ~1.5 KB hello at the top version, the size a post-quantum key share gives."""
+    return build_client_hello(
+        max_version=_CODES[top],
+        min_version=_CODES[top] if top != "TLSv1.3" else TLSVersionCode.TLSv1_2,
+        server_name=server_name,
+        groups=POST_QUANTUM_GROUPS,
+        key_share_groups=(NamedGroup.X25519MLKEM768, NamedGroup.X25519),
+        pad_to=LARGE_HELLO_BYTES,
+    )
+
+
+def _fill_versions(matrix: TlsMatrix, top: str) -> None:
+    rank = VERSIONS.index(top)
+    for v in VERSIONS:
+        if v == top:
+            matrix.versions[v] = True
+        elif VERSIONS.index(v) > rank:
+            matrix.versions[v] = False  # the walk offered it and the server chose lower
+        else:
+            probe = next(p for p in matrix.probes if p.label == v)
+            matrix.versions[v] = probe.accepted
+            if probe is matrix.peer_ciphers and matrix.peer_cipher_shared is False:
+                matrix.versions[v] = None  # refused the suites, maybe not the version
+
+
 async def tls_matrix(
     address: str,
     port: int,
@@ -177,8 +219,7 @@ async def tls_matrix(
     if deadline.remaining() < MIN_SECONDS:
         matrix.skipped = "not enough time left before the deadline"
         return matrix
-    rank = VERSIONS.index(top)
-    lower = list(VERSIONS[:rank])
+    lower = VERSIONS[: VERSIONS.index(top)]
     where: dict[str, Any] = {
         "address": address,
         "port": port,
@@ -187,49 +228,22 @@ async def tls_matrix(
         "deadline": deadline,
         "connector": connector,
     }
-
-    def hello(version: str, ciphers: Sequence[int] | None = None) -> bytes:
-        code = _CODES[version]
-        # A peer's hello also leaves out SHA-1 signatures, as OpenSSL 3 does at
-        # its default security level: a server that can only sign with SHA-1
-        # fails it just as a real peer's handshake would.
-        sigalgs = _NO_SHA1 if ciphers is not None else None
-        return build_client_hello(
-            max_version=code,
-            min_version=code,
-            server_name=server_name,
-            ciphers=ciphers,
-            signature_algorithms=sigalgs,
-        )
-
     peer = tuple(peer_ciphers) or None
-    jobs = [_probe(v, hello(v, peer if v == "TLSv1.2" else None), **where) for v in reversed(lower)]
+    jobs = [
+        _probe(v, _hello(v, server_name, peer if v == "TLSv1.2" else None), **where)
+        for v in reversed(lower)
+    ]
     if peer and top == "TLSv1.2":
-        jobs.append(_probe("peer-ciphers", hello("TLSv1.2", peer), **where))
+        jobs.append(_probe("peer-ciphers", _hello("TLSv1.2", server_name, peer), **where))
     if large_hello:
-        big = build_client_hello(
-            max_version=_CODES[top],
-            min_version=_CODES[top] if top != "TLSv1.3" else TLSVersionCode.TLSv1_2,
-            server_name=server_name,
-            groups=POST_QUANTUM_GROUPS,
-            key_share_groups=(NamedGroup.X25519MLKEM768, NamedGroup.X25519),
-            pad_to=LARGE_HELLO_BYTES,
+        jobs.append(
+            _probe("large-hello", _large_hello(top, server_name), **where, seconds=patience)
         )
-        jobs.append(_probe("large-hello", big, **where, seconds=patience))
     results = await asyncio.gather(*jobs)
     matrix.probes = [r for r in results if r.label in _CODES]
     matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)
     if peer:
         label = "TLSv1.2" if top == "TLSv1.3" else "peer-ciphers"
         matrix.peer_ciphers = next((r for r in results if r.label == label), None)
-    for v in VERSIONS:
-        if v == top:
-            matrix.versions[v] = True
-        elif VERSIONS.index(v) > rank:
-            matrix.versions[v] = False  # the walk offered it and the server chose lower
-        else:
-            probe = next(p for p in matrix.probes if p.label == v)
-            matrix.versions[v] = probe.accepted
-            if probe is matrix.peer_ciphers and matrix.peer_cipher_shared is False:
-                matrix.versions[v] = None  # refused the suites, maybe not the version
+    _fill_versions(matrix, top)
     return matrix

@@ -534,6 +534,100 @@ def _wire_length(body_length: int) -> int:
     return message + 5 * records
 
 
+def _padding(hello_length: int, pad_to: int) -> bytes:
+    """A padding extension (RFC 7685) that brings the hello's wire size to ``pad_to``."""
+    # The extension's own 4 bytes count; n = the shortfall always reaches
+    # pad_to, and is one record header too long when it crosses a record
+    # boundary: step back while still long enough.
+    n = max(0, pad_to - _wire_length(hello_length + 4))
+    while n > 0 and _wire_length(hello_length + 4 + n - 1) >= pad_to:
+        n -= 1
+    return _extension(ExtensionType.PADDING, bytes(n))
+
+
+def _client_extensions(
+    hi: TLSVersionCode,
+    lo: TLSVersionCode,
+    *,
+    server_name: str | None,
+    groups: Sequence[int],
+    key_share_groups: Sequence[int],
+    signature_algorithms: Sequence[int] | None,
+    extended_master_secret: bool,
+    random: bytes,
+) -> list[bytes]:
+    """The ClientHello's extensions for the offered versions, in a fixed order."""
+    offers_13 = hi >= TLSVersionCode.TLSv1_3
+    offers_legacy = lo <= TLSVersionCode.TLSv1_2
+    exts: list[bytes] = []
+    if server_name:
+        sni = _server_name_ext(server_name)
+        if sni is not None:
+            exts.append(_extension(ExtensionType.SERVER_NAME, sni))
+    if offers_legacy:
+        # RFC 8422 §5.1.2: only "uncompressed" (0).
+        exts.append(_extension(ExtensionType.EC_POINT_FORMATS, _vec8(b"\x00")))
+    if groups:
+        exts.append(
+            _extension(ExtensionType.SUPPORTED_GROUPS, _vec16(b"".join(_u16(g) for g in groups)))
+        )
+    if offers_legacy:
+        exts.append(_extension(ExtensionType.SESSION_TICKET, b""))
+    if extended_master_secret:
+        exts.append(_extension(ExtensionType.EXTENDED_MASTER_SECRET, b""))
+    if hi >= TLSVersionCode.TLSv1_2:
+        algs = (
+            DEFAULT_SIGNATURE_ALGORITHMS if signature_algorithms is None else signature_algorithms
+        )
+        exts.append(
+            _extension(ExtensionType.SIGNATURE_ALGORITHMS, _vec16(b"".join(_u16(a) for a in algs)))
+        )
+    if offers_13:
+        # 0x0300 is listed only when asked for: RFC 8446 App. D.5 forbids it
+        # to real clients, but a probe wants to know.
+        versions = [v for v in sorted(TLSVersionCode, reverse=True) if lo <= v <= hi]
+        exts.append(
+            _extension(ExtensionType.SUPPORTED_VERSIONS, _vec8(b"".join(_u16(v) for v in versions)))
+        )
+        # RFC 8446 §4.2.9: psk_dhe_ke (1), as every 1.3 client sends it.
+        exts.append(_extension(ExtensionType.PSK_KEY_EXCHANGE_MODES, _vec8(b"\x01")))
+        shares = b"".join(_u16(g) + _vec16(_key_share(g, random)) for g in key_share_groups)
+        exts.append(_extension(ExtensionType.KEY_SHARE, _vec16(shares)))
+    if offers_legacy:
+        # RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
+        exts.append(_extension(ExtensionType.RENEGOTIATION_INFO, _vec8(b"")))
+    return exts
+
+
+def _hello_body(
+    hi: TLSVersionCode,
+    random: bytes,
+    suites: Sequence[int],
+    exts: list[bytes],
+    pad_to: int | None,
+) -> bytes:
+    """The ClientHello body, padded (RFC 7685) to ``pad_to`` bytes on the wire if asked."""
+    # RFC 8446 §4.1.2 / App. D.4: legacy_version 0x0303 when offering 1.3,
+    # and a 32-byte session id for middlebox compatibility.
+    legacy_version = min(hi, TLSVersionCode.TLSv1_2)
+    session_id = _stream(random, "session id", 32) if hi >= TLSVersionCode.TLSv1_3 else b""
+
+    def body(extensions: list[bytes]) -> bytes:
+        return (
+            _u16(legacy_version)
+            + random
+            + _vec8(session_id)
+            + _vec16(b"".join(_u16(c) for c in suites))
+            + _vec8(b"\x00")  # compression: null only (RFC 8446 §4.1.2)
+            + _vec16(b"".join(extensions))
+        )
+
+    hello = body(exts)
+    if pad_to is not None and _wire_length(len(hello)) < pad_to:
+        hello = body([*exts, _padding(len(hello), pad_to)])
+    return hello
+
+
 def build_client_hello(
     *,
     max_version: TLSVersionCode | int,
@@ -573,7 +667,6 @@ def build_client_hello(
     if len(random) != 32:
         raise ValueError("random must be 32 bytes")
     offers_13 = hi >= TLSVersionCode.TLSv1_3
-    offers_legacy = lo <= TLSVersionCode.TLSv1_2
     missing = [g for g in key_share_groups if g not in groups] if offers_13 else []
     if missing:
         # RFC 8446 §4.2.8: every share must be for a group in supported_groups.
@@ -584,69 +677,18 @@ def build_client_hello(
     if not suites:
         raise ValueError("no cipher suites to offer")
 
-    exts: list[bytes] = []
-    if server_name:
-        sni = _server_name_ext(server_name)
-        if sni is not None:
-            exts.append(_extension(ExtensionType.SERVER_NAME, sni))
-    if offers_legacy:
-        # RFC 8422 §5.1.2: only "uncompressed" (0).
-        exts.append(_extension(ExtensionType.EC_POINT_FORMATS, _vec8(b"\x00")))
-    if groups:
-        exts.append(
-            _extension(ExtensionType.SUPPORTED_GROUPS, _vec16(b"".join(_u16(g) for g in groups)))
-        )
-    if offers_legacy:
-        exts.append(_extension(ExtensionType.SESSION_TICKET, b""))
-    if extended_master_secret:
-        exts.append(_extension(ExtensionType.EXTENDED_MASTER_SECRET, b""))
-    if hi >= TLSVersionCode.TLSv1_2:
-        algs = (
-            DEFAULT_SIGNATURE_ALGORITHMS if signature_algorithms is None else signature_algorithms
-        )
-        exts.append(
-            _extension(ExtensionType.SIGNATURE_ALGORITHMS, _vec16(b"".join(_u16(a) for a in algs)))
-        )
-    if offers_13:
-        # 0x0300 is listed only when asked for: RFC 8446 App. D.5 forbids it
-        # to real clients, but a probe wants to know.
-        versions = [v for v in sorted(TLSVersionCode, reverse=True) if lo <= v <= hi]
-        exts.append(
-            _extension(ExtensionType.SUPPORTED_VERSIONS, _vec8(b"".join(_u16(v) for v in versions)))
-        )
-        # RFC 8446 §4.2.9: psk_dhe_ke (1), as every 1.3 client sends it.
-        exts.append(_extension(ExtensionType.PSK_KEY_EXCHANGE_MODES, _vec8(b"\x01")))
-        shares = b"".join(_u16(g) + _vec16(_key_share(g, random)) for g in key_share_groups)
-        exts.append(_extension(ExtensionType.KEY_SHARE, _vec16(shares)))
-    if offers_legacy:
-        # RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
-        exts.append(_extension(ExtensionType.RENEGOTIATION_INFO, _vec8(b"")))
+    exts = _client_extensions(
+        hi,
+        lo,
+        server_name=server_name,
+        groups=groups,
+        key_share_groups=key_share_groups,
+        signature_algorithms=signature_algorithms,
+        extended_master_secret=extended_master_secret,
+        random=random,
+    )
 
-    # RFC 8446 §4.1.2 / App. D.4: legacy_version 0x0303 when offering 1.3,
-    # and a 32-byte session id for middlebox compatibility.
-    legacy_version = min(hi, TLSVersionCode.TLSv1_2)
-    session_id = _stream(random, "session id", 32) if offers_13 else b""
-
-    def body(extensions: list[bytes]) -> bytes:
-        return (
-            _u16(legacy_version)
-            + random
-            + _vec8(session_id)
-            + _vec16(b"".join(_u16(c) for c in suites))
-            + _vec8(b"\x00")  # compression: null only (RFC 8446 §4.1.2)
-            + _vec16(b"".join(extensions))
-        )
-
-    hello = body(exts)
-    if pad_to is not None and _wire_length(len(hello)) < pad_to:
-        # The extension's own 4 bytes count; n = the shortfall always
-        # reaches pad_to, and is one record header too long when it
-        # crosses a record boundary: step back while still long enough.
-        n = max(0, pad_to - _wire_length(len(hello) + 4))
-        while n > 0 and _wire_length(len(hello) + 4 + n - 1) >= pad_to:
-            n -= 1
-        hello = body([*exts, _extension(ExtensionType.PADDING, bytes(n))])
-
+    hello = _hello_body(hi, random, suites, exts, pad_to)
     message = _u8(HandshakeType.CLIENT_HELLO) + _u24(len(hello)) + hello
     # RFC 8446 §5.1: legacy_record_version 0x0301 for the initial ClientHello
     # (0x0300 for an SSLv3-only hello: SSLv3 servers expect their own).
@@ -732,6 +774,39 @@ class _Reader:
         return self.take(self.u16())
 
 
+class _ServerExtensions:
+    """What the ServerHello's extensions say (RFC 8446 §4.2)."""
+
+    def __init__(self) -> None:
+        self.types: list[int] = []
+        self.selected_version: int | None = None
+        self.group: int | None = None
+        self.extended_master_secret = False
+        self.secure_renegotiation = False
+
+    def read(self, block: _Reader) -> None:
+        while block.remaining:
+            kind = block.u16()
+            data = block.vec16()
+            if kind in self.types:
+                # RFC 8446 §4.2: no extension type may appear twice.
+                raise RemoteProtocolError(f"extension {kind} twice in ServerHello")
+            self.types.append(kind)
+            if kind == ExtensionType.SUPPORTED_VERSIONS:
+                if len(data) != 2:
+                    raise RemoteProtocolError("supported_versions in ServerHello is not 2 bytes")
+                self.selected_version = int.from_bytes(data, "big")
+            elif kind == ExtensionType.KEY_SHARE:
+                # ServerHello: KeyShareEntry; HelloRetryRequest: the group alone.
+                if len(data) < 2:
+                    raise RemoteProtocolError("key_share in ServerHello is too short")
+                self.group = int.from_bytes(data[:2], "big")
+            elif kind == ExtensionType.EXTENDED_MASTER_SECRET:
+                self.extended_master_secret = True
+            elif kind == ExtensionType.RENEGOTIATION_INFO:
+                self.secure_renegotiation = True
+
+
 def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloResult:
     """RFC 8446 §4.1.3 (and RFC 5246 §7.4.1.3, whose extensions are optional)."""
     r = _Reader(body, "ServerHello")
@@ -744,35 +819,13 @@ def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloRe
         raise RemoteProtocolError(f"ServerHello session id of {len(session_id)} bytes (max 32)")
     cipher = r.u16()
     compression = r.u8()
-    ext_types: list[int] = []
-    selected_version: int | None = None
-    group: int | None = None
-    ems = False
-    reneg = False
+    exts = _ServerExtensions()
     if r.remaining:
         block = _Reader(r.vec16(), "ServerHello extensions")
         if r.remaining:
             raise RemoteProtocolError(f"{r.remaining} bytes after the ServerHello extensions")
-        while block.remaining:
-            kind = block.u16()
-            data = block.vec16()
-            if kind in ext_types:
-                # RFC 8446 §4.2: no extension type may appear twice.
-                raise RemoteProtocolError(f"extension {kind} twice in ServerHello")
-            ext_types.append(kind)
-            if kind == ExtensionType.SUPPORTED_VERSIONS:
-                if len(data) != 2:
-                    raise RemoteProtocolError("supported_versions in ServerHello is not 2 bytes")
-                selected_version = int.from_bytes(data, "big")
-            elif kind == ExtensionType.KEY_SHARE:
-                # ServerHello: KeyShareEntry; HelloRetryRequest: the group alone.
-                if len(data) < 2:
-                    raise RemoteProtocolError("key_share in ServerHello is too short")
-                group = int.from_bytes(data[:2], "big")
-            elif kind == ExtensionType.EXTENDED_MASTER_SECRET:
-                ems = True
-            elif kind == ExtensionType.RENEGOTIATION_INFO:
-                reneg = True
+        exts.read(block)
+    selected_version, group = exts.selected_version, exts.group
     code = selected_version if selected_version is not None else legacy_version
     sentinel = None
     if random[-8:] == _DOWNGRADE_TO_12:
@@ -785,12 +838,12 @@ def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloRe
         version_code=code,
         cipher_suite=cipher,
         cipher_name=CIPHER_SUITES.get(cipher),
-        extended_master_secret=ems,
-        secure_renegotiation=reneg,
+        extended_master_secret=exts.extended_master_secret,
+        secure_renegotiation=exts.secure_renegotiation,
         selected_group=group,
         compression_method=compression,
         sentinel_version=sentinel,
-        extensions=tuple(ext_types),
+        extensions=tuple(exts.types),
         warning_alerts=warnings,
     )
 
