@@ -24,11 +24,10 @@ from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.knowledge.catalogue import drop_superseded, finding
 from smtpdoctor.model import (
-    Category,
     Finding,
     Outcome,
-    Permanence,
     Severity,
     Stage,
     Status,
@@ -193,8 +192,37 @@ def _size_limit(result: SessionResult) -> int | None:
 async def _diagnose_host(
     name: str, address: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector
 ) -> HostReport:
+    session_opts = _session_options(name, opts)
+    # The walk may use most of the deadline, but keeps a reserve: when it
+    # ends in silence (a filtered port, a stall) the follow-up probes that say
+    # *why* need time of their own.
+    reserve = min(10.0, opts.timeout * 0.3)
+    walk_deadline = Deadline(max(1.0, deadline.remaining() - reserve))
+    result = await walk(address, opts.port, session_opts, walk_deadline, connector)
+    cert, matrix = await _tls_facts(
+        name, address, result, session_opts, opts, deadline=deadline, connector=connector
+    )
+    findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    network, net_findings = await _follow_up(
+        address,
+        result,
+        session_opts=session_opts,
+        opts=opts,
+        deadline=deadline,
+        connector=connector,
+    )
+    # The port and path probes say *why* the walk saw silence or a refusal:
+    # their findings supersede the walk's bare "connect timed out" or "the
+    # TLS handshake stalled" (the catalogue says which).
+    findings = sort_findings(drop_superseded([*findings, *net_findings]))
+    return HostReport(
+        name, address, opts.port, result, cert, findings, verdict_for(findings), matrix, network
+    )
+
+
+def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     is_name = not _is_ip(name)
-    session_opts = SessionOptions(
+    return SessionOptions(
         helo=opts.helo or _local_fqdn(),
         mail_from=opts.mail_from,
         rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else "postmaster",),
@@ -207,39 +235,58 @@ async def _diagnose_host(
         # deadline goes to finding out which ports do answer.
         connect_timeout=min(10.0, max(2.0, opts.timeout / 3)),
     )
-    # The walk may use most of the deadline, but keeps a reserve: when it
-    # ends in silence (a filtered port, a stall) the follow-up probes that say
-    # *why* need time of their own.
-    reserve = min(10.0, opts.timeout * 0.3)
-    walk_deadline = Deadline(max(1.0, deadline.remaining() - reserve))
-    result = await walk(address, opts.port, session_opts, walk_deadline, connector)
-    cert = None
-    matrix: TlsMatrix | None = None
+
+
+async def _tls_facts(
+    name: str,
+    address: str,
+    result: SessionResult,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> tuple[CertificateInfo | None, TlsMatrix | None]:
+    """The certificate the walk saw and, unless --quick, the TLS version matrix."""
     session = result.tls.session if result.tls else None
-    if session is not None:
-        names = [n for n in (name if is_name else None, result.banner_host, result.ehlo_host) if n]
-        cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
-        if opts.tls_matrix:
-            matrix = await tls_matrix(
-                address,
-                opts.port,
-                helo=session_opts.helo,
-                server_name=session_opts.server_name,
-                top=session.version,
-                deadline=deadline,
-                connector=connector,
-                implicit=session_opts.implicit_tls,
-                patience=_large_hello_patience(result),
-                peer_ciphers=opts.policy.peer.tls12_ciphers,
-            )
+    if session is None:
+        return None, None
+    own = name if not _is_ip(name) else None
+    names = [n for n in (own, result.banner_host, result.ehlo_host) if n]
+    cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
+    if not opts.tls_matrix:
+        return cert, None
+    matrix = await tls_matrix(
+        address,
+        opts.port,
+        helo=session_opts.helo,
+        server_name=session_opts.server_name,
+        top=session.version,
+        deadline=deadline,
+        connector=connector,
+        implicit=session_opts.implicit_tls,
+        patience=_large_hello_patience(result),
+        peer_ciphers=opts.policy.peer.tls12_ciphers,
+    )
+    return cert, matrix
+
+
+def _session_evidence(
+    result: SessionResult,
+    cert: CertificateInfo | None,
+    matrix: TlsMatrix | None,
+    opts: DiagnoseOptions,
+) -> SessionEvidence:
+    """What the session rules read of the walk and the matrix."""
+    session = result.tls.session if result.tls else None
     ciphers = [session.cipher] if session else []
     if matrix is not None:
         ciphers += [p.cipher for p in matrix.probes if p.accepted and p.cipher]
-    evidence = SessionEvidence(
+    return SessionEvidence(
         steps=result.steps,
         starttls_offered=bool(result.tls and result.tls.offered),
         tls_version=result.tls.negotiated if result.tls else None,
-        tls_cipher=result.tls.session.cipher if result.tls and result.tls.session else None,
+        tls_cipher=session.cipher if session else None,
         certificate=cert,
         size_limit=_size_limit(result),
         size_wanted=opts.size,
@@ -254,29 +301,6 @@ async def _diagnose_host(
         extended_master_secret=matrix.extended_master_secret if matrix else None,
         peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,
-    )
-    findings = session_findings(evidence, opts.policy)
-    network, net_findings = await _follow_up(
-        address,
-        result,
-        session_opts=session_opts,
-        opts=opts,
-        deadline=deadline,
-        connector=connector,
-    )
-    if net_findings:
-        # The port and path probes say *why* the walk saw silence or a refusal:
-        # their findings replace the walk's bare "connect timed out" or
-        # "the TLS handshake stalled".
-        ids = {f.id for f in net_findings}
-        replaced: set[str] = set()
-        if any(i.startswith("net.port") for i in ids):
-            replaced |= {"connect.timeout", "connect.refused", "connect.unreachable"}
-        if "net.path.mtu_blackhole" in ids:
-            replaced |= {"tls.handshake.timeout", "message.timeout"}
-        findings = sort_findings([*(f for f in findings if f.id not in replaced), *net_findings])
-    return HostReport(
-        name, address, opts.port, result, cert, findings, verdict_for(findings), matrix, network
     )
 
 
@@ -401,25 +425,12 @@ async def _system_addresses(name: str, deadline: Deadline) -> tuple[list[str], F
 
 
 def _nxdomain(name: str, why: str) -> Finding:
-    return _lookup_finding(name, f"{name} does not resolve: {why}.", permanent=True)
+    """The system resolver says ``name`` does not exist (the same finding as DNS's NXDOMAIN)."""
+    return finding("dns.nxdomain", evidence={"name": name}, variant="system", why=why)
 
 
 def _dns_failure(name: str, why: str) -> Finding:
-    return _lookup_finding(name, f"Looking up {name} failed: {why}.", permanent=False)
-
-
-def _lookup_finding(name: str, message: str, *, permanent: bool) -> Finding:
-    """The system resolver's answer about ``name`` (without --resolver)."""
-    return Finding(
-        id="dns.nxdomain" if permanent else "dns.failure",
-        severity=Severity.CRITICAL,
-        category=Category.DNS_RESOLUTION,
-        stage=Stage.DNS,
-        message=message,
-        evidence={"name": name},
-        permanence=Permanence.PERMANENT if permanent else Permanence.TEMPORARY,
-        retry_helps=not permanent,
-    )
+    return finding("dns.failure", evidence={"name": name}, why=why)
 
 
 def _dns_budget(timeout: float) -> float:
@@ -587,8 +598,8 @@ def _host_findings(reports: list[HostReport]) -> list[Finding]:
     many = len(reports) > 1
     out: list[Finding] = []
     for r in reports:
-        for finding in r.findings:
-            f = finding
+        for each in r.findings:
+            f = each
             if many:
                 f = replace(
                     f,

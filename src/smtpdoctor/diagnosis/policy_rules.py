@@ -60,8 +60,8 @@ from smtpdoctor.evidence.mtasts import (
     StsMode,
     TlsProblem,
 )
-from smtpdoctor.knowledge import fixes_for
-from smtpdoctor.model import MTA, Category, Finding, Fix, Permanence, Severity, Stage
+from smtpdoctor.knowledge.catalogue import finding
+from smtpdoctor.model import Category, Finding, Severity, Stage
 
 __all__ = [
     "MxTransport",
@@ -75,16 +75,6 @@ JSON = dict[str, Any]
 _TLS_ORDER = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 # Gmail and Microsoft 365, the largest MTA-STS senders, refuse TLS below 1.2.
 _STS_TLS_FLOOR = "TLSv1.2"
-_STS_SENDERS = (
-    "senders that honour MTA-STS (Gmail, Microsoft 365, Postfix with postfix-mta-sts-resolver)"
-)
-_DANE_SENDERS = (
-    "DANE senders (Postfix with smtp_dns_support_level = dnssec and smtp_tls_security_level "
-    "= dane, Exim with hosts_try_dane, Microsoft 365, which validates DANE on outbound mail)"
-)
-
-_STS_SENDERS_CAP = _STS_SENDERS[0].upper() + _STS_SENDERS[1:]
-_DANE_SENDERS_CAP = _DANE_SENDERS[0].upper() + _DANE_SENDERS[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +172,7 @@ def _sts_failures(host: MxTransport) -> list[_Failure]:
         ]
     if host.tls_version is None:
         return [
-            _Failure(
-                Category.TLS_HANDSHAKE_FAILURE,
-                Stage.TLS_HANDSHAKE,
-                "the TLS handshake with it fails",
-                "validation-failure",
-            )
+            _tls_failure("the TLS handshake with it fails", "validation-failure", handshake=True)
         ]
     out: list[_Failure] = []
     if _rank(host.tls_version) < _rank(_STS_TLS_FLOOR):
@@ -201,51 +186,34 @@ def _sts_failures(host: MxTransport) -> list[_Failure]:
         )
     cert = host.certificate
     if cert is None:
-        out.append(
-            _Failure(
-                Category.TLS_CERTIFICATE,
-                Stage.TLS_HANDSHAKE,
-                "it presents no certificate",
-                "validation-failure",
-            )
-        )
-        return out
+        return [*out, _tls_failure("it presents no certificate", "validation-failure")]
+    return out + _certificate_failures(host.name, cert)
+
+
+def _tls_failure(words: str, tlsrpt: str, *, handshake: bool = False) -> _Failure:
+    category = Category.TLS_HANDSHAKE_FAILURE if handshake else Category.TLS_CERTIFICATE
+    return _Failure(category, Stage.TLS_HANDSHAKE, words, tlsrpt)
+
+
+def _certificate_failures(name: str, cert: CertificateInfo) -> list[_Failure]:
+    out: list[_Failure] = []
     if cert.expired:
-        out.append(
-            _Failure(
-                Category.TLS_CERTIFICATE,
-                Stage.TLS_HANDSHAKE,
-                "its certificate has expired",
-                "certificate-expired",
-            )
-        )
+        out.append(_tls_failure("its certificate has expired", "certificate-expired"))
     elif cert.not_yet_valid:
-        out.append(
-            _Failure(
-                Category.TLS_CERTIFICATE,
-                Stage.TLS_HANDSHAKE,
-                "its certificate is not valid yet",
-                "validation-failure",
-            )
-        )
+        out.append(_tls_failure("its certificate is not valid yet", "validation-failure"))
     if cert.self_signed or not cert.trusted:
         why = "it is self-signed" if cert.self_signed else (cert.trust_error or "no trusted root")
         out.append(
-            _Failure(
-                Category.TLS_CERTIFICATE,
-                Stage.TLS_HANDSHAKE,
-                f"its certificate does not chain to a trusted CA ({why})",
-                "certificate-not-trusted",
+            _tls_failure(
+                f"its certificate does not chain to a trusted CA ({why})", "certificate-not-trusted"
             )
         )
     # RFC 8461 §4.2: a DNS-ID in the subjectAltName must match the MX host name.
-    if not hostname_matches(host.name, list(cert.san)):
+    if not hostname_matches(name, list(cert.san)):
+        names = ", ".join(cert.san) or "nothing"
         out.append(
-            _Failure(
-                Category.TLS_CERTIFICATE,
-                Stage.TLS_HANDSHAKE,
-                f"its certificate does not name {host.name} (it names "
-                f"{', '.join(cert.san) or 'nothing'})",
+            _tls_failure(
+                f"its certificate does not name {name} (it names {names})",
                 "certificate-host-mismatch",
             )
         )
@@ -260,64 +228,6 @@ def _policy_evidence(fetched: MtaStsPolicyResult) -> JSON:
     }
 
 
-def _policy_file_fix(domain: str, text: str) -> Fix:
-    host = f"mta-sts.{domain}"
-    body = text.replace("\r\n", "\\n")
-    return Fix(
-        for_=MTA.GENERIC,
-        steps=(
-            f"Serve the policy at https://{host}/.well-known/mta-sts.txt: status 200, "
-            "Content-Type text/plain, no redirect, a certificate for "
-            f"{host} from a public CA (e.g. certbot certonly -d {host}).",
-            "Any static host will do (nginx below, Apache with ForceType text/plain, "
-            "GitHub/Azure/Cloudflare Pages with a custom domain).",
-        ),
-        snippet=(
-            "server {\n"
-            "    listen 443 ssl;\n"
-            f"    server_name {host};\n"
-            f"    ssl_certificate /etc/letsencrypt/live/{host}/fullchain.pem;\n"
-            f"    ssl_certificate_key /etc/letsencrypt/live/{host}/privkey.pem;\n"
-            "    location = /.well-known/mta-sts.txt {\n"
-            "        default_type text/plain;\n"
-            f'        return 200 "{body}";\n'
-            "    }\n"
-            "}"
-        ),
-        verify=f"curl -sS -D - --max-redirs 0 https://{host}/.well-known/mta-sts.txt",
-    )
-
-
-def _m365_sts_fix(domain: str) -> Fix:
-    return Fix(
-        for_=MTA.MICROSOFT365,
-        steps=(
-            "Exchange Online does not host the MTA-STS policy file: publish it on your own "
-            f"HTTPS host as mta-sts.{domain} (Microsoft documents Azure Static Web Apps or "
-            "Azure Functions for this).",
-            "For mail hosted by Exchange Online the MX patterns are "
-            "*.mail.protection.outlook.com, and *.mx.microsoft once DNSSEC (inbound SMTP "
-            "DANE) is enabled for the domain.",
-        ),
-        snippet="version: STSv1\nmode: enforce\nmx: *.mail.protection.outlook.com\n"
-        "mx: *.mx.microsoft\nmax_age: 604800",
-        verify=f"curl -sS https://mta-sts.{domain}/.well-known/mta-sts.txt",
-    )
-
-
-def _postfix_sts_fix(domain: str) -> Fix:
-    return Fix(
-        for_=MTA.POSTFIX,
-        steps=(
-            "Postfix applies MTA-STS only through a policy daemon such as "
-            "postfix-mta-sts-resolver (mta-sts-daemon, socketmap on port 8461); to see what "
-            "such a sender applies to this domain, query it:",
-        ),
-        snippet="smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:postfix",
-        verify=f"mta-sts-query {domain}",
-    )
-
-
 def _fetch_failed(
     fetched: MtaStsPolicyResult, record: MtaStsRecordResult | None, example: str
 ) -> Finding:
@@ -329,25 +239,6 @@ def _fetch_failed(
     }.get(status, Category.OTHER)
     if status is FetchStatus.TLS_ERROR and TlsProblem.HANDSHAKE in fetched.tls_problems:
         category = Category.TLS_HANDSHAKE_FAILURE
-    host = fetched.host
-    step = {
-        FetchStatus.DNS_ERROR: f"Publish an A/AAAA (or CNAME) record for {host} pointing at "
-        "the web server that serves the policy.",
-        FetchStatus.CONNECT_ERROR: f"Make {host} answer HTTPS on port 443 from the internet.",
-        FetchStatus.TIMEOUT: f"Make {host} answer HTTPS on port 443 from the internet "
-        "(a firewall dropping 443 looks like this).",
-        FetchStatus.TLS_ERROR: f"Serve a valid certificate for {host} from a public CA, with "
-        "its intermediate certificates.",
-    }.get(status, "")
-    if fetched.http_problem is HttpProblem.REDIRECT:
-        step = (
-            f"Serve the file itself at {fetched.url} with status 200: senders do not follow "
-            f"the redirect to {fetched.location or 'elsewhere'} (RFC 8461 §3.3)."
-        )
-    elif fetched.http_problem is HttpProblem.CONTENT_TYPE:
-        step = "Serve the file as Content-Type: text/plain (nginx: default_type text/plain)."
-    elif fetched.http_problem is HttpProblem.STATUS:
-        step = f"Put the policy file at {fetched.url}; it must answer 200."
     cached = ""
     stale = fetched.unverified_policy
     if stale is not None:
@@ -356,22 +247,19 @@ def _fetch_failed(
             "senders that fetched it before keep applying it until then."
         )
     id_note = f" (id={record.policy_id})" if record is not None and record.policy_id else ""
-    fix = _policy_file_fix(fetched.domain, stale.text() if stale is not None else example)
-    fixes = (replace(fix, steps=(step, *fix.steps)) if step else fix, _m365_sts_fix(fetched.domain))
-    return Finding(
-        id="policy.mta_sts.fetch_failed",
-        severity=Severity.WARNING,
-        category=category,
-        stage=Stage.DNS,
-        message=(
-            f"{fetched.domain} announces an MTA-STS policy{id_note}, but it cannot be fetched "
-            f"from {fetched.url}: {fetched.error}. Senders that have the policy cached keep "
-            "using it; new senders treat the domain as having no MTA-STS (no protection "
-            f"against TLS downgrade; TLS-RPT: sts-policy-fetch-error).{cached}"
-        ),
+    problem: HttpProblem | None = fetched.http_problem
+    return finding(
+        "policy.mta_sts.fetch_failed",
         evidence={**_policy_evidence(fetched), "tlsrpt_result": _fetch_rpt(fetched)},
-        fixes=fixes,
-        permanence=Permanence.NONE,
+        category=category,
+        id_note=id_note,
+        error=fetched.error,
+        cached=cached,
+        fetch_status=status.value,
+        http_problem=problem.value if problem else None,
+        host=fetched.host,
+        location=fetched.location,
+        policy_text=stale.text() if stale is not None else example,
     )
 
 
@@ -389,34 +277,17 @@ def _example_policy(names: Sequence[str]) -> str:
 
 
 def _invalid(fetched: MtaStsPolicyResult, names: Sequence[str]) -> Finding:
-    return Finding(
-        id="policy.mta_sts.invalid",
-        severity=Severity.WARNING,
-        category=Category.OTHER,
-        stage=Stage.DNS,
-        message=(
-            f"The MTA-STS policy at {fetched.url} is not valid: "
-            + "; ".join(fetched.parse_problems)
-            + ". Senders discard it: new senders apply no MTA-STS, and those with an older "
-            "policy cached keep that one until it expires (TLS-RPT: sts-policy-invalid)."
-        ),
+    return finding(
+        "policy.mta_sts.invalid",
         evidence={**_policy_evidence(fetched), "tlsrpt_result": "sts-policy-invalid"},
-        fixes=(
-            _policy_file_fix(fetched.domain, _example_policy(names)),
-            _m365_sts_fix(fetched.domain),
-        ),
-        permanence=Permanence.NONE,
+        problem_text="; ".join(fetched.parse_problems),
+        policy_text=_example_policy(names),
     )
 
 
-def _id_steps(domain: str, policy: MtaStsPolicy, now: datetime | None) -> tuple[str, str]:
-    new_id = _new_id(now)
-    step = (
-        f"Then change the id of the TXT record _mta-sts.{domain} (e.g. to {new_id}): senders "
-        "re-fetch the policy only when the id changes; those that do not look again keep "
-        f"the cached one for max_age ({_days(policy.max_age)})."
-    )
-    return step, f'_mta-sts.{domain}. IN TXT "v=STSv1; id={new_id}"'
+def _id_fields(policy: MtaStsPolicy, now: datetime | None) -> JSON:
+    """What the fix needs to tell senders the policy changed: a new id, the cache lifetime."""
+    return {"new_id": _new_id(now), "max_age_text": _days(policy.max_age)}
 
 
 def _not_covered(
@@ -426,45 +297,20 @@ def _not_covered(
     missing: Sequence[str],
     now: datetime | None,
 ) -> Finding:
-    domain = fetched.domain
     fixed = replace(policy, mx=(*policy.mx, *(m for m in missing if m not in policy.mx)))
-    id_step, txt = _id_steps(domain, policy, now)
-    return Finding(
-        id="policy.mta_sts.mx_not_covered",
-        severity=Severity.CRITICAL,
-        category=Category.TLS_CERTIFICATE,
-        stage=Stage.TLS_HANDSHAKE,
-        message=(
-            f"The MTA-STS policy of {domain} is in enforce mode but does not list the MX host "
-            f"{name} (its mx patterns: {', '.join(policy.mx)}). {_STS_SENDERS_CAP} "
-            f"refuse to deliver to {name} (RFC 8461 §4.1) and defer the mail "
-            "(TLS-RPT: validation-failure)."
-        ),
-        evidence={
-            **_policy_evidence(fetched),
-            "mx": name,
-            "patterns": list(policy.mx),
-            "mode": policy.mode.value,
-            "tlsrpt_result": "validation-failure",
-        },
-        fixes=(
-            Fix(
-                for_=MTA.GENERIC,
-                steps=(
-                    f"Add an 'mx: {name}' line (or a wildcard covering it) to the policy at "
-                    f"{fetched.url}.",
-                    id_step,
-                    "When MX hosts change in future: update the policy and its id first, "
-                    "then the MX records.",
-                ),
-                snippet=fixed.text().replace("\r\n", "\n") + "\n" + txt,
-                verify=f"curl -sS https://mta-sts.{domain}/.well-known/mta-sts.txt",
-            ),
-            _postfix_sts_fix(domain),
-            _m365_sts_fix(domain),
-        ),
-        permanence=Permanence.TEMPORARY,
-        retry_helps=False,
+    evidence = {
+        **_policy_evidence(fetched),
+        "mx": name,
+        "patterns": list(policy.mx),
+        "mode": policy.mode.value,
+        "tlsrpt_result": "validation-failure",
+    }
+    return finding(
+        "policy.mta_sts.mx_not_covered",
+        evidence=evidence,
+        pattern_text=", ".join(policy.mx),
+        fixed_policy=fixed.text().replace("\r\n", "\n"),
+        **_id_fields(policy, now),
     )
 
 
@@ -475,45 +321,25 @@ def _unsatisfied(
     failures: Sequence[_Failure],
     now: datetime | None,
 ) -> Finding:
-    domain = fetched.domain
     top = failures[0]
     testing = replace(policy, mode=StsMode.TESTING)
-    id_step, txt = _id_steps(domain, policy, now)
-    stopgap = Fix(
-        for_=MTA.GENERIC,
-        steps=(
-            f"Fix {host.name}: " + "; ".join(f.words for f in failures) + ".",
-            "Stopgap while fixing: switch the policy to 'mode: testing' so senders deliver "
-            "(and report) instead of deferring.",
-            id_step,
-        ),
-        snippet=testing.text().replace("\r\n", "\n") + "\n" + txt,
-        verify=(
-            f"openssl s_client -connect {host.name}:25 -starttls smtp -servername {host.name} "
-            "-verify_return_error -brief </dev/null"
-        ),
-    )
-    fixes = (stopgap, *(f for f in fixes_for(top.category) if f.for_ is not MTA.GENERIC))
-    return Finding(
-        id="policy.mta_sts.enforce_unsatisfied",
-        severity=Severity.CRITICAL,
+    evidence = {
+        **_policy_evidence(fetched),
+        "host": host.to_json(),
+        "problems": [f.words for f in failures],
+        "tlsrpt_result": top.tlsrpt,
+    }
+    return finding(
+        "policy.mta_sts.enforce_unsatisfied",
+        evidence=evidence,
         category=top.category,
         stage=top.stage,
-        message=(
-            f"{host.label} cannot satisfy the MTA-STS enforce policy of {domain}: "
-            + "; ".join(f.words for f in failures)
-            + f". {_STS_SENDERS_CAP} will not deliver to it and defer the mail "
-            f"(RFC 8461 §5.1; TLS-RPT: {top.tlsrpt})."
-        ),
-        evidence={
-            **_policy_evidence(fetched),
-            "host": host.to_json(),
-            "problems": [f.words for f in failures],
-            "tlsrpt_result": top.tlsrpt,
-        },
-        fixes=fixes,
-        permanence=Permanence.TEMPORARY,
-        retry_helps=False,
+        label=host.label,
+        host_name=host.name,
+        problem_text="; ".join(f.words for f in failures),
+        top_category=top.category,
+        testing_policy=testing.text().replace("\r\n", "\n"),
+        **_id_fields(policy, now),
     )
 
 
@@ -541,77 +367,55 @@ def mta_sts_policy_findings(
     policy = fetched.policy
     if not fetched.ok or policy is None:
         return [_fetch_failed(fetched, record, _example_policy(names))]
-    evidence = _policy_evidence(fetched)
     if policy.mode is StsMode.NONE:
-        return [
-            Finding(
-                id="policy.mta_sts.mode_none",
-                severity=Severity.INFO,
-                category=Category.OK,
-                stage=Stage.DNS,
-                message=(
-                    f"The MTA-STS policy of {fetched.domain} has mode none: senders apply no "
-                    "MTA-STS (the way to withdraw a policy)."
-                ),
-                evidence=evidence,
-            )
-        ]
+        return [finding("policy.mta_sts.mode_none", evidence=_policy_evidence(fetched))]
     uncovered = [n for n in names if not policy.covers(n)]
     failing = [(h, f) for h in hosts if (f := _sts_failures(h))]
+    if policy.mode is StsMode.TESTING:
+        return [_testing(fetched, uncovered, failing, tlsrpt)]
+    out = [_not_covered(fetched, policy, n, uncovered, now) for n in uncovered]
+    out += [_unsatisfied(fetched, policy, h, fs, now) for h, fs in failing]
+    if not out:
+        checked = [h.label for h in hosts if h.reached]
+        return [
+            finding(
+                "policy.mta_sts.enforce_ok",
+                evidence=_policy_evidence(fetched),
+                variant="checked" if checked else "unchecked",
+                checked=", ".join(checked),
+                patterns=", ".join(policy.mx),
+            )
+        ]
     passing = [
         h
         for h in hosts
         if h.reached and h.delivers and policy.covers(h.name) and not _sts_failures(h)
     ]
-    if policy.mode is StsMode.TESTING:
-        would = [f"{n} is not listed in the policy" for n in uncovered]
-        would += [f"{h.label}: " + "; ".join(f.words for f in fs) for h, fs in failing]
-        unseen = ""
-        if tlsrpt is not None and not tlsrpt.present:
-            unseen = (
-                f" {fetched.domain} publishes no TLS-RPT record (_smtp._tls.{fetched.domain}), "
-                "so nobody receives those reports."
-            )
-        if would:
-            tail = "Under mode enforce these would stop mail now: " + "; ".join(would) + "."
-        else:
-            tail = "Every MX host checked would pass under enforce."
-        return [
-            Finding(
-                id="policy.mta_sts.testing",
-                severity=Severity.INFO,
-                category=Category.OK,
-                stage=Stage.DNS,
-                message=(
-                    f"The MTA-STS policy of {fetched.domain} is in testing mode: senders "
-                    "deliver even when validation fails and only report failures through "
-                    f"TLS-RPT (RFC 8460).{unseen} {tail}"
-                ),
-                evidence={**evidence, "would_fail": would},
-            )
-        ]
-    out = [_not_covered(fetched, policy, n, uncovered, now) for n in uncovered]
-    out += [_unsatisfied(fetched, policy, h, fs, now) for h, fs in failing]
-    if not out:
-        checked = [h.label for h in hosts if h.reached]
-        if checked:
-            what = f"every MX host checked satisfies it ({', '.join(checked)})"
-        else:
-            what = "it lists every MX host; their TLS could not be checked"
-        return [
-            Finding(
-                id="policy.mta_sts.enforce_ok",
-                severity=Severity.INFO,
-                category=Category.OK,
-                stage=Stage.DNS,
-                message=(
-                    f"The MTA-STS policy of {fetched.domain} is in enforce mode and {what} "
-                    f"(mx: {', '.join(policy.mx)})."
-                ),
-                evidence=evidence,
-            )
-        ]
     return _downgrade(out, passing, "MTA-STS senders")
+
+
+def _testing(
+    fetched: MtaStsPolicyResult,
+    uncovered: Sequence[str],
+    failing: Sequence[tuple[MxTransport, list[_Failure]]],
+    tlsrpt: TlsRptResult | None,
+) -> Finding:
+    """A testing policy: what would stop mail under enforce, and who hears of it."""
+    would = [f"{n} is not listed in the policy" for n in uncovered]
+    would += [f"{h.label}: " + "; ".join(f.words for f in fs) for h, fs in failing]
+    unseen = ""
+    if tlsrpt is not None and not tlsrpt.present:
+        unseen = (
+            f" {fetched.domain} publishes no TLS-RPT record (_smtp._tls.{fetched.domain}), "
+            "so nobody receives those reports."
+        )
+    return finding(
+        "policy.mta_sts.testing",
+        evidence={**_policy_evidence(fetched), "would_fail": would},
+        variant="would_fail" if would else "would_pass",
+        would_text="; ".join(would),
+        unseen=unseen,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -628,164 +432,49 @@ def _tlsa_evidence(tlsa: TlsaResult, host: MxTransport, match: TlsaMatch | None)
     }
 
 
-def _dane_fixes(tlsa: TlsaResult, host: MxTransport, match: TlsaMatch) -> tuple[Fix, ...]:
-    name, qname = host.name, tlsa.qname
-    record = match.leaf_record
-    line = f"{qname} IN TLSA 3 1 1 {record.data}" if record else f"{qname} IN TLSA 3 1 1 <digest>"
-    compute = (
-        f"openssl s_client -starttls smtp -connect {name}:{tlsa.port} -servername {name} "
-        "</dev/null 2>/dev/null | openssl x509 -pubkey -noout | openssl pkey -pubin "
-        "-outform der | sha256sum"
-    )
-    return (
-        Fix(
-            for_=MTA.GENERIC,
-            steps=(
-                f"Publish a record for the key {name} serves now (DANE-EE, SPKI, SHA-256), "
-                "next to the current ones; compute it yourself with:",
-                compute,
-                "Once it resolves everywhere (wait the TLSA TTL), remove records that match "
-                "no certificate in use. A server with both RSA and ECDSA certificates needs a "
-                "record for each key.",
-                "Before the next key change publish the next key's record first (RFC 7671 "
-                "§8.1, 'current + next'), or renew keeping the key (certbot --reuse-key) so "
-                "3 1 1 records stay valid.",
-            ),
-            snippet=line,
-            verify=f"dig +dnssec +noall +answer {qname} TLSA",
-        ),
-        Fix(
-            for_=MTA.POSTFIX,
-            steps=(
-                "A Postfix MX serves the certificate of smtpd_tls_chain_files (or "
-                "smtpd_tls_cert_file/smtpd_tls_eccert_file): make the TLSA records match "
-                "those keys.",
-                "Check as a DANE client would (needs a validating resolver):",
-            ),
-            snippet="postconf smtpd_tls_chain_files smtpd_tls_cert_file smtpd_tls_eccert_file\n"
-            "# a Postfix sender validates DANE with:\n"
-            "smtp_dns_support_level = dnssec\nsmtp_tls_security_level = dane",
-            verify=f'posttls-finger -c -l dane -L summary "[{name}]"',
-        ),
-        Fix(
-            for_=MTA.EXIM,
-            steps=(
-                "An Exim MX serves tls_certificate: make the TLSA records match its key.",
-                "An Exim sender validates DANE with dnssec_request_domains on the dnslookup "
-                "router and hosts_try_dane (or hosts_require_dane) on the smtp transport.",
-            ),
-            snippet="# router dnslookup:\n  dnssec_request_domains = *\n"
-            "# transport remote_smtp:\n  hosts_try_dane = *",
-            verify="exim -bP tls_certificate",
-        ),
-        Fix(
-            for_=MTA.MICROSOFT365,
-            steps=(
-                "For an MX hosted by Exchange Online (*.mx.microsoft), Microsoft publishes and "
-                "rotates the TLSA records once inbound DANE is enabled: remove TLSA records you "
-                "added yourself for it.",
-                "Exchange Online validates DANE on outbound mail: its messages to this host "
-                "stay deferred until the records match.",
-            ),
-            snippet="Enable-DnssecForVerifiedDomain -DomainName contoso.com\n"
-            "Enable-SmtpDaneInbound -DomainName contoso.com",
-            verify=f"dig +dnssec +noall +answer {qname} TLSA",
-        ),
-    )
-
-
 def _dane_one(tlsa: TlsaResult, host: MxTransport, domain: str) -> list[Finding]:
-    qname, ad = tlsa.qname, tlsa.ad
-    unvalidated = (
-        ""
-        if ad
-        else " The answer was not DNSSEC-validated, so DANE is not in force as seen "
-        "from this resolver: if the zone is signed, DANE senders are deferring now; if not, "
-        "signing it would start that."
-    )
+    ad = tlsa.ad
+    fields: JSON = {"label": host.label, "host_name": host.name, "port": tlsa.port}
     if not host.starttls_offered:
-        return [
-            Finding(
-                id="policy.dane.no_starttls" if ad else "policy.dane.no_starttls_unvalidated",
-                severity=Severity.CRITICAL if ad else Severity.WARNING,
-                category=Category.STARTTLS_UNAVAILABLE,
-                stage=Stage.STARTTLS,
-                message=(
-                    f"{host.label} has TLSA records ({qname}) but does not offer STARTTLS: "
-                    f"{_DANE_SENDERS} require TLS to it and defer the mail (RFC 7672 §2.2; "
-                    f"TLS-RPT: starttls-not-supported).{unvalidated}"
-                ),
-                evidence={
-                    **_tlsa_evidence(tlsa, host, None),
-                    "tlsrpt_result": "starttls-not-supported",
-                },
-                fixes=fixes_for(Category.STARTTLS_UNAVAILABLE),
-                permanence=Permanence.TEMPORARY,
-                retry_helps=False,
-            )
-        ]
+        evidence = {**_tlsa_evidence(tlsa, host, None), "tlsrpt_result": "starttls-not-supported"}
+        fid = "policy.dane.no_starttls" if ad else "policy.dane.no_starttls_unvalidated"
+        return [finding(fid, evidence=evidence, **fields)]
     if host.tls_version is None:
         if not ad:
             return []  # the session rules report the handshake; DANE adds nothing unproven
-        return [
-            Finding(
-                id="policy.dane.tls_failed",
-                severity=Severity.CRITICAL,
-                category=Category.TLS_HANDSHAKE_FAILURE,
-                stage=Stage.TLS_HANDSHAKE,
-                message=(
-                    f"{host.label} has DNSSEC-validated TLSA records, and the TLS handshake "
-                    f"with it fails: {_DANE_SENDERS} do not fall back to plaintext, they defer "
-                    "the mail (RFC 7672 §2.2)."
-                ),
-                evidence=_tlsa_evidence(tlsa, host, None),
-                fixes=fixes_for(Category.TLS_HANDSHAKE_FAILURE),
-                permanence=Permanence.TEMPORARY,
-                retry_helps=False,
-            )
-        ]
+        evidence = _tlsa_evidence(tlsa, host, None)
+        return [finding("policy.dane.tls_failed", evidence=evidence, **fields)]
     match = tlsa_matches(tlsa.records, host.chain_der, names=[host.name, domain])
+    return _dane_match(tlsa, host, match, fields)
+
+
+def _dane_match(
+    tlsa: TlsaResult, host: MxTransport, match: TlsaMatch, fields: JSON
+) -> list[Finding]:
+    """What the TLSA records say of the certificate the host served."""
     evidence = _tlsa_evidence(tlsa, host, match)
+    fields = {**fields, "leaf_data": match.leaf_record.data if match.leaf_record else None}
     if match.status is DaneStatus.MATCH:
         first = next(c for c in match.checks if c.matched)
         r = first.record
         return [
-            Finding(
-                id="policy.dane.match",
-                severity=Severity.INFO,
-                category=Category.OK,
-                stage=Stage.TLS_HANDSHAKE,
-                message=(
-                    f"The TLSA record {r.usage} {r.selector} {r.mtype} of {host.name} matches "
-                    f"the certificate {host.label} serves ({first.note})"
-                    + (
-                        "."
-                        if ad
-                        else ", though without DNSSEC validation DANE is not in force "
-                        "(see dns.tlsa.present_without_dnssec)."
-                    )
-                ),
+            finding(
+                "policy.dane.match",
                 evidence=evidence,
+                variant="validated" if tlsa.ad else "unvalidated",
+                usage=r.usage,
+                selector=r.selector,
+                mtype=r.mtype,
+                note=first.note,
+                **fields,
             )
         ]
     if match.status is DaneStatus.NO_USABLE_RECORDS:
-        if not ad:
+        if not tlsa.ad:
             return []
         reasons = "; ".join(dict.fromkeys(c.note for c in match.checks))
         return [
-            Finding(
-                id="policy.dane.no_usable_records",
-                severity=Severity.WARNING,
-                category=Category.TLS_CERTIFICATE,
-                stage=Stage.DNS,
-                message=(
-                    f"No TLSA record of {host.name} is usable for SMTP ({reasons}). DANE "
-                    "senders still require TLS to it but cannot authenticate it (RFC 7672 "
-                    "§2.2): publish a 3 1 1 record."
-                ),
-                evidence=evidence,
-                fixes=_dane_fixes(tlsa, host, match),
-            )
+            finding("policy.dane.no_usable_records", evidence=evidence, reasons=reasons, **fields)
         ]
     if match.status is not DaneStatus.MISMATCH:
         return []
@@ -796,25 +485,12 @@ def _dane_one(tlsa: TlsaResult, host: MxTransport, domain: str) -> list[Finding]
         f" The served key's 3 1 1 data is {match.leaf_record.data}." if match.leaf_record else ""
     )
     return [
-        Finding(
-            id="policy.dane.mismatch" if ad else "policy.dane.mismatch_unvalidated",
-            severity=Severity.CRITICAL if ad else Severity.WARNING,
-            category=Category.TLS_CERTIFICATE,
-            stage=Stage.TLS_HANDSHAKE,
-            message=(
-                f"No TLSA record at {qname} matches the certificate {host.label} serves "
-                f"({notes}).{served}"
-                + (
-                    f" {_DANE_SENDERS_CAP} refuse this host and defer the mail "
-                    "(RFC 7672 §2.2; TLS-RPT: tlsa-invalid)."
-                    if ad
-                    else unvalidated
-                )
-            ),
+        finding(
+            "policy.dane.mismatch" if tlsa.ad else "policy.dane.mismatch_unvalidated",
             evidence={**evidence, "tlsrpt_result": "tlsa-invalid"},
-            fixes=_dane_fixes(tlsa, host, match),
-            permanence=Permanence.TEMPORARY,
-            retry_helps=False,
+            notes=notes,
+            served=served,
+            **fields,
         )
     ]
 

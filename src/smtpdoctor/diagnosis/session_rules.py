@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from smtpdoctor.diagnosis.findings import finding as _finding
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import Step
-from smtpdoctor.knowledge.fixes import fixes_for
-from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
+from smtpdoctor.knowledge.catalogue import finding
+from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
+from smtpdoctor.model import Finding, Outcome, Permanence, Severity, Stage
 
 __all__ = ["TLS_ORDER", "Policy", "SessionEvidence", "session_findings"]
 
@@ -64,120 +64,39 @@ class SessionEvidence:
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
 
 
-_STAGE_WORDS = {
-    Stage.GREETING: "before the greeting",
-    Stage.EHLO: "after EHLO",
-    Stage.STARTTLS: "after STARTTLS",
-    Stage.TLS_HANDSHAKE: "during the TLS handshake",
-    Stage.AUTH: "after AUTH",
-    Stage.MAIL_FROM: "after MAIL FROM",
-    Stage.RCPT_TO: "after RCPT TO",
-    Stage.DATA: "after the DATA command",
-    Stage.MESSAGE: "while the message was being sent or before its end-of-data reply",
-    Stage.QUIT: "at QUIT",
-}
-_HOW = {
-    Outcome.RESET: "reset the connection (TCP RST)",
-    Outcome.CLOSED: "closed the connection without a reply",
-    Outcome.TIMEOUT: "stopped answering until the deadline",
-    Outcome.PROTOCOL_ERROR: "sent something that is not SMTP",
-}
-
-
 def _transport_finding(step: Step, port: int) -> Finding:
     """A step that ended without a reply: how, and where."""
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
     ev["elapsed_ms"] = round(step.elapsed_ms, 1)
     if stage is Stage.CONNECT:
-        if outcome is Outcome.REFUSED:
-            return _finding(
-                "connect.refused",
-                Severity.CRITICAL,
-                Category.FIREWALL_BLOCK,
-                stage,
-                f"The connection to port {port} was refused: nothing listens there, or a "
-                "firewall rejects it with a TCP reset.",
-                **ev,
-            )
-        if outcome is Outcome.UNREACHABLE:
-            return _finding(
-                "connect.unreachable",
-                Severity.CRITICAL,
-                Category.FIREWALL_BLOCK,
-                stage,
-                "The host is unreachable (ICMP unreachable): a route is missing or a firewall "
-                "answers for it.",
-                **ev,
-            )
-        return _finding(
-            "connect.timeout",
-            Severity.CRITICAL,
-            Category.FIREWALL_BLOCK,
-            stage,
-            f"No answer to the connection attempt on port {port} before the deadline: the port "
-            "looks filtered (a firewall drops the packets).",
-            **ev,
-        )
+        fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
+        return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
     if stage is Stage.TLS_HANDSHAKE:
-        if step.tls_alert == "protocol_version":
-            who = (
-                "we refused the version the server chose"
-                if step.alert_sent
-                else ("the server refused every version we offered")
-            )
-            return _finding(
-                "tls.handshake.protocol_version",
-                Severity.CRITICAL,
-                Category.TLS_VERSION_MISMATCH,
-                stage,
-                f"The TLS handshake failed on the protocol version: {who}.",
-                retry_helps=False,
-                tls_alert=step.tls_alert,
-                alert_sent_by_us=step.alert_sent,
-                **ev,
-            )
-        if outcome is Outcome.TLS_ALERT:
-            msg = f"The TLS handshake failed with alert {step.tls_alert}"
-            msg += " (sent by us)." if step.alert_sent else " from the server."
-        else:
-            msg = f"The TLS handshake failed: the server {_HOW.get(outcome, outcome.value)}."
-        return _finding(
-            f"tls.handshake.{outcome.value}",
-            Severity.CRITICAL,
-            Category.TLS_HANDSHAKE_FAILURE,
-            stage,
-            msg,
-            retry_helps=False,
-            tls_alert=step.tls_alert,
-            **ev,
-        )
-    where = _STAGE_WORDS.get(stage, f"at {stage.value}")
+        return _handshake_finding(step, ev)
+    where = STAGE_WORDS.get(stage, f"at {stage.value}")
     if outcome is Outcome.TIMEOUT:
-        return _finding(
-            f"{stage.value}.timeout",
-            Severity.CRITICAL,
-            Category.NETWORK_TIMEOUT,
-            stage,
-            f"The server stopped answering {where}: the session stalled until the deadline.",
-            **ev,
-        )
+        return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR:
-        return _finding(
-            f"{stage.value}.protocol_error",
-            Severity.CRITICAL,
-            Category.OTHER,
-            stage,
-            f"The server broke the SMTP protocol {where}: {step.detail}",
-            **ev,
+        return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
+    how = HOW.get(outcome, outcome.value)
+    return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
+
+
+def _handshake_finding(step: Step, ev: dict[str, Any]) -> Finding:
+    if step.tls_alert == "protocol_version":
+        who = (
+            "we refused the version the server chose"
+            if step.alert_sent
+            else "the server refused every version we offered"
         )
-    return _finding(
-        f"{stage.value}.dropped.{outcome.value}",
-        Severity.CRITICAL,
-        Category.CONNECTION_DROPPED,
-        stage,
-        f"The server {_HOW.get(outcome, outcome.value)} {where}.",
-        **ev,
+        evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
+        return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
+    sender = " (sent by us)" if step.alert_sent else " from the server"
+    return finding(
+        f"tls.handshake.{step.outcome.value}",
+        evidence={"tls_alert": step.tls_alert, **ev},
+        sender=sender,
     )
 
 
@@ -191,35 +110,31 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
     severity = Severity.CRITICAL
     if step.stage is Stage.STARTTLS and not policy.tls_required:
         severity = Severity.WARNING  # opportunistic senders go on in plaintext
-    return Finding(
-        id=f"{step.stage.value}.reply.{reply.code}",
+    return finding(
+        "{stage}.reply.{code}",
+        evidence={"reply": reply.to_json(), "classification": list(c.matched)},
         severity=severity,
         category=c.category,
         stage=step.stage,
-        message=f"The server answered {reply.code}"
-        + (f" {reply.enhanced}" if reply.enhanced else "")
-        + f" {_STAGE_WORDS.get(step.stage, 'at ' + step.stage.value)}: {c.meaning}",
-        evidence={"reply": reply.to_json(), "classification": list(c.matched)},
-        fixes=c.fixes or fixes_for(c.category, step.stage),
         permanence=c.permanence,
         retry_helps=c.retry_helps,
+        code=reply.code,
+        enhanced=f" {reply.enhanced}" if reply.enhanced else "",
+        where=STAGE_WORDS.get(step.stage, "at " + step.stage.value),
+        meaning=c.meaning,
+        classified_fixes=c.fixes,
     )
 
 
 def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     out: list[Finding] = []
     if not ev.starttls_offered:
+        required = policy.tls_required
         out.append(
-            _finding(
+            finding(
                 "starttls.not_offered",
-                Severity.CRITICAL if policy.tls_required else Severity.WARNING,
-                Category.STARTTLS_UNAVAILABLE,
-                Stage.STARTTLS,
-                "The server does not offer STARTTLS: mail to it travels in plaintext, and "
-                "senders that require TLS (forced TLS connectors, MTA-STS enforce, DANE) "
-                "cannot deliver at all.",
-                permanence=Permanence.PERMANENT if policy.tls_required else Permanence.NONE,
-                retry_helps=False,
+                severity=Severity.CRITICAL if required else Severity.WARNING,
+                permanence=Permanence.PERMANENT if required else Permanence.NONE,
             )
         )
         return out
@@ -228,34 +143,24 @@ def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
         return out
     peer = policy.peer
     if _rank(version) < _rank(policy.min_tls):
+        evidence = {
+            "negotiated": version,
+            "floor": policy.min_tls,
+            "cipher": ev.tls_cipher,
+            "peer": peer.name,
+            "accepted": [v for v, ok in ev.tls_versions.items() if ok],
+        }
         out.append(
-            _finding(
+            finding(
                 "tls.version.below_floor",
-                Severity.CRITICAL,
-                Category.TLS_VERSION_MISMATCH,
-                Stage.TLS_HANDSHAKE,
-                f"The best TLS version this server offers is {version}, below the "
-                f"{policy.min_tls} that {peer.label} require(s): {peer.consequence}.",
-                retry_helps=False,
-                negotiated=version,
-                floor=policy.min_tls,
-                cipher=ev.tls_cipher,
-                peer=peer.name,
-                accepted=[v for v, ok in ev.tls_versions.items() if ok],
+                evidence=evidence,
+                peer_label=peer.label,
+                consequence=peer.consequence,
             )
         )
     else:
         out.append(
-            _finding(
-                "tls.negotiated",
-                Severity.INFO,
-                Category.OK,
-                Stage.TLS_HANDSHAKE,
-                f"TLS negotiated: {version} with {ev.tls_cipher}.",
-                permanence=Permanence.NONE,
-                negotiated=version,
-                cipher=ev.tls_cipher,
-            )
+            finding("tls.negotiated", evidence={"negotiated": version, "cipher": ev.tls_cipher})
         )
     out += _matrix_findings(ev, policy)
     if ev.certificate is not None:
@@ -269,92 +174,46 @@ def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     accepted = [v for v in TLS_ORDER if ev.tls_versions.get(v)]
     legacy = [v for v in accepted if _rank(v) < _rank(policy.min_tls)]
     if ev.tls_versions.get("SSLv3"):
-        out.append(
-            _finding(
-                "tls.versions.sslv3",
-                Severity.WARNING,
-                Category.TLS_HANDSHAKE_FAILURE,
-                Stage.TLS_HANDSHAKE,
-                "The server still accepts SSLv3 (RFC 7568 forbids it).",
-                permanence=Permanence.NONE,
-                accepted=accepted,
-            )
-        )
+        out.append(finding("tls.versions.sslv3", evidence={"accepted": accepted}))
     if legacy and len(legacy) < len(accepted):
         out.append(
-            _finding(
+            finding(
                 "tls.versions.legacy_accepted",
-                Severity.INFO,
-                Category.OK,
-                Stage.TLS_HANDSHAKE,
-                f"Besides {', '.join(v for v in accepted if v not in legacy)}, the server also "
-                f"accepts {', '.join(legacy)} (deprecated by RFC 8996); peers pick the newest, so "
-                "this costs no deliveries.",
-                permanence=Permanence.NONE,
-                accepted=accepted,
+                evidence={"accepted": accepted},
+                current=", ".join(v for v in accepted if v not in legacy),
+                legacy=", ".join(legacy),
             )
         )
     if ev.large_hello_outcome in ("timeout", "reset", "closed"):
-        out.append(
-            _finding(
-                "tls.large_client_hello",
-                Severity.CRITICAL,
-                Category.TLS_HANDSHAKE_FAILURE,
-                Stage.TLS_HANDSHAKE,
-                f"A ~1.5 KB ClientHello (the size a post-quantum key share gives, OpenSSL 3.5's "
-                f"default) got no ServerHello ({ev.large_hello_outcome}) while a small one passes: "
-                "senders on OpenSSL 3.5 or newer will see the session hang or drop in the TLS "
-                "handshake. Usually a middlebox or a path that loses large first flights.",
-                retry_helps=False,
-                outcome=ev.large_hello_outcome,
-            )
-        )
+        out.append(finding("tls.large_client_hello", evidence={"outcome": ev.large_hello_outcome}))
+    return out + _cipher_findings(ev, policy, accepted)
+
+
+def _cipher_findings(ev: SessionEvidence, policy: Policy, accepted: Sequence[str]) -> list[Finding]:
+    """The peer's TLS 1.2 suites, Extended Master Secret, the suites the server chose."""
+    out: list[Finding] = []
     if ev.peer_cipher_shared is False:
         peer = policy.peer
         only_12 = "TLSv1.3" not in accepted
+        consequence = (
+            f": {peer.consequence}."
+            if only_12
+            else "; TLS 1.3 still works, so only peers capped at TLS 1.2 fail."
+        )
         out.append(
-            _finding(
+            finding(
                 "tls.cipher.none_shared_with_peer",
-                Severity.CRITICAL if only_12 else Severity.WARNING,
-                Category.TLS_HANDSHAKE_FAILURE,
-                Stage.TLS_HANDSHAKE,
-                f"At TLS 1.2 the server accepts none of the cipher suites {peer.label} offer(s), "
-                "or can only sign with SHA-1, which OpenSSL 3 peers refuse"
-                + (
-                    f": {peer.consequence}."
-                    if only_12
-                    else "; TLS 1.3 still works, so only peers capped at TLS 1.2 fail."
-                ),
-                retry_helps=False,
-                peer=peer.name,
+                evidence={"peer": peer.name},
+                severity=Severity.CRITICAL if only_12 else Severity.WARNING,
+                peer_label=peer.label,
+                consequence=consequence,
             )
         )
     if ev.extended_master_secret is False:
-        out.append(
-            _finding(
-                "tls.ems.missing",
-                Severity.WARNING,
-                Category.TLS_HANDSHAKE_FAILURE,
-                Stage.TLS_HANDSHAKE,
-                "The server does not support Extended Master Secret (RFC 7627) at TLS 1.2 and "
-                "below: peers in FIPS mode and hardened SChannel builds refuse such handshakes.",
-                retry_helps=False,
-            )
-        )
+        out.append(finding("tls.ems.missing"))
     weak = sorted({c for c in ev.ciphers_seen if weak_cipher_name(c)})
     if weak:
-        out.append(
-            _finding(
-                "tls.cipher.weak",
-                Severity.WARNING,
-                Category.TLS_HANDSHAKE_FAILURE,
-                Stage.TLS_HANDSHAKE,
-                f"The server chose weak cipher suites ({', '.join(weak)}): export, NULL, RC4 and "
-                "3DES suites are refused by current OpenSSL and SChannel peers.",
-                retry_helps=False,
-                ciphers=weak,
-            )
-        )
+        out.append(finding("tls.cipher.weak", evidence={"ciphers": weak}, names=", ".join(weak)))
     return out
 
 
@@ -378,17 +237,11 @@ def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
         if rewritten:
             what.append("STARTTLS is rewritten to XXXXXXXA in the EHLO reply")
         out.append(
-            _finding(
+            finding(
                 "middlebox.esmtp_inspection",
-                Severity.CRITICAL if policy.tls_required else Severity.WARNING,
-                Category.STARTTLS_UNAVAILABLE,
-                Stage.EHLO,
-                "A firewall doing ESMTP inspection sits in front of this server "
-                f"({'; '.join(what)}): it hides STARTTLS, so mail goes in plaintext or fails "
-                "where TLS is required, and it cuts long command lines. Turn the inspection "
-                "off for SMTP (Cisco ASA/FTD: 'no inspect esmtp' in the policy map).",
-                retry_helps=False,
-                banner=ev.banner,
+                evidence={"banner": ev.banner},
+                severity=Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                what="; ".join(what),
             )
         )
     after = ev.extensions_after_tls
@@ -397,18 +250,11 @@ def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
         lost = sorted(set(ev.extensions_before_tls) - set(after) - {"STARTTLS"})
         if gained or lost:
             out.append(
-                _finding(
+                finding(
                     "starttls.capabilities_change",
-                    Severity.INFO,
-                    Category.OK,
-                    Stage.EHLO,
-                    "The EHLO capabilities change after TLS"
-                    + (f": offered only under TLS: {', '.join(gained)}" if gained else "")
-                    + (f"; withdrawn under TLS: {', '.join(lost)}" if lost else "")
-                    + " (normal for AUTH; RFC 3207 §4.2: forget what was learnt before TLS).",
-                    permanence=Permanence.NONE,
-                    gained=gained,
-                    lost=lost,
+                    evidence={"gained": gained, "lost": lost},
+                    gained_text=f": offered only under TLS: {', '.join(gained)}" if gained else "",
+                    lost_text=f"; withdrawn under TLS: {', '.join(lost)}" if lost else "",
                 )
             )
     return out
@@ -416,84 +262,39 @@ def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
 
 def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding]:
     sev = Severity.CRITICAL if policy.tls_required else Severity.WARNING
-    care = (
-        " Opportunistic TLS senders deliver anyway; senders that verify (Exchange send "
-        "connectors with TlsAuthLevel CertificateValidation or DomainValidation, MTA-STS "
-        "enforce, DANE) refuse it."
-    )
     out: list[Finding] = []
 
-    def add(fid: str, message: str, **evidence: Any) -> None:
-        out.append(
-            _finding(
-                fid,
-                sev,
-                Category.TLS_CERTIFICATE,
-                Stage.TLS_HANDSHAKE,
-                message + care,
-                retry_helps=False,
-                **evidence,
-            )
-        )
+    def add(fid: str, evidence: dict[str, Any] | None = None, **fields: Any) -> None:
+        out.append(finding(fid, evidence=evidence, severity=sev, **fields))
 
     if cert.expired:
         add(
             "tls.certificate.expired",
-            f"The certificate expired {-cert.days_left} days ago ({cert.not_after:%Y-%m-%d}).",
-            days_left=cert.days_left,
+            {"days_left": cert.days_left},
+            days_ago=-cert.days_left,
+            not_after=f"{cert.not_after:%Y-%m-%d}",
         )
     elif cert.not_yet_valid:
-        add(
-            "tls.certificate.not_yet_valid",
-            "The certificate is not valid yet (check the "
-            "server's clock and the certificate's start date).",
-        )
+        add("tls.certificate.not_yet_valid")
     if cert.self_signed:
-        add("tls.certificate.self_signed", "The certificate is self-signed.")
+        add("tls.certificate.self_signed")
     elif not cert.trusted:
-        add(
-            "tls.certificate.untrusted",
-            f"The certificate does not chain to a trusted CA: {cert.trust_error}.",
-            trust_error=cert.trust_error,
-        )
+        add("tls.certificate.untrusted", {"trust_error": cert.trust_error})
         if not cert.chain_complete:
-            add(
-                "tls.certificate.chain_incomplete",
-                "The server does not send the intermediate certificates needed to build the chain.",
-            )
+            add("tls.certificate.chain_incomplete")
     if cert.names_checked and not cert.hostname_match:
         add(
             "tls.certificate.name_mismatch",
-            f"The certificate does not name this server: it "
-            f"covers {', '.join(cert.san) or 'no names'}, not "
-            f"{' or '.join(cert.names_checked)}.",
-            checked=cert.names_checked,
-            san=cert.san,
+            {"checked": cert.names_checked, "san": cert.san},
+            covers=", ".join(cert.san) or "no names",
+            wanted=" or ".join(cert.names_checked),
         )
     if 0 <= cert.days_left < 14 and not cert.expired:
-        out.append(
-            _finding(
-                "tls.certificate.expires_soon",
-                Severity.WARNING,
-                Category.TLS_CERTIFICATE,
-                Stage.TLS_HANDSHAKE,
-                f"The certificate expires in {cert.days_left} days.",
-                days_left=cert.days_left,
-            )
-        )
+        out.append(finding("tls.certificate.expires_soon", evidence={"days_left": cert.days_left}))
     if cert.key_type == "RSA" and cert.key_bits < 2048:
-        add(
-            "tls.certificate.weak_key",
-            f"The certificate's RSA key has {cert.key_bits} bits; "
-            "OpenSSL 3 peers refuse keys under 2048 bits.",
-            key_bits=cert.key_bits,
-        )
+        add("tls.certificate.weak_key", {"key_bits": cert.key_bits})
     if cert.signature_algorithm.lower().startswith(("sha1", "md5")):
-        add(
-            "tls.certificate.weak_signature",
-            f"The certificate is signed with "
-            f"{cert.signature_algorithm}, which OpenSSL 3 peers refuse.",
-        )
+        add("tls.certificate.weak_signature", algorithm=cert.signature_algorithm)
     return out
 
 
@@ -523,42 +324,12 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     if greeted:
         findings += _ehlo_findings(ev, policy)
     if ev.size_limit and ev.size_wanted and ev.size_wanted > ev.size_limit:
-        findings.append(
-            _finding(
-                "size.over_limit",
-                Severity.CRITICAL,
-                Category.MESSAGE_SIZE,
-                Stage.MAIL_FROM,
-                f"A message of {ev.size_wanted} bytes is over this server's advertised limit of "
-                f"{ev.size_limit} bytes (EHLO SIZE).",
-                permanence=Permanence.PERMANENT,
-                retry_helps=False,
-                size_limit=ev.size_limit,
-                size=ev.size_wanted,
-            )
-        )
+        evidence = {"size_limit": ev.size_limit, "size": ev.size_wanted}
+        findings.append(finding("size.over_limit", evidence=evidence))
     for note in ev.notes:
         if note.startswith("the server sent plaintext after"):
-            findings.append(
-                _finding(
-                    "starttls.plaintext_injection",
-                    Severity.WARNING,
-                    Category.OTHER,
-                    Stage.STARTTLS,
-                    f"{note[0].upper()}{note[1:]}: a STARTTLS command-injection "
-                    "weakness (RFC 3207 §4.2; CVE-2011-0411 class).",
-                    permanence=Permanence.NONE,
-                )
-            )
+            capital = f"{note[0].upper()}{note[1:]}"
+            findings.append(finding("starttls.plaintext_injection", note=capital))
         else:
-            findings.append(
-                _finding(
-                    "session.note",
-                    Severity.INFO,
-                    Category.OK,
-                    Stage.NONE,
-                    note,
-                    permanence=Permanence.NONE,
-                )
-            )
+            findings.append(finding("session.note", note=note))
     return sort_findings(findings)

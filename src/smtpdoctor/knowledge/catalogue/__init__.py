@@ -7,14 +7,16 @@ the facts. ``docs/findings.md`` is generated from the same table
 (:mod:`smtpdoctor.knowledge.catalogue.docs`), so the page lists every check
 the tool makes, what it means and its fixes.
 
-The areas' spec modules load on the first finding made, not at import.
+The areas' spec modules load when a finding of theirs is first made, not at
+import.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
-from functools import cache
 from importlib import import_module
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, FixSource, Params
@@ -30,12 +32,18 @@ __all__ = [
     "catalogue",
     "drop_superseded",
     "finding",
+    "known",
     "spec",
 ]
 
 # One module per area, each with a ``SPECS`` sequence, in the order of
 # docs/findings.md. Each area module imports only the model and knowledge.
 AREAS: tuple[str, ...] = (
+    "session",
+    "network",
+    "dns",
+    "names",
+    "policy",
     "config_postfix",
     "config_exim",
     "config_sendmail",
@@ -50,24 +58,66 @@ class UnknownFinding(KeyError):
     """A rule asked for an id the catalogue does not have (a bug in the tool)."""
 
 
-@cache
+class _Table:
+    """The specs loaded so far: areas load in order, each when an id is not found yet.
+
+    A diagnosis whose findings are all session ones never imports the DNS,
+    names, policy or network tables (start-up time matters, see
+    docs/architecture.md).
+    """
+
+    def __init__(self) -> None:
+        self.specs: dict[str, FindingSpec] = {}
+        self.templates: list[FindingSpec] = []
+        self.loaded = 0
+        self.lock = threading.Lock()
+
+    def find(self, fid: str) -> FindingSpec | None:
+        found = self.specs.get(fid)
+        if found is None:
+            found = next((s for s in self.templates if s.matches(fid)), None)
+        return found
+
+    def load_next(self) -> bool:
+        with self.lock:
+            if self.loaded >= len(AREAS):
+                return False
+            module = import_module(f"{__name__}.{AREAS[self.loaded]}")
+            for s in module.SPECS:
+                if s.id in self.specs:
+                    raise ValueError(f"finding id {s.id!r} is defined twice")
+                self.specs[s.id] = s
+                if s.is_template:
+                    self.templates.append(s)
+            self.loaded += 1
+            return True
+
+
+_TABLE = _Table()
+
+
 def catalogue() -> Mapping[str, FindingSpec]:
     """Every spec by id, from every area module, in documentation order."""
-    table: dict[str, FindingSpec] = {}
-    for area in AREAS:
-        module = import_module(f"{__name__}.{area}")
-        for s in module.SPECS:
-            if s.id in table:
-                raise ValueError(f"finding id {s.id!r} is defined twice")
-            table[s.id] = s
-    return table
+    while _TABLE.load_next():
+        pass
+    return MappingProxyType(_TABLE.specs)
 
 
 def spec(fid: str) -> FindingSpec:
+    """The spec of ``fid``: a catalogue key, or a concrete id of an id template."""
+    while (found := _TABLE.find(fid)) is None:
+        if not _TABLE.load_next():
+            raise UnknownFinding(fid)
+    return found
+
+
+def known(fid: str) -> bool:
+    """Whether ``fid`` (a key or a concrete id) is in the catalogue."""
     try:
-        return catalogue()[fid]
-    except KeyError:
-        raise UnknownFinding(fid) from None
+        spec(fid)
+    except UnknownFinding:
+        return False
+    return True
 
 
 def _pick(fid: str, name: str, fixed: _T | None, given: _T | None, *, open_: bool) -> _T | None:
@@ -95,7 +145,8 @@ def finding(
     ``fields`` and ``evidence`` fill the message template and the fix
     builder; only ``evidence`` goes into the finding. ``severity``,
     ``category``, ``stage``, ``permanence`` and ``retry_helps`` may be given
-    only where the spec leaves them open.
+    only where the spec leaves them open. For an id template (``{stage}.timeout``)
+    the rule passes the template; the fields (and the stage) fill it in.
     """
     s = spec(fid)
     sev = _pick(fid, "severity", s.severity, severity, open_=s.severity is None)
@@ -110,13 +161,13 @@ def finding(
     params = {**ev, **fields}
     own = s.fixes_for(params)
     return Finding(
-        id=fid,
+        id=s.concrete_id({**params, "stage": stg.value}),
         severity=sev,
         category=cat,
         stage=stg,
-        message=s.message.format_map(params),
+        message=s.render(params),
         evidence=ev,
-        fixes=fixes_for(cat, stg) if own is None else own,
+        fixes=fixes_for(cat) if own is None else own,
         permanence=perm if perm is not None else Permanence.TEMPORARY,
         retry_helps=retry_helps if s.retry_open else s.retry_helps,
     )
@@ -125,7 +176,7 @@ def finding(
 def drop_superseded(findings: Iterable[Finding]) -> list[Finding]:
     """Leave out the findings another one present makes redundant (one host's)."""
     items = list(findings)
-    specs = {f.id: spec(f.id) for f in items if f.id in catalogue()}
+    present = {f.id: spec(f.id) for f in items if known(f.id)}
     return [
-        f for f in items if not any(s.supersedes_id(f.id) for s in specs.values() if s.id != f.id)
+        f for f in items if not any(s.supersedes_id(f.id) for i, s in present.items() if i != f.id)
     ]

@@ -11,9 +11,10 @@ from importlib import import_module
 
 from smtpdoctor.knowledge.catalogue import AREAS, catalogue, finding
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec
-from smtpdoctor.model import Category, Severity, Stage
+from smtpdoctor.knowledge.fixes import fixes_for
+from smtpdoctor.model import Category, Finding, Severity, Stage
 
-__all__ = ["render_markdown"]
+__all__ = ["example_finding", "render_markdown"]
 
 _HEAD = """# Every finding smtpdoctor reports
 
@@ -33,36 +34,61 @@ def _open(value: object) -> str:
     return "set by the rule" if value is None else f"`{value}`"
 
 
-def _section(s: FindingSpec) -> list[str]:
+def example_finding(s: FindingSpec, variant: str | None = None) -> Finding:
+    """The spec rendered with its example fields (open fields filled in)."""
     ex = dict(s.example)
-    f = finding(
+    if variant:
+        ex["variant"] = variant
+    stages = s.id_values.get("stage", (Stage.NONE.value,))
+    return finding(
         s.id,
         evidence=ex,
         severity=Severity.WARNING if s.severity is None else None,
         category=Category.OTHER if s.category is None else None,
-        stage=Stage.NONE if s.stage is None else None,
+        stage=Stage(stages[0]) if s.stage is None else None,
     )
-    lines = [
-        f"### `{s.id}`",
-        "",
-        s.title,
-        "",
+
+
+def _section(s: FindingSpec) -> list[str]:
+    variants = [v for v in s.templates() if v]
+    f = example_finding(s, variants[0] if variants else None)
+    lines = [f"### `{s.id}`", "", s.title, ""]
+    if s.is_template:
+        lines.append("- ids: " + ", ".join(f"`{i}`" for i in s.ids()))
+    lines += [
         f"- severity: {_open(s.severity)}; category: {_open(s.category)}; "
         f"stage: {_open(s.stage)}; permanence: {_open(s.permanence)}",
         f"- example: {f.message}",
     ]
+    lines += [f"- or: {example_finding(s, v).message}" for v in variants[1:]]
     if s.supersedes:
         lines.append("- replaces: " + ", ".join(f"`{x}`" for x in s.supersedes))
     if s.source:
         lines.append(f"- source: {s.source}")
-    if s.fixes is None and s.category is None:
+    if s.category is None and s.fixes_for(s.example) is None:
         lines.append("- fixes: the recipes of the category the rule names")
+    elif s.fixes is None and s.category is not None:
+        cat = s.category.value
+        lines.append(f"- fixes: the [`{cat}` recipes](#recipes-{cat})")
     else:
         for fix in f.fixes:
             lines.append(f"- fix for **{fix.for_.value}**: " + " ".join(fix.steps))
             if fix.verify:
                 lines.append(f"  - verify: `{fix.verify}`")
     lines.append("")
+    return lines
+
+
+def _recipes(categories: list[Category]) -> list[str]:
+    """The category recipes the findings without their own fixes point to."""
+    lines = ["## Fix recipes by category", ""]
+    for cat in categories:
+        lines += [f"### Recipes: {cat.value}", ""]
+        for fix in fixes_for(cat):
+            lines.append(f"- fix for **{fix.for_.value}**: " + " ".join(fix.steps))
+            if fix.verify:
+                lines.append(f"  - verify: `{fix.verify}`")
+        lines.append("")
     return lines
 
 
@@ -74,6 +100,8 @@ def render_markdown() -> str:
         out.append(f"## {heading}\n")
         for s in module.SPECS:
             out.extend(_section(s))
+    used = {s.category for s in catalogue().values() if s.fixes is None and s.category}
+    out.extend(_recipes([c for c in Category if c in used]))
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -1,0 +1,485 @@
+"""The SMTP session: how a walk ended, TLS, the certificate, EHLO.
+
+Findings of :mod:`smtpdoctor.diagnosis.session_rules`. Fixes are the
+category's recipes (:mod:`smtpdoctor.knowledge.fixes`) unless said otherwise;
+a negative reply carries the fixes the text classifier ordered for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smtpdoctor.knowledge.catalogue.spec import FindingSpec, Params
+from smtpdoctor.model import Category, Fix, Outcome, Permanence, Severity, Stage
+
+__all__ = ["HOW", "SPECS", "STAGE_WORDS"]
+
+_C, _S = Category, Severity
+_TLS = Stage.TLS_HANDSHAKE
+_NONE = Permanence.NONE
+
+# Where in the session something happened, as a message says it.
+STAGE_WORDS = {
+    Stage.GREETING: "before the greeting",
+    Stage.EHLO: "after EHLO",
+    Stage.STARTTLS: "after STARTTLS",
+    Stage.TLS_HANDSHAKE: "during the TLS handshake",
+    Stage.AUTH: "after AUTH",
+    Stage.MAIL_FROM: "after MAIL FROM",
+    Stage.RCPT_TO: "after RCPT TO",
+    Stage.DATA: "after the DATA command",
+    Stage.MESSAGE: "while the message was being sent or before its end-of-data reply",
+    Stage.QUIT: "at QUIT",
+}
+# How a step ended without a reply, as "the server ..." says it.
+HOW = {
+    Outcome.RESET: "reset the connection (TCP RST)",
+    Outcome.CLOSED: "closed the connection without a reply",
+    Outcome.TIMEOUT: "stopped answering until the deadline",
+    Outcome.PROTOCOL_ERROR: "sent something that is not SMTP",
+}
+
+# The stages a walk can fail at after the connection and outside the TLS
+# handshake (each has its own findings); QUIT failures are not reported.
+_SESSION_STAGES = tuple(
+    s.value for s in Stage if s not in (Stage.DNS, Stage.CONNECT, _TLS, Stage.QUIT, Stage.NONE)
+)
+_ENDINGS = tuple(o for o in Outcome if o not in (Outcome.OK, Outcome.REPLY))
+_DROPS = tuple(o.value for o in _ENDINGS if o not in (Outcome.TIMEOUT, Outcome.PROTOCOL_ERROR))
+
+_TRANSPORT_EXAMPLE = {"outcome": "reset", "detail": "connection reset by peer", "elapsed_ms": 3.1}
+_CERT_CARE = (
+    " Opportunistic TLS senders deliver anyway; senders that verify (Exchange send "
+    "connectors with TlsAuthLevel CertificateValidation or DomainValidation, MTA-STS "
+    "enforce, DANE) refuse it."
+)
+
+
+def _reply_fixes(params: Params) -> tuple[Fix, ...] | None:
+    """The classifier's recipes for the reply (ordered by the MTA its text names)."""
+    fixes: tuple[Fix, ...] = params["classified_fixes"]
+    return fixes or None
+
+
+def _connect() -> list[FindingSpec]:
+    common: dict[str, Any] = {
+        "severity": _S.CRITICAL,
+        "category": _C.FIREWALL_BLOCK,
+        "stage": Stage.CONNECT,
+    }
+    return [
+        FindingSpec(
+            "connect.refused",
+            title="The TCP connection to the SMTP port was refused.",
+            message="The connection to port {port} was refused: nothing listens there, or a "
+            "firewall rejects it with a TCP reset.",
+            example={**_TRANSPORT_EXAMPLE, "outcome": "refused", "port": 25},
+            **common,
+        ),
+        FindingSpec(
+            "connect.unreachable",
+            title="An ICMP unreachable answered the connection attempt.",
+            message="The host is unreachable (ICMP unreachable): a route is missing or a firewall "
+            "answers for it.",
+            example={**_TRANSPORT_EXAMPLE, "outcome": "unreachable"},
+            **common,
+        ),
+        FindingSpec(
+            "connect.timeout",
+            title="Nothing answered the connection attempt before the deadline.",
+            message="No answer to the connection attempt on port {port} before the deadline: the "
+            "port looks filtered (a firewall drops the packets).",
+            example={**_TRANSPORT_EXAMPLE, "outcome": "timeout", "port": 25},
+            **common,
+        ),
+    ]
+
+
+def _handshake() -> list[FindingSpec]:
+    common: dict[str, Any] = {
+        "severity": _S.CRITICAL,
+        "category": _C.TLS_HANDSHAKE_FAILURE,
+        "stage": _TLS,
+        "retry_helps": False,
+    }
+    out = [
+        FindingSpec(
+            "tls.handshake.protocol_version",
+            title="The TLS handshake failed on the protocol version (alert protocol_version).",
+            message="The TLS handshake failed on the protocol version: {who}.",
+            example={
+                "tls_alert": "protocol_version",
+                "alert_sent_by_us": False,
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "who": "the server refused every version we offered",
+            },
+            **{**common, "category": _C.TLS_VERSION_MISMATCH},
+        ),
+        FindingSpec(
+            "tls.handshake.tls_alert",
+            title="The TLS handshake failed with a TLS alert.",
+            message="The TLS handshake failed with alert {tls_alert}{sender}.",
+            example={
+                "tls_alert": "handshake_failure",
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "sender": " from the server",
+            },
+            **common,
+        ),
+    ]
+    for outcome in _ENDINGS:
+        if outcome is Outcome.TLS_ALERT:
+            continue
+        out.append(
+            FindingSpec(
+                f"tls.handshake.{outcome.value}",
+                title=f"The TLS handshake ended without a ServerHello: {outcome.value}.",
+                message=f"The TLS handshake failed: the server {HOW.get(outcome, outcome.value)}.",
+                example={"tls_alert": None, **_TRANSPORT_EXAMPLE, "outcome": outcome.value},
+                **common,
+            )
+        )
+    return out
+
+
+def _endings() -> list[FindingSpec]:
+    stages = {"stage": _SESSION_STAGES}
+    return [
+        FindingSpec(
+            "{stage}.timeout",
+            _S.CRITICAL,
+            _C.NETWORK_TIMEOUT,
+            None,
+            title="The server stopped answering at a stage of the session.",
+            message="The server stopped answering {where}: the session stalled until the deadline.",
+            id_values=stages,
+            example={**_TRANSPORT_EXAMPLE, "outcome": "timeout", "where": "after EHLO"},
+        ),
+        FindingSpec(
+            "{stage}.protocol_error",
+            _S.CRITICAL,
+            _C.OTHER,
+            None,
+            title="The server sent something that is not SMTP.",
+            message="The server broke the SMTP protocol {where}: {detail}",
+            id_values=stages,
+            example={
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "protocol_error",
+                "detail": "a reply line over 2048 bytes",
+                "where": "before the greeting",
+            },
+        ),
+        FindingSpec(
+            "{stage}.dropped.{outcome}",
+            _S.CRITICAL,
+            _C.CONNECTION_DROPPED,
+            None,
+            title="The server dropped the connection without a reply.",
+            message="The server {how} {where}.",
+            id_values={**stages, "outcome": _DROPS},
+            example={**_TRANSPORT_EXAMPLE, "how": HOW[Outcome.RESET], "where": "after RCPT TO"},
+        ),
+        FindingSpec(
+            "{stage}.reply.{code}",
+            None,
+            None,
+            None,
+            title="The server answered a command with a negative reply (4xx or 5xx); the text "
+            "classifier decides the category, permanence and fixes. `{code}` is the reply code.",
+            message="The server answered {code}{enhanced} {where}: {meaning}",
+            permanence=None,
+            retry_open=True,
+            fixes=_reply_fixes,
+            id_values=stages,
+            example={
+                "reply": {"code": 550, "enhanced": "5.7.1", "lines": ["Relaying denied"]},
+                "classification": ["reply code 550"],
+                "code": 550,
+                "enhanced": " 5.7.1",
+                "where": "after RCPT TO",
+                "meaning": "The server refuses to relay for this recipient.",
+                "classified_fixes": (),
+            },
+        ),
+    ]
+
+
+def _tls() -> list[FindingSpec]:
+    hs: dict[str, Any] = {"category": _C.TLS_HANDSHAKE_FAILURE, "stage": _TLS}
+    return [
+        FindingSpec(
+            "starttls.not_offered",
+            None,
+            _C.STARTTLS_UNAVAILABLE,
+            Stage.STARTTLS,
+            title="The server does not offer STARTTLS (critical when the peer requires TLS).",
+            message="The server does not offer STARTTLS: mail to it travels in plaintext, and "
+            "senders that require TLS (forced TLS connectors, MTA-STS enforce, DANE) cannot "
+            "deliver at all.",
+            permanence=None,
+            retry_helps=False,
+        ),
+        FindingSpec(
+            "tls.version.below_floor",
+            _S.CRITICAL,
+            _C.TLS_VERSION_MISMATCH,
+            _TLS,
+            title="The best TLS version the server offers is below the peer's floor.",
+            message="The best TLS version this server offers is {negotiated}, below the {floor} "
+            "that {peer_label} require(s): {consequence}.",
+            retry_helps=False,
+            example={
+                "negotiated": "TLSv1",
+                "floor": "TLSv1.2",
+                "cipher": "ECDHE-RSA-AES128-SHA",
+                "peer": "microsoft365",
+                "accepted": ["TLSv1"],
+                "peer_label": "Microsoft 365",
+                "consequence": "Microsoft 365 defers the mail (451 4.4.317)",
+            },
+        ),
+        FindingSpec(
+            "tls.negotiated",
+            _S.INFO,
+            _C.OK,
+            _TLS,
+            title="The TLS version and cipher the walk negotiated.",
+            message="TLS negotiated: {negotiated} with {cipher}.",
+            permanence=_NONE,
+            fixes=(),
+            example={"negotiated": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384"},
+        ),
+        FindingSpec(
+            "tls.versions.sslv3",
+            _S.WARNING,
+            title="The server still accepts SSLv3.",
+            message="The server still accepts SSLv3 (RFC 7568 forbids it).",
+            permanence=_NONE,
+            source="RFC 7568",
+            example={"accepted": ["SSLv3", "TLSv1.2"]},
+            **hs,
+        ),
+        FindingSpec(
+            "tls.versions.legacy_accepted",
+            _S.INFO,
+            _C.OK,
+            _TLS,
+            title="Besides the current versions, the server accepts deprecated ones.",
+            message="Besides {current}, the server also accepts {legacy} (deprecated by RFC 8996); "
+            "peers pick the newest, so this costs no deliveries.",
+            permanence=_NONE,
+            fixes=(),
+            source="RFC 8996",
+            example={
+                "accepted": ["TLSv1", "TLSv1.2", "TLSv1.3"],
+                "current": "TLSv1.2, TLSv1.3",
+                "legacy": "TLSv1",
+            },
+        ),
+        FindingSpec(
+            "tls.large_client_hello",
+            _S.CRITICAL,
+            title="A ~1.5 KB ClientHello (a post-quantum key share) gets no ServerHello.",
+            message="A ~1.5 KB ClientHello (the size a post-quantum key share gives, OpenSSL "
+            "3.5's default) got no ServerHello ({outcome}) while a small one passes: senders on "
+            "OpenSSL 3.5 or newer will see the session hang or drop in the TLS handshake. "
+            "Usually a middlebox or a path that loses large first flights.",
+            retry_helps=False,
+            example={"outcome": "timeout"},
+            **hs,
+        ),
+        FindingSpec(
+            "tls.cipher.none_shared_with_peer",
+            None,
+            title="At TLS 1.2 the server accepts none of the peer's cipher suites.",
+            message="At TLS 1.2 the server accepts none of the cipher suites {peer_label} "
+            "offer(s), or can only sign with SHA-1, which OpenSSL 3 peers refuse{consequence}",
+            retry_helps=False,
+            example={
+                "peer": "gmail",
+                "peer_label": "Gmail",
+                "consequence": "; TLS 1.3 still works, so only peers capped at TLS 1.2 fail.",
+            },
+            **hs,
+        ),
+        FindingSpec(
+            "tls.ems.missing",
+            _S.WARNING,
+            title="No Extended Master Secret (RFC 7627) at TLS 1.2 and below.",
+            message="The server does not support Extended Master Secret (RFC 7627) at TLS 1.2 and "
+            "below: peers in FIPS mode and hardened SChannel builds refuse such handshakes.",
+            retry_helps=False,
+            source="RFC 7627",
+            **hs,
+        ),
+        FindingSpec(
+            "tls.cipher.weak",
+            _S.WARNING,
+            title="The server chose export, NULL, RC4, 3DES or similar cipher suites.",
+            message="The server chose weak cipher suites ({names}): export, NULL, RC4 and 3DES "
+            "suites are refused by current OpenSSL and SChannel peers.",
+            retry_helps=False,
+            example={"ciphers": ["DES-CBC3-SHA"], "names": "DES-CBC3-SHA"},
+            **hs,
+        ),
+    ]
+
+
+def _certificate() -> list[FindingSpec]:
+    common: dict[str, Any] = {"category": _C.TLS_CERTIFICATE, "stage": _TLS, "retry_helps": False}
+
+    def cert(fid: str, title: str, message: str, **example: object) -> FindingSpec:
+        return FindingSpec(
+            fid, None, title=title, message=message + _CERT_CARE, example=example, **common
+        )
+
+    return [
+        cert(
+            "tls.certificate.expired",
+            "The server's certificate has expired.",
+            "The certificate expired {days_ago} days ago ({not_after}).",
+            days_left=-3,
+            days_ago=3,
+            not_after="2025-01-31",
+        ),
+        cert(
+            "tls.certificate.not_yet_valid",
+            "The server's certificate is not valid yet.",
+            "The certificate is not valid yet (check the server's clock and the certificate's "
+            "start date).",
+        ),
+        cert(
+            "tls.certificate.self_signed",
+            "The server's certificate is self-signed.",
+            "The certificate is self-signed.",
+        ),
+        cert(
+            "tls.certificate.untrusted",
+            "The certificate does not chain to a trusted CA.",
+            "The certificate does not chain to a trusted CA: {trust_error}.",
+            trust_error="unable to get local issuer certificate",
+        ),
+        cert(
+            "tls.certificate.chain_incomplete",
+            "The server does not send its intermediate certificates.",
+            "The server does not send the intermediate certificates needed to build the chain.",
+        ),
+        cert(
+            "tls.certificate.name_mismatch",
+            "The certificate names neither the host nor the names it announces.",
+            "The certificate does not name this server: it covers {covers}, not {wanted}.",
+            checked=["mx.example.com"],
+            san=["www.example.com"],
+            covers="www.example.com",
+            wanted="mx.example.com",
+        ),
+        FindingSpec(
+            "tls.certificate.expires_soon",
+            _S.WARNING,
+            _C.TLS_CERTIFICATE,
+            _TLS,
+            title="The certificate expires within 14 days.",
+            message="The certificate expires in {days_left} days.",
+            example={"days_left": 9},
+        ),
+        cert(
+            "tls.certificate.weak_key",
+            "The certificate's RSA key is shorter than 2048 bits.",
+            "The certificate's RSA key has {key_bits} bits; OpenSSL 3 peers refuse keys under "
+            "2048 bits.",
+            key_bits=1024,
+        ),
+        cert(
+            "tls.certificate.weak_signature",
+            "The certificate is signed with SHA-1 or MD5.",
+            "The certificate is signed with {algorithm}, which OpenSSL 3 peers refuse.",
+            algorithm="sha1WithRSAEncryption",
+        ),
+    ]
+
+
+def _ehlo_and_notes() -> list[FindingSpec]:
+    return [
+        FindingSpec(
+            "middlebox.esmtp_inspection",
+            None,
+            _C.STARTTLS_UNAVAILABLE,
+            Stage.EHLO,
+            title="A firewall doing ESMTP inspection masks the banner or hides STARTTLS.",
+            message="A firewall doing ESMTP inspection sits in front of this server ({what}): it "
+            "hides STARTTLS, so mail goes in plaintext or fails where TLS is required, and it "
+            "cuts long command lines. Turn the inspection off for SMTP (Cisco ASA/FTD: 'no "
+            "inspect esmtp' in the policy map).",
+            retry_helps=False,
+            example={
+                "banner": "220 ****************",
+                "what": "the banner is masked with asterisks",
+            },
+        ),
+        FindingSpec(
+            "starttls.capabilities_change",
+            _S.INFO,
+            _C.OK,
+            Stage.EHLO,
+            title="The EHLO capabilities differ before and after TLS.",
+            message="The EHLO capabilities change after TLS{gained_text}{lost_text} (normal for "
+            "AUTH; RFC 3207 §4.2: forget what was learnt before TLS).",
+            permanence=_NONE,
+            fixes=(),
+            source="RFC 3207 §4.2",
+            example={
+                "gained": ["AUTH"],
+                "lost": [],
+                "gained_text": ": offered only under TLS: AUTH",
+                "lost_text": "",
+            },
+        ),
+        FindingSpec(
+            "size.over_limit",
+            _S.CRITICAL,
+            _C.MESSAGE_SIZE,
+            Stage.MAIL_FROM,
+            title="The message is larger than the server's EHLO SIZE limit.",
+            message="A message of {size} bytes is over this server's advertised limit of "
+            "{size_limit} bytes (EHLO SIZE).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            example={"size_limit": 10240000, "size": 20000000},
+        ),
+        FindingSpec(
+            "starttls.plaintext_injection",
+            _S.WARNING,
+            _C.OTHER,
+            Stage.STARTTLS,
+            title="The server answers plaintext sent after STARTTLS inside the TLS session.",
+            message="{note}: a STARTTLS command-injection weakness (RFC 3207 §4.2; "
+            "CVE-2011-0411 class).",
+            permanence=_NONE,
+            source="RFC 3207 §4.2, CVE-2011-0411",
+            example={"note": "The server sent plaintext after the STARTTLS reply"},
+        ),
+        FindingSpec(
+            "session.note",
+            _S.INFO,
+            _C.OK,
+            Stage.NONE,
+            title="A remark of the walker about the session.",
+            message="{note}",
+            permanence=_NONE,
+            fixes=(),
+            example={"note": "the server announced PIPELINING but answered one command at a time"},
+        ),
+    ]
+
+
+SPECS: tuple[FindingSpec, ...] = (
+    *_connect(),
+    *_handshake(),
+    *_endings(),
+    *_tls(),
+    *_certificate(),
+    *_ehlo_and_notes(),
+)
