@@ -67,6 +67,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from smtpdoctor.lab import LabThread
+from smtpdoctor.model import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -95,7 +96,6 @@ TOOL_LABELS = {
     "swaks": "swaks (one session)",
 }
 
-EXIT_MISSING = 3
 _SO_LINGER_ZERO = struct.pack("ii", 1, 0)  # struct linger {l_onoff=1, l_linger=0}: close sends RST
 
 
@@ -208,10 +208,10 @@ def find_tools(install: bool, want_postfix: bool) -> Tools:
 
     if missing:
         say("cannot run; missing:\n  " + "\n  ".join(missing))
-        raise SystemExit(EXIT_MISSING)
+        raise SystemExit(ExitCode.ERROR)
     testssl, swaks = shutil.which("testssl"), shutil.which("swaks")
     if sslyze is None or testssl is None or swaks is None:  # cannot happen: checked above
-        raise SystemExit(EXIT_MISSING)
+        raise SystemExit(ExitCode.ERROR)
     return Tools(SMTPDOCTOR, sslyze, Path(testssl), Path(swaks), postfix_skipped)
 
 

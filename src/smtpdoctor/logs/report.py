@@ -36,6 +36,7 @@ from smtpdoctor.logs.aggregate import (
     group_counts,
 )
 from smtpdoctor.logs.events import Group, iso_time
+from smtpdoctor.model import ExitCode, Status
 
 __all__ = [
     "SCHEMA",
@@ -44,6 +45,7 @@ __all__ = [
     "build_report",
     "exit_status",
     "find_421_anomalies",
+    "report_status",
 ]
 
 SCHEMA = "smtpdoctor.logs/1"
@@ -158,13 +160,18 @@ def find_421_anomalies(
     return out
 
 
-def exit_status(agg: Aggregator) -> int:
-    """0 no failures, 1 only deferrals, 2 bounces or expiries present."""
+def report_status(agg: Aggregator) -> Status:
+    """OK no failures, WARNING only deferrals, FAILURE bounces or expiries present."""
     if agg.status["bounced"] or agg.status["expired"]:
-        return 2
+        return Status.FAILURE
     if agg.status["deferred"]:
-        return 1
-    return 0
+        return Status.WARNING
+    return Status.OK
+
+
+def exit_status(agg: Aggregator) -> ExitCode:
+    """0 no failures, 1 only deferrals, 2 bounces or expiries present."""
+    return report_status(agg).exit_code
 
 
 def _display_series(agg: Aggregator) -> tuple[int, list[tuple[int, list[int]]]]:
@@ -274,7 +281,7 @@ def build_report(
 ) -> dict[str, Any]:
     """The JSON summary (contract: JSON: logs)."""
     rule = rule or BaselineRule()
-    status = exit_status(agg)
+    status = report_status(agg)
     width, series = _display_series(agg)
     anomalies = find_421_anomalies([(t, v[S_ATTEMPTS], v[S_421]) for t, v in series], width, rule)
     attempts = agg.attempts
@@ -284,8 +291,8 @@ def build_report(
     relays = [_dest_row(k, v, "relay") for k, v in agg.relays.top(top * 5, D_FAILURES)]
     doc: dict[str, Any] = {
         "schema": SCHEMA,
-        "status": ("ok", "warning", "failure")[status],
-        "exit_status": status,
+        "status": status.value,
+        "exit_status": int(status.exit_code),
         "summary": _summary(agg, anomalies),
         "inputs": _inputs(agg.inputs),
         "period": {
