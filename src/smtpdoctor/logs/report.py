@@ -284,12 +284,9 @@ def build_report(
     status = report_status(agg)
     width, series = _display_series(agg)
     anomalies = find_421_anomalies([(t, v[S_ATTEMPTS], v[S_421]) for t, v in series], width, rule)
-    attempts = agg.attempts
-    failures = agg.failures
-    total_421 = sum(v[S_421] for _, v in series)
     dests = [_dest_row(k, v, "destination") for k, v in agg.destinations.top(top * 5, D_FAILURES)]
     relays = [_dest_row(k, v, "relay") for k, v in agg.relays.top(top * 5, D_FAILURES)]
-    doc: dict[str, Any] = {
+    return {
         "schema": SCHEMA,
         "status": status.value,
         "exit_status": int(status.exit_code),
@@ -306,20 +303,8 @@ def build_report(
             "filtered": agg.filtered,
             "unparsed_samples": list(agg.unparsed_samples),
         },
-        "totals": {
-            "attempts": attempts,
-            **{k: agg.status[k] for k in ("sent", "deferred", "bounced", "expired", "other")},
-            "failures": failures,
-            "failure_rate": round(failures / attempts, 4) if attempts else 0.0,
-        },
-        "failures": {
-            "by_category": _sorted_counts(agg.by_category),
-            "by_stage": _sorted_counts(agg.by_stage),
-            "by_reply_code": _sorted_counts(agg.by_code),
-            "by_hour": [
-                {"hour": h, "attempts": a, "failures": f} for h, (a, f) in enumerate(agg.by_hour)
-            ],
-        },
+        "totals": _totals(agg),
+        "failures": _failures(agg),
         "destinations": [d for d in dests if d["failures"]][:top],
         "relays": [r for r in relays if r["failures"]][:top],
         "top_deferral_reasons": _reasons(agg, R_DEFERRED, top),
@@ -328,27 +313,8 @@ def build_report(
             "outbound": _tls(agg.tls_out.top(top)),
             "inbound": _tls(agg.tls_in.top(top)),
         },
-        "timeline": {
-            "bucket_seconds": width,
-            "buckets": [
-                {
-                    "start": iso_time(t),
-                    "attempts": v[S_ATTEMPTS],
-                    "failures": v[S_FAILURES],
-                    "deferred": v[S_DEFERRED],
-                    "bounced": v[S_BOUNCED],
-                    "code_421": v[S_421],
-                }
-                for t, v in series
-            ],
-        },
-        "rate_421": {
-            "count": total_421,
-            "rate": round(total_421 / attempts, 4) if attempts else 0.0,
-            "bucket_seconds": width,
-            "baseline": rule.to_json(),
-            "anomalies": [a.to_json() for a in anomalies],
-        },
+        "timeline": _timeline(width, series),
+        "rate_421": _rate_421(agg, width, series, rule, anomalies),
         "limits": {
             "destinations": {
                 "cap": agg.limits.destinations,
@@ -358,7 +324,62 @@ def build_report(
             "reasons": {"cap": agg.limits.reasons, "folded": agg.reasons.folded},
         },
     }
-    return doc
+
+
+def _totals(agg: Aggregator) -> dict[str, Any]:
+    attempts, failures = agg.attempts, agg.failures
+    return {
+        "attempts": attempts,
+        **{k: agg.status[k] for k in ("sent", "deferred", "bounced", "expired", "other")},
+        "failures": failures,
+        "failure_rate": round(failures / attempts, 4) if attempts else 0.0,
+    }
+
+
+def _failures(agg: Aggregator) -> dict[str, Any]:
+    return {
+        "by_category": _sorted_counts(agg.by_category),
+        "by_stage": _sorted_counts(agg.by_stage),
+        "by_reply_code": _sorted_counts(agg.by_code),
+        "by_hour": [
+            {"hour": h, "attempts": a, "failures": f} for h, (a, f) in enumerate(agg.by_hour)
+        ],
+    }
+
+
+def _timeline(width: int, series: list[tuple[int, list[int]]]) -> dict[str, Any]:
+    return {
+        "bucket_seconds": width,
+        "buckets": [
+            {
+                "start": iso_time(t),
+                "attempts": v[S_ATTEMPTS],
+                "failures": v[S_FAILURES],
+                "deferred": v[S_DEFERRED],
+                "bounced": v[S_BOUNCED],
+                "code_421": v[S_421],
+            }
+            for t, v in series
+        ],
+    }
+
+
+def _rate_421(
+    agg: Aggregator,
+    width: int,
+    series: list[tuple[int, list[int]]],
+    rule: BaselineRule,
+    anomalies: list[Anomaly],
+) -> dict[str, Any]:
+    attempts = agg.attempts
+    total_421 = sum(v[S_421] for _, v in series)
+    return {
+        "count": total_421,
+        "rate": round(total_421 / attempts, 4) if attempts else 0.0,
+        "bucket_seconds": width,
+        "baseline": rule.to_json(),
+        "anomalies": [a.to_json() for a in anomalies],
+    }
 
 
 def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
