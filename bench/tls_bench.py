@@ -192,20 +192,7 @@ def find_tools(install: bool, want_postfix: bool) -> Tools:
     if absent:
         missing.append(f"Debian packages: apt-get install -y {' '.join(absent)} (as root)")
 
-    postfix_skipped: str | None = None
-    if not want_postfix:
-        postfix_skipped = "--no-postfix"
-    elif not _is_root():
-        postfix_skipped = "needs root (a private Postfix instance)"
-    elif not os.access("/usr/sbin/postfix", os.X_OK):
-        if install:
-            say("installing Postfix with scripts/install-system-deps")
-            proc = _run_quiet([str(ROOT / "scripts" / "install-system-deps")])
-            if proc.returncode != 0:
-                say(f"scripts/install-system-deps failed: {proc.stderr.strip()}")
-        if not os.access("/usr/sbin/postfix", os.X_OK):
-            missing.append("Postfix: scripts/install-system-deps (as root), or pass --no-postfix")
-
+    postfix_skipped = _postfix(install, want_postfix, missing)
     if missing:
         say("cannot run; missing:\n  " + "\n  ".join(missing))
         raise SystemExit(ExitCode.ERROR)
@@ -213,6 +200,24 @@ def find_tools(install: bool, want_postfix: bool) -> Tools:
     if sslyze is None or testssl is None or swaks is None:  # cannot happen: checked above
         raise SystemExit(ExitCode.ERROR)
     return Tools(SMTPDOCTOR, sslyze, Path(testssl), Path(swaks), postfix_skipped)
+
+
+def _postfix(install: bool, want_postfix: bool, missing: list[str]) -> str | None:
+    """Why the Postfix runs are skipped (None: they run); installs Postfix if
+    allowed, else adds what is missing to ``missing``."""
+    if not want_postfix:
+        return "--no-postfix"
+    if not _is_root():
+        return "needs root (a private Postfix instance)"
+    if not os.access("/usr/sbin/postfix", os.X_OK):
+        if install:
+            say("installing Postfix with scripts/install-system-deps")
+            proc = _run_quiet([str(ROOT / "scripts" / "install-system-deps")])
+            if proc.returncode != 0:
+                say(f"scripts/install-system-deps failed: {proc.stderr.strip()}")
+        if not os.access("/usr/sbin/postfix", os.X_OK):
+            missing.append("Postfix: scripts/install-system-deps (as root), or pass --no-postfix")
+    return None
 
 
 def _first_line(argv: Sequence[str], pattern: str = r"(.+)") -> str:
