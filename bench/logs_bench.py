@@ -125,16 +125,13 @@ def generate(path: Path, size_bytes: int, seed: int) -> int:
     """Write the log; return its number of lines."""
     rng = random.Random(seed)
     domains = [f"d{i:04d}.example{'' if i % 3 else '-mail'}.net" for i in range(5000)]
-    weights = _zipf_weights(len(domains))
     cum = []
     acc = 0.0
-    for w in weights:
+    for w in _zipf_weights(len(domains)):
         acc += w
         cum.append(acc)
     ips = {d: f"198.51.{i // 250 % 250}.{i % 250 + 1}" for i, d in enumerate(domains)}
     t = 1_732_750_000  # late November 2024, UTC
-    host = "mx"
-    pid_smtpd, pid_smtp = 12000, 13000
     lines = 0
     written = 0
     buf: list[str] = []
@@ -144,87 +141,10 @@ def generate(path: Path, size_bytes: int, seed: int) -> int:
             # About 80 messages a second on average; two bursts of 421
             # throttling, at 45-47 % and 75-76 % of the log.
             t += rng.random() * 0.025
-            where = written / size_bytes
-            tm = time.gmtime(int(t))
-            stamp = (
-                f"{MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d} "
-                f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}"
-            )
             qn += rng.randrange(1, 64)
-            qid = f"{qn:X}{rng.randrange(16):X}"[:11]
-            client_ip = f"203.0.113.{rng.randrange(1, 255)}"
-            r = rng.random() * acc
-            lo, hi = 0, len(cum) - 1
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if cum[mid] < r:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            dom = domains[lo]
-            mx = f"mx{rng.randrange(1, 3)}.{dom}[{ips[dom]}]"
-            user = f"user{rng.randrange(100000)}"
-            ps = pid_smtpd + rng.randrange(40)
-            pc = pid_smtp + rng.randrange(40)
-            buf.append(f"{stamp} {host} postfix/smtpd[{ps}]: connect from unknown[{client_ip}]\n")
-            buf.append(f"{stamp} {host} postfix/smtpd[{ps}]: {qid}: client=unknown[{client_ip}]\n")
-            buf.append(
-                f"{stamp} {host} postfix/cleanup[{ps + 7}]: {qid}: "
-                f"message-id=<{int(t)}.{qid}@mail.example.org>\n"
-            )
-            buf.append(
-                f"{stamp} {host} postfix/smtpd[{ps}]: disconnect from unknown[{client_ip}] "
-                "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n"
-            )
-            size = 600 + rng.randrange(40000)
-            buf.append(
-                f"{stamp} {host} postfix/qmgr[999]: {qid}: from=<news@mail.example.org>, "
-                f"size={size}, nrcpt=1 (queue active)\n"
-            )
-            x = rng.random()
-            burst = 0.45 <= where < 0.47 or 0.75 <= where < 0.76
-            delay = f"delay={rng.random() * 3:.2f}, delays=0.01/0.01/0.05/{rng.random():.2f}"
-            if burst and x < 0.35:
-                dsn, reason = THROTTLE
-                status = "deferred"
-            elif x < 0.85:
-                buf.append(
-                    f"{stamp} {host} postfix/smtp[{pc}]: Trusted TLS connection established to "
-                    f"{mx}:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) "
-                    "key-exchange X25519 server-signature RSA-PSS (2048 bits) "
-                    "server-digest SHA256\n"
-                )
-                dsn, reason = "2.0.0", f"250 2.0.0 Ok: queued as {rng.randrange(1 << 40):X}"
-                status = "sent"
-            elif x < 0.97:
-                dsn, reason = DEFERRALS[rng.randrange(len(DEFERRALS))]
-                status = "deferred"
-                if reason.startswith("Cannot start TLS"):
-                    buf.append(
-                        f"{stamp} {host} postfix/smtp[{pc}]: SSL_connect error to {mx}:25: -1\n"
-                        f"{stamp} {host} postfix/smtp[{pc}]: warning: TLS library problem: "
-                        "error:0A00042E:SSL routines::tlsv1 alert protocol version:"
-                        "../ssl/record/rec_layer_s3.c:1601:SSL alert number 70:\n"
-                    )
-                elif reason.startswith("connect to"):
-                    buf.append(
-                        f"{stamp} {host} postfix/smtp[{pc}]: {reason.replace('@HOST@', mx)}\n"
-                    )
-            else:
-                dsn, reason = BOUNCES[rng.randrange(len(BOUNCES))]
-                status = "bounced"
-            relay = "none" if reason.startswith("connect to") else f"{mx}:25"
-            text = (
-                reason.replace("@HOST@", mx)
-                .replace("@RCPT@", f"{user}@{dom}")
-                .replace("@DOMAIN@", dom)
-            )
-            buf.append(
-                f"{stamp} {host} postfix/smtp[{pc}]: {qid}: to=<{user}@{dom}>, relay={relay}, "
-                f"{delay}, dsn={dsn}, status={status} ({text})\n"
-            )
-            if status != "deferred":
-                buf.append(f"{stamp} {host} postfix/qmgr[999]: {qid}: removed\n")
+            r = _Message(rng, t, qn, written / size_bytes)
+            dom = domains[r.pick(cum)]
+            buf.extend(r.lines(dom, f"mx{rng.randrange(1, 3)}.{dom}[{ips[dom]}]"))
             if len(buf) >= 20000:
                 chunk = "".join(buf)
                 fh.write(chunk)
@@ -236,6 +156,104 @@ def generate(path: Path, size_bytes: int, seed: int) -> int:
             fh.write(chunk)
             lines += chunk.count("\n")
     return lines
+
+
+class _Message:
+    """The log lines of one message, drawn from ``rng`` in a fixed order (the
+    same seed gives the same file)."""
+
+    host = "mx"
+
+    def __init__(self, rng: random.Random, t: float, qn: int, where: float) -> None:
+        self.rng = rng
+        self.t = t
+        self.where = where
+        tm = time.gmtime(int(t))
+        self.stamp = (
+            f"{MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d} "
+            f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}"
+        )
+        self.qid = f"{qn:X}{rng.randrange(16):X}"[:11]
+        self.client_ip = f"203.0.113.{rng.randrange(1, 255)}"
+
+    def pick(self, cum: list[float]) -> int:
+        """A destination's index, Zipf-distributed."""
+        r = self.rng.random() * cum[-1]
+        lo, hi = 0, len(cum) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if cum[mid] < r:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def lines(self, dom: str, mx: str) -> list[str]:
+        rng, stamp, host, qid, client_ip = self.rng, self.stamp, self.host, self.qid, self.client_ip
+        user = f"user{rng.randrange(100000)}"
+        ps = 12000 + rng.randrange(40)
+        pc = 13000 + rng.randrange(40)
+        out = [
+            f"{stamp} {host} postfix/smtpd[{ps}]: connect from unknown[{client_ip}]\n",
+            f"{stamp} {host} postfix/smtpd[{ps}]: {qid}: client=unknown[{client_ip}]\n",
+            f"{stamp} {host} postfix/cleanup[{ps + 7}]: {qid}: "
+            f"message-id=<{int(self.t)}.{qid}@mail.example.org>\n",
+            f"{stamp} {host} postfix/smtpd[{ps}]: disconnect from unknown[{client_ip}] "
+            "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n",
+        ]
+        size = 600 + rng.randrange(40000)
+        out.append(
+            f"{stamp} {host} postfix/qmgr[999]: {qid}: from=<news@mail.example.org>, "
+            f"size={size}, nrcpt=1 (queue active)\n"
+        )
+        x = rng.random()
+        burst = 0.45 <= self.where < 0.47 or 0.75 <= self.where < 0.76
+        delay = f"delay={rng.random() * 3:.2f}, delays=0.01/0.01/0.05/{rng.random():.2f}"
+        dsn, reason, status = self._outcome(
+            x, burst, f"{stamp} {host} postfix/smtp[{pc}]:", mx, out
+        )
+        relay = "none" if reason.startswith("connect to") else f"{mx}:25"
+        text = (
+            reason.replace("@HOST@", mx).replace("@RCPT@", f"{user}@{dom}").replace("@DOMAIN@", dom)
+        )
+        out.append(
+            f"{stamp} {host} postfix/smtp[{pc}]: {qid}: to=<{user}@{dom}>, relay={relay}, "
+            f"{delay}, dsn={dsn}, status={status} ({text})\n"
+        )
+        if status != "deferred":
+            out.append(f"{stamp} {host} postfix/qmgr[999]: {qid}: removed\n")
+        return out
+
+    def _outcome(
+        self, x: float, burst: bool, smtp: str, mx: str, out: list[str]
+    ) -> tuple[str, str, str]:
+        """dsn, reason and status of the delivery; the lines logged before it go to ``out``."""
+        rng = self.rng
+        if burst and x < 0.35:
+            dsn, reason = THROTTLE
+            return dsn, reason, "deferred"
+        if x < 0.85:
+            out.append(
+                f"{smtp} Trusted TLS connection established to "
+                f"{mx}:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) "
+                "key-exchange X25519 server-signature RSA-PSS (2048 bits) "
+                "server-digest SHA256\n"
+            )
+            return "2.0.0", f"250 2.0.0 Ok: queued as {rng.randrange(1 << 40):X}", "sent"
+        if x < 0.97:
+            dsn, reason = DEFERRALS[rng.randrange(len(DEFERRALS))]
+            if reason.startswith("Cannot start TLS"):
+                out.append(
+                    f"{smtp} SSL_connect error to {mx}:25: -1\n"
+                    f"{smtp} warning: TLS library problem: "
+                    "error:0A00042E:SSL routines::tlsv1 alert protocol version:"
+                    "../ssl/record/rec_layer_s3.c:1601:SSL alert number 70:\n"
+                )
+            elif reason.startswith("connect to"):
+                out.append(f"{smtp} {reason.replace('@HOST@', mx)}\n")
+            return dsn, reason, "deferred"
+        dsn, reason = BOUNCES[rng.randrange(len(BOUNCES))]
+        return dsn, reason, "bounced"
 
 
 def timed(name: str, argv: list[str], stdout_path: Path) -> Result:
@@ -305,6 +323,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pflogsumm", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each smtpdoctor mode")
     args = parser.parse_args(argv)
+    log, lines = _ensure_log(args)
+    # Warm the page cache so every tool reads from memory.
+    with log.open("rb") as fh:
+        while fh.read(64 << 20):
+            pass
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    runs = _run_tools(args, log)
+    for r in runs:
+        print(
+            f"{r.name:40} {r.seconds:8.2f} s (cpu {r.cpu:.2f} s) "
+            f"{lines / r.seconds / 1e6:7.2f} M lines/s {r.rss_mb:8.1f} MB  exit {r.exit_status}",
+            file=sys.stderr,
+        )
+    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    section = _section(args, runs, lines, log.stat().st_size, (load_before, load_after))
+    if not args.no_doc:
+        write_doc(section)
+        print(f"wrote {DOC}", file=sys.stderr)
+    else:
+        print(section)
+    return 0
+
+
+def _ensure_log(args: argparse.Namespace) -> tuple[Path, int]:
+    """The generated log (made again only when its size or seed changed) and its lines."""
     OUT.mkdir(parents=True, exist_ok=True)
     log = OUT / "postfix-bench.log"
     meta = OUT / "postfix-bench.json"
@@ -316,14 +359,12 @@ def main(argv: list[str] | None = None) -> int:
         lines = generate(log, size, args.seed)
         meta.write_text(json.dumps({"want": want, "lines": lines}))
         print(f"  {lines} lines in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    lines = json.loads(meta.read_text())["lines"]
-    nbytes = log.stat().st_size
-    # Warm the page cache so every tool reads from memory.
-    with log.open("rb") as fh:
-        while fh.read(64 << 20):
-            pass
+    return log, int(json.loads(meta.read_text())["lines"])
+
+
+def _run_tools(args: argparse.Namespace, log: Path) -> list[Result]:
+    """grep, pflogsumm (when there), smtpdoctor with one worker and with the default."""
     smtpdoctor = [sys.executable, "-m", "smtpdoctor", "logs", "--format", "json", "--no-progress"]
-    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     runs: list[Result] = []
     runs.append(timed("grep -c (floor)", ["grep", "-c", "status=", str(log)], OUT / "grep.out"))
     pflogsumm = shutil.which("pflogsumm")
@@ -346,21 +387,11 @@ def main(argv: list[str] | None = None) -> int:
             OUT / "sdN.json",
         )
     )
-    for r in runs:
-        print(
-            f"{r.name:40} {r.seconds:8.2f} s (cpu {r.cpu:.2f} s) "
-            f"{lines / r.seconds / 1e6:7.2f} M lines/s {r.rss_mb:8.1f} MB  exit {r.exit_status}",
-            file=sys.stderr,
-        )
-    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    pf = next((r for r in runs if r.name == "pflogsumm"), None)
-    rows = []
-    for r in runs:
-        speedup = f"{pf.seconds / r.seconds:.1f}x" if pf else "-"
-        rows.append(
-            f"| {r.name} | {r.seconds:.1f} | {r.cpu:.1f} | {lines / r.seconds / 1e6:.2f} | "
-            f"{nbytes / r.seconds / 1e6:.0f} | {r.rss_mb:.0f} | {speedup} |"
-        )
+    return runs
+
+
+def _agreement(pf: Result | None) -> str:
+    """What smtpdoctor counted, and whether pflogsumm counted the same."""
     check = ""
     try:
         doc = json.loads((OUT / "sd1.json").read_text())
@@ -390,6 +421,28 @@ def main(argv: list[str] | None = None) -> int:
                 )
     except (OSError, ValueError, KeyError):
         pass
+    return check
+
+
+def _section(
+    args: argparse.Namespace,
+    runs: list[Result],
+    lines: int,
+    nbytes: int,
+    loads: tuple[str, str],
+) -> str:
+    """The ``logs-bench`` section of docs/benchmarks.md."""
+    load_before, load_after = loads
+    cores = os.cpu_count() or 1
+    pf = next((r for r in runs if r.name == "pflogsumm"), None)
+    rows = []
+    for r in runs:
+        speedup = f"{pf.seconds / r.seconds:.1f}x" if pf else "-"
+        rows.append(
+            f"| {r.name} | {r.seconds:.1f} | {r.cpu:.1f} | {lines / r.seconds / 1e6:.2f} | "
+            f"{nbytes / r.seconds / 1e6:.0f} | {r.rss_mb:.0f} | {speedup} |"
+        )
+    check = _agreement(pf)
     uname = os.uname()
     sd1 = next(r for r in runs if "--jobs 1" in r.name)
     sdn = runs[-1]
@@ -405,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     command = (
         f".venv/bin/python bench/logs_bench.py --size-gb {args.size_gb:g} --repeat {args.repeat}"
     )
-    section = f"""## `smtpdoctor logs` vs pflogsumm vs `grep -c`
+    return f"""## `smtpdoctor logs` vs pflogsumm vs `grep -c`
 
 Produced by `{command}` on
 {time.strftime("%Y-%m-%d")} ({cores} cores, {uname.sysname} {uname.release}, Python
@@ -439,12 +492,6 @@ memory; smtpdoctor's tables are bounded (see `docs/logs.md`).
 
 Commands: {"; ".join(f"`{r.command}`" for r in runs)}.
 """
-    if not args.no_doc:
-        write_doc(section)
-        print(f"wrote {DOC}", file=sys.stderr)
-    else:
-        print(section)
-    return 0
 
 
 if __name__ == "__main__":

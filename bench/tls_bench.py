@@ -67,6 +67,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from smtpdoctor.lab import LabThread
+from smtpdoctor.model import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -95,7 +96,6 @@ TOOL_LABELS = {
     "swaks": "swaks (one session)",
 }
 
-EXIT_MISSING = 3
 _SO_LINGER_ZERO = struct.pack("ii", 1, 0)  # struct linger {l_onoff=1, l_linger=0}: close sends RST
 
 
@@ -192,12 +192,24 @@ def find_tools(install: bool, want_postfix: bool) -> Tools:
     if absent:
         missing.append(f"Debian packages: apt-get install -y {' '.join(absent)} (as root)")
 
-    postfix_skipped: str | None = None
+    postfix_skipped = _postfix(install, want_postfix, missing)
+    if missing:
+        say("cannot run; missing:\n  " + "\n  ".join(missing))
+        raise SystemExit(ExitCode.ERROR)
+    testssl, swaks = shutil.which("testssl"), shutil.which("swaks")
+    if sslyze is None or testssl is None or swaks is None:  # cannot happen: checked above
+        raise SystemExit(ExitCode.ERROR)
+    return Tools(SMTPDOCTOR, sslyze, Path(testssl), Path(swaks), postfix_skipped)
+
+
+def _postfix(install: bool, want_postfix: bool, missing: list[str]) -> str | None:
+    """Why the Postfix runs are skipped (None: they run); installs Postfix if
+    allowed, else adds what is missing to ``missing``."""
     if not want_postfix:
-        postfix_skipped = "--no-postfix"
-    elif not _is_root():
-        postfix_skipped = "needs root (a private Postfix instance)"
-    elif not os.access("/usr/sbin/postfix", os.X_OK):
+        return "--no-postfix"
+    if not _is_root():
+        return "needs root (a private Postfix instance)"
+    if not os.access("/usr/sbin/postfix", os.X_OK):
         if install:
             say("installing Postfix with scripts/install-system-deps")
             proc = _run_quiet([str(ROOT / "scripts" / "install-system-deps")])
@@ -205,14 +217,7 @@ def find_tools(install: bool, want_postfix: bool) -> Tools:
                 say(f"scripts/install-system-deps failed: {proc.stderr.strip()}")
         if not os.access("/usr/sbin/postfix", os.X_OK):
             missing.append("Postfix: scripts/install-system-deps (as root), or pass --no-postfix")
-
-    if missing:
-        say("cannot run; missing:\n  " + "\n  ".join(missing))
-        raise SystemExit(EXIT_MISSING)
-    testssl, swaks = shutil.which("testssl"), shutil.which("swaks")
-    if sslyze is None or testssl is None or swaks is None:  # cannot happen: checked above
-        raise SystemExit(EXIT_MISSING)
-    return Tools(SMTPDOCTOR, sslyze, Path(testssl), Path(swaks), postfix_skipped)
+    return None
 
 
 def _first_line(argv: Sequence[str], pattern: str = r"(.+)") -> str:

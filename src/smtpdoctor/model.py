@@ -9,12 +9,13 @@ values are part of the public contract: never rename them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 __all__ = [
     "MTA",
     "Category",
+    "ExitCode",
     "Finding",
     "Fix",
     "Outcome",
@@ -98,15 +99,29 @@ class Severity(StrEnum):
         return {"critical": 0, "warning": 1, "info": 2}[self.value]
 
 
+class ExitCode(IntEnum):
+    """Every exit status of the command (contract: Exit status).
+
+    The monitoring-plugin convention: a run that found a broken server is a
+    successful run with status 2; 3 means the tool itself could not run.
+    """
+
+    OK = 0
+    WARNING = 1
+    FAILURE = 2
+    ERROR = 3  # bad arguments or unusable input: one line on stderr
+    INTERRUPTED = 130  # Ctrl-C: the shell's 128 + SIGINT
+
+
 class Status(StrEnum):
     OK = "ok"
     WARNING = "warning"
     FAILURE = "failure"
 
     @property
-    def exit_code(self) -> int:
-        """The monitoring-plugin convention: 0 healthy, 1 warning, 2 failure."""
-        return {"ok": 0, "warning": 1, "failure": 2}[self.value]
+    def exit_code(self) -> ExitCode:
+        """0 healthy, 1 warning, 2 failure."""
+        return ExitCode[self.name]
 
 
 class MTA(StrEnum):

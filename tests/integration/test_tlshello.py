@@ -195,6 +195,8 @@ def s_server_factory(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            if proc.stdin is not None:
+                proc.stdin.close()
 
 
 @pytest.fixture(scope="module")

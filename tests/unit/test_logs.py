@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from smtpdoctor.cli import logs as cli_logs
-from smtpdoctor.cli.common import EXIT_ERROR, UsageError
-from smtpdoctor.cli.main import _Parser
+from smtpdoctor.cli.common import UsageError
+from smtpdoctor.cli.parser import root_parser
 from smtpdoctor.lab import SCENARIOS
 from smtpdoctor.logs import (
     Aggregator,
@@ -43,7 +43,7 @@ from smtpdoctor.logs import (
     run_local,
 )
 from smtpdoctor.logs.timeparse import TimeParser, parse_user_time
-from smtpdoctor.model import Category, Stage
+from smtpdoctor.model import Category, ExitCode, Stage
 
 DATA = Path(__file__).parents[1] / "data" / "logs"
 LAB_LOG = DATA / "postfix-lab.log"
@@ -72,8 +72,7 @@ LAB_ROUTES = {
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """``smtpdoctor logs ARGV`` through the real parser, as main() runs it."""
-    parser = _Parser(prog="smtpdoctor")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    parser, sub = root_parser()
     cli_logs.register(sub)
     try:
         args = parser.parse_args(["logs", *argv])
@@ -82,7 +81,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         import sys
 
         sys.stderr.write(f"smtpdoctor: {exc}\n")
-        code = EXIT_ERROR
+        code = ExitCode.ERROR
     out = capsys.readouterr()
     return code, out.out, out.err
 

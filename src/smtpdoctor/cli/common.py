@@ -1,8 +1,9 @@
-"""What every subcommand shares: output format, errors, exit codes, the console.
+"""What every subcommand shares: output format, errors, the console.
 
 Each subcommand lives in its own module under ``smtpdoctor.cli`` with a
 ``register(subparsers)`` function that adds its parser and sets
-``func=run`` where ``run(args) -> int`` returns the exit status.
+``func=run`` where ``run(args) -> int`` returns the exit status
+(:class:`smtpdoctor.model.ExitCode`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = [
-    "EXIT_ERROR",
     "UsageError",
     "add_format_option",
     "add_mta_option",
@@ -28,9 +28,6 @@ __all__ = [
     "print_json",
     "wants_json",
 ]
-
-# The monitoring-plugin convention (contract: Exit status).
-EXIT_OK, EXIT_WARNING, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2, 3
 
 
 class UsageError(Exception):

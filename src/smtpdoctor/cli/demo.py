@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smtpdoctor.cli.diagnose import options_from_args
-from smtpdoctor.cli.main import build_parser
+from smtpdoctor.cli import diagnose as diagnose_command
+from smtpdoctor.cli.parser import root_parser
 from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from smtpdoctor.lab import SCENARIOS, Scenario
 from smtpdoctor.model import Outcome
@@ -56,7 +56,9 @@ def _options(
         str(ca),
         *scenario.needs,
     ]
-    return options_from_args(build_parser().parse_args(argv))
+    parser, sub = root_parser()
+    diagnose_command.register(sub)
+    return diagnose_command.options_from_args(parser.parse_args(argv))
 
 
 def _row(scenario: Scenario, d: Diagnosis) -> DemoRow:

@@ -20,7 +20,7 @@ from smtpdoctor.cli.common import (
 from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
-from smtpdoctor.model import MTA, Outcome, Severity, Status
+from smtpdoctor.model import MTA, Finding, Fix, Outcome, Severity, Status
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -125,35 +125,9 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         _, port = parse_target(args.target)
     except ValueError as exc:
         fail(str(exc))
-    if args.resolver:
-        from smtpdoctor.probe.dnsquery import parse_resolver_spec  # dnspython: only when asked
-
-        try:
-            parse_resolver_spec(args.resolver)
-        except ValueError as exc:
-            fail(f"--resolver: {exc}")
-    if args.port is not None and not 0 < args.port < 65536:
-        fail(f"--port must be 1-65535, not {args.port}")
-    if args.timeout is None or not 0 < args.timeout <= 3600:
-        fail("--timeout must be more than 0 and at most 3600 seconds")
-    if args.size is not None and not 0 < args.size <= 1 << 30:
-        fail("--size must be between 1 byte and 1 GiB")
-    for ca in args.tls_ca:
-        if not ca.is_file():
-            fail(f"--tls-ca {ca}: no such file")
-        if b"-----BEGIN CERTIFICATE-----" not in ca.read_bytes()[: 1 << 20]:
-            fail(f"--tls-ca {ca}: no PEM certificate in it")
-    if args.source_ip:
-        try:
-            ipaddress.ip_address(args.source_ip)
-        except ValueError:
-            fail(f"--source-ip {args.source_ip!r} is not an IP address")
-    auth = None
-    if args.auth:
-        user, sep, password = args.auth.partition(":")
-        if not sep:
-            fail("--auth takes USER:PASSWORD")
-        auth = (user, password)
+    _check_ranges(args)
+    _check_tls_ca_and_source(args)
+    auth = _auth(args.auth)
     for addr in (args.mail_from, *args.rcpt):
         if any(c in addr for c in "<>\r\n "):
             fail(f"address {addr!r} must be bare (no <>, spaces or line breaks)")
@@ -180,6 +154,44 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         path=args.path,
         implicit_tls=True if args.implicit_tls else None,
     )
+
+
+def _check_ranges(args: argparse.Namespace) -> None:
+    if args.resolver:
+        from smtpdoctor.probe.dnsquery import parse_resolver_spec  # dnspython: only when asked
+
+        try:
+            parse_resolver_spec(args.resolver)
+        except ValueError as exc:
+            fail(f"--resolver: {exc}")
+    if args.port is not None and not 0 < args.port < 65536:
+        fail(f"--port must be 1-65535, not {args.port}")
+    if args.timeout is None or not 0 < args.timeout <= 3600:
+        fail("--timeout must be more than 0 and at most 3600 seconds")
+    if args.size is not None and not 0 < args.size <= 1 << 30:
+        fail("--size must be between 1 byte and 1 GiB")
+
+
+def _check_tls_ca_and_source(args: argparse.Namespace) -> None:
+    for ca in args.tls_ca:
+        if not ca.is_file():
+            fail(f"--tls-ca {ca}: no such file")
+        if b"-----BEGIN CERTIFICATE-----" not in ca.read_bytes()[: 1 << 20]:
+            fail(f"--tls-ca {ca}: no PEM certificate in it")
+    if args.source_ip:
+        try:
+            ipaddress.ip_address(args.source_ip)
+        except ValueError:
+            fail(f"--source-ip {args.source_ip!r} is not an IP address")
+
+
+def _auth(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep:
+        fail("--auth takes USER:PASSWORD")
+    return (user, password)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -230,24 +242,7 @@ def render_text(d: Diagnosis, out: Console, mtas: list[MTA] | None = None) -> No
     v = d.verdict
     out.print(Text.assemble(("smtpdoctor ", "bold"), d.target))
     for host in d.hosts:
-        out.print()
-        label = host.address if host.name == host.address else f"{host.name} [{host.address}]"
-        out.print(Text(f"{label} port {host.port}", style="bold"))
-        out.print(_host_table(host))
-        tls = host.session.tls
-        if tls is not None and tls.session is not None:
-            cert = host.certificate
-            line = f"TLS: {tls.session.version}, {tls.session.cipher}"
-            if host.matrix is not None:
-                accepted = [v for v, ok in host.matrix.versions.items() if ok]
-                line += f" (accepts {', '.join(accepted) or 'none'})"
-            if cert is not None:
-                line += f"; certificate {cert.subject}, {cert.days_left} days left"
-                line += ", trusted" if cert.trusted else ", NOT trusted"
-                line += "" if cert.hostname_match else ", name does NOT match"
-            out.print(line)
-        elif tls is not None and not tls.offered:
-            out.print("TLS: STARTTLS not offered")
+        _render_host(host, out)
     out.print()
     out.print(
         Text.assemble(
@@ -257,7 +252,37 @@ def render_text(d: Diagnosis, out: Console, mtas: list[MTA] | None = None) -> No
         )
     )
     out.print(f"  {v.summary}")
-    shown = [f for f in d.findings if f.severity is not Severity.INFO]
+    _render_findings([f for f in d.findings if f.severity is not Severity.INFO], out, mtas)
+    out.print()
+    out.print(Text(f"{d.connections} connection(s), {d.elapsed_ms:.0f} ms", style="dim"))
+
+
+def _render_host(host: HostReport, out: Console) -> None:
+    from rich.text import Text
+
+    out.print()
+    label = host.address if host.name == host.address else f"{host.name} [{host.address}]"
+    out.print(Text(f"{label} port {host.port}", style="bold"))
+    out.print(_host_table(host))
+    tls = host.session.tls
+    if tls is not None and tls.session is not None:
+        cert = host.certificate
+        line = f"TLS: {tls.session.version}, {tls.session.cipher}"
+        if host.matrix is not None:
+            accepted = [v for v, ok in host.matrix.versions.items() if ok]
+            line += f" (accepts {', '.join(accepted) or 'none'})"
+        if cert is not None:
+            line += f"; certificate {cert.subject}, {cert.days_left} days left"
+            line += ", trusted" if cert.trusted else ", NOT trusted"
+            line += "" if cert.hostname_match else ", name does NOT match"
+        out.print(line)
+    elif tls is not None and not tls.offered:
+        out.print("TLS: STARTTLS not offered")
+
+
+def _render_findings(shown: list[Finding], out: Console, mtas: list[MTA] | None) -> None:
+    from rich.text import Text
+
     if shown:
         out.print()
         out.print(Text("Findings", style="bold"))
@@ -274,14 +299,8 @@ def render_text(d: Diagnosis, out: Console, mtas: list[MTA] | None = None) -> No
         if mtas is None and f is not shown[0]:
             continue
         for fix in f.fixes:
-            if mtas is not None and fix.for_ not in mtas:
-                continue
-            out.print(f"      {fix.for_.value}: " + "; ".join(fix.steps))
-            if fix.snippet:
-                for line in fix.snippet.splitlines():
-                    out.print(Text(f"          {line}", style="cyan"))
-            if fix.verify:
-                out.print(Text(f"      verify: {fix.verify}", style="dim"))
+            if mtas is None or fix.for_ in mtas:
+                _render_fix(fix, out)
     if shown and mtas is None and len(shown) > 1:
         out.print(
             Text(
@@ -289,5 +308,14 @@ def render_text(d: Diagnosis, out: Console, mtas: list[MTA] | None = None) -> No
                 style="dim",
             )
         )
-    out.print()
-    out.print(Text(f"{d.connections} connection(s), {d.elapsed_ms:.0f} ms", style="dim"))
+
+
+def _render_fix(fix: Fix, out: Console) -> None:
+    from rich.text import Text
+
+    out.print(f"      {fix.for_.value}: " + "; ".join(fix.steps))
+    if fix.snippet:
+        for line in fix.snippet.splitlines():
+            out.print(Text(f"          {line}", style="cyan"))
+    if fix.verify:
+        out.print(Text(f"      verify: {fix.verify}", style="dim"))

@@ -24,10 +24,6 @@ from typing import Any
 from rich.markup import escape
 
 from smtpdoctor.cli.common import (
-    EXIT_ERROR,
-    EXIT_FAILURE,
-    EXIT_OK,
-    EXIT_WARNING,
     add_format_option,
     add_mta_option,
     console,
@@ -37,7 +33,7 @@ from smtpdoctor.cli.common import (
 )
 from smtpdoctor.diagnosis.classifier import Classification, classify
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
-from smtpdoctor.model import MTA, Permanence, Stage
+from smtpdoctor.model import MTA, ExitCode, Permanence, Stage
 
 __all__ = ["MAX_READ", "register", "run"]
 
@@ -109,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(
             "smtpdoctor: no SMTP reply code or known failure text found in the input\n"
         )
-        return EXIT_ERROR
+        return ExitCode.ERROR
     return max(known)
 
 
@@ -218,15 +214,15 @@ def _input(entry: BounceEntry, base: dict[str, Any]) -> _Input:
 # --- output ------------------------------------------------------------------------
 
 
-def _exit_code(c: Classification) -> int | None:
+def _exit_code(c: Classification) -> ExitCode | None:
     """The contract's status for one explanation; None when nothing was recognised."""
     if c.kind == "unknown" and not c.matched:
         return None
     if c.kind == "success":
-        return EXIT_OK
+        return ExitCode.OK
     if c.permanence is Permanence.TEMPORARY and c.retry_helps:
-        return EXIT_WARNING
-    return EXIT_FAILURE
+        return ExitCode.WARNING
+    return ExitCode.FAILURE
 
 
 def _document(item: _Input, c: Classification, mtas: list[MTA] | None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from rich.text import Text
 from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
 from smtpdoctor.cli.demo import run_demo as demo
 from smtpdoctor.lab import DEFAULT_BASE_PORT, DEFAULT_HOST, SCENARIOS, LabThread, Scenario
+from smtpdoctor.model import ExitCode
 
 __all__ = ["register"]
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             _print_list([SCENARIOS[n] for n in chosen], addresses)
-        return 0
+        return ExitCode.OK
     try:
         lab = LabThread(
             args.scenarios or None,
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             stop.wait()
     finally:
         lab.stop()
-    return 0
+    return ExitCode.OK
 
 
 def _print_list(scenarios: list[Scenario], addresses: dict[str, tuple[str, int]]) -> None:
@@ -146,4 +147,4 @@ def run_demo(args: argparse.Namespace) -> int:
         out.print(table)
         good = sum(r.matches for r in rows)
         out.print(f"\n{good} of {len(rows)} scenarios diagnosed as expected.")
-    return 0 if all(r.matches for r in rows) else 2
+    return ExitCode.OK if all(r.matches for r in rows) else ExitCode.FAILURE

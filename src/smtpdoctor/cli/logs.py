@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.progress import (
@@ -29,7 +29,6 @@ from rich.progress import (
 )
 
 from smtpdoctor.cli.common import (
-    EXIT_ERROR,
     add_format_option,
     console,
     fail,
@@ -55,6 +54,10 @@ from smtpdoctor.logs.html import render_html
 from smtpdoctor.logs.report import exit_status
 from smtpdoctor.logs.sources import Source
 from smtpdoctor.logs.timeparse import parse_user_time
+from smtpdoctor.model import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["register", "run"]
 
@@ -133,39 +136,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.files:
-        fail("give one or more log files (globs and .gz too), or - for standard input")
-    if args.events and wants_json(args):
-        fail("--events and --format json are two different outputs: choose one")
-    since = _user_time(args.since, "--since")
-    until = _user_time(args.until, "--until")
-    if args.top < 1 or args.max_destinations < 10:
-        fail("--top must be at least 1 and --max-destinations at least 10")
+    options = _options(args)
     sources, errors = expand_inputs(args.files)
     if not sources:
         # errors is non-empty here: every argument failed.
         fail(errors[0] if len(errors) == 1 else f"no readable input: {'; '.join(errors)}")
     for err in errors:
         sys.stderr.write(f"smtpdoctor: {err}\n")
-    options = Options(
-        since=since,
-        until=until,
-        limits=Limits(destinations=args.max_destinations),
-        log_format=args.log_format,
-    )
     sink = _event_printer() if args.events else None
     if args.follow:
         agg = _follow(sources, options, sink, args)
     else:
         agg = _run_once(sources, options, sink, args)
-    unusable = [i for i in agg.inputs if i.format == "unknown" or (i.error and not i.lines)]
-    for stats in agg.inputs:
-        if stats.error:
-            sys.stderr.write(f"smtpdoctor: {stats.name}: {stats.error}\n")
-    if agg.inputs and len(unusable) == len(agg.inputs) and not agg.attempts:
-        if not any(i.error for i in unusable):
-            sys.stderr.write("smtpdoctor: no input is a mail log this tool can read\n")
-        return EXIT_ERROR
+    if not _usable(agg):
+        return ExitCode.ERROR
     agg.finish()
     doc = build_report(agg, top=args.top)
     if args.html:
@@ -178,6 +162,37 @@ def run(args: argparse.Namespace) -> int:
     elif not args.events:
         _render_text(doc)
     return exit_status(agg)
+
+
+def _options(args: argparse.Namespace) -> Options:
+    """The engine's options from the command line, or a usage error."""
+    if not args.files:
+        fail("give one or more log files (globs and .gz too), or - for standard input")
+    if args.events and wants_json(args):
+        fail("--events and --format json are two different outputs: choose one")
+    since = _user_time(args.since, "--since")
+    until = _user_time(args.until, "--until")
+    if args.top < 1 or args.max_destinations < 10:
+        fail("--top must be at least 1 and --max-destinations at least 10")
+    return Options(
+        since=since,
+        until=until,
+        limits=Limits(destinations=args.max_destinations),
+        log_format=args.log_format,
+    )
+
+
+def _usable(agg: Aggregator) -> bool:
+    """Reports each input's error; False when no input was a readable mail log."""
+    unusable = [i for i in agg.inputs if i.format == "unknown" or (i.error and not i.lines)]
+    for stats in agg.inputs:
+        if stats.error:
+            sys.stderr.write(f"smtpdoctor: {stats.name}: {stats.error}\n")
+    if agg.inputs and len(unusable) == len(agg.inputs) and not agg.attempts:
+        if not any(i.error for i in unusable):
+            sys.stderr.write("smtpdoctor: no input is a mail log this tool can read\n")
+        return False
+    return True
 
 
 def _user_time(value: str | None, option: str) -> float | None:
@@ -308,6 +323,20 @@ def _bar(n: int, top: int, width: int = 24) -> str:
 
 def _render_text(doc: dict[str, Any]) -> None:
     out = console()
+    for section in (
+        _text_totals,
+        _text_timeline,
+        _text_421,
+        _text_failures,
+        _text_reasons,
+        _text_destinations,
+        _text_tls,
+        _text_inputs,
+    ):
+        section(out, doc)
+
+
+def _text_totals(out: Console, doc: dict[str, Any]) -> None:
     status = doc["status"]
     style = _STYLE[status]
     out.print(f"[bold {style}]{status.upper()}[/bold {style}]  {escape(doc['summary'])}")
@@ -325,28 +354,39 @@ def _render_text(doc: dict[str, Any]) -> None:
         out.print(f"  [yellow]{lines['unparsed']} unparsed lines[/yellow] (e.g. {example})")
     if lines["filtered"]:
         out.print(f"  {lines['filtered']} events outside --since/--until were skipped")
+
+
+def _text_timeline(out: Console, doc: dict[str, Any]) -> None:
     buckets = doc["timeline"]["buckets"]
-    if len(buckets) > 1:
-        out.print()
-        width = doc["timeline"]["bucket_seconds"]
-        out.print(f"[bold]Over time[/bold] ({len(buckets)} buckets of {width // 60} min)")
-        out.print(f"  attempts  {_spark([b['attempts'] for b in buckets])}")
-        out.print(f"  failures  [red]{_spark([b['failures'] for b in buckets])}[/red]")
-        out.print(f"  421s      [red]{_spark([b['code_421'] for b in buckets])}[/red]")
+    if len(buckets) <= 1:
+        return
+    out.print()
+    width = doc["timeline"]["bucket_seconds"]
+    out.print(f"[bold]Over time[/bold] ({len(buckets)} buckets of {width // 60} min)")
+    out.print(f"  attempts  {_spark([b['attempts'] for b in buckets])}")
+    out.print(f"  failures  [red]{_spark([b['failures'] for b in buckets])}[/red]")
+    out.print(f"  421s      [red]{_spark([b['code_421'] for b in buckets])}[/red]")
+
+
+def _text_421(out: Console, doc: dict[str, Any]) -> None:
     rate = doc["rate_421"]
     base = rate["baseline"]
-    if rate["count"] or rate["anomalies"]:
-        out.print()
+    if not (rate["count"] or rate["anomalies"]):
+        return
+    out.print()
+    out.print(
+        f"[bold]421 replies[/bold]: {rate['count']} ({rate['rate']:.2%} of attempts); "
+        f"baseline = pooled rate of the previous {base['window_buckets']} buckets, "
+        f"anomaly = {base['z']:g} sd above it and ≥{base['min_ratio']:g}×"
+    )
+    for a in rate["anomalies"]:
         out.print(
-            f"[bold]421 replies[/bold]: {rate['count']} ({rate['rate']:.2%} of attempts); "
-            f"baseline = pooled rate of the previous {base['window_buckets']} buckets, "
-            f"anomaly = {base['z']:g} sd above it and ≥{base['min_ratio']:g}×"
+            f"  [red]rise[/red] {a['start']} → {a['end']}: {a['count']} of {a['attempts']} "
+            f"attempts ({a['rate']:.1%}; baseline {a['baseline_rate']:.1%})"
         )
-        for a in rate["anomalies"]:
-            out.print(
-                f"  [red]rise[/red] {a['start']} → {a['end']}: {a['count']} of {a['attempts']} "
-                f"attempts ({a['rate']:.1%}; baseline {a['baseline_rate']:.1%})"
-            )
+
+
+def _text_failures(out: Console, doc: dict[str, Any]) -> None:
     fails = doc["failures"]
     for title, counts in (
         ("Failures by category", fails["by_category"]),
@@ -360,6 +400,9 @@ def _render_text(doc: dict[str, Any]) -> None:
         top = max(counts.values())
         for key, n in counts.items():
             out.print(f"  {key:24} {n:>9}  [cyan]{_bar(n, top)}[/cyan]")
+
+
+def _text_reasons(out: Console, doc: dict[str, Any]) -> None:
     if doc["top_deferral_reasons"]:
         out.print()
         out.print("[bold]Top deferral reasons[/bold]")
@@ -372,6 +415,9 @@ def _render_text(doc: dict[str, Any]) -> None:
         out.print("[bold]Top bounce / expiry reasons[/bold]")
         for r in doc["top_bounce_reasons"]:
             out.print(f"  {r['count']:>9}  {r['category']}/{r['stage']}: {escape(r['text'][:140])}")
+
+
+def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
     if doc["destinations"]:
         out.print()
         out.print("[bold]Destinations with failures[/bold]")
@@ -389,16 +435,21 @@ def _render_text(doc: dict[str, Any]) -> None:
                 f"  {escape(r['relay'][:48]):48} {r['failures']:>9}  "
                 f"{r['diagnosis']} ({r['top_category']})"
             )
+
+
+def _text_tls(out: Console, doc: dict[str, Any]) -> None:
     tls = doc["tls_failures"]
-    if tls["outbound"] or tls["inbound"]:
-        out.print()
-        out.print("[bold]TLS negotiation failures by peer[/bold]")
-        for side, label in (("outbound", "to"), ("inbound", "from")):
-            for peer in tls[side]:
-                causes = ", ".join(f"{k} {v}" for k, v in peer["by_category"].items())
-                out.print(
-                    f"  {label:4} {escape(peer['peer'][:48]):48} {peer['count']:>7}  {causes}"
-                )
+    if not (tls["outbound"] or tls["inbound"]):
+        return
+    out.print()
+    out.print("[bold]TLS negotiation failures by peer[/bold]")
+    for side, label in (("outbound", "to"), ("inbound", "from")):
+        for peer in tls[side]:
+            causes = ", ".join(f"{k} {v}" for k, v in peer["by_category"].items())
+            out.print(f"  {label:4} {escape(peer['peer'][:48]):48} {peer['count']:>7}  {causes}")
+
+
+def _text_inputs(out: Console, doc: dict[str, Any]) -> None:
     for item in doc["inputs"]:
         if item["format"] == "unknown" or item["error"]:
             what = escape(item["error"] or item["format"])

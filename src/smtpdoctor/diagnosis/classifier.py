@@ -174,11 +174,7 @@ def classify(
         raw = _wire_text(reply)
     flat = _flatten(raw)
 
-    found_reply, reply_enhanced = (reply, _enhanced_of(reply)) if reply else _find_reply(raw)
-    enhanced = reply_enhanced or _enhanced_fields(raw)
-    if enhanced is None and found_reply is None:
-        loose = _ENHANCED_LOOSE.search(flat)
-        enhanced = loose.group(1) if loose else None
+    found_reply, enhanced = _codes(raw, flat, reply)
     microsoft = MICROSOFT_HINT.search(flat) is not None
 
     strong, weak = _match_patterns(flat, raw)
@@ -194,19 +190,11 @@ def classify(
     else:
         decided = strong or (None if code_generic else code_ev) or weak or code_ev or basic_ev
 
-    matched: list[str] = []
-    for ev in (decided, strong, weak, code_ev):
-        if ev is not None and ev.id not in matched:
-            matched.append(ev.id)
-    if basic_ev is not None and basic_ev.id not in matched:
-        matched.append(basic_ev.id)
-
+    matched = _unique_ids((decided, strong, weak, code_ev, basic_ev))
     if decided is None:
         return _unknown(raw, stage, found_reply, enhanced)
 
-    category = decided.category
-    if success:
-        category = Category.OK
+    category = Category.OK if success else decided.category
 
     # Stage: a phrase in the text > a stage a pattern states > the caller's
     # stage > where the deciding evidence usually happens > none.
@@ -228,43 +216,70 @@ def classify(
         matched.append(cue_id)
 
     info = CATEGORY_INFO[category]
-    if category is Category.OK or permanence is Permanence.PERMANENT:
-        retry_helps = False
-    elif decided.retry_helps is not None:
-        retry_helps = decided.retry_helps
-    elif code_ev is not None and code_ev.retry_helps is not None and decided is not basic_ev:
-        retry_helps = code_ev.retry_helps
-    else:
-        retry_helps = info.retry_helps
-
-    kind = _kind(category, permanence, decided, found_reply, enhanced)
-    meaning = decided.meaning
-    futile_retry = permanence is Permanence.TEMPORARY and not retry_helps
-    if futile_retry and category is not Category.OK and "retry" not in meaning.lower():
-        meaning += (
-            " The failure is reported as temporary, but retrying will not help "
-            "until the cause is fixed."
-        )
+    retry_helps = _retry_helps(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
     # usual ones otherwise (a generic list would only dilute a precise one).
     causes = _merge_causes(decided.causes or (info.causes if category is not Category.OK else ()))
-    fixes = _ordered_fixes(category, final_stage, raw)
-
     return Classification(
         reply=found_reply,
         category=category,
         stage=final_stage,
         permanence=permanence,
         retry_helps=retry_helps,
-        kind=kind,
-        meaning=meaning,
+        kind=_kind(category, permanence, decided, found_reply, enhanced),
+        meaning=_meaning(decided.meaning, category, permanence, retry_helps),
         causes=causes,
-        fixes=fixes,
+        fixes=_ordered_fixes(category, final_stage, raw),
         matched=tuple(matched),
         text=raw.strip(),
         enhanced=enhanced,
         evidence={"microsoft": microsoft},
     )
+
+
+def _codes(raw: str, flat: str, reply: Reply | None) -> tuple[Reply | None, str | None]:
+    """The reply (given, or found in the text) and the enhanced status code."""
+    found_reply, reply_enhanced = (reply, _enhanced_of(reply)) if reply else _find_reply(raw)
+    enhanced = reply_enhanced or _enhanced_fields(raw)
+    if enhanced is None and found_reply is None:
+        loose = _ENHANCED_LOOSE.search(flat)
+        enhanced = loose.group(1) if loose else None
+    return found_reply, enhanced
+
+
+def _unique_ids(evidence: tuple[_Evidence | None, ...]) -> list[str]:
+    """The ids of the evidence that was found, the deciding one first, once each."""
+    matched: list[str] = []
+    for ev in evidence:
+        if ev is not None and ev.id not in matched:
+            matched.append(ev.id)
+    return matched
+
+
+def _retry_helps(
+    category: Category,
+    permanence: Permanence,
+    decided: _Evidence,
+    code_ev: _Evidence | None,
+    basic_ev: _Evidence | None,
+) -> bool:
+    if category is Category.OK or permanence is Permanence.PERMANENT:
+        return False
+    if decided.retry_helps is not None:
+        return decided.retry_helps
+    if code_ev is not None and code_ev.retry_helps is not None and decided is not basic_ev:
+        return code_ev.retry_helps
+    return CATEGORY_INFO[category].retry_helps
+
+
+def _meaning(meaning: str, category: Category, permanence: Permanence, retry_helps: bool) -> str:
+    futile_retry = permanence is Permanence.TEMPORARY and not retry_helps
+    if futile_retry and category is not Category.OK and "retry" not in meaning.lower():
+        meaning += (
+            " The failure is reported as temporary, but retrying will not help "
+            "until the cause is fixed."
+        )
+    return meaning
 
 
 def classify_reply(reply: Reply, stage: Stage) -> Classification:

@@ -41,6 +41,11 @@ def detect_format(head: bytes) -> str | None:
     lines = [ln.rstrip(b"\r") for ln in text.split(b"\n")[:_SNIFF_LINES] if ln.strip()]
     if not lines:
         return None
+    return _csv_format(lines) or _line_format(lines)
+
+
+def _csv_format(lines: list[bytes]) -> str | None:
+    """Exchange and Microsoft 365 CSV files, told by their header lines."""
     lowered = b"\n".join(lines[:10]).lower()
     if b"#log-type: message tracking log" in lowered or (
         b"#fields:" in lowered and b"event-id" in lowered
@@ -53,6 +58,11 @@ def detect_format(head: bytes) -> str | None:
     first = lines[0].lstrip(b"\xef\xbb\xbf").lower()
     if (b"recipientaddress" in first and b"status" in first) or b"origin_timestamp_utc" in first:
         return "m365-trace"
+    return None
+
+
+def _line_format(lines: list[bytes]) -> str | None:
+    """Syslog, Exim and journal lines: the format most lines of the head have."""
     scores = {"postfix": 0, "sendmail": 0, "exim": 0, "journal-json": 0}
     syslog = 0
     for line in lines:
@@ -73,10 +83,9 @@ def detect_format(head: bytes) -> str | None:
             scores["sendmail"] += 1
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0:
-        # A syslog file with no mail program yet (or lines cut oddly): Postfix
-        # delivery lines anywhere in the head still identify it.
-        # A syslog file whose head has no mail program yet is read as
-        # Postfix (the scanner just finds nothing if there is none).
+        # A syslog file whose head has no mail program yet (or lines cut
+        # oddly) is read as Postfix, as is one with Postfix delivery lines
+        # anywhere in the head (the scanner just finds nothing if there is none).
         if syslog * 2 >= len(lines) or any(b": to=<" in ln for ln in lines):
             return "postfix"
         return None

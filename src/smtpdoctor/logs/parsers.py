@@ -258,39 +258,10 @@ class SendmailParser(LineParser):
                 if eq:
                     fields.setdefault(key.split(": ")[-1], value)
         if m is None or "dsn" not in fields:
-            tls = _SM_TLS.search(msg)
-            if tls is not None:
-                return [
-                    self.event(
-                        time=epoch,
-                        status=EventStatus.OTHER,
-                        text=msg,
-                        relay_host=(tls.group(2) or "").rstrip(".") or None,
-                        direction="inbound" if tls.group(1) == "server" else "outbound",
-                        stage=Stage.TLS_HANDSHAKE,
-                    )
-                ]
-            if _SM_EXPIRED.search(msg):
-                qid = msg.split(":", 1)[0]
-                return [
-                    self.event(
-                        time=epoch,
-                        status=EventStatus.EXPIRED,
-                        text=msg.split(": ", 1)[-1],
-                        queue_id=qid,
-                    )
-                ]
-            return []
+            return self._not_delivery(msg, epoch)
         stat = stat.strip()
         dsn = fields["dsn"]
-        if stat.startswith("Sent"):
-            status = EventStatus.SENT
-        elif stat.startswith("Deferred") or dsn.startswith("4"):
-            status = EventStatus.DEFERRED
-        elif dsn.startswith("5"):
-            status = EventStatus.BOUNCED
-        else:
-            status = EventStatus.OTHER
+        status = _sendmail_status(stat, dsn)
         relay_host = relay_ip = None
         if fields.get("relay"):
             rm = _SM_RELAY.match(fields["relay"])
@@ -315,6 +286,42 @@ class SendmailParser(LineParser):
                 )
             )
         return out
+
+    def _not_delivery(self, msg: str, epoch: float | None) -> ParseResult:
+        """A line without a delivery status: a STARTTLS error, an expiry, or nothing."""
+        tls = _SM_TLS.search(msg)
+        if tls is not None:
+            return [
+                self.event(
+                    time=epoch,
+                    status=EventStatus.OTHER,
+                    text=msg,
+                    relay_host=(tls.group(2) or "").rstrip(".") or None,
+                    direction="inbound" if tls.group(1) == "server" else "outbound",
+                    stage=Stage.TLS_HANDSHAKE,
+                )
+            ]
+        if _SM_EXPIRED.search(msg):
+            qid = msg.split(":", 1)[0]
+            return [
+                self.event(
+                    time=epoch,
+                    status=EventStatus.EXPIRED,
+                    text=msg.split(": ", 1)[-1],
+                    queue_id=qid,
+                )
+            ]
+        return []
+
+
+def _sendmail_status(stat: str, dsn: str) -> EventStatus:
+    if stat.startswith("Sent"):
+        return EventStatus.SENT
+    if stat.startswith("Deferred") or dsn.startswith("4"):
+        return EventStatus.DEFERRED
+    if dsn.startswith("5"):
+        return EventStatus.BOUNCED
+    return EventStatus.OTHER
 
 
 # --- Exchange CSV logs --------------------------------------------------------------
@@ -513,85 +520,97 @@ class ExchangeProtocolParser(LineParser):
                 self.sessions.popitem(last=False)
         address, _, _port = session.remote.rpartition(":")
         host = address or session.remote or None
-        sent_cmd = "<" if self.receive else ">"
-        got_reply = ">" if self.receive else "<"
         if event == "-":
             self.sessions.pop(sid, None)
             return []
-        if event == sent_cmd:
-            upper = data.upper()
-            for prefix, stage in _CMD_STAGE:
-                if upper.startswith(prefix):
-                    session.stage = stage
-                    break
-            rcpt = _RCPT.search(data)
-            if rcpt:
-                session.rcpts.append(rcpt.group(1))
+        if event == ("<" if self.receive else ">"):  # a command we sent
+            _command(session, data)
             return []
-        direction = "inbound" if self.receive else "outbound"
-        if event == got_reply:
-            code = _REPLY_CODE.match(data)
-            if code is None:
-                return []
-            value = int(code.group(1))
-            if value < 400:
-                # The 250 after the message (the data itself is not logged).
-                if not self.receive and value == 250 and session.stage in _AFTER_DATA:
-                    out = [
-                        self.event(
-                            time=epoch,
-                            status=EventStatus.SENT,
-                            text=data,
-                            recipient=r,
-                            relay_ip=host,
-                        )
-                        for r in session.rcpts
-                    ]
-                    session.rcpts = []
-                    return out
-                return []
-            if self.receive:
-                status = EventStatus.OTHER
-            else:
-                status = EventStatus.DEFERRED if value < 500 else EventStatus.BOUNCED
-            rcpts = session.rcpts[-1:] if session.stage is Stage.RCPT_TO else session.rcpts
-            if session.stage is Stage.RCPT_TO and session.rcpts:
-                session.rcpts.pop()
-            return [
-                self.event(
-                    time=epoch,
-                    status=status,
-                    text=data,
-                    recipient=r,
-                    relay_ip=host,
-                    direction=direction,
-                    stage=session.stage,
-                )
-                for r in (rcpts or [""])
-            ]
+        if event == (">" if self.receive else "<"):  # a reply we got
+            return self._reply(session, data, epoch, host)
         if event == "*":
-            text = " ".join(x for x in (data, context) if x)
-            if not _PROTO_FAIL.search(text):
-                return []
-            status = EventStatus.OTHER if self.receive else EventStatus.DEFERRED
-            stage = session.stage
-            if "TLS" in text:
-                stage = Stage.TLS_HANDSHAKE
-            return [
-                self.event(
-                    time=epoch,
-                    status=status,
-                    text=text,
-                    recipient=r or None,
-                    relay_ip=host,
-                    direction=direction,
-                    stage=stage,
-                )
-                for r in (session.rcpts or [""])
-            ]
+            return self._note(session, " ".join(x for x in (data, context) if x), epoch, host)
         if event == "+":
             return []
         return None
+
+    def _reply(
+        self, session: _Session, data: str, epoch: float | None, host: str | None
+    ) -> ParseResult:
+        code = _REPLY_CODE.match(data)
+        if code is None:
+            return []
+        value = int(code.group(1))
+        if value < 400:
+            # The 250 after the message (the data itself is not logged).
+            if not self.receive and value == 250 and session.stage in _AFTER_DATA:
+                out = [
+                    self.event(
+                        time=epoch,
+                        status=EventStatus.SENT,
+                        text=data,
+                        recipient=r,
+                        relay_ip=host,
+                    )
+                    for r in session.rcpts
+                ]
+                session.rcpts = []
+                return out
+            return []
+        if self.receive:
+            status = EventStatus.OTHER
+        else:
+            status = EventStatus.DEFERRED if value < 500 else EventStatus.BOUNCED
+        rcpts = session.rcpts[-1:] if session.stage is Stage.RCPT_TO else session.rcpts
+        if session.stage is Stage.RCPT_TO and session.rcpts:
+            session.rcpts.pop()
+        return [
+            self.event(
+                time=epoch,
+                status=status,
+                text=data,
+                recipient=r,
+                relay_ip=host,
+                direction="inbound" if self.receive else "outbound",
+                stage=session.stage,
+            )
+            for r in (rcpts or [""])
+        ]
+
+    def _note(
+        self, session: _Session, text: str, epoch: float | None, host: str | None
+    ) -> ParseResult:
+        """A ``*`` line: Exchange's own note, a failure when it names one."""
+        if not _PROTO_FAIL.search(text):
+            return []
+        status = EventStatus.OTHER if self.receive else EventStatus.DEFERRED
+        stage = session.stage
+        if "TLS" in text:
+            stage = Stage.TLS_HANDSHAKE
+        return [
+            self.event(
+                time=epoch,
+                status=status,
+                text=text,
+                recipient=r or None,
+                relay_ip=host,
+                direction="inbound" if self.receive else "outbound",
+                stage=stage,
+            )
+            for r in (session.rcpts or [""])
+        ]
+
+
+def _command(session: _Session, data: str) -> None:
+    """The session's stage from a command; RCPT TO adds a recipient."""
+    upper = data.upper()
+    for prefix, stage in _CMD_STAGE:
+        if upper.startswith(prefix):
+            session.stage = stage
+            break
+    rcpt = _RCPT.search(data)
+    if rcpt:
+        session.rcpts.append(rcpt.group(1))
 
 
 # --- Microsoft 365 message trace -----------------------------------------------------

@@ -133,16 +133,10 @@ class PostfixScanner:
         """One block of whole lines (ends with a newline, or is the file's tail)."""
         agg = self.agg
         if count_lines:
-            newlines = block.count(b"\n")
-            agg.lines += newlines + (0 if block.endswith(b"\n") or not block else 1)
-            self._count_unparsed(block, newlines)
+            self._count_lines(block)
         rare = self._rare_lines(block)
-        n_rare = len(rare)
         ri = 0
         next_rare = rare[0] if rare else _NEVER
-        times = self.times
-        since, until = self.since, self.until
-        filtering = since is not None or until is not None
         count_only = self.sink is None
         dests = self._dest
         drows = agg.destinations.rows
@@ -155,10 +149,7 @@ class PostfixScanner:
         for m in _STATUS.finditer(block):
             start = m.start()
             if start > next_rare:
-                while ri < n_rare and rare[ri] < start:
-                    self._rare(block, rare[ri])
-                    ri += 1
-                next_rare = rare[ri] if ri < n_rare else _NEVER
+                ri, next_rare = self._rare_before(block, rare, ri, start)
                 last_stamp = b"\x00"  # rare lines may have re-bucketed the series
                 drows = agg.destinations.rows
             domain, status = m.group(2, 5)
@@ -169,19 +160,7 @@ class PostfixScanner:
             # Lines of one second share their first 26 bytes (any header form).
             if not block.startswith(last_stamp, ls):
                 last_stamp = block[ls : ls + 26]
-                epoch = times.at(block, ls)
-                skip = (
-                    filtering
-                    and epoch is not None
-                    and (
-                        (since is not None and epoch < since)
-                        or (until is not None and epoch >= until)
-                    )
-                )
-                if epoch is not None:
-                    tvec, hrow = agg.time_slot(epoch)
-                else:
-                    tvec, hrow = [0, 0, 0, 0, 0], [0, 0]
+                epoch, skip, tvec, hrow = self._second(block, ls)
             if skip:
                 agg.filtered += 1
                 continue
@@ -205,9 +184,31 @@ class PostfixScanner:
             self._status_line(block, m, ls, epoch=epoch, status=status, dest=dest)
             drows = agg.destinations.rows
         agg.status["sent"] += sent
-        while ri < n_rare:
+        self._rare_before(block, rare, ri, _NEVER)
+
+    def _count_lines(self, block: bytes) -> None:
+        newlines = block.count(b"\n")
+        self.agg.lines += newlines + (0 if block.endswith(b"\n") or not block else 1)
+        self._count_unparsed(block, newlines)
+
+    def _rare_before(self, block: bytes, rare: list[int], ri: int, start: int) -> tuple[int, int]:
+        """Reads the rare lines from ``rare[ri]`` up to ``start``; the index
+        and the position of the next one."""
+        while ri < len(rare) and rare[ri] < start:
             self._rare(block, rare[ri])
             ri += 1
+        return ri, rare[ri] if ri < len(rare) else _NEVER
+
+    def _second(self, block: bytes, ls: int) -> tuple[float | None, bool, list[int], list[int]]:
+        """For the lines of one second: its epoch, whether --since/--until
+        skip it, and its counters in the time series and the hour table."""
+        epoch = self.times.at(block, ls)
+        if epoch is None:
+            return None, False, [0, 0, 0, 0, 0], [0, 0]
+        since, until = self.since, self.until
+        skip = (since is not None and epoch < since) or (until is not None and epoch >= until)
+        tvec, hrow = self.agg.time_slot(epoch)
+        return epoch, skip, tvec, hrow
 
     def _status_line(
         self,

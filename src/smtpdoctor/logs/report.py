@@ -36,6 +36,7 @@ from smtpdoctor.logs.aggregate import (
     group_counts,
 )
 from smtpdoctor.logs.events import Group, iso_time
+from smtpdoctor.model import ExitCode, Status
 
 __all__ = [
     "SCHEMA",
@@ -44,6 +45,7 @@ __all__ = [
     "build_report",
     "exit_status",
     "find_421_anomalies",
+    "report_status",
 ]
 
 SCHEMA = "smtpdoctor.logs/1"
@@ -158,13 +160,18 @@ def find_421_anomalies(
     return out
 
 
-def exit_status(agg: Aggregator) -> int:
-    """0 no failures, 1 only deferrals, 2 bounces or expiries present."""
+def report_status(agg: Aggregator) -> Status:
+    """OK no failures, WARNING only deferrals, FAILURE bounces or expiries present."""
     if agg.status["bounced"] or agg.status["expired"]:
-        return 2
+        return Status.FAILURE
     if agg.status["deferred"]:
-        return 1
-    return 0
+        return Status.WARNING
+    return Status.OK
+
+
+def exit_status(agg: Aggregator) -> ExitCode:
+    """0 no failures, 1 only deferrals, 2 bounces or expiries present."""
+    return report_status(agg).exit_code
 
 
 def _display_series(agg: Aggregator) -> tuple[int, list[tuple[int, list[int]]]]:
@@ -274,18 +281,15 @@ def build_report(
 ) -> dict[str, Any]:
     """The JSON summary (contract: JSON: logs)."""
     rule = rule or BaselineRule()
-    status = exit_status(agg)
+    status = report_status(agg)
     width, series = _display_series(agg)
     anomalies = find_421_anomalies([(t, v[S_ATTEMPTS], v[S_421]) for t, v in series], width, rule)
-    attempts = agg.attempts
-    failures = agg.failures
-    total_421 = sum(v[S_421] for _, v in series)
     dests = [_dest_row(k, v, "destination") for k, v in agg.destinations.top(top * 5, D_FAILURES)]
     relays = [_dest_row(k, v, "relay") for k, v in agg.relays.top(top * 5, D_FAILURES)]
-    doc: dict[str, Any] = {
+    return {
         "schema": SCHEMA,
-        "status": ("ok", "warning", "failure")[status],
-        "exit_status": status,
+        "status": status.value,
+        "exit_status": int(status.exit_code),
         "summary": _summary(agg, anomalies),
         "inputs": _inputs(agg.inputs),
         "period": {
@@ -299,20 +303,8 @@ def build_report(
             "filtered": agg.filtered,
             "unparsed_samples": list(agg.unparsed_samples),
         },
-        "totals": {
-            "attempts": attempts,
-            **{k: agg.status[k] for k in ("sent", "deferred", "bounced", "expired", "other")},
-            "failures": failures,
-            "failure_rate": round(failures / attempts, 4) if attempts else 0.0,
-        },
-        "failures": {
-            "by_category": _sorted_counts(agg.by_category),
-            "by_stage": _sorted_counts(agg.by_stage),
-            "by_reply_code": _sorted_counts(agg.by_code),
-            "by_hour": [
-                {"hour": h, "attempts": a, "failures": f} for h, (a, f) in enumerate(agg.by_hour)
-            ],
-        },
+        "totals": _totals(agg),
+        "failures": _failures(agg),
         "destinations": [d for d in dests if d["failures"]][:top],
         "relays": [r for r in relays if r["failures"]][:top],
         "top_deferral_reasons": _reasons(agg, R_DEFERRED, top),
@@ -321,27 +313,8 @@ def build_report(
             "outbound": _tls(agg.tls_out.top(top)),
             "inbound": _tls(agg.tls_in.top(top)),
         },
-        "timeline": {
-            "bucket_seconds": width,
-            "buckets": [
-                {
-                    "start": iso_time(t),
-                    "attempts": v[S_ATTEMPTS],
-                    "failures": v[S_FAILURES],
-                    "deferred": v[S_DEFERRED],
-                    "bounced": v[S_BOUNCED],
-                    "code_421": v[S_421],
-                }
-                for t, v in series
-            ],
-        },
-        "rate_421": {
-            "count": total_421,
-            "rate": round(total_421 / attempts, 4) if attempts else 0.0,
-            "bucket_seconds": width,
-            "baseline": rule.to_json(),
-            "anomalies": [a.to_json() for a in anomalies],
-        },
+        "timeline": _timeline(width, series),
+        "rate_421": _rate_421(agg, width, series, rule, anomalies),
         "limits": {
             "destinations": {
                 "cap": agg.limits.destinations,
@@ -351,7 +324,62 @@ def build_report(
             "reasons": {"cap": agg.limits.reasons, "folded": agg.reasons.folded},
         },
     }
-    return doc
+
+
+def _totals(agg: Aggregator) -> dict[str, Any]:
+    attempts, failures = agg.attempts, agg.failures
+    return {
+        "attempts": attempts,
+        **{k: agg.status[k] for k in ("sent", "deferred", "bounced", "expired", "other")},
+        "failures": failures,
+        "failure_rate": round(failures / attempts, 4) if attempts else 0.0,
+    }
+
+
+def _failures(agg: Aggregator) -> dict[str, Any]:
+    return {
+        "by_category": _sorted_counts(agg.by_category),
+        "by_stage": _sorted_counts(agg.by_stage),
+        "by_reply_code": _sorted_counts(agg.by_code),
+        "by_hour": [
+            {"hour": h, "attempts": a, "failures": f} for h, (a, f) in enumerate(agg.by_hour)
+        ],
+    }
+
+
+def _timeline(width: int, series: list[tuple[int, list[int]]]) -> dict[str, Any]:
+    return {
+        "bucket_seconds": width,
+        "buckets": [
+            {
+                "start": iso_time(t),
+                "attempts": v[S_ATTEMPTS],
+                "failures": v[S_FAILURES],
+                "deferred": v[S_DEFERRED],
+                "bounced": v[S_BOUNCED],
+                "code_421": v[S_421],
+            }
+            for t, v in series
+        ],
+    }
+
+
+def _rate_421(
+    agg: Aggregator,
+    width: int,
+    series: list[tuple[int, list[int]]],
+    rule: BaselineRule,
+    anomalies: list[Anomaly],
+) -> dict[str, Any]:
+    attempts = agg.attempts
+    total_421 = sum(v[S_421] for _, v in series)
+    return {
+        "count": total_421,
+        "rate": round(total_421 / attempts, 4) if attempts else 0.0,
+        "bucket_seconds": width,
+        "baseline": rule.to_json(),
+        "anomalies": [a.to_json() for a in anomalies],
+    }
 
 
 def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:

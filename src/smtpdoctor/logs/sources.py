@@ -169,16 +169,8 @@ class BlockReader:
 
     def _blocks(self, fh: _Stream) -> Iterator[bytes]:
         carry = b""
-        pos = self.start
+        pos = self._skip_first_line(fh) if self.start > 0 else self.start
         end = self.end
-        if self.start > 0:
-            fh.seek(self.start - 1)
-            # Skip the line that began before our range (its owner reads it).
-            first = fh.read(1)
-            if first != b"\n":
-                rest = fh.readline(MAX_LINE_BYTES)
-                pos = self.start + len(rest)
-            self.bytes_read = pos - self.start
         while True:
             want = self.block_size
             if end is not None:
@@ -212,13 +204,29 @@ class BlockReader:
                 block = self._drop_long(block)
             yield block
         if end is not None and carry:
-            # Finish the line that straddles the end of our range.
-            try:
-                carry += fh.readline(MAX_LINE_BYTES)
-            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
-                self.error = _gzip_error(exc)
+            carry = self._finish_last_line(fh, carry)
         if carry:
             yield carry
+
+    def _skip_first_line(self, fh: _Stream) -> int:
+        """Skips the line that began before our range (its owner reads it);
+        the position of the first line of ours."""
+        pos = self.start
+        fh.seek(self.start - 1)
+        first = fh.read(1)
+        if first != b"\n":
+            rest = fh.readline(MAX_LINE_BYTES)
+            pos = self.start + len(rest)
+        self.bytes_read = pos - self.start
+        return pos
+
+    def _finish_last_line(self, fh: _Stream, carry: bytes) -> bytes:
+        """The line that straddles the end of our range, read to its end."""
+        try:
+            carry += fh.readline(MAX_LINE_BYTES)
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+            self.error = _gzip_error(exc)
+        return carry
 
     def _read(self, fh: _Stream, want: int) -> bytes:
         """Up to ``want`` bytes. Gzip data is decompressed in small steps, so a

@@ -176,8 +176,9 @@ async def tcp_traceroute(
         attempts = await asyncio.gather(
             *(attempt_connect(address, port, timeout, connector=connector, ttl=t) for t in window)
         )
-        for t, attempt in zip(window, attempts, strict=True):
+        for attempt in attempts:  # all of them: the loop below may stop early
             attempt.close()
+        for t, attempt in zip(window, attempts, strict=True):
             if attempt.setup_failed:
                 return TraceResult(
                     address,

@@ -1,0 +1,1 @@
+"""Live checks: each connects, and returns evidence values; none raises for a server's fault."""
