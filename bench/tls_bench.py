@@ -712,7 +712,7 @@ def startup_floor(tools: Tools, out_dir: Path, reps: int, timeout: float) -> dic
     python = ROOT / ".venv" / "bin" / "python"
     # What `smtpdoctor diagnose` imports before it opens a socket (the CLI
     # answers --version without importing any command, so that says nothing).
-    imports = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.diagnose"
+    imports = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor"
     commands = {
         f"{_short_path(python)} -c '{imports}'": [str(python), "-c", imports],
         f"{_short_path(python)} -c pass": [str(python), "-c", "pass"],

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from smtpdoctor.evidence.network import IcmpError
+from smtpdoctor.evidence.session import TlsSession
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import (
     NetError,
@@ -51,7 +52,7 @@ from smtpdoctor.net.errors import (
     not_tls,
     timeout,
 )
-from smtpdoctor.net.stream import TcpInfo, TlsSession
+from smtpdoctor.net.stream import TcpInfo
 from smtpdoctor.protocol.tlshello import ALERT_DESCRIPTIONS, TLSVersionCode
 
 __all__ = [

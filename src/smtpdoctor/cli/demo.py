@@ -13,7 +13,7 @@ from typing import Any
 
 from smtpdoctor.cli import diagnose as diagnose_command
 from smtpdoctor.cli.parser import root_parser
-from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, diagnose
+from smtpdoctor.doctor import DiagnoseOptions, Diagnosis, diagnose
 from smtpdoctor.lab import SCENARIOS, Scenario
 from smtpdoctor.model import Outcome
 

@@ -17,9 +17,9 @@ from smtpdoctor.cli.common import (
     print_json,
     wants_json,
 )
-from smtpdoctor.diagnose import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
+from smtpdoctor.doctor import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
 from smtpdoctor.model import MTA, Finding, Fix, Outcome, Severity, Status
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from smtpdoctor.config.parsers import (
 )
 from smtpdoctor.config.postfix import postfix_protocols
 from smtpdoctor.config.rules import audit
-from smtpdoctor.model import Finding, Severity
+from smtpdoctor.model import ExitCode, Finding, Severity
 
 __all__ = [
     "SCHEMA",
@@ -63,14 +63,14 @@ class ConfigReport:
     file: str = ""
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """0 nothing above info, 1 warnings, 2 anything critical (contract)."""
         severities = {f.severity for f in self.findings}
         if Severity.CRITICAL in severities:
-            return 2
+            return ExitCode.FAILURE
         if Severity.WARNING in severities:
-            return 1
-        return 0
+            return ExitCode.WARNING
+        return ExitCode.OK
 
     def counts(self) -> dict[str, int]:
         return {s.value: sum(1 for f in self.findings if f.severity is s) for s in Severity}

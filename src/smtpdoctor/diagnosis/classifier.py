@@ -544,7 +544,7 @@ def _merge_causes(causes: tuple[str, ...]) -> tuple[str, ...]:
 
 def _ordered_fixes(category: Category, stage: Stage, raw: str) -> tuple[Fix, ...]:
     """Every MTA's recipe, the MTA the text comes from first."""
-    recipes = fixes_for(category, stage)
+    recipes = fixes_for(category)
     seen = [mta for mta, rx in _MTA_HINTS if rx.search(raw)]
     if not seen:
         return recipes

@@ -18,10 +18,14 @@ from smtpdoctor.evidence.network import (
     IcmpError,
     LatencyResult,
     MtuResult,
+    MtuStatus,
     PortResult,
     PortsResult,
+    PortState,
     TraceResult,
+    TraceStatus,
     TransferAssessment,
+    TransferVerdict,
 )
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Category, Finding, Permanence, Severity
@@ -71,14 +75,14 @@ def port_findings(ports: PortsResult, smtp_port: int = 25) -> list[Finding]:
     if mail is None:
         return []
     others = [p for p in ports.ports if p.port != smtp_port]
-    answering = [p for p in others if p.state in ("open", "refused")]
+    answering = [p for p in others if p.state in (PortState.OPEN, PortState.REFUSED)]
     evidence: JSON = {
         "address": ports.address,
         "port": smtp_port,
         "ports": {str(p.port): p.state for p in ports.ports},
         "timeout_s": ports.timeout_s,
     }
-    if mail.state == "filtered":
+    if mail.state is PortState.FILTERED:
         if not answering:
             port_list = ", ".join(str(p.port) for p in ports.ports)
             return [finding("net.host.silent", evidence=evidence, port_list=port_list)]
@@ -89,8 +93,8 @@ def port_findings(ports: PortsResult, smtp_port: int = 25) -> list[Finding]:
                 answering_phrase=_ports_phrase(answering),
             )
         ]
-    if mail.state == "refused":
-        opened = [p for p in answering if p.state == "open"]
+    if mail.state is PortState.REFUSED:
+        opened = [p for p in answering if p.state is PortState.OPEN]
         context = f" while {_ports_phrase(opened)} answered, so the host is up" if opened else ""
         return [
             finding(
@@ -100,7 +104,7 @@ def port_findings(ports: PortsResult, smtp_port: int = 25) -> list[Finding]:
                 context=context,
             )
         ]
-    if mail.state == "unreachable":
+    if mail.state is PortState.UNREACHABLE:
         icmp = mail.icmp
         return [
             finding(
@@ -109,7 +113,7 @@ def port_findings(ports: PortsResult, smtp_port: int = 25) -> list[Finding]:
                 why=_unreachable_why(icmp, ports.address),
             )
         ]
-    if mail.state == "open":
+    if mail.state is PortState.OPEN:
         return [
             finding(
                 "net.port{port}.open",
@@ -215,8 +219,8 @@ def trace_findings(trace: TraceResult, port_filtered: bool | None = None) -> lis
     """
     hops = [h.to_json() for h in trace.hops]
     last = trace.last_responding
-    if trace.status in ("died", "unreachable"):
-        if trace.status == "unreachable" and last is not None and last.icmp is not None:
+    if trace.status in (TraceStatus.DIED, TraceStatus.UNREACHABLE):
+        if trace.status is TraceStatus.UNREACHABLE and last is not None and last.icmp is not None:
             how = (
                 f"ends at hop {last.ttl} ({last.address}) with ICMP {last.icmp.name}: that "
                 "router refuses to forward it (a REJECT rule or a missing route)"
@@ -246,7 +250,7 @@ def trace_findings(trace: TraceResult, port_filtered: bool | None = None) -> lis
             )
         ]
     where: JSON = {"address": trace.address, "port": trace.port}
-    if trace.status == "reached":
+    if trace.status is TraceStatus.REACHED:
         route = " → ".join(h.address or "*" for h in trace.hops)
         return [
             finding(
@@ -299,7 +303,7 @@ def transfer_findings(assessment: TransferAssessment) -> list[Finding]:
         "max_size_text": _size(a.max_size),
     }
     evidence = a.to_json()
-    if a.verdict == "too_slow":
+    if a.verdict is TransferVerdict.TOO_SLOW:
         if not a.rate.completed:
             variant = "stalled"
         elif a.chunk_s > t.data_block_s:
@@ -316,7 +320,7 @@ def transfer_findings(assessment: TransferAssessment) -> list[Finding]:
                 **fields,
             )
         ]
-    if a.verdict == "marginal":
+    if a.verdict is TransferVerdict.MARGINAL:
         return [
             finding(
                 "net.path.slow_for_size",
@@ -327,7 +331,7 @@ def transfer_findings(assessment: TransferAssessment) -> list[Finding]:
                 **fields,
             )
         ]
-    if a.verdict == "unknown":
+    if a.verdict is TransferVerdict.UNKNOWN:
         variant = "too_small" if a.rate.completed else "cut_short"
     else:
         variant = "measured"
@@ -339,7 +343,7 @@ def transfer_findings(assessment: TransferAssessment) -> list[Finding]:
 
 def mtu_findings(mtu: MtuResult) -> list[Finding]:
     """A path MTU black hole, if the probe found one."""
-    if mtu.status != "blackhole":
+    if mtu.status is not MtuStatus.BLACKHOLE:
         return []
     big = mtu.normal.snd_mss or 1460
     small = (mtu.clamped.snd_mss if mtu.clamped else None) or mtu.clamp_mss
@@ -378,7 +382,7 @@ def network_findings(
     if ports is not None:
         findings += port_findings(ports, smtp_port)
         mail = next((p for p in ports.ports if p.port == smtp_port), None)
-        port_filtered = None if mail is None else mail.state == "filtered"
+        port_filtered = None if mail is None else mail.state is PortState.FILTERED
     if latency is not None:
         findings += latency_findings(latency)
     if trace is not None:

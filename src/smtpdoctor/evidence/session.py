@@ -6,27 +6,23 @@ them. Each :class:`Step` records its stage, timing, bytes and how it ended.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.protocol.reply import Reply
 
-__all__ = ["NegotiatedTls", "SessionResult", "Step", "TlsResult"]
+__all__ = ["SessionResult", "Step", "TlsResult", "TlsSession"]
 
 
-class NegotiatedTls(Protocol):
-    """What a TLS handshake settled (the net layer's ``TlsSession`` is one)."""
+@dataclass(slots=True)
+class TlsSession:
+    """What the handshake settled, and the certificates as the server sent them."""
 
-    @property
-    def version(self) -> str: ...
-    @property
-    def cipher(self) -> str: ...
-    @property
-    def cipher_bits(self) -> int | None: ...
-    @property
-    def chain_der(self) -> Sequence[bytes]: ...  # as the server sent it, leaf first
+    version: str
+    cipher: str
+    cipher_bits: int | None
+    chain_der: list[bytes] = field(default_factory=list)  # leaf first
 
 
 @dataclass(slots=True)
@@ -70,7 +66,7 @@ class Step:
 class TlsResult:
     offered: bool  # STARTTLS in the EHLO reply (or implicit TLS)
     attempted: bool = False
-    session: NegotiatedTls | None = None
+    session: TlsSession | None = None
     implicit: bool = False
 
     @property

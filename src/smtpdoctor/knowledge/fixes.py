@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smtpdoctor.model import MTA, Category, Fix, Stage
+from smtpdoctor.model import MTA, Category, Fix
 
 __all__ = ["FIXES", "fixes_for"]
 
@@ -1073,17 +1073,8 @@ FIXES: dict[Category, tuple[Fix, ...]] = {
 }
 
 
-def fixes_for(
-    category: Category,
-    stage: Stage | None = None,
-    mtas: Iterable[MTA] | None = None,
-) -> tuple[Fix, ...]:
-    """The recipes for ``category`` (all MTAs, or just ``mtas`` in that order).
-
-    ``stage`` is accepted so callers can pass what they know; the recipes
-    are the same for every stage today.
-    """
-    del stage  # reserved: recipes do not depend on the stage yet
+def fixes_for(category: Category, mtas: Iterable[MTA] | None = None) -> tuple[Fix, ...]:
+    """The recipes for ``category`` (all MTAs, or just ``mtas`` in that order)."""
     recipes = FIXES.get(category, ())
     if mtas is None:
         return recipes

@@ -2,7 +2,7 @@
 
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, NetworkBackend, Stream, TlsSession
+from smtpdoctor.net.stream import Connector, NetworkBackend, Stream
 from smtpdoctor.net.tls import probe_context
 
 __all__ = [
@@ -11,6 +11,5 @@ __all__ = [
     "NetError",
     "NetworkBackend",
     "Stream",
-    "TlsSession",
     "probe_context",
 ]

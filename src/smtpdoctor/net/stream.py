@@ -24,9 +24,10 @@ import socket
 import ssl
 import struct
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from smtpdoctor.evidence.session import TlsSession
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import (
@@ -54,16 +55,6 @@ __all__ = [
 READ_CHUNK = 16 * 1024
 # The format argument of _ssl.Certificate.public_bytes (not exported by ssl).
 _ENCODING_DER = int(getattr(_ssl, "ENCODING_DER", 1))
-
-
-@dataclass(slots=True)
-class TlsSession:
-    """What the handshake settled, and the certificates as the server sent them."""
-
-    version: str
-    cipher: str
-    cipher_bits: int | None
-    chain_der: list[bytes] = field(default_factory=list)  # leaf first
 
 
 @dataclass(frozen=True, slots=True)

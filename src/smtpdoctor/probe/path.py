@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from smtpdoctor.evidence.network import (
     RFC5321_TIMEOUTS,
@@ -46,6 +46,7 @@ from smtpdoctor.evidence.network import (
     TransferRate,
     TransferVerdict,
 )
+from smtpdoctor.evidence.session import Step
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
@@ -204,18 +205,7 @@ async def tcp_traceroute(
 _MIN_RELIABLE_BYTES = 64 * 1024
 
 
-class _StepLike(Protocol):
-    @property
-    def stage(self) -> Stage: ...
-    @property
-    def outcome(self) -> Outcome: ...
-    @property
-    def elapsed_ms(self) -> float: ...
-    @property
-    def bytes_sent(self) -> int: ...
-
-
-def transfer_rate(steps: Sequence[_StepLike], size: int | None = None) -> TransferRate | None:
+def transfer_rate(steps: Sequence[Step], size: int | None = None) -> TransferRate | None:
     """The DATA rate of a walk's ``message`` step; None if the walk sent no message.
 
     The DATA command's round trip (the wait for 354) is taken off the

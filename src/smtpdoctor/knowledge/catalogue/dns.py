@@ -1,7 +1,7 @@
 """DNS: lookups that fail, the domain's MX and addresses, TLSA, MTA-STS and TLS-RPT records.
 
 Findings of :mod:`smtpdoctor.diagnosis.dns_rules` (and the system resolver's
-answer in :mod:`smtpdoctor.diagnose`), with the records to publish, built for
+answer in :mod:`smtpdoctor.doctor`), with the records to publish, built for
 the names at hand. The sender's PTR and EHLO name are in
 :mod:`smtpdoctor.knowledge.catalogue.names`.
 """
