@@ -1,0 +1,1 @@
+"""Typed evidence every source produces, and the pure parsers that build it."""

@@ -1,0 +1,194 @@
+"""Reading a queue: the local MTA's (by running its own read-only listing command) or a dump.
+
+Only listing commands are run here (``postqueue -j``, ``exim -bp``,
+``mailq``); nothing in this module changes the queue. The MTA is found on
+``PATH`` (Postfix first) unless the user names it; ``--postfix-config DIR``
+and ``--exim-config FILE`` point at a private instance.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import cast
+
+from smtpdoctor.evidence.queue import QueueEntry, QueueFormat, QueueFormatError, parse_queue
+
+__all__ = [
+    "MTAS",
+    "Instance",
+    "QueueReadError",
+    "detect_instance",
+    "listing_command",
+    "log_path",
+    "read_file",
+    "read_live",
+]
+
+MTAS = ("postfix", "exim", "sendmail")
+_EXIM_NAMES = ("exim4", "exim")
+
+
+class QueueReadError(Exception):
+    """The queue could not be read (missing command, refused, unusable output): one line."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Which MTA, and where its private configuration is (None: the system's)."""
+
+    mta: str
+    config: str | None = None
+    binary: str | None = None  # the exim binary found (exim4 or exim)
+
+
+def find_tool(name: str) -> str | None:
+    # sbin is often not on a user's PATH, but that is where MTAs live.
+    path = os.environ.get("PATH", "") + os.pathsep + "/usr/sbin:/usr/local/sbin:/sbin"
+    return shutil.which(name, path=path)
+
+
+def detect_instance(
+    mta: str | None = None, *, postfix_config: str | None = None, exim_config: str | None = None
+) -> Instance:
+    """The MTA whose queue to read: the one named, else the first installed."""
+    if postfix_config and mta in (None, "postfix"):
+        return Instance("postfix", postfix_config)
+    if exim_config and mta in (None, "exim"):
+        return Instance("exim", exim_config, _exim_binary())
+    if mta == "exim":
+        return Instance("exim", None, _exim_binary())
+    if mta is not None:
+        return Instance(mta)
+    if find_tool("postqueue"):
+        return Instance("postfix")
+    exim = _exim_binary()
+    if exim:
+        return Instance("exim", None, exim)
+    if find_tool("mailq") or find_tool("sendmail"):
+        return Instance("sendmail")
+    raise QueueReadError(
+        "no MTA found (no postqueue, exim or mailq on PATH): give a queue dump FILE or --mta"
+    )
+
+
+def _exim_binary() -> str | None:
+    for name in _EXIM_NAMES:
+        found = find_tool(name)
+        if found:
+            return found
+    return None
+
+
+def listing_command(inst: Instance) -> list[str]:
+    """The read-only command that lists the queue."""
+    if inst.mta == "postfix":
+        conf = ["-c", inst.config] if inst.config else []
+        return [find_tool("postqueue") or "postqueue", *conf, "-j"]
+    if inst.mta == "exim":
+        conf = ["-C", inst.config] if inst.config else []
+        return [inst.binary or _exim_binary() or "exim", *conf, "-bp"]
+    if inst.mta == "sendmail":
+        return [find_tool("mailq") or "mailq"] if find_tool("mailq") else ["sendmail", "-bp"]
+    raise QueueReadError(f"cannot read a live {inst.mta} queue here: give an export FILE")
+
+
+def read_live(inst: Instance, *, now: float | None = None) -> Iterator[QueueEntry]:
+    """Run the listing command and parse its output as it streams."""
+    cmd = listing_command(inst)
+    fmt = QueueFormat.POSTFIX_JSON if inst.mta == "postfix" else None
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL
+            )
+        except FileNotFoundError:
+            raise QueueReadError(f"{cmd[0]}: command not found") from None
+        except OSError as exc:
+            raise QueueReadError(f"cannot run {cmd[0]}: {exc.strerror or exc}") from None
+        assert proc.stdout is not None
+        try:
+            yield from parse_queue(proc.stdout, fmt, now=now)
+        except QueueFormatError as exc:
+            raise QueueReadError(f"{shell_line(cmd)}: {exc}") from None
+        finally:
+            proc.stdout.close()
+            if proc.poll() is None:
+                proc.kill()  # our own child: the reader stopped early
+            rc = proc.wait()
+        if rc != 0:
+            err.seek(0)
+            said = err.read(4096).decode("utf-8", "replace").strip().splitlines()
+            raise QueueReadError(f"{shell_line(cmd)} failed: {said[0] if said else f'exit {rc}'}")
+
+
+def shell_line(cmd: list[str]) -> str:
+    return shlex.join(cmd)
+
+
+def _decoded(fh: io.BufferedReader) -> Iterable[str | bytes]:
+    """Lines of a dump; PowerShell's ``>`` writes UTF-16 with a byte order mark."""
+    if fh.peek(2)[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return io.TextIOWrapper(fh, encoding="utf-16", errors="replace")
+    return fh  # bytes lines, decoded (BOM dropped) by the parser
+
+
+def read_file(
+    path: str, *, fmt: QueueFormat | None = None, now: float | None = None
+) -> Iterator[QueueEntry]:
+    """Entries of a dump file (``-``: standard input)."""
+    try:
+        if path == "-":
+            fh = cast(io.BufferedReader, sys.stdin.buffer)
+        else:
+            if os.path.isdir(path):
+                raise QueueReadError(f"cannot read {path}: it is a directory")
+            fh = open(path, "rb")  # noqa: SIM115 - closed below, after streaming
+        lines = _decoded(fh)
+    except OSError as exc:
+        raise QueueReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        yield from parse_queue(lines, fmt, now=now)
+    except QueueFormatError as exc:
+        raise QueueReadError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise QueueReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        if path != "-":
+            fh.close()
+
+
+def log_path(inst: Instance) -> str | None:
+    """The MTA's log file, if one can be found and read."""
+    candidates: list[str] = []
+    if inst.mta == "postfix":
+        conf = ["-c", inst.config] if inst.config else []
+        try:
+            out = subprocess.run(
+                [find_tool("postconf") or "postconf", *conf, "-h", "maillog_file"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+        except OSError:
+            out = ""
+        if out:
+            candidates.append(out)
+        candidates += ["/var/log/mail.log", "/var/log/maillog"]
+    elif inst.mta == "exim":
+        candidates += ["/var/log/exim4/mainlog", "/var/log/exim/main.log", "/var/log/exim/mainlog"]
+    else:
+        candidates += ["/var/log/mail.log", "/var/log/maillog"]
+    for c in candidates:
+        if os.access(c, os.R_OK):
+            return c
+    return None
