@@ -166,7 +166,8 @@ def test_exchange_get_message_format_list():
         QueueRecipient("carol@legacy.example", entries[1].reason),
         QueueRecipient("dan@legacy.example", entries[1].reason),
     )
-    assert entries[0].destinations() == (("partner.example", entries[0].reason),)
+    assert entries[0].destinations() == (("partner.example", entries[0].reason, 1),)
+    assert entries[1].destinations() == (("legacy.example", entries[1].reason, 2),)
 
 
 @pytest.mark.parametrize(

@@ -89,16 +89,29 @@ class QueueEntry:
     reason: str | None = None  # message-level last error (Exchange LastError)
     delivery_type: str | None = None  # Exchange DeliveryType
 
-    def destinations(self) -> tuple[tuple[str, str | None], ...]:
-        """(destination, reason) per distinct destination, first reason seen for it."""
+    def destinations(self) -> tuple[tuple[str, str | None, int], ...]:
+        """(destination, reason, recipients) per distinct destination.
+
+        The destination is the MTA's next hop when it names one (Exchange),
+        else the recipient's domain (as qshape groups); the reason is the first
+        one recorded for a recipient there.
+        """
         if self.next_hop:
-            return ((self.next_hop.lower(), self.reason),)
-        seen: dict[str, str | None] = {}
-        for r in self.recipients:
+            return ((self.next_hop.lower(), self.reason, len(self.recipients) or 1),)
+        rcpts = self.recipients
+        if len(rcpts) == 1:  # the common case, kept cheap
+            r = rcpts[0]
+            return ((r.domain or "(local)", r.reason or self.reason, 1),)
+        seen: dict[str, list[Any]] = {}
+        for r in rcpts:
             dom = r.domain or "(local)"
-            if dom not in seen or (seen[dom] is None and r.reason):
-                seen[dom] = r.reason or self.reason
-        return tuple(seen.items()) or (("(none)", self.reason),)
+            item = seen.get(dom)
+            if item is None:
+                seen[dom] = [r.reason or self.reason, 1]
+            else:
+                item[1] += 1
+                item[0] = item[0] or r.reason
+        return tuple((d, v[0], v[1]) for d, v in seen.items()) or (("(none)", self.reason, 1),)
 
 
 # -- lines and detection ----------------------------------------------------------------
@@ -359,15 +372,25 @@ def _exim(lines: Iterable[str], now: float) -> Iterator[QueueEntry]:
     if entries and not entries[-1].rcpts:
         raise QueueFormatError(f"queue entry {entries[-1].fields['id']} has no recipients")
     for p in entries:
-        rcpts = tuple(
-            QueueRecipient(r.address, reasons.get(r.address.lower()) or reasons.get(r.domain))
-            for r in p.rcpts
-        )
+        rcpts = tuple(QueueRecipient(r.address, _exim_reason(r, reasons)) for r in p.rcpts)
         queue = p.fields["queue"]
         if queue == "queued" and any(r.reason for r in rcpts):
             queue = "deferred"
         p.fields["queue"] = queue
         yield _pf_entry(_Pending(p.line, p.fields, list(rcpts)), "exim")
+
+
+def _exim_reason(r: QueueRecipient, reasons: dict[str, str]) -> str | None:
+    """The recipient's last reason; a bare "retry time not reached" (Exim did not
+    even try) gives way to the last real error seen for it or its domain."""
+    addr = r.address.lower()
+    found = reasons.get(addr)
+    if found is None or _RETRY_WAIT in found:
+        found = reasons.get(f"\0{addr}") or reasons.get(f"\0@{r.domain}") or found
+    return found or reasons.get(r.domain)
+
+
+_RETRY_WAIT = "retry time not reached"
 
 
 def _exim_side_line(stripped: str, reasons: dict[str, str]) -> bool:
@@ -377,7 +400,12 @@ def _exim_side_line(stripped: str, reasons: dict[str, str]) -> bool:
     d = _EXIM_DEFER.match(stripped)
     if d:
         rcpt, errno, text = d.groups()
-        reasons[rcpt.lower()] = text or f"defer ({errno})"
+        rcpt, text = rcpt.lower(), text or f"defer ({errno})"
+        reasons[rcpt] = text
+        if _RETRY_WAIT not in text:
+            # The last real error per recipient, the first per domain ("\0" keys).
+            reasons[f"\0{rcpt}"] = text
+            reasons.setdefault(f"\0@{rcpt.rpartition('@')[2]}", text)
         return True
     if stripped.startswith(("Transport:", "Routing:")):
         body = stripped.split(":", 1)[1].strip()

@@ -11,6 +11,7 @@ counted as ``(other)``) and causes, never with the number of messages.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -39,12 +40,12 @@ _WAITING = frozenset({"deferred", "retry", "hold", "frozen", "suspended"})
 _PEER = re.compile(r"([A-Za-z0-9][\w.-]*)\[([0-9A-Fa-f:.]+)\](?::(\d+))?")
 
 
+_BUCKET_SECONDS = tuple(m * 60 for m in AGE_LIMITS)
+
+
 def age_bucket(age_seconds: float) -> int:
-    minutes = age_seconds / 60
-    for i, limit in enumerate(AGE_LIMITS):
-        if minutes < limit:
-            return i
-    return len(AGE_LIMITS)
+    """The qshape column of a message this old (a negative age, clock skew, is the first)."""
+    return bisect_right(_BUCKET_SECONDS, age_seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,18 @@ class Cause:
 
     @property
     def key(self) -> tuple[str, str, str]:
+        """(category, stage, permanence) as the contract's strings."""
         return (self.category.value, self.stage.value, self.permanence.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonInfo:
+    """One raw reason, resolved once: its cause, normalized text and next hop."""
+
+    cause: Cause
+    key: tuple[str, str, str]
+    norm: str
+    peer: tuple[str, int | None] | None
 
 
 class CauseCache:
@@ -67,12 +79,11 @@ class CauseCache:
 
     def __init__(self, max_entries: int = 20_000) -> None:
         self._max = max_entries
-        self._raw: dict[str, tuple[Cause, str]] = {}
+        self._raw: dict[str, ReasonInfo] = {}
         self._norm: dict[str, Cause] = {}
         self.classified = 0
 
-    def cause(self, reason: str) -> tuple[Cause, str]:
-        """The cause of ``reason`` and its normalized text."""
+    def info(self, reason: str) -> ReasonInfo:
         hit = self._raw.get(reason)
         if hit is not None:
             return hit
@@ -85,10 +96,17 @@ class CauseCache:
             if len(self._norm) >= self._max:
                 self._norm.clear()
             self._norm[norm] = cause
+        m = _PEER.search(reason)
+        peer = (m.group(1), int(m.group(3)) if m.group(3) else None) if m else None
         if len(self._raw) >= self._max:
             self._raw.clear()
-        self._raw[reason] = (cause, norm)
-        return cause, norm
+        hit = self._raw[reason] = ReasonInfo(cause, cause.key, norm, peer)
+        return hit
+
+    def cause(self, reason: str) -> tuple[Cause, str]:
+        """The cause of ``reason`` and its normalized text."""
+        hit = self.info(reason)
+        return hit.cause, hit.norm
 
 
 @dataclass(frozen=True)
@@ -152,62 +170,59 @@ class QueueSummary:
         if n <= 0:
             return
         self.messages += n
-        self.recipients += len(entry.recipients) * n if entry.recipients else n
-        self.size += (entry.size or 0) * n
+        self.recipients += (len(entry.recipients) or 1) * n
+        size = (entry.size or 0) * n
+        self.size += size
         self.by_queue[entry.queue] += n
-        age = None if entry.arrival is None else max(0.0, self.now - entry.arrival)
-        if age is not None:
-            self.ages[age_bucket(age)] += n
-        pairs = entry.destinations()
-        if entry.arrival is not None and (self.oldest is None or entry.arrival < self.oldest[0]):
-            self.oldest = (entry.arrival, entry.queue_id, pairs[0][0])
+        arrival = entry.arrival
+        bucket = None if arrival is None else age_bucket(self.now - arrival)
+        if bucket is not None:
+            self.ages[bucket] += n
         failed = False
-        for dest, reason in pairs:
-            failed |= self._add_destination(entry, dest, reason, age)
+        for name, reason, nrcpt in entry.destinations():
+            dest = name
+            if arrival is not None and (self.oldest is None or arrival < self.oldest[0]):
+                self.oldest = (arrival, entry.queue_id, dest)
+            stats = self.destinations.get(dest)
+            if stats is None:
+                dest, stats = self._new_destination(dest)
+            stats.messages += n
+            stats.recipients += nrcpt * n
+            stats.size += size
+            if bucket is not None:
+                stats.ages[bucket] += n
+            if arrival is not None and (stats.oldest is None or arrival < stats.oldest):
+                stats.oldest, stats.oldest_id = arrival, entry.queue_id
+            if reason:
+                self._add_reason(stats, dest, reason, n)
+                failed = True
         if failed:
             self.waiting += n
 
-    def _add_destination(
-        self, entry: QueueEntry, dest: str, reason: str | None, age: float | None
-    ) -> bool:
-        n = entry.count
-        stats = self.destinations.get(dest)
-        if stats is None:
-            if len(self.destinations) >= self.max_destinations:
-                self.dropped_destinations += 1
-                dest = OTHER
-                stats = self.destinations.setdefault(OTHER, DestinationStats())
-            else:
-                stats = self.destinations[dest] = DestinationStats()
-        stats.messages += n
-        stats.recipients += (
-            sum(1 for r in entry.recipients if (r.domain or "(local)") == dest) or 1
-        ) * n
-        stats.size += (entry.size or 0) * n
-        if age is not None:
-            stats.ages[age_bucket(age)] += n
-        if entry.arrival is not None and (stats.oldest is None or entry.arrival < stats.oldest):
-            stats.oldest, stats.oldest_id = entry.arrival, entry.queue_id
-        if not reason:
-            return False
-        cause, norm = self.cache.cause(reason)
-        key = cause.key
+    def _new_destination(self, dest: str) -> tuple[str, DestinationStats]:
+        if len(self.destinations) >= self.max_destinations:
+            self.dropped_destinations += 1
+            return OTHER, self.destinations.setdefault(OTHER, DestinationStats())
+        stats = self.destinations[dest] = DestinationStats()
+        return dest, stats
+
+    def _add_reason(self, stats: DestinationStats, dest: str, reason: str, n: int) -> None:
+        info = self.cache.info(reason)
+        key = info.key
         stats.waiting += n
         stats.causes[key] += n
-        if stats.peer is None:
-            m = _PEER.search(reason)
-            if m:
-                stats.peer = (m.group(1), int(m.group(3)) if m.group(3) else None)
+        if stats.peer is None and info.peer is not None:
+            stats.peer = info.peer
         cs = self.causes.get(key)
         if cs is None:
             cs = self.causes[key] = CauseStats()
-            self.cause_info[key] = cause
+            self.cause_info[key] = info.cause
         cs.messages += n
-        if norm in cs.reasons or len(cs.reasons) < _REASONS_PER_CAUSE:
-            cs.reasons[norm] += n
+        reasons = cs.reasons
+        if info.norm in reasons or len(reasons) < _REASONS_PER_CAUSE:
+            reasons[info.norm] += n
         if len(cs.destinations) < self.max_destinations:
             cs.destinations.add(dest)
-        return True
 
     # -- judgements -------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ def count_destination(inst: Instance, dest: str) -> QueueSummary:
     """The live queue, only the messages with a recipient at ``dest``."""
     summary = QueueSummary(time.time())
     for entry in read_live(inst):
-        if any(d == dest for d, _ in entry.destinations()):
+        if any(d == dest for d, _, _ in entry.destinations()):
             summary.add(entry)
     return summary
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import IO, cast
 
 from smtpdoctor.evidence.queue import QueueEntry, QueueFormat, QueueFormatError, parse_queue
 
@@ -104,30 +106,86 @@ def listing_command(inst: Instance) -> list[str]:
 def read_live(inst: Instance, *, now: float | None = None) -> Iterator[QueueEntry]:
     """Run the listing command and parse its output as it streams."""
     cmd = listing_command(inst)
+    if inst.mta == "exim":
+        yield from _read_exim(inst, cmd, now)
+        return
     fmt = QueueFormat.POSTFIX_JSON if inst.mta == "postfix" else None
     with tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL
-            )
-        except FileNotFoundError:
-            raise QueueReadError(f"{cmd[0]}: command not found") from None
-        except OSError as exc:
-            raise QueueReadError(f"cannot run {cmd[0]}: {exc.strerror or exc}") from None
+        proc = _start(cmd, err)
         assert proc.stdout is not None
+        problem: str | None = None
         try:
             yield from parse_queue(proc.stdout, fmt, now=now)
         except QueueFormatError as exc:
-            raise QueueReadError(f"{shell_line(cmd)}: {exc}") from None
+            problem = f"{shell_line(cmd)}: {exc}"
         finally:
             proc.stdout.close()
             if proc.poll() is None:
                 proc.kill()  # our own child: the reader stopped early
             rc = proc.wait()
-        if rc != 0:
-            err.seek(0)
-            said = err.read(4096).decode("utf-8", "replace").strip().splitlines()
-            raise QueueReadError(f"{shell_line(cmd)} failed: {said[0] if said else f'exit {rc}'}")
+        if rc not in (0, -signal.SIGKILL):  # killed by us: the parse error says why
+            raise QueueReadError(f"{shell_line(cmd)} failed: {_first_line(err, rc)}")
+        if problem is not None:
+            raise QueueReadError(problem)
+
+
+def _start(cmd: list[str], err: IO[bytes]) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise QueueReadError(f"{cmd[0]}: command not found") from None
+    except OSError as exc:
+        raise QueueReadError(f"cannot run {cmd[0]}: {exc.strerror or exc}") from None
+
+
+def _first_line(err: IO[bytes], rc: int) -> str:
+    err.seek(0)
+    said = err.read(4096).decode("utf-8", "replace").strip().splitlines()
+    return said[0] if said else f"exit status {rc}"
+
+
+def _run_text(cmd: list[str]) -> str:
+    with tempfile.TemporaryFile() as err:
+        proc = _start(cmd, err)
+        out, _ = proc.communicate(timeout=300)
+        if proc.returncode != 0:
+            raise QueueReadError(f"{shell_line(cmd)} failed: {_first_line(err, proc.returncode)}")
+    return out.decode("utf-8", "replace")
+
+
+_EXIM_ID = re.compile(rb"^\s*\d+[smhdw]\s+\S+\s+(\S{16,23})\s", re.MULTILINE)
+
+
+def _read_exim(inst: Instance, cmd: list[str], now: float | None) -> Iterator[QueueEntry]:
+    """``exim -bp``, then each listed message's "defer" lines from its message log.
+
+    ``exim -bp`` says nothing about why mail waits; Exim's per-message log
+    (``msglog/ID`` in the spool, what ``exim -Mvl`` shows) does.
+    """
+    listing = _run_text(cmd)
+    conf = ["-C", inst.config] if inst.config else []
+    spool = _exim_option([cmd[0], *conf], "spool_directory")
+    extra: list[str] = []
+    for m in _EXIM_ID.finditer(listing.encode()):
+        qid = m.group(1).decode()
+        # split_spool_directory puts it under the id's sixth character.
+        for sub in ("msglog", f"msglog/{qid[5]}"):
+            try:
+                with open(os.path.join(spool, sub, qid), "rb") as fh:
+                    log = fh.read(1 << 20).decode("utf-8", "replace")
+            except OSError:
+                continue  # delivered or split differently: no reason then
+            extra += [ln for ln in log.splitlines() if " defer (" in ln]
+            break
+    try:
+        yield from parse_queue([*listing.splitlines(), *extra], QueueFormat.EXIM, now=now)
+    except QueueFormatError as exc:
+        raise QueueReadError(f"{shell_line(cmd)}: {exc}") from None
+
+
+def _exim_option(base: list[str], name: str) -> str:
+    out = _run_text([*base, "-bP", name]).strip()
+    return out.partition("=")[2].strip() if "=" in out else out
 
 
 def shell_line(cmd: list[str]) -> str:
@@ -185,6 +243,14 @@ def log_path(inst: Instance) -> str | None:
             candidates.append(out)
         candidates += ["/var/log/mail.log", "/var/log/maillog"]
     elif inst.mta == "exim":
+        conf = ["-C", inst.config] if inst.config else []
+        try:
+            path = _exim_option([inst.binary or "exim", *conf], "log_file_path")
+        except QueueReadError:
+            path = ""
+        for part in path.split(":"):
+            if part.strip() and part.strip() != "syslog":
+                candidates.append(part.strip().replace("%s", "main"))
         candidates += ["/var/log/exim4/mainlog", "/var/log/exim/main.log", "/var/log/exim/mainlog"]
     else:
         candidates += ["/var/log/mail.log", "/var/log/maillog"]
