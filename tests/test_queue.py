@@ -386,9 +386,10 @@ def test_unreadable_queue_file_is_exit_3(tmp_path):
 
 def test_missing_command_is_exit_3(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    result = run_cli("queue", "--mta", "sendmail")
+    monkeypatch.setattr("smtpdoctor.queue.live.find_tool", lambda name: None)
+    result = run_cli("queue", "--mta", "exim")
     assert result.status == 3
-    assert "command not found" in result.stderr or "not found" in result.stderr
+    assert result.stderr == "smtpdoctor: exim: command not found\n"
 
 
 def test_exchange_flush_prints_retry_queue_and_runs_nothing():

@@ -178,16 +178,21 @@ def test_text_report_names_every_stuck_destination(filled):
 
 def test_flush_of_a_broken_destination_reports_it_still_deferred(filled):
     mta = filled.mta
-    result = run_cli(
-        "queue", "flush", "refused.test", "--watch", "-c", str(mta.config_dir),
-        "--timeout", "4", "--format", "json",
-    )  # fmt: skip
+    argv = ["queue", "flush", "refused.test", "--watch", "-c", str(mta.config_dir)]
+    result = run_cli(*argv, "--timeout", "4", "--format", "json")
     assert result.status == 2, result.stderr
     w = json.loads(result.stdout)["flush"]["watch"]
     assert not w["drained"]
     assert w["remaining"] == PER_DOMAIN
     assert w["delivered"] == 0
     assert [c["category"] for c in w["still_deferred_causes"]] == ["firewall_block"]
+    # The same in text: what ran, progress lines, the verdict with the cause.
+    text = run_cli(*argv, "--timeout", "2")
+    assert text.status == 2
+    assert f"{POSTQUEUE} -c {mta.config_dir} -s refused.test" in text.stdout
+    assert "still queued" in text.stdout
+    assert "refused.test: not drained" in text.stdout
+    assert f"still deferred: {PER_DOMAIN:>7}  firewall_block/connect" in text.stdout
 
 
 def test_flush_after_the_fix_drains_the_destination_and_says_so(filled):

@@ -237,7 +237,7 @@ def _flush(args: argparse.Namespace) -> int:
         fail(f"cannot read {args.log}: no such file")
     out = None if wants_json(args) else console()
     if out is not None:
-        out.print(f"ran: [bold]{safe(cmd_line)}[/bold]")
+        out.print(f"asking the MTA to retry {safe(dest)}: [bold]{safe(cmd_line)}[/bold]")
         if log is None:
             out.print("[yellow]no readable MTA log: counting from the queue only[/yellow]")
 

@@ -99,7 +99,8 @@ def listing_command(inst: Instance) -> list[str]:
         conf = ["-C", inst.config] if inst.config else []
         return [inst.binary or _exim_binary() or "exim", *conf, "-bp"]
     if inst.mta == "sendmail":
-        return [find_tool("mailq") or "mailq"] if find_tool("mailq") else ["sendmail", "-bp"]
+        mailq = find_tool("mailq")
+        return [mailq] if mailq else [find_tool("sendmail") or "sendmail", "-bp"]
     raise QueueReadError(f"cannot read a live {inst.mta} queue here: give an export FILE")
 
 
