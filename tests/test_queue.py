@@ -90,7 +90,7 @@ def test_postqueue_text_reasons_apply_to_the_recipients_after_them():
         ("bob@legacy.example", "connect to mx.legacy.example[192.0.2.99]:25: Connection timed out"),
     ]
     assert entries[2].queue == "active"
-    # A reason wrapped over two lines is joined; "!" is the hold queue.
+    # A long reason at column 0; "!" is the hold queue.
     held = entries[3]
     assert held.queue == "hold"
     assert held.sender == "MAILER-DAEMON"
@@ -100,6 +100,17 @@ def test_postqueue_text_reasons_apply_to_the_recipients_after_them():
     )
     # No year in the listing: the latest such date not after "now".
     assert entries[0].arrival == 1796456947
+
+
+def test_postqueue_text_as_the_real_postfix_prints_it():
+    """Captured from the private Postfix: reasons too long to right-align start at column 0."""
+    entries = _entries("postfix-p-real.txt")
+    assert len(entries) == 16
+    reasons = {e.recipients[0].domain: e.recipients[0].reason for e in entries}
+    assert reasons["tarpit.test"] is not None
+    assert "timed out while receiving the initial server greeting" in reasons["tarpit.test"]
+    assert "421 4.3.2" in (reasons["greet.test"] or "")
+    assert all(e.recipients[0].reason for e in entries)
 
 
 def test_exim_bp_with_exinext_and_message_log():

@@ -176,6 +176,34 @@ def test_text_report_names_every_stuck_destination(filled):
     assert "smtpdoctor diagnose" in result.stdout
 
 
+def test_postqueue_p_text_gives_the_same_report_as_postqueue_j(filled, tmp_path):
+    """The text listing (long reasons wrapped over lines) reads as the JSON one does."""
+    mta = filled.mta
+    text = subprocess.run(
+        [POSTQUEUE, "-c", str(mta.config_dir), "-p"], capture_output=True, check=True, timeout=60
+    ).stdout
+    dump = tmp_path / "mailq.txt"
+    dump.write_bytes(text)
+    from_text = json.loads(run_cli("queue", str(dump), "--format", "json").stdout)
+    live = json.loads(run_cli("queue", "-c", str(mta.config_dir), "--format", "json").stdout)
+    assert from_text["totals"]["messages"] == live["totals"]["messages"] == TOTAL
+
+    def shape(doc):
+        return {
+            d["destination"]: (d["messages"], d["deferred"], [c["category"] for c in d["causes"]])
+            for d in doc["by_destination"]
+        }
+
+    assert shape(from_text) == shape(live)
+
+
+def test_flush_of_a_destination_postfix_does_not_flush_is_one_line_exit_3(filled):
+    result = run_cli("queue", "flush", "elsewhere.test", "-c", str(filled.mta.config_dir))
+    assert result.status == 3
+    assert result.stderr.count("\n") == 1
+    assert "Flush service is not configured" in result.stderr
+
+
 def test_flush_of_a_broken_destination_reports_it_still_deferred(filled):
     mta = filled.mta
     argv = ["queue", "flush", "refused.test", "--watch", "-c", str(mta.config_dir)]

@@ -257,7 +257,8 @@ def _postfix_text(lines: Iterable[str], now: float) -> Iterator[QueueEntry]:
             fields.update(arrival=_yearless(when, "%a %b %d %H:%M:%S", now), sender=sender)
             cur = _Pending(n, fields, [])
             continue
-        if cur is None or not line[0].isspace():
+        # Reasons too long to right-align in 80 columns start at column 0.
+        if cur is None or not (line[0].isspace() or line[0] == "(" or cur.open_reason):
             raise QueueFormatError(f"not a postqueue -p line: {stripped[:60]!r}", n)
         _reason_or_recipient(cur, stripped)
     if cur is not None:
