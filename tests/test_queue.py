@@ -135,6 +135,23 @@ def test_exim_bp_with_exinext_and_message_log():
     assert "SMTP timeout" in (frozen.recipients[0].reason or "")
 
 
+def test_exim_bp_as_the_real_exim_prints_it_with_its_message_logs():
+    """Captured from the private Exim of tests/exim.py (exim -bp, then the msglog
+    "defer" lines, as the live reader joins them). "retry time not reached"
+    (Exim did not even try) gives way to the real error seen for the domain."""
+    summary = QueueSummary(NOW)
+    for e in _entries("exim-bp-real.txt"):
+        assert e.queue == "deferred"
+        summary.add(e)
+    assert summary.messages == 9
+    causes = {d: set(s.causes) for d, s in summary.destinations.items()}
+    assert causes == {
+        "greet.test": {("service_unavailable", "greeting", "temporary")},
+        "tarpit.test": {("network_timeout", "greeting", "temporary")},
+        "refused.test": {("firewall_block", "connect", "temporary")},
+    }
+
+
 def test_sendmail_mailq():
     entries = _entries("sendmail-mailq.txt")
     assert [(e.queue_id, e.queue) for e in entries] == [

@@ -40,8 +40,9 @@ __all__ = [
     "parse_queue",
 ]
 
-# Lines longer than this are not queue listings (a reason is < 1 KiB).
-MAX_LINE = 64 * 1024
+# Lines longer than this are not queue listings: a reason is < 1 KiB, but a
+# postqueue -j line holds every recipient of its message (tens of thousands).
+MAX_LINE = 8 * 1024 * 1024
 _SNIFF_LINES = 40
 
 

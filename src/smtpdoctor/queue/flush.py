@@ -191,11 +191,15 @@ def watch(
     start = time.monotonic()
     flush()
     summary = QueueSummary(time.time())
+    pause = interval
     while not stop.is_set():
-        stop.wait(interval)
+        stop.wait(pause)
         if tail is not None:
             tail.poll()
+        began = time.monotonic()
         summary = count_destination(inst, dest)
+        # A huge queue takes seconds to list: never spend more than half the time listing it.
+        pause = max(interval, time.monotonic() - began)
         result.remaining = summary.messages
         result.elapsed = time.monotonic() - start
         if progress is not None:
