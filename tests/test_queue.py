@@ -434,3 +434,34 @@ def test_utf16_export_from_powershell_redirect(tmp_path):
     result = run_cli("queue", str(f), "--format", "json", "--now", NOW_ISO)
     assert result.status == 2
     assert json.loads(result.stdout)["totals"]["messages"] == 1465
+
+
+def test_flush_commands_only_ask_for_a_retry():
+    from smtpdoctor.queue.flush import exchange_retry_command, flush_command
+    from smtpdoctor.queue.live import Instance
+
+    assert flush_command(Instance("postfix", "/etc/pf2"), "a.example")[1:] == [
+        "-c",
+        "/etc/pf2",
+        "-s",
+        "a.example",
+    ]
+    assert flush_command(Instance("exim", "/x.conf", "/usr/sbin/exim4"), "a.example") == [
+        "/usr/sbin/exim4",
+        "-C",
+        "/x.conf",
+        "-R",
+        "a.example",
+    ]
+    assert flush_command(Instance("sendmail"), "a.example")[1:] == ["-qRa.example"]
+    # A quote in the name cannot end the PowerShell string early.
+    assert exchange_retry_command("o'brien.example") == (
+        "Retry-Queue -Filter \"NextHopDomain -eq 'o''brien.example'\""
+    )
+
+
+@pytest.mark.parametrize("dest", ["-f", "a.example\nrm -rf /", ""])
+def test_flush_refuses_what_is_not_a_destination(dest):
+    result = run_cli("queue", "flush", dest, "--mta", "postfix")
+    assert result.status == 3
+    assert result.stderr.count("\n") == 1

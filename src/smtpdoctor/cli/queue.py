@@ -128,7 +128,7 @@ def safe(text: Any) -> str:
     """Queue content is outside input: no control characters, no rich markup."""
     from rich.markup import escape
 
-    return escape(_CONTROL.sub("?", str(text)))
+    return str(escape(_CONTROL.sub("?", str(text))))
 
 
 def run(args: argparse.Namespace) -> int:
