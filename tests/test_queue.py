@@ -465,3 +465,48 @@ def test_flush_refuses_what_is_not_a_destination(dest):
     result = run_cli("queue", "flush", dest, "--mta", "postfix")
     assert result.status == 3
     assert result.stderr.count("\n") == 1
+
+
+def _fake_tool(tmp_path, name, script):
+    tool = tmp_path / name
+    tool.write_text("#!/bin/sh\n" + script)
+    tool.chmod(0o755)
+    return tool
+
+
+def test_live_read_falls_back_to_postqueue_p_on_an_old_postfix(tmp_path, monkeypatch):
+    """Postfix before 3.1 has no -j; the fake postqueue answers like one."""
+    fixture = DATA / "postfix-p.txt"
+    _fake_tool(
+        tmp_path,
+        "postqueue",
+        'for a; do [ "$a" = -j ] && { echo "postqueue: invalid option -- \'j\'" >&2; exit 64; }; '
+        f"done\ncat {fixture}\n",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setattr("smtpdoctor.queue.live.find_tool", lambda name: str(tmp_path / name))
+    result = run_cli("queue", "--mta", "postfix", "--format", "json", "--now", NOW_ISO)
+    assert result.status == 2, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["totals"]["messages"] == 4
+    assert doc["source"]["command"] == f"{tmp_path}/postqueue -p"  # what really ran
+
+
+def test_live_listing_that_fails_is_one_line_exit_3(tmp_path, monkeypatch):
+    _fake_tool(tmp_path, "mailq", 'echo "mailq: cannot open /var/spool/mqueue" >&2; exit 78\n')
+    monkeypatch.setattr("smtpdoctor.queue.live.find_tool", lambda name: str(tmp_path / name))
+    result = run_cli("queue", "--mta", "sendmail")
+    assert result.status == 3
+    assert result.stderr == (
+        f"smtpdoctor: {tmp_path}/mailq failed: mailq: cannot open /var/spool/mqueue\n"
+    )
+
+
+def test_live_sendmail_listing_is_read(tmp_path, monkeypatch):
+    _fake_tool(tmp_path, "mailq", f"cat {DATA / 'sendmail-mailq.txt'}\n")
+    monkeypatch.setattr("smtpdoctor.queue.live.find_tool", lambda name: str(tmp_path / name))
+    result = run_cli("queue", "--mta", "sendmail", "--format", "json", "--now", NOW_ISO)
+    doc = json.loads(result.stdout)
+    assert doc["source"]["mta"] == "sendmail"
+    assert doc["totals"]["messages"] == 3
+    assert result.status == 2  # nowhere.example: deferred for ~40 h

@@ -163,7 +163,7 @@ def _now(args: argparse.Namespace) -> float:
 
 def _report(args: argparse.Namespace, warn: Any, crit: Any) -> int:
     from smtpdoctor.queue.aggregate import QueueSummary
-    from smtpdoctor.queue.live import listing_command, read_file, read_live, shell_line
+    from smtpdoctor.queue.live import read_file, read_live
     from smtpdoctor.queue.report import build_report, exit_code
 
     now = _now(args)
@@ -175,12 +175,15 @@ def _report(args: argparse.Namespace, warn: Any, crit: Any) -> int:
         if args.mta == "exchange":
             fail("an Exchange queue is read from an export: give the FILE")
         inst = _instance(args)
-        source = {"file": None, "command": shell_line(listing_command(inst)), "mta": inst.mta}
-        entries = read_live(inst, now=now)
+        ran: list[str] = []
+        source = {"file": None, "command": None, "mta": inst.mta}
+        entries = read_live(inst, now=now, ran=ran)
     for entry in entries:
         if source["mta"] is None:
             source["mta"] = entry.mta
         summary.add(entry)
+    if not args.args:
+        source["command"] = ran[0] if ran else None
     doc = build_report(summary, source=source, warn=warn, crit=crit, top=args.top)
     if args.html:
         from smtpdoctor.queue.html import render_html

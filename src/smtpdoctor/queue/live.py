@@ -104,13 +104,38 @@ def listing_command(inst: Instance) -> list[str]:
     raise QueueReadError(f"cannot read a live {inst.mta} queue here: give an export FILE")
 
 
-def read_live(inst: Instance, *, now: float | None = None) -> Iterator[QueueEntry]:
-    """Run the listing command and parse its output as it streams."""
+def read_live(
+    inst: Instance, *, now: float | None = None, ran: list[str] | None = None
+) -> Iterator[QueueEntry]:
+    """Run the listing command and parse its output as it streams.
+
+    ``ran`` (when given) receives the command line that produced the entries.
+    """
     cmd = listing_command(inst)
+    if ran is not None:
+        ran[:] = [shell_line(cmd)]
     if inst.mta == "exim":
         yield from _read_exim(inst, cmd, now)
         return
-    fmt = QueueFormat.POSTFIX_JSON if inst.mta == "postfix" else None
+    if inst.mta != "postfix":
+        yield from _stream(cmd, None, now)
+        return
+    yielded = False
+    try:
+        for entry in _stream(cmd, QueueFormat.POSTFIX_JSON, now):
+            yielded = True
+            yield entry
+    except QueueReadError as exc:
+        # Postfix before 3.1 has no -j: its text listing says the same, less exactly.
+        if yielded or "option" not in str(exc):
+            raise
+        cmd = [*cmd[:-1], "-p"]
+        if ran is not None:
+            ran[:] = [shell_line(cmd)]
+        yield from _stream(cmd, QueueFormat.POSTFIX_TEXT, now)
+
+
+def _stream(cmd: list[str], fmt: QueueFormat | None, now: float | None) -> Iterator[QueueEntry]:
     with tempfile.TemporaryFile() as err:
         proc = _start(cmd, err)
         assert proc.stdout is not None
