@@ -65,10 +65,17 @@ def _columns(counts: dict[str, int], height: int = 180) -> str:
         parts.append(
             f'<rect x="{x}" y="{height - h + 10:.1f}" width="{bw - 8}" height="{h:.1f}" '
             f'fill="#f08c00"><title>{n} messages, age bucket {escape(label)} min</title></rect>'
-            f'<text x="{x}" y="{height + 26}" font-size="12">≤{escape(label)} min</text>'
+            f'<text x="{x}" y="{height + 26}" font-size="12">{_age_label(label)}</text>'
             f'<text x="{x}" y="{height + 42}" font-size="12">{n}</text>'
         )
     return "".join(parts) + "</svg>"
+
+
+def _age_label(label: str) -> str:
+    """qshape's column "10" holds mail 5 to 10 minutes old; "1280+" anything older."""
+    if label.endswith("+"):
+        return f"&gt;{escape(label[:-1])} min"
+    return f"&lt;{escape(label)} min"
 
 
 def render_html(doc: dict[str, Any]) -> str:
