@@ -115,7 +115,7 @@ def _lib_dirs() -> list[Path]:
     return sorted((_root() / "usr/lib").glob("*-linux-gnu*"))
 
 
-def _env() -> dict[str, str]:
+def exim_env() -> dict[str, str]:
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
     env["LD_LIBRARY_PATH"] = ":".join(str(d) for d in _lib_dirs())
     return env
@@ -130,7 +130,7 @@ def _run(cmd: list[str], timeout: float, cwd: Path | None = None) -> tuple[int, 
             check=False,
             timeout=timeout,
             cwd=cwd,
-            env=_env() if cmd[0] == str(exim_binary()) else None,
+            env=exim_env() if cmd[0] == str(exim_binary()) else None,
         )
     except subprocess.TimeoutExpired:
         return -1, f"{' '.join(cmd)}: timed out after {timeout} s"
@@ -468,7 +468,7 @@ begin retry
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=_env(),
+                env=exim_env(),
                 start_new_session=True,  # our Ctrl-C goes to pytest, not to Exim
             )
         self.pid = self._proc.pid
