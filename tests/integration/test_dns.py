@@ -67,49 +67,6 @@ def assert_json(obj: Any) -> None:
 
 
 # ---------------------------------------------------------------------------
-# --resolver HOST[:PORT]
-
-
-@pytest.mark.parametrize(
-    ("spec", "expected"),
-    [
-        ("127.0.0.1", ("127.0.0.1", 53)),
-        ("127.0.0.1:5353", ("127.0.0.1", 5353)),
-        (" 192.0.2.53:53 ", ("192.0.2.53", 53)),
-        ("::1", ("::1", 53)),
-        ("2001:db8::53", ("2001:db8::53", 53)),
-        ("[::1]", ("::1", 53)),
-        ("[2001:DB8::53]:5353", ("2001:db8::53", 5353)),
-    ],
-)
-def test_resolver_spec_parses(spec: str, expected: tuple[str, int]) -> None:
-    assert dnsquery.parse_resolver_spec(spec) == expected
-
-
-@pytest.mark.parametrize(
-    "spec",
-    ["", "dns.google", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:x", "[::1",
-     "[::1]x", "[127.0.0.1]:53", "[::1]:0", "999.1.1.1"],
-)  # fmt: skip
-def test_bad_resolver_spec_is_a_one_line_value_error(spec: str) -> None:
-    with pytest.raises(ValueError, match="resolver") as info:
-        dnsquery.make_resolver(spec, TIMEOUT)
-    assert "\n" not in str(info.value)
-
-
-def test_make_resolver_sets_server_port_and_budget() -> None:
-    res = dnsquery.make_resolver("[::1]:5353", 3.0)
-    assert [str(n) for n in res.nameservers] == ["::1"]
-    assert res.port == 5353
-    assert res.lifetime == 3.0
-    assert res.timeout == 2.0  # one try; a second fits in the lifetime
-    assert dnsquery.describe_resolver(res) == "[::1]:5353"
-    assert dnsquery.describe_resolver(dnsquery.make_resolver("127.0.0.1:53", 0.5)) == "127.0.0.1:53"
-    with pytest.raises(ValueError, match="positive"):
-        dnsquery.make_resolver("127.0.0.1", 0)
-
-
-# ---------------------------------------------------------------------------
 # MX
 
 
@@ -611,24 +568,6 @@ def test_tlsa_present_without_dnssec(resolver: Any) -> None:
     assert (f.severity, f.stage) == (Severity.WARNING, Stage.DNS)
 
 
-def test_tlsa_rules_on_validated_and_failed_answers() -> None:
-    record = evidence.TlsaRecord(usage=1, selector=0, mtype=1, data="00")
-    validated = evidence.TlsaResult(
-        host="mx.example.com",
-        port=25,
-        qname="_25._tcp.mx.example.com.",
-        status=LookupStatus.OK,
-        records=(record,),
-        ad=True,
-    )
-    assert ids(rules.tlsa_findings(validated)) == ["dns.tlsa.present", "dns.tlsa.pkix_usage"]
-    failed = evidence.TlsaResult(
-        host="mx.example.com", port=25, qname=validated.qname, status=LookupStatus.SERVFAIL
-    )
-    f = one(rules.tlsa_findings(failed), "dns.tlsa.lookup_failed")
-    assert f.permanence is Permanence.TEMPORARY
-
-
 def test_tlsa_absent_or_failing(resolver: Any) -> None:
     absent = run(lambda dl: probe.check_tlsa(d("mx-a.two"), 25, resolver, dl))
     assert absent.status is LookupStatus.NXDOMAIN
@@ -693,29 +632,6 @@ def test_probe_domain_report(resolver: Any) -> None:
         "dns.tlsrpt.present",
     ]
     assert [f.severity.rank for f in found] == sorted(f.severity.rank for f in found)
-
-
-def test_lookup_failure_findings_for_every_failed_status() -> None:
-    query = evidence.DnsQuery(
-        qname="example.com.", rdtype="MX", status=LookupStatus.TIMEOUT, rcode=None
-    )
-    expected = {
-        LookupStatus.SERVFAIL: "dns.servfail",
-        LookupStatus.TIMEOUT: "dns.timeout",
-        LookupStatus.REFUSED: "dns.resolver.refused",
-        LookupStatus.UNREACHABLE: "dns.resolver.unreachable",
-        LookupStatus.ERROR: "dns.error",
-        LookupStatus.INVALID_NAME: "dns.invalid_name",
-    }
-    for status in LookupStatus:
-        f = rules.lookup_failure_finding(status, "the MX", [query], name="example.com")
-        if status.definitive:
-            assert f is None
-            continue
-        assert f is not None
-        assert f.id == expected[status]
-        assert (f.category, f.stage) == (Category.DNS_RESOLUTION, Stage.DNS)
-        json.dumps(f.to_json())
 
 
 # ---------------------------------------------------------------------------

@@ -406,7 +406,8 @@ def test_unreadable_queue_file_is_exit_3():
     # A read that fails (EIO), for root as for anyone: file modes do not stop root.
     result = run_cli("queue", "/proc/self/mem")
     assert result.status == 3
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("smtpdoctor: ")
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("smtpdoctor: ")
 
 
 def test_missing_command_is_exit_3(monkeypatch):
