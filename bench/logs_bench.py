@@ -35,10 +35,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- logs-bench:start -->", "<!-- logs-bench:end -->"
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -302,19 +303,6 @@ def median_of(n: int, name: str, argv: list[str], stdout_path: Path) -> Result:
     return chosen
 
 
-def write_doc(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section.rstrip()}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gb", type=float, default=1.0, help="log size to generate (GB)")
@@ -339,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
     section = _section(args, runs, lines, log.stat().st_size, (load_before, load_after))
     if not args.no_doc:
-        write_doc(section)
+        write_section("logs-bench", section)
         print(f"wrote {DOC}", file=sys.stderr)
     else:
         print(section)

@@ -38,10 +38,10 @@ import threading
 import time
 from pathlib import Path
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-DOC = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- queue-bench:start -->", "<!-- queue-bench:end -->"
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -213,7 +213,6 @@ def _section(args: argparse.Namespace, info: dict[str, object]) -> str:
     tools = m["tools"]
     q = tools["qshape"]["wall"]
     lines = [
-        START,
         "## `smtpdoctor queue` vs qshape",
         "",
         f"Produced by `.venv/bin/python bench/queue_bench.py --messages {args.messages} "
@@ -258,20 +257,8 @@ def _section(args: argparse.Namespace, info: dict[str, object]) -> str:
     lines += [
         "",
         "Commands: " + "; ".join(f"`{c}`" for c in m["commands"].values()) + ".",
-        END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def _write_doc(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text)
 
 
 def main() -> int:
@@ -311,7 +298,7 @@ def main() -> int:
     section = _section(args, info)
     print(section)
     if not args.no_doc:
-        _write_doc(section)
+        write_section("queue-bench", section)
     return 0
 
 

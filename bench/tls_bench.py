@@ -66,13 +66,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from benchdoc import write_section
+
 from smtpdoctor.lab import LabThread
 from smtpdoctor.model import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-START_MARK = "<!-- tls-bench:start -->"
-END_MARK = "<!-- tls-bench:end -->"
 PEERS_VENV = ROOT / "bench" / ".venv-peers"
 SMTPDOCTOR = ROOT / ".venv" / "bin" / "smtpdoctor"
 SCHEMA = "smtpdoctor.bench.tls/1"
@@ -860,7 +860,6 @@ def _cell_conn(result: dict[str, Any], tool: str) -> str:
 def render_section(report: dict[str, Any], tools: Tools) -> str:
     targets: list[dict[str, Any]] = report["targets"]
     lines = [
-        START_MARK,
         "## TLS: smtpdoctor vs sslyze and testssl.sh (`bench/tls_bench.py`)",
         "",
         f"Produced by `{report['command']}` (from the repository root) on "
@@ -990,27 +989,8 @@ def render_section(report: dict[str, Any], tools: Tools) -> str:
         "- testssl.sh runs with `NXCONNECT=127.0.0.1:0` and `--nodns none`, "
         "so it asks no DNS server (otherwise it looks up `invalid.` and the target's PTR).",
         f"- Raw results: `bench/out/{report['raw_file']}` (not in git).",
-        END_MARK,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(section: str, doc: Path = DOC) -> None:
-    """Replace the tls-bench section of ``doc``, or add it; nothing else is changed."""
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    start, end = text.find(START_MARK), text.find(END_MARK)
-    if start == -1 and end == -1:
-        new = text + ("\n" if text.endswith("\n") else "\n\n") + section
-    elif start != -1 and end > start and text.count(START_MARK) == text.count(END_MARK) == 1:
-        after = end + len(END_MARK)
-        if text[after : after + 1] == "\n":
-            after += 1
-        new = text[:start] + section + text[after:]
-    else:
-        raise RuntimeError(f"{doc}: the {START_MARK} / {END_MARK} markers are broken; fix by hand")
-    tmp = doc.with_name(doc.name + ".tls-bench.tmp")
-    tmp.write_text(new)
-    tmp.replace(doc)
 
 
 # ---------------------------------------------------------------------------
@@ -1145,7 +1125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = render_section(report, tools)
     (out_dir / "tls-bench-section.md").write_text(section)
     if not args.no_doc:
-        write_section(section)
+        write_section("tls-bench", section)
         say(f"updated {DOC.relative_to(ROOT)}")
     say(f"raw results in {out_dir / raw_name}")
     for goal in report["goals"]:

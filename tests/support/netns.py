@@ -243,6 +243,11 @@ class Topology:
         self.close()
 
     @property
+    def lab_ca_file(self) -> Path:
+        """The CA of the lab :meth:`start_lab` runs (for ``--tls-ca``)."""
+        return self._tmp / "lab" / "ca.pem"
+
+    @property
     def namespaces(self) -> list[Namespace]:
         return [self.client, self.router, self.server] + ([self.wan] if self.wan else [])
 
