@@ -34,7 +34,7 @@ import datetime as dt
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -42,7 +42,11 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 __all__ = [
+    "MASTER_LINE",
     "MAX_BYTES",
+    "PARAM_LINE",
+    "READERS",
+    "SNIFFERS",
     "Anonymous",
     "CertFacts",
     "ConfigDump",
@@ -53,6 +57,7 @@ __all__ = [
     "cert_facts",
     "decode",
     "parse",
+    "register",
     "sniff",
 ]
 
@@ -72,6 +77,12 @@ class Kind(StrEnum):
     SENDMAIL = "sendmail"
     EXCHANGE_SEND = "exchange-send-connector"
     EXCHANGE_RECEIVE = "exchange-receive-connector"
+    # additions (issue 18)
+    OPENSSL = "openssl"  # openssl.cnf: the system_default TLS policy
+    CRYPTO_POLICIES = "crypto-policies"  # RHEL/Fedora /etc/crypto-policies
+    WINDOWS_REGISTRY = "windows-registry"  # reg export of SCHANNEL / .NET keys
+    EXCHANGE_HEALTHCHECKER = "exchange-healthchecker"  # HealthChecker.ps1 TLS section
+    LOCAL = "local"  # config --local: everything installed on this machine
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +93,21 @@ class Setting:
     value: str
     line: int  # 1-based line of the first physical line
     text: str  # the logical line as written (continuations joined)
+    file: str = ""  # the file it was read from, when a dump is several (main.cf, master.cf)
+    service: str = ""  # the Postfix master.cf service whose -o override it is
 
     def evidence(self) -> dict[str, object]:
-        return {
+        ev: dict[str, object] = {
             "setting": self.name,
             "value": _cap(self.value),
             "line": self.line,
             "text": _cap(self.text),
         }
+        if self.file:
+            ev["file"] = self.file
+        if self.service:
+            ev["service"] = self.service
+        return ev
 
 
 _EVIDENCE_CAP = 2000  # characters of a value or line quoted as evidence
@@ -109,7 +127,10 @@ class Section:
     """
 
     name: str
-    kind: str = "main"  # "main", "transport", "send", "receive"
+    kind: str = "main"  # "main", "transport", "send", "receive", "service"
+    command: str = ""  # a Postfix service's command (smtpd, smtp, lmtp...), when known
+    line: int = 0  # where a Postfix service is defined
+    file: str = ""
     _items: dict[str, list[Setting]] = field(default_factory=dict)
 
     def add(self, setting: Setting) -> None:
@@ -132,6 +153,10 @@ class Section:
     def __len__(self) -> int:
         return sum(len(v) for v in self._items.values())
 
+    def settings(self) -> list[Setting]:
+        """Every setting that counts (the last of each name), in line order."""
+        return sorted((v[-1] for v in self._items.values()), key=lambda s: (s.file, s.line))
+
 
 @dataclass(frozen=True, slots=True)
 class Anonymous:
@@ -148,6 +173,9 @@ class ConfigDump:
     sections: list[Section]
     relay_rights: list[Anonymous] = field(default_factory=list)
     truncated_lists: list[Setting] = field(default_factory=list)  # "{a, b, c, d...}"
+    # Other dumps read with this one that judge it: the system OpenSSL policy
+    # a Postfix runs under (kind OPENSSL / CRYPTO_POLICIES).
+    companions: list[ConfigDump] = field(default_factory=list)
 
     @property
     def main(self) -> Section:
@@ -247,6 +275,12 @@ _POSTFIX_MARKERS = re.compile(
     r"recipient_delimiter|append_dot_mydomain|biff|readme_directory|mailbox_size_limit|"
     r"home_mailbox|mailbox_command|transport_maps|relay_domains|tls_)"
 )
+_PF_TYPES = r"(inet|unix|unix-dgram|fifo|pass)"
+# A master.cf / postconf -M service line, and a postconf -P override.
+MASTER_LINE = re.compile(
+    rf"^(\S+)\s+{_PF_TYPES}\s+([-yn])\s+([-yn])\s+([-yn])\s+(\S+)\s+(\S+)\s+(\S+)(.*)$"
+)
+PARAM_LINE = re.compile(rf"^([^/\s=]+)/{_PF_TYPES}/([A-Za-z0-9_]+)\s*=\s?(.*)$")
 _EXIM_MARKERS = re.compile(
     r"^(primary_hostname|acl_smtp_|acl_not_smtp|tls_advertise_hosts|exim_|spool_directory|"
     r"qualify_domain|received_header_text|smtp_accept_|smtp_banner|log_selector|host_lookup|"
@@ -266,8 +300,37 @@ _SM_CF_OPTION = re.compile(r"^O\s*([A-Za-z][A-Za-z0-9.]*)\s*=\s?(.*)$")
 _SM_CF_OTHER = re.compile(r"^(V\d+/|D[A-Za-z{]|C[A-Za-z{]|F[A-Za-z{]|S\d+|R\S|K\S|M[a-z]|H[?A-Z])")
 
 
+# The readers of issue 18's kinds live in their own modules (read_postfix,
+# read_openssl, read_windows), which import this one; they register here when
+# the package loads, so this module never imports them.
+Reader = Callable[[str, Kind], "ConfigDump"]
+Sniffer = Callable[[list[str]], Kind | None]
+READERS: dict[Kind, Reader] = {}
+SNIFFERS: list[Sniffer] = []
+
+
+def register(kinds: tuple[Kind, ...], reader: Reader, sniffer: Sniffer | None = None) -> None:
+    for kind in kinds:
+        READERS[kind] = reader
+    if sniffer is not None and sniffer not in SNIFFERS:
+        SNIFFERS.append(sniffer)
+
+
+def _sniff_addition(text: str) -> Kind | None:
+    """The kinds of issue 18 have sure signs: a header line, a section chain."""
+    lines = [line.strip() for line in text.splitlines()[:2000]]
+    for sniffer in SNIFFERS:
+        found = sniffer(lines)
+        if found is not None:
+            return found
+    return None
+
+
 def sniff(text: str) -> Kind | None:
     """Guess the kind of a dump from its first few hundred lines, or None."""
+    addition = _sniff_addition(text)
+    if addition is not None:
+        return addition
     votes: Counter[str] = Counter()
     for line in text.splitlines()[:2000]:
         if line.strip():
@@ -305,6 +368,9 @@ def _vote(line: str, votes: Counter[str]) -> None:
         votes["send"] += key in _SEND_KEYS
         votes["receive"] += key in _RECEIVE_KEYS
         return
+    if MASTER_LINE.match(stripped) or PARAM_LINE.match(stripped):
+        votes["postfix"] += 2
+        return
     if _EXIM_LIST.match(stripped) or stripped.startswith("begin "):
         votes["exim"] += 3
         return
@@ -324,14 +390,16 @@ def _vote(line: str, votes: Counter[str]) -> None:
 
 def parse(text: str, kind: Kind) -> ConfigDump:
     """Read ``text`` as a dump of ``kind``; raises :class:`ConfigError` when nothing fits."""
-    if kind is Kind.POSTFIX:
-        dump = ConfigDump(kind, [_parse_postfix(text)])
+    if kind in READERS:
+        dump = READERS[kind](text, kind)
     elif kind is Kind.EXIM:
         dump = ConfigDump(kind, _parse_exim(text))
     elif kind is Kind.SENDMAIL:
         dump = ConfigDump(kind, [_parse_sendmail(text)])
-    else:
+    elif kind in {Kind.EXCHANGE_SEND, Kind.EXCHANGE_RECEIVE}:
         dump = _parse_exchange(text, kind)
+    else:
+        raise ConfigError("'local' is what config --local reads, not a kind of file")
     if dump.settings_read == 0:
         raise ConfigError(f"no {kind.value} settings found")
     return dump
@@ -358,18 +426,6 @@ def _logical_lines(text: str, comment: str = "#") -> Iterator[tuple[int, str]]:
 
 
 # --- Postfix ------------------------------------------------------------------------
-
-
-def _parse_postfix(text: str) -> Section:
-    section = Section("main.cf")
-    for number, line in _logical_lines(text):
-        if line.startswith("postconf:"):  # "postconf: warning: ..." captured with 2>&1
-            continue
-        m = _PF_KV.match(line)
-        if m is None:
-            continue
-        section.add(Setting(m.group(1), m.group(2).strip(), number, line.strip()))
-    return section
 
 
 # --- Exim ---------------------------------------------------------------------------

@@ -1,0 +1,138 @@
+"""Windows / Exchange TLS: SCHANNEL and .NET registry values → findings. Pure.
+
+Exchange speaks TLS through Windows' SCHANNEL: what a version can do is
+``HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols``
+``\\TLS 1.x\\Client|Server`` ``Enabled`` / ``DisabledByDefault`` (an absent key or
+value: the OS default,
+TLS 1.2 enabled on Windows Server 2012 and later). Its .NET code uses what
+.NET chooses: ``SystemDefaultTlsVersions`` and ``SchUseStrongCrypto`` under
+``SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319`` and its ``WOW6432Node``
+twin must both be 1, or a .NET 4.x process may offer only TLS 1.0 (Microsoft's
+"Exchange Server TLS configuration best practices", aka.ms/HC-TLSGuide;
+HealthChecker's TLS check reads the same values). SCHANNEL changes take
+effect after a reboot. The findings' words and fixes are in
+:mod:`smtpdoctor.knowledge.catalogue.config_windows`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtpdoctor.config.common import Ctx, evidence, where
+from smtpdoctor.config.parsers import ConfigDump, Section, Setting
+from smtpdoctor.knowledge.catalogue import finding
+from smtpdoctor.model import Finding
+
+__all__ = ["check"]
+
+_SCHANNEL = re.compile(r"\\SCHANNEL\\Protocols\\(TLS 1\.[0-3]|SSL 3\.0)\\(Client|Server)$", re.I)
+_NET = re.compile(r"\\Microsoft\\\.NETFramework\\(v4\.0\.30319|v2\.0\.50727)$", re.I)
+
+
+def check(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
+    if dump.kind.value == "exchange-healthchecker":
+        return _healthchecker(dump.main)
+    out: list[Finding] = []
+    schannel: dict[tuple[str, str], Section] = {}
+    for s in dump.of_kind("key"):
+        m = _SCHANNEL.search(s.name)
+        if m:
+            schannel[(m.group(1).upper(), m.group(2).lower())] = s
+    for side in ("client", "server"):
+        sec = schannel.get(("TLS 1.2", side))
+        if sec is not None and _off(sec):
+            bad = _offending(sec)
+            out.append(
+                finding(
+                    "windows.schannel.tls12_disabled",
+                    evidence=evidence(bad, key=sec.name),
+                    side=side,
+                    where=where(bad) if bad is not None else sec.name,
+                    role="sending" if side == "client" else "receiving",
+                )
+            )
+    for version in ("TLS 1.0", "TLS 1.1", "TLS 1.2"):
+        client, server = schannel.get((version, "client")), schannel.get((version, "server"))
+        if client is not None and server is not None and _off(client) != _off(server):
+            off, on = (client, server) if _off(client) else (server, client)
+            bad = _offending(off)
+            out.append(
+                finding(
+                    "windows.schannel.client_server_mismatch",
+                    evidence=evidence(bad, key=off.name, other=on.name),
+                    version=version,
+                    where=where(bad) if bad is not None else off.name,
+                )
+            )
+    out += _dotnet(dump)
+    return out
+
+
+def _dword(sec: Section, name: str) -> int | None:
+    s = sec.get(name)
+    if s is None:
+        return None
+    try:
+        return int(s.value)
+    except ValueError:
+        return None
+
+
+def _off(sec: Section) -> bool:
+    return _dword(sec, "Enabled") == 0 or _dword(sec, "DisabledByDefault") == 1
+
+
+def _offending(sec: Section) -> Setting | None:
+    enabled = sec.get("Enabled")
+    if enabled is not None and _dword(sec, "Enabled") == 0:
+        return enabled
+    return sec.get("DisabledByDefault")
+
+
+def _dotnet(dump: ConfigDump) -> list[Finding]:
+    out: list[Finding] = []
+    for s in dump.of_kind("key"):
+        m = _NET.search(s.name)
+        if m is None or m.group(1).lower() != "v4.0.30319":
+            continue
+        wow = "wow6432node" in s.name.lower()
+        for value in ("SystemDefaultTlsVersions", "SchUseStrongCrypto"):
+            if _dword(s, value) == 1:
+                continue
+            got = s.get(value)
+            out.append(
+                finding(
+                    "windows.dotnet.tls_not_system_default",
+                    evidence=evidence(got, key=s.name, value_name=value, wow6432node=wow),
+                    value_name=value,
+                    key=s.name,
+                    where=where(got) if got is not None else f"{value} is missing under [{s.name}]",
+                )
+            )
+    return out
+
+
+def _healthchecker(section: Section) -> list[Finding]:
+    out: list[Finding] = []
+    for s in section.settings():
+        state = s.value
+        if s.name == "TLS 1.2" and state == "Disabled":
+            out.append(
+                finding(
+                    "windows.schannel.tls12_disabled",
+                    evidence=evidence(s),
+                    side="client and server",
+                    where=where(s),
+                    role="sending and receiving",
+                )
+            )
+        elif state in {"Misconfigured", "Half Disabled"}:
+            out.append(
+                finding(
+                    "windows.schannel.client_server_mismatch",
+                    evidence=evidence(s),
+                    version=s.name,
+                    where=where(s),
+                )
+            )
+    return out
