@@ -139,6 +139,9 @@ def _audit_file(
     kind = Kind(args.kind) if getattr(args, "kind", None) else None
     label = "standard input" if name == "-" else name
     try:
+        if name != "-" and (kind or sniff(decode(data, label))) is Kind.OPENSSL:
+            # an openssl.cnf: follow its .include lines, as OpenSSL does
+            return audit_dump(local.openssl_file(name).dump, cert=cert, file=label)
         if openssl is None:
             return audit_bytes(data, kind, cert=cert, file=label)
         dump = parse(decode(data, label), kind or sniff(decode(data, label)) or Kind.POSTFIX)

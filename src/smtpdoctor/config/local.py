@@ -110,10 +110,13 @@ def openssl_file(path: str) -> Part:
 
 
 def crypto_policies_dir(path: Path) -> Part:
-    config = _read(path / "config")
-    backend = _maybe(str(path / "back-ends" / "opensslcnf.config")) or ""
-    dump = parse_openssl(config + "\n" + backend, Kind.CRYPTO_POLICIES, str(path / "config"))
-    return Part(Kind.CRYPTO_POLICIES, str(path), dump)
+    policy = parse_openssl(_read(path / "config"), Kind.CRYPTO_POLICIES, str(path / "config"))
+    backend_file = path / "back-ends" / "opensslcnf.config"
+    backend = _maybe(str(backend_file))
+    if backend is not None:
+        generated = parse_openssl(backend, Kind.CRYPTO_POLICIES, str(backend_file))
+        policy.sections[0] = generated.sections[0]  # the back-end's real values
+    return Part(Kind.CRYPTO_POLICIES, str(path), policy)
 
 
 def system_openssl() -> Part | None:
@@ -206,7 +209,7 @@ def _exim_lines(
     *,
     depth: int,
 ) -> None:
-    for raw in text.splitlines():
+    for raw in _joined(text):
         line = raw.strip()
         d = _DIRECTIVE.match(line)
         active = all(stack)
@@ -234,6 +237,22 @@ def _exim_lines(
             out.append("")
             continue
         out.append(_substitute(raw, macros))
+
+
+def _joined(text: str) -> list[str]:
+    """Lines with Exim's backslash continuations joined (leading space of the next dropped)."""
+    out: list[str] = []
+    carry = ""
+    for raw in text.splitlines():
+        line = carry + (raw.lstrip() if carry else raw)
+        if line.endswith("\\") and not line.lstrip().startswith("#"):
+            carry = line[:-1]
+            continue
+        carry = ""
+        out.append(line)
+    if carry:
+        out.append(carry)
+    return out
 
 
 def _substitute(line: str, macros: dict[str, str]) -> str:
@@ -305,18 +324,29 @@ def local_parts(
 ) -> list[Part]:
     """Every MTA installed here and the system TLS policy, read without changing anything."""
     parts: list[Part] = []
+    skipped: list[str] = []
     openssl = openssl_file(openssl_config) if openssl_config else system_openssl()
-    if postfix_config or shutil.which("postconf") or Path("/usr/sbin/postconf").exists():
+    if postfix_config:
         parts.append(postfix_running(postfix_config, openssl_config))
+    elif shutil.which("postconf") or Path("/usr/sbin/postconf").exists():
+        try:
+            parts.append(postfix_running(None, openssl_config))
+        except ConfigError as exc:  # installed but not configured: say so, go on
+            skipped.append(f"Postfix skipped: {exc}")
     exim = shutil.which("exim4") or shutil.which("exim")
     if exim_config:
         parts.append(exim_file(Path(exim_config)))
     elif exim:
-        parts.append(exim_running(exim))
+        try:
+            parts.append(exim_running(exim))
+        except ConfigError as exc:
+            skipped.append(f"Exim skipped: {exc}")
     if openssl is not None:
         parts.append(openssl)
     if Path("/etc/crypto-policies/config").is_file():
         parts.append(crypto_policies_dir(Path("/etc/crypto-policies")))
     if not parts:
-        raise ConfigError("no MTA (postconf, exim) and no OpenSSL configuration found here")
+        why = "; ".join(skipped) or "no MTA (postconf, exim) and no OpenSSL configuration found"
+        raise ConfigError(why)
+    parts[0].notes.extend(skipped)
     return parts

@@ -163,7 +163,8 @@ def parse_openssl(text: str, kind: Kind, file: str = "") -> ConfigDump:
 
 
 def _sniff(lines: list[str]) -> Kind | None:
-    first = [line for line in lines if line][:3]
+    # /etc/crypto-policies/config: comments and one policy keyword
+    first = [line for line in lines if line and not line.startswith("#")][:3]
     if len(first) == 1 and POLICY_LINE.match(first[0]):
         return Kind.CRYPTO_POLICIES
     if any(line.startswith("TLS.MinProtocol") for line in lines):
