@@ -52,6 +52,8 @@ def _problems(doc: dict[str, Any]) -> set[tuple[str, str]]:
         ("openssl-rhel9.cnf", Kind.OPENSSL),
         ("crypto-policies-future/config", Kind.CRYPTO_POLICIES),
         ("crypto-policies-future/back-ends/opensslcnf.config", Kind.CRYPTO_POLICIES),
+        ("windows-tls-cipher-suites.txt", Kind.WINDOWS_CIPHER_SUITES),
+        ("exchange-certificates.txt", Kind.EXCHANGE_CERTIFICATE),
     ],
 )
 def test_new_kinds_are_sniffed(name: str, kind: Kind) -> None:
@@ -261,6 +263,32 @@ def test_healthchecker_tls_lines() -> None:
     assert doc["kind"] == "exchange-healthchecker"
     assert status == 1
     assert {f["evidence"]["setting"] for f in doc["findings"]} == {"TLS 1.1", "TLS 1.2"}
+
+
+def test_tls_cipher_suites_without_what_microsoft365_offers() -> None:
+    status, doc = _json(str(DATA / "windows-tls-cipher-suites.txt"))
+    assert status == 2
+    (only,) = doc["findings"]
+    assert only["id"] == "windows.ciphers.none_for_microsoft365"
+    assert "TLS_AES_256_GCM_SHA384" not in only["evidence"]["tls12_suites"]  # TLS 1.3 only
+    assert "TLS_RSA_WITH_3DES_EDE_CBC_SHA" in only["evidence"]["tls12_suites"]
+    fix = next(x for x in only["fixes"] if x["for"] == "exchange")
+    assert "Enable-TlsCipherSuite -Name TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" in fix["snippet"]
+    # with one ECDHE-GCM suite for TLS 1.2 added, nothing is left to say
+    text = decode((DATA / "windows-tls-cipher-suites.txt").read_bytes())
+    text = text.replace("TLS_RSA_WITH_AES_256_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+    text = text.replace("CipherSuite           : 61", "CipherSuite           : 49200")
+    assert audit_text(text).findings == ()
+
+
+def test_exchange_certificates_for_smtp() -> None:
+    status, doc = _json(str(DATA / "exchange-certificates.txt"))
+    assert status == 2
+    found = {(f["id"], f["evidence"]["subject"]) for f in doc["findings"]}
+    assert found == {
+        ("exchange.smtp_certificate.expired", "CN=mail.contoso.com"),
+        ("exchange.smtp_certificate.self_signed", "CN=EX01"),
+    }
 
 
 # --- errors -------------------------------------------------------------------------

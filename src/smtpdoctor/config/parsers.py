@@ -56,6 +56,7 @@ __all__ = [
     "Setting",
     "cert_facts",
     "decode",
+    "fl_blocks",
     "parse",
     "register",
     "sniff",
@@ -82,6 +83,8 @@ class Kind(StrEnum):
     CRYPTO_POLICIES = "crypto-policies"  # RHEL/Fedora /etc/crypto-policies
     WINDOWS_REGISTRY = "windows-registry"  # reg export of SCHANNEL / .NET keys
     EXCHANGE_HEALTHCHECKER = "exchange-healthchecker"  # HealthChecker.ps1 TLS section
+    WINDOWS_CIPHER_SUITES = "windows-tls-cipher-suites"  # Get-TlsCipherSuite | Format-List
+    EXCHANGE_CERTIFICATE = "exchange-certificate"  # Get-ExchangeCertificate | Format-List
     LOCAL = "local"  # config --local: everything installed on this machine
 
 
@@ -650,7 +653,7 @@ _GET_ADPERM = re.compile(r"Get-ADPermission\s+(?:-Identity\s+)?(?:\"([^\"]+)\"|'
 _PERM_KEYS = frozenset({"user", "extendedrights", "accessrights", "isinherited", "deny"})
 
 
-def _fl_blocks(text: str) -> Iterator[list[tuple[int, str, str, str]]]:
+def fl_blocks(text: str) -> Iterator[list[tuple[int, str, str, str]]]:
     """Format-List records: blocks of ``Key : value`` lines (value wrapped onto
     indented lines), separated by blank lines or by a key seen twice."""
     block: list[tuple[int, str, str, str]] = []
@@ -683,7 +686,7 @@ def _fl_blocks(text: str) -> Iterator[list[tuple[int, str, str, str]]]:
 def _parse_exchange(text: str, kind: Kind) -> ConfigDump:
     default_kind = "send" if kind is Kind.EXCHANGE_SEND else "receive"
     dump = ConfigDump(kind, [])
-    for block in _fl_blocks(text):
+    for block in fl_blocks(text):
         keys = {k.lower() for _, k, _, _ in block}
         if keys & _PERM_KEYS and "user" in keys and not keys & (_SEND_KEYS | _RECEIVE_KEYS):
             _permission_block(block, dump)

@@ -18,7 +18,15 @@ from __future__ import annotations
 
 import re
 
-from smtpdoctor.config.parsers import ConfigDump, ConfigError, Kind, Section, Setting, register
+from smtpdoctor.config.parsers import (
+    ConfigDump,
+    ConfigError,
+    Kind,
+    Section,
+    Setting,
+    fl_blocks,
+    register,
+)
 
 __all__ = ["HC_TLS", "REG_HEADER", "parse_windows"]
 
@@ -81,7 +89,32 @@ def _healthchecker(text: str) -> ConfigDump:
     return ConfigDump(Kind.EXCHANGE_HEALTHCHECKER, [section])
 
 
+_CIPHER_KEYS = frozenset({"ciphersuite", "baseciphersuite", "protocols", "name"})
+_CERT_KEYS = frozenset({"thumbprint", "services", "notafter"})
+
+
+def _objects(text: str, kind: Kind, wanted: frozenset[str], what: str) -> ConfigDump:
+    """``Format-List`` objects (one section each) that have the ``wanted`` properties."""
+    dump = ConfigDump(kind, [])
+    for block in fl_blocks(text):
+        keys = {k.lower() for _, k, _, _ in block}
+        if not wanted <= keys:
+            continue
+        name = next((v for _, k, v, _ in block if k.lower() in {"name", "thumbprint"}), "")
+        section = Section(name or f"object {len(dump.sections) + 1}", what)
+        for number, key, value, whole in block:
+            section.add(Setting(key, value, number, whole))
+        dump.sections.append(section)
+    if not dump.sections:
+        raise ConfigError(f"no {kind.value} objects found (Format-List output)")
+    return dump
+
+
 def parse_windows(text: str, kind: Kind) -> ConfigDump:
+    if kind is Kind.WINDOWS_CIPHER_SUITES:
+        return _objects(text, kind, _CIPHER_KEYS, "suite")
+    if kind is Kind.EXCHANGE_CERTIFICATE:
+        return _objects(text, kind, _CERT_KEYS, "certificate")
     if kind is Kind.WINDOWS_REGISTRY:
         if not any(REG_HEADER.match(line.strip()) for line in text.splitlines()[:5]):
             raise ConfigError("not a registry export (no 'Windows Registry Editor Version 5.00')")
@@ -95,7 +128,21 @@ def _sniff(lines: list[str]) -> Kind | None:
         return Kind.WINDOWS_REGISTRY
     if sum(1 for line in lines if HC_TLS.match(line)) >= 2:
         return Kind.EXCHANGE_HEALTHCHECKER
+    keys = {line.split(":", 1)[0].strip().lower() for line in lines if " : " in line}
+    if {"ciphersuite", "baseciphersuite", "protocols"} <= keys:
+        return Kind.WINDOWS_CIPHER_SUITES
+    if keys >= _CERT_KEYS and "certificatedomains" in keys:
+        return Kind.EXCHANGE_CERTIFICATE
     return None
 
 
-register((Kind.WINDOWS_REGISTRY, Kind.EXCHANGE_HEALTHCHECKER), parse_windows, _sniff)
+register(
+    (
+        Kind.WINDOWS_REGISTRY,
+        Kind.EXCHANGE_HEALTHCHECKER,
+        Kind.WINDOWS_CIPHER_SUITES,
+        Kind.EXCHANGE_CERTIFICATE,
+    ),
+    parse_windows,
+    _sniff,
+)

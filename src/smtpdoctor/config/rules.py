@@ -50,6 +50,8 @@ _MTA_OF = {
     Kind.CRYPTO_POLICIES: MTA.GENERIC,
     Kind.WINDOWS_REGISTRY: MTA.EXCHANGE,
     Kind.EXCHANGE_HEALTHCHECKER: MTA.EXCHANGE,
+    Kind.WINDOWS_CIPHER_SUITES: MTA.EXCHANGE,
+    Kind.EXCHANGE_CERTIFICATE: MTA.EXCHANGE,
     Kind.LOCAL: MTA.GENERIC,
 }
 
@@ -73,6 +75,8 @@ _RULES: dict[Kind, Callable[[ConfigDump, Ctx], list[Finding]]] = {
     Kind.CRYPTO_POLICIES: _system,
     Kind.WINDOWS_REGISTRY: windows.check,
     Kind.EXCHANGE_HEALTHCHECKER: windows.check,
+    Kind.WINDOWS_CIPHER_SUITES: windows.check,
+    Kind.EXCHANGE_CERTIFICATE: windows.check,
 }
 
 

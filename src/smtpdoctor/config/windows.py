@@ -16,10 +16,12 @@ effect after a reboot. The findings' words and fixes are in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from smtpdoctor.config.common import Ctx, evidence, where
-from smtpdoctor.config.parsers import ConfigDump, Section, Setting
+from smtpdoctor.config.parsers import ConfigDump, Kind, Section, Setting, split_list
+from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Finding
 
@@ -30,8 +32,12 @@ _NET = re.compile(r"\\Microsoft\\\.NETFramework\\(v4\.0\.30319|v2\.0\.50727)$", 
 
 
 def check(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
-    if dump.kind.value == "exchange-healthchecker":
+    if dump.kind is Kind.EXCHANGE_HEALTHCHECKER:
         return _healthchecker(dump.main)
+    if dump.kind is Kind.WINDOWS_CIPHER_SUITES:
+        return _cipher_suites(dump)
+    if dump.kind is Kind.EXCHANGE_CERTIFICATE:
+        return _certificates(dump, ctx)
     out: list[Finding] = []
     schannel: dict[tuple[str, str], Section] = {}
     for s in dump.of_kind("key"):
@@ -135,4 +141,105 @@ def _healthchecker(section: Section) -> list[Finding]:
                     where=where(s),
                 )
             )
+    return out
+
+
+# --- Get-TlsCipherSuite -------------------------------------------------------------
+
+_TLS12 = 771  # 0x0303, as Get-TlsCipherSuite lists a suite's Protocols
+
+
+def _cipher_suites(dump: ConfigDump) -> list[Finding]:
+    tls12: dict[int, Section] = {}
+    for suite in dump.of_kind("suite"):
+        protocols = set(split_list(suite.value("Protocols") or ""))
+        code = suite.value("CipherSuite") or ""
+        if str(_TLS12) in protocols and code.isdigit():
+            tls12[int(code)] = suite
+    first = dump.sections[0].get("Name") if dump.sections else None
+    if not tls12:
+        return [
+            finding(
+                "windows.ciphers.no_tls12_suite",
+                evidence=evidence(first, suites=len(dump.sections)),
+                count=len(dump.sections),
+            )
+        ]
+    m365 = PEERS["microsoft365"].tls12_ciphers
+    if not set(tls12) & set(m365):
+        names = sorted(s.value("Name") or "" for s in tls12.values())
+        return [
+            finding(
+                "windows.ciphers.none_for_microsoft365",
+                evidence=evidence(first, tls12_suites=names),
+                shown=", ".join(names[:4]) + (" ..." if len(names) > 4 else ""),
+            )
+        ]
+    return []
+
+
+# --- Get-ExchangeCertificate --------------------------------------------------------
+
+_DATES = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+def _date(value: str) -> dt.datetime | None:
+    for fmt in _DATES:
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _certificates(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
+    smtp = [c for c in dump.of_kind("certificate") if "smtp" in (c.value("Services") or "").lower()]
+    if not smtp:
+        first = dump.sections[0].get("Services")
+        return [finding("exchange.smtp_certificate.none", evidence=evidence(first))]
+    out: list[Finding] = []
+    for cert in smtp:
+        out += _certificate(cert, ctx)
+    return out
+
+
+def _certificate(cert: Section, ctx: Ctx) -> list[Finding]:
+    out: list[Finding] = []
+    subject = cert.value("Subject") or cert.name
+    not_after = cert.get("NotAfter")
+    when = _date(not_after.value) if not_after is not None else None
+    thumbprint = cert.value("Thumbprint") or ""
+    if when is not None and not_after is not None and when < ctx.now:
+        out.append(
+            finding(
+                "exchange.smtp_certificate.expired",
+                evidence=evidence(not_after, subject=subject, thumbprint=thumbprint),
+                where=where(not_after),
+                subject=subject,
+                thumbprint=thumbprint,
+            )
+        )
+    status = cert.get("Status")
+    if status is not None and status.value.lower() not in {"valid", ""} and not out:
+        out.append(
+            finding(
+                "exchange.smtp_certificate.not_valid",
+                evidence=evidence(status, subject=subject, thumbprint=thumbprint),
+                where=where(status),
+                status=status.value,
+                subject=subject,
+                thumbprint=thumbprint,
+            )
+        )
+    self_signed = cert.get("IsSelfSigned")
+    if self_signed is not None and self_signed.value.lower() == "true":
+        out.append(
+            finding(
+                "exchange.smtp_certificate.self_signed",
+                evidence=evidence(self_signed, subject=subject, thumbprint=thumbprint),
+                where=where(self_signed),
+                subject=subject,
+                thumbprint=thumbprint,
+            )
+        )
     return out

@@ -69,6 +69,42 @@ def _mismatch_fix(p: Params) -> Fix:
     )
 
 
+def _cipher_fix(p: Params) -> Fix:
+    return Fix(
+        _E,
+        (
+            "Enable the ECDHE AES-GCM suites Microsoft 365 uses for TLS 1.2, at the top of the "
+            "list, then reboot (SCHANNEL reads the order at start-up). A Group Policy 'SSL "
+            "Cipher Suite Order' overrides the cmdlets: change it there if it is set.",
+        ),
+        "Enable-TlsCipherSuite -Name TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 -Position 0\n"
+        "Enable-TlsCipherSuite -Name TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 -Position 1\n"
+        "Restart-Computer",
+        "Get-TlsCipherSuite | Where-Object { $_.Protocols -contains 771 } | Format-Table Name",
+    )
+
+
+def _cert_fix(p: Params) -> Fix:
+    return Fix(
+        _E,
+        (
+            "Install a certificate from a public CA whose names include the connector's Fqdn, "
+            "enable it for SMTP, and remove the old one from SMTP once mail flows.",
+        ),
+        "Import-ExchangeCertificate -Server EX01 -FileData ([System.IO.File]::ReadAllBytes("
+        "'C:\\certs\\mail.pfx')) -Password (Read-Host -AsSecureString)\n"
+        "Enable-ExchangeCertificate -Server EX01 -Thumbprint <new thumbprint> -Services SMTP",
+        "Get-ExchangeCertificate | Where-Object { $_.Services -match 'SMTP' } | "
+        "Format-List Subject,NotAfter,Status,Services",
+    )
+
+
+_CERT_EX = {
+    **setting_example("NotAfter", "3/15/2025 11:59:59 PM"),
+    "subject": "CN=mail.contoso.com",
+    "thumbprint": "5A1E8F0C5F0E3F5C8B7A6D1E2F3A4B5C6D7E8F90",
+}
+
 _KEY12 = (
     r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders"
     r"\SCHANNEL\Protocols\TLS 1.2\Client"
@@ -128,5 +164,90 @@ SPECS: tuple[FindingSpec, ...] = (
             "key": r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\.NETFramework\v4.0.30319",
         },
         source="aka.ms/HC-TLSGuide",
+    ),
+    FindingSpec(
+        id="windows.ciphers.no_tls12_suite",
+        severity=Severity.CRITICAL,
+        category=_C.TLS_HANDSHAKE_FAILURE,
+        stage=Stage.TLS_HANDSHAKE,
+        title="Get-TlsCipherSuite lists no suite for TLS 1.2.",
+        message=(
+            "None of the {count} cipher suites Windows offers is usable with TLS 1.2 "
+            "(Protocols 771): peers that require TLS 1.2 share no cipher with this server."
+        ),
+        fixes=config_fixes(_E, _C.TLS_HANDSHAKE_FAILURE, _cipher_fix),
+        example={**setting_example("Name", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"), "count": 3},
+    ),
+    FindingSpec(
+        id="windows.ciphers.none_for_microsoft365",
+        severity=Severity.CRITICAL,
+        category=_C.TLS_HANDSHAKE_FAILURE,
+        stage=Stage.TLS_HANDSHAKE,
+        title="No TLS 1.2 cipher suite Microsoft 365 accepts is enabled.",
+        message=(
+            "Windows offers TLS 1.2 only with {shown}, none of which Microsoft 365 accepts "
+            "(it wants ECDHE with AES-GCM or AES-CBC-SHA256/384): the handshake fails and "
+            "Exchange Online reports '421 4.4.2 Connection dropped due to SocketError'."
+        ),
+        fixes=config_fixes(_E, _C.TLS_HANDSHAKE_FAILURE, _cipher_fix, also=(MTA.MICROSOFT365,)),
+        example={
+            **setting_example("Name", "TLS_RSA_WITH_AES_256_CBC_SHA256"),
+            "shown": "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        },
+        source="Microsoft Learn, TLS cipher suites supported by Office 365",
+    ),
+    FindingSpec(
+        id="exchange.smtp_certificate.none",
+        severity=Severity.WARNING,
+        category=_C.TLS_CERTIFICATE,
+        stage=Stage.TLS_HANDSHAKE,
+        title="No certificate in the Get-ExchangeCertificate export is enabled for SMTP.",
+        message=(
+            "No certificate in this export has SMTP among its Services: Exchange offers "
+            "STARTTLS with whatever default it picks (often the self-signed one made at setup), "
+            "which verifying senders refuse."
+        ),
+        fixes=config_fixes(_E, _C.TLS_CERTIFICATE, _cert_fix),
+        example=setting_example("Services", "IIS"),
+    ),
+    FindingSpec(
+        id="exchange.smtp_certificate.expired",
+        severity=Severity.CRITICAL,
+        category=_C.TLS_CERTIFICATE,
+        stage=Stage.TLS_HANDSHAKE,
+        title="The certificate Exchange uses for SMTP has expired.",
+        message=(
+            "The SMTP certificate {subject} (thumbprint {thumbprint}) expired ({where}): "
+            "senders that verify (Microsoft 365 connectors, DANE, MTA-STS) refuse the handshake."
+        ),
+        fixes=config_fixes(_E, _C.TLS_CERTIFICATE, _cert_fix, also=(MTA.MICROSOFT365,)),
+        example=_CERT_EX,
+    ),
+    FindingSpec(
+        id="exchange.smtp_certificate.not_valid",
+        severity=Severity.WARNING,
+        category=_C.TLS_CERTIFICATE,
+        stage=Stage.TLS_HANDSHAKE,
+        title="The certificate Exchange uses for SMTP is not 'Valid' (Status).",
+        message=(
+            "The SMTP certificate {subject} has Status {status} ({where}): Windows cannot "
+            "build or check its chain, so verifying peers will not accept it either."
+        ),
+        fixes=config_fixes(_E, _C.TLS_CERTIFICATE, _cert_fix),
+        example={**_CERT_EX, "status": "RevocationCheckFailure"},
+    ),
+    FindingSpec(
+        id="exchange.smtp_certificate.self_signed",
+        severity=Severity.WARNING,
+        category=_C.TLS_CERTIFICATE,
+        stage=Stage.TLS_HANDSHAKE,
+        title="A self-signed certificate is enabled for SMTP.",
+        message=(
+            "The SMTP certificate {subject} is self-signed ({where}): fine between Exchange "
+            "servers, but Microsoft 365 connectors that validate certificates, DANE and "
+            "MTA-STS senders refuse it."
+        ),
+        fixes=config_fixes(_E, _C.TLS_CERTIFICATE, _cert_fix, also=(MTA.MICROSOFT365,)),
+        example=_CERT_EX,
     ),
 )
