@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 # The readers register their kinds with .parsers on import.
-from smtpdoctor.config import read_openssl, read_postfix, read_windows  # noqa: F401
+from smtpdoctor.config import (  # noqa: F401
+    read_exchange,
+    read_exim,
+    read_openssl,
+    read_postfix,
+    read_sendmail,
+    read_windows,
+)
 from smtpdoctor.config.judgements import classify_hostname, duration_seconds
 from smtpdoctor.config.parsers import (
     CertFacts,

@@ -24,9 +24,9 @@ from smtpdoctor.config.parsers import (
     Kind,
     Section,
     Setting,
-    fl_blocks,
     register,
 )
+from smtpdoctor.config.read_exchange import fl_blocks
 
 __all__ = ["HC_TLS", "REG_HEADER", "parse_windows"]
 
