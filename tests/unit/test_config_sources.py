@@ -258,11 +258,34 @@ def test_dotnet_export_utf8_both_views() -> None:
     assert "WOW6432Node" in fix["snippet"]
 
 
-def test_healthchecker_tls_lines() -> None:
+def test_healthchecker_tls_section() -> None:
     status, doc = _json(str(DATA / "healthchecker-tls.txt"))
     assert doc["kind"] == "exchange-healthchecker"
-    assert status == 1
-    assert {f["evidence"]["setting"] for f in doc["findings"]} == {"TLS 1.1", "TLS 1.2"}
+    assert status == 2
+    # its tables say which side: TLS 1.2 is off for the client (Exchange sending)
+    found = {
+        (f["id"], f["evidence"].get("version"), f["evidence"]["key"][-6:]) for f in doc["findings"]
+    }
+    assert found == {
+        ("windows.schannel.tls12_disabled", None, "Client"),
+        ("windows.schannel.client_server_mismatch", "TLS 1.1", "Client"),
+        ("windows.schannel.client_server_mismatch", "TLS 1.2", "Client"),
+    }
+    # the "TLS 1.x:" lines alone (a copy without the tables) still say it
+    text = decode((DATA / "healthchecker-tls.txt").read_bytes())
+    lines_only = "\n".join(line for line in text.splitlines() if ": " in line or "-" * 5 in line)
+    alone = audit_text(lines_only)
+    assert {f.evidence["setting"] for f in alone.findings} == {"TLS 1.1", "TLS 1.2"}
+    # a NULL .NET value in its table is a missing value
+    wow = r"SOFTWARE\Wow6432Node\Microsoft\.NETFramework\v4.0.30319"
+    null = text.replace(
+        f"SchUseStrongCrypto        {wow}  1", f"SchUseStrongCrypto        {wow}  NULL"
+    )
+    assert null != text
+    dotnet = [f for f in audit_text(null).findings if f.id.startswith("windows.dotnet")]
+    assert [(f.evidence["value_name"], f.evidence["wow6432node"]) for f in dotnet] == [
+        ("SchUseStrongCrypto", True)
+    ]
 
 
 def test_tls_cipher_suites_without_what_microsoft365_offers() -> None:

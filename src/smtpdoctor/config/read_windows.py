@@ -7,7 +7,8 @@
   :func:`smtpdoctor.config.parsers.decode`). Each key becomes a section named
   by its path; each value a setting (dwords as decimal strings).
 * ``exchange-healthchecker``: the ``TLS 1.x: Enabled|Disabled|Half
-  Disabled|Misconfigured`` lines that Microsoft's HealthChecker.ps1
+  Disabled|Misconfigured`` lines (and the ``RegistryKey Location Value``
+  tables under them, read as registry keys) that Microsoft's HealthChecker.ps1
   (microsoft/CSS-Exchange, ``Diagnostics/HealthChecker``) writes to the
   screen for its TLS settings, ``Name: DisplayValue`` after tab indents
   (``Writers/Write-ResultsToScreen.ps1``,
@@ -80,13 +81,37 @@ def _registry(text: str) -> ConfigDump:
     return dump
 
 
+_HC_ROW = re.compile(
+    r"^\s+(Enabled|DisabledByDefault|SystemDefaultTlsVersions|SchUseStrongCrypto)\s{2,}"
+)
+
+
 def _healthchecker(text: str) -> ConfigDump:
+    """The ``TLS 1.x: State`` lines, and the registry values of the tables under
+    them (``RegistryKey  Location  Value`` columns, two spaces or more apart)
+    as the keys a ``reg export`` would give (a ``NULL`` value: not set)."""
     section = Section("HealthChecker TLS", "healthchecker")
+    dump = ConfigDump(Kind.EXCHANGE_HEALTHCHECKER, [section])
+    keys: dict[str, Section] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         m = HC_TLS.match(raw)
         if m:
             section.add(Setting(m.group(1), m.group(2), number, raw.strip()))
-    return ConfigDump(Kind.EXCHANGE_HEALTHCHECKER, [section])
+            continue
+        if not _HC_ROW.match(raw):
+            continue
+        cells = re.split(r"\s{2,}", raw.strip())
+        if len(cells) != 3:
+            continue
+        name, location, value = cells
+        path = "HKEY_LOCAL_MACHINE\\" + location
+        key = keys.get(path)
+        if key is None:
+            key = keys[path] = Section(path, "key", line=number)
+            dump.sections.append(key)
+        if value != "NULL":
+            key.add(Setting(name, value, number, raw.strip()))
+    return dump
 
 
 _CIPHER_KEYS = frozenset({"ciphersuite", "baseciphersuite", "protocols", "name"})

@@ -33,11 +33,22 @@ _NET = re.compile(r"\\Microsoft\\\.NETFramework\\(v4\.0\.30319|v2\.0\.50727)$", 
 
 def check(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
     if dump.kind is Kind.EXCHANGE_HEALTHCHECKER:
-        return _healthchecker(dump.main)
+        tables = _registry(dump)
+        covered = {f.evidence.get("version") for f in tables} | {
+            "TLS 1.2" for f in tables if f.id == "windows.schannel.tls12_disabled"
+        }
+        return tables + [
+            f for f in _healthchecker(dump.main) if f.evidence["setting"] not in covered
+        ]
     if dump.kind is Kind.WINDOWS_CIPHER_SUITES:
         return _cipher_suites(dump)
     if dump.kind is Kind.EXCHANGE_CERTIFICATE:
         return _certificates(dump, ctx)
+    return _registry(dump)
+
+
+def _registry(dump: ConfigDump) -> list[Finding]:
+    """SCHANNEL and .NET keys, from a reg export or HealthChecker's tables."""
     out: list[Finding] = []
     schannel: dict[tuple[str, str], Section] = {}
     for s in dump.of_kind("key"):
@@ -65,7 +76,7 @@ def check(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
             out.append(
                 finding(
                     "windows.schannel.client_server_mismatch",
-                    evidence=evidence(bad, key=off.name, other=on.name),
+                    evidence=evidence(bad, key=off.name, other=on.name, version=version),
                     version=version,
                     where=where(bad) if bad is not None else off.name,
                 )
