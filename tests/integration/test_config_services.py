@@ -205,3 +205,22 @@ def test_exim_configuration_file_reads_like_exim_bP(exim_lab: Any) -> None:
     ]
     assert file_hosts == []  # 50 is fine in both readings
     assert from_file["settings_read"] > 15
+
+
+def test_local_reads_both_private_instances(plain: ServicesLab, exim_lab: Any) -> None:
+    """--local pointed at the private Postfix and Exim: one report, a part for each."""
+    doc = _config(
+        "--local",
+        "--postfix-config",
+        str(plain.config_dir),
+        "--exim-config",
+        str(exim_lab.config_file),
+    )
+    assert doc["kind"] == "local"
+    sources = {p["kind"]: p for p in doc["parts"]}
+    assert {"postfix", "exim"} <= set(sources)
+    assert sources["postfix"]["source"] == f"postconf -c {plain.config_dir}"
+    assert sources["exim"]["source"] == str(exim_lab.config_file)
+    assert sum(p["settings_read"] for p in doc["parts"]) == doc["settings_read"]
+    legacy = _by_service(doc, "postfix.tls.protocols_no_tls12")
+    assert plain.service("legacy") in legacy
