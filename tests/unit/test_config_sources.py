@@ -89,6 +89,9 @@ def test_postfix_directory_judges_every_service_with_its_overrides() -> None:
     }
     assert effective["submission/inet"] == ["TLSv1.2", "TLSv1.3"]
     assert effective["2525/inet"] == ["TLSv1", "TLSv1.1"]
+    # TLS is required on the relay transport, so its mandatory list is what it speaks
+    assert effective["legacy-relay/unix"] == ["TLSv1", "TLSv1.1"]
+    assert effective["relay/unix"] == ["TLSv1.2", "TLSv1.3"]
 
 
 def test_postconf_M_and_P_output_says_the_same_as_the_files() -> None:
@@ -137,7 +140,7 @@ def test_system_policy_removes_what_a_service_allows(tmp_path: Path) -> None:
     status, doc = _json(str(DATA / "postfix-etc"), "--openssl-config", str(policy))
     assert status == 2
     gone = [f for f in doc["findings"] if f["id"] == "postfix.system_tls.no_protocol_left"]
-    assert [f["evidence"]["service"] for f in gone] == ["2525/inet"]
+    assert sorted(f["evidence"]["service"] for f in gone) == ["2525/inet", "legacy-relay/unix"]
     assert gone[0]["severity"] == "critical"
     assert "Protocol = ALL, -TLSv1, -TLSv1.1" in gone[0]["message"]
     # MinProtocol alone binds nothing in Postfix: floor_ignored says so where 1.0 is left
@@ -146,7 +149,7 @@ def test_system_policy_removes_what_a_service_allows(tmp_path: Path) -> None:
     ignored = {
         f["evidence"]["service"] for f in doc["findings"] if f["id"].endswith("floor_ignored")
     }
-    assert ignored == {"2525/inet"}
+    assert ignored == {"2525/inet", "legacy-relay/unix"}
 
 
 # --- Exim ---------------------------------------------------------------------------

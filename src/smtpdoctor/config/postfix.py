@@ -33,6 +33,7 @@ from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Category, Finding, Severity, Stage
 
 __all__ = [
+    "MANDATORY_LEVELS",
     "check",
     "ciphers",
     "client_starttls",
@@ -47,7 +48,8 @@ __all__ = [
     "tls_protocols",
 ]
 
-_PF_MANDATORY = {"encrypt", "dane-only", "verify", "secure", "fingerprint"}
+# Levels at which TLS is required, so the *_mandatory_* settings apply.
+MANDATORY_LEVELS = frozenset({"encrypt", "dane-only", "verify", "secure", "fingerprint"})
 _PF_VAR = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|\(([A-Za-z0-9_]+)\)|([A-Za-z0-9_]+))")
 
 
@@ -157,7 +159,7 @@ def tls_protocols(main: Section) -> list[Finding]:
         # Which level makes the setting count: the plain list applies to
         # opportunistic TLS, the mandatory one where TLS is required.
         dormant = (
-            (level not in _PF_MANDATORY and not (side == "smtp" and policy_maps))
+            (level not in MANDATORY_LEVELS and not (side == "smtp" and policy_maps))
             if mandatory
             else level == "none"
         )
@@ -330,7 +332,7 @@ def client_starttls(main: Section) -> list[Finding]:
         ]
     if smtp_s is None:
         return []
-    if smtp_level in _PF_MANDATORY and not (main.value("relayhost") or "").strip():
+    if smtp_level in MANDATORY_LEVELS and not (main.value("relayhost") or "").strip():
         return [
             finding(
                 "postfix.tls.client_tls_required_globally",

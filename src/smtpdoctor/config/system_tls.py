@@ -215,7 +215,9 @@ def _postfix_run(name: str, side: str, section: Section, pol: SystemTls | None) 
     level, _ = postfix.tls_level(section, side)
     if level == "none":
         return []
-    param = f"{side}_tls_protocols"
+    # Where TLS is required the mandatory list applies, else the plain one.
+    mandatory = "_mandatory" if level in postfix.MANDATORY_LEVELS else ""
+    param = f"{side}_tls{mandatory}_protocols"
     setting = section.get(param)
     value = postfix.expand(setting.value, section) if setting is not None else ">=TLSv1"
     own = postfix.postfix_protocols(value) & frozenset(_TLS)
