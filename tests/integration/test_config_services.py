@@ -56,16 +56,21 @@ Protocol = ALL, -SSLv3, -TLSv1
 
 
 class ServicesLab(pf.PostfixLab):
-    """A private Postfix with :data:`OVERRIDES`'s listeners, optionally under ``openssl``."""
+    """A private Postfix with :data:`OVERRIDES`'s listeners, optionally under an
+    OpenSSL configuration (``policy``, written into its configuration directory,
+    which the postfix user can reach)."""
 
-    def __init__(self, openssl: Path | None = None) -> None:
+    def __init__(self, policy: str | None = None) -> None:
         super().__init__()
-        self.openssl = openssl
+        self.policy = policy
 
     def _main_cf(self) -> str:
         text = super()._main_cf()
-        if self.openssl is not None:
-            env = f"MAIL_CONFIG MAIL_LOGTAG TZ LANG=C OPENSSL_CONF={self.openssl}"
+        if self.policy is not None:
+            openssl = self.config_dir / "openssl.cnf"
+            openssl.write_text(self.policy)
+            openssl.chmod(0o644)
+            env = f"MAIL_CONFIG MAIL_LOGTAG TZ LANG=C OPENSSL_CONF={openssl}"
             text += f"import_environment = {env}\n"
         return text
 
@@ -86,11 +91,11 @@ class ServicesLab(pf.PostfixLab):
         return f"{host}:{port}/inet"
 
 
-def _lab(openssl: Path | None) -> Iterator[ServicesLab]:
+def _lab(policy: str | None) -> Iterator[ServicesLab]:
     reason = pf.unavailable_reason()
     if reason is not None:
         unavailable(reason)
-    with ServicesLab(openssl) as lab:
+    with ServicesLab(policy) as lab:
         yield lab
 
 
@@ -100,12 +105,8 @@ def plain() -> Iterator[ServicesLab]:
 
 
 @pytest.fixture(scope="module")
-def under_policy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServicesLab]:
-    policy = tmp_path_factory.mktemp("openssl") / "openssl.cnf"
-    policy.write_text(POLICY)
-    policy.parent.chmod(0o755)
-    policy.chmod(0o644)
-    yield from _lab(policy)
+def under_policy() -> Iterator[ServicesLab]:
+    yield from _lab(POLICY)
 
 
 def _config(*argv: str) -> dict[str, Any]:
