@@ -54,6 +54,7 @@ def _problems(doc: dict[str, Any]) -> set[tuple[str, str]]:
         ("crypto-policies-future/back-ends/opensslcnf.config", Kind.CRYPTO_POLICIES),
         ("windows-tls-cipher-suites.txt", Kind.WINDOWS_CIPHER_SUITES),
         ("exchange-certificates.txt", Kind.EXCHANGE_CERTIFICATE),
+        ("exchange-transport-service.txt", Kind.EXCHANGE_TRANSPORT),
     ],
 )
 def test_new_kinds_are_sniffed(name: str, kind: Kind) -> None:
@@ -315,6 +316,25 @@ def test_exchange_certificates_for_smtp() -> None:
         ("exchange.smtp_certificate.expired", "CN=mail.contoso.com"),
         ("exchange.smtp_certificate.self_signed", "CN=EX01"),
     }
+
+
+def test_exchange_transport_service() -> None:
+    status, doc = _json(str(DATA / "exchange-transport-service.txt"))
+    assert status == 1
+    found = {f["id"]: f for f in doc["findings"]}
+    assert set(found) == {
+        "exchange.transport.expiration_short",
+        "exchange.transport.per_domain_connections_low",
+    }
+    assert found["exchange.transport.expiration_short"]["evidence"]["seconds"] == 8 * 3600
+    fix = next(
+        x
+        for x in found["exchange.transport.per_domain_connections_low"]["fixes"]
+        if x["for"] == "exchange"
+    )
+    assert fix["snippet"] == (
+        "Get-TransportService | Set-TransportService -MaxPerDomainOutboundConnections 20"
+    )
 
 
 # --- errors -------------------------------------------------------------------------

@@ -85,6 +85,7 @@ class Kind(StrEnum):
     EXCHANGE_HEALTHCHECKER = "exchange-healthchecker"  # HealthChecker.ps1 TLS section
     WINDOWS_CIPHER_SUITES = "windows-tls-cipher-suites"  # Get-TlsCipherSuite | Format-List
     EXCHANGE_CERTIFICATE = "exchange-certificate"  # Get-ExchangeCertificate | Format-List
+    EXCHANGE_TRANSPORT = "exchange-transport-service"  # Get-TransportService | Format-List
     LOCAL = "local"  # config --local: everything installed on this machine
 
 

@@ -116,6 +116,7 @@ def _healthchecker(text: str) -> ConfigDump:
 
 _CIPHER_KEYS = frozenset({"ciphersuite", "baseciphersuite", "protocols", "name"})
 _CERT_KEYS = frozenset({"thumbprint", "services", "notafter"})
+_TRANSPORT_KEYS = frozenset({"messageexpirationtimeout", "maxperdomainoutboundconnections"})
 
 
 def _objects(text: str, kind: Kind, wanted: frozenset[str], what: str) -> ConfigDump:
@@ -125,7 +126,9 @@ def _objects(text: str, kind: Kind, wanted: frozenset[str], what: str) -> Config
         keys = {k.lower() for _, k, _, _ in block}
         if not wanted <= keys:
             continue
-        name = next((v for _, k, v, _ in block if k.lower() in {"name", "thumbprint"}), "")
+        name = next(
+            (v for _, k, v, _ in block if k.lower() in {"name", "thumbprint", "identity"}), ""
+        )
         section = Section(name or f"object {len(dump.sections) + 1}", what)
         for number, key, value, whole in block:
             section.add(Setting(key, value, number, whole))
@@ -140,6 +143,8 @@ def parse_windows(text: str, kind: Kind) -> ConfigDump:
         return _objects(text, kind, _CIPHER_KEYS, "suite")
     if kind is Kind.EXCHANGE_CERTIFICATE:
         return _objects(text, kind, _CERT_KEYS, "certificate")
+    if kind is Kind.EXCHANGE_TRANSPORT:
+        return _objects(text, kind, _TRANSPORT_KEYS, "transport")
     if kind is Kind.WINDOWS_REGISTRY:
         if not any(REG_HEADER.match(line.strip()) for line in text.splitlines()[:5]):
             raise ConfigError("not a registry export (no 'Windows Registry Editor Version 5.00')")
@@ -158,6 +163,8 @@ def _sniff(lines: list[str]) -> Kind | None:
         return Kind.WINDOWS_CIPHER_SUITES
     if keys >= _CERT_KEYS and "certificatedomains" in keys:
         return Kind.EXCHANGE_CERTIFICATE
+    if keys >= _TRANSPORT_KEYS:
+        return Kind.EXCHANGE_TRANSPORT
     return None
 
 
@@ -167,6 +174,7 @@ register(
         Kind.EXCHANGE_HEALTHCHECKER,
         Kind.WINDOWS_CIPHER_SUITES,
         Kind.EXCHANGE_CERTIFICATE,
+        Kind.EXCHANGE_TRANSPORT,
     ),
     parse_windows,
     _sniff,

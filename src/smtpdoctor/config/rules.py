@@ -52,6 +52,7 @@ _MTA_OF = {
     Kind.EXCHANGE_HEALTHCHECKER: MTA.EXCHANGE,
     Kind.WINDOWS_CIPHER_SUITES: MTA.EXCHANGE,
     Kind.EXCHANGE_CERTIFICATE: MTA.EXCHANGE,
+    Kind.EXCHANGE_TRANSPORT: MTA.EXCHANGE,
     Kind.LOCAL: MTA.GENERIC,
 }
 
@@ -77,6 +78,7 @@ _RULES: dict[Kind, Callable[[ConfigDump, Ctx], list[Finding]]] = {
     Kind.EXCHANGE_HEALTHCHECKER: windows.check,
     Kind.WINDOWS_CIPHER_SUITES: windows.check,
     Kind.EXCHANGE_CERTIFICATE: windows.check,
+    Kind.EXCHANGE_TRANSPORT: windows.check,
 }
 
 

@@ -20,6 +20,7 @@ import datetime as dt
 import re
 
 from smtpdoctor.config.common import Ctx, evidence, where
+from smtpdoctor.config.judgements import as_int, duration_seconds, fmt_seconds
 from smtpdoctor.config.parsers import ConfigDump, Kind, Section, Setting, split_list
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.knowledge.catalogue import finding
@@ -44,6 +45,8 @@ def check(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
         return _cipher_suites(dump)
     if dump.kind is Kind.EXCHANGE_CERTIFICATE:
         return _certificates(dump, ctx)
+    if dump.kind is Kind.EXCHANGE_TRANSPORT:
+        return [f for s in dump.of_kind("transport") for f in _transport(s)]
     return _registry(dump)
 
 
@@ -251,6 +254,41 @@ def _certificate(cert: Section, ctx: Ctx) -> list[Finding]:
                 where=where(self_signed),
                 subject=subject,
                 thumbprint=thumbprint,
+            )
+        )
+    return out
+
+
+# --- Get-TransportService -----------------------------------------------------------
+
+_EXPIRY_FLOOR = 86400.0  # a day: a peer's outage over a weekend must not bounce mail
+_PER_DOMAIN_FLOOR = 3
+
+
+def _transport(section: Section) -> list[Finding]:
+    out: list[Finding] = []
+    expiry = section.get("MessageExpirationTimeout")
+    seconds = duration_seconds(expiry.value) if expiry is not None else None
+    if expiry is not None and seconds is not None and 0 < seconds < _EXPIRY_FLOOR:
+        out.append(
+            finding(
+                "exchange.transport.expiration_short",
+                evidence=evidence(expiry, seconds=seconds, connector=section.name),
+                shown=fmt_seconds(seconds),
+                where=where(expiry),
+                server=section.name,
+            )
+        )
+    per_domain = section.get("MaxPerDomainOutboundConnections")
+    n = as_int(per_domain.value) if per_domain is not None else None
+    if per_domain is not None and n is not None and 0 < n < _PER_DOMAIN_FLOOR:
+        out.append(
+            finding(
+                "exchange.transport.per_domain_connections_low",
+                evidence=evidence(per_domain, limit=n, connector=section.name),
+                limit=n,
+                where=where(per_domain),
+                server=section.name,
             )
         )
     return out

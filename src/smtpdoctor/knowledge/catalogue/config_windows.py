@@ -105,6 +105,18 @@ _CERT_EX = {
     "thumbprint": "5A1E8F0C5F0E3F5C8B7A6D1E2F3A4B5C6D7E8F90",
 }
 
+
+def _transport_fix(p: Params) -> Fix:
+    setting = p.get("setting", "MessageExpirationTimeout")
+    value = "2.00:00:00" if setting == "MessageExpirationTimeout" else "20"
+    return Fix(
+        _E,
+        (f"Set {setting} back to Exchange's default ({value}) on every Transport service.",),
+        f"Get-TransportService | Set-TransportService -{setting} {value}",
+        f"Get-TransportService | Format-List Identity,{setting}",
+    )
+
+
 _KEY12 = (
     r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders"
     r"\SCHANNEL\Protocols\TLS 1.2\Client"
@@ -195,6 +207,43 @@ SPECS: tuple[FindingSpec, ...] = (
             "shown": "TLS_RSA_WITH_AES_256_CBC_SHA256",
         },
         source="Microsoft Learn, TLS cipher suites supported by Office 365",
+    ),
+    FindingSpec(
+        id="exchange.transport.expiration_short",
+        severity=Severity.WARNING,
+        category=_C.OTHER,
+        stage=Stage.NONE,
+        title="Get-TransportService: MessageExpirationTimeout is under a day.",
+        message=(
+            "{server} gives up on a message after {shown} ({where}): a receiver that defers "
+            "with 421/4xx for a weekend (maintenance, throttling, a TLS problem on its side) "
+            "gets your mail bounced instead of delivered late. Exchange's default is 2 days."
+        ),
+        fixes=config_fixes(_E, _C.OTHER, _transport_fix),
+        example={
+            **setting_example("MessageExpirationTimeout", "04:00:00"),
+            "shown": "240 min",
+            "server": "EX01",
+            "seconds": 14400.0,
+        },
+    ),
+    FindingSpec(
+        id="exchange.transport.per_domain_connections_low",
+        severity=Severity.WARNING,
+        category=_C.RATE_LIMITED,
+        stage=Stage.CONNECT,
+        title="Get-TransportService: MaxPerDomainOutboundConnections is below 3.",
+        message=(
+            "{server} opens at most {limit} connection(s) per destination domain ({where}): "
+            "mail to Microsoft 365 or Gmail queues up behind one slow session and waits "
+            "('retry' queues) although the receiver would take more. The default is 20."
+        ),
+        fixes=config_fixes(_E, _C.RATE_LIMITED, _transport_fix),
+        example={
+            **setting_example("MaxPerDomainOutboundConnections", "1"),
+            "limit": 1,
+            "server": "EX01",
+        },
     ),
     FindingSpec(
         id="exchange.smtp_certificate.none",
