@@ -93,6 +93,16 @@ def test_postfix_directory_judges_every_service_with_its_overrides() -> None:
     # TLS is required on the relay transport, so its mandatory list is what it speaks
     assert effective["legacy-relay/unix"] == ["TLSv1", "TLSv1.1"]
     assert effective["relay/unix"] == ["TLSv1.2", "TLSv1.3"]
+    bounds = {
+        (f["evidence"]["service"], f["evidence"]["side"]): (
+            f["evidence"]["floor"],
+            f["evidence"]["ceiling"],
+        )
+        for f in doc["findings"]
+        if f["id"] == "postfix.system_tls.effective"
+    }
+    assert bounds[("2525/inet", "smtpd")] == ("TLSv1", "TLSv1.1")
+    assert bounds[("smtp/unix", "smtp")] == ("TLSv1.2", "TLSv1.3")
 
 
 def test_postconf_M_and_P_output_says_the_same_as_the_files() -> None:

@@ -224,11 +224,14 @@ def _postfix_run(name: str, side: str, section: Section, pol: SystemTls | None) 
     removed = pol.removed if pol is not None else frozenset()
     enabled = own - removed
     cut = sorted(removed & own, key=TLS_ORDER.index)
+    ordered = sorted(enabled, key=TLS_ORDER.index)
     ev = evidence(
         setting,
         service=name,
         side=side,
-        enabled=sorted(enabled, key=TLS_ORDER.index),
+        enabled=ordered,
+        floor=ordered[0] if ordered else None,
+        ceiling=ordered[-1] if ordered else None,
         postfix_allows=sorted(own, key=TLS_ORDER.index),
         system_removed=cut,
         system_source=pol.source if pol is not None else None,
