@@ -9,7 +9,10 @@ system's ``MinProtocol``, ``MaxProtocol`` and ``CipherString`` ``@SECLEVEL``
 change nothing; ``Protocol = -TLSv1, -TLSv1.1`` (protocol-disabling
 *options*) stays, because Postfix only adds options. Programs that set no
 bounds of their own (Exim and Sendmail built with OpenSSL, which use
-``SSL_OP_NO_*`` options only) get the system floor and ceiling as written.
+``SSL_OP_NO_*`` options only) are expected to get the system floor and
+ceiling as written (OpenSSL's documented behaviour, not measured here:
+the Exim on these machines is Debian's GnuTLS build, which never reads
+``openssl.cnf``).
 """
 
 from __future__ import annotations
