@@ -358,6 +358,12 @@ def test_unknown_directory_and_local_without_anything(tmp_path: Path) -> None:
     result = run_cli("config")
     assert result.status == 3
     assert result.stderr.count("\n") == 1
+    result = run_cli(
+        "config", str(DATA / "postfix-etc"), "--openssl-config", str(tmp_path / "none.cnf")
+    )
+    assert result.status == 3
+    assert "none.cnf" in result.stderr
+    assert result.stderr.count("\n") == 1
     result = run_cli("config", "--local", "--postfix-config", str(tmp_path / "none"))
     assert result.status == 3
     assert result.stderr.startswith("smtpdoctor: --local: ")

@@ -138,22 +138,24 @@ _OPENSSL_ENV = re.compile(r"\bOPENSSL_CONF=(\S+)")
 def _with_openssl(part: Part, openssl: str | None, system: bool = False) -> Part:
     """Attach the OpenSSL policy Postfix runs under: ``--openssl-config``, else the
     ``OPENSSL_CONF`` its ``import_environment`` passes to its daemons, else (on
-    this machine, ``system``) the system's own file."""
-    if openssl is None:
-        env = part.dump.main.get("import_environment")
-        m = _OPENSSL_ENV.search(env.value) if env is not None else None
-        if m is not None:
-            openssl = m.group(1)
-            part.notes.append(f"import_environment passes OPENSSL_CONF={openssl}")
-    if openssl is None and system:
+    this machine, ``system``) the system's own file. A file named on the command
+    line that cannot be read is an error; one named by the configuration, a note."""
+    if openssl is not None:
+        part.dump.companions.append(openssl_file(openssl).dump)
+        return part
+    env = part.dump.main.get("import_environment")
+    m = _OPENSSL_ENV.search(env.value) if env is not None else None
+    if m is not None:
+        named = m.group(1)
+        part.notes.append(f"import_environment passes OPENSSL_CONF={named}")
+        try:
+            part.dump.companions.append(openssl_file(named).dump)
+        except ConfigError as exc:
+            part.notes.append(f"{exc} (the policy is left out)")
+    elif system:
         found = system_openssl()
         if found is not None:
             part.dump.companions.append(found.dump)
-    if openssl is not None:
-        try:
-            part.dump.companions.append(openssl_file(openssl).dump)
-        except ConfigError as exc:
-            part.notes.append(str(exc))
     return part
 
 
