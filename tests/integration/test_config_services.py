@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from smtpdoctor.config import audit_dump, local
 from support import exim as ex
 from support import postfix as pf
 from support.cli import diagnose
@@ -191,7 +192,9 @@ def test_openssl_policy_predicts_what_diagnose_sees(under_policy: ServicesLab) -
             assert seen == predicted[name], name
 
 
-def test_exim_configuration_file_reads_like_exim_bP(exim_lab: Any) -> None:
+def test_exim_configuration_file_reads_like_exim_bP(
+    exim_lab: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The private Exim's own file, and what its exim -bP prints: the same audit."""
     from_file = _config(str(exim_lab.config_file))
     assert from_file["kind"] == "exim"
@@ -206,6 +209,12 @@ def test_exim_configuration_file_reads_like_exim_bP(exim_lab: Any) -> None:
     ]
     assert file_hosts == []  # 50 is fine in both readings
     assert from_file["settings_read"] > 15
+    # --local's way: the binary's own exim -bP (its unpacked libraries on the path)
+    monkeypatch.setenv("LD_LIBRARY_PATH", ex.exim_env()["LD_LIBRARY_PATH"])
+    part = local.exim_running(str(exim_lab.binary), str(exim_lab.config_file))
+    running = audit_dump(part.dump)
+    assert {f.id for f in running.findings} == {f["id"] for f in from_file["findings"]}
+    assert part.dump.main.value("primary_hostname") == ex.HOSTNAME
 
 
 def test_local_reads_both_private_instances(plain: ServicesLab, exim_lab: Any) -> None:
