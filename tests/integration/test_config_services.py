@@ -215,6 +215,7 @@ def test_exim_configuration_file_reads_like_exim_bP(
     running = audit_dump(part.dump)
     assert {f.id for f in running.findings} == {f["id"] for f in from_file["findings"]}
     assert part.dump.main.value("primary_hostname") == ex.HOSTNAME
+    assert any("built with GnuTLS" in note for note in part.notes), part.notes
 
 
 def test_local_reads_both_private_instances(plain: ServicesLab, exim_lab: Any) -> None:

@@ -299,7 +299,26 @@ def exim_running(binary: str, config: str | None = None) -> Part:
     except ConfigError:
         transport = ""
     dump = parse(main + "\n" + transport, Kind.EXIM)
-    return Part(Kind.EXIM, f"{' '.join(base)} -bP", dump)
+    part = Part(Kind.EXIM, f"{' '.join(base)} -bP", dump)
+    library = _exim_tls_library(base)
+    if library == "GnuTLS":
+        part.notes.append("built with GnuTLS (exim -bV): the OpenSSL configuration does not apply")
+    elif library == "OpenSSL":
+        part.notes.append("built with OpenSSL (exim -bV): the system OpenSSL policy applies")
+    return part
+
+
+def _exim_tls_library(base: list[str]) -> str | None:
+    """``GnuTLS`` or ``OpenSSL`` from the ``Support for:`` line of ``exim -bV``."""
+    try:
+        version = _run([*base, "-bV"])
+    except ConfigError:
+        return None
+    for line in version.splitlines():
+        if line.startswith("Support for:"):
+            words = line.split()
+            return next((w for w in ("GnuTLS", "OpenSSL") if w in words), None)
+    return None
 
 
 # --- a directory, and --local -------------------------------------------------------
