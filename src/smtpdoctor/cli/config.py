@@ -7,6 +7,15 @@ is fine); ``-`` reads standard input. The kind is sniffed unless ``--kind``
 says it. ``--cert`` names the server certificate (PEM or DER) to hold the
 configured host names against.
 
+FILE may be a directory: a Postfix configuration directory (``main.cf`` and
+``master.cf``: every service judged with its ``-o`` overrides), Debian's
+``/etc/exim4`` (``conf.d``), or ``/etc/crypto-policies``. ``--openssl-config``
+names the OpenSSL configuration a Postfix runs under (else the ``OPENSSL_CONF``
+its ``import_environment`` passes). ``--local`` audits this machine: the
+installed MTAs through their read-only dump commands and the system TLS
+policy; ``--postfix-config DIR`` and ``--exim-config FILE`` point it at
+another instance. Nothing is ever changed.
+
 Exit status: 0 nothing above info, 1 warnings, 2 critical findings, 3 the
 input could not be read or recognised (one line on standard error).
 """
@@ -21,7 +30,19 @@ from typing import Any
 from rich.markup import escape
 
 from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
-from smtpdoctor.config import ConfigError, ConfigReport, Kind, audit_bytes, cert_facts
+from smtpdoctor.config import (
+    ConfigError,
+    ConfigReport,
+    Kind,
+    audit_bytes,
+    audit_dump,
+    audit_many,
+    cert_facts,
+    decode,
+    local,
+    parse,
+    sniff,
+)
 from smtpdoctor.config.parsers import MAX_BYTES, CertFacts
 from smtpdoctor.model import Finding, Severity
 
@@ -42,7 +63,31 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "open relays, short timeouts and low connection limits."
         ),
     )
-    parser.add_argument("file", metavar="FILE", help="the dump to audit; '-' reads standard input")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="?",
+        help="the dump or configuration directory to audit; '-' reads standard input",
+    )
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="audit this machine: installed MTAs (postconf -n/-M/-P, exim -bP) and the "
+        "system TLS policy, read-only",
+    )
+    parser.add_argument(
+        "--postfix-config",
+        metavar="DIR",
+        help="with --local: the Postfix instance (postconf -c DIR)",
+    )
+    parser.add_argument(
+        "--exim-config", metavar="FILE", help="with --local: the Exim configuration file to read"
+    )
+    parser.add_argument(
+        "--openssl-config",
+        metavar="FILE",
+        help="the OpenSSL configuration (openssl.cnf) the MTA runs under",
+    )
     parser.add_argument(
         "--kind",
         choices=[k.value for k in Kind],
@@ -58,20 +103,52 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    name: str = args.file
-    data = _read(name)
     cert = _load_cert(args.cert) if getattr(args, "cert", None) else None
-    kind = Kind(args.kind) if getattr(args, "kind", None) else None
-    label = "standard input" if name == "-" else name
-    try:
-        report = audit_bytes(data, kind, cert=cert, file=label)
-    except ConfigError as exc:
-        fail(f"{label}: {exc}")
+    name: str | None = args.file
+    openssl: str | None = getattr(args, "openssl_config", None)
+    if getattr(args, "local", False):
+        try:
+            parts = local.local_parts(args.postfix_config, args.exim_config, openssl)
+            report = audit_many([(p.source, p.dump, p.notes) for p in parts], cert=cert)
+        except ConfigError as exc:
+            fail(f"--local: {exc}")
+    elif name is None:
+        fail("config needs FILE (or --local)")
+    elif name != "-" and Path(name).is_dir():
+        try:
+            part = local.read_dir(Path(name), openssl)
+            report = audit_many([(part.source, part.dump, part.notes)], cert=cert)
+            report = ConfigReport(
+                part.kind, report.settings_read, report.findings, name, report.parts
+            )
+        except ConfigError as exc:
+            fail(f"{name}: {exc}")
+    else:
+        report = _audit_file(name, args, cert, openssl)
     if wants_json(args):
         print_json(report.to_json())
     else:
         _render(report)
     return report.exit_code
+
+
+def _audit_file(
+    name: str, args: argparse.Namespace, cert: CertFacts | None, openssl: str | None
+) -> ConfigReport:
+    data = _read(name)
+    kind = Kind(args.kind) if getattr(args, "kind", None) else None
+    label = "standard input" if name == "-" else name
+    try:
+        if name != "-" and (kind or sniff(decode(data, label))) is Kind.OPENSSL:
+            # an openssl.cnf: follow its .include lines, as OpenSSL does
+            return audit_dump(local.openssl_file(name).dump, cert=cert, file=label)
+        if openssl is None:
+            return audit_bytes(data, kind, cert=cert, file=label)
+        dump = parse(decode(data, label), kind or sniff(decode(data, label)) or Kind.POSTFIX)
+        dump.companions.append(local.openssl_file(openssl).dump)
+        return audit_dump(dump, cert=cert, file=label)
+    except ConfigError as exc:
+        fail(f"{label}: {exc}")
 
 
 def _read(name: str) -> bytes:
@@ -119,6 +196,13 @@ def _render(report: ConfigReport) -> None:
         f"[bold]{escape(report.file)}[/bold]: {report.kind.value} configuration, "
         f"{report.settings_read} settings read"
     )
+    for part in report.parts:
+        out.print(
+            f"  [dim]{escape(str(part['kind']))}: {escape(str(part['source']))}, "
+            f"{part['settings_read']} settings[/dim]"
+        )
+        for note in part.get("notes", ()):
+            out.print(f"  [dim]  {escape(str(note))}[/dim]")
     if not report.findings:
         out.print("[green]Nothing found that would drop or refuse sessions.[/green]")
         return

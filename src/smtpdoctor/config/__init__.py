@@ -14,6 +14,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+# The readers register their kinds with .parsers on import.
+from smtpdoctor.config import (  # noqa: F401
+    read_exchange,
+    read_exim,
+    read_openssl,
+    read_postfix,
+    read_sendmail,
+    read_windows,
+)
 from smtpdoctor.config.judgements import classify_hostname, duration_seconds
 from smtpdoctor.config.parsers import (
     CertFacts,
@@ -40,6 +49,8 @@ __all__ = [
     "Setting",
     "audit",
     "audit_bytes",
+    "audit_dump",
+    "audit_many",
     "audit_text",
     "cert_facts",
     "classify_hostname",
@@ -61,6 +72,8 @@ class ConfigReport:
     settings_read: int
     findings: tuple[Finding, ...]
     file: str = ""
+    # config --local and directories: each configuration read (kind, source, settings)
+    parts: tuple[dict[str, Any], ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:
@@ -83,6 +96,7 @@ class ConfigReport:
             # extensions
             "file": self.file,
             "settings_read": self.settings_read,
+            **({"parts": list(self.parts)} if self.parts else {}),
         }
 
 
@@ -109,6 +123,43 @@ def audit_text(
             )
     dump = parse(text, kind)
     return ConfigReport(kind, dump.settings_read, tuple(audit(dump, cert, now)), file)
+
+
+def audit_dump(
+    dump: ConfigDump,
+    *,
+    cert: CertFacts | None = None,
+    now: dt.datetime | None = None,
+    file: str = "",
+) -> ConfigReport:
+    """Audit a dump already read (a directory, a running instance)."""
+    return ConfigReport(dump.kind, dump.settings_read, tuple(audit(dump, cert, now)), file)
+
+
+def audit_many(
+    parts: list[tuple[str, ConfigDump, list[str]]],
+    *,
+    cert: CertFacts | None = None,
+    now: dt.datetime | None = None,
+) -> ConfigReport:
+    """``config --local``: every (source, dump, notes) audited into one report, kind ``local``."""
+    findings: list[Finding] = []
+    described: list[dict[str, Any]] = []
+    for source, dump, notes in parts:
+        found = audit(dump, cert, now)
+        findings += found
+        described.append(
+            {
+                "kind": dump.kind.value,
+                "source": source,
+                "settings_read": dump.settings_read,
+                "findings": len(found),
+                "notes": notes,
+            }
+        )
+    findings.sort(key=lambda f: f.severity.rank)
+    total = sum(d.settings_read for _, d, _ in parts)
+    return ConfigReport(Kind.LOCAL, total, tuple(findings), "this machine", tuple(described))
 
 
 def audit_bytes(

@@ -51,7 +51,10 @@ def evidence(setting: Setting | None, **extra: object) -> dict[str, object]:
 
 
 def where(s: Setting) -> str:
-    return f"line {s.line}: {short(s.text)}"
+    place = f"{s.file} line {s.line}" if s.file else f"line {s.line}"
+    if s.service:
+        place += f", service {s.service}"
+    return f"{place}: {short(s.text)}"
 
 
 def short(text: str, limit: int = 160) -> str:

@@ -32,9 +32,24 @@ from smtpdoctor.config.parsers import ConfigDump, Section, Setting
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Category, Finding, Severity, Stage
 
-__all__ = ["check", "postfix_protocols"]
+__all__ = [
+    "MANDATORY_LEVELS",
+    "check",
+    "ciphers",
+    "client_starttls",
+    "expand",
+    "helo",
+    "postfix_protocols",
+    "rates",
+    "sasl",
+    "server_starttls",
+    "timeouts",
+    "tls_level",
+    "tls_protocols",
+]
 
-_PF_MANDATORY = {"encrypt", "dane-only", "verify", "secure", "fingerprint"}
+# Levels at which TLS is required, so the *_mandatory_* settings apply.
+MANDATORY_LEVELS = frozenset({"encrypt", "dane-only", "verify", "secure", "fingerprint"})
 _PF_VAR = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|\(([A-Za-z0-9_]+)\)|([A-Za-z0-9_]+))")
 
 
@@ -70,7 +85,7 @@ def postfix_protocols(value: str) -> frozenset[str]:
     return frozenset(p for p in base - excluded if lo <= TLS_ORDER.index(p) <= hi)
 
 
-def _expand(value: str, main: Section, depth: int = 0) -> str:
+def expand(value: str, main: Section, depth: int = 0) -> str:
     """Expand ``$name`` / ``${name}`` from the dump (Postfix's own syntax)."""
     if "$" not in value or depth > 5:
         return value
@@ -78,12 +93,12 @@ def _expand(value: str, main: Section, depth: int = 0) -> str:
     def sub(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(2) or m.group(3)
         found = main.value(name)
-        return _expand(found, main, depth + 1) if found is not None else m.group(0)
+        return expand(found, main, depth + 1) if found is not None else m.group(0)
 
     return _PF_VAR.sub(sub, value)
 
 
-def _level(main: Section, prefix: str) -> tuple[str, Setting | None]:
+def tls_level(main: Section, prefix: str) -> tuple[str, Setting | None]:
     """The effective ``smtp``/``smtpd`` TLS security level and the line that set it."""
     level = main.get(f"{prefix}_tls_security_level")
     if level is not None and level.value:
@@ -100,22 +115,22 @@ def _level(main: Section, prefix: str) -> tuple[str, Setting | None]:
 def check(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
     main = dump.main
     out: list[Finding] = []
-    out += _tls_protocols(main)
-    out += _ciphers(main)
-    out += _server_starttls(main)
-    out += _client_starttls(main)
+    out += tls_protocols(main)
+    out += ciphers(main)
+    out += server_starttls(main)
+    out += client_starttls(main)
     out += _wrappermode(main)
-    out += _helo(main)
+    out += helo(main)
     out += _relay(main)
-    out += _timeouts(main)
-    out += _rates(main)
-    out += _sasl(main)
+    out += timeouts(main)
+    out += rates(main)
+    out += sasl(main)
     out += _sizes(main)
     names = []
     for param in ("myhostname", "smtp_helo_name"):
         s = main.get(param)
         if s is not None:
-            names.append((s, _expand(s.value, main)))
+            names.append((s, expand(s.value, main)))
     out += cert_findings(ctx, names)
     return out
 
@@ -128,15 +143,15 @@ _PROTOCOL_PARAMS = (
 )
 
 
-def _tls_protocols(main: Section) -> list[Finding]:
+def tls_protocols(main: Section) -> list[Finding]:
     out: list[Finding] = []
-    levels = {"smtpd": _level(main, "smtpd")[0], "smtp": _level(main, "smtp")[0]}
+    levels = {"smtpd": tls_level(main, "smtpd")[0], "smtp": tls_level(main, "smtp")[0]}
     policy_maps = bool(main.value("smtp_tls_policy_maps"))
     for param, side, mandatory in _PROTOCOL_PARAMS:
         s = main.get(param)
         if s is None:
             continue
-        verdict = tls_verdict(postfix_protocols(_expand(s.value, main)))
+        verdict = tls_verdict(postfix_protocols(expand(s.value, main)))
         if verdict is None:
             continue
         severity, why = verdict
@@ -144,7 +159,7 @@ def _tls_protocols(main: Section) -> list[Finding]:
         # Which level makes the setting count: the plain list applies to
         # opportunistic TLS, the mandatory one where TLS is required.
         dormant = (
-            (level not in _PF_MANDATORY and not (side == "smtp" and policy_maps))
+            (level not in MANDATORY_LEVELS and not (side == "smtp" and policy_maps))
             if mandatory
             else level == "none"
         )
@@ -176,7 +191,7 @@ def _tls_protocols(main: Section) -> list[Finding]:
     return out
 
 
-def _ciphers(main: Section) -> list[Finding]:
+def ciphers(main: Section) -> list[Finding]:
     out: list[Finding] = []
     for param in (
         "smtp_tls_ciphers",
@@ -246,10 +261,10 @@ _CERT_PARAMS = (
 )
 
 
-def _server_starttls(main: Section) -> list[Finding]:
+def server_starttls(main: Section) -> list[Finding]:
     """smtpd: STARTTLS offered where it should be, with a certificate that verifies."""
     out: list[Finding] = []
-    level, level_s = _level(main, "smtpd")
+    level, level_s = tls_level(main, "smtpd")
     certs = [main.get(p) for p in _CERT_PARAMS]
     has_cert = any(c is not None and c.value.strip() for c in certs)
     if level == "none" and _is_public(main):
@@ -290,9 +305,9 @@ def _server_starttls(main: Section) -> list[Finding]:
     return out
 
 
-def _client_starttls(main: Section) -> list[Finding]:
+def client_starttls(main: Section) -> list[Finding]:
     """smtp: STARTTLS used when delivering, and not required of the whole Internet."""
-    smtp_level, smtp_s = _level(main, "smtp")
+    smtp_level, smtp_s = tls_level(main, "smtp")
     dnssec = (main.value("smtp_dns_support_level") or "").lower() == "dnssec"
     if smtp_level == "none":
         maps = main.get("smtp_tls_policy_maps")
@@ -317,7 +332,7 @@ def _client_starttls(main: Section) -> list[Finding]:
         ]
     if smtp_s is None:
         return []
-    if smtp_level in _PF_MANDATORY and not (main.value("relayhost") or "").strip():
+    if smtp_level in MANDATORY_LEVELS and not (main.value("relayhost") or "").strip():
         return [
             finding(
                 "postfix.tls.client_tls_required_globally",
@@ -370,16 +385,16 @@ def _wrappermode(main: Section) -> list[Finding]:
     return out
 
 
-def _helo(main: Section) -> list[Finding]:
+def helo(main: Section) -> list[Finding]:
     out: list[Finding] = []
     helo = main.get("smtp_helo_name")
     host = main.get("myhostname")
     if helo is not None:
-        value = _expand(helo.value, main)
+        value = expand(helo.value, main)
         if "$" not in value:
             out += helo_findings("postfix.helo", helo, value)
     if host is not None:
-        value = _expand(host.value, main)
+        value = expand(host.value, main)
         if "$" not in value:
             if helo is None:
                 out += helo_findings("postfix.helo", host, value)
@@ -440,7 +455,7 @@ def _blocks(main: Section, param: str, default: str | None) -> tuple[bool, Setti
     value = s.value if s is not None else default
     if value is None:
         return False, s
-    for tok in re.split(r"[\s,]+", _expand(value, main)):
+    for tok in re.split(r"[\s,]+", expand(value, main)):
         t = tok.strip().lower()
         if t in {"reject_unauth_destination", "defer_unauth_destination", "reject", "defer"}:
             return True, s
@@ -501,7 +516,7 @@ _TIMEOUTS: tuple[tuple[str, float, Stage, str], ...] = (
 )
 
 
-def _timeouts(main: Section) -> list[Finding]:
+def timeouts(main: Section) -> list[Finding]:
     out: list[Finding] = []
     for param, floor, stage, why in _TIMEOUTS:
         s = main.get(param)
@@ -537,12 +552,12 @@ _RATES: tuple[tuple[str, int, str], ...] = (
 )
 
 
-def _rates(main: Section) -> list[Finding]:
+def rates(main: Section) -> list[Finding]:
     out: list[Finding] = []
     unit = main.value("anvil_rate_time_unit") or "60s"
     for param, floor, symptom in _RATES:
         s = main.get(param)
-        n = as_int(_expand(s.value, main)) if s is not None else None
+        n = as_int(expand(s.value, main)) if s is not None else None
         if s is None or n is None or n == 0 or n >= floor:
             continue
         cause = (
@@ -563,12 +578,12 @@ def _rates(main: Section) -> list[Finding]:
     return out
 
 
-def _sasl(main: Section) -> list[Finding]:
+def sasl(main: Section) -> list[Finding]:
     out: list[Finding] = []
     enabled = main.get("smtp_sasl_auth_enable")
     if enabled is None or enabled.value.lower() != "yes":
         return out
-    level, _ = _level(main, "smtp")
+    level, _ = tls_level(main, "smtp")
     relay = main.value("relayhost") or ""
     if level == "none" and relay.strip():
         out.append(
@@ -581,7 +596,7 @@ def _sasl(main: Section) -> list[Finding]:
         )
     plain_opts = main.value("smtp_sasl_security_options") or "noplaintext, noanonymous"
     tls_opts = main.value("smtp_sasl_tls_security_options") or plain_opts
-    effective = _expand(tls_opts if level != "none" else plain_opts, main)
+    effective = expand(tls_opts if level != "none" else plain_opts, main)
     if "noplaintext" in effective.replace(" ", "").lower():
         option = (
             "smtp_sasl_tls_security_options" if level != "none" else "smtp_sasl_security_options"

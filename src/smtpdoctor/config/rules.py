@@ -25,7 +25,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from smtpdoctor.config import exchange, exim, postfix, sendmail
+from smtpdoctor.config import (
+    exchange,
+    exim,
+    postfix,
+    postfix_services,
+    sendmail,
+    system_tls,
+    windows,
+)
 from smtpdoctor.config.common import Ctx
 from smtpdoctor.config.parsers import CertFacts, ConfigDump, Kind
 from smtpdoctor.model import MTA, Finding
@@ -38,14 +46,39 @@ _MTA_OF = {
     Kind.SENDMAIL: MTA.SENDMAIL,
     Kind.EXCHANGE_SEND: MTA.EXCHANGE,
     Kind.EXCHANGE_RECEIVE: MTA.EXCHANGE,
+    Kind.OPENSSL: MTA.GENERIC,
+    Kind.CRYPTO_POLICIES: MTA.GENERIC,
+    Kind.WINDOWS_REGISTRY: MTA.EXCHANGE,
+    Kind.EXCHANGE_HEALTHCHECKER: MTA.EXCHANGE,
+    Kind.WINDOWS_CIPHER_SUITES: MTA.EXCHANGE,
+    Kind.EXCHANGE_CERTIFICATE: MTA.EXCHANGE,
+    Kind.EXCHANGE_TRANSPORT: MTA.EXCHANGE,
+    Kind.LOCAL: MTA.GENERIC,
 }
 
+
+def _postfix(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
+    """main.cf, then every service with its overrides, then what TLS really runs."""
+    return postfix.check(dump, ctx) + postfix_services.check(dump, ctx)
+
+
+def _system(dump: ConfigDump, ctx: Ctx) -> list[Finding]:
+    return system_tls.check(dump, ctx)
+
+
 _RULES: dict[Kind, Callable[[ConfigDump, Ctx], list[Finding]]] = {
-    Kind.POSTFIX: postfix.check,
+    Kind.POSTFIX: _postfix,
     Kind.EXIM: exim.check,
     Kind.SENDMAIL: sendmail.check,
     Kind.EXCHANGE_SEND: exchange.check,
     Kind.EXCHANGE_RECEIVE: exchange.check,
+    Kind.OPENSSL: _system,
+    Kind.CRYPTO_POLICIES: _system,
+    Kind.WINDOWS_REGISTRY: windows.check,
+    Kind.EXCHANGE_HEALTHCHECKER: windows.check,
+    Kind.WINDOWS_CIPHER_SUITES: windows.check,
+    Kind.EXCHANGE_CERTIFICATE: windows.check,
+    Kind.EXCHANGE_TRANSPORT: windows.check,
 }
 
 
@@ -61,9 +94,11 @@ def audit(
     findings = _RULES[dump.kind](dump, ctx)
     # One finding per (id, setting line): rules that look at the same line
     # from two angles must not say it twice.
-    unique: dict[tuple[str, object, object], Finding] = {}
+    unique: dict[tuple[object, ...], Finding] = {}
     for f in findings:
-        unique.setdefault((f.id, f.evidence.get("line"), f.evidence.get("connector")), f)
+        ev = f.evidence
+        key = (f.id, ev.get("line"), ev.get("connector"), ev.get("file"), ev.get("service"))
+        unique.setdefault(key, f)
     return sorted(unique.values(), key=lambda f: (f.severity.rank, _line_of(f), f.id))
 
 

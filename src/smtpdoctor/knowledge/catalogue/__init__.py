@@ -48,6 +48,8 @@ AREAS: tuple[str, ...] = (
     "config_exim",
     "config_sendmail",
     "config_exchange",
+    "config_system",
+    "config_windows",
 )
 
 
