@@ -14,7 +14,7 @@ import contextlib
 import ssl
 
 from smtpdoctor.net.deadline import Deadline
-from smtpdoctor.net.stream import SocketStream
+from smtpdoctor.net.stream import SocketStream, TlsSession
 
 __all__ = [
     "DRAIN_TIMEOUT",
@@ -136,13 +136,11 @@ class Connection:
     async def send(self, data: bytes) -> None:
         await self.stream.send(data, self._idle())
 
-    def take_buffered(self) -> bytes:
-        """What the client sent but nobody consumed yet; the buffer is emptied."""
-        data = bytes(self._buf)
-        self._buf.clear()
-        return data
+    def peek(self, n: int) -> bytes:
+        """The first ``n`` bytes received and not consumed yet (the buffer stays)."""
+        return bytes(self._buf[:n])
 
-    async def start_tls(self, context: ssl.SSLContext, first: bytes = b"") -> None:
+    async def start_tls(self, context: ssl.SSLContext, first: bytes = b"") -> TlsSession:
         """Server side of the handshake (RFC 3207 §4); NetError on failure.
 
         ``first``: TLS bytes already read off the socket (a peeked ClientHello).
@@ -150,7 +148,7 @@ class Connection:
         # RFC 3207 §6 (and CVE-2011-0411): plaintext the client pipelined after
         # STARTTLS must not be executed as if it had arrived under TLS.
         self._buf.clear()
-        await self.stream.accept_tls(context, self._idle(), first)
+        return await self.stream.accept_tls(context, self._idle(), first)
 
     async def read_tls_record(self) -> bytes:
         """The client's first TLS record (its ClientHello), raw, without answering it."""
