@@ -314,11 +314,12 @@ async def _main(
         max_clients=args.max_clients,
         limit=args.limit,
     ) as receiver:
-        if not report.json:
-            bound = receiver.address
-            console(stderr=True).print(
-                f"smtpdoctor receive: listening on {bound[0]}:{bound[1]} as {settings.profile.name}"
-            )
+        # On stderr in every format: stdout holds only the JSON documents.
+        bound = receiver.address
+        sys.stderr.write(
+            f"smtpdoctor receive: listening on {bound[0]}:{bound[1]} as {settings.profile.name}\n"
+        )
+        sys.stderr.flush()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(args.timeout):
                 await stop.wait()

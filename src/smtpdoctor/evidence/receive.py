@@ -40,8 +40,10 @@ __all__ = [
 MAX_EVENTS = 200
 _MODERN = frozenset({"TLSv1.2", "TLSv1.3"})
 _PQ_MARKERS = ("MLKEM", "Kyber")
-# Suites no current receiver should be offered: NULL, export, RC4, DES, 3DES, anonymous.
-_WEAK_MARKERS = ("_NULL_", "_EXPORT", "_RC4_", "_DES_", "_3DES_", "_anon_")
+# Suites no current receiver should be offered: NULL, export, RC4, DES, 3DES.
+# Anonymous (aNULL) suites are not among them: Postfix offers them on purpose
+# for opportunistic TLS, which authenticates nobody anyway (RFC 7435).
+_WEAK_MARKERS = ("_NULL_", "_EXPORT", "_RC4_", "_DES_", "_3DES_")
 
 
 # Codes clients offer that the probe's tables (which list what it sends) lack.

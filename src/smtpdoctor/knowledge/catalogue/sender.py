@@ -261,7 +261,7 @@ def _tls() -> list[FindingSpec]:
             _S.WARNING,
             _C.TLS_HANDSHAKE_FAILURE,
             _TLS,
-            title="The sender offers broken cipher suites (NULL, export, RC4, DES, 3DES, anon).",
+            title="The sender offers broken cipher suites (NULL, export, RC4, DES, 3DES).",
             message="The sender offers {count} broken cipher suite(s) ({ciphers}); a "
             "receiver that prefers the client's order could settle on one.",
             permanence=_NONE,
