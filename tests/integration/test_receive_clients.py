@@ -16,7 +16,6 @@ import socket
 import ssl
 import subprocess
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
