@@ -131,6 +131,9 @@ _BARE_LF_FIXES = (
     ),
 )
 
+# Each generic fix is verified by sending a test message to the receiver again.
+_RECEIVE_AGAIN = "smtpdoctor receive --once --listen 0.0.0.0:2525"
+
 _LONG_LINE_FIXES = (
     _fix(
         MTA.GENERIC,
@@ -140,6 +143,7 @@ _LONG_LINE_FIXES = (
             "Receivers may refuse (Exchange: 'line too long'), wrap or truncate such lines, "
             "which breaks DKIM signatures.",
         ),
+        verify=_RECEIVE_AGAIN,
     ),
 )
 
@@ -468,6 +472,7 @@ def _protocol() -> list[FindingSpec]:
                         "Send MAIL FROM:<address> and RCPT TO:<address> exactly: no space "
                         "after the colon, angle brackets always, parameters as KEY=VALUE.",
                     ),
+                    verify=_RECEIVE_AGAIN,
                 ),
             ),
             example={
@@ -488,7 +493,13 @@ def _protocol() -> list[FindingSpec]:
             message="The sender declared SIZE={declared} but sent {size} bytes: a receiver "
             "with a limit in between accepts MAIL FROM and then refuses the message with 552 "
             "after the whole transfer.",
-            fixes=(_fix(MTA.GENERIC, ("Declare the message's real size (RFC 1870 §5).",)),),
+            fixes=(
+                _fix(
+                    MTA.GENERIC,
+                    ("Declare the message's real size (RFC 1870 §5).",),
+                    verify=_RECEIVE_AGAIN,
+                ),
+            ),
             example={"declared": 1000, "size": 5000},
             source="RFC 1870 §5, §6.2",
             **common,
