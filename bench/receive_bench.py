@@ -218,7 +218,8 @@ def measure(kind: str, concurrency: int, sessions: int) -> dict[str, Any]:
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout is not None
+        assert holder.stdin is not None
         holder.stdout.readline()
         time.sleep(2.0)  # every session reaches the body
         held = _rss_kb(proc.pid)
