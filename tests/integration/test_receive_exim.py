@@ -9,6 +9,7 @@ and Exim's own log line for the delivery.
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from support.exim import EximUnavailable, unavailable_reason
