@@ -24,6 +24,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from smtpdoctor.protocol.tlshello import (
+    POST_QUANTUM_GROUPS,
+    NamedGroup,
+    TLSVersionCode,
+    build_client_hello,
+)
 from support.helpers import unavailable
 from support.nsd import NsdServer
 from support.postfix import _free_ports
@@ -217,3 +223,34 @@ def test_smtplib_socket_smuggling_and_early_pipelining(port: int) -> None:
     assert kinds.count("pipelining") == 3  # after HELO, MAIL and RCPT
     assert doc["verdict"]["status"] == "failure"
     assert status == 2
+
+
+def test_post_quantum_client_hello_is_read_before_the_handshake(port: int) -> None:
+    hello = build_client_hello(
+        max_version=TLSVersionCode.TLSv1_3,
+        server_name="rx.smtpdoctor.test",
+        groups=POST_QUANTUM_GROUPS,
+        key_share_groups=(NamedGroup.X25519MLKEM768, NamedGroup.X25519),
+    )
+    with receive(port, None, "--sessions", "1") as rp:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            reader = sock.makefile("rb")
+            reader.readline()
+            sock.sendall(b"EHLO pq.smtpdoctor.test\r\n")
+            while not reader.readline().startswith(b"250 "):
+                pass
+            sock.sendall(b"STARTTLS\r\n")
+            assert reader.readline().startswith(b"220")
+            sock.sendall(hello)
+            assert sock.recv(5)[:1] == b"\x16"  # the ServerHello: then we leave
+            reader.close()
+        rp.wait(30)
+    (doc,) = rp.documents()
+    facts = doc["tls"]["client_hello"]
+    assert facts["size"] == len(hello)
+    assert facts["post_quantum"] == ["X25519MLKEM768"]
+    assert facts["key_shares"][0] == {"group": "X25519MLKEM768", "length": 1216}
+    assert facts["server_name"] == "rx.smtpdoctor.test"
+    assert doc["tls"]["negotiated"] is None
+    assert doc["ending"]["how"] in ("tls_failed", "client_closed", "client_reset")
+    assert "sender.tls.post_quantum" in ids(doc)
