@@ -57,9 +57,11 @@ from smtpdoctor.lab.scenarios import (
     Trigger,
 )
 from smtpdoctor.model import Outcome
+from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
 from smtpdoctor.receiver import connection as _connection
 from smtpdoctor.receiver.behaviours import (
+    CONNECT_SETTLE,
     STARTTLS_REFUSED,
     THROTTLE_REPLY,
     Drop,
@@ -112,9 +114,15 @@ class _SessionOver(Exception):
 
 # The connection and its endings are the receiver's (one implementation of
 # each behaviour for the lab and `smtpdoctor receive`); the old private names
-# stay for this module's code.
+# stay, so scenario code written against them keeps working.
 _PeerGone = PeerGone
 _LineTooLong = LineTooLong
+_CONNECT_SETTLE = CONNECT_SETTLE
+_RECV_CHUNK = 64 * 1024
+
+
+def _idle() -> Deadline:
+    return Deadline(IDLE_TIMEOUT)
 
 
 # RFC 5321 §4.1.2: "FROM:" Reverse-path / "TO:" Forward-path, then parameters
