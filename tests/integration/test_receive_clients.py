@@ -254,3 +254,21 @@ def test_post_quantum_client_hello_is_read_before_the_handshake(port: int) -> No
     assert doc["tls"]["negotiated"] is None
     assert doc["ending"]["how"] in ("tls_failed", "client_closed", "client_reset")
     assert "sender.tls.post_quantum" in ids(doc)
+
+
+def test_events_stream_each_step_before_the_session_document(port: int) -> None:
+    with receive(port, None, "--once", "--events") as rp:
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="events.smtpdoctor.test") as s:
+            s.sendmail("a@events.smtpdoctor.test", ["b@example.test"], b"Subject: x\r\n\r\nhi\r\n")
+        rp.wait(30)
+    lines = rp.documents()
+    *events, doc = lines
+    assert doc["schema"] == "smtpdoctor.receive/1"
+    assert {e["schema"] for e in events} == {"smtpdoctor.receive.event/1"}
+    assert {e["session"] for e in events} == {doc["number"]}
+    said = [(e["who"], e["text"]) for e in events]
+    assert ("client", "ehlo events.smtpdoctor.test") in said
+    assert said[-1][0] == "server"
+    assert said[-1][1].startswith("221")
+    assert [e["at_ms"] for e in events] == sorted(e["at_ms"] for e in events)
+    assert len(events) == len(doc["timeline"])

@@ -12,6 +12,7 @@ import socket
 import ssl
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--events",
         action="store_true",
-        help="with --format json: each session's timeline as JSON Lines too",
+        help="with --format json: every timeline event as a JSON line, as it happens",
     )
     add_format_option(p)
     add_mta_option(p)
@@ -201,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
         max_size=args.max_size,
     )
     report = _Report(args)
+    if args.events and report.json:
+        settings = replace(settings, on_event=report.event)
     try:
         return asyncio.run(_main(args, settings, (host, port), _resolver(args), report))
     except OSError as exc:
@@ -239,24 +242,21 @@ class _Report:
         else:
             self._text(record, findings, verdict)
 
+    def event(self, number: int, event: Any) -> None:
+        """--events: one JSON line per timeline event, as it happens."""
+        line = {"schema": "smtpdoctor.receive.event/1", "session": number, **event.to_json()}
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
     def _json(self, record: Any, findings: list[Finding], verdict: Verdict) -> None:
-        out = sys.stdout
-        if self.args.events:
-            for event in record.events:
-                line = {
-                    "schema": "smtpdoctor.receive.event/1",
-                    "session": record.number,
-                    **event.to_json(),
-                }
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
         doc = {
             "schema": "smtpdoctor.receive/1",
             **record.to_json(),
             "verdict": verdict.to_json(),
             "findings": [f.to_json() for f in findings],
         }
-        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
-        out.flush()
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
     def _text(self, record: Any, findings: list[Finding], verdict: Verdict) -> None:
         from rich.markup import escape

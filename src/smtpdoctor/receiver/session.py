@@ -67,6 +67,8 @@ class SessionSettings:
     delay: float = 0.0  # the slow profile's hold per reply
     max_size: int = 52_428_800
     idle_timeout: float = 300.0
+    # Called with (session number, event) as each timeline event happens: a live feed.
+    on_event: Callable[[int, Event], None] | None = None
 
 
 class _Over(Exception):
@@ -80,9 +82,10 @@ class _Over(Exception):
 class _Session:
     """The conversation and its record. Handlers dispatch through a table."""
 
-    def __init__(self, conn: Connection, settings: SessionSettings) -> None:
+    def __init__(self, conn: Connection, settings: SessionSettings, number: int = 0) -> None:
         self.conn = conn
         self.s = settings
+        self.number = number
         self.t0 = time.monotonic()
         self.stage = Stage.GREETING
         self.events: list[Event] = []
@@ -116,7 +119,10 @@ class _Session:
     def note(self, who: str, text: str) -> None:
         if len(self.events) < MAX_EVENTS:
             at = (time.monotonic() - self.t0) * 1000
-            self.events.append(Event(at, who, text[:_TEXT]))
+            event = Event(at, who, text[:_TEXT])
+            self.events.append(event)
+            if self.s.on_event is not None:
+                self.s.on_event(self.number, event)
 
     def violate(self, kind: str, detail: str, stage: Stage | None = None) -> None:
         if len(self.violations) < _MAX_VIOLATIONS:
@@ -420,7 +426,7 @@ async def run_session(
     """Serve one client to the end and return what it showed. Never raises for the client."""
     conn.idle_timeout = settings.idle_timeout
     started = dt.datetime.now(dt.UTC)
-    session = _Session(conn, settings)
+    session = _Session(conn, settings, number)
     session.note("note", f"connection from {client[0]}:{client[1]}")
     ending = Ending.SHUTDOWN
     try:
