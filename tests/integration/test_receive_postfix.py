@@ -243,7 +243,7 @@ def test_greeting_421_postfix_retries_and_its_log_matches(
     # the gap receive measured between the two sessions.
     stamps = [dt.datetime.strptime(line[:15], "%b %d %H:%M:%S") for line in deferrals]
     postfix_gap = (stamps[1] - stamps[0]).total_seconds()
-    assert abs(postfix_gap - docs[1]["previous"]["seconds_before"]) <= 1.5
+    assert abs(postfix_gap - docs[1]["previous"]["seconds_before"]) <= 2.5
     assert all(d["verdict"]["status"] == "ok" for d in docs)  # deferring is right
 
 
@@ -252,11 +252,11 @@ def test_slow_receiver_postfix_gives_up_before_rfc_minimum(
 ) -> None:
     # The harness's Postfix waits 3 s for a greeting (smtp_helo_timeout).
     docs, status, log = deliver(
-        mta, nsd_lab, "slow.test", "--as", "slow", "--delay", "6", "--sessions", "1"
+        mta, nsd_lab, "slow.test", "--as", "slow", "--delay", "8", "--sessions", "1"
     )
     (doc,) = docs
     assert doc["ending"]["stage"] == "greeting"
-    assert 2.5 <= doc["gave_up_waiting_s"] <= 5
+    assert 2.5 <= doc["gave_up_waiting_s"] < 8  # Postfix left before our reply
     assert "timed out while receiving the initial server greeting" in log
     finding = next(f for f in doc["findings"] if f["id"] == "sender.behaviour.gave_up_early")
     assert "at least 300 s" in finding["message"]
