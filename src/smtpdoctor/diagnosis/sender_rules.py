@@ -10,11 +10,13 @@ RFC 5321 allows. Pure: every finding from the catalogue.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from smtpdoctor.diagnosis.dns_rules import sender_findings
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.receive import Ending, ReceivedSession, Violation
 from smtpdoctor.knowledge.catalogue import finding
-from smtpdoctor.model import Category, Finding, Severity, Stage, Verdict
+from smtpdoctor.model import Category, Finding, Severity, Stage, Status, Verdict
 
 __all__ = ["MINIMUM_TIMEOUTS", "judge", "session_findings"]
 
@@ -36,7 +38,10 @@ _STRICT_TLS_PROFILES = frozenset({"tls13-only", "tls12-only", "legacy-tls", "req
 def judge(session: ReceivedSession) -> tuple[list[Finding], Verdict]:
     """Every finding about the sender, most severe first, and the verdict."""
     findings = sort_findings(session_findings(session))
-    return findings, verdict_for(findings)
+    verdict = verdict_for(findings)
+    if verdict.status is Status.OK:
+        verdict = replace(verdict, summary="The sender did nothing wrong that this session showed.")
+    return findings, verdict
 
 
 def session_findings(s: ReceivedSession) -> list[Finding]:

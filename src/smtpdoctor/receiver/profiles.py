@@ -41,17 +41,44 @@ class Profile:
     refuse_reply: str = THROTTLE_REPLY
     drop_at_data: Drop | None = None
     slow: bool = False  # every reply held for the profile's delay
+    # What the receiver does on purpose, for the report ("... the receiver {action}").
+    action: str | None = None
 
 
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
         Profile("default", "Accepts everything (TLS 1.0-1.3) and reports what the sender does."),
-        Profile("modern", "TLS 1.2 and 1.3 only, as Microsoft 365 and Gmail.", TlsPolicy()),
-        Profile("tls13-only", "TLS 1.3 only.", TlsPolicy(_V.TLSv1_3, _V.TLSv1_3)),
-        Profile("tls12-only", "TLS 1.2 only.", TlsPolicy(_V.TLSv1_2, _V.TLSv1_2)),
-        Profile("legacy-tls", "TLS 1.0 and 1.1 only.", TlsPolicy(_V.TLSv1, _V.TLSv1_1)),
-        Profile("no-starttls", "STARTTLS not offered.", starttls=StartTLS.HIDE),
+        Profile(
+            "modern",
+            "TLS 1.2 and 1.3 only, as Microsoft 365 and Gmail.",
+            TlsPolicy(),
+            action="accepted only TLS 1.2 and 1.3",
+        ),
+        Profile(
+            "tls13-only",
+            "TLS 1.3 only.",
+            TlsPolicy(_V.TLSv1_3, _V.TLSv1_3),
+            action="accepted only TLS 1.3",
+        ),
+        Profile(
+            "tls12-only",
+            "TLS 1.2 only.",
+            TlsPolicy(_V.TLSv1_2, _V.TLSv1_2),
+            action="accepted only TLS 1.2",
+        ),
+        Profile(
+            "legacy-tls",
+            "TLS 1.0 and 1.1 only.",
+            TlsPolicy(_V.TLSv1, _V.TLSv1_1),
+            action="accepted only TLS 1.0 and 1.1",
+        ),
+        Profile(
+            "no-starttls",
+            "STARTTLS not offered.",
+            starttls=StartTLS.HIDE,
+            action="did not offer STARTTLS",
+        ),
         Profile(
             "starttls-454", "STARTTLS offered, then refused with 454.", starttls=StartTLS.REFUSE
         ),
@@ -64,11 +91,14 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "drop-at-data", "Resets the connection on the DATA command.", drop_at_data=Drop.RESET
         ),
-        Profile("slow", "Holds every reply for --delay seconds.", slow=True),
+        Profile(
+            "slow", "Holds every reply for --delay seconds.", slow=True, action="held every reply"
+        ),
         Profile(
             "require-client-cert",
             "TLS 1.2/1.3 and a client certificate required (--client-ca, else the system's CAs).",
             TlsPolicy(require_client_cert=True),
+            action="required a client certificate",
         ),
     )
 }

@@ -368,6 +368,12 @@ class _Session:
         raise _Over(Ending.QUIT)
 
     # -- the record -----------------------------------------------------------
+    def _profile_action(self) -> str | None:
+        action = self.s.profile.action
+        if action and self.s.profile.slow:
+            return f"{action} {self.s.delay:g} s"
+        return action
+
     def record(
         self, ending: Ending, number: int, client: tuple[str, int], started: dt.datetime
     ) -> ReceivedSession:
@@ -387,7 +393,7 @@ class _Session:
             messages=tuple(self.messages),
             quit_sent=self.quit,
             commands=self.commands,
-            receiver_action=self.action,
+            receiver_action=self.action or self._profile_action(),
             reply_delay_s=self.s.delay if self.s.profile.slow else 0.0,
             gave_up_waiting_s=self.gave_up,
             events=tuple(self.events),
