@@ -72,7 +72,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SECONDS",
         help=f"slow: how long every reply is held ({DEFAULT_DELAY:g} s)",
     )
-    p.add_argument("--hostname", default=None, help="the name in the banner and EHLO reply")
+    p.add_argument(
+        "--hostname",
+        default=None,
+        help="the name in the banner and EHLO reply (default: this host's name)",
+    )
     p.add_argument(
         "--tls-cert",
         type=Path,
@@ -193,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
 
     _check(args)
     host, port = _parse_listen(args.listen)
-    hostname = args.hostname or socket.getfqdn() or "localhost"
+    # gethostname, not getfqdn: no DNS query the user did not ask for.
+    hostname = args.hostname or socket.gethostname() or "localhost"
     settings = SessionSettings(
         profile=PROFILES[args.profile],
         hostname=hostname,
