@@ -31,7 +31,7 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 from support.helpers import unavailable
-from support.nsd import NsdServer
+from support.nsd import NsdServer, ipv6_loopback_available
 from support.postfix import _free_ports
 from support.receive import ReceiveProcess, ids
 
@@ -272,3 +272,22 @@ def test_events_stream_each_step_before_the_session_document(port: int) -> None:
     assert said[-1][1].startswith("221")
     assert [e["at_ms"] for e in events] == sorted(e["at_ms"] for e in events)
     assert len(events) == len(doc["timeline"])
+
+
+def test_ipv6_listener_and_client_address() -> None:
+    if not ipv6_loopback_available():
+        unavailable("no IPv6 loopback (::1) here")
+    with socket.socket(socket.AF_INET6) as probe:
+        probe.bind(("::1", 0))
+        port = probe.getsockname()[1]
+    rp = ReceiveProcess("--listen", f"[::1]:{port}", "--no-dns", "--timeout", "20", "--once")
+    with rp:
+        with smtplib.SMTP("::1", port, local_hostname="v6.smtpdoctor.test") as s:
+            s.starttls()
+            s.sendmail("a@v6.smtpdoctor.test", ["b@example.test"], b"Subject: x\r\n\r\nhi\r\n")
+        status = rp.wait(30)
+    (doc,) = rp.documents()
+    assert doc["client"]["address"] == "::1"
+    assert doc["tls"]["negotiated"] == "TLSv1.3"
+    assert doc["helo"]["name"] == "v6.smtpdoctor.test"
+    assert status == 0

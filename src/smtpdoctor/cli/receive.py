@@ -320,10 +320,9 @@ async def _main(
         limit=args.limit,
     ) as receiver:
         # On stderr in every format: stdout holds only the JSON documents.
-        bound = receiver.address
-        sys.stderr.write(
-            f"smtpdoctor receive: listening on {bound[0]}:{bound[1]} as {settings.profile.name}\n"
-        )
+        host, port = receiver.address
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        sys.stderr.write(f"smtpdoctor receive: listening on {where} as {settings.profile.name}\n")
         sys.stderr.flush()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(args.timeout):
