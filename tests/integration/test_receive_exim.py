@@ -19,6 +19,8 @@ from support.nsd import NsdServer
 from support.postfix import _free_ports
 from support.receive import ReceiveProcess, ids
 
+pytestmark = pytest.mark.exim
+
 
 @pytest.fixture
 def port() -> int:
