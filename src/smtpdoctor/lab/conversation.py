@@ -50,7 +50,6 @@ from smtpdoctor.lab.scenarios import (
     LAB_HOSTNAME,
     LARGE_HELLO_LIMIT,
     MESSAGE_FAULT_AFTER,
-    Action,
     Hostile,
     Quirk,
     Scenario,
@@ -60,7 +59,22 @@ from smtpdoctor.lab.scenarios import (
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import SocketStream
+from smtpdoctor.receiver import connection as _connection
+from smtpdoctor.receiver.behaviours import (
+    CONNECT_SETTLE,
+    STARTTLS_REFUSED,
+    THROTTLE_REPLY,
+    Drop,
+    drop,
+    refuse,
+)
+from smtpdoctor.receiver.connection import (
+    DRAIN_TIMEOUT,
+    HOLD_MAX,
+    Connection,
+    LineTooLong,
+    PeerGone,
+)
 
 __all__ = [
     "BANNER",
@@ -76,7 +90,6 @@ __all__ = [
 log = logging.getLogger("smtpdoctor.lab")
 
 BANNER = f"220 {LAB_HOSTNAME} ESMTP smtpdoctor-lab"  # RFC 5321 §4.2: 220 <domain> <text>
-THROTTLE_REPLY = "421 4.7.0 Too many connections from your IP, slow down"
 
 # RFC 5321 §4.5.3.1.4 allows 512 octets per command line, extensions more;
 # RFC 4954 §4 makes servers accept AUTH lines of 12288 octets, the largest of
@@ -87,172 +100,29 @@ MAX_RECIPIENTS = 100
 # Postfix's smtpd_hard_error_limit: a client this confused is not talking SMTP.
 MAX_ERRORS = 20
 # RFC 5321 §4.5.3.2.7: the server waits at least five minutes for a command.
-IDLE_TIMEOUT = 300.0
-# After our FIN, how long we keep reading (and discarding) until the client
-# closes too; see SocketStream.shutdown for why.
-DRAIN_TIMEOUT = 10.0
-# Stalls and floods end at the latest after an hour: longer than any client
-# timeout in RFC 5321 §4.5.3.2 (the longest is 10 minutes), short enough that
-# a forgotten client does not pin a socket forever.
-HOLD_MAX = 3600.0
-
-_RECV_CHUNK = 64 * 1024
-# RFC 5246 §6.2.3: a TLSCiphertext fragment is at most 2^14 + 2048 octets,
-# behind a 5-octet record header (RFC 8446 §5.1).
-_TLS_RECORD_MAX = 5 + 2**14 + 2048
-_TLS_HANDSHAKE_RECORD = 22  # RFC 8446 §5.1 ContentType.handshake
+# Read when each conversation starts (tests shorten it).
+IDLE_TIMEOUT = _connection.IDLE_TIMEOUT
 _END_OF_DATA = b"\r\n.\r\n"  # RFC 5321 §4.1.1.4
 _FLOOD_CHUNK = 1024  # hostile floods: 1 KiB every 10 ms is ~100 KiB/s, cheap for both sides
 _FLOOD_INTERVAL = 0.01
 _DRIP_INTERVAL = 1.0
-_PEER_POLL = 0.1  # how often a silent server checks whether its client has left
-# Before a drop right at accept: on loopback an immediate RST can beat the
-# client's connect() to completion, so the client would see ECONNRESET from
-# connect itself and blame the connect stage. A tenth of a second lets it
-# see "connected, then reset while waiting for the greeting", as intended.
-_CONNECT_SETTLE = 0.1
 
 
 class _SessionOver(Exception):
     """The session has ended on purpose (fault fired, QUIT, refusal)."""
 
 
-class _PeerGone(Exception):
-    """The client closed its side (EOF) while the server waited for it."""
-
-
-class _LineTooLong(Exception):
-    """A command line exceeded the limit; it has been read and discarded."""
+# The connection and its endings are the receiver's (one implementation of
+# each behaviour for the lab and `smtpdoctor receive`); the old private names
+# stay, so scenario code written against them keeps working.
+_PeerGone = PeerGone
+_LineTooLong = LineTooLong
+_CONNECT_SETTLE = CONNECT_SETTLE
+_RECV_CHUNK = 64 * 1024
 
 
 def _idle() -> Deadline:
     return Deadline(IDLE_TIMEOUT)
-
-
-class Connection:
-    """One accepted client on a :class:`SocketStream`, and the plaintext not yet consumed.
-
-    Plaintext that has been received but not consumed sits in a buffer, so
-    pipelined commands (RFC 2920) and bytes after the end of data survive
-    between reads. Failures are :class:`NetError`; an idle client is one
-    with outcome ``timeout``.
-    """
-
-    def __init__(self, stream: SocketStream) -> None:
-        self.stream = stream
-        self._buf = bytearray()
-
-    @property
-    def closed(self) -> bool:
-        return self.stream.closed
-
-    @property
-    def tls(self) -> bool:
-        return self.stream.tls
-
-    async def recv_some(self) -> bytes:
-        """Buffered plaintext first, else the next read; b"" at EOF."""
-        if self._buf:
-            data = bytes(self._buf)
-            self._buf.clear()
-            return data
-        return await self.stream.recv(_idle(), "reading", _RECV_CHUNK)
-
-    def unread(self, data: bytes) -> None:
-        self._buf[:0] = data
-
-    async def read_line(self, limit: int) -> bytes | None:
-        """One line without its line ending; None at EOF.
-
-        Accepts a bare LF as well as CRLF. Raises _LineTooLong once an
-        over-long line has been consumed, holding at most ``limit`` bytes
-        (plus one read) in memory however long the line is.
-        """
-        while True:
-            end = self._buf.find(b"\n")
-            if end >= 0:
-                line = bytes(self._buf[: end + 1])
-                del self._buf[: end + 1]
-                if len(line) > limit:
-                    raise _LineTooLong
-                return line[:-1].removesuffix(b"\r")
-            if len(self._buf) > limit:
-                await self._discard_line()
-                raise _LineTooLong
-            data = await self.stream.recv(_idle(), "reading", _RECV_CHUNK)
-            if not data:
-                return None
-            self._buf += data
-
-    async def _discard_line(self) -> None:
-        self._buf.clear()
-        while data := await self.stream.recv(_idle(), "reading", _RECV_CHUNK):
-            end = data.find(b"\n")
-            if end >= 0:
-                self._buf += data[end + 1 :]
-                return
-
-    async def send(self, data: bytes) -> None:
-        await self.stream.send(data, _idle())
-
-    async def start_tls(self, context: ssl.SSLContext, first: bytes = b"") -> None:
-        """Server side of the handshake (RFC 3207 §4); NetError on failure.
-
-        ``first``: TLS bytes already read off the socket (a peeked ClientHello).
-        """
-        # RFC 3207 §6 (and CVE-2011-0411): plaintext the client pipelined after
-        # STARTTLS must not be executed as if it had arrived under TLS.
-        self._buf.clear()
-        await self.stream.accept_tls(context, _idle(), first)
-
-    async def read_tls_record(self) -> bytes:
-        """The client's first TLS record (its ClientHello), raw, without answering it."""
-        data = bytearray()
-        need = 5
-        while len(data) < need:
-            chunk = await self.stream.recv(_idle(), "ClientHello", need - len(data))
-            if not chunk:
-                break
-            data += chunk
-            if need == 5 and len(data) == 5:
-                if data[0] != _TLS_HANDSHAKE_RECORD:
-                    break  # not TLS; whatever it is, it has been read
-                need = min(5 + int.from_bytes(data[3:5], "big"), _TLS_RECORD_MAX)
-        return bytes(data)
-
-    def reset(self) -> None:
-        """Abort with a TCP RST."""
-        self.stream.reset()
-
-    async def close_orderly(self, close_notify: bool) -> None:
-        """A FIN (after a TLS close_notify if asked), then wait for the client's."""
-        await self.stream.shutdown(Deadline(DRAIN_TIMEOUT), close_notify=close_notify)
-
-    async def hold(self, read: bool) -> None:
-        """Say nothing until the client leaves (or HOLD_MAX).
-
-        With ``read`` the server reads and discards what arrives (a tarpit
-        that accepted the connection); without, it stops reading altogether so
-        the client's writes back up as with a stalled receiver, and notices
-        the client leaving through the TCP state.
-        """
-        if not read:
-            with contextlib.suppress(_PeerGone):
-                await self.pause(HOLD_MAX)
-            return
-        await self.stream.drain(Deadline(HOLD_MAX))
-
-    async def pause(self, seconds: float) -> None:
-        """Sleep, but raise _PeerGone as soon as the client has left."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while (left := deadline - loop.time()) > 0:
-            if not self.stream.peer_connected():
-                raise _PeerGone
-            await asyncio.sleep(min(left, _PEER_POLL))
-
-    def close(self) -> None:
-        self.stream.abort()
 
 
 # RFC 5321 §4.1.2: "FROM:" Reverse-path / "TO:" Forward-path, then parameters
@@ -285,6 +155,7 @@ class Conversation:
         self.conn = conn
         self.tls_context = tls_context
         self.throttled = throttled
+        conn.idle_timeout = IDLE_TIMEOUT
         self.helo: str | None = None
         self.mail_from: str | None = None
         self.recipients = 0
@@ -326,16 +197,7 @@ class Conversation:
         if fault is None or fault.at is not at:
             return
         log.debug("%s: fault %s at %s", self.scenario.name, fault.action, at)
-        if at is Trigger.CONNECT and fault.action is not Action.STALL:
-            await asyncio.sleep(_CONNECT_SETTLE)
-        if fault.action is Action.RESET:
-            self.conn.reset()
-        elif fault.action is Action.CLOSE:
-            # Inside TLS this is a bare TCP FIN without close_notify, as when
-            # a server process dies or a middlebox cuts the session.
-            await self.conn.close_orderly(close_notify=False)
-        else:
-            await self.conn.hold(read=at is Trigger.CONNECT)
+        await drop(self.conn, Drop(fault.action.value), at_connect=at is Trigger.CONNECT)
         raise _SessionOver
 
     def _reset_transaction(self) -> None:
@@ -369,15 +231,13 @@ class Conversation:
             await self._flood(b"", line * (_FLOOD_CHUNK // len(line)))
             return
         if self.throttled:
-            await self._reply(THROTTLE_REPLY)
-            await self.conn.close_orderly(close_notify=False)
+            await refuse(self.conn, THROTTLE_REPLY)
             return
         await self._fault(Trigger.CONNECT)
         if sc.quirk is Quirk.IMPLICIT_TLS:
             await self._handshake()
         if sc.refuse_greeting is not None:
-            await self._reply(sc.refuse_greeting)
-            await self.conn.close_orderly(close_notify=False)
+            await refuse(self.conn, sc.refuse_greeting)
             return
         if sc.hostile is Hostile.DRIP:
             for byte in f"{BANNER}\r\n".encode():
@@ -464,7 +324,7 @@ class Conversation:
             await self._error("501 5.5.4 Syntax: STARTTLS")  # RFC 3207 §4: no parameters
             return
         if sc.starttls is StartTLS.REFUSE:
-            await self._reply("454 4.7.0 TLS not available due to local problem")  # RFC 3207 §4
+            await self._reply(STARTTLS_REFUSED)
             return
         if sc.quirk is Quirk.STARTTLS_INJECTION:
             # One write, so the extra line arrives with the 220 (RFC 3207 §4.2

@@ -17,7 +17,6 @@ import socket
 import ssl
 import tempfile
 import threading
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from smtpdoctor.lab.scenarios import (
 )
 from smtpdoctor.net.errors import NetError
 from smtpdoctor.net.stream import SocketStream
+from smtpdoctor.receiver.behaviours import TlsPolicy, server_context
 
 __all__ = [
     "DEFAULT_BASE_PORT",
@@ -57,25 +57,18 @@ MAX_CONNECTIONS = 64
 # -- TLS contexts -----------------------------------------------------------
 
 
+_POLICIES = {
+    TLSProfile.MODERN: TlsPolicy(),
+    TLSProfile.LEGACY: TlsPolicy(ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1),
+    # Static-RSA AES-CBC-SHA only: no forward secrecy, no AEAD.
+    TLSProfile.OLD_CIPHERS: TlsPolicy(
+        ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2, ciphers="AES128-SHA:AES256-SHA"
+    ),
+}
+
+
 def _server_context(profile: TLSProfile, cert_file: Path, key_file: Path) -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.options |= ssl.OP_NO_RENEGOTIATION  # keeps the memory-BIO loop one-directional
-    if profile is TLSProfile.LEGACY:
-        # Python warns on purpose when TLS 1.0/1.1 are enabled; here it is the point.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-        # OpenSSL 3 refuses TLS < 1.2 (SHA-1 handshake signatures) above level 0.
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-    elif profile is TLSProfile.OLD_CIPHERS:
-        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        ctx.set_ciphers("AES128-SHA:AES256-SHA")
-    else:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_3
-    ctx.load_cert_chain(cert_file, key_file)
-    return ctx
+    return server_context(_POLICIES[profile], cert_file, key_file)
 
 
 def _server_contexts(

@@ -471,7 +471,8 @@ class SocketStream:
             version=tls.version() or "unknown",
             cipher=cipher[0] if cipher else "unknown",
             cipher_bits=cipher[2] if cipher else None,
-            chain_der=_peer_chain(tls) if not tls.server_side else [],
+            # Server side: the client's certificate, if it presented one.
+            chain_der=_peer_chain(tls) if not tls.server_side else _client_leaf(tls),
         )
 
     def tcp_info(self) -> TcpInfo | None:
@@ -559,3 +560,12 @@ def _peer_chain(tls: ssl.SSLObject) -> list[bytes]:
             pass
     leaf = tls.getpeercert(binary_form=True)
     return [leaf] if leaf else []
+
+
+def _client_leaf(tls: ssl.SSLObject) -> list[bytes]:
+    """The certificate a client presented to our server side, as a one-item list, or []."""
+    with contextlib.suppress(ValueError, ssl.SSLError):
+        leaf = tls.getpeercert(binary_form=True)
+        if leaf:
+            return [leaf]
+    return []

@@ -50,6 +50,7 @@ AREAS: tuple[str, ...] = (
     "config_exchange",
     "config_system",
     "config_windows",
+    "sender",
 )
 
 

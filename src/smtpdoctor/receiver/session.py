@@ -1,0 +1,467 @@
+"""One incoming SMTP session, answered as the profile says and recorded as evidence.
+
+The client (a sending server) is answered like a real receiver (EHLO,
+STARTTLS, MAIL, RCPT, DATA, QUIT), with the ``--as`` profile's one behaviour
+changed, while everything it does is recorded: its ClientHello before the
+handshake, the TLS it ends up with, every protocol fault (judged by
+:mod:`smtpdoctor.protocol.server`), the message's facts (never its body), and
+how the session ended. The result is a
+:class:`~smtpdoctor.evidence.receive.ReceivedSession`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from smtpdoctor.evidence.receive import (
+    MAX_EVENTS,
+    Ending,
+    Event,
+    HelloFacts,
+    MessageFacts,
+    PreviousVisit,
+    ReceivedSession,
+    TlsFacts,
+    Violation,
+    count_headers,
+)
+from smtpdoctor.model import Outcome, Stage
+from smtpdoctor.net.errors import NetError
+from smtpdoctor.protocol.clienthello import parse_client_hello
+from smtpdoctor.protocol.errors import RemoteProtocolError
+from smtpdoctor.protocol.server import (
+    MAX_LINE,
+    Command,
+    DataScanner,
+    PathFault,
+    may_follow,
+    parse_command,
+    parse_path,
+)
+from smtpdoctor.receiver.behaviours import drop, refuse
+from smtpdoctor.receiver.connection import Connection, LineTooLong, PeerGone
+from smtpdoctor.receiver.profiles import Profile, StartTLS
+
+__all__ = ["MAX_COMMAND_LINE", "MAX_ERRORS", "SessionSettings", "run_session"]
+
+# RFC 4954 §4: servers accept lines of 12288 octets (AUTH); longer get 500.
+MAX_COMMAND_LINE = 12288
+MAX_ERRORS = 20  # Postfix's smtpd_hard_error_limit
+_MAX_VIOLATIONS = 50
+_MAX_MESSAGES = 20  # facts kept per session; more messages are counted only
+_TEXT = 200  # characters of a command kept in the timeline
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettings:
+    profile: Profile
+    hostname: str
+    tls_context: ssl.SSLContext | None
+    delay: float = 0.0  # the slow profile's hold per reply
+    max_size: int = 52_428_800
+    idle_timeout: float = 300.0
+    # Called with (session number, event) as each timeline event happens: a live feed.
+    on_event: Callable[[int, Event], None] | None = None
+
+
+class _Over(Exception):
+    """The session has ended; ``ending`` says how."""
+
+    def __init__(self, ending: Ending) -> None:
+        super().__init__(ending.value)
+        self.ending = ending
+
+
+class _Session:
+    """The conversation and its record. Handlers dispatch through a table."""
+
+    def __init__(self, conn: Connection, settings: SessionSettings, number: int = 0) -> None:
+        self.conn = conn
+        self.s = settings
+        self.number = number
+        self.t0 = time.monotonic()
+        self.stage = Stage.GREETING
+        self.events: list[Event] = []
+        self.violations: list[Violation] = []
+        self.messages: list[MessageFacts] = []
+        self.tls: dict[str, Any] = {}
+        self.helo: str | None = None
+        self.helo_verb: str | None = None
+        self.pipelining = False
+        self.mail_size: int | None = None
+        self.in_mail = False
+        self.recipients = 0
+        self.quit = False
+        self.commands = 0
+        self.errors = 0
+        self.action: str | None = None
+        self.gave_up: float | None = None
+        self.handlers: dict[str, Callable[[Command], Awaitable[None]]] = {
+            "EHLO": self._hello,
+            "HELO": self._hello,
+            "STARTTLS": self._starttls,
+            "MAIL": self._mail,
+            "RCPT": self._rcpt,
+            "DATA": self._data,
+            "RSET": self._rset,
+            "NOOP": self._noop,
+            "QUIT": self._quit,
+        }
+
+    # -- recording ----------------------------------------------------------
+    def note(self, who: str, text: str) -> None:
+        if len(self.events) < MAX_EVENTS:
+            at = (time.monotonic() - self.t0) * 1000
+            event = Event(at, who, text[:_TEXT])
+            self.events.append(event)
+            if self.s.on_event is not None:
+                self.s.on_event(self.number, event)
+
+    def violate(self, kind: str, detail: str, stage: Stage | None = None) -> None:
+        if len(self.violations) < _MAX_VIOLATIONS:
+            self.violations.append(Violation(kind, stage or self.stage, detail[:_TEXT]))
+            self.note("note", f"violation {kind}: {detail}")
+
+    # -- replies ------------------------------------------------------------
+    async def reply(self, *lines: str) -> None:
+        """One reply (several lines: multiline, RFC 5321 §4.2.1), held under the slow profile."""
+        if self.s.profile.slow and self.s.delay > 0:
+            waited = time.monotonic()
+            try:
+                await self.conn.pause(self.s.delay)
+            except PeerGone:
+                self.gave_up = time.monotonic() - waited
+                raise
+        code = lines[0][:3]
+        out = [f"{code}-{line[4:]}" for line in lines[:-1]] + [lines[-1]]
+        self.note("server", " / ".join(out))
+        await self.conn.send("".join(f"{line}\r\n" for line in out).encode())
+
+    async def error(self, line: str) -> None:
+        self.errors += 1
+        if self.errors >= MAX_ERRORS:
+            await self.reply("421 4.7.0 Error: too many errors")
+            await self.conn.close_orderly(close_notify=True)
+            raise _Over(Ending.ERROR_LIMIT)
+        await self.reply(line)
+
+    # -- the session ----------------------------------------------------------
+    async def greet(self, refused: str | None) -> None:
+        profile = self.s.profile
+        reply = refused or profile.greeting
+        if reply is not None:
+            self.action = f"answered {reply[:9].strip()} at the greeting and closed"
+            self.note("server", reply)
+            await refuse(self.conn, reply)
+            raise _Over(Ending.REFUSED)
+        await self.reply(f"220 {self.s.hostname} ESMTP smtpdoctor receive")
+
+    async def loop(self) -> None:
+        while True:
+            try:
+                raw = await self.conn.read_raw_line(MAX_COMMAND_LINE)
+            except LineTooLong:
+                self.violate("line_too_long", f"over {MAX_COMMAND_LINE}")
+                await self.error("500 5.5.2 Error: line too long")  # RFC 5321 §4.2.2
+                continue
+            if raw is None:
+                raise _Over(Ending.CLIENT_CLOSED)
+            cmd = parse_command(raw)
+            self.commands += 1
+            self.note("client", raw.rstrip(b"\r\n").decode("utf-8", "replace"))
+            self._judge_line(cmd)
+            handler = self.handlers.get(cmd.verb)
+            if handler is None:
+                await self.error("502 5.5.2 Error: command not recognized")
+                continue
+            await handler(cmd)
+
+    def _judge_line(self, cmd: Command) -> None:
+        if cmd.bare_lf:
+            self.violate("bare_lf_command", f"{cmd.verb} {cmd.arg}".strip())
+        if cmd.length > MAX_LINE:
+            self.violate("line_too_long", str(cmd.length))
+        if self.conn.buffered and not may_follow(cmd.verb, self.pipelining):
+            nxt = self.conn.peek(80).split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
+            why = (
+                "RFC 2920 §3.1: a group ends with it"
+                if self.pipelining
+                else "PIPELINING was not advertised"
+            )
+            self.violate("pipelining", f"{cmd.verb} -> {nxt} | {why}")
+
+    # -- commands -------------------------------------------------------------
+    def _extensions(self) -> list[str]:
+        ext = ["PIPELINING", f"SIZE {self.s.max_size}", "8BITMIME"]
+        offer = self.s.profile.starttls is not StartTLS.HIDE and self.s.tls_context is not None
+        if offer and not self.conn.tls:
+            ext.append("STARTTLS")
+        return [*ext, "ENHANCEDSTATUSCODES"]
+
+    async def _hello(self, cmd: Command) -> None:
+        self.stage = Stage.EHLO
+        if not cmd.arg:
+            await self.error(f"501 5.5.4 Syntax: {cmd.verb} hostname")
+            return
+        if self.helo is None:
+            self.helo, self.helo_verb = cmd.arg, cmd.verb
+        self.in_mail = False
+        if cmd.verb == "HELO":
+            self.pipelining = False
+            await self.reply(f"250 {self.s.hostname}")
+            return
+        ext = self._extensions()
+        if "STARTTLS" in ext:
+            self.tls["offered"] = True
+        self.pipelining = True
+        await self.reply(*(f"250 {line}" for line in [self.s.hostname, *ext]))
+
+    async def _starttls(self, cmd: Command) -> None:
+        self.stage = Stage.STARTTLS
+        ctx = self.s.tls_context
+        if self.s.profile.starttls is StartTLS.HIDE or ctx is None:
+            await self.error("502 5.5.1 Error: STARTTLS not available")
+            return
+        if self.conn.tls:
+            await self.error("503 5.5.1 Error: TLS already active")
+            return
+        self.tls["attempted"] = True
+        if self.s.profile.starttls is StartTLS.REFUSE:
+            self.tls["starttls_reply"] = 454
+            self.action = "refused STARTTLS with 454"
+            await self.reply("454 4.7.0 TLS not available due to local problem")
+            return
+        self.tls["starttls_reply"] = 220
+        await self.reply("220 2.0.0 Ready to start TLS")
+        await self._handshake(ctx)
+        # RFC 3207 §4.2: the server forgets what it learnt before TLS.
+        self.pipelining = self.in_mail = False
+
+    async def _handshake(self, ctx: ssl.SSLContext) -> None:
+        self.stage = Stage.TLS_HANDSHAKE
+        raw = await self.conn.read_client_hello()
+        try:
+            hello = parse_client_hello(raw)
+            self.tls["hello"] = HelloFacts.from_hello(hello)
+            self.note("client", f"ClientHello {hello.size} bytes")
+        except RemoteProtocolError as exc:
+            self.tls["hello_error"] = str(exc) if raw else "no ClientHello (the sender closed)"
+        try:
+            info = await self.conn.start_tls(ctx, raw)
+        except NetError as err:
+            self.tls["handshake_error"] = _describe(err)
+            self.note("note", f"TLS handshake failed: {_describe(err)}")
+            self.conn.close()
+            raise _Over(Ending.TLS_FAILED) from None
+        self.tls.update(version=info.version, cipher=info.cipher)
+        self.tls["client_certificate"] = bool(info.chain_der)
+        if info.chain_der:
+            self.tls["client_certificate_subject"] = _subject(info.chain_der[0])
+        self.note("note", f"TLS {info.version} {info.cipher}")
+
+    async def _mail(self, cmd: Command) -> None:
+        self.stage = Stage.MAIL_FROM
+        if self.helo is None:
+            await self.error("503 5.5.1 Error: send HELO/EHLO first")
+            return
+        if self.in_mail:
+            await self.error("503 5.5.1 Error: nested MAIL command")
+            return
+        path = parse_path("MAIL", cmd.arg)
+        if path.faults:
+            self.violate("mail_syntax", f"{_faults(path.faults)}: MAIL {cmd.arg}")
+        if path.address is None:
+            await self.error("501 5.5.4 Syntax: MAIL FROM:<address>")
+            return
+        if path.size is not None and path.size > self.s.max_size:
+            # RFC 1870 §6.1: refuse at MAIL FROM when the declared size is too big.
+            await self.reply("552 5.3.4 Message size exceeds fixed maximum message size")
+            return
+        self.in_mail, self.mail_size, self.recipients = True, path.size, 0
+        await self.reply("250 2.1.0 Ok")
+
+    async def _rcpt(self, cmd: Command) -> None:
+        self.stage = Stage.RCPT_TO
+        if not self.in_mail:
+            await self.error("503 5.5.1 Error: need MAIL command")
+            return
+        path = parse_path("RCPT", cmd.arg)
+        if path.faults:
+            self.violate("rcpt_syntax", f"{_faults(path.faults)}: RCPT {cmd.arg}")
+        if not path.address:
+            await self.error("501 5.1.3 Bad recipient address syntax")
+            return
+        self.recipients += 1
+        await self.reply("250 2.1.5 Ok")
+
+    async def _data(self, cmd: Command) -> None:
+        self.stage = Stage.DATA
+        if not (self.in_mail and self.recipients):
+            await self.error("503 5.5.1 Error: need MAIL and RCPT commands")  # RFC 5321 §3.3
+            return
+        how = self.s.profile.drop_at_data
+        if how is not None:
+            self.action = f"dropped the session on DATA ({how.value})"
+            await drop(self.conn, how)
+            raise _Over(Ending.DROPPED)
+        await self.reply("354 End data with <CR><LF>.<CR><LF>")
+        self.stage = Stage.MESSAGE
+        scanner = DataScanner()
+        while (rest := scanner.feed(await self._body_chunk())) is None:
+            pass
+        self.conn.unread(rest)
+        self._keep(scanner)
+        self.in_mail = False
+        if scanner.size > self.s.max_size:
+            await self.reply("552 5.3.4 Message size exceeds fixed maximum message size")
+            return
+        queued = secrets.token_hex(5).upper()
+        await self.reply(f"250 2.0.0 Ok: {queued} received and discarded (smtpdoctor receive)")
+
+    async def _body_chunk(self) -> bytes:
+        chunk = await self.conn.recv_some()
+        if not chunk:
+            raise _Over(Ending.CLIENT_CLOSED)
+        return chunk
+
+    def _keep(self, scanner: DataScanner) -> None:
+        headers = bytes(scanner.headers)
+        counts = count_headers(headers, ("Received", "DKIM-Signature", "Message-ID"))
+        self.note("note", f"message {scanner.size} bytes")
+        if len(self.messages) >= _MAX_MESSAGES:
+            return
+        self.messages.append(
+            MessageFacts(
+                size=scanner.size,
+                declared_size=self.mail_size,
+                recipients=self.recipients,
+                bare_lf=scanner.bare_lf,
+                bare_cr=scanner.bare_cr,
+                smuggling=scanner.smuggling,
+                long_lines=scanner.long_lines,
+                longest_line=scanner.longest,
+                received_headers=counts["Received"],
+                dkim_signed=counts["DKIM-Signature"] > 0,
+                message_id=counts["Message-ID"] > 0,
+                header_bytes=len(headers),
+            )
+        )
+
+    async def _rset(self, cmd: Command) -> None:
+        self.in_mail = False
+        await self.reply("250 2.0.0 Ok")
+
+    async def _noop(self, cmd: Command) -> None:
+        await self.reply("250 2.0.0 Ok")
+
+    async def _quit(self, cmd: Command) -> None:
+        self.stage, self.quit = Stage.QUIT, True
+        await self.reply("221 2.0.0 Bye")
+        await self.conn.close_orderly(close_notify=True)
+        raise _Over(Ending.QUIT)
+
+    # -- the record -----------------------------------------------------------
+    def _profile_action(self) -> str | None:
+        action = self.s.profile.action
+        if action and self.s.profile.slow:
+            return f"{action} {self.s.delay:g} s"
+        return action
+
+    def record(
+        self, ending: Ending, number: int, client: tuple[str, int], started: dt.datetime
+    ) -> ReceivedSession:
+        return ReceivedSession(
+            number=number,
+            client_ip=client[0],
+            client_port=client[1],
+            started=started.isoformat(timespec="milliseconds"),
+            duration_ms=(time.monotonic() - self.t0) * 1000,
+            profile=self.s.profile.name,
+            ending=ending,
+            ended_stage=self.stage,
+            helo=self.helo,
+            helo_verb=self.helo_verb,
+            tls=TlsFacts(**self.tls),
+            violations=tuple(self.violations),
+            messages=tuple(self.messages),
+            quit_sent=self.quit,
+            commands=self.commands,
+            receiver_action=self.action or self._profile_action(),
+            reply_delay_s=self.s.delay if self.s.profile.slow else 0.0,
+            gave_up_waiting_s=self.gave_up,
+            events=tuple(self.events),
+        )
+
+
+def _faults(faults: tuple[PathFault, ...]) -> str:
+    return ", ".join(f.value for f in faults)
+
+
+def _describe(err: NetError) -> str:
+    if err.tls_alert:
+        who = "sent by the receiver" if err.alert_sent else "from the sender"
+        return f"alert {err.tls_alert} {who}"
+    return f"{err.outcome.value}: {err.detail}"
+
+
+def _subject(der: bytes) -> str:
+    from cryptography import x509  # noqa: PLC0415  (only when a client presents one)
+
+    try:
+        return x509.load_der_x509_certificate(der).subject.rfc4514_string()
+    except ValueError:
+        return "unparsable certificate"
+
+
+async def run_session(
+    conn: Connection,
+    settings: SessionSettings,
+    *,
+    number: int,
+    client: tuple[str, int],
+    refused: str | None = None,
+    previous: PreviousVisit | None = None,
+) -> ReceivedSession:
+    """Serve one client to the end and return what it showed. Never raises for the client."""
+    conn.idle_timeout = settings.idle_timeout
+    started = dt.datetime.now(dt.UTC)
+    session = _Session(conn, settings, number)
+    session.note("note", f"connection from {client[0]}:{client[1]}")
+    ending = Ending.SHUTDOWN
+    try:
+        await session.greet(refused)
+        await session.loop()
+    except _Over as over:
+        ending = over.ending
+    except PeerGone:
+        ending = Ending.CLIENT_CLOSED
+    except NetError as err:
+        ending = await _net_ending(session, err)
+    finally:
+        conn.close()
+    record = session.record(ending, number, client, started)
+    return record if previous is None else _with_previous(record, previous)
+
+
+async def _net_ending(session: _Session, err: NetError) -> Ending:
+    if err.outcome is Outcome.TIMEOUT:
+        # RFC 5321 §4.5.3.2.7: an idle client may be dropped; say so.
+        with contextlib.suppress(NetError):
+            await session.conn.send(b"421 4.4.2 Error: timeout exceeded\r\n")
+        return Ending.IDLE
+    if err.outcome is Outcome.RESET:
+        return Ending.CLIENT_RESET
+    if err.outcome is Outcome.TLS_ALERT or session.stage is Stage.TLS_HANDSHAKE:
+        return Ending.TLS_FAILED
+    return Ending.CLIENT_CLOSED
+
+
+def _with_previous(record: ReceivedSession, previous: PreviousVisit) -> ReceivedSession:
+    return replace(record, previous=previous)
