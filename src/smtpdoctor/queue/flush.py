@@ -20,7 +20,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smtpdoctor.logs import Options, detect_format
@@ -148,12 +148,26 @@ class LogTail:
         self.pos += end + 1
 
 
-def count_destination(inst: Instance, dest: str) -> QueueSummary:
-    """The live queue, only the messages with a recipient at ``dest``."""
+def count_destination(inst: Instance, dest: str, reasons: dict[str, str]) -> QueueSummary:
+    """The live queue, only the messages with a recipient at ``dest``, each counted once.
+
+    A message moves between the MTA's queue directories while they are
+    listed (deferred -> active -> deferred during a flush), so a listing can
+    show it twice: the queue id decides. A message in the active queue has
+    no reason yet; the last one seen for it (``reasons``, kept across
+    listings) stands in, so it is still counted under its cause.
+    """
     summary = QueueSummary(time.time())
+    seen: set[str] = set()
     for entry in read_live(inst):
-        if any(d == dest for d, _, _ in entry.destinations()):
-            summary.add(entry)
+        qid = entry.queue_id
+        if qid in seen or not any(d == dest for d, _, _ in entry.destinations()):
+            continue
+        seen.add(qid)
+        reason = next((r for d, r, _ in entry.destinations() if d == dest and r), None)
+        if reason is not None:
+            reasons[qid] = reason
+        summary.add(replace(entry, reason=reasons[qid]) if not reason and qid in reasons else entry)
     return summary
 
 
@@ -174,7 +188,8 @@ def watch(
     """Run ``flush`` and follow the destination until drained or ``limit`` seconds."""
     dest = dest.lower()
     stop = stop or threading.Event()
-    result = WatchResult(dest, count_destination(inst, dest).messages, log=log)
+    reasons: dict[str, str] = {}  # queue id -> its last reason for dest
+    result = WatchResult(dest, count_destination(inst, dest, reasons).messages, log=log)
 
     def sink(event: DeliveryEvent) -> None:
         if (event.destination or "") != dest:
@@ -197,7 +212,7 @@ def watch(
         if tail is not None:
             tail.poll()
         began = time.monotonic()
-        summary = count_destination(inst, dest)
+        summary = count_destination(inst, dest, reasons)
         # A huge queue takes seconds to list: never spend more than half the time listing it.
         pause = max(interval, time.monotonic() - began)
         result.remaining = summary.messages
