@@ -11,7 +11,7 @@ from smtpdoctor.cli.common import EXIT_ERROR, UsageError
 
 # Subcommand modules, each with register(subparsers). A module that is not
 # there yet is skipped, so the command grows as the packages land.
-_COMMANDS = ("diagnose", "explain", "logs", "config", "lab")
+_COMMANDS = ("diagnose", "explain", "logs", "config", "lab", "monitor")
 
 
 class _Parser(argparse.ArgumentParser):

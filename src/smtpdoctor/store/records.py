@@ -160,10 +160,12 @@ class AlertRecord(Record):
     rule: str
     labels: dict[str, str]
     state: str  # inactive | pending | firing
-    since: float  # when the condition last became true (pending/firing) or false
+    since: float  # when the state was entered
     time: float  # last evaluation
     value: float
     annotations: dict[str, str] = field(default_factory=dict)
+    fired_at: float | None = None  # when it last fired (Alertmanager's startsAt)
+    clear_since: float | None = None  # firing, and the clear condition holds since
 
 
 @dataclass(frozen=True, slots=True)

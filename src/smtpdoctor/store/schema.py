@@ -61,7 +61,8 @@ _V2 = (
     """CREATE TABLE alert_state (
         key {text} PRIMARY KEY, rule {text} NOT NULL, labels {text} NOT NULL,
         state {text} NOT NULL, since {real} NOT NULL, time {real} NOT NULL,
-        value {real} NOT NULL, annotations {text} NOT NULL)""",
+        value {real} NOT NULL, annotations {text} NOT NULL, fired_at {real},
+        clear_since {real})""",
     """CREATE TABLE notifications (
         id {text} PRIMARY KEY, alert_key {text} NOT NULL, event {text} NOT NULL,
         notifier {text} NOT NULL, payload {text} NOT NULL, time {real} NOT NULL,

@@ -1,0 +1,279 @@
+"""History → observations for the built-in alerts, and the facts a diagnosis yields.
+
+Pure functions: they read records (from :mod:`smtpdoctor.store`) and return
+:class:`~smtpdoctor.monitor.alerts.Observation` values; the thresholds come
+from the alert's configuration. Each alert carries a severity, a cause from
+the contract's category vocabulary and the fix text the finding carries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from smtpdoctor.logs.report import BaselineRule, find_421_anomalies
+from smtpdoctor.monitor.alerts import Observation
+from smtpdoctor.monitor.config import AlertConfig
+from smtpdoctor.store.records import (
+    CertFact,
+    DnsSnapshot,
+    ProbeRecord,
+    QueueSample,
+    RateSample,
+)
+
+__all__ = [
+    "certificate_facts",
+    "certificate_observations",
+    "dns_facts",
+    "dns_observations",
+    "queue_observations",
+    "rate_421_observations",
+    "tls_rate_observations",
+    "verdict_observations",
+]
+
+
+def _fix_text(findings: Sequence[dict[str, Any]]) -> str:
+    """The root cause's fix steps, for the generic MTA if there is one."""
+    for finding in findings:
+        fixes = finding.get("fixes") or []
+        chosen = next((f for f in fixes if f.get("for") == "generic"), fixes[0] if fixes else None)
+        if chosen:
+            return " ".join(str(s) for s in chosen.get("steps", []))[:1000]
+    return ""
+
+
+def verdict_observations(probes: Iterable[ProbeRecord]) -> list[Observation]:
+    """verdict_failure: a target's verdict is ``failure``; resolved when it is not."""
+    out = []
+    for p in probes:
+        failing = p.status == "failure"
+        notes = {
+            "summary": f"{p.target}: {p.verdict.get('summary', '')}",
+            "category": p.category,
+            "stage": p.stage,
+            "fix": _fix_text(p.findings) if failing else "",
+        }
+        if p.findings:
+            notes["finding"] = str(p.findings[0].get("id", ""))
+        out.append(
+            Observation(
+                "verdict_failure",
+                {"target": p.target},
+                1.0 if failing else 0.0,
+                failing,
+                not failing,
+                notes,
+            )
+        )
+    return out
+
+
+def certificate_facts(doc: dict[str, Any], time: float) -> list[CertFact]:
+    """Every certificate a diagnosis saw, one per host."""
+    out = []
+    for host in doc.get("hosts", []):
+        cert = (host.get("tls") or {}).get("certificate")
+        if not cert:
+            continue
+        where = f"{host.get('name')} [{host.get('address')}]:{host.get('port')}"
+        out.append(
+            CertFact(
+                time=time,
+                target=doc["target"],
+                host=where,
+                subject=str(cert.get("subject", "")),
+                not_after=str(cert.get("not_after", "")),
+                days_left=int(cert.get("days_left", 0)),
+                trusted=bool(cert.get("trusted")),
+                hostname_match=bool(cert.get("hostname_match")),
+            )
+        )
+    return out
+
+
+def certificate_observations(certs: Iterable[CertFact], rule: AlertConfig) -> list[Observation]:
+    """certificate_expiry: fires at ``threshold`` days left, resolves above ``clear`` days."""
+    return [
+        Observation(
+            "certificate_expiry",
+            {"host": c.host},
+            float(c.days_left),
+            c.days_left <= rule.threshold,
+            c.days_left > rule.clear,
+            {
+                "summary": f"the certificate of {c.host} ({c.subject}) expires in "
+                f"{c.days_left} days ({c.not_after})",
+                "category": "tls_certificate",
+                "stage": "tls_handshake",
+                "fix": "Renew the certificate and reload the MTA before it expires.",
+            },
+        )
+        for c in certs
+    ]
+
+
+def dns_facts(doc: dict[str, Any]) -> dict[str, Any]:
+    """The DNS facts compared between probes: MX, addresses, PTR, TLSA, MTA-STS id."""
+    dns = doc.get("dns") or {}
+    facts: dict[str, Any] = {
+        "addresses": sorted({str(h.get("address")) for h in doc.get("hosts", [])}),
+    }
+    mx = dns.get("mx")
+    if mx:
+        facts["mx"] = sorted([h.get("preference"), h.get("name")] for h in mx.get("hosts", []))
+    ptr = dns.get("ptr") or []
+    if ptr:
+        facts["ptr"] = sorted([p.get("ip"), sorted(p.get("names", []))] for p in ptr)
+    tlsa = dns.get("tlsa") or []
+    if tlsa:
+        facts["tlsa"] = sorted(
+            [t.get("qname"), sorted(str(r) for r in t.get("records", []))] for t in tlsa
+        )
+    sts = dns.get("mta_sts")
+    if sts:
+        facts["mta_sts_id"] = sts.get("id")
+    return facts
+
+
+def dns_observations(
+    latest: Iterable[DnsSnapshot], rule: AlertConfig, now: float
+) -> list[Observation]:
+    """dns_drift: a fact changed less than ``threshold`` seconds ago."""
+    out = []
+    for snap in latest:
+        age = now - snap.time
+        drifting = snap.changed and age < rule.threshold
+        out.append(
+            Observation(
+                "dns_drift",
+                {"target": snap.target, "kind": snap.kind},
+                1.0 if drifting else 0.0,
+                drifting,
+                not drifting,
+                {
+                    "summary": f"{snap.target}: the {snap.kind} records changed",
+                    "category": "dns_resolution",
+                    "stage": "dns",
+                    "fix": "Check that the change was intended; compare with the last known "
+                    "good value in the monitor's history.",
+                    "value": str(snap.value)[:500],
+                },
+            )
+        )
+    return out
+
+
+def _sum_by_destination(rates: Iterable[RateSample]) -> dict[str, list[int]]:
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in rates:
+        t = totals[r.destination]
+        t[0] += r.attempts
+        t[1] += r.tls_failures
+        t[2] += r.count_421
+    return totals
+
+
+def tls_rate_observations(rates: Iterable[RateSample], rule: AlertConfig) -> list[Observation]:
+    """tls_failure_rate: the share of attempts that failed in TLS over the window."""
+    out = []
+    for dest, (attempts, tls_fail, _) in sorted(_sum_by_destination(rates).items()):
+        rate = tls_fail / attempts if attempts else 0.0
+        enough = attempts >= rule.min_attempts
+        out.append(
+            Observation(
+                "tls_failure_rate",
+                {"destination": dest},
+                rate,
+                enough and rate >= rule.threshold,
+                rate <= rule.clear,
+                {
+                    "summary": f"{tls_fail} of {attempts} deliveries to {dest} failed in TLS "
+                    f"({rate:.0%})",
+                    "category": "tls_handshake_failure",
+                    "stage": "tls_handshake",
+                    "fix": f"Run `smtpdoctor diagnose {dest}` to see which TLS step fails.",
+                },
+            )
+        )
+    return out
+
+
+def rate_421_observations(
+    rates: Sequence[RateSample], width: float, rule: BaselineRule | None = None
+) -> list[Observation]:
+    """rate_421_anomaly: the newest interval's 421 rate is above its baseline.
+
+    The same detector as ``smtpdoctor logs`` (:func:`find_421_anomalies`),
+    over the monitor's own rate samples, per destination.
+    """
+    series: dict[str, dict[int, list[int]]] = defaultdict(dict)
+    for r in rates:
+        bucket = int(r.time // width * width)
+        slot = series[r.destination].setdefault(bucket, [0, 0])
+        slot[0] += r.attempts
+        slot[1] += r.count_421
+    out = []
+    for dest, by_time in sorted(series.items()):
+        last = max(by_time)
+        first = min(by_time)
+        step = int(width)
+        buckets = [(t, *by_time.get(t, [0, 0])) for t in range(first, last + step, step)]
+        anomalies = find_421_anomalies([(t, a, c) for t, a, c in buckets], step, rule)
+        hot = next((a for a in anomalies if a.end > last), None)
+        attempts, count = by_time[last]
+        rate = count / attempts if attempts else 0.0
+        notes = {
+            "summary": f"{count} of {attempts} deliveries to {dest} got 421 ({rate:.0%})"
+            + (f", baseline {hot.baseline_rate:.1%}" if hot else ""),
+            "category": "service_unavailable",
+            "stage": "greeting",
+            "fix": "Slow down to this destination (Postfix: a transport with "
+            "smtp_destination_concurrency_limit and rate delay) and check its postmaster "
+            "pages for the limits.",
+        }
+        out.append(
+            Observation(
+                "rate_421_anomaly", {"destination": dest}, rate, hot is not None, hot is None, notes
+            )
+        )
+    return out
+
+
+def queue_observations(
+    samples: Iterable[QueueSample], size_rule: AlertConfig, age_rule: AlertConfig
+) -> list[Observation]:
+    """queue_buildup and queue_oldest_age, per destination, from the newest samples."""
+    newest: dict[str, QueueSample] = {}
+    for s in samples:
+        if s.destination not in newest or s.time >= newest[s.destination].time:
+            newest[s.destination] = s
+    out = []
+    fix = "Run `smtpdoctor queue` to see why mail to it waits, then `queue flush` it."
+    for dest, s in sorted(newest.items()):
+        labels = {"destination": dest}
+        summary = f"{s.size} messages for {dest} waiting, oldest {s.oldest_seconds / 60:.0f} min"
+        notes = {"summary": summary, "category": "other", "stage": "none", "fix": fix}
+        out.append(
+            Observation(
+                "queue_buildup",
+                labels,
+                float(s.size),
+                s.size >= size_rule.threshold,
+                s.size <= size_rule.clear,
+                notes,
+            )
+        )
+        out.append(
+            Observation(
+                "queue_oldest_age",
+                labels,
+                s.oldest_seconds,
+                s.oldest_seconds >= age_rule.threshold,
+                s.oldest_seconds <= age_rule.clear,
+                notes,
+            )
+        )
+    return out
