@@ -501,3 +501,17 @@ def test_json_log_lines_carry_extra_fields() -> None:
     record = logging.makeLogRecord({"msg": "probed", "levelname": "INFO", "target": "a.test"})
     line = json.loads(JsonFormatter().format(record))
     assert (line["msg"], line["level"], line["target"]) == ("probed", "info", "a.test")
+
+
+def test_rules_and_dashboard_use_only_documented_metrics() -> None:
+    import re
+
+    docs = Path(__file__).parent.parent / "docs"
+    page = (docs / "monitor.md").read_text()
+    documented = set(re.findall(r"`(smtpdoctor_[a-z0-9_]+)`", page))
+    dashboard = json.loads((docs / "grafana" / "smtpdoctor-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    rules = (docs / "prometheus" / "smtpdoctor-rules.yml").read_text()
+    used = set(re.findall(r"smtpdoctor_[a-z0-9_]+", " ".join(exprs) + rules))
+    assert used
+    assert used <= documented, used - documented

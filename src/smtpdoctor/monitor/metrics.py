@@ -138,8 +138,10 @@ class MonitorCollector(Collector):
             "DNS facts (mx, addresses, ptr, tlsa, mta_sts_id) seen changing since the start",
             labels=["target", "kind"],
         )
-        for (target, kind), n in sorted(self.monitor.latest.dns_changes.items()):
-            changes.add_metric([target, kind], n)
+        # Every fact watched is exported from 0, so increase() sees the first change.
+        counts = self.monitor.latest.dns_changes
+        for target, kind in sorted(self.monitor.latest.dns):
+            changes.add_metric([target, kind], counts.get((target, kind), 0))
         yield from (expiry, trusted, changes)
 
     def _logs(self) -> Iterator[Metric]:
