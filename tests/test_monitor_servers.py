@@ -1,0 +1,657 @@
+"""The monitor against real parts: the lab as targets, Prometheus, Alertmanager,
+PostgreSQL 15, an SMTP sink for email alerts and a webhook receiver.
+
+Every server is started by the test on loopback (free ports, temporary
+directories) and stopped by PID. The monitor itself runs as a real
+``smtpdoctor monitor`` process, so signals and ``kill -9`` are real too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import socketserver
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pg
+from helpers import StartStop, unavailable
+from smtpdoctor.lab import LabThread
+
+postgres_server = pg.postgres_server  # fixtures
+postgres = pg.postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+HELO = "client.smtpdoctor.test"
+
+
+def free_port() -> int:
+    return pg.free_port()
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = check()
+        except OSError:
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
+
+
+def http_get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+# -- small servers the tests own ------------------------------------------------------------
+
+
+class Switch(StartStop):
+    """A TCP relay whose backend the test changes: the target breaks and mends."""
+
+    def __init__(self, backend: tuple[str, int]) -> None:
+        self.backend = backend
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.sock.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.backend, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+class WebhookReceiver(StartStop):
+    """Collects the JSON bodies POSTed to it; can be stopped and started on its port."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.bodies: list[dict[str, Any]] = []
+        self.httpd: ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        bodies = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                bodies.append(json.loads(self.rfile.read(length) or b"{}"))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def titles(self) -> list[str]:
+        return [str(b.get("title", "")) for b in self.bodies]
+
+
+class SmtpSink(StartStop):
+    """Just enough SMTP to take a message and keep it (the lab keeps no mail)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        messages = self.messages
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 sink.smtpdoctor.test ESMTP\r\n")
+                while line := self.rfile.readline(4096):
+                    verb = line[:4].upper()
+                    if verb in (b"EHLO", b"HELO"):
+                        self.wfile.write(b"250-sink.smtpdoctor.test\r\n250 8BITMIME\r\n")
+                    elif verb == b"DATA":
+                        self.wfile.write(b"354 go on\r\n")
+                        body = []
+                        while (part := self.rfile.readline(65536)) not in (b".\r\n", b""):
+                            body.append(part.decode("utf-8", "replace"))
+                        messages.append("".join(body))
+                        self.wfile.write(b"250 2.0.0 kept\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+
+    def start(self) -> None:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Daemon(StartStop):
+    """A Debian-packaged daemon in a temporary directory, stopped by its PID."""
+
+    def __init__(self, argv: list[str], ready_url: str, workdir: Path) -> None:
+        if not Path(argv[0]).exists():
+            unavailable(f"{argv[0]} is not installed")
+        self.argv = argv
+        self.ready_url = ready_url
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.workdir / f"{Path(self.argv[0]).name}.log").open("wb")
+        self.proc = subprocess.Popen(
+            self.argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
+        )
+        wait_for(lambda: http_get(self.ready_url)[0] == 200, 30, self.argv[0])
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def alertmanager(workdir: Path, hook: WebhookReceiver) -> Daemon:
+    port = free_port()
+    (workdir / "am.yml").write_text(
+        "route:\n  receiver: hook\n  group_wait: 1s\n  group_interval: 1s\n"
+        "  repeat_interval: 1h\n  group_by: ['alertname', 'target']\n"
+        "receivers:\n  - name: hook\n    webhook_configs:\n"
+        f"      - url: http://127.0.0.1:{hook.port}/am\n        send_resolved: true\n"
+    )
+    d = Daemon(
+        [
+            "/usr/bin/prometheus-alertmanager",
+            f"--config.file={workdir / 'am.yml'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--storage.path={workdir / 'am'}",
+            "--cluster.listen-address=",
+        ],
+        f"http://127.0.0.1:{port}/-/ready",
+        workdir,
+    )
+    d.port = port  # type: ignore[attr-defined]
+    return d
+
+
+def prometheus(workdir: Path, scrape: str) -> Daemon:
+    port = free_port()
+    (workdir / "prom.yml").write_text(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        "scrape_configs:\n  - job_name: smtpdoctor\n"
+        f"    static_configs:\n      - targets: ['{scrape}']\n"
+    )
+    d = Daemon(
+        [
+            "/usr/bin/prometheus",
+            f"--config.file={workdir / 'prom.yml'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--storage.tsdb.path={workdir / 'tsdb'}",
+        ],
+        f"http://127.0.0.1:{port}/-/ready",
+        workdir,
+    )
+    d.port = port  # type: ignore[attr-defined]
+    return d
+
+
+def prom_query(port: int, query: str) -> list[dict[str, Any]]:
+    q = urllib.parse.quote(query)
+    status, body = http_get(f"http://127.0.0.1:{port}/api/v1/query?query={q}")
+    assert status == 200, body
+    return list(json.loads(body)["data"]["result"])
+
+
+# -- the monitor as a process -------------------------------------------------------------
+
+
+class MonitorProcess(StartStop):
+    def __init__(self, workdir: Path, config: str, store: str, name: str = "monitor") -> None:
+        self.workdir = workdir
+        self.config = workdir / f"{name}.toml"
+        self.config.write_text(config)
+        self.store = store
+        self.stderr = workdir / f"{name}.stderr"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        with self.stderr.open("ab") as err:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "smtpdoctor",
+                    "monitor",
+                    "--config",
+                    str(self.config),
+                    "--store",
+                    self.store,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=env,
+                cwd=self.workdir,
+            )
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def logs(self) -> list[dict[str, Any]]:
+        out = []
+        for line in self.stderr.read_text().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                out.append({"msg": "(not json)", "line": line})
+        return out
+
+    def messages(self, msg: str) -> list[dict[str, Any]]:
+        return [r for r in self.logs() if r.get("msg") == msg]
+
+
+def config_text(
+    target: str,
+    ca: Path,
+    *,
+    listen: str = "",
+    notify: str = "",
+    for_: str = "0s",
+    interval: str = "1s",
+) -> str:
+    return f"""
+[monitor]
+interval = "{interval}"
+jitter = 0.0
+timeout = "5s"
+listen = "{listen}"
+
+[[target]]
+name = "{target}"
+helo = "{HELO}"
+tls_ca = ["{ca}"]
+quick = true
+
+[alerts.verdict_failure]
+for = "{for_}"
+
+{notify}
+"""
+
+
+def hook_notify(hook: WebhookReceiver) -> str:
+    return (
+        f'[[notify]]\ntype = "apprise"\nname = "hook"\nurl = "json://127.0.0.1:{hook.port}/hook"\n'
+    )
+
+
+@pytest.fixture(scope="module")
+def monitor_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabThread]:
+    state = tmp_path_factory.mktemp("monitor-lab")
+    with LabThread(["healthy", "tls-legacy"], base_port=0, state_dir=state) as lab:
+        yield lab
+
+
+@pytest.fixture
+def switch(monitor_lab: LabThread) -> Iterator[Switch]:
+    with Switch(monitor_lab.addresses["healthy"]) as s:
+        yield s
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="smtpdoctor-monitor-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def events(hook: WebhookReceiver) -> list[str]:
+    """ "fired"/"resolved" for each apprise JSON body, in order of arrival."""
+    return ["fired" if "[FIRING]" in t else "resolved" for t in hook.titles()]
+
+
+# -- the tests ------------------------------------------------------------------------------
+
+
+def test_break_and_mend_alerts_everywhere(monitor_lab, switch, workdir) -> None:
+    """A lab target breaks: the verdict alert fires within its `for` window, reaches the
+    webhook, an email and Alertmanager, Prometheus scrapes the failure; mended, all resolve."""
+    hook, am_hook, sink = WebhookReceiver(), WebhookReceiver(), SmtpSink()
+    listen = f"127.0.0.1:{free_port()}"
+    with (
+        hook,
+        am_hook,
+        sink,
+        alertmanager(workdir, am_hook) as am,
+        prometheus(workdir, listen) as prom,
+    ):
+        notify = (
+            hook_notify(hook) + '[[notify]]\ntype = "apprise"\nname = "email"\n'
+            f'url = "mailto://127.0.0.1:{sink.port}?from=monitor@smtpdoctor.test'
+            '&to=ops@smtpdoctor.test"\n'
+            f'[[notify]]\ntype = "alertmanager"\nurl = "http://127.0.0.1:{am.port}"\n'
+        )
+        target = f"127.0.0.1:{switch.port}"
+        cfg = config_text(target, monitor_lab.ca_file, listen=listen, notify=notify, for_="3s")
+        with MonitorProcess(workdir, cfg, str(workdir / "h.sqlite3")) as mon:
+            status, body = wait_for(lambda: http_get(f"http://{listen}/healthz"), 30, "healthz")
+            assert status == 200
+            assert json.loads(body)["status"] == "ok"
+            wait_for(
+                lambda: prom_query(prom.port, "smtpdoctor_probe_success == 1"),
+                30,
+                "Prometheus to scrape a healthy target",
+            )
+            switch.backend = monitor_lab.addresses["tls-legacy"]
+            broke = time.monotonic()
+            wait_for(lambda: "fired" in events(hook), 30, "the fired webhook")
+            took = time.monotonic() - broke
+            # Not before `for` (3 s); within `for` + two intervals and a probe's time.
+            assert 3.0 <= took <= 3.0 + 2 * 1.0 + 5.0, took
+            fired = hook.bodies[0]
+            assert "verdict_failure" in fired["title"]
+            assert "category: tls_version_mismatch" in fired["message"]
+            assert "fix: " in fired["message"]
+            wait_for(lambda: sink.messages, 20, "the alert email")
+            assert "FIRING" in sink.messages[0]
+            wait_for(
+                lambda: prom_query(prom.port, "smtpdoctor_probe_success == 0"),
+                20,
+                "Prometheus to see the failure",
+            )
+            alerts = wait_for(
+                lambda: json.loads(http_get(f"http://127.0.0.1:{am.port}/api/v2/alerts")[1]),
+                20,
+                "Alertmanager to hold the alert",
+            )
+            assert alerts[0]["labels"]["alertname"] == "verdict_failure"
+            assert alerts[0]["labels"]["target"] == target
+            assert alerts[0]["annotations"]["category"] == "tls_version_mismatch"
+            wait_for(lambda: am_hook.bodies, 20, "Alertmanager's own notification")
+            switch.backend = monitor_lab.addresses["healthy"]
+            wait_for(lambda: "resolved" in events(hook), 30, "the resolved webhook")
+            wait_for(lambda: len(sink.messages) >= 2, 20, "the resolved email")
+            assert "RESOLVED" in sink.messages[1]
+            wait_for(
+                lambda: any(b.get("status") == "resolved" for b in am_hook.bodies),
+                30,
+                "Alertmanager to resolve",
+            )
+            assert events(hook) == ["fired", "resolved"]
+            assert mon.proc is not None
+            mon.stop()
+            assert mon.proc.returncode == 0
+            assert mon.messages("stopped")
+
+
+def test_kill_9_then_restart_loses_nothing_and_repeats_nothing(
+    monitor_lab, switch, workdir
+) -> None:
+    hook = WebhookReceiver()
+    store = workdir / "h.sqlite3"
+    target = f"127.0.0.1:{switch.port}"
+    switch.backend = monitor_lab.addresses["tls-legacy"]
+    cfg = config_text(target, monitor_lab.ca_file, notify=hook_notify(hook))
+    with hook:
+        mon = MonitorProcess(workdir, cfg, str(store))
+        mon.start()
+        try:
+            wait_for(lambda: "fired" in events(hook), 30, "the fired webhook")
+            wait_for(lambda: len(mon.messages("probed")) >= 4, 30, "a few probes")
+            mon.kill9()  # mid-run: a probe is written every second
+            probed_before = len(mon.messages("probed"))
+            with sqlite3.connect(store) as db:
+                rows_before = db.execute("SELECT COUNT(*) FROM probe_results").fetchone()[0]
+            # Every probe logged as done was committed before the log line.
+            assert rows_before >= probed_before
+            mon.start()
+            wait_for(
+                lambda: len(mon.messages("probed")) >= probed_before + 3,
+                30,
+                "probes after the restart",
+            )
+            assert events(hook) == ["fired"]  # still failing: not announced again
+            switch.backend = monitor_lab.addresses["healthy"]
+            wait_for(lambda: "resolved" in events(hook), 30, "the resolved webhook")
+            time.sleep(2)
+        finally:
+            mon.stop()
+    assert events(hook) == ["fired", "resolved"]
+    with sqlite3.connect(store) as db:
+        rows_after = db.execute("SELECT COUNT(*) FROM probe_results").fetchone()[0]
+        states = db.execute("SELECT rule, state FROM alert_state").fetchall()
+        pending = db.execute(
+            "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL"
+        ).fetchone()[0]
+    assert rows_after >= rows_before + 3
+    assert rows_after == len(mon.messages("probed"))
+    assert ("verdict_failure", "inactive") in states
+    assert all(state == "inactive" for _, state in states)
+    assert pending == 0
+
+
+def test_notifier_down_then_up_is_retried_and_delivered_once(monitor_lab, switch, workdir) -> None:
+    hook = WebhookReceiver()  # not started yet: its port refuses connections
+    switch.backend = monitor_lab.addresses["tls-legacy"]
+    cfg = config_text(f"127.0.0.1:{switch.port}", monitor_lab.ca_file, notify=hook_notify(hook))
+    with MonitorProcess(workdir, cfg, str(workdir / "h.sqlite3")) as mon:
+        wait_for(lambda: len(mon.messages("notification failed")) >= 2, 30, "failed attempts")
+        with hook:
+            wait_for(lambda: hook.bodies, 30, "delivery once the receiver is up")
+            time.sleep(4)  # retries that would send it again would have happened by now
+            assert events(hook) == ["fired"]
+    failures = mon.messages("notification failed")
+    assert [f["attempts"] for f in failures[:3]] == [1, 2, 3][: len(failures[:3])]
+    assert failures[1]["retry_in"] > failures[0]["retry_in"]  # backoff
+
+
+def test_postgres_stopped_then_started(monitor_lab, switch, workdir, postgres) -> None:
+    """Probes go on while PostgreSQL is down; their rows are written once it is back."""
+    cfg = config_text(f"127.0.0.1:{switch.port}", monitor_lab.ca_file)
+    with MonitorProcess(workdir, cfg, postgres.url) as mon:
+        wait_for(lambda: len(mon.messages("probed")) >= 2, 30, "probes into PostgreSQL")
+        postgres.stop()
+        try:
+            down = len(mon.messages("probed"))
+            wait_for(lambda: len(mon.messages("probed")) >= down + 5, 30, "probes while down")
+            assert mon.messages("store unavailable, buffering")
+        finally:
+            postgres.start()
+        time.sleep(3)
+        mon.stop()
+    import psycopg
+
+    with psycopg.connect(postgres.url) as conn:
+        rows = conn.execute("SELECT COUNT(*) FROM probe_results").fetchone()
+    assert rows is not None
+    assert rows[0] == len(mon.messages("probed"))
+
+
+def test_sighup_reloads_and_a_bad_config_keeps_the_running_one(
+    monitor_lab, switch, workdir
+) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    healthy = f"127.0.0.1:{switch.port}"
+    cfg = config_text(healthy, monitor_lab.ca_file, listen=listen)
+    with MonitorProcess(workdir, cfg, str(workdir / "h.sqlite3")) as mon:
+        assert mon.proc is not None
+
+        def targets() -> set[str]:
+            text = http_get(f"http://{listen}/metrics")[1].decode()
+            return {
+                line.split('target="')[1].split('"')[0]
+                for line in text.splitlines()
+                if line.startswith("smtpdoctor_probe_success{")
+            }
+
+        wait_for(lambda: targets() == {healthy}, 30, "the first target in /metrics")
+        mon.config.write_text(cfg.replace('interval = "1s"', 'interval = "never"'))
+        mon.proc.send_signal(signal.SIGHUP)
+        wait_for(
+            lambda: mon.messages("reload failed, keeping the running configuration"),
+            10,
+            "the failed reload",
+        )
+        assert (
+            "monitor.interval"
+            in mon.messages("reload failed, keeping the running configuration")[0]["error"]
+        )
+        assert mon.proc.poll() is None
+        legacy = "{}:{}".format(*monitor_lab.addresses["tls-legacy"])
+        mon.config.write_text(cfg + f'\n[[target]]\nname = "{legacy}"\nquick = true\n')
+        mon.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: targets() == {healthy, legacy}, 30, "the added target")
+
+
+def test_logs_followed_through_rotation(monitor_lab, workdir) -> None:
+    """Rename and copytruncate rotation: every line is counted once in /metrics."""
+    log = workdir / "mail.log"
+    log.write_text("")
+    listen = f"127.0.0.1:{free_port()}"
+    cfg = f'[monitor]\nlisten = "{listen}"\n[logs]\npaths = ["{log}"]\ninterval = "1s"\n'
+
+    def line(i: int, dest: str, status: str) -> str:
+        reply = (
+            "(250 2.0.0 Ok)"
+            if status == "sent"
+            else "(host mx[192.0.2.1] refused to talk to me: 421 4.7.0 Try again later)"
+        )
+        return (
+            f"Nov 28 21:50:53 mx postfix/smtp[1]: A{i:05X}: to=<u{i}@{dest}>, "
+            f"relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0, "
+            f"dsn={'2.0.0' if status == 'sent' else '4.7.0'}, status={status} {reply}\n"
+        )
+
+    def counters() -> dict[str, float]:
+        text = http_get(f"http://{listen}/metrics")[1].decode()
+        out = {}
+        for row in text.splitlines():
+            if row.startswith(
+                ("smtpdoctor_log_delivery_attempts_total{", "smtpdoctor_log_421_replies_total{")
+            ):
+                name, value = row.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+    with MonitorProcess(workdir, cfg, str(workdir / "h.sqlite3")):
+        wait_for(lambda: http_get(f"http://{listen}/healthz")[0] == 200, 30, "healthz")
+        time.sleep(1)
+        with log.open("a") as fh:
+            fh.writelines(line(i, "a.test", "sent") for i in range(10))
+        attempts = 'smtpdoctor_log_delivery_attempts_total{destination="a.test"}'
+        wait_for(lambda: counters().get(attempts) == 10, 20, "10 attempts")
+        log.rename(workdir / "mail.log.1")  # rotation by rename
+        with (workdir / "mail.log.1").open("a") as fh:
+            fh.writelines(line(i, "a.test", "sent") for i in range(10, 12))
+        log.write_text("".join(line(i, "b.test", "deferred") for i in range(20, 25)))
+        r421 = 'smtpdoctor_log_421_replies_total{destination="b.test"}'
+        wait_for(lambda: counters().get(r421) == 5, 20, "5 421s after the rename")
+        assert counters()[attempts] == 12
+        shutil.copy(log, workdir / "mail.log.2")
+        log.write_text("")  # copytruncate
+        time.sleep(1)
+        with log.open("a") as fh:
+            fh.writelines(line(i, "b.test", "sent") for i in range(30, 33))
+        b_attempts = 'smtpdoctor_log_delivery_attempts_total{destination="b.test"}'
+        wait_for(lambda: counters().get(b_attempts) == 8, 20, "3 more after copytruncate")
+
+
+def test_promtool_tests_the_shipped_rules() -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        unavailable("promtool is not installed (prometheus)")
+    rules = ROOT / "docs" / "prometheus"
+    check = subprocess.run(
+        [promtool, "check", "rules", "smtpdoctor-rules.yml"],
+        cwd=rules,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    test = subprocess.run(
+        [promtool, "test", "rules", "smtpdoctor-rules.test.yml"],
+        cwd=rules,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert test.returncode == 0, test.stdout + test.stderr
