@@ -515,3 +515,54 @@ def test_rules_and_dashboard_use_only_documented_metrics() -> None:
     used = set(re.findall(r"smtpdoctor_[a-z0-9_]+", " ".join(exprs) + rules))
     assert used
     assert used <= documented, used - documented
+
+
+def test_deliveries_stopped() -> None:
+    from smtpdoctor.monitor.signals import delivery_observations
+
+    rule = ALERT_DEFAULTS["deliveries_stopped"]  # 30 min, 3 attempts
+    now = T0 + 7200
+    earlier = [RateSample("f", "d.test", T0 + 60 * i, 60, 5, 5, 0, 0, 0) for i in range(60)]
+    stopped = [RateSample("f", "d.test", now - 60 * i, 60, 2, 0, 2, 0, 0) for i in range(3)]
+    (o,) = delivery_observations([*earlier, *stopped], rule, now)
+    assert (o.firing, o.clearing) == (True, False)
+    back = [*stopped, RateSample("f", "d.test", now, 60, 1, 1, 0, 0, 0)]
+    (o,) = delivery_observations([*earlier, *back], rule, now)
+    assert (o.firing, o.clearing) == (False, True)
+    (o,) = delivery_observations(stopped, rule, now)  # never delivered before: not "stopped"
+    assert not o.firing
+
+
+def test_local_certificate_files(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from smtpdoctor.monitor.signals import certificate_file_facts
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.example.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=80))
+        .not_valid_after(now + dt.timedelta(days=10, hours=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem = tmp_path / "mail.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (fact,) = certificate_file_facts([pem, tmp_path / "missing.pem"], now.timestamp())
+    assert (fact.host, fact.days_left, fact.subject) == (str(pem), 10, "CN=mail.example.test")
+    cfg = parse_config({"certificates": {"files": [str(pem)]}, "monitor": {"listen": ""}})
+    store = open_store(str(tmp_path / "h.sqlite3"))
+    m = Monitor(cfg, store, prober=FakeProber())
+    asyncio.run(m.run_once())
+    assert [a.labels for a in m.engine.firing()] == [{"host": str(pem)}]
+    store.close()

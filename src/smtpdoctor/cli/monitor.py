@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from smtpdoctor.cli.common import add_format_option, fail, print_json, wants_jso
 
 if TYPE_CHECKING:
     from smtpdoctor.monitor import Monitor, MonitorConfig
+    from smtpdoctor.store import SqlStore
 
 SCHEMA = "smtpdoctor.monitor/1"
 log = logging.getLogger("smtpdoctor.monitor")
@@ -72,16 +74,14 @@ def _listen(text: str) -> tuple[str, int]:
 def run(args: argparse.Namespace) -> int:
     from smtpdoctor.monitor.logjson import setup_logging
     from smtpdoctor.monitor.service import Monitor
-    from smtpdoctor.store import StoreError, open_store
+    from smtpdoctor.store import StoreError
 
     config = _config(args.config)
     listen = args.listen if args.listen is not None else (config.listen or "")
     address = _listen(listen) if listen else None
     setup_logging(getattr(logging, args.log_level.upper()))
-    try:
-        store = open_store(args.store or config.store)
-    except StoreError as exc:
-        fail(str(exc))
+    # A service started with its database (boot) waits for it a while; --once does not.
+    store = _open_patiently(args.store or config.store, 0.0 if args.once else STORE_PATIENCE)
     try:
         try:
             monitor = Monitor(config, store)
@@ -91,11 +91,37 @@ def run(args: argparse.Namespace) -> int:
             fail(f"notify: {exc}")
         if args.once:
             code = asyncio.run(monitor.run_once())
+            if not monitor.buffered.flush():
+                log.error(
+                    "the store went away: this round's records were not written",
+                    extra={"records": monitor.buffered.pending},
+                )
             _report(monitor, code, args)
             return code
         return _serve(monitor, args.config, address)
     finally:
         store.close()
+
+
+STORE_PATIENCE = 60.0
+
+
+def _open_patiently(url: str | None, patience: float) -> SqlStore:
+    from smtpdoctor.store import StoreError, StoreUnavailable, open_store
+
+    deadline = time.monotonic() + patience
+    delay = 1.0
+    while True:
+        try:
+            return open_store(url)
+        except StoreUnavailable as exc:
+            if time.monotonic() + delay > deadline:
+                fail(str(exc))
+            log.warning("store unavailable, waiting", extra={"error": str(exc), "retry_in": delay})
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+        except StoreError as exc:
+            fail(str(exc))
 
 
 def _serve(monitor: Monitor, path: Path, address: tuple[str, int] | None) -> int:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 __all__ = [
     "ALERT_DEFAULTS",
     "AlertConfig",
+    "CertificatesConfig",
     "ConfigError",
     "LogsConfig",
     "MonitorConfig",
@@ -81,6 +82,14 @@ class QueueConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificatesConfig:
+    """Local certificate files (the MTA's own) checked for expiry."""
+
+    files: tuple[Path, ...] = ()
+    interval: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
 class AlertConfig:
     """One built-in alert: ``threshold`` fires it, ``clear`` (hysteresis) resolves it."""
 
@@ -105,6 +114,7 @@ ALERT_DEFAULTS: dict[str, AlertConfig] = {
         AlertConfig("dns_drift", severity="warning", threshold=3600),
         AlertConfig("queue_buildup", for_=600, threshold=100, clear=50),
         AlertConfig("queue_oldest_age", for_=600, threshold=4 * 3600, clear=3600),
+        AlertConfig("deliveries_stopped", threshold=1800, min_attempts=3),
     )
 }
 
@@ -122,6 +132,7 @@ class MonitorConfig:
     targets: tuple[TargetConfig, ...] = ()
     logs: LogsConfig = field(default_factory=LogsConfig)
     queue: QueueConfig = field(default_factory=QueueConfig)
+    certificates: CertificatesConfig = field(default_factory=CertificatesConfig)
     alerts: dict[str, AlertConfig] = field(default_factory=lambda: dict(ALERT_DEFAULTS))
     notifiers: tuple[NotifierConfig, ...] = ()
     store: str | None = None
@@ -186,7 +197,7 @@ def parse_config(data: dict[str, Any], base: Path | None = None) -> MonitorConfi
     """The configuration from a parsed TOML document (relative paths from ``base``)."""
     _known(
         data,
-        {"monitor", "target", "logs", "queue", "alerts", "notify", "retention"},
+        {"monitor", "target", "logs", "queue", "certificates", "alerts", "notify", "retention"},
         "",
     )
     mon = _table(data, "monitor")
@@ -213,6 +224,7 @@ def parse_config(data: dict[str, Any], base: Path | None = None) -> MonitorConfi
         targets=_targets(data.get("target", []), interval, timeout, base),
         logs=_logs(_table(data, "logs"), base),
         queue=_queue(_table(data, "queue")),
+        certificates=_certificates(_table(data, "certificates"), base),
         alerts=_alerts(_table(data, "alerts")),
         notifiers=_notifiers(data.get("notify", [])),
         store=store,
@@ -300,6 +312,15 @@ def _queue(table: dict[str, Any]) -> QueueConfig:
     return QueueConfig(
         enabled=_get(table, "enabled", "queue", bool, False),
         interval=max(1.0, _duration(table, "interval", "queue", 60.0)),
+    )
+
+
+def _certificates(table: dict[str, Any], base: Path | None) -> CertificatesConfig:
+    _known(table, {"files", "interval"}, "certificates")
+    files = _get(table, "files", "certificates", list, [])
+    return CertificatesConfig(
+        files=tuple(_path(f, "certificates.files", base) for f in files),
+        interval=max(1.0, _duration(table, "interval", "certificates", 3600.0)),
     )
 
 

@@ -132,7 +132,8 @@ class MonitorCollector(Collector):
             when = _epoch(c.not_after)
             if when is not None:
                 expiry.add_metric([c.target, host], when)
-            trusted.add_metric([c.target, host], float(c.trusted and c.hostname_match))
+            if c.target != "(file)":  # a local file's trust is not judged
+                trusted.add_metric([c.target, host], float(c.trusted and c.hostname_match))
         changes = CounterMetricFamily(
             "smtpdoctor_dns_changes",
             "DNS facts (mx, addresses, ptr, tlsa, mta_sts_id) seen changing since the start",

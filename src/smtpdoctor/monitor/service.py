@@ -252,6 +252,11 @@ class Monitor:
                 samples = []
             self.latest.queue = {s.destination: s for s in samples}
             rows.extend(samples)
+        certs = self.config.certificates
+        if certs.files and self._is_due("certfiles", certs.interval, now):
+            for fact in signals.certificate_file_facts(certs.files, now):
+                self.latest.certs[fact.host] = fact
+                rows.append(fact)
         self._write(rows)
 
     def observations(self, now: float) -> tuple[list[Observation], list[str]]:
@@ -259,7 +264,12 @@ class Monitor:
         cfg = self.config
         names = {t.target for t in cfg.targets}
         probes = [p for t, p in self.latest.probes.items() if t in names]
-        certs = [c for c in self.latest.certs.values() if c.target in names]
+        files = {str(f) for f in cfg.certificates.files}
+        certs = [
+            c
+            for c in self.latest.certs.values()
+            if c.target in names or (c.target == "(file)" and c.host in files)
+        ]
         dns = [s for (t, _), s in self.latest.dns.items() if t in names]
         rules = cfg.alerts
         window = max(600.0, 3 * cfg.logs.interval)
@@ -271,6 +281,7 @@ class Monitor:
             *signals.dns_observations(dns, rules["dns_drift"], now),
             *signals.tls_rate_observations(recent, rules["tls_failure_rate"]),
             *signals.rate_421_observations(baseline, cfg.logs.interval),
+            *signals.delivery_observations(self.latest.rates, rules["deliveries_stopped"], now),
             *signals.queue_observations(
                 self.latest.queue.values(), rules["queue_buildup"], rules["queue_oldest_age"]
             ),

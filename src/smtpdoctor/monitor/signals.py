@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from smtpdoctor.logs.report import BaselineRule, find_421_anomalies
@@ -25,7 +26,9 @@ from smtpdoctor.store.records import (
 
 __all__ = [
     "certificate_facts",
+    "certificate_file_facts",
     "certificate_observations",
+    "delivery_observations",
     "dns_facts",
     "dns_observations",
     "queue_observations",
@@ -274,6 +277,68 @@ def queue_observations(
                 s.oldest_seconds >= age_rule.threshold,
                 s.oldest_seconds <= age_rule.clear,
                 notes,
+            )
+        )
+    return out
+
+
+def delivery_observations(
+    rates: Iterable[RateSample], rule: AlertConfig, now: float
+) -> list[Observation]:
+    """deliveries_stopped: attempts but no delivery for ``threshold`` seconds to a
+    destination that took mail in the day before."""
+    recent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    earlier: dict[str, int] = defaultdict(int)
+    start = now - rule.threshold
+    for r in rates:
+        if r.time > start:
+            recent[r.destination][0] += r.attempts
+            recent[r.destination][1] += r.sent
+        elif r.time > now - 86400:
+            earlier[r.destination] += r.sent
+    out = []
+    for dest, (attempts, sent) in sorted(recent.items()):
+        if dest == "(inbound)":
+            continue
+        stopped = earlier[dest] > 0 and attempts >= max(1, rule.min_attempts) and sent == 0
+        minutes = rule.threshold / 60
+        notes = {
+            "summary": f"no delivery to {dest} in {minutes:.0f} min ({attempts} attempts); "
+            f"{earlier[dest]} delivered in the day before",
+            "category": "other",
+            "stage": "none",
+            "fix": f"Run `smtpdoctor diagnose {dest}` and `smtpdoctor queue` to see why.",
+        }
+        out.append(
+            Observation(
+                "deliveries_stopped", {"destination": dest}, float(sent), stopped, sent > 0, notes
+            )
+        )
+    return out
+
+
+def certificate_file_facts(paths: Iterable[Path], time: float) -> list[CertFact]:
+    """The first certificate in each PEM file (expiry only: trust is not judged here)."""
+    from cryptography import x509  # noqa: PLC0415 - only when files are configured
+
+    out = []
+    for path in paths:
+        try:
+            cert = x509.load_pem_x509_certificates(path.read_bytes())[0]
+        except (OSError, ValueError, IndexError):
+            continue  # unreadable: the probe's own log says so
+        after = cert.not_valid_after_utc
+        days = int((after.timestamp() - time) // 86400)
+        out.append(
+            CertFact(
+                time,
+                "(file)",
+                str(path),
+                cert.subject.rfc4514_string(),
+                after.isoformat().replace("+00:00", "Z"),
+                days,
+                True,
+                True,
             )
         )
     return out
