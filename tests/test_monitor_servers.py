@@ -655,3 +655,96 @@ def test_promtool_tests_the_shipped_rules() -> None:
         check=False,
     )
     assert test.returncode == 0, test.stdout + test.stderr
+
+
+class Sender(StartStop):
+    """Submits one message a second to the Postfix instance, as real traffic would."""
+
+    def __init__(self, mta: Any, domain: str) -> None:
+        self.mta, self.domain = mta, domain
+        self._stop = threading.Event()
+        self.sent = 0
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            self.mta.send(self.domain, 1, prefix=f"m{self.sent}-")
+            self.sent += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@pytest.mark.postfix
+def test_postfix_into_the_lab_log_alerts_fire_and_resolve(monitor_lab, switch, workdir) -> None:
+    """A private Postfix delivers into the lab through the switch; the monitor follows its
+    log. Broken (TLS 1.0 only, Postfix requires 1.2): the TLS failure rate and the
+    deliveries-stopped alerts fire within their windows; mended: both resolve."""
+    from postfix import PostfixUnavailable
+    from postfix_client import PostfixClient, Route
+
+    hook = WebhookReceiver()
+    listen = f"127.0.0.1:{free_port()}"
+    routes = {"watched.test": Route("127.0.0.1", switch.port, "encrypt protocols=>=TLSv1.2")}
+    mta = PostfixClient(routes, ca_file=monitor_lab.ca_file)
+    try:
+        mta.start()
+    except PostfixUnavailable as exc:
+        unavailable(str(exc))
+    cfg = f"""
+[monitor]
+listen = "{listen}"
+[logs]
+paths = ["{mta.log_file}"]
+interval = "1s"
+window = "5s"
+[alerts.tls_failure_rate]
+threshold = 0.5
+clear = 0.1
+min_attempts = 2
+for = "2s"
+[alerts.deliveries_stopped]
+threshold = 5
+min_attempts = 2
+{hook_notify(hook)}
+"""
+
+    def alerts() -> list[tuple[str, str]]:
+        return [(e, t.split()[1]) for e, t in zip(events(hook), hook.titles(), strict=True)]
+
+    def metric(name: str) -> float:
+        text = http_get(f"http://{listen}/metrics")[1].decode()
+        row = f'{name}{{destination="watched.test"}} '
+        found = [ln for ln in text.splitlines() if ln.startswith(row)]
+        return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
+
+    both = {"tls_failure_rate", "deliveries_stopped"}
+    try:
+        with hook, MonitorProcess(workdir, cfg, str(workdir / "h.sqlite3")):
+            wait_for(lambda: http_get(f"http://{listen}/healthz")[0] == 200, 30, "healthz")
+            time.sleep(1)  # the log is followed from its end
+            with Sender(mta, "watched.test"):
+                wait_for(lambda: metric("smtpdoctor_log_deliveries_total") >= 3, 30, "deliveries")
+                switch.backend = monitor_lab.addresses["tls-legacy"]
+                broke = time.monotonic()
+                wait_for(
+                    lambda: {a for e, a in alerts() if e == "fired"} == both,
+                    30,
+                    "both alerts to fire",
+                )
+                # Within the windows: 5 s of no delivery, 2 s of TLS failures; plus slack.
+                assert time.monotonic() - broke < 5 + 2 + 8
+                assert metric("smtpdoctor_log_tls_failures_total") >= 2
+                switch.backend = monitor_lab.addresses["healthy"]
+                wait_for(
+                    lambda: {a for e, a in alerts() if e == "resolved"} == both,
+                    30,
+                    "both alerts to resolve",
+                )
+    finally:
+        mta.stop()
+    assert sorted(alerts()) == sorted(
+        [("fired", a) for a in both] + [("resolved", a) for a in both]
+    )

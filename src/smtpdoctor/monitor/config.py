@@ -73,6 +73,7 @@ class LogsConfig:
     paths: tuple[str, ...] = ()
     interval: float = 60.0  # one rate sample per destination per interval
     log_format: str | None = None
+    window: float = 600.0  # the span the TLS failure rate is judged over
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,12 +299,16 @@ def _path(value: object, key: str, base: Path | None) -> Path:
 
 
 def _logs(table: dict[str, Any], base: Path | None) -> LogsConfig:
-    _known(table, {"paths", "interval", "format"}, "logs")
+    _known(table, {"paths", "interval", "format", "window"}, "logs")
     paths = _get(table, "paths", "logs", list, [])
+    interval = max(1.0, _duration(table, "interval", "logs", 60.0))
+    window = _duration(table, "window", "logs", max(600.0, 3 * interval))
+    _check(window >= interval, "logs.window", "must be at least logs.interval")
     return LogsConfig(
         paths=tuple(str(_path(p, "logs.paths", base)) for p in paths),
-        interval=max(1.0, _duration(table, "interval", "logs", 60.0)),
+        interval=interval,
         log_format=_get(table, "format", "logs", str, "") or None,
+        window=window,
     )
 
 

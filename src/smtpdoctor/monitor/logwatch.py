@@ -78,8 +78,12 @@ class LogWatch:
 
     def _on_event(self, event: DeliveryEvent) -> None:
         is_tls = event.category in TLS_CATEGORIES and event.status is not EventStatus.SENT
-        if event.status is EventStatus.OTHER and not is_tls and not event.code_421:
-            return  # a connection-level line that is neither: not an attempt
+        # A connection-level line (status "other") is an attempt of its own only on the
+        # inbound side; outbound, the delivery's status line that follows carries it.
+        if event.status is EventStatus.OTHER and (
+            event.direction != "inbound" or not (is_tls or event.code_421)
+        ):
+            return
         dest = _destination(event)
         with self._lock:
             for tally in (self._interval[dest], self.totals.by_destination[dest]):

@@ -272,8 +272,7 @@ class Monitor:
         ]
         dns = [s for (t, _), s in self.latest.dns.items() if t in names]
         rules = cfg.alerts
-        window = max(600.0, 3 * cfg.logs.interval)
-        recent = [r for r in self.latest.rates if r.time > now - window]
+        recent = [r for r in self.latest.rates if r.time > now - cfg.logs.window]
         baseline = [r for r in self.latest.rates if r.time > now - 24 * cfg.logs.interval]
         obs = [
             *signals.verdict_observations(probes),
