@@ -748,3 +748,71 @@ min_attempts = 2
     assert sorted(alerts()) == sorted(
         [("fired", a) for a in both] + [("resolved", a) for a in both]
     )
+
+
+DRIFT_ZONE = """$ORIGIN drift.test.
+$TTL 1
+@    IN SOA ns.drift.test. hostmaster.drift.test. ( {serial} 3600 600 86400 1 )
+     IN NS  ns
+ns   IN A   127.0.0.1
+@    IN MX  10 {mx}
+mx1  IN A   127.0.0.2
+mx2  IN A   127.0.0.3
+"""
+
+
+@pytest.mark.dns
+def test_dns_drift_against_a_real_nsd(workdir) -> None:
+    """The domain's MX changes on a real NSD: the change is stored and dns_drift fires,
+    then resolves once the change is older than the alert's threshold."""
+    from nsd import NsdServer, NsdUnavailable
+
+    zones = {"drift.test": DRIFT_ZONE.format(serial=1, mx="mx1")}
+    server = NsdServer(zones, ipv6=False)
+    try:
+        server.start()
+    except NsdUnavailable as exc:
+        unavailable(str(exc))
+    hook = WebhookReceiver()
+    cfg = f"""
+[monitor]
+interval = "1s"
+jitter = 0.0
+timeout = "4s"
+listen = ""
+[[target]]
+name = "drift.test"
+resolver = "{server.resolver_spec}"
+quick = true
+[alerts.verdict_failure]
+enabled = false
+[alerts.dns_drift]
+threshold = 6
+{hook_notify(hook)}
+"""
+    store = workdir / "h.sqlite3"
+    try:
+        with hook, MonitorProcess(workdir, cfg, str(store)) as mon:
+            wait_for(lambda: len(mon.messages("probed")) >= 2, 30, "probes of drift.test")
+            assert hook.bodies == []
+            zone = server.base_dir / "zones" / "drift.test.zone"
+            zone.write_text(DRIFT_ZONE.format(serial=2, mx="mx2"))
+            assert server.pid is not None
+            os.kill(server.pid, signal.SIGHUP)  # NSD reloads its zone files
+            wait_for(
+                lambda: any("kind: mx" in b.get("message", "") for b in hook.bodies),
+                30,
+                "dns_drift for the MX",
+            )
+            assert mon.messages("dns changed")
+            wait_for(lambda: "resolved" in events(hook), 30, "dns_drift to resolve")
+    finally:
+        server.stop()
+    with sqlite3.connect(store) as db:
+        mx = db.execute(
+            "SELECT value, changed FROM dns_snapshots WHERE kind = 'mx' ORDER BY time"
+        ).fetchall()
+    assert [(json.loads(v), bool(c)) for v, c in mx] == [
+        ([[10, "mx1.drift.test"]], False),
+        ([[10, "mx2.drift.test"]], True),
+    ]
