@@ -566,3 +566,38 @@ def test_local_certificate_files(tmp_path: Path) -> None:
     asyncio.run(m.run_once())
     assert [a.labels for a in m.engine.firing()] == [{"host": str(pem)}]
     store.close()
+
+
+def test_targets_on_one_ip_run_back_to_back(tmp_path: Path) -> None:
+    """Many targets behind one IP: each probe's end starts the next, not the next tick."""
+    names = [f"t{i}.test" for i in range(30)]
+    cfg = parse_config(
+        {
+            "monitor": {"interval": 1000, "jitter": 0.0, "listen": ""},
+            "target": [{"name": n} for n in names],
+        }
+    )
+    running, most = [0], [0]
+
+    class SlowProber(FakeProber):
+        async def __call__(self, cfg) -> dict[str, Any]:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            await asyncio.sleep(0.02)
+            running[0] -= 1
+            return await super().__call__(cfg)
+
+    prober = SlowProber()
+    m = Monitor(cfg, open_store(str(tmp_path / "h.sqlite3")), prober=prober)
+    for state in m.scheduler.states.values():
+        state.addresses = ("192.0.2.1",)  # as learnt from an earlier probe
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(1.5, stop.set)
+        await m.run(stop, tick_seconds=1.0)
+
+    asyncio.run(go())
+    assert sorted(prober.calls) == sorted(names)  # all 30 in 1.5 s...
+    assert most == [1]  # ...one at a time
+    m.store.close()

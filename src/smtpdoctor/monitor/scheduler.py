@@ -127,8 +127,9 @@ class Scheduler:
         factor = 1 + self.rng.uniform(-self.jitter, self.jitter)
         state.next_at = now + state.config.interval * state.backoff * factor
 
-    def next_wakeup(self) -> float | None:
-        waiting = [s.next_at for s in self.states.values() if not s.running]
+    def next_wakeup(self, now: float) -> float | None:
+        """The next time a target falls due (ones already due wait for a probe to end)."""
+        waiting = [s.next_at for s in self.states.values() if not s.running and s.next_at > now]
         return min(waiting, default=None)
 
     @property

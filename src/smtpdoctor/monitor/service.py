@@ -12,7 +12,6 @@ stop, :meth:`Monitor.run_once` is one round for cron and Nagios.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter, deque
@@ -362,32 +361,42 @@ class Monitor:
         reload_requested: asyncio.Event | None = None,
         tick_seconds: float = 1.0,
     ) -> None:
-        """Until ``stop`` is set; ``reload`` gives the new config (None: keep the old)."""
+        """Until ``stop`` is set; ``reload`` gives the new config (None: keep the old).
+
+        Probes start as soon as they are due and their IP is free: a probe
+        ending wakes the loop, so many targets behind one IP run back to back
+        rather than one per tick. Alerts are evaluated once per ``tick_seconds``.
+        """
         tasks: set[asyncio.Task[dict[str, Any] | None]] = set()
+        wake = asyncio.Event()
+
+        def finished(task: asyncio.Task[dict[str, Any] | None]) -> None:
+            tasks.discard(task)
+            wake.set()
+
         self.start_logs()
+        last_tick = 0.0
         try:
             while not stop.is_set():
                 if reload is not None and reload_requested and reload_requested.is_set():
                     reload_requested.clear()
-                    new = reload()
-                    try:
-                        if new is not None:
-                            self.apply(new)
-                    except ValueError as exc:  # e.g. a notifier URL apprise rejects
-                        log.error(
-                            "reload failed, keeping the running configuration",
-                            extra={"error": str(exc)},
-                        )
+                    self._reload(reload)
                 now = self.clock()
                 free = self.config.concurrency - len(tasks)
                 for state in self.scheduler.due(now, limit=max(free, 0)):
                     task = asyncio.create_task(self.probe(state))
                     tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                await self.tick(now)
-                self.rounds += 1
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), tick_seconds)
+                    task.add_done_callback(finished)
+                if time.monotonic() - last_tick >= tick_seconds:
+                    last_tick = time.monotonic()
+                    await self.tick(now)
+                    self.rounds += 1
+                wake.clear()
+                waiting = max(0.0, tick_seconds - (time.monotonic() - last_tick))
+                next_probe = self.scheduler.next_wakeup(self.clock())
+                if next_probe is not None:
+                    waiting = min(waiting, max(0.0, next_probe - self.clock()))
+                await _first(stop, wake, reload_requested, seconds=max(waiting, 0.01))
         finally:
             for task in tasks:
                 task.cancel()
@@ -395,3 +404,21 @@ class Monitor:
             self.stop_logs()
             self.buffered.flush()
             log.info("stopped", extra={"pending_writes": self.buffered.pending})
+
+    def _reload(self, reload: Callable[[], MonitorConfig | None]) -> None:
+        new = reload()
+        try:
+            if new is not None:
+                self.apply(new)
+        except ValueError as exc:  # e.g. a notifier URL apprise rejects
+            log.error("reload failed, keeping the running configuration", extra={"error": str(exc)})
+
+
+async def _first(*events: asyncio.Event | None, seconds: float) -> None:
+    """Wait until any of the events is set, or the timeout passes."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events if e is not None]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
