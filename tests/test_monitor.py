@@ -103,6 +103,7 @@ def test_config_defaults_and_durations(tmp_path: Path) -> None:
     assert cfg.alerts["verdict_failure"].for_ == 120.0
     assert cfg.alerts["certificate_expiry"] == ALERT_DEFAULTS["certificate_expiry"]
     assert cfg.retention["probe_results"] == 7 * 86400
+    assert cfg.retention["dns_snapshots"] == 90 * 86400
     assert cfg.listen == "127.0.0.1:9425"
     assert parse_duration("1h30m", "k") == 5400.0
 
@@ -430,7 +431,7 @@ def test_once_exit_codes_and_alerts(tmp_path: Path) -> None:
     assert [p["event"] for p in hook2.got] == ["resolved"]
     counts = m2.store.counts()
     assert counts["probe_results"] == 8
-    assert counts["certificates"] == 8
+    assert counts["certificates"] == 2  # unchanged facts are stored once
     m2.store.close()
 
 

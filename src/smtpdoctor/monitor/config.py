@@ -410,6 +410,7 @@ _TABLE_NAMES = {
 def _retention(table: dict[str, Any]) -> dict[str, float]:
     _known(table, set(_TABLE_NAMES), "retention")
     keep = dict.fromkeys(_TABLE_NAMES.values(), 90 * 86400.0)
+    keep["probe_results"] = 30 * 86400.0  # the bulk: about 3-8 KB a probe
     for key, value in table.items():
         keep[_TABLE_NAMES[key]] = parse_duration(value, f"retention.{key}")
     return keep

@@ -41,11 +41,13 @@ def setup_logging(level: int = logging.INFO, stream: TextIO | None = None) -> lo
     """JSON lines on ``stream`` (stderr) for the ``smtpdoctor`` loggers."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("smtpdoctor")
-    for old in list(logger.handlers):
-        if isinstance(old.formatter, JsonFormatter):
-            logger.removeHandler(old)
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
+    # apprise logs its delivery problems itself: they become JSON lines too.
+    for name, lvl in (("smtpdoctor", level), ("apprise", max(level, logging.WARNING))):
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            if isinstance(old.formatter, JsonFormatter):
+                logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(lvl)
+        logger.propagate = False
     return handler

@@ -102,7 +102,10 @@ class MonitorCollector(Collector):
             "1 if the host accepted this TLS version in the last diagnosis, 0 if it refused it",
             labels=["target", "address", "version"],
         )
+        names = {t.target for t in self.monitor.config.targets}
         for target, doc in sorted(self.monitor.latest.docs.items()):
+            if target not in names:
+                continue
             for host in doc.get("hosts", []):
                 address = str(host.get("address"))
                 spent: dict[str, float] = {}

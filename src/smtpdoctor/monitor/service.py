@@ -12,6 +12,7 @@ stop, :meth:`Monitor.run_once` is one round for cron and Nagios.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import Counter, deque
@@ -202,8 +203,11 @@ class Monitor:
         self.latest.docs[probe.target] = doc
         self.latest.probe_counts[(probe.target, probe.status)] += 1
         for cert in signals.certificate_facts(doc, now):
+            seen = self.latest.certs.get(cert.host)
             self.latest.certs[cert.host] = cert
-            rows.append(cert)
+            # Stored when anything but the time changed (days_left: once a day).
+            if seen is None or dataclasses.replace(seen, time=cert.time) != cert:
+                rows.append(cert)
         for kind, value in signals.dns_facts(doc).items():
             before = self.latest.dns.get((probe.target, kind))
             if before is not None and before.value == value:

@@ -71,10 +71,13 @@ class ProbeRecord(Record):
     @classmethod
     def from_diagnosis(cls, doc: dict[str, Any], time: float) -> ProbeRecord:
         verdict = doc["verdict"]
-        hosts = [
-            {k: h.get(k) for k in ("name", "address", "port", "timeline", "tls")}
-            for h in doc.get("hosts", [])
-        ]
+        hosts = []
+        for h in doc.get("hosts", []):
+            host = {k: h.get(k) for k in ("name", "address", "port", "timeline", "tls")}
+            if host["tls"]:
+                # The version matrix's per-hello detail: the versions map keeps its result.
+                host["tls"] = {k: v for k, v in host["tls"].items() if k != "probes"}
+            hosts.append(host)
         return cls(
             target=doc["target"],
             time=time,
