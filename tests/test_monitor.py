@@ -602,3 +602,31 @@ def test_targets_on_one_ip_run_back_to_back(tmp_path: Path) -> None:
     assert sorted(prober.calls) == sorted(names)  # all 30 in 1.5 s...
     assert most == [1]  # ...one at a time
     m.store.close()
+
+
+def test_http_endpoints(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    from smtpdoctor.monitor.server import MonitorServer
+
+    m = _monitor(tmp_path, FakeProber(), FlakyNotifier())
+    asyncio.run(m.run_once())
+    server = MonitorServer(m, "127.0.0.1", 0).start()
+    host, port = server.address
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5) as resp:
+            assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            assert b"smtpdoctor_probe_success" in resp.read()
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5) as resp:
+            assert json.loads(resp.read())["status"] == "ok"
+        m.heartbeat -= 600  # the loop has not run for ten minutes
+        with pytest.raises(urllib.error.HTTPError) as stalled:
+            urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5)
+        assert stalled.value.code == 503
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://{host}:{port}/nope", timeout=5)
+        assert missing.value.code == 404
+    finally:
+        server.stop()
+        m.store.close()
