@@ -66,6 +66,16 @@ class AlertEngine:
     def __init__(self, rules: dict[str, AlertConfig], states: Iterable[AlertRecord] = ()) -> None:
         self.rules = rules
         self.states: dict[str, AlertRecord] = {s.key: s for s in states}
+        self._keys: dict[tuple[object, ...], str] = {}
+
+    def _key(self, obs: Observation) -> str:
+        memo = (obs.rule, *obs.labels.items())
+        key = self._keys.get(memo)
+        if key is None:
+            if len(self._keys) > 100_000:
+                self._keys.clear()
+            key = self._keys[memo] = alert_key(obs.rule, obs.labels)
+        return key
 
     def firing(self) -> list[AlertRecord]:
         return [s for s in self.states.values() if s.state == FIRING]
@@ -86,9 +96,11 @@ class AlertEngine:
             rule = self.rules.get(obs.rule)
             if rule is None or not rule.enabled:
                 continue
-            key = alert_key(obs.rule, obs.labels)
+            key = self._key(obs)
             seen.add(key)
             before = self.states.get(key)
+            if before is not None and _steady(before, obs):
+                continue  # the common case: nothing to change, nothing to write
             after, event = _step(before, obs, rule, key, now)
             self._keep(before, after, changed)
             if event is not None:
@@ -123,6 +135,13 @@ def _event(kind: str, rec: AlertRecord, rule: AlertConfig | None, now: float) ->
         starts_at=rec.fired_at if rec.fired_at is not None else now,
         ends_at=now if kind == "resolved" else None,
     )
+
+
+def _steady(before: AlertRecord, obs: Observation) -> bool:
+    """Inactive and not firing, or firing and not clearing (nor clearing before)."""
+    if before.state == INACTIVE:
+        return not obs.firing
+    return before.state == FIRING and not obs.clearing and before.clear_since is None
 
 
 def _step(
