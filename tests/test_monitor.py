@@ -372,12 +372,14 @@ def test_dispatcher_backoff_grows() -> None:
     )
     d = Dispatcher([FlakyNotifier(fail=10)], base_delay=1.0)
     d.enqueue(events, T0)
-    import time
-
     delays = []
+    now = T0
     for _ in range(4):
-        asyncio.run(d.deliver_due(1e12))
-        delays.append(round(d.next_due() - time.time()))
+        asyncio.run(d.deliver_due(now))
+        due = d.next_due()
+        assert due is not None
+        delays.append(due - now)
+        now = due
     assert delays == [1, 2, 4, 8]
 
 
@@ -630,3 +632,26 @@ def test_http_endpoints(tmp_path: Path) -> None:
     finally:
         server.stop()
         m.store.close()
+
+
+def test_resolved_never_overtakes_fired_and_a_down_receiver_costs_one_try() -> None:
+    rules = {"queue_buildup": AlertConfig("queue_buildup")}
+    engine = AlertEngine(rules)
+    hook = FlakyNotifier(fail=1)
+    attempts: list[str] = []
+    send = hook.send
+
+    async def counting(payload: dict[str, Any]) -> None:
+        attempts.append(payload["event"])
+        await send(payload)
+
+    hook.send = counting  # type: ignore[method-assign]
+    d = Dispatcher([hook], base_delay=100.0)
+    d.enqueue(engine.evaluate([_obs(20)], T0)[1], T0)
+    d.enqueue(engine.evaluate([_obs(1)], T0 + 1)[1], T0 + 1)
+    asyncio.run(d.deliver_due(T0 + 2))  # fired fails; resolved waits behind it
+    assert attempts == ["fired"]
+    asyncio.run(d.deliver_due(T0 + 3))  # fired's retry is not due: nothing is sent
+    assert attempts == ["fired"]
+    asyncio.run(d.deliver_due(1e12))
+    assert [p["event"] for p in hook.got] == ["fired", "resolved"]

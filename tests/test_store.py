@@ -93,6 +93,9 @@ def test_every_record_round_trips(store: SqlStore) -> None:
     assert store.queue_samples() == [queue]
     assert store.latest_certificates() == [cert]
     assert store.last_dns("a.test", "mx") == dns
+    newer = DnsSnapshot(T0 + 1, "a.test", "mx", [[20, "mx.a.test"]], True)
+    store.write([newer, DnsSnapshot(T0, "a.test", "addresses", ["192.0.2.1"], False)])
+    assert [(d.kind, d.time) for d in store.latest_dns()] == [("addresses", T0), ("mx", T0 + 1)]
     assert store.alerts() == [alert]
     assert store.notifications(pending_only=True) == [note]
     assert store.schema_version() == len(MIGRATIONS)

@@ -203,18 +203,31 @@ class Dispatcher:
         return min((self._next_at.get(i, 0.0) for i in self.pending), default=None)
 
     async def deliver_due(self, now: float) -> list[NotificationRecord]:
-        """Try every due notification once, in order; returns the updated rows."""
+        """Try the due notifications once, oldest first; returns the updated rows.
+
+        Per notifier, order is kept: behind one that is waiting for its retry
+        or has just failed, the later ones wait too (a "resolved" never
+        overtakes its "fired"), and a receiver that is down costs one attempt
+        per round, not one per queued event.
+        """
         updated = []
+        blocked: set[str] = set()
         for rec in sorted(self.pending.values(), key=lambda r: (r.time, r.id)):
-            if self._next_at.get(rec.id, 0.0) > now:
+            if rec.notifier in blocked:
                 continue
-            updated.append(await self._attempt(rec))
+            if self._next_at.get(rec.id, 0.0) > now:
+                blocked.add(rec.notifier)
+                continue
+            done = await self._attempt(rec, now)
+            if done.delivered_at is None:
+                blocked.add(rec.notifier)
+            updated.append(done)
         return updated
 
-    async def _attempt(self, rec: NotificationRecord) -> NotificationRecord:
+    async def _attempt(self, rec: NotificationRecord, now: float) -> NotificationRecord:
         notifier = self.notifiers.get(rec.notifier)
         if notifier is None:
-            done = _replace(rec, delivered_at=time.time(), last_error="notifier removed")
+            done = _replace(rec, delivered_at=now, last_error="notifier removed")
             self.pending.pop(rec.id, None)
             return done
         try:
@@ -223,7 +236,7 @@ class Dispatcher:
             attempts = rec.attempts + 1
             cap = self.max_delay.get(rec.notifier, 3600.0)
             delay = min(cap, self.base_delay * 2 ** (attempts - 1))
-            self._next_at[rec.id] = time.time() + delay
+            self._next_at[rec.id] = now + delay
             self.failed_total[rec.notifier] = self.failed_total.get(rec.notifier, 0) + 1
             failed = _replace(rec, attempts=attempts, last_error=str(exc)[:500])
             self.pending[rec.id] = failed
@@ -246,7 +259,7 @@ class Dispatcher:
             "notification sent",
             extra={"notifier": rec.notifier, "alert": rec.alert_key, "event": rec.event},
         )
-        return _replace(rec, attempts=rec.attempts + 1, delivered_at=time.time(), last_error="")
+        return _replace(rec, attempts=rec.attempts + 1, delivered_at=now, last_error="")
 
 
 def _replace(rec: NotificationRecord, **changes: Any) -> NotificationRecord:

@@ -111,6 +111,7 @@ class Monitor:
         self.rounds = 0
         self._retry_base = retry_base
         self._due: dict[str, float] = {}
+        self._sending: asyncio.Task[None] | None = None
         self._load_history()
         self.engine = AlertEngine(config.alerts, store.alerts())
         self.dispatcher = self._dispatcher(config)
@@ -128,11 +129,8 @@ class Monitor:
             self.latest.probes[p.target] = p
         for c in self.store.latest_certificates():
             self.latest.certs[c.host] = c
-        for t in self.config.targets:
-            for kind in ("addresses", "mx", "ptr", "tlsa", "mta_sts_id"):
-                snap = self.store.last_dns(t.target, kind)
-                if snap is not None:
-                    self.latest.dns[(t.target, kind)] = snap
+        for snap in self.store.latest_dns():
+            self.latest.dns[(snap.target, snap.kind)] = snap
 
     def _dispatcher(self, config: MonitorConfig) -> Dispatcher:
         return Dispatcher(
@@ -323,12 +321,20 @@ class Monitor:
                 except Exception as exc:  # best effort: the events themselves are retried
                     log.warning("alertmanager refresh failed", extra={"error": str(exc)[:200]})
 
-    async def tick(self, now: float) -> None:
-        self.sample(now)
-        self.evaluate(now)
+    async def _send(self, now: float) -> None:
         await self.deliver(now)
         if self._is_due("refresh", 60.0, now):
             await self.refresh_alertmanager()
+
+    async def tick(self, now: float, *, wait: bool = False) -> None:
+        """Sample, evaluate, send. Sending runs beside the loop (``wait``: awaited), so
+        a receiver that hangs delays its notifications, never the probes."""
+        self.sample(now)
+        self.evaluate(now)
+        if wait:
+            await self._send(now)
+        elif self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._send(now))
         if self._is_due("prune", 3600.0, now) and self.buffered.flush():
             try:
                 self.store.prune(now, self.config.retention)
@@ -352,7 +358,7 @@ class Monitor:
                 continue
             results += await asyncio.gather(*(self.probe(s) for s in batch))
             pending = [s for s in pending if s not in batch]
-        await self.tick(self.clock())
+        await self.tick(self.clock(), wait=True)
         self.rounds += 1
         if any(r is None for r in results):
             return 3
@@ -405,6 +411,11 @@ class Monitor:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self._sending is not None:
+                # A notification being sent is let finish (a few seconds at most), so
+                # that what a receiver took is recorded as delivered.
+                await asyncio.wait({self._sending}, timeout=5.0)
+                self._sending.cancel()
             self.stop_logs()
             self.buffered.flush()
             log.info("stopped", extra={"pending_writes": self.buffered.pending})

@@ -204,6 +204,14 @@ class SqlStore:
         )
         return found[0] if found else None
 
+    def latest_dns(self) -> list[DnsSnapshot]:
+        """The newest snapshot of every (target, kind)."""
+        return self._select(
+            DnsSnapshot,
+            "WHERE rowid_ IN (SELECT MAX(rowid_) FROM dns_snapshots GROUP BY target, kind)"
+            " ORDER BY target, kind",
+        )
+
     def latest_certificates(self) -> list[CertFact]:
         return self._select(
             CertFact,
