@@ -276,7 +276,8 @@ def write_doc(result: dict[str, object], command: str) -> None:
 ## Performance (`bench/monitor_bench.py`)
 
 Produced by `{command}` on {r["when"]} ({r["cpus"]} CPUs; load average
-{r["load_avg_1m_end"]} at the end, the lab, the relay and the log writer included).
+{r["load_avg_1m_end"]} at the end: the lab, the relay, the log writer and anything else
+running on the machine). The CPU and memory figures are the monitor process's alone.
 
 | what | figure | goal | met? |
 |---|---|---|---|
