@@ -364,7 +364,8 @@ def hook_notify(hook: WebhookReceiver) -> str:
 @pytest.fixture(scope="module")
 def monitor_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabThread]:
     state = tmp_path_factory.mktemp("monitor-lab")
-    with LabThread(["healthy", "tls-legacy"], base_port=0, state_dir=state) as lab:
+    names = ["healthy", "tls-legacy", "cert-expired"]
+    with LabThread(names, base_port=0, state_dir=state) as lab:
         yield lab
 
 
@@ -816,3 +817,37 @@ threshold = 6
         ([[10, "mx1.drift.test"]], False),
         ([[10, "mx2.drift.test"]], True),
     ]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("healthy", 0, "ok", []),
+        ("cert-expired", 1, "warning", ["certificate_expiry"]),
+        ("tls-legacy", 2, "failure", ["verdict_failure"]),
+    ],
+    ids=lambda case: case[0],
+)
+def test_once_follows_the_contract_exit_codes(monitor_lab, workdir, case) -> None:
+    from helpers import run_cli
+
+    scenario, status, verdict, alerts = case
+
+    host, port = monitor_lab.addresses[scenario]
+    cfg = workdir / "m.toml"
+    cfg.write_text(config_text(f"{host}:{port}", monitor_lab.ca_file))
+    result = run_cli(
+        "monitor",
+        "--config",
+        str(cfg),
+        "--once",
+        "--format",
+        "json",
+        "--store",
+        str(workdir / "h.sqlite3"),
+    )
+    assert result.status == status, result.stderr
+    doc = result.json()
+    assert doc["schema"] == "smtpdoctor.monitor/1"
+    assert [t["status"] for t in doc["targets"]] == [verdict]
+    assert [a["alertname"] for a in doc["alerts"]] == alerts

@@ -107,8 +107,12 @@ def certificate_observations(certs: Iterable[CertFact], rule: AlertConfig) -> li
             c.days_left <= rule.threshold,
             c.days_left > rule.clear,
             {
-                "summary": f"the certificate of {c.host} ({c.subject}) expires in "
-                f"{c.days_left} days ({c.not_after})",
+                "summary": f"the certificate of {c.host} ({c.subject}) "
+                + (
+                    f"expires in {c.days_left} days ({c.not_after})"
+                    if c.days_left >= 0
+                    else f"expired {-c.days_left} days ago ({c.not_after})"
+                ),
                 "category": "tls_certificate",
                 "stage": "tls_handshake",
                 "fix": "Renew the certificate and reload the MTA before it expires.",
