@@ -655,3 +655,17 @@ def test_resolved_never_overtakes_fired_and_a_down_receiver_costs_one_try() -> N
     assert attempts == ["fired"]
     asyncio.run(d.deliver_due(1e12))
     assert [p["event"] for p in hook.got] == ["fired", "resolved"]
+
+
+def test_intermittent_tls_failures_from_probes() -> None:
+    from smtpdoctor.monitor.signals import probe_tls_observations, tls_failed
+
+    assert tls_failed(doc("t", "failure", "tls_handshake_failure", "tls_handshake"))
+    assert not tls_failed(doc("t", "warning", "tls_certificate", "tls_handshake"))
+    assert not tls_failed(doc("t", "failure", "rate_limited", "greeting"))
+    rule = ALERT_DEFAULTS["tls_failure_rate"]
+    assert probe_tls_observations({"t": [True, True]}, rule) == []  # too few probes
+    (o,) = probe_tls_observations({"t": [False] * 4 + [True] + [False] * 5}, rule)
+    assert (o.labels, o.value, o.firing, o.clearing) == ({"target": "t"}, 0.1, True, False)
+    (o,) = probe_tls_observations({"t": [False] * 10}, rule)
+    assert (o.firing, o.clearing) == (False, True)

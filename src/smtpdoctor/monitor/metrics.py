@@ -82,6 +82,14 @@ class MonitorCollector(Collector):
         )
         for (target, status), n in sorted(m.latest.probe_counts.items()):
             total.add_metric([target, status], n)
+        tls = CounterMetricFamily(
+            "smtpdoctor_probe_tls_failures",
+            "Diagnoses whose verdict was a STARTTLS or TLS failure, since the start",
+            labels=["target"],
+        )
+        for target in sorted({t for t, _ in m.latest.probe_counts}):
+            if target in names:
+                tls.add_metric([target], m.latest.probe_tls_failures.get(target, 0))
         errors = CounterMetricFamily(
             "smtpdoctor_probe_errors",
             "Diagnoses that could not run at all (not a server's fault: the monitor's)",
@@ -89,7 +97,7 @@ class MonitorCollector(Collector):
         )
         for target, n in sorted(m.latest.probe_errors.items()):
             errors.add_metric([target], n)
-        yield from (success, verdict, duration, last, total, errors)
+        yield from (success, verdict, duration, last, total, tls, errors)
 
     def _stages(self) -> Iterator[Metric]:
         stage = GaugeMetricFamily(

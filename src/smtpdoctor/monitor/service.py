@@ -85,7 +85,10 @@ class Latest:
     queue: dict[str, QueueSample] = field(default_factory=dict)
     probe_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     probe_errors: Counter[str] = field(default_factory=Counter)
+    probe_tls_failures: Counter[str] = field(default_factory=Counter)
     dns_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Per target, whether each of its last probes failed in STARTTLS/TLS (newest last).
+    tls_outcomes: dict[str, deque[bool]] = field(default_factory=dict)
 
 
 class Monitor:
@@ -200,6 +203,11 @@ class Monitor:
         self.latest.probes[probe.target] = probe
         self.latest.docs[probe.target] = doc
         self.latest.probe_counts[(probe.target, probe.status)] += 1
+        outcomes = self.latest.tls_outcomes.setdefault(
+            probe.target, deque(maxlen=signals.PROBE_WINDOW)
+        )
+        outcomes.append(signals.tls_failed(doc))
+        self.latest.probe_tls_failures[probe.target] += outcomes[-1]
         for cert in signals.certificate_facts(doc, now):
             seen = self.latest.certs.get(cert.host)
             self.latest.certs[cert.host] = cert
@@ -280,6 +288,10 @@ class Monitor:
             *signals.certificate_observations(certs, rules["certificate_expiry"]),
             *signals.dns_observations(dns, rules["dns_drift"], now),
             *signals.tls_rate_observations(recent, rules["tls_failure_rate"]),
+            *signals.probe_tls_observations(
+                {t: o for t, o in self.latest.tls_outcomes.items() if t in names},
+                rules["tls_failure_rate"],
+            ),
             *signals.rate_421_observations(baseline, cfg.logs.interval),
             *signals.delivery_observations(self.latest.rates, rules["deliveries_stopped"], now),
             *signals.queue_observations(

@@ -9,7 +9,7 @@ the contract's category vocabulary and the fix text the finding carries.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,10 @@ __all__ = [
     "delivery_observations",
     "dns_facts",
     "dns_observations",
+    "probe_tls_observations",
     "queue_observations",
     "rate_421_observations",
+    "tls_failed",
     "tls_rate_observations",
     "verdict_observations",
 ]
@@ -202,6 +204,50 @@ def tls_rate_observations(rates: Iterable[RateSample], rule: AlertConfig) -> lis
                     "category": "tls_handshake_failure",
                     "stage": "tls_handshake",
                     "fix": f"Run `smtpdoctor diagnose {dest}` to see which TLS step fails.",
+                },
+            )
+        )
+    return out
+
+
+# The probes a target's TLS failure rate is judged over, and the fewest that count.
+PROBE_WINDOW = 10
+PROBE_MIN = 3
+_TLS_CATEGORIES = frozenset(
+    {"tls_version_mismatch", "tls_handshake_failure", "tls_certificate", "starttls_unavailable"}
+)
+
+
+def tls_failed(doc: dict[str, Any]) -> bool:
+    """The diagnosis found STARTTLS or the TLS handshake failing (its verdict's cause)."""
+    verdict = doc.get("verdict", {})
+    return verdict.get("status") == "failure" and verdict.get("category") in _TLS_CATEGORIES
+
+
+def probe_tls_observations(
+    outcomes: Mapping[str, Sequence[bool]], rule: AlertConfig
+) -> list[Observation]:
+    """tls_failure_rate from the probes: the share of a target's last probes whose TLS
+    negotiation failed, so an intermittent failure (one handshake in five) is seen even
+    though each failing probe is followed by a passing one."""
+    out = []
+    for target, seen in sorted(outcomes.items()):
+        if len(seen) < PROBE_MIN:
+            continue
+        rate = sum(seen) / len(seen)
+        out.append(
+            Observation(
+                "tls_failure_rate",
+                {"target": target},
+                rate,
+                rate >= rule.threshold,
+                rate <= rule.clear,
+                {
+                    "summary": f"{sum(seen)} of the last {len(seen)} probes of {target} "
+                    f"failed in TLS ({rate:.0%})",
+                    "category": "tls_handshake_failure",
+                    "stage": "tls_handshake",
+                    "fix": f"Run `smtpdoctor diagnose {target}` to see which TLS step fails.",
                 },
             )
         )
