@@ -503,7 +503,7 @@ def test_kill_9_then_restart_loses_nothing_and_repeats_nothing(
     assert rows_after >= rows_before + 3
     assert rows_after == len(mon.messages("probed"))
     assert ("verdict_failure", "inactive") in states
-    assert all(state == "inactive" for _, state in states)
+    assert all(state != "firing" for _, state in states)  # tls_failure_rate may be pending
     assert pending == 0
 
 
