@@ -411,7 +411,10 @@ class Monitor:
                     task.add_done_callback(finished)
                 if time.monotonic() - last_tick >= tick_seconds:
                     last_tick = time.monotonic()
-                    await self.tick(now)
+                    try:
+                        await self.tick(now)
+                    except Exception as exc:  # a bug in one round must not end the monitor
+                        log.error("tick failed", extra={"error": repr(exc)[:300]})
                     self.rounds += 1
                 wake.clear()
                 waiting = max(0.0, tick_seconds - (time.monotonic() - last_tick))
