@@ -12,6 +12,8 @@ TLS failures; a small subclass adds the 421 replies per destination.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +27,8 @@ from smtpdoctor.logs.sources import Source
 from smtpdoctor.store.records import RateSample
 
 __all__ = ["LogTotals", "LogWatch", "Tally"]
+
+log = logging.getLogger("smtpdoctor.monitor")
 
 _TLS_SLOTS = tuple(D_CATS + i for i, c in enumerate(CATEGORIES) if c in TLS_CATEGORIES)
 
@@ -83,6 +87,9 @@ class LogWatch:
         self._sampled: dict[str, Tally] = {}
 
     def start(self) -> None:
+        for path in self.paths:
+            if not os.access(path, os.R_OK):  # it may appear later: followed all the same
+                log.warning("cannot read the log file yet", extra={"path": path})
         sources = [Source(p, p) for p in self.paths]
         self._thread = threading.Thread(
             target=follow,
