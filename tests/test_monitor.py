@@ -106,6 +106,17 @@ def test_config_defaults_and_durations(tmp_path: Path) -> None:
     assert cfg.retention["dns_snapshots"] == 90 * 86400
     assert cfg.listen == "127.0.0.1:9425"
     assert parse_duration("1h30m", "k") == 5400.0
+    assert (cfg.targets[0].helo, cfg.targets[0].source_ip) == (None, None)
+    cfg = parse_config(
+        {
+            "monitor": {"helo": "mail.example.test", "source_ip": "192.0.2.25"},
+            "target": [{"name": "a.test"}, {"name": "b.test", "source_ip": "2001:db8::25"}],
+        }
+    )
+    assert [(t.helo, t.source_ip) for t in cfg.targets] == [
+        ("mail.example.test", "192.0.2.25"),
+        ("mail.example.test", "2001:db8::25"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -126,6 +137,8 @@ def test_config_defaults_and_durations(tmp_path: Path) -> None:
         ({"notify": [{"type": "alertmanager", "url": "am:9093"}]}, "notify[0].url"),
         ({"retention": {"probes": -1}}, "retention.probes"),
         ({"target": {"name": "x"}}, "target: expected an array"),
+        ({"monitor": {"source_ip": "mail"}}, "monitor.source_ip"),
+        ({"target": [{"name": "a.test", "source_ip": "1.2.3"}]}, "target[0].source_ip"),
     ],
 )
 def test_bad_config_names_the_key(data: dict[str, Any], message: str) -> None:
@@ -333,6 +346,17 @@ def test_dns_facts_are_sorted_and_comparable() -> None:
     assert facts["ptr"] == [["192.0.2.1", ["a", "x"]]]
     assert facts["mta_sts_id"] == "2024"
     assert facts["addresses"] == ["127.0.0.1"]
+    assert "sender" not in facts
+    d["dns"]["sender"] = {
+        "source_ip": "192.0.2.25",
+        "fcrdns": True,
+        "ptr": {"names": ["mail.example.test"]},
+    }
+    assert dns_facts(d)["sender"] == {
+        "ip": "192.0.2.25",
+        "ptr": ["mail.example.test"],
+        "fcrdns": True,
+    }
 
 
 # -- the outbox ---------------------------------------------------------------------------

@@ -420,16 +420,29 @@ ns   IN A   127.0.0.1
 @    IN MX  10 {mx}
 mx1  IN A   127.0.0.2
 mx2  IN A   127.0.0.3
+mail IN A   127.0.0.1
+other IN A  127.0.0.1
+"""
+
+REVERSE_ZONE = """$ORIGIN 0.0.127.in-addr.arpa.
+$TTL 1
+@    IN SOA ns.drift.test. hostmaster.drift.test. ( {serial} 3600 600 86400 1 )
+     IN NS  ns.drift.test.
+1    IN PTR {ptr}.drift.test.
 """
 
 
 @pytest.mark.dns
 def test_dns_drift_against_a_real_nsd(workdir) -> None:
-    """The domain's MX changes on a real NSD: the change is stored and dns_drift fires,
-    then resolves once the change is older than the alert's threshold."""
+    """The domain's MX and the sending IP's PTR change on a real NSD: the changes are
+    stored and dns_drift fires for each, then resolves once the change is older than
+    the alert's threshold."""
     from nsd import NsdServer, NsdUnavailable
 
-    zones = {"drift.test": DRIFT_ZONE.format(serial=1, mx="mx1")}
+    zones = {
+        "drift.test": DRIFT_ZONE.format(serial=1, mx="mx1"),
+        "0.0.127.in-addr.arpa": REVERSE_ZONE.format(serial=1, ptr="mail"),
+    }
     server = NsdServer(zones, ipv6=False)
     try:
         server.start()
@@ -446,6 +459,8 @@ listen = ""
 name = "drift.test"
 resolver = "{server.resolver_spec}"
 quick = true
+helo = "mail.drift.test"
+source_ip = "127.0.0.1"
 [alerts.verdict_failure]
 enabled = false
 [alerts.dns_drift]
@@ -459,25 +474,37 @@ threshold = 6
             assert hook.bodies == []
             zone = server.base_dir / "zones" / "drift.test.zone"
             zone.write_text(DRIFT_ZONE.format(serial=2, mx="mx2"))
+            reverse = server.base_dir / "zones" / "0.0.127.in-addr.arpa.zone"
+            reverse.write_text(REVERSE_ZONE.format(serial=2, ptr="other"))
             assert server.pid is not None
             os.kill(server.pid, signal.SIGHUP)  # NSD reloads its zone files
-            wait_for(
-                lambda: any("kind: mx" in b.get("message", "") for b in hook.bodies),
-                30,
-                "dns_drift for the MX",
-            )
+
+            def kinds(event: str) -> set[str]:
+                return {
+                    line.split(": ", 1)[1]
+                    for b, e in zip(hook.bodies, events(hook), strict=True)
+                    if e == event
+                    for line in b.get("message", "").splitlines()
+                    if line.startswith("kind: ")
+                }
+
+            wait_for(lambda: {"mx", "sender"} <= kinds("fired"), 30, "dns_drift for both")
             assert mon.messages("dns changed")
-            wait_for(lambda: "resolved" in events(hook), 30, "dns_drift to resolve")
+            wait_for(lambda: {"mx", "sender"} <= kinds("resolved"), 30, "both to resolve")
     finally:
         server.stop()
     with sqlite3.connect(store) as db:
         mx = db.execute(
             "SELECT value, changed FROM dns_snapshots WHERE kind = 'mx' ORDER BY time"
         ).fetchall()
+        sender = db.execute(
+            "SELECT value FROM dns_snapshots WHERE kind = 'sender' ORDER BY time"
+        ).fetchall()
     assert [(json.loads(v), bool(c)) for v, c in mx] == [
         ([[10, "mx1.drift.test"]], False),
         ([[10, "mx2.drift.test"]], True),
     ]
+    assert [json.loads(v)["ptr"] for (v,) in sender] == [["mail.drift.test"], ["other.drift.test"]]
 
 
 @pytest.mark.parametrize(

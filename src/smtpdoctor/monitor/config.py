@@ -8,6 +8,7 @@ See ``docs/monitor.md`` for the whole file.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class TargetConfig:
     tls_ca: tuple[Path, ...] = ()
     quick: bool = False
     mx: bool = True
+    source_ip: str | None = None  # the sending IP: its PTR/FCrDNS is checked and watched
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,17 @@ def parse_config(data: dict[str, Any], base: Path | None = None) -> MonitorConfi
     mon = _table(data, "monitor")
     _known(
         mon,
-        {"interval", "jitter", "timeout", "listen", "store", "concurrency", "backoff_max"},
+        {
+            "interval",
+            "jitter",
+            "timeout",
+            "listen",
+            "store",
+            "concurrency",
+            "backoff_max",
+            "helo",
+            "source_ip",
+        },
         "monitor",
     )
     interval = _duration(mon, "interval", "monitor", 300.0)
@@ -222,7 +234,16 @@ def parse_config(data: dict[str, Any], base: Path | None = None) -> MonitorConfi
     backoff = _get(mon, "backoff_max", "monitor", float, 8.0)
     _check(backoff >= 1, "monitor.backoff_max", "must be at least 1")
     return MonitorConfig(
-        targets=_targets(data.get("target", []), interval, timeout, base),
+        targets=_targets(
+            data.get("target", []),
+            _TargetDefaults(
+                interval,
+                timeout,
+                _get(mon, "helo", "monitor", str, "") or None,
+                _ip(mon.get("source_ip"), "monitor.source_ip"),
+            ),
+            base,
+        ),
         logs=_logs(_table(data, "logs"), base),
         queue=_queue(_table(data, "queue")),
         certificates=_certificates(_table(data, "certificates"), base),
@@ -244,15 +265,44 @@ def _split_listen(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+@dataclass(frozen=True, slots=True)
+class _TargetDefaults:
+    interval: float
+    timeout: float
+    helo: str | None
+    source_ip: str | None
+
+
+def _ip(value: object, key: str) -> str | None:
+    if value is None or value == "":
+        return None
+    _check(isinstance(value, str), key, "expected an IP address")
+    try:
+        return str(ipaddress.ip_address(str(value)))
+    except ValueError:
+        raise ConfigError(f"{key}: {value!r} is not an IP address") from None
+
+
 def _targets(
-    items: object, interval: float, timeout: float, base: Path | None
+    items: object, defaults: _TargetDefaults, base: Path | None
 ) -> tuple[TargetConfig, ...]:
     from smtpdoctor.diagnose import parse_target  # noqa: PLC0415 - only when targets exist
 
     _check(isinstance(items, list), "target", "expected an array of tables ([[target]])")
     assert isinstance(items, list)
     out: list[TargetConfig] = []
-    keys = {"name", "port", "interval", "helo", "timeout", "resolver", "tls_ca", "quick", "mx"}
+    keys = {
+        "name",
+        "port",
+        "interval",
+        "helo",
+        "timeout",
+        "resolver",
+        "tls_ca",
+        "quick",
+        "mx",
+        "source_ip",
+    }
     for i, item in enumerate(items):
         where = f"target[{i}]"
         _check(isinstance(item, dict), where, "expected a table")
@@ -268,21 +318,22 @@ def _targets(
         paths = tuple(_path(c, f"{where}.tls_ca", base) for c in cas)
         for p in paths:
             _check(p.is_file(), f"{where}.tls_ca", f"{p}: no such file")
-        t_interval = _duration(item, "interval", where, interval)
+        t_interval = _duration(item, "interval", where, defaults.interval)
         _check(t_interval >= 1, f"{where}.interval", "must be at least 1 second")
-        t_timeout = _duration(item, "timeout", where, timeout)
+        t_timeout = _duration(item, "timeout", where, defaults.timeout)
         _check(0 < t_timeout <= 3600, f"{where}.timeout", "must be more than 0 and at most 1h")
         out.append(
             TargetConfig(
                 target=name,
                 interval=t_interval,
                 port=port,
-                helo=_get(item, "helo", where, str, "") or None,
+                helo=_get(item, "helo", where, str, "") or defaults.helo,
                 timeout=t_timeout,
                 resolver=_get(item, "resolver", where, str, "") or None,
                 tls_ca=paths,
                 quick=_get(item, "quick", where, bool, False),
                 mx=_get(item, "mx", where, bool, True),
+                source_ip=_ip(item.get("source_ip"), f"{where}.source_ip") or defaults.source_ip,
             )
         )
     names = [t.target for t in out]

@@ -64,6 +64,7 @@ async def diagnose_target(cfg: TargetConfig) -> dict[str, Any]:
         resolver=cfg.resolver,
         mx=cfg.mx,
         tls_matrix=not cfg.quick,
+        source_ip=cfg.source_ip,
     )
     return (await diagnose(opts)).to_json()
 

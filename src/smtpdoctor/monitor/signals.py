@@ -144,6 +144,14 @@ def dns_facts(doc: dict[str, Any]) -> dict[str, Any]:
     sts = dns.get("mta_sts")
     if sts:
         facts["mta_sts_id"] = sts.get("id")
+    sender = dns.get("sender")
+    if sender:  # the sending IP's reverse DNS (--source-ip), as receivers judge it
+        ptr = sender.get("ptr") or {}
+        facts["sender"] = {
+            "ip": sender.get("source_ip"),
+            "ptr": sorted(ptr.get("names", [])),
+            "fcrdns": bool(sender.get("fcrdns")),
+        }
     return facts
 
 
