@@ -693,3 +693,28 @@ def test_intermittent_tls_failures_from_probes() -> None:
     assert (o.labels, o.value, o.firing, o.clearing) == ({"target": "t"}, 0.1, True, False)
     (o,) = probe_tls_observations({"t": [False] * 10}, rule)
     assert (o.firing, o.clearing) == (False, True)
+
+
+def test_an_injected_queue_sampler_feeds_alerts_history_and_metrics(tmp_path: Path) -> None:
+    from prometheus_client import generate_latest
+
+    cfg = parse_config(
+        {
+            "monitor": {"listen": ""},
+            "queue": {"enabled": True, "interval": 1},
+            "alerts": {"queue_buildup": {"for": 0}, "queue_oldest_age": {"for": 0}},
+        }
+    )
+    sizes = [500]
+
+    def sampler() -> list[QueueSample]:
+        return [QueueSample(T0, "slow.example", sizes[0], 5 * 3600.0)]
+
+    store = open_store(str(tmp_path / "h.sqlite3"))
+    m = Monitor(cfg, store, prober=FakeProber(), queue_sampler=sampler)
+    assert asyncio.run(m.run_once()) == 0
+    assert sorted(a.rule for a in m.engine.firing()) == ["queue_buildup", "queue_oldest_age"]
+    text = generate_latest(registry_for(m)).decode()
+    assert 'smtpdoctor_queue_messages{destination="slow.example"} 500.0' in text
+    assert store.queue_samples()[0].size == 500
+    store.close()
