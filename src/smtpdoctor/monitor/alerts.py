@@ -78,7 +78,8 @@ class AlertEngine:
         return key
 
     def firing(self) -> list[AlertRecord]:
-        return [s for s in self.states.values() if s.state == FIRING]
+        # list() first: /metrics reads this from its own thread while the loop writes.
+        return [s for s in list(self.states.values()) if s.state == FIRING]
 
     def evaluate(
         self, observations: Iterable[Observation], now: float, complete: Iterable[str] = ()

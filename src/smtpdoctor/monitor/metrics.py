@@ -87,7 +87,7 @@ class MonitorCollector(Collector):
             "Diagnoses whose verdict was a STARTTLS or TLS failure, since the start",
             labels=["target"],
         )
-        for target in sorted({t for t, _ in m.latest.probe_counts}):
+        for target in sorted({t for t, _ in list(m.latest.probe_counts)}):
             if target in names:
                 tls.add_metric([target], m.latest.probe_tls_failures.get(target, 0))
         errors = CounterMetricFamily(
