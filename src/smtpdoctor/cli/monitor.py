@@ -1,0 +1,217 @@
+"""``smtpdoctor monitor``: run the monitor (or one round of it with ``--once``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smtpdoctor.cli.common import add_format_option, fail, print_json, wants_json
+
+if TYPE_CHECKING:
+    from smtpdoctor.monitor import Monitor, MonitorConfig
+    from smtpdoctor.store import SqlStore
+
+SCHEMA = "smtpdoctor.monitor/1"
+log = logging.getLogger("smtpdoctor.monitor")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "monitor",
+        help="probe targets on a schedule, follow logs, store history, alert, serve /metrics",
+        description=(
+            "Long-running: diagnoses the configured targets on an interval, follows MTA "
+            "logs, stores the history, sends alerts and serves /metrics and /healthz. "
+            "SIGHUP reloads the configuration, SIGTERM stops."
+        ),
+    )
+    p.add_argument("--config", type=Path, required=True, metavar="FILE", help="monitor.toml")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="one round (every target once, alerts evaluated and sent), then exit "
+        "0 healthy, 1 warning, 2 failure, 3 could not run",
+    )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="history store: a SQLite file path or postgresql://... "
+        "(default: monitor.store, else $XDG_STATE_HOME/smtpdoctor/history.sqlite3)",
+    )
+    p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="serve /metrics and /healthz here (default: monitor.listen, 127.0.0.1:9425; "
+        "'' for none)",
+    )
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+    add_format_option(p)
+    p.set_defaults(func=run)
+
+
+def _config(path: Path) -> MonitorConfig:
+    from smtpdoctor.monitor.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        fail(f"--listen takes HOST:PORT, not {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def run(args: argparse.Namespace) -> int:
+    from smtpdoctor.monitor.logjson import setup_logging
+    from smtpdoctor.monitor.service import Monitor
+    from smtpdoctor.store import StoreError
+
+    config = _config(args.config)
+    listen = args.listen if args.listen is not None else (config.listen or "")
+    address = _listen(listen) if listen else None
+    setup_logging(getattr(logging, args.log_level.upper()))
+    # A service started with its database (boot) waits for it a while; --once does not.
+    store = _open_patiently(args.store or config.store, 0.0 if args.once else STORE_PATIENCE)
+    try:
+        try:
+            monitor = Monitor(config, store)
+        except StoreError as exc:
+            fail(str(exc))
+        except ValueError as exc:  # a notifier URL apprise does not understand
+            fail(f"notify: {exc}")
+        if args.once:
+            code = asyncio.run(monitor.run_once())
+            if not monitor.buffered.flush():
+                log.error(
+                    "the store went away: this round's records were not written",
+                    extra={"records": monitor.buffered.pending},
+                )
+            _report(monitor, code, args)
+            return code
+        return _serve(monitor, args.config, address)
+    finally:
+        store.close()
+
+
+STORE_PATIENCE = 60.0
+
+
+def _open_patiently(url: str | None, patience: float) -> SqlStore:
+    from smtpdoctor.store import StoreError, StoreUnavailable, open_store
+
+    deadline = time.monotonic() + patience
+    delay = 1.0
+    while True:
+        try:
+            return open_store(url)
+        except StoreUnavailable as exc:
+            if time.monotonic() + delay > deadline:
+                fail(str(exc))
+            log.warning("store unavailable, waiting", extra={"error": str(exc), "retry_in": delay})
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+        except StoreError as exc:
+            fail(str(exc))
+
+
+def _serve(monitor: Monitor, path: Path, address: tuple[str, int] | None) -> int:
+    from smtpdoctor.monitor.server import MonitorServer
+
+    server = None
+    if address is not None:
+        try:
+            server = MonitorServer(monitor, *address).start()
+        except OSError as exc:
+            fail(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror or exc}")
+        log.info("serving", extra={"listen": f"{server.address[0]}:{server.address[1]}"})
+    try:
+        asyncio.run(_loop(monitor, path))
+    finally:
+        if server is not None:
+            server.stop()
+    return 0
+
+
+async def _loop(monitor: Monitor, path: Path) -> None:
+    from smtpdoctor.monitor.config import ConfigError, load_config
+
+    stop = asyncio.Event()
+    reload_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload_requested.set)
+
+    def reload() -> MonitorConfig | None:
+        try:
+            config = load_config(path)
+        except ConfigError as exc:
+            log.error("reload failed, keeping the running configuration", extra={"error": str(exc)})
+            return None
+        log.info("reloading", extra={"config": str(path)})
+        return config
+
+    log.info(
+        "started",
+        extra={"targets": len(monitor.config.targets), "store": _safe_url(monitor.store.url)},
+    )
+    await monitor.run(stop, reload, reload_requested)
+
+
+def _safe_url(url: str) -> str:
+    """The store URL without a password."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
+
+
+def _report(monitor: Monitor, code: int, args: argparse.Namespace) -> None:
+    targets = []
+    for t in monitor.config.targets:
+        p = monitor.latest.probes.get(t.target)
+        targets.append(
+            {
+                "target": t.target,
+                "status": p.status if p else None,
+                "category": p.category if p else None,
+                "stage": p.stage if p else None,
+                "summary": p.verdict.get("summary") if p else "could not run",
+            }
+        )
+    alerts = [
+        {
+            "alertname": a.rule,
+            "labels": a.labels,
+            "since": a.fired_at,
+            "summary": a.annotations.get("summary", ""),
+        }
+        for a in monitor.engine.firing()
+    ]
+    if wants_json(args):
+        print_json(
+            {
+                "schema": SCHEMA,
+                "status": code,
+                "targets": targets,
+                "alerts": alerts,
+                "notifications_pending": len(monitor.dispatcher.pending),
+                "store_pending_records": monitor.buffered.pending,
+            }
+        )
+        return
+    for row in targets:
+        sys.stdout.write(f"{row['status'] or 'error':8} {row['target']}: {row['summary']}\n")
+    for a in alerts:
+        sys.stdout.write(f"FIRING   {a['alertname']} {a['summary']}\n")

@@ -1,0 +1,137 @@
+"""When to probe which target: interval with jitter, one probe per IP, backoff.
+
+Pure bookkeeping, no I/O: the service asks :meth:`Scheduler.due` for the
+targets to start now and reports each result to :meth:`Scheduler.done`.
+
+- **Jitter** spreads the probes: each next time is the interval times a
+  random factor in ``1 ± jitter``; the first probes are spread over the
+  first ``jitter`` part of the interval.
+- **One probe per IP at a time**: a target is not started while another
+  running probe holds its host name or any address it resolved to last time
+  (a domain's MX hosts can be shared with another target's).
+- **Backoff**: a 421, a throttling verdict or a silent greeting (tarpit)
+  doubles the target's interval, up to ``backoff_max`` times; a result
+  without them brings it back. A monitor must not get its own server blocked.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from smtpdoctor.monitor.config import TargetConfig
+
+__all__ = ["Scheduler", "TargetState", "needs_backoff"]
+
+_THROTTLED = frozenset({"service_unavailable", "rate_limited"})
+
+
+def needs_backoff(doc: dict[str, Any]) -> bool:
+    """The server said slow down (421, throttling) or is tarpitting us."""
+    verdict = doc.get("verdict", {})
+    if verdict.get("category") in _THROTTLED:
+        return True
+    if verdict.get("category") == "network_timeout" and verdict.get("stage") == "greeting":
+        return True
+    for host in doc.get("hosts", []):
+        for step in host.get("timeline", []):
+            if (step.get("reply") or {}).get("code") == 421:
+                return True
+    return False
+
+
+@dataclass(slots=True)
+class TargetState:
+    config: TargetConfig
+    next_at: float
+    backoff: float = 1.0
+    addresses: tuple[str, ...] = ()
+    running: bool = False
+    locks: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def name(self) -> str:
+        return self.config.target
+
+
+def _host_of(target: str) -> str:
+    from smtpdoctor.doctor import parse_target  # noqa: PLC0415 - light, but only here
+
+    try:
+        return parse_target(target)[0].lower()
+    except ValueError:
+        return target.lower()
+
+
+class Scheduler:
+    def __init__(
+        self,
+        targets: Iterable[TargetConfig],
+        now: float,
+        *,
+        jitter: float = 0.1,
+        backoff_max: float = 8.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.jitter = jitter
+        self.backoff_max = backoff_max
+        self.rng = rng or random.Random()
+        self.states: dict[str, TargetState] = {}
+        self._busy: set[str] = set()
+        self.update(targets, now)
+
+    def update(self, targets: Iterable[TargetConfig], now: float) -> None:
+        """A new target list (reload): known targets keep their schedule and backoff."""
+        new: dict[str, TargetState] = {}
+        for cfg in targets:
+            old = self.states.get(cfg.target)
+            if old is not None:
+                old.config = cfg
+                new[cfg.target] = old
+            else:
+                offset = self.rng.uniform(0, self.jitter * cfg.interval)
+                new[cfg.target] = TargetState(cfg, now + offset)
+        self.states = new
+
+    def due(self, now: float, limit: int | None = None) -> list[TargetState]:
+        """Targets to start now (marked running), respecting the per-IP rule."""
+        out: list[TargetState] = []
+        for state in sorted(self.states.values(), key=lambda s: s.next_at):
+            if limit is not None and len(out) >= limit:
+                break
+            if state.running or state.next_at > now:
+                continue
+            locks = frozenset({_host_of(state.name), *state.addresses})
+            if locks & self._busy:
+                continue
+            state.running = True
+            state.locks = locks
+            self._busy |= locks
+            out.append(state)
+        return out
+
+    def done(self, state: TargetState, doc: dict[str, Any] | None, now: float) -> None:
+        """A probe ended (``doc`` None: it could not run); schedule the next one."""
+        self._busy -= state.locks
+        state.running = False
+        state.locks = frozenset()
+        if doc is not None:
+            addresses = {str(h.get("address")) for h in doc.get("hosts", []) if h.get("address")}
+            state.addresses = tuple(sorted(addresses))
+            if needs_backoff(doc):
+                state.backoff = min(self.backoff_max, state.backoff * 2)
+            else:
+                state.backoff = 1.0
+        factor = 1 + self.rng.uniform(-self.jitter, self.jitter)
+        state.next_at = now + state.config.interval * state.backoff * factor
+
+    def next_wakeup(self, now: float) -> float | None:
+        """The next time a target falls due (ones already due wait for a probe to end)."""
+        waiting = [s.next_at for s in self.states.values() if not s.running and s.next_at > now]
+        return min(waiting, default=None)
+
+    @property
+    def busy(self) -> frozenset[str]:
+        return frozenset(self._busy)

@@ -1,0 +1,455 @@
+"""The monitor: probes on schedule, follows logs, samples the queue, stores, alerts.
+
+:class:`Monitor` owns the in-memory picture (the latest result of every
+target, certificate, DNS fact and queue sample, the recent log rates), which
+the alert rules and ``/metrics`` read, so both keep working while the store
+is down; every new fact also goes to the store through a
+:class:`~smtpdoctor.store.BufferedStore`. One :meth:`Monitor.tick` evaluates
+the alerts and delivers what is due; :meth:`Monitor.run` loops until asked to
+stop, :meth:`Monitor.run_once` is one round for cron and Nagios.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from smtpdoctor.monitor import signals
+from smtpdoctor.monitor.alerts import AlertEngine, Observation
+from smtpdoctor.monitor.config import MonitorConfig, TargetConfig
+from smtpdoctor.monitor.logwatch import LogWatch
+from smtpdoctor.monitor.notify import AlertmanagerNotifier, Dispatcher, make_notifier
+from smtpdoctor.monitor.scheduler import Scheduler, TargetState
+from smtpdoctor.store import (
+    BufferedStore,
+    CertFact,
+    DnsSnapshot,
+    ProbeRecord,
+    QueueSample,
+    RateSample,
+    Record,
+    Store,
+)
+
+__all__ = ["Monitor", "Prober", "QueueSampler", "diagnose_target"]
+
+log = logging.getLogger("smtpdoctor.monitor")
+
+Prober = Callable[[TargetConfig], Awaitable[dict[str, Any]]]
+# Returns the queue's state per destination. TODO(queue): the default sampler
+# comes from the ``smtpdoctor.queue`` package (being written now): wire its
+# reader in ``default_queue_sampler`` below; until then the monitor samples a
+# queue only when a sampler is passed in.
+QueueSampler = Callable[[], Sequence[QueueSample]]
+
+_STATUS_RANK = {"ok": 0, "warning": 1, "failure": 2}
+
+
+async def diagnose_target(cfg: TargetConfig) -> dict[str, Any]:
+    """One diagnosis, exactly as ``smtpdoctor diagnose`` would run it."""
+    from smtpdoctor.doctor import DiagnoseOptions, diagnose  # noqa: PLC0415
+
+    opts = DiagnoseOptions(
+        target=cfg.target,
+        port=cfg.port,
+        helo=cfg.helo,
+        timeout=cfg.timeout,
+        tls_ca=cfg.tls_ca,
+        resolver=cfg.resolver,
+        mx=cfg.mx,
+        tls_matrix=not cfg.quick,
+        source_ip=cfg.source_ip,
+    )
+    return (await diagnose(opts)).to_json()
+
+
+def default_queue_sampler() -> QueueSampler | None:
+    """TODO(queue): return a sampler over ``smtpdoctor.queue``'s reader once it lands."""
+    return None
+
+
+@dataclass
+class Latest:
+    """What the alerts and /metrics read: the newest of everything."""
+
+    probes: dict[str, ProbeRecord] = field(default_factory=dict)
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # last diagnosis JSON
+    certs: dict[str, CertFact] = field(default_factory=dict)
+    dns: dict[tuple[str, str], DnsSnapshot] = field(default_factory=dict)
+    rates: deque[RateSample] = field(default_factory=lambda: deque(maxlen=100_000))
+    queue: dict[str, QueueSample] = field(default_factory=dict)
+    probe_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    probe_errors: Counter[str] = field(default_factory=Counter)
+    probe_tls_failures: Counter[str] = field(default_factory=Counter)
+    dns_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Per target, whether each of its last probes failed in STARTTLS/TLS (newest last).
+    tls_outcomes: dict[str, deque[bool]] = field(default_factory=dict)
+
+
+class Monitor:
+    def __init__(
+        self,
+        config: MonitorConfig,
+        store: Store,
+        *,
+        prober: Prober = diagnose_target,
+        queue_sampler: QueueSampler | None = None,
+        clock: Callable[[], float] = time.time,
+        retry_base: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.buffered = BufferedStore(store)
+        self.prober = prober
+        self.queue_sampler = queue_sampler or default_queue_sampler()
+        self.clock = clock
+        self.latest = Latest()
+        self.started = clock()
+        self.heartbeat = self.started
+        self.rounds = 0
+        self._retry_base = retry_base
+        self._due: dict[str, float] = {}
+        self._sending: asyncio.Task[None] | None = None
+        self._load_history()
+        self.engine = AlertEngine(config.alerts, store.alerts())
+        self.dispatcher = self._dispatcher(config)
+        self.dispatcher.load(store.notifications(pending_only=True))
+        self.scheduler = Scheduler(
+            config.targets, self.started, jitter=config.jitter, backoff_max=config.backoff_max
+        )
+        self.logwatch: LogWatch | None = None
+
+    # -- set-up and reload -------------------------------------------------------------
+
+    def _load_history(self) -> None:
+        """The newest facts from the store, so a restart does not start blind."""
+        for p in self.store.latest_probes():
+            self.latest.probes[p.target] = p
+        for c in self.store.latest_certificates():
+            self.latest.certs[c.host] = c
+        for snap in self.store.latest_dns():
+            self.latest.dns[(snap.target, snap.kind)] = snap
+
+    def _dispatcher(self, config: MonitorConfig) -> Dispatcher:
+        return Dispatcher(
+            [make_notifier(n) for n in config.notifiers],
+            base_delay=self._retry_base,
+            max_delay={n.name: n.retry_max for n in config.notifiers},
+        )
+
+    def apply(self, config: MonitorConfig) -> None:
+        """Switch to a new (already validated) configuration, keeping state."""
+        dispatcher = self._dispatcher(config)  # may raise before anything changed
+        dispatcher.pending = self.dispatcher.pending
+        dispatcher.delivered_total = self.dispatcher.delivered_total
+        dispatcher.failed_total = self.dispatcher.failed_total
+        self.dispatcher = dispatcher
+        self.scheduler.jitter = config.jitter
+        self.scheduler.backoff_max = config.backoff_max
+        self.scheduler.update(config.targets, self.clock())
+        self.engine.rules = config.alerts
+        if config.logs != self.config.logs:
+            self.stop_logs()
+            self.config = config
+            self.start_logs()
+        self.config = config
+        log.info("configuration applied", extra={"targets": len(config.targets)})
+
+    def start_logs(self) -> None:
+        if self.config.logs.paths and self.logwatch is None:
+            self.logwatch = LogWatch(self.config.logs.paths, log_format=self.config.logs.log_format)
+            self.logwatch.start()
+
+    def stop_logs(self) -> None:
+        if self.logwatch is not None:
+            self.logwatch.stop()
+            self.logwatch = None
+
+    # -- probing -----------------------------------------------------------------------
+
+    async def probe(self, state: TargetState) -> dict[str, Any] | None:
+        """Diagnose one target, record what it found; None if it could not run."""
+        started = time.monotonic()
+        try:
+            doc = await self.prober(state.config)
+        except Exception as exc:  # a bug or an unusable target must not stop the monitor
+            self.latest.probe_errors[state.name] += 1
+            log.error("probe failed", extra={"target": state.name, "error": repr(exc)[:300]})
+            self.scheduler.done(state, None, self.clock())
+            return None
+        now = self.clock()
+        self.scheduler.done(state, doc, now)
+        self.record(doc, now)
+        log.info(
+            "probed",
+            extra={
+                "target": state.name,
+                "status": doc["verdict"]["status"],
+                "category": doc["verdict"]["category"],
+                "seconds": round(time.monotonic() - started, 3),
+                "next_in": round(state.next_at - now, 1),
+            },
+        )
+        return doc
+
+    def record(self, doc: dict[str, Any], now: float) -> None:
+        probe = ProbeRecord.from_diagnosis(doc, now)
+        rows: list[Record] = [probe]
+        self.latest.probes[probe.target] = probe
+        self.latest.docs[probe.target] = doc
+        self.latest.probe_counts[(probe.target, probe.status)] += 1
+        outcomes = self.latest.tls_outcomes.setdefault(
+            probe.target, deque(maxlen=signals.PROBE_WINDOW)
+        )
+        outcomes.append(signals.tls_failed(doc))
+        self.latest.probe_tls_failures[probe.target] += outcomes[-1]
+        for cert in signals.certificate_facts(doc, now):
+            seen = self.latest.certs.get(cert.host)
+            self.latest.certs[cert.host] = cert
+            # Stored when anything but the time changed (days_left: once a day).
+            if seen is None or dataclasses.replace(seen, time=cert.time) != cert:
+                rows.append(cert)
+        for kind, value in signals.dns_facts(doc).items():
+            before = self.latest.dns.get((probe.target, kind))
+            if before is not None and before.value == value:
+                continue  # unchanged facts are not stored again
+            snap = DnsSnapshot(now, probe.target, kind, value, before is not None)
+            if snap.changed:
+                self.latest.dns_changes[(probe.target, kind)] += 1
+                log.warning("dns changed", extra={"target": probe.target, "kind": kind})
+            self.latest.dns[(probe.target, kind)] = snap
+            rows.append(snap)
+        self._write(rows)
+
+    def _write(self, rows: Sequence[Record]) -> None:
+        if not self.buffered.write(rows):
+            log.warning(
+                "store unavailable, buffering",
+                extra={"pending": self.buffered.pending, "error": self.buffered.last_error},
+            )
+
+    # -- sampling, alerts, delivery ----------------------------------------------------
+
+    def _is_due(self, what: str, every: float, now: float) -> bool:
+        if now < self._due.get(what, 0.0):
+            return False
+        self._due[what] = now + every
+        return True
+
+    def sample(self, now: float) -> None:
+        rows: list[Record] = []
+        if self.logwatch is not None and self._is_due("logs", self.config.logs.interval, now):
+            if "logs-started" in self._due:
+                rates = self.logwatch.sample(now, self.config.logs.interval)
+                self.latest.rates.extend(rates)
+                rows.extend(rates)
+            self._due["logs-started"] = now
+        if (
+            self.queue_sampler is not None
+            and self.config.queue.enabled
+            and self._is_due("queue", self.config.queue.interval, now)
+        ):
+            try:
+                samples = list(self.queue_sampler())
+            except Exception as exc:  # the queue reader's failure is logged, not fatal
+                log.error("queue sampling failed", extra={"error": repr(exc)[:300]})
+                samples = []
+            self.latest.queue = {s.destination: s for s in samples}
+            rows.extend(samples)
+        certs = self.config.certificates
+        if certs.files and self._is_due("certfiles", certs.interval, now):
+            for fact in signals.certificate_file_facts(certs.files, now):
+                self.latest.certs[fact.host] = fact
+                rows.append(fact)
+        self._write(rows)
+
+    def observations(self, now: float) -> tuple[list[Observation], list[str]]:
+        """Every alert rule's observations, and the rules they cover completely."""
+        cfg = self.config
+        names = {t.target for t in cfg.targets}
+        probes = [p for t, p in self.latest.probes.items() if t in names]
+        files = {str(f) for f in cfg.certificates.files}
+        certs = [
+            c
+            for c in self.latest.certs.values()
+            if c.target in names or (c.target == "(file)" and c.host in files)
+        ]
+        dns = [s for (t, _), s in self.latest.dns.items() if t in names]
+        rules = cfg.alerts
+        recent = [r for r in self.latest.rates if r.time > now - cfg.logs.window]
+        baseline = [r for r in self.latest.rates if r.time > now - 24 * cfg.logs.interval]
+        obs = [
+            *signals.verdict_observations(probes),
+            *signals.certificate_observations(certs, rules["certificate_expiry"]),
+            *signals.dns_observations(dns, rules["dns_drift"], now),
+            *signals.tls_rate_observations(recent, rules["tls_failure_rate"]),
+            *signals.probe_tls_observations(
+                {t: o for t, o in self.latest.tls_outcomes.items() if t in names},
+                rules["tls_failure_rate"],
+            ),
+            *signals.rate_421_observations(baseline, cfg.logs.interval),
+            *signals.delivery_observations(self.latest.rates, rules["deliveries_stopped"], now),
+            *signals.queue_observations(
+                self.latest.queue.values(), rules["queue_buildup"], rules["queue_oldest_age"]
+            ),
+        ]
+        complete = ["verdict_failure", "certificate_expiry", "dns_drift"]
+        if self.queue_sampler is not None and cfg.queue.enabled:
+            complete += ["queue_buildup", "queue_oldest_age"]
+        return obs, complete
+
+    def evaluate(self, now: float) -> int:
+        """Advance the alerts; the state and the outbox are written before any delivery."""
+        obs, complete = self.observations(now)
+        changed, events = self.engine.evaluate(obs, now, complete)
+        queued = self.dispatcher.enqueue(events, now)
+        for event in events:
+            log.warning(
+                f"alert {event.event}",
+                extra={
+                    "alert": event.rule,
+                    "labels": event.labels,
+                    "summary": event.annotations.get("summary", ""),
+                },
+            )
+        self._write([*changed, *queued])
+        return len(events)
+
+    async def deliver(self, now: float) -> None:
+        updated = await self.dispatcher.deliver_due(now)
+        self._write(updated)
+
+    async def refresh_alertmanager(self) -> None:
+        firing = self.engine.firing()
+        for notifier in self.dispatcher.notifiers.values():
+            if isinstance(notifier, AlertmanagerNotifier):
+                try:
+                    await notifier.refresh(firing, lambda r: self.config.alerts[r].severity)
+                except Exception as exc:  # best effort: the events themselves are retried
+                    log.warning("alertmanager refresh failed", extra={"error": str(exc)[:200]})
+
+    async def _send(self, now: float) -> None:
+        await self.deliver(now)
+        if self._is_due("refresh", 60.0, now):
+            await self.refresh_alertmanager()
+
+    async def tick(self, now: float, *, wait: bool = False) -> None:
+        """Sample, evaluate, send. Sending runs beside the loop (``wait``: awaited), so
+        a receiver that hangs delays its notifications, never the probes."""
+        self.sample(now)
+        self.evaluate(now)
+        if wait:
+            await self._send(now)
+        elif self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._send(now))
+        if self._is_due("prune", 3600.0, now) and self.buffered.flush():
+            try:
+                self.store.prune(now, self.config.retention)
+            except Exception as exc:  # the next hour tries again
+                log.warning("prune failed", extra={"error": str(exc)[:200]})
+        self.heartbeat = now
+
+    # -- the loops ---------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Probe every target once, evaluate and deliver once; the worst verdict's code."""
+        now = self.clock()
+        for state in self.scheduler.states.values():
+            state.next_at = now
+        pending = list(self.scheduler.states.values())
+        results: list[dict[str, Any] | None] = []
+        while pending:
+            batch = self.scheduler.due(self.clock(), limit=self.config.concurrency)
+            if not batch:  # held by the per-IP rule: wait for the running ones
+                await asyncio.sleep(0.05)
+                continue
+            results += await asyncio.gather(*(self.probe(s) for s in batch))
+            pending = [s for s in pending if s not in batch]
+        await self.tick(self.clock(), wait=True)
+        self.rounds += 1
+        if any(r is None for r in results):
+            return 3
+        return max((_STATUS_RANK[r["verdict"]["status"]] for r in results if r), default=0)
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        reload: Callable[[], MonitorConfig | None] | None = None,
+        reload_requested: asyncio.Event | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        """Until ``stop`` is set; ``reload`` gives the new config (None: keep the old).
+
+        Probes start as soon as they are due and their IP is free: a probe
+        ending wakes the loop, so many targets behind one IP run back to back
+        rather than one per tick. Alerts are evaluated once per ``tick_seconds``.
+        """
+        tasks: set[asyncio.Task[dict[str, Any] | None]] = set()
+        wake = asyncio.Event()
+
+        def finished(task: asyncio.Task[dict[str, Any] | None]) -> None:
+            tasks.discard(task)
+            wake.set()
+
+        self.start_logs()
+        last_tick = 0.0
+        try:
+            while not stop.is_set():
+                if reload is not None and reload_requested and reload_requested.is_set():
+                    reload_requested.clear()
+                    self._reload(reload)
+                now = self.clock()
+                free = self.config.concurrency - len(tasks)
+                for state in self.scheduler.due(now, limit=max(free, 0)):
+                    task = asyncio.create_task(self.probe(state))
+                    tasks.add(task)
+                    task.add_done_callback(finished)
+                if time.monotonic() - last_tick >= tick_seconds:
+                    last_tick = time.monotonic()
+                    try:
+                        await self.tick(now)
+                    except Exception as exc:  # a bug in one round must not end the monitor
+                        log.error("tick failed", extra={"error": repr(exc)[:300]})
+                    self.rounds += 1
+                wake.clear()
+                waiting = max(0.0, tick_seconds - (time.monotonic() - last_tick))
+                next_probe = self.scheduler.next_wakeup(self.clock())
+                if next_probe is not None:
+                    waiting = min(waiting, max(0.0, next_probe - self.clock()))
+                await _first(stop, wake, reload_requested, seconds=max(waiting, 0.01))
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self._sending is not None:
+                # A notification being sent is let finish (a few seconds at most), so
+                # that what a receiver took is recorded as delivered.
+                await asyncio.wait({self._sending}, timeout=5.0)
+                self._sending.cancel()
+            self.stop_logs()
+            self.buffered.flush()
+            log.info("stopped", extra={"pending_writes": self.buffered.pending})
+
+    def _reload(self, reload: Callable[[], MonitorConfig | None]) -> None:
+        new = reload()
+        try:
+            if new is not None:
+                self.apply(new)
+        except ValueError as exc:  # e.g. a notifier URL apprise rejects
+            log.error("reload failed, keeping the running configuration", extra={"error": str(exc)})
+
+
+async def _first(*events: asyncio.Event | None, seconds: float) -> None:
+    """Wait until any of the events is set, or the timeout passes."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events if e is not None]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
