@@ -344,8 +344,8 @@ def test_postfix_into_the_lab_log_alerts_fire_and_resolve(monitor_lab, switch, w
     """A private Postfix delivers into the lab through the switch; the monitor follows its
     log. Broken (TLS 1.0 only, Postfix requires 1.2): the TLS failure rate and the
     deliveries-stopped alerts fire within their windows; mended: both resolve."""
-    from postfix import PostfixUnavailable
-    from postfix_client import PostfixClient, Route
+    from support.postfix import PostfixUnavailable
+    from support.postfix_client import PostfixClient, Route
 
     hook = WebhookReceiver()
     listen = f"127.0.0.1:{free_port()}"
@@ -437,7 +437,7 @@ def test_dns_drift_against_a_real_nsd(workdir) -> None:
     """The domain's MX and the sending IP's PTR change on a real NSD: the changes are
     stored and dns_drift fires for each, then resolves once the change is older than
     the alert's threshold."""
-    from nsd import NsdServer, NsdUnavailable
+    from support.nsd import NsdServer, NsdUnavailable
 
     zones = {
         "drift.test": DRIFT_ZONE.format(serial=1, mx="mx1"),
@@ -517,7 +517,7 @@ threshold = 6
     ids=lambda case: case[0],
 )
 def test_once_follows_the_contract_exit_codes(monitor_lab, workdir, case) -> None:
-    from helpers import run_cli
+    from support.helpers import run_cli
 
     scenario, status, verdict, alerts = case
 

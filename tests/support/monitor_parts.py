@@ -86,8 +86,19 @@ class Switch(StartStop):
             except OSError:
                 client.close()
                 continue
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._relay, args=(client, upstream), daemon=True).start()
+
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        pumps = [
+            threading.Thread(target=self._pump, args=pair, daemon=True)
+            for pair in ((client, upstream), (upstream, client))
+        ]
+        for t in pumps:
+            t.start()
+        for t in pumps:
+            t.join()
+        client.close()
+        upstream.close()
 
     @staticmethod
     def _pump(src: socket.socket, dst: socket.socket) -> None:
@@ -190,10 +201,11 @@ class Daemon(StartStop):
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = (self.workdir / f"{Path(self.argv[0]).name}.log").open("wb")
-        self.proc = subprocess.Popen(
-            self.argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
-        )
+        # The child keeps its own copy of the descriptor; ours closes at once.
+        with (self.workdir / f"{Path(self.argv[0]).name}.log").open("wb") as log:
+            self.proc = subprocess.Popen(
+                self.argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
+            )
         wait_for(lambda: http_get(self.ready_url)[0] == 200, 30, self.argv[0])
 
     def stop(self) -> None:
