@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from smtpdoctor.logs.prefix import unwrapper_for
+
 __all__ = ["FORMATS", "detect_format"]
 
 # Public names, also accepted by --log-format.
@@ -38,6 +40,9 @@ _SNIFF_LINES = 200
 def detect_format(head: bytes) -> str | None:
     """The format of a file that starts with ``head``, or None if unknown."""
     text = head.lstrip(b"\xef\xbb\xbf")
+    unwrap = unwrapper_for(text)
+    if unwrap:
+        text = unwrap(text)
     lines = [ln.rstrip(b"\r") for ln in text.split(b"\n")[:_SNIFF_LINES] if ln.strip()]
     if not lines:
         return None
@@ -79,6 +84,9 @@ def _line_format(lines: list[bytes]) -> str | None:
         prog = m.group(1)
         if b"postfix" in prog:
             scores["postfix"] += 1
+        elif b"exim" in prog:
+            # Exim logging to syslog (log_file_path = syslog): read as Exim.
+            scores["exim"] += 1
         elif b"sendmail" in prog or b"sm-mta" in prog or b"sm-msp" in prog:
             scores["sendmail"] += 1
     best = max(scores, key=lambda k: scores[k])

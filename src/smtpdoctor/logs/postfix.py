@@ -28,14 +28,15 @@ Program names are not checked (``postfix/smtp``, ``postfix-out/smtp``,
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
 
 from smtpdoctor.logs.aggregate import Aggregator
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
+from smtpdoctor.logs.inbound import inbound_cause
+from smtpdoctor.logs.journal import journal_to_syslog
+from smtpdoctor.logs.postfix_inbound import InboundLines, client_key
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
@@ -52,7 +53,6 @@ _STATUS = re.compile(
     rb"(?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=(sent|deferred|bounced|expired)"
     rb"(?![\w-]) ?([^\n]*))?"
 )
-_STATUS_MARKER = b": to=<"
 _STATUS_NAMES = {
     b"sent": EventStatus.SENT,
     b"deferred": EventStatus.DEFERRED,
@@ -68,6 +68,10 @@ _RARE = (
     b"verification failed",
     b"connect to ",
     b"status=expired",
+    # The receiving side: smtpd/postscreen/cleanup/milter rejections, and
+    # "lost connection after X from", "timeout after X from", "too many errors after".
+    b"reject: ",
+    b" after ",
 )
 _LIBRARY_PROBLEM = b"TLS library problem"
 _LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
@@ -77,11 +81,13 @@ _HEAD = re.compile(
     rb"(?:<\d{1,3}>)?(?:1 )?"
     rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
     rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
-    rb" +\S+ +([^\s\[]+)(?:\[(\d+)\]:| (\d+|-) \S+ (?:-|\[[^\]]*\]))[ ]?"
+    rb" +\S+ +([^\s\[]+)(?:\[(\d+)\]:| (\d+|-) \S+ (?:-|(?:\[(?:[^\]\\\n]|\\.)*\])+))[ ]?"
+    rb"(?:\xef\xbb\xbf)?"  # RFC 5424: any number of SD elements, then a BOM before UTF-8
 )
 _PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?")
 _DELAY = re.compile(rb"\bdelay=([\d.]+)")
-_EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^>\n]*)>, status=expired, ?([^\n]*)")
+# The sender may be malformed ("from=<a@b>>"): up to the last ">" before ", status".
+_EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=expired, ?([^\n]*)")
 # Lines that do not start like a log line are counted as unparsed.
 _BAD_START = re.compile(
     rb"\n(?!(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
@@ -96,7 +102,7 @@ _EXPIRY_MEMORY = 50_000  # queue ids whose last deferral is remembered for expir
 _NEVER = 1 << 62
 
 
-class PostfixScanner:
+class PostfixScanner(InboundLines):
     """Scans Postfix log blocks into an :class:`Aggregator` (and events)."""
 
     mta = "postfix"
@@ -122,6 +128,9 @@ class PostfixScanner:
         self._relay: dict[bytes, tuple[str, bytes | None]] = {}
         # process → (peer, most specific TLS reason) from its last handshake failure
         self._tls_by_proc: dict[bytes, tuple[str | None, Info]] = {}
+        # smtpd process → the client whose TLS handshake with us just failed
+        # (its "lost connection after STARTTLS" is the same failure).
+        self._tls_in_by_proc: dict[bytes, str] = {}
         self._deferrals: OrderedDict[bytes, tuple[bytes, str | None, str | None, Info]] = (
             OrderedDict()
         )
@@ -135,17 +144,12 @@ class PostfixScanner:
         if count_lines:
             self._count_lines(block)
         rare = self._rare_lines(block)
-        ri = 0
-        next_rare = rare[0] if rare else _NEVER
+        ri, next_rare = 0, rare[0] if rare else _NEVER
         count_only = self.sink is None
-        dests = self._dest
-        drows = agg.destinations.rows
-        sent = 0
+        dests, drows = self._dest, agg.destinations.rows
+        sent = remote = 0
         last_stamp = b"\x00"
-        epoch: float | None = None
-        skip = False
-        tvec: list[int] = [0, 0, 0, 0, 0]
-        hrow: list[int] = [0, 0]
+        epoch, skip, tvec, hrow = _no_second()
         for m in _STATUS.finditer(block):
             start = m.start()
             if start > next_rare:
@@ -168,7 +172,10 @@ class PostfixScanner:
             if dest is None:
                 dest = self._destination(m.group(1), domain)
             if status == b"sent" and count_only:
-                # The hot path: a successful delivery is only counted.
+                # The hot path: a successful delivery is only counted (and
+                # whether it went to an SMTP server on port 25, report.py).
+                if block.endswith(b"]:25", 0, m.end(3)):
+                    remote += 1
                 sent += 1
                 tvec[0] += 1
                 hrow[0] += 1
@@ -184,6 +191,7 @@ class PostfixScanner:
             self._status_line(block, m, ls, epoch=epoch, status=status, dest=dest)
             drows = agg.destinations.rows
         agg.status["sent"] += sent
+        agg.remote_sent += remote
         self._rare_before(block, rare, ri, _NEVER)
 
     def _count_lines(self, block: bytes) -> None:
@@ -256,6 +264,8 @@ class PostfixScanner:
         destination = None if dest == "(none)" else dest
         if st is EventStatus.SENT:
             agg.add_sent(epoch, destination)
+            if relay_field.endswith(b"]:25"):
+                agg.remote_sent += 1
         else:
             agg.add_failure(epoch, st, destination, relay, info, count_tls=not seen_tls)
         if self.sink is not None:
@@ -443,6 +453,9 @@ class PostfixScanner:
             return
         if msg.startswith(b"connect to ") and b"]:" in msg:
             self._connect_failure(block, ls, msg)
+            return
+        if b"reject: " in msg or b" after " in msg:
+            self._inbound_line(block, ls, proc, msg)
 
     @staticmethod
     def _library_problem_after(block: bytes, end: int, proc: bytes) -> bytes | None:
@@ -510,6 +523,15 @@ class PostfixScanner:
         )
         if not inbound:
             self._remember_tls(proc, peer, info)
+        else:
+            client = client_key(msg) or peer
+            self.agg.add_inbound(
+                client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text
+            )
+            if client is not None:
+                if len(self._tls_in_by_proc) >= _PROC_MEMORY:
+                    self._tls_in_by_proc.clear()
+                self._tls_in_by_proc[proc] = client
         self.agg.add_other(event)
         if self.sink is not None:
             self.events += 1
@@ -625,6 +647,11 @@ class PostfixScanner:
             self.agg.add_unparsed(line[:200])
 
 
+def _no_second() -> tuple[float | None, bool, list[int], list[int]]:
+    """Before the first status line of a block: no time, counters that go nowhere."""
+    return None, False, [0, 0, 0, 0, 0], [0, 0]
+
+
 def _strip_parens(text: str) -> str:
     text = text.strip()
     return text[1:-1] if text.startswith("(") and text.endswith(")") else text
@@ -655,67 +682,3 @@ def _split_text_peer(peer: str | None) -> tuple[str | None, str | None]:
     if not peer:
         return None, None
     return _split_peer(peer.encode())
-
-
-# -- journalctl -o json ------------------------------------------------------------------
-
-
-def journal_to_syslog(block: bytes, agg: Aggregator) -> bytes:
-    """The Postfix-relevant records of a ``journalctl -o json`` block, as RFC 3339
-    syslog lines (so one scanner reads both). Counts lines and unparsed ones."""
-    out: list[bytes] = []
-    lines = block.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    agg.lines += len(lines)
-    for raw in lines:
-        if not raw.strip():
-            continue
-        if not raw.lstrip().startswith(b"{"):
-            agg.add_unparsed(raw)
-            continue
-        # journald writes a non-UTF-8 MESSAGE as an array of byte values.
-        if b'"MESSAGE":[' not in raw and not any(
-            m in raw for m in (_STATUS_MARKER, _LIBRARY_PROBLEM, b"SSL_", *_RARE)
-        ):
-            continue
-        try:
-            rec = json.loads(raw)
-        except ValueError:
-            agg.add_unparsed(raw)
-            continue
-        if not isinstance(rec, dict):
-            agg.add_unparsed(raw)
-            continue
-        message = _journal_field(rec.get("MESSAGE"))
-        if message is None:
-            agg.add_unparsed(raw)
-            continue
-        usec = rec.get("__REALTIME_TIMESTAMP") or rec.get("_SOURCE_REALTIME_TIMESTAMP")
-        try:
-            seconds = int(str(usec)) / 1_000_000
-        except ValueError:
-            agg.add_unparsed(raw)
-            continue
-        stamp = _iso_from_epoch(seconds)
-        ident = _journal_field(rec.get("SYSLOG_IDENTIFIER")) or "postfix"
-        pid = _journal_field(rec.get("SYSLOG_PID") or rec.get("_PID")) or "0"
-        host = _journal_field(rec.get("_HOSTNAME")) or "-"
-        line = f"{stamp} {host} {ident}[{pid}]: {message}".replace("\n", " ")
-        out.append(line.encode("utf-8", "replace"))
-    return b"\n".join(out) + b"\n" if out else b""
-
-
-def _journal_field(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(x, int) for x in value):
-        # journald writes non-UTF-8 fields as arrays of byte values.
-        return bytes(x & 0xFF for x in value).decode("utf-8", "replace")
-    if isinstance(value, int | float):
-        return str(value)
-    return None
-
-
-def _iso_from_epoch(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")

@@ -48,6 +48,8 @@ AREAS: tuple[str, ...] = (
     "config_exim",
     "config_sendmail",
     "config_exchange",
+    "logs_outbound",
+    "logs_inbound",
 )
 
 
