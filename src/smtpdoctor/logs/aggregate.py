@@ -49,7 +49,9 @@ D_ATTEMPTS, D_SENT, D_DEFERRED, D_BOUNCED, D_EXPIRED, D_FAILURES = range(6)
 D_CATS = 6  # then one count per category
 # Last: failures that were a timeout at connect (for the whole-file reading).
 D_CONNECT_TIMEOUT = D_CATS + len(CATEGORIES)
-DEST_WIDTH = D_CONNECT_TIMEOUT + 1
+# and deliveries to an SMTP server on port 25 (not local, not a content filter).
+D_REMOTE_SENT = D_CONNECT_TIMEOUT + 1
+DEST_WIDTH = D_REMOTE_SENT + 1
 # Reason vector: count, deferred, bounced, expired.
 R_COUNT, R_DEFERRED, R_BOUNCED, R_EXPIRED = range(4)
 _REASON_SLOT_BY_NAME = {"deferred": R_DEFERRED, "bounced": R_BOUNCED, "expired": R_EXPIRED}
@@ -232,7 +234,6 @@ class Aggregator:
         self.tls_in = BoundedTable(lim.tls_peers, 1 + len(CATEGORIES))
         self.inbound = BoundedTable(lim.tls_peers, IN_WIDTH)  # by client
         self.inbound_examples: dict[str, list[str]] = {}  # cause -> a few texts
-        self.remote_sent = 0  # deliveries to an SMTP server on port 25 (not local, not filters)
         self.series = TimeSeries()
         self.first: float | None = None
         self.last: float | None = None
@@ -387,6 +388,9 @@ class Aggregator:
         """Any parser's event (the general path)."""
         if event.status is EventStatus.SENT:
             self.add_sent(event.time, event.destination)
+            if event.relay_ip and event.relay_ip not in ("127.0.0.1", "::1"):
+                # Exim, Sendmail, Exchange: a delivery to a remote SMTP server.
+                self.destinations.row(event.destination or "(none)")[D_REMOTE_SENT] += 1
         elif event.status in FAILURE_STATUSES:
             if info is None:
                 info = _info_of(event)
@@ -437,7 +441,6 @@ class Aggregator:
         for cause, texts in other.inbound_examples.items():
             kept = self.inbound_examples.setdefault(cause, [])
             kept.extend(t for t in texts[: max(0, _EXAMPLES - len(kept))] if t not in kept)
-        self.remote_sent += other.remote_sent
         self.series.merge(other.series)
         for t in (other.first, other.last):
             if t is not None:
@@ -458,6 +461,11 @@ class Aggregator:
             table.finish()
         live = set(self.reasons.rows)
         self.reason_meta = {k: v for k, v in self.reason_meta.items() if k in live}
+
+    @property
+    def remote_sent(self) -> int:
+        """Deliveries to an SMTP server on port 25 (not local, not a content filter)."""
+        return sum(v[D_REMOTE_SENT] for v in self.destinations.rows.values())
 
     @property
     def attempts(self) -> int:

@@ -34,6 +34,9 @@ _EXIM = re.compile(
     rb"(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} |Start queue run|End queue run|"
     rb"exim |TLS error|SMTP |H=|no host name found|Connection)"
 )
+# Exim's own line: "date time [pid] ..." with no "host program[pid]:" after it.
+_EXIM_LOOSE = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? ")
+_SYSLOG_PROG = re.compile(rb"^\S+ \S+(?: [+-]\d{4})? \S+ [^\s\[]+\[\d+\]: ")
 _SNIFF_LINES = 200
 
 
@@ -74,7 +77,7 @@ def _line_format(lines: list[bytes]) -> str | None:
         if line.startswith(b"{") and b"MESSAGE" in line:
             scores["journal-json"] += 2 if b"postfix" in line else 1
             continue
-        if _EXIM.match(line):
+        if _EXIM.match(line) or (_EXIM_LOOSE.match(line) and not _SYSLOG_PROG.match(line)):
             scores["exim"] += 1
             continue
         m = _SYSLOG.match(line)
@@ -87,7 +90,9 @@ def _line_format(lines: list[bytes]) -> str | None:
         elif b"exim" in prog:
             # Exim logging to syslog (log_file_path = syslog): read as Exim.
             scores["exim"] += 1
-        elif b"sendmail" in prog or b"sm-mta" in prog or b"sm-msp" in prog:
+        elif b"sendmail" in prog or prog.startswith(b"sm-"):
+            # sm-mta, sm-msp-queue, and the process titles sendmail sets
+            # (sm-acceptingconnections, ...).
             scores["sendmail"] += 1
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0:

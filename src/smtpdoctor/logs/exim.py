@@ -31,7 +31,8 @@ _EXIM_FLAG = re.compile(
 )
 _EXIM_HOST = re.compile(r"\bH=(\S+)(?: \[([0-9A-Fa-f:.]+)\])?")
 _EXIM_TLS = re.compile(
-    r"TLS error on connection (to|from) (\S+)? ?\[([0-9A-Fa-f:.]+)\](?::\d+)? ?"
+    # (any bracketed address: Exim's test suite writes "[ip4.ip4.ip4.ip4]")
+    r"TLS error on connection (to|from) (\S+)? ?\[([^\]\s]+)\](?::\d+)? ?"
     r"(?:\(([^)]*)\))?:? ?(.*)"
 )
 
@@ -51,11 +52,14 @@ _EXIM_IN = re.compile(
     r"connection)\b|SMTP (?:command|data) timeout|unexpected disconnection"
     r"|SMTP connection from .*? lost|synchronization error|too many (?:syntax or protocol errors|"
     r"unrecognized commands|nonmail commands)|authenticator failed|dropped: too many"
+    r"|rejected by local_scan|no MAIL in SMTP connection|closed by DROP in ACL"
 )
 _EXIM_IN_PEER = re.compile(
-    r"(?:H=|from (?:host |H=)?)(?:(?P<host>[^\s\[(]+) )?(?:\((?P<helo>[^)]*)\) )?"
+    r"(?:H=|from (?:host |H=)?|failed for )(?:(?P<host>[^\s\[(]+) )?(?:\((?P<helo>[^)]*)\) )?"
     r"\[(?P<ip>[0-9A-Fa-f:.]+)\]"
 )
+# Not an attempt: Exim skipped the address in this queue run.
+_RETRY_NOT_REACHED = re.compile(r"retry time not (?:yet )?reached", re.IGNORECASE)
 _EXIM_CMD_STAGE = {
     "RCPT": Stage.RCPT_TO,
     "MAIL": Stage.MAIL_FROM,
@@ -200,7 +204,7 @@ class EximParser(LineParser):
             ]
         text = tail.strip()
         if kind == "==":
-            if "retry time not reached" in text:
+            if _RETRY_NOT_REACHED.search(text):
                 return []  # not an attempt: Exim skipped the address this run
             status = EventStatus.DEFERRED
         elif "retry timeout exceeded" in text:

@@ -22,7 +22,7 @@ from smtpdoctor.logs.aggregate import (
     D_ATTEMPTS,
     D_CONNECT_TIMEOUT,
     D_FAILURES,
-    D_SENT,
+    D_REMOTE_SENT,
     I_CAUSES,
     I_STAGES,
     OTHER_KEY,
@@ -48,7 +48,11 @@ def outbound_findings(agg: Aggregator) -> list[dict[str, Any]]:
     """The whole-file reading of connect timeouts (possibly none)."""
     rows = agg.destinations.rows
     timing_out = sorted(
-        (k for k, v in rows.items() if k != OTHER_KEY and v[D_CONNECT_TIMEOUT] and not v[D_SENT]),
+        (
+            k
+            for k, v in rows.items()
+            if k != OTHER_KEY and v[D_CONNECT_TIMEOUT] and not v[D_REMOTE_SENT]
+        ),
         key=lambda k: (-rows[k][D_CONNECT_TIMEOUT], k),
     )
     if not timing_out:

@@ -138,6 +138,7 @@ _RULES: tuple[tuple[Cause, re.Pattern[str]], ...] = tuple(
         (
             Cause.TLS_CERTIFICATE,
             r"alert (?:bad|unknown|unsupported) certificate|alert unknown ca|certificate unknown"
+            r"|certificate is bad"
             r"|certificate (?:expired|revoked)|alert certificate|bad certificate",
         ),
         (
@@ -161,7 +162,7 @@ _RULES: tuple[tuple[Cause, re.Pattern[str]], ...] = tuple(
             Cause.PROTOCOL,
             r"PREGREET|COMMAND PIPELINING|BARE NEWLINE|NON-SMTP COMMAND|synchronization error"
             r"|improper command pipelining|non-SMTP command|too many (?:errors|unknown commands)"
-            r"|protocol error|unrecognized command|pipelining",
+            r"|protocol error|unrecognized command|pipelining|nonmail commands|pre-?greeting",
         ),
         (Cause.HELO, r"Helo command rejected|HELO|EHLO.*(?:invalid|rejected|syntactically)"),
         (
@@ -175,13 +176,14 @@ _RULES: tuple[tuple[Cause, re.Pattern[str]], ...] = tuple(
         ),
         (
             Cause.RATE,
-            r"too many connections|connection rate|rate limit|ratelimit|Too much mail"
+            r"too many (?:open )?connections|connection rate|rate limit|ratelimit|Too much mail"
             r"|too many (?:messages|recipients)|Connection concurrency|try again later.*rate",
         ),
         (Cause.AUTH, r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 "),
         (
             Cause.CONTENT,
             r"milter|header_checks|body_checks|spam|virus|malware|content|DMARC|DKIM|SPF"
+            r"|local_scan|hits="
             r"|rejected after DATA|Message rejected|policy violation|check_eo[hm]",
         ),
         (
@@ -198,7 +200,7 @@ _RULES: tuple[tuple[Cause, re.Pattern[str]], ...] = tuple(
         (
             Cause.DROPPED,
             r"lost connection|lost input channel|unexpected disconnection|connection .* lost"
-            r"|HANGUP|Connection reset|did not issue",
+            r"|HANGUP|Connection reset|did not issue|no MAIL in",
         ),
     )
 )

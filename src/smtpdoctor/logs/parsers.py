@@ -63,7 +63,8 @@ _SM_REJECT = re.compile(
 )
 _SM_IN_END = re.compile(
     r"lost input channel from .*? to \S+ after (?P<cmd>\w+)|timeout waiting for input from .*"
-    r"|did not issue MAIL/EXPN/VRFY/ETRN"
+    r"|did not issue MAIL/EXPN/VRFY/ETRN|rejecting commands from .* due to pre-greeting traffic"
+    r"|^\w+: <[^>]*>\.\.\. (?:User unknown|No such user(?: here)?)"
 )
 _SM_IN_PEER = re.compile(
     r"(?:relay=|from |host )(?P<host>[^\s\[,]+)?\s?\[(?P<ip>(?:IPv6:)?[0-9A-Fa-f:.]+)\]"
@@ -79,7 +80,7 @@ class SendmailParser(LineParser):
         if head is None:
             return None
         prog = head.group("prog")
-        if not any(p in prog for p in ("sendmail", "sm-mta", "sm-msp")):
+        if "sendmail" not in prog and not prog.startswith("sm-"):
             return []
         epoch = self.times.at(line.encode("utf-8", "replace"), 0)
         msg = head.group("msg")
@@ -172,6 +173,10 @@ class SendmailParser(LineParser):
             text = end.group(0)
             cmd = (end.group("cmd") or "").lower()
             stage = _SM_CMD.get(cmd, Stage.NONE)
+            if "User unknown" in text or "No such user" in text:
+                stage = Stage.RCPT_TO
+            elif "pre-greeting" in text:
+                stage = Stage.GREETING
             if "DATA" in text or "data" in cmd:
                 stage = Stage.DATA if stage is Stage.NONE else stage
         parsed = self.event(

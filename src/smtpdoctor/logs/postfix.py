@@ -32,7 +32,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 
-from smtpdoctor.logs.aggregate import Aggregator
+from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause
 from smtpdoctor.logs.journal import journal_to_syslog
@@ -147,7 +147,7 @@ class PostfixScanner(InboundLines):
         ri, next_rare = 0, rare[0] if rare else _NEVER
         count_only = self.sink is None
         dests, drows = self._dest, agg.destinations.rows
-        sent = remote = 0
+        sent = 0
         last_stamp = b"\x00"
         epoch, skip, tvec, hrow = _no_second()
         for m in _STATUS.finditer(block):
@@ -173,9 +173,7 @@ class PostfixScanner(InboundLines):
                 dest = self._destination(m.group(1), domain)
             if status == b"sent" and count_only:
                 # The hot path: a successful delivery is only counted (and
-                # whether it went to an SMTP server on port 25, report.py).
-                if block.endswith(b"]:25", 0, m.end(3)):
-                    remote += 1
+                # whether it went to an SMTP server on port 25: findings.py).
                 sent += 1
                 tvec[0] += 1
                 hrow[0] += 1
@@ -185,13 +183,14 @@ class PostfixScanner(InboundLines):
                     drows = agg.destinations.rows
                 row[0] += 1
                 row[1] += 1
+                if block.endswith(b"]:25", 0, m.end(3)):
+                    row[D_REMOTE_SENT] += 1
                 continue
             # (A failure of this same second adds to the same time bucket, so
             # tvec and hrow stay valid; the destination table may be pruned.)
             self._status_line(block, m, ls, epoch=epoch, status=status, dest=dest)
             drows = agg.destinations.rows
         agg.status["sent"] += sent
-        agg.remote_sent += remote
         self._rare_before(block, rare, ri, _NEVER)
 
     def _count_lines(self, block: bytes) -> None:
@@ -265,7 +264,7 @@ class PostfixScanner(InboundLines):
         if st is EventStatus.SENT:
             agg.add_sent(epoch, destination)
             if relay_field.endswith(b"]:25"):
-                agg.remote_sent += 1
+                agg.destinations.row(dest)[D_REMOTE_SENT] += 1
         else:
             agg.add_failure(epoch, st, destination, relay, info, count_tls=not seen_tls)
         if self.sink is not None:

@@ -89,14 +89,8 @@ class InboundLines:
             text = reply
         stage = Stage.MESSAGE if what in (b"header", b"body") else stage_of_command(what.decode())
         kind = "milter-reject" if b"milter-reject" in msg[: m.start() + 7] else "reject"
-        self._inbound(
-            epoch,
-            peer,
-            inbound_cause(text, stage),
-            stage,
-            f"{kind}: {what.decode()}: {text.strip()}",
-            recipient=recipient,
-        )
+        text = f"{kind}: {what.decode()}: {text.strip()}"
+        self._inbound(epoch, peer, inbound_cause(text, stage), stage, text, recipient=recipient)
 
     def _inbound_session_end(self, block: bytes, ls: int, proc: bytes, m: re.Match[bytes]) -> None:
         """smtpd's "lost connection / timeout / too many errors after CMD from client"."""
@@ -106,8 +100,11 @@ class InboundLines:
         words, cmd, peer = m.group(1, 2, 3)
         stage = stage_of_command(cmd.decode())
         client = client_key(peer)
-        if stage is Stage.STARTTLS and self._tls_in_by_proc.pop(proc, None) == client:
-            return  # the handshake failure already logged by this smtpd
+        # After STARTTLS (port 25) or CONNECT (port 465, TLS from the start): the
+        # handshake failure this smtpd has just logged, not a failure of its own.
+        if stage in (Stage.STARTTLS, Stage.CONNECT) and self._tls_in_by_proc.get(proc) == client:
+            del self._tls_in_by_proc[proc]
+            return
         text = _SESSION_WORDS[words].format(cmd=cmd.decode())
         if words == b"too many errors":
             cause = Cause.PROTOCOL

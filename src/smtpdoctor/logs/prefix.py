@@ -38,7 +38,10 @@ _TAG_AFTER_TIME = re.compile(
 # The same tag after the host name ("Mar  7 02:09:33 mx <mail.info> postfix/smtp[1]: ...").
 _TAG_AFTER_HOST = re.compile(
     rb"(?m)^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
-    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) <[a-z]+\.[a-z]+> "
+    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) "
+    # "<mail.info>", or a bare "mail.info" (busybox syslogd, Alpine containers)
+    rb"(?:<[a-z0-9]+\.[a-z]+>|(?:kern|user|mail|daemon|auth|syslog|authpriv|local[0-7])"
+    rb"\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)) "
 )
 
 _Step = Callable[[bytes], bytes]
