@@ -30,7 +30,7 @@ from smtpdoctor.logs.aggregate import (
     Aggregator,
 )
 from smtpdoctor.logs.inbound import Cause
-from smtpdoctor.model import Category, Stage
+from smtpdoctor.model import Category, Severity, Stage
 
 __all__ = ["inbound_section", "outbound_findings"]
 
@@ -175,4 +175,6 @@ def _inbound_findings(
             example=examples[0] if examples else "-",
         )
         out.append(f.to_json())
+    # The most severe first, then the most frequent.
+    out.sort(key=lambda f: (Severity(f["severity"]).rank, -f["evidence"]["count"], f["id"]))
     return out
