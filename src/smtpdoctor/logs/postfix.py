@@ -458,21 +458,25 @@ class PostfixScanner(InboundLines):
 
     @staticmethod
     def _library_problem_after(block: bytes, end: int, proc: bytes) -> bytes | None:
-        """The "TLS library problem" line the same process logged just after."""
+        """The "TLS library problem" line the same process logged just after
+        (other processes' lines may come between: smtp clients run in parallel)."""
         if end < 0:
             return None
-        p = block.find(_LIBRARY_PROBLEM, end, end + _LOOKAHEAD)
-        if p < 0:
-            return None
-        ls = block.rfind(b"\n", 0, p) + 1
-        le = block.find(b"\n", p)
-        line = block[ls : le if le >= 0 else len(block)]
-        head = _HEAD.match(line)
-        if head is None or line[head.start(1) : head.end()] != proc:
-            return None
-        if block.find(proc, end, ls) >= 0:
-            return None  # the process logged something else first: not ours
-        return line[head.end() :]
+        limit = end + _LOOKAHEAD
+        p = block.find(_LIBRARY_PROBLEM, end, limit)
+        while p >= 0:
+            ls = block.rfind(b"\n", 0, p) + 1
+            le = block.find(b"\n", p)
+            line = block[ls : le if le >= 0 else len(block)]
+            head = _HEAD.match(line)
+            if head is not None and line[head.start(1) : head.end()] == proc:
+                if block.find(proc, end, ls) >= 0:
+                    return None  # the process logged something else first: not ours
+                return line[head.end() :]
+            if le < 0:
+                return None
+            p = block.find(_LIBRARY_PROBLEM, le, limit)
+        return None
 
     def _epoch_ok(self, epoch: float | None) -> bool:
         if epoch is None:
