@@ -327,3 +327,43 @@ def test_inbound_events_carry_the_client(tmp_path: Path) -> None:
     assert len(inbound) == 1  # the "lost connection after STARTTLS" is the same failure
     assert inbound[0].relay_ip == "81.82.221.208"
     assert inbound[0].to_json()["direction"] == "inbound"
+
+
+def test_exchange_receive_protocol_log_is_the_inbound_side(tmp_path: Path) -> None:
+    # Written for this test from the protocol log's field list (a receive log:
+    # "<" is what the client sent, ">" what we answered).
+    head = (
+        "#Software: Microsoft Exchange Server\n#Version: 15.0.0.0\n"
+        "#Log-type: SMTP Receive Protocol Log\n"
+        "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,"
+        "remote-endpoint,event,data,context\n"
+    )
+    sid, remote = "08DC3A1B2C3D4E09", "203.0.113.9:41000"
+    rows = [
+        ("+", "", ""),
+        (">", "220 mx.contoso.com Microsoft ESMTP MAIL Service ready", ""),
+        ("<", "EHLO mail.partner.example", ""),
+        (">", "250 mx.contoso.com Hello", ""),
+        ("<", "MAIL FROM:<a@partner.example>", ""),
+        (">", "250 2.1.0 Sender OK", ""),
+        ("<", "RCPT TO:<nobody@contoso.com>", ""),
+        (
+            ">",
+            "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+            "",
+        ),
+        ("-", "", "Remote"),
+    ]
+    body = "".join(
+        f'2024-03-01T10:00:0{i}.000Z,Default MX,{sid},{i},10.0.0.5:25,{remote},{ev},"{data}",'
+        f"{ctx}\n"
+        for i, (ev, data, ctx) in enumerate(rows)
+    )
+    log = write(tmp_path / "RECV.LOG", head + body)
+    doc = report_of(log)
+    assert doc["inputs"][0]["format"] == "exchange-protocol"
+    assert doc["totals"]["attempts"] == 0
+    (client,) = doc["inbound"]["top_clients"]
+    assert client["client"] == "unknown[203.0.113.9]"
+    assert client["by_cause"] == {"recipient": 1}
+    assert client["by_stage"] == {"rcpt_to": 1}
