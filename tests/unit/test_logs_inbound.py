@@ -367,3 +367,22 @@ def test_exchange_receive_protocol_log_is_the_inbound_side(tmp_path: Path) -> No
     assert client["client"] == "unknown[203.0.113.9]"
     assert client["by_cause"] == {"recipient": 1}
     assert client["by_stage"] == {"rcpt_to": 1}
+
+
+def test_recorded_inbound_log_of_a_real_postfix() -> None:
+    # tests/data/logs/postfix-inbound.log: what the real Postfix of the integration
+    # test logged while five clients failed with it (README.md there).
+    doc = report_of(PUBLIC.parent / "postfix-inbound.log")
+    rows = {
+        c["client"]: (c["top_cause"], c["top_stage"], c["failures"])
+        for c in doc["inbound"]["top_clients"]
+    }
+    assert rows == {
+        "unknown[127.0.0.2]": ("tls_version", "tls_handshake", 1),
+        "unknown[127.0.0.3]": ("ptr", "rcpt_to", 1),
+        "unknown[127.0.0.4]": ("tls_handshake", "tls_handshake", 1),
+        "unknown[127.0.0.5]": ("timeout", "data", 1),
+        "unknown[127.0.0.6]": ("relay_denied", "rcpt_to", 1),
+    }
+    assert doc["lines"]["unparsed"] == 0
+    assert doc["totals"]["attempts"] == 0
