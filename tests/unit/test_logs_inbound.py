@@ -27,7 +27,7 @@ from smtpdoctor.logs import (
     plan_chunks,
     run_local,
 )
-from smtpdoctor.logs.inbound import Cause, inbound_cause
+from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.model import Category, Stage
 
@@ -386,3 +386,33 @@ def test_recorded_inbound_log_of_a_real_postfix() -> None:
     }
     assert doc["lines"]["unparsed"] == 0
     assert doc["totals"]["attempts"] == 0
+    why = {c["client"]: c["why"] for c in doc["inbound"]["top_clients"]}
+    assert why["unknown[127.0.0.2]"] == "unsupported protocol"
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        (
+            "SSL_accept error from x[192.0.2.1]: -1; warning: TLS library problem: "
+            "error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1664:",
+            "unsupported protocol",
+        ),
+        (
+            "TLS error on connection from x [192.0.2.1] (gnutls_handshake): Could not negotiate "
+            "a supported cipher suite.",
+            "Could not negotiate a supported cipher suite.",
+        ),
+        (
+            "STARTTLS=server, error: accept failed=-1, reason=no shared cipher, SSL_error=1",
+            "no shared cipher",
+        ),
+        (
+            "Anonymous TLS connection established from x[192.0.2.1]: TLSv1 with cipher AES256-SHA",
+            "offered TLSv1",
+        ),
+        ("lost connection after RCPT", None),
+    ],
+)
+def test_tls_detail(text: str, detail: str | None) -> None:
+    assert tls_detail(text) == detail

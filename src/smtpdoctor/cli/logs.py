@@ -502,6 +502,8 @@ def _text_inbound(out: Console, doc: dict[str, Any]) -> None:
         out.print(
             f"  {escape(c['client'][:44]):44} {c['failures']:>8}  {causes} [dim]({stages})[/dim]"
         )
+        if c.get("why"):
+            out.print(f"  {'':44} {'':8}  [dim]{escape(c['why'][:110])}[/dim]")
     for f in inbound["findings"]:
         _print_finding(out, f, _mtas(doc))
 

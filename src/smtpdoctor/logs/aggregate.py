@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus, Group, group_of
-from smtpdoctor.logs.inbound import Cause, inbound_cause
+from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
 
@@ -234,6 +234,7 @@ class Aggregator:
         self.tls_in = BoundedTable(lim.tls_peers, 1 + len(CATEGORIES))
         self.inbound = BoundedTable(lim.tls_peers, IN_WIDTH)  # by client
         self.inbound_examples: dict[str, list[str]] = {}  # cause -> a few texts
+        self.inbound_why: dict[str, str] = {}  # client -> the last reason its log lines gave
         self.series = TimeSeries()
         self.first: float | None = None
         self.last: float | None = None
@@ -364,6 +365,11 @@ class Aggregator:
         examples = self.inbound_examples.setdefault(cause.value, [])
         if len(examples) < _EXAMPLES and text not in examples:
             examples.append(_printable(text[:300]))
+        why = self.inbound_why
+        if len(why) >= 4 * self.limits.tls_peers:
+            # Bounded like the table: keep the clients it still names.
+            self.inbound_why = why = {k: v for k, v in why.items() if k in self.inbound.rows}
+        why[client or "(unknown)"] = tls_detail(text) or text[:200]
 
     def add_inbound_event(self, event: DeliveryEvent) -> None:
         """An inbound event of a line parser (Exim, Sendmail, Exchange)."""
@@ -438,6 +444,7 @@ class Aggregator:
         self.tls_out.merge(other.tls_out)
         self.tls_in.merge(other.tls_in)
         self.inbound.merge(other.inbound)
+        self.inbound_why.update(other.inbound_why)
         for cause, texts in other.inbound_examples.items():
             kept = self.inbound_examples.setdefault(cause, [])
             kept.extend(t for t in texts[: max(0, _EXAMPLES - len(kept))] if t not in kept)

@@ -132,6 +132,9 @@ def inbound_section(agg: Aggregator, top: int) -> dict[str, Any]:
                 "by_stage": stages,
                 "top_cause": next(iter(causes), None),
                 "top_stage": next(iter(stages), None),
+                # What the log said last about this client (the TLS reason and
+                # version when it names them).
+                "why": agg.inbound_why.get(key),
             }
         )
     return {

@@ -129,6 +129,7 @@ def _inbound(doc: dict[str, Any]) -> str:
             c["failures"],
             ", ".join(f"{k} {v}" for k, v in c["by_cause"].items()),
             ", ".join(f"{k} {v}" for k, v in c["by_stage"].items()),
+            c.get("why") or "",
         ]
         for c in inbound.get("top_clients", [])
     ]
@@ -136,7 +137,7 @@ def _inbound(doc: dict[str, Any]) -> str:
         f"<p>{inbound.get('failures', 0)} failed or refused incoming sessions from "
         f"{inbound.get('clients', 0)} clients.</p>"
         f"{_bars(inbound.get('by_cause', {}))}"
-        f"{_table(['client', 'failures', 'causes', 'stages'], rows, {1})}"
+        f"{_table(['client', 'failures', 'causes', 'stages', 'why (last seen)'], rows, {1})}"
         f"{_findings(inbound.get('findings', []))}"
     )
 

@@ -30,6 +30,7 @@ __all__ = [
     "Cause",
     "inbound_cause",
     "stage_of_command",
+    "tls_detail",
 ]
 
 
@@ -204,6 +205,29 @@ _RULES: tuple[tuple[Cause, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+
+
+# What a TLS failure's lines say about the client's offer: OpenSSL's reason
+# ("unsupported protocol", "no shared cipher", "tlsv1 alert protocol version"),
+# GnuTLS's sentence, Sendmail's reason=, and any protocol version named.
+_OPENSSL_REASON = re.compile(r"SSL routines:[^:]*:([^:]+)")
+_GNUTLS_REASON = re.compile(r"\((?:gnutls_handshake|recv|send)\): ([^\n]+)")
+_SENDMAIL_REASON = re.compile(r"reason=([^,]+)")
+_VERSION = re.compile(r"\b(SSLv[23]|TLSv1(?:\.[0-3])?|TLS1\.[0-3])\b")
+
+
+def tls_detail(text: str) -> str | None:
+    """The TLS reason and version a failure's text gives, in a few words (or None)."""
+    found = []
+    for rx in (_OPENSSL_REASON, _GNUTLS_REASON, _SENDMAIL_REASON):
+        m = rx.search(text)
+        if m is not None:
+            found.append(m.group(1).strip())
+            break
+    versions = dict.fromkeys(_VERSION.findall(text))
+    if versions:
+        found.append("offered " + "/".join(versions))
+    return "; ".join(found) or None
 
 
 def inbound_cause(text: str, stage: Stage = Stage.NONE) -> Cause:
