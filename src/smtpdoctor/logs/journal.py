@@ -18,6 +18,7 @@ _MARKERS = (
     b"status=expired",
     b"reject: ",
     b" after ",
+    b"authentication failed",
 )
 
 

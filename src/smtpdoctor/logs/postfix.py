@@ -72,6 +72,7 @@ _RARE = (
     # "lost connection after X from", "timeout after X from", "too many errors after".
     b"reject: ",
     b" after ",
+    b"authentication failed",  # "warning: c[a]: SASL LOGIN authentication failed: ..."
 )
 _LIBRARY_PROBLEM = b"TLS library problem"
 _LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
@@ -453,7 +454,7 @@ class PostfixScanner(InboundLines):
         if msg.startswith(b"connect to ") and b"]:" in msg:
             self._connect_failure(block, ls, msg)
             return
-        if b"reject: " in msg or b" after " in msg:
+        if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
             self._inbound_line(block, ls, proc, msg)
 
     @staticmethod

@@ -36,6 +36,10 @@ _SESSION_END = re.compile(
     rb"(lost connection|timeout|too many errors) after ([A-Z][A-Z-]*)(?: \([^)]*\))? from "
     rb"([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)"
 )
+# smtpd's "warning: c[a]: SASL LOGIN authentication failed: <reason>".
+_SASL_FAILED = re.compile(
+    rb"warning: ([^\s\[\]]*\[[^\]\n]+\]): (SASL \S+ authentication failed[^\n]*)"
+)
 _SESSION_WORDS = {
     b"lost connection": "lost connection after {cmd}",
     b"timeout": "timeout after {cmd}",
@@ -66,6 +70,13 @@ class InboundLines:
         sm = _SESSION_END.match(msg)
         if sm is not None:
             self._inbound_session_end(block, ls, proc, sm)
+            return
+        am = _SASL_FAILED.match(msg)
+        if am is not None:
+            epoch = self.times.at(block, ls)
+            if self._epoch_ok(epoch):
+                text = am.group(2).decode("utf-8", "replace")
+                self._inbound(epoch, am.group(1), Cause.AUTH, Stage.AUTH, text)
 
     def _inbound_reject(self, block: bytes, ls: int, msg: bytes) -> None:
         """An smtpd/postscreen/cleanup/milter rejection of a client's command or message."""
