@@ -49,7 +49,7 @@ D_ATTEMPTS, D_SENT, D_DEFERRED, D_BOUNCED, D_EXPIRED, D_FAILURES = range(6)
 D_CATS = 6  # then one count per category
 # Last: failures that were a timeout at connect (for the whole-file reading).
 D_CONNECT_TIMEOUT = D_CATS + len(CATEGORIES)
-# and deliveries to an SMTP server on port 25 (not local, not a content filter).
+# and deliveries to a remote mail server (an MX or smarthost: not local, not a filter).
 D_REMOTE_SENT = D_CONNECT_TIMEOUT + 1
 DEST_WIDTH = D_REMOTE_SENT + 1
 # Reason vector: count, deferred, bounced, expired.
@@ -471,7 +471,7 @@ class Aggregator:
 
     @property
     def remote_sent(self) -> int:
-        """Deliveries to an SMTP server on port 25 (not local, not a content filter)."""
+        """Deliveries to a remote mail server (not local delivery, not a content filter)."""
         return sum(v[D_REMOTE_SENT] for v in self.destinations.rows.values())
 
     @property

@@ -97,6 +97,9 @@ _BAD_START = re.compile(
 _GOOD_FIRST = re.compile(
     rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>)"
 )
+# A relay on one of these ports is a mail server out there (an MX, a smarthost),
+# not local delivery or a content filter (127.0.0.1:10024): findings.py.
+_SMTP_PORTS = (b"]:25", b"]:587", b"]:465", b"]:2525")
 _MAX_LINE = 16 * 1024  # a status line longer than this is cut before decoding
 _PROC_MEMORY = 4096
 _EXPIRY_MEMORY = 50_000  # queue ids whose last deferral is remembered for expiry
@@ -184,7 +187,7 @@ class PostfixScanner(InboundLines):
                     drows = agg.destinations.rows
                 row[0] += 1
                 row[1] += 1
-                if block.endswith(b"]:25", 0, m.end(3)):
+                if block.endswith(_SMTP_PORTS, 0, m.end(3)):
                     row[D_REMOTE_SENT] += 1
                 continue
             # (A failure of this same second adds to the same time bucket, so
@@ -264,7 +267,7 @@ class PostfixScanner(InboundLines):
         destination = None if dest == "(none)" else dest
         if st is EventStatus.SENT:
             agg.add_sent(epoch, destination)
-            if relay_field.endswith(b"]:25"):
+            if relay_field.endswith(_SMTP_PORTS):
                 agg.destinations.row(dest)[D_REMOTE_SENT] += 1
         else:
             agg.add_failure(epoch, st, destination, relay, info, count_tls=not seen_tls)
