@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.logs.aggregate import (
     CAUSES,
     D_ATTEMPTS,
@@ -46,6 +45,8 @@ def _names(keys: list[str]) -> str:
 
 def outbound_findings(agg: Aggregator) -> list[dict[str, Any]]:
     """The whole-file reading of connect timeouts (possibly none)."""
+    from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
+
     rows = agg.destinations.rows
     timing_out = sorted(
         (
@@ -150,6 +151,8 @@ def inbound_section(agg: Aggregator, top: int) -> dict[str, Any]:
 def _inbound_findings(
     agg: Aggregator, rows: list[tuple[str, list[int]]], by_cause: dict[str, int]
 ) -> list[dict[str, Any]]:
+    from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
+
     out = []
     for cause_value, count in by_cause.items():
         cause = Cause(cause_value)

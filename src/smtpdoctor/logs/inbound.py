@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import cache
 
 from smtpdoctor.model import Category, Stage
 
@@ -120,91 +121,96 @@ _RULESETS = {
     "EOM": Stage.MESSAGE,
 }
 
+
 # Ordered: the first that matches decides. TLS first (a TLS alert may quote a
 # reply), then the receiver's own policies, then the generic endings.
-_RULES: tuple[tuple[Cause, re.Pattern[str]], ...] = tuple(
-    (cause, re.compile(rx, re.IGNORECASE))
-    for cause, rx in (
-        (
-            Cause.TLS_VERSION,
-            r"unsupported protocol|version too low|wrong version number|no protocols available"
-            r"|unknown protocol|protocol version|inappropriate fallback"
-            r"|could not negotiate a supported (?:protocol|version)|unsupported version",
-        ),
-        (
-            Cause.TLS_CIPHER,
-            r"no shared cipher|no suitable signature|could not negotiate a supported cipher"
-            r"|no cipher|insufficient security|no suitable key share|no shared sig",
-        ),
-        (
-            Cause.TLS_CERTIFICATE,
-            r"alert (?:bad|unknown|unsupported) certificate|alert unknown ca|certificate unknown"
-            r"|certificate is bad"
-            r"|certificate (?:expired|revoked)|alert certificate|bad certificate",
-        ),
-        (
-            Cause.TLS_HANDSHAKE,
-            r"SSL_accept|TLS error on connection from|STARTTLS=server|gnutls_handshake"
-            r"|TLS library problem|after STARTTLS|TLS negotiation failed|handshake",
-        ),
-        (Cause.GREYLISTED, r"greylist|graylist|try again later.*postgrey|\b4\.2\.0 .*later"),
-        (
-            Cause.DNSBL,
-            r"blocked using|listed (?:at|in|on|by)|\bRBL\b|DNSBL|blacklist|blocklist|spamhaus"
-            r"|barracuda|spamcop",
-        ),
-        (
-            Cause.PTR,
-            r"cannot find your (?:reverse )?hostname|reverse (?:DNS|hostname|lookup)"
-            r"|no host name found|client host rejected: cannot|PTR|does not resolve to address"
-            r"|may be forged|unknown client|hostname .* not verified",
-        ),
-        (
-            Cause.PROTOCOL,
-            r"PREGREET|COMMAND PIPELINING|BARE NEWLINE|NON-SMTP COMMAND|synchronization error"
-            r"|improper command pipelining|non-SMTP command|too many (?:errors|unknown commands)"
-            r"|protocol error|unrecognized command|pipelining|nonmail commands|pre-?greeting",
-        ),
-        (Cause.HELO, r"Helo command rejected|HELO|EHLO.*(?:invalid|rejected|syntactically)"),
-        (
-            Cause.RELAY,
-            r"Relay access denied|relay not permitted|Relaying denied|unable to relay"
-            r"|not permitted to relay|relay denied",
-        ),
-        (
-            Cause.SIZE,
-            r"size limit|too (?:big|large)|message_size_limit|exceeds .*size|Message size",
-        ),
-        (
-            Cause.RATE,
-            r"too many (?:open )?connections|connection rate|rate limit|ratelimit|Too much mail"
-            r"|too many (?:messages|recipients)|Connection concurrency|try again later.*rate",
-        ),
-        (Cause.AUTH, r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 "),
-        (
-            Cause.CONTENT,
-            r"milter|header_checks|body_checks|spam|virus|malware|content|DMARC|DKIM|SPF"
-            r"|local_scan|hits="
-            r"|rejected after DATA|Message rejected|policy violation|check_eo[hm]",
-        ),
-        (
-            Cause.RECIPIENT,
-            r"User unknown|Recipient address rejected|unknown user|No such user|mailbox"
-            r"|unrouteable address|user doesn't exist|invalid recipient|5\.1\.1",
-        ),
-        (
-            Cause.SENDER,
-            r"Sender address rejected|sender verify|Domain of sender|sender domain|check_mail"
-            r"|Sender .* rejected|unverified sender|5\.1\.[78]",
-        ),
-        (Cause.TIMEOUT, r"timeout|timed out"),
-        (
-            Cause.DROPPED,
-            r"lost connection|lost input channel|unexpected disconnection|connection .* lost"
-            r"|HANGUP|Connection reset|did not issue|no MAIL in",
-        ),
+@cache
+def _rules() -> tuple[tuple[Cause, re.Pattern[str]], ...]:
+    """Compiled on first use: most logs have no inbound failure at all."""
+    return tuple(
+        (cause, re.compile(rx, re.IGNORECASE))
+        for cause, rx in (
+            (
+                Cause.TLS_VERSION,
+                r"unsupported protocol|version too low|wrong version number|no protocols available"
+                r"|unknown protocol|protocol version|inappropriate fallback"
+                r"|could not negotiate a supported (?:protocol|version)|unsupported version",
+            ),
+            (
+                Cause.TLS_CIPHER,
+                r"no shared cipher|no suitable signature|could not negotiate a supported cipher"
+                r"|no cipher|insufficient security|no suitable key share|no shared sig",
+            ),
+            (
+                Cause.TLS_CERTIFICATE,
+                r"alert (?:bad|unknown|unsupported) certificate|alert unknown ca"
+                r"|certificate unknown|certificate is bad"
+                r"|certificate (?:expired|revoked)|alert certificate|bad certificate",
+            ),
+            (
+                Cause.TLS_HANDSHAKE,
+                r"SSL_accept|TLS error on connection from|STARTTLS=server|gnutls_handshake"
+                r"|TLS library problem|after STARTTLS|TLS negotiation failed|handshake",
+            ),
+            (Cause.GREYLISTED, r"greylist|graylist|try again later.*postgrey|\b4\.2\.0 .*later"),
+            (
+                Cause.DNSBL,
+                r"blocked using|listed (?:at|in|on|by)|\bRBL\b|DNSBL|blacklist|blocklist|spamhaus"
+                r"|barracuda|spamcop",
+            ),
+            (
+                Cause.PTR,
+                r"cannot find your (?:reverse )?hostname|reverse (?:DNS|hostname|lookup)"
+                r"|no host name found|client host rejected: cannot|PTR|does not resolve to address"
+                r"|may be forged|unknown client|hostname .* not verified",
+            ),
+            (
+                Cause.PROTOCOL,
+                r"PREGREET|COMMAND PIPELINING|BARE NEWLINE|NON-SMTP COMMAND|synchronization error"
+                r"|improper command pipelining|non-SMTP command"
+                r"|too many (?:errors|unknown commands)"
+                r"|protocol error|unrecognized command|pipelining|nonmail commands|pre-?greeting",
+            ),
+            (Cause.HELO, r"Helo command rejected|HELO|EHLO.*(?:invalid|rejected|syntactically)"),
+            (
+                Cause.RELAY,
+                r"Relay access denied|relay not permitted|Relaying denied|unable to relay"
+                r"|not permitted to relay|relay denied",
+            ),
+            (
+                Cause.SIZE,
+                r"size limit|too (?:big|large)|message_size_limit|exceeds .*size|Message size",
+            ),
+            (
+                Cause.RATE,
+                r"too many (?:open )?connections|connection rate|rate limit|ratelimit|Too much mail"
+                r"|too many (?:messages|recipients)|Connection concurrency|try again later.*rate",
+            ),
+            (Cause.AUTH, r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 "),
+            (
+                Cause.CONTENT,
+                r"milter|header_checks|body_checks|spam|virus|malware|content|DMARC|DKIM|SPF"
+                r"|local_scan|hits="
+                r"|rejected after DATA|Message rejected|policy violation|check_eo[hm]",
+            ),
+            (
+                Cause.RECIPIENT,
+                r"User unknown|Recipient address rejected|unknown user|No such user|mailbox"
+                r"|unrouteable address|user doesn't exist|invalid recipient|5\.1\.1",
+            ),
+            (
+                Cause.SENDER,
+                r"Sender address rejected|sender verify|Domain of sender|sender domain|check_mail"
+                r"|Sender .* rejected|unverified sender|5\.1\.[78]",
+            ),
+            (Cause.TIMEOUT, r"timeout|timed out"),
+            (
+                Cause.DROPPED,
+                r"lost connection|lost input channel|unexpected disconnection|connection .* lost"
+                r"|HANGUP|Connection reset|did not issue|no MAIL in",
+            ),
+        )
     )
-)
 
 
 # What a TLS failure's lines say about the client's offer: OpenSSL's reason
@@ -232,7 +238,7 @@ def tls_detail(text: str) -> str | None:
 
 def inbound_cause(text: str, stage: Stage = Stage.NONE) -> Cause:
     """The receiving side's reading of one inbound failure's text."""
-    for cause, rx in _RULES:
+    for cause, rx in _rules():
         if rx.search(text):
             if cause is Cause.TLS_HANDSHAKE and stage not in (
                 Stage.STARTTLS,
