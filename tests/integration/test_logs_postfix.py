@@ -375,3 +375,16 @@ def test_cli_on_the_real_log(lab_log: Path, tmp_path: Path) -> None:
     doc: dict[str, Any] = json.loads(proc.stdout)
     assert doc["schema"] == "smtpdoctor.logs/1"
     assert doc["totals"]["expired"] > 0
+    assert doc["inbound"]["failures"] >= len(INBOUND)
+    # The text report: the inbound section names the clients and the receiving side's fixes.
+    text = subprocess.run(
+        [sys.executable, "-m", "smtpdoctor", "logs", str(lab_log)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    assert "Inbound" in text
+    for source in INBOUND:
+        assert f"unknown[{source}]" in text
+    assert "logs.inbound.ptr" in text
