@@ -416,3 +416,13 @@ def test_recorded_inbound_log_of_a_real_postfix() -> None:
 )
 def test_tls_detail(text: str, detail: str | None) -> None:
     assert tls_detail(text) == detail
+
+
+def test_exim_expiry_takes_the_last_deferral_reason() -> None:
+    events = events_of(PUBLIC / "exim-test-0135-defer-expire.log")
+    expired = {e.recipient: e for e in events if e.status.value == "expired"}
+    assert set(expired) == {"b@known.ex", "c@test.ex"}
+    deferred_c = next(e for e in events if e.recipient == "c@test.ex")
+    assert expired["c@test.ex"].category is deferred_c.category
+    assert "last deferral: " in expired["c@test.ex"].text
+    assert expired["c@test.ex"].destination == "test.ex"

@@ -400,7 +400,15 @@ class Aggregator:
         elif event.status in FAILURE_STATUSES:
             if info is None:
                 info = _info_of(event)
-            self.add_failure(event.time, event.status, event.destination, event.relay_host, info)
+            self.add_failure(
+                event.time,
+                event.status,
+                event.destination,
+                event.relay_host,
+                info,
+                # an expiry repeats its last deferral's reason: no new TLS failure
+                count_tls=event.status is not EventStatus.EXPIRED,
+            )
         elif event.direction == "inbound":
             # A client that failed with us: the inbound section, and (a TLS
             # failure) the TLS table and the connection-level count as before.

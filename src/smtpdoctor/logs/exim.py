@@ -12,10 +12,12 @@ characters (up to 4.96) and 23 (4.97 on). Lines written through syslog
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 from smtpdoctor.logs.events import EventStatus
 from smtpdoctor.logs.lineparser import SYSLOG_HEAD, LineParser, Parsed, ParseResult
-from smtpdoctor.logs.timeparse import parse_iso_bytes
+from smtpdoctor.logs.reasons import ReasonCache
+from smtpdoctor.logs.timeparse import TimeParser, parse_iso_bytes
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["EXIM_ID", "EximParser"]
@@ -75,6 +77,11 @@ _EXIM_CMD_STAGE = {
 
 class EximParser(LineParser):
     mta = "exim"
+    _MEMORY = 50_000  # (message, address) pairs whose last deferral is remembered
+
+    def __init__(self, times: TimeParser, reasons: ReasonCache) -> None:
+        super().__init__(times, reasons)
+        self._deferrals: OrderedDict[tuple[str | None, str], Parsed] = OrderedDict()
 
     def feed(self, line: str) -> ParseResult:
         m = _EXIM_LINE.match(line)
@@ -185,7 +192,7 @@ class EximParser(LineParser):
         kind = flag.group(1)
         if kind not in ("=>", "->", "==", "**"):
             return []
-        addr = flag.group("orig") or flag.group("addr")
+        addr = (flag.group("orig") or flag.group("addr")).rstrip(":")
         tail = flag.group("tail")
         host = _EXIM_HOST.search(tail)
         relay_host = host.group(1) if host else None
@@ -211,14 +218,31 @@ class EximParser(LineParser):
             status = EventStatus.EXPIRED
         else:
             status = EventStatus.BOUNCED
-        return [
-            self.event(
-                time=epoch,
-                status=status,
-                text=text,
-                recipient=addr,
-                queue_id=qid,
-                relay_host=relay_host,
-                relay_ip=relay_ip,
-            )
-        ]
+        parsed = self.event(
+            time=epoch,
+            status=status,
+            text=text,
+            recipient=addr,
+            queue_id=qid,
+            relay_host=relay_host,
+            relay_ip=relay_ip,
+        )
+        if status is EventStatus.DEFERRED:
+            self._deferrals[(qid, addr)] = parsed
+            if len(self._deferrals) > self._MEMORY:
+                self._deferrals.popitem(last=False)
+        elif status is EventStatus.EXPIRED:
+            self._expired(parsed, self._deferrals.pop((qid, addr), None))
+        return [parsed]
+
+    @staticmethod
+    def _expired(parsed: Parsed, last: Parsed | None) -> None:
+        """An expiry says no more than "gave up": the last deferral says why."""
+        if last is None or last.info is None:
+            return
+        ev, before = parsed.event, last.event
+        ev.category, ev.stage = before.category, before.stage
+        ev.text = f"{ev.text}; last deferral: {before.text}"
+        ev.relay_host = ev.relay_host or before.relay_host
+        ev.relay_ip = ev.relay_ip or before.relay_ip
+        parsed.info = last.info

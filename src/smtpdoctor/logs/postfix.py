@@ -605,7 +605,8 @@ class PostfixScanner(InboundLines):
         else:
             dest, relay = None, None
             info = self.reasons.info(f"status=expired, {text}")
-        self.agg.add_failure(epoch, EventStatus.EXPIRED, dest, relay, info)
+        # (Its TLS failure, if that was the reason, was counted with the deferral.)
+        self.agg.add_failure(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
         if self.sink is not None:
             self.events += 1
             host, ip = _split_text_peer(relay)
