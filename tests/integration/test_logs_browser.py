@@ -66,10 +66,30 @@ def test_chromium_builds_the_whole_report(report: Path, tmp_path: Path) -> None:
     # Every chart and section the file carries is in the DOM the browser built.
     assert dom.count("<svg") == source.count("<svg") > 0
     assert dom.count("<rect") == source.count("<rect") > 0
-    for heading in ("Failures by category", "Failures by stage", "421 rate", "Destinations"):
+    for heading in (
+        "Failures by category",
+        "Failures by stage",
+        "421 rate",
+        "Destinations",
+        "Inbound: clients that could not send to us",
+    ):
         assert heading in dom
     # The lab log's deferrals are there, by category, in what the browser shows.
     assert re.search(r"tls_version_mismatch|connection_dropped", dom)
+
+
+def test_chromium_shows_the_inbound_section(tmp_path: Path) -> None:
+    page = tmp_path / "inbound.html"
+    log = DATA / "public" / "f2b-postfix-ptr.log"
+    result = run_cli("logs", str(log), "--html", str(page), "--format", "json")
+    assert result.status == 0, result.stderr
+    proc = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    # The failing clients, the cause, and the receiving side's fix, as the browser built them.
+    assert "badserver.example.com[93.184.216.34]" in dom
+    assert "logs.inbound.ptr" in dom
+    assert "reject_unknown_reverse_client_hostname" in dom
 
 
 def test_chromium_paints_it(report: Path, tmp_path: Path) -> None:

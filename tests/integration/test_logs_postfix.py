@@ -1,4 +1,4 @@
-"""``smtpdoctor logs`` on a log written by a real Postfix relaying into the fault lab.
+"""``smtpdoctor logs`` on a log written by a real Postfix that sends to and receives from the lab.
 
 A private Postfix (:class:`support.postfix_client.PostfixClient`) routes one test
 domain to each broken lab server, with the TLS policy that shows the fault
@@ -8,6 +8,13 @@ with smtplib; Postfix tries them, defers them, and (queue lifetime 1 s) after
 a ``postqueue -f`` returns them as expired. Every deferral must get the
 category and stage the lab's own scenario table expects, and the totals must
 match pflogsumm's where both count the same thing.
+
+The same Postfix also receives: clients that fail in distinct ways connect to
+its smtpd from their own loopback addresses (a TLS 1.0-only client, one
+refused by ``reject_unknown_client_hostname`` on an extra listener, one that
+leaves after STARTTLS, one that stalls in DATA past ``smtpd_timeout``, one
+whose RCPT is refused as relaying), and the report's inbound section must name
+each client with its cause and stage.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import warnings
 from collections import Counter
@@ -40,7 +48,7 @@ from smtpdoctor.logs import (
 )
 from smtpdoctor.model import Category, Stage
 from support.helpers import unavailable
-from support.postfix import unavailable_reason
+from support.postfix import RELAY_DOMAIN, unavailable_reason
 from support.postfix_client import PostfixClient, Route
 
 pytestmark = pytest.mark.postfix
@@ -81,9 +89,82 @@ def _expect(domain: str) -> tuple[Category, Stage]:
     return e.category, e.stage
 
 
+# Inbound clients: source address -> (cause, stage) the inbound section must give.
+INBOUND = {
+    "127.0.0.2": ("tls_version", "tls_handshake"),
+    "127.0.0.3": ("ptr", "rcpt_to"),
+    # Postfix logs "SSL_accept error ...: lost connection": smtpd was in the handshake.
+    "127.0.0.4": ("tls_handshake", "tls_handshake"),
+    "127.0.0.5": ("timeout", "data"),
+    "127.0.0.6": ("relay_denied", "rcpt_to"),
+}
+SMTPD_TIMEOUT = 2  # seconds, so the stalling client costs little
+
+
+class ReceivingPostfix(PostfixClient):
+    """The sending Postfix with one more smtpd, ``strict``: reject_unknown_client_hostname
+    (no client has a name here: ``smtpd_peername_lookup = no``)."""
+
+    strict: tuple[str, int] = ("127.0.0.1", 0)
+
+    def _master_cf(self) -> str:
+        self.strict = ("127.0.0.1", _closed_port())
+        host, port = self.strict
+        opts = (
+            "\n  -o syslog_name=postfix/strict"
+            "\n  -o smtpd_client_restrictions=reject_unknown_client_hostname"
+        )
+        return f"{host}:{port} inet n - n - - smtpd{opts}\n" + super()._master_cf()
+
+
+def _client(source: str, host: str, port: int) -> smtplib.SMTP:
+    return smtplib.SMTP(
+        host, port, local_hostname="client.test", timeout=10, source_address=(source, 0)
+    )
+
+
+def _no_ptr_client(host: str, port: int) -> None:
+    with _client("127.0.0.3", host, port) as smtp:
+        smtp.ehlo()
+        smtp.mail("a@client.test")
+        code, _ = smtp.rcpt(f"u@{RELAY_DOMAIN}")
+        assert code == 450
+
+
+def _starttls_then_gone(host: str, port: int) -> None:
+    smtp = _client("127.0.0.4", host, port)
+    try:
+        smtp.ehlo()
+        code, _ = smtp.docmd("STARTTLS")
+        assert code == 220
+    finally:
+        smtp.close()  # no handshake: the socket just closes
+
+
+def _stall_in_data(host: str, port: int) -> None:
+    smtp = _client("127.0.0.5", host, port)
+    try:
+        smtp.ehlo()
+        smtp.mail("a@client.test")
+        smtp.rcpt(f"u@{RELAY_DOMAIN}")
+        code, _ = smtp.docmd("DATA")
+        assert code == 354
+        time.sleep(SMTPD_TIMEOUT + 1.5)  # smtpd gives up: "timeout after DATA"
+    finally:
+        smtp.close()
+
+
+def _relay_refused(host: str, port: int) -> None:
+    with _client("127.0.0.6", host, port) as smtp:
+        smtp.ehlo()
+        smtp.mail("a@client.test")
+        code, _ = smtp.rcpt("nobody@elsewhere.test")
+        assert code == 554
+
+
 def _tls10_client(host: str, port: int) -> None:
     """A client that offers only TLS 1.0 to a Postfix that requires 1.2+."""
-    smtp = smtplib.SMTP(host, port, local_hostname="old.client.test", timeout=10)
+    smtp = _client("127.0.0.2", host, port)
     try:
         smtp.ehlo()
         smtp.docmd("STARTTLS")
@@ -124,11 +205,21 @@ def lab_log(lab: LabThread, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     for domain, (scenario, tls, _) in ROUTES.items():
         host, port = lab.addresses[scenario] if scenario else ("127.0.0.1", closed)
         routes[domain] = Route(host, port, tls)
-    extra = {"maximal_queue_lifetime": "1s", "bounce_queue_lifetime": "1s"}
-    with PostfixClient(routes, ca_file=lab.ca_file, extra=extra) as mta:
+    extra = {
+        "maximal_queue_lifetime": "1s",
+        "bounce_queue_lifetime": "1s",
+        "smtpd_timeout": f"{SMTPD_TIMEOUT}s",
+    }
+    with ReceivingPostfix(routes, ca_file=lab.ca_file, extra=extra) as mta:
         for domain, (_, _, size) in ROUTES.items():
             mta.send(domain, PER_DOMAIN, size=size)
-        _tls10_client(*mta.addresses["healthy"])
+        healthy = mta.addresses["healthy"]
+        stall = threading.Thread(target=_stall_in_data, args=healthy)
+        stall.start()
+        _tls10_client(*healthy)
+        _no_ptr_client(*mta.strict)
+        _starttls_then_gone(*healthy)
+        _relay_refused(*healthy)
         # First attempts: one status line per message (+ the bounce notices,
         # discarded, of the size-limit bounces).
         first = len(ROUTES) * PER_DOMAIN + PER_DOMAIN
@@ -142,6 +233,8 @@ def lab_log(lab: LabThread, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             assert time.monotonic() < deadline, "not every deferred message expired"
             mta.flush()
             time.sleep(2)
+        stall.join()
+        mta.wait_for_count(r"timeout after DATA", 1, timeout=10)
         _wait_quiet(mta)
         out = tmp_path_factory.mktemp("postfix-logs") / "maillog"
         out.write_text(mta.log_text())
@@ -208,6 +301,33 @@ def test_report_on_the_real_log(lab_log: Path) -> None:
     assert doc["rate_421"]["count"] >= 2 * PER_DOMAIN  # greeting-421 and throttle
 
 
+def test_inbound_section_names_each_failing_client(lab_log: Path) -> None:
+    sources, _ = expand_inputs([str(lab_log)])
+    agg = run_local(plan_chunks(sources, Options(), 1), Options())
+    inbound = build_report(agg, top=50)["inbound"]
+    clients = {c["client"]: c for c in inbound["top_clients"]}
+    for source, (cause, stage) in INBOUND.items():
+        row = clients.get(f"unknown[{source}]")
+        assert row is not None, (source, sorted(clients))
+        assert row["by_cause"] == {cause: row["failures"]}, (source, row)
+        assert row["top_stage"] == stage, (source, row)
+    # No client that did not fail with us (the submissions from 127.0.0.1) is named.
+    assert "unknown[127.0.0.1]" not in clients
+    found = {f["id"] for f in inbound["findings"]}
+    assert {f"logs.inbound.{cause}" for cause, _ in INBOUND.values()} <= found
+    ptr = next(f for f in inbound["findings"] if f["id"] == "logs.inbound.ptr")
+    assert "unknown[127.0.0.3]" in ptr["message"]
+    assert any("reject_unknown_client_hostname" in " ".join(x["steps"]) for x in ptr["fixes"])
+
+
+def test_inbound_events_on_the_real_log(lab_log: Path) -> None:
+    inbound = [e for e in _events(lab_log) if e.direction == "inbound"]
+    by_client = Counter(e.relay_ip for e in inbound)
+    # one event per failed session: the TLS 1.0 client's "lost connection after
+    # STARTTLS" is its handshake failure, not a second one
+    assert all(by_client[source] == 1 for source in INBOUND), by_client
+
+
 def _pflogsumm(path: Path) -> dict[str, int]:
     exe = shutil.which("pflogsumm")
     if exe is None:
@@ -255,3 +375,16 @@ def test_cli_on_the_real_log(lab_log: Path, tmp_path: Path) -> None:
     doc: dict[str, Any] = json.loads(proc.stdout)
     assert doc["schema"] == "smtpdoctor.logs/1"
     assert doc["totals"]["expired"] > 0
+    assert doc["inbound"]["failures"] >= len(INBOUND)
+    # The text report: the inbound section names the clients and the receiving side's fixes.
+    text = subprocess.run(
+        [sys.executable, "-m", "smtpdoctor", "logs", str(lab_log)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    assert "Inbound" in text
+    for source in INBOUND:
+        assert f"unknown[{source}]" in text
+    assert "logs.inbound.ptr" in text

@@ -331,6 +331,8 @@ def _render_text(doc: dict[str, Any]) -> None:
         _text_reasons,
         _text_destinations,
         _text_tls,
+        _text_findings,
+        _text_inbound,
         _text_inputs,
     ):
         section(out, doc)
@@ -447,6 +449,67 @@ def _text_tls(out: Console, doc: dict[str, Any]) -> None:
         for peer in tls[side]:
             causes = ", ".join(f"{k} {v}" for k, v in peer["by_category"].items())
             out.print(f"  {label:4} {escape(peer['peer'][:48]):48} {peer['count']:>7}  {causes}")
+
+
+_MTA_OF_FORMAT = {
+    "postfix": "postfix",
+    "journal-json": "postfix",
+    "exim": "exim",
+    "sendmail": "sendmail",
+    "exchange-tracking": "exchange",
+    "exchange-protocol": "exchange",
+    "m365-trace": "microsoft365",
+}
+
+
+def _print_finding(out: Console, f: dict[str, Any], mtas: set[str]) -> None:
+    """One finding, with the fixes for the MTAs whose logs were read (and generic ones)."""
+    style = {"critical": "red", "warning": "yellow"}.get(f["severity"], "cyan")
+    out.print(
+        f"  [{style}]{f['severity']}[/{style}] {escape(f['id'])} "
+        f"({f['category']}/{f['stage']}): {escape(f['message'])}"
+    )
+    for fix in [x for x in f["fixes"] if x["for"] in mtas or x["for"] == "generic"][:3]:
+        out.print(f"    [dim]{fix['for']}:[/dim] {escape(' '.join(fix['steps'])[:300])}")
+        if fix.get("verify"):
+            out.print(f"      [dim]verify:[/dim] {escape(fix['verify'])}")
+
+
+def _text_findings(out: Console, doc: dict[str, Any]) -> None:
+    """What the whole log says that no single line does."""
+    if not doc.get("findings"):
+        return
+    out.print()
+    out.print("[bold]Read across the whole log[/bold]")
+    for f in doc["findings"]:
+        _print_finding(out, f, _mtas(doc))
+
+
+def _text_inbound(out: Console, doc: dict[str, Any]) -> None:
+    """The receiving side: which clients failed to send to us, where and why."""
+    inbound = doc.get("inbound") or {}
+    if not inbound.get("failures"):
+        return
+    out.print()
+    out.print(
+        f"[bold]Inbound[/bold]: {inbound['failures']} failed or refused incoming sessions "
+        f"from {inbound['clients']} clients"
+    )
+    out.print(f"  {'client':44} {'failures':>8}  causes (stages)")
+    for c in inbound["top_clients"]:
+        causes = ", ".join(f"{k} {v}" for k, v in c["by_cause"].items())
+        stages = ", ".join(c["by_stage"])
+        out.print(
+            f"  {escape(c['client'][:44]):44} {c['failures']:>8}  {causes} [dim]({stages})[/dim]"
+        )
+        if c.get("why"):
+            out.print(f"  {'':44} {'':8}  [dim]{escape(c['why'][:110])}[/dim]")
+    for f in inbound["findings"]:
+        _print_finding(out, f, _mtas(doc))
+
+
+def _mtas(doc: dict[str, Any]) -> set[str]:
+    return {_MTA_OF_FORMAT[i["format"]] for i in doc["inputs"] if i["format"] in _MTA_OF_FORMAT}
 
 
 def _text_inputs(out: Console, doc: dict[str, Any]) -> None:

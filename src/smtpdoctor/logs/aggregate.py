@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus, Group, group_of
+from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
 
@@ -46,7 +47,11 @@ MAX_BUCKETS = 4096
 # Destination / relay vector layout.
 D_ATTEMPTS, D_SENT, D_DEFERRED, D_BOUNCED, D_EXPIRED, D_FAILURES = range(6)
 D_CATS = 6  # then one count per category
-DEST_WIDTH = D_CATS + len(CATEGORIES)
+# Last: failures that were a timeout at connect (for the whole-file reading).
+D_CONNECT_TIMEOUT = D_CATS + len(CATEGORIES)
+# and deliveries to a remote mail server (an MX or smarthost: not local, not a filter).
+D_REMOTE_SENT = D_CONNECT_TIMEOUT + 1
+DEST_WIDTH = D_REMOTE_SENT + 1
 # Reason vector: count, deferred, bounced, expired.
 R_COUNT, R_DEFERRED, R_BOUNCED, R_EXPIRED = range(4)
 _REASON_SLOT_BY_NAME = {"deferred": R_DEFERRED, "bounced": R_BOUNCED, "expired": R_EXPIRED}
@@ -57,6 +62,14 @@ _STATUS_VALUE: dict[EventStatus, str] = {s: s.value for s in EventStatus}
 S_ATTEMPTS, S_FAILURES, S_DEFERRED, S_BOUNCED, S_421 = range(5)
 # TLS peer vector: count, then one count per category.
 T_COUNT = 0
+# Inbound client vector: failures, then one count per cause, then per stage.
+CAUSES: tuple[Cause, ...] = tuple(Cause)
+_CAUSE_INDEX = {c: i for i, c in enumerate(CAUSES)}
+_STAGE_INDEX = {s: i for i, s in enumerate(STAGES)}
+I_CAUSES = 1
+I_STAGES = I_CAUSES + len(CAUSES)
+IN_WIDTH = I_STAGES + len(STAGES)
+_EXAMPLES = 3  # example texts kept per inbound cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +232,9 @@ class Aggregator:
         self.reason_meta: dict[str, tuple[str, str, str, int | None, str]] = {}
         self.tls_out = BoundedTable(lim.tls_peers, 1 + len(CATEGORIES))
         self.tls_in = BoundedTable(lim.tls_peers, 1 + len(CATEGORIES))
+        self.inbound = BoundedTable(lim.tls_peers, IN_WIDTH)  # by client
+        self.inbound_examples: dict[str, list[str]] = {}  # cause -> a few texts
+        self.inbound_why: dict[str, str] = {}  # client -> the last reason its log lines gave
         self.series = TimeSeries()
         self.first: float | None = None
         self.last: float | None = None
@@ -311,6 +327,8 @@ class Aggregator:
         row[D_ATTEMPTS] += 1
         row[slot] += 1
         row[ci] += 1
+        if info.connect_timeout:
+            row[D_CONNECT_TIMEOUT] += 1
         rkey = relay or "(none)"
         rrow = self.relays.rows.get(rkey) or self.relays.row(rkey)
         rrow[D_FAILURES] += 1
@@ -338,6 +356,29 @@ class Aggregator:
         row[T_COUNT] += 1
         row[1 + _CAT_INDEX[category]] += 1
 
+    def add_inbound(self, client: str | None, cause: Cause, stage: Stage, text: str) -> None:
+        """A client that failed to hand us mail (the receiving side's view)."""
+        row = self.inbound.row(client or "(unknown)")
+        row[0] += 1
+        row[I_CAUSES + _CAUSE_INDEX[cause]] += 1
+        row[I_STAGES + _STAGE_INDEX[stage]] += 1
+        examples = self.inbound_examples.setdefault(cause.value, [])
+        if len(examples) < _EXAMPLES and text not in examples:
+            examples.append(_printable(text[:300]))
+        why = self.inbound_why
+        if len(why) >= 4 * self.limits.tls_peers:
+            # Bounded like the table: keep the clients it still names.
+            self.inbound_why = why = {k: v for k, v in why.items() if k in self.inbound.rows}
+        why[client or "(unknown)"] = tls_detail(text) or text[:200]
+
+    def add_inbound_event(self, event: DeliveryEvent) -> None:
+        """An inbound event of a line parser (Exim, Sendmail, Exchange)."""
+        cause = inbound_cause(event.text, event.stage)
+        client = event.peer
+        if client is None and (event.relay_ip or event.relay_host):
+            client = f"{event.relay_host or 'unknown'}[{event.relay_ip or '?'}]"
+        self.add_inbound(client, cause, event.stage, event.text)
+
     def add_other(self, event: DeliveryEvent) -> None:
         """A connection-level failure outside any delivery verdict (TLS, connect)."""
         self.status["other"] += 1
@@ -353,10 +394,27 @@ class Aggregator:
         """Any parser's event (the general path)."""
         if event.status is EventStatus.SENT:
             self.add_sent(event.time, event.destination)
+            if event.relay_ip and event.relay_ip not in ("127.0.0.1", "::1"):
+                # Exim, Sendmail, Exchange: a delivery to a remote SMTP server.
+                self.destinations.row(event.destination or "(none)")[D_REMOTE_SENT] += 1
         elif event.status in FAILURE_STATUSES:
             if info is None:
                 info = _info_of(event)
-            self.add_failure(event.time, event.status, event.destination, event.relay_host, info)
+            self.add_failure(
+                event.time,
+                event.status,
+                event.destination,
+                event.relay_host,
+                info,
+                # an expiry repeats its last deferral's reason: no new TLS failure
+                count_tls=event.status is not EventStatus.EXPIRED,
+            )
+        elif event.direction == "inbound":
+            # A client that failed with us: the inbound section, and (a TLS
+            # failure) the TLS table and the connection-level count as before.
+            self.add_inbound_event(event)
+            if event.category in _TLS_CATS:
+                self.add_other(event)
         else:
             self.add_other(event)
 
@@ -393,6 +451,11 @@ class Aggregator:
             self.reason_meta.setdefault(k, meta)
         self.tls_out.merge(other.tls_out)
         self.tls_in.merge(other.tls_in)
+        self.inbound.merge(other.inbound)
+        self.inbound_why.update(other.inbound_why)
+        for cause, texts in other.inbound_examples.items():
+            kept = self.inbound_examples.setdefault(cause, [])
+            kept.extend(t for t in texts[: max(0, _EXAMPLES - len(kept))] if t not in kept)
         self.series.merge(other.series)
         for t in (other.first, other.last):
             if t is not None:
@@ -401,10 +464,23 @@ class Aggregator:
         self.inputs.extend(other.inputs)
 
     def finish(self) -> None:
-        for table in (self.destinations, self.relays, self.reasons, self.tls_out, self.tls_in):
+        tables = (
+            self.destinations,
+            self.relays,
+            self.reasons,
+            self.tls_out,
+            self.tls_in,
+            self.inbound,
+        )
+        for table in tables:
             table.finish()
         live = set(self.reasons.rows)
         self.reason_meta = {k: v for k, v in self.reason_meta.items() if k in live}
+
+    @property
+    def remote_sent(self) -> int:
+        """Deliveries to a remote mail server (not local delivery, not a content filter)."""
+        return sum(v[D_REMOTE_SENT] for v in self.destinations.rows.values())
 
     @property
     def attempts(self) -> int:

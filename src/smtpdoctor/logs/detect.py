@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from smtpdoctor.logs.prefix import unwrapper_for
+
 __all__ = ["FORMATS", "detect_format"]
 
 # Public names, also accepted by --log-format.
@@ -32,12 +34,18 @@ _EXIM = re.compile(
     rb"(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} |Start queue run|End queue run|"
     rb"exim |TLS error|SMTP |H=|no host name found|Connection)"
 )
+# Exim's own line: "date time [pid] ..." with no "host program[pid]:" after it.
+_EXIM_LOOSE = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? ")
+_SYSLOG_PROG = re.compile(rb"^\S+ \S+(?: [+-]\d{4})? \S+ [^\s\[]+\[\d+\]: ")
 _SNIFF_LINES = 200
 
 
 def detect_format(head: bytes) -> str | None:
     """The format of a file that starts with ``head``, or None if unknown."""
     text = head.lstrip(b"\xef\xbb\xbf")
+    unwrap = unwrapper_for(text)
+    if unwrap:
+        text = unwrap(text)
     lines = [ln.rstrip(b"\r") for ln in text.split(b"\n")[:_SNIFF_LINES] if ln.strip()]
     if not lines:
         return None
@@ -69,7 +77,7 @@ def _line_format(lines: list[bytes]) -> str | None:
         if line.startswith(b"{") and b"MESSAGE" in line:
             scores["journal-json"] += 2 if b"postfix" in line else 1
             continue
-        if _EXIM.match(line):
+        if _EXIM.match(line) or (_EXIM_LOOSE.match(line) and not _SYSLOG_PROG.match(line)):
             scores["exim"] += 1
             continue
         m = _SYSLOG.match(line)
@@ -79,7 +87,12 @@ def _line_format(lines: list[bytes]) -> str | None:
         prog = m.group(1)
         if b"postfix" in prog:
             scores["postfix"] += 1
-        elif b"sendmail" in prog or b"sm-mta" in prog or b"sm-msp" in prog:
+        elif b"exim" in prog:
+            # Exim logging to syslog (log_file_path = syslog): read as Exim.
+            scores["exim"] += 1
+        elif b"sendmail" in prog or prog.startswith(b"sm-"):
+            # sm-mta, sm-msp-queue, and the process titles sendmail sets
+            # (sm-acceptingconnections, ...).
             scores["sendmail"] += 1
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0:

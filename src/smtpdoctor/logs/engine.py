@@ -25,6 +25,7 @@ from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.parsers import PARSERS, LineParser
 from smtpdoctor.logs.postfix import PostfixScanner, journal_to_syslog
+from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.reasons import ReasonCache
 from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser
@@ -155,6 +156,11 @@ def run_chunk(
                 agg.lines += block.count(b"\n")
                 break
             handler = _handler(fmt, agg, times=times, reasons=reasons, sink=sink, options=options)
+            if fmt not in _CSV_FORMATS:
+                # Docker prefixes, priority tags, unpadded days: off before parsing.
+                unwrap = unwrapper_for(block[:_SNIFF])
+                if unwrap:
+                    handler = _unwrapped(handler, unwrap)
         handler(block)
         if progress is not None or counter is not None:
             step = reader.bytes_read - last_read
@@ -182,6 +188,14 @@ def run_chunk(
 
 
 _Handler = Callable[[bytes], None]
+_CSV_FORMATS = frozenset({"exchange-tracking", "exchange-protocol", "m365-trace", "journal-json"})
+
+
+def _unwrapped(handler: _Handler, unwrap: Callable[[bytes], bytes]) -> _Handler:
+    def handle(block: bytes) -> None:
+        handler(unwrap(block))
+
+    return handle
 
 
 def _handler(
@@ -397,9 +411,14 @@ def _open_followed(
     if f.handler is None:
         fmt = options.log_format or detect_format(fh.read(_SNIFF))
         times = TimeParser(options.reference)
+        fh.seek(0)
+        head = fh.read(_SNIFF)
         f.handler = _handler(
             fmt or "postfix", agg, times=times, reasons=reasons, sink=sink, options=options
         )
+        unwrap = unwrapper_for(head)
+        if unwrap and (fmt or "postfix") not in _CSV_FORMATS:
+            f.handler = _unwrapped(f.handler, unwrap)
     f.pos = st.st_size if at_end else 0
     fh.seek(f.pos)
 

@@ -99,6 +99,49 @@ def _timeline(doc: dict[str, Any], width: int = 1000, height: int = 220) -> str:
     return "".join(parts)
 
 
+def _findings(findings: list[dict[str, Any]]) -> str:
+    """Findings as headed paragraphs with their fixes (steps, snippet, verify)."""
+    if not findings:
+        return '<p class="muted">None.</p>'
+    out = []
+    for f in findings:
+        fixes = "".join(
+            f"<li><b>{escape(fix['for'])}</b>: {escape(' '.join(fix['steps']))}"
+            + (f"<pre>{escape(fix['snippet'])}</pre>" if fix.get("snippet") else "")
+            + (f"<br><code>{escape(fix['verify'])}</code>" if fix.get("verify") else "")
+            + "</li>"
+            for fix in f["fixes"]
+        )
+        out.append(
+            f'<h3><span class="pill">{escape(f["severity"])}</span> {escape(f["id"])} '
+            f'<span class="muted">{escape(f["category"])} / {escape(f["stage"])}</span></h3>'
+            f"<p>{escape(f['message'])}</p><ul>{fixes}</ul>"
+        )
+    return "".join(out)
+
+
+def _inbound(doc: dict[str, Any]) -> str:
+    """The receiving side: failing clients, by cause and stage, and the findings."""
+    inbound = doc.get("inbound") or {}
+    rows = [
+        [
+            c["client"],
+            c["failures"],
+            ", ".join(f"{k} {v}" for k, v in c["by_cause"].items()),
+            ", ".join(f"{k} {v}" for k, v in c["by_stage"].items()),
+            c.get("why") or "",
+        ]
+        for c in inbound.get("top_clients", [])
+    ]
+    return (
+        f"<p>{inbound.get('failures', 0)} failed or refused incoming sessions from "
+        f"{inbound.get('clients', 0)} clients.</p>"
+        f"{_bars(inbound.get('by_cause', {}))}"
+        f"{_table(['client', 'failures', 'causes', 'stages', 'why (last seen)'], rows, {1})}"
+        f"{_findings(inbound.get('findings', []))}"
+    )
+
+
 def render_html(doc: dict[str, Any]) -> str:
     """The report document as one self-contained HTML page."""
     t = doc["totals"]
@@ -172,6 +215,8 @@ baseline: {escape(doc["rate_421"]["baseline"]["method"])}.</p>
 <h2>Top bounce reasons</h2>{_table(["count", "category", "stage", "reason"], bounces, {0})}
 <h2>TLS negotiation failures by peer</h2>
 {_table(["side", "peer", "count", "causes"], tls_rows, {2})}
+<h2>What the whole log says</h2>{_findings(doc.get("findings", []))}
+<h2>Inbound: clients that could not send to us</h2>{_inbound(doc)}
 <h2>Inputs</h2>{_table(["input", "format", "lines", "unparsed", "error"], inputs, {2, 3})}
 """
     return (

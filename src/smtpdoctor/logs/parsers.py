@@ -30,10 +30,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from smtpdoctor.logs.events import DeliveryEvent, EventStatus
-from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
+from smtpdoctor.logs.events import EventStatus
+from smtpdoctor.logs.exim import EximParser
+from smtpdoctor.logs.inbound import stage_of_command
+from smtpdoctor.logs.lineparser import SYSLOG_HEAD, LineParser, Parsed, ParseResult
+from smtpdoctor.logs.reasons import ReasonCache
 from smtpdoctor.logs.timeparse import TimeParser, parse_iso_bytes
-from smtpdoctor.model import Category, Permanence, Stage
+from smtpdoctor.model import Stage
 
 __all__ = [
     "ExchangeProtocolParser",
@@ -46,203 +49,38 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True)
-class Parsed:
-    event: DeliveryEvent
-    info: Info | None
-
-
-ParseResult = list[Parsed] | None
-
-
-class LineParser:
-    """Base: a parser of one format, line by line."""
-
-    mta = "generic"
-
-    def __init__(self, times: TimeParser, reasons: ReasonCache) -> None:
-        self.times = times
-        self.reasons = reasons
-
-    def feed(self, line: str) -> ParseResult:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    # -- shared helpers -------------------------------------------------------------
-
-    def event(
-        self,
-        *,
-        time: float | None,
-        status: EventStatus,
-        text: str,
-        hint: str = "",
-        recipient: str | None = None,
-        queue_id: str | None = None,
-        relay_host: str | None = None,
-        relay_ip: str | None = None,
-        direction: str = "outbound",
-        stage: Stage | None = None,
-        dsn: str | None = None,
-    ) -> Parsed:
-        if status is EventStatus.SENT:
-            info = None
-            category, st, perm = Category.OK, Stage.NONE, Permanence.NONE
-            reply = None
-        else:
-            info = self.reasons.info(text, hint)
-            if stage is not None and info.stage is Stage.NONE:
-                info = Info(
-                    info.category,
-                    stage,
-                    info.permanence,
-                    info.code,
-                    info.enhanced,
-                    info.meaning,
-                    info.key,
-                )
-            category, st, perm = info.category, info.stage, info.permanence
-            reply = reply_from_text(info, text)
-        dest = _domain(recipient)
-        ev = DeliveryEvent(
-            time=time,
-            mta=self.mta,
-            status=status,
-            category=category,
-            stage=st,
-            permanence=perm,
-            text=text,
-            queue_id=queue_id,
-            recipient=recipient,
-            destination=dest,
-            relay_host=relay_host,
-            relay_ip=relay_ip,
-            dsn=dsn,
-            reply=reply,
-            direction=direction,
-            code_421=reply is not None and reply.code == 421,
-        )
-        return Parsed(ev, info)
-
-
-def _domain(address: str | None) -> str | None:
-    if not address or "@" not in address:
-        return None
-    return address.rsplit("@", 1)[1].strip(" <>\"'").lower().rstrip(".") or None
-
-
-# --- Exim -----------------------------------------------------------------------------
-
-# Message ids: 6-6-2 (16 characters, up to 4.96) or 6-11-4 (23, from 4.97).
-EXIM_ID = r"[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{11}-[0-9A-Za-z]{4}|[0-9A-Za-z]{6}-[0-9A-Za-z]{2})"
-_EXIM_LINE = re.compile(
-    r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)(?: (?P<tz>[+-]\d{4}))?"
-    r"(?: \[\d+\])? (?:(?P<id>" + EXIM_ID + r") )?(?P<rest>.*)$"
-)
-_EXIM_FLAG = re.compile(
-    r"^(<=|=>|->|\*>|\*\*|==|>>) (?P<addr>\S+)(?: <(?P<orig>[^>]*)>)?(?P<tail>.*)$"
-)
-_EXIM_HOST = re.compile(r"\bH=(\S+)(?: \[([0-9A-Fa-f:.]+)\])?")
-_EXIM_TLS = re.compile(
-    r"TLS error on connection (to|from) (\S+)? ?\[([0-9A-Fa-f:.]+)\](?::\d+)? ?"
-    r"(?:\(([^)]*)\))?:? ?(.*)"
-)
-
-
-class EximParser(LineParser):
-    mta = "exim"
-
-    def feed(self, line: str) -> ParseResult:
-        m = _EXIM_LINE.match(line)
-        if m is None:
-            return None
-        ts = m.group("ts").replace(" ", "T", 1)
-        if m.group("tz"):
-            ts += m.group("tz")
-        epoch = parse_iso_bytes(ts.encode())
-        rest = m.group("rest")
-        qid = m.group("id")
-        flag = _EXIM_FLAG.match(rest) if qid else None
-        if flag is None:
-            tls = _EXIM_TLS.search(rest)
-            if tls is not None:
-                inbound = tls.group(1) == "from"
-                return [
-                    self.event(
-                        time=epoch,
-                        status=EventStatus.OTHER,
-                        text=rest,
-                        queue_id=qid,
-                        relay_host=tls.group(2),
-                        relay_ip=tls.group(3),
-                        direction="inbound" if inbound else "outbound",
-                        stage=Stage.TLS_HANDSHAKE,
-                    )
-                ]
-            return []
-        kind = flag.group(1)
-        if kind not in ("=>", "->", "==", "**"):
-            return []
-        addr = flag.group("orig") or flag.group("addr")
-        tail = flag.group("tail")
-        host = _EXIM_HOST.search(tail)
-        relay_host = host.group(1) if host else None
-        relay_ip = host.group(2) if host else None
-        if kind in ("=>", "->"):
-            return [
-                self.event(
-                    time=epoch,
-                    status=EventStatus.SENT,
-                    text=tail.strip(),
-                    recipient=addr,
-                    queue_id=qid,
-                    relay_host=relay_host,
-                    relay_ip=relay_ip,
-                )
-            ]
-        text = tail.strip()
-        if kind == "==":
-            if "retry time not reached" in text:
-                return []  # not an attempt: Exim skipped the address this run
-            status = EventStatus.DEFERRED
-        elif "retry timeout exceeded" in text:
-            status = EventStatus.EXPIRED
-        else:
-            status = EventStatus.BOUNCED
-        return [
-            self.event(
-                time=epoch,
-                status=status,
-                text=text,
-                recipient=addr,
-                queue_id=qid,
-                relay_host=relay_host,
-                relay_ip=relay_ip,
-            )
-        ]
-
-
 # --- Sendmail -------------------------------------------------------------------------
 
-_SYSLOG_HEAD = re.compile(
-    r"^(?:<\d{1,3}>)?(?:1 )?(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
-    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
-    r" +\S+ +(?P<prog>[^\s\[]+)(?:\[\d+\])?: (?P<msg>.*)$"
-)
 _SM_TO = re.compile(r"^(?P<qid>[0-9A-Za-z]{8,20}): to=")
 _SM_RELAY = re.compile(r"^\s*(\S*?)\.?(?: \[([0-9A-Fa-f:.]+)\])?(?: \(may be forged\))?\s*$")
 _SM_TLS = re.compile(r"STARTTLS=(client|server)(?:, relay=([^,]+))?, error: (.*)")
 _SM_EXPIRED = re.compile(r"Cannot send message for \d+", re.IGNORECASE)
+# Incoming: "ruleset=check_rcpt, arg1=<x>, relay=h [a], reject=550 5.7.1 ...",
+# "milter=m, ..., reject=...", "lost input channel from h [a] to MTA after rcpt",
+# "timeout waiting for input from h [a] during server cmd read".
+_SM_REJECT = re.compile(
+    r"(?:ruleset=(?P<rs>check_\w+)|[Mm]ilter[=:][^,]*),.*?\breject=(?P<reply>.*)"
+)
+_SM_IN_END = re.compile(
+    r"lost input channel from .*? to \S+ after (?P<cmd>\w+)|timeout waiting for input from .*"
+    r"|did not issue MAIL/EXPN/VRFY/ETRN|rejecting commands from .* due to pre-greeting traffic"
+    r"|^\w+: <[^>]*>\.\.\. (?:User unknown|No such user(?: here)?)"
+)
+_SM_IN_PEER = re.compile(
+    r"(?:relay=|from |host )(?P<host>[^\s\[,]+)?\s?\[(?P<ip>(?:IPv6:)?[0-9A-Fa-f:.]+)\]"
+)
+_SM_CMD = {"rcpt": Stage.RCPT_TO, "mail": Stage.MAIL_FROM, "helo": Stage.EHLO, "data": Stage.DATA}
 
 
 class SendmailParser(LineParser):
     mta = "sendmail"
 
     def feed(self, line: str) -> ParseResult:
-        head = _SYSLOG_HEAD.match(line)
+        head = SYSLOG_HEAD.match(line)
         if head is None:
             return None
         prog = head.group("prog")
-        if not any(p in prog for p in ("sendmail", "sm-mta", "sm-msp")):
+        if "sendmail" not in prog and not prog.startswith("sm-"):
             return []
         epoch = self.times.at(line.encode("utf-8", "replace"), 0)
         msg = head.group("msg")
@@ -291,16 +129,21 @@ class SendmailParser(LineParser):
         """A line without a delivery status: a STARTTLS error, an expiry, or nothing."""
         tls = _SM_TLS.search(msg)
         if tls is not None:
+            peer = _SM_IN_PEER.search(msg)
             return [
                 self.event(
                     time=epoch,
                     status=EventStatus.OTHER,
                     text=msg,
-                    relay_host=(tls.group(2) or "").rstrip(".") or None,
+                    relay_host=(tls.group(2) or "").split(" [")[0].rstrip(".") or None,
+                    relay_ip=peer.group("ip") if peer else None,
                     direction="inbound" if tls.group(1) == "server" else "outbound",
                     stage=Stage.TLS_HANDSHAKE,
                 )
             ]
+        incoming = self._incoming(msg, epoch)
+        if incoming is not None:
+            return [incoming]
         if _SM_EXPIRED.search(msg):
             qid = msg.split(":", 1)[0]
             return [
@@ -312,6 +155,42 @@ class SendmailParser(LineParser):
                 )
             ]
         return []
+
+    def _incoming(self, msg: str, epoch: float | None) -> Parsed | None:
+        """A client refused by a ruleset or milter, or gone mid-session."""
+        rej = _SM_REJECT.search(msg)
+        end = None if rej is not None else _SM_IN_END.search(msg)
+        if rej is None and end is None:
+            return None
+        peer = _SM_IN_PEER.search(msg)
+        if rej is not None:
+            text = rej.group("reply").strip()
+            ruleset = rej.group("rs")
+            stage = stage_of_command(ruleset) if ruleset else Stage.MESSAGE
+            text = f"{ruleset or 'milter'}: {text}"
+        else:
+            assert end is not None
+            text = end.group(0)
+            cmd = (end.group("cmd") or "").lower()
+            stage = _SM_CMD.get(cmd, Stage.NONE)
+            if "User unknown" in text or "No such user" in text:
+                stage = Stage.RCPT_TO
+            elif "pre-greeting" in text:
+                stage = Stage.GREETING
+            if "DATA" in text or "data" in cmd:
+                stage = Stage.DATA if stage is Stage.NONE else stage
+        parsed = self.event(
+            time=epoch,
+            status=EventStatus.OTHER,
+            text=text,
+            relay_host=(peer.group("host") or "").rstrip(".") or None if peer else None,
+            relay_ip=peer.group("ip") if peer else None,
+            direction="inbound",
+            stage=stage,
+        )
+        if stage is not Stage.NONE:
+            parsed.event.stage = stage
+        return parsed
 
 
 def _sendmail_status(stat: str, dsn: str) -> EventStatus:

@@ -28,14 +28,15 @@ Program names are not checked (``postfix/smtp``, ``postfix-out/smtp``,
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
 
-from smtpdoctor.logs.aggregate import Aggregator
+from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
+from smtpdoctor.logs.inbound import inbound_cause
+from smtpdoctor.logs.journal import journal_to_syslog
+from smtpdoctor.logs.postfix_inbound import InboundLines, client_key
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
@@ -52,7 +53,6 @@ _STATUS = re.compile(
     rb"(?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=(sent|deferred|bounced|expired)"
     rb"(?![\w-]) ?([^\n]*))?"
 )
-_STATUS_MARKER = b": to=<"
 _STATUS_NAMES = {
     b"sent": EventStatus.SENT,
     b"deferred": EventStatus.DEFERRED,
@@ -68,6 +68,11 @@ _RARE = (
     b"verification failed",
     b"connect to ",
     b"status=expired",
+    # The receiving side: smtpd/postscreen/cleanup/milter rejections, and
+    # "lost connection after X from", "timeout after X from", "too many errors after".
+    b"reject: ",
+    b" after ",
+    b"authentication failed",  # "warning: c[a]: SASL LOGIN authentication failed: ..."
 )
 _LIBRARY_PROBLEM = b"TLS library problem"
 _LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
@@ -77,11 +82,13 @@ _HEAD = re.compile(
     rb"(?:<\d{1,3}>)?(?:1 )?"
     rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
     rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
-    rb" +\S+ +([^\s\[]+)(?:\[(\d+)\]:| (\d+|-) \S+ (?:-|\[[^\]]*\]))[ ]?"
+    rb" +\S+ +([^\s\[]+)(?:\[(\d+)\]:| (\d+|-) \S+ (?:-|(?:\[(?:[^\]\\\n]|\\.)*\])+))[ ]?"
+    rb"(?:\xef\xbb\xbf)?"  # RFC 5424: any number of SD elements, then a BOM before UTF-8
 )
 _PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?")
 _DELAY = re.compile(rb"\bdelay=([\d.]+)")
-_EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^>\n]*)>, status=expired, ?([^\n]*)")
+# The sender may be malformed ("from=<a@b>>"): up to the last ">" before ", status".
+_EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=expired, ?([^\n]*)")
 # Lines that do not start like a log line are counted as unparsed.
 _BAD_START = re.compile(
     rb"\n(?!(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
@@ -90,13 +97,16 @@ _BAD_START = re.compile(
 _GOOD_FIRST = re.compile(
     rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>)"
 )
+# A relay on one of these ports is a mail server out there (an MX, a smarthost),
+# not local delivery or a content filter (127.0.0.1:10024): findings.py.
+_SMTP_PORTS = (b"]:25", b"]:587", b"]:465", b"]:2525")
 _MAX_LINE = 16 * 1024  # a status line longer than this is cut before decoding
 _PROC_MEMORY = 4096
 _EXPIRY_MEMORY = 50_000  # queue ids whose last deferral is remembered for expiry
 _NEVER = 1 << 62
 
 
-class PostfixScanner:
+class PostfixScanner(InboundLines):
     """Scans Postfix log blocks into an :class:`Aggregator` (and events)."""
 
     mta = "postfix"
@@ -122,6 +132,9 @@ class PostfixScanner:
         self._relay: dict[bytes, tuple[str, bytes | None]] = {}
         # process → (peer, most specific TLS reason) from its last handshake failure
         self._tls_by_proc: dict[bytes, tuple[str | None, Info]] = {}
+        # smtpd process → the client whose TLS handshake with us just failed
+        # (its "lost connection after STARTTLS" is the same failure).
+        self._tls_in_by_proc: dict[bytes, str] = {}
         self._deferrals: OrderedDict[bytes, tuple[bytes, str | None, str | None, Info]] = (
             OrderedDict()
         )
@@ -135,17 +148,12 @@ class PostfixScanner:
         if count_lines:
             self._count_lines(block)
         rare = self._rare_lines(block)
-        ri = 0
-        next_rare = rare[0] if rare else _NEVER
+        ri, next_rare = 0, rare[0] if rare else _NEVER
         count_only = self.sink is None
-        dests = self._dest
-        drows = agg.destinations.rows
+        dests, drows = self._dest, agg.destinations.rows
         sent = 0
         last_stamp = b"\x00"
-        epoch: float | None = None
-        skip = False
-        tvec: list[int] = [0, 0, 0, 0, 0]
-        hrow: list[int] = [0, 0]
+        epoch, skip, tvec, hrow = _no_second()
         for m in _STATUS.finditer(block):
             start = m.start()
             if start > next_rare:
@@ -168,7 +176,8 @@ class PostfixScanner:
             if dest is None:
                 dest = self._destination(m.group(1), domain)
             if status == b"sent" and count_only:
-                # The hot path: a successful delivery is only counted.
+                # The hot path: a successful delivery is only counted (and
+                # whether it went to an SMTP server on port 25: findings.py).
                 sent += 1
                 tvec[0] += 1
                 hrow[0] += 1
@@ -178,6 +187,8 @@ class PostfixScanner:
                     drows = agg.destinations.rows
                 row[0] += 1
                 row[1] += 1
+                if block.endswith(_SMTP_PORTS, 0, m.end(3)):
+                    row[D_REMOTE_SENT] += 1
                 continue
             # (A failure of this same second adds to the same time bucket, so
             # tvec and hrow stay valid; the destination table may be pruned.)
@@ -256,6 +267,8 @@ class PostfixScanner:
         destination = None if dest == "(none)" else dest
         if st is EventStatus.SENT:
             agg.add_sent(epoch, destination)
+            if relay_field.endswith(_SMTP_PORTS):
+                agg.destinations.row(dest)[D_REMOTE_SENT] += 1
         else:
             agg.add_failure(epoch, st, destination, relay, info, count_tls=not seen_tls)
         if self.sink is not None:
@@ -443,24 +456,31 @@ class PostfixScanner:
             return
         if msg.startswith(b"connect to ") and b"]:" in msg:
             self._connect_failure(block, ls, msg)
+            return
+        if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
+            self._inbound_line(block, ls, proc, msg)
 
     @staticmethod
     def _library_problem_after(block: bytes, end: int, proc: bytes) -> bytes | None:
-        """The "TLS library problem" line the same process logged just after."""
+        """The "TLS library problem" line the same process logged just after
+        (other processes' lines may come between: smtp clients run in parallel)."""
         if end < 0:
             return None
-        p = block.find(_LIBRARY_PROBLEM, end, end + _LOOKAHEAD)
-        if p < 0:
-            return None
-        ls = block.rfind(b"\n", 0, p) + 1
-        le = block.find(b"\n", p)
-        line = block[ls : le if le >= 0 else len(block)]
-        head = _HEAD.match(line)
-        if head is None or line[head.start(1) : head.end()] != proc:
-            return None
-        if block.find(proc, end, ls) >= 0:
-            return None  # the process logged something else first: not ours
-        return line[head.end() :]
+        limit = end + _LOOKAHEAD
+        p = block.find(_LIBRARY_PROBLEM, end, limit)
+        while p >= 0:
+            ls = block.rfind(b"\n", 0, p) + 1
+            le = block.find(b"\n", p)
+            line = block[ls : le if le >= 0 else len(block)]
+            head = _HEAD.match(line)
+            if head is not None and line[head.start(1) : head.end()] == proc:
+                if block.find(proc, end, ls) >= 0:
+                    return None  # the process logged something else first: not ours
+                return line[head.end() :]
+            if le < 0:
+                return None
+            p = block.find(_LIBRARY_PROBLEM, le, limit)
+        return None
 
     def _epoch_ok(self, epoch: float | None) -> bool:
         if epoch is None:
@@ -510,6 +530,15 @@ class PostfixScanner:
         )
         if not inbound:
             self._remember_tls(proc, peer, info)
+        else:
+            client = client_key(msg) or peer
+            self.agg.add_inbound(
+                client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text
+            )
+            if client is not None:
+                if len(self._tls_in_by_proc) >= _PROC_MEMORY:
+                    self._tls_in_by_proc.clear()
+                self._tls_in_by_proc[proc] = client
         self.agg.add_other(event)
         if self.sink is not None:
             self.events += 1
@@ -576,7 +605,8 @@ class PostfixScanner:
         else:
             dest, relay = None, None
             info = self.reasons.info(f"status=expired, {text}")
-        self.agg.add_failure(epoch, EventStatus.EXPIRED, dest, relay, info)
+        # (Its TLS failure, if that was the reason, was counted with the deferral.)
+        self.agg.add_failure(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
         if self.sink is not None:
             self.events += 1
             host, ip = _split_text_peer(relay)
@@ -625,6 +655,11 @@ class PostfixScanner:
             self.agg.add_unparsed(line[:200])
 
 
+def _no_second() -> tuple[float | None, bool, list[int], list[int]]:
+    """Before the first status line of a block: no time, counters that go nowhere."""
+    return None, False, [0, 0, 0, 0, 0], [0, 0]
+
+
 def _strip_parens(text: str) -> str:
     text = text.strip()
     return text[1:-1] if text.startswith("(") and text.endswith(")") else text
@@ -655,67 +690,3 @@ def _split_text_peer(peer: str | None) -> tuple[str | None, str | None]:
     if not peer:
         return None, None
     return _split_peer(peer.encode())
-
-
-# -- journalctl -o json ------------------------------------------------------------------
-
-
-def journal_to_syslog(block: bytes, agg: Aggregator) -> bytes:
-    """The Postfix-relevant records of a ``journalctl -o json`` block, as RFC 3339
-    syslog lines (so one scanner reads both). Counts lines and unparsed ones."""
-    out: list[bytes] = []
-    lines = block.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    agg.lines += len(lines)
-    for raw in lines:
-        if not raw.strip():
-            continue
-        if not raw.lstrip().startswith(b"{"):
-            agg.add_unparsed(raw)
-            continue
-        # journald writes a non-UTF-8 MESSAGE as an array of byte values.
-        if b'"MESSAGE":[' not in raw and not any(
-            m in raw for m in (_STATUS_MARKER, _LIBRARY_PROBLEM, b"SSL_", *_RARE)
-        ):
-            continue
-        try:
-            rec = json.loads(raw)
-        except ValueError:
-            agg.add_unparsed(raw)
-            continue
-        if not isinstance(rec, dict):
-            agg.add_unparsed(raw)
-            continue
-        message = _journal_field(rec.get("MESSAGE"))
-        if message is None:
-            agg.add_unparsed(raw)
-            continue
-        usec = rec.get("__REALTIME_TIMESTAMP") or rec.get("_SOURCE_REALTIME_TIMESTAMP")
-        try:
-            seconds = int(str(usec)) / 1_000_000
-        except ValueError:
-            agg.add_unparsed(raw)
-            continue
-        stamp = _iso_from_epoch(seconds)
-        ident = _journal_field(rec.get("SYSLOG_IDENTIFIER")) or "postfix"
-        pid = _journal_field(rec.get("SYSLOG_PID") or rec.get("_PID")) or "0"
-        host = _journal_field(rec.get("_HOSTNAME")) or "-"
-        line = f"{stamp} {host} {ident}[{pid}]: {message}".replace("\n", " ")
-        out.append(line.encode("utf-8", "replace"))
-    return b"\n".join(out) + b"\n" if out else b""
-
-
-def _journal_field(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(x, int) for x in value):
-        # journald writes non-UTF-8 fields as arrays of byte values.
-        return bytes(x & 0xFF for x in value).decode("utf-8", "replace")
-    if isinstance(value, int | float):
-        return str(value)
-    return None
-
-
-def _iso_from_epoch(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")

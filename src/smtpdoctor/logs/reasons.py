@@ -83,6 +83,7 @@ class Info:
     stage_value: str = field(init=False, compare=False)
     code_key: str = field(init=False, compare=False)
     tls: bool = field(init=False, compare=False)
+    connect_timeout: bool = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cat_index", _CATEGORY_INDEX[self.category])
@@ -90,6 +91,15 @@ class Info:
         object.__setattr__(self, "stage_value", self.stage.value)
         object.__setattr__(self, "code_key", str(self.code) if self.code is not None else "none")
         object.__setattr__(self, "tls", self.category in TLS_CATEGORIES)
+        # "connect to mx[addr]:25: Connection timed out": a dead host or a
+        # blocked port 25; only the whole log can tell (report.py).
+        object.__setattr__(
+            self,
+            "connect_timeout",
+            self.stage is Stage.CONNECT
+            and self.category in (Category.FIREWALL_BLOCK, Category.NETWORK_TIMEOUT)
+            and "timed out" in self.key.lower(),
+        )
 
     @property
     def group(self) -> Group:

@@ -36,6 +36,7 @@ from smtpdoctor.logs.aggregate import (
     group_counts,
 )
 from smtpdoctor.logs.events import Group, iso_time
+from smtpdoctor.logs.findings import inbound_section, outbound_findings
 from smtpdoctor.model import ExitCode, Status
 
 __all__ = [
@@ -313,6 +314,8 @@ def build_report(
             "outbound": _tls(agg.tls_out.top(top)),
             "inbound": _tls(agg.tls_in.top(top)),
         },
+        "inbound": inbound_section(agg, top),
+        "findings": outbound_findings(agg),
         "timeline": _timeline(width, series),
         "rate_421": _rate_421(agg, width, series, rule, anomalies),
         "limits": {
@@ -387,6 +390,15 @@ def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
 
 
 def _summary(agg: Aggregator, anomalies: list[Anomaly]) -> str:
+    text = _delivery_summary(agg, anomalies)
+    inbound = sum(v[0] for v in agg.inbound.rows.values())
+    if inbound:
+        clients = sum(1 for v in agg.inbound.rows.values() if v[0])
+        text += f" Inbound: {inbound} failed or refused sessions from {clients} clients."
+    return text
+
+
+def _delivery_summary(agg: Aggregator, anomalies: list[Anomaly]) -> str:
     attempts = agg.attempts
     if attempts == 0:
         if agg.status["other"]:

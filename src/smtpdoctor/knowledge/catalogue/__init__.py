@@ -44,6 +44,9 @@ AREAS: tuple[str, ...] = (
     "dns",
     "names",
     "policy",
+    # before the config areas, so that a `logs` report does not import those four
+    "logs_outbound",
+    "logs_inbound",
     "config_postfix",
     "config_exim",
     "config_sendmail",

@@ -1,0 +1,186 @@
+"""What the whole log says that no single line does, and the inbound section.
+
+Two parts of the ``smtpdoctor.logs/1`` document built from an Aggregator's
+counts, with findings from the catalogue (``logs.outbound.*``,
+``logs.inbound.*``):
+
+* :func:`outbound_findings`: connect timeouts read against the rest of the
+  file. Every destination timing out at connect while no mail reached any
+  remote SMTP server is our outbound port 25 blocked; some destinations
+  timing out while others take mail is those receivers' problem.
+* :func:`inbound_section`: which clients failed to hand us mail, at which
+  stage, why, with the receiving side's fixes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smtpdoctor.logs.aggregate import (
+    CAUSES,
+    D_ATTEMPTS,
+    D_CONNECT_TIMEOUT,
+    D_FAILURES,
+    D_REMOTE_SENT,
+    I_CAUSES,
+    I_STAGES,
+    OTHER_KEY,
+    STAGES,
+    Aggregator,
+)
+from smtpdoctor.logs.inbound import Cause
+from smtpdoctor.model import Category, Severity, Stage
+
+__all__ = ["inbound_section", "outbound_findings"]
+
+# Fewer destinations than this all timing out is too little to call a block.
+MIN_DESTINATIONS_FOR_BLOCK = 2
+_LIST = 8  # names listed in a message
+
+
+def _names(keys: list[str]) -> str:
+    shown = ", ".join(keys[:_LIST])
+    return shown + (f" and {len(keys) - _LIST} more" if len(keys) > _LIST else "")
+
+
+def outbound_findings(agg: Aggregator) -> list[dict[str, Any]]:
+    """The whole-file reading of connect timeouts (possibly none)."""
+    from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
+
+    rows = agg.destinations.rows
+    timing_out = sorted(
+        (
+            k
+            for k, v in rows.items()
+            if k != OTHER_KEY and v[D_CONNECT_TIMEOUT] and not v[D_REMOTE_SENT]
+        ),
+        key=lambda k: (-rows[k][D_CONNECT_TIMEOUT], k),
+    )
+    if not timing_out:
+        return []
+    # Destinations that only ever timed out at connect (nothing else went wrong).
+    only = [k for k in timing_out if rows[k][D_CONNECT_TIMEOUT] == rows[k][D_FAILURES]]
+    tried = [k for k, v in rows.items() if k not in ("(none)", OTHER_KEY) and v[D_ATTEMPTS]]
+    evidence = {
+        "destinations": only[:50] or timing_out[:50],
+        "remote_deliveries": agg.remote_sent,
+        "destinations_tried": len(tried),
+    }
+    all_failed = {k for k in tried if rows[k][D_FAILURES] == rows[k][D_ATTEMPTS]}
+    if agg.remote_sent == 0 and len(only) >= MIN_DESTINATIONS_FOR_BLOCK and set(only) >= all_failed:
+        evidence["alternatives"] = [
+            {
+                "category": Category.NETWORK_TIMEOUT.value,
+                "why": "each receiver down at once: unlikely for several unrelated domains",
+            },
+            {
+                "category": Category.DNS_RESOLUTION.value,
+                "why": "not it: the log shows connects to resolved addresses timing out",
+            },
+        ]
+        f = finding(
+            "logs.outbound.port25_blocked",
+            evidence=evidence,
+            count=len(only),
+            destinations=_names(only),
+        )
+        return [f.to_json()]
+    if agg.remote_sent > 0 and only:
+        evidence["alternatives"] = [
+            {
+                "category": Category.FIREWALL_BLOCK.value,
+                "why": f"an outbound block of ours: ruled out, {agg.remote_sent} deliveries "
+                "to other SMTP servers on port 25 went through",
+            },
+        ]
+        f = finding(
+            "logs.outbound.hosts_unreachable",
+            evidence=evidence,
+            count=len(only),
+            destinations=_names(only),
+            remote_sent=agg.remote_sent,
+        )
+        return [f.to_json()]
+    return []
+
+
+def _counts(vec: list[int], offset: int, names: tuple[Any, ...]) -> dict[str, int]:
+    pairs = [(n.value, vec[offset + i]) for i, n in enumerate(names) if vec[offset + i]]
+    return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+
+
+def inbound_section(agg: Aggregator, top: int) -> dict[str, Any]:
+    """The report's ``inbound`` object (additive in smtpdoctor.logs/1)."""
+    rows = [(k, v) for k, v in agg.inbound.rows.items() if v[0]]
+    total = sum(v[0] for _, v in rows)
+    by_cause: dict[str, int] = {}
+    by_stage: dict[str, int] = {}
+    for _, v in rows:
+        for k, n in _counts(v, I_CAUSES, CAUSES).items():
+            by_cause[k] = by_cause.get(k, 0) + n
+        for k, n in _counts(v, I_STAGES, STAGES).items():
+            by_stage[k] = by_stage.get(k, 0) + n
+    rows.sort(key=lambda kv: (kv[0] == OTHER_KEY, -kv[1][0], kv[0]))
+    clients = []
+    for key, vec in rows[:top]:
+        causes = _counts(vec, I_CAUSES, CAUSES)
+        stages = _counts(vec, I_STAGES, STAGES)
+        clients.append(
+            {
+                "client": key,
+                "failures": vec[0],
+                "by_cause": causes,
+                "by_stage": stages,
+                "top_cause": next(iter(causes), None),
+                "top_stage": next(iter(stages), None),
+                # What the log said last about this client (the TLS reason and
+                # version when it names them).
+                "why": agg.inbound_why.get(key),
+            }
+        )
+    return {
+        "failures": total,
+        "clients": len(rows),
+        "by_cause": dict(sorted(by_cause.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_stage": dict(sorted(by_stage.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "top_clients": clients,
+        "findings": _inbound_findings(agg, rows, by_cause),
+    }
+
+
+def _inbound_findings(
+    agg: Aggregator, rows: list[tuple[str, list[int]]], by_cause: dict[str, int]
+) -> list[dict[str, Any]]:
+    from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
+
+    out = []
+    for cause_value, count in by_cause.items():
+        cause = Cause(cause_value)
+        ci = I_CAUSES + CAUSES.index(cause)
+        hit = sorted(((k, v) for k, v in rows if v[ci]), key=lambda kv: (-kv[1][ci], kv[0]))
+        stages: dict[Stage, int] = {}
+        for _, v in hit:
+            for i, stage in enumerate(STAGES):
+                # A client's stages, weighted by this cause's share of its failures.
+                if v[I_STAGES + i]:
+                    stages[stage] = stages.get(stage, 0) + v[I_STAGES + i] * v[ci] // v[0]
+        stage = max(stages, key=lambda s: (stages[s], -STAGES.index(s))) if stages else Stage.NONE
+        examples = agg.inbound_examples.get(cause_value, [])
+        f = finding(
+            f"logs.inbound.{cause_value}",
+            stage=stage,
+            evidence={
+                "count": count,
+                "clients": [{"client": k, "failures": v[ci]} for k, v in hit[:_LIST]],
+                "examples": examples,
+            },
+            count=count,
+            client_count=len(hit),
+            clients=", ".join(f"{k} ({v[ci]})" for k, v in hit[:_LIST])
+            + (f" and {len(hit) - _LIST} more" if len(hit) > _LIST else ""),
+            example=examples[0] if examples else "-",
+        )
+        out.append(f.to_json())
+    # The most severe first, then the most frequent.
+    out.sort(key=lambda f: (Severity(f["severity"]).rank, -f["evidence"]["count"], f["id"]))
+    return out

@@ -1,0 +1,250 @@
+"""The receiving side: why a client could not hand us its mail.
+
+A mail admin whose partners cannot send *to* them reads their own server's
+lines: Postfix ``smtpd``/``postscreen`` rejections, lost connections and
+timeouts, TLS handshake failures on ``SSL_accept``; Exim's ACL rejections
+and TLS errors on incoming connections; Sendmail's ``check_*`` rulesets and
+``reject=``; Exchange receive protocol logs. Each such line becomes one
+inbound event (``direction="inbound"``), and :func:`inbound_cause` reads it
+from the receiver's side: which of a small set of :class:`Cause` values it
+is, at which stage, and the detail the log gives (the TLS version or cipher
+the client offered, the DNSBL, the missing PTR). The causes are what the
+report's inbound section counts per client, and each has a finding
+(``logs.inbound.<cause>``, :mod:`smtpdoctor.knowledge.catalogue.logs_inbound`)
+with fixes written for the receiving side.
+
+The sender-side classifier would read "Client host rejected: cannot find
+your hostname" as the *sender's* PTR problem; here the same line means "our
+policy refuses clients without a PTR", which calls for different advice.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import cache
+
+from smtpdoctor.model import Category, Stage
+
+__all__ = [
+    "CAUSE_CATEGORY",
+    "Cause",
+    "inbound_cause",
+    "stage_of_command",
+    "tls_detail",
+]
+
+
+class Cause(StrEnum):
+    """Why an incoming session failed, as the receiving admin acts on it."""
+
+    TLS_VERSION = "tls_version"  # the client's TLS versions and ours do not overlap
+    TLS_CIPHER = "tls_cipher"  # no cipher suite in common
+    TLS_CERTIFICATE = "tls_certificate"  # the client refused our certificate
+    TLS_HANDSHAKE = "tls_handshake"  # another handshake failure, or gone after STARTTLS
+    PTR = "ptr"  # our policy refuses clients without (matching) reverse DNS
+    DNSBL = "dnsbl"  # the client is on a blocklist we use
+    PROTOCOL = "protocol"  # pregreet, pipelining, synchronization errors, non-SMTP
+    HELO = "helo"  # its HELO/EHLO name is refused
+    SENDER = "sender"  # its sender address or domain is refused
+    RELAY = "relay_denied"  # it asked us to relay to a domain we do not serve
+    RECIPIENT = "recipient"  # the recipient does not exist here, or its mailbox is full
+    GREYLISTED = "greylisted"  # a temporary refusal of a first-seen triplet
+    CONTENT = "content"  # milter, header/body checks, spam or virus scanners
+    SIZE = "message_size"  # bigger than our message_size_limit
+    RATE = "rate_limited"  # too many connections, messages or errors from it
+    AUTH = "auth"  # SASL authentication failed
+    TIMEOUT = "timeout"  # the client went silent
+    DROPPED = "dropped"  # the client closed the connection mid-session
+    POLICY = "policy"  # any other refusal
+
+
+CAUSE_CATEGORY: dict[Cause, Category] = {
+    Cause.TLS_VERSION: Category.TLS_VERSION_MISMATCH,
+    Cause.TLS_CIPHER: Category.TLS_HANDSHAKE_FAILURE,
+    Cause.TLS_CERTIFICATE: Category.TLS_CERTIFICATE,
+    Cause.TLS_HANDSHAKE: Category.TLS_HANDSHAKE_FAILURE,
+    Cause.PTR: Category.DNS_PTR_MISMATCH,
+    Cause.DNSBL: Category.POLICY_REJECTION,
+    Cause.PROTOCOL: Category.POLICY_REJECTION,
+    Cause.HELO: Category.POLICY_REJECTION,
+    Cause.SENDER: Category.POLICY_REJECTION,
+    Cause.RELAY: Category.POLICY_REJECTION,
+    Cause.RECIPIENT: Category.RECIPIENT,
+    Cause.GREYLISTED: Category.RATE_LIMITED,
+    Cause.CONTENT: Category.POLICY_REJECTION,
+    Cause.SIZE: Category.MESSAGE_SIZE,
+    Cause.RATE: Category.RATE_LIMITED,
+    Cause.AUTH: Category.AUTHENTICATION,
+    Cause.TIMEOUT: Category.NETWORK_TIMEOUT,
+    Cause.DROPPED: Category.CONNECTION_DROPPED,
+    Cause.POLICY: Category.POLICY_REJECTION,
+}
+
+# The SMTP command names servers log, in the session's order.
+_COMMANDS: tuple[tuple[str, Stage], ...] = (
+    ("CONNECT", Stage.CONNECT),
+    ("GREETING", Stage.GREETING),
+    ("EHLO", Stage.EHLO),
+    ("HELO", Stage.EHLO),
+    ("STARTTLS", Stage.STARTTLS),
+    ("AUTH", Stage.AUTH),
+    ("MAIL", Stage.MAIL_FROM),
+    ("RCPT", Stage.RCPT_TO),
+    ("DATA", Stage.DATA),
+    ("BDAT", Stage.MESSAGE),
+    ("END-OF-MESSAGE", Stage.MESSAGE),
+    ("END-OF-DATA", Stage.MESSAGE),
+    ("QUIT", Stage.QUIT),
+)
+
+
+def stage_of_command(word: str) -> Stage:
+    """``RCPT`` → rcpt_to, ``END-OF-MESSAGE`` → message, ``check_rcpt`` → rcpt_to, …"""
+    upper = word.strip().upper()
+    if upper.startswith("CHECK_"):
+        return _RULESETS.get(upper[6:], Stage.NONE)
+    for name, stage in _COMMANDS:
+        if upper.startswith(name):
+            return stage
+    return Stage.NONE
+
+
+# Sendmail's rulesets, by the stage they run at.
+_RULESETS = {
+    "RELAY": Stage.CONNECT,
+    "MAIL": Stage.MAIL_FROM,
+    "RCPT": Stage.RCPT_TO,
+    "COMPAT": Stage.RCPT_TO,
+    "DATA": Stage.DATA,
+    "EOH": Stage.MESSAGE,
+    "EOM": Stage.MESSAGE,
+}
+
+
+# Ordered: the first that matches decides. TLS first (a TLS alert may quote a
+# reply), then the receiver's own policies, then the generic endings.
+@cache
+def _rules() -> tuple[tuple[Cause, re.Pattern[str]], ...]:
+    """Compiled on first use: most logs have no inbound failure at all."""
+    return tuple(
+        (cause, re.compile(rx, re.IGNORECASE))
+        for cause, rx in (
+            (
+                Cause.TLS_VERSION,
+                r"unsupported protocol|version too low|wrong version number|no protocols available"
+                r"|unknown protocol|protocol version|inappropriate fallback"
+                r"|could not negotiate a supported (?:protocol|version)|unsupported version",
+            ),
+            (
+                Cause.TLS_CIPHER,
+                r"no shared cipher|no suitable signature|could not negotiate a supported cipher"
+                r"|no cipher|insufficient security|no suitable key share|no shared sig",
+            ),
+            (
+                Cause.TLS_CERTIFICATE,
+                r"alert (?:bad|unknown|unsupported) certificate|alert unknown ca"
+                r"|certificate unknown|certificate is bad"
+                r"|certificate (?:expired|revoked)|alert certificate|bad certificate",
+            ),
+            (
+                Cause.TLS_HANDSHAKE,
+                r"SSL_accept|TLS error on connection from|STARTTLS=server|gnutls_handshake"
+                r"|TLS library problem|after STARTTLS|TLS negotiation failed|handshake",
+            ),
+            (Cause.GREYLISTED, r"greylist|graylist|try again later.*postgrey|\b4\.2\.0 .*later"),
+            (
+                Cause.DNSBL,
+                r"blocked using|listed (?:at|in|on|by)|\bRBL\b|DNSBL|blacklist|blocklist|spamhaus"
+                r"|barracuda|spamcop",
+            ),
+            (
+                Cause.PTR,
+                r"cannot find your (?:reverse )?hostname|reverse (?:DNS|hostname|lookup)"
+                r"|no host name found|client host rejected: cannot|PTR|does not resolve to address"
+                r"|may be forged|unknown client|hostname .* not verified",
+            ),
+            (
+                Cause.PROTOCOL,
+                r"PREGREET|COMMAND PIPELINING|BARE NEWLINE|NON-SMTP COMMAND|synchronization error"
+                r"|improper command pipelining|non-SMTP command"
+                r"|too many (?:errors|unknown commands)"
+                r"|protocol error|unrecognized command|pipelining|nonmail commands|pre-?greeting",
+            ),
+            (Cause.HELO, r"Helo command rejected|HELO|EHLO.*(?:invalid|rejected|syntactically)"),
+            (
+                Cause.RELAY,
+                r"Relay access denied|relay not permitted|Relaying denied|unable to relay"
+                r"|not permitted to relay|relay denied",
+            ),
+            (
+                Cause.SIZE,
+                r"size limit|too (?:big|large)|message_size_limit|exceeds .*size|Message size",
+            ),
+            (
+                Cause.RATE,
+                r"too many (?:open )?connections|connection rate|rate limit|ratelimit|Too much mail"
+                r"|too many (?:messages|recipients)|Connection concurrency|try again later.*rate",
+            ),
+            (Cause.AUTH, r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 "),
+            (
+                Cause.CONTENT,
+                r"milter|header_checks|body_checks|spam|virus|malware|content|DMARC|DKIM|SPF"
+                r"|local_scan|hits="
+                r"|rejected after DATA|Message rejected|policy violation|check_eo[hm]",
+            ),
+            (
+                Cause.RECIPIENT,
+                r"User unknown|Recipient address rejected|unknown user|No such user|mailbox"
+                r"|unrouteable address|user doesn't exist|invalid recipient|5\.1\.1",
+            ),
+            (
+                Cause.SENDER,
+                r"Sender address rejected|sender verify|Domain of sender|sender domain|check_mail"
+                r"|Sender .* rejected|unverified sender|5\.1\.[78]",
+            ),
+            (Cause.TIMEOUT, r"timeout|timed out"),
+            (
+                Cause.DROPPED,
+                r"lost connection|lost input channel|unexpected disconnection|connection .* lost"
+                r"|HANGUP|Connection reset|did not issue|no MAIL in",
+            ),
+        )
+    )
+
+
+# What a TLS failure's lines say about the client's offer: OpenSSL's reason
+# ("unsupported protocol", "no shared cipher", "tlsv1 alert protocol version"),
+# GnuTLS's sentence, Sendmail's reason=, and any protocol version named.
+_OPENSSL_REASON = re.compile(r"SSL routines:[^:]*:([^:]+)")
+_GNUTLS_REASON = re.compile(r"\((?:gnutls_handshake|recv|send)\): ([^\n]+)")
+_SENDMAIL_REASON = re.compile(r"reason=([^,]+)")
+_VERSION = re.compile(r"\b(SSLv[23]|TLSv1(?:\.[0-3])?|TLS1\.[0-3])\b")
+
+
+def tls_detail(text: str) -> str | None:
+    """The TLS reason and version a failure's text gives, in a few words (or None)."""
+    found = []
+    for rx in (_OPENSSL_REASON, _GNUTLS_REASON, _SENDMAIL_REASON):
+        m = rx.search(text)
+        if m is not None:
+            found.append(m.group(1).strip())
+            break
+    versions = dict.fromkeys(_VERSION.findall(text))
+    if versions:
+        found.append("offered " + "/".join(versions))
+    return "; ".join(found) or None
+
+
+def inbound_cause(text: str, stage: Stage = Stage.NONE) -> Cause:
+    """The receiving side's reading of one inbound failure's text."""
+    for cause, rx in _rules():
+        if rx.search(text):
+            if cause is Cause.TLS_HANDSHAKE and stage not in (
+                Stage.STARTTLS,
+                Stage.TLS_HANDSHAKE,
+                Stage.NONE,
+            ):
+                continue  # "lost connection after RCPT" on a TLS session is not TLS
+            return cause
+    return Cause.POLICY

@@ -1,0 +1,192 @@
+"""The receiving side of a Postfix log: smtpd, postscreen, cleanup and milter lines.
+
+:class:`InboundLines` is the part of :class:`~smtpdoctor.logs.postfix.PostfixScanner`
+that reads rejections (``NOQUEUE: reject: RCPT from …``, ``milter-reject``,
+cleanup's header and body checks, postscreen's blocklist rejections) and
+ends of sessions (``lost connection after STARTTLS from …``, ``timeout after
+DATA from …``, ``too many errors after …``) into the Aggregator's inbound
+counts and, when events are wanted, inbound :class:`DeliveryEvent`s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from smtpdoctor.logs.aggregate import Aggregator
+from smtpdoctor.logs.events import DeliveryEvent, EventStatus
+from smtpdoctor.logs.inbound import CAUSE_CATEGORY, Cause, inbound_cause, stage_of_command
+from smtpdoctor.logs.reasons import ReasonCache, reply_from_text
+from smtpdoctor.logs.timeparse import TimeParser
+from smtpdoctor.model import Stage
+
+__all__ = ["InboundLines", "client_key"]
+
+# An SMTP client as smtpd and postscreen name it: "host[addr]", "unknown[addr]", "[addr]:port".
+_CLIENT = re.compile(rb"([^\s\[\](),;<>]*)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::\d+)?")
+# "NOQUEUE: reject: RCPT from c[a]: 450 4.7.25 ...; from=<> to=<> proto=ESMTP helo=<>",
+# "milter-reject: END-OF-MESSAGE from c[a]: 5.7.1 ...; ...",
+# "reject: header Subject: x from c[a]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 text".
+_REJECT = re.compile(
+    rb"reject: (header|body|[A-Z][A-Z-]*)\b[^\n]*? from ([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)[:;] ?"
+    rb"([^\n]*)"
+)
+# smtpd's "lost connection after STARTTLS from c[a]", "timeout after DATA (0 bytes) from c[a]".
+_SESSION_END = re.compile(
+    rb"(lost connection|timeout|too many errors) after ([A-Z][A-Z-]*)(?: \([^)]*\))? from "
+    rb"([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)"
+)
+# smtpd's "warning: c[a]: SASL LOGIN authentication failed: <reason>".
+_SASL_FAILED = re.compile(
+    rb"warning: ([^\s\[\]]*\[[^\]\n]+\]): (SASL \S+ authentication failed[^\n]*)"
+)
+_SESSION_WORDS = {
+    b"lost connection": "lost connection after {cmd}",
+    b"timeout": "timeout after {cmd}",
+    b"too many errors": "too many errors after {cmd}",
+}
+
+
+class InboundLines:
+    """Inbound line readers, mixed into the Postfix scanner (which sets these)."""
+
+    mta: str
+    agg: Aggregator
+    times: TimeParser
+    reasons: ReasonCache
+    sink: Callable[[DeliveryEvent], None] | None
+    events: int
+    _tls_in_by_proc: dict[bytes, str]
+
+    def _epoch_ok(self, epoch: float | None) -> bool:  # pragma: no cover - the scanner's
+        raise NotImplementedError
+
+    def _inbound_line(self, block: bytes, ls: int, proc: bytes, msg: bytes) -> None:
+        """A line with one of the inbound markers (most are not inbound failures)."""
+        if b"reject: " in msg:
+            if b"reject_warning" not in msg:
+                self._inbound_reject(block, ls, msg)
+            return
+        sm = _SESSION_END.match(msg)
+        if sm is not None:
+            self._inbound_session_end(block, ls, proc, sm)
+            return
+        am = _SASL_FAILED.match(msg)
+        if am is not None:
+            epoch = self.times.at(block, ls)
+            if self._epoch_ok(epoch):
+                text = am.group(2).decode("utf-8", "replace")
+                self._inbound(epoch, am.group(1), Cause.AUTH, Stage.AUTH, text)
+
+    def _inbound_reject(self, block: bytes, ls: int, msg: bytes) -> None:
+        """An smtpd/postscreen/cleanup/milter rejection of a client's command or message."""
+        m = _REJECT.search(msg)
+        if m is None:
+            return
+        epoch = self.times.at(block, ls)
+        if not self._epoch_ok(epoch):
+            return
+        what, peer, rest = m.group(1, 2, 3)
+        text = rest.decode("utf-8", "replace")
+        recipient = None
+        if text.startswith("from=<"):
+            # cleanup's header/body checks: the reply comes after the envelope.
+            env, _, reply = text.partition(">: ")
+            text = reply or text
+            recipient = _envelope(env, "to=<")
+        else:
+            reply, _, env = text.partition("; from=<")
+            recipient = _envelope(env, "to=<")
+            text = reply
+        stage = Stage.MESSAGE if what in (b"header", b"body") else stage_of_command(what.decode())
+        kind = "milter-reject" if b"milter-reject" in msg[: m.start() + 7] else "reject"
+        text = f"{kind}: {what.decode()}: {text.strip()}"
+        self._inbound(epoch, peer, inbound_cause(text, stage), stage, text, recipient=recipient)
+
+    def _inbound_session_end(self, block: bytes, ls: int, proc: bytes, m: re.Match[bytes]) -> None:
+        """smtpd's "lost connection / timeout / too many errors after CMD from client"."""
+        epoch = self.times.at(block, ls)
+        if not self._epoch_ok(epoch):
+            return
+        words, cmd, peer = m.group(1, 2, 3)
+        stage = stage_of_command(cmd.decode())
+        client = client_key(peer)
+        # After STARTTLS (port 25) or CONNECT (port 465, TLS from the start): the
+        # handshake failure this smtpd has just logged, not a failure of its own.
+        if stage in (Stage.STARTTLS, Stage.CONNECT) and self._tls_in_by_proc.get(proc) == client:
+            del self._tls_in_by_proc[proc]
+            return
+        text = _SESSION_WORDS[words].format(cmd=cmd.decode())
+        if words == b"too many errors":
+            cause = Cause.PROTOCOL
+        elif stage is Stage.STARTTLS:
+            cause = Cause.TLS_HANDSHAKE
+        else:
+            cause = Cause.TIMEOUT if words == b"timeout" else Cause.DROPPED
+        self._inbound(epoch, peer, cause, stage, text)
+
+    def _inbound(
+        self,
+        epoch: float | None,
+        peer: bytes,
+        cause: Cause,
+        stage: Stage,
+        text: str,
+        *,
+        recipient: str | None = None,
+    ) -> None:
+        client = client_key(peer)
+        self.agg.add_inbound(client, cause, stage, text)
+        if self.sink is None:
+            return
+        host, ip = _split_client(peer)
+        info = self.reasons.info(text)
+        self.events += 1
+        self.sink(
+            DeliveryEvent(
+                time=epoch,
+                mta=self.mta,
+                status=EventStatus.OTHER,
+                category=CAUSE_CATEGORY[cause],
+                stage=stage,
+                permanence=info.permanence,
+                text=text,
+                recipient=recipient,
+                destination=_domain_of(recipient),
+                relay_host=host,
+                relay_ip=ip,
+                reply=reply_from_text(info, text),
+                direction="inbound",
+                peer=client,
+            )
+        )
+
+
+def client_key(text: bytes) -> str | None:
+    """``host[addr]`` of the first client named in ``text`` (no port; "unknown" if unnamed)."""
+    m = _CLIENT.search(text)
+    if m is None:
+        return None
+    host = m.group(1).decode("utf-8", "replace") or "unknown"
+    return f"{host}[{m.group(2).decode('ascii', 'replace')}]"
+
+
+def _split_client(text: bytes) -> tuple[str | None, str | None]:
+    m = _CLIENT.search(text)
+    if m is None:
+        return None, None
+    return (m.group(1).decode("utf-8", "replace") or None), m.group(2).decode("ascii", "replace")
+
+
+def _envelope(env: str, key: str) -> str | None:
+    start = env.find(key)
+    if start < 0:
+        return None
+    end = env.find(">", start)
+    return env[start + len(key) : end if end >= 0 else None] or None
+
+
+def _domain_of(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].lower().rstrip(".") or None

@@ -1,0 +1,121 @@
+"""What wraps a log line before its syslog header, and how to take it off.
+
+Logs reach users through more than syslog files: ``docker compose logs``
+puts ``service-1  | `` before every line, ``docker logs -t`` an RFC 3339
+timestamp of its own, FreeBSD's ``syslogd -vv`` a ``<mail.notice>`` tag
+after the time, some relays an unpadded day (``Mar 7 02:09:33``), and a
+terminal may leave ANSI colours. The readers expect a line to start with
+its timestamp, so a :class:`Unwrapper` chosen from the file's first lines
+rewrites each block into that shape with a few whole-block substitutions
+(C speed; none at all for a plain syslog file, the common case).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Unwrapper", "unwrapper_for"]
+
+_ANSI = re.compile(rb"\x1b\[[0-9;]*m")
+# "mailserver     | ", "postfix-mailcow-1  | ", "mailu_smtp_1 | " (compose v1 and v2).
+_COMPOSE = re.compile(rb"(?m)^[A-Za-z0-9][\w.-]*[ \t]*\| ?")
+# docker logs -t / compose --timestamps: an RFC 3339 time with nanoseconds and Z,
+# followed by the program's own line (which has a timestamp of its own).
+_DOCKER_TS = re.compile(
+    rb"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) "
+    rb"(?=[A-Z][a-z]{2} +\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)"
+)
+# "Mar 7 02:09:33" -> "Mar  7 02:09:33" (RFC 3164 pads the day with a space).
+_UNPADDED = re.compile(rb"(?m)^([A-Z][a-z]{2}) (\d \d\d:\d\d:\d\d)")
+# "<mail.notice>" / "<22>" tags after the time (FreeBSD syslogd -v/-vv, some relays).
+_TAG_AFTER_TIME = re.compile(
+    rb"(?m)^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
+    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+    rb" <[a-z0-9]+(?:\.[a-z]+)?> "
+)
+# The same tag after the host name ("Mar  7 02:09:33 mx <mail.info> postfix/smtp[1]: ...").
+_TAG_AFTER_HOST = re.compile(
+    rb"(?m)^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
+    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) "
+    # "<mail.info>", or a bare "mail.info" (busybox syslogd, Alpine containers)
+    rb"(?:<[a-z0-9]+\.[a-z]+>|(?:kern|user|mail|daemon|auth|syslog|authpriv|local[0-7])"
+    rb"\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)) "
+)
+
+_Step = Callable[[bytes], bytes]
+
+
+@dataclass(frozen=True)
+class Unwrapper:
+    """The substitutions one file needs, in order; empty for a plain file."""
+
+    names: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def __call__(self, block: bytes) -> bytes:
+        for name in self.names:
+            block = _STEPS[name](block)
+        return block
+
+
+def _ansi(block: bytes) -> bytes:
+    return _ANSI.sub(b"", block)
+
+
+def _compose(block: bytes) -> bytes:
+    return _COMPOSE.sub(b"", block)
+
+
+def _docker_ts(block: bytes) -> bytes:
+    return _DOCKER_TS.sub(b"", block)
+
+
+def _tag(block: bytes) -> bytes:
+    block = _TAG_AFTER_TIME.sub(rb"\1 ", block)
+    return _TAG_AFTER_HOST.sub(rb"\1 \2 ", block)
+
+
+def _unpadded(block: bytes) -> bytes:
+    return _UNPADDED.sub(rb"\1  \2", block)
+
+
+_STEPS: dict[str, _Step] = {
+    "ansi": _ansi,
+    "compose": _compose,
+    "docker-timestamp": _docker_ts,
+    "priority-tag": _tag,
+    "unpadded-day": _unpadded,
+}
+_CLASSIC_OR_ISO = re.compile(
+    rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)"
+)
+
+
+def unwrapper_for(head: bytes) -> Unwrapper:
+    """The unwrapper the first lines of a file call for (each step is kept
+    only if some line of the head needs it, and then runs on every block)."""
+    names: list[str] = []
+    sample = head
+    if _ANSI.search(sample):
+        names.append("ansi")
+        sample = _ansi(sample)
+    lines = [ln for ln in sample.split(b"\n")[:200] if ln.strip()]
+    if lines and not _CLASSIC_OR_ISO.match(lines[0]):
+        composed = [ln for ln in lines if _COMPOSE.match(ln)]
+        rest = [_COMPOSE.sub(b"", ln, count=1) for ln in composed]
+        if len(composed) * 2 >= len(lines) and any(_CLASSIC_OR_ISO.match(r) for r in rest):
+            names.append("compose")
+            sample = _compose(sample)
+    for name, rx in (
+        ("docker-timestamp", _DOCKER_TS),
+        ("unpadded-day", _UNPADDED),
+        ("priority-tag", _TAG_AFTER_TIME),
+    ):
+        if rx.search(sample) or (name == "priority-tag" and _TAG_AFTER_HOST.search(sample)):
+            names.append(name)
+            sample = _STEPS[name](sample)
+    return Unwrapper(tuple(names))
