@@ -278,6 +278,7 @@ def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | Non
         out.print("  causes")
         for cause in c.causes:
             out.print(f"    • {escape(cause)}")
+    _render_alternatives(out, c)
     fixes = [f for f in c.fixes if mtas is None or f.for_ in mtas]
     if fixes:
         out.print("  fixes")
@@ -290,6 +291,16 @@ def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | Non
                     out.print(f"        [cyan]{escape(line)}[/cyan]")
             if fix.verify:
                 out.print(f"      verify: [cyan]{escape(fix.verify)}[/cyan]")
+
+
+def _render_alternatives(out: Any, c: Classification) -> None:
+    """The readings the text admits, each with the check that tells them apart."""
+    if not c.alternatives:
+        return
+    out.print("  readings    the text admits more than one cause; the check tells them apart")
+    for alt in c.alternatives:
+        out.print(f"    • [bold]{alt['category']}[/bold]: {escape(alt['why'])}")
+        out.print(f"      check: [cyan]{escape(alt['check'])}[/cyan]  ({escape(alt['if'])})")
 
 
 def _short(text: str, limit: int) -> str:

@@ -44,6 +44,8 @@ from smtpdoctor.knowledge import (
     permanence_of,
     split_enhanced,
 )
+from smtpdoctor.knowledge.alternatives import readings_for
+from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
 
@@ -76,6 +78,16 @@ _ENHANCED_FIELDS = (
 _ENHANCED_LOOSE = re.compile(r"(?:(?<=[\s(\[])|^)([45]\.[0-7]\.\d{1,3})(?=[\s);,:]|$)")
 # "421-4.7.0 " continuation prefixes inside a flattened multi-line reply.
 _CONTINUATION = re.compile(r"(?:(?<=\s)|^)[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)")
+# Numbers that look like reply codes but are not: a mailer's exit status
+# ("Diagnostic-Code: X-Unix; 255"), a header's "id:number" ("Feedback-Id:
+# 10345:200"), a port ("host:250").
+_NOT_A_REPLY = re.compile(r"(?:X-Unix|X-Local);\s*\Z|\d:\Z|[\w-]+-Id:\s*\S*\Z", re.I)
+# What stands before a reply one server quotes from another.
+_NESTED_LEAD = re.compile(
+    r"(?:said|responded with|returned|reply was|replied|answered|error|response|"
+    r"smtp;|message)\s*:?\s*['\"(<\[]?\s*$|[;'\"<(]\s*$",
+    re.I,
+)
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 _NETWORKISH = frozenset(
@@ -119,6 +131,8 @@ class Classification:
     text: str = ""
     enhanced: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    # Other readings of the same text, each with the check that tells them apart.
+    alternatives: tuple[dict[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The contract's ``smtpdoctor.explanation/1`` document without ``schema``."""
@@ -141,6 +155,7 @@ class Classification:
             "retry_helps": self.retry_helps,
             "kind": self.kind,
             "matched": list(self.matched),
+            "alternatives": list(self.alternatives),
         }
 
 
@@ -183,12 +198,26 @@ def classify(
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = _basic_evidence(found_reply, known_stage)
 
-    success = found_reply is not None and found_reply.code < 400
+    # A text that says the mail was not delivered is never a success, whatever
+    # 2xx code (a mailer's exit status, a header's number) stands in it.
+    failed = _FAILURE_SAID.regex.search(flat) is not None
+    success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
         decided: _Evidence | None = basic_ev
     else:
-        decided = strong or (None if code_generic else code_ev) or weak or code_ev or basic_ev
+        if failed:
+            basic_ev = basic_ev if basic_ev and basic_ev.category is not Category.OK else None
+            code_ev = code_ev if code_ev and code_ev.category is not Category.OK else None
+            strong = strong if strong and strong.category is not Category.OK else None
+        decided = (
+            strong
+            or (None if code_generic else code_ev)
+            or weak
+            or code_ev
+            or basic_ev
+            or (_from_pattern(_FAILURE_SAID) if failed else None)
+        )
 
     matched = _unique_ids((decided, strong, weak, code_ev, basic_ev))
     if decided is None:
@@ -216,6 +245,8 @@ def classify(
         matched.append(cue_id)
 
     info = CATEGORY_INFO[category]
+    host, port = _target(raw)
+    alternatives = tuple(r.to_json(host, port) for r in readings_for(tuple(matched)))
     retry_helps = _retry_helps(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
     # usual ones otherwise (a generic list would only dilute a precise one).
@@ -234,7 +265,26 @@ def classify(
         text=raw.strip(),
         enhanced=enhanced,
         evidence={"microsoft": microsoft},
+        alternatives=alternatives,
     )
+
+
+_TARGET = re.compile(
+    r"connect to ([\w.-]+)(?:\[[^\]]*\])?:(\d+)|H=([\w.-]+)|"
+    r"(?:host|server|SMTP host:?)\s+([\w-]+\.[\w.-]+)|"
+    r"\b(\d{1,3}(?:\.\d{1,3}){3}|[\w-]+\.[\w.-]+\.[a-z]{2,}):(\d{2,5})\b",
+    re.IGNORECASE,
+)
+
+
+def _target(raw: str) -> tuple[str, int]:
+    """The host and port a connection text names, for the check's command line."""
+    m = _TARGET.search(raw)
+    if m is None:
+        return "MX-HOST", 25
+    host = m.group(1) or m.group(3) or m.group(4) or m.group(5) or "MX-HOST"
+    port = m.group(2) or m.group(6)
+    return host, int(port) if port else 25
 
 
 def _codes(raw: str, flat: str, reply: Reply | None) -> tuple[Reply | None, str | None]:
@@ -323,7 +373,9 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     if stripped[:3].isdigit():
         parsed = parse_reply_text(stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
-            return parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
+            found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
+            head = _REPLY_AT.match(stripped)
+            return _innermost(stripped, head, found) if head and parsed.code >= 400 else found
     first: tuple[Reply, str | None] | None = None
     for m in _REPLY_AT.finditer(text):
         lead = text[max(0, m.start() - 24) : m.start()].rstrip(" \t")
@@ -338,14 +390,47 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
             or (lead.endswith("=") and m.group(3))
         ):
             continue
+        if _not_a_reply(text, m.start()):
+            continue
         candidate = _reply_from(text, m)
         if candidate is None:
             continue
         if candidate[0].code >= 400:
-            return candidate
+            return _innermost(text, m, candidate)
         if first is None:
             first = candidate
     return first if first is not None else (None, None)
+
+
+def _innermost(
+    text: str, outer: re.Match[str], found: tuple[Reply, str | None], depth: int = 0
+) -> tuple[Reply, str | None]:
+    """The remote reply an NDR or DSN line wraps ("550 5.0.0 ... said: 554 5.7.1 ..."), if any.
+
+    The reply that decides is the innermost one: the outer reply is the
+    reporting server's summary of it.
+    """
+    end = text.find("\n\n", outer.end())
+    scope = text[outer.end() : end if end >= 0 else len(text)]
+    for m in _REPLY_AT.finditer(scope):
+        if m.group(1)[0] not in "45":
+            continue
+        lead = scope[max(0, m.start() - 32) : m.start()].rstrip(" \t")
+        same = m.group(1) == outer.group(1) and m.group(3) in (None, outer.group(3))
+        nested = m.group(3) is not None or _NESTED_LEAD.search(lead) is not None
+        if same or not nested or _not_a_reply(scope, m.start()):
+            continue
+        inner = _reply_from(scope, m)
+        if inner is None:
+            continue
+        if depth < 3:
+            return _innermost(scope, m, inner, depth + 1)
+        return inner
+    return found
+
+
+def _not_a_reply(text: str, start: int) -> bool:
+    return _NOT_A_REPLY.search(text[max(0, start - 32) : start]) is not None
 
 
 def _has_failure_reply(text: str) -> bool:
