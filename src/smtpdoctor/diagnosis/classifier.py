@@ -24,6 +24,7 @@ configuration.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,15 +42,17 @@ from smtpdoctor.knowledge import (
     lookup_basic,
     lookup_microsoft,
     lookup_registry,
+    pattern_by_id,
     permanence_of,
     split_enhanced,
 )
 from smtpdoctor.knowledge.alternatives import readings_for
+from smtpdoctor.knowledge.phrasing import words_absent
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
 
-__all__ = ["MAX_TEXT", "Classification", "classify", "classify_reply"]
+__all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
 
 # Real replies and log lines are under a few KiB; past this the text is cut
 # before matching, so hostile input cannot make the regexes slow.
@@ -182,6 +185,19 @@ def classify(
     ``reply`` and ``stage`` come from a live session when there is one; the
     text is still read for provider phrasings.
     """
+    if reply is None:
+        # The same text comes again and again in a bounce folder or a log
+        # (a provider's one rejection for thousands of recipients).
+        return _classify_text(text, stage)
+    return _classify(text, reply, stage)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_text(text: str, stage: Stage | None) -> Classification:
+    return _classify(text, None, stage)
+
+
+def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classification:
     raw = _normalise(text or "")
     if reply is None and not raw.strip():
         return _unknown(raw, stage)
@@ -192,15 +208,16 @@ def classify(
     found_reply, enhanced = _codes(raw, flat, reply)
     microsoft = MICROSOFT_HINT.search(flat) is not None
 
-    strong, weak = _match_patterns(flat, raw)
+    low = f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower()
+    strong, weak = _match_patterns(flat, raw, low)
     code_ev, code_generic = _code_evidence(enhanced, microsoft)
-    phrase_stage, phrase_id = _stage_from_text(flat)
+    phrase_stage, phrase_id = _stage_from_text(flat, low)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = _basic_evidence(found_reply, known_stage)
 
     # A text that says the mail was not delivered is never a success, whatever
     # 2xx code (a mailer's exit status, a header's number) stands in it.
-    failed = _FAILURE_SAID.regex.search(flat) is not None
+    failed = not words_absent(_FAILURE_SAID.regex, low) and bool(_FAILURE_SAID.regex.search(flat))
     success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
@@ -240,7 +257,7 @@ def classify(
     )
 
     # Permanence: the reply class, the enhanced class, log words, the pattern.
-    permanence, cue_id = _permanence(found_reply, enhanced, raw, decided, category)
+    permanence, cue_id = _permanence(found_reply, enhanced, raw, low, decided, category)
     if cue_id:
         matched.append(cue_id)
 
@@ -264,8 +281,72 @@ def classify(
         matched=tuple(matched),
         text=raw.strip(),
         enhanced=enhanced,
-        evidence={"microsoft": microsoft},
+        evidence={"microsoft": microsoft, "stage_stated": bool(phrase_id)},
         alternatives=alternatives,
+    )
+
+
+def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) -> Classification:
+    """The most specific reading among texts that describe the same failure.
+
+    A bounce says it several times: the DSN's Diagnostic-Code, the
+    human-readable part, the Status field. The most specific wins, not the
+    first (a provider phrase over a code, a precise code over a generic
+    ``5.0.0``); a stage one of them states is kept when the winner has none.
+    """
+    results = [classify(text, stage=stage) for text in candidates if text.strip()]
+    if not results:
+        return _unknown("", stage)
+    best = max(results, key=_specificity)
+    stated = next((c.stage for c in results if c.evidence.get("stage_stated")), None)
+    if stated is not None and not best.evidence.get("stage_stated") and stated != best.stage:
+        return classify(best.text, stage=stated)
+    return best
+
+
+def _specificity(c: Classification) -> tuple[int, int, int]:
+    """How much a classification says: a known cause, how it was decided, a stage."""
+    if not c.matched:
+        return (0, 0, 0)
+    first = c.matched[0]
+    if first.startswith(("microsoft:", "enhanced:")):
+        rank = 1 if (c.enhanced or "").endswith(".0") else 3
+    elif first.startswith("reply:"):
+        rank = 1
+    elif first == _FAILURE_SAID.id:
+        rank = 0
+    else:
+        rank = 4 if pattern_by_id(first).specific else 2
+    known = c.category is not Category.OTHER
+    return (int(known), rank, int(c.stage is not Stage.NONE))
+
+
+_NOTICES = {
+    "feedback-report": "A feedback report (ARF, RFC 5965): a recipient complained about a "
+    "message that was delivered. Not a delivery failure; too many complaints lead to "
+    "rate limits and blocks.",
+    "auto-reply": "An automatic reply (RFC 3834: vacation, out of office). The message was "
+    "delivered.",
+    "delivered": "A delivery notification: the message was delivered or relayed.",
+    "not-a-bounce": "An ordinary message, not a delivery report: nothing in it says a "
+    "delivery failed.",
+}
+
+
+def notice(nature: str, text: str = "") -> Classification:
+    """A mail that is no failure (a feedback report, an auto-reply, a delivered notice)."""
+    return Classification(
+        reply=None,
+        category=Category.OK,
+        stage=Stage.NONE,
+        permanence=Permanence.NONE,
+        retry_helps=False,
+        kind="success",
+        meaning=_NOTICES.get(nature, _NOTICES["not-a-bounce"]),
+        causes=(),
+        fixes=(),
+        matched=(f"notice:{nature}",),
+        text=text,
     )
 
 
@@ -483,13 +564,16 @@ def _enhanced_fields(text: str) -> str | None:
     return None
 
 
-def _match_patterns(flat: str, raw: str) -> tuple[_Evidence | None, _Evidence | None]:
+def _match_patterns(flat: str, raw: str, low: str) -> tuple[_Evidence | None, _Evidence | None]:
     strong: _Evidence | None = None
     weak: _Evidence | None = None
+    multiline = "\n" in raw
     for p in PATTERNS:
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
             continue
-        if p.regex.search(flat) or p.regex.search(raw):
+        if words_absent(p.regex, low):
+            continue
+        if p.regex.search(flat) or (multiline and p.regex.search(raw)):
             ev = _from_pattern(p)
             if p.specific:
                 strong = ev
@@ -569,17 +653,18 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
     return _Evidence(f"reply:{reply.code}", category, basic.meaning)
 
 
-def _stage_from_text(flat: str) -> tuple[Stage | None, str | None]:
+def _stage_from_text(flat: str, low: str) -> tuple[Stage | None, str | None]:
     for phrase in STAGE_PHRASES:
-        if phrase.regex.search(flat):
+        if not words_absent(phrase.regex, low) and phrase.regex.search(flat):
             return phrase.stage, phrase.id
     return None, None
 
 
-def _permanence(
+def _permanence(  # noqa: PLR0917 - the evidence in order of strength
     reply: Reply | None,
     enhanced: str | None,
     raw: str,
+    low: str,
     decided: _Evidence,
     category: Category,
 ) -> tuple[Permanence, str | None]:
@@ -590,7 +675,7 @@ def _permanence(
         if parts is not None:
             return CLASSES[parts[0]].permanence, None
     for cue in PERMANENCE_CUES:
-        if cue.regex.search(raw):
+        if not words_absent(cue.regex, low) and cue.regex.search(raw):
             return cue.permanence, cue.id
     if decided.permanence is not None:
         return decided.permanence, None

@@ -10,6 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The stdlib's own regular-expression parser (the tree re.compile builds);
+# used once per pattern at import to find the literal words a match needs.
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "pattern",
     "permanence_cue",
     "stage_phrase",
+    "words_absent",
 ]
 
 
@@ -95,3 +102,88 @@ def stage_phrase(id: str, regex: str, stage: Stage) -> StagePhrase:
 
 def permanence_cue(id: str, regex: str, permanence: Permanence) -> PermanenceCue:
     return PermanenceCue(id, _rx(regex), permanence)
+
+
+def words_absent(regex: re.Pattern[str], lowered: str) -> bool:
+    """True when ``lowered`` holds none of the words ``regex`` needs (so it cannot match).
+
+    Only worth it on long texts (a bounce paragraph): a short reply is
+    searched outright, and the words are worked out on first need only, so a
+    one-line ``explain`` does not pay for parsing every pattern again.
+    """
+    if len(lowered) < _LONG:
+        return False
+    needs = _NEEDS.get(regex.pattern, _UNKNOWN)
+    if needs is _UNKNOWN:
+        needs = _NEEDS[regex.pattern] = needed_words(regex.pattern)
+    return needs is not None and not any(word in lowered for word in needs)
+
+
+_LONG = 256
+_UNKNOWN: tuple[str, ...] = ("\x00unknown",)
+_NEEDS: dict[str, tuple[str, ...] | None] = {}
+
+
+# --- the words a match needs ------------------------------------------------------
+#
+# Running ~150 case-insensitive alternations over a bounce paragraph costs
+# milliseconds; a substring test costs nanoseconds. For each pattern the
+# parse tree gives a set of literal strings one of which every match must
+# contain (a literal run of each branch, at least _MIN_WORD long). Texts
+# without any of them skip the regex. Exactness: only literals the match
+# cannot avoid are taken (optional parts, classes and lookarounds are not).
+
+_MIN_WORD = 3
+_Need = frozenset[str] | None
+
+
+def needed_words(regex: str) -> tuple[str, ...] | None:
+    try:
+        tree = _sre_parse.parse(regex, re.IGNORECASE)
+    except (re.error, RecursionError):
+        return None
+    need = _seq_need(list(tree))
+    return tuple(sorted(need)) if need else None
+
+
+def _best(a: _Need, b: _Need) -> _Need:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if min(map(len, a)) >= min(map(len, b)) else b
+
+
+def _seq_need(items: list[Any]) -> _Need:
+    best: _Need = None
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        best = _best(best, _run_need(run))
+        run = []
+        best = _best(best, _item_need(op, arg))
+    return _best(best, _run_need(run))
+
+
+def _run_need(run: list[str]) -> _Need:
+    word = "".join(run)
+    # Two CJK characters are a word; two Latin letters are not.
+    least = _MIN_WORD if word.isascii() else 2
+    return frozenset({word}) if len(word) >= least and word == word.strip() else None
+
+
+def _item_need(op: Any, arg: Any) -> _Need:
+    if op is _sre.SUBPATTERN:
+        return _seq_need(list(arg[3]))
+    if op is _sre.BRANCH:
+        needs = [_seq_need(list(branch)) for branch in arg[1]]
+        if any(n is None for n in needs):
+            return None
+        return frozenset().union(*[n for n in needs if n is not None])
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+        return _seq_need(list(arg[2]))
+    if op is _sre.ATOMIC_GROUP:
+        return _seq_need(list(arg))
+    return None
