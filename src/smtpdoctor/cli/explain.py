@@ -16,6 +16,7 @@ input or nothing recognisable in it.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,11 @@ def run(args: argparse.Namespace) -> int:
             doc: dict[str, Any] = {"schema": _EXPLANATIONS, "explanations": docs}
             if many_mails:
                 doc["summary"] = summarise(results)
-            print_json(doc)
+                # A folder's document is for programs and can be large: one
+                # line, through json's C encoder (indenting takes the slow one).
+                sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            else:
+                print_json(doc)
     elif many_mails:
         render_folder(console(), results)
     else:

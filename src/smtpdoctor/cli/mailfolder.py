@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.evidence.bounce import parse_bounce
+from smtpdoctor.knowledge.phrasing import batch_mode
 
 if TYPE_CHECKING:
     from smtpdoctor.diagnosis.classifier import Classification
@@ -90,6 +91,7 @@ def read_mails(
     unusable: Callable[[bytes, str], str | None],
 ) -> list[MailInput]:
     """Every entry of every mail under ``paths``, each with its file and message number."""
+    batch_mode()
     inputs: list[MailInput] = []
     number = 0
     for path in _files(paths):

@@ -47,7 +47,7 @@ from smtpdoctor.knowledge import (
     split_enhanced,
 )
 from smtpdoctor.knowledge.alternatives import readings_for
-from smtpdoctor.knowledge.phrasing import words_absent
+from smtpdoctor.knowledge.phrasing import present_words, words_absent
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
@@ -208,7 +208,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     found_reply, enhanced = _codes(raw, flat, reply)
     microsoft = MICROSOFT_HINT.search(flat) is not None
 
-    low = f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower()
+    low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
     code_ev, code_generic = _code_evidence(enhanced, microsoft)
     phrase_stage, phrase_id = _stage_from_text(flat, low)
@@ -564,7 +564,9 @@ def _enhanced_fields(text: str) -> str | None:
     return None
 
 
-def _match_patterns(flat: str, raw: str, low: str) -> tuple[_Evidence | None, _Evidence | None]:
+def _match_patterns(
+    flat: str, raw: str, low: frozenset[str] | None
+) -> tuple[_Evidence | None, _Evidence | None]:
     strong: _Evidence | None = None
     weak: _Evidence | None = None
     multiline = "\n" in raw
@@ -653,7 +655,7 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
     return _Evidence(f"reply:{reply.code}", category, basic.meaning)
 
 
-def _stage_from_text(flat: str, low: str) -> tuple[Stage | None, str | None]:
+def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
     for phrase in STAGE_PHRASES:
         if not words_absent(phrase.regex, low) and phrase.regex.search(flat):
             return phrase.stage, phrase.id
@@ -664,7 +666,7 @@ def _permanence(  # noqa: PLR0917 - the evidence in order of strength
     reply: Reply | None,
     enhanced: str | None,
     raw: str,
-    low: str,
+    low: frozenset[str] | None,
     decided: _Evidence,
     category: Category,
 ) -> tuple[Permanence, str | None]:

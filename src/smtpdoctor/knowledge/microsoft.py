@@ -13,6 +13,7 @@ Exchange Online" and the per-code NDR pages (5.7.64 TenantAttribution,
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -320,6 +321,7 @@ MICROSOFT_CODES: tuple[VendorCode, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=512)
 def lookup_microsoft(code: str) -> VendorCode | None:
     """The most specific Microsoft entry covering ``code`` (exact beats range)."""
     best: VendorCode | None = None

@@ -22,8 +22,10 @@ __all__ = [
     "PermanenceCue",
     "StagePhrase",
     "TextPattern",
+    "batch_mode",
     "pattern",
     "permanence_cue",
+    "present_words",
     "stage_phrase",
     "words_absent",
 ]
@@ -62,6 +64,7 @@ class PermanenceCue:
 
 
 def _rx(text: str) -> re.Pattern[str]:
+    _SOURCES.append(text)
     return re.compile(text, re.IGNORECASE)
 
 
@@ -104,24 +107,49 @@ def permanence_cue(id: str, regex: str, permanence: Permanence) -> PermanenceCue
     return PermanenceCue(id, _rx(regex), permanence)
 
 
-def words_absent(regex: re.Pattern[str], lowered: str) -> bool:
-    """True when ``lowered`` holds none of the words ``regex`` needs (so it cannot match).
+def present_words(lowered: str) -> frozenset[str] | None:
+    """The needed words ``lowered`` holds, or None when not worth checking.
 
-    Only worth it on long texts (a bounce paragraph): a short reply is
-    searched outright, and the words are worked out on first need only, so a
-    one-line ``explain`` does not pay for parsing every pattern again.
+    Only worth it on long texts (a bounce paragraph) or many texts (a folder,
+    :func:`batch_mode`): a short reply is searched outright, and the words
+    are worked out on first need only, so a one-line ``explain`` does not pay
+    for parsing every pattern again.
     """
-    if len(lowered) < _LONG:
+    if len(lowered) < _LONG and not _BATCH:
+        return None
+    if not _INDEX:
+        _build_index()
+    return frozenset(word for word in _WORDS if word in lowered)
+
+
+def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool:
+    """True when the text holds none of the words ``regex`` needs (so it cannot match)."""
+    if present is None:
         return False
-    needs = _NEEDS.get(regex.pattern, _UNKNOWN)
-    if needs is _UNKNOWN:
-        needs = _NEEDS[regex.pattern] = needed_words(regex.pattern)
-    return needs is not None and not any(word in lowered for word in needs)
+    needs = _INDEX.get(regex.pattern)
+    return needs is not None and present.isdisjoint(needs)
+
+
+def batch_mode() -> None:
+    """Prefilter every text, short ones too (many texts to classify: worth the set-up)."""
+    global _BATCH  # noqa: PLW0603 - one switch for the process
+    _BATCH = True
+
+
+def _build_index() -> None:
+    words: set[str] = set()
+    for source in _SOURCES:
+        needs = needed_words(source)
+        _INDEX[source] = frozenset(needs) if needs else None
+        words.update(needs or ())
+    _WORDS[:] = sorted(words)
 
 
 _LONG = 256
-_UNKNOWN: tuple[str, ...] = ("\x00unknown",)
-_NEEDS: dict[str, tuple[str, ...] | None] = {}
+_BATCH = False
+_SOURCES: list[str] = []  # every table regex, in the order made
+_INDEX: dict[str, frozenset[str] | None] = {}
+_WORDS: list[str] = []
 
 
 # --- the words a match needs ------------------------------------------------------
@@ -168,10 +196,12 @@ def _seq_need(items: list[Any]) -> _Need:
 
 
 def _run_need(run: list[str]) -> _Need:
-    word = "".join(run)
+    # A part of a literal the match needs is needed too: edge spaces go (the
+    # text may have a line break there).
+    word = "".join(run).strip()
     # Two CJK characters are a word; two Latin letters are not.
     least = _MIN_WORD if word.isascii() else 2
-    return frozenset({word}) if len(word) >= least and word == word.strip() else None
+    return frozenset({word}) if len(word) >= least else None
 
 
 def _item_need(op: Any, arg: Any) -> _Need:
