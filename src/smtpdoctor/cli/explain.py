@@ -38,7 +38,7 @@ from smtpdoctor.diagnosis.classifier import Classification, classify, classify_b
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
 from smtpdoctor.model import MTA, ExitCode, Permanence, Stage
 
-__all__ = ["MAX_READ", "register", "run"]
+__all__ = ["MAX_READ", "explain_files", "register", "run"]
 
 MAX_READ = 20 * 1024 * 1024  # bytes read from a file or stdin; the rest is ignored
 _SNIFF = 64 * 1024  # bytes looked at to tell text from binary
@@ -120,6 +120,11 @@ def run(args: argparse.Namespace) -> int:
 # --- reading ---------------------------------------------------------------------
 
 
+def explain_files(paths: list[str]) -> list[tuple[_Input, Classification]]:
+    """Every entry of every mail under ``paths`` with its explanation (one process, no output)."""
+    return [(item, _explain(item, None)) for item in read_mails(paths, _recognised, _unusable)]
+
+
 def _explain(item: _Input, stage: Stage | None) -> Classification:
     """One entry's explanation: a notice for no failure, else the most specific reading."""
     if item.nature is not None:
@@ -193,7 +198,7 @@ def _decode(data: bytes, where: str) -> str:
     problem = _unusable(data, where)
     if problem is not None:
         fail(problem)
-    return data.rstrip(b"\x00").decode("utf-8", errors="replace")
+    return data.replace(b"\x00", b"").decode("utf-8", errors="replace")
 
 
 def _unusable(data: bytes, where: str) -> str | None:
@@ -205,7 +210,9 @@ def _unusable(data: bytes, where: str) -> str | None:
     if not data.strip(b"\x00 \t\r\n"):
         return f"empty input: {where} has nothing to explain"
     head = data.rstrip(b"\x00")[:_SNIFF]
-    if b"\x00" in head or _control_ratio(head) > 0.3:
+    # A few stray NULs (a mail store's padding, a broken converter) are junk
+    # in a text; many mean a binary file.
+    if _control_ratio(head) > 0.05:
         return f"{where} looks binary, not like a reply, bounce or log"
     return None
 

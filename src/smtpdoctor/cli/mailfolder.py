@@ -106,7 +106,7 @@ def read_mails(
                 sys.stderr.write(f"smtpdoctor: {problem}; skipped\n")
                 continue
             number += 1
-            text = mail.rstrip(b"\x00").decode("utf-8", errors="replace")
+            text = mail.replace(b"\x00", b"").decode("utf-8", errors="replace")
             found = parse_bounce(text, may_be_mail=True, keep=keep)
             for warning in found.warnings:
                 sys.stderr.write(f"smtpdoctor: {where}: {warning}\n")

@@ -210,8 +210,11 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
+    strong, weak = _inner_first(found_reply, flat, strong, weak)
     code_ev, code_generic = _code_evidence(enhanced, microsoft)
-    phrase_stage, phrase_id = _stage_from_text(flat, low)
+    phrase_stage, phrase_id = _transcript_stage(raw)
+    if phrase_stage is None:
+        phrase_stage, phrase_id = _stage_from_text(flat, low)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = _basic_evidence(found_reply, known_stage)
 
@@ -253,9 +256,12 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         or stage
         or decided.stage_hint
         or (code_ev.stage if code_ev else None)
+        or (code_ev.stage_hint if code_ev and code_ev is decided else None)
         or Stage.NONE
     )
 
+    if phrase_id == "stage.transcript" and final_stage is Stage.DATA:
+        final_stage = _after_data(category, final_stage)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
     permanence, cue_id = _permanence(found_reply, enhanced, raw, low, decided, category)
     if cue_id:
@@ -281,7 +287,11 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         matched=tuple(matched),
         text=raw.strip(),
         enhanced=enhanced,
-        evidence={"microsoft": microsoft, "stage_stated": bool(phrase_id)},
+        evidence={
+            "microsoft": microsoft,
+            "stage_stated": bool(phrase_id),
+            "stage_phrase": phrase_id,
+        },
         alternatives=alternatives,
     )
 
@@ -298,16 +308,23 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     if not results:
         return _unknown("", stage)
     best = max(results, key=_specificity)
-    stated = next((c.stage for c in results if c.evidence.get("stage_stated")), None)
-    if stated is not None and not best.evidence.get("stage_stated") and stated != best.stage:
-        return classify(best.text, stage=stated)
-    return best
+    source = next((c for c in results if c.evidence.get("stage_stated")), None)
+    if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
+        return best
+    stated = source.stage
+    if source.evidence.get("stage_phrase") == "stage.transcript" and stated is Stage.DATA:
+        stated = _after_data(best.category, stated)
+    return classify(best.text, stage=stated)
 
 
-def _specificity(c: Classification) -> tuple[int, int, int]:
-    """How much a classification says: a known cause, how it was decided, a stage."""
+def _specificity(c: Classification) -> tuple[int, int, int, int]:
+    """How much a classification says: a known cause, a remote reply, how it was decided, a stage.
+
+    A quoted remote reply beats prose about it ("** Address not found **"
+    over "501 5.1.8 Sender address rejected" would blame the recipient).
+    """
     if not c.matched:
-        return (0, 0, 0)
+        return (0, 0, 0, 0)
     first = c.matched[0]
     if first.startswith(("microsoft:", "enhanced:")):
         rank = 1 if (c.enhanced or "").endswith(".0") else 3
@@ -318,7 +335,7 @@ def _specificity(c: Classification) -> tuple[int, int, int]:
     else:
         rank = 4 if pattern_by_id(first).specific else 2
     known = c.category is not Category.OTHER
-    return (int(known), rank, int(c.stage is not Stage.NONE))
+    return (int(known), int(c.reply is not None), rank, int(c.stage is not Stage.NONE))
 
 
 _NOTICES = {
@@ -564,6 +581,25 @@ def _enhanced_fields(text: str) -> str | None:
     return None
 
 
+def _inner_first(
+    reply: Reply | None, flat: str, strong: _Evidence | None, weak: _Evidence | None
+) -> tuple[_Evidence | None, _Evidence | None]:
+    """The phrasing of a quoted remote reply before the wrapper's words around it.
+
+    "554 4.4.7 Message expired ... <421 4.4.2 Connection timed out>": the
+    expiry is the reporting server's summary, the inner reply the cause.
+    """
+    if reply is None or not reply.text or len(reply.text) >= len(flat) - 8:
+        return strong, weak
+    inner = " ".join(reply.text.split())
+    i_strong, i_weak = _match_patterns(inner, inner, present_words(inner.lower()))
+    if i_strong is not None:
+        return i_strong, weak
+    if strong is not None and strong.category is Category.OTHER and i_weak is not None:
+        return None, i_weak
+    return strong, weak or i_weak
+
+
 def _match_patterns(
     flat: str, raw: str, low: frozenset[str] | None
 ) -> tuple[_Evidence | None, _Evidence | None]:
@@ -626,6 +662,7 @@ def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | N
             entry.category,
             f"{entry.title}: {entry.meaning}",
             retry_helps=entry.retry_helps,
+            stage_hint=_CODE_STAGE.get((subject, detail)) or _CODE_STAGE.get((subject, None)),
         ), detail == 0
     subj = SUBJECTS.get(subject)
     if subj is None:
@@ -653,6 +690,73 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
     if reply.code in _MAILBOX_CODES and stage in _SENDER_STAGES:
         category = Category.POLICY_REJECTION
     return _Evidence(f"reply:{reply.code}", category, basic.meaning)
+
+
+# Where a registered code is usually given (RFC 3463): mailbox and address
+# codes at RCPT TO, the sender's at MAIL FROM, routing to a domain in DNS,
+# size and content after the message.
+_CODE_STAGE: dict[tuple[int, int | None], Stage] = {
+    (1, None): Stage.RCPT_TO,
+    (2, None): Stage.RCPT_TO,
+    (1, 7): Stage.MAIL_FROM,
+    (1, 8): Stage.MAIL_FROM,
+    (1, 2): Stage.DNS,
+    (1, 10): Stage.DNS,
+    (4, 4): Stage.DNS,
+    (3, 4): Stage.MESSAGE,
+    (2, 3): Stage.MESSAGE,
+    (6, None): Stage.MESSAGE,
+}
+
+# A transcript ("Transcript of session follows": Sendmail's ">>> RCPT To:" /
+# "<<< 550", Postfix's "In: RCPT" / "Out: 550"): the command the first
+# failing reply answered.
+_TRANSCRIPT = re.compile(
+    r"(?:>>>|\bIn:)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
+    r"(?:[ \t]*(?:<<<|Out:)[ \t]*[23]\d\d[^\n]*\n)*[ \t]*(?:<<<|Out:)[ \t]*[45]\d\d",
+    re.IGNORECASE,
+)
+_PIPELINED_RCPT = re.compile(
+    r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
+)
+_TRANSCRIPT_STAGE = {
+    "MAIL": Stage.MAIL_FROM,
+    "RCPT": Stage.RCPT_TO,
+    "DATA": Stage.DATA,
+    "EHLO": Stage.EHLO,
+    "HELO": Stage.EHLO,
+    "STARTTLS": Stage.STARTTLS,
+    "AUTH": Stage.AUTH,
+    ".": Stage.MESSAGE,
+}
+
+
+def _after_data(category: Category, stage: Stage) -> Stage:
+    """What a ">>> DATA" in a Sendmail transcript stood for.
+
+    Sendmail does not echo the final "."; with PIPELINING the RCPT replies
+    come after ">>> DATA" too. A recipient refusal answered a RCPT, a content
+    or size refusal the end of the message.
+    """
+    if category is Category.RECIPIENT:
+        return Stage.RCPT_TO
+    if category in (Category.POLICY_REJECTION, Category.MESSAGE_SIZE):
+        return Stage.MESSAGE
+    return stage
+
+
+def _transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
+    if ">>>" not in raw and "In:" not in raw:
+        return None, None
+    m = _TRANSCRIPT.search(raw)
+    if m is None:
+        return None, None
+    command = m.group(1).upper()
+    # Pipelining: ">>> DATA" then the refusal of a RCPT sent before it, then
+    # "503 Need RCPT" / "no valid recipients" for the DATA itself.
+    if command == "DATA" and _PIPELINED_RCPT.search(raw, m.end()):
+        return Stage.RCPT_TO, "stage.transcript"
+    return _TRANSCRIPT_STAGE[command], "stage.transcript"
 
 
 def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:

@@ -12,6 +12,8 @@ no printing; what a caller should tell the user comes back as ``warnings``.
 from __future__ import annotations
 
 import email
+import email.errors
+import email.header
 import email.message
 import email.parser
 import email.policy
@@ -25,7 +27,9 @@ __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounc
 MAX_LINE = 1024 * 1024  # characters of one line (or one TEXT argument)
 MAX_ENTRIES = 10_000  # entries taken from one input
 
-_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
+# RFC 5322 §2.2: a field name, a colon; the space after it is customary only
+# ("x-store-info:D6taffy...").
+_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?!//)")
 _MAIL_HEADERS = frozenset(
     {
         "return-path",
@@ -180,7 +184,7 @@ def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> No
     """Entries from a mail: one per failed recipient, or one saying it is no failure."""
     try:
         msg = email.message_from_string(text, policy=email.policy.compat32)
-        parts = _report_parts(msg)
+        found.entries = _from_message(msg, found, keep, depth=0)[:MAX_ENTRIES]
     except (RecursionError, ValueError, LookupError, UnicodeError, IndexError) as exc:
         found.warnings.append(
             f"the mail's MIME structure cannot be read ({type(exc).__name__}); "
@@ -190,28 +194,97 @@ def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> No
         found.entries = _by_recipient([ln for ln in lines if keep(ln)], []) or [
             BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))
         ]
-        return
+
+
+def _from_message(
+    msg: email.message.Message, found: BounceParse, keep: Callable[[str], bool], depth: int
+) -> list[BounceEntry]:
+    parts = _report_parts(msg)
     nature = _nature(msg, parts)
     if nature is not None:
-        found.entries = [BounceEntry(_NATURE_TEXT[nature], nature=nature)]
-        return
+        return [BounceEntry(_NATURE_TEXT[nature], nature=nature)]
     bodies = [_cut_original(_part_text(p)) for p in parts if _is_text(p)]
     paragraphs = [para for body in bodies for para in _paragraphs(body)]
     kept = [para for para in paragraphs if keep(para)]
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
+    if not dsn:
+        # DSN fields written into the text part (Amazon WorkMail, some gateways).
+        dsn = [e for b in bodies if _DSN_FIELD.search(b) for e in _from_dsn_fields(b)]
     if dsn:
-        items = [_with_human(e, kept, len(dsn)) for e in dsn]
+        everyone = [(e.recipient or "").lower() for e in dsn]
+        items = [
+            _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
+            for e in dsn
+        ]
         if all(e.action and e.action.lower() in _DELIVERED for e in items):
             items = [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]
-    elif any(_MS_NDR.search(b) for b in bodies):
-        items = [
-            e for b in bodies if _MS_NDR.search(b) for e in _from_microsoft_ndr(b, found, keep)
-        ]
-    else:
-        items = _by_recipient(kept, _failed_recipients(msg))
-        if not items and _BOUNCE_SUBJECT.search(str(msg.get("Subject", ""))):
-            items = [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
-    found.entries = items[:MAX_ENTRIES]
+        return items
+    if any(_MS_NDR.search(b) for b in bodies):
+        return [e for b in bodies if _MS_NDR.search(b) for e in _from_microsoft_ndr(b, found, keep)]
+    items = _by_recipient(kept, _failed_recipients(msg))
+    if items:
+        return items
+    if depth == 0:
+        # A bounce forwarded as an attachment or pasted inline: read the one inside.
+        for inner in _attached_mails(msg) + _inline_mails(parts):
+            items = _from_message(inner, found, keep, depth + 1)
+            if items and items[0].nature is None:
+                return items
+    if _looks_like_bounce(msg):
+        return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
+    return []
+
+
+def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
+    out: list[email.message.Message] = []
+    for part in msg.walk():
+        if part.get_content_type() == "message/rfc822" and part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                out.extend(m for m in payload[:1] if isinstance(m, email.message.Message))
+        if len(out) >= 2:
+            break
+    return out
+
+
+_INLINE_MAIL = re.compile(r"^(?:From MAILER-DAEMON|Return-Path: <>)", re.M | re.I)
+
+
+def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Message]:
+    """A bounce quoted as text inside another mail ("From MAILER-DAEMON ..." onwards)."""
+    out: list[email.message.Message] = []
+    for part in parts:
+        if part.get_content_maintype() != "text":
+            continue
+        body = _part_text(part)
+        m = _INLINE_MAIL.search(body)
+        if m is not None:
+            start = body.find("\n", m.start()) + 1 if body[m.start()] == "F" else m.start()
+            out.append(email.message_from_string(body[start:], policy=email.policy.compat32))
+    return out[:2]
+
+
+def _header(msg: email.message.Message, name: str) -> str:
+    """A header's text, RFC 2047 encoded words decoded ("=?iso-8859-15?Q?Delivery_...")."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        return str(email.header.make_header(email.header.decode_header(str(value))))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return str(value)
+
+
+_DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail administrator", re.I)
+
+
+def _looks_like_bounce(msg: email.message.Message) -> bool:
+    """From a mailer daemon, or a subject that says delivery failed."""
+    return bool(
+        _DAEMON.search(_header(msg, "From"))
+        or _BOUNCE_SUBJECT.search(_header(msg, "Subject"))
+        or msg.get("X-Failed-Recipients")
+    )
 
 
 _DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
@@ -227,6 +300,7 @@ _NATURE_TEXT = {
 }
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
+    r"mail failure|failed mail|delivery report|DSN|message not delivered|"
     r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
     r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
     r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce",
@@ -271,11 +345,9 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
         "message/feedback-report" in types
     ):
         return "feedback-report"
-    if types & _DSN_TYPES or "delivery-status" in ctype:
+    if types & _DSN_TYPES or "delivery-status" in ctype or _looks_like_bounce(msg):
         return None
-    subject = str(msg.get("Subject", ""))
-    if _BOUNCE_SUBJECT.search(subject):
-        return None
+    subject = _header(msg, "Subject")
     auto = str(msg.get("Auto-Submitted", "")).lower()
     replied = auto.startswith("auto-replied") or any(
         msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
@@ -287,7 +359,11 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
 
 
 def _is_text(part: email.message.Message) -> bool:
-    return part.get_content_maintype() == "text" or part.get_content_type() == "message/global"
+    # A multipart whose boundary did not parse (a folded header line without
+    # indentation) is left as one text: read it as such.
+    return part.get_content_maintype() in ("text", "multipart") or (
+        part.get_content_type() == "message/global"
+    )
 
 
 # Where a plain bounce starts quoting the message it returns; past this line
@@ -295,9 +371,9 @@ def _is_text(part: email.message.Message) -> bool:
 _ORIGINAL = re.compile(
     r"^\s*(?:-+ ?)?(?:Below this line is a copy of the message|"
     r"This is a copy of the message|Original message (?:headers|follows)|"
-    r"The original message (?:was|headers)|Returned (?:Message|mail)|Original Message|"
+    r"The original message headers|Returned (?:Message|mail)|Original Message|"
     r"Unsent message below|Your message reads|Message header follows|"
-    r"The text you sent follows|----- (?:Transcript|Unsent)|Content-Type: message/rfc822)"
+    r"The text you sent follows|----- Unsent|Content-Type: message/rfc822)"
     r"|^(?:Received|Return-Path|DKIM-Signature|Message-ID|X-[\w-]+): ",
     re.I | re.M,
 )
@@ -315,7 +391,10 @@ def _cut_original(body: str) -> str:
 def _paragraphs(body: str) -> list[str]:
     """Blank-line separated paragraphs (a header block, as a quoted original has, left out)."""
     out: list[str] = []
-    for block in re.split(r"\n[ \t]*\n", body.replace("\r\n", "\n")):
+    # A line that is only an address starts a paragraph too (Exim lists the
+    # failed recipients one under the other, each followed by its error).
+    text = _ADDRESS_LINE.sub(lambda m: "\n\n" + m.group(0), body.replace("\r\n", "\n"))
+    for block in re.split(r"\n[ \t]*\n", text):
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
             continue
@@ -329,6 +408,9 @@ def _paragraphs(body: str) -> list[str]:
 # characters); a longer paragraph is prose or a quoted message, read by its start.
 MAX_PARAGRAPH = 1536
 _ADDRESS = re.compile(r"[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+", re.A)
+_MAIL_FROM = re.compile(r">>> MAIL From:\s*<([^>\s]+)>", re.I)
+_SENDMAIL_RCPT = re.compile(r"<([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A)
+_ADDRESS_LINE = re.compile(r"^[ \t]*<?[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+>?:?[ \t]*$", re.M | re.A)
 
 
 def _failed_recipients(msg: email.message.Message) -> list[str]:
@@ -351,10 +433,34 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
     context: list[str] = []
     for para in kept:
         who = _named(para)
+        # With X-Failed-Recipients, only those recipients get an entry (the
+        # sender's address in "MAIL FROM:<...>" is not a failed recipient).
         if who is not None and (not failed or who in groups):
             groups.setdefault(who, []).append(para)
         else:
             context.append(para)
+    if not groups and context:
+        # A Sendmail transcript names each failed recipient as "<addr>... reason".
+        senders = {a.lower() for p in context for a in _MAIL_FROM.findall(p)}
+        named = list(
+            dict.fromkeys(
+                a.lower()
+                for p in context
+                for a in _SENDMAIL_RCPT.findall(p)
+                if a.lower() not in senders
+            )
+        )
+        if len(named) > 1:
+            return [
+                BounceEntry(
+                    context[0],
+                    recipient=who,
+                    candidates=tuple(
+                        _excerpt(p, who, [o for o in named if o != who]) for p in context
+                    ),
+                )
+                for who in named
+            ]
     if not groups or not any(groups.values()):
         if not context:
             return []
@@ -371,12 +477,14 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
     ]
 
 
-def _with_human(entry: BounceEntry, kept: list[str], recipients: int) -> BounceEntry:
+def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> BounceEntry:
     """A DSN recipient's fields, weighed with what the human-readable part says about it."""
     who = (entry.recipient or "").lower()
-    about = [p for p in kept if who and who in p.lower()]
-    if not about and recipients == 1:
-        about = kept
+    if not others:
+        about = kept  # the whole human-readable part is about the one recipient
+    else:
+        mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
+        about = mine + [p for p in kept if not _ADDRESS.search(p)]
     diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))
@@ -389,6 +497,38 @@ def _with_human(entry: BounceEntry, kept: list[str], recipients: int) -> BounceE
         reporting_mta=entry.reporting_mta,
         candidates=tuple(c for c in candidates if c),
     )
+
+
+def _excerpt(paragraph: str, who: str, others: list[str]) -> str:
+    """The lines of a paragraph about one recipient when it speaks of several.
+
+    A Sendmail transcript lists every recipient's exchange in one block:
+    take the lines naming this recipient, the two before (the command and
+    reply that failed) and the replies right after, never a line that names
+    another recipient.
+    """
+    lines = paragraph.split("\n")
+    low = [ln.lower() for ln in lines]
+    if not any(o in text for o in others for text in low):
+        return paragraph
+    keep: set[int] = set()
+    for i, text in enumerate(low):
+        if who not in text:
+            continue
+        keep.add(i)
+        for j in (i - 1, i - 2):
+            if j < 0 or any(o in low[j] for o in others):
+                break
+            keep.add(j)
+        for j in (i + 1, i + 2):
+            if (
+                j >= len(lines)
+                or any(o in low[j] for o in others)
+                or not lines[j].startswith("<<<")
+            ):
+                break
+            keep.add(j)
+    return "\n".join(lines[i] for i in sorted(keep))
 
 
 def _part_text(part: email.message.Message) -> str:

@@ -103,6 +103,23 @@ MICROSOFT_CODES: tuple[VendorCode, ...] = (
         stage=Stage.CONNECT,
     ),
     _v(
+        "4.4.312",
+        "DNS query failed",
+        "Microsoft 365 could not resolve the destination's mail servers (no records, or "
+        "the DNS servers did not answer).",
+        _C.DNS_RESOLUTION,
+        False,
+        stage=Stage.DNS,
+    ),
+    _v(
+        "5.4.312",
+        "Message expired, DNS query failed",
+        "Microsoft 365 kept failing to resolve the destination until the message expired.",
+        _C.DNS_RESOLUTION,
+        False,
+        stage=Stage.DNS,
+    ),
+    _v(
         "4.4.315",
         "Connection timed out",
         "Microsoft 365 opened no TCP connection to the destination: the attempt timed "

@@ -26,6 +26,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # --- rate limits in vendor words ------------------------------------------------------
     pattern(
         "vendor.rate_words",
+        r"relay quota|daily (?:sending )?(?:quota|limit)|too many recipients this hour|"
         r"connection frequency limited|queue quota exceeded|"
         r"frequency (?:limited|exceeded)|too many (?:concurrent )?(?:connections|sessions|"
         r"messages|recipients|mails)|rate ?limit(?:ed|ing)?\b|sending (?:rate|quota) exceeded|"
@@ -68,6 +69,106 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "rules, content filter).",
         source="vendor",
         specific=False,
+    ),
+    # --- old and provider NDR wordings (Exchange 2003, Domino, iMail, qmail, Yahoo ...) --------
+    pattern(
+        "vendor.recipient_words",
+        r"recipient name is not recognized|\bUnknown Recipient\b|Recipient not found|"
+        r"not listed in (?:the )?(?:Domino Directory|public Name & Address Book)|"
+        r"ディレクトリ(?:には|に)?見つかりません|ディレクトリのリストにありません|"
+        r"\buser not exists?\b|\bno such (?:user|mailbox|recipient)\b|"
+        r"Invalid final delivery userid|mailbox exceeds allowed size|"
+        r"mail ?folder is full|recipient's mailbox (?:is full|exceeded)|"
+        r"account is (?:locked|disabled|inactive|suspended)|"
+        r"doesn't have an? \S+ account|account has been disabled or discontinued|"
+        r"\bNo valid recipients for\b|check if (?:the )?address is correct|"
+        r"not a registered gateway user|inactive email address|"
+        r"recipient no longer on server|\bnot our (?:user|customer)\b|Disabled recipient|"
+        r"due to a recipient error",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist, is disabled, or is full.",
+        "A typo in the address, or the mailbox was closed or is over quota.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "vendor.dns_words",
+        r"\bNo such domain\b|Domain does not exist|\bNo MX (?:record )?found\b|"
+        r"domain is not reachable|Could not find a gateway|Unroutable sender address|"
+        r"Illegal host/domain name|host/domain does not accept mail|"
+        r"Host does not accept mail|\bdoes not exist E\d+\b|indicated no SMTP service|"
+        r"DNS Error: .{0,40}lookup of|had no relevant answers|\bunknown host\b|"
+        r"\b[\w-]+(?:\.[\w-]+)+ does not exist\b(?!.*(?:user|mailbox|account))",
+        _C.DNS_RESOLUTION,
+        "The domain does not resolve to a mail server (no such domain, no MX, or a "
+        "null MX that says it takes no mail).",
+        source="vendor",
+        hint=_S.DNS,
+        retry=False,
+    ),
+    pattern(
+        "vendor.connect_words",
+        r"unable to connect successfully to the destination|Network error on destination MXs|"
+        r"\bHost not reachable\b|wasn't able to establish an SMTP connection|"
+        r"Connection timed out during user open|did not accept our requests to connect",
+        _C.FIREWALL_BLOCK,
+        "The sending server could not open a connection to the destination's mail server.",
+        source="vendor",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "vendor.content_rejected",
+        r"(?:message )?content (?:rejected|denied)|Message Filtered|\bUBE\b|"
+        r"content presents a potential security issue|message was blocked because its content|"
+        r"Virus Detected|scored as spam|flagged as spam|rejected due to spam classification|"
+        r"Mail rejet[ée]|\bMail rejected\b|the message has been blocked|- SPAM\b|"
+        r"\bHeader error\b",
+        _C.POLICY_REJECTION,
+        "The receiving server's content filter refused the message (spam, virus, or a "
+        "policy on the content).",
+        source="vendor",
+        hint=_S.MESSAGE,
+    ),
+    pattern(
+        "vendor.policy_strong",
+        r"Denied by policy|not configured to relay|"
+        r"mismatches client ip|authentication checks failed|groups\.google\.com/support|"
+        r"not a member of (?:this|the) (?:mailing )?list|may not have permission to post|"
+        r"recipient preferences|spamhaus\.org/query/bl|but my name was rejected|"
+        r"\bDomain is invalid\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the mail by its policy.",
+        source="vendor",
+    ),
+    pattern(
+        "vendor.not_accepting",
+        r"ESMTP not accepting connections|not accepting (?:any )?(?:connections|mail)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server answers but does not accept mail now (its greeting says so).",
+        source="vendor",
+        stage=_S.GREETING,
+    ),
+    pattern(
+        "vendor.no_tls",
+        r"(?:remote )?server does not support (?:TLS|STARTTLS)",
+        _C.STARTTLS_UNAVAILABLE,
+        "The receiving server does not offer STARTTLS, and the sender requires TLS.",
+        source="vendor",
+        stage=_S.STARTTLS,
+        retry=False,
+    ),
+    pattern(
+        "vendor.ptr_words",
+        r"IP name lookup failed|name lookup failed for|no reverse DNS|Reverse DNS (?:failed|"
+        r"validation failed|lookup .* failed|required)|invalid RDNS|Missing reverse DNS|"
+        r"Bad DNS PTR|no PTR",
+        _C.DNS_PTR_MISMATCH,
+        "The receiver refuses this sending IP because its reverse DNS (PTR) is missing "
+        "or does not match.",
+        source="vendor",
     ),
     # --- Exim transport and TLS ------------------------------------------------------------------
     pattern(
@@ -198,6 +299,22 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         _S.MESSAGE,
     ),
     stage_phrase("stage.greeting_read", r"Failed to read SMTP server greeting", _S.GREETING),
+    # qmail's words for where the remote host said no; Yahoo's [RCPT_TO] tags.
+    stage_phrase(
+        "stage.qmail_message",
+        r"failed after I sent the message|\bSTEP: DATA SEND\b|for TEXT command",
+        _S.MESSAGE,
+    ),
+    stage_phrase(
+        "stage.qmail_rcpt",
+        r"does not like recipient|most progress was RCPT TO|\[RCPT_TO\]|"
+        r"Error following RCPT command",
+        _S.RCPT_TO,
+    ),
+    stage_phrase("stage.qmail_mail", r"but sender was rejected|\[MAIL_FROM\]", _S.MAIL_FROM),
+    stage_phrase("stage.qmail_helo", r"but my name was rejected", _S.EHLO),
+    stage_phrase("stage.data_refused", r"refused to accept your message \(DATA\)", _S.DATA),
+    stage_phrase("stage.failed_connect", r"Failed to connect\. Winsock", _S.CONNECT),
     stage_phrase(
         "stage.sendmail_transcript",
         r">>> (?:RCPT To:|RCPT TO:)|ruleset=check_rcpt\b",
@@ -211,6 +328,9 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
 # Weaker than any phrase that names a command: Exim's error numbers say
 # which command got the 4xx (macros.h ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
 FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # The sender's address is checked at MAIL FROM (Postfix may delay the
+    # reject to RCPT TO, but the text is about the sender).
+    stage_phrase("stage.sender_rejected", r"Sender address rejected|sender rejected", _S.MAIL_FROM),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
     stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
     stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
