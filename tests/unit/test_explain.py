@@ -651,3 +651,70 @@ def test_set_of_emails_folder_in_one_process(capsys: pytest.CaptureFixture[str])
     assert s["messages"] >= 600
     # every mail gets an answer: failures and not-failures together cover them all
     assert s["failures"] + sum(s["not_failures"].values()) >= s["messages"]
+
+
+# --- the bounce corpus: a tune split and a held-back split ----------------------------
+
+BOUNCES_PATH = Path(__file__).parents[1] / "data" / "replies" / "bounces.jsonl"
+BOUNCES = [json.loads(line) for line in BOUNCES_PATH.read_text("utf-8").splitlines() if line]
+
+
+def _split_of(source: str) -> str:
+    """The split, decided up front by the source URL's hash (a quarter held back)."""
+    import hashlib
+
+    return "held" if int(hashlib.sha256(source.encode()).hexdigest()[:8], 16) % 4 == 0 else "tune"
+
+
+def test_bounce_corpus_is_real_sourced_and_split_by_hash() -> None:
+    assert len(BOUNCES) + len(CORPUS) >= 600
+    root = Path(__file__).parents[2]
+    for row in BOUNCES:
+        assert row["source"].startswith("https://github.com/sisimai/set-of-emails/"), row
+        assert (root / row["file"]).is_file(), row
+        assert row["category"] in CATEGORIES
+        assert row["stage"] in STAGES
+        # Nobody moves a row between splits: the split is the hash's.
+        assert row["split"] == _split_of(row["source"]), row
+        assert "corrected" not in row or row["split"] == "tune", row
+
+
+def _bounce_scores() -> dict[str, tuple[float, float, int]]:
+    from smtpdoctor.cli.explain import explain_files
+
+    files = sorted({row["file"] for row in BOUNCES})
+    root = Path(__file__).parents[2]
+    by_file: dict[str, list[Any]] = {}
+    for item, c in explain_files([str(root / f) for f in files]):
+        by_file.setdefault(str(Path(item.origin["source"]).relative_to(root)), []).append((item, c))
+    scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
+    for row in BOUNCES:
+        got = by_file.get(row["file"], [])
+        mine = [x for x in got if (x[0].origin.get("recipient") or "").lower() == row["recipient"]]
+        if not mine and (len(got) == 1 or all(x[0].nature for x in got)):
+            mine = got[:1]
+        s = scores[row["split"]]
+        s[2] += 1
+        if mine and mine[0][1].category.value == row["category"]:
+            s[0] += 1
+        if mine and mine[0][1].stage.value == row["stage"]:
+            s[1] += 1
+    return {k: (100.0 * v[0] / v[2], 100.0 * v[1] / v[2], v[2]) for k, v in scores.items()}
+
+
+def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
+    """Both splits' scores are printed; the held-back one (never tuned on) is asserted.
+
+    Goal (issue 10): 95 % category, 90 % stage on the held-back split. The
+    floor asserted here is what the code reaches today (see docs/explain.md).
+    """
+    scores = _bounce_scores()
+    with capsys.disabled():
+        for split, (cat, stage, n) in scores.items():
+            print(f"\nbounce corpus {split}: {n} rows, category {cat:.1f} %, stage {stage:.1f} %")
+    held_cat, held_stage, _ = scores["held"]
+    assert held_cat >= 90.0, scores
+    assert held_stage >= 90.0, scores
+    tune_cat, tune_stage, _ = scores["tune"]
+    assert tune_cat >= 95.0, scores
+    assert tune_stage >= 95.0, scores

@@ -508,7 +508,9 @@ def _innermost(
     The reply that decides is the innermost one: the outer reply is the
     reporting server's summary of it.
     """
-    end = text.find("\n\n", outer.end())
+    # Nesting happens within one line (a DSN field, a log line, an NDR line);
+    # a reply on a later line is another report (Sendmail's own summary).
+    end = text.find("\n", outer.end())
     scope = text[outer.end() : end if end >= 0 else len(text)]
     for m in _REPLY_AT.finditer(scope):
         if m.group(1)[0] not in "45":

@@ -222,14 +222,17 @@ def _from_message(
     if any(_MS_NDR.search(b) for b in bodies):
         return [e for b in bodies if _MS_NDR.search(b) for e in _from_microsoft_ndr(b, found, keep)]
     items = _by_recipient(kept, _failed_recipients(msg))
-    if items:
+    if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
         return items
     if depth == 0:
-        # A bounce forwarded as an attachment or pasted inline: read the one inside.
+        # A bounce forwarded as an attachment or pasted inline: read the one
+        # inside when the outer text gives no reply of its own.
         for inner in _attached_mails(msg) + _inline_mails(parts):
-            items = _from_message(inner, found, keep, depth + 1)
-            if items and items[0].nature is None:
-                return items
+            inner_items = _from_message(inner, found, keep, depth + 1)
+            if inner_items and inner_items[0].nature is None:
+                return inner_items
+    if items:
+        return items
     if _looks_like_bounce(msg):
         return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return []
@@ -247,6 +250,7 @@ def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
     return out
 
 
+_HAS_CODE = re.compile(r"\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b")
 _INLINE_MAIL = re.compile(r"^(?:From MAILER-DAEMON|Return-Path: <>)", re.M | re.I)
 
 

@@ -64,7 +64,8 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "i18n.blocked",
         r"adresse IP (?:bloqu[ée]e|refus[ée]e|list[ée]e)|IP bloqu[ée]e|"
-        r"Service refus[ée]|Message refus[ée]|refus[ée] (?:pour|par) (?:raison|cause) de spam|"
+        r"\b5\d\d\b[^\n]{0,80}Service refus[ée]|Message refus[ée]|"
+        r"refus[ée] (?:pour|par) (?:raison|cause) de spam|"
         r"IP-Adresse (?:ist )?(?:gesperrt|blockiert)|als Spam (?:erkannt|eingestuft)|"
         r"Nachricht (?:wurde )?abgelehnt|"
         r"(?:IP )?bloqueada|rechazad[oa] (?:por|como) spam|"
@@ -79,6 +80,16 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         "The sending IP or domain is on a blocklist or has a poor reputation at that provider.",
         "SPF/DKIM/DMARC do not pass, or the content looks like spam.",
         source="i18n",
+    ),
+    pattern(
+        "i18n.service_refused_later",
+        # Orange and La Poste: "421 ... Service refusé. Veuillez essayer plus
+        # tard" is a temporary refusal; with a 5xx it is a block (above).
+        r"\b4\d\d\b[^\n]{0,80}Service refus[ée]",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving provider refuses service for now and asks to try later.",
+        source="i18n",
+        retry=True,
     ),
     pattern(
         "i18n.rate",

@@ -314,6 +314,10 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.qmail_mail", r"but sender was rejected|\[MAIL_FROM\]", _S.MAIL_FROM),
     stage_phrase("stage.qmail_helo", r"but my name was rejected", _S.EHLO),
     stage_phrase("stage.data_refused", r"refused to accept your message \(DATA\)", _S.DATA),
+    # m-FILTER and other gateways: "-------SMTP command\nDATA".
+    stage_phrase("stage.gateway_data", r"-+\s*SMTP command\s+DATA\b", _S.DATA),
+    stage_phrase("stage.gateway_rcpt", r"-+\s*SMTP command\s+RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.gateway_mail", r"-+\s*SMTP command\s+MAIL\b", _S.MAIL_FROM),
     stage_phrase("stage.failed_connect", r"Failed to connect\. Winsock", _S.CONNECT),
     stage_phrase(
         "stage.sendmail_transcript",
