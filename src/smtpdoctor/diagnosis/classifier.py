@@ -714,8 +714,9 @@ _CODE_STAGE: dict[tuple[int, int | None], Stage] = {
 # "<<< 550", Postfix's "In: RCPT" / "Out: 550"): the command the first
 # failing reply answered.
 _TRANSCRIPT = re.compile(
-    r"(?:>>>|\bIn:)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
-    r"(?:[ \t]*(?:<<<|Out:)[ \t]*[23]\d\d[^\n]*\n)*[ \t]*(?:<<<|Out:)[ \t]*[45]\d\d",
+    r"(?:>>>|\bIn:|CLIENT -> SERVER:)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|"
+    r"\.(?=\s))[^\n]*\n(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[23]\d\d[^\n]*\n)*"
+    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[45]\d\d",
     re.IGNORECASE,
 )
 _PIPELINED_RCPT = re.compile(
@@ -748,7 +749,7 @@ def _after_data(category: Category, stage: Stage) -> Stage:
 
 
 def _transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
-    if ">>>" not in raw and "In:" not in raw:
+    if ">>>" not in raw and "In:" not in raw and "CLIENT -> SERVER" not in raw:
         return None, None
     m = _TRANSCRIPT.search(raw)
     if m is None:

@@ -25,12 +25,26 @@ _DROP = "connection_drop"
 _LIB = "library"
 
 LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "library.eof_at_connect",
+        # PHPMailer reports "Could not authenticate" after any failed connect;
+        # the EOF notice before it says the server closed the connection.
+        r"EOF caught while checking if connected",
+        _C.CONNECTION_DROPPED,
+        "The server closed the connection right after it was opened, before the "
+        "client could log in.",
+        "Wrong port or TLS mode (implicit TLS on 465 vs STARTTLS on 587), or the "
+        "server or a firewall drops this client.",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+    ),
     # --- authentication ---------------------------------------------------------------
     pattern(
         "library.auth_failed",
         r"SMTPAuthenticationError|AuthenticationFailedException|"
         r"Net::SMTPAuthenticationError|\bInvalid login\b|\bEAUTH\b|"
-        r"AuthenticationException|SMTP Error: Could not authenticate|"
+        r"AuthenticationInvalidCredentials|SMTP Error: Could not authenticate|"
         r"\bauthentication_failed\b|\{error,\s*auth_failed\b|"
         r"535 Authentication failed|Authentication unsuccessful|"
         r"Username and Password not accepted|authentication credentials invalid",
@@ -94,6 +108,23 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "library.tls_certificate",
+        r"CERTIFICATE_VERIFY_FAILED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|"
+        r"SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID|"
+        r"PKIX path building failed|x509: certificate|RemoteCertificateNameMismatch|"
+        r"RemoteCertificateChainErrors|No subject alternative (?:DNS )?names? matching|"
+        r"self[- ]signed certificate|unable to get local issuer certificate|"
+        r"InvalidCertificate|certificate has expired|remote certificate was rejected|"
+        r"certificate could not be validated",
+        _C.TLS_CERTIFICATE,
+        "The application does not trust the server's certificate (untrusted issuer, "
+        "self-signed, expired, or not for this host name).",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
         "library.tls_handshake",
         r"SslHandshakeException|SSLHandshakeException|"
         r"Authentication failed because the remote party has closed the transport stream|"
@@ -105,22 +136,6 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "The two sides share no TLS version or cipher (old runtime, or a server that "
         "requires TLS 1.2+).",
         "A proxy or antivirus intercepts the connection.",
-        source=_LIB,
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    pattern(
-        "library.tls_certificate",
-        r"CERTIFICATE_VERIFY_FAILED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|"
-        r"SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID|"
-        r"PKIX path building failed|x509: certificate|RemoteCertificateNameMismatch|"
-        r"RemoteCertificateChainErrors|No subject alternative (?:DNS )?names? matching|"
-        r"self[- ]signed certificate|unable to get local issuer certificate|"
-        r"InvalidCertificate|certificate has expired",
-        _C.TLS_CERTIFICATE,
-        "The application does not trust the server's certificate (untrusted issuer, "
-        "self-signed, expired, or not for this host name).",
         source=_LIB,
         stage=_S.TLS_HANDSHAKE,
         permanence=_T,
