@@ -5,15 +5,22 @@ same failure gets the same answer whichever door it came through: a live
 probe (the caller passes the parsed :class:`Reply` and the stage it came
 at), a log line, a DSN or pasted text.
 
-Order of evidence, strongest first:
+Order of evidence, strongest first (docs/explain.md; each step tested):
 
-1. a specific provider or MTA phrasing (:data:`~smtpdoctor.knowledge.PATTERNS`);
-2. an enhanced status code with a precise detail (RFC 3463; Microsoft's own
-   codes when the text comes from Microsoft);
-3. a generic phrasing ("try again later", "timeout");
-4. an enhanced code that only gives a subject (X.Y.0);
-5. the basic reply code (RFC 5321 §4.2);
-6. nothing: ``other``.
+1. a provider's, vendor's or library's phrase that names the cause
+   (:data:`~smtpdoctor.knowledge.PATTERNS`), read inside a quoted remote
+   reply before the wrapper around it;
+2. a provider's own code table (Microsoft's codes when the text comes from
+   Microsoft);
+3. the innermost nested reply ("... returned '550 5.1.1 ...'");
+4. a stage the text states (phrases, transcripts, Exim error numbers): a bare
+   550 at MAIL FROM refuses the sender, not a recipient;
+5. the enhanced code (RFC 3463), a generic X.Y.0 last among them;
+6. the basic reply code (RFC 5321 §4.2); then ``other``.
+
+A text that says the mail was not delivered is never a success.
+:func:`classify_best` weighs several texts about one failure (a bounce's
+DSN fields, human part and quoted reply) and keeps the most specific.
 
 Permanence comes from the reply class (4xx temporary, 5xx permanent), else
 from the enhanced class, else from log words (deferred, bounced), else from
@@ -29,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
     CLASSES,
@@ -212,7 +220,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     strong, weak = _match_patterns(flat, raw, low)
     strong, weak = _inner_first(found_reply, flat, strong, weak)
     code_ev, code_generic = _code_evidence(enhanced, microsoft)
-    phrase_stage, phrase_id = _transcript_stage(raw)
+    phrase_stage, phrase_id = transcript_stage(raw)
     if phrase_stage is None:
         phrase_stage, phrase_id = _stage_from_text(flat, low)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
@@ -261,14 +269,14 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     )
 
     if phrase_id == "stage.transcript" and final_stage is Stage.DATA:
-        final_stage = _after_data(category, final_stage)
+        final_stage = after_data(category, final_stage)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
     permanence, cue_id = _permanence(found_reply, enhanced, raw, low, decided, category)
     if cue_id:
         matched.append(cue_id)
 
     info = CATEGORY_INFO[category]
-    host, port = _target(raw)
+    host, port = target(raw)
     alternatives = tuple(r.to_json(host, port) for r in readings_for(tuple(matched)))
     retry_helps = _retry_helps(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
@@ -313,7 +321,7 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
         return best
     stated = source.stage
     if source.evidence.get("stage_phrase") == "stage.transcript" and stated is Stage.DATA:
-        stated = _after_data(best.category, stated)
+        stated = after_data(best.category, stated)
     return classify(best.text, stage=stated)
 
 
@@ -365,24 +373,6 @@ def notice(nature: str, text: str = "") -> Classification:
         matched=(f"notice:{nature}",),
         text=text,
     )
-
-
-_TARGET = re.compile(
-    r"connect to ([\w.-]+)(?:\[[^\]]*\])?:(\d+)|H=([\w.-]+)|"
-    r"(?:host|server|SMTP host:?)\s+([\w-]+\.[\w.-]+)|"
-    r"\b(\d{1,3}(?:\.\d{1,3}){3}|[\w-]+\.[\w.-]+\.[a-z]{2,}):(\d{2,5})\b",
-    re.IGNORECASE,
-)
-
-
-def _target(raw: str) -> tuple[str, int]:
-    """The host and port a connection text names, for the check's command line."""
-    m = _TARGET.search(raw)
-    if m is None:
-        return "MX-HOST", 25
-    host = m.group(1) or m.group(3) or m.group(4) or m.group(5) or "MX-HOST"
-    port = m.group(2) or m.group(6)
-    return host, int(port) if port else 25
 
 
 def _codes(raw: str, flat: str, reply: Reply | None) -> tuple[Reply | None, str | None]:
@@ -664,7 +654,7 @@ def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | N
             entry.category,
             f"{entry.title}: {entry.meaning}",
             retry_helps=entry.retry_helps,
-            stage_hint=_CODE_STAGE.get((subject, detail)) or _CODE_STAGE.get((subject, None)),
+            stage_hint=CODE_STAGE.get((subject, detail)) or CODE_STAGE.get((subject, None)),
         ), detail == 0
     subj = SUBJECTS.get(subject)
     if subj is None:
@@ -692,74 +682,6 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
     if reply.code in _MAILBOX_CODES and stage in _SENDER_STAGES:
         category = Category.POLICY_REJECTION
     return _Evidence(f"reply:{reply.code}", category, basic.meaning)
-
-
-# Where a registered code is usually given (RFC 3463): mailbox and address
-# codes at RCPT TO, the sender's at MAIL FROM, routing to a domain in DNS,
-# size and content after the message.
-_CODE_STAGE: dict[tuple[int, int | None], Stage] = {
-    (1, None): Stage.RCPT_TO,
-    (2, None): Stage.RCPT_TO,
-    (1, 7): Stage.MAIL_FROM,
-    (1, 8): Stage.MAIL_FROM,
-    (1, 2): Stage.DNS,
-    (1, 10): Stage.DNS,
-    (4, 4): Stage.DNS,
-    (3, 4): Stage.MESSAGE,
-    (2, 3): Stage.MESSAGE,
-    (6, None): Stage.MESSAGE,
-}
-
-# A transcript ("Transcript of session follows": Sendmail's ">>> RCPT To:" /
-# "<<< 550", Postfix's "In: RCPT" / "Out: 550"): the command the first
-# failing reply answered.
-_TRANSCRIPT = re.compile(
-    r"(?:>>>|\bIn:|CLIENT -> SERVER:)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|"
-    r"\.(?=\s))[^\n]*\n(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[23]\d\d[^\n]*\n)*"
-    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[45]\d\d",
-    re.IGNORECASE,
-)
-_PIPELINED_RCPT = re.compile(
-    r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
-)
-_TRANSCRIPT_STAGE = {
-    "MAIL": Stage.MAIL_FROM,
-    "RCPT": Stage.RCPT_TO,
-    "DATA": Stage.DATA,
-    "EHLO": Stage.EHLO,
-    "HELO": Stage.EHLO,
-    "STARTTLS": Stage.STARTTLS,
-    "AUTH": Stage.AUTH,
-    ".": Stage.MESSAGE,
-}
-
-
-def _after_data(category: Category, stage: Stage) -> Stage:
-    """What a ">>> DATA" in a Sendmail transcript stood for.
-
-    Sendmail does not echo the final "."; with PIPELINING the RCPT replies
-    come after ">>> DATA" too. A recipient refusal answered a RCPT, a content
-    or size refusal the end of the message.
-    """
-    if category is Category.RECIPIENT:
-        return Stage.RCPT_TO
-    if category in (Category.POLICY_REJECTION, Category.MESSAGE_SIZE):
-        return Stage.MESSAGE
-    return stage
-
-
-def _transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
-    if ">>>" not in raw and "In:" not in raw and "CLIENT -> SERVER" not in raw:
-        return None, None
-    m = _TRANSCRIPT.search(raw)
-    if m is None:
-        return None, None
-    command = m.group(1).upper()
-    # Pipelining: ">>> DATA" then the refusal of a RCPT sent before it, then
-    # "503 Need RCPT" / "no valid recipients" for the DATA itself.
-    if command == "DATA" and _PIPELINED_RCPT.search(raw, m.end()):
-        return Stage.RCPT_TO, "stage.transcript"
-    return _TRANSCRIPT_STAGE[command], "stage.transcript"
 
 
 def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
