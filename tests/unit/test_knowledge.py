@@ -383,3 +383,75 @@ def test_classify_reply_shaped_text_never_raises(code: str, enhanced: str, rest:
     c = classify(f"{code} {enhanced}{rest}")
     assert c.reply is not None
     assert c.reply.code == int(code)
+
+
+# --- issue 10: precedence, vendors, libraries, other languages --------------------
+
+_PRECEDENCE = [
+    # a provider phrase outranks the provider code table and the enhanced code
+    ("550 5.7.1 Mail content denied. 内容被拒绝", "policy_rejection", None),
+    # the provider's code table outranks the registry's meaning (5.7.3 is
+    # "security conversion required" in RFC 3463, authentication at Microsoft)
+    (
+        "535 5.7.3 Authentication unsuccessful [BN6PR.namprd11.prod.outlook.com]",
+        "authentication",
+        "auth",
+    ),
+    (
+        "451 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client",
+        "tls_version_mismatch",
+        "tls_handshake",
+    ),
+    (
+        "450 4.7.320 Certificate validation failed [x.prod.outlook.com]",
+        "tls_certificate",
+        "tls_handshake",
+    ),
+    # the innermost nested reply outranks the outer summary
+    (
+        "554 5.0.0 Service unavailable; host said: 550 5.1.1 <x@y>: User unknown",
+        "recipient",
+        "rcpt_to",
+    ),
+    ("Remote server returned '< #5.3.0 smtp; 550 5.1.1 User unknown>'", "recipient", "rcpt_to"),
+    # a stated stage outranks the basic code's usual meaning
+    (
+        "SMTP error from remote mail server after MAIL FROM:<a@b.c> SIZE=1: 550 Go away",
+        "policy_rejection",
+        "mail_from",
+    ),
+    # a generic 421 does not outrank a text that says what happened
+    ("421 Service not available, size limit exceeded", "message_size", None),
+    ("421 4.3.0 not in route list", "policy_rejection", None),
+]
+
+
+@pytest.mark.parametrize(("text", "category", "stage"), _PRECEDENCE)
+def test_precedence(text: str, category: str, stage: str | None) -> None:
+    c = classify(text)
+    assert c.category.value == category, c.matched
+    if stage is not None:
+        assert c.stage.value == stage, c.matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Diagnostic-Code: X-Unix; 255\nI'm not going to try again; "
+        "this message has been in the queue too long.",
+        "Feedback-Id: 10345:200\nThis message could not be delivered",
+        "retry time not reached for any host",
+    ],
+)
+def test_a_failure_is_never_healthy(text: str) -> None:
+    c = classify(text)
+    assert c.category.value != "ok"
+    assert c.kind != "success"
+
+
+def test_alternatives_name_each_reading_and_its_check() -> None:
+    c = classify("connect to mx.example.com[192.0.2.1]:25: Connection timed out")
+    cats = {a["category"] for a in c.alternatives}
+    assert {"firewall_block", "service_unavailable"} <= cats
+    assert any(a["check"] == "smtpdoctor diagnose mx.example.com:25" for a in c.alternatives)
+    assert classify("550 5.1.1 User unknown").alternatives == ()

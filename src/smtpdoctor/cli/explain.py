@@ -16,8 +16,8 @@ input or nothing recognisable in it.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,25 +31,20 @@ from smtpdoctor.cli.common import (
     print_json,
     wants_json,
 )
-from smtpdoctor.diagnosis.classifier import Classification, classify
+from smtpdoctor.cli.mailfolder import MailInput as _Input
+from smtpdoctor.cli.mailfolder import is_mbox as _is_mbox
+from smtpdoctor.cli.mailfolder import read_mails, render_folder, summarise
+from smtpdoctor.diagnosis.classifier import Classification, classify, classify_best, notice
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
 from smtpdoctor.model import MTA, ExitCode, Permanence, Stage
 
-__all__ = ["MAX_READ", "register", "run"]
+__all__ = ["MAX_READ", "explain_files", "register", "run"]
 
 MAX_READ = 20 * 1024 * 1024  # bytes read from a file or stdin; the rest is ignored
 _SNIFF = 64 * 1024  # bytes looked at to tell text from binary
 
 _EXPLANATION = "smtpdoctor.explanation/1"
 _EXPLANATIONS = "smtpdoctor.explanations/1"
-
-
-@dataclass(slots=True)
-class _Input:
-    """One thing to explain, and where it came from."""
-
-    text: str
-    origin: dict[str, Any] = field(default_factory=dict)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -72,7 +67,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--file",
         "-f",
         metavar="F",
-        help="a .eml bounce/DSN/NDR, or a text file with one reply or log line per line",
+        action="append",
+        help="a .eml bounce/DSN/NDR, an mbox, a Maildir or a folder of mails, or a text "
+        "file with one reply or log line per line; repeat for several",
     )
     parser.add_argument(
         "--stage",
@@ -87,15 +84,26 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     inputs = _read_inputs(args)
     stage = Stage(args.stage) if getattr(args, "stage", None) else None
-    results = [(item, classify(item.text, stage=stage)) for item in inputs]
+    results = [(item, _explain(item, stage)) for item in inputs]
     mtas = [MTA(m) for m in args.mtas] if getattr(args, "mtas", None) else None
+    # Read through read_mails (a folder, an mbox, several files): a summary too.
+    many_mails = any("message" in item.origin for item in inputs)
 
     if wants_json(args):
         docs = [_document(item, c, mtas) for item, c in results]
-        if len(docs) == 1:
+        if len(docs) == 1 and not many_mails:
             print_json(docs[0])
         else:
-            print_json({"schema": _EXPLANATIONS, "explanations": docs})
+            doc: dict[str, Any] = {"schema": _EXPLANATIONS, "explanations": docs}
+            if many_mails:
+                doc["summary"] = summarise(results)
+                # A folder's document is for programs and can be large: one
+                # line, through json's C encoder (indenting takes the slow one).
+                sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            else:
+                print_json(doc)
+    elif many_mails:
+        render_folder(console(), results)
     else:
         _render_text(results, mtas)
 
@@ -112,14 +120,34 @@ def run(args: argparse.Namespace) -> int:
 # --- reading ---------------------------------------------------------------------
 
 
+def explain_files(paths: list[str]) -> list[tuple[_Input, Classification]]:
+    """Every entry of every mail under ``paths`` with its explanation (one process, no output)."""
+    return [(item, _explain(item, None)) for item in read_mails(paths, _recognised, _unusable)]
+
+
+def _explain(item: _Input, stage: Stage | None) -> Classification:
+    """One entry's explanation: a notice for no failure, else the most specific reading."""
+    if item.nature is not None:
+        return notice(item.nature, item.text)
+    if item.candidates:
+        return classify_best(item.candidates, stage=stage)
+    return classify(item.text, stage=stage)
+
+
 def _read_inputs(args: argparse.Namespace) -> list[_Input]:
     text_arg: str | None = args.text
-    path: str | None = args.file
-    if text_arg is not None and path is not None and text_arg != "-":
+    paths: list[str] | None = args.file
+    if text_arg is not None and paths and text_arg != "-":
         fail("give either TEXT or --file, not both")
-    if path is not None:
-        data, truncated = _read_file(path)
-        return _split(_decode(data, path), path, truncated, may_be_mail=True)
+    if paths:
+        if len(paths) == 1 and not Path(paths[0]).is_dir():
+            data, truncated = _read_file(paths[0])
+            if not _is_mbox(data):
+                return _split(_decode(data, paths[0]), paths[0], truncated, may_be_mail=True)
+        inputs = read_mails(paths, _recognised, _unusable)
+        if not inputs:
+            fail("nothing to explain: no usable mail in the file or directory given")
+        return inputs
     if text_arg == "-":
         data, truncated = _read_stdin()
         return _split(_decode(data, "standard input"), "stdin", truncated, may_be_mail=True)
@@ -167,17 +195,33 @@ def _cap_read(data: bytes, where: str) -> tuple[bytes, bool]:
 
 
 def _decode(data: bytes, where: str) -> str:
-    if not data.strip():
-        fail(f"empty input: {where} has nothing to explain")
-    head = data[:_SNIFF]
-    if b"\x00" in head or _control_ratio(head) > 0.3:
-        fail(f"{where} looks binary, not like a reply, bounce or log")
-    return data.decode("utf-8", errors="replace")
+    problem = _unusable(data, where)
+    if problem is not None:
+        fail(problem)
+    return data.replace(b"\x00", b"").decode("utf-8", errors="replace")
+
+
+def _unusable(data: bytes, where: str) -> str | None:
+    """Why ``data`` cannot be explained (empty, binary), or None.
+
+    Trailing NUL padding (editors, some mail stores) is not "binary"; NULs
+    inside the text are.
+    """
+    if not data.strip(b"\x00 \t\r\n"):
+        return f"empty input: {where} has nothing to explain"
+    head = data.rstrip(b"\x00")[:_SNIFF]
+    # A few stray NULs (a mail store's padding, a broken converter) are junk
+    # in a text; many mean a binary file.
+    if _control_ratio(head) > 0.05:
+        return f"{where} looks binary, not like a reply, bounce or log"
+    return None
+
+
+_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
 def _control_ratio(data: bytes) -> float:
-    allowed = {9, 10, 12, 13, 27}
-    odd = sum(1 for b in data if b < 32 and b not in allowed)
+    odd = len(data) - len(data.translate(None, _CONTROLS))
     return odd / max(1, len(data))
 
 
@@ -208,7 +252,7 @@ def _recognised(text: str) -> bool:
 
 
 def _input(entry: BounceEntry, base: dict[str, Any]) -> _Input:
-    return _Input(entry.text, {**base, **entry.origin()})
+    return _Input(entry.text, {**base, **entry.origin()}, entry.candidates, entry.nature)
 
 
 # --- output ------------------------------------------------------------------------
@@ -278,6 +322,7 @@ def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | Non
         out.print("  causes")
         for cause in c.causes:
             out.print(f"    • {escape(cause)}")
+    _render_alternatives(out, c)
     fixes = [f for f in c.fixes if mtas is None or f.for_ in mtas]
     if fixes:
         out.print("  fixes")
@@ -290,6 +335,16 @@ def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | Non
                     out.print(f"        [cyan]{escape(line)}[/cyan]")
             if fix.verify:
                 out.print(f"      verify: [cyan]{escape(fix.verify)}[/cyan]")
+
+
+def _render_alternatives(out: Any, c: Classification) -> None:
+    """The readings the text admits, each with the check that tells them apart."""
+    if not c.alternatives:
+        return
+    out.print("  readings    the text admits more than one cause; the check tells them apart")
+    for alt in c.alternatives:
+        out.print(f"    • [bold]{alt['category']}[/bold]: {escape(alt['why'])}")
+        out.print(f"      check: [cyan]{escape(alt['check'])}[/cyan]  ({escape(alt['if'])})")
 
 
 def _short(text: str, limit: int) -> str:

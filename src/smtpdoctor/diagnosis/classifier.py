@@ -5,15 +5,22 @@ same failure gets the same answer whichever door it came through: a live
 probe (the caller passes the parsed :class:`Reply` and the stage it came
 at), a log line, a DSN or pasted text.
 
-Order of evidence, strongest first:
+Order of evidence, strongest first (docs/explain.md; each step tested):
 
-1. a specific provider or MTA phrasing (:data:`~smtpdoctor.knowledge.PATTERNS`);
-2. an enhanced status code with a precise detail (RFC 3463; Microsoft's own
-   codes when the text comes from Microsoft);
-3. a generic phrasing ("try again later", "timeout");
-4. an enhanced code that only gives a subject (X.Y.0);
-5. the basic reply code (RFC 5321 §4.2);
-6. nothing: ``other``.
+1. a provider's, vendor's or library's phrase that names the cause
+   (:data:`~smtpdoctor.knowledge.PATTERNS`), read inside a quoted remote
+   reply before the wrapper around it;
+2. a provider's own code table (Microsoft's codes when the text comes from
+   Microsoft);
+3. the innermost nested reply ("... returned '550 5.1.1 ...'");
+4. a stage the text states (phrases, transcripts, Exim error numbers): a bare
+   550 at MAIL FROM refuses the sender, not a recipient;
+5. the enhanced code (RFC 3463), a generic X.Y.0 last among them;
+6. the basic reply code (RFC 5321 §4.2); then ``other``.
+
+A text that says the mail was not delivered is never a success.
+:func:`classify_best` weighs several texts about one failure (a bounce's
+DSN fields, human part and quoted reply) and keeps the most specific.
 
 Permanence comes from the reply class (4xx temporary, 5xx permanent), else
 from the enhanced class, else from log words (deferred, bounced), else from
@@ -24,10 +31,12 @@ configuration.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
     CLASSES,
@@ -41,13 +50,17 @@ from smtpdoctor.knowledge import (
     lookup_basic,
     lookup_microsoft,
     lookup_registry,
+    pattern_by_id,
     permanence_of,
     split_enhanced,
 )
+from smtpdoctor.knowledge.alternatives import readings_for
+from smtpdoctor.knowledge.phrasing import present_words, words_absent
+from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
 
-__all__ = ["MAX_TEXT", "Classification", "classify", "classify_reply"]
+__all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
 
 # Real replies and log lines are under a few KiB; past this the text is cut
 # before matching, so hostile input cannot make the regexes slow.
@@ -76,6 +89,16 @@ _ENHANCED_FIELDS = (
 _ENHANCED_LOOSE = re.compile(r"(?:(?<=[\s(\[])|^)([45]\.[0-7]\.\d{1,3})(?=[\s);,:]|$)")
 # "421-4.7.0 " continuation prefixes inside a flattened multi-line reply.
 _CONTINUATION = re.compile(r"(?:(?<=\s)|^)[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)")
+# Numbers that look like reply codes but are not: a mailer's exit status
+# ("Diagnostic-Code: X-Unix; 255"), a header's "id:number" ("Feedback-Id:
+# 10345:200"), a port ("host:250").
+_NOT_A_REPLY = re.compile(r"(?:X-Unix|X-Local);\s*\Z|\d:\Z|[\w-]+-Id:\s*\S*\Z", re.I)
+# What stands before a reply one server quotes from another.
+_NESTED_LEAD = re.compile(
+    r"(?:said|responded with|returned|reply was|replied|answered|error|response|"
+    r"smtp;|message)\s*:?\s*['\"(<\[]?\s*$|[;'\"<(]\s*$",
+    re.I,
+)
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 _NETWORKISH = frozenset(
@@ -119,6 +142,8 @@ class Classification:
     text: str = ""
     enhanced: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    # Other readings of the same text, each with the check that tells them apart.
+    alternatives: tuple[dict[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The contract's ``smtpdoctor.explanation/1`` document without ``schema``."""
@@ -141,6 +166,7 @@ class Classification:
             "retry_helps": self.retry_helps,
             "kind": self.kind,
             "matched": list(self.matched),
+            "alternatives": list(self.alternatives),
         }
 
 
@@ -167,6 +193,19 @@ def classify(
     ``reply`` and ``stage`` come from a live session when there is one; the
     text is still read for provider phrasings.
     """
+    if reply is None:
+        # The same text comes again and again in a bounce folder or a log
+        # (a provider's one rejection for thousands of recipients).
+        return _classify_text(text, stage)
+    return _classify(text, reply, stage)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_text(text: str, stage: Stage | None) -> Classification:
+    return _classify(text, None, stage)
+
+
+def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classification:
     raw = _normalise(text or "")
     if reply is None and not raw.strip():
         return _unknown(raw, stage)
@@ -177,18 +216,36 @@ def classify(
     found_reply, enhanced = _codes(raw, flat, reply)
     microsoft = MICROSOFT_HINT.search(flat) is not None
 
-    strong, weak = _match_patterns(flat, raw)
+    low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
+    strong, weak = _match_patterns(flat, raw, low)
+    strong, weak = _inner_first(found_reply, flat, strong, weak)
     code_ev, code_generic = _code_evidence(enhanced, microsoft)
-    phrase_stage, phrase_id = _stage_from_text(flat)
+    phrase_stage, phrase_id = transcript_stage(raw)
+    if phrase_stage is None:
+        phrase_stage, phrase_id = _stage_from_text(flat, low)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = _basic_evidence(found_reply, known_stage)
 
-    success = found_reply is not None and found_reply.code < 400
+    # A text that says the mail was not delivered is never a success, whatever
+    # 2xx code (a mailer's exit status, a header's number) stands in it.
+    failed = not words_absent(_FAILURE_SAID.regex, low) and bool(_FAILURE_SAID.regex.search(flat))
+    success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
         decided: _Evidence | None = basic_ev
     else:
-        decided = strong or (None if code_generic else code_ev) or weak or code_ev or basic_ev
+        if failed:
+            basic_ev = basic_ev if basic_ev and basic_ev.category is not Category.OK else None
+            code_ev = code_ev if code_ev and code_ev.category is not Category.OK else None
+            strong = strong if strong and strong.category is not Category.OK else None
+        decided = (
+            strong
+            or (None if code_generic else code_ev)
+            or weak
+            or code_ev
+            or basic_ev
+            or (_from_pattern(_FAILURE_SAID) if failed else None)
+        )
 
     matched = _unique_ids((decided, strong, weak, code_ev, basic_ev))
     if decided is None:
@@ -207,15 +264,20 @@ def classify(
         or stage
         or decided.stage_hint
         or (code_ev.stage if code_ev else None)
+        or (code_ev.stage_hint if code_ev and code_ev is decided else None)
         or Stage.NONE
     )
 
+    if phrase_id == "stage.transcript" and final_stage is Stage.DATA:
+        final_stage = after_data(category, final_stage)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
-    permanence, cue_id = _permanence(found_reply, enhanced, raw, decided, category)
+    permanence, cue_id = _permanence(found_reply, enhanced, raw, low, decided, category)
     if cue_id:
         matched.append(cue_id)
 
     info = CATEGORY_INFO[category]
+    host, port = target(raw)
+    alternatives = tuple(r.to_json(host, port) for r in readings_for(tuple(matched)))
     retry_helps = _retry_helps(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
     # usual ones otherwise (a generic list would only dilute a precise one).
@@ -233,7 +295,83 @@ def classify(
         matched=tuple(matched),
         text=raw.strip(),
         enhanced=enhanced,
-        evidence={"microsoft": microsoft},
+        evidence={
+            "microsoft": microsoft,
+            "stage_stated": bool(phrase_id),
+            "stage_phrase": phrase_id,
+        },
+        alternatives=alternatives,
+    )
+
+
+def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) -> Classification:
+    """The most specific reading among texts that describe the same failure.
+
+    A bounce says it several times: the DSN's Diagnostic-Code, the
+    human-readable part, the Status field. The most specific wins, not the
+    first (a provider phrase over a code, a precise code over a generic
+    ``5.0.0``); a stage one of them states is kept when the winner has none.
+    """
+    results = [classify(text, stage=stage) for text in candidates if text.strip()]
+    if not results:
+        return _unknown("", stage)
+    best = max(results, key=_specificity)
+    source = next((c for c in results if c.evidence.get("stage_stated")), None)
+    if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
+        return best
+    stated = source.stage
+    if source.evidence.get("stage_phrase") == "stage.transcript" and stated is Stage.DATA:
+        stated = after_data(best.category, stated)
+    return classify(best.text, stage=stated)
+
+
+def _specificity(c: Classification) -> tuple[int, int, int, int]:
+    """How much a classification says: a known cause, a remote reply, how it was decided, a stage.
+
+    A quoted remote reply beats prose about it ("** Address not found **"
+    over "501 5.1.8 Sender address rejected" would blame the recipient).
+    """
+    if not c.matched:
+        return (0, 0, 0, 0)
+    first = c.matched[0]
+    if first.startswith(("microsoft:", "enhanced:")):
+        rank = 1 if (c.enhanced or "").endswith(".0") else 3
+    elif first.startswith("reply:"):
+        rank = 1
+    elif first == _FAILURE_SAID.id:
+        rank = 0
+    else:
+        rank = 4 if pattern_by_id(first).specific else 2
+    known = c.category is not Category.OTHER
+    return (int(known), int(c.reply is not None), rank, int(c.stage is not Stage.NONE))
+
+
+_NOTICES = {
+    "feedback-report": "A feedback report (ARF, RFC 5965): a recipient complained about a "
+    "message that was delivered. Not a delivery failure; too many complaints lead to "
+    "rate limits and blocks.",
+    "auto-reply": "An automatic reply (RFC 3834: vacation, out of office). The message was "
+    "delivered.",
+    "delivered": "A delivery notification: the message was delivered or relayed.",
+    "not-a-bounce": "An ordinary message, not a delivery report: nothing in it says a "
+    "delivery failed.",
+}
+
+
+def notice(nature: str, text: str = "") -> Classification:
+    """A mail that is no failure (a feedback report, an auto-reply, a delivered notice)."""
+    return Classification(
+        reply=None,
+        category=Category.OK,
+        stage=Stage.NONE,
+        permanence=Permanence.NONE,
+        retry_helps=False,
+        kind="success",
+        meaning=_NOTICES.get(nature, _NOTICES["not-a-bounce"]),
+        causes=(),
+        fixes=(),
+        matched=(f"notice:{nature}",),
+        text=text,
     )
 
 
@@ -323,7 +461,9 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     if stripped[:3].isdigit():
         parsed = parse_reply_text(stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
-            return parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
+            found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
+            head = _REPLY_AT.match(stripped)
+            return _innermost(stripped, head, found) if head and parsed.code >= 400 else found
     first: tuple[Reply, str | None] | None = None
     for m in _REPLY_AT.finditer(text):
         lead = text[max(0, m.start() - 24) : m.start()].rstrip(" \t")
@@ -338,14 +478,49 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
             or (lead.endswith("=") and m.group(3))
         ):
             continue
+        if _not_a_reply(text, m.start()):
+            continue
         candidate = _reply_from(text, m)
         if candidate is None:
             continue
         if candidate[0].code >= 400:
-            return candidate
+            return _innermost(text, m, candidate)
         if first is None:
             first = candidate
     return first if first is not None else (None, None)
+
+
+def _innermost(
+    text: str, outer: re.Match[str], found: tuple[Reply, str | None], depth: int = 0
+) -> tuple[Reply, str | None]:
+    """The remote reply an NDR or DSN line wraps ("550 5.0.0 ... said: 554 5.7.1 ..."), if any.
+
+    The reply that decides is the innermost one: the outer reply is the
+    reporting server's summary of it.
+    """
+    # Nesting happens within one line (a DSN field, a log line, an NDR line);
+    # a reply on a later line is another report (Sendmail's own summary).
+    end = text.find("\n", outer.end())
+    scope = text[outer.end() : end if end >= 0 else len(text)]
+    for m in _REPLY_AT.finditer(scope):
+        if m.group(1)[0] not in "45":
+            continue
+        lead = scope[max(0, m.start() - 32) : m.start()].rstrip(" \t")
+        same = m.group(1) == outer.group(1) and m.group(3) in (None, outer.group(3))
+        nested = m.group(3) is not None or _NESTED_LEAD.search(lead) is not None
+        if same or not nested or _not_a_reply(scope, m.start()):
+            continue
+        inner = _reply_from(scope, m)
+        if inner is None:
+            continue
+        if depth < 3:
+            return _innermost(scope, m, inner, depth + 1)
+        return inner
+    return found
+
+
+def _not_a_reply(text: str, start: int) -> bool:
+    return _NOT_A_REPLY.search(text[max(0, start - 32) : start]) is not None
 
 
 def _has_failure_reply(text: str) -> bool:
@@ -398,13 +573,37 @@ def _enhanced_fields(text: str) -> str | None:
     return None
 
 
-def _match_patterns(flat: str, raw: str) -> tuple[_Evidence | None, _Evidence | None]:
+def _inner_first(
+    reply: Reply | None, flat: str, strong: _Evidence | None, weak: _Evidence | None
+) -> tuple[_Evidence | None, _Evidence | None]:
+    """The phrasing of a quoted remote reply before the wrapper's words around it.
+
+    "554 4.4.7 Message expired ... <421 4.4.2 Connection timed out>": the
+    expiry is the reporting server's summary, the inner reply the cause.
+    """
+    if reply is None or not reply.text or len(reply.text) >= len(flat) - 8:
+        return strong, weak
+    inner = " ".join(reply.text.split())
+    i_strong, i_weak = _match_patterns(inner, inner, present_words(inner.lower()))
+    if i_strong is not None:
+        return i_strong, weak
+    if strong is not None and strong.category is Category.OTHER and i_weak is not None:
+        return None, i_weak
+    return strong, weak or i_weak
+
+
+def _match_patterns(
+    flat: str, raw: str, low: frozenset[str] | None
+) -> tuple[_Evidence | None, _Evidence | None]:
     strong: _Evidence | None = None
     weak: _Evidence | None = None
+    multiline = "\n" in raw
     for p in PATTERNS:
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
             continue
-        if p.regex.search(flat) or p.regex.search(raw):
+        if words_absent(p.regex, low):
+            continue
+        if p.regex.search(flat) or (multiline and p.regex.search(raw)):
             ev = _from_pattern(p)
             if p.specific:
                 strong = ev
@@ -455,6 +654,7 @@ def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | N
             entry.category,
             f"{entry.title}: {entry.meaning}",
             retry_helps=entry.retry_helps,
+            stage_hint=CODE_STAGE.get((subject, detail)) or CODE_STAGE.get((subject, None)),
         ), detail == 0
     subj = SUBJECTS.get(subject)
     if subj is None:
@@ -484,17 +684,18 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
     return _Evidence(f"reply:{reply.code}", category, basic.meaning)
 
 
-def _stage_from_text(flat: str) -> tuple[Stage | None, str | None]:
+def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
     for phrase in STAGE_PHRASES:
-        if phrase.regex.search(flat):
+        if not words_absent(phrase.regex, low) and phrase.regex.search(flat):
             return phrase.stage, phrase.id
     return None, None
 
 
-def _permanence(
+def _permanence(  # noqa: PLR0917 - the evidence in order of strength
     reply: Reply | None,
     enhanced: str | None,
     raw: str,
+    low: frozenset[str] | None,
     decided: _Evidence,
     category: Category,
 ) -> tuple[Permanence, str | None]:
@@ -505,7 +706,7 @@ def _permanence(
         if parts is not None:
             return CLASSES[parts[0]].permanence, None
     for cue in PERMANENCE_CUES:
-        if cue.regex.search(raw):
+        if not words_absent(cue.regex, low) and cue.regex.search(raw):
             return cue.permanence, cue.id
     if decided.permanence is not None:
         return decided.permanence, None

@@ -12,12 +12,14 @@ no printing; what a caller should tell the user comes back as ``warnings``.
 from __future__ import annotations
 
 import email
+import email.errors
+import email.header
 import email.message
 import email.parser
 import email.policy
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
@@ -25,7 +27,9 @@ __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounc
 MAX_LINE = 1024 * 1024  # characters of one line (or one TEXT argument)
 MAX_ENTRIES = 10_000  # entries taken from one input
 
-_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
+# RFC 5322 §2.2: a field name, a colon; the space after it is customary only
+# ("x-store-info:D6taffy...").
+_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?!//)")
 _MAIL_HEADERS = frozenset(
     {
         "return-path",
@@ -49,6 +53,7 @@ _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
 )
 _CONTINUED = re.compile(r"^\s*(\d{3})-")
+_REPLY_LINE = re.compile(r"^[^\n]*(?:\b[45]\d\d[ -]|said:)[^\n]*$", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,12 @@ class BounceEntry:
     reporting_mta: str | None = None
     ndr: str | None = None  # "microsoft" for a Microsoft NDR
     generating_server: str | None = None  # the NDR's "Generating server"
+    # The texts to weigh against each other, most direct first (the DSN's
+    # Diagnostic-Code, what the human-readable part says about this
+    # recipient, the Status field); the most specific one decides.
+    candidates: tuple[str, ...] = ()
+    # Set when the mail is no failure: "feedback-report", "auto-reply", "delivered".
+    nature: str | None = None
 
     def origin(self) -> dict[str, Any]:
         """The fields that are set, as the ``input`` object of an explanation."""
@@ -76,6 +87,7 @@ class BounceEntry:
             "reporting_mta",
             "ndr",
             "generating_server",
+            "nature",
         )
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
@@ -108,6 +120,11 @@ def parse_bounce(
     if may_be_mail and _looks_like_mail(text):
         _from_mail(text, found, keep)
         if found.entries:
+            return found
+        if not found.warnings:
+            # A mail with no report and no failure text: its headers (spf=pass,
+            # DKIM-Signature ...) are not replies to explain.
+            found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
     if _DSN_FIELD.search(text):
         found.entries = _from_dsn_fields(text)
@@ -164,34 +181,370 @@ def _looks_like_mail(text: str) -> bool:
 
 
 def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> None:
-    """Entries from a bounce: DSN parts first, then Microsoft NDR text, then reply lines."""
-    msg = email.message_from_string(text, policy=email.policy.compat32)
-    items: list[BounceEntry] = []
-    texts: list[str] = []
+    """Entries from a mail: one per failed recipient, or one saying it is no failure."""
+    try:
+        msg = email.message_from_string(text, policy=email.policy.compat32)
+        found.entries = _from_message(msg, found, keep, depth=0)[:MAX_ENTRIES]
+    except (RecursionError, ValueError, LookupError, UnicodeError, IndexError) as exc:
+        found.warnings.append(
+            f"the mail's MIME structure cannot be read ({type(exc).__name__}); "
+            "only its reply lines are explained"
+        )
+        lines = [m.group(0).strip() for m in _REPLY_LINE.finditer(text)][:100]
+        found.entries = _by_recipient([ln for ln in lines if keep(ln)], []) or [
+            BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))
+        ]
+
+
+def _from_message(
+    msg: email.message.Message, found: BounceParse, keep: Callable[[str], bool], depth: int
+) -> list[BounceEntry]:
+    parts = _report_parts(msg)
+    nature = _nature(msg, parts)
+    if nature is not None:
+        return [BounceEntry(_NATURE_TEXT[nature], nature=nature)]
+    bodies = [_cut_original(_part_text(p)) for p in parts if _is_text(p)]
+    paragraphs = [para for body in bodies for para in _paragraphs(body)]
+    kept = [para for para in paragraphs if keep(para)]
+    dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
+    if not dsn:
+        # DSN fields written into the text part (Amazon WorkMail, some gateways).
+        dsn = [e for b in bodies if _DSN_FIELD.search(b) for e in _from_dsn_fields(b)]
+    if dsn:
+        everyone = [(e.recipient or "").lower() for e in dsn]
+        items = [
+            _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
+            for e in dsn
+        ]
+        if all(e.action and e.action.lower() in _DELIVERED for e in items):
+            items = [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]
+        return items
+    if any(_MS_NDR.search(b) for b in bodies):
+        return [e for b in bodies if _MS_NDR.search(b) for e in _from_microsoft_ndr(b, found, keep)]
+    items = _by_recipient(kept, _failed_recipients(msg))
+    if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
+        return items
+    if depth == 0:
+        # A bounce forwarded as an attachment or pasted inline: read the one
+        # inside when the outer text gives no reply of its own.
+        for inner in _attached_mails(msg) + _inline_mails(parts):
+            inner_items = _from_message(inner, found, keep, depth + 1)
+            if inner_items and inner_items[0].nature is None:
+                return inner_items
+    if items:
+        return items
+    if _looks_like_bounce(msg):
+        return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
+    return []
+
+
+def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
+    out: list[email.message.Message] = []
     for part in msg.walk():
+        if part.get_content_type() == "message/rfc822" and part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                out.extend(m for m in payload[:1] if isinstance(m, email.message.Message))
+        if len(out) >= 2:
+            break
+    return out
+
+
+_HAS_CODE = re.compile(r"\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b")
+_INLINE_MAIL = re.compile(r"^(?:From MAILER-DAEMON|Return-Path: <>)", re.M | re.I)
+
+
+def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Message]:
+    """A bounce quoted as text inside another mail ("From MAILER-DAEMON ..." onwards)."""
+    out: list[email.message.Message] = []
+    for part in parts:
+        if part.get_content_maintype() != "text":
+            continue
+        body = _part_text(part)
+        m = _INLINE_MAIL.search(body)
+        if m is not None:
+            start = body.find("\n", m.start()) + 1 if body[m.start()] == "F" else m.start()
+            out.append(email.message_from_string(body[start:], policy=email.policy.compat32))
+    return out[:2]
+
+
+def _header(msg: email.message.Message, name: str) -> str:
+    """A header's text, RFC 2047 encoded words decoded ("=?iso-8859-15?Q?Delivery_...")."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        return str(email.header.make_header(email.header.decode_header(str(value))))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return str(value)
+
+
+_DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail administrator", re.I)
+
+
+def _looks_like_bounce(msg: email.message.Message) -> bool:
+    """From a mailer daemon, or a subject that says delivery failed."""
+    return bool(
+        _DAEMON.search(_header(msg, "From"))
+        or _BOUNCE_SUBJECT.search(_header(msg, "Subject"))
+        or msg.get("X-Failed-Recipients")
+    )
+
+
+_DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_DELIVERED = frozenset({"delivered", "relayed", "expanded"})
+_NOT_DELIVERED = "The message could not be delivered (the bounce gives no reason)."
+_NATURE_TEXT = {
+    "feedback-report": "A feedback report (ARF, RFC 5965): a complaint about a delivered "
+    "message, not a delivery failure.",
+    "auto-reply": "An automatic reply (RFC 3834: vacation, out of office): the message "
+    "was delivered.",
+    "delivered": "A delivery notification: the message was delivered or relayed.",
+    "not-a-bounce": "An ordinary message: no delivery report, no failure text.",
+}
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
+    r"mail failure|failed mail|delivery report|DSN|message not delivered|"
+    r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
+    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
+    r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce",
+    re.I,
+)
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
+    r"away|vacation|abwesen|absence|r[ée]ponse automatique|respuesta autom|"
+    r"risposta automatica|自動応答|自动回复)",
+    re.I,
+)
+
+
+def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
+    """The leaf parts of the report itself, not of the returned message inside it.
+
+    Walked with an explicit stack and a depth limit: a hostile mail nested
+    thousands deep gets its first levels read, never a RecursionError.
+    """
+    out: list[email.message.Message] = []
+    stack: list[tuple[email.message.Message, int]] = [(msg, 0)]
+    while stack and len(out) < 64:
+        part, depth = stack.pop()
         ctype = part.get_content_type()
-        if ctype == "message/delivery-status":
-            items.extend(_from_delivery_status(part))
-        elif ctype == "text/plain" and not part.is_multipart():
-            texts.append(_part_text(part))
-    if not items:
-        for body in texts:
-            if _MS_NDR.search(body):
-                items.extend(_from_microsoft_ndr(body, found))
-    if not items:
-        # A plain bounce: keep the lines that carry a reply or a known phrasing.
-        for body in texts:
-            items.extend(e for e in _from_lines(body, found) if keep(e.text))
-    found.entries = items[:MAX_ENTRIES]
+        if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
+            continue
+        if part.is_multipart() and ctype not in _DSN_TYPES and ctype != "message/feedback-report":
+            payload = part.get_payload()
+            if depth < 16 and isinstance(payload, list):
+                children = [c for c in payload if isinstance(c, email.message.Message)]
+                stack.extend((c, depth + 1) for c in reversed(children))
+            continue
+        out.append(part)
+    return out
+
+
+def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> str | None:
+    """What a mail that is not a failure report is: ARF, an auto-reply, or None."""
+    ctype = str(msg.get("Content-Type", "")).lower()
+    types = {p.get_content_type() for p in parts}
+    if "report-type=feedback-report" in ctype.replace('"', "") or (
+        "message/feedback-report" in types
+    ):
+        return "feedback-report"
+    if types & _DSN_TYPES or "delivery-status" in ctype or _looks_like_bounce(msg):
+        return None
+    subject = _header(msg, "Subject")
+    auto = str(msg.get("Auto-Submitted", "")).lower()
+    replied = auto.startswith("auto-replied") or any(
+        msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
+    )
+    precedence = str(msg.get("Precedence", "")).lower()
+    if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
+        return "auto-reply"
+    return None
+
+
+def _is_text(part: email.message.Message) -> bool:
+    # A multipart whose boundary did not parse (a folded header line without
+    # indentation) is left as one text: read it as such.
+    return part.get_content_maintype() in ("text", "multipart") or (
+        part.get_content_type() == "message/global"
+    )
+
+
+# Where a plain bounce starts quoting the message it returns; past this line
+# are the original's headers and body, not the report.
+_ORIGINAL = re.compile(
+    r"^\s*(?:-+ ?)?(?:Below this line is a copy of the message|"
+    r"This is a copy of the message|Original message (?:headers|follows)|"
+    r"The original message headers|Returned (?:Message|mail)|Original Message|"
+    r"Unsent message below|Your message reads|Message header follows|"
+    r"The text you sent follows|----- Unsent|Content-Type: message/rfc822)"
+    r"|^(?:Received|Return-Path|DKIM-Signature|Message-ID|X-[\w-]+): ",
+    re.I | re.M,
+)
+_TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
+
+
+def _cut_original(body: str) -> str:
+    """The report's own text: the quoted original message and HTML tags removed."""
+    if "<html" in body[:2000].lower() or "<body" in body[:4000].lower():
+        body = _TAGS.sub("\n", body).replace("&nbsp;", " ").replace("&#39;", "'")
+    m = _ORIGINAL.search(body)
+    return body[: m.start()] if m is not None and m.start() > 0 else body
+
+
+def _paragraphs(body: str) -> list[str]:
+    """Blank-line separated paragraphs (a header block, as a quoted original has, left out)."""
+    out: list[str] = []
+    # A line that is only an address starts a paragraph too (Exim lists the
+    # failed recipients one under the other, each followed by its error).
+    text = _ADDRESS_LINE.sub(lambda m: "\n\n" + m.group(0), body.replace("\r\n", "\n"))
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
+            continue
+        out.append("\n".join(lines)[:MAX_PARAGRAPH])
+        if len(out) >= 64:
+            break
+    return out
+
+
+# A reply quoted in a bounce is under a KiB (Gmail's multi-line ones ~600
+# characters); a longer paragraph is prose or a quoted message, read by its start.
+MAX_PARAGRAPH = 1536
+_ADDRESS = re.compile(r"[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+", re.A)
+_MAIL_FROM = re.compile(r">>> MAIL From:\s*<([^>\s]+)>", re.I)
+_SENDMAIL_RCPT = re.compile(r"<([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A)
+_ADDRESS_LINE = re.compile(r"^[ \t]*<?[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+>?:?[ \t]*$", re.M | re.A)
+
+
+def _failed_recipients(msg: email.message.Message) -> list[str]:
+    value = str(msg.get("X-Failed-Recipients", "") or "")
+    return [a.lower() for a in _ADDRESS.findall(value)]
+
+
+def _named(paragraph: str) -> str | None:
+    """The address a paragraph is about, when it starts with one (qmail, Postfix, Exchange)."""
+    head = paragraph[:160]
+    m = _ADDRESS.search(head)
+    if m is None or m.start() > 80:
+        return None
+    return m.group(0).lower().strip(".'")
+
+
+def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
+    """One entry per recipient a plain bounce names; context paragraphs go with each."""
+    groups: dict[str, list[str]] = {a: [] for a in failed}
+    context: list[str] = []
+    for para in kept:
+        who = _named(para)
+        # With X-Failed-Recipients, only those recipients get an entry (the
+        # sender's address in "MAIL FROM:<...>" is not a failed recipient).
+        if who is not None and (not failed or who in groups):
+            groups.setdefault(who, []).append(para)
+        else:
+            context.append(para)
+    if not groups and context:
+        # A Sendmail transcript names each failed recipient as "<addr>... reason".
+        senders = {a.lower() for p in context for a in _MAIL_FROM.findall(p)}
+        named = list(
+            dict.fromkeys(
+                a.lower()
+                for p in context
+                for a in _SENDMAIL_RCPT.findall(p)
+                if a.lower() not in senders
+            )
+        )
+        if len(named) > 1:
+            return [
+                BounceEntry(
+                    context[0],
+                    recipient=who,
+                    candidates=tuple(
+                        _excerpt(p, who, [o for o in named if o != who]) for p in context
+                    ),
+                )
+                for who in named
+            ]
+    if not groups or not any(groups.values()):
+        if not context:
+            return []
+        if len(groups) <= 1:
+            only = next(iter(groups), None)
+            return [BounceEntry(context[0], recipient=only, candidates=tuple(context))]
+    return [
+        BounceEntry(
+            (paras or context or [_NOT_DELIVERED])[0],
+            recipient=who,
+            candidates=tuple(paras + context) or (_NOT_DELIVERED,),
+        )
+        for who, paras in groups.items()
+    ]
+
+
+def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> BounceEntry:
+    """A DSN recipient's fields, weighed with what the human-readable part says about it."""
+    who = (entry.recipient or "").lower()
+    if not others:
+        about = kept  # the whole human-readable part is about the one recipient
+    else:
+        mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
+        about = mine + [p for p in kept if not _ADDRESS.search(p)]
+    diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
+    status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
+    candidates = (*diagnostic, *about, "\n".join(status))
+    return BounceEntry(
+        entry.text,
+        recipient=entry.recipient,
+        remote_mta=entry.remote_mta,
+        action=entry.action,
+        status=entry.status,
+        reporting_mta=entry.reporting_mta,
+        candidates=tuple(c for c in candidates if c),
+    )
+
+
+def _excerpt(paragraph: str, who: str, others: list[str]) -> str:
+    """The lines of a paragraph about one recipient when it speaks of several.
+
+    A Sendmail transcript lists every recipient's exchange in one block:
+    take the lines naming this recipient, the two before (the command and
+    reply that failed) and the replies right after, never a line that names
+    another recipient.
+    """
+    lines = paragraph.split("\n")
+    low = [ln.lower() for ln in lines]
+    if not any(o in text for o in others for text in low):
+        return paragraph
+    keep: set[int] = set()
+    for i, text in enumerate(low):
+        if who not in text:
+            continue
+        keep.add(i)
+        for j in (i - 1, i - 2):
+            if j < 0 or any(o in low[j] for o in others):
+                break
+            keep.add(j)
+        for j in (i + 1, i + 2):
+            if (
+                j >= len(lines)
+                or any(o in low[j] for o in others)
+                or not lines[j].startswith("<<<")
+            ):
+                break
+            keep.add(j)
+    return "\n".join(lines[i] for i in sorted(keep))
 
 
 def _part_text(part: email.message.Message) -> str:
-    payload = part.get_payload(decode=True)
+    try:
+        payload = part.get_payload(decode=True)
+    except (ValueError, LookupError, UnicodeError, AssertionError):
+        payload = None
     if isinstance(payload, bytes):
         charset = part.get_content_charset() or "utf-8"
         try:
             return payload.decode(charset, errors="replace")
-        except LookupError:
+        except (LookupError, UnicodeError, ValueError):
             return payload.decode("utf-8", errors="replace")
     raw = part.get_payload()
     return raw if isinstance(raw, str) else ""
@@ -264,7 +617,10 @@ def _dsn_block(block: email.message.Message, reporting: str | None) -> list[Boun
     ]
 
 
-def _from_microsoft_ndr(body: str, found: BounceParse) -> list[BounceEntry]:
+def _from_microsoft_ndr(
+    body: str, found: BounceParse, keep: Callable[[str], bool]
+) -> list[BounceEntry]:
+    """A Microsoft NDR's "Diagnostic information for administrators", per recipient."""
     start = _MS_NDR.search(body)
     assert start is not None
     section = body[start.end() :]
@@ -272,12 +628,13 @@ def _from_microsoft_ndr(body: str, found: BounceParse) -> list[BounceEntry]:
     if end is not None:
         section = section[: end.start()]
     server = re.search(r"Generating server:\s*(\S+)", section)
+    kept = [p for p in _paragraphs(section) if keep(p) or _REPLY_IN_LINE.search(p)]
     return [
-        BounceEntry(
-            found.cap(line.strip(), "an NDR line"),
+        replace(
+            e,
+            text=found.cap(e.text, "an NDR line"),
             ndr="microsoft",
             generating_server=server.group(1) if server else None,
         )
-        for line in section.splitlines()
-        if _REPLY_IN_LINE.search(line)
+        for e in _by_recipient(kept, [])
     ]

@@ -13,6 +13,7 @@ Exchange Online" and the per-code NDR pages (5.7.64 TenantAttribution,
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -100,6 +101,69 @@ MICROSOFT_CODES: tuple[VendorCode, ...] = (
         _C.FIREWALL_BLOCK,
         False,
         stage=Stage.CONNECT,
+    ),
+    _v(
+        "4.4.312",
+        "DNS query failed",
+        "Microsoft 365 could not resolve the destination's mail servers (no records, or "
+        "the DNS servers did not answer).",
+        _C.DNS_RESOLUTION,
+        False,
+        stage=Stage.DNS,
+    ),
+    _v(
+        "5.4.312",
+        "Message expired, DNS query failed",
+        "Microsoft 365 kept failing to resolve the destination until the message expired.",
+        _C.DNS_RESOLUTION,
+        False,
+        stage=Stage.DNS,
+    ),
+    _v(
+        "4.4.315",
+        "Connection timed out",
+        "Microsoft 365 opened no TCP connection to the destination: the attempt timed "
+        "out (no answer to its SYN).",
+        _C.FIREWALL_BLOCK,
+        False,
+        stage=Stage.CONNECT,
+    ),
+    _v(
+        "4.7.66",
+        "TLS version too old",
+        "Exchange Online refuses the session because the other side offered only TLS "
+        "1.0/1.1; Microsoft 365 requires TLS 1.2 or later.",
+        _C.TLS_VERSION_MISMATCH,
+        False,
+        stage=Stage.TLS_HANDSHAKE,
+    ),
+    _v(
+        "4.7.320",
+        "Certificate validation failed",
+        "Exchange Online could not validate the destination's certificate (a connector "
+        "that requires a trusted certificate, or TLS-enforced delivery).",
+        _C.TLS_CERTIFICATE,
+        False,
+        stage=Stage.TLS_HANDSHAKE,
+    ),
+    _v(
+        "5.7.3",
+        "Authentication unsuccessful",
+        "Exchange Online refused the SMTP AUTH credentials (or SMTP AUTH is disabled "
+        "for the mailbox); the registry's 'security conversion' sense does not apply.",
+        _C.AUTHENTICATION,
+        False,
+        stage=Stage.AUTH,
+        overrides=True,
+    ),
+    _v(
+        "5.7.139",
+        "Authentication unsuccessful (security defaults / conditional access)",
+        "Exchange Online refused SMTP AUTH: basic authentication is blocked by "
+        "security defaults, a conditional access policy, or the account needs MFA.",
+        _C.AUTHENTICATION,
+        False,
+        stage=Stage.AUTH,
     ),
     _v(
         "4.4.318",
@@ -274,6 +338,7 @@ MICROSOFT_CODES: tuple[VendorCode, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=512)
 def lookup_microsoft(code: str) -> VendorCode | None:
     """The most specific Microsoft entry covering ``code`` (exact beats range)."""
     best: VendorCode | None = None

@@ -17,9 +17,21 @@ test corpus (tests/data/replies/corpus.jsonl) names a public source for each.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
+from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
+from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
+from smtpdoctor.knowledge.phrasing import (
+    PermanenceCue,
+    StagePhrase,
+    TextPattern,
+    pattern,
+    permanence_cue,
+    stage_phrase,
+)
+from smtpdoctor.knowledge.vendors import (
+    FALLBACK_STAGE_PHRASES,
+    VENDOR_PATTERNS,
+    VENDOR_STAGE_PHRASES,
+)
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
@@ -36,82 +48,16 @@ __all__ = [
 KINDS = ("connection_drop", "rejection", "deferral", "success", "unknown")
 
 
-@dataclass(frozen=True, slots=True)
-class TextPattern:
-    """A phrasing that names a cause."""
-
-    id: str  # stable: "<source>.<what>"
-    regex: re.Pattern[str]
-    category: Category
-    meaning: str
-    causes: tuple[str, ...] = ()
-    source: str = "generic"  # postfix, exim, sendmail, microsoft, gmail, yahoo, outlook.com, tls
-    stage: Stage | None = None  # a fact the phrase states ("connect to …")
-    stage_hint: Stage | None = None  # where the provider usually says it
-    permanence: Permanence | None = None  # only used when no reply code is present
-    retry_helps: bool | None = None  # None: the category's default
-    kind: str | None = None  # forces the kind (e.g. a 421 that reports a drop)
-    specific: bool = True  # outranks an enhanced status code
-
-
-@dataclass(frozen=True, slots=True)
-class StagePhrase:
-    id: str
-    regex: re.Pattern[str]
-    stage: Stage
-
-
-@dataclass(frozen=True, slots=True)
-class PermanenceCue:
-    id: str
-    regex: re.Pattern[str]
-    permanence: Permanence
-
-
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 _DROP = "connection_drop"
-
-
-def _p(
-    id: str,
-    pattern: str,
-    category: Category,
-    meaning: str,
-    *causes: str,
-    source: str = "generic",
-    stage: Stage | None = None,
-    hint: Stage | None = None,
-    permanence: Permanence | None = None,
-    retry: bool | None = None,
-    kind: str | None = None,
-    specific: bool = True,
-) -> TextPattern:
-    return TextPattern(
-        id,
-        _rx(pattern),
-        category,
-        meaning,
-        tuple(causes),
-        source,
-        stage,
-        hint,
-        permanence,
-        retry,
-        kind,
-        specific,
-    )
-
+_p = pattern
 
 _TLS_MS = (
     "Microsoft 365 accepts only TLS 1.2 or later since it retired TLS 1.0/1.1; an "
     "Exchange or Windows server without TLS 1.2 enabled in SCHANNEL fails like this."
 )
 
-PATTERNS: tuple[TextPattern, ...] = (
+_CORE: tuple[TextPattern, ...] = (
     # --- delivered ----------------------------------------------------------------
     _p(
         "generic.delivered",
@@ -396,7 +342,10 @@ PATTERNS: tuple[TextPattern, ...] = (
     ),
     _p(
         "ms.recipient_access_denied",
-        r"Recipient address rejected: Access denied",
+        # Microsoft's wording comes with 5.4.1 or its own server names; the same
+        # words from a Postfix (5.7.1, check_recipient_access) are a policy.
+        r"5\.4\.1\W+(?:\[[^\]]*\]:? )?(?:<[^>]*>: )?Recipient address rejected: Access denied|"
+        r"Recipient address rejected: Access denied[^\n]*(?:outlook\.com|protection\.outlook)",
         _C.RECIPIENT,
         "Exchange Online does not know this recipient in one of its accepted domains "
         "(directory-based edge blocking).",
@@ -1078,13 +1027,12 @@ PATTERNS: tuple[TextPattern, ...] = (
 )
 
 
-def _sp(id: str, pattern: str, stage: Stage) -> StagePhrase:
-    return StagePhrase(id, _rx(pattern), stage)
+_sp = stage_phrase
 
 
 # Most specific first: a message-stage phrase beats the "Connection timed
 # out" an Exim line also carries.
-STAGE_PHRASES: tuple[StagePhrase, ...] = (
+_CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.message",
         r"while sending (?:end of data|message body|message content|the message)|"
@@ -1169,8 +1117,7 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
 )
 
 
-def _pc(id: str, pattern: str, permanence: Permanence) -> PermanenceCue:
-    return PermanenceCue(id, _rx(pattern), permanence)
+_pc = permanence_cue
 
 
 PERMANENCE_CUES: tuple[PermanenceCue, ...] = (
@@ -1187,6 +1134,22 @@ PERMANENCE_CUES: tuple[PermanenceCue, ...] = (
         r"delivery temporarily suspended|(?:^|\s)== \S",
         _T,
     ),
+)
+
+# The delivered pattern first (a success line says so outright), then the
+# narrow phrasings of vendors, client libraries and other languages, then
+# the MTA and provider table; the first specific match wins.
+PATTERNS: tuple[TextPattern, ...] = (
+    _CORE[0],
+    *VENDOR_PATTERNS,
+    *LIBRARY_PATTERNS,
+    *LANGUAGE_PATTERNS,
+    *_CORE[1:],
+)
+STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    *VENDOR_STAGE_PHRASES,
+    *_CORE_STAGES,
+    *FALLBACK_STAGE_PHRASES,
 )
 
 _BY_ID = {p.id: p for p in PATTERNS}

@@ -1,0 +1,315 @@
+"""Benchmark: ``smtpdoctor explain`` against Sisimai on the same real bounce mails.
+
+    .venv/bin/python bench/bounce_bench.py [--reps 3] [--no-doc] [DIR ...]
+
+Sisimai (https://libsisimai.org/, Debian ``libsisimai-perl``) is the most
+widely used open-source bounce classifier. Both tools read the same folders
+of real bounces (by default ``bench/data/set-of-emails/maildir/bsd``,
+Sisimai's public corpus, and ``tests/data/bounces``, collected elsewhere;
+sources in their READMEs), each in one process:
+
+* ``perl`` with ``Sisimai->make`` (4.x) or ``Sisimai->rise`` (5.x) over the
+  folder, delivered notices and vacation replies included;
+* ``smtpdoctor explain --file DIR --format json``.
+
+Speed is bounces per second of CPU time (user + system of the process,
+from ``wait4``: the wall clock on a shared machine measures the neighbours
+too), best of ``--reps`` runs, start-up included for both.
+
+Agreement: each (mail, recipient) both tools report is compared after
+mapping Sisimai's reasons onto the contract's categories
+(:data:`SISIMAI_TO_CATEGORY`; a reason that maps to several categories
+agrees with any of them). ``expired``, ``onhold`` and ``undefined`` say no
+cause and are counted apart. Disagreements are written to
+``bench/out/bounce-disagreements.tsv`` for judging by hand (the judged
+table is in docs/explain.md). The figures go between the ``bounce-bench``
+markers in docs/benchmarks.md.
+
+Not part of the test suite; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- bounce-bench:start -->", "<!-- bounce-bench:end -->"
+DEFAULT_DIRS = [
+    ROOT / "bench" / "data" / "set-of-emails" / "maildir" / "bsd",
+    ROOT / "tests" / "data" / "bounces",
+]
+
+# Sisimai's reasons (https://libsisimai.org/en/reason/) onto the contract's
+# categories. A reason the contract splits finer maps to each category it
+# may be; "no failure" reasons map to the notice smtpdoctor gives.
+SISIMAI_TO_CATEGORY: dict[str, frozenset[str]] = {
+    "userunknown": frozenset({"recipient"}),
+    "mailboxfull": frozenset({"recipient"}),
+    "suspend": frozenset({"recipient"}),
+    "hasmoved": frozenset({"recipient"}),
+    "filtered": frozenset({"recipient", "policy_rejection"}),
+    "blocked": frozenset({"policy_rejection", "dns_ptr_mismatch"}),
+    "rejected": frozenset({"policy_rejection", "dns_resolution"}),
+    "spamdetected": frozenset({"policy_rejection"}),
+    "virusdetected": frozenset({"policy_rejection"}),
+    "contenterror": frozenset({"policy_rejection"}),
+    "policyviolation": frozenset({"policy_rejection"}),
+    "norelaying": frozenset({"policy_rejection"}),
+    "badreputation": frozenset({"policy_rejection"}),
+    "notcompliantrfc": frozenset({"policy_rejection"}),
+    "authfailure": frozenset({"policy_rejection"}),
+    "requireptr": frozenset({"dns_ptr_mismatch"}),
+    "securityerror": frozenset(
+        {
+            "authentication",
+            "tls_certificate",
+            "tls_handshake_failure",
+            "tls_version_mismatch",
+            "starttls_unavailable",
+            "policy_rejection",
+        }
+    ),
+    "failedstarttls": frozenset(
+        {"starttls_unavailable", "tls_handshake_failure", "tls_version_mismatch"}
+    ),
+    "hostunknown": frozenset({"dns_resolution"}),
+    "networkerror": frozenset(
+        {
+            "dns_resolution",
+            "firewall_block",
+            "network_timeout",
+            "connection_dropped",
+            "service_unavailable",
+        }
+    ),
+    "toomanyconn": frozenset({"rate_limited"}),
+    "speeding": frozenset({"rate_limited"}),
+    "ratelimited": frozenset({"rate_limited"}),
+    "mesgtoobig": frozenset({"message_size"}),
+    "exceedlimit": frozenset({"message_size"}),
+    "emailtoolarge": frozenset({"message_size"}),
+    "systemerror": frozenset({"service_unavailable", "other"}),
+    "systemfull": frozenset({"service_unavailable", "recipient"}),
+    "mailererror": frozenset({"other", "service_unavailable"}),
+    "notaccept": frozenset({"service_unavailable", "dns_resolution", "policy_rejection"}),
+    "syntaxerror": frozenset({"other", "policy_rejection"}),
+    "feedback": frozenset({"notice:feedback-report"}),
+    "vacation": frozenset({"notice:auto-reply"}),
+    "delivered": frozenset({"notice:delivered", "ok"}),
+}
+NO_CAUSE = frozenset({"expired", "onhold", "undefined"})
+
+PERL = r"""
+use strict; use warnings; use Sisimai;
+binmode STDOUT, ':utf8';
+my $v = Sisimai->can('rise')
+  ? Sisimai->rise($ARGV[0], delivered => 1, vacation => 1)
+  : Sisimai->make($ARGV[0], delivered => 1);
+for my $e (@{ $v || [] }) {
+  my $d = $e->diagnosticcode // ''; $d =~ s/[\t\r\n]+/ /g;
+  print join("\t", $e->origin // '', $e->reason // '', $e->smtpcommand // '',
+             $e->deliverystatus // '', lc($e->recipient->address // ''), $d), "\n";
+}
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    cpu_s: float
+    wall_s: float
+    stdout: str
+
+
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """One run: CPU time of the child (user + system, wait4) and wall time."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+    )
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Run(usage.ru_utime + usage.ru_stime, wall, out)
+
+
+def _best(cmd: list[str], reps: int, env: dict[str, str] | None = None) -> Run:
+    runs = []
+    for _ in range(reps):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = _timed(cmd, env)
+        cpu = run.cpu_s - (before.ru_utime + before.ru_stime)
+        runs.append(Run(cpu, run.wall_s, run.stdout))
+    return min(runs, key=lambda r: r.cpu_s)
+
+
+def sisimai(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], tuple[str, str]], Run]:
+    script = OUT / "sisimai.pl"
+    script.write_text(PERL, "utf-8")
+    merged: dict[tuple[str, str], tuple[str, str]] = {}
+    total = Run(0.0, 0.0, "")
+    for d in dirs:
+        run = _best(["perl", str(script), str(d)], reps)
+        total = Run(total.cpu_s + run.cpu_s, total.wall_s + run.wall_s, "")
+        for line in run.stdout.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 6:
+                merged[(os.path.basename(parts[0]), parts[4])] = (parts[1], parts[5])
+    return merged, total
+
+
+def smtpdoctor(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], dict[str, Any]], Run]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "smtpdoctor", "explain", "--format", "json"]
+    for d in dirs:
+        cmd += ["--file", str(d)]
+    run = _best(cmd, reps, env)
+    doc = json.loads(run.stdout)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in doc["explanations"]:
+        src = os.path.basename(e["input"].get("source", ""))
+        who = (e["input"].get("recipient") or "").lower()
+        nature = e["input"].get("nature")
+        e["_answer"] = f"notice:{nature}" if nature else e["category"]
+        found[(src, who)] = e
+    return found, run
+
+
+def _ours_for(
+    key: tuple[str, str], ours: dict[tuple[str, str], dict[str, Any]]
+) -> dict[str, Any] | None:
+    if key in ours:
+        return ours[key]
+    same_file = [v for (src, _), v in ours.items() if src == key[0]]
+    return same_file[0] if len(same_file) == 1 else None
+
+
+def compare(
+    sis: dict[tuple[str, str], tuple[str, str]], ours: dict[tuple[str, str], dict[str, Any]]
+) -> dict[str, Any]:
+    rows = []
+    counts: Counter[str] = Counter()
+    for key, (reason, diag) in sorted(sis.items()):
+        mine = _ours_for(key, ours)
+        answer = mine["_answer"] if mine else "(none)"
+        counts["pairs"] += 1
+        if reason in NO_CAUSE:
+            counts["sisimai_no_cause"] += 1
+            continue
+        allowed = SISIMAI_TO_CATEGORY.get(reason)
+        if allowed is None:
+            counts["unmapped"] += 1
+            continue
+        counts["mapped"] += 1
+        if answer in ("other", "(none)"):
+            counts["ours_other_where_sisimai_answers"] += 1
+        if answer in allowed:
+            counts["agree"] += 1
+        else:
+            reply = (mine or {}).get("reply") or {}
+            rows.append(
+                (
+                    key[0],
+                    key[1],
+                    reason,
+                    answer,
+                    (mine or {}).get("stage", ""),
+                    f"{reply.get('code') or ''} {reply.get('enhanced') or ''}".strip(),
+                    diag[:200],
+                )
+            )
+    return {"counts": counts, "disagreements": rows}
+
+
+def _doc_section(
+    result: dict[str, Any], sis_run: Run, our_run: Run, n_mails: int, dirs: list[Path]
+) -> str:
+    c = result["counts"]
+    agree = 100.0 * c["agree"] / max(1, c["mapped"])
+    sis_rate = n_mails / max(1e-9, sis_run.cpu_s)
+    our_rate = n_mails / max(1e-9, our_run.cpu_s)
+    load = os.getloadavg()[0]
+    shown = ", ".join(str(d.relative_to(ROOT)) for d in dirs)
+    return "\n".join(
+        [
+            START,
+            "## Bounce mails: `smtpdoctor explain` vs Sisimai",
+            "",
+            f"Command: `.venv/bin/python bench/bounce_bench.py` over {shown} "
+            f"({n_mails} mails; load average {load:.1f} at the start).",
+            "",
+            "| tool | CPU s (best run) | wall s | bounces/s (CPU) | ratio |",
+            "|---|---|---|---|---|",
+            f"| Sisimai (perl, one process) | {sis_run.cpu_s:.2f} | {sis_run.wall_s:.2f} | "
+            f"{sis_rate:.0f} | 1.00 |",
+            f"| smtpdoctor explain --file DIR | {our_run.cpu_s:.2f} | {our_run.wall_s:.2f} | "
+            f"{our_rate:.0f} | {our_rate / max(1e-9, sis_rate):.2f} |",
+            "",
+            f"Pairs (mail, recipient) Sisimai reports: {c['pairs']}; with a cause that maps "
+            f"onto the contract: {c['mapped']}; agreement there: {c['agree']} "
+            f"({agree:.1f} %); smtpdoctor says `other` or nothing where Sisimai has a "
+            f"cause: {c['ours_other_where_sisimai_answers']}; Sisimai says no cause "
+            f"(expired, onhold, undefined): {c['sisimai_no_cause']}.",
+            "Disagreements are in `bench/out/bounce-disagreements.tsv`; the judged ones are "
+            "in [explain.md](explain.md#sisimai-side-by-side).",
+            END,
+        ]
+    )
+
+
+def _write_doc(section: str) -> None:
+    text = DOC.read_text("utf-8")
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.write_text(text, "utf-8")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dirs", nargs="*", type=Path)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--no-doc", action="store_true")
+    args = ap.parse_args()
+    if (
+        shutil.which("perl") is None
+        or subprocess.run(
+            ["perl", "-MSisimai", "-e", "1"], capture_output=True, check=False
+        ).returncode
+    ):
+        sys.stderr.write("bounce_bench: Sisimai is missing (apt-get install libsisimai-perl)\n")
+        return 3
+    dirs = [d.resolve() for d in (args.dirs or DEFAULT_DIRS) if d.is_dir()]
+    OUT.mkdir(parents=True, exist_ok=True)
+    n_mails = sum(1 for d in dirs for f in d.rglob("*") if f.is_file() and f.name != "README.md")
+    sis, sis_run = sisimai(dirs, args.reps)
+    ours, our_run = smtpdoctor(dirs, args.reps)
+    result = compare(sis, ours)
+    with (OUT / "bounce-disagreements.tsv").open("w", encoding="utf-8") as fh:
+        fh.write("file\trecipient\tsisimai\tsmtpdoctor\tstage\treply\tdiagnostic\n")
+        for row in result["disagreements"]:
+            fh.write("\t".join(str(x).replace("\t", " ") for x in row) + "\n")
+    section = _doc_section(result, sis_run, our_run, n_mails, dirs)
+    print(section)
+    if not args.no_doc:
+        _write_doc(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""Where a failure happened, read from how a report is laid out.
+
+Transcripts (Sendmail's ">>> RCPT To:" / "<<< 550", Postfix's "In:" /
+"Out:", PHPMailer's "CLIENT -> SERVER:" / "SERVER -> CLIENT:") say which
+command the first failing reply answered; a registered enhanced code says
+where it is usually given (RFC 3463); a connection text names the host and
+port a follow-up check should probe. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtpdoctor.model import Category, Stage
+
+__all__ = ["CODE_STAGE", "after_data", "target", "transcript_stage"]
+
+# Where a registered code is usually given (RFC 3463): mailbox and address
+# codes at RCPT TO, the sender's at MAIL FROM, routing to a domain in DNS,
+# size and content after the message.
+CODE_STAGE: dict[tuple[int, int | None], Stage] = {
+    (1, None): Stage.RCPT_TO,
+    (2, None): Stage.RCPT_TO,
+    (1, 7): Stage.MAIL_FROM,
+    (1, 8): Stage.MAIL_FROM,
+    (1, 2): Stage.DNS,
+    (1, 10): Stage.DNS,
+    (4, 4): Stage.DNS,
+    (3, 4): Stage.MESSAGE,
+    (2, 3): Stage.MESSAGE,
+    (6, None): Stage.MESSAGE,
+}
+
+# A transcript ("Transcript of session follows": Sendmail's ">>> RCPT To:" /
+# "<<< 550", Postfix's "In: RCPT" / "Out: 550"): the command the first
+# failing reply answered.
+_TRANSCRIPT = re.compile(
+    r"(?:>>>|\bIn:|CLIENT -> SERVER:)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|"
+    r"\.(?=\s))[^\n]*\n(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[23]\d\d[^\n]*\n)*"
+    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[45]\d\d",
+    re.IGNORECASE,
+)
+_PIPELINED_RCPT = re.compile(
+    r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
+)
+_TRANSCRIPT_STAGE = {
+    "MAIL": Stage.MAIL_FROM,
+    "RCPT": Stage.RCPT_TO,
+    "DATA": Stage.DATA,
+    "EHLO": Stage.EHLO,
+    "HELO": Stage.EHLO,
+    "STARTTLS": Stage.STARTTLS,
+    "AUTH": Stage.AUTH,
+    ".": Stage.MESSAGE,
+}
+
+
+def after_data(category: Category, stage: Stage) -> Stage:
+    """What a ">>> DATA" in a Sendmail transcript stood for.
+
+    Sendmail does not echo the final "."; with PIPELINING the RCPT replies
+    come after ">>> DATA" too. A recipient refusal answered a RCPT, a content
+    or size refusal the end of the message.
+    """
+    if category is Category.RECIPIENT:
+        return Stage.RCPT_TO
+    if category in (Category.POLICY_REJECTION, Category.MESSAGE_SIZE):
+        return Stage.MESSAGE
+    return stage
+
+
+def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
+    if ">>>" not in raw and "In:" not in raw and "CLIENT -> SERVER" not in raw:
+        return None, None
+    m = _TRANSCRIPT.search(raw)
+    if m is None:
+        return None, None
+    command = m.group(1).upper()
+    # Pipelining: ">>> DATA" then the refusal of a RCPT sent before it, then
+    # "503 Need RCPT" / "no valid recipients" for the DATA itself.
+    if command == "DATA" and _PIPELINED_RCPT.search(raw, m.end()):
+        return Stage.RCPT_TO, "stage.transcript"
+    return _TRANSCRIPT_STAGE[command], "stage.transcript"
+
+
+_TARGET = re.compile(
+    r"connect to ([\w.-]+)(?:\[[^\]]*\])?:(\d+)|H=([\w.-]+)|"
+    r"(?:host|server|SMTP host:?)\s+([\w-]+\.[\w.-]+)|"
+    r"\b(\d{1,3}(?:\.\d{1,3}){3}|[\w-]+\.[\w.-]+\.[a-z]{2,}):(\d{2,5})\b",
+    re.IGNORECASE,
+)
+
+
+def target(raw: str) -> tuple[str, int]:
+    """The host and port a connection text names, for the check's command line."""
+    m = _TARGET.search(raw)
+    if m is None:
+        return "MX-HOST", 25
+    host = m.group(1) or m.group(3) or m.group(4) or m.group(5) or "MX-HOST"
+    port = m.group(2) or m.group(6)
+    return host, int(port) if port else 25

@@ -1,0 +1,106 @@
+"""Provider replies in other languages than English.
+
+French (Orange, La Poste, Free, SFR), German (GMX, web.de, T-Online),
+Spanish, Portuguese, Italian (Libero, Aruba), Russian (Yandex, Mail.ru,
+Rambler), Chinese (QQ, 163/126 NetEase, Sina) and Japanese providers say
+"user unknown", "mailbox full" or "blocked" in their own words, often with
+no enhanced code, or with a generic one (5.0.0). The words below are the
+ones those providers' replies use; each category's meaning is ours.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.model import Category, Stage
+
+__all__ = ["LANGUAGE_PATTERNS"]
+
+_C, _S = Category, Stage
+
+LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "i18n.user_unknown",
+        r"utilisateur inconnu|destinataire inconnu|adresse (?:email )?inconnue|"
+        r"(?:bo[iî]te|compte) (?:aux lettres )?(?:inexistante?|inconnue?)|"
+        r"Adresse d au moins un destinataire invalide|"
+        r"Benutzer unbekannt|unbekannte?r? (?:Empf[aä]nger|Benutzer)|Empf[aä]nger unbekannt|"
+        r"(?:Postfach|Mailbox|Adresse) (?:existiert nicht|unbekannt|nicht vorhanden)|"
+        r"usuario (?:desconocido|inexistente|no existe)|destinatario desconocido|"
+        r"(?:el )?buz[oó]n (?:no existe|inexistente|desconocido)|cuenta (?:no existe|inexistente)|"
+        r"usu[aá]rio (?:desconhecido|inexistente|n[aã]o existe)|destinat[aá]rio desconhecido|"
+        r"caixa postal (?:n[aã]o encontrada|inexistente|n[aã]o existe)|"
+        r"conta (?:n[aã]o existe|inexistente)|"
+        r"utente (?:sconosciuto|inesistente|non esiste)|destinatario (?:inesistente|sconosciuto)|"
+        r"indirizzo (?:inesistente|sconosciuto)|casella (?:di posta )?(?:inesistente|non esiste)|"
+        r"пользовател[ьяи] (?:не найден|не существует|неизвестен)|нет такого пользователя|"
+        r"(?:почтов(?:ый|ого) )?ящик(?:а)? (?:не существует|не найден)|несуществующ|"
+        r"用户不存在|收件人不存在|邮箱不存在|收信人不存在|帐户不存在|账户不存在|地址不存在|"
+        r"ユーザ(?:ー)?(?:が|は)?存在しません|宛先(?:不明|が見つかりません)|"
+        r"アドレス(?:は|が)?存在しません|該当するユーザ",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist at that provider (said in the "
+        "provider's own language).",
+        "A typo in the address, or the mailbox was closed.",
+        source="i18n",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "i18n.mailbox_full",
+        r"bo[iî]te (?:aux lettres |mail )?(?:pleine|satur[ée]e)|quota (?:d[ée]pass[ée]|atteint)|"
+        r"Postfach (?:ist )?(?:voll|[uü]berf[uü]llt)|Mailbox (?:ist )?voll|Speicherplatz|"
+        r"Speicher(?:kontingent|limit) (?:erreicht|[uü]berschritten)|"
+        r"buz[oó]n (?:lleno|est[aá] lleno|excede)|cuota excedida|"
+        r"caixa (?:postal )?(?:cheia|lotada)|cota excedida|"
+        r"casella (?:di posta )?(?:piena|satura)|spazio esaurito|"
+        r"(?:ящик|Почтовый ящик) (?:переполнен|заполнен)|превышен(?:а)? квот|"
+        r"邮箱(?:已满|空间不足|容量不足)|空间已满|信箱已满|"
+        r"メールボックス(?:が|は)?(?:一杯|いっぱい|容量)|容量(?:超過|オーバー)",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full (said in the provider's own language).",
+        "The recipient must delete mail or raise the quota; retrying later may work.",
+        source="i18n",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "i18n.blocked",
+        r"adresse IP (?:bloqu[ée]e|refus[ée]e|list[ée]e)|IP bloqu[ée]e|"
+        r"\b5\d\d\b[^\n]{0,80}Service refus[ée]|Message refus[ée]|"
+        r"refus[ée] (?:pour|par) (?:raison|cause) de spam|"
+        r"IP-Adresse (?:ist )?(?:gesperrt|blockiert)|als Spam (?:erkannt|eingestuft)|"
+        r"Nachricht (?:wurde )?abgelehnt|"
+        r"(?:IP )?bloqueada|rechazad[oa] (?:por|como) spam|"
+        r"bloccat[oa]|rifiutat[oa] (?:per|come) spam|"
+        r"(?:отклонено|заблокирован)|спам|"
+        r"被列入黑名单|黑名单|垃圾邮件|内容被拒绝|被拒绝|被退回|"
+        r"拒否されました|迷惑メール",
+        _C.POLICY_REJECTION,
+        "The receiving provider refused the mail by policy: the sending IP is "
+        "blocked, or the content looks like spam (said in the provider's own "
+        "language).",
+        "The sending IP or domain is on a blocklist or has a poor reputation at that provider.",
+        "SPF/DKIM/DMARC do not pass, or the content looks like spam.",
+        source="i18n",
+    ),
+    pattern(
+        "i18n.service_refused_later",
+        # Orange and La Poste: "421 ... Service refusé. Veuillez essayer plus
+        # tard" is a temporary refusal; with a 5xx it is a block (above).
+        r"\b4\d\d\b[^\n]{0,80}Service refus[ée]",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving provider refuses service for now and asks to try later.",
+        source="i18n",
+        retry=True,
+    ),
+    pattern(
+        "i18n.rate",
+        r"trop de (?:connexions|messages)|zu viele (?:Verbindungen|Nachrichten)|"
+        r"demasiadas conexiones|troppe connessioni|слишком много|"
+        r"发送(?:频率|过于频繁)|频率(?:过快|受限|限制)|连接(?:数)?过多|"
+        r"送信(?:数|頻度)が(?:多|上限)",
+        _C.RATE_LIMITED,
+        "The receiving provider throttles this sender: too many connections or "
+        "messages in a short time (said in the provider's own language).",
+        source="i18n",
+        retry=True,
+    ),
+)

@@ -1,0 +1,244 @@
+"""What client libraries and applications say when sending mail fails.
+
+Many mail problems are first seen by an application, not an MTA: Python
+``smtplib``, Node's nodemailer, .NET ``SmtpClient`` and MailKit, JavaMail
+(Jakarta Mail), Go ``net/smtp``, Rust ``lettre``, Erlang ``gen_smtp``,
+PHPMailer and Ruby ``Net::SMTP``. Their exception names and messages are
+stable API; each pattern says what the library means by it and at which
+stage of the session it is raised (from the libraries' own documentation
+and sources; the corpus names a public report for each).
+
+A reply the library quotes ("535 5.7.8 ...") is still read by the
+classifier; these patterns only decide where the library's own words say
+more than the quoted code, or where there is no code at all.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["LIBRARY_PATTERNS"]
+
+_C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+_DROP = "connection_drop"
+_LIB = "library"
+
+LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "library.eof_at_connect",
+        # PHPMailer reports "Could not authenticate" after any failed connect;
+        # the EOF notice before it says the server closed the connection.
+        r"EOF caught while checking if connected",
+        _C.CONNECTION_DROPPED,
+        "The server closed the connection right after it was opened, before the "
+        "client could log in.",
+        "Wrong port or TLS mode (implicit TLS on 465 vs STARTTLS on 587), or the "
+        "server or a firewall drops this client.",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    # --- authentication ---------------------------------------------------------------
+    pattern(
+        "library.auth_failed",
+        r"SMTPAuthenticationError|AuthenticationFailedException|"
+        r"Net::SMTPAuthenticationError|\bInvalid login\b|\bEAUTH\b|"
+        r"AuthenticationInvalidCredentials|SMTP Error: Could not authenticate|"
+        r"\bauthentication_failed\b|\{error,\s*auth_failed\b|"
+        r"535 Authentication failed|Authentication unsuccessful|"
+        r"Username and Password not accepted|authentication credentials invalid",
+        _C.AUTHENTICATION,
+        "The server refused the user name and password (or token) the client sent with AUTH.",
+        "Wrong password, or the provider wants an app password or OAuth2 instead of "
+        "the account password (Gmail, Microsoft 365 with security defaults).",
+        "SMTP AUTH is disabled for the mailbox or the tenant (Microsoft 365: "
+        "Set-CASMailbox -SmtpClientAuthenticationDisabled).",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "library.auth_not_offered",
+        r"SMTPNotSupportedError: SMTP AUTH extension not supported|"
+        r"SMTP AUTH extension not supported by server|No supported authentication methods|"
+        r"AuthenticationNotSupported|\bNoAuthMethods\b|"
+        r"The SMTP server does not support authentication|"
+        r"server does not support (?:any )?authentication",
+        _C.AUTHENTICATION,
+        "The client wants to log in but the server does not offer AUTH (at least not "
+        "before STARTTLS, or not on this port).",
+        "Connected to port 25 instead of the submission port 587/465.",
+        "Most servers offer AUTH only after STARTTLS; the client did not start TLS.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "library.starttls_not_offered",
+        r"STARTTLS extension not supported by server|"
+        r"SMTP server does not support STARTTLS|StartTLS is not supported|"
+        r"server doesn't support STARTTLS|Server does not support STARTTLS",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client requires STARTTLS and the server does not offer it.",
+        source=_LIB,
+        stage=_S.STARTTLS,
+        permanence=_PM,
+        retry=False,
+    ),
+    # --- TLS in the client -----------------------------------------------------------------
+    pattern(
+        "library.tls_wrong_mode",
+        r"\[SSL: WRONG_VERSION_NUMBER\]|ssl3_get_record:wrong version number|"
+        r"EPROTO.*wrong version number|"
+        r"The handshake failed due to an unexpected packet format|"
+        r"Unsupported or unrecognized SSL message|"
+        r"Received fatal alert: protocol_version",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The client spoke TLS straight away to a port that expects plain SMTP first "
+        "(STARTTLS, ports 25/587), or waited for a greeting on an implicit-TLS port "
+        "(465).",
+        "secure: true (nodemailer), SMTP_SSL (Python), EnableSsl with port 465 (.NET) "
+        "does not match the port.",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "library.tls_certificate",
+        r"CERTIFICATE_VERIFY_FAILED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|"
+        r"SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID|"
+        r"PKIX path building failed|x509: certificate|RemoteCertificateNameMismatch|"
+        r"RemoteCertificateChainErrors|No subject alternative (?:DNS )?names? matching|"
+        r"self[- ]signed certificate|unable to get local issuer certificate|"
+        r"InvalidCertificate|certificate has expired|remote certificate was rejected|"
+        r"certificate could not be validated",
+        _C.TLS_CERTIFICATE,
+        "The application does not trust the server's certificate (untrusted issuer, "
+        "self-signed, expired, or not for this host name).",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "library.tls_handshake",
+        r"SslHandshakeException|SSLHandshakeException|"
+        r"Authentication failed because the remote party has closed the transport stream|"
+        r"The remote certificate is invalid|ssl\.SSLError|SSLV3_ALERT_HANDSHAKE_FAILURE|"
+        r"tls: handshake failure|tls: first record does not look|"
+        r"\{tls_alert,|SMTP Error: Could not connect.*ssl",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake between the application and the server failed.",
+        "The two sides share no TLS version or cipher (old runtime, or a server that "
+        "requires TLS 1.2+).",
+        "A proxy or antivirus intercepts the connection.",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # --- connection ----------------------------------------------------------------------------
+    pattern(
+        "library.connect_eacces",
+        r"\bconnect EACCES\b|\bEACCES\b.*:(?:25|465|587)\b|Permission denied.*:(?:25|587|465)\b|"
+        r"An attempt was made to access a socket in a way forbidden by its access permissions",
+        _C.FIREWALL_BLOCK,
+        "The operating system refused to open the connection: a local firewall, "
+        "security policy (SELinux httpd_can_sendmail, antivirus) or the hosting "
+        "provider forbids outbound SMTP from this program.",
+        "SELinux: setsebool -P httpd_can_network_connect 1 (or httpd_can_sendmail).",
+        "Antivirus 'prevent mass mailing worms' blocks port 25 for unknown programs.",
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind=_DROP,
+    ),
+    pattern(
+        "library.greeting_lost",
+        r"SMTPServerDisconnected: Connection unexpectedly closed|"
+        r"Connection unexpectedly closed|Greeting never received|"
+        r"Failed to read SMTP server greeting|net_io_connectionclosed|"
+        r"Unable to read data from the transport connection|"
+        r"\bEOFError\b|end of file reached|"
+        r"Net::ReadTimeout|Net::OpenTimeout|unexpected EOF|"
+        r"The SMTP server has unexpectedly disconnected|Connection closed by the server|"
+        r"connection closed unexpectedly|\{error,\s*closed\}|socket closed",
+        _C.CONNECTION_DROPPED,
+        "The server closed the connection (or never sent its greeting) before the "
+        "session was done.",
+        "The client waits for a greeting on an implicit-TLS port (465) while the "
+        "server waits for the TLS handshake, or the other way round.",
+        "The server or a firewall drops this client (rate limit, blocklist, port "
+        "blocked by the hosting provider).",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+        specific=False,
+    ),
+    pattern(
+        "library.connection_reset",
+        r"\bECONNRESET\b|Connection reset by peer|ConnectionResetError|"
+        r"Errno::ECONNRESET|"
+        r"connection reset|\{error,\s*econnreset\}|os error 104",
+        _C.CONNECTION_DROPPED,
+        "The connection was reset (TCP RST) in the middle of the session.",
+        "A firewall, antivirus or the server dropped the session; often during TLS "
+        "or after a policy decision.",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+        specific=False,
+    ),
+    pattern(
+        "library.connect_failed",
+        r"Could not connect to SMTP host|SMTP Error: Could not connect to SMTP host|"
+        r"Failed to connect to server|SMTP connect\(\) failed|"
+        r"Failure sending mail\.? ---> System\.Net\.WebException: Unable to connect|"
+        r"Unable to connect to the remote server|MailKit\.Net\.Smtp.*SocketException|"
+        r"\{error,\s*retries_exceeded|\bnxdomain\b.*smtp|"
+        r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
+        r"lettre.*Connection error",
+        _C.FIREWALL_BLOCK,
+        "The application could not open a TCP connection to the mail server.",
+        "Outbound SMTP is blocked where the application runs (cloud providers block "
+        "port 25; shared hosting often blocks 25, 465 and 587).",
+        "Wrong host name or port, or the server is down.",
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind=_DROP,
+        specific=False,
+    ),
+    pattern(
+        "library.dns",
+        r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\bENOTFOUND\b|socket\.gaierror|"
+        r"Name or service not known|nodename nor servname provided|"
+        r"No such host is known|UnknownHostException|no such host\b|"
+        r"Temporary failure in name resolution|failed to lookup address information",
+        _C.DNS_RESOLUTION,
+        "The application could not resolve the mail server's name.",
+        source=_LIB,
+        stage=_S.DNS,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "library.send_as_denied",
+        r"SendAsDenied|MapiExceptionSendAsDenied|"
+        r"Client does not have permissions to send as this sender",
+        _C.AUTHENTICATION,
+        "Microsoft 365 accepted the login but this account may not send as the From "
+        "address it used.",
+        "Give the account Send As rights on that mailbox, or send with its own address.",
+        source="microsoft",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+)

@@ -1,0 +1,228 @@
+"""The shapes of a phrasing table: a text pattern, a stage phrase, a permanence cue.
+
+Kept apart from the tables so that each table module (MTA log phrases,
+client libraries, other languages, vendor words) builds its entries the
+same way without importing the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The stdlib's own regular-expression parser (the tree re.compile builds);
+# used once per pattern at import to find the literal words a match needs.
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = [
+    "PermanenceCue",
+    "StagePhrase",
+    "TextPattern",
+    "batch_mode",
+    "pattern",
+    "permanence_cue",
+    "present_words",
+    "stage_phrase",
+    "words_absent",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TextPattern:
+    """A phrasing that names a cause."""
+
+    id: str  # stable: "<source>.<what>"
+    regex: re.Pattern[str]
+    category: Category
+    meaning: str
+    causes: tuple[str, ...] = ()
+    source: str = "generic"  # postfix, exim, sendmail, microsoft, gmail, yahoo, library, ...
+    stage: Stage | None = None  # a fact the phrase states ("connect to …")
+    stage_hint: Stage | None = None  # where the provider usually says it
+    permanence: Permanence | None = None  # only used when no reply code is present
+    retry_helps: bool | None = None  # None: the category's default
+    kind: str | None = None  # forces the kind (e.g. a 421 that reports a drop)
+    specific: bool = True  # outranks an enhanced status code
+
+
+@dataclass(frozen=True, slots=True)
+class StagePhrase:
+    id: str
+    regex: re.Pattern[str]
+    stage: Stage
+
+
+@dataclass(frozen=True, slots=True)
+class PermanenceCue:
+    id: str
+    regex: re.Pattern[str]
+    permanence: Permanence
+
+
+def _rx(text: str) -> re.Pattern[str]:
+    _SOURCES.append(text)
+    return re.compile(text, re.IGNORECASE)
+
+
+def pattern(
+    id: str,
+    regex: str,
+    category: Category,
+    meaning: str,
+    *causes: str,
+    source: str = "generic",
+    stage: Stage | None = None,
+    hint: Stage | None = None,
+    permanence: Permanence | None = None,
+    retry: bool | None = None,
+    kind: str | None = None,
+    specific: bool = True,
+) -> TextPattern:
+    """One :class:`TextPattern`, case-insensitive."""
+    return TextPattern(
+        id,
+        _rx(regex),
+        category,
+        meaning,
+        tuple(causes),
+        source,
+        stage,
+        hint,
+        permanence,
+        retry,
+        kind,
+        specific,
+    )
+
+
+def stage_phrase(id: str, regex: str, stage: Stage) -> StagePhrase:
+    return StagePhrase(id, _rx(regex), stage)
+
+
+def permanence_cue(id: str, regex: str, permanence: Permanence) -> PermanenceCue:
+    return PermanenceCue(id, _rx(regex), permanence)
+
+
+def present_words(lowered: str) -> frozenset[str] | None:
+    """The needed words ``lowered`` holds, or None when not worth checking.
+
+    Only worth it on long texts (a bounce paragraph) or many texts (a folder,
+    :func:`batch_mode`): a short reply is searched outright, and the words
+    are worked out on first need only, so a one-line ``explain`` does not pay
+    for parsing every pattern again.
+    """
+    if len(lowered) < _LONG and not _BATCH:
+        return None
+    if not _INDEX:
+        _build_index()
+    # Only the words whose first two characters occur in the text are
+    # searched for: a set of the text's character pairs is cheaper to build
+    # than ~700 substring searches.
+    pairs = {lowered[i : i + 2] for i in range(len(lowered) - 1)}
+    return frozenset(
+        word for pair in pairs & _BY_PAIR.keys() for word in _BY_PAIR[pair] if word in lowered
+    )
+
+
+def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool:
+    """True when the text holds none of the words ``regex`` needs (so it cannot match)."""
+    if present is None:
+        return False
+    needs = _INDEX.get(regex.pattern)
+    return needs is not None and present.isdisjoint(needs)
+
+
+def batch_mode() -> None:
+    """Prefilter every text, short ones too (many texts to classify: worth the set-up)."""
+    global _BATCH  # noqa: PLW0603 - one switch for the process
+    _BATCH = True
+
+
+def _build_index() -> None:
+    words: set[str] = set()
+    for source in _SOURCES:
+        needs = needed_words(source)
+        _INDEX[source] = frozenset(needs) if needs else None
+        words.update(needs or ())
+    _WORDS[:] = sorted(words)
+    for word in _WORDS:
+        _BY_PAIR.setdefault(word[:2], []).append(word)
+
+
+_LONG = 256
+_BATCH = False
+_SOURCES: list[str] = []  # every table regex, in the order made
+_INDEX: dict[str, frozenset[str] | None] = {}
+_WORDS: list[str] = []
+_BY_PAIR: dict[str, list[str]] = {}  # the words by their first two characters
+
+
+# --- the words a match needs ------------------------------------------------------
+#
+# Running ~150 case-insensitive alternations over a bounce paragraph costs
+# milliseconds; a substring test costs nanoseconds. For each pattern the
+# parse tree gives a set of literal strings one of which every match must
+# contain (a literal run of each branch, at least _MIN_WORD long). Texts
+# without any of them skip the regex. Exactness: only literals the match
+# cannot avoid are taken (optional parts, classes and lookarounds are not).
+
+_MIN_WORD = 3
+_Need = frozenset[str] | None
+
+
+def needed_words(regex: str) -> tuple[str, ...] | None:
+    try:
+        tree = _sre_parse.parse(regex, re.IGNORECASE)
+    except (re.error, RecursionError):
+        return None
+    need = _seq_need(list(tree))
+    return tuple(sorted(need)) if need else None
+
+
+def _best(a: _Need, b: _Need) -> _Need:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if min(map(len, a)) >= min(map(len, b)) else b
+
+
+def _seq_need(items: list[Any]) -> _Need:
+    best: _Need = None
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        best = _best(best, _run_need(run))
+        run = []
+        best = _best(best, _item_need(op, arg))
+    return _best(best, _run_need(run))
+
+
+def _run_need(run: list[str]) -> _Need:
+    # A part of a literal the match needs is needed too: edge spaces go (the
+    # text may have a line break there).
+    word = "".join(run).strip()
+    # Two CJK characters are a word; two Latin letters are not.
+    least = _MIN_WORD if word.isascii() else 2
+    return frozenset({word}) if len(word) >= least else None
+
+
+def _item_need(op: Any, arg: Any) -> _Need:
+    if op is _sre.SUBPATTERN:
+        return _seq_need(list(arg[3]))
+    if op is _sre.BRANCH:
+        needs = [_seq_need(list(branch)) for branch in arg[1]]
+        if any(n is None for n in needs):
+            return None
+        return frozenset().union(*[n for n in needs if n is not None])
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+        return _seq_need(list(arg[2]))
+    if op is _sre.ATOMIC_GROUP:
+        return _seq_need(list(arg))
+    return None

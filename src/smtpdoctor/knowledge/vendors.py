@@ -1,0 +1,342 @@
+"""Vendor and MTA wordings that say what happened where a code would mislead.
+
+* rate limits in vendors' own words (Yahoo ``TSS04``/``TSS05``, NetEase
+  ``connection frequency limited``, ``queue quota exceeded``);
+* texts that say what happened behind a generic 421 ("size limit",
+  "policy violation", "not in route list");
+* Exim transport errors by their error number (Exim's ``macros.h``:
+  -36 DNS defer, -37 TLS failure, -38 TLS required, -42 authentication
+  failed, -44/-45/-46 a 4xx to RCPT/MAIL/DATA) and its TLS lines;
+* Sendmail's check rulesets (``ruleset=check_relay|check_mail|check_rcpt``);
+* TLS-RPT result types (RFC 8460 §4.3);
+* texts that say the mail was not delivered, which must never read as
+  healthy ("I'm not going to try again", "retry time not reached").
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["FAILURE_SAID", "FALLBACK_STAGE_PHRASES", "VENDOR_PATTERNS", "VENDOR_STAGE_PHRASES"]
+
+_C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+
+VENDOR_PATTERNS: tuple[TextPattern, ...] = (
+    # --- rate limits in vendor words ------------------------------------------------------
+    pattern(
+        "vendor.rate_words",
+        r"relay quota|daily (?:sending )?(?:quota|limit)|too many recipients this hour|"
+        r"connection frequency limited|queue quota exceeded|"
+        r"frequency (?:limited|exceeded)|too many (?:concurrent )?(?:connections|sessions|"
+        r"messages|recipients|mails)|rate ?limit(?:ed|ing)?\b|sending (?:rate|quota) exceeded|"
+        r"\bRP:(?:TRC|QRC|CEL|RCL)\b|\bMI:SFQ\b|throttl(?:ed|ing)|Ratelimit|exceeded the rate",
+        _C.RATE_LIMITED,
+        "The receiving server throttles this sender: too many connections, "
+        "messages or recipients in a short time.",
+        "Lower the connection and message rate to that destination (Postfix "
+        "smtp_destination_concurrency_limit / _rate_delay; Exim serialize_hosts).",
+        "Yahoo TSS04/TSS05: volume or user complaints; warm up the IP, honour "
+        "unsubscribes and feedback loops.",
+        source="vendor",
+        retry=True,
+        specific=False,
+    ),
+    # --- texts that say what happened behind a generic code ---------------------------------
+    pattern(
+        "vendor.size_words",
+        r"size limit exceeded|message (?:is )?too (?:big|large)|exceeds? (?:the )?(?:maximum )?"
+        r"(?:message )?size|message size exceeds|mail size limit|Mailbox size limit exceeded"
+        r"(?! for)|\bMaxMessageSize\b|message length exceeds",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the receiving server accepts.",
+        source="vendor",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "vendor.policy_words",
+        r"violates? (?:our|the) (?:\w+ )?polic(?:y|ies)|policy violations?|"
+        r"not in (?:the )?route list|Insecure Mail Relay|Blocked for abuse|"
+        r"\bsender rejected\b|\bsender (?:address )?(?:is )?blocked\b|\bDT:(?:SPM|RBL)\b|"
+        r"\bHL:I\w\w\b|\bblocked by (?:policy|administrator)\b|rejected for policy reasons|"
+        r"(?:Spam|Virus) (?:detected|message rejected|content rejected)|looks like spam|"
+        r"under suspicion of SPAM|message (?:was )?(?:identified|classified) as spam|"
+        r"considered (?:as )?(?:spam|unsolicited)|content (?:rejected|denied)",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the mail by its policy (reputation, relay "
+        "rules, content filter).",
+        source="vendor",
+        specific=False,
+    ),
+    # --- old and provider NDR wordings (Exchange 2003, Domino, iMail, qmail, Yahoo ...) --------
+    pattern(
+        "vendor.recipient_words",
+        r"recipient name is not recognized|\bUnknown Recipient\b|Recipient not found|"
+        r"not listed in (?:the )?(?:Domino Directory|public Name & Address Book)|"
+        r"ディレクトリ(?:には|に)?見つかりません|ディレクトリのリストにありません|"
+        r"\buser not exists?\b|\bno such (?:user|mailbox|recipient)\b|"
+        r"Invalid final delivery userid|mailbox exceeds allowed size|"
+        r"mail ?folder is full|recipient's mailbox (?:is full|exceeded)|"
+        r"account is (?:locked|disabled|inactive|suspended)|"
+        r"doesn't have an? \S+ account|account has been disabled or discontinued|"
+        r"\bNo valid recipients for\b|check if (?:the )?address is correct|"
+        r"not a registered gateway user|inactive email address|"
+        r"recipient no longer on server|\bnot our (?:user|customer)\b|Disabled recipient|"
+        r"due to a recipient error",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist, is disabled, or is full.",
+        "A typo in the address, or the mailbox was closed or is over quota.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "vendor.dns_words",
+        r"\bNo such domain\b|Domain does not exist|\bNo MX (?:record )?found\b|"
+        r"domain is not reachable|Could not find a gateway|Unroutable sender address|"
+        r"Illegal host/domain name|host/domain does not accept mail|"
+        r"Host does not accept mail|\bdoes not exist E\d+\b|indicated no SMTP service|"
+        r"DNS Error: .{0,40}lookup of|had no relevant answers|\bunknown host\b|"
+        r"\b[\w-]+(?:\.[\w-]+)+ does not exist\b(?!.*(?:user|mailbox|account))",
+        _C.DNS_RESOLUTION,
+        "The domain does not resolve to a mail server (no such domain, no MX, or a "
+        "null MX that says it takes no mail).",
+        source="vendor",
+        hint=_S.DNS,
+        retry=False,
+    ),
+    pattern(
+        "vendor.connect_words",
+        r"unable to connect successfully to the destination|Network error on destination MXs|"
+        r"\bHost not reachable\b|wasn't able to establish an SMTP connection|"
+        r"Connection timed out during user open|did not accept our requests to connect",
+        _C.FIREWALL_BLOCK,
+        "The sending server could not open a connection to the destination's mail server.",
+        source="vendor",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "vendor.content_rejected",
+        r"(?:message )?content (?:rejected|denied)|Message Filtered|\bUBE\b|"
+        r"content presents a potential security issue|message was blocked because its content|"
+        r"Virus Detected|scored as spam|flagged as spam|rejected due to spam classification|"
+        r"Mail rejet[ée]|\bMail rejected\b|the message has been blocked|- SPAM\b|"
+        r"\bHeader error\b",
+        _C.POLICY_REJECTION,
+        "The receiving server's content filter refused the message (spam, virus, or a "
+        "policy on the content).",
+        source="vendor",
+        hint=_S.MESSAGE,
+    ),
+    pattern(
+        "vendor.policy_strong",
+        r"Denied by policy|not configured to relay|"
+        r"mismatches client ip|authentication checks failed|groups\.google\.com/support|"
+        r"not a member of (?:this|the) (?:mailing )?list|may not have permission to post|"
+        r"recipient preferences|spamhaus\.org/query/bl|but my name was rejected|"
+        r"\bDomain is invalid\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the mail by its policy.",
+        source="vendor",
+    ),
+    pattern(
+        "vendor.not_accepting",
+        r"ESMTP not accepting connections|not accepting (?:any )?(?:connections|mail)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server answers but does not accept mail now (its greeting says so).",
+        source="vendor",
+        stage=_S.GREETING,
+    ),
+    pattern(
+        "vendor.no_tls",
+        r"(?:remote )?server does not support (?:TLS|STARTTLS)",
+        _C.STARTTLS_UNAVAILABLE,
+        "The receiving server does not offer STARTTLS, and the sender requires TLS.",
+        source="vendor",
+        stage=_S.STARTTLS,
+        retry=False,
+    ),
+    pattern(
+        "vendor.ptr_words",
+        r"IP name lookup failed|name lookup failed for|no reverse DNS|Reverse DNS (?:failed|"
+        r"validation failed|lookup .* failed|required)|invalid RDNS|Missing reverse DNS|"
+        r"Bad DNS PTR|no PTR",
+        _C.DNS_PTR_MISMATCH,
+        "The receiver refuses this sending IP because its reverse DNS (PTR) is missing "
+        "or does not match.",
+        source="vendor",
+    ),
+    # --- Exim transport and TLS ------------------------------------------------------------------
+    pattern(
+        "exim.tls_session_fallback",
+        r"TLS session: \((?:certificate verification failed|SSL_connect|gnutls_handshake)\)"
+        r"[^\n]*delivering unencrypted",
+        _C.TLS_CERTIFICATE,
+        "Exim could not set up TLS with the receiving server (its certificate "
+        "failed verification, or the handshake failed) and delivered unencrypted, "
+        "since the host is not in hosts_require_tls.",
+        "The receiver's certificate is self-signed, expired, for another name, or "
+        "its chain is incomplete.",
+        source="exim",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=Permanence.NONE,
+        retry=False,
+        kind="deferral",
+    ),
+    pattern(
+        "exim.gnutls_handshake",
+        r"\(gnutls_handshake\)|\(SSL_connect\)|TLS session: \(|TLS error on connection from|"
+        r"\bdefer \(-37\)|\bdefer \(-38\)",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "Exim's TLS handshake with the other server failed (defer -37 is Exim's "
+        "'failed to start TLS session', -38 'mandatory TLS session not started').",
+        "The two sides share no TLS version or cipher, or a middlebox breaks the handshake.",
+        source="exim",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "exim.dns_defer",
+        r"\bdefer \(-36\)|\bdefer \(-32\)|host lookup (?:did not complete|failed)|"
+        r"lowest numbered MX record points to local host",
+        _C.DNS_RESOLUTION,
+        "Exim could not look the destination up in DNS (defer -36 is Exim's DNS "
+        "lookup deferral, -32 a failed host lookup).",
+        source="exim",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "exim.auth_failed",
+        r"\bdefer \(-42\)|\bdefer \(-48\)|authenticator failed|"
+        r"failed to authenticate|authentication required but authentication attempt",
+        _C.AUTHENTICATION,
+        "Exim's client authentication to the smarthost failed (defer -42/-48).",
+        source="exim",
+        stage=_S.AUTH,
+        permanence=_T,
+        retry=False,
+    ),
+    # --- Sendmail rulesets (what the receiving Sendmail decided) ----------------------------------
+    pattern(
+        "sendmail.check_relay",
+        r"ruleset=check_relay\b",
+        _C.POLICY_REJECTION,
+        "Sendmail's check_relay ruleset refused the connecting client (its IP or "
+        "host name is on an access list or a DNSBL).",
+        source="sendmail",
+        stage=_S.CONNECT,
+    ),
+    # --- TLS-RPT result types (RFC 8460 §4.3) -----------------------------------------------------
+    pattern(
+        "tlsrpt.starttls_not_supported",
+        r"\bstarttls-not-supported\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "TLS-RPT: the receiving MX does not offer STARTTLS, which the domain's "
+        "MTA-STS or DANE policy requires.",
+        source="tls-rpt",
+        stage=_S.STARTTLS,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "tlsrpt.certificate",
+        r"\bcertificate-(?:expired|host-mismatch|not-trusted)\b|\bvalidation-failure\b|"
+        r"\btlsa-invalid\b|\bdane-required\b",
+        _C.TLS_CERTIFICATE,
+        "TLS-RPT: senders could not validate the MX's certificate (expired, wrong "
+        "name, untrusted, or not matching the TLSA record).",
+        source="tls-rpt",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "tlsrpt.policy_fetch",
+        r"\bsts-(?:policy-(?:fetch-error|invalid)|webpki-invalid)\b|\bdnssec-invalid\b",
+        _C.DNS_RESOLUTION,
+        "TLS-RPT: senders could not fetch or validate the domain's MTA-STS policy, "
+        "or its DNSSEC chain is invalid.",
+        source="tls-rpt",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=False,
+    ),
+)
+
+# Said outright: the mail was not (or will not be) delivered. Such a text is
+# never read as a success, whatever reply code stands in it.
+FAILURE_SAID = pattern(
+    "generic.not_delivered",
+    r"could not be delivered|couldn't be delivered|was not delivered|"
+    r"undeliverable|delivery (?:has )?failed|I'm not going to try again|"
+    r"retry time not reached|permanent(?:ly)? (?:fatal )?(?:error|failure)|"
+    r"\bAction:\s*failed\b|\bstatus=(?:bounced|deferred|expired)\b|"
+    r"delivery to the following recipients? failed|message (?:was )?returned|"
+    r"giving up on|could not deliver|unable to deliver|has been in the queue too long|"
+    r"delivery (?:is )?delayed|Mail delivery failed",
+    _C.OTHER,
+    "The text says the mail was not delivered, but not why.",
+    "The reason is in the part of the bounce or log that was not given; look for "
+    "the remote server's reply or the last error before this line.",
+    source="generic",
+    permanence=_PM,
+    kind="rejection",
+    specific=False,
+)
+
+VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    stage_phrase(
+        "stage.sendmail_data_end",
+        r">>> \.\s*(?:\n|<<<)|\.\.\. while talking to [^\n]*\n?>>> \.",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.greeting_read", r"Failed to read SMTP server greeting", _S.GREETING),
+    # qmail's words for where the remote host said no; Yahoo's [RCPT_TO] tags.
+    stage_phrase(
+        "stage.qmail_message",
+        r"failed after I sent the message|\bSTEP: DATA SEND\b|for TEXT command",
+        _S.MESSAGE,
+    ),
+    stage_phrase(
+        "stage.qmail_rcpt",
+        r"does not like recipient|most progress was RCPT TO|\[RCPT_TO\]|"
+        r"Error following RCPT command",
+        _S.RCPT_TO,
+    ),
+    stage_phrase("stage.qmail_mail", r"but sender was rejected|\[MAIL_FROM\]", _S.MAIL_FROM),
+    stage_phrase("stage.qmail_helo", r"but my name was rejected", _S.EHLO),
+    stage_phrase("stage.data_refused", r"refused to accept your message \(DATA\)", _S.DATA),
+    # m-FILTER and other gateways: "-------SMTP command\nDATA".
+    stage_phrase("stage.gateway_data", r"-+\s*SMTP command\s+DATA\b", _S.DATA),
+    stage_phrase("stage.gateway_rcpt", r"-+\s*SMTP command\s+RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.gateway_mail", r"-+\s*SMTP command\s+MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.failed_connect", r"Failed to connect\. Winsock", _S.CONNECT),
+    stage_phrase(
+        "stage.sendmail_transcript",
+        r">>> (?:RCPT To:|RCPT TO:)|ruleset=check_rcpt\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase("stage.sendmail_mail", r">>> MAIL From:|ruleset=check_mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.sendmail_data", r">>> DATA\b", _S.DATA),
+    stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.CONNECT),
+)
+
+# Weaker than any phrase that names a command: Exim's error numbers say
+# which command got the 4xx (macros.h ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
+FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # The sender's address is checked at MAIL FROM (Postfix may delay the
+    # reject to RCPT TO, but the text is about the sender).
+    stage_phrase("stage.sender_rejected", r"Sender address rejected|sender rejected", _S.MAIL_FROM),
+    stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
+    stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
+    stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
+    stage_phrase("stage.exim_connect_timeout", r"\bdefer \(-43\)", _S.CONNECT),
+)
