@@ -56,6 +56,7 @@ from smtpdoctor.lab.scenarios import (
     Scenario,
     StartTLS,
     Trigger,
+    Violation,
 )
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
@@ -111,6 +112,17 @@ _PEER_POLL = 0.1  # how often a silent server checks whether its client has left
 # connect itself and blame the connect stage. A tenth of a second lets it
 # see "connected, then reset while waiting for the greeting", as intended.
 _CONNECT_SETTLE = 0.1
+
+
+# The violation scenarios' replies in place of the right ones (RFC 5321 §4.3.2).
+_WRONG_EHLO: dict[Violation | None, str] = {
+    Violation.EHLO_220: "220 2.0.0 Ok",
+    Violation.EHLO_354: "354 Go ahead",
+}
+_WRONG_MAIL: dict[Violation | None, str] = {
+    Violation.MAIL_251: "251 2.1.0 Ok",
+    Violation.MAIL_354: "354 Go ahead",
+}
 
 
 class _SessionOver(Exception):
@@ -386,6 +398,8 @@ class Conversation:
         elif sc.quirk is Quirk.ESMTP_INSPECTION:
             # Cisco ASA/PIX "inspect esmtp" masks everything after the code.
             await self._reply("220 " + "*" * (len(BANNER) - 4))
+        elif sc.violation is Violation.GREETING_250:
+            await self._reply("250" + BANNER[3:])
         else:
             await self._reply(BANNER)
         await self._command_loop()
@@ -446,6 +460,17 @@ class Conversation:
         # RFC 5321 §4.1.4: EHLO/HELO also resets any transaction in progress.
         self._reset_transaction()
         self.helo = arg
+        wrong = _WRONG_EHLO.get(self.scenario.violation)
+        if wrong is not None:
+            await self._reply(wrong)
+            return
+        if self.scenario.violation is Violation.EARLY_REPLY and verb == "EHLO":
+            lines = [LAB_HOSTNAME, *self._extensions()]
+            last = len(lines) - 1
+            ehlo = "".join(f"250{'-' if i < last else ' '}{x}\r\n" for i, x in enumerate(lines))
+            # One write: the 550 arrives with the EHLO reply, before any command asks.
+            await self.conn.send(f"{ehlo}550 5.7.1 You are not welcome here\r\n".encode())
+            return
         if verb == "HELO":
             await self._reply(f"250 {LAB_HOSTNAME}")
         else:
@@ -466,6 +491,13 @@ class Conversation:
         if sc.starttls is StartTLS.REFUSE:
             await self._reply("454 4.7.0 TLS not available due to local problem")  # RFC 3207 §4
             return
+        if sc.violation is Violation.STARTTLS_250:
+            await self._reply("250 2.0.0 Ok")  # and stays in plaintext
+            return
+        if sc.violation is Violation.STARTTLS_221:
+            await self._reply("221 2.0.0 Bye")
+            await self.conn.close_orderly(close_notify=False)
+            raise _SessionOver
         if sc.quirk is Quirk.STARTTLS_INJECTION:
             # One write, so the extra line arrives with the 220 (RFC 3207 §4.2
             # says a client must discard it; a careless one would act on it).
@@ -587,7 +619,7 @@ class Conversation:
                     await self._reply("552 5.3.4 Message size exceeds fixed maximum message size")
                     return
         self.mail_from = match.group(1)
-        await self._reply("250 2.1.0 Ok")
+        await self._reply(_WRONG_MAIL.get(self.scenario.violation, "250 2.1.0 Ok"))
 
     async def _rcpt(self, verb: str, arg: str) -> None:
         await self._fault(Trigger.RCPT)
@@ -620,6 +652,9 @@ class Conversation:
             return
         if not self.recipients:
             await self._error("554 5.5.1 Error: no valid recipients")  # RFC 5321 §3.3
+            return
+        if self.scenario.violation is Violation.DATA_250:
+            await self._reply("250 2.0.0 Ok")
             return
         await self._reply("354 End data with <CR><LF>.<CR><LF>")
         size = await self._read_body()

@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 READ_CHUNK = 16 * 1024
+_HEAD = 512  # enough of a non-TLS answer to show its first line
 # The format argument of _ssl.Certificate.public_bytes (not exported by ssl).
 _ENCODING_DER = int(getattr(_ssl, "ENCODING_DER", 1))
 
@@ -357,6 +358,7 @@ class SocketStream:
         self.bytes_received = 0
         self.peer_closed = False
         self.closed = False
+        self._head = b""  # the first bytes read during a handshake (is it TLS at all?)
 
     @property
     def tls(self) -> bool:
@@ -394,6 +396,8 @@ class SocketStream:
         """Send what TLS has to say (e.g. a KeyUpdate answer), then read more for it."""
         await self._flush_tls(deadline, what)
         data = await self._raw_recv(deadline, what)
+        if len(self._head) < _HEAD:
+            self._head += data[: _HEAD - len(self._head)]
         if data:
             self._in.write(data)
         else:
@@ -452,6 +456,7 @@ class SocketStream:
         return await self._handshake(tls, deadline)
 
     async def _handshake(self, tls: ssl.SSLObject, deadline: Deadline) -> TlsSession:
+        self._head = b""
         while True:
             try:
                 tls.do_handshake()
@@ -460,6 +465,8 @@ class SocketStream:
                 await self._feed_tls(deadline, "TLS handshake")
             except ssl.SSLError as exc:
                 err = from_ssl_error(exc)
+                if err.outcome is Outcome.PROTOCOL_ERROR:
+                    err.plaintext = self._head
                 # Deliver the alert we are sending, as a real peer would.
                 with contextlib.suppress(NetError):
                     await self._flush_tls(deadline, "TLS alert")
