@@ -50,6 +50,7 @@ __all__ = [
     "Stream",
     "TcpInfo",
     "TlsSession",
+    "source_ip_problem",
 ]
 
 READ_CHUNK = 16 * 1024
@@ -294,7 +295,7 @@ def _new_socket(
         except OSError as exc:
             sock.close()
             err = from_os_error(exc)
-            err.setup = True
+            err.setup = err.local = True
             raise err from None
     return sock
 
@@ -539,6 +540,21 @@ class SocketStream:
         self.closed = True
         with contextlib.suppress(OSError):
             self._sock.close()
+
+
+def source_ip_problem(source_ip: str) -> str | None:
+    """Why ``source_ip`` cannot be a connection's source on this machine, or None.
+
+    A bind that fails here is a local error (the address is not this host's),
+    never a fact about the remote server.
+    """
+    family = socket.AF_INET6 if ":" in source_ip else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.bind((source_ip, 0))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _is_ip(name: str) -> bool:
