@@ -171,7 +171,7 @@ def test_auth_file_and_env(tmp_path: Path, lab, monkeypatch) -> None:
 
 
 def test_an_address_target_with_source_ip_and_no_resolver_says_so(monkeypatch, lab) -> None:
-    import smtpdoctor.probe.dnsquery as dnsquery
+    from smtpdoctor.probe import dnsquery
 
     def no_resolver(spec: str | None, timeout: float) -> object:
         raise ValueError("no system resolver configured (/etc/resolv.conf)")

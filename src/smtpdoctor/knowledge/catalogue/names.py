@@ -470,7 +470,14 @@ def _not_checked() -> list[FindingSpec]:
             message="The sending side's DNS was not checked for {source_ip} (EHLO {helo}): "
             "{why}. Nothing is known about its PTR or forward DNS; do not read this as a pass.",
             permanence=Permanence.NONE,
-            fixes=(),
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    ("Name a DNS server to ask with --resolver HOST[:PORT] and run it again.",),
+                    verify="smtpdoctor diagnose TARGET --source-ip IP --helo NAME "
+                    "--resolver 9.9.9.9",
+                ),
+            ),
             example={
                 "source_ip": "192.0.2.7",
                 "helo": "mail.example.net",
