@@ -157,6 +157,12 @@ def encode_body(message: bytes) -> bytes:
     return b"\r\n".join(stuffed) + b"\r\n.\r\n"
 
 
+def _first_line(reply: Reply) -> str:
+    """The code and the first line of a reply's text, for a message (a reply may be "250 ")."""
+    lines = reply.text.splitlines()
+    return f"{reply.code} {lines[0][:80]}" if lines else str(reply.code)
+
+
 class BodyEncoder:
     """``encode_body`` in pieces: CRLF lines and dot-stuffing across chunk edges.
 
@@ -260,11 +266,7 @@ class ClientConnection:
             early = self._parser.next_reply()
         except RemoteProtocolError:
             early = None
-        if early is None:
-            shown = f"{self._parser.buffered} bytes"
-        else:
-            first = early.text.splitlines()[0][:80] if early.text else ""
-            shown = f"'{early.code} {first}'".rstrip("' ") + "'"
+        shown = f"'{_first_line(early)}'" if early else f"{self._parser.buffered} bytes"
         where = f"the {after} reply" if after else "the greeting"
         raise ReplyOutOfTurn(
             f"the server sent {shown} after {where}, before {what} was sent: a reply out of "
@@ -364,6 +366,6 @@ class ClientConnection:
             allowed = " or ".join(str(c) for c in expect)
             raise RemoteProtocolError(
                 f"{reply.code} is not a valid reply to {what} (RFC 5321 §4.3.2 allows "
-                f"{allowed} or a 4xx/5xx): '{reply.code} {reply.text.splitlines()[0][:80]}'",
+                f"{allowed} or a 4xx/5xx): '{_first_line(reply)}'",
                 reply,
             )
