@@ -45,7 +45,6 @@ class NetError(Exception):
     # The first bytes the peer sent when a handshake met something that is not
     # TLS (an SMTP greeting says "plaintext SMTP here", not "not SMTP").
     plaintext: bytes = b""
-    local: bool = False  # our own machine refused (e.g. --source-ip not bindable here)
 
     def __str__(self) -> str:
         return self.detail

@@ -295,7 +295,7 @@ def _new_socket(
         except OSError as exc:
             sock.close()
             err = from_os_error(exc)
-            err.setup = err.local = True
+            err.setup = True
             raise err from None
     return sock
 
