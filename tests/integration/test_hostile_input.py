@@ -3,6 +3,7 @@ deadlines under a second are honoured; --source-ip that is not ours is a local e
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -189,3 +190,20 @@ def test_an_address_target_with_source_ip_and_no_resolver_says_so(monkeypatch, l
     )
     ids = [f.id for f in result.findings]
     assert "dns.sender.not_checked" in ids
+
+
+def test_implicit_tls_against_plaintext_smtp_says_drop_it(lab) -> None:
+    host, port = lab.addresses["healthy"]
+    result = run_cli(
+        "diagnose",
+        f"{host}:{port}",
+        "--implicit-tls",
+        "--quick",
+        "--timeout",
+        "5",
+        "--format",
+        "json",
+    )
+    doc = json.loads(result.stdout)
+    assert doc["findings"][0]["id"] == "tls.implicit.plaintext_smtp", doc["findings"]
+    assert "drop --implicit-tls" in doc["verdict"]["summary"]
