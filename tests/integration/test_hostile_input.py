@@ -207,3 +207,23 @@ def test_implicit_tls_against_plaintext_smtp_says_drop_it(lab) -> None:
     doc = json.loads(result.stdout)
     assert doc["findings"][0]["id"] == "tls.implicit.plaintext_smtp", doc["findings"]
     assert "drop --implicit-tls" in doc["verdict"]["summary"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_reader_that_went_away_is_quiet(fmt: str) -> None:
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: EPIPE
+    try:
+        result = subprocess.run(
+            [*SMTPDOCTOR, "lab", "--list", "--format", fmt],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env=_env(),
+            timeout=30,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    # Quiet, as cat and grep are; rich's own handler exits 1 for text, ours 3.
+    assert result.returncode == (1 if fmt == "text" else 3)
+    assert result.stderr == b""
