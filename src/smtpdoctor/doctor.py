@@ -197,7 +197,10 @@ async def _diagnose_host(
     # ends in silence (a filtered port, a stall) the follow-up probes that say
     # *why* need time of their own.
     reserve = min(10.0, opts.timeout * 0.3)
-    walk_deadline = Deadline(max(1.0, deadline.remaining() - reserve))
+    left = deadline.remaining()
+    # At least a second for the walk when there is one; never more than is left
+    # (a --timeout under a second is honoured, not raised).
+    walk_deadline = Deadline(max(min(1.0, left), left - reserve))
     result = await walk(address, opts.port, session_opts, walk_deadline, connector)
     cert, matrix = await _tls_facts(
         name, address, result, session_opts, opts, deadline=deadline, connector=connector
@@ -233,7 +236,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
         implicit_tls=opts.port == 465 if opts.implicit_tls is None else opts.implicit_tls,
         # A SYN unanswered this long means a filtered port; the rest of the
         # deadline goes to finding out which ports do answer.
-        connect_timeout=min(10.0, max(2.0, opts.timeout / 3)),
+        connect_timeout=min(10.0, max(min(2.0, opts.timeout), opts.timeout / 3)),
     )
 
 
@@ -436,7 +439,7 @@ def _dns_failure(name: str, why: str) -> Finding:
 def _dns_budget(timeout: float) -> float:
     """One DNS query's lifetime: a share of the probe's deadline, so DNS
     trouble still leaves time to walk the hosts that did resolve."""
-    return min(5.0, max(1.0, timeout / 3))
+    return min(5.0, max(min(1.0, timeout), timeout / 3))
 
 
 @dataclass(slots=True)
@@ -557,6 +560,9 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
             )
         if sts_policy is not None:
             report = replace(report, extra={**report.extra, "mta_sts_policy": sts_policy.to_json()})
+    if opts.source_ip and targets.resolver is None:
+        report, sender_found = await _sender_without_targets_dns(opts, report, deadline)
+        findings += sender_found
     findings += _host_findings(reports)
     dns_doc = report.to_json() if report is not None else {}
     return Diagnosis(
@@ -568,6 +574,30 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         connector.connections,
         (time.monotonic() - started) * 1000,
     )
+
+
+async def _sender_without_targets_dns(
+    opts: DiagnoseOptions, report: DnsReport | None, deadline: Deadline
+) -> tuple[DnsReport | None, list[Finding]]:
+    """--source-ip with an address target (or a name DNS was not asked for):
+    the sending side's PTR and forward DNS still get checked, or a finding says
+    why they were not (a check asked for must never end in silence)."""
+    from smtpdoctor.diagnosis.dns_rules import sender_findings
+    from smtpdoctor.evidence.dns import DnsReport
+    from smtpdoctor.probe.dns import check_sender
+    from smtpdoctor.probe.dnsquery import describe_resolver, make_resolver
+
+    assert opts.source_ip is not None
+    helo = opts.helo or _local_fqdn()
+    try:
+        resolver = make_resolver(opts.resolver, _dns_budget(opts.timeout))
+    except ValueError as exc:
+        why = finding("dns.sender.not_checked", source_ip=opts.source_ip, helo=helo, why=str(exc))
+        return report, [why]
+    sender = await check_sender(opts.source_ip, helo, resolver, deadline)
+    if report is None:
+        report = DnsReport(resolver=describe_resolver(resolver))
+    return replace(report, sender=sender), sender_findings(sender)
 
 
 def _transport(r: HostReport) -> MxTransport:

@@ -183,3 +183,19 @@ def test_host_with_port_skips_mx(nsd_lab, mx_port):
     doc = _diagnose(nsd_lab, f"mx1.good.smtpdoctor.test:{mx_port.port}", mx_port).json()
     assert doc["dns"]["mx"] is None
     assert doc["dns"]["host"]["addresses"][0] == "127.0.0.2"
+
+
+def test_an_address_target_with_source_ip_still_checks_the_sender(nsd_lab, mx_port):
+    """Issue 11 item 8: no MX lookup for an address, but the sender side is checked."""
+    doc = _diagnose(
+        nsd_lab,
+        "127.0.0.2",
+        mx_port,
+        "--source-ip",
+        "127.0.0.11",
+        "--helo",
+        "mail.sender-mismatch.smtpdoctor.test",
+    ).json()
+    ids = [f["id"] for f in doc["findings"]]
+    assert "dns.ptr.mismatch" in ids, ids
+    assert doc["dns"]["sender"]["ptr"]["names"] == ["host-11.isp.smtpdoctor.test"]

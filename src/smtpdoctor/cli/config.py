@@ -48,6 +48,7 @@ from smtpdoctor.model import Finding, Severity
 
 __all__ = ["register", "run"]
 
+MAX_CERT_BYTES = 1024 * 1024  # a certificate chain is a few KiB; 1 MiB is generous
 _STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -177,9 +178,13 @@ def _load_cert(name: str) -> CertFacts:
     if path.is_dir():
         fail(f"cannot read certificate {name}: it is a directory")
     try:
-        data = path.read_bytes()[: 1024 * 1024]
+        # Read with a cap, never whole: --cert /dev/zero must not fill memory.
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CERT_BYTES + 1)
     except OSError as exc:
         fail(f"cannot read certificate {name}: {exc.strerror or exc}")
+    if len(data) > MAX_CERT_BYTES:
+        fail(f"certificate {name} is larger than {MAX_CERT_BYTES // 1024} KiB")
     try:
         return cert_facts(data, name)
     except ConfigError as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,7 +90,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="treat TARGET as a host name, not a mail domain (no MX lookup)",
     )
-    p.add_argument("--auth", metavar="USER:PASSWORD", help="AUTH PLAIN credentials (TLS only)")
+    p.add_argument(
+        "--auth",
+        metavar="USER[:PASSWORD]",
+        help="AUTH PLAIN credentials (TLS only); the password from $SMTPDOCTOR_AUTH_PASSWORD, "
+        "--auth-file or a prompt when only USER is given (a password on the command line is "
+        "visible to every local user)",
+    )
+    p.add_argument(
+        "--auth-file",
+        type=Path,
+        metavar="FILE",
+        help="read the AUTH password from FILE's first line (with --auth USER)",
+    )
     p.add_argument(
         "--peer",
         choices=sorted(PEERS),
@@ -126,11 +140,9 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
     except ValueError as exc:
         fail(str(exc))
     _check_ranges(args)
+    _check_texts(args)
     _check_tls_ca_and_source(args)
-    auth = _auth(args.auth)
-    for addr in (args.mail_from, *args.rcpt):
-        if any(c in addr for c in "<>\r\n "):
-            fail(f"address {addr!r} must be bare (no <>, spaces or line breaks)")
+    auth = _auth(args)
     peer = PEERS[args.peer]
     policy = Policy(min_tls=peer.min_tls, peer=peer)
     if args.require_tls:
@@ -173,24 +185,105 @@ def _check_ranges(args: argparse.Namespace) -> None:
 
 
 def _check_tls_ca_and_source(args: argparse.Namespace) -> None:
-    for ca in args.tls_ca:
-        if not ca.is_file():
-            fail(f"--tls-ca {ca}: no such file")
-        if b"-----BEGIN CERTIFICATE-----" not in ca.read_bytes()[: 1 << 20]:
-            fail(f"--tls-ca {ca}: no PEM certificate in it")
+    if args.tls_ca:
+        from smtpdoctor.probe.certificate import read_ca_file  # cryptography: only when asked
+
+        for ca in args.tls_ca:
+            if not ca.exists():
+                fail(f"--tls-ca {ca}: no such file")
+            try:
+                read_ca_file(ca)
+            except ValueError as exc:
+                fail(f"--tls-ca: {exc}")
     if args.source_ip:
         try:
             ipaddress.ip_address(args.source_ip)
         except ValueError:
             fail(f"--source-ip {args.source_ip!r} is not an IP address")
+        from smtpdoctor.net.stream import source_ip_problem
+
+        problem = source_ip_problem(args.source_ip)
+        if problem is not None:
+            fail(f"--source-ip {args.source_ip} cannot be used on this machine: {problem}")
 
 
-def _auth(value: str | None) -> tuple[str, str] | None:
+# RFC 5321 §4.5.3.1: a domain is at most 255 octets, a path 256; the AUTH
+# PLAIN line must fit 512 octets (base64 of user and password: ~370 raw).
+_MAX_NAME = 255
+_MAX_AUTH = 300
+PASSWORD_ENV = "SMTPDOCTOR_AUTH_PASSWORD"
+
+
+def _check_text(option: str, value: str, limit: int, shown: bool = True) -> None:
+    """One line of valid UTF-8 within ``limit`` octets, or exit 3."""
+    what = f"{option} {value[:40]!r}" if shown else option
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError:
+        fail(f"{what}: not valid UTF-8")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        fail(f"{what}: control characters (CR, LF, NUL...) are not allowed")
+    if len(data) > limit:
+        fail(f"{option}: {len(data)} octets, the limit is {limit}")
+
+
+def _check_texts(args: argparse.Namespace) -> None:
+    if args.helo is not None:
+        _check_text("--helo", args.helo, _MAX_NAME)
+    for option, addr in (("--mail-from", args.mail_from), *(("--rcpt", r) for r in args.rcpt)):
+        _check_text(option, addr, _MAX_NAME)
+        if any(c in addr for c in "<> "):
+            fail(f"address {addr!r} must be bare (no <>, spaces or line breaks)")
+
+
+def _password(args: argparse.Namespace) -> str:
+    """The AUTH password when --auth names only the user: env, file, or a prompt."""
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env is not None:
+        return from_env
+    if args.auth_file is not None:
+        path: Path = args.auth_file
+        if path.is_dir():
+            fail(f"--auth-file {path}: it is a directory")
+        try:
+            with path.open("rb") as fh:
+                raw = fh.read(_MAX_AUTH + 2)
+        except OSError as exc:
+            fail(f"--auth-file {path}: {exc.strerror or exc}")
+        try:
+            return raw.decode("utf-8").split("\n", 1)[0].removesuffix("\r")
+        except UnicodeDecodeError:
+            fail(f"--auth-file {path}: not valid UTF-8")
+    if sys.stdin.isatty():
+        import getpass
+
+        try:
+            return getpass.getpass(f"AUTH password for {args.auth}: ")
+        except EOFError:
+            fail("no AUTH password given")
+    return fail(
+        f"--auth USER needs the password in ${PASSWORD_ENV}, --auth-file FILE or a terminal"
+    )
+
+
+def _auth(args: argparse.Namespace) -> tuple[str, str] | None:
+    value: str | None = args.auth
     if not value:
+        if args.auth_file is not None:
+            fail("--auth-file needs --auth USER")
         return None
     user, sep, password = value.partition(":")
     if not sep:
-        fail("--auth takes USER:PASSWORD")
+        password = _password(args)
+    _check_text("--auth user", user, _MAX_AUTH)
+    _check_text("--auth password", password, _MAX_AUTH, shown=False)
+    if len(user.encode()) + len(password.encode()) > _MAX_AUTH:
+        fail(f"--auth: user and password together are over {_MAX_AUTH} octets")
+    if sep:
+        sys.stderr.write(
+            "smtpdoctor: warning: a password on the command line is visible to every local "
+            f"user (ps, /proc); use ${PASSWORD_ENV}, --auth-file or the prompt\n"
+        )
     return (user, password)
 
 

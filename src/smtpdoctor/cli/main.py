@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 
 from smtpdoctor import __version__
@@ -39,6 +41,26 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None:  # started with standard output closed (>&-)
+        _say("standard output is closed; nothing could be printed")
+        return ExitCode.ERROR
+    try:
+        status = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (| head): quiet, as cat and grep are.
+        _silence_stdout()
+        return ExitCode.ERROR
+    except (OSError, ValueError) as exc:
+        if not _stdout_failed(exc):
+            raise
+        _silence_stdout()
+        _say(f"cannot write to standard output: {_why(exc)}")
+        return ExitCode.ERROR
+    return status
+
+
+def _main(argv: list[str] | None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     if args_list == ["--version"]:  # answered without importing every command
         sys.stdout.write(f"smtpdoctor {__version__}\n")
@@ -51,7 +73,54 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.ERROR
         return int(args.func(args))
     except UsageError as exc:
-        sys.stderr.write(f"smtpdoctor: {exc}\n")
+        _say(str(exc))
         return ExitCode.ERROR
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
+
+
+def _say(message: str) -> None:
+    if sys.stderr is not None:
+        try:
+            sys.stderr.write(f"smtpdoctor: {message}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # stderr is gone too: the exit status still says it
+
+
+def _stdout_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is standard output failing (full, closed, gone), not a bug."""
+    if isinstance(exc, ValueError):
+        return getattr(sys.stdout, "closed", False) is True
+    return isinstance(exc, OSError) and exc.errno in (
+        errno.ENOSPC,
+        errno.EPIPE,
+        errno.EBADF,
+        errno.EIO,
+        errno.EDQUOT,
+        errno.EFBIG,
+    )
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's own flush at exit
+    does not fail again (and print a traceback of its own)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    if sys.stdout is sys.__stdout__:
+        # Drop what is still buffered: it can never be written.
+        _SPARE.append(open(os.devnull, "w"))  # noqa: SIM115
+        sys.stdout = _SPARE[-1]
+
+
+_SPARE: list[object] = []  # keeps the /dev/null stand-in open until exit

@@ -73,8 +73,12 @@ def _transport_finding(step: Step, port: int) -> Finding:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
     if stage is Stage.TLS_HANDSHAKE:
-        return _handshake_finding(step, ev)
+        return _handshake_finding(step, ev, port)
     where = STAGE_WORDS.get(stage, f"at {stage.value}")
+    if step.out_of_turn:
+        if step.reply is not None:
+            ev["reply"] = step.reply.to_json()
+        return finding("session.reply_out_of_turn", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR:
@@ -83,7 +87,16 @@ def _transport_finding(step: Step, port: int) -> Finding:
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
 
-def _handshake_finding(step: Step, ev: dict[str, Any]) -> Finding:
+def _handshake_finding(step: Step, ev: dict[str, Any], port: int) -> Finding:
+    if step.outcome is Outcome.PROTOCOL_ERROR and step.reply is not None:
+        # Implicit TLS met an SMTP greeting: the server speaks plaintext here.
+        line = f"{step.reply.code} {step.reply.text.splitlines()[0][:80]}".strip()
+        evidence = {"reply": step.reply.to_json(), **ev}
+        return finding("tls.implicit.plaintext_smtp", evidence=evidence, port=port, greeting=line)
+    if step.tls_alert == "excessive_message_size" and step.alert_sent:
+        return finding(
+            "tls.handshake.message_too_large", evidence={"tls_alert": step.tls_alert, **ev}
+        )
     if step.tls_alert == "protocol_version":
         who = (
             "we refused the version the server chose"

@@ -40,6 +40,9 @@ class Step:
     detail: str = ""
     tls_alert: str | None = None
     alert_sent: bool = False
+    # A reply that came before any command asked for it (recorded at the stage
+    # whose reply it followed): a protocol violation of its own.
+    out_of_turn: bool = False
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -54,6 +57,8 @@ class Step:
         }
         if self.detail:
             doc["detail"] = self.detail
+        if self.out_of_turn:
+            doc["out_of_turn"] = True
         if self.tls_alert:
             doc["tls_alert"] = {
                 "name": self.tls_alert,

@@ -318,6 +318,10 @@ def load_or_create_ca(state_dir: Path | None = None, now: dt.datetime | None = N
 _GOOD_NAMES = (LAB_HOSTNAME, "127.0.0.1", "::1")
 
 
+# ~150 KiB of extra names: over OpenSSL's default 100 KiB cap (max_cert_list).
+_PADDING = tuple(f"pad{i:05d}.huge.lab.smtpdoctor.test" for i in range(4500))
+
+
 def issue_leaves(ca: LabCA, now: dt.datetime | None = None) -> dict[CertKind, Leaf]:
     """One fresh certificate of every kind, all sharing one new key.
 
@@ -354,4 +358,5 @@ def issue_leaves(ca: LabCA, now: dt.datetime | None = None) -> dict[CertKind, Le
         ),
         CertKind.WRONG_HOST: build(CertKind.WRONG_HOST, [WRONG_HOSTNAME], start, end),
         CertKind.SELF_SIGNED: build(CertKind.SELF_SIGNED, _GOOD_NAMES, start, end),
+        CertKind.HUGE: build(CertKind.HUGE, [*_GOOD_NAMES, *_PADDING], start, end),
     }

@@ -55,6 +55,7 @@ from smtpdoctor.lab.scenarios import (
     Scenario,
     StartTLS,
     Trigger,
+    Violation,
 )
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
@@ -106,6 +107,17 @@ _END_OF_DATA = b"\r\n.\r\n"  # RFC 5321 §4.1.1.4
 _FLOOD_CHUNK = 1024  # hostile floods: 1 KiB every 10 ms is ~100 KiB/s, cheap for both sides
 _FLOOD_INTERVAL = 0.01
 _DRIP_INTERVAL = 1.0
+
+
+# The violation scenarios' replies in place of the right ones (RFC 5321 §4.3.2).
+_WRONG_EHLO: dict[Violation | None, str] = {
+    Violation.EHLO_220: "220 2.0.0 Ok",
+    Violation.EHLO_354: "354 Go ahead",
+}
+_WRONG_MAIL: dict[Violation | None, str] = {
+    Violation.MAIL_251: "251 2.1.0 Ok",
+    Violation.MAIL_354: "354 Go ahead",
+}
 
 
 class _SessionOver(Exception):
@@ -246,6 +258,8 @@ class Conversation:
         elif sc.quirk is Quirk.ESMTP_INSPECTION:
             # Cisco ASA/PIX "inspect esmtp" masks everything after the code.
             await self._reply("220 " + "*" * (len(BANNER) - 4))
+        elif sc.violation is Violation.GREETING_250:
+            await self._reply("250" + BANNER[3:])
         else:
             await self._reply(BANNER)
         await self._command_loop()
@@ -306,6 +320,17 @@ class Conversation:
         # RFC 5321 §4.1.4: EHLO/HELO also resets any transaction in progress.
         self._reset_transaction()
         self.helo = arg
+        wrong = _WRONG_EHLO.get(self.scenario.violation)
+        if wrong is not None:
+            await self._reply(wrong)
+            return
+        if self.scenario.violation is Violation.EARLY_REPLY and verb == "EHLO":
+            lines = [LAB_HOSTNAME, *self._extensions()]
+            last = len(lines) - 1
+            ehlo = "".join(f"250{'-' if i < last else ' '}{x}\r\n" for i, x in enumerate(lines))
+            # One write: the 550 arrives with the EHLO reply, before any command asks.
+            await self.conn.send(f"{ehlo}550 5.7.1 You are not welcome here\r\n".encode())
+            return
         if verb == "HELO":
             await self._reply(f"250 {LAB_HOSTNAME}")
         else:
@@ -326,6 +351,13 @@ class Conversation:
         if sc.starttls is StartTLS.REFUSE:
             await self._reply(STARTTLS_REFUSED)
             return
+        if sc.violation is Violation.STARTTLS_250:
+            await self._reply("250 2.0.0 Ok")  # and stays in plaintext
+            return
+        if sc.violation is Violation.STARTTLS_221:
+            await self._reply("221 2.0.0 Bye")
+            await self.conn.close_orderly(close_notify=False)
+            raise _SessionOver
         if sc.quirk is Quirk.STARTTLS_INJECTION:
             # One write, so the extra line arrives with the 220 (RFC 3207 §4.2
             # says a client must discard it; a careless one would act on it).
@@ -447,7 +479,7 @@ class Conversation:
                     await self._reply("552 5.3.4 Message size exceeds fixed maximum message size")
                     return
         self.mail_from = match.group(1)
-        await self._reply("250 2.1.0 Ok")
+        await self._reply(_WRONG_MAIL.get(self.scenario.violation, "250 2.1.0 Ok"))
 
     async def _rcpt(self, verb: str, arg: str) -> None:
         await self._fault(Trigger.RCPT)
@@ -480,6 +512,9 @@ class Conversation:
             return
         if not self.recipients:
             await self._error("554 5.5.1 Error: no valid recipients")  # RFC 5321 §3.3
+            return
+        if self.scenario.violation is Violation.DATA_250:
+            await self._reply("250 2.0.0 Ok")
             return
         await self._reply("354 End data with <CR><LF>.<CR><LF>")
         size = await self._read_body()

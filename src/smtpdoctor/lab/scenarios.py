@@ -32,6 +32,7 @@ __all__ = [
     "StartTLS",
     "TLSProfile",
     "Trigger",
+    "Violation",
     "select_scenarios",
 ]
 
@@ -104,6 +105,9 @@ class CertKind(StrEnum):
     EXPIRED = "expired"  # the same, but notAfter is in the past
     WRONG_HOST = "wrong-host"  # issued by the lab CA, SAN only wrong-host.example.net
     SELF_SIGNED = "self-signed"  # right names, but signed by its own key
+    # Right names, padded with thousands more: a chain over OpenSSL's 100 KiB
+    # cap on one handshake message, which OpenSSL-based clients refuse.
+    HUGE = "huge"
 
 
 class Hostile(StrEnum):
@@ -121,6 +125,20 @@ class Quirk(StrEnum):
     STARTTLS_INJECTION = "starttls-injection"  # plaintext after "220 Ready to start TLS"
     ESMTP_INSPECTION = "esmtp-inspection"  # banner masked, STARTTLS rewritten to XXXXXXXA
     LARGE_HELLO_HANG = "large-hello-hang"  # silence when the ClientHello record > 1 KiB
+
+
+class Violation(StrEnum):
+    """A reply SMTP does not allow where it comes (RFC 5321 §4.3.2), or out of turn."""
+
+    GREETING_250 = "greeting-250"  # the banner is "250 ...", not 220
+    EHLO_220 = "ehlo-220"  # EHLO answered 220
+    EHLO_354 = "ehlo-354"  # EHLO answered 354
+    MAIL_251 = "mail-251"  # MAIL FROM answered 251 (a RCPT code)
+    MAIL_354 = "mail-354"  # MAIL FROM answered 354
+    DATA_250 = "data-250"  # DATA answered 250 instead of 354
+    STARTTLS_250 = "starttls-250"  # STARTTLS answered 250: no TLS will follow
+    STARTTLS_221 = "starttls-221"  # STARTTLS answered 221 (closing)
+    EARLY_REPLY = "early-reply"  # a 550 pushed right after the EHLO reply, unasked
 
 
 # A ClientHello record longer than this makes the large-hello-hang server go
@@ -173,6 +191,7 @@ class Scenario:
     max_size: int = DEFAULT_MAX_SIZE
     hostile: Hostile | None = None
     quirk: Quirk | None = None
+    violation: Violation | None = None
 
     def to_json(self, address: tuple[str, int]) -> dict[str, object]:
         """The scenario's entry in ``smtpdoctor lab --list --format json``."""
@@ -387,6 +406,52 @@ def _catalogue() -> list[Scenario]:
             expect=_expect(Category.TLS_HANDSHAKE_FAILURE, Stage.TLS_HANDSHAKE, None),
             tls=TLSProfile.OLD_CIPHERS,
         ),
+        *_violations(),
+        Scenario(
+            name="hostile-huge-certificate",
+            description="The certificate chain is larger than OpenSSL's 100 KiB limit on one "
+            "handshake message.",
+            expect=_expect(Category.TLS_CERTIFICATE, Stage.TLS_HANDSHAKE, Outcome.TLS_ALERT),
+            certificate=CertKind.HUGE,
+        ),
+    ]
+
+
+_PROTOCOL = Category.OTHER
+# (violation, the stage it breaks, what a person should read, needs)
+_VIOLATIONS: tuple[tuple[Violation, Stage, str, tuple[str, ...]], ...] = (
+    (Violation.GREETING_250, Stage.GREETING, "The server greets with 250 instead of 220.", ()),
+    (Violation.EHLO_220, Stage.EHLO, "The server answers EHLO with 220.", ()),
+    (Violation.EHLO_354, Stage.EHLO, "The server answers EHLO with 354.", ()),
+    (Violation.MAIL_251, Stage.MAIL_FROM, "The server answers MAIL FROM with 251.", ()),
+    (Violation.MAIL_354, Stage.MAIL_FROM, "The server answers MAIL FROM with 354.", ()),
+    (Violation.DATA_250, Stage.DATA, "The server answers DATA with 250 instead of 354.", _SEND),
+    (
+        Violation.STARTTLS_250,
+        Stage.STARTTLS,
+        "The server answers STARTTLS with 250 and never starts TLS.",
+        (),
+    ),
+    (Violation.STARTTLS_221, Stage.STARTTLS, "The server answers STARTTLS with 221.", ()),
+    (
+        Violation.EARLY_REPLY,
+        Stage.EHLO,
+        "The server pushes a 550 right after its EHLO reply, before any command asks.",
+        (),
+    ),
+)
+
+
+def _violations() -> list[Scenario]:
+    return [
+        Scenario(
+            name=f"hostile-{v.value}",
+            description=text,
+            expect=_expect(_PROTOCOL, stage, Outcome.PROTOCOL_ERROR),
+            needs=needs,
+            violation=v,
+        )
+        for v, stage, text, needs in _VIOLATIONS
     ]
 
 

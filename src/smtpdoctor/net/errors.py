@@ -42,6 +42,9 @@ class NetError(Exception):
     icmp: IcmpError | None = None  # the ICMP error the kernel matched to our SYN
     retransmits: int | None = None  # SYNs sent again before a connect ended (TCP_INFO)
     setup: bool = False  # the socket could not even be set up: nothing went out
+    # The first bytes the peer sent when a handshake met something that is not
+    # TLS (an SMTP greeting says "plaintext SMTP here", not "not SMTP").
+    plaintext: bytes = b""
 
     def __str__(self) -> str:
         return self.detail
@@ -144,6 +147,16 @@ def from_ssl_error(exc: ssl.SSLError) -> NetError:
             Outcome.TLS_ALERT,
             f"we refused the server's TLS parameters ({reason.lower()}) and sent alert {alert}",
             tls_alert=alert,
+            alert_sent=True,
+        )
+    if reason == "EXCESSIVE_MESSAGE_SIZE":
+        # OpenSSL's own cap on one handshake message (the certificate chain):
+        # our side sends illegal_parameter; the server sent no alert.
+        return NetError(
+            Outcome.TLS_ALERT,
+            "we refused a TLS handshake message over OpenSSL's size limit "
+            "(excessive_message_size: the server's certificate chain is too large)",
+            tls_alert="excessive_message_size",
             alert_sent=True,
         )
     if reason in _NOT_TLS:

@@ -50,9 +50,11 @@ __all__ = [
     "Stream",
     "TcpInfo",
     "TlsSession",
+    "source_ip_problem",
 ]
 
 READ_CHUNK = 16 * 1024
+_HEAD = 512  # enough of a non-TLS answer to show its first line
 # The format argument of _ssl.Certificate.public_bytes (not exported by ssl).
 _ENCODING_DER = int(getattr(_ssl, "ENCODING_DER", 1))
 
@@ -357,6 +359,7 @@ class SocketStream:
         self.bytes_received = 0
         self.peer_closed = False
         self.closed = False
+        self._head = b""  # the first bytes read during a handshake (is it TLS at all?)
 
     @property
     def tls(self) -> bool:
@@ -394,6 +397,8 @@ class SocketStream:
         """Send what TLS has to say (e.g. a KeyUpdate answer), then read more for it."""
         await self._flush_tls(deadline, what)
         data = await self._raw_recv(deadline, what)
+        if len(self._head) < _HEAD:
+            self._head += data[: _HEAD - len(self._head)]
         if data:
             self._in.write(data)
         else:
@@ -452,6 +457,7 @@ class SocketStream:
         return await self._handshake(tls, deadline)
 
     async def _handshake(self, tls: ssl.SSLObject, deadline: Deadline) -> TlsSession:
+        self._head = b""
         while True:
             try:
                 tls.do_handshake()
@@ -460,6 +466,8 @@ class SocketStream:
                 await self._feed_tls(deadline, "TLS handshake")
             except ssl.SSLError as exc:
                 err = from_ssl_error(exc)
+                if err.outcome is Outcome.PROTOCOL_ERROR:
+                    err.plaintext = self._head
                 # Deliver the alert we are sending, as a real peer would.
                 with contextlib.suppress(NetError):
                     await self._flush_tls(deadline, "TLS alert")
@@ -533,6 +541,21 @@ class SocketStream:
         self.closed = True
         with contextlib.suppress(OSError):
             self._sock.close()
+
+
+def source_ip_problem(source_ip: str) -> str | None:
+    """Why ``source_ip`` cannot be a connection's source on this machine, or None.
+
+    A bind that fails here is a local error (the address is not this host's),
+    never a fact about the remote server.
+    """
+    family = socket.AF_INET6 if ":" in source_ip else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.bind((source_ip, 0))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _is_ip(name: str) -> bool:

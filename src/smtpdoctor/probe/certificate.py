@@ -16,7 +16,11 @@ from cryptography import x509
 
 from smtpdoctor.evidence.certificate import CertificateInfo, analyze_chain, load_pem_bundle
 
-__all__ = ["analyze_certificate"]
+__all__ = ["MAX_CA_FILE", "analyze_certificate", "read_ca_file"]
+
+# A --tls-ca file is read up to this much, never whole: /dev/zero or a
+# runaway file must not fill memory. The largest system bundles are ~250 KiB.
+MAX_CA_FILE = 4 * 1024 * 1024
 
 _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
 
@@ -30,10 +34,30 @@ def _system_roots() -> tuple[x509.Certificate, ...]:
     return ()
 
 
+def read_ca_file(path: Path) -> list[x509.Certificate]:
+    """The certificates of a PEM file, read with a cap; ValueError says what is wrong."""
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a PEM file")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CA_FILE + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_CA_FILE:
+        raise ValueError(f"{path} is larger than {MAX_CA_FILE // (1024 * 1024)} MiB")
+    certs = load_pem_bundle(data)
+    if not certs:
+        raise ValueError(f"{path} holds no PEM certificate that parses")
+    return certs
+
+
 def _load_extra(ca_files: Sequence[Path]) -> list[x509.Certificate]:
     certs: list[x509.Certificate] = []
     for path in ca_files:
-        certs.extend(load_pem_bundle(Path(path).read_bytes()))
+        try:
+            certs.extend(read_ca_file(Path(path)))
+        except ValueError:
+            continue  # the CLI refuses such a file before the probe starts
     return certs
 
 

@@ -16,7 +16,7 @@ import socket
 import ssl
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -35,10 +35,10 @@ from smtpdoctor.protocol.client import (
     NeedData,
     Verb,
 )
-from smtpdoctor.protocol.errors import RemoteProtocolError
-from smtpdoctor.protocol.reply import Reply
+from smtpdoctor.protocol.errors import RemoteProtocolError, ReplyOutOfTurn
+from smtpdoctor.protocol.reply import Reply, ReplyParser
 
-__all__ = ["SessionOptions", "build_message", "walk"]
+__all__ = ["SessionOptions", "build_message", "message_parts", "walk"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +56,13 @@ class SessionOptions:
     tls_context: Callable[[], ssl.SSLContext] = probe_context
 
 
-def build_message(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> bytes:
-    """A real RFC 5322 test message of ``size`` bytes (at least the headers)."""
+_FILLER = b"smtpdoctor test data 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOP\r\n"
+_LINES_PER_CHUNK = 800  # ~64 KiB a chunk: memory is one chunk, whatever the size
+
+
+def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> bytes:
     now = datetime.now(UTC)
-    headers = (
+    return (
         f"Date: {format_datetime(now)}\r\n"
         f"From: <{sender or 'postmaster@' + helo}>\r\n"
         f"To: {', '.join(f'<{r}>' for r in recipients)}\r\n"
@@ -71,12 +74,52 @@ def build_message(size: int, sender: str, recipients: tuple[str, ...], helo: str
         "\r\n"
         "This is a test message sent by smtpdoctor to measure how this path carries mail.\r\n"
     ).encode()
-    line = b"smtpdoctor test data 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOP\r\n"
-    body_room = max(0, size - len(headers))
-    filler = (line * (body_room // len(line) + 1))[:body_room]
-    if filler and not filler.endswith(b"\r\n"):
-        filler = filler[:-2] + b"\r\n" if len(filler) >= 2 else b""
-    return headers + filler
+
+
+def message_parts(
+    size: int, sender: str, recipients: tuple[str, ...], helo: str
+) -> tuple[int, Iterator[bytes]]:
+    """A real RFC 5322 test message of ``size`` bytes (at least the headers), as
+    its exact length and a stream of chunks: ``--send --size 1073741824`` never
+    holds more than one chunk."""
+    headers = _headers(size, sender, recipients, helo)
+    room = max(0, size - len(headers))
+    full, rest = divmod(room, len(_FILLER))
+    if rest == 1 and full == 0:
+        rest = 0  # no room for even a CRLF line: the headers alone
+    length = len(headers) + full * len(_FILLER) + rest
+
+    def chunks() -> Iterator[bytes]:
+        yield headers
+        lines = full - (1 if rest == 1 else 0)
+        block = _FILLER * _LINES_PER_CHUNK
+        for _ in range(lines // _LINES_PER_CHUNK):
+            yield block
+        yield _FILLER * (lines % _LINES_PER_CHUNK)
+        if rest == 1:
+            yield _FILLER[:-2] + b"P\r\n"  # one byte longer, so the total is exact
+        elif rest:
+            yield _FILLER[: rest - 2] + b"\r\n"
+
+    return length, chunks()
+
+
+def build_message(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> bytes:
+    """The whole test message at once (small sizes; the walk streams it)."""
+    _, chunks = message_parts(size, sender, recipients, helo)
+    return b"".join(chunks)
+
+
+def _plaintext_reply(head: bytes) -> Reply | None:
+    """An SMTP reply where a TLS ServerHello was due (implicit TLS on a plaintext port)."""
+    if not head[:3].isdigit():
+        return None
+    parser = ReplyParser()
+    try:
+        parser.feed(head[: head.find(b"\n") + 1] if b"\n" in head else head + b"\r\n")
+        return parser.next_reply()
+    except RemoteProtocolError:
+        return None
 
 
 class _Walker:
@@ -128,6 +171,7 @@ class _Walker:
             try:
                 event = self.conn.next_event()
             except RemoteProtocolError as exc:
+                step.reply = exc.reply  # a well-formed reply with a code out of place
                 self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
                 return None
             if isinstance(event, Reply):
@@ -155,15 +199,27 @@ class _Walker:
         self, stage: Stage, command: Command, shown: str | None = None
     ) -> Reply | None:
         assert self.stream is not None
+        try:
+            data = self.conn.send(command)
+        except ReplyOutOfTurn as exc:
+            self._out_of_turn(exc)
+            return None
         step = self._begin(stage, shown or command.line().decode().strip())
         try:
-            await self.stream.send(
-                self.conn.send(command), self.deadline, f"sending {command.verb}"
-            )
+            await self.stream.send(data, self.deadline, f"sending {command.verb}")
         except NetError as err:
             self._fail(step, err)
             return None
         return await self._read_reply(step)
+
+    def _out_of_turn(self, exc: ReplyOutOfTurn) -> None:
+        """A reply that came before its command: its own step, at the stage it
+        followed, so the next command is not blamed for it."""
+        after = self.result.steps[-1].stage if self.result.steps else Stage.GREETING
+        step = self._begin(after, None)
+        step.reply = exc.reply
+        step.out_of_turn = True
+        self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
 
     async def run(self) -> SessionResult:
         try:
@@ -277,6 +333,9 @@ class _Walker:
                 self.options.tls_context(), self.options.server_name, self.deadline
             )
         except NetError as err:
+            step.reply = _plaintext_reply(err.plaintext)
+            if step.reply is not None:
+                err.detail = "the server answered in plaintext SMTP, not TLS"
             self._fail(step, err)
             return False
         self._end(step, Outcome.OK, f"{session.version} {session.cipher}")
@@ -308,10 +367,10 @@ class _Walker:
     async def _transaction(self, exts: dict[str, str]) -> bool:
         opts = self.options
         mail_arg = f"FROM:<{opts.mail_from}>"
-        message: bytes | None = None
+        message: tuple[int, Iterator[bytes]] | None = None
         if opts.send:
-            message = build_message(opts.size or 1024, opts.mail_from, opts.rcpt, opts.helo)
-        declared = len(message) if message is not None else opts.size
+            message = message_parts(opts.size or 1024, opts.mail_from, opts.rcpt, opts.helo)
+        declared = message[0] if message is not None else opts.size
         if declared is not None and "SIZE" in exts:
             mail_arg += f" SIZE={declared}"  # RFC 1870 §6
         reply = await self._command(Stage.MAIL_FROM, Command(Verb.MAIL, mail_arg))
@@ -334,19 +393,30 @@ class _Walker:
         reply = await self._command(Stage.DATA, Command(Verb.DATA))
         if not await self._accepted(reply):
             return False
-        step = self._begin(Stage.MESSAGE, f"<message of {len(message)} bytes>")
-        assert self.stream is not None
-        try:
-            await self.stream.send(
-                self.conn.send_body(message), self.deadline, "sending the message"
-            )
-        except NetError as err:
-            self._fail(step, err)
+        if not await self._send_message(*message):
             return False
-        reply = await self._read_reply(step)
+        reply = await self._read_reply(self.result.steps[-1])
         if reply is not None and reply.positive:
             self.result.message_sent = True
         return await self._accepted(reply)
+
+    async def _send_message(self, length: int, chunks: Iterator[bytes]) -> bool:
+        """The message, streamed chunk by chunk through the dot-stuffing encoder."""
+        assert self.stream is not None
+        try:
+            encoder = self.conn.start_body()
+        except ReplyOutOfTurn as exc:
+            self._out_of_turn(exc)
+            return False
+        step = self._begin(Stage.MESSAGE, f"<message of {length} bytes>")
+        try:
+            for chunk in chunks:
+                await self.stream.send(encoder.encode(chunk), self.deadline, "sending the message")
+            await self.stream.send(encoder.end(), self.deadline, "sending the message")
+        except NetError as err:
+            self._fail(step, err)
+            return False
+        return True
 
     async def _accepted(self, reply: Reply | None) -> bool:
         if reply is None:
@@ -358,7 +428,9 @@ class _Walker:
         return False
 
     async def _quit(self) -> None:
-        if self.stream is None or self.deadline.expired or self.conn.state is ClientState.CLOSED:
+        if self.stream is None or self.deadline.expired:
+            return
+        if self.conn.state in (ClientState.CLOSED, ClientState.ERROR):
             return
         await self._command(Stage.QUIT, Command(Verb.QUIT))
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError
+from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError, ReplyOutOfTurn
 from smtpdoctor.protocol.reply import Reply, ReplyParser
 
 __all__ = [
     "NEED_DATA",
     "TRANSITIONS",
+    "BodyEncoder",
     "ClientConnection",
     "ClientState",
     "Closed",
@@ -56,6 +57,10 @@ class ClientState(StrEnum):
     RCPT = "rcpt"  # at least one RCPT TO accepted
     DATA = "data"  # 354 received: the message body is due
     CLOSED = "closed"
+    # The peer broke the protocol (a reply code the command does not allow, a
+    # reply out of turn): nothing it says can be trusted to mean what it says,
+    # so the connection is unusable (h11's ERROR state).
+    ERROR = "error"
 
 
 S = ClientState
@@ -73,6 +78,11 @@ class Transition:
 # The conversation (RFC 5321 §3, §4.1.4 on command order; RFC 3207 for
 # STARTTLS; RFC 4954 for AUTH). A missing pair is a command the state does not
 # allow. A 421 reply closes the conversation from any state (RFC 5321 §3.8).
+# A positive reply (2xx/3xx) outside ``expect`` is a protocol error (RFC 5321
+# §4.3.2 lists each command's codes): a 220 to EHLO, a 354 to MAIL, a 250 to
+# DATA or STARTTLS do not mean "go on", and going on would misread the rest.
+# RFC 5321 §4.3.2: the greeting is 220 (or 554/421, which are negative).
+GREETING_EXPECT: Final = (220,)
 TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
     (S.INITIAL, Verb.EHLO): Transition(S.READY, S.INITIAL, (250,)),
     (S.INITIAL, Verb.HELO): Transition(S.READY, S.INITIAL, (250,)),
@@ -147,6 +157,62 @@ def encode_body(message: bytes) -> bytes:
     return b"\r\n".join(stuffed) + b"\r\n.\r\n"
 
 
+def _first_line(reply: Reply) -> str:
+    """The code and the first line of a reply's text, for a message (a reply may be "250 ")."""
+    lines = reply.text.splitlines()
+    return f"{reply.code} {lines[0][:80]}" if lines else str(reply.code)
+
+
+class BodyEncoder:
+    """``encode_body`` in pieces: CRLF lines and dot-stuffing across chunk edges.
+
+    Bare LFs become CRLF and a line starting with "." gets one more
+    (RFC 5321 §4.5.2); :meth:`end` closes the data with CRLF "." CRLF
+    (§4.1.1.4). The output of all pieces equals ``encode_body`` of the whole.
+    """
+
+    def __init__(self) -> None:
+        self._line_start = True  # the next byte starts a line
+        self._cr = False  # the last byte was a CR whose LF has not come yet
+        self._empty = True
+
+    def encode(self, chunk: bytes) -> bytes:
+        if not chunk:
+            return b""
+        self._empty = False
+        out = bytearray()
+        if self._cr:
+            self._cr = False
+            if not chunk.startswith(b"\n"):
+                out += b"\r"  # a lone CR is data; keep it
+                self._line_start = False
+        lines = chunk.replace(b"\r\n", b"\n").split(b"\n")
+        for i, raw in enumerate(lines):
+            last = i == len(lines) - 1
+            line = raw
+            if last and line.endswith(b"\r"):
+                line = line[:-1]
+                self._cr = True
+            if self._line_start and line.startswith(b"."):
+                out += b"."
+            out += line
+            if not last:
+                out += b"\r\n"
+                self._line_start = True
+            elif line:
+                self._line_start = False
+        return bytes(out)
+
+    def end(self) -> bytes:
+        tail = b"\r" if self._cr else b""
+        self._cr = False
+        if self._empty:
+            return b"\r\n.\r\n"
+        if self._line_start and not tail:
+            return b".\r\n"
+        return tail + b"\r\n.\r\n"
+
+
 def parse_ehlo(reply: Reply) -> dict[str, str]:
     """EHLO keywords (upper case) and their parameters, e.g. {"SIZE": "10240"}.
 
@@ -169,6 +235,7 @@ class ClientConnection:
         self._awaiting: Verb | None = None  # None while waiting for the greeting
         self._waiting = True
         self._eof = False
+        self._last: Verb | None = None  # the last command sent
         self.extensions: dict[str, str] = {}
 
     @property
@@ -185,21 +252,56 @@ class ClientConnection:
         """Whether a reply is due (to the greeting or the last command)."""
         return self._waiting
 
+    def _check_usable(self, what: str) -> None:
+        if self._state is ClientState.ERROR:
+            raise LocalProtocolError(f"{what}: the connection is unusable after a protocol error")
+        if self._parser.buffered and not self._waiting:
+            self._out_of_turn(what)
+
+    def _out_of_turn(self, what: str) -> None:
+        """Bytes arrived while no reply was due: name them, and stop."""
+        after = self._last.value if self._last is not None else None
+        self._state = ClientState.ERROR
+        try:
+            early = self._parser.next_reply()
+        except RemoteProtocolError:
+            early = None
+        shown = f"'{_first_line(early)}'" if early else f"{self._parser.buffered} bytes"
+        where = f"the {after} reply" if after else "the greeting"
+        raise ReplyOutOfTurn(
+            f"the server sent {shown} after {where}, before {what} was sent: a reply out of "
+            "turn (an early talker, or replies pushed without a command)",
+            early,
+            after,
+        )
+
     def send(self, command: Command) -> bytes:
+        self._check_usable(command.verb.value)
         if self._waiting:
             raise LocalProtocolError(f"{command.verb} sent before the previous reply arrived")
         if (self._state, command.verb) not in TRANSITIONS or command.verb is Verb.BODY:
             raise LocalProtocolError(f"{command.verb} is not allowed in state {self._state}")
-        self._awaiting = command.verb
+        line = command.line()
+        self._awaiting = self._last = command.verb
         self._waiting = True
-        return command.line()
+        return line
 
-    def send_body(self, message: bytes) -> bytes:
+    def start_body(self) -> BodyEncoder:
+        """The message is due (after 354): its bytes go through the returned encoder.
+
+        The end-of-data reply is awaited from now on; the encoder streams, so a
+        message of any size takes memory of the size of one chunk.
+        """
+        self._check_usable("the message")
         if self._waiting or (self._state, Verb.BODY) not in TRANSITIONS:
             raise LocalProtocolError(f"message body not allowed in state {self._state}")
-        self._awaiting = Verb.BODY
+        self._awaiting = self._last = Verb.BODY
         self._waiting = True
-        return encode_body(message)
+        return BodyEncoder()
+
+    def send_body(self, message: bytes) -> bytes:
+        encoder = self.start_body()
+        return encoder.encode(message) + encoder.end()
 
     def tls_started(self) -> None:
         """The TLS handshake after STARTTLS succeeded.
@@ -222,6 +324,8 @@ class ClientConnection:
             self._eof = True
 
     def next_event(self) -> Reply | NeedData | Closed:
+        if self._state is ClientState.ERROR:
+            raise LocalProtocolError("the connection is unusable after a protocol error")
         reply = self._parser.next_reply()
         if reply is None:
             if self._eof:
@@ -244,10 +348,24 @@ class ClientConnection:
         if verb is None:
             # The greeting. RFC 5321 §3.1: after a 554 greeting only QUIT makes
             # sense, which INITIAL allows; the walker decides what to send.
+            self._unexpected(reply, "the greeting", GREETING_EXPECT)
             self._state = ClientState.INITIAL
             return
         move = TRANSITIONS[(self._state, verb)]
+        what = "the message" if verb is Verb.BODY else verb.value
+        self._unexpected(reply, what, move.expect)
         positive = reply.code in move.expect
         self._state = move.positive if positive else move.negative
         if verb is Verb.EHLO and positive:
             self.extensions = parse_ehlo(reply)
+
+    def _unexpected(self, reply: Reply, what: str, expect: tuple[int, ...]) -> None:
+        """A positive code the command does not allow: a protocol error, never "go on"."""
+        if reply.positive and reply.code not in expect:
+            self._state = ClientState.ERROR
+            allowed = " or ".join(str(c) for c in expect)
+            raise RemoteProtocolError(
+                f"{reply.code} is not a valid reply to {what} (RFC 5321 §4.3.2 allows "
+                f"{allowed} or a 4xx/5xx): '{_first_line(reply)}'",
+                reply,
+            )

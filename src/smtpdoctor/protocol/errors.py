@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["LocalProtocolError", "ProtocolError", "RemoteProtocolError"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smtpdoctor.protocol.reply import Reply
+
+__all__ = ["LocalProtocolError", "ProtocolError", "RemoteProtocolError", "ReplyOutOfTurn"]
 
 
 class ProtocolError(Exception):
@@ -10,7 +15,26 @@ class ProtocolError(Exception):
 
 
 class RemoteProtocolError(ProtocolError):
-    """The peer sent something that is not valid SMTP (or exceeds a limit)."""
+    """The peer sent something that is not valid SMTP (or exceeds a limit).
+
+    ``reply``: the offending reply when it was a well-formed one (a code the
+    command does not allow, or a reply nobody asked for).
+    """
+
+    def __init__(self, message: str, reply: Reply | None = None) -> None:
+        super().__init__(message)
+        self.reply = reply
+
+
+class ReplyOutOfTurn(RemoteProtocolError):
+    """The peer sent a reply before the command it would answer: an early
+    talker, or a server that pushes replies nobody asked for. A client that does
+    not pipeline (RFC 2920) sends one command per reply, so the stray reply
+    would be taken as the answer to the next command (RFC 5321 §4.1.1)."""
+
+    def __init__(self, message: str, reply: Reply | None, after: str | None) -> None:
+        super().__init__(message, reply)
+        self.after = after  # the command whose reply came before it, None: the greeting
 
 
 class LocalProtocolError(ProtocolError):

@@ -459,4 +459,37 @@ def _receiver() -> list[FindingSpec]:
     ]
 
 
-SPECS: tuple[FindingSpec, ...] = (*_sender_helo(), *_sender_ptr(), *_receiver())
+def _not_checked() -> list[FindingSpec]:
+    return [
+        FindingSpec(
+            "dns.sender.not_checked",
+            Severity.WARNING,
+            Category.OTHER,
+            Stage.DNS,
+            title="The sending side's DNS (PTR, forward DNS, EHLO name) could not be checked.",
+            message="The sending side's DNS was not checked for {source_ip} (EHLO {helo}): "
+            "{why}. Nothing is known about its PTR or forward DNS; do not read this as a pass.",
+            permanence=Permanence.NONE,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    ("Name a DNS server to ask with --resolver HOST[:PORT] and run it again.",),
+                    verify="smtpdoctor diagnose TARGET --source-ip IP --helo NAME "
+                    "--resolver 9.9.9.9",
+                ),
+            ),
+            example={
+                "source_ip": "192.0.2.7",
+                "helo": "mail.example.net",
+                "why": "no system resolver configured (/etc/resolv.conf)",
+            },
+        )
+    ]
+
+
+SPECS: tuple[FindingSpec, ...] = (
+    *_sender_helo(),
+    *_sender_ptr(),
+    *_receiver(),
+    *_not_checked(),
+)

@@ -129,6 +129,37 @@ def _handshake() -> list[FindingSpec]:
             **common,
         ),
     ]
+    out += [
+        FindingSpec(
+            "tls.handshake.message_too_large",
+            title="Our TLS library refused a handshake message over its size limit.",
+            message="The TLS handshake failed on our side: the server sent a handshake message "
+            "of more than OpenSSL's limit (excessive_message_size; about 100 KiB for the "
+            "certificate chain), so we sent the alert, not the server. OpenSSL-based senders "
+            "(Postfix, Exim, Sendmail) fail the same way: serve a shorter chain (the leaf and "
+            "its intermediates only, no bundle of every CA).",
+            example={
+                "tls_alert": "excessive_message_size",
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+            },
+            **{**common, "category": _C.TLS_CERTIFICATE},
+        ),
+        FindingSpec(
+            "tls.implicit.plaintext_smtp",
+            title="Implicit TLS was tried against a server that speaks plaintext SMTP.",
+            message="The server speaks plaintext SMTP on port {port}, not implicit TLS (it "
+            "greeted '{greeting}'): drop --implicit-tls, or use port 465 if the server has "
+            "implicit TLS there; STARTTLS is how TLS starts on this port.",
+            example={
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "protocol_error",
+                "port": 25,
+                "greeting": "220 mx.example.com ESMTP",
+            },
+            **{**common, "category": _C.OTHER, "permanence": _NONE},
+        ),
+    ]
     for outcome in _ENDINGS:
         if outcome is Outcome.TLS_ALERT:
             continue
@@ -170,6 +201,26 @@ def _endings() -> list[FindingSpec]:
                 "outcome": "protocol_error",
                 "detail": "a reply line over 2048 bytes",
                 "where": "before the greeting",
+            },
+        ),
+        FindingSpec(
+            "session.reply_out_of_turn",
+            _S.CRITICAL,
+            _C.OTHER,
+            None,
+            title="The server sent a reply no command asked for (an early talker, or replies "
+            "pushed ahead of the commands).",
+            message="The server broke the SMTP protocol {where}: it sent a reply before the next "
+            "command ({detail}). A sender takes that reply as the answer to its next command, "
+            "so what the server means and what the sender reads drift apart; Postfix calls it "
+            "pipelining without PIPELINING and may drop the session.",
+            source="RFC 5321 §4.1.1, RFC 2920 §3.1",
+            example={
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "protocol_error",
+                "where": "after EHLO",
+                "detail": "the server sent '550 go away' after the EHLO reply, before STARTTLS "
+                "was sent",
             },
         ),
         FindingSpec(
