@@ -135,8 +135,13 @@ class HostReport:
             if self.matrix is not None and self.matrix.versions:
                 versions = dict(self.matrix.versions)
             else:
-                # Without the matrix only the negotiated version is known.
-                versions = {v: (True if v == negotiated else None) for v in TLS_VERSIONS}
+                # Without the matrix only the negotiated version is known; a
+                # server that failed every handshake accepted none we tried.
+                failed = s.tls.attempted and negotiated is None
+                versions = {
+                    v: (True if v == negotiated else (False if failed and v != "SSLv3" else None))
+                    for v in TLS_VERSIONS
+                }
             tls = {
                 "offered": s.tls.offered,
                 "versions": versions,
@@ -225,7 +230,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     return SessionOptions(
         helo=opts.helo or _local_fqdn(),
         mail_from=opts.mail_from,
-        rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else "postmaster",),
+        rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else f"postmaster@{_literal(name)}",),
         send=opts.send,
         size=opts.size,
         auth=opts.auth,
@@ -301,6 +306,7 @@ def _session_evidence(
         extended_master_secret=matrix.extended_master_secret if matrix else None,
         peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,
+        implicit_tls=bool(result.tls and result.tls.implicit),
     )
 
 
@@ -393,10 +399,38 @@ def _large_hello_patience(result: SessionResult) -> float:
 _FQDN: list[str] = []
 
 
+def _literal(address: str) -> str:
+    """RFC 5321 §4.1.3 address literal: ``[192.0.2.1]``, ``[IPv6:2001:db8::1]``."""
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
 def _local_fqdn() -> str:
+    """This machine's fully qualified name, not ``localhost``.
+
+    ``getfqdn()`` returns the first name of the host's address, which is
+    ``localhost`` wherever /etc/hosts maps the host name to 127.0.0.1.
+    """
     if not _FQDN:
-        _FQDN.append(socket.getfqdn())
+        _FQDN.append(_find_fqdn())
     return _FQDN[0]
+
+
+def _find_fqdn() -> str:
+    hostname = socket.gethostname()
+    candidates = [hostname]
+    try:
+        info = socket.getaddrinfo(hostname, None, flags=socket.AI_CANONNAME)
+        candidates += [i[3] for i in info if i[3]]
+    except OSError:
+        pass
+    candidates.append(socket.getfqdn())
+
+    def usable(n: str) -> bool:
+        return bool(n) and n.split(".", maxsplit=1)[0].lower() != "localhost"
+
+    dotted = [n for n in candidates if usable(n) and "." in n.strip(".")]
+    plain = [n for n in candidates if usable(n)]
+    return (dotted or plain or ["localhost.localdomain"])[0].rstrip(".")
 
 
 def _special_name(name: str) -> str | None:

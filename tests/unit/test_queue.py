@@ -399,14 +399,18 @@ def test_bad_input_gives_one_line_and_exit_3(argv):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("smtpdoctor: ")
-    assert result.stdout == ""
+    if "json" in argv:  # issue 19: the error as a document too, for scripts reading stdout
+        assert json.loads(result.stdout)["schema"] == "smtpdoctor.error/1"
+    else:
+        assert result.stdout == ""
 
 
 def test_unreadable_queue_file_is_exit_3():
     # A read that fails (EIO), for root as for anyone: file modes do not stop root.
     result = run_cli("queue", "/proc/self/mem")
     assert result.status == 3
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("smtpdoctor: ")
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("smtpdoctor: ")
 
 
 def test_missing_command_is_exit_3(monkeypatch):

@@ -18,9 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
+from smtpdoctor.cli.terminal import markup_safe
 from smtpdoctor.config import ConfigError, ConfigReport, Kind, audit_bytes, cert_facts
 from smtpdoctor.config.parsers import MAX_BYTES, CertFacts
 from smtpdoctor.model import Finding, Severity
@@ -113,10 +112,10 @@ def _load_cert(name: str) -> CertFacts:
 
 
 def _render(report: ConfigReport) -> None:
-    out = console()
+    out = console(markup=True)
     counts = report.counts()
     out.print(
-        f"[bold]{escape(report.file)}[/bold]: {report.kind.value} configuration, "
+        f"[bold]{markup_safe(report.file)}[/bold]: {report.kind.value} configuration, "
         f"{report.settings_read} settings read"
     )
     if not report.findings:
@@ -136,10 +135,10 @@ def _render(report: ConfigReport) -> None:
 def _render_finding(out: Any, f: Finding) -> None:
     style = _STYLE[f.severity]
     out.print(
-        f"[{style}]{f.severity.value.upper():<8}[/{style}] [bold]{escape(f.id)}[/bold]  "
+        f"[{style}]{f.severity.value.upper():<8}[/{style}] [bold]{markup_safe(f.id)}[/bold]  "
         f"[dim]{f.category.value} · {f.stage.value}[/dim]"
     )
-    out.print(f"  {escape(f.message)}")
+    out.print(f"  {markup_safe(f.message)}")
     if not f.fixes:
         return
     # The first fix in full (the one written for this setting, or the MTA's
@@ -147,11 +146,11 @@ def _render_finding(out: Any, f: Finding) -> None:
     first, *others = f.fixes
     out.print(f"  [bold]fix ({first.for_.value})[/bold]")
     for step in first.steps:
-        out.print(f"    - {escape(step)}")
+        out.print(f"    - {markup_safe(step)}")
     for line in first.snippet.splitlines():
-        out.print(f"      [cyan]{escape(line)}[/cyan]")
+        out.print(f"      [cyan]{markup_safe(line)}[/cyan]")
     if first.verify:
-        out.print(f"    verify: [cyan]{escape(first.verify)}[/cyan]")
+        out.print(f"    verify: [cyan]{markup_safe(first.verify)}[/cyan]")
     for fix in others:
         if fix.steps:
-            out.print(f"  [dim]also ({fix.for_.value}): {escape(fix.steps[0])}[/dim]")
+            out.print(f"  [dim]also ({fix.for_.value}): {markup_safe(fix.steps[0])}[/dim]")

@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from smtpdoctor.cli.common import (
     add_format_option,
     add_mta_option,
     console,
+    examples,
     fail,
     print_json,
     wants_json,
 )
+from smtpdoctor.cli.terminal import markup_safe
 from smtpdoctor.diagnosis.classifier import Classification, classify
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
 from smtpdoctor.model import MTA, ExitCode, Permanence, Stage
@@ -40,6 +40,12 @@ __all__ = ["MAX_READ", "register", "run"]
 MAX_READ = 20 * 1024 * 1024  # bytes read from a file or stdin; the rest is ignored
 _SNIFF = 64 * 1024  # bytes looked at to tell text from binary
 
+_EXAMPLES = """\
+  smtpdoctor explain 421 4.4.2 Connection dropped due to SocketError
+  smtpdoctor explain "550 5.7.1 Service unavailable; client host blocked" --for postfix
+  smtpdoctor explain --file bounce.eml
+  grep 'status=deferred' /var/log/mail.log | smtpdoctor explain - --format json
+"""
 _EXPLANATION = "smtpdoctor.explanation/1"
 _EXPLANATIONS = "smtpdoctor.explanations/1"
 
@@ -61,12 +67,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "the root cause, where in the session it happened, whether retrying helps, "
             "and how to fix it on Postfix, Exim, Sendmail, Exchange and Microsoft 365."
         ),
+        epilog=examples(_EXAMPLES),
     )
     parser.add_argument(
         "text",
-        nargs="?",
+        nargs="*",
         metavar="TEXT",
-        help="the reply or log text (quote it); '-' reads standard input",
+        help="the reply or log text (several words are joined with spaces); "
+        "'-' reads standard input",
     )
     parser.add_argument(
         "--file",
@@ -85,6 +93,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Unquoted words are one text: `explain 421 4.4.2 Connection dropped`.
+    if isinstance(args.text, list):
+        args.text = " ".join(args.text) if args.text else None
     inputs = _read_inputs(args)
     stage = Stage(args.stage) if getattr(args, "stage", None) else None
     results = [(item, classify(item.text, stage=stage)) for item in inputs]
@@ -234,12 +245,12 @@ def _document(item: _Input, c: Classification, mtas: list[MTA] | None) -> dict[s
 
 
 def _render_text(results: list[tuple[_Input, Classification]], mtas: list[MTA] | None) -> None:
-    out = console()
+    out = console(markup=True)
     many = len(results) > 1
     for n, (item, c) in enumerate(results, 1):
         if many:
             where = _where(item)
-            out.rule(f"[bold]{n} of {len(results)}[/bold]{escape(where)}", style="dim")
+            out.rule(f"[bold]{n} of {len(results)}[/bold]{markup_safe(where)}", style="dim")
         _render_one(out, item, c, mtas)
         if n < len(results):
             out.print()
@@ -261,11 +272,11 @@ def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | Non
     if c.reply is not None:
         head = f"{c.reply.code} {c.reply.enhanced or c.enhanced or ''}".rstrip()
         body = c.reply.text.splitlines()[0] if c.reply.text else ""
-        out.print(f"[bold]{escape(head)}[/bold] {escape(_short(body, 160))}")
+        out.print(f"[bold]{markup_safe(head)}[/bold] {markup_safe(_short(body, 160))}")
     else:
-        out.print(f"[bold]{escape(_short(' '.join(item.text.split()), 200))}[/bold]")
+        out.print(f"[bold]{markup_safe(_short(' '.join(item.text.split()), 200))}[/bold]")
     if c.kind == "unknown" and not c.matched:
-        out.print(f"  [dim]{escape(c.meaning)}[/dim]")
+        out.print(f"  [dim]{markup_safe(c.meaning)}[/dim]")
         return
     style = _CATEGORY_STYLE.get(c.category.value, "red")
     retry = "yes" if c.retry_helps else "no"
@@ -273,23 +284,23 @@ def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | Non
         f"  category    [{style}]{c.category.value}[/{style}]   stage {c.stage.value}   "
         f"permanence {c.permanence.value}   retry helps: {retry}"
     )
-    out.print(f"  meaning     {escape(c.meaning)}")
+    out.print(f"  meaning     {markup_safe(c.meaning)}")
     if c.causes:
         out.print("  causes")
         for cause in c.causes:
-            out.print(f"    • {escape(cause)}")
+            out.print(f"    • {markup_safe(cause)}")
     fixes = [f for f in c.fixes if mtas is None or f.for_ in mtas]
     if fixes:
         out.print("  fixes")
         for fix in fixes:
             out.print(f"    [bold]{fix.for_.value}[/bold]")
             for step in fix.steps:
-                out.print(f"      - {escape(step)}")
+                out.print(f"      - {markup_safe(step)}")
             if fix.snippet:
                 for line in fix.snippet.splitlines():
-                    out.print(f"        [cyan]{escape(line)}[/cyan]")
+                    out.print(f"        [cyan]{markup_safe(line)}[/cyan]")
             if fix.verify:
-                out.print(f"      verify: [cyan]{escape(fix.verify)}[/cyan]")
+                out.print(f"      verify: [cyan]{markup_safe(fix.verify)}[/cyan]")
 
 
 def _short(text: str, limit: int) -> str:

@@ -19,7 +19,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -33,8 +32,10 @@ from smtpdoctor.cli.common import (
     console,
     fail,
     print_json,
+    print_line,
     wants_json,
 )
+from smtpdoctor.cli.terminal import markup_safe
 from smtpdoctor.logs import (
     FORMATS,
     Aggregator,
@@ -77,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="log files, globs, or -")
-    add_format_option(parser)
+    add_format_option(parser, nagios=True)
     parser.add_argument(
         "--events",
         action="store_true",
@@ -159,6 +160,12 @@ def run(args: argparse.Namespace) -> int:
             fail(f"cannot write {args.html}: {exc.strerror or exc}")
     if wants_json(args):
         print_json(doc)
+    elif args.format == "nagios":
+        from smtpdoctor.cli.nagios import logs_nagios
+
+        text, code = logs_nagios(doc)
+        print_line(text)
+        return code
     elif not args.events:
         _render_text(doc)
     return exit_status(agg)
@@ -283,7 +290,7 @@ def _follow(
 
 
 def _failure_printer() -> Any:
-    out = console()
+    out = console(markup=True)
 
     def emit(event: DeliveryEvent) -> None:
         if event.status is EventStatus.SENT:
@@ -291,8 +298,8 @@ def _failure_printer() -> Any:
         where = event.destination or event.relay_host or event.relay_ip or "-"
         out.print(
             f"{iso_time(event.time) or '-'} {event.status.value:8} "
-            f"{event.category.value}/{event.stage.value} {escape(where)}: "
-            f"{escape(event.text[:160])}"
+            f"{event.category.value}/{event.stage.value} {markup_safe(where)}: "
+            f"{markup_safe(event.text[:160])}"
         )
 
     return emit
@@ -322,7 +329,7 @@ def _bar(n: int, top: int, width: int = 24) -> str:
 
 
 def _render_text(doc: dict[str, Any]) -> None:
-    out = console()
+    out = console(markup=True)
     for section in (
         _text_totals,
         _text_timeline,
@@ -339,7 +346,7 @@ def _render_text(doc: dict[str, Any]) -> None:
 def _text_totals(out: Console, doc: dict[str, Any]) -> None:
     status = doc["status"]
     style = _STYLE[status]
-    out.print(f"[bold {style}]{status.upper()}[/bold {style}]  {escape(doc['summary'])}")
+    out.print(f"[bold {style}]{status.upper()}[/bold {style}]  {markup_safe(doc['summary'])}")
     t = doc["totals"]
     p = doc["period"]
     lines = doc["lines"]
@@ -350,7 +357,7 @@ def _text_totals(out: Console, doc: dict[str, Any]) -> None:
     )
     if lines["unparsed"]:
         samples = lines["unparsed_samples"]
-        example = escape(repr(samples[0])) if samples else "-"
+        example = markup_safe(repr(samples[0])) if samples else "-"
         out.print(f"  [yellow]{lines['unparsed']} unparsed lines[/yellow] (e.g. {example})")
     if lines["filtered"]:
         out.print(f"  {lines['filtered']} events outside --since/--until were skipped")
@@ -407,14 +414,18 @@ def _text_reasons(out: Console, doc: dict[str, Any]) -> None:
         out.print()
         out.print("[bold]Top deferral reasons[/bold]")
         for r in doc["top_deferral_reasons"]:
-            out.print(f"  {r['count']:>9}  {r['category']}/{r['stage']}: {escape(r['text'][:140])}")
+            out.print(
+                f"  {r['count']:>9}  {r['category']}/{r['stage']}: {markup_safe(r['text'][:140])}"
+            )
             if r["meaning"]:
-                out.print(f"             [dim]{escape(r['meaning'][:160])}[/dim]")
+                out.print(f"             [dim]{markup_safe(r['meaning'][:160])}[/dim]")
     if doc["top_bounce_reasons"]:
         out.print()
         out.print("[bold]Top bounce / expiry reasons[/bold]")
         for r in doc["top_bounce_reasons"]:
-            out.print(f"  {r['count']:>9}  {r['category']}/{r['stage']}: {escape(r['text'][:140])}")
+            out.print(
+                f"  {r['count']:>9}  {r['category']}/{r['stage']}: {markup_safe(r['text'][:140])}"
+            )
 
 
 def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
@@ -424,7 +435,7 @@ def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
         out.print(f"  {'destination':32} {'attempts':>9} {'failed':>9} {'rate':>7}  problem")
         for d in doc["destinations"]:
             out.print(
-                f"  {escape(d['destination'][:32]):32} {d['attempts']:>9} {d['failures']:>9} "
+                f"  {markup_safe(d['destination'][:32]):32} {d['attempts']:>9} {d['failures']:>9} "
                 f"{d['failure_rate']:>7.1%}  {d['diagnosis']} ({d['top_category']})"
             )
     if doc["relays"]:
@@ -432,7 +443,7 @@ def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
         out.print("[bold]Relays (MX hosts) with failures[/bold]")
         for r in doc["relays"]:
             out.print(
-                f"  {escape(r['relay'][:48]):48} {r['failures']:>9}  "
+                f"  {markup_safe(r['relay'][:48]):48} {r['failures']:>9}  "
                 f"{r['diagnosis']} ({r['top_category']})"
             )
 
@@ -446,14 +457,16 @@ def _text_tls(out: Console, doc: dict[str, Any]) -> None:
     for side, label in (("outbound", "to"), ("inbound", "from")):
         for peer in tls[side]:
             causes = ", ".join(f"{k} {v}" for k, v in peer["by_category"].items())
-            out.print(f"  {label:4} {escape(peer['peer'][:48]):48} {peer['count']:>7}  {causes}")
+            out.print(
+                f"  {label:4} {markup_safe(peer['peer'][:48]):48} {peer['count']:>7}  {causes}"
+            )
 
 
 def _text_inputs(out: Console, doc: dict[str, Any]) -> None:
     for item in doc["inputs"]:
         if item["format"] == "unknown" or item["error"]:
-            what = escape(item["error"] or item["format"])
-            out.print(f"[yellow]{escape(item['name'])}: {what}[/yellow]")
+            what = markup_safe(item["error"] or item["format"])
+            out.print(f"[yellow]{markup_safe(item['name'])}: {what}[/yellow]")
 
 
 # For tests and the bench: the chunk function, importable by name.

@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from smtpdoctor import __version__
-from smtpdoctor.cli.common import UsageError
+from smtpdoctor.cli.common import UsageError, quiet_broken_pipe, usage_error
 from smtpdoctor.cli.parser import root_parser
 from smtpdoctor.model import ExitCode
 
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.ERROR
         return int(args.func(args))
     except UsageError as exc:
-        sys.stderr.write(f"smtpdoctor: {exc}\n")
-        return ExitCode.ERROR
+        return usage_error(str(exc), args_list)
+    except BrokenPipeError:
+        return quiet_broken_pipe()
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

@@ -3,24 +3,80 @@
 Command modules add themselves with ``register(subparsers)``; this module
 imports none of them, so a command (the demo parses the lab's ``diagnose``
 command lines) can build the same parser a user's command line goes through
-without importing the dispatcher.
+without importing the dispatcher. Every parser here shows its defaults, keeps
+its examples as written, and answers a mistyped option with "did you mean".
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+from collections.abc import Sequence
 from typing import Any
 
 from smtpdoctor import __version__
 from smtpdoctor.cli.common import UsageError
 
-__all__ = ["Parser", "root_parser"]
+__all__ = ["HelpFormatter", "Parser", "root_parser"]
+
+_EXAMPLES = """\
+examples:
+  smtpdoctor diagnose example.com              why mail to example.com fails
+  smtpdoctor diagnose mx.example.com:25 -q     only the verdict line
+  smtpdoctor explain 421 4.4.2 Connection dropped
+  smtpdoctor logs /var/log/mail.log --since 2h
+  smtpdoctor queue --format nagios
+  smtpdoctor lab --list"""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written; a default shown where the help does not say it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or not action.option_strings
+            or default in (None, False, [], "", argparse.SUPPRESS)
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse prints usage and exits 2; the contract says 3 for bad input.
         raise UsageError(message)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        ns, extras = super().parse_known_args(args, namespace)
+        unknown = [a for a in extras if a.startswith("-") and a != "-"]
+        if unknown:
+            self.error(_did_you_mean(self, unknown[0]))
+        return ns, extras
+
+
+def _options_of(parser: argparse.ArgumentParser) -> list[str]:
+    found = list(parser._option_string_actions)  # argparse keeps no public list
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _options_of(sub)
+    return found
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, option: str) -> str:
+    name = option.split("=", 1)[0]
+    close = difflib.get_close_matches(name, _options_of(parser), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unrecognized option {name}{hint}"
 
 
 def root_parser() -> tuple[Parser, argparse._SubParsersAction[Any]]:
@@ -28,6 +84,7 @@ def root_parser() -> tuple[Parser, argparse._SubParsersAction[Any]]:
     parser = Parser(
         prog="smtpdoctor",
         description="Finds out why mail between two SMTP servers fails, and says how to fix it.",
+        epilog=_EXAMPLES,
     )
     parser.add_argument("--version", action="version", version=f"smtpdoctor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

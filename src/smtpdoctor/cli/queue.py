@@ -24,6 +24,7 @@ from smtpdoctor.cli.common import (
     console,
     fail,
     print_json,
+    print_line,
     wants_json,
 )
 
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "args", nargs="*", metavar="FILE | flush DEST", help="a queue dump, or: flush DEST"
     )
-    add_format_option(parser)
+    add_format_option(parser, nagios=True)
     parser.add_argument("--html", metavar="FILE", help="also write a single-file HTML report")
     parser.add_argument("--mta", choices=_MTAS, help="the MTA (default: the one installed)")
     parser.add_argument(
@@ -126,9 +127,9 @@ def _duration(text: str) -> float:
 
 def safe(text: Any) -> str:
     """Queue content is outside input: no control characters, no rich markup."""
-    from rich.markup import escape
+    from smtpdoctor.cli.terminal import markup_safe
 
-    return str(escape(_CONTROL.sub("?", str(text))))
+    return markup_safe(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -194,6 +195,12 @@ def _report(args: argparse.Namespace, warn: Any, crit: Any) -> int:
             fail(f"cannot write {args.html}: {exc.strerror or exc}")
     if wants_json(args):
         print_json(doc)
+    elif args.format == "nagios":
+        from smtpdoctor.cli.nagios import queue_nagios
+
+        text, code = queue_nagios(doc)
+        print_line(text)
+        return code
     else:
         _render_text(doc)
     return exit_code(doc["status"])
@@ -238,7 +245,7 @@ def _flush(args: argparse.Namespace) -> int:
     log = args.log or log_path(inst)
     if args.log and not Path(args.log).is_file():
         fail(f"cannot read {args.log}: no such file")
-    out = None if wants_json(args) else console()
+    out = None if wants_json(args) else console(markup=True)
     if out is not None:
         out.print(f"asking the MTA to retry {safe(dest)}: [bold]{safe(cmd_line)}[/bold]")
         if log is None:
@@ -278,7 +285,9 @@ def _out(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
     if wants_json(args):
         print_json(doc)
     else:
-        console().print(safe(text))
+        from smtpdoctor.cli.terminal import clean
+
+        console().print(clean(text))
 
 
 def _render_watch(out: Any, r: Any) -> None:
@@ -310,7 +319,7 @@ def _age(seconds: float | None) -> str:
 
 
 def _render_text(doc: dict[str, Any]) -> None:
-    out = console(piped_width=160)
+    out = console(piped_width=160, markup=True)
     status = doc["status"]
     out.print(f"[bold {_STYLE[status]}]{status.upper()}[/]  {safe(doc['summary'])}")
     t = doc["totals"]

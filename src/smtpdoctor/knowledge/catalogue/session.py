@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, Params
-from smtpdoctor.model import Category, Fix, Outcome, Permanence, Severity, Stage
+from smtpdoctor.model import MTA, Category, Fix, Outcome, Permanence, Severity, Stage
 
 __all__ = ["HOW", "SPECS", "STAGE_WORDS"]
 
@@ -83,6 +83,42 @@ def _connect() -> list[FindingSpec]:
             "answers for it.",
             example={**_TRANSPORT_EXAMPLE, "outcome": "unreachable"},
             **common,
+        ),
+        FindingSpec(
+            "greeting.slow",
+            _S.WARNING,
+            _C.NETWORK_TIMEOUT,
+            Stage.GREETING,
+            title="The greeting came, but late enough that impatient senders give up first.",
+            message="The greeting took {seconds:.0f} s. RFC 5321 lets a client wait 5 minutes, "
+            "but many senders give up far sooner (30 to 60 s is common), so their mail is "
+            "deferred; a greeting delay (greet pause, tarpit, a slow DNS or milter check at "
+            "connect) should stay within a few seconds.",
+            retry_helps=False,
+            example={"seconds": 45.0},
+            source="RFC 5321 §4.5.3.2.1",
+        ),
+        FindingSpec(
+            "greeting.implicit_tls_likely",
+            _S.WARNING,
+            _C.OTHER,
+            Stage.GREETING,
+            title="Silence at the greeting on a port that may speak TLS from the first byte.",
+            message="Nothing came before the deadline on port {port}, where the server may expect "
+            "TLS from the first byte (implicit TLS, as on 465): try again with --implicit-tls.",
+            permanence=_NONE,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "See whether the port answers a TLS ClientHello; if it does, diagnose it "
+                        "with --implicit-tls.",
+                    ),
+                    "openssl s_client -connect mx.example.com:25 -brief </dev/null",
+                    "smtpdoctor diagnose mx.example.com:25 --implicit-tls",
+                ),
+            ),
+            example={"port": 465},
         ),
         FindingSpec(
             "connect.timeout",
@@ -229,7 +265,7 @@ def _tls() -> list[FindingSpec]:
             _TLS,
             title="The best TLS version the server offers is below the peer's floor.",
             message="The best TLS version this server offers is {negotiated}, below the {floor} "
-            "that {peer_label} require(s): {consequence}.",
+            "that {peer_label} requires: {consequence}.",
             retry_helps=False,
             example={
                 "negotiated": "TLSv1",
