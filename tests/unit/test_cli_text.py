@@ -281,3 +281,66 @@ def test_every_help_has_examples_and_shows_defaults() -> None:
     assert "--server" in text
     assert "--ehlo" in text
     assert "default 30s" in text
+
+
+@pytest.mark.parametrize(
+    "argv", [["lab", "--list"], ["explain", "421", "4.4.2", "x", "--format", "json"]]
+)
+def test_a_closed_pipe_is_quiet(argv: list[str]) -> None:
+    """``smtpdoctor ... | head -c0``: no traceback, the shell's SIGPIPE status."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first byte
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=30) == 141
+    assert err == b""
+
+
+def test_generated_man_page_and_completions_are_fresh() -> None:
+    """scripts/gen-cli-docs writes them from the parser; run it after changing an option."""
+    from smtpdoctor.cli.clidocs import generated
+
+    root = Path(__file__).parents[2]
+    for rel, text in generated().items():
+        assert (root / rel).read_text("utf-8") == text, f"{rel} is stale: run scripts/gen-cli-docs"
+    man = generated()["docs/man/smtpdoctor.1"]
+    assert ".SS diagnose" in man
+    assert "\\-\\-format" in man
+    bash = generated()["completions/smtpdoctor.bash"]
+    assert '"diagnose --format") COMPREPLY=($(compgen -W "text json nagios"' in bash
+
+
+def test_every_command_help_has_examples() -> None:
+    from smtpdoctor.cli.main import build_parser
+    from smtpdoctor.cli.manpage import command_specs
+
+    for cmd in command_specs(build_parser()):
+        assert cmd.epilog.startswith("examples:\n"), cmd.name
+        assert f"smtpdoctor {cmd.name}" in cmd.epilog, cmd.name
+
+
+def test_lab_list_keeps_names_and_addresses_whole_at_80_columns(monkeypatch) -> None:
+    from smtpdoctor.cli import lab
+
+    buf = io.StringIO()
+
+    def narrow(**_: object) -> object:
+        return _console_class()(file=buf, width=80, markup=False, soft_wrap=True)
+
+    monkeypatch.setattr(lab, "console", narrow)
+    lab._print_list(list(lab.SCENARIOS.values()), lab._default_addresses("127.0.0.1", 12525))
+    text = buf.getvalue()
+    assert "…" not in text
+    assert all(len(row.rstrip()) <= 80 for row in text.splitlines() if row.startswith("    "))
+    for i, name in enumerate(lab.SCENARIOS):
+        assert f"{name}  127.0.0.1:{12525 + i}  " in text
+    assert " ".join(lab.SCENARIOS["healthy"].description.split()) in " ".join(text.split())

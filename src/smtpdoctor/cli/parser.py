@@ -17,7 +17,7 @@ from typing import Any
 from smtpdoctor import __version__
 from smtpdoctor.cli.common import UsageError
 
-__all__ = ["HelpFormatter", "Parser", "root_parser"]
+__all__ = ["COMMAND_EXAMPLES", "HelpFormatter", "Parser", "root_parser"]
 
 _EXAMPLES = """\
 examples:
@@ -29,6 +29,31 @@ examples:
   smtpdoctor lab --list"""
 
 
+# Examples for commands whose module gives none (each command's own epilog wins).
+COMMAND_EXAMPLES = {
+    "config": """\
+  postconf -n | smtpdoctor config - --kind postfix   the running Postfix
+  smtpdoctor config main.cf --cert /etc/ssl/mx.pem
+  smtpdoctor config exim-bP.txt --format json""",
+    "logs": """\
+  smtpdoctor logs /var/log/mail.log /var/log/mail.log.1.gz
+  smtpdoctor logs /var/log/mail.log --since 2h --format nagios
+  smtpdoctor logs /var/log/mail.log --events | jq 'select(.status == "deferred")'
+  smtpdoctor logs /var/log/mail.log --html report.html""",
+    "queue": """\
+  smtpdoctor queue                             the local MTA's queue, grouped
+  smtpdoctor queue --format nagios --warn 10 --crit 100
+  smtpdoctor queue flush partner.example --watch""",
+    "lab": """\
+  smtpdoctor lab --list                        every scenario, its address and verdict
+  smtpdoctor lab tls-legacy drop-tls-reset     run two of them until Ctrl-C
+  smtpdoctor lab --base-port 0                 ephemeral ports""",
+    "demo": """\
+  smtpdoctor demo                              every scenario, one line each
+  smtpdoctor demo --timeout 10s --format json""",
+}
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Examples kept as written; a default shown where the help does not say it."""
 
@@ -36,7 +61,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         text = action.help or ""
         default = action.default
         if (
-            "default" in text
+            "default" in text.lower()
             or not action.option_strings
             or default in (None, False, [], "", argparse.SUPPRESS)
         ):
@@ -48,6 +73,9 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+        command = self.prog.rsplit(" ", 1)[-1]
+        if not self.epilog and command in COMMAND_EXAMPLES:
+            self.epilog = "examples:\n" + COMMAND_EXAMPLES[command] + "\n"
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse prints usage and exits 2; the contract says 3 for bad input.

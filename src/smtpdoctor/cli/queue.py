@@ -22,6 +22,7 @@ from typing import Any
 from smtpdoctor.cli.common import (
     add_format_option,
     console,
+    duration,
     fail,
     print_json,
     print_line,
@@ -91,13 +92,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--watch", action="store_true", help="with flush: follow until drained")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=duration,
         default=600.0,
-        metavar="SECONDS",
-        help="with flush --watch: give up after this long (default 600)",
+        metavar="DURATION",
+        help="with flush --watch: give up after this long: 600, 10m (default 10m)",
     )
     parser.add_argument(
-        "--interval", type=float, default=1.0, metavar="SECONDS", help="queue re-read interval"
+        "--interval",
+        type=duration,
+        default=1.0,
+        metavar="DURATION",
+        help="queue re-read interval: 1, 1s, 500ms (default 1s)",
     )
     parser.add_argument("--log", metavar="FILE", help="with --watch: the MTA's log to follow")
     parser.set_defaults(func=run)

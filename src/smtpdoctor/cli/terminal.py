@@ -103,6 +103,10 @@ def _console_class() -> type[Console]:
         ) -> Iterable[Segment]:
             return _safe_segments(super().render(renderable, options))
 
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; the CLI answers every closed pipe the same way.
+            raise BrokenPipeError
+
     return SafeConsole
 
 
