@@ -124,7 +124,7 @@ def test_quiet_verbose_and_nagios_outputs(lab):
     )
     assert quiet.status == 0
     verbose = run_cli(*base, "-vv")
-    assert "EHLO capabilities: " in verbose.stdout
+    assert "EHLO capabilities: PIPELINING" in " ".join(verbose.stdout.split())
     assert "-> EHLO " in verbose.stdout
     assert "<- 221 " in verbose.stdout
     assert "RCPT TO:<postmaster@[127.0.0.1]>" in verbose.stdout  # a valid address for an IP target

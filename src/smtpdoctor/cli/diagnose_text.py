@@ -63,7 +63,7 @@ def render_text(d: Diagnosis, out: Console, view: View | None = None) -> None:
         return
     out.print(
         Text(
-            f"{line(d.target)}: {len(d.hosts)} host(s) walked, "
+            f"{line(d.target)}: {_plural(len(d.hosts), 'host')} walked, "
             f"{_plural(d.connections, 'connection')}, {d.elapsed_ms:.0f} ms",
             style="dim",
         )
@@ -160,14 +160,16 @@ def _timeline(host: HostReport) -> Table:
 
 
 def _render_capabilities(host: HostReport, out: Console) -> None:
+    from rich.text import Text
+
     s = host.session
-    if s.banner_host is not None or s.greeting is not None:
-        banner = s.greeting.text.splitlines()[0] if s.greeting and s.greeting.text else ""
-        out.print(f"banner: {line(banner)}")
-    for label, exts in (("EHLO", s.extensions), ("EHLO after TLS", s.tls_extensions)):
+    if s.greeting is not None:
+        banner = s.greeting.text.splitlines()[0] if s.greeting.text else ""
+        out.print(_hanging(Text("banner:"), line(banner)))
+    for label, exts in (("EHLO capabilities:", s.extensions), ("after TLS:", s.tls_extensions)):
         if exts:
             words = [f"{k} {v}".strip() for k, v in exts.items()]
-            out.print(f"{label} capabilities: {line(', '.join(words))}")
+            out.print(_hanging(Text(label), line(", ".join(words))))
 
 
 def _render_transcript(host: HostReport, out: Console) -> None:

@@ -325,7 +325,11 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     if cert.self_signed:
         add("tls.certificate.self_signed")
     elif not cert.trusted:
-        add("tls.certificate.untrusted", {"trust_error": cert.trust_error})
+        add(
+            "tls.certificate.untrusted",
+            {"trust_error": cert.trust_error},
+            trust_error=_trust_advice(cert.trust_error),
+        )
         if not cert.chain_complete:
             add("tls.certificate.chain_incomplete")
     if cert.names_checked and not cert.hostname_match:
@@ -342,6 +346,19 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     if cert.signature_algorithm.lower().startswith(("sha1", "md5")):
         add("tls.certificate.weak_signature", algorithm=cert.signature_algorithm)
     return out
+
+
+def _trust_advice(error: str | None) -> str:
+    """The verifier's words (kept in the evidence) as what a person can act on."""
+    text = (error or "").lower()
+    if "candidates exhausted" in text or "issuer" in text or not text:
+        return (
+            "unknown issuer: no path from it to a CA in the trust store (the server may omit "
+            "an intermediate; pass --tls-ca FILE if this is your private CA)"
+        )
+    if "no trust anchors" in text:
+        return "no trust store was available to check it against (pass --tls-ca FILE)"
+    return error or "unknown reason"
 
 
 def _rank(version: str) -> int:

@@ -264,8 +264,8 @@ def _tls() -> list[FindingSpec]:
             _C.TLS_VERSION_MISMATCH,
             _TLS,
             title="The best TLS version the server offers is below the peer's floor.",
-            message="The best TLS version this server offers is {negotiated}, below the {floor} "
-            "that {peer_label} requires: {consequence}.",
+            message="The best TLS version this server offers is {negotiated}, below the floor of "
+            "{floor} set by {peer_label}: {consequence}.",
             retry_helps=False,
             example={
                 "negotiated": "TLSv1",
