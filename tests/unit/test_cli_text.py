@@ -344,3 +344,77 @@ def test_lab_list_keeps_names_and_addresses_whole_at_80_columns(monkeypatch) -> 
     for i, name in enumerate(lab.SCENARIOS):
         assert f"{name}  127.0.0.1:{12525 + i}  " in text
     assert " ".join(lab.SCENARIOS["healthy"].description.split()) in " ".join(text.split())
+
+
+def _diagnosis_of(steps: list, greeting: str = "mx.test ESMTP") -> Diagnosis:  # type: ignore[type-arg]
+    from smtpdoctor.evidence.session import SessionResult
+
+    result = SessionResult("192.0.2.1", 25, steps=steps)
+    evidence = SessionEvidence(
+        steps=steps,
+        starttls_offered=False,
+        tls_version=None,
+        tls_cipher=None,
+        certificate=None,
+        size_limit=None,
+        size_wanted=None,
+        banner=greeting,
+        port=25,
+    )
+    findings = session_findings(evidence)
+    host = HostReport("192.0.2.1", "192.0.2.1", 25, result, None, findings, verdict_for(findings))
+    return Diagnosis("192.0.2.1", verdict_for(findings), findings, [host], {}, 1, 1.0)
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_a_421_greeting_from_an_access_rule_is_not_retry_helps(width: int) -> None:
+    from smtpdoctor.evidence.session import Step
+    from smtpdoctor.model import Outcome, Stage
+    from smtpdoctor.protocol.reply import parse_reply_text
+
+    reply = parse_reply_text("421 4.7.0 mx.test Access denied for 192.0.2.9\r\n")
+    steps = [
+        Step(Stage.CONNECT, None, 0.0, 0.3),
+        Step(Stage.GREETING, None, 0.3, 0.2, Outcome.REPLY, reply),
+    ]
+    d = _diagnosis_of(steps)
+    assert d.verdict.retry_helps is False
+    text = " ".join(_render(d, View(), width=width, color=False).split())
+    assert "answered 421 4.7.0 as its greeting" in text
+    assert "standing rule refuses this client" in text
+    assert "before the greeting" not in text
+    assert "Nothing to change" not in _render(d, View(all_fixes=True), color=False)
+    # A plain 421 at the greeting (load, shutdown) is still one that retrying fixes.
+    busy = parse_reply_text("421 4.3.2 Service not available, closing transmission channel\r\n")
+    steps[1] = Step(Stage.GREETING, None, 0.3, 0.2, Outcome.REPLY, busy)
+    assert _diagnosis_of(steps).verdict.retry_helps is not False
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_a_45_second_greeting_is_a_warning(width: int) -> None:
+    from smtpdoctor.evidence.session import Step
+    from smtpdoctor.model import Stage, Status
+    from smtpdoctor.protocol.reply import parse_reply_text
+
+    ok = parse_reply_text("250 ok\r\n")
+    steps = [
+        Step(Stage.CONNECT, None, 0.0, 0.3),
+        Step(Stage.GREETING, None, 0.3, 45_000.0, reply=parse_reply_text("220 mx.test ESMTP\r\n")),
+        Step(Stage.EHLO, "EHLO c.test", 45_000.3, 1.0, reply=ok),
+    ]
+    d = _diagnosis_of(steps)
+    assert d.verdict.status is Status.WARNING
+    first = _render(d, View(), width=width, color=False).splitlines()[0]
+    assert first.startswith("WARNING network_timeout@greeting: The greeting took 45 s.")
+    quick = [*steps]
+    quick[1] = Step(Stage.GREETING, None, 0.3, 6_000.0, reply=parse_reply_text("220 mx\r\n"))
+    # postscreen's 6 s greet pause is normal
+    assert "greeting.slow" not in [f.id for f in _diagnosis_of(quick).findings]
+
+
+def test_self_signed_warning_does_not_say_retrying_cannot_help() -> None:
+    from smtpdoctor.diagnosis.verdict import verdict_for as verdict
+    from smtpdoctor.knowledge.catalogue import finding
+
+    v = verdict([finding("tls.certificate.self_signed")])
+    assert "Senders will keep retrying" not in v.summary
