@@ -416,5 +416,8 @@ def test_self_signed_warning_does_not_say_retrying_cannot_help() -> None:
     from smtpdoctor.diagnosis.verdict import verdict_for as verdict
     from smtpdoctor.knowledge.catalogue import finding
 
-    v = verdict([finding("tls.certificate.self_signed")])
+    from smtpdoctor.model import Severity
+
+    v = verdict([finding("tls.certificate.self_signed", severity=Severity.WARNING)])
+    assert v.retry_helps is False
     assert "Senders will keep retrying" not in v.summary
