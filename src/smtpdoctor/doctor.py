@@ -10,7 +10,7 @@ import asyncio
 import ipaddress
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,6 +113,7 @@ class DiagnoseOptions:
     tls_matrix: bool = True  # probe every TLS version (a few more connections)
     implicit_tls: bool | None = None  # None: only on port 465
     path: bool = False  # latency/loss and a TCP traceroute, even when the walk passes
+    on_stage: Callable[[Stage], None] | None = None  # each walk stage as it begins (progress)
 
 
 @dataclass(slots=True)
@@ -239,6 +240,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
         # A SYN unanswered this long means a filtered port; the rest of the
         # deadline goes to finding out which ports do answer.
         connect_timeout=min(10.0, max(2.0, opts.timeout / 3)),
+        on_stage=opts.on_stage,
     )
 
 

@@ -415,9 +415,35 @@ def test_a_45_second_greeting_is_a_warning(width: int) -> None:
 def test_self_signed_warning_does_not_say_retrying_cannot_help() -> None:
     from smtpdoctor.diagnosis.verdict import verdict_for as verdict
     from smtpdoctor.knowledge.catalogue import finding
-
     from smtpdoctor.model import Severity
 
     v = verdict([finding("tls.certificate.self_signed", severity=Severity.WARNING)])
     assert v.retry_helps is False
     assert "Senders will keep retrying" not in v.summary
+
+
+def test_progress_shows_stage_and_elapsed_on_a_terminal_only(monkeypatch) -> None:
+    import sys
+    import time
+
+    from smtpdoctor.cli.common import progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    with progress("diagnosing mx.test", after=0.05) as shown:
+        shown.set_stage("greeting")
+        time.sleep(0.4)
+    assert "diagnosing mx.test (greeting) … " in tty.getvalue()
+    assert tty.getvalue().endswith("\r\x1b[2K")  # the line is cleared when done
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    with progress("diagnosing mx.test", after=0.05):
+        time.sleep(0.2)
+    assert pipe.getvalue() == ""
+    with progress("x", quiet=True, after=0.0):  # JSON / Nagios output
+        time.sleep(0.1)
+    assert pipe.getvalue() == ""

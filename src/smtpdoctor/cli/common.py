@@ -132,14 +132,31 @@ def print_line(text: str) -> None:
     sys.stdout.write(line(text) + "\n")
 
 
+class Progress:
+    """What the progress line says: set from any thread, read by the ticker."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.stage = ""
+
+    def set_stage(self, stage: object) -> None:
+        self.stage = str(stage)
+
+    def text(self, elapsed: float) -> str:
+        at = f" ({self.stage})" if self.stage else ""
+        return line(f"{self.what}{at} … {elapsed:.1f} s")
+
+
 @contextlib.contextmanager
-def progress(what: str, *, quiet: bool = False, after: float = 1.0) -> Iterator[None]:
-    """On a terminal, ``what`` and the elapsed time on stderr once a wait passes ``after`` s.
+def progress(what: str, *, quiet: bool = False, after: float = 1.0) -> Iterator[Progress]:
+    """On a terminal, ``what``, the stage and the elapsed time on stderr once a wait
+    passes ``after`` seconds.
 
     Never in a pipe or with JSON/Nagios output (``quiet``); cleared when done.
     """
+    state = Progress(what)
     if quiet or not sys.stderr.isatty():
-        yield
+        yield state
         return
     done = threading.Event()
     started = time.monotonic()
@@ -148,8 +165,7 @@ def progress(what: str, *, quiet: bool = False, after: float = 1.0) -> Iterator[
         if done.wait(after):
             return
         while not done.wait(0.1):
-            elapsed = time.monotonic() - started
-            sys.stderr.write(f"\r\x1b[2K{line(what)} … {elapsed:.1f} s")
+            sys.stderr.write("\r\x1b[2K" + state.text(time.monotonic() - started))
             sys.stderr.flush()
         sys.stderr.write("\r\x1b[2K")
         sys.stderr.flush()
@@ -157,7 +173,7 @@ def progress(what: str, *, quiet: bool = False, after: float = 1.0) -> Iterator[
     thread = threading.Thread(target=tick, name="progress", daemon=True)
     thread.start()
     try:
-        yield
+        yield state
     finally:
         done.set()
         thread.join()

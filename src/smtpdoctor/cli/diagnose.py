@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+from dataclasses import replace
 from pathlib import Path
 
 from smtpdoctor.cli.common import (
@@ -242,8 +243,8 @@ def run(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     if args.format == "nagios":
         check_days(args.warn_days, args.crit_days)
-    with progress(f"diagnosing {args.target}", quiet=args.format is not None):
-        result = asyncio.run(diagnose(opts))
+    with progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown:
+        result = asyncio.run(diagnose(replace(opts, on_stage=shown.set_stage)))
     if wants_json(args):
         print_json(result.to_json())
         return result.verdict.status.exit_code
