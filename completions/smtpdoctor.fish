@@ -31,6 +31,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l no-mx -d 'tr
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l auth -r -d 'AUTH PLAIN credentials (TLS only)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l peer -r -a 'generic gmail microsoft365 yahoo' -d 'judge TLS as this sending peer would (default: generic, RFC 8996)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l quick -d 'one connection only: skip the TLS version matrix'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l ciphers -d 'also list every cipher suite the server accepts per TLS version and flag the wea'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l path -d 'also measure latency and loss (10 connects) and trace the route to the port'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l implicit-tls -d 'TLS from the first byte (default: port 465)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l for -r -a 'postfix exim sendmail exchange microsoft365 opensmtpd generic' -d 'only show fixes for this MTA (repeatable): postfix, exim, sendmail, exchange, mi'

@@ -22,6 +22,7 @@ from smtpdoctor.diagnosis.session_rules import (
 )
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.ciphers import CipherScan
 from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
@@ -114,6 +115,7 @@ class DiagnoseOptions:
     implicit_tls: bool | None = None  # None: only on port 465
     path: bool = False  # latency/loss and a TCP traceroute, even when the walk passes
     on_stage: Callable[[Stage], None] | None = None  # each walk stage as it begins (progress)
+    ciphers: bool = False  # enumerate the accepted cipher suites per version (--ciphers)
 
 
 @dataclass(slots=True)
@@ -127,6 +129,7 @@ class HostReport:
     verdict: Verdict
     matrix: TlsMatrix | None = None
     network: dict[str, Any] = field(default_factory=dict)  # the follow-up probes' results
+    ciphers: CipherScan | None = None  # --ciphers
 
     def to_json(self) -> dict[str, Any]:
         s = self.session
@@ -152,6 +155,8 @@ class HostReport:
                 "implicit": s.tls.implicit,
                 "probes": self.matrix.to_json() if self.matrix else None,
             }
+            if self.ciphers is not None:
+                tls["ciphers"] = self.ciphers.to_json()
         return {
             "name": self.name,
             "address": self.address,
@@ -209,6 +214,13 @@ async def _diagnose_host(
         name, address, result, session_opts, opts, deadline=deadline, connector=connector
     )
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    scan = await _cipher_scan(
+        address, matrix, session_opts, opts, deadline=deadline, connector=connector
+    )
+    if scan is not None:
+        from smtpdoctor.diagnosis.cipher_rules import cipher_findings  # only with --ciphers
+
+        findings += cipher_findings(scan, opts.policy)
     network, net_findings = await _follow_up(
         address,
         result,
@@ -222,7 +234,43 @@ async def _diagnose_host(
     # TLS handshake stalled" (the catalogue says which).
     findings = sort_findings(drop_superseded([*findings, *net_findings]))
     return HostReport(
-        name, address, opts.port, result, cert, findings, verdict_for(findings), matrix, network
+        name,
+        address,
+        opts.port,
+        result,
+        cert,
+        findings,
+        verdict_for(findings),
+        matrix,
+        network,
+        scan,
+    )
+
+
+async def _cipher_scan(
+    address: str,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> CipherScan | None:
+    """With --ciphers: the suites of every version the matrix found accepted."""
+    if not opts.ciphers or matrix is None:
+        return None
+    from smtpdoctor.probe.ciphers import cipher_scan  # only with --ciphers
+
+    versions = [v for v, ok in matrix.versions.items() if ok and v != "SSLv3"]
+    return await cipher_scan(
+        address,
+        opts.port,
+        versions,
+        helo=session_opts.helo,
+        server_name=session_opts.server_name,
+        implicit=session_opts.implicit_tls,
+        deadline=deadline,
+        connector=connector,
     )
 
 

@@ -208,3 +208,23 @@ def test_implicit_tls_is_reported_as_such(lab):
     assert stages[:3] == ["connect", "tls_handshake", "greeting"]
     assert "starttls" not in stages
     assert _diagnose(lab, "healthy").json()["hosts"][0]["tls"]["implicit"] is False
+
+
+def test_ciphers_listed_on_request(lab):
+    host, port = lab.addresses["healthy"]
+    base = ["diagnose", f"{host}:{port}", "--timeout", "10s", "--tls-ca", str(lab.ca_file)]
+    text = run_cli(*base, "--ciphers")
+    assert "Cipher suites accepted (" in text.stdout
+    assert "TLS_AES_256_GCM_SHA384" in text.stdout
+    doc = json.loads(run_cli(*base, "--ciphers", "--format", "json").stdout)
+    scan = doc["hosts"][0]["tls"]["ciphers"]
+    assert scan["complete"] is True
+    names = {s["name"] for s in scan["versions"]["TLSv1.2"]}
+    assert "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" in names
+    assert "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" not in names  # the lab's !SHA1
+    # The stated cost: one connection per accepted suite and one refusal per
+    # version, on top of the diagnosis without --ciphers.
+    accepted = sum(len(v) for v in scan["versions"].values())
+    assert scan["connections"] == accepted + len(scan["versions"])
+    without = json.loads(run_cli(*base, "--format", "json").stdout)
+    assert doc["connections"] == without["connections"] + scan["connections"]

@@ -447,3 +447,29 @@ def test_progress_shows_stage_and_elapsed_on_a_terminal_only(monkeypatch) -> Non
     with progress("x", quiet=True, after=0.0):  # JSON / Nagios output
         time.sleep(0.1)
     assert pipe.getvalue() == ""
+
+
+def test_cipher_findings_name_weak_suites_and_the_sha1_only_version() -> None:
+    from smtpdoctor.diagnosis.cipher_rules import cipher_findings
+    from smtpdoctor.evidence.ciphers import AcceptedSuite, CipherScan
+
+    scan = CipherScan(
+        versions={
+            "TLSv1.2": [
+                AcceptedSuite("TLSv1.2", 0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA"),
+                AcceptedSuite("TLSv1.2", 0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+                AcceptedSuite("TLSv1.2", 0x0005, "TLS_RSA_WITH_RC4_128_SHA"),
+                AcceptedSuite("TLSv1.2", 0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"),
+            ],
+        },
+        connections=5,
+    )
+    ids = {f.id: f for f in cipher_findings(scan)}
+    weak = ids["tls.ciphers.weak_accepted"].message
+    assert "3DES (64-bit blocks: Sweet32)" in weak
+    assert "RC4 (RFC 7465 forbids it)" in weak
+    assert "export grade" in weak
+    assert "TLS_RSA_WITH_AES_128_CBC_SHA" not in weak
+    assert "tls.ciphers.sha1_only" not in ids  # the export suite has an MD5 MAC
+    only_sha1 = CipherScan(versions={"TLSv1.2": scan.versions["TLSv1.2"][:2]}, connections=3)
+    assert "tls.ciphers.sha1_only" in {f.id for f in cipher_findings(only_sha1)}

@@ -120,6 +120,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--quick", action="store_true", help="one connection only: skip the TLS version matrix"
     )
     p.add_argument(
+        "--ciphers",
+        action="store_true",
+        help="also list every cipher suite the server accepts per TLS version and flag the "
+        "weak ones; costs one connection per accepted suite plus one per version "
+        "(about 10-40 more)",
+    )
+    p.add_argument(
         "--path",
         action="store_true",
         help="also measure latency and loss (10 connects) and trace the route to the port",
@@ -198,6 +205,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         tls_matrix=not args.quick,
         path=args.path,
         implicit_tls=True if args.implicit_tls else None,
+        ciphers=args.ciphers,
     )
 
 
@@ -258,6 +266,7 @@ def run(args: argparse.Namespace) -> int:
         all_fixes=args.all_fixes,
         helo=args.helo,
         source_ip=args.source_ip,
+        network=args.path,
     )
     render_text(result, console(), view)
     return result.verdict.status.exit_code

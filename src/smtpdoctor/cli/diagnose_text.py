@@ -41,6 +41,7 @@ class View:
     all_fixes: bool = False
     helo: str | None = None
     source_ip: str | None = None
+    network: bool = False  # --path asked for measurements: show them without -v
 
 
 def verdict_line(d: Diagnosis) -> str:
@@ -99,10 +100,36 @@ def _render_host(host: HostReport, out: Console, view: View) -> None:
         out.print("TLS: STARTTLS not offered")
     if view.verbosity >= 1:
         _render_capabilities(host, out)
-        if host.network:
-            _render_tree(out, "Network", host.network)
+    if host.ciphers is not None:
+        _render_ciphers(host, out)
+    if host.network and (view.verbosity >= 1 or view.network):
+        _render_tree(out, "Network", host.network)
     if view.verbosity >= 2:
         _render_transcript(host, out)
+
+
+def _render_ciphers(host: HostReport, out: Console) -> None:
+    """--ciphers: each version's accepted suites in the server's order, weak ones marked."""
+    from rich.text import Text
+
+    from smtpdoctor.evidence.ciphers import weaknesses
+
+    scan = host.ciphers
+    assert scan is not None
+    done = "" if scan.complete else ", incomplete"
+    out.print(Text(f"Cipher suites accepted ({scan.connections} connections{done})", "bold"))
+    for version, suites in scan.versions.items():
+        out.print(f"  {version}: " + ("none" if not suites else ""))
+        for suite in suites:
+            extra = [f"DH {suite.dh_bits} bits"] if suite.dh_bits else []
+            extra += [suite.group] if suite.group else []
+            weak = weaknesses(suite)
+            row = Text(f"    {line(suite.name)}")
+            if extra:
+                row.append(f"  {', '.join(extra)}", "dim")
+            if weak:
+                row.append(f"  weak: {'; '.join(weak)}", "yellow")
+            out.print(row, soft_wrap=True)
 
 
 def _tls_line(host: HostReport) -> str:

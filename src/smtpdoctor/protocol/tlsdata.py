@@ -214,9 +214,21 @@ CIPHER_SUITES: Final[dict[int, str]] = {
     0x0008: "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA",
     0x0002: "TLS_RSA_WITH_NULL_SHA",
     0x0001: "TLS_RSA_WITH_NULL_MD5",
-    # Anonymous (no certificate): a server choosing these is misconfigured.
+    0x0015: "TLS_DHE_RSA_WITH_DES_CBC_SHA",
+    0x0014: "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA",
+    0x0006: "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5",
+    0xC010: "TLS_ECDHE_RSA_WITH_NULL_SHA",
+    # Anonymous (no certificate): nothing authenticates the server (RFC 5246 §A.5).
     0x0034: "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+    0x003A: "TLS_DH_anon_WITH_AES_256_CBC_SHA",
+    0x006C: "TLS_DH_anon_WITH_AES_128_CBC_SHA256",
+    0x006D: "TLS_DH_anon_WITH_AES_256_CBC_SHA256",
+    0x00A6: "TLS_DH_anon_WITH_AES_128_GCM_SHA256",
+    0x00A7: "TLS_DH_anon_WITH_AES_256_GCM_SHA384",
+    0x0018: "TLS_DH_anon_WITH_RC4_128_MD5",
+    0x001B: "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA",
     0xC018: "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+    0xC019: "TLS_ECDH_anon_WITH_AES_256_CBC_SHA",
     # Signalling values, never chosen
     0x00FF: "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",  # RFC 5746 §3.3
     0x5600: "TLS_FALLBACK_SCSV",  # RFC 7507 §2
@@ -230,6 +242,7 @@ TLS12_ONLY_CIPHERS: Final[frozenset[int]] = frozenset((
     0xC023, 0xC024, 0xC027, 0xC028,
     0x009C, 0x009D, 0x009E, 0x009F,
     0x003C, 0x003D, 0x0067, 0x006B,
+    0x006C, 0x006D, 0x00A6, 0x00A7,
 ))  # fmt: skip
 TLS_FALLBACK_SCSV: Final[int] = 0x5600  # RFC 7507 §2
 

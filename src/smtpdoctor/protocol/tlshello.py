@@ -27,7 +27,7 @@ import hashlib
 import ipaddress
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from smtpdoctor.protocol.errors import RemoteProtocolError
@@ -72,6 +72,7 @@ __all__ = [
     "GROUP_NAMES",
     "HRR_RANDOM",
     "KEY_SHARE_LENGTHS",
+    "MAX_FLIGHT_MESSAGE",
     "MAX_HELLO_LENGTH",
     "MAX_RECORD_PAYLOAD",
     "POST_QUANTUM_GROUPS",
@@ -449,6 +450,10 @@ class ServerHelloResult:
     sentinel_version: str | None = None
     extensions: tuple[int, ...] = ()
     warning_alerts: tuple[str, ...] = ()
+    # With ``HelloParser(key_exchange=True)``, from a TLS <= 1.2 ServerKeyExchange:
+    # the size of the server's finite-field DH prime, or its ECDH curve.
+    dh_bits: int | None = None
+    kex_group: int | None = None
 
     @property
     def selected_group_name(self) -> str | None:
@@ -568,6 +573,34 @@ def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloRe
     )
 
 
+# RFC 5246 §7.4: the flight after a TLS <= 1.2 ServerHello.
+_SERVER_KEY_EXCHANGE: Final[int] = 12
+_SERVER_HELLO_DONE: Final[int] = 14
+_NAMED_CURVE: Final[int] = 3  # RFC 8422 §5.4 ECCurveType
+# A certificate chain is the largest message of that flight.
+MAX_FLIGHT_MESSAGE: Final[int] = 1 << 17
+
+
+def _sends_key_exchange(hello: ServerHelloResult) -> bool:
+    """An ephemeral or anonymous key exchange below TLS 1.3 (RFC 5246 §7.4.3)."""
+    name = hello.cipher_name or ""
+    old = hello.version_code is not None and hello.version_code <= TLSVersionCode.TLSv1_2
+    return hello.kind == "server_hello" and old and ("DHE_" in name or "_anon_" in name)
+
+
+def _with_key_exchange(hello: ServerHelloResult, body: bytes) -> ServerHelloResult:
+    """The DH prime's size (RFC 5246 §7.4.3 ServerDHParams) or the ECDH curve (RFC 8422 §5.4)."""
+    r = _Reader(body, "ServerKeyExchange")
+    name = hello.cipher_name or ""
+    if "ECDH" in name:
+        if r.u8() != _NAMED_CURVE:
+            return hello
+        return replace(hello, kex_group=r.u16())
+    prime = r.vec16().lstrip(b"\x00")
+    bits = len(prime) * 8 - (8 - prime[0].bit_length()) if prime else 0
+    return replace(hello, dh_bits=bits)
+
+
 class HelloParser:
     """Reads the server's records up to its ServerHello or fatal alert.
 
@@ -579,7 +612,11 @@ class HelloParser:
     one error type, and so does every later :meth:`feed`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, key_exchange: bool = False) -> None:
+        # key_exchange: for a (EC)DHE or anonymous suite below TLS 1.3, read on
+        # past the ServerHello (and Certificate) to the ServerKeyExchange.
+        self._key_exchange = key_exchange
+        self._hello: ServerHelloResult | None = None
         self._buffer = bytearray()
         self._handshake = bytearray()
         self._alert = bytearray()
@@ -591,6 +628,11 @@ class HelloParser:
     def result(self) -> ServerHelloResult | None:
         """The answer, once complete; None while more bytes are needed."""
         return self._result
+
+    @property
+    def server_hello(self) -> ServerHelloResult | None:
+        """The ServerHello while the key exchange is still awaited (or the result)."""
+        return self._result or self._hello
 
     @property
     def warning_alerts(self) -> tuple[str, ...]:
@@ -657,22 +699,45 @@ class HelloParser:
 
     def _on_handshake(self, payload: bytes) -> None:
         self._handshake += payload
-        hs = self._handshake
-        if hs[0] != HandshakeType.SERVER_HELLO:
-            raise RemoteProtocolError(f"handshake message type {hs[0]} where ServerHello belongs")
-        if len(hs) < 4:
-            return
-        length = int.from_bytes(hs[1:4], "big")
-        if length > MAX_HELLO_LENGTH:
-            raise RemoteProtocolError(f"ServerHello of {length} bytes (max {MAX_HELLO_LENGTH})")
-        if len(hs) < 4 + length:
-            return
-        body = bytes(hs[4 : 4 + length])
-        # Later messages (Certificate, ...) in the same record are not ours.
-        self._handshake.clear()
-        self._result = _parse_server_hello(body, tuple(self._warnings))
+        while self._result is None:
+            hs = self._handshake
+            if not hs:
+                return
+            if self._hello is None and hs[0] != HandshakeType.SERVER_HELLO:
+                raise RemoteProtocolError(
+                    f"handshake message type {hs[0]} where ServerHello belongs"
+                )
+            if len(hs) < 4:
+                return
+            length = int.from_bytes(hs[1:4], "big")
+            limit = MAX_HELLO_LENGTH if self._hello is None else MAX_FLIGHT_MESSAGE
+            if length > limit:
+                raise RemoteProtocolError(f"handshake message of {length} bytes (max {limit})")
+            if len(hs) < 4 + length:
+                return
+            kind, body = hs[0], bytes(hs[4 : 4 + length])
+            del hs[: 4 + length]
+            self._on_message(kind, body)
+
+    def _on_message(self, kind: int, body: bytes) -> None:
+        if self._hello is None:
+            hello = _parse_server_hello(body, tuple(self._warnings))
+            if self._key_exchange and _sends_key_exchange(hello):
+                self._hello = hello
+                return
+            # Later messages (Certificate, ...) in the same record are not ours.
+            self._handshake.clear()
+            self._result = hello
+        elif kind == _SERVER_KEY_EXCHANGE:
+            self._result = _with_key_exchange(self._hello, body)
+        elif kind == _SERVER_HELLO_DONE:
+            self._result = self._hello  # no ServerKeyExchange: nothing more to learn
 
     def _on_alert(self, payload: bytes) -> None:
+        if self._hello is not None:
+            # An alert after the ServerHello: the hello is the answer.
+            self._result = self._hello
+            return
         # TLS 1.2 may split an alert over records (RFC 5246 §6.2.1).
         self._alert += payload
         while len(self._alert) >= 2 and self._result is None:

@@ -48,6 +48,7 @@ AREAS: tuple[str, ...] = (
     "config_exim",
     "config_sendmail",
     "config_exchange",
+    "ciphers",
 )
 
 

@@ -331,8 +331,8 @@ def _tls() -> list[FindingSpec]:
             "tls.cipher.none_shared_with_peer",
             None,
             title="At TLS 1.2 the server accepts none of the peer's cipher suites.",
-            message="At TLS 1.2 the server accepts none of the cipher suites {peer_label} "
-            "offer(s), or can only sign with SHA-1, which OpenSSL 3 peers refuse{consequence}",
+            message="At TLS 1.2 the server accepts none of the cipher suites offered by "
+            "{peer_label}, or can only sign with SHA-1, which OpenSSL 3 peers refuse{consequence}",
             retry_helps=False,
             example={
                 "peer": "gmail",
