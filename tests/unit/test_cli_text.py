@@ -119,7 +119,8 @@ def test_the_verdict_is_line_one_and_quiet_prints_only_it() -> None:
 def test_fixes_are_the_guessed_mta_and_generic_in_the_targets_names() -> None:
     d = _hostile_diagnosis("mx.test ESMTP Postfix")
     text = _render(d, View(), color=False)
-    assert 'fix (postfix, as the server says "Postfix")' in text
+    assert 'Fixes for postfix (the server says "Postfix") and the generic ones.' in text
+    assert "fix (postfix)" in text
     assert "fix (generic)" in text
     assert "fix (exim)" not in text
     assert "fix (exchange)" not in text

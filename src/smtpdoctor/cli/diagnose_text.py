@@ -290,6 +290,10 @@ def _render_findings(d: Diagnosis, shown: list[Finding], out: Console, view: Vie
         return
     out.print()
     out.print(Text("Findings", style="bold"))
+    guessed = {(g.mta, g.because) for h in d.hosts if (g := _guess(h)) is not None}
+    if guessed and not view.mtas and not view.all_fixes:
+        named = ", ".join(f'{mta.value} (the server says "{line(why)}")' for mta, why in guessed)
+        out.print(Text(f"Fixes for {named} and the generic ones.", style="dim"))
     seen: dict[tuple[Any, ...], int] = {}
     for n, f in enumerate(shown, 1):
         out.print(
@@ -342,8 +346,8 @@ def _chosen_fixes(f: Finding, host: HostReport | None, view: View) -> list[tuple
 def _render_fix(fix: Fix, because: str, out: Console) -> None:
     from rich.text import Text
 
-    why = f", as {because}" if because else ""
-    out.print(_hanging(Text(f"   fix ({fix.for_.value}{why}):", "bold"), " ".join(fix.steps)))
+    del because  # said once, above the findings
+    out.print(_hanging(Text(f"   fix ({fix.for_.value}):", "bold"), " ".join(fix.steps)))
     for snippet_line in fix.snippet.splitlines():
         out.print(Text(f"       {snippet_line}", style="cyan"), soft_wrap=True)
     if fix.verify:

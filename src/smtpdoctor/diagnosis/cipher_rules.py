@@ -11,13 +11,12 @@ __all__ = ["cipher_findings"]
 
 
 def _names(suites: list[AcceptedSuite], *, why: bool = False) -> str:
-    parts = []
+    """``TLSv1.2: A, B; TLSv1.1: C``, each suite with its flaws when ``why``."""
+    by_version: dict[str, list[str]] = {}
     for s in suites:
-        text = f"{s.version} {s.name}"
-        if why:
-            text += f" ({'; '.join(weaknesses(s))})"
-        parts.append(text)
-    return ", ".join(parts)
+        text = s.name + (f" ({'; '.join(weaknesses(s))})" if why else "")
+        by_version.setdefault(s.version, []).append(text)
+    return "; ".join(f"{v}: {', '.join(names)}" for v, names in by_version.items())
 
 
 def cipher_findings(scan: CipherScan, policy: Policy | None = None) -> list[Finding]:
