@@ -474,3 +474,22 @@ def test_cipher_findings_name_weak_suites_and_the_sha1_only_version() -> None:
     assert "tls.ciphers.sha1_only" not in ids  # the export suite has an MD5 MAC
     only_sha1 = CipherScan(versions={"TLSv1.2": scan.versions["TLSv1.2"][:2]}, connections=3)
     assert "tls.ciphers.sha1_only" in {f.id for f in cipher_findings(only_sha1)}
+
+
+def test_explain_shows_the_named_mta_and_generic_fixes_and_wraps() -> None:
+    line_ = (
+        "Dec  1 10:00:00 mx postfix/smtp[1]: ABC: to=<a@b.test>, relay=x[192.0.2.1]:25, "
+        "dsn=4.4.2, status=deferred (lost connection with x[192.0.2.1] while receiving "
+        "the initial server greeting)"
+    )
+    short = run_cli("explain", line_)
+    assert "    postfix\n" in short.stdout
+    assert "    generic\n" in short.stdout
+    assert "    exim\n" not in short.stdout
+    every = run_cli("explain", line_, "--all-fixes")
+    assert "    exim\n" in every.stdout
+    chosen = run_cli("explain", "421 4.4.2 Connection dropped", "--for", "exim")
+    assert "    exim\n" in chosen.stdout
+    assert "    generic\n" in chosen.stdout  # --for keeps the generic fix
+    prose = [row for row in short.stdout.splitlines()[1:] if not row.startswith("        ")]
+    assert all(len(row.rstrip()) <= 80 for row in prose), prose

@@ -30,10 +30,11 @@ from smtpdoctor.cli.common import (
     print_json,
     wants_json,
 )
-from smtpdoctor.cli.terminal import markup_safe
+from smtpdoctor.cli.terminal import clean, markup_safe
 from smtpdoctor.diagnosis.classifier import Classification, classify
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
-from smtpdoctor.model import MTA, ExitCode, Permanence, Stage
+from smtpdoctor.knowledge.mtas import guess_mta
+from smtpdoctor.model import MTA, ExitCode, Fix, Permanence, Stage
 
 __all__ = ["MAX_READ", "register", "run"]
 
@@ -88,6 +89,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="the SMTP stage the reply came at, when the text does not say",
     )
     add_mta_option(parser)
+    parser.add_argument(
+        "--all-fixes",
+        action="store_true",
+        help="every MTA's fix (default: the MTA the text names, or --for, and the generic one)",
+    )
     add_format_option(parser)
     parser.set_defaults(func=run)
 
@@ -108,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print_json({"schema": _EXPLANATIONS, "explanations": docs})
     else:
-        _render_text(results, mtas)
+        _render_text(results, mtas, all_fixes=bool(getattr(args, "all_fixes", False)))
 
     codes = [_exit_code(c) for _, c in results]
     known = [code for code in codes if code is not None]
@@ -244,14 +250,16 @@ def _document(item: _Input, c: Classification, mtas: list[MTA] | None) -> dict[s
     return doc
 
 
-def _render_text(results: list[tuple[_Input, Classification]], mtas: list[MTA] | None) -> None:
+def _render_text(
+    results: list[tuple[_Input, Classification]], mtas: list[MTA] | None, *, all_fixes: bool
+) -> None:
     out = console(markup=True)
     many = len(results) > 1
     for n, (item, c) in enumerate(results, 1):
         if many:
             where = _where(item)
             out.rule(f"[bold]{n} of {len(results)}[/bold]{markup_safe(where)}", style="dim")
-        _render_one(out, item, c, mtas)
+        _render_one(out, item, c, mtas, all_fixes=all_fixes)
         if n < len(results):
             out.print()
 
@@ -268,7 +276,9 @@ def _where(item: _Input) -> str:
 _CATEGORY_STYLE = {"ok": "green", "rate_limited": "yellow", "service_unavailable": "yellow"}
 
 
-def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | None) -> None:
+def _render_one(
+    out: Any, item: _Input, c: Classification, mtas: list[MTA] | None, *, all_fixes: bool
+) -> None:
     if c.reply is not None:
         head = f"{c.reply.code} {c.reply.enhanced or c.enhanced or ''}".rstrip()
         body = c.reply.text.splitlines()[0] if c.reply.text else ""
@@ -281,26 +291,58 @@ def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | Non
     style = _CATEGORY_STYLE.get(c.category.value, "red")
     retry = "yes" if c.retry_helps else "no"
     out.print(
-        f"  category    [{style}]{c.category.value}[/{style}]   stage {c.stage.value}   "
-        f"permanence {c.permanence.value}   retry helps: {retry}"
+        f"  category    [{style}]{c.category.value}[/{style}] @ {c.stage.value}, "
+        f"{c.permanence.value}, retry helps: {retry}",
+        soft_wrap=False,
     )
-    out.print(f"  meaning     {markup_safe(c.meaning)}")
+    out.print(_hanging("  meaning   ", c.meaning))
     if c.causes:
         out.print("  causes")
         for cause in c.causes:
-            out.print(f"    • {markup_safe(cause)}")
-    fixes = [f for f in c.fixes if mtas is None or f.for_ in mtas]
+            out.print(_hanging("    •", cause))
+    fixes, guessed = _chosen(item, c, mtas, all_fixes=all_fixes)
     if fixes:
-        out.print("  fixes")
+        out.print("  fixes" + (f" [dim]({markup_safe(guessed)})[/dim]" if guessed else ""))
         for fix in fixes:
             out.print(f"    [bold]{fix.for_.value}[/bold]")
             for step in fix.steps:
-                out.print(f"      - {markup_safe(step)}")
+                out.print(_hanging("      -", step))
             if fix.snippet:
                 for line in fix.snippet.splitlines():
-                    out.print(f"        [cyan]{markup_safe(line)}[/cyan]")
+                    out.print(f"        [cyan]{markup_safe(line)}[/cyan]", soft_wrap=True)
             if fix.verify:
-                out.print(f"      verify: [cyan]{markup_safe(fix.verify)}[/cyan]")
+                out.print(f"      verify: [cyan]{markup_safe(fix.verify)}[/cyan]", soft_wrap=True)
+
+
+def _hanging(head: str, body: str) -> Any:
+    """``head`` then ``body`` wrapped to the terminal, indented under itself."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(head), Text(clean(body)))
+    return grid
+
+
+def _chosen(
+    item: _Input, c: Classification, mtas: list[MTA] | None, *, all_fixes: bool
+) -> tuple[list[Fix], str]:
+    """--for's MTAs (and the generic fix); else the MTA the text names and the
+    generic fix; else every MTA's (the text does not say whose it is)."""
+    if mtas is not None:
+        return [f for f in c.fixes if f.for_ in mtas or f.for_ is MTA.GENERIC], ""
+    if all_fixes:
+        return list(c.fixes), ""
+    guess = guess_mta(item.text)
+    if guess is None:
+        return list(c.fixes), ""
+    chosen = [f for f in c.fixes if f.for_ in (guess.mta, MTA.GENERIC)]
+    return (
+        chosen,
+        f'the text names {guess.mta.value}: "{guess.because}"; --all-fixes for every MTA\'s',
+    )
 
 
 def _short(text: str, limit: int) -> str:

@@ -29,7 +29,7 @@ class Guess:
 
 # Most specific first: Microsoft 365's front ends also say "Microsoft ESMTP".
 _BANNER: tuple[tuple[MTA, re.Pattern[str]], ...] = (
-    (MTA.MICROSOFT365, re.compile(r"\S*\.protection\.outlook\.com\b|\boutlook\.com\b", re.I)),
+    (MTA.MICROSOFT365, re.compile(r"\w*\.protection\.outlook\.com\b|\boutlook\.com\b", re.I)),
     (MTA.EXCHANGE, re.compile(r"Microsoft ESMTP MAIL Service|Microsoft Exchange", re.I)),
     (MTA.OPENSMTPD, re.compile(r"\bOpenSMTPD\b", re.I)),
     (MTA.POSTFIX, re.compile(r"\bPostfix\b", re.I)),
@@ -44,11 +44,15 @@ _KEYWORDS: tuple[tuple[MTA, frozenset[str]], ...] = (
 )
 
 
+_LOOK = 4096
+
+
 def guess_mta(
     banner: str | None, ehlo_lines: Iterable[str] = (), keywords: Iterable[str] = ()
 ) -> Guess | None:
     """The MTA the banner or the EHLO reply names, or None when they do not say."""
-    texts = [t for t in (banner, *ehlo_lines) if t]
+    # A banner or EHLO line is short; a pasted text may not be (explain).
+    texts = [t[:_LOOK] for t in (banner, *ehlo_lines) if t]
     for text in texts:
         for mta, pattern in _BANNER:
             m = pattern.search(text)
