@@ -242,7 +242,29 @@ def test_logs_config_and_queue_escape_hostile_input(tmp_path: Path) -> None:
     )
     conf = tmp_path / "postconf.txt"
     conf.write_text(f"smtpd_banner = {HOSTILE}\nsmtp_tls_security_level = none\n", "utf-8")
-    for argv in (("logs", str(log)), ("config", str(conf)), ("explain", "--file", str(log))):
+    queue = tmp_path / "postqueue-j.jsonl"
+    entry = {
+        "queue_name": "deferred",
+        "queue_id": "C67E520C633",
+        "arrival_time": 1796456947,
+        "message_size": 1339,
+        "forced_expire": False,
+        "sender": "s@client.example",
+        "recipients": [
+            {
+                "address": "u@part\u202ener.example",
+                "delay_reason": f"host mx1.partner.example[192.0.2.10] said: 421 4.3.2 {HOSTILE}",
+            }
+        ],
+    }
+    queue.write_text(json.dumps(entry) + "\n", "utf-8")
+    runs = (
+        ("logs", str(log)),
+        ("config", str(conf)),
+        ("explain", "--file", str(log)),
+        ("queue", str(queue), "--now", "2026-12-01T00:00:00Z"),
+    )
+    for argv in runs:
         result = run_cli(*argv)
         assert not DANGER.search(result.stdout.replace("\n", "")), argv
         assert "\x1b]8;" not in result.stdout
