@@ -156,6 +156,13 @@ def test_wording_in_context(lab):
     assert "Senders will keep retrying" not in self_signed
     legacy = text("tls-legacy").stdout
     assert "require(s)" not in legacy
+    # Line 1 is one sentence; what the verdict adds (retrying will not help) is line 2.
+    assert legacy.splitlines()[1] == (
+        "Senders will keep retrying, but that cannot help until this is fixed."
+    )
+    quiet = text("tls-legacy", "-q").stdout
+    assert quiet.count("\n") == 1
+    assert quiet.rstrip().endswith("a strict one defers the mail.")
     silent = " ".join(text("implicit-tls").stdout.split())
     assert "--implicit-tls" in silent
     host, port = lab.addresses["drop-tls-reset"]

@@ -44,10 +44,16 @@ class View:
     network: bool = False  # --path asked for measurements: show them without -v
 
 
+def _sentences(text: str) -> tuple[str, str]:
+    head, dot, rest = text.partition(". ")
+    return (head + ".", rest) if dot else (text, "")
+
+
 def verdict_line(d: Diagnosis) -> str:
     """``STATUS category@stage: one sentence``, on one terminal-safe line."""
     v = d.verdict
-    return line(f"{v.status.value.upper()} {v.category.value}@{v.stage.value}: {v.summary}")
+    first, _ = _sentences(v.summary)
+    return line(f"{v.status.value.upper()} {v.category.value}@{v.stage.value}: {first}")
 
 
 def render_text(d: Diagnosis, out: Console, view: View | None = None) -> None:
@@ -62,6 +68,9 @@ def render_text(d: Diagnosis, out: Console, view: View | None = None) -> None:
     )
     if view.verbosity < 0:
         return
+    _, rest = _sentences(v.summary)
+    if rest:  # what the verdict adds to its first sentence (whether retrying helps)
+        out.print(Text(line(rest)), soft_wrap=False)
     out.print(
         Text(
             f"{line(d.target)}: {_plural(len(d.hosts), 'host')} walked, "
