@@ -515,3 +515,16 @@ def test_explain_shows_the_named_mta_and_generic_fixes_and_wraps() -> None:
     assert "    generic\n" in chosen.stdout  # --for keeps the generic fix
     prose = [row for row in short.stdout.splitlines()[1:] if not row.startswith("        ")]
     assert all(len(row.rstrip()) <= 80 for row in prose), prose
+
+
+def test_config_prose_is_wrapped_at_80_columns() -> None:
+    data = Path(__file__).parents[1] / "data" / "config" / "postfix-legacy-relay.postconf"
+    result = run_cli("config", str(data))
+    assert result.status == 2
+    prose = [
+        row
+        for row in result.stdout.splitlines()[1:]
+        if not row.startswith(("      ", "    verify:", "CRITICAL", "WARNING"))
+    ]
+    assert all(len(row.rstrip()) <= 80 for row in prose), [r for r in prose if len(r) > 80]
+    assert "mailbox_size_limit (10240000) is smaller than" in result.stdout

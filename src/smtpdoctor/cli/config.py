@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
-from smtpdoctor.cli.terminal import markup_safe
+from smtpdoctor.cli.terminal import clean, markup_safe
 from smtpdoctor.config import ConfigError, ConfigReport, Kind, audit_bytes, cert_facts
 from smtpdoctor.config.parsers import MAX_BYTES, CertFacts
 from smtpdoctor.model import Finding, Severity
@@ -138,7 +138,7 @@ def _render_finding(out: Any, f: Finding) -> None:
         f"[{style}]{f.severity.value.upper():<8}[/{style}] [bold]{markup_safe(f.id)}[/bold]  "
         f"[dim]{f.category.value} · {f.stage.value}[/dim]"
     )
-    out.print(f"  {markup_safe(f.message)}")
+    out.print(_indented(f.message, 2))
     if not f.fixes:
         return
     # The first fix in full (the one written for this setting, or the MTA's
@@ -146,11 +146,28 @@ def _render_finding(out: Any, f: Finding) -> None:
     first, *others = f.fixes
     out.print(f"  [bold]fix ({first.for_.value})[/bold]")
     for step in first.steps:
-        out.print(f"    - {markup_safe(step)}")
+        out.print(_indented("- " + step, 4, hang=2))
     for line in first.snippet.splitlines():
         out.print(f"      [cyan]{markup_safe(line)}[/cyan]")
     if first.verify:
         out.print(f"    verify: [cyan]{markup_safe(first.verify)}[/cyan]")
     for fix in others:
         if fix.steps:
-            out.print(f"  [dim]also ({fix.for_.value}): {markup_safe(fix.steps[0])}[/dim]")
+            out.print(_indented(f"also ({fix.for_.value}): {fix.steps[0]}", 2, style="dim"))
+
+
+def _indented(text: str, indent: int, *, hang: int = 0, style: str = "") -> Any:
+    """Prose wrapped to the terminal, ``indent`` columns in (``hang`` more after line 1)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid()
+    grid.add_column(no_wrap=True, width=indent)
+    cells = [Text("")]
+    if hang:
+        grid.add_column(no_wrap=True, width=hang)
+        cells.append(Text(clean(text[:hang]), style=style))
+    grid.add_column(overflow="fold")
+    cells.append(Text(clean(text[hang:]), style=style))
+    grid.add_row(*cells)
+    return grid
