@@ -202,6 +202,8 @@ def test_guess_mta_from_banners_and_ehlo() -> None:
     assert guess_mta("ex01.corp Microsoft ESMTP MAIL Service ready").mta is MTA.EXCHANGE  # type: ignore[union-attr]
     assert guess_mta("mx ESMTP", keywords=["VERB", "DSN"]).mta is MTA.SENDMAIL  # type: ignore[union-attr]
     assert guess_mta("mx ESMTP ready") is None
+    assert guess_mta("mx.exim.example ESMTP ready") is None  # a host name is not a banner
+    assert guess_mta("mx.exim.example ESMTP Exim 4.96").because == "Exim 4.96"  # type: ignore[union-attr]
 
 
 def test_localize_puts_real_names_in_snippets() -> None:

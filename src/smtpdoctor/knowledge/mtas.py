@@ -54,8 +54,11 @@ def guess_mta(
     # A banner or EHLO line is short; a pasted text may not be (explain).
     texts = [t[:_LOOK] for t in (banner, *ehlo_lines) if t]
     for text in texts:
+        # The first word is the host name ("mx.exim.example" names no MTA);
+        # only Microsoft 365's front ends are known by their names.
+        rest = text.split(" ", 1)[1] if " " in text else ""
         for mta, pattern in _BANNER:
-            m = pattern.search(text)
+            m = pattern.search(text if mta is MTA.MICROSOFT365 else rest)
             if m:
                 return Guess(mta, m.group(0))
     announced = {k.upper() for k in keywords}
