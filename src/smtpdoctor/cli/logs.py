@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -35,7 +36,7 @@ from smtpdoctor.cli.common import (
     print_line,
     wants_json,
 )
-from smtpdoctor.cli.terminal import markup_safe
+from smtpdoctor.cli.terminal import clean, markup_safe
 from smtpdoctor.logs import (
     FORMATS,
     Aggregator,
@@ -410,22 +411,30 @@ def _text_failures(out: Console, doc: dict[str, Any]) -> None:
 
 
 def _text_reasons(out: Console, doc: dict[str, Any]) -> None:
-    if doc["top_deferral_reasons"]:
+    for key, title in (
+        ("top_deferral_reasons", "Top deferral reasons"),
+        ("top_bounce_reasons", "Top bounce / expiry reasons"),
+    ):
+        if not doc[key]:
+            continue
         out.print()
-        out.print("[bold]Top deferral reasons[/bold]")
-        for r in doc["top_deferral_reasons"]:
-            out.print(
-                f"  {r['count']:>9}  {r['category']}/{r['stage']}: {markup_safe(r['text'][:140])}"
-            )
-            if r["meaning"]:
-                out.print(f"             [dim]{markup_safe(r['meaning'][:160])}[/dim]")
-    if doc["top_bounce_reasons"]:
-        out.print()
-        out.print("[bold]Top bounce / expiry reasons[/bold]")
-        for r in doc["top_bounce_reasons"]:
-            out.print(
-                f"  {r['count']:>9}  {r['category']}/{r['stage']}: {markup_safe(r['text'][:140])}"
-            )
+        out.print(f"[bold]{title}[/bold]")
+        for r in doc[key]:
+            # The whole reason, wrapped under itself: the text is the evidence.
+            out.print(_reason_row(f"{r['count']:>9}", f"{r['category']}/{r['stage']}: {r['text']}"))
+            if r.get("meaning"):
+                out.print(_reason_row("", r["meaning"], style="dim"))
+
+
+def _reason_row(count: str, text: str, style: str = "") -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, width=9)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(count), Text(clean(text), style=style))
+    return Padding(grid, (0, 0, 0, 2))
 
 
 def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
