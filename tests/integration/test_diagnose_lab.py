@@ -235,3 +235,14 @@ def test_ciphers_listed_on_request(lab):
     assert scan["connections"] == accepted + len(scan["versions"])
     without = json.loads(run_cli(*base, "--format", "json").stdout)
     assert doc["connections"] == without["connections"] + scan["connections"]
+
+
+def test_path_measurements_are_shown_in_text(lab):
+    """Issue 19: with --path the text showed nothing more than without it."""
+    host, port = lab.addresses["healthy"]
+    base = ["diagnose", f"{host}:{port}", "--timeout", "20s", "--tls-ca", str(lab.ca_file)]
+    text = run_cli(*base, "--path").stdout
+    assert "\nNetwork\n" in text
+    assert "  latency:" in text
+    assert "answered: 10" in text
+    assert "\nNetwork\n" not in run_cli(*base).stdout

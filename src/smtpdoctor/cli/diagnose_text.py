@@ -244,37 +244,50 @@ def transcript(host: HostReport) -> Iterator[tuple[float, str, str]]:
 def _render_tree(out: Console, title: str, doc: Mapping[str, Any]) -> None:
     from rich.text import Text
 
-    lines = list(_tree(doc, 1))
-    if not lines:
+    rows = list(_tree(doc, 1))
+    if not rows:
         return
     out.print(Text(title, style="bold"))
-    for text in lines:
-        out.print(Text(text), soft_wrap=True)
+    for head, body in rows:
+        out.print(_hanging(Text(head), body) if body else Text(head))
 
 
-def _tree(value: Any, depth: int, key: str = "") -> Iterator[str]:
-    """A JSON-ish value as indented ``key: value`` lines, empty parts left out."""
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, Mapping | list)
+
+
+def _flat(value: Mapping[str, Any]) -> str:
+    return ", ".join(
+        f"{line(k)} {line(v)}" for k, v in value.items() if v not in (None, "", [], {})
+    )
+
+
+def _tree(value: Any, depth: int, key: str = "") -> Iterator[tuple[str, str]]:
+    """A JSON-ish value as (indented label, text) rows, empty parts left out;
+    a mapping of plain values is one row (``key: a 1, b 2``)."""
     pad = "  " * depth
-    label = f"{line(key)}: " if key else "- "
+    label = f"{pad}{line(key)}:" if key else f"{pad}-"
     if isinstance(value, Mapping):
-        items = [(k, v) for k, v in value.items() if v not in (None, "", [], {})]
+        items = {k: v for k, v in value.items() if v not in (None, "", [], {})}
         if not items:
             return
-        if key:
-            yield f"{pad}{line(key)}:"
-            depth += 1
-        for k, v in items:
-            yield from _tree(v, depth, str(k))
-    elif isinstance(value, list):
-        if all(not isinstance(v, Mapping | list) for v in value):
-            yield f"{pad}{label}{line(', '.join(str(v) for v in value))}"
+        if all(_scalar(v) for v in items.values()):
+            yield label, _flat(items)
             return
         if key:
-            yield f"{pad}{line(key)}:"
+            yield label, ""
+            depth += 1
+        for k, v in items.items():
+            yield from _tree(v, depth, str(k))
+    elif isinstance(value, list):
+        if all(_scalar(v) for v in value):
+            yield label, line(", ".join(str(v) for v in value))
+            return
+        yield label, ""
         for v in value:
             yield from _tree(v, depth + 1)
     else:
-        yield f"{pad}{label}{line(value)}"
+        yield label, line(value)
 
 
 def _guess(host: HostReport) -> Guess | None:
