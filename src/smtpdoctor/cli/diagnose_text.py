@@ -381,9 +381,9 @@ def _render_hint(d: Diagnosis, out: Console, view: View) -> None:
 
     hints = []
     if not view.all_fixes and any(len(f.fixes) > 2 for f in d.findings):
-        hints.append("--all-fixes for every MTA's fix (--for MTA for yours)")
+        hints.append("--all-fixes: every MTA's fix; --for MTA: yours")
     if view.verbosity < 1:
-        hints.append("-v for DNS, ports and capabilities, -vv for the transcript")
+        hints.append("-v: DNS, ports, capabilities; -vv: the transcript")
     if hints:
         out.print()
         out.print(Text("(" + "; ".join(hints) + ")", style="dim"))

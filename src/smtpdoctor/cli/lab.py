@@ -10,7 +10,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -154,7 +153,11 @@ def print_rows(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None
     for row in rows:
         head = "  ".join(cell for cell in row[:-1] if cell)
         out.print(Text(head, style="bold"), soft_wrap=True)
-        out.print(Padding(Text(row[-1]), (0, 0, 0, 4)))
+        prose = Table.grid()
+        prose.add_column(width=4, no_wrap=True)
+        prose.add_column(overflow="fold")  # wrapped, never cut
+        prose.add_row("", Text(row[-1]))
+        out.print(prose)
 
 
 def run_demo(args: argparse.Namespace) -> int:
