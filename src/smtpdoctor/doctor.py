@@ -19,6 +19,7 @@ from smtpdoctor.diagnosis.session_rules import (
     Policy,
     SessionEvidence,
     session_findings,
+    silent_greeting,
 )
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.certificate import CertificateInfo
@@ -214,6 +215,10 @@ async def _diagnose_host(
         name, address, result, session_opts, opts, deadline=deadline, connector=connector
     )
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    if not session_opts.implicit_tls and silent_greeting(result.steps):
+        findings += await _implicit_tls_check(
+            address, opts.port, session_opts, deadline=deadline, connector=connector
+        )
     scan = await _cipher_scan(
         address, matrix, session_opts, opts, deadline=deadline, connector=connector
     )
@@ -245,6 +250,31 @@ async def _diagnose_host(
         network,
         scan,
     )
+
+
+async def _implicit_tls_check(
+    address: str,
+    port: int,
+    session_opts: SessionOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> list[Finding]:
+    """One ClientHello at connect on a port that greeted with silence: a
+    ServerHello means the port speaks TLS from the first byte (1 connection)."""
+    from smtpdoctor.probe.tls import implicit_tls_probe  # only after a silent greeting
+
+    probe = await implicit_tls_probe(
+        address,
+        port,
+        server_name=session_opts.server_name,
+        deadline=deadline,
+        connector=connector,
+    )
+    if probe.outcome != "ok" or not probe.version:
+        return []
+    evidence = {"port": port, "server_hello": probe.to_json()}
+    return [finding("greeting.implicit_tls", evidence=evidence, port=port, version=probe.version)]
 
 
 async def _cipher_scan(

@@ -163,8 +163,15 @@ def test_wording_in_context(lab):
     quiet = text("tls-legacy", "-q").stdout
     assert quiet.count("\n") == 1
     assert quiet.rstrip().endswith("a strict one defers the mail.")
-    silent = " ".join(text("implicit-tls").stdout.split())
-    assert "--implicit-tls" in silent
+    # An implicit-TLS port probed as SMTP: one ClientHello at connect tells,
+    # instead of "stopped answering" with path-MTU fixes.
+    silent = text("implicit-tls").stdout
+    assert silent.startswith("WARNING other@greeting: Port ")
+    assert "speaks TLS from the first byte" in silent
+    assert "ping -M do" not in silent
+    tarpit = text("tarpit").stdout
+    assert tarpit.startswith("FAILURE network_timeout@greeting: ")
+    assert "implicit" not in tarpit
     host, port = lab.addresses["drop-tls-reset"]
     doc = run_cli("diagnose", f"{host}:{port}", "--format", "json", "--timeout", "4s")
     versions = json.loads(doc.stdout)["hosts"][0]["tls"]["versions"]

@@ -164,12 +164,18 @@ def _greeting_findings(ev: SessionEvidence) -> list[Finding]:
     if greeting.outcome is Outcome.OK and greeting.elapsed_ms >= SLOW_GREETING_MS:
         evidence = {"elapsed_ms": round(greeting.elapsed_ms, 1)}
         out.append(finding("greeting.slow", evidence=evidence, seconds=greeting.elapsed_ms / 1000))
-    silent = greeting.outcome in (Outcome.TIMEOUT, Outcome.CLOSED, Outcome.RESET)
-    if silent and greeting.bytes_received == 0 and not ev.implicit_tls and ev.port != 25:
-        out.append(
-            finding("greeting.implicit_tls_likely", evidence={"port": ev.port}, port=ev.port)
-        )
     return out
+
+
+def silent_greeting(steps: Sequence[Step]) -> bool:
+    """The server said nothing at all before the walk gave up on its greeting
+    (what a port that speaks TLS from the first byte does to an SMTP client)."""
+    greeting = next((s for s in steps if s.stage is Stage.GREETING), None)
+    return (
+        greeting is not None
+        and greeting.outcome in (Outcome.TIMEOUT, Outcome.CLOSED, Outcome.RESET)
+        and greeting.bytes_received == 0
+    )
 
 
 def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:

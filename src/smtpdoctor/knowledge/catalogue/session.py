@@ -99,26 +99,30 @@ def _connect() -> list[FindingSpec]:
             source="RFC 5321 §4.5.3.2.1",
         ),
         FindingSpec(
-            "greeting.implicit_tls_likely",
+            "greeting.implicit_tls",
             _S.WARNING,
             _C.OTHER,
             Stage.GREETING,
-            title="Silence at the greeting on a port that may speak TLS from the first byte.",
-            message="Nothing came before the deadline on port {port}, where the server may expect "
-            "TLS from the first byte (implicit TLS, as on 465): try again with --implicit-tls.",
+            title="A silent greeting from a port that speaks TLS from the first byte.",
+            message="Port {port} speaks TLS from the first byte (implicit TLS, RFC 8314): it "
+            "sent no SMTP greeting, but answered a TLS ClientHello with a ServerHello "
+            "({version}). Diagnose it with --implicit-tls; SMTP clients that expect a "
+            "greeting (port 25 and 587 style, STARTTLS) wait on it until they time out.",
             permanence=_NONE,
+            supersedes=("greeting.timeout", "greeting.dropped.*"),
             fixes=(
                 Fix(
                     MTA.GENERIC,
                     (
-                        "See whether the port answers a TLS ClientHello; if it does, diagnose it "
-                        "with --implicit-tls.",
+                        "Probe the port as what it is; if it is meant for SMTP with "
+                        "STARTTLS, turn implicit TLS off on that listener.",
                     ),
-                    "openssl s_client -connect mx.example.com:25 -brief </dev/null",
                     "smtpdoctor diagnose mx.example.com:25 --implicit-tls",
+                    "openssl s_client -connect mx.example.com:25 -brief </dev/null",
                 ),
             ),
-            example={"port": 465},
+            example={"port": 465, "version": "TLSv1.3"},
+            source="RFC 8314 §3.3",
         ),
         FindingSpec(
             "connect.timeout",
