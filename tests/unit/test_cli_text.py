@@ -279,6 +279,8 @@ def test_local_mistakes_are_one_line_and_exit_3() -> None:
         ("diagnose", "127.0.0.1", "--fromat", "json"): "did you mean --format?",
         ("diagnose", "127.0.0.1", "--timeout", "soon"): "not a duration",
         ("diagnose",): "a TARGET is needed",
+        ("diagnos", "x"): "did you mean diagnose?",
+        ("diagnose", "x", "--format", "jsn"): "did you mean json?",
     }
     for argv, words in cases.items():
         result = run_cli(*argv)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,7 +80,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse prints usage and exits 2; the contract says 3 for bad input.
-        raise UsageError(message)
+        raise UsageError(_with_suggestion(message))
 
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
@@ -89,6 +90,19 @@ class Parser(argparse.ArgumentParser):
         if unknown:
             self.error(_did_you_mean(self, unknown[0]))
         return ns, extras
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+def _with_suggestion(message: str) -> str:
+    """argparse's "invalid choice" with the closest choice named."""
+    m = _INVALID_CHOICE.search(message)
+    if m is None:
+        return message
+    choices = re.findall(r"'([^']*)'", m.group(2))
+    close = difflib.get_close_matches(m.group(1), choices, n=1, cutoff=0.6)
+    return f"{message}; did you mean {close[0]}?" if close else message
 
 
 def _options_of(parser: argparse.ArgumentParser) -> list[str]:
