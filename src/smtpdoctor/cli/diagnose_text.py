@@ -244,7 +244,7 @@ def transcript(host: HostReport) -> Iterator[tuple[float, str, str]]:
 def _render_tree(out: Console, title: str, doc: Mapping[str, Any]) -> None:
     from rich.text import Text
 
-    rows = list(_tree(doc, 1))
+    rows = list(_tree(doc, 0))[1:]  # the title stands for the top level
     if not rows:
         return
     out.print(Text(title, style="bold"))
@@ -256,32 +256,38 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, Mapping | list)
 
 
+def _plain(value: Any) -> bool:
+    """A value that fits in one row: a scalar or a list of scalars."""
+    return _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value))
+
+
+def _text(value: Any) -> str:
+    return line(", ".join(str(v) for v in value) if isinstance(value, list) else value)
+
+
 def _flat(value: Mapping[str, Any]) -> str:
-    return ", ".join(
-        f"{line(k)} {line(v)}" for k, v in value.items() if v not in (None, "", [], {})
-    )
+    return "; ".join(f"{line(k)} {_text(v)}" for k, v in value.items())
 
 
 def _tree(value: Any, depth: int, key: str = "") -> Iterator[tuple[str, str]]:
     """A JSON-ish value as (indented label, text) rows, empty parts left out;
-    a mapping of plain values is one row (``key: a 1, b 2``)."""
+    a mapping of plain values is one row (``key: a 1; b 2``), each list item
+    marked ``-``."""
     pad = "  " * depth
     label = f"{pad}{line(key)}:" if key else f"{pad}-"
     if isinstance(value, Mapping):
         items = {k: v for k, v in value.items() if v not in (None, "", [], {})}
         if not items:
             return
-        if all(_scalar(v) for v in items.values()):
+        if all(_plain(v) for v in items.values()):
             yield label, _flat(items)
             return
-        if key:
-            yield label, ""
-            depth += 1
+        yield label, ""
         for k, v in items.items():
-            yield from _tree(v, depth, str(k))
+            yield from _tree(v, depth + 1, str(k))
     elif isinstance(value, list):
         if all(_scalar(v) for v in value):
-            yield label, line(", ".join(str(v) for v in value))
+            yield label, _text(value)
             return
         yield label, ""
         for v in value:
