@@ -244,7 +244,8 @@ def transcript(host: HostReport) -> Iterator[tuple[float, str, str]]:
 def _render_tree(out: Console, title: str, doc: Mapping[str, Any]) -> None:
     from rich.text import Text
 
-    rows = list(_tree(doc, 0))[1:]  # the title stands for the top level
+    # The title stands for the top level: its keys are the first rows.
+    rows = [row for k, v in doc.items() if v not in (None, "", [], {}) for row in _tree(v, 1, k)]
     if not rows:
         return
     out.print(Text(title, style="bold"))
