@@ -212,7 +212,16 @@ def _render_transcript(host: HostReport, out: Console) -> None:
     """swaks' form: ``->`` what we sent, ``<-`` what the server said, ``***`` the rest."""
     from rich.text import Text
 
-    out.print(Text("Transcript", style="bold"))
+    out.print(
+        Text.assemble(
+            ("Transcript", "bold"),
+            (
+                " (rebuilt from the commands and parsed replies; TLS and message bytes "
+                "are summarised)",
+                "dim",
+            ),
+        )
+    )
     for at, arrow, text in transcript(host):
         style = "cyan" if arrow == "->" else ("red" if arrow == "***" else "")
         out.print(Text(f"{at:>9.1f} ms {arrow} {line(text)}", style=style), soft_wrap=True)
