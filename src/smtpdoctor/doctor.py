@@ -10,7 +10,7 @@ import asyncio
 import ipaddress
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +19,11 @@ from smtpdoctor.diagnosis.session_rules import (
     Policy,
     SessionEvidence,
     session_findings,
+    silent_greeting,
 )
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.ciphers import CipherScan
 from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
@@ -113,6 +115,8 @@ class DiagnoseOptions:
     tls_matrix: bool = True  # probe every TLS version (a few more connections)
     implicit_tls: bool | None = None  # None: only on port 465
     path: bool = False  # latency/loss and a TCP traceroute, even when the walk passes
+    on_stage: Callable[[Stage], None] | None = None  # each walk stage as it begins (progress)
+    ciphers: bool = False  # enumerate the accepted cipher suites per version (--ciphers)
 
 
 @dataclass(slots=True)
@@ -126,6 +130,7 @@ class HostReport:
     verdict: Verdict
     matrix: TlsMatrix | None = None
     network: dict[str, Any] = field(default_factory=dict)  # the follow-up probes' results
+    ciphers: CipherScan | None = None  # --ciphers
 
     def to_json(self) -> dict[str, Any]:
         s = self.session
@@ -135,8 +140,13 @@ class HostReport:
             if self.matrix is not None and self.matrix.versions:
                 versions = dict(self.matrix.versions)
             else:
-                # Without the matrix only the negotiated version is known.
-                versions = {v: (True if v == negotiated else None) for v in TLS_VERSIONS}
+                # Without the matrix only the negotiated version is known; a
+                # server that failed every handshake accepted none we tried.
+                failed = s.tls.attempted and negotiated is None
+                versions = {
+                    v: (True if v == negotiated else (False if failed and v != "SSLv3" else None))
+                    for v in TLS_VERSIONS
+                }
             tls = {
                 "offered": s.tls.offered,
                 "versions": versions,
@@ -146,6 +156,8 @@ class HostReport:
                 "implicit": s.tls.implicit,
                 "probes": self.matrix.to_json() if self.matrix else None,
             }
+            if self.ciphers is not None:
+                tls["ciphers"] = self.ciphers.to_json()
         return {
             "name": self.name,
             "address": self.address,
@@ -206,6 +218,17 @@ async def _diagnose_host(
         name, address, result, session_opts, opts, deadline=deadline, connector=connector
     )
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    if not session_opts.implicit_tls and silent_greeting(result.steps):
+        findings += await _implicit_tls_check(
+            address, opts.port, session_opts, deadline=deadline, connector=connector
+        )
+    scan = await _cipher_scan(
+        address, matrix, session_opts, opts, deadline=deadline, connector=connector
+    )
+    if scan is not None:
+        from smtpdoctor.diagnosis.cipher_rules import cipher_findings  # only with --ciphers
+
+        findings += cipher_findings(scan, opts.policy)
     network, net_findings = await _follow_up(
         address,
         result,
@@ -219,7 +242,68 @@ async def _diagnose_host(
     # TLS handshake stalled" (the catalogue says which).
     findings = sort_findings(drop_superseded([*findings, *net_findings]))
     return HostReport(
-        name, address, opts.port, result, cert, findings, verdict_for(findings), matrix, network
+        name,
+        address,
+        opts.port,
+        result,
+        cert,
+        findings,
+        verdict_for(findings),
+        matrix,
+        network,
+        scan,
+    )
+
+
+async def _implicit_tls_check(
+    address: str,
+    port: int,
+    session_opts: SessionOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> list[Finding]:
+    """One ClientHello at connect on a port that greeted with silence: a
+    ServerHello means the port speaks TLS from the first byte (1 connection)."""
+    from smtpdoctor.probe.tls import implicit_tls_probe  # only after a silent greeting
+
+    probe = await implicit_tls_probe(
+        address,
+        port,
+        server_name=session_opts.server_name,
+        deadline=deadline,
+        connector=connector,
+    )
+    if probe.outcome != "ok" or not probe.version:
+        return []
+    evidence = {"port": port, "server_hello": probe.to_json()}
+    return [finding("greeting.implicit_tls", evidence=evidence, port=port, version=probe.version)]
+
+
+async def _cipher_scan(
+    address: str,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> CipherScan | None:
+    """With --ciphers: the suites of every version the matrix found accepted."""
+    if not opts.ciphers or matrix is None:
+        return None
+    from smtpdoctor.probe.ciphers import cipher_scan  # only with --ciphers
+
+    versions = [v for v, ok in matrix.versions.items() if ok and v != "SSLv3"]
+    return await cipher_scan(
+        address,
+        opts.port,
+        versions,
+        helo=session_opts.helo,
+        server_name=session_opts.server_name,
+        implicit=session_opts.implicit_tls,
+        deadline=deadline,
+        connector=connector,
     )
 
 
@@ -228,7 +312,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     return SessionOptions(
         helo=opts.helo or _local_fqdn(),
         mail_from=opts.mail_from,
-        rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else "postmaster",),
+        rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else f"postmaster@{_literal(name)}",),
         send=opts.send,
         size=opts.size,
         auth=opts.auth,
@@ -237,6 +321,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
         # A SYN unanswered this long means a filtered port; the rest of the
         # deadline goes to finding out which ports do answer.
         connect_timeout=min(10.0, max(min(2.0, opts.timeout), opts.timeout / 3)),
+        on_stage=opts.on_stage,
     )
 
 
@@ -304,6 +389,7 @@ def _session_evidence(
         extended_master_secret=matrix.extended_master_secret if matrix else None,
         peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,
+        implicit_tls=bool(result.tls and result.tls.implicit),
     )
 
 
@@ -396,10 +482,38 @@ def _large_hello_patience(result: SessionResult) -> float:
 _FQDN: list[str] = []
 
 
+def _literal(address: str) -> str:
+    """RFC 5321 §4.1.3 address literal: ``[192.0.2.1]``, ``[IPv6:2001:db8::1]``."""
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
 def _local_fqdn() -> str:
+    """This machine's fully qualified name, not ``localhost``.
+
+    ``getfqdn()`` returns the first name of the host's address, which is
+    ``localhost`` wherever /etc/hosts maps the host name to 127.0.0.1.
+    """
     if not _FQDN:
-        _FQDN.append(socket.getfqdn())
+        _FQDN.append(_find_fqdn())
     return _FQDN[0]
+
+
+def _find_fqdn() -> str:
+    hostname = socket.gethostname()
+    candidates = [hostname]
+    try:
+        info = socket.getaddrinfo(hostname, None, flags=socket.AI_CANONNAME)
+        candidates += [i[3] for i in info if i[3]]
+    except OSError:
+        pass
+    candidates.append(socket.getfqdn())
+
+    def usable(n: str) -> bool:
+        return bool(n) and n.split(".", maxsplit=1)[0].lower() != "localhost"
+
+    dotted = [n for n in candidates if usable(n) and "." in n.strip(".")]
+    plain = [n for n in candidates if usable(n)]
+    return (dotted or plain or ["localhost.localdomain"])[0].rstrip(".")
 
 
 def _special_name(name: str) -> str | None:

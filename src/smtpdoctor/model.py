@@ -132,6 +132,7 @@ class MTA(StrEnum):
     SENDMAIL = "sendmail"
     EXCHANGE = "exchange"
     MICROSOFT365 = "microsoft365"
+    OPENSMTPD = "opensmtpd"
     GENERIC = "generic"
 
 

@@ -199,3 +199,28 @@ def test_an_address_target_with_source_ip_still_checks_the_sender(nsd_lab, mx_po
     ids = [f["id"] for f in doc["findings"]]
     assert "dns.ptr.mismatch" in ids, ids
     assert doc["dns"]["sender"]["ptr"]["names"] == ["host-11.isp.smtpdoctor.test"]
+
+
+def test_text_for_a_domain_backup_mx_and_dns_answers(nsd_lab, mx_port):
+    """Issue 19: a backup MX that "still flows" is a warning whose line 2 does not
+    say retrying cannot help; -v shows the DNS answers the JSON has."""
+    from support.cli import diagnose_argv
+    from support.helpers import run_cli
+
+    argv = diagnose_argv(
+        "two.smtpdoctor.test",
+        "-v",
+        resolver=nsd_lab.resolver_spec,
+        port=mx_port.port,
+        timeout=5,
+        tls_ca=[mx_port.ca_file],
+    )
+    argv[2:4] = []  # text, not --format json
+    result = run_cli(*argv)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("WARNING connection_dropped@ehlo: ")
+    assert "Senders will keep retrying" not in result.stdout
+    assert "\nDNS\n" in result.stdout
+    assert "mx-a.two.smtpdoctor.test" in result.stdout
+    assert "mx-b.two.smtpdoctor.test" in result.stdout
+    assert "two.smtpdoctor.test: 2 hosts walked" in result.stdout

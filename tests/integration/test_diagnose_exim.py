@@ -85,3 +85,18 @@ def test_send_through_exim(exim_lab):
     assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
     # Exim took the message and its :blackhole: router threw it away.
     exim_lab.wait_for_log(rf"=> :blackhole: <someone@{RELAY_DOMAIN}>")
+
+
+def test_text_shows_exims_fix_because_the_banner_names_exim(exim_lab):
+    """Issue 19: the banner says Exim, so the fixes are Exim's and the generic one."""
+    from support.helpers import run_cli
+
+    host, port = exim_lab.addresses["tls-legacy"]
+    argv = ["diagnose", f"{host}:{port}", "--timeout", "10s", "--tls-ca", str(exim_lab.ca_file)]
+    result = run_cli(*argv, "--rcpt", f"someone@{RELAY_DOMAIN}")
+    assert result.stdout.startswith("FAILURE tls_version_mismatch@tls_handshake: ")
+    assert 'Fixes for exim (the server says "Exim' in result.stdout
+    assert "fix (exim)" in result.stdout
+    assert "fix (generic)" in result.stdout
+    assert "fix (postfix)" not in result.stdout
+    assert "fix (exchange)" not in result.stdout

@@ -117,3 +117,25 @@ def test_send_through_postfix_relay(postfix_lab):
     steps = {s["stage"]: s for s in doc["hosts"][0]["timeline"]}
     assert steps["message"]["reply"]["code"] == 250
     assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
+
+
+def test_ciphers_on_a_stock_postfix_find_its_anonymous_suites(postfix_lab):
+    """Issue 19: sslyze reports anonymous-DH suites on this Postfix; so must --ciphers.
+
+    Postfix offers aNULL suites for opportunistic TLS by default (its
+    smtpd_tls_exclude_ciphers is empty): an informational finding, critical
+    only for a sender that requires TLS.
+    """
+    _, doc = _diagnose(postfix_lab, "cert-expired", "--ciphers")
+    scan = doc["hosts"][0]["tls"]["ciphers"]
+    names = [s["name"] for suites in scan["versions"].values() for s in suites]
+    assert any("_anon_" in n for n in names), names
+    assert set(scan["versions"]) >= {"TLSv1.2", "TLSv1.3"}
+    ids = {f["id"]: f for f in doc["findings"]}
+    assert ids["tls.ciphers.anonymous"]["severity"] == "info"
+    _, strict_doc = _diagnose(postfix_lab, "cert-expired", "--ciphers", "--require-tls", "1.2")
+    assert {f["id"]: f for f in strict_doc["findings"]}["tls.ciphers.anonymous"]["severity"] == (
+        "critical"
+    )
+    dh = [s for suites in scan["versions"].values() for s in suites if "dh_bits" in s]
+    assert all(s["dh_bits"] >= 1024 for s in dh)

@@ -399,7 +399,10 @@ def test_bad_input_gives_one_line_and_exit_3(argv):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("smtpdoctor: ")
-    assert result.stdout == ""
+    if "json" in argv:  # issue 19: the error as a document too, for scripts reading stdout
+        assert json.loads(result.stdout)["schema"] == "smtpdoctor.error/1"
+    else:
+        assert result.stdout == ""
 
 
 def test_unreadable_queue_file_is_exit_3():

@@ -9,23 +9,34 @@ Each subcommand lives in its own module under ``smtpdoctor.cli`` with a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import re
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
+from smtpdoctor.cli.terminal import console, json_safe, line
 from smtpdoctor.model import MTA
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 __all__ = [
     "UsageError",
     "add_format_option",
     "add_mta_option",
+    "add_verbosity_options",
     "chosen_mtas",
     "console",
+    "duration",
+    "examples",
     "fail",
+    "parse_duration",
     "print_json",
+    "print_line",
+    "progress",
+    "quiet_broken_pipe",
+    "usage_error",
     "wants_json",
 ]
 
@@ -38,13 +49,134 @@ def fail(message: str) -> NoReturn:
     raise UsageError(message)
 
 
-def add_format_option(parser: argparse.ArgumentParser) -> None:
+def _json_requested(argv: list[str]) -> bool:
+    for i, arg in enumerate(argv):
+        if arg == "--format=json" or (arg == "--format" and argv[i + 1 : i + 2] == ["json"]):
+            return True
+    return False
+
+
+def usage_error(message: str, argv: list[str]) -> int:
+    """Bad input: one line on stderr, exit 3; under ``--format json`` also a JSON document.
+
+    A script that parses stdout then gets ``smtpdoctor.error/1`` instead of
+    nothing (the line on stderr is the same).
+    """
+    sys.stderr.write(f"smtpdoctor: {line(message)}\n")
+    if _json_requested(argv):
+        print_json({"schema": "smtpdoctor.error/1", "error": message, "exit_status": 3})
+    return 3
+
+
+def quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): no traceback, and none at exit either."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141  # the shell's 128 + SIGPIPE, what `cat` reports
+
+
+def add_format_option(parser: argparse.ArgumentParser, *, nagios: bool = False) -> None:
     parser.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "nagios") if nagios else ("text", "json"),
         default=None,
-        help="output format (default: text; json prints exactly one JSON document)",
+        help="output format (default: text; json prints exactly one JSON document"
+        + ("; nagios one monitoring-plugin line with perfdata)" if nagios else ")"),
     )
+
+
+def add_verbosity_options(parser: argparse.ArgumentParser) -> None:
+    """``-q`` (only the verdict line) and ``-v``/``-vv`` (more of what was measured)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v: DNS answers, ports, path, capabilities, informational findings; "
+        "-vv: the session transcript too",
+    )
+
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*", re.I)
+
+
+def parse_duration(text: str) -> float:
+    """``30``, ``30s``, ``2m``, ``500ms``, ``1h``, ``1d`` → seconds; ValueError if not."""
+    m = _DURATION.fullmatch(text)
+    if m is None:
+        raise ValueError(f"{text!r} is not a duration (e.g. 30, 30s, 2m, 500ms)")
+    return float(m.group(1)) * _UNITS[(m.group(2) or "s").lower()]
+
+
+def duration(text: str) -> float:
+    """argparse ``type=`` for a duration with an optional unit suffix."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def examples(text: str) -> str:
+    """An ``epilog`` that lists examples (kept as written by the help formatter)."""
+    return "examples:\n" + text.rstrip("\n") + "\n"
+
+
+def print_line(text: str) -> None:
+    """One line on stdout, terminal-safe (the Nagios line, a bare verdict)."""
+    sys.stdout.write(line(text) + "\n")
+
+
+class Progress:
+    """What the progress line says: set from any thread, read by the ticker."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.stage = ""
+
+    def set_stage(self, stage: object) -> None:
+        self.stage = str(stage)
+
+    def text(self, elapsed: float) -> str:
+        at = f" ({self.stage})" if self.stage else ""
+        return line(f"{self.what}{at} … {elapsed:.1f} s")
+
+
+@contextlib.contextmanager
+def progress(what: str, *, quiet: bool = False, after: float = 1.0) -> Iterator[Progress]:
+    """On a terminal, ``what``, the stage and the elapsed time on stderr once a wait
+    passes ``after`` seconds.
+
+    Never in a pipe or with JSON/Nagios output (``quiet``); cleared when done.
+    """
+    state = Progress(what)
+    if quiet or not sys.stderr.isatty():
+        yield state
+        return
+    done = threading.Event()
+    started = time.monotonic()
+
+    def tick() -> None:
+        if done.wait(after):
+            return
+        while not done.wait(0.1):
+            sys.stderr.write("\r\x1b[2K" + state.text(time.monotonic() - started))
+            sys.stderr.flush()
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()
+
+    thread = threading.Thread(target=tick, name="progress", daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        done.set()
+        thread.join()
 
 
 def add_mta_option(parser: argparse.ArgumentParser) -> None:
@@ -68,18 +200,5 @@ def wants_json(args: argparse.Namespace) -> bool:
     return getattr(args, "format", None) == "json"
 
 
-def console(stderr: bool = False, *, piped_width: int | None = None) -> Console:
-    """A console that uses colour only on a terminal and never wraps JSON.
-
-    ``piped_width``: the width to lay tables out in when the output is not a
-    terminal (rich's default of 80 columns would wrap one-line-per-row tables).
-    """
-    from rich.console import Console  # JSON output never pays for importing rich
-
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else piped_width
-    return Console(file=stream, highlight=False, soft_wrap=True, emoji=False, width=width)
-
-
 def print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")

@@ -27,9 +27,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
+from smtpdoctor.cli.terminal import clean, markup_safe
 from smtpdoctor.config import (
     ConfigError,
     ConfigReport,
@@ -195,19 +194,19 @@ def _load_cert(name: str) -> CertFacts:
 
 
 def _render(report: ConfigReport) -> None:
-    out = console()
+    out = console(markup=True)
     counts = report.counts()
     out.print(
-        f"[bold]{escape(report.file)}[/bold]: {report.kind.value} configuration, "
+        f"[bold]{markup_safe(report.file)}[/bold]: {report.kind.value} configuration, "
         f"{report.settings_read} settings read"
     )
     for part in report.parts:
         out.print(
-            f"  [dim]{escape(str(part['kind']))}: {escape(str(part['source']))}, "
+            f"  [dim]{markup_safe(str(part['kind']))}: {markup_safe(str(part['source']))}, "
             f"{part['settings_read']} settings[/dim]"
         )
         for note in part.get("notes", ()):
-            out.print(f"  [dim]  {escape(str(note))}[/dim]")
+            out.print(f"  [dim]  {markup_safe(str(note))}[/dim]")
     if not report.findings:
         out.print("[green]Nothing found that would drop or refuse sessions.[/green]")
         return
@@ -225,10 +224,10 @@ def _render(report: ConfigReport) -> None:
 def _render_finding(out: Any, f: Finding) -> None:
     style = _STYLE[f.severity]
     out.print(
-        f"[{style}]{f.severity.value.upper():<8}[/{style}] [bold]{escape(f.id)}[/bold]  "
+        f"[{style}]{f.severity.value.upper():<8}[/{style}] [bold]{markup_safe(f.id)}[/bold]  "
         f"[dim]{f.category.value} · {f.stage.value}[/dim]"
     )
-    out.print(f"  {escape(f.message)}")
+    out.print(_indented(f.message, 2))
     if not f.fixes:
         return
     # The first fix in full (the one written for this setting, or the MTA's
@@ -236,11 +235,28 @@ def _render_finding(out: Any, f: Finding) -> None:
     first, *others = f.fixes
     out.print(f"  [bold]fix ({first.for_.value})[/bold]")
     for step in first.steps:
-        out.print(f"    - {escape(step)}")
+        out.print(_indented("- " + step, 4, hang=2))
     for line in first.snippet.splitlines():
-        out.print(f"      [cyan]{escape(line)}[/cyan]")
+        out.print(f"      [cyan]{markup_safe(line)}[/cyan]")
     if first.verify:
-        out.print(f"    verify: [cyan]{escape(first.verify)}[/cyan]")
+        out.print(f"    verify: [cyan]{markup_safe(first.verify)}[/cyan]")
     for fix in others:
         if fix.steps:
-            out.print(f"  [dim]also ({fix.for_.value}): {escape(fix.steps[0])}[/dim]")
+            out.print(_indented(f"also ({fix.for_.value}): {fix.steps[0]}", 2, style="dim"))
+
+
+def _indented(text: str, indent: int, *, hang: int = 0, style: str = "") -> Any:
+    """Prose wrapped to the terminal, ``indent`` columns in (``hang`` more after line 1)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid()
+    grid.add_column(no_wrap=True, width=indent)
+    cells = [Text("")]
+    if hang:
+        grid.add_column(no_wrap=True, width=hang)
+        cells.append(Text(clean(text[:hang]), style=style))
+    grid.add_column(overflow="fold")
+    cells.append(Text(clean(text[hang:]), style=style))
+    grid.add_row(*cells)
+    return grid

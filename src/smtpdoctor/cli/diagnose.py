@@ -7,32 +7,39 @@ import asyncio
 import ipaddress
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from smtpdoctor.cli.common import (
     add_format_option,
     add_mta_option,
+    add_verbosity_options,
     chosen_mtas,
     console,
+    duration,
+    examples,
     fail,
     print_json,
+    print_line,
+    progress,
     wants_json,
 )
+from smtpdoctor.cli.diagnose_text import View, render_text
+from smtpdoctor.cli.nagios import add_days_options, check_days, diagnosis_nagios
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
-from smtpdoctor.doctor import DiagnoseOptions, Diagnosis, HostReport, diagnose, parse_target
-from smtpdoctor.model import MTA, Finding, Fix, Outcome, Severity, Status
-
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+from smtpdoctor.doctor import DiagnoseOptions, diagnose, parse_target
 
 __all__ = ["register", "render_text", "run"]
 
-_STYLE = {Status.OK: "green", Status.WARNING: "yellow", Status.FAILURE: "red"}
-_SEV = {Severity.CRITICAL: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+_EXAMPLES = """\
+  smtpdoctor diagnose example.com                    every MX host, every address
+  smtpdoctor diagnose mx.example.com:25 -q           only the verdict line
+  smtpdoctor diagnose mx.example.com -v --for postfix  DNS, ports, capabilities; Postfix fixes
+  smtpdoctor diagnose mx.example.com --format nagios --warn-days 30 --crit-days 7
+  smtpdoctor diagnose mx.example.com --require-tls 1.2 --timeout 1m
+  smtpdoctor diagnose mx.example.com --send --size 5000000 --to someone@example.com
+"""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,26 +48,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="walk a server's SMTP session and say what is wrong and how to fix it",
         description="Walks the SMTP session of TARGET (host name or address, optionally :port) "
         "stage by stage, checks TLS and the certificate, names the root cause and the fix.",
+        epilog=examples(_EXAMPLES),
     )
-    p.add_argument("target", metavar="TARGET", help="host name or IP address, optionally :PORT")
-    p.add_argument("--port", type=int, default=None, help="TCP port (default 25)")
-    p.add_argument("--helo", help="EHLO name to send (default: this machine's FQDN)")
-    p.add_argument("--mail-from", default="", metavar="ADDR", help="MAIL FROM (default: <>)")
+    p.add_argument(
+        "target",
+        metavar="TARGET",
+        nargs="?",
+        help="domain, host name or IP address, optionally :PORT",
+    )
+    p.add_argument("--server", metavar="TARGET", help="the same as TARGET (as in swaks)")
+    p.add_argument(
+        "--port", type=int, default=None, help="TCP port (default 25; 465 means implicit TLS)"
+    )
+    p.add_argument(
+        "--helo", "--ehlo", metavar="NAME", help="EHLO name to send (default: this machine's FQDN)"
+    )
+    p.add_argument(
+        "--mail-from", "--from", default="", metavar="ADDR", help="MAIL FROM (default: <>)"
+    )
     p.add_argument(
         "--rcpt",
+        "--to",
         action="append",
         default=[],
         metavar="ADDR",
-        help="RCPT TO, repeatable (default: postmaster@TARGET)",
+        help="RCPT TO, repeatable (default: postmaster@TARGET; postmaster@[ADDRESS])",
     )
     p.add_argument("--send", action="store_true", help="really send a test message (DATA)")
     p.add_argument("--size", type=int, metavar="BYTES", help="message size to declare/send")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=duration,
         default=30.0,
-        metavar="SECONDS",
-        help="deadline for the whole probe (default 30)",
+        metavar="DURATION",
+        help="deadline for the whole probe: 30, 30s, 2m, 500ms (default 30s)",
     )
     p.add_argument(
         "--tls-ca",
@@ -113,6 +134,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--quick", action="store_true", help="one connection only: skip the TLS version matrix"
     )
     p.add_argument(
+        "--ciphers",
+        action="store_true",
+        help="also list every cipher suite the server accepts per TLS version and flag the "
+        "weak ones; costs one connection per accepted suite plus one per version "
+        "(about 10-40 more)",
+    )
+    p.add_argument(
         "--path",
         action="store_true",
         help="also measure latency and loss (10 connects) and trace the route to the port",
@@ -121,7 +149,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--implicit-tls", action="store_true", help="TLS from the first byte (default: port 465)"
     )
     add_mta_option(p)
-    add_format_option(p)
+    p.add_argument(
+        "--all-fixes",
+        action="store_true",
+        help="every MTA's fix (default: the MTA the banner names, or --for, and the generic one)",
+    )
+    add_verbosity_options(p)
+    add_format_option(p, nagios=True)
+    add_days_options(p)
     p.set_defaults(func=run)
 
 
@@ -134,11 +169,28 @@ def _tls_floor(text: str) -> str:
     return name[value]
 
 
-def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
+def _target(args: argparse.Namespace) -> tuple[str, int | None]:
+    """TARGET or --server (not both), parsed; a local mistake is one line and exit 3."""
+    server = getattr(args, "server", None)
+    if args.target and server and args.target != server:
+        fail(f"TARGET {args.target!r} and --server {server!r} conflict: give one")
+    target = args.target or server
+    if not target:
+        fail("a TARGET is needed: a domain, host name or address (e.g. mx.example.com:25)")
+    if target.strip() == "-":
+        fail("diagnose does not read targets from standard input: name a host")
     try:
-        _, port = parse_target(args.target)
+        _, port = parse_target(target)
     except ValueError as exc:
         fail(str(exc))
+    if port is not None and args.port is not None and port != args.port:
+        fail(f"--port {args.port} conflicts with the port in {target!r}: give one")
+    args.target = target
+    return target, port
+
+
+def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
+    _, port = _target(args)
     _check_ranges(args)
     _check_texts(args)
     _check_tls_ca_and_source(args)
@@ -165,6 +217,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         tls_matrix=not args.quick,
         path=args.path,
         implicit_tls=True if args.implicit_tls else None,
+        ciphers=args.ciphers,
     )
 
 
@@ -289,126 +342,24 @@ def _auth(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
-    result = asyncio.run(diagnose(opts))
+    if args.format == "nagios":
+        check_days(args.warn_days, args.crit_days)
+    with progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown:
+        result = asyncio.run(diagnose(replace(opts, on_stage=shown.set_stage)))
     if wants_json(args):
         print_json(result.to_json())
-    else:
-        render_text(result, console(), chosen_mtas(args))
-    return result.verdict.status.exit_code
-
-
-def _outcome_text(outcome: Outcome) -> Text:
-    from rich.text import Text
-
-    style = "green" if outcome is Outcome.OK else "red"
-    return Text(outcome.value, style=style)
-
-
-def _host_table(host: HostReport) -> Table:
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    table.add_column("stage")
-    table.add_column("start ms", justify="right")
-    table.add_column("took ms", justify="right")
-    table.add_column("outcome")
-    table.add_column("what happened", overflow="fold")
-    for step in host.session.steps:
-        what = step.command or ""
-        if step.reply is not None:
-            what = f"{what} → {step.reply.code} {step.reply.text.splitlines()[0][:70]}".strip(" →")
-        elif step.detail:
-            what = f"{what} → {step.detail}".strip(" →")
-        table.add_row(
-            step.stage.value,
-            f"{step.start_ms:.1f}",
-            f"{step.elapsed_ms:.1f}",
-            _outcome_text(step.outcome),
-            what,
-        )
-    return table
-
-
-def render_text(d: Diagnosis, out: Console, mtas: list[MTA] | None = None) -> None:
-    from rich.text import Text
-
-    v = d.verdict
-    out.print(Text.assemble(("smtpdoctor ", "bold"), d.target))
-    for host in d.hosts:
-        _render_host(host, out)
-    out.print()
-    out.print(
-        Text.assemble(
-            ("Verdict: ", "bold"),
-            (f"{v.status.value.upper()}", f"bold {_STYLE[v.status]}"),
-            f"  category={v.category.value} stage={v.stage.value} permanence={v.permanence.value}",
-        )
+        return result.verdict.status.exit_code
+    if args.format == "nagios":
+        text, code = diagnosis_nagios(result, warn_days=args.warn_days, crit_days=args.crit_days)
+        print_line(text)
+        return code
+    view = View(
+        verbosity=-1 if args.quiet else args.verbose,
+        mtas=tuple(chosen_mtas(args) or ()),
+        all_fixes=args.all_fixes,
+        helo=args.helo,
+        source_ip=args.source_ip,
+        network=args.path,
     )
-    out.print(f"  {v.summary}")
-    _render_findings([f for f in d.findings if f.severity is not Severity.INFO], out, mtas)
-    out.print()
-    out.print(Text(f"{d.connections} connection(s), {d.elapsed_ms:.0f} ms", style="dim"))
-
-
-def _render_host(host: HostReport, out: Console) -> None:
-    from rich.text import Text
-
-    out.print()
-    label = host.address if host.name == host.address else f"{host.name} [{host.address}]"
-    out.print(Text(f"{label} port {host.port}", style="bold"))
-    out.print(_host_table(host))
-    tls = host.session.tls
-    if tls is not None and tls.session is not None:
-        cert = host.certificate
-        line = f"TLS: {tls.session.version}, {tls.session.cipher}"
-        if host.matrix is not None:
-            accepted = [v for v, ok in host.matrix.versions.items() if ok]
-            line += f" (accepts {', '.join(accepted) or 'none'})"
-        if cert is not None:
-            line += f"; certificate {cert.subject}, {cert.days_left} days left"
-            line += ", trusted" if cert.trusted else ", NOT trusted"
-            line += "" if cert.hostname_match else ", name does NOT match"
-        out.print(line)
-    elif tls is not None and not tls.offered:
-        out.print("TLS: STARTTLS not offered")
-
-
-def _render_findings(shown: list[Finding], out: Console, mtas: list[MTA] | None) -> None:
-    from rich.text import Text
-
-    if shown:
-        out.print()
-        out.print(Text("Findings", style="bold"))
-    for f in shown:
-        out.print(
-            Text.assemble(
-                ("  • ", _SEV[f.severity]),
-                (f.severity.value, _SEV[f.severity]),
-                f" [{f.id}] {f.message}",
-            )
-        )
-        # Without --for, the root cause's fixes for every MTA; with it, every
-        # problem's fixes for the chosen MTAs.
-        if mtas is None and f is not shown[0]:
-            continue
-        for fix in f.fixes:
-            if mtas is None or fix.for_ in mtas:
-                _render_fix(fix, out)
-    if shown and mtas is None and len(shown) > 1:
-        out.print(
-            Text(
-                "  (--for MTA shows every finding's fixes for your MTA; --format json has all)",
-                style="dim",
-            )
-        )
-
-
-def _render_fix(fix: Fix, out: Console) -> None:
-    from rich.text import Text
-
-    out.print(f"      {fix.for_.value}: " + "; ".join(fix.steps))
-    if fix.snippet:
-        for line in fix.snippet.splitlines():
-            out.print(Text(f"          {line}", style="cyan"))
-    if fix.verify:
-        out.print(Text(f"      verify: {fix.verify}", style="dim"))
+    render_text(result, console(), view)
+    return result.verdict.status.exit_code

@@ -21,12 +21,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from smtpdoctor.cli.common import (
     add_format_option,
     add_mta_option,
     console,
+    examples,
     fail,
     print_json,
     wants_json,
@@ -34,15 +33,23 @@ from smtpdoctor.cli.common import (
 from smtpdoctor.cli.mailfolder import MailInput as _Input
 from smtpdoctor.cli.mailfolder import is_mbox as _is_mbox
 from smtpdoctor.cli.mailfolder import read_mails, render_folder, summarise
+from smtpdoctor.cli.terminal import clean, json_safe, markup_safe
 from smtpdoctor.diagnosis.classifier import Classification, classify, classify_best, notice
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
-from smtpdoctor.model import MTA, ExitCode, Permanence, Stage
+from smtpdoctor.knowledge.mtas import guess_mta
+from smtpdoctor.model import MTA, ExitCode, Fix, Permanence, Stage
 
 __all__ = ["MAX_READ", "explain_files", "register", "run"]
 
 MAX_READ = 20 * 1024 * 1024  # bytes read from a file or stdin; the rest is ignored
 _SNIFF = 64 * 1024  # bytes looked at to tell text from binary
 
+_EXAMPLES = """\
+  smtpdoctor explain 421 4.4.2 Connection dropped due to SocketError
+  smtpdoctor explain "550 5.7.1 Service unavailable; client host blocked" --for postfix
+  smtpdoctor explain --file bounce.eml
+  grep 'status=deferred' /var/log/mail.log | smtpdoctor explain - --format json
+"""
 _EXPLANATION = "smtpdoctor.explanation/1"
 _EXPLANATIONS = "smtpdoctor.explanations/1"
 
@@ -56,12 +63,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "the root cause, where in the session it happened, whether retrying helps, "
             "and how to fix it on Postfix, Exim, Sendmail, Exchange and Microsoft 365."
         ),
+        epilog=examples(_EXAMPLES),
     )
     parser.add_argument(
         "text",
-        nargs="?",
+        nargs="*",
         metavar="TEXT",
-        help="the reply or log text (quote it); '-' reads standard input",
+        help="the reply or log text (several words are joined with spaces); "
+        "'-' reads standard input",
     )
     parser.add_argument(
         "--file",
@@ -77,11 +86,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="the SMTP stage the reply came at, when the text does not say",
     )
     add_mta_option(parser)
+    parser.add_argument(
+        "--all-fixes",
+        action="store_true",
+        help="every MTA's fix (default: the MTA the text names, or --for, and the generic one)",
+    )
     add_format_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    # Unquoted words are one text: `explain 421 4.4.2 Connection dropped`.
+    if isinstance(args.text, list):
+        args.text = " ".join(args.text) if args.text else None
     inputs = _read_inputs(args)
     stage = Stage(args.stage) if getattr(args, "stage", None) else None
     results = [(item, _explain(item, stage)) for item in inputs]
@@ -99,13 +116,13 @@ def run(args: argparse.Namespace) -> int:
                 doc["summary"] = summarise(results)
                 # A folder's document is for programs and can be large: one
                 # line, through json's C encoder (indenting takes the slow one).
-                sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+                sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False)) + "\n")
             else:
                 print_json(doc)
     elif many_mails:
-        render_folder(console(), results)
+        render_folder(console(markup=True), results)
     else:
-        _render_text(results, mtas)
+        _render_text(results, mtas, all_fixes=bool(getattr(args, "all_fixes", False)))
 
     codes = [_exit_code(c) for _, c in results]
     known = [code for code in codes if code is not None]
@@ -277,14 +294,16 @@ def _document(item: _Input, c: Classification, mtas: list[MTA] | None) -> dict[s
     return doc
 
 
-def _render_text(results: list[tuple[_Input, Classification]], mtas: list[MTA] | None) -> None:
-    out = console()
+def _render_text(
+    results: list[tuple[_Input, Classification]], mtas: list[MTA] | None, *, all_fixes: bool
+) -> None:
+    out = console(markup=True)
     many = len(results) > 1
     for n, (item, c) in enumerate(results, 1):
         if many:
             where = _where(item)
-            out.rule(f"[bold]{n} of {len(results)}[/bold]{escape(where)}", style="dim")
-        _render_one(out, item, c, mtas)
+            out.rule(f"[bold]{n} of {len(results)}[/bold]{markup_safe(where)}", style="dim")
+        _render_one(out, item, c, mtas, all_fixes=all_fixes)
         if n < len(results):
             out.print()
 
@@ -301,40 +320,74 @@ def _where(item: _Input) -> str:
 _CATEGORY_STYLE = {"ok": "green", "rate_limited": "yellow", "service_unavailable": "yellow"}
 
 
-def _render_one(out: Any, item: _Input, c: Classification, mtas: list[MTA] | None) -> None:
+def _render_one(
+    out: Any, item: _Input, c: Classification, mtas: list[MTA] | None, *, all_fixes: bool
+) -> None:
     if c.reply is not None:
         head = f"{c.reply.code} {c.reply.enhanced or c.enhanced or ''}".rstrip()
         body = c.reply.text.splitlines()[0] if c.reply.text else ""
-        out.print(f"[bold]{escape(head)}[/bold] {escape(_short(body, 160))}")
+        out.print(f"[bold]{markup_safe(head)}[/bold] {markup_safe(_short(body, 160))}")
     else:
-        out.print(f"[bold]{escape(_short(' '.join(item.text.split()), 200))}[/bold]")
+        out.print(f"[bold]{markup_safe(_short(' '.join(item.text.split()), 200))}[/bold]")
     if c.kind == "unknown" and not c.matched:
-        out.print(f"  [dim]{escape(c.meaning)}[/dim]")
+        out.print(f"  [dim]{markup_safe(c.meaning)}[/dim]")
         return
     style = _CATEGORY_STYLE.get(c.category.value, "red")
     retry = "yes" if c.retry_helps else "no"
     out.print(
-        f"  category    [{style}]{c.category.value}[/{style}]   stage {c.stage.value}   "
-        f"permanence {c.permanence.value}   retry helps: {retry}"
+        f"  category    [{style}]{c.category.value}[/{style}] @ {c.stage.value}, "
+        f"{c.permanence.value}, retry helps: {retry}",
+        soft_wrap=False,
     )
-    out.print(f"  meaning     {escape(c.meaning)}")
+    out.print(_hanging("  meaning   ", c.meaning))
     if c.causes:
         out.print("  causes")
         for cause in c.causes:
-            out.print(f"    • {escape(cause)}")
+            out.print(_hanging("    •", cause))
     _render_alternatives(out, c)
-    fixes = [f for f in c.fixes if mtas is None or f.for_ in mtas]
+    fixes, guessed = _chosen(item, c, mtas, all_fixes=all_fixes)
     if fixes:
-        out.print("  fixes")
+        out.print("  fixes" + (f" [dim]({markup_safe(guessed)})[/dim]" if guessed else ""))
         for fix in fixes:
             out.print(f"    [bold]{fix.for_.value}[/bold]")
             for step in fix.steps:
-                out.print(f"      - {escape(step)}")
+                out.print(_hanging("      -", step))
             if fix.snippet:
                 for line in fix.snippet.splitlines():
-                    out.print(f"        [cyan]{escape(line)}[/cyan]")
+                    out.print(f"        [cyan]{markup_safe(line)}[/cyan]", soft_wrap=True)
             if fix.verify:
-                out.print(f"      verify: [cyan]{escape(fix.verify)}[/cyan]")
+                out.print(f"      verify: [cyan]{markup_safe(fix.verify)}[/cyan]", soft_wrap=True)
+
+
+def _hanging(head: str, body: str) -> Any:
+    """``head`` then ``body`` wrapped to the terminal, indented under itself."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(head), Text(clean(body)))
+    return grid
+
+
+def _chosen(
+    item: _Input, c: Classification, mtas: list[MTA] | None, *, all_fixes: bool
+) -> tuple[list[Fix], str]:
+    """--for's MTAs (and the generic fix); else the MTA the text names and the
+    generic fix; else every MTA's (the text does not say whose it is)."""
+    if mtas is not None:
+        return [f for f in c.fixes if f.for_ in mtas or f.for_ is MTA.GENERIC], ""
+    if all_fixes:
+        return list(c.fixes), ""
+    guess = guess_mta(item.text)
+    if guess is None:
+        return list(c.fixes), ""
+    chosen = [f for f in c.fixes if f.for_ in (guess.mta, MTA.GENERIC)]
+    return (
+        chosen,
+        f'the text names {guess.mta.value}: "{guess.because}"; --all-fixes for every MTA\'s',
+    )
 
 
 def _render_alternatives(out: Any, c: Classification) -> None:
@@ -343,8 +396,10 @@ def _render_alternatives(out: Any, c: Classification) -> None:
         return
     out.print("  readings    the text admits more than one cause; the check tells them apart")
     for alt in c.alternatives:
-        out.print(f"    • [bold]{alt['category']}[/bold]: {escape(alt['why'])}")
-        out.print(f"      check: [cyan]{escape(alt['check'])}[/cyan]  ({escape(alt['if'])})")
+        out.print(f"    • [bold]{alt['category']}[/bold]: {markup_safe(alt['why'])}")
+        out.print(
+            f"      check: [cyan]{markup_safe(alt['check'])}[/cyan]  ({markup_safe(alt['if'])})"
+        )
 
 
 def _short(text: str, limit: int) -> str:

@@ -7,12 +7,20 @@ import asyncio
 import contextlib
 import signal
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
-from smtpdoctor.cli.common import add_format_option, console, fail, print_json, wants_json
+from smtpdoctor.cli.common import (
+    add_format_option,
+    console,
+    duration,
+    fail,
+    print_json,
+    wants_json,
+)
 from smtpdoctor.cli.demo import run_demo as demo
 from smtpdoctor.lab import DEFAULT_BASE_PORT, DEFAULT_HOST, SCENARIOS, LabThread, Scenario
 from smtpdoctor.model import ExitCode
@@ -29,7 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario names (default: all)")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on ({DEFAULT_HOST})")
+    p.add_argument("--host", default=DEFAULT_HOST, help="address to listen on")
     p.add_argument(
         "--base-port",
         type=int,
@@ -54,7 +62,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Starts the fault lab on ephemeral loopback ports and diagnoses every "
         "scenario with the options it needs, printing what each is and what smtpdoctor found.",
     )
-    d.add_argument("--timeout", type=float, default=5.0, help="deadline per diagnosis (5 s)")
+    d.add_argument(
+        "--timeout",
+        type=duration,
+        default=5.0,
+        metavar="DURATION",
+        help="deadline per diagnosis: 5, 5s, 500ms (default 5s)",
+    )
     add_format_option(d)
     d.set_defaults(func=run_demo)
 
@@ -112,20 +126,38 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_list(scenarios: list[Scenario], addresses: dict[str, tuple[str, int]]) -> None:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("scenario", "address", "expect", "needs"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("what it does", overflow="ellipsis", no_wrap=True)
+    rows = []
     for s in scenarios:
         host, port = addresses[s.name]
-        table.add_row(
-            s.name,
-            f"{host}:{port}",
-            f"{s.expect.category.value} @ {s.expect.stage.value}",
-            " ".join(s.needs),
-            s.description,
-        )
-    console(piped_width=220).print(table)
+        expect = f"{s.expect.category.value} @ {s.expect.stage.value}"
+        rows.append((s.name, f"{host}:{port}", expect, " ".join(s.needs), s.description))
+    print_rows(("scenario", "address", "expect", "needs", "what it does"), rows)
+
+
+def print_rows(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """One row per line where the console is wide enough; otherwise one record per row.
+
+    Nothing is cut: on a narrow terminal (80 columns) the last column, the
+    prose, goes on the next lines, indented and wrapped.
+    """
+    out = console(piped_width=220)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)] if rows else []
+    if sum(widths) + 2 * len(widths) <= out.width:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in header:
+            table.add_column(column, no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    for row in rows:
+        head = "  ".join(cell for cell in row[:-1] if cell)
+        out.print(Text(head, style="bold"), soft_wrap=True)
+        prose = Table.grid()
+        prose.add_column(width=4, no_wrap=True)
+        prose.add_column(overflow="fold")  # wrapped, never cut
+        prose.add_row("", Text(row[-1]))
+        out.print(prose)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -137,14 +169,10 @@ def run_demo(args: argparse.Namespace) -> int:
         print_json({"schema": "smtpdoctor.demo/1", "scenarios": [r.to_json() for r in rows]})
     else:
         out = console(piped_width=220)
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in ("", "scenario", "smtpdoctor found", "key timing"):
-            table.add_column(column, no_wrap=True)
-        table.add_column("what it is", overflow="ellipsis", no_wrap=True)
-        for r in rows:
-            mark = Text("✓", style="green") if r.matches else Text("✗", style="red")
-            table.add_row(mark, r.name, r.found, r.timing, r.description)
-        out.print(table)
+        print_rows(
+            ("", "scenario", "smtpdoctor found", "key timing", "what it is"),
+            [("✓" if r.matches else "✗", r.name, r.found, r.timing, r.description) for r in rows],
+        )
         good = sum(r.matches for r in rows)
         out.print(f"\n{good} of {len(rows)} scenarios diagnosed as expected.")
     return ExitCode.OK if all(r.matches for r in rows) else ExitCode.FAILURE

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -33,8 +33,10 @@ from smtpdoctor.cli.common import (
     console,
     fail,
     print_json,
+    print_line,
     wants_json,
 )
+from smtpdoctor.cli.terminal import clean, json_safe, markup_safe
 from smtpdoctor.logs import (
     FORMATS,
     Aggregator,
@@ -77,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="log files, globs, or -")
-    add_format_option(parser)
+    add_format_option(parser, nagios=True)
     parser.add_argument(
         "--events",
         action="store_true",
@@ -159,6 +161,12 @@ def run(args: argparse.Namespace) -> int:
             fail(f"cannot write {args.html}: {exc.strerror or exc}")
     if wants_json(args):
         print_json(doc)
+    elif args.format == "nagios":
+        from smtpdoctor.cli.nagios import logs_nagios
+
+        text, code = logs_nagios(doc)
+        print_line(text)
+        return code
     elif not args.events:
         _render_text(doc)
     return exit_status(agg)
@@ -213,7 +221,7 @@ def _event_printer() -> Any:
         if closed:
             return
         try:
-            out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+            out.write(json_safe(json.dumps(event.to_json(), ensure_ascii=False)) + "\n")
         except BrokenPipeError:
             # The reader went away (| head): stop writing, finish quietly.
             closed = True
@@ -283,7 +291,7 @@ def _follow(
 
 
 def _failure_printer() -> Any:
-    out = console()
+    out = console(markup=True)
 
     def emit(event: DeliveryEvent) -> None:
         if event.status is EventStatus.SENT:
@@ -291,8 +299,8 @@ def _failure_printer() -> Any:
         where = event.destination or event.relay_host or event.relay_ip or "-"
         out.print(
             f"{iso_time(event.time) or '-'} {event.status.value:8} "
-            f"{event.category.value}/{event.stage.value} {escape(where)}: "
-            f"{escape(event.text[:160])}"
+            f"{event.category.value}/{event.stage.value} {markup_safe(where)}: "
+            f"{markup_safe(event.text[:160])}"
         )
 
     return emit
@@ -322,7 +330,7 @@ def _bar(n: int, top: int, width: int = 24) -> str:
 
 
 def _render_text(doc: dict[str, Any]) -> None:
-    out = console()
+    out = console(markup=True)
     for section in (
         _text_totals,
         _text_timeline,
@@ -341,7 +349,7 @@ def _render_text(doc: dict[str, Any]) -> None:
 def _text_totals(out: Console, doc: dict[str, Any]) -> None:
     status = doc["status"]
     style = _STYLE[status]
-    out.print(f"[bold {style}]{status.upper()}[/bold {style}]  {escape(doc['summary'])}")
+    out.print(f"[bold {style}]{status.upper()}[/bold {style}]  {markup_safe(doc['summary'])}")
     t = doc["totals"]
     p = doc["period"]
     lines = doc["lines"]
@@ -352,7 +360,7 @@ def _text_totals(out: Console, doc: dict[str, Any]) -> None:
     )
     if lines["unparsed"]:
         samples = lines["unparsed_samples"]
-        example = escape(repr(samples[0])) if samples else "-"
+        example = markup_safe(repr(samples[0])) if samples else "-"
         out.print(f"  [yellow]{lines['unparsed']} unparsed lines[/yellow] (e.g. {example})")
     if lines["filtered"]:
         out.print(f"  {lines['filtered']} events outside --since/--until were skipped")
@@ -405,18 +413,30 @@ def _text_failures(out: Console, doc: dict[str, Any]) -> None:
 
 
 def _text_reasons(out: Console, doc: dict[str, Any]) -> None:
-    if doc["top_deferral_reasons"]:
+    for key, title in (
+        ("top_deferral_reasons", "Top deferral reasons"),
+        ("top_bounce_reasons", "Top bounce / expiry reasons"),
+    ):
+        if not doc[key]:
+            continue
         out.print()
-        out.print("[bold]Top deferral reasons[/bold]")
-        for r in doc["top_deferral_reasons"]:
-            out.print(f"  {r['count']:>9}  {r['category']}/{r['stage']}: {escape(r['text'][:140])}")
-            if r["meaning"]:
-                out.print(f"             [dim]{escape(r['meaning'][:160])}[/dim]")
-    if doc["top_bounce_reasons"]:
-        out.print()
-        out.print("[bold]Top bounce / expiry reasons[/bold]")
-        for r in doc["top_bounce_reasons"]:
-            out.print(f"  {r['count']:>9}  {r['category']}/{r['stage']}: {escape(r['text'][:140])}")
+        out.print(f"[bold]{title}[/bold]")
+        for r in doc[key]:
+            # The whole reason, wrapped under itself: the text is the evidence.
+            out.print(_reason_row(f"{r['count']:>9}", f"{r['category']}/{r['stage']}: {r['text']}"))
+            if r.get("meaning"):
+                out.print(_reason_row("", r["meaning"], style="dim"))
+
+
+def _reason_row(count: str, text: str, style: str = "") -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, width=9)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(count), Text(clean(text), style=style))
+    return Padding(grid, (0, 0, 0, 2))
 
 
 def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
@@ -426,7 +446,7 @@ def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
         out.print(f"  {'destination':32} {'attempts':>9} {'failed':>9} {'rate':>7}  problem")
         for d in doc["destinations"]:
             out.print(
-                f"  {escape(d['destination'][:32]):32} {d['attempts']:>9} {d['failures']:>9} "
+                f"  {markup_safe(d['destination'][:32]):32} {d['attempts']:>9} {d['failures']:>9} "
                 f"{d['failure_rate']:>7.1%}  {d['diagnosis']} ({d['top_category']})"
             )
     if doc["relays"]:
@@ -434,7 +454,7 @@ def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
         out.print("[bold]Relays (MX hosts) with failures[/bold]")
         for r in doc["relays"]:
             out.print(
-                f"  {escape(r['relay'][:48]):48} {r['failures']:>9}  "
+                f"  {markup_safe(r['relay'][:48]):48} {r['failures']:>9}  "
                 f"{r['diagnosis']} ({r['top_category']})"
             )
 
@@ -448,7 +468,9 @@ def _text_tls(out: Console, doc: dict[str, Any]) -> None:
     for side, label in (("outbound", "to"), ("inbound", "from")):
         for peer in tls[side]:
             causes = ", ".join(f"{k} {v}" for k, v in peer["by_category"].items())
-            out.print(f"  {label:4} {escape(peer['peer'][:48]):48} {peer['count']:>7}  {causes}")
+            out.print(
+                f"  {label:4} {markup_safe(peer['peer'][:48]):48} {peer['count']:>7}  {causes}"
+            )
 
 
 _MTA_OF_FORMAT = {
@@ -466,13 +488,13 @@ def _print_finding(out: Console, f: dict[str, Any], mtas: set[str]) -> None:
     """One finding, with the fixes for the MTAs whose logs were read (and generic ones)."""
     style = {"critical": "red", "warning": "yellow"}.get(f["severity"], "cyan")
     out.print(
-        f"  [{style}]{f['severity']}[/{style}] {escape(f['id'])} "
-        f"({f['category']}/{f['stage']}): {escape(f['message'])}"
+        f"  [{style}]{f['severity']}[/{style}] {markup_safe(f['id'])} "
+        f"({f['category']}/{f['stage']}): {markup_safe(f['message'])}"
     )
     for fix in [x for x in f["fixes"] if x["for"] in mtas or x["for"] == "generic"][:3]:
-        out.print(f"    [dim]{fix['for']}:[/dim] {escape(' '.join(fix['steps'])[:300])}")
+        out.print(f"    [dim]{fix['for']}:[/dim] {markup_safe(' '.join(fix['steps'])[:300])}")
         if fix.get("verify"):
-            out.print(f"      [dim]verify:[/dim] {escape(fix['verify'])}")
+            out.print(f"      [dim]verify:[/dim] {markup_safe(fix['verify'])}")
 
 
 def _text_findings(out: Console, doc: dict[str, Any]) -> None:
@@ -500,10 +522,11 @@ def _text_inbound(out: Console, doc: dict[str, Any]) -> None:
         causes = ", ".join(f"{k} {v}" for k, v in c["by_cause"].items())
         stages = ", ".join(c["by_stage"])
         out.print(
-            f"  {escape(c['client'][:44]):44} {c['failures']:>8}  {causes} [dim]({stages})[/dim]"
+            f"  {markup_safe(c['client'][:44]):44} {c['failures']:>8}  {causes} "
+            f"[dim]({stages})[/dim]"
         )
         if c.get("why"):
-            out.print(f"  {'':44} {'':8}  [dim]{escape(c['why'][:110])}[/dim]")
+            out.print(f"  {'':44} {'':8}  [dim]{markup_safe(c['why'][:110])}[/dim]")
     for f in inbound["findings"]:
         _print_finding(out, f, _mtas(doc))
 
@@ -515,8 +538,8 @@ def _mtas(doc: dict[str, Any]) -> set[str]:
 def _text_inputs(out: Console, doc: dict[str, Any]) -> None:
     for item in doc["inputs"]:
         if item["format"] == "unknown" or item["error"]:
-            what = escape(item["error"] or item["format"])
-            out.print(f"[yellow]{escape(item['name'])}: {what}[/yellow]")
+            what = markup_safe(item["error"] or item["format"])
+            out.print(f"[yellow]{markup_safe(item['name'])}: {what}[/yellow]")
 
 
 # For tests and the bench: the chunk function, importable by name.

@@ -155,8 +155,8 @@ def summarise(results: list[tuple[MailInput, Classification]]) -> dict[str, Any]
 
 
 def render_folder(out: Any, results: list[tuple[MailInput, Classification]]) -> None:
-    """One line per explanation, then the summary."""
-    from rich.markup import escape
+    """One line per explanation, then the summary (every outside string made terminal-safe)."""
+    from smtpdoctor.cli.terminal import markup_safe as escape
 
     for item, c in results:
         who = item.origin.get("recipient") or "-"

@@ -9,7 +9,7 @@ import os
 import sys
 
 from smtpdoctor import __version__
-from smtpdoctor.cli.common import UsageError
+from smtpdoctor.cli.common import UsageError, quiet_broken_pipe, usage_error
 from smtpdoctor.cli.parser import root_parser
 from smtpdoctor.model import ExitCode
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (| head): quiet, as cat and grep are.
         _silence_stdout()
-        return ExitCode.ERROR
+        return quiet_broken_pipe()
     except (OSError, ValueError) as exc:
         if not _stdout_failed(exc):
             raise
@@ -73,8 +73,9 @@ def _main(argv: list[str] | None) -> int:
             return ExitCode.ERROR
         return int(args.func(args))
     except UsageError as exc:
-        _say(str(exc))
-        return ExitCode.ERROR
+        return usage_error(str(exc), args_list)
+    except BrokenPipeError:
+        return quiet_broken_pipe()
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
 

@@ -22,8 +22,10 @@ from typing import Any
 from smtpdoctor.cli.common import (
     add_format_option,
     console,
+    duration,
     fail,
     print_json,
+    print_line,
     wants_json,
 )
 
@@ -54,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "args", nargs="*", metavar="FILE | flush DEST", help="a queue dump, or: flush DEST"
     )
-    add_format_option(parser)
+    add_format_option(parser, nagios=True)
     parser.add_argument("--html", metavar="FILE", help="also write a single-file HTML report")
     parser.add_argument("--mta", choices=_MTAS, help="the MTA (default: the one installed)")
     parser.add_argument(
@@ -90,13 +92,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--watch", action="store_true", help="with flush: follow until drained")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=duration,
         default=600.0,
-        metavar="SECONDS",
-        help="with flush --watch: give up after this long (default 600)",
+        metavar="DURATION",
+        help="with flush --watch: give up after this long: 600, 10m (default 10m)",
     )
     parser.add_argument(
-        "--interval", type=float, default=1.0, metavar="SECONDS", help="queue re-read interval"
+        "--interval",
+        type=duration,
+        default=1.0,
+        metavar="DURATION",
+        help="queue re-read interval: 1, 1s, 500ms (default 1s)",
     )
     parser.add_argument("--log", metavar="FILE", help="with --watch: the MTA's log to follow")
     parser.set_defaults(func=run)
@@ -126,9 +132,9 @@ def _duration(text: str) -> float:
 
 def safe(text: Any) -> str:
     """Queue content is outside input: no control characters, no rich markup."""
-    from rich.markup import escape
+    from smtpdoctor.cli.terminal import markup_safe
 
-    return str(escape(_CONTROL.sub("?", str(text))))
+    return markup_safe(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -194,6 +200,12 @@ def _report(args: argparse.Namespace, warn: Any, crit: Any) -> int:
             fail(f"cannot write {args.html}: {exc.strerror or exc}")
     if wants_json(args):
         print_json(doc)
+    elif args.format == "nagios":
+        from smtpdoctor.cli.nagios import queue_nagios
+
+        text, code = queue_nagios(doc)
+        print_line(text)
+        return code
     else:
         _render_text(doc)
     return exit_code(doc["status"])
@@ -238,7 +250,7 @@ def _flush(args: argparse.Namespace) -> int:
     log = args.log or log_path(inst)
     if args.log and not Path(args.log).is_file():
         fail(f"cannot read {args.log}: no such file")
-    out = None if wants_json(args) else console()
+    out = None if wants_json(args) else console(markup=True)
     if out is not None:
         out.print(f"asking the MTA to retry {safe(dest)}: [bold]{safe(cmd_line)}[/bold]")
         if log is None:
@@ -278,7 +290,9 @@ def _out(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
     if wants_json(args):
         print_json(doc)
     else:
-        console().print(safe(text))
+        from smtpdoctor.cli.terminal import clean
+
+        console().print(clean(text))
 
 
 def _render_watch(out: Any, r: Any) -> None:
@@ -310,7 +324,7 @@ def _age(seconds: float | None) -> str:
 
 
 def _render_text(doc: dict[str, Any]) -> None:
-    out = console(piped_width=160)
+    out = console(piped_width=160, markup=True)
     status = doc["status"]
     out.print(f"[bold {_STYLE[status]}]{status.upper()}[/]  {safe(doc['summary'])}")
     t = doc["totals"]

@@ -24,6 +24,7 @@ from smtpdoctor.cli.common import (
     fail,
     wants_json,
 )
+from smtpdoctor.cli.terminal import json_safe
 from smtpdoctor.model import ExitCode, Finding, Severity, Status, Verdict
 
 __all__ = ["register"]
@@ -250,7 +251,7 @@ class _Report:
     def event(self, number: int, event: Any) -> None:
         """--events: one JSON line per timeline event, as it happens."""
         line = {"schema": "smtpdoctor.receive.event/1", "session": number, **event.to_json()}
-        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_safe(json.dumps(line, ensure_ascii=False)) + "\n")
         sys.stdout.flush()
 
     def _json(self, record: Any, findings: list[Finding], verdict: Verdict) -> None:
@@ -260,13 +261,13 @@ class _Report:
             "verdict": verdict.to_json(),
             "findings": [f.to_json() for f in findings],
         }
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False)) + "\n")
         sys.stdout.flush()
 
     def _text(self, record: Any, findings: list[Finding], verdict: Verdict) -> None:
-        from rich.markup import escape
+        from smtpdoctor.cli.terminal import markup_safe as escape
 
-        out = console(piped_width=200)
+        out = console(piped_width=200, markup=True)
         tls = record.tls
         offered = ",".join(tls.hello.versions) if tls.hello else "-"
         negotiated = tls.version or ("failed" if tls.handshake_error else "plaintext")

@@ -258,6 +258,7 @@ def trace_findings(trace: TraceResult, port_filtered: bool | None = None) -> lis
                 evidence={"hops": hops},
                 variant="reached",
                 count=len(trace.hops),
+                hops_text=f"{len(trace.hops)} hop" + ("" if len(trace.hops) == 1 else "s"),
                 route=route,
                 **where,
             )

@@ -8,6 +8,7 @@ reads exactly as the same reply pasted into ``explain`` or found in a log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import Step
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
-from smtpdoctor.model import Finding, Outcome, Permanence, Severity, Stage
+from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
 
 __all__ = ["TLS_ORDER", "Policy", "SessionEvidence", "session_findings"]
 
@@ -61,6 +62,7 @@ class SessionEvidence:
     large_hello_outcome: str | None = None  # "ok", "timeout", "reset", ...
     extended_master_secret: bool | None = None
     ciphers_seen: Sequence[str] = ()
+    implicit_tls: bool = False  # the walk spoke TLS from the first byte
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
 
 
@@ -120,6 +122,20 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
     assert step.reply is not None
     reply = step.reply
     c = classify_reply(reply, step.stage)
+    retry_helps, meaning, fixes = c.retry_helps, c.meaning, c.fixes
+    where = STAGE_WORDS.get(step.stage, "at " + step.stage.value)
+    if step.stage is Stage.GREETING:
+        where = "as its greeting"
+        if reply.code == 421 and _standing_block(reply.text, reply.enhanced):
+            # A per-client rule answers every retry from this address the same way.
+            from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
+
+            retry_helps = False
+            meaning = (
+                "a standing rule refuses this client (an access rule or a block list); "
+                "retrying from the same address will not pass until the rule changes"
+            )
+            fixes = fixes_for(Category.POLICY_REJECTION)
     severity = Severity.CRITICAL
     if step.stage is Stage.STARTTLS and not policy.tls_required:
         severity = Severity.WARNING  # opportunistic senders go on in plaintext
@@ -130,12 +146,48 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
         category=c.category,
         stage=step.stage,
         permanence=c.permanence,
-        retry_helps=c.retry_helps,
+        retry_helps=retry_helps,
         code=reply.code,
         enhanced=f" {reply.enhanced}" if reply.enhanced else "",
-        where=STAGE_WORDS.get(step.stage, "at " + step.stage.value),
-        meaning=c.meaning,
-        classified_fixes=c.fixes,
+        where=where,
+        meaning=meaning,
+        classified_fixes=fixes,
+    )
+
+
+_BLOCK = re.compile(
+    r"access denied|not allowed|\bdenied\b|\bblock(?:ed|list)?\b|blacklist|\brejected\b|"
+    r"\bbanned\b|not authori[sz]ed|\brefused\b|\bpolicy\b",
+    re.I,
+)
+# Greeting delays above this are a warning: RFC 5321 allows 5 minutes, but
+# senders with 30-60 s connect timeouts are common.
+SLOW_GREETING_MS = 20_000.0
+
+
+def _standing_block(text: str, enhanced: str | None) -> bool:
+    return bool(_BLOCK.search(text)) or (enhanced or "").startswith("4.7.")
+
+
+def _greeting_findings(ev: SessionEvidence) -> list[Finding]:
+    out: list[Finding] = []
+    greeting = next((s for s in ev.steps if s.stage is Stage.GREETING), None)
+    if greeting is None:
+        return out
+    if greeting.outcome is Outcome.OK and greeting.elapsed_ms >= SLOW_GREETING_MS:
+        evidence = {"elapsed_ms": round(greeting.elapsed_ms, 1)}
+        out.append(finding("greeting.slow", evidence=evidence, seconds=greeting.elapsed_ms / 1000))
+    return out
+
+
+def silent_greeting(steps: Sequence[Step]) -> bool:
+    """The server said nothing at all before the walk gave up on its greeting
+    (what a port that speaks TLS from the first byte does to an SMTP client)."""
+    greeting = next((s for s in steps if s.stage is Stage.GREETING), None)
+    return (
+        greeting is not None
+        and greeting.outcome in (Outcome.TIMEOUT, Outcome.CLOSED, Outcome.RESET)
+        and greeting.bytes_received == 0
     )
 
 
@@ -292,7 +344,11 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     if cert.self_signed:
         add("tls.certificate.self_signed")
     elif not cert.trusted:
-        add("tls.certificate.untrusted", {"trust_error": cert.trust_error})
+        add(
+            "tls.certificate.untrusted",
+            {"trust_error": cert.trust_error},
+            trust_error=_trust_advice(cert.trust_error),
+        )
         if not cert.chain_complete:
             add("tls.certificate.chain_incomplete")
     if cert.names_checked and not cert.hostname_match:
@@ -309,6 +365,19 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     if cert.signature_algorithm.lower().startswith(("sha1", "md5")):
         add("tls.certificate.weak_signature", algorithm=cert.signature_algorithm)
     return out
+
+
+def _trust_advice(error: str | None) -> str:
+    """The verifier's words (kept in the evidence) as what a person can act on."""
+    text = (error or "").lower()
+    if "candidates exhausted" in text or "issuer" in text or not text:
+        return (
+            "unknown issuer: no path from it to a CA in the trust store (the server may omit "
+            "an intermediate; pass --tls-ca FILE if this is your private CA)"
+        )
+    if "no trust anchors" in text:
+        return "no trust store was available to check it against (pass --tls-ca FILE)"
+    return error or "unknown reason"
 
 
 def _rank(version: str) -> int:
@@ -329,6 +398,7 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     for step in ev.steps:
         if step.outcome is Outcome.REPLY and step.stage is not Stage.QUIT:
             findings.append(_reply_finding(step, policy))
+    findings += _greeting_findings(ev)
     if failed is not None and failed.outcome is not Outcome.REPLY:
         findings.append(_transport_finding(failed, ev.port))
     greeted = any(s.stage is Stage.EHLO and s.outcome is Outcome.OK for s in ev.steps)

@@ -52,7 +52,13 @@ def verdict_for(findings: Sequence[Finding]) -> Verdict:
         )
     top = min(problems, key=lambda f: f.severity.rank)
     summary = _first_sentence(top.message)
-    if top.permanence is Permanence.TEMPORARY and top.retry_helps is False:
+    # Only where mail really stops: a warning (a self-signed certificate
+    # nobody verifies, a backup MX while another works) is not being retried.
+    if (
+        top.severity is Severity.CRITICAL
+        and top.permanence is Permanence.TEMPORARY
+        and top.retry_helps is False
+    ):
         summary += " Senders will keep retrying, but that cannot help until this is fixed."
     return Verdict(
         _STATUS[top.severity], top.category, top.stage, top.permanence, summary, top.retry_helps

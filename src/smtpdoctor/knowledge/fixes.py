@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from smtpdoctor.knowledge.fixes_opensmtpd import OPENSMTPD
 from smtpdoctor.model import MTA, Category, Fix
 
 __all__ = ["FIXES", "fixes_for"]
@@ -1071,6 +1072,17 @@ FIXES: dict[Category, tuple[Fix, ...]] = {
         ),
     ),
 }
+
+
+def _with_opensmtpd() -> None:
+    """OpenSMTPD's recipe just before the generic one, in every category."""
+    for category, recipes in FIXES.items():
+        extra = OPENSMTPD.get(category)
+        if extra is not None:
+            FIXES[category] = (*recipes[:-1], extra, recipes[-1])
+
+
+_with_opensmtpd()
 
 
 def fixes_for(category: Category, mtas: Iterable[MTA] | None = None) -> tuple[Fix, ...]:

@@ -93,7 +93,9 @@ def from_os_error(exc: OSError, icmp: IcmpError | None = None) -> NetError:
     if isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
         return NetError(Outcome.REFUSED, "connection refused (TCP RST to SYN)", code)
     if isinstance(exc, ConnectionResetError | BrokenPipeError) or code in _RESET:
-        return NetError(Outcome.RESET, f"connection reset by peer ({text})", code)
+        # The OS's own words are usually these same words: say them once.
+        said = "" if text.lower() == "connection reset by peer" else f" ({text})"
+        return NetError(Outcome.RESET, f"connection reset by peer{said}", code)
     if code in _UNREACHABLE:
         return NetError(Outcome.UNREACHABLE, f"unreachable: {text}", code)
     if code in (errno.EPERM, errno.EACCES):

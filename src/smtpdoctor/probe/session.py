@@ -54,6 +54,8 @@ class SessionOptions:
     auth: tuple[str, str] | None = None
     server_name: str | None = None  # SNI, and the name the certificate should carry
     tls_context: Callable[[], ssl.SSLContext] = probe_context
+    # Told each stage as it begins (the CLI's progress line on a terminal).
+    on_stage: Callable[[Stage], None] | None = None
 
 
 _FILLER = b"smtpdoctor test data 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOP\r\n"
@@ -148,6 +150,8 @@ class _Walker:
             step.bytes_sent = -self.stream.bytes_sent
             step.bytes_received = -self.stream.bytes_received
         self.result.steps.append(step)
+        if self.options.on_stage is not None:
+            self.options.on_stage(stage)
         return step
 
     def _end(self, step: Step, outcome: Outcome, detail: str = "") -> None:

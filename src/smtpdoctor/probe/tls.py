@@ -36,7 +36,7 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 
-__all__ = ["tls_matrix"]
+__all__ = ["implicit_tls_probe", "tls_matrix"]
 
 _CODES = {
     "SSLv3": TLSVersionCode.SSLv3,
@@ -247,3 +247,21 @@ async def tls_matrix(
         matrix.peer_ciphers = next((r for r in results if r.label == label), None)
     _fill_versions(matrix, top)
     return matrix
+
+
+async def implicit_tls_probe(
+    address: str,
+    port: int,
+    *,
+    server_name: str | None,
+    deadline: Deadline,
+    connector: Connector,
+) -> HelloProbe:
+    """A ClientHello (TLS 1.0-1.3) as the first bytes: does the port speak TLS at once?"""
+    hello = build_client_hello(
+        max_version=TLSVersionCode.TLSv1_3,
+        min_version=TLSVersionCode.TLSv1,
+        server_name=server_name,
+    )
+    where: dict[str, Any] = {"address": address, "port": port, "helo": "", "implicit": True}
+    return await _probe("implicit-tls", hello, **where, deadline=deadline, connector=connector)

@@ -54,6 +54,7 @@ AREAS: tuple[str, ...] = (
     "config_system",
     "config_windows",
     "sender",
+    "ciphers",
 )
 
 

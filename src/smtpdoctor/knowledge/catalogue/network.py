@@ -472,7 +472,7 @@ def _path() -> list[FindingSpec]:
             Stage.CONNECT,
             title="The hops to the server (TCP traceroute to the SMTP port).",
             message={
-                "reached": "Route to {address}:{port} in {count} hops: {route}.",
+                "reached": "Route to {address}:{port} in {hops_text}: {route}.",
                 "other": "TCP traceroute to {address}:{port} {status}: {note}.",
             },
             permanence=_NONE,
@@ -482,6 +482,7 @@ def _path() -> list[FindingSpec]:
                 "address": "192.0.2.25",
                 "port": 25,
                 "count": 3,
+                "hops_text": "3 hops",
                 "route": "192.168.1.1 → 198.51.100.1 → 192.0.2.25",
                 "status": "skipped",
                 "note": "raw sockets need root",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, Params
-from smtpdoctor.model import Category, Fix, Outcome, Permanence, Severity, Stage
+from smtpdoctor.model import MTA, Category, Fix, Outcome, Permanence, Severity, Stage
 
 __all__ = ["HOW", "SPECS", "STAGE_WORDS"]
 
@@ -83,6 +83,46 @@ def _connect() -> list[FindingSpec]:
             "answers for it.",
             example={**_TRANSPORT_EXAMPLE, "outcome": "unreachable"},
             **common,
+        ),
+        FindingSpec(
+            "greeting.slow",
+            _S.WARNING,
+            _C.NETWORK_TIMEOUT,
+            Stage.GREETING,
+            title="The greeting came, but late enough that impatient senders give up first.",
+            message="The greeting took {seconds:.0f} s. RFC 5321 lets a client wait 5 minutes, "
+            "but many senders give up far sooner (30 to 60 s is common), so their mail is "
+            "deferred; a greeting delay (greet pause, tarpit, a slow DNS or milter check at "
+            "connect) should stay within a few seconds.",
+            retry_helps=False,
+            example={"seconds": 45.0},
+            source="RFC 5321 §4.5.3.2.1",
+        ),
+        FindingSpec(
+            "greeting.implicit_tls",
+            _S.WARNING,
+            _C.OTHER,
+            Stage.GREETING,
+            title="A silent greeting from a port that speaks TLS from the first byte.",
+            message="Port {port} speaks TLS from the first byte (implicit TLS, RFC 8314): it "
+            "sent no SMTP greeting, but answered a TLS ClientHello with a ServerHello "
+            "({version}). Diagnose it with --implicit-tls; SMTP clients that expect a "
+            "greeting (port 25 and 587 style, STARTTLS) wait on it until they time out.",
+            permanence=_NONE,
+            supersedes=("greeting.timeout", "greeting.dropped.*"),
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Probe the port as what it is; if it is meant for SMTP with "
+                        "STARTTLS, turn implicit TLS off on that listener.",
+                    ),
+                    "smtpdoctor diagnose mx.example.com:25 --implicit-tls",
+                    "openssl s_client -connect mx.example.com:25 -brief </dev/null",
+                ),
+            ),
+            example={"port": 465, "version": "TLSv1.3"},
+            source="RFC 8314 §3.3",
         ),
         FindingSpec(
             "connect.timeout",
@@ -279,8 +319,8 @@ def _tls() -> list[FindingSpec]:
             _C.TLS_VERSION_MISMATCH,
             _TLS,
             title="The best TLS version the server offers is below the peer's floor.",
-            message="The best TLS version this server offers is {negotiated}, below the {floor} "
-            "that {peer_label} require(s): {consequence}.",
+            message="The best TLS version this server offers is {negotiated}, below the floor of "
+            "{floor} set by {peer_label}: {consequence}.",
             retry_helps=False,
             example={
                 "negotiated": "TLSv1",
@@ -346,8 +386,8 @@ def _tls() -> list[FindingSpec]:
             "tls.cipher.none_shared_with_peer",
             None,
             title="At TLS 1.2 the server accepts none of the peer's cipher suites.",
-            message="At TLS 1.2 the server accepts none of the cipher suites {peer_label} "
-            "offer(s), or can only sign with SHA-1, which OpenSSL 3 peers refuse{consequence}",
+            message="At TLS 1.2 the server accepts none of the cipher suites offered by "
+            "{peer_label}, or can only sign with SHA-1, which OpenSSL 3 peers refuse{consequence}",
             retry_helps=False,
             example={
                 "peer": "gmail",
