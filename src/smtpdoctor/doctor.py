@@ -501,7 +501,11 @@ class Targets:
     resolver: Any = None  # dns.asyncresolver.Resolver, when DNS is usable
 
 
-async def find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) -> Targets:
+async def find_targets(
+    host: str, opts: DiagnoseOptions, deadline: Deadline, resolver: Any = None
+) -> Targets:
+    """What to connect to for ``host``: its MX hosts' addresses (or its own), with
+    the DNS report. ``resolver``: one to share (a scan shares one with a cache)."""
     if _is_ip(host):
         return Targets([(host, host)], None, [])
     from smtpdoctor.diagnosis.dns_rules import dns_findings
@@ -510,8 +514,7 @@ async def find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) -> 
     from smtpdoctor.probe.dnsquery import describe_resolver, make_resolver
 
     special = _special_name(host)
-    resolver = None
-    if special is None:
+    if special is None and resolver is None:
         try:
             resolver = make_resolver(opts.resolver, _dns_budget(opts.timeout))
         except ValueError:
