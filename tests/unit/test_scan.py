@@ -6,6 +6,7 @@ import asyncio
 import io
 import itertools
 import json
+import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -218,7 +219,7 @@ def test_summary_counts_hosts_once() -> None:
     legacy = {"TLSv1": True, "TLSv1.1": True, "TLSv1.2": False}
     shared = _host("192.0.2.1", "ok", modern, 200)
     old = _host("192.0.2.2", "failure", legacy, 10)
-    s = Summary(expiring_days=30)
+    s = Summary(sqlite3.connect(":memory:"), expiring_days=30)
     s.add(_doc("a", "ok", "ok", [shared]))
     s.add(_doc("b", "ok", "ok", [shared, old]))
     s.add(_doc("c", "failure", "tls_version_mismatch", [old]))

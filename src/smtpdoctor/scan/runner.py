@@ -38,8 +38,8 @@ from smtpdoctor.scan.polite import Job, Planner, Politeness
 
 __all__ = ["Plan", "ScanStats", "plan", "run_scan"]
 
-CACHE = 20_000  # host walks kept in memory; the rest are read back from the checkpoint
-DNS_CACHE = 50_000  # DNS answers kept for the scan (bounded: memory must not grow with the list)
+CACHE = 2_000  # host walks kept in memory; the rest are read back from the checkpoint
+DNS_CACHE = 10_000  # DNS answers kept for the scan (bounded: memory must not grow with the list)
 
 
 @dataclass
@@ -100,8 +100,8 @@ async def _resolve(
     async def one(row: tuple[int, str, str, int | None]) -> tuple[int, Any]:
         ident, key, host, port = row
         topts = _target_opts(opts, key, port)
-        deadline = Deadline(opts.timeout)
-        async with gate:
+        async with gate:  # the deadline starts once the target's turn has come
+            deadline = Deadline(opts.timeout)
             return ident, (topts, await find_targets(host, topts, deadline, resolver), deadline)
 
     return dict(await asyncio.gather(*(one(r) for r in rows)))
@@ -142,7 +142,13 @@ class _Run:
         for k, v in planner.events.items():
             self.stats.events[k] = self.stats.events.get(k, 0) + v
         await self._sender(resolved)
-        docs = await asyncio.gather(*(self._document(*resolved[r[0]]) for r in rows))
+        gate = asyncio.Semaphore(self.dns_jobs)  # documents ask DNS too (PTRs)
+
+        async def document(ident: int) -> tuple[str, str, dict[str, Any]] | None:
+            async with gate:
+                return await self._document(*resolved[ident])
+
+        docs = await asyncio.gather(*(document(r[0]) for r in rows))
         finished = [(r[0], *d) for r, d in zip(rows, docs, strict=True) if d is not None]
         self.store.finish(finished)
         self.stats.targets += len(finished)

@@ -1,12 +1,14 @@
 """The scan's summary, ``smtpdoctor.scan/1``: built from the documents, one at a time.
 
-Memory grows with the number of distinct MX addresses (the hosts table),
-never with the number of targets.
+Memory does not grow with the number of targets nor of MX hosts: the
+per-host figures are kept in a SQLite temporary table (the checkpoint's).
 """
 
 from __future__ import annotations
 
 import html
+import json
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,22 +26,21 @@ _TLS_CATEGORIES = (
 )
 
 
-@dataclass
-class _Host:
-    name: str
-    address: str
-    port: int
-    status: str
-    category: str
-    summary: str
-    versions: dict[str, bool | None]
-    starttls: bool
-    days_left: int | None
-    domains: int = 0
+_HOSTS = """
+CREATE TEMP TABLE IF NOT EXISTS summary_hosts (
+    key TEXT PRIMARY KEY, name TEXT, address TEXT, port INTEGER, status TEXT,
+    category TEXT, summary TEXT, versions TEXT, starttls INTEGER, days_left INTEGER,
+    domains INTEGER NOT NULL DEFAULT 0
+)
+"""
+_COLUMNS = "name, address, port, status, category, summary, domains"
 
 
 @dataclass
 class Summary:
+    """Counts by target in memory; one row per MX host in a SQLite temporary table."""
+
+    db: sqlite3.Connection
     expiring_days: int = 30
     targets: int = 0
     status: Counter[str] = field(default_factory=Counter)
@@ -48,7 +49,10 @@ class Summary:
     dane: int = 0
     break_tls12: int = 0  # domains with no MX host that takes TLS 1.2 or later
     break_policy: int = 0  # domains whose verdict is a TLS fault under the scan's policy
-    hosts: dict[str, _Host] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.db.execute("DROP TABLE IF EXISTS temp.summary_hosts")
+        self.db.execute(_HOSTS)
 
     def add(self, doc: dict[str, Any]) -> None:
         self.targets += 1
@@ -66,42 +70,57 @@ class Summary:
             self.dane += 1
         modern = False
         for h in doc.get("hosts", []):
-            host = self._host(h)
-            host.domains += 1
-            modern = modern or any(host.versions.get(v) for v in _MODERN)
+            versions = (h.get("tls") or {}).get("versions") or {}
+            modern = modern or any(versions.get(v) for v in _MODERN)
+            self._host(h, versions)
         if doc.get("hosts") and not modern:
             self.break_tls12 += 1
 
-    def _host(self, h: dict[str, Any]) -> _Host:
-        key = f"{h['address']}|{h['port']}"
-        if key not in self.hosts:
-            tls = h.get("tls") or {}
-            cert = tls.get("certificate") or {}
-            v = h["verdict"]
-            self.hosts[key] = _Host(
+    def _host(self, h: dict[str, Any], versions: dict[str, Any]) -> None:
+        tls = h.get("tls") or {}
+        cert = tls.get("certificate") or {}
+        v = h["verdict"]
+        self.db.execute(
+            "INSERT INTO summary_hosts VALUES (?,?,?,?,?,?,?,?,?,?,1) "
+            "ON CONFLICT (key) DO UPDATE SET domains = domains + 1",
+            (
+                f"{h['address']}|{h['port']}",
                 h["name"],
                 h["address"],
                 h["port"],
                 v["status"],
                 v["category"],
                 v["summary"],
-                dict(tls.get("versions") or {}),
+                json.dumps(versions),
                 bool(tls.get("offered")),
                 cert.get("days_left"),
-            )
-        return self.hosts[key]
+            ),
+        )
+
+    def _rows(self, where: str, order: str, top: int) -> list[dict[str, Any]]:
+        sql = f"SELECT {_COLUMNS}, days_left FROM summary_hosts WHERE {where}"
+        sql += f" ORDER BY {order} LIMIT ?"
+        keys = [*_COLUMNS.split(", "), "days_left"]
+        return [dict(zip(keys, row, strict=True)) for row in self.db.execute(sql, (top,))]
 
     def to_json(self, extra: dict[str, Any] | None = None, top: int = 20) -> dict[str, Any]:
-        hosts = list(self.hosts.values())
-        versions = {v: sum(1 for h in hosts if h.versions.get(v)) for v in VERSIONS}
-        expiring = sorted(
-            (h for h in hosts if h.days_left is not None and h.days_left <= self.expiring_days),
-            key=lambda h: (h.days_left or 0, -h.domains),
+        db = self.db
+        total, starttls = db.execute(
+            "SELECT count(*), coalesce(sum(starttls), 0) FROM summary_hosts"
+        ).fetchone()
+        versions = dict.fromkeys(VERSIONS, 0)
+        for (text,) in db.execute("SELECT versions FROM summary_hosts"):
+            for name, ok in json.loads(text).items():
+                if ok and name in versions:
+                    versions[name] += 1
+        by_status = dict(
+            db.execute(
+                "SELECT status, count(*) FROM summary_hosts GROUP BY status ORDER BY 2 DESC"
+            ).fetchall()
         )
-        worst = sorted(
-            (h for h in hosts if h.status != "ok"),
-            key=lambda h: (h.status != "failure", -h.domains, h.address),
-        )
+        within = f"days_left IS NOT NULL AND days_left <= {int(self.expiring_days)}"
+        (expiring,) = db.execute(f"SELECT count(*) FROM summary_hosts WHERE {within}").fetchone()
+        worst = self._rows("status != 'ok'", "status != 'failure', domains DESC, address", top)
         return {
             "schema": SCHEMA,
             **(extra or {}),
@@ -109,10 +128,10 @@ class Summary:
             "by_status": dict(self.status.most_common()),
             "by_category": dict(self.category.most_common()),
             "mx_hosts": {
-                "total": len(hosts),
-                "starttls": sum(1 for h in hosts if h.starttls),
+                "total": total,
+                "starttls": starttls,
                 "tls_versions": versions,
-                "by_status": dict(Counter(h.status for h in hosts).most_common()),
+                "by_status": by_status,
             },
             "breaks": {
                 "require_tls_1_2": self.break_tls12,
@@ -120,24 +139,12 @@ class Summary:
             },
             "certificates_expiring": {
                 "within_days": self.expiring_days,
-                "count": len(expiring),
-                "hosts": [_host_json(h) | {"days_left": h.days_left} for h in expiring[:top]],
+                "count": expiring,
+                "hosts": self._rows(within, "days_left, domains DESC", top),
             },
             "adoption": {"mta_sts": dict(self.mta_sts), "dane": self.dane},
-            "worst_mx_hosts": [_host_json(h) for h in worst[:top]],
+            "worst_mx_hosts": [{k: v for k, v in h.items() if k != "days_left"} for h in worst],
         }
-
-
-def _host_json(h: _Host) -> dict[str, Any]:
-    return {
-        "name": h.name,
-        "address": h.address,
-        "port": h.port,
-        "status": h.status,
-        "category": h.category,
-        "summary": h.summary,
-        "domains": h.domains,
-    }
 
 
 def render_text(doc: dict[str, Any]) -> str:
