@@ -271,7 +271,7 @@ def _finish(store: Checkpoint, args: argparse.Namespace, stats: Any) -> int:
     from smtpdoctor.scan.output import atomic_write, write_outputs
     from smtpdoctor.scan.summary import Summary, render_html, render_text
 
-    summary = Summary(expiring_days=args.expiring_days)
+    summary = Summary(store.db, expiring_days=args.expiring_days)
     write_outputs(store.documents, jsonl=args.jsonl, csv_path=args.csv, feed=summary.add)
     hosts, connections = store.host_stats()
     doc = summary.to_json(
