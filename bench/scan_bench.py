@@ -230,27 +230,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with NsdServer(zones, ipv6=False) as ns, LabFarmThread(placed, state_dir=work / "lab") as farm:
         b = Bench(args, farm, ns, port, work)
         peers = b.hosts[: args.peer_hosts]
-        say(f"smtpdoctor scan of {args.hosts} hosts")
-        r, c = b.counted(lambda: b.smtpdoctor("all", [f"{h}:{port}" for h in b.hosts]))
-        out["smtpdoctor_all"] = {**r, "connections": per_host(c, args.hosts)}
-        # The domains before the peers: sslyze's hundreds of connections per host
-        # must not leave the lab busy for the scan measured after them.
-        say(f"smtpdoctor scan of {domains} domains")
-        r, c = b.counted(
-            lambda: b.smtpdoctor("domains", [f"d{i}.{ORIGIN}" for i in range(domains)])
-        )
-        out["smtpdoctor_domains"] = {**r, "connections": per_host(c, args.hosts)}
-        say(f"smtpdoctor scan of {len(peers)} hosts")
-        r, c = b.counted(lambda: b.smtpdoctor("peers", [f"{h}:{port}" for h in peers]))
-        out["smtpdoctor_peers"] = {**r, "connections": per_host(c, len(peers))}
-        if not args.no_sslyze:
-            say(f"sslyze of {len(peers)} hosts")
-            r, c = b.counted(lambda: b.sslyze(peers))
-            out["sslyze"] = {**r, "connections": per_host(c, len(peers))}
-        if not args.no_testssl:
-            say(f"testssl.sh mass testing of {len(peers)} hosts")
-            r, c = b.counted(lambda: b.testssl(peers))
-            out["testssl"] = {**r, "connections": per_host(c, len(peers))}
+        if not args.memory_only:
+            say(f"smtpdoctor scan of {args.hosts} hosts")
+            r, c = b.counted(lambda: b.smtpdoctor("all", [f"{h}:{port}" for h in b.hosts]))
+            out["smtpdoctor_all"] = {**r, "connections": per_host(c, args.hosts)}
+            # The domains before the peers: sslyze's hundreds of connections per host
+            # must not leave the lab busy for the scan measured after them.
+            say(f"smtpdoctor scan of {domains} domains")
+            r, c = b.counted(
+                lambda: b.smtpdoctor("domains", [f"d{i}.{ORIGIN}" for i in range(domains)])
+            )
+            out["smtpdoctor_domains"] = {**r, "connections": per_host(c, args.hosts)}
+            say(f"smtpdoctor scan of {len(peers)} hosts")
+            r, c = b.counted(lambda: b.smtpdoctor("peers", [f"{h}:{port}" for h in peers]))
+            out["smtpdoctor_peers"] = {**r, "connections": per_host(c, len(peers))}
+            if not args.no_sslyze:
+                say(f"sslyze of {len(peers)} hosts")
+                r, c = b.counted(lambda: b.sslyze(peers))
+                out["sslyze"] = {**r, "connections": per_host(c, len(peers))}
+            if not args.no_testssl:
+                say(f"testssl.sh mass testing of {len(peers)} hosts")
+                r, c = b.counted(lambda: b.testssl(peers))
+                out["testssl"] = {**r, "connections": per_host(c, len(peers))}
         out["memory"] = {}
         for lines in (args.mem_lines // 10, args.mem_lines):
             say(f"memory: a {lines}-line list")
@@ -396,6 +397,7 @@ def main() -> None:
     ap.add_argument("--no-sslyze", action="store_true")
     ap.add_argument("--no-testssl", action="store_true")
     ap.add_argument("--no-doc", action="store_true")
+    ap.add_argument("--memory-only", action="store_true", help="only the memory part (JSON out)")
     args = ap.parse_args()
     if not args.no_sslyze and not PEERS_PY.exists():
         sys.exit(
@@ -407,6 +409,20 @@ def main() -> None:
     t0 = time.monotonic()
     res = run(args)
     took = time.monotonic() - t0
+    if args.memory_only:
+        print(
+            json.dumps(
+                {
+                    k: {
+                        "peak_rss_mib": v["peak_rss_mib"],
+                        "wall_s": v["wall_s"],
+                        "summary": v["summary"],
+                    }
+                    for k, v in res["memory"].items()
+                }
+            )
+        )
+        return
     res["ratios"] = ratios(res)
     outdir = ROOT / "bench" / "out"
     outdir.mkdir(exist_ok=True)

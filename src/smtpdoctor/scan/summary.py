@@ -47,7 +47,7 @@ class Summary:
     category: Counter[str] = field(default_factory=Counter)
     mta_sts: Counter[str] = field(default_factory=Counter)
     dane: int = 0
-    break_tls12: int = 0  # domains with no MX host that takes TLS 1.2 or later
+    break_tls12: int = 0  # reached domains with no MX host that takes TLS 1.2 or later
     break_policy: int = 0  # domains whose verdict is a TLS fault under the scan's policy
 
     def __post_init__(self) -> None:
@@ -68,12 +68,13 @@ class Summary:
             self.mta_sts[str(policy)] += 1
         if any(t.get("present") for t in dns.get("tlsa") or ()):
             self.dane += 1
-        modern = False
+        modern = reached = False
         for h in doc.get("hosts", []):
+            reached = reached or h.get("tls") is not None  # got as far as STARTTLS
             versions = (h.get("tls") or {}).get("versions") or {}
             modern = modern or any(versions.get(v) for v in _MODERN)
             self._host(h, versions)
-        if doc.get("hosts") and not modern:
+        if reached and not modern:
             self.break_tls12 += 1
 
     def _host(self, h: dict[str, Any], versions: dict[str, Any]) -> None:
