@@ -514,7 +514,9 @@ async def find_targets(
     from smtpdoctor.probe.dnsquery import describe_resolver, make_resolver
 
     special = _special_name(host)
-    if special is None and resolver is None:
+    if special is not None:
+        resolver = None  # RFC 6761 names are answered without asking DNS
+    elif resolver is None:
         try:
             resolver = make_resolver(opts.resolver, _dns_budget(opts.timeout))
         except ValueError:
