@@ -158,6 +158,8 @@ class Bench:
             str(self.args.concurrency),
             "--spacing",
             "0",
+            "--port",
+            str(self.port),
             "--resolver",
             self.ns.resolver_spec,
             *extra,
