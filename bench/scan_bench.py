@@ -298,7 +298,8 @@ def render(res: dict[str, Any], took: float, started: str) -> str:
         f"Produced by `.venv/bin/python bench/scan_bench.py --hosts {res['hosts']} "
         f"--peer-hosts {res['peer_hosts']} --mem-lines {big}` on {started}, in {took:.0f} s. "
         f"Machine: {os.cpu_count()} CPUs, {platform.platform()}; load average "
-        f"{res.get('load_end', os.getloadavg()[0]):.1f} at the end (other jobs shared the machine).",
+        f"{res.get('load_end', os.getloadavg()[0]):.1f} at the end (other jobs shared the "
+        "machine).",
         "",
         f"One lab process with {res['hosts']} listeners on 127.N.x.y (a mix of healthy and "
         "broken scenarios), a private NSD; connections counted by the lab per listener. "
