@@ -49,7 +49,20 @@ if TYPE_CHECKING:
 # used: a diagnosis of an address that walks cleanly needs neither, and
 # start-up time is most of a one-host diagnosis's wall time.
 
-__all__ = ["DiagnoseOptions", "Diagnosis", "HostReport", "diagnose", "parse_target"]
+__all__ = [
+    "DiagnoseOptions",
+    "Diagnosis",
+    "HostReport",
+    "Targets",
+    "build_diagnosis",
+    "diagnose",
+    "find_targets",
+    "local_fqdn",
+    "parse_target",
+    "probe_host",
+    "rename_host",
+    "start_sts_fetch",
+]
 
 SCHEMA = "smtpdoctor.diagnosis/1"
 TLS_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -117,6 +130,7 @@ class DiagnoseOptions:
     path: bool = False  # latency/loss and a TCP traceroute, even when the walk passes
     on_stage: Callable[[Stage], None] | None = None  # each walk stage as it begins (progress)
     ciphers: bool = False  # enumerate the accepted cipher suites per version (--ciphers)
+    follow_up: bool = True  # port, path and MTU probes after a silent or stalled walk
 
 
 @dataclass(slots=True)
@@ -131,6 +145,9 @@ class HostReport:
     matrix: TlsMatrix | None = None
     network: dict[str, Any] = field(default_factory=dict)  # the follow-up probes' results
     ciphers: CipherScan | None = None  # --ciphers
+    # The follow-up probes' own findings (also in ``findings``), kept apart so
+    # the host can be judged again under another MX name (``rename_host``).
+    network_findings: list[Finding] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         s = self.session
@@ -201,9 +218,10 @@ def _size_limit(result: SessionResult) -> int | None:
     return int(value) if value.isdigit() and int(value) > 0 else None  # SIZE 0: no limit
 
 
-async def _diagnose_host(
+async def probe_host(
     name: str, address: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector
 ) -> HostReport:
+    """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone."""
     session_opts = _session_options(name, opts)
     # The walk may use most of the deadline, but keeps a reserve: when it
     # ends in silence (a filtered port, a stall) the follow-up probes that say
@@ -252,6 +270,29 @@ async def _diagnose_host(
         matrix,
         network,
         scan,
+        net_findings,
+    )
+
+
+def rename_host(report: HostReport, name: str, opts: DiagnoseOptions) -> HostReport:
+    """The same walk judged as MX host ``name`` (another name for the same address).
+
+    The certificate's name check and the findings that depend on it are made
+    again; the session, the TLS matrix and the network probes are the walk's.
+    """
+    if report.name == name:
+        return report
+    session = report.session.tls.session if report.session.tls else None
+    cert = report.certificate
+    if session is not None:
+        own = name if not _is_ip(name) else None
+        names = [n for n in (own, report.session.banner_host, report.session.ehlo_host) if n]
+        cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
+    evidence = _session_evidence(report.session, cert, report.matrix, opts)
+    findings = session_findings(evidence, opts.policy)
+    findings = sort_findings(drop_superseded([*findings, *report.network_findings]))
+    return replace(
+        report, name=name, certificate=cert, findings=findings, verdict=verdict_for(findings)
     )
 
 
@@ -310,7 +351,7 @@ async def _cipher_scan(
 def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     is_name = not _is_ip(name)
     return SessionOptions(
-        helo=opts.helo or _local_fqdn(),
+        helo=opts.helo or local_fqdn(),
         mail_from=opts.mail_from,
         rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else f"postmaster@{_literal(name)}",),
         send=opts.send,
@@ -419,6 +460,8 @@ async def _follow_up(
         and failed.stage in (Stage.TLS_HANDSHAKE, Stage.MESSAGE)
     )
     connect_failed = failed is not None and failed.stage is Stage.CONNECT
+    if not opts.follow_up and not opts.path:
+        return {}, []
     if not (connect_failed or stalled or opts.path or (opts.send and opts.size)):
         return {}, []
     from smtpdoctor.diagnosis.network_rules import network_findings
@@ -487,7 +530,7 @@ def _literal(address: str) -> str:
     return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
 
 
-def _local_fqdn() -> str:
+def local_fqdn() -> str:
     """This machine's fully qualified name, not ``localhost``.
 
     ``getfqdn()`` returns the first name of the host's address, which is
@@ -557,7 +600,7 @@ def _dns_budget(timeout: float) -> float:
 
 
 @dataclass(slots=True)
-class _Targets:
+class Targets:
     """What DNS said to connect to: (name, address) pairs, most preferred first."""
 
     pairs: list[tuple[str, str]]
@@ -566,17 +609,22 @@ class _Targets:
     resolver: Any = None  # dns.asyncresolver.Resolver, when DNS is usable
 
 
-async def _find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) -> _Targets:
+async def find_targets(
+    host: str, opts: DiagnoseOptions, deadline: Deadline, resolver: Any = None
+) -> Targets:
+    """What to connect to for ``host``: its MX hosts' addresses (or its own), with
+    the DNS report. ``resolver``: one to share (a scan shares one with a cache)."""
     if _is_ip(host):
-        return _Targets([(host, host)], None, [])
+        return Targets([(host, host)], None, [])
     from smtpdoctor.diagnosis.dns_rules import dns_findings
     from smtpdoctor.evidence.dns import DnsReport
     from smtpdoctor.probe.dns import probe_domain, resolve_host
     from smtpdoctor.probe.dnsquery import describe_resolver, make_resolver
 
     special = _special_name(host)
-    resolver = None
-    if special is None:
+    if special is not None:
+        resolver = None  # RFC 6761 names are answered without asking DNS
+    elif resolver is None:
         try:
             resolver = make_resolver(opts.resolver, _dns_budget(opts.timeout))
         except ValueError:
@@ -585,7 +633,7 @@ async def _find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) ->
         addresses, problem = await _system_addresses(host, deadline)
         findings = [problem] if problem else []
         report = DnsReport(resolver="system (getaddrinfo)", extra={"addresses": {host: addresses}})
-        return _Targets([(host, a) for a in addresses], report, findings)
+        return Targets([(host, a) for a in addresses], report, findings)
     if opts.mx:
         report = await probe_domain(host, resolver, deadline, port=opts.port)
         assert report.mx is not None
@@ -594,7 +642,7 @@ async def _find_targets(host: str, opts: DiagnoseOptions, deadline: Deadline) ->
         host_result = await resolve_host(host, resolver, deadline)
         report = DnsReport(resolver=describe_resolver(resolver), host=host_result)
         pairs = [(host, a) for a in host_result.addresses]
-    return _Targets(pairs, report, dns_findings(report), resolver)
+    return Targets(pairs, report, dns_findings(report), resolver)
 
 
 async def _receiver_ptrs(
@@ -624,38 +672,75 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         # "host:port" names one server: no MX lookup.
         opts = replace(opts, port=port, mx=False)
     connector = Connector(opts.source_ip)
-    targets = await _find_targets(host, opts, deadline)
-    walks = asyncio.gather(
-        *(_diagnose_host(n, a, opts, deadline, connector) for n, a in targets.pairs)
-    )
-    report = targets.report
+    targets = await find_targets(host, opts, deadline)
+    walks = asyncio.gather(*(probe_host(n, a, opts, deadline, connector) for n, a in targets.pairs))
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
     # the hosts are walked.
-    sts_job = None
-    sts_wanted = report is not None and report.mx and report.mta_sts and report.mta_sts.present
-    if sts_wanted and opts.port == 25:
-        from smtpdoctor.probe.policy import fetch_mta_sts_policy
-
-        sts_job = asyncio.ensure_future(
-            fetch_mta_sts_policy(
-                host,
-                resolver=targets.resolver,
-                deadline=deadline,
-                ca_files=opts.tls_ca,
-                connector=connector,
-            )
-        )
+    sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
     reports = list(await walks)
     sts_policy = await sts_job if sts_job is not None else None
+    sender = None
+    if targets.resolver is not None and targets.report is not None and opts.source_ip:
+        sender = await sender_check(opts, targets.resolver, deadline)
+    return await build_diagnosis(
+        opts,
+        targets,
+        reports,
+        sts_policy=sts_policy,
+        sender=sender,
+        deadline=deadline,
+        connections=connector.connections,
+        started=started,
+    )
+
+
+def start_sts_fetch(
+    host: str, targets: Targets, opts: DiagnoseOptions, deadline: Deadline, connector: Connector
+) -> asyncio.Future[Any] | None:
+    """The MTA-STS policy fetch as a running task, when the domain publishes a record."""
+    report = targets.report
+    sts_wanted = report is not None and report.mx and report.mta_sts and report.mta_sts.present
+    if not (sts_wanted and opts.port == 25):
+        return None
+    from smtpdoctor.probe.policy import fetch_mta_sts_policy
+
+    return asyncio.ensure_future(
+        fetch_mta_sts_policy(
+            host,
+            resolver=targets.resolver,
+            deadline=deadline,
+            ca_files=opts.tls_ca,
+            connector=connector,
+        )
+    )
+
+
+async def sender_check(opts: DiagnoseOptions, resolver: Any, deadline: Deadline) -> Any:
+    """The sending side's PTR and FCrDNS (``--source-ip`` with the EHLO name)."""
+    from smtpdoctor.probe.dns import check_sender
+
+    assert opts.source_ip is not None
+    return await check_sender(opts.source_ip, opts.helo or local_fqdn(), resolver, deadline)
+
+
+async def build_diagnosis(
+    opts: DiagnoseOptions,
+    targets: Targets,
+    reports: list[HostReport],
+    *,
+    sts_policy: Any,
+    sender: Any,
+    deadline: Deadline,
+    connections: int,
+    started: float,
+) -> Diagnosis:
+    """The document from the DNS facts and the walked hosts: receivers' PTRs,
+    domain-level policy findings, each host's findings, one verdict."""
+    report = targets.report
     findings = list(targets.findings)
     if targets.resolver is not None and report is not None:
         from smtpdoctor.diagnosis.dns_rules import dns_findings
-        from smtpdoctor.probe.dns import check_sender
 
-        sender = None
-        if opts.source_ip:
-            helo = opts.helo or _local_fqdn()
-            sender = await check_sender(opts.source_ip, helo, targets.resolver, deadline)
         receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
         report = replace(report, receivers=receivers, sender=sender)
         findings = dns_findings(report)
@@ -685,7 +770,7 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         sort_findings(findings),
         reports,
         dns_doc,
-        connector.connections,
+        connections,
         (time.monotonic() - started) * 1000,
     )
 
@@ -702,7 +787,7 @@ async def _sender_without_targets_dns(
     from smtpdoctor.probe.dnsquery import describe_resolver, make_resolver
 
     assert opts.source_ip is not None
-    helo = opts.helo or _local_fqdn()
+    helo = opts.helo or local_fqdn()
     try:
         resolver = make_resolver(opts.resolver, _dns_budget(opts.timeout))
     except ValueError as exc:

@@ -15,7 +15,7 @@ from smtpdoctor.model import ExitCode
 
 # Subcommand modules, each with register(subparsers). A module that is not
 # there yet is skipped, so the command grows as the packages land.
-_COMMANDS = ("diagnose", "explain", "logs", "config", "lab", "queue", "receive", "monitor")
+_COMMANDS = ("diagnose", "explain", "logs", "config", "lab", "queue", "receive", "monitor", "scan")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -57,6 +57,12 @@ COMMAND_EXAMPLES = {
   smtpdoctor monitor --config monitor.toml             run: probe, alert, serve /metrics
   smtpdoctor monitor --config monitor.toml --once      one round, monitoring-plugin exit codes
   smtpdoctor monitor --config monitor.toml --store postgresql://mon@db/smtpdoctor""",
+    "scan": """\
+  smtpdoctor scan partners.txt --resolver 192.0.2.53 --jsonl out.jsonl --summary s.html
+  smtpdoctor scan partners.txt --require-tls 1.2       who breaks when we require TLS 1.2
+  smtpdoctor scan partners.txt --retry-failed          probe the failures again
+  smtpdoctor scan partners.txt --dry-run               how many connections, to where
+  smtpdoctor scan big.csv --column domain --engine dask --scheduler tcp://10.0.0.5:8786""",
     "demo": """\
   smtpdoctor demo                              every scenario, one line each
   smtpdoctor demo --timeout 10s --format json""",

@@ -422,3 +422,78 @@ class LabThread:
         error = self._take_error()
         if error is not None:
             raise error
+
+
+# -- many listeners per scenario (issue 16: the lab at scale) -------------------------
+
+
+class LabFarm(Lab):
+    """Many listeners in one lab: each ``(scenario, host, port)`` of ``placements``.
+
+    For scans at scale: a thousand loopback addresses (``127.0.x.y``; Linux
+    answers on all of 127/8) serving a mix of scenarios from one process.
+    ``placed`` lists ``(scenario, host, port)`` as bound (port 0: ephemeral);
+    ``accepted`` counts every connection accepted so far, ``accepted_by``
+    per ``(host, port)``.
+    """
+
+    def __init__(
+        self,
+        placements: Iterable[tuple[str, str, int]],
+        state_dir: Path | None = None,
+        throttle_after: int = 0,
+    ) -> None:
+        self._placements = list(placements)
+        names = sorted({name for name, _, _ in self._placements})
+        super().__init__(names, base_port=0, state_dir=state_dir, throttle_after=throttle_after)
+        self.placed: list[tuple[str, str, int]] = []
+
+    @property
+    def accepted(self) -> int:
+        return sum(listener.accepted for listener in self._listeners)
+
+    def accepted_by(self) -> dict[tuple[str, int], int]:
+        return {lst.sock.getsockname()[:2]: lst.accepted for lst in self._listeners}
+
+    async def start(self) -> None:
+        if self._listeners:
+            raise RuntimeError("the lab is already running")
+        by_name = {s.name: s for s in self.scenarios}
+        ca = await asyncio.to_thread(load_or_create_ca, self.state_dir)
+        leaves = await asyncio.to_thread(issue_leaves, ca)
+        contexts = _server_contexts(leaves, {(s.tls, s.certificate) for s in self.scenarios})
+        loop = asyncio.get_running_loop()
+        try:
+            for name, host, port in self._placements:
+                scenario = by_name[name]
+                self.host = host
+                sock = await self._listen(loop, scenario, port)
+                context = contexts[scenario.tls, scenario.certificate]
+                self._listeners.append(_Listener(scenario, sock, context))
+                bound_host, bound = sock.getsockname()[:2]
+                self.placed.append((name, bound_host, bound))
+        except BaseException:
+            for listener in self._listeners:
+                listener.sock.close()
+            self._listeners.clear()
+            self.placed.clear()
+            raise
+        for listener in self._listeners:
+            listener.task = asyncio.create_task(self._accept_loop(listener))
+        self._ca_file = ca.cert_file
+
+
+class LabFarmThread(LabThread):
+    """A :class:`LabFarm` on its own event loop in a daemon thread."""
+
+    def __init__(
+        self,
+        placements: Iterable[tuple[str, str, int]],
+        state_dir: Path | None = None,
+        throttle_after: int = 0,
+    ) -> None:
+        super().__init__(["healthy"], state_dir=state_dir)  # replaced below
+        self.lab = self.farm = LabFarm(placements, state_dir, throttle_after)
+
+
+__all__ += ["LabFarm", "LabFarmThread"]
