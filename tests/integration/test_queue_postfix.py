@@ -197,6 +197,17 @@ def test_postqueue_p_text_gives_the_same_report_as_postqueue_j(filled, tmp_path)
     assert shape(from_text) == shape(live)
 
 
+def test_the_monitor_samples_this_queue_per_destination(filled):
+    """`monitor`'s [queue] sampling reads the same live queue, one sample per destination."""
+    from smtpdoctor.monitor.config import QueueConfig
+    from smtpdoctor.monitor.service import default_queue_sampler
+
+    cfg = QueueConfig(enabled=True, mta="postfix", postfix_config=str(filled.mta.config_dir))
+    samples = {s.destination: s for s in default_queue_sampler(cfg)()}
+    assert {d: s.size for d, s in samples.items()} == dict.fromkeys(ROUTES, PER_DOMAIN)
+    assert all(0 < s.oldest_seconds < 3600 for s in samples.values())
+
+
 def test_flush_of_a_destination_postfix_does_not_flush_is_one_line_exit_3(filled):
     result = run_cli("queue", "flush", "elsewhere.test", "-c", str(filled.mta.config_dir))
     assert result.status == 3

@@ -82,6 +82,9 @@ class LogsConfig:
 class QueueConfig:
     enabled: bool = False
     interval: float = 60.0
+    mta: str | None = None  # postfix | exim | sendmail; None: the first installed
+    postfix_config: str | None = None  # a private instance's config directory
+    exim_config: str | None = None  # a private Exim's configuration file
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,10 +367,16 @@ def _logs(table: dict[str, Any], base: Path | None) -> LogsConfig:
 
 
 def _queue(table: dict[str, Any]) -> QueueConfig:
-    _known(table, {"enabled", "interval"}, "queue")
+    _known(table, {"enabled", "interval", "mta", "postfix_config", "exim_config"}, "queue")
+    mta = _get(table, "mta", "queue", str, "") or None
+    if mta not in (None, "postfix", "exim", "sendmail"):
+        raise ConfigError(f"queue.mta: {mta!r} is not postfix, exim or sendmail")
     return QueueConfig(
         enabled=_get(table, "enabled", "queue", bool, False),
         interval=max(1.0, _duration(table, "interval", "queue", 60.0)),
+        mta=mta,
+        postfix_config=_get(table, "postfix_config", "queue", str, "") or None,
+        exim_config=_get(table, "exim_config", "queue", str, "") or None,
     )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from smtpdoctor.monitor import signals
 from smtpdoctor.monitor.alerts import AlertEngine, Observation
-from smtpdoctor.monitor.config import MonitorConfig, TargetConfig
+from smtpdoctor.monitor.config import MonitorConfig, QueueConfig, TargetConfig
 from smtpdoctor.monitor.logwatch import LogWatch
 from smtpdoctor.monitor.notify import AlertmanagerNotifier, Dispatcher, make_notifier
 from smtpdoctor.monitor.scheduler import Scheduler, TargetState
@@ -42,10 +42,7 @@ __all__ = ["Monitor", "Prober", "QueueSampler", "diagnose_target"]
 log = logging.getLogger("smtpdoctor.monitor")
 
 Prober = Callable[[TargetConfig], Awaitable[dict[str, Any]]]
-# Returns the queue's state per destination. TODO(queue): the default sampler
-# comes from the ``smtpdoctor.queue`` package (being written now): wire its
-# reader in ``default_queue_sampler`` below; until then the monitor samples a
-# queue only when a sampler is passed in.
+# Returns the queue's state per destination (the local MTA's, by default).
 QueueSampler = Callable[[], Sequence[QueueSample]]
 
 _STATUS_RANK = {"ok": 0, "warning": 1, "failure": 2}
@@ -69,9 +66,31 @@ async def diagnose_target(cfg: TargetConfig) -> dict[str, Any]:
     return (await diagnose(opts)).to_json()
 
 
-def default_queue_sampler() -> QueueSampler | None:
-    """TODO(queue): return a sampler over ``smtpdoctor.queue``'s reader once it lands."""
-    return None
+def default_queue_sampler(cfg: QueueConfig) -> QueueSampler:
+    """The local MTA's queue through ``smtpdoctor.queue``'s reader, per destination."""
+
+    def sample() -> list[QueueSample]:
+        from smtpdoctor.queue.aggregate import QueueSummary  # noqa: PLC0415 - only when enabled
+        from smtpdoctor.queue.live import detect_instance, read_live  # noqa: PLC0415
+
+        inst = detect_instance(
+            cfg.mta, postfix_config=cfg.postfix_config, exim_config=cfg.exim_config
+        )
+        now = time.time()
+        summary = QueueSummary(now)
+        for entry in read_live(inst, now=now):
+            summary.add(entry)
+        return [
+            QueueSample(
+                time=now,
+                destination=dest,
+                size=stats.messages,
+                oldest_seconds=0.0 if stats.oldest is None else max(0.0, now - stats.oldest),
+            )
+            for dest, stats in summary.destinations.items()
+        ]
+
+    return sample
 
 
 @dataclass
@@ -107,7 +126,7 @@ class Monitor:
         self.store = store
         self.buffered = BufferedStore(store)
         self.prober = prober
-        self.queue_sampler = queue_sampler or default_queue_sampler()
+        self.queue_sampler = queue_sampler or default_queue_sampler(config.queue)
         self.clock = clock
         self.latest = Latest()
         self.started = clock()
