@@ -70,7 +70,7 @@ def _seeds(name: str) -> list[bytes]:
         return [t.replace(b"\n", b"\r\n") + b"\r\n" for t in texts]
     if name.startswith("log-"):
         out = []
-        for path in sorted((DATA / "logs").iterdir()):
+        for path in sorted(p for p in (DATA / "logs").rglob("*") if p.is_file()):
             rows = path.read_bytes().splitlines(keepends=True)
             out += [b"".join(rows[i : i + 8]) for i in range(0, min(len(rows), 400), 8)]
         return out
