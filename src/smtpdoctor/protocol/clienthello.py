@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from smtpdoctor.protocol.errors import RemoteProtocolError
 from smtpdoctor.protocol.tlshello import ContentType, ExtensionType, HandshakeType
+from smtpdoctor.protocol.tlsreader import TlsReader
 
 __all__ = ["GREASE", "ClientHello", "KeyShare", "parse_client_hello"]
 
@@ -51,35 +52,6 @@ class ClientHello:
     records: int  # how many TLS records the hello took
 
 
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise RemoteProtocolError("ClientHello truncated")
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def u8(self) -> int:
-        return self.take(1)[0]
-
-    def u16(self) -> int:
-        return int.from_bytes(self.take(2), "big")
-
-    def vec8(self) -> bytes:
-        return self.take(self.u8())
-
-    def vec16(self) -> bytes:
-        return self.take(self.u16())
-
-    @property
-    def left(self) -> int:
-        return len(self.data) - self.pos
-
-
 def _u16s(data: bytes) -> tuple[int, ...]:
     if len(data) % 2:
         raise RemoteProtocolError("odd-length list of 16-bit codes")
@@ -107,8 +79,8 @@ def _handshake_payload(data: bytes) -> tuple[bytes, int, int, int]:
 
 
 def _server_name(data: bytes) -> str | None:
-    names = _Reader(_Reader(data).vec16())
-    while names.left:
+    names = TlsReader(TlsReader(data).vec16())
+    while names.remaining:
         kind, name = names.u8(), names.vec16()
         if kind == 0:  # host_name
             return name.decode("ascii", "replace")
@@ -116,9 +88,9 @@ def _server_name(data: bytes) -> str | None:
 
 
 def _key_shares(data: bytes) -> tuple[KeyShare, ...]:
-    shares = _Reader(_Reader(data).vec16())
+    shares = TlsReader(TlsReader(data).vec16())
     out = []
-    while shares.left:
+    while shares.remaining:
         group, key = shares.u16(), shares.vec16()
         if group not in GREASE:
             out.append(KeyShare(group, len(key)))
@@ -126,9 +98,9 @@ def _key_shares(data: bytes) -> tuple[KeyShare, ...]:
 
 
 def _alpn(data: bytes) -> tuple[str, ...]:
-    protocols = _Reader(_Reader(data).vec16())
+    protocols = TlsReader(TlsReader(data).vec16())
     out = []
-    while protocols.left:
+    while protocols.remaining:
         out.append(protocols.vec8().decode("ascii", "replace"))
     return tuple(out)
 
@@ -138,16 +110,16 @@ def parse_client_hello(data: bytes) -> ClientHello:
     payload, record_version, used, records = _handshake_payload(data)
     if payload[0] != HandshakeType.CLIENT_HELLO:
         raise RemoteProtocolError(f"handshake message {payload[0]} is not a ClientHello")
-    body = _Reader(payload[4 : 4 + int.from_bytes(payload[1:4], "big")])
+    body = TlsReader(payload[4 : 4 + int.from_bytes(payload[1:4], "big")])
     legacy_version = body.u16()
     body.take(32)  # random
     body.vec8()  # legacy_session_id
     ciphers = _u16s(body.vec16())
     body.vec8()  # compression methods
     ext = _Extensions()
-    if body.left:
-        extensions = _Reader(body.vec16())
-        while extensions.left:
+    if body.remaining:
+        extensions = TlsReader(body.vec16())
+        while extensions.remaining:
             kind, data = extensions.u16(), extensions.vec16()
             if kind not in GREASE:
                 ext.read(kind, data)
@@ -180,13 +152,13 @@ class _Extensions:
     def read(self, kind: int, data: bytes) -> None:
         self.order.append(kind)
         if kind == ExtensionType.SUPPORTED_VERSIONS:
-            self.versions = _u16s(_Reader(data).vec8())
+            self.versions = _u16s(TlsReader(data).vec8())
         elif kind == ExtensionType.SUPPORTED_GROUPS:
-            self.groups = _u16s(_Reader(data).vec16())
+            self.groups = _u16s(TlsReader(data).vec16())
         elif kind == ExtensionType.KEY_SHARE:
             self.key_shares = _key_shares(data)
         elif kind == ExtensionType.SIGNATURE_ALGORITHMS:
-            self.sigalgs = _u16s(_Reader(data).vec16())
+            self.sigalgs = _u16s(TlsReader(data).vec16())
         elif kind == ExtensionType.SERVER_NAME and data:
             self.sni = _server_name(data)
         elif kind == _EXT_ALPN:

@@ -61,6 +61,7 @@ from smtpdoctor.protocol.tlsdata import (
     TLSVersionCode,
     version_name,
 )
+from smtpdoctor.protocol.tlsreader import TlsReader
 
 __all__ = [
     "ALERT_DESCRIPTIONS",
@@ -467,38 +468,6 @@ class ServerHelloResult:
         return self.kind != "alert"
 
 
-class _Reader:
-    """Bounds-checked reads; any shortfall is the peer's fault."""
-
-    def __init__(self, data: bytes, what: str) -> None:
-        self._data = data
-        self._pos = 0
-        self._what = what
-
-    @property
-    def remaining(self) -> int:
-        return len(self._data) - self._pos
-
-    def take(self, n: int) -> bytes:
-        if n > self.remaining:
-            raise RemoteProtocolError(f"{self._what} truncated: needed {n} bytes")
-        out = self._data[self._pos : self._pos + n]
-        self._pos += n
-        return out
-
-    def u8(self) -> int:
-        return self.take(1)[0]
-
-    def u16(self) -> int:
-        return int.from_bytes(self.take(2), "big")
-
-    def vec8(self) -> bytes:
-        return self.take(self.u8())
-
-    def vec16(self) -> bytes:
-        return self.take(self.u16())
-
-
 class _ServerExtensions:
     """What the ServerHello's extensions say (RFC 8446 §4.2)."""
 
@@ -509,7 +478,7 @@ class _ServerExtensions:
         self.extended_master_secret = False
         self.secure_renegotiation = False
 
-    def read(self, block: _Reader) -> None:
+    def read(self, block: TlsReader) -> None:
         while block.remaining:
             kind = block.u16()
             data = block.vec16()
@@ -534,7 +503,7 @@ class _ServerExtensions:
 
 def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloResult:
     """RFC 8446 §4.1.3 (and RFC 5246 §7.4.1.3, whose extensions are optional)."""
-    r = _Reader(body, "ServerHello")
+    r = TlsReader(body, "ServerHello")
     legacy_version = r.u16()
     if legacy_version >> 8 != 3:
         raise RemoteProtocolError(f"ServerHello version 0x{legacy_version:04x} is not SSL/TLS")
@@ -546,7 +515,7 @@ def _parse_server_hello(body: bytes, warnings: tuple[str, ...]) -> ServerHelloRe
     compression = r.u8()
     exts = _ServerExtensions()
     if r.remaining:
-        block = _Reader(r.vec16(), "ServerHello extensions")
+        block = TlsReader(r.vec16(), "ServerHello extensions")
         if r.remaining:
             raise RemoteProtocolError(f"{r.remaining} bytes after the ServerHello extensions")
         exts.read(block)
@@ -590,7 +559,7 @@ def _sends_key_exchange(hello: ServerHelloResult) -> bool:
 
 def _with_key_exchange(hello: ServerHelloResult, body: bytes) -> ServerHelloResult:
     """The DH prime's size (RFC 5246 §7.4.3 ServerDHParams) or the ECDH curve (RFC 8422 §5.4)."""
-    r = _Reader(body, "ServerKeyExchange")
+    r = TlsReader(body, "ServerKeyExchange")
     name = hello.cipher_name or ""
     if "ECDH" in name:
         if r.u8() != _NAMED_CURVE:
