@@ -49,6 +49,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -s v -l verbose
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l format -r -a 'text json nagios' -d 'output format (default: text; json prints exactly one JSON document; nagios one '
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l warn-days -r -d 'with --format nagios: WARNING when a certificate expires within N days (default '
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l crit-days -r -d 'with --format nagios: CRITICAL within N days (default 15)'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l html -r -d 'also write the diagnosis as one self-contained HTML page (waterfall, TLS, fixes)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -s h -l help -d 'show this help message and exit'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -l file -s f -r -d 'a .eml bounce/DSN/NDR, an mbox, a Maildir or a folder of mails, or a text file w'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -l stage -r -a 'dns connect greeting ehlo starttls tls_handshake auth mail_from rcpt_to data message quit' -d 'the SMTP stage the reply came at, when the text does not say'
