@@ -118,6 +118,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from receive' -l max-clients -
 complete -c smtpdoctor -n '__fish_seen_subcommand_from receive' -l max-size -r -d 'the SIZE advertised; bigger messages get 552 (50 MiB) (default: 52428800)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from receive' -l events -d 'with --format json: every timeline event as a JSON line, as it happens'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from receive' -l format -r -a 'text json' -d 'output format (default: text; json prints exactly one JSON document)'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from receive' -l html -r -d 'also keep FILE an HTML page of the last 200 sessions, a waterfall each (rewritte'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from receive' -l for -r -a 'postfix exim sendmail exchange microsoft365 opensmtpd generic' -d 'only show fixes for this MTA (repeatable): postfix, exim, sendmail, exchange, mi'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from scan' -s h -l help -d 'show this help message and exit'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from scan' -l column -r -d 'CSV: the column (header name or 1-based number)'

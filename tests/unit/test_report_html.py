@@ -145,3 +145,41 @@ def test_tls_certificate_dns_and_raw_timeline() -> None:
 def test_zero_length_session_has_no_division_by_zero() -> None:
     assert bar_geometry([{"start_ms": 0.0, "elapsed_ms": 0.0}]) == [(0.0, 0.0)]
     assert bar_geometry([]) == []
+
+
+def test_received_events_become_command_to_reply_bars() -> None:
+    from smtpdoctor.report.receive import render_receive, steps_from_events
+
+    events = [
+        {"at_ms": 0.1, "who": "note", "text": "connection from 192.0.2.7:40000"},
+        {"at_ms": 1.0, "who": "server", "text": "220 rx ESMTP"},
+        {"at_ms": 3.0, "who": "client", "text": "EHLO <img src=x onerror=alert(1)>"},
+        {"at_ms": 4.0, "who": "server", "text": "250 rx"},
+        {"at_ms": 6.0, "who": "client", "text": "MAIL FROM:<a@b>"},
+        {"at_ms": 9.0, "who": "server", "text": "451 4.7.1 try later"},
+        {"at_ms": 10.0, "who": "client", "text": "QUIT"},
+    ]
+    steps = steps_from_events(events, end_ms=12.0)
+    assert [(s["stage"], s["start_ms"], s["elapsed_ms"], s["outcome"]) for s in steps] == [
+        ("greeting", 0.0, 1.0, "ok"),
+        ("EHLO", 3.0, 1.0, "ok"),
+        ("MAIL", 6.0, 3.0, "reply"),
+        ("QUIT", 10.0, 2.0, "closed"),  # never answered: to the end of the session
+    ]
+    doc = {
+        "number": 1, "client": {"address": "192.0.2.7", "port": 40000}, "duration_ms": 12.0,
+        "timeline": events, "verdict": {"status": "warning", "summary": "<b>x</b>"},
+        "findings": [], "tls": None, "helo": None, "ending": None,
+    }  # fmt: skip
+    html = render_receive([doc])
+    names = {t for t, _ in _tags(html)}
+    assert "img" not in names
+    assert "script" not in names
+    bars = [a for t, a in _tags(html) if t == "span" and "bar" in (a.get("class") or "")]
+    assert [b["style"] for b in bars] == [
+        "left:0.0%;width:8.333%",
+        "left:25.0%;width:8.333%",
+        "left:50.0%;width:25.0%",
+        "left:83.333%;width:16.667%",
+    ]
+    assert "o-warn" in (bars[2]["class"] or "")  # 451: temporary
