@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_logs_browser import _chromium
 
 from smtpdoctor.lab import LabThread
 from smtpdoctor.report.diagnosis import bar_geometry
+from support.browser import chromium as _chromium
 from support.helpers import run_cli
 
 # Each payload, were it markup, would leave a mark in the DOM the browser dumps.

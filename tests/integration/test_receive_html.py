@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_logs_browser import _chromium
 
 from smtpdoctor.report.receive import steps_from_events
+from support.browser import chromium as _chromium
 from support.postfix import _free_ports
 from support.receive import ReceiveProcess
 
