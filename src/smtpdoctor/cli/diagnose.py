@@ -9,6 +9,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from smtpdoctor.cli.common import (
     add_format_option,
@@ -157,6 +158,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_verbosity_options(p)
     add_format_option(p, nagios=True)
     add_days_options(p)
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        type=Path,
+        help="also write the diagnosis as one self-contained HTML page (waterfall, TLS, fixes)",
+    )
     p.set_defaults(func=run)
 
 
@@ -340,12 +347,32 @@ def _auth(args: argparse.Namespace) -> tuple[str, str] | None:
     return (user, password)
 
 
+def write_html(path: Path, doc: dict[str, Any]) -> None:
+    """The page, written whole or not at all; a local failure is one line and exit 3."""
+    from smtpdoctor.report.diagnosis import render_diagnosis
+    from smtpdoctor.scan.output import atomic_write
+
+    try:
+        with atomic_write(path) as fh:
+            fh.write(render_diagnosis(doc))
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def _check_html(path: Path | None) -> None:
+    if path is not None and (path.is_dir() or not (path.parent or Path(".")).is_dir()):
+        fail(f"--html {path}: not a file in an existing directory")
+
+
 def run(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
+    _check_html(args.html)
     if args.format == "nagios":
         check_days(args.warn_days, args.crit_days)
     with progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown:
         result = asyncio.run(diagnose(replace(opts, on_stage=shown.set_stage)))
+    if args.html is not None:
+        write_html(args.html, result.to_json())
     if wants_json(args):
         print_json(result.to_json())
         return result.verdict.status.exit_code

@@ -130,6 +130,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --format json: every timeline event as a JSON line, as it happens",
     )
     add_format_option(p)
+    p.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also keep FILE an HTML page of the last 200 sessions, a waterfall each "
+        "(rewritten whole after every session)",
+    )
     add_mta_option(p)
     p.set_defaults(func=run)
 
@@ -153,6 +160,9 @@ def _check(args: argparse.Namespace) -> None:
     for path in (args.tls_cert, args.tls_key, args.client_ca):
         if path is not None and not path.is_file():
             fail(f"cannot read {path}")
+    html = getattr(args, "html", None)
+    if html is not None and (html.is_dir() or not (html.parent or Path(".")).is_dir()):
+        fail(f"--html {html}: not a file in an existing directory")
 
 
 def _tls_context(args: argparse.Namespace, hostname: str) -> ssl.SSLContext:
@@ -216,6 +226,19 @@ def run(args: argparse.Namespace) -> int:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
+_HTML_KEEP = 200  # sessions on the --html page: a receiver may run for days
+
+
+def _document(record: Any, findings: list[Finding], verdict: Verdict) -> dict[str, Any]:
+    """One session's smtpdoctor.receive/1 document."""
+    return {
+        "schema": "smtpdoctor.receive/1",
+        **record.to_json(),
+        "verdict": verdict.to_json(),
+        "findings": [f.to_json() for f in findings],
+    }
+
+
 class _Report:
     """Prints each session as it ends, and keeps the worst status for the exit code."""
 
@@ -226,6 +249,7 @@ class _Report:
         self.worst = Status.OK
         self.count = 0
         self.delivered = False
+        self.pages: list[dict[str, Any]] = []  # --html: the last _HTML_KEEP documents
 
     def session(self, record: Any) -> None:
         from smtpdoctor.diagnosis.sender_rules import judge
@@ -243,6 +267,8 @@ class _Report:
         )
         if _STATUS_RANK[verdict.status] > _STATUS_RANK[self.worst]:
             self.worst = verdict.status
+        if getattr(self.args, "html", None) is not None:
+            self._html(record, findings, verdict)
         if self.json:
             self._json(record, findings, verdict)
         else:
@@ -254,13 +280,19 @@ class _Report:
         sys.stdout.write(json_safe(json.dumps(line, ensure_ascii=False)) + "\n")
         sys.stdout.flush()
 
+    def _html(self, record: Any, findings: list[Finding], verdict: Verdict) -> None:
+        from smtpdoctor.report.receive import render_receive
+        from smtpdoctor.scan.output import atomic_write
+
+        self.pages = [*self.pages[-(_HTML_KEEP - 1) :], _document(record, findings, verdict)]
+        try:
+            with atomic_write(self.args.html) as fh:
+                fh.write(render_receive(self.pages))
+        except OSError as exc:  # the receiver goes on: the page is a by-product
+            sys.stderr.write(f"smtpdoctor: cannot write {self.args.html}: {exc.strerror}\n")
+
     def _json(self, record: Any, findings: list[Finding], verdict: Verdict) -> None:
-        doc = {
-            "schema": "smtpdoctor.receive/1",
-            **record.to_json(),
-            "verdict": verdict.to_json(),
-            "findings": [f.to_json() for f in findings],
-        }
+        doc = _document(record, findings, verdict)
         sys.stdout.write(json_safe(json.dumps(doc, ensure_ascii=False)) + "\n")
         sys.stdout.flush()
 

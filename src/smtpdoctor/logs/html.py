@@ -1,38 +1,18 @@
-"""A single-file HTML report with inline SVG charts: no scripts, fonts or links out."""
+"""A single-file HTML report with inline SVG charts: no scripts, fonts or links out.
+
+The page frame, style and CSP are the shared ones of :mod:`smtpdoctor.report.html`.
+"""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
+from smtpdoctor.report.html import findings as _findings
+from smtpdoctor.report.html import page
+from smtpdoctor.report.html import table as _table
+
 __all__ = ["render_html"]
-
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
-max-width:1100px;color:#1d2430;padding:0 1em}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #dde}
-table{border-collapse:collapse;width:100%;margin:.5em 0}
-th,td{text-align:left;padding:.25em .6em;border-bottom:1px solid #eef;vertical-align:top}
-th{background:#f4f6fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#17803d}.warning{color:#b7791f}.failure{color:#c53030}
-.muted{color:#667}.pill{display:inline-block;padding:0 .5em;border-radius:1em;background:#eef}
-svg{background:#fbfcfe;border:1px solid #eef}
-"""
-
-
-def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
-    numeric = numeric or set()
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="n">{escape(str(v))}</td>' if i in numeric else f"<td>{escape(str(v))}</td>"
-            for i, v in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    if not body:
-        return '<p class="muted">None.</p>'
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def _bars(counts: dict[str, int], width: int = 520) -> str:
@@ -97,27 +77,6 @@ def _timeline(doc: dict[str, Any], width: int = 1000, height: int = 220) -> str:
         "red: 421 replies · shaded: 421 anomaly</text></svg>"
     )
     return "".join(parts)
-
-
-def _findings(findings: list[dict[str, Any]]) -> str:
-    """Findings as headed paragraphs with their fixes (steps, snippet, verify)."""
-    if not findings:
-        return '<p class="muted">None.</p>'
-    out = []
-    for f in findings:
-        fixes = "".join(
-            f"<li><b>{escape(fix['for'])}</b>: {escape(' '.join(fix['steps']))}"
-            + (f"<pre>{escape(fix['snippet'])}</pre>" if fix.get("snippet") else "")
-            + (f"<br><code>{escape(fix['verify'])}</code>" if fix.get("verify") else "")
-            + "</li>"
-            for fix in f["fixes"]
-        )
-        out.append(
-            f'<h3><span class="pill">{escape(f["severity"])}</span> {escape(f["id"])} '
-            f'<span class="muted">{escape(f["category"])} / {escape(f["stage"])}</span></h3>'
-            f"<p>{escape(f['message'])}</p><ul>{fixes}</ul>"
-        )
-    return "".join(out)
 
 
 def _inbound(doc: dict[str, Any]) -> str:
@@ -219,8 +178,4 @@ baseline: {escape(doc["rate_421"]["baseline"]["method"])}.</p>
 <h2>Inbound: clients that could not send to us</h2>{_inbound(doc)}
 <h2>Inputs</h2>{_table(["input", "format", "lines", "unparsed", "error"], inputs, {2, 3})}
 """
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>smtpdoctor logs report</title><style>{_CSS}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+    return page("smtpdoctor logs report", body)

@@ -1,41 +1,17 @@
-"""The queue report as one self-contained HTML page: inline SVG, no scripts, all text escaped."""
+"""The queue report as one self-contained HTML page: inline SVG, no scripts, all text escaped.
+
+The frame, style and CSP are the shared ones of :mod:`smtpdoctor.report.html`.
+"""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
+from smtpdoctor.report.html import page
+from smtpdoctor.report.html import table as _table
+
 __all__ = ["render_html"]
-
-# The look of the logs report (logs/html.py), so the two pages sit side by side.
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
-max-width:1100px;color:#1d2430;padding:0 1em}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #dde}
-table{border-collapse:collapse;width:100%;margin:.5em 0}
-th,td{text-align:left;padding:.25em .6em;border-bottom:1px solid #eef;vertical-align:top}
-th{background:#f4f6fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#17803d}.warning{color:#b7791f}.failure{color:#c53030}.stuck{color:#c53030}
-.muted{color:#667}.pill{display:inline-block;padding:0 .5em;border-radius:1em;background:#eef}
-code{background:#f4f6fa;padding:0 .3em}svg{background:#fbfcfe;border:1px solid #eef}
-"""
-
-
-def _cell(v: Any, numeric: bool) -> str:
-    if isinstance(v, tuple):  # (text, css class)
-        return f'<td class="{escape(v[1])}">{escape(str(v[0]))}</td>'
-    return f'<td class="n">{escape(str(v))}</td>' if numeric else f"<td>{escape(str(v))}</td>"
-
-
-def _table(headers: list[str], rows: list[list[Any]], numeric: set[int]) -> str:
-    if not rows:
-        return '<p class="muted">None.</p>'
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(_cell(v, i in numeric) for i, v in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _bars(counts: dict[str, int], width: int = 520) -> str:
@@ -137,8 +113,4 @@ def render_html(doc: dict[str, Any]) -> str:
         )
     }
 """
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>smtpdoctor queue report</title><style>{_CSS}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+    return page("smtpdoctor queue report", body)

@@ -1,0 +1,1 @@
+"""Single-file HTML reports rendered from the contract's JSON documents."""
