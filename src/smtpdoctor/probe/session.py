@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from smtpdoctor.evidence.session import SessionResult, Step, TlsResult
+from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
@@ -56,6 +56,10 @@ class SessionOptions:
     tls_context: Callable[[], ssl.SSLContext] = probe_context
     # Told each stage as it begins (the CLI's progress line on a terminal).
     on_stage: Callable[[Stage], None] | None = None
+    # Told when the walk's TLS handshake succeeds: the session and how long the
+    # handshake took (seconds), so probes that need the version can start
+    # while the walk goes on.
+    on_tls: Callable[[TlsSession, float], None] | None = None
 
 
 _FILLER = b"smtpdoctor test data 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOP\r\n"
@@ -390,6 +394,8 @@ class _Walker:
             return False
         self._end(step, Outcome.OK, f"{session.version} {session.cipher}")
         self.result.tls.session = session
+        if self.options.on_tls is not None:
+            self.options.on_tls(session, step.elapsed_ms / 1000)
         return True
 
     async def _auth(self, exts: dict[str, str]) -> bool:
