@@ -24,7 +24,7 @@ from smtpdoctor.diagnosis.session_rules import (
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.ciphers import CipherScan
-from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
 from smtpdoctor.model import (
@@ -231,10 +231,31 @@ async def probe_host(
     # At least a second for the walk when there is one; never more than is left
     # (a --timeout under a second is honoured, not raised).
     walk_deadline = Deadline(max(min(1.0, left), left - reserve))
-    result = await walk(address, opts.port, session_opts, walk_deadline, connector)
-    cert, matrix = await _tls_facts(
-        name, address, result, session_opts, opts, deadline=deadline, connector=connector
-    )
+    # The TLS matrix's hellos are separate connections that need only the
+    # walk's version and handshake time: they start as soon as the walk's
+    # handshake ends, and run while the walk goes on.
+    pending: list[asyncio.Task[TlsMatrix]] = []
+
+    def start_matrix(session: TlsSession, took: float) -> None:
+        if opts.tls_matrix and not pending:
+            job = _matrix(
+                address,
+                session.version,
+                took,
+                session_opts=session_opts,
+                opts=opts,
+                deadline=deadline,
+                connector=connector,
+            )
+            pending.append(asyncio.create_task(job))
+
+    hooked = replace(session_opts, on_tls=start_matrix)
+    try:
+        result = await walk(address, opts.port, hooked, walk_deadline, connector)
+        cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
+    finally:
+        for task in pending:
+            task.cancel()
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
     if not session_opts.implicit_tls and silent_greeting(result.steps):
         findings += await _implicit_tls_check(
@@ -366,38 +387,39 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     )
 
 
-async def _tls_facts(
-    name: str,
-    address: str,
-    result: SessionResult,
-    session_opts: SessionOptions,
-    opts: DiagnoseOptions,
-    *,
-    deadline: Deadline,
-    connector: Connector,
-) -> tuple[CertificateInfo | None, TlsMatrix | None]:
-    """The certificate the walk saw and, unless --quick, the TLS version matrix."""
+def _certificate(name: str, result: SessionResult, opts: DiagnoseOptions) -> CertificateInfo | None:
+    """The certificate the walk saw, checked against the names it should carry."""
     session = result.tls.session if result.tls else None
     if session is None:
-        return None, None
+        return None
     own = name if not _is_ip(name) else None
     names = [n for n in (own, result.banner_host, result.ehlo_host) if n]
-    cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
-    if not opts.tls_matrix:
-        return cert, None
-    matrix = await tls_matrix(
+    return analyze_certificate(session.chain_der, names, opts.tls_ca)
+
+
+async def _matrix(
+    address: str,
+    top: str | None,
+    handshake_seconds: float,
+    *,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    connector: Connector,
+) -> TlsMatrix:
+    """The TLS version matrix (not with --quick), below the walk's version ``top``."""
+    return await tls_matrix(
         address,
         opts.port,
         helo=session_opts.helo,
         server_name=session_opts.server_name,
-        top=session.version,
+        top=top,
         deadline=deadline,
         connector=connector,
         implicit=session_opts.implicit_tls,
-        patience=_large_hello_patience(result),
+        patience=_large_hello_patience(handshake_seconds),
         peer_ciphers=opts.policy.peer.tls12_ciphers,
     )
-    return cert, matrix
 
 
 def _session_evidence(
@@ -514,11 +536,9 @@ async def _follow_up(
     return {k: v.to_json() for k, v in found.items()}, findings
 
 
-def _large_hello_patience(result: SessionResult) -> float:
+def _large_hello_patience(took: float) -> float:
     """How long a ~1.5 KB ClientHello may go unanswered before it counts as a
-    hang: ten times what the walk's own handshake took, within 1-5 s."""
-    handshake = next((s for s in result.steps if s.stage is Stage.TLS_HANDSHAKE), None)
-    took = handshake.elapsed_ms / 1000 if handshake else 0.1
+    hang: ten times what the walk's own handshake took (seconds), within 1-5 s."""
     return min(5.0, max(1.0, 10 * took))
 
 

@@ -176,6 +176,7 @@ class ScriptedStream:
         self._info = info
         self._ended: Close | Reset | None = None
         self.written = bytearray()
+        self.writes: list[bytes] = []  # each send() on its own: what went in one write
         self.bytes_sent = 0
         self.bytes_received = 0
         self.tls_session: TlsSession | None = None
@@ -213,6 +214,7 @@ class ScriptedStream:
         if isinstance(self._ended, Reset):
             raise _reset()
         self.written += data
+        self.writes.append(data)
         self.bytes_sent += len(data)
 
     async def start_tls(

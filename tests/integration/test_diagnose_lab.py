@@ -126,7 +126,8 @@ def test_quiet_verbose_and_nagios_outputs(lab):
     verbose = run_cli(*base, "-vv")
     assert "EHLO capabilities: PIPELINING" in " ".join(verbose.stdout.split())
     assert "-> EHLO " in verbose.stdout
-    assert "<- 221 " in verbose.stdout
+    assert "-> QUIT" in verbose.stdout
+    assert "<- 221 " not in verbose.stdout  # QUIT is sent, its 221 not awaited
     assert "RCPT TO:<postmaster@[127.0.0.1]>" in verbose.stdout  # a valid address for an IP target
     assert "EHLO localhost" not in verbose.stdout  # the local FQDN, or at least not localhost
     nagios = run_cli(*base, "--format", "nagios", "--warn-days", "400", "--crit-days", "10")

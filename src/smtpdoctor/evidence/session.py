@@ -43,6 +43,9 @@ class Step:
     # A reply that came before any command asked for it (recorded at the stage
     # whose reply it followed): a protocol violation of its own.
     out_of_turn: bool = False
+    # Sent in one write with the steps around it (RFC 2920 PIPELINING): the
+    # steps of a batch share their start, each ends at its own reply.
+    pipelined: bool = False
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -59,6 +62,8 @@ class Step:
             doc["detail"] = self.detail
         if self.out_of_turn:
             doc["out_of_turn"] = True
+        if self.pipelined:
+            doc["pipelined"] = True
         if self.tls_alert:
             doc["tls_alert"] = {
                 "name": self.tls_alert,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from smtpdoctor.evidence.session import SessionResult, Step, TlsResult
+from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
@@ -56,6 +56,10 @@ class SessionOptions:
     tls_context: Callable[[], ssl.SSLContext] = probe_context
     # Told each stage as it begins (the CLI's progress line on a terminal).
     on_stage: Callable[[Stage], None] | None = None
+    # Told when the walk's TLS handshake succeeds: the session and how long the
+    # handshake took (seconds), so probes that need the version can start
+    # while the walk goes on.
+    on_tls: Callable[[TlsSession, float], None] | None = None
 
 
 _FILLER = b"smtpdoctor test data 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOP\r\n"
@@ -140,6 +144,7 @@ class _Walker:
         self.conn = ClientConnection()
         self.stream: Stream | None = None
         self.t0 = time.monotonic()
+        self.quit_sent = False
 
     def _now_ms(self) -> float:
         return (time.monotonic() - self.t0) * 1000.0
@@ -215,6 +220,51 @@ class _Walker:
             self._fail(step, err)
             return None
         return await self._read_reply(step)
+
+    async def _batch(self, commands: list[tuple[Stage, Command]]) -> list[Reply | None]:
+        """Commands in one write (RFC 2920), each its own step, replies read in order.
+
+        Reading stops at the first step without a reply; the steps after it
+        were sent but never answered, and are not recorded. The last command
+        may be QUIT, whose 221 is not awaited.
+        """
+        assert self.stream is not None
+        try:
+            data = self.conn.send_pipelined([command for _, command in commands])
+        except ReplyOutOfTurn as exc:
+            self._out_of_turn(exc)
+            return []
+        steps = [self._begin(stage, command.line().decode().strip()) for stage, command in commands]
+        for step in steps:
+            step.pipelined = True
+            step.start_ms = steps[0].start_ms  # one write: one start
+        try:
+            await self.stream.send(data, self.deadline, "sending a pipelined batch")
+        except NetError as err:
+            del self.result.steps[len(self.result.steps) - len(steps) + 1 :]
+            self._fail(steps[0], err)
+            return [None]
+        replies: list[Reply | None] = []
+        for (_, command), step in zip(commands, steps, strict=True):
+            if command.verb is Verb.QUIT:
+                self._sent_quit(step)
+                break
+            step.bytes_received = -self.stream.bytes_received
+            reply = await self._read_reply(step)
+            step.bytes_sent = len(command.line())
+            replies.append(reply)
+            if reply is None or self.conn.state is ClientState.CLOSED:  # or after a 421
+                del self.result.steps[self.result.steps.index(step) + 1 :]
+                break
+        return replies
+
+    def _sent_quit(self, step: Step) -> None:
+        """QUIT is sent and its 221 not awaited: nothing depends on it."""
+        self._end(step, Outcome.OK, "sent; its 221 is not awaited")
+        step.elapsed_ms = 0.0
+        step.bytes_sent = len(Command(Verb.QUIT).line())
+        step.bytes_received = 0
+        self.quit_sent = True
 
     def _out_of_turn(self, exc: ReplyOutOfTurn) -> None:
         """A reply that came before its command: its own step, at the stage it
@@ -344,6 +394,8 @@ class _Walker:
             return False
         self._end(step, Outcome.OK, f"{session.version} {session.cipher}")
         self.result.tls.session = session
+        if self.options.on_tls is not None:
+            self.options.on_tls(session, step.elapsed_ms / 1000)
         return True
 
     async def _auth(self, exts: dict[str, str]) -> bool:
@@ -377,22 +429,18 @@ class _Walker:
         declared = message[0] if message is not None else opts.size
         if declared is not None and "SIZE" in exts:
             mail_arg += f" SIZE={declared}"  # RFC 1870 §6
-        reply = await self._command(Stage.MAIL_FROM, Command(Verb.MAIL, mail_arg))
-        if not await self._accepted(reply):
-            return False
-        accepted = 0
-        for rcpt in opts.rcpt:
-            reply = await self._command(Stage.RCPT_TO, Command(Verb.RCPT, f"TO:<{rcpt}>"))
-            if reply is None:
-                return False
-            if reply.code == 421:
-                return False
-            accepted += reply.positive
-        if accepted == 0:
-            await self._quit()
+        mail = Command(Verb.MAIL, mail_arg)
+        rcpts = [Command(Verb.RCPT, f"TO:<{rcpt}>") for rcpt in opts.rcpt]
+        pipelining = "PIPELINING" in exts  # RFC 2920: MAIL and RCPTs in one write
+        if not await self._envelope(mail, rcpts, pipelining=pipelining):
             return False
         if message is None:
-            await self._command(Stage.QUIT, Command(Verb.RSET))
+            if pipelining:
+                await self._batch(
+                    [(Stage.QUIT, Command(Verb.RSET)), (Stage.QUIT, Command(Verb.QUIT))]
+                )
+            else:
+                await self._command(Stage.QUIT, Command(Verb.RSET))
             return True
         reply = await self._command(Stage.DATA, Command(Verb.DATA))
         if not await self._accepted(reply):
@@ -403,6 +451,36 @@ class _Walker:
         if reply is not None and reply.positive:
             self.result.message_sent = True
         return await self._accepted(reply)
+
+    async def _envelope(self, mail: Command, rcpts: list[Command], *, pipelining: bool) -> bool:
+        """MAIL FROM and RCPT TO: whether at least one recipient was accepted."""
+        if pipelining:
+            replies = await self._batch(
+                [(Stage.MAIL_FROM, mail)] + [(Stage.RCPT_TO, rcpt) for rcpt in rcpts]
+            )
+            refused = replies[0] if replies and replies[0] and not replies[0].positive else None
+            if refused is not None:
+                # The walk stops at a refused MAIL FROM, pipelined or not: the
+                # RCPT replies after it (503s) were read to keep the replies in
+                # step, and are not steps of their own.
+                del self.result.steps[len(self.result.steps) - len(replies) + 1 :]
+                return None not in replies and await self._accepted(refused)
+            if len(replies) < len(rcpts) + 1 or None in replies:
+                return False  # a step without a reply: the walk ended there
+        else:
+            replies = [await self._command(Stage.MAIL_FROM, mail)]
+        if replies[0] is None or not replies[0].positive:
+            return await self._accepted(replies[0])
+        accepted = 0
+        for index, rcpt in enumerate(rcpts, start=1):
+            reply = replies[index] if pipelining else await self._command(Stage.RCPT_TO, rcpt)
+            if reply is None or reply.code == 421:
+                return False
+            accepted += reply.positive
+        if accepted == 0:
+            await self._quit()
+            return False
+        return True
 
     async def _send_message(self, length: int, chunks: Iterator[bytes]) -> bool:
         """The message, streamed chunk by chunk through the dot-stuffing encoder."""
@@ -432,11 +510,22 @@ class _Walker:
         return False
 
     async def _quit(self) -> None:
-        if self.stream is None or self.deadline.expired:
+        if self.stream is None or self.deadline.expired or self.quit_sent:
             return
         if self.conn.state in (ClientState.CLOSED, ClientState.ERROR):
             return
-        await self._command(Stage.QUIT, Command(Verb.QUIT))
+        try:
+            data = self.conn.send(Command(Verb.QUIT))
+        except ReplyOutOfTurn as exc:
+            self._out_of_turn(exc)
+            return
+        step = self._begin(Stage.QUIT, "QUIT")
+        try:
+            await self.stream.send(data, self.deadline, "sending QUIT")
+        except NetError as err:
+            self._fail(step, err)
+            return
+        self._sent_quit(step)
 
 
 async def walk(

@@ -8,6 +8,8 @@ sent in which state, and where each reply leads, is the table ``TRANSITIONS``.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -236,6 +238,9 @@ class ClientConnection:
         self._waiting = True
         self._eof = False
         self._last: Verb | None = None  # the last command sent
+        # RFC 2920: verbs sent in one batch whose replies are due after the
+        # awaited one, in order.
+        self._pending: deque[Verb] = deque()
         self.extensions: dict[str, str] = {}
 
     @property
@@ -285,6 +290,31 @@ class ClientConnection:
         self._awaiting = self._last = command.verb
         self._waiting = True
         return line
+
+    def send_pipelined(self, commands: Sequence[Command]) -> bytes:
+        """Several commands in one write (RFC 2920); their replies are read in order.
+
+        Each command must be allowed in the state its predecessors lead to when
+        they succeed. While replies are due, bytes that arrive early are the
+        replies of the batch, never out of turn.
+        """
+        if not commands:
+            raise LocalProtocolError("an empty pipeline")
+        self._check_usable(commands[0].verb.value)
+        if self._waiting:
+            raise LocalProtocolError(f"{commands[0].verb} sent before the previous reply arrived")
+        state = self._state
+        for command in commands:
+            move = TRANSITIONS.get((state, command.verb))
+            if move is None or command.verb is Verb.BODY:
+                raise LocalProtocolError(f"{command.verb} is not allowed in state {state}")
+            state = move.positive
+        data = b"".join(command.line() for command in commands)
+        self._awaiting = commands[0].verb
+        self._pending = deque(command.verb for command in commands[1:])
+        self._last = commands[-1].verb
+        self._waiting = True
+        return data
 
     def start_body(self) -> BodyEncoder:
         """The message is due (after 354): its bytes go through the returned encoder.
@@ -340,6 +370,14 @@ class ClientConnection:
         return reply
 
     def _on_reply(self, reply: Reply) -> None:
+        self._apply(reply)
+        if self._pending and self._state not in (ClientState.CLOSED, ClientState.ERROR):
+            self._awaiting = self._pending.popleft()
+            self._waiting = True
+        else:
+            self._pending.clear()
+
+    def _apply(self, reply: Reply) -> None:
         self._waiting = False
         verb, self._awaiting = self._awaiting, None
         if reply.code == 421:
@@ -351,7 +389,11 @@ class ClientConnection:
             self._unexpected(reply, "the greeting", GREETING_EXPECT)
             self._state = ClientState.INITIAL
             return
-        move = TRANSITIONS[(self._state, verb)]
+        move = TRANSITIONS.get((self._state, verb))
+        if move is None:
+            # A pipelined command whose predecessor failed (RCPT after a
+            # rejected MAIL): only a refusal makes sense (RFC 2920 §3.1).
+            move = Transition(self._state, self._state, ())
         what = "the message" if verb is Verb.BODY else verb.value
         self._unexpected(reply, what, move.expect)
         positive = reply.code in move.expect
