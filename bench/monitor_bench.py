@@ -239,6 +239,11 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+def _num(value: object) -> float:
+    assert isinstance(value, int | float)
+    return float(value)
+
+
 def write_doc(result: dict[str, object], command: str) -> None:
     r = result
     share = float(r["cpu_share_of_one_core"])  # type: ignore[arg-type]
@@ -266,9 +271,10 @@ def write_doc(result: dict[str, object], command: str) -> None:
             all_counted,
         ),
         (
-            "probes run (full diagnoses)",
-            f"{r['probes']:,} in {r['measured_s']} s ({r['probe_errors']} errors)",
-            "",
+            "probes run (TLS version matrix at most hourly per target)",
+            f"{r['probes']:,} in {r['measured_s']} s ({r['probe_errors']} errors), "
+            f"{_num(r['probes']) / _num(r['measured_s']):.1f}/s",
+            f"steady state {_num(r['targets']) / _num(r['interval_s']):.1f}/s",
             "",
         ),
         (
