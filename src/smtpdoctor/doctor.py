@@ -10,7 +10,7 @@ import asyncio
 import ipaddress
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,6 +131,9 @@ class DiagnoseOptions:
     on_stage: Callable[[Stage], None] | None = None  # each walk stage as it begins (progress)
     ciphers: bool = False  # enumerate the accepted cipher suites per version (--ciphers)
     follow_up: bool = True  # port, path and MTU probes after a silent or stalled walk
+    # (address, port) -> a matrix probed before (the monitor's): used instead of
+    # probing again while the walk still settles on the same TLS version.
+    known_matrices: Mapping[tuple[str, int], TlsMatrix] | None = None
 
 
 @dataclass(slots=True)
@@ -407,7 +410,14 @@ async def _matrix(
     deadline: Deadline,
     connector: Connector,
 ) -> TlsMatrix:
-    """The TLS version matrix (not with --quick), below the walk's version ``top``."""
+    """The TLS version matrix (not with --quick), below the walk's version ``top``.
+
+    A matrix the caller carries from an earlier probe of the same address
+    (``known_matrices``, the monitor's) stands in while the top version holds.
+    """
+    known = (opts.known_matrices or {}).get((address, opts.port))
+    if known is not None and known.top == top:
+        return known
     return await tls_matrix(
         address,
         opts.port,

@@ -491,6 +491,52 @@ def test_run_loop_probes_on_interval_and_stops(tmp_path: Path) -> None:
     m.store.close()
 
 
+def test_run_loop_evaluates_alerts_every_evaluate_seconds(tmp_path: Path) -> None:
+    prober, hook = FakeProber(), FlakyNotifier()
+    m = _monitor(tmp_path, prober, hook)
+    ticks, evaluations = [0], [0]
+    tick, evaluate = m.tick, m.evaluate
+
+    async def counting_tick(now: float, **kw: Any) -> None:
+        ticks[0] += 1
+        await tick(now, **kw)
+
+    def counting_evaluate(now: float) -> int:
+        evaluations[0] += 1
+        return evaluate(now)
+
+    m.tick = counting_tick  # type: ignore[method-assign]
+    m.evaluate = counting_evaluate  # type: ignore[method-assign]
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(1.7, stop.set)
+        await m.run(stop, tick_seconds=0.1, evaluate_seconds=0.5)
+
+    asyncio.run(go())
+    assert ticks[0] >= 12  # samples and deliveries every tick...
+    assert 3 <= evaluations[0] <= 5  # ...the alerts every half second (0, .5, 1, 1.5)
+    m.store.close()
+
+
+def test_scheduler_due_stops_at_the_first_target_not_due() -> None:
+    s = Scheduler(_targets(*(f"h{i}.test" for i in range(50))), 0.0, jitter=0.1)
+    now = 3.0  # the first probes are spread over the first 6 s of 60
+    expected = sorted(st.name for st in s.states.values() if st.next_at <= now)
+    assert sorted(st.name for st in s.due(now)) == expected
+    assert s.due(now) == []  # running now
+    assert 0 < len(expected) < 50
+
+
+def test_config_tls_matrix_every() -> None:
+    cfg = parse_config(
+        {"target": [{"name": "a.test"}, {"name": "b.test", "tls_matrix_every": "10m"}]}
+    )
+    assert [t.tls_matrix_every for t in cfg.targets] == [3600.0, 600.0]
+    with pytest.raises(ConfigError, match="tls_matrix_every"):
+        parse_config({"target": [{"name": "a.test", "tls_matrix_every": "soon"}]})
+
+
 def test_metrics_exposition(tmp_path: Path) -> None:
     from prometheus_client import generate_latest
     from prometheus_client.parser import text_string_to_metric_families

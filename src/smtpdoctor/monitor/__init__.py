@@ -11,10 +11,11 @@
 """
 
 from smtpdoctor.monitor.config import ConfigError, MonitorConfig, load_config, parse_config
-from smtpdoctor.monitor.service import Monitor, Prober, QueueSampler, diagnose_target
+from smtpdoctor.monitor.service import Diagnoser, Monitor, Prober, QueueSampler, diagnose_target
 
 __all__ = [
     "ConfigError",
+    "Diagnoser",
     "Monitor",
     "MonitorConfig",
     "Prober",

@@ -68,6 +68,9 @@ class TargetConfig:
     quick: bool = False
     mx: bool = True
     source_ip: str | None = None  # the sending IP: its PTR/FCrDNS is checked and watched
+    # The TLS version matrix (a handful of hand-built hellos) is probed at most
+    # this often; the probes between carry its facts forward (0: every probe).
+    tls_matrix_every: float = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +308,7 @@ def _targets(
         "quick",
         "mx",
         "source_ip",
+        "tls_matrix_every",
     }
     for i, item in enumerate(items):
         where = f"target[{i}]"
@@ -337,6 +341,7 @@ def _targets(
                 quick=_get(item, "quick", where, bool, False),
                 mx=_get(item, "mx", where, bool, True),
                 source_ip=_ip(item.get("source_ip"), f"{where}.source_ip") or defaults.source_ip,
+                tls_matrix_every=_duration(item, "tls_matrix_every", where, 3600.0),
             )
         )
     names = [t.target for t in out]

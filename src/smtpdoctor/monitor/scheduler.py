@@ -16,6 +16,7 @@ targets to start now and reports each result to :meth:`Scheduler.done`.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class TargetState:
         return self.config.target
 
 
+@functools.lru_cache(maxsize=65536)  # asked for every due target on every wake-up
 def _host_of(target: str) -> str:
     from smtpdoctor.doctor import parse_target  # noqa: PLC0415 - light, but only here
 
@@ -101,7 +103,9 @@ class Scheduler:
         for state in sorted(self.states.values(), key=lambda s: s.next_at):
             if limit is not None and len(out) >= limit:
                 break
-            if state.running or state.next_at > now:
+            if state.next_at > now:
+                break  # sorted: the rest are not due either
+            if state.running:
                 continue
             locks = frozenset({_host_of(state.name), *state.addresses})
             if locks & self._busy:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.monitor import signals
 from smtpdoctor.monitor.alerts import AlertEngine, Observation
 from smtpdoctor.monitor.config import MonitorConfig, QueueConfig, TargetConfig
@@ -37,7 +38,7 @@ from smtpdoctor.store import (
     Store,
 )
 
-__all__ = ["Monitor", "Prober", "QueueSampler", "diagnose_target"]
+__all__ = ["Diagnoser", "Monitor", "Prober", "QueueSampler", "diagnose_target"]
 
 log = logging.getLogger("smtpdoctor.monitor")
 
@@ -50,20 +51,52 @@ _STATUS_RANK = {"ok": 0, "warning": 1, "failure": 2}
 
 async def diagnose_target(cfg: TargetConfig) -> dict[str, Any]:
     """One diagnosis, exactly as ``smtpdoctor diagnose`` would run it."""
-    from smtpdoctor.doctor import DiagnoseOptions, diagnose  # noqa: PLC0415
+    return await Diagnoser(clock=time.monotonic)(cfg)
 
-    opts = DiagnoseOptions(
-        target=cfg.target,
-        port=cfg.port,
-        helo=cfg.helo,
-        timeout=cfg.timeout,
-        tls_ca=cfg.tls_ca,
-        resolver=cfg.resolver,
-        mx=cfg.mx,
-        tls_matrix=not cfg.quick,
-        source_ip=cfg.source_ip,
-    )
-    return (await diagnose(opts)).to_json()
+
+class Diagnoser:
+    """Diagnoses targets, probing each host's TLS version matrix at most every
+    ``tls_matrix_every`` seconds (per target): in between, the last matrix is
+    passed to the diagnosis, so the rules see the same facts and the verdict
+    does not flip, for a fraction of the CPU (the matrix is most of a probe's
+    handshakes). A host whose walk settles on another TLS version, or a new
+    address, is probed afresh."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        # target -> (when probed, (address, port) -> matrix)
+        self.matrices: dict[str, tuple[float, dict[tuple[str, int], TlsMatrix]]] = {}
+
+    async def __call__(self, cfg: TargetConfig) -> dict[str, Any]:
+        from smtpdoctor.doctor import DiagnoseOptions, diagnose  # noqa: PLC0415
+
+        now = self.clock()
+        kept = self.matrices.get(cfg.target)
+        fresh = kept is not None and now - kept[0] < cfg.tls_matrix_every
+        known = kept[1] if fresh and kept is not None else None
+        opts = DiagnoseOptions(
+            target=cfg.target,
+            port=cfg.port,
+            helo=cfg.helo,
+            timeout=cfg.timeout,
+            tls_ca=cfg.tls_ca,
+            resolver=cfg.resolver,
+            mx=cfg.mx,
+            tls_matrix=not cfg.quick,
+            source_ip=cfg.source_ip,
+            known_matrices=known,
+        )
+        diagnosis = await diagnose(opts)
+        matrices = {(h.address, h.port): h.matrix for h in diagnosis.hosts if h.matrix}
+        if known is None or any(known.get(k) is not m for k, m in matrices.items()):
+            # Probed (wholly or for some host) now: the interval starts again.
+            self.matrices[cfg.target] = (now, matrices)
+        return diagnosis.to_json()
+
+    def forget(self, names: set[str]) -> None:
+        """Drop the matrices of targets no longer configured."""
+        for name in [n for n in self.matrices if n not in names]:
+            del self.matrices[name]
 
 
 def default_queue_sampler(cfg: QueueConfig) -> QueueSampler:
@@ -117,7 +150,7 @@ class Monitor:
         config: MonitorConfig,
         store: Store,
         *,
-        prober: Prober = diagnose_target,
+        prober: Prober | None = None,
         queue_sampler: QueueSampler | None = None,
         clock: Callable[[], float] = time.time,
         retry_base: float = 1.0,
@@ -125,7 +158,7 @@ class Monitor:
         self.config = config
         self.store = store
         self.buffered = BufferedStore(store)
-        self.prober = prober
+        self.prober = prober or Diagnoser()
         self.queue_sampler = queue_sampler or default_queue_sampler(config.queue)
         self.clock = clock
         self.latest = Latest()
@@ -172,6 +205,8 @@ class Monitor:
         self.scheduler.jitter = config.jitter
         self.scheduler.backoff_max = config.backoff_max
         self.scheduler.update(config.targets, self.clock())
+        if isinstance(self.prober, Diagnoser):
+            self.prober.forget({t.target for t in config.targets})
         self.engine.rules = config.alerts
         if config.logs != self.config.logs:
             self.stop_logs()
@@ -358,11 +393,13 @@ class Monitor:
         if self._is_due("refresh", 60.0, now):
             await self.refresh_alertmanager()
 
-    async def tick(self, now: float, *, wait: bool = False) -> None:
-        """Sample, evaluate, send. Sending runs beside the loop (``wait``: awaited), so
-        a receiver that hangs delays its notifications, never the probes."""
+    async def tick(self, now: float, *, wait: bool = False, evaluate: bool = True) -> None:
+        """Sample, evaluate (unless ``evaluate`` is false), send. Sending runs beside
+        the loop (``wait``: awaited), so a receiver that hangs delays its
+        notifications, never the probes."""
         self.sample(now)
-        self.evaluate(now)
+        if evaluate:
+            self.evaluate(now)
         if wait:
             await self._send(now)
         elif self._sending is None or self._sending.done():
@@ -402,13 +439,18 @@ class Monitor:
         reload: Callable[[], MonitorConfig | None] | None = None,
         reload_requested: asyncio.Event | None = None,
         tick_seconds: float = 1.0,
+        evaluate_seconds: float | None = None,
     ) -> None:
         """Until ``stop`` is set; ``reload`` gives the new config (None: keep the old).
 
         Probes start as soon as they are due and their IP is free: a probe
         ending wakes the loop, so many targets behind one IP run back to back
-        rather than one per tick. Alerts are evaluated once per ``tick_seconds``.
+        rather than one per tick. Samples are taken and notifications sent once
+        per ``tick_seconds``; alerts are evaluated once per ``evaluate_seconds``
+        (default five ticks: an alert's ``for`` is minutes, and evaluating every
+        rule over every target each second was a fifth of the monitor's CPU).
         """
+        evaluate_every = 5 * tick_seconds if evaluate_seconds is None else evaluate_seconds
         tasks: set[asyncio.Task[dict[str, Any] | None]] = set()
         wake = asyncio.Event()
 
@@ -432,7 +474,7 @@ class Monitor:
                 if time.monotonic() - last_tick >= tick_seconds:
                     last_tick = time.monotonic()
                     try:
-                        await self.tick(now)
+                        await self.tick(now, evaluate=self._is_due("evaluate", evaluate_every, now))
                     except Exception as exc:  # a bug in one round must not end the monitor
                         log.error("tick failed", extra={"error": repr(exc)[:300]})
                     self.rounds += 1
