@@ -13,6 +13,7 @@ import pytest
 
 from support.cli import diagnose
 from support.exim import HOSTNAME, RELAY_DOMAIN
+from support.helpers import unavailable
 
 pytestmark = pytest.mark.exim
 
@@ -61,7 +62,7 @@ def test_no_starttls_exim(exim_lab):
 
 def test_tls_legacy_exim_is_a_version_mismatch(exim_lab):
     if "tls-legacy" not in exim_lab.addresses:
-        pytest.skip(exim_lab.legacy_reason or "no TLS 1.0/1.1-only Exim listener")
+        unavailable(exim_lab.legacy_reason or "no TLS 1.0/1.1-only Exim listener")
     result, doc = _diagnose(exim_lab, "tls-legacy")
     tls = doc["hosts"][0]["tls"]
     assert tls["negotiated"] == "TLSv1.1"

@@ -23,6 +23,7 @@ from smtpdoctor.evidence.dns import HeloKind, LookupStatus, MxKind, PtrRelation
 from smtpdoctor.model import MTA, Category, Finding, Permanence, Severity, Stage
 from smtpdoctor.probe import dns as probe
 from smtpdoctor.probe import dnsquery
+from support.helpers import unavailable
 from support.nsd import SERVFAIL_ZONE, TEST_DOMAIN, NsdServer, nsd_server
 
 pytestmark = pytest.mark.dns
@@ -310,7 +311,7 @@ def test_deadline_object_with_remaining(resolver: Any) -> None:
 
 def test_mx_over_ipv6_transport(nsd_lab: NsdServer) -> None:
     if nsd_lab.resolver_spec6 is None:
-        pytest.skip("no ::1 on this machine")
+        unavailable("no ::1 on this machine")
     res = dnsquery.make_resolver(nsd_lab.resolver_spec6, TIMEOUT)
     mx = run(lambda dl: probe.resolve_mx(d("good"), res, dl))
     assert mx.kind is MxKind.MX

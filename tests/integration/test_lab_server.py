@@ -41,6 +41,7 @@ from smtpdoctor.lab import (
 )
 from smtpdoctor.lab.certs import CA_CERT_FILE, CA_KEY_FILE, CA_VALIDITY, load_or_create_ca
 from smtpdoctor.model import Category, Outcome, Stage
+from support.helpers import unavailable
 
 TIMEOUT = 5.0  # per socket operation: a hung test fails instead of hanging
 BIG_BODY = b"".join(b"%05d " % i + b"x" * 72 + b"\r\n" for i in range(820))  # ~64 KiB
@@ -830,7 +831,7 @@ def test_ipv6_loopback(state_dir: Path) -> None:
         probe.bind(("::1", 0))
         probe.close()
     except OSError:
-        pytest.skip("no IPv6 loopback here")
+        unavailable("no IPv6 loopback here")
     with LabThread(["healthy"], host="::1", base_port=0, state_dir=state_dir) as lab:
         host, port = lab.addresses["healthy"]
         assert host == "::1"
