@@ -5,7 +5,8 @@ written) plus what the rule measured; its words and fixes come from the
 finding catalogue (``knowledge/catalogue/config_*.py``), filled with
 ``where`` (the line as a person reads it) and the rule's own fields. The
 shared checks: the EHLO name, a timeout below RFC 5321's minimum, an open
-relay, and the certificate given with ``--cert``.
+relay, a rate limit below what ordinary mail needs, and the certificate given
+with ``--cert``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from smtpdoctor.config.judgements import classify_hostname, fmt_seconds
-from smtpdoctor.config.parsers import CertFacts, Kind, Setting
+from smtpdoctor.config.judgements import as_int, classify_hostname, fmt_seconds
+from smtpdoctor.config.parsers import CertFacts, Kind, Section, Setting
 from smtpdoctor.evidence.certificate import hostname_matches
 from smtpdoctor.knowledge.catalogue import finding
-from smtpdoctor.model import MTA, Finding, Severity
+from smtpdoctor.model import MTA, Category, Finding, Severity
 
 __all__ = [
     "Ctx",
@@ -160,6 +161,36 @@ def cert_findings(
                 source=cert.source,
                 date=date,
                 days=int(days),
+            )
+        )
+    return out
+
+
+# (option, the lowest sane value, the category a lower one causes, its symptom)
+Rate = tuple[str, int, Category, str]
+
+
+def rate_findings(
+    fid: str, sec: Section, rates: Sequence[Rate], *, zero_only: bool
+) -> list[Finding]:
+    """``fid`` for each rate limit set below its floor; 0 means unlimited (and,
+    unless ``zero_only``, so does a negative value)."""
+    out: list[Finding] = []
+    for option, floor, category, symptom in rates:
+        s = sec.get(option)
+        n = as_int(s.value) if s is not None else None
+        unlimited = n == 0 if zero_only else (n is not None and n <= 0)
+        if s is None or n is None or unlimited or n >= floor:
+            continue
+        out.append(
+            finding(
+                fid,
+                evidence=evidence(s, limit=n, minimum=floor),
+                category=category,
+                cause=category,  # the fixes are the category's
+                param=option,
+                where=where(s),
+                symptom=symptom,
             )
         )
     return out

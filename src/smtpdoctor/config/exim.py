@@ -12,16 +12,17 @@ import re
 
 from smtpdoctor.config.common import (
     Ctx,
+    Rate,
     cert_findings,
     evidence,
     helo_findings,
     open_relay,
+    rate_findings,
     timeout_finding,
     where,
 )
 from smtpdoctor.config.judgements import (
     as_bytes,
-    as_int,
     cipherlist_problem,
     duration_seconds,
     tls_verdict,
@@ -293,7 +294,7 @@ def _timeouts(dump: ConfigDump) -> list[Finding]:
     return out
 
 
-_RATES: tuple[tuple[str, int, Category, str], ...] = (
+_RATES: tuple[Rate, ...] = (
     (
         "smtp_accept_max",
         10,
@@ -322,21 +323,4 @@ _RATES: tuple[tuple[str, int, Category, str], ...] = (
 
 
 def _rates(main: Section) -> list[Finding]:
-    out: list[Finding] = []
-    for option, floor, category, symptom in _RATES:
-        s = main.get(option)
-        n = as_int(s.value) if s is not None else None
-        if s is None or n is None or n == 0 or n >= floor:
-            continue
-        out.append(
-            finding(
-                "exim.rate.limit_too_low",
-                evidence=evidence(s, limit=n, minimum=floor),
-                category=category,
-                cause=category,  # the fixes are the category's
-                param=option,
-                where=where(s),
-                symptom=symptom,
-            )
-        )
-    return out
+    return rate_findings("exim.rate.limit_too_low", main, _RATES, zero_only=True)

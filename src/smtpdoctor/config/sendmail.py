@@ -11,10 +11,12 @@ import re
 
 from smtpdoctor.config.common import (
     Ctx,
+    Rate,
     cert_findings,
     evidence,
     helo_findings,
     open_relay,
+    rate_findings,
     timeout_finding,
     where,
 )
@@ -192,7 +194,7 @@ def _timeouts(sec: Section) -> list[Finding]:
     return out
 
 
-_RATES: tuple[tuple[str, int, Category, str], ...] = (
+_RATES: tuple[Rate, ...] = (
     (
         "MaxDaemonChildren",
         10,
@@ -218,21 +220,4 @@ _RATES: tuple[tuple[str, int, Category, str], ...] = (
 
 
 def _rates(sec: Section) -> list[Finding]:
-    out: list[Finding] = []
-    for option, floor, category, symptom in _RATES:
-        s = sec.get(option)
-        n = as_int(s.value) if s is not None else None
-        if s is None or n is None or n <= 0 or n >= floor:
-            continue
-        out.append(
-            finding(
-                "sendmail.rate.limit_too_low",
-                evidence=evidence(s, limit=n, minimum=floor),
-                category=category,
-                cause=category,  # the fixes are the category's
-                param=option,
-                where=where(s),
-                symptom=symptom,
-            )
-        )
-    return out
+    return rate_findings("sendmail.rate.limit_too_low", sec, _RATES, zero_only=False)
