@@ -8,6 +8,7 @@ call reconnects.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,11 @@ from smtpdoctor.store.records import (
     QueueSample,
     RateSample,
     Record,
+    StagePoint,
+    TargetState,
+    VerdictChange,
 )
+from smtpdoctor.store.rollup import downsample, hour_start, stage_durations, worst
 from smtpdoctor.store.schema import MIGRATIONS, Dialect
 
 __all__ = ["TABLES", "SqlStore", "StoreError", "StoreUnavailable"]
@@ -230,6 +235,94 @@ class SqlStore:
     def notifications(self, *, pending_only: bool = False) -> list[NotificationRecord]:
         where = "WHERE delivered_at IS NULL " if pending_only else ""
         return self._select(NotificationRecord, where + "ORDER BY time, id")
+
+    # -- the dashboard's reads ---------------------------------------------------------
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._tx() as cur:
+            cur.execute(sql.replace("?", self.dialect.param), tuple(args))
+            return [tuple(r) for r in cur.fetchall()]
+
+    def latest_probe(self, target: str) -> ProbeRecord | None:
+        found = self._select(
+            ProbeRecord, "WHERE target = ? ORDER BY rowid_ DESC LIMIT 1", (target,)
+        )
+        return found[0] if found else None
+
+    def target_states(self, target: str | None = None) -> list[TargetState]:
+        """Every target's (or one target's) current verdict and when its status began."""
+        where, args = ("WHERE target = ? ", (target,)) if target is not None else ("", ())
+        rows = self._rows(
+            f"SELECT target, time, status FROM probe_results {where}ORDER BY target, rowid_",
+            args,
+        )
+        since: dict[str, float] = {}
+        status: dict[str, str] = {}
+        for t, when, st in rows:
+            if status.get(t) != st:
+                status[t], since[t] = st, when
+        latest = (
+            self.latest_probes()
+            if target is None
+            else [p for p in [self.latest_probe(target)] if p is not None]
+        )
+        return [
+            TargetState(
+                p.target,
+                p.time,
+                p.status,
+                p.category,
+                p.stage,
+                str(p.verdict.get("summary", "")),
+                since.get(p.target, p.time),
+            )
+            for p in latest
+        ]
+
+    def status_hours(self, since: float, target: str | None = None) -> list[tuple[str, float, str]]:
+        """(target, UTC hour, worst status probed in it) from ``since``."""
+        where, args = ("AND target = ? ", (since, target)) if target else ("", (since,))
+        worst_of: dict[tuple[str, float], str | None] = {}
+        for t, when, st in self._rows(
+            f"SELECT target, time, status FROM probe_results WHERE time >= ? {where}", args
+        ):
+            key = (t, hour_start(when))
+            worst_of[key] = worst(worst_of.get(key), st)
+        return sorted((t, h, st) for (t, h), st in worst_of.items() if st is not None)
+
+    def verdict_changes(self, target: str, since: float = 0.0) -> list[VerdictChange]:
+        """The probes whose verdict differs from the one before, from the one in effect
+        at ``since`` on."""
+        changes: list[VerdictChange] = []
+        for when, st, cat, stage, verdict in self._rows(
+            "SELECT time, status, category, stage, verdict FROM probe_results"
+            " WHERE target = ? ORDER BY rowid_",
+            (target,),
+        ):
+            last = changes[-1] if changes else None
+            if last is None or (last.status, last.category, last.stage) != (st, cat, stage):
+                summary = str(json.loads(verdict).get("summary", ""))
+                changes.append(VerdictChange(target, when, st, cat, stage, summary))
+        before = [c for c in changes if c.time < since]
+        return before[-1:] + [c for c in changes if c.time >= since]
+
+    def stage_series(
+        self, target: str, since: float, until: float, points: int
+    ) -> list[StagePoint]:
+        """Stage durations from ``since`` to ``until``, averaged into at most ``points``."""
+        raw = [
+            (p.time, 1, p.elapsed_ms, stage_durations(p.hosts))
+            for p in self.probes(target, since)
+            if p.time < until
+        ]
+        return downsample(raw, since, until, points)
+
+    def dns_history(self, target: str) -> list[DnsSnapshot]:
+        return self._select(DnsSnapshot, "WHERE target = ? ORDER BY rowid_", (target,))
+
+    def certificates(self, target: str) -> list[CertFact]:
+        """The newest fact of every host of ``target``."""
+        return [c for c in self.latest_certificates() if c.target == target]
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
