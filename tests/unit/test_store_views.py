@@ -305,3 +305,95 @@ def test_alerts_view(store: SqlStore) -> None:
         ("r", "resolved", T0 + 15, "Renew.")
     ]
     assert to_json(view)["firing"][0]["labels"] == {"target": "a.test"}
+
+
+def _history() -> list[ProbeRecord]:
+    """Three targets over three days with status runs, category changes and a late probe."""
+    rows = []
+    for i in range(3 * 24 * 4):  # every 15 min
+        t = T0 + i * 900
+        rows.append(probe("a.test", t, connect_ms=float(i % 7)))
+        st = ("failure", "timeout", "connect") if 100 <= i < 140 else ("ok", "ok", "none")
+        if 200 <= i < 205:
+            st = ("warning", "tls_version", "tls_handshake")
+        rows.append(probe("b.test", t + 1, *st))
+        if i % 50 == 0:
+            rows.append(
+                probe("c.test", t + 2, "failure", ("timeout", "refused")[(i // 50) % 2], "connect")
+            )
+    return rows
+
+
+def test_a_v2_store_upgraded_reads_as_one_written_at_v3(tmp_path) -> None:
+    rows = _history()
+    fresh = open_store(str(tmp_path / "v3.sqlite3"))
+    fresh.write(rows)
+    old = open_store(str(tmp_path / "v2.sqlite3"), migrate_upto=2)
+    with old._tx() as cur:  # rows as the v2 code wrote them: no derived tables yet
+        cur.executemany(old._insert_sql(ProbeRecord), [r.row() for r in rows])
+    old.close()
+    upgraded = open_store(str(tmp_path / "v2.sqlite3"))
+    try:
+        assert upgraded.schema_version() == fresh.schema_version() == 3
+        now = T0 + 3 * 24 * H
+        assert overview(upgraded, now) == overview(fresh, now)
+        assert upgraded.status_hours(T0) == fresh.status_hours(T0)
+        assert upgraded.latest_probes() == fresh.latest_probes()
+        for target in ("a.test", "b.test", "c.test"):
+            assert upgraded.verdict_changes(target) == fresh.verdict_changes(target)
+            assert upgraded.latest_probe(target) == fresh.latest_probe(target)
+            # the rollups agree on counts and totals; stage sums start at the upgrade
+            old_pts = upgraded.stage_series(target, T0, now, 300)
+            new_pts = fresh.stage_series(target, T0, now, 300)
+            assert [(p.time, p.probes, p.total_ms) for p in old_pts] == [
+                (p.time, p.probes, p.total_ms) for p in new_pts
+            ]
+            assert all(p.stages == {} for p in old_pts)
+        b = next(s for s in overview(fresh, now) if s.target == "b.test")
+        assert b.since == T0 + 205 * 900 + 1  # ok again after the warnings
+        assert [c.status for c in fresh.verdict_changes("b.test")] == [
+            "ok",
+            "failure",
+            "ok",
+            "warning",
+            "ok",
+        ]
+        assert len(fresh.verdict_changes("c.test")) == 6  # timeout, refused, ... alternate
+    finally:
+        upgraded.close()
+        fresh.close()
+
+
+def test_derived_tables_follow_writes_in_one_batch_and_late_probes(store: SqlStore) -> None:
+    store.write([probe("a.test", T0), probe("a.test", T0 + 60, "failure", "timeout", "connect")])
+    store.write([probe("a.test", T0 + 30, "warning", "x", "ehlo")])  # late: only its hour
+    (s,) = store.target_states()
+    assert (s.status, s.time, s.since) == ("failure", T0 + 60, T0 + 60)
+    assert [c.status for c in store.verdict_changes("a.test")] == ["ok", "failure"]
+    assert store.status_hours(T0) == [("a.test", T0, "failure")]
+    (pt,) = store.stage_series("a.test", T0, T0 + H, 1)
+    assert pt.probes == 3
+    assert pt.stages == {"connect": 1.0, "ehlo": 3.0}
+    latest = store.latest_probe("a.test")
+    assert latest is not None
+    assert latest.time == T0 + 60
+
+
+def test_long_ranges_read_the_hourly_rollups(store: SqlStore) -> None:
+    store.write([probe("a.test", T0 + i * 1800, connect_ms=float(i)) for i in range(4 * 48)])
+    pts = store.stage_series("a.test", T0, T0 + 96 * H, 300)
+    assert len(pts) == 96  # one point per hour: 96 h is past RAW_HOURS
+    assert pts[0].probes == 2
+    assert pts[0].stages["connect"] == 0.5  # (0 + 1) / 2
+    assert pts[0].total_ms == 3.5
+
+
+def test_prune_keeps_the_dashboard_tables_in_step(store: SqlStore) -> None:
+    store.write([probe("a.test", T0 + i * H, ("ok", "failure")[i % 2]) for i in range(10)])
+    store.write([probe("gone.test", T0)])
+    store.prune(T0 + 9 * H + 1, {"probe_results": 5 * H})
+    assert [s.target for s in store.target_states()] == ["a.test"]
+    assert [h for _, h, _ in store.status_hours(0)] == [T0 + i * H for i in range(4, 10)]
+    changes = store.verdict_changes("a.test")
+    assert changes[0].time == T0 + 4 * H  # the one in effect at the cutoff stays
+    assert store.verdict_changes("gone.test") == []

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,6 @@ from smtpdoctor.store.records import (
     CertFact,
     DnsSnapshot,
     ProbeRecord,
-    QueueSample,
     StagePoint,
     TargetState,
     VerdictChange,
@@ -112,8 +110,8 @@ class FlowBucket:
     rate_421: float | None  # None: no attempts
     baseline_421: float | None  # pooled 421 rate of the BASELINE_BUCKETS before
     tls_failures: int
-    queue_size: int | None  # the last sample of each destination in the bucket, summed
-    queue_oldest: float | None  # the oldest message's age (s) in those samples
+    queue_size: int | None  # each destination's largest sample in the bucket, summed
+    queue_oldest: float | None  # the oldest message's age (s) seen in the bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,27 +229,22 @@ def tls_facts(probe: ProbeRecord) -> list[TlsFacts]:
 def flow(
     store: Store, since: float, until: float, buckets: int, destination: str | None = None
 ) -> FlowView:
-    """Deliveries, failures by cause, the 421 rate and its baseline, the queue, per bucket."""
+    """Deliveries, failures by cause, the 421 rate and its baseline, the queue, per bucket.
+
+    Summed in the database: a month of one-minute samples is one grouped read.
+    """
     buckets = max(1, buckets)
     width = max((until - since) / buckets, 1.0)
-    start = since - BASELINE_BUCKETS * width
+    start = since - BASELINE_BUCKETS * width  # the first buckets' baseline reaches back
     n = buckets + BASELINE_BUCKETS
-    rates = [r for r in store.rates(start) if r.time < until]
-    queue = [q for q in store.queue_samples(since) if q.time < until]
-    if destination is not None:
-        rates = [r for r in rates if r.destination == destination]
-        queue = [q for q in queue if q.destination == destination]
-    totals = [[0, 0, 0, 0, 0] for _ in range(n)]  # attempts, sent, failures, 421, tls
-    for r in rates:
-        i = int((r.time - start) // width)
+    totals = [(0, 0, 0, 0, 0)] * n  # attempts, sent, failures, 421, tls
+    for i, *row in store.rate_buckets(start, width, n, destination):
         if 0 <= i < n:
-            row = totals[i]
-            row[0] += r.attempts
-            row[1] += r.sent
-            row[2] += r.failures
-            row[3] += r.count_421
-            row[4] += r.tls_failures
-    queues = _queue_buckets(queue, since, width, buckets)
+            totals[i] = (row[0], row[1], row[2], row[3], row[4])
+    queues = {
+        i: (size, oldest)
+        for i, size, oldest in store.queue_buckets(since, width, buckets, destination)
+    }
     out = []
     for b in range(buckets):
         i = b + BASELINE_BUCKETS
@@ -275,27 +268,8 @@ def flow(
                 queue_oldest=oldest,
             )
         )
-    dests = sorted(
-        {r.destination for r in rates if r.time >= since} | {q.destination for q in queue}
-    )
-    return FlowView(since, until, width, destination, tuple(out), tuple(dests))
-
-
-def _queue_buckets(
-    samples: Sequence[QueueSample], since: float, width: float, buckets: int
-) -> dict[int, tuple[int, float]]:
-    last: dict[tuple[int, str], QueueSample] = {}
-    for q in samples:
-        i = int((q.time - since) // width)
-        if 0 <= i < buckets:
-            seen = last.get((i, q.destination))
-            if seen is None or q.time >= seen.time:
-                last[(i, q.destination)] = q
-    out: dict[int, tuple[int, float]] = {}
-    for (i, _), q in last.items():
-        size, oldest = out.get(i, (0, 0.0))
-        out[i] = (size + q.size, max(oldest, q.oldest_seconds))
-    return out
+    dests = (destination,) if destination else tuple(store.destinations(since, until))
+    return FlowView(since, until, width, destination, tuple(out), dests)
 
 
 # -- alerts ----------------------------------------------------------------------------
