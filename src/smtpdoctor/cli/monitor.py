@@ -193,7 +193,11 @@ async def _start_web(monitor: Monitor, web: WebSetup) -> WebServer:
     # Its own connection: the dashboard's reads do not queue behind the loop's writes.
     store = monitor.store if url == ":memory:" else open_store(url)
     dashboard = Dashboard(
-        store, diagnose_now=monitor.diagnose_now, token=web.token, refresh=web.refresh
+        store,
+        diagnose_now=monitor.diagnose_now,
+        watched=lambda name: name in monitor.scheduler.states,
+        token=web.token,
+        refresh=web.refresh,
     )
     try:
         server = WebServer(dashboard, web.host, web.port)

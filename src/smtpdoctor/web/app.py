@@ -69,6 +69,7 @@ class Job:
 class Dashboard:
     store: Store
     diagnose_now: DiagnoseNow | None = None
+    watched: Callable[[str], bool] = lambda name: True  # which targets diagnose_now takes
     token: str | None = None
     refresh: float = 5.0  # how often the pages' script asks for news (0: never)
     manual_gap: float = 10.0
@@ -141,7 +142,12 @@ async def target(request: Request) -> Response:
         return HTMLResponse(pages.latest_section(detail))
     csrf = request.scope["state"]["csrf"]
     body = pages.target_page(
-        detail, now, now - span, chosen, csrf, can_probe=d.diagnose_now is not None
+        detail,
+        now,
+        now - span,
+        chosen,
+        csrf,
+        can_probe=d.diagnose_now is not None and d.watched(name),
     )
     return _html(request, name, body)
 

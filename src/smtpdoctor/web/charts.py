@@ -15,7 +15,7 @@ from smtpdoctor.report.html import e
 
 __all__ = ["bar_chart", "fmt_time", "line_chart", "sparkline", "status_band"]
 
-_W, _H = 600.0, 160.0  # the line and bar charts' drawing box (scaled to the page width)
+_W, _H = 900.0, 180.0  # the line and bar charts' drawing box (scaled to the page width)
 _PAD = 4.0
 
 
