@@ -107,7 +107,11 @@ def test_charts_show_the_stored_history(seeded_monitor: Any, browser: Any) -> No
     browser.get(_url(mon, "/"))
     row = browser.find_element("css selector", f'tr[data-target="{HISTORY_TARGET}"]')
     assert row.find_element("css selector", '[data-field="status"]').text == "ok"
-    cells = [c.get_attribute("data-status") for c in row.find_elements("css selector", "rect")]
+    cells = [
+        c.get_attribute("data-status")
+        for c in row.find_elements("css selector", "rect")
+        for _ in range(int(c.get_attribute("data-hours")))
+    ]
     assert len(cells) == 24
     stored = {int((p.time // 3600) - (seeded.now // 3600)) + 23: p.status for p in seeded.probes}
     for hour, status in stored.items():

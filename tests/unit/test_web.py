@@ -120,7 +120,14 @@ def test_charts_escape_and_carry_their_values() -> None:
     svg = sparkline(["ok", None, "failure"], HOSTILE)
     assert "<script" not in svg
     assert "<img" not in svg
-    assert re.findall(r'data-status="(\w*)"', svg) == ["ok", "", "failure"]
+    assert re.findall(r'data-status="(\w*)" data-hours="(\d+)"', svg) == [
+        ("ok", "1"), ("", "1"), ("failure", "1")
+    ]  # fmt: skip
+    runs = sparkline(["ok"] * 20 + [None, "warning", "warning", "ok"], "t")
+    assert re.findall(r'x="(\d+)" y="0" width="(\d+)"', runs) == [
+        ("0", "199"), ("200", "9"), ("210", "19"), ("230", "9")
+    ]  # fmt: skip
+    assert "<title>2 to 1 h ago: warning</title>" in runs
     band = status_band([(100.0, "ok", HOSTILE), (150.0, "failure", "x")], 100.0, 200.0)
     assert re.findall(r'x="([\d.]+)" y="0" width="([\d.]+)"', band) == [("0", "50"), ("50", "50")]
     assert "<script" not in band

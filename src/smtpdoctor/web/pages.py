@@ -207,6 +207,8 @@ def target_page(
         else '<p class="muted">Diagnose now: only targets of the running monitor.</p>'
     )
     segments = [(ch.time, ch.status, ch.summary) for ch in detail.changes]
+    # A target younger than the range: the band starts at its first probe.
+    start = max(since, segments[0][0]) if segments else since
     history = table(
         ["from", "verdict", "why"],
         [[fmt_time(ch.time), (ch.status, ch.status), f"{ch.summary} ({ch.category} at {ch.stage})"]
@@ -216,10 +218,11 @@ def target_page(
         head
         + button
         + _range_form("/target", chosen, {"name": name})
-        + f"<h2>Verdict history</h2>{status_band(segments, since, now)}"
+        + f"<h2>Verdict history</h2>{status_band(segments, start, now)}"
+        + f'<p class="muted">{e(fmt_time(start))} to {e(fmt_time(now))}</p>'
         + f"<details open><summary>Verdict changes</summary>{history}</details>"
         + latest_section(detail)
-        + f"<h2>Stage durations</h2>{_stages(detail, since, now)}"
+        + f"<h2>Stage durations</h2>{_stages(detail, start, now)}"
         + _tls(detail, now)
         + _dns(detail)
     )
