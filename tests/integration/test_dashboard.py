@@ -24,6 +24,7 @@ import pytest
 from smtpdoctor.lab import LabThread
 from smtpdoctor.lab.scenarios import MARKUP_PAYLOAD
 from smtpdoctor.report.diagnosis import bar_geometry
+from smtpdoctor.store import ProbeRecord, open_store
 from support.browser import viewport, webdriver
 from support.dashboard import HISTORY_TARGET, MonitorProcess, Seeded, http, seed_history
 from support.helpers import run_cli
@@ -215,6 +216,37 @@ def test_hostile_markup_stays_text(seeded_monitor: Any, browser: Any) -> None:
     assert "policy_rejection" in browser.find_element("id", "explanation").text
     assert MARKUP_PAYLOAD in browser.find_element("id", "explain-text").get_attribute("value")
     _no_script_ran(browser)
+
+
+def test_overview_updates_live_without_a_reload(seeded_monitor: Any, browser: Any) -> None:
+    mon, _, _ = seeded_monitor
+    live = "live.test"
+    store = open_store(str(mon.store))
+    try:
+        store.write([ProbeRecord.from_diagnosis(_probe_doc(live, "ok"), time.time())])
+        browser.get(_url(mon, "/"))
+        browser.execute_script("window.sameDocument = true")
+        pill = f'tr[data-target="{live}"] [data-field="status"]'
+        assert browser.find_element("css selector", pill).text == "ok"
+        store.write([ProbeRecord.from_diagnosis(_probe_doc(live, "failure"), time.time())])
+    finally:
+        store.close()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element("css selector", pill).text == "failure"
+    )
+    assert "failure" in browser.find_element("css selector", pill).get_attribute("class")
+    assert browser.execute_script("return window.sameDocument") is True  # no reload
+
+
+def _probe_doc(target: str, status: str) -> dict[str, Any]:
+    category = "ok" if status == "ok" else "rate_limited"
+    verdict = {"status": status, "category": category, "stage": "greeting",
+               "permanence": "temporary", "summary": f"now {status}"}  # fmt: skip
+    host = {"name": target, "address": "192.0.2.9", "port": 25, "timeline": [], "tls": None}
+    return {"target": target, "verdict": verdict, "findings": [], "elapsed_ms": 1.0,
+            "hosts": [host]}  # fmt: skip
 
 
 @pytest.mark.parametrize("dark", [False, True])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,57 @@ def test_one_job_per_target_and_a_recent_result_is_reused() -> None:
 
     asyncio.run(scenario())
     assert calls == ["a", "b", "a"]
+
+
+def _doc(target: str) -> dict[str, Any]:
+    verdict = {"status": "ok", "category": "ok", "stage": "none", "permanence": "temporary",
+               "summary": "fine", "retry_helps": False}  # fmt: skip
+    host = {"name": target, "address": "192.0.2.1", "port": 25, "timeline": []}
+    return {"target": target, "verdict": verdict, "findings": [], "elapsed_ms": 1.0,
+            "hosts": [host]}  # fmt: skip
+
+
+def test_diagnose_now_goes_through_the_scheduler(tmp_path: Path) -> None:
+    """The monitor's probe on demand waits for the target's IP like any probe."""
+    from smtpdoctor.monitor.service import Monitor
+    from smtpdoctor.store import open_store
+
+    cfg = parse_config({
+        "monitor": {"interval": "1h", "jitter": 0.0, "listen": ""},
+        "target": [{"name": "a.test"}, {"name": "b.test"}],
+    })  # fmt: skip
+    spans: dict[str, list[tuple[float, float]]] = {"a.test": [], "b.test": []}
+
+    async def prober(t: Any) -> dict[str, Any]:
+        began = time.monotonic()
+        await asyncio.sleep(0.3 if t.target == "b.test" else 0.01)
+        spans[t.target].append((began, time.monotonic()))
+        return _doc(t.target)
+
+    store = open_store(str(tmp_path / "h.sqlite3"))
+    m = Monitor(cfg, store, prober=prober)
+    for state in m.scheduler.states.values():
+        state.addresses = ("192.0.2.1",)  # both behind one IP
+    m.scheduler.states["a.test"].next_at += 3600  # only b is due at first
+
+    async def go() -> dict[str, Any] | None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        run = loop.create_task(m.run(stop, tick_seconds=0.05))
+        await asyncio.sleep(0.1)  # b is running now
+        with pytest.raises(LookupError):
+            await m.diagnose_now("nope.test")
+        doc = await asyncio.wait_for(m.diagnose_now("a.test"), 5)
+        stop.set()
+        await run
+        return doc
+
+    try:
+        doc = asyncio.run(go())
+    finally:
+        store.close()
+    assert doc is not None
+    assert doc["target"] == "a.test"
+    assert len(spans["a.test"]) == 1
+    # a started only once b had released the shared address.
+    assert spans["a.test"][0][0] >= spans["b.test"][0][1]
