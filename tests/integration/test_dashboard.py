@@ -296,6 +296,8 @@ def test_posts_need_the_csrf_token_and_pages_carry_the_headers(seeded_monitor: A
     evil = {**form, "Cookie": cookie, "Origin": "http://evil.example"}
     assert http(mon.base + "/diagnose", data=with_token, headers=evil)[0] == 403
     assert http(mon.base + "/explain", data=b"text=550", headers=form)[0] == 403
+    # DNS rebinding: a page whose name now points at 127.0.0.1 is not served.
+    assert http(mon.base + "/", headers={"Host": "evil.example"})[0] == 403
     # State changes only by POST.
     assert http(mon.base + "/diagnose?name=x")[0] == 405
     status, headers, _ = http(

@@ -46,6 +46,8 @@ async def _call(
     app: Any, path: str, headers: list[tuple[bytes, bytes]], query: bytes = b""
 ) -> dict[str, Any]:
     sent: list[dict[str, Any]] = []
+    if not any(name == b"host" for name, _ in headers):
+        headers = [(b"host", b"127.0.0.1:8025"), *headers]
     scope = {"type": "http", "method": "GET", "path": path, "query_string": query,
              "headers": headers, "scheme": "http"}  # fmt: skip
 
@@ -104,6 +106,21 @@ def test_every_response_carries_the_headers_and_a_csrf_cookie() -> None:
     assert b"set-cookie" not in dict(again["headers"])
 
 
+def test_without_a_token_only_loopback_or_allowed_host_names_are_served() -> None:
+    """A page on a rebound name (evil.example -> 127.0.0.1) gets nothing."""
+    app = SecurityMiddleware(_inner, allowed_hosts=frozenset({"monitor.example"}))
+    for host, status in [(b"127.0.0.1:8025", 200), (b"localhost:8025", 200),
+                         (b"[::1]:8025", 200), (b"127.0.0.2", 200),
+                         (b"monitor.example", 200), (b"Monitor.Example:443", 200),
+                         (b"evil.example:8025", 403), (b"127.0.0.1.evil.example", 403),
+                         (b"", 403)]:  # fmt: skip
+        assert asyncio.run(_call(app, "/", [(b"host", host)]))["status"] == status, host
+    # With a token the token decides (a rebinding page cannot know it).
+    guarded = SecurityMiddleware(_inner, token="t")
+    auth = [(b"host", b"evil.example"), (b"authorization", b"Bearer t")]
+    assert asyncio.run(_call(guarded, "/", auth))["status"] == 200
+
+
 def test_csrf_double_submit_and_origin() -> None:
     token = "a" * 43
     base = [(b"cookie", f"{CSRF_COOKIE}={token}".encode()), (b"host", b"127.0.0.1:8025")]
@@ -160,6 +177,11 @@ def test_web_config(tmp_path: Path) -> None:
     assert web.refresh == 10.0
     with pytest.raises(ConfigError, match=r"web\.listen: HOST:PORT"):
         parse_config({"web": {"listen": "nope"}})
+    assert parse_config({"web": {"allowed_hosts": ["m.example"]}}).web.allowed_hosts == (
+        "m.example",
+    )
+    with pytest.raises(ConfigError, match=r"web\.allowed_hosts: expected a list"):
+        parse_config({"web": {"allowed_hosts": "m.example"}})
     with pytest.raises(ConfigError, match=r"web\.token: unknown key"):
         parse_config({"web": {"token": "x"}})
 

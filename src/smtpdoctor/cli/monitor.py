@@ -133,7 +133,9 @@ def _web(config: MonitorConfig, args: argparse.Namespace) -> WebSetup | None:
         check_bind(host, token)
     except ValueError as exc:
         fail(str(exc))
-    return WebSetup(host, port, token, config.web.refresh)
+    # The listen address itself is a name a browser may use (a host name, a LAN IP).
+    hosts = frozenset({*config.web.allowed_hosts, host.lower()})
+    return WebSetup(host, port, token, config.web.refresh, hosts)
 
 
 class WebSetup(NamedTuple):
@@ -141,6 +143,7 @@ class WebSetup(NamedTuple):
     port: int
     token: str | None
     refresh: float
+    allowed_hosts: frozenset[str]
 
 
 STORE_PATIENCE = 60.0
@@ -197,6 +200,7 @@ async def _start_web(monitor: Monitor, web: WebSetup) -> WebServer:
         diagnose_now=monitor.diagnose_now,
         watched=lambda name: name in monitor.scheduler.states,
         token=web.token,
+        allowed_hosts=web.allowed_hosts,
         refresh=web.refresh,
     )
     try:

@@ -71,6 +71,7 @@ class Dashboard:
     diagnose_now: DiagnoseNow | None = None
     watched: Callable[[str], bool] = lambda name: True  # which targets diagnose_now takes
     token: str | None = None
+    allowed_hosts: frozenset[str] = frozenset()  # Host names served besides loopback ones
     refresh: float = 5.0  # how often the pages' script asks for news (0: never)
     manual_gap: float = 10.0
     clock: Callable[[], float] = time.time
@@ -276,4 +277,4 @@ def create_app(dashboard: Dashboard) -> SecurityMiddleware:
         exception_handlers={404: not_found},
     )
     app.state.dashboard = dashboard
-    return SecurityMiddleware(app, dashboard.token)
+    return SecurityMiddleware(app, dashboard.token, dashboard.allowed_hosts)
