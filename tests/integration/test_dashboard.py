@@ -249,20 +249,20 @@ def _probe_doc(target: str, status: str) -> dict[str, Any]:
             "hosts": [host]}  # fmt: skip
 
 
-@pytest.mark.parametrize("dark", [False, True])
+@pytest.mark.parametrize(("width", "dark"), [(390, False), (390, True), (1024, False)])
 def test_phone_width_no_sideways_scroll_light_and_dark(
-    seeded_monitor: Any, browser: Any, dark: bool
+    seeded_monitor: Any, browser: Any, width: int, dark: bool
 ) -> None:
     mon, _, names = seeded_monitor
-    viewport(browser, 390, dark=dark)
+    viewport(browser, width, dark=dark)
     try:
         backgrounds = set()
         for path, query in (("/", {}), ("/target", {"name": names["hostile-markup"]}),
                             ("/target", {"name": HISTORY_TARGET}), ("/flow", {}),
                             ("/alerts", {}), ("/explain", {})):  # fmt: skip
             browser.get(_url(mon, path, **query))
-            width = browser.execute_script("return document.documentElement.scrollWidth")
-            assert width <= 390, (path, query, width)
+            scroll = browser.execute_script("return document.documentElement.scrollWidth")
+            assert scroll <= width, (path, query, scroll)
             backgrounds.add(
                 browser.execute_script("return getComputedStyle(document.body).backgroundColor")
             )
