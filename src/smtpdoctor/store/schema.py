@@ -99,13 +99,16 @@ def _backfill_v3(cur: Any, dialect: Dialect) -> None:
     need every probe's timeline parsed.
     """
     summary = dialect.json_text("verdict", "summary")
+    # The window sorts narrow rows; only the changes' verdicts are read back.
     cur.execute(
         "INSERT INTO verdict_changes (target, time, status, category, stage, summary)"
-        f" SELECT target, time, status, category, stage, {summary} FROM ("
-        "  SELECT rowid_, target, time, status, category, stage, verdict,"
+        f" SELECT target, time, status, category, stage, {summary} FROM probe_results"
+        " WHERE rowid_ IN (SELECT rowid_ FROM ("
+        "  SELECT rowid_, status, category, stage,"
         "   LAG(status) OVER w AS s0, LAG(category) OVER w AS c0, LAG(stage) OVER w AS t0"
         "  FROM probe_results WINDOW w AS (PARTITION BY target ORDER BY rowid_)) x"
-        " WHERE s0 IS NULL OR s0 <> status OR c0 <> category OR t0 <> stage ORDER BY rowid_"
+        "  WHERE s0 IS NULL OR s0 <> status OR c0 <> category OR t0 <> stage)"
+        " ORDER BY rowid_"
     )
     cur.execute(
         "INSERT INTO target_state"
@@ -135,6 +138,8 @@ def _backfill_v3(cur: Any, dialect: Dialect) -> None:
         " SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END),"
         f" SUM(elapsed_ms), 0, '{{}}' FROM probe_results GROUP BY target, {hour}"
     )
+    for table in ("target_state", "verdict_changes", "probe_hours"):
+        cur.execute(f"ANALYZE {table}")  # the planner knows the new tables at once
 
 
 # v3: what the dashboard reads, kept up to date in the transaction that writes

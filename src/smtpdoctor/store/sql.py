@@ -282,11 +282,12 @@ class SqlStore:
         """(target, UTC hour, worst status probed in it) for the hours from ``since``'s."""
         where, args = ("AND target = ? ", (target,)) if target is not None else ("", ())
         rows = self._rows(
-            f"SELECT target, hour, worst FROM probe_hours WHERE hour >= ? {where}"
-            "ORDER BY target, hour",
+            # No ORDER BY: sorting 24,000 rows by a collated text key costs
+            # PostgreSQL more than reading them; the caller places them by hour.
+            f"SELECT target, hour, worst FROM probe_hours WHERE hour >= ? {where}",
             (hour_start(since), *args),
         )
-        return [(t, float(h), STATUSES[min(int(w), 2)]) for t, h, w in rows]
+        return sorted((t, float(h), STATUSES[min(int(w), 2)]) for t, h, w in rows)
 
     def verdict_changes(self, target: str, since: float = 0.0) -> list[VerdictChange]:
         """The probes whose verdict differs from the one before: the one in effect at
