@@ -166,6 +166,13 @@ def test_overview_escapes_what_servers_said() -> None:
     assert 'class="pill failure" data-field="status">failure<' in html
 
 
+def test_overview_lists_targets_waiting_for_their_first_probe() -> None:
+    html = overview_page([], 10.0, [HOSTILE, "b.test"])
+    assert "Waiting for their first probe: &lt;script&gt;" in html
+    assert "b.test." in html
+    assert "<script" not in html
+
+
 def test_web_config(tmp_path: Path) -> None:
     assert parse_config({}).web.listen is None  # off unless asked for
     web = parse_config({"web": {}}, base=tmp_path).web

@@ -198,7 +198,8 @@ async def _start_web(monitor: Monitor, web: WebSetup) -> WebServer:
     dashboard = Dashboard(
         store,
         diagnose_now=monitor.diagnose_now,
-        watched=lambda name: name in monitor.scheduler.states,
+        # A reload replaces the dict: look it up on every call.
+        targets=lambda: monitor.scheduler.states.keys(),  # noqa: PLW0108
         token=web.token,
         allowed_hosts=web.allowed_hosts,
         refresh=web.refresh,

@@ -16,7 +16,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -69,7 +69,9 @@ class Job:
 class Dashboard:
     store: Store
     diagnose_now: DiagnoseNow | None = None
-    watched: Callable[[str], bool] = lambda name: True  # which targets diagnose_now takes
+    # The running monitor's targets (diagnose now takes these; the overview lists
+    # those not probed yet). None: no monitor, the store's targets only.
+    targets: Callable[[], Collection[str]] | None = None
     token: str | None = None
     allowed_hosts: frozenset[str] = frozenset()  # Host names served besides loopback ones
     refresh: float = 5.0  # how often the pages' script asks for news (0: never)
@@ -126,7 +128,9 @@ async def overview(request: Request) -> Response:
     d: Dashboard = request.app.state.dashboard
     now = d.clock()
     rows = await run_in_threadpool(views.overview, d.store, now)
-    return _html(request, "Overview", pages.overview_page(rows, now), "/")
+    seen = {r.target for r in rows}
+    waiting = sorted(t for t in (d.targets() if d.targets else ()) if t not in seen)
+    return _html(request, "Overview", pages.overview_page(rows, now, waiting), "/")
 
 
 async def target(request: Request) -> Response:
@@ -148,7 +152,7 @@ async def target(request: Request) -> Response:
         now - span,
         chosen,
         csrf,
-        can_probe=d.diagnose_now is not None and d.watched(name),
+        can_probe=d.diagnose_now is not None and (d.targets is None or name in d.targets()),
     )
     return _html(request, name, body)
 

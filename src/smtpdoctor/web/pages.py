@@ -9,6 +9,7 @@ control a real link or button.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -76,7 +77,7 @@ def frame(title: str, body: str, *, csrf: str, active: str = "", refresh: float 
     )
 
 
-def overview_page(rows: list[TargetSummary], now: float) -> str:
+def overview_page(rows: list[TargetSummary], now: float, waiting: Sequence[str] = ()) -> str:
     counts = {s: sum(r.status == s for r in rows) for s in ("ok", "warning", "failure")}
     head = (
         "<h1>Targets</h1>"
@@ -85,6 +86,9 @@ def overview_page(rows: list[TargetSummary], now: float) -> str:
         f'<span class="muted">Updated <span data-field="updated">{e(fmt_time(now))}</span>'
         "</span></p>"
     )
+    if waiting:
+        names = ", ".join(e(w) for w in waiting)
+        head += f'<p id="waiting">Waiting for their first probe: {names}.</p>'
     if not rows:
         return head + '<p class="muted">No probe stored yet.</p>'
     body = "".join(
