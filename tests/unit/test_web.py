@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from smtpdoctor.monitor.config import ConfigError, parse_config
+from smtpdoctor.store import StoreUnavailable
 from smtpdoctor.store.views import TargetSummary
 from smtpdoctor.web.app import Dashboard
 from smtpdoctor.web.charts import line_chart, sparkline, status_band
@@ -272,3 +273,49 @@ def test_diagnose_now_goes_through_the_scheduler(tmp_path: Path) -> None:
     assert len(spans["a.test"]) == 1
     # a started only once b had released the shared address.
     assert spans["a.test"][0][0] >= spans["b.test"][0][1]
+
+
+class _DownStore:
+    url = "postgresql://db.invalid/history"
+
+    def __getattr__(self, name: str) -> Any:
+        def down(*args: Any, **kwargs: Any) -> Any:
+            raise StoreUnavailable("connection refused")
+
+        return down
+
+
+async def _get(app: Any, path: str, query: bytes = b"") -> tuple[int, bytes]:
+    sent: list[dict[str, Any]] = []
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+             "query_string": query, "headers": [(b"host", b"127.0.0.1:8025")],
+             "scheme": "http", "http_version": "1.1", "root_path": "",
+             "server": ("127.0.0.1", 8025), "client": ("127.0.0.1", 5000)}  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], body
+
+
+def test_a_store_that_is_down_is_a_503_page_and_an_unknown_target_a_404(tmp_path: Path) -> None:
+    from smtpdoctor.store import open_store
+    from smtpdoctor.web.app import create_app
+
+    status, body = asyncio.run(_get(create_app(Dashboard(store=_DownStore())), "/"))  # type: ignore[arg-type]
+    assert status == 503
+    assert b"The history store is not answering" in body
+    store = open_store(str(tmp_path / "h.sqlite3"))
+    try:
+        app = create_app(Dashboard(store=store))
+        status, body = asyncio.run(_get(app, "/target", b"name=%3Cb%3Enope"))
+        assert status == 404
+        assert b"No history for &lt;b&gt;nope" in body
+        assert asyncio.run(_get(app, "/nowhere"))[0] == 404
+    finally:
+        store.close()

@@ -29,6 +29,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from smtpdoctor.report.html import CSS, e
+from smtpdoctor.store import StoreError
 from smtpdoctor.web import pages
 from smtpdoctor.web.security import SecurityMiddleware, csrf_ok
 
@@ -116,10 +117,13 @@ def _range(request: Request, default: str = "24h") -> tuple[str, float]:
     return chosen, pages.RANGES[chosen]
 
 
-def _html(request: Request, title: str, body: str, active: str = "") -> HTMLResponse:
+def _html(
+    request: Request, title: str, body: str, active: str = "", status: int = 200
+) -> HTMLResponse:
     d: Dashboard = request.app.state.dashboard
     csrf = request.scope["state"]["csrf"]
-    return HTMLResponse(pages.frame(title, body, csrf=csrf, active=active, refresh=d.refresh))
+    page = pages.frame(title, body, csrf=csrf, active=active, refresh=d.refresh)
+    return HTMLResponse(page, status_code=status)
 
 
 async def overview(request: Request) -> Response:
@@ -142,7 +146,8 @@ async def target(request: Request) -> Response:
     now = d.clock()
     detail = await run_in_threadpool(views.target_detail, d.store, name, now, now - span)
     if detail.current is None and detail.latest is None:
-        return _html(request, "Unknown target", f"<h1>No history for {e(name)}</h1>")
+        body = f"<h1>No history for {e(name)}</h1>"
+        return _html(request, "Unknown target", body, status=404)
     if request.query_params.get("part") == "latest":
         return HTMLResponse(pages.latest_section(detail))
     csrf = request.scope["state"]["csrf"]
@@ -263,6 +268,16 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return Response("404: not here\n", 404, media_type="text/plain")
 
 
+async def store_down(request: Request, exc: Exception) -> Response:
+    # The monitor buffers its writes meanwhile; the page says so instead of a 500.
+    body = (
+        "<h1>The history store is not answering</h1>"
+        f'<p>{e(exc)}</p><p class="muted">The monitor keeps probing and buffers what it '
+        "finds; this page works again once the store is back.</p>"
+    )
+    return _html(request, "Store unavailable", body, status=503)
+
+
 def create_app(dashboard: Dashboard) -> SecurityMiddleware:
     """The dashboard app, wrapped in its guards (token, CSRF cookie, headers)."""
     app = Starlette(
@@ -278,7 +293,7 @@ def create_app(dashboard: Dashboard) -> SecurityMiddleware:
             Route("/static/style.css", style),
             Route("/static/dashboard.js", script),
         ],
-        exception_handlers={404: not_found},
+        exception_handlers={404: not_found, StoreError: store_down},
     )
     app.state.dashboard = dashboard
     return SecurityMiddleware(app, dashboard.token, dashboard.allowed_hosts)
