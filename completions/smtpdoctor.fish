@@ -83,6 +83,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from monitor' -l config -r -d 
 complete -c smtpdoctor -n '__fish_seen_subcommand_from monitor' -l once -d 'one round (every target once, alerts evaluated and sent), then exit 0 healthy, 1'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from monitor' -l store -r -d 'history store: a SQLite file path or postgresql://... (default: monitor.store, e'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from monitor' -l listen -r -d 'serve /metrics and /healthz here (default: monitor.listen, 127.0.0.1:9425; \'\' fo'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from monitor' -l web -r -d 'serve the dashboard here (default: web.listen; 127.0.0.1:8025 when the config ha'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from monitor' -l log-level -r -a 'debug info warning error' -d ''
 complete -c smtpdoctor -n '__fish_seen_subcommand_from monitor' -l format -r -a 'text json' -d 'output format (default: text; json prints exactly one JSON document)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -s h -l help -d 'show this help message and exit'

@@ -196,7 +196,7 @@ class RawTLS:
 def test_catalogue_is_complete_and_well_formed() -> None:
     names = list(SCENARIOS)
     assert names[0] == "healthy"
-    assert len(names) == 48
+    assert len(names) == 49
     for name, scenario in SCENARIOS.items():
         assert isinstance(scenario, Scenario)
         assert scenario.name == name
@@ -216,6 +216,7 @@ def test_catalogue_is_complete_and_well_formed() -> None:
         "throttle": (Category.RATE_LIMITED, Stage.GREETING, Outcome.REPLY),
         "size-limit": (Category.MESSAGE_SIZE, Stage.MAIL_FROM, Outcome.REPLY),
         "hostile-endless-reply": (Category.OTHER, Stage.GREETING, Outcome.PROTOCOL_ERROR),
+        "hostile-markup": (Category.POLICY_REJECTION, Stage.RCPT_TO, Outcome.REPLY),
     }
     for name, (category, stage, outcome) in expected.items():
         assert SCENARIOS[name].expect == Expectation(category, stage, outcome)

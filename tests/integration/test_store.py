@@ -159,13 +159,52 @@ def test_a_v1_store_is_upgraded_keeping_its_rows(store_url: str) -> None:
         )
     old.close()
     new = open_store(store_url)
-    assert new.schema_version() == len(MIGRATIONS) == 2
+    assert new.schema_version() == len(MIGRATIONS) == 3
     assert new.rates() == [RateSample("f", "d.test", T0, 60.0, 5, 4, 1, 1, 0)]
     new.write([AlertRecord("k", "r", {}, "firing", T0, T0, 1.0)])  # the v2 tables exist
     new.close()
     again = open_store(store_url)  # opening an up-to-date store changes nothing
-    assert again.schema_version() == 2
+    assert again.schema_version() == 3
     again.close()
+
+
+def test_a_v2_store_with_probes_is_upgraded_with_the_dashboard_tables(store_url: str) -> None:
+    old = open_store(store_url, migrate_upto=2)
+    statuses = ["ok", "ok", "failure", "failure", "ok", "warning", "warning"]
+    rows = [
+        ProbeRecord.from_diagnosis(_doc(t, st), T0 + i * 1800)
+        for i, st in enumerate(statuses)
+        for t in ("a.test", "b.test")
+    ]
+    with old._tx() as cur:  # probes as the v2 code wrote them
+        cur.executemany(old._insert_sql(ProbeRecord), [r.row() for r in rows])
+    old.close()
+    new = open_store(store_url)
+    try:
+        assert new.schema_version() == 3
+        states = new.target_states()
+        assert [(s.target, s.status, s.since, s.summary) for s in states] == [
+            ("a.test", "warning", T0 + 5 * 1800, "fine"),
+            ("b.test", "warning", T0 + 5 * 1800, "fine"),
+        ]
+        assert [c.status for c in new.verdict_changes("a.test")] == [
+            "ok",
+            "failure",
+            "ok",
+            "warning",
+        ]
+        hours = new.status_hours(T0)
+        assert [(h - T0 // 3600 * 3600) // 3600 for t, h, _ in hours if t == "a.test"] == [
+            0,
+            1,
+            2,
+            3,
+        ]
+        assert [p.time for p in new.latest_probes()] == [T0 + 6 * 1800] * 2
+        new.write([ProbeRecord.from_diagnosis(_doc("a.test", "ok"), T0 + 7 * 1800)])
+        assert new.target_states("a.test")[0].since == T0 + 7 * 1800
+    finally:
+        new.close()
 
 
 def test_a_store_newer_than_the_code_is_refused(tmp_path) -> None:

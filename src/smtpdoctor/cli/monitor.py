@@ -9,13 +9,14 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from smtpdoctor.cli.common import add_format_option, fail, print_json, wants_json
 
 if TYPE_CHECKING:
     from smtpdoctor.monitor import Monitor, MonitorConfig
     from smtpdoctor.store import SqlStore
+    from smtpdoctor.web.server import WebServer
 
 SCHEMA = "smtpdoctor.monitor/1"
 log = logging.getLogger("smtpdoctor.monitor")
@@ -49,6 +50,13 @@ def register(subparsers: Any) -> None:
         metavar="HOST:PORT",
         help="serve /metrics and /healthz here (default: monitor.listen, 127.0.0.1:9425; "
         "'' for none)",
+    )
+    p.add_argument(
+        "--web",
+        metavar="HOST:PORT",
+        help="serve the dashboard here (default: web.listen; 127.0.0.1:8025 when the "
+        "config has a [web] table; '' for none). Off loopback it needs a token: "
+        "$SMTPDOCTOR_WEB_TOKEN or web.token_file",
     )
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     add_format_option(p)
@@ -98,9 +106,44 @@ def run(args: argparse.Namespace) -> int:
                 )
             _report(monitor, code, args)
             return code
-        return _serve(monitor, args.config, address)
+        return _serve(monitor, args.config, address, _web(config, args))
     finally:
         store.close()
+
+
+def _web(config: MonitorConfig, args: argparse.Namespace) -> WebSetup | None:
+    """Where the dashboard listens and its token; refuses off loopback without one."""
+    import os
+
+    text = args.web if args.web is not None else (config.web.listen or "")
+    if not text:
+        return None
+    host, port = _listen(text)
+    token = os.environ.get("SMTPDOCTOR_WEB_TOKEN") or None
+    if token is None and config.web.token_file is not None:
+        try:
+            token = config.web.token_file.read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            fail(f"web.token_file: {config.web.token_file}: {exc.strerror or exc}")
+    try:
+        from smtpdoctor.web.security import check_bind
+    except ImportError:
+        fail("the dashboard needs the web extra: pip install 'smtpdoctor[web]'")
+    try:
+        check_bind(host, token)
+    except ValueError as exc:
+        fail(str(exc))
+    # The listen address itself is a name a browser may use (a host name, a LAN IP).
+    hosts = frozenset({*config.web.allowed_hosts, host.lower()})
+    return WebSetup(host, port, token, config.web.refresh, hosts)
+
+
+class WebSetup(NamedTuple):
+    host: str
+    port: int
+    token: str | None
+    refresh: float
+    allowed_hosts: frozenset[str]
 
 
 STORE_PATIENCE = 60.0
@@ -124,7 +167,9 @@ def _open_patiently(url: str | None, patience: float) -> SqlStore:
             fail(str(exc))
 
 
-def _serve(monitor: Monitor, path: Path, address: tuple[str, int] | None) -> int:
+def _serve(
+    monitor: Monitor, path: Path, address: tuple[str, int] | None, web: WebSetup | None
+) -> int:
     from smtpdoctor.monitor.server import MonitorServer
 
     server = None
@@ -135,14 +180,53 @@ def _serve(monitor: Monitor, path: Path, address: tuple[str, int] | None) -> int
             fail(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror or exc}")
         log.info("serving", extra={"listen": f"{server.address[0]}:{server.address[1]}"})
     try:
-        asyncio.run(_loop(monitor, path))
+        asyncio.run(_loop(monitor, path, web))
     finally:
         if server is not None:
             server.stop()
     return 0
 
 
-async def _loop(monitor: Monitor, path: Path) -> None:
+async def _start_web(monitor: Monitor, web: WebSetup) -> WebServer:
+    from smtpdoctor.store import open_store
+    from smtpdoctor.web.app import Dashboard
+    from smtpdoctor.web.server import WebServer
+
+    url = monitor.store.url
+    # Its own connection: the dashboard's reads do not queue behind the loop's writes.
+    store = monitor.store if url == ":memory:" else open_store(url)
+    dashboard = Dashboard(
+        store,
+        diagnose_now=monitor.diagnose_now,
+        # A reload replaces the dict: look it up on every call.
+        targets=lambda: monitor.scheduler.states.keys(),  # noqa: PLW0108
+        token=web.token,
+        allowed_hosts=web.allowed_hosts,
+        refresh=web.refresh,
+    )
+    try:
+        server = WebServer(dashboard, web.host, web.port)
+    except OSError as exc:
+        fail(f"cannot listen on {web.host}:{web.port}: {exc.strerror or exc}")
+    server.start()
+    host, port = server.address
+    log.info("dashboard", extra={"listen": f"{host}:{port}", "token": web.token is not None})
+    return server
+
+
+async def _loop(monitor: Monitor, path: Path, web: WebSetup | None = None) -> None:
+
+    server = await _start_web(monitor, web) if web is not None else None
+    try:
+        await _watch(monitor, path)
+    finally:
+        if server is not None:
+            await server.stop()
+            if server.dashboard.store is not monitor.store:
+                server.dashboard.store.close()
+
+
+async def _watch(monitor: Monitor, path: Path) -> None:
     from smtpdoctor.monitor.config import ConfigError, load_config
 
     stop = asyncio.Event()

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from smtpdoctor.lab.scenarios import LAB_HOSTNAME, CertKind
+from smtpdoctor.lab.scenarios import LAB_HOSTNAME, MARKUP_CN, MARKUP_ORG, CertKind
 
 if sys.platform != "win32":
     import fcntl
@@ -336,11 +336,17 @@ def issue_leaves(ca: LabCA, now: dt.datetime | None = None) -> dict[CertKind, Le
         kind: CertKind, names: Sequence[str], not_before: dt.datetime, not_after: dt.datetime
     ) -> Leaf:
         self_signed = kind is CertKind.SELF_SIGNED
+        markup = kind is CertKind.MARKUP
         cert = issue(
             names,
             issuer=None if self_signed else ca,
             key=key,
-            organization="smtpdoctor lab (self-signed)" if self_signed else "smtpdoctor lab",
+            common_name=MARKUP_CN if markup else None,
+            organization=MARKUP_ORG
+            if markup
+            else "smtpdoctor lab (self-signed)"
+            if self_signed
+            else "smtpdoctor lab",
             not_before=not_before,
             not_after=not_after,
         ).cert
@@ -359,4 +365,5 @@ def issue_leaves(ca: LabCA, now: dt.datetime | None = None) -> dict[CertKind, Le
         CertKind.WRONG_HOST: build(CertKind.WRONG_HOST, [WRONG_HOSTNAME], start, end),
         CertKind.SELF_SIGNED: build(CertKind.SELF_SIGNED, _GOOD_NAMES, start, end),
         CertKind.HUGE: build(CertKind.HUGE, [*_GOOD_NAMES, *_PADDING], start, end),
+        CertKind.MARKUP: build(CertKind.MARKUP, _GOOD_NAMES, start, end),
     }

@@ -49,6 +49,7 @@ from collections.abc import Awaitable, Callable
 from smtpdoctor.lab.scenarios import (
     LAB_HOSTNAME,
     LARGE_HELLO_LIMIT,
+    MARKUP_PAYLOAD,
     MESSAGE_FAULT_AFTER,
     Hostile,
     Quirk,
@@ -260,6 +261,8 @@ class Conversation:
             await self._reply("220 " + "*" * (len(BANNER) - 4))
         elif sc.violation is Violation.GREETING_250:
             await self._reply("250" + BANNER[3:])
+        elif sc.quirk is Quirk.MARKUP:
+            await self._reply(f"{BANNER} {MARKUP_PAYLOAD}")
         else:
             await self._reply(BANNER)
         await self._command_loop()
@@ -331,10 +334,13 @@ class Conversation:
             # One write: the 550 arrives with the EHLO reply, before any command asks.
             await self.conn.send(f"{ehlo}550 5.7.1 You are not welcome here\r\n".encode())
             return
+        me = LAB_HOSTNAME
+        if self.scenario.quirk is Quirk.MARKUP:
+            me = f"{LAB_HOSTNAME} {MARKUP_PAYLOAD}"
         if verb == "HELO":
-            await self._reply(f"250 {LAB_HOSTNAME}")
+            await self._reply(f"250 {me}")
         else:
-            await self._reply(*(f"250 {line}" for line in [LAB_HOSTNAME, *self._extensions()]))
+            await self._reply(*(f"250 {line}" for line in [me, *self._extensions()]))
 
     async def _starttls(self, verb: str, arg: str) -> None:
         await self._fault(Trigger.STARTTLS)
@@ -498,6 +504,9 @@ class Conversation:
             return
         if self.recipients >= MAX_RECIPIENTS:
             await self._reply("452 4.5.3 Error: too many recipients")
+            return
+        if self.scenario.quirk is Quirk.MARKUP:
+            await self._reply(f"550 5.7.1 {MARKUP_PAYLOAD} relay access denied")
             return
         self.recipients += 1
         await self._reply("250 2.1.5 Ok")

@@ -19,6 +19,9 @@ __all__ = [
     "DEFAULT_MAX_SIZE",
     "LAB_HOSTNAME",
     "LARGE_HELLO_LIMIT",
+    "MARKUP_CN",
+    "MARKUP_ORG",
+    "MARKUP_PAYLOAD",
     "MESSAGE_FAULT_AFTER",
     "SCENARIOS",
     "SIZE_LIMIT_MAX_SIZE",
@@ -108,6 +111,7 @@ class CertKind(StrEnum):
     # Right names, padded with thousands more: a chain over OpenSSL's 100 KiB
     # cap on one handshake message, which OpenSSL-based clients refuse.
     HUGE = "huge"
+    MARKUP = "markup"  # right names, but a subject (CN, O) made of HTML and script
 
 
 class Hostile(StrEnum):
@@ -125,6 +129,7 @@ class Quirk(StrEnum):
     STARTTLS_INJECTION = "starttls-injection"  # plaintext after "220 Ready to start TLS"
     ESMTP_INSPECTION = "esmtp-inspection"  # banner masked, STARTTLS rewritten to XXXXXXXA
     LARGE_HELLO_HANG = "large-hello-hang"  # silence when the ClientHello record > 1 KiB
+    MARKUP = "markup"  # banner, EHLO and the RCPT refusal carry MARKUP_PAYLOAD
 
 
 class Violation(StrEnum):
@@ -140,6 +145,18 @@ class Violation(StrEnum):
     STARTTLS_221 = "starttls-221"  # STARTTLS answered 221 (closing)
     EARLY_REPLY = "early-reply"  # a 550 pushed right after the EHLO reply, unasked
 
+
+# What the hostile-markup scenario puts in its banner, replies and certificate
+# subject: a page that shows it unescaped (or lets inline script run) sets
+# window.smtpdoctorPwned or opens an alert; the HTML reports and the dashboard
+# must show it as text.
+MARKUP_PAYLOAD = (
+    "<script>window.smtpdoctorPwned=1;alert(1)</script>"
+    '<img src=x onerror="window.smtpdoctorPwned=2;alert(2)"><b>bold</b>'
+)
+# X.509 caps CN and O at 64 characters: one payload each.
+MARKUP_CN = '<img src=x onerror="window.smtpdoctorPwned=3">'
+MARKUP_ORG = "<script>window.smtpdoctorPwned=4</script>"
 
 # A ClientHello record longer than this makes the large-hello-hang server go
 # silent: the ~1.5 KB hello a post-quantum key share gives trips it, the
@@ -407,6 +424,14 @@ def _catalogue() -> list[Scenario]:
             tls=TLSProfile.OLD_CIPHERS,
         ),
         *_violations(),
+        Scenario(
+            name="hostile-markup",
+            description="Banner, EHLO reply, certificate subject and the RCPT refusal carry "
+            "HTML markup, script and event handlers (for the HTML reports and the dashboard).",
+            expect=_expect(Category.POLICY_REJECTION, Stage.RCPT_TO, Outcome.REPLY),
+            certificate=CertKind.MARKUP,
+            quirk=Quirk.MARKUP,
+        ),
         Scenario(
             name="hostile-huge-certificate",
             description="The certificate chain is larger than OpenSSL's 100 KiB limit on one "

@@ -25,6 +25,7 @@ __all__ = [
     "NotifierConfig",
     "QueueConfig",
     "TargetConfig",
+    "WebConfig",
     "load_config",
     "parse_config",
     "parse_duration",
@@ -137,6 +138,17 @@ class NotifierConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class WebConfig:
+    """The dashboard (``[web]``): off unless the table is there or ``--web`` is given."""
+
+    listen: str | None = None  # HOST:PORT; the table alone means 127.0.0.1:8025
+    token_file: Path | None = None  # needed off loopback (or $SMTPDOCTOR_WEB_TOKEN)
+    refresh: float = 5.0  # how often open pages ask for news (0: never)
+    # Host names a browser may use besides loopback ones (a reverse proxy's name).
+    allowed_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class MonitorConfig:
     targets: tuple[TargetConfig, ...] = ()
     logs: LogsConfig = field(default_factory=LogsConfig)
@@ -150,6 +162,7 @@ class MonitorConfig:
     concurrency: int = 8
     retention: dict[str, float] = field(default_factory=dict)
     backoff_max: float = 8.0  # the interval grows up to this factor on 421s and tarpits
+    web: WebConfig = field(default_factory=WebConfig)
 
 
 def load_config(path: Path) -> MonitorConfig:
@@ -206,7 +219,17 @@ def parse_config(data: dict[str, Any], base: Path | None = None) -> MonitorConfi
     """The configuration from a parsed TOML document (relative paths from ``base``)."""
     _known(
         data,
-        {"monitor", "target", "logs", "queue", "certificates", "alerts", "notify", "retention"},
+        {
+            "monitor",
+            "target",
+            "logs",
+            "queue",
+            "certificates",
+            "alerts",
+            "notify",
+            "retention",
+            "web",
+        },
         "",
     )
     mon = _table(data, "monitor")
@@ -261,13 +284,38 @@ def parse_config(data: dict[str, Any], base: Path | None = None) -> MonitorConfi
         concurrency=concurrency,
         retention=_retention(_table(data, "retention")),
         backoff_max=backoff,
+        web=_web(data.get("web"), base),
     )
 
 
-def _split_listen(text: str) -> tuple[str, int]:
+WEB_LISTEN = "127.0.0.1:8025"
+
+
+def _web(table: object, base: Path | None) -> WebConfig:
+    if table is None:
+        return WebConfig()
+    _check(isinstance(table, dict), "web", "expected a table")
+    assert isinstance(table, dict)
+    _known(table, {"listen", "token_file", "refresh", "allowed_hosts"}, "web")
+    hosts = table.get("allowed_hosts", [])
+    ok = isinstance(hosts, list) and all(isinstance(h, str) and h for h in hosts)
+    _check(ok, "web.allowed_hosts", "expected a list of host names")
+    listen = _get(table, "listen", "web", str, WEB_LISTEN)
+    if listen:
+        _split_listen(listen, "web.listen")
+    token = table.get("token_file")
+    return WebConfig(
+        listen=listen or None,
+        token_file=_path(token, "web.token_file", base) if token is not None else None,
+        refresh=_duration(table, "refresh", "web", 5.0),
+        allowed_hosts=tuple(hosts),
+    )
+
+
+def _split_listen(text: str, key: str = "monitor.listen") -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     ok = bool(sep) and port.isdigit() and 0 <= int(port) < 65536 and bool(host)
-    _check(ok, "monitor.listen", f"HOST:PORT, not {text!r}")
+    _check(ok, key, f"HOST:PORT, not {text!r}")
     return host.strip("[]"), int(port)
 
 

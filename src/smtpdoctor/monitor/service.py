@@ -176,6 +176,9 @@ class Monitor:
             config.targets, self.started, jitter=config.jitter, backoff_max=config.backoff_max
         )
         self.logwatch: LogWatch | None = None
+        # "Diagnose now" (the dashboard): callers waiting for a target's next result.
+        self._waiters: dict[str, list[asyncio.Future[dict[str, Any] | None]]] = {}
+        self._wake: asyncio.Event | None = None
 
     # -- set-up and reload -------------------------------------------------------------
 
@@ -227,6 +230,27 @@ class Monitor:
 
     # -- probing -----------------------------------------------------------------------
 
+    async def diagnose_now(self, name: str) -> dict[str, Any] | None:
+        """Probe a configured target as soon as the scheduler allows (its per-IP rule
+        holds), and return that result (None: the probe could not run). A probe of
+        it already running answers instead of a second one."""
+        state = self.scheduler.states.get(name)
+        if state is None:
+            raise LookupError(f"{name!r} is not a target of this monitor")
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(name, []).append(waiter)
+        if not state.running:
+            state.next_at = min(state.next_at, self.clock())
+        if self._wake is not None:
+            self._wake.set()
+        result: dict[str, Any] | None = await waiter
+        return result
+
+    def _answer(self, name: str, doc: dict[str, Any] | None) -> None:
+        for waiter in self._waiters.pop(name, []):
+            if not waiter.done():
+                waiter.set_result(doc)
+
     async def probe(self, state: TargetState) -> dict[str, Any] | None:
         """Diagnose one target, record what it found; None if it could not run."""
         started = time.monotonic()
@@ -236,10 +260,12 @@ class Monitor:
             self.latest.probe_errors[state.name] += 1
             log.error("probe failed", extra={"target": state.name, "error": repr(exc)[:300]})
             self.scheduler.done(state, None, self.clock())
+            self._answer(state.name, None)
             return None
         now = self.clock()
         self.scheduler.done(state, doc, now)
         self.record(doc, now)
+        self._answer(state.name, doc)
         log.info(
             "probed",
             extra={
@@ -452,7 +478,7 @@ class Monitor:
         """
         evaluate_every = 5 * tick_seconds if evaluate_seconds is None else evaluate_seconds
         tasks: set[asyncio.Task[dict[str, Any] | None]] = set()
-        wake = asyncio.Event()
+        wake = self._wake = asyncio.Event()
 
         def finished(task: asyncio.Task[dict[str, Any] | None]) -> None:
             tasks.discard(task)
@@ -488,6 +514,9 @@ class Monitor:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for name in list(self._waiters):
+                self._answer(name, None)
+            self._wake = None
             if self._sending is not None:
                 # A notification being sent is let finish (a few seconds at most), so
                 # that what a receiver took is recorded as delivered.

@@ -40,8 +40,30 @@ def _outcome_class(step: dict[str, Any]) -> str:
     return "o-warn" if isinstance(code, int) and 400 <= code < 500 else "o-bad"
 
 
-def waterfall(timeline: list[dict[str, Any]]) -> str:
-    """One row per step: a bar from its start to its end, the outcome and reply in text."""
+def _bar(step: dict[str, Any], left: float, width: float, title: str, svg: bool) -> str:
+    attrs = (
+        f'class="bar {_outcome_class(step)}" data-stage="{e(step["stage"])}" '
+        f'data-outcome="{e(step["outcome"])}"'
+    )
+    if svg:
+        # A style sheet that forbids style attributes (the dashboard's CSP) still
+        # places an SVG rect: its geometry is attributes, the same percentages.
+        return (
+            f'<svg class="wf" viewBox="0 0 100 10" preserveAspectRatio="none">'
+            f'<rect {attrs} x="{left}" y="1" width="{max(width, 0.2)}" height="8" '
+            f'data-left="{left}" data-width="{width}"><title>{e(title)}</title></rect></svg>'
+        )
+    return (
+        f'<div class="wf"><span {attrs} style="left:{left}%;width:{width}%" '
+        f'title="{e(title)}"></span></div>'
+    )
+
+
+def waterfall(timeline: list[dict[str, Any]], *, svg: bool = False) -> str:
+    """One row per step: a bar from its start to its end, the outcome and reply in text.
+
+    ``svg``: bars as SVG rects instead of positioned spans (no style attribute).
+    """
     if not timeline:
         return '<p class="muted">No session steps.</p>'
     rows = []
@@ -53,9 +75,7 @@ def waterfall(timeline: list[dict[str, Any]]) -> str:
             f'<div class="wfl"><div><b>{e(step["stage"])}</b> '
             f'<span class="{"ok" if step["outcome"] == "ok" else "failure"}">'
             f"{e(step['outcome'])}</span></div>"
-            f'<div class="wf"><span class="bar {_outcome_class(step)}" '
-            f'data-stage="{e(step["stage"])}" data-outcome="{e(step["outcome"])}" '
-            f'style="left:{left}%;width:{width}%" title="{e(title)}"></span></div></div>'
+            f"{_bar(step, left, width, title, svg)}</div>"
             f'<div class="wfl"><div></div><div class="muted">{e(label)}'
             f"{' — ' + e(reply) if reply else ''}</div></div>"
         )

@@ -21,6 +21,9 @@ __all__ = [
     "QueueSample",
     "RateSample",
     "Record",
+    "StagePoint",
+    "TargetState",
+    "VerdictChange",
 ]
 
 
@@ -188,3 +191,38 @@ class NotificationRecord(Record):
     attempts: int = 0
     delivered_at: float | None = None
     last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetState:
+    """A target's current verdict: the newest probe's, and when its status began."""
+
+    target: str
+    time: float  # the newest probe
+    status: str
+    category: str
+    stage: str
+    summary: str
+    since: float  # the first probe of the current run of this status
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictChange:
+    """A probe whose verdict (status, category or stage) differs from the one before."""
+
+    target: str
+    time: float
+    status: str
+    category: str
+    stage: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class StagePoint:
+    """Stage durations at one time: the mean over the probes of one slot."""
+
+    time: float  # the slot's first probe (or hour)
+    probes: int
+    total_ms: float  # the whole diagnosis
+    stages: dict[str, float] = field(default_factory=dict)  # stage -> ms, first host's walk

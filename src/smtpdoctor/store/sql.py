@@ -8,6 +8,7 @@ call reconnects.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,10 +24,24 @@ from smtpdoctor.store.records import (
     QueueSample,
     RateSample,
     Record,
+    StagePoint,
+    TargetState,
+    VerdictChange,
+)
+from smtpdoctor.store.rollup import (
+    HOUR,
+    STATUSES,
+    Point,
+    derive_probe,
+    downsample,
+    hour_start,
+    stage_durations,
 )
 from smtpdoctor.store.schema import MIGRATIONS, Dialect
 
-__all__ = ["TABLES", "SqlStore", "StoreError", "StoreUnavailable"]
+__all__ = ["RAW_HOURS", "TABLES", "SqlStore", "StoreError", "StoreUnavailable"]
+
+RAW_HOURS = 48  # stage durations over up to this many hours come from the probes
 
 R = TypeVar("R", bound=Record)
 
@@ -133,8 +148,11 @@ class SqlStore:
             )
         p = self.dialect.param
         for version in range(current + 1, target + 1):
-            for statement in MIGRATIONS[version - 1]:
-                cur.execute(self.dialect.sql(statement))
+            for step in MIGRATIONS[version - 1]:
+                if isinstance(step, str):
+                    cur.execute(self.dialect.sql(step))
+                else:
+                    step(cur, self.dialect)
             cur.execute(
                 f"INSERT INTO schema_version (version, applied_at) VALUES ({p}, {p})",
                 (version, time.time()),
@@ -154,7 +172,12 @@ class SqlStore:
             return
         with self._tx() as cur:
             for record in records:
-                cur.execute(self._insert_sql(type(record)), record.row())
+                if isinstance(record, ProbeRecord):
+                    # The dashboard's tables move in the same transaction as the probe.
+                    cur.execute(self._insert_sql(ProbeRecord) + " RETURNING rowid_", record.row())
+                    derive_probe(cur, self.dialect, record, int(cur.fetchone()[0]))
+                else:
+                    cur.execute(self._insert_sql(type(record)), record.row())
 
     def _insert_sql(self, kind: type[Record]) -> str:
         cols = kind.columns()
@@ -187,8 +210,7 @@ class SqlStore:
         """The most recent result of every target."""
         return self._select(
             ProbeRecord,
-            "WHERE rowid_ IN (SELECT MAX(rowid_) FROM probe_results GROUP BY target)"
-            " ORDER BY target",
+            "WHERE rowid_ IN (SELECT probe_id FROM target_state) ORDER BY target",
         )
 
     def probes(self, target: str, since: float = 0.0) -> list[ProbeRecord]:
@@ -231,6 +253,129 @@ class SqlStore:
         where = "WHERE delivered_at IS NULL " if pending_only else ""
         return self._select(NotificationRecord, where + "ORDER BY time, id")
 
+    # -- the dashboard's reads ---------------------------------------------------------
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._tx() as cur:
+            cur.execute(sql.replace("?", self.dialect.param), tuple(args))
+            return [tuple(r) for r in cur.fetchall()]
+
+    def latest_probe(self, target: str) -> ProbeRecord | None:
+        found = self._select(
+            ProbeRecord,
+            "WHERE rowid_ = (SELECT probe_id FROM target_state WHERE target = ?)",
+            (target,),
+        )
+        return found[0] if found else None
+
+    def target_states(self, target: str | None = None) -> list[TargetState]:
+        """Every target's (or one target's) current verdict and when its status began."""
+        where, args = ("WHERE target = ? ", (target,)) if target is not None else ("", ())
+        rows = self._rows(
+            "SELECT target, time, status, category, stage, summary, since FROM target_state "
+            f"{where}ORDER BY target",
+            args,
+        )
+        return [TargetState(*row) for row in rows]
+
+    def status_hours(self, since: float, target: str | None = None) -> list[tuple[str, float, str]]:
+        """(target, UTC hour, worst status probed in it) for the hours from ``since``'s."""
+        where, args = ("AND target = ? ", (target,)) if target is not None else ("", ())
+        rows = self._rows(
+            # No ORDER BY: sorting 24,000 rows by a collated text key costs
+            # PostgreSQL more than reading them; the caller places them by hour.
+            f"SELECT target, hour, worst FROM probe_hours WHERE hour >= ? {where}",
+            (hour_start(since), *args),
+        )
+        return sorted((t, float(h), STATUSES[min(int(w), 2)]) for t, h, w in rows)
+
+    def verdict_changes(self, target: str, since: float = 0.0) -> list[VerdictChange]:
+        """The probes whose verdict differs from the one before: the one in effect at
+        ``since``, then every later one."""
+        rows = self._rows(
+            "SELECT target, time, status, category, stage, summary FROM verdict_changes"
+            " WHERE target = ? AND time >= (SELECT COALESCE(MAX(time), 0) FROM verdict_changes"
+            " WHERE target = ? AND time <= ?) ORDER BY rowid_",
+            (target, target, since),
+        )
+        return [VerdictChange(*row) for row in rows]
+
+    def stage_series(
+        self, target: str, since: float, until: float, points: int
+    ) -> list[StagePoint]:
+        """Stage durations from ``since`` to ``until``, averaged into at most ``points``.
+
+        Up to ``RAW_HOURS`` read the probes themselves; longer ranges the hourly rollups.
+        """
+        raw: list[Point] = []
+        if until - since <= RAW_HOURS * HOUR:
+            for when, elapsed, hosts in self._rows(
+                "SELECT time, elapsed_ms, hosts FROM probe_results"
+                " WHERE target = ? AND time >= ? AND time < ? ORDER BY time",
+                (target, since, until),
+            ):
+                raw.append((when, 1, elapsed, 1, stage_durations(json.loads(hosts))))
+        else:
+            for hour, probes, elapsed, staged, stages in self._rows(
+                "SELECT hour, probes, elapsed_ms, staged, stages FROM probe_hours"
+                " WHERE target = ? AND hour >= ? AND hour < ? ORDER BY hour",
+                (target, hour_start(since), until),
+            ):
+                raw.append((float(hour), probes, elapsed, staged, json.loads(stages)))
+        return downsample(raw, since, until, points)
+
+    def dns_history(self, target: str) -> list[DnsSnapshot]:
+        return self._select(DnsSnapshot, "WHERE target = ? ORDER BY rowid_", (target,))
+
+    def certificates(self, target: str) -> list[CertFact]:
+        """The newest fact of every host of ``target``."""
+        return self._select(
+            CertFact,
+            "WHERE rowid_ IN (SELECT MAX(rowid_) FROM certificates WHERE target = ?"
+            " GROUP BY host) ORDER BY host",
+            (target,),
+        )
+
+    def rate_buckets(
+        self, start: float, width: float, count: int, destination: str | None = None
+    ) -> list[tuple[int, int, int, int, int, int]]:
+        """The log rates summed per bucket of ``width`` s from ``start``: (bucket,
+        attempts, sent, failures, 421s, TLS failures) for the buckets with samples."""
+        where, args = ("AND destination = ? ", (destination,)) if destination else ("", ())
+        b = self.dialect.floor("(time - ?) / ?")
+        rows = self._rows(
+            f"SELECT {b} AS b, SUM(attempts), SUM(sent), SUM(failures), SUM(count_421),"
+            f" SUM(tls_failures) FROM log_rates WHERE time >= ? AND time < ? {where}"
+            "GROUP BY b ORDER BY b",
+            (start, width, start, start + width * count, *args),
+        )
+        return [tuple(int(v) for v in row) for row in rows]  # type: ignore[misc]
+
+    def queue_buckets(
+        self, start: float, width: float, count: int, destination: str | None = None
+    ) -> list[tuple[int, int, float]]:
+        """The queue per bucket: (bucket, size, oldest age) where size sums each
+        destination's largest sample in the bucket, and the age is the oldest seen."""
+        where, args = ("AND destination = ? ", (destination,)) if destination else ("", ())
+        b = self.dialect.floor("(time - ?) / ?")
+        rows = self._rows(
+            f"SELECT b, SUM(size), MAX(oldest) FROM (SELECT {b} AS b, destination,"
+            " MAX(size) AS size, MAX(oldest_seconds) AS oldest FROM queue_samples"
+            f" WHERE time >= ? AND time < ? {where}GROUP BY b, destination) x"
+            " GROUP BY b ORDER BY b",
+            (start, width, start, start + width * count, *args),
+        )
+        return [(int(i), int(size), float(oldest)) for i, size, oldest in rows]
+
+    def destinations(self, since: float, until: float) -> list[str]:
+        """The destinations with log rates or queue samples in the range."""
+        rows = self._rows(
+            "SELECT destination FROM log_rates WHERE time >= ? AND time < ?"
+            " UNION SELECT destination FROM queue_samples WHERE time >= ? AND time < ?",
+            (since, until, since, until),
+        )
+        return sorted(str(r[0]) for r in rows)
+
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         with self._tx() as cur:
@@ -258,7 +403,24 @@ class SqlStore:
                     (now - keep[kind.TABLE],),
                 )
                 removed += max(cur.rowcount, 0)
+            if "probe_results" in keep:
+                self._prune_derived(cur, now - keep["probe_results"])
         return removed
+
+    def _prune_derived(self, cur: Any, cutoff: float) -> None:
+        """The dashboard's tables follow the probes' retention (not counted in prune's sum)."""
+        p = self.dialect.param
+        cur.execute(f"DELETE FROM probe_hours WHERE hour < {p}", (hour_start(cutoff),))
+        cur.execute(f"DELETE FROM target_state WHERE time < {p}", (cutoff,))
+        # The change in effect at the cutoff stays: it is the verdict history's start.
+        cur.execute(
+            f"DELETE FROM verdict_changes WHERE time < {p} AND rowid_ NOT IN"
+            f" (SELECT MAX(rowid_) FROM verdict_changes WHERE time < {p} GROUP BY target)",
+            (cutoff, cutoff),
+        )
+        cur.execute(
+            "DELETE FROM verdict_changes WHERE target NOT IN (SELECT target FROM target_state)"
+        )
 
 
 def _one_line(exc: BaseException) -> str:
