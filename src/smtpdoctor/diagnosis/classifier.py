@@ -99,6 +99,11 @@ _NESTED_LEAD = re.compile(
     r"smtp;|message)\s*:?\s*['\"(<\[]?\s*$|[;'\"<(]\s*$",
     re.I,
 )
+# Stage phrases whose DATA may stand for the end of the message: Sendmail
+# transcripts (no "." echoed), Python's SMTPDataError (raised for the reply
+# to DATA and to the message alike).
+_DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data"})
+_PY_REPLY = re.compile(r"\(([245]\d\d), b?['\"]")
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 _NETWORKISH = frozenset(
@@ -265,10 +270,13 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         or decided.stage_hint
         or (code_ev.stage if code_ev else None)
         or (code_ev.stage_hint if code_ev and code_ev is decided else None)
+        # A text that names a recipient problem was the reply to RCPT TO
+        # (RFC 5321 §3.3) when nothing says otherwise; a bare code is no text.
+        or (Stage.RCPT_TO if category is Category.RECIPIENT and decided is not basic_ev else None)
         or Stage.NONE
     )
 
-    if phrase_id == "stage.transcript" and final_stage is Stage.DATA:
+    if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
         final_stage = after_data(category, final_stage)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
     permanence, cue_id = _permanence(found_reply, enhanced, raw, low, decided, category)
@@ -320,7 +328,7 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
         return best
     stated = source.stage
-    if source.evidence.get("stage_phrase") == "stage.transcript" and stated is Stage.DATA:
+    if source.evidence.get("stage_phrase") in _DATA_OR_AFTER and stated is Stage.DATA:
         stated = after_data(best.category, stated)
     return classify(best.text, stage=stated)
 
@@ -440,8 +448,9 @@ def _wire_text(reply: Reply) -> str:
 
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
-    cut = text[:MAX_TEXT]
-    return cut.replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
+    return _PY_REPLY.sub(r"(\1 ", cut) if "(" in cut else cut
 
 
 def _flatten(text: str) -> str:
@@ -649,13 +658,19 @@ def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | N
         ), False
     entry = lookup_registry(enhanced)
     if entry is not None:
+        category, generic = entry.category, detail == 0
+        if category is Category.OK:
+            # A success detail in a failure class ("501 5.1.5 Recipient address
+            # reserved"): only the subject still says what failed, as a generic code.
+            subj_of = SUBJECTS.get(subject)
+            category, generic = (subj_of.category if subj_of else Category.OTHER), True
         return _Evidence(
             f"enhanced:{enhanced}",
-            entry.category,
+            category,
             f"{entry.title}: {entry.meaning}",
             retry_helps=entry.retry_helps,
             stage_hint=CODE_STAGE.get((subject, detail)) or CODE_STAGE.get((subject, None)),
-        ), detail == 0
+        ), generic
     subj = SUBJECTS.get(subject)
     if subj is None:
         return None, False

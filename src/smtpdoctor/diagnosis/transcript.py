@@ -40,6 +40,13 @@ _TRANSCRIPT = re.compile(
     r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[45]\d\d",
     re.IGNORECASE,
 )
+# A bare session copied from telnet or netcat: the command line, its 2xx/3xx
+# replies, then the failing reply, each at the start of a line.
+_BARE_SESSION = re.compile(
+    r"^[ \t]*(MAIL FROM:|RCPT TO:|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b)[^\n]*\n"
+    r"(?:[ \t]*[23]\d\d[ -][^\n]*\n)*[ \t]*[45]\d\d[ -]",
+    re.IGNORECASE | re.MULTILINE,
+)
 _PIPELINED_RCPT = re.compile(
     r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
 )
@@ -70,12 +77,14 @@ def after_data(category: Category, stage: Stage) -> Stage:
 
 
 def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
-    if ">>>" not in raw and "In:" not in raw and "CLIENT -> SERVER" not in raw:
-        return None, None
-    m = _TRANSCRIPT.search(raw)
+    m = None
+    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw:
+        m = _TRANSCRIPT.search(raw)
+    if m is None and "\n" in raw:
+        m = _BARE_SESSION.search(raw)
     if m is None:
         return None, None
-    command = m.group(1).upper()
+    command = m.group(1).upper().split()[0].rstrip(":")
     # Pipelining: ">>> DATA" then the refusal of a RCPT sent before it, then
     # "503 Need RCPT" / "no valid recipients" for the DATA itself.
     if command == "DATA" and _PIPELINED_RCPT.search(raw, m.end()):

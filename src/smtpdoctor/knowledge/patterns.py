@@ -638,7 +638,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"Authentication Required|WantAuthError|authentication is required|"
         r"SMTP AUTH(?:entication)? (?:is )?required|must (?:first )?authenticate|"
         r"Please turn on SMTP Authentication|without authentication|authorization required|"
-        r"Unauthenticated (?:mail|senders?) not allowed",
+        r"Unauthenticated (?:mail|senders?) not allowed|please authenticate",
         _C.AUTHENTICATION,
         "The server only accepts this mail from a client that logged in with AUTH.",
         permanence=_PM,
@@ -717,7 +717,9 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "generic.relay_denied",
         r"Relay access denied|Relaying denied|relay(?:ing)? not (?:permitted|allowed)|"
-        r"Unable to relay|not permitted to relay|we do not relay",
+        r"Unable to relay|not permitted to relay|we do not relay|"
+        # qmail: the recipient's domain is not one it takes mail for.
+        r"list of allowed rcpthosts",
         _C.POLICY_REJECTION,
         "The server refused to relay: it is not responsible for the recipient's domain and "
         "does not trust the sender to relay through it.",
@@ -808,7 +810,7 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "generic.user_unknown",
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
-        r"user (?:does not|doesn't) exist|recipient rejected|mailbox (?:unavailable|not found|"
+        r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient)|"
         r"Recipient address rejected|no mailbox here",
@@ -822,7 +824,7 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.message_size",
         r"message (?:size )?exceeds|size exceeds|message (?:file )?too (?:big|large)|"
         r"\btoo large\b|exceeded (?:the )?(?:maximum )?(?:message )?size|"
-        r"message length exceeds|maximum message size",
+        r"message length exceeds|max(?:imum)? message size|Class=size\b",
         _C.MESSAGE_SIZE,
         "The message is larger than the receiver accepts.",
         hint=_S.MESSAGE,
@@ -996,7 +998,7 @@ _CORE: tuple[TextPattern, ...] = (
     # --- weak, generic wording ---------------------------------------------------------------
     _p(
         "generic.service_unavailable",
-        r"Service (?:is )?(?:not available|temporarily unavailable|unavailable)|"
+        r"Service (?:is )?(?:currently )?(?:not available|temporarily unavailable|unavailable)|"
         r"not accepting (?:network )?messages|too busy|Server shutting down|"
         r"Internal resource temporarily unavailable|Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
