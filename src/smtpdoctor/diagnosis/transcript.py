@@ -43,10 +43,11 @@ _TRANSCRIPT = re.compile(
 # A bare session copied from telnet or netcat: the command line, its 2xx/3xx
 # replies, then the failing reply, each at the start of a line.
 _BARE_SESSION = re.compile(
-    r"^[ \t]*(MAIL FROM:|RCPT TO:|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b)[^\n]*\n"
+    r"^[ \t]*(MAIL FROM:|RCPT TO:|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|\.(?=[ \t]*\n))[^\n]*\n"
     r"(?:[ \t]*[23]\d\d[ -][^\n]*\n)*[ \t]*[45]\d\d[ -]",
     re.IGNORECASE | re.MULTILINE,
 )
+_GREETING_REFUSED = re.compile(r"\A(?:(?!>>>)[\s\S])*?<<<[ \t]*[45]\d\d[ -]")
 _PIPELINED_RCPT = re.compile(
     r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
 )
@@ -82,6 +83,9 @@ def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
         m = _TRANSCRIPT.search(raw)
     if m is None and "\n" in raw:
         m = _BARE_SESSION.search(raw)
+    if m is None and "<<<" in raw and _GREETING_REFUSED.search(raw):
+        # "<<< 554 ..." before any ">>>": the server refused in its banner.
+        return Stage.GREETING, "stage.transcript"
     if m is None:
         return None, None
     command = m.group(1).upper().split()[0].rstrip(":")

@@ -762,9 +762,9 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.rate_limit",
-        r"too many (?:\w+ ){0,2}(?:connections|messages|recipients|errors|sessions|mails)|"
+        r"too many (?:\w+ ){0,2}(?:connections|messages|recipients|errors|sessions|e-?mails)|"
         r"connection rate limit|rate limit(?:ed|ing)?\b|throttl(?:ed|ing)|"
-        r"slow down|sending too fast|max connection rate",
+        r"slow down|sending too fast|max connection rate|\btoo fast\b",
         _C.RATE_LIMITED,
         "The receiver is throttling this sender.",
         retry=True,

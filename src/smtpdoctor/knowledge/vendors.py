@@ -60,6 +60,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"violates? (?:our|the) (?:\w+ )?polic(?:y|ies)|policy violations?|"
         r"not in (?:the )?route list|Insecure Mail Relay|Blocked for abuse|"
         r"\bsender rejected\b|\bsender (?:address )?(?:is )?blocked\b|\bDT:RBL\b|"
+        r"\binvalid sender\b|[ÉE]metteur invalide|"
         r"\bHL:I\w\w\b|\bblocked by (?:policy|administrator)\b|rejected for policy reasons|"
         r"(?:Spam|Virus) (?:detected|message rejected|content rejected)|looks like spam|"
         r"under suspicion of SPAM|message (?:was )?(?:identified|classified) as spam|"
@@ -88,7 +89,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"deactivated mailbox|mailbox (?:is )?(?:currently )?suspended|No mail ?box available|"
         r"\bBAD_RECIPIENT\b|\b(?:Rcpt|Recipient)\b[^;\n]{0,80}?\bdoes(?: not|n't) exist\b|"
         r"No such domain at this location|too many (?:messages|mails) on the server|"
-        r"zu ?viele Mails auf dem Server",
+        r"zu ?viele Mails auf dem Server|exhausted (?:the |its )?(?:allowed )?storage",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist, is disabled, or is full.",
         "A typo in the address, or the mailbox was closed or is over quota.",
@@ -132,7 +133,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"Mail rejet[ée]|\bMail rejected\b|the message has been blocked|- SPAM\b|"
         r"\bHeader error\b|\bDT:SPM\b|appears? to be (?:spam|unsolicited)|"
         r"(?:detected|identified|classified|rejected) as spam|identified SPAM|spam[- ]like|"
-        r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT",
+        r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
+        r"Spam message rejected|under suspicion of SPAM|"
+        r"message does not meet (?:our|the) (?:delivery )?requirements",
         _C.POLICY_REJECTION,
         "The receiving server's content filter refused the message (spam, virus, or a "
         "policy on the content).",
@@ -237,7 +240,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # --- the message's form refused (RFC 5321 §4.5.3.1.6 line length, RFC 5322/6532) -----------
     pattern(
         "vendor.line_limit",
-        r"Line limit exceeded|line (?:too long|length exceeded)|lines? longer than \d+",
+        r"Line limit exceeded|line (?:too long|length exceeded)|lines? longer than \d+|"
+        r"max(?:imum)? (?:allowed )?line length",
         _C.MESSAGE_SIZE,
         "The receiving server refused a line of the message longer than its limit "
         "(RFC 5321 allows 1000 characters per line, CRLF included).",
@@ -376,6 +380,12 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.library_data", r"line \d+, in data\b|\bSMTPDataError\b", _S.DATA),
     # Receiving-side lines that say when the server refused.
     stage_phrase("stage.exim_sender_verify", r"sender verify fail", _S.MAIL_FROM),
+    # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
+    stage_phrase("stage.command_reply_rcpt", r"RCPT TO:<[^>\n]*>:? \(?[45]\d\d\b", _S.RCPT_TO),
+    stage_phrase("stage.command_reply_mail", r"MAIL FROM:<[^>\n]*>:? \(?[45]\d\d\b", _S.MAIL_FROM),
+    stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
+    # Exim's DATA ACL runs once the whole message is in.
+    stage_phrase("stage.exim_data_acl", r"\brejected after DATA\b", _S.MESSAGE),
     stage_phrase("stage.exim_acl_connect", r"by 'connect' ACL", _S.CONNECT),
     stage_phrase("stage.exim_pregreeting", r"input sent without waiting for greeting", _S.GREETING),
     stage_phrase(
@@ -424,7 +434,11 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
 FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # The sender's address is checked at MAIL FROM (Postfix may delay the
     # reject to RCPT TO, but the text is about the sender).
-    stage_phrase("stage.sender_rejected", r"Sender address rejected|sender rejected", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.sender_rejected",
+        r"Sender address rejected|sender rejected|\binvalid sender\b|[ÉE]metteur invalide",
+        _S.MAIL_FROM,
+    ),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
     stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
     stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
