@@ -267,13 +267,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         or (strong.stage if strong else None)
         or (decided.stage if decided is not strong else None)
         or stage
-        or decided.stage_hint
-        or (code_ev.stage if code_ev else None)
-        or (code_ev.stage_hint if code_ev and code_ev is decided else None)
-        # A text that names a recipient problem was the reply to RCPT TO
-        # (RFC 5321 §3.3) when nothing says otherwise; a bare code is no text.
-        or (Stage.RCPT_TO if category is Category.RECIPIENT and decided is not basic_ev else None)
-        or Stage.NONE
+        or _usual_stage(category, decided, code_ev, basic_ev)
     )
 
     if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
@@ -309,6 +303,24 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
             "stage_phrase": phrase_id,
         },
         alternatives=alternatives,
+    )
+
+
+def _usual_stage(
+    category: Category,
+    decided: _Evidence,
+    code_ev: _Evidence | None,
+    basic_ev: _Evidence | None,
+) -> Stage:
+    """Where the deciding evidence usually happens, when the text states no stage."""
+    return (
+        decided.stage_hint
+        or (code_ev.stage if code_ev else None)
+        or (code_ev.stage_hint if code_ev and code_ev is decided else None)
+        # A text that names a recipient problem was the reply to RCPT TO
+        # (RFC 5321 §3.3); a bare code is no text.
+        or (Stage.RCPT_TO if category is Category.RECIPIENT and decided is not basic_ev else None)
+        or Stage.NONE
     )
 
 

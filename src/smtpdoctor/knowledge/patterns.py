@@ -801,7 +801,8 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.mailbox_full",
         r"mailbox (?:is )?full|mailbox for user is full|over (?:the )?quota|"
         r"(?:mailbox )?quota exceeded|exceeds? (?:the )?(?:mailbox|storage) quota|"
-        r"mailbox size limit|user(?:'s)? quota|disk quota",
+        r"mailbox size limit|user(?:'s)? quota|disk quota|disk space limit|"
+        r"exceeded (?:its|the) (?:disk|storage) space|quota usage exceeded",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -813,7 +814,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient)|"
-        r"Recipient address rejected|no mailbox here",
+        r"Recipient address rejected|no mailbox here|\buser not found\b|no mailbox found",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,

@@ -134,7 +134,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\bHeader error\b|\bDT:SPM\b|appears? to be (?:spam|unsolicited)|"
         r"(?:detected|identified|classified|rejected) as spam|identified SPAM|spam[- ]like|"
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
-        r"Spam message rejected|under suspicion of SPAM|"
+        r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
         r"message does not meet (?:our|the) (?:delivery )?requirements",
         _C.POLICY_REJECTION,
         "The receiving server's content filter refused the message (spam, virus, or a "
@@ -151,7 +151,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\bDomain is invalid\b|not allowed to send (?:e-?)?mail from|"
         # challenge-response filters hold mail until the sender confirms
         r"not pre-?approved|requires confirmation|confirm this mail server|\bspam ?list\b|"
-        r"which is an open relay|\bopen relay (?:listed|detected|blocked)",
+        r"which is an open relay|\bopen relay (?:listed|detected|blocked)|"
+        r"Access from ip address \S+ blocked|\bIP address \S+ (?:is )?blocked\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the mail by its policy.",
         source="vendor",
