@@ -802,7 +802,9 @@ _CORE: tuple[TextPattern, ...] = (
         r"mailbox (?:is )?full|mailbox for user is full|over (?:the )?quota|"
         r"(?:mailbox )?quota exceeded|exceeds? (?:the )?(?:mailbox|storage) quota|"
         r"mailbox size limit|user(?:'s)? quota|disk quota|disk space limit|"
-        r"exceeded (?:its|the) (?:disk|storage) space|quota usage exceeded",
+        r"exceeded (?:its|the) (?:disk|storage) space|quota usage exceeded|"
+        r"(?:does not|doesn't|not) have enough (?:storage )?space|"
+        r"not enough (?:storage )?space in (?:the )?(?:user's )?mailbox|\bfull mailbox\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -814,7 +816,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient)|"
-        r"Recipient address rejected|no mailbox here|\buser not found\b|no mailbox found",
+        r"Recipient address rejected|no mailbox here|\buser not found\b|no mailbox found|"
+        r"\baddress unknown\b|\bunknown (?:user )?(?:address|account)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -860,7 +863,8 @@ _CORE: tuple[TextPattern, ...] = (
         "postfix.host_not_found",
         r"Host or domain name not found|Name service error|\bHost not found\b|Host unknown|"
         r"No address associated with hostname|\bNXDOMAIN\b|host name lookup failure|"
-        r"Unrouteable address|all relevant MX records point to non-existent hosts|"
+        r"Unrouteable address|unroute?able mail domain|"
+        r"all relevant MX records point to non-existent hosts|"
         r"MX record points to local host|no MX (?:record|host)|null MX|"
         r"domain (?:does not|doesn't) exist|no data record of requested type",
         _C.DNS_RESOLUTION,
@@ -900,7 +904,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"Connected_to_\S+_but_connection_died|connection died|lost input channel|"
         r"Remote side (?:unexpectedly )?closed (?:the )?connection|"
         r"remote side unexpectedly closed|Connection reset|Broken pipe|"
-        r"Connection closed unexpectedly|unexpected EOF|lost connection after \w+ from",
+        r"Connection closed unexpectedly|unexpected EOF|lost connection after \w+ from|"
+        r"Connection (?:was )?dropped by remote host",
         _C.CONNECTION_DROPPED,
         "The other side closed or reset the connection in the middle of the SMTP session, "
         "without a reply that says why.",

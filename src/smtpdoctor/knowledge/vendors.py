@@ -89,7 +89,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"deactivated mailbox|mailbox (?:is )?(?:currently )?suspended|No mail ?box available|"
         r"\bBAD_RECIPIENT\b|\b(?:Rcpt|Recipient)\b[^;\n]{0,80}?\bdoes(?: not|n't) exist\b|"
         r"No such domain at this location|too many (?:messages|mails) on the server|"
-        r"zu ?viele Mails auf dem Server|exhausted (?:the |its )?(?:allowed )?storage",
+        r"zu ?viele Mails auf dem Server|exhausted (?:the |its )?(?:allowed )?storage|"
+        r"not unique\.\s+Several matches found",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist, is disabled, or is full.",
         "A typo in the address, or the mailbox was closed or is over quota.",
@@ -385,6 +386,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.command_reply_rcpt", r"RCPT TO:<[^>\n]*>:? \(?[45]\d\d\b", _S.RCPT_TO),
     stage_phrase("stage.command_reply_mail", r"MAIL FROM:<[^>\n]*>:? \(?[45]\d\d\b", _S.MAIL_FROM),
     stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
+    # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").
+    stage_phrase("stage.gmail_sent_helo", r"\(SENT_E?HELO\)", _S.EHLO),
     # Exim's DATA ACL runs once the whole message is in.
     stage_phrase("stage.exim_data_acl", r"\brejected after DATA\b", _S.MESSAGE),
     stage_phrase("stage.exim_acl_connect", r"by 'connect' ACL", _S.CONNECT),
