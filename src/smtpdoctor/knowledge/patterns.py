@@ -196,7 +196,9 @@ _CORE: tuple[TextPattern, ...] = (
         r"TLS handshake failed|Cannot start TLS|SSL_connect error|SSL_accept error|"
         r"TLS error on connection|handshake failure|TLS negotiation failed|TLS library problem|"
         r"SSL connect attempt failed|lost connection after STARTTLS|no shared cipher|"
-        r"TLS session failure|Handshake failed|received fatal alert",
+        r"TLS session failure|Handshake failed|received fatal alert|"
+        # OpenSSL's own error strings
+        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b",
         _C.TLS_HANDSHAKE_FAILURE,
         "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
         source="tls",
@@ -230,7 +232,10 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "smtp.starttls_required",
         r"Must issue a STARTTLS command first|STARTTLS (?:is )?required|TLS (?:is )?required|"
-        r"encryption (?:is )?required|requires? (?:a )?(?:secure|encrypted) connection|"
+        # (.NET's "requires a secure connection or the client was not authenticated" wraps
+        # any 530 reply: the reply inside decides.)
+        r"encryption (?:is )?required|"
+        r"requires? (?:a )?(?:secure|encrypted) connection(?! or the client was not)|"
         r"Bad sequence of commands \(TLS required\)|\bREQUIRETLS\b",
         _C.STARTTLS_UNAVAILABLE,
         "The server requires the session to be encrypted with STARTTLS first, and the "
@@ -638,7 +643,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"Authentication Required|WantAuthError|authentication is required|"
         r"SMTP AUTH(?:entication)? (?:is )?required|must (?:first )?authenticate|"
         r"Please turn on SMTP Authentication|without authentication|authorization required|"
-        r"Unauthenticated (?:mail|senders?) not allowed|please authenticate",
+        r"Unauthenticated (?:mail|senders?) not allowed|please authenticate|\bnot authenticated\b",
         _C.AUTHENTICATION,
         "The server only accepts this mail from a client that logged in with AUTH.",
         permanence=_PM,

@@ -380,6 +380,12 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.library_rcpt", r"\bSMTPRecipientsRefused\b", _S.RCPT_TO),
     stage_phrase("stage.library_mail", r"\bSMTPSenderRefused\b", _S.MAIL_FROM),
     stage_phrase("stage.library_data", r"line \d+, in data\b|\bSMTPDataError\b", _S.DATA),
+    # .NET SmtpClient raises this for a 530 reply to MAIL FROM (MailCommand).
+    stage_phrase(
+        "stage.library_dotnet_mail",
+        r"requires a secure connection or the client was not authenticated",
+        _S.MAIL_FROM,
+    ),
     # Receiving-side lines that say when the server refused.
     stage_phrase("stage.exim_sender_verify", r"sender verify fail", _S.MAIL_FROM),
     # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
