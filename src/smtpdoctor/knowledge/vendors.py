@@ -90,7 +90,10 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\bBAD_RECIPIENT\b|\b(?:Rcpt|Recipient)\b[^;\n]{0,80}?\bdoes(?: not|n't) exist\b|"
         r"No such domain at this location|too many (?:messages|mails) on the server|"
         r"zu ?viele Mails auf dem Server|exhausted (?:the |its )?(?:allowed )?storage|"
-        r"not unique\.\s+Several matches found",
+        r"not unique\.\s+Several matches found|"
+        r"email account (?:that you tried to reach )?does (?:not|no) exists?|"
+        r"\bLocal User\b[^;\n]{0,60}?\bnot found|unavailable mail user|\baddress invalid\b|"
+        r"\bBad (?:recipient )?address syntax\b",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist, is disabled, or is full.",
         "A typo in the address, or the mailbox was closed or is over quota.",
@@ -389,8 +392,15 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # Receiving-side lines that say when the server refused.
     stage_phrase("stage.exim_sender_verify", r"sender verify fail", _S.MAIL_FROM),
     # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
-    stage_phrase("stage.command_reply_rcpt", r"RCPT TO:<[^>\n]*>:? \(?[45]\d\d\b", _S.RCPT_TO),
-    stage_phrase("stage.command_reply_mail", r"MAIL FROM:<[^>\n]*>:? \(?[45]\d\d\b", _S.MAIL_FROM),
+    # ... or Coremail's "SMTP error, RCPT TO:550 ..." / "DOT:519 ...".
+    stage_phrase(
+        "stage.command_reply_rcpt", r"RCPT TO:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.command_reply_mail", r"MAIL FROM:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.MAIL_FROM
+    ),
+    stage_phrase("stage.command_reply_dot", r"SMTP error, DOT:\s?[45]\d\d\b", _S.MESSAGE),
+    stage_phrase("stage.command_reply_data", r"SMTP error, DATA:\s?[45]\d\d\b", _S.DATA),
     stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
     # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").
     stage_phrase("stage.gmail_sent_helo", r"\(SENT_E?HELO\)", _S.EHLO),
