@@ -749,7 +749,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     assert tune[0] * 100 >= tune[2] * 95, scores
     assert tune[1] * 100 >= tune[2] * 93, scores
     held = scores["held"]
-    assert held[0] * 100 >= held[2] * 85, scores
+    assert held[0] * 100 >= held[2] * 80, scores
     assert held[1] * 100 >= held[2] * 75, scores
 
 

@@ -871,6 +871,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"Unrouteable address|unroute?able mail domain|"
         r"all relevant MX records point to non-existent hosts|"
         r"MX record points to local host|no MX (?:record|host)|null MX|"
+        r"remote host address is the local host|"
         r"domain (?:does not|doesn't) exist|no data record of requested type",
         _C.DNS_RESOLUTION,
         "DNS has no usable record for the destination (no such domain or host, or no MX/A/AAAA).",
@@ -1013,7 +1014,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"not accepting (?:network )?messages|too busy|Server shutting down|"
         r"Internal resource temporarily unavailable|Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
-        r"system (?:is )?(?:busy|overloaded)|try again later",
+        r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is temporarily unable to take mail.",
         retry=True,
@@ -1052,7 +1053,7 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
         r"after (?:pipelined )?end of data|in reply to end of DATA command|"
         r"timed out while sending message|after DATA \(\d+ bytes\)|collect: read timeout|"
         r"timeout writing message|LMTP error after DATA|read timeout on connection|"
-        r"during (?:DATA transfer|message transfer)",
+        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data",
         _S.MESSAGE,
     ),
     _sp(
@@ -1094,21 +1095,21 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.data",
         r"while sending DATA command|in reply to DATA command|after (?:pipelined )?DATA\b|"
-        r"in response to DATA\b",
+        r"in response to (?:pipelined )?DATA\b",
         _S.DATA,
     ),
     _sp(
         "stage.rcpt_to",
         r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"
         r"for RCPT TO command|reject: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
-        r"in reply to RCPT command|in response to RCPT TO|during RCPT TO",
+        r"in reply to RCPT command|in response to (?:pipelined )?RCPT TO|during RCPT TO",
         _S.RCPT_TO,
     ),
     _sp(
         "stage.mail_from",
         r"while sending MAIL FROM|in reply to MAIL FROM command|after (?:pipelined )?MAIL FROM|"
         r"for MAIL FROM command|during MAIL FROM|in reply to MAIL command|"
-        r"in response to MAIL FROM|reject: MAIL from",
+        r"in response to (?:pipelined )?MAIL FROM|reject: MAIL from",
         _S.MAIL_FROM,
     ),
     _sp("stage.quit", r"in reply to QUIT command|after QUIT\b|in response to QUIT", _S.QUIT),

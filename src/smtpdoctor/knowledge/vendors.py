@@ -206,6 +206,37 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         kind="deferral",
     ),
     pattern(
+        "exim.tls_not_offered",
+        r"a TLS session is required, but the server did not offer TLS",
+        _C.STARTTLS_UNAVAILABLE,
+        "Exim must use TLS with this host (hosts_require_tls) but the server does not "
+        "offer STARTTLS.",
+        source="exim",
+        stage=_S.STARTTLS,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "exim.malformed_reply",
+        r"Malformed SMTP reply",
+        _C.OTHER,
+        "The other server's reply broke the SMTP syntax (RFC 5321 §4.2), so Exim could "
+        "not read it.",
+        source="exim",
+        permanence=_T,
+    ),
+    pattern(
+        "tls.peer_certificate",
+        r"fatal alert has been received: (?:Certificate is bad|Bad certificate|"
+        r"Certificate (?:expired|unknown|revoked))|peer did not send any certificate",
+        _C.TLS_CERTIFICATE,
+        "The TLS handshake failed over a certificate: the peer refused the one it was "
+        "sent, or sent none where one is required.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        retry=False,
+    ),
+    pattern(
         "exim.gnutls_handshake",
         r"\(gnutls_handshake\)|\(SSL_connect\)|TLS session: \(|TLS error on connection from|"
         r"\bdefer \(-37\)|\bdefer \(-38\)",
