@@ -99,10 +99,11 @@ _NESTED_LEAD = re.compile(
     r"smtp;|message)\s*:?\s*['\"(<\[]?\s*$|[;'\"<(]\s*$",
     re.I,
 )
-# Stage phrases whose DATA may stand for the end of the message: Sendmail
-# transcripts (no "." echoed), Python's SMTPDataError (raised for the reply
-# to DATA and to the message alike).
-_DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data"})
+# Stage phrases whose DATA may stand for the end of the message or for a
+# pipelined RCPT: Sendmail transcripts (no "." echoed), Python's SMTPDataError
+# (raised for the reply to DATA and to the message alike), m-FILTER's
+# "SMTP command DATA".
+_DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data", "stage.gateway_data"})
 _PY_REPLY = re.compile(r"\(([245]\d\d), b?['\"]")
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
@@ -254,7 +255,9 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     matched = _unique_ids((decided, strong, weak, code_ev, basic_ev))
     if decided is None:
-        return _unknown(raw, stage, found_reply, enhanced)
+        # No cause, but a stated stage still counts (a bounce's "SMTP command: DATA"
+        # paragraph next to the reply that says why).
+        return _unknown(raw, phrase_stage or stage, found_reply, enhanced, phrase_id)
 
     category = Category.OK if success else decided.category
 
@@ -788,6 +791,7 @@ def _unknown(
     stage: Stage | None,
     reply: Reply | None = None,
     enhanced: str | None = None,
+    phrase_id: str | None = None,
 ) -> Classification:
     return Classification(
         reply=reply,
@@ -802,4 +806,5 @@ def _unknown(
         matched=(),
         text=raw.strip(),
         enhanced=enhanced,
+        evidence={"stage_stated": bool(phrase_id), "stage_phrase": phrase_id},
     )
