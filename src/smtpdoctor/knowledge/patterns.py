@@ -821,7 +821,10 @@ _CORE: tuple[TextPattern, ...] = (
         r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient)|"
-        r"Recipient address rejected|no mailbox here|\buser not found\b|no mailbox found|"
+        # ("Recipient address rejected: Access denied" is an access-map rule, not a
+        # missing user; Microsoft's 5.4.1 table says otherwise for its own.)
+        r"Recipient address rejected(?!: Access denied)|no mailbox here|\buser not found\b|"
+        r"no mailbox found|"
         r"\baddress unknown\b|\bunknown (?:user )?(?:address|account)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
