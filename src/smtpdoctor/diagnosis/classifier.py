@@ -104,7 +104,8 @@ _NESTED_LEAD = re.compile(
 # (raised for the reply to DATA and to the message alike), m-FILTER's
 # "SMTP command DATA".
 _DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data", "stage.gateway_data"})
-_PY_REPLY = re.compile(r"\(([245]\d\d), b?['\"]")
+_PY_REPLY = re.compile(r"\(([245]\d\d), b?(['\"])([^\n]*?)\2\)")
+_PY_REPLY_HEAD = re.compile(r"\(([245]\d\d), b?['\"]")
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 _NETWORKISH = frozenset(
@@ -465,7 +466,9 @@ def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
     cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
-    return _PY_REPLY.sub(r"(\1 ", cut) if "(" in cut else cut
+    if "(" not in cut:
+        return cut
+    return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("\\1 \\3\\n", cut))
 
 
 def _flatten(text: str) -> str:
