@@ -264,8 +264,9 @@ def _split(text: str, source: str, truncated: bool, *, may_be_mail: bool) -> lis
 
 
 def _recognised(text: str) -> bool:
-    """Whether a line of a plain bounce carries a reply or a known failure text."""
-    return _exit_code(classify(text)) is not None
+    """Whether a line of a plain bounce carries a reply, a known failure text or a stated stage."""
+    c = classify(text)
+    return _exit_code(c) is not None or bool(c.evidence.get("stage_stated"))
 
 
 def _input(entry: BounceEntry, base: dict[str, Any]) -> _Input:

@@ -99,6 +99,13 @@ _NESTED_LEAD = re.compile(
     r"smtp;|message)\s*:?\s*['\"(<\[]?\s*$|[;'\"<(]\s*$",
     re.I,
 )
+# Stage phrases whose DATA may stand for the end of the message or for a
+# pipelined RCPT: Sendmail transcripts (no "." echoed), Python's SMTPDataError
+# (raised for the reply to DATA and to the message alike), m-FILTER's
+# "SMTP command DATA".
+_DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data", "stage.gateway_data"})
+_PY_REPLY = re.compile(r"\(([245]\d\d), b?(['\"])([^\n]*?)\2\)")
+_PY_REPLY_HEAD = re.compile(r"\(([245]\d\d), b?['\"]")
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 _NETWORKISH = frozenset(
@@ -249,7 +256,9 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     matched = _unique_ids((decided, strong, weak, code_ev, basic_ev))
     if decided is None:
-        return _unknown(raw, stage, found_reply, enhanced)
+        # No cause, but a stated stage still counts (a bounce's "SMTP command: DATA"
+        # paragraph next to the reply that says why).
+        return _unknown(raw, phrase_stage or stage, found_reply, enhanced, phrase_id)
 
     category = Category.OK if success else decided.category
 
@@ -262,13 +271,10 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         or (strong.stage if strong else None)
         or (decided.stage if decided is not strong else None)
         or stage
-        or decided.stage_hint
-        or (code_ev.stage if code_ev else None)
-        or (code_ev.stage_hint if code_ev and code_ev is decided else None)
-        or Stage.NONE
+        or _usual_stage(category, decided, code_ev, basic_ev)
     )
 
-    if phrase_id == "stage.transcript" and final_stage is Stage.DATA:
+    if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
         final_stage = after_data(category, final_stage)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
     permanence, cue_id = _permanence(found_reply, enhanced, raw, low, decided, category)
@@ -304,6 +310,24 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     )
 
 
+def _usual_stage(
+    category: Category,
+    decided: _Evidence,
+    code_ev: _Evidence | None,
+    basic_ev: _Evidence | None,
+) -> Stage:
+    """Where the deciding evidence usually happens, when the text states no stage."""
+    return (
+        decided.stage_hint
+        or (code_ev.stage if code_ev else None)
+        or (code_ev.stage_hint if code_ev and code_ev is decided else None)
+        # A text that names a recipient problem was the reply to RCPT TO
+        # (RFC 5321 §3.3); a bare code is no text.
+        or (Stage.RCPT_TO if category is Category.RECIPIENT and decided is not basic_ev else None)
+        or Stage.NONE
+    )
+
+
 def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) -> Classification:
     """The most specific reading among texts that describe the same failure.
 
@@ -320,7 +344,7 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
         return best
     stated = source.stage
-    if source.evidence.get("stage_phrase") == "stage.transcript" and stated is Stage.DATA:
+    if source.evidence.get("stage_phrase") in _DATA_OR_AFTER and stated is Stage.DATA:
         stated = after_data(best.category, stated)
     return classify(best.text, stage=stated)
 
@@ -440,8 +464,11 @@ def _wire_text(reply: Reply) -> str:
 
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
-    cut = text[:MAX_TEXT]
-    return cut.replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
+    if "(" not in cut:
+        return cut
+    return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("\\1 \\3\\n", cut))
 
 
 def _flatten(text: str) -> str:
@@ -649,13 +676,19 @@ def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | N
         ), False
     entry = lookup_registry(enhanced)
     if entry is not None:
+        category, generic = entry.category, detail == 0
+        if category is Category.OK:
+            # A success detail in a failure class ("501 5.1.5 Recipient address
+            # reserved"): only the subject still says what failed, as a generic code.
+            subj_of = SUBJECTS.get(subject)
+            category, generic = (subj_of.category if subj_of else Category.OTHER), True
         return _Evidence(
             f"enhanced:{enhanced}",
-            entry.category,
+            category,
             f"{entry.title}: {entry.meaning}",
             retry_helps=entry.retry_helps,
             stage_hint=CODE_STAGE.get((subject, detail)) or CODE_STAGE.get((subject, None)),
-        ), detail == 0
+        ), generic
     subj = SUBJECTS.get(subject)
     if subj is None:
         return None, False
@@ -761,6 +794,7 @@ def _unknown(
     stage: Stage | None,
     reply: Reply | None = None,
     enhanced: str | None = None,
+    phrase_id: str | None = None,
 ) -> Classification:
     return Classification(
         reply=reply,
@@ -775,4 +809,5 @@ def _unknown(
         matched=(),
         text=raw.strip(),
         enhanced=enhanced,
+        evidence={"stage_stated": bool(phrase_id), "stage_phrase": phrase_id},
     )

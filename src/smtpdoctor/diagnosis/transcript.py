@@ -40,6 +40,14 @@ _TRANSCRIPT = re.compile(
     r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[45]\d\d",
     re.IGNORECASE,
 )
+# A bare session copied from telnet or netcat: the command line, its 2xx/3xx
+# replies, then the failing reply, each at the start of a line.
+_BARE_SESSION = re.compile(
+    r"^[ \t]*(MAIL FROM:|RCPT TO:|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|\.(?=[ \t]*\n))[^\n]*\n"
+    r"(?:[ \t]*[23]\d\d[ -][^\n]*\n)*[ \t]*[45]\d\d[ -]",
+    re.IGNORECASE | re.MULTILINE,
+)
+_GREETING_REFUSED = re.compile(r"\A(?:(?!>>>)[\s\S])*?<<<[ \t]*[45]\d\d[ -]")
 _PIPELINED_RCPT = re.compile(
     r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
 )
@@ -70,12 +78,17 @@ def after_data(category: Category, stage: Stage) -> Stage:
 
 
 def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
-    if ">>>" not in raw and "In:" not in raw and "CLIENT -> SERVER" not in raw:
-        return None, None
-    m = _TRANSCRIPT.search(raw)
+    m = None
+    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw:
+        m = _TRANSCRIPT.search(raw)
+    if m is None and "\n" in raw:
+        m = _BARE_SESSION.search(raw)
+    if m is None and "<<<" in raw and _GREETING_REFUSED.search(raw):
+        # "<<< 554 ..." before any ">>>": the server refused in its banner.
+        return Stage.GREETING, "stage.transcript"
     if m is None:
         return None, None
-    command = m.group(1).upper()
+    command = m.group(1).upper().split()[0].rstrip(":")
     # Pipelining: ">>> DATA" then the refusal of a RCPT sent before it, then
     # "503 Need RCPT" / "no valid recipients" for the DATA itself.
     if command == "DATA" and _PIPELINED_RCPT.search(raw, m.end()):

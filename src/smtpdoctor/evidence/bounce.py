@@ -229,7 +229,9 @@ def _from_message(
         # inside when the outer text gives no reply of its own.
         for inner in _attached_mails(msg) + _inline_mails(parts):
             inner_items = _from_message(inner, found, keep, depth + 1)
-            if inner_items and inner_items[0].nature is None:
+            # The returned original says nothing a reason-less outer text does not.
+            coded = any(_HAS_CODE.search(c) for e in inner_items for c in e.candidates)
+            if inner_items and inner_items[0].nature is None and (coded or not items):
                 return inner_items
     if items:
         return items
@@ -414,7 +416,10 @@ MAX_PARAGRAPH = 1536
 _ADDRESS = re.compile(r"[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+", re.A)
 _MAIL_FROM = re.compile(r">>> MAIL From:\s*<([^>\s]+)>", re.I)
 _SENDMAIL_RCPT = re.compile(r"<([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A)
-_ADDRESS_LINE = re.compile(r"^[ \t]*<?[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+>?:?[ \t]*$", re.M | re.A)
+# (Exchange 5.5/2003 writes "addr on <date>" above each recipient's reason.)
+_ADDRESS_LINE = re.compile(
+    r"^[ \t]*<?[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+>?:?(?: on \w{3}, [^\n]*)?[ \t]*$", re.M | re.A
+)
 
 
 def _failed_recipients(msg: email.message.Message) -> list[str]:

@@ -46,10 +46,12 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "i18n.mailbox_full",
-        r"bo[iî]te (?:aux lettres |mail )?(?:pleine|satur[ée]e)|quota (?:d[ée]pass[ée]|atteint)|"
+        r"bo[iî]te (?:aux lettres |mail )?(?:du destinataire )?(?:est )?(?:pleine|satur[ée]e)|"
+        r"quota (?:d[ée]pass[ée]|atteint)|"
         r"Postfach (?:ist )?(?:voll|[uü]berf[uü]llt)|Mailbox (?:ist )?voll|Speicherplatz|"
-        r"Speicher(?:kontingent|limit) (?:erreicht|[uü]berschritten)|"
-        r"buz[oó]n (?:lleno|est[aá] lleno|excede)|cuota excedida|"
+        r"Speicher(?:kontingent|limit|volumen) (?:erreicht|(?:[uü]|ue)berschritten)|"
+        r"buz[oó]n (?:lleno|est[aá] lleno|excede)|cuota excedida|mailbox lleno|"
+        r"casilla (?:de (?:correo|mail) )?(?:llena|agotada)|espacio en casilla|"
         r"caixa (?:postal )?(?:cheia|lotada)|cota excedida|"
         r"casella (?:di posta )?(?:piena|satura)|spazio esaurito|"
         r"(?:ящик|Почтовый ящик) (?:переполнен|заполнен)|превышен(?:а)? квот|"

@@ -195,6 +195,20 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         specific=False,
     ),
     pattern(
+        "library.javamail_no_greeting",
+        # JavaMail's "response: -1": connected, but the server closed before a greeting.
+        r"Could not connect to SMTP host: \S+, port: \d+, response: -1",
+        _C.CONNECTION_DROPPED,
+        "The application connected, but the server closed the connection before sending "
+        "its greeting.",
+        "The client waits for a greeting on an implicit-TLS port (465) while the server "
+        "waits for the TLS handshake, or the server or a firewall drops this client.",
+        source=_LIB,
+        stage=_S.GREETING,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    pattern(
         "library.connect_failed",
         r"Could not connect to SMTP host|SMTP Error: Could not connect to SMTP host|"
         r"Failed to connect to server|SMTP connect\(\) failed|"

@@ -196,7 +196,9 @@ _CORE: tuple[TextPattern, ...] = (
         r"TLS handshake failed|Cannot start TLS|SSL_connect error|SSL_accept error|"
         r"TLS error on connection|handshake failure|TLS negotiation failed|TLS library problem|"
         r"SSL connect attempt failed|lost connection after STARTTLS|no shared cipher|"
-        r"TLS session failure|Handshake failed|received fatal alert",
+        r"TLS session failure|Handshake failed|received fatal alert|"
+        # OpenSSL's own error strings
+        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b",
         _C.TLS_HANDSHAKE_FAILURE,
         "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
         source="tls",
@@ -230,7 +232,10 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "smtp.starttls_required",
         r"Must issue a STARTTLS command first|STARTTLS (?:is )?required|TLS (?:is )?required|"
-        r"encryption (?:is )?required|requires? (?:a )?(?:secure|encrypted) connection|"
+        # (.NET's "requires a secure connection or the client was not authenticated" wraps
+        # any 530 reply: the reply inside decides.)
+        r"encryption (?:is )?required|"
+        r"requires? (?:a )?(?:secure|encrypted) connection(?! or the client was not)|"
         r"Bad sequence of commands \(TLS required\)|\bREQUIRETLS\b",
         _C.STARTTLS_UNAVAILABLE,
         "The server requires the session to be encrypted with STARTTLS first, and the "
@@ -638,7 +643,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"Authentication Required|WantAuthError|authentication is required|"
         r"SMTP AUTH(?:entication)? (?:is )?required|must (?:first )?authenticate|"
         r"Please turn on SMTP Authentication|without authentication|authorization required|"
-        r"Unauthenticated (?:mail|senders?) not allowed",
+        r"Unauthenticated (?:mail|senders?) not allowed|please authenticate|\bnot authenticated\b",
         _C.AUTHENTICATION,
         "The server only accepts this mail from a client that logged in with AUTH.",
         permanence=_PM,
@@ -717,7 +722,9 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "generic.relay_denied",
         r"Relay access denied|Relaying denied|relay(?:ing)? not (?:permitted|allowed)|"
-        r"Unable to relay|not permitted to relay|we do not relay",
+        r"Unable to relay|not permitted to relay|we do not relay|"
+        # qmail: the recipient's domain is not one it takes mail for.
+        r"list of allowed rcpthosts",
         _C.POLICY_REJECTION,
         "The server refused to relay: it is not responsible for the recipient's domain and "
         "does not trust the sender to relay through it.",
@@ -760,9 +767,9 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.rate_limit",
-        r"too many (?:\w+ ){0,2}(?:connections|messages|recipients|errors|sessions|mails)|"
+        r"too many (?:\w+ ){0,2}(?:connections|messages|recipients|errors|sessions|e-?mails)|"
         r"connection rate limit|rate limit(?:ed|ing)?\b|throttl(?:ed|ing)|"
-        r"slow down|sending too fast|max connection rate",
+        r"slow down|sending too fast|max connection rate|\btoo fast\b",
         _C.RATE_LIMITED,
         "The receiver is throttling this sender.",
         retry=True,
@@ -799,7 +806,10 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.mailbox_full",
         r"mailbox (?:is )?full|mailbox for user is full|over (?:the )?quota|"
         r"(?:mailbox )?quota exceeded|exceeds? (?:the )?(?:mailbox|storage) quota|"
-        r"mailbox size limit|user(?:'s)? quota|disk quota",
+        r"mailbox size limit|user(?:'s)? quota|disk quota|disk space limit|"
+        r"exceeded (?:its|the) (?:disk|storage) space|quota usage exceeded|"
+        r"(?:does not|doesn't|not) have enough (?:storage )?space|"
+        r"not enough (?:storage )?space in (?:the )?(?:user's )?mailbox|\bfull mailbox\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -808,10 +818,14 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "generic.user_unknown",
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
-        r"user (?:does not|doesn't) exist|recipient rejected|mailbox (?:unavailable|not found|"
+        r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient)|"
-        r"Recipient address rejected|no mailbox here",
+        # ("Recipient address rejected: Access denied" is an access-map rule, not a
+        # missing user; Microsoft's 5.4.1 table says otherwise for its own.)
+        r"Recipient address rejected(?!: Access denied)|no mailbox here|\buser not found\b|"
+        r"no mailbox found|"
+        r"\baddress unknown\b|\bunknown (?:user )?(?:address|account)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -822,7 +836,7 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.message_size",
         r"message (?:size )?exceeds|size exceeds|message (?:file )?too (?:big|large)|"
         r"\btoo large\b|exceeded (?:the )?(?:maximum )?(?:message )?size|"
-        r"message length exceeds|maximum message size",
+        r"message length exceeds|max(?:imum)? message size|Class=size\b",
         _C.MESSAGE_SIZE,
         "The message is larger than the receiver accepts.",
         hint=_S.MESSAGE,
@@ -857,8 +871,10 @@ _CORE: tuple[TextPattern, ...] = (
         "postfix.host_not_found",
         r"Host or domain name not found|Name service error|\bHost not found\b|Host unknown|"
         r"No address associated with hostname|\bNXDOMAIN\b|host name lookup failure|"
-        r"Unrouteable address|all relevant MX records point to non-existent hosts|"
+        r"Unrouteable address|unroute?able mail domain|"
+        r"all relevant MX records point to non-existent hosts|"
         r"MX record points to local host|no MX (?:record|host)|null MX|"
+        r"remote host address is the local host|"
         r"domain (?:does not|doesn't) exist|no data record of requested type",
         _C.DNS_RESOLUTION,
         "DNS has no usable record for the destination (no such domain or host, or no MX/A/AAAA).",
@@ -897,7 +913,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"Connected_to_\S+_but_connection_died|connection died|lost input channel|"
         r"Remote side (?:unexpectedly )?closed (?:the )?connection|"
         r"remote side unexpectedly closed|Connection reset|Broken pipe|"
-        r"Connection closed unexpectedly|unexpected EOF|lost connection after \w+ from",
+        r"Connection closed unexpectedly|unexpected EOF|lost connection after \w+ from|"
+        r"Connection (?:was )?dropped by remote host",
         _C.CONNECTION_DROPPED,
         "The other side closed or reset the connection in the middle of the SMTP session, "
         "without a reply that says why.",
@@ -996,11 +1013,11 @@ _CORE: tuple[TextPattern, ...] = (
     # --- weak, generic wording ---------------------------------------------------------------
     _p(
         "generic.service_unavailable",
-        r"Service (?:is )?(?:not available|temporarily unavailable|unavailable)|"
+        r"Service (?:is )?(?:currently )?(?:not available|temporarily unavailable|unavailable)|"
         r"not accepting (?:network )?messages|too busy|Server shutting down|"
         r"Internal resource temporarily unavailable|Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
-        r"system (?:is )?(?:busy|overloaded)|try again later",
+        r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is temporarily unable to take mail.",
         retry=True,
@@ -1039,7 +1056,7 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
         r"after (?:pipelined )?end of data|in reply to end of DATA command|"
         r"timed out while sending message|after DATA \(\d+ bytes\)|collect: read timeout|"
         r"timeout writing message|LMTP error after DATA|read timeout on connection|"
-        r"during (?:DATA transfer|message transfer)",
+        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data",
         _S.MESSAGE,
     ),
     _sp(
@@ -1081,21 +1098,21 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.data",
         r"while sending DATA command|in reply to DATA command|after (?:pipelined )?DATA\b|"
-        r"in response to DATA\b",
+        r"in response to (?:pipelined )?DATA\b",
         _S.DATA,
     ),
     _sp(
         "stage.rcpt_to",
         r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"
         r"for RCPT TO command|reject: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
-        r"in reply to RCPT command|in response to RCPT TO|during RCPT TO",
+        r"in reply to RCPT command|in response to (?:pipelined )?RCPT TO|during RCPT TO",
         _S.RCPT_TO,
     ),
     _sp(
         "stage.mail_from",
         r"while sending MAIL FROM|in reply to MAIL FROM command|after (?:pipelined )?MAIL FROM|"
         r"for MAIL FROM command|during MAIL FROM|in reply to MAIL command|"
-        r"in response to MAIL FROM|reject: MAIL from",
+        r"in response to (?:pipelined )?MAIL FROM|reject: MAIL from",
         _S.MAIL_FROM,
     ),
     _sp("stage.quit", r"in reply to QUIT command|after QUIT\b|in response to QUIT", _S.QUIT),

@@ -59,7 +59,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.policy_words",
         r"violates? (?:our|the) (?:\w+ )?polic(?:y|ies)|policy violations?|"
         r"not in (?:the )?route list|Insecure Mail Relay|Blocked for abuse|"
-        r"\bsender rejected\b|\bsender (?:address )?(?:is )?blocked\b|\bDT:(?:SPM|RBL)\b|"
+        r"\bsender rejected\b|\bsender (?:address )?(?:is )?blocked\b|\bDT:RBL\b|"
+        r"\binvalid sender\b|[ÉE]metteur invalide|"
         r"\bHL:I\w\w\b|\bblocked by (?:policy|administrator)\b|rejected for policy reasons|"
         r"(?:Spam|Virus) (?:detected|message rejected|content rejected)|looks like spam|"
         r"under suspicion of SPAM|message (?:was )?(?:identified|classified) as spam|"
@@ -84,7 +85,15 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\bNo valid recipients for\b|check if (?:the )?address is correct|"
         r"not a registered gateway user|inactive email address|"
         r"recipient no longer on server|\bnot our (?:user|customer)\b|Disabled recipient|"
-        r"due to a recipient error",
+        r"due to a recipient error|\bnot a known user\b|not an active address|"
+        r"deactivated mailbox|mailbox (?:is )?(?:currently )?suspended|No mail ?box available|"
+        r"\bBAD_RECIPIENT\b|\b(?:Rcpt|Recipient)\b[^;\n]{0,80}?\bdoes(?: not|n't) exist\b|"
+        r"No such domain at this location|too many (?:messages|mails) on the server|"
+        r"zu ?viele Mails auf dem Server|exhausted (?:the |its )?(?:allowed )?storage|"
+        r"not unique\.\s+Several matches found|"
+        r"email account (?:that you tried to reach )?does (?:not|no) exists?|"
+        r"\bLocal User\b[^;\n]{0,60}?\bnot found|unavailable mail user|\baddress invalid\b|"
+        r"\bBad (?:recipient )?address syntax\b",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist, is disabled, or is full.",
         "A typo in the address, or the mailbox was closed or is over quota.",
@@ -93,7 +102,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "vendor.dns_words",
-        r"\bNo such domain\b|Domain does not exist|\bNo MX (?:record )?found\b|"
+        r"\bNo such domain\b(?! at this location)|Domain does not exist|"
+        r"\bNo MX (?:record )?found\b|"
         r"domain is not reachable|Could not find a gateway|Unroutable sender address|"
         r"Illegal host/domain name|host/domain does not accept mail|"
         r"Host does not accept mail|\bdoes not exist E\d+\b|indicated no SMTP service|"
@@ -125,7 +135,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"content presents a potential security issue|message was blocked because its content|"
         r"Virus Detected|scored as spam|flagged as spam|rejected due to spam classification|"
         r"Mail rejet[ée]|\bMail rejected\b|the message has been blocked|- SPAM\b|"
-        r"\bHeader error\b",
+        r"\bHeader error\b|\bDT:SPM\b|appears? to be (?:spam|unsolicited)|"
+        r"(?:detected|identified|classified|rejected) as spam|identified SPAM|spam[- ]like|"
+        r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
+        r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
+        r"message does not meet (?:our|the) (?:delivery )?requirements",
         _C.POLICY_REJECTION,
         "The receiving server's content filter refused the message (spam, virus, or a "
         "policy on the content).",
@@ -138,7 +152,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"mismatches client ip|authentication checks failed|groups\.google\.com/support|"
         r"not a member of (?:this|the) (?:mailing )?list|may not have permission to post|"
         r"recipient preferences|spamhaus\.org/query/bl|but my name was rejected|"
-        r"\bDomain is invalid\b",
+        r"\bDomain is invalid\b|not allowed to send (?:e-?)?mail from|"
+        # challenge-response filters hold mail until the sender confirms
+        r"not pre-?approved|requires confirmation|confirm this mail server|\bspam ?list\b|"
+        r"which is an open relay|\bopen relay (?:listed|detected|blocked)|"
+        r"Access from ip address \S+ blocked|\bIP address \S+ (?:is )?blocked\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the mail by its policy.",
         source="vendor",
@@ -164,7 +182,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.ptr_words",
         r"IP name lookup failed|name lookup failed for|no reverse DNS|Reverse DNS (?:failed|"
         r"validation failed|lookup .* failed|required)|invalid RDNS|Missing reverse DNS|"
-        r"Bad DNS PTR|no PTR",
+        r"Bad DNS PTR|no PTR|hostname \S+ does not resolve to address",
         _C.DNS_PTR_MISMATCH,
         "The receiver refuses this sending IP because its reverse DNS (PTR) is missing "
         "or does not match.",
@@ -186,6 +204,37 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         permanence=Permanence.NONE,
         retry=False,
         kind="deferral",
+    ),
+    pattern(
+        "exim.tls_not_offered",
+        r"a TLS session is required, but the server did not offer TLS",
+        _C.STARTTLS_UNAVAILABLE,
+        "Exim must use TLS with this host (hosts_require_tls) but the server does not "
+        "offer STARTTLS.",
+        source="exim",
+        stage=_S.STARTTLS,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "exim.malformed_reply",
+        r"Malformed SMTP reply",
+        _C.OTHER,
+        "The other server's reply broke the SMTP syntax (RFC 5321 §4.2), so Exim could "
+        "not read it.",
+        source="exim",
+        permanence=_T,
+    ),
+    pattern(
+        "tls.peer_certificate",
+        r"fatal alert has been received: (?:Certificate is bad|Bad certificate|"
+        r"Certificate (?:expired|unknown|revoked))|peer did not send any certificate",
+        _C.TLS_CERTIFICATE,
+        "The TLS handshake failed over a certificate: the peer refused the one it was "
+        "sent, or sent none where one is required.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        retry=False,
     ),
     pattern(
         "exim.gnutls_handshake",
@@ -222,6 +271,63 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         source="exim",
         stage=_S.AUTH,
         permanence=_T,
+        retry=False,
+    ),
+    # --- the message's form refused (RFC 5321 §4.5.3.1.6 line length, RFC 5322/6532) -----------
+    pattern(
+        "vendor.line_limit",
+        r"Line limit exceeded|line (?:too long|length exceeded)|lines? longer than \d+|"
+        r"max(?:imum)? (?:allowed )?line length",
+        _C.MESSAGE_SIZE,
+        "The receiving server refused a line of the message longer than its limit "
+        "(RFC 5321 allows 1000 characters per line, CRLF included).",
+        "The sending program writes long lines without a transfer encoding; use "
+        "quoted-printable or base64 for the body (most mail libraries do when asked).",
+        source="vendor",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    pattern(
+        "vendor.malformed_message",
+        r"improper use of 8-bit data|8-?bit data in (?:the )?(?:message )?header|"
+        r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message's form: raw 8-bit text in a header "
+        "or another RFC 5322 violation.",
+        "Encode non-ASCII header text (RFC 2047), or send with SMTPUTF8 to a server "
+        "that offers it.",
+        source="vendor",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    # --- Exim's own words for what it refused on an incoming connection ---------------------------
+    pattern(
+        "exim.sync_error",
+        r"SMTP protocol synchronization error",
+        _C.POLICY_REJECTION,
+        "The receiving Exim refused a client that sent commands before it was asked "
+        "(before the greeting, or several at once without PIPELINING).",
+        "Spam software that does not wait for the greeting; a broken or misconfigured client.",
+        source="exim",
+        retry=False,
+    ),
+    pattern(
+        "exim.auth_not_advertised",
+        r"AUTH command used when not advertised",
+        _C.AUTHENTICATION,
+        "The client sent AUTH where the server did not offer it (before STARTTLS, or on "
+        "a port without authentication).",
+        "Submit on port 587 after STARTTLS (or 465), where the server offers AUTH.",
+        source="exim",
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    pattern(
+        "exim.acl_drop",
+        r"dropped by '\w+' ACL|rejected (?:by|in) (?:the )?'\w+' ACL",
+        _C.POLICY_REJECTION,
+        "The receiving Exim's access control list refused the client.",
+        source="exim",
         retry=False,
     ),
     # --- Sendmail rulesets (what the receiving Sendmail decided) ----------------------------------
@@ -293,6 +399,51 @@ FAILURE_SAID = pattern(
 )
 
 VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # Client libraries name the command in their exception or traceback frame
+    # (Python smtplib: "line 739, in login", SMTPRecipientsRefused).
+    stage_phrase(
+        "stage.library_greeting",
+        r"line \d+, in connect \(code, msg\) = self\.getreply\(\)|\bSMTPConnectError\b",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.library_auth", r"line \d+, in login\b|\bSMTPAuthenticationError\b", _S.AUTH
+    ),
+    stage_phrase("stage.library_ehlo", r"line \d+, in (?:ehlo|helo)\b|\bSMTPHeloError\b", _S.EHLO),
+    stage_phrase("stage.library_starttls", r"line \d+, in starttls\b", _S.STARTTLS),
+    stage_phrase("stage.library_rcpt", r"\bSMTPRecipientsRefused\b", _S.RCPT_TO),
+    stage_phrase("stage.library_mail", r"\bSMTPSenderRefused\b", _S.MAIL_FROM),
+    stage_phrase("stage.library_data", r"line \d+, in data\b|\bSMTPDataError\b", _S.DATA),
+    # .NET SmtpClient raises this for a 530 reply to MAIL FROM (MailCommand).
+    stage_phrase(
+        "stage.library_dotnet_mail",
+        r"requires a secure connection or the client was not authenticated",
+        _S.MAIL_FROM,
+    ),
+    # Receiving-side lines that say when the server refused.
+    stage_phrase("stage.exim_sender_verify", r"sender verify fail", _S.MAIL_FROM),
+    # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
+    # ... or Coremail's "SMTP error, RCPT TO:550 ..." / "DOT:519 ...".
+    stage_phrase(
+        "stage.command_reply_rcpt", r"RCPT TO:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.command_reply_mail", r"MAIL FROM:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.MAIL_FROM
+    ),
+    stage_phrase("stage.command_reply_dot", r"SMTP error, DOT:\s?[45]\d\d\b", _S.MESSAGE),
+    stage_phrase("stage.command_reply_data", r"SMTP error, DATA:\s?[45]\d\d\b", _S.DATA),
+    stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
+    # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").
+    stage_phrase("stage.gmail_sent_helo", r"\(SENT_E?HELO\)", _S.EHLO),
+    # Exim's DATA ACL runs once the whole message is in.
+    stage_phrase("stage.exim_data_acl", r"\brejected after DATA\b", _S.MESSAGE),
+    stage_phrase("stage.exim_acl_connect", r"by 'connect' ACL", _S.CONNECT),
+    stage_phrase("stage.exim_pregreeting", r"input sent without waiting for greeting", _S.GREETING),
+    stage_phrase(
+        "stage.inbound_connect",
+        r"Connection rate limit exceeded: \d+ from|hostname \S+ does not resolve to address",
+        _S.CONNECT,
+    ),
     stage_phrase(
         "stage.sendmail_data_end",
         r">>> \.\s*(?:\n|<<<)|\.\.\. while talking to [^\n]*\n?>>> \.",
@@ -334,7 +485,11 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
 FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # The sender's address is checked at MAIL FROM (Postfix may delay the
     # reject to RCPT TO, but the text is about the sender).
-    stage_phrase("stage.sender_rejected", r"Sender address rejected|sender rejected", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.sender_rejected",
+        r"Sender address rejected|sender rejected|\binvalid sender\b|[ÉE]metteur invalide",
+        _S.MAIL_FROM,
+    ),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
     stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
     stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
