@@ -172,6 +172,25 @@ def test_nagios_line_status_perfdata_and_certificate_days() -> None:
     assert not DANGER.search(text)
 
 
+def test_nagios_labels_every_host_and_keeps_hostile_names_out_of_the_quoting() -> None:
+    from dataclasses import replace
+
+    d = _hostile_diagnosis("mx.test ESMTP Postfix")
+    one = d.hosts[0]
+    hosts = [
+        one,
+        replace(one, address="192.0.2.2"),
+        replace(one, name="mx'2 |x", address="192.0.2.3"),
+    ]
+    text, _ = diagnosis_nagios(replace(d, hosts=hosts), warn_days=20, crit_days=15)
+    perf = text.split(" | ", 1)[1].split()
+    assert "'mx.test[192.0.2.1]_ehlo'=" in text
+    assert "'mx.test[192.0.2.2]_ehlo'=" in text
+    assert "'mx_2__x_ehlo'=" in text  # neither a quote nor a pipe in a label
+    assert text.count("|") == 1
+    assert all(item.count("=") == 1 for item in perf)
+
+
 def test_nagios_for_logs_and_queue_documents() -> None:
     logs = {
         "status": "warning",

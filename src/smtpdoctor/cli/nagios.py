@@ -11,6 +11,7 @@ can print the same line.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from smtpdoctor.cli.terminal import line
 from smtpdoctor.model import ExitCode, Status
 
 if TYPE_CHECKING:
-    from smtpdoctor.doctor import Diagnosis
+    from smtpdoctor.doctor import Diagnosis, HostReport
 
 __all__ = [
     "add_days_options",
@@ -76,8 +77,39 @@ def _perf(label: str, value: float | int, unit: str = "", warn: Any = "", crit: 
     return f"{label}={number}{unit};{warn};{crit};0"
 
 
+def _label(text: str) -> str:
+    """A perfdata label: quoted (plugin guidelines), only characters that cannot
+    break the line or the quoting (host names come from DNS and the wire)."""
+    return "'" + re.sub(r"[^A-Za-z0-9._:\[\]-]", "_", text) + "'"
+
+
+def _host_prefixes(hosts: list[HostReport]) -> list[str]:
+    """One label prefix per walked host: none for a single host (the labels
+    check_smtp users know), the host name for several, with the address when
+    one name has several addresses."""
+    if len(hosts) <= 1:
+        return [""] * len(hosts)
+    names = [h.name for h in hosts]
+    return [f"{h.name}[{h.address}]_" if names.count(h.name) > 1 else f"{h.name}_" for h in hosts]
+
+
+def _stage_perf(host: HostReport, prefix: str) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for step in host.session.steps:
+        label = "rset" if (step.command or "").upper().startswith("RSET") else step.stage.value
+        if label in seen:  # the EHLO after STARTTLS
+            label += "_tls" if label == "ehlo" else "_again"
+        seen.add(label)
+        name = _label(prefix + label) if prefix else label
+        out.append(_perf(name, round(step.elapsed_ms, 1), "ms"))
+    return out
+
+
 def diagnosis_nagios(d: Diagnosis, *, warn_days: int, crit_days: int) -> tuple[str, ExitCode]:
-    """A diagnosis as one plugin line: the verdict, raised by certificate expiry."""
+    """A diagnosis as one plugin line: the verdict (the worst over every MX host,
+    as the diagnosis weighs them), raised by the earliest certificate expiry;
+    perfdata for every walked host, labelled by host when there are several."""
     v = d.verdict
     code = v.status.exit_code
     summary = v.summary
@@ -85,15 +117,22 @@ def diagnosis_nagios(d: Diagnosis, *, warn_days: int, crit_days: int) -> tuple[s
         _perf("time", d.elapsed_ms / 1000, "s"),
         _perf("connections", d.connections),
     ]
-    host = d.hosts[0] if d.hosts else None
-    if host is not None:
-        seen: set[str] = set()
-        for step in host.session.steps:
-            label = "rset" if (step.command or "").upper().startswith("RSET") else step.stage.value
-            if label in seen:  # the EHLO after STARTTLS
-                label += "_tls" if label == "ehlo" else "_again"
-            seen.add(label)
-            perf.append(_perf(label, round(step.elapsed_ms, 1), "ms"))
+    prefixes = _host_prefixes(d.hosts)
+    for host, prefix in zip(d.hosts, prefixes, strict=True):
+        if prefix:
+            total = sum(step.elapsed_ms for step in host.session.steps) / 1000
+            perf.append(_perf(_label(prefix + "time"), round(total, 3), "s"))
+        perf += _stage_perf(host, prefix)
+        if prefix and host.certificate is not None:
+            perf.append(
+                _perf(
+                    _label(prefix + "cert_days"),
+                    host.certificate.days_left,
+                    "",
+                    warn_days,
+                    crit_days,
+                )
+            )
     days = [h.certificate.days_left for h in d.hosts if h.certificate is not None]
     if days:
         left = min(days)
