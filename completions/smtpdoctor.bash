@@ -22,7 +22,7 @@ _smtpdoctor() {
         "logs --log-format") COMPREPLY=($(compgen -W "postfix journal-json exim sendmail exchange-tracking exchange-protocol m365-trace" -- "$cur")); return;;
         "logs --engine") COMPREPLY=($(compgen -W "local dask" -- "$cur")); return;;
         "monitor --log-level") COMPREPLY=($(compgen -W "debug info warning error" -- "$cur")); return;;
-        "monitor --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
+        "monitor --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "queue --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "queue --mta") COMPREPLY=($(compgen -W "postfix exim sendmail exchange" -- "$cur")); return;;
         "queue --queue-format") COMPREPLY=($(compgen -W "postfix-json postfix-text exim sendmail exchange-list exchange-csv exchange-json" -- "$cur")); return;;
@@ -39,7 +39,7 @@ _smtpdoctor() {
         explain) COMPREPLY=($(compgen -W "-h --help --file -f --stage --for --all-fixes --format" -- "$cur"));;
         lab) COMPREPLY=($(compgen -W "-h --help --list --host --base-port --throttle-after --state-dir --format" -- "$cur"));;
         logs) COMPREPLY=($(compgen -W "-h --help --format --events --html --since --until --follow -F --from-start --log-format --jobs -j --engine --scheduler --top --max-destinations --no-progress" -- "$cur"));;
-        monitor) COMPREPLY=($(compgen -W "-h --help --config --once --store --listen --log-level --format" -- "$cur"));;
+        monitor) COMPREPLY=($(compgen -W "-h --help --config --once --store --listen --log-level --format --warn-days --crit-days" -- "$cur"));;
         queue) COMPREPLY=($(compgen -W "-h --help --format --html --mta -c --postfix-config --exim-config --queue-format --warn --crit --top --now --watch --timeout --interval --log" -- "$cur"));;
         receive) COMPREPLY=($(compgen -W "-h --help --listen --as --limit --delay --hostname --tls-cert --tls-key --client-ca --resolver --no-dns --once --sessions --timeout --max-clients --max-size --events --format --html --for" -- "$cur"));;
         scan) COMPREPLY=($(compgen -W "-h --help --column --checkpoint --fresh --retry-failed --dry-run --jsonl --csv --summary --engine --scheduler --per-ip --per-net --concurrency --spacing --backoff --retries --timeout --port --helo --source-ip --resolver --tls-ca --require-tls --peer --quick --follow-up --expiring-days --no-progress --format" -- "$cur"));;

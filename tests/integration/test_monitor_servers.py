@@ -540,3 +540,59 @@ def test_once_follows_the_contract_exit_codes(monitor_lab, workdir, case) -> Non
     assert doc["schema"] == "smtpdoctor.monitor/1"
     assert [t["status"] for t in doc["targets"]] == [verdict]
     assert [a["alertname"] for a in doc["alerts"]] == alerts
+
+
+def _targets_config(lab: LabThread, names: list[str]) -> str:
+    first, *rest = (f"{h}:{p}" for h, p in (lab.addresses[n] for n in names))
+    text = config_text(first, lab.ca_file)
+    for target in rest:
+        text += f'\n[[target]]\nname = "{target}"\ntls_ca = ["{lab.ca_file}"]\nquick = true\n'
+    return text
+
+
+@pytest.mark.parametrize("columns", [None, "80"])
+def test_once_nagios_is_one_line_over_every_target(
+    monitor_lab, workdir, monkeypatch, columns
+) -> None:
+    """Issue 19: `monitor --once --format nagios`: the worst target names the line
+    (tls-legacy: CRITICAL), every target has its perfdata, the certificate days
+    are the minimum; a healthy set under --warn-days above the lab certificate's
+    90 days is WARNING for the certificate alone."""
+    from support.helpers import run_cli
+
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    names = ["healthy", "cert-expired", "tls-legacy"]
+    cfg = workdir / "m.toml"
+    cfg.write_text(_targets_config(monitor_lab, names))
+    store = ["--store", str(workdir / "h.sqlite3")]
+    result = run_cli("monitor", "--config", str(cfg), "--once", "--format", "nagios", *store)
+    assert result.status == 2, result.stderr
+    assert result.stdout.count("\n") == 1
+    text, perfdata = result.stdout.rstrip("\n").split(" | ")
+    legacy = "{}:{}".format(*monitor_lab.addresses["tls-legacy"])
+    assert text.startswith(f"CRITICAL tls_version_mismatch@tls_handshake: {legacy}: "), text
+    # cert-expired's verdict is a warning, raised to critical by its expiry.
+    assert "3 targets: 1 ok, 2 critical; 2 alerts firing" in text
+    labels = dict(item.split("=", 1) for item in perfdata.split())
+    assert labels["targets"] == "3;;;0"
+    assert labels["critical"] == "2;;;0"
+    for name in names:
+        target = "{}:{}".format(*monitor_lab.addresses[name])
+        assert labels[f"'{target}_time'"].endswith("s;;;0")
+        assert f"'{target}_connections'" in labels
+    expired = "{}:{}".format(*monitor_lab.addresses["cert-expired"])
+    assert int(labels[f"'{expired}_cert_days'"].split(";")[0]) < 0
+    assert labels["cert_days"] == labels[f"'{expired}_cert_days'"]
+
+    cfg.write_text(_targets_config(monitor_lab, ["healthy"]))
+    argv = ["monitor", "--config", str(cfg), "--once", "--format", "nagios", *store]
+    healthy = run_cli(*argv, "--warn-days", "400", "--crit-days", "10")
+    assert healthy.status == 1, healthy.stderr
+    assert healthy.stdout.startswith("WARNING ok@none: the certificate of 127.0.0.1:")
+    assert " expires in " in healthy.stdout
+    assert ";400;10;0" in healthy.stdout
+    assert run_cli(*argv).stdout.startswith("OK ok@none: 1 target: 1 ok | ")
+    bad = run_cli("monitor", "--config", str(cfg), "--format", "nagios", *store)
+    assert bad.status == 3
+    assert "--once" in bad.stderr

@@ -191,6 +191,43 @@ def test_nagios_labels_every_host_and_keeps_hostile_names_out_of_the_quoting() -
     assert all(item.count("=") == 1 for item in perf)
 
 
+def test_monitor_nagios_unknown_critical_and_local_certificate_files() -> None:
+    from smtpdoctor.cli.nagios import monitor_nagios
+
+    def doc(status: str, days: int | None = None) -> dict[str, object]:
+        cert = {"days_left": days} if days is not None else None
+        verdict = {"status": status, "category": "ok", "stage": "none", "summary": "Fine."}
+        if status == "failure":
+            verdict |= {"category": "network_timeout", "stage": "greeting", "summary": "Slow."}
+        return {
+            "verdict": verdict,
+            "elapsed_ms": 1500.0,
+            "connections": 2,
+            "hosts": [{"tls": {"certificate": cert}}],
+        }
+
+    text, code = monitor_nagios([("a", doc("ok", 90)), ("b", None)], warn_days=20, crit_days=15)
+    assert code is ExitCode.ERROR
+    assert text.startswith(
+        "UNKNOWN unknown@none: b could not be probed; 2 targets: 1 ok, 1 unknown |"
+    )
+    text, code = monitor_nagios(
+        [("a", doc("failure")), ("b", None)], warn_days=20, crit_days=15
+    )  # CRITICAL is the more urgent word
+    assert code is ExitCode.FAILURE
+    assert text.startswith(
+        "CRITICAL network_timeout@greeting: a: Slow; 2 targets: 1 critical, 1 unknown"
+    )
+    assert "'a_time'=1.5s;;;0 'a_connections'=2;;;0" in text
+    text, code = monitor_nagios(
+        [("a", doc("ok", 90))], cert_files=[("/etc/x.pem", -2)], warn_days=20, crit_days=15
+    )
+    assert code is ExitCode.FAILURE
+    assert "the certificate of /etc/x.pem expired 2 days ago" in text
+    assert "cert_days=-2;20;15;0" in text
+    assert "'/etc/x.pem_cert_days'=-2;20;15;0" in text
+
+
 def test_nagios_for_logs_and_queue_documents() -> None:
     logs = {
         "status": "warning",
