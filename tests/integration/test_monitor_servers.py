@@ -204,26 +204,114 @@ def test_notifier_down_then_up_is_retried_and_delivered_once(monitor_lab, switch
     assert failures[1]["retry_in"] > failures[0]["retry_in"]  # backoff
 
 
-def test_postgres_stopped_then_started(monitor_lab, switch, workdir, postgres) -> None:
-    """Probes go on while PostgreSQL is down; their rows are written once it is back."""
-    cfg = config_text(f"127.0.0.1:{switch.port}", monitor_lab.ca_file)
+OUTAGE = 60.0  # issue 13: "PostgreSQL stopped for a minute and started again"
+
+
+def _postfix_line(i: int, dest: str) -> str:
+    return (
+        f"Nov 28 21:50:53 mx postfix/smtp[1]: B{i:05X}: to=<u{i}@{dest}>, "
+        f"relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0, dsn=2.0.0, status=sent (250 Ok)\n"
+    )
+
+
+def _iso(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _written_once(
+    url: str,
+    mon: MonitorProcess,
+    lines: int,
+    outage: tuple[float, float],
+    probed_down: list[dict],
+) -> None:
+    """Every probe and log-rate sample the monitor took is one row, none twice."""
+    import psycopg
+
+    down_at, up_at = outage
+    with psycopg.connect(url) as conn:
+        probes = [t for (t,) in conn.execute("SELECT time FROM probe_results ORDER BY time")]
+        rates = conn.execute(
+            "SELECT time, attempts FROM log_rates WHERE destination = 'outage.test'"
+        ).fetchall()
+    # Every probe the monitor logged is one row, and none twice: matched one to one
+    # by time (the record is taken just before its log line).
+    logged = sorted(_iso(m["time"]) for m in mon.messages("probed"))
+    assert len(probes) == len(set(probes)) == len(logged)
+    gaps = [round(log_t - row_t, 3) for row_t, log_t in zip(probes, logged, strict=True)]
+    assert all(-0.002 <= gap < 1.0 for gap in gaps), gaps  # the log's time is in whole ms
+    during = [t for t in probes if down_at < t < up_at]
+    # The minute's probes are there (one may straddle the moment the count was taken).
+    assert abs(len(during) - len(probed_down)) <= 1, (len(during), len(probed_down))
+    # Every log line written during the minute counted once (a lost sample would
+    # make the sum smaller, a sample written twice larger).
+    assert sum(a for _, a in rates) == lines
+    assert len({t for t, _ in rates}) == len(rates)
+    assert len(rates) >= OUTAGE * 0.5  # one sample a second, not one lump at the end
+
+
+def test_postgres_stopped_for_a_minute_then_started(monitor_lab, switch, workdir, postgres) -> None:
+    """PostgreSQL is down for a full minute while the monitor probes every second and
+    follows a log that grows every second: /healthz says degraded throughout, every
+    probe and every log-rate sample of the minute is buffered, and once PostgreSQL
+    is back each is written exactly once."""
+    import psycopg
+
+    log = workdir / "mail.log"
+    log.write_text("")
+    listen = f"127.0.0.1:{free_port()}"
+    cfg = config_text(f"127.0.0.1:{switch.port}", monitor_lab.ca_file, listen=listen)
+    cfg += f'\n[logs]\npaths = ["{log}"]\ninterval = "1s"\n'
+
+    def health() -> dict:
+        status, body = http_get(f"http://{listen}/healthz")
+        assert status == 200, body
+        return json.loads(body)
+
+    lines = 0
+    degraded: list[dict] = []
     with MonitorProcess(workdir, cfg, postgres.url) as mon:
         wait_for(lambda: len(mon.messages("probed")) >= 2, 30, "probes into PostgreSQL")
+        assert health()["status"] == "ok"
         postgres.stop()
+        down_at = time.time()
         try:
-            down = len(mon.messages("probed"))
-            wait_for(lambda: len(mon.messages("probed")) >= down + 5, 30, "probes while down")
+            wait_for(lambda: health()["status"] == "degraded", 10, "/healthz degraded")
+            while time.time() - down_at < OUTAGE:
+                with log.open("a") as fh:
+                    fh.write(_postfix_line(lines, "outage.test"))
+                lines += 1
+                degraded.append(health())
+                time.sleep(1.0)
+            probed_down = [m for m in mon.messages("probed") if _iso(m["time"]) > down_at]
             assert mon.messages("store unavailable, buffering")
         finally:
             postgres.start()
-        time.sleep(3)
-        mon.stop()
-    import psycopg
+        up_at = time.time()
+        wait_for(lambda: health()["status"] == "ok", 30, "/healthz ok once PostgreSQL is back")
+        assert health()["store_pending_records"] == 0
 
-    with psycopg.connect(postgres.url) as conn:
-        rows = conn.execute("SELECT COUNT(*) FROM probe_results").fetchone()
-    assert rows is not None
-    assert rows[0] == len(mon.messages("probed"))
+        def logged_attempts() -> int:
+            with psycopg.connect(postgres.url) as conn:
+                row = conn.execute(
+                    "SELECT COALESCE(SUM(attempts), 0) FROM log_rates "
+                    "WHERE destination = 'outage.test'"
+                ).fetchone()
+            return int(row[0]) if row else 0
+
+        wait_for(lambda: logged_attempts() == lines, 20, "the outage's log lines in log_rates")
+        mon.stop()
+    # The monitor kept working for the whole minute: a probe a second, the log read.
+    assert up_at - down_at >= OUTAGE
+    assert len(probed_down) >= OUTAGE * 0.6, len(probed_down)
+    assert lines >= OUTAGE * 0.9
+    # /healthz said degraded (the store buffering) for the whole minute, and its
+    # count of records waiting grew.
+    assert all(h["status"] == "degraded" and h["store"] == "buffering" for h in degraded)
+    assert degraded[-1]["store_pending_records"] > degraded[0]["store_pending_records"] > 0
+    _written_once(postgres.url, mon, lines, (down_at, up_at), probed_down)
 
 
 def test_sighup_reloads_and_a_bad_config_keeps_the_running_one(
