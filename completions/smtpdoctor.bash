@@ -12,10 +12,10 @@ _smtpdoctor() {
         "config --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "demo --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "diagnose --peer") COMPREPLY=($(compgen -W "generic gmail microsoft365 yahoo" -- "$cur")); return;;
-        "diagnose --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd generic" -- "$cur")); return;;
+        "diagnose --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
         "diagnose --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "explain --stage") COMPREPLY=($(compgen -W "dns connect greeting ehlo starttls tls_handshake auth mail_from rcpt_to data message quit" -- "$cur")); return;;
-        "explain --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd generic" -- "$cur")); return;;
+        "explain --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
         "explain --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "lab --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "logs --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
@@ -28,7 +28,7 @@ _smtpdoctor() {
         "queue --queue-format") COMPREPLY=($(compgen -W "postfix-json postfix-text exim sendmail exchange-list exchange-csv exchange-json" -- "$cur")); return;;
         "receive --as") COMPREPLY=($(compgen -W "default modern tls13-only tls12-only legacy-tls no-starttls starttls-454 greeting-421 rate-limit drop-at-data slow require-client-cert" -- "$cur")); return;;
         "receive --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
-        "receive --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd generic" -- "$cur")); return;;
+        "receive --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
         "scan --engine") COMPREPLY=($(compgen -W "local dask" -- "$cur")); return;;
         "scan --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
     esac

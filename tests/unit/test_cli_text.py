@@ -262,6 +262,35 @@ def test_guess_mta_from_banners_and_ehlo() -> None:
     assert guess_mta("mx.exim.example ESMTP Exim 4.96").because == "Exim 4.96"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("banner", "mta", "because"),
+    [
+        ("mx.test ESMTP Haraka 3.0.3 ready", "haraka", "Haraka 3.0.3"),
+        ("mx.test ESMTP hMailServer 5.6.9", "hmailserver", "hMailServer 5.6.9"),
+        ("mx.test ESMTP MDaemon 24.5.1; Sat, 05 Dec 2026", "mdaemon", "MDaemon 24.5.1"),
+        ("mx.test ESMTP netqmail 1.06", "qmail", "netqmail 1.06"),
+        ("mx.test ESMTP Postfix (Zimbra 10.0)", "zimbra", "Zimbra"),
+        ("mx.test ESMTP Courier-MTA", "courier", "Courier-MTA"),
+    ],
+)
+@pytest.mark.parametrize("width", [80, 160])
+def test_the_banner_picks_the_fix_of_more_mtas(
+    banner: str, mta: str, because: str, width: int
+) -> None:
+    """Issue 19: the MTAs beyond the six are in the fix vocabulary: a banner naming one
+    shows its recipe (STARTTLS not offered) and the generic one, not the others'."""
+    text = _render(_hostile_diagnosis(banner), View(), width=width, color=False)
+    words = " ".join(text.split())
+    assert f'Fixes for {mta} (the server says "{because}") and the generic ones.' in words
+    assert f"fix ({mta}):" in text
+    assert "fix (generic):" in text
+    for other in ("postfix", "exim", "opensmtpd", "haraka", "qmail", "zimbra"):
+        if other != mta:
+            assert f"fix ({other}):" not in text
+    below = text[text.index("Findings") :]  # line 1 is the verdict, whole by design
+    assert all(len(row.rstrip()) <= width for row in below.splitlines())
+
+
 def test_localize_puts_real_names_in_snippets() -> None:
     fix = Fix(
         MTA.GENERIC,

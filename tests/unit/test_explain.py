@@ -395,7 +395,7 @@ def _one_line_error(err: str) -> str:
         ["550 x", "--file", "/etc/hostname"],
         ["--file", "/nonexistent/bounce.eml"],
         ["--stage", "nowhere", "550 x"],
-        ["--for", "qmail", "550 x"],
+        ["--for", "lotusnotes", "550 x"],
     ],
 )
 def test_bad_arguments_exit_3(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
