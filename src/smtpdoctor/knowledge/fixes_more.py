@@ -132,9 +132,10 @@ _HARAKA_RESTART = "Restart Haraka (it reads config/tls.ini and the certificates 
 HARAKA: dict[Category, Fix] = {
     _C.TLS_VERSION_MISMATCH: _h(
         [
-            "Haraka's TLS is Node.js's: set minVersion in config/tls.ini no higher than your "
-            "peers offer (TLSv1.2 is the floor peers following RFC 8996 expect), and run a "
-            "Node.js whose OpenSSL has TLS 1.2 and 1.3.",
+            "Haraka's TLS is Node.js's: set minVersion in config/tls.ini (global, or under "
+            "[outbound] for delivery) no higher than your peers offer (TLSv1.2 is the floor "
+            "peers following RFC 8996 expect), and run a Node.js whose OpenSSL has TLS 1.2 "
+            "and 1.3.",
             _HARAKA_RESTART,
         ],
         "; config/tls.ini\nminVersion=TLSv1.2",
@@ -171,7 +172,8 @@ HARAKA: dict[Category, Fix] = {
     ),
     _C.DNS_PTR_MISMATCH: _h(
         [
-            "Haraka's outbound delivery says the name in config/me in its EHLO: make it the "
+            "Haraka's outbound delivery says the name in config/me in its EHLO (unless a "
+            "get_mx hook sets bind_helo or a plugin the outbound_helo note): make it the "
             "name the sending address's PTR gives.",
             "Publish the PTR (at whoever owns the address) and the matching A record.",
         ],
@@ -181,19 +183,23 @@ HARAKA: dict[Category, Fix] = {
     _C.FIREWALL_BLOCK: _h(
         [
             "If your network blocks outbound port 25, send outbound mail through a smart "
-            "host on 587 with the smtp_forward plugin (enable_outbound=true).",
+            "host on 587: a get_mx hook returning the host, port and AUTH credentials "
+            "(a plugin listed in config/plugins).",
         ],
-        "; config/smtp_forward.ini\nhost=smtp.provider.example\nport=587\n"
-        "enable_outbound=true\nauth_type=plain\nauth_user=user@example.com\nauth_pass=SECRET",
+        "// plugins/smarthost.js\n"
+        "exports.hook_get_mx = (next, hmail, domain) => next(OK, {priority: 0,\n"
+        "  exchange: 'smtp.provider.example', port: 587,\n"
+        "  auth_user: 'user@example.com', auth_pass: 'SECRET'})",
         "nc -vz -w 10 mx.example.net 25",
     ),
     _C.NETWORK_TIMEOUT: _h(
         [
-            "Haraka drops a client idle for smtp.ini's inactivity_timeout (default 300 s); "
-            "a slow peer needs the wait, a stall at the same command every time is the path.",
+            "Outbound, Haraka waits outbound.ini's connect_timeout (default 30 s) for a "
+            "connection; inbound, it drops a client idle for smtp.ini's inactivity_timeout "
+            "(default 300 s). A stall at the same command every time is the path.",
         ],
-        "; config/smtp.ini\ninactivity_timeout=300",
-        "grep -n inactivity_timeout config/smtp.ini",
+        "; config/outbound.ini\nconnect_timeout=60",
+        "grep -n -e connect_timeout -e inactivity_timeout config/outbound.ini config/smtp.ini",
     ),
     _C.MESSAGE_SIZE: _h(
         [
@@ -205,10 +211,12 @@ HARAKA: dict[Category, Fix] = {
     ),
     _C.RATE_LIMITED: _h(
         [
-            "Outbound: lower concurrency_max in config/outbound.ini so a throttling receiver "
-            "sees fewer connections. Inbound limits are the limit plugin's (limit.ini).",
+            "Outbound: lower pool_concurrency_max in config/outbound.ini (connections to one "
+            "destination IP, default 10) so a throttling receiver sees fewer at once; "
+            "concurrency_max (default 100) bounds them all. Inbound limits are the limit "
+            "plugin's (limit.ini).",
         ],
-        "; config/outbound.ini\nconcurrency_max=20",
+        "; config/outbound.ini\npool_concurrency_max=2",
         "grep -n concurrency_max config/outbound.ini",
     ),
 }
