@@ -228,6 +228,11 @@ def _w(steps: list[str], snippet: str, verify: str) -> Fix:
 
 _HMAIL_TLS = "hMailServer Administrator: Settings > Advanced > SSL/TLS"
 _HMAIL_PORT = "Settings > Advanced > TCP/IP ports > 0.0.0.0 / 25 / SMTP"
+# hMailServer's COM API reads the same settings the Administrator shows.
+_HMAIL_COM = (
+    "$h = New-Object -ComObject hMailServer.Application; "
+    "$null = $h.Authenticate('Administrator', 'PASSWORD'); "
+)
 
 HMAILSERVER: dict[Category, Fix] = {
     _C.TLS_VERSION_MISMATCH: _w(
@@ -237,7 +242,7 @@ HMAILSERVER: dict[Category, Fix] = {
             "Restart the hMailServer service.",
         ],
         "",
-        "Test-NetConnection mx.example.net -Port 25",
+        _HMAIL_COM + "$h.Settings.TlsVersion12Enabled; $h.Settings.TlsVersion13Enabled",
     ),
     _C.TLS_HANDSHAKE_FAILURE: _w(
         [
@@ -246,7 +251,7 @@ HMAILSERVER: dict[Category, Fix] = {
             "Turn on TLS logging (Settings > Logging) to see the handshake error.",
         ],
         "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:HIGH:!aNULL:!MD5:!RC4:!3DES",
-        "",
+        _HMAIL_COM + "$h.Settings.SslCipherList",
     ),
     _C.TLS_CERTIFICATE: _w(
         [
@@ -426,11 +431,12 @@ ZIMBRA: dict[Category, Fix] = {
     ),
     _C.DNS_PTR_MISMATCH: _z(
         [
-            "Postfix says myhostname in EHLO; on Zimbra it is the server's "
-            "zimbraMtaMyHostname: make it the name the sending address's PTR gives.",
+            "Postfix says smtp_helo_name (default myhostname) in EHLO; on Zimbra they are "
+            "zimbraMtaSmtpHeloName and zimbraMtaMyHostname: make the EHLO name the name the "
+            "sending address's PTR gives.",
             "Publish the PTR (at whoever owns the address) and the matching A record.",
         ],
-        "zmprov ms mail.example.com zimbraMtaMyHostname mail.example.com\nzmmtactl restart",
+        "zmprov mcf zimbraMtaSmtpHeloName mail.example.com\nzmmtactl restart",
         "dig -x 192.0.2.10 +short",
     ),
     _C.FIREWALL_BLOCK: _z(
