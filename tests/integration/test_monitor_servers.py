@@ -241,7 +241,9 @@ def _written_once(
     logged = sorted(_iso(m["time"]) for m in mon.messages("probed"))
     assert len(probes) == len(set(probes)) == len(logged)
     gaps = [round(log_t - row_t, 3) for row_t, log_t in zip(probes, logged, strict=True)]
-    assert all(-0.002 <= gap < 1.0 for gap in gaps), gaps  # the log's time is in whole ms
+    # The log's time is in whole ms; the write attempt between record and log line
+    # may wait on a PostgreSQL that is starting up.
+    assert all(-0.002 <= gap < 10.0 for gap in gaps), gaps
     during = [t for t in probes if down_at < t < up_at]
     # The minute's probes are there (one may straddle the moment the count was taken).
     assert abs(len(during) - len(probed_down)) <= 1, (len(during), len(probed_down))
