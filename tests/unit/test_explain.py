@@ -743,3 +743,35 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     assert tune[1] == tune[2], scores
     held = scores["held"]
     assert held[0] * 3 >= held[2] * 2, scores  # two thirds at least; six rows only
+
+
+def _fix_blocks(out: str) -> list[str]:
+    """The MTA names heading each fix block under "fixes"."""
+    rows = out[out.index("\n  fixes") :].splitlines()
+    return [
+        r.strip() for r in rows if r.startswith("    ") and r[4] != " " and " " not in r.strip()
+    ]
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """Issue 19: qmail, Haraka, hMailServer, MDaemon, Zimbra and Courier are in the
+    vocabulary, shown when the text (or --for) names them, not for every reply."""
+    monkeypatch.setenv("COLUMNS", columns)
+    reply = "454 4.7.0 TLS not available due to local problem"
+    _, out, _ = _run(capsys, reply)
+    blocks = _fix_blocks(out)
+    assert blocks == ["postfix", "exim", "sendmail", "exchange", "microsoft365", "opensmtpd",
+                      "generic"]  # fmt: skip
+    words = " ".join(out.split())
+    assert "--for or --all-fixes for courier, haraka, hmailserver, mdaemon, qmail, zimbra" in words
+    assert all(len(row.rstrip()) <= int(columns) for row in out.splitlines() if "fixes" in row)
+    _, out, _ = _run(capsys, f"mx.partner.example ESMTP Haraka 3.0.3: {reply}")
+    assert _fix_blocks(out) == ["haraka", "generic"]
+    assert "config/plugins" in out
+    _, out, _ = _run(capsys, reply, "--for", "zimbra")
+    assert "zmprov mcf zimbraMtaTlsSecurityLevel may" in out
+    _, out, _ = _run(capsys, reply, "--all-fixes")
+    assert "/var/qmail/control/servercert.pem" in out

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 from smtpdoctor.model import MTA, Fix
 
-__all__ = ["Guess", "Names", "guess_mta", "localize"]
+__all__ = ["NAMED_ONLY", "Guess", "Names", "guess_mta", "localize"]
+
+# MTAs whose recipes are shown when a banner, a text or --for names them (or
+# with --all-fixes): a text that names no MTA gets the six, OpenSMTPD and the
+# generic fix, not every server ever written.
+NAMED_ONLY = frozenset(
+    {MTA.QMAIL, MTA.HARAKA, MTA.HMAILSERVER, MTA.MDAEMON, MTA.ZIMBRA, MTA.COURIER}
+)
 
 
 @dataclass(frozen=True, slots=True)
