@@ -12,23 +12,23 @@ _smtpdoctor() {
         "config --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "demo --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "diagnose --peer") COMPREPLY=($(compgen -W "generic gmail microsoft365 yahoo" -- "$cur")); return;;
-        "diagnose --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd generic" -- "$cur")); return;;
+        "diagnose --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
         "diagnose --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "explain --stage") COMPREPLY=($(compgen -W "dns connect greeting ehlo starttls tls_handshake auth mail_from rcpt_to data message quit" -- "$cur")); return;;
-        "explain --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd generic" -- "$cur")); return;;
+        "explain --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
         "explain --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "lab --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "logs --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "logs --log-format") COMPREPLY=($(compgen -W "postfix journal-json exim sendmail exchange-tracking exchange-protocol m365-trace" -- "$cur")); return;;
         "logs --engine") COMPREPLY=($(compgen -W "local dask" -- "$cur")); return;;
         "monitor --log-level") COMPREPLY=($(compgen -W "debug info warning error" -- "$cur")); return;;
-        "monitor --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
+        "monitor --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "queue --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "queue --mta") COMPREPLY=($(compgen -W "postfix exim sendmail exchange" -- "$cur")); return;;
         "queue --queue-format") COMPREPLY=($(compgen -W "postfix-json postfix-text exim sendmail exchange-list exchange-csv exchange-json" -- "$cur")); return;;
         "receive --as") COMPREPLY=($(compgen -W "default modern tls13-only tls12-only legacy-tls no-starttls starttls-454 greeting-421 rate-limit drop-at-data slow require-client-cert" -- "$cur")); return;;
         "receive --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
-        "receive --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd generic" -- "$cur")); return;;
+        "receive --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
         "scan --engine") COMPREPLY=($(compgen -W "local dask" -- "$cur")); return;;
         "scan --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
     esac
@@ -39,7 +39,7 @@ _smtpdoctor() {
         explain) COMPREPLY=($(compgen -W "-h --help --file -f --stage --for --all-fixes --format" -- "$cur"));;
         lab) COMPREPLY=($(compgen -W "-h --help --list --host --base-port --throttle-after --state-dir --format" -- "$cur"));;
         logs) COMPREPLY=($(compgen -W "-h --help --format --events --html --since --until --follow -F --from-start --log-format --jobs -j --engine --scheduler --top --max-destinations --no-progress" -- "$cur"));;
-        monitor) COMPREPLY=($(compgen -W "-h --help --config --once --store --listen --web --log-level --format" -- "$cur"));;
+        monitor) COMPREPLY=($(compgen -W "-h --help --config --once --store --listen --web --log-level --format --warn-days --crit-days" -- "$cur"));;
         queue) COMPREPLY=($(compgen -W "-h --help --format --html --mta -c --postfix-config --exim-config --queue-format --warn --crit --top --now --watch --timeout --interval --log" -- "$cur"));;
         receive) COMPREPLY=($(compgen -W "-h --help --listen --as --limit --delay --hostname --tls-cert --tls-key --client-ca --resolver --no-dns --once --sessions --timeout --max-clients --max-size --events --format --html --for" -- "$cur"));;
         scan) COMPREPLY=($(compgen -W "-h --help --column --checkpoint --fresh --retry-failed --dry-run --jsonl --csv --summary --engine --scheduler --per-ip --per-net --concurrency --spacing --backoff --retries --timeout --port --helo --source-ip --resolver --tls-ca --require-tls --peer --quick --follow-up --expiring-days --no-progress --format" -- "$cur"));;

@@ -133,6 +133,12 @@ class MTA(StrEnum):
     EXCHANGE = "exchange"
     MICROSOFT365 = "microsoft365"
     OPENSMTPD = "opensmtpd"
+    QMAIL = "qmail"
+    HARAKA = "haraka"
+    HMAILSERVER = "hmailserver"
+    MDAEMON = "mdaemon"
+    ZIMBRA = "zimbra"
+    COURIER = "courier"
     GENERIC = "generic"
 
 

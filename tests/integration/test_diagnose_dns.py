@@ -224,3 +224,42 @@ def test_text_for_a_domain_backup_mx_and_dns_answers(nsd_lab, mx_port):
     assert "mx-a.two.smtpdoctor.test" in result.stdout
     assert "mx-b.two.smtpdoctor.test" in result.stdout
     assert "two.smtpdoctor.test: 2 hosts walked" in result.stdout
+
+
+@pytest.mark.parametrize("columns", [None, "80"])
+def test_nagios_for_a_domain_gives_perfdata_for_every_mx_host(
+    nsd_lab, mx_port, monkeypatch, columns
+):
+    """Issue 19: one plugin line over both MX hosts: each host's stage times
+    under its own label, the status from the worse (mx-a drops at EHLO, mx-b
+    still takes mail: WARNING), the certificate days the minimum."""
+    from support.cli import diagnose_argv
+    from support.helpers import run_cli
+
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    argv = diagnose_argv(
+        "two.smtpdoctor.test",
+        resolver=nsd_lab.resolver_spec,
+        port=mx_port.port,
+        timeout=5,
+        tls_ca=[mx_port.ca_file],
+    )
+    argv[2:4] = ["--format", "nagios", "--warn-days", "10", "--crit-days", "5"]
+    result = run_cli(*argv)
+    assert result.status == 1, result.stdout + result.stderr
+    assert result.stdout.count("\n") == 1  # one line, however wide the terminal
+    text, perfdata = result.stdout.rstrip("\n").split(" | ")
+    assert text.startswith("WARNING connection_dropped@ehlo: ")
+    labels = dict(item.split("=", 1) for item in perfdata.split())
+    assert labels["time"].endswith("s;;;0")
+    assert "'mx-a.two.smtpdoctor.test_greeting'" in labels
+    assert "'mx-a.two.smtpdoctor.test_ehlo'" in labels  # where it dropped
+    assert "'mx-a.two.smtpdoctor.test_time'" in labels
+    for stage in ("greeting", "ehlo", "starttls", "ehlo_tls", "mail_from", "rcpt_to", "time"):
+        assert f"'mx-b.two.smtpdoctor.test_{stage}'" in labels, stage
+    # Only mx-b got as far as TLS: its certificate days are the minimum.
+    days = labels["'mx-b.two.smtpdoctor.test_cert_days'"]
+    assert "'mx-a.two.smtpdoctor.test_cert_days'" not in labels
+    assert labels["cert_days"] == days
+    assert days.endswith(";10;5;0")

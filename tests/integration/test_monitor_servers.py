@@ -204,26 +204,116 @@ def test_notifier_down_then_up_is_retried_and_delivered_once(monitor_lab, switch
     assert failures[1]["retry_in"] > failures[0]["retry_in"]  # backoff
 
 
-def test_postgres_stopped_then_started(monitor_lab, switch, workdir, postgres) -> None:
-    """Probes go on while PostgreSQL is down; their rows are written once it is back."""
-    cfg = config_text(f"127.0.0.1:{switch.port}", monitor_lab.ca_file)
+OUTAGE = 60.0  # issue 13: "PostgreSQL stopped for a minute and started again"
+
+
+def _postfix_line(i: int, dest: str) -> str:
+    return (
+        f"Nov 28 21:50:53 mx postfix/smtp[1]: B{i:05X}: to=<u{i}@{dest}>, "
+        f"relay=mx[192.0.2.1]:25, delay=0.1, delays=0/0/0/0, dsn=2.0.0, status=sent (250 Ok)\n"
+    )
+
+
+def _iso(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _written_once(
+    url: str,
+    mon: MonitorProcess,
+    lines: int,
+    outage: tuple[float, float],
+    probed_down: list[dict],
+) -> None:
+    """Every probe and log-rate sample the monitor took is one row, none twice."""
+    import psycopg
+
+    down_at, up_at = outage
+    with psycopg.connect(url) as conn:
+        probes = [t for (t,) in conn.execute("SELECT time FROM probe_results ORDER BY time")]
+        rates = conn.execute(
+            "SELECT time, attempts FROM log_rates WHERE destination = 'outage.test'"
+        ).fetchall()
+    # Every probe the monitor logged is one row, and none twice: matched one to one
+    # by time (the record is taken just before its log line).
+    logged = sorted(_iso(m["time"]) for m in mon.messages("probed"))
+    assert len(probes) == len(set(probes)) == len(logged)
+    gaps = [round(log_t - row_t, 3) for row_t, log_t in zip(probes, logged, strict=True)]
+    # The log's time is in whole ms; the write attempt between record and log line
+    # may wait on a PostgreSQL that is starting up.
+    assert all(-0.002 <= gap < 10.0 for gap in gaps), gaps
+    during = [t for t in probes if down_at < t < up_at]
+    # The minute's probes are there (one may straddle the moment the count was taken).
+    assert abs(len(during) - len(probed_down)) <= 1, (len(during), len(probed_down))
+    # Every log line written during the minute counted once (a lost sample would
+    # make the sum smaller, a sample written twice larger).
+    assert sum(a for _, a in rates) == lines
+    assert len({t for t, _ in rates}) == len(rates)
+    assert len(rates) >= OUTAGE * 0.5  # one sample a second, not one lump at the end
+
+
+def test_postgres_stopped_for_a_minute_then_started(monitor_lab, switch, workdir, postgres) -> None:
+    """PostgreSQL is down for a full minute while the monitor probes every second and
+    follows a log that grows every second: /healthz says degraded throughout, every
+    probe and every log-rate sample of the minute is buffered, and once PostgreSQL
+    is back each is written exactly once."""
+    import psycopg
+
+    log = workdir / "mail.log"
+    log.write_text("")
+    listen = f"127.0.0.1:{free_port()}"
+    cfg = config_text(f"127.0.0.1:{switch.port}", monitor_lab.ca_file, listen=listen)
+    cfg += f'\n[logs]\npaths = ["{log}"]\ninterval = "1s"\n'
+
+    def health() -> dict:
+        status, body = http_get(f"http://{listen}/healthz")
+        assert status == 200, body
+        return json.loads(body)
+
+    lines = 0
+    degraded: list[dict] = []
     with MonitorProcess(workdir, cfg, postgres.url) as mon:
         wait_for(lambda: len(mon.messages("probed")) >= 2, 30, "probes into PostgreSQL")
+        assert health()["status"] == "ok"
         postgres.stop()
+        down_at = time.time()
         try:
-            down = len(mon.messages("probed"))
-            wait_for(lambda: len(mon.messages("probed")) >= down + 5, 30, "probes while down")
+            wait_for(lambda: health()["status"] == "degraded", 10, "/healthz degraded")
+            while time.time() - down_at < OUTAGE:
+                with log.open("a") as fh:
+                    fh.write(_postfix_line(lines, "outage.test"))
+                lines += 1
+                degraded.append(health())
+                time.sleep(1.0)
+            probed_down = [m for m in mon.messages("probed") if _iso(m["time"]) > down_at]
             assert mon.messages("store unavailable, buffering")
         finally:
             postgres.start()
-        time.sleep(3)
-        mon.stop()
-    import psycopg
+        up_at = time.time()
+        wait_for(lambda: health()["status"] == "ok", 30, "/healthz ok once PostgreSQL is back")
+        assert health()["store_pending_records"] == 0
 
-    with psycopg.connect(postgres.url) as conn:
-        rows = conn.execute("SELECT COUNT(*) FROM probe_results").fetchone()
-    assert rows is not None
-    assert rows[0] == len(mon.messages("probed"))
+        def logged_attempts() -> int:
+            with psycopg.connect(postgres.url) as conn:
+                row = conn.execute(
+                    "SELECT COALESCE(SUM(attempts), 0) FROM log_rates "
+                    "WHERE destination = 'outage.test'"
+                ).fetchone()
+            return int(row[0]) if row else 0
+
+        wait_for(lambda: logged_attempts() == lines, 20, "the outage's log lines in log_rates")
+        mon.stop()
+    # The monitor kept working for the whole minute: a probe a second, the log read.
+    assert up_at - down_at >= OUTAGE
+    assert len(probed_down) >= OUTAGE * 0.6, len(probed_down)
+    assert lines >= OUTAGE * 0.9
+    # /healthz said degraded (the store buffering) for the whole minute, and its
+    # count of records waiting grew.
+    assert all(h["status"] == "degraded" and h["store"] == "buffering" for h in degraded)
+    assert degraded[-1]["store_pending_records"] > degraded[0]["store_pending_records"] > 0
+    _written_once(postgres.url, mon, lines, (down_at, up_at), probed_down)
 
 
 def test_sighup_reloads_and_a_bad_config_keeps_the_running_one(
@@ -540,3 +630,59 @@ def test_once_follows_the_contract_exit_codes(monitor_lab, workdir, case) -> Non
     assert doc["schema"] == "smtpdoctor.monitor/1"
     assert [t["status"] for t in doc["targets"]] == [verdict]
     assert [a["alertname"] for a in doc["alerts"]] == alerts
+
+
+def _targets_config(lab: LabThread, names: list[str]) -> str:
+    first, *rest = (f"{h}:{p}" for h, p in (lab.addresses[n] for n in names))
+    text = config_text(first, lab.ca_file)
+    for target in rest:
+        text += f'\n[[target]]\nname = "{target}"\ntls_ca = ["{lab.ca_file}"]\nquick = true\n'
+    return text
+
+
+@pytest.mark.parametrize("columns", [None, "80"])
+def test_once_nagios_is_one_line_over_every_target(
+    monitor_lab, workdir, monkeypatch, columns
+) -> None:
+    """Issue 19: `monitor --once --format nagios`: the worst target names the line
+    (tls-legacy: CRITICAL), every target has its perfdata, the certificate days
+    are the minimum; a healthy set under --warn-days above the lab certificate's
+    90 days is WARNING for the certificate alone."""
+    from support.helpers import run_cli
+
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    names = ["healthy", "cert-expired", "tls-legacy"]
+    cfg = workdir / "m.toml"
+    cfg.write_text(_targets_config(monitor_lab, names))
+    store = ["--store", str(workdir / "h.sqlite3")]
+    result = run_cli("monitor", "--config", str(cfg), "--once", "--format", "nagios", *store)
+    assert result.status == 2, result.stderr
+    assert result.stdout.count("\n") == 1
+    text, perfdata = result.stdout.rstrip("\n").split(" | ")
+    legacy = "{}:{}".format(*monitor_lab.addresses["tls-legacy"])
+    assert text.startswith(f"CRITICAL tls_version_mismatch@tls_handshake: {legacy}: "), text
+    # cert-expired's verdict is a warning, raised to critical by its expiry.
+    assert "3 targets: 1 ok, 2 critical; 2 alerts firing" in text
+    labels = dict(item.split("=", 1) for item in perfdata.split())
+    assert labels["targets"] == "3;;;0"
+    assert labels["critical"] == "2;;;0"
+    for name in names:
+        target = "{}:{}".format(*monitor_lab.addresses[name])
+        assert labels[f"'{target}_time'"].endswith("s;;;0")
+        assert f"'{target}_connections'" in labels
+    expired = "{}:{}".format(*monitor_lab.addresses["cert-expired"])
+    assert int(labels[f"'{expired}_cert_days'"].split(";")[0]) < 0
+    assert labels["cert_days"] == labels[f"'{expired}_cert_days'"]
+
+    cfg.write_text(_targets_config(monitor_lab, ["healthy"]))
+    argv = ["monitor", "--config", str(cfg), "--once", "--format", "nagios", *store]
+    healthy = run_cli(*argv, "--warn-days", "400", "--crit-days", "10")
+    assert healthy.status == 1, healthy.stderr
+    assert healthy.stdout.startswith("WARNING ok@none: the certificate of 127.0.0.1:")
+    assert " expires in " in healthy.stdout
+    assert ";400;10;0" in healthy.stdout
+    assert run_cli(*argv).stdout.startswith("OK ok@none: 1 target: 1 ok | ")
+    bad = run_cli("monitor", "--config", str(cfg), "--format", "nagios", *store)
+    assert bad.status == 3
+    assert "--once" in bad.stderr

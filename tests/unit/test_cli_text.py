@@ -172,6 +172,62 @@ def test_nagios_line_status_perfdata_and_certificate_days() -> None:
     assert not DANGER.search(text)
 
 
+def test_nagios_labels_every_host_and_keeps_hostile_names_out_of_the_quoting() -> None:
+    from dataclasses import replace
+
+    d = _hostile_diagnosis("mx.test ESMTP Postfix")
+    one = d.hosts[0]
+    hosts = [
+        one,
+        replace(one, address="192.0.2.2"),
+        replace(one, name="mx'2 |x", address="192.0.2.3"),
+    ]
+    text, _ = diagnosis_nagios(replace(d, hosts=hosts), warn_days=20, crit_days=15)
+    perf = text.split(" | ", 1)[1].split()
+    assert "'mx.test[192.0.2.1]_ehlo'=" in text
+    assert "'mx.test[192.0.2.2]_ehlo'=" in text
+    assert "'mx_2__x_ehlo'=" in text  # neither a quote nor a pipe in a label
+    assert text.count("|") == 1
+    assert all(item.count("=") == 1 for item in perf)
+
+
+def test_monitor_nagios_unknown_critical_and_local_certificate_files() -> None:
+    from smtpdoctor.cli.nagios import monitor_nagios
+
+    def doc(status: str, days: int | None = None) -> dict[str, object]:
+        cert = {"days_left": days} if days is not None else None
+        verdict = {"status": status, "category": "ok", "stage": "none", "summary": "Fine."}
+        if status == "failure":
+            verdict |= {"category": "network_timeout", "stage": "greeting", "summary": "Slow."}
+        return {
+            "verdict": verdict,
+            "elapsed_ms": 1500.0,
+            "connections": 2,
+            "hosts": [{"tls": {"certificate": cert}}],
+        }
+
+    text, code = monitor_nagios([("a", doc("ok", 90)), ("b", None)], warn_days=20, crit_days=15)
+    assert code is ExitCode.ERROR
+    assert text.startswith(
+        "UNKNOWN unknown@none: b could not be probed; 2 targets: 1 ok, 1 unknown |"
+    )
+    text, code = monitor_nagios(
+        [("a", doc("failure")), ("b", None)], warn_days=20, crit_days=15
+    )  # CRITICAL is the more urgent word
+    assert code is ExitCode.FAILURE
+    assert text.startswith(
+        "CRITICAL network_timeout@greeting: a: Slow; 2 targets: 1 critical, 1 unknown"
+    )
+    assert "'a_time'=1.5s;;;0 'a_connections'=2;;;0" in text
+    text, code = monitor_nagios(
+        [("a", doc("ok", 90))], cert_files=[("/etc/x.pem", -2)], warn_days=20, crit_days=15
+    )
+    assert code is ExitCode.FAILURE
+    assert "the certificate of /etc/x.pem expired 2 days ago" in text
+    assert "cert_days=-2;20;15;0" in text
+    assert "'/etc/x.pem_cert_days'=-2;20;15;0" in text
+
+
 def test_nagios_for_logs_and_queue_documents() -> None:
     logs = {
         "status": "warning",
@@ -204,6 +260,35 @@ def test_guess_mta_from_banners_and_ehlo() -> None:
     assert guess_mta("mx ESMTP ready") is None
     assert guess_mta("mx.exim.example ESMTP ready") is None  # a host name is not a banner
     assert guess_mta("mx.exim.example ESMTP Exim 4.96").because == "Exim 4.96"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("banner", "mta", "because"),
+    [
+        ("mx.test ESMTP Haraka 3.0.3 ready", "haraka", "Haraka 3.0.3"),
+        ("mx.test ESMTP hMailServer 5.6.9", "hmailserver", "hMailServer 5.6.9"),
+        ("mx.test ESMTP MDaemon 24.5.1; Sat, 05 Dec 2026", "mdaemon", "MDaemon 24.5.1"),
+        ("mx.test ESMTP netqmail 1.06", "qmail", "netqmail 1.06"),
+        ("mx.test ESMTP Postfix (Zimbra 10.0)", "zimbra", "Zimbra"),
+        ("mx.test ESMTP Courier-MTA", "courier", "Courier-MTA"),
+    ],
+)
+@pytest.mark.parametrize("width", [80, 160])
+def test_the_banner_picks_the_fix_of_more_mtas(
+    banner: str, mta: str, because: str, width: int
+) -> None:
+    """Issue 19: the MTAs beyond the six are in the fix vocabulary: a banner naming one
+    shows its recipe (STARTTLS not offered) and the generic one, not the others'."""
+    text = _render(_hostile_diagnosis(banner), View(), width=width, color=False)
+    words = " ".join(text.split())
+    assert f'Fixes for {mta} (the server says "{because}") and the generic ones.' in words
+    assert f"fix ({mta}):" in text
+    assert "fix (generic):" in text
+    for other in ("postfix", "exim", "opensmtpd", "haraka", "qmail", "zimbra"):
+        if other != mta:
+            assert f"fix ({other}):" not in text
+    below = text[text.index("Findings") :]  # line 1 is the verdict, whole by design
+    assert all(len(row.rstrip()) <= width for row in below.splitlines())
 
 
 def test_localize_puts_real_names_in_snippets() -> None:

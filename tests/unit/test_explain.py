@@ -396,7 +396,7 @@ def _one_line_error(err: str) -> str:
         ["550 x", "--file", "/etc/hostname"],
         ["--file", "/nonexistent/bounce.eml"],
         ["--stage", "nowhere", "550 x"],
-        ["--for", "qmail", "550 x"],
+        ["--for", "lotusnotes", "550 x"],
     ],
 )
 def test_bad_arguments_exit_3(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
@@ -829,3 +829,35 @@ def test_exchange_2003_lists_each_recipient() -> None:
     entries = parse_bounce(text).entries
     assert [e.recipient for e in entries] == ["kijitora@example.co.jp", "mikeneko@example.co.jp"]
     assert all(classify_best(e.candidates).category is Category.RECIPIENT for e in entries)
+
+
+def _fix_blocks(out: str) -> list[str]:
+    """The MTA names heading each fix block under "fixes"."""
+    rows = out[out.index("\n  fixes") :].splitlines()
+    return [
+        r.strip() for r in rows if r.startswith("    ") and r[4] != " " and " " not in r.strip()
+    ]
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """Issue 19: qmail, Haraka, hMailServer, MDaemon, Zimbra and Courier are in the
+    vocabulary, shown when the text (or --for) names them, not for every reply."""
+    monkeypatch.setenv("COLUMNS", columns)
+    reply = "454 4.7.0 TLS not available due to local problem"
+    _, out, _ = _run(capsys, reply)
+    blocks = _fix_blocks(out)
+    assert blocks == ["postfix", "exim", "sendmail", "exchange", "microsoft365", "opensmtpd",
+                      "generic"]  # fmt: skip
+    words = " ".join(out.split())
+    assert "--for or --all-fixes for courier, haraka, hmailserver, mdaemon, qmail, zimbra" in words
+    assert all(len(row.rstrip()) <= int(columns) for row in out.splitlines() if "fixes" in row)
+    _, out, _ = _run(capsys, f"mx.partner.example ESMTP Haraka 3.0.3: {reply}")
+    assert _fix_blocks(out) == ["haraka", "generic"]
+    assert "config/plugins" in out
+    _, out, _ = _run(capsys, reply, "--for", "zimbra")
+    assert "zmprov mcf zimbraMtaTlsSecurityLevel may" in out
+    _, out, _ = _run(capsys, reply, "--all-fixes")
+    assert "/var/qmail/control/servercert.pem" in out

@@ -331,7 +331,8 @@ def _render_findings(d: Diagnosis, shown: list[Finding], out: Console, view: Vie
     guessed = {(g.mta, g.because) for h in d.hosts if (g := _guess(h)) is not None}
     if guessed and not view.mtas and not view.all_fixes:
         named = ", ".join(f'{mta.value} (the server says "{line(why)}")' for mta, why in guessed)
-        out.print(Text(f"Fixes for {named} and the generic ones.", style="dim"))
+        # Wrapped to the terminal: a long MTA name and banner must not run past it.
+        out.print(Text(f"Fixes for {named} and the generic ones.", style="dim"), soft_wrap=False)
     seen: dict[tuple[Any, ...], int] = {}
     for n, f in enumerate(shown, 1):
         out.print(
@@ -402,4 +403,4 @@ def _render_hint(d: Diagnosis, out: Console, view: View) -> None:
         hints.append("-v: DNS, ports, capabilities; -vv: the transcript")
     if hints:
         out.print()
-        out.print(Text("(" + "; ".join(hints) + ")", style="dim"))
+        out.print(Text("(" + "; ".join(hints) + ")", style="dim"), soft_wrap=False)

@@ -36,7 +36,7 @@ from smtpdoctor.cli.mailfolder import read_mails, render_folder, summarise
 from smtpdoctor.cli.terminal import clean, json_safe, markup_safe
 from smtpdoctor.diagnosis.classifier import Classification, classify, classify_best, notice
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
-from smtpdoctor.knowledge.mtas import guess_mta
+from smtpdoctor.knowledge.mtas import NAMED_ONLY, guess_mta
 from smtpdoctor.model import MTA, ExitCode, Fix, Permanence, Stage
 
 __all__ = ["MAX_READ", "explain_files", "register", "run"]
@@ -348,7 +348,10 @@ def _render_one(
     _render_alternatives(out, c)
     fixes, guessed = _chosen(item, c, mtas, all_fixes=all_fixes)
     if fixes:
-        out.print("  fixes" + (f" [dim]({markup_safe(guessed)})[/dim]" if guessed else ""))
+        out.print(
+            "  fixes" + (f" [dim]({markup_safe(guessed)})[/dim]" if guessed else ""),
+            soft_wrap=False,  # the hint wraps at the terminal's width
+        )
         for fix in fixes:
             out.print(f"    [bold]{fix.for_.value}[/bold]")
             for step in fix.steps:
@@ -376,14 +379,19 @@ def _chosen(
     item: _Input, c: Classification, mtas: list[MTA] | None, *, all_fixes: bool
 ) -> tuple[list[Fix], str]:
     """--for's MTAs (and the generic fix); else the MTA the text names and the
-    generic fix; else every MTA's (the text does not say whose it is)."""
+    generic fix; else the common MTAs' (the text does not say whose it is),
+    with the others (qmail, Haraka, ...) left to --for and --all-fixes."""
     if mtas is not None:
         return [f for f in c.fixes if f.for_ in mtas or f.for_ is MTA.GENERIC], ""
     if all_fixes:
         return list(c.fixes), ""
     guess = guess_mta(item.text)
     if guess is None:
-        return list(c.fixes), ""
+        common = [f for f in c.fixes if f.for_ not in NAMED_ONLY]
+        if len(common) == len(c.fixes):
+            return common, ""
+        others = ", ".join(sorted(f.for_.value for f in c.fixes if f.for_ in NAMED_ONLY))
+        return common, f"the text names no MTA; --for or --all-fixes for {others}"
     chosen = [f for f in c.fixes if f.for_ in (guess.mta, MTA.GENERIC)]
     return (
         chosen,

@@ -347,21 +347,28 @@ def _render_text(doc: dict[str, Any]) -> None:
 
 
 def _text_totals(out: Console, doc: dict[str, Any]) -> None:
+    from smtpdoctor.cli.layout import hanging, para, text
+
     status = doc["status"]
     style = _STYLE[status]
-    out.print(f"[bold {style}]{status.upper()}[/bold {style}]  {markup_safe(doc['summary'])}")
+    out.print(hanging(text(status.upper(), f"bold {style}"), doc["summary"], gap=2))
     t = doc["totals"]
     p = doc["period"]
     lines = doc["lines"]
     out.print(
-        f"  {p['first'] or '-'} → {p['last'] or '-'}   {lines['total']} lines, "
-        f"{t['attempts']} attempts: {t['sent']} sent, {t['deferred']} deferred, "
-        f"{t['bounced']} bounced, {t['expired']} expired; {t['other']} connection-level failures"
+        para(
+            f"{p['first'] or '-'} → {p['last'] or '-'}   {lines['total']} lines, "
+            f"{t['attempts']} attempts: {t['sent']} sent, {t['deferred']} deferred, "
+            f"{t['bounced']} bounced, {t['expired']} expired; "
+            f"{t['other']} connection-level failures",
+            indent=2,
+        )
     )
     if lines["unparsed"]:
         samples = lines["unparsed_samples"]
-        example = markup_safe(repr(samples[0])) if samples else "-"
-        out.print(f"  [yellow]{lines['unparsed']} unparsed lines[/yellow] (e.g. {example})")
+        body = text(f"{lines['unparsed']} unparsed lines", "yellow")
+        body.append_text(text(f" (e.g. {repr(samples[0]) if samples else '-'})"))
+        out.print(para(body, indent=2))
     if lines["filtered"]:
         out.print(f"  {lines['filtered']} events outside --since/--until were skipped")
 
@@ -383,16 +390,26 @@ def _text_421(out: Console, doc: dict[str, Any]) -> None:
     base = rate["baseline"]
     if not (rate["count"] or rate["anomalies"]):
         return
+    from smtpdoctor.cli.layout import hanging, para, text
+
     out.print()
-    out.print(
-        f"[bold]421 replies[/bold]: {rate['count']} ({rate['rate']:.2%} of attempts); "
-        f"baseline = pooled rate of the previous {base['window_buckets']} buckets, "
-        f"anomaly = {base['z']:g} sd above it and ≥{base['min_ratio']:g}×"
+    head = text("421 replies", "bold")
+    head.append_text(
+        text(
+            f": {rate['count']} ({rate['rate']:.2%} of attempts); "
+            f"baseline = pooled rate of the previous {base['window_buckets']} buckets, "
+            f"anomaly = {base['z']:g} sd above it and ≥{base['min_ratio']:g}×"
+        )
     )
+    out.print(para(head))
     for a in rate["anomalies"]:
         out.print(
-            f"  [red]rise[/red] {a['start']} → {a['end']}: {a['count']} of {a['attempts']} "
-            f"attempts ({a['rate']:.1%}; baseline {a['baseline_rate']:.1%})"
+            hanging(
+                text("rise", "red"),
+                f"{a['start']} → {a['end']}: {a['count']} of {a['attempts']} "
+                f"attempts ({a['rate']:.1%}; baseline {a['baseline_rate']:.1%})",
+                indent=2,
+            )
         )
 
 
@@ -440,37 +457,71 @@ def _reason_row(count: str, text: str, style: str = "") -> Any:
 
 
 def _text_destinations(out: Console, doc: dict[str, Any]) -> None:
+    """Names whole and the problem wrapped to the console; on a narrow one the
+    attempts column goes first, then the rate, before a name folds."""
+    from smtpdoctor.cli.layout import Col, table
+
     if doc["destinations"]:
         out.print()
         out.print("[bold]Destinations with failures[/bold]")
-        out.print(f"  {'destination':32} {'attempts':>9} {'failed':>9} {'rate':>7}  problem")
-        for d in doc["destinations"]:
-            out.print(
-                f"  {markup_safe(d['destination'][:32]):32} {d['attempts']:>9} {d['failures']:>9} "
-                f"{d['failure_rate']:>7.1%}  {d['diagnosis']} ({d['top_category']})"
-            )
+        cols = [
+            Col("destination", whole=True),
+            Col("attempts", number=True, drop=2),
+            Col("failed", number=True),
+            Col("rate", number=True, drop=1),
+            Col("problem", min_width=16),
+        ]
+        rows = [
+            [
+                d["destination"],
+                d["attempts"],
+                d["failures"],
+                f"{d['failure_rate']:.1%}",
+                f"{d['diagnosis']} ({d['top_category']})",
+            ]
+            for d in doc["destinations"]
+        ]
+        out.print(table(cols, rows, width=out.width))
     if doc["relays"]:
         out.print()
         out.print("[bold]Relays (MX hosts) with failures[/bold]")
-        for r in doc["relays"]:
-            out.print(
-                f"  {markup_safe(r['relay'][:48]):48} {r['failures']:>9}  "
-                f"{r['diagnosis']} ({r['top_category']})"
-            )
+        cols = [
+            Col("relay", whole=True),
+            Col("failed", number=True),
+            Col("problem", min_width=16),
+        ]
+        rows = [
+            [r["relay"], r["failures"], f"{r['diagnosis']} ({r['top_category']})"]
+            for r in doc["relays"]
+        ]
+        out.print(table(cols, rows, width=out.width))
 
 
 def _text_tls(out: Console, doc: dict[str, Any]) -> None:
+    from smtpdoctor.cli.layout import Col, table
+
     tls = doc["tls_failures"]
     if not (tls["outbound"] or tls["inbound"]):
         return
     out.print()
     out.print("[bold]TLS negotiation failures by peer[/bold]")
-    for side, label in (("outbound", "to"), ("inbound", "from")):
-        for peer in tls[side]:
-            causes = ", ".join(f"{k} {v}" for k, v in peer["by_category"].items())
-            out.print(
-                f"  {label:4} {markup_safe(peer['peer'][:48]):48} {peer['count']:>7}  {causes}"
-            )
+    rows = [
+        [
+            label,
+            peer["peer"],
+            peer["count"],
+            ", ".join(f"{k} {v}" for k, v in peer["by_category"].items()),
+        ]
+        for side, label in (("outbound", "to"), ("inbound", "from"))
+        for peer in tls[side]
+    ]
+    cols = [
+        Col("", keep=True),
+        Col("peer", whole=True),
+        Col("failed", number=True),
+        Col("causes", min_width=16),
+    ]
+    out.print(table(cols, rows, width=out.width))
 
 
 _MTA_OF_FORMAT = {
@@ -486,15 +537,17 @@ _MTA_OF_FORMAT = {
 
 def _print_finding(out: Console, f: dict[str, Any], mtas: set[str]) -> None:
     """One finding, with the fixes for the MTAs whose logs were read (and generic ones)."""
+    from smtpdoctor.cli.layout import hanging, para, text
+
     style = {"critical": "red", "warning": "yellow"}.get(f["severity"], "cyan")
-    out.print(
-        f"  [{style}]{f['severity']}[/{style}] {markup_safe(f['id'])} "
-        f"({f['category']}/{f['stage']}): {markup_safe(f['message'])}"
-    )
+    body = text(f["severity"], style)
+    body.append_text(text(f" {f['id']} ({f['category']}/{f['stage']}): {f['message']}"))
+    out.print(para(body, indent=2))
     for fix in [x for x in f["fixes"] if x["for"] in mtas or x["for"] == "generic"][:3]:
-        out.print(f"    [dim]{fix['for']}:[/dim] {markup_safe(' '.join(fix['steps'])[:300])}")
+        # The whole fix, wrapped under its MTA's name: a cut step is no step.
+        out.print(hanging(text(f"{fix['for']}:", "dim"), " ".join(fix["steps"]), indent=4))
         if fix.get("verify"):
-            out.print(f"      [dim]verify:[/dim] {markup_safe(fix['verify'])}")
+            out.print(hanging(text("verify:", "dim"), fix["verify"], indent=6))
 
 
 def _text_findings(out: Console, doc: dict[str, Any]) -> None:
@@ -509,24 +562,33 @@ def _text_findings(out: Console, doc: dict[str, Any]) -> None:
 
 def _text_inbound(out: Console, doc: dict[str, Any]) -> None:
     """The receiving side: which clients failed to send to us, where and why."""
+    from smtpdoctor.cli.layout import Col, para, table, text
+
     inbound = doc.get("inbound") or {}
     if not inbound.get("failures"):
         return
     out.print()
-    out.print(
-        f"[bold]Inbound[/bold]: {inbound['failures']} failed or refused incoming sessions "
-        f"from {inbound['clients']} clients"
-    )
-    out.print(f"  {'client':44} {'failures':>8}  causes (stages)")
-    for c in inbound["top_clients"]:
-        causes = ", ".join(f"{k} {v}" for k, v in c["by_cause"].items())
-        stages = ", ".join(c["by_stage"])
-        out.print(
-            f"  {markup_safe(c['client'][:44]):44} {c['failures']:>8}  {causes} "
-            f"[dim]({stages})[/dim]"
+    head = text("Inbound", "bold")
+    head.append_text(
+        text(
+            f": {inbound['failures']} failed or refused incoming sessions "
+            f"from {inbound['clients']} clients"
         )
+    )
+    out.print(para(head))
+    rows = []
+    for c in inbound["top_clients"]:
+        causes = text(", ".join(f"{k} {v}" for k, v in c["by_cause"].items()))
+        causes.append_text(text(f" ({', '.join(c['by_stage'])})", "dim"))
         if c.get("why"):
-            out.print(f"  {'':44} {'':8}  [dim]{markup_safe(c['why'][:110])}[/dim]")
+            causes.append_text(text(f"\n{c['why']}", "dim"))
+        rows.append([c["client"], c["failures"], causes])
+    cols = [
+        Col("client", whole=True),
+        Col("failures", number=True),
+        Col("causes (stages)", min_width=16),
+    ]
+    out.print(table(cols, rows, width=out.width))
     for f in inbound["findings"]:
         _print_finding(out, f, _mtas(doc))
 
@@ -538,8 +600,9 @@ def _mtas(doc: dict[str, Any]) -> set[str]:
 def _text_inputs(out: Console, doc: dict[str, Any]) -> None:
     for item in doc["inputs"]:
         if item["format"] == "unknown" or item["error"]:
-            what = markup_safe(item["error"] or item["format"])
-            out.print(f"[yellow]{markup_safe(item['name'])}: {what}[/yellow]")
+            from smtpdoctor.cli.layout import para, text
+
+            out.print(para(text(f"{item['name']}: {item['error'] or item['format']}", "yellow")))
 
 
 # For tests and the bench: the chunk function, importable by name.

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from smtpdoctor.cli.common import add_format_option, fail, print_json, wants_json
+from smtpdoctor.cli.common import add_format_option, fail, print_json, print_line, wants_json
+from smtpdoctor.cli.nagios import add_days_options, check_days
 
 if TYPE_CHECKING:
     from smtpdoctor.monitor import Monitor, MonitorConfig
@@ -59,7 +60,8 @@ def register(subparsers: Any) -> None:
         "$SMTPDOCTOR_WEB_TOKEN or web.token_file",
     )
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
-    add_format_option(p)
+    add_format_option(p, nagios=True)
+    add_days_options(p)
     p.set_defaults(func=run)
 
 
@@ -84,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
     from smtpdoctor.monitor.service import Monitor
     from smtpdoctor.store import StoreError
 
+    if args.format == "nagios":
+        if not args.once:
+            fail("--format nagios is one round's line: add --once")
+        check_days(args.warn_days, args.crit_days)
     config = _config(args.config)
     listen = args.listen if args.listen is not None else (config.listen or "")
     address = _listen(listen) if listen else None
@@ -104,8 +110,7 @@ def run(args: argparse.Namespace) -> int:
                     "the store went away: this round's records were not written",
                     extra={"records": monitor.buffered.pending},
                 )
-            _report(monitor, code, args)
-            return code
+            return _report(monitor, code, args)
         return _serve(monitor, args.config, address, _web(config, args))
     finally:
         store.close()
@@ -261,7 +266,29 @@ def _safe_url(url: str) -> str:
     return url
 
 
-def _report(monitor: Monitor, code: int, args: argparse.Namespace) -> None:
+def _nagios(monitor: Monitor, args: argparse.Namespace) -> int:
+    """``--once --format nagios``: one plugin line over every target and local certificate."""
+    from smtpdoctor.cli.nagios import monitor_nagios
+
+    files = {str(f) for f in monitor.config.certificates.files}
+    text, code = monitor_nagios(
+        [(t.target, monitor.latest.docs.get(t.target)) for t in monitor.config.targets],
+        cert_files=[
+            (c.host, c.days_left)
+            for c in monitor.latest.certs.values()
+            if c.target == "(file)" and c.host in files
+        ],
+        alerts_firing=len(monitor.engine.firing()),
+        warn_days=args.warn_days,
+        crit_days=args.crit_days,
+    )
+    print_line(text)
+    return int(code)
+
+
+def _report(monitor: Monitor, code: int, args: argparse.Namespace) -> int:
+    if args.format == "nagios":
+        return _nagios(monitor, args)
     targets = []
     for t in monitor.config.targets:
         p = monitor.latest.probes.get(t.target)
@@ -294,8 +321,9 @@ def _report(monitor: Monitor, code: int, args: argparse.Namespace) -> None:
                 "store_pending_records": monitor.buffered.pending,
             }
         )
-        return
+        return code
     for row in targets:
         sys.stdout.write(f"{row['status'] or 'error':8} {row['target']}: {row['summary']}\n")
     for a in alerts:
         sys.stdout.write(f"FIRING   {a['alertname']} {a['summary']}\n")
+    return code

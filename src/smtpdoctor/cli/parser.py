@@ -56,6 +56,7 @@ COMMAND_EXAMPLES = {
     "monitor": """\
   smtpdoctor monitor --config monitor.toml             run: probe, alert, serve /metrics
   smtpdoctor monitor --config monitor.toml --once      one round, monitoring-plugin exit codes
+  smtpdoctor monitor --config monitor.toml --once --format nagios --warn-days 30 --crit-days 7
   smtpdoctor monitor --config monitor.toml --store postgresql://mon@db/smtpdoctor""",
     "scan": """\
   smtpdoctor scan partners.txt --resolver 192.0.2.53 --jsonl out.jsonl --summary s.html

@@ -324,49 +324,104 @@ def _age(seconds: float | None) -> str:
 
 
 def _render_text(doc: dict[str, Any]) -> None:
-    out = console(piped_width=160, markup=True)
+    """The report laid out to the console's width: names fold, prose wraps (80 columns)."""
+    from smtpdoctor.cli.layout import hanging, para, text
+
+    out = console(markup=True)
     status = doc["status"]
-    out.print(f"[bold {_STYLE[status]}]{status.upper()}[/]  {safe(doc['summary'])}")
+    out.print(hanging(text(status.upper(), f"bold {_STYLE[status]}"), doc["summary"], gap=2))
     t = doc["totals"]
     src = doc["source"]
     oldest = t["oldest"]
-    out.print(
-        f"  {t['messages']} messages, {t['recipients']} recipients, {t['size_bytes']} bytes, "
-        f"{t['destinations']} destinations; oldest {_age(oldest and oldest['age_seconds'])}"
-        f"   [dim]({safe(src['command'] or src['file'])})[/dim]"
+    totals = text(
+        f"{t['messages']} messages, {t['recipients']} recipients, {t['size_bytes']} bytes, "
+        f"{t['destinations']} destinations; oldest {_age(oldest and oldest['age_seconds'])}   "
     )
+    totals.append_text(text(f"({src['command'] or src['file']})", "dim"))
+    out.print(para(totals, indent=2))
     if t["by_queue"]:
-        out.print("  " + ", ".join(f"{safe(k)} {v}" for k, v in t["by_queue"].items()))
+        out.print(para(", ".join(f"{k} {v}" for k, v in t["by_queue"].items()), indent=2))
     if not t["messages"]:
         return
+    _text_ages(out, doc)
+    _text_causes(out, doc)
+    _text_destinations(out, doc)
+
+
+def _text_ages(out: Any, doc: dict[str, Any]) -> None:
+    from smtpdoctor.cli.layout import Col, table
+
     ages = doc["by_age"]["messages"]
     out.print()
     out.print("[bold]By age[/bold] (minutes, qshape's buckets)")
-    out.print("  " + " ".join(f"{k:>7}" for k in ages))
-    out.print("  " + " ".join(f"{v:>7}" for v in ages.values()))
-    if doc["by_cause"]:
-        out.print()
-        out.print("[bold]By cause[/bold]")
-        for c in doc["by_cause"]:
-            reason = c["reasons"][0]["text"] if c["reasons"] else ""
-            out.print(
-                f"  {c['messages']:>9}  {c['category']}/{c['stage']} ({c['permanence']}) "
-                f"{c['destinations']} dest.  [dim]{safe(reason[:110])}[/dim]"
-            )
+    out.print(table([Col(str(k), number=True) for k in ages], [list(ages.values())]))
+
+
+def _text_causes(out: Any, doc: dict[str, Any]) -> None:
+    from smtpdoctor.cli.layout import Col, table, text
+
+    if not doc["by_cause"]:
+        return
+    out.print()
+    out.print("[bold]By cause[/bold]")
+    rows = []
+    for c in doc["by_cause"]:
+        cause = text(f"{c['category']}/{c['stage']} ({c['permanence']})")
+        # The reason in full, wrapped: it is the evidence.
+        if c["reasons"]:
+            cause.append_text(text("\n" + c["reasons"][0]["text"], "dim"))
+        rows.append([c["messages"], c["destinations"], cause])
+    cols = [Col("messages", number=True), Col("dest.", number=True), Col("cause and reason")]
+    out.print(table(cols, rows))
+
+
+def _text_destinations(out: Any, doc: dict[str, Any]) -> None:
+    """One row per destination; on a narrow console the cause goes under the
+    name, then the deferred and oldest columns are dropped, before a name folds."""
+    from smtpdoctor.cli.layout import Col, fits, para, table, text
+
     out.print()
     out.print("[bold]By destination[/bold]")
-    out.print(f"  {'destination':34} {'status':9} {'queued':>8} {'deferred':>8} {'oldest':>7}")
-    for d in doc["by_destination"]:
-        style = _DEST_STYLE[d["status"]]
-        cause = f"{d['causes'][0]['category']}/{d['causes'][0]['stage']}" if d["causes"] else ""
-        out.print(
-            f"  {safe(d['destination'][:34]):34} [{style}]{d['status']:9}[/] {d['messages']:>8} "
-            f"{d['deferred']:>8} {_age(d['oldest']['age_seconds']):>7}  {cause}"
-        )
-        if d["diagnose"] and d["status"] != "ok":
-            out.print(f"  {'':34} next: [cyan]{safe(d['diagnose'])}[/cyan]")
+    dests = doc["by_destination"]
+    causes = [
+        f"{d['causes'][0]['category']}/{d['causes'][0]['stage']}" if d["causes"] else ""
+        for d in dests
+    ]
+    cols = [
+        Col("destination", whole=True),
+        Col("status", keep=True),
+        Col("queued", number=True),
+        Col("deferred", number=True, drop=2),
+        Col("oldest", number=True, drop=1),
+    ]
+    rows: list[list[object]] = [
+        [
+            d["destination"],
+            text(d["status"], _DEST_STYLE[d["status"]]),
+            d["messages"],
+            d["deferred"],
+            _age(d["oldest"]["age_seconds"]),
+        ]
+        for d in dests
+    ]
+    wide = [*cols, Col("cause", keep=True)]
+    wide_rows = [[*r, c] for r, c in zip(rows, causes, strict=True)]
+    if fits(wide, wide_rows, out.width):
+        out.print(table(wide, wide_rows, width=out.width))
+    else:
+        for row, cause in zip(rows, causes, strict=True):
+            if cause:
+                row[0] = text(row[0])
+                row[0].append_text(text(f"\n  {cause}", "dim"))  # type: ignore[attr-defined]
+        out.print(table(cols, rows, width=out.width))
     if doc["dropped_destinations"]:
         out.print(f"  [dim]{doc['dropped_destinations']} more destinations as (other)[/dim]")
+    nexts = [d["diagnose"] for d in doc["by_destination"] if d["diagnose"] and d["status"] != "ok"]
+    if nexts:
+        out.print()
+        out.print("[bold]Next[/bold] (why each stays queued)")
+        for command in nexts:
+            out.print(para(text(command, "cyan"), indent=2))
 
 
 __all__ += ["parse_threshold"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from smtpdoctor.knowledge.fixes_more import MORE
 from smtpdoctor.knowledge.fixes_opensmtpd import OPENSMTPD
 from smtpdoctor.model import MTA, Category, Fix
 
@@ -1074,15 +1075,15 @@ FIXES: dict[Category, tuple[Fix, ...]] = {
 }
 
 
-def _with_opensmtpd() -> None:
-    """OpenSMTPD's recipe just before the generic one, in every category."""
+def _with_more() -> None:
+    """OpenSMTPD's recipe, then those of the MTAs in :mod:`fixes_more` where they
+    have one, just before the generic one, in every category."""
     for category, recipes in FIXES.items():
-        extra = OPENSMTPD.get(category)
-        if extra is not None:
-            FIXES[category] = (*recipes[:-1], extra, recipes[-1])
+        extra = [t[category] for t in (OPENSMTPD, *MORE) if category in t]
+        FIXES[category] = (*recipes[:-1], *extra, recipes[-1])
 
 
-_with_opensmtpd()
+_with_more()
 
 
 def fixes_for(category: Category, mtas: Iterable[MTA] | None = None) -> tuple[Fix, ...]:

@@ -3,8 +3,10 @@
 :func:`guess_mta` reads the greeting banner and the EHLO reply the way an
 administrator would (``ESMTP Postfix``, ``Exim 4.97``, ``Sendmail 8.17.1.9``,
 ``Microsoft ESMTP MAIL Service``, ``*.mail.protection.outlook.com``,
-``OpenSMTPD``), so a diagnosis can show the fix for that MTA instead of all
-of them. :func:`localize` puts the target's real host, port and the sender's
+``OpenSMTPD``, ``Haraka 3.0.3``, ``hMailServer``, ``MDaemon 24.5``,
+``qmail``/``netqmail``, ``Zimbra``, ``Courier`` or its ``XVERP=Courier``
+keyword), so a diagnosis can show the fix for that MTA instead of all of
+them. :func:`localize` puts the target's real host, port and the sender's
 address and EHLO name into a recipe written with RFC 2606/5737 placeholders
 (``mx.example.net`` is the remote MX, ``192.0.2.10`` and ``mail.example.com``
 the sending side; see :mod:`smtpdoctor.knowledge.fixes`).
@@ -18,7 +20,14 @@ from dataclasses import dataclass
 
 from smtpdoctor.model import MTA, Fix
 
-__all__ = ["Guess", "Names", "guess_mta", "localize"]
+__all__ = ["NAMED_ONLY", "Guess", "Names", "guess_mta", "localize"]
+
+# MTAs whose recipes are shown when a banner, a text or --for names them (or
+# with --all-fixes): a text that names no MTA gets the six, OpenSMTPD and the
+# generic fix, not every server ever written.
+NAMED_ONLY = frozenset(
+    {MTA.QMAIL, MTA.HARAKA, MTA.HMAILSERVER, MTA.MDAEMON, MTA.ZIMBRA, MTA.COURIER}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +41,24 @@ _BANNER: tuple[tuple[MTA, re.Pattern[str]], ...] = (
     (MTA.MICROSOFT365, re.compile(r"\w*\.protection\.outlook\.com\b|\boutlook\.com\b", re.I)),
     (MTA.EXCHANGE, re.compile(r"Microsoft ESMTP MAIL Service|Microsoft Exchange", re.I)),
     (MTA.OPENSMTPD, re.compile(r"\bOpenSMTPD\b", re.I)),
+    # Zimbra's MTA is Postfix: a banner that names Zimbra gets Zimbra's recipes.
+    (MTA.ZIMBRA, re.compile(r"\bZimbra\b", re.I)),
     (MTA.POSTFIX, re.compile(r"\bPostfix\b", re.I)),
     (MTA.EXIM, re.compile(r"\bExim(?: [\d.]+)?", re.I)),
     (MTA.SENDMAIL, re.compile(r"\bSendmail(?: [\d.]+(?:/[\d.]+)?)?", re.I)),
+    (MTA.HARAKA, re.compile(r"\bHaraka(?:[ /]v?[\d.]+)?", re.I)),
+    (MTA.HMAILSERVER, re.compile(r"\bhMailServer(?: [\d.]+)?", re.I)),
+    (MTA.MDAEMON, re.compile(r"\bMDaemon(?: [\d.]+)?", re.I)),
+    # Stock qmail's greeting is "host ESMTP"; builds and patches that name it do.
+    (MTA.QMAIL, re.compile(r"(?<![\w.-])(?:net|not|s/)?qmail(?:[- ][\w.]*\d)?(?![\w.-])", re.I)),
+    (MTA.COURIER, re.compile(r"\bCourier(?:[- ]MTA)?\b", re.I)),
 )
 # EHLO keywords only one family announces.
 _KEYWORDS: tuple[tuple[MTA, frozenset[str]], ...] = (
     (MTA.EXCHANGE, frozenset({"X-EXPS", "XEXCH50", "X-ANONYMOUSTLS", "XRDST", "XSHADOWREQUEST"})),
     (MTA.EXIM, frozenset({"X_PIPE_CONNECT", "PIPE_CONNECT"})),
     (MTA.SENDMAIL, frozenset({"VERB"})),
+    (MTA.COURIER, frozenset({"XVERP=COURIER", "XEXDATA", "XCOURIEROPTIONS"})),
 )
 
 

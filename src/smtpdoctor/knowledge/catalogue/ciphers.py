@@ -57,6 +57,31 @@ _FIXES: tuple[Fix, ...] = (
         "smtpd -n",
     ),
     Fix(
+        MTA.QMAIL,
+        ("With the qmail-tls patch, list the server's suites in control/tlsserverciphers.",),
+        "echo 'HIGH:!aNULL:!MD5:!RC4:!3DES:!DES:!EXPORT' > /var/qmail/control/tlsserverciphers",
+        "cat /var/qmail/control/tlsserverciphers",
+    ),
+    Fix(
+        MTA.HARAKA,
+        ("Give the tls plugin a cipher list without the weak suites, then restart Haraka.",),
+        "; config/tls.ini\nciphers=HIGH:!aNULL:!MD5:!RC4:!3DES:!DES:!EXPORT",
+        "grep -n ciphers config/tls.ini",
+    ),
+    Fix(
+        MTA.ZIMBRA,
+        ("Exclude the weak suites through zmprov (zmconfigd rewrites main.cf), then restart.",),
+        "zmprov mcf zimbraMtaSmtpdTlsExcludeCiphers 'EXPORT,LOW,NULL,DES,3DES,RC4,MD5,aNULL'\n"
+        "zmmtactl restart",
+        "zmprov gcf zimbraMtaSmtpdTlsExcludeCiphers",
+    ),
+    Fix(
+        MTA.COURIER,
+        ("Set TLS_CIPHER_LIST in /etc/courier/esmtpd without the weak suites; restart.",),
+        "TLS_CIPHER_LIST='HIGH:!aNULL:!MD5:!RC4:!3DES:!DES:!EXPORT'",
+        "grep -n TLS_CIPHER_LIST /etc/courier/esmtpd",
+    ),
+    Fix(
         MTA.GENERIC,
         ("Check which suites the server still accepts after the change.",),
         "openssl s_client -connect mx.example.com:25 -starttls smtp -cipher 'aNULL:3DES:RC4' "
