@@ -32,7 +32,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 
-from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator
+from smtpdoctor.logs.aggregate import _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause
 from smtpdoctor.logs.journal import journal_to_syslog
@@ -135,10 +135,13 @@ class PostfixScanner(InboundLines):
         # smtpd process → the client whose TLS handshake with us just failed
         # (its "lost connection after STARTTLS" is the same failure).
         self._tls_in_by_proc: dict[bytes, str] = {}
+        self._tls_memo: dict[tuple[bytes, bytes | None], tuple[str | None, Info]] = {}
         self._deferrals: OrderedDict[bytes, tuple[bytes, str | None, str | None, Info]] = (
             OrderedDict()
         )
         self.events = 0
+        # Failures are counted by what they add and added once a block (aggregate.py).
+        self._batch = FailureBatch()
 
     # -- the block loop -------------------------------------------------------------
 
@@ -157,8 +160,9 @@ class PostfixScanner(InboundLines):
         for m in _STATUS.finditer(block):
             start = m.start()
             if start > next_rare:
+                # (Rare lines add failures to the batch, not to the time series:
+                # the second's counters stay valid.)
                 ri, next_rare = self._rare_before(block, rare, ri, start)
-                last_stamp = b"\x00"  # rare lines may have re-bucketed the series
                 drows = agg.destinations.rows
             domain, status = m.group(2, 5)
             if status is None:
@@ -196,6 +200,8 @@ class PostfixScanner(InboundLines):
             drows = agg.destinations.rows
         agg.status["sent"] += sent
         self._rare_before(block, rare, ri, _NEVER)
+        if self._batch:
+            agg.add_failures(self._batch)
 
     def _count_lines(self, block: bytes) -> None:
         newlines = block.count(b"\n")
@@ -270,7 +276,7 @@ class PostfixScanner(InboundLines):
             if relay_field.endswith(_SMTP_PORTS):
                 agg.destinations.row(dest)[D_REMOTE_SENT] += 1
         else:
-            agg.add_failure(epoch, st, destination, relay, info, count_tls=not seen_tls)
+            self._batch.add(epoch, st, destination, relay, info, count_tls=not seen_tls)
         if self.sink is not None:
             raw_reason = _strip_parens(m.group(6).decode("utf-8", "replace"))
             self._emit_status(
@@ -504,6 +510,9 @@ class PostfixScanner(InboundLines):
         epoch = self.times.at(block, ls)
         if not self._epoch_ok(epoch):
             return
+        if not inbound and self.sink is None:
+            self._tls_failure_counted(proc, msg, library)
+            return
         text = msg.decode("utf-8", "replace").strip()
         info = self.reasons.info(text)
         if library is not None:
@@ -543,6 +552,30 @@ class PostfixScanner(InboundLines):
         if self.sink is not None:
             self.events += 1
             self.sink(event)
+
+    def _tls_failure_counted(self, proc: bytes, msg: bytes, library: bytes | None) -> None:
+        """An outbound handshake failure when only counts are wanted: what it adds
+        depends on the message and the OpenSSL reason alone, so it is remembered
+        by those (the peer's name[address] kept aside, as for status lines)."""
+        key = (msg, library)
+        found = self._tls_memo.get(key)
+        if found is None:
+            text = msg.decode("utf-8", "replace").strip()
+            info = self.reasons.info(text)
+            if library is not None:
+                lib_info = self.reasons.info(library.decode("utf-8", "replace").strip())
+                if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
+                    info = lib_info
+            pm = _PEER.search(msg)
+            found = (_peer_text(pm) if pm else None, info)
+            if len(self._tls_memo) >= _PROC_MEMORY:
+                self._tls_memo.clear()
+            self._tls_memo[key] = found
+        peer, info = found
+        self._remember_tls(proc, peer, info)
+        self.agg.status["other"] += 1  # as add_other() counts the event
+        if info.category in _TLS_CATS:
+            self.agg.add_tls(peer, info.category, inbound=False)
 
     def _remember_tls(self, proc: bytes, peer: str | None, info: Info) -> None:
         known = self._tls_by_proc.get(proc)
@@ -606,7 +639,7 @@ class PostfixScanner(InboundLines):
             dest, relay = None, None
             info = self.reasons.info(f"status=expired, {text}")
         # (Its TLS failure, if that was the reason, was counted with the deferral.)
-        self.agg.add_failure(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
+        self._batch.add(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
         if self.sink is not None:
             self.events += 1
             host, ip = _split_text_peer(relay)

@@ -70,11 +70,12 @@ class _Counting(Aggregator):
         info: Info,
         *,
         count_tls: bool = True,
+        n: int = 1,
     ) -> None:
-        super().add_failure(epoch, status, destination, relay, info, count_tls=count_tls)
+        super().add_failure(epoch, status, destination, relay, info, count_tls=count_tls, n=n)
         if info.code == 421:
             key = destination or "(none)"
-            self.count_421[key] = self.count_421.get(key, 0) + 1
+            self.count_421[key] = self.count_421.get(key, 0) + n
 
 
 class LogWatch:
