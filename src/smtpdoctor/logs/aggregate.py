@@ -186,20 +186,23 @@ class TimeSeries:
             self.coarsen(self.width_index + 1)
 
 
-FailureKey = tuple[float | None, EventStatus, str | None, str | None, int, bool]
+FailureKey = tuple[EventStatus, str | None, str | None, int, bool]
+TimeKey = tuple[float, bool, bool]
 
 
 class FailureBatch:
-    """Failures gathered by a parser between two flushes, counted by what they add
-    (second, status, destination, relay, reason, TLS counted): a block of a log
-    repeats the same few, so :meth:`Aggregator.add_failures` applies each once
-    with its count instead of once per line. Infos are keyed by identity (the
-    reason cache hands out one object per reason; hashing the dataclass is slow)."""
+    """Failures gathered by a parser between two flushes, counted by what they add:
+    to the time series (second, deferred or not, a 421 or not) and to the tables
+    (status, destination, relay, reason, TLS counted). A block of a log repeats
+    the same few, so :meth:`Aggregator.add_failures` applies each once with its
+    count instead of once per line. Infos are keyed by identity (the reason
+    cache hands out one object per reason; hashing the dataclass is slow)."""
 
-    __slots__ = ("counts", "infos")
+    __slots__ = ("counts", "infos", "times")
 
     def __init__(self) -> None:
         self.counts: dict[FailureKey, int] = {}
+        self.times: dict[TimeKey, int] = {}
         self.infos: dict[int, Info] = {}
 
     def add(
@@ -215,12 +218,17 @@ class FailureBatch:
         iid = id(info)
         if iid not in self.infos:
             self.infos[iid] = info
-        key = (epoch, status, destination, relay, iid, count_tls)
+        key = (status, destination, relay, iid, count_tls)
         counts = self.counts
         counts[key] = counts.get(key, 0) + 1
+        if epoch is not None:
+            tkey = (epoch, status is EventStatus.DEFERRED, info.code == 421)
+            times = self.times
+            times[tkey] = times.get(tkey, 0) + 1
 
     def clear(self) -> None:
         self.counts.clear()
+        self.times.clear()
         self.infos.clear()
 
     def __len__(self) -> int:
@@ -344,6 +352,31 @@ class Aggregator:
     ) -> None:
         """``n`` deferrals, bounces or expiries alike, classified. ``count_tls=False``
         when the parser already counted this TLS failure from the handshake's own line."""
+        if epoch is not None:
+            self._failure_time(epoch, status is EventStatus.DEFERRED, info.code == 421, n)
+        self.failure_tables(status, destination, relay, info, count_tls=count_tls, n=n)
+
+    def _failure_time(self, epoch: float, deferred: bool, is_421: bool, n: int) -> None:
+        vec = self._time(epoch, n)
+        assert vec is not None
+        vec[S_ATTEMPTS] += n
+        vec[S_FAILURES] += n
+        vec[S_DEFERRED if deferred else S_BOUNCED] += n
+        if is_421:
+            vec[S_421] += n
+        self._last_hour[1] += n
+
+    def failure_tables(
+        self,
+        status: EventStatus,
+        destination: str | None,
+        relay: str | None,
+        info: Info,
+        *,
+        count_tls: bool = True,
+        n: int = 1,
+    ) -> None:
+        """What ``n`` failures add outside the time series (the totals and tables)."""
         name = _STATUS_VALUE[status]
         self.status[name] += n
         by = self.by_category
@@ -352,16 +385,6 @@ class Aggregator:
         by[info.stage_value] = by.get(info.stage_value, 0) + n
         by = self.by_code
         by[info.code_key] = by.get(info.code_key, 0) + n
-        deferred = name == "deferred"
-        if epoch is not None:
-            vec = self._time(epoch, n)
-            assert vec is not None
-            vec[S_ATTEMPTS] += n
-            vec[S_FAILURES] += n
-            vec[S_DEFERRED if deferred else S_BOUNCED] += n
-            if info.code == 421:
-                vec[S_421] += n
-            self._last_hour[1] += n
         slot = _DEST_SLOT[name]
         ci = D_CATS + info.cat_index
         dkey = destination or "(none)"
@@ -395,17 +418,11 @@ class Aggregator:
 
     def add_failures(self, batch: FailureBatch) -> None:
         """The failures a parser gathered in ``batch`` (in the order first seen); empties it."""
-        for key, n in batch.counts.items():
-            epoch, status, destination, relay, info_id, count_tls = key
-            self.add_failure(
-                epoch,
-                status,
-                destination,
-                relay,
-                batch.infos[info_id],
-                count_tls=count_tls,
-                n=n,
-            )
+        for (epoch, deferred, is_421), n in batch.times.items():
+            self._failure_time(epoch, deferred, is_421, n)
+        infos = batch.infos
+        for (status, destination, relay, iid, count_tls), n in batch.counts.items():
+            self.failure_tables(status, destination, relay, infos[iid], count_tls=count_tls, n=n)
         batch.clear()
 
     def add_tls(self, peer: str | None, category: Category, *, inbound: bool, n: int = 1) -> None:

@@ -135,7 +135,7 @@ class PostfixScanner(InboundLines):
         # smtpd process → the client whose TLS handshake with us just failed
         # (its "lost connection after STARTTLS" is the same failure).
         self._tls_in_by_proc: dict[bytes, str] = {}
-        self._tls_memo: dict[tuple[bytes, bytes | None], tuple[str | None, Info]] = {}
+        self._tls_memo: dict[tuple[bytes, bytes | None], Info] = {}
         self._deferrals: OrderedDict[bytes, tuple[bytes, str | None, str | None, Info]] = (
             OrderedDict()
         )
@@ -557,21 +557,21 @@ class PostfixScanner(InboundLines):
         """An outbound handshake failure when only counts are wanted: what it adds
         depends on the message and the OpenSSL reason alone, so it is remembered
         by those (the peer's name[address] kept aside, as for status lines)."""
-        key = (msg, library)
-        found = self._tls_memo.get(key)
-        if found is None:
-            text = msg.decode("utf-8", "replace").strip()
-            info = self.reasons.info(text)
+        # The peer's name[address] varies, the rest repeats: it is replaced in
+        # the memo key (normalize_reason would replace it the same way).
+        pm = _PEER.search(msg)
+        peer = _peer_text(pm) if pm else None
+        key = (msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
+        info = self._tls_memo.get(key)
+        if info is None:
+            info = self.reasons.info(key[0].decode("utf-8", "replace").strip())
             if library is not None:
                 lib_info = self.reasons.info(library.decode("utf-8", "replace").strip())
                 if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
                     info = lib_info
-            pm = _PEER.search(msg)
-            found = (_peer_text(pm) if pm else None, info)
             if len(self._tls_memo) >= _PROC_MEMORY:
                 self._tls_memo.clear()
-            self._tls_memo[key] = found
-        peer, info = found
+            self._tls_memo[key] = info
         self._remember_tls(proc, peer, info)
         self.agg.status["other"] += 1  # as add_other() counts the event
         if info.category in _TLS_CATS:
