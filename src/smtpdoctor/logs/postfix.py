@@ -10,13 +10,13 @@ searches:
   run with ``finditer`` over the block, that captures the recipient, relay,
   dsn, status and reason of every delivery status line (smtp, lmtp, local,
   virtual, pipe, error, retry, discard);
-* rare markers, one pass each: ``SSL_connect error`` / ``SSL_accept error``
-  (TLS handshake failures, client and server side; one regex with a literal
-  prefix), then ``bytes.find`` for ``verification failed`` (certificates),
-  ``connect to`` (one line per failed connection to one MX host) and
-  ``status=expired`` (qmgr gives up). The OpenSSL reason of a handshake
-  failure (``TLS library problem``, logged next by the same process) is
-  looked up right after it.
+* rare markers (``SSL_connect error`` / ``SSL_accept error``, ``verification
+  failed``, ``connect to``, ``status=expired``, the receiving side's
+  ``reject:`` and ``… after …``): :mod:`~smtpdoctor.logs.markers` finds the
+  lines holding them in one hyperscan pass when the ``fast`` extra is
+  installed, else with one ``bytes.find`` pass per marker. The OpenSSL reason
+  of a handshake failure (``TLS library problem``, logged next by the same
+  process) is looked up right after it.
 
 Only the matched lines are sliced and decoded. A status reason is
 classified once per distinct text (:class:`~smtpdoctor.logs.reasons.ReasonCache`),
@@ -36,6 +36,7 @@ from smtpdoctor.logs.aggregate import _TLS_CATS, D_REMOTE_SENT, Aggregator, Fail
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause
 from smtpdoctor.logs.journal import journal_to_syslog
+from smtpdoctor.logs.markers import rare_line_starts
 from smtpdoctor.logs.postfix_inbound import InboundLines, client_key
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
@@ -59,21 +60,10 @@ _STATUS_NAMES = {
     b"bounced": EventStatus.BOUNCED,
     b"expired": EventStatus.EXPIRED,
 }
-# One pass each: a regex with a literal prefix for the two handshake errors,
-# bytes.find for the others (long needles search fastest). The OpenSSL
-# reason ("TLS library problem") on the next line of the same process is
-# looked for right after a handshake error, not in a pass of its own.
-_HANDSHAKE = re.compile(rb"SSL_(?:connect|accept) error")
-_RARE = (
-    b"verification failed",
-    b"connect to ",
-    b"status=expired",
-    # The receiving side: smtpd/postscreen/cleanup/milter rejections, and
-    # "lost connection after X from", "timeout after X from", "too many errors after".
-    b"reject: ",
-    b" after ",
-    b"authentication failed",  # "warning: c[a]: SASL LOGIN authentication failed: ..."
-)
+# The rare lines (TLS, certificate, connect, expiry, inbound) are found by
+# markers.py: one hyperscan pass, or one bytes.find pass per marker. The
+# OpenSSL reason ("TLS library problem") on the next line of the same process
+# is looked for right after a handshake error, not in a pass of its own.
 _LIBRARY_PROBLEM = b"TLS library problem"
 _LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
 # The syslog header: timestamp, host, program[pid] (RFC 3164) or
@@ -427,18 +417,7 @@ class PostfixScanner(InboundLines):
 
     @staticmethod
     def _rare_lines(block: bytes) -> list[int]:
-        starts: set[int] = {
-            block.rfind(b"\n", 0, m.start()) + 1 for m in _HANDSHAKE.finditer(block)
-        }
-        for marker in _RARE:
-            p = block.find(marker)
-            while p >= 0:
-                starts.add(block.rfind(b"\n", 0, p) + 1)
-                nl = block.find(b"\n", p)
-                if nl < 0:
-                    break
-                p = block.find(marker, nl)
-        return sorted(starts)
+        return rare_line_starts(block)
 
     def _rare(self, block: bytes, ls: int) -> None:
         end = block.find(b"\n", ls)
