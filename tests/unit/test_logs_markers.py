@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,23 @@ def test_same_report_with_and_without_hyperscan(
     monkeypatch.setattr(markers, "_DB", None)
     assert _report(path) == fast
     assert fast["totals"]["attempts"] > 0 or fast["inbound"]["failures"] > 0
+
+
+@needs_hyperscan
+def test_threads_scan_at_once() -> None:
+    """Each thread scans with scratch space of its own (the monitor's follower, dask threads)."""
+    block = (DATA / "postfix-lab.log").read_bytes() * 200
+    expected = markers.rare_line_starts_python(block)
+    results: list[list[int]] = []
+
+    def work() -> None:
+        for _ in range(3):
+            results.append(markers.rare_line_starts(block))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 12
+    assert all(r == expected for r in results)

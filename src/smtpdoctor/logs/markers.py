@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import threading
 from typing import Any
 
 __all__ = ["ENGINE", "HANDSHAKE", "LITERALS", "rare_line_starts", "rare_line_starts_python"]
@@ -67,6 +68,17 @@ def _hyperscan_database() -> Any:
 
 _DB = _hyperscan_database()
 ENGINE = "hyperscan" if _DB is not None else "python"
+# A scan needs scratch space of its own: one per thread (the monitor follows
+# logs in a thread; dask's in-process workers are threads).
+_LOCAL = threading.local()
+
+
+def _scratch() -> Any:
+    scratch = getattr(_LOCAL, "scratch", None)
+    if scratch is None or getattr(_LOCAL, "db", None) is not _DB:
+        scratch = importlib.import_module("hyperscan").Scratch(_DB)
+        _LOCAL.scratch, _LOCAL.db = scratch, _DB
+    return scratch
 
 
 def rare_line_starts(block: bytes) -> list[int]:
@@ -79,6 +91,6 @@ def rare_line_starts(block: bytes) -> list[int]:
     def on_match(_id: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
         add(end)
 
-    _DB.scan(block, match_event_handler=on_match)
+    _DB.scan(block, match_event_handler=on_match, scratch=_scratch())
     rfind = block.rfind
     return sorted({rfind(b"\n", 0, end) + 1 for end in ends})
