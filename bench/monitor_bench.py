@@ -239,6 +239,70 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+# The focused run: the monitor's log follower alone (LogWatch, its thread), in a
+# process of its own so that ``--src`` can point at another checkout (before/after).
+_FOLLOWER = """
+import json, os, sys, time
+from pathlib import Path
+from smtpdoctor.monitor.logwatch import LogWatch
+ticks = os.sysconf("SC_CLK_TCK")
+watch = LogWatch([sys.argv[1]])
+watch.start()
+tid = watch._thread.native_id
+def cpu():
+    f = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / ticks
+print("ready", flush=True)
+sys.stdin.readline()  # the writer has stopped
+time.sleep(1.5)  # the last poll
+used = cpu()
+print(json.dumps({"cpu_s": used, "lines": watch.snapshot().lines}), flush=True)
+watch.stop()
+"""
+
+
+def follow_only(args: argparse.Namespace) -> dict[str, object]:
+    """The log follower alone: CPU seconds of its thread while ``--lines`` lines/s
+    are written for ``--follow-seconds`` s (the same writer as the full run)."""
+    work = Path(tempfile.mkdtemp(prefix="smtpdoctor-follow-bench-"))
+    log = work / "mail.log"
+    log.write_text("")
+    src = Path(args.src).resolve() if args.src else ROOT / "src"
+    env = dict(os.environ, PYTHONPATH=str(src))
+    with subprocess.Popen(
+        [sys.executable, "-c", _FOLLOWER, str(log)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    ) as proc:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        stop = threading.Event()
+        written = [0]
+        writer = threading.Thread(target=log_writer, args=(log, args.lines, stop, written))
+        writer.start()
+        time.sleep(args.follow_seconds)
+        stop.set()
+        writer.join()
+        proc.stdin.write("done\n")
+        proc.stdin.flush()
+        got = json.loads(proc.stdout.readline())
+    cpu = float(got["cpu_s"])
+    return {
+        "src": str(src),
+        "seconds": args.follow_seconds,
+        "lines_per_s": args.lines,
+        "lines_written": written[0],
+        "lines_read": got["lines"],
+        "follower_cpu_s": round(cpu, 2),
+        "share_of_one_core": round(cpu / args.follow_seconds, 4),
+        "cpu_s_per_million_lines": round(cpu / max(1, written[0]) * 1e6, 2),
+        "load_avg_1m_end": round(os.getloadavg()[0], 2),
+    }
+
+
 def _num(value: object) -> float:
     assert isinstance(value, int | float)
     return float(value)
@@ -326,7 +390,17 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=5000, help="log lines per second")
     parser.add_argument("--minutes", type=float, default=6.0)
     parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument(
+        "--follow-seconds",
+        type=float,
+        default=0.0,
+        help="measure only the log follower's CPU for this many seconds (no monitor, no lab)",
+    )
+    parser.add_argument("--src", help="with --follow-seconds: the source tree to measure")
     args = parser.parse_args()
+    if args.follow_seconds:
+        print(json.dumps(follow_only(args), indent=2))
+        return 0
     result = run(args)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "monitor-bench.json").write_text(json.dumps(result, indent=2) + "\n")

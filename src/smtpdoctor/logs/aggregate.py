@@ -31,6 +31,7 @@ __all__ = [
     "WIDTHS",
     "Aggregator",
     "BoundedTable",
+    "FailureBatch",
     "Limits",
     "TimeSeries",
 ]
@@ -185,6 +186,55 @@ class TimeSeries:
             self.coarsen(self.width_index + 1)
 
 
+FailureKey = tuple[EventStatus, str | None, str | None, int, bool]
+TimeKey = tuple[float, bool, bool]
+
+
+class FailureBatch:
+    """Failures gathered by a parser between two flushes, counted by what they add:
+    to the time series (second, deferred or not, a 421 or not) and to the tables
+    (status, destination, relay, reason, TLS counted). A block of a log repeats
+    the same few, so :meth:`Aggregator.add_failures` applies each once with its
+    count instead of once per line. Infos are keyed by identity (the reason
+    cache hands out one object per reason; hashing the dataclass is slow)."""
+
+    __slots__ = ("counts", "infos", "times")
+
+    def __init__(self) -> None:
+        self.counts: dict[FailureKey, int] = {}
+        self.times: dict[TimeKey, int] = {}
+        self.infos: dict[int, Info] = {}
+
+    def add(
+        self,
+        epoch: float | None,
+        status: EventStatus,
+        destination: str | None,
+        relay: str | None,
+        info: Info,
+        *,
+        count_tls: bool,
+    ) -> None:
+        iid = id(info)
+        if iid not in self.infos:
+            self.infos[iid] = info
+        key = (status, destination, relay, iid, count_tls)
+        counts = self.counts
+        counts[key] = counts.get(key, 0) + 1
+        if epoch is not None:
+            tkey = (epoch, status is EventStatus.DEFERRED, info.code == 421)
+            times = self.times
+            times[tkey] = times.get(tkey, 0) + 1
+
+    def clear(self) -> None:
+        self.counts.clear()
+        self.times.clear()
+        self.infos.clear()
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
 @dataclass
 class InputStats:
     """What one input file gave."""
@@ -246,22 +296,22 @@ class Aggregator:
 
     # -- adding -------------------------------------------------------------------
 
-    def _time(self, epoch: float | None) -> list[int] | None:
-        """The time-series vector of ``epoch`` (and the hour-of-day count).
+    def _time(self, epoch: float | None, n: int = 1) -> list[int] | None:
+        """The time-series vector of ``epoch`` (and the hour-of-day count, ``n`` more).
 
         Consecutive lines mostly share a second: the last answer is kept.
         """
         if epoch is None:
             return None
         if epoch == self._last_epoch and self._last_width == self.series.width:
-            self._last_hour[0] += 1
+            self._last_hour[0] += n
             return self._last_vec
         if self.first is None or epoch < self.first:
             self.first = epoch
         if self.last is None or epoch > self.last:
             self.last = epoch
         hour_row = self.by_hour[int(epoch) // 3600 % 24]
-        hour_row[0] += 1
+        hour_row[0] += n
         vec = self.series.vec(epoch)
         self._last_epoch, self._last_vec, self._last_hour = epoch, vec, hour_row
         self._last_width = self.series.width
@@ -298,47 +348,63 @@ class Aggregator:
         info: Info,
         *,
         count_tls: bool = True,
+        n: int = 1,
     ) -> None:
-        """A deferral, bounce or expiry, classified. ``count_tls=False`` when the
-        parser already counted this TLS failure from the handshake's own line."""
-        name = _STATUS_VALUE[status]
-        self.status[name] += 1
-        by = self.by_category
-        by[info.cat_value] = by.get(info.cat_value, 0) + 1
-        by = self.by_stage
-        by[info.stage_value] = by.get(info.stage_value, 0) + 1
-        by = self.by_code
-        by[info.code_key] = by.get(info.code_key, 0) + 1
-        deferred = name == "deferred"
+        """``n`` deferrals, bounces or expiries alike, classified. ``count_tls=False``
+        when the parser already counted this TLS failure from the handshake's own line."""
         if epoch is not None:
-            vec = self._time(epoch)
-            assert vec is not None
-            vec[S_ATTEMPTS] += 1
-            vec[S_FAILURES] += 1
-            vec[S_DEFERRED if deferred else S_BOUNCED] += 1
-            if info.code == 421:
-                vec[S_421] += 1
-            self._last_hour[1] += 1
+            self._failure_time(epoch, status is EventStatus.DEFERRED, info.code == 421, n)
+        self.failure_tables(status, destination, relay, info, count_tls=count_tls, n=n)
+
+    def _failure_time(self, epoch: float, deferred: bool, is_421: bool, n: int) -> None:
+        vec = self._time(epoch, n)
+        assert vec is not None
+        vec[S_ATTEMPTS] += n
+        vec[S_FAILURES] += n
+        vec[S_DEFERRED if deferred else S_BOUNCED] += n
+        if is_421:
+            vec[S_421] += n
+        self._last_hour[1] += n
+
+    def failure_tables(
+        self,
+        status: EventStatus,
+        destination: str | None,
+        relay: str | None,
+        info: Info,
+        *,
+        count_tls: bool = True,
+        n: int = 1,
+    ) -> None:
+        """What ``n`` failures add outside the time series (the totals and tables)."""
+        name = _STATUS_VALUE[status]
+        self.status[name] += n
+        by = self.by_category
+        by[info.cat_value] = by.get(info.cat_value, 0) + n
+        by = self.by_stage
+        by[info.stage_value] = by.get(info.stage_value, 0) + n
+        by = self.by_code
+        by[info.code_key] = by.get(info.code_key, 0) + n
         slot = _DEST_SLOT[name]
         ci = D_CATS + info.cat_index
         dkey = destination or "(none)"
         row = self.destinations.rows.get(dkey) or self.destinations.row(dkey)
-        row[D_FAILURES] += 1
-        row[D_ATTEMPTS] += 1
-        row[slot] += 1
-        row[ci] += 1
+        row[D_FAILURES] += n
+        row[D_ATTEMPTS] += n
+        row[slot] += n
+        row[ci] += n
         if info.connect_timeout:
-            row[D_CONNECT_TIMEOUT] += 1
+            row[D_CONNECT_TIMEOUT] += n
         rkey = relay or "(none)"
         rrow = self.relays.rows.get(rkey) or self.relays.row(rkey)
-        rrow[D_FAILURES] += 1
-        rrow[D_ATTEMPTS] += 1
-        rrow[slot] += 1
-        rrow[ci] += 1
+        rrow[D_FAILURES] += n
+        rrow[D_ATTEMPTS] += n
+        rrow[slot] += n
+        rrow[ci] += n
         key = info.key
         reason = self.reasons.rows.get(key) or self.reasons.row(key)
-        reason[R_COUNT] += 1
-        reason[_REASON_SLOT_BY_NAME[name]] += 1
+        reason[R_COUNT] += n
+        reason[_REASON_SLOT_BY_NAME[name]] += n
         if key not in self.reason_meta:
             self.reason_meta[key] = (
                 info.cat_value,
@@ -348,13 +414,22 @@ class Aggregator:
                 info.meaning,
             )
         if info.tls and count_tls:
-            self.add_tls(relay, info.category, inbound=False)
+            self.add_tls(relay, info.category, inbound=False, n=n)
 
-    def add_tls(self, peer: str | None, category: Category, *, inbound: bool) -> None:
+    def add_failures(self, batch: FailureBatch) -> None:
+        """The failures a parser gathered in ``batch`` (in the order first seen); empties it."""
+        for (epoch, deferred, is_421), n in batch.times.items():
+            self._failure_time(epoch, deferred, is_421, n)
+        infos = batch.infos
+        for (status, destination, relay, iid, count_tls), n in batch.counts.items():
+            self.failure_tables(status, destination, relay, infos[iid], count_tls=count_tls, n=n)
+        batch.clear()
+
+    def add_tls(self, peer: str | None, category: Category, *, inbound: bool, n: int = 1) -> None:
         table = self.tls_in if inbound else self.tls_out
         row = table.row(peer or "(unknown)")
-        row[T_COUNT] += 1
-        row[1 + _CAT_INDEX[category]] += 1
+        row[T_COUNT] += n
+        row[1 + _CAT_INDEX[category]] += n
 
     def add_inbound(self, client: str | None, cause: Cause, stage: Stage, text: str) -> None:
         """A client that failed to hand us mail (the receiving side's view)."""

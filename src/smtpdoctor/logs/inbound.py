@@ -236,8 +236,24 @@ def tls_detail(text: str) -> str | None:
     return "; ".join(found) or None
 
 
+_CAUSE_MEMO: dict[tuple[str, Stage], Cause] = {}
+_CAUSE_MEMO_MAX = 4096
+
+
 def inbound_cause(text: str, stage: Stage = Stage.NONE) -> Cause:
-    """The receiving side's reading of one inbound failure's text."""
+    """The receiving side's reading of one inbound failure's text (remembered:
+    a log repeats its rejections, and the rules are a dozen regexes)."""
+    key = (text, stage)
+    found = _CAUSE_MEMO.get(key)
+    if found is None:
+        found = _inbound_cause(text, stage)
+        if len(_CAUSE_MEMO) >= _CAUSE_MEMO_MAX:
+            _CAUSE_MEMO.clear()
+        _CAUSE_MEMO[key] = found
+    return found
+
+
+def _inbound_cause(text: str, stage: Stage) -> Cause:
     for cause, rx in _rules():
         if rx.search(text):
             if cause is Cause.TLS_HANDSHAKE and stage not in (

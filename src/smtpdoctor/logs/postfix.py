@@ -10,13 +10,13 @@ searches:
   run with ``finditer`` over the block, that captures the recipient, relay,
   dsn, status and reason of every delivery status line (smtp, lmtp, local,
   virtual, pipe, error, retry, discard);
-* rare markers, one pass each: ``SSL_connect error`` / ``SSL_accept error``
-  (TLS handshake failures, client and server side; one regex with a literal
-  prefix), then ``bytes.find`` for ``verification failed`` (certificates),
-  ``connect to`` (one line per failed connection to one MX host) and
-  ``status=expired`` (qmgr gives up). The OpenSSL reason of a handshake
-  failure (``TLS library problem``, logged next by the same process) is
-  looked up right after it.
+* rare markers (``SSL_connect error`` / ``SSL_accept error``, ``verification
+  failed``, ``connect to``, ``status=expired``, the receiving side's
+  ``reject:`` and ``… after …``): :mod:`~smtpdoctor.logs.markers` finds the
+  lines holding them in one hyperscan pass when the ``fast`` extra is
+  installed, else with one ``bytes.find`` pass per marker. The OpenSSL reason
+  of a handshake failure (``TLS library problem``, logged next by the same
+  process) is looked up right after it.
 
 Only the matched lines are sliced and decoded. A status reason is
 classified once per distinct text (:class:`~smtpdoctor.logs.reasons.ReasonCache`),
@@ -32,10 +32,11 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 
-from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator
+from smtpdoctor.logs.aggregate import _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause
 from smtpdoctor.logs.journal import journal_to_syslog
+from smtpdoctor.logs.markers import rare_line_starts
 from smtpdoctor.logs.postfix_inbound import InboundLines, client_key
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
@@ -59,21 +60,10 @@ _STATUS_NAMES = {
     b"bounced": EventStatus.BOUNCED,
     b"expired": EventStatus.EXPIRED,
 }
-# One pass each: a regex with a literal prefix for the two handshake errors,
-# bytes.find for the others (long needles search fastest). The OpenSSL
-# reason ("TLS library problem") on the next line of the same process is
-# looked for right after a handshake error, not in a pass of its own.
-_HANDSHAKE = re.compile(rb"SSL_(?:connect|accept) error")
-_RARE = (
-    b"verification failed",
-    b"connect to ",
-    b"status=expired",
-    # The receiving side: smtpd/postscreen/cleanup/milter rejections, and
-    # "lost connection after X from", "timeout after X from", "too many errors after".
-    b"reject: ",
-    b" after ",
-    b"authentication failed",  # "warning: c[a]: SASL LOGIN authentication failed: ..."
-)
+# The rare lines (TLS, certificate, connect, expiry, inbound) are found by
+# markers.py: one hyperscan pass, or one bytes.find pass per marker. The
+# OpenSSL reason ("TLS library problem") on the next line of the same process
+# is looked for right after a handshake error, not in a pass of its own.
 _LIBRARY_PROBLEM = b"TLS library problem"
 _LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
 # The syslog header: timestamp, host, program[pid] (RFC 3164) or
@@ -135,10 +125,13 @@ class PostfixScanner(InboundLines):
         # smtpd process → the client whose TLS handshake with us just failed
         # (its "lost connection after STARTTLS" is the same failure).
         self._tls_in_by_proc: dict[bytes, str] = {}
+        self._tls_memo: dict[tuple[bytes, bytes | None], Info] = {}
         self._deferrals: OrderedDict[bytes, tuple[bytes, str | None, str | None, Info]] = (
             OrderedDict()
         )
         self.events = 0
+        # Failures are counted by what they add and added once a block (aggregate.py).
+        self._batch = FailureBatch()
 
     # -- the block loop -------------------------------------------------------------
 
@@ -157,8 +150,9 @@ class PostfixScanner(InboundLines):
         for m in _STATUS.finditer(block):
             start = m.start()
             if start > next_rare:
+                # (Rare lines add failures to the batch, not to the time series:
+                # the second's counters stay valid.)
                 ri, next_rare = self._rare_before(block, rare, ri, start)
-                last_stamp = b"\x00"  # rare lines may have re-bucketed the series
                 drows = agg.destinations.rows
             domain, status = m.group(2, 5)
             if status is None:
@@ -196,6 +190,8 @@ class PostfixScanner(InboundLines):
             drows = agg.destinations.rows
         agg.status["sent"] += sent
         self._rare_before(block, rare, ri, _NEVER)
+        if self._batch:
+            agg.add_failures(self._batch)
 
     def _count_lines(self, block: bytes) -> None:
         newlines = block.count(b"\n")
@@ -270,7 +266,7 @@ class PostfixScanner(InboundLines):
             if relay_field.endswith(_SMTP_PORTS):
                 agg.destinations.row(dest)[D_REMOTE_SENT] += 1
         else:
-            agg.add_failure(epoch, st, destination, relay, info, count_tls=not seen_tls)
+            self._batch.add(epoch, st, destination, relay, info, count_tls=not seen_tls)
         if self.sink is not None:
             raw_reason = _strip_parens(m.group(6).decode("utf-8", "replace"))
             self._emit_status(
@@ -421,18 +417,7 @@ class PostfixScanner(InboundLines):
 
     @staticmethod
     def _rare_lines(block: bytes) -> list[int]:
-        starts: set[int] = {
-            block.rfind(b"\n", 0, m.start()) + 1 for m in _HANDSHAKE.finditer(block)
-        }
-        for marker in _RARE:
-            p = block.find(marker)
-            while p >= 0:
-                starts.add(block.rfind(b"\n", 0, p) + 1)
-                nl = block.find(b"\n", p)
-                if nl < 0:
-                    break
-                p = block.find(marker, nl)
-        return sorted(starts)
+        return rare_line_starts(block)
 
     def _rare(self, block: bytes, ls: int) -> None:
         end = block.find(b"\n", ls)
@@ -504,6 +489,9 @@ class PostfixScanner(InboundLines):
         epoch = self.times.at(block, ls)
         if not self._epoch_ok(epoch):
             return
+        if not inbound and self.sink is None:
+            self._tls_failure_counted(proc, msg, library)
+            return
         text = msg.decode("utf-8", "replace").strip()
         info = self.reasons.info(text)
         if library is not None:
@@ -543,6 +531,30 @@ class PostfixScanner(InboundLines):
         if self.sink is not None:
             self.events += 1
             self.sink(event)
+
+    def _tls_failure_counted(self, proc: bytes, msg: bytes, library: bytes | None) -> None:
+        """An outbound handshake failure when only counts are wanted: what it adds
+        depends on the message and the OpenSSL reason alone, so it is remembered
+        by those (the peer's name[address] kept aside, as for status lines)."""
+        # The peer's name[address] varies, the rest repeats: it is replaced in
+        # the memo key (normalize_reason would replace it the same way).
+        pm = _PEER.search(msg)
+        peer = _peer_text(pm) if pm else None
+        key = (msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
+        info = self._tls_memo.get(key)
+        if info is None:
+            info = self.reasons.info(key[0].decode("utf-8", "replace").strip())
+            if library is not None:
+                lib_info = self.reasons.info(library.decode("utf-8", "replace").strip())
+                if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
+                    info = lib_info
+            if len(self._tls_memo) >= _PROC_MEMORY:
+                self._tls_memo.clear()
+            self._tls_memo[key] = info
+        self._remember_tls(proc, peer, info)
+        self.agg.status["other"] += 1  # as add_other() counts the event
+        if info.category in _TLS_CATS:
+            self.agg.add_tls(peer, info.category, inbound=False)
 
     def _remember_tls(self, proc: bytes, peer: str | None, info: Info) -> None:
         known = self._tls_by_proc.get(proc)
@@ -606,7 +618,7 @@ class PostfixScanner(InboundLines):
             dest, relay = None, None
             info = self.reasons.info(f"status=expired, {text}")
         # (Its TLS failure, if that was the reason, was counted with the deferral.)
-        self.agg.add_failure(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
+        self._batch.add(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
         if self.sink is not None:
             self.events += 1
             host, ip = _split_text_peer(relay)

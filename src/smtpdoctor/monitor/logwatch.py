@@ -61,20 +61,20 @@ class _Counting(Aggregator):
         super().__post_init__()
         self.count_421: dict[str, int] = {}
 
-    def add_failure(
+    def failure_tables(
         self,
-        epoch: float | None,
         status: EventStatus,
         destination: str | None,
         relay: str | None,
         info: Info,
         *,
         count_tls: bool = True,
+        n: int = 1,
     ) -> None:
-        super().add_failure(epoch, status, destination, relay, info, count_tls=count_tls)
+        super().failure_tables(status, destination, relay, info, count_tls=count_tls, n=n)
         if info.code == 421:
             key = destination or "(none)"
-            self.count_421[key] = self.count_421.get(key, 0) + 1
+            self.count_421[key] = self.count_421.get(key, 0) + n
 
 
 class LogWatch:
