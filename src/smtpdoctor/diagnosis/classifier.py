@@ -55,7 +55,7 @@ from smtpdoctor.knowledge import (
     split_enhanced,
 )
 from smtpdoctor.knowledge.alternatives import readings_for
-from smtpdoctor.knowledge.phrasing import present_words, words_absent
+from smtpdoctor.knowledge.phrasing import needed_words, needs_of, present_words, words_absent
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
@@ -121,6 +121,10 @@ _MTA_HINTS: tuple[tuple[MTA, re.Pattern[str]], ...] = (
         re.compile(r"\bExchange\b|SocketError|RESOLVER\.|QUEUE\.|Remote Server returned", re.I),
     ),
 )
+# The words one of which each hint's match contains: a substring test skips
+# the case-insensitive regex on most texts (two letters: "R=", "(S1234)").
+_MTA_NEEDS = tuple(needed_words(rx.pattern, least=2) for _, rx in _MTA_HINTS)
+_MICROSOFT_NEEDS = needed_words(MICROSOFT_HINT.pattern, least=2)
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     flat = _flatten(raw)
 
     found_reply, enhanced = _codes(raw, flat, reply)
-    microsoft = MICROSOFT_HINT.search(flat) is not None
+    microsoft = _maybe(_MICROSOFT_NEEDS, flat.lower()) and MICROSOFT_HINT.search(flat) is not None
 
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
@@ -276,8 +280,9 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         matched.append(cue_id)
 
     info = CATEGORY_INFO[category]
-    host, port = target(raw)
-    alternatives = tuple(r.to_json(host, port) for r in readings_for(tuple(matched)))
+    readings = readings_for(tuple(matched))
+    host, port = target(raw) if readings else ("", 0)
+    alternatives = tuple(r.to_json(host, port) for r in readings)
     retry_helps = _retry_helps(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
     # usual ones otherwise (a generic list would only dilute a precise one).
@@ -598,10 +603,8 @@ def _match_patterns(
     strong: _Evidence | None = None
     weak: _Evidence | None = None
     multiline = "\n" in raw
-    for p in PATTERNS:
+    for p in _candidates(low):
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
-            continue
-        if words_absent(p.regex, low):
             continue
         if p.regex.search(flat) or (multiline and p.regex.search(raw)):
             ev = _from_pattern(p)
@@ -612,6 +615,40 @@ def _match_patterns(
         if strong is not None and weak is not None:
             break
     return strong, weak
+
+
+def _candidates(low: frozenset[str] | None) -> tuple[TextPattern, ...]:
+    """The patterns, in order, that may match a text holding the words ``low``.
+
+    The same as skipping each pattern whose needed words are absent, without
+    asking ~130 patterns one by one.
+    """
+    if low is None:
+        return PATTERNS
+    always, by_word = _pattern_index()
+    chosen = set(always)
+    for word in low:
+        chosen.update(by_word.get(word, ()))
+    return tuple(PATTERNS[i] for i in sorted(chosen))
+
+
+@functools.cache
+def _pattern_index() -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+    """The patterns that need no word, and the patterns each needed word lets through."""
+    always: list[int] = []
+    by_word: dict[str, list[int]] = {}
+    for i, p in enumerate(PATTERNS):
+        needs = needs_of(p.regex)
+        if needs is None:
+            always.append(i)
+        for word in needs or ():
+            by_word.setdefault(word, []).append(i)
+    return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}
+
+
+def _maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:
+    """Whether a regex whose matches contain one of ``needs`` may match (cheap test first)."""
+    return needs is None or any(word in lowered for word in needs)
 
 
 def _from_pattern(p: TextPattern) -> _Evidence:
@@ -746,7 +783,12 @@ def _merge_causes(causes: tuple[str, ...]) -> tuple[str, ...]:
 def _ordered_fixes(category: Category, stage: Stage, raw: str) -> tuple[Fix, ...]:
     """Every MTA's recipe, the MTA the text comes from first."""
     recipes = fixes_for(category)
-    seen = [mta for mta, rx in _MTA_HINTS if rx.search(raw)]
+    lowered = raw.lower()
+    seen = [
+        mta
+        for (mta, rx), needs in zip(_MTA_HINTS, _MTA_NEEDS, strict=True)
+        if _maybe(needs, lowered) and rx.search(raw)
+    ]
     if not seen:
         return recipes
     return tuple(

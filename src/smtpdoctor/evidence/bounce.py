@@ -371,9 +371,12 @@ def _is_text(part: email.message.Message) -> bool:
 
 
 # Where a plain bounce starts quoting the message it returns; past this line
-# are the original's headers and body, not the report.
+# are the original's headers and body, not the report. The leading blanks are
+# taken possessively (every word after them starts with a non-blank, so the
+# match is the same): backtracking through the blank lines an HTML body leaves
+# once its tags are gone took 60 ms per AOL bounce.
 _ORIGINAL = re.compile(
-    r"^\s*(?:-+ ?)?(?:Below this line is a copy of the message|"
+    r"^\s*+(?:-+ ?)?(?:Below this line is a copy of the message|"
     r"This is a copy of the message|Original message (?:headers|follows)|"
     r"The original message headers|Returned (?:Message|mail)|Original Message|"
     r"Unsent message below|Your message reads|Message header follows|"
