@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from smtpdoctor.evidence.mailparse import parse_mail
+
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
 MAX_LINE = 1024 * 1024  # characters of one line (or one TEXT argument)
@@ -183,7 +185,7 @@ def _looks_like_mail(text: str) -> bool:
 def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> None:
     """Entries from a mail: one per failed recipient, or one saying it is no failure."""
     try:
-        msg = email.message_from_string(text, policy=email.policy.compat32)
+        msg = parse_mail(text)
         found.entries = _from_message(msg, found, keep, depth=0)[:MAX_ENTRIES]
     except (RecursionError, ValueError, LookupError, UnicodeError, IndexError) as exc:
         found.warnings.append(
@@ -264,7 +266,7 @@ def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Mess
         m = _INLINE_MAIL.search(body)
         if m is not None:
             start = body.find("\n", m.start()) + 1 if body[m.start()] == "F" else m.start()
-            out.append(email.message_from_string(body[start:], policy=email.policy.compat32))
+            out.append(parse_mail(body[start:]))
     return out[:2]
 
 
