@@ -11,13 +11,13 @@ recipient domain.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.evidence.bounce import parse_bounce
@@ -74,8 +74,13 @@ def _files(paths: list[str]) -> Iterator[str]:
 
 def _read(path: str) -> bytes | None:
     try:
-        with Path(path).open("rb") as fh:
-            data = fh.read(MAX_MAIL + 1)
+        with open(path, "rb") as fh:
+            # Read what the file holds: asking for MAX_MAIL + 1 bytes allocates
+            # 20 MiB per mail (a size of 0 is a pipe or /proc: ask for all).
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(min(size, MAX_MAIL) + 1 if size else MAX_MAIL + 1)
+            if size and size < len(data) <= MAX_MAIL:  # it grew while being read
+                data += fh.read(MAX_MAIL + 1 - len(data))
     except OSError as exc:
         sys.stderr.write(f"smtpdoctor: cannot read {path}: {exc.strerror or exc}\n")
         return None
@@ -92,6 +97,9 @@ def read_mails(
 ) -> list[MailInput]:
     """Every entry of every mail under ``paths``, each with its file and message number."""
     batch_mode()
+    # The imported tables and compiled patterns live as long as the process:
+    # frozen, the collector stops walking them on each full pass.
+    gc.freeze()
     inputs: list[MailInput] = []
     number = 0
     for path in _files(paths):

@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
 from smtpdoctor.knowledge import (
@@ -45,6 +45,7 @@ from smtpdoctor.knowledge import (
     PERMANENCE_CUES,
     STAGE_PHRASES,
     SUBJECTS,
+    StagePhrase,
     TextPattern,
     fixes_for,
     lookup_basic,
@@ -61,6 +62,8 @@ from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
 
 __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
+
+_T = TypeVar("_T", TextPattern, StagePhrase)
 
 # Real replies and log lines are under a few KiB; past this the text is cut
 # before matching, so hostile input cannot make the regexes slow.
@@ -125,6 +128,7 @@ _MTA_HINTS: tuple[tuple[MTA, re.Pattern[str]], ...] = (
 # the case-insensitive regex on most texts (two letters: "R=", "(S1234)").
 _MTA_NEEDS = tuple(needed_words(rx.pattern, least=2) for _, rx in _MTA_HINTS)
 _MICROSOFT_NEEDS = needed_words(MICROSOFT_HINT.pattern, least=2)
+_CUE_NEEDS = tuple(needed_words(cue.regex.pattern, least=2) for cue in PERMANENCE_CUES)
 
 
 @dataclass(frozen=True)
@@ -603,7 +607,7 @@ def _match_patterns(
     strong: _Evidence | None = None
     weak: _Evidence | None = None
     multiline = "\n" in raw
-    for p in _candidates(low):
+    for p in _candidates(PATTERNS, low):
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
             continue
         if p.regex.search(flat) or (multiline and p.regex.search(raw)):
@@ -617,33 +621,39 @@ def _match_patterns(
     return strong, weak
 
 
-def _candidates(low: frozenset[str] | None) -> tuple[TextPattern, ...]:
-    """The patterns, in order, that may match a text holding the words ``low``.
+def _candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, ...]:
+    """The entries of ``table``, in order, whose regex may match a text holding the words ``low``.
 
-    The same as skipping each pattern whose needed words are absent, without
+    The same as skipping each entry whose needed words are absent, without
     asking ~130 patterns one by one.
     """
     if low is None:
-        return PATTERNS
-    always, by_word = _pattern_index()
+        return table
+    index = _INDEXES.get(id(table))
+    if index is None:
+        index = _INDEXES[id(table)] = _table_index(table)
+    always, by_word = index
     chosen = set(always)
     for word in low:
         chosen.update(by_word.get(word, ()))
-    return tuple(PATTERNS[i] for i in sorted(chosen))
+    return tuple(table[i] for i in sorted(chosen))
 
 
-@functools.cache
-def _pattern_index() -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
-    """The patterns that need no word, and the patterns each needed word lets through."""
+def _table_index(table: tuple[Any, ...]) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+    """The entries that need no word, and the entries each needed word lets through."""
     always: list[int] = []
     by_word: dict[str, list[int]] = {}
-    for i, p in enumerate(PATTERNS):
-        needs = needs_of(p.regex)
+    for i, entry in enumerate(table):
+        needs = needs_of(entry.regex)
         if needs is None:
             always.append(i)
         for word in needs or ():
             by_word.setdefault(word, []).append(i)
     return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}
+
+
+# By the id of the (module-level, never freed) table they index.
+_INDEXES: dict[int, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]] = {}
 
 
 def _maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:
@@ -722,8 +732,8 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
 
 
 def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
-    for phrase in STAGE_PHRASES:
-        if not words_absent(phrase.regex, low) and phrase.regex.search(flat):
+    for phrase in _candidates(STAGE_PHRASES, low):
+        if phrase.regex.search(flat):
             return phrase.stage, phrase.id
     return None, None
 
@@ -742,8 +752,9 @@ def _permanence(  # noqa: PLR0917 - the evidence in order of strength
         parts = split_enhanced(enhanced)
         if parts is not None:
             return CLASSES[parts[0]].permanence, None
-    for cue in PERMANENCE_CUES:
-        if not words_absent(cue.regex, low) and cue.regex.search(raw):
+    lowered = raw.lower()
+    for cue, needs in zip(PERMANENCE_CUES, _CUE_NEEDS, strict=True):
+        if not words_absent(cue.regex, low) and _maybe(needs, lowered) and cue.regex.search(raw):
             return cue.permanence, cue.id
     if decided.permanence is not None:
         return decided.permanence, None
