@@ -178,8 +178,17 @@ def _looks_like_mail(text: str) -> bool:
     lines = head.splitlines()
     if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
         return False
-    names = {ln.split(":", 1)[0].strip().lower() for ln in lines if _HEADER_LINE.match(ln)}
-    return bool(sep) and len(names & _MAIL_HEADERS) >= 2
+    if not sep:
+        return False
+    seen: set[str] = set()
+    for ln in lines:
+        if _HEADER_LINE.match(ln):
+            name = ln.split(":", 1)[0].strip().lower()
+            if name in _MAIL_HEADERS:
+                seen.add(name)
+                if len(seen) >= 2:  # enough: a long header block is not read to its end
+                    return True
+    return False
 
 
 def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> None:

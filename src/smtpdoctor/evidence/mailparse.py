@@ -33,15 +33,16 @@ _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 class _Boundary:
     """``re.compile(_HEAD + re.escape(separator) + _TAIL)``, matching lines the same way."""
 
-    __slots__ = ("separator",)
+    __slots__ = ("after", "separator", "size")
 
     def __init__(self, separator: str) -> None:
         self.separator = separator
+        self.size = len(separator)
+        self.after = _AFTER_SEPARATOR.match
 
     def match(self, line: str) -> re.Match[str] | None:
-        if not line.startswith(self.separator):
-            return None
-        return _AFTER_SEPARATOR.match(line, len(self.separator))
+        # Called for every line of a multipart body: kept to two C calls.
+        return self.after(line, self.size) if line.startswith(self.separator) else None
 
 
 class _FeedParserRe:
