@@ -56,7 +56,13 @@ from smtpdoctor.knowledge import (
     split_enhanced,
 )
 from smtpdoctor.knowledge.alternatives import readings_for
-from smtpdoctor.knowledge.phrasing import needed_words, needs_of, present_words, words_absent
+from smtpdoctor.knowledge.phrasing import (
+    gates_of,
+    needed_words,
+    needs_of,
+    present_words,
+    words_absent,
+)
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
@@ -632,15 +638,21 @@ def _candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, 
     index = _INDEXES.get(id(table))
     if index is None:
         index = _INDEXES[id(table)] = _table_index(table)
-    always, by_word = index
+    always, by_word, gates = index
     chosen = set(always)
     for word in low:
         chosen.update(by_word.get(word, ()))
-    return tuple(table[i] for i in sorted(chosen))
+    return tuple(table[i] for i in sorted(chosen) if _open(gates[i], low))
 
 
-def _table_index(table: tuple[Any, ...]) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
-    """The entries that need no word, and the entries each needed word lets through."""
+def _open(gates: tuple[frozenset[str], ...] | None, low: frozenset[str]) -> bool:
+    """Whether the text holds every word of one branch (None: a branch needs none)."""
+    return gates is None or any(gate <= low for gate in gates)
+
+
+def _table_index(table: tuple[Any, ...]) -> _TableIndex:
+    """The entries that need no word, the entries each needed word lets through,
+    and each entry's branch gates (:func:`~smtpdoctor.knowledge.phrasing.gates_of`)."""
     always: list[int] = []
     by_word: dict[str, list[int]] = {}
     for i, entry in enumerate(table):
@@ -649,11 +661,15 @@ def _table_index(table: tuple[Any, ...]) -> tuple[tuple[int, ...], dict[str, tup
             always.append(i)
         for word in needs or ():
             by_word.setdefault(word, []).append(i)
-    return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}
+    gates = tuple(gates_of(entry.regex) for entry in table)
+    return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}, gates
 
 
+_TableIndex = tuple[
+    tuple[int, ...], dict[str, tuple[int, ...]], tuple[tuple[frozenset[str], ...] | None, ...]
+]
 # By the id of the (module-level, never freed) table they index.
-_INDEXES: dict[int, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]] = {}
+_INDEXES: dict[int, _TableIndex] = {}
 
 
 def _maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:

@@ -23,6 +23,7 @@ __all__ = [
     "StagePhrase",
     "TextPattern",
     "batch_mode",
+    "gates_of",
     "needed_words",
     "needs_of",
     "pattern",
@@ -148,6 +149,18 @@ def needs_of(regex: re.Pattern[str]) -> frozenset[str] | None:
     return _INDEX.get(regex.pattern)
 
 
+def gates_of(regex: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+    """For each top-level branch of table ``regex``, every word a match of it contains.
+
+    A text can match only if it holds all the words of one branch (finer than
+    :func:`needs_of`: "message (?:has been )?blocked" needs both words);
+    None: some branch needs no word. :func:`present_words` reports these words.
+    """
+    if not _INDEX:
+        _build_index()
+    return _GATES.get(regex.pattern)
+
+
 def batch_mode() -> None:
     """Prefilter every text, short ones too (many texts to classify: worth the set-up)."""
     global _BATCH  # noqa: PLW0603 - one switch for the process
@@ -157,9 +170,14 @@ def batch_mode() -> None:
 def _build_index() -> None:
     words: set[str] = set()
     for source in _SOURCES:
-        needs = needed_words(source)
-        _INDEX[source] = frozenset(needs) if needs else None
+        tree = _parse(source)
+        needs = _seq_need(list(tree), _MIN_WORD) if tree is not None else None
+        _INDEX[source] = needs or None
         words.update(needs or ())
+        gates = _branch_gates(tree) if tree is not None else None
+        _GATES[source] = gates
+        for gate in gates or ():
+            words.update(gate)
     _WORDS[:] = sorted(words)
     for word in _WORDS:
         if len(word) < 3:
@@ -172,6 +190,7 @@ _LONG = 256
 _BATCH = False
 _SOURCES: list[str] = []  # every table regex, in the order made
 _INDEX: dict[str, frozenset[str] | None] = {}
+_GATES: dict[str, tuple[frozenset[str], ...] | None] = {}
 _WORDS: list[str] = []
 _BY_START: dict[str, list[str]] = {}  # the words by their first three characters
 _SHORT: list[str] = []  # the words shorter than that
@@ -193,12 +212,46 @@ _Need = frozenset[str] | None
 def needed_words(regex: str, least: int = _MIN_WORD) -> tuple[str, ...] | None:
     """Lower-case strings one of which every match of ``regex`` contains (each at
     least ``least`` characters), or None when there are none."""
+    tree = _parse(regex)
+    need = _seq_need(list(tree), least) if tree is not None else None
+    return tuple(sorted(need)) if need else None
+
+
+def _parse(regex: str) -> Any:
     try:
-        tree = _sre_parse.parse(regex, re.IGNORECASE)
+        return _sre_parse.parse(regex, re.IGNORECASE)
     except (re.error, RecursionError):
         return None
-    need = _seq_need(list(tree), least)
-    return tuple(sorted(need)) if need else None
+
+
+def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
+    items = list(tree)
+    if len(items) == 1 and items[0][0] is _sre.BRANCH:
+        branches = [list(branch) for branch in items[0][1][1]]
+    else:
+        branches = [items]
+    gates = tuple(_all_need(branch) for branch in branches)
+    return None if not all(gates) else gates
+
+
+def _all_need(items: list[Any]) -> frozenset[str]:
+    """Every literal run (of _MIN_WORD or more) a match of the sequence ``items`` contains."""
+    words: set[str] = set()
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        words.update(_run_need(run, _MIN_WORD) or ())
+        run = []
+        if op is _sre.SUBPATTERN:
+            words.update(_all_need(list(arg[3])))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            words.update(_all_need(list(arg[2])))
+        elif op is _sre.ATOMIC_GROUP:
+            words.update(_all_need(list(arg)))
+    words.update(_run_need(run, _MIN_WORD) or ())
+    return frozenset(words)
 
 
 # Words in nearly every bounce: any other literal the match needs lets fewer
