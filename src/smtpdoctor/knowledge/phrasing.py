@@ -168,11 +168,12 @@ def batch_mode() -> None:
 
 
 def _build_index() -> None:
+    index: dict[str, frozenset[str] | None] = {}
     words: set[str] = set()
     for source in _SOURCES:
         tree = _parse(source)
         needs = _seq_need(list(tree), _MIN_WORD) if tree is not None else None
-        _INDEX[source] = needs or None
+        index[source] = needs or None
         words.update(needs or ())
         gates = _branch_gates(tree) if tree is not None else None
         _GATES[source] = gates
@@ -184,6 +185,8 @@ def _build_index() -> None:
             _SHORT.append(word)
         else:
             _BY_START.setdefault(word[:3], []).append(word)
+    # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
+    _INDEX.update(index)
 
 
 _LONG = 256
