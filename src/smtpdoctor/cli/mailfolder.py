@@ -166,11 +166,14 @@ def render_folder(out: Any, results: list[tuple[MailInput, Classification]]) -> 
     """One line per explanation, then the summary (every outside string made terminal-safe)."""
     from smtpdoctor.cli.terminal import markup_safe as escape
 
+    # One print for all the lines (soft-wrapped, so the same text): rich's
+    # per-call parsing and rendering cost more than the lines themselves.
+    lines: list[str] = []
     for item, c in results:
         who = item.origin.get("recipient") or "-"
         src = os.path.basename(str(item.origin.get("source", "")))
         if item.nature is not None:
-            out.print(
+            lines.append(
                 f"{escape(src)}  {escape(str(who))}  [green]not a failure[/green]: "
                 f"{escape(item.nature)}"
             )
@@ -180,10 +183,12 @@ def render_folder(out: Any, results: list[tuple[MailInput, Classification]]) -> 
             reply = f"{c.reply.code} {c.reply.enhanced or c.enhanced or ''}".rstrip()
         elif c.enhanced:
             reply = c.enhanced
-        out.print(
+        lines.append(
             f"{escape(src)}  {escape(str(who))}  [bold]{c.category.value}[/bold] "
             f"({c.stage.value}, {c.permanence.value}) {escape(reply)}"
         )
+    if lines:
+        out.print("\n".join(lines))
     summary = summarise(results)
     out.print()
     out.rule("[bold]summary[/bold]", style="dim")
