@@ -11,7 +11,6 @@ recipient domain.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import sys
@@ -97,9 +96,6 @@ def read_mails(
 ) -> list[MailInput]:
     """Every entry of every mail under ``paths``, each with its file and message number."""
     batch_mode()
-    # The imported tables and compiled patterns live as long as the process:
-    # frozen, the collector stops walking them on each full pass.
-    gc.freeze()
     inputs: list[MailInput] = []
     number = 0
     for path in _files(paths):
