@@ -36,7 +36,6 @@ from smtpdoctor.cli.mailfolder import read_mails, render_folder, summarise
 from smtpdoctor.cli.terminal import clean, json_safe, markup_safe
 from smtpdoctor.diagnosis.classifier import Classification, classify, classify_best, notice
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
-from smtpdoctor.knowledge.mtas import NAMED_ONLY, guess_mta
 from smtpdoctor.model import MTA, ExitCode, Fix, Permanence, Stage
 
 __all__ = ["MAX_READ", "explain_files", "register", "run"]
@@ -385,6 +384,9 @@ def _chosen(
         return [f for f in c.fixes if f.for_ in mtas or f.for_ is MTA.GENERIC], ""
     if all_fixes:
         return list(c.fixes), ""
+    # Imported here: only the text rendering of single replies asks (start-up).
+    from smtpdoctor.knowledge.mtas import NAMED_ONLY, guess_mta
+
     guess = guess_mta(item.text)
     if guess is None:
         common = [f for f in c.fixes if f.for_ not in NAMED_ONLY]

@@ -17,7 +17,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.evidence.bounce import parse_bounce
@@ -74,8 +73,13 @@ def _files(paths: list[str]) -> Iterator[str]:
 
 def _read(path: str) -> bytes | None:
     try:
-        with Path(path).open("rb") as fh:
-            data = fh.read(MAX_MAIL + 1)
+        with open(path, "rb") as fh:
+            # Read what the file holds: asking for MAX_MAIL + 1 bytes allocates
+            # 20 MiB per mail (a size of 0 is a pipe or /proc: ask for all).
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(min(size, MAX_MAIL) + 1 if size else MAX_MAIL + 1)
+            if size and size < len(data) <= MAX_MAIL:  # it grew while being read
+                data += fh.read(MAX_MAIL + 1 - len(data))
     except OSError as exc:
         sys.stderr.write(f"smtpdoctor: cannot read {path}: {exc.strerror or exc}\n")
         return None
@@ -158,11 +162,14 @@ def render_folder(out: Any, results: list[tuple[MailInput, Classification]]) -> 
     """One line per explanation, then the summary (every outside string made terminal-safe)."""
     from smtpdoctor.cli.terminal import markup_safe as escape
 
+    # One print for all the lines (soft-wrapped, so the same text): rich's
+    # per-call parsing and rendering cost more than the lines themselves.
+    lines: list[str] = []
     for item, c in results:
         who = item.origin.get("recipient") or "-"
         src = os.path.basename(str(item.origin.get("source", "")))
         if item.nature is not None:
-            out.print(
+            lines.append(
                 f"{escape(src)}  {escape(str(who))}  [green]not a failure[/green]: "
                 f"{escape(item.nature)}"
             )
@@ -172,10 +179,12 @@ def render_folder(out: Any, results: list[tuple[MailInput, Classification]]) -> 
             reply = f"{c.reply.code} {c.reply.enhanced or c.enhanced or ''}".rstrip()
         elif c.enhanced:
             reply = c.enhanced
-        out.print(
+        lines.append(
             f"{escape(src)}  {escape(str(who))}  [bold]{c.category.value}[/bold] "
             f"({c.stage.value}, {c.permanence.value}) {escape(reply)}"
         )
+    if lines:
+        out.print("\n".join(lines))
     summary = summarise(results)
     out.print()
     out.rule("[bold]summary[/bold]", style="dim")

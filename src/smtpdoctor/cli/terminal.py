@@ -19,6 +19,7 @@ the HTML reports escape through their template.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,9 @@ def _table(*, keep_newline: bool) -> dict[int, str]:
 _MULTILINE = _table(keep_newline=True)
 _ONE_LINE = _table(keep_newline=False)
 _JSON = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0), *_BIDI)}
+# str.translate with a dict looks up every character of a large document
+# (a folder's JSON: ~0.3 s for 2 MB); the regex visits only the few to escape.
+_JSON_CHARS = re.compile("[" + "".join(re.escape(chr(code)) for code in _JSON) + "]")
 
 
 def clean(text: object) -> str:
@@ -78,7 +82,7 @@ def json_safe(document: str) -> str:
     ``json.dumps`` escapes C0 already; these three only occur inside strings,
     so the document stays valid and means the same.
     """
-    return document.translate(_JSON)
+    return _JSON_CHARS.sub(lambda m: _JSON[ord(m.group())], document)
 
 
 def _safe_segments(segments: Iterable[Segment]) -> Iterator[Segment]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
 from smtpdoctor.knowledge import (
@@ -45,6 +45,7 @@ from smtpdoctor.knowledge import (
     PERMANENCE_CUES,
     STAGE_PHRASES,
     SUBJECTS,
+    StagePhrase,
     TextPattern,
     fixes_for,
     lookup_basic,
@@ -55,12 +56,20 @@ from smtpdoctor.knowledge import (
     split_enhanced,
 )
 from smtpdoctor.knowledge.alternatives import readings_for
-from smtpdoctor.knowledge.phrasing import present_words, words_absent
+from smtpdoctor.knowledge.phrasing import (
+    gates_of,
+    needed_words,
+    needs_of,
+    present_words,
+    words_absent,
+)
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
 
 __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
+
+_T = TypeVar("_T", TextPattern, StagePhrase)
 
 # Real replies and log lines are under a few KiB; past this the text is cut
 # before matching, so hostile input cannot make the regexes slow.
@@ -128,6 +137,11 @@ _MTA_HINTS: tuple[tuple[MTA, re.Pattern[str]], ...] = (
         re.compile(r"\bExchange\b|SocketError|RESOLVER\.|QUEUE\.|Remote Server returned", re.I),
     ),
 )
+# The words one of which each hint's match contains: a substring test skips
+# the case-insensitive regex on most texts (two letters: "R=", "(S1234)").
+_MTA_NEEDS = tuple(needed_words(rx.pattern, least=2) for _, rx in _MTA_HINTS)
+_MICROSOFT_NEEDS = needed_words(MICROSOFT_HINT.pattern, least=2)
+_CUE_NEEDS = tuple(needed_words(cue.regex.pattern, least=2) for cue in PERMANENCE_CUES)
 
 
 @dataclass(frozen=True)
@@ -221,7 +235,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     flat = _flatten(raw)
 
     found_reply, enhanced = _codes(raw, flat, reply)
-    microsoft = MICROSOFT_HINT.search(flat) is not None
+    microsoft = _maybe(_MICROSOFT_NEEDS, flat.lower()) and MICROSOFT_HINT.search(flat) is not None
 
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
@@ -282,8 +296,9 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         matched.append(cue_id)
 
     info = CATEGORY_INFO[category]
-    host, port = target(raw)
-    alternatives = tuple(r.to_json(host, port) for r in readings_for(tuple(matched)))
+    readings = readings_for(tuple(matched))
+    host, port = target(raw) if readings else ("", 0)
+    alternatives = tuple(r.to_json(host, port) for r in readings)
     retry_helps = _retry_helps(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
     # usual ones otherwise (a generic list would only dilute a precise one).
@@ -625,10 +640,8 @@ def _match_patterns(
     strong: _Evidence | None = None
     weak: _Evidence | None = None
     multiline = "\n" in raw
-    for p in PATTERNS:
+    for p in _candidates(PATTERNS, low):
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
-            continue
-        if words_absent(p.regex, low):
             continue
         if p.regex.search(flat) or (multiline and p.regex.search(raw)):
             ev = _from_pattern(p)
@@ -639,6 +652,56 @@ def _match_patterns(
         if strong is not None and weak is not None:
             break
     return strong, weak
+
+
+def _candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, ...]:
+    """The entries of ``table``, in order, whose regex may match a text holding the words ``low``.
+
+    The same as skipping each entry whose needed words are absent, without
+    asking ~130 patterns one by one.
+    """
+    if low is None:
+        return table
+    index = _INDEXES.get(id(table))
+    if index is None:
+        index = _INDEXES[id(table)] = _table_index(table)
+    always, by_word, gates = index
+    chosen = set(always)
+    for word in low:
+        chosen.update(by_word.get(word, ()))
+    return tuple(table[i] for i in sorted(chosen) if _open(gates[i], low))
+
+
+def _open(gates: tuple[frozenset[str], ...] | None, low: frozenset[str]) -> bool:
+    """Whether the text holds every word of one branch (None: a branch needs none)."""
+    return gates is None or any(gate <= low for gate in gates)
+
+
+def _table_index(table: tuple[Any, ...]) -> _TableIndex:
+    """The entries that need no word, the entries each needed word lets through,
+    and each entry's branch gates (:func:`~smtpdoctor.knowledge.phrasing.gates_of`)."""
+    always: list[int] = []
+    by_word: dict[str, list[int]] = {}
+    for i, entry in enumerate(table):
+        needs = needs_of(entry.regex)
+        if needs is None:
+            always.append(i)
+        for word in needs or ():
+            by_word.setdefault(word, []).append(i)
+    gates = tuple(gates_of(entry.regex) for entry in table)
+    return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}, gates
+
+
+_TableIndex = tuple[
+    tuple[int, ...], dict[str, tuple[int, ...]], tuple[tuple[frozenset[str], ...] | None, ...]
+]
+# By the id of the (module-level, never freed) table they index.
+_INDEXES: dict[int, _TableIndex] = {}
+
+
+def _maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:
+    """Whether a regex whose matches contain one of ``needs`` may match (cheap test first)."""
+    return needs is None or any(word in lowered for word in needs)
 
 
 def _from_pattern(p: TextPattern) -> _Evidence:
@@ -718,8 +781,8 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
 
 
 def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
-    for phrase in STAGE_PHRASES:
-        if not words_absent(phrase.regex, low) and phrase.regex.search(flat):
+    for phrase in _candidates(STAGE_PHRASES, low):
+        if phrase.regex.search(flat):
             return phrase.stage, phrase.id
     return None, None
 
@@ -738,8 +801,9 @@ def _permanence(  # noqa: PLR0917 - the evidence in order of strength
         parts = split_enhanced(enhanced)
         if parts is not None:
             return CLASSES[parts[0]].permanence, None
-    for cue in PERMANENCE_CUES:
-        if not words_absent(cue.regex, low) and cue.regex.search(raw):
+    lowered = raw.lower()
+    for cue, needs in zip(PERMANENCE_CUES, _CUE_NEEDS, strict=True):
+        if not words_absent(cue.regex, low) and _maybe(needs, lowered) and cue.regex.search(raw):
             return cue.permanence, cue.id
     if decided.permanence is not None:
         return decided.permanence, None
@@ -779,7 +843,12 @@ def _merge_causes(causes: tuple[str, ...]) -> tuple[str, ...]:
 def _ordered_fixes(category: Category, stage: Stage, raw: str) -> tuple[Fix, ...]:
     """Every MTA's recipe, the MTA the text comes from first."""
     recipes = fixes_for(category)
-    seen = [mta for mta, rx in _MTA_HINTS if rx.search(raw)]
+    lowered = raw.lower()
+    seen = [
+        mta
+        for (mta, rx), needs in zip(_MTA_HINTS, _MTA_NEEDS, strict=True)
+        if _maybe(needs, lowered) and rx.search(raw)
+    ]
     if not seen:
         return recipes
     return tuple(

@@ -23,6 +23,9 @@ __all__ = [
     "StagePhrase",
     "TextPattern",
     "batch_mode",
+    "gates_of",
+    "needed_words",
+    "needs_of",
     "pattern",
     "permanence_cue",
     "present_words",
@@ -119,13 +122,16 @@ def present_words(lowered: str) -> frozenset[str] | None:
         return None
     if not _INDEX:
         _build_index()
-    # Only the words whose first two characters occur in the text are
-    # searched for: a set of the text's character pairs is cheaper to build
-    # than ~700 substring searches.
-    pairs = {lowered[i : i + 2] for i in range(len(lowered) - 1)}
-    return frozenset(
-        word for pair in pairs & _BY_PAIR.keys() for word in _BY_PAIR[pair] if word in lowered
-    )
+    # Only the words whose first three characters occur in the text are
+    # searched for: a set of the text's character triples is cheaper to
+    # build than ~800 substring searches, and lets fewer words through than
+    # pairs did. The few two-character (CJK) words are searched outright.
+    triples = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
+    found = [
+        word for key in triples & _BY_START.keys() for word in _BY_START[key] if word in lowered
+    ]
+    found.extend(word for word in _SHORT if word in lowered)
+    return frozenset(found)
 
 
 def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool:
@@ -136,6 +142,25 @@ def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool
     return needs is not None and present.isdisjoint(needs)
 
 
+def needs_of(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """The words one of which a match of table ``regex`` contains; None: no such words."""
+    if not _INDEX:
+        _build_index()
+    return _INDEX.get(regex.pattern)
+
+
+def gates_of(regex: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+    """For each top-level branch of table ``regex``, every word a match of it contains.
+
+    A text can match only if it holds all the words of one branch (finer than
+    :func:`needs_of`: "message (?:has been )?blocked" needs both words);
+    None: some branch needs no word. :func:`present_words` reports these words.
+    """
+    if not _INDEX:
+        _build_index()
+    return _GATES.get(regex.pattern)
+
+
 def batch_mode() -> None:
     """Prefilter every text, short ones too (many texts to classify: worth the set-up)."""
     global _BATCH  # noqa: PLW0603 - one switch for the process
@@ -143,22 +168,35 @@ def batch_mode() -> None:
 
 
 def _build_index() -> None:
+    index: dict[str, frozenset[str] | None] = {}
     words: set[str] = set()
     for source in _SOURCES:
-        needs = needed_words(source)
-        _INDEX[source] = frozenset(needs) if needs else None
+        tree = _parse(source)
+        needs = _seq_need(list(tree), _MIN_WORD) if tree is not None else None
+        index[source] = needs or None
         words.update(needs or ())
+        gates = _branch_gates(tree) if tree is not None else None
+        _GATES[source] = gates
+        for gate in gates or ():
+            words.update(gate)
     _WORDS[:] = sorted(words)
     for word in _WORDS:
-        _BY_PAIR.setdefault(word[:2], []).append(word)
+        if len(word) < 3:
+            _SHORT.append(word)
+        else:
+            _BY_START.setdefault(word[:3], []).append(word)
+    # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
+    _INDEX.update(index)
 
 
 _LONG = 256
 _BATCH = False
 _SOURCES: list[str] = []  # every table regex, in the order made
 _INDEX: dict[str, frozenset[str] | None] = {}
+_GATES: dict[str, tuple[frozenset[str], ...] | None] = {}
 _WORDS: list[str] = []
-_BY_PAIR: dict[str, list[str]] = {}  # the words by their first two characters
+_BY_START: dict[str, list[str]] = {}  # the words by their first three characters
+_SHORT: list[str] = []  # the words shorter than that
 
 
 # --- the words a match needs ------------------------------------------------------
@@ -174,13 +212,60 @@ _MIN_WORD = 3
 _Need = frozenset[str] | None
 
 
-def needed_words(regex: str) -> tuple[str, ...] | None:
+def needed_words(regex: str, least: int = _MIN_WORD) -> tuple[str, ...] | None:
+    """Lower-case strings one of which every match of ``regex`` contains (each at
+    least ``least`` characters), or None when there are none."""
+    tree = _parse(regex)
+    need = _seq_need(list(tree), least) if tree is not None else None
+    return tuple(sorted(need)) if need else None
+
+
+def _parse(regex: str) -> Any:
     try:
-        tree = _sre_parse.parse(regex, re.IGNORECASE)
+        return _sre_parse.parse(regex, re.IGNORECASE)
     except (re.error, RecursionError):
         return None
-    need = _seq_need(list(tree))
-    return tuple(sorted(need)) if need else None
+
+
+def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
+    items = list(tree)
+    if len(items) == 1 and items[0][0] is _sre.BRANCH:
+        branches = [list(branch) for branch in items[0][1][1]]
+    else:
+        branches = [items]
+    gates = tuple(_all_need(branch) for branch in branches)
+    return None if not all(gates) else gates
+
+
+def _all_need(items: list[Any]) -> frozenset[str]:
+    """Every literal run (of _MIN_WORD or more) a match of the sequence ``items`` contains."""
+    words: set[str] = set()
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        words.update(_run_need(run, _MIN_WORD) or ())
+        run = []
+        if op is _sre.SUBPATTERN:
+            words.update(_all_need(list(arg[3])))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            words.update(_all_need(list(arg[2])))
+        elif op is _sre.ATOMIC_GROUP:
+            words.update(_all_need(list(arg)))
+    words.update(_run_need(run, _MIN_WORD) or ())
+    return frozenset(words)
+
+
+# Words in nearly every bounce: any other literal the match needs lets fewer
+# texts through to the regex (which literal is taken changes no answer).
+_COMMON_WORDS = (
+    "message messages mail email mailbox rejected failed failure system delivery "
+    "connect connection after accept returned permanent sending content time list "
+    "blocked exceed exceeded user recipient address server host domain error the "
+    "not for your"
+)
+_COMMON = frozenset(_COMMON_WORDS.split())
 
 
 def _best(a: _Need, b: _Need) -> _Need:
@@ -188,41 +273,45 @@ def _best(a: _Need, b: _Need) -> _Need:
         return b
     if b is None:
         return a
-    return a if min(map(len, a)) >= min(map(len, b)) else b
+    return a if _rank(a) >= _rank(b) else b
 
 
-def _seq_need(items: list[Any]) -> _Need:
+def _rank(need: frozenset[str]) -> tuple[bool, int]:
+    return need.isdisjoint(_COMMON), min(map(len, need))
+
+
+def _seq_need(items: list[Any], least: int) -> _Need:
     best: _Need = None
     run: list[str] = []
     for op, arg in items:
         if op is _sre.LITERAL:
             run.append(chr(arg).lower())
             continue
-        best = _best(best, _run_need(run))
+        best = _best(best, _run_need(run, least))
         run = []
-        best = _best(best, _item_need(op, arg))
-    return _best(best, _run_need(run))
+        best = _best(best, _item_need(op, arg, least))
+    return _best(best, _run_need(run, least))
 
 
-def _run_need(run: list[str]) -> _Need:
+def _run_need(run: list[str], least: int) -> _Need:
     # A part of a literal the match needs is needed too: edge spaces go (the
     # text may have a line break there).
     word = "".join(run).strip()
     # Two CJK characters are a word; two Latin letters are not.
-    least = _MIN_WORD if word.isascii() else 2
+    least = least if word.isascii() else min(least, 2)
     return frozenset({word}) if len(word) >= least else None
 
 
-def _item_need(op: Any, arg: Any) -> _Need:
+def _item_need(op: Any, arg: Any, least: int) -> _Need:
     if op is _sre.SUBPATTERN:
-        return _seq_need(list(arg[3]))
+        return _seq_need(list(arg[3]), least)
     if op is _sre.BRANCH:
-        needs = [_seq_need(list(branch)) for branch in arg[1]]
+        needs = [_seq_need(list(branch), least) for branch in arg[1]]
         if any(n is None for n in needs):
             return None
         return frozenset().union(*[n for n in needs if n is not None])
     if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
-        return _seq_need(list(arg[2]))
+        return _seq_need(list(arg[2]), least)
     if op is _sre.ATOMIC_GROUP:
-        return _seq_need(list(arg))
+        return _seq_need(list(arg), least)
     return None
