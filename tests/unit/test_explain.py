@@ -810,6 +810,81 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "connect",
         ),
         ("500 Line limit exceeded", "message_size", "message"),
+        # Round 3 (new public lines, tune split): the library names the command
+        # whose reply it quotes; a 550 to MAIL FROM refuses the sender.
+        (
+            "The following From address failed: a@example.com : MAIL FROM command failed,"
+            "From address is not one of your addresses ,550,5.7.0",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "Error: Mail command failed: 553 Local user only,163 smtp5",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "SMTP ERROR: RCPT TO command failed: 451 Temporary local problem - please try later",
+            "service_unavailable",
+            "rcpt_to",
+        ),
+        # Stack frames name the command (.NET SmtpClient, MailKit, Ruby Net::SMTP).
+        (
+            "System.Net.Mail.SmtpException: Failure sending mail. ---> System.IO.IOException: "
+            "Unable to read data from the transport connection: net_io_connectionclosed. at "
+            "System.Net.Mail.MailCommand.Send(SmtpConnection conn, Byte[] command)",
+            "connection_dropped",
+            "mail_from",
+        ),
+        (
+            "MailKit.Net.Smtp.SmtpCommandException: Syntax error, command unrecognized\n"
+            "   at MailKit.Net.Smtp.SmtpClient.OnSenderNotAccepted(MimeMessage message)",
+            "other",
+            "mail_from",
+        ),
+        (
+            "NOTIFICATION ERROR: Net::ReadTimeout\n/usr/lib/ruby/2.0.0/net/smtp.rb:931:in "
+            "`recv_response'\n/usr/lib/ruby/2.0.0/net/smtp.rb:554:in `block in do_start'",
+            "network_timeout",
+            "greeting",
+        ),
+        ("Net::OpenTimeout: execution expired", "firewall_block", "connect"),
+        # lettre prints the reply code as a struct: 534 is RFC 4954's AUTH refusal.
+        (
+            "lettre::transport::smtp::Error { kind: Permanent(Code { severity: "
+            "PermanentNegativeCompletion, category: Unspecified3, detail: Four }) }",
+            "authentication",
+            "none",
+        ),
+        # Provider phrases: the greeting a client could not take, header checks,
+        # Apple's content verdict, Microsoft's Send As refusal.
+        (
+            'error="Invalid greeting. response=554 5.7.0 Blocked - see '
+            'https://support.proofpoint.com/dnsbl-lookup.cgi?ip=192.0.2.1"',
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "Status: 5.0.0\nDiagnostic-Code: smtp; 554-Transaction failed 554-Reject due to "
+            "policy restrictions. 554 For explanation visit https://www.gmx.net/mail/",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "554 5.7.1 [CS01] Message rejected due to local policy. Please visit "
+            "https://support.apple.com/en-us/HT204137",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException."
+            "MapiExceptionSendAsDenied; Failed to process message",
+            "policy_rejection",
+            "message",
+        ),
+        # An expiry is a summary: the provider code (5.4.316) says why.
+        ("550 5.4.316 Message expired, connection refused", "firewall_block", "connect"),
+        ("550 5.1.7 invalid envelope sender", "policy_rejection", "mail_from"),
     ],
 )
 def test_new_classes(text: str, category: str, stage: str) -> None:

@@ -139,7 +139,12 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:detected|identified|classified|rejected) as spam|identified SPAM|spam[- ]like|"
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
         r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
-        r"message does not meet (?:our|the) (?:delivery )?requirements",
+        r"message does not meet (?:our|the) (?:delivery )?requirements|"
+        # Apple iCloud [CS01]; GMX/web.de/IONOS header checks; Gmail's verdict on
+        # one message; Mimecast's header-based anti-spoofing.
+        r"Message rejected due to local policy|Reject due to policy restrictions|"
+        r"rejected (?:for|as) spam|spam or virus content|message is likely unsolicited|"
+        r"header based Anti-Spoofing",
         _C.POLICY_REJECTION,
         "The receiving server's content filter refused the message (spam, virus, or a "
         "policy on the content).",
@@ -153,6 +158,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"not a member of (?:this|the) (?:mailing )?list|may not have permission to post|"
         r"recipient preferences|spamhaus\.org/query/bl|but my name was rejected|"
         r"\bDomain is invalid\b|not allowed to send (?:e-?)?mail from|"
+        r"You are not allowed to send (?:e-?)?mail\b(?! without auth)|"
+        # the authenticated account may not use this sender address (163's
+        # "Local user only"), or its outgoing mail is suspended (cPanel)
+        r"\bLocal user only\b|not one of your addresses|"
+        r"Outgoing mail from .{0,80}? has been suspended|"
         # challenge-response filters hold mail until the sender confirms
         r"not pre-?approved|requires confirmation|confirm this mail server|\bspam ?list\b|"
         r"which is an open relay|\bopen relay (?:listed|detected|blocked)|"
@@ -414,6 +424,36 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.library_rcpt", r"\bSMTPRecipientsRefused\b", _S.RCPT_TO),
     stage_phrase("stage.library_mail", r"\bSMTPSenderRefused\b", _S.MAIL_FROM),
     stage_phrase("stage.library_data", r"line \d+, in data\b|\bSMTPDataError\b", _S.DATA),
+    # PHPMailer ("MAIL FROM command failed", "DATA END command failed") and
+    # nodemailer ("Mail command failed", "Recipient command failed") name the
+    # command whose reply they quote.
+    stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
+    stage_phrase("stage.library_mail_failed", r"\bMAIL(?: FROM)? command failed\b", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.library_rcpt_failed",
+        r"\b(?:RCPT TO|Recipient) command failed\b|all recipients were rejected",
+        _S.RCPT_TO,
+    ),
+    # Stack frames: MailKit's and .NET SmtpClient's handler of the reply, Ruby
+    # Net::SMTP waiting for the greeting in do_start.
+    stage_phrase(
+        "stage.library_frame_mail",
+        r"\bOnSenderNotAccepted\b|\bProcessMailFromResponse\b|System\.Net\.Mail\.MailCommand\.Send\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_frame_rcpt",
+        r"\bOnRecipientNotAccepted\b|\bProcessRcptToResponse\b|"
+        r"System\.Net\.Mail\.RecipientCommand\.Send\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.library_frame_greeting",
+        r"ReadLine\(SmtpReplyReader caller\)\s+"
+        r"at System\.Net\.Mail\.SmtpConnection\.GetConnection\b|"
+        r"`recv_response'\s+\S*smtp\.rb:\d+:in `block in do_start'|\bInvalid greeting\b",
+        _S.GREETING,
+    ),
     # .NET SmtpClient raises this for a 530 reply to MAIL FROM (MailCommand).
     stage_phrase(
         "stage.library_dotnet_mail",
