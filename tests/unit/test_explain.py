@@ -885,6 +885,31 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # An expiry is a summary: the provider code (5.4.316) says why.
         ("550 5.4.316 Message expired, connection refused", "firewall_block", "connect"),
         ("550 5.1.7 invalid envelope sender", "policy_rejection", "mail_from"),
+        # JavaMail's "Invalid Addresses" wraps RCPT TO refusals; nodemailer's
+        # "Data command failed" quotes the reply to DATA; a quota in words.
+        (
+            "'Invalid Addresses' (3x caused by later): 554 5.7.1 Client host rejected: "
+            "Access denied",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "Error: Data command failed: 421 4.3.0 Temporary System Problem.  Try again later",
+            "service_unavailable",
+            "data",
+        ),
+        (
+            "554 5.7.0 Your message could not be sent. The limit on the number of allowed "
+            "outgoing messages was exceeded. Try again later.",
+            "rate_limited",
+            "none",
+        ),
+        (
+            "postfix/cleanup[26861]: 436DE5E0E9A: milter-reject: END-OF-MESSAGE from "
+            "relay.example[192.0.2.1]: 4.7.1 Try again later; from=<a@example.org>",
+            "policy_rejection",
+            "message",
+        ),
     ],
 )
 def test_new_classes(text: str, category: str, stage: str) -> None:

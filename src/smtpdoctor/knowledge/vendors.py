@@ -42,6 +42,22 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # Sending quotas in providers' words: they outrank "try again later" and a
+    # mailbox-status code (Microsoft's 554 5.2.0 SubmissionQuotaExceeded).
+    pattern(
+        "vendor.quota_exceeded",
+        r"limits? for your account (?:are|is) exceeded|SubmissionQuotaExceeded|"
+        r"limit on the number of allowed outgoing messages|sending quota exceeded|"
+        r"\bonly \d+ messages per (?:day|hour)\b",
+        _C.RATE_LIMITED,
+        "The provider refuses more mail from this account for now: its sending "
+        "quota (messages or recipients per day or hour) is used up.",
+        "A burst of mail (newsletter, notifications, a compromised account) went "
+        "through a personal or trial account.",
+        source="vendor",
+        permanence=_T,
+        retry=True,
+    ),
     # --- texts that say what happened behind a generic code ---------------------------------
     pattern(
         "vendor.size_words",
@@ -428,6 +444,18 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # nodemailer ("Mail command failed", "Recipient command failed") name the
     # command whose reply they quote.
     stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
+    stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
+    stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
+    # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals.
+    stage_phrase(
+        "stage.javamail_rcpt",
+        r"\bInvalid Addresses\b|\bSMTPAddressFailedException\b|SMTPTransport\.rcptTo\b",
+        _S.RCPT_TO,
+    ),
+    # Postfix's receiving side: a milter's verdict on the whole message; a TLS
+    # handshake the server accepted the connection for.
+    stage_phrase("stage.milter_eom", r"milter-reject: END-OF-MESSAGE\b", _S.MESSAGE),
+    stage_phrase("stage.tls_accept", r"\bSSL_accept error from\b", _S.TLS_HANDSHAKE),
     stage_phrase("stage.library_mail_failed", r"\bMAIL(?: FROM)? command failed\b", _S.MAIL_FROM),
     stage_phrase(
         "stage.library_rcpt_failed",
