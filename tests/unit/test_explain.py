@@ -910,6 +910,30 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "policy_rejection",
             "message",
         ),
+        # Sender ownership (Postfix, Yandex) and logins; Roundcube's words for
+        # the command; smtplib's debug output.
+        (
+            "SMTPSenderRefused: (553, '5.7.1 Sender address rejected: not owned by auth user.')",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "Sender address rejected: not logged in (Diagnostic-Code: smtp; 553 5.7.1)",
+            "authentication",
+            "mail_from",
+        ),
+        (
+            'SMTP Error (550): Failed to add recipient "b@example.net" (5.7.1 <b@example.net>: '
+            "Client host rejected: Blacklisted user)",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "send: 'AUTH PLAIN AGFAZXhhbXBsZS5vcmcA\\r\\n'\nreply: '535 Error: authentication "
+            "failed\\r\\n'",
+            "authentication",
+            "auth",
+        ),
     ],
 )
 def test_new_classes(text: str, category: str, stage: str) -> None:

@@ -42,6 +42,17 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # Postfix's reject_sender_login_mismatch for a client that did not log in.
+    pattern(
+        "postfix.sender_not_logged_in",
+        r"Sender address rejected: not logged in",
+        _C.AUTHENTICATION,
+        "The server lets only logged-in users send from this address, and the "
+        "client did not authenticate (SMTP AUTH) before MAIL FROM.",
+        "Turn on SMTP authentication in the client, on the submission port (587/465).",
+        source="postfix",
+        hint=_S.MAIL_FROM,
+    ),
     # Sending quotas in providers' words: they outrank "try again later" and a
     # mailbox-status code (Microsoft's 554 5.2.0 SubmissionQuotaExceeded).
     pattern(
@@ -177,7 +188,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"You are not allowed to send (?:e-?)?mail\b(?! without auth)|"
         # the authenticated account may not use this sender address (163's
         # "Local user only"), or its outgoing mail is suspended (cPanel)
-        r"\bLocal user only\b|not one of your addresses|"
+        r"\bLocal user only\b|not one of your addresses|not owned by (?:auth )?user\b|"
         r"Outgoing mail from .{0,80}? has been suspended|"
         # challenge-response filters hold mail until the sender confirms
         r"not pre-?approved|requires confirmation|confirm this mail server|\bspam ?list\b|"
@@ -444,6 +455,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # nodemailer ("Mail command failed", "Recipient command failed") name the
     # command whose reply they quote.
     stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
+    # Python smtplib's debug output: the AUTH it sent, then the refusal.
+    stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
     stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
     stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
     # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals.
@@ -456,10 +469,15 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # handshake the server accepted the connection for.
     stage_phrase("stage.milter_eom", r"milter-reject: END-OF-MESSAGE\b", _S.MESSAGE),
     stage_phrase("stage.tls_accept", r"\bSSL_accept error from\b", _S.TLS_HANDSHAKE),
-    stage_phrase("stage.library_mail_failed", r"\bMAIL(?: FROM)? command failed\b", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.library_mail_failed",
+        r"\bMAIL(?: FROM)? command failed\b|Failed to set sender\b",
+        _S.MAIL_FROM,
+    ),
     stage_phrase(
         "stage.library_rcpt_failed",
-        r"\b(?:RCPT TO|Recipient) command failed\b|all recipients were rejected",
+        r"\b(?:RCPT TO|Recipient) command failed\b|all recipients were rejected|"
+        r"Failed to add recipient|SMTP Error: The following recipients failed",
         _S.RCPT_TO,
     ),
     # Stack frames: MailKit's and .NET SmtpClient's handler of the reply, Ruby
