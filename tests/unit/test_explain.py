@@ -934,6 +934,12 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "authentication",
             "auth",
         ),
+        # A TLS-RPT failure detail in a sender's words (RFC 8460 failure-reason-code).
+        (
+            '"failure-reason-code": "4.7.5 [internal] SSL certificate subject does not match host"',
+            "tls_certificate",
+            "tls_handshake",
+        ),
     ],
 )
 def test_new_classes(text: str, category: str, stage: str) -> None:

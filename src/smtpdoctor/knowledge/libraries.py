@@ -117,7 +117,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"RemoteCertificateChainErrors|No subject alternative (?:DNS )?names? matching|"
         r"self[- ]signed certificate|unable to get local issuer certificate|"
         r"InvalidCertificate|certificate has expired|remote certificate was rejected|"
-        r"certificate could not be validated",
+        r"certificate could not be validated|certificate subject does not match host",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",
