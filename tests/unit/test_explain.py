@@ -731,7 +731,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
     """
-    assert len(LINES) >= 170
+    assert len(LINES) >= 530
     scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
@@ -745,12 +745,14 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         for split, (cat, stage, n) in scores.items():
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
+    # Reached with the fourth collection: tune 97.2 % / 95.0 %, held back
+    # 82.1 % / 80.4 %; the floors keep a row of margin.
     tune = scores["tune"]
-    assert tune[0] * 100 >= tune[2] * 95, scores
-    assert tune[1] * 100 >= tune[2] * 93, scores
+    assert tune[0] * 100 >= tune[2] * 96, scores
+    assert tune[1] * 100 >= tune[2] * 94, scores
     held = scores["held"]
-    assert held[0] * 100 >= held[2] * 80, scores
-    assert held[1] * 100 >= held[2] * 75, scores
+    assert held[0] * 100 >= held[2] * 81, scores
+    assert held[1] * 100 >= held[2] * 79, scores
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
