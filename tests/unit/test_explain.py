@@ -731,7 +731,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
     """
-    assert len(LINES) >= 170
+    assert len(LINES) >= 530
     scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
@@ -745,12 +745,14 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         for split, (cat, stage, n) in scores.items():
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
+    # Reached with the fourth collection: tune 97.2 % / 95.0 %, held back
+    # 82.1 % / 80.4 %; the floors keep a row of margin.
     tune = scores["tune"]
-    assert tune[0] * 100 >= tune[2] * 95, scores
-    assert tune[1] * 100 >= tune[2] * 93, scores
+    assert tune[0] * 100 >= tune[2] * 96, scores
+    assert tune[1] * 100 >= tune[2] * 94, scores
     held = scores["held"]
-    assert held[0] * 100 >= held[2] * 80, scores
-    assert held[1] * 100 >= held[2] * 75, scores
+    assert held[0] * 100 >= held[2] * 81, scores
+    assert held[1] * 100 >= held[2] * 79, scores
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
@@ -810,6 +812,136 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "connect",
         ),
         ("500 Line limit exceeded", "message_size", "message"),
+        # Round 3 (new public lines, tune split): the library names the command
+        # whose reply it quotes; a 550 to MAIL FROM refuses the sender.
+        (
+            "The following From address failed: a@example.com : MAIL FROM command failed,"
+            "From address is not one of your addresses ,550,5.7.0",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "Error: Mail command failed: 553 Local user only,163 smtp5",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "SMTP ERROR: RCPT TO command failed: 451 Temporary local problem - please try later",
+            "service_unavailable",
+            "rcpt_to",
+        ),
+        # Stack frames name the command (.NET SmtpClient, MailKit, Ruby Net::SMTP).
+        (
+            "System.Net.Mail.SmtpException: Failure sending mail. ---> System.IO.IOException: "
+            "Unable to read data from the transport connection: net_io_connectionclosed. at "
+            "System.Net.Mail.MailCommand.Send(SmtpConnection conn, Byte[] command)",
+            "connection_dropped",
+            "mail_from",
+        ),
+        (
+            "MailKit.Net.Smtp.SmtpCommandException: Syntax error, command unrecognized\n"
+            "   at MailKit.Net.Smtp.SmtpClient.OnSenderNotAccepted(MimeMessage message)",
+            "other",
+            "mail_from",
+        ),
+        (
+            "NOTIFICATION ERROR: Net::ReadTimeout\n/usr/lib/ruby/2.0.0/net/smtp.rb:931:in "
+            "`recv_response'\n/usr/lib/ruby/2.0.0/net/smtp.rb:554:in `block in do_start'",
+            "network_timeout",
+            "greeting",
+        ),
+        ("Net::OpenTimeout: execution expired", "firewall_block", "connect"),
+        # lettre prints the reply code as a struct: 534 is RFC 4954's AUTH refusal.
+        (
+            "lettre::transport::smtp::Error { kind: Permanent(Code { severity: "
+            "PermanentNegativeCompletion, category: Unspecified3, detail: Four }) }",
+            "authentication",
+            "none",
+        ),
+        # Provider phrases: the greeting a client could not take, header checks,
+        # Apple's content verdict, Microsoft's Send As refusal.
+        (
+            'error="Invalid greeting. response=554 5.7.0 Blocked - see '
+            'https://support.proofpoint.com/dnsbl-lookup.cgi?ip=192.0.2.1"',
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "Status: 5.0.0\nDiagnostic-Code: smtp; 554-Transaction failed 554-Reject due to "
+            "policy restrictions. 554 For explanation visit https://www.gmx.net/mail/",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "554 5.7.1 [CS01] Message rejected due to local policy. Please visit "
+            "https://support.apple.com/en-us/HT204137",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException."
+            "MapiExceptionSendAsDenied; Failed to process message",
+            "policy_rejection",
+            "message",
+        ),
+        # An expiry is a summary: the provider code (5.4.316) says why.
+        ("550 5.4.316 Message expired, connection refused", "firewall_block", "connect"),
+        ("550 5.1.7 invalid envelope sender", "policy_rejection", "mail_from"),
+        # JavaMail's "Invalid Addresses" wraps RCPT TO refusals; nodemailer's
+        # "Data command failed" quotes the reply to DATA; a quota in words.
+        (
+            "'Invalid Addresses' (3x caused by later): 554 5.7.1 Client host rejected: "
+            "Access denied",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "Error: Data command failed: 421 4.3.0 Temporary System Problem.  Try again later",
+            "service_unavailable",
+            "data",
+        ),
+        (
+            "554 5.7.0 Your message could not be sent. The limit on the number of allowed "
+            "outgoing messages was exceeded. Try again later.",
+            "rate_limited",
+            "none",
+        ),
+        (
+            "postfix/cleanup[26861]: 436DE5E0E9A: milter-reject: END-OF-MESSAGE from "
+            "relay.example[192.0.2.1]: 4.7.1 Try again later; from=<a@example.org>",
+            "policy_rejection",
+            "message",
+        ),
+        # Sender ownership (Postfix, Yandex) and logins; Roundcube's words for
+        # the command; smtplib's debug output.
+        (
+            "SMTPSenderRefused: (553, '5.7.1 Sender address rejected: not owned by auth user.')",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "Sender address rejected: not logged in (Diagnostic-Code: smtp; 553 5.7.1)",
+            "authentication",
+            "mail_from",
+        ),
+        (
+            'SMTP Error (550): Failed to add recipient "b@example.net" (5.7.1 <b@example.net>: '
+            "Client host rejected: Blacklisted user)",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "send: 'AUTH PLAIN AGFAZXhhbXBsZS5vcmcA\\r\\n'\nreply: '535 Error: authentication "
+            "failed\\r\\n'",
+            "authentication",
+            "auth",
+        ),
+        # A TLS-RPT failure detail in a sender's words (RFC 8460 failure-reason-code).
+        (
+            '"failure-reason-code": "4.7.5 [internal] SSL certificate subject does not match host"',
+            "tls_certificate",
+            "tls_handshake",
+        ),
     ],
 )
 def test_new_classes(text: str, category: str, stage: str) -> None:

@@ -56,6 +56,7 @@ from smtpdoctor.knowledge import (
     split_enhanced,
 )
 from smtpdoctor.knowledge.alternatives import readings_for
+from smtpdoctor.knowledge.libraries import rust_reply_codes
 from smtpdoctor.knowledge.phrasing import (
     gates_of,
     needed_words,
@@ -480,6 +481,7 @@ def _wire_text(reply: Reply) -> str:
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
     cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    cut = rust_reply_codes(cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
     if "(" not in cut:
         return cut

@@ -176,9 +176,11 @@ _ENTRIES: tuple[EnhancedCode, ...] = (
     _e(1, 6, 'Destination mailbox has moved, no forwarding address',
        'The address used to exist but no longer takes mail.',
        'RFC 3463', _C.RECIPIENT, False),
+    # A sender address the receiver refuses reads as a refusal of the sender,
+    # like Postfix's "Sender address rejected".
     _e(1, 7, "Bad sender's mailbox address syntax",
        'The envelope sender address is not syntactically valid.',
-       'RFC 3463', _C.OTHER, False),
+       'RFC 3463', _C.POLICY_REJECTION, False),
     _e(1, 8, "Bad sender's system address",
        "The sender's domain does not exist in DNS or cannot receive replies.",
        'RFC 3463', _C.DNS_RESOLUTION),

@@ -15,10 +15,12 @@ more than the quoted code, or where there is no code at all.
 
 from __future__ import annotations
 
+import re
+
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["LIBRARY_PATTERNS"]
+__all__ = ["LIBRARY_PATTERNS", "rust_reply_codes"]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 _DROP = "connection_drop"
@@ -115,7 +117,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"RemoteCertificateChainErrors|No subject alternative (?:DNS )?names? matching|"
         r"self[- ]signed certificate|unable to get local issuer certificate|"
         r"InvalidCertificate|certificate has expired|remote certificate was rejected|"
-        r"certificate could not be validated",
+        r"certificate could not be validated|certificate subject does not match host",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",
@@ -159,13 +161,29 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         kind=_DROP,
     ),
     pattern(
+        "library.read_timeout",
+        # The connection was open, but no reply came in time (Ruby's read
+        # timeout, .NET's WSAETIMEDOUT on a read, MailKit's operation timeout).
+        r"Net::ReadTimeout|Unable to read data from the transport connection: A connection "
+        r"attempt failed because the connected party did not properly respond|"
+        r"System\.TimeoutException: Operation timed out after \d+ milliseconds",
+        _C.NETWORK_TIMEOUT,
+        "The connection was open, but the server's reply did not come in time.",
+        "The client waits for a greeting on an implicit-TLS port (465) while the "
+        "server waits for the TLS handshake, or the other way round.",
+        "A slow or overloaded server, or a firewall that lets the connection open "
+        "but drops what follows.",
+        source=_LIB,
+        permanence=_T,
+    ),
+    pattern(
         "library.greeting_lost",
         r"SMTPServerDisconnected: Connection unexpectedly closed|"
         r"Connection unexpectedly closed|Greeting never received|"
         r"Failed to read SMTP server greeting|net_io_connectionclosed|"
         r"Unable to read data from the transport connection|"
         r"\bEOFError\b|end of file reached|"
-        r"Net::ReadTimeout|Net::OpenTimeout|unexpected EOF|"
+        r"Unable to write data to the transport connection|unexpected EOF|"
         r"The SMTP server has unexpectedly disconnected|Connection closed by the server|"
         r"connection closed unexpectedly|\{error,\s*closed\}|socket closed",
         _C.CONNECTION_DROPPED,
@@ -216,7 +234,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"Unable to connect to the remote server|MailKit\.Net\.Smtp.*SocketException|"
         r"\{error,\s*retries_exceeded|\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
-        r"lettre.*Connection error",
+        r"lettre.*Connection error|Net::OpenTimeout",
         _C.FIREWALL_BLOCK,
         "The application could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the application runs (cloud providers block "
@@ -246,7 +264,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "library.send_as_denied",
         r"SendAsDenied|MapiExceptionSendAsDenied|"
         r"Client does not have permissions to send as this sender",
-        _C.AUTHENTICATION,
+        # The login succeeded; the refusal is about the sender address it used,
+        # like "Sender address rejected: not owned by user".
+        _C.POLICY_REJECTION,
         "Microsoft 365 accepted the login but this account may not send as the From "
         "address it used.",
         "Give the account Send As rights on that mailbox, or send with its own address.",
@@ -256,3 +276,46 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
 )
+
+
+# Rust lettre and async-smtp print a reply code as a struct of three enums
+# ("Code { severity: PermanentNegativeCompletion, category: MailSystem,
+# detail: Four }" is 554); spelled as digits, the classifier reads it.
+_RUST_CODE = re.compile(
+    r"Code\s*\{\s*severity:\s*(\w+),\s*category:\s*(\w+),\s*detail:\s*(\w+),?\s*\}"
+)
+_SEVERITY = {
+    "PositiveCompletion": "2",
+    "PositiveIntermediate": "3",
+    "TransientNegativeCompletion": "4",
+    "PermanentNegativeCompletion": "5",
+}
+_CATEGORY = {
+    "Syntax": "0",
+    "Information": "1",
+    "Connections": "2",
+    "Unspecified3": "3",
+    "Unspecified4": "4",
+    "MailSystem": "5",
+}
+_DETAIL = {
+    name: str(i)
+    for i, name in enumerate(
+        ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+    )
+}
+
+
+def rust_reply_codes(text: str) -> str:
+    """``text`` with lettre's ``Code { ... }`` structs written as reply codes."""
+    if "severity:" not in text:
+        return text
+
+    def digits(m: re.Match[str]) -> str:
+        parts = (_SEVERITY.get(m[1]), _CATEGORY.get(m[2]), _DETAIL.get(m[3]))
+        if not all(parts):
+            return m[0]
+        # The line end closes the code for the reply reader ("Permanent(534").
+        return "".join(parts) + "\n"  # type: ignore[arg-type]
+
+    return _RUST_CODE.sub(digits, text)

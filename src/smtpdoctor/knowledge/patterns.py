@@ -394,6 +394,9 @@ _CORE: tuple[TextPattern, ...] = (
         source="microsoft",
         permanence=_PM,
         retry=False,
+        # A summary: a cause stated beside it ("connection refused", a provider
+        # code such as 5.4.316) says more.
+        specific=False,
     ),
     _p(
         "ms.dns_query_failed",
@@ -1120,7 +1123,9 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
         "stage.connect",
         r"connect to \S+: |Connection refused|Connection timed out with|\bConnection timed out\b|"
         r"No route to host|Network is unreachable|Cannot assign requested address|"
-        r"failed: Connection|Operation timed out|\b[45]\.4\.31[67]\b|Socket error code 10061|"
+        # (not MailKit's "Operation timed out after 5000 milliseconds": a read)
+        r"failed: Connection|Operation timed out(?! after \d+ milliseconds)|"
+        r"\b[45]\.4\.31[67]\b|Socket error code 10061|"
         r"unable to connect|Cannot connect to remote server",
         _S.CONNECT,
     ),

@@ -42,6 +42,33 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # Postfix's reject_sender_login_mismatch for a client that did not log in.
+    pattern(
+        "postfix.sender_not_logged_in",
+        r"Sender address rejected: not logged in",
+        _C.AUTHENTICATION,
+        "The server lets only logged-in users send from this address, and the "
+        "client did not authenticate (SMTP AUTH) before MAIL FROM.",
+        "Turn on SMTP authentication in the client, on the submission port (587/465).",
+        source="postfix",
+        hint=_S.MAIL_FROM,
+    ),
+    # Sending quotas in providers' words: they outrank "try again later" and a
+    # mailbox-status code (Microsoft's 554 5.2.0 SubmissionQuotaExceeded).
+    pattern(
+        "vendor.quota_exceeded",
+        r"limits? for your account (?:are|is) exceeded|SubmissionQuotaExceeded|"
+        r"limit on the number of allowed outgoing messages|sending quota exceeded|"
+        r"\bonly \d+ messages per (?:day|hour)\b",
+        _C.RATE_LIMITED,
+        "The provider refuses more mail from this account for now: its sending "
+        "quota (messages or recipients per day or hour) is used up.",
+        "A burst of mail (newsletter, notifications, a compromised account) went "
+        "through a personal or trial account.",
+        source="vendor",
+        permanence=_T,
+        retry=True,
+    ),
     # --- texts that say what happened behind a generic code ---------------------------------
     pattern(
         "vendor.size_words",
@@ -139,7 +166,12 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:detected|identified|classified|rejected) as spam|identified SPAM|spam[- ]like|"
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
         r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
-        r"message does not meet (?:our|the) (?:delivery )?requirements",
+        r"message does not meet (?:our|the) (?:delivery )?requirements|"
+        # Apple iCloud [CS01]; GMX/web.de/IONOS header checks; Gmail's verdict on
+        # one message; Mimecast's header-based anti-spoofing.
+        r"Message rejected due to local policy|Reject due to policy restrictions|"
+        r"rejected (?:for|as) spam|spam or virus content|message is likely unsolicited|"
+        r"header based Anti-Spoofing",
         _C.POLICY_REJECTION,
         "The receiving server's content filter refused the message (spam, virus, or a "
         "policy on the content).",
@@ -153,6 +185,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"not a member of (?:this|the) (?:mailing )?list|may not have permission to post|"
         r"recipient preferences|spamhaus\.org/query/bl|but my name was rejected|"
         r"\bDomain is invalid\b|not allowed to send (?:e-?)?mail from|"
+        r"You are not allowed to send (?:e-?)?mail\b(?! without auth)|"
+        # the authenticated account may not use this sender address (163's
+        # "Local user only"), or its outgoing mail is suspended (cPanel)
+        r"\bLocal user only\b|not one of your addresses|not owned by (?:auth )?user\b|"
+        r"Outgoing mail from .{0,80}? has been suspended|"
         # challenge-response filters hold mail until the sender confirms
         r"not pre-?approved|requires confirmation|confirm this mail server|\bspam ?list\b|"
         r"which is an open relay|\bopen relay (?:listed|detected|blocked)|"
@@ -414,6 +451,55 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.library_rcpt", r"\bSMTPRecipientsRefused\b", _S.RCPT_TO),
     stage_phrase("stage.library_mail", r"\bSMTPSenderRefused\b", _S.MAIL_FROM),
     stage_phrase("stage.library_data", r"line \d+, in data\b|\bSMTPDataError\b", _S.DATA),
+    # PHPMailer ("MAIL FROM command failed", "DATA END command failed") and
+    # nodemailer ("Mail command failed", "Recipient command failed") name the
+    # command whose reply they quote.
+    stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
+    # Python smtplib's debug output: the AUTH it sent, then the refusal.
+    stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
+    stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
+    stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
+    # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals.
+    stage_phrase(
+        "stage.javamail_rcpt",
+        r"\bInvalid Addresses\b|\bSMTPAddressFailedException\b|SMTPTransport\.rcptTo\b",
+        _S.RCPT_TO,
+    ),
+    # Postfix's receiving side: a milter's verdict on the whole message; a TLS
+    # handshake the server accepted the connection for.
+    stage_phrase("stage.milter_eom", r"milter-reject: END-OF-MESSAGE\b", _S.MESSAGE),
+    stage_phrase("stage.tls_accept", r"\bSSL_accept error from\b", _S.TLS_HANDSHAKE),
+    stage_phrase(
+        "stage.library_mail_failed",
+        r"\bMAIL(?: FROM)? command failed\b|Failed to set sender\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_rcpt_failed",
+        r"\b(?:RCPT TO|Recipient) command failed\b|all recipients were rejected|"
+        r"Failed to add recipient|SMTP Error: The following recipients failed",
+        _S.RCPT_TO,
+    ),
+    # Stack frames: MailKit's and .NET SmtpClient's handler of the reply, Ruby
+    # Net::SMTP waiting for the greeting in do_start.
+    stage_phrase(
+        "stage.library_frame_mail",
+        r"\bOnSenderNotAccepted\b|\bProcessMailFromResponse\b|System\.Net\.Mail\.MailCommand\.Send\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_frame_rcpt",
+        r"\bOnRecipientNotAccepted\b|\bProcessRcptToResponse\b|"
+        r"System\.Net\.Mail\.RecipientCommand\.Send\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.library_frame_greeting",
+        r"ReadLine\(SmtpReplyReader caller\)\s+"
+        r"at System\.Net\.Mail\.SmtpConnection\.GetConnection\b|"
+        r"`recv_response'\s+\S*smtp\.rb:\d+:in `block in do_start'|\bInvalid greeting\b",
+        _S.GREETING,
+    ),
     # .NET SmtpClient raises this for a 530 reply to MAIL FROM (MailCommand).
     stage_phrase(
         "stage.library_dotnet_mail",
