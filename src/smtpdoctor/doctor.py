@@ -7,8 +7,11 @@ and renders what comes back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
+import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,9 +40,9 @@ from smtpdoctor.model import (
 )
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
-from smtpdoctor.probe.certificate import analyze_certificate
+from smtpdoctor.probe.certificate import analyze_certificate, warm_up
 from smtpdoctor.probe.session import SessionOptions, walk
-from smtpdoctor.probe.tls import tls_matrix
+from smtpdoctor.probe.tls import early_matrix, tls_matrix
 
 if TYPE_CHECKING:
     from smtpdoctor.diagnosis.policy_rules import MxTransport
@@ -235,26 +238,29 @@ async def probe_host(
     # (a --timeout under a second is honoured, not raised).
     walk_deadline = Deadline(max(min(1.0, left), left - reserve))
     # The TLS matrix's hellos are separate connections that need only the
-    # walk's version and handshake time: they start as soon as the walk's
-    # handshake ends, and run while the walk goes on.
-    pending: list[asyncio.Task[TlsMatrix]] = []
+    # walk's version and handshake time. Their connections open once the
+    # server has greeted the walk (a dead or refusing server costs none), go
+    # as far as STARTTLS beside it, and send their hellos as soon as the
+    # walk's handshake ends: the matrix ends with the walk, not after it.
+    settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
+    pending: list[asyncio.Task[TlsMatrix | None]] = []
 
-    def start_matrix(session: TlsSession, took: float) -> None:
-        if opts.tls_matrix and not pending:
-            job = _matrix(
-                address,
-                session.version,
-                took,
-                session_opts=session_opts,
-                opts=opts,
-                deadline=deadline,
-                connector=connector,
-            )
-            pending.append(asyncio.create_task(job))
+    def on_stage(stage: Stage) -> None:
+        if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
+            job = _start_matrix(address, settled, session_opts, opts, deadline, connector)
+            pending.extend(job)
+        if session_opts.on_stage is not None:
+            session_opts.on_stage(stage)
 
-    hooked = replace(session_opts, on_tls=start_matrix)
+    def on_tls(session: TlsSession, took: float) -> None:
+        if not settled.done():
+            settled.set_result((session.version, _large_hello_patience(took)))
+
+    hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
         result = await walk(address, opts.port, hooked, walk_deadline, connector)
+        if not settled.done():
+            settled.set_result(None)  # no handshake: no matrix
         cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
     finally:
         for task in pending:
@@ -390,46 +396,81 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     )
 
 
+_WARMING: list[threading.Thread] = []
+
+
+def _warm_up() -> None:
+    """In a thread, while the walks wait on the network: import ``cryptography``
+    and index the trust anchors, so the certificate check does not wait for it."""
+    if "cryptography.x509.verification" in sys.modules:
+        return  # warmed already (a process that diagnoses again)
+
+    def run() -> None:
+        # Only time is at stake: whatever fails here fails again, and is
+        # reported, where the certificate is analysed.
+        with contextlib.suppress(Exception):
+            warm_up()
+
+    thread = threading.Thread(target=run, name="smtpdoctor-warm-up", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
+
+
+def _warmed() -> None:
+    """Wait for a warm-up still running (its work is not done twice)."""
+    while _WARMING:
+        _WARMING.pop().join()
+
+
 def _certificate(name: str, result: SessionResult, opts: DiagnoseOptions) -> CertificateInfo | None:
     """The certificate the walk saw, checked against the names it should carry."""
     session = result.tls.session if result.tls else None
     if session is None:
         return None
+    _warmed()
     own = name if not _is_ip(name) else None
     names = [n for n in (own, result.banner_host, result.ehlo_host) if n]
     return analyze_certificate(session.chain_der, names, opts.tls_ca)
 
 
-async def _matrix(
+def _start_matrix(  # noqa: PLR0917  (private, one caller)
     address: str,
-    top: str | None,
-    handshake_seconds: float,
-    *,
+    settled: asyncio.Future[tuple[str, float] | None],
     session_opts: SessionOptions,
     opts: DiagnoseOptions,
     deadline: Deadline,
     connector: Connector,
-) -> TlsMatrix:
-    """The TLS version matrix (not with --quick), below the walk's version ``top``.
+) -> list[asyncio.Task[TlsMatrix | None]]:
+    """The TLS version matrix (not with --quick) as a task beside the walk.
 
     A matrix the caller carries from an earlier probe of the same address
-    (``known_matrices``, the monitor's) stands in while the top version holds.
+    (``known_matrices``, the monitor's) stands in while the walk's version
+    holds; only when it does not are the hellos sent, after the walk's
+    handshake. Otherwise the probe connections open at once (``early_matrix``).
     """
+    if not opts.tls_matrix:
+        return []
+    where: dict[str, Any] = {
+        "helo": session_opts.helo,
+        "server_name": session_opts.server_name,
+        "deadline": deadline,
+        "connector": connector,
+        "implicit": session_opts.implicit_tls,
+        "peer_ciphers": opts.policy.peer.tls12_ciphers,
+    }
     known = (opts.known_matrices or {}).get((address, opts.port))
-    if known is not None and known.top == top:
-        return known
-    return await tls_matrix(
-        address,
-        opts.port,
-        helo=session_opts.helo,
-        server_name=session_opts.server_name,
-        top=top,
-        deadline=deadline,
-        connector=connector,
-        implicit=session_opts.implicit_tls,
-        patience=_large_hello_patience(handshake_seconds),
-        peer_ciphers=opts.policy.peer.tls12_ciphers,
-    )
+    if known is None:
+        return [asyncio.create_task(early_matrix(address, opts.port, settled=settled, **where))]
+
+    async def later() -> TlsMatrix | None:
+        top = await settled
+        if top is None:
+            return None
+        if known.top == top[0]:
+            return known
+        return await tls_matrix(address, opts.port, top=top[0], patience=top[1], **where)
+
+    return [asyncio.create_task(later())]
 
 
 def _session_evidence(
@@ -702,6 +743,16 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         # "host:port" names one server: no MX lookup.
         opts = replace(opts, port=port, mx=False)
     connector = Connector(opts.source_ip)
+    _warm_up()
+    try:
+        return await _diagnose(host, opts, deadline, connector, started)
+    finally:
+        _warmed()
+
+
+async def _diagnose(
+    host: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector, started: float
+) -> Diagnosis:
     targets = await find_targets(host, opts, deadline)
     walks = asyncio.gather(*(probe_host(n, a, opts, deadline, connector) for n, a in targets.pairs))
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
