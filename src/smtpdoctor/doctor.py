@@ -65,6 +65,7 @@ __all__ = [
     "probe_host",
     "rename_host",
     "start_sts_fetch",
+    "with_tlsa",
 ]
 
 SCHEMA = "smtpdoctor.diagnosis/1"
@@ -678,13 +679,22 @@ class Targets:
     report: DnsReport | None
     findings: list[Finding]
     resolver: Any = None  # dns.asyncresolver.Resolver, when DNS is usable
+    # The MX hosts' TLSA records, still being asked (find_targets(defer_tlsa=True)).
+    tlsa_job: asyncio.Future[Any] | None = None
 
 
 async def find_targets(
-    host: str, opts: DiagnoseOptions, deadline: Deadline, resolver: Any = None
+    host: str,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    resolver: Any = None,
+    *,
+    defer_tlsa: bool = False,
 ) -> Targets:
     """What to connect to for ``host``: its MX hosts' addresses (or its own), with
-    the DNS report. ``resolver``: one to share (a scan shares one with a cache)."""
+    the DNS report. ``resolver``: one to share (a scan shares one with a cache).
+    ``defer_tlsa``: return once the addresses are known, the TLSA records
+    still being asked (``tlsa_job``; :func:`with_tlsa` completes the report)."""
     if _is_ip(host):
         return Targets([(host, host)], None, [])
     from smtpdoctor.diagnosis.dns_rules import dns_findings
@@ -706,14 +716,49 @@ async def find_targets(
         report = DnsReport(resolver="system (getaddrinfo)", extra={"addresses": {host: addresses}})
         return Targets([(host, a) for a in addresses], report, findings)
     if opts.mx:
-        report = await probe_domain(host, resolver, deadline, port=opts.port)
+        report = await probe_domain(host, resolver, deadline, port=opts.port, tlsa=not defer_tlsa)
         assert report.mx is not None
         pairs = [(h.name, a) for h in report.mx.hosts for a in h.addresses]
+        if defer_tlsa:
+            from smtpdoctor.probe.dns import probe_tlsa
+
+            job = asyncio.ensure_future(probe_tlsa(report.mx, resolver, deadline, port=opts.port))
+            return Targets(pairs, report, [], resolver, job)
     else:
         host_result = await resolve_host(host, resolver, deadline)
         report = DnsReport(resolver=describe_resolver(resolver), host=host_result)
         pairs = [(host, a) for a in host_result.addresses]
     return Targets(pairs, report, dns_findings(report), resolver)
+
+
+async def with_tlsa(targets: Targets) -> Targets:
+    """``targets`` with its deferred TLSA records in the report (and its findings)."""
+    if targets.tlsa_job is None or targets.report is None:
+        return targets
+    from smtpdoctor.diagnosis.dns_rules import dns_findings
+
+    report = replace(targets.report, tlsa=await targets.tlsa_job)
+    return replace(targets, report=report, findings=dns_findings(report), tlsa_job=None)
+
+
+def _start_ptrs(
+    targets: Targets, names: list[asyncio.Future[list[str]]], deadline: Deadline
+) -> list[asyncio.Future[PtrResult]]:
+    """Each address's PTR and FCrDNS lookups, started as soon as the address is
+    known; each compares with the names its walk learns (``names``) at the end."""
+    if targets.resolver is None or targets.report is None:
+        return []
+    from smtpdoctor.probe.dns import check_ptr
+
+    return [
+        asyncio.ensure_future(check_ptr(address, learnt, targets.resolver, deadline))
+        for (_, address), learnt in zip(targets.pairs, names, strict=True)
+    ]
+
+
+def _greeted_names(report: HostReport) -> list[str]:
+    """The names a walk learnt (banner, EHLO) that a PTR check compares against."""
+    return [n for n in (report.session.banner_host, report.session.ehlo_host) if n]
 
 
 async def _receiver_ptrs(
@@ -724,10 +769,27 @@ async def _receiver_ptrs(
 
     jobs = []
     for r in reports:
-        names = [n for n in (r.session.banner_host, r.session.ehlo_host) if n]
+        names = _greeted_names(r)
         if names and not _is_loopback_literal(names[0]):
             jobs.append(check_ptr(r.address, names, resolver, deadline))
     return tuple(await asyncio.gather(*jobs))
+
+
+async def _early_receivers(
+    jobs: list[asyncio.Future[PtrResult]], reports: list[HostReport]
+) -> tuple[PtrResult, ...] | None:
+    """What :func:`_receiver_ptrs` says, from the lookups started early (None:
+    none were); those of addresses that never greeted are dropped, as there."""
+    if not jobs:
+        return None
+    kept = []
+    for job, r in zip(jobs, reports, strict=True):
+        names = _greeted_names(r)
+        if names and not _is_loopback_literal(names[0]):
+            kept.append(job)
+        else:
+            job.cancel()
+    return tuple(await asyncio.gather(*kept))
 
 
 def _is_loopback_literal(name: str) -> bool:
@@ -753,12 +815,25 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
 async def _diagnose(
     host: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector, started: float
 ) -> Diagnosis:
-    targets = await find_targets(host, opts, deadline)
+    # The walks start as soon as the addresses are known; the TLSA records,
+    # each address's PTR and FCrDNS and the MTA-STS policy are asked meanwhile.
+    targets = await find_targets(host, opts, deadline, defer_tlsa=True)
+    loop = asyncio.get_running_loop()
+    names: list[asyncio.Future[list[str]]] = [loop.create_future() for _ in targets.pairs]
+    ptrs = _start_ptrs(targets, names, deadline)
     walks = asyncio.gather(*(probe_host(n, a, opts, deadline, connector) for n, a in targets.pairs))
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
-    reports = list(await walks)
+    try:
+        reports = list(await walks)
+        for learnt, report in zip(names, reports, strict=True):
+            learnt.set_result(_greeted_names(report))
+        receivers = await _early_receivers(ptrs, reports)
+        targets = await with_tlsa(targets)
+    finally:
+        for job in [*ptrs, *([targets.tlsa_job] if targets.tlsa_job else [])]:
+            job.cancel()
     sts_policy = await sts_job if sts_job is not None else None
     sender = None
     if targets.resolver is not None and targets.report is not None and opts.source_ip:
@@ -772,6 +847,7 @@ async def _diagnose(
         deadline=deadline,
         connections=connector.connections,
         started=started,
+        receivers=receivers,
     )
 
 
@@ -814,15 +890,18 @@ async def build_diagnosis(
     deadline: Deadline,
     connections: int,
     started: float,
+    receivers: tuple[PtrResult, ...] | None = None,
 ) -> Diagnosis:
-    """The document from the DNS facts and the walked hosts: receivers' PTRs,
-    domain-level policy findings, each host's findings, one verdict."""
+    """The document from the DNS facts and the walked hosts: receivers' PTRs
+    (``receivers``: looked up already), domain-level policy findings, each
+    host's findings, one verdict."""
     report = targets.report
     findings = list(targets.findings)
     if targets.resolver is not None and report is not None:
         from smtpdoctor.diagnosis.dns_rules import dns_findings
 
-        receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
+        if receivers is None:
+            receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
         report = replace(report, receivers=receivers, sender=sender)
         findings = dns_findings(report)
         if report.mx is not None:
