@@ -226,9 +226,21 @@ def _size_limit(result: SessionResult) -> int | None:
 
 
 async def probe_host(
-    name: str, address: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector
+    name: str,
+    address: str,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    connector: Connector,
+    *,
+    eager: bool = False,
 ) -> HostReport:
-    """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone."""
+    """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone.
+
+    ``eager``: the TLS matrix's connections open while the walk goes on
+    (``diagnose``: wall time is what counts); otherwise its hellos start when
+    the walk's handshake ends (a scan, whose connector allows only a couple
+    of connections per address at once, would hold one idle for nothing).
+    """
     session_opts = _session_options(name, opts)
     # The walk may use most of the deadline, but keeps a reserve: when it
     # ends in silence (a filtered port, a stall) the follow-up probes that say
@@ -239,16 +251,18 @@ async def probe_host(
     # (a --timeout under a second is honoured, not raised).
     walk_deadline = Deadline(max(min(1.0, left), left - reserve))
     # The TLS matrix's hellos are separate connections that need only the
-    # walk's version and handshake time. Their connections open once the
-    # server has greeted the walk (a dead or refusing server costs none), go
-    # as far as STARTTLS beside it, and send their hellos as soon as the
+    # walk's version and handshake time. Eager, their connections open once
+    # the server has greeted the walk (a dead or refusing server costs none),
+    # go as far as STARTTLS beside it, and send their hellos as soon as the
     # walk's handshake ends: the matrix ends with the walk, not after it.
     settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
     pending: list[asyncio.Task[TlsMatrix | None]] = []
 
     def on_stage(stage: Stage) -> None:
         if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
-            job = _start_matrix(address, settled, session_opts, opts, deadline, connector)
+            job = _start_matrix(
+                address, settled, session_opts, opts, deadline, connector, eager=eager
+            )
             pending.extend(job)
         if session_opts.on_stage is not None:
             session_opts.on_stage(stage)
@@ -441,13 +455,16 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     opts: DiagnoseOptions,
     deadline: Deadline,
     connector: Connector,
+    *,
+    eager: bool,
 ) -> list[asyncio.Task[TlsMatrix | None]]:
     """The TLS version matrix (not with --quick) as a task beside the walk.
 
     A matrix the caller carries from an earlier probe of the same address
     (``known_matrices``, the monitor's) stands in while the walk's version
     holds; only when it does not are the hellos sent, after the walk's
-    handshake. Otherwise the probe connections open at once (``early_matrix``).
+    handshake. ``eager`` (and nothing known): the probe connections open now
+    (``early_matrix``).
     """
     if not opts.tls_matrix:
         return []
@@ -460,14 +477,14 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
         "peer_ciphers": opts.policy.peer.tls12_ciphers,
     }
     known = (opts.known_matrices or {}).get((address, opts.port))
-    if known is None:
+    if known is None and eager:
         return [asyncio.create_task(early_matrix(address, opts.port, settled=settled, **where))]
 
     async def later() -> TlsMatrix | None:
         top = await settled
         if top is None:
             return None
-        if known.top == top[0]:
+        if known is not None and known.top == top[0]:
             return known
         return await tls_matrix(address, opts.port, top=top[0], patience=top[1], **where)
 
@@ -821,7 +838,9 @@ async def _diagnose(
     loop = asyncio.get_running_loop()
     names: list[asyncio.Future[list[str]]] = [loop.create_future() for _ in targets.pairs]
     ptrs = _start_ptrs(targets, names, deadline)
-    walks = asyncio.gather(*(probe_host(n, a, opts, deadline, connector) for n, a in targets.pairs))
+    walks = asyncio.gather(
+        *(probe_host(n, a, opts, deadline, connector, eager=True) for n, a in targets.pairs)
+    )
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)

@@ -87,11 +87,11 @@ class _Watching(ScriptedBackend):
         return await super().connect(address, port, **kwargs)
 
 
-def _probe(backend: ScriptedBackend) -> tuple[Any, Connector]:
+def _probe(backend: ScriptedBackend, *, eager: bool = True) -> tuple[Any, Connector]:
     connector = Connector(backend=backend)
     opts = DiagnoseOptions("192.0.2.1", helo="client.test", rcpt=("b@mx.test",), timeout=5.0)
-    report = asyncio.run(probe_host("mx.test", "192.0.2.1", opts, Deadline(5.0), connector))
-    return report, connector
+    job = probe_host("mx.test", "192.0.2.1", opts, Deadline(5.0), connector, eager=eager)
+    return asyncio.run(job), connector
 
 
 @pytest.mark.usefixtures("yielding_reads")
@@ -105,6 +105,18 @@ def test_the_matrix_connections_open_once_the_walk_is_greeted() -> None:
     # hellos wait for its version.
     assert len(backend.walk_written) == 5
     assert all(w.count(b"EHLO") == 1 for w in backend.walk_written)
+    assert connector.connections == 6
+
+
+@pytest.mark.usefixtures("yielding_reads")
+def test_not_eager_the_matrix_connections_open_after_the_walks_handshake() -> None:
+    # A scan's connector allows two connections per address at once: none is
+    # held idle while the walk goes on.
+    backend = _Watching([WALK] + [[Close()]] * 8)
+    backend.walk_written = []
+    report, connector = _probe(backend, eager=False)
+    assert report.matrix is not None
+    assert all(w.count(b"EHLO") == 2 for w in backend.walk_written)  # after the handshake
     assert connector.connections == 6
 
 
