@@ -26,7 +26,6 @@ from smtpdoctor.diagnosis.session_rules import (
 )
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.certificate import CertificateInfo
-from smtpdoctor.evidence.ciphers import CipherScan
 from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
@@ -46,6 +45,7 @@ from smtpdoctor.probe.tls import early_matrix, tls_matrix
 
 if TYPE_CHECKING:
     from smtpdoctor.diagnosis.policy_rules import MxTransport
+    from smtpdoctor.evidence.ciphers import CipherScan
     from smtpdoctor.evidence.dns import DnsReport, PtrResult
 
 # The DNS (dnspython) and network-path modules are imported where they are

@@ -15,11 +15,8 @@ import base64
 import socket
 import ssl
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
 
 from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
 from smtpdoctor.model import Outcome, Stage
@@ -67,6 +64,11 @@ _LINES_PER_CHUNK = 800  # ~64 KiB a chunk: memory is one chunk, whatever the siz
 
 
 def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> bytes:
+    # Imported here: only --send builds a message (start-up time counts).
+    import uuid
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+
     now = datetime.now(UTC)
     return (
         f"Date: {format_datetime(now)}\r\n"
