@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -12,10 +13,10 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 
 from smtpdoctor.evidence.certificate import Anchors, analyze_chain, load_pem_bundle
-from smtpdoctor.evidence.der import cert_names, pem_blocks
+from smtpdoctor.evidence.der import cert_names, looks_like_certificate, pem_blocks
 from smtpdoctor.lab.certs import Issued, issue, issue_leaves, load_or_create_ca
 from smtpdoctor.lab.scenarios import CertKind
-from smtpdoctor.probe.certificate import _system_bundle
+from smtpdoctor.probe.certificate import _system_bundle, check_ca_file, read_ca_file
 
 NOW = dt.datetime.now(dt.UTC)
 NAMES = ["mx.lab.smtpdoctor.test", "smtp.example.net"]
@@ -137,3 +138,40 @@ def _reissued_with_issuer(
     for ext in leaf.extensions:
         builder = builder.add_extension(ext.value, ext.critical)
     return builder.sign(key, hashes.SHA256())
+
+
+def test_the_der_outline_passes_certificates_and_nothing_else(
+    lab: tuple[x509.Certificate, dict[CertKind, bytes]],
+) -> None:
+    ca, leaves = lab
+    for der in [*leaves.values(), _der(ca)]:
+        assert looks_like_certificate(der)
+    good = leaves[CertKind.GOOD]
+    assert not looks_like_certificate(good + b"\x00")  # trailing bytes
+    assert not looks_like_certificate(good[:-1])
+    assert not looks_like_certificate(b"\x30\x03\x02\x01\x00")
+    key = ec.generate_private_key(ec.SECP256R1())
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert not looks_like_certificate(spki)
+
+
+def test_a_ca_file_is_refused_in_the_same_words_either_way(
+    lab: tuple[x509.Certificate, dict[CertKind, bytes]], tmp_path: Path
+) -> None:
+    ca, _ = lab
+    good = tmp_path / "ca.pem"
+    good.write_bytes(_pem(ca))
+    check_ca_file(good)
+    junk = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    for name, data in (("empty", b""), ("junk", junk), ("text", b"hello\n")):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        with pytest.raises(ValueError, match="holds no PEM certificate") as cheap:
+            check_ca_file(bad)
+        with pytest.raises(ValueError, match="holds no PEM certificate") as full:
+            read_ca_file(bad)
+        assert str(cheap.value) == str(full.value)
+    with pytest.raises(ValueError, match="directory"):
+        check_ca_file(tmp_path)

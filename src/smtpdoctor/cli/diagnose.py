@@ -255,13 +255,13 @@ def _check_ranges(args: argparse.Namespace) -> None:
 
 def _check_tls_ca_and_source(args: argparse.Namespace) -> None:
     if args.tls_ca:
-        from smtpdoctor.probe.certificate import read_ca_file  # cryptography: only when asked
+        from smtpdoctor.probe.certificate import check_ca_file
 
         for ca in args.tls_ca:
             if not ca.exists():
                 fail(f"--tls-ca {ca}: no such file")
             try:
-                read_ca_file(ca)
+                check_ca_file(ca)
             except ValueError as exc:
                 fail(f"--tls-ca: {exc}")
     if args.source_ip:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 
-__all__ = ["cert_names", "pem_blocks"]
+__all__ = ["cert_names", "looks_like_certificate", "pem_blocks"]
 
 _SEQUENCE = 0x30
 _VERSION = 0xA0  # [0] EXPLICIT Version
+_INTEGER = 0x02
+_BIT_STRING = 0x03
+_TIMES = (0x17, 0x18)  # UTCTime, GeneralizedTime
 
 
 def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
@@ -56,6 +59,39 @@ def cert_names(der: bytes) -> tuple[bytes, bytes]:
     if der[issuer_at] != _SEQUENCE or der[subject_at] != _SEQUENCE:
         raise ValueError("not a certificate")
     return der[issuer_at:issuer_end], der[subject_at:subject_end]
+
+
+def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    out = []
+    pos = start
+    while pos < end:
+        tag, body, stop = _tlv(der, pos)
+        if stop > end:
+            raise ValueError("element overruns its parent")
+        out.append((tag, body, stop))
+        pos = stop
+    return out
+
+
+def looks_like_certificate(der: bytes) -> bool:
+    """The X.509 outline (RFC 5280 §4.1): a whole Certificate, its TBSCertificate's
+    fields in order with their tags, and nothing after it. Not a full parse."""
+    try:
+        tag, start, end = _tlv(der, 0)
+        if tag != _SEQUENCE or end != len(der):
+            return False
+        outer = _children(der, start, end)
+        if [t for t, _, _ in outer] != [_SEQUENCE, _SEQUENCE, _BIT_STRING]:
+            return False
+        fields = _children(der, outer[0][1], outer[0][2])
+        if fields and fields[0][0] == _VERSION:
+            fields = fields[1:]
+        tags = [t for t, _, _ in fields[:6]]
+        validity = _children(der, fields[3][1], fields[3][2]) if len(fields) > 3 else []
+    except ValueError:
+        return False
+    want = [_INTEGER, _SEQUENCE, _SEQUENCE, _SEQUENCE, _SEQUENCE, _SEQUENCE]
+    return tags == want and [t for t, _, _ in validity] in ([a, b] for a in _TIMES for b in _TIMES)
 
 
 def pem_blocks(data: bytes) -> list[tuple[bytes, bytes | None]]:

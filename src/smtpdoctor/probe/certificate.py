@@ -21,11 +21,12 @@ from smtpdoctor.evidence.certificate import (
     analyze_chain,
     load_pem_bundle,
 )
+from smtpdoctor.evidence.der import looks_like_certificate, pem_blocks
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-__all__ = ["MAX_CA_FILE", "analyze_certificate", "read_ca_file", "warm_up"]
+__all__ = ["MAX_CA_FILE", "analyze_certificate", "check_ca_file", "read_ca_file", "warm_up"]
 
 # A --tls-ca file is read up to this much, never whole: /dev/zero or a
 # runaway file must not fill memory. The largest system bundles are ~250 KiB.
@@ -62,8 +63,7 @@ def warm_up() -> None:
     _system_anchors()
 
 
-def read_ca_file(path: Path) -> list[x509.Certificate]:
-    """The certificates of a PEM file, read with a cap; ValueError says what is wrong."""
+def _read_capped(path: Path) -> bytes:
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not a PEM file")
     try:
@@ -73,6 +73,25 @@ def read_ca_file(path: Path) -> list[x509.Certificate]:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_CA_FILE:
         raise ValueError(f"{path} is larger than {MAX_CA_FILE // (1024 * 1024)} MiB")
+    return data
+
+
+def check_ca_file(path: Path) -> None:
+    """Refuse what :func:`read_ca_file` refuses, in its words, before a diagnosis.
+
+    A file whose every block has a certificate's DER outline passes without
+    loading ``cryptography`` (the warm-up thread parses it during the walk);
+    anything else gets the full parse, and its verdict.
+    """
+    blocks = pem_blocks(_read_capped(path))
+    if blocks and all(der is not None and looks_like_certificate(der) for _, der in blocks):
+        return
+    read_ca_file(path)
+
+
+def read_ca_file(path: Path) -> list[x509.Certificate]:
+    """The certificates of a PEM file, read with a cap; ValueError says what is wrong."""
+    data = _read_capped(path)
     certs = load_pem_bundle(data)
     if not certs:
         raise ValueError(f"{path} holds no PEM certificate that parses")
