@@ -234,8 +234,9 @@ def render(
         f"--repeat {args.repeat}` on {time.strftime('%Y-%m-%d')}: the lab's healthy server "
         f"behind a delaying bridge in network namespaces; measured RTT {rtt_ms:.0f} ms "
         f"(fastest TCP handshake). Median of {args.repeat} runs per tool (sslyze: one), the "
-        "tools taking turns run by run; the second MX host is the same lab server on "
-        f"{SERVER2}. A loaded 2-core machine (load average before: {LOAD}).",
+        "tools taking turns run by run; the second MX host is a second lab server (same "
+        f"namespace, same delay) on {SERVER2}. A loaded 2-core machine (load average "
+        f"before: {LOAD}).",
         "",
         "| tool | what it does | wall s | in RTTs | vs smtpdoctor |",
         "|---|---|---:|---:|---:|",

@@ -47,7 +47,9 @@ LOAD = " ".join(f"{x:.2f}" for x in os.getloadavg())
 IMPORTS = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor"
 
 
-def commands(target: str, ca: Path, sslyze: Path | None) -> dict[str, list[str]]:
+def commands(
+    target: str, ca: Path, sslyze: Path | None, baseline: Path | None = None
+) -> dict[str, list[str]]:
     out = {
         "smtpdoctor": [
             *(sys.executable, "-m", "smtpdoctor", "diagnose", target, "--format", "json"),
@@ -64,24 +66,29 @@ def commands(target: str, ca: Path, sslyze: Path | None) -> dict[str, list[str]]
         "python -c pass": [sys.executable, "-c", "pass"],
         "diagnose's imports": [sys.executable, "-c", IMPORTS],
     }
+    if baseline is not None:
+        # The same command from another source tree (PYTHONPATH set in timed()).
+        out["smtpdoctor (baseline)"] = out["smtpdoctor"]
     if sslyze is not None:
         out["sslyze"] = [str(sslyze), "--starttls", "smtp", target]
     return out
 
 
-def compile_checkout() -> None:
+def compile_checkout(src: Path = ROOT / "src") -> None:
     """Byte-compile ``src`` as ``pip install`` does for an installed package
     (and sslyze's venv has): a checkout run with PYTHONDONTWRITEBYTECODE would
     otherwise compile every module on every run, which no user's install does."""
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "smtpdoctor")],
+        [sys.executable, "-m", "compileall", "-q", str(src / "smtpdoctor")],
         check=True,
         stdout=subprocess.DEVNULL,
     )
 
 
-def timed(argv: list[str]) -> tuple[float, str]:
+def timed(argv: list[str], src: Path | None = None) -> tuple[float, str]:
     env = dict(os.environ, NXCONNECT="127.0.0.1:0")  # testssl.sh: ask no resolver
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     t0 = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
     wall = time.perf_counter() - t0
@@ -97,6 +104,7 @@ def render(med: dict[str, float], elapsed_ms: float, verdict: str, args: argpars
         "sslyze": "default scan",
         "testssl": "`-p`: protocols only",
         "swaks": "one bare session to RCPT, STARTTLS",
+        "smtpdoctor (baseline)": "the same command from `--baseline` (an earlier tree)",
         "python -c pass": "the interpreter alone (floor)",
         "diagnose's imports": "what `diagnose` imports before its first socket",
     }
@@ -104,7 +112,8 @@ def render(med: dict[str, float], elapsed_ms: float, verdict: str, args: argpars
         "## Start-up: a diagnosis on loopback (`bench/startup_bench.py`)",
         "",
         f"Produced by `PYTHONPATH=src .venv/bin/python bench/startup_bench.py --repeat "
-        f"{args.repeat}` on {time.strftime('%Y-%m-%d')}: the lab's healthy scenario on "
+        f"{args.repeat}{f' --baseline {args.baseline}' if args.baseline else ''}` on "
+        f"{time.strftime('%Y-%m-%d')}: the lab's healthy scenario on "
         "127.0.0.1, the tools taking turns run by run (sslyze "
         f"{args.sslyze_repeat} runs), median wall time; `src` byte-compiled first, as an "
         "installed package is; a loaded 2-core machine (load average before: "
@@ -123,6 +132,11 @@ def render(med: dict[str, float], elapsed_ms: float, verdict: str, args: argpars
             f"smtpdoctor takes 1/{1 / ratio:.1f} of sslyze's wall time (issue 17's goal "
             f"≤ 1/10: {met}). "
         )
+    if "smtpdoctor (baseline)" in med and "sslyze" in med:
+        lines[-1] += (
+            f"The baseline tree took 1/{med['sslyze'] / med['smtpdoctor (baseline)']:.1f} "
+            "of sslyze's in the same run. "
+        )
     lines[-1] += (
         f"Of smtpdoctor's {base * 1000:.0f} ms, the diagnosis itself (its `elapsed_ms`) "
         f"took {elapsed_ms:.0f} ms; the rest is the interpreter and imports. Verdict: {verdict}."
@@ -136,20 +150,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sslyze-repeat", type=int, default=3)
     parser.add_argument("--no-sslyze", action="store_true")
     parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument(
+        "--baseline", type=Path, help="another tree's src/ to time the same command from"
+    )
     args = parser.parse_args(argv)
     sslyze = None if args.no_sslyze else (_find_sslyze() or _install_sslyze())
     compile_checkout()
+    if args.baseline is not None:
+        compile_checkout(args.baseline)
     walls: dict[str, list[float]] = {}
     elapsed: list[float] = []
     verdict = "?"
     with LabThread(["healthy"], base_port=0) as lab:
         host, port = lab.addresses["healthy"]
-        cmds = commands(f"{host}:{port}", lab.ca_file, sslyze)
+        cmds = commands(f"{host}:{port}", lab.ca_file, sslyze, args.baseline)
         for i in range(args.repeat):
             for tool, cmd in cmds.items():
                 if tool == "sslyze" and i >= args.sslyze_repeat:
                     continue
-                wall, out = timed(cmd)
+                wall, out = timed(cmd, args.baseline if tool.endswith("(baseline)") else None)
                 walls.setdefault(tool, []).append(wall)
                 if tool == "smtpdoctor":
                     doc = json.loads(out)
