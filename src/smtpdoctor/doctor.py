@@ -420,11 +420,19 @@ def _warm_up() -> None:
     if "cryptography.x509.verification" in sys.modules:
         return  # warmed already (a process that diagnoses again)
 
+    interval = sys.getswitchinterval()
+
     def run() -> None:
         # Only time is at stake: whatever fails here fails again, and is
         # reported, where the certificate is analysed.
         with contextlib.suppress(Exception):
             warm_up()
+        sys.setswitchinterval(interval)
+
+    # The event loop gets the GIL back within 0.5 ms of a reply, not the
+    # default 5 ms, while the import runs (on loopback a walk is many small
+    # waits).
+    sys.setswitchinterval(min(interval, 0.0005))
 
     thread = threading.Thread(target=run, name="smtpdoctor-warm-up", daemon=True)
     thread.start()
