@@ -7,8 +7,11 @@ and renders what comes back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
+import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,7 +26,6 @@ from smtpdoctor.diagnosis.session_rules import (
 )
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.evidence.certificate import CertificateInfo
-from smtpdoctor.evidence.ciphers import CipherScan
 from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
@@ -37,12 +39,13 @@ from smtpdoctor.model import (
 )
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
-from smtpdoctor.probe.certificate import analyze_certificate
+from smtpdoctor.probe.certificate import analyze_certificate, warm_up
 from smtpdoctor.probe.session import SessionOptions, walk
-from smtpdoctor.probe.tls import tls_matrix
+from smtpdoctor.probe.tls import early_matrix, tls_matrix
 
 if TYPE_CHECKING:
     from smtpdoctor.diagnosis.policy_rules import MxTransport
+    from smtpdoctor.evidence.ciphers import CipherScan
     from smtpdoctor.evidence.dns import DnsReport, PtrResult
 
 # The DNS (dnspython) and network-path modules are imported where they are
@@ -62,6 +65,7 @@ __all__ = [
     "probe_host",
     "rename_host",
     "start_sts_fetch",
+    "with_tlsa",
 ]
 
 SCHEMA = "smtpdoctor.diagnosis/1"
@@ -222,9 +226,21 @@ def _size_limit(result: SessionResult) -> int | None:
 
 
 async def probe_host(
-    name: str, address: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector
+    name: str,
+    address: str,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    connector: Connector,
+    *,
+    eager: bool = False,
 ) -> HostReport:
-    """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone."""
+    """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone.
+
+    ``eager``: the TLS matrix's connections open while the walk goes on
+    (``diagnose``: wall time is what counts); otherwise its hellos start when
+    the walk's handshake ends (a scan, whose connector allows only a couple
+    of connections per address at once, would hold one idle for nothing).
+    """
     session_opts = _session_options(name, opts)
     # The walk may use most of the deadline, but keeps a reserve: when it
     # ends in silence (a filtered port, a stall) the follow-up probes that say
@@ -235,26 +251,31 @@ async def probe_host(
     # (a --timeout under a second is honoured, not raised).
     walk_deadline = Deadline(max(min(1.0, left), left - reserve))
     # The TLS matrix's hellos are separate connections that need only the
-    # walk's version and handshake time: they start as soon as the walk's
-    # handshake ends, and run while the walk goes on.
-    pending: list[asyncio.Task[TlsMatrix]] = []
+    # walk's version and handshake time. Eager, their connections open once
+    # the server has greeted the walk (a dead or refusing server costs none),
+    # go as far as STARTTLS beside it, and send their hellos as soon as the
+    # walk's handshake ends: the matrix ends with the walk, not after it.
+    settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
+    pending: list[asyncio.Task[TlsMatrix | None]] = []
 
-    def start_matrix(session: TlsSession, took: float) -> None:
-        if opts.tls_matrix and not pending:
-            job = _matrix(
-                address,
-                session.version,
-                took,
-                session_opts=session_opts,
-                opts=opts,
-                deadline=deadline,
-                connector=connector,
+    def on_stage(stage: Stage) -> None:
+        if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
+            job = _start_matrix(
+                address, settled, session_opts, opts, deadline, connector, eager=eager
             )
-            pending.append(asyncio.create_task(job))
+            pending.extend(job)
+        if session_opts.on_stage is not None:
+            session_opts.on_stage(stage)
 
-    hooked = replace(session_opts, on_tls=start_matrix)
+    def on_tls(session: TlsSession, took: float) -> None:
+        if not settled.done():
+            settled.set_result((session.version, _large_hello_patience(took)))
+
+    hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
         result = await walk(address, opts.port, hooked, walk_deadline, connector)
+        if not settled.done():
+            settled.set_result(None)  # no handshake: no matrix
         cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
     finally:
         for task in pending:
@@ -390,46 +411,92 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     )
 
 
+_WARMING: list[threading.Thread] = []
+
+
+def _warm_up() -> None:
+    """In a thread, while the walks wait on the network: import ``cryptography``
+    and index the trust anchors, so the certificate check does not wait for it."""
+    if "cryptography.x509.verification" in sys.modules:
+        return  # warmed already (a process that diagnoses again)
+
+    interval = sys.getswitchinterval()
+
+    def run() -> None:
+        # Only time is at stake: whatever fails here fails again, and is
+        # reported, where the certificate is analysed.
+        with contextlib.suppress(Exception):
+            warm_up()
+        sys.setswitchinterval(interval)
+
+    # The event loop gets the GIL back within 0.5 ms of a reply, not the
+    # default 5 ms, while the import runs (on loopback a walk is many small
+    # waits).
+    sys.setswitchinterval(min(interval, 0.0005))
+
+    thread = threading.Thread(target=run, name="smtpdoctor-warm-up", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
+
+
+def _warmed() -> None:
+    """Wait for a warm-up still running (its work is not done twice)."""
+    while _WARMING:
+        _WARMING.pop().join()
+
+
 def _certificate(name: str, result: SessionResult, opts: DiagnoseOptions) -> CertificateInfo | None:
     """The certificate the walk saw, checked against the names it should carry."""
     session = result.tls.session if result.tls else None
     if session is None:
         return None
+    _warmed()
     own = name if not _is_ip(name) else None
     names = [n for n in (own, result.banner_host, result.ehlo_host) if n]
     return analyze_certificate(session.chain_der, names, opts.tls_ca)
 
 
-async def _matrix(
+def _start_matrix(  # noqa: PLR0917  (private, one caller)
     address: str,
-    top: str | None,
-    handshake_seconds: float,
-    *,
+    settled: asyncio.Future[tuple[str, float] | None],
     session_opts: SessionOptions,
     opts: DiagnoseOptions,
     deadline: Deadline,
     connector: Connector,
-) -> TlsMatrix:
-    """The TLS version matrix (not with --quick), below the walk's version ``top``.
+    *,
+    eager: bool,
+) -> list[asyncio.Task[TlsMatrix | None]]:
+    """The TLS version matrix (not with --quick) as a task beside the walk.
 
     A matrix the caller carries from an earlier probe of the same address
-    (``known_matrices``, the monitor's) stands in while the top version holds.
+    (``known_matrices``, the monitor's) stands in while the walk's version
+    holds; only when it does not are the hellos sent, after the walk's
+    handshake. ``eager`` (and nothing known): the probe connections open now
+    (``early_matrix``).
     """
+    if not opts.tls_matrix:
+        return []
+    where: dict[str, Any] = {
+        "helo": session_opts.helo,
+        "server_name": session_opts.server_name,
+        "deadline": deadline,
+        "connector": connector,
+        "implicit": session_opts.implicit_tls,
+        "peer_ciphers": opts.policy.peer.tls12_ciphers,
+    }
     known = (opts.known_matrices or {}).get((address, opts.port))
-    if known is not None and known.top == top:
-        return known
-    return await tls_matrix(
-        address,
-        opts.port,
-        helo=session_opts.helo,
-        server_name=session_opts.server_name,
-        top=top,
-        deadline=deadline,
-        connector=connector,
-        implicit=session_opts.implicit_tls,
-        patience=_large_hello_patience(handshake_seconds),
-        peer_ciphers=opts.policy.peer.tls12_ciphers,
-    )
+    if known is None and eager:
+        return [asyncio.create_task(early_matrix(address, opts.port, settled=settled, **where))]
+
+    async def later() -> TlsMatrix | None:
+        top = await settled
+        if top is None:
+            return None
+        if known is not None and known.top == top[0]:
+            return known
+        return await tls_matrix(address, opts.port, top=top[0], patience=top[1], **where)
+
+    return [asyncio.create_task(later())]
 
 
 def _session_evidence(
@@ -637,13 +704,22 @@ class Targets:
     report: DnsReport | None
     findings: list[Finding]
     resolver: Any = None  # dns.asyncresolver.Resolver, when DNS is usable
+    # The MX hosts' TLSA records, still being asked (find_targets(defer_tlsa=True)).
+    tlsa_job: asyncio.Future[Any] | None = None
 
 
 async def find_targets(
-    host: str, opts: DiagnoseOptions, deadline: Deadline, resolver: Any = None
+    host: str,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    resolver: Any = None,
+    *,
+    defer_tlsa: bool = False,
 ) -> Targets:
     """What to connect to for ``host``: its MX hosts' addresses (or its own), with
-    the DNS report. ``resolver``: one to share (a scan shares one with a cache)."""
+    the DNS report. ``resolver``: one to share (a scan shares one with a cache).
+    ``defer_tlsa``: return once the addresses are known, the TLSA records
+    still being asked (``tlsa_job``; :func:`with_tlsa` completes the report)."""
     if _is_ip(host):
         return Targets([(host, host)], None, [])
     from smtpdoctor.diagnosis.dns_rules import dns_findings
@@ -665,14 +741,49 @@ async def find_targets(
         report = DnsReport(resolver="system (getaddrinfo)", extra={"addresses": {host: addresses}})
         return Targets([(host, a) for a in addresses], report, findings)
     if opts.mx:
-        report = await probe_domain(host, resolver, deadline, port=opts.port)
+        report = await probe_domain(host, resolver, deadline, port=opts.port, tlsa=not defer_tlsa)
         assert report.mx is not None
         pairs = [(h.name, a) for h in report.mx.hosts for a in h.addresses]
+        if defer_tlsa:
+            from smtpdoctor.probe.dns import probe_tlsa
+
+            job = asyncio.ensure_future(probe_tlsa(report.mx, resolver, deadline, port=opts.port))
+            return Targets(pairs, report, [], resolver, job)
     else:
         host_result = await resolve_host(host, resolver, deadline)
         report = DnsReport(resolver=describe_resolver(resolver), host=host_result)
         pairs = [(host, a) for a in host_result.addresses]
     return Targets(pairs, report, dns_findings(report), resolver)
+
+
+async def with_tlsa(targets: Targets) -> Targets:
+    """``targets`` with its deferred TLSA records in the report (and its findings)."""
+    if targets.tlsa_job is None or targets.report is None:
+        return targets
+    from smtpdoctor.diagnosis.dns_rules import dns_findings
+
+    report = replace(targets.report, tlsa=await targets.tlsa_job)
+    return replace(targets, report=report, findings=dns_findings(report), tlsa_job=None)
+
+
+def _start_ptrs(
+    targets: Targets, names: list[asyncio.Future[list[str]]], deadline: Deadline
+) -> list[asyncio.Future[PtrResult]]:
+    """Each address's PTR and FCrDNS lookups, started as soon as the address is
+    known; each compares with the names its walk learns (``names``) at the end."""
+    if targets.resolver is None or targets.report is None:
+        return []
+    from smtpdoctor.probe.dns import check_ptr
+
+    return [
+        asyncio.ensure_future(check_ptr(address, learnt, targets.resolver, deadline))
+        for (_, address), learnt in zip(targets.pairs, names, strict=True)
+    ]
+
+
+def _greeted_names(report: HostReport) -> list[str]:
+    """The names a walk learnt (banner, EHLO) that a PTR check compares against."""
+    return [n for n in (report.session.banner_host, report.session.ehlo_host) if n]
 
 
 async def _receiver_ptrs(
@@ -683,10 +794,27 @@ async def _receiver_ptrs(
 
     jobs = []
     for r in reports:
-        names = [n for n in (r.session.banner_host, r.session.ehlo_host) if n]
+        names = _greeted_names(r)
         if names and not _is_loopback_literal(names[0]):
             jobs.append(check_ptr(r.address, names, resolver, deadline))
     return tuple(await asyncio.gather(*jobs))
+
+
+async def _early_receivers(
+    jobs: list[asyncio.Future[PtrResult]], reports: list[HostReport]
+) -> tuple[PtrResult, ...] | None:
+    """What :func:`_receiver_ptrs` says, from the lookups started early (None:
+    none were); those of addresses that never greeted are dropped, as there."""
+    if not jobs:
+        return None
+    kept = []
+    for job, r in zip(jobs, reports, strict=True):
+        names = _greeted_names(r)
+        if names and not _is_loopback_literal(names[0]):
+            kept.append(job)
+        else:
+            job.cancel()
+    return tuple(await asyncio.gather(*kept))
 
 
 def _is_loopback_literal(name: str) -> bool:
@@ -702,12 +830,37 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         # "host:port" names one server: no MX lookup.
         opts = replace(opts, port=port, mx=False)
     connector = Connector(opts.source_ip)
-    targets = await find_targets(host, opts, deadline)
-    walks = asyncio.gather(*(probe_host(n, a, opts, deadline, connector) for n, a in targets.pairs))
+    _warm_up()
+    try:
+        return await _diagnose(host, opts, deadline, connector, started)
+    finally:
+        _warmed()
+
+
+async def _diagnose(
+    host: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector, started: float
+) -> Diagnosis:
+    # The walks start as soon as the addresses are known; the TLSA records,
+    # each address's PTR and FCrDNS and the MTA-STS policy are asked meanwhile.
+    targets = await find_targets(host, opts, deadline, defer_tlsa=True)
+    loop = asyncio.get_running_loop()
+    names: list[asyncio.Future[list[str]]] = [loop.create_future() for _ in targets.pairs]
+    ptrs = _start_ptrs(targets, names, deadline)
+    walks = asyncio.gather(
+        *(probe_host(n, a, opts, deadline, connector, eager=True) for n, a in targets.pairs)
+    )
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
-    reports = list(await walks)
+    try:
+        reports = list(await walks)
+        for learnt, report in zip(names, reports, strict=True):
+            learnt.set_result(_greeted_names(report))
+        receivers = await _early_receivers(ptrs, reports)
+        targets = await with_tlsa(targets)
+    finally:
+        for job in [*ptrs, *([targets.tlsa_job] if targets.tlsa_job else [])]:
+            job.cancel()
     sts_policy = await sts_job if sts_job is not None else None
     sender = None
     if targets.resolver is not None and targets.report is not None and opts.source_ip:
@@ -721,6 +874,7 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         deadline=deadline,
         connections=connector.connections,
         started=started,
+        receivers=receivers,
     )
 
 
@@ -763,15 +917,18 @@ async def build_diagnosis(
     deadline: Deadline,
     connections: int,
     started: float,
+    receivers: tuple[PtrResult, ...] | None = None,
 ) -> Diagnosis:
-    """The document from the DNS facts and the walked hosts: receivers' PTRs,
-    domain-level policy findings, each host's findings, one verdict."""
+    """The document from the DNS facts and the walked hosts: receivers' PTRs
+    (``receivers``: looked up already), domain-level policy findings, each
+    host's findings, one verdict."""
     report = targets.report
     findings = list(targets.findings)
     if targets.resolver is not None and report is not None:
         from smtpdoctor.diagnosis.dns_rules import dns_findings
 
-        receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
+        if receivers is None:
+            receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
         report = replace(report, receivers=receivers, sender=sender)
         findings = dns_findings(report)
         if report.mx is not None:

@@ -329,10 +329,16 @@ class Topology:
     # -- servers -------------------------------------------------------------
 
     def start_lab(
-        self, smtp_ports: Sequence[int] = (25, 587), listen_ports: Sequence[int] = (443,)
+        self,
+        smtp_ports: Sequence[int] = (25, 587),
+        listen_ports: Sequence[int] = (443,),
+        host: str = SERVER,
     ) -> None:
-        """The lab's healthy SMTP server on ``smtp_ports`` of SERVER; bare listeners on the rest."""
-        args = [sys.executable, str(HERE / "netns.py"), "serve", "--host", SERVER]
+        """The lab's healthy SMTP server on ``smtp_ports`` of ``host`` (SERVER, or an
+        address added to the server's link); bare listeners on the rest."""
+        if host != SERVER:
+            self.server.run("ip", "addr", "add", f"{host}/24", "dev", self.s0)
+        args = [sys.executable, str(HERE / "netns.py"), "serve", "--host", host]
         args += ["--state-dir", str(self._tmp / "lab")]
         for p in smtp_ports:
             args += ["--smtp", str(p)]

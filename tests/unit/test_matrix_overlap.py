@@ -74,3 +74,68 @@ def test_the_walk_tells_its_handshake_before_it_goes_on() -> None:
     assert version == "TLSv1.3"
     assert took >= 0
     assert written.endswith(b"STARTTLS\r\n")  # before the EHLO under TLS
+
+
+class _Watching(ScriptedBackend):
+    """Notes, at each connect after the walk's, what the walk had written so far."""
+
+    walk_written: list[bytes]
+
+    async def connect(self, address: str, port: int, **kwargs: Any) -> ScriptedStream:
+        if self.streams:
+            self.walk_written.append(bytes(self.streams[0].written))
+        return await super().connect(address, port, **kwargs)
+
+
+def _probe(backend: ScriptedBackend, *, eager: bool = True) -> tuple[Any, Connector]:
+    connector = Connector(backend=backend)
+    opts = DiagnoseOptions("192.0.2.1", helo="client.test", rcpt=("b@mx.test",), timeout=5.0)
+    job = probe_host("mx.test", "192.0.2.1", opts, Deadline(5.0), connector, eager=eager)
+    return asyncio.run(job), connector
+
+
+@pytest.mark.usefixtures("yielding_reads")
+def test_the_matrix_connections_open_once_the_walk_is_greeted() -> None:
+    backend = _Watching([WALK] + [[Close()]] * 8)
+    backend.walk_written = []
+    report, connector = _probe(backend)
+    assert report.matrix is not None
+    # Every probe connection opened before the walk's handshake ended (no
+    # EHLO under TLS yet): their preambles run beside the walk's, only the
+    # hellos wait for its version.
+    assert len(backend.walk_written) == 5
+    assert all(w.count(b"EHLO") == 1 for w in backend.walk_written)
+    assert connector.connections == 6
+
+
+@pytest.mark.usefixtures("yielding_reads")
+def test_not_eager_the_matrix_connections_open_after_the_walks_handshake() -> None:
+    # A scan's connector allows two connections per address at once: none is
+    # held idle while the walk goes on.
+    backend = _Watching([WALK] + [[Close()]] * 8)
+    backend.walk_written = []
+    report, connector = _probe(backend, eager=False)
+    assert report.matrix is not None
+    assert all(w.count(b"EHLO") == 2 for w in backend.walk_written)  # after the handshake
+    assert connector.connections == 6
+
+
+@pytest.mark.usefixtures("yielding_reads")
+def test_a_server_that_refuses_at_the_greeting_costs_no_matrix_connection() -> None:
+    refused = [Data(b"554 5.7.1 go away\r\n")]
+    report, connector = _probe(ScriptedBackend([refused]))
+    assert report.matrix is None
+    assert connector.connections == 1
+
+
+@pytest.mark.usefixtures("yielding_reads")
+def test_without_starttls_the_opened_matrix_connections_are_closed_unused() -> None:
+    # The walk learns STARTTLS is missing one round trip after the probe
+    # connections opened: they are counted, and closed without a hello.
+    plain = [GREETING, EHLO, OK, OK, OK]
+    backend = ScriptedBackend([plain] + [[GREETING, EHLO]] * 5)
+    report, connector = _probe(backend)
+    assert report.matrix is None
+    assert connector.connections == 6
+    assert all(s.aborted for s in backend.streams)
+    assert not any(b"\x16\x03" in bytes(s.written) for s in backend.streams[1:])  # no hello

@@ -7,7 +7,7 @@ from typing import Any
 
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
-from smtpdoctor.probe.tls import TlsMatrix, tls_matrix
+from smtpdoctor.probe.tls import TlsMatrix, early_matrix, tls_matrix
 from smtpdoctor.testing import (
     Close,
     Data,
@@ -158,3 +158,64 @@ def test_no_time_no_matrix_and_no_connection() -> None:
     matrix, _, connector = _matrix("TLSv1.3", seconds=0.5)
     assert matrix.skipped == "not enough time left before the deadline"
     assert connector.connections == 0
+
+
+def _early(
+    top: str | None, *scripts: Script, **kwargs: Any
+) -> tuple[TlsMatrix | None, ScriptedBackend, Connector]:
+    backend = ScriptedBackend(scripts)
+    connector = Connector(backend=backend)
+
+    async def run() -> TlsMatrix | None:
+        settled: asyncio.Future[tuple[str, float] | None] = asyncio.Future()
+        job = asyncio.ensure_future(
+            early_matrix(
+                "192.0.2.1",
+                25,
+                helo="client.test",
+                server_name="mx.test",
+                settled=settled,
+                deadline=Deadline(5.0),
+                connector=connector,
+                **kwargs,
+            )
+        )
+        await asyncio.sleep(0.01)  # the connections open and wait at STARTTLS
+        settled.set_result((top, 1.0) if top else None)
+        return await job
+
+    return asyncio.run(run()), backend, connector
+
+
+def _probes(matrix: TlsMatrix | None) -> list[tuple[str, int, str, bool | None]]:
+    assert matrix is not None
+    probes = [*matrix.probes, *([matrix.large_hello] if matrix.large_hello else [])]
+    return [(p.label, p.offered_bytes, p.outcome, p.accepted) for p in probes]
+
+
+def test_the_early_matrix_sends_the_hellos_the_plain_one_does() -> None:
+    refuse = _after_starttls(Data(tls_alert_record("protocol_version")))
+    peer = (0xC02F, 0xC030)
+    for top, needed in (("TLSv1.3", 5), ("TLSv1.2", 5), ("TLSv1.1", 3)):
+        early, backend, connector = _early(top, *[refuse] * 5, peer_ciphers=peer)
+        plain, _, plain_connector = _matrix(top, *[refuse] * 5, peer_ciphers=peer, patience=1.0)
+        assert early is not None
+        assert _probes(early) == _probes(plain)
+        assert early.versions == plain.versions
+        assert early.peer_cipher_shared == plain.peer_cipher_shared
+        assert plain_connector.connections == needed
+        # Five open before the version is known; those a lower top does not
+        # need are closed without a hello.
+        assert connector.connections == 5
+        assert all(s.aborted for s in backend.streams)
+        hellos = [s for s in backend.streams if bytes(s.written).count(b"\x16\x03")]
+        assert len(hellos) == needed
+
+
+def test_an_early_matrix_without_a_version_is_none_and_sends_no_hello() -> None:
+    ready = _after_starttls(Stall())
+    matrix, backend, connector = _early(None, *[ready] * 5)
+    assert matrix is None
+    assert connector.connections == 5
+    assert all(s.aborted for s in backend.streams)
+    assert not any(b"\x16\x03" in bytes(s.written) for s in backend.streams)

@@ -30,11 +30,11 @@ def _walk(script: Script, options: SessionOptions = OPTIONS) -> tuple[SessionRes
     return result, backend.streams[0].writes
 
 
-def test_mail_and_rcpts_go_in_one_write_and_rset_quit_in_another() -> None:
+def test_mail_rcpts_rset_and_quit_go_in_one_write() -> None:
     # No 221 in the script: the walk must not wait for it.
     result, writes = _walk([GREETING, EHLO_PIPE, OK, OK, OK, OK])
     assert writes[1:] == [
-        b"MAIL FROM:<a@client.test>\r\nRCPT TO:<b@mx.test>\r\nRCPT TO:<c@mx.test>\r\n",
+        b"MAIL FROM:<a@client.test>\r\nRCPT TO:<b@mx.test>\r\nRCPT TO:<c@mx.test>\r\n"
         b"RSET\r\nQUIT\r\n",
     ]
     assert result.failed_step is None
@@ -49,7 +49,7 @@ def test_mail_and_rcpts_go_in_one_write_and_rset_quit_in_another() -> None:
     assert all(s.pipelined and s.to_json()["pipelined"] for s in steps)
     assert all(s.reply is not None for s in steps[:-1])
     assert steps[-1].reply is None
-    assert steps[0].start_ms == steps[1].start_ms == steps[2].start_ms  # one write
+    assert len({s.start_ms for s in steps}) == 1  # one write
     assert [s.bytes_sent for s in steps[:3]] == [27, 21, 21]
     assert "pipelined" not in result.steps[2].to_json()  # EHLO was not
 
@@ -66,14 +66,30 @@ def test_a_rejected_mail_under_pipelining_reads_the_rcpt_503s_then_quits() -> No
     # ends at MAIL FROM as it does without pipelining: the same timeline.
     bad = Data(b"553 5.7.1 sender rejected\r\n")
     no = Data(b"503 5.5.1 need MAIL\r\n")
-    result, writes = _walk([GREETING, EHLO_PIPE, bad, no, no])
+    result, writes = _walk([GREETING, EHLO_PIPE, bad, no, no, OK])  # OK: the RSET
     failed = result.failed_step
     assert failed is not None
     assert (failed.stage, failed.outcome) == (Stage.MAIL_FROM, Outcome.REPLY)
     assert [s.stage for s in result.steps[-2:]] == [Stage.MAIL_FROM, Stage.QUIT]
     assert not any(s.outcome is Outcome.PROTOCOL_ERROR for s in result.steps)
-    assert writes[-1] == b"QUIT\r\n"
+    assert writes[-1].endswith(b"RSET\r\nQUIT\r\n")  # in the same write as MAIL
     assert result.steps[-1].reply is None
+
+
+def test_every_rcpt_refused_under_pipelining_ends_the_walk_at_rcpt() -> None:
+    no = Data(b"550 5.1.1 no such user\r\n")
+    result, writes = _walk([GREETING, EHLO_PIPE, OK, no, no, OK])
+    assert len(writes) == 2  # EHLO, then the whole envelope with RSET and QUIT
+    failed = result.failed_step
+    assert failed is not None
+    assert (failed.stage, failed.outcome) == (Stage.RCPT_TO, Outcome.REPLY)
+    assert [s.command for s in result.steps[3:]] == [
+        "MAIL FROM:<a@client.test>",
+        "RCPT TO:<b@mx.test>",
+        "RCPT TO:<c@mx.test>",
+        "RSET",
+        "QUIT",
+    ]
 
 
 def test_a_close_after_the_mail_reply_drops_the_unanswered_steps() -> None:

@@ -25,13 +25,22 @@ from smtpdoctor.cli.common import (
     progress,
     wants_json,
 )
-from smtpdoctor.cli.diagnose_text import View, render_text
 from smtpdoctor.cli.nagios import add_days_options, check_days, diagnosis_nagios
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.doctor import DiagnoseOptions, diagnose, parse_target
 
-__all__ = ["register", "render_text", "run"]
+__all__ = ["register", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    # ``render_text`` lives in diagnose_text, imported only for text output.
+    if name == "render_text":
+        from smtpdoctor.cli.diagnose_text import render_text
+
+        return render_text
+    raise AttributeError(name)
+
 
 _EXAMPLES = """\
   smtpdoctor diagnose example.com                    every MX host, every address
@@ -246,13 +255,13 @@ def _check_ranges(args: argparse.Namespace) -> None:
 
 def _check_tls_ca_and_source(args: argparse.Namespace) -> None:
     if args.tls_ca:
-        from smtpdoctor.probe.certificate import read_ca_file  # cryptography: only when asked
+        from smtpdoctor.probe.certificate import check_ca_file
 
         for ca in args.tls_ca:
             if not ca.exists():
                 fail(f"--tls-ca {ca}: no such file")
             try:
-                read_ca_file(ca)
+                check_ca_file(ca)
             except ValueError as exc:
                 fail(f"--tls-ca: {exc}")
     if args.source_ip:
@@ -380,6 +389,8 @@ def run(args: argparse.Namespace) -> int:
         text, code = diagnosis_nagios(result, warn_days=args.warn_days, crit_days=args.crit_days)
         print_line(text)
         return code
+    from smtpdoctor.cli.diagnose_text import View, render_text  # text output only
+
     view = View(
         verbosity=-1 if args.quiet else args.verbose,
         mtas=tuple(chosen_mtas(args) or ()),

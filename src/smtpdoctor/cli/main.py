@@ -57,7 +57,26 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         _say(f"cannot write to standard output: {_why(exc)}")
         return ExitCode.ERROR
+    if argv is None:  # the command line, not a caller in this process
+        _leave_now(status)
     return status
+
+
+def _leave_now(status: int) -> None:
+    """End a ``diagnose`` process at once, skipping the interpreter's teardown.
+
+    A diagnosis leaves nothing that needs it (no child processes, no files
+    open, output flushed above), and tearing down some 400 modules costs
+    tens of milliseconds, a noticeable share of a one-host diagnosis.
+    """
+    if next((a for a in sys.argv[1:] if not a.startswith("-")), None) != "diagnose":
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # let the usual exit report or swallow it
+    os._exit(status)
 
 
 def _main(argv: list[str] | None) -> int:

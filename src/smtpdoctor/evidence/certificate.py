@@ -4,25 +4,31 @@ Trust is evaluated at a moment inside the certificate's own validity, so an
 expired certificate from a good CA reads "trusted, expired" rather than just
 "invalid": the fix for each is different. The trust anchors are given; the
 system store is read by :mod:`smtpdoctor.probe.certificate`.
+
+``cryptography`` is imported when a chain is analysed, not with this module:
+the rules that read :class:`CertificateInfo` need none of it. Anchors come
+as :class:`Anchors`, indexed by their subject's DER, so a chain is verified
+against the few roots that could have issued it; the full set is parsed only
+when that does not settle it (an untrusted chain), so every answer is the
+one the full set gives.
 """
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import NameOID
-from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+from smtpdoctor.evidence.der import cert_names, pem_blocks
 
-__all__ = ["CertificateInfo", "analyze_chain", "hostname_matches", "load_pem_bundle"]
+if TYPE_CHECKING:
+    from cryptography import x509
+
+__all__ = ["Anchors", "CertificateInfo", "analyze_chain", "hostname_matches", "load_pem_bundle"]
 
 
 @dataclass(slots=True)
@@ -79,17 +85,89 @@ def load_pem_bundle(data: bytes) -> list[x509.Certificate]:
     for chunk in data.split(marker):
         if b"-----BEGIN CERTIFICATE-----" not in chunk:
             continue
-        try:
-            with warnings.catch_warnings():
-                # Some distribution roots trip cryptography's strictness warnings.
-                warnings.simplefilter("ignore")
-                certs.append(x509.load_pem_x509_certificate(chunk + marker))
-        except ValueError:
-            continue
+        cert = _load_pem(chunk + marker)
+        if cert is not None:
+            certs.append(cert)
     return certs
 
 
+def _load_pem(pem: bytes) -> x509.Certificate | None:
+    from cryptography import x509
+
+    try:
+        with warnings.catch_warnings():
+            # Some distribution roots trip cryptography's strictness warnings.
+            warnings.simplefilter("ignore")
+            return x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        return None
+
+
+class Anchors:
+    """Trust anchors as PEM blocks indexed by their subject's DER, parsed on demand.
+
+    ``certs``: anchors already parsed (a ``--tls-ca`` file read by the CLI).
+    """
+
+    def __init__(self, pem: bytes = b"", certs: Iterable[x509.Certificate] = ()) -> None:
+        self._blocks = pem_blocks(pem)
+        self._parsed = list(certs)
+        self._loaded: dict[int, x509.Certificate | None] = {}
+        self._every: list[x509.Certificate] | None = None
+        self._subjects: dict[bytes, list[int]] = {}  # subject DER -> block indexes
+        for index, (_, der) in enumerate(self._blocks):
+            try:
+                subject = cert_names(der)[1] if der is not None else None
+            except ValueError:
+                subject = None
+            if subject is not None:
+                self._subjects.setdefault(subject, []).append(index)
+
+    def __len__(self) -> int:
+        return len(self._blocks) + len(self._parsed)
+
+    def with_certs(self, certs: Iterable[x509.Certificate]) -> Anchors:
+        """These anchors and ``certs`` (the index and what was parsed are shared)."""
+        other = copy.copy(self)
+        other._parsed = [*self._parsed, *certs]
+        other._every = None
+        return other
+
+    def _load(self, index: int) -> x509.Certificate | None:
+        if index not in self._loaded:
+            self._loaded[index] = _load_pem(self._blocks[index][0])
+        return self._loaded[index]
+
+    def issuers(self, names_der: Iterable[bytes]) -> list[x509.Certificate]:
+        """The anchors that parse and whose subject is exactly one of ``names_der``."""
+        wanted = set(names_der)
+        out = [c for c in self._parsed if _names(c)[1] in wanted]
+        for name in wanted:
+            loaded = (self._load(index) for index in self._subjects.get(name, ()))
+            out += [c for c in loaded if c is not None]
+        return out
+
+    def every(self) -> list[x509.Certificate]:
+        """All anchors that parse, in order (the system's, then the given ones)."""
+        if self._every is None:
+            loaded = (self._load(index) for index in range(len(self._blocks)))
+            self._every = [c for c in loaded if c is not None] + self._parsed
+        return self._every
+
+
+def _names(cert: x509.Certificate) -> tuple[bytes, bytes]:
+    """(issuer, subject) as encoded in the certificate (the anchors' index's key)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        return cert_names(cert.public_bytes(Encoding.DER))
+    except ValueError:
+        return cert.issuer.public_bytes(), cert.subject.public_bytes()
+
+
 def _san(cert: x509.Certificate) -> list[str]:
+    from cryptography import x509
+
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -100,6 +178,8 @@ def _san(cert: x509.Certificate) -> list[str]:
 
 
 def _common_names(cert: x509.Certificate) -> list[str]:
+    from cryptography.x509.oid import NameOID
+
     return [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
 
 
@@ -129,6 +209,8 @@ def hostname_matches(name: str, cert_names: Sequence[str]) -> bool:
 
 
 def _key(cert: x509.Certificate) -> tuple[str, int]:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", key.key_size
@@ -144,6 +226,8 @@ def _key(cert: x509.Certificate) -> tuple[str, int]:
 
 
 def _is_self_signed(cert: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
     if cert.issuer != cert.subject:
         return False
     try:
@@ -156,6 +240,9 @@ def _is_self_signed(cert: x509.Certificate) -> bool:
 def _trust(
     leaf: x509.Certificate, intermediates: list[x509.Certificate], anchors: list[x509.Certificate]
 ) -> tuple[bool, str | None]:
+    from cryptography import x509
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
     if not anchors:
         return False, "no trust anchors available"
     names = _san(leaf)
@@ -181,7 +268,7 @@ def _trust(
 def analyze_chain(
     chain_der: Sequence[bytes],
     names: Sequence[str],
-    anchors: Sequence[x509.Certificate],
+    anchors: Sequence[x509.Certificate] | Anchors,
     now: datetime | None = None,
 ) -> CertificateInfo | None:
     """Facts about the leaf and its chain, judged against ``anchors``.
@@ -191,16 +278,30 @@ def analyze_chain(
     """
     if not chain_der:
         return None
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
     now = now or datetime.now(UTC)
     chain = [x509.load_der_x509_certificate(der) for der in chain_der]
+    pool = anchors if isinstance(anchors, Anchors) else Anchors(certs=anchors)
     leaf, intermediates = chain[0], chain[1:]
-    trusted, trust_error = _trust(leaf, intermediates, list(anchors))
+    issuers = [_names(c)[0] for c in chain]
+    # The roots that could have issued a certificate of the chain settle a
+    # trusted chain; anything else is judged against them all, as before.
+    few = pool.issuers(issuers)
+    trusted, trust_error = _trust(leaf, intermediates, few) if few else (False, None)
+    if not trusted:
+        trusted, trust_error = _trust(leaf, intermediates, pool.every())
     self_signed = _is_self_signed(leaf)
     cert_names = _san(leaf) or _common_names(leaf)
     checked = list(dict.fromkeys(n.rstrip(".").lower() for n in names if n))
     top = chain[-1]
-    anchor_subjects = {a.subject for a in anchors}
-    chain_complete = _is_self_signed(top) or top.issuer in anchor_subjects or top in anchors
+    chain_complete = (
+        _is_self_signed(top)
+        or bool(pool.issuers(issuers[-1:]))
+        or top.issuer in {a.subject for a in pool.every()}
+        or top in pool.every()
+    )
     key_type, key_bits = _key(leaf)
     sig = leaf.signature_hash_algorithm
     return CertificateInfo(

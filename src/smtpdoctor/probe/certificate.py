@@ -2,6 +2,8 @@
 
 The facts and the judging are :func:`smtpdoctor.evidence.certificate.analyze_chain`;
 this module reads the trust anchors (the system bundle and ``--tls-ca`` files).
+:func:`warm_up` does the reading, and the import of ``cryptography``, ahead
+of time (a diagnosis runs it in a thread while its walk waits on the network).
 """
 
 from __future__ import annotations
@@ -11,12 +13,20 @@ import ssl
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
+from smtpdoctor.evidence.certificate import (
+    Anchors,
+    CertificateInfo,
+    analyze_chain,
+    load_pem_bundle,
+)
+from smtpdoctor.evidence.der import looks_like_certificate, pem_blocks
 
-from smtpdoctor.evidence.certificate import CertificateInfo, analyze_chain, load_pem_bundle
+if TYPE_CHECKING:
+    from cryptography import x509
 
-__all__ = ["MAX_CA_FILE", "analyze_certificate", "read_ca_file"]
+__all__ = ["MAX_CA_FILE", "analyze_certificate", "check_ca_file", "read_ca_file", "warm_up"]
 
 # A --tls-ca file is read up to this much, never whole: /dev/zero or a
 # runaway file must not fill memory. The largest system bundles are ~250 KiB.
@@ -26,16 +36,34 @@ _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-
 
 
 @functools.cache
-def _system_roots() -> tuple[x509.Certificate, ...]:
+def _system_bundle() -> bytes:
     paths = [ssl.get_default_verify_paths().cafile, *_SYSTEM_BUNDLES]
     for path in paths:
         if path and Path(path).is_file():
-            return tuple(load_pem_bundle(Path(path).read_bytes()))
-    return ()
+            return Path(path).read_bytes()
+    return b""
 
 
-def read_ca_file(path: Path) -> list[x509.Certificate]:
-    """The certificates of a PEM file, read with a cap; ValueError says what is wrong."""
+@functools.cache
+def _system_anchors() -> Anchors:
+    """The system's roots, indexed once per process and parsed on demand."""
+    return Anchors(_system_bundle())
+
+
+def _anchors(ca_files: Sequence[Path]) -> Anchors:
+    """The system's roots and the ``--tls-ca`` files' (read each time: they may change)."""
+    return _system_anchors().with_certs(_load_extra(ca_files))
+
+
+def warm_up() -> None:
+    """Import what a certificate analysis needs and index the anchors, ahead of time."""
+    from cryptography import x509  # noqa: F401  (imported for its time, not its name)
+    from cryptography.x509 import verification  # noqa: F401
+
+    _system_anchors()
+
+
+def _read_capped(path: Path) -> bytes:
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not a PEM file")
     try:
@@ -45,6 +73,25 @@ def read_ca_file(path: Path) -> list[x509.Certificate]:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_CA_FILE:
         raise ValueError(f"{path} is larger than {MAX_CA_FILE // (1024 * 1024)} MiB")
+    return data
+
+
+def check_ca_file(path: Path) -> None:
+    """Refuse what :func:`read_ca_file` refuses, in its words, before a diagnosis.
+
+    A file whose every block has a certificate's DER outline passes without
+    loading ``cryptography`` (the warm-up thread parses it during the walk);
+    anything else gets the full parse, and its verdict.
+    """
+    blocks = pem_blocks(_read_capped(path))
+    if blocks and all(der is not None and looks_like_certificate(der) for _, der in blocks):
+        return
+    read_ca_file(path)
+
+
+def read_ca_file(path: Path) -> list[x509.Certificate]:
+    """The certificates of a PEM file, read with a cap; ValueError says what is wrong."""
+    data = _read_capped(path)
     certs = load_pem_bundle(data)
     if not certs:
         raise ValueError(f"{path} holds no PEM certificate that parses")
@@ -70,5 +117,5 @@ def analyze_certificate(
     """Facts about the leaf and its chain; None if the server sent no certificate."""
     if not chain_der:
         return None
-    anchors = [*_system_roots(), *_load_extra(ca_files)]
+    anchors = _anchors(ca_files)
     return analyze_chain(chain_der, names, anchors, now)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
 import dns.asyncresolver
@@ -71,6 +71,7 @@ __all__ = [
     "check_tlsa",
     "check_tlsrpt",
     "probe_domain",
+    "probe_tlsa",
     "resolve_host",
     "resolve_mx",
 ]
@@ -265,11 +266,14 @@ async def resolve_mx(
 
 async def check_ptr(
     ip: str,
-    expected_names: Sequence[str],
+    expected_names: Sequence[str] | Awaitable[Sequence[str]],
     resolver: dns.asyncresolver.Resolver,
     deadline: DeadlineLike,
 ) -> PtrResult:
     """PTR names of ``ip``, whether one equals an expected name, and FCrDNS.
+
+    ``expected_names`` may be still to come (an awaitable: the names a walk
+    of ``ip`` will learn), so the lookups run while the walk does.
 
     A name matches when equal ignoring case and the trailing dot. FCrDNS
     looks up only the IP's own family (A for IPv4, AAAA for IPv6) of the
@@ -286,8 +290,6 @@ async def check_ptr(
             name_text(r.target) for r in reply.records if isinstance(r, dns.rdtypes.ANY.PTR.PTR)
         )
     )
-    expected = tuple(dict.fromkeys(normalize_name(n) for n in expected_names if n.strip()))
-    matched = tuple(n for n in expected if n in names)
     queries = [reply.query]
     checks = await asyncio.gather(
         *(
@@ -314,6 +316,11 @@ async def check_ptr(
                 confirmed=ip_text in found,
             )
         )
+    elapsed_ms = elapsed_since(started)
+    if not isinstance(expected_names, Sequence):
+        expected_names = await expected_names
+    expected = tuple(dict.fromkeys(normalize_name(n) for n in expected_names if n.strip()))
+    matched = tuple(n for n in expected if n in names)
     return PtrResult(
         ip=ip_text,
         qname=qname.to_text(),
@@ -324,7 +331,7 @@ async def check_ptr(
         forward=tuple(forward),
         ad=reply.query.ad,
         queries=tuple(queries),
-        elapsed_ms=elapsed_since(started),
+        elapsed_ms=elapsed_ms,
     )
 
 
@@ -431,23 +438,33 @@ async def probe_domain(
     deadline: DeadlineLike,
     *,
     port: int = 25,
+    tlsa: bool = True,
 ) -> DnsReport:
     """The DNS part of ``diagnose DOMAIN``: MX and addresses, TLSA of each MX host,
     the MTA-STS and TLS-RPT records, asked concurrently. PTR checks need the
     banner names, so the session walker adds them (``check_ptr``) later.
+    ``tlsa=False``: without the TLSA records (:func:`probe_tlsa` asks them
+    apart, so the hosts' walks need not wait for them).
     """
     mx, mta_sts, tlsrpt = await asyncio.gather(
         resolve_mx(domain, resolver, deadline),
         check_mta_sts_record(domain, resolver, deadline),
         check_tlsrpt(domain, resolver, deadline),
     )
-    tlsa = await asyncio.gather(
-        *(check_tlsa(h.name, port, resolver, deadline) for h in mx.hosts if h.addresses)
-    )
     return DnsReport(
         resolver=describe_resolver(resolver),
         mx=mx,
-        tlsa=tuple(tlsa),
+        tlsa=await probe_tlsa(mx, resolver, deadline, port=port) if tlsa else (),
         mta_sts=mta_sts,
         tlsrpt=tlsrpt,
     )
+
+
+async def probe_tlsa(
+    mx: MxResult, resolver: dns.asyncresolver.Resolver, deadline: DeadlineLike, *, port: int = 25
+) -> tuple[TlsaResult, ...]:
+    """The TLSA records of each MX host that has addresses, asked concurrently."""
+    tlsa = await asyncio.gather(
+        *(check_tlsa(h.name, port, resolver, deadline) for h in mx.hosts if h.addresses)
+    )
+    return tuple(tlsa)

@@ -15,11 +15,8 @@ import base64
 import socket
 import ssl
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
 
 from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
 from smtpdoctor.model import Outcome, Stage
@@ -67,6 +64,11 @@ _LINES_PER_CHUNK = 800  # ~64 KiB a chunk: memory is one chunk, whatever the siz
 
 
 def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> bytes:
+    # Imported here: only --send builds a message (start-up time counts).
+    import uuid
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+
     now = datetime.now(UTC)
     return (
         f"Date: {format_datetime(now)}\r\n"
@@ -432,14 +434,14 @@ class _Walker:
         mail = Command(Verb.MAIL, mail_arg)
         rcpts = [Command(Verb.RCPT, f"TO:<{rcpt}>") for rcpt in opts.rcpt]
         pipelining = "PIPELINING" in exts  # RFC 2920: MAIL and RCPTs in one write
-        if not await self._envelope(mail, rcpts, pipelining=pipelining):
+        # Without a message, RSET and QUIT join that write (RFC 2920 §3.1:
+        # RSET may be anywhere in a group, QUIT last): one round trip for the
+        # whole envelope.
+        closing = pipelining and message is None
+        if not await self._envelope(mail, rcpts, pipelining=pipelining, closing=closing):
             return False
         if message is None:
-            if pipelining:
-                await self._batch(
-                    [(Stage.QUIT, Command(Verb.RSET)), (Stage.QUIT, Command(Verb.QUIT))]
-                )
-            else:
+            if not closing:
                 await self._command(Stage.QUIT, Command(Verb.RSET))
             return True
         reply = await self._command(Stage.DATA, Command(Verb.DATA))
@@ -452,20 +454,33 @@ class _Walker:
             self.result.message_sent = True
         return await self._accepted(reply)
 
-    async def _envelope(self, mail: Command, rcpts: list[Command], *, pipelining: bool) -> bool:
-        """MAIL FROM and RCPT TO: whether at least one recipient was accepted."""
+    async def _envelope(
+        self, mail: Command, rcpts: list[Command], *, pipelining: bool, closing: bool = False
+    ) -> bool:
+        """MAIL FROM and RCPT TO: whether at least one recipient was accepted.
+
+        ``closing``: RSET and QUIT go in the same write (no message follows).
+        """
         if pipelining:
+            tail = [(Stage.QUIT, Command(Verb.RSET)), (Stage.QUIT, Command(Verb.QUIT))]
+            first = len(self.result.steps)
             replies = await self._batch(
-                [(Stage.MAIL_FROM, mail)] + [(Stage.RCPT_TO, rcpt) for rcpt in rcpts]
+                [(Stage.MAIL_FROM, mail)]
+                + [(Stage.RCPT_TO, rcpt) for rcpt in rcpts]
+                + (tail if closing else [])
             )
+            envelope = replies[: len(rcpts) + 1]
             refused = replies[0] if replies and replies[0] and not replies[0].positive else None
             if refused is not None:
                 # The walk stops at a refused MAIL FROM, pipelined or not: the
-                # RCPT replies after it (503s) were read to keep the replies in
-                # step, and are not steps of their own.
-                del self.result.steps[len(self.result.steps) - len(replies) + 1 :]
-                return None not in replies and await self._accepted(refused)
-            if len(replies) < len(rcpts) + 1 or None in replies:
+                # RCPT (and RSET) replies after it were read to keep the
+                # replies in step, and are not steps of their own; a QUIT
+                # sent in the same write stays.
+                quit_step = self.result.steps[-1] if self.quit_sent else None
+                del self.result.steps[first + 1 :]
+                self.result.steps.extend([quit_step] if quit_step else [])
+                return None not in envelope and await self._accepted(refused)
+            if len(envelope) < len(rcpts) + 1 or None in envelope:
                 return False  # a step without a reply: the walk ended there
         else:
             replies = [await self._command(Stage.MAIL_FROM, mail)]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from smtpdoctor.evidence.tls import VERSIONS, HelloProbe, TlsMatrix
@@ -36,7 +37,7 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 
-__all__ = ["implicit_tls_probe", "tls_matrix"]
+__all__ = ["early_matrix", "implicit_tls_probe", "tls_matrix"]
 
 _CODES = {
     "SSLv3": TLSVersionCode.SSLv3,
@@ -85,6 +86,95 @@ async def _starttls_preamble(stream: Stream, helo: str, deadline: Deadline) -> s
     return None
 
 
+@dataclass(slots=True)
+class _Slot:
+    """A probe connection up to the point where its ClientHello is due."""
+
+    stream: Stream | None = None
+    failure: tuple[str, str] | None = None  # (outcome, detail) when it never got there
+    active: float = 0.0  # seconds spent getting there
+
+
+async def _open(
+    *,
+    address: str,
+    port: int,
+    helo: str,
+    implicit: bool,
+    deadline: Deadline,
+    connector: Connector,
+    seconds: float = PROBE_SECONDS,
+) -> _Slot:
+    """Connect and, for STARTTLS, greet, EHLO and STARTTLS: ready for a ClientHello."""
+    slot = _Slot()
+    started = time.monotonic()
+    local = Deadline(min(seconds, deadline.remaining()))
+    try:
+        slot.stream = await connector.connect(address, port, local)
+        if not implicit:
+            why = await _starttls_preamble(slot.stream, helo, local)
+            if why is not None:
+                slot.failure = ("protocol_error", why)
+    except NetError as err:
+        slot.failure = (err.outcome.value, err.detail)
+        if local.expired and local.at >= deadline.at:
+            # The probe's own budget was cut by the diagnosis deadline: no
+            # evidence either way.
+            slot.failure = ("skipped", "the diagnosis deadline ran out")
+    except ProtocolError as exc:
+        slot.failure = ("protocol_error", str(exc))
+    except asyncio.CancelledError:
+        if slot.stream is not None:
+            slot.stream.abort()
+        raise
+    finally:
+        slot.active = time.monotonic() - started
+    if slot.failure is not None and slot.stream is not None:
+        slot.stream.abort()
+        slot.stream = None
+    return slot
+
+
+async def _finish(
+    slot: _Slot, label: str, hello: bytes, *, deadline: Deadline, seconds: float = PROBE_SECONDS
+) -> HelloProbe:
+    """Send ``hello`` on an opened slot and read the ServerHello or alert.
+
+    ``seconds`` bounds the probe's active time (the preamble's included); any
+    wait between the two is not counted.
+    """
+    probe = HelloProbe(label, len(hello))
+    started = time.monotonic()
+    stream = slot.stream
+    try:
+        if slot.failure is not None or stream is None:
+            probe.outcome, probe.detail = slot.failure or ("skipped", "no connection")
+            return probe
+        local = Deadline(max(0.0, min(seconds - slot.active, deadline.remaining())))
+        try:
+            await stream.send(hello, local, "ClientHello")
+            parser = HelloParser()
+            result: ServerHelloResult | None = None
+            while result is None:
+                data = await stream.recv(local, "ServerHello")
+                if not data:
+                    probe.outcome, probe.detail = "closed", "the server closed without answering"
+                    return probe
+                result = parser.feed(data)
+            _fill(probe, result)
+        except NetError as err:
+            probe.outcome, probe.detail = err.outcome.value, err.detail
+            if local.expired and local.at >= deadline.at:
+                probe.outcome, probe.detail = "skipped", "the diagnosis deadline ran out"
+        except ProtocolError as exc:
+            probe.outcome, probe.detail = "protocol_error", str(exc)
+    finally:
+        probe.elapsed_ms = (slot.active + time.monotonic() - started) * 1000
+        if stream is not None:
+            stream.abort()
+    return probe
+
+
 async def _probe(
     label: str,
     hello: bytes,
@@ -97,40 +187,11 @@ async def _probe(
     connector: Connector,
     seconds: float = PROBE_SECONDS,
 ) -> HelloProbe:
-    probe = HelloProbe(label, len(hello))
-    started = time.monotonic()
-    local = Deadline(min(seconds, deadline.remaining()))
-    stream: Stream | None = None
-    try:
-        stream = await connector.connect(address, port, local)
-        if not implicit:
-            why = await _starttls_preamble(stream, helo, local)
-            if why is not None:
-                probe.outcome, probe.detail = "protocol_error", why
-                return probe
-        await stream.send(hello, local, "ClientHello")
-        parser = HelloParser()
-        result: ServerHelloResult | None = None
-        while result is None:
-            data = await stream.recv(local, "ServerHello")
-            if not data:
-                probe.outcome, probe.detail = "closed", "the server closed without answering"
-                return probe
-            result = parser.feed(data)
-        _fill(probe, result)
-    except NetError as err:
-        probe.outcome, probe.detail = err.outcome.value, err.detail
-        if local.expired and local.at >= deadline.at:
-            # The probe's own budget was cut by the diagnosis deadline: no
-            # evidence either way.
-            probe.outcome, probe.detail = "skipped", "the diagnosis deadline ran out"
-    except ProtocolError as exc:
-        probe.outcome, probe.detail = "protocol_error", str(exc)
-    finally:
-        probe.elapsed_ms = (time.monotonic() - started) * 1000
-        if stream is not None:
-            stream.abort()
-    return probe
+    where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
+    slot = await _open(
+        **where, implicit=implicit, deadline=deadline, connector=connector, seconds=seconds
+    )
+    return await _finish(slot, label, hello, deadline=deadline, seconds=seconds)
 
 
 def _fill(probe: HelloProbe, result: ServerHelloResult) -> None:
@@ -190,6 +251,37 @@ def _fill_versions(matrix: TlsMatrix, top: str) -> None:
                 matrix.versions[v] = None  # refused the suites, maybe not the version
 
 
+def _plan(
+    top: str,
+    server_name: str | None,
+    large_hello: bool,
+    peer: tuple[int, ...] | None,
+    patience: float,
+) -> list[tuple[str, bytes, float]]:
+    """The hellos a matrix below ``top`` needs: (label, ClientHello, seconds)."""
+    lower = VERSIONS[: VERSIONS.index(top)]
+    plan = [
+        (v, _hello(v, server_name, peer if v == "TLSv1.2" else None), PROBE_SECONDS)
+        for v in reversed(lower)
+    ]
+    if peer and top == "TLSv1.2":
+        plan.append(("peer-ciphers", _hello("TLSv1.2", server_name, peer), PROBE_SECONDS))
+    if large_hello:
+        plan.append(("large-hello", _large_hello(top, server_name), patience))
+    return plan
+
+
+def _assemble(matrix: TlsMatrix, results: Sequence[HelloProbe], peer: object) -> TlsMatrix:
+    assert matrix.top is not None
+    matrix.probes = [r for r in results if r.label in _CODES]
+    matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)
+    if peer:
+        label = "TLSv1.2" if matrix.top == "TLSv1.3" else "peer-ciphers"
+        matrix.peer_ciphers = next((r for r in results if r.label == label), None)
+    _fill_versions(matrix, matrix.top)
+    return matrix
+
+
 async def tls_matrix(
     address: str,
     port: int,
@@ -219,7 +311,6 @@ async def tls_matrix(
     if deadline.remaining() < MIN_SECONDS:
         matrix.skipped = "not enough time left before the deadline"
         return matrix
-    lower = VERSIONS[: VERSIONS.index(top)]
     where: dict[str, Any] = {
         "address": address,
         "port": port,
@@ -229,24 +320,93 @@ async def tls_matrix(
         "connector": connector,
     }
     peer = tuple(peer_ciphers) or None
-    jobs = [
-        _probe(v, _hello(v, server_name, peer if v == "TLSv1.2" else None), **where)
-        for v in reversed(lower)
-    ]
-    if peer and top == "TLSv1.2":
-        jobs.append(_probe("peer-ciphers", _hello("TLSv1.2", server_name, peer), **where))
-    if large_hello:
-        jobs.append(
-            _probe("large-hello", _large_hello(top, server_name), **where, seconds=patience)
+    plan = _plan(top, server_name, large_hello, peer, patience)
+    jobs = [_probe(label, hello, **where, seconds=seconds) for label, hello, seconds in plan]
+    return _assemble(matrix, await asyncio.gather(*jobs), peer)
+
+
+# The connections an early matrix opens before the top version is known: as
+# many as a TLS 1.3 or 1.2 server's matrix uses (four hellos and the large one).
+EARLY_CONNECTIONS = 5
+
+
+async def early_matrix(
+    address: str,
+    port: int,
+    *,
+    helo: str,
+    server_name: str | None,
+    settled: Awaitable[tuple[str, float] | None],
+    deadline: Deadline,
+    connector: Connector,
+    implicit: bool = False,
+    large_hello: bool = True,
+    peer_ciphers: Sequence[int] = (),
+) -> TlsMatrix | None:
+    """:func:`tls_matrix`, its connections opened at once, beside the walk.
+
+    Each probe connection goes as far as its ClientHello is due (connect,
+    greeting, EHLO, STARTTLS) while the walk runs; ``settled`` gives the
+    walk's version and the large hello's patience when its handshake ends
+    (None: it never did: no matrix). Then the very hellos :func:`tls_matrix`
+    would send go out at once on the waiting connections, so the matrix ends
+    about one round trip after the walk's handshake instead of a whole
+    session later. Connections a lower top version does not need are closed
+    unused; a plan that needs more than were opened opens the rest.
+    """
+    where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
+    count = EARLY_CONNECTIONS if large_hello else EARLY_CONNECTIONS - 1
+    opening = [
+        asyncio.ensure_future(
+            _open(**where, implicit=implicit, deadline=deadline, connector=connector)
         )
-    results = await asyncio.gather(*jobs)
-    matrix.probes = [r for r in results if r.label in _CODES]
-    matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)
-    if peer:
-        label = "TLSv1.2" if top == "TLSv1.3" else "peer-ciphers"
-        matrix.peer_ciphers = next((r for r in results if r.label == label), None)
-    _fill_versions(matrix, top)
-    return matrix
+        for _ in range(count)
+    ]
+    try:
+        known = await settled
+        if known is None:
+            return None
+        top, patience = known
+        matrix = TlsMatrix(top)
+        if top not in _CODES:
+            return matrix
+        if deadline.remaining() < MIN_SECONDS:
+            matrix.skipped = "not enough time left before the deadline"
+            return matrix
+        peer = tuple(peer_ciphers) or None
+        jobs = []
+        for index, (label, hello, seconds) in enumerate(
+            _plan(top, server_name, large_hello, peer, patience)
+        ):
+            if index < len(opening):
+                slot = await opening[index]
+                jobs.append(_finish(slot, label, hello, deadline=deadline, seconds=seconds))
+            else:
+                jobs.append(
+                    _probe(
+                        label,
+                        hello,
+                        **where,
+                        implicit=implicit,
+                        deadline=deadline,
+                        connector=connector,
+                        seconds=seconds,
+                    )
+                )
+        return _assemble(matrix, await asyncio.gather(*jobs), peer)
+    finally:
+        for task in opening:
+            _discard(task)
+
+
+def _discard(task: asyncio.Future[_Slot]) -> None:
+    """Close an opened connection no hello was sent on (or stop its opening)."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled() and task.exception() is None:
+        slot = task.result()
+        if slot.stream is not None:
+            slot.stream.abort()  # idempotent: a slot a hello used is closed already
 
 
 async def implicit_tls_probe(

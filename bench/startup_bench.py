@@ -1,0 +1,188 @@
+"""Start-up: a whole ``smtpdoctor diagnose`` on loopback beside sslyze, testssl.sh -p and swaks.
+
+Run from the repository root (after ``scripts/bootstrap``)::
+
+    PYTHONPATH=src .venv/bin/python bench/startup_bench.py [--repeat 7]
+
+On loopback the network costs nothing, so what a one-host diagnosis costs is
+the interpreter's start-up, the imports and the work itself. In one run,
+against the fault lab's healthy scenario on 127.0.0.1 (a thread of this
+process), the tools take turns run by run:
+
+- ``python -m smtpdoctor diagnose 127.0.0.1:PORT --format json --tls-ca CA``
+  (this interpreter, so the checkout's code is measured);
+- ``sslyze --starttls smtp 127.0.0.1:PORT`` (default scan; ``bench/.venv-peers``,
+  see ``bench/tls_bench.py``);
+- ``testssl --starttls smtp -p 127.0.0.1:PORT`` (protocols only);
+- ``swaks ... --quit-after RCPT --tls`` (one bare session);
+- and, as floors, ``python -c pass`` and the imports ``diagnose`` makes before
+  it opens a socket.
+
+It reports each tool's median wall time and its ratio to smtpdoctor's
+(issue 17's goal: smtpdoctor at most 1/10 of sslyze), plus where
+smtpdoctor's own time goes (its ``elapsed_ms``: the diagnosis without
+start-up). Figures go between the ``startup-bench`` markers of
+docs/benchmarks.md. Not part of the test suite; nothing here asserts times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchdoc import write_section
+from tls_bench import _find_sslyze, _install_sslyze
+
+from smtpdoctor.lab import LabThread
+
+ROOT = Path(__file__).resolve().parent.parent
+HELO = "bench.smtpdoctor.test"
+LOAD = " ".join(f"{x:.2f}" for x in os.getloadavg())
+IMPORTS = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor"
+
+
+def commands(
+    target: str, ca: Path, sslyze: Path | None, baseline: Path | None = None
+) -> dict[str, list[str]]:
+    out = {
+        "smtpdoctor": [
+            *(sys.executable, "-m", "smtpdoctor", "diagnose", target, "--format", "json"),
+            *("--tls-ca", str(ca), "--helo", HELO),
+        ],
+        "swaks": [
+            *("swaks", "--server", target, "--helo", HELO, "--from", f"bench@{HELO}"),
+            *("--to", "postmaster@lab.test", "--quit-after", "RCPT", "--tls"),
+        ],
+        "testssl": [
+            *("testssl", "--nodns", "none", "--quiet", "--color", "0"),
+            *("--starttls", "smtp", "-p", target),
+        ],
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "diagnose's imports": [sys.executable, "-c", IMPORTS],
+    }
+    if baseline is not None:
+        # The same command from another source tree (PYTHONPATH set in timed()).
+        out["smtpdoctor (baseline)"] = out["smtpdoctor"]
+    if sslyze is not None:
+        out["sslyze"] = [str(sslyze), "--starttls", "smtp", target]
+    return out
+
+
+def compile_checkout(src: Path = ROOT / "src") -> None:
+    """Byte-compile ``src`` as ``pip install`` does for an installed package
+    (and sslyze's venv has): a checkout run with PYTHONDONTWRITEBYTECODE would
+    otherwise compile every module on every run, which no user's install does."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(src / "smtpdoctor")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def timed(argv: list[str], src: Path | None = None) -> tuple[float, str]:
+    env = dict(os.environ, NXCONNECT="127.0.0.1:0")  # testssl.sh: ask no resolver
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {proc.stderr[-500:]}")
+    return wall, proc.stdout
+
+
+def render(med: dict[str, float], elapsed_ms: float, verdict: str, args: argparse.Namespace) -> str:
+    base = med["smtpdoctor"]
+    what = {
+        "smtpdoctor": "`diagnose --format json`: walk, TLS matrix, certificate",
+        "sslyze": "default scan",
+        "testssl": "`-p`: protocols only",
+        "swaks": "one bare session to RCPT, STARTTLS",
+        "smtpdoctor (baseline)": "the same command from `--baseline` (an earlier tree)",
+        "python -c pass": "the interpreter alone (floor)",
+        "diagnose's imports": "what `diagnose` imports before its first socket",
+    }
+    lines = [
+        "## Start-up: a diagnosis on loopback (`bench/startup_bench.py`)",
+        "",
+        f"Produced by `PYTHONPATH=src .venv/bin/python bench/startup_bench.py --repeat "
+        f"{args.repeat}{f' --baseline {args.baseline}' if args.baseline else ''}` on "
+        f"{time.strftime('%Y-%m-%d')}: the lab's healthy scenario on "
+        "127.0.0.1, the tools taking turns run by run (sslyze "
+        f"{args.sslyze_repeat} runs), median wall time; `src` byte-compiled first, as an "
+        "installed package is; a loaded 2-core machine (load average before: "
+        f"{LOAD}).",
+        "",
+        "| tool | what it does | wall s | smtpdoctor / tool |",
+        "|---|---|---:|---:|",
+    ]
+    for tool, wall in med.items():
+        lines.append(f"| {tool} | {what[tool]} | {wall:.3f} | {base / wall:.3f} |")
+    lines.append("")
+    if "sslyze" in med:
+        ratio = base / med["sslyze"]
+        met = "met" if ratio <= 0.1 else "not met"
+        lines.append(
+            f"smtpdoctor takes 1/{1 / ratio:.1f} of sslyze's wall time (issue 17's goal "
+            f"≤ 1/10: {met}). "
+        )
+    if "smtpdoctor (baseline)" in med and "sslyze" in med:
+        lines[-1] += (
+            f"The baseline tree took 1/{med['sslyze'] / med['smtpdoctor (baseline)']:.1f} "
+            "of sslyze's in the same run. "
+        )
+    lines[-1] += (
+        f"Of smtpdoctor's {base * 1000:.0f} ms, the diagnosis itself (its `elapsed_ms`) "
+        f"took {elapsed_ms:.0f} ms; the rest is the interpreter and imports. Verdict: {verdict}."
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--sslyze-repeat", type=int, default=3)
+    parser.add_argument("--no-sslyze", action="store_true")
+    parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument(
+        "--baseline", type=Path, help="another tree's src/ to time the same command from"
+    )
+    args = parser.parse_args(argv)
+    sslyze = None if args.no_sslyze else (_find_sslyze() or _install_sslyze())
+    compile_checkout()
+    if args.baseline is not None:
+        compile_checkout(args.baseline)
+    walls: dict[str, list[float]] = {}
+    elapsed: list[float] = []
+    verdict = "?"
+    with LabThread(["healthy"], base_port=0) as lab:
+        host, port = lab.addresses["healthy"]
+        cmds = commands(f"{host}:{port}", lab.ca_file, sslyze, args.baseline)
+        for i in range(args.repeat):
+            for tool, cmd in cmds.items():
+                if tool == "sslyze" and i >= args.sslyze_repeat:
+                    continue
+                wall, out = timed(cmd, args.baseline if tool.endswith("(baseline)") else None)
+                walls.setdefault(tool, []).append(wall)
+                if tool == "smtpdoctor":
+                    doc = json.loads(out)
+                    elapsed.append(doc["elapsed_ms"])
+                    verdict = doc["verdict"]["status"]
+    med = {tool: statistics.median(w) for tool, w in walls.items()}
+    for tool, wall in med.items():
+        print(f"startup-bench: {tool} {wall:.3f} s", file=sys.stderr)
+    section = render(med, statistics.median(elapsed), verdict, args)
+    print(section)
+    if not args.no_doc:
+        write_section("startup-bench", section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
