@@ -101,8 +101,11 @@ def test_two_mx_one_broken_reports_both_and_mail_still_flows(nsd_lab, mx_port):
         "still flows through mx-b.two" in f["message"] for f in doc["findings"]
     )
     assert [h["preference"] for h in doc["dns"]["mx"]["hosts"]] == [10, 20]
-    # mx-a drops at EHLO (one connection); mx-b gets the walk and the TLS matrix.
-    assert 2 <= doc["connections"] <= 7
+    # Each host: its walk, plus the TLS matrix's five connections, opened once
+    # the host has greeted (beside the walk, to save round trips). mx-a greets,
+    # then drops at EHLO: its matrix connections are closed unused, and never
+    # more than that: 6 per host at most.
+    assert 2 <= doc["connections"] <= 12
     assert result.status == 1
 
 
