@@ -24,6 +24,7 @@ import pytest
 from smtpdoctor.lab import LabThread
 from smtpdoctor.lab.scenarios import MARKUP_PAYLOAD
 from smtpdoctor.report.diagnosis import bar_geometry
+from smtpdoctor.store import ProbeRecord, open_store
 from support.browser import viewport, webdriver
 from support.dashboard import HISTORY_TARGET, MonitorProcess, Seeded, http, seed_history
 from support.helpers import run_cli
@@ -107,7 +108,11 @@ def test_charts_show_the_stored_history(seeded_monitor: Any, browser: Any) -> No
     browser.get(_url(mon, "/"))
     row = browser.find_element("css selector", f'tr[data-target="{HISTORY_TARGET}"]')
     assert row.find_element("css selector", '[data-field="status"]').text == "ok"
-    cells = [c.get_attribute("data-status") for c in row.find_elements("css selector", "rect")]
+    cells = [
+        c.get_attribute("data-status")
+        for c in row.find_elements("css selector", "rect")
+        for _ in range(int(c.get_attribute("data-hours")))
+    ]
     assert len(cells) == 24
     stored = {int((p.time // 3600) - (seeded.now // 3600)) + 23: p.status for p in seeded.probes}
     for hour, status in stored.items():
@@ -213,20 +218,51 @@ def test_hostile_markup_stays_text(seeded_monitor: Any, browser: Any) -> None:
     _no_script_ran(browser)
 
 
-@pytest.mark.parametrize("dark", [False, True])
+def test_overview_updates_live_without_a_reload(seeded_monitor: Any, browser: Any) -> None:
+    mon, _, _ = seeded_monitor
+    live = "live.test"
+    store = open_store(str(mon.store))
+    try:
+        store.write([ProbeRecord.from_diagnosis(_probe_doc(live, "ok"), time.time())])
+        browser.get(_url(mon, "/"))
+        browser.execute_script("window.sameDocument = true")
+        pill = f'tr[data-target="{live}"] [data-field="status"]'
+        assert browser.find_element("css selector", pill).text == "ok"
+        store.write([ProbeRecord.from_diagnosis(_probe_doc(live, "failure"), time.time())])
+    finally:
+        store.close()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element("css selector", pill).text == "failure"
+    )
+    assert "failure" in browser.find_element("css selector", pill).get_attribute("class")
+    assert browser.execute_script("return window.sameDocument") is True  # no reload
+
+
+def _probe_doc(target: str, status: str) -> dict[str, Any]:
+    category = "ok" if status == "ok" else "rate_limited"
+    verdict = {"status": status, "category": category, "stage": "greeting",
+               "permanence": "temporary", "summary": f"now {status}"}  # fmt: skip
+    host = {"name": target, "address": "192.0.2.9", "port": 25, "timeline": [], "tls": None}
+    return {"target": target, "verdict": verdict, "findings": [], "elapsed_ms": 1.0,
+            "hosts": [host]}  # fmt: skip
+
+
+@pytest.mark.parametrize(("width", "dark"), [(390, False), (390, True), (1024, False)])
 def test_phone_width_no_sideways_scroll_light_and_dark(
-    seeded_monitor: Any, browser: Any, dark: bool
+    seeded_monitor: Any, browser: Any, width: int, dark: bool
 ) -> None:
     mon, _, names = seeded_monitor
-    viewport(browser, 390, dark=dark)
+    viewport(browser, width, dark=dark)
     try:
         backgrounds = set()
         for path, query in (("/", {}), ("/target", {"name": names["hostile-markup"]}),
                             ("/target", {"name": HISTORY_TARGET}), ("/flow", {}),
                             ("/alerts", {}), ("/explain", {})):  # fmt: skip
             browser.get(_url(mon, path, **query))
-            width = browser.execute_script("return document.documentElement.scrollWidth")
-            assert width <= 390, (path, query, width)
+            scroll = browser.execute_script("return document.documentElement.scrollWidth")
+            assert scroll <= width, (path, query, scroll)
             backgrounds.add(
                 browser.execute_script("return getComputedStyle(document.body).backgroundColor")
             )
@@ -260,6 +296,8 @@ def test_posts_need_the_csrf_token_and_pages_carry_the_headers(seeded_monitor: A
     evil = {**form, "Cookie": cookie, "Origin": "http://evil.example"}
     assert http(mon.base + "/diagnose", data=with_token, headers=evil)[0] == 403
     assert http(mon.base + "/explain", data=b"text=550", headers=form)[0] == 403
+    # DNS rebinding: a page whose name now points at 127.0.0.1 is not served.
+    assert http(mon.base + "/", headers={"Host": "evil.example"})[0] == 403
     # State changes only by POST.
     assert http(mon.base + "/diagnose?name=x")[0] == 405
     status, headers, _ = http(

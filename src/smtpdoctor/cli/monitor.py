@@ -133,7 +133,9 @@ def _web(config: MonitorConfig, args: argparse.Namespace) -> WebSetup | None:
         check_bind(host, token)
     except ValueError as exc:
         fail(str(exc))
-    return WebSetup(host, port, token, config.web.refresh)
+    # The listen address itself is a name a browser may use (a host name, a LAN IP).
+    hosts = frozenset({*config.web.allowed_hosts, host.lower()})
+    return WebSetup(host, port, token, config.web.refresh, hosts)
 
 
 class WebSetup(NamedTuple):
@@ -141,6 +143,7 @@ class WebSetup(NamedTuple):
     port: int
     token: str | None
     refresh: float
+    allowed_hosts: frozenset[str]
 
 
 STORE_PATIENCE = 60.0
@@ -195,8 +198,10 @@ async def _start_web(monitor: Monitor, web: WebSetup) -> WebServer:
     dashboard = Dashboard(
         store,
         diagnose_now=monitor.diagnose_now,
-        watched=lambda name: name in monitor.scheduler.states,
+        # A reload replaces the dict: look it up on every call.
+        targets=lambda: monitor.scheduler.states.keys(),  # noqa: PLW0108
         token=web.token,
+        allowed_hosts=web.allowed_hosts,
         refresh=web.refresh,
     )
     try:

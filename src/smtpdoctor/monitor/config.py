@@ -144,6 +144,8 @@ class WebConfig:
     listen: str | None = None  # HOST:PORT; the table alone means 127.0.0.1:8025
     token_file: Path | None = None  # needed off loopback (or $SMTPDOCTOR_WEB_TOKEN)
     refresh: float = 5.0  # how often open pages ask for news (0: never)
+    # Host names a browser may use besides loopback ones (a reverse proxy's name).
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +296,10 @@ def _web(table: object, base: Path | None) -> WebConfig:
         return WebConfig()
     _check(isinstance(table, dict), "web", "expected a table")
     assert isinstance(table, dict)
-    _known(table, {"listen", "token_file", "refresh"}, "web")
+    _known(table, {"listen", "token_file", "refresh", "allowed_hosts"}, "web")
+    hosts = table.get("allowed_hosts", [])
+    ok = isinstance(hosts, list) and all(isinstance(h, str) and h for h in hosts)
+    _check(ok, "web.allowed_hosts", "expected a list of host names")
     listen = _get(table, "listen", "web", str, WEB_LISTEN)
     if listen:
         _split_listen(listen, "web.listen")
@@ -303,6 +308,7 @@ def _web(table: object, base: Path | None) -> WebConfig:
         listen=listen or None,
         token_file=_path(token, "web.token_file", base) if token is not None else None,
         refresh=_duration(table, "refresh", "web", 5.0),
+        allowed_hosts=tuple(hosts),
     )
 
 

@@ -16,7 +16,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from smtpdoctor.report.html import CSS, e
+from smtpdoctor.store import StoreError
 from smtpdoctor.web import pages
 from smtpdoctor.web.security import SecurityMiddleware, csrf_ok
 
@@ -69,8 +70,11 @@ class Job:
 class Dashboard:
     store: Store
     diagnose_now: DiagnoseNow | None = None
-    watched: Callable[[str], bool] = lambda name: True  # which targets diagnose_now takes
+    # The running monitor's targets (diagnose now takes these; the overview lists
+    # those not probed yet). None: no monitor, the store's targets only.
+    targets: Callable[[], Collection[str]] | None = None
     token: str | None = None
+    allowed_hosts: frozenset[str] = frozenset()  # Host names served besides loopback ones
     refresh: float = 5.0  # how often the pages' script asks for news (0: never)
     manual_gap: float = 10.0
     clock: Callable[[], float] = time.time
@@ -113,10 +117,13 @@ def _range(request: Request, default: str = "24h") -> tuple[str, float]:
     return chosen, pages.RANGES[chosen]
 
 
-def _html(request: Request, title: str, body: str, active: str = "") -> HTMLResponse:
+def _html(
+    request: Request, title: str, body: str, active: str = "", status: int = 200
+) -> HTMLResponse:
     d: Dashboard = request.app.state.dashboard
     csrf = request.scope["state"]["csrf"]
-    return HTMLResponse(pages.frame(title, body, csrf=csrf, active=active, refresh=d.refresh))
+    page = pages.frame(title, body, csrf=csrf, active=active, refresh=d.refresh)
+    return HTMLResponse(page, status_code=status)
 
 
 async def overview(request: Request) -> Response:
@@ -125,7 +132,9 @@ async def overview(request: Request) -> Response:
     d: Dashboard = request.app.state.dashboard
     now = d.clock()
     rows = await run_in_threadpool(views.overview, d.store, now)
-    return _html(request, "Overview", pages.overview_page(rows, now), "/")
+    seen = {r.target for r in rows}
+    waiting = sorted(t for t in (d.targets() if d.targets else ()) if t not in seen)
+    return _html(request, "Overview", pages.overview_page(rows, now, waiting), "/")
 
 
 async def target(request: Request) -> Response:
@@ -137,7 +146,8 @@ async def target(request: Request) -> Response:
     now = d.clock()
     detail = await run_in_threadpool(views.target_detail, d.store, name, now, now - span)
     if detail.current is None and detail.latest is None:
-        return _html(request, "Unknown target", f"<h1>No history for {e(name)}</h1>")
+        body = f"<h1>No history for {e(name)}</h1>"
+        return _html(request, "Unknown target", body, status=404)
     if request.query_params.get("part") == "latest":
         return HTMLResponse(pages.latest_section(detail))
     csrf = request.scope["state"]["csrf"]
@@ -147,7 +157,7 @@ async def target(request: Request) -> Response:
         now - span,
         chosen,
         csrf,
-        can_probe=d.diagnose_now is not None and d.watched(name),
+        can_probe=d.diagnose_now is not None and (d.targets is None or name in d.targets()),
     )
     return _html(request, name, body)
 
@@ -258,6 +268,16 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return Response("404: not here\n", 404, media_type="text/plain")
 
 
+async def store_down(request: Request, exc: Exception) -> Response:
+    # The monitor buffers its writes meanwhile; the page says so instead of a 500.
+    body = (
+        "<h1>The history store is not answering</h1>"
+        f'<p>{e(exc)}</p><p class="muted">The monitor keeps probing and buffers what it '
+        "finds; this page works again once the store is back.</p>"
+    )
+    return _html(request, "Store unavailable", body, status=503)
+
+
 def create_app(dashboard: Dashboard) -> SecurityMiddleware:
     """The dashboard app, wrapped in its guards (token, CSRF cookie, headers)."""
     app = Starlette(
@@ -273,7 +293,7 @@ def create_app(dashboard: Dashboard) -> SecurityMiddleware:
             Route("/static/style.css", style),
             Route("/static/dashboard.js", script),
         ],
-        exception_handlers={404: not_found},
+        exception_handlers={404: not_found, StoreError: store_down},
     )
     app.state.dashboard = dashboard
-    return SecurityMiddleware(app, dashboard.token)
+    return SecurityMiddleware(app, dashboard.token, dashboard.allowed_hosts)

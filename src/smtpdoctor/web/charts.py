@@ -31,16 +31,28 @@ def _n(x: float) -> str:
 
 
 def sparkline(hours: Sequence[str | None], label: str) -> str:
-    """One cell per hour (oldest first), coloured and titled by the worst status in it."""
+    """One cell per hour (oldest first), coloured and titled by the worst status in it.
+
+    A run of hours with one status is one rect (``data-hours`` long): a thousand
+    targets' overview stays a few thousand elements, not 24,000.
+    """
     n = max(len(hours), 1)
     cells = []
-    for i, status in enumerate(hours):
+    i = 0
+    while i < len(hours):
+        status = hours[i]
+        run = 1
+        while i + run < len(hours) and hours[i + run] == status:
+            run += 1
         word = status or "no probe"
-        ago = n - 1 - i
+        first, last = n - 1 - i, n - i - run
+        when = f"{first} h ago" if run == 1 else f"{first} to {last} h ago"
         cells.append(
-            f'<rect class="s-{e(status or "none")}" x="{i * 10}" y="0" width="9" height="20" '
-            f'data-status="{e(status or "")}"><title>{ago} h ago: {e(word)}</title></rect>'
+            f'<rect class="s-{e(status or "none")}" x="{i * 10}" y="0" width="{run * 10 - 1}" '
+            f'height="20" data-status="{e(status or "")}" data-hours="{run}">'
+            f"<title>{when}: {e(word)}</title></rect>"
         )
+        i += run
     summary = ", ".join(f"{h or '-'}" for h in hours)
     return (
         f'<svg class="spark" viewBox="0 0 {n * 10} 20" preserveAspectRatio="none" role="img" '

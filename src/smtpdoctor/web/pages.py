@@ -9,6 +9,7 @@ control a real link or button.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -76,7 +77,7 @@ def frame(title: str, body: str, *, csrf: str, active: str = "", refresh: float 
     )
 
 
-def overview_page(rows: list[TargetSummary], now: float) -> str:
+def overview_page(rows: list[TargetSummary], now: float, waiting: Sequence[str] = ()) -> str:
     counts = {s: sum(r.status == s for r in rows) for s in ("ok", "warning", "failure")}
     head = (
         "<h1>Targets</h1>"
@@ -85,6 +86,9 @@ def overview_page(rows: list[TargetSummary], now: float) -> str:
         f'<span class="muted">Updated <span data-field="updated">{e(fmt_time(now))}</span>'
         "</span></p>"
     )
+    if waiting:
+        names = ", ".join(e(w) for w in waiting)
+        head += f'<p id="waiting">Waiting for their first probe: {names}.</p>'
     if not rows:
         return head + '<p class="muted">No probe stored yet.</p>'
     body = "".join(
@@ -207,6 +211,8 @@ def target_page(
         else '<p class="muted">Diagnose now: only targets of the running monitor.</p>'
     )
     segments = [(ch.time, ch.status, ch.summary) for ch in detail.changes]
+    # A target younger than the range: the band starts at its first probe.
+    start = max(since, segments[0][0]) if segments else since
     history = table(
         ["from", "verdict", "why"],
         [[fmt_time(ch.time), (ch.status, ch.status), f"{ch.summary} ({ch.category} at {ch.stage})"]
@@ -216,10 +222,11 @@ def target_page(
         head
         + button
         + _range_form("/target", chosen, {"name": name})
-        + f"<h2>Verdict history</h2>{status_band(segments, since, now)}"
+        + f"<h2>Verdict history</h2>{status_band(segments, start, now)}"
+        + f'<p class="muted">{e(fmt_time(start))} to {e(fmt_time(now))}</p>'
         + f"<details open><summary>Verdict changes</summary>{history}</details>"
         + latest_section(detail)
-        + f"<h2>Stage durations</h2>{_stages(detail, since, now)}"
+        + f"<h2>Stage durations</h2>{_stages(detail, start, now)}"
         + _tls(detail, now)
         + _dns(detail)
     )

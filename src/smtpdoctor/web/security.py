@@ -7,6 +7,10 @@
 - **CSRF**: a random per-browser value in a ``SameSite=Strict`` cookie, echoed
   by every POST in a form field or the ``X-CSRF-Token`` header (double
   submit); a POST whose ``Origin`` is another site is refused as well.
+- **Host**: without a token, only a request naming the dashboard by a
+  loopback address, ``localhost`` or one of ``allowed_hosts`` is served, so a
+  web page whose name an attacker re-points at 127.0.0.1 (DNS rebinding)
+  reads nothing and posts nothing.
 - **Headers** on every response: a CSP allowing only the dashboard's own
   script and style sheet (no inline script, no style attributes),
   ``frame-ancestors 'none'``, ``nosniff``, ``no-referrer``.
@@ -31,6 +35,7 @@ __all__ = [
     "SecurityMiddleware",
     "check_bind",
     "csrf_ok",
+    "host_allowed",
     "is_loopback",
 ]
 
@@ -80,6 +85,18 @@ def check_bind(host: str, token: str | None) -> None:
         )
 
 
+def host_allowed(host: str | None, allowed: frozenset[str]) -> bool:
+    """The Host header names a loopback address, ``localhost`` or an allowed name."""
+    if not host:
+        return False
+    name = host.lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return is_loopback(name) or name in allowed
+
+
 def _cookies(scope: Scope) -> dict[str, str]:
     jar: SimpleCookie = SimpleCookie()
     for name, value in scope.get("headers", []):
@@ -110,9 +127,12 @@ def _cookie(name: str, value: str, *, secure: bool) -> bytes:
 class SecurityMiddleware:
     """Token check, CSRF cookie, security headers, around any ASGI app."""
 
-    def __init__(self, app: ASGIApp, token: str | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, token: str | None = None, allowed_hosts: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.token = token or None
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,6 +142,9 @@ class SecurityMiddleware:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         extra: list[tuple[bytes, bytes]] = []
         secure = scope.get("scheme") == "https"
+        if self.token is None and not host_allowed(_header(scope, b"host"), self.allowed_hosts):
+            await _plain(send, 403, b"403: unknown Host (see web.allowed_hosts)\n", [])
+            return
         if self.token is not None:
             bearer = (_header(scope, b"authorization") or "").removeprefix("Bearer ").strip()
             given = query.get("token")
