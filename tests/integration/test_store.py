@@ -161,6 +161,8 @@ def test_a_v1_store_is_upgraded_keeping_its_rows(store_url: str) -> None:
     new = open_store(store_url)
     assert new.schema_version() == len(MIGRATIONS) == 3
     assert new.rates() == [RateSample("f", "d.test", T0, 60.0, 5, 4, 1, 1, 0)]
+    hour = T0 - T0 % 3600  # v3's hourly rollup of the v1 row, filled on upgrade
+    assert new.rate_buckets(hour, 3600.0, 1) == [(0, 5, 4, 1, 1, 0)]
     new.write([AlertRecord("k", "r", {}, "firing", T0, T0, 1.0)])  # the v2 tables exist
     new.close()
     again = open_store(store_url)  # opening an up-to-date store changes nothing

@@ -328,9 +328,13 @@ def test_a_v2_store_upgraded_reads_as_one_written_at_v3(tmp_path) -> None:
     rows = _history()
     fresh = open_store(str(tmp_path / "v3.sqlite3"))
     fresh.write(rows)
+    side = _flow_rows()
+    fresh.write(side)
     old = open_store(str(tmp_path / "v2.sqlite3"), migrate_upto=2)
     with old._tx() as cur:  # rows as the v2 code wrote them: no derived tables yet
         cur.executemany(old._insert_sql(ProbeRecord), [r.row() for r in rows])
+        for r in side:
+            cur.execute(old._insert_sql(type(r)), r.row())
     old.close()
     upgraded = open_store(str(tmp_path / "v2.sqlite3"))
     try:
@@ -349,6 +353,7 @@ def test_a_v2_store_upgraded_reads_as_one_written_at_v3(tmp_path) -> None:
                 (p.time, p.probes, p.total_ms) for p in new_pts
             ]
             assert all(p.stages == {} for p in old_pts)
+        assert flow(upgraded, T0, T0 + 48 * H, 24) == flow(fresh, T0, T0 + 48 * H, 24)
         b = next(s for s in overview(fresh, now) if s.target == "b.test")
         assert b.since == T0 + 205 * 900 + 1  # ok again after the warnings
         assert [c.status for c in fresh.verdict_changes("b.test")] == [
@@ -397,3 +402,41 @@ def test_prune_keeps_the_dashboard_tables_in_step(store: SqlStore) -> None:
     changes = store.verdict_changes("a.test")
     assert changes[0].time == T0 + 4 * H  # the one in effect at the cutoff stays
     assert store.verdict_changes("gone.test") == []
+
+
+def _flow_rows() -> list[Any]:
+    rows: list[Any] = []
+    for i in range(2 * 24 * 12):  # two days every 5 minutes, three destinations
+        t = T0 + i * 300 + 10
+        for j, dest in enumerate(("x.test", "y.test", "z.test")):
+            rows.append(RateSample("/l", dest, t, 300.0, 10 + j, 8, 2 + j % 2, i % 3, j))
+            rows.append(QueueSample(t, dest, (i + j) % 7, 30.0 * ((i * j) % 11)))
+    return rows
+
+
+def test_long_flow_buckets_read_hourly_rollups_with_the_same_totals(store: SqlStore) -> None:
+    store.write(_flow_rows())
+    hourly = flow(store, T0, T0 + 48 * H, 48)  # 1 h buckets: the rollups
+    half = flow(store, T0, T0 + 48 * H, 96)  # 30 min buckets: the samples
+    assert hourly.width == H
+    assert half.width == H / 2
+    for k, b in enumerate(hourly.buckets):
+        a, c = half.buckets[2 * k], half.buckets[2 * k + 1]
+        assert b.attempts == a.attempts + c.attempts == 3 * 12 * 10 + 3 * 12
+        assert b.count_421 == a.count_421 + c.count_421
+        assert b.by_cause["tls"] == a.by_cause["tls"] + c.by_cause["tls"]
+        # the bucket's queue: each destination's largest sample in the hour, summed
+        assert b.queue_size is not None
+        assert a.queue_size is not None
+        assert c.queue_size is not None
+        assert max(a.queue_size, c.queue_size) <= b.queue_size <= a.queue_size + c.queue_size
+        assert b.queue_oldest == max(a.queue_oldest or 0.0, c.queue_oldest or 0.0)
+    assert hourly.buckets[5].queue_size == 6 + 6 + 6  # every destination peaks at 6 an hour
+    assert hourly.destinations == ("x.test", "y.test", "z.test")
+    one = flow(store, T0, T0 + 48 * H, 48, destination="y.test")
+    assert one.buckets[0].attempts == 11 * 12
+    # retention prunes the rollups with their samples
+    store.prune(T0 + 48 * H, {"log_rates": 24 * H, "queue_samples": 24 * H})
+    assert flow(store, T0, T0 + 48 * H, 48).buckets[0].attempts == 0
+    assert flow(store, T0, T0 + 48 * H, 48).buckets[0].queue_size is None
+    assert flow(store, T0, T0 + 48 * H, 48).buckets[30].attempts == 3 * 12 * 10 + 3 * 12

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from smtpdoctor.store.records import ProbeRecord, StagePoint
+from smtpdoctor.store.records import ProbeRecord, QueueSample, RateSample, StagePoint
 from smtpdoctor.store.schema import Dialect
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "STATUSES",
     "Point",
     "derive_probe",
+    "derive_queue",
+    "derive_rate",
     "downsample",
     "hour_start",
     "stage_durations",
@@ -164,4 +166,39 @@ def _add_to_hour(cur: Any, dialect: Dialect, probe: ProbeRecord) -> None:
             staged + 1,
             json.dumps(stages, sort_keys=True),
         ),
+    )
+
+
+def derive_rate(cur: Any, dialect: Dialect, r: RateSample) -> None:
+    """Add a log-rate sample to its destination's hour (the flow over long ranges)."""
+    p = dialect.param
+    cols = ("attempts", "sent", "failures", "count_421", "tls_failures")
+    adds = ", ".join(f"{c} = rate_hours.{c} + excluded.{c}" for c in cols)
+    cur.execute(
+        f"INSERT INTO rate_hours (destination, hour, {', '.join(cols)})"
+        f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})"
+        f" ON CONFLICT (destination, hour) DO UPDATE SET {adds}",
+        (
+            r.destination,
+            hour_start(r.time),
+            r.attempts,
+            r.sent,
+            r.failures,
+            r.count_421,
+            r.tls_failures,
+        ),
+    )
+
+
+def derive_queue(cur: Any, dialect: Dialect, q: QueueSample) -> None:
+    """Keep the largest queue and oldest message of the destination's hour."""
+    p = dialect.param
+    cur.execute(
+        "INSERT INTO queue_hours (destination, hour, size, oldest_seconds)"
+        f" VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (destination, hour) DO UPDATE SET"
+        " size = CASE WHEN excluded.size > queue_hours.size"
+        " THEN excluded.size ELSE queue_hours.size END,"
+        " oldest_seconds = CASE WHEN excluded.oldest_seconds > queue_hours.oldest_seconds"
+        " THEN excluded.oldest_seconds ELSE queue_hours.oldest_seconds END",
+        (q.destination, hour_start(q.time), q.size, q.oldest_seconds),
     )

@@ -138,7 +138,18 @@ def _backfill_v3(cur: Any, dialect: Dialect) -> None:
         " SUM(CASE WHEN status = 'failure' THEN 1 ELSE 0 END),"
         f" SUM(elapsed_ms), 0, '{{}}' FROM probe_results GROUP BY target, {hour}"
     )
-    for table in ("target_state", "verdict_changes", "probe_hours"):
+    cur.execute(
+        "INSERT INTO rate_hours"
+        " (destination, hour, attempts, sent, failures, count_421, tls_failures)"
+        f" SELECT destination, {hour}, SUM(attempts), SUM(sent), SUM(failures),"
+        f" SUM(count_421), SUM(tls_failures) FROM log_rates GROUP BY destination, {hour}"
+    )
+    cur.execute(
+        "INSERT INTO queue_hours (destination, hour, size, oldest_seconds)"
+        f" SELECT destination, {hour}, MAX(size), MAX(oldest_seconds) FROM queue_samples"
+        f" GROUP BY destination, {hour}"
+    )
+    for table in ("target_state", "verdict_changes", "probe_hours", "rate_hours", "queue_hours"):
         cur.execute(f"ANALYZE {table}")  # the planner knows the new tables at once
 
 
@@ -146,7 +157,8 @@ def _backfill_v3(cur: Any, dialect: Dialect) -> None:
 # the probes: each target's current verdict (and since when its status holds),
 # the verdict changes, and hourly rollups (worst status, counts, time per stage),
 # so the overview of 1,000 targets x 30 days reads 1,000 + 24,000 small rows
-# instead of scanning millions. Time indexes for the flow's range reads.
+# instead of scanning millions; hourly rollups of the log rates and the queue
+# for the mail flow over long ranges, time indexes for its short ones.
 _V3: tuple[Step, ...] = (
     """CREATE TABLE target_state (
         target {text} PRIMARY KEY, probe_id BIGINT NOT NULL, time {real} NOT NULL,
@@ -165,6 +177,15 @@ _V3: tuple[Step, ...] = (
     "CREATE INDEX log_rates_time ON log_rates (time)",
     "CREATE INDEX queue_samples_time ON queue_samples (time)",
     "CREATE INDEX certificates_target_host ON certificates (target, host)",
+    """CREATE TABLE rate_hours (
+        destination {text} NOT NULL, hour {real} NOT NULL, attempts INTEGER NOT NULL,
+        sent INTEGER NOT NULL, failures INTEGER NOT NULL, count_421 INTEGER NOT NULL,
+        tls_failures INTEGER NOT NULL, PRIMARY KEY (destination, hour))""",
+    "CREATE INDEX rate_hours_hour ON rate_hours (hour)",
+    """CREATE TABLE queue_hours (
+        destination {text} NOT NULL, hour {real} NOT NULL, size INTEGER NOT NULL,
+        oldest_seconds {real} NOT NULL, PRIMARY KEY (destination, hour))""",
+    "CREATE INDEX queue_hours_hour ON queue_hours (hour)",
     _backfill_v3,
 )
 

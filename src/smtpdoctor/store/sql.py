@@ -33,6 +33,8 @@ from smtpdoctor.store.rollup import (
     STATUSES,
     Point,
     derive_probe,
+    derive_queue,
+    derive_rate,
     downsample,
     hour_start,
     stage_durations,
@@ -178,6 +180,10 @@ class SqlStore:
                     derive_probe(cur, self.dialect, record, int(cur.fetchone()[0]))
                 else:
                     cur.execute(self._insert_sql(type(record)), record.row())
+                    if isinstance(record, RateSample):
+                        derive_rate(cur, self.dialect, record)
+                    elif isinstance(record, QueueSample):
+                        derive_queue(cur, self.dialect, record)
 
     def _insert_sql(self, kind: type[Record]) -> str:
         cols = kind.columns()
@@ -340,12 +346,29 @@ class SqlStore:
         self, start: float, width: float, count: int, destination: str | None = None
     ) -> list[tuple[int, int, int, int, int, int]]:
         """The log rates summed per bucket of ``width`` s from ``start``: (bucket,
-        attempts, sent, failures, 421s, TLS failures) for the buckets with samples."""
+        attempts, sent, failures, 421s, TLS failures) for the buckets with samples.
+
+        Buckets of an hour or more add up the hourly rollups (each hour counted in
+        the bucket its start falls in); shorter ones the samples themselves.
+        """
         where, args = ("AND destination = ? ", (destination,)) if destination else ("", ())
+        sums = "SUM(attempts), SUM(sent), SUM(failures), SUM(count_421), SUM(tls_failures)"
+        if width >= HOUR:
+            rows = self._rows(
+                f"SELECT hour, {sums} FROM rate_hours WHERE hour >= ? AND hour < ? {where}"
+                "GROUP BY hour",
+                (hour_start(start), start + width * count, *args),
+            )
+            out: dict[int, list[int]] = {}
+            for hour, *values in rows:
+                i = max(0, int((hour - start) // width))
+                slot = out.setdefault(i, [0] * 5)
+                for k, v in enumerate(values):
+                    slot[k] += int(v)
+            return [(i, *v) for i, v in sorted(out.items())]  # type: ignore[misc]
         b = self.dialect.floor("(time - ?) / ?")
         rows = self._rows(
-            f"SELECT {b} AS b, SUM(attempts), SUM(sent), SUM(failures), SUM(count_421),"
-            f" SUM(tls_failures) FROM log_rates WHERE time >= ? AND time < ? {where}"
+            f"SELECT {b} AS b, {sums} FROM log_rates WHERE time >= ? AND time < ? {where}"
             "GROUP BY b ORDER BY b",
             (start, width, start, start + width * count, *args),
         )
@@ -355,8 +378,24 @@ class SqlStore:
         self, start: float, width: float, count: int, destination: str | None = None
     ) -> list[tuple[int, int, float]]:
         """The queue per bucket: (bucket, size, oldest age) where size sums each
-        destination's largest sample in the bucket, and the age is the oldest seen."""
+        destination's largest sample in the bucket, and the age is the oldest seen.
+        Buckets of an hour or more read the hourly rollups."""
         where, args = ("AND destination = ? ", (destination,)) if destination else ("", ())
+        if width >= HOUR:
+            peak: dict[tuple[int, str], tuple[int, float]] = {}
+            for dest, hour, size, oldest in self._rows(
+                "SELECT destination, hour, size, oldest_seconds FROM queue_hours"
+                f" WHERE hour >= ? AND hour < ? {where}",
+                (hour_start(start), start + width * count, *args),
+            ):
+                key = (max(0, int((hour - start) // width)), dest)
+                seen = peak.get(key, (0, 0.0))
+                peak[key] = (max(seen[0], int(size)), max(seen[1], float(oldest)))
+            totals: dict[int, tuple[int, float]] = {}
+            for (i, _), (size, oldest) in peak.items():
+                t = totals.get(i, (0, 0.0))
+                totals[i] = (t[0] + size, max(t[1], oldest))
+            return [(i, size, oldest) for i, (size, oldest) in sorted(totals.items())]
         b = self.dialect.floor("(time - ?) / ?")
         rows = self._rows(
             f"SELECT b, SUM(size), MAX(oldest) FROM (SELECT {b} AS b, destination,"
@@ -368,11 +407,11 @@ class SqlStore:
         return [(int(i), int(size), float(oldest)) for i, size, oldest in rows]
 
     def destinations(self, since: float, until: float) -> list[str]:
-        """The destinations with log rates or queue samples in the range."""
+        """The destinations with log rates or queue samples in the range's hours."""
         rows = self._rows(
-            "SELECT destination FROM log_rates WHERE time >= ? AND time < ?"
-            " UNION SELECT destination FROM queue_samples WHERE time >= ? AND time < ?",
-            (since, until, since, until),
+            "SELECT destination FROM rate_hours WHERE hour >= ? AND hour < ?"
+            " UNION SELECT destination FROM queue_hours WHERE hour >= ? AND hour < ?",
+            (hour_start(since), until, hour_start(since), until),
         )
         return sorted(str(r[0]) for r in rows)
 
@@ -405,6 +444,12 @@ class SqlStore:
                 removed += max(cur.rowcount, 0)
             if "probe_results" in keep:
                 self._prune_derived(cur, now - keep["probe_results"])
+            for table, rollup in (("log_rates", "rate_hours"), ("queue_samples", "queue_hours")):
+                if table in keep:
+                    cur.execute(
+                        f"DELETE FROM {rollup} WHERE hour < {p}",
+                        (hour_start(now - keep[table]),),
+                    )
         return removed
 
     def _prune_derived(self, cur: Any, cutoff: float) -> None:
