@@ -135,3 +135,11 @@ def test_the_client_names_a_positive_reply_one_behind_when_it_is_read() -> None:
     assert caught.value.own is not None
     assert caught.value.own.code == 220
     assert caught.value.after == "STARTTLS"
+
+
+def test_quits_figures_stay_those_of_one_command_when_its_reply_gives_it_away() -> None:
+    result = _walk([GREETING, EHLO_PLAIN, STRAY, OK, BYE, Close()])
+    quit_ = result.steps[-1]
+    assert quit_.stage is Stage.QUIT
+    assert quit_.bytes_sent == len(b"QUIT\r\n")
+    assert quit_.outcome is Outcome.PROTOCOL_ERROR

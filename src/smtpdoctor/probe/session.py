@@ -313,7 +313,11 @@ class _Walker:
         command.detail = "its own reply, after the reply out of turn"
         if reading is not None and reading is not command:
             reading.reply = None
-            self._end(reading, Outcome.PROTOCOL_ERROR, "not read: the replies were one behind")
+            if reading.stage is Stage.QUIT:  # already ended (_sent_quit): keep its figures
+                reading.outcome = Outcome.PROTOCOL_ERROR
+                reading.detail = "its 221 not read: the replies were one behind"
+            else:
+                self._end(reading, Outcome.PROTOCOL_ERROR, "not read: the replies were one behind")
 
     async def run(self) -> SessionResult:
         try:
