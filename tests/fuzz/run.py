@@ -27,17 +27,55 @@ import importlib  # noqa: E402
 
 import atheris  # noqa: E402
 
-# What each family of targets parses: only these modules are instrumented for
-# coverage (instrumenting the whole package, the pattern library included,
-# makes every input ~100x slower and guides no better).
+# What each family of targets parses: only these modules (and their submodules)
+# are instrumented for coverage. atheris's own ``include`` keeps only the top
+# package of each name ("smtpdoctor.protocol.reply" instruments all of
+# smtpdoctor, the pattern library and the classifier included: every input
+# several times slower and guided no better), so the rest of smtpdoctor is
+# passed as ``exclude`` (``_instrument``).
 _MODULES = {
     "reply": ("smtpdoctor.protocol.reply",),
     "client": ("smtpdoctor.protocol.reply", "smtpdoctor.protocol.client"),
     "bounce": ("smtpdoctor.evidence.bounce",),
-    "log": ("smtpdoctor.logs.parsers", "smtpdoctor.logs.postfix", "smtpdoctor.logs.timeparse"),
+    "log": tuple(
+        f"smtpdoctor.logs.{m}"
+        for m in (
+            "parsers",
+            "postfix",
+            "postfix_inbound",
+            "exim",
+            "inbound",
+            "journal",
+            "lineparser",
+            "prefix",
+            "timeparse",
+            "reasons",
+        )
+    ),
     "config": ("smtpdoctor.config",),
     "queue": ("smtpdoctor.evidence.queue",),
 }
+
+
+# The longest input libFuzzer makes, per family. Each parser's time grows with
+# its input, and libFuzzer grows inputs up to this length: at 8,192 bytes the log
+# and configuration targets ran 30-300 inputs/s. Their parsers work a line (a
+# block, a paragraph) at a time, so a few lines reach every path; the reply
+# target's caps are scaled down to match (targets.py). --cert keeps 8 KiB: a
+# certificate chain is that long, and its parser is fast.
+_MAX_LEN = {
+    "reply": 1024,
+    "client": 1024,
+    "bounce": 4096,
+    "log": 1024,
+    "config": 2048,
+    "queue": 2048,
+    "all": 2048,
+}
+
+
+def _max_len(name: str) -> int:
+    return 8192 if name == "config-cert" else _MAX_LEN[name.split("-", 1)[0]]
 
 
 def _instrument(name: str) -> None:
@@ -45,12 +83,22 @@ def _instrument(name: str) -> None:
     modules = (
         _MODULES[family] if family != "all" else sorted({m for v in _MODULES.values() for m in v})
     )
-    with atheris.instrument_imports(include=list(modules)):
+    with atheris.instrument_imports(include=list(modules), exclude=_outside(modules)):
         for module in modules:
             importlib.import_module(module)
         if name.startswith("config"):
             for sub in ("parsers", "rules", "postfix", "exim", "sendmail", "exchange", "common"):
                 importlib.import_module(f"smtpdoctor.config.{sub}")
+
+
+def _outside(modules: tuple[str, ...] | list[str]) -> list[str]:
+    """Every smtpdoctor module that is not one of ``modules`` or under one."""
+    package = ROOT / "src" / "smtpdoctor"
+    names = []
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return [n for n in names if not any(n == m or n.startswith(f"{m}.") for m in modules)]
 
 
 _instrument(next((a for a in sys.argv[1:] if not a.startswith("-")), "reply"))
@@ -75,7 +123,23 @@ def _seeds(name: str) -> list[bytes]:
             out += [b"".join(rows[i : i + 8]) for i in range(0, min(len(rows), 400), 8)]
         return out
     folder = "queue" if name.startswith("queue-") else "config"
-    return [p.read_bytes()[:20000] for p in sorted((DATA / folder).iterdir()) if p.is_file()]
+    files = [p.read_bytes() for p in sorted((DATA / folder).iterdir()) if p.is_file()]
+    if name == "config-cert":
+        return [data[:20000] for data in files]
+    # Each file cut at line ends into pieces that fit -max_len (libFuzzer would
+    # only keep the first piece of each).
+    return [piece for data in files for piece in _pieces(data, _max_len(name))]
+
+
+def _pieces(data: bytes, size: int) -> list[bytes]:
+    out: list[bytes] = []
+    piece = b""
+    for line in data.splitlines(keepends=True):
+        if piece and len(piece) + len(line) > size:
+            out.append(piece)
+            piece = b""
+        piece += line[:size]
+    return [*out, piece][:40]
 
 
 def main() -> int:
@@ -101,7 +165,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{args.target}-") as corpus:
         for i, seed in enumerate(_seeds(args.target)):
             Path(corpus, f"seed-{i:04d}").write_bytes(seed)
-        flags = [f"-artifact_prefix={args.out}/{args.target}-", "-max_len=8192"]
+        flags = [f"-artifact_prefix={args.out}/{args.target}-", f"-max_len={_max_len(args.target)}"]
         if args.runs:
             flags.append(f"-runs={args.runs}")
         if args.seconds:

@@ -15,6 +15,19 @@ FOUND = [
     ("client", b"250 \n"),
     ("client", b"220 x\r\n|220 \r\n"),
     ("client", b"220 x\r\n|250 x\r\n250 \r\n|"),
+    # smtpd's session end after STARTTLS from a peer that is not host[address]:
+    # no client, and None == None deleted a key that was never there (KeyError).
+    (
+        "log-postfix",
+        b"Mar  3 11:45:47 mail postfix/smtpd[1058]: lost connection after STARTTLS "
+        b"from internet.nl[62.204.6\x96.10]\n",
+    ),
+    # A journal timestamp past year 9999 (ValueError from datetime).
+    (
+        "log-journal-json",
+        b'{"__REALTIME_TIMESTAMP":"17092800000142515229","SYSLOG_IDENTIFIER":"postfix/smtp",'
+        b'"MESSAGE":"AB12: to=<a@b.example>, status=sent (250 ok)"}\n',
+    ),
 ]
 
 

@@ -122,7 +122,7 @@ def test_not_eager_the_matrix_connections_open_after_the_walks_handshake() -> No
 
 @pytest.mark.usefixtures("yielding_reads")
 def test_a_server_that_refuses_at_the_greeting_costs_no_matrix_connection() -> None:
-    refused = [Data(b"554 5.7.1 go away\r\n")]
+    refused = [Data(b"554 5.7.1 go away\r\n"), Close()]
     report, connector = _probe(ScriptedBackend([refused]))
     assert report.matrix is None
     assert connector.connections == 1

@@ -66,14 +66,18 @@ def test_a_rejected_mail_under_pipelining_reads_the_rcpt_503s_then_quits() -> No
     # ends at MAIL FROM as it does without pipelining: the same timeline.
     bad = Data(b"553 5.7.1 sender rejected\r\n")
     no = Data(b"503 5.5.1 need MAIL\r\n")
-    result, writes = _walk([GREETING, EHLO_PIPE, bad, no, no, OK])  # OK: the RSET
+    bye = Data(b"221 2.0.0 Bye\r\n")
+    result, writes = _walk([GREETING, EHLO_PIPE, bad, no, no, OK, bye, Close()])  # OK: the RSET
     failed = result.failed_step
     assert failed is not None
     assert (failed.stage, failed.outcome) == (Stage.MAIL_FROM, Outcome.REPLY)
     assert [s.stage for s in result.steps[-2:]] == [Stage.MAIL_FROM, Stage.QUIT]
     assert not any(s.outcome is Outcome.PROTOCOL_ERROR for s in result.steps)
     assert writes[-1].endswith(b"RSET\r\nQUIT\r\n")  # in the same write as MAIL
-    assert result.steps[-1].reply is None
+    # After a refusal QUIT's 221 is awaited: no reply came between (issue 11).
+    quit_reply = result.steps[-1].reply
+    assert quit_reply is not None
+    assert quit_reply.code == 221
 
 
 def test_every_rcpt_refused_under_pipelining_ends_the_walk_at_rcpt() -> None:

@@ -50,17 +50,16 @@ POLICY_TABLE: dict[str, tuple[str, int]] = {
 ReadInclude = Callable[[str], str | None]
 
 
+# A line up to its "#" comment; a "#" inside quotes (closed or not) is text.
+_BEFORE_COMMENT = re.compile(r"""(?:[^"'#]+|"[^"]*"?|'[^']*'?)*""")
+
+
 def _strip_comment(line: str) -> str:
-    out, quote = "", ""
-    for ch in line:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            break
-        out += ch
-    return out.strip()
+    # A regex, not a loop over characters (a hostile line may be megabytes long).
+    if "#" not in line:
+        return line.strip()
+    m = _BEFORE_COMMENT.match(line)
+    return (m.group(0) if m else line).strip()
 
 
 class _Cnf:

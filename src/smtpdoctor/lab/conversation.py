@@ -51,6 +51,7 @@ from smtpdoctor.lab.scenarios import (
     LARGE_HELLO_LIMIT,
     MARKUP_PAYLOAD,
     MESSAGE_FAULT_AFTER,
+    PUSHED_REPLY_DELAY,
     Hostile,
     Quirk,
     Scenario,
@@ -341,6 +342,12 @@ class Conversation:
             await self._reply(f"250 {me}")
         else:
             await self._reply(*(f"250 {line}" for line in [me, *self._extensions()]))
+        if self.scenario.violation is Violation.PUSHED_REPLY and not self.conn.tls:
+            # A few ms late: the client has read the EHLO reply and sent its next
+            # command, so the 550 is read as that command's reply and the
+            # command's own reply comes one too late.
+            await asyncio.sleep(PUSHED_REPLY_DELAY)
+            await self.conn.send(b"550 5.7.1 You are not welcome here\r\n")
 
     async def _starttls(self, verb: str, arg: str) -> None:
         await self._fault(Trigger.STARTTLS)

@@ -144,6 +144,9 @@ class Violation(StrEnum):
     STARTTLS_250 = "starttls-250"  # STARTTLS answered 250: no TLS will follow
     STARTTLS_221 = "starttls-221"  # STARTTLS answered 221 (closing)
     EARLY_REPLY = "early-reply"  # a 550 pushed right after the EHLO reply, unasked
+    # The same 550, PUSHED_REPLY_DELAY seconds after the EHLO reply: the next
+    # command is on its way, and the 550 is read as its reply.
+    PUSHED_REPLY = "pushed-reply"
 
 
 # What the hostile-markup scenario puts in its banner, replies and certificate
@@ -157,6 +160,8 @@ MARKUP_PAYLOAD = (
 # X.509 caps CN and O at 64 characters: one payload each.
 MARKUP_CN = '<img src=x onerror="window.smtpdoctorPwned=3">'
 MARKUP_ORG = "<script>window.smtpdoctorPwned=4</script>"
+# How long after its EHLO reply the pushed-reply server sends its stray 550.
+PUSHED_REPLY_DELAY = 0.02
 
 # A ClientHello record longer than this makes the large-hello-hang server go
 # silent: the ~1.5 KB hello a post-quantum key share gives trips it, the
@@ -462,6 +467,13 @@ _VIOLATIONS: tuple[tuple[Violation, Stage, str, tuple[str, ...]], ...] = (
         Violation.EARLY_REPLY,
         Stage.EHLO,
         "The server pushes a 550 right after its EHLO reply, before any command asks.",
+        (),
+    ),
+    (
+        Violation.PUSHED_REPLY,
+        Stage.EHLO,
+        "The server pushes a 550 a few ms after its EHLO reply, when the next command is "
+        "already on its way and takes it for its reply.",
         (),
     ),
 )

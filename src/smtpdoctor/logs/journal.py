@@ -53,11 +53,10 @@ def journal_to_syslog(block: bytes, agg: Aggregator) -> bytes:
             continue
         usec = rec.get("__REALTIME_TIMESTAMP") or rec.get("_SOURCE_REALTIME_TIMESTAMP")
         try:
-            seconds = int(str(usec)) / 1_000_000
-        except ValueError:
+            stamp = _iso_from_epoch(int(str(usec)) / 1_000_000)
+        except (ValueError, OverflowError, OSError):  # not a number, or past year 9999
             agg.add_unparsed(raw)
             continue
-        stamp = _iso_from_epoch(seconds)
         ident = _journal_field(rec.get("SYSLOG_IDENTIFIER")) or "postfix"
         pid = _journal_field(rec.get("SYSLOG_PID") or rec.get("_PID")) or "0"
         host = _journal_field(rec.get("_HOSTNAME")) or "-"

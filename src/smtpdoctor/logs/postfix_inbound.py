@@ -113,7 +113,8 @@ class InboundLines:
         client = client_key(peer)
         # After STARTTLS (port 25) or CONNECT (port 465, TLS from the start): the
         # handshake failure this smtpd has just logged, not a failure of its own.
-        if stage in (Stage.STARTTLS, Stage.CONNECT) and self._tls_in_by_proc.get(proc) == client:
+        # (client is None for a peer that is not host[address]: never a match.)
+        if stage in (Stage.STARTTLS, Stage.CONNECT) and self._tls_in_by_proc.get(proc, 0) == client:
             del self._tls_in_by_proc[proc]
             return
         text = _SESSION_WORDS[words].format(cmd=cmd.decode())

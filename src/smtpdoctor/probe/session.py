@@ -37,6 +37,9 @@ from smtpdoctor.protocol.reply import Reply, ReplyParser
 
 __all__ = ["SessionOptions", "build_message", "message_parts", "walk"]
 
+# How long QUIT's 221 is awaited after a refusal (``_confirm_quit``).
+QUIT_GRACE = 1.5
+
 
 @dataclass(frozen=True, slots=True)
 class SessionOptions:
@@ -181,6 +184,9 @@ class _Walker:
         while True:
             try:
                 event = self.conn.next_event()
+            except ReplyOutOfTurn as exc:
+                self._out_of_turn(exc, step)
+                return None
             except RemoteProtocolError as exc:
                 step.reply = exc.reply  # a well-formed reply with a code out of place
                 self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
@@ -268,14 +274,52 @@ class _Walker:
         step.bytes_received = 0
         self.quit_sent = True
 
-    def _out_of_turn(self, exc: ReplyOutOfTurn) -> None:
+    def _out_of_turn(self, exc: ReplyOutOfTurn, reading: Step | None = None) -> None:
         """A reply that came before its command: its own step, at the stage it
         followed, so the next command is not blamed for it."""
+        if exc.own is not None:
+            self._one_behind(exc, reading)
+            return
         after = self.result.steps[-1].stage if self.result.steps else Stage.GREETING
         step = self._begin(after, None)
         step.reply = exc.reply
         step.out_of_turn = True
         self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
+
+    def _one_behind(self, exc: ReplyOutOfTurn, reading: Step | None) -> None:
+        """A stray reply was taken as a command's answer (it came just after the
+        command went out), and the command's own reply came next: the stray one
+        gets its own step, at the stage it followed, and the command its own reply.
+        ``reading``: the step whose reply brought this to light (never read)."""
+        steps = self.result.steps
+        taken = next((i for i, s in enumerate(steps) if s.reply is exc.reply), None)
+        if taken is None:
+            return
+        if steps[taken].stage is Stage.QUIT and exc.after == "QUIT":
+            # The refused command's own (negative) reply was read for QUIT, then
+            # came QUIT's 221: the refusal before it was the stray one.
+            quit_step, own = steps[taken], exc.reply
+            taken = next((i for i in range(taken - 1, -1, -1) if steps[i].reply), None)
+            if taken is None:
+                return
+            quit_step.reply = exc.own
+            exc = ReplyOutOfTurn(str(exc), steps[taken].reply, None, own=own)
+            reading = None
+        command = steps[taken]
+        stray = Step(steps[taken - 1].stage if taken else Stage.GREETING, None, command.start_ms)
+        stray.reply, stray.out_of_turn = exc.reply, True
+        stray.outcome, stray.detail = Outcome.PROTOCOL_ERROR, str(exc)
+        steps.insert(taken, stray)
+        command.reply = exc.own
+        command.outcome = Outcome.OK if exc.own and exc.own.positive else Outcome.REPLY
+        command.detail = "its own reply, after the reply out of turn"
+        if reading is not None and reading is not command:
+            reading.reply = None
+            if reading.stage is Stage.QUIT:  # already ended (_sent_quit): keep its figures
+                reading.outcome = Outcome.PROTOCOL_ERROR
+                reading.detail = "its 221 not read: the replies were one behind"
+            else:
+                self._end(reading, Outcome.PROTOCOL_ERROR, "not read: the replies were one behind")
 
     async def run(self) -> SessionResult:
         try:
@@ -525,7 +569,14 @@ class _Walker:
         return False
 
     async def _quit(self) -> None:
-        if self.stream is None or self.deadline.expired or self.quit_sent:
+        if self.stream is None or self.deadline.expired:
+            return
+        if self.quit_sent:
+            # QUIT went out in the pipelined envelope's write: after a refusal its
+            # 221 is still awaited, as for a QUIT of its own.
+            sent = next((s for s in reversed(self.result.steps) if s.command == "QUIT"), None)
+            if sent is not None and sent.reply is None and self._refused():
+                await self._confirm_quit(sent)
             return
         if self.conn.state in (ClientState.CLOSED, ClientState.ERROR):
             return
@@ -541,6 +592,43 @@ class _Walker:
             self._fail(step, err)
             return
         self._sent_quit(step)
+        if self._refused():
+            await self._confirm_quit(step)
+
+    def _refused(self) -> bool:
+        """Whether the walk stops on a refusal (the last reply taken was 4xx/5xx)."""
+        last = next((s.reply for s in reversed(self.result.steps) if s.reply), None)
+        return last is not None and not last.positive and last.code != 421
+
+    async def _confirm_quit(self, step: Step) -> None:
+        """After a refusal, QUIT's 221 is awaited (a short while): a reply before it is
+        one too many, and the refusal was a reply out of turn taken as the answer.
+
+        Healthy walks never come here: the check costs a round trip only when
+        the walk is about to blame a refusal.
+        """
+        assert self.stream is not None
+        grace = Deadline(min(QUIT_GRACE, self.deadline.remaining()))
+        step.detail = f"its 221 awaited up to {QUIT_GRACE:g} s, after a refusal"
+        while True:
+            try:
+                event = self.conn.next_event()
+            except ReplyOutOfTurn as exc:
+                self._out_of_turn(exc, step)
+                return
+            except RemoteProtocolError:
+                return
+            if isinstance(event, Reply):
+                step.reply = event
+                if event.code == 221:
+                    return
+                continue  # not QUIT's: the 221 that follows proves one reply too many
+            if isinstance(event, Closed):
+                return
+            try:
+                self.conn.receive_data(await self.stream.recv(grace, "waiting for QUIT's 221"))
+            except (NetError, RemoteProtocolError):
+                return
 
 
 async def walk(

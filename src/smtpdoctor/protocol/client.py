@@ -242,6 +242,10 @@ class ClientConnection:
         # awaited one, in order.
         self._pending: deque[Verb] = deque()
         self.extensions: dict[str, str] = {}
+        # The last reply taken and what its command allowed: a stray reply that
+        # came just after a command was sent is taken as its answer, and the
+        # command's own reply then comes one too late (``_one_behind``).
+        self._previous: tuple[Verb, Reply, tuple[int, ...]] | None = None
 
     @property
     def state(self) -> ClientState:
@@ -271,6 +275,8 @@ class ClientConnection:
             early = self._parser.next_reply()
         except RemoteProtocolError:
             early = None
+        if early is not None:
+            self._one_behind(early)
         shown = f"'{_first_line(early)}'" if early else f"{self._parser.buffered} bytes"
         where = f"the {after} reply" if after else "the greeting"
         raise ReplyOutOfTurn(
@@ -365,9 +371,35 @@ class ClientConnection:
                 return Closed(mid)
             return NEED_DATA
         if not self._waiting:
-            raise RemoteProtocolError(f"unexpected reply with nothing outstanding: {reply}")
+            self._state = ClientState.ERROR
+            self._one_behind(reply)
+            raise RemoteProtocolError(f"unexpected reply with nothing outstanding: {reply}", reply)
         self._on_reply(reply)
         return reply
+
+    def _one_behind(self, reply: Reply) -> None:
+        """A reply the last command allows, after that command got a refusal: one too many.
+
+        The refusal was a reply nobody asked for, pushed just after the command
+        went out and taken as its answer; ``reply`` is the command's own. Raises
+        :class:`ReplyOutOfTurn` naming both (and the connection is unusable);
+        returns when ``reply`` does not fit that story.
+        """
+        if self._previous is None:
+            return
+        verb, taken, expect = self._previous
+        if taken.positive or taken.code == 421 or reply.code not in expect:
+            return
+        self._state = ClientState.ERROR
+        what = "the message" if verb is Verb.BODY else verb.value
+        raise ReplyOutOfTurn(
+            f"the server sent '{_first_line(taken)}' out of turn: it came just after {what} "
+            f"was sent and was read as its reply, and then {what}'s own reply came, "
+            f"'{_first_line(reply)}' (one reply too many for the commands sent)",
+            taken,
+            verb.value,
+            own=reply,
+        )
 
     def _on_reply(self, reply: Reply) -> None:
         self._apply(reply)
@@ -395,7 +427,10 @@ class ClientConnection:
             # rejected MAIL): only a refusal makes sense (RFC 2920 §3.1).
             move = Transition(self._state, self._state, ())
         what = "the message" if verb is Verb.BODY else verb.value
+        if verb is Verb.QUIT and reply.code != 221:
+            self._one_behind(reply)  # the last command's own reply, read for QUIT
         self._unexpected(reply, what, move.expect)
+        self._previous = (verb, reply, move.expect)
         positive = reply.code in move.expect
         self._state = move.positive if positive else move.negative
         if verb is Verb.EHLO and positive:
@@ -404,6 +439,7 @@ class ClientConnection:
     def _unexpected(self, reply: Reply, what: str, expect: tuple[int, ...]) -> None:
         """A positive code the command does not allow: a protocol error, never "go on"."""
         if reply.positive and reply.code not in expect:
+            self._one_behind(reply)
             self._state = ClientState.ERROR
             allowed = " or ".join(str(c) for c in expect)
             raise RemoteProtocolError(

@@ -32,9 +32,15 @@ class ReplyOutOfTurn(RemoteProtocolError):
     not pipeline (RFC 2920) sends one command per reply, so the stray reply
     would be taken as the answer to the next command (RFC 5321 §4.1.1)."""
 
-    def __init__(self, message: str, reply: Reply | None, after: str | None) -> None:
+    def __init__(
+        self, message: str, reply: Reply | None, after: str | None, own: Reply | None = None
+    ) -> None:
         super().__init__(message, reply)
         self.after = after  # the command whose reply came before it, None: the greeting
+        # Set when the stray reply was already taken as a command's answer (it came
+        # just after the command was sent): ``reply`` is that stray reply, ``own``
+        # the command's real reply, which came next (one reply too many).
+        self.own = own
 
 
 class LocalProtocolError(ProtocolError):
