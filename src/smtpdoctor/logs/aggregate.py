@@ -590,6 +590,8 @@ def _info_of(event: DeliveryEvent) -> Info:
 
 
 def _printable(text: str) -> str:
+    if text.isprintable():
+        return text  # nearly always: one C-level pass instead of a generator
     return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
 
 
