@@ -107,8 +107,11 @@ class AlertEngine:
             if event is not None:
                 events.append(event)
         gone = set(complete) | {n for n, r in self.rules.items() if not r.enabled}
-        for key, state in list(self.states.items()):
-            if key in seen or state.rule not in gone or state.state == INACTIVE:
+        # Usually every alert was observed: one set difference rather than a
+        # Python loop over thousands of states at every evaluation.
+        missing = self.states.keys() - seen
+        for state in [s for k, s in self.states.items() if k in missing] if missing else ():
+            if state.rule not in gone or state.state == INACTIVE:
                 continue
             after, event = _vanish(state, self.rules.get(state.rule), now)
             self._keep(state, after, changed)

@@ -23,7 +23,7 @@ from typing import Any
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.monitor import signals
 from smtpdoctor.monitor.alerts import AlertEngine, Observation
-from smtpdoctor.monitor.config import MonitorConfig, QueueConfig, TargetConfig
+from smtpdoctor.monitor.config import AlertConfig, MonitorConfig, QueueConfig, TargetConfig
 from smtpdoctor.monitor.logwatch import LogWatch
 from smtpdoctor.monitor.notify import AlertmanagerNotifier, Dispatcher, make_notifier
 from smtpdoctor.monitor.scheduler import Scheduler, TargetState
@@ -179,6 +179,9 @@ class Monitor:
         # "Diagnose now" (the dashboard): callers waiting for a target's next result.
         self._waiters: dict[str, list[asyncio.Future[dict[str, Any] | None]]] = {}
         self._wake: asyncio.Event | None = None
+        # (kind, key) -> (the record observed, its observation): see _observe.
+        self._observed: dict[tuple[str, ...], tuple[object, Observation]] = {}
+        self._observed_421: tuple[list[RateSample], float, list[Observation]] = ([], 0.0, [])
 
     # -- set-up and reload -------------------------------------------------------------
 
@@ -365,15 +368,15 @@ class Monitor:
         recent = [r for r in self.latest.rates if r.time > now - cfg.logs.window]
         baseline = [r for r in self.latest.rates if r.time > now - 24 * cfg.logs.interval]
         obs = [
-            *signals.verdict_observations(probes),
-            *signals.certificate_observations(certs, rules["certificate_expiry"]),
-            *signals.dns_observations(dns, rules["dns_drift"], now),
+            *self._observe_verdicts(probes),
+            *self._observe_certificates(certs, rules["certificate_expiry"]),
+            *self._observe_dns(dns, rules["dns_drift"], now),
             *signals.tls_rate_observations(recent, rules["tls_failure_rate"]),
             *signals.probe_tls_observations(
                 {t: o for t, o in self.latest.tls_outcomes.items() if t in names},
                 rules["tls_failure_rate"],
             ),
-            *signals.rate_421_observations(baseline, cfg.logs.interval),
+            *self._observe_421(baseline, cfg.logs.interval),
             *signals.delivery_observations(self.latest.rates, rules["deliveries_stopped"], now),
             *signals.queue_observations(
                 self.latest.queue.values(), rules["queue_buildup"], rules["queue_oldest_age"]
@@ -383,6 +386,75 @@ class Monitor:
         if self.queue_sampler is not None and cfg.queue.enabled:
             complete += ["queue_buildup", "queue_oldest_age"]
         return obs, complete
+
+    def _observe(
+        self,
+        key: tuple[str, ...],
+        source: Any,
+        make: Callable[[Any], Observation],
+        token: tuple[Any, ...] | None = None,
+    ) -> Observation:
+        """``make(source)``, or what it gave last time for this very ``source``
+        record (or, given a ``token``, for an equal token).
+
+        A target's verdict and an unchanged DNS fact or certificate are observed
+        the same way until a probe changes them: rebuilding them for 1,000
+        targets every 5 s was most of an evaluation's CPU.
+        """
+        hit = self._observed.get(key)
+        if hit is not None and (hit[0] is source if token is None else hit[0] == token):
+            return hit[1]
+        latest = self.latest
+        if len(self._observed) > 4 * (len(latest.probes) + len(latest.dns) + len(latest.certs)):
+            self._observed.clear()  # targets removed: their entries go
+        made = make(source)
+        self._observed[key] = (source if token is None else token, made)
+        return made
+
+    def _observe_verdicts(self, probes: Sequence[ProbeRecord]) -> list[Observation]:
+        return [self._observe(("verdict", p.target), p, _verdict_observation) for p in probes]
+
+    def _observe_certificates(
+        self, certs: Sequence[CertFact], rule: AlertConfig
+    ) -> list[Observation]:
+        def observe(cert: CertFact) -> Observation:
+            return signals.certificate_observations([cert], rule)[0]
+
+        # A new fact per probe, mostly equal but for its time: what the rule reads
+        # (and its thresholds, which a reload may change) is the token.
+        return [
+            self._observe(
+                ("cert", c.host),
+                c,
+                observe,
+                (c.target, c.subject, c.not_after, c.days_left, rule.threshold, rule.clear),
+            )
+            for c in certs
+        ]
+
+    def _observe_421(self, baseline: list[RateSample], width: float) -> list[Observation]:
+        """The 421 detector over the baseline's samples, run again only when they
+        change (a new sample a minute; the list compares by identity first)."""
+        seen, seen_width, made = self._observed_421
+        if seen_width == width and seen == baseline:
+            return made
+        made = signals.rate_421_observations(baseline, width)
+        self._observed_421 = (baseline, width, made)
+        return made
+
+    def _observe_dns(
+        self, snaps: Sequence[DnsSnapshot], rule: AlertConfig, now: float
+    ) -> list[Observation]:
+        def unchanged(snap: DnsSnapshot) -> Observation:
+            return signals.dns_observations([snap], rule, now)[0]
+
+        # A changed fact's observation depends on its age (and the rule): made afresh.
+        return [
+            signals.dns_observations([s], rule, now)[0]
+            if s.changed
+            else self._observe(("dns", s.target, s.kind), s, unchanged)
+            for s in snaps
+        ]
 
     def evaluate(self, now: float) -> int:
         """Advance the alerts; the state and the outbox are written before any delivery."""
@@ -533,6 +605,10 @@ class Monitor:
                 self.apply(new)
         except ValueError as exc:  # e.g. a notifier URL apprise rejects
             log.error("reload failed, keeping the running configuration", extra={"error": str(exc)})
+
+
+def _verdict_observation(probe: ProbeRecord) -> Observation:
+    return signals.verdict_observations([probe])[0]
 
 
 async def _first(*events: asyncio.Event | None, seconds: float) -> None:

@@ -8,10 +8,12 @@ of time (a diagnosis runs it in a thread while its walk waits on the network).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 import ssl
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,7 +53,7 @@ def _system_anchors() -> Anchors:
 
 
 def _anchors(ca_files: Sequence[Path]) -> Anchors:
-    """The system's roots and the ``--tls-ca`` files' (read each time: they may change)."""
+    """The system's roots and the ``--tls-ca`` files'."""
     return _system_anchors().with_certs(_load_extra(ca_files))
 
 
@@ -117,5 +119,35 @@ def analyze_certificate(
     """Facts about the leaf and its chain; None if the server sent no certificate."""
     if not chain_der:
         return None
-    anchors = _anchors(ca_files)
-    return analyze_chain(chain_der, names, anchors, now)
+    files = tuple(_file_key(Path(p)) for p in ca_files)
+    judged = _judged(tuple(chain_der), tuple(names), files)
+    # The judging is cached (a monitor sees the same chain every few minutes, and
+    # building the trust store was a third of a probe's CPU); the dates are not.
+    now = now or datetime.now(UTC)
+    return dataclasses.replace(
+        judged,
+        san=list(judged.san),
+        names_checked=list(judged.names_checked),
+        chain_subjects=list(judged.chain_subjects),
+        days_left=(judged.not_after - now) // timedelta(days=1),
+        expired=now > judged.not_after,
+        not_yet_valid=now < judged.not_before,
+    )
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    """A --tls-ca file as a cache key: a file changed on disk is read again."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return str(path), -1, -1
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=2048)
+def _judged(
+    chain_der: tuple[bytes, ...], names: tuple[str, ...], files: tuple[tuple[str, int, int], ...]
+) -> CertificateInfo:
+    info = analyze_chain(chain_der, names, _anchors([Path(f[0]) for f in files]))
+    assert info is not None  # chain_der is not empty
+    return info

@@ -27,6 +27,9 @@ __all__ = [
 ]
 
 
+_COLUMNS: dict[type, tuple[str, ...]] = {}
+
+
 class Record:
     """What every row type shares: its table and how it maps to columns."""
 
@@ -37,7 +40,11 @@ class Record:
 
     @classmethod
     def columns(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        # Asked for every row written: the fields are listed once per class.
+        cols = _COLUMNS.get(cls)
+        if cols is None:
+            cols = _COLUMNS[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        return list(cols)
 
     def row(self) -> list[Any]:
         out: list[Any] = []

@@ -88,6 +88,7 @@ class SqlStore:
         self._conn: Any = None
         self._migrate_upto = migrate_upto
         self._lock = threading.RLock()  # the HTTP thread reads while the loop writes
+        self._inserts: dict[type[Record], str] = {}
         with self._tx():
             pass  # connect and migrate now: a bad URL fails at start-up
 
@@ -186,6 +187,12 @@ class SqlStore:
                         derive_queue(cur, self.dialect, record)
 
     def _insert_sql(self, kind: type[Record]) -> str:
+        sql = self._inserts.get(kind)
+        if sql is None:
+            sql = self._inserts[kind] = self._make_insert_sql(kind)
+        return sql
+
+    def _make_insert_sql(self, kind: type[Record]) -> str:
         cols = kind.columns()
         marks = ", ".join([self.dialect.param] * len(cols))
         sql = f"INSERT INTO {kind.TABLE} ({', '.join(cols)}) VALUES ({marks})"
