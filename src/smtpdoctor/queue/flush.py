@@ -13,6 +13,7 @@ destination is left or the time limit passes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shlex
 import subprocess
@@ -156,10 +157,17 @@ def count_destination(inst: Instance, dest: str, reasons: dict[str, str]) -> Que
     show it twice: the queue id decides. A message in the active queue has
     no reason yet; the last one seen for it (``reasons``, kept across
     listings) stands in, so it is still counted under its cause.
+
+    A listing can also miss a message: the MTA lists its directories one
+    after another (Postfix: active before deferred), and a message that
+    moves deferred -> active between the two is in neither. Two listings
+    back to back are read as one: the message is in the second, as it moves
+    once per round. Without this, a flush watched on a busy queue counted
+    fewer messages than were queued and could call it drained too early.
     """
     summary = QueueSummary(time.time())
     seen: set[str] = set()
-    for entry in read_live(inst):
+    for entry in itertools.chain(read_live(inst), read_live(inst)):
         qid = entry.queue_id
         if qid in seen or not any(d == dest for d, _, _ in entry.destinations()):
             continue
