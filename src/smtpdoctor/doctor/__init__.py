@@ -1,0 +1,49 @@
+"""The ``diagnose`` use case: target → hosts → walks → findings → one verdict.
+
+This is where the probes and the rules meet; the CLI only parses arguments
+and renders what comes back. The parts, by concern:
+
+- :mod:`~smtpdoctor.doctor.options`: the target as typed, :class:`DiagnoseOptions`,
+  the local name;
+- :mod:`~smtpdoctor.doctor.results`: :class:`HostReport`, :class:`Diagnosis`;
+- :mod:`~smtpdoctor.doctor.host`: one address's probe (walk, TLS matrix beside
+  it, certificate), with :mod:`~smtpdoctor.doctor.followup`'s network probes;
+- :mod:`~smtpdoctor.doctor.targets`: a domain's addresses, DNS and the lookups
+  overlapped with the walks;
+- :mod:`~smtpdoctor.doctor.report`: the document assembled;
+- :mod:`~smtpdoctor.doctor.usecase`: :func:`diagnose`, all of it in order.
+
+The DNS (dnspython) and network-path modules are imported where they are
+used: a diagnosis of an address that walks cleanly needs neither, and
+start-up time is most of a one-host diagnosis's wall time.
+"""
+
+from smtpdoctor.doctor.host import probe_host, rename_host
+from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn, parse_target
+from smtpdoctor.doctor.report import build_diagnosis
+from smtpdoctor.doctor.results import Diagnosis, HostReport
+from smtpdoctor.doctor.targets import (
+    Targets,
+    find_targets,
+    sender_check,
+    start_sts_fetch,
+    with_tlsa,
+)
+from smtpdoctor.doctor.usecase import diagnose
+
+__all__ = [
+    "DiagnoseOptions",
+    "Diagnosis",
+    "HostReport",
+    "Targets",
+    "build_diagnosis",
+    "diagnose",
+    "find_targets",
+    "local_fqdn",
+    "parse_target",
+    "probe_host",
+    "rename_host",
+    "sender_check",
+    "start_sts_fetch",
+    "with_tlsa",
+]

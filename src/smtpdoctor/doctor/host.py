@@ -1,0 +1,354 @@
+"""One MX address probed and judged alone: the walk, the TLS version matrix
+started beside it, the certificate check (with its warm-up in a thread),
+``--ciphers``, the implicit-TLS check after a silent greeting, and
+:func:`rename_host` (the same walk judged under another MX name).
+The network follow-ups are :mod:`smtpdoctor.doctor.followup`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings, silent_greeting
+from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
+from smtpdoctor.doctor.followup import _follow_up
+from smtpdoctor.doctor.options import DiagnoseOptions, _is_ip, _literal, local_fqdn
+from smtpdoctor.doctor.results import HostReport
+from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.session import SessionResult, TlsSession
+from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.knowledge.catalogue import drop_superseded, finding
+from smtpdoctor.model import Finding, Stage
+from smtpdoctor.net.deadline import Deadline
+from smtpdoctor.net.stream import Connector
+from smtpdoctor.probe.certificate import analyze_certificate, warm_up
+from smtpdoctor.probe.session import SessionOptions, walk
+from smtpdoctor.probe.tls import early_matrix, tls_matrix
+
+if TYPE_CHECKING:
+    from smtpdoctor.evidence.ciphers import CipherScan
+
+
+def _size_limit(result: SessionResult) -> int | None:
+    exts = result.tls_extensions if result.tls_extensions is not None else result.extensions
+    value = exts.get("SIZE", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None  # SIZE 0: no limit
+
+
+async def probe_host(
+    name: str,
+    address: str,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    connector: Connector,
+    *,
+    eager: bool = False,
+) -> HostReport:
+    """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone.
+
+    ``eager``: the TLS matrix's connections open while the walk goes on
+    (``diagnose``: wall time is what counts); otherwise its hellos start when
+    the walk's handshake ends (a scan, whose connector allows only a couple
+    of connections per address at once, would hold one idle for nothing).
+    """
+    session_opts = _session_options(name, opts)
+    # The walk may use most of the deadline, but keeps a reserve: when it
+    # ends in silence (a filtered port, a stall) the follow-up probes that say
+    # *why* need time of their own.
+    reserve = min(10.0, opts.timeout * 0.3)
+    left = deadline.remaining()
+    # At least a second for the walk when there is one; never more than is left
+    # (a --timeout under a second is honoured, not raised).
+    walk_deadline = Deadline(max(min(1.0, left), left - reserve))
+    # The TLS matrix's hellos are separate connections that need only the
+    # walk's version and handshake time. Eager, their connections open once
+    # the server has greeted the walk (a dead or refusing server costs none),
+    # go as far as STARTTLS beside it, and send their hellos as soon as the
+    # walk's handshake ends: the matrix ends with the walk, not after it.
+    settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
+    pending: list[asyncio.Task[TlsMatrix | None]] = []
+
+    def on_stage(stage: Stage) -> None:
+        if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
+            job = _start_matrix(
+                address, settled, session_opts, opts, deadline, connector, eager=eager
+            )
+            pending.extend(job)
+        if session_opts.on_stage is not None:
+            session_opts.on_stage(stage)
+
+    def on_tls(session: TlsSession, took: float) -> None:
+        if not settled.done():
+            settled.set_result((session.version, _large_hello_patience(took)))
+
+    hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
+    try:
+        result = await walk(address, opts.port, hooked, walk_deadline, connector)
+        if not settled.done():
+            settled.set_result(None)  # no handshake: no matrix
+        cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
+    finally:
+        for task in pending:
+            task.cancel()
+    findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    if not session_opts.implicit_tls and silent_greeting(result.steps):
+        findings += await _implicit_tls_check(
+            address, opts.port, session_opts, deadline=deadline, connector=connector
+        )
+    scan = await _cipher_scan(
+        address, matrix, session_opts, opts, deadline=deadline, connector=connector
+    )
+    if scan is not None:
+        from smtpdoctor.diagnosis.cipher_rules import cipher_findings  # only with --ciphers
+
+        findings += cipher_findings(scan, opts.policy)
+    network, net_findings = await _follow_up(
+        address,
+        result,
+        session_opts=session_opts,
+        opts=opts,
+        deadline=deadline,
+        connector=connector,
+    )
+    # The port and path probes say *why* the walk saw silence or a refusal:
+    # their findings supersede the walk's bare "connect timed out" or "the
+    # TLS handshake stalled" (the catalogue says which).
+    findings = sort_findings(drop_superseded([*findings, *net_findings]))
+    return HostReport(
+        name,
+        address,
+        opts.port,
+        result,
+        cert,
+        findings,
+        verdict_for(findings),
+        matrix,
+        network,
+        scan,
+        net_findings,
+    )
+
+
+def rename_host(report: HostReport, name: str, opts: DiagnoseOptions) -> HostReport:
+    """The same walk judged as MX host ``name`` (another name for the same address).
+
+    The certificate's name check and the findings that depend on it are made
+    again; the session, the TLS matrix and the network probes are the walk's.
+    """
+    if report.name == name:
+        return report
+    session = report.session.tls.session if report.session.tls else None
+    cert = report.certificate
+    if session is not None:
+        own = name if not _is_ip(name) else None
+        names = [n for n in (own, report.session.banner_host, report.session.ehlo_host) if n]
+        cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
+    evidence = _session_evidence(report.session, cert, report.matrix, opts)
+    findings = session_findings(evidence, opts.policy)
+    findings = sort_findings(drop_superseded([*findings, *report.network_findings]))
+    return replace(
+        report, name=name, certificate=cert, findings=findings, verdict=verdict_for(findings)
+    )
+
+
+async def _implicit_tls_check(
+    address: str,
+    port: int,
+    session_opts: SessionOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> list[Finding]:
+    """One ClientHello at connect on a port that greeted with silence: a
+    ServerHello means the port speaks TLS from the first byte (1 connection)."""
+    from smtpdoctor.probe.tls import implicit_tls_probe  # only after a silent greeting
+
+    probe = await implicit_tls_probe(
+        address,
+        port,
+        server_name=session_opts.server_name,
+        deadline=deadline,
+        connector=connector,
+    )
+    if probe.outcome != "ok" or not probe.version:
+        return []
+    evidence = {"port": port, "server_hello": probe.to_json()}
+    return [finding("greeting.implicit_tls", evidence=evidence, port=port, version=probe.version)]
+
+
+async def _cipher_scan(
+    address: str,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> CipherScan | None:
+    """With --ciphers: the suites of every version the matrix found accepted."""
+    if not opts.ciphers or matrix is None:
+        return None
+    from smtpdoctor.probe.ciphers import cipher_scan  # only with --ciphers
+
+    versions = [v for v, ok in matrix.versions.items() if ok and v != "SSLv3"]
+    return await cipher_scan(
+        address,
+        opts.port,
+        versions,
+        helo=session_opts.helo,
+        server_name=session_opts.server_name,
+        implicit=session_opts.implicit_tls,
+        deadline=deadline,
+        connector=connector,
+    )
+
+
+def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
+    is_name = not _is_ip(name)
+    return SessionOptions(
+        helo=opts.helo or local_fqdn(),
+        mail_from=opts.mail_from,
+        rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else f"postmaster@{_literal(name)}",),
+        send=opts.send,
+        size=opts.size,
+        auth=opts.auth,
+        server_name=name if is_name else None,
+        implicit_tls=opts.port == 465 if opts.implicit_tls is None else opts.implicit_tls,
+        # A SYN unanswered this long means a filtered port; the rest of the
+        # deadline goes to finding out which ports do answer.
+        connect_timeout=min(10.0, max(min(2.0, opts.timeout), opts.timeout / 3)),
+        on_stage=opts.on_stage,
+    )
+
+
+_WARMING: list[threading.Thread] = []
+
+
+def _warm_up() -> None:
+    """In a thread, while the walks wait on the network: import ``cryptography``
+    and index the trust anchors, so the certificate check does not wait for it."""
+    if "cryptography.x509.verification" in sys.modules:
+        return  # warmed already (a process that diagnoses again)
+
+    interval = sys.getswitchinterval()
+
+    def run() -> None:
+        # Only time is at stake: whatever fails here fails again, and is
+        # reported, where the certificate is analysed.
+        with contextlib.suppress(Exception):
+            warm_up()
+        sys.setswitchinterval(interval)
+
+    # The event loop gets the GIL back within 0.5 ms of a reply, not the
+    # default 5 ms, while the import runs (on loopback a walk is many small
+    # waits).
+    sys.setswitchinterval(min(interval, 0.0005))
+
+    thread = threading.Thread(target=run, name="smtpdoctor-warm-up", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
+
+
+def _warmed() -> None:
+    """Wait for a warm-up still running (its work is not done twice)."""
+    while _WARMING:
+        _WARMING.pop().join()
+
+
+def _certificate(name: str, result: SessionResult, opts: DiagnoseOptions) -> CertificateInfo | None:
+    """The certificate the walk saw, checked against the names it should carry."""
+    session = result.tls.session if result.tls else None
+    if session is None:
+        return None
+    _warmed()
+    own = name if not _is_ip(name) else None
+    names = [n for n in (own, result.banner_host, result.ehlo_host) if n]
+    return analyze_certificate(session.chain_der, names, opts.tls_ca)
+
+
+def _start_matrix(  # noqa: PLR0917  (private, one caller)
+    address: str,
+    settled: asyncio.Future[tuple[str, float] | None],
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    connector: Connector,
+    *,
+    eager: bool,
+) -> list[asyncio.Task[TlsMatrix | None]]:
+    """The TLS version matrix (not with --quick) as a task beside the walk.
+
+    A matrix the caller carries from an earlier probe of the same address
+    (``known_matrices``, the monitor's) stands in while the walk's version
+    holds; only when it does not are the hellos sent, after the walk's
+    handshake. ``eager`` (and nothing known): the probe connections open now
+    (``early_matrix``).
+    """
+    if not opts.tls_matrix:
+        return []
+    where: dict[str, Any] = {
+        "helo": session_opts.helo,
+        "server_name": session_opts.server_name,
+        "deadline": deadline,
+        "connector": connector,
+        "implicit": session_opts.implicit_tls,
+        "peer_ciphers": opts.policy.peer.tls12_ciphers,
+    }
+    known = (opts.known_matrices or {}).get((address, opts.port))
+    if known is None and eager:
+        return [asyncio.create_task(early_matrix(address, opts.port, settled=settled, **where))]
+
+    async def later() -> TlsMatrix | None:
+        top = await settled
+        if top is None:
+            return None
+        if known is not None and known.top == top[0]:
+            return known
+        return await tls_matrix(address, opts.port, top=top[0], patience=top[1], **where)
+
+    return [asyncio.create_task(later())]
+
+
+def _session_evidence(
+    result: SessionResult,
+    cert: CertificateInfo | None,
+    matrix: TlsMatrix | None,
+    opts: DiagnoseOptions,
+) -> SessionEvidence:
+    """What the session rules read of the walk and the matrix."""
+    session = result.tls.session if result.tls else None
+    ciphers = [session.cipher] if session else []
+    if matrix is not None:
+        ciphers += [p.cipher for p in matrix.probes if p.accepted and p.cipher]
+    return SessionEvidence(
+        steps=result.steps,
+        starttls_offered=bool(result.tls and result.tls.offered),
+        tls_version=result.tls.negotiated if result.tls else None,
+        tls_cipher=session.cipher if session else None,
+        certificate=cert,
+        size_limit=_size_limit(result),
+        size_wanted=opts.size,
+        notes=result.notes,
+        port=opts.port,
+        banner=result.greeting.text if result.greeting else None,
+        ehlo_lines=result.ehlo.lines if result.ehlo and result.tls_extensions is None else (),
+        extensions_before_tls=result.extensions,
+        extensions_after_tls=result.tls_extensions,
+        tls_versions=matrix.versions if matrix else {},
+        large_hello_outcome=matrix.large_hello.outcome if matrix and matrix.large_hello else None,
+        extended_master_secret=matrix.extended_master_secret if matrix else None,
+        peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
+        ciphers_seen=ciphers,
+        implicit_tls=bool(result.tls and result.tls.implicit),
+    )
+
+
+def _large_hello_patience(took: float) -> float:
+    """How long a ~1.5 KB ClientHello may go unanswered before it counts as a
+    hang: ten times what the walk's own handshake took (seconds), within 1-5 s."""
+    return min(5.0, max(1.0, 10 * took))

@@ -1,0 +1,83 @@
+"""The ``diagnose`` use case end to end: the target parsed, its addresses
+found, every address walked at once while the TLSA, PTR and MTA-STS lookups
+go on beside the walks, then the document built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
+from smtpdoctor.doctor.options import DiagnoseOptions, parse_target
+from smtpdoctor.doctor.report import build_diagnosis
+from smtpdoctor.doctor.results import Diagnosis
+from smtpdoctor.doctor.targets import (
+    _early_receivers,
+    _greeted_names,
+    _start_ptrs,
+    find_targets,
+    sender_check,
+    start_sts_fetch,
+    with_tlsa,
+)
+from smtpdoctor.net.deadline import Deadline
+from smtpdoctor.net.stream import Connector
+
+
+async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
+    """Diagnose one target within ``opts.timeout`` seconds."""
+    started = time.monotonic()
+    deadline = Deadline(opts.timeout)
+    host, port = parse_target(opts.target)
+    if port is not None:
+        # "host:port" names one server: no MX lookup.
+        opts = replace(opts, port=port, mx=False)
+    connector = Connector(opts.source_ip)
+    _warm_up()
+    try:
+        return await _diagnose(host, opts, deadline, connector, started)
+    finally:
+        _warmed()
+
+
+async def _diagnose(
+    host: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector, started: float
+) -> Diagnosis:
+    # The walks start as soon as the addresses are known; the TLSA records,
+    # each address's PTR and FCrDNS and the MTA-STS policy are asked meanwhile.
+    targets = await find_targets(host, opts, deadline, defer_tlsa=True)
+    loop = asyncio.get_running_loop()
+    names: list[asyncio.Future[list[str]]] = [loop.create_future() for _ in targets.pairs]
+    ptrs = _start_ptrs(targets, names, deadline)
+    walks = asyncio.gather(
+        *(probe_host(n, a, opts, deadline, connector, eager=True) for n, a in targets.pairs)
+    )
+    # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
+    # the hosts are walked.
+    sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
+    try:
+        reports = list(await walks)
+        for learnt, report in zip(names, reports, strict=True):
+            learnt.set_result(_greeted_names(report))
+        receivers = await _early_receivers(ptrs, reports)
+        targets = await with_tlsa(targets)
+    finally:
+        for job in [*ptrs, *([targets.tlsa_job] if targets.tlsa_job else [])]:
+            job.cancel()
+    sts_policy = await sts_job if sts_job is not None else None
+    sender = None
+    if targets.resolver is not None and targets.report is not None and opts.source_ip:
+        sender = await sender_check(opts, targets.resolver, deadline)
+    return await build_diagnosis(
+        opts,
+        targets,
+        reports,
+        sts_policy=sts_policy,
+        sender=sender,
+        deadline=deadline,
+        connections=connector.connections,
+        started=started,
+        receivers=receivers,
+    )
