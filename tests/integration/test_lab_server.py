@@ -844,14 +844,23 @@ def test_ipv6_loopback(state_dir: Path) -> None:
 
 
 def test_labthread_start_failure_is_raised(state_dir: Path) -> None:
+    offset = list(SCENARIOS).index("tarpit")
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
+        # A port the tarpit scenario can have: its base port must fit below 65536.
+        port = next(p for p in range(20000 + offset, 30000) if _free(p))
+        taken.bind(("127.0.0.1", port))
         taken.listen()
-        port = taken.getsockname()[1]
-        base = port - list(SCENARIOS).index("tarpit")
-        if not 1 <= base <= 65536 - len(SCENARIOS):
-            pytest.skip("this ephemeral port cannot be a scenario port")
+        base = port - offset
         lab = LabThread(["tarpit"], base_port=base, state_dir=state_dir)
         with pytest.raises(OSError, match=r"'tarpit' cannot listen on 127\.0\.0\.1 port"):
             lab.start()
         lab.stop()  # harmless after a failed start
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

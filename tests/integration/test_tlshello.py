@@ -37,6 +37,7 @@ from smtpdoctor.protocol.tlshello import (
     TLSVersionCode,
     build_client_hello,
 )
+from support.helpers import unavailable
 from support.postfix import make_certificates
 
 T = TLSVersionCode
@@ -168,7 +169,7 @@ def s_server_factory(
 ) -> Iterator[Callable[..., OpenSSLServer]]:
     """Starts ``openssl s_server`` with extra options; stops them (by PID) at the end."""
     if shutil.which("openssl") is None:
-        pytest.skip("the openssl binary is not installed")
+        unavailable("the openssl binary is not installed")
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(*extra: str) -> OpenSSLServer:

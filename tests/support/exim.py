@@ -541,7 +541,7 @@ def exim_lab() -> Iterator[EximLab]:
     """One private Exim daemon for the whole test session (see module doc)."""
     reason = unavailable_reason()
     if reason is not None:
-        pytest.skip(reason)
+        unavailable(reason)
     lab = EximLab()
     try:
         lab.start()
