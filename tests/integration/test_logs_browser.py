@@ -7,46 +7,16 @@ tests read back the DOM it built and a screenshot it painted.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from support.helpers import run_cli, unavailable
+from support.browser import chromium as _chromium
+from support.helpers import run_cli
 
 DATA = Path(__file__).parents[1] / "data" / "logs"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _offline() -> list[str]:
-    """Run the browser in a network namespace of its own (no interface but a
-    downed loopback) where we can: then it cannot reach anything, which is
-    both the "opens offline" check and a guarantee that it sends nothing."""
-    unshare = shutil.which("unshare")
-    if unshare and os.geteuid() == 0:
-        return [unshare, "--net"]
-    return []
-
-
-def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    if CHROMIUM is None:
-        unavailable("chromium is not installed (Debian package chromium)")
-    return subprocess.run(
-        [
-            *_offline(),
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
-            # Offline: any name the page might try to look up fails at once.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={tmp / 'profile'}", *args,
-        ],
-        capture_output=True, text=True, timeout=90, check=False,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
