@@ -240,6 +240,29 @@ def test_overview_updates_live_without_a_reload(seeded_monitor: Any, browser: An
     assert browser.execute_script("return window.sameDocument") is True  # no reload
 
 
+def test_a_new_target_appears_without_a_reload(seeded_monitor: Any, browser: Any) -> None:
+    mon, _, _ = seeded_monitor
+    browser.get(_url(mon, "/"))
+    browser.execute_script("window.sameDocument = true")
+    newcomer = "newcomer.test"
+    row = f'tr[data-target="{newcomer}"]'
+    assert not browser.find_elements("css selector", row)
+    store = open_store(str(mon.store))
+    try:
+        store.write([ProbeRecord.from_diagnosis(_probe_doc(newcomer, "warning"), time.time())])
+    finally:
+        store.close()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements("css selector", row))
+    pill = browser.find_element("css selector", row + ' [data-field="status"]')
+    assert pill.text == "warning"
+    counts = browser.find_element("id", "counts").text
+    assert counts.startswith(f"{len(browser.find_elements('css selector', 'tr[data-target]'))} ")
+    assert browser.execute_script("return window.sameDocument") is True  # no reload
+    _no_script_ran(browser)
+
+
 def _probe_doc(target: str, status: str) -> dict[str, Any]:
     category = "ok" if status == "ok" else "rate_limited"
     verdict = {"status": status, "category": category, "stage": "greeting",

@@ -17,6 +17,33 @@
     pill.className = "pill " + status;
   }
 
+  // A target added or removed (a config reload) changes the rows themselves:
+  // then the whole table is fetched again rather than patched.
+  function sameTargets(table, targets) {
+    var rows = table.querySelectorAll("tr[data-target]");
+    if (rows.length !== targets.length) return false;
+    var names = {};
+    rows.forEach(function (tr) { names[tr.getAttribute("data-target")] = true; });
+    return targets.every(function (t) { return names[t.target] === true; });
+  }
+
+  // The overview page again, parsed inert (no script runs in a DOMParser
+  // document); its table and counts replace the old ones.
+  function reloadOverview() {
+    fetch("/", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ["overview", "counts"].forEach(function (id) {
+          var fresh = doc.getElementById(id);
+          var old = document.getElementById(id);
+          if (fresh && old) old.replaceWith(document.adoptNode(fresh));
+        });
+      })
+      .catch(function () { /* the next round tries again */ });
+  }
+
   // Overview: each row's verdict, why and since, from /api/overview.
   function refreshOverview() {
     var table = document.getElementById("overview");
@@ -25,6 +52,7 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (doc) {
         if (!doc) return;
+        if (!sameTargets(table, doc.targets)) { reloadOverview(); return; }
         var counts = { ok: 0, warning: 0, failure: 0 };
         doc.targets.forEach(function (t) {
           counts[t.status] = (counts[t.status] || 0) + 1;
