@@ -851,12 +851,13 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "greeting",
         ),
         ("Net::OpenTimeout: execution expired", "firewall_block", "connect"),
-        # lettre prints the reply code as a struct: 534 is RFC 4954's AUTH refusal.
+        # lettre prints the reply code as a struct: 534 is RFC 4954's AUTH refusal,
+        # a reply to AUTH only (so the stage is AUTH).
         (
             "lettre::transport::smtp::Error { kind: Permanent(Code { severity: "
             "PermanentNegativeCompletion, category: Unspecified3, detail: Four }) }",
             "authentication",
-            "none",
+            "auth",
         ),
         # Provider phrases: the greeting a client could not take, header checks,
         # Apple's content verdict, Microsoft's Send As refusal.

@@ -1,0 +1,311 @@
+"""Wording by class rather than by example (issue 10): vocabulary, usual stages, code stages.
+
+The vendor, library and language tables name one provider's or library's
+phrase each. This module holds what generalises over them:
+
+* :data:`PRECISE_PATTERNS`: phrasings that name a cause whoever writes them
+  (a queue or hourly quota is a rate limit, a loop is a loop, Go's
+  ``dial tcp ...: i/o timeout`` is a connect that got no answer, a socket
+  timeout reported as a closed connection is a timeout); they outrank an
+  enhanced code, like any provider phrase.
+* :data:`BROAD_PATTERNS`: a vocabulary per category built from word stems
+  (a recipient noun and a word that it is gone or unusable, a mailbox quota
+  in other words, a server's own trouble). Weak: they only decide when no
+  precise code or phrase does.
+* :data:`STATED_STAGES`: more ways a text states the command it failed at
+  (a quoted command with its result, Ruby's and Python's stack frames,
+  Go's dialer).
+* :data:`SUBJECT_STAGES`: where a refusal usually happens when the text
+  states no stage but names what was judged: the message (content, spam,
+  DKIM, DMARC, headers) after the data, the sender (SPF, the MAIL FROM
+  domain) at MAIL FROM, the connection itself at the greeting.
+* :data:`CODE_STAGES`: basic reply codes that answer only one command
+  (RFC 4954: 534/535/538 answer AUTH).
+
+Sources: RFC 5321 §4.2.3 and §3.3, RFC 4954 §6, RFC 3463, RFC 7208 §2.4
+(SPF checks the MAIL FROM identity), RFC 7489 §3.1 (DMARC aligns the
+RFC5322.From header, so it is judged on the message), RFC 6376 (DKIM signs
+the message); the rows of tests/data/replies/lines.jsonl name a public
+source for each phrasing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = [
+    "BROAD_PATTERNS",
+    "CODE_STAGES",
+    "PRECISE_PATTERNS",
+    "STATED_STAGES",
+    "SUBJECT_STAGES",
+    "subject_stage",
+]
+
+_C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+
+PRECISE_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "wording.rate_quota",
+        r"queue quota exceeded|exceeded (?:their|the|its) limit for the number of messages|"
+        r"receiving mail (?:at a rate|too quickly)|too many recent messages|"
+        r"\bexcessive volume\b|max(?:imum)? (?:number of )?messages? per (?:connection|session)|"
+        r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)",
+        _C.RATE_LIMITED,
+        "The receiving side limits how much mail it takes from this sender (or for "
+        "this recipient) in a period; it is a rate, not a refusal of the mail itself.",
+        "A burst of mail to one provider or one recipient; a shared IP or queue whose "
+        "quota other senders used up.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.mail_loop",
+        r"\bloop(?:ing)? (?:detected|broken)|\bmessage looping\b|forwarding loop|"
+        r"aliasing/forwarding loop",
+        _C.OTHER,
+        "The message went round in a loop (aliases, forwards or MX records pointing "
+        "back) until a hop limit stopped it.",
+        "An alias or forward points at an address that forwards back; an MX or "
+        "smarthost points at the server that sent it.",
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "wording.go_dial_timeout",
+        # Go's dialer; "dial tcp: lookup ...: i/o timeout" is a DNS timeout, not this.
+        r"\bdial tcp(?: \[?[0-9a-f.:]+\]?:\d+)?: (?:connect: )?"
+        r"(?:i/o timeout|connection timed out)",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server got no answer (Go's dialer timed out).",
+        "Outbound SMTP is blocked where the application runs (many clouds block "
+        "port 25, some 465/587 too).",
+        "The server is down, or a firewall in front of it drops this sender.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "wording.socket_read_timeout",
+        # Python's smtplib reports a socket timeout while waiting for a reply as
+        # a closed connection: "Connection unexpectedly closed: timed out".
+        r"unexpectedly closed: timed out|Timeout\(\d+\) while trying to read|"
+        r"timed out while (?:trying to )?read(?:ing)?\b",
+        _C.NETWORK_TIMEOUT,
+        "The connection was open, but the server's reply did not come in time.",
+        "The client waits for a greeting on an implicit-TLS port (465) while the "
+        "server waits for the TLS handshake, or the other way round.",
+        "A slow or overloaded server, or a firewall that lets the connection open "
+        "but drops what follows.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.socket_closed",
+        # errno names and runtime words for a connection the other side closed.
+        r"\b(?:EPIPE|ECONNABORTED)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
+        r"socket disconnected before secure TLS connection",
+        _C.CONNECTION_DROPPED,
+        "The connection was closed (reset or abandoned) before the session was done.",
+        "A firewall or the server cut the connection; on an implicit-TLS port (465) "
+        "a client speaking plain SMTP (or the other way round) is cut like this.",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    pattern(
+        "wording.connect_timeout_windows",
+        # WSAETIMEDOUT (10060) while connecting; the same words after "Unable to
+        # read data from the transport connection:" are a read (libraries.py).
+        r"(?<!transport connection: )A connection attempt failed because the connected party "
+        r"did not properly respond after a period of time|\bWSAETIMEDOUT\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server got no answer in time (Windows socket error 10060).",
+        "Outbound SMTP is blocked where the sender runs, or a firewall in front of the "
+        "server drops this sender.",
+        "The server is down.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "wording.cjk_rate",
+        r"频率(?:过高|过快|受限|限制)|过于频繁|发送频率|送信(?:数|頻度)(?:の)?(?:制限|上限)",
+        _C.RATE_LIMITED,
+        "The receiving server throttles this sender (the text says the sending "
+        "frequency is too high).",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.recipient_address_invalid",
+        r"recipient address\b.{0,80}\bnot (?:a )?valid\b|\binvalid recipient address\b",
+        _C.RECIPIENT,
+        "The recipient address is not a valid mailbox address.",
+        "A typo or a malformed address in the recipient list.",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "wording.mailbox_quota",
+        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|"
+        r"(?:reached|over) (?:its |the |their )?disk quota|exceeded storage allocation|"
+        r"boite (?:aux lettres )?(?:du destinataire )?pleine|boîte aux lettres du destinataire "
+        r"est pleine",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full.",
+        hint=_S.RCPT_TO,
+        retry=True,
+    ),
+    pattern(
+        "wording.policy_violation",
+        r"\bpolicy violation\b|\bMailPolicy violation\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the mail because it breaks its policy.",
+        retry=False,
+    ),
+)
+
+# Recipient nouns followed (within a word or an address) by a word that they
+# are gone or unusable; mailbox-quota and server-trouble words in other forms.
+_GONE = (
+    r"unknown|disabled|deactivated|inactive|suspended|not found|invalid|unavailable|"
+    r"no longer (?:valid|active|in use|exists?)|does(?: not|n't) exist|not exist"
+)
+BROAD_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "wording.recipient_gone",
+        rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
+        rf"(?: <?\S+@\S+?>?)?|<?[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
+        rf"(?:{_GONE})\b|"
+        r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b",
+        _C.RECIPIENT,
+        "The recipient address does not exist or cannot receive mail.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.cjk_recipient_gone",
+        r"(?:宛先|アドレス|ユーザー?|メールボックス|受信者).{0,24}(?:見つかりません|存在しません|"
+        r"ありません|無効)|(?:收件人|用户|邮箱|帐户|账户|帳號|用戶).{0,12}(?:不存在|无效|無效|已停用|被冻结)",
+        _C.RECIPIENT,
+        "The recipient address does not exist or cannot receive mail.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.sender_refused",
+        r"Sender address rejected|\bunknown sender(?: address)?\b|"
+        r"\bsender (?:address )?(?:unknown|not found|does(?: not|n't) exist)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the sender address (MAIL FROM).",
+        "The sender's domain does not resolve, the address is not allowed for this "
+        "account or client, or a sender restriction matched.",
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.server_trouble",
+        r"\bno healthy\b|Insufficient system resources|\bUnexpected failure\b|"
+        r"temporar(?:y|ily) (?:server|system|local) (?:error|failure|problem)|"
+        r"Internal (?:server )?error|\bUnknown error\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server had a problem of its own and could not take the mail now.",
+        retry=True,
+        specific=False,
+    ),
+)
+
+STATED_STAGES: tuple[StagePhrase, ...] = (
+    # OpenSMTPD and others log the command with its result.
+    stage_phrase(
+        "stage.quoted_rcpt",
+        r"command=\"?RCPT TO\b|\"RCPT TO:[^\"]*\" =>|Failed command[^\n]*RCPT TO",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.quoted_mail",
+        r"command=\"?MAIL FROM\b|\"MAIL FROM:[^\"]*\" =>|Failed command[^\n]*MAIL FROM",
+        _S.MAIL_FROM,
+    ),
+    # Ruby's Net::SMTP frames name the command whose reply raised.
+    stage_phrase("stage.ruby_rcpt", r"smtp\.rb:\d+:in [`']?(?:block in )?rcptto", _S.RCPT_TO),
+    stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),
+    stage_phrase("stage.ruby_data", r"smtp\.rb:\d+:in [`']?data\b", _S.DATA),
+    stage_phrase("stage.ruby_auth", r"smtp\.rb:\d+:in [`']?(?:authenticate|auth_\w+)", _S.AUTH),
+    # Python's smtplib: connect() then getreply() is the wait for the greeting.
+    stage_phrase(
+        "stage.python_greeting",
+        r"smtplib\.py\", line \d+, in connect\b(?:(?!\", line \d+, in (?:ehlo|helo|login|"
+        r"starttls|sendmail|mail|rcpt|data)\b).)*?in getreply",
+        _S.GREETING,
+    ),
+    stage_phrase("stage.go_dial", r"\bdial tcp(?: \S*\d+)?: (?!lookup\b)", _S.CONNECT),
+    stage_phrase(
+        "stage.before_tls",
+        r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
+        _S.TLS_HANDSHAKE,
+    ),
+    # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA).
+    stage_phrase(
+        "stage.data_reply",
+        r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply )?354",
+        _S.DATA,
+    ),
+    # RFC 5321's own names for the arguments of RCPT TO and MAIL FROM.
+    stage_phrase("stage.forward_path", r"\bforward[- ]path\b", _S.RCPT_TO),
+    stage_phrase("stage.reverse_path", r"\breverse[- ]path\b", _S.MAIL_FROM),
+)
+
+# What was blocked is the sending host or IP (a block list), not the message.
+_SOURCE_WORDS = re.compile(
+    r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed)\b|"
+    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b|\bspamming\b|Spamhaus",
+    re.IGNORECASE,
+)
+_MESSAGE_WORDS = re.compile(
+    r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|"
+    r"(?:this|the|your) (?:message|mail|email)(?! ?server)|"
+    r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
+    r"Message not allowed|mail content|"
+    r"From: header|unsolicited mail)\b",
+    re.IGNORECASE,
+)
+_SENDER_WORDS = re.compile(
+    r"\bSPF\b|\bMail ?From domain\b|\benvelope sender\b|\bsender address\b|\bEmetteur\b|"
+    r"\bInvalid Sender\b",
+    re.IGNORECASE,
+)
+_GREETING_WORDS = re.compile(
+    r"not allowed to connect|\bNo SMTP service\b|\bconnection (?:refused|rejected) by policy\b",
+    re.IGNORECASE,
+)
+# (words, stage); the first that matches decides (NONE: the text names what
+# was judged, and it tells no stage).
+SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
+    (_GREETING_WORDS, Stage.GREETING),
+    (_SENDER_WORDS, Stage.MAIL_FROM),
+    (_SOURCE_WORDS, Stage.NONE),
+    (_MESSAGE_WORDS, Stage.MESSAGE),
+)
+_SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
+
+
+def subject_stage(category: Category, text: str) -> Stage | None:
+    """Where a refusal of ``category`` usually happens, from what the text says was judged."""
+    if category not in _SUBJECT_CATEGORIES:
+        return None
+    for words, stage in SUBJECT_STAGES:
+        if words.search(text):
+            return stage
+    return None
+
+
+# RFC 4954 §6: these replies answer AUTH and nothing else.
+CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AUTH}
