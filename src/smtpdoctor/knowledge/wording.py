@@ -152,7 +152,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.mailbox_quota",
-        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|"
+        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover ?quota\b|"
+        r"\bover (?:its|their|his|her|your) (?:storage |disk )?quota\b|"
         r"(?:reached|over) (?:its |the |their )?disk quota|exceeded storage allocation|"
         r"boite (?:aux lettres )?(?:du destinataire )?pleine|boîte aux lettres du destinataire "
         r"est pleine",
@@ -181,7 +182,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.recipient_gone",
         rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
         rf"(?: <?\S+@\S+?>?)?|<?[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
-        rf"(?:{_GONE})\b|"
+        rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
         r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
@@ -207,6 +208,71 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
         "account or client, or a sender restriction matched.",
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.content_judged",
+        # What a content filter says it found; where it happened is read from
+        # the words (SUBJECT_STAGES), not fixed here.
+        r"\bspam\b(?! ?(?:list|trap|haus|house))|\bvirus\b|\bmalware\b|\bphishing\b|"
+        r"\bSpamAssassin\b|(?:banned|illegal|prohibited|forbidden|dangerous) (?:attachment|file)|"
+        r"attachment (?:types? )?(?:not allowed|blocked|rejected|refused)|спам|垃圾邮件|垃圾郵件|"
+        r"スパム|\bpourriel\b|correo no deseado|"
+        r"(?:unacceptable|prohibited|forbidden|objectionable|inappropriate) content",
+        _C.POLICY_REJECTION,
+        "A content filter at the receiving server refused the message.",
+        "The message (text, links, attachment) or its sender's reputation looked "
+        "like spam or malware to the filter.",
+        retry=False,
+        specific=False,
+    ),
+    # The same classes in the languages of the providers users paste from
+    # (German, French, Spanish, Italian, Portuguese, Polish, Russian, Chinese,
+    # Japanese): a noun and a verb stem, in either order where the language does.
+    pattern(
+        "wording.intl_recipient_gone",
+        r"\b(?:Empf[äa]nger|Postfach|Benutzer|destinataire|adresse|destinatario|usuario|"
+        r"destinat[áa]rio|usu[áa]rio|odbiorca|adresat|skrzynka|получател\w*|пользовател\w*|"
+        r"адресат\w*|ящик\w*)\b[^.;]{0,40}?(?:existiert nicht|unbekannt|n'existe pas|inconnue?|"
+        r"no existe|desconocido|n[ãa]o existe|desconhecido|inesistente|nie istnieje|nieznan\w+|"
+        r"не существует|не найден\w*|неизвестен)",
+        _C.RECIPIENT,
+        "The recipient address does not exist or cannot receive mail.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_mailbox_full",
+        r"\b(?:Postfach|bo[iî]te|buz[óo]n|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
+        r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full.",
+        hint=_S.RCPT_TO,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_sender_refused",
+        r"\b(?:Absender|exp[ée]diteur|remitente|mittente|remetente|nadawca|отправител\w*)\b"
+        r"[^.;]{0,30}?(?:abgelehnt|refus[ée]|rechazad|rifiutat|rejeitad|odrzucon|отклон)|"
+        r"(?:发件人|發件人|寄件者|送信者).{0,12}(?:拒绝|拒絕|拒否)",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the sender address (MAIL FROM).",
+        hint=_S.MAIL_FROM,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_message_size",
+        r"\b(?:Nachricht|message|mensaje|messaggio|mensagem|wiadomo[śs][ćc]|сообщение)\b[^.;]{0,30}?"
+        r"(?:zu gro[ßs]|trop (?:volumineux|gros|grand)|demasiado grande|troppo grande|muito grande|"
+        r"za du[żz]|слишком больш)|(?:邮件|郵件|信件)(?:大小)?(?:超过|超過|过大|過大)|"
+        r"(?:メッセージ|メール)(?:サイズ)?が?大きすぎ",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the receiving server accepts.",
+        hint=_S.MESSAGE,
         retry=False,
         specific=False,
     ),
@@ -258,6 +324,13 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply )?354",
         _S.DATA,
     ),
+    # A reply that quotes the command it answers ("550 RCPT TO:<a@b> ...").
+    stage_phrase(
+        "stage.reply_quotes_rcpt", r"\b[45]\d\d[ -](?:[45]\.\d+\.\d+ )?RCPT TO:", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.reply_quotes_mail", r"\b[45]\d\d[ -](?:[45]\.\d+\.\d+ )?MAIL FROM:", _S.MAIL_FROM
+    ),
     # RFC 5321's own names for the arguments of RCPT TO and MAIL FROM.
     stage_phrase("stage.forward_path", r"\bforward[- ]path\b", _S.RCPT_TO),
     stage_phrase("stage.reverse_path", r"\breverse[- ]path\b", _S.MAIL_FROM),
@@ -270,15 +343,17 @@ _SOURCE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _MESSAGE_WORDS = re.compile(
-    r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|"
-    r"(?:this|the|your) (?:message|mail|email)(?! ?server)|"
+    r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|SpamAssassin|"
+    r"(?:this|the|your) (?:message|mail|email)(?! ?(?:server|system))|"
     r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
-    r"Message not allowed|mail content|"
-    r"From: header|unsolicited mail)\b",
+    r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
+    # (no word boundaries inside CJK text)
+    r"спам|垃圾邮件|垃圾郵件|スパム",
     re.IGNORECASE,
 )
 _SENDER_WORDS = re.compile(
     r"\bSPF\b|\bMail ?From domain\b|\benvelope sender\b|\bsender address\b|\bEmetteur\b|"
+    r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
     r"\bInvalid Sender\b",
     re.IGNORECASE,
 )
