@@ -142,6 +142,25 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "wording.sender_unauthorized",
+        r"\bunauthori[sz]ed sender\b|\bsender (?:is )?not (?:authori[sz]ed|allowed|permitted)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server does not accept mail from this sender address.",
+        "The recipient (or a relay such as Apple's private relay) only takes mail "
+        "from senders it knows; the envelope sender is not one of them.",
+        retry=False,
+    ),
+    pattern(
+        "wording.null_mx",
+        # RFC 7505: a domain that publishes a null MX takes no mail at all.
+        r"\bnull ?MX\b|domain \S+ does not accept mail",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain publishes a null MX (RFC 7505): it accepts no mail.",
+        "A typo in the domain, or a domain that is only used for the web.",
+        stage=_S.DNS,
+        retry=False,
+    ),
+    pattern(
         "wording.recipient_address_invalid",
         r"recipient address\b.{0,80}\bnot (?:a )?valid\b|\binvalid recipient address\b",
         _C.RECIPIENT,
