@@ -745,15 +745,15 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         for split, (cat, stage, n) in scores.items():
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
-    # Reached with the fifth collection (715 rows): tune 542/554 / 534/554,
-    # held back 140/161 (87.0 %) / 132/161 (82.0 %); the floors keep a row of
-    # margin.
+    # Reached with the fifth and sixth collections (812 rows): tune 611/624 /
+    # 604/624, held back 165/188 (87.8 %) / 159/188 (84.6 %); the floors keep
+    # a row of margin.
     tune = scores["tune"]
     assert tune[0] * 100 >= tune[2] * 97, scores
     assert tune[1] * 100 >= tune[2] * 96, scores
     held = scores["held"]
-    assert held[0] * 100 >= held[2] * 86, scores
-    assert held[1] * 100 >= held[2] * 81, scores
+    assert held[0] * 100 >= held[2] * 87, scores
+    assert held[1] * 100 >= held[2] * 84, scores
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
