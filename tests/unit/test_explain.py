@@ -1095,6 +1095,28 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Pasted from a web page, a JSON log, or wrapped at 72 columns with an indent:
+        # the same answer as the plain text.
+        "554 delivery error: dd This user doesn&#x27;t have a yahoo.de account",
+        "smtp; 554 Rcpt &lt;recipient@example.net&gt; does not exist",
+        "\\u00c9chec de la remise : 550 5.1.1 L\\u2019adresse du destinataire n\\u2019existe pas",
+        "450 4.1.2 <alice@example.org>: Recipient address rejected: Domain\n    not found",
+        "550 5.1.1 \\ud83d lone surrogate escape: User unknown",
+    ],
+)
+def test_pasted_forms_read_like_plain_text(text: str) -> None:
+    plain = text.replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
+    plain = plain.replace("\\u00c9", "\u00c9").replace("\\u2019", "\u2019")
+    plain = plain.replace("Domain\n    not", "Domain not")
+    c, p = classify(text), classify(plain)
+    assert c.category is not Category.OTHER, c.matched
+    assert (c.category, c.stage) == (p.category, p.stage), (c.matched, p.matched)
+    json.dumps(c.to_json()).encode("utf-8")  # no lone surrogate reaches the output
+
+
 def test_wrapper_prose_does_not_set_the_stage() -> None:
     """The quoted remote reply's words say what was judged, not the wrapper's "your message"."""
     c = classify(

@@ -32,6 +32,7 @@ configuration.
 from __future__ import annotations
 
 import functools
+import html
 import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -117,6 +118,8 @@ _NESTED_LEAD = re.compile(
 _DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data", "stage.gateway_data"})
 _PY_REPLY = re.compile(r"\(([245]\d\d), b?(['\"])([^\n]*?)\2\)")
 _PY_REPLY_HEAD = re.compile(r"\(([245]\d\d), b?['\"]")
+_JSON_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 _NETWORKISH = frozenset(
@@ -513,11 +516,23 @@ def _wire_text(reply: Reply) -> str:
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
     cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    if "\\u" in cut:
+        # A JSON log's escapes ("\u00e9chec de la remise").
+        cut = _JSON_UNICODE.sub(_json_char, cut)
+    if "&" in cut and _HTML_ENTITY.search(cut):
+        # Pasted from a web page or an HTML bounce: "&lt;a@b&gt;", "doesn&#x27;t".
+        cut = html.unescape(cut)
     cut = rust_reply_codes(cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
     if "(" not in cut:
         return cut
     return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("\\1 \\3\\n", cut))
+
+
+def _json_char(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    # A lone surrogate half would not encode on output: keep the escape.
+    return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _flatten(text: str) -> str:
@@ -535,7 +550,9 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     """The reply inside ``text``: the first failure reply, else the first success."""
     stripped = text.strip()
     if stripped[:3].isdigit() and _REPLY_AT.match(stripped):
-        parsed = parse_reply_text(stripped)
+        end = stripped.find("\n")
+        head = _unfold(stripped, stripped[:end], end) if end > 0 else stripped
+        parsed = parse_reply_text(head if end > 0 and head != stripped[:end] else stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
             found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
             head = _REPLY_AT.match(stripped)
@@ -616,6 +633,8 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
             break
         lines.append(line)
         pos = nxt
+    if len(lines) == 1:
+        lines[0] = _unfold(text, lines[0], pos)
     first_line = lines[0]
     # A reply folded into one log line: drop the inner "550-5.7.1 " markers.
     enh = m.group(3)
@@ -628,6 +647,22 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
         body = first_line[4:].strip()
         parsed = Reply(int(code), (body,), None)
     return parsed, parsed.enhanced or enh
+
+
+def _unfold(text: str, line: str, pos: int) -> str:
+    """A one-line reply with the indented lines that continue it (a DSN field
+    folded by RFC 5322 rules, Postfix's bounce text wrapped at 72 columns)."""
+    while pos >= 0:
+        nxt = text.find("\n", pos + 1)
+        following = text[pos + 1 : nxt if nxt >= 0 else len(text)]
+        if following[:1] not in (" ", "\t") or not following.strip():
+            break
+        body = following.strip()
+        if _REPLY_AT.match(body) or body.startswith(("at ", "File ", "from ")):
+            break  # another reply, or a stack frame
+        line = f"{line} {body}"
+        pos = nxt
+    return line
 
 
 def _leading_enhanced(lines: tuple[str, ...]) -> str | None:
