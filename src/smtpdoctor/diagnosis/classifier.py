@@ -551,8 +551,8 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     stripped = text.strip()
     if stripped[:3].isdigit() and _REPLY_AT.match(stripped):
         end = stripped.find("\n")
-        head = _unfold(stripped, stripped[:end], end) if end > 0 else stripped
-        parsed = parse_reply_text(head if end > 0 and head != stripped[:end] else stripped)
+        folded = _unfold(stripped, stripped[:end], end) if end > 0 else stripped
+        parsed = parse_reply_text(folded if end > 0 and folded != stripped[:end] else stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
             found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
             head = _REPLY_AT.match(stripped)
