@@ -1056,6 +1056,12 @@ def test_new_classes(text: str, category: str, stage: str) -> None:
         ("550 domain of forward path is not allowed", "recipient", "rcpt_to"),
         ("SMTP Error: data not accepted.", "other", "data"),
         (
+            "SMTP timeout after sending data block (1234 bytes written)",
+            "network_timeout",
+            "message",
+        ),
+        ("improper command pipelining after CONNECT from unknown[192.0.2.1]", "other", "greeting"),
+        (
             "ruleset=check_relay, arg1=x, arg2=192.0.2.1, relay=x [192.0.2.1], reject=421 4.3.2 "
             "Too many open connections.",
             "rate_limited",
@@ -1105,12 +1111,14 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         "\\u00c9chec de la remise : 550 5.1.1 L\\u2019adresse du destinataire n\\u2019existe pas",
         "450 4.1.2 <alice@example.org>: Recipient address rejected: Domain\n    not found",
         "550 5.1.1 \\ud83d lone surrogate escape: User unknown",
+        # A log line's timestamp before the reply.
+        "2024-01-01 12:00:00 535 Incorrect authentication data",
     ],
 )
 def test_pasted_forms_read_like_plain_text(text: str) -> None:
     plain = text.replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
     plain = plain.replace("\\u00c9", "\u00c9").replace("\\u2019", "\u2019")
-    plain = plain.replace("Domain\n    not", "Domain not")
+    plain = plain.replace("Domain\n    not", "Domain not").replace("2024-01-01 12:00:00 ", "")
     c, p = classify(text), classify(plain)
     assert c.category is not Category.OTHER, c.matched
     assert (c.category, c.stage) == (p.category, p.stage), (c.matched, p.matched)

@@ -86,6 +86,8 @@ _REPLY_AT = re.compile(
     r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
     re.MULTILINE,
 )
+# A log line's timestamp right before the reply ("2024-01-01 12:00:00 554 ...").
+_TIME_LEAD = re.compile(r"\b\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?\]?\Z")
 # What may stand right before a reply code inside a log line or NDR.
 _REPLY_LEAD = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with", "was", "reason")
 # Enhanced codes stated outright: Postfix "dsn=", DSN "Status:", Exchange/qmail
@@ -569,6 +571,7 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
             or lead.endswith("\n")
             or lead.endswith(_REPLY_LEAD)
             or (lead.endswith("=") and m.group(3))
+            or _TIME_LEAD.search(lead) is not None
         ):
             continue
         if _not_a_reply(text, m.start()):

@@ -343,6 +343,10 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply )?354",
         _S.DATA,
     ),
+    # Exim's "SMTP timeout after sending data block" is the message transfer;
+    # Postfix's "... after CONNECT from" is before the client's first command.
+    stage_phrase("stage.data_block", r"(?:after|while) sending data block", _S.MESSAGE),
+    stage_phrase("stage.after_connect", r"\bafter CONNECT\b", _S.GREETING),
     # A reply that quotes the command it answers ("550 RCPT TO:<a@b> ...").
     stage_phrase(
         "stage.reply_quotes_rcpt", r"\b[45]\d\d[ -](?:[45]\.\d+\.\d+ )?RCPT TO:", _S.RCPT_TO
