@@ -264,7 +264,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.intl_mailbox_full",
-        r"\b(?:Postfach|bo[iî]te|buz[óo]n|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
+        r"\b(?:Postfach|boite|boîte|buzón|buzon|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
         r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
