@@ -32,11 +32,11 @@ configuration.
 from __future__ import annotations
 
 import functools
-import html
 import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from smtpdoctor.diagnosis.pasted import decode_pasted, ends_with_time, unfold
 from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
@@ -86,8 +86,6 @@ _REPLY_AT = re.compile(
     r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
     re.MULTILINE,
 )
-# A log line's timestamp right before the reply ("2024-01-01 12:00:00 554 ...").
-_TIME_LEAD = re.compile(r"\b\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?\]?\Z")
 # What may stand right before a reply code inside a log line or NDR.
 _REPLY_LEAD = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with", "was", "reason")
 # Enhanced codes stated outright: Postfix "dsn=", DSN "Status:", Exchange/qmail
@@ -120,8 +118,6 @@ _NESTED_LEAD = re.compile(
 _DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data", "stage.gateway_data"})
 _PY_REPLY = re.compile(r"\(([245]\d\d), b?(['\"])([^\n]*?)\2\)")
 _PY_REPLY_HEAD = re.compile(r"\(([245]\d\d), b?['\"]")
-_JSON_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 _NETWORKISH = frozenset(
@@ -518,23 +514,12 @@ def _wire_text(reply: Reply) -> str:
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
     cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
-    if "\\u" in cut:
-        # A JSON log's escapes ("\u00e9chec de la remise").
-        cut = _JSON_UNICODE.sub(_json_char, cut)
-    if "&" in cut and _HTML_ENTITY.search(cut):
-        # Pasted from a web page or an HTML bounce: "&lt;a@b&gt;", "doesn&#x27;t".
-        cut = html.unescape(cut)
+    cut = decode_pasted(cut)
     cut = rust_reply_codes(cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
     if "(" not in cut:
         return cut
     return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("\\1 \\3\\n", cut))
-
-
-def _json_char(m: re.Match[str]) -> str:
-    code = int(m.group(1), 16)
-    # A lone surrogate half would not encode on output: keep the escape.
-    return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _flatten(text: str) -> str:
@@ -553,7 +538,7 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     stripped = text.strip()
     if stripped[:3].isdigit() and _REPLY_AT.match(stripped):
         end = stripped.find("\n")
-        folded = _unfold(stripped, stripped[:end], end) if end > 0 else stripped
+        folded = unfold(stripped, stripped[:end], end, _REPLY_AT) if end > 0 else stripped
         parsed = parse_reply_text(folded if end > 0 and folded != stripped[:end] else stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
             found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
@@ -571,7 +556,7 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
             or lead.endswith("\n")
             or lead.endswith(_REPLY_LEAD)
             or (lead.endswith("=") and m.group(3))
-            or _TIME_LEAD.search(lead) is not None
+            or ends_with_time(lead)
         ):
             continue
         if _not_a_reply(text, m.start()):
@@ -637,7 +622,7 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
         lines.append(line)
         pos = nxt
     if len(lines) == 1:
-        lines[0] = _unfold(text, lines[0], pos)
+        lines[0] = unfold(text, lines[0], pos, _REPLY_AT)
     first_line = lines[0]
     # A reply folded into one log line: drop the inner "550-5.7.1 " markers.
     enh = m.group(3)
@@ -650,22 +635,6 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
         body = first_line[4:].strip()
         parsed = Reply(int(code), (body,), None)
     return parsed, parsed.enhanced or enh
-
-
-def _unfold(text: str, line: str, pos: int) -> str:
-    """A one-line reply with the indented lines that continue it (a DSN field
-    folded by RFC 5322 rules, Postfix's bounce text wrapped at 72 columns)."""
-    while pos >= 0:
-        nxt = text.find("\n", pos + 1)
-        following = text[pos + 1 : nxt if nxt >= 0 else len(text)]
-        if following[:1] not in (" ", "\t") or not following.strip():
-            break
-        body = following.strip()
-        if _REPLY_AT.match(body) or body.startswith(("at ", "File ", "from ")):
-            break  # another reply, or a stack frame
-        line = f"{line} {body}"
-        pos = nxt
-    return line
 
 
 def _leading_enhanced(lines: tuple[str, ...]) -> str | None:
