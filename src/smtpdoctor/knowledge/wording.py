@@ -212,7 +212,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.cjk_recipient_gone",
         r"(?:宛先|アドレス|ユーザー?|メールボックス|受信者).{0,24}(?:見つかりません|存在しません|"
-        r"ありません|無効)|(?:收件人|用户|邮箱|帐户|账户|帳號|用戶).{0,12}(?:不存在|无效|無效|已停用|被冻结)",
+        r"ありません|無効)|(?:收件人|用户|邮箱|帐户|账户|帳號|用戶)[^。；;\n]{0,60}?"
+        r"(?:不存在|无效|無效|已停用|被冻结)",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
