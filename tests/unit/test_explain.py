@@ -1038,6 +1038,11 @@ def test_new_classes(text: str, category: str, stage: str) -> None:
             "message",
         ),
         ("550 High probability of spam", "policy_rejection", "message"),
+        (
+            "554 IP=192.0.2.1 - None/bad reputation. Ask your postmaster for help",
+            "policy_rejection",
+            "none",
+        ),
         ("smtp;550 <a@example.com>: Reject due to SPF policy.", "policy_rejection", "mail_from"),
         ("554 x.example.net comcast 192.0.2.2 Comcast block for spam.", "policy_rejection", "none"),
         ("554 5.7.1 You are not allowed to connect.", "policy_rejection", "greeting"),
