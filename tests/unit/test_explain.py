@@ -1009,6 +1009,8 @@ def test_new_classes(text: str, category: str, stage: str) -> None:
         ),
         ("554 delivery error: dd a@example.net is no longer valid. [-20]", "recipient", "rcpt_to"),
         ("550 This account has been temporarily suspended", "recipient", "rcpt_to"),
+        ("553 unknown or illegal user:", "recipient", "rcpt_to"),
+        ("550 sender address is invalid", "policy_rejection", "mail_from"),
         ("552 Quota violation for a@example.net", "recipient", "rcpt_to"),
         ("550 El destinatario no existe", "recipient", "rcpt_to"),
         ("452 Postfach des Empfängers ist voll", "recipient", "rcpt_to"),

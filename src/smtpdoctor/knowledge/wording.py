@@ -197,11 +197,26 @@ _GONE = (
     r"no longer (?:valid|active|in use|exists?)|does(?: not|n't) exist|not exist"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
+    # (the sender's refusal first: its words may name a user too)
+    pattern(
+        "wording.sender_refused",
+        r"Sender address rejected|\bunknown sender(?: address)?\b|"
+        r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the sender address (MAIL FROM).",
+        "The sender's domain does not resolve, the address is not allowed for this "
+        "account or client, or a sender restriction matched.",
+        retry=False,
+        specific=False,
+    ),
     pattern(
         "wording.recipient_gone",
         rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
         rf"(?: <?\S+@\S+?>?)?|<?[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
         rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
+        # the same words in the other order ("unknown or illegal user")
+        r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
+        r"suspended)(?: or \w+)? (?:user|mailbox|recipient|account|addressee)\b|"
         r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
@@ -217,17 +232,6 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
-        retry=False,
-        specific=False,
-    ),
-    pattern(
-        "wording.sender_refused",
-        r"Sender address rejected|\bunknown sender(?: address)?\b|"
-        r"\bsender (?:address )?(?:unknown|not found|does(?: not|n't) exist)\b",
-        _C.POLICY_REJECTION,
-        "The receiving server refused the sender address (MAIL FROM).",
-        "The sender's domain does not resolve, the address is not allowed for this "
-        "account or client, or a sender restriction matched.",
         retry=False,
         specific=False,
     ),
