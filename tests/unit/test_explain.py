@@ -1011,6 +1011,16 @@ def test_new_classes(text: str, category: str, stage: str) -> None:
         ("550 This account has been temporarily suspended", "recipient", "rcpt_to"),
         ("553 unknown or illegal user:", "recipient", "rcpt_to"),
         ("550 sender address is invalid", "policy_rejection", "mail_from"),
+        # Found by taking the reply code out of tune lines: the words alone decide.
+        ("Rejected because Bad IP", "policy_rejection", "none"),
+        ("Net::SMTPFatalError: Invalid address", "recipient", "rcpt_to"),
+        ("smtp; Mailbox not available / Konto niedostepne", "recipient", "rcpt_to"),
+        (
+            "Messages missing a valid address in From: header are not accepted.",
+            "policy_rejection",
+            "message",
+        ),
+        ("#550 RESOLVER.RST.NotAuthorized; not authorized", "policy_rejection", "none"),
         ("552 Quota violation for a@example.net", "recipient", "rcpt_to"),
         ("550 El destinatario no existe", "recipient", "rcpt_to"),
         ("452 Postfach des Empfängers ist voll", "recipient", "rcpt_to"),

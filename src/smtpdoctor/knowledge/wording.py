@@ -143,7 +143,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.sender_unauthorized",
-        r"\bunauthori[sz]ed sender\b|\bsender (?:is )?not (?:authori[sz]ed|allowed|permitted)\b",
+        r"\bunauthori[sz]ed sender\b|\bsender (?:is )?not (?:authori[sz]ed|allowed|permitted)\b|"
+        r"\bRESOLVER\.RST\.NotAuthorized\b|\bnot authori[sz]ed to (?:send|relay)\b",
         _C.POLICY_REJECTION,
         "The receiving server does not accept mail from this sender address.",
         "The recipient (or a relay such as Apple's private relay) only takes mail "
@@ -193,7 +194,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
 # Recipient nouns followed (within a word or an address) by a word that they
 # are gone or unusable; mailbox-quota and server-trouble words in other forms.
 _GONE = (
-    r"unknown|disabled|deactivated|inactive|suspended|not found|invalid|unavailable|"
+    r"unknown|disabled|deactivated|inactive|suspended|not found|invalid|(?:not )?unavailable|"
+    r"not available|"
     r"no longer (?:valid|active|in use|exists?)|does(?: not|n't) exist|not exist"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
@@ -216,7 +218,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
         # the same words in the other order ("unknown or illegal user")
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
-        r"suspended)(?: or \w+)? (?:user|mailbox|recipient|account|addressee)\b|"
+        r"suspended)(?: or \w+)? "
+        r"(?:user|mailbox|recipient|account|addressee|(?:e-?mail )?address)\b|"
         r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
@@ -298,6 +301,39 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         _C.MESSAGE_SIZE,
         "The message is larger than the receiving server accepts.",
         hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.source_blocked",
+        # The sending host or IP is what is refused (a block list, a ban).
+        r"\bbad IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
+        r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refuses mail from the sending host or IP (a block list or a ban).",
+        "The IP is on a DNS block list (Spamhaus, Spamcop, ...) or the receiver's own "
+        "list after spam or a compromised account.",
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.header_refused",
+        r"\bFrom:? header\b|\bheaders? (?:are |is )?not (?:RFC[ -]?\d* ?)?compliant|"
+        r"\bheader\b[^.;\n]{0,30}?\bnot allowed\b|\bRFC ?5322\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message's headers (a missing or invalid "
+        "From:, a header its rules do not allow).",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.sender_domain_missing",
+        r"\bDomain of sender address \S+ does not exist|\bsender domain (?:does not exist|"
+        r"not found|unknown)",
+        _C.DNS_RESOLUTION,
+        "The sender's domain does not resolve, so the receiver refuses mail from it.",
+        hint=_S.MAIL_FROM,
         retry=False,
         specific=False,
     ),
