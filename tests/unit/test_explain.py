@@ -1143,6 +1143,19 @@ def test_pasted_forms_read_like_plain_text(text: str) -> None:
     json.dumps(c.to_json()).encode("utf-8")  # no lone surrogate reaches the output
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dial tcp 192.0.2.1:587: i/o timeout",
+        "[WinError 10060] A connection attempt failed because the connected party did not "
+        "properly respond after a period of time",
+    ],
+)
+def test_connect_timeouts_in_library_words_name_both_readings(text: str) -> None:
+    cats = {a["category"] for a in classify(text).alternatives}
+    assert {"firewall_block", "service_unavailable"} <= cats
+
+
 def test_wrapper_prose_does_not_set_the_stage() -> None:
     """The quoted remote reply's words say what was judged, not the wrapper's "your message"."""
     c = classify(
