@@ -731,7 +731,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
     """
-    assert len(LINES) >= 530
+    assert len(LINES) >= 823
     scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
@@ -745,14 +745,15 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         for split, (cat, stage, n) in scores.items():
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
-    # Reached with the fourth collection: tune 97.2 % / 95.0 %, held back
-    # 82.1 % / 80.4 %; the floors keep a row of margin.
+    # Reached with the fifth to seventh collections (823 rows): tune 620/633 /
+    # 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); the floors keep
+    # a row of margin.
     tune = scores["tune"]
-    assert tune[0] * 100 >= tune[2] * 96, scores
-    assert tune[1] * 100 >= tune[2] * 94, scores
+    assert tune[0] * 100 >= tune[2] * 97, scores
+    assert tune[1] * 100 >= tune[2] * 96, scores
     held = scores["held"]
-    assert held[0] * 100 >= held[2] * 81, scores
-    assert held[1] * 100 >= held[2] * 79, scores
+    assert held[0] * 100 >= held[2] * 87, scores
+    assert held[1] * 100 >= held[2] * 84, scores
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
@@ -851,12 +852,13 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "greeting",
         ),
         ("Net::OpenTimeout: execution expired", "firewall_block", "connect"),
-        # lettre prints the reply code as a struct: 534 is RFC 4954's AUTH refusal.
+        # lettre prints the reply code as a struct: 534 is RFC 4954's AUTH refusal,
+        # a reply to AUTH only (so the stage is AUTH).
         (
             "lettre::transport::smtp::Error { kind: Permanent(Code { severity: "
             "PermanentNegativeCompletion, category: Unspecified3, detail: Four }) }",
             "authentication",
-            "none",
+            "auth",
         ),
         # Provider phrases: the greeting a client could not take, header checks,
         # Apple's content verdict, Microsoft's Send As refusal.
@@ -947,6 +949,221 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 def test_new_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# --- issue 10, fifth collection: rules by class (knowledge/wording.py), each tested ------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Rate limits in providers' own words outrank a recipient reading of "quota".
+        ("smtp;450 4.7.3 Organization queue quota exceeded. [outlook.com]", "rate_limited", "none"),
+        (
+            "452 4.1.1 <a@example.net> too many recent messages; Try again later",
+            "rate_limited",
+            "none",
+        ),
+        ("451 MI:CEL 连接频率过高", "rate_limited", "none"),
+        # Microsoft's own codes past the registry: hourly limits are rate limits.
+        (
+            "554 5.2.122 The recipient has exceeded their limit for the number of messages they "
+            "can receive per hour.",
+            "rate_limited",
+            "none",
+        ),
+        # Loops, socket errors by errno name, Go's dialer, Windows' WSAETIMEDOUT.
+        ('"554 Message looping (received 6 times)"', "other", "none"),
+        ("Error: write EPIPE", "connection_dropped", "none"),
+        (
+            "Error: Client network socket disconnected before secure TLS connection was "
+            "established",
+            "connection_dropped",
+            "tls_handshake",
+        ),
+        ("dial tcp 192.0.2.1:587: i/o timeout", "firewall_block", "connect"),
+        (
+            "dial tcp: lookup smtp.example.com on 127.0.0.11:53: no such host",
+            "dns_resolution",
+            "dns",
+        ),
+        (
+            "[WinError 10060] A connection attempt failed because the connected party did not "
+            "properly respond after a period of time",
+            "firewall_block",
+            "connect",
+        ),
+        # A socket timeout smtplib reports as a closed connection, at the greeting.
+        (
+            '  File "/usr/lib/python3/smtplib.py", line 341, in connect\n'
+            '  File "/usr/lib/python3/smtplib.py", line 398, in getreply\n'
+            "smtplib.SMTPServerDisconnected: Connection unexpectedly closed: timed out",
+            "network_timeout",
+            "greeting",
+        ),
+        # A recipient noun (or the address) and a word that it is gone, in any phrasing.
+        (
+            "553 5.3.0 <a@example.net>... Addressee unknown, relay=[192.0.2.1]",
+            "recipient",
+            "rcpt_to",
+        ),
+        ("554 delivery error: dd a@example.net is no longer valid. [-20]", "recipient", "rcpt_to"),
+        ("550 This account has been temporarily suspended", "recipient", "rcpt_to"),
+        ("553 unknown or illegal user:", "recipient", "rcpt_to"),
+        ("550 sender address is invalid", "policy_rejection", "mail_from"),
+        # Found by taking the reply code out of tune lines: the words alone decide.
+        ("Rejected because Bad IP", "policy_rejection", "none"),
+        ("Net::SMTPFatalError: Invalid address", "recipient", "rcpt_to"),
+        ("smtp; Mailbox not available / Konto niedostepne", "recipient", "rcpt_to"),
+        (
+            "Messages missing a valid address in From: header are not accepted.",
+            "policy_rejection",
+            "message",
+        ),
+        ("#550 RESOLVER.RST.NotAuthorized; not authorized", "policy_rejection", "none"),
+        ("552 Quota violation for a@example.net", "recipient", "rcpt_to"),
+        ("550 El destinatario no existe", "recipient", "rcpt_to"),
+        ("452 Postfach des Empfängers ist voll", "recipient", "rcpt_to"),
+        ("550 Odbiorca nie istnieje", "recipient", "rcpt_to"),
+        ("宛先のメールアドレスが見つかりません", "recipient", "rcpt_to"),
+        ("退信原因 收件人邮件地址（a@example.net）不存在，邮件无法送达。", "recipient", "rcpt_to"),
+        # A sender the recipient does not take, and RFC 7505's null MX, outrank the code.
+        (
+            "550 5.1.1 <bounces+x@example.com>: unauthorized sender (in reply to RCPT TO command)",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "<a@example.com.br>: Domain example.com.br does not accept mail (nullMX)",
+            "dns_resolution",
+            "dns",
+        ),
+        # Other classes in other languages: the sender, the size, spam.
+        ("550 Absender abgelehnt", "policy_rejection", "mail_from"),
+        ("552 Message trop volumineux", "message_size", "message"),
+        ("550 邮件被拒绝，疑似垃圾邮件", "policy_rejection", "message"),
+        # What a refusal judged says where it happened: the message, the sender,
+        # the connection; a blocked IP says no stage.
+        (
+            "smtp;550 5.7.1 Email rejected per DMARC policy for zoho.com",
+            "policy_rejection",
+            "message",
+        ),
+        ("550 High probability of spam", "policy_rejection", "message"),
+        (
+            "554 IP=192.0.2.1 - None/bad reputation. Ask your postmaster for help",
+            "policy_rejection",
+            "none",
+        ),
+        ("smtp;550 <a@example.com>: Reject due to SPF policy.", "policy_rejection", "mail_from"),
+        ("554 x.example.net comcast 192.0.2.2 Comcast block for spam.", "policy_rejection", "none"),
+        ("554 5.7.1 You are not allowed to connect.", "policy_rejection", "greeting"),
+        # Stages stated in commands and frames.
+        (
+            'smtp-in: Failed command on session 1: "RCPT TO:<a@example.net>" => 451 Temporary '
+            "failure",
+            "service_unavailable",
+            "rcpt_to",
+        ),
+        (
+            "Net::SMTPSyntaxError: 501 Syntax error in parameters\n  net/smtp.rb:865:in `rcptto'",
+            "recipient",
+            "rcpt_to",
+        ),
+        ("smtp; 550 RCPT TO:<a@b.example> max message size exceeded", "message_size", "rcpt_to"),
+        ("550 domain of forward path is not allowed", "recipient", "rcpt_to"),
+        ("SMTP Error: data not accepted.", "other", "data"),
+        (
+            "SMTP timeout after sending data block (1234 bytes written)",
+            "network_timeout",
+            "message",
+        ),
+        ("improper command pipelining after CONNECT from unknown[192.0.2.1]", "other", "greeting"),
+        (
+            "ruleset=check_relay, arg1=x, arg2=192.0.2.1, relay=x [192.0.2.1], reject=421 4.3.2 "
+            "Too many open connections.",
+            "rate_limited",
+            "greeting",
+        ),
+    ],
+)
+def test_wording_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # A generic enhanced code says less than a reply code that answers one command.
+        ("535 5.7.0 Too many login attempts", "authentication", "auth"),
+        ("535 Incorrect authentication data", "authentication", "auth"),
+        # "(535)" is a reply code.
+        (
+            "PHP message: ERROR: Invalid response code received from server (535)",
+            "authentication",
+            "auth",
+        ),
+        # A connect timeout's words after the connection was made: a session timeout.
+        ("Connection timed out (in reply to end of DATA command)", "network_timeout", "message"),
+        # A pid in front of an Exim debug line is no reply code (and no success).
+        (
+            "  276 Connecting to mx.example.net [192.0.2.1]:25 ... failed: Connection refused",
+            "firewall_block",
+            "connect",
+        ),
+    ],
+)
+def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Pasted from a web page, a JSON log, or wrapped at 72 columns with an indent:
+        # the same answer as the plain text.
+        "554 delivery error: dd This user doesn&#x27;t have a yahoo.de account",
+        "smtp; 554 Rcpt &lt;recipient@example.net&gt; does not exist",
+        "\\u00c9chec de la remise : 550 5.1.1 L\\u2019adresse du destinataire n\\u2019existe pas",
+        "450 4.1.2 <alice@example.org>: Recipient address rejected: Domain\n    not found",
+        "550 5.1.1 \\ud83d lone surrogate escape: User unknown",
+        # A log line's timestamp before the reply.
+        "2024-01-01 12:00:00 535 Incorrect authentication data",
+    ],
+)
+def test_pasted_forms_read_like_plain_text(text: str) -> None:
+    plain = text.replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
+    plain = plain.replace("\\u00c9", "\u00c9").replace("\\u2019", "\u2019")
+    plain = plain.replace("Domain\n    not", "Domain not").replace("2024-01-01 12:00:00 ", "")
+    c, p = classify(text), classify(plain)
+    assert c.category is not Category.OTHER, c.matched
+    assert (c.category, c.stage) == (p.category, p.stage), (c.matched, p.matched)
+    json.dumps(c.to_json()).encode("utf-8")  # no lone surrogate reaches the output
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dial tcp 192.0.2.1:587: i/o timeout",
+        "[WinError 10060] A connection attempt failed because the connected party did not "
+        "properly respond after a period of time",
+    ],
+)
+def test_connect_timeouts_in_library_words_name_both_readings(text: str) -> None:
+    cats = {a["category"] for a in classify(text).alternatives}
+    assert {"firewall_block", "service_unavailable"} <= cats
+
+
+def test_wrapper_prose_does_not_set_the_stage() -> None:
+    """The quoted remote reply's words say what was judged, not the wrapper's "your message"."""
+    c = classify(
+        "Google tried to deliver your message, but it was rejected by the recipient domain. "
+        "The error that the other server returned was: 550 550 5.7.1 <a@example.net>... "
+        "Access denied (state 13)."
+    )
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.NONE), c.matched
 
 
 def test_bare_reply_code_keeps_no_stage() -> None:

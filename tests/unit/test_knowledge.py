@@ -464,6 +464,15 @@ _PRECEDENCE = [
     # a generic 421 does not outrank a text that says what happened
     ("421 Service not available, size limit exceeded", "message_size", None),
     ("421 4.3.0 not in route list", "policy_rejection", None),
+    # Issue 10, fifth round (knowledge/wording.py): a class phrase outranks the
+    # enhanced code; a weak class word only a generic one; a one-command reply
+    # code outranks a generic enhanced code; a stated stage after the connect
+    # makes a connect timeout's words a session timeout.
+    ("450 4.7.3 Organization queue quota exceeded", "rate_limited", None),
+    ("553 5.3.0 <a@example.net>... Addressee unknown", "recipient", "rcpt_to"),
+    ("550 5.7.1 <a@example.net>: Addressee unknown", "policy_rejection", None),
+    ("535 5.7.0 Too many login attempts", "authentication", "auth"),
+    ("Connection timed out (in reply to end of DATA command)", "network_timeout", "message"),
 ]
 
 

@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from smtpdoctor.diagnosis.pasted import decode_pasted, ends_with_time, unfold
 from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
@@ -65,6 +66,7 @@ from smtpdoctor.knowledge.phrasing import (
     words_absent,
 )
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
+from smtpdoctor.knowledge.wording import CODE_STAGES, subject_stage
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
 
@@ -81,7 +83,7 @@ MAX_TEXT = 16 * 1024
 # (Exchange writes "550 4.4.7"; the mismatch is kept to be judged later).
 _REPLY_AT = re.compile(
     r"(?<![\w.\-/])(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
-    r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$))",
+    r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
     re.MULTILINE,
 )
 # What may stand right before a reply code inside a log line or NDR.
@@ -260,14 +262,19 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
             basic_ev = basic_ev if basic_ev and basic_ev.category is not Category.OK else None
             code_ev = code_ev if code_ev and code_ev.category is not Category.OK else None
             strong = strong if strong and strong.category is not Category.OK else None
+        # A generic enhanced code (X.7.0) says less than a reply code that
+        # answers one command only (535: the AUTH credentials were refused).
+        precise_basic = basic_ev if found_reply and found_reply.code in CODE_STAGES else None
         decided = (
             strong
             or (None if code_generic else code_ev)
             or weak
+            or (precise_basic if code_generic else None)
             or code_ev
             or basic_ev
             or (_from_pattern(_FAILURE_SAID) if failed else None)
         )
+        decided = _after_connect(decided, phrase_stage, flat)
 
     matched = _unique_ids((decided, strong, weak, code_ev, basic_ev))
     if decided is None:
@@ -286,7 +293,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         or (strong.stage if strong else None)
         or (decided.stage if decided is not strong else None)
         or stage
-        or _usual_stage(category, decided, code_ev, basic_ev)
+        or _usual_stage(category, decided, code_ev, basic_ev, found_reply, flat)
     )
 
     if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
@@ -326,15 +333,41 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     )
 
 
-def _usual_stage(
+_STAGES_BEFORE_SESSION = frozenset({Stage.DNS, Stage.CONNECT})
+_TIMEOUT_WORDS = re.compile(r"\btimed? ?out\b|\btimeout\b", re.IGNORECASE)
+
+
+def _after_connect(decided: _Evidence | None, stated: Stage | None, flat: str) -> _Evidence | None:
+    """A connect timeout's words at a stage the text states after the connection
+    was made ("Connection timed out (in reply to end of DATA command)") are a
+    timeout in the session, not a blocked connect."""
+    if (
+        decided is None
+        or decided.category is not Category.FIREWALL_BLOCK
+        or stated is None
+        or stated in _STAGES_BEFORE_SESSION
+        or not _TIMEOUT_WORDS.search(flat)
+    ):
+        return decided
+    return _from_pattern(pattern_by_id("generic.timeout"))
+
+
+def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
     category: Category,
     decided: _Evidence,
     code_ev: _Evidence | None,
     basic_ev: _Evidence | None,
+    reply: Reply | None,
+    text: str,
 ) -> Stage:
     """Where the deciding evidence usually happens, when the text states no stage."""
     return (
         decided.stage_hint
+        # What the text says was judged (the message, the sender), then a reply
+        # code that answers one command only (RFC 4954: 535 answers AUTH).
+        # (the quoted remote reply's words, not the wrapper's prose about "your message")
+        or subject_stage(category, reply.text if reply is not None and reply.text else text)
+        or (CODE_STAGES.get(reply.code) if reply is not None else None)
         or (code_ev.stage if code_ev else None)
         or (code_ev.stage_hint if code_ev and code_ev is decided else None)
         # A text that names a recipient problem was the reply to RCPT TO
@@ -481,6 +514,7 @@ def _wire_text(reply: Reply) -> str:
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
     cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    cut = decode_pasted(cut)
     cut = rust_reply_codes(cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
     if "(" not in cut:
@@ -502,8 +536,10 @@ def _flatten(text: str) -> str:
 def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     """The reply inside ``text``: the first failure reply, else the first success."""
     stripped = text.strip()
-    if stripped[:3].isdigit():
-        parsed = parse_reply_text(stripped)
+    if stripped[:3].isdigit() and _REPLY_AT.match(stripped):
+        end = stripped.find("\n")
+        folded = unfold(stripped, stripped[:end], end, _REPLY_AT) if end > 0 else stripped
+        parsed = parse_reply_text(folded if end > 0 and folded != stripped[:end] else stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
             found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
             head = _REPLY_AT.match(stripped)
@@ -520,6 +556,7 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
             or lead.endswith("\n")
             or lead.endswith(_REPLY_LEAD)
             or (lead.endswith("=") and m.group(3))
+            or ends_with_time(lead)
         ):
             continue
         if _not_a_reply(text, m.start()):
@@ -584,6 +621,8 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
             break
         lines.append(line)
         pos = nxt
+    if len(lines) == 1:
+        lines[0] = unfold(text, lines[0], pos, _REPLY_AT)
     first_line = lines[0]
     # A reply folded into one log line: drop the inner "550-5.7.1 " markers.
     enh = m.group(3)
@@ -767,6 +806,7 @@ def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | N
 # "Mailbox unavailable" codes only mean a recipient problem at RCPT TO; said
 # at the greeting, MAIL FROM or after the data they refuse the sender.
 _MAILBOX_CODES = frozenset({450, 550, 553})
+_SYNTAX_IN_PARAMETERS = 501
 _SENDER_STAGES = frozenset(
     {Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL_FROM, Stage.DATA, Stage.MESSAGE}
 )
@@ -779,6 +819,9 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
     category = basic.category
     if reply.code in _MAILBOX_CODES and stage in _SENDER_STAGES:
         category = Category.POLICY_REJECTION
+    elif reply.code == _SYNTAX_IN_PARAMETERS and stage is Stage.RCPT_TO:
+        # A parameter RCPT TO carries is the recipient address (RFC 3463 X.1.3).
+        category = Category.RECIPIENT
     return _Evidence(f"reply:{reply.code}", category, basic.meaning)
 
 

@@ -87,6 +87,9 @@ _NO_IPV6 = Reading(
 ALTERNATIVES: dict[str, tuple[Reading, ...]] = {
     "smtp.connect_timeout": (_OUTBOUND, _FILTERED, _DEAD),
     "library.connect_failed": (_OUTBOUND, _FILTERED, _DEAD),
+    # knowledge/wording.py: Go's dialer and Windows' WSAETIMEDOUT at connect.
+    "wording.go_dial_timeout": (_OUTBOUND, _FILTERED, _DEAD),
+    "wording.connect_timeout_windows": (_OUTBOUND, _FILTERED, _DEAD),
     "microsoft:4.4.315": (_FILTERED, _DEAD),
     "microsoft:4.4.317": (_FILTERED, _DEAD),
     "smtp.connect_refused": (_STOPPED, _REJECT),

@@ -327,6 +327,23 @@ MICROSOFT_CODES: tuple[VendorCode, ...] = (
         True,
         last="4.7.699",
     ),
+    # --- issue 10: Microsoft's per-hour limits, past the registry's 5.2.x range ---
+    _v(
+        "5.2.121",
+        "Sender's hourly message limit to this recipient exceeded",
+        "The sender has sent more messages to this one recipient in the last hour "
+        "than Exchange Online accepts; the limit resets within the hour.",
+        _C.RATE_LIMITED,
+        True,
+    ),
+    _v(
+        "5.2.122",
+        "Recipient's hourly receiving limit exceeded",
+        "The recipient has received more messages in the last hour than Exchange "
+        "Online allows a mailbox; mail to it is refused until the hour passes.",
+        _C.RATE_LIMITED,
+        True,
+    ),
     _v(
         "5.7.900",
         "Rejected by a transport rule",

@@ -32,6 +32,7 @@ from smtpdoctor.knowledge.vendors import (
     VENDOR_PATTERNS,
     VENDOR_STAGE_PHRASES,
 )
+from smtpdoctor.knowledge.wording import BROAD_PATTERNS, PRECISE_PATTERNS, STATED_STAGES
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
@@ -1161,16 +1162,22 @@ PERMANENCE_CUES: tuple[PermanenceCue, ...] = (
 # The delivered pattern first (a success line says so outright), then the
 # narrow phrasings of vendors, client libraries and other languages, then
 # the MTA and provider table; the first specific match wins.
+# The class-wide wording (knowledge/wording.py): its precise phrasings right
+# after the delivered pattern, its broad vocabulary last (weak, it decides
+# only where nothing narrower does).
 PATTERNS: tuple[TextPattern, ...] = (
     _CORE[0],
+    *PRECISE_PATTERNS,
     *VENDOR_PATTERNS,
     *LIBRARY_PATTERNS,
     *LANGUAGE_PATTERNS,
     *_CORE[1:],
+    *BROAD_PATTERNS,
 )
 STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *VENDOR_STAGE_PHRASES,
     *_CORE_STAGES,
+    *STATED_STAGES,
     *FALLBACK_STAGE_PHRASES,
 )
 

@@ -563,7 +563,9 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     ),
     stage_phrase("stage.sendmail_mail", r">>> MAIL From:|ruleset=check_mail\b", _S.MAIL_FROM),
     stage_phrase("stage.sendmail_data", r">>> DATA\b", _S.DATA),
-    stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.CONNECT),
+    # check_relay runs when the client connects; its refusal is sent instead
+    # of the greeting (like "refused to talk to me").
+    stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.GREETING),
 )
 
 # Weaker than any phrase that names a command: Exim's error numbers say

@@ -1,0 +1,451 @@
+"""Wording by class rather than by example (issue 10): vocabulary, usual stages, code stages.
+
+The vendor, library and language tables name one provider's or library's
+phrase each. This module holds what generalises over them:
+
+* :data:`PRECISE_PATTERNS`: phrasings that name a cause whoever writes them
+  (a queue or hourly quota is a rate limit, a loop is a loop, Go's
+  ``dial tcp ...: i/o timeout`` is a connect that got no answer, a socket
+  timeout reported as a closed connection is a timeout); they outrank an
+  enhanced code, like any provider phrase.
+* :data:`BROAD_PATTERNS`: a vocabulary per category built from word stems
+  (a recipient noun and a word that it is gone or unusable, a mailbox quota
+  in other words, a server's own trouble). Weak: they only decide when no
+  precise code or phrase does.
+* :data:`STATED_STAGES`: more ways a text states the command it failed at
+  (a quoted command with its result, Ruby's and Python's stack frames,
+  Go's dialer).
+* :data:`SUBJECT_STAGES`: where a refusal usually happens when the text
+  states no stage but names what was judged: the message (content, spam,
+  DKIM, DMARC, headers) after the data, the sender (SPF, the MAIL FROM
+  domain) at MAIL FROM, the connection itself at the greeting.
+* :data:`CODE_STAGES`: basic reply codes that answer only one command
+  (RFC 4954: 534/535/538 answer AUTH).
+
+Sources: RFC 5321 §4.2.3 and §3.3, RFC 4954 §6, RFC 3463, RFC 7208 §2.4
+(SPF checks the MAIL FROM identity), RFC 7489 §3.1 (DMARC aligns the
+RFC5322.From header, so it is judged on the message), RFC 6376 (DKIM signs
+the message); the rows of tests/data/replies/lines.jsonl name a public
+source for each phrasing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = [
+    "BROAD_PATTERNS",
+    "CODE_STAGES",
+    "PRECISE_PATTERNS",
+    "STATED_STAGES",
+    "SUBJECT_STAGES",
+    "subject_stage",
+]
+
+_C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+
+PRECISE_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "wording.rate_quota",
+        r"queue quota exceeded|exceeded (?:their|the|its) limit for the number of messages|"
+        r"receiving mail (?:at a rate|too quickly)|too many recent messages|"
+        r"\bexcessive volume\b|max(?:imum)? (?:number of )?messages? per (?:connection|session)|"
+        r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)",
+        _C.RATE_LIMITED,
+        "The receiving side limits how much mail it takes from this sender (or for "
+        "this recipient) in a period; it is a rate, not a refusal of the mail itself.",
+        "A burst of mail to one provider or one recipient; a shared IP or queue whose "
+        "quota other senders used up.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.mail_loop",
+        r"\bloop(?:ing)? (?:detected|broken)|\bmessage looping\b|forwarding loop|"
+        r"aliasing/forwarding loop",
+        _C.OTHER,
+        "The message went round in a loop (aliases, forwards or MX records pointing "
+        "back) until a hop limit stopped it.",
+        "An alias or forward points at an address that forwards back; an MX or "
+        "smarthost points at the server that sent it.",
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "wording.go_dial_timeout",
+        # Go's dialer; "dial tcp: lookup ...: i/o timeout" is a DNS timeout, not this.
+        r"\bdial tcp(?: \[?[0-9a-f.:]+\]?:\d+)?: (?:connect: )?"
+        r"(?:i/o timeout|connection timed out)",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server got no answer (Go's dialer timed out).",
+        "Outbound SMTP is blocked where the application runs (many clouds block "
+        "port 25, some 465/587 too).",
+        "The server is down, or a firewall in front of it drops this sender.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "wording.socket_read_timeout",
+        # Python's smtplib reports a socket timeout while waiting for a reply as
+        # a closed connection: "Connection unexpectedly closed: timed out".
+        r"unexpectedly closed: timed out|Timeout\(\d+\) while trying to read|"
+        r"timed out while (?:trying to )?read(?:ing)?\b",
+        _C.NETWORK_TIMEOUT,
+        "The connection was open, but the server's reply did not come in time.",
+        "The client waits for a greeting on an implicit-TLS port (465) while the "
+        "server waits for the TLS handshake, or the other way round.",
+        "A slow or overloaded server, or a firewall that lets the connection open "
+        "but drops what follows.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.socket_closed",
+        # errno names and runtime words for a connection the other side closed.
+        r"\b(?:EPIPE|ECONNABORTED)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
+        r"socket disconnected before secure TLS connection",
+        _C.CONNECTION_DROPPED,
+        "The connection was closed (reset or abandoned) before the session was done.",
+        "A firewall or the server cut the connection; on an implicit-TLS port (465) "
+        "a client speaking plain SMTP (or the other way round) is cut like this.",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    pattern(
+        "wording.connect_timeout_windows",
+        # WSAETIMEDOUT (10060) while connecting; the same words after "Unable to
+        # read data from the transport connection:" are a read (libraries.py).
+        r"(?<!transport connection: )A connection attempt failed because the connected party "
+        r"did not properly respond after a period of time|\bWSAETIMEDOUT\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server got no answer in time (Windows socket error 10060).",
+        "Outbound SMTP is blocked where the sender runs, or a firewall in front of the "
+        "server drops this sender.",
+        "The server is down.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "wording.cjk_rate",
+        r"频率(?:过高|过快|受限|限制)|过于频繁|发送频率|送信(?:数|頻度)(?:の)?(?:制限|上限)",
+        _C.RATE_LIMITED,
+        "The receiving server throttles this sender (the text says the sending "
+        "frequency is too high).",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.sender_unauthorized",
+        r"\bunauthori[sz]ed sender\b|\bsender (?:is )?not (?:authori[sz]ed|allowed|permitted)\b|"
+        r"\bRESOLVER\.RST\.NotAuthorized\b|\bnot authori[sz]ed to (?:send|relay)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server does not accept mail from this sender address.",
+        "The recipient (or a relay such as Apple's private relay) only takes mail "
+        "from senders it knows; the envelope sender is not one of them.",
+        retry=False,
+    ),
+    pattern(
+        "wording.null_mx",
+        # RFC 7505: a domain that publishes a null MX takes no mail at all.
+        r"\bnull ?MX\b|domain \S+ does not accept mail",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain publishes a null MX (RFC 7505): it accepts no mail.",
+        "A typo in the domain, or a domain that is only used for the web.",
+        stage=_S.DNS,
+        retry=False,
+    ),
+    pattern(
+        "wording.recipient_address_invalid",
+        r"recipient address\b.{0,80}\bnot (?:a )?valid\b|\binvalid recipient address\b",
+        _C.RECIPIENT,
+        "The recipient address is not a valid mailbox address.",
+        "A typo or a malformed address in the recipient list.",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "wording.mailbox_quota",
+        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover ?quota\b|"
+        r"\bover (?:its|their|his|her|your) (?:storage |disk )?quota\b|"
+        r"(?:reached|over) (?:its |the |their )?disk quota|exceeded storage allocation|"
+        r"boite (?:aux lettres )?(?:du destinataire )?pleine|boîte aux lettres du destinataire "
+        r"est pleine",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full.",
+        hint=_S.RCPT_TO,
+        retry=True,
+    ),
+    pattern(
+        "wording.policy_violation",
+        r"\bpolicy violation\b|\bMailPolicy violation\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the mail because it breaks its policy.",
+        retry=False,
+    ),
+)
+
+# Recipient nouns followed (within a word or an address) by a word that they
+# are gone or unusable; mailbox-quota and server-trouble words in other forms.
+_GONE = (
+    r"unknown|disabled|deactivated|inactive|suspended|not found|invalid|(?:not )?unavailable|"
+    r"not available|"
+    r"no longer (?:valid|active|in use|exists?)|does(?: not|n't) exist|not exist"
+)
+BROAD_PATTERNS: tuple[TextPattern, ...] = (
+    # (the sender's refusal first: its words may name a user too)
+    pattern(
+        "wording.sender_refused",
+        r"Sender address rejected|\bunknown sender(?: address)?\b|"
+        r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the sender address (MAIL FROM).",
+        "The sender's domain does not resolve, the address is not allowed for this "
+        "account or client, or a sender restriction matched.",
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.recipient_gone",
+        rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
+        rf"(?: <?\S+@\S+?>?)?|<?[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
+        rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
+        # the same words in the other order ("unknown or illegal user")
+        r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
+        r"suspended)(?: or \w+)? "
+        r"(?:user|mailbox|recipient|account|addressee|(?:e-?mail )?address)\b|"
+        r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b",
+        _C.RECIPIENT,
+        "The recipient address does not exist or cannot receive mail.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.cjk_recipient_gone",
+        r"(?:宛先|アドレス|ユーザー?|メールボックス|受信者).{0,24}(?:見つかりません|存在しません|"
+        r"ありません|無効)|(?:收件人|用户|邮箱|帐户|账户|帳號|用戶)[^。；;\n]{0,60}?"
+        r"(?:不存在|无效|無效|已停用|被冻结)",
+        _C.RECIPIENT,
+        "The recipient address does not exist or cannot receive mail.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.content_judged",
+        # What a content filter says it found; where it happened is read from
+        # the words (SUBJECT_STAGES), not fixed here.
+        r"\bspam\b(?! ?(?:list|trap|haus|house))|\bvirus\b|\bmalware\b|\bphishing\b|"
+        r"\bSpamAssassin\b|(?:banned|illegal|prohibited|forbidden|dangerous) (?:attachment|file)|"
+        r"attachment (?:types? )?(?:not allowed|blocked|rejected|refused)|спам|垃圾邮件|垃圾郵件|"
+        r"スパム|\bpourriel\b|correo no deseado|"
+        r"(?:unacceptable|prohibited|forbidden|objectionable|inappropriate) content|"
+        r"\bjunk ?mail\b|\b(?:bad|poor|low|negative) (?:\w+ )?reputation\b",
+        _C.POLICY_REJECTION,
+        "A content filter at the receiving server refused the message.",
+        "The message (text, links, attachment) or its sender's reputation looked "
+        "like spam or malware to the filter.",
+        retry=False,
+        specific=False,
+    ),
+    # The same classes in the languages of the providers users paste from
+    # (German, French, Spanish, Italian, Portuguese, Polish, Russian, Chinese,
+    # Japanese): a noun and a verb stem, in either order where the language does.
+    pattern(
+        "wording.intl_recipient_gone",
+        r"\b(?:Empf[äa]nger|Postfach|Benutzer|destinataire|adresse|destinatario|usuario|"
+        r"destinat[áa]rio|usu[áa]rio|odbiorca|adresat|skrzynka|получател\w*|пользовател\w*|"
+        r"адресат\w*|ящик\w*)\b[^.;]{0,40}?(?:existiert nicht|unbekannt|n'existe pas|inconnue?|"
+        r"no existe|desconocido|n[ãa]o existe|desconhecido|inesistente|nie istnieje|nieznan\w+|"
+        r"не существует|не найден\w*|неизвестен)",
+        _C.RECIPIENT,
+        "The recipient address does not exist or cannot receive mail.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_mailbox_full",
+        r"\b(?:Postfach|boite|boîte|buzón|buzon|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
+        r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full.",
+        hint=_S.RCPT_TO,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_sender_refused",
+        r"\b(?:Absender|exp[ée]diteur|remitente|mittente|remetente|nadawca|отправител\w*)\b"
+        r"[^.;]{0,30}?(?:abgelehnt|refus[ée]|rechazad|rifiutat|rejeitad|odrzucon|отклон)|"
+        r"(?:发件人|發件人|寄件者|送信者).{0,12}(?:拒绝|拒絕|拒否)",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the sender address (MAIL FROM).",
+        hint=_S.MAIL_FROM,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_message_size",
+        r"\b(?:Nachricht|message|mensaje|messaggio|mensagem|wiadomo[śs][ćc]|сообщение)\b[^.;]{0,30}?"
+        r"(?:zu gro[ßs]|trop (?:volumineux|gros|grand)|demasiado grande|troppo grande|muito grande|"
+        r"za du[żz]|слишком больш)|(?:邮件|郵件|信件)(?:大小)?(?:超过|超過|过大|過大)|"
+        r"(?:メッセージ|メール)(?:サイズ)?が?大きすぎ",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the receiving server accepts.",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.source_blocked",
+        # The sending host or IP is what is refused (a block list, a ban).
+        r"\bbad IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
+        r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refuses mail from the sending host or IP (a block list or a ban).",
+        "The IP is on a DNS block list (Spamhaus, Spamcop, ...) or the receiver's own "
+        "list after spam or a compromised account.",
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.header_refused",
+        r"\bFrom:? header\b|\bheaders? (?:are |is )?not (?:RFC[ -]?\d* ?)?compliant|"
+        r"\bheader\b[^.;\n]{0,30}?\bnot allowed\b|\bRFC ?5322\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message's headers (a missing or invalid "
+        "From:, a header its rules do not allow).",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.sender_domain_missing",
+        r"\bDomain of sender address \S+ does not exist|\bsender domain (?:does not exist|"
+        r"not found|unknown)",
+        _C.DNS_RESOLUTION,
+        "The sender's domain does not resolve, so the receiver refuses mail from it.",
+        hint=_S.MAIL_FROM,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.server_trouble",
+        r"\bno healthy\b|Insufficient system resources|\bUnexpected failure\b|"
+        r"temporar(?:y|ily) (?:server|system|local) (?:error|failure|problem)|"
+        r"Internal (?:server )?error|\bUnknown error\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server had a problem of its own and could not take the mail now.",
+        retry=True,
+        specific=False,
+    ),
+)
+
+STATED_STAGES: tuple[StagePhrase, ...] = (
+    # OpenSMTPD and others log the command with its result.
+    stage_phrase(
+        "stage.quoted_rcpt",
+        r"command=\"?RCPT TO\b|\"RCPT TO:[^\"]*\" =>|Failed command[^\n]*RCPT TO",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.quoted_mail",
+        r"command=\"?MAIL FROM\b|\"MAIL FROM:[^\"]*\" =>|Failed command[^\n]*MAIL FROM",
+        _S.MAIL_FROM,
+    ),
+    # Ruby's Net::SMTP frames name the command whose reply raised.
+    stage_phrase("stage.ruby_rcpt", r"smtp\.rb:\d+:in [`']?(?:block in )?rcptto", _S.RCPT_TO),
+    stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),
+    stage_phrase("stage.ruby_data", r"smtp\.rb:\d+:in [`']?data\b", _S.DATA),
+    stage_phrase("stage.ruby_auth", r"smtp\.rb:\d+:in [`']?(?:authenticate|auth_\w+)", _S.AUTH),
+    # Python's smtplib: connect() then getreply() is the wait for the greeting.
+    stage_phrase(
+        "stage.python_greeting",
+        r"smtplib\.py\", line \d+, in connect\b(?:(?!\", line \d+, in (?:ehlo|helo|login|"
+        r"starttls|sendmail|mail|rcpt|data)\b).)*?in getreply",
+        _S.GREETING,
+    ),
+    stage_phrase("stage.go_dial", r"\bdial tcp(?: \S*\d+)?: (?!lookup\b)", _S.CONNECT),
+    stage_phrase(
+        "stage.before_tls",
+        r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
+        _S.TLS_HANDSHAKE,
+    ),
+    # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA).
+    stage_phrase(
+        "stage.data_reply",
+        r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply )?354",
+        _S.DATA,
+    ),
+    # Exim's "SMTP timeout after sending data block" is the message transfer;
+    # Postfix's "... after CONNECT from" is before the client's first command.
+    stage_phrase("stage.data_block", r"(?:after|while) sending data block", _S.MESSAGE),
+    stage_phrase("stage.after_connect", r"\bafter CONNECT\b", _S.GREETING),
+    # A reply that quotes the command it answers ("550 RCPT TO:<a@b> ...").
+    stage_phrase(
+        "stage.reply_quotes_rcpt", r"\b[45]\d\d[ -](?:[45]\.\d+\.\d+ )?RCPT TO:", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.reply_quotes_mail", r"\b[45]\d\d[ -](?:[45]\.\d+\.\d+ )?MAIL FROM:", _S.MAIL_FROM
+    ),
+    # RFC 5321's own names for the arguments of RCPT TO and MAIL FROM.
+    stage_phrase("stage.forward_path", r"\bforward[- ]path\b", _S.RCPT_TO),
+    stage_phrase("stage.reverse_path", r"\breverse[- ]path\b", _S.MAIL_FROM),
+)
+
+# What was blocked is the sending host or IP (a block list), not the message.
+_SOURCE_WORDS = re.compile(
+    r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed)\b|"
+    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b|\bspamming\b|Spamhaus",
+    re.IGNORECASE,
+)
+_MESSAGE_WORDS = re.compile(
+    r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|SpamAssassin|"
+    r"(?:this|the|your) (?:message|mail|email)(?! ?(?:server|system))|"
+    r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
+    r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
+    # (no word boundaries inside CJK text)
+    r"спам|垃圾邮件|垃圾郵件|スパム",
+    re.IGNORECASE,
+)
+_SENDER_WORDS = re.compile(
+    r"\bSPF\b|\bMail ?From domain\b|\benvelope sender\b|\bsender address\b|\bEmetteur\b|"
+    r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
+    r"\bInvalid Sender\b",
+    re.IGNORECASE,
+)
+_GREETING_WORDS = re.compile(
+    r"not allowed to connect|\bNo SMTP service\b|\bconnection (?:refused|rejected) by policy\b",
+    re.IGNORECASE,
+)
+# (words, stage); the first that matches decides (NONE: the text names what
+# was judged, and it tells no stage).
+SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
+    (_GREETING_WORDS, Stage.GREETING),
+    (_SENDER_WORDS, Stage.MAIL_FROM),
+    (_SOURCE_WORDS, Stage.NONE),
+    (_MESSAGE_WORDS, Stage.MESSAGE),
+)
+_SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
+
+
+def subject_stage(category: Category, text: str) -> Stage | None:
+    """Where a refusal of ``category`` usually happens, from what the text says was judged."""
+    if category not in _SUBJECT_CATEGORIES:
+        return None
+    for words, stage in SUBJECT_STAGES:
+        if words.search(text):
+            return stage
+    return None
+
+
+# RFC 4954 §6: these replies answer AUTH and nothing else.
+CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AUTH}
