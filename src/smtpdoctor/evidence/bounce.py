@@ -583,7 +583,9 @@ def _from_delivery_status(part: email.message.Message) -> list[BounceEntry]:
             reporting = _field(block, "Reporting-MTA")
             continue
         items.extend(_dsn_block(block, reporting))
-    return items
+    # One explanation per failed recipient: a Sendmail alias expanded to the
+    # same address N times repeats the same block N times.
+    return list({(e.recipient or "").lower() + "\0" + e.text: e for e in items}.values())
 
 
 def _from_dsn_fields(text: str) -> list[BounceEntry]:
@@ -608,7 +610,8 @@ def _field(block: email.message.Message, name: str) -> str | None:
 
 def _after_type(value: str | None) -> str | None:
     """``rfc822; user@example.com`` -> ``user@example.com`` (RFC 3464 address-type)."""
-    return value.split(";", 1)[-1].strip() if value else None
+    # Some MTAs write the address in angle brackets ("RFC822; <joem@example.com>").
+    return value.split(";", 1)[-1].strip().strip("<>").strip() if value else None
 
 
 def _dsn_block(block: email.message.Message, reporting: str | None) -> list[BounceEntry]:

@@ -1,0 +1,99 @@
+"""Wordings of old and provider bounce formats that no code in them states.
+
+Found on the fifth bounce collection (GNU Mailman 2's bounce-detector test
+mails, flanker's fixtures; tests/data/bounces/README.md): mailers of the
+2000s (Netscape Messaging Server, SMTP32, phquery directories, X.400
+gateways, Jetmail, InterScan) write the cause in words only, and a generic
+code beside them (``553 5.3.0``, ``4.4.4``) would mislead. These come
+before the vendor table: each is narrower than the phrasing it would
+otherwise meet ("not accepting mail *from X*" is the recipient's filter,
+not a server that accepts no mail).
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["BOUNCE_PATTERNS"]
+
+_C, _S, _PM = Category, Stage, Permanence.PERMANENT
+
+BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "bounce.recipient_filter",
+        r"(?:are|is) not accepting mail from\b",
+        _C.POLICY_REJECTION,
+        "The recipient's own filter (a block or allow list) refuses mail from this sender.",
+        "The recipient blocked the sender's address or accepts only listed senders; "
+        "only the recipient can change that.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.no_answer",
+        r"(?:recipient|remote|destination) (?:mail )?(?:server|host|computer) did not respond|"
+        r"\bHost \S+ is not responding\b|not reachable within the allowed queue period|"
+        r"connection to mail exchanger failed|can'?t connect to (?:the )?(?:remote )?host\b",
+        _C.FIREWALL_BLOCK,
+        "The sending server could not open a connection to the receiving host "
+        "(no answer on port 25) during all its retries.",
+        "The receiving host is down, or a firewall on either side drops port 25.",
+        source="bounce",
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "bounce.server_busy",
+        r"(?:recipient|remote|destination) server (?:is )?unavailable or busy",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server was unavailable or too busy to take the message.",
+        "The receiving side is overloaded or in maintenance; the sender retries.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.directory_unknown",
+        # phquery/CSO directories (universities), Lotus Domino, old gateways:
+        # the name is not in the organisation's directory. "nameserver" here
+        # is the ph directory server, not DNS.
+        r"No matches to nameserver query|does not have a final (?:e-?mail )?delivery point|"
+        r"did not (?:exactly )?match an? (?:\w+ )?e-?mail address|"
+        r"adresse (?:de messagerie )?(?:r[ée]f[ée]renc[ée]e ci-dessus )?n'existe pas",
+        _C.RECIPIENT,
+        "The recipient's name is not in the receiving organisation's directory: no such mailbox.",
+        "A typo in the address, or the person left.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.mailbox_quota",
+        r"quota violation for|mail ?box space not enough|reached (?:its |his |her )?disk quota|"
+        r"recipient reached disk quota",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full (over its quota).",
+        "The recipient must delete mail or get a larger quota.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.message_looping",
+        r"Message looping|looping message|received \d+ times",
+        _C.OTHER,
+        "The message went round in a loop between servers until one refused it.",
+        "An MX record, forward or alias points back to a server that already handled it.",
+        source="bounce",
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "bounce.x400_expired",
+        # An X.400 gateway's non-delivery diagnostic: the time limit ran out.
+        r"Maximum-Time-Expired",
+        _C.OTHER,
+        "The gateway gave up after its time limit; the report does not say why "
+        "delivery failed until then.",
+        "The cause is the error of the earlier attempts, in the gateway's logs.",
+        source="bounce",
+        permanence=_PM,
+        retry=False,
+        specific=False,
+    ),
+)

@@ -1,0 +1,95 @@
+"""Classes of old and provider bounce formats found on the fifth bounce collection (issue 10).
+
+Each class by rule, not by file: the texts below are written for the test,
+in the shape of the real bounces of tests/data/bounces/ (tune split).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from smtpdoctor.diagnosis.classifier import classify, classify_best
+from smtpdoctor.evidence.bounce import parse_bounce
+from smtpdoctor.model import Category, Stage
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # the recipient's own filter, not a server that takes no mail
+        (
+            "could not be delivered because they are not accepting mail from a@example.com:",
+            Category.POLICY_REJECTION,
+            Stage.NONE,
+        ),
+        ("ESMTP not accepting connections", Category.SERVICE_UNAVAILABLE, Stage.GREETING),
+        # no answer at connect, in old mailers' words
+        (
+            "has not yet been delivered because the recipient server did not respond.",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        (
+            "host mx.example.de[192.0.2.7]:\nconnection to mail exchanger failed",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        ("Host example.com is not responding.", Category.FIREWALL_BLOCK, Stage.CONNECT),
+        (
+            "Last attempt failed because:\nCan't connect to host",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        # a provider's words outrank a routing code beside them
+        (
+            "-- Recipient server unavailable or busy\n-- 4.4.4 Temporary server error",
+            Category.SERVICE_UNAVAILABLE,
+            Stage.NONE,
+        ),
+        # directory lookups: a ph "nameserver" is no DNS
+        ("userx    No matches to nameserver query", Category.RECIPIENT, Stage.RCPT_TO),
+        ("Does not have a final email delivery point", Category.RECIPIENT, Stage.RCPT_TO),
+        (
+            "L'adresse de messagerie référencée ci-dessus n'existe pas.",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        # mailbox quota in old words, even behind a 552
+        ("552 Quota violation for userx@example.com", Category.RECIPIENT, Stage.RCPT_TO),
+        ("ErrMsg=mail box space not enough, account=dylan", Category.RECIPIENT, Stage.RCPT_TO),
+        # a loop stays `other` (the contract has no category for it)
+        ('"554 Message looping (received 6 times)"', Category.OTHER, Stage.NONE),
+    ],
+)
+def test_old_bounce_wordings(text: str, category: Category, stage: Stage) -> None:
+    c = classify(text)
+    assert (c.category, c.stage) == (category, stage), c.matched
+
+
+def test_a_named_cause_beats_a_reply_read_by_its_generic_code() -> None:
+    """SMTP32: "Unknown user: x" over "553 5.3.0 <x>... Addressee unknown" (5.3.0 is generic)."""
+    c = classify_best(
+        (
+            "Unknown user: a@example.net",
+            "RCPT TO generated following response:\n553 5.3.0 <a@example.net>... Addressee unknown",
+        )
+    )
+    assert c.category is Category.RECIPIENT
+    # ...while a reply with a precise code still beats prose about it.
+    c = classify_best(("** Address not found **", "501 5.1.8 Sender address rejected"))
+    assert c.category is not Category.RECIPIENT
+
+
+def test_angle_brackets_in_final_recipient_and_repeated_blocks() -> None:
+    block = "Final-Recipient: RFC822; <joem@example.com>\nAction: failed\nStatus: 5.1.1\n"
+    mail = (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\nTo: a@example.org\n"
+        "Subject: Returned mail: User unknown\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nUser unknown\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.com\n\n"
+        + "\n".join([block] * 5)
+        + "\n--B--\n"
+    )
+    entries = parse_bounce(mail).entries
+    assert [e.recipient for e in entries] == ["joem@example.com"]
