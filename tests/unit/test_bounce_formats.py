@@ -93,3 +93,41 @@ def test_angle_brackets_in_final_recipient_and_repeated_blocks() -> None:
     )
     entries = parse_bounce(mail).entries
     assert [e.recipient for e in entries] == ["joem@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # the receiver's own directory is down: X.4.3 is no DNS failure here
+        ("Unable to contact LDAP server. (#4.4.3)", Category.SERVICE_UNAVAILABLE),
+        # Spectrum's Cloudmark AUP codes 1310-1340 are rate limits, whatever words stand beside
+        (
+            "550 5.1.0 <a@example.com> sender rejected. Please see https://www.spectrum.net/"
+            "support/internet/understanding-email-error-codes for more information. AUP#In-1310",
+            Category.RATE_LIMITED,
+        ),
+        # a reply that says only "Rejected" is a policy refusal, not `other`...
+        ("Diagnostic-Code: smtp; 542 kijitora@example.com Rejected", Category.POLICY_REJECTION),
+        # ...but a precise code beside it still decides
+        ("550 5.1.1 <a@example.com> Rejected", Category.RECIPIENT),
+    ],
+)
+def test_provider_and_directory_wordings(text: str, category: Category) -> None:
+    assert classify(text).category is category
+
+
+def test_sendmail_transcript_lines_about_another_destination_are_left_out() -> None:
+    """A deferral for another domain in the same transcript is not this recipient's cause."""
+    mail = (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@example.net>\nTo: s@example.jp\n"
+        "Subject: Returned mail: Deferred\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "While talking to mx.example.edu:\n>>> MAIL From:<s@example.jp>\n"
+        "<<< 550 Insecure Mail Relay\n554 <k@example.edu>... Remote protocol error\n"
+        "421 example.org (smtp)... Deferred: Connection timed out during user open with "
+        "example.org\n\n   ----- Unsent message follows -----\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert entry.recipient == "k@example.edu"
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)

@@ -429,6 +429,7 @@ def _paragraphs(body: str) -> list[str]:
 MAX_PARAGRAPH = 1536
 _ADDRESS = re.compile(r"[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+", re.A)
 _MAIL_FROM = re.compile(r">>> MAIL From:\s*<([^>\s]+)>", re.I)
+_SENDMAIL_HOST = re.compile(r"^\d{3} ([\w-]+(?:\.[\w-]+)+) \(smtp\)\.\.\.", re.M | re.A)
 _SENDMAIL_RCPT = re.compile(r"<([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A)
 # (Exchange 5.5/2003 writes "addr on <date>" above each recipient's reason.)
 _ADDRESS_LINE = re.compile(
@@ -473,13 +474,17 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
                 if a.lower() not in senders
             )
         )
-        if len(named) > 1:
+        # Lines about another destination ("421 example.org (smtp)... Deferred")
+        # are not about these recipients either.
+        hosts = {h.lower() for p in context for h in _SENDMAIL_HOST.findall(p)}
+        if len(named) > 1 or (named and hosts):
             return [
                 BounceEntry(
                     context[0],
                     recipient=who,
                     candidates=tuple(
-                        _excerpt(p, who, [o for o in named if o != who]) for p in context
+                        _excerpt(p, who, [o for o in named if o != who] + _elsewhere(who, hosts))
+                        for p in context
                     ),
                 )
                 for who in named
@@ -497,6 +502,16 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
             candidates=tuple(paras + context) or (_NOT_DELIVERED,),
         )
         for who, paras in groups.items()
+    ]
+
+
+def _elsewhere(who: str, hosts: set[str]) -> list[str]:
+    """Sendmail's "<host> (smtp)..." markers of destinations other than ``who``'s domain."""
+    domain = who.rpartition("@")[2]
+    return [
+        f"{h} (smtp)..."
+        for h in hosts
+        if not (domain == h or domain.endswith("." + h) or h.endswith("." + domain))
     ]
 
 

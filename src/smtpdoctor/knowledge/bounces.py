@@ -84,6 +84,42 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "bounce.directory_server",
+        # The receiving side's own user directory is down (qmail-ldap's
+        # "Unable to contact LDAP server (#4.4.3)"): X.4.3 is no DNS failure here.
+        r"Unable to contact (?:the )?LDAP server|"
+        r"LDAP (?:server|lookup) (?:failed|unavailable|error)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server could not reach its own user directory (LDAP) to look up "
+        "the recipient.",
+        "An outage on the receiving side; the sender retries.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.spectrum_rate",
+        # Spectrum/Charter's Cloudmark AUP codes 1310-1340 are rate limits
+        # (Spectrum's "Understanding email error codes"; suped.com's notes on
+        # AUP#In-1340 and AUP#1310/1320/1330).
+        r"\bAUP#\s?I[Nn]?-13[1-4]0\b",
+        _C.RATE_LIMITED,
+        "Spectrum (Charter) throttles this sender: too many connections or messages "
+        "for its reputation (AUP code 1310-1340).",
+        "Lower the concurrency and rate towards Spectrum; give the IP a rest.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.bare_rejected",
+        # A reply that says only "Rejected" ("542 user@example.com Rejected"):
+        # a refusal that names no missing user, no size, no outage.
+        r"^(?:(?:Reason|Diagnostic-Code):\s*(?:smtp;\s*)?)?[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?"
+        r"(?:<?[\w.+=/'-]+@[\w.-]+>? )?Rejected\.?$",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message without saying why: a policy decision.",
+        "Ask the receiving side's postmaster which rule refused it (reputation, content, sender).",
+        source="bounce",
+        specific=False,
+    ),
+    pattern(
         "bounce.x400_expired",
         # An X.400 gateway's non-delivery diagnostic: the time limit ran out.
         r"Maximum-Time-Expired",
