@@ -131,3 +131,59 @@ def test_sendmail_transcript_lines_about_another_destination_are_left_out() -> N
     assert entry.recipient == "k@example.edu"
     c = classify_best(entry.candidates)
     assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "You have exceeded the the allowable number of posts without solving a captcha.",
+            Category.RATE_LIMITED,
+        ),
+        ("<u@example.com> has restricted SMS e-mail", Category.POLICY_REJECTION),
+        # X.400: the gateway's time limit, not a network timeout
+        (
+            "zzzzz@example.uk\nfor the following reason:\n"
+            "Diagnostic was Unable to transfer, Message timed out",
+            Category.OTHER,
+        ),
+    ],
+)
+def test_service_and_gateway_wordings(text: str, category: Category) -> None:
+    assert classify(text).category is category
+
+
+def test_headers_unfolded_into_column_zero_still_parse() -> None:
+    """A Received: line broken without indentation does not end the header block."""
+    mail = (
+        "Return-Path: <>\nReceived-SPF: pass (mx: domain of bounce.example.com designates\n"
+        "192.0.2.1 as permitted sender) client-ip=192.0.2.1;\n"
+        "From: Mail Delivery System <mailer-daemon@example.com>\nTo: a@example.com\n"
+        "Subject: Mail delivery failed: returning message to sender\n\n"
+        "The following addresses failed:\n<b@example.org>\n"
+        "SMTP error from remote server after RCPT command:\nhost mx.example.org[192.0.2.2]:\n"
+        "550 Requested action not taken: mailbox unavailable\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    c = classify_best(entry.candidates)
+    assert (entry.recipient, c.category, c.stage) == (
+        "b@example.org",
+        Category.RECIPIENT,
+        Stage.RCPT_TO,
+    )
+
+
+def test_prose_in_a_delivery_status_part_is_read() -> None:
+    mail = (
+        "From: Mail Administrator <Postmaster@example.com>\nTo: a@example.org\n"
+        "Subject: Mail System Error - Returned Mail\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "This Message was undeliverable due to the following reason:\n\n"
+        "<u@example.com> has restricted SMS e-mail\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+        "Final-Recipient: RFC822; <u@example.com>\nAction: failed\nStatus: 5.3.0\n\n--B--\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert entry.recipient == "u@example.com"
+    assert classify_best(entry.candidates).category is Category.POLICY_REJECTION

@@ -194,7 +194,7 @@ def _looks_like_mail(text: str) -> bool:
 def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> None:
     """Entries from a mail: one per failed recipient, or one saying it is no failure."""
     try:
-        msg = parse_mail(text)
+        msg = parse_mail(_refold(text))
         found.entries = _from_message(msg, found, keep, depth=0)[:MAX_ENTRIES]
     except (RecursionError, ValueError, LookupError, UnicodeError, IndexError) as exc:
         found.warnings.append(
@@ -207,6 +207,28 @@ def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> No
         ]
 
 
+def _refold(text: str) -> str:
+    """The header block with continuation lines that lost their indentation re-indented.
+
+    Some gateways unfold a long ``Received:`` over lines that start in
+    column 0; the parser would end the header block at the first of them and
+    read the bounce's own ``From:`` and ``Subject:`` as body. Only a line
+    between two header lines is taken for a continuation.
+    """
+    head, sep, body = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or all(ln[:1] in (" ", "\t") or _HEADER_LINE.match(ln) for ln in lines[1:]):
+        return text
+    last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
+    fixed = [
+        ln
+        if i == 0 or i > last_header or ln[:1] in (" ", "\t") or _HEADER_LINE.match(ln)
+        else " " + ln
+        for i, ln in enumerate(lines)
+    ]
+    return "\n".join(fixed) + sep + body
+
+
 def _from_message(
     msg: email.message.Message, found: BounceParse, keep: Callable[[str], bool], depth: int
 ) -> list[BounceEntry]:
@@ -215,6 +237,8 @@ def _from_message(
     if nature is not None:
         return [BounceEntry(_NATURE_TEXT[nature], nature=nature)]
     bodies = [_cut_original(_part_text(p)) for p in parts if _is_text(p)]
+    # Prose sent as message/delivery-status (InterMail): the reason is there.
+    bodies += [t for p in parts if p.get_content_type() in _DSN_TYPES for t in _dsn_prose(p)]
     paragraphs = [para for body in bodies for para in _paragraphs(body)]
     kept = [para for para in paragraphs if keep(para)]
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
@@ -582,6 +606,18 @@ def _part_text(part: email.message.Message) -> str:
             return payload.decode("utf-8", errors="replace")
     raw = part.get_payload()
     return raw if isinstance(raw, str) else ""
+
+
+def _dsn_prose(part: email.message.Message) -> list[str]:
+    """The text of a delivery-status part that holds no DSN field at all."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return []
+    blocks = [b for b in payload if isinstance(b, email.message.Message)]
+    if not blocks or any(b.keys() for b in blocks):
+        return []
+    text = "\n\n".join(str(b.get_payload()) for b in blocks if isinstance(b.get_payload(), str))
+    return [text.replace("\r\n", "\n")]
 
 
 def _from_delivery_status(part: email.message.Message) -> list[BounceEntry]:

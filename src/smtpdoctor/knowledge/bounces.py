@@ -120,9 +120,30 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         specific=False,
     ),
     pattern(
+        "bounce.posting_limit",
+        # Google Groups: "You have exceeded the the allowable number of posts
+        # without solving a captcha."
+        r"exceeded the (?:the )?allowable number of (?:posts|messages)",
+        _C.RATE_LIMITED,
+        "The receiving service limits how many messages this sender may post.",
+        "Send fewer messages, or complete the service's verification step.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.sms_gateway_restricted",
+        # Carriers' e-mail-to-SMS gateways: the subscriber turned e-mail off.
+        r"has restricted (?:SMS )?e-?mail|"
+        r"(?:SMS|text message) e-?mail (?:is )?(?:blocked|restricted)",
+        _C.POLICY_REJECTION,
+        "The recipient's phone plan or setting refuses e-mail to its SMS address.",
+        "Only the subscriber can allow e-mail to SMS again.",
+        source="bounce",
+    ),
+    pattern(
         "bounce.x400_expired",
-        # An X.400 gateway's non-delivery diagnostic: the time limit ran out.
-        r"Maximum-Time-Expired",
+        # An X.400 gateway's non-delivery diagnostic: the time limit ran out
+        # ("Message timed out" there is the queue's limit, not a network timeout).
+        r"Maximum-Time-Expired|Unable to transfer, Message timed out",
         _C.OTHER,
         "The gateway gave up after its time limit; the report does not say why "
         "delivery failed until then.",
@@ -130,6 +151,5 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         permanence=_PM,
         retry=False,
-        specific=False,
     ),
 )
