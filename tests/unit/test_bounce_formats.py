@@ -187,3 +187,16 @@ def test_prose_in_a_delivery_status_part_is_read() -> None:
     (entry,) = parse_bounce(mail).entries
     assert entry.recipient == "u@example.com"
     assert classify_best(entry.candidates).category is Category.POLICY_REJECTION
+
+
+def test_a_reason_announced_before_a_blank_line_belongs_to_its_recipient() -> None:
+    """qmail-style: "... to x for the following reason:", a blank line, then the reply."""
+    mail = (
+        "From: MAILER-DAEMON@example.com\nTo: s@example.org\nSubject: failure notice\n\n"
+        "Sorry, unable to deliver your message to x@example.com for\n"
+        "the following reason:\n\n 552 Quota violation for x@example.com\n\n"
+        "A copy of the original message below this line:\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert entry.recipient == "x@example.com"
+    assert classify_best(entry.candidates).category is Category.RECIPIENT

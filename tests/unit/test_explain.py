@@ -753,9 +753,9 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # Reached with the fifth and sixth collections (docs/explain.md), less a row
-# of margin: held back 169/183 and 165/183, tune 585/598 and 589/598.
+# of margin: held back 169/183 and 165/183, tune 586/598 and 590/598.
 HELD_FLOOR = (100.0 * 168 / 183, 100.0 * 164 / 183)
-TUNE_FLOOR = (100.0 * 584 / 598, 100.0 * 588 / 598)
+TUNE_FLOOR = (100.0 * 585 / 598, 100.0 * 589 / 598)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

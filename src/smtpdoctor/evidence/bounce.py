@@ -442,10 +442,20 @@ def _paragraphs(body: str) -> list[str]:
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
             continue
-        out.append("\n".join(lines)[:MAX_PARAGRAPH])
+        para = "\n".join(lines)
+        if out and _REASON_FOLLOWS.search(out[-1]) and _REPLY_FIRST.match(para):
+            # "unable to deliver your message to x for the following reason:"
+            # and, after a blank line, the reply: one paragraph about x.
+            out[-1] = (out[-1] + "\n" + para)[:MAX_PARAGRAPH]
+            continue
+        out.append(para[:MAX_PARAGRAPH])
         if len(out) >= 64:
             break
     return out
+
+
+_REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
 
 
 # A reply quoted in a bounce is under a KiB (Gmail's multi-line ones ~600
