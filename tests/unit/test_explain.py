@@ -671,6 +671,8 @@ BOUNCE_SOURCES = (
     "https://github.com/rgl/MailBounceDetector/blob/master/MailBounceDetector.Tests/Fixtures/",
     "https://github.com/choonkeat/deliveryboy/blob/master/spec/fixtures/",
     "https://github.com/mikel/mail/blob/master/spec/fixtures/emails/multipart_report_emails/",
+    # the seventh: crisp-oss/email-bounce-parser's fixtures (bounce texts as users paste them)
+    "https://github.com/crisp-oss/email-bounce-parser/blob/master/test/fixtures/",
 )
 
 
@@ -699,7 +701,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
 
     Keys: ``tune``, ``held`` (all rows), and ``tune/sisimai``, ``held/sisimai``
     (Sisimai's set-of-emails, the rows the first floors were set on) and
-    ``tune/fifth``, ``held/fifth`` (the fifth collection, tests/data/bounces).
+    ``tune/fifth``, ``held/fifth`` (the fifth collection, tests/data/bounces), and
+    likewise ``sixth`` and ``seventh``.
     """
     from smtpdoctor.cli.explain import explain_files
 
@@ -716,7 +719,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             mine = got[:1]
         group = next(
             name
-            for name, first in (("sisimai", 0), ("fifth", 1), ("sixth", 3))[::-1]
+            for name, first in (("sisimai", 0), ("fifth", 1), ("sixth", 3), ("seventh", 7))[::-1]
             if row["source"].startswith(BOUNCE_SOURCES[first:])
         )
         for key in (row["split"], f"{row['split']}/{group}"):
