@@ -200,3 +200,89 @@ def test_a_reason_announced_before_a_blank_line_belongs_to_its_recipient() -> No
     (entry,) = parse_bounce(mail).entries
     assert entry.recipient == "x@example.com"
     assert classify_best(entry.candidates).category is Category.RECIPIENT
+
+
+# --- found on the seventh collection (bounce texts saved without their headers) ---------------
+
+
+def test_a_bounce_text_without_headers_is_read_per_recipient() -> None:
+    """Postfix's report pasted alone: one entry per recipient, its reply weighed, not per line."""
+    text = (
+        "This is the mail system at host mail.example.org.\n\n"
+        "I'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients. It's attached below.\n\n"
+        "                   The mail system\n\n"
+        "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1\n"
+        "    <a@example.com>: Recipient address rejected: User unknown (in reply to\n"
+        "    RCPT TO command)\n\n"
+        "<b@example.net>: host mx.example.net[192.0.2.2] said: 554 5.7.1 Rejected by\n"
+        "    spam filter (in reply to end of DATA command)\n"
+    )
+    entries = parse_bounce(text).entries
+    assert [e.recipient for e in entries] == ["a@example.com", "b@example.net"]
+    got = [classify_best(e.candidates) for e in entries]
+    assert [(c.category, c.stage) for c in got] == [
+        (Category.RECIPIENT, Stage.RCPT_TO),
+        (Category.POLICY_REJECTION, Stage.MESSAGE),
+    ]
+
+
+def test_a_log_that_quotes_bounce_wordings_stays_line_by_line() -> None:
+    text = (
+        "Nov 23 18:53:22 mx postfix/smtp[1]: 1A: to=<a@example.com>, status=bounced "
+        "(host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO "
+        "command))\n"
+        "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown\n"
+    )
+    entries = parse_bounce(text).entries
+    assert [e.line for e in entries] == [1, 2]
+
+
+def test_a_microsoft_ndr_in_another_language_is_read() -> None:
+    """Exchange writes the administrators' part in the sender's language (Dutch here)."""
+    text = (
+        "Uw bericht kan niet worden bezorgd bij de volgende geadresseerden of groepen:\n\n"
+        "x@example.nl\n\n"
+        "Diagnostische gegevens voor beheerders:\n\n"
+        "Bronserver: mail.example.local\n\n"
+        "x@example.nl\n"
+        "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not "
+        "found by SMTP address lookup'\n\n"
+        "Oorspronkelijke berichtkoppen:\n\n"
+        "Received: from mail.example.local (192.0.2.7)\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert (entry.recipient, entry.ndr) == ("x@example.nl", "microsoft")
+    assert classify_best(entry.candidates).category is Category.RECIPIENT
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # the sender's own domain does not resolve (Yahoo), whatever the 451
+        (
+            "451 Message temporarily deferred due to unresolvable RFC.5321 from domain",
+            Category.DNS_RESOLUTION,
+            Stage.NONE,
+        ),
+        # a relay that takes mail only from senders it knows, beside a 5.1.1
+        (
+            "550 5.1.1 <bounce@example.org>: unauthorized sender (in reply to RCPT TO command)",
+            Category.POLICY_REJECTION,
+            Stage.RCPT_TO,
+        ),
+        # a disabled mailbox, however the provider spells it, behind a bare 554
+        (
+            "554 30 Sorry, your message to x@example.com cannot be delivered. "
+            "This mailbox is disabled (554.30).",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        ("554 RCPT (x@example.cn) dosn't exist", Category.RECIPIENT, Stage.RCPT_TO),
+    ],
+)
+def test_provider_words_beside_a_generic_or_misleading_code(
+    text: str, category: Category, stage: Stage
+) -> None:
+    c = classify(text)
+    assert (c.category, c.stage) == (category, stage), c.matched

@@ -49,8 +49,25 @@ _MAIL_HEADERS = frozenset(
     }
 )
 _DSN_FIELD = re.compile(r"^\s*(?:Diagnostic-Code|Final-Recipient|Original-Recipient):", re.I | re.M)
-_MS_NDR = re.compile(r"Diagnostic information for administrators", re.I)
-_MS_NDR_END = re.compile(r"^\s*Original message headers", re.I | re.M)
+# Exchange writes its NDR in the sender's language: the heading of the part
+# for administrators and of the quoted headers in English, German, French,
+# Spanish, Italian, Portuguese and Dutch.
+_MS_NDR = re.compile(
+    r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
+    r"Informations de diagnostic pour les administrateurs|"
+    r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
+    r"Informazioni di diagnostica per gli amministratori|"
+    r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
+    r"Diagnostische gegevens voor beheerders",
+    re.I,
+)
+_MS_NDR_END = re.compile(
+    r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
+    r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
+    r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
+    r"Oorspronkelijke berichtkoppen)",
+    re.I | re.M,
+)
 _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
 )
@@ -128,12 +145,47 @@ def parse_bounce(
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
+    if may_be_mail and _looks_like_bounce_body(text):
+        # The human-readable part of a bounce pasted or saved without its
+        # headers: read it as that part, paragraph by paragraph and
+        # recipient by recipient, not line by line as a log.
+        _from_mail(_BODY_ONLY + text, found, keep)
+        if found.entries and found.entries[0].nature is None:
+            return found
+        found.entries = []
     if _DSN_FIELD.search(text):
         found.entries = _from_dsn_fields(text)
         if found.entries:
             return found
     found.entries = _from_lines(text, found)
     return found
+
+
+# The opening words of the bounce texts MTAs and providers write (Postfix,
+# Exim, Sendmail, Gmail, Microsoft, Symantec, generic), or a Postfix-style
+# "<addr>: host ... said:" recipient paragraph at the start of a line.
+_BODY_MARK = re.compile(
+    r"^This is the mail system at host|^This message was created automatically by mail "
+    r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
+    r"errors|^\*\* (?:Address not found|Delivery incomplete|Message not delivered|Message "
+    r"blocked) \*\*|Delivery to the following recipients? failed|Delivery has failed to these "
+    r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
+    r"following e-?mail addresses|was undeliverable|unable to deliver your message|could not be "
+    r"delivered to one or more recipients|^Remote Server returned '|"
+    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
+    r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)",
+    re.I | re.M,
+)
+# A log file is read line by line, even when its lines quote a bounce.
+_LOG_LINE = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)", re.M)
+_BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
+
+
+def _looks_like_bounce_body(text: str) -> bool:
+    """A bounce's text without the mail around it (no header block, no log lines)."""
+    head = text[:20_000]
+    marked = _BODY_MARK.search(head) is not None or _MS_NDR.search(head) is not None
+    return marked and _LOG_LINE.search(head) is None
 
 
 def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:

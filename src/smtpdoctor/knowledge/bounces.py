@@ -152,4 +152,39 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    pattern(
+        "bounce.sender_domain_unresolvable",
+        # Yahoo: "451 Message temporarily deferred due to unresolvable RFC.5321
+        # from domain": the envelope sender's domain has no A/MX record.
+        r"unresolvable (?:RFC\.?5321 )?(?:from|sender|mail from) domain",
+        _C.DNS_RESOLUTION,
+        "The receiving server could not resolve the domain of the envelope sender "
+        "(MAIL FROM): it has no MX or A record it can find.",
+        "Publish an MX or A record for the sender's domain, or send from a domain that has one.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.unauthorized_sender",
+        # Apple's private relay and other forwarders that accept mail only from
+        # senders registered with them, whatever code they put beside it (5.1.1).
+        r"\bunauthori[sz]ed sender\b",
+        _C.POLICY_REJECTION,
+        "The receiving service accepts mail for this address only from senders it knows "
+        "(a relay or forwarder's allow list): this sender is not one.",
+        "Register the sending address or domain with the relay service, or send from one it knows.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.mailbox_disabled",
+        # Yahoo "This mailbox is disabled (554.30)", Alibaba "RCPT (x) dosn't exist"
+        # (its own spelling), mail.ru "account is disabled".
+        r"\b(?:this |the )?(?:mailbox|account) is disabled\b|"
+        r"\bRCPT \([^()\s]+\) do(?:e)?sn'?t exist",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist or was disabled.",
+        "Remove the address from the list, or reach the recipient another way.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
 )
