@@ -286,3 +286,17 @@ def test_provider_words_beside_a_generic_or_misleading_code(
 ) -> None:
     c = classify(text)
     assert (c.category, c.stage) == (category, stage), c.matched
+
+
+def test_sendmails_own_summary_does_not_outrank_the_remote_reply() -> None:
+    """ "554 5.0.0 Service unavailable" under "<<< 554 ... (BL)" says nothing the reply does not."""
+    c = classify_best(
+        (
+            "Diagnostic-Code: SMTP; 554 IP=192.0.2.9 - A problem occurred. (BL)",
+            "----- Transcript of session follows -----\n... while talking to mx.example.org.:\n"
+            "<<< 554 IP=192.0.2.9 - A problem occurred. (BL)\n554 5.0.0 Service unavailable",
+        )
+    )
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.GREETING)
+    # alone, the summary is still no cause
+    assert classify("554 5.0.0 Service unavailable").category is Category.OTHER

@@ -187,4 +187,16 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         hint=_S.RCPT_TO,
     ),
+    pattern(
+        "bounce.sendmail_summary",
+        # Sendmail ends a transcript with its own summary of a refusal
+        # ("554 5.0.0 Service unavailable" after "<<< 554 IP=... (BL)"): the
+        # remote reply above it says why; the summary says nothing more.
+        r"(?m)^[45]\d\d [45]\.0\.0 Service unavailable$",
+        _C.OTHER,
+        "Sendmail's own summary of a refusal by the remote server; the remote reply "
+        "quoted in the transcript says why.",
+        source="bounce",
+        specific=False,
+    ),
 )
