@@ -300,3 +300,36 @@ def test_sendmails_own_summary_does_not_outrank_the_remote_reply() -> None:
     assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.GREETING)
     # alone, the summary is still no cause
     assert classify("554 5.0.0 Service unavailable").category is Category.OTHER
+
+
+@pytest.mark.parametrize(
+    ("text", "recipient", "category"),
+    [
+        (
+            "Hi. This is the qmail-send program at mx.example.org.\n"
+            "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+            "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+            "<x@example.com>:\n192.0.2.1 does not like recipient.\n"
+            "Remote host said: 550 5.1.1 <x@example.com>: Recipient address rejected: "
+            "User unknown\nGiving up on 192.0.2.1.\n",
+            "x@example.com",
+            Category.RECIPIENT,
+        ),
+        (
+            "This message was created automatically by mail delivery software.\n\n"
+            "A message that you sent could not be delivered to one or more of its\n"
+            "recipients. This is a permanent error. The following address(es) failed:\n\n"
+            "  y@example.net\n    host mx.example.net [192.0.2.2]\n"
+            "    SMTP error from remote mail server after end of data:\n"
+            "    552 5.3.4 Message size exceeds fixed maximum message size\n",
+            "y@example.net",
+            Category.MESSAGE_SIZE,
+        ),
+    ],
+)
+def test_qmail_and_exim_texts_without_headers(
+    text: str, recipient: str, category: Category
+) -> None:
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == recipient
+    assert classify_best(entry.candidates).category is category

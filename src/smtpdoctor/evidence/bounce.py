@@ -162,7 +162,8 @@ def parse_bounce(
 
 
 # The opening words of the bounce texts MTAs and providers write (Postfix,
-# Exim, Sendmail, Gmail, Microsoft, Symantec, generic), or a Postfix-style
+# Exim, Sendmail, qmail, Gmail, Exchange 2003 to Microsoft 365, Symantec,
+# generic), or a Postfix-style
 # "<addr>: host ... said:" recipient paragraph at the start of a line.
 _BODY_MARK = re.compile(
     r"^This is the mail system at host|^This message was created automatically by mail "
@@ -170,8 +171,10 @@ _BODY_MARK = re.compile(
     r"errors|^\*\* (?:Address not found|Delivery incomplete|Message not delivered|Message "
     r"blocked) \*\*|Delivery to the following recipients? failed|Delivery has failed to these "
     r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
-    r"following e-?mail addresses|was undeliverable|unable to deliver your message|could not be "
-    r"delivered to one or more recipients|^Remote Server returned '|"
+    r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
+    r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
+    r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
+    r"reached|did not reach (?:some or all of )?the intended recipients?|"
     r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
     r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)",
     re.I | re.M,
