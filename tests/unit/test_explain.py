@@ -675,6 +675,8 @@ BOUNCE_SOURCES = (
     "https://github.com/crisp-oss/email-bounce-parser/blob/master/test/fixtures/",
     # the eighth: froide's bounce test mails (German Exchange, t-online)
     "https://github.com/okfde/froide/blob/main/froide/bounce/testdata/",
+    # the ninth: the mail_manager gem's bounce fixtures (Postfix, Road Runner, auto-replies)
+    "https://github.com/LoneStarInternet/mail_manager/blob/master/spec/test_app/spec/support/files/",
 )
 
 
@@ -727,11 +729,12 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                 ("sixth", 3),
                 ("seventh", 7),
                 ("eighth", 8),
+                ("ninth", 9),
             )[::-1]
             if row["source"].startswith(BOUNCE_SOURCES[first:])
         )
         # "first": the collections the first floors were set on (all but the seventh)
-        first = () if group in ("seventh", "eighth") else (f"{row['split']}/first",)
+        first = () if group in ("seventh", "eighth", "ninth") else (f"{row['split']}/first",)
         for key in (row["split"], f"{row['split']}/{group}", *first):
             s = scores.setdefault(key, [0, 0, 0])
             s[2] += 1
