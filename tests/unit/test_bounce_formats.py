@@ -333,3 +333,12 @@ def test_qmail_and_exim_texts_without_headers(
     (entry,) = parse_bounce(text).entries
     assert entry.recipient == recipient
     assert classify_best(entry.candidates).category is category
+
+
+def test_a_canned_reply_that_names_an_invalid_address_blames_the_recipient() -> None:
+    c = classify(
+        "A message with the above subject line was sent by you to the Example University "
+        "email system but could not be delivered.\nThe message contained at least one "
+        "invalid address in the @example.edu domain."
+    )
+    assert (c.category, c.stage) == (Category.RECIPIENT, Stage.RCPT_TO), c.matched

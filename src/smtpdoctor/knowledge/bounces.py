@@ -199,4 +199,17 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         specific=False,
     ),
+    pattern(
+        "bounce.invalid_address_in_message",
+        # A site's canned failure reply ("The message contained at least one
+        # invalid address in the @example.edu domain"): a recipient that does
+        # not exist there, named by the domain only.
+        r"\b(?:contained|contains|included|includes) (?:at least one|one or more|an) invalid "
+        r"(?:e-?mail )?address",
+        _C.RECIPIENT,
+        "At least one recipient address does not exist at the receiving site.",
+        "Check the recipients' addresses for typos or accounts that were closed.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
 )
