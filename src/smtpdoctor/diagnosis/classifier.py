@@ -398,14 +398,14 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     return classify(best.text, stage=stated)
 
 
-def _specificity(c: Classification) -> tuple[int, int, int, int]:
+def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
     """How much a classification says: a known cause, a remote reply, how it was decided, a stage.
 
     A quoted remote reply beats prose about it ("** Address not found **"
     over "501 5.1.8 Sender address rejected" would blame the recipient).
     """
     if not c.matched:
-        return (0, 0, 0, 0)
+        return (0, 0, 0, 0, 0)
     first = c.matched[0]
     if first.startswith(("microsoft:", "enhanced:")):
         rank = 1 if (c.enhanced or "").endswith(".0") else 3
@@ -416,7 +416,12 @@ def _specificity(c: Classification) -> tuple[int, int, int, int]:
     else:
         rank = 4 if pattern_by_id(first).specific else 2
     known = c.category is not Category.OTHER
-    return (int(known), int(c.reply is not None), rank, int(c.stage is not Stage.NONE))
+    # A reply read by its generic code only ("553 5.3.0 ... Addressee unknown"
+    # with no phrase known) does not outrank a phrase that names the cause
+    # ("Unknown user: x"): a phrase > a code, as in classify().
+    precise = int(rank >= 3)
+    staged = int(c.stage is not Stage.NONE)
+    return (int(known), precise, int(c.reply is not None), rank, staged)
 
 
 _NOTICES = {

@@ -49,8 +49,25 @@ _MAIL_HEADERS = frozenset(
     }
 )
 _DSN_FIELD = re.compile(r"^\s*(?:Diagnostic-Code|Final-Recipient|Original-Recipient):", re.I | re.M)
-_MS_NDR = re.compile(r"Diagnostic information for administrators", re.I)
-_MS_NDR_END = re.compile(r"^\s*Original message headers", re.I | re.M)
+# Exchange writes its NDR in the sender's language: the heading of the part
+# for administrators and of the quoted headers in English, German, French,
+# Spanish, Italian, Portuguese and Dutch.
+_MS_NDR = re.compile(
+    r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
+    r"Informations de diagnostic pour les administrateurs|"
+    r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
+    r"Informazioni di diagnostica per gli amministratori|"
+    r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
+    r"Diagnostische gegevens voor beheerders",
+    re.I,
+)
+_MS_NDR_END = re.compile(
+    r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
+    r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
+    r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
+    r"Oorspronkelijke berichtkoppen)",
+    re.I | re.M,
+)
 _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
 )
@@ -128,12 +145,50 @@ def parse_bounce(
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
+    if may_be_mail and _looks_like_bounce_body(text):
+        # The human-readable part of a bounce pasted or saved without its
+        # headers: read it as that part, paragraph by paragraph and
+        # recipient by recipient, not line by line as a log.
+        _from_mail(_BODY_ONLY + text, found, keep)
+        if found.entries and found.entries[0].nature is None:
+            return found
+        found.entries = []
     if _DSN_FIELD.search(text):
         found.entries = _from_dsn_fields(text)
         if found.entries:
             return found
     found.entries = _from_lines(text, found)
     return found
+
+
+# The opening words of the bounce texts MTAs and providers write (Postfix,
+# Exim, Sendmail, qmail, Gmail, Exchange 2003 to Microsoft 365, Symantec,
+# generic), or a Postfix-style
+# "<addr>: host ... said:" recipient paragraph at the start of a line.
+_BODY_MARK = re.compile(
+    r"^This is the mail system at host|^This message was created automatically by mail "
+    r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
+    r"errors|^\*\* (?:Address not found|Delivery incomplete|Message not delivered|Message "
+    r"blocked) \*\*|Delivery to the following recipients? failed|Delivery has failed to these "
+    r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
+    r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
+    r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
+    r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
+    r"reached|did not reach (?:some or all of )?the intended recipients?|"
+    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
+    r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)",
+    re.I | re.M,
+)
+# A log file is read line by line, even when its lines quote a bounce.
+_LOG_LINE = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)", re.M)
+_BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
+
+
+def _looks_like_bounce_body(text: str) -> bool:
+    """A bounce's text without the mail around it (no header block, no log lines)."""
+    head = text[:20_000]
+    marked = _BODY_MARK.search(head) is not None or _MS_NDR.search(head) is not None
+    return marked and _LOG_LINE.search(head) is None
 
 
 def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:
@@ -194,7 +249,7 @@ def _looks_like_mail(text: str) -> bool:
 def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> None:
     """Entries from a mail: one per failed recipient, or one saying it is no failure."""
     try:
-        msg = parse_mail(text)
+        msg = parse_mail(_refold(text))
         found.entries = _from_message(msg, found, keep, depth=0)[:MAX_ENTRIES]
     except (RecursionError, ValueError, LookupError, UnicodeError, IndexError) as exc:
         found.warnings.append(
@@ -207,6 +262,28 @@ def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> No
         ]
 
 
+def _refold(text: str) -> str:
+    """The header block with continuation lines that lost their indentation re-indented.
+
+    Some gateways unfold a long ``Received:`` over lines that start in
+    column 0; the parser would end the header block at the first of them and
+    read the bounce's own ``From:`` and ``Subject:`` as body. Only a line
+    between two header lines is taken for a continuation.
+    """
+    head, sep, body = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or all(ln[:1] in (" ", "\t") or _HEADER_LINE.match(ln) for ln in lines[1:]):
+        return text
+    last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
+    fixed = [
+        ln
+        if i == 0 or i > last_header or ln[:1] in (" ", "\t") or _HEADER_LINE.match(ln)
+        else " " + ln
+        for i, ln in enumerate(lines)
+    ]
+    return "\n".join(fixed) + sep + body
+
+
 def _from_message(
     msg: email.message.Message, found: BounceParse, keep: Callable[[str], bool], depth: int
 ) -> list[BounceEntry]:
@@ -215,6 +292,8 @@ def _from_message(
     if nature is not None:
         return [BounceEntry(_NATURE_TEXT[nature], nature=nature)]
     bodies = [_cut_original(_part_text(p)) for p in parts if _is_text(p)]
+    # Prose sent as message/delivery-status (InterMail): the reason is there.
+    bodies += [t for p in parts if p.get_content_type() in _DSN_TYPES for t in _dsn_prose(p)]
     paragraphs = [para for body in bodies for para in _paragraphs(body)]
     kept = [para for para in paragraphs if keep(para)]
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
@@ -418,10 +497,20 @@ def _paragraphs(body: str) -> list[str]:
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
             continue
-        out.append("\n".join(lines)[:MAX_PARAGRAPH])
+        para = "\n".join(lines)
+        if out and _REASON_FOLLOWS.search(out[-1]) and _REPLY_FIRST.match(para):
+            # "unable to deliver your message to x for the following reason:"
+            # and, after a blank line, the reply: one paragraph about x.
+            out[-1] = (out[-1] + "\n" + para)[:MAX_PARAGRAPH]
+            continue
+        out.append(para[:MAX_PARAGRAPH])
         if len(out) >= 64:
             break
     return out
+
+
+_REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
 
 
 # A reply quoted in a bounce is under a KiB (Gmail's multi-line ones ~600
@@ -429,6 +518,7 @@ def _paragraphs(body: str) -> list[str]:
 MAX_PARAGRAPH = 1536
 _ADDRESS = re.compile(r"[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+", re.A)
 _MAIL_FROM = re.compile(r">>> MAIL From:\s*<([^>\s]+)>", re.I)
+_SENDMAIL_HOST = re.compile(r"^\d{3} ([\w-]+(?:\.[\w-]+)+) \(smtp\)\.\.\.", re.M | re.A)
 _SENDMAIL_RCPT = re.compile(r"<([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A)
 # (Exchange 5.5/2003 writes "addr on <date>" above each recipient's reason.)
 _ADDRESS_LINE = re.compile(
@@ -473,13 +563,17 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
                 if a.lower() not in senders
             )
         )
-        if len(named) > 1:
+        # Lines about another destination ("421 example.org (smtp)... Deferred")
+        # are not about these recipients either.
+        hosts = {h.lower() for p in context for h in _SENDMAIL_HOST.findall(p)}
+        if len(named) > 1 or (named and hosts):
             return [
                 BounceEntry(
                     context[0],
                     recipient=who,
                     candidates=tuple(
-                        _excerpt(p, who, [o for o in named if o != who]) for p in context
+                        _excerpt(p, who, [o for o in named if o != who] + _elsewhere(who, hosts))
+                        for p in context
                     ),
                 )
                 for who in named
@@ -497,6 +591,16 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
             candidates=tuple(paras + context) or (_NOT_DELIVERED,),
         )
         for who, paras in groups.items()
+    ]
+
+
+def _elsewhere(who: str, hosts: set[str]) -> list[str]:
+    """Sendmail's "<host> (smtp)..." markers of destinations other than ``who``'s domain."""
+    domain = who.rpartition("@")[2]
+    return [
+        f"{h} (smtp)..."
+        for h in hosts
+        if not (domain == h or domain.endswith("." + h) or h.endswith("." + domain))
     ]
 
 
@@ -569,6 +673,18 @@ def _part_text(part: email.message.Message) -> str:
     return raw if isinstance(raw, str) else ""
 
 
+def _dsn_prose(part: email.message.Message) -> list[str]:
+    """The text of a delivery-status part that holds no DSN field at all."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return []
+    blocks = [b for b in payload if isinstance(b, email.message.Message)]
+    if not blocks or any(b.keys() for b in blocks):
+        return []
+    text = "\n\n".join(str(b.get_payload()) for b in blocks if isinstance(b.get_payload(), str))
+    return [text.replace("\r\n", "\n")]
+
+
 def _from_delivery_status(part: email.message.Message) -> list[BounceEntry]:
     payload = part.get_payload()
     blocks: list[email.message.Message] = []
@@ -583,7 +699,9 @@ def _from_delivery_status(part: email.message.Message) -> list[BounceEntry]:
             reporting = _field(block, "Reporting-MTA")
             continue
         items.extend(_dsn_block(block, reporting))
-    return items
+    # One explanation per failed recipient: a Sendmail alias expanded to the
+    # same address N times repeats the same block N times.
+    return list({(e.recipient or "").lower() + "\0" + e.text: e for e in items}.values())
 
 
 def _from_dsn_fields(text: str) -> list[BounceEntry]:
@@ -608,7 +726,8 @@ def _field(block: email.message.Message, name: str) -> str | None:
 
 def _after_type(value: str | None) -> str | None:
     """``rfc822; user@example.com`` -> ``user@example.com`` (RFC 3464 address-type)."""
-    return value.split(";", 1)[-1].strip() if value else None
+    # Some MTAs write the address in angle brackets ("RFC822; <joem@example.com>").
+    return value.split(";", 1)[-1].strip().strip("<>").strip() if value else None
 
 
 def _dsn_block(block: email.message.Message, reporting: str | None) -> list[BounceEntry]:

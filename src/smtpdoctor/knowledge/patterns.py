@@ -17,6 +17,7 @@ test corpus (tests/data/replies/corpus.jsonl) names a public source for each.
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
 from smtpdoctor.knowledge.phrasing import (
@@ -1168,6 +1169,7 @@ PERMANENCE_CUES: tuple[PermanenceCue, ...] = (
 PATTERNS: tuple[TextPattern, ...] = (
     _CORE[0],
     *PRECISE_PATTERNS,
+    *BOUNCE_PATTERNS,
     *VENDOR_PATTERNS,
     *LIBRARY_PATTERNS,
     *LANGUAGE_PATTERNS,

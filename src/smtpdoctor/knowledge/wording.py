@@ -409,7 +409,11 @@ _SOURCE_WORDS = re.compile(
 )
 _MESSAGE_WORDS = re.compile(
     r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|SpamAssassin|"
-    r"(?:this|the|your) (?:message|mail|email)(?! ?(?:server|system))|"
+    # "your message" alone is an NDR's own prose ("Your mail to ... could not
+    # be delivered"); it names the message as what was judged only with a verdict.
+    r"(?:this|the|your) (?:message|mail|email) (?:was |has been |is |looks )?"
+    r"(?:rejected|refused|blocked|considered|identified|classified|flagged|detected|"
+    r"(?:was )?found|contains?|appears?)|"
     r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
     r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
     # (no word boundaries inside CJK text)

@@ -1,0 +1,215 @@
+"""Wordings of old and provider bounce formats that no code in them states.
+
+Found on the fifth bounce collection (GNU Mailman 2's bounce-detector test
+mails, flanker's fixtures; tests/data/bounces/README.md): mailers of the
+2000s (Netscape Messaging Server, SMTP32, phquery directories, X.400
+gateways, Jetmail, InterScan) write the cause in words only, and a generic
+code beside them (``553 5.3.0``, ``4.4.4``) would mislead. These come
+before the vendor table: each is narrower than the phrasing it would
+otherwise meet ("not accepting mail *from X*" is the recipient's filter,
+not a server that accepts no mail).
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["BOUNCE_PATTERNS"]
+
+_C, _S, _PM = Category, Stage, Permanence.PERMANENT
+
+BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "bounce.recipient_filter",
+        r"(?:are|is) not accepting mail from\b",
+        _C.POLICY_REJECTION,
+        "The recipient's own filter (a block or allow list) refuses mail from this sender.",
+        "The recipient blocked the sender's address or accepts only listed senders; "
+        "only the recipient can change that.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.no_answer",
+        r"(?:recipient|remote|destination) (?:mail )?(?:server|host|computer) did not respond|"
+        r"\bHost \S+ is not responding\b|not reachable within the allowed queue period|"
+        r"connection to mail exchanger failed|can'?t connect to (?:the )?(?:remote )?host\b",
+        _C.FIREWALL_BLOCK,
+        "The sending server could not open a connection to the receiving host "
+        "(no answer on port 25) during all its retries.",
+        "The receiving host is down, or a firewall on either side drops port 25.",
+        source="bounce",
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "bounce.server_busy",
+        r"(?:recipient|remote|destination) server (?:is )?unavailable or busy",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server was unavailable or too busy to take the message.",
+        "The receiving side is overloaded or in maintenance; the sender retries.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.directory_unknown",
+        # phquery/CSO directories (universities), Lotus Domino, old gateways:
+        # the name is not in the organisation's directory. "nameserver" here
+        # is the ph directory server, not DNS.
+        r"No matches to nameserver query|does not have a final (?:e-?mail )?delivery point|"
+        r"did not (?:exactly )?match an? (?:\w+ )?e-?mail address|"
+        r"adresse (?:de messagerie )?(?:r[ée]f[ée]renc[ée]e ci-dessus )?n'existe pas",
+        _C.RECIPIENT,
+        "The recipient's name is not in the receiving organisation's directory: no such mailbox.",
+        "A typo in the address, or the person left.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.mailbox_quota",
+        r"quota violation for|mail ?box space not enough|reached (?:its |his |her )?disk quota|"
+        r"recipient reached disk quota",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full (over its quota).",
+        "The recipient must delete mail or get a larger quota.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.message_looping",
+        r"Message looping|looping message|received \d+ times",
+        _C.OTHER,
+        "The message went round in a loop between servers until one refused it.",
+        "An MX record, forward or alias points back to a server that already handled it.",
+        source="bounce",
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "bounce.directory_server",
+        # The receiving side's own user directory is down (qmail-ldap's
+        # "Unable to contact LDAP server (#4.4.3)"): X.4.3 is no DNS failure here.
+        r"Unable to contact (?:the )?LDAP server|"
+        r"LDAP (?:server|lookup) (?:failed|unavailable|error)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server could not reach its own user directory (LDAP) to look up "
+        "the recipient.",
+        "An outage on the receiving side; the sender retries.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.spectrum_rate",
+        # Spectrum/Charter's Cloudmark AUP codes 1310-1340 are rate limits
+        # (Spectrum's "Understanding email error codes"; suped.com's notes on
+        # AUP#In-1340 and AUP#1310/1320/1330).
+        r"\bAUP#\s?I[Nn]?-13[1-4]0\b",
+        _C.RATE_LIMITED,
+        "Spectrum (Charter) throttles this sender: too many connections or messages "
+        "for its reputation (AUP code 1310-1340).",
+        "Lower the concurrency and rate towards Spectrum; give the IP a rest.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.bare_rejected",
+        # A reply that says only "Rejected" ("542 user@example.com Rejected"):
+        # a refusal that names no missing user, no size, no outage.
+        r"^(?:(?:Reason|Diagnostic-Code):\s*(?:smtp;\s*)?)?[45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3} )?"
+        r"(?:<?[\w.+=/'-]+@[\w.-]+>? )?Rejected\.?$",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message without saying why: a policy decision.",
+        "Ask the receiving side's postmaster which rule refused it (reputation, content, sender).",
+        source="bounce",
+        specific=False,
+    ),
+    pattern(
+        "bounce.posting_limit",
+        # Google Groups: "You have exceeded the the allowable number of posts
+        # without solving a captcha."
+        r"exceeded the (?:the )?allowable number of (?:posts|messages)",
+        _C.RATE_LIMITED,
+        "The receiving service limits how many messages this sender may post.",
+        "Send fewer messages, or complete the service's verification step.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.sms_gateway_restricted",
+        # Carriers' e-mail-to-SMS gateways: the subscriber turned e-mail off.
+        r"has restricted (?:SMS )?e-?mail|"
+        r"(?:SMS|text message) e-?mail (?:is )?(?:blocked|restricted)",
+        _C.POLICY_REJECTION,
+        "The recipient's phone plan or setting refuses e-mail to its SMS address.",
+        "Only the subscriber can allow e-mail to SMS again.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.x400_expired",
+        # An X.400 gateway's non-delivery diagnostic: the time limit ran out
+        # ("Message timed out" there is the queue's limit, not a network timeout).
+        r"Maximum-Time-Expired|Unable to transfer, Message timed out",
+        _C.OTHER,
+        "The gateway gave up after its time limit; the report does not say why "
+        "delivery failed until then.",
+        "The cause is the error of the earlier attempts, in the gateway's logs.",
+        source="bounce",
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "bounce.sender_domain_unresolvable",
+        # Yahoo: "451 Message temporarily deferred due to unresolvable RFC.5321
+        # from domain": the envelope sender's domain has no A/MX record.
+        r"unresolvable (?:RFC\.?5321 )?(?:from|sender|mail from) domain",
+        _C.DNS_RESOLUTION,
+        "The receiving server could not resolve the domain of the envelope sender "
+        "(MAIL FROM): it has no MX or A record it can find.",
+        "Publish an MX or A record for the sender's domain, or send from a domain that has one.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.unauthorized_sender",
+        # Apple's private relay and other forwarders that accept mail only from
+        # senders registered with them, whatever code they put beside it (5.1.1).
+        r"\bunauthori[sz]ed sender\b",
+        _C.POLICY_REJECTION,
+        "The receiving service accepts mail for this address only from senders it knows "
+        "(a relay or forwarder's allow list): this sender is not one.",
+        "Register the sending address or domain with the relay service, or send from one it knows.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.mailbox_disabled",
+        # Yahoo "This mailbox is disabled (554.30)", Alibaba "RCPT (x) dosn't exist"
+        # (its own spelling), mail.ru "account is disabled".
+        r"\b(?:this |the )?(?:mailbox|account) is disabled\b|"
+        r"\bRCPT \([^()\s]+\) do(?:e)?sn'?t exist",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist or was disabled.",
+        "Remove the address from the list, or reach the recipient another way.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.sendmail_summary",
+        # Sendmail ends a transcript with its own summary of a refusal
+        # ("554 5.0.0 Service unavailable" after "<<< 554 IP=... (BL)"): the
+        # remote reply above it says why; the summary says nothing more.
+        r"(?m)^[45]\d\d [45]\.0\.0 Service unavailable$",
+        _C.OTHER,
+        "Sendmail's own summary of a refusal by the remote server; the remote reply "
+        "quoted in the transcript says why.",
+        source="bounce",
+        specific=False,
+    ),
+    pattern(
+        "bounce.invalid_address_in_message",
+        # A site's canned failure reply ("The message contained at least one
+        # invalid address in the @example.edu domain"): a recipient that does
+        # not exist there, named by the domain only.
+        r"\b(?:contained|contains|included|includes) (?:at least one|one or more|an) invalid "
+        r"(?:e-?mail )?address",
+        _C.RECIPIENT,
+        "At least one recipient address does not exist at the receiving site.",
+        "Check the recipients' addresses for typos or accounts that were closed.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+)

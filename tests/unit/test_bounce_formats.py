@@ -1,0 +1,344 @@
+"""Classes of old and provider bounce formats found on the fifth bounce collection (issue 10).
+
+Each class by rule, not by file: the texts below are written for the test,
+in the shape of the real bounces of tests/data/bounces/ (tune split).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from smtpdoctor.diagnosis.classifier import classify, classify_best
+from smtpdoctor.evidence.bounce import parse_bounce
+from smtpdoctor.model import Category, Stage
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # the recipient's own filter, not a server that takes no mail
+        (
+            "could not be delivered because they are not accepting mail from a@example.com:",
+            Category.POLICY_REJECTION,
+            Stage.NONE,
+        ),
+        ("ESMTP not accepting connections", Category.SERVICE_UNAVAILABLE, Stage.GREETING),
+        # no answer at connect, in old mailers' words
+        (
+            "has not yet been delivered because the recipient server did not respond.",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        (
+            "host mx.example.de[192.0.2.7]:\nconnection to mail exchanger failed",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        ("Host example.com is not responding.", Category.FIREWALL_BLOCK, Stage.CONNECT),
+        (
+            "Last attempt failed because:\nCan't connect to host",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        # a provider's words outrank a routing code beside them
+        (
+            "-- Recipient server unavailable or busy\n-- 4.4.4 Temporary server error",
+            Category.SERVICE_UNAVAILABLE,
+            Stage.NONE,
+        ),
+        # directory lookups: a ph "nameserver" is no DNS
+        ("userx    No matches to nameserver query", Category.RECIPIENT, Stage.RCPT_TO),
+        ("Does not have a final email delivery point", Category.RECIPIENT, Stage.RCPT_TO),
+        (
+            "L'adresse de messagerie référencée ci-dessus n'existe pas.",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        # mailbox quota in old words, even behind a 552
+        ("552 Quota violation for userx@example.com", Category.RECIPIENT, Stage.RCPT_TO),
+        ("ErrMsg=mail box space not enough, account=dylan", Category.RECIPIENT, Stage.RCPT_TO),
+        # a loop stays `other` (the contract has no category for it)
+        ('"554 Message looping (received 6 times)"', Category.OTHER, Stage.NONE),
+    ],
+)
+def test_old_bounce_wordings(text: str, category: Category, stage: Stage) -> None:
+    c = classify(text)
+    assert (c.category, c.stage) == (category, stage), c.matched
+
+
+def test_a_named_cause_beats_a_reply_read_by_its_generic_code() -> None:
+    """SMTP32: "Unknown user: x" over "553 5.3.0 <x>... Addressee unknown" (5.3.0 is generic)."""
+    c = classify_best(
+        (
+            "Unknown user: a@example.net",
+            "RCPT TO generated following response:\n553 5.3.0 <a@example.net>... Addressee unknown",
+        )
+    )
+    assert c.category is Category.RECIPIENT
+    # ...while a reply with a precise code still beats prose about it.
+    c = classify_best(("** Address not found **", "501 5.1.8 Sender address rejected"))
+    assert c.category is not Category.RECIPIENT
+
+
+def test_angle_brackets_in_final_recipient_and_repeated_blocks() -> None:
+    block = "Final-Recipient: RFC822; <joem@example.com>\nAction: failed\nStatus: 5.1.1\n"
+    mail = (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\nTo: a@example.org\n"
+        "Subject: Returned mail: User unknown\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nUser unknown\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.com\n\n"
+        + "\n".join([block] * 5)
+        + "\n--B--\n"
+    )
+    entries = parse_bounce(mail).entries
+    assert [e.recipient for e in entries] == ["joem@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # the receiver's own directory is down: X.4.3 is no DNS failure here
+        ("Unable to contact LDAP server. (#4.4.3)", Category.SERVICE_UNAVAILABLE),
+        # Spectrum's Cloudmark AUP codes 1310-1340 are rate limits, whatever words stand beside
+        (
+            "550 5.1.0 <a@example.com> sender rejected. Please see https://www.spectrum.net/"
+            "support/internet/understanding-email-error-codes for more information. AUP#In-1310",
+            Category.RATE_LIMITED,
+        ),
+        # a reply that says only "Rejected" is a policy refusal, not `other`...
+        ("Diagnostic-Code: smtp; 542 kijitora@example.com Rejected", Category.POLICY_REJECTION),
+        # ...but a precise code beside it still decides
+        ("550 5.1.1 <a@example.com> Rejected", Category.RECIPIENT),
+    ],
+)
+def test_provider_and_directory_wordings(text: str, category: Category) -> None:
+    assert classify(text).category is category
+
+
+def test_sendmail_transcript_lines_about_another_destination_are_left_out() -> None:
+    """A deferral for another domain in the same transcript is not this recipient's cause."""
+    mail = (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@example.net>\nTo: s@example.jp\n"
+        "Subject: Returned mail: Deferred\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "While talking to mx.example.edu:\n>>> MAIL From:<s@example.jp>\n"
+        "<<< 550 Insecure Mail Relay\n554 <k@example.edu>... Remote protocol error\n"
+        "421 example.org (smtp)... Deferred: Connection timed out during user open with "
+        "example.org\n\n   ----- Unsent message follows -----\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert entry.recipient == "k@example.edu"
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "You have exceeded the the allowable number of posts without solving a captcha.",
+            Category.RATE_LIMITED,
+        ),
+        ("<u@example.com> has restricted SMS e-mail", Category.POLICY_REJECTION),
+        # X.400: the gateway's time limit, not a network timeout
+        (
+            "zzzzz@example.uk\nfor the following reason:\n"
+            "Diagnostic was Unable to transfer, Message timed out",
+            Category.OTHER,
+        ),
+    ],
+)
+def test_service_and_gateway_wordings(text: str, category: Category) -> None:
+    assert classify(text).category is category
+
+
+def test_headers_unfolded_into_column_zero_still_parse() -> None:
+    """A Received: line broken without indentation does not end the header block."""
+    mail = (
+        "Return-Path: <>\nReceived-SPF: pass (mx: domain of bounce.example.com designates\n"
+        "192.0.2.1 as permitted sender) client-ip=192.0.2.1;\n"
+        "From: Mail Delivery System <mailer-daemon@example.com>\nTo: a@example.com\n"
+        "Subject: Mail delivery failed: returning message to sender\n\n"
+        "The following addresses failed:\n<b@example.org>\n"
+        "SMTP error from remote server after RCPT command:\nhost mx.example.org[192.0.2.2]:\n"
+        "550 Requested action not taken: mailbox unavailable\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    c = classify_best(entry.candidates)
+    assert (entry.recipient, c.category, c.stage) == (
+        "b@example.org",
+        Category.RECIPIENT,
+        Stage.RCPT_TO,
+    )
+
+
+def test_prose_in_a_delivery_status_part_is_read() -> None:
+    mail = (
+        "From: Mail Administrator <Postmaster@example.com>\nTo: a@example.org\n"
+        "Subject: Mail System Error - Returned Mail\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "This Message was undeliverable due to the following reason:\n\n"
+        "<u@example.com> has restricted SMS e-mail\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+        "Final-Recipient: RFC822; <u@example.com>\nAction: failed\nStatus: 5.3.0\n\n--B--\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert entry.recipient == "u@example.com"
+    assert classify_best(entry.candidates).category is Category.POLICY_REJECTION
+
+
+def test_a_reason_announced_before_a_blank_line_belongs_to_its_recipient() -> None:
+    """qmail-style: "... to x for the following reason:", a blank line, then the reply."""
+    mail = (
+        "From: MAILER-DAEMON@example.com\nTo: s@example.org\nSubject: failure notice\n\n"
+        "Sorry, unable to deliver your message to x@example.com for\n"
+        "the following reason:\n\n 552 Quota violation for x@example.com\n\n"
+        "A copy of the original message below this line:\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert entry.recipient == "x@example.com"
+    assert classify_best(entry.candidates).category is Category.RECIPIENT
+
+
+# --- found on the seventh collection (bounce texts saved without their headers) ---------------
+
+
+def test_a_bounce_text_without_headers_is_read_per_recipient() -> None:
+    """Postfix's report pasted alone: one entry per recipient, its reply weighed, not per line."""
+    text = (
+        "This is the mail system at host mail.example.org.\n\n"
+        "I'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients. It's attached below.\n\n"
+        "                   The mail system\n\n"
+        "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1\n"
+        "    <a@example.com>: Recipient address rejected: User unknown (in reply to\n"
+        "    RCPT TO command)\n\n"
+        "<b@example.net>: host mx.example.net[192.0.2.2] said: 554 5.7.1 Rejected by\n"
+        "    spam filter (in reply to end of DATA command)\n"
+    )
+    entries = parse_bounce(text).entries
+    assert [e.recipient for e in entries] == ["a@example.com", "b@example.net"]
+    got = [classify_best(e.candidates) for e in entries]
+    assert [(c.category, c.stage) for c in got] == [
+        (Category.RECIPIENT, Stage.RCPT_TO),
+        (Category.POLICY_REJECTION, Stage.MESSAGE),
+    ]
+
+
+def test_a_log_that_quotes_bounce_wordings_stays_line_by_line() -> None:
+    text = (
+        "Nov 23 18:53:22 mx postfix/smtp[1]: 1A: to=<a@example.com>, status=bounced "
+        "(host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO "
+        "command))\n"
+        "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown\n"
+    )
+    entries = parse_bounce(text).entries
+    assert [e.line for e in entries] == [1, 2]
+
+
+def test_a_microsoft_ndr_in_another_language_is_read() -> None:
+    """Exchange writes the administrators' part in the sender's language (Dutch here)."""
+    text = (
+        "Uw bericht kan niet worden bezorgd bij de volgende geadresseerden of groepen:\n\n"
+        "x@example.nl\n\n"
+        "Diagnostische gegevens voor beheerders:\n\n"
+        "Bronserver: mail.example.local\n\n"
+        "x@example.nl\n"
+        "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not "
+        "found by SMTP address lookup'\n\n"
+        "Oorspronkelijke berichtkoppen:\n\n"
+        "Received: from mail.example.local (192.0.2.7)\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert (entry.recipient, entry.ndr) == ("x@example.nl", "microsoft")
+    assert classify_best(entry.candidates).category is Category.RECIPIENT
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # the sender's own domain does not resolve (Yahoo), whatever the 451
+        (
+            "451 Message temporarily deferred due to unresolvable RFC.5321 from domain",
+            Category.DNS_RESOLUTION,
+            Stage.NONE,
+        ),
+        # a relay that takes mail only from senders it knows, beside a 5.1.1
+        (
+            "550 5.1.1 <bounce@example.org>: unauthorized sender (in reply to RCPT TO command)",
+            Category.POLICY_REJECTION,
+            Stage.RCPT_TO,
+        ),
+        # a disabled mailbox, however the provider spells it, behind a bare 554
+        (
+            "554 30 Sorry, your message to x@example.com cannot be delivered. "
+            "This mailbox is disabled (554.30).",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        ("554 RCPT (x@example.cn) dosn't exist", Category.RECIPIENT, Stage.RCPT_TO),
+    ],
+)
+def test_provider_words_beside_a_generic_or_misleading_code(
+    text: str, category: Category, stage: Stage
+) -> None:
+    c = classify(text)
+    assert (c.category, c.stage) == (category, stage), c.matched
+
+
+def test_sendmails_own_summary_does_not_outrank_the_remote_reply() -> None:
+    """ "554 5.0.0 Service unavailable" under "<<< 554 ... (BL)" says nothing the reply does not."""
+    c = classify_best(
+        (
+            "Diagnostic-Code: SMTP; 554 IP=192.0.2.9 - A problem occurred. (BL)",
+            "----- Transcript of session follows -----\n... while talking to mx.example.org.:\n"
+            "<<< 554 IP=192.0.2.9 - A problem occurred. (BL)\n554 5.0.0 Service unavailable",
+        )
+    )
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.GREETING)
+    # alone, the summary is still no cause
+    assert classify("554 5.0.0 Service unavailable").category is Category.OTHER
+
+
+@pytest.mark.parametrize(
+    ("text", "recipient", "category"),
+    [
+        (
+            "Hi. This is the qmail-send program at mx.example.org.\n"
+            "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+            "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+            "<x@example.com>:\n192.0.2.1 does not like recipient.\n"
+            "Remote host said: 550 5.1.1 <x@example.com>: Recipient address rejected: "
+            "User unknown\nGiving up on 192.0.2.1.\n",
+            "x@example.com",
+            Category.RECIPIENT,
+        ),
+        (
+            "This message was created automatically by mail delivery software.\n\n"
+            "A message that you sent could not be delivered to one or more of its\n"
+            "recipients. This is a permanent error. The following address(es) failed:\n\n"
+            "  y@example.net\n    host mx.example.net [192.0.2.2]\n"
+            "    SMTP error from remote mail server after end of data:\n"
+            "    552 5.3.4 Message size exceeds fixed maximum message size\n",
+            "y@example.net",
+            Category.MESSAGE_SIZE,
+        ),
+    ],
+)
+def test_qmail_and_exim_texts_without_headers(
+    text: str, recipient: str, category: Category
+) -> None:
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == recipient
+    assert classify_best(entry.candidates).category is category
+
+
+def test_a_canned_reply_that_names_an_invalid_address_blames_the_recipient() -> None:
+    c = classify(
+        "A message with the above subject line was sent by you to the Example University "
+        "email system but could not be delivered.\nThe message contained at least one "
+        "invalid address in the @example.edu domain."
+    )
+    assert (c.category, c.stage) == (Category.RECIPIENT, Stage.RCPT_TO), c.matched
