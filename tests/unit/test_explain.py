@@ -1124,6 +1124,16 @@ def test_new_classes(text: str, category: str, stage: str) -> None:
         ("smtp;550 <a@example.com>: Reject due to SPF policy.", "policy_rejection", "mail_from"),
         ("554 x.example.net comcast 192.0.2.2 Comcast block for spam.", "policy_rejection", "none"),
         ("554 5.7.1 You are not allowed to connect.", "policy_rejection", "greeting"),
+        # "Your mail" alone is the notice's own prose, not a verdict on the message;
+        # with a verdict it is one.
+        (
+            "Your mail to the following recipients could not be delivered because they are "
+            "not accepting mail from list@example.org: screenname",
+            "policy_rejection",
+            "none",
+        ),
+        ("550 Your message was rejected by the content filter", "policy_rejection", "message"),
+        ("554 Your email was identified as junk", "policy_rejection", "message"),
         # Stages stated in commands and frames.
         (
             'smtp-in: Failed command on session 1: "RCPT TO:<a@example.net>" => 451 Temporary '

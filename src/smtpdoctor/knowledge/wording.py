@@ -247,7 +247,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"attachment (?:types? )?(?:not allowed|blocked|rejected|refused)|спам|垃圾邮件|垃圾郵件|"
         r"スパム|\bpourriel\b|correo no deseado|"
         r"(?:unacceptable|prohibited|forbidden|objectionable|inappropriate) content|"
-        r"\bjunk ?mail\b|\b(?:bad|poor|low|negative) (?:\w+ )?reputation\b",
+        r"\bjunk ?mail\b|\b(?:bad|poor|low|negative) (?:\w+ )?reputation\b|"
+        r"(?:rejected|refused|blocked|quarantined) by (?:the |our )?content[ -]?filter",
         _C.POLICY_REJECTION,
         "A content filter at the receiving server refused the message.",
         "The message (text, links, attachment) or its sender's reputation looked "
