@@ -677,6 +677,10 @@ BOUNCE_SOURCES = (
     "https://github.com/okfde/froide/blob/main/froide/bounce/testdata/",
     # the ninth: the mail_manager gem's bounce fixtures (Postfix, Road Runner, auto-replies)
     "https://github.com/LoneStarInternet/mail_manager/blob/master/spec/test_app/spec/support/files/",
+    # the tenth: alaveteli's tracked responses (bounces, out-of-office replies, DSN fields alone)
+    "https://github.com/mysociety/alaveteli/blob/develop/spec/fixtures/files/",
+    # the eleventh: Drupal inmail's test mails (Postfix, Lotus Domino, Telia, a sieve vacation reply)
+    "https://github.com/jungleran/inmail/blob/8.x-1.x/tests/modules/inmail_test/eml/",
 )
 
 
@@ -730,11 +734,13 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                 ("seventh", 7),
                 ("eighth", 8),
                 ("ninth", 9),
+                ("tenth", 10),
+                ("eleventh", 11),
             )[::-1]
             if row["source"].startswith(BOUNCE_SOURCES[first:])
         )
         # "first": the collections the first floors were set on (all but the seventh)
-        first = () if group in ("seventh", "eighth", "ninth") else (f"{row['split']}/first",)
+        first = () if group in ("seventh", "eighth", "ninth", "tenth", "eleventh") else (f"{row['split']}/first",)
         for key in (row["split"], f"{row['split']}/{group}", *first):
             s = scores.setdefault(key, [0, 0, 0])
             s[2] += 1
