@@ -342,3 +342,109 @@ def test_a_canned_reply_that_names_an_invalid_address_blames_the_recipient() -> 
         "invalid address in the @example.edu domain."
     )
     assert (c.category, c.stage) == (Category.RECIPIENT, Stage.RCPT_TO), c.matched
+
+
+# --- found on the twelfth collection (bounce texts users pasted into GitHub issues) -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "recipient", "category", "stage"),
+    [
+        # Sun/Oracle Messaging Server (iCloud): "Recipient address:" blocks
+        (
+            "Your message cannot be delivered to the following recipients:\n\n"
+            " Recipient address: x@example.com\n"
+            " Reason: Remote SMTP server has rejected address\n"
+            " Diagnostic code: smtp;550 5.1.1 The email account that you tried to reach "
+            "does not exist.\n"
+            " Remote system: dns;mx.example.com (TCP|192.0.2.1|53619|192.0.2.2|25)\n",
+            "x@example.com",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        # Gmail's headings copied from the rendered mail lose their "**"
+        (
+            "Delivery incomplete\n"
+            "There was a temporary problem delivering your message to y@example.org. Gmail "
+            "will retry for 45 more hours.\nThe response was:\n"
+            "The recipient server did not accept our requests to connect. "
+            "[example.org 192.0.2.3: timed out]\n",
+            "y@example.org",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        # Microsoft 365 in German: the recipient's line, then the reason
+        (
+            "z@example.de (z@example.de)\n"
+            "Das Postfach des Empfängers ist voll und kann zurzeit keine Nachrichten "
+            "annehmen.\n",
+            "z@example.de",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+    ],
+)
+def test_pasted_texts_of_more_providers_are_read_per_recipient(
+    text: str, recipient: str, category: Category, stage: Stage
+) -> None:
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == recipient
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (category, stage), c.matched
+
+
+def test_a_german_microsoft_paragraph_after_postfix_ones_gets_its_own_entry() -> None:
+    text = (
+        "<a@example.se>: host mx.example.se[192.0.2.1] said: 550 5.1.1\n"
+        "    <a@example.se>: Recipient address rejected: User unknown in local\n"
+        "    recipient table (in reply to RCPT TO command)\n\n"
+        "Ihre Nachricht an b@example.se konnte nicht zugestellt werden.\n--\n"
+        "b wurde nicht in example.se gefunden.\n"
+    )
+    entries = parse_bounce(text).entries
+    assert [e.recipient for e in entries] == ["a@example.se", "b@example.se"]
+    assert classify_best(entries[1].candidates).category is Category.RECIPIENT
+
+
+def test_non_ascii_text_keeps_its_characters() -> None:
+    """An 8-bit text part parsed from already decoded text is not decoded twice."""
+    mail = (
+        "From: MAILER-DAEMON@example.org\nSubject: Unzustellbar\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        "x@example.de (x@example.de)\nDas Postfach des Empfängers ist voll.\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert any("Empfängers" in c for c in entry.candidates)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Microsoft 365's "x wasn't found at y" is a missing mailbox, not DNS
+        (
+            "request wasn't found at example.com.",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        # no connection during all retries, in Microsoft 365's words
+        (
+            "Despite repeated attempts to contact the recipient's email system it didn't respond.",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        # a group's delivery restriction (Microsoft's code table) over "authentication required"
+        (
+            "Remote Server returned '554 5.7.0 < #5.7.133 smtp;550 5.7.133 "
+            "RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery "
+            "restriction check failed because the sender was not authenticated when sending "
+            "to this group>'",
+            Category.POLICY_REJECTION,
+            Stage.NONE,
+        ),
+        # the receiving server's own fault
+        ("500 Internal Server Error", Category.SERVICE_UNAVAILABLE, Stage.NONE),
+    ],
+)
+def test_microsoft_365_sentences_and_codes(text: str, category: Category, stage: Stage) -> None:
+    c = classify(text)
+    assert (c.category, c.stage) == (category, stage), c.matched

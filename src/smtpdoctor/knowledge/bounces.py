@@ -15,9 +15,43 @@ from __future__ import annotations
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["BOUNCE_PATTERNS"]
+__all__ = ["BOUNCE_PATTERNS", "BOUNCE_TEXT_OPENINGS"]
 
 _C, _S, _PM = Category, Stage, Permanence.PERMANENT
+
+# How the bounce texts users paste or save without headers open (compiled
+# case-insensitive, multi-line, by evidence/bounce.py): the first lines of
+# Postfix, Exim, Sendmail, qmail, Gmail, Exchange 2003 to Microsoft 365,
+# Symantec and generic reports, or a Postfix-style "<addr>: host ... said:"
+# paragraph. The later lines are the classes the twelfth collection (texts
+# pasted into GitHub issues) showed: Gmail's headings copied from the
+# rendered mail lose their "**"; Sun/Oracle Messaging Server (iCloud) opens
+# with "cannot be delivered to the following recipients"; Gmail's temporary
+# "There was a temporary problem delivering your message to"; Microsoft 365
+# writes its whole NDR in the sender's language (the German, French and
+# English sentences as users pasted them: the opening, a recipient not
+# found, a full mailbox).
+BOUNCE_TEXT_OPENINGS = (
+    r"^This is the mail system at host|^This message was created automatically by mail "
+    r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
+    r"errors|Delivery to the following recipients? failed|Delivery has failed to these "
+    r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
+    r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
+    r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
+    r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
+    r"reached|did not reach (?:some or all of )?the intended recipients?|"
+    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
+    r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)|"
+    r"^(?:\*\* )?(?:Address not found|Delivery incomplete|Message not delivered|Message "
+    r"blocked)(?: \*\*)?[ \t]*$|"
+    r"(?:cannot|can't|could not|couldn't) be delivered to the following recipients?|"
+    r"There was a (?:temporary )?problem delivering your message to|"
+    r"Ihre Nachricht an \S+ konnte nicht zugestellt werden|"
+    r"(?:É|E)chec de la remise pour ces destinataires|"
+    r"Das Postfach des Empf(?:ä|ae)ngers ist voll|"
+    r"La bo(?:î|i)te aux lettres du destinataire est pleine|"
+    r"The recipient's mailbox is full and (?:can't|cannot) accept messages"
+)
 
 BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
@@ -209,6 +243,68 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         _C.RECIPIENT,
         "At least one recipient address does not exist at the receiving site.",
         "Check the recipients' addresses for typos or accounts that were closed.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.m365_recipient_not_found",
+        # Microsoft 365's per-recipient sentence ("jdoe wasn't found at
+        # contoso.com.", German "jdoe wurde nicht in contoso.com gefunden."):
+        # no such mailbox, not a domain that does not resolve.
+        r"\b\S+ wasn'?t found at \S+|\b\S+ wurde nicht in \S+ gefunden",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist at the receiving organisation (Microsoft 365).",
+        "A typo in the address, or the mailbox was removed.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.m365_no_response",
+        # Microsoft 365: "Despite repeated attempts to contact the recipient's
+        # email system it didn't respond ... isn't accepting connection requests".
+        r"recipient's e-?mail system (?:it )?didn'?t respond|"
+        r"isn'?t accepting connection requests from your e-?mail system",
+        _C.FIREWALL_BLOCK,
+        "Microsoft 365 could not open a connection to the recipient's mail server during "
+        "all its retries.",
+        "The receiving host is down, or a firewall in front of it drops port 25.",
+        source="bounce",
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "bounce.m365_group_restriction",
+        # Microsoft's delivery restrictions (its NDR reference: 5.7.133 to 5.7.136,
+        # RESOLVER.RST.*): a group or mailbox accepts mail only from
+        # authenticated or listed senders. The "authentication required" beside
+        # it is that rule, not an SMTP AUTH failure of the sender's client.
+        r"RESOLVER\.RST\.(?:SenderNotAuthenticatedFor\w+|NotAuthorized|AuthRequired|"
+        r"RestrictedTo\w+)|\b5\.7\.13[3-6]\b",
+        _C.POLICY_REJECTION,
+        "The recipient (a group, mailbox or public folder) accepts mail only from senders "
+        "inside the organisation or on its allowed list.",
+        "Ask the group's owner to allow external senders, or to add this sender.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.remote_internal_error",
+        # "500 Internal Server Error", "451 Internal error": the receiving
+        # server reports its own fault, whatever the code's class says.
+        r"\b[45]\d\d[ -](?:[45]\.\d\.\d{1,3} )?Internal (?:server )?error\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server failed on its side (an internal error) while taking the message.",
+        "An outage or bug on the receiving side; only its operator can fix it.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.m365_mailbox_full",
+        # Microsoft 365's per-recipient sentence for a full mailbox, in the
+        # sender's language (English, German, French as users pasted them).
+        r"recipient's mailbox is full and (?:can't|cannot) accept messages|"
+        r"Postfach des Empf(?:ä|ae)ngers ist voll|"
+        r"bo(?:î|i)te aux lettres du destinataire est pleine",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full (over its quota).",
+        "The recipient must delete mail or get a larger quota.",
         source="bounce",
         hint=_S.RCPT_TO,
     ),
