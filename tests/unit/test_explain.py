@@ -685,7 +685,8 @@ BOUNCE_SOURCES = (
 )
 
 
-# the twelfth: bounce texts users pasted into public GitHub issues, one file per thread
+# the twelfth and thirteenth: bounce texts users pasted into public GitHub issues, one
+# file per thread (the thirteenth's rows say so in their "collection")
 PASTED_FOLDER = "tests/data/bounces/issues/"
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -734,7 +735,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         if not mine and (len(got) == 1 or all(x[0].nature for x in got)):
             mine = got[:1]
         group = (
-            "twelfth"
+            row.get("collection", "twelfth")
             if row["file"].startswith(PASTED_FOLDER)
             else next(
                 name
@@ -752,7 +753,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             )
         )
         # "first": the collections the first floors were set on (all but the seventh)
-        later = ("seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth")
+        later = ("seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth")
         first = () if group in later else (f"{row['split']}/first",)
         for key in (row["split"], f"{row['split']}/{group}", *first):
             s = scores.setdefault(key, [0, 0, 0])
