@@ -448,3 +448,42 @@ def test_non_ascii_text_keeps_its_characters() -> None:
 def test_microsoft_365_sentences_and_codes(text: str, category: Category, stage: Stage) -> None:
     c = classify(text)
     assert (c.category, c.stage) == (category, stage), c.matched
+
+
+# --- found on the thirteenth collection (more texts pasted into GitHub issues) ----------------
+
+
+def test_smartermail_failed_recipient_blocks() -> None:
+    text = (
+        "Could not deliver message to the following recipient(s):\n\n"
+        "Failed Recipient: x@example.com\n"
+        "Reason: Remote host said: 550 5.1.1 The email account that you tried to reach does "
+        "not exist.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "x@example.com"
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.RECIPIENT, Stage.RCPT_TO), c.matched
+
+
+def test_the_remote_reply_inside_a_chinese_report_outranks_its_canned_guess() -> None:
+    """Alibaba Mail guesses "the address does not exist"; QQ's reply says the From: header."""
+    text = (
+        "退信原因 | 收件方地址不存在，或暂时不可用，导致邮件被系统退回。\n\n"
+        '远程响应 | the mta server of qq.com -- mx3.qq.com(192.0.2.1) reply:550 The "From" '
+        "header is missing or invalid. Please follow RFC5322, RFC2047, RFC822 standard "
+        "protocol.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE), c.matched
+
+
+def test_a_netease_content_verdict_names_the_message() -> None:
+    text = (
+        "抱歉，您的邮件被退回来了……\n"
+        "出错原因：该邮件内容涉嫌大量群发，并且被多数用户投诉为垃圾邮件。\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE), c.matched

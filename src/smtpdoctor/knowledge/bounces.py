@@ -50,7 +50,13 @@ BOUNCE_TEXT_OPENINGS = (
     r"(?:É|E)chec de la remise pour ces destinataires|"
     r"Das Postfach des Empf(?:ä|ae)ngers ist voll|"
     r"La bo(?:î|i)te aux lettres du destinataire est pleine|"
-    r"The recipient's mailbox is full and (?:can't|cannot) accept messages"
+    r"The recipient's mailbox is full and (?:can't|cannot) accept messages|"
+    # SmarterMail ("Could not deliver message to the following recipient(s):",
+    # then "Failed Recipient:" and "Reason:"); Alibaba Mail's Chinese report
+    # ("退信原因 |" the reason, "远程响应 |" the remote server's reply); NetEase
+    # (163/126: "抱歉，您的邮件被退回来了", then "出错原因：").
+    r"(?:could not|couldn't|cannot|unable to) deliver (?:the |your )?message to the following "
+    r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]"
 )
 
 BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
@@ -307,5 +313,32 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "The recipient must delete mail or get a larger quota.",
         source="bounce",
         hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.from_header_invalid",
+        # QQ "550 The \"From\" header is missing or invalid. Please follow RFC5322",
+        # Gmail "Messages missing a valid address in From: header ... are not
+        # accepted": the message's own From: header, refused with the content.
+        r"\bFrom\"? header is (?:missing or )?invalid|"
+        r"missing a valid address in From:? header|"
+        r"From:? header (?:is )?(?:missing|not RFC ?5322)",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message because its From: header is missing or "
+        "not a valid address (RFC 5322 requires exactly one).",
+        "Make the application set a From: header with one valid address of the sending domain.",
+        source="bounce",
+        stage=_S.MESSAGE,
+    ),
+    pattern(
+        "bounce.netease_content_spam",
+        # NetEase (163/126) in Chinese: "该邮件内容涉嫌大量群发，并且被多数用户投诉为
+        # 垃圾邮件" (the content looks like bulk mail users reported as spam).
+        r"邮件内容涉嫌|被多数用户投诉为垃圾邮件",
+        _C.POLICY_REJECTION,
+        "The receiving provider's filter took the message's content for bulk mail that its "
+        "users report as spam.",
+        "Change the subject and content (repeated texts are fingerprinted), send fewer copies.",
+        source="bounce",
+        stage=_S.MESSAGE,
     ),
 )
