@@ -753,7 +753,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             )
         )
         # "first": the collections the first floors were set on (all but the seventh)
-        later = ("seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth")
+        later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
+        later += ("twelfth", "thirteenth", "fourteenth")
         first = () if group in later else (f"{row['split']}/first",)
         for key in (row["split"], f"{row['split']}/{group}", *first):
             s = scores.setdefault(key, [0, 0, 0])
