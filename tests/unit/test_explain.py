@@ -756,7 +756,9 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
         later += ("twelfth", "thirteenth", "fourteenth")
         first = () if group in later else (f"{row['split']}/first",)
-        for key in (row["split"], f"{row['split']}/{group}", *first):
+        # "nine": the nine collections the previous round's whole-split floors were set on
+        nine = () if group in later[3:] else (f"{row['split']}/nine",)
+        for key in (row["split"], f"{row['split']}/{group}", *first, *nine):
             s = scores.setdefault(key, [0, 0, 0])
             s[2] += 1
             s[0] += bool(mine and mine[0][1].category.value == row["category"])
@@ -787,9 +789,12 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     tune_cat, tune_stage, _ = scores["tune/first"]
     assert tune_cat >= TUNE_FLOOR[0], scores
     assert tune_stage >= TUNE_FLOOR[1], scores
-    held_cat, held_stage, _ = scores["held"]
+    held_cat, held_stage, _ = scores["held/nine"]
     assert held_cat >= HELD_FLOOR_ALL[0], scores
     assert held_stage >= HELD_FLOOR_ALL[1], scores
+    held_cat, held_stage, _ = scores["held"]
+    assert held_cat >= HELD_FLOOR_WHOLE[0], scores
+    assert held_stage >= HELD_FLOOR_WHOLE[1], scores
     tune_cat, tune_stage, _ = scores["tune"]
     assert tune_cat >= TUNE_FLOOR_ALL[0], scores
     assert tune_stage >= TUNE_FLOOR_ALL[1], scores
@@ -806,8 +811,13 @@ TUNE_FLOOR = (100.0 * 585 / 598, 100.0 * 589 / 598)
 # 723/733 and 730/733.
 TUNE_FLOOR_ALL = (100.0 * 722 / 733, 100.0 * 729 / 733)
 # The whole held-back split with the seventh to ninth collections, measured once
-# at the end of that round: 198/218 and 197/218 reached (less a row).
+# at the end of that round: 198/218 and 197/218 reached (less a row); it stays on
+# those rows ("nine").
 HELD_FLOOR_ALL = (100.0 * 197 / 218, 100.0 * 196 / 218)
+# The whole held-back split with the tenth to fourteenth collections, measured
+# after the fourteenth was added (less a row): 208/230 and 205/230 reached; the
+# new collections' 12 unseen rows took the stage under 90 % (docs/explain.md).
+HELD_FLOOR_WHOLE = (100.0 * 207 / 230, 100.0 * 204 / 230)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
