@@ -682,6 +682,8 @@ BOUNCE_SOURCES = (
     "https://github.com/mysociety/alaveteli/blob/develop/spec/fixtures/files/",
     # the eleventh: Drupal inmail's test mails (Postfix, Domino, Telia, a sieve vacation reply)
     "https://github.com/jungleran/inmail/blob/8.x-1.x/tests/modules/inmail_test/eml/",
+    # the fifteenth: zoonru/PHP-Bounce-Handler's own fixtures (Russian-hosted Exim, Exchange)
+    "https://github.com/zoonru/PHP-Bounce-Handler/blob/master/eml/fixture_",
 )
 
 
@@ -748,13 +750,14 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                     ("ninth", 9),
                     ("tenth", 10),
                     ("eleventh", 11),
+                    ("fifteenth", 12),
                 )[::-1]
                 if row["source"].startswith(BOUNCE_SOURCES[first:])
             )
         )
         # "first": the collections the first floors were set on (all but the seventh)
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
-        later += ("twelfth", "thirteenth", "fourteenth")
+        later += ("twelfth", "thirteenth", "fourteenth", "fifteenth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
