@@ -443,6 +443,13 @@ def test_non_ascii_text_keeps_its_characters() -> None:
         ),
         # the receiving server's own fault
         ("500 Internal Server Error", Category.SERVICE_UNAVAILABLE, Stage.NONE),
+        # a DNS blocklist named by its zone, behind a bare 550 (the fifteenth collection)
+        (
+            "SMTP error from remote mail server after RCPT TO:<x@example.org>:\n"
+            "550 zen.example.org Listed by CSS",
+            Category.POLICY_REJECTION,
+            Stage.RCPT_TO,
+        ),
     ],
 )
 def test_microsoft_365_sentences_and_codes(text: str, category: Category, stage: Stage) -> None:

@@ -341,4 +341,18 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         stage=_S.MESSAGE,
     ),
+    pattern(
+        "bounce.dnsbl_listed_by",
+        # A DNS blocklist named by its zone and list ("550 zen.spamhaus.org
+        # Listed by CSS", "... Listed by PBL"): the sending IP is listed, the
+        # recipient is not at fault whatever the bare 550 suggests.
+        r"\bListed by (?:CSS|SBL|XBL|PBL|DBL|SBL-XBL)\b|"
+        r"\b(?:zen|sbl|xbl|pbl|sbl-xbl)\.[\w-]+(?:\.[\w-]+)+ Listed by\b",
+        _C.POLICY_REJECTION,
+        "The sending IP address is on a DNS blocklist (Spamhaus ZEN: CSS, SBL, XBL, PBL) "
+        "that the receiving server consults.",
+        "Look the IP up on the blocklist's site, fix the cause (a compromised host, a dynamic "
+        "range, a snowshoe pattern) and request delisting.",
+        source="bounce",
+    ),
 )
