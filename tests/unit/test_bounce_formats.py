@@ -494,3 +494,14 @@ def test_a_netease_content_verdict_names_the_message() -> None:
     (entry,) = parse_bounce(text).entries
     c = classify_best(entry.candidates)
     assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE), c.matched
+
+
+def test_a_paste_cut_before_command_still_states_the_stage() -> None:
+    text = (
+        "This is the mail system at host mx.example.org.\n\n"
+        "<x@example.com>: host mx.example.com[192.0.2.1] said: 550-5.7.1 Messages to/from\n"
+        "    non-Example accounts will not be sent or received. 550 5.7.1 See\n"
+        "    https://example.com/alumni for details. - gsmtp (in reply to end of DATA\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert classify_best(entry.candidates).stage is Stage.MESSAGE

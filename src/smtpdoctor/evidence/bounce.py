@@ -483,7 +483,8 @@ def _paragraphs(body: str) -> list[str]:
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
             continue
-        para = "\n".join(lines)
+        # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
+        para = _CUT_STAGE.sub(r"\g<0> command)", "\n".join(lines))
         if out and _REASON_FOLLOWS.search(out[-1]) and _REPLY_FIRST.match(para):
             # "unable to deliver your message to x for the following reason:"
             # and, after a blank line, the reply: one paragraph about x.
@@ -496,6 +497,7 @@ def _paragraphs(body: str) -> list[str]:
 
 
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_CUT_STAGE = re.compile(r"\(in reply to (?:end of DATA|RCPT TO|MAIL FROM|DATA|HELO|EHLO)\Z")
 _REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
 
 
