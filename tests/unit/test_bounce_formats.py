@@ -342,3 +342,166 @@ def test_a_canned_reply_that_names_an_invalid_address_blames_the_recipient() -> 
         "invalid address in the @example.edu domain."
     )
     assert (c.category, c.stage) == (Category.RECIPIENT, Stage.RCPT_TO), c.matched
+
+
+# --- found on the twelfth collection (bounce texts users pasted into GitHub issues) -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "recipient", "category", "stage"),
+    [
+        # Sun/Oracle Messaging Server (iCloud): "Recipient address:" blocks
+        (
+            "Your message cannot be delivered to the following recipients:\n\n"
+            " Recipient address: x@example.com\n"
+            " Reason: Remote SMTP server has rejected address\n"
+            " Diagnostic code: smtp;550 5.1.1 The email account that you tried to reach "
+            "does not exist.\n"
+            " Remote system: dns;mx.example.com (TCP|192.0.2.1|53619|192.0.2.2|25)\n",
+            "x@example.com",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        # Gmail's headings copied from the rendered mail lose their "**"
+        (
+            "Delivery incomplete\n"
+            "There was a temporary problem delivering your message to y@example.org. Gmail "
+            "will retry for 45 more hours.\nThe response was:\n"
+            "The recipient server did not accept our requests to connect. "
+            "[example.org 192.0.2.3: timed out]\n",
+            "y@example.org",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        # Microsoft 365 in German: the recipient's line, then the reason
+        (
+            "z@example.de (z@example.de)\n"
+            "Das Postfach des Empfängers ist voll und kann zurzeit keine Nachrichten "
+            "annehmen.\n",
+            "z@example.de",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+    ],
+)
+def test_pasted_texts_of_more_providers_are_read_per_recipient(
+    text: str, recipient: str, category: Category, stage: Stage
+) -> None:
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == recipient
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (category, stage), c.matched
+
+
+def test_a_german_microsoft_paragraph_after_postfix_ones_gets_its_own_entry() -> None:
+    text = (
+        "<a@example.se>: host mx.example.se[192.0.2.1] said: 550 5.1.1\n"
+        "    <a@example.se>: Recipient address rejected: User unknown in local\n"
+        "    recipient table (in reply to RCPT TO command)\n\n"
+        "Ihre Nachricht an b@example.se konnte nicht zugestellt werden.\n--\n"
+        "b wurde nicht in example.se gefunden.\n"
+    )
+    entries = parse_bounce(text).entries
+    assert [e.recipient for e in entries] == ["a@example.se", "b@example.se"]
+    assert classify_best(entries[1].candidates).category is Category.RECIPIENT
+
+
+def test_non_ascii_text_keeps_its_characters() -> None:
+    """An 8-bit text part parsed from already decoded text is not decoded twice."""
+    mail = (
+        "From: MAILER-DAEMON@example.org\nSubject: Unzustellbar\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        "x@example.de (x@example.de)\nDas Postfach des Empfängers ist voll.\n"
+    )
+    (entry,) = parse_bounce(mail).entries
+    assert any("Empfängers" in c for c in entry.candidates)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Microsoft 365's "x wasn't found at y" is a missing mailbox, not DNS
+        (
+            "request wasn't found at example.com.",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+        # no connection during all retries, in Microsoft 365's words
+        (
+            "Despite repeated attempts to contact the recipient's email system it didn't respond.",
+            Category.FIREWALL_BLOCK,
+            Stage.CONNECT,
+        ),
+        # a group's delivery restriction (Microsoft's code table) over "authentication required"
+        (
+            "Remote Server returned '554 5.7.0 < #5.7.133 smtp;550 5.7.133 "
+            "RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery "
+            "restriction check failed because the sender was not authenticated when sending "
+            "to this group>'",
+            Category.POLICY_REJECTION,
+            Stage.NONE,
+        ),
+        # the receiving server's own fault
+        ("500 Internal Server Error", Category.SERVICE_UNAVAILABLE, Stage.NONE),
+        # a DNS blocklist named by its zone, behind a bare 550 (the fifteenth collection)
+        (
+            "SMTP error from remote mail server after RCPT TO:<x@example.org>:\n"
+            "550 zen.example.org Listed by CSS",
+            Category.POLICY_REJECTION,
+            Stage.RCPT_TO,
+        ),
+    ],
+)
+def test_microsoft_365_sentences_and_codes(text: str, category: Category, stage: Stage) -> None:
+    c = classify(text)
+    assert (c.category, c.stage) == (category, stage), c.matched
+
+
+# --- found on the thirteenth collection (more texts pasted into GitHub issues) ----------------
+
+
+def test_smartermail_failed_recipient_blocks() -> None:
+    text = (
+        "Could not deliver message to the following recipient(s):\n\n"
+        "Failed Recipient: x@example.com\n"
+        "Reason: Remote host said: 550 5.1.1 The email account that you tried to reach does "
+        "not exist.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "x@example.com"
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.RECIPIENT, Stage.RCPT_TO), c.matched
+
+
+def test_the_remote_reply_inside_a_chinese_report_outranks_its_canned_guess() -> None:
+    """Alibaba Mail guesses "the address does not exist"; QQ's reply says the From: header."""
+    text = (
+        "退信原因 | 收件方地址不存在，或暂时不可用，导致邮件被系统退回。\n\n"
+        '远程响应 | the mta server of qq.com -- mx3.qq.com(192.0.2.1) reply:550 The "From" '
+        "header is missing or invalid. Please follow RFC5322, RFC2047, RFC822 standard "
+        "protocol.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE), c.matched
+
+
+def test_a_netease_content_verdict_names_the_message() -> None:
+    text = (
+        "抱歉，您的邮件被退回来了……\n"
+        "出错原因：该邮件内容涉嫌大量群发，并且被多数用户投诉为垃圾邮件。\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    c = classify_best(entry.candidates)
+    assert (c.category, c.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE), c.matched
+
+
+def test_a_paste_cut_before_command_still_states_the_stage() -> None:
+    text = (
+        "This is the mail system at host mx.example.org.\n\n"
+        "<x@example.com>: host mx.example.com[192.0.2.1] said: 550-5.7.1 Messages to/from\n"
+        "    non-Example accounts will not be sent or received. 550 5.7.1 See\n"
+        "    https://example.com/alumni for details. - gsmtp (in reply to end of DATA\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert classify_best(entry.candidates).stage is Stage.MESSAGE

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
+from smtpdoctor.knowledge.bounces import BOUNCE_TEXT_OPENINGS
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -161,24 +162,9 @@ def parse_bounce(
     return found
 
 
-# The opening words of the bounce texts MTAs and providers write (Postfix,
-# Exim, Sendmail, qmail, Gmail, Exchange 2003 to Microsoft 365, Symantec,
-# generic), or a Postfix-style
-# "<addr>: host ... said:" recipient paragraph at the start of a line.
-_BODY_MARK = re.compile(
-    r"^This is the mail system at host|^This message was created automatically by mail "
-    r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
-    r"errors|^\*\* (?:Address not found|Delivery incomplete|Message not delivered|Message "
-    r"blocked) \*\*|Delivery to the following recipients? failed|Delivery has failed to these "
-    r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
-    r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
-    r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
-    r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
-    r"reached|did not reach (?:some or all of )?the intended recipients?|"
-    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
-    r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)",
-    re.I | re.M,
-)
+# The opening words of the bounce texts MTAs and providers write, or a
+# Postfix-style "<addr>: host ... said:" paragraph (knowledge/bounces.py).
+_BODY_MARK = re.compile(BOUNCE_TEXT_OPENINGS, re.I | re.M)
 # A log file is read line by line, even when its lines quote a bounce.
 _LOG_LINE = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)", re.M)
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
@@ -497,7 +483,8 @@ def _paragraphs(body: str) -> list[str]:
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
         if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
             continue
-        para = "\n".join(lines)
+        # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
+        para = _CUT_STAGE.sub(r"\g<0> command)", "\n".join(lines))
         if out and _REASON_FOLLOWS.search(out[-1]) and _REPLY_FIRST.match(para):
             # "unable to deliver your message to x for the following reason:"
             # and, after a blank line, the reply: one paragraph about x.
@@ -510,6 +497,7 @@ def _paragraphs(body: str) -> list[str]:
 
 
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_CUT_STAGE = re.compile(r"\(in reply to (?:end of DATA|RCPT TO|MAIL FROM|DATA|HELO|EHLO)\Z")
 _REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
 
 
@@ -658,7 +646,20 @@ def _excerpt(paragraph: str, who: str, others: list[str]) -> str:
     return "\n".join(lines[i] for i in sorted(keep))
 
 
+_IDENTITY_CTE = re.compile(r"\s*(?:[78]bit|binary)?\s*$", re.I)
+
+
 def _part_text(part: email.message.Message) -> str:
+    raw = part.get_payload()
+    if (
+        isinstance(raw, str)
+        and not raw.isascii()
+        and _IDENTITY_CTE.match(str(part.get("Content-Transfer-Encoding", "")))
+    ):
+        # Already text (the input was decoded as UTF-8): decoding it again
+        # would turn a pasted "Empfängers" into "Empf\ufffdngers". (An ASCII
+        # payload may still be ISO-2022-JP: that one is decoded below.)
+        return raw
     try:
         payload = part.get_payload(decode=True)
     except (ValueError, LookupError, UnicodeError, AssertionError):
@@ -669,7 +670,6 @@ def _part_text(part: email.message.Message) -> str:
             return payload.decode(charset, errors="replace")
         except (LookupError, UnicodeError, ValueError):
             return payload.decode("utf-8", errors="replace")
-    raw = part.get_payload()
     return raw if isinstance(raw, str) else ""
 
 

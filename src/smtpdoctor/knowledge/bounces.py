@@ -15,9 +15,49 @@ from __future__ import annotations
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["BOUNCE_PATTERNS"]
+__all__ = ["BOUNCE_PATTERNS", "BOUNCE_TEXT_OPENINGS"]
 
 _C, _S, _PM = Category, Stage, Permanence.PERMANENT
+
+# How the bounce texts users paste or save without headers open (compiled
+# case-insensitive, multi-line, by evidence/bounce.py): the first lines of
+# Postfix, Exim, Sendmail, qmail, Gmail, Exchange 2003 to Microsoft 365,
+# Symantec and generic reports, or a Postfix-style "<addr>: host ... said:"
+# paragraph. The later lines are the classes the twelfth collection (texts
+# pasted into GitHub issues) showed: Gmail's headings copied from the
+# rendered mail lose their "**"; Sun/Oracle Messaging Server (iCloud) opens
+# with "cannot be delivered to the following recipients"; Gmail's temporary
+# "There was a temporary problem delivering your message to"; Microsoft 365
+# writes its whole NDR in the sender's language (the German, French and
+# English sentences as users pasted them: the opening, a recipient not
+# found, a full mailbox).
+BOUNCE_TEXT_OPENINGS = (
+    r"^This is the mail system at host|^This message was created automatically by mail "
+    r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
+    r"errors|Delivery to the following recipients? failed|Delivery has failed to these "
+    r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
+    r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
+    r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
+    r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
+    r"reached|did not reach (?:some or all of )?the intended recipients?|"
+    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
+    r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)|"
+    r"^(?:\*\* )?(?:Address not found|Delivery incomplete|Message not delivered|Message "
+    r"blocked)(?: \*\*)?[ \t]*$|"
+    r"(?:cannot|can't|could not|couldn't) be delivered to the following recipients?|"
+    r"There was a (?:temporary )?problem delivering your message to|"
+    r"Ihre Nachricht an \S+ konnte nicht zugestellt werden|"
+    r"(?:É|E)chec de la remise pour ces destinataires|"
+    r"Das Postfach des Empf(?:ä|ae)ngers ist voll|"
+    r"La bo(?:î|i)te aux lettres du destinataire est pleine|"
+    r"The recipient's mailbox is full and (?:can't|cannot) accept messages|"
+    # SmarterMail ("Could not deliver message to the following recipient(s):",
+    # then "Failed Recipient:" and "Reason:"); Alibaba Mail's Chinese report
+    # ("退信原因 |" the reason, "远程响应 |" the remote server's reply); NetEase
+    # (163/126: "抱歉，您的邮件被退回来了", then "出错原因：").
+    r"(?:could not|couldn't|cannot|unable to) deliver (?:the |your )?message to the following "
+    r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]"
+)
 
 BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
@@ -211,5 +251,108 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "Check the recipients' addresses for typos or accounts that were closed.",
         source="bounce",
         hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.m365_recipient_not_found",
+        # Microsoft 365's per-recipient sentence ("jdoe wasn't found at
+        # contoso.com.", German "jdoe wurde nicht in contoso.com gefunden."):
+        # no such mailbox, not a domain that does not resolve.
+        r"\b\S+ wasn'?t found at \S+|\b\S+ wurde nicht in \S+ gefunden",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist at the receiving organisation (Microsoft 365).",
+        "A typo in the address, or the mailbox was removed.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.m365_no_response",
+        # Microsoft 365: "Despite repeated attempts to contact the recipient's
+        # email system it didn't respond ... isn't accepting connection requests".
+        r"recipient's e-?mail system (?:it )?didn'?t respond|"
+        r"isn'?t accepting connection requests from your e-?mail system",
+        _C.FIREWALL_BLOCK,
+        "Microsoft 365 could not open a connection to the recipient's mail server during "
+        "all its retries.",
+        "The receiving host is down, or a firewall in front of it drops port 25.",
+        source="bounce",
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "bounce.m365_group_restriction",
+        # Microsoft's delivery restrictions (its NDR reference: 5.7.133 to 5.7.136,
+        # RESOLVER.RST.*): a group or mailbox accepts mail only from
+        # authenticated or listed senders. The "authentication required" beside
+        # it is that rule, not an SMTP AUTH failure of the sender's client.
+        r"RESOLVER\.RST\.(?:SenderNotAuthenticatedFor\w+|NotAuthorized|AuthRequired|"
+        r"RestrictedTo\w+)|\b5\.7\.13[3-6]\b",
+        _C.POLICY_REJECTION,
+        "The recipient (a group, mailbox or public folder) accepts mail only from senders "
+        "inside the organisation or on its allowed list.",
+        "Ask the group's owner to allow external senders, or to add this sender.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.remote_internal_error",
+        # "500 Internal Server Error", "451 Internal error": the receiving
+        # server reports its own fault, whatever the code's class says.
+        r"\b[45]\d\d[ -](?:[45]\.\d\.\d{1,3} )?Internal (?:server )?error\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server failed on its side (an internal error) while taking the message.",
+        "An outage or bug on the receiving side; only its operator can fix it.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.m365_mailbox_full",
+        # Microsoft 365's per-recipient sentence for a full mailbox, in the
+        # sender's language (English, German, French as users pasted them).
+        r"recipient's mailbox is full and (?:can't|cannot) accept messages|"
+        r"Postfach des Empf(?:ä|ae)ngers ist voll|"
+        r"bo(?:î|i)te aux lettres du destinataire est pleine",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full (over its quota).",
+        "The recipient must delete mail or get a larger quota.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.from_header_invalid",
+        # QQ "550 The \"From\" header is missing or invalid. Please follow RFC5322",
+        # Gmail "Messages missing a valid address in From: header ... are not
+        # accepted": the message's own From: header, refused with the content.
+        r"\bFrom\"? header is (?:missing or )?invalid|"
+        r"missing a valid address in From:? header|"
+        r"From:? header (?:is )?(?:missing|not RFC ?5322)",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message because its From: header is missing or "
+        "not a valid address (RFC 5322 requires exactly one).",
+        "Make the application set a From: header with one valid address of the sending domain.",
+        source="bounce",
+        stage=_S.MESSAGE,
+    ),
+    pattern(
+        "bounce.netease_content_spam",
+        # NetEase (163/126) in Chinese: "该邮件内容涉嫌大量群发，并且被多数用户投诉为
+        # 垃圾邮件" (the content looks like bulk mail users reported as spam).
+        r"邮件内容涉嫌|被多数用户投诉为垃圾邮件",
+        _C.POLICY_REJECTION,
+        "The receiving provider's filter took the message's content for bulk mail that its "
+        "users report as spam.",
+        "Change the subject and content (repeated texts are fingerprinted), send fewer copies.",
+        source="bounce",
+        stage=_S.MESSAGE,
+    ),
+    pattern(
+        "bounce.dnsbl_listed_by",
+        # A DNS blocklist named by its zone and list ("550 zen.spamhaus.org
+        # Listed by CSS", "... Listed by PBL"): the sending IP is listed, the
+        # recipient is not at fault whatever the bare 550 suggests.
+        r"\bListed by (?:CSS|SBL|XBL|PBL|DBL|SBL-XBL)\b|"
+        r"\b(?:zen|sbl|xbl|pbl|sbl-xbl)\.[\w-]+(?:\.[\w-]+)+ Listed by\b",
+        _C.POLICY_REJECTION,
+        "The sending IP address is on a DNS blocklist (Spamhaus ZEN: CSS, SBL, XBL, PBL) "
+        "that the receiving server consults.",
+        "Look the IP up on the blocklist's site, fix the cause (a compromised host, a dynamic "
+        "range, a snowshoe pattern) and request delisting.",
+        source="bounce",
     ),
 )

@@ -242,7 +242,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.content_judged",
         # What a content filter says it found; where it happened is read from
         # the words (SUBJECT_STAGES), not fixed here.
-        r"\bspam\b(?! ?(?:list|trap|haus|house))|\bvirus\b|\bmalware\b|\bphishing\b|"
+        # A virus or malware named with a verdict: an antivirus footer ("checked
+        # for viruses", "free from viruses") in ordinary mail and auto-replies is none.
+        r"\bspam\b(?! ?(?:list|trap|haus|house))|\bphishing\b|"
+        r"\b(?:virus|malware)(?:es)? (?:was |were |has been )?(?:found|detected)|"
+        r"\b(?:virus|malware)[- ]infected|\binfected\b|contains? (?:an? )?(?:virus|malware)|"
+        r"(?:rejected|refused|blocked|quarantined)\b[^.\n]{0,40}\b(?:virus|malware)|"
+        r"\b(?:virus|malware)\b[^.\n]{0,40}\b(?:rejected|refused|blocked|quarantined)|"
         r"\bSpamAssassin\b|(?:banned|illegal|prohibited|forbidden|dangerous) (?:attachment|file)|"
         r"attachment (?:types? )?(?:not allowed|blocked|rejected|refused)|спам|垃圾邮件|垃圾郵件|"
         r"スパム|\bpourriel\b|correo no deseado|"
