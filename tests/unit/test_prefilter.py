@@ -61,3 +61,66 @@ def test_a_branch_gate_needs_every_word_of_the_branch() -> None:
     assert needs is not None
     # Each branch's gate holds the word the coarser index takes for it.
     assert all(gate & needs for gate in gates)
+
+
+def test_the_automaton_finds_the_words_the_triple_scan_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    phrasing.batch_mode()
+    phrasing.present_words("")  # the index (and the automaton) built
+    if phrasing._AUTOMATON is None:
+        pytest.skip("pyahocorasick is not installed (the fast extra)")
+    texts = [t.lower() for t in _texts()] + ["", "ab", "迷惑メール 見つかりません"]
+    fast = [phrasing.present_words(t) for t in texts]
+    monkeypatch.setattr(phrasing, "_AUTOMATON", None)
+    scan = [phrasing.present_words(t) for t in texts]
+    assert fast == scan
+    assert any(fast)
+
+
+def test_a_pattern_splits_at_its_top_level_bars_only() -> None:
+    assert phrasing._split_top(r"a(b|c)|[|\]]d|e\|f|(?:g|h)") == [
+        "a(b|c)",
+        r"[|\]]d",
+        r"e\|f",
+        "(?:g|h)",
+    ]
+    assert phrasing._split_top("[]|]x|y") == ["[]|]x", "y"]
+    assert phrasing._split_top("[^]|]x|y") == ["[^]|]x", "y"]
+
+
+def test_only_open_branches_are_searched_and_the_truth_is_the_full_search() -> None:
+    phrasing.batch_mode()
+    unknown = next(p for p in PATTERNS if p.id == "generic.user_unknown").regex
+    branches = phrasing._branches(unknown)
+    assert branches is not None
+    assert len(branches) > 5
+    text = "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown"
+    present = phrasing.present_words(text.lower())
+    assert present is not None
+    assert phrasing.search_open(unknown, present, text)
+    assert phrasing.search_open(unknown, present, "no match here", text)
+    # Present words of no branch: nothing is searched (and nothing would match).
+    assert not phrasing.search_open(unknown, frozenset({"quota"}), text)
+    assert phrasing.search_open(unknown, None, text)  # no words known: the whole regex
+
+
+def test_flags_and_backreferences_keep_a_pattern_whole() -> None:
+    whole = phrasing._WHOLE_PATTERN
+    assert whole.search(r"(a)bc\1|def")
+    assert whole.search(r"(?P<x>a)(?P=x)|b")
+    assert whole.search(r"(?s:abc.)|def")
+    assert whole.search(r"(?i)abc|def")
+    assert not whole.search(r"(?:abc)|(?P<n>def)|(?=g)h|(?<!i)j")
+
+
+def test_branch_search_agrees_with_the_regex_on_every_corpus_text() -> None:
+    phrasing.batch_mode()
+    texts = _texts()[::5]
+    for p in PATTERNS:
+        for text in texts:
+            present = phrasing.present_words(text.lower())
+            assert phrasing.search_open(p.regex, present, text) == bool(p.regex.search(text)), (
+                p.id,
+                text[:80],
+            )

@@ -62,6 +62,7 @@ from smtpdoctor.knowledge.phrasing import (
     needed_words,
     needs_of,
     present_words,
+    search_open,
     words_absent,
 )
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
@@ -645,7 +646,7 @@ def _match_patterns(
     for p in _candidates(PATTERNS, low):
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
             continue
-        if p.regex.search(flat) or (multiline and p.regex.search(raw)):
+        if search_open(p.regex, low, flat, raw) if multiline else search_open(p.regex, low, flat):
             ev = _from_pattern(p)
             if p.specific:
                 strong = ev
@@ -784,7 +785,7 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
 
 def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
     for phrase in _candidates(STAGE_PHRASES, low):
-        if phrase.regex.search(flat):
+        if search_open(phrase.regex, low, flat):
             return phrase.stage, phrase.id
     return None, None
 

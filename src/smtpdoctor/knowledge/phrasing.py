@@ -7,6 +7,7 @@ same way without importing the others.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ __all__ = [
     "pattern",
     "permanence_cue",
     "present_words",
+    "search_open",
     "stage_phrase",
     "words_absent",
 ]
@@ -122,6 +124,9 @@ def present_words(lowered: str) -> frozenset[str] | None:
         return None
     if not _INDEX:
         _build_index()
+    if _AUTOMATON is not None:
+        # Every needed word the text holds, in one C pass (Aho-Corasick).
+        return frozenset(word for _, word in _AUTOMATON.iter(lowered))
     # Only the words whose first three characters occur in the text are
     # searched for: a set of the text's character triples is cheaper to
     # build than ~800 substring searches, and lets fewer words through than
@@ -161,6 +166,77 @@ def gates_of(regex: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
     return _GATES.get(regex.pattern)
 
 
+def search_open(regex: re.Pattern[str], present: frozenset[str] | None, *texts: str) -> bool:
+    """Whether table ``regex`` matches in one of ``texts`` (which hold the words ``present``).
+
+    Only the top-level branches whose words are all present are searched, each
+    on its own: the others cannot match, and one branch of a forty-branch
+    alternation costs a fortieth of it. Truth only, not the match.
+    """
+    branches = _branches(regex) if present is not None else None
+    if present is None or branches is None:
+        return any(regex.search(text) for text in texts)
+    for gate, branch in branches:
+        if gate <= present:
+            rx = _BRANCH_RX.get(branch)
+            if rx is None:
+                rx = _BRANCH_RX[branch] = re.compile(branch, regex.flags)
+            if any(rx.search(text) for text in texts):
+                return True
+    return False
+
+
+_Branches = tuple[tuple[frozenset[str], str], ...]
+
+
+def _branches(regex: re.Pattern[str]) -> _Branches | None:
+    """Each top-level branch's gate and source, or None (one branch, or not split safely)."""
+    source = regex.pattern
+    if source in _SPLIT:
+        return _SPLIT[source]
+    gates = gates_of(regex)
+    parts = _split_top(source) if gates is not None and len(gates) > 1 else None
+    found: _Branches | None = None
+    # Backreferences and inline flags belong to the whole pattern.
+    if gates and parts and len(parts) == len(gates) and not _WHOLE_PATTERN.search(source):
+        found = tuple(zip(gates, parts, strict=True))
+    _SPLIT[source] = found
+    return found
+
+
+_WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+
+
+def _split_top(source: str) -> list[str]:
+    """``source`` cut at its top-level ``|`` (not inside a group, a class or after a backslash)."""
+    parts: list[str] = []
+    depth = start = i = 0
+    end = len(source)
+    while i < end:
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            if i < end and source[i] == "^":
+                i += 1
+            if i < end and source[i] == "]":  # a "]" first in a class is literal
+                i += 1
+            while i < end and source[i] != "]":
+                i += 2 if source[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    parts.append(source[start:])
+    return parts
+
+
 def batch_mode() -> None:
     """Prefilter every text, short ones too (many texts to classify: worth the set-up)."""
     global _BATCH  # noqa: PLW0603 - one switch for the process
@@ -185,8 +261,27 @@ def _build_index() -> None:
             _SHORT.append(word)
         else:
             _BY_START.setdefault(word[:3], []).append(word)
+    global _AUTOMATON  # noqa: PLW0603 - built once, with the words
+    _AUTOMATON = _automaton(_WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
+
+
+def _automaton(words: list[str]) -> Any:
+    """The words as one Aho-Corasick automaton (the ``fast`` extra's pyahocorasick), or None.
+
+    It finds the same words as the character-triple scan, ten times faster on
+    a bounce paragraph; without the package the scan does it.
+    """
+    try:
+        ahocorasick = importlib.import_module("ahocorasick")
+    except ImportError:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
 
 
 _LONG = 256
@@ -197,6 +292,9 @@ _GATES: dict[str, tuple[frozenset[str], ...] | None] = {}
 _WORDS: list[str] = []
 _BY_START: dict[str, list[str]] = {}  # the words by their first three characters
 _SHORT: list[str] = []  # the words shorter than that
+_AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
+_SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
+_BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
 
 
 # --- the words a match needs ------------------------------------------------------
