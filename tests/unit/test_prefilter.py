@@ -12,6 +12,7 @@ fourth mail: searching every regex over all of them takes seconds.)
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,29 @@ def test_branch_search_agrees_with_the_regex_on_every_corpus_text() -> None:
                 p.id,
                 text[:80],
             )
+
+
+def test_the_stored_word_index_is_the_one_parsing_gives() -> None:
+    from smtpdoctor.knowledge import wordindex
+    from smtpdoctor.knowledge._wordindex import WORDS
+
+    stored = phrasing._stored_words()
+    sources = wordindex._all_tables()
+    assert len(stored) == len(WORDS)
+    checked = 0
+    for source in sources:
+        entry = stored.get(phrasing.source_key(source))
+        if entry is not None:  # a regex added since is parsed at start: slower, still right
+            assert entry == phrasing.words_of(source), source[:80]
+            checked += 1
+    assert checked > 150
+
+
+def test_table_regexes_compile_on_first_use_only() -> None:
+    lazy = phrasing.LazyRegex(r"mailbox (?:is )?full")
+    untouched = lazy._compiled is None
+    assert untouched
+    assert lazy.search("550 Mailbox is FULL") is not None
+    assert isinstance(lazy._compiled, re.Pattern)
+    assert lazy.flags & re.IGNORECASE
+    assert lazy.sub("x", "mailbox full!") == "x!"  # the rest of a pattern's methods

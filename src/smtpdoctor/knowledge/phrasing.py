@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import zlib
 from dataclasses import dataclass
 
 # The stdlib's own regular-expression parser (the tree re.compile builds);
@@ -20,6 +21,7 @@ from typing import Any
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
+    "LazyRegex",
     "PermanenceCue",
     "StagePhrase",
     "TextPattern",
@@ -41,7 +43,7 @@ class TextPattern:
     """A phrasing that names a cause."""
 
     id: str  # stable: "<source>.<what>"
-    regex: re.Pattern[str]
+    regex: LazyRegex
     category: Category
     meaning: str
     causes: tuple[str, ...] = ()
@@ -57,20 +59,58 @@ class TextPattern:
 @dataclass(frozen=True, slots=True)
 class StagePhrase:
     id: str
-    regex: re.Pattern[str]
+    regex: LazyRegex
     stage: Stage
 
 
 @dataclass(frozen=True, slots=True)
 class PermanenceCue:
     id: str
-    regex: re.Pattern[str]
+    regex: LazyRegex
     permanence: Permanence
 
 
-def _rx(text: str) -> re.Pattern[str]:
+class LazyRegex:
+    """A table regex, compiled on its first search (case-insensitive).
+
+    Some 200 table regexes cost 40 ms to compile at every start; a folder
+    run searches most of the long ones branch by branch (:func:`search_open`)
+    and never whole, a one-line ``explain`` only the few its words let
+    through. Anything else a compiled pattern has is passed to it.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = re.IGNORECASE) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        rx = self._compiled
+        if rx is None:
+            rx = self._compiled = re.compile(self.pattern, self.flags)
+        return rx
+
+    def search(self, string: str, *span: int) -> re.Match[str] | None:
+        rx = self._compiled
+        if rx is None:
+            rx = self.compiled
+        return rx.search(string, *span)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.compiled, name)
+
+    def __repr__(self) -> str:
+        return f"LazyRegex({self.pattern!r})"
+
+
+def _rx(text: str) -> LazyRegex:
     _SOURCES.append(text)
-    return re.compile(text, re.IGNORECASE)
+    return LazyRegex(text)
 
 
 def pattern(
@@ -139,7 +179,7 @@ def present_words(lowered: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool:
+def words_absent(regex: LazyRegex, present: frozenset[str] | None) -> bool:
     """True when the text holds none of the words ``regex`` needs (so it cannot match)."""
     if present is None:
         return False
@@ -147,14 +187,14 @@ def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool
     return needs is not None and present.isdisjoint(needs)
 
 
-def needs_of(regex: re.Pattern[str]) -> frozenset[str] | None:
+def needs_of(regex: LazyRegex) -> frozenset[str] | None:
     """The words one of which a match of table ``regex`` contains; None: no such words."""
     if not _INDEX:
         _build_index()
     return _INDEX.get(regex.pattern)
 
 
-def gates_of(regex: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+def gates_of(regex: LazyRegex) -> tuple[frozenset[str], ...] | None:
     """For each top-level branch of table ``regex``, every word a match of it contains.
 
     A text can match only if it holds all the words of one branch (finer than
@@ -166,7 +206,7 @@ def gates_of(regex: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
     return _GATES.get(regex.pattern)
 
 
-def search_open(regex: re.Pattern[str], present: frozenset[str] | None, *texts: str) -> bool:
+def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -> bool:
     """Whether table ``regex`` matches in one of ``texts`` (which hold the words ``present``).
 
     Only the top-level branches whose words are all present are searched, each
@@ -189,7 +229,7 @@ def search_open(regex: re.Pattern[str], present: frozenset[str] | None, *texts: 
 _Branches = tuple[tuple[frozenset[str], str], ...]
 
 
-def _branches(regex: re.Pattern[str]) -> _Branches | None:
+def _branches(regex: LazyRegex) -> _Branches | None:
     """Each top-level branch's gate and source, or None (one branch, or not split safely)."""
     source = regex.pattern
     if source in _SPLIT:
@@ -246,12 +286,12 @@ def batch_mode() -> None:
 def _build_index() -> None:
     index: dict[str, frozenset[str] | None] = {}
     words: set[str] = set()
+    stored = _stored_words()
     for source in _SOURCES:
-        tree = _parse(source)
-        needs = _seq_need(list(tree), _MIN_WORD) if tree is not None else None
-        index[source] = needs or None
+        found = stored.get(source_key(source))
+        needs, gates = found if found is not None else words_of(source)
+        index[source] = needs
         words.update(needs or ())
-        gates = _branch_gates(tree) if tree is not None else None
         _GATES[source] = gates
         for gate in gates or ():
             words.update(gate)
@@ -265,6 +305,40 @@ def _build_index() -> None:
     _AUTOMATON = _automaton(_WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
+
+
+_Words = tuple[frozenset[str] | None, tuple[frozenset[str], ...] | None]
+
+
+def words_of(source: str) -> _Words:
+    """A table regex's needed words (:func:`needs_of`) and branch gates (:func:`gates_of`)."""
+    tree = _parse(source)
+    if tree is None:
+        return None, None
+    return _seq_need(list(tree), _MIN_WORD) or None, _branch_gates(tree)
+
+
+def source_key(source: str) -> str:
+    """A table regex's key in the stored index (two checksums of its text, 64 bits)."""
+    data = source.encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def _stored_words() -> dict[str, _Words]:
+    """The index worked out ahead (``_wordindex``, written by ``python -m
+    smtpdoctor.knowledge.wordindex``): parsing every table regex again at each
+    start cost 40 ms. A regex it lacks (added since) is parsed here instead."""
+    try:
+        from smtpdoctor.knowledge._wordindex import WORDS  # noqa: PLC0415 - only when indexing
+    except ImportError:
+        return {}
+    return {
+        key: (
+            frozenset(needs) if needs is not None else None,
+            tuple(frozenset(g) for g in gates) if gates is not None else None,
+        )
+        for key, (needs, gates) in WORDS.items()
+    }
 
 
 def _automaton(words: list[str]) -> Any:
