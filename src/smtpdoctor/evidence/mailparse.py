@@ -296,7 +296,11 @@ class _Parser:
                 last.append(line)
                 continue
             if last:
-                cur._headers.append(_source_parse(last))
+                if len(last) == 1:  # _source_parse of one line, inline: most fields
+                    name, _, value = last[0].partition(":")
+                    cur._headers.append((name, value.lstrip(" \t").rstrip("\r\n")))
+                else:
+                    cur._headers.append(_source_parse(last))
                 last = []
             if line.startswith("From "):
                 if lineno == 0:
