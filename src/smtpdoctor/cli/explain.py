@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     if wants_json(args) and many_mails and mtas is None:
         # A folder's document is for programs and can be large: one line,
         # through json's C encoder (indenting takes the slow one).
-        sys.stdout.write(json_safe(_folder_json(results)) + "\n")
+        sys.stdout.write(_folder_json(results) + "\n")
     elif wants_json(args):
         docs = [_document(item, c, mtas) for item, c in results]
         if len(docs) == 1 and not many_mails:
@@ -297,7 +297,8 @@ def _document(item: _Input, c: Classification, mtas: list[MTA] | None) -> dict[s
 
 
 def _folder_json(results: list[tuple[_Input, Classification]]) -> str:
-    """``json.dumps`` of the folder's document, each explanation's body encoded once.
+    """``json_safe(json.dumps(...))`` of the folder's document, each explanation's
+    body encoded (and made safe: character by character) once.
 
     A provider's one rejection for many recipients is one classification
     (the classifier's cache): its body, fixes and all, is the same text every
@@ -308,10 +309,10 @@ def _folder_json(results: list[tuple[_Input, Classification]]) -> str:
     for item, c in results:
         body = bodies.get(id(c))
         if body is None:
-            body = bodies[id(c)] = json.dumps(c.to_json(), ensure_ascii=False)[1:-1]
-        origin = json.dumps(item.origin, ensure_ascii=False)
+            body = bodies[id(c)] = json_safe(json.dumps(c.to_json(), ensure_ascii=False)[1:-1])
+        origin = json_safe(json.dumps(item.origin, ensure_ascii=False))
         docs.append(f'{{"schema": "{_EXPLANATION}", {body}, "input": {origin}}}')
-    summary = json.dumps(summarise(results), ensure_ascii=False)
+    summary = json_safe(json.dumps(summarise(results), ensure_ascii=False))
     return (
         f'{{"schema": "{_EXPLANATIONS}", "explanations": [{", ".join(docs)}], '
         f'"summary": {summary}}}'

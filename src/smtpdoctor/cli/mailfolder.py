@@ -73,13 +73,18 @@ def _files(paths: list[str]) -> Iterator[str]:
 
 def _read(path: str) -> bytes | None:
     try:
-        with open(path, "rb") as fh:
+        # A descriptor, not open(): the file object and its buffer cost more
+        # than reading a bounce.
+        fd = os.open(path, os.O_RDONLY)
+        try:
             # Read what the file holds: asking for MAX_MAIL + 1 bytes allocates
             # 20 MiB per mail (a size of 0 is a pipe or /proc: ask for all).
-            size = os.fstat(fh.fileno()).st_size
-            data = fh.read(min(size, MAX_MAIL) + 1 if size else MAX_MAIL + 1)
+            size = os.fstat(fd).st_size
+            data = _read_fd(fd, min(size, MAX_MAIL) + 1 if size else MAX_MAIL + 1)
             if size and size < len(data) <= MAX_MAIL:  # it grew while being read
-                data += fh.read(MAX_MAIL + 1 - len(data))
+                data += _read_fd(fd, MAX_MAIL + 1 - len(data))
+        finally:
+            os.close(fd)
     except OSError as exc:
         sys.stderr.write(f"smtpdoctor: cannot read {path}: {exc.strerror or exc}\n")
         return None
@@ -87,6 +92,18 @@ def _read(path: str) -> bytes | None:
         sys.stderr.write(f"smtpdoctor: {path} is larger than 20 MiB; only its start is read\n")
         data = data[:MAX_MAIL]
     return data
+
+
+def _read_fd(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes, to the end of the file (a read may return fewer)."""
+    chunks = []
+    while limit > 0:
+        chunk = os.read(fd, limit)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_mails(

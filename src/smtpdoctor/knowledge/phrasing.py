@@ -211,37 +211,58 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
 
     Only the top-level branches whose words are all present are searched, each
     on its own: the others cannot match, and one branch of a forty-branch
-    alternation costs a fortieth of it. Truth only, not the match.
+    alternation costs a fortieth of it. A branch that is a plain ASCII phrase
+    is found in the lower-cased text without a regex (each character a
+    case-insensitive match of it: the regex matches there too); not found
+    there, the regex decides. Truth only, not the match.
     """
     branches = _branches(regex) if present is not None else None
     if present is None or branches is None:
         return any(regex.search(text) for text in texts)
-    for gate, branch in branches:
-        if gate <= present:
-            rx = _BRANCH_RX.get(branch)
-            if rx is None:
-                rx = _BRANCH_RX[branch] = re.compile(branch, regex.flags)
-            if any(rx.search(text) for text in texts):
+    lowered: list[str] | None = None
+    for gate, branch, phrase in branches:
+        if not gate <= present:
+            continue
+        if phrase is not None:
+            if lowered is None:
+                lowered = [text.lower() for text in texts]
+            if any(phrase in text for text in lowered):
                 return True
+        rx = _BRANCH_RX.get(branch)
+        if rx is None:
+            rx = _BRANCH_RX[branch] = re.compile(branch, regex.flags)
+        if any(rx.search(text) for text in texts):
+            return True
     return False
 
 
-_Branches = tuple[tuple[frozenset[str], str], ...]
+# Each branch: its gate, its source, and its text when it is a plain phrase.
+_Branches = tuple[tuple[frozenset[str], str, str | None], ...]
+_META = frozenset(".^$*+?{}[]\\|()")
 
 
 def _branches(regex: LazyRegex) -> _Branches | None:
-    """Each top-level branch's gate and source, or None (one branch, or not split safely)."""
+    """Each top-level branch's gate and source, or None (not split safely)."""
     source = regex.pattern
     if source in _SPLIT:
         return _SPLIT[source]
     gates = gates_of(regex)
-    parts = _split_top(source) if gates is not None and len(gates) > 1 else None
+    parts = _split_top(source) if gates is not None else None
     found: _Branches | None = None
     # Backreferences and inline flags belong to the whole pattern.
     if gates and parts and len(parts) == len(gates) and not _WHOLE_PATTERN.search(source):
-        found = tuple(zip(gates, parts, strict=True))
+        found = tuple(
+            (gate, part, _phrase(part, gate)) for gate, part in zip(gates, parts, strict=True)
+        )
     _SPLIT[source] = found
     return found
+
+
+def _phrase(branch: str, gate: frozenset[str]) -> str | None:
+    """The branch's lower-cased text when it is a plain ASCII phrase (its own gate), else None."""
+    lowered = branch.lower()
+    plain = branch.isascii() and _META.isdisjoint(branch) and gate == {lowered}
+    return lowered if plain else None
 
 
 _WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
