@@ -151,3 +151,36 @@ def test_table_regexes_compile_on_first_use_only() -> None:
     assert isinstance(lazy._compiled, re.Pattern)
     assert lazy.flags & re.IGNORECASE
     assert lazy.sub("x", "mailbox full!") == "x!"  # the rest of a pattern's methods
+
+
+@pytest.mark.parametrize(
+    ("branch", "text"),
+    [
+        (r"\bUnknown Recipient\b", "550 unknown recipient here"),
+        (r"\bUnknown Recipient\b", "550 xunknown recipient"),
+        (r"\bUnknown Recipient\b", "550 unknown recipients"),
+        (r"\bUnknown Recipient\b", "550 unknown recipient_x, then UNKNOWN RECIPIENT."),
+        (r"\bUnknown Recipient\b", "İ unknown recipient"),  # lower() adds a character
+        (r"\bdefer\b", "é-defer"),
+        (r"\(spam\)", "Rejected (SPAM) here"),
+        (r"groups\.google\.com/support", "see GROUPS.GOOGLE.COM/SUPPORT/x"),
+        (r"\buser unknown", "ſuser unknown"),  # "ſ" matches "s" case-insensitively
+        (r"mailbox unavailable", "Mailbox Unavailable"),
+    ],
+)
+def test_a_plain_phrase_is_found_exactly_where_its_regex_matches(branch: str, text: str) -> None:
+    words = phrasing.words_of(branch)[1]
+    assert words is not None
+    phrase = phrasing._phrase(branch, words[0])
+    assert phrase is not None
+    found = phrasing._found(phrase, text, text.lower())
+    regex = re.compile(branch, re.IGNORECASE).search(text) is not None
+    # Found means the regex matches; not found leaves the decision to the regex.
+    assert not found or regex
+    assert found == regex or len(text.lower()) != len(text) or not text.isascii()
+
+
+def test_a_branch_with_more_than_a_phrase_keeps_its_regex() -> None:
+    for branch in (r"\buser\s+unknown\b", "message (?:has been )?blocked", r"\d{3} spam"):
+        gates = phrasing.words_of(branch)[1]
+        assert phrasing._phrase(branch, gates[0] if gates else frozenset()) is None

@@ -212,9 +212,10 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     Only the top-level branches whose words are all present are searched, each
     on its own: the others cannot match, and one branch of a forty-branch
     alternation costs a fortieth of it. A branch that is a plain ASCII phrase
-    is found in the lower-cased text without a regex (each character a
-    case-insensitive match of it: the regex matches there too); not found
-    there, the regex decides. Truth only, not the match.
+    (``\\b`` at its ends allowed) is found in the lower-cased text without a
+    regex (each character a case-insensitive match of it, the word boundaries
+    checked on the text: the regex matches there too); not found there, the
+    regex decides. Truth only, not the match.
     """
     branches = _branches(regex) if present is not None else None
     if present is None or branches is None:
@@ -226,7 +227,7 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
         if phrase is not None:
             if lowered is None:
                 lowered = [text.lower() for text in texts]
-            if any(phrase in text for text in lowered):
+            if any(_found(phrase, t, low) for t, low in zip(texts, lowered, strict=True)):
                 return True
         rx = _BRANCH_RX.get(branch)
         if rx is None:
@@ -236,9 +237,8 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     return False
 
 
-# Each branch: its gate, its source, and its text when it is a plain phrase.
-_Branches = tuple[tuple[frozenset[str], str, str | None], ...]
-_META = frozenset(".^$*+?{}[]\\|()")
+# Each branch: its gate, its source, and itself as a phrase when it is a plain one.
+_Branches = tuple[tuple[frozenset[str], str, "_Phrase | None"], ...]
 
 
 def _branches(regex: LazyRegex) -> _Branches | None:
@@ -258,11 +258,47 @@ def _branches(regex: LazyRegex) -> _Branches | None:
     return found
 
 
-def _phrase(branch: str, gate: frozenset[str]) -> str | None:
-    """The branch's lower-cased text when it is a plain ASCII phrase (its own gate), else None."""
-    lowered = branch.lower()
-    plain = branch.isascii() and _META.isdisjoint(branch) and gate == {lowered}
-    return lowered if plain else None
+def _phrase(branch: str, gate: frozenset[str]) -> _Phrase | None:
+    """The branch as a plain ASCII phrase (lower-cased, escapes undone, whether
+    ``\\b`` stands before and after it) when it is one and its own gate, else None."""
+    start = branch.startswith("\\b")
+    end = branch.endswith("\\b") and not branch.endswith("\\\\b")
+    core = branch[2 if start else 0 : len(branch) - 2 if end else len(branch)]
+    if not core.isascii() or _PLAIN.fullmatch(core) is None:
+        return None
+    text = _UNESCAPE.sub(r"\1", core).lower()
+    return (text, start, end) if gate == {text} else None
+
+
+def _found(phrase: _Phrase, text: str, lowered: str) -> bool:
+    """Whether ``phrase`` stands in ``lowered`` (``text`` lower-cased) between the
+    word boundaries it asks for; False also when lower-casing moved the positions."""
+    word, start, end = phrase
+    at = lowered.find(word)
+    if at < 0 or not (start or end):
+        return at >= 0
+    if len(lowered) != len(text):
+        return False  # ("İ" lower-cases to two characters): the regex decides
+    while at >= 0:
+        after = at + len(word)
+        if (not start or _boundary(text, at)) and (not end or _boundary(text, after)):
+            return True
+        at = lowered.find(word, at + 1)
+    return False
+
+
+def _boundary(text: str, at: int) -> bool:
+    """``\\b`` at ``at`` as re sees it in a str pattern (a word character: alphanumeric or _)."""
+    before = at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
+    after = at < len(text) and (text[at].isalnum() or text[at] == "_")
+    return before != after
+
+
+# A plain phrase: characters that stand for themselves, or a backslash before
+# a punctuation character (which then stands for itself).
+_PLAIN = re.compile(r"(?:[^.^$*+?{}\[\]\\|()]|\\[^\w\s])+")
+_UNESCAPE = re.compile(r"\\(.)")
+_Phrase = tuple[str, bool, bool]
 
 
 _WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
