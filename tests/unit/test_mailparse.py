@@ -175,6 +175,7 @@ _PIECES = [
     "\r\n",
     "\r",
     "body",
+    "form\ffeed \x85 and\u2028 other breaks\n",  # lines for str.splitlines, not for email
 ]
 _HEAD = 'Content-Type: multipart/report; boundary="a"\n'
 

@@ -100,6 +100,8 @@ _MAX_DEPTH = 40  # real bounces nest a few levels; deeper is left to email.feedp
 # What email.feedparser splits and tests lines with (StringIO(newline="")
 # lines: "\r\n", "\r" or "\n" ends a line; nothing else does).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+# What str.splitlines cuts at besides "\n" (and StringIO does not, but "\r").
+_OTHER_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 _NL_EOL = re.compile(r"(\r\n|\r|\n)\Z")
 _NL_BOL = re.compile(r"(\r\n|\r|\n)")
@@ -422,13 +424,10 @@ class _Parser:
 
 def _lines(text: str) -> list[str]:
     """The lines as StringIO(newline="") reads them, each with its line end."""
-    if "\r" in text:
-        return _LINE.findall(text)
-    lines = [line + "\n" for line in text.split("\n")]
-    last = lines.pop()
-    if last != "\n":  # no line end after the last line
-        lines.append(last[:-1])
-    return lines
+    if _OTHER_BREAKS.search(text) is None:
+        # Only "\n" ends lines here: str.splitlines cuts at these alone too.
+        return text.splitlines(keepends=True)
+    return _LINE.findall(text)
 
 
 def _source_parse(lines: list[str]) -> tuple[str, str]:
