@@ -198,8 +198,9 @@ def gates_of(regex: LazyRegex) -> tuple[frozenset[str], ...] | None:
     """For each top-level branch of table ``regex``, every word a match of it contains.
 
     A text can match only if it holds all the words of one branch (finer than
-    :func:`needs_of`: "message (?:has been )?blocked" needs both words);
-    None: some branch needs no word. :func:`present_words` reports these words.
+    :func:`needs_of`: "message (?:has been )?blocked" needs both words); a
+    branch that needs no word has an empty gate, always open; None: no branch
+    needs a word. :func:`present_words` reports these words.
     """
     if not _INDEX:
         _build_index()
@@ -463,7 +464,9 @@ def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
     else:
         branches = [items]
     gates = tuple(_all_need(branch) for branch in branches)
-    return None if not all(gates) else gates
+    # A branch that needs no word has an empty gate (always open); only when
+    # no branch needs one is there nothing to gate.
+    return gates if any(gates) else None
 
 
 def _all_need(items: list[Any]) -> frozenset[str]:
