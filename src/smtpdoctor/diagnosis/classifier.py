@@ -589,7 +589,8 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
     # A reply folded into one log line: drop the inner "550-5.7.1 " markers.
     enh = m.group(3)
     marker = rf"\s{code}[- ](?:{re.escape(enh)}\s)?" if enh else rf"\s{code}[- ]"
-    first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
+    if code in first_line[4:]:  # (no marker without the code: no regex to build)
+        first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
     first_line = _POSTFIX_TAIL.sub("", first_line).rstrip(" '\"")
     lines[0] = first_line
     parsed = parse_reply_text("\n".join(lines))
