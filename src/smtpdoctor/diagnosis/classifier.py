@@ -705,7 +705,7 @@ _INDEXES: dict[int, _TableIndex] = {}
 
 def _maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:
     """Whether a regex whose matches contain one of ``needs`` may match (cheap test first)."""
-    return needs is None or any(word in lowered for word in needs)
+    return needs is None or any(map(lowered.__contains__, needs))
 
 
 def _from_pattern(p: TextPattern) -> _Evidence:

@@ -8,6 +8,7 @@ same way without importing the others.
 from __future__ import annotations
 
 import importlib
+import operator
 import re
 import zlib
 from dataclasses import dataclass
@@ -166,7 +167,7 @@ def present_words(lowered: str) -> frozenset[str] | None:
         _build_index()
     if _AUTOMATON is not None:
         # Every needed word the text holds, in one C pass (Aho-Corasick).
-        return frozenset(word for _, word in _AUTOMATON.iter(lowered))
+        return frozenset(map(_SECOND, _AUTOMATON.iter(lowered)))
     # Only the words whose first three characters occur in the text are
     # searched for: a set of the text's character triples is cheaper to
     # build than ~800 substring searches, and lets fewer words through than
@@ -425,6 +426,7 @@ _WORDS: list[str] = []
 _BY_START: dict[str, list[str]] = {}  # the words by their first three characters
 _SHORT: list[str] = []  # the words shorter than that
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
+_SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
 
