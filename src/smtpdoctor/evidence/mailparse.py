@@ -129,7 +129,9 @@ class _Part(email.message.Message):
 
     def __init__(self, policy: Any = email.policy.compat32) -> None:
         super().__init__(policy)
-        self._first: dict[str, tuple[str, Any]] | None = None
+        # The first field of each name: (name, raw value) until fetched once;
+        # then the value itself when the policy hands back the raw str as is.
+        self._first: dict[str, Any] | None = None
         self._ctype: str | None = None
 
     def get(self, name: str, failobj: Any = None) -> Any:
@@ -139,8 +141,16 @@ class _Part(email.message.Message):
             for key, value in self._headers:
                 first.setdefault(key.lower(), (key, value))
             self._first = first
-        hit = first.get(name.lower())
-        return failobj if hit is None else self.policy.header_fetch_parse(*hit)
+        lowered = name.lower()
+        hit = first.get(lowered)
+        if hit is None:
+            return failobj
+        if type(hit) is str:
+            return hit
+        value = self.policy.header_fetch_parse(*hit)
+        if value is hit[1] and type(value) is str:  # the same str every time: keep it
+            first[lowered] = value
+        return value
 
     def get_content_type(self) -> str:
         if self._ctype is None:
