@@ -36,3 +36,18 @@ def test_the_folder_document_is_json_dumps_of_it(tmp_path: Path) -> None:
     text = explain._folder_json(results)
     assert text == _plain(results)
     assert json.loads(text)["explanations"][-1]["input"]["source"] == str(odd)
+
+
+def test_reading_a_folder_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
+    import gc
+
+    files = [str(f) for f in sorted(BOUNCES.iterdir())[:3]]
+    assert gc.isenabled()
+    assert len(explain.explain_files(files)) >= 3
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        explain.explain_files(files)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -11,6 +11,7 @@ recipient domain.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -115,30 +116,55 @@ def read_mails(
     batch_mode()
     inputs: list[MailInput] = []
     number = 0
-    for path in _files(paths):
-        data = _read(path)
-        if data is None:
-            continue
-        mails = _MBOX_SPLIT.split(data) if is_mbox(data) else [data]
-        for index, mail in enumerate(mails):
-            where = f"{path} (message {index + 1})" if len(mails) > 1 else path
-            problem = unusable(mail, where)
-            if problem is not None:
-                sys.stderr.write(f"smtpdoctor: {problem}; skipped\n")
-                continue
-            number += 1
-            text = mail.replace(b"\x00", b"").decode("utf-8", errors="replace")
-            found = parse_bounce(text, may_be_mail=True, keep=keep)
-            for warning in found.warnings:
-                sys.stderr.write(f"smtpdoctor: {where}: {warning}\n")
-            base: dict[str, Any] = {"source": path, "message": number}
-            if len(mails) > 1:
-                base["index"] = index + 1
-            inputs.extend(
-                MailInput(e.text, {**base, **e.origin()}, e.candidates, e.nature)
-                for e in found.entries
-            )
+    # The reading makes many objects and no reference cycles: the cyclic
+    # collector would only walk them. It runs once per _GC_EVERY files instead
+    # (a cycle after all is freed then), and as usual again afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for count, path in enumerate(_files(paths), 1):
+            if count % _GC_EVERY == 0:
+                gc.collect()
+            number = _read_one(path, inputs, number, keep, unusable)
+    finally:
+        if collecting:
+            gc.enable()
     return inputs
+
+
+_GC_EVERY = 2000  # files read between two runs of the cyclic garbage collector
+
+
+def _read_one(
+    path: str,
+    inputs: list[MailInput],
+    number: int,
+    keep: Callable[[str], bool],
+    unusable: Callable[[bytes, str], str | None],
+) -> int:
+    """The entries of one file's mails onto ``inputs``; the message number reached."""
+    data = _read(path)
+    if data is None:
+        return number
+    mails = _MBOX_SPLIT.split(data) if is_mbox(data) else [data]
+    for index, mail in enumerate(mails):
+        where = f"{path} (message {index + 1})" if len(mails) > 1 else path
+        problem = unusable(mail, where)
+        if problem is not None:
+            sys.stderr.write(f"smtpdoctor: {problem}; skipped\n")
+            continue
+        number += 1
+        text = mail.replace(b"\x00", b"").decode("utf-8", errors="replace")
+        found = parse_bounce(text, may_be_mail=True, keep=keep)
+        for warning in found.warnings:
+            sys.stderr.write(f"smtpdoctor: {where}: {warning}\n")
+        base: dict[str, Any] = {"source": path, "message": number}
+        if len(mails) > 1:
+            base["index"] = index + 1
+        inputs.extend(
+            MailInput(e.text, {**base, **e.origin()}, e.candidates, e.nature) for e in found.entries
+        )
+    return number
 
 
 def _domain(origin: dict[str, Any]) -> str:
