@@ -100,10 +100,7 @@ _MAX_DEPTH = 40  # real bounces nest a few levels; deeper is left to email.feedp
 # What email.feedparser splits and tests lines with (StringIO(newline="")
 # lines: "\r\n", "\r" or "\n" ends a line; nothing else does).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-# What str.splitlines cuts at besides "\n" (and StringIO does not, but "\r").
-_OTHER_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
-_NL_EOL = re.compile(r"(\r\n|\r|\n)\Z")
 _NL_BOL = re.compile(r"(\r\n|\r|\n)")
 _LINE_START = "-\r\n"  # the only first characters an end-of-part line can have
 # Message methods that change the headers or the default type: each drops
@@ -316,8 +313,7 @@ class _Parser:
                 last = []
             if line.startswith("From "):
                 if lineno == 0:
-                    mo = _NL_EOL.search(line)
-                    cur.set_unixfrom(line[: -len(mo.group(0))] if mo else line)
+                    cur.set_unixfrom(_strip_eol(line))
                     continue
                 if lineno == len(lines) - 1:
                     self.unreadline(line)
@@ -392,9 +388,7 @@ class _Parser:
                 break
             if preamble is not None:
                 if preamble:
-                    eol = _NL_EOL.search(preamble[-1])
-                    if eol:
-                        preamble[-1] = preamble[-1][: -len(eol.group(0))]
+                    preamble[-1] = _strip_eol(preamble[-1])
                     cur.preamble = "".join(preamble)
                 preamble = None
                 self.unreadline(line)
@@ -420,13 +414,9 @@ class _Parser:
             if last.epilogue == "":
                 last.epilogue = None
             elif last.epilogue is not None:
-                eol = _NL_EOL.search(last.epilogue)
-                if eol:
-                    last.epilogue = last.epilogue[: -len(eol.group(0))]
+                last.epilogue = _strip_eol(last.epilogue)
         elif isinstance(last._payload, str):
-            eol = _NL_EOL.search(last._payload)
-            if eol:
-                last._payload = last._payload[: -len(eol.group(0))]
+            last._payload = _strip_eol(last._payload)
         self.eof.pop()
         self.stack.pop()
         self.last = self.stack[-1]
@@ -434,10 +424,23 @@ class _Parser:
 
 def _lines(text: str) -> list[str]:
     """The lines as StringIO(newline="") reads them, each with its line end."""
-    if _OTHER_BREAKS.search(text) is None:
-        # Only "\n" ends lines here: str.splitlines cuts at these alone too.
-        return text.splitlines(keepends=True)
+    lines = text.splitlines(keepends=True)
+    # str.splitlines also cuts at form feed, NEL, U+2028 ...; StringIO only at
+    # "\r\n", "\r" and "\n". As many lines as those make: it cut at nothing else.
+    crlf = text.count("\r\n")
+    breaks = text.count("\n") + text.count("\r") - crlf
+    if len(lines) == breaks + (not text.endswith(("\n", "\r"))) - (not text):
+        return lines
     return _LINE.findall(text)
+
+
+def _strip_eol(text: str) -> str:
+    """``text`` without its last line end (the feed parser's ``NLCRE_eol``)."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith(("\r", "\n")):
+        return text[:-1]
+    return text
 
 
 def _source_parse(lines: list[str]) -> tuple[str, str]:
