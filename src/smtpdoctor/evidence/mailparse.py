@@ -102,6 +102,7 @@ _MAX_DEPTH = 40  # real bounces nest a few levels; deeper is left to email.feedp
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 _NL_BOL = re.compile(r"(\r\n|\r|\n)")
+_MISSING = object()
 _LINE_START = "-\r\n"  # the only first characters an end-of-part line can have
 # Message methods that change the headers or the default type: each drops
 # the memo of :class:`_Part` (every other mutator goes through these).
@@ -150,9 +151,18 @@ class _Part(email.message.Message):
         return value
 
     def get_content_type(self) -> str:
-        if self._ctype is None:
-            self._ctype = super().get_content_type()
-        return self._ctype
+        ctype = self._ctype
+        if ctype is None:
+            # Message.get_content_type, the same steps without its extra calls.
+            value = self.get("content-type", _MISSING)
+            if value is _MISSING:
+                ctype = self.get_default_type()
+            else:
+                ctype = str(value).partition(";")[0].strip().lower()
+                if ctype.count("/") != 1:
+                    ctype = "text/plain"
+            self._ctype = ctype
+        return ctype
 
     def _forget(self) -> None:
         self._first = None
@@ -259,12 +269,13 @@ class _Parser:
         cur = self.new_message()
         self.headers(cur)
         ctype = cur.get_content_type()
+        maintype = ctype.split("/")[0]
         if ctype == "message/delivery-status":
             self.delivery_status()
-        elif cur.get_content_maintype() == "message":
+        elif maintype == "message":
             self.parsegen()
             self.stack.pop()
-        elif cur.get_content_maintype() == "multipart":
+        elif maintype == "multipart":
             self.multipart(cur)
         else:
             cur.set_payload("".join(self.rest()))
