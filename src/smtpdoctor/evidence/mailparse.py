@@ -307,22 +307,24 @@ class _Parser:
         self.parse_headers(cur, lines[start:i])
 
     def parse_headers(self, cur: _Part, lines: list[str]) -> None:
-        last: list[str] = []
+        """The feed parser's ``_parse_headers``: fields, folds, envelope lines, defects."""
+        fields = cur._headers
+        field: str | None = None  # the first line of the field being read
+        folds: list[str] | None = None  # and its continuation lines
         for lineno, line in enumerate(lines):
-            if line[0] in " \t":
-                if not last:
+            first = line[0]
+            if first in " \t":
+                if field is None:
                     cur.defects.append(email.errors.FirstHeaderLineIsContinuationDefect(line))
-                    continue
-                last.append(line)
-                continue
-            if last:
-                if len(last) == 1:  # _source_parse of one line, inline: most fields
-                    name, _, value = last[0].partition(":")
-                    cur._headers.append((name, value.lstrip(" \t").rstrip("\r\n")))
+                elif folds is None:
+                    folds = [line]
                 else:
-                    cur._headers.append(_source_parse(last))
-                last = []
-            if line.startswith("From "):
+                    folds.append(line)
+                continue
+            if field is not None:
+                fields.append(_field(field, folds))
+                field = folds = None
+            if first == "F" and line.startswith("From "):
                 if lineno == 0:
                     cur.set_unixfrom(_strip_eol(line))
                     continue
@@ -331,12 +333,12 @@ class _Parser:
                     return
                 cur.defects.append(email.errors.MisplacedEnvelopeHeaderDefect(line))
                 continue
-            if line.find(":") == 0:
+            if first == ":":
                 cur.defects.append(email.errors.InvalidHeaderDefect("Missing header name."))
                 continue
-            last = [line]
-        if last:
-            cur._headers.append(_source_parse(last))
+            field = line
+        if field is not None:
+            fields.append(_field(field, folds))
 
     def delivery_status(self) -> None:
         # Blocks of fields separated by blank lines, each a message of headers.
@@ -454,8 +456,10 @@ def _strip_eol(text: str) -> str:
     return text
 
 
-def _source_parse(lines: list[str]) -> tuple[str, str]:
+def _field(line: str, folds: list[str] | None) -> tuple[str, str]:
     """compat32's ``header_source_parse``: the name, and the value with its folds."""
-    name, value = lines[0].split(":", 1)
-    value = value.lstrip(" \t") + "".join(lines[1:])
+    name, _, value = line.partition(":")
+    value = value.lstrip(" \t")
+    if folds is not None:
+        value += "".join(folds)
     return name, value.rstrip("\r\n")
