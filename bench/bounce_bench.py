@@ -145,6 +145,16 @@ class Run:
 LOAD_AT_START = os.getloadavg()
 
 
+def _sisimai_version() -> str:
+    done = subprocess.run(
+        ["perl", "-MSisimai", "-e", "print $Sisimai::VERSION"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()
+
+
 def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     """One run: CPU time of the child (user + system, wait4) and wall time."""
     start = time.perf_counter()
@@ -309,16 +319,6 @@ def _doc_section(  # noqa: PLR0917 - the figures of one run
             "in [explain.md](explain.md#sisimai-side-by-side).",
         ]
     )
-
-
-def _sisimai_version() -> str:
-    done = subprocess.run(
-        ["perl", "-MSisimai", "-e", "print $Sisimai::VERSION"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip()
 
 
 def main() -> int:
