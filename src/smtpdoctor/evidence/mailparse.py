@@ -230,7 +230,10 @@ class _Parser:
         self.lines[self.pos] = line
 
     def at_eof(self, line: str) -> bool:
-        return any(ateof(line) for ateof in self.eof)
+        for ateof in self.eof:  # noqa: SIM110 - a loop: no generator per "-" line
+            if ateof(line):
+                return True
+        return False
 
     def rest(self) -> list[str]:
         """The lines up to the end of the current part (``for line in input``)."""
