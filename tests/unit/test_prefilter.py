@@ -12,6 +12,7 @@ fourth mail: searching every regex over all of them takes seconds.)
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,129 @@ def test_a_branch_gate_needs_every_word_of_the_branch() -> None:
     assert needs is not None
     # Each branch's gate holds the word the coarser index takes for it.
     assert all(gate & needs for gate in gates)
+
+
+def test_the_automaton_finds_the_words_the_triple_scan_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    phrasing.batch_mode()
+    phrasing.present_words("")  # the index (and the automaton) built
+    if phrasing._AUTOMATON is None:
+        pytest.skip("pyahocorasick is not installed (the fast extra)")
+    texts = [t.lower() for t in _texts()] + ["", "ab", "迷惑メール 見つかりません"]
+    fast = [phrasing.present_words(t) for t in texts]
+    monkeypatch.setattr(phrasing, "_AUTOMATON", None)
+    scan = [phrasing.present_words(t) for t in texts]
+    assert fast == scan
+    assert any(fast)
+
+
+def test_a_pattern_splits_at_its_top_level_bars_only() -> None:
+    assert phrasing._split_top(r"a(b|c)|[|\]]d|e\|f|(?:g|h)") == [
+        "a(b|c)",
+        r"[|\]]d",
+        r"e\|f",
+        "(?:g|h)",
+    ]
+    assert phrasing._split_top("[]|]x|y") == ["[]|]x", "y"]
+    assert phrasing._split_top("[^]|]x|y") == ["[^]|]x", "y"]
+
+
+def test_only_open_branches_are_searched_and_the_truth_is_the_full_search() -> None:
+    phrasing.batch_mode()
+    unknown = next(p for p in PATTERNS if p.id == "generic.user_unknown").regex
+    branches = phrasing._branches(unknown)
+    assert branches is not None
+    assert len(branches) > 5
+    text = "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown"
+    present = phrasing.present_words(text.lower())
+    assert present is not None
+    assert phrasing.search_open(unknown, present, text)
+    assert phrasing.search_open(unknown, present, "no match here", text)
+    # Present words of no branch: nothing is searched (and nothing would match).
+    assert not phrasing.search_open(unknown, frozenset({"quota"}), text)
+    assert phrasing.search_open(unknown, None, text)  # no words known: the whole regex
+
+
+def test_flags_and_backreferences_keep_a_pattern_whole() -> None:
+    whole = phrasing._WHOLE_PATTERN
+    assert whole.search(r"(a)bc\1|def")
+    assert whole.search(r"(?P<x>a)(?P=x)|b")
+    assert whole.search(r"(?s:abc.)|def")
+    assert whole.search(r"(?i)abc|def")
+    assert not whole.search(r"(?:abc)|(?P<n>def)|(?=g)h|(?<!i)j")
+
+
+def test_branch_search_agrees_with_the_regex_on_every_corpus_text() -> None:
+    phrasing.batch_mode()
+    texts = _texts()[::5]
+    for p in PATTERNS:
+        for text in texts:
+            present = phrasing.present_words(text.lower())
+            assert phrasing.search_open(p.regex, present, text) == bool(p.regex.search(text)), (
+                p.id,
+                text[:80],
+            )
+
+
+def test_the_stored_word_index_is_the_one_parsing_gives() -> None:
+    from smtpdoctor.knowledge import wordindex
+    from smtpdoctor.knowledge._wordindex import WORDS
+
+    stored = phrasing._stored_words()
+    sources = wordindex._all_tables()
+    assert len(stored) == len(WORDS)
+    checked = 0
+    for source in sources:
+        entry = stored.get(phrasing.source_key(source))
+        if entry is not None:  # a regex added since is parsed at start: slower, still right
+            assert entry == phrasing.words_of(source), source[:80]
+            checked += 1
+    assert checked > 150
+    # Fresh: every table regex has its stored entry (regenerate with
+    # `python -m smtpdoctor.knowledge.wordindex > src/smtpdoctor/knowledge/_wordindex.py`).
+    missing = [s[:60] for s in sources if phrasing.source_key(s) not in stored]
+    assert not missing, missing
+
+
+def test_table_regexes_compile_on_first_use_only() -> None:
+    lazy = phrasing.LazyRegex(r"mailbox (?:is )?full")
+    untouched = lazy._compiled is None
+    assert untouched
+    assert lazy.search("550 Mailbox is FULL") is not None
+    assert isinstance(lazy._compiled, re.Pattern)
+    assert lazy.flags & re.IGNORECASE
+    assert lazy.sub("x", "mailbox full!") == "x!"  # the rest of a pattern's methods
+
+
+@pytest.mark.parametrize(
+    ("branch", "text"),
+    [
+        (r"\bUnknown Recipient\b", "550 unknown recipient here"),
+        (r"\bUnknown Recipient\b", "550 xunknown recipient"),
+        (r"\bUnknown Recipient\b", "550 unknown recipients"),
+        (r"\bUnknown Recipient\b", "550 unknown recipient_x, then UNKNOWN RECIPIENT."),
+        (r"\bUnknown Recipient\b", "İ unknown recipient"),  # lower() adds a character
+        (r"\bdefer\b", "é-defer"),
+        (r"\(spam\)", "Rejected (SPAM) here"),
+        (r"groups\.google\.com/support", "see GROUPS.GOOGLE.COM/SUPPORT/x"),
+        (r"\buser unknown", "ſuser unknown"),  # "ſ" matches "s" case-insensitively
+        (r"mailbox unavailable", "Mailbox Unavailable"),
+    ],
+)
+def test_a_plain_phrase_is_found_exactly_where_its_regex_matches(branch: str, text: str) -> None:
+    words = phrasing.words_of(branch)[1]
+    assert words is not None
+    phrase = phrasing._phrase(branch, words[0])
+    assert phrase is not None
+    found = phrasing._found(phrase, text, text.lower())
+    regex = re.compile(branch, re.IGNORECASE).search(text) is not None
+    # Found means the regex matches; not found leaves the decision to the regex.
+    assert not found or regex
+    assert found == regex or len(text.lower()) != len(text) or not text.isascii()
+
+
+def test_a_branch_with_more_than_a_phrase_keeps_its_regex() -> None:
+    for branch in (r"\buser\s+unknown\b", "message (?:has been )?blocked", r"\d{3} spam"):
+        gates = phrasing.words_of(branch)[1]
+        assert phrasing._phrase(branch, gates[0] if gates else frozenset()) is None

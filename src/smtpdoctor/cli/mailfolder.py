@@ -11,6 +11,7 @@ recipient domain.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -73,13 +74,18 @@ def _files(paths: list[str]) -> Iterator[str]:
 
 def _read(path: str) -> bytes | None:
     try:
-        with open(path, "rb") as fh:
+        # A descriptor, not open(): the file object and its buffer cost more
+        # than reading a bounce.
+        fd = os.open(path, os.O_RDONLY)
+        try:
             # Read what the file holds: asking for MAX_MAIL + 1 bytes allocates
             # 20 MiB per mail (a size of 0 is a pipe or /proc: ask for all).
-            size = os.fstat(fh.fileno()).st_size
-            data = fh.read(min(size, MAX_MAIL) + 1 if size else MAX_MAIL + 1)
+            size = os.fstat(fd).st_size
+            data = _read_fd(fd, min(size, MAX_MAIL) + 1 if size else MAX_MAIL + 1)
             if size and size < len(data) <= MAX_MAIL:  # it grew while being read
-                data += fh.read(MAX_MAIL + 1 - len(data))
+                data += _read_fd(fd, MAX_MAIL + 1 - len(data))
+        finally:
+            os.close(fd)
     except OSError as exc:
         sys.stderr.write(f"smtpdoctor: cannot read {path}: {exc.strerror or exc}\n")
         return None
@@ -87,6 +93,18 @@ def _read(path: str) -> bytes | None:
         sys.stderr.write(f"smtpdoctor: {path} is larger than 20 MiB; only its start is read\n")
         data = data[:MAX_MAIL]
     return data
+
+
+def _read_fd(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes, to the end of the file (a read may return fewer)."""
+    chunks = []
+    while limit > 0:
+        chunk = os.read(fd, limit)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_mails(
@@ -98,30 +116,55 @@ def read_mails(
     batch_mode()
     inputs: list[MailInput] = []
     number = 0
-    for path in _files(paths):
-        data = _read(path)
-        if data is None:
-            continue
-        mails = _MBOX_SPLIT.split(data) if is_mbox(data) else [data]
-        for index, mail in enumerate(mails):
-            where = f"{path} (message {index + 1})" if len(mails) > 1 else path
-            problem = unusable(mail, where)
-            if problem is not None:
-                sys.stderr.write(f"smtpdoctor: {problem}; skipped\n")
-                continue
-            number += 1
-            text = mail.replace(b"\x00", b"").decode("utf-8", errors="replace")
-            found = parse_bounce(text, may_be_mail=True, keep=keep)
-            for warning in found.warnings:
-                sys.stderr.write(f"smtpdoctor: {where}: {warning}\n")
-            base: dict[str, Any] = {"source": path, "message": number}
-            if len(mails) > 1:
-                base["index"] = index + 1
-            inputs.extend(
-                MailInput(e.text, {**base, **e.origin()}, e.candidates, e.nature)
-                for e in found.entries
-            )
+    # The reading makes many objects and no reference cycles: the cyclic
+    # collector would only walk them. It runs once per _GC_EVERY files instead
+    # (a cycle after all is freed then), and as usual again afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for count, path in enumerate(_files(paths), 1):
+            if count % _GC_EVERY == 0:
+                gc.collect()
+            number = _read_one(path, inputs, number, keep, unusable)
+    finally:
+        if collecting:
+            gc.enable()
     return inputs
+
+
+_GC_EVERY = 2000  # files read between two runs of the cyclic garbage collector
+
+
+def _read_one(
+    path: str,
+    inputs: list[MailInput],
+    number: int,
+    keep: Callable[[str], bool],
+    unusable: Callable[[bytes, str], str | None],
+) -> int:
+    """The entries of one file's mails onto ``inputs``; the message number reached."""
+    data = _read(path)
+    if data is None:
+        return number
+    mails = _MBOX_SPLIT.split(data) if is_mbox(data) else [data]
+    for index, mail in enumerate(mails):
+        where = f"{path} (message {index + 1})" if len(mails) > 1 else path
+        problem = unusable(mail, where)
+        if problem is not None:
+            sys.stderr.write(f"smtpdoctor: {problem}; skipped\n")
+            continue
+        number += 1
+        text = mail.replace(b"\x00", b"").decode("utf-8", errors="replace")
+        found = parse_bounce(text, may_be_mail=True, keep=keep)
+        for warning in found.warnings:
+            sys.stderr.write(f"smtpdoctor: {where}: {warning}\n")
+        base: dict[str, Any] = {"source": path, "message": number}
+        if len(mails) > 1:
+            base["index"] = index + 1
+        inputs.extend(
+            MailInput(e.text, {**base, **e.origin()}, e.candidates, e.nature) for e in found.entries
+        )
+    return number
 
 
 def _domain(origin: dict[str, Any]) -> str:

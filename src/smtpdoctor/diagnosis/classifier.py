@@ -63,6 +63,7 @@ from smtpdoctor.knowledge.phrasing import (
     needed_words,
     needs_of,
     present_words,
+    search_open,
     words_absent,
 )
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
@@ -252,7 +253,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     # A text that says the mail was not delivered is never a success, whatever
     # 2xx code (a mailer's exit status, a header's number) stands in it.
-    failed = not words_absent(_FAILURE_SAID.regex, low) and bool(_FAILURE_SAID.regex.search(flat))
+    failed = search_open(_FAILURE_SAID.regex, low, flat)
     success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
@@ -632,7 +633,8 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
     # A reply folded into one log line: drop the inner "550-5.7.1 " markers.
     enh = m.group(3)
     marker = rf"\s{code}[- ](?:{re.escape(enh)}\s)?" if enh else rf"\s{code}[- ]"
-    first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
+    if code in first_line[4:]:  # (no marker without the code: no regex to build)
+        first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
     first_line = _POSTFIX_TAIL.sub("", first_line).rstrip(" '\"")
     lines[0] = first_line
     parsed = parse_reply_text("\n".join(lines))
@@ -689,7 +691,7 @@ def _match_patterns(
     for p in _candidates(PATTERNS, low):
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
             continue
-        if p.regex.search(flat) or (multiline and p.regex.search(raw)):
+        if search_open(p.regex, low, flat, raw) if multiline else search_open(p.regex, low, flat):
             ev = _from_pattern(p)
             if p.specific:
                 strong = ev
@@ -747,7 +749,7 @@ _INDEXES: dict[int, _TableIndex] = {}
 
 def _maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:
     """Whether a regex whose matches contain one of ``needs`` may match (cheap test first)."""
-    return needs is None or any(word in lowered for word in needs)
+    return needs is None or any(map(lowered.__contains__, needs))
 
 
 def _from_pattern(p: TextPattern) -> _Evidence:
@@ -832,7 +834,7 @@ def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | Non
 
 def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
     for phrase in _candidates(STAGE_PHRASES, low):
-        if phrase.regex.search(flat):
+        if search_open(phrase.regex, low, flat):
             return phrase.stage, phrase.id
     return None, None
 

@@ -7,7 +7,11 @@ same way without importing the others.
 
 from __future__ import annotations
 
+import importlib
+import operator
+import os
 import re
+import zlib
 from dataclasses import dataclass
 
 # The stdlib's own regular-expression parser (the tree re.compile builds);
@@ -19,6 +23,7 @@ from typing import Any
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
+    "LazyRegex",
     "PermanenceCue",
     "StagePhrase",
     "TextPattern",
@@ -29,6 +34,7 @@ __all__ = [
     "pattern",
     "permanence_cue",
     "present_words",
+    "search_open",
     "stage_phrase",
     "words_absent",
 ]
@@ -39,7 +45,7 @@ class TextPattern:
     """A phrasing that names a cause."""
 
     id: str  # stable: "<source>.<what>"
-    regex: re.Pattern[str]
+    regex: LazyRegex
     category: Category
     meaning: str
     causes: tuple[str, ...] = ()
@@ -55,20 +61,58 @@ class TextPattern:
 @dataclass(frozen=True, slots=True)
 class StagePhrase:
     id: str
-    regex: re.Pattern[str]
+    regex: LazyRegex
     stage: Stage
 
 
 @dataclass(frozen=True, slots=True)
 class PermanenceCue:
     id: str
-    regex: re.Pattern[str]
+    regex: LazyRegex
     permanence: Permanence
 
 
-def _rx(text: str) -> re.Pattern[str]:
+class LazyRegex:
+    """A table regex, compiled on its first search (case-insensitive).
+
+    Some 200 table regexes cost 40 ms to compile at every start; a folder
+    run searches most of the long ones branch by branch (:func:`search_open`)
+    and never whole, a one-line ``explain`` only the few its words let
+    through. Anything else a compiled pattern has is passed to it.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = re.IGNORECASE) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        rx = self._compiled
+        if rx is None:
+            rx = self._compiled = re.compile(self.pattern, self.flags)
+        return rx
+
+    def search(self, string: str, *span: int) -> re.Match[str] | None:
+        rx = self._compiled
+        if rx is None:
+            rx = self.compiled
+        return rx.search(string, *span)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.compiled, name)
+
+    def __repr__(self) -> str:
+        return f"LazyRegex({self.pattern!r})"
+
+
+def _rx(text: str) -> LazyRegex:
     _SOURCES.append(text)
-    return re.compile(text, re.IGNORECASE)
+    return LazyRegex(text)
 
 
 def pattern(
@@ -122,6 +166,9 @@ def present_words(lowered: str) -> frozenset[str] | None:
         return None
     if not _INDEX:
         _build_index()
+    if _AUTOMATON is not None:
+        # Every needed word the text holds, in one C pass (Aho-Corasick).
+        return frozenset(map(_SECOND, _AUTOMATON.iter(lowered)))
     # Only the words whose first three characters occur in the text are
     # searched for: a set of the text's character triples is cheaper to
     # build than ~800 substring searches, and lets fewer words through than
@@ -134,7 +181,7 @@ def present_words(lowered: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool:
+def words_absent(regex: LazyRegex, present: frozenset[str] | None) -> bool:
     """True when the text holds none of the words ``regex`` needs (so it cannot match)."""
     if present is None:
         return False
@@ -142,23 +189,152 @@ def words_absent(regex: re.Pattern[str], present: frozenset[str] | None) -> bool
     return needs is not None and present.isdisjoint(needs)
 
 
-def needs_of(regex: re.Pattern[str]) -> frozenset[str] | None:
+def needs_of(regex: LazyRegex) -> frozenset[str] | None:
     """The words one of which a match of table ``regex`` contains; None: no such words."""
     if not _INDEX:
         _build_index()
     return _INDEX.get(regex.pattern)
 
 
-def gates_of(regex: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+def gates_of(regex: LazyRegex) -> tuple[frozenset[str], ...] | None:
     """For each top-level branch of table ``regex``, every word a match of it contains.
 
     A text can match only if it holds all the words of one branch (finer than
-    :func:`needs_of`: "message (?:has been )?blocked" needs both words);
-    None: some branch needs no word. :func:`present_words` reports these words.
+    :func:`needs_of`: "message (?:has been )?blocked" needs both words); a
+    branch that needs no word has an empty gate, always open; None: no branch
+    needs a word. :func:`present_words` reports these words.
     """
     if not _INDEX:
         _build_index()
     return _GATES.get(regex.pattern)
+
+
+def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -> bool:
+    """Whether table ``regex`` matches in one of ``texts`` (which hold the words ``present``).
+
+    Only the top-level branches whose words are all present are searched, each
+    on its own: the others cannot match, and one branch of a forty-branch
+    alternation costs a fortieth of it. A branch that is a plain ASCII phrase
+    (``\\b`` at its ends allowed) is found in the lower-cased text without a
+    regex (each character a case-insensitive match of it, the word boundaries
+    checked on the text: the regex matches there too); not found there, the
+    regex decides. Truth only, not the match.
+    """
+    branches = _branches(regex) if present is not None else None
+    if present is None or branches is None:
+        return any(regex.search(text) for text in texts)
+    lowered: list[str] | None = None
+    for gate, branch, phrase in branches:
+        if not gate <= present:
+            continue
+        if phrase is not None:
+            if lowered is None:
+                lowered = [text.lower() for text in texts]
+            if any(_found(phrase, t, low) for t, low in zip(texts, lowered, strict=True)):
+                return True
+        rx = _BRANCH_RX.get(branch)
+        if rx is None:
+            rx = _BRANCH_RX[branch] = re.compile(branch, regex.flags)
+        if any(rx.search(text) for text in texts):
+            return True
+    return False
+
+
+# Each branch: its gate, its source, and itself as a phrase when it is a plain one.
+_Branches = tuple[tuple[frozenset[str], str, "_Phrase | None"], ...]
+
+
+def _branches(regex: LazyRegex) -> _Branches | None:
+    """Each top-level branch's gate and source, or None (not split safely)."""
+    source = regex.pattern
+    if source in _SPLIT:
+        return _SPLIT[source]
+    gates = gates_of(regex)
+    parts = _split_top(source) if gates is not None else None
+    found: _Branches | None = None
+    # Backreferences and inline flags belong to the whole pattern.
+    if gates and parts and len(parts) == len(gates) and not _WHOLE_PATTERN.search(source):
+        found = tuple(
+            (gate, part, _phrase(part, gate)) for gate, part in zip(gates, parts, strict=True)
+        )
+    _SPLIT[source] = found
+    return found
+
+
+def _phrase(branch: str, gate: frozenset[str]) -> _Phrase | None:
+    """The branch as a plain ASCII phrase (lower-cased, escapes undone, whether
+    ``\\b`` stands before and after it) when it is one and its own gate, else None."""
+    start = branch.startswith("\\b")
+    end = branch.endswith("\\b") and not branch.endswith("\\\\b")
+    core = branch[2 if start else 0 : len(branch) - 2 if end else len(branch)]
+    if not core.isascii() or _PLAIN.fullmatch(core) is None:
+        return None
+    text = _UNESCAPE.sub(r"\1", core).lower()
+    return (text, start, end) if gate == {text} else None
+
+
+def _found(phrase: _Phrase, text: str, lowered: str) -> bool:
+    """Whether ``phrase`` stands in ``lowered`` (``text`` lower-cased) between the
+    word boundaries it asks for; False also when lower-casing moved the positions."""
+    word, start, end = phrase
+    at = lowered.find(word)
+    if at < 0 or not (start or end):
+        return at >= 0
+    if len(lowered) != len(text):
+        return False  # ("İ" lower-cases to two characters): the regex decides
+    while at >= 0:
+        after = at + len(word)
+        if (not start or _boundary(text, at)) and (not end or _boundary(text, after)):
+            return True
+        at = lowered.find(word, at + 1)
+    return False
+
+
+def _boundary(text: str, at: int) -> bool:
+    """``\\b`` at ``at`` as re sees it in a str pattern (a word character: alphanumeric or _)."""
+    before = at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
+    after = at < len(text) and (text[at].isalnum() or text[at] == "_")
+    return before != after
+
+
+# A plain phrase: characters that stand for themselves, or a backslash before
+# a punctuation character (which then stands for itself).
+_PLAIN = re.compile(r"(?:[^.^$*+?{}\[\]\\|()]|\\[^\w\s])+")
+_UNESCAPE = re.compile(r"\\(.)")
+_Phrase = tuple[str, bool, bool]
+
+
+_WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+
+
+def _split_top(source: str) -> list[str]:
+    """``source`` cut at its top-level ``|`` (not inside a group, a class or after a backslash)."""
+    parts: list[str] = []
+    depth = start = i = 0
+    end = len(source)
+    while i < end:
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            if i < end and source[i] == "^":
+                i += 1
+            if i < end and source[i] == "]":  # a "]" first in a class is literal
+                i += 1
+            while i < end and source[i] != "]":
+                i += 2 if source[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    parts.append(source[start:])
+    return parts
 
 
 def batch_mode() -> None:
@@ -170,12 +346,12 @@ def batch_mode() -> None:
 def _build_index() -> None:
     index: dict[str, frozenset[str] | None] = {}
     words: set[str] = set()
+    stored = _stored_words()
     for source in _SOURCES:
-        tree = _parse(source)
-        needs = _seq_need(list(tree), _MIN_WORD) if tree is not None else None
-        index[source] = needs or None
+        found = stored.get(source_key(source))
+        needs, gates = found if found is not None else words_of(source)
+        index[source] = needs
         words.update(needs or ())
-        gates = _branch_gates(tree) if tree is not None else None
         _GATES[source] = gates
         for gate in gates or ():
             words.update(gate)
@@ -185,8 +361,64 @@ def _build_index() -> None:
             _SHORT.append(word)
         else:
             _BY_START.setdefault(word[:3], []).append(word)
+    global _AUTOMATON  # noqa: PLW0603 - built once, with the words
+    _AUTOMATON = _automaton(_WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
+
+
+_Words = tuple[frozenset[str] | None, tuple[frozenset[str], ...] | None]
+
+
+def words_of(source: str) -> _Words:
+    """A table regex's needed words (:func:`needs_of`) and branch gates (:func:`gates_of`)."""
+    tree = _parse(source)
+    if tree is None:
+        return None, None
+    return _seq_need(list(tree), _MIN_WORD) or None, _branch_gates(tree)
+
+
+def source_key(source: str) -> str:
+    """A table regex's key in the stored index (two checksums of its text, 64 bits)."""
+    data = source.encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def _stored_words() -> dict[str, _Words]:
+    """The index worked out ahead (``_wordindex``, written by ``python -m
+    smtpdoctor.knowledge.wordindex``): parsing every table regex again at each
+    start cost 40 ms. A regex it lacks (added since) is parsed here instead."""
+    try:
+        from smtpdoctor.knowledge._wordindex import WORDS  # noqa: PLC0415 - only when indexing
+    except ImportError:
+        return {}
+    return {
+        key: (
+            frozenset(needs) if needs is not None else None,
+            tuple(frozenset(g) for g in gates) if gates is not None else None,
+        )
+        for key, (needs, gates) in WORDS.items()
+    }
+
+
+def _automaton(words: list[str]) -> Any:
+    """The words as one Aho-Corasick automaton (the ``fast`` extra's pyahocorasick), or None.
+
+    It finds the same words as the character-triple scan, ten times faster on
+    a bounce paragraph; without the package (or with ``SMTPDOCTOR_PURE_PYTHON``
+    set, to compare the two) the scan does it.
+    """
+    if os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
+        return None
+    try:
+        ahocorasick = importlib.import_module("ahocorasick")
+    except ImportError:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
 
 
 _LONG = 256
@@ -197,6 +429,10 @@ _GATES: dict[str, tuple[frozenset[str], ...] | None] = {}
 _WORDS: list[str] = []
 _BY_START: dict[str, list[str]] = {}  # the words by their first three characters
 _SHORT: list[str] = []  # the words shorter than that
+_AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
+_SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
+_SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
+_BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
 
 
 # --- the words a match needs ------------------------------------------------------
@@ -234,7 +470,9 @@ def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
     else:
         branches = [items]
     gates = tuple(_all_need(branch) for branch in branches)
-    return None if not all(gates) else gates
+    # A branch that needs no word has an empty gate (always open); only when
+    # no branch needs one is there nothing to gate.
+    return gates if any(gates) else None
 
 
 def _all_need(items: list[Any]) -> frozenset[str]:
