@@ -796,30 +796,47 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
+    The eighth collection's rows carry ``"collection": "eighth"``; the first
+    floors stay on the 823 rows they were set on ("first").
     """
-    assert len(LINES) >= 823
-    scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
+    assert len(LINES) >= 929
+    scores: dict[str, list[int]] = {}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
         assert row["split"] == _split_of(row["source"]), row
         c = classify(row["text"])
-        s = scores[row["split"]]
-        s[0] += c.category.value == row["category"]
-        s[1] += c.stage.value == row["stage"]
-        s[2] += 1
+        first = () if row.get("collection") else (f"{row['split']}/first",)
+        for key in (row["split"], *first):
+            s = scores.setdefault(key, [0, 0, 0])
+            s[0] += c.category.value == row["category"]
+            s[1] += c.stage.value == row["stage"]
+            s[2] += 1
     with capsys.disabled():
-        for split, (cat, stage, n) in scores.items():
+        for split, (cat, stage, n) in sorted(scores.items()):
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
-    # Reached with the fifth to seventh collections (823 rows): tune 620/633 /
-    # 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); the floors keep
-    # a row of margin.
-    tune = scores["tune"]
+    # Reached with the fifth to seventh collections (823 rows, "first"): tune
+    # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); the
+    # floors keep a row of margin.
+    tune = scores["tune/first"]
     assert tune[0] * 100 >= tune[2] * 97, scores
     assert tune[1] * 100 >= tune[2] * 96, scores
-    held = scores["held"]
+    held = scores["held/first"]
     assert held[0] * 100 >= held[2] * 87, scores
     assert held[1] * 100 >= held[2] * 84, scores
+    # The whole corpus with the eighth collection (929 rows), a row of margin.
+    tune_all, held_all = scores["tune"], scores["held"]
+    assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
+    assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
+    assert held_all[0] >= LINE_HELD_FLOOR_ALL[0], scores
+    assert held_all[1] >= LINE_HELD_FLOOR_ALL[1], scores
+
+
+# Rows right (category, stage) on the whole line corpus, less a row of margin.
+# Added with the eighth collection, before any change for it: tune 676/704 and
+# 662/704, held back 197/225 and 182/225 (its 35 held-back rows unseen: 28 and 21).
+LINE_TUNE_FLOOR_ALL = (675, 661)
+LINE_HELD_FLOOR_ALL = (196, 181)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
