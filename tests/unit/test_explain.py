@@ -1212,6 +1212,127 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
 
 
+# --- the eighth line collection's classes (tune misses), each by rule -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # A certificate that does not name the host, in Ruby's and PHP's words.
+        (
+            'OpenSSL::SSL::SSLError: hostname "mail.example.net" does not match the server '
+            "certificate",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        (
+            "stream_socket_client(): Peer certificate CN=`a.example' did not match expected "
+            "CN=`b.example'",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # .NET's validation callback refused the certificate.
+        (
+            "System.Security.Authentication.AuthenticationException: The remote certificate is "
+            "invalid according to the validation procedure.",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # JavaMail's STARTTLS upgrade failed; a nested PKIX cause is the certificate.
+        (
+            "javax.mail.MessagingException: Could not convert socket to TLS",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "javax.mail.MessagingException: Could not convert socket to TLS; nested exception "
+            "is: javax.net.ssl.SSLHandshakeException: PKIX path building failed",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        (
+            "javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "stream_socket_enable_crypto(): SSL: Connection reset by peer",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "{:error, :retries_exceeded, {:temporary_failure, host, :tls_failed}}",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # gen_smtp: the EHLO reply lacked what the options require.
+        (
+            '{error,retries_exceeded,{missing_requirement,"mx.example.net",auth}}',
+            "authentication",
+            "ehlo",
+        ),
+        (
+            '{error,retries_exceeded,{missing_requirement,"mx.example.net",tls}}',
+            "starttls_unavailable",
+            "starttls",
+        ),
+        # A closed socket read as an empty reply; the code waited for names the stage.
+        (
+            "Swift_TransportException: Expected response code 220 but got an empty response",
+            "connection_dropped",
+            "greeting",
+        ),
+        (
+            "Expected response code 354 but got an empty response",
+            "connection_dropped",
+            "data",
+        ),
+        (
+            'Expected response code 354 but got code "503", with message "503 5.5.1 Error: '
+            'need RCPT command"',
+            "other",
+            "data",
+        ),
+        (
+            "smtplib.SMTPServerDisconnected: please run connect() first",
+            "connection_dropped",
+            "none",
+        ),
+        # A traceback whose last frame's source line calls starttls().
+        (
+            'File "backends/smtp.py", line 67, in open\n    self.connection.starttls()\n'
+            "ConnectionResetError: [Errno 104] Connection reset by peer",
+            "connection_dropped",
+            "starttls",
+        ),
+        # "#223" after a file name is a line anchor, not a reply code; the pipe broke.
+        (
+            "fwrite(): Write of 2048 bytes failed with errno=32 Broken pipe at Stream.php#223",
+            "connection_dropped",
+            "none",
+        ),
+        # PHPMailer 5's debug output: the server refused before the client said anything.
+        (
+            "SMTP -> FROM SERVER:421 Too many connections, try later\n"
+            "CLIENT -> SMTP: EHLO host.example",
+            "rate_limited",
+            "greeting",
+        ),
+        # Microsoft 365's concurrent-connection limit outranks a generic 4.3.2.
+        (
+            "432 4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending",
+            "rate_limited",
+            "none",
+        ),
+        # Yahoo's IP deferral codes.
+        ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
+    ],
+)
+def test_eighth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
 @pytest.mark.parametrize(
     "text",
     [

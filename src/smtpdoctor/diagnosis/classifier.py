@@ -82,7 +82,8 @@ MAX_TEXT = 16 * 1024
 # (RFC 5321 §4.2.1), optionally followed by an enhanced code of any class
 # (Exchange writes "550 4.4.7"; the mismatch is kept to be judged later).
 _REPLY_AT = re.compile(
-    r"(?<![\w.\-/])(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
+    # (not a line anchor such as "StreamBuffer.php#223")
+    r"(?<![\w.\-/])(?<!\w#)(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
     r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
     re.MULTILINE,
 )

@@ -133,7 +133,9 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "tls.certificate_name",
         r"certificate name mismatch|\bname mismatch\b|hostname mismatch|"
-        r"does not match (?:the )?(?:host ?name|server name|certificate)|altnames|"
+        r"does not match (?:the )?(?:host ?name|server name|(?:server )?certificate)|altnames|"
+        # PHP's stream layer: "Peer certificate CN=`a' did not match expected CN=`b'".
+        r"did not match expected CN|"
         r"subjectAltName does not match",
         _C.TLS_CERTIFICATE,
         "The certificate does not name the host that was contacted.",
@@ -321,7 +323,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "ms.concurrent_connections",
-        r"concurrent connections per resource forest|maximum number of concurrent connections",
+        r"concurrent connections per resource forest|maximum number of concurrent connections|"
+        r"Concurrent connections limit exceeded|aka\.ms/concurrent_sending",
         _C.RATE_LIMITED,
         "Too many simultaneous connections from this sender.",
         source="microsoft",
@@ -657,7 +660,7 @@ _CORE: tuple[TextPattern, ...] = (
     # --- Yahoo / AOL ---------------------------------------------------------------------------
     _p(
         "yahoo.temporary_deferral",
-        r"\[(?:TS01|TS02|TSS01|TSS04|TSS05|TSS09|GL01|MC04)\]|"
+        r"\[(?:TS01|TS02|TSS01|TSS04|TSS05|TSS09|GL01|MC04|IPTS0[1-9])\]|"
         r"temporarily deferred due to (?:unexpected volume or )?user complaints",
         _C.RATE_LIMITED,
         "Yahoo is deferring mail from this IP because of volume or user complaints; "

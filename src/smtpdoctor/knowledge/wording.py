@@ -220,7 +220,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
         r"suspended)(?: or \w+)? "
         r"(?:user|mailbox|recipient|account|addressee|(?:e-?mail )?address)\b|"
-        r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b",
+        r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b|"
+        # Postfix's DATA reply once every RCPT TO was refused.
+        r"\bno valid recipients\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -380,12 +382,18 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
         _S.TLS_HANDSHAKE,
     ),
-    # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA).
+    # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA; Swift and
+    # Symfony Mailer name the reply code they waited for).
     stage_phrase(
         "stage.data_reply",
-        r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply )?354",
+        r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply |response code )?354\b",
         _S.DATA,
     ),
+    stage_phrase("stage.expected_220", r"\bExpected response code 220\b", _S.GREETING),
+    stage_phrase("stage.expected_235", r"\bExpected response code (?:235|334)\b", _S.AUTH),
+    # A traceback's last frame whose source line calls starttls() (Django's
+    # backend: "line 87, in open / self.connection.starttls(").
+    stage_phrase("stage.python_starttls", r"line \d+, in \w+\s+\S*\.starttls\(", _S.STARTTLS),
     # Exim's "SMTP timeout after sending data block" is the message transfer;
     # Postfix's "... after CONNECT from" is before the client's first command.
     stage_phrase("stage.data_block", r"(?:after|while) sending data block", _S.MESSAGE),
