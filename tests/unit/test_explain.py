@@ -1324,6 +1324,35 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
             "rate_limited",
             "none",
         ),
+        # Symfony Mailer quotes the codes it waited for.
+        (
+            'Expected response code "220" but got an empty response.',
+            "connection_dropped",
+            "greeting",
+        ),
+        (
+            'Expected response code "354" but got code "554", with message "554 5.7.1 '
+            'Message refused by policy".',
+            "policy_rejection",
+            "data",
+        ),
+        # Gmail names the command its 4xx answered.
+        (
+            "421 4.7.0 Try again later, closing connection. (EHLO) abc123 - gsmtp",
+            "service_unavailable",
+            "ehlo",
+        ),
+        # Go's net/smtp: AUTH not in the EHLO reply.
+        ("smtp: server doesn't support AUTH", "authentication", "ehlo"),
+        # Gmail's per-user daily limit, whatever 5.4.5 says in RFC 3463.
+        ("550 5.4.5 Daily user sending limit exceeded.", "rate_limited", "none"),
+        # A permanent "very low reputation" is a block, not a rate limit.
+        (
+            "550-5.7.1 This message is suspicious due to the very low reputation of the "
+            "sending domain.",
+            "policy_rejection",
+            "none",
+        ),
         # Yahoo's IP deferral codes.
         ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
     ],

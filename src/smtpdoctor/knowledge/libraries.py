@@ -47,7 +47,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # session was never opened: "please run connect() first"); Swift/Symfony
         # Mailer report a closed socket as an empty reply.
         r"\bSMTPServerDisconnected\b|please run connect\(\) first|"
-        r"Expected response code \d{3}(?:/\d{3})* but got (?:an empty response|"
+        r"Expected response code \"?\d{3}(?:/\d{3})*\"? but got (?:an empty response|"
         r"code \"\", with message \"\")",
         _C.CONNECTION_DROPPED,
         "The server closed the connection without a reply the client could read.",
@@ -83,7 +83,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"SMTP AUTH extension not supported by server|No supported authentication methods|"
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
-        r"server does not support (?:any )?authentication|"
+        r"server does not support (?:any )?authentication|smtp: server doesn't support AUTH|"
         # gen_smtp: the EHLO reply lacked what the options require.
         r"\{missing_requirement,\s*\"[^\"]*\",\s*auth\}",
         _C.AUTHENTICATION,

@@ -523,7 +523,9 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "gmail.unusual_rate",
         r"unusual rate of (?:unsolicited )?mail|(?:has been|have been) temporarily rate limited|"
-        r"\b4\.7\.28\b|UnsolicitedRateLimitError|suspicious due to the very low reputation",
+        # ("suspicious due to the very low reputation" alone is a block when the
+        # reply is permanent; the 421 form says "temporarily rate limited" too.)
+        r"\b4\.7\.28\b|UnsolicitedRateLimitError",
         _C.RATE_LIMITED,
         "Gmail is rate limiting the sending IP because of unusual volume or low reputation.",
         "A volume spike, a new IP, or recipients marking the mail as spam.",
@@ -766,7 +768,7 @@ _CORE: tuple[TextPattern, ...] = (
     # --- rate and volume -------------------------------------------------------------------
     _p(
         "generic.sending_quota",
-        r"sending quota|Daily (?:message|sending) (?:quota|limit)|message quota exceeded|"
+        r"sending quota|Daily (?:message|(?:user )?sending) (?:quota|limit)|message quota exceeded|"
         r"Messages per second limit|exceeded the max (?:emails|defers and failures) per hour|"
         r"Throttling failure|Domain Quota Exceeded",
         _C.RATE_LIMITED,

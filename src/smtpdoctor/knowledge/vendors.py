@@ -26,7 +26,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # --- rate limits in vendor words ------------------------------------------------------
     pattern(
         "vendor.rate_words",
-        r"relay quota|daily (?:sending )?(?:quota|limit)|too many recipients this hour|"
+        r"relay quota|daily (?:user )?(?:sending )?(?:quota|limit)|too many recipients this hour|"
+        r"sending limit exceeded|"
         r"connection frequency limited|queue quota exceeded|"
         r"frequency (?:limited|exceeded)|too many (?:concurrent )?(?:connections|sessions|"
         r"messages|recipients|mails)|rate ?limit(?:ed|ing)?\b|sending (?:rate|quota) exceeded|"

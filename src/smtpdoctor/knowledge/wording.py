@@ -386,11 +386,16 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # Symfony Mailer name the reply code they waited for).
     stage_phrase(
         "stage.data_reply",
-        r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply |response code )?354\b",
+        r"\bdata not accepted\b|could not get 3xx \(354\)|"
+        r"expected (?:reply |response code )?\"?354\b",
         _S.DATA,
     ),
-    stage_phrase("stage.expected_220", r"\bExpected response code 220\b", _S.GREETING),
-    stage_phrase("stage.expected_235", r"\bExpected response code (?:235|334)\b", _S.AUTH),
+    stage_phrase("stage.expected_220", r"\bExpected response code \"?220\b", _S.GREETING),
+    stage_phrase("stage.expected_235", r"\bExpected response code \"?(?:235|334)\b", _S.AUTH),
+    # Gmail names the command its 4xx answered: "... closing connection. (EHLO)".
+    stage_phrase("stage.gmail_command_ehlo", r"[.,] \((?:EHLO|HELO)\)(?= |$)", _S.EHLO),
+    stage_phrase("stage.gmail_command_mail", r"[.,] \(MAIL\)(?= |$)", _S.MAIL_FROM),
+    stage_phrase("stage.gmail_command_rcpt", r"[.,] \(RCPT\)(?= |$)", _S.RCPT_TO),
     # A traceback's last frame whose source line calls starttls() (Django's
     # backend: "line 87, in open / self.connection.starttls(").
     stage_phrase("stage.python_starttls", r"line \d+, in \w+\s+\S*\.starttls\(", _S.STARTTLS),
