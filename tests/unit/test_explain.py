@@ -1353,6 +1353,45 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
             "policy_rejection",
             "none",
         ),
+        # A TLS upgrade named in a connect error is the handshake, not the connect.
+        (
+            "Unable to connect with STARTTLS: stream_socket_enable_crypto(): SSL operation "
+            "failed with code 1. error:0A000086:SSL routines::certificate verify failed",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # A library's name lookup failed before any connection.
+        (
+            "SMTP ERROR: Failed to connect to server: php_network_getaddresses: getaddrinfo "
+            "failed: Name or service not known (0)",
+            "dns_resolution",
+            "dns",
+        ),
+        # JavaMail connected; the greeting was the refusal.
+        (
+            "javax.mail.MessagingException: Could not connect to SMTP host: mx.example.net, "
+            "port: 25, response: 421",
+            "service_unavailable",
+            "greeting",
+        ),
+        # gen_smtp: "retries_exceeded" says nothing; the inner reply decides.
+        (
+            '{error,retries_exceeded,{temporary_failure,"mx.example.net",'
+            '<<"421 4.7.0 Try again later">>}}',
+            "service_unavailable",
+            "none",
+        ),
+        (
+            '{error,retries_exceeded,{network_failure,"mx.example.net",{error,econnrefused}}}',
+            "firewall_block",
+            "connect",
+        ),
+        # Replies to AUTH itself; the recipient limit answers RCPT TO.
+        ("503 5.5.1 Error: authentication not enabled", "authentication", "auth"),
+        ("454 4.7.0 Cannot authenticate due to temporary system problem", "authentication", "auth"),
+        ("452 4.5.3 Too many recipients", "rate_limited", "rcpt_to"),
+        # Exim's sender verification callout happens at MAIL FROM.
+        ("451 Could not complete sender verify callout", "service_unavailable", "mail_from"),
         # Yahoo's IP deferral codes.
         ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
     ],

@@ -256,11 +256,13 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "library.connect_failed",
-        r"Could not connect to SMTP host|SMTP Error: Could not connect to SMTP host|"
+        r"Could not connect to SMTP host(?!: [^,\n]+, port: \d+, response: [45])|"
+        r"SMTP Error: Could not connect to SMTP host|"
         r"Failed to connect to server|SMTP connect\(\) failed|"
         r"Failure sending mail\.? ---> System\.Net\.WebException: Unable to connect|"
         r"Unable to connect to the remote server|MailKit\.Net\.Smtp.*SocketException|"
-        r"\{error,\s*retries_exceeded|\bnxdomain\b.*smtp|"
+        r"\{:?error,\s*:?(?:retries_exceeded|no_more_hosts),\s*\{:?network_failure\b|"
+        r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout",
         _C.FIREWALL_BLOCK,

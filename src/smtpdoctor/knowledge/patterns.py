@@ -1083,7 +1083,11 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
         r"TLS error on connection(?! \(recv\))|"
         r"TLS negotiation|TLS library problem|STARTTLS=(?:client|server), error|"
         r"lost connection after STARTTLS|certificate verification failed|SSL verify error|"
-        r"handshake fail",
+        r"handshake fail|"
+        # PHP's stream layer (Symfony Mailer: "Unable to connect with STARTTLS:
+        # stream_socket_enable_crypto()"), JavaMail's STARTTLS upgrade
+        r"Unable to connect with STARTTLS|stream_socket_enable_crypto\(\)|"
+        r"Could not convert socket to TLS|STARTTLS upgrade failed",
         _S.TLS_HANDSHAKE,
     ),
     _sp(
@@ -1126,6 +1130,16 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
         _S.MAIL_FROM,
     ),
     _sp("stage.quit", r"in reply to QUIT command|after QUIT\b|in response to QUIT", _S.QUIT),
+    # A client library's name lookup failed before any connection ("Failed to
+    # connect to server: php_network_getaddresses: getaddrinfo failed").
+    _sp(
+        "stage.library_dns",
+        r"php_network_getaddresses|getaddrinfo (?:failed|ENOTFOUND|EAI_AGAIN)|"
+        r"Name or service not known|nodename nor servname|No such host is known|"
+        r"Temporary failure in name resolution|failed to lookup address information|"
+        r"UnknownHostException",
+        _S.DNS,
+    ),
     _sp(
         "stage.connect",
         r"connect to \S+: |Connection refused|Connection timed out with|\bConnection timed out\b|"

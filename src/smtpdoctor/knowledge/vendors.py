@@ -508,7 +508,17 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         _S.MAIL_FROM,
     ),
     # Receiving-side lines that say when the server refused.
-    stage_phrase("stage.exim_sender_verify", r"sender verify fail", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.exim_sender_verify",
+        r"sender verify fail|Could not complete sender verify callout",
+        _S.MAIL_FROM,
+    ),
+    # JavaMail connected but the greeting was a refusal.
+    stage_phrase(
+        "stage.javamail_greeting",
+        r"Could not connect to SMTP host: [^,\n]+, port: \d+, response: [45]",
+        _S.GREETING,
+    ),
     # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
     # ... or Coremail's "SMTP error, RCPT TO:550 ..." / "DOT:519 ...".
     stage_phrase(

@@ -189,6 +189,30 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "The receiving server refused the mail because it breaks its policy.",
         retry=False,
     ),
+    pattern(
+        "wording.auth_reply",
+        # Replies to the AUTH command itself (Postfix, RFC 4954 §6).
+        r"\bauthentication not enabled\b|"
+        r"\bCannot authenticate due to temporary system problem\b",
+        _C.AUTHENTICATION,
+        "The server refused the AUTH command itself: the mechanism, or AUTH on this "
+        "port or at this moment.",
+        "AUTH is offered only on the submission port (587/465) or only after STARTTLS; "
+        "the client asked for a mechanism the server does not have.",
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    pattern(
+        "wording.too_many_recipients",
+        # RFC 5321 §4.5.3.1.10: a 452 to RCPT TO when the recipient limit is reached.
+        r"\btoo many recipients\b(?! this hour)",
+        _C.RATE_LIMITED,
+        "The server takes no more recipients in this transaction (or from this sender "
+        "now); the rest must be sent in another transaction.",
+        hint=_S.RCPT_TO,
+        permanence=_T,
+        retry=True,
+    ),
 )
 
 # Recipient nouns followed (within a word or an address) by a word that they
