@@ -1392,6 +1392,23 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         ("452 4.5.3 Too many recipients", "rate_limited", "rcpt_to"),
         # Exim's sender verification callout happens at MAIL FROM.
         ("451 Could not complete sender verify callout", "service_unavailable", "mail_from"),
+        # A stated rate limit outranks the check that triggered it.
+        (
+            "421 4.7.27 Your email has been rate limited because SPF authentication didn't "
+            "pass for this message.",
+            "rate_limited",
+            "none",
+        ),
+        # Spam words as German compounds.
+        ("550 5.7.1 Nachricht wegen Spamverdacht abgelehnt", "policy_rejection", "message"),
+        # A sending service that has not verified the sender identity (Amazon SES).
+        ("554 Message rejected: Email address is not verified.", "policy_rejection", "mail_from"),
+        # Yahoo's TSS09 is a permanent deferral whatever its 421 says.
+        (
+            "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred",
+            "policy_rejection",
+            "mail_from",
+        ),
         # Yahoo's IP deferral codes.
         ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
     ],

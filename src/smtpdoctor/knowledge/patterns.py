@@ -662,7 +662,7 @@ _CORE: tuple[TextPattern, ...] = (
     # --- Yahoo / AOL ---------------------------------------------------------------------------
     _p(
         "yahoo.temporary_deferral",
-        r"\[(?:TS01|TS02|TSS01|TSS04|TSS05|TSS09|GL01|MC04|IPTS0[1-9])\]|"
+        r"\[(?:TS01|TS02|TSS01|TSS04|TSS05|GL01|MC04|IPTS0[1-9])\]|"
         r"temporarily deferred due to (?:unexpected volume or )?user complaints",
         _C.RATE_LIMITED,
         "Yahoo is deferring mail from this IP because of volume or user complaints; "
@@ -673,7 +673,7 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "yahoo.permanent_deferral",
-        r"\[(?:TS03|TSS06)\]|permanently deferred|Retrying will NOT succeed",
+        r"\[(?:TS03|TSS06|TSS09)\]|permanently deferred|Retrying will NOT succeed",
         _C.POLICY_REJECTION,
         "Yahoo blocks all mail from this IP. The reply may be a 4xx, but retrying will "
         "not succeed until the IP's reputation is repaired.",

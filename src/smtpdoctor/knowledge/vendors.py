@@ -43,6 +43,20 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # Amazon SES (and other sending services): the sender identity is not verified.
+    pattern(
+        "vendor.sender_not_verified",
+        r"Email address is not verified|identities failed the check|"
+        r"(?:sender|from) (?:address|domain|identity) (?:is )?not verified",
+        _C.POLICY_REJECTION,
+        "The sending service refuses a From or envelope sender it has not verified "
+        "for this account.",
+        "Verify the address or its domain in the service (SES: verified identities; "
+        "a sandbox account may also send only to verified recipients).",
+        source="vendor",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
     # Postfix's reject_sender_login_mismatch for a client that did not log in.
     pattern(
         "postfix.sender_not_logged_in",

@@ -53,7 +53,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"queue quota exceeded|exceeded (?:their|the|its) limit for the number of messages|"
         r"receiving mail (?:at a rate|too quickly)|too many recent messages|"
         r"\bexcessive volume\b|max(?:imum)? (?:number of )?messages? per (?:connection|session)|"
-        r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)",
+        r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)|"
+        # (Gmail's "has been temporarily rate limited" is its own pattern)
+        r"\b(?:has|have) been rate[- ]limited\b",
         _C.RATE_LIMITED,
         "The receiving side limits how much mail it takes from this sender (or for "
         "this recipient) in a period; it is a rate, not a refusal of the mail itself.",
@@ -274,6 +276,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"スパム|\bpourriel\b|correo no deseado|"
         r"(?:unacceptable|prohibited|forbidden|objectionable|inappropriate) content|"
         r"\bjunk ?mail\b|\b(?:bad|poor|low|negative) (?:\w+ )?reputation\b|"
+        r"\bSpam-?verdacht|\bals Spam (?:erkannt|eingestuft)|"
         r"(?:rejected|refused|blocked|quarantined) by (?:the |our )?content[ -]?filter",
         _C.POLICY_REJECTION,
         "A content filter at the receiving server refused the message.",
@@ -357,7 +360,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.sender_domain_missing",
         r"\bDomain of sender address \S+ does not exist|\bsender domain (?:does not exist|"
-        r"not found|unknown)",
+        r"not found|unknown)|\bsend(?:er|ing) domain (?:does not|doesn't) have a valid "
+        r"(?:MX|A|MX or A) record",
         _C.DNS_RESOLUTION,
         "The sender's domain does not resolve, so the receiver refuses mail from it.",
         hint=_S.MAIL_FROM,
@@ -455,7 +459,7 @@ _MESSAGE_WORDS = re.compile(
     r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
     r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
     # (no word boundaries inside CJK text)
-    r"спам|垃圾邮件|垃圾郵件|スパム",
+    r"спам|垃圾邮件|垃圾郵件|スパム|\bSpam-?verdacht",
     re.IGNORECASE,
 )
 _SENDER_WORDS = re.compile(
