@@ -1409,6 +1409,33 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
             "policy_rejection",
             "mail_from",
         ),
+        # .NET: no STARTTLS offered; SChannel shares no protocol or cipher.
+        (
+            "System.Net.Mail.SmtpException: Server does not support secure connections.",
+            "starttls_unavailable",
+            "starttls",
+        ),
+        (
+            "System.ComponentModel.Win32Exception: The function requested is not supported",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # Python's EOF inside the TLS handshake.
+        (
+            "ssl.SSLEOFError: EOF occurred in violation of protocol (_ssl.c:1131)",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # nodemailer's own resolver.
+        ("Error: queryA ETIMEOUT smtp.example.com code: 'EDNS'", "dns_resolution", "dns"),
+        # Too many login attempts answer AUTH whatever the code; a server that
+        # does not know AUTH at all.
+        (
+            "454 4.7.0 Too many login attempts, please try again later.",
+            "authentication",
+            "auth",
+        ),
+        ('500 5.5.1 Command unrecognized: "AUTH PLAIN"', "authentication", "auth"),
         # Yahoo's IP deferral codes.
         ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
     ],

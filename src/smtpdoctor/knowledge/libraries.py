@@ -102,7 +102,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"STARTTLS extension not supported by server|"
         r"SMTP server does not support STARTTLS|StartTLS is not supported|"
         r"server doesn't support STARTTLS|Server does not support STARTTLS|"
-        r"host does not support STARTTLS|\{missing_requirement,\s*\"[^\"]*\",\s*tls\}",
+        r"host does not support STARTTLS|Server does not support secure connections|"
+        r"\{missing_requirement,\s*\"[^\"]*\",\s*tls\}",
         _C.STARTTLS_UNAVAILABLE,
         "The client requires STARTTLS and the server does not offer it.",
         source=_LIB,
@@ -157,6 +158,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"ssl\.SSLError|SSLV3_ALERT_HANDSHAKE_FAILURE|"
         r"tls: handshake failure|tls: first record does not look|"
         r"\{tls_alert,|SMTP Error: Could not connect.*ssl|"
+        # Python's EOF in the handshake; .NET SChannel sharing no protocol or cipher
+        r"\bSSLEOFError\b|EOF occurred in violation of protocol|"
+        r"Win32Exception[^\n]{0,20}The function requested is not supported|"
         # JavaMail's STARTTLS upgrade failed (a nested PKIX cause is the certificate);
         # PHP's stream layer lost the connection while enabling TLS.
         r"Could not convert socket to TLS|stream_socket_enable_crypto\(\): SSL: "
@@ -282,7 +286,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\bENOTFOUND\b|socket\.gaierror|"
         r"Name or service not known|nodename nor servname provided|"
         r"No such host is known|UnknownHostException|no such host\b|"
-        r"Temporary failure in name resolution|failed to lookup address information",
+        r"Temporary failure in name resolution|failed to lookup address information|"
+        # nodemailer's own resolver ("queryA ETIMEOUT host", code 'EDNS')
+        r"\bquery(?:A|AAAA|Mx) E[A-Z]+\b|code: '?EDNS\b",
         _C.DNS_RESOLUTION,
         "The application could not resolve the mail server's name.",
         source=_LIB,

@@ -195,7 +195,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.auth_reply",
         # Replies to the AUTH command itself (Postfix, RFC 4954 §6).
         r"\bauthentication not enabled\b|"
-        r"\bCannot authenticate due to temporary system problem\b",
+        r"\bCannot authenticate due to temporary system problem\b|"
+        # (as "535 5.7.0 Too many login attempts": RFC 4954 names AUTH)
+        r"\btoo many (?:login|authentication|AUTH) attempts\b|"
+        r"\b(?:Command|verb) unrecognized:? \"?AUTH\b",
         _C.AUTHENTICATION,
         "The server refused the AUTH command itself: the mechanism, or AUTH on this "
         "port or at this moment.",
