@@ -1436,6 +1436,25 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
             "auth",
         ),
         ('500 5.5.1 Command unrecognized: "AUTH PLAIN"', "authentication", "auth"),
+        # Exim names the peer before "(recv)"; GnuTLS's untrusted certificate.
+        (
+            "TLS error on connection to mx.example.net [192.0.2.1] (recv): The TLS connection "
+            "was non-properly terminated.",
+            "connection_dropped",
+            "none",
+        ),
+        (
+            "TLS error on connection (gnutls_handshake): The certificate is NOT trusted. The "
+            "certificate issuer is unknown.",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # SPF spelt out is the sender's check (MAIL FROM), not the message's.
+        (
+            "550 5.7.23 The message was rejected because of Sender Policy Framework violation",
+            "policy_rejection",
+            "mail_from",
+        ),
         # Yahoo's IP deferral codes.
         ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
     ],

@@ -150,6 +150,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"Server certificate not (?:verified|trusted)|SSL verify error|untrusted issuer|"
         r"self[- ]signed certificate|unable to (?:get local issuer|verify the first) certificate|"
         r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED|"
+        # GnuTLS (Exim's gnutls_handshake): "The certificate is NOT trusted."
+        r"certificate is NOT trusted|certificate issuer is unknown|"
         # The peer's alert about *our* certificate (RFC 8446 §6.2): it did
         # not trust the CA (48), or found the certificate bad or unknown.
         r"alert (?:unknown ca|bad certificate|certificate unknown)|"
@@ -164,7 +166,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "exim.tls_recv_unclean_close",
-        r"TLS error on connection \(recv\): The TLS connection was non-properly terminated",
+        r"TLS error on connection(?: (?:to|from) [^()\n]*)? \(recv\): "
+        r"The TLS connection was non-properly terminated",
         _C.CONNECTION_DROPPED,
         "The peer closed the TLS session without a proper close (no close_notify). Exim "
         "logs it; if the message was accepted before, nothing was lost.",
@@ -1080,7 +1083,7 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.tls",
         r"TLS handshake|Cannot start TLS|SSL_(?:connect|accept)|"
-        r"TLS error on connection(?! \(recv\))|"
+        r"TLS error on connection(?!(?: (?:to|from) [^()\n]*)? \(recv\))|"
         r"TLS negotiation|TLS library problem|STARTTLS=(?:client|server), error|"
         r"lost connection after STARTTLS|certificate verification failed|SSL verify error|"
         r"handshake fail|"

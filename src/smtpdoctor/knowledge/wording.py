@@ -466,7 +466,8 @@ _MESSAGE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SENDER_WORDS = re.compile(
-    r"\bSPF\b|\bMail ?From domain\b|\benvelope sender\b|\bsender address\b|\bEmetteur\b|"
+    r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
+    r"\bsender address\b|\bEmetteur\b|"
     r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
     r"\bInvalid Sender\b",
     re.IGNORECASE,
