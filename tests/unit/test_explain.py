@@ -1455,6 +1455,23 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
             "policy_rejection",
             "mail_from",
         ),
+        # A failure phrase after a positive reply: never a success.
+        (
+            " -> STARTTLS\n<-  220 2.0.0 Ready to start TLS\n *** TLS startup failed "
+            "(connect(): error:0A000086:SSL routines::certificate verify failed)",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # PHP's mail() and ssmtp could not connect; swaks's closed connection.
+        (
+            'mail(): Failed to connect to mailserver at "localhost" port 25',
+            "firewall_block",
+            "connect",
+        ),
+        ("ssmtp: Cannot open smtp.example.com:587", "firewall_block", "connect"),
+        ("*** Remote host closed connection unexpectedly.", "connection_dropped", "none"),
+        # curl names the command its SMTP error answered.
+        ("curl: (55) RCPT failed: 550", "recipient", "rcpt_to"),
         # Yahoo's IP deferral codes.
         ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
     ],

@@ -247,6 +247,9 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     # A text that says the mail was not delivered is never a success, whatever
     # 2xx code (a mailer's exit status, a header's number) stands in it.
     failed = not words_absent(_FAILURE_SAID.regex, low) and bool(_FAILURE_SAID.regex.search(flat))
+    # Nor is one where a specific failure phrase follows a positive reply (a
+    # session's "220 Ready to start TLS", then the handshake that failed).
+    failed = failed or bool(strong and strong.category is not Category.OK)
     success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None

@@ -268,7 +268,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\{:?error,\s*:?(?:retries_exceeded|no_more_hosts),\s*\{:?network_failure\b|"
         r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
-        r"lettre.*Connection error|Net::OpenTimeout",
+        r"lettre.*Connection error|Net::OpenTimeout|"
+        # PHP's mail() on Windows, ssmtp and sendmail-compatible wrappers
+        r"Failed to connect to mailserver at|\bCannot open [\w.-]+:\d+\b",
         _C.FIREWALL_BLOCK,
         "The application could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the application runs (cloud providers block "

@@ -926,6 +926,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"Connected_to_\S+_but_connection_died|connection died|lost input channel|"
         r"Remote side (?:unexpectedly )?closed (?:the )?connection|"
         r"remote side unexpectedly closed|Connection reset|Broken pipe|"
+        r"Remote host closed (?:the )?connection|"
         r"Connection closed unexpectedly|unexpected EOF|lost connection after \w+ from|"
         r"Connection (?:was )?dropped by remote host",
         _C.CONNECTION_DROPPED,

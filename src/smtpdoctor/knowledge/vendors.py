@@ -542,6 +542,9 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         "stage.command_reply_mail", r"MAIL FROM:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.MAIL_FROM
     ),
     stage_phrase("stage.command_reply_dot", r"SMTP error, DOT:\s?[45]\d\d\b", _S.MESSAGE),
+    # curl's SMTP errors name the command: "(55) MAIL failed: 553", "RCPT failed: 550".
+    stage_phrase("stage.curl_mail", r"\bMAIL failed: [45]\d\d\b", _S.MAIL_FROM),
+    stage_phrase("stage.curl_rcpt", r"\bRCPT failed: [45]\d\d\b", _S.RCPT_TO),
     stage_phrase("stage.command_reply_data", r"SMTP error, DATA:\s?[45]\d\d\b", _S.DATA),
     stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
     # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").
