@@ -1472,6 +1472,14 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         ("*** Remote host closed connection unexpectedly.", "connection_dropped", "none"),
         # curl names the command its SMTP error answered.
         ("curl: (55) RCPT failed: 550", "recipient", "rcpt_to"),
+        # curl's and Perl's connect timeouts; curl's refused login.
+        (
+            "curl: (28) Failed to connect to smtp.example.com port 25 after 21000 ms: Timed out",
+            "firewall_block",
+            "connect",
+        ),
+        ("IO::Socket::INET6: connect: timeout", "firewall_block", "connect"),
+        ("curl: (67) Login denied", "authentication", "auth"),
         # Yahoo's IP deferral codes.
         ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
     ],

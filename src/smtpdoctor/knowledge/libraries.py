@@ -65,7 +65,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"AuthenticationInvalidCredentials|SMTP Error: Could not authenticate|"
         r"\bauthentication_failed\b|\{error,\s*auth_failed\b|"
         r"535 Authentication failed|Authentication unsuccessful|"
-        r"Username and Password not accepted|authentication credentials invalid",
+        r"Username and Password not accepted|authentication credentials invalid|"
+        r"curl: \(67\) Login denied",
         _C.AUTHENTICATION,
         "The server refused the user name and password (or token) the client sent with AUTH.",
         "Wrong password, or the provider wants an app password or OAuth2 instead of "

@@ -939,7 +939,10 @@ _CORE: tuple[TextPattern, ...] = (
         "smtp.connect_timeout",
         r"connect to \S+: (?:Connection|Operation) timed out|Connection timed out with|"
         r"failed: Connection timed out|\bdefer \(110\)|\bConnection timed out\b|"
-        r"\bOperation timed out\b|\bETIMEDOUT\b",
+        r"\bOperation timed out\b|\bETIMEDOUT\b|"
+        # curl ("Failed to connect to h port 25 after 21000 ms: Timed out"),
+        # Perl's IO::Socket ("connect: timeout")
+        r"Failed to connect to \S+ port \d+[^\n]{0,40}: Timed out|\bconnect: timeout\b",
         _C.FIREWALL_BLOCK,
         "The TCP connection to port 25 timed out: packets were dropped on the way.",
         "Outbound port 25 is blocked where the sender runs (cloud providers and ISPs "
