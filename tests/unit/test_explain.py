@@ -835,30 +835,49 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
+    The eighth collection's rows carry ``"collection": "eighth"``; the first
+    floors stay on the 823 rows they were set on ("first").
     """
-    assert len(LINES) >= 823
-    scores: dict[str, list[int]] = {"tune": [0, 0, 0], "held": [0, 0, 0]}
+    assert len(LINES) >= 929
+    scores: dict[str, list[int]] = {}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
         assert row["split"] == _split_of(row["source"]), row
         c = classify(row["text"])
-        s = scores[row["split"]]
-        s[0] += c.category.value == row["category"]
-        s[1] += c.stage.value == row["stage"]
-        s[2] += 1
+        first = () if row.get("collection") else (f"{row['split']}/first",)
+        for key in (row["split"], *first):
+            s = scores.setdefault(key, [0, 0, 0])
+            s[0] += c.category.value == row["category"]
+            s[1] += c.stage.value == row["stage"]
+            s[2] += 1
     with capsys.disabled():
-        for split, (cat, stage, n) in scores.items():
+        for split, (cat, stage, n) in sorted(scores.items()):
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
-    # Reached with the fifth to seventh collections (823 rows): tune 620/633 /
-    # 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); the floors keep
-    # a row of margin.
-    tune = scores["tune"]
+    # Reached with the fifth to seventh collections (823 rows, "first"): tune
+    # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); the
+    # floors keep a row of margin.
+    tune = scores["tune/first"]
     assert tune[0] * 100 >= tune[2] * 97, scores
     assert tune[1] * 100 >= tune[2] * 96, scores
-    held = scores["held"]
+    held = scores["held/first"]
     assert held[0] * 100 >= held[2] * 87, scores
     assert held[1] * 100 >= held[2] * 84, scores
+    # The whole corpus with the eighth collection (929 rows), a row of margin.
+    tune_all, held_all = scores["tune"], scores["held"]
+    assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
+    assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
+    assert held_all[0] >= LINE_HELD_FLOOR_ALL[0], scores
+    assert held_all[1] >= LINE_HELD_FLOOR_ALL[1], scores
+
+
+# Rows right (category, stage) on the whole line corpus, less a row of margin.
+# Added with the eighth collection, before any change for it: tune 676/704 and
+# 662/704, held back 197/225 and 182/225 (its 35 held-back rows unseen: 28 and 21).
+# After that round's class rules, measured once at its end: tune 690/704 and
+# 676/704, held back 201/225 and 185/225.
+LINE_TUNE_FLOOR_ALL = (689, 675)
+LINE_HELD_FLOOR_ALL = (200, 184)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
@@ -1238,6 +1257,283 @@ def test_wording_classes(text: str, category: str, stage: str) -> None:
     ],
 )
 def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# --- the eighth line collection's classes (tune misses), each by rule -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # A certificate that does not name the host, in Ruby's and PHP's words.
+        (
+            'OpenSSL::SSL::SSLError: hostname "mail.example.net" does not match the server '
+            "certificate",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        (
+            "stream_socket_client(): Peer certificate CN=`a.example' did not match expected "
+            "CN=`b.example'",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # .NET's validation callback refused the certificate.
+        (
+            "System.Security.Authentication.AuthenticationException: The remote certificate is "
+            "invalid according to the validation procedure.",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # JavaMail's STARTTLS upgrade failed; a nested PKIX cause is the certificate.
+        (
+            "javax.mail.MessagingException: Could not convert socket to TLS",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "javax.mail.MessagingException: Could not convert socket to TLS; nested exception "
+            "is: javax.net.ssl.SSLHandshakeException: PKIX path building failed",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        (
+            "javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "stream_socket_enable_crypto(): SSL: Connection reset by peer",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "{:error, :retries_exceeded, {:temporary_failure, host, :tls_failed}}",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # gen_smtp: the EHLO reply lacked what the options require.
+        (
+            '{error,retries_exceeded,{missing_requirement,"mx.example.net",auth}}',
+            "authentication",
+            "ehlo",
+        ),
+        (
+            '{error,retries_exceeded,{missing_requirement,"mx.example.net",tls}}',
+            "starttls_unavailable",
+            "starttls",
+        ),
+        # A closed socket read as an empty reply; the code waited for names the stage.
+        (
+            "Swift_TransportException: Expected response code 220 but got an empty response",
+            "connection_dropped",
+            "greeting",
+        ),
+        (
+            "Expected response code 354 but got an empty response",
+            "connection_dropped",
+            "data",
+        ),
+        (
+            'Expected response code 354 but got code "503", with message "503 5.5.1 Error: '
+            'need RCPT command"',
+            "other",
+            "data",
+        ),
+        (
+            "smtplib.SMTPServerDisconnected: please run connect() first",
+            "connection_dropped",
+            "none",
+        ),
+        # A traceback whose last frame's source line calls starttls().
+        (
+            'File "backends/smtp.py", line 67, in open\n    self.connection.starttls()\n'
+            "ConnectionResetError: [Errno 104] Connection reset by peer",
+            "connection_dropped",
+            "starttls",
+        ),
+        # "#223" after a file name is a line anchor, not a reply code; the pipe broke.
+        (
+            "fwrite(): Write of 2048 bytes failed with errno=32 Broken pipe at Stream.php#223",
+            "connection_dropped",
+            "none",
+        ),
+        # PHPMailer 5's debug output: the server refused before the client said anything.
+        (
+            "SMTP -> FROM SERVER:421 Too many connections, try later\n"
+            "CLIENT -> SMTP: EHLO host.example",
+            "rate_limited",
+            "greeting",
+        ),
+        # Microsoft 365's concurrent-connection limit outranks a generic 4.3.2.
+        (
+            "432 4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending",
+            "rate_limited",
+            "none",
+        ),
+        # Symfony Mailer quotes the codes it waited for.
+        (
+            'Expected response code "220" but got an empty response.',
+            "connection_dropped",
+            "greeting",
+        ),
+        (
+            'Expected response code "354" but got code "554", with message "554 5.7.1 '
+            'Message refused by policy".',
+            "policy_rejection",
+            "data",
+        ),
+        # Gmail names the command its 4xx answered.
+        (
+            "421 4.7.0 Try again later, closing connection. (EHLO) abc123 - gsmtp",
+            "service_unavailable",
+            "ehlo",
+        ),
+        # Go's net/smtp: AUTH not in the EHLO reply.
+        ("smtp: server doesn't support AUTH", "authentication", "ehlo"),
+        # Gmail's per-user daily limit, whatever 5.4.5 says in RFC 3463.
+        ("550 5.4.5 Daily user sending limit exceeded.", "rate_limited", "none"),
+        # A permanent "very low reputation" is a block, not a rate limit.
+        (
+            "550-5.7.1 This message is suspicious due to the very low reputation of the "
+            "sending domain.",
+            "policy_rejection",
+            "none",
+        ),
+        # A TLS upgrade named in a connect error is the handshake, not the connect.
+        (
+            "Unable to connect with STARTTLS: stream_socket_enable_crypto(): SSL operation "
+            "failed with code 1. error:0A000086:SSL routines::certificate verify failed",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # A library's name lookup failed before any connection.
+        (
+            "SMTP ERROR: Failed to connect to server: php_network_getaddresses: getaddrinfo "
+            "failed: Name or service not known (0)",
+            "dns_resolution",
+            "dns",
+        ),
+        # JavaMail connected; the greeting was the refusal.
+        (
+            "javax.mail.MessagingException: Could not connect to SMTP host: mx.example.net, "
+            "port: 25, response: 421",
+            "service_unavailable",
+            "greeting",
+        ),
+        # gen_smtp: "retries_exceeded" says nothing; the inner reply decides.
+        (
+            '{error,retries_exceeded,{temporary_failure,"mx.example.net",'
+            '<<"421 4.7.0 Try again later">>}}',
+            "service_unavailable",
+            "none",
+        ),
+        (
+            '{error,retries_exceeded,{network_failure,"mx.example.net",{error,econnrefused}}}',
+            "firewall_block",
+            "connect",
+        ),
+        # Replies to AUTH itself; the recipient limit answers RCPT TO.
+        ("503 5.5.1 Error: authentication not enabled", "authentication", "auth"),
+        ("454 4.7.0 Cannot authenticate due to temporary system problem", "authentication", "auth"),
+        ("452 4.5.3 Too many recipients", "rate_limited", "rcpt_to"),
+        # Exim's sender verification callout happens at MAIL FROM.
+        ("451 Could not complete sender verify callout", "service_unavailable", "mail_from"),
+        # A stated rate limit outranks the check that triggered it.
+        (
+            "421 4.7.27 Your email has been rate limited because SPF authentication didn't "
+            "pass for this message.",
+            "rate_limited",
+            "none",
+        ),
+        # Spam words as German compounds.
+        ("550 5.7.1 Nachricht wegen Spamverdacht abgelehnt", "policy_rejection", "message"),
+        # A sending service that has not verified the sender identity (Amazon SES).
+        ("554 Message rejected: Email address is not verified.", "policy_rejection", "mail_from"),
+        # Yahoo's TSS09 is a permanent deferral whatever its 421 says.
+        (
+            "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred",
+            "policy_rejection",
+            "mail_from",
+        ),
+        # .NET: no STARTTLS offered; SChannel shares no protocol or cipher.
+        (
+            "System.Net.Mail.SmtpException: Server does not support secure connections.",
+            "starttls_unavailable",
+            "starttls",
+        ),
+        (
+            "System.ComponentModel.Win32Exception: The function requested is not supported",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # Python's EOF inside the TLS handshake.
+        (
+            "ssl.SSLEOFError: EOF occurred in violation of protocol (_ssl.c:1131)",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # nodemailer's own resolver.
+        ("Error: queryA ETIMEOUT smtp.example.com code: 'EDNS'", "dns_resolution", "dns"),
+        # Too many login attempts answer AUTH whatever the code; a server that
+        # does not know AUTH at all.
+        (
+            "454 4.7.0 Too many login attempts, please try again later.",
+            "authentication",
+            "auth",
+        ),
+        ('500 5.5.1 Command unrecognized: "AUTH PLAIN"', "authentication", "auth"),
+        # Exim names the peer before "(recv)"; GnuTLS's untrusted certificate.
+        (
+            "TLS error on connection to mx.example.net [192.0.2.1] (recv): The TLS connection "
+            "was non-properly terminated.",
+            "connection_dropped",
+            "none",
+        ),
+        (
+            "TLS error on connection (gnutls_handshake): The certificate is NOT trusted. The "
+            "certificate issuer is unknown.",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # SPF spelt out is the sender's check (MAIL FROM), not the message's.
+        (
+            "550 5.7.23 The message was rejected because of Sender Policy Framework violation",
+            "policy_rejection",
+            "mail_from",
+        ),
+        # A failure phrase after a positive reply: never a success.
+        (
+            " -> STARTTLS\n<-  220 2.0.0 Ready to start TLS\n *** TLS startup failed "
+            "(connect(): error:0A000086:SSL routines::certificate verify failed)",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # PHP's mail() and ssmtp could not connect; swaks's closed connection.
+        (
+            'mail(): Failed to connect to mailserver at "localhost" port 25',
+            "firewall_block",
+            "connect",
+        ),
+        ("ssmtp: Cannot open smtp.example.com:587", "firewall_block", "connect"),
+        ("*** Remote host closed connection unexpectedly.", "connection_dropped", "none"),
+        # curl names the command its SMTP error answered.
+        ("curl: (55) RCPT failed: 550", "recipient", "rcpt_to"),
+        # curl's and Perl's connect timeouts; curl's refused login.
+        (
+            "curl: (28) Failed to connect to smtp.example.com port 25 after 21000 ms: Timed out",
+            "firewall_block",
+            "connect",
+        ),
+        ("IO::Socket::INET6: connect: timeout", "firewall_block", "connect"),
+        ("curl: (67) Login denied", "authentication", "auth"),
+        # Yahoo's IP deferral codes.
+        ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
+    ],
+)
+def test_eighth_collection_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
 

@@ -34,9 +34,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from smtpdoctor.diagnosis.pasted import decode_pasted, ends_with_time, unfold
+from smtpdoctor.diagnosis.prefilter import candidates as _candidates
+from smtpdoctor.diagnosis.prefilter import maybe as _maybe
 from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
@@ -46,7 +48,6 @@ from smtpdoctor.knowledge import (
     PERMANENCE_CUES,
     STAGE_PHRASES,
     SUBJECTS,
-    StagePhrase,
     TextPattern,
     fixes_for,
     lookup_basic,
@@ -59,9 +60,7 @@ from smtpdoctor.knowledge import (
 from smtpdoctor.knowledge.alternatives import readings_for
 from smtpdoctor.knowledge.libraries import rust_reply_codes
 from smtpdoctor.knowledge.phrasing import (
-    gates_of,
     needed_words,
-    needs_of,
     present_words,
     search_open,
     words_absent,
@@ -73,8 +72,6 @@ from smtpdoctor.protocol.reply import Reply, parse_reply_text
 
 __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
 
-_T = TypeVar("_T", TextPattern, StagePhrase)
-
 # Real replies and log lines are under a few KiB; past this the text is cut
 # before matching, so hostile input cannot make the regexes slow.
 MAX_TEXT = 16 * 1024
@@ -83,7 +80,8 @@ MAX_TEXT = 16 * 1024
 # (RFC 5321 §4.2.1), optionally followed by an enhanced code of any class
 # (Exchange writes "550 4.4.7"; the mismatch is kept to be judged later).
 _REPLY_AT = re.compile(
-    r"(?<![\w.\-/])(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
+    # (not a line anchor such as "StreamBuffer.php#223")
+    r"(?<![\w.\-/])(?<!\w#)(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
     r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
     re.MULTILINE,
 )
@@ -254,6 +252,9 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     # A text that says the mail was not delivered is never a success, whatever
     # 2xx code (a mailer's exit status, a header's number) stands in it.
     failed = search_open(_FAILURE_SAID.regex, low, flat)
+    # Nor is one where a specific failure phrase follows a positive reply (a
+    # session's "220 Ready to start TLS", then the handshake that failed).
+    failed = failed or bool(strong and strong.category is not Category.OK)
     success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
@@ -700,56 +701,6 @@ def _match_patterns(
         if strong is not None and weak is not None:
             break
     return strong, weak
-
-
-def _candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, ...]:
-    """The entries of ``table``, in order, whose regex may match a text holding the words ``low``.
-
-    The same as skipping each entry whose needed words are absent, without
-    asking ~130 patterns one by one.
-    """
-    if low is None:
-        return table
-    index = _INDEXES.get(id(table))
-    if index is None:
-        index = _INDEXES[id(table)] = _table_index(table)
-    always, by_word, gates = index
-    chosen = set(always)
-    for word in low:
-        chosen.update(by_word.get(word, ()))
-    return tuple(table[i] for i in sorted(chosen) if _open(gates[i], low))
-
-
-def _open(gates: tuple[frozenset[str], ...] | None, low: frozenset[str]) -> bool:
-    """Whether the text holds every word of one branch (None: a branch needs none)."""
-    return gates is None or any(gate <= low for gate in gates)
-
-
-def _table_index(table: tuple[Any, ...]) -> _TableIndex:
-    """The entries that need no word, the entries each needed word lets through,
-    and each entry's branch gates (:func:`~smtpdoctor.knowledge.phrasing.gates_of`)."""
-    always: list[int] = []
-    by_word: dict[str, list[int]] = {}
-    for i, entry in enumerate(table):
-        needs = needs_of(entry.regex)
-        if needs is None:
-            always.append(i)
-        for word in needs or ():
-            by_word.setdefault(word, []).append(i)
-    gates = tuple(gates_of(entry.regex) for entry in table)
-    return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}, gates
-
-
-_TableIndex = tuple[
-    tuple[int, ...], dict[str, tuple[int, ...]], tuple[tuple[frozenset[str], ...] | None, ...]
-]
-# By the id of the (module-level, never freed) table they index.
-_INDEXES: dict[int, _TableIndex] = {}
-
-
-def _maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:
-    """Whether a regex whose matches contain one of ``needs`` may match (cheap test first)."""
-    return needs is None or any(map(lowered.__contains__, needs))
 
 
 def _from_pattern(p: TextPattern) -> _Evidence:

@@ -47,7 +47,14 @@ _BARE_SESSION = re.compile(
     r"(?:[ \t]*[23]\d\d[ -][^\n]*\n)*[ \t]*[45]\d\d[ -]",
     re.IGNORECASE | re.MULTILINE,
 )
-_GREETING_REFUSED = re.compile(r"\A(?:(?!>>>)[\s\S])*?<<<[ \t]*[45]\d\d[ -]")
+# "<<< 554" (Sendmail) before any ">>>"; PHPMailer's "SERVER -> CLIENT: 421" /
+# "SMTP -> FROM SERVER:421" (its 5.x debug output) before the client said
+# anything, in a log that shows the client's lines too.
+_GREETING_REFUSED = re.compile(
+    r"\A(?:(?!>>>)[\s\S])*?<<<[ \t]*[45]\d\d[ -]|"
+    r"\A(?:(?!CLIENT -> (?:SERVER|SMTP))[\s\S])*?(?:SERVER -> CLIENT:|SMTP -> FROM SERVER:)"
+    r"[ \t]*[45]\d\d[ -][\s\S]*?CLIENT -> (?:SERVER|SMTP)"
+)
 _PIPELINED_RCPT = re.compile(
     r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
 )
@@ -83,7 +90,7 @@ def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
         m = _TRANSCRIPT.search(raw)
     if m is None and "\n" in raw:
         m = _BARE_SESSION.search(raw)
-    if m is None and "<<<" in raw and _GREETING_REFUSED.search(raw):
+    if m is None and ("<<<" in raw or "SERVER" in raw) and _GREETING_REFUSED.search(raw):
         # "<<< 554 ..." before any ">>>": the server refused in its banner.
         return Stage.GREETING, "stage.transcript"
     if m is None:

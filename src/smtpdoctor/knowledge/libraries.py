@@ -41,6 +41,22 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         kind=_DROP,
     ),
+    pattern(
+        "library.disconnected",
+        # Python smtplib raises it when the server closed the socket (or the
+        # session was never opened: "please run connect() first"); Swift/Symfony
+        # Mailer report a closed socket as an empty reply.
+        r"\bSMTPServerDisconnected\b|please run connect\(\) first|"
+        r"Expected response code \"?\d{3}(?:/\d{3})*\"? but got (?:an empty response|"
+        r"code \"\", with message \"\")",
+        _C.CONNECTION_DROPPED,
+        "The server closed the connection without a reply the client could read.",
+        "The server or a firewall drops this client (wrong port or TLS mode, a "
+        "connection limit, or a filter that silently hangs up).",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+    ),
     # --- authentication ---------------------------------------------------------------
     pattern(
         "library.auth_failed",
@@ -49,7 +65,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"AuthenticationInvalidCredentials|SMTP Error: Could not authenticate|"
         r"\bauthentication_failed\b|\{error,\s*auth_failed\b|"
         r"535 Authentication failed|Authentication unsuccessful|"
-        r"Username and Password not accepted|authentication credentials invalid",
+        r"Username and Password not accepted|authentication credentials invalid|"
+        r"curl: \(67\) Login denied",
         _C.AUTHENTICATION,
         "The server refused the user name and password (or token) the client sent with AUTH.",
         "Wrong password, or the provider wants an app password or OAuth2 instead of "
@@ -67,14 +84,17 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"SMTP AUTH extension not supported by server|No supported authentication methods|"
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
-        r"server does not support (?:any )?authentication",
+        r"server does not support (?:any )?authentication|smtp: server doesn't support AUTH|"
+        # gen_smtp: the EHLO reply lacked what the options require.
+        r"\{missing_requirement,\s*\"[^\"]*\",\s*auth\}",
         _C.AUTHENTICATION,
         "The client wants to log in but the server does not offer AUTH (at least not "
         "before STARTTLS, or not on this port).",
         "Connected to port 25 instead of the submission port 587/465.",
         "Most servers offer AUTH only after STARTTLS; the client did not start TLS.",
         source=_LIB,
-        stage=_S.AUTH,
+        # The library gives up on reading the EHLO reply: AUTH was never sent.
+        stage=_S.EHLO,
         permanence=_PM,
         retry=False,
     ),
@@ -82,7 +102,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "library.starttls_not_offered",
         r"STARTTLS extension not supported by server|"
         r"SMTP server does not support STARTTLS|StartTLS is not supported|"
-        r"server doesn't support STARTTLS|Server does not support STARTTLS",
+        r"server doesn't support STARTTLS|Server does not support STARTTLS|"
+        r"host does not support STARTTLS|Server does not support secure connections|"
+        r"\{missing_requirement,\s*\"[^\"]*\",\s*tls\}",
         _C.STARTTLS_UNAVAILABLE,
         "The client requires STARTTLS and the server does not offer it.",
         source=_LIB,
@@ -97,7 +119,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"EPROTO.*wrong version number|"
         r"The handshake failed due to an unexpected packet format|"
         r"Unsupported or unrecognized SSL message|"
-        r"Received fatal alert: protocol_version",
+        r"Received fatal alert: protocol_version|"
+        r"Unrecognized SSL message, plaintext connection",
         _C.TLS_HANDSHAKE_FAILURE,
         "The client spoke TLS straight away to a port that expects plain SMTP first "
         "(STARTTLS, ports 25/587), or waited for a greeting on an implicit-TLS port "
@@ -117,7 +140,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"RemoteCertificateChainErrors|No subject alternative (?:DNS )?names? matching|"
         r"self[- ]signed certificate|unable to get local issuer certificate|"
         r"InvalidCertificate|certificate has expired|remote certificate was rejected|"
-        r"certificate could not be validated|certificate subject does not match host",
+        r"certificate could not be validated|certificate subject does not match host|"
+        # .NET SmtpClient/MailKit: "The remote certificate is invalid according to
+        # the validation procedure" (RemoteCertificateValidationCallback said no).
+        r"The remote certificate is invalid",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",
@@ -130,9 +156,16 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "library.tls_handshake",
         r"SslHandshakeException|SSLHandshakeException|"
         r"Authentication failed because the remote party has closed the transport stream|"
-        r"The remote certificate is invalid|ssl\.SSLError|SSLV3_ALERT_HANDSHAKE_FAILURE|"
+        r"ssl\.SSLError|SSLV3_ALERT_HANDSHAKE_FAILURE|"
         r"tls: handshake failure|tls: first record does not look|"
-        r"\{tls_alert,|SMTP Error: Could not connect.*ssl",
+        r"\{tls_alert,|SMTP Error: Could not connect.*ssl|"
+        # Python's EOF in the handshake; .NET SChannel sharing no protocol or cipher
+        r"\bSSLEOFError\b|EOF occurred in violation of protocol|"
+        r"Win32Exception[^\n]{0,20}The function requested is not supported|"
+        # JavaMail's STARTTLS upgrade failed (a nested PKIX cause is the certificate);
+        # PHP's stream layer lost the connection while enabling TLS.
+        r"Could not convert socket to TLS|stream_socket_enable_crypto\(\): SSL: "
+        r"(?:Connection reset|Broken pipe)|\{:?temporary_failure,\s*[^,{}]+,\s*:?tls_failed\}",
         _C.TLS_HANDSHAKE_FAILURE,
         "The TLS handshake between the application and the server failed.",
         "The two sides share no TLS version or cipher (old runtime, or a server that "
@@ -228,13 +261,17 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "library.connect_failed",
-        r"Could not connect to SMTP host|SMTP Error: Could not connect to SMTP host|"
+        r"Could not connect to SMTP host(?!: [^,\n]+, port: \d+, response: [45])|"
+        r"SMTP Error: Could not connect to SMTP host|"
         r"Failed to connect to server|SMTP connect\(\) failed|"
         r"Failure sending mail\.? ---> System\.Net\.WebException: Unable to connect|"
         r"Unable to connect to the remote server|MailKit\.Net\.Smtp.*SocketException|"
-        r"\{error,\s*retries_exceeded|\bnxdomain\b.*smtp|"
+        r"\{:?error,\s*:?(?:retries_exceeded|no_more_hosts),\s*\{:?network_failure\b|"
+        r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
-        r"lettre.*Connection error|Net::OpenTimeout",
+        r"lettre.*Connection error|Net::OpenTimeout|"
+        # PHP's mail() on Windows, ssmtp and sendmail-compatible wrappers
+        r"Failed to connect to mailserver at|\bCannot open [\w.-]+:\d+\b",
         _C.FIREWALL_BLOCK,
         "The application could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the application runs (cloud providers block "
@@ -252,7 +289,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\bENOTFOUND\b|socket\.gaierror|"
         r"Name or service not known|nodename nor servname provided|"
         r"No such host is known|UnknownHostException|no such host\b|"
-        r"Temporary failure in name resolution|failed to lookup address information",
+        r"Temporary failure in name resolution|failed to lookup address information|"
+        # nodemailer's own resolver ("queryA ETIMEOUT host", code 'EDNS')
+        r"\bquery(?:A|AAAA|Mx) E[A-Z]+\b|code: '?EDNS\b",
         _C.DNS_RESOLUTION,
         "The application could not resolve the mail server's name.",
         source=_LIB,

@@ -133,7 +133,9 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "tls.certificate_name",
         r"certificate name mismatch|\bname mismatch\b|hostname mismatch|"
-        r"does not match (?:the )?(?:host ?name|server name|certificate)|altnames|"
+        r"does not match (?:the )?(?:host ?name|server name|(?:server )?certificate)|altnames|"
+        # PHP's stream layer: "Peer certificate CN=`a' did not match expected CN=`b'".
+        r"did not match expected CN|"
         r"subjectAltName does not match",
         _C.TLS_CERTIFICATE,
         "The certificate does not name the host that was contacted.",
@@ -148,6 +150,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"Server certificate not (?:verified|trusted)|SSL verify error|untrusted issuer|"
         r"self[- ]signed certificate|unable to (?:get local issuer|verify the first) certificate|"
         r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED|"
+        # GnuTLS (Exim's gnutls_handshake): "The certificate is NOT trusted."
+        r"certificate is NOT trusted|certificate issuer is unknown|"
         # The peer's alert about *our* certificate (RFC 8446 §6.2): it did
         # not trust the CA (48), or found the certificate bad or unknown.
         r"alert (?:unknown ca|bad certificate|certificate unknown)|"
@@ -162,7 +166,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "exim.tls_recv_unclean_close",
-        r"TLS error on connection \(recv\): The TLS connection was non-properly terminated",
+        r"TLS error on connection(?: (?:to|from) [^()\n]*)? \(recv\): "
+        r"The TLS connection was non-properly terminated",
         _C.CONNECTION_DROPPED,
         "The peer closed the TLS session without a proper close (no close_notify). Exim "
         "logs it; if the message was accepted before, nothing was lost.",
@@ -321,7 +326,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "ms.concurrent_connections",
-        r"concurrent connections per resource forest|maximum number of concurrent connections",
+        r"concurrent connections per resource forest|maximum number of concurrent connections|"
+        r"Concurrent connections limit exceeded|aka\.ms/concurrent_sending",
         _C.RATE_LIMITED,
         "Too many simultaneous connections from this sender.",
         source="microsoft",
@@ -520,7 +526,9 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "gmail.unusual_rate",
         r"unusual rate of (?:unsolicited )?mail|(?:has been|have been) temporarily rate limited|"
-        r"\b4\.7\.28\b|UnsolicitedRateLimitError|suspicious due to the very low reputation",
+        # ("suspicious due to the very low reputation" alone is a block when the
+        # reply is permanent; the 421 form says "temporarily rate limited" too.)
+        r"\b4\.7\.28\b|UnsolicitedRateLimitError",
         _C.RATE_LIMITED,
         "Gmail is rate limiting the sending IP because of unusual volume or low reputation.",
         "A volume spike, a new IP, or recipients marking the mail as spam.",
@@ -657,7 +665,7 @@ _CORE: tuple[TextPattern, ...] = (
     # --- Yahoo / AOL ---------------------------------------------------------------------------
     _p(
         "yahoo.temporary_deferral",
-        r"\[(?:TS01|TS02|TSS01|TSS04|TSS05|TSS09|GL01|MC04)\]|"
+        r"\[(?:TS01|TS02|TSS01|TSS04|TSS05|GL01|MC04|IPTS0[1-9])\]|"
         r"temporarily deferred due to (?:unexpected volume or )?user complaints",
         _C.RATE_LIMITED,
         "Yahoo is deferring mail from this IP because of volume or user complaints; "
@@ -668,7 +676,7 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "yahoo.permanent_deferral",
-        r"\[(?:TS03|TSS06)\]|permanently deferred|Retrying will NOT succeed",
+        r"\[(?:TS03|TSS06|TSS09)\]|permanently deferred|Retrying will NOT succeed",
         _C.POLICY_REJECTION,
         "Yahoo blocks all mail from this IP. The reply may be a 4xx, but retrying will "
         "not succeed until the IP's reputation is repaired.",
@@ -763,7 +771,7 @@ _CORE: tuple[TextPattern, ...] = (
     # --- rate and volume -------------------------------------------------------------------
     _p(
         "generic.sending_quota",
-        r"sending quota|Daily (?:message|sending) (?:quota|limit)|message quota exceeded|"
+        r"sending quota|Daily (?:message|(?:user )?sending) (?:quota|limit)|message quota exceeded|"
         r"Messages per second limit|exceeded the max (?:emails|defers and failures) per hour|"
         r"Throttling failure|Domain Quota Exceeded",
         _C.RATE_LIMITED,
@@ -918,6 +926,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"Connected_to_\S+_but_connection_died|connection died|lost input channel|"
         r"Remote side (?:unexpectedly )?closed (?:the )?connection|"
         r"remote side unexpectedly closed|Connection reset|Broken pipe|"
+        r"Remote host closed (?:the )?connection|"
         r"Connection closed unexpectedly|unexpected EOF|lost connection after \w+ from|"
         r"Connection (?:was )?dropped by remote host",
         _C.CONNECTION_DROPPED,
@@ -930,7 +939,10 @@ _CORE: tuple[TextPattern, ...] = (
         "smtp.connect_timeout",
         r"connect to \S+: (?:Connection|Operation) timed out|Connection timed out with|"
         r"failed: Connection timed out|\bdefer \(110\)|\bConnection timed out\b|"
-        r"\bOperation timed out\b|\bETIMEDOUT\b",
+        r"\bOperation timed out\b|\bETIMEDOUT\b|"
+        # curl ("Failed to connect to h port 25 after 21000 ms: Timed out"),
+        # Perl's IO::Socket ("connect: timeout")
+        r"Failed to connect to \S+ port \d+[^\n]{0,40}: Timed out|\bconnect: timeout\b",
         _C.FIREWALL_BLOCK,
         "The TCP connection to port 25 timed out: packets were dropped on the way.",
         "Outbound port 25 is blocked where the sender runs (cloud providers and ISPs "
@@ -1075,10 +1087,14 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.tls",
         r"TLS handshake|Cannot start TLS|SSL_(?:connect|accept)|"
-        r"TLS error on connection(?! \(recv\))|"
+        r"TLS error on connection(?!(?: (?:to|from) [^()\n]*)? \(recv\))|"
         r"TLS negotiation|TLS library problem|STARTTLS=(?:client|server), error|"
         r"lost connection after STARTTLS|certificate verification failed|SSL verify error|"
-        r"handshake fail",
+        r"handshake fail|"
+        # PHP's stream layer (Symfony Mailer: "Unable to connect with STARTTLS:
+        # stream_socket_enable_crypto()"), JavaMail's STARTTLS upgrade
+        r"Unable to connect with STARTTLS|stream_socket_enable_crypto\(\)|"
+        r"Could not convert socket to TLS|STARTTLS upgrade failed",
         _S.TLS_HANDSHAKE,
     ),
     _sp(
@@ -1121,6 +1137,16 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
         _S.MAIL_FROM,
     ),
     _sp("stage.quit", r"in reply to QUIT command|after QUIT\b|in response to QUIT", _S.QUIT),
+    # A client library's name lookup failed before any connection ("Failed to
+    # connect to server: php_network_getaddresses: getaddrinfo failed").
+    _sp(
+        "stage.library_dns",
+        r"php_network_getaddresses|getaddrinfo (?:failed|ENOTFOUND|EAI_AGAIN)|"
+        r"Name or service not known|nodename nor servname|No such host is known|"
+        r"Temporary failure in name resolution|failed to lookup address information|"
+        r"UnknownHostException",
+        _S.DNS,
+    ),
     _sp(
         "stage.connect",
         r"connect to \S+: |Connection refused|Connection timed out with|\bConnection timed out\b|"

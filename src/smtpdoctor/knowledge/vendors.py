@@ -26,7 +26,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # --- rate limits in vendor words ------------------------------------------------------
     pattern(
         "vendor.rate_words",
-        r"relay quota|daily (?:sending )?(?:quota|limit)|too many recipients this hour|"
+        r"relay quota|daily (?:user )?(?:sending )?(?:quota|limit)|too many recipients this hour|"
+        r"sending limit exceeded|"
         r"connection frequency limited|queue quota exceeded|"
         r"frequency (?:limited|exceeded)|too many (?:concurrent )?(?:connections|sessions|"
         r"messages|recipients|mails)|rate ?limit(?:ed|ing)?\b|sending (?:rate|quota) exceeded|"
@@ -41,6 +42,20 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         source="vendor",
         retry=True,
         specific=False,
+    ),
+    # Amazon SES (and other sending services): the sender identity is not verified.
+    pattern(
+        "vendor.sender_not_verified",
+        r"Email address is not verified|identities failed the check|"
+        r"(?:sender|from) (?:address|domain|identity) (?:is )?not verified",
+        _C.POLICY_REJECTION,
+        "The sending service refuses a From or envelope sender it has not verified "
+        "for this account.",
+        "Verify the address or its domain in the service (SES: verified identities; "
+        "a sandbox account may also send only to verified recipients).",
+        source="vendor",
+        hint=_S.MAIL_FROM,
+        retry=False,
     ),
     # Postfix's reject_sender_login_mismatch for a client that did not log in.
     pattern(
@@ -507,7 +522,17 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         _S.MAIL_FROM,
     ),
     # Receiving-side lines that say when the server refused.
-    stage_phrase("stage.exim_sender_verify", r"sender verify fail", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.exim_sender_verify",
+        r"sender verify fail|Could not complete sender verify callout",
+        _S.MAIL_FROM,
+    ),
+    # JavaMail connected but the greeting was a refusal.
+    stage_phrase(
+        "stage.javamail_greeting",
+        r"Could not connect to SMTP host: [^,\n]+, port: \d+, response: [45]",
+        _S.GREETING,
+    ),
     # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
     # ... or Coremail's "SMTP error, RCPT TO:550 ..." / "DOT:519 ...".
     stage_phrase(
@@ -517,6 +542,9 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         "stage.command_reply_mail", r"MAIL FROM:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.MAIL_FROM
     ),
     stage_phrase("stage.command_reply_dot", r"SMTP error, DOT:\s?[45]\d\d\b", _S.MESSAGE),
+    # curl's SMTP errors name the command: "(55) MAIL failed: 553", "RCPT failed: 550".
+    stage_phrase("stage.curl_mail", r"\bMAIL failed: [45]\d\d\b", _S.MAIL_FROM),
+    stage_phrase("stage.curl_rcpt", r"\bRCPT failed: [45]\d\d\b", _S.RCPT_TO),
     stage_phrase("stage.command_reply_data", r"SMTP error, DATA:\s?[45]\d\d\b", _S.DATA),
     stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
     # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").

@@ -53,7 +53,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"queue quota exceeded|exceeded (?:their|the|its) limit for the number of messages|"
         r"receiving mail (?:at a rate|too quickly)|too many recent messages|"
         r"\bexcessive volume\b|max(?:imum)? (?:number of )?messages? per (?:connection|session)|"
-        r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)",
+        r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)|"
+        # (Gmail's "has been temporarily rate limited" is its own pattern)
+        r"\b(?:has|have) been rate[- ]limited\b",
         _C.RATE_LIMITED,
         "The receiving side limits how much mail it takes from this sender (or for "
         "this recipient) in a period; it is a rate, not a refusal of the mail itself.",
@@ -189,6 +191,33 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "The receiving server refused the mail because it breaks its policy.",
         retry=False,
     ),
+    pattern(
+        "wording.auth_reply",
+        # Replies to the AUTH command itself (Postfix, RFC 4954 §6).
+        r"\bauthentication not enabled\b|"
+        r"\bCannot authenticate due to temporary system problem\b|"
+        # (as "535 5.7.0 Too many login attempts": RFC 4954 names AUTH)
+        r"\btoo many (?:login|authentication|AUTH) attempts\b|"
+        r"\b(?:Command|verb) unrecognized:? \"?AUTH\b",
+        _C.AUTHENTICATION,
+        "The server refused the AUTH command itself: the mechanism, or AUTH on this "
+        "port or at this moment.",
+        "AUTH is offered only on the submission port (587/465) or only after STARTTLS; "
+        "the client asked for a mechanism the server does not have.",
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    pattern(
+        "wording.too_many_recipients",
+        # RFC 5321 §4.5.3.1.10: a 452 to RCPT TO when the recipient limit is reached.
+        r"\btoo many recipients\b(?! this hour)",
+        _C.RATE_LIMITED,
+        "The server takes no more recipients in this transaction (or from this sender "
+        "now); the rest must be sent in another transaction.",
+        hint=_S.RCPT_TO,
+        permanence=_T,
+        retry=True,
+    ),
 )
 
 # Recipient nouns followed (within a word or an address) by a word that they
@@ -220,7 +249,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
         r"suspended)(?: or \w+)? "
         r"(?:user|mailbox|recipient|account|addressee|(?:e-?mail )?address)\b|"
-        r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b",
+        r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b|"
+        # Postfix's DATA reply once every RCPT TO was refused.
+        r"\bno valid recipients\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -254,6 +285,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"スパム|\bpourriel\b|correo no deseado|"
         r"(?:unacceptable|prohibited|forbidden|objectionable|inappropriate) content|"
         r"\bjunk ?mail\b|\b(?:bad|poor|low|negative) (?:\w+ )?reputation\b|"
+        r"\bSpam-?verdacht|\bals Spam (?:erkannt|eingestuft)|"
         r"(?:rejected|refused|blocked|quarantined) by (?:the |our )?content[ -]?filter",
         _C.POLICY_REJECTION,
         "A content filter at the receiving server refused the message.",
@@ -337,7 +369,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.sender_domain_missing",
         r"\bDomain of sender address \S+ does not exist|\bsender domain (?:does not exist|"
-        r"not found|unknown)",
+        r"not found|unknown)|\bsend(?:er|ing) domain (?:does not|doesn't) have a valid "
+        r"(?:MX|A|MX or A) record",
         _C.DNS_RESOLUTION,
         "The sender's domain does not resolve, so the receiver refuses mail from it.",
         hint=_S.MAIL_FROM,
@@ -386,12 +419,23 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
         _S.TLS_HANDSHAKE,
     ),
-    # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA).
+    # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA; Swift and
+    # Symfony Mailer name the reply code they waited for).
     stage_phrase(
         "stage.data_reply",
-        r"\bdata not accepted\b|could not get 3xx \(354\)|expected (?:reply )?354",
+        r"\bdata not accepted\b|could not get 3xx \(354\)|"
+        r"expected (?:reply |response code )?\"?354\b",
         _S.DATA,
     ),
+    stage_phrase("stage.expected_220", r"\bExpected response code \"?220\b", _S.GREETING),
+    stage_phrase("stage.expected_235", r"\bExpected response code \"?(?:235|334)\b", _S.AUTH),
+    # Gmail names the command its 4xx answered: "... closing connection. (EHLO)".
+    stage_phrase("stage.gmail_command_ehlo", r"[.,] \((?:EHLO|HELO)\)(?= |$)", _S.EHLO),
+    stage_phrase("stage.gmail_command_mail", r"[.,] \(MAIL\)(?= |$)", _S.MAIL_FROM),
+    stage_phrase("stage.gmail_command_rcpt", r"[.,] \(RCPT\)(?= |$)", _S.RCPT_TO),
+    # A traceback's last frame whose source line calls starttls() (Django's
+    # backend: "line 87, in open / self.connection.starttls(").
+    stage_phrase("stage.python_starttls", r"line \d+, in \w+\s+\S*\.starttls\(", _S.STARTTLS),
     # Exim's "SMTP timeout after sending data block" is the message transfer;
     # Postfix's "... after CONNECT from" is before the client's first command.
     stage_phrase("stage.data_block", r"(?:after|while) sending data block", _S.MESSAGE),
@@ -424,11 +468,12 @@ _MESSAGE_WORDS = re.compile(
     r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
     r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
     # (no word boundaries inside CJK text)
-    r"спам|垃圾邮件|垃圾郵件|スパム",
+    r"спам|垃圾邮件|垃圾郵件|スパム|\bSpam-?verdacht",
     re.IGNORECASE,
 )
 _SENDER_WORDS = re.compile(
-    r"\bSPF\b|\bMail ?From domain\b|\benvelope sender\b|\bsender address\b|\bEmetteur\b|"
+    r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
+    r"\bsender address\b|\bEmetteur\b|"
     r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
     r"\bInvalid Sender\b",
     re.IGNORECASE,

@@ -1,0 +1,68 @@
+"""Which entries of a pattern table may match a text, from the words it holds.
+
+A table's regexes each need some literal words (:func:`~smtpdoctor.knowledge.phrasing.needs_of`);
+indexing the table by those words lets the classifier ask only the entries a
+text can match, instead of ~130 regexes one by one. Pure; the indexes are
+built once per (module-level, never freed) table.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from smtpdoctor.knowledge import StagePhrase, TextPattern
+from smtpdoctor.knowledge.phrasing import gates_of, needs_of
+
+__all__ = ["candidates", "maybe"]
+
+_T = TypeVar("_T", TextPattern, StagePhrase)
+
+
+def candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, ...]:
+    """The entries of ``table``, in order, whose regex may match a text holding the words ``low``.
+
+    The same as skipping each entry whose needed words are absent, without
+    asking ~130 patterns one by one.
+    """
+    if low is None:
+        return table
+    index = _INDEXES.get(id(table))
+    if index is None:
+        index = _INDEXES[id(table)] = _table_index(table)
+    always, by_word, gates = index
+    chosen = set(always)
+    for word in low:
+        chosen.update(by_word.get(word, ()))
+    return tuple(table[i] for i in sorted(chosen) if _open(gates[i], low))
+
+
+def _open(gates: tuple[frozenset[str], ...] | None, low: frozenset[str]) -> bool:
+    """Whether the text holds every word of one branch (None: a branch needs none)."""
+    return gates is None or any(gate <= low for gate in gates)
+
+
+def _table_index(table: tuple[Any, ...]) -> _TableIndex:
+    """The entries that need no word, the entries each needed word lets through,
+    and each entry's branch gates (:func:`~smtpdoctor.knowledge.phrasing.gates_of`)."""
+    always: list[int] = []
+    by_word: dict[str, list[int]] = {}
+    for i, entry in enumerate(table):
+        needs = needs_of(entry.regex)
+        if needs is None:
+            always.append(i)
+        for word in needs or ():
+            by_word.setdefault(word, []).append(i)
+    gates = tuple(gates_of(entry.regex) for entry in table)
+    return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}, gates
+
+
+_TableIndex = tuple[
+    tuple[int, ...], dict[str, tuple[int, ...]], tuple[tuple[frozenset[str], ...] | None, ...]
+]
+# By the id of the (module-level, never freed) table they index.
+_INDEXES: dict[int, _TableIndex] = {}
+
+
+def maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:
+    """Whether a regex whose matches contain one of ``needs`` may match (cheap test first)."""
+    return needs is None or any(map(lowered.__contains__, needs))
