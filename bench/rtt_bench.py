@@ -60,6 +60,9 @@ LOAD = " ".join(f"{x:.2f}" for x in os.getloadavg())
 SERVER2 = "198.18.1.3"  # the second MX host's address, on the server's link
 DOMAIN = "bench.smtpdoctor.test"
 MX2 = f"mx2.{DOMAIN}"
+# The same two MX hosts, but its MX answers carry no additional section (a
+# recursive resolver with minimal responses): the hosts' A lookups must come first.
+PLAIN = f"plain.{DOMAIN}"
 
 
 def _rev(address: str) -> str:
@@ -68,9 +71,12 @@ def _rev(address: str) -> str:
 
 # The domain's zone: two MX hosts (the first is the lab's own name, which its
 # certificate carries; the second's name is not in it: a warning), their
-# addresses and PTRs. No TLSA, MTA-STS or TLS-RPT records (NXDOMAIN).
+# addresses and PTRs. No TLSA, MTA-STS or TLS-RPT records (NXDOMAIN). An MX
+# answer for DOMAIN carries its hosts' A records in the additional section, as
+# NSD and other authoritative servers add in-zone glue; PLAIN's does not.
 ZONE = {
     (f"{DOMAIN}.", "MX"): [f"10 {LAB_HOSTNAME}.", f"20 {MX2}."],
+    (f"{PLAIN}.", "MX"): [f"10 {LAB_HOSTNAME}.", f"20 {MX2}."],
     (f"{LAB_HOSTNAME}.", "A"): [SERVER],
     (f"{MX2}.", "A"): [SERVER2],
     (_rev(SERVER), "PTR"): [f"{LAB_HOSTNAME}."],
@@ -99,6 +105,12 @@ def serve_dns(topo: Topology) -> socket.socket:
         name, kind = question.name.to_text().lower(), dns.rdatatype.to_text(question.rdtype)
         if (name, kind) in ZONE:
             reply.answer.append(dns.rrset.from_text(name, 300, "IN", kind, *ZONE[name, kind]))
+        if kind == "MX" and name == f"{DOMAIN}.":
+            for target in (r.split()[1] for r in ZONE[name, kind]):
+                for extra in ("A", "AAAA"):
+                    if (target, extra) in ZONE:
+                        rrset = dns.rrset.from_text(target, 300, "IN", extra, *ZONE[target, extra])
+                        reply.additional.append(rrset)
         elif name not in names:
             reply.set_rcode(dns.rcode.NXDOMAIN)
         return reply.to_wire()
@@ -136,11 +148,19 @@ def commands(topo: Topology, sslyze: Path | None) -> dict[str, list[str]]:
             *("diagnose", target, "--format", "json", "--timeout", "60"),
             *("--tls-ca", str(topo.lab_ca_file), "--helo", HELO),
         ],
-        "smtpdoctor-domain": [
-            *(sys.executable, "-m", "smtpdoctor"),
-            *("diagnose", DOMAIN, "--resolver", f"{SERVER}:53", "--format", "json"),
-            *("--timeout", "60", "--tls-ca", str(topo.lab_ca_file), "--helo", HELO),
-        ],
+        **{
+            tool: [
+                *(sys.executable, "-m", "smtpdoctor"),
+                *("diagnose", name, "--resolver", f"{SERVER}:53", "--format", "json"),
+                *("--timeout", "60", "--tls-ca", str(topo.lab_ca_file), "--helo", HELO),
+            ]
+            for tool, name in (
+                ("smtpdoctor-domain", DOMAIN),
+                ("smtpdoctor-domain-noglue", PLAIN),
+                ("smtpdoctor-mx1", f"{LAB_HOSTNAME}:25"),
+                ("smtpdoctor-mx2", f"{MX2}:25"),
+            )
+        },
         "swaks": [
             "swaks",
             *("--server", target, "--helo", HELO, "--from", f"bench@{HELO}"),
@@ -199,7 +219,9 @@ def run_rounds(
     for tool, w in walls.items():
         print(f"rtt-bench: {tool} {statistics.median(w):.2f} s", file=sys.stderr)
     docs = {}
-    for tool in ("smtpdoctor", "smtpdoctor-domain"):
+    for tool in walls:
+        if not tool.startswith("smtpdoctor"):
+            continue
         runs = sorted(outs[tool])
         docs[tool] = json.loads(runs[len(runs) // 2][1])
     return walls, docs
@@ -244,7 +266,10 @@ def render(
     what = {
         "smtpdoctor": "full diagnosis of one host (walk, TLS matrix, certificate)",
         "smtpdoctor-domain": "full diagnosis of a domain: 2 MX hosts, DNS (MX, A, TLSA, "
-        "MTA-STS, TLS-RPT, PTR, FCrDNS)",
+        "MTA-STS, TLS-RPT, PTR, FCrDNS); the MX answer carries the hosts' A records (glue)",
+        "smtpdoctor-domain-noglue": "the same domain, its MX answer without glue",
+        "smtpdoctor-mx1": "full diagnosis of the first MX host by name (A, AAAA, PTR, FCrDNS)",
+        "smtpdoctor-mx2": "the same, second MX host",
         "swaks": "one bare session to RCPT, STARTTLS",
         "testssl": "`-p`: protocols only",
         "sslyze": "default scan",
@@ -308,7 +333,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-sslyze", action="store_true", help="leave sslyze out (slow here)")
     parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument("--only", nargs="+", help="only these tools (a trial: no doc written)")
     args = parser.parse_args(argv)
+    if args.only:
+        args.no_doc = True
     if os.geteuid() != 0:
         print("rtt-bench: needs root (network namespaces)", file=sys.stderr)
         return 3
@@ -320,9 +348,18 @@ def main(argv: list[str] | None = None) -> int:
         dns_sock = serve_dns(topo)
         try:
             rtt = measured_rtt(topo)
-            walls, docs = run_rounds(topo, commands(topo, sslyze), args.repeat)
+            cmds = commands(topo, sslyze)
+            if args.only:
+                cmds = {tool: argv_ for tool, argv_ in cmds.items() if tool in args.only}
+            walls, docs = run_rounds(topo, cmds, args.repeat)
         finally:
             dns_sock.close()
+    if args.only:
+        for tool, w in walls.items():
+            runs = ", ".join(f"{x:.2f}" for x in w)
+            inside = f"; inside {docs[tool]['elapsed_ms'] / rtt / 1000:.1f}" if tool in docs else ""
+            print(f"{tool}: {statistics.median(w) / rtt:.1f} RTT ({runs} s{inside})")
+        return 0
     stages = stage_round_trips(docs["smtpdoctor"], rtt * 1000)
     section = render(rtt, walls, stages, args, docs)
     print(section)

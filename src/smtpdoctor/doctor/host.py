@@ -48,8 +48,13 @@ async def probe_host(
     connector: Connector,
     *,
     eager: bool = False,
+    hold: asyncio.Future[None] | None = None,
 ) -> HostReport:
     """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone.
+
+    ``hold``: the follow-up probes (ports, path, implicit TLS, ``--ciphers``)
+    wait for it: an address known from an MX answer's glue is walked at once,
+    but probed further only once its host's own lookup confirms it.
 
     ``eager``: the TLS matrix's connections open while the walk goes on
     (``diagnose``: wall time is what counts); otherwise its hellos start when
@@ -96,6 +101,8 @@ async def probe_host(
         for task in pending:
             task.cancel()
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    if hold is not None:
+        await hold
     if not session_opts.implicit_tls and silent_greeting(result.steps):
         findings += await _implicit_tls_check(
             address, opts.port, session_opts, deadline=deadline, connector=connector

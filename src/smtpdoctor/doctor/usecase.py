@@ -12,7 +12,7 @@ from dataclasses import replace
 from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
 from smtpdoctor.doctor.options import DiagnoseOptions, parse_target
 from smtpdoctor.doctor.report import build_diagnosis
-from smtpdoctor.doctor.results import Diagnosis
+from smtpdoctor.doctor.results import Diagnosis, HostReport
 from smtpdoctor.doctor.targets import (
     _early_receivers,
     _greeted_names,
@@ -45,15 +45,21 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
 async def _diagnose(
     host: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector, started: float
 ) -> Diagnosis:
-    # The walks start as soon as the addresses are known; the TLSA records,
+    # The walks start as soon as the addresses are known (those the MX answer
+    # carried as glue, before the hosts' own lookups end); the TLSA records,
     # each address's PTR and FCrDNS and the MTA-STS policy are asked meanwhile.
-    targets = await find_targets(host, opts, deadline, defer_tlsa=True)
+    early = _EarlyWalks(opts, deadline, connector)
+    try:
+        targets = await find_targets(host, opts, deadline, defer_tlsa=True, on_address=early.start)
+        jobs = [
+            early.confirm(pair) or _walk(*pair, opts, deadline, connector) for pair in targets.pairs
+        ]
+    finally:
+        early.drop_rest()
     loop = asyncio.get_running_loop()
     names: list[asyncio.Future[list[str]]] = [loop.create_future() for _ in targets.pairs]
     ptrs = _start_ptrs(targets, names, deadline)
-    walks = asyncio.gather(
-        *(probe_host(n, a, opts, deadline, connector, eager=True) for n, a in targets.pairs)
-    )
+    walks = asyncio.gather(*jobs)
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
@@ -77,7 +83,57 @@ async def _diagnose(
         sts_policy=sts_policy,
         sender=sender,
         deadline=deadline,
-        connections=connector.connections,
+        connections=connector.connections + early.connections,
         started=started,
         receivers=receivers,
     )
+
+
+def _walk(
+    name: str, address: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector
+) -> asyncio.Future[HostReport]:
+    return asyncio.ensure_future(probe_host(name, address, opts, deadline, connector, eager=True))
+
+
+class _EarlyWalks:
+    """Walks started from an MX answer's glue, before the hosts' own lookups end.
+
+    Each has its own connection count and waits before any follow-up probe,
+    until the lookups confirm its (host, address); one they do not confirm is
+    cancelled, and what it opened is not counted: the diagnosis reports what
+    the hosts' own answers give, whatever the glue said.
+    """
+
+    def __init__(self, opts: DiagnoseOptions, deadline: Deadline, connector: Connector) -> None:
+        self.opts, self.deadline, self.connector = opts, deadline, connector
+        self.pending: dict[tuple[str, str], tuple[asyncio.Future[HostReport], Connector]] = {}
+        self.holds: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self.kept: list[Connector] = []
+
+    def start(self, name: str, address: str) -> None:
+        if (name, address) in self.pending:
+            return
+        own = Connector(self.connector.source_ip, backend=self.connector.backend)
+        own.mss = self.connector.mss
+        hold: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        job = probe_host(name, address, self.opts, self.deadline, own, eager=True, hold=hold)
+        self.pending[name, address] = asyncio.ensure_future(job), own
+        self.holds[name, address] = hold
+
+    def confirm(self, pair: tuple[str, str]) -> asyncio.Future[HostReport] | None:
+        """The walk already under way for ``pair`` (None: none is), now confirmed."""
+        if pair not in self.pending:
+            return None
+        job, own = self.pending.pop(pair)
+        self.holds.pop(pair).set_result(None)
+        self.kept.append(own)
+        return job
+
+    def drop_rest(self) -> None:
+        for job, _ in self.pending.values():
+            job.cancel()
+        self.pending.clear()
+
+    @property
+    def connections(self) -> int:
+        return sum(c.connections for c in self.kept)

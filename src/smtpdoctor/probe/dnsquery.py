@@ -32,6 +32,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdatatype
 import dns.resolver
+import dns.rrset
 
 from smtpdoctor.evidence.dns import FAILURE_ORDER, DnsQuery, LookupStatus, normalize_name
 
@@ -183,10 +184,12 @@ def describe_resolver(resolver: dns.asyncresolver.Resolver) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One query's evidence, and the final RRset's records (after CNAMEs)."""
+    """One query's evidence, the final RRset's records (after CNAMEs), and the
+    response's additional section (glue a server volunteers; not evidence)."""
 
     query: DnsQuery
     records: tuple[dns.rdata.Rdata, ...] = ()
+    additional: tuple[dns.rrset.RRset, ...] = ()
 
     @property
     def status(self) -> LookupStatus:
@@ -309,6 +312,7 @@ def _answered(
             server=server,
         ),
         records,
+        tuple(response.additional),
     )
 
 
