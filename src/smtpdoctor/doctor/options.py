@@ -118,3 +118,28 @@ def _find_fqdn() -> str:
     dotted = [n for n in candidates if usable(n) and "." in n.strip(".")]
     plain = [n for n in candidates if usable(n)]
     return (dotted or plain or ["localhost.localdomain"])[0].rstrip(".")
+
+
+def send_early_dns(opts: DiagnoseOptions) -> None:
+    """Send the first DNS questions a diagnosis of ``opts.target`` will ask, now
+    (:mod:`smtpdoctor.net.dnswire`): a domain's MX, MTA-STS and TLS-RPT records,
+    a host name's A and AAAA. The diagnosis takes their replies when it asks."""
+    from smtpdoctor.net import dnswire
+
+    host, port = parse_target(opts.target)
+    if _is_ip(host) or host.lower().rsplit(".", 1)[-1] in ("invalid", "localhost"):
+        return  # no DNS (an address; RFC 6761 names are answered without asking)
+    server = dnswire.parse_resolver_spec(opts.resolver) if opts.resolver else None
+    server = server or dnswire.system_server()
+    if server is None:
+        return
+    if opts.mx and port is None:
+        shown = host.strip().rstrip(".").lower() or "."  # evidence.dns.normalize_name
+        questions = [
+            (f"{host}.", dnswire.MX),
+            (f"_mta-sts.{shown}.", dnswire.TXT),
+            (f"_smtp._tls.{shown}.", dnswire.TXT),
+        ]
+    else:
+        questions = [(f"{host}.", dnswire.A), (f"{host}.", dnswire.AAAA)]
+    dnswire.send_early(server, questions)

@@ -22,6 +22,7 @@ from smtpdoctor.doctor.targets import (
     start_sts_fetch,
     with_tlsa,
 )
+from smtpdoctor.net import dnswire
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 
@@ -35,11 +36,11 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         # "host:port" names one server: no MX lookup.
         opts = replace(opts, port=port, mx=False)
     connector = Connector(opts.source_ip)
-    _warm_up()
     try:
         return await _diagnose(host, opts, deadline, connector, started)
     finally:
         _warmed()
+        dnswire.discard()
 
 
 async def _diagnose(
@@ -50,7 +51,17 @@ async def _diagnose(
     # each address's PTR and FCrDNS and the MTA-STS policy are asked meanwhile.
     early = _EarlyWalks(opts, deadline, connector)
     try:
+        # The replies to what the CLI asked early may name addresses (the MX
+        # answer's glue, a host's A/AAAA): walk them before dnspython loads.
+        within = min(2.0, deadline.remaining())
+        for pair in await dnswire.early_addresses(
+            host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS
+        ):
+            early.start(*pair)
         targets = await find_targets(host, opts, deadline, defer_tlsa=True, on_address=early.start)
+        # cryptography's import, in a thread while the walks wait; started only
+        # now, so that it does not slow the DNS engine's import down.
+        _warm_up()
         jobs = [
             early.confirm(pair) or _walk(*pair, opts, deadline, connector) for pair in targets.pairs
         ]
@@ -87,6 +98,11 @@ async def _diagnose(
         started=started,
         receivers=receivers,
     )
+
+
+# evidence.dns.MAX_MX_HOSTS (a test checks), without importing that module
+# before the first walk starts.
+_MAX_MX_HOSTS = 10
 
 
 def _walk(

@@ -1,0 +1,72 @@
+"""The first DNS questions sent early (before dnspython loads) change nothing the
+diagnosis reports: the same queries, answers, statuses and hosts as asking them
+the ordinary way, against the real NSD."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import pytest
+
+from smtpdoctor.doctor.options import DiagnoseOptions, send_early_dns
+from smtpdoctor.doctor.usecase import diagnose
+from smtpdoctor.net import dnswire
+from smtpdoctor.probe import dnsquery
+
+pytestmark = pytest.mark.dns
+
+
+def _timeless(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _timeless(v) for k, v in value.items() if k not in ("elapsed_ms", "start_ms")}
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("target", "early"),
+    [
+        ("two.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # glue for both hosts
+        ("good.smtpdoctor.test", ["MX", "TXT", "TXT"]),
+        ("nope.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # NXDOMAIN
+        ("implicit.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # NODATA: its own A next
+        ("mx1.good.smtpdoctor.test:{port}", ["A", "AAAA"]),
+    ],
+)
+def test_early_questions_give_the_same_diagnosis(nsd_lab, monkeypatch, target, early):
+    port = _closed_port()
+    opts = DiagnoseOptions(
+        target=target.format(port=port),
+        port=port,
+        resolver=nsd_lab.resolver_spec,
+        timeout=5,
+        tls_matrix=False,
+        follow_up=False,
+    )
+    used: list[str] = []
+    ordinary = dnsquery._early_reply
+
+    async def spy(*args: Any) -> Any:
+        reply = await ordinary(*args)
+        if reply is not None:
+            used.append(reply.query.rdtype)
+        return reply
+
+    monkeypatch.setattr(dnsquery, "_early_reply", spy)
+    plain = asyncio.run(diagnose(opts)).to_json()
+    assert used == []
+    send_early_dns(opts)
+    fast = asyncio.run(diagnose(opts)).to_json()
+    assert sorted(used) == sorted(early)
+    assert not dnswire._SENT  # every socket taken or closed
+    assert _timeless(fast) == _timeless(plain)
+    assert fast["dns"] is not None
