@@ -10,7 +10,7 @@ import time
 from dataclasses import replace
 
 from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
-from smtpdoctor.doctor.options import DiagnoseOptions, parse_target
+from smtpdoctor.doctor.options import DiagnoseOptions, _is_ip, parse_target
 from smtpdoctor.doctor.report import build_diagnosis
 from smtpdoctor.doctor.results import Diagnosis, HostReport
 from smtpdoctor.doctor.targets import (
@@ -58,10 +58,12 @@ async def _diagnose(
             host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS
         ):
             early.start(*pair)
+        # dnspython and the DNS rules (for a name), then cryptography, are
+        # imported in a thread, so the walks under way are not held up.
+        ready = _warm_up(() if _is_ip(host) else _DNS_MODULES)
+        if ready is not None:
+            await ready
         targets = await find_targets(host, opts, deadline, defer_tlsa=True, on_address=early.start)
-        # cryptography's import, in a thread while the walks wait; started only
-        # now, so that it does not slow the DNS engine's import down.
-        _warm_up()
         jobs = [
             early.confirm(pair) or _walk(*pair, opts, deadline, connector) for pair in targets.pairs
         ]
@@ -99,6 +101,14 @@ async def _diagnose(
         receivers=receivers,
     )
 
+
+# What find_targets and build_diagnosis import for a name.
+_DNS_MODULES = (
+    "smtpdoctor.probe.dnsquery",
+    "smtpdoctor.probe.dns",
+    "smtpdoctor.diagnosis.dns_rules",
+    "smtpdoctor.diagnosis.policy_rules",
+)
 
 # evidence.dns.MAX_MX_HOSTS (a test checks), without importing that module
 # before the first walk starts.
