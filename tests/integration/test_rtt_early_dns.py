@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from smtpdoctor.doctor.options import DiagnoseOptions, send_early_dns
+from smtpdoctor.doctor.options import DiagnoseOptions
+from smtpdoctor.doctor.target import send_early_dns
 from smtpdoctor.doctor.usecase import diagnose
 from smtpdoctor.net import dnswire
 from smtpdoctor.probe import dnsquery
@@ -64,7 +65,7 @@ def test_early_questions_give_the_same_diagnosis(nsd_lab, monkeypatch, target, e
     monkeypatch.setattr(dnsquery, "_early_reply", spy)
     plain = asyncio.run(diagnose(opts)).to_json()
     assert used == []
-    send_early_dns(opts)
+    assert send_early_dns(opts.target, opts.resolver, mx=opts.mx)
     fast = asyncio.run(diagnose(opts)).to_json()
     assert sorted(used) == sorted(early)
     assert not dnswire._SENT  # every socket taken or closed

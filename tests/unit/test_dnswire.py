@@ -128,3 +128,37 @@ def test_system_server(tmp_path: Path):
     conf.write_text("nameserver fe80::1%eth0\n")
     assert dnswire.system_server(str(conf)) is None
     assert dnswire.system_server(str(tmp_path / "none")) is None
+
+
+def test_the_early_reader_knows_every_valued_option_of_diagnose():
+    from smtpdoctor.cli.early import VALUED
+    from smtpdoctor.cli.main import build_parser
+
+    parser = build_parser(["diagnose"])
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    valued = {
+        option
+        for action in sub.choices["diagnose"]._actions
+        if action.nargs != 0
+        for option in action.option_strings
+    }
+    assert valued == VALUED
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["example.com", "--resolver", "192.0.2.53"], ("example.com", "192.0.2.53", False)),
+        (
+            ["--helo", "me.example", "--resolver=192.0.2.53", "x.test"],
+            ("x.test", "192.0.2.53", False),
+        ),
+        (["--server", "mx.test:25", "--no-mx", "-v"], ("mx.test:25", None, True)),
+        (["-q", "--", "d.test"], ("d.test", None, False)),
+        ([], (None, None, False)),
+    ],
+)
+def test_the_early_reader_finds_the_target(argv, expected):
+    from smtpdoctor.cli.early import read
+
+    assert read(argv) == expected

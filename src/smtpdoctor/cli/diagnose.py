@@ -27,7 +27,8 @@ from smtpdoctor.cli.common import (
 from smtpdoctor.cli.nagios import add_days_options, check_days, diagnosis_nagios
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
-from smtpdoctor.doctor.options import DiagnoseOptions, parse_target, send_early_dns
+from smtpdoctor.doctor.options import DiagnoseOptions
+from smtpdoctor.doctor.target import parse_target
 
 __all__ = ["register", "run"]
 
@@ -377,9 +378,8 @@ def run(args: argparse.Namespace) -> int:
     _check_html(args.html)
     if args.format == "nagios":
         check_days(args.warn_days, args.crit_days)
-    # A domain's first DNS round trip runs while the walker, asyncio and
-    # dnspython are imported (start-up is most of a diagnosis's wall time).
-    send_early_dns(opts)
+    # The walker and asyncio load now: cli.main has sent a domain's first DNS
+    # questions (cli/early.py), whose round trip runs meanwhile.
     import asyncio
 
     from smtpdoctor.doctor.usecase import diagnose

@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smtpdoctor.doctor.host import probe_host, rename_host
-    from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn, parse_target
+    from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
     from smtpdoctor.doctor.report import build_diagnosis
     from smtpdoctor.doctor.results import Diagnosis, HostReport
+    from smtpdoctor.doctor.target import parse_target
     from smtpdoctor.doctor.targets import (
         Targets,
         find_targets,
@@ -67,7 +68,7 @@ _WHERE = {
     "diagnose": "usecase",
     "find_targets": "targets",
     "local_fqdn": "options",
-    "parse_target": "options",
+    "parse_target": "target",
     "probe_host": "host",
     "rename_host": "host",
     "sender_check": "targets",

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings, silent_greeting
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.doctor.followup import _follow_up
-from smtpdoctor.doctor.options import DiagnoseOptions, _is_ip, _literal, local_fqdn
+from smtpdoctor.doctor.options import DiagnoseOptions, _literal, local_fqdn
 from smtpdoctor.doctor.results import HostReport
+from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix

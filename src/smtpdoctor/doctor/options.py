@@ -4,7 +4,6 @@ and the local name a probe introduces itself with (EHLO, the sender check).
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,47 +12,6 @@ from pathlib import Path
 from smtpdoctor.diagnosis.session_rules import Policy
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.model import Stage
-
-
-def parse_target(text: str) -> tuple[str, int | None]:
-    """``host``, ``host:port``, ``[v6]:port``, ``v6`` → (host, port or None); ValueError if bad."""
-    text = text.strip()
-    if not text:
-        raise ValueError("empty target")
-    host, port_text = text, ""
-    if text.startswith("["):
-        end = text.find("]")
-        if end < 0:
-            raise ValueError(f"unclosed '[' in target {text!r}")
-        host, rest = text[1:end], text[end + 1 :]
-        if rest and not rest.startswith(":"):
-            raise ValueError(f"unexpected {rest!r} after ']' in {text!r}")
-        port_text = rest[1:]
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    port = None
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"bad port {port_text!r} in target {text!r}")
-        port = int(port_text)
-    host = host.rstrip(".") if not _is_ip(host) else host
-    if not host:
-        raise ValueError(f"no host in target {text!r}")
-    if not _is_ip(host) and not all(_label_ok(label) for label in host.split(".")):
-        raise ValueError(f"{host!r} is neither an IP address nor a valid host name")
-    return host, port
-
-
-def _label_ok(label: str) -> bool:
-    return 0 < len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,28 +76,3 @@ def _find_fqdn() -> str:
     dotted = [n for n in candidates if usable(n) and "." in n.strip(".")]
     plain = [n for n in candidates if usable(n)]
     return (dotted or plain or ["localhost.localdomain"])[0].rstrip(".")
-
-
-def send_early_dns(opts: DiagnoseOptions) -> None:
-    """Send the first DNS questions a diagnosis of ``opts.target`` will ask, now
-    (:mod:`smtpdoctor.net.dnswire`): a domain's MX, MTA-STS and TLS-RPT records,
-    a host name's A and AAAA. The diagnosis takes their replies when it asks."""
-    from smtpdoctor.net import dnswire
-
-    host, port = parse_target(opts.target)
-    if _is_ip(host) or host.lower().rsplit(".", 1)[-1] in ("invalid", "localhost"):
-        return  # no DNS (an address; RFC 6761 names are answered without asking)
-    server = dnswire.parse_resolver_spec(opts.resolver) if opts.resolver else None
-    server = server or dnswire.system_server()
-    if server is None:
-        return
-    if opts.mx and port is None:
-        shown = host.strip().rstrip(".").lower() or "."  # evidence.dns.normalize_name
-        questions = [
-            (f"{host}.", dnswire.MX),
-            (f"_mta-sts.{shown}.", dnswire.TXT),
-            (f"_smtp._tls.{shown}.", dnswire.TXT),
-        ]
-    else:
-        questions = [(f"{host}.", dnswire.A), (f"{host}.", dnswire.AAAA)]
-    dnswire.send_early(server, questions)

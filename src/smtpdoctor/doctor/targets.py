@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.doctor.options import DiagnoseOptions, _is_ip, local_fqdn
+from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
 from smtpdoctor.doctor.results import HostReport
+from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Finding
 from smtpdoctor.net.deadline import Deadline

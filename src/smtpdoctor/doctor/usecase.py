@@ -10,9 +10,10 @@ import time
 from dataclasses import replace
 
 from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
-from smtpdoctor.doctor.options import DiagnoseOptions, _is_ip, parse_target
+from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.report import build_diagnosis
 from smtpdoctor.doctor.results import Diagnosis, HostReport
+from smtpdoctor.doctor.target import _is_ip, parse_target
 from smtpdoctor.doctor.targets import (
     _early_receivers,
     _greeted_names,
