@@ -39,8 +39,11 @@ def _closed_port() -> int:
         ("two.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # glue for both hosts
         ("good.smtpdoctor.test", ["MX", "TXT", "TXT"]),
         ("nope.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # NXDOMAIN
-        ("implicit.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # NODATA: its own A next
+        ("implicit.smtpdoctor.test", ["MX", "TXT", "TXT", "A", "AAAA"]),  # NODATA: its own next
         ("mx1.good.smtpdoctor.test:{port}", ["A", "AAAA"]),
+        # No glue (the target does not exist): its A and AAAA sent after the MX reply.
+        ("mxghost.smtpdoctor.test", ["MX", "TXT", "TXT", "A", "AAAA"]),
+        ("mxcname.smtpdoctor.test", ["MX", "TXT", "TXT", "A", "AAAA"]),  # the target an alias
     ],
 )
 def test_early_questions_give_the_same_diagnosis(nsd_lab, monkeypatch, target, early):

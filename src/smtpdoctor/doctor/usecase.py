@@ -59,12 +59,20 @@ async def _diagnose(
             host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS
         ):
             early.start(*pair)
+        # The MX hosts the reply gave no glue for: their A and AAAA went out
+        # by hand too; each address starts its walk as it arrives.
+        follow = asyncio.ensure_future(dnswire.followed_addresses(within, early.start))
         # dnspython and the DNS rules (for a name), then cryptography, are
         # imported in a thread, so the walks under way are not held up.
         ready = _warm_up(() if _is_ip(host) else _DNS_MODULES)
         if ready is not None:
             await ready
-        targets = await find_targets(host, opts, deadline, defer_tlsa=True, on_address=early.start)
+        try:
+            targets = await find_targets(
+                host, opts, deadline, defer_tlsa=True, on_address=early.start
+            )
+        finally:
+            follow.cancel()
         jobs = [
             early.confirm(pair) or _walk(*pair, opts, deadline, connector) for pair in targets.pairs
         ]

@@ -21,7 +21,7 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ __all__ = [
     "Sent",
     "discard",
     "early_addresses",
+    "followed_addresses",
     "parse_resolver_spec",
     "query_wire",
     "receive",
@@ -213,44 +214,97 @@ async def early_addresses(
     most preferred hosts its answer names; without, (``host``, address) from the A and
     AAAA answers. [] for anything unusual (a CNAME, truncation, an error rcode).
     Hints only: the walks started on them wait for the ordinary lookups to confirm them.
+
+    With ``mx``, the A and AAAA questions of the hosts the reply gave no glue for
+    (or of ``host`` itself when it has no MX: the implicit MX) are sent at once;
+    :func:`followed_addresses` reads their replies.
     """
     if mx:
         sent = _SENT.get((f"{host}.", MX))
         wire = await receive(sent, within) if sent is not None else None
-        return _mx_glue(_records(wire, sent.wire), limit) if wire and sent else []
+        records = _records(wire, sent.wire) if wire and sent else None
+        if records is None or sent is None:
+            return []
+        glue = _mx_glue(records, limit)
+        _follow(records, host, glue, sent.server, limit)
+        return glue
     out: list[tuple[str, str]] = []
     for rdtype in (A, AAAA):
-        sent = _SENT.get((f"{host}.", rdtype))
-        wire = await receive(sent, within) if sent is not None else None
-        records = _records(wire, sent.wire) if wire and sent else []
-        if any(r[1] != rdtype for r in records if r[0] == "answer"):
-            return []  # an alias: the resolver follows it, this reader does not
-        out += [(host, r[3]) for r in records if r[0] == "answer" and r[2] == host.lower()]
+        out += await _addresses_of(host, rdtype, within)
     return out
 
 
-_Record = tuple[str, int, str, Any]  # (section, type, owner, value)
+async def _addresses_of(name: str, rdtype: int, within: float) -> list[tuple[str, str]]:
+    """(name in lower case, address) from the early reply to ``name``'s A or AAAA."""
+    sent = _SENT.get((f"{name}.", rdtype))
+    wire = await receive(sent, within) if sent is not None else None
+    records = (_records(wire, sent.wire) if wire and sent else None) or []
+    answers = [r for r in records if r[0] == "answer"]
+    if any(r[1] != rdtype for r in answers):
+        return []  # an alias: the resolver follows it, this reader does not
+    return [(name.lower(), r[3]) for r in answers if r[2].lower() == name.lower()]
+
+
+_FOLLOWED: list[str] = []  # names whose A and AAAA went out after the MX reply
+
+
+def _follow(
+    records: list[_Record],
+    host: str,
+    glue: list[tuple[str, str]],
+    server: tuple[str, int],
+    limit: int,
+) -> None:
+    answers = [r for r in records if r[0] == "answer"]
+    if not answers:
+        names = [host]  # no MX (NODATA): the domain is its own, implicit MX
+    elif all(r[1] == MX for r in answers):
+        covered = {n for n, _ in glue}
+        names = [n for n in _exchanges(records)[:limit] if n.lower() not in covered]
+    else:
+        return  # an alias: the resolver follows it, this reader does not
+    for name in names:
+        send_early(server, [(f"{name}.", A), (f"{name}.", AAAA)])
+        _FOLLOWED.append(name)
+
+
+async def followed_addresses(within: float, on_address: Callable[[str, str], None]) -> None:
+    """Tell ``on_address`` each (host, address) the replies to the questions sent after
+    the MX reply carry, as each arrives."""
+    import asyncio  # noqa: PLC0415  (this module is imported before asyncio is)
+
+    async def one(name: str, rdtype: int) -> None:
+        for pair in await _addresses_of(name, rdtype, within):
+            on_address(*pair)
+
+    await asyncio.gather(*(one(n, t) for n in _FOLLOWED for t in (A, AAAA)))
+
+
+_Record = tuple[str, int, str, Any]  # (section, type, owner as spelt, value)
+
+
+def _exchanges(records: list[_Record]) -> list[str]:
+    """The MX hosts the answer names, most preferred first, as spelt, the root left out."""
+    ordered = sorted((r[3] for r in records if r[0] == "answer" and r[1] == MX), key=lambda e: e[0])
+    return list(dict.fromkeys(n for _, n in ordered if n != "."))
 
 
 def _mx_glue(records: list[_Record], limit: int) -> list[tuple[str, str]]:
-    exchanges = sorted(
-        (r[3] for r in records if r[0] == "answer" and r[1] == MX), key=lambda e: e[0]
-    )
-    wanted = list(dict.fromkeys(n for _, n in exchanges if n != "."))[:limit]
-    glue = [(r[2], r[3]) for r in records if r[0] == "additional" and r[1] in (A, AAAA)]
+    wanted = [n.lower() for n in _exchanges(records)[:limit]]
+    glue = [(r[2].lower(), r[3]) for r in records if r[0] == "additional" and r[1] in (A, AAAA)]
     return list(dict.fromkeys((n, a) for n in wanted for owner, a in glue if owner == n))
 
 
-def _records(wire: bytes, asked: bytes) -> list[_Record]:
-    """The records of a NOERROR reply to ``asked`` (IN class only); [] if it is not one.
+def _records(wire: bytes, asked: bytes) -> list[_Record] | None:
+    """The records of a NOERROR reply to ``asked`` (IN class only); None if it is not one.
     Values: an address's text (A, AAAA), (preference, exchange) (MX), else None."""
     try:
         return _parse(wire, asked)
     except (ValueError, IndexError, struct.error):
-        return []
+        return None
 
 
-def _parse(wire: bytes, asked: bytes) -> list[_Record]:
+def _parse(wire: bytes, asked: bytes) -> list[_Record] | None:
     qid, flags, qd, an, ns, ar = struct.unpack_from("!HHHHHH", wire)
     question_end = len(asked) - 11  # the question, without the OPT record
     if (
@@ -261,7 +315,7 @@ def _parse(wire: bytes, asked: bytes) -> list[_Record]:
         or qd != 1
         or wire[12:question_end].lower() != asked[12:question_end].lower()
     ):
-        return []
+        return None
     pos = question_end
     out: list[_Record] = []
     for index in range(an + ns + ar):
@@ -284,7 +338,7 @@ def _parse(wire: bytes, asked: bytes) -> list[_Record]:
 
 
 def _name(wire: bytes, pos: int) -> tuple[str, int]:
-    """A (compressed) name at ``pos``, lower case without the final dot; and where it ends."""
+    """A (compressed) name at ``pos`` as spelt, without the final dot; and where it ends."""
     labels: list[str] = []
     end = None
     for _ in range(128):  # a pointer loop ends here
@@ -296,7 +350,7 @@ def _name(wire: bytes, pos: int) -> tuple[str, int]:
         if length > 63:
             raise ValueError("bad label")
         if length == 0:
-            name = ".".join(labels).lower() or "."
+            name = ".".join(labels) or "."
             return name, pos + 1 if end is None else end
         label = wire[pos + 1 : pos + 1 + length]
         if len(label) != length or not label.isascii() or b"." in label:
@@ -310,3 +364,4 @@ def discard() -> None:
     """Close the questions nobody took (a diagnosis that ended early)."""
     while _SENT:
         _SENT.popitem()[1].close()
+    _FOLLOWED.clear()
