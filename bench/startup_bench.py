@@ -44,7 +44,7 @@ from smtpdoctor.lab import LabThread
 ROOT = Path(__file__).resolve().parent.parent
 HELO = "bench.smtpdoctor.test"
 LOAD = " ".join(f"{x:.2f}" for x in os.getloadavg())
-IMPORTS = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor"
+IMPORTS = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor.usecase"
 
 
 def commands(
