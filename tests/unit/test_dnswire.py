@@ -162,3 +162,11 @@ def test_the_early_reader_finds_the_target(argv, expected):
     from smtpdoctor.cli.early import read
 
     assert read(argv) == expected
+
+
+def test_nothing_is_sent_before_the_arguments_are_checked_without_a_resolver():
+    from smtpdoctor.cli.early import send_for
+
+    # The system's resolver is asked only once diagnose accepts its arguments.
+    assert send_for(["example.com", "--timeout", "0"]) is False
+    assert not dnswire._SENT

@@ -28,7 +28,7 @@ from smtpdoctor.cli.nagios import add_days_options, check_days, diagnosis_nagios
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.doctor.options import DiagnoseOptions
-from smtpdoctor.doctor.target import parse_target
+from smtpdoctor.doctor.target import parse_target, send_early_dns
 
 __all__ = ["register", "run"]
 
@@ -378,8 +378,11 @@ def run(args: argparse.Namespace) -> int:
     _check_html(args.html)
     if args.format == "nagios":
         check_days(args.warn_days, args.crit_days)
-    # The walker and asyncio load now: cli.main has sent a domain's first DNS
-    # questions (cli/early.py), whose round trip runs meanwhile.
+    # The walker and asyncio load now, while a domain's first DNS questions
+    # are on their way: sent by cli.main to a --resolver (cli/early.py), or
+    # here to the system's, now that the arguments are accepted.
+    if not args.resolver:
+        send_early_dns(args.target, None, mx=not args.no_mx)
     import asyncio
 
     from smtpdoctor.doctor.usecase import diagnose

@@ -8,7 +8,8 @@ parser of its own but the list of ``diagnose``'s options that take a value
 differs from the parser's (an abbreviated option, say) only sends a question
 nobody takes: the diagnosis uses an early reply only for exactly the question
 it asks (:mod:`smtpdoctor.net.dnswire`), and a bad command line still fails
-with the parser's message.
+with the parser's message. Only with ``--resolver``: the system's resolver is
+asked nothing before the arguments are accepted.
 """
 
 from __future__ import annotations
@@ -72,9 +73,14 @@ def read(args: Sequence[str]) -> tuple[str | None, str | None, bool]:
 
 
 def send_for(args: Sequence[str]) -> bool:
-    """Send the first DNS questions of ``diagnose ARGS``; False when none were."""
+    """Send the first DNS questions of ``diagnose ARGS``; False when none were.
+
+    Only to a ``--resolver`` the command line names: these questions leave
+    before it is checked, and one that is refused must not have asked the
+    system's resolver anything (``diagnose`` sends to that one once its
+    arguments are accepted)."""
     target, resolver, no_mx = read(args)
-    if not target:
+    if not target or not resolver:
         return False
     from smtpdoctor.doctor.target import send_early_dns
 
