@@ -74,3 +74,19 @@ def test_early_questions_give_the_same_diagnosis(nsd_lab, monkeypatch, target, e
     assert not dnswire._SENT  # every socket taken or closed
     assert _timeless(fast) == _timeless(plain)
     assert fast["dns"] is not None
+
+
+def test_an_unanswered_early_question_costs_about_one_lifetime():
+    # A resolver that never answers: the early question was the first try, so
+    # the ordinary query only gets what is left of the lifetime (one short try).
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        spec = f"127.0.0.1:{silent.getsockname()[1]}"
+        opts = DiagnoseOptions(target="quiet.example", resolver=spec, timeout=6, tls_matrix=False)
+        assert send_early_dns(opts.target, opts.resolver)
+        doc = asyncio.run(diagnose(opts)).to_json()
+    mx = doc["dns"]["mx"]
+    assert mx["status"] == "timeout"
+    # The lifetime of one query at --timeout 6 is 2 s (doctor.targets._dns_budget).
+    assert doc["elapsed_ms"] < 2000 + 1000
+    assert not dnswire._SENT

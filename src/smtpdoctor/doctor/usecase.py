@@ -54,14 +54,7 @@ async def _diagnose(
     try:
         # The replies to what the CLI asked early may name addresses (the MX
         # answer's glue, a host's A/AAAA): walk them before dnspython loads.
-        within = min(2.0, deadline.remaining())
-        for pair in await dnswire.early_addresses(
-            host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS
-        ):
-            early.start(*pair)
-        # The MX hosts the reply gave no glue for: their A and AAAA went out
-        # by hand too; each address starts its walk as it arrives.
-        follow = asyncio.ensure_future(dnswire.followed_addresses(within, early.start))
+        follow = asyncio.ensure_future(_early_addresses(host, opts, deadline, early))
         # dnspython and the DNS rules (for a name), then cryptography, are
         # imported in a thread, so the walks under way are not held up.
         ready = _warm_up(() if _is_ip(host) else _DNS_MODULES)
@@ -122,6 +115,18 @@ _DNS_MODULES = (
 # evidence.dns.MAX_MX_HOSTS (a test checks), without importing that module
 # before the first walk starts.
 _MAX_MX_HOSTS = 10
+
+
+async def _early_addresses(
+    host: str, opts: DiagnoseOptions, deadline: Deadline, early: _EarlyWalks
+) -> None:
+    """Start a walk on each address the early replies name, as they arrive: the
+    MX answer's glue (or a host's A/AAAA), then the A/AAAA of the MX hosts it
+    gave no glue for, which went out as soon as it was read."""
+    within = min(2.0, deadline.remaining())
+    for pair in await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS):
+        early.start(*pair)
+    await dnswire.followed_addresses(within, early.start)
 
 
 def _walk(

@@ -56,6 +56,9 @@ __all__ = [
 _PER_TRY_TIMEOUT = 2.0
 # EDNS0 buffer size recommended by DNS Flag Day 2020 (no IP fragmentation).
 _EDNS_PAYLOAD = 1232
+# After an early question went unanswered, the ordinary query still gets this
+# long at least (one try, so the evidence names the server as it always does).
+_RETRY_AT_LEAST = 0.5
 
 
 class SupportsRemaining(Protocol):
@@ -215,18 +218,21 @@ async def ask(
         )
     left = remaining(deadline)
     if left <= 0:
-        return Reply(
-            DnsQuery(
-                qname=name.to_text(),
-                rdtype=type_text,
-                status=LookupStatus.TIMEOUT,
-                rcode=None,
-                error="the deadline passed before this query could be sent",
-            )
-        )
+        return _too_late(name, type_text)
+    waited = time.monotonic()
     early = await _early_reply(resolver, name, rdtype, type_text, left)
     if early is not None:
         return early
+    waited = time.monotonic() - waited
+    lifetime = resolver.lifetime
+    if waited > 0.001:
+        # The early question went unanswered (or was unusable): it was the
+        # first try, and the time it took counts against the query's lifetime
+        # and the deadline, though one ordinary try still goes out.
+        left = remaining(deadline)
+        if left <= 0:
+            return _too_late(name, type_text)
+        lifetime = max(min(_RETRY_AT_LEAST, resolver.timeout), lifetime - waited)
     started = time.monotonic()
 
     def elapsed() -> float:
@@ -240,7 +246,7 @@ async def ask(
                 name,
                 rdtype,
                 raise_on_no_answer=False,
-                lifetime=min(left, resolver.lifetime),
+                lifetime=min(left, lifetime),
                 search=False,
             )
     except (dns.exception.DNSException, OSError) as exc:  # TimeoutError is an OSError
@@ -248,6 +254,18 @@ async def ask(
             _failure(exc, name, type_text, resolver=resolver, left=left, elapsed_ms=elapsed())
         )
     return _answered(answer, name, type_text, elapsed())
+
+
+def _too_late(name: dns.name.Name, type_text: str) -> Reply:
+    return Reply(
+        DnsQuery(
+            qname=name.to_text(),
+            rdtype=type_text,
+            status=LookupStatus.TIMEOUT,
+            rcode=None,
+            error="the deadline passed before this query could be sent",
+        )
+    )
 
 
 def _asks_first(resolver: dns.asyncresolver.Resolver, server: tuple[str, int]) -> bool:
