@@ -10,8 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smtpdoctor.diagnosis.session_rules import Policy
+
+# The target's parsing lives in doctor/target.py (light, for the CLI's early
+# DNS); its names stay importable from here, where they used to be.
+from smtpdoctor.doctor.target import _is_ip, parse_target
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.model import Stage
+
+__all__ = ["DiagnoseOptions", "_is_ip", "_literal", "local_fqdn", "parse_target"]
 
 
 @dataclass(frozen=True, slots=True)
