@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 import os
 import sys
@@ -28,7 +27,8 @@ from smtpdoctor.cli.common import (
 from smtpdoctor.cli.nagios import add_days_options, check_days, diagnosis_nagios
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
-from smtpdoctor.doctor import DiagnoseOptions, diagnose, parse_target
+from smtpdoctor.doctor.options import DiagnoseOptions
+from smtpdoctor.doctor.target import parse_target, send_early_dns
 
 __all__ = ["register", "run"]
 
@@ -239,7 +239,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
 
 def _check_ranges(args: argparse.Namespace) -> None:
     if args.resolver:
-        from smtpdoctor.probe.dnsquery import parse_resolver_spec  # dnspython: only when asked
+        from smtpdoctor.net.dnswire import parse_resolver_spec  # without dnspython
 
         try:
             parse_resolver_spec(args.resolver)
@@ -378,6 +378,15 @@ def run(args: argparse.Namespace) -> int:
     _check_html(args.html)
     if args.format == "nagios":
         check_days(args.warn_days, args.crit_days)
+    # The walker and asyncio load now, while a domain's first DNS questions
+    # are on their way: sent by cli.main to a --resolver (cli/early.py), or
+    # here to the system's, now that the arguments are accepted.
+    if not args.resolver:
+        send_early_dns(args.target, None, mx=not args.no_mx)
+    import asyncio
+
+    from smtpdoctor.doctor.usecase import diagnose
+
     with progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown:
         result = asyncio.run(diagnose(replace(opts, on_stage=shown.set_stage)))
     if args.html is not None:

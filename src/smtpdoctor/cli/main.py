@@ -86,8 +86,10 @@ def _main(argv: list[str] | None) -> int:
     if args_list == ["--version"]:  # answered without importing every command
         sys.stdout.write(f"smtpdoctor {__version__}\n")
         return ExitCode.OK
-    parser = build_parser(args_list)
+    # A domain's first DNS round trip runs while the parser is built.
+    early = args_list[:1] == ["diagnose"] and _send_early(args_list[1:])
     try:
+        parser = build_parser(args_list)
         args = parser.parse_args(args_list)
         if not getattr(args, "func", None):
             parser.print_help()
@@ -99,6 +101,17 @@ def _main(argv: list[str] | None) -> int:
         return quiet_broken_pipe()
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
+    finally:
+        if early:
+            from smtpdoctor.net import dnswire
+
+            dnswire.discard()  # what a failed command line never asked for
+
+
+def _send_early(args: list[str]) -> bool:
+    from smtpdoctor.cli.early import send_for
+
+    return send_for(args)
 
 
 def _say(message: str) -> None:

@@ -10,8 +10,9 @@ its examples as written, and answers a mistyped option with "did you mean".
 from __future__ import annotations
 
 import argparse
-import difflib
+import os
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,6 +74,19 @@ COMMAND_EXAMPLES = {
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Examples kept as written; a default shown where the help does not say it."""
 
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        # argparse measures the terminal with shutil, which imports the
+        # compression modules: a parser is built on every start (the width as
+        # shutil.get_terminal_size gives it, less 2, as argparse takes it).
+        width = _columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
@@ -83,6 +97,20 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         ):
             return text
         return f"{text} (default: %(default)s)"
+
+
+def _columns() -> int:
+    """shutil.get_terminal_size().columns, without shutil."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 class Parser(argparse.ArgumentParser):
@@ -115,6 +143,8 @@ def _with_suggestion(message: str) -> str:
     m = _INVALID_CHOICE.search(message)
     if m is None:
         return message
+    import difflib  # only for a mistake
+
     choices = re.findall(r"'([^']*)'", m.group(2))
     close = difflib.get_close_matches(m.group(1), choices, n=1, cutoff=0.6)
     return f"{message}; did you mean {close[0]}?" if close else message
@@ -130,6 +160,8 @@ def _options_of(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def _did_you_mean(parser: argparse.ArgumentParser, option: str) -> str:
+    import difflib  # only for a mistake
+
     name = option.split("=", 1)[0]
     close = difflib.get_close_matches(name, _options_of(parser), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]}?" if close else ""

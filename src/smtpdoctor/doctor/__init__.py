@@ -15,21 +15,32 @@ and renders what comes back. The parts, by concern:
 
 The DNS (dnspython) and network-path modules are imported where they are
 used: a diagnosis of an address that walks cleanly needs neither, and
-start-up time is most of a one-host diagnosis's wall time.
+start-up time is most of a one-host diagnosis's wall time. The names here
+load on first use (PEP 562): the CLI reads its options from
+:mod:`~smtpdoctor.doctor.options` and sends a domain's first DNS questions
+before the walker and ``asyncio`` are imported.
 """
 
-from smtpdoctor.doctor.host import probe_host, rename_host
-from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn, parse_target
-from smtpdoctor.doctor.report import build_diagnosis
-from smtpdoctor.doctor.results import Diagnosis, HostReport
-from smtpdoctor.doctor.targets import (
-    Targets,
-    find_targets,
-    sender_check,
-    start_sts_fetch,
-    with_tlsa,
-)
-from smtpdoctor.doctor.usecase import diagnose
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smtpdoctor.doctor.host import probe_host, rename_host
+    from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
+    from smtpdoctor.doctor.report import build_diagnosis
+    from smtpdoctor.doctor.results import Diagnosis, HostReport
+    from smtpdoctor.doctor.target import parse_target
+    from smtpdoctor.doctor.targets import (
+        Targets,
+        find_targets,
+        sender_check,
+        start_sts_fetch,
+        with_tlsa,
+    )
+    from smtpdoctor.doctor.usecase import diagnose
+
 
 __all__ = [
     "DiagnoseOptions",
@@ -47,3 +58,26 @@ __all__ = [
     "start_sts_fetch",
     "with_tlsa",
 ]
+
+_WHERE = {
+    "DiagnoseOptions": "options",
+    "Diagnosis": "results",
+    "HostReport": "results",
+    "Targets": "targets",
+    "build_diagnosis": "report",
+    "diagnose": "usecase",
+    "find_targets": "targets",
+    "local_fqdn": "options",
+    "parse_target": "target",
+    "probe_host": "host",
+    "rename_host": "host",
+    "sender_check": "targets",
+    "start_sts_fetch": "targets",
+    "with_tlsa": "targets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'smtpdoctor.doctor' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"smtpdoctor.doctor.{_WHERE[name]}"), name)

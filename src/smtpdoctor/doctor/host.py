@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings, silent_greeting
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.doctor.followup import _follow_up
-from smtpdoctor.doctor.options import DiagnoseOptions, _is_ip, _literal, local_fqdn
+from smtpdoctor.doctor.options import DiagnoseOptions, _literal, local_fqdn
 from smtpdoctor.doctor.results import HostReport
+from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
@@ -48,8 +51,13 @@ async def probe_host(
     connector: Connector,
     *,
     eager: bool = False,
+    hold: asyncio.Future[None] | None = None,
 ) -> HostReport:
     """Walk one MX address (name for SNI, RCPT and certificate checks), judge it alone.
+
+    ``hold``: the follow-up probes (ports, path, implicit TLS, ``--ciphers``)
+    wait for it: an address known from an MX answer's glue is walked at once,
+    but probed further only once its host's own lookup confirms it.
 
     ``eager``: the TLS matrix's connections open while the walk goes on
     (``diagnose``: wall time is what counts); otherwise its hellos start when
@@ -96,6 +104,8 @@ async def probe_host(
         for task in pending:
             task.cancel()
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    if hold is not None:
+        await hold
     if not session_opts.implicit_tls and silent_greeting(result.steps):
         findings += await _implicit_tls_check(
             address, opts.port, session_opts, deadline=deadline, connector=connector
@@ -229,19 +239,32 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
 _WARMING: list[threading.Thread] = []
 
 
-def _warm_up() -> None:
-    """In a thread, while the walks wait on the network: import ``cryptography``
-    and index the trust anchors, so the certificate check does not wait for it."""
-    if "cryptography.x509.verification" in sys.modules:
-        return  # warmed already (a process that diagnoses again)
-
+def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
+    """In a thread, while the walks wait on the network: import the modules
+    ``first`` (a name's DNS engine and rules), then ``cryptography`` and the
+    trust anchors, so neither the DNS lookups nor the certificate check wait
+    for them and the walks are not held up by them. The future returned is
+    done once ``first`` is imported (None: nothing to wait for)."""
+    wanted = [m for m in first if m not in sys.modules]
+    crypto = "cryptography.x509.verification" not in sys.modules
+    if not wanted and not crypto:
+        return None  # warmed already (a process that diagnoses again)
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] | None = loop.create_future() if wanted else None
     interval = sys.getswitchinterval()
 
     def run() -> None:
         # Only time is at stake: whatever fails here fails again, and is
-        # reported, where the certificate is analysed.
+        # reported, where the module is used or the certificate analysed.
         with contextlib.suppress(Exception):
-            warm_up()
+            for name in wanted:
+                importlib.import_module(name)
+        if ready is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(_settle, ready)
+        if crypto:
+            with contextlib.suppress(Exception):
+                warm_up()
         sys.setswitchinterval(interval)
 
     # The event loop gets the GIL back within 0.5 ms of a reply, not the
@@ -252,6 +275,12 @@ def _warm_up() -> None:
     thread = threading.Thread(target=run, name="smtpdoctor-warm-up", daemon=True)
     thread.start()
     _WARMING.append(thread)
+    return ready
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _warmed() -> None:

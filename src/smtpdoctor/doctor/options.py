@@ -4,56 +4,20 @@ and the local name a probe introduces itself with (EHLO, the sender check).
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from smtpdoctor.diagnosis.session_rules import Policy
+
+# The target's parsing lives in doctor/target.py (light, for the CLI's early
+# DNS); its names stay importable from here, where they used to be.
+from smtpdoctor.doctor.target import _is_ip, parse_target
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.model import Stage
 
-
-def parse_target(text: str) -> tuple[str, int | None]:
-    """``host``, ``host:port``, ``[v6]:port``, ``v6`` → (host, port or None); ValueError if bad."""
-    text = text.strip()
-    if not text:
-        raise ValueError("empty target")
-    host, port_text = text, ""
-    if text.startswith("["):
-        end = text.find("]")
-        if end < 0:
-            raise ValueError(f"unclosed '[' in target {text!r}")
-        host, rest = text[1:end], text[end + 1 :]
-        if rest and not rest.startswith(":"):
-            raise ValueError(f"unexpected {rest!r} after ']' in {text!r}")
-        port_text = rest[1:]
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    port = None
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"bad port {port_text!r} in target {text!r}")
-        port = int(port_text)
-    host = host.rstrip(".") if not _is_ip(host) else host
-    if not host:
-        raise ValueError(f"no host in target {text!r}")
-    if not _is_ip(host) and not all(_label_ok(label) for label in host.split(".")):
-        raise ValueError(f"{host!r} is neither an IP address nor a valid host name")
-    return host, port
-
-
-def _label_ok(label: str) -> bool:
-    return 0 < len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+__all__ = ["DiagnoseOptions", "_is_ip", "_literal", "local_fqdn", "parse_target"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.doctor.options import DiagnoseOptions, _is_ip, local_fqdn
+from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
 from smtpdoctor.doctor.results import HostReport
+from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Finding
 from smtpdoctor.net.deadline import Deadline
@@ -81,11 +83,15 @@ async def find_targets(
     resolver: Any = None,
     *,
     defer_tlsa: bool = False,
+    on_address: Callable[[str, str], None] | None = None,
 ) -> Targets:
     """What to connect to for ``host``: its MX hosts' addresses (or its own), with
     the DNS report. ``resolver``: one to share (a scan shares one with a cache).
     ``defer_tlsa``: return once the addresses are known, the TLSA records
-    still being asked (``tlsa_job``; :func:`with_tlsa` completes the report)."""
+    still being asked (``tlsa_job``; :func:`with_tlsa` completes the report).
+    ``on_address``: told of (MX host, address) pairs the MX response already
+    carried, before the hosts' own lookups end (see ``probe.dns.resolve_mx``);
+    the returned pairs come from those lookups alone."""
     if _is_ip(host):
         return Targets([(host, host)], None, [])
     from smtpdoctor.diagnosis.dns_rules import dns_findings
@@ -107,7 +113,9 @@ async def find_targets(
         report = DnsReport(resolver="system (getaddrinfo)", extra={"addresses": {host: addresses}})
         return Targets([(host, a) for a in addresses], report, findings)
     if opts.mx:
-        report = await probe_domain(host, resolver, deadline, port=opts.port, tlsa=not defer_tlsa)
+        report = await probe_domain(
+            host, resolver, deadline, port=opts.port, tlsa=not defer_tlsa, on_address=on_address
+        )
         assert report.mx is not None
         pairs = [(h.name, a) for h in report.mx.hosts for a in h.addresses]
         if defer_tlsa:

@@ -10,9 +10,10 @@ import time
 from dataclasses import replace
 
 from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
-from smtpdoctor.doctor.options import DiagnoseOptions, parse_target
+from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.report import build_diagnosis
-from smtpdoctor.doctor.results import Diagnosis
+from smtpdoctor.doctor.results import Diagnosis, HostReport
+from smtpdoctor.doctor.target import _is_ip, parse_target
 from smtpdoctor.doctor.targets import (
     _early_receivers,
     _greeted_names,
@@ -22,6 +23,7 @@ from smtpdoctor.doctor.targets import (
     start_sts_fetch,
     with_tlsa,
 )
+from smtpdoctor.net import dnswire
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 
@@ -35,25 +37,44 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
         # "host:port" names one server: no MX lookup.
         opts = replace(opts, port=port, mx=False)
     connector = Connector(opts.source_ip)
-    _warm_up()
     try:
         return await _diagnose(host, opts, deadline, connector, started)
     finally:
         _warmed()
+        dnswire.discard()
 
 
 async def _diagnose(
     host: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector, started: float
 ) -> Diagnosis:
-    # The walks start as soon as the addresses are known; the TLSA records,
+    # The walks start as soon as the addresses are known (those the MX answer
+    # carried as glue, before the hosts' own lookups end); the TLSA records,
     # each address's PTR and FCrDNS and the MTA-STS policy are asked meanwhile.
-    targets = await find_targets(host, opts, deadline, defer_tlsa=True)
+    early = _EarlyWalks(opts, deadline, connector)
+    try:
+        # The replies to what the CLI asked early may name addresses (the MX
+        # answer's glue, a host's A/AAAA): walk them before dnspython loads.
+        follow = asyncio.ensure_future(_early_addresses(host, opts, deadline, early))
+        # dnspython and the DNS rules (for a name), then cryptography, are
+        # imported in a thread, so the walks under way are not held up.
+        ready = _warm_up(() if _is_ip(host) else _DNS_MODULES)
+        if ready is not None:
+            await ready
+        try:
+            targets = await find_targets(
+                host, opts, deadline, defer_tlsa=True, on_address=early.start
+            )
+        finally:
+            follow.cancel()
+        jobs = [
+            early.confirm(pair) or _walk(*pair, opts, deadline, connector) for pair in targets.pairs
+        ]
+    finally:
+        early.drop_rest()
     loop = asyncio.get_running_loop()
     names: list[asyncio.Future[list[str]]] = [loop.create_future() for _ in targets.pairs]
     ptrs = _start_ptrs(targets, names, deadline)
-    walks = asyncio.gather(
-        *(probe_host(n, a, opts, deadline, connector, eager=True) for n, a in targets.pairs)
-    )
+    walks = asyncio.gather(*jobs)
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
@@ -77,7 +98,82 @@ async def _diagnose(
         sts_policy=sts_policy,
         sender=sender,
         deadline=deadline,
-        connections=connector.connections,
+        connections=connector.connections + early.connections,
         started=started,
         receivers=receivers,
     )
+
+
+# What find_targets and build_diagnosis import for a name.
+_DNS_MODULES = (
+    "smtpdoctor.probe.dnsquery",
+    "smtpdoctor.probe.dns",
+    "smtpdoctor.diagnosis.dns_rules",
+    "smtpdoctor.diagnosis.policy_rules",
+)
+
+# evidence.dns.MAX_MX_HOSTS (a test checks), without importing that module
+# before the first walk starts.
+_MAX_MX_HOSTS = 10
+
+
+async def _early_addresses(
+    host: str, opts: DiagnoseOptions, deadline: Deadline, early: _EarlyWalks
+) -> None:
+    """Start a walk on each address the early replies name, as they arrive: the
+    MX answer's glue (or a host's A/AAAA), then the A/AAAA of the MX hosts it
+    gave no glue for, which went out as soon as it was read."""
+    within = min(2.0, deadline.remaining())
+    for pair in await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS):
+        early.start(*pair)
+    await dnswire.followed_addresses(within, early.start)
+
+
+def _walk(
+    name: str, address: str, opts: DiagnoseOptions, deadline: Deadline, connector: Connector
+) -> asyncio.Future[HostReport]:
+    return asyncio.ensure_future(probe_host(name, address, opts, deadline, connector, eager=True))
+
+
+class _EarlyWalks:
+    """Walks started from an MX answer's glue, before the hosts' own lookups end.
+
+    Each has its own connection count and waits before any follow-up probe,
+    until the lookups confirm its (host, address); one they do not confirm is
+    cancelled, and what it opened is not counted: the diagnosis reports what
+    the hosts' own answers give, whatever the glue said.
+    """
+
+    def __init__(self, opts: DiagnoseOptions, deadline: Deadline, connector: Connector) -> None:
+        self.opts, self.deadline, self.connector = opts, deadline, connector
+        self.pending: dict[tuple[str, str], tuple[asyncio.Future[HostReport], Connector]] = {}
+        self.holds: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self.kept: list[Connector] = []
+
+    def start(self, name: str, address: str) -> None:
+        if (name, address) in self.pending:
+            return
+        own = Connector(self.connector.source_ip, backend=self.connector.backend)
+        own.mss = self.connector.mss
+        hold: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        job = probe_host(name, address, self.opts, self.deadline, own, eager=True, hold=hold)
+        self.pending[name, address] = asyncio.ensure_future(job), own
+        self.holds[name, address] = hold
+
+    def confirm(self, pair: tuple[str, str]) -> asyncio.Future[HostReport] | None:
+        """The walk already under way for ``pair`` (None: none is), now confirmed."""
+        if pair not in self.pending:
+            return None
+        job, own = self.pending.pop(pair)
+        self.holds.pop(pair).set_result(None)
+        self.kept.append(own)
+        return job
+
+    def drop_rest(self) -> None:
+        for job, _ in self.pending.values():
+            job.cancel()
+        self.pending.clear()
+
+    @property
+    def connections(self) -> int:
+        return sum(c.connections for c in self.kept)

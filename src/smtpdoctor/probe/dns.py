@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import dns.asyncresolver
 import dns.name
 import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.CNAME
 import dns.rdtypes.ANY.MX
@@ -58,6 +59,7 @@ from smtpdoctor.evidence.dnsrecords import (
 )
 from smtpdoctor.probe.dnsquery import (
     DeadlineLike,
+    Reply,
     ask,
     describe_resolver,
     elapsed_since,
@@ -187,8 +189,16 @@ async def _mx_host(
     )
 
 
+# Called with (MX host name, address) for each address the MX answer came with.
+AddressHook = Callable[[str, str], None]
+
+
 async def resolve_mx(
-    domain: str, resolver: dns.asyncresolver.Resolver, deadline: DeadlineLike
+    domain: str,
+    resolver: dns.asyncresolver.Resolver,
+    deadline: DeadlineLike,
+    *,
+    on_address: AddressHook | None = None,
 ) -> MxResult:
     """Where mail for ``domain`` goes (RFC 5321 §5.1), and each host's A/AAAA addresses.
 
@@ -198,6 +208,12 @@ async def resolve_mx(
     - No MX (NODATA) -> implicit MX: the domain's own A/AAAA as one host of
       preference 0. Not on NXDOMAIN or a failure: only a definitive "no MX".
     - A single MX whose exchange is the root ("0 .") is a null MX (RFC 7505).
+
+    ``on_address``: told at once of the addresses the MX response carried in
+    its additional section for the MX hosts it names (an authoritative server
+    such as NSD adds its in-zone hosts' A/AAAA), so their walks can start a
+    round trip early. A hint only: the hosts' A and AAAA are asked all the
+    same, and the result is built from those answers alone.
     """
     started = time.monotonic()
     shown = normalize_name(domain)
@@ -245,6 +261,9 @@ async def resolve_mx(
         unique.setdefault(r.exchange, r.preference)
     targets = list(unique.items())
     looked_up = targets[:MAX_MX_HOSTS]
+    if on_address is not None:
+        for host_name, address in _glue(mx, [name for name, _ in looked_up]):
+            on_address(host_name, address)
     found = await asyncio.gather(
         *(_mx_host(resolver, name, pref, deadline) for name, pref in looked_up)
     )
@@ -258,6 +277,20 @@ async def resolve_mx(
         null_mx_preference=nulls[0].preference if nulls else None,
         truncated=len(targets) - len(looked_up),
     )
+
+
+def _glue(reply: Reply, names: Sequence[dns.name.Name]) -> list[tuple[str, str]]:
+    """(MX host, address) from the MX response's additional section, for the
+    hosts of the answer only (a record about any other name is ignored)."""
+    out: list[tuple[str, str]] = []
+    for name in names:
+        for rrset in reply.additional:
+            if rrset.name != name or rrset.rdclass != dns.rdataclass.IN:
+                continue
+            for r in rrset:
+                if isinstance(r, dns.rdtypes.IN.A.A | dns.rdtypes.IN.AAAA.AAAA):
+                    out.append((name_text(name), str(ipaddress.ip_address(r.address))))
+    return list(dict.fromkeys(out))
 
 
 # ---------------------------------------------------------------------------
@@ -439,15 +472,17 @@ async def probe_domain(
     *,
     port: int = 25,
     tlsa: bool = True,
+    on_address: AddressHook | None = None,
 ) -> DnsReport:
     """The DNS part of ``diagnose DOMAIN``: MX and addresses, TLSA of each MX host,
     the MTA-STS and TLS-RPT records, asked concurrently. PTR checks need the
     banner names, so the session walker adds them (``check_ptr``) later.
     ``tlsa=False``: without the TLSA records (:func:`probe_tlsa` asks them
-    apart, so the hosts' walks need not wait for them).
+    apart, so the hosts' walks need not wait for them). ``on_address``: see
+    :func:`resolve_mx`.
     """
     mx, mta_sts, tlsrpt = await asyncio.gather(
-        resolve_mx(domain, resolver, deadline),
+        resolve_mx(domain, resolver, deadline, on_address=on_address),
         check_mta_sts_record(domain, resolver, deadline),
         check_tlsrpt(domain, resolver, deadline),
     )

@@ -17,7 +17,6 @@ The checks built on it are in :mod:`smtpdoctor.probe.dns`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,10 +29,14 @@ import dns.message
 import dns.name
 import dns.rcode
 import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
+import dns.rrset
 
 from smtpdoctor.evidence.dns import FAILURE_ORDER, DnsQuery, LookupStatus, normalize_name
+from smtpdoctor.net import dnswire
+from smtpdoctor.net.dnswire import parse_resolver_spec
 
 __all__ = [
     "DeadlineLike",
@@ -53,6 +56,9 @@ __all__ = [
 _PER_TRY_TIMEOUT = 2.0
 # EDNS0 buffer size recommended by DNS Flag Day 2020 (no IP fragmentation).
 _EDNS_PAYLOAD = 1232
+# After an early question went unanswered, the ordinary query still gets this
+# long at least (one try, so the evidence names the server as it always does).
+_RETRY_AT_LEAST = 0.5
 
 
 class SupportsRemaining(Protocol):
@@ -82,50 +88,6 @@ def elapsed_since(started: float) -> float:
 
 # ---------------------------------------------------------------------------
 # The resolver
-
-
-def parse_resolver_spec(spec: str) -> tuple[str, int]:
-    """``HOST[:PORT]`` -> ``(address, port)``; HOST is an IPv4 address, ``[v6]`` or a bare v6.
-
-    Raises ``ValueError`` with a one-line message for anything else.
-    """
-    text = spec.strip()
-    if not text:
-        raise ValueError("--resolver: empty; expected an IP address, optionally with :PORT")
-    port = 53
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep:
-            raise ValueError(f"--resolver {spec!r}: missing ']' after the IPv6 address")
-        if rest:
-            if not rest.startswith(":"):
-                raise ValueError(f"--resolver {spec!r}: expected ':PORT' after ']'")
-            port = _parse_port(spec, rest[1:])
-        version = 6
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-        port = _parse_port(spec, port_text)
-        version = 4
-    elif ":" in text:
-        host, version = text, 6  # a bare IPv6 address: no port possible
-    else:
-        host, version = text, 4
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(
-            f"--resolver {spec!r}: {host!r} is not an IP address "
-            "(expected 192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353)"
-        ) from None
-    if address.version != version:
-        raise ValueError(f"--resolver {spec!r}: IPv6 addresses with a port go in brackets")
-    return str(address), port
-
-
-def _parse_port(spec: str, text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise ValueError(f"--resolver {spec!r}: port must be a number from 1 to 65535")
-    return int(text)
 
 
 def make_resolver(resolver: str | None, timeout: float) -> dns.asyncresolver.Resolver:
@@ -183,10 +145,12 @@ def describe_resolver(resolver: dns.asyncresolver.Resolver) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One query's evidence, and the final RRset's records (after CNAMEs)."""
+    """One query's evidence, the final RRset's records (after CNAMEs), and the
+    response's additional section (glue a server volunteers; not evidence)."""
 
     query: DnsQuery
     records: tuple[dns.rdata.Rdata, ...] = ()
+    additional: tuple[dns.rrset.RRset, ...] = ()
 
     @property
     def status(self) -> LookupStatus:
@@ -254,15 +218,21 @@ async def ask(
         )
     left = remaining(deadline)
     if left <= 0:
-        return Reply(
-            DnsQuery(
-                qname=name.to_text(),
-                rdtype=type_text,
-                status=LookupStatus.TIMEOUT,
-                rcode=None,
-                error="the deadline passed before this query could be sent",
-            )
-        )
+        return _too_late(name, type_text)
+    waited = time.monotonic()
+    early = await _early_reply(resolver, name, rdtype, type_text, left)
+    if early is not None:
+        return early
+    waited = time.monotonic() - waited
+    lifetime = resolver.lifetime
+    if waited > 0.001:
+        # The early question went unanswered (or was unusable): it was the
+        # first try, and the time it took counts against the query's lifetime
+        # and the deadline, though one ordinary try still goes out.
+        left = remaining(deadline)
+        if left <= 0:
+            return _too_late(name, type_text)
+        lifetime = max(min(_RETRY_AT_LEAST, resolver.timeout), lifetime - waited)
     started = time.monotonic()
 
     def elapsed() -> float:
@@ -276,7 +246,7 @@ async def ask(
                 name,
                 rdtype,
                 raise_on_no_answer=False,
-                lifetime=min(left, resolver.lifetime),
+                lifetime=min(left, lifetime),
                 search=False,
             )
     except (dns.exception.DNSException, OSError) as exc:  # TimeoutError is an OSError
@@ -284,6 +254,71 @@ async def ask(
             _failure(exc, name, type_text, resolver=resolver, left=left, elapsed_ms=elapsed())
         )
     return _answered(answer, name, type_text, elapsed())
+
+
+def _too_late(name: dns.name.Name, type_text: str) -> Reply:
+    return Reply(
+        DnsQuery(
+            qname=name.to_text(),
+            rdtype=type_text,
+            status=LookupStatus.TIMEOUT,
+            rcode=None,
+            error="the deadline passed before this query could be sent",
+        )
+    )
+
+
+def _asks_first(resolver: dns.asyncresolver.Resolver, server: tuple[str, int]) -> bool:
+    """Whether ``resolver`` would send its first try to ``server``, as ``server`` was sent."""
+    first = resolver.nameservers[0] if resolver.nameservers else None
+    return (
+        isinstance(first, str)
+        and (first, resolver.port) == server
+        and not resolver.rotate
+        and resolver.flags == dns.flags.RD | dns.flags.AD
+        and (resolver.edns, resolver.ednsflags, resolver.payload) == (0, 0, _EDNS_PAYLOAD)
+        and not resolver.ednsoptions
+        and resolver.keyring is None
+    )
+
+
+async def _early_reply(
+    resolver: dns.asyncresolver.Resolver,
+    name: dns.name.Name,
+    rdtype: dns.rdatatype.RdataType,
+    type_text: str,
+    left: float,
+) -> Reply | None:
+    """The reply to this question when the CLI sent it early (:mod:`smtpdoctor.net.dnswire`),
+    judged as :meth:`resolve` judges a first try's; None: ask the ordinary way (none was
+    sent, none came in time, or it is one dnspython would retry or ask elsewhere)."""
+    sent = dnswire.take(name.to_text(), int(rdtype))
+    if sent is None:
+        return None
+    if not _asks_first(resolver, sent.server):
+        sent.close()
+        return None
+    wire = await dnswire.receive(sent, min(left, resolver.timeout))
+    if wire is None:
+        return None
+    elapsed_ms = (time.monotonic() - sent.sent_at) * 1000.0
+    try:
+        query = dns.message.from_wire(sent.wire)
+        response = dns.message.from_wire(wire, raise_on_truncation=True)
+        if not isinstance(response, dns.message.QueryMessage) or not query.is_response(response):
+            return None
+        if response.rcode() == dns.rcode.NOERROR:
+            address, port = sent.server
+            answer = dns.resolver.Answer(name, rdtype, dns.rdataclass.IN, response, address, port)
+            return _answered(answer, name, type_text, elapsed_ms)
+        if response.rcode() == dns.rcode.NXDOMAIN:
+            # As the resolver does: the response must make an Answer to count.
+            dns.resolver.Answer(name, dns.rdatatype.ANY, dns.rdataclass.IN, response)
+            exc = dns.resolver.NXDOMAIN(qnames=[name], responses={name: response})  # type: ignore[no-untyped-call]
+            return Reply(_nxdomain(exc, name, type_text, elapsed_ms))
+    except Exception:  # dnspython would try again: so do we
+        return None
+    return None
 
 
 def _answered(
@@ -309,6 +344,7 @@ def _answered(
             server=server,
         ),
         records,
+        tuple(response.additional),
     )
 
 
