@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -181,12 +182,22 @@ def _targets(*names: str, interval: float = 60.0):
 def test_jitter_spreads_probes_within_bounds() -> None:
     sched = Scheduler(_targets("a.test", "b.test"), T0, jitter=0.1, rng=random.Random(1))
     starts = [s.next_at for s in sched.states.values()]
-    assert all(T0 <= t <= T0 + 6 for t in starts)
-    due = sched.due(T0 + 6)
+    assert all(T0 <= t <= T0 + 60 for t in starts)  # the first round: over one interval
+    due = sched.due(T0 + 60)
     assert len(due) == 2
     for s in due:
         sched.done(s, doc(s.name), T0 + 10)
         assert T0 + 10 + 54 <= s.next_at <= T0 + 10 + 66
+
+
+def test_first_round_spread_over_the_whole_interval() -> None:
+    names = [f"h{i}.test" for i in range(1000)]
+    sched = Scheduler(_targets(*names), T0, jitter=0.1, rng=random.Random(13))
+    quarters = Counter(int((s.next_at - T0) // 15) for s in sched.states.values())
+    assert set(quarters) == {0, 1, 2, 3}  # not crammed into the first tenth (6 s)
+    assert all(200 <= n <= 300 for n in quarters.values())
+    still = Scheduler(_targets(*names[:5]), T0, jitter=0.0)
+    assert {s.next_at for s in still.states.values()} == {T0}  # no jitter: all at once
 
 
 def test_one_probe_per_ip_at_a_time() -> None:
@@ -521,7 +532,7 @@ def test_run_loop_evaluates_alerts_every_evaluate_seconds(tmp_path: Path) -> Non
 
 def test_scheduler_due_stops_at_the_first_target_not_due() -> None:
     s = Scheduler(_targets(*(f"h{i}.test" for i in range(50))), 0.0, jitter=0.1)
-    now = 3.0  # the first probes are spread over the first 6 s of 60
+    now = 30.0  # the first probes are spread over the first interval (60 s)
     expected = sorted(st.name for st in s.states.values() if st.next_at <= now)
     assert sorted(st.name for st in s.due(now)) == expected
     assert s.due(now) == []  # running now

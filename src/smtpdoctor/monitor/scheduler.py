@@ -4,8 +4,13 @@ Pure bookkeeping, no I/O: the service asks :meth:`Scheduler.due` for the
 targets to start now and reports each result to :meth:`Scheduler.done`.
 
 - **Jitter** spreads the probes: each next time is the interval times a
-  random factor in ``1 ± jitter``; the first probes are spread over the
-  first ``jitter`` part of the interval.
+  random factor in ``1 ± jitter``. With any jitter, a target's first probe
+  (at start-up, or when a reload adds it) falls at a random point of its
+  first interval, so the probes are spread evenly from the start rather than
+  all due in its first moments (a round of 1,000 targets crammed into the
+  first tenth of the interval was a burst the servers probed, and the
+  monitor's own CPU, felt at every start). ``jitter = 0`` probes every target
+  at once.
 - **One probe per IP at a time**: a target is not started while another
   running probe holds its host name or any address it resolved to last time
   (a domain's MX hosts can be shared with another target's).
@@ -102,7 +107,7 @@ class Scheduler:
                 old.config = cfg
                 new[cfg.target] = old
             else:
-                offset = self.rng.uniform(0, self.jitter * cfg.interval)
+                offset = self.rng.uniform(0, cfg.interval) if self.jitter > 0 else 0.0
                 new[cfg.target] = TargetState(cfg, now + offset)
         self.states = new
         self._order = list(new.values())
