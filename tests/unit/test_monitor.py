@@ -617,6 +617,35 @@ def test_deliveries_stopped() -> None:
     assert not o.firing
 
 
+def test_rate_observations_are_kept_until_a_sample_crosses_an_edge(tmp_path: Path) -> None:
+    """The log-rate alerts' observations are made again only when the samples change
+    or one leaves a window; at every moment they equal ones made afresh."""
+    cfg = parse_config({"monitor": {"listen": ""}, "logs": {"paths": ["/nonexistent.log"]}})
+    store = open_store(str(tmp_path / "h.sqlite3"))
+    m = Monitor(cfg, store, prober=FakeProber())
+    for i in range(120):  # two hours, a delivery a minute, then attempts without one
+        sent = 0 if i >= 100 else 5
+        m.latest.rates.append(RateSample("f", "d.test", T0 + 60 * i, 60, 5, sent, 5 - sent, 0, 0))
+    made, fired = 0, set()
+    for step in range(0, 3600, 7):  # every 7 s for an hour, a new sample now and then
+        now = T0 + 60 * 119 + step
+        if step % 600 == 0:
+            m.latest.rates.append(RateSample("f", "e.test", now, 60, 10, 0, 10, 0, 10))
+        before = m._observed_rates
+        kept = m.observations(now)[0]
+        made += m._observed_rates is not before
+        m._observed_rates = None
+        assert kept == m.observations(now)[0]  # what it kept is what it would make now
+        fired |= {(o.rule, step // 1800) for o in kept if o.firing}
+    # Made again for each new sample (6) and when a minute's sample leaves a window
+    # (the windows' edges fall at the samples' phase): not at each of 515 evaluations.
+    assert 6 <= made <= 40
+    # d.test stopped delivering: it fires; once its attempts left the last 30 minutes, not.
+    assert ("deliveries_stopped", 0) in fired
+    assert ("deliveries_stopped", 1) not in fired
+    store.close()
+
+
 def test_local_certificate_files(tmp_path: Path) -> None:
     import datetime as dt
 
