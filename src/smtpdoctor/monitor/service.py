@@ -455,7 +455,7 @@ class Monitor:
             kept is not None
             and len(kept.mark) == len(mark)
             and all(a is b for a, b in zip(kept.mark, mark, strict=True))
-            and kept.count == len(rates)
+            and kept.samples == len(rates)
             and kept.since <= now < kept.until
         ):
             return kept
@@ -655,7 +655,7 @@ class _RateObservations(NamedTuple):
     # What they were made from: the configuration, the rules, the first and last
     # samples (by identity) and how many; valid from ``since`` until ``until``.
     mark: tuple[object, ...]
-    count: int
+    samples: int
     since: float
     until: float
 
