@@ -200,6 +200,19 @@ def test_first_round_spread_over_the_whole_interval() -> None:
     assert {s.next_at for s in still.states.values()} == {T0}  # no jitter: all at once
 
 
+def test_reschedule_keeps_the_order() -> None:
+    sched = Scheduler(_targets("a.test", "b.test", "c.test"), T0, jitter=0.0)
+    own = {"a.test": "192.0.2.1", "b.test": "192.0.2.2", "c.test": "192.0.2.3"}
+    for s in sched.due(T0):
+        sched.done(s, doc(s.name, address=own[s.name]), T0)  # all next at T0 + 60
+    assert sched.next_wakeup(T0) == T0 + 60
+    sched.reschedule(sched.states["c.test"], T0 + 5)  # "diagnose now" for c
+    assert sched.next_wakeup(T0) == T0 + 5
+    assert [s.name for s in sched.due(T0 + 5)] == ["c.test"]
+    sched.done(sched.states["c.test"], doc("c.test", address=own["c.test"]), T0 + 5)
+    assert [s.name for s in sched.due(T0 + 60)] == ["a.test", "b.test"]
+
+
 def test_one_probe_per_ip_at_a_time() -> None:
     sched = Scheduler(_targets("a.test", "b.test"), T0, jitter=0.0)
     first = sched.due(T0)

@@ -245,7 +245,7 @@ class Monitor:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(name, []).append(waiter)
         if not state.running:
-            state.next_at = min(state.next_at, self.clock())
+            self.scheduler.reschedule(state, min(state.next_at, self.clock()))
         if self._wake is not None:
             self._wake.set()
         result: dict[str, Any] | None = await waiter
@@ -556,7 +556,7 @@ class Monitor:
         """Probe every target once, evaluate and deliver once; the worst verdict's code."""
         now = self.clock()
         for state in self.scheduler.states.values():
-            state.next_at = now
+            self.scheduler.reschedule(state, now)
         pending = list(self.scheduler.states.values())
         results: list[dict[str, Any] | None] = []
         while pending:
