@@ -592,6 +592,7 @@ class Monitor:
         evaluate_every = 5 * tick_seconds if evaluate_seconds is None else evaluate_seconds
         tasks: set[asyncio.Task[dict[str, Any] | None]] = set()
         wake = self._wake = asyncio.Event()
+        waiter = _Waiter(stop, wake, reload_requested)
 
         def finished(task: asyncio.Task[dict[str, Any] | None]) -> None:
             tasks.discard(task)
@@ -622,8 +623,9 @@ class Monitor:
                 next_probe = self.scheduler.next_wakeup(self.clock())
                 if next_probe is not None:
                     waiting = min(waiting, max(0.0, next_probe - self.clock()))
-                await _first(stop, wake, reload_requested, seconds=max(waiting, 0.01))
+                await waiter.wait(max(waiting, 0.01))
         finally:
+            waiter.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -673,11 +675,25 @@ def _verdict_observation(probe: ProbeRecord) -> Observation:
     return signals.verdict_observations([probe])[0]
 
 
-async def _first(*events: asyncio.Event | None, seconds: float) -> None:
-    """Wait until any of the events is set, or the timeout passes."""
-    waiters = [asyncio.ensure_future(e.wait()) for e in events if e is not None]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()
+class _Waiter:
+    """Waits until any of the events is set, or a timeout passes, keeping one
+    waiting task per event across calls: the loop turns two or more times per
+    probe, and making and cancelling a task per event at every turn cost more
+    than the rest of the turn."""
+
+    def __init__(self, *events: asyncio.Event | None) -> None:
+        self.events = [e for e in events if e is not None]
+        self.tasks: dict[asyncio.Event, asyncio.Task[Any]] = {}
+
+    async def wait(self, seconds: float) -> None:
+        for event in self.events:
+            task = self.tasks.get(event)
+            if task is None or task.done():  # set since (then maybe cleared): wait again
+                self.tasks[event] = asyncio.ensure_future(event.wait())
+        await asyncio.wait(
+            self.tasks.values(), timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+
+    def close(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
