@@ -440,7 +440,7 @@ class Monitor:
         through those edges).
 
         Each is a pass over every sample kept (up to 100,000: with 200
-        destinations, after a few hours about 28 ms every evaluation, 0.6 % of a
+        destinations, after a few hours about 27 ms every evaluation, 0.5 % of a
         core); samples come once a log interval and cross the edges at the same
         phase, so this is about once a minute rather than every 5 s.
         """
