@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -181,12 +182,35 @@ def _targets(*names: str, interval: float = 60.0):
 def test_jitter_spreads_probes_within_bounds() -> None:
     sched = Scheduler(_targets("a.test", "b.test"), T0, jitter=0.1, rng=random.Random(1))
     starts = [s.next_at for s in sched.states.values()]
-    assert all(T0 <= t <= T0 + 6 for t in starts)
-    due = sched.due(T0 + 6)
+    assert all(T0 <= t <= T0 + 60 for t in starts)  # the first round: over one interval
+    due = sched.due(T0 + 60)
     assert len(due) == 2
     for s in due:
         sched.done(s, doc(s.name), T0 + 10)
         assert T0 + 10 + 54 <= s.next_at <= T0 + 10 + 66
+
+
+def test_first_round_spread_over_the_whole_interval() -> None:
+    names = [f"h{i}.test" for i in range(1000)]
+    sched = Scheduler(_targets(*names), T0, jitter=0.1, rng=random.Random(13))
+    quarters = Counter(int((s.next_at - T0) // 15) for s in sched.states.values())
+    assert set(quarters) == {0, 1, 2, 3}  # not crammed into the first tenth (6 s)
+    assert all(200 <= n <= 300 for n in quarters.values())
+    still = Scheduler(_targets(*names[:5]), T0, jitter=0.0)
+    assert {s.next_at for s in still.states.values()} == {T0}  # no jitter: all at once
+
+
+def test_reschedule_keeps_the_order() -> None:
+    sched = Scheduler(_targets("a.test", "b.test", "c.test"), T0, jitter=0.0)
+    own = {"a.test": "192.0.2.1", "b.test": "192.0.2.2", "c.test": "192.0.2.3"}
+    for s in sched.due(T0):
+        sched.done(s, doc(s.name, address=own[s.name]), T0)  # all next at T0 + 60
+    assert sched.next_wakeup(T0) == T0 + 60
+    sched.reschedule(sched.states["c.test"], T0 + 5)  # "diagnose now" for c
+    assert sched.next_wakeup(T0) == T0 + 5
+    assert [s.name for s in sched.due(T0 + 5)] == ["c.test"]
+    sched.done(sched.states["c.test"], doc("c.test", address=own["c.test"]), T0 + 5)
+    assert [s.name for s in sched.due(T0 + 60)] == ["a.test", "b.test"]
 
 
 def test_one_probe_per_ip_at_a_time() -> None:
@@ -521,7 +545,7 @@ def test_run_loop_evaluates_alerts_every_evaluate_seconds(tmp_path: Path) -> Non
 
 def test_scheduler_due_stops_at_the_first_target_not_due() -> None:
     s = Scheduler(_targets(*(f"h{i}.test" for i in range(50))), 0.0, jitter=0.1)
-    now = 3.0  # the first probes are spread over the first 6 s of 60
+    now = 30.0  # the first probes are spread over the first interval (60 s)
     expected = sorted(st.name for st in s.states.values() if st.next_at <= now)
     assert sorted(st.name for st in s.due(now)) == expected
     assert s.due(now) == []  # running now
@@ -604,6 +628,35 @@ def test_deliveries_stopped() -> None:
     assert (o.firing, o.clearing) == (False, True)
     (o,) = delivery_observations(stopped, rule, now)  # never delivered before: not "stopped"
     assert not o.firing
+
+
+def test_rate_observations_are_kept_until_a_sample_crosses_an_edge(tmp_path: Path) -> None:
+    """The log-rate alerts' observations are made again only when the samples change
+    or one leaves a window; at every moment they equal ones made afresh."""
+    cfg = parse_config({"monitor": {"listen": ""}, "logs": {"paths": ["/nonexistent.log"]}})
+    store = open_store(str(tmp_path / "h.sqlite3"))
+    m = Monitor(cfg, store, prober=FakeProber())
+    for i in range(120):  # two hours, a delivery a minute, then attempts without one
+        sent = 0 if i >= 100 else 5
+        m.latest.rates.append(RateSample("f", "d.test", T0 + 60 * i, 60, 5, sent, 5 - sent, 0, 0))
+    made, fired = 0, set()
+    for step in range(0, 3600, 7):  # every 7 s for an hour, a new sample now and then
+        now = T0 + 60 * 119 + step
+        if step % 600 == 0:
+            m.latest.rates.append(RateSample("f", "e.test", now, 60, 10, 0, 10, 0, 10))
+        before = m._observed_rates
+        kept = m.observations(now)[0]
+        made += m._observed_rates is not before
+        m._observed_rates = None
+        assert kept == m.observations(now)[0]  # what it kept is what it would make now
+        fired |= {(o.rule, step // 1800) for o in kept if o.firing}
+    # Made again for each new sample (6) and when a minute's sample leaves a window
+    # (the windows' edges fall at the samples' phase): not at each of 515 evaluations.
+    assert 6 <= made <= 40
+    # d.test stopped delivering: it fires; once its attempts left the last 30 minutes, not.
+    assert ("deliveries_stopped", 0) in fired
+    assert ("deliveries_stopped", 1) not in fired
+    store.close()
 
 
 def test_local_certificate_files(tmp_path: Path) -> None:
