@@ -505,3 +505,78 @@ def test_a_paste_cut_before_command_still_states_the_stage() -> None:
     )
     (entry,) = parse_bounce(text).entries
     assert classify_best(entry.candidates).stage is Stage.MESSAGE
+
+
+def _reply(subject: str, body: str, headers: str = "") -> str:
+    return (
+        f"From: Jane Doe <jane@example.org>\nTo: a@example.com\nSubject: {subject}\n{headers}"
+        "Date: Mon, 1 Mar 2010 10:00:00 +0100\nContent-Type: text/plain; charset=utf-8\n\n"
+        f"{body}\n"
+    )
+
+
+_AWAY = (
+    "Thank you for your message. I will be out of the office until 2 March. Your message "
+    "will not be forwarded.\nThis e-mail was scanned for viruses and rejected content."
+)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # Lotus Notes/Domino, which sets no Auto-Submitted header
+        "AUTO: Jane Doe is out of the office (returning 02.03.2010)",
+        "Out of Office AutoReply: invoice",  # Exchange 2003
+        # Outlook and Exchange in the client's language
+        "Automatic reply: invoice",
+        "Automatische Antwort: Rechnung",
+        "Abwesenheitsnotiz: Rechnung",
+        "Réponse automatique : facture",
+        "Respuesta automática: factura",
+        "Resposta automática: fatura",
+        "Risposta automatica: fattura",
+        "Automatisch antwoord: factuur",
+        "Autosvar: faktura",
+        "Automaattinen vastaus: lasku",
+        "Automatyczna odpowiedź: faktura",
+        "Автоматический ответ: счёт",
+        "自动回复: 发票",
+        "自动答复: 发票",
+        "自動応答: 請求書",
+        "[Auto-Reply] invoice",
+        "Auto Response",  # Yahoo, Zimbra
+    ],
+)
+def test_auto_reply_subjects_of_many_clients_and_languages(subject: str) -> None:
+    (entry,) = parse_bounce(_reply(subject, _AWAY)).entries
+    assert entry.nature == "auto-reply"
+
+
+def test_a_vacation_responder_without_subject_or_header_is_read_from_its_text() -> None:
+    # Gmail's and Zimbra's responders answer "Re: <subject>"; a paste has no headers.
+    for body in (
+        _AWAY,
+        "Hello,\n\nI am currently out of the office with no access to email.",
+        "Guten Tag,\nich bin bis zum 2. März nicht im Büro.",
+        "Bonjour,\nje suis absente jusqu'au 2 mars.",
+        "Estoy fuera de la oficina hasta el 2 de marzo.",
+    ):
+        (entry,) = parse_bounce(_reply("Re: invoice", body)).entries
+        assert entry.nature == "auto-reply", body
+        (entry,) = parse_bounce(body).entries
+        assert entry.nature == "auto-reply", body
+
+
+def test_an_auto_reply_subject_never_hides_a_bounce() -> None:
+    bounce = _reply(
+        "Undeliverable: AUTO: Jane Doe is out of the office",
+        "Delivery has failed to these recipients or groups:\n\njane@example.org\n"
+        "The e-mail address you entered couldn't be found.\n\n"
+        "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'",
+    )
+    entries = parse_bounce(bounce).entries
+    assert entries
+    assert entries[0].nature is None
+    # a person's answer that mentions an absence is no automatic reply
+    (entry,) = parse_bounce(_reply("Re: invoice", "Thanks. Jane is away, I'll reply.")).entries
+    assert entry.nature != "auto-reply"

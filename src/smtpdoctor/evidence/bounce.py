@@ -23,7 +23,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
-from smtpdoctor.knowledge.bounces import BOUNCE_TEXT_OPENINGS
+from smtpdoctor.knowledge.bounces import (
+    AUTO_REPLY_OPENINGS,
+    AUTO_REPLY_SUBJECTS,
+    BOUNCE_TEXT_OPENINGS,
+)
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -146,6 +150,10 @@ def parse_bounce(
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
+    if may_be_mail and _AUTO_REPLY_TEXT.search(text.lstrip()[:600]):
+        # An out-of-office text pasted without its headers.
+        found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
+        return found
     if may_be_mail and _looks_like_bounce_body(text):
         # The human-readable part of a bounce pasted or saved without its
         # headers: read it as that part, paragraph by paragraph and
@@ -388,12 +396,11 @@ _BOUNCE_SUBJECT = re.compile(
     r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce",
     re.I,
 )
-_AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
-    r"away|vacation|abwesen|absence|r[ée]ponse automatique|respuesta autom|"
-    r"risposta automatica|自動応答|自动回复)",
-    re.I,
-)
+# Lotus Notes' "AUTO:", Outlook's "Automatic reply:" in many languages ...
+# (knowledge/bounces.py); an out-of-office text's own opening where neither a
+# header nor the subject says so (Gmail's and Zimbra's "Re: <subject>").
+_AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
+_AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
@@ -436,6 +443,9 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
     )
     precedence = str(msg.get("Precedence", "")).lower()
     if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
+        return "auto-reply"
+    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
+    if first is not None and _AUTO_REPLY_TEXT.search(_part_text(first).lstrip()[:600]):
         return "auto-reply"
     return None
 

@@ -15,7 +15,12 @@ from __future__ import annotations
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["BOUNCE_PATTERNS", "BOUNCE_TEXT_OPENINGS"]
+__all__ = [
+    "AUTO_REPLY_OPENINGS",
+    "AUTO_REPLY_SUBJECTS",
+    "BOUNCE_PATTERNS",
+    "BOUNCE_TEXT_OPENINGS",
+]
 
 _C, _S, _PM = Category, Stage, Permanence.PERMANENT
 
@@ -31,6 +36,48 @@ _C, _S, _PM = Category, Stage, Permanence.PERMANENT
 # writes its whole NDR in the sender's language (the German, French and
 # English sentences as users pasted them: the opening, a recipient not
 # found, a full mailbox).
+# How the subjects of automatic replies open (RFC 3834 replies and the ones
+# that set no Auto-Submitted), compiled case-insensitive by
+# evidence/bounce.py: Lotus Notes/Domino's "AUTO: Jane Doe is out of the
+# office (returning ...)", Exchange 2003's "Out of Office AutoReply:", Outlook
+# and Exchange's "Automatic reply:" in the client's language (German
+# "Automatische Antwort" and "Abwesenheitsnotiz", French, Spanish, Portuguese,
+# Italian, Dutch, Scandinavian, Finnish, Polish, Czech, Russian, Turkish,
+# Chinese, Japanese, Korean), Zimbra's and Yahoo's "Auto Response", a bracketed
+# "[Auto-Reply]". A bounce is never read as one: its subject and sender are
+# checked first.
+AUTO_REPLY_SUBJECTS = (
+    r"^\s*[\[(]?\s*(?:auto\s*:|auto(?:matic)?[ -]?(?:reply|response|responder|answer|antwort)|"
+    r"out of (?:the )?office|away|vacation|absence|abwesen|automatische antwort|"
+    r"r[ée]ponse automatique|message d'absence|absent(?:e)? du bureau|respuesta autom|"
+    r"fuera de la oficina|resposta autom|risposta automatica|fuori (?:sede|ufficio)|"
+    r"automatisch antwoord|afwezig|auto(?:matisk )?svar|automaattinen vastaus|"
+    r"automatyczna odpowied|automatick[áa] odpov|автоматический ответ|автоответ|"
+    r"otomatik (?:yan[ıi]t|cevap)|自动回复|自动答复|自動回覆|自動回復|自動応答|自動返信|"
+    r"자동\s*회신|자동\s*응답)"
+)
+
+# How the text of an out-of-office reply opens, for one that carries neither
+# an auto-reply header nor such a subject (a Gmail or Zimbra responder's
+# "Re: <subject>", a paste without headers): the person is away, in English,
+# German, French, Spanish, Portuguese, Italian and Dutch.
+AUTO_REPLY_OPENINGS = (
+    # an optional greeting or thanks first
+    r"\A\W*(?:(?:hello|hi|dear [^\n,]{0,40}|thank you for your (?:e-?mail|message)[^\n]{0,40}|"
+    r"guten (?:tag|morgen)|hallo|vielen dank f(?:ü|ue)r ihre (?:nachricht|e-?mail)[^\n]{0,40}|"
+    r"bonjour|merci pour votre (?:message|e-?mail)[^\n]{0,40}|hola|buenos d[íi]as|"
+    r"gracias por su (?:mensaje|correo)[^\n]{0,40}|ol[áa]|bom dia|buongiorno|goedendag)"
+    r"[\s,.!]+)?"
+    r"(?:(?:I am|I'm|I will be|I'll be) (?:currently )?(?:out of (?:the )?office|away from "
+    r"(?:the |my )?(?:office|desk)|on (?:annual )?(?:leave|vacation|holiday)|away|absent)|"
+    r"(?:ich bin|ich befinde mich)\b[^\n]{0,60}?(?:abwesend|nicht im b(?:ü|ue)ro|im urlaub)|"
+    r"je (?:suis|serai) (?:actuellement )?(?:absente?|en cong[ée]s?)|"
+    r"(?:estoy|estar[ée]) (?:fuera de la oficina|de vacaciones|ausente)|"
+    r"(?:estou|estarei) (?:fora do escrit[óo]rio|de f[ée]rias|ausente)|"
+    r"(?:sono|sar[òo]) (?:fuori (?:sede|ufficio)|in ferie|assente)|"
+    r"ik ben (?:momenteel |tot [^\n]{0,20})?(?:afwezig|niet op kantoor|met vakantie))"
+)
+
 BOUNCE_TEXT_OPENINGS = (
     r"^This is the mail system at host|^This message was created automatically by mail "
     r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
