@@ -757,7 +757,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         )
         # "first": the collections the first floors were set on (all but the seventh)
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
-        later += ("twelfth", "thirteenth", "fourteenth", "fifteenth")
+        later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
