@@ -154,7 +154,8 @@ def parse_bounce(
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
         return found
-    if may_be_mail and _looks_like_bounce_body(text):
+    report = may_be_mail and _looks_like_bounce_body(text)
+    if report:
         # The human-readable part of a bounce pasted or saved without its
         # headers: read it as that part, paragraph by paragraph and
         # recipient by recipient, not line by line as a log.
@@ -167,6 +168,10 @@ def parse_bounce(
         if found.entries:
             return found
     found.entries = _from_lines(text, found)
+    if report and not any(_HAS_CODE.search(e.text) for e in found.entries):
+        # A report that names no reason ("Delivery incomplete ... Gmail will
+        # retry"): one failure without a cause, not its sentences one by one.
+        found.entries = [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return found
 
 
@@ -288,7 +293,7 @@ def _from_message(
     bodies = [_cut_original(_part_text(p)) for p in parts if _is_text(p)]
     # Prose sent as message/delivery-status (InterMail): the reason is there.
     bodies += [t for p in parts if p.get_content_type() in _DSN_TYPES for t in _dsn_prose(p)]
-    paragraphs = [para for body in bodies for para in _paragraphs(body)]
+    paragraphs = _without_restated_status([para for body in bodies for para in _paragraphs(body)])
     kept = [para for para in paragraphs if keep(para)]
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
     if not dsn:
@@ -322,6 +327,21 @@ def _from_message(
     if _looks_like_bounce(msg):
         return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return []
+
+
+# Microsoft 365's NDR restates the remote reply's code alone ("More Info for
+# Email Admins / Status code: 550 5.1.10") above its "Error Details" (its
+# "Reported error: 550 5.1.10 RESOLVER.ADR.RecipientNotFound ..."): the code
+# alone would be read by the registry (5.1.10: a null MX), not by Microsoft's
+# table.
+_MS_STATUS_ALONE = re.compile(r"\A(?:More Info for Email Admins\s*)?Status code:[^\n]*\Z", re.I)
+_MS_REPORTED = re.compile(r"^Reported error:", re.I | re.M)
+
+
+def _without_restated_status(paragraphs: list[str]) -> list[str]:
+    if not any(_MS_REPORTED.search(p) for p in paragraphs):
+        return paragraphs
+    return [p for p in paragraphs if not _MS_STATUS_ALONE.match(p.strip())]
 
 
 def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
@@ -466,7 +486,7 @@ def _is_text(part: email.message.Message) -> bool:
 _ORIGINAL = re.compile(
     r"^\s*+(?:-+ ?)?(?:Below this line is a copy of the message|"
     r"This is a copy of the message|Original message (?:headers|follows)|"
-    r"The original message headers|Returned (?:Message|mail)|Original Message|"
+    r"The original message headers|Returned (?:Message|mail)|Original Message(?! Details)|"
     r"Unsent message below|Your message reads|Message header follows|"
     r"The text you sent follows|----- Unsent|Content-Type: message/rfc822)"
     r"|^(?:Received|Return-Path|DKIM-Signature|Message-ID|X-[\w-]+): ",
@@ -490,7 +510,10 @@ def _paragraphs(body: str) -> list[str]:
     # failed recipients one under the other, each followed by its error).
     text = _ADDRESS_LINE.sub(lambda m: "\n\n" + m.group(0), body.replace("\r\n", "\n"))
     for block in re.split(r"\n[ \t]*\n", text):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        # Postfix folds its "<addr>: host x said: ..." at 72 columns with an
+        # indent: one reply, read whole ("not allowed / from this range").
+        unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
+        lines = [ln.strip() for ln in unfolded.splitlines() if ln.strip()]
         if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
             continue
         # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
@@ -507,6 +530,10 @@ def _paragraphs(body: str) -> list[str]:
 
 
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_POSTFIX_FOLDED = re.compile(
+    r"[ \t]*<?[^<>\s@]+@[^<>\s]+>?(?: \(expanded from <[^<>]+>\))?: [^\n]*\n[ \t]+\S"
+)
+_FOLD = re.compile(r"\n[ \t]+(?=\S)")
 _CUT_STAGE = re.compile(r"\(in reply to (?:end of DATA|RCPT TO|MAIL FROM|DATA|HELO|EHLO)\Z")
 _REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
 

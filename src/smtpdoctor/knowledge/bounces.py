@@ -87,12 +87,17 @@ BOUNCE_TEXT_OPENINGS = (
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
     r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
     r"reached|did not reach (?:some or all of )?the intended recipients?|"
-    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
+    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host\s|lost connection|"
     r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)|"
     r"^(?:\*\* )?(?:Address not found|Delivery incomplete|Message not delivered|Message "
     r"blocked)(?: \*\*)?[ \t]*$|"
     r"(?:cannot|can't|could not|couldn't) be delivered to the following recipients?|"
-    r"There was a (?:temporary )?problem delivering your message to|"
+    r"There was a (?:temporary )?problem (?:while )?delivering your message to|"
+    # Gmail's older DSN ("Delivery to the following recipient has been
+    # delayed", "Technical details of temporary failure:") and its relay
+    # wording ("Google tried to deliver your message, but it was rejected")
+    r"Delivery to the following recipients? has been delayed|Technical details of "
+    r"(?:temporary|permanent) failure|Google tried to deliver your message|"
     r"Ihre Nachricht an \S+ konnte nicht zugestellt werden|"
     r"(?:É|E)chec de la remise pour ces destinataires|"
     r"Das Postfach des Empf(?:ä|ae)ngers ist voll|"
@@ -401,5 +406,45 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "Look the IP up on the blocklist's site, fix the cause (a compromised host, a dynamic "
         "range, a snowshoe pattern) and request delisting.",
         source="bounce",
+    ),
+    pattern(
+        "bounce.gmail_domain_not_found",
+        # Gmail's "Address not found" when the domain, not the mailbox, is
+        # missing: "Your message wasn't delivered to x@y because the domain y
+        # couldn't be found" (its heading alone reads as a missing mailbox).
+        r"wasn't delivered to \S+ because the domain \S+ couldn't be found",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain does not resolve: Gmail found no MX or address record for it.",
+        "Check the domain for a typo; if it is yours, publish its MX records.",
+        source="bounce",
+        stage=_S.DNS,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.gmail_read_error",
+        # Gmail's DSN names its own internal status for a connection that
+        # broke while it read the reply ("read error: generic::failed_precondition:
+        # read error (0): error").
+        r"\bread error: generic::\w+",
+        _C.CONNECTION_DROPPED,
+        "The connection to the receiving server broke while Gmail waited for its reply.",
+        "The receiving server or a device in front of it closed the session (overload, a "
+        "filter, a TLS problem); Gmail retries.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.recipient_account_blocked",
+        # La Poste's "550 5.5.0 Le compte du destinataire est bloque. The
+        # recipient account is blocked. LPN007_426": the mailbox is locked or
+        # disabled; the generic 5.5.0 beside it says nothing of that.
+        r"\brecipient(?:'s)?\s+account\s+is\s+(?:blocked|disabled|suspended|locked)\b|"
+        r"\ble\s+compte\s+du\s+destinataire\s+est\s+(?:bloqu|d[ée]sactiv|suspendu)",
+        _C.RECIPIENT,
+        "The recipient's mailbox is blocked or disabled by its provider.",
+        "The account was locked (abuse, inactivity, unpaid); only the recipient can have it "
+        "reopened. Use another address meanwhile.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
     ),
 )
