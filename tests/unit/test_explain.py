@@ -758,11 +758,12 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         # "first": the collections the first floors were set on (all but the seventh)
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
+        later += ("seventeenth",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
         # "fifteen": all the collections before the sixteenth (this round's floors' rows)
-        fifteen = () if group == "sixteenth" else (f"{row['split']}/fifteen",)
+        fifteen = () if group in later[-2:] else (f"{row['split']}/fifteen",)
         for key in (row["split"], f"{row['split']}/{group}", *first, *nine, *fifteen):
             s = scores.setdefault(key, [0, 0, 0])
             s[2] += 1
