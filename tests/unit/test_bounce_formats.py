@@ -683,3 +683,12 @@ def test_provider_sentences_of_the_sixteenth_collection(
     assert got.category is category
     if stage is not None:
         assert got.stage is stage
+
+
+def test_postals_delivery_error_and_the_reply_under_it_are_one_report() -> None:
+    text = (
+        "Permanent SMTP delivery error when sending to mail.example.net (192.0.2.8) \n"
+        "550 5.1.0 MailProtect : Domain of sender address a@bounce.example.org does not exist\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert _cs(classify_best(entry.candidates)) == (Category.DNS_RESOLUTION, Stage.DNS)

@@ -98,6 +98,9 @@ BOUNCE_TEXT_OPENINGS = (
     # wording ("Google tried to deliver your message, but it was rejected")
     r"Delivery to the following recipients? has been delayed|Technical details of "
     r"(?:temporary|permanent) failure|Google tried to deliver your message|"
+    # Postal's "Permanent SMTP delivery error when sending to host (ip)", the
+    # remote reply on the next line
+    r"^(?:Permanent|Temporary) SMTP delivery error when sending to|"
     r"Ihre Nachricht an \S+ konnte nicht zugestellt werden|"
     r"(?:É|E)chec de la remise pour ces destinataires|"
     r"Das Postfach des Empf(?:ä|ae)ngers ist voll|"
