@@ -692,3 +692,29 @@ def test_postals_delivery_error_and_the_reply_under_it_are_one_report() -> None:
     )
     (entry,) = parse_bounce(text).entries
     assert _cs(classify_best(entry.candidates)) == (Category.DNS_RESOLUTION, Stage.DNS)
+
+
+def test_a_chinese_providers_english_report_is_read_per_recipient() -> None:
+    text = (
+        "Unable to send to a@example.com\n"
+        "Bounce reason: The recipient's email address (a@example.com) does not exist, so the "
+        "message could not be delivered.\n550 No such user (TB)\n"
+        "Solution: Please contact your recipient, verify the email address again.\n\n"
+        "Unable to send to b@example.com\n"
+        "Bounce reason: The recipient's email address (b@example.com) does not exist, so the "
+        "message could not be delivered.\n"
+        "host mx.example.com[192.0.2.9] said: 550 5.1.1 Address does not exist. (in reply to "
+        "RCPT TO command)\nSolution: Please contact your recipient.\n"
+    )
+    assert _read(text) == [
+        ("a@example.com", Category.RECIPIENT, Stage.RCPT_TO),
+        ("b@example.com", Category.RECIPIENT, Stage.RCPT_TO),
+    ]
+
+
+def test_a_recipient_that_could_not_be_found_under_a_generic_wrapper() -> None:
+    got = classify(
+        "5.0.0 Error: transaction failed, blame it on the weather: cannot send message: "
+        "[2511] Recipient could not be found"
+    )
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)

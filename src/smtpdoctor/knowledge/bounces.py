@@ -101,6 +101,9 @@ BOUNCE_TEXT_OPENINGS = (
     # Postal's "Permanent SMTP delivery error when sending to host (ip)", the
     # remote reply on the next line
     r"^(?:Permanent|Temporary) SMTP delivery error when sending to|"
+    # a Chinese provider's English report: "Unable to send to x", "Bounce
+    # reason: ...", the remote reply, "Solution: ..."
+    r"^Unable to send to \S+@\S+\s*$|^Bounce reason:|"
     r"Ihre Nachricht an \S+ konnte nicht zugestellt werden|"
     r"(?:É|E)chec de la remise pour ces destinataires|"
     r"Das Postfach des Empf(?:ä|ae)ngers ist voll|"
@@ -446,6 +449,18 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "The recipient's mailbox is blocked or disabled by its provider.",
         "The account was locked (abuse, inactivity, unpaid); only the recipient can have it "
         "reopened. Use another address meanwhile.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.recipient_could_not_be_found",
+        # "[2511] Recipient could not be found" (ProtonMail's API, relayed by
+        # hydroxide under a generic "5.0.0 Error: transaction failed").
+        r"\brecipient\s+(?:could|can)\s*not\s+be\s+found\b",
+        _C.RECIPIENT,
+        "The receiving system does not know the recipient address.",
+        "Check the address for a typo; the account may have been deleted.",
         source="bounce",
         hint=_S.RCPT_TO,
         permanence=_PM,
