@@ -718,3 +718,29 @@ def test_a_recipient_that_could_not_be_found_under_a_generic_wrapper() -> None:
         "[2511] Recipient could not be found"
     )
     assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+
+
+def test_a_responders_own_sentences_mark_an_out_of_office_text_anywhere() -> None:
+    # Lotus Notes puts its note under the person's own words, in the user's language.
+    for text in (
+        "Ich kehre zur\ufffdck am 09.02.2016.\n\nIch werde Ihre Nachricht nach meiner "
+        "R\ufffdckkehr beantworten.",
+        'Back soon.\n\nNote: This is an automated response to your message "Re: x" sent '
+        "on 9/26/2013.\n\nThis is the only notification you will receive while this person "
+        "is away.",
+        "Bis Montag.\n\nHinweis: Dies ist eine automatische Antwort auf Ihre Nachricht "
+        '"x" gesendet am 30.08.2018.',
+    ):
+        (entry,) = parse_bounce(text).entries
+        assert entry.nature == "auto-reply", text
+    # a bounce that quotes such a sentence stays a bounce
+    bounce = (
+        "This is the mail system at host mail.example.org.\n\n"
+        "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown "
+        "(in reply to RCPT TO command)\n\n"
+        "Note: This is an automated response to your message\n"
+    )
+    entries = parse_bounce(bounce).entries
+    assert entries
+    assert all(e.nature is None for e in entries)
+    assert entries[0].recipient == "a@example.com"

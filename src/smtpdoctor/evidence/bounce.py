@@ -24,6 +24,7 @@ from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
 from smtpdoctor.knowledge.bounces import (
+    AUTO_REPLY_MARKS,
     AUTO_REPLY_OPENINGS,
     AUTO_REPLY_SUBJECTS,
     BOUNCE_TEXT_OPENINGS,
@@ -150,7 +151,7 @@ def parse_bounce(
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
-    if may_be_mail and _AUTO_REPLY_TEXT.search(text.lstrip()[:600]):
+    if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
         return found
@@ -421,6 +422,15 @@ _BOUNCE_SUBJECT = re.compile(
 # header nor the subject says so (Gmail's and Zimbra's "Re: <subject>").
 _AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
 _AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
+_AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
+
+
+def _is_auto_reply_text(text: str) -> bool:
+    """An out-of-office text: by its opening, or by a responder's own sentence in it."""
+    head = text.lstrip()[:4000]
+    if _BODY_MARK.search(head) or _MS_NDR.search(head):
+        return False  # a report's text, whatever it quotes
+    return bool(_AUTO_REPLY_TEXT.search(head[:600]) or _AUTO_REPLY_MARK.search(head))
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
@@ -465,7 +475,7 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
     if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
         return "auto-reply"
     first = next((p for p in parts if p.get_content_maintype() == "text"), None)
-    if first is not None and _AUTO_REPLY_TEXT.search(_part_text(first).lstrip()[:600]):
+    if first is not None and _is_auto_reply_text(_part_text(first)):
         return "auto-reply"
     return None
 

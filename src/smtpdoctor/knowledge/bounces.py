@@ -16,6 +16,7 @@ from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
+    "AUTO_REPLY_MARKS",
     "AUTO_REPLY_OPENINGS",
     "AUTO_REPLY_SUBJECTS",
     "BOUNCE_PATTERNS",
@@ -75,7 +76,26 @@ AUTO_REPLY_OPENINGS = (
     r"(?:estoy|estar[ée]) (?:fuera de la oficina|de vacaciones|ausente)|"
     r"(?:estou|estarei) (?:fora do escrit[óo]rio|de f[ée]rias|ausente)|"
     r"(?:sono|sar[òo]) (?:fuori (?:sede|ufficio)|in ferie|assente)|"
-    r"ik ben (?:momenteel |tot [^\n]{0,20})?(?:afwezig|niet op kantoor|met vakantie))"
+    r"ik ben (?:momenteel |tot [^\n]{0,20})?(?:afwezig|niet op kantoor|met vakantie)|"
+    # "I will be back on ...", Lotus Notes' German "Ich kehre zurück am ..."
+    # (its umlaut often lost on the way: "zur\ufffdck")
+    r"I (?:will|shall) (?:be back|return) (?:on|at|by)\b|ich kehre zur.{1,2}ck am\b|"
+    r"je serai de retour le\b)"
+)
+
+# Sentences an out-of-office reply carries anywhere in its text: Lotus Notes'
+# and Domino's "Note: This is an automated response to your message ... This
+# is the only notification you will receive while this person is away" in
+# English, German ("Dies ist eine automatische Antwort auf Ihre Nachricht",
+# "die einzige Benachrichtigung ... während diese Person abwesend ist"),
+# French and Spanish. A bounce is never read by them (its openings and
+# headers are checked first).
+AUTO_REPLY_MARKS = (
+    r"This is an automated response to your message|This is the only notification you "
+    r"will receive while this person is away|Dies ist eine automatische Antwort auf Ihre "
+    r"Nachricht|die einzige Benachrichtigung, die Sie empfangen werden|Ceci est une "
+    r"r[ée]ponse automatique [àa] votre message|Esta es una respuesta autom[áa]tica a su "
+    r"mensaje"
 )
 
 BOUNCE_TEXT_OPENINGS = (
