@@ -659,6 +659,18 @@ def test_microsoft_365s_reported_error_outranks_its_code_alone() -> None:
     assert _cs(classify_best(entries[0].candidates)) == (Category.RECIPIENT, Stage.RCPT_TO)
 
 
+def test_a_java_mailers_no_mx_exception_is_dns() -> None:
+    text = (
+        "Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.0.0\n"
+        "Diagnostic-Code: error; NoMxHostFoundException: null\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert _cs(classify_best(entry.candidates or (entry.text,))) == (
+        Category.DNS_RESOLUTION,
+        Stage.DNS,
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "category", "stage"),
     [

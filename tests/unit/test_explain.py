@@ -823,6 +823,9 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     tune_cat, tune_stage, _ = scores["tune/eighteen"]
     assert tune_cat >= TUNE_FLOOR_EIGHTEEN[0], scores
     assert tune_stage >= TUNE_FLOOR_EIGHTEEN[1], scores
+    tune_cat, tune_stage, _ = scores["tune/nineteen"]
+    assert tune_cat >= TUNE_FLOOR_NINETEEN[0], scores
+    assert tune_stage >= TUNE_FLOOR_NINETEEN[1], scores
     tune_cat, tune_stage, _ = scores["tune"]
     assert tune_cat >= TUNE_FLOOR_WHOLE[0], scores
     assert tune_stage >= TUNE_FLOOR_WHOLE[1], scores
@@ -848,12 +851,15 @@ TUNE_FLOOR_ALL = (100.0 * 730 / 741, 100.0 * 738 / 741)
 # 759/765, that less a row on those 765 rows ("seventeen"); with the eighteenth
 # (7 tune rows) and its classes, 761/772 and 766/772, that less a row on those
 # 772 rows ("eighteen"); with the nineteenth (1 tune row) and the responders'
-# own sentences, the whole tune split reached 762/773 and 767/773: its floor is
-# that less a row.
+# own sentences, 762/773 and 767/773, that less a row on those 773 rows
+# ("nineteen"); with the twentieth (2 tune rows) and a Java mailer's
+# NoMxHostFoundException, the whole tune split reached 764/775 and 769/775:
+# its floor is that less a row.
 TUNE_FLOOR_SIXTEEN = (100.0 * 746 / 758, 100.0 * 752 / 758)
 TUNE_FLOOR_SEVENTEEN = (100.0 * 753 / 765, 100.0 * 758 / 765)
 TUNE_FLOOR_EIGHTEEN = (100.0 * 760 / 772, 100.0 * 765 / 772)
-TUNE_FLOOR_WHOLE = (100.0 * 761 / 773, 100.0 * 766 / 773)
+TUNE_FLOOR_NINETEEN = (100.0 * 761 / 773, 100.0 * 766 / 773)
+TUNE_FLOOR_WHOLE = (100.0 * 763 / 775, 100.0 * 768 / 775)
 # The whole held-back split with the seventh to ninth collections, measured once
 # at the end of that round: 198/218 and 197/218 reached; 199/218 and 197/218 at
 # the end of this one (less a row); it stays on those rows ("nine").

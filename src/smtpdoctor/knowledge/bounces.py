@@ -485,4 +485,16 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         permanence=_PM,
     ),
+    pattern(
+        "bounce.no_mx_host_found",
+        # A Java mailer's exception in a DSN's Diagnostic-Code (Purelymail:
+        # "error; NoMxHostFoundException: null"): no MX host for the domain.
+        r"\bNoMxHostFound(?:Exception)?\b",
+        _C.DNS_RESOLUTION,
+        "DNS gave no mail exchanger for the recipient's domain.",
+        "Check the domain's MX records (or that it has an address to fall back to).",
+        source="bounce",
+        stage=_S.DNS,
+        permanence=_PM,
+    ),
 )
