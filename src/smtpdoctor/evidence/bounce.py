@@ -27,7 +27,11 @@ from smtpdoctor.knowledge.bounces import (
     AUTO_REPLY_MARKS,
     AUTO_REPLY_OPENINGS,
     AUTO_REPLY_SUBJECTS,
+    BOUNCE_SUBJECTS,
     BOUNCE_TEXT_OPENINGS,
+    MS_NDR_END,
+    MS_NDR_HEADINGS,
+    ORIGINAL_MARKS,
 )
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
@@ -55,25 +59,9 @@ _MAIL_HEADERS = frozenset(
     }
 )
 _DSN_FIELD = re.compile(r"^\s*(?:Diagnostic-Code|Final-Recipient|Original-Recipient):", re.I | re.M)
-# Exchange writes its NDR in the sender's language: the heading of the part
-# for administrators and of the quoted headers in English, German, French,
-# Spanish, Italian, Portuguese and Dutch.
-_MS_NDR = re.compile(
-    r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
-    r"Informations de diagnostic pour les administrateurs|"
-    r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
-    r"Informazioni di diagnostica per gli amministratori|"
-    r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
-    r"Diagnostische gegevens voor beheerders",
-    re.I,
-)
-_MS_NDR_END = re.compile(
-    r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
-    r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
-    r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
-    r"Oorspronkelijke berichtkoppen)",
-    re.I | re.M,
-)
+# Exchange's NDR headings in the sender's language (knowledge/bounces.py).
+_MS_NDR = re.compile(MS_NDR_HEADINGS, re.I)
+_MS_NDR_END = re.compile(MS_NDR_END, re.I | re.M)
 _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
 )
@@ -409,14 +397,7 @@ _NATURE_TEXT = {
     "delivered": "A delivery notification: the message was delivered or relayed.",
     "not-a-bounce": "An ordinary message: no delivery report, no failure text.",
 }
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
-    r"mail failure|failed mail|delivery report|DSN|message not delivered|"
-    r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
-    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
-    r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce",
-    re.I,
-)
+_BOUNCE_SUBJECT = re.compile(BOUNCE_SUBJECTS, re.I)
 # Lotus Notes' "AUTO:", Outlook's "Automatic reply:" in many languages ...
 # (knowledge/bounces.py); an out-of-office text's own opening where neither a
 # header nor the subject says so (Gmail's and Zimbra's "Re: <subject>").
@@ -493,15 +474,7 @@ def _is_text(part: email.message.Message) -> bool:
 # taken possessively (every word after them starts with a non-blank, so the
 # match is the same): backtracking through the blank lines an HTML body leaves
 # once its tags are gone took 60 ms per AOL bounce.
-_ORIGINAL = re.compile(
-    r"^\s*+(?:-+ ?)?(?:Below this line is a copy of the message|"
-    r"This is a copy of the message|Original message (?:headers|follows)|"
-    r"The original message headers|Returned (?:Message|mail)|Original Message(?! Details)|"
-    r"Unsent message below|Your message reads|Message header follows|"
-    r"The text you sent follows|----- Unsent|Content-Type: message/rfc822)"
-    r"|^(?:Received|Return-Path|DKIM-Signature|Message-ID|X-[\w-]+): ",
-    re.I | re.M,
-)
+_ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
 _TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
 
 

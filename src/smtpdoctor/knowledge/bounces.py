@@ -20,7 +20,11 @@ __all__ = [
     "AUTO_REPLY_OPENINGS",
     "AUTO_REPLY_SUBJECTS",
     "BOUNCE_PATTERNS",
+    "BOUNCE_SUBJECTS",
     "BOUNCE_TEXT_OPENINGS",
+    "MS_NDR_END",
+    "MS_NDR_HEADINGS",
+    "ORIGINAL_MARKS",
 ]
 
 _C, _S, _PM = Category, Stage, Permanence.PERMANENT
@@ -136,6 +140,49 @@ BOUNCE_TEXT_OPENINGS = (
     r"(?:could not|couldn't|cannot|unable to) deliver (?:the |your )?message to the following "
     r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]"
 )
+
+
+# Exchange writes its NDR in the sender's language: the heading of the part
+# for administrators (compiled case-insensitive by evidence/bounce.py) and of
+# the quoted headers (case-insensitive, multi-line) in English, German,
+# French, Spanish, Italian, Portuguese and Dutch.
+MS_NDR_HEADINGS = (
+    r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
+    r"Informations de diagnostic pour les administrateurs|"
+    r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
+    r"Informazioni di diagnostica per gli amministratori|"
+    r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
+    r"Diagnostische gegevens voor beheerders"
+)
+MS_NDR_END = (
+    r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
+    r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
+    r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
+    r"Oorspronkelijke berichtkoppen)"
+)
+
+# Subjects of delivery reports (compiled case-insensitive by evidence/bounce.py).
+BOUNCE_SUBJECTS = (
+    r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
+    r"mail failure|failed mail|delivery report|DSN|message not delivered|"
+    r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
+    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
+    r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce"
+)
+
+
+# Where a plain bounce starts quoting the message it returns (compiled
+# case-insensitive, multi-line, by evidence/bounce.py); "Original Message
+# Details" is Microsoft 365's table of the failed message, not the message.
+ORIGINAL_MARKS = (
+    r"^\s*+(?:-+ ?)?(?:Below this line is a copy of the message|"
+    r"This is a copy of the message|Original message (?:headers|follows)|"
+    r"The original message headers|Returned (?:Message|mail)|Original Message(?! Details)|"
+    r"Unsent message below|Your message reads|Message header follows|"
+    r"The text you sent follows|----- Unsent|Content-Type: message/rfc822)"
+    r"|^(?:Received|Return-Path|DKIM-Signature|Message-ID|X-[\w-]+): "
+)
+
 
 BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
