@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from smtpdoctor.diagnosis.classifier import classify, classify_best
+from smtpdoctor.diagnosis.classifier import Classification, classify, classify_best
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.model import Category, Stage
 
@@ -505,3 +505,254 @@ def test_a_paste_cut_before_command_still_states_the_stage() -> None:
     )
     (entry,) = parse_bounce(text).entries
     assert classify_best(entry.candidates).stage is Stage.MESSAGE
+
+
+def _reply(subject: str, body: str, headers: str = "") -> str:
+    return (
+        f"From: Jane Doe <jane@example.org>\nTo: a@example.com\nSubject: {subject}\n{headers}"
+        "Date: Mon, 1 Mar 2010 10:00:00 +0100\nContent-Type: text/plain; charset=utf-8\n\n"
+        f"{body}\n"
+    )
+
+
+_AWAY = (
+    "Thank you for your message. I will be out of the office until 2 March. Your message "
+    "will not be forwarded.\nThis e-mail was scanned for viruses and rejected content."
+)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # Lotus Notes/Domino, which sets no Auto-Submitted header
+        "AUTO: Jane Doe is out of the office (returning 02.03.2010)",
+        "Out of Office AutoReply: invoice",  # Exchange 2003
+        # Outlook and Exchange in the client's language
+        "Automatic reply: invoice",
+        "Automatische Antwort: Rechnung",
+        "Abwesenheitsnotiz: Rechnung",
+        "Réponse automatique : facture",
+        "Respuesta automática: factura",
+        "Resposta automática: fatura",
+        "Risposta automatica: fattura",
+        "Automatisch antwoord: factuur",
+        "Autosvar: faktura",
+        "Automaattinen vastaus: lasku",
+        "Automatyczna odpowiedź: faktura",
+        "Автоматический ответ: счёт",
+        "自动回复: 发票",
+        "自动答复: 发票",
+        "自動応答: 請求書",
+        "[Auto-Reply] invoice",
+        "Auto Response",  # Yahoo, Zimbra
+    ],
+)
+def test_auto_reply_subjects_of_many_clients_and_languages(subject: str) -> None:
+    (entry,) = parse_bounce(_reply(subject, _AWAY)).entries
+    assert entry.nature == "auto-reply"
+
+
+def test_a_vacation_responder_without_subject_or_header_is_read_from_its_text() -> None:
+    # Gmail's and Zimbra's responders answer "Re: <subject>"; a paste has no headers.
+    for body in (
+        _AWAY,
+        "Hello,\n\nI am currently out of the office with no access to email.",
+        "Guten Tag,\nich bin bis zum 2. März nicht im Büro.",
+        "Bonjour,\nje suis absente jusqu'au 2 mars.",
+        "Estoy fuera de la oficina hasta el 2 de marzo.",
+    ):
+        (entry,) = parse_bounce(_reply("Re: invoice", body)).entries
+        assert entry.nature == "auto-reply", body
+        (entry,) = parse_bounce(body).entries
+        assert entry.nature == "auto-reply", body
+
+
+def test_an_auto_reply_subject_never_hides_a_bounce() -> None:
+    bounce = _reply(
+        "Undeliverable: AUTO: Jane Doe is out of the office",
+        "Delivery has failed to these recipients or groups:\n\njane@example.org\n"
+        "The e-mail address you entered couldn't be found.\n\n"
+        "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'",
+    )
+    entries = parse_bounce(bounce).entries
+    assert entries
+    assert entries[0].nature is None
+    # a person's answer that mentions an absence is no automatic reply
+    (entry,) = parse_bounce(_reply("Re: invoice", "Thanks. Jane is away, I'll reply.")).entries
+    assert entry.nature != "auto-reply"
+
+
+# --- the sixteenth collection's classes (texts pasted into GitHub issues) ------------
+
+
+def _read(text: str) -> list[tuple[str | None, Category, Stage]]:
+    entries = parse_bounce(text).entries
+    return [(e.recipient, *_cs(classify_best(e.candidates))) for e in entries]
+
+
+def _cs(c: Classification) -> tuple[Category, Stage]:
+    return (c.category, c.stage)
+
+
+def test_gmails_older_reports_are_read_as_reports() -> None:
+    relay = (
+        "Google tried to deliver your message, but it was rejected by the server for the "
+        "recipient domain example.net by mx.example.net. [192.0.2.4].\n\n"
+        "The error that the server returned:\n"
+        "554 delivery error: dd This user doesn't have a example.net account "
+        "(a@example.net) [0] - mta1.example.net\n"
+    )
+    assert [got[1:] for got in _read(relay)] == [(Category.RECIPIENT, Stage.RCPT_TO)]
+    delayed = (
+        "Delivery to the following recipient has been delayed:\n\n     a@example.org\n\n"
+        "Message will be retried for 2 more day(s)\n\n"
+        "Technical details of temporary failure: \n"
+        "read error: generic::failed_precondition: read error (0): error\n"
+    )
+    assert _read(delayed) == [("a@example.org", Category.CONNECTION_DROPPED, Stage.NONE)]
+
+
+def test_a_report_that_names_no_reason_is_one_failure_without_cause() -> None:
+    text = (
+        "Delivery incomplete\n--\nThere was a temporary problem delivering your message to "
+        "a@example.org. Gmail will retry for 46 more hours. You'll be notified if the "
+        "delivery fails permanently.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert _cs(classify_best(entry.candidates)) == (Category.OTHER, Stage.NONE)
+
+
+def test_a_postfix_paragraph_folded_after_host_is_read_whole() -> None:
+    # "host" ends the first line; the reply and its enhanced code run across the folds.
+    text = (
+        "<a@example.com> (expanded from <list@example.org>): host\n"
+        "    mx.example.com[192.0.2.5] said: 550\n"
+        "    5.5.0 Le compte du destinataire est bloque. The recipient account is\n"
+        "    blocked. LPN007_426 (in reply to RCPT TO command)\n"
+    )
+    entries = parse_bounce(text).entries
+    assert [e.recipient for e in entries] == ["a@example.com"]
+    assert "550 5.5.0 Le compte" in entries[0].candidates[0]
+    assert _cs(classify_best(entries[0].candidates)) == (Category.RECIPIENT, Stage.RCPT_TO)
+    text = (
+        "<b@example.com>: host\n    mx.example.com[192.0.2.6] said: 550 5.4.1\n"
+        "    Recipient address rejected: Access denied. AS(201806281)\n"
+        "    [X.prod.protection.outlook.com] (in reply to RCPT TO command)\n"
+    )
+    assert _read(text) == [("b@example.com", Category.RECIPIENT, Stage.RCPT_TO)]
+
+
+def test_microsoft_365s_reported_error_outranks_its_code_alone() -> None:
+    # 5.1.10 alone is a null MX by the registry; Microsoft's own table says the
+    # recipient was not found, and its "Error Details" follow "Original Message Details".
+    text = (
+        "Your message to a@example.com.br couldn't be delivered.\n\n"
+        "a wasn't found at example.com.br.\n\n"
+        "More Info for Email Admins\nStatus code: 550 5.1.10\n\n"
+        "Original Message Details\nCreated Date:    10/31/2017 6:31:48 PM\n\n"
+        "Error Details\nReported error:    550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+        "Recipient a@example.com.br not found by SMTP address lookup\n"
+        "DSN generated by:    X.prod.outlook.com\n"
+    )
+    entries = parse_bounce(text).entries
+    assert entries
+    assert _cs(classify_best(entries[0].candidates)) == (Category.RECIPIENT, Stage.RCPT_TO)
+
+
+def test_a_java_mailers_no_mx_exception_is_dns() -> None:
+    text = (
+        "Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.0.0\n"
+        "Diagnostic-Code: error; NoMxHostFoundException: null\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert _cs(classify_best(entry.candidates or (entry.text,))) == (
+        Category.DNS_RESOLUTION,
+        Stage.DNS,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        (
+            "Your message wasn't delivered to a@mail.example.io because the domain "
+            "mail.example.io couldn't be found.",
+            Category.DNS_RESOLUTION,
+            Stage.DNS,
+        ),
+        (
+            "550 5.5.0 Le compte du destinataire est bloque. The recipient account is "
+            "blocked. LPN007_426",
+            Category.RECIPIENT,
+            Stage.RCPT_TO,
+        ),
+    ],
+)
+def test_provider_sentences_of_the_sixteenth_collection(
+    text: str, category: Category, stage: Stage | None
+) -> None:
+    got = classify(text)
+    assert got.category is category
+    if stage is not None:
+        assert got.stage is stage
+
+
+def test_postals_delivery_error_and_the_reply_under_it_are_one_report() -> None:
+    text = (
+        "Permanent SMTP delivery error when sending to mail.example.net (192.0.2.8) \n"
+        "550 5.1.0 MailProtect : Domain of sender address a@bounce.example.org does not exist\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert _cs(classify_best(entry.candidates)) == (Category.DNS_RESOLUTION, Stage.DNS)
+
+
+def test_a_chinese_providers_english_report_is_read_per_recipient() -> None:
+    text = (
+        "Unable to send to a@example.com\n"
+        "Bounce reason: The recipient's email address (a@example.com) does not exist, so the "
+        "message could not be delivered.\n550 No such user (TB)\n"
+        "Solution: Please contact your recipient, verify the email address again.\n\n"
+        "Unable to send to b@example.com\n"
+        "Bounce reason: The recipient's email address (b@example.com) does not exist, so the "
+        "message could not be delivered.\n"
+        "host mx.example.com[192.0.2.9] said: 550 5.1.1 Address does not exist. (in reply to "
+        "RCPT TO command)\nSolution: Please contact your recipient.\n"
+    )
+    assert _read(text) == [
+        ("a@example.com", Category.RECIPIENT, Stage.RCPT_TO),
+        ("b@example.com", Category.RECIPIENT, Stage.RCPT_TO),
+    ]
+
+
+def test_a_recipient_that_could_not_be_found_under_a_generic_wrapper() -> None:
+    got = classify(
+        "5.0.0 Error: transaction failed, blame it on the weather: cannot send message: "
+        "[2511] Recipient could not be found"
+    )
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+
+
+def test_a_responders_own_sentences_mark_an_out_of_office_text_anywhere() -> None:
+    # Lotus Notes puts its note under the person's own words, in the user's language.
+    for text in (
+        "Ich kehre zur\ufffdck am 09.02.2016.\n\nIch werde Ihre Nachricht nach meiner "
+        "R\ufffdckkehr beantworten.",
+        'Back soon.\n\nNote: This is an automated response to your message "Re: x" sent '
+        "on 9/26/2013.\n\nThis is the only notification you will receive while this person "
+        "is away.",
+        "Bis Montag.\n\nHinweis: Dies ist eine automatische Antwort auf Ihre Nachricht "
+        '"x" gesendet am 30.08.2018.',
+    ):
+        (entry,) = parse_bounce(text).entries
+        assert entry.nature == "auto-reply", text
+    # a bounce that quotes such a sentence stays a bounce
+    bounce = (
+        "This is the mail system at host mail.example.org.\n\n"
+        "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown "
+        "(in reply to RCPT TO command)\n\n"
+        "Note: This is an automated response to your message\n"
+    )
+    entries = parse_bounce(bounce).entries
+    assert entries
+    assert all(e.nature is None for e in entries)
+    assert entries[0].recipient == "a@example.com"

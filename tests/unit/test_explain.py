@@ -757,11 +757,24 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         )
         # "first": the collections the first floors were set on (all but the seventh)
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
-        later += ("twelfth", "thirteenth", "fourteenth", "fifteenth")
+        later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
+        later += ("seventeenth", "eighteenth", "nineteenth", "twentieth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
-        for key in (row["split"], f"{row['split']}/{group}", *first, *nine):
+        # "fifteen": all the collections before the sixteenth (this round's floors' rows)
+        fifteen = () if group in later[-5:] else (f"{row['split']}/fifteen",)
+        # "sixteen": all the collections before the seventeenth
+        sixteen = () if group in later[-4:] else (f"{row['split']}/sixteen",)
+        # "seventeen": all the collections before the eighteenth
+        seventeen = () if group in later[-3:] else (f"{row['split']}/seventeen",)
+        # "eighteen": all the collections before the nineteenth
+        eighteen = () if group in later[-2:] else (f"{row['split']}/eighteen",)
+        # "nineteen": all the collections before the twentieth
+        nineteen = () if group in later[-1:] else (f"{row['split']}/nineteen",)
+        keys = (row["split"], f"{row['split']}/{group}", *first, *nine, *fifteen, *sixteen)
+        keys += seventeen + eighteen + nineteen
+        for key in keys:
             s = scores.setdefault(key, [0, 0, 0])
             s[2] += 1
             s[0] += bool(mine and mine[0][1].category.value == row["category"])
@@ -795,12 +808,30 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     held_cat, held_stage, _ = scores["held/nine"]
     assert held_cat >= HELD_FLOOR_ALL[0], scores
     assert held_stage >= HELD_FLOOR_ALL[1], scores
+    held_cat, held_stage, _ = scores["held/fifteen"]
+    assert held_cat >= HELD_FLOOR_FIFTEEN[0], scores
+    assert held_stage >= HELD_FLOOR_FIFTEEN[1], scores
     held_cat, held_stage, _ = scores["held"]
     assert held_cat >= HELD_FLOOR_WHOLE[0], scores
     assert held_stage >= HELD_FLOOR_WHOLE[1], scores
-    tune_cat, tune_stage, _ = scores["tune"]
+    tune_cat, tune_stage, _ = scores["tune/fifteen"]
     assert tune_cat >= TUNE_FLOOR_ALL[0], scores
     assert tune_stage >= TUNE_FLOOR_ALL[1], scores
+    tune_cat, tune_stage, _ = scores["tune/sixteen"]
+    assert tune_cat >= TUNE_FLOOR_SIXTEEN[0], scores
+    assert tune_stage >= TUNE_FLOOR_SIXTEEN[1], scores
+    tune_cat, tune_stage, _ = scores["tune/seventeen"]
+    assert tune_cat >= TUNE_FLOOR_SEVENTEEN[0], scores
+    assert tune_stage >= TUNE_FLOOR_SEVENTEEN[1], scores
+    tune_cat, tune_stage, _ = scores["tune/eighteen"]
+    assert tune_cat >= TUNE_FLOOR_EIGHTEEN[0], scores
+    assert tune_stage >= TUNE_FLOOR_EIGHTEEN[1], scores
+    tune_cat, tune_stage, _ = scores["tune/nineteen"]
+    assert tune_cat >= TUNE_FLOOR_NINETEEN[0], scores
+    assert tune_stage >= TUNE_FLOOR_NINETEEN[1], scores
+    tune_cat, tune_stage, _ = scores["tune"]
+    assert tune_cat >= TUNE_FLOOR_WHOLE[0], scores
+    assert tune_stage >= TUNE_FLOOR_WHOLE[1], scores
 
 
 # Reached with the fifth and sixth collections (docs/explain.md), less a row
@@ -816,14 +847,37 @@ TUNE_FLOOR = (100.0 * 588 / 598, 100.0 * 595 / 598)
 # 723/733 and 730/733; with the fifteenth's, 731/741 and 738/741 (739 with a
 # paste cut before "command)").
 TUNE_FLOOR_ALL = (100.0 * 730 / 741, 100.0 * 738 / 741)
+# They stay on those 741 rows ("fifteen"); with the sixteenth collection (17 tune
+# rows of pasted texts) and the classes its tune rows showed, 747/758 and
+# 753/758 were reached: that less a row stays on those 758 rows ("sixteen");
+# with the seventeenth (7 tune rows) and Postal's report opening, 754/765 and
+# 759/765, that less a row on those 765 rows ("seventeen"); with the eighteenth
+# (7 tune rows) and its classes, 761/772 and 766/772, that less a row on those
+# 772 rows ("eighteen"); with the nineteenth (1 tune row) and the responders'
+# own sentences, 762/773 and 767/773, that less a row on those 773 rows
+# ("nineteen"); with the twentieth (2 tune rows) and a Java mailer's
+# NoMxHostFoundException, the whole tune split reached 764/775 and 769/775:
+# its floor is that less a row.
+TUNE_FLOOR_SIXTEEN = (100.0 * 746 / 758, 100.0 * 752 / 758)
+TUNE_FLOOR_SEVENTEEN = (100.0 * 753 / 765, 100.0 * 758 / 765)
+TUNE_FLOOR_EIGHTEEN = (100.0 * 760 / 772, 100.0 * 765 / 772)
+TUNE_FLOOR_NINETEEN = (100.0 * 761 / 773, 100.0 * 766 / 773)
+TUNE_FLOOR_WHOLE = (100.0 * 763 / 775, 100.0 * 768 / 775)
 # The whole held-back split with the seventh to ninth collections, measured once
 # at the end of that round: 198/218 and 197/218 reached; 199/218 and 197/218 at
-# the end of this one (less a row); it stays on those rows ("nine").
-HELD_FLOOR_ALL = (100.0 * 198 / 218, 100.0 * 196 / 218)
+# the end of the next; 202/218 and 200/218 at the end of the sixteenth to
+# twentieth collections' round (less a row); it stays on those rows ("nine").
+HELD_FLOOR_ALL = (100.0 * 201 / 218, 100.0 * 199 / 218)
 # The whole held-back split with the tenth to fifteenth collections, measured
-# once at the end of this round (less a row): 211/233 and 208/233 reached; the
-# new collections' 15 unseen rows took the stage under 90 % (docs/explain.md).
-HELD_FLOOR_WHOLE = (100.0 * 210 / 233, 100.0 * 207 / 233)
+# once at the end of that round: 211/233 and 208/233 reached (the new
+# collections' 15 unseen rows took the stage under 90 %); 215/233 and 212/233 at
+# the end of the sixteenth to twentieth collections' round (less a row); it
+# stays on those rows ("fifteen").
+HELD_FLOOR_FIFTEEN = (100.0 * 214 / 233, 100.0 * 211 / 233)
+# The whole held-back split with the sixteenth to twentieth collections (248
+# rows), measured once at the end of their round: 227/248 (91.5 %) and 224/248
+# (90.3 %) reached; the floor is that less a row (docs/explain.md).
+HELD_FLOOR_WHOLE = (100.0 * 226 / 248, 100.0 * 223 / 248)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

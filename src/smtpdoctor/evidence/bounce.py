@@ -23,7 +23,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
-from smtpdoctor.knowledge.bounces import BOUNCE_TEXT_OPENINGS
+from smtpdoctor.knowledge.bounces import (
+    AUTO_REPLY_MARKS,
+    AUTO_REPLY_OPENINGS,
+    AUTO_REPLY_SUBJECTS,
+    BOUNCE_SUBJECTS,
+    BOUNCE_TEXT_OPENINGS,
+    MS_NDR_END,
+    MS_NDR_HEADINGS,
+    ORIGINAL_MARKS,
+)
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -50,25 +59,9 @@ _MAIL_HEADERS = frozenset(
     }
 )
 _DSN_FIELD = re.compile(r"^\s*(?:Diagnostic-Code|Final-Recipient|Original-Recipient):", re.I | re.M)
-# Exchange writes its NDR in the sender's language: the heading of the part
-# for administrators and of the quoted headers in English, German, French,
-# Spanish, Italian, Portuguese and Dutch.
-_MS_NDR = re.compile(
-    r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
-    r"Informations de diagnostic pour les administrateurs|"
-    r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
-    r"Informazioni di diagnostica per gli amministratori|"
-    r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
-    r"Diagnostische gegevens voor beheerders",
-    re.I,
-)
-_MS_NDR_END = re.compile(
-    r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
-    r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
-    r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
-    r"Oorspronkelijke berichtkoppen)",
-    re.I | re.M,
-)
+# Exchange's NDR headings in the sender's language (knowledge/bounces.py).
+_MS_NDR = re.compile(MS_NDR_HEADINGS, re.I)
+_MS_NDR_END = re.compile(MS_NDR_END, re.I | re.M)
 _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
 )
@@ -146,7 +139,12 @@ def parse_bounce(
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
-    if may_be_mail and _looks_like_bounce_body(text):
+    if may_be_mail and _is_auto_reply_text(text):
+        # An out-of-office text pasted without its headers.
+        found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
+        return found
+    report = may_be_mail and _looks_like_bounce_body(text)
+    if report:
         # The human-readable part of a bounce pasted or saved without its
         # headers: read it as that part, paragraph by paragraph and
         # recipient by recipient, not line by line as a log.
@@ -159,6 +157,10 @@ def parse_bounce(
         if found.entries:
             return found
     found.entries = _from_lines(text, found)
+    if report and not any(_HAS_CODE.search(e.text) for e in found.entries):
+        # A report that names no reason ("Delivery incomplete ... Gmail will
+        # retry"): one failure without a cause, not its sentences one by one.
+        found.entries = [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return found
 
 
@@ -280,7 +282,7 @@ def _from_message(
     bodies = [_cut_original(_part_text(p)) for p in parts if _is_text(p)]
     # Prose sent as message/delivery-status (InterMail): the reason is there.
     bodies += [t for p in parts if p.get_content_type() in _DSN_TYPES for t in _dsn_prose(p)]
-    paragraphs = [para for body in bodies for para in _paragraphs(body)]
+    paragraphs = _without_restated_status([para for body in bodies for para in _paragraphs(body)])
     kept = [para for para in paragraphs if keep(para)]
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
     if not dsn:
@@ -314,6 +316,21 @@ def _from_message(
     if _looks_like_bounce(msg):
         return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return []
+
+
+# Microsoft 365's NDR restates the remote reply's code alone ("More Info for
+# Email Admins / Status code: 550 5.1.10") above its "Error Details" (its
+# "Reported error: 550 5.1.10 RESOLVER.ADR.RecipientNotFound ..."): the code
+# alone would be read by the registry (5.1.10: a null MX), not by Microsoft's
+# table.
+_MS_STATUS_ALONE = re.compile(r"\A(?:More Info for Email Admins\s*)?Status code:[^\n]*\Z", re.I)
+_MS_REPORTED = re.compile(r"^Reported error:", re.I | re.M)
+
+
+def _without_restated_status(paragraphs: list[str]) -> list[str]:
+    if not any(_MS_REPORTED.search(p) for p in paragraphs):
+        return paragraphs
+    return [p for p in paragraphs if not _MS_STATUS_ALONE.match(p.strip())]
 
 
 def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
@@ -380,20 +397,21 @@ _NATURE_TEXT = {
     "delivered": "A delivery notification: the message was delivered or relayed.",
     "not-a-bounce": "An ordinary message: no delivery report, no failure text.",
 }
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
-    r"mail failure|failed mail|delivery report|DSN|message not delivered|"
-    r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
-    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
-    r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce",
-    re.I,
-)
-_AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
-    r"away|vacation|abwesen|absence|r[ée]ponse automatique|respuesta autom|"
-    r"risposta automatica|自動応答|自动回复)",
-    re.I,
-)
+_BOUNCE_SUBJECT = re.compile(BOUNCE_SUBJECTS, re.I)
+# Lotus Notes' "AUTO:", Outlook's "Automatic reply:" in many languages ...
+# (knowledge/bounces.py); an out-of-office text's own opening where neither a
+# header nor the subject says so (Gmail's and Zimbra's "Re: <subject>").
+_AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
+_AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
+_AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
+
+
+def _is_auto_reply_text(text: str) -> bool:
+    """An out-of-office text: by its opening, or by a responder's own sentence in it."""
+    head = text.lstrip()[:4000]
+    if _BODY_MARK.search(head) or _MS_NDR.search(head):
+        return False  # a report's text, whatever it quotes
+    return bool(_AUTO_REPLY_TEXT.search(head[:600]) or _AUTO_REPLY_MARK.search(head))
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
@@ -437,6 +455,9 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
     precedence = str(msg.get("Precedence", "")).lower()
     if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
         return "auto-reply"
+    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
+    if first is not None and _is_auto_reply_text(_part_text(first)):
+        return "auto-reply"
     return None
 
 
@@ -453,15 +474,7 @@ def _is_text(part: email.message.Message) -> bool:
 # taken possessively (every word after them starts with a non-blank, so the
 # match is the same): backtracking through the blank lines an HTML body leaves
 # once its tags are gone took 60 ms per AOL bounce.
-_ORIGINAL = re.compile(
-    r"^\s*+(?:-+ ?)?(?:Below this line is a copy of the message|"
-    r"This is a copy of the message|Original message (?:headers|follows)|"
-    r"The original message headers|Returned (?:Message|mail)|Original Message|"
-    r"Unsent message below|Your message reads|Message header follows|"
-    r"The text you sent follows|----- Unsent|Content-Type: message/rfc822)"
-    r"|^(?:Received|Return-Path|DKIM-Signature|Message-ID|X-[\w-]+): ",
-    re.I | re.M,
-)
+_ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
 _TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
 
 
@@ -480,7 +493,10 @@ def _paragraphs(body: str) -> list[str]:
     # failed recipients one under the other, each followed by its error).
     text = _ADDRESS_LINE.sub(lambda m: "\n\n" + m.group(0), body.replace("\r\n", "\n"))
     for block in re.split(r"\n[ \t]*\n", text):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        # Postfix folds its "<addr>: host x said: ..." at 72 columns with an
+        # indent: one reply, read whole ("not allowed / from this range").
+        unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
+        lines = [ln.strip() for ln in unfolded.splitlines() if ln.strip()]
         if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
             continue
         # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
@@ -497,6 +513,10 @@ def _paragraphs(body: str) -> list[str]:
 
 
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_POSTFIX_FOLDED = re.compile(
+    r"[ \t]*<?[^<>\s@]+@[^<>\s]+>?(?: \(expanded from <[^<>]+>\))?: [^\n]*\n[ \t]+\S"
+)
+_FOLD = re.compile(r"\n[ \t]+(?=\S)")
 _CUT_STAGE = re.compile(r"\(in reply to (?:end of DATA|RCPT TO|MAIL FROM|DATA|HELO|EHLO)\Z")
 _REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
 

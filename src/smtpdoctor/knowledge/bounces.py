@@ -15,7 +15,17 @@ from __future__ import annotations
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["BOUNCE_PATTERNS", "BOUNCE_TEXT_OPENINGS"]
+__all__ = [
+    "AUTO_REPLY_MARKS",
+    "AUTO_REPLY_OPENINGS",
+    "AUTO_REPLY_SUBJECTS",
+    "BOUNCE_PATTERNS",
+    "BOUNCE_SUBJECTS",
+    "BOUNCE_TEXT_OPENINGS",
+    "MS_NDR_END",
+    "MS_NDR_HEADINGS",
+    "ORIGINAL_MARKS",
+]
 
 _C, _S, _PM = Category, Stage, Permanence.PERMANENT
 
@@ -31,6 +41,67 @@ _C, _S, _PM = Category, Stage, Permanence.PERMANENT
 # writes its whole NDR in the sender's language (the German, French and
 # English sentences as users pasted them: the opening, a recipient not
 # found, a full mailbox).
+# How the subjects of automatic replies open (RFC 3834 replies and the ones
+# that set no Auto-Submitted), compiled case-insensitive by
+# evidence/bounce.py: Lotus Notes/Domino's "AUTO: Jane Doe is out of the
+# office (returning ...)", Exchange 2003's "Out of Office AutoReply:", Outlook
+# and Exchange's "Automatic reply:" in the client's language (German
+# "Automatische Antwort" and "Abwesenheitsnotiz", French, Spanish, Portuguese,
+# Italian, Dutch, Scandinavian, Finnish, Polish, Czech, Russian, Turkish,
+# Chinese, Japanese, Korean), Zimbra's and Yahoo's "Auto Response", a bracketed
+# "[Auto-Reply]". A bounce is never read as one: its subject and sender are
+# checked first.
+AUTO_REPLY_SUBJECTS = (
+    r"^\s*[\[(]?\s*(?:auto\s*:|auto(?:matic)?[ -]?(?:reply|response|responder|answer|antwort)|"
+    r"out of (?:the )?office|away|vacation|absence|abwesen|automatische antwort|"
+    r"r[ée]ponse automatique|message d'absence|absent(?:e)? du bureau|respuesta autom|"
+    r"fuera de la oficina|resposta autom|risposta automatica|fuori (?:sede|ufficio)|"
+    r"automatisch antwoord|afwezig|auto(?:matisk )?svar|automaattinen vastaus|"
+    r"automatyczna odpowied|automatick[áa] odpov|автоматический ответ|автоответ|"
+    r"otomatik (?:yan[ıi]t|cevap)|自动回复|自动答复|自動回覆|自動回復|自動応答|自動返信|"
+    r"자동\s*회신|자동\s*응답)"
+)
+
+# How the text of an out-of-office reply opens, for one that carries neither
+# an auto-reply header nor such a subject (a Gmail or Zimbra responder's
+# "Re: <subject>", a paste without headers): the person is away, in English,
+# German, French, Spanish, Portuguese, Italian and Dutch.
+AUTO_REPLY_OPENINGS = (
+    # an optional greeting or thanks first
+    r"\A\W*(?:(?:hello|hi|dear [^\n,]{0,40}|thank you for your (?:e-?mail|message)[^\n]{0,40}|"
+    r"guten (?:tag|morgen)|hallo|vielen dank f(?:ü|ue)r ihre (?:nachricht|e-?mail)[^\n]{0,40}|"
+    r"bonjour|merci pour votre (?:message|e-?mail)[^\n]{0,40}|hola|buenos d[íi]as|"
+    r"gracias por su (?:mensaje|correo)[^\n]{0,40}|ol[áa]|bom dia|buongiorno|goedendag)"
+    r"[\s,.!]+)?"
+    r"(?:(?:I am|I'm|I will be|I'll be) (?:currently )?(?:out of (?:the )?office|away from "
+    r"(?:the |my )?(?:office|desk)|on (?:annual )?(?:leave|vacation|holiday)|away|absent)|"
+    r"(?:ich bin|ich befinde mich)\b[^\n]{0,60}?(?:abwesend|nicht im b(?:ü|ue)ro|im urlaub)|"
+    r"je (?:suis|serai) (?:actuellement )?(?:absente?|en cong[ée]s?)|"
+    r"(?:estoy|estar[ée]) (?:fuera de la oficina|de vacaciones|ausente)|"
+    r"(?:estou|estarei) (?:fora do escrit[óo]rio|de f[ée]rias|ausente)|"
+    r"(?:sono|sar[òo]) (?:fuori (?:sede|ufficio)|in ferie|assente)|"
+    r"ik ben (?:momenteel |tot [^\n]{0,20})?(?:afwezig|niet op kantoor|met vakantie)|"
+    # "I will be back on ...", Lotus Notes' German "Ich kehre zurück am ..."
+    # (its umlaut often lost on the way: "zur\ufffdck")
+    r"I (?:will|shall) (?:be back|return) (?:on|at|by)\b|ich kehre zur.{1,2}ck am\b|"
+    r"je serai de retour le\b)"
+)
+
+# Sentences an out-of-office reply carries anywhere in its text: Lotus Notes'
+# and Domino's "Note: This is an automated response to your message ... This
+# is the only notification you will receive while this person is away" in
+# English, German ("Dies ist eine automatische Antwort auf Ihre Nachricht",
+# "die einzige Benachrichtigung ... während diese Person abwesend ist"),
+# French and Spanish. A bounce is never read by them (its openings and
+# headers are checked first).
+AUTO_REPLY_MARKS = (
+    r"This is an automated response to your message|This is the only notification you "
+    r"will receive while this person is away|Dies ist eine automatische Antwort auf Ihre "
+    r"Nachricht|die einzige Benachrichtigung, die Sie empfangen werden|Ceci est une "
+    r"r[ée]ponse automatique [àa] votre message|Esta es una respuesta autom[áa]tica a su "
+    r"mensaje"
+)
+
 BOUNCE_TEXT_OPENINGS = (
     r"^This is the mail system at host|^This message was created automatically by mail "
     r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
@@ -40,12 +111,23 @@ BOUNCE_TEXT_OPENINGS = (
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
     r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
     r"reached|did not reach (?:some or all of )?the intended recipients?|"
-    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host |lost connection|"
+    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host\s|lost connection|"
     r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)|"
     r"^(?:\*\* )?(?:Address not found|Delivery incomplete|Message not delivered|Message "
     r"blocked)(?: \*\*)?[ \t]*$|"
     r"(?:cannot|can't|could not|couldn't) be delivered to the following recipients?|"
-    r"There was a (?:temporary )?problem delivering your message to|"
+    r"There was a (?:temporary )?problem (?:while )?delivering your message to|"
+    # Gmail's older DSN ("Delivery to the following recipient has been
+    # delayed", "Technical details of temporary failure:") and its relay
+    # wording ("Google tried to deliver your message, but it was rejected")
+    r"Delivery to the following recipients? has been delayed|Technical details of "
+    r"(?:temporary|permanent) failure|Google tried to deliver your message|"
+    # Postal's "Permanent SMTP delivery error when sending to host (ip)", the
+    # remote reply on the next line
+    r"^(?:Permanent|Temporary) SMTP delivery error when sending to|"
+    # a Chinese provider's English report: "Unable to send to x", "Bounce
+    # reason: ...", the remote reply, "Solution: ..."
+    r"^Unable to send to \S+@\S+\s*$|^Bounce reason:|"
     r"Ihre Nachricht an \S+ konnte nicht zugestellt werden|"
     r"(?:É|E)chec de la remise pour ces destinataires|"
     r"Das Postfach des Empf(?:ä|ae)ngers ist voll|"
@@ -58,6 +140,49 @@ BOUNCE_TEXT_OPENINGS = (
     r"(?:could not|couldn't|cannot|unable to) deliver (?:the |your )?message to the following "
     r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]"
 )
+
+
+# Exchange writes its NDR in the sender's language: the heading of the part
+# for administrators (compiled case-insensitive by evidence/bounce.py) and of
+# the quoted headers (case-insensitive, multi-line) in English, German,
+# French, Spanish, Italian, Portuguese and Dutch.
+MS_NDR_HEADINGS = (
+    r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
+    r"Informations de diagnostic pour les administrateurs|"
+    r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
+    r"Informazioni di diagnostica per gli amministratori|"
+    r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
+    r"Diagnostische gegevens voor beheerders"
+)
+MS_NDR_END = (
+    r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
+    r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
+    r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
+    r"Oorspronkelijke berichtkoppen)"
+)
+
+# Subjects of delivery reports (compiled case-insensitive by evidence/bounce.py).
+BOUNCE_SUBJECTS = (
+    r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
+    r"mail failure|failed mail|delivery report|DSN|message not delivered|"
+    r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
+    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
+    r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce"
+)
+
+
+# Where a plain bounce starts quoting the message it returns (compiled
+# case-insensitive, multi-line, by evidence/bounce.py); "Original Message
+# Details" is Microsoft 365's table of the failed message, not the message.
+ORIGINAL_MARKS = (
+    r"^\s*+(?:-+ ?)?(?:Below this line is a copy of the message|"
+    r"This is a copy of the message|Original message (?:headers|follows)|"
+    r"The original message headers|Returned (?:Message|mail)|Original Message(?! Details)|"
+    r"Unsent message below|Your message reads|Message header follows|"
+    r"The text you sent follows|----- Unsent|Content-Type: message/rfc822)"
+    r"|^(?:Received|Return-Path|DKIM-Signature|Message-ID|X-[\w-]+): "
+)
+
 
 BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
@@ -354,5 +479,69 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "Look the IP up on the blocklist's site, fix the cause (a compromised host, a dynamic "
         "range, a snowshoe pattern) and request delisting.",
         source="bounce",
+    ),
+    pattern(
+        "bounce.gmail_domain_not_found",
+        # Gmail's "Address not found" when the domain, not the mailbox, is
+        # missing: "Your message wasn't delivered to x@y because the domain y
+        # couldn't be found" (its heading alone reads as a missing mailbox).
+        r"wasn't delivered to \S+ because the domain \S+ couldn't be found",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain does not resolve: Gmail found no MX or address record for it.",
+        "Check the domain for a typo; if it is yours, publish its MX records.",
+        source="bounce",
+        stage=_S.DNS,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.gmail_read_error",
+        # Gmail's DSN names its own internal status for a connection that
+        # broke while it read the reply ("read error: generic::failed_precondition:
+        # read error (0): error").
+        r"\bread error: generic::\w+",
+        _C.CONNECTION_DROPPED,
+        "The connection to the receiving server broke while Gmail waited for its reply.",
+        "The receiving server or a device in front of it closed the session (overload, a "
+        "filter, a TLS problem); Gmail retries.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.recipient_account_blocked",
+        # La Poste's "550 5.5.0 Le compte du destinataire est bloque. The
+        # recipient account is blocked. LPN007_426": the mailbox is locked or
+        # disabled; the generic 5.5.0 beside it says nothing of that.
+        r"\brecipient(?:'s)?\s+account\s+is\s+(?:blocked|disabled|suspended|locked)\b|"
+        r"\ble\s+compte\s+du\s+destinataire\s+est\s+(?:bloqu|d[ée]sactiv|suspendu)",
+        _C.RECIPIENT,
+        "The recipient's mailbox is blocked or disabled by its provider.",
+        "The account was locked (abuse, inactivity, unpaid); only the recipient can have it "
+        "reopened. Use another address meanwhile.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.recipient_could_not_be_found",
+        # "[2511] Recipient could not be found" (ProtonMail's API, relayed by
+        # hydroxide under a generic "5.0.0 Error: transaction failed").
+        r"\brecipient\s+(?:could|can)\s*not\s+be\s+found\b",
+        _C.RECIPIENT,
+        "The receiving system does not know the recipient address.",
+        "Check the address for a typo; the account may have been deleted.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.no_mx_host_found",
+        # A Java mailer's exception in a DSN's Diagnostic-Code (Purelymail:
+        # "error; NoMxHostFoundException: null"): no MX host for the domain.
+        r"\bNoMxHostFound(?:Exception)?\b",
+        _C.DNS_RESOLUTION,
+        "DNS gave no mail exchanger for the recipient's domain.",
+        "Check the domain's MX records (or that it has an address to fall back to).",
+        source="bounce",
+        stage=_S.DNS,
+        permanence=_PM,
     ),
 )
