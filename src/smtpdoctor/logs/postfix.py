@@ -32,6 +32,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 
+from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause
@@ -42,7 +43,7 @@ from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["PostfixScanner", "journal_to_syslog"]
+__all__ = ["PostfixScanner", "journal_to_syslog", "status_lines_python"]
 
 EventSink = Callable[[DeliveryEvent], None]
 
@@ -137,10 +138,18 @@ class PostfixScanner(InboundLines):
 
     def scan(self, block: bytes, *, count_lines: bool = True) -> None:
         """One block of whole lines (ends with a newline, or is the file's tail)."""
-        agg = self.agg
         if count_lines:
             self._count_lines(block)
         rare = self._rare_lines(block)
+        engine = native.status_lines
+        if engine is None or self.sink is not None or not self._scan_native(block, rare, engine):
+            self._scan_python(block, rare)
+        if self._batch:
+            self.agg.add_failures(self._batch)
+
+    def _scan_python(self, block: bytes, rare: list[int]) -> None:
+        """The status lines of a block, one at a time (the pure-Python path)."""
+        agg = self.agg
         ri, next_rare = 0, rare[0] if rare else _NEVER
         count_only = self.sink is None
         dests, drows = self._dest, agg.destinations.rows
@@ -166,9 +175,10 @@ class PostfixScanner(InboundLines):
             if skip:
                 agg.filtered += 1
                 continue
-            dest = dests.get(domain)
+            dkey = domain if m.start(2) != m.start(1) else b">"
+            dest = dests.get(dkey)
             if dest is None:
-                dest = self._destination(m.group(1), domain)
+                dest = self._destination(dkey)
             if status == b"sent" and count_only:
                 # The hot path: a successful delivery is only counted (and
                 # whether it went to an SMTP server on port 25: findings.py).
@@ -190,8 +200,64 @@ class PostfixScanner(InboundLines):
             drows = agg.destinations.rows
         agg.status["sent"] += sent
         self._rare_before(block, rare, ri, _NEVER)
-        if self._batch:
-            agg.add_failures(self._batch)
+
+    def _scan_native(self, block: bytes, rare: list[int], engine: native.StatusLines) -> bool:
+        """The status lines of a block through the compiled engine: the successful
+        deliveries come back counted per (second, destination, remote relay), the
+        others one by one, for the same per-line path as :meth:`_scan_python`.
+        False (nothing done) when applying the counts per key instead of per line
+        could change the report: the destination table would be pruned meanwhile."""
+        agg = self.agg
+        runs, sent, others = engine(block)
+        if len(agg.destinations.rows) + len(sent) >= 2 * agg.destinations.cap:
+            return False
+        seconds = [self._second(block, ls)[:2] for ls in runs]
+        ri, next_rare = 0, rare[0] if rare else _NEVER
+        dests = self._dest
+        pairs = iter(others)
+        for start, run in zip(pairs, pairs, strict=True):
+            if start > next_rare:
+                ri, next_rare = self._rare_before(block, rare, ri, start)
+            if run == -2:
+                self._broken(block, start)
+                continue
+            epoch, skip = seconds[run] if run >= 0 else (None, False)
+            if skip:
+                agg.filtered += 1
+                continue
+            m = _STATUS.match(block, start)
+            assert m is not None  # (the engine found a whole status line here)
+            dkey = m.group(2) if m.start(2) != m.start(1) else b">"
+            dest = dests.get(dkey) or self._destination(dkey)
+            ls = block.rfind(b"\n", 0, start) + 1
+            self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
+        self._apply_sent(sent, seconds)
+        self._rare_before(block, rare, ri, _NEVER)
+        return True
+
+    def _apply_sent(
+        self, sent: dict[tuple[int, bytes, bool], int], seconds: list[tuple[float | None, bool]]
+    ) -> None:
+        """The engine's counts of successful deliveries, once per distinct key."""
+        agg = self.agg
+        dests = self._dest
+        total = 0
+        for (run, dkey, remote), n in sent.items():
+            epoch, skip = seconds[run] if run >= 0 else (None, False)
+            if skip:
+                agg.filtered += n
+                continue
+            total += n
+            if epoch is not None:
+                tvec, hrow = agg.time_slot(epoch)
+                tvec[0] += n
+                hrow[0] += n
+            row = agg.destinations.row(dests.get(dkey) or self._destination(dkey))
+            row[0] += n
+            row[1] += n
+            if remote:
+                row[D_REMOTE_SENT] += n
+        agg.status["sent"] += total
 
     def _count_lines(self, block: bytes) -> None:
         newlines = block.count(b"\n")
@@ -284,15 +350,16 @@ class PostfixScanner(InboundLines):
 
     # -- helpers for status lines -----------------------------------------------------
 
-    def _destination(self, to: bytes, domain: bytes) -> str:
-        """The destination key of a recipient ("(none)" for a local name)."""
-        if b"@" in to:
-            value = domain.decode("utf-8", "replace").lower().rstrip(".") or "(none)"
-        else:
+    def _destination(self, dkey: bytes) -> str:
+        """The destination of a recipient's domain (``dkey``; ``>`` for a local
+        name without ``@``, which no domain can be: "(none)")."""
+        if dkey == b">":
             value = "(none)"
+        else:
+            value = dkey.decode("utf-8", "replace").lower().rstrip(".") or "(none)"
         if len(self._dest) >= 50_000:
             self._dest.clear()
-        self._dest[domain] = value
+        self._dest[dkey] = value
         return value
 
     def _relay_key(self, relay: bytes) -> tuple[str, bytes | None]:
@@ -665,6 +732,37 @@ class PostfixScanner(InboundLines):
         line = block[ls : end if end >= 0 else len(block)]
         if _GOOD_FIRST.match(line):  # else _count_unparsed has counted it
             self.agg.add_unparsed(line[:200])
+
+
+def status_lines_python(
+    block: bytes,
+) -> tuple[list[int], dict[tuple[int, bytes, bool], int], list[int]]:
+    """What the compiled :func:`native.status_lines` returns, written with the
+    scanner's own regex: the reference the tests and the fuzz target compare it with."""
+    runs: list[int] = []
+    sent: dict[tuple[int, bytes, bool], int] = {}
+    others: list[int] = []
+    stamp, run = b"\x00", -1
+    for m in _STATUS.finditer(block):
+        start = m.start()
+        if m.group(5) is None:
+            others += (start, -2)
+            continue
+        ls = block.rfind(b"\n", 0, start) + 1
+        if not block.startswith(stamp, ls):
+            stamp = block[ls : ls + 26]
+            run = len(runs)
+            runs.append(ls)
+        if m.group(5) != b"sent":
+            others += (start, run)
+            continue
+        key = (
+            run,
+            m.group(2) if m.start(2) != m.start(1) else b">",
+            block.endswith(_SMTP_PORTS, 0, m.end(3)),
+        )
+        sent[key] = sent.get(key, 0) + 1
+    return runs, sent, others
 
 
 def _no_second() -> tuple[float | None, bool, list[int], list[int]]:

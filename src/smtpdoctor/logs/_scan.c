@@ -1,0 +1,224 @@
+/* The compiled part of the Postfix scanner (see engine docs in scan.py).
+ *
+ * status_lines(block) walks a block of Postfix log bytes once and finds every
+ * delivery status line exactly as postfix._STATUS.finditer() does (the same
+ * matches, at the same offsets: the regex's semantics are written out below,
+ * step by step), then:
+ *   - counts the "status=sent" lines per (second, destination key, remote
+ *     relay) in a dict: Python applies each distinct key once;
+ *   - returns the offsets of the other status lines (failures, and lines cut
+ *     short) for Python's per-line path, which keeps the per-process and
+ *     per-queue-id state.
+ * Seconds: consecutive status lines whose first 26 bytes are equal share one
+ * "run" (as postfix.PostfixScanner.scan does); a run is named by the offset
+ * of its first line, which Python turns into an epoch once.
+ *
+ * Hostile input: every read is checked against the block's length; nothing is
+ * kept between calls; memory is proportional to the block's status lines.
+ */
+#define _GNU_SOURCE
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+typedef struct {
+    Py_ssize_t g1s, g1e, g2s, g2e, g3s, g3e, g4s, g4e;  /* recipient, domain, relay, dsn */
+    int status;                                           /* 0 sent 1 deferred 2 bounced 3 expired */
+    Py_ssize_t end;                                       /* the match's end */
+} Status;
+
+static const char *const WORDS[4] = {"sent", "deferred", "bounced", "expired"};
+static const Py_ssize_t WORDLEN[4] = {4, 8, 7, 7};
+
+static int at(const char *b, Py_ssize_t n, Py_ssize_t i, const char *lit, Py_ssize_t len) {
+    return i >= 0 && i + len <= n && memcmp(b + i, lit, (size_t)len) == 0;
+}
+
+static int is_word(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+/* Up to the first of two bytes (or n). */
+static Py_ssize_t upto2(const char *b, Py_ssize_t n, Py_ssize_t i, char x, char y) {
+    while (i < n && b[i] != x && b[i] != y) i++;
+    return i;
+}
+
+/* status=(sent|deferred|bounced|expired)(?![\w-]) ?([^\n]*) at i. */
+static int status_at(const char *b, Py_ssize_t n, Py_ssize_t i, Status *st) {
+    if (!at(b, n, i, "status=", 7)) return 0;
+    i += 7;
+    for (int w = 0; w < 4; w++) {
+        if (!at(b, n, i, WORDS[w], WORDLEN[w])) continue;
+        Py_ssize_t j = i + WORDLEN[w];
+        if (j < n && is_word((unsigned char)b[j])) return 0;
+        if (j < n && b[j] == ' ') j++;
+        const char *nl = j < n ? memchr(b + j, '\n', (size_t)(n - j)) : NULL;
+        st->status = w;
+        st->end = nl ? nl - b : n;
+        return 1;
+    }
+    return 0;
+}
+
+/* The optional part of _STATUS after ": to=<" (q is just after it). */
+static int status_rest(const char *b, Py_ssize_t n, Py_ssize_t q, Status *st) {
+    Py_ssize_t e = upto2(b, n, q, '>', '\n');
+    if (e >= n || b[e] != '>') return 0;
+    st->g1s = q;
+    st->g1e = e;
+    const char *atp = e > q ? memchr(b + q, '@', (size_t)(e - q)) : NULL;
+    st->g2s = atp ? (atp - b) + 1 : q;
+    st->g2e = e;
+    q = e + 1;
+    if (!at(b, n, q, ", ", 2)) return 0;
+    q += 2;
+    if (at(b, n, q, "orig_to=<", 9)) {
+        Py_ssize_t o = upto2(b, n, q + 9, '>', '\n');
+        if (o < n && b[o] == '>' && at(b, n, o + 1, ", ", 2)) q = o + 3;
+    }
+    if (!at(b, n, q, "relay=", 6)) return 0;
+    Py_ssize_t r = upto2(b, n, q + 6, ',', '\n');
+    if (!at(b, n, r, ", ", 2)) return 0;
+    st->g3s = q + 6;
+    st->g3e = r;
+    q = r + 2;
+    /* (?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=... : lazily, fields one at a time. */
+    for (;;) {
+        if (at(b, n, q, "dsn=", 4)) {
+            Py_ssize_t d = q + 4;
+            while (d < n && ((b[d] >= '0' && b[d] <= '9') || b[d] == '.')) d++;
+            if (d > q + 4 && at(b, n, d, ", ", 2) && status_at(b, n, d + 2, st)) {
+                st->g4s = q + 4;
+                st->g4e = d;
+                return 1;
+            }
+        }
+        if (status_at(b, n, q, st)) {
+            st->g4s = st->g4e = -1;
+            return 1;
+        }
+        Py_ssize_t f = q;
+        while (f < n && ((b[f] >= 'a' && b[f] <= 'z') || b[f] == '_')) f++;
+        if (f == q || f >= n || b[f] != '=') return 0;
+        Py_ssize_t c = upto2(b, n, f + 1, ',', '\n');
+        if (!at(b, n, c, ", ", 2)) return 0;
+        q = c + 2;
+    }
+}
+
+static const char *const PORTS[4] = {"]:25", "]:587", "]:465", "]:2525"};
+
+static int remote_relay(const char *b, Py_ssize_t s, Py_ssize_t e) {
+    for (int k = 0; k < 4; k++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(PORTS[k]);
+        if (e - s >= len && memcmp(b + e - len, PORTS[k], (size_t)len) == 0) return 1;
+    }
+    return 0;
+}
+
+static int append_pair(PyObject *list, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *x = PyLong_FromSsize_t(a);
+    if (x == NULL) return -1;
+    int rc = PyList_Append(list, x);
+    Py_DECREF(x);
+    if (rc < 0) return -1;
+    x = PyLong_FromSsize_t(b);
+    if (x == NULL) return -1;
+    rc = PyList_Append(list, x);
+    Py_DECREF(x);
+    return rc;
+}
+
+/* Adds 1 to sent[(run, key, remote)]. */
+static int count_sent(PyObject *sent, Py_ssize_t run, const char *key, Py_ssize_t klen, int remote) {
+    PyObject *k = Py_BuildValue("(ny#O)", run, key, klen, remote ? Py_True : Py_False);
+    if (k == NULL) return -1;
+    PyObject *old = PyDict_GetItemWithError(sent, k);
+    if (old == NULL && PyErr_Occurred()) {
+        Py_DECREF(k);
+        return -1;
+    }
+    Py_ssize_t v = old ? PyLong_AsSsize_t(old) + 1 : 1;
+    PyObject *nv = PyLong_FromSsize_t(v);
+    if (nv == NULL) {
+        Py_DECREF(k);
+        return -1;
+    }
+    int rc = PyDict_SetItem(sent, k, nv);
+    Py_DECREF(nv);
+    Py_DECREF(k);
+    return rc;
+}
+
+#define STAMP 26
+
+static PyObject *status_lines(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const char *b = (const char *)view.buf;
+    Py_ssize_t n = view.len;
+    PyObject *runs = PyList_New(0), *sent = PyDict_New(), *others = PyList_New(0);
+    PyObject *result = NULL;
+    if (runs == NULL || sent == NULL || others == NULL) goto done;
+    Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0;
+    const char *stamp = "\0";
+    Py_ssize_t stamp_len = 1, run = -1;
+    while (pos < n) {
+        const char *hit = memmem(b + pos, (size_t)(n - pos), ": to=<", 6);
+        if (hit == NULL) break;
+        Py_ssize_t start = hit - b;
+        Status st;
+        if (!status_rest(b, n, start + 6, &st)) {
+            if (append_pair(others, start, -2) < 0) goto done;  /* cut short */
+            pos = start + 6;
+            continue;
+        }
+        pos = st.end;
+        const char *nl = start > scan_from ? memrchr(b + scan_from, '\n', (size_t)(start - scan_from)) : NULL;
+        Py_ssize_t ls = nl ? (nl - b) + 1 : prev_ls;
+        scan_from = start;
+        prev_ls = ls;
+        if (!(ls + stamp_len <= n && memcmp(b + ls, stamp, (size_t)stamp_len) == 0)) {
+            stamp = b + ls;
+            stamp_len = n - ls < STAMP ? n - ls : STAMP;
+            run = PyList_GET_SIZE(runs);
+            PyObject *x = PyLong_FromSsize_t(ls);
+            if (x == NULL) goto done;
+            int rc = PyList_Append(runs, x);
+            Py_DECREF(x);
+            if (rc < 0) goto done;
+        }
+        if (st.status != 0) {
+            if (append_pair(others, start, run) < 0) goto done;
+            continue;
+        }
+        /* The destination key: the domain, or ">" for a recipient without "@". */
+        int has_at = st.g2s != st.g1s;
+        if (count_sent(sent, run, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
+                       remote_relay(b, st.g3s, st.g3e)) < 0)
+            goto done;
+    }
+    result = Py_BuildValue("(OOO)", runs, sent, others);
+done:
+    Py_XDECREF(runs);
+    Py_XDECREF(sent);
+    Py_XDECREF(others);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+static PyMethodDef METHODS[] = {
+    {"status_lines", status_lines, METH_O,
+     "status_lines(block) -> (runs, sent, others): see the module's source."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "_scan", "The compiled part of the Postfix log scanner.", -1, METHODS,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&MODULE); }

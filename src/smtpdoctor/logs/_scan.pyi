@@ -1,0 +1,3 @@
+def status_lines(
+    block: bytes, /
+) -> tuple[list[int], dict[tuple[int, bytes, bool], int], list[int]]: ...
