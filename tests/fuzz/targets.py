@@ -173,23 +173,26 @@ def _postfix_native(data: bytes) -> None:
     from smtpdoctor.logs.postfix import PostfixScanner, status_lines_python
     from smtpdoctor.logs.timeparse import TimeParser
 
-    engine = native.status_lines
-    if engine is None:
+    engine, counter = native.status_lines, native.line_counts
+    if engine is None or counter is None:
         return
     if engine(data) != status_lines_python(data):
         raise AssertionError("status_lines differs from the pure-Python reference")
     counts = []
-    for use in (engine, None):
-        native.status_lines = use
+    for use in (True, False):
+        native.status_lines = engine if use else None
+        native.line_counts = counter if use else None
         try:
             agg = Aggregator()
             PostfixScanner(agg, TimeParser(_REF), _reasons()).scan(data)
             agg.finish()
         finally:
-            native.status_lines = engine
+            native.status_lines, native.line_counts = engine, counter
         counts.append(
             (
                 agg.lines,
+                agg.unparsed,
+                agg.unparsed_samples,
                 agg.filtered,
                 agg.status,
                 agg.destinations.rows,

@@ -35,6 +35,7 @@ def _json(path: Path, monkeypatch: pytest.MonkeyPatch, *, pure: bool, **kw: Any)
     with monkeypatch.context() as m:
         if pure:
             m.setattr(native, "status_lines", None)
+            m.setattr(native, "line_counts", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -52,6 +53,7 @@ def _same(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> dict[str, A
 def test_the_engine_is_built() -> None:
     assert native.ENGINE == "c"
     assert native.status_lines is not None
+    assert native.line_counts is not None
 
 
 @needs_engine
@@ -151,7 +153,9 @@ def test_other_buffers_and_huge_blocks() -> None:
     with pytest.raises(TypeError):
         engine("text")  # type: ignore[arg-type]
     big = line * 200_000
-    runs, sent, others = engine(big)
-    assert runs == [0]
-    assert others == []
-    assert sent == {(0, b"b", True): 200_000}
+    assert engine(big) == ([0], [200_000], 0, {(b"b", True): 200_000}, [])
+    counts = native.line_counts
+    assert counts is not None
+    assert counts(big, b"Dec ") == (200_000, 199_999)
+    for block in _hostile_blocks():
+        assert counts(block, block[:4]) == (block.count(b"\n"), block.count(b"\n" + block[:4]))

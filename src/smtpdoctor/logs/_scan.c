@@ -4,8 +4,8 @@
  * delivery status line exactly as postfix._STATUS.finditer() does (the same
  * matches, at the same offsets: the regex's semantics are written out below,
  * step by step), then:
- *   - counts the "status=sent" lines per (second, destination key, remote
- *     relay) in a dict: Python applies each distinct key once;
+ *   - counts the "status=sent" lines per second (run) and, apart, per
+ *     (destination key, remote relay) in a dict: Python applies each once;
  *   - returns the offsets of the other status lines (failures, and lines cut
  *     short) for Python's per-line path, which keeps the per-process and
  *     per-queue-id state.
@@ -131,9 +131,9 @@ static int append_pair(PyObject *list, Py_ssize_t a, Py_ssize_t b) {
     return rc;
 }
 
-/* Adds 1 to sent[(run, key, remote)]. */
-static int count_sent(PyObject *sent, Py_ssize_t run, const char *key, Py_ssize_t klen, int remote) {
-    PyObject *k = Py_BuildValue("(ny#O)", run, key, klen, remote ? Py_True : Py_False);
+/* Adds 1 to sent[(key, remote)]. */
+static int count_sent(PyObject *sent, const char *key, Py_ssize_t klen, int remote) {
+    PyObject *k = Py_BuildValue("(y#O)", key, klen, remote ? Py_True : Py_False);
     if (k == NULL) return -1;
     PyObject *old = PyDict_GetItemWithError(sent, k);
     if (old == NULL && PyErr_Occurred()) {
@@ -152,6 +152,30 @@ static int count_sent(PyObject *sent, Py_ssize_t run, const char *key, Py_ssize_
     return rc;
 }
 
+/* runs[-1] and per_run[-1] grow by a new run at ls; per_run counts its sent lines. */
+static int new_run(PyObject *runs, PyObject *per_run, Py_ssize_t ls) {
+    PyObject *x = PyLong_FromSsize_t(ls);
+    if (x == NULL) return -1;
+    int rc = PyList_Append(runs, x);
+    Py_DECREF(x);
+    if (rc < 0) return -1;
+    x = PyLong_FromLong(0);
+    if (x == NULL) return -1;
+    rc = PyList_Append(per_run, x);
+    Py_DECREF(x);
+    return rc;
+}
+
+static int add_to_run(PyObject *per_run, Py_ssize_t run, Py_ssize_t n) {
+    if (run < 0 || n == 0) return 0;
+    PyObject *old = PyList_GET_ITEM(per_run, run);
+    PyObject *nv = PyLong_FromSsize_t(PyLong_AsSsize_t(old) + n);
+    if (nv == NULL) return -1;
+    PyList_SET_ITEM(per_run, run, nv);  /* steals nv */
+    Py_DECREF(old);
+    return 0;
+}
+
 #define STAMP 26
 
 static PyObject *status_lines(PyObject *self, PyObject *arg) {
@@ -160,10 +184,10 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const char *b = (const char *)view.buf;
     Py_ssize_t n = view.len;
-    PyObject *runs = PyList_New(0), *sent = PyDict_New(), *others = PyList_New(0);
-    PyObject *result = NULL;
-    if (runs == NULL || sent == NULL || others == NULL) goto done;
-    Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0;
+    PyObject *runs = PyList_New(0), *per_run = PyList_New(0), *sent = PyDict_New();
+    PyObject *others = PyList_New(0), *result = NULL;
+    if (runs == NULL || per_run == NULL || sent == NULL || others == NULL) goto done;
+    Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0, run_sent = 0, before = 0;
     const char *stamp = "\0";
     Py_ssize_t stamp_len = 1, run = -1;
     while (pos < n) {
@@ -177,42 +201,71 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
             continue;
         }
         pos = st.end;
-        const char *nl = start > scan_from ? memrchr(b + scan_from, '\n', (size_t)(start - scan_from)) : NULL;
+        const char *nl =
+            start > scan_from ? memrchr(b + scan_from, '\n', (size_t)(start - scan_from)) : NULL;
         Py_ssize_t ls = nl ? (nl - b) + 1 : prev_ls;
         scan_from = start;
         prev_ls = ls;
         if (!(ls + stamp_len <= n && memcmp(b + ls, stamp, (size_t)stamp_len) == 0)) {
+            if (add_to_run(per_run, run, run_sent) < 0) goto done;
+            run_sent = 0;
             stamp = b + ls;
             stamp_len = n - ls < STAMP ? n - ls : STAMP;
             run = PyList_GET_SIZE(runs);
-            PyObject *x = PyLong_FromSsize_t(ls);
-            if (x == NULL) goto done;
-            int rc = PyList_Append(runs, x);
-            Py_DECREF(x);
-            if (rc < 0) goto done;
+            if (new_run(runs, per_run, ls) < 0) goto done;
         }
         if (st.status != 0) {
             if (append_pair(others, start, run) < 0) goto done;
             continue;
         }
+        if (run < 0)
+            before++;
+        else
+            run_sent++;
         /* The destination key: the domain, or ">" for a recipient without "@". */
         int has_at = st.g2s != st.g1s;
-        if (count_sent(sent, run, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
+        if (count_sent(sent, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
                        remote_relay(b, st.g3s, st.g3e)) < 0)
             goto done;
     }
-    result = Py_BuildValue("(OOO)", runs, sent, others);
+    if (add_to_run(per_run, run, run_sent) < 0) goto done;
+    result = Py_BuildValue("(OOnOO)", runs, per_run, before, sent, others);
 done:
     Py_XDECREF(runs);
+    Py_XDECREF(per_run);
     Py_XDECREF(sent);
     Py_XDECREF(others);
     PyBuffer_Release(&view);
     return result;
 }
 
+/* line_counts(block, prefix) -> (newlines, newlines followed by prefix). */
+static PyObject *line_counts(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer view, pre;
+    if (!PyArg_ParseTuple(args, "y*y*", &view, &pre)) return NULL;
+    const char *b = (const char *)view.buf, *p = (const char *)pre.buf;
+    Py_ssize_t n = view.len, k = pre.len, lines = 0, good = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const char *q = b, *end = b + n;
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        if (nl == NULL) break;
+        lines++;
+        if (end - (nl + 1) >= k && memcmp(nl + 1, p, (size_t)k) == 0) good++;
+        q = nl + 1;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&pre);
+    return Py_BuildValue("(nn)", lines, good);
+}
+
 static PyMethodDef METHODS[] = {
     {"status_lines", status_lines, METH_O,
-     "status_lines(block) -> (runs, sent, others): see the module's source."},
+     "status_lines(block) -> (runs, run_sent, before, sent, others): see native.py."},
+    {"line_counts", line_counts, METH_VARARGS,
+     "line_counts(block, prefix) -> (newlines, newlines followed by prefix)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,9 +4,10 @@
 compiler is there; the install falls back to pure Python otherwise). Its
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
-(second, destination, remote relay) and hands the other status lines back to
-Python. :data:`status_lines` is None when the extension is missing or
-``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two paths).
+second and per (destination, remote relay) and hands the other status lines
+back to Python; ``line_counts`` counts a block's lines. Both are None when
+the extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare
+the two paths).
 """
 
 from __future__ import annotations
@@ -14,17 +15,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-__all__ = ["ENGINE", "StatusLines", "status_lines"]
+__all__ = ["ENGINE", "Found", "LineCounts", "StatusLines", "line_counts", "status_lines"]
 
-# (runs: line offsets, sent: (run, destination key, remote) -> count,
-#  others: flat [offset, run, offset, run, ...])
-StatusLines = Callable[[bytes], tuple[list[int], dict[tuple[int, bytes, bool], int], list[int]]]
+# runs: the offset of each second's first status line; run_sent: the sent lines
+# of each run; before: sent lines before the first run (a line starting with
+# NUL: no time); sent: (destination key, remote relay) -> count; others: flat
+# [offset, run, ...] of the other status lines (run -2: a line cut short).
+Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[int]]
+StatusLines = Callable[[bytes], Found]
+LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 
 status_lines: StatusLines | None = None
+line_counts: LineCounts | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     try:
-        from smtpdoctor.logs._scan import status_lines
+        from smtpdoctor.logs._scan import line_counts, status_lines
     except ImportError:  # not built (no compiler at install time): pure Python
-        status_lines = None
+        status_lines = line_counts = None
 
 ENGINE = "c" if status_lines is not None else "python"

@@ -203,15 +203,19 @@ class PostfixScanner(InboundLines):
 
     def _scan_native(self, block: bytes, rare: list[int], engine: native.StatusLines) -> bool:
         """The status lines of a block through the compiled engine: the successful
-        deliveries come back counted per (second, destination, remote relay), the
-        others one by one, for the same per-line path as :meth:`_scan_python`.
+        deliveries come back counted per second and per (destination, remote relay),
+        the others one by one, for the same per-line path as :meth:`_scan_python`.
         False (nothing done) when applying the counts per key instead of per line
-        could change the report: the destination table would be pruned meanwhile."""
+        could change the report: the destination table would be pruned meanwhile,
+        or --since/--until keep some of the block's seconds and not others."""
         agg = self.agg
-        runs, sent, others = engine(block)
+        runs, run_sent, before, sent, others = engine(block)
         if len(agg.destinations.rows) + len(sent) >= 2 * agg.destinations.cap:
             return False
         seconds = [self._second(block, ls)[:2] for ls in runs]
+        skipped = [skip for (_, skip), n in zip(seconds, run_sent, strict=True) if n]
+        if any(skipped) and (not all(skipped) or before):
+            return False
         ri, next_rare = 0, rare[0] if rare else _NEVER
         dests = self._dest
         pairs = iter(others)
@@ -231,38 +235,44 @@ class PostfixScanner(InboundLines):
             dest = dests.get(dkey) or self._destination(dkey)
             ls = block.rfind(b"\n", 0, start) + 1
             self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
-        self._apply_sent(sent, seconds)
+        if any(skipped):  # every second with a successful delivery is outside --since/--until
+            agg.filtered += sum(run_sent)
+        else:
+            self._apply_sent(runs, seconds, run_sent, before, sent)
         self._rare_before(block, rare, ri, _NEVER)
         return True
 
     def _apply_sent(
-        self, sent: dict[tuple[int, bytes, bool], int], seconds: list[tuple[float | None, bool]]
+        self,
+        runs: list[int],
+        seconds: list[tuple[float | None, bool]],
+        run_sent: list[int],
+        before: int,
+        sent: dict[tuple[bytes, bool], int],
     ) -> None:
-        """The engine's counts of successful deliveries, once per distinct key."""
+        """The engine's counts of successful deliveries, once per second and once
+        per distinct destination."""
         agg = self.agg
-        dests = self._dest
-        total = 0
-        for (run, dkey, remote), n in sent.items():
-            epoch, skip = seconds[run] if run >= 0 else (None, False)
-            if skip:
-                agg.filtered += n
-                continue
-            total += n
-            if epoch is not None:
+        for (epoch, _), n in zip(seconds, run_sent, strict=True):
+            if n and epoch is not None:
                 tvec, hrow = agg.time_slot(epoch)
                 tvec[0] += n
                 hrow[0] += n
-            row = agg.destinations.row(dests.get(dkey) or self._destination(dkey))
+        dests, table = self._dest, agg.destinations
+        for (dkey, remote), n in sent.items():
+            row = table.row(dests.get(dkey) or self._destination(dkey))
             row[0] += n
             row[1] += n
             if remote:
                 row[D_REMOTE_SENT] += n
-        agg.status["sent"] += total
+        agg.status["sent"] += sum(run_sent) + before
 
     def _count_lines(self, block: bytes) -> None:
-        newlines = block.count(b"\n")
+        counts = native.line_counts
+        # (good: the newlines followed by the block's first four bytes; -1: not counted)
+        newlines, good = counts(block, block[:4]) if counts else (block.count(b"\n"), -1)
         self.agg.lines += newlines + (0 if block.endswith(b"\n") or not block else 1)
-        self._count_unparsed(block, newlines)
+        self._count_unparsed(block, newlines, good)
 
     def _rare_before(self, block: bytes, rare: list[int], ri: int, start: int) -> tuple[int, int]:
         """Reads the rare lines from ``rare[ri]`` up to ``start``; the index
@@ -708,13 +718,14 @@ class PostfixScanner(InboundLines):
 
     # -- unparsed lines ------------------------------------------------------------------
 
-    def _count_unparsed(self, block: bytes, newlines: int) -> None:
+    def _count_unparsed(self, block: bytes, newlines: int, good: int) -> None:
         """Lines that do not start with a timestamp. Usually every line of a
         block starts like its first line (same month, or same year): one
         count() proves it; only otherwise does a regex look for the odd lines."""
         agg = self.agg
         if _GOOD_FIRST.match(block) is not None and block[:1] != b"<":
-            good = block.count(b"\n" + block[:4])
+            if good < 0:
+                good = block.count(b"\n" + block[:4])
             # Every newline but the last is followed by a line like the first.
             if good == newlines - (1 if block.endswith(b"\n") else 0):
                 return
@@ -734,13 +745,13 @@ class PostfixScanner(InboundLines):
             self.agg.add_unparsed(line[:200])
 
 
-def status_lines_python(
-    block: bytes,
-) -> tuple[list[int], dict[tuple[int, bytes, bool], int], list[int]]:
+def status_lines_python(block: bytes) -> native.Found:
     """What the compiled :func:`native.status_lines` returns, written with the
     scanner's own regex: the reference the tests and the fuzz target compare it with."""
     runs: list[int] = []
-    sent: dict[tuple[int, bytes, bool], int] = {}
+    run_sent: list[int] = []
+    before = 0
+    sent: dict[tuple[bytes, bool], int] = {}
     others: list[int] = []
     stamp, run = b"\x00", -1
     for m in _STATUS.finditer(block):
@@ -753,16 +764,20 @@ def status_lines_python(
             stamp = block[ls : ls + 26]
             run = len(runs)
             runs.append(ls)
+            run_sent.append(0)
         if m.group(5) != b"sent":
             others += (start, run)
             continue
+        if run < 0:
+            before += 1
+        else:
+            run_sent[run] += 1
         key = (
-            run,
             m.group(2) if m.start(2) != m.start(1) else b">",
             block.endswith(_SMTP_PORTS, 0, m.end(3)),
         )
         sent[key] = sent.get(key, 0) + 1
-    return runs, sent, others
+    return runs, run_sent, before, sent, others
 
 
 def _no_second() -> tuple[float | None, bool, list[int], list[int]]:
