@@ -153,7 +153,7 @@ def test_other_buffers_and_huge_blocks() -> None:
     with pytest.raises(TypeError):
         engine("text")  # type: ignore[arg-type]
     big = line * 200_000
-    assert engine(big) == ([0], [200_000], 0, {(b"b", True): 200_000}, [])
+    assert engine(big) == ([0], [200_000], 0, {(b"b", True): 200_000}, [], [])
     counts = native.line_counts
     assert counts is not None
     assert counts(big, b"Dec ") == (200_000, 199_999)

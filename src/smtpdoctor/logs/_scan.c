@@ -23,6 +23,7 @@
 
 typedef struct {
     Py_ssize_t g1s, g1e, g2s, g2e, g3s, g3e, g4s, g4e;  /* recipient, domain, relay, dsn */
+    Py_ssize_t g5s, g6s;                                  /* status word, reason */
     int status;                                           /* 0 sent 1 deferred 2 bounced 3 expired */
     Py_ssize_t end;                                       /* the match's end */
 } Status;
@@ -54,6 +55,8 @@ static int status_at(const char *b, Py_ssize_t n, Py_ssize_t i, Status *st) {
         Py_ssize_t j = i + WORDLEN[w];
         if (j < n && is_word((unsigned char)b[j])) return 0;
         if (j < n && b[j] == ' ') j++;
+        st->g5s = i;
+        st->g6s = j;
         const char *nl = j < n ? memchr(b + j, '\n', (size_t)(n - j)) : NULL;
         st->status = w;
         st->end = nl ? nl - b : n;
@@ -118,15 +121,10 @@ static int remote_relay(const char *b, Py_ssize_t s, Py_ssize_t e) {
     return 0;
 }
 
-static int append_pair(PyObject *list, Py_ssize_t a, Py_ssize_t b) {
+static int append_pair(PyObject *list, Py_ssize_t a) {
     PyObject *x = PyLong_FromSsize_t(a);
     if (x == NULL) return -1;
     int rc = PyList_Append(list, x);
-    Py_DECREF(x);
-    if (rc < 0) return -1;
-    x = PyLong_FromSsize_t(b);
-    if (x == NULL) return -1;
-    rc = PyList_Append(list, x);
     Py_DECREF(x);
     return rc;
 }
@@ -178,6 +176,176 @@ static int add_to_run(PyObject *per_run, Py_ssize_t run, Py_ssize_t n) {
 
 #define STAMP 26
 
+/* -- the memo key of a failure line (postfix.PostfixScanner._status_line) -- */
+
+#define MAX_LINE (16 * 1024)
+
+static int peer_char(unsigned char c) {
+    switch (c) {
+    case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+    case '[': case ']': case '(': case ')': case ',': case ';': case '<': case '>':
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+static int hex_char(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+           c == '.';
+}
+
+/* The address part "[" (IPv6:)? [0-9A-Fa-f:.]+ "]" (:\d+)? at q (b[q] == '['): its end, or -1. */
+static Py_ssize_t peer_address(const char *b, Py_ssize_t e, Py_ssize_t q) {
+    Py_ssize_t starts[2] = {q + 1, -1};
+    if (at(b, e, q + 1, "IPv6:", 5)) {
+        starts[0] = q + 6;
+        starts[1] = q + 1;
+    }
+    for (int k = 0; k < 2 && starts[k] >= 0; k++) {
+        Py_ssize_t h = starts[k];
+        while (h < e && hex_char((unsigned char)b[h])) h++;
+        if (h == starts[k] || h >= e || b[h] != ']') continue;
+        h++;
+        if (h + 1 < e && b[h] == ':' && b[h + 1] >= '0' && b[h + 1] <= '9') {
+            h += 1;
+            while (h < e && b[h] >= '0' && b[h] <= '9') h++;
+        }
+        return h;
+    }
+    return -1;
+}
+
+/* postfix._PEER.search(b[s:e]): the span of the first name[address]. */
+static int peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms, Py_ssize_t *me) {
+    Py_ssize_t p = s;
+    while (p < e) {
+        if (!peer_char((unsigned char)b[p])) {
+            p++;
+            continue;
+        }
+        Py_ssize_t q = p;  /* every start inside this run ends its name at the same q */
+        while (q < e && peer_char((unsigned char)b[q])) q++;
+        if (q < e && b[q] == '[') {
+            Py_ssize_t end = peer_address(b, e, q);
+            if (end >= 0) {
+                *ms = p;
+                *me = end;
+                return 1;
+            }
+        }
+        p = q;
+    }
+    return 0;
+}
+
+/* bytes.replace(old, new) on a heap buffer: a new buffer (or NULL, no memory). */
+static char *replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_t olen,
+                         const char *new, Py_ssize_t nlen, Py_ssize_t *out_len) {
+    Py_ssize_t count = 0;
+    if (olen > 0) {
+        for (Py_ssize_t i = 0; i + olen <= n;) {
+            const char *f = memmem(src + i, (size_t)(n - i), old, (size_t)olen);
+            if (f == NULL) break;
+            count++;
+            i = (f - src) + olen;
+        }
+    }
+    Py_ssize_t size = n + count * (nlen - olen);
+    char *dst = PyMem_Malloc((size_t)(size > 0 ? size : 1));
+    if (dst == NULL) return NULL;
+    Py_ssize_t i = 0, o = 0;
+    while (count > 0) {
+        const char *f = memmem(src + i, (size_t)(n - i), old, (size_t)olen);
+        Py_ssize_t at_ = f - src;
+        memcpy(dst + o, src + i, (size_t)(at_ - i));
+        o += at_ - i;
+        memcpy(dst + o, new, (size_t)nlen);
+        o += nlen;
+        i = at_ + olen;
+        count--;
+    }
+    memcpy(dst + o, src + i, (size_t)(n - i));
+    *out_len = o + (n - i);
+    return dst;
+}
+
+/* (start, run, ls, status, dkey, relay, none_peer, tail, to, qid) of a failure line. */
+static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py_ssize_t run,
+                               Py_ssize_t ls, const Status *st) {
+    Py_ssize_t tail_start = st->g4s >= 0 ? st->g4s : st->g5s - 7;
+    Py_ssize_t tail_end = st->end < tail_start + MAX_LINE ? st->end : tail_start + MAX_LINE;
+    (void)n;
+    Py_ssize_t len = tail_end - tail_start, ps = -1, pe = -1;
+    const char *old = NULL;
+    Py_ssize_t olen = 0;
+    int none = st->g3e - st->g3s == 4 && memcmp(b + st->g3s, "none", 4) == 0;
+    if (none) {
+        if (peer_search(b, st->g6s, st->end, &ps, &pe)) {
+            old = b + ps;
+            olen = pe - ps;
+        }
+    } else {
+        const char *br = memchr(b + st->g3s, ']', (size_t)(st->g3e - st->g3s));
+        if (br != NULL) {
+            old = b + st->g3s;
+            olen = (br - old) + 1;
+        }
+    }
+    char *tail = PyMem_Malloc((size_t)(len > 0 ? len : 1)), *t2;
+    if (tail == NULL) return PyErr_NoMemory();
+    memcpy(tail, b + tail_start, (size_t)len);
+    if (old != NULL) {
+        t2 = replace_all(tail, len, old, olen, "host[addr]", 10, &len);
+        PyMem_Free(tail);
+        if ((tail = t2) == NULL) return PyErr_NoMemory();
+    }
+    if (st->g1e > st->g1s) {
+        Py_ssize_t rlen = st->g1e - st->g1s + 2;
+        char *r = PyMem_Malloc((size_t)rlen);
+        if (r == NULL) {
+            PyMem_Free(tail);
+            return PyErr_NoMemory();
+        }
+        r[0] = '<';
+        memcpy(r + 1, b + st->g1s, (size_t)(rlen - 2));
+        r[rlen - 1] = '>';
+        t2 = replace_all(tail, len, r, rlen, "<user@domain>", 13, &len);
+        PyMem_Free(r);
+        PyMem_Free(tail);
+        if ((tail = t2) == NULL) return PyErr_NoMemory();
+    }
+    const char *sp = NULL;
+    for (Py_ssize_t i = start - 1; i >= ls; i--)
+        if (b[i] == ' ') {
+            sp = b + i;
+            break;
+        }
+    Py_ssize_t qs = sp ? (sp - b) + 1 : 0;
+    int has_at = st->g2s != st->g1s;
+    PyObject *peer = none && ps >= 0 ? PyBytes_FromStringAndSize(b + ps, pe - ps) : Py_NewRef(Py_None);
+    if (peer == NULL) {
+        PyMem_Free(tail);
+        return NULL;
+    }
+    PyObject *res = Py_BuildValue(
+        "(nnniy#y#Oy#y#y#)", start, run, ls, st->status, has_at ? b + st->g2s : ">",
+        has_at ? st->g2e - st->g2s : (Py_ssize_t)1, b + st->g3s, st->g3e - st->g3s, peer, tail, len,
+        b + st->g1s, st->g1e - st->g1s, b + qs, start - qs);
+    Py_DECREF(peer);
+    PyMem_Free(tail);
+    return res;
+}
+
+static int append_failure(PyObject *list, const char *b, Py_ssize_t n, Py_ssize_t start,
+                          Py_ssize_t run, Py_ssize_t ls, const Status *st) {
+    PyObject *t = failure_tuple(b, n, start, run, ls, st);
+    if (t == NULL) return -1;
+    int rc = PyList_Append(list, t);
+    Py_DECREF(t);
+    return rc;
+}
+
 static PyObject *status_lines(PyObject *self, PyObject *arg) {
     (void)self;
     Py_buffer view;
@@ -185,8 +353,9 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
     const char *b = (const char *)view.buf;
     Py_ssize_t n = view.len;
     PyObject *runs = PyList_New(0), *per_run = PyList_New(0), *sent = PyDict_New();
-    PyObject *others = PyList_New(0), *result = NULL;
-    if (runs == NULL || per_run == NULL || sent == NULL || others == NULL) goto done;
+    PyObject *others = PyList_New(0), *broken = PyList_New(0), *result = NULL;
+    if (runs == NULL || per_run == NULL || sent == NULL || others == NULL || broken == NULL)
+        goto done;
     Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0, run_sent = 0, before = 0;
     const char *stamp = "\0";
     Py_ssize_t stamp_len = 1, run = -1;
@@ -196,7 +365,7 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
         Py_ssize_t start = hit - b;
         Status st;
         if (!status_rest(b, n, start + 6, &st)) {
-            if (append_pair(others, start, -2) < 0) goto done;  /* cut short */
+            if (append_pair(broken, start) < 0) goto done;  /* cut short */
             pos = start + 6;
             continue;
         }
@@ -215,7 +384,7 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
             if (new_run(runs, per_run, ls) < 0) goto done;
         }
         if (st.status != 0) {
-            if (append_pair(others, start, run) < 0) goto done;
+            if (append_failure(others, b, n, start, run, ls, &st) < 0) goto done;
             continue;
         }
         if (run < 0)
@@ -229,8 +398,9 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
             goto done;
     }
     if (add_to_run(per_run, run, run_sent) < 0) goto done;
-    result = Py_BuildValue("(OOnOO)", runs, per_run, before, sent, others);
+    result = Py_BuildValue("(OOnOOO)", runs, per_run, before, sent, others, broken);
 done:
+    Py_XDECREF(broken);
     Py_XDECREF(runs);
     Py_XDECREF(per_run);
     Py_XDECREF(sent);
@@ -263,7 +433,7 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
 
 static PyMethodDef METHODS[] = {
     {"status_lines", status_lines, METH_O,
-     "status_lines(block) -> (runs, run_sent, before, sent, others): see native.py."},
+     "status_lines(block) -> (runs, run_sent, before, sent, others, broken): see native.py."},
     {"line_counts", line_counts, METH_VARARGS,
      "line_counts(block, prefix) -> (newlines, newlines followed by prefix)."},
     {NULL, NULL, 0, NULL},

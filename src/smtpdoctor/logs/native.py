@@ -15,13 +15,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-__all__ = ["ENGINE", "Found", "LineCounts", "StatusLines", "line_counts", "status_lines"]
+__all__ = ["ENGINE", "Failure", "Found", "LineCounts", "StatusLines", "line_counts", "status_lines"]
 
 # runs: the offset of each second's first status line; run_sent: the sent lines
 # of each run; before: sent lines before the first run (a line starting with
-# NUL: no time); sent: (destination key, remote relay) -> count; others: flat
-# [offset, run, ...] of the other status lines (run -2: a line cut short).
-Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[int]]
+# NUL: no time); sent: (destination key, remote relay) -> count; failures: one
+# Failure per other status line; broken: the offsets of the lines cut short.
+# Failure: (offset, run, line start, status (1 deferred, 2 bounced, 3 expired),
+# destination key, relay field, relay=none's name[address] or None, memo key,
+# recipient, queue id).
+Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes]
+Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
 StatusLines = Callable[[bytes], Found]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 

@@ -55,6 +55,7 @@ _STATUS = re.compile(
     rb"(?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=(sent|deferred|bounced|expired)"
     rb"(?![\w-]) ?([^\n]*))?"
 )
+_FAILED = (None, EventStatus.DEFERRED, EventStatus.BOUNCED, EventStatus.EXPIRED)
 _STATUS_NAMES = {
     b"sent": EventStatus.SENT,
     b"deferred": EventStatus.DEFERRED,
@@ -204,43 +205,64 @@ class PostfixScanner(InboundLines):
     def _scan_native(self, block: bytes, rare: list[int], engine: native.StatusLines) -> bool:
         """The status lines of a block through the compiled engine: the successful
         deliveries come back counted per second and per (destination, remote relay),
-        the others one by one, for the same per-line path as :meth:`_scan_python`.
-        False (nothing done) when applying the counts per key instead of per line
-        could change the report: the destination table would be pruned meanwhile,
-        or --since/--until keep some of the block's seconds and not others."""
+        the failures parsed, with their memo key, for the same per-line state as
+        :meth:`_scan_python` keeps. False (nothing done) when applying the counts per
+        key instead of per line could change the report: the destination table would
+        be pruned meanwhile, or --since/--until keep some seconds and not others."""
         agg = self.agg
-        runs, run_sent, before, sent, others = engine(block)
+        runs, run_sent, before, sent, failures, broken = engine(block)
         if len(agg.destinations.rows) + len(sent) >= 2 * agg.destinations.cap:
             return False
         seconds = [self._second(block, ls)[:2] for ls in runs]
         skipped = [skip for (_, skip), n in zip(seconds, run_sent, strict=True) if n]
         if any(skipped) and (not all(skipped) or before):
             return False
+        for start in broken:
+            self._broken(block, start)
         ri, next_rare = 0, rare[0] if rare else _NEVER
-        dests = self._dest
-        pairs = iter(others)
-        for start, run in zip(pairs, pairs, strict=True):
-            if start > next_rare:
-                ri, next_rare = self._rare_before(block, rare, ri, start)
-            if run == -2:
-                self._broken(block, start)
-                continue
-            epoch, skip = seconds[run] if run >= 0 else (None, False)
-            if skip:
-                agg.filtered += 1
-                continue
-            m = _STATUS.match(block, start)
-            assert m is not None  # (the engine found a whole status line here)
-            dkey = m.group(2) if m.start(2) != m.start(1) else b">"
-            dest = dests.get(dkey) or self._destination(dkey)
-            ls = block.rfind(b"\n", 0, start) + 1
-            self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
+        for failure in failures:
+            if failure[0] > next_rare:
+                ri, next_rare = self._rare_before(block, rare, ri, failure[0])
+            self._failure(block, failure, seconds)
         if any(skipped):  # every second with a successful delivery is outside --since/--until
             agg.filtered += sum(run_sent)
         else:
             self._apply_sent(runs, seconds, run_sent, before, sent)
         self._rare_before(block, rare, ri, _NEVER)
         return True
+
+    def _failure(
+        self, block: bytes, failure: native.Failure, seconds: list[tuple[float | None, bool]]
+    ) -> None:
+        """A failure line the engine parsed: what :meth:`_status_line` does with it,
+        without the regex and the slicing when its memo key is known."""
+        start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid = failure
+        epoch, skip = seconds[run] if run >= 0 else (None, False)
+        if skip:
+            self.agg.filtered += 1
+            return
+        dest = self._dest.get(dkey) or self._destination(dkey)
+        memo = self._raw.get(tail)
+        if memo is None:  # a reason not seen yet: the regex path classifies it
+            m = _STATUS.match(block, start)
+            assert m is not None  # (the engine found a whole status line here)
+            self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
+            return
+        info = memo[0]
+        relay = (
+            _none_relay(none_peer) if relay_field == b"none" else self._relay_key(relay_field)[0]
+        )
+        st = _FAILED[status]
+        seen_tls = False
+        if info.tls:
+            info, seen_tls = self._refine_tls(block, ls, relay, info)
+        if st is EventStatus.DEFERRED:
+            deferrals = self._deferrals
+            deferrals[qid] = (to, dest, relay, info)
+            if len(deferrals) > _EXPIRY_MEMORY:
+                deferrals.popitem(last=False)
+        destination = None if dest == "(none)" else dest
+        self._batch.add(epoch, st, destination, relay, info, count_tls=not seen_tls)
 
     def _apply_sent(
         self,
@@ -307,23 +329,11 @@ class PostfixScanner(InboundLines):
         agg = self.agg
         start = m.start()
         tail_start = m.start(4) if m.start(4) >= 0 else m.start(5) - 7
-        tail = block[tail_start : min(m.end(), tail_start + _MAX_LINE)]
-        # Host names and recipients vary from line to line: the memo key has
-        # the relay's name[address] and the <recipient> replaced (bytes.replace,
-        # C speed), as reasons.normalize_reason would replace them.
+        none_peer, tail = _failure_key(block, m)
         relay_field = m.group(3)
-        if relay_field == b"none":
-            pm = _PEER.search(m.group(6))
-            relay = _peer_text(pm) if pm else None
-            if pm is not None:
-                tail = tail.replace(pm.group(0), b"host[addr]")
-        else:
-            relay, peer = self._relay_key(relay_field)
-            if peer is not None:
-                tail = tail.replace(peer, b"host[addr]")
-        recipient = m.group(1)
-        if recipient:
-            tail = tail.replace(b"<" + recipient + b">", b"<user@domain>")
+        relay = (
+            _none_relay(none_peer) if relay_field == b"none" else self._relay_key(relay_field)[0]
+        )
         memo = self._raw.get(tail)
         if memo is None:
             memo = self._remember(tail, m.group(4), status, tail[m.start(6) - tail_start :])
@@ -752,12 +762,13 @@ def status_lines_python(block: bytes) -> native.Found:
     run_sent: list[int] = []
     before = 0
     sent: dict[tuple[bytes, bool], int] = {}
-    others: list[int] = []
+    failures: list[native.Failure] = []
+    broken: list[int] = []
     stamp, run = b"\x00", -1
     for m in _STATUS.finditer(block):
         start = m.start()
         if m.group(5) is None:
-            others += (start, -2)
+            broken.append(start)
             continue
         ls = block.rfind(b"\n", 0, start) + 1
         if not block.startswith(stamp, ls):
@@ -765,19 +776,53 @@ def status_lines_python(block: bytes) -> native.Found:
             run = len(runs)
             runs.append(ls)
             run_sent.append(0)
+        dkey = m.group(2) if m.start(2) != m.start(1) else b">"
         if m.group(5) != b"sent":
-            others += (start, run)
+            none_peer, tail = _failure_key(block, m)
+            qid = block[block.rfind(b" ", ls, start) + 1 : start]
+            status = (b"sent", b"deferred", b"bounced", b"expired").index(m.group(5))
+            relay = m.group(3)
+            failures.append((start, run, ls, status, dkey, relay, none_peer, tail, m.group(1), qid))
             continue
         if run < 0:
             before += 1
         else:
             run_sent[run] += 1
-        key = (
-            m.group(2) if m.start(2) != m.start(1) else b">",
-            block.endswith(_SMTP_PORTS, 0, m.end(3)),
-        )
+        key = (dkey, block.endswith(_SMTP_PORTS, 0, m.end(3)))
         sent[key] = sent.get(key, 0) + 1
-    return runs, run_sent, before, sent, others
+    return runs, run_sent, before, sent, failures, broken
+
+
+def _failure_key(block: bytes, m: re.Match[bytes]) -> tuple[bytes | None, bytes]:
+    """A status line's memo key: its tail from the dsn (or the status) on, with the
+    relay's name[address] and the <recipient> replaced (bytes.replace, C speed), as
+    reasons.normalize_reason would replace them (host names and recipients vary
+    from line to line); and, for ``relay=none``, the name[address] its reason gives."""
+    tail_start = m.start(4) if m.start(4) >= 0 else m.start(5) - 7
+    tail = block[tail_start : min(m.end(), tail_start + _MAX_LINE)]
+    relay_field = m.group(3)
+    none_peer = None
+    if relay_field == b"none":
+        pm = _PEER.search(m.group(6))
+        if pm is not None:
+            none_peer = pm.group(0)
+            tail = tail.replace(none_peer, b"host[addr]")
+    else:
+        peer = relay_field[: relay_field.find(b"]") + 1]
+        if peer:
+            tail = tail.replace(peer, b"host[addr]")
+    recipient = m.group(1)
+    if recipient:
+        tail = tail.replace(b"<" + recipient + b">", b"<user@domain>")
+    return none_peer, tail
+
+
+def _none_relay(peer: bytes | None) -> str | None:
+    """The relay of a ``relay=none`` line: the name[address] of its reason, if any."""
+    if peer is None:
+        return None
+    text = peer.decode("utf-8", "replace")
+    return text[:-3] if text.endswith("]:25") else text
 
 
 def _no_second() -> tuple[float | None, bool, list[int], list[int]]:
