@@ -55,7 +55,7 @@ _STATUS = re.compile(
     rb"(?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=(sent|deferred|bounced|expired)"
     rb"(?![\w-]) ?([^\n]*))?"
 )
-_FAILED = (None, EventStatus.DEFERRED, EventStatus.BOUNCED, EventStatus.EXPIRED)
+_FAILED = (EventStatus.SENT, EventStatus.DEFERRED, EventStatus.BOUNCED, EventStatus.EXPIRED)
 _STATUS_NAMES = {
     b"sent": EventStatus.SENT,
     b"deferred": EventStatus.DEFERRED,
