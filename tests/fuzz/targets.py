@@ -170,24 +170,31 @@ def _postfix_native(data: bytes) -> None:
     find the same lines and give the same counts (and never crash) on any bytes."""
     from smtpdoctor.logs import native
     from smtpdoctor.logs.aggregate import Aggregator
-    from smtpdoctor.logs.postfix import PostfixScanner, status_lines_python
+    from smtpdoctor.logs.markers import rare_line_starts_python
+    from smtpdoctor.logs.postfix import PostfixScanner, rare_line_python, status_lines_python
     from smtpdoctor.logs.timeparse import TimeParser
 
-    engine, counter = native.status_lines, native.line_counts
-    if engine is None or counter is None:
+    engine, counter, rare = native.status_lines, native.line_counts, native.rare_lines
+    if engine is None or counter is None or rare is None:
         return
     if engine(data) != status_lines_python(data):
         raise AssertionError("status_lines differs from the pure-Python reference")
+    starts = rare_line_starts_python(data)
+    for ls, kind in zip(starts, rare(data, starts), strict=True):
+        expected = rare_line_python(data, ls)
+        if (kind is not None and kind != expected) or (expected is None and kind is not None):
+            raise AssertionError("rare_lines differs from the pure-Python reference")
     counts = []
     for use in (True, False):
         native.status_lines = engine if use else None
         native.line_counts = counter if use else None
+        native.rare_lines = rare if use else None
         try:
             agg = Aggregator()
             PostfixScanner(agg, TimeParser(_REF), _reasons()).scan(data)
             agg.finish()
         finally:
-            native.status_lines, native.line_counts = engine, counter
+            native.status_lines, native.line_counts, native.rare_lines = engine, counter, rare
         counts.append(
             (
                 agg.lines,

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from smtpdoctor.logs import Options, build_report, expand_inputs, native, plan_chunks, run_local
-from smtpdoctor.logs.postfix import status_lines_python
+from smtpdoctor.logs.markers import rare_line_starts_python
+from smtpdoctor.logs.postfix import rare_line_python, status_lines_python
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "logs"
@@ -36,6 +37,7 @@ def _json(path: Path, monkeypatch: pytest.MonkeyPatch, *, pure: bool, **kw: Any)
         if pure:
             m.setattr(native, "status_lines", None)
             m.setattr(native, "line_counts", None)
+            m.setattr(native, "rare_lines", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -54,6 +56,7 @@ def test_the_engine_is_built() -> None:
     assert native.ENGINE == "c"
     assert native.status_lines is not None
     assert native.line_counts is not None
+    assert native.rare_lines is not None
 
 
 @needs_engine
@@ -159,3 +162,42 @@ def test_other_buffers_and_huge_blocks() -> None:
     assert counts(big, b"Dec ") == (200_000, 199_999)
     for block in _hostile_blocks():
         assert counts(block, block[:4]) == (block.count(b"\n"), block.count(b"\n" + block[:4]))
+
+
+def _check_rare(block: bytes) -> int:
+    """The engine's reading of each rare line agrees with the regexes; how many it read."""
+    engine = native.rare_lines
+    assert engine is not None
+    starts = rare_line_starts_python(block)
+    read = 0
+    for ls, kind in zip(starts, engine(block, starts), strict=True):
+        expected = rare_line_python(block, ls)
+        # None from the engine: Python reads the line (a header of a rarer form).
+        assert kind is None or kind == expected, (block, ls)
+        if expected is None:
+            assert kind is None, (block, ls)
+        read += kind is not None
+    return read
+
+
+@needs_engine
+def test_same_rare_lines_read_on_hostile_bytes() -> None:
+    for block in _hostile_blocks():
+        _check_rare(block)
+    assert _check_rare(LAB) > 10
+    edge = [
+        b"Dec  5 10:00:00.5 h postfix/qmgr[9]: \xef\xbb\xbfA1: from=<a>>, status=expired, gone\n",
+        b"Dec  5 10:00:00 h p[9]: x y: from=<a>, status=expired,\n",
+        b"Dec  5 10:00:00 h p[9]: A: from=<a>, status=expired, ok: B: from=<b>, status=expired, z",
+        b"Dec  5 10:00:00 h p[9]:A: from=<>, status=expired,no space\n",
+        b"Dec  5 10:00:00 h\tp[9]: A: from=<a>, status=expired, tab\n",
+        b"Dec  5 10:00:00  h  p[]: A: from=<a>, status=expired, empty pid\n",
+        b"Dec 5 10:00:00 h p[1]: A: from=<a>, status=expired, short day\n",
+        b"Dec  5 10:00:00 h p[1]: A: from=<a> status=expired, no comma\n",
+        b"Dec  5 10:00:00 h p[1]: status=sent, reject: \n",
+    ]
+    for block in edge:
+        _check_rare(block)
+    with pytest.raises(TypeError):
+        native.rare_lines(b"x", (0,))  # type: ignore[arg-type]
+    assert native.rare_lines(b"x\n", [-5, 99, 1]) == [None, None, None]

@@ -431,9 +431,143 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nn)", lines, good);
 }
 
+/* -- the rare lines (postfix.PostfixScanner._rare) -- */
+
+static int is_space(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int dig(const char *b, Py_ssize_t e, Py_ssize_t i) {
+    return i < e && b[i] >= '0' && b[i] <= '9';
+}
+
+/* postfix._HEAD.match on b[s:e] for its common form, "Mmm dd hh:mm:ss(.f) host
+ * prog[pid]: " (RFC 3164): the end of the header, or -1 when the line has
+ * another form (Python's regex then decides). */
+static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e) {
+    Py_ssize_t i = s;
+    if (e - s < 16) return -1;
+    if (!(b[i] >= 'A' && b[i] <= 'Z') || !(b[i + 1] >= 'a' && b[i + 1] <= 'z') ||
+        !(b[i + 2] >= 'a' && b[i + 2] <= 'z') || b[i + 3] != ' ')
+        return -1;
+    if (!(b[i + 4] == ' ' || dig(b, e, i + 4)) || !dig(b, e, i + 5) || b[i + 6] != ' ')
+        return -1;
+    if (!dig(b, e, i + 7) || !dig(b, e, i + 8) || b[i + 9] != ':' || !dig(b, e, i + 10) ||
+        !dig(b, e, i + 11) || b[i + 12] != ':' || !dig(b, e, i + 13) || !dig(b, e, i + 14))
+        return -1;
+    i += 15;
+    if (i + 1 < e && b[i] == '.' && dig(b, e, i + 1)) {
+        i++;
+        while (dig(b, e, i)) i++;
+    }
+    Py_ssize_t j = i;
+    while (j < e && b[j] == ' ') j++;
+    if (j == i) return -1;
+    i = j;
+    while (j < e && !is_space((unsigned char)b[j])) j++;  /* host */
+    if (j == i) return -1;
+    i = j;
+    while (j < e && b[j] == ' ') j++;
+    if (j == i) return -1;
+    i = j;
+    while (j < e && !is_space((unsigned char)b[j]) && b[j] != '[') j++;  /* program */
+    if (j == i || j >= e || b[j] != '[') return -1;
+    i = ++j;
+    while (dig(b, e, j)) j++;
+    if (j == i || !at(b, e, j, "]:", 2)) return -1;
+    j += 2;
+    if (j < e && b[j] == ' ') j++;
+    if (at(b, e, j, "\xef\xbb\xbf", 3)) j += 3;
+    return j;
+}
+
+static int alnum(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* postfix._EXPIRED.search on b[s:e]: the queue id and the reason. */
+static int expired_fields(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *qs, Py_ssize_t *qe,
+                          Py_ssize_t *rs) {
+    /* The leftmost alphanumeric run followed by ": from=<": a later one can
+     * only succeed where this one does (the sender may hold anything). */
+    Py_ssize_t p = s;
+    for (;;) {
+        while (p < e && !alnum((unsigned char)b[p])) p++;
+        if (p >= e) return 0;
+        Py_ssize_t q = p;
+        while (q < e && alnum((unsigned char)b[q])) q++;
+        if (at(b, e, q, ": from=<", 8)) {
+            Py_ssize_t f = q + 8;
+            /* The first ">+, status=expired," after f (from the start of its run of ">"). */
+            Py_ssize_t x = f;
+            while (x < e) {
+                const char *hit = memmem(b + x, (size_t)(e - x), ", status=expired,", 17);
+                if (hit == NULL) return 0;
+                Py_ssize_t y = hit - b;
+                if (y > f && b[y - 1] == '>') {
+                    Py_ssize_t r = y + 17;
+                    if (r < e && b[r] == ' ') r++;
+                    *qs = p;
+                    *qe = q;
+                    *rs = r;
+                    return 1;
+                }
+                x = y + 1;
+            }
+            return 0;
+        }
+        p = q;
+    }
+}
+
+/* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
+ * line), False (nothing to count: a status line, an expiry that does not parse),
+ * or (queue id, reason) of an expiry. */
+static PyObject *rare_lines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer view;
+    PyObject *starts;
+    if (!PyArg_ParseTuple(args, "y*O!", &view, &PyList_Type, &starts)) return NULL;
+    const char *b = (const char *)view.buf;
+    Py_ssize_t n = view.len, count = PyList_GET_SIZE(starts);
+    PyObject *out = PyList_New(count);
+    if (out == NULL) goto fail;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_ssize_t ls = PyLong_AsSsize_t(PyList_GET_ITEM(starts, k));
+        if (ls == -1 && PyErr_Occurred()) goto fail;
+        PyObject *item = Py_None;
+        if (ls >= 0 && ls <= n) {
+            const char *nl = memchr(b + ls, '\n', (size_t)(n - ls));
+            Py_ssize_t le = nl ? nl - b : n;
+            if (le - ls > MAX_LINE) le = ls + MAX_LINE;
+            Py_ssize_t he = classic_head(b, ls, le), qs, qe, rs;
+            if (he >= 0 && memmem(b + he, (size_t)(le - he), "status=expired", 14)) {
+                if (expired_fields(b, he, le, &qs, &qe, &rs)) {
+                    item = Py_BuildValue("(y#y#)", b + qs, qe - qs, b + rs, le - rs);
+                    if (item == NULL) goto fail;
+                    PyList_SET_ITEM(out, k, item);
+                    continue;
+                }
+                item = Py_False;
+            } else if (he >= 0 && memmem(b + he, (size_t)(le - he), "status=", 7)) {
+                item = Py_False;
+            }
+        }
+        PyList_SET_ITEM(out, k, Py_NewRef(item));
+    }
+    PyBuffer_Release(&view);
+    return out;
+fail:
+    Py_XDECREF(out);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef METHODS[] = {
     {"status_lines", status_lines, METH_O,
      "status_lines(block) -> (runs, run_sent, before, sent, others, broken): see native.py."},
+    {"rare_lines", rare_lines, METH_VARARGS,
+     "rare_lines(block, starts) -> per line None (Python reads it), False or (qid, reason)."},
     {"line_counts", line_counts, METH_VARARGS,
      "line_counts(block, prefix) -> (newlines, newlines followed by prefix)."},
     {NULL, NULL, 0, NULL},

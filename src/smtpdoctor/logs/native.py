@@ -5,7 +5,8 @@ compiler is there; the install falls back to pure Python otherwise). Its
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
 second and per (destination, remote relay) and hands the other status lines
-back to Python; ``line_counts`` counts a block's lines. Both are None when
+back to Python; ``rare_lines`` reads the expiry lines among a block's rare
+lines; ``line_counts`` counts a block's lines. All are None when
 the extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare
 the two paths).
 """
@@ -14,8 +15,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Literal
 
-__all__ = ["ENGINE", "Failure", "Found", "LineCounts", "StatusLines", "line_counts", "status_lines"]
+__all__ = [
+    "ENGINE",
+    "Failure",
+    "Found",
+    "LineCounts",
+    "RareLine",
+    "RareLines",
+    "StatusLines",
+    "line_counts",
+    "rare_lines",
+    "status_lines",
+]
 
 # runs: the offset of each second's first status line; run_sent: the sent lines
 # of each run; before: sent lines before the first run (a line starting with
@@ -27,14 +40,19 @@ __all__ = ["ENGINE", "Failure", "Found", "LineCounts", "StatusLines", "line_coun
 Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes]
 Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
 StatusLines = Callable[[bytes], Found]
+# Of a rare line: None (Python reads it), False (nothing to count) or an expiry's
+# (queue id, reason).
+RareLine = tuple[bytes, bytes] | Literal[False] | None
+RareLines = Callable[[bytes, list[int]], list[RareLine]]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 
 status_lines: StatusLines | None = None
 line_counts: LineCounts | None = None
+rare_lines: RareLines | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     try:
-        from smtpdoctor.logs._scan import line_counts, status_lines
+        from smtpdoctor.logs._scan import line_counts, rare_lines, status_lines
     except ImportError:  # not built (no compiler at install time): pure Python
-        status_lines = line_counts = None
+        status_lines = line_counts = rare_lines = None
 
 ENGINE = "c" if status_lines is not None else "python"

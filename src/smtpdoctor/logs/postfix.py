@@ -43,7 +43,7 @@ from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["PostfixScanner", "journal_to_syslog", "status_lines_python"]
+__all__ = ["PostfixScanner", "journal_to_syslog", "rare_line_python", "status_lines_python"]
 
 EventSink = Callable[[DeliveryEvent], None]
 
@@ -132,6 +132,8 @@ class PostfixScanner(InboundLines):
             OrderedDict()
         )
         self.events = 0
+        # What the engine read of each rare line of the block (native.rare_lines).
+        self._kinds: list[native.RareLine] | None = None
         # Failures are counted by what they add and added once a block (aggregate.py).
         self._batch = FailureBatch()
 
@@ -144,7 +146,9 @@ class PostfixScanner(InboundLines):
         rare = self._rare_lines(block)
         engine = native.status_lines
         if engine is None or self.sink is not None or not self._scan_native(block, rare, engine):
+            self._kinds = None
             self._scan_python(block, rare)
+        self._kinds = None
         if self._batch:
             self.agg.add_failures(self._batch)
 
@@ -219,6 +223,8 @@ class PostfixScanner(InboundLines):
             return False
         for start in broken:
             self._broken(block, start)
+        if native.rare_lines is not None:
+            self._kinds = native.rare_lines(block, rare)
         ri, next_rare = 0, rare[0] if rare else _NEVER
         for failure in failures:
             if failure[0] > next_rare:
@@ -299,8 +305,13 @@ class PostfixScanner(InboundLines):
     def _rare_before(self, block: bytes, rare: list[int], ri: int, start: int) -> tuple[int, int]:
         """Reads the rare lines from ``rare[ri]`` up to ``start``; the index
         and the position of the next one."""
+        kinds = self._kinds
         while ri < len(rare) and rare[ri] < start:
-            self._rare(block, rare[ri])
+            kind = kinds[ri] if kinds is not None else None
+            if kind is None:
+                self._rare(block, rare[ri])
+            elif kind is not False:  # an expiry the engine read
+                self._expiry(block, rare[ri], kind[0], kind[1])
             ri += 1
         return ri, rare[ri] if ri < len(rare) else _NEVER
 
@@ -688,14 +699,16 @@ class PostfixScanner(InboundLines):
 
     def _expired(self, block: bytes, ls: int, msg: bytes) -> None:
         m = _EXPIRED.search(msg)
-        if m is None:
-            return
+        if m is not None:
+            self._expiry(block, ls, m.group(1), m.group(3))
+
+    def _expiry(self, block: bytes, ls: int, qid: bytes, reason: bytes) -> None:
+        """An expiry line's queue id and reason (found by _EXPIRED or the engine)."""
         epoch = self.times.at(block, ls)
         if not self._epoch_ok(epoch):
             self.agg.filtered += 1
             return
-        qid = m.group(1)
-        text = m.group(3).decode("utf-8", "replace").strip() or "message expired"
+        text = reason.decode("utf-8", "replace").strip() or "message expired"
         last = self._deferrals.pop(qid, None)
         recipient: str | None = None
         if last is not None:
@@ -791,6 +804,21 @@ def status_lines_python(block: bytes) -> native.Found:
         key = (dkey, block.endswith(_SMTP_PORTS, 0, m.end(3)))
         sent[key] = sent.get(key, 0) + 1
     return runs, run_sent, before, sent, failures, broken
+
+
+def rare_line_python(block: bytes, ls: int) -> native.RareLine:
+    """What :func:`native.rare_lines` may say of the rare line at ``ls`` (it may also
+    say None, for Python to read, when the header has a less common form)."""
+    end = block.find(b"\n", ls)
+    line = block[ls : end if end >= 0 else len(block)][:_MAX_LINE]
+    head = _HEAD.match(line)
+    if head is None:
+        return None
+    msg = line[head.end() :]
+    if b"status=expired" in msg:
+        m = _EXPIRED.search(msg)
+        return (m.group(1), m.group(3)) if m is not None else False
+    return False if b"status=" in msg else None
 
 
 def _failure_key(block: bytes, m: re.Match[bytes]) -> tuple[bytes | None, bytes]:
