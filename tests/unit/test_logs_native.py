@@ -195,6 +195,22 @@ def test_same_rare_lines_read_on_hostile_bytes() -> None:
         b"Dec 5 10:00:00 h p[1]: A: from=<a>, status=expired, short day\n",
         b"Dec  5 10:00:00 h p[1]: A: from=<a> status=expired, no comma\n",
         b"Dec  5 10:00:00 h p[1]: status=sent, reject: \n",
+        # Outbound TLS failures and the OpenSSL reason their process logs next.
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a.b[1.2.3.4]:25: -1\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[2]: warning: TLS library problem: other\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: warning: TLS library problem: ours\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: something else first\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: warning: TLS library problem: late\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1\n"
+        b"<22>1 2024-11-28T21:37:08Z mx postfix/smtp 1 - - TLS library problem: x\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1\n"
+        + b"x" * 5000
+        + b"\nNov 28 21:50:53 mx postfix/smtp[1]: TLS library problem: too far\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error, SSL_accept too\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: certificate verification failed for "
+        b"x[IPv6:::1]:25: a[1.1.1.1] x[IPv6:zz]\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1",
     ]
     for block in edge:
         _check_rare(block)

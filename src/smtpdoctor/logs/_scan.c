@@ -444,7 +444,7 @@ static int dig(const char *b, Py_ssize_t e, Py_ssize_t i) {
 /* postfix._HEAD.match on b[s:e] for its common form, "Mmm dd hh:mm:ss(.f) host
  * prog[pid]: " (RFC 3164): the end of the header, or -1 when the line has
  * another form (Python's regex then decides). */
-static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e) {
+static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *prog) {
     Py_ssize_t i = s;
     if (e - s < 16) return -1;
     if (!(b[i] >= 'A' && b[i] <= 'Z') || !(b[i + 1] >= 'a' && b[i + 1] <= 'z') ||
@@ -470,6 +470,7 @@ static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e) {
     while (j < e && b[j] == ' ') j++;
     if (j == i) return -1;
     i = j;
+    *prog = i;
     while (j < e && !is_space((unsigned char)b[j]) && b[j] != '[') j++;  /* program */
     if (j == i || j >= e || b[j] != '[') return -1;
     i = ++j;
@@ -520,9 +521,80 @@ static int expired_fields(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t 
     }
 }
 
+static int has(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit) {
+    size_t len = strlen(lit);
+    return e > s && memmem(b + s, (size_t)(e - s), lit, len) != NULL;
+}
+
+#define LOOKAHEAD 4096
+
+/* PostfixScanner._library_problem_after: the "TLS library problem" line the same
+ * process logged next, within 4 KiB. 1: found (its message at *ms..*me), 0: none,
+ * -1: undecided (a line with another header form: Python looks). */
+static int library_problem(const char *b, Py_ssize_t n, Py_ssize_t end, const char *proc,
+                           Py_ssize_t plen, Py_ssize_t *ms, Py_ssize_t *me) {
+    static const char LIB[] = "TLS library problem";
+    Py_ssize_t limit = end + LOOKAHEAD < n ? end + LOOKAHEAD : n, from = end;
+    while (from < limit) {
+        const char *hit = memmem(b + from, (size_t)(limit - from), LIB, sizeof(LIB) - 1);
+        if (hit == NULL) return 0;
+        Py_ssize_t p = hit - b;
+        const char *nl0 = memrchr(b, '\n', (size_t)p);
+        Py_ssize_t cls = nl0 ? (nl0 - b) + 1 : 0;
+        const char *nl = memchr(b + p, '\n', (size_t)(n - p));
+        Py_ssize_t cle = nl ? nl - b : n, prog;
+        Py_ssize_t he = classic_head(b, cls, cle, &prog);
+        if (he < 0) return -1;
+        if (he - prog == plen && memcmp(b + prog, proc, (size_t)plen) == 0) {
+            if (cls > end && memmem(b + end, (size_t)(cls - end), proc, (size_t)plen)) return 0;
+            *ms = he;
+            *me = cle;
+            return 1;
+        }
+        if (nl == NULL) return 0;
+        from = cle;
+    }
+    return 0;
+}
+
+/* An outbound TLS handshake or certificate failure (PostfixScanner._tls_failure_counted's
+ * input): (proc, peer or None, message with the peer replaced, OpenSSL reason or None). */
+static PyObject *tls_out(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t he,
+                         Py_ssize_t le, Py_ssize_t end) {
+    Py_ssize_t ls_ = -1, le_ = -1, ps, pe;
+    int found = 0;
+    if (has(b, he, le, "SSL_connect error") || has(b, he, le, "SSL_accept error")) {
+        if (end >= 0) {
+            found = library_problem(b, n, end, b + prog, he - prog, &ls_, &le_);
+            if (found < 0) return Py_NewRef(Py_None);
+        }
+    }
+    PyObject *peer, *key, *lib;
+    if (peer_search(b, he, le, &ps, &pe)) {
+        Py_ssize_t klen;
+        char *k = replace_all(b + he, le - he, b + ps, pe - ps, "host[addr]", 10, &klen);
+        if (k == NULL) return PyErr_NoMemory();
+        key = PyBytes_FromStringAndSize(k, klen);
+        PyMem_Free(k);
+        peer = PyBytes_FromStringAndSize(b + ps, pe - ps);
+    } else {
+        key = PyBytes_FromStringAndSize(b + he, le - he);
+        peer = Py_NewRef(Py_None);
+    }
+    lib = found == 1 ? PyBytes_FromStringAndSize(b + ls_, le_ - ls_) : Py_NewRef(Py_None);
+    PyObject *res = NULL;
+    if (peer != NULL && key != NULL && lib != NULL)
+        res = Py_BuildValue("(y#OOO)", b + prog, he - prog, peer, key, lib);
+    Py_XDECREF(peer);
+    Py_XDECREF(key);
+    Py_XDECREF(lib);
+    return res;
+}
+
 /* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
  * line), False (nothing to count: a status line, an expiry that does not parse),
- * or (queue id, reason) of an expiry. */
+ * (queue id, reason) of an expiry, or (proc, peer, key, library) of an outbound
+ * TLS failure. */
 static PyObject *rare_lines(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer view;
@@ -538,10 +610,10 @@ static PyObject *rare_lines(PyObject *self, PyObject *args) {
         PyObject *item = Py_None;
         if (ls >= 0 && ls <= n) {
             const char *nl = memchr(b + ls, '\n', (size_t)(n - ls));
-            Py_ssize_t le = nl ? nl - b : n;
+            Py_ssize_t le = nl ? nl - b : n, end = nl ? nl - b : -1;
             if (le - ls > MAX_LINE) le = ls + MAX_LINE;
-            Py_ssize_t he = classic_head(b, ls, le), qs, qe, rs;
-            if (he >= 0 && memmem(b + he, (size_t)(le - he), "status=expired", 14)) {
+            Py_ssize_t prog, he = classic_head(b, ls, le, &prog), qs, qe, rs;
+            if (he >= 0 && has(b, he, le, "status=expired")) {
                 if (expired_fields(b, he, le, &qs, &qe, &rs)) {
                     item = Py_BuildValue("(y#y#)", b + qs, qe - qs, b + rs, le - rs);
                     if (item == NULL) goto fail;
@@ -549,8 +621,15 @@ static PyObject *rare_lines(PyObject *self, PyObject *args) {
                     continue;
                 }
                 item = Py_False;
-            } else if (he >= 0 && memmem(b + he, (size_t)(le - he), "status=", 7)) {
+            } else if (he >= 0 && has(b, he, le, "status=")) {
                 item = Py_False;
+            } else if (he >= 0 && !has(b, he, le, "SSL_accept") &&
+                       (has(b, he, le, "SSL_connect error") ||
+                        has(b, he, le, "certificate verification failed"))) {
+                item = tls_out(b, n, prog, he, le, end);
+                if (item == NULL) goto fail;
+                PyList_SET_ITEM(out, k, item);
+                continue;
             }
         }
         PyList_SET_ITEM(out, k, Py_NewRef(item));
@@ -567,7 +646,8 @@ static PyMethodDef METHODS[] = {
     {"status_lines", status_lines, METH_O,
      "status_lines(block) -> (runs, run_sent, before, sent, others, broken): see native.py."},
     {"rare_lines", rare_lines, METH_VARARGS,
-     "rare_lines(block, starts) -> per line None (Python reads it), False or (qid, reason)."},
+     "rare_lines(block, starts) -> per line None (Python reads it), False, (qid, reason) "
+     "or (proc, peer, key, library)."},
     {"line_counts", line_counts, METH_VARARGS,
      "line_counts(block, prefix) -> (newlines, newlines followed by prefix)."},
     {NULL, NULL, 0, NULL},

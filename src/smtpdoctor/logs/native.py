@@ -40,9 +40,11 @@ __all__ = [
 Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes]
 Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
 StatusLines = Callable[[bytes], Found]
-# Of a rare line: None (Python reads it), False (nothing to count) or an expiry's
-# (queue id, reason).
-RareLine = tuple[bytes, bytes] | Literal[False] | None
+# Of a rare line: None (Python reads it), False (nothing to count), an expiry's
+# (queue id, reason), or an outbound TLS failure's (process, peer, message with
+# the peer replaced, OpenSSL reason).
+TlsOut = tuple[bytes, bytes | None, bytes, bytes | None]
+RareLine = tuple[bytes, bytes] | TlsOut | Literal[False] | None
 RareLines = Callable[[bytes, list[int]], list[RareLine]]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 

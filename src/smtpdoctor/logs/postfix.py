@@ -310,8 +310,12 @@ class PostfixScanner(InboundLines):
             kind = kinds[ri] if kinds is not None else None
             if kind is None:
                 self._rare(block, rare[ri])
-            elif kind is not False:  # an expiry the engine read
+            elif kind is False:
+                pass  # (a status line: the main pass has it)
+            elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
+            else:  # an outbound TLS failure the engine read
+                self._tls_out(block, rare[ri], kind)
             ri += 1
         return ri, rare[ri] if ri < len(rare) else _NEVER
 
@@ -638,7 +642,21 @@ class PostfixScanner(InboundLines):
         # the memo key (normalize_reason would replace it the same way).
         pm = _PEER.search(msg)
         peer = _peer_text(pm) if pm else None
-        key = (msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
+        self._tls_counted(
+            proc, peer, msg.replace(pm.group(0), b"host[addr]") if pm else msg, library
+        )
+
+    def _tls_out(self, block: bytes, ls: int, kind: native.TlsOut) -> None:
+        """An outbound TLS failure line the engine read (count-only)."""
+        epoch = self.times.at(block, ls)
+        if self._epoch_ok(epoch):
+            proc, peer, key, library = kind
+            self._tls_counted(proc, _none_relay(peer), key, library)
+
+    def _tls_counted(
+        self, proc: bytes, peer: str | None, text: bytes, library: bytes | None
+    ) -> None:
+        key = (text, library)
         info = self._tls_memo.get(key)
         if info is None:
             info = self.reasons.info(key[0].decode("utf-8", "replace").strip())
@@ -808,7 +826,7 @@ def status_lines_python(block: bytes) -> native.Found:
 
 def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     """What :func:`native.rare_lines` may say of the rare line at ``ls`` (it may also
-    say None, for Python to read, when the header has a less common form)."""
+    say None, for Python to read, when a header has a less common form)."""
     end = block.find(b"\n", ls)
     line = block[ls : end if end >= 0 else len(block)][:_MAX_LINE]
     head = _HEAD.match(line)
@@ -818,7 +836,21 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     if b"status=expired" in msg:
         m = _EXPIRED.search(msg)
         return (m.group(1), m.group(3)) if m is not None else False
-    return False if b"status=" in msg else None
+    if b"status=" in msg:
+        return False
+    if b"SSL_accept" in msg:
+        return None
+    proc = line[head.start(1) : head.end()]
+    if b"SSL_connect error" in msg:
+        library = PostfixScanner._library_problem_after(block, end, proc)
+    elif b"certificate verification failed" in msg:
+        library = None
+    else:
+        return None
+    pm = _PEER.search(msg)
+    if pm is None:
+        return proc, None, msg, library
+    return proc, pm.group(0), msg.replace(pm.group(0), b"host[addr]"), library
 
 
 def _failure_key(block: bytes, m: re.Match[bytes]) -> tuple[bytes | None, bytes]:
