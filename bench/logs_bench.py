@@ -609,8 +609,9 @@ def _real_table(shape: str, log: Path, lines: int, runs: list[Result]) -> str:
 {chr(10).join(rows)}
 
 Counted: {t["sent"]} sent, {t["deferred"]} deferred, {t["bounced"]} bounced, {t["expired"]} expired;
-pflogsumm's delivered/deferrals/bounced {"the same" if same_pf else "DIFFERENT"}. The report with
-the compiled engine (and hyperscan) and the pure-Python one (`SMTPDOCTOR_PURE_PYTHON=1`): {runs[-1].output}.
+pflogsumm's delivered/deferrals/bounced {"the same" if same_pf else "DIFFERENT"}. The report
+with the compiled engine (and hyperscan) and the pure-Python one
+(`SMTPDOCTOR_PURE_PYTHON=1`): {runs[-1].output}.
 """
 
 
