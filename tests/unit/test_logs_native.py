@@ -211,6 +211,10 @@ def test_same_rare_lines_read_on_hostile_bytes() -> None:
         b"Nov 28 21:50:53 mx postfix/smtp[1]: certificate verification failed for "
         b"x[IPv6:::1]:25: a[1.1.1.1] x[IPv6:zz]\n",
         b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: connect to a[1.2.3.4]:25: Connection refused\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: connect to a[1.2.3.4]: no port\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: warning: connect to a[1.2.3.4]:25: later\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: connect to x]: SSL_connect error\n",
     ]
     for block in edge:
         _check_rare(block)

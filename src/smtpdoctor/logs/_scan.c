@@ -593,8 +593,8 @@ static PyObject *tls_out(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_
 
 /* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
  * line), False (nothing to count: a status line, an expiry that does not parse),
- * (queue id, reason) of an expiry, or (proc, peer, key, library) of an outbound
- * TLS failure. */
+ * (queue id, reason) of an expiry, (proc, peer, key, library) of an outbound
+ * TLS failure, or True: a failed connect (only counted). */
 static PyObject *rare_lines(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer view;
@@ -630,6 +630,11 @@ static PyObject *rare_lines(PyObject *self, PyObject *args) {
                 if (item == NULL) goto fail;
                 PyList_SET_ITEM(out, k, item);
                 continue;
+            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
+                       !has(b, he, le, "SSL_accept error") &&
+                       !has(b, he, le, "certificate verification failed") &&
+                       at(b, le, he, "connect to ", 11) && has(b, he, le, "]:")) {
+                item = Py_True;  /* a failed connect: only counted */
             }
         }
         PyList_SET_ITEM(out, k, Py_NewRef(item));
@@ -646,7 +651,7 @@ static PyMethodDef METHODS[] = {
     {"status_lines", status_lines, METH_O,
      "status_lines(block) -> (runs, run_sent, before, sent, others, broken): see native.py."},
     {"rare_lines", rare_lines, METH_VARARGS,
-     "rare_lines(block, starts) -> per line None (Python reads it), False, (qid, reason) "
+     "rare_lines(block, starts) -> per line None (Python reads it), False, True, (qid, reason) "
      "or (proc, peer, key, library)."},
     {"line_counts", line_counts, METH_VARARGS,
      "line_counts(block, prefix) -> (newlines, newlines followed by prefix)."},

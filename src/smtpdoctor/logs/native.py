@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Literal
 
 __all__ = [
     "ENGINE",
@@ -40,11 +39,11 @@ __all__ = [
 Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes]
 Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
 StatusLines = Callable[[bytes], Found]
-# Of a rare line: None (Python reads it), False (nothing to count), an expiry's
-# (queue id, reason), or an outbound TLS failure's (process, peer, message with
-# the peer replaced, OpenSSL reason).
+# Of a rare line: None (Python reads it), False (nothing to count), True (a
+# failed connect: only counted), an expiry's (queue id, reason), or an outbound
+# TLS failure's (process, peer, message with the peer replaced, OpenSSL reason).
 TlsOut = tuple[bytes, bytes | None, bytes, bytes | None]
-RareLine = tuple[bytes, bytes] | TlsOut | Literal[False] | None
+RareLine = tuple[bytes, bytes] | TlsOut | bool | None
 RareLines = Callable[[bytes, list[int]], list[RareLine]]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 

@@ -312,6 +312,9 @@ class PostfixScanner(InboundLines):
                 self._rare(block, rare[ri])
             elif kind is False:
                 pass  # (a status line: the main pass has it)
+            elif kind is True:  # a failed connect, only counted (as _connect_failure does)
+                if self._epoch_ok(self.times.at(block, rare[ri])):
+                    self.agg.status["other"] += 1
             elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
             else:  # an outbound TLS failure the engine read
@@ -838,15 +841,16 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
         return (m.group(1), m.group(3)) if m is not None else False
     if b"status=" in msg:
         return False
+    tls = (b"SSL_connect error", b"SSL_accept error", b"certificate verification failed")
+    if not any(t in msg for t in tls):
+        return (msg.startswith(b"connect to ") and b"]:" in msg) or None
     if b"SSL_accept" in msg:
         return None
     proc = line[head.start(1) : head.end()]
     if b"SSL_connect error" in msg:
         library = PostfixScanner._library_problem_after(block, end, proc)
-    elif b"certificate verification failed" in msg:
-        library = None
     else:
-        return None
+        library = None
     pm = _PEER.search(msg)
     if pm is None:
         return proc, None, msg, library
