@@ -129,25 +129,95 @@ static int append_pair(PyObject *list, Py_ssize_t a) {
     return rc;
 }
 
-/* Adds 1 to sent[(key, remote)]. */
-static int count_sent(PyObject *sent, const char *key, Py_ssize_t klen, int remote) {
-    PyObject *k = Py_BuildValue("(y#O)", key, klen, remote ? Py_True : Py_False);
-    if (k == NULL) return -1;
-    PyObject *old = PyDict_GetItemWithError(sent, k);
-    if (old == NULL && PyErr_Occurred()) {
-        Py_DECREF(k);
+/* The sent lines per (destination key, remote relay), counted in C: the keys
+ * point into the block (valid for the call); entries stay in the order first seen
+ * (the order Python creates the destination rows in). */
+typedef struct {
+    const char *key;
+    Py_ssize_t len, count;
+    int remote;
+} SentEntry;
+
+typedef struct {
+    SentEntry *entries;
+    Py_ssize_t used, cap;      /* entries */
+    Py_ssize_t *slots, nslots; /* open addressing: index + 1, 0 empty */
+} SentTable;
+
+static void sent_free(SentTable *t) {
+    PyMem_Free(t->entries);
+    PyMem_Free(t->slots);
+}
+
+static size_t sent_hash(const char *k, Py_ssize_t len, int remote) {
+    size_t h = 1469598103934665603ULL ^ (size_t)remote;
+    for (Py_ssize_t i = 0; i < len; i++) h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int sent_grow(SentTable *t) {
+    Py_ssize_t nslots = t->nslots ? t->nslots * 2 : 1024;
+    Py_ssize_t *slots = PyMem_Calloc((size_t)nslots, sizeof(Py_ssize_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
         return -1;
     }
-    Py_ssize_t v = old ? PyLong_AsSsize_t(old) + 1 : 1;
-    PyObject *nv = PyLong_FromSsize_t(v);
-    if (nv == NULL) {
-        Py_DECREF(k);
-        return -1;
+    for (Py_ssize_t e = 0; e < t->used; e++) {
+        size_t h = sent_hash(t->entries[e].key, t->entries[e].len, t->entries[e].remote);
+        size_t m = (size_t)nslots - 1;
+        while (slots[h & m]) h++;
+        slots[h & m] = e + 1;
     }
-    int rc = PyDict_SetItem(sent, k, nv);
-    Py_DECREF(nv);
-    Py_DECREF(k);
-    return rc;
+    PyMem_Free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return 0;
+}
+
+static int count_sent(SentTable *t, const char *key, Py_ssize_t klen, int remote) {
+    if (2 * (t->used + 1) > t->nslots && sent_grow(t) < 0) return -1;
+    size_t m = (size_t)t->nslots - 1, h = sent_hash(key, klen, remote);
+    for (;; h++) {
+        Py_ssize_t e = t->slots[h & m];
+        if (e == 0) break;
+        SentEntry *x = &t->entries[e - 1];
+        if (x->remote == remote && x->len == klen && memcmp(x->key, key, (size_t)klen) == 0) {
+            x->count++;
+            return 0;
+        }
+    }
+    if (t->used == t->cap) {
+        Py_ssize_t cap = t->cap ? t->cap * 2 : 256;
+        SentEntry *entries = PyMem_Realloc(t->entries, (size_t)cap * sizeof(SentEntry));
+        if (entries == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->entries = entries;
+        t->cap = cap;
+    }
+    t->entries[t->used] = (SentEntry){key, klen, 1, remote};
+    t->slots[h & m] = ++t->used;
+    return 0;
+}
+
+/* The table as a dict {(key, remote): count}, in the order first seen. */
+static PyObject *sent_dict(const SentTable *t) {
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (Py_ssize_t e = 0; e < t->used; e++) {
+        const SentEntry *x = &t->entries[e];
+        PyObject *k = Py_BuildValue("(y#O)", x->key, x->len, x->remote ? Py_True : Py_False);
+        PyObject *v = PyLong_FromSsize_t(x->count);
+        int rc = k && v ? PyDict_SetItem(d, k, v) : -1;
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+        if (rc < 0) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
+    return d;
 }
 
 /* runs[-1] and per_run[-1] grow by a new run at ls; per_run counts its sent lines. */
@@ -352,10 +422,10 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const char *b = (const char *)view.buf;
     Py_ssize_t n = view.len;
-    PyObject *runs = PyList_New(0), *per_run = PyList_New(0), *sent = PyDict_New();
+    SentTable table = {NULL, 0, 0, NULL, 0};
+    PyObject *runs = PyList_New(0), *per_run = PyList_New(0), *sent = NULL;
     PyObject *others = PyList_New(0), *broken = PyList_New(0), *result = NULL;
-    if (runs == NULL || per_run == NULL || sent == NULL || others == NULL || broken == NULL)
-        goto done;
+    if (runs == NULL || per_run == NULL || others == NULL || broken == NULL) goto done;
     Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0, run_sent = 0, before = 0;
     const char *stamp = "\0";
     Py_ssize_t stamp_len = 1, run = -1;
@@ -393,13 +463,15 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
             run_sent++;
         /* The destination key: the domain, or ">" for a recipient without "@". */
         int has_at = st.g2s != st.g1s;
-        if (count_sent(sent, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
+        if (count_sent(&table, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
                        remote_relay(b, st.g3s, st.g3e)) < 0)
             goto done;
     }
     if (add_to_run(per_run, run, run_sent) < 0) goto done;
+    if ((sent = sent_dict(&table)) == NULL) goto done;
     result = Py_BuildValue("(OOnOOO)", runs, per_run, before, sent, others, broken);
 done:
+    sent_free(&table);
     Py_XDECREF(broken);
     Py_XDECREF(runs);
     Py_XDECREF(per_run);
