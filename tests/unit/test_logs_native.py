@@ -59,6 +59,18 @@ def test_the_engine_is_built() -> None:
     assert native.rare_lines is not None
 
 
+def test_pure_python_when_asked() -> None:
+    """SMTPDOCTOR_PURE_PYTHON=1 turns the engine off (to compare, or to rule it out)."""
+    import subprocess
+
+    code = "from smtpdoctor.logs import native; print(native.ENGINE, native.rare_lines)"
+    env = dict(os.environ, SMTPDOCTOR_PURE_PYTHON="1", PYTHONPATH=str(ROOT / "src"))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["python", "None"]
+
+
 @needs_engine
 @pytest.mark.parametrize("path", LOGS, ids=lambda p: str(p.relative_to(DATA)))
 @pytest.mark.parametrize("block_size", [4096, 8 << 20])
