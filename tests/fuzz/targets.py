@@ -171,7 +171,8 @@ def _postfix_native(data: bytes) -> None:
     from smtpdoctor.logs import native
     from smtpdoctor.logs.aggregate import Aggregator
     from smtpdoctor.logs.markers import rare_line_starts_python
-    from smtpdoctor.logs.postfix import PostfixScanner, rare_line_python, status_lines_python
+    from smtpdoctor.logs.postfix import PostfixScanner
+    from smtpdoctor.logs.postfix_reference import rare_line_python, status_lines_python
     from smtpdoctor.logs.timeparse import TimeParser
 
     engine, counter, rare = native.status_lines, native.line_counts, native.rare_lines

@@ -18,7 +18,7 @@ import pytest
 
 from smtpdoctor.logs import Options, build_report, expand_inputs, native, plan_chunks, run_local
 from smtpdoctor.logs.markers import rare_line_starts_python
-from smtpdoctor.logs.postfix import rare_line_python, status_lines_python
+from smtpdoctor.logs.postfix_reference import rare_line_python, status_lines_python
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "logs"

@@ -39,11 +39,13 @@ from smtpdoctor.logs.inbound import inbound_cause
 from smtpdoctor.logs.journal import journal_to_syslog
 from smtpdoctor.logs.markers import rare_line_starts
 from smtpdoctor.logs.postfix_inbound import InboundLines, client_key
+from smtpdoctor.logs.postfix_unparsed import broken_line
+from smtpdoctor.logs.postfix_unparsed import count_lines as count_block_lines
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["PostfixScanner", "journal_to_syslog", "rare_line_python", "status_lines_python"]
+__all__ = ["PostfixScanner", "journal_to_syslog"]
 
 EventSink = Callable[[DeliveryEvent], None]
 
@@ -81,14 +83,6 @@ _PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))
 _DELAY = re.compile(rb"\bdelay=([\d.]+)")
 # The sender may be malformed ("from=<a@b>>"): up to the last ">" before ", status".
 _EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=expired, ?([^\n]*)")
-# Lines that do not start like a log line are counted as unparsed.
-_BAD_START = re.compile(
-    rb"\n(?!(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
-    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>|\n|\Z))"
-)
-_GOOD_FIRST = re.compile(
-    rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>)"
-)
 # A relay on one of these ports is a mail server out there (an MX, a smarthost),
 # not local delivery or a content filter (127.0.0.1:10024): findings.py.
 _SMTP_PORTS = (b"]:25", b"]:587", b"]:465", b"]:2525")
@@ -142,7 +136,7 @@ class PostfixScanner(InboundLines):
     def scan(self, block: bytes, *, count_lines: bool = True) -> None:
         """One block of whole lines (ends with a newline, or is the file's tail)."""
         if count_lines:
-            self._count_lines(block)
+            count_block_lines(self.agg, block)
         rare = self._rare_lines(block)
         engine = native.status_lines
         if engine is None or self.sink is not None or not self._scan_native(block, rare, engine):
@@ -170,7 +164,7 @@ class PostfixScanner(InboundLines):
                 drows = agg.destinations.rows
             domain, status = m.group(2, 5)
             if status is None:
-                self._broken(block, start)
+                broken_line(self.agg, block, start)
                 continue
             ls = block.rfind(b"\n", 0, start) + 1
             # Lines of one second share their first 26 bytes (any header form).
@@ -222,7 +216,7 @@ class PostfixScanner(InboundLines):
         if any(skipped) and (not all(skipped) or before):
             return False
         for start in broken:
-            self._broken(block, start)
+            broken_line(self.agg, block, start)
         if native.rare_lines is not None:
             self._kinds = native.rare_lines(block, rare)
         ri, next_rare = 0, rare[0] if rare else _NEVER
@@ -294,13 +288,6 @@ class PostfixScanner(InboundLines):
             if remote:
                 row[D_REMOTE_SENT] += n
         agg.status["sent"] += sum(run_sent) + before
-
-    def _count_lines(self, block: bytes) -> None:
-        counts = native.line_counts
-        # (good: the newlines followed by the block's first four bytes; -1: not counted)
-        newlines, good = counts(block, block[:4]) if counts else (block.count(b"\n"), -1)
-        self.agg.lines += newlines + (0 if block.endswith(b"\n") or not block else 1)
-        self._count_unparsed(block, newlines, good)
 
     def _rare_before(self, block: bytes, rare: list[int], ri: int, start: int) -> tuple[int, int]:
         """Reads the rare lines from ``rare[ri]`` up to ``start``; the index
@@ -759,102 +746,6 @@ class PostfixScanner(InboundLines):
                     relay_ip=ip,
                 )
             )
-
-    # -- unparsed lines ------------------------------------------------------------------
-
-    def _count_unparsed(self, block: bytes, newlines: int, good: int) -> None:
-        """Lines that do not start with a timestamp. Usually every line of a
-        block starts like its first line (same month, or same year): one
-        count() proves it; only otherwise does a regex look for the odd lines."""
-        agg = self.agg
-        if _GOOD_FIRST.match(block) is not None and block[:1] != b"<":
-            if good < 0:
-                good = block.count(b"\n" + block[:4])
-            # Every newline but the last is followed by a line like the first.
-            if good == newlines - (1 if block.endswith(b"\n") else 0):
-                return
-        elif block and block[:1] not in (b"\n", b"<"):
-            agg.add_unparsed(block[: block.find(b"\n") if b"\n" in block else 200])
-        for m in _BAD_START.finditer(block):
-            start = m.start() + 1
-            end = block.find(b"\n", start)
-            agg.add_unparsed(block[start : end if end >= 0 else len(block)][:200])
-
-    def _broken(self, block: bytes, start: int) -> None:
-        """A line with ": to=<" that is not a whole status line (cut, mangled)."""
-        ls = block.rfind(b"\n", 0, start) + 1
-        end = block.find(b"\n", start)
-        line = block[ls : end if end >= 0 else len(block)]
-        if _GOOD_FIRST.match(line):  # else _count_unparsed has counted it
-            self.agg.add_unparsed(line[:200])
-
-
-def status_lines_python(block: bytes) -> native.Found:
-    """What the compiled :func:`native.status_lines` returns, written with the
-    scanner's own regex: the reference the tests and the fuzz target compare it with."""
-    runs: list[int] = []
-    run_sent: list[int] = []
-    before = 0
-    sent: dict[tuple[bytes, bool], int] = {}
-    failures: list[native.Failure] = []
-    broken: list[int] = []
-    stamp, run = b"\x00", -1
-    for m in _STATUS.finditer(block):
-        start = m.start()
-        if m.group(5) is None:
-            broken.append(start)
-            continue
-        ls = block.rfind(b"\n", 0, start) + 1
-        if not block.startswith(stamp, ls):
-            stamp = block[ls : ls + 26]
-            run = len(runs)
-            runs.append(ls)
-            run_sent.append(0)
-        dkey = m.group(2) if m.start(2) != m.start(1) else b">"
-        if m.group(5) != b"sent":
-            none_peer, tail = _failure_key(block, m)
-            qid = block[block.rfind(b" ", ls, start) + 1 : start]
-            status = (b"sent", b"deferred", b"bounced", b"expired").index(m.group(5))
-            relay = m.group(3)
-            failures.append((start, run, ls, status, dkey, relay, none_peer, tail, m.group(1), qid))
-            continue
-        if run < 0:
-            before += 1
-        else:
-            run_sent[run] += 1
-        key = (dkey, block.endswith(_SMTP_PORTS, 0, m.end(3)))
-        sent[key] = sent.get(key, 0) + 1
-    return runs, run_sent, before, sent, failures, broken
-
-
-def rare_line_python(block: bytes, ls: int) -> native.RareLine:
-    """What :func:`native.rare_lines` may say of the rare line at ``ls`` (it may also
-    say None, for Python to read, when a header has a less common form)."""
-    end = block.find(b"\n", ls)
-    line = block[ls : end if end >= 0 else len(block)][:_MAX_LINE]
-    head = _HEAD.match(line)
-    if head is None:
-        return None
-    msg = line[head.end() :]
-    if b"status=expired" in msg:
-        m = _EXPIRED.search(msg)
-        return (m.group(1), m.group(3)) if m is not None else False
-    if b"status=" in msg:
-        return False
-    tls = (b"SSL_connect error", b"SSL_accept error", b"certificate verification failed")
-    if not any(t in msg for t in tls):
-        return (msg.startswith(b"connect to ") and b"]:" in msg) or None
-    if b"SSL_accept" in msg:
-        return None
-    proc = line[head.start(1) : head.end()]
-    if b"SSL_connect error" in msg:
-        library = PostfixScanner._library_problem_after(block, end, proc)
-    else:
-        library = None
-    pm = _PEER.search(msg)
-    if pm is None:
-        return proc, None, msg, library
-    return proc, pm.group(0), msg.replace(pm.group(0), b"host[addr]"), library
 
 
 def _failure_key(block: bytes, m: re.Match[bytes]) -> tuple[bytes | None, bytes]:
