@@ -57,6 +57,7 @@ def test_the_engine_is_built() -> None:
     assert native.status_lines is not None
     assert native.line_counts is not None
     assert native.rare_lines is not None
+    assert native.keep_blocks is not None
 
 
 def test_pure_python_when_asked() -> None:

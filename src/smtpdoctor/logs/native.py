@@ -24,6 +24,8 @@ __all__ = [
     "RareLine",
     "RareLines",
     "StatusLines",
+    "TlsOut",
+    "keep_blocks",
     "line_counts",
     "rare_lines",
     "status_lines",
@@ -50,10 +52,12 @@ LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 status_lines: StatusLines | None = None
 line_counts: LineCounts | None = None
 rare_lines: RareLines | None = None
+# Called once by a reader of large blocks: they stay in the heap between reads.
+keep_blocks: Callable[[], None] | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     try:
-        from smtpdoctor.logs._scan import line_counts, rare_lines, status_lines
+        from smtpdoctor.logs._scan import keep_blocks, line_counts, rare_lines, status_lines
     except ImportError:  # not built (no compiler at install time): pure Python
-        status_lines = line_counts = rare_lines = None
+        status_lines = line_counts = rare_lines = keep_blocks = None
 
 ENGINE = "c" if status_lines is not None else "python"
