@@ -234,3 +234,27 @@ def test_same_rare_lines_read_on_hostile_bytes() -> None:
     with pytest.raises(TypeError):
         native.rare_lines(b"x", (0,))  # type: ignore[arg-type]
     assert native.rare_lines(b"x\n", [-5, 99, 1]) == [None, None, None]
+
+
+@needs_engine
+@pytest.mark.parametrize(
+    "unit",
+    [
+        b": to=<",
+        b": to=<a>, relay=x",
+        b": to=<a>, relay=x, a=b",
+        b"x=: to=<a>, relay=r, ",
+        b": to=<a>, relay=: to=<a>, a=b, ",
+    ],
+)
+def test_hostile_long_lines_stay_linear(unit: bytes) -> None:
+    """A line that repeats ": to=<" could make every occurrence walk the rest of
+    the line (the regex does: minutes for a 1 MB line); the engine remembers its
+    scans and the field boundaries known to fail. Same answer, in linear time
+    (the 1 MB line took 30-45 s before; the test's timeout is the bound)."""
+    engine = native.status_lines
+    assert engine is not None
+    small = unit * (30_000 // len(unit))
+    assert engine(small) == status_lines_python(small)
+    runs, _, _, _, failures, broken = engine(unit * (1_000_000 // len(unit)))
+    assert len(broken) + len(failures) + len(runs) > 0

@@ -49,6 +49,36 @@ static Py_ssize_t upto2(const char *b, Py_ssize_t n, Py_ssize_t i, char x, char 
     return i;
 }
 
+/* upto2 remembered: a scan from i that found its byte at `found` answers every
+ * later scan starting in [i, found] (hostile lines repeat ": to=<" without a
+ * ">": the scans would overlap and cost the square of the line's length). */
+typedef struct {
+    Py_ssize_t from, found;
+} Upto;
+
+static Py_ssize_t upto2m(Upto *m, const char *b, Py_ssize_t n, Py_ssize_t i, char x, char y) {
+    if (i >= m->from && i <= m->found) return m->found;
+    m->from = i;
+    m->found = upto2(b, n, i, x, y);
+    return m->found;
+}
+
+/* The two remembered scans of one block: to ">" or newline, to "," or newline;
+ * and the field boundaries from which the field loop is known to fail (a bit per
+ * byte, made for a block whose loops run long: there, the fields of one line can
+ * be walked from every ": to=<" in it, as many times as it holds). */
+typedef struct {
+    Upto gt, comma;
+    unsigned char *dead;
+    int nomem;
+} Scans;
+
+#define LONG_LOOP 32
+
+static int is_dead(const Scans *sc, Py_ssize_t q) {
+    return sc->dead != NULL && (sc->dead[q >> 3] >> (q & 7)) & 1;
+}
+
 /* status=(sent|deferred|bounced|expired)(?![\w-]) ?([^\n]*) at i. */
 static int status_at(const char *b, Py_ssize_t n, Py_ssize_t i, Status *st) {
     if (!at(b, n, i, "status=", 7)) return 0;
@@ -68,9 +98,27 @@ static int status_at(const char *b, Py_ssize_t n, Py_ssize_t i, Status *st) {
     return 0;
 }
 
+/* The loop from `first` failed at `last`: marks the boundaries it went through
+ * (walking it again: it is deterministic). Returns 0, the loop's result. */
+static int mark_dead(Scans *sc, const char *b, Py_ssize_t n, Py_ssize_t first, Py_ssize_t last) {
+    if (sc->dead == NULL && !sc->nomem) {
+        sc->dead = PyMem_Calloc((size_t)(n / 8 + 1), 1);
+        sc->nomem = sc->dead == NULL;  /* (no memory: just slower) */
+    }
+    if (sc->dead == NULL) return 0;
+    for (Py_ssize_t q = first; q < last && q < n;) {
+        sc->dead[q >> 3] |= (unsigned char)(1 << (q & 7));
+        Py_ssize_t f = q;
+        while (f < n && ((b[f] >= 'a' && b[f] <= 'z') || b[f] == '_')) f++;
+        q = upto2(b, n, f + 1, ',', '\n') + 2;
+    }
+    if (last < n) sc->dead[last >> 3] |= (unsigned char)(1 << (last & 7));
+    return 0;
+}
+
 /* The optional part of _STATUS after ": to=<" (q is just after it). */
-static int status_rest(const char *b, Py_ssize_t n, Py_ssize_t q, Status *st) {
-    Py_ssize_t e = upto2(b, n, q, '>', '\n');
+static int status_rest(const char *b, Py_ssize_t n, Py_ssize_t q, Status *st, Scans *sc) {
+    Py_ssize_t e = upto2m(&sc->gt, b, n, q, '>', '\n');
     if (e >= n || b[e] != '>') return 0;
     st->g1s = q;
     st->g1e = e;
@@ -81,17 +129,22 @@ static int status_rest(const char *b, Py_ssize_t n, Py_ssize_t q, Status *st) {
     if (!at(b, n, q, ", ", 2)) return 0;
     q += 2;
     if (at(b, n, q, "orig_to=<", 9)) {
-        Py_ssize_t o = upto2(b, n, q + 9, '>', '\n');
+        Py_ssize_t o = upto2m(&sc->gt, b, n, q + 9, '>', '\n');
         if (o < n && b[o] == '>' && at(b, n, o + 1, ", ", 2)) q = o + 3;
     }
     if (!at(b, n, q, "relay=", 6)) return 0;
-    Py_ssize_t r = upto2(b, n, q + 6, ',', '\n');
+    Py_ssize_t r = upto2m(&sc->comma, b, n, q + 6, ',', '\n');
     if (!at(b, n, r, ", ", 2)) return 0;
     st->g3s = q + 6;
     st->g3e = r;
     q = r + 2;
-    /* (?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=... : lazily, fields one at a time. */
+    /* (?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=... : lazily, fields one at a time.
+     * Whether it matches from a boundary depends on that boundary alone: the
+     * boundaries of a loop that failed are marked, and a later loop that reaches
+     * one of them fails there too. */
+    Py_ssize_t first = q, steps = 0;
     for (;;) {
+        if (is_dead(sc, q)) return mark_dead(sc, b, n, first, q);
         if (at(b, n, q, "dsn=", 4)) {
             Py_ssize_t d = q + 4;
             while (d < n && ((b[d] >= '0' && b[d] <= '9') || b[d] == '.')) d++;
@@ -107,10 +160,11 @@ static int status_rest(const char *b, Py_ssize_t n, Py_ssize_t q, Status *st) {
         }
         Py_ssize_t f = q;
         while (f < n && ((b[f] >= 'a' && b[f] <= 'z') || b[f] == '_')) f++;
-        if (f == q || f >= n || b[f] != '=') return 0;
-        Py_ssize_t c = upto2(b, n, f + 1, ',', '\n');
-        if (!at(b, n, c, ", ", 2)) return 0;
+        if (f == q || f >= n || b[f] != '=') return steps > LONG_LOOP ? mark_dead(sc, b, n, first, q) : 0;
+        Py_ssize_t c = upto2m(&sc->comma, b, n, f + 1, ',', '\n');
+        if (!at(b, n, c, ", ", 2)) return steps > LONG_LOOP ? mark_dead(sc, b, n, first, q) : 0;
         q = c + 2;
+        steps++;
     }
 }
 
@@ -426,6 +480,7 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
     const char *b = (const char *)view.buf;
     Py_ssize_t n = view.len;
     SentTable table = {NULL, 0, 0, NULL, 0};
+    Scans scans = {{-1, -2}, {-1, -2}, NULL, 0};
     PyObject *runs = PyList_New(0), *per_run = PyList_New(0), *sent = NULL;
     PyObject *others = PyList_New(0), *broken = PyList_New(0), *result = NULL;
     if (runs == NULL || per_run == NULL || others == NULL || broken == NULL) goto done;
@@ -437,7 +492,7 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
         if (hit == NULL) break;
         Py_ssize_t start = hit - b;
         Status st;
-        if (!status_rest(b, n, start + 6, &st)) {
+        if (!status_rest(b, n, start + 6, &st, &scans)) {
             if (append_pair(broken, start) < 0) goto done;  /* cut short */
             pos = start + 6;
             continue;
@@ -474,6 +529,7 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
     if ((sent = sent_dict(&table)) == NULL) goto done;
     result = Py_BuildValue("(OOnOOO)", runs, per_run, before, sent, others, broken);
 done:
+    PyMem_Free(scans.dead);
     sent_free(&table);
     Py_XDECREF(broken);
     Py_XDECREF(runs);
