@@ -535,8 +535,8 @@ least 20x, on inputs like these; memory bounded; the same counts as pflogsumm an
 same classifications. Counts, classifications and memory: met (above; the JSON reports
 of the compiled engine and of the pure-Python path are identical on these inputs and on
 every log of `tests/data/logs`, `tests/unit/test_logs_native.py`). Speed: see the goal
-line under each table. *busy* on one core is at the goal with no margin: 0.66-0.78 CPU s
-against pflogsumm's 6.7-7.4 over this session's last four runs (9.2x-10.2x, 10.2x in the
+line under each table. *busy* on one core is at the goal with no margin: 0.65-0.78 CPU s
+against pflogsumm's 6.5-7.4 over this session's last five runs (9.2x-10.2x, 10.2x in the
 quietest; the load of the other helpers on the 2 cores moves it by that much).
 The pure-Python row runs without hyperscan too (`SMTPDOCTOR_PURE_PYTHON=1` turns both off).
 
