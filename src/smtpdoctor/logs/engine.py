@@ -18,18 +18,20 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator, InputStats, Limits
 from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.events import DeliveryEvent
-from smtpdoctor.logs.parsers import PARSERS, LineParser
 from smtpdoctor.logs.postfix import PostfixScanner, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.reasons import ReasonCache
 from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser
+
+if TYPE_CHECKING:
+    from smtpdoctor.logs.parsers import LineParser
 
 __all__ = [
     "Chunk",
@@ -227,7 +229,10 @@ def _handler(
             scanner.scan(journal_to_syslog(block, agg), count_lines=False)
 
         return journal
-    parser = PARSERS[fmt](times, reasons)
+    # The other formats' parsers are imported when met: most logs are Postfix's,
+    # and start-up counts against a whole run (issue 17).
+    parsers = importlib.import_module("smtpdoctor.logs.parsers")
+    parser: LineParser = parsers.PARSERS[fmt](times, reasons)
     return _line_handler(parser, agg, sink, options)
 
 
