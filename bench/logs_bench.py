@@ -536,8 +536,8 @@ same classifications. Counts, classifications and memory: met (above; the JSON r
 of the compiled engine and of the pure-Python path are identical on these inputs and on
 every log of `tests/data/logs`, `tests/unit/test_logs_native.py`). Speed: see the goal
 line under each table. *busy* on one core is at the goal with no margin: 0.65-0.78 CPU s
-against pflogsumm's 6.5-7.4 over this session's last five runs (9.2x-10.2x, 10.2x in the
-quietest; the load of the other helpers on the 2 cores moves it by that much).
+against pflogsumm's 6.5-7.4 over this session's last six runs (9.2x-10.3x, above 10x in
+the quieter ones; the load of the other helpers on the 2 cores moves it by that much).
 The pure-Python row runs without hyperscan too (`SMTPDOCTOR_PURE_PYTHON=1` turns both off).
 
 What changed: the per-line work of the Postfix reader is now a C extension
