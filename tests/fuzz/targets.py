@@ -165,6 +165,57 @@ def _queue(fmt: str | None) -> Callable[[bytes], None]:
     return run
 
 
+def _postfix_native(data: bytes) -> None:
+    """Differential: the compiled status-line engine and the pure-Python path must
+    find the same lines and give the same counts (and never crash) on any bytes."""
+    from smtpdoctor.logs import native
+    from smtpdoctor.logs.aggregate import Aggregator
+    from smtpdoctor.logs.markers import rare_line_starts_python
+    from smtpdoctor.logs.postfix import PostfixScanner
+    from smtpdoctor.logs.postfix_reference import rare_line_python, status_lines_python
+    from smtpdoctor.logs.timeparse import TimeParser
+
+    engine, counter, rare = native.status_lines, native.line_counts, native.rare_lines
+    if engine is None or counter is None or rare is None:
+        return
+    if engine(data) != status_lines_python(data):
+        raise AssertionError("status_lines differs from the pure-Python reference")
+    starts = rare_line_starts_python(data)
+    for ls, kind in zip(starts, rare(data, starts), strict=True):
+        expected = rare_line_python(data, ls)
+        if (kind is not None and kind != expected) or (expected is None and kind is not None):
+            raise AssertionError("rare_lines differs from the pure-Python reference")
+    counts = []
+    for use in (True, False):
+        native.status_lines = engine if use else None
+        native.line_counts = counter if use else None
+        native.rare_lines = rare if use else None
+        try:
+            agg = Aggregator()
+            PostfixScanner(agg, TimeParser(_REF), _reasons()).scan(data)
+            agg.finish()
+        finally:
+            native.status_lines, native.line_counts, native.rare_lines = engine, counter, rare
+        counts.append(
+            (
+                agg.lines,
+                agg.unparsed,
+                agg.unparsed_samples,
+                agg.filtered,
+                agg.status,
+                agg.destinations.rows,
+                agg.relays.rows,
+                agg.series.buckets,
+                agg.by_hour,
+                agg.reasons.rows,
+                agg.first,
+                agg.last,
+            )
+        )
+    if counts[0] != counts[1]:
+        raise AssertionError("the compiled and the pure-Python path count differently")
+
+
 def _targets() -> list[Target]:
     from smtpdoctor.config import ConfigError
     from smtpdoctor.evidence.queue import QueueFormat, QueueFormatError
@@ -177,6 +228,7 @@ def _targets() -> list[Target]:
         Target("bounce", _bounce, ()),
     ]
     out += [Target(f"log-{fmt}", _log(fmt), ()) for fmt in FORMATS]
+    out += [Target("log-postfix-native", _postfix_native, ())]
     kinds = ["postfix", "exim", "sendmail", "exchange-send-connector", "exchange-receive-connector"]
     out += [Target("config-sniffed", _config(None), (ConfigError,))]
     out += [Target(f"config-{k}", _config(k), (ConfigError,)) for k in kinds]

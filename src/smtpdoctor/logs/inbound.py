@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from smtpdoctor.model import Category, Stage
 
@@ -99,6 +99,7 @@ _COMMANDS: tuple[tuple[str, Stage], ...] = (
 )
 
 
+@lru_cache(maxsize=256)  # (a log repeats a few commands: pure, so remembered)
 def stage_of_command(word: str) -> Stage:
     """``RCPT`` → rcpt_to, ``END-OF-MESSAGE`` → message, ``check_rcpt`` → rcpt_to, …"""
     upper = word.strip().upper()
@@ -222,6 +223,7 @@ _SENDMAIL_REASON = re.compile(r"reason=([^,]+)")
 _VERSION = re.compile(r"\b(SSLv[23]|TLSv1(?:\.[0-3])?|TLS1\.[0-3])\b")
 
 
+@lru_cache(maxsize=1024)  # (pure: a log repeats its texts; bounded like the memos)
 def tls_detail(text: str) -> str | None:
     """The TLS reason and version a failure's text gives, in a few words (or None)."""
     found = []

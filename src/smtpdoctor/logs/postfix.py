@@ -22,6 +22,14 @@ Only the matched lines are sliced and decoded. A status reason is
 classified once per distinct text (:class:`~smtpdoctor.logs.reasons.ReasonCache`),
 and ``status=sent`` lines are only counted unless events are wanted.
 
+When the compiled engine is built (:mod:`~smtpdoctor.logs.native`, ``_scan.c``),
+the status pass, the reading of the expiry, outbound TLS and failed-connect
+lines, and the line count are done in C: the successful deliveries come back
+counted per second and per destination, the failures parsed (memo key, queue
+id), and this module keeps only the state and the tables. Without it (or with
+``SMTPDOCTOR_PURE_PYTHON=1``) the regexes above do the same work, with the
+same report (``postfix_reference.py`` says what the engine must return).
+
 Program names are not checked (``postfix/smtp``, ``postfix-out/smtp``,
 ``postfix/relay/smtp`` all count); the line shapes are Postfix's own.
 """
@@ -32,12 +40,15 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 
+from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause
 from smtpdoctor.logs.journal import journal_to_syslog
 from smtpdoctor.logs.markers import rare_line_starts
 from smtpdoctor.logs.postfix_inbound import InboundLines, client_key
+from smtpdoctor.logs.postfix_unparsed import broken_line
+from smtpdoctor.logs.postfix_unparsed import count_lines as count_block_lines
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
@@ -54,6 +65,7 @@ _STATUS = re.compile(
     rb"(?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=(sent|deferred|bounced|expired)"
     rb"(?![\w-]) ?([^\n]*))?"
 )
+_FAILED = (EventStatus.SENT, EventStatus.DEFERRED, EventStatus.BOUNCED, EventStatus.EXPIRED)
 _STATUS_NAMES = {
     b"sent": EventStatus.SENT,
     b"deferred": EventStatus.DEFERRED,
@@ -79,14 +91,6 @@ _PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))
 _DELAY = re.compile(rb"\bdelay=([\d.]+)")
 # The sender may be malformed ("from=<a@b>>"): up to the last ">" before ", status".
 _EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=expired, ?([^\n]*)")
-# Lines that do not start like a log line are counted as unparsed.
-_BAD_START = re.compile(
-    rb"\n(?!(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
-    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>|\n|\Z))"
-)
-_GOOD_FIRST = re.compile(
-    rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|<\d{1,3}>)"
-)
 # A relay on one of these ports is a mail server out there (an MX, a smarthost),
 # not local delivery or a content filter (127.0.0.1:10024): findings.py.
 _SMTP_PORTS = (b"]:25", b"]:587", b"]:465", b"]:2525")
@@ -130,6 +134,8 @@ class PostfixScanner(InboundLines):
             OrderedDict()
         )
         self.events = 0
+        # What the engine read of each rare line of the block (native.rare_lines).
+        self._kinds: list[native.RareLine] | None = None
         # Failures are counted by what they add and added once a block (aggregate.py).
         self._batch = FailureBatch()
 
@@ -137,10 +143,20 @@ class PostfixScanner(InboundLines):
 
     def scan(self, block: bytes, *, count_lines: bool = True) -> None:
         """One block of whole lines (ends with a newline, or is the file's tail)."""
-        agg = self.agg
         if count_lines:
-            self._count_lines(block)
+            count_block_lines(self.agg, block)
         rare = self._rare_lines(block)
+        engine = native.status_lines
+        if engine is None or self.sink is not None or not self._scan_native(block, rare, engine):
+            self._kinds = None
+            self._scan_python(block, rare)
+        self._kinds = None
+        if self._batch:
+            self.agg.add_failures(self._batch)
+
+    def _scan_python(self, block: bytes, rare: list[int]) -> None:
+        """The status lines of a block, one at a time (the pure-Python path)."""
+        agg = self.agg
         ri, next_rare = 0, rare[0] if rare else _NEVER
         count_only = self.sink is None
         dests, drows = self._dest, agg.destinations.rows
@@ -156,7 +172,7 @@ class PostfixScanner(InboundLines):
                 drows = agg.destinations.rows
             domain, status = m.group(2, 5)
             if status is None:
-                self._broken(block, start)
+                broken_line(self.agg, block, start)
                 continue
             ls = block.rfind(b"\n", 0, start) + 1
             # Lines of one second share their first 26 bytes (any header form).
@@ -166,9 +182,10 @@ class PostfixScanner(InboundLines):
             if skip:
                 agg.filtered += 1
                 continue
-            dest = dests.get(domain)
+            dkey = domain if m.start(2) != m.start(1) else b">"
+            dest = dests.get(dkey)
             if dest is None:
-                dest = self._destination(m.group(1), domain)
+                dest = self._destination(dkey)
             if status == b"sent" and count_only:
                 # The hot path: a successful delivery is only counted (and
                 # whether it went to an SMTP server on port 25: findings.py).
@@ -190,19 +207,113 @@ class PostfixScanner(InboundLines):
             drows = agg.destinations.rows
         agg.status["sent"] += sent
         self._rare_before(block, rare, ri, _NEVER)
-        if self._batch:
-            agg.add_failures(self._batch)
 
-    def _count_lines(self, block: bytes) -> None:
-        newlines = block.count(b"\n")
-        self.agg.lines += newlines + (0 if block.endswith(b"\n") or not block else 1)
-        self._count_unparsed(block, newlines)
+    def _scan_native(self, block: bytes, rare: list[int], engine: native.StatusLines) -> bool:
+        """The status lines of a block through the compiled engine: the successful
+        deliveries come back counted per second and per (destination, remote relay),
+        the failures parsed, with their memo key, for the same per-line state as
+        :meth:`_scan_python` keeps. False (nothing done) when applying the counts per
+        key instead of per line could change the report: the destination table would
+        be pruned meanwhile, or --since/--until keep some seconds and not others."""
+        agg = self.agg
+        runs, run_sent, before, sent, failures, broken = engine(block)
+        if len(agg.destinations.rows) + len(sent) >= 2 * agg.destinations.cap:
+            return False
+        seconds = [self._second(block, ls)[:2] for ls in runs]
+        skipped = [skip for (_, skip), n in zip(seconds, run_sent, strict=True) if n]
+        if any(skipped) and (not all(skipped) or before):
+            return False
+        for start in broken:
+            broken_line(self.agg, block, start)
+        if native.rare_lines is not None:
+            self._kinds = native.rare_lines(block, rare)
+        ri, next_rare = 0, rare[0] if rare else _NEVER
+        for failure in failures:
+            if failure[0] > next_rare:
+                ri, next_rare = self._rare_before(block, rare, ri, failure[0])
+            self._failure(block, failure, seconds)
+        if any(skipped):  # every second with a successful delivery is outside --since/--until
+            agg.filtered += sum(run_sent)
+        else:
+            self._apply_sent(runs, seconds, run_sent, before, sent)
+        self._rare_before(block, rare, ri, _NEVER)
+        return True
+
+    def _failure(
+        self, block: bytes, failure: native.Failure, seconds: list[tuple[float | None, bool]]
+    ) -> None:
+        """A failure line the engine parsed: what :meth:`_status_line` does with it,
+        without the regex and the slicing when its memo key is known."""
+        start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid = failure
+        epoch, skip = seconds[run] if run >= 0 else (None, False)
+        if skip:
+            self.agg.filtered += 1
+            return
+        dest = self._dest.get(dkey) or self._destination(dkey)
+        memo = self._raw.get(tail)
+        if memo is None:  # a reason not seen yet: the regex path classifies it
+            m = _STATUS.match(block, start)
+            assert m is not None  # (the engine found a whole status line here)
+            self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
+            return
+        info = memo[0]
+        relay = (
+            _none_relay(none_peer) if relay_field == b"none" else self._relay_key(relay_field)[0]
+        )
+        st = _FAILED[status]
+        seen_tls = False
+        if info.tls:
+            info, seen_tls = self._refine_tls(block, ls, relay, info)
+        if st is EventStatus.DEFERRED:
+            deferrals = self._deferrals
+            deferrals[qid] = (to, dest, relay, info)
+            if len(deferrals) > _EXPIRY_MEMORY:
+                deferrals.popitem(last=False)
+        destination = None if dest == "(none)" else dest
+        self._batch.add(epoch, st, destination, relay, info, count_tls=not seen_tls)
+
+    def _apply_sent(
+        self,
+        runs: list[int],
+        seconds: list[tuple[float | None, bool]],
+        run_sent: list[int],
+        before: int,
+        sent: dict[tuple[bytes, bool], int],
+    ) -> None:
+        """The engine's counts of successful deliveries, once per second and once
+        per distinct destination."""
+        agg = self.agg
+        for (epoch, _), n in zip(seconds, run_sent, strict=True):
+            if n and epoch is not None:
+                tvec, hrow = agg.time_slot(epoch)
+                tvec[0] += n
+                hrow[0] += n
+        dests, table = self._dest, agg.destinations
+        for (dkey, remote), n in sent.items():
+            row = table.row(dests.get(dkey) or self._destination(dkey))
+            row[0] += n
+            row[1] += n
+            if remote:
+                row[D_REMOTE_SENT] += n
+        agg.status["sent"] += sum(run_sent) + before
 
     def _rare_before(self, block: bytes, rare: list[int], ri: int, start: int) -> tuple[int, int]:
         """Reads the rare lines from ``rare[ri]`` up to ``start``; the index
         and the position of the next one."""
+        kinds = self._kinds
         while ri < len(rare) and rare[ri] < start:
-            self._rare(block, rare[ri])
+            kind = kinds[ri] if kinds is not None else None
+            if kind is None:
+                self._rare(block, rare[ri])
+            elif kind is False:
+                pass  # (a status line: the main pass has it)
+            elif kind is True:  # a failed connect, only counted (as _connect_failure does)
+                if self._epoch_ok(self.times.at(block, rare[ri])):
+                    self.agg.status["other"] += 1
+            elif len(kind) == 2:  # an expiry the engine read
+                self._expiry(block, rare[ri], kind[0], kind[1])
+            else:  # an outbound TLS failure the engine read
+                self._tls_out(block, rare[ri], kind)
             ri += 1
         return ri, rare[ri] if ri < len(rare) else _NEVER
 
@@ -231,23 +342,11 @@ class PostfixScanner(InboundLines):
         agg = self.agg
         start = m.start()
         tail_start = m.start(4) if m.start(4) >= 0 else m.start(5) - 7
-        tail = block[tail_start : min(m.end(), tail_start + _MAX_LINE)]
-        # Host names and recipients vary from line to line: the memo key has
-        # the relay's name[address] and the <recipient> replaced (bytes.replace,
-        # C speed), as reasons.normalize_reason would replace them.
+        none_peer, tail = _failure_key(block, m)
         relay_field = m.group(3)
-        if relay_field == b"none":
-            pm = _PEER.search(m.group(6))
-            relay = _peer_text(pm) if pm else None
-            if pm is not None:
-                tail = tail.replace(pm.group(0), b"host[addr]")
-        else:
-            relay, peer = self._relay_key(relay_field)
-            if peer is not None:
-                tail = tail.replace(peer, b"host[addr]")
-        recipient = m.group(1)
-        if recipient:
-            tail = tail.replace(b"<" + recipient + b">", b"<user@domain>")
+        relay = (
+            _none_relay(none_peer) if relay_field == b"none" else self._relay_key(relay_field)[0]
+        )
         memo = self._raw.get(tail)
         if memo is None:
             memo = self._remember(tail, m.group(4), status, tail[m.start(6) - tail_start :])
@@ -284,15 +383,16 @@ class PostfixScanner(InboundLines):
 
     # -- helpers for status lines -----------------------------------------------------
 
-    def _destination(self, to: bytes, domain: bytes) -> str:
-        """The destination key of a recipient ("(none)" for a local name)."""
-        if b"@" in to:
-            value = domain.decode("utf-8", "replace").lower().rstrip(".") or "(none)"
-        else:
+    def _destination(self, dkey: bytes) -> str:
+        """The destination of a recipient's domain (``dkey``; ``>`` for a local
+        name without ``@``, which no domain can be: "(none)")."""
+        if dkey == b">":
             value = "(none)"
+        else:
+            value = dkey.decode("utf-8", "replace").lower().rstrip(".") or "(none)"
         if len(self._dest) >= 50_000:
             self._dest.clear()
-        self._dest[domain] = value
+        self._dest[dkey] = value
         return value
 
     def _relay_key(self, relay: bytes) -> tuple[str, bytes | None]:
@@ -540,7 +640,21 @@ class PostfixScanner(InboundLines):
         # the memo key (normalize_reason would replace it the same way).
         pm = _PEER.search(msg)
         peer = _peer_text(pm) if pm else None
-        key = (msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
+        self._tls_counted(
+            proc, peer, msg.replace(pm.group(0), b"host[addr]") if pm else msg, library
+        )
+
+    def _tls_out(self, block: bytes, ls: int, kind: native.TlsOut) -> None:
+        """An outbound TLS failure line the engine read (count-only)."""
+        epoch = self.times.at(block, ls)
+        if self._epoch_ok(epoch):
+            proc, peer, key, library = kind
+            self._tls_counted(proc, _none_relay(peer), key, library)
+
+    def _tls_counted(
+        self, proc: bytes, peer: str | None, text: bytes, library: bytes | None
+    ) -> None:
+        key = (text, library)
         info = self._tls_memo.get(key)
         if info is None:
             info = self.reasons.info(key[0].decode("utf-8", "replace").strip())
@@ -601,14 +715,16 @@ class PostfixScanner(InboundLines):
 
     def _expired(self, block: bytes, ls: int, msg: bytes) -> None:
         m = _EXPIRED.search(msg)
-        if m is None:
-            return
+        if m is not None:
+            self._expiry(block, ls, m.group(1), m.group(3))
+
+    def _expiry(self, block: bytes, ls: int, qid: bytes, reason: bytes) -> None:
+        """An expiry line's queue id and reason (found by _EXPIRED or the engine)."""
         epoch = self.times.at(block, ls)
         if not self._epoch_ok(epoch):
             self.agg.filtered += 1
             return
-        qid = m.group(1)
-        text = m.group(3).decode("utf-8", "replace").strip() or "message expired"
+        text = reason.decode("utf-8", "replace").strip() or "message expired"
         last = self._deferrals.pop(qid, None)
         recipient: str | None = None
         if last is not None:
@@ -639,32 +755,37 @@ class PostfixScanner(InboundLines):
                 )
             )
 
-    # -- unparsed lines ------------------------------------------------------------------
 
-    def _count_unparsed(self, block: bytes, newlines: int) -> None:
-        """Lines that do not start with a timestamp. Usually every line of a
-        block starts like its first line (same month, or same year): one
-        count() proves it; only otherwise does a regex look for the odd lines."""
-        agg = self.agg
-        if _GOOD_FIRST.match(block) is not None and block[:1] != b"<":
-            good = block.count(b"\n" + block[:4])
-            # Every newline but the last is followed by a line like the first.
-            if good == newlines - (1 if block.endswith(b"\n") else 0):
-                return
-        elif block and block[:1] not in (b"\n", b"<"):
-            agg.add_unparsed(block[: block.find(b"\n") if b"\n" in block else 200])
-        for m in _BAD_START.finditer(block):
-            start = m.start() + 1
-            end = block.find(b"\n", start)
-            agg.add_unparsed(block[start : end if end >= 0 else len(block)][:200])
+def _failure_key(block: bytes, m: re.Match[bytes]) -> tuple[bytes | None, bytes]:
+    """A status line's memo key: its tail from the dsn (or the status) on, with the
+    relay's name[address] and the <recipient> replaced (bytes.replace, C speed), as
+    reasons.normalize_reason would replace them (host names and recipients vary
+    from line to line); and, for ``relay=none``, the name[address] its reason gives."""
+    tail_start = m.start(4) if m.start(4) >= 0 else m.start(5) - 7
+    tail = block[tail_start : min(m.end(), tail_start + _MAX_LINE)]
+    relay_field = m.group(3)
+    none_peer = None
+    if relay_field == b"none":
+        pm = _PEER.search(m.group(6))
+        if pm is not None:
+            none_peer = pm.group(0)
+            tail = tail.replace(none_peer, b"host[addr]")
+    else:
+        peer = relay_field[: relay_field.find(b"]") + 1]
+        if peer:
+            tail = tail.replace(peer, b"host[addr]")
+    recipient = m.group(1)
+    if recipient:
+        tail = tail.replace(b"<" + recipient + b">", b"<user@domain>")
+    return none_peer, tail
 
-    def _broken(self, block: bytes, start: int) -> None:
-        """A line with ": to=<" that is not a whole status line (cut, mangled)."""
-        ls = block.rfind(b"\n", 0, start) + 1
-        end = block.find(b"\n", start)
-        line = block[ls : end if end >= 0 else len(block)]
-        if _GOOD_FIRST.match(line):  # else _count_unparsed has counted it
-            self.agg.add_unparsed(line[:200])
+
+def _none_relay(peer: bytes | None) -> str | None:
+    """The relay of a ``relay=none`` line: the name[address] of its reason, if any."""
+    if peer is None:
+        return None
+    text = peer.decode("utf-8", "replace")
+    return text[:-3] if text.endswith("]:25") else text
 
 
 def _no_second() -> tuple[float | None, bool, list[int], list[int]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from smtpdoctor.logs.aggregate import Aggregator
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
@@ -163,6 +164,7 @@ class InboundLines:
         )
 
 
+@lru_cache(maxsize=1024)  # (pure: a client comes back; bounded like the memos)
 def client_key(text: bytes) -> str | None:
     """``host[addr]`` of the first client named in ``text`` (no port; "unknown" if unnamed)."""
     m = _CLIENT.search(text)

@@ -1,0 +1,813 @@
+/* The compiled part of the Postfix scanner (see engine docs in scan.py).
+ *
+ * status_lines(block) walks a block of Postfix log bytes once and finds every
+ * delivery status line exactly as postfix._STATUS.finditer() does (the same
+ * matches, at the same offsets: the regex's semantics are written out below,
+ * step by step), then:
+ *   - counts the "status=sent" lines per second (run) and, apart, per
+ *     (destination key, remote relay) in a dict: Python applies each once;
+ *   - returns the offsets of the other status lines (failures, and lines cut
+ *     short) for Python's per-line path, which keeps the per-process and
+ *     per-queue-id state.
+ * Seconds: consecutive status lines whose first 26 bytes are equal share one
+ * "run" (as postfix.PostfixScanner.scan does); a run is named by the offset
+ * of its first line, which Python turns into an epoch once.
+ *
+ * Hostile input: every read is checked against the block's length; nothing is
+ * kept between calls; memory is proportional to the block's status lines.
+ */
+#define _GNU_SOURCE
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+typedef struct {
+    Py_ssize_t g1s, g1e, g2s, g2e, g3s, g3e, g4s, g4e;  /* recipient, domain, relay, dsn */
+    Py_ssize_t g5s, g6s;                                  /* status word, reason */
+    int status;                                           /* 0 sent 1 deferred 2 bounced 3 expired */
+    Py_ssize_t end;                                       /* the match's end */
+} Status;
+
+static const char *const WORDS[4] = {"sent", "deferred", "bounced", "expired"};
+static const Py_ssize_t WORDLEN[4] = {4, 8, 7, 7};
+
+static int at(const char *b, Py_ssize_t n, Py_ssize_t i, const char *lit, Py_ssize_t len) {
+    return i >= 0 && i + len <= n && memcmp(b + i, lit, (size_t)len) == 0;
+}
+
+static int is_word(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+/* Up to the first of two bytes (or n). */
+static Py_ssize_t upto2(const char *b, Py_ssize_t n, Py_ssize_t i, char x, char y) {
+    while (i < n && b[i] != x && b[i] != y) i++;
+    return i;
+}
+
+/* upto2 remembered: a scan from i that found its byte at `found` answers every
+ * later scan starting in [i, found] (hostile lines repeat ": to=<" without a
+ * ">": the scans would overlap and cost the square of the line's length). */
+typedef struct {
+    Py_ssize_t from, found;
+} Upto;
+
+static Py_ssize_t upto2m(Upto *m, const char *b, Py_ssize_t n, Py_ssize_t i, char x, char y) {
+    if (i >= m->from && i <= m->found) return m->found;
+    m->from = i;
+    m->found = upto2(b, n, i, x, y);
+    return m->found;
+}
+
+/* The two remembered scans of one block: to ">" or newline, to "," or newline;
+ * and the field boundaries from which the field loop is known to fail (a bit per
+ * byte, made for a block whose loops run long: there, the fields of one line can
+ * be walked from every ": to=<" in it, as many times as it holds). */
+typedef struct {
+    Upto gt, comma;
+    unsigned char *dead;
+    int nomem;
+} Scans;
+
+#define LONG_LOOP 32
+
+static int is_dead(const Scans *sc, Py_ssize_t q) {
+    return sc->dead != NULL && (sc->dead[q >> 3] >> (q & 7)) & 1;
+}
+
+/* status=(sent|deferred|bounced|expired)(?![\w-]) ?([^\n]*) at i. */
+static int status_at(const char *b, Py_ssize_t n, Py_ssize_t i, Status *st) {
+    if (!at(b, n, i, "status=", 7)) return 0;
+    i += 7;
+    for (int w = 0; w < 4; w++) {
+        if (!at(b, n, i, WORDS[w], WORDLEN[w])) continue;
+        Py_ssize_t j = i + WORDLEN[w];
+        if (j < n && is_word((unsigned char)b[j])) return 0;
+        if (j < n && b[j] == ' ') j++;
+        st->g5s = i;
+        st->g6s = j;
+        const char *nl = j < n ? memchr(b + j, '\n', (size_t)(n - j)) : NULL;
+        st->status = w;
+        st->end = nl ? nl - b : n;
+        return 1;
+    }
+    return 0;
+}
+
+/* The loop from `first` failed at `last`: marks the boundaries it went through
+ * (walking it again: it is deterministic). Returns 0, the loop's result. */
+static int mark_dead(Scans *sc, const char *b, Py_ssize_t n, Py_ssize_t first, Py_ssize_t last) {
+    if (sc->dead == NULL && !sc->nomem) {
+        sc->dead = PyMem_Calloc((size_t)(n / 8 + 1), 1);
+        sc->nomem = sc->dead == NULL;  /* (no memory: just slower) */
+    }
+    if (sc->dead == NULL) return 0;
+    for (Py_ssize_t q = first; q < last && q < n;) {
+        sc->dead[q >> 3] |= (unsigned char)(1 << (q & 7));
+        Py_ssize_t f = q;
+        while (f < n && ((b[f] >= 'a' && b[f] <= 'z') || b[f] == '_')) f++;
+        q = upto2(b, n, f + 1, ',', '\n') + 2;
+    }
+    if (last < n) sc->dead[last >> 3] |= (unsigned char)(1 << (last & 7));
+    return 0;
+}
+
+/* The optional part of _STATUS after ": to=<" (q is just after it). */
+static int status_rest(const char *b, Py_ssize_t n, Py_ssize_t q, Status *st, Scans *sc) {
+    Py_ssize_t e = upto2m(&sc->gt, b, n, q, '>', '\n');
+    if (e >= n || b[e] != '>') return 0;
+    st->g1s = q;
+    st->g1e = e;
+    const char *atp = e > q ? memchr(b + q, '@', (size_t)(e - q)) : NULL;
+    st->g2s = atp ? (atp - b) + 1 : q;
+    st->g2e = e;
+    q = e + 1;
+    if (!at(b, n, q, ", ", 2)) return 0;
+    q += 2;
+    if (at(b, n, q, "orig_to=<", 9)) {
+        Py_ssize_t o = upto2m(&sc->gt, b, n, q + 9, '>', '\n');
+        if (o < n && b[o] == '>' && at(b, n, o + 1, ", ", 2)) q = o + 3;
+    }
+    if (!at(b, n, q, "relay=", 6)) return 0;
+    Py_ssize_t r = upto2m(&sc->comma, b, n, q + 6, ',', '\n');
+    if (!at(b, n, r, ", ", 2)) return 0;
+    st->g3s = q + 6;
+    st->g3e = r;
+    q = r + 2;
+    /* (?:[a-z_]+=[^,\n]*, )*?(?:dsn=([0-9.]+), )?status=... : lazily, fields one at a time.
+     * Whether it matches from a boundary depends on that boundary alone: the
+     * boundaries of a loop that failed are marked, and a later loop that reaches
+     * one of them fails there too. */
+    Py_ssize_t first = q, steps = 0;
+    for (;;) {
+        if (is_dead(sc, q)) return mark_dead(sc, b, n, first, q);
+        if (at(b, n, q, "dsn=", 4)) {
+            Py_ssize_t d = q + 4;
+            while (d < n && ((b[d] >= '0' && b[d] <= '9') || b[d] == '.')) d++;
+            if (d > q + 4 && at(b, n, d, ", ", 2) && status_at(b, n, d + 2, st)) {
+                st->g4s = q + 4;
+                st->g4e = d;
+                return 1;
+            }
+        }
+        if (status_at(b, n, q, st)) {
+            st->g4s = st->g4e = -1;
+            return 1;
+        }
+        Py_ssize_t f = q;
+        while (f < n && ((b[f] >= 'a' && b[f] <= 'z') || b[f] == '_')) f++;
+        if (f == q || f >= n || b[f] != '=') return steps > LONG_LOOP ? mark_dead(sc, b, n, first, q) : 0;
+        Py_ssize_t c = upto2m(&sc->comma, b, n, f + 1, ',', '\n');
+        if (!at(b, n, c, ", ", 2)) return steps > LONG_LOOP ? mark_dead(sc, b, n, first, q) : 0;
+        q = c + 2;
+        steps++;
+    }
+}
+
+static const char *const PORTS[4] = {"]:25", "]:587", "]:465", "]:2525"};
+
+static int remote_relay(const char *b, Py_ssize_t s, Py_ssize_t e) {
+    for (int k = 0; k < 4; k++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(PORTS[k]);
+        if (e - s >= len && memcmp(b + e - len, PORTS[k], (size_t)len) == 0) return 1;
+    }
+    return 0;
+}
+
+static int append_pair(PyObject *list, Py_ssize_t a) {
+    PyObject *x = PyLong_FromSsize_t(a);
+    if (x == NULL) return -1;
+    int rc = PyList_Append(list, x);
+    Py_DECREF(x);
+    return rc;
+}
+
+/* The sent lines per (destination key, remote relay), counted in C: the keys
+ * point into the block (valid for the call); entries stay in the order first seen
+ * (the order Python creates the destination rows in). */
+typedef struct {
+    const char *key;
+    Py_ssize_t len, count;
+    int remote;
+} SentEntry;
+
+typedef struct {
+    SentEntry *entries;
+    Py_ssize_t used, cap;      /* entries */
+    Py_ssize_t *slots, nslots; /* open addressing: index + 1, 0 empty */
+} SentTable;
+
+static void sent_free(SentTable *t) {
+    PyMem_Free(t->entries);
+    PyMem_Free(t->slots);
+}
+
+static size_t sent_hash(const char *k, Py_ssize_t len, int remote) {
+    size_t h = 1469598103934665603ULL ^ (size_t)remote;
+    for (Py_ssize_t i = 0; i < len; i++) h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int sent_grow(SentTable *t) {
+    Py_ssize_t nslots = t->nslots ? t->nslots * 2 : 1024;
+    Py_ssize_t *slots = PyMem_Calloc((size_t)nslots, sizeof(Py_ssize_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t e = 0; e < t->used; e++) {
+        size_t h = sent_hash(t->entries[e].key, t->entries[e].len, t->entries[e].remote);
+        size_t m = (size_t)nslots - 1;
+        while (slots[h & m]) h++;
+        slots[h & m] = e + 1;
+    }
+    PyMem_Free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return 0;
+}
+
+static int count_sent(SentTable *t, const char *key, Py_ssize_t klen, int remote) {
+    if (2 * (t->used + 1) > t->nslots && sent_grow(t) < 0) return -1;
+    size_t m = (size_t)t->nslots - 1, h = sent_hash(key, klen, remote);
+    for (;; h++) {
+        Py_ssize_t e = t->slots[h & m];
+        if (e == 0) break;
+        SentEntry *x = &t->entries[e - 1];
+        if (x->remote == remote && x->len == klen && memcmp(x->key, key, (size_t)klen) == 0) {
+            x->count++;
+            return 0;
+        }
+    }
+    if (t->used == t->cap) {
+        Py_ssize_t cap = t->cap ? t->cap * 2 : 256;
+        SentEntry *entries = PyMem_Realloc(t->entries, (size_t)cap * sizeof(SentEntry));
+        if (entries == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->entries = entries;
+        t->cap = cap;
+    }
+    t->entries[t->used] = (SentEntry){key, klen, 1, remote};
+    t->slots[h & m] = ++t->used;
+    return 0;
+}
+
+/* The table as a dict {(key, remote): count}, in the order first seen. */
+static PyObject *sent_dict(const SentTable *t) {
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (Py_ssize_t e = 0; e < t->used; e++) {
+        const SentEntry *x = &t->entries[e];
+        PyObject *k = Py_BuildValue("(y#O)", x->key, x->len, x->remote ? Py_True : Py_False);
+        PyObject *v = PyLong_FromSsize_t(x->count);
+        int rc = k && v ? PyDict_SetItem(d, k, v) : -1;
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+        if (rc < 0) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+/* runs[-1] and per_run[-1] grow by a new run at ls; per_run counts its sent lines. */
+static int new_run(PyObject *runs, PyObject *per_run, Py_ssize_t ls) {
+    PyObject *x = PyLong_FromSsize_t(ls);
+    if (x == NULL) return -1;
+    int rc = PyList_Append(runs, x);
+    Py_DECREF(x);
+    if (rc < 0) return -1;
+    x = PyLong_FromLong(0);
+    if (x == NULL) return -1;
+    rc = PyList_Append(per_run, x);
+    Py_DECREF(x);
+    return rc;
+}
+
+static int add_to_run(PyObject *per_run, Py_ssize_t run, Py_ssize_t n) {
+    if (run < 0 || n == 0) return 0;
+    PyObject *old = PyList_GET_ITEM(per_run, run);
+    PyObject *nv = PyLong_FromSsize_t(PyLong_AsSsize_t(old) + n);
+    if (nv == NULL) return -1;
+    PyList_SET_ITEM(per_run, run, nv);  /* steals nv */
+    Py_DECREF(old);
+    return 0;
+}
+
+#define STAMP 26
+
+/* -- the memo key of a failure line (postfix.PostfixScanner._status_line) -- */
+
+#define MAX_LINE (16 * 1024)
+
+static int peer_char(unsigned char c) {
+    switch (c) {
+    case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+    case '[': case ']': case '(': case ')': case ',': case ';': case '<': case '>':
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+static int hex_char(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+           c == '.';
+}
+
+/* The address part "[" (IPv6:)? [0-9A-Fa-f:.]+ "]" (:\d+)? at q (b[q] == '['): its end, or -1. */
+static Py_ssize_t peer_address(const char *b, Py_ssize_t e, Py_ssize_t q) {
+    Py_ssize_t starts[2] = {q + 1, -1};
+    if (at(b, e, q + 1, "IPv6:", 5)) {
+        starts[0] = q + 6;
+        starts[1] = q + 1;
+    }
+    for (int k = 0; k < 2 && starts[k] >= 0; k++) {
+        Py_ssize_t h = starts[k];
+        while (h < e && hex_char((unsigned char)b[h])) h++;
+        if (h == starts[k] || h >= e || b[h] != ']') continue;
+        h++;
+        if (h + 1 < e && b[h] == ':' && b[h + 1] >= '0' && b[h + 1] <= '9') {
+            h += 1;
+            while (h < e && b[h] >= '0' && b[h] <= '9') h++;
+        }
+        return h;
+    }
+    return -1;
+}
+
+/* postfix._PEER.search(b[s:e]): the span of the first name[address]. */
+static int peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms, Py_ssize_t *me) {
+    Py_ssize_t p = s;
+    while (p < e) {
+        if (!peer_char((unsigned char)b[p])) {
+            p++;
+            continue;
+        }
+        Py_ssize_t q = p;  /* every start inside this run ends its name at the same q */
+        while (q < e && peer_char((unsigned char)b[q])) q++;
+        if (q < e && b[q] == '[') {
+            Py_ssize_t end = peer_address(b, e, q);
+            if (end >= 0) {
+                *ms = p;
+                *me = end;
+                return 1;
+            }
+        }
+        p = q;
+    }
+    return 0;
+}
+
+/* bytes.replace(old, new) on a heap buffer: a new buffer (or NULL, no memory). */
+static char *replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_t olen,
+                         const char *new, Py_ssize_t nlen, Py_ssize_t *out_len) {
+    Py_ssize_t count = 0;
+    if (olen > 0) {
+        for (Py_ssize_t i = 0; i + olen <= n;) {
+            const char *f = memmem(src + i, (size_t)(n - i), old, (size_t)olen);
+            if (f == NULL) break;
+            count++;
+            i = (f - src) + olen;
+        }
+    }
+    Py_ssize_t size = n + count * (nlen - olen);
+    char *dst = PyMem_Malloc((size_t)(size > 0 ? size : 1));
+    if (dst == NULL) return NULL;
+    Py_ssize_t i = 0, o = 0;
+    while (count > 0) {
+        const char *f = memmem(src + i, (size_t)(n - i), old, (size_t)olen);
+        Py_ssize_t at_ = f - src;
+        memcpy(dst + o, src + i, (size_t)(at_ - i));
+        o += at_ - i;
+        memcpy(dst + o, new, (size_t)nlen);
+        o += nlen;
+        i = at_ + olen;
+        count--;
+    }
+    memcpy(dst + o, src + i, (size_t)(n - i));
+    *out_len = o + (n - i);
+    return dst;
+}
+
+/* (start, run, ls, status, dkey, relay, none_peer, tail, to, qid) of a failure line. */
+static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py_ssize_t run,
+                               Py_ssize_t ls, const Status *st) {
+    Py_ssize_t tail_start = st->g4s >= 0 ? st->g4s : st->g5s - 7;
+    Py_ssize_t tail_end = st->end < tail_start + MAX_LINE ? st->end : tail_start + MAX_LINE;
+    (void)n;
+    Py_ssize_t len = tail_end - tail_start, ps = -1, pe = -1;
+    const char *old = NULL;
+    Py_ssize_t olen = 0;
+    int none = st->g3e - st->g3s == 4 && memcmp(b + st->g3s, "none", 4) == 0;
+    if (none) {
+        if (peer_search(b, st->g6s, st->end, &ps, &pe)) {
+            old = b + ps;
+            olen = pe - ps;
+        }
+    } else {
+        const char *br = memchr(b + st->g3s, ']', (size_t)(st->g3e - st->g3s));
+        if (br != NULL) {
+            old = b + st->g3s;
+            olen = (br - old) + 1;
+        }
+    }
+    char *tail = PyMem_Malloc((size_t)(len > 0 ? len : 1)), *t2;
+    if (tail == NULL) return PyErr_NoMemory();
+    memcpy(tail, b + tail_start, (size_t)len);
+    if (old != NULL) {
+        t2 = replace_all(tail, len, old, olen, "host[addr]", 10, &len);
+        PyMem_Free(tail);
+        if ((tail = t2) == NULL) return PyErr_NoMemory();
+    }
+    if (st->g1e > st->g1s) {
+        Py_ssize_t rlen = st->g1e - st->g1s + 2;
+        char *r = PyMem_Malloc((size_t)rlen);
+        if (r == NULL) {
+            PyMem_Free(tail);
+            return PyErr_NoMemory();
+        }
+        r[0] = '<';
+        memcpy(r + 1, b + st->g1s, (size_t)(rlen - 2));
+        r[rlen - 1] = '>';
+        t2 = replace_all(tail, len, r, rlen, "<user@domain>", 13, &len);
+        PyMem_Free(r);
+        PyMem_Free(tail);
+        if ((tail = t2) == NULL) return PyErr_NoMemory();
+    }
+    const char *sp = NULL;
+    for (Py_ssize_t i = start - 1; i >= ls; i--)
+        if (b[i] == ' ') {
+            sp = b + i;
+            break;
+        }
+    Py_ssize_t qs = sp ? (sp - b) + 1 : 0;
+    int has_at = st->g2s != st->g1s;
+    PyObject *peer = none && ps >= 0 ? PyBytes_FromStringAndSize(b + ps, pe - ps) : Py_NewRef(Py_None);
+    if (peer == NULL) {
+        PyMem_Free(tail);
+        return NULL;
+    }
+    PyObject *res = Py_BuildValue(
+        "(nnniy#y#Oy#y#y#)", start, run, ls, st->status, has_at ? b + st->g2s : ">",
+        has_at ? st->g2e - st->g2s : (Py_ssize_t)1, b + st->g3s, st->g3e - st->g3s, peer, tail, len,
+        b + st->g1s, st->g1e - st->g1s, b + qs, start - qs);
+    Py_DECREF(peer);
+    PyMem_Free(tail);
+    return res;
+}
+
+static int append_failure(PyObject *list, const char *b, Py_ssize_t n, Py_ssize_t start,
+                          Py_ssize_t run, Py_ssize_t ls, const Status *st) {
+    PyObject *t = failure_tuple(b, n, start, run, ls, st);
+    if (t == NULL) return -1;
+    int rc = PyList_Append(list, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+static PyObject *status_lines(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const char *b = (const char *)view.buf;
+    Py_ssize_t n = view.len;
+    SentTable table = {NULL, 0, 0, NULL, 0};
+    Scans scans = {{-1, -2}, {-1, -2}, NULL, 0};
+    PyObject *runs = PyList_New(0), *per_run = PyList_New(0), *sent = NULL;
+    PyObject *others = PyList_New(0), *broken = PyList_New(0), *result = NULL;
+    if (runs == NULL || per_run == NULL || others == NULL || broken == NULL) goto done;
+    Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0, run_sent = 0, before = 0;
+    const char *stamp = "\0";
+    Py_ssize_t stamp_len = 1, run = -1;
+    while (pos < n) {
+        const char *hit = memmem(b + pos, (size_t)(n - pos), ": to=<", 6);
+        if (hit == NULL) break;
+        Py_ssize_t start = hit - b;
+        Status st;
+        if (!status_rest(b, n, start + 6, &st, &scans)) {
+            if (append_pair(broken, start) < 0) goto done;  /* cut short */
+            pos = start + 6;
+            continue;
+        }
+        pos = st.end;
+        const char *nl =
+            start > scan_from ? memrchr(b + scan_from, '\n', (size_t)(start - scan_from)) : NULL;
+        Py_ssize_t ls = nl ? (nl - b) + 1 : prev_ls;
+        scan_from = start;
+        prev_ls = ls;
+        if (!(ls + stamp_len <= n && memcmp(b + ls, stamp, (size_t)stamp_len) == 0)) {
+            if (add_to_run(per_run, run, run_sent) < 0) goto done;
+            run_sent = 0;
+            stamp = b + ls;
+            stamp_len = n - ls < STAMP ? n - ls : STAMP;
+            run = PyList_GET_SIZE(runs);
+            if (new_run(runs, per_run, ls) < 0) goto done;
+        }
+        if (st.status != 0) {
+            if (append_failure(others, b, n, start, run, ls, &st) < 0) goto done;
+            continue;
+        }
+        if (run < 0)
+            before++;
+        else
+            run_sent++;
+        /* The destination key: the domain, or ">" for a recipient without "@". */
+        int has_at = st.g2s != st.g1s;
+        if (count_sent(&table, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
+                       remote_relay(b, st.g3s, st.g3e)) < 0)
+            goto done;
+    }
+    if (add_to_run(per_run, run, run_sent) < 0) goto done;
+    if ((sent = sent_dict(&table)) == NULL) goto done;
+    result = Py_BuildValue("(OOnOOO)", runs, per_run, before, sent, others, broken);
+done:
+    PyMem_Free(scans.dead);
+    sent_free(&table);
+    Py_XDECREF(broken);
+    Py_XDECREF(runs);
+    Py_XDECREF(per_run);
+    Py_XDECREF(sent);
+    Py_XDECREF(others);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* line_counts(block, prefix) -> (newlines, newlines followed by prefix). */
+static PyObject *line_counts(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer view, pre;
+    if (!PyArg_ParseTuple(args, "y*y*", &view, &pre)) return NULL;
+    const char *b = (const char *)view.buf, *p = (const char *)pre.buf;
+    Py_ssize_t n = view.len, k = pre.len, lines = 0, good = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const char *q = b, *end = b + n;
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        if (nl == NULL) break;
+        lines++;
+        if (end - (nl + 1) >= k && memcmp(nl + 1, p, (size_t)k) == 0) good++;
+        q = nl + 1;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&pre);
+    return Py_BuildValue("(nn)", lines, good);
+}
+
+/* -- the rare lines (postfix.PostfixScanner._rare) -- */
+
+static int is_space(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int dig(const char *b, Py_ssize_t e, Py_ssize_t i) {
+    return i < e && b[i] >= '0' && b[i] <= '9';
+}
+
+/* postfix._HEAD.match on b[s:e] for its common form, "Mmm dd hh:mm:ss(.f) host
+ * prog[pid]: " (RFC 3164): the end of the header, or -1 when the line has
+ * another form (Python's regex then decides). */
+static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *prog) {
+    Py_ssize_t i = s;
+    if (e - s < 16) return -1;
+    if (!(b[i] >= 'A' && b[i] <= 'Z') || !(b[i + 1] >= 'a' && b[i + 1] <= 'z') ||
+        !(b[i + 2] >= 'a' && b[i + 2] <= 'z') || b[i + 3] != ' ')
+        return -1;
+    if (!(b[i + 4] == ' ' || dig(b, e, i + 4)) || !dig(b, e, i + 5) || b[i + 6] != ' ')
+        return -1;
+    if (!dig(b, e, i + 7) || !dig(b, e, i + 8) || b[i + 9] != ':' || !dig(b, e, i + 10) ||
+        !dig(b, e, i + 11) || b[i + 12] != ':' || !dig(b, e, i + 13) || !dig(b, e, i + 14))
+        return -1;
+    i += 15;
+    if (i + 1 < e && b[i] == '.' && dig(b, e, i + 1)) {
+        i++;
+        while (dig(b, e, i)) i++;
+    }
+    Py_ssize_t j = i;
+    while (j < e && b[j] == ' ') j++;
+    if (j == i) return -1;
+    i = j;
+    while (j < e && !is_space((unsigned char)b[j])) j++;  /* host */
+    if (j == i) return -1;
+    i = j;
+    while (j < e && b[j] == ' ') j++;
+    if (j == i) return -1;
+    i = j;
+    *prog = i;
+    while (j < e && !is_space((unsigned char)b[j]) && b[j] != '[') j++;  /* program */
+    if (j == i || j >= e || b[j] != '[') return -1;
+    i = ++j;
+    while (dig(b, e, j)) j++;
+    if (j == i || !at(b, e, j, "]:", 2)) return -1;
+    j += 2;
+    if (j < e && b[j] == ' ') j++;
+    if (at(b, e, j, "\xef\xbb\xbf", 3)) j += 3;
+    return j;
+}
+
+static int alnum(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* postfix._EXPIRED.search on b[s:e]: the queue id and the reason. */
+static int expired_fields(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *qs, Py_ssize_t *qe,
+                          Py_ssize_t *rs) {
+    /* The leftmost alphanumeric run followed by ": from=<": a later one can
+     * only succeed where this one does (the sender may hold anything). */
+    Py_ssize_t p = s;
+    for (;;) {
+        while (p < e && !alnum((unsigned char)b[p])) p++;
+        if (p >= e) return 0;
+        Py_ssize_t q = p;
+        while (q < e && alnum((unsigned char)b[q])) q++;
+        if (at(b, e, q, ": from=<", 8)) {
+            Py_ssize_t f = q + 8;
+            /* The first ">+, status=expired," after f (from the start of its run of ">"). */
+            Py_ssize_t x = f;
+            while (x < e) {
+                const char *hit = memmem(b + x, (size_t)(e - x), ", status=expired,", 17);
+                if (hit == NULL) return 0;
+                Py_ssize_t y = hit - b;
+                if (y > f && b[y - 1] == '>') {
+                    Py_ssize_t r = y + 17;
+                    if (r < e && b[r] == ' ') r++;
+                    *qs = p;
+                    *qe = q;
+                    *rs = r;
+                    return 1;
+                }
+                x = y + 1;
+            }
+            return 0;
+        }
+        p = q;
+    }
+}
+
+static int has(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit) {
+    size_t len = strlen(lit);
+    return e > s && memmem(b + s, (size_t)(e - s), lit, len) != NULL;
+}
+
+#define LOOKAHEAD 4096
+
+/* PostfixScanner._library_problem_after: the "TLS library problem" line the same
+ * process logged next, within 4 KiB. 1: found (its message at *ms..*me), 0: none,
+ * -1: undecided (a line with another header form: Python looks). */
+static int library_problem(const char *b, Py_ssize_t n, Py_ssize_t end, const char *proc,
+                           Py_ssize_t plen, Py_ssize_t *ms, Py_ssize_t *me) {
+    static const char LIB[] = "TLS library problem";
+    Py_ssize_t limit = end + LOOKAHEAD < n ? end + LOOKAHEAD : n, from = end;
+    while (from < limit) {
+        const char *hit = memmem(b + from, (size_t)(limit - from), LIB, sizeof(LIB) - 1);
+        if (hit == NULL) return 0;
+        Py_ssize_t p = hit - b;
+        const char *nl0 = memrchr(b, '\n', (size_t)p);
+        Py_ssize_t cls = nl0 ? (nl0 - b) + 1 : 0;
+        const char *nl = memchr(b + p, '\n', (size_t)(n - p));
+        Py_ssize_t cle = nl ? nl - b : n, prog;
+        Py_ssize_t he = classic_head(b, cls, cle, &prog);
+        if (he < 0) return -1;
+        if (he - prog == plen && memcmp(b + prog, proc, (size_t)plen) == 0) {
+            if (cls > end && memmem(b + end, (size_t)(cls - end), proc, (size_t)plen)) return 0;
+            *ms = he;
+            *me = cle;
+            return 1;
+        }
+        if (nl == NULL) return 0;
+        from = cle;
+    }
+    return 0;
+}
+
+/* An outbound TLS handshake or certificate failure (PostfixScanner._tls_failure_counted's
+ * input): (proc, peer or None, message with the peer replaced, OpenSSL reason or None). */
+static PyObject *tls_out(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t he,
+                         Py_ssize_t le, Py_ssize_t end) {
+    Py_ssize_t ls_ = -1, le_ = -1, ps, pe;
+    int found = 0;
+    if (has(b, he, le, "SSL_connect error") || has(b, he, le, "SSL_accept error")) {
+        if (end >= 0) {
+            found = library_problem(b, n, end, b + prog, he - prog, &ls_, &le_);
+            if (found < 0) return Py_NewRef(Py_None);
+        }
+    }
+    PyObject *peer, *key, *lib;
+    if (peer_search(b, he, le, &ps, &pe)) {
+        Py_ssize_t klen;
+        char *k = replace_all(b + he, le - he, b + ps, pe - ps, "host[addr]", 10, &klen);
+        if (k == NULL) return PyErr_NoMemory();
+        key = PyBytes_FromStringAndSize(k, klen);
+        PyMem_Free(k);
+        peer = PyBytes_FromStringAndSize(b + ps, pe - ps);
+    } else {
+        key = PyBytes_FromStringAndSize(b + he, le - he);
+        peer = Py_NewRef(Py_None);
+    }
+    lib = found == 1 ? PyBytes_FromStringAndSize(b + ls_, le_ - ls_) : Py_NewRef(Py_None);
+    PyObject *res = NULL;
+    if (peer != NULL && key != NULL && lib != NULL)
+        res = Py_BuildValue("(y#OOO)", b + prog, he - prog, peer, key, lib);
+    Py_XDECREF(peer);
+    Py_XDECREF(key);
+    Py_XDECREF(lib);
+    return res;
+}
+
+/* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
+ * line), False (nothing to count: a status line, an expiry that does not parse),
+ * (queue id, reason) of an expiry, (proc, peer, key, library) of an outbound
+ * TLS failure, or True: a failed connect (only counted). */
+static PyObject *rare_lines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer view;
+    PyObject *starts;
+    if (!PyArg_ParseTuple(args, "y*O!", &view, &PyList_Type, &starts)) return NULL;
+    const char *b = (const char *)view.buf;
+    Py_ssize_t n = view.len, count = PyList_GET_SIZE(starts);
+    PyObject *out = PyList_New(count);
+    if (out == NULL) goto fail;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_ssize_t ls = PyLong_AsSsize_t(PyList_GET_ITEM(starts, k));
+        if (ls == -1 && PyErr_Occurred()) goto fail;
+        PyObject *item = Py_None;
+        if (ls >= 0 && ls <= n) {
+            const char *nl = memchr(b + ls, '\n', (size_t)(n - ls));
+            Py_ssize_t le = nl ? nl - b : n, end = nl ? nl - b : -1;
+            if (le - ls > MAX_LINE) le = ls + MAX_LINE;
+            Py_ssize_t prog, he = classic_head(b, ls, le, &prog), qs, qe, rs;
+            if (he >= 0 && has(b, he, le, "status=expired")) {
+                if (expired_fields(b, he, le, &qs, &qe, &rs)) {
+                    item = Py_BuildValue("(y#y#)", b + qs, qe - qs, b + rs, le - rs);
+                    if (item == NULL) goto fail;
+                    PyList_SET_ITEM(out, k, item);
+                    continue;
+                }
+                item = Py_False;
+            } else if (he >= 0 && has(b, he, le, "status=")) {
+                item = Py_False;
+            } else if (he >= 0 && !has(b, he, le, "SSL_accept") &&
+                       (has(b, he, le, "SSL_connect error") ||
+                        has(b, he, le, "certificate verification failed"))) {
+                item = tls_out(b, n, prog, he, le, end);
+                if (item == NULL) goto fail;
+                PyList_SET_ITEM(out, k, item);
+                continue;
+            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
+                       !has(b, he, le, "SSL_accept error") &&
+                       !has(b, he, le, "certificate verification failed") &&
+                       at(b, le, he, "connect to ", 11) && has(b, he, le, "]:")) {
+                item = Py_True;  /* a failed connect: only counted */
+            }
+        }
+        PyList_SET_ITEM(out, k, Py_NewRef(item));
+    }
+    PyBuffer_Release(&view);
+    return out;
+fail:
+    Py_XDECREF(out);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+/* keep_blocks(): blocks of megabytes are allocated and freed over and over (the
+ * read, the block cut at its last newline): glibc serves each from a fresh mmap
+ * and returns it at free, so every block page-faults again. Keeping them in the
+ * heap halves the page faults of a large log (the peak memory is the same). */
+static PyObject *keep_blocks(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef METHODS[] = {
+    {"status_lines", status_lines, METH_O,
+     "status_lines(block) -> (runs, run_sent, before, sent, others, broken): see native.py."},
+    {"rare_lines", rare_lines, METH_VARARGS,
+     "rare_lines(block, starts) -> per line None (Python reads it), False, True, (qid, reason) "
+     "or (proc, peer, key, library)."},
+    {"keep_blocks", keep_blocks, METH_NOARGS,
+     "keep_blocks(): large blocks stay in the heap between reads (glibc)."},
+    {"line_counts", line_counts, METH_VARARGS,
+     "line_counts(block, prefix) -> (newlines, newlines followed by prefix)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "_scan", "The compiled part of the Postfix log scanner.", -1, METHODS,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&MODULE); }

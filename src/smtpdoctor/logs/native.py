@@ -1,0 +1,63 @@
+"""The compiled engine of the Postfix scanner, when it is built.
+
+``_scan`` is a small C extension (``_scan.c``, compiled at install time when a
+compiler is there; the install falls back to pure Python otherwise). Its
+``status_lines(block)`` finds the delivery status lines of a block exactly as
+``postfix._STATUS.finditer`` does, counts the successful deliveries per
+second and per (destination, remote relay) and hands the other status lines
+back to Python; ``rare_lines`` reads the expiry lines among a block's rare
+lines; ``line_counts`` counts a block's lines. All are None when
+the extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare
+the two paths).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+__all__ = [
+    "ENGINE",
+    "Failure",
+    "Found",
+    "LineCounts",
+    "RareLine",
+    "RareLines",
+    "StatusLines",
+    "TlsOut",
+    "keep_blocks",
+    "line_counts",
+    "rare_lines",
+    "status_lines",
+]
+
+# runs: the offset of each second's first status line; run_sent: the sent lines
+# of each run; before: sent lines before the first run (a line starting with
+# NUL: no time); sent: (destination key, remote relay) -> count; failures: one
+# Failure per other status line; broken: the offsets of the lines cut short.
+# Failure: (offset, run, line start, status (1 deferred, 2 bounced, 3 expired),
+# destination key, relay field, relay=none's name[address] or None, memo key,
+# recipient, queue id).
+Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes]
+Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
+StatusLines = Callable[[bytes], Found]
+# Of a rare line: None (Python reads it), False (nothing to count), True (a
+# failed connect: only counted), an expiry's (queue id, reason), or an outbound
+# TLS failure's (process, peer, message with the peer replaced, OpenSSL reason).
+TlsOut = tuple[bytes, bytes | None, bytes, bytes | None]
+RareLine = tuple[bytes, bytes] | TlsOut | bool | None
+RareLines = Callable[[bytes, list[int]], list[RareLine]]
+LineCounts = Callable[[bytes, bytes], tuple[int, int]]
+
+status_lines: StatusLines | None = None
+line_counts: LineCounts | None = None
+rare_lines: RareLines | None = None
+# Called once by a reader of large blocks: they stay in the heap between reads.
+keep_blocks: Callable[[], None] | None = None
+if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
+    try:
+        from smtpdoctor.logs._scan import keep_blocks, line_counts, rare_lines, status_lines
+    except ImportError:  # not built (no compiler at install time): pure Python
+        status_lines = line_counts = rare_lines = keep_blocks = None
+
+ENGINE = "c" if status_lines is not None else "python"

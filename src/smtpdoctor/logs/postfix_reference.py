@@ -1,0 +1,91 @@
+"""The pure-Python reading of what the compiled engine (``_scan.c``) returns.
+
+:func:`status_lines_python` and :func:`rare_line_python` say, with the
+scanner's own regular expressions, what :func:`native.status_lines` and
+:func:`native.rare_lines` must return: the tests and the fuzz target
+``log-postfix-native`` compare the two on recorded logs and arbitrary bytes.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.logs import native
+from smtpdoctor.logs.postfix import (
+    _EXPIRED,
+    _HEAD,
+    _MAX_LINE,
+    _PEER,
+    _SMTP_PORTS,
+    _STATUS,
+    PostfixScanner,
+    _failure_key,
+)
+
+__all__ = ["rare_line_python", "status_lines_python"]
+
+
+def status_lines_python(block: bytes) -> native.Found:
+    """What the compiled :func:`native.status_lines` returns, written with the
+    scanner's own regex: the reference the tests and the fuzz target compare it with."""
+    runs: list[int] = []
+    run_sent: list[int] = []
+    before = 0
+    sent: dict[tuple[bytes, bool], int] = {}
+    failures: list[native.Failure] = []
+    broken: list[int] = []
+    stamp, run = b"\x00", -1
+    for m in _STATUS.finditer(block):
+        start = m.start()
+        if m.group(5) is None:
+            broken.append(start)
+            continue
+        ls = block.rfind(b"\n", 0, start) + 1
+        if not block.startswith(stamp, ls):
+            stamp = block[ls : ls + 26]
+            run = len(runs)
+            runs.append(ls)
+            run_sent.append(0)
+        dkey = m.group(2) if m.start(2) != m.start(1) else b">"
+        if m.group(5) != b"sent":
+            none_peer, tail = _failure_key(block, m)
+            qid = block[block.rfind(b" ", ls, start) + 1 : start]
+            status = (b"sent", b"deferred", b"bounced", b"expired").index(m.group(5))
+            relay = m.group(3)
+            failures.append((start, run, ls, status, dkey, relay, none_peer, tail, m.group(1), qid))
+            continue
+        if run < 0:
+            before += 1
+        else:
+            run_sent[run] += 1
+        key = (dkey, block.endswith(_SMTP_PORTS, 0, m.end(3)))
+        sent[key] = sent.get(key, 0) + 1
+    return runs, run_sent, before, sent, failures, broken
+
+
+def rare_line_python(block: bytes, ls: int) -> native.RareLine:
+    """What :func:`native.rare_lines` may say of the rare line at ``ls`` (it may also
+    say None, for Python to read, when a header has a less common form)."""
+    end = block.find(b"\n", ls)
+    line = block[ls : end if end >= 0 else len(block)][:_MAX_LINE]
+    head = _HEAD.match(line)
+    if head is None:
+        return None
+    msg = line[head.end() :]
+    if b"status=expired" in msg:
+        m = _EXPIRED.search(msg)
+        return (m.group(1), m.group(3)) if m is not None else False
+    if b"status=" in msg:
+        return False
+    tls = (b"SSL_connect error", b"SSL_accept error", b"certificate verification failed")
+    if not any(t in msg for t in tls):
+        return (msg.startswith(b"connect to ") and b"]:" in msg) or None
+    if b"SSL_accept" in msg:
+        return None
+    proc = line[head.start(1) : head.end()]
+    if b"SSL_connect error" in msg:
+        library = PostfixScanner._library_problem_after(block, end, proc)
+    else:
+        library = None
+    pm = _PEER.search(msg)
+    if pm is None:
+        return proc, None, msg, library
+    return proc, pm.group(0), msg.replace(pm.group(0), b"host[addr]"), library

@@ -1,0 +1,260 @@
+"""The logs engine's compiled part (``smtpdoctor.logs._scan``) against the pure-Python path.
+
+Both must give byte-identical reports: on every log of ``tests/data/logs``, on
+logs replayed from the recorded real Postfix runs the way ``bench/logs_bench.py``
+makes its inputs, and on hostile bytes (which must not crash the interpreter).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smtpdoctor.logs import Options, build_report, expand_inputs, native, plan_chunks, run_local
+from smtpdoctor.logs.markers import rare_line_starts_python
+from smtpdoctor.logs.postfix_reference import rare_line_python, status_lines_python
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "logs"
+LOGS = sorted(p for p in DATA.rglob("*") if p.is_file() and p.suffix != ".md")
+LAB = (DATA / "postfix-lab.log").read_bytes()
+
+# scripts/bootstrap builds the extension (gcc, python3-dev): under CI its absence fails.
+needs_engine = pytest.mark.skipif(
+    native.status_lines is None and not os.environ.get("CI"),
+    reason="the C extension is not built (or SMTPDOCTOR_PURE_PYTHON is set)",
+)
+
+
+def _json(path: Path, monkeypatch: pytest.MonkeyPatch, *, pure: bool, **kw: Any) -> str:
+    with monkeypatch.context() as m:
+        if pure:
+            m.setattr(native, "status_lines", None)
+            m.setattr(native, "line_counts", None)
+            m.setattr(native, "rare_lines", None)
+        sources, errors = expand_inputs([str(path)])
+        assert not errors
+        options = Options(reference=1_733_400_000.0, **kw)
+        report = build_report(run_local(plan_chunks(sources, options, 1), options), top=50)
+    return json.dumps(report, sort_keys=True)
+
+
+def _same(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> dict[str, Any]:
+    fast = _json(path, monkeypatch, pure=False, **kw)
+    assert _json(path, monkeypatch, pure=True, **kw) == fast
+    return dict(json.loads(fast))
+
+
+@needs_engine
+def test_the_engine_is_built() -> None:
+    assert native.ENGINE == "c"
+    assert native.status_lines is not None
+    assert native.line_counts is not None
+    assert native.rare_lines is not None
+    assert native.keep_blocks is not None
+
+
+def test_pure_python_when_asked() -> None:
+    """SMTPDOCTOR_PURE_PYTHON=1 turns the engine off (to compare, or to rule it out)."""
+    import subprocess
+
+    code = "from smtpdoctor.logs import native; print(native.ENGINE, native.rare_lines)"
+    env = dict(os.environ, SMTPDOCTOR_PURE_PYTHON="1", PYTHONPATH=str(ROOT / "src"))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["python", "None"]
+
+
+@needs_engine
+@pytest.mark.parametrize("path", LOGS, ids=lambda p: str(p.relative_to(DATA)))
+@pytest.mark.parametrize("block_size", [4096, 8 << 20])
+def test_same_report_on_every_recorded_log(
+    path: Path, block_size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _same(path, monkeypatch, block_size=block_size)
+
+
+@needs_engine
+@pytest.mark.parametrize("shape", ["busy", "troubled"])
+def test_same_report_on_replayed_real_shaped_logs(
+    shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import logs_bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    log = tmp_path / f"{shape}.log"
+    logs_bench.replay(log, 20_000, shape, seed=3)
+    doc = _same(log, monkeypatch, block_size=64 << 10)
+    assert doc["totals"]["sent"] > 500
+    assert doc["totals"]["deferred"] > 20
+    # --since/--until cut through the file: the skipped seconds agree too.
+    first, last = doc["period"]["first"], doc["period"]["last"]
+    assert first < last
+    from smtpdoctor.logs.timeparse import parse_user_time
+
+    a, b = parse_user_time(first), parse_user_time(last)
+    cut = _same(log, monkeypatch, since=a + (b - a) / 3, until=a + 2 * (b - a) / 3)
+    assert 0 < cut["totals"]["sent"] < doc["totals"]["sent"]
+
+
+def _hostile_blocks() -> list[bytes]:
+    rng = random.Random(17)
+    lines = LAB.splitlines(keepends=True)
+    status = [ln for ln in lines if b": to=<" in ln]
+    blocks = [
+        b"",
+        b": to=<",
+        b"x: to=<a@b>, relay=",
+        b": to=<a@b>, relay=r, status=sent",
+        b": to=<a@b>, relay=r, dsn=2.0.0, status=sent",
+        b": to=<a@b>, relay=r, dsn=, status=sentx (y)\n: to=<a>, relay=r, status=deferred-",
+        b": to=<a@b>, orig_to=<c>, relay=r[1.2.3.4]:25, delay=1, dsn=5.1.1, status=bounced x",
+        b": to=<a@b>, orig_to=<c, relay=r, status=sent\n: to=<@>, relay=]:2525, status=sent\n",
+        b"\x00: to=<a@b>, relay=x]:587, status=sent\n\x00: to=<>, relay=, status=expired",
+        b"Dec  5 10:00:00 h postfix/smtp[1]: Q: to=<a@b.>, relay=none, status=sent\n" * 3,
+        b"Dec  5 10:00:00 h p[1]: Q: to=<a@B>, relay=r, a=b, status=sent: to=<c@d>, relay=r, "
+        b"status=sent\n",
+        b"2024-12-05T10:00:00.123456+01:00 h p[1]: Q: to=<x@y>, relay=r, status=sent\n"
+        b"2024-12-05T10:00:00.123456+02:00 h p[1]: Q: to=<x@y>, relay=r, status=sent\n",
+    ]
+    for _ in range(300):
+        picked = rng.sample(status, 3) + rng.sample(lines, 3)
+        data = bytearray(b"".join(picked))
+        for _ in range(rng.randrange(1, 8)):
+            i = rng.randrange(len(data) + 1)
+            op = rng.randrange(4)
+            if op == 0 and i < len(data):
+                data[i] = rng.randrange(256)
+            elif op == 1:
+                del data[i : i + rng.randrange(1, 40)]
+            elif op == 2:
+                data[i:i] = rng.choice([b"\n", b">", b", ", b"@", b"status=", b": to=<", b"\x00"])
+            else:
+                data = data[:i]
+        blocks.append(bytes(data))
+    return blocks
+
+
+@needs_engine
+def test_same_status_lines_on_hostile_bytes() -> None:
+    engine = native.status_lines
+    assert engine is not None
+    for block in _hostile_blocks():
+        assert engine(block) == status_lines_python(block), block
+
+
+@needs_engine
+def test_same_report_on_hostile_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i, block in enumerate(_hostile_blocks()[:80]):
+        path = tmp_path / f"{i}.log"
+        path.write_bytes(LAB[:2000] + block)
+        _same(path, monkeypatch, block_size=1024, log_format="postfix")
+
+
+@needs_engine
+def test_other_buffers_and_huge_blocks() -> None:
+    engine = native.status_lines
+    assert engine is not None
+    line = b"Dec  5 10:00:00 h p[1]: Q: to=<a@b>, relay=r[1.1.1.1]:25, status=sent\n"
+    assert engine(memoryview(line * 2).tobytes()) == status_lines_python(line * 2)
+    with pytest.raises(TypeError):
+        engine("text")  # type: ignore[arg-type]
+    big = line * 200_000
+    assert engine(big) == ([0], [200_000], 0, {(b"b", True): 200_000}, [], [])
+    counts = native.line_counts
+    assert counts is not None
+    assert counts(big, b"Dec ") == (200_000, 199_999)
+    for block in _hostile_blocks():
+        assert counts(block, block[:4]) == (block.count(b"\n"), block.count(b"\n" + block[:4]))
+
+
+def _check_rare(block: bytes) -> int:
+    """The engine's reading of each rare line agrees with the regexes; how many it read."""
+    engine = native.rare_lines
+    assert engine is not None
+    starts = rare_line_starts_python(block)
+    read = 0
+    for ls, kind in zip(starts, engine(block, starts), strict=True):
+        expected = rare_line_python(block, ls)
+        # None from the engine: Python reads the line (a header of a rarer form).
+        assert kind is None or kind == expected, (block, ls)
+        if expected is None:
+            assert kind is None, (block, ls)
+        read += kind is not None
+    return read
+
+
+@needs_engine
+def test_same_rare_lines_read_on_hostile_bytes() -> None:
+    for block in _hostile_blocks():
+        _check_rare(block)
+    assert _check_rare(LAB) > 10
+    edge = [
+        b"Dec  5 10:00:00.5 h postfix/qmgr[9]: \xef\xbb\xbfA1: from=<a>>, status=expired, gone\n",
+        b"Dec  5 10:00:00 h p[9]: x y: from=<a>, status=expired,\n",
+        b"Dec  5 10:00:00 h p[9]: A: from=<a>, status=expired, ok: B: from=<b>, status=expired, z",
+        b"Dec  5 10:00:00 h p[9]:A: from=<>, status=expired,no space\n",
+        b"Dec  5 10:00:00 h\tp[9]: A: from=<a>, status=expired, tab\n",
+        b"Dec  5 10:00:00  h  p[]: A: from=<a>, status=expired, empty pid\n",
+        b"Dec 5 10:00:00 h p[1]: A: from=<a>, status=expired, short day\n",
+        b"Dec  5 10:00:00 h p[1]: A: from=<a> status=expired, no comma\n",
+        b"Dec  5 10:00:00 h p[1]: status=sent, reject: \n",
+        # Outbound TLS failures and the OpenSSL reason their process logs next.
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a.b[1.2.3.4]:25: -1\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[2]: warning: TLS library problem: other\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: warning: TLS library problem: ours\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: something else first\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: warning: TLS library problem: late\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1\n"
+        b"<22>1 2024-11-28T21:37:08Z mx postfix/smtp 1 - - TLS library problem: x\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1\n"
+        + b"x" * 5000
+        + b"\nNov 28 21:50:53 mx postfix/smtp[1]: TLS library problem: too far\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error, SSL_accept too\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: certificate verification failed for "
+        b"x[IPv6:::1]:25: a[1.1.1.1] x[IPv6:zz]\n",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a[1.2.3.4]: -1",
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: connect to a[1.2.3.4]:25: Connection refused\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: connect to a[1.2.3.4]: no port\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: warning: connect to a[1.2.3.4]:25: later\n"
+        b"Nov 28 21:50:53 mx postfix/smtp[1]: connect to x]: SSL_connect error\n",
+    ]
+    for block in edge:
+        _check_rare(block)
+    with pytest.raises(TypeError):
+        native.rare_lines(b"x", (0,))  # type: ignore[arg-type]
+    assert native.rare_lines(b"x\n", [-5, 99, 1]) == [None, None, None]
+
+
+@needs_engine
+@pytest.mark.parametrize(
+    "unit",
+    [
+        b": to=<",
+        b": to=<a>, relay=x",
+        b": to=<a>, relay=x, a=b",
+        b"x=: to=<a>, relay=r, ",
+        b": to=<a>, relay=: to=<a>, a=b, ",
+    ],
+)
+def test_hostile_long_lines_stay_linear(unit: bytes) -> None:
+    """A line that repeats ": to=<" could make every occurrence walk the rest of
+    the line (the regex does: minutes for a 1 MB line); the engine remembers its
+    scans and the field boundaries known to fail. Same answer, in linear time
+    (the 1 MB line took 30-45 s before; the test's timeout is the bound)."""
+    engine = native.status_lines
+    assert engine is not None
+    small = unit * (30_000 // len(unit))
+    assert engine(small) == status_lines_python(small)
+    runs, _, _, _, failures, broken = engine(unit * (1_000_000 // len(unit)))
+    assert len(broken) + len(failures) + len(runs) > 0
