@@ -1629,3 +1629,72 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
     assert "zmprov mcf zimbraMtaTlsSecurityLevel may" in out
     _, out, _ = _run(capsys, reply, "--all-fixes")
     assert "/var/qmail/control/servercert.pem" in out
+
+
+# --- stages as MTAs and libraries state them (issue 10, third line round) --------------------
+# Written from the documented messages (Postfix smtpd/smtp, Exim, Sendmail's
+# client phases, qmail-remote, PHPMailer, nodemailer, RFC 4954/5321), not
+# corpus rows; each line is one class the engine read without its stage.
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("timeout after END-OF-MESSAGE from unknown[192.0.2.1]", "message"),
+        ("NOQUEUE: reject: END-OF-MESSAGE from unknown[192.0.2.1]: 554 5.7.1 rejected", "message"),
+        (
+            "NOQUEUE: reject: CONNECT from unknown[192.0.2.1]: 554 5.7.1 Service unavailable; "
+            "Client host [192.0.2.1] blocked using zen.spamhaus.org",
+            "greeting",
+        ),
+        (
+            "NOQUEUE: reject: DATA from unknown[192.0.2.1]: 554 5.5.1 Error: no valid recipients",
+            "data",
+        ),
+        ("rejected EHLO from [192.0.2.1]: syntactically invalid argument(s): bad_name", "ehlo"),
+        (
+            "conversation with mx.example.com[192.0.2.1] timed out while performing the initial "
+            "protocol handshake",
+            "greeting",
+        ),
+        (
+            "H=mx.example.com [192.0.2.1]: Remote host closed connection in response to initial "
+            "connection",
+            "greeting",
+        ),
+        ("timeout waiting for input from mx.example.com. during client RCPT", "rcpt_to"),
+        ("timeout waiting for input from mx.example.com. during client MAIL", "mail_from"),
+        ("timeout waiting for input from mx.example.com. during client DATA 354", "data"),
+        ("timeout waiting for input from mx.example.com. during client DATA status", "message"),
+        ("collect: premature EOM: unexpected close", "message"),
+        ("lost input channel from [192.0.2.1] to MTA after mail", "mail_from"),
+        (
+            "<a@b.com>:\nConnected to 192.0.2.1 but greeting failed.\n"
+            "Remote host said: 554 Too many connections",
+            "greeting",
+        ),
+        ("SMTP ERROR: EHLO command failed: 550 5.7.1 Access denied", "ehlo"),
+        ("Error: Unexpected socket close { code: 'ESOCKET', command: 'DATA' }", "data"),
+        ("Error: Connection closed { code: 'ECONNECTION', command: 'RCPT TO' }", "rcpt_to"),
+        ("Error: Connection closed { code: 'ECONNECTION', command: 'AUTH PLAIN' }", "auth"),
+        (
+            "550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus. "
+            "at RCPT",
+            "rcpt_to",
+        ),
+        ("Server replied: 550 5.7.1 rejected at MAIL FROM", "mail_from"),
+        ("failed at DATA: 451 Temporary local problem", "data"),
+        ("SMTP session failed at EHLO: 421 Service not available", "ehlo"),
+        ("response to EHLO: 500 Command unrecognized", "ehlo"),
+        ("503 5.5.1 Error: need MAIL command", "rcpt_to"),
+        ("503 5.5.1 Error: send HELO/EHLO first", "mail_from"),
+        ("538 5.7.11 Encryption required for requested authentication mechanism", "auth"),
+        ("SMTPSEND.DNS.MxLoopback; DNS config error", "dns"),
+        ("4.4.7 Message delayed; the remote server responded with 'Failed to connect'", "connect"),
+        # the command's name in capitals: prose "at data" states nothing
+        ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
+    ],
+)
+def test_stated_stages_by_class(text: str, stage: str) -> None:
+    c = classify(text)
+    assert c.stage.value == stage, c.matched

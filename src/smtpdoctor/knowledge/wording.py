@@ -450,6 +450,79 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # RFC 5321's own names for the arguments of RCPT TO and MAIL FROM.
     stage_phrase("stage.forward_path", r"\bforward[- ]path\b", _S.RCPT_TO),
     stage_phrase("stage.reverse_path", r"\breverse[- ]path\b", _S.MAIL_FROM),
+    # Postfix's smtpd names the client's last command ("NOQUEUE: reject: CONNECT
+    # from", "timeout after END-OF-MESSAGE from"); its older client said "while
+    # performing the initial protocol handshake" for the wait for the banner.
+    stage_phrase("stage.smtpd_eom", r"\b(?:after|reject:) (?:END-OF-MESSAGE|BDAT)\b", _S.MESSAGE),
+    stage_phrase("stage.smtpd_connect", r"\breject: CONNECT from\b", _S.GREETING),
+    stage_phrase("stage.smtpd_data", r"\breject: DATA from\b", _S.DATA),
+    stage_phrase(
+        "stage.smtpd_ehlo",
+        r"\breject: (?:EHLO|HELO) from\b|\brejected (?:EHLO|HELO) from\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.initial_handshake", r"\bperforming the initial protocol handshake\b", _S.GREETING
+    ),
+    stage_phrase("stage.exim_initial", r"\bin response to initial connection\b", _S.GREETING),
+    # Sendmail's client phases ("timeout waiting for input from X during
+    # client RCPT"; DATA 354 is the command, DATA status the message's end).
+    stage_phrase("stage.sendmail_phase_mail", r"\bduring client MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.sendmail_phase_rcpt", r"\bduring client RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.sendmail_phase_data", r"\bduring client DATA 354\b", _S.DATA),
+    stage_phrase("stage.sendmail_phase_eom", r"\bduring client DATA status\b", _S.MESSAGE),
+    stage_phrase("stage.sendmail_phase_ehlo", r"\bduring client (?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.sendmail_phase_tls", r"\bduring client STARTTLS\b", _S.STARTTLS),
+    stage_phrase("stage.sendmail_phase_auth", r"\bduring client AUTH\b", _S.AUTH),
+    stage_phrase("stage.sendmail_collect", r"\bpremature EOM\b|\bcollect: I/O error\b", _S.MESSAGE),
+    stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
+    # qmail-remote: "Connected to X but greeting failed."
+    stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
+    # A library or gateway that names the command ("SMTP ERROR: EHLO command
+    # failed", nodemailer's command: 'RCPT TO', "rejected at MAIL FROM",
+    # "550 ... at RCPT"); the command's name in capitals.
+    stage_phrase("stage.ehlo_failed", r"(?-i:\b(?:EHLO|HELO) command failed\b)", _S.EHLO),
+    stage_phrase(
+        "stage.at_command_rcpt",
+        r"\bcommand: 'RCPT(?: TO)?'|(?:\bat|\bfailed at|\bresponse to) (?-i:RCPT(?: TO)?)\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.at_command_mail",
+        r"\bcommand: 'MAIL(?: FROM)?'|(?:\bat|\bfailed at|\bresponse to) (?-i:MAIL(?: FROM)?)\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.at_command_data",
+        r"\bcommand: 'DATA'|(?:\bat|\bfailed at|\bresponse to) (?-i:DATA)\b",
+        _S.DATA,
+    ),
+    stage_phrase(
+        "stage.at_command_ehlo",
+        r"\bcommand: '(?:EHLO|HELO|LHLO)'|(?:\bat|\bfailed at|\bresponse to) (?-i:EHLO|HELO)\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.at_command_auth",
+        r"\bcommand: 'AUTH\b|(?:\bat|\bfailed at|\bresponse to) (?-i:AUTH)\b",
+        _S.AUTH,
+    ),
+    stage_phrase("stage.at_command_tls", r"\bcommand: 'STARTTLS'", _S.STARTTLS),
+    # RFC 5321 §4.1.4 sequence replies name what should have come first: the
+    # command they answer is the next one.
+    stage_phrase("stage.need_mail", r"\bneed MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
+    stage_phrase(
+        "stage.need_helo", r"\bsend HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b", _S.MAIL_FROM
+    ),
+    # RFC 4954 §6's 538 text answers AUTH (its 504 5.7.4 keeps the corpus's none).
+    stage_phrase(
+        "stage.auth_mechanism",
+        r"\bEncryption required for requested authentication mechanism\b",
+        _S.AUTH,
+    ),
+    # Microsoft's SMTPSEND.DNS.* statuses and "Failed to connect" in a wrapper.
+    stage_phrase("stage.smtpsend_dns", r"\bSMTPSEND\.DNS\.", _S.DNS),
+    stage_phrase("stage.failed_to_connect", r"\bFailed to connect\b", _S.CONNECT),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
