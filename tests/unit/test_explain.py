@@ -1691,6 +1691,22 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
         ("538 5.7.11 Encryption required for requested authentication mechanism", "auth"),
         ("SMTPSEND.DNS.MxLoopback; DNS config error", "dns"),
         ("4.4.7 Message delayed; the remote server responded with 'Failed to connect'", "connect"),
+        # DNS and connect failures in client and provider words
+        ("DNS Error: DNS server returned answer with no data", "dns"),
+        ("No MX or A records for example.com", "dns"),
+        ("unable to resolve mx.example.com", "dns"),
+        ("lookup smtp.gmail.com on 127.0.0.11:53: server misbehaving", "dns"),
+        ("Could not resolve host: smtp.gmail.com", "dns"),
+        ("Connection to mx.example.com:25 timed out", "connect"),
+        ("socket error: timed out connecting to smtp.example.com:587", "connect"),
+        ("Failed to establish connection with mx.example.com port 25", "connect"),
+        ("AUTH LOGIN failed", "auth"),
+        ("550 5.7.1 Sender domain not allowed", "mail_from"),
+        (
+            'Expected response code 250 but got code "421", with message "421 4.7.0 Try again '
+            'later, closing connection. (EHLO)"',
+            "ehlo",
+        ),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

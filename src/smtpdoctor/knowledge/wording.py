@@ -430,9 +430,9 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.expected_220", r"\bExpected response code \"?220\b", _S.GREETING),
     stage_phrase("stage.expected_235", r"\bExpected response code \"?(?:235|334)\b", _S.AUTH),
     # Gmail names the command its 4xx answered: "... closing connection. (EHLO)".
-    stage_phrase("stage.gmail_command_ehlo", r"[.,] \((?:EHLO|HELO)\)(?= |$)", _S.EHLO),
-    stage_phrase("stage.gmail_command_mail", r"[.,] \(MAIL\)(?= |$)", _S.MAIL_FROM),
-    stage_phrase("stage.gmail_command_rcpt", r"[.,] \(RCPT\)(?= |$)", _S.RCPT_TO),
+    stage_phrase("stage.gmail_command_ehlo", r"[.,] \((?:EHLO|HELO)\)(?=[ \"'\\]|$)", _S.EHLO),
+    stage_phrase("stage.gmail_command_mail", r"[.,] \(MAIL\)(?=[ \"'\\]|$)", _S.MAIL_FROM),
+    stage_phrase("stage.gmail_command_rcpt", r"[.,] \(RCPT\)(?=[ \"'\\]|$)", _S.RCPT_TO),
     # A traceback's last frame whose source line calls starttls() (Django's
     # backend: "line 87, in open / self.connection.starttls(").
     stage_phrase("stage.python_starttls", r"line \d+, in \w+\s+\S*\.starttls\(", _S.STARTTLS),
@@ -520,6 +520,17 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bEncryption required for requested authentication mechanism\b",
         _S.AUTH,
     ),
+    stage_phrase(
+        "stage.auth_mechanism_failed",
+        r"\bAUTH (?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|XOAUTH2?|NTLM) (?:failed|rejected)\b",
+        _S.AUTH,
+    ),
+    stage_phrase(
+        "stage.connect_words",
+        r"\btimed out connecting\b|\bConnection to \S+ timed out\b|"
+        r"\bFailed to establish (?:a |the )?(?:TCP )?connection\b",
+        _S.CONNECT,
+    ),
     # Microsoft's SMTPSEND.DNS.* statuses and "Failed to connect" in a wrapper.
     stage_phrase("stage.smtpsend_dns", r"\bSMTPSEND\.DNS\.", _S.DNS),
     stage_phrase("stage.failed_to_connect", r"\bFailed to connect\b", _S.CONNECT),
@@ -546,7 +557,7 @@ _MESSAGE_WORDS = re.compile(
 )
 _SENDER_WORDS = re.compile(
     r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
-    r"\bsender address\b|\bEmetteur\b|"
+    r"\bsender (?:address|domain)\b|\bEmetteur\b|"
     r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
     r"\bInvalid Sender\b",
     re.IGNORECASE,
