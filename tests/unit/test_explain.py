@@ -1707,6 +1707,41 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
             'later, closing connection. (EHLO)"',
             "ehlo",
         ),
+        # swaks: " -> " client lines, "<** " the failing reply (before any command: the banner)
+        (" -> EHLO me\n<** 550 5.7.1 Go away", "ehlo"),
+        (" -> MAIL FROM:<x@y.com>\n<** 553 5.7.1 Sender rejected", "mail_from"),
+        (" -> DATA\n<-  354 End data with <CR><LF>.<CR><LF>\n -> .\n<** 554 5.7.1 Spam", "message"),
+        ("=== Connected to mx.b.com.\n<** 554 5.7.1 mx.b.com: Access denied\n -> QUIT", "greeting"),
+        # MailKit's and JavaMail's frames and MailKit's error codes
+        (
+            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Rejected\n   at "
+            "MailKit.Net.Smtp.SmtpClient.DataAsync(FormatOptions options, MimeMessage message)",
+            "message",
+        ),
+        (
+            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Sender not allowed\n   at "
+            "MailKit.Net.Smtp.SmtpClient.MailFromAsync(FormatOptions options)",
+            "mail_from",
+        ),
+        (
+            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Not allowed. ErrorCode: SenderNotAccepted",
+            "mail_from",
+        ),
+        (
+            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Not allowed. ErrorCode: MessageNotAccepted",
+            "message",
+        ),
+        (
+            "com.sun.mail.smtp.SMTPSendFailedException: 554 5.7.1 rejected\n\tat "
+            "com.sun.mail.smtp.SMTPTransport.helo(SMTPTransport.java:1330)",
+            "ehlo",
+        ),
+        (
+            "javax.mail.MessagingException: 421 4.7.0 Try again later\n\tat "
+            "com.sun.mail.smtp.SMTPTransport.data(SMTPTransport.java:1990)",
+            "data",
+        ),
+        ("Connection error: tls: invalid peer certificate: UnknownIssuer", "tls_handshake"),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

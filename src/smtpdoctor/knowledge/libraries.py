@@ -143,7 +143,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"certificate could not be validated|certificate subject does not match host|"
         # .NET SmtpClient/MailKit: "The remote certificate is invalid according to
         # the validation procedure" (RemoteCertificateValidationCallback said no).
-        r"The remote certificate is invalid",
+        r"The remote certificate is invalid|"
+        # rustls (lettre): "invalid peer certificate: UnknownIssuer"
+        r"invalid (?:peer )?certificate: (?:UnknownIssuer|NotValidForName|Expired|BadSignature)",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",

@@ -531,6 +531,32 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bFailed to establish (?:a |the )?(?:TCP )?connection\b",
         _S.CONNECT,
     ),
+    # MailKit's stack frames and error codes, JavaMail's SMTPTransport frames:
+    # the method that raised names the command (MailKit's and JavaMail's data
+    # methods send the message too; most refusals there come at its end).
+    stage_phrase(
+        "stage.library_frame_rcpt_to",
+        r"SmtpClient\.RcptTo(?:Async)?\b|ErrorCode: RecipientNotAccepted|SMTPTransport\.rcptTo\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.library_frame_mail_from",
+        r"SmtpClient\.MailFrom(?:Async)?\b|ErrorCode: SenderNotAccepted|SMTPTransport\.mailFrom\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_frame_message",
+        r"SmtpClient\.(?:Data|Bdat)(?:Async)?\b|ErrorCode: MessageNotAccepted|"
+        r"SMTPTransport\.finishData\b",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.library_frame_data", r"SMTPTransport\.data\b", _S.DATA),
+    stage_phrase("stage.library_frame_ehlo", r"SMTPTransport\.(?:helo|ehlo)\b", _S.EHLO),
+    stage_phrase(
+        "stage.library_frame_auth",
+        r"SmtpClient\.Authenticate(?:Async)?\b|SMTPTransport\$Authenticator\b",
+        _S.AUTH,
+    ),
     # Microsoft's SMTPSEND.DNS.* statuses and "Failed to connect" in a wrapper.
     stage_phrase("stage.smtpsend_dns", r"\bSMTPSEND\.DNS\.", _S.DNS),
     stage_phrase("stage.failed_to_connect", r"\bFailed to connect\b", _S.CONNECT),
