@@ -1724,11 +1724,13 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
             "mail_from",
         ),
         (
-            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Not allowed. ErrorCode: SenderNotAccepted",
+            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Not allowed. "
+            "ErrorCode: SenderNotAccepted",
             "mail_from",
         ),
         (
-            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Not allowed. ErrorCode: MessageNotAccepted",
+            "MailKit.Net.Smtp.SmtpCommandException: 5.7.1 Not allowed. "
+            "ErrorCode: MessageNotAccepted",
             "message",
         ),
         (
