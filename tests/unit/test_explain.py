@@ -1744,6 +1744,11 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
             "data",
         ),
         ("Connection error: tls: invalid peer certificate: UnknownIssuer", "tls_handshake"),
+        # RFC 3463 X.4.1 "No answer from host": no connection was made
+        ("451 4.4.1 No answer from host", "connect"),
+        # a session's "connection to X timed out after 300 seconds" is no connect
+        ("connection to mx.b.com timed out after 300 seconds", "none"),
+        ("Swift_TransportException: Connection to smtp.example.com:587 Timed Out", "connect"),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

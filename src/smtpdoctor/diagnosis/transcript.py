@@ -26,6 +26,7 @@ CODE_STAGE: dict[tuple[int, int | None], Stage] = {
     (1, 2): Stage.DNS,
     (1, 10): Stage.DNS,
     (4, 4): Stage.DNS,
+    (4, 1): Stage.CONNECT,  # X.4.1 "No answer from host": the connection was not made
     (3, 4): Stage.MESSAGE,
     (2, 3): Stage.MESSAGE,
     (6, None): Stage.MESSAGE,
