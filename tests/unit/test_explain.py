@@ -1749,6 +1749,16 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
         # a session's "connection to X timed out after 300 seconds" is no connect
         ("connection to mx.b.com timed out after 300 seconds", "none"),
         ("Swift_TransportException: Connection to smtp.example.com:587 Timed Out", "connect"),
+        # an application's words around the command it sent
+        ("Failed to send DATA: 554 Transaction failed", "data"),
+        ("Failed sending HELO: 421 too busy", "ehlo"),
+        ("MAIL FROM rejected: 553 5.7.1 not allowed", "mail_from"),
+        ("smtp: 550 on RCPT TO for a@b.com", "rcpt_to"),
+        ("smtp error 550 when sending RCPT TO", "rcpt_to"),
+        ("[MAIL FROM] 553 not allowed", "mail_from"),
+        ("Server refused DATA command: 554 no valid recipients", "data"),
+        ("server rejected sender x@y.com: 553 not allowed", "mail_from"),
+        ("Failed to send message body: connection reset", "message"),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

@@ -514,6 +514,24 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.need_helo", r"\bsend HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b", _S.MAIL_FROM
     ),
+    # An application's own words around the command it sent ("Failed to send
+    # RCPT TO: 550", "MAIL FROM rejected: 553", "[MAIL FROM] 553", "refused DATA").
+    *(
+        stage_phrase(
+            f"stage.named_command_{name}",
+            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
+            rf"(?-i:{command})(?: command)? (?:rejected|refused|failed)\b|\[(?-i:{command})\]",
+            stage,
+        )
+        for name, command, stage in (
+            ("rcpt", "RCPT(?: TO)?", _S.RCPT_TO),
+            ("mail", "MAIL(?: FROM)?", _S.MAIL_FROM),
+            ("data", "DATA", _S.DATA),
+            ("ehlo", "EHLO|HELO", _S.EHLO),
+        )
+    ),
+    stage_phrase("stage.sending_body", r"\bsend(?:ing)? (?:the )?message body\b", _S.MESSAGE),
+    stage_phrase("stage.rejected_sender", r"\b(?:rejected|refused) sender\b", _S.MAIL_FROM),
     # RFC 4954 §6's 538 text answers AUTH (its 504 5.7.4 keeps the corpus's none).
     stage_phrase(
         "stage.auth_mechanism",
