@@ -1759,6 +1759,18 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
         ("Server refused DATA command: 554 no valid recipients", "data"),
         ("server rejected sender x@y.com: 553 not allowed", "mail_from"),
         ("Failed to send message body: connection reset", "message"),
+        # Exim's and postscreen's receiving side
+        ("SMTP connection from (h) [192.0.2.1] lost while reading message data", "message"),
+        ("SMTP data timeout (message abandoned) on connection from (h) [192.0.2.1]", "message"),
+        (
+            "SMTP call from (h) [192.0.2.1] dropped: too many syntax or protocol errors (last "
+            'command was "RCPT TO:<a@b>")',
+            "rcpt_to",
+        ),
+        (
+            "postfix/postscreen[123]: PREGREET 11 after 0.1 from [192.0.2.1]:51234: EHLO x",
+            "greeting",
+        ),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

@@ -530,6 +530,20 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
             ("ehlo", "EHLO|HELO", _S.EHLO),
         )
     ),
+    # Exim's receiving side: "lost while reading message data", "SMTP data
+    # timeout (message abandoned)", "(last command was \"RCPT TO:<...>\")";
+    # postscreen's PREGREET is a client talking before the banner.
+    stage_phrase(
+        "stage.exim_message_data",
+        r"\blost while reading message data\b|\bSMTP data timeout\b",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.last_command_rcpt", r"\blast command was \"RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.last_command_mail", r"\blast command was \"MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.last_command_data", r"\blast command was \"DATA\b", _S.DATA),
+    stage_phrase("stage.last_command_ehlo", r"\blast command was \"(?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.last_command_auth", r"\blast command was \"AUTH\b", _S.AUTH),
+    stage_phrase("stage.pregreet", r"\bPREGREET \d+ after\b", _S.GREETING),
     stage_phrase("stage.sending_body", r"\bsend(?:ing)? (?:the )?message body\b", _S.MESSAGE),
     stage_phrase("stage.rejected_sender", r"\b(?:rejected|refused) sender\b", _S.MAIL_FROM),
     # RFC 4954 §6's 538 text answers AUTH (its 504 5.7.4 keeps the corpus's none).
