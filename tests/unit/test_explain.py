@@ -1771,6 +1771,18 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
             "postfix/postscreen[123]: PREGREET 11 after 0.1 from [192.0.2.1]:51234: EHLO x",
             "greeting",
         ),
+        # OpenCart's "X not accepted from server!", libetpan's function names
+        (
+            "Error: RCPT TO not accepted from server! in /x/system/library/mail/smtp.php:275",
+            "rcpt_to",
+        ),
+        ("Error: MAIL FROM not accepted from server!", "mail_from"),
+        ("Error: EHLO not accepted from server!", "ehlo"),
+        ("Error: AUTH LOGIN not accepted from server!", "auth"),
+        ("Error: Password not accepted from server!", "auth"),
+        ("Error: STARTTLS not accepted from server!", "starttls"),
+        ("mailsmtp_rcpt: unexpected error code", "rcpt_to"),
+        ("mailsmtp_data: unexpected error code", "data"),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

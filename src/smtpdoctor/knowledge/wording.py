@@ -520,7 +520,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         stage_phrase(
             f"stage.named_command_{name}",
             rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
-            rf"(?-i:{command})(?: command)? (?:rejected|refused|failed)\b|\[(?-i:{command})\]",
+            rf"(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
+            rf"\[(?-i:{command})\]",
             stage,
         )
         for name, command, stage in (
@@ -528,8 +529,22 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
             ("mail", "MAIL(?: FROM)?", _S.MAIL_FROM),
             ("data", "DATA", _S.DATA),
             ("ehlo", "EHLO|HELO", _S.EHLO),
+            ("auth", "AUTH(?: [A-Z0-9-]+)?", _S.AUTH),
+            ("starttls", "STARTTLS", _S.STARTTLS),
         )
     ),
+    # OpenCart's "Password not accepted from server!"; libetpan's (Delta Chat,
+    # MailCore) function names ("mailsmtp_rcpt: unexpected error code").
+    stage_phrase(
+        "stage.credentials_not_accepted",
+        r"\b(?:Username|Password) not accepted from server\b",
+        _S.AUTH,
+    ),
+    stage_phrase("stage.libetpan_rcpt", r"\bmailsmtp_rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.libetpan_mail", r"\bmailsmtp_mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.libetpan_data", r"\bmailsmtp_data(?:_message)?\b", _S.DATA),
+    stage_phrase("stage.libetpan_auth", r"\bmailsmtp_auth\w*", _S.AUTH),
+    stage_phrase("stage.libetpan_ehlo", r"\bmailsmtp_(?:e?helo|init)\w*", _S.EHLO),
     # Exim's receiving side: "lost while reading message data", "SMTP data
     # timeout (message abandoned)", "(last command was \"RCPT TO:<...>\")";
     # postscreen's PREGREET is a client talking before the banner.
