@@ -1783,6 +1783,16 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
         ("Error: STARTTLS not accepted from server!", "starttls"),
         ("mailsmtp_rcpt: unexpected error code", "rcpt_to"),
         ("mailsmtp_data: unexpected error code", "data"),
+        # STARTTLS not offered, certificate validation, qmail-smtpd's queue and HELO
+        ("server does not offer STARTTLS", "starttls"),
+        (
+            '451 4.4.0 Primary target IP address responded with: "454 4.7.5 Certificate '
+            'validation failure."',
+            "tls_handshake",
+        ),
+        ("dh key too small", "tls_handshake"),
+        ("Remote host said: 451 qqt failure (#4.3.0)", "message"),
+        ("qmail-smtpd: 553 sorry, your HELO host name has been denied (#5.7.1)", "ehlo"),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

@@ -159,7 +159,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"SslHandshakeException|SSLHandshakeException|"
         r"Authentication failed because the remote party has closed the transport stream|"
         r"ssl\.SSLError|SSLV3_ALERT_HANDSHAKE_FAILURE|"
-        r"tls: handshake failure|tls: first record does not look|"
+        r"tls: handshake failure|tls: first record does not look|\bdh key too small\b|"
         r"\{tls_alert,|SMTP Error: Could not connect.*ssl|"
         # Python's EOF in the handshake; .NET SChannel sharing no protocol or cipher
         r"\bSSLEOFError\b|EOF occurred in violation of protocol|"

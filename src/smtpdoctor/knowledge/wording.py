@@ -559,6 +559,22 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.last_command_ehlo", r"\blast command was \"(?:EHLO|HELO)\b", _S.EHLO),
     stage_phrase("stage.last_command_auth", r"\blast command was \"AUTH\b", _S.AUTH),
     stage_phrase("stage.pregreet", r"\bPREGREET \d+ after\b", _S.GREETING),
+    # STARTTLS the server does not offer; a certificate's validation (Microsoft's
+    # 4.7.5) is part of the TLS handshake.
+    stage_phrase(
+        "stage.starttls_not_offered",
+        r"\b(?:does not|doesn't|did not) offer STARTTLS\b|"
+        r"\bSTARTTLS (?:is )?not (?:offered|advertised)\b",
+        _S.STARTTLS,
+    ),
+    stage_phrase(
+        "stage.certificate_validation", r"\bCertificate validation fail", _S.TLS_HANDSHAKE
+    ),
+    # qmail-smtpd's qmail-queue results come after the data; its HELO check.
+    stage_phrase("stage.qmail_queue", r"\bqqt failure\b|\bqq temporary problem\b", _S.MESSAGE),
+    stage_phrase(
+        "stage.your_helo", r"\byour (?:HELO|EHLO) (?:host ?name|name|greeting)\b", _S.EHLO
+    ),
     stage_phrase("stage.sending_body", r"\bsend(?:ing)? (?:the )?message body\b", _S.MESSAGE),
     stage_phrase("stage.rejected_sender", r"\b(?:rejected|refused) sender\b", _S.MAIL_FROM),
     # RFC 4954 §6's 538 text answers AUTH (its 504 5.7.4 keeps the corpus's none).
