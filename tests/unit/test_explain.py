@@ -1793,6 +1793,18 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
         ("dh key too small", "tls_handshake"),
         ("Remote host said: 451 qqt failure (#4.3.0)", "message"),
         ("qmail-smtpd: 553 sorry, your HELO host name has been denied (#5.7.1)", "ehlo"),
+        # smtplib's debug output: the command sent, then the failing reply
+        ("send: 'rcpt TO:<a@b.com>\\r\\n'\nreply: b'550 5.1.1 User unknown\\r\\n'", "rcpt_to"),
+        ("send: 'data\\r\\n'\nreply: b'554 5.5.1 Error: no valid recipients\\r\\n'", "data"),
+        ("send: 'ehlo [127.0.1.1]\\r\\n'\nreply: b'550 5.7.1 go away\\r\\n'", "ehlo"),
+        (
+            "connect: ('smtp.b.com', 25)\nconnect: to ('192.0.2.1', 25) None\n"
+            "reply: b'554 5.7.1 go away\\r\\n'",
+            "greeting",
+        ),
+        # PHPMailer 5: "DATA not accepted" is the reply to the message's end
+        ("SMTP -> ERROR: DATA not accepted from server: 554 5.7.1 Spam", "message"),
+        ("SMTP -> ERROR: DATA command not accepted from server: 554 no valid recipients", "data"),
         # the command's name in capitals: prose "at data" states nothing
         ("Error: look at data before sending: 550 5.1.1 User unknown", "rcpt_to"),
     ],

@@ -419,6 +419,35 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
         _S.TLS_HANDSHAKE,
     ),
+    # PHPMailer 5 said "DATA command not accepted from server" for the command and
+    # "DATA not accepted from server" for the reply to the message's end.
+    stage_phrase(
+        "stage.phpmailer5_data_end", r"SMTP -> ERROR: DATA not accepted from server\b", _S.MESSAGE
+    ),
+    # smtplib's debug output: the command sent, then the failing reply; a failing
+    # reply right after the connect is the banner.
+    stage_phrase(
+        "stage.smtplib_debug_rcpt", r"send: b?'rcpt TO:[^']*'\s*reply: b?'[45]\d\d", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_mail", r"send: b?'mail FROM:[^']*'\s*reply: b?'[45]\d\d", _S.MAIL_FROM
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_data", r"send: b?'data(?:\\[rn]|\s)*'\s*reply: b?'[45]\d\d", _S.DATA
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_ehlo", r"send: b?'(?:ehlo|helo)\b[^']*'\s*reply: b?'[45]\d\d", _S.EHLO
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_starttls",
+        r"send: b?'STARTTLS(?:\\[rn]|\s)*'\s*reply: b?'[45]\d\d",
+        _S.STARTTLS,
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_greeting",
+        r"connect: to \([^)]*\) None\s*reply: b?'[45]\d\d",
+        _S.GREETING,
+    ),
     # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA; Swift and
     # Symfony Mailer name the reply code they waited for).
     stage_phrase(
