@@ -875,9 +875,11 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # Added with the eighth collection, before any change for it: tune 676/704 and
 # 662/704, held back 197/225 and 182/225 (its 35 held-back rows unseen: 28 and 21).
 # After that round's class rules, measured once at its end: tune 690/704 and
-# 676/704, held back 201/225 and 185/225.
-LINE_TUNE_FLOOR_ALL = (689, 675)
-LINE_HELD_FLOOR_ALL = (200, 184)
+# 676/704, held back 201/225 and 185/225. After the third round's stage classes
+# (from texts written for the purpose, no new rows), measured once at its end:
+# tune 690/704 and 677/704, held back 201/225 and 187/225.
+LINE_TUNE_FLOOR_ALL = (689, 676)
+LINE_HELD_FLOOR_ALL = (200, 186)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
