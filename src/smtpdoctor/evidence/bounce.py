@@ -281,22 +281,24 @@ def _from_message(
     # Prose sent as message/delivery-status (InterMail): the reason is there.
     bodies += [t for p in parts if p.get_content_type() in _DSN_TYPES for t in _dsn_prose(p)]
     paragraphs = [para for body in bodies for para in _paragraphs(body)]
-    kept = [para for para in paragraphs if keep(para)]
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
     if not dsn:
         # DSN fields written into the text part (Amazon WorkMail, some gateways).
-        dsn = [e for b in bodies if _DSN_FIELD.search(b) for e in _from_dsn_fields(b)]
+        dsn = [e for b in bodies if _has_dsn_field(b) for e in _from_dsn_fields(b)]
+    if dsn and all(e.action and e.action.lower() in _DELIVERED for e in dsn):
+        # (Known before the human-readable part is classified: _with_human keeps the action.)
+        return [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]
+    ndr = [b for b in bodies if _has_ms_ndr(b)] if not dsn else []
+    if ndr:
+        # The NDR's own section is read below; the paragraphs need no classifying.
+        return [e for b in ndr for e in _from_microsoft_ndr(b, found, keep)]
+    kept = [para for para in paragraphs if keep(para)]
     if dsn:
         everyone = [(e.recipient or "").lower() for e in dsn]
-        items = [
+        return [
             _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
             for e in dsn
         ]
-        if all(e.action and e.action.lower() in _DELIVERED for e in items):
-            items = [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]
-        return items
-    if any(_MS_NDR.search(b) for b in bodies):
-        return [e for b in bodies if _MS_NDR.search(b) for e in _from_microsoft_ndr(b, found, keep)]
     items = _by_recipient(kept, _failed_recipients(msg))
     if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
         return items
@@ -314,6 +316,26 @@ def _from_message(
     if _looks_like_bounce(msg):
         return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return []
+
+
+def _has_dsn_field(body: str) -> bool:
+    """``_DSN_FIELD.search(body)``, a substring test first: in an ASCII text a
+    match needs one of the field names, lower-cased, with its colon."""
+    if body.isascii():
+        low = body.lower()
+        if not any(name in low for name in _DSN_FIELD_NAMES):
+            return False
+    return _DSN_FIELD.search(body) is not None
+
+
+def _has_ms_ndr(body: str) -> bool:
+    """``_MS_NDR.search(body)``; every heading it knows holds "diagn" (tested first)."""
+    if body.isascii() and "diagn" not in body.lower():
+        return False
+    return _MS_NDR.search(body) is not None
+
+
+_DSN_FIELD_NAMES = ("diagnostic-code:", "final-recipient:", "original-recipient:")
 
 
 def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
