@@ -257,9 +257,10 @@ def _refold(text: str) -> str:
     between two header lines is taken for a continuation.
     """
     head, sep, body = text.partition("\n\n")
-    lines = head.split("\n")
-    if not sep or all(ln[:1] in (" ", "\t") or _HEADER_LINE.match(ln) for ln in lines[1:]):
+    # (Each line after the first a continuation or a header line: nothing to do.)
+    if not sep or _UNFOLDED.search(head) is None:
         return text
+    lines = head.split("\n")
     last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
     fixed = [
         ln
@@ -268,6 +269,10 @@ def _refold(text: str) -> str:
         for i, ln in enumerate(lines)
     ]
     return "\n".join(fixed) + sep + body
+
+
+# A line after the first that is neither indented nor a header line (see _HEADER_LINE).
+_UNFOLDED = re.compile(r"\n(?![ \t]|[A-Za-z][A-Za-z0-9-]*:(?!//))")
 
 
 def _from_message(
@@ -500,14 +505,19 @@ def _paragraphs(body: str) -> list[str]:
     out: list[str] = []
     # A line that is only an address starts a paragraph too (Exim lists the
     # failed recipients one under the other, each followed by its error).
-    text = _ADDRESS_LINE.sub(lambda m: "\n\n" + m.group(0), body.replace("\r\n", "\n"))
-    for block in re.split(r"\n[ \t]*\n", text):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
-        if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
+    text = body.replace("\r\n", "\n")
+    if "@" in text:  # (an address line needs one)
+        text = _ADDRESS_LINE.sub(r"\n\n\g<0>", text)
+    for block in _BLANK_LINE.split(text):
+        lines = [ln for ln in map(str.strip, block.splitlines()) if ln]
+        # (All of three or more lines header fields: a quoted header block.)
+        if not lines or (len(lines) >= 3 and all(map(_HEADER_LINE.match, lines))):
             continue
-        # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
-        para = _CUT_STAGE.sub(r"\g<0> command)", "\n".join(lines))
-        if out and _REASON_FOLLOWS.search(out[-1]) and _REPLY_FIRST.match(para):
+        para = "\n".join(lines)
+        if "(in reply to " in para:
+            # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
+            para = _CUT_STAGE.sub(r"\g<0> command)", para)
+        if out and _REPLY_FIRST.match(para) and _REASON_FOLLOWS.search(out[-1]):
             # "unable to deliver your message to x for the following reason:"
             # and, after a blank line, the reply: one paragraph about x.
             out[-1] = (out[-1] + "\n" + para)[:MAX_PARAGRAPH]
@@ -518,6 +528,7 @@ def _paragraphs(body: str) -> list[str]:
     return out
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
 _CUT_STAGE = re.compile(r"\(in reply to (?:end of DATA|RCPT TO|MAIL FROM|DATA|HELO|EHLO)\Z")
 _REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
