@@ -326,22 +326,25 @@ def _from_message(
 
 
 def _has_dsn_field(body: str) -> bool:
-    """``_DSN_FIELD.search(body)``, a substring test first: in an ASCII text a
-    match needs one of the field names, lower-cased, with its colon."""
-    if body.isascii():
-        low = body.lower()
-        if not any(name in low for name in _DSN_FIELD_NAMES):
-            return False
-    return _DSN_FIELD.search(body) is not None
+    """``_DSN_FIELD.search(body)``, a substring test first: a match needs one of
+    the field names, lower-cased (see :func:`_folded`), with its colon."""
+    low = _folded(body)
+    return any(name in low for name in _DSN_FIELD_NAMES) and _DSN_FIELD.search(body) is not None
 
 
 def _has_ms_ndr(body: str) -> bool:
     """``_MS_NDR.search(body)``; every heading it knows holds "diagn" (tested first)."""
-    if body.isascii() and "diagn" not in body.lower():
-        return False
-    return _MS_NDR.search(body) is not None
+    return "diagn" in _folded(body) and _MS_NDR.search(body) is not None
 
 
+def _folded(text: str) -> str:
+    """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
+    ``text`` stands in it: the four other characters such a regex takes for
+    ASCII letters ("İ", "ı", "ſ", the Kelvin sign) made those letters first."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOOKALIKES).lower()
+
+
+_ASCII_LOOKALIKES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _DSN_FIELD_NAMES = ("diagnostic-code:", "final-recipient:", "original-recipient:")
 
 
