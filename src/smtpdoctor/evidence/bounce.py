@@ -511,8 +511,15 @@ def _paragraphs(body: str) -> list[str]:
     # A line that is only an address starts a paragraph too (Exim lists the
     # failed recipients one under the other, each followed by its error).
     text = body.replace("\r\n", "\n")
-    if "@" in text:  # (an address line needs one)
-        text = _ADDRESS_LINE.sub(r"\n\n\g<0>", text)
+    if "@" in text:
+        # Line by line (a match is one whole line, with an "@"): the same as
+        # _ADDRESS_LINE.sub over the text, without trying it at every character.
+        text = "\n".join(
+            [
+                "\n\n" + ln if "@" in ln and _ADDRESS_LINE.match(ln) else ln
+                for ln in text.split("\n")
+            ]
+        )
     for block in _BLANK_LINE.split(text):
         lines = [ln for ln in map(str.strip, block.splitlines()) if ln]
         # (All of three or more lines header fields: a quoted header block.)
