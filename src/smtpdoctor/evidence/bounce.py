@@ -26,6 +26,7 @@ from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
 from smtpdoctor.knowledge.bounces import BOUNCE_TEXT_OPENINGS
+from smtpdoctor.knowledge.phrasing import LazyRegex
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -166,7 +167,8 @@ def parse_bounce(
 
 # The opening words of the bounce texts MTAs and providers write, or a
 # Postfix-style "<addr>: host ... said:" paragraph (knowledge/bounces.py).
-_BODY_MARK = re.compile(BOUNCE_TEXT_OPENINGS, re.I | re.M)
+# (Compiled on first need, ~3 ms: a folder of mails with their headers never needs it.)
+_BODY_MARK = LazyRegex(BOUNCE_TEXT_OPENINGS, re.I | re.M)
 # A log file is read line by line, even when its lines quote a bounce.
 _LOG_LINE = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)", re.M)
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
