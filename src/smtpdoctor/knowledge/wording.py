@@ -243,7 +243,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.recipient_gone",
         rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
-        rf"(?: <?\S+@\S+?>?)?|<?[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
+        rf"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
         rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
         # the same words in the other order ("unknown or illegal user")
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
