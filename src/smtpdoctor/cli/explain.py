@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from smtpdoctor.cli.common import (
@@ -158,7 +158,7 @@ def _read_inputs(args: argparse.Namespace) -> list[_Input]:
     if text_arg is not None and paths and text_arg != "-":
         fail("give either TEXT or --file, not both")
     if paths:
-        if len(paths) == 1 and not Path(paths[0]).is_dir():
+        if len(paths) == 1 and not os.path.isdir(paths[0]):
             data, truncated = _read_file(paths[0])
             if not _is_mbox(data):
                 return _split(_decode(data, paths[0]), paths[0], truncated, may_be_mail=True)
@@ -181,7 +181,7 @@ def _read_inputs(args: argparse.Namespace) -> list[_Input]:
 
 def _read_file(path: str) -> tuple[bytes, bool]:
     try:
-        with Path(path).open("rb") as fh:
+        with open(path, "rb") as fh:  # (os, not pathlib: a folder run need not import it)
             data = fh.read(MAX_READ + 1)
     except IsADirectoryError:
         fail(f"cannot read {path}: it is a directory")

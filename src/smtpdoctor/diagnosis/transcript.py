@@ -26,6 +26,7 @@ CODE_STAGE: dict[tuple[int, int | None], Stage] = {
     (1, 2): Stage.DNS,
     (1, 10): Stage.DNS,
     (4, 4): Stage.DNS,
+    (4, 1): Stage.CONNECT,  # X.4.1 "No answer from host": the connection was not made
     (3, 4): Stage.MESSAGE,
     (2, 3): Stage.MESSAGE,
     (6, None): Stage.MESSAGE,
@@ -34,11 +35,13 @@ CODE_STAGE: dict[tuple[int, int | None], Stage] = {
 # A transcript ("Transcript of session follows": Sendmail's ">>> RCPT To:" /
 # "<<< 550", Postfix's "In: RCPT" / "Out: 550"): the command the first
 # failing reply answered.
+# swaks marks the client's lines " -> ", the server's "<- " and a failing reply "<** ".
 _TRANSCRIPT = re.compile(
-    r"(?:>>>|\bIn:|CLIENT -> SERVER:)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|"
-    r"\.(?=\s))[^\n]*\n(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[23]\d\d[^\n]*\n)*"
-    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:)[ \t]*[45]\d\d",
-    re.IGNORECASE,
+    r"(?:>>>|\bIn:|CLIENT -> SERVER:|^[ \t]*->)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|"
+    r"STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
+    r"(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<-)[ \t]*[23]\d\d[^\n]*\n)*"
+    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<(?:-|\*\*))[ \t]*[45]\d\d",
+    re.IGNORECASE | re.MULTILINE,
 )
 # A bare session copied from telnet or netcat: the command line, its 2xx/3xx
 # replies, then the failing reply, each at the start of a line.
@@ -52,8 +55,10 @@ _BARE_SESSION = re.compile(
 # anything, in a log that shows the client's lines too.
 _GREETING_REFUSED = re.compile(
     r"\A(?:(?!>>>)[\s\S])*?<<<[ \t]*[45]\d\d[ -]|"
+    r"\A(?:(?!^[ \t]*-> )[\s\S])*?^<\*\*[ \t]*[45]\d\d[ -]|"
     r"\A(?:(?!CLIENT -> (?:SERVER|SMTP))[\s\S])*?(?:SERVER -> CLIENT:|SMTP -> FROM SERVER:)"
-    r"[ \t]*[45]\d\d[ -][\s\S]*?CLIENT -> (?:SERVER|SMTP)"
+    r"[ \t]*[45]\d\d[ -][\s\S]*?CLIENT -> (?:SERVER|SMTP)",
+    re.MULTILINE,
 )
 _PIPELINED_RCPT = re.compile(
     r"\b503\b[^\n]*RCPT|need RCPT|no valid recipients|RCPT first", re.IGNORECASE
@@ -86,11 +91,15 @@ def after_data(category: Category, stage: Stage) -> Stage:
 
 def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
     m = None
-    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw:
+    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw or "->" in raw:
         m = _TRANSCRIPT.search(raw)
     if m is None and "\n" in raw:
         m = _BARE_SESSION.search(raw)
-    if m is None and ("<<<" in raw or "SERVER" in raw) and _GREETING_REFUSED.search(raw):
+    if (
+        m is None
+        and ("<<<" in raw or "SERVER" in raw or "<**" in raw)
+        and _GREETING_REFUSED.search(raw)
+    ):
         # "<<< 554 ..." before any ">>>": the server refused in its banner.
         return Stage.GREETING, "stage.transcript"
     if m is None:

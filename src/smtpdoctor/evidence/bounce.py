@@ -16,10 +16,12 @@ import email.errors
 import email.header
 import email.message
 import email.parser
-import email.policy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+
+# (Not email.policy, the same object: importing that module costs ~4 ms at every start.)
+from email._policybase import compat32
 from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
@@ -33,6 +35,7 @@ from smtpdoctor.knowledge.bounces import (
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
 )
+from smtpdoctor.knowledge.phrasing import LazyRegex
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -166,7 +169,8 @@ def parse_bounce(
 
 # The opening words of the bounce texts MTAs and providers write, or a
 # Postfix-style "<addr>: host ... said:" paragraph (knowledge/bounces.py).
-_BODY_MARK = re.compile(BOUNCE_TEXT_OPENINGS, re.I | re.M)
+# (Compiled on first need, ~3 ms: a folder of mails with their headers never needs it.)
+_BODY_MARK = LazyRegex(BOUNCE_TEXT_OPENINGS, re.I | re.M)
 # A log file is read line by line, even when its lines quote a bounce.
 _LOG_LINE = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)", re.M)
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
@@ -259,9 +263,10 @@ def _refold(text: str) -> str:
     between two header lines is taken for a continuation.
     """
     head, sep, body = text.partition("\n\n")
-    lines = head.split("\n")
-    if not sep or all(ln[:1] in (" ", "\t") or _HEADER_LINE.match(ln) for ln in lines[1:]):
+    # (Each line after the first a continuation or a header line: nothing to do.)
+    if not sep or _UNFOLDED.search(head) is None:
         return text
+    lines = head.split("\n")
     last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
     fixed = [
         ln
@@ -270,6 +275,10 @@ def _refold(text: str) -> str:
         for i, ln in enumerate(lines)
     ]
     return "\n".join(fixed) + sep + body
+
+
+# A line after the first that is neither indented nor a header line (see _HEADER_LINE).
+_UNFOLDED = re.compile(r"\n(?![ \t]|[A-Za-z][A-Za-z0-9-]*:(?!//))")
 
 
 def _from_message(
@@ -283,22 +292,24 @@ def _from_message(
     # Prose sent as message/delivery-status (InterMail): the reason is there.
     bodies += [t for p in parts if p.get_content_type() in _DSN_TYPES for t in _dsn_prose(p)]
     paragraphs = _without_restated_status([para for body in bodies for para in _paragraphs(body)])
-    kept = [para for para in paragraphs if keep(para)]
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
     if not dsn:
         # DSN fields written into the text part (Amazon WorkMail, some gateways).
-        dsn = [e for b in bodies if _DSN_FIELD.search(b) for e in _from_dsn_fields(b)]
+        dsn = [e for b in bodies if _has_dsn_field(b) for e in _from_dsn_fields(b)]
+    if dsn and all(e.action and e.action.lower() in _DELIVERED for e in dsn):
+        # (Known before the human-readable part is classified: _with_human keeps the action.)
+        return [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]
+    ndr = [b for b in bodies if _has_ms_ndr(b)] if not dsn else []
+    if ndr:
+        # The NDR's own section is read below; the paragraphs need no classifying.
+        return [e for b in ndr for e in _from_microsoft_ndr(b, found, keep)]
+    kept = [para for para in paragraphs if keep(para)]
     if dsn:
         everyone = [(e.recipient or "").lower() for e in dsn]
-        items = [
+        return [
             _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
             for e in dsn
         ]
-        if all(e.action and e.action.lower() in _DELIVERED for e in items):
-            items = [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]
-        return items
-    if any(_MS_NDR.search(b) for b in bodies):
-        return [e for b in bodies if _MS_NDR.search(b) for e in _from_microsoft_ndr(b, found, keep)]
     items = _by_recipient(kept, _failed_recipients(msg))
     if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
         return items
@@ -331,6 +342,29 @@ def _without_restated_status(paragraphs: list[str]) -> list[str]:
     if not any(_MS_REPORTED.search(p) for p in paragraphs):
         return paragraphs
     return [p for p in paragraphs if not _MS_STATUS_ALONE.match(p.strip())]
+
+
+def _has_dsn_field(body: str) -> bool:
+    """``_DSN_FIELD.search(body)``, a substring test first: a match needs one of
+    the field names, lower-cased (see :func:`_folded`), with its colon."""
+    low = _folded(body)
+    return any(name in low for name in _DSN_FIELD_NAMES) and _DSN_FIELD.search(body) is not None
+
+
+def _has_ms_ndr(body: str) -> bool:
+    """``_MS_NDR.search(body)``; every heading it knows holds "diagn" (tested first)."""
+    return "diagn" in _folded(body) and _MS_NDR.search(body) is not None
+
+
+def _folded(text: str) -> str:
+    """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
+    ``text`` stands in it: the four other characters such a regex takes for
+    ASCII letters ("İ", "ı", "ſ", the Kelvin sign) made those letters first."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOOKALIKES).lower()
+
+
+_ASCII_LOOKALIKES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_DSN_FIELD_NAMES = ("diagnostic-code:", "final-recipient:", "original-recipient:")
 
 
 def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
@@ -491,17 +525,29 @@ def _paragraphs(body: str) -> list[str]:
     out: list[str] = []
     # A line that is only an address starts a paragraph too (Exim lists the
     # failed recipients one under the other, each followed by its error).
-    text = _ADDRESS_LINE.sub(lambda m: "\n\n" + m.group(0), body.replace("\r\n", "\n"))
-    for block in re.split(r"\n[ \t]*\n", text):
+    text = body.replace("\r\n", "\n")
+    if "@" in text:
+        # Line by line (a match is one whole line, with an "@"): the same as
+        # _ADDRESS_LINE.sub over the text, without trying it at every character.
+        text = "\n".join(
+            [
+                "\n\n" + ln if "@" in ln and _ADDRESS_LINE.match(ln) else ln
+                for ln in text.split("\n")
+            ]
+        )
+    for block in _BLANK_LINE.split(text):
         # Postfix folds its "<addr>: host x said: ..." at 72 columns with an
         # indent: one reply, read whole ("not allowed / from this range").
         unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
-        lines = [ln.strip() for ln in unfolded.splitlines() if ln.strip()]
-        if not lines or sum(1 for ln in lines if _HEADER_LINE.match(ln)) >= max(3, len(lines)):
+        lines = [ln for ln in map(str.strip, unfolded.splitlines()) if ln]
+        # (All of three or more lines header fields: a quoted header block.)
+        if not lines or (len(lines) >= 3 and all(map(_HEADER_LINE.match, lines))):
             continue
-        # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
-        para = _CUT_STAGE.sub(r"\g<0> command)", "\n".join(lines))
-        if out and _REASON_FOLLOWS.search(out[-1]) and _REPLY_FIRST.match(para):
+        para = "\n".join(lines)
+        if "(in reply to " in para:
+            # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
+            para = _CUT_STAGE.sub(r"\g<0> command)", para)
+        if out and _REPLY_FIRST.match(para) and _REASON_FOLLOWS.search(out[-1]):
             # "unable to deliver your message to x for the following reason:"
             # and, after a blank line, the reply: one paragraph about x.
             out[-1] = (out[-1] + "\n" + para)[:MAX_PARAGRAPH]
@@ -512,6 +558,7 @@ def _paragraphs(body: str) -> list[str]:
     return out
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
 _POSTFIX_FOLDED = re.compile(
     r"[ \t]*<?[^<>\s@]+@[^<>\s]+>?(?: \(expanded from <[^<>]+>\))?: [^\n]*\n[ \t]+\S"
@@ -732,7 +779,7 @@ def _from_dsn_fields(text: str) -> list[BounceEntry]:
 
 
 def _field_blocks(text: str) -> list[email.message.Message]:
-    parser = email.parser.HeaderParser(policy=email.policy.compat32)
+    parser = email.parser.HeaderParser(policy=compat32)
     blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
     return [parser.parsestr(b.strip() + "\n") for b in blocks if b.strip()]
 

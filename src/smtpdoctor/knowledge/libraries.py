@@ -143,7 +143,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"certificate could not be validated|certificate subject does not match host|"
         # .NET SmtpClient/MailKit: "The remote certificate is invalid according to
         # the validation procedure" (RemoteCertificateValidationCallback said no).
-        r"The remote certificate is invalid",
+        r"The remote certificate is invalid|"
+        # rustls (lettre): "invalid peer certificate: UnknownIssuer"
+        r"invalid (?:peer )?certificate: (?:UnknownIssuer|NotValidForName|Expired|BadSignature)",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",
@@ -157,7 +159,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"SslHandshakeException|SSLHandshakeException|"
         r"Authentication failed because the remote party has closed the transport stream|"
         r"ssl\.SSLError|SSLV3_ALERT_HANDSHAKE_FAILURE|"
-        r"tls: handshake failure|tls: first record does not look|"
+        r"tls: handshake failure|tls: first record does not look|\bdh key too small\b|"
         r"\{tls_alert,|SMTP Error: Could not connect.*ssl|"
         # Python's EOF in the handshake; .NET SChannel sharing no protocol or cipher
         r"\bSSLEOFError\b|EOF occurred in violation of protocol|"

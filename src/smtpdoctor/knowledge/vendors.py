@@ -150,6 +150,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"Illegal host/domain name|host/domain does not accept mail|"
         r"Host does not accept mail|\bdoes not exist E\d+\b|indicated no SMTP service|"
         r"DNS Error: .{0,40}lookup of|had no relevant answers|\bunknown host\b|"
+        # (curl, Go's resolver, Gmail's "DNS Error: DNS server returned answer with no data")
+        r"Could not resolve host|\bunable to resolve\b|: server misbehaving\b|"
+        r"\bNo MX or A records?\b|\banswer with no data\b|"
         r"\b[\w-]+(?:\.[\w-]+)+ does not exist\b(?!.*(?:user|mailbox|account))",
         _C.DNS_RESOLUTION,
         "The domain does not resolve to a mail server (no such domain, no MX, or a "

@@ -243,7 +243,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.recipient_gone",
         rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
-        rf"(?: <?\S+@\S+?>?)?|<?[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
+        rf"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
         rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
         # the same words in the other order ("unknown or illegal user")
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
@@ -419,6 +419,35 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
         _S.TLS_HANDSHAKE,
     ),
+    # PHPMailer 5 said "DATA command not accepted from server" for the command and
+    # "DATA not accepted from server" for the reply to the message's end.
+    stage_phrase(
+        "stage.phpmailer5_data_end", r"SMTP -> ERROR: DATA not accepted from server\b", _S.MESSAGE
+    ),
+    # smtplib's debug output: the command sent, then the failing reply; a failing
+    # reply right after the connect is the banner.
+    stage_phrase(
+        "stage.smtplib_debug_rcpt", r"send: b?'rcpt TO:[^']*'\s*reply: b?'[45]\d\d", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_mail", r"send: b?'mail FROM:[^']*'\s*reply: b?'[45]\d\d", _S.MAIL_FROM
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_data", r"send: b?'data(?:\\[rn]|\s)*'\s*reply: b?'[45]\d\d", _S.DATA
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_ehlo", r"send: b?'(?:ehlo|helo)\b[^']*'\s*reply: b?'[45]\d\d", _S.EHLO
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_starttls",
+        r"send: b?'STARTTLS(?:\\[rn]|\s)*'\s*reply: b?'[45]\d\d",
+        _S.STARTTLS,
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_greeting",
+        r"connect: to \([^)]*\) None\s*reply: b?'[45]\d\d",
+        _S.GREETING,
+    ),
     # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA; Swift and
     # Symfony Mailer name the reply code they waited for).
     stage_phrase(
@@ -430,9 +459,9 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.expected_220", r"\bExpected response code \"?220\b", _S.GREETING),
     stage_phrase("stage.expected_235", r"\bExpected response code \"?(?:235|334)\b", _S.AUTH),
     # Gmail names the command its 4xx answered: "... closing connection. (EHLO)".
-    stage_phrase("stage.gmail_command_ehlo", r"[.,] \((?:EHLO|HELO)\)(?= |$)", _S.EHLO),
-    stage_phrase("stage.gmail_command_mail", r"[.,] \(MAIL\)(?= |$)", _S.MAIL_FROM),
-    stage_phrase("stage.gmail_command_rcpt", r"[.,] \(RCPT\)(?= |$)", _S.RCPT_TO),
+    stage_phrase("stage.gmail_command_ehlo", r"[.,] \((?:EHLO|HELO)\)(?=[ \"'\\]|$)", _S.EHLO),
+    stage_phrase("stage.gmail_command_mail", r"[.,] \(MAIL\)(?=[ \"'\\]|$)", _S.MAIL_FROM),
+    stage_phrase("stage.gmail_command_rcpt", r"[.,] \(RCPT\)(?=[ \"'\\]|$)", _S.RCPT_TO),
     # A traceback's last frame whose source line calls starttls() (Django's
     # backend: "line 87, in open / self.connection.starttls(").
     stage_phrase("stage.python_starttls", r"line \d+, in \w+\s+\S*\.starttls\(", _S.STARTTLS),
@@ -450,6 +479,179 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # RFC 5321's own names for the arguments of RCPT TO and MAIL FROM.
     stage_phrase("stage.forward_path", r"\bforward[- ]path\b", _S.RCPT_TO),
     stage_phrase("stage.reverse_path", r"\breverse[- ]path\b", _S.MAIL_FROM),
+    # Postfix's smtpd names the client's last command ("NOQUEUE: reject: CONNECT
+    # from", "timeout after END-OF-MESSAGE from"); its older client said "while
+    # performing the initial protocol handshake" for the wait for the banner.
+    stage_phrase("stage.smtpd_eom", r"\b(?:after|reject:) (?:END-OF-MESSAGE|BDAT)\b", _S.MESSAGE),
+    stage_phrase("stage.smtpd_connect", r"\breject: CONNECT from\b", _S.GREETING),
+    stage_phrase("stage.smtpd_data", r"\breject: DATA from\b", _S.DATA),
+    stage_phrase(
+        "stage.smtpd_ehlo",
+        r"\breject: (?:EHLO|HELO) from\b|\brejected (?:EHLO|HELO) from\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.initial_handshake", r"\bperforming the initial protocol handshake\b", _S.GREETING
+    ),
+    stage_phrase("stage.exim_initial", r"\bin response to initial connection\b", _S.GREETING),
+    # Sendmail's client phases ("timeout waiting for input from X during
+    # client RCPT"; DATA 354 is the command, DATA status the message's end).
+    stage_phrase("stage.sendmail_phase_mail", r"\bduring client MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.sendmail_phase_rcpt", r"\bduring client RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.sendmail_phase_data", r"\bduring client DATA 354\b", _S.DATA),
+    stage_phrase("stage.sendmail_phase_eom", r"\bduring client DATA status\b", _S.MESSAGE),
+    stage_phrase("stage.sendmail_phase_ehlo", r"\bduring client (?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.sendmail_phase_tls", r"\bduring client STARTTLS\b", _S.STARTTLS),
+    stage_phrase("stage.sendmail_phase_auth", r"\bduring client AUTH\b", _S.AUTH),
+    stage_phrase("stage.sendmail_collect", r"\bpremature EOM\b|\bcollect: I/O error\b", _S.MESSAGE),
+    stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
+    # qmail-remote: "Connected to X but greeting failed."
+    stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
+    # A library or gateway that names the command ("SMTP ERROR: EHLO command
+    # failed", nodemailer's command: 'RCPT TO', "rejected at MAIL FROM",
+    # "550 ... at RCPT"); the command's name in capitals.
+    stage_phrase("stage.ehlo_failed", r"(?-i:\b(?:EHLO|HELO) command failed\b)", _S.EHLO),
+    stage_phrase(
+        "stage.at_command_rcpt",
+        r"\bcommand: 'RCPT(?: TO)?'|(?:\bat|\bfailed at|\bresponse to) (?-i:RCPT(?: TO)?)\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.at_command_mail",
+        r"\bcommand: 'MAIL(?: FROM)?'|(?:\bat|\bfailed at|\bresponse to) (?-i:MAIL(?: FROM)?)\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.at_command_data",
+        r"\bcommand: 'DATA'|(?:\bat|\bfailed at|\bresponse to) (?-i:DATA)\b",
+        _S.DATA,
+    ),
+    stage_phrase(
+        "stage.at_command_ehlo",
+        r"\bcommand: '(?:EHLO|HELO|LHLO)'|(?:\bat|\bfailed at|\bresponse to) (?-i:EHLO|HELO)\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.at_command_auth",
+        r"\bcommand: 'AUTH\b|(?:\bat|\bfailed at|\bresponse to) (?-i:AUTH)\b",
+        _S.AUTH,
+    ),
+    stage_phrase("stage.at_command_tls", r"\bcommand: 'STARTTLS'", _S.STARTTLS),
+    # RFC 5321 §4.1.4 sequence replies name what should have come first: the
+    # command they answer is the next one.
+    stage_phrase("stage.need_mail", r"\bneed MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
+    stage_phrase(
+        "stage.need_helo", r"\bsend HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b", _S.MAIL_FROM
+    ),
+    # An application's own words around the command it sent ("Failed to send
+    # RCPT TO: 550", "MAIL FROM rejected: 553", "[MAIL FROM] 553", "refused DATA").
+    *(
+        stage_phrase(
+            f"stage.named_command_{name}",
+            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
+            rf"(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
+            rf"\[(?-i:{command})\]",
+            stage,
+        )
+        for name, command, stage in (
+            ("rcpt", "RCPT(?: TO)?", _S.RCPT_TO),
+            ("mail", "MAIL(?: FROM)?", _S.MAIL_FROM),
+            ("data", "DATA", _S.DATA),
+            ("ehlo", "EHLO|HELO", _S.EHLO),
+            ("auth", "AUTH(?: [A-Z0-9-]+)?", _S.AUTH),
+            ("starttls", "STARTTLS", _S.STARTTLS),
+        )
+    ),
+    # OpenCart's "Password not accepted from server!"; libetpan's (Delta Chat,
+    # MailCore) function names ("mailsmtp_rcpt: unexpected error code").
+    stage_phrase(
+        "stage.credentials_not_accepted",
+        r"\b(?:Username|Password) not accepted from server\b",
+        _S.AUTH,
+    ),
+    stage_phrase("stage.libetpan_rcpt", r"\bmailsmtp_rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.libetpan_mail", r"\bmailsmtp_mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.libetpan_data", r"\bmailsmtp_data(?:_message)?\b", _S.DATA),
+    stage_phrase("stage.libetpan_auth", r"\bmailsmtp_auth\w*", _S.AUTH),
+    stage_phrase("stage.libetpan_ehlo", r"\bmailsmtp_(?:e?helo|init)\w*", _S.EHLO),
+    # Exim's receiving side: "lost while reading message data", "SMTP data
+    # timeout (message abandoned)", "(last command was \"RCPT TO:<...>\")";
+    # postscreen's PREGREET is a client talking before the banner.
+    stage_phrase(
+        "stage.exim_message_data",
+        r"\blost while reading message data\b|\bSMTP data timeout\b",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.last_command_rcpt", r"\blast command was \"RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.last_command_mail", r"\blast command was \"MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.last_command_data", r"\blast command was \"DATA\b", _S.DATA),
+    stage_phrase("stage.last_command_ehlo", r"\blast command was \"(?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.last_command_auth", r"\blast command was \"AUTH\b", _S.AUTH),
+    stage_phrase("stage.pregreet", r"\bPREGREET \d+ after\b", _S.GREETING),
+    # STARTTLS the server does not offer; a certificate's validation (Microsoft's
+    # 4.7.5) is part of the TLS handshake.
+    stage_phrase(
+        "stage.starttls_not_offered",
+        r"\b(?:does not|doesn't|did not) offer STARTTLS\b|"
+        r"\bSTARTTLS (?:is )?not (?:offered|advertised)\b",
+        _S.STARTTLS,
+    ),
+    stage_phrase(
+        "stage.certificate_validation", r"\bCertificate validation fail", _S.TLS_HANDSHAKE
+    ),
+    # qmail-smtpd's qmail-queue results come after the data; its HELO check.
+    stage_phrase("stage.qmail_queue", r"\bqqt failure\b|\bqq temporary problem\b", _S.MESSAGE),
+    stage_phrase(
+        "stage.your_helo", r"\byour (?:HELO|EHLO) (?:host ?name|name|greeting)\b", _S.EHLO
+    ),
+    stage_phrase("stage.sending_body", r"\bsend(?:ing)? (?:the )?message body\b", _S.MESSAGE),
+    stage_phrase("stage.rejected_sender", r"\b(?:rejected|refused) sender\b", _S.MAIL_FROM),
+    # RFC 4954 §6's 538 text answers AUTH (its 504 5.7.4 keeps the corpus's none).
+    stage_phrase(
+        "stage.auth_mechanism",
+        r"\bEncryption required for requested authentication mechanism\b",
+        _S.AUTH,
+    ),
+    stage_phrase(
+        "stage.auth_mechanism_failed",
+        r"\bAUTH (?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|XOAUTH2?|NTLM) (?:failed|rejected)\b",
+        _S.AUTH,
+    ),
+    stage_phrase(
+        "stage.connect_words",
+        r"\btimed out connecting\b|\bConnection to \S+:\d+ timed out\b|"
+        r"\bFailed to establish (?:a |the )?(?:TCP )?connection\b",
+        _S.CONNECT,
+    ),
+    # MailKit's stack frames and error codes, JavaMail's SMTPTransport frames:
+    # the method that raised names the command (MailKit's and JavaMail's data
+    # methods send the message too; most refusals there come at its end).
+    stage_phrase(
+        "stage.library_frame_rcpt_to",
+        r"SmtpClient\.RcptTo(?:Async)?\b|ErrorCode: RecipientNotAccepted|SMTPTransport\.rcptTo\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.library_frame_mail_from",
+        r"SmtpClient\.MailFrom(?:Async)?\b|ErrorCode: SenderNotAccepted|SMTPTransport\.mailFrom\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_frame_message",
+        r"SmtpClient\.(?:Data|Bdat)(?:Async)?\b|ErrorCode: MessageNotAccepted|"
+        r"SMTPTransport\.finishData\b",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.library_frame_data", r"SMTPTransport\.data\b", _S.DATA),
+    stage_phrase("stage.library_frame_ehlo", r"SMTPTransport\.(?:helo|ehlo)\b", _S.EHLO),
+    stage_phrase(
+        "stage.library_frame_auth",
+        r"SmtpClient\.Authenticate(?:Async)?\b|SMTPTransport\$Authenticator\b",
+        _S.AUTH,
+    ),
+    # Microsoft's SMTPSEND.DNS.* statuses and "Failed to connect" in a wrapper.
+    stage_phrase("stage.smtpsend_dns", r"\bSMTPSEND\.DNS\.", _S.DNS),
+    stage_phrase("stage.failed_to_connect", r"\bFailed to connect\b", _S.CONNECT),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
@@ -473,7 +675,7 @@ _MESSAGE_WORDS = re.compile(
 )
 _SENDER_WORDS = re.compile(
     r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
-    r"\bsender address\b|\bEmetteur\b|"
+    r"\bsender (?:address|domain)\b|\bEmetteur\b|"
     r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
     r"\bInvalid Sender\b",
     re.IGNORECASE,
