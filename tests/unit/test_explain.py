@@ -1595,6 +1595,47 @@ def test_eighth_collection_classes(text: str, category: str, stage: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Go's dialer whatever runs into it: an application's own words without a
+        # space (a Chinese log line) still leave the dial timeout a connect failure.
+        ("投递失败dial tcp 192.0.2.7:25: i/o timeout", "firewall_block", "connect"),
+        (
+            "sendfailed:dial tcp 192.0.2.7:587: connect: connection timed out",
+            "firewall_block",
+            "connect",
+        ),
+        # Go's resolver timing out is DNS before any connect.
+        ("dial tcp: lookup smtp.example.net: i/o timeout", "dns_resolution", "dns"),
+        ("dial tcp: lookup mx.example.net on 127.0.0.53:53: i/o timeout", "dns_resolution", "dns"),
+        # The sending IP refused by name: a policy refusal, not the 553 or 4.3.2's class;
+        # Yahoo's "Mail from <ip> not allowed" answers MAIL FROM.
+        ("553 Mail from 192.0.2.9 not allowed", "policy_rejection", "mail_from"),
+        (
+            "421 4.3.2 Your IP (192.0.2.9) is blocked, closing connection",
+            "policy_rejection",
+            "none",
+        ),
+        # Yahoo's older VS1 deferral: too many unknown recipients slows the IP down;
+        # its "#4.1.8" is no statement about the sender's domain.
+        (
+            "451 VS1-MF Excessive unknown recipients - possible Open Relay (#4.4.5)",
+            "rate_limited",
+            "none",
+        ),
+        (
+            "421 VS1-IP Excessive unknown recipients - possible Open Relay (#4.1.8)",
+            "rate_limited",
+            "none",
+        ),
+    ],
+)
+def test_ninth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # Pasted from a web page, a JSON log, or wrapped at 72 columns with an indent:

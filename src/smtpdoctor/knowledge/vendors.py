@@ -152,6 +152,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"DNS Error: .{0,40}lookup of|had no relevant answers|\bunknown host\b|"
         # (curl, Go's resolver, Gmail's "DNS Error: DNS server returned answer with no data")
         r"Could not resolve host|\bunable to resolve\b|: server misbehaving\b|"
+        # Go's resolver timing out is DNS, not the connect ("dial tcp: lookup x: i/o timeout")
+        r"\bdial tcp: lookup [\w.-]+(?: on [\w.:\[\]]+)?: i/o timeout\b|"
         r"\bNo MX or A records?\b|\banswer with no data\b|"
         r"\b[\w-]+(?:\.[\w-]+)+ does not exist\b(?!.*(?:user|mailbox|account))",
         _C.DNS_RESOLUTION,
@@ -211,7 +213,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         # challenge-response filters hold mail until the sender confirms
         r"not pre-?approved|requires confirmation|confirm this mail server|\bspam ?list\b|"
         r"which is an open relay|\bopen relay (?:listed|detected|blocked)|"
-        r"Access from ip address \S+ blocked|\bIP address \S+ (?:is )?blocked\b",
+        r"Access from ip address \S+ blocked|\bIP address \S+ (?:is )?blocked\b|"
+        # the sending IP refused by name ("553 Mail from x.x.x.x not allowed" (Yahoo),
+        # "421 4.3.2 Your IP(x) is filtered and this connection will be closed")
+        r"\bMail from [\w.:]+ not allowed\b|"
+        r"\bYour IP ?(?:address ?)?\(?[\w.:]+\)? is (?:filtered|blocked|black-?listed)\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the mail by its policy.",
         source="vendor",
@@ -223,6 +229,18 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "The receiving server answers but does not accept mail now (its greeting says so).",
         source="vendor",
         stage=_S.GREETING,
+    ),
+    pattern(
+        "vendor.yahoo_unknown_recipients",
+        # Yahoo's older deferral codes (VS1-IP, VS1-MF): too many unknown recipients
+        # from this IP, so its mail is slowed down; the "#4.1.8" it ends with is no
+        # statement about the sender's domain.
+        r"\bExcessive unknown recipients\b",
+        _C.RATE_LIMITED,
+        "Yahoo is slowing mail from this IP down: too many of its recipients did not "
+        "exist (a list that is not cleaned of bounces, or an open relay).",
+        source="vendor",
+        permanence=_T,
     ),
     pattern(
         "vendor.no_tls",

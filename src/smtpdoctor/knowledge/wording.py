@@ -79,7 +79,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.go_dial_timeout",
         # Go's dialer; "dial tcp: lookup ...: i/o timeout" is a DNS timeout, not this.
-        r"\bdial tcp(?: \[?[0-9a-f.:]+\]?:\d+)?: (?:connect: )?"
+        # Not \b: an application's own words may run into it ("邮件投递失败dial tcp").
+        r"(?<![A-Za-z0-9_])dial tcp(?: \[?[0-9a-f.:]+\]?:\d+)?: (?:connect: )?"
         r"(?:i/o timeout|connection timed out)",
         _C.FIREWALL_BLOCK,
         "The TCP connection to the mail server got no answer (Go's dialer timed out).",
@@ -413,7 +414,12 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"starttls|sendmail|mail|rcpt|data)\b).)*?in getreply",
         _S.GREETING,
     ),
-    stage_phrase("stage.go_dial", r"\bdial tcp(?: \S*\d+)?: (?!lookup\b)", _S.CONNECT),
+    stage_phrase(
+        "stage.go_dial", r"(?<![A-Za-z0-9_])dial tcp(?: \S*\d+)?: (?!lookup\b)", _S.CONNECT
+    ),
+    # Yahoo refuses the sending IP in its reply to MAIL FROM ("553 Mail from x.x.x.x
+    # not allowed").
+    stage_phrase("stage.yahoo_mail_from_ip", r"\bMail from [\w.:]+ not allowed\b", _S.MAIL_FROM),
     stage_phrase(
         "stage.before_tls",
         r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
