@@ -1636,6 +1636,67 @@ def test_ninth_collection_classes(text: str, category: str, stage: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Windows' socket errors as .NET passes them on, in the system's language:
+        # refused and timed out (10061, 10060) are the connect, a reset (10054) a
+        # dropped connection, an unknown host (11001) DNS.
+        (
+            "System.Net.Mail.SmtpException: Failure sending mail. ---> "
+            "System.Net.Sockets.SocketException: No connection could be made because the "
+            "target machine actively refused it 192.0.2.1:25",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "SocketException: Es konnte keine Verbindung hergestellt werden, da der "
+            "Zielcomputer die Verbindung verweigerte 192.0.2.1:587",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "SocketException: Aucune connexion n'a pu être établie car l'ordinateur cible "
+            "l'a expressément refusée 192.0.2.1:25",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "SocketException: 由于目标计算机积极拒绝，无法连接。 192.0.2.1:25",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "SocketException: Se produjo un error durante el intento de conexión ya que la "
+            "parte conectada no respondió adecuadamente tras un periodo de tiempo",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "SocketException: Попытка установить соединение была безуспешной, т.к. от другого "
+            "компьютера за требуемое время не получен нужный отклик",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "System.IO.IOException: Eine vorhandene Verbindung wurde vom Remotehost geschlossen.",
+            "connection_dropped",
+            "none",
+        ),
+        (
+            "System.Net.WebException: The remote name could not be resolved: 'smtp.example.net'",
+            "dns_resolution",
+            "dns",
+        ),
+        # Symfony Mailer quotes host:port in its connect timeout.
+        ('Connection to "smtp.example.net:587" timed out.', "network_timeout", "connect"),
+    ],
+)
+def test_windows_socket_errors_and_quoted_connect(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # Pasted from a web page, a JSON log, or wrapped at 72 columns with an indent:

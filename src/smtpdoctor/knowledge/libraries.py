@@ -301,6 +301,71 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # Windows' own socket errors, as .NET (SmtpClient, MailKit) passes them on in
+    # the system's language: WSAECONNREFUSED (10061), WSAETIMEDOUT (10060),
+    # WSAECONNRESET (10054) and WSAHOST_NOT_FOUND (11001).
+    pattern(
+        "library.windows_refused",
+        r"target machine actively refused it|Zielcomputer die Verbindung verweigerte|"
+        r"l[’']ordinateur cible l[’']a expressément refusée|"
+        r"equipo de destino denegó expresamente|m[aá]quina de destino as recusou ativamente|"
+        r"Rifiuto persistente del computer di destinazione|"
+        r"конечный компьютер отверг запрос на подключение|由于目标计算机积极拒绝|"
+        r"対象のコンピューターによって拒否された",
+        _C.FIREWALL_BLOCK,
+        "Windows could not open the TCP connection: the mail server's host answered "
+        "that nothing accepts connections on that port (or a firewall refused it).",
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind=_DROP,
+    ),
+    pattern(
+        "library.windows_timed_out",
+        r"Gegenstelle nach einer bestimmten Zeitspanne nicht richtig reagiert|"
+        r"le parti connecté n[’']a pas répondu convenablement|"
+        r"la parte conectada no respondió adecuadamente|"
+        r"o componente conectado não respondeu corretamente|"
+        r"Risposta non corretta della parte connessa|"
+        r"от другого компьютера за требуемое время не получен нужный отклик|"
+        r"由于连接方在一段时间后没有正确答复|一定の時間を過ぎても正しく応答しなかった",
+        _C.FIREWALL_BLOCK,
+        "Windows got no answer while opening the TCP connection (it timed out): "
+        "packets to the mail server are dropped on the way.",
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind=_DROP,
+    ),
+    pattern(
+        "library.windows_reset",
+        r"Eine vorhandene Verbindung wurde vom Remotehost geschlossen|"
+        r"Une connexion existante a dû être fermée par l[’']hôte distant|"
+        r"Se ha forzado la interrupción de una conexión existente por el host remoto|"
+        r"Foi forçado o cancelamento de uma conexão existente pelo host remoto|"
+        r"Connessione in corso interrotta forzatamente dall[’']host remoto|"
+        r"Удаленный хост принудительно разорвал существующее подключение|"
+        r"远程主机强迫关闭了一个现有的连接|既存の接続はリモート ホストに強制的に切断されました",
+        _C.CONNECTION_DROPPED,
+        "The mail server's side closed the connection in the middle of the session.",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+        specific=False,
+    ),
+    pattern(
+        "library.windows_dns",
+        r"The remote name could not be resolved|Der angegebene Host ist unbekannt|"
+        r"No se conoce ese host|Этот хост неизвестен|不知道这样的主机",
+        _C.DNS_RESOLUTION,
+        "Windows could not resolve the mail server's name.",
+        source=_LIB,
+        stage=_S.DNS,
+        permanence=_T,
+        retry=False,
+    ),
     pattern(
         "library.send_as_denied",
         r"SendAsDenied|MapiExceptionSendAsDenied|"

@@ -625,7 +625,7 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     ),
     stage_phrase(
         "stage.connect_words",
-        r"\btimed out connecting\b|\bConnection to \S+:\d+ timed out\b|"
+        r"\btimed out connecting\b|\bConnection to \"?[^\s\"]+:\d+\"? timed out\b|"
         r"\bFailed to establish (?:a |the )?(?:TCP )?connection\b",
         _S.CONNECT,
     ),
