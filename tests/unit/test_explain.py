@@ -1687,6 +1687,8 @@ def test_ninth_collection_classes(text: str, category: str, stage: str) -> None:
             "dns_resolution",
             "dns",
         ),
+        # Microsoft's sending quota in words: the sender's limit, not 5.2.2's full mailbox.
+        ("550 5.2.2 Submission quota exceeded", "rate_limited", "none"),
         # Symfony Mailer quotes host:port in its connect timeout.
         ('Connection to "smtp.example.net:587" timed out.', "network_timeout", "connect"),
     ],

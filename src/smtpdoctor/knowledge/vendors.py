@@ -73,6 +73,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "vendor.quota_exceeded",
         r"limits? for your account (?:are|is) exceeded|SubmissionQuotaExceeded|"
+        r"Submission quota exceeded|"
         r"limit on the number of allowed outgoing messages|sending quota exceeded|"
         r"\bonly \d+ messages per (?:day|hour)\b",
         _C.RATE_LIMITED,
