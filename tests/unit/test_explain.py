@@ -1689,6 +1689,23 @@ def test_ninth_collection_classes(text: str, category: str, stage: str) -> None:
         ),
         # Microsoft's sending quota in words: the sender's limit, not 5.2.2's full mailbox.
         ("550 5.2.2 Submission quota exceeded", "rate_limited", "none"),
+        # .NET names any 552 "Exceeded storage allocation", then quotes the server:
+        # the server's words decide.
+        (
+            "System.Net.Mail.SmtpException: Exceeded storage allocation. The server response "
+            "was: 5.3.4 Message size exceeds fixed maximum message size",
+            "message_size",
+            "message",
+        ),
+        # Microsoft 365's outbound spam filter, whatever generic 5.2.0 wraps it.
+        (
+            "Transaction failed. The server response was: 5.2.0 "
+            "STOREDRV.Submission.Exception:OutboundSpamException",
+            "policy_rejection",
+            "message",
+        ),
+        # nodemailer with no password configured never gets to send AUTH.
+        ('Error: Missing credentials for "PLAIN"', "authentication", "auth"),
         # Symfony Mailer quotes host:port in its connect timeout.
         ('Connection to "smtp.example.net:587" timed out.', "network_timeout", "connect"),
     ],

@@ -367,6 +367,32 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "library.outbound_spam",
+        # Microsoft 365 refused to relay a message its outbound filter scored as
+        # spam (the 5.2.0 around it is a generic mailbox status, not the cause).
+        r"OutboundSpamException|WASCL UserAction verdict",
+        _C.POLICY_REJECTION,
+        "Microsoft 365 refused to send the message: its outbound spam filter "
+        "judged it spam (or the account is restricted for sending spam).",
+        "Check the message and the account in the Defender portal (restricted "
+        "users, outbound spam policy).",
+        source="microsoft",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "library.missing_credentials",
+        # nodemailer before it sends AUTH: the configuration gave no password.
+        r'Missing credentials for "?(?:PLAIN|LOGIN|XOAUTH2|CRAM-MD5)\b',
+        _C.AUTHENTICATION,
+        "The application has no username or password configured for SMTP AUTH.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
         "library.send_as_denied",
         r"SendAsDenied|MapiExceptionSendAsDenied|"
         r"Client does not have permissions to send as this sender",

@@ -177,7 +177,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.mailbox_quota",
         r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover ?quota\b|"
         r"\bover (?:its|their|his|her|your) (?:storage |disk )?quota\b|"
-        r"(?:reached|over) (?:its |the |their )?disk quota|exceeded storage allocation|"
+        # (.NET's SmtpException names any 552 so, then quotes the server's own words)
+        r"(?:reached|over) (?:its |the |their )?disk quota|"
+        r"exceeded storage allocation(?!\. The server response was:)|"
         r"boite (?:aux lettres )?(?:du destinataire )?pleine|boîte aux lettres du destinataire "
         r"est pleine",
         _C.RECIPIENT,
