@@ -1689,6 +1689,11 @@ def test_ninth_collection_classes(text: str, category: str, stage: str) -> None:
         ),
         # Microsoft's sending quota in words: the sender's limit, not 5.2.2's full mailbox.
         ("550 5.2.2 Submission quota exceeded", "rate_limited", "none"),
+        (
+            "421 4.4.2 Message submission rate for this client has exceeded the configured limit",
+            "rate_limited",
+            "none",
+        ),
         # .NET names any 552 "Exceeded storage allocation", then quotes the server:
         # the server's words decide.
         (

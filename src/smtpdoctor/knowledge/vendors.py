@@ -74,6 +74,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.quota_exceeded",
         r"limits? for your account (?:are|is) exceeded|SubmissionQuotaExceeded|"
         r"Submission quota exceeded|"
+        # Exchange's receive connector throttling (with 4.4.2, which alone says
+        # "bad connection")
+        r"Message submission rate for this client has exceeded|"
         r"limit on the number of allowed outgoing messages|sending quota exceeded|"
         r"\bonly \d+ messages per (?:day|hour)\b",
         _C.RATE_LIMITED,
