@@ -917,7 +917,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     held = scores["held/first"]
     assert held[0] * 100 >= held[2] * 87, scores
     assert held[1] * 100 >= held[2] * 84, scores
-    # The whole corpus with the eighth collection (929 rows), a row of margin.
+    # The whole corpus with the eighth and ninth collections (991 rows), a row of margin.
     tune_all, held_all = scores["tune"], scores["held"]
     assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
     assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
@@ -931,9 +931,12 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # After that round's class rules, measured once at its end: tune 690/704 and
 # 676/704, held back 201/225 and 185/225. After the third round's stage classes
 # (from texts written for the purpose, no new rows), measured once at its end:
-# tune 690/704 and 677/704, held back 201/225 and 187/225.
-LINE_TUNE_FLOOR_ALL = (689, 676)
-LINE_HELD_FLOOR_ALL = (200, 186)
+# tune 690/704 and 677/704, held back 201/225 and 187/225. With the ninth
+# collection (991 rows; its 18 held-back rows unseen: 16 and 14), after its tune
+# classes and the Windows/.NET classes, measured once at the end: tune 734/748 and
+# 716/748, held back 217/243 and 201/243.
+LINE_TUNE_FLOOR_ALL = (733, 715)
+LINE_HELD_FLOOR_ALL = (216, 200)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
