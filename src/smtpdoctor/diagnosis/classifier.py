@@ -68,7 +68,8 @@ from smtpdoctor.knowledge.phrasing import (
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.knowledge.wording import CODE_STAGES, subject_stage
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
-from smtpdoctor.protocol.reply import Reply, parse_reply_text
+from smtpdoctor.protocol.reply import Reply
+from smtpdoctor.protocol.reply import parse_reply_text as _parse_reply_text
 
 __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
 
@@ -546,7 +547,7 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     if stripped[:3].isdigit() and _REPLY_AT.match(stripped):
         end = stripped.find("\n")
         folded = unfold(stripped, stripped[:end], end, _REPLY_AT) if end > 0 else stripped
-        parsed = parse_reply_text(folded if end > 0 and folded != stripped[:end] else stripped)
+        parsed = _parse_reply(folded if end > 0 and folded != stripped[:end] else stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
             found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
             head = _REPLY_AT.match(stripped)
@@ -638,11 +639,17 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
         first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
     first_line = _POSTFIX_TAIL.sub("", first_line).rstrip(" '\"")
     lines[0] = first_line
-    parsed = parse_reply_text("\n".join(lines))
+    parsed = _parse_reply("\n".join(lines))
     if parsed is None:
         body = first_line[4:].strip()
         parsed = Reply(int(code), (body,), None)
     return parsed, parsed.enhanced or enh
+
+
+# A Reply is immutable; the same reply line stands in many paragraphs of a folder.
+@functools.lru_cache(maxsize=4096)
+def _parse_reply(text: str) -> Reply | None:
+    return _parse_reply_text(text)
 
 
 def _leading_enhanced(lines: tuple[str, ...]) -> str | None:
@@ -674,13 +681,18 @@ def _inner_first(
     """
     if reply is None or not reply.text or len(reply.text) >= len(flat) - 8:
         return strong, weak
-    inner = " ".join(reply.text.split())
-    i_strong, i_weak = _match_patterns(inner, inner, present_words(inner.lower()))
+    i_strong, i_weak = _inner_patterns(" ".join(reply.text.split()))
     if i_strong is not None:
         return i_strong, weak
     if strong is not None and strong.category is Category.OTHER and i_weak is not None:
         return None, i_weak
     return strong, weak or i_weak
+
+
+# The same quoted reply stands in many paragraphs of a folder (a DSN field, the prose).
+@functools.lru_cache(maxsize=4096)
+def _inner_patterns(inner: str) -> tuple[_Evidence | None, _Evidence | None]:
+    return _match_patterns(inner, inner, present_words(inner.lower()))
 
 
 def _match_patterns(
@@ -717,6 +729,8 @@ def _from_pattern(p: TextPattern) -> _Evidence:
     )
 
 
+# Pure of its two arguments; a folder holds a few dozen codes, said again and again.
+@functools.lru_cache(maxsize=1024)
 def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | None, bool]:
     """Evidence from an enhanced code, and whether it is only a generic subject."""
     if enhanced is None:
