@@ -81,8 +81,11 @@ MAX_TEXT = 16 * 1024
 # (RFC 5321 §4.2.1), optionally followed by an enhanced code of any class
 # (Exchange writes "550 4.4.7"; the mismatch is kept to be judged later).
 _REPLY_AT = re.compile(
-    # (not a line anchor such as "StreamBuffer.php#223")
-    r"(?<![\w.\-/])(?<!\w#)(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
+    # (not a line anchor such as "StreamBuffer.php#223"). The lookbehinds
+    # stand after the code's first digit: the same matches, but the regex
+    # engine skips to a 2, 4 or 5 instead of trying them at every character.
+    r"(2(?<![\w.\-/]2)(?<!\w#2)[0-5]\d|4(?<![\w.\-/]4)(?<!\w#4)[2-5]\d"
+    r"|5(?<![\w.\-/]5)(?<!\w#5)[0-5]\d)"
     r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
     re.MULTILINE,
 )
@@ -98,9 +101,16 @@ _ENHANCED_FIELDS = (
 )
 # Last resort, a failure code loose in the text ("smtp error 5.7.1 Mail from…");
 # subjects 0-7 only and not inside a version string ("PHP/5.6.40").
-_ENHANCED_LOOSE = re.compile(r"(?:(?<=[\s(\[])|^)([45]\.[0-7]\.\d{1,3})(?=[\s);,:]|$)")
+# (As _REPLY_AT: the lookbehinds after the first digit, "(?<![\s\S]4)" meaning
+# "at the start"; the same matches as "(?:(?<=[\s(\[])|^)([45]\.[0-7]...", quicker.)
+_ENHANCED_LOOSE = re.compile(
+    r"([45](?:(?<=[\s(\[][45])|(?<![\s\S][45]))\.[0-7]\.\d{1,3})(?=[\s);,:]|$)"
+)
 # "421-4.7.0 " continuation prefixes inside a flattened multi-line reply.
-_CONTINUATION = re.compile(r"(?:(?<=\s)|^)[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)")
+# (The same matches as "(?:(?<=\s)|^)[245]\d\d-...", the lookbehinds after the first digit.)
+_CONTINUATION = re.compile(
+    r"[245](?:(?<=\s[245])|(?<![\s\S][245]))\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)"
+)
 # Numbers that look like reply codes but are not: a mailer's exit status
 # ("Diagnostic-Code: X-Unix; 255"), a header's "id:number" ("Feedback-Id:
 # 10345:200"), a port ("host:250").
