@@ -223,9 +223,15 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
 # Recipient nouns followed (within a word or an address) by a word that they
 # are gone or unusable; mailbox-quota and server-trouble words in other forms.
 _GONE = (
-    r"unknown|disabled|deactivated|inactive|suspended|not found|invalid|(?:not )?unavailable|"
-    r"not available|"
-    r"no longer (?:valid|active|in use|exists?)|does(?: not|n't) exist|not exist"
+    *("unknown", "disabled", "deactivated", "inactive", "suspended", "not found", "invalid"),
+    *("(?:not )?unavailable", "not available", "no longer (?:valid|active|in use|exists?)"),
+    *("does(?: not|n't) exist", "not exist"),
+)
+# Who or what is gone: a mailbox word (maybe with its address) or a bare address.
+_GONE_WHO = (
+    r"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
+    r"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
+    r"(?:\w+ly )?"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
     # (the sender's refusal first: its words may name a user too)
@@ -242,9 +248,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.recipient_gone",
-        rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
-        rf"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
-        rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
+        # (one branch per word of _GONE: a text without the word skips its branch)
+        "|".join(rf"{_GONE_WHO}(?:{gone})\b" for gone in _GONE) + r"|\buser not local\b|"
         # the same words in the other order ("unknown or illegal user")
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
         r"suspended)(?: or \w+)? "
