@@ -698,13 +698,25 @@ SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
     (_MESSAGE_WORDS, Stage.MESSAGE),
 )
 _SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
+# For an ASCII text, the (lower-cased) words one of which each of
+# SUBJECT_STAGES' matches contains (its other words are not ASCII); None:
+# not worth checking. A text without any skips the regex's scan.
+_SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
+    ("not allowed to connect", "no smtp service", " by policy"),
+    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente"),
+    ("block", "list", "spam"),
+    None,
+)
 
 
 def subject_stage(category: Category, text: str) -> Stage | None:
     """Where a refusal of ``category`` usually happens, from what the text says was judged."""
     if category not in _SUBJECT_CATEGORIES:
         return None
-    for words, stage in SUBJECT_STAGES:
+    lowered = text.lower() if text.isascii() else None
+    for (words, stage), needs in zip(SUBJECT_STAGES, _SUBJECT_NEEDS, strict=True):
+        if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
+            continue
         if words.search(text):
             return stage
     return None
