@@ -154,6 +154,32 @@ _MTA_HINTS: tuple[tuple[MTA, re.Pattern[str]], ...] = (
 # the case-insensitive regex on most texts (two letters: "R=", "(S1234)").
 _MTA_NEEDS = tuple(needed_words(rx.pattern, least=2) for _, rx in _MTA_HINTS)
 _MICROSOFT_NEEDS = needed_words(MICROSOFT_HINT.pattern, least=2)
+
+
+def _alternatives(
+    rx: re.Pattern[str],
+) -> tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] | None:
+    """Each top-level alternative of ``rx`` with its needed words; None when a
+    group or class (which may hold a ``|``) makes cutting at ``|`` unsafe."""
+    if re.search(r"[(\[]", re.sub(r"\\.", "", rx.pattern)):
+        return None
+    return tuple((needed_words(p, least=2), re.compile(p, rx.flags)) for p in rx.pattern.split("|"))
+
+
+_MICROSOFT_PARTS = _alternatives(MICROSOFT_HINT)
+
+
+def _looks_microsoft(flat: str, lowered: str) -> bool:
+    """``MICROSOFT_HINT`` matches in ``flat``: for an ASCII text, only the
+    alternatives whose words it holds are searched (one scan of the long
+    alternation cost more than the few short ones)."""
+    if not _maybe(_MICROSOFT_NEEDS, lowered):
+        return False
+    if _MICROSOFT_PARTS is None or not flat.isascii():
+        return MICROSOFT_HINT.search(flat) is not None
+    return any(_maybe(needs, lowered) and rx.search(flat) for needs, rx in _MICROSOFT_PARTS)
+
+
 _CUE_NEEDS = tuple(needed_words(cue.regex.pattern, least=2) for cue in PERMANENCE_CUES)
 
 
@@ -248,7 +274,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     flat = _flatten(raw)
 
     found_reply, enhanced = _codes(raw, flat, reply)
-    microsoft = _maybe(_MICROSOFT_NEEDS, flat.lower()) and MICROSOFT_HINT.search(flat) is not None
+    microsoft = _looks_microsoft(flat, flat.lower())
 
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
