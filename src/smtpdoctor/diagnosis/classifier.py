@@ -68,7 +68,8 @@ from smtpdoctor.knowledge.phrasing import (
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.knowledge.wording import CODE_STAGES, subject_stage
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
-from smtpdoctor.protocol.reply import Reply, parse_reply_text
+from smtpdoctor.protocol.reply import Reply
+from smtpdoctor.protocol.reply import parse_reply_text as _parse_reply_text
 
 __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
 
@@ -80,8 +81,11 @@ MAX_TEXT = 16 * 1024
 # (RFC 5321 §4.2.1), optionally followed by an enhanced code of any class
 # (Exchange writes "550 4.4.7"; the mismatch is kept to be judged later).
 _REPLY_AT = re.compile(
-    # (not a line anchor such as "StreamBuffer.php#223")
-    r"(?<![\w.\-/])(?<!\w#)(2[0-5]\d|4[2-5]\d|5[0-5]\d)"
+    # (not a line anchor such as "StreamBuffer.php#223"). The lookbehinds
+    # stand after the code's first digit: the same matches, but the regex
+    # engine skips to a 2, 4 or 5 instead of trying them at every character.
+    r"(2(?<![\w.\-/]2)(?<!\w#2)[0-5]\d|4(?<![\w.\-/]4)(?<!\w#4)[2-5]\d"
+    r"|5(?<![\w.\-/]5)(?<!\w#5)[0-5]\d)"
     r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
     re.MULTILINE,
 )
@@ -97,9 +101,16 @@ _ENHANCED_FIELDS = (
 )
 # Last resort, a failure code loose in the text ("smtp error 5.7.1 Mail from…");
 # subjects 0-7 only and not inside a version string ("PHP/5.6.40").
-_ENHANCED_LOOSE = re.compile(r"(?:(?<=[\s(\[])|^)([45]\.[0-7]\.\d{1,3})(?=[\s);,:]|$)")
+# (As _REPLY_AT: the lookbehinds after the first digit, "(?<![\s\S]4)" meaning
+# "at the start"; the same matches as "(?:(?<=[\s(\[])|^)([45]\.[0-7]...", quicker.)
+_ENHANCED_LOOSE = re.compile(
+    r"([45](?:(?<=[\s(\[][45])|(?<![\s\S][45]))\.[0-7]\.\d{1,3})(?=[\s);,:]|$)"
+)
 # "421-4.7.0 " continuation prefixes inside a flattened multi-line reply.
-_CONTINUATION = re.compile(r"(?:(?<=\s)|^)[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)")
+# (The same matches as "(?:(?<=\s)|^)[245]\d\d-...", the lookbehinds after the first digit.)
+_CONTINUATION = re.compile(
+    r"[245](?:(?<=\s[245])|(?<![\s\S][245]))\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)"
+)
 # Numbers that look like reply codes but are not: a mailer's exit status
 # ("Diagnostic-Code: X-Unix; 255"), a header's "id:number" ("Feedback-Id:
 # 10345:200"), a port ("host:250").
@@ -143,6 +154,32 @@ _MTA_HINTS: tuple[tuple[MTA, re.Pattern[str]], ...] = (
 # the case-insensitive regex on most texts (two letters: "R=", "(S1234)").
 _MTA_NEEDS = tuple(needed_words(rx.pattern, least=2) for _, rx in _MTA_HINTS)
 _MICROSOFT_NEEDS = needed_words(MICROSOFT_HINT.pattern, least=2)
+
+
+def _alternatives(
+    rx: re.Pattern[str],
+) -> tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] | None:
+    """Each top-level alternative of ``rx`` with its needed words; None when a
+    group or class (which may hold a ``|``) makes cutting at ``|`` unsafe."""
+    if re.search(r"[(\[]", re.sub(r"\\.", "", rx.pattern)):
+        return None
+    return tuple((needed_words(p, least=2), re.compile(p, rx.flags)) for p in rx.pattern.split("|"))
+
+
+_MICROSOFT_PARTS = _alternatives(MICROSOFT_HINT)
+
+
+def _looks_microsoft(flat: str, lowered: str) -> bool:
+    """``MICROSOFT_HINT`` matches in ``flat``: for an ASCII text, only the
+    alternatives whose words it holds are searched (one scan of the long
+    alternation cost more than the few short ones)."""
+    if not _maybe(_MICROSOFT_NEEDS, lowered):
+        return False
+    if _MICROSOFT_PARTS is None or not flat.isascii():
+        return MICROSOFT_HINT.search(flat) is not None
+    return any(_maybe(needs, lowered) and rx.search(flat) for needs, rx in _MICROSOFT_PARTS)
+
+
 _CUE_NEEDS = tuple(needed_words(cue.regex.pattern, least=2) for cue in PERMANENCE_CUES)
 
 
@@ -237,7 +274,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     flat = _flatten(raw)
 
     found_reply, enhanced = _codes(raw, flat, reply)
-    microsoft = _maybe(_MICROSOFT_NEEDS, flat.lower()) and MICROSOFT_HINT.search(flat) is not None
+    microsoft = _looks_microsoft(flat, flat.lower())
 
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
@@ -546,7 +583,7 @@ def _find_reply(text: str) -> tuple[Reply | None, str | None]:
     if stripped[:3].isdigit() and _REPLY_AT.match(stripped):
         end = stripped.find("\n")
         folded = unfold(stripped, stripped[:end], end, _REPLY_AT) if end > 0 else stripped
-        parsed = parse_reply_text(folded if end > 0 and folded != stripped[:end] else stripped)
+        parsed = _parse_reply(folded if end > 0 and folded != stripped[:end] else stripped)
         if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
             found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
             head = _REPLY_AT.match(stripped)
@@ -638,11 +675,17 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
         first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
     first_line = _POSTFIX_TAIL.sub("", first_line).rstrip(" '\"")
     lines[0] = first_line
-    parsed = parse_reply_text("\n".join(lines))
+    parsed = _parse_reply("\n".join(lines))
     if parsed is None:
         body = first_line[4:].strip()
         parsed = Reply(int(code), (body,), None)
     return parsed, parsed.enhanced or enh
+
+
+# A Reply is immutable; the same reply line stands in many paragraphs of a folder.
+@functools.lru_cache(maxsize=4096)
+def _parse_reply(text: str) -> Reply | None:
+    return _parse_reply_text(text)
 
 
 def _leading_enhanced(lines: tuple[str, ...]) -> str | None:
@@ -674,13 +717,18 @@ def _inner_first(
     """
     if reply is None or not reply.text or len(reply.text) >= len(flat) - 8:
         return strong, weak
-    inner = " ".join(reply.text.split())
-    i_strong, i_weak = _match_patterns(inner, inner, present_words(inner.lower()))
+    i_strong, i_weak = _inner_patterns(" ".join(reply.text.split()))
     if i_strong is not None:
         return i_strong, weak
     if strong is not None and strong.category is Category.OTHER and i_weak is not None:
         return None, i_weak
     return strong, weak or i_weak
+
+
+# The same quoted reply stands in many paragraphs of a folder (a DSN field, the prose).
+@functools.lru_cache(maxsize=4096)
+def _inner_patterns(inner: str) -> tuple[_Evidence | None, _Evidence | None]:
+    return _match_patterns(inner, inner, present_words(inner.lower()))
 
 
 def _match_patterns(
@@ -717,6 +765,8 @@ def _from_pattern(p: TextPattern) -> _Evidence:
     )
 
 
+# Pure of its two arguments; a folder holds a few dozen codes, said again and again.
+@functools.lru_cache(maxsize=1024)
 def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | None, bool]:
     """Evidence from an enhanced code, and whether it is only a generic subject."""
     if enhanced is None:

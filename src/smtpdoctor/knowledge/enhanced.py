@@ -14,6 +14,7 @@ RFC 8617 §8.1 (X.7.29) and RFC 8689 §5 (X.7.30); taken 2026-11-28.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -409,6 +410,9 @@ _ENTRIES: tuple[EnhancedCode, ...] = (
 REGISTRY: dict[str, EnhancedCode] = {e.key: e for e in _ENTRIES}
 
 
+# Pure, and asked for the same few codes again and again (each Microsoft
+# range's bounds at every lookup).
+@functools.lru_cache(maxsize=1024)
 def split_enhanced(code: str) -> tuple[str, int, int] | None:
     """``"4.7.0"`` → ``("4", 7, 0)``; None if it is not an enhanced status code."""
     m = _CODE.fullmatch(code.strip())

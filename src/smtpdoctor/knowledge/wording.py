@@ -226,9 +226,15 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
 # Recipient nouns followed (within a word or an address) by a word that they
 # are gone or unusable; mailbox-quota and server-trouble words in other forms.
 _GONE = (
-    r"unknown|disabled|deactivated|inactive|suspended|not found|invalid|(?:not )?unavailable|"
-    r"not available|"
-    r"no longer (?:valid|active|in use|exists?)|does(?: not|n't) exist|not exist"
+    *("unknown", "disabled", "deactivated", "inactive", "suspended", "not found", "invalid"),
+    *("(?:not )?unavailable", "not available", "no longer (?:valid|active|in use|exists?)"),
+    *("does(?: not|n't) exist", "not exist"),
+)
+# Who or what is gone: a mailbox word (maybe with its address) or a bare address.
+_GONE_WHO = (
+    r"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
+    r"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
+    r"(?:\w+ly )?"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
     # (the sender's refusal first: its words may name a user too)
@@ -245,9 +251,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.recipient_gone",
-        rf"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
-        rf"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
-        rf"(?:\w+ly )?(?:{_GONE})\b|\buser not local\b|"
+        # (one branch per word of _GONE: a text without the word skips its branch)
+        "|".join(rf"{_GONE_WHO}(?:{gone})\b" for gone in _GONE) + r"|\buser not local\b|"
         # the same words in the other order ("unknown or illegal user")
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
         r"suspended)(?: or \w+)? "
@@ -701,13 +706,25 @@ SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
     (_MESSAGE_WORDS, Stage.MESSAGE),
 )
 _SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
+# For an ASCII text, the (lower-cased) words one of which each of
+# SUBJECT_STAGES' matches contains (its other words are not ASCII); None:
+# not worth checking. A text without any skips the regex's scan.
+_SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
+    ("not allowed to connect", "no smtp service", " by policy"),
+    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente"),
+    ("block", "list", "spam"),
+    None,
+)
 
 
 def subject_stage(category: Category, text: str) -> Stage | None:
     """Where a refusal of ``category`` usually happens, from what the text says was judged."""
     if category not in _SUBJECT_CATEGORIES:
         return None
-    for words, stage in SUBJECT_STAGES:
+    lowered = text.lower() if text.isascii() else None
+    for (words, stage), needs in zip(SUBJECT_STAGES, _SUBJECT_NEEDS, strict=True):
+        if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
+            continue
         if words.search(text):
             return stage
     return None
