@@ -123,6 +123,12 @@ class BoundedTable:
         self.rows = keep
 
     def merge(self, other: BoundedTable) -> None:
+        if not self.rows and len(other.rows) <= 2 * self.cap and other.width == self.width:
+            # Into an empty table (the one result of --jobs 1): the rows as
+            # row() would add them one by one (no prune: at most 2 * cap).
+            self.rows = {key: list(vec) for key, vec in other.rows.items()}
+            self.folded += other.folded
+            return
         for key, vec in other.rows.items():
             mine = self.row(key)
             for i, v in enumerate(vec):

@@ -269,8 +269,18 @@ class PostfixScanner(InboundLines):
             deferrals[qid] = (to, dest, relay, info)
             if len(deferrals) > _EXPIRY_MEMORY:
                 deferrals.popitem(last=False)
-        destination = None if dest == "(none)" else dest
-        self._batch.add(epoch, st, destination, relay, info, count_tls=not seen_tls)
+        # FailureBatch.add inlined (once per failure line: the call is a fair share).
+        batch = self._batch
+        iid = id(info)
+        if iid not in batch.infos:
+            batch.infos[iid] = info
+        key = (st, None if dest == "(none)" else dest, relay, iid, not seen_tls)
+        counts = batch.counts
+        counts[key] = counts.get(key, 0) + 1
+        if epoch is not None:
+            tkey = (epoch, st is EventStatus.DEFERRED, info.code == 421)
+            times = batch.times
+            times[tkey] = times.get(tkey, 0) + 1
 
     def _apply_sent(
         self,
@@ -724,18 +734,17 @@ class PostfixScanner(InboundLines):
         if not self._epoch_ok(epoch):
             self.agg.filtered += 1
             return
-        text = reason.decode("utf-8", "replace").strip() or "message expired"
         last = self._deferrals.pop(qid, None)
-        recipient: str | None = None
         if last is not None:
-            to, dest, relay, info = last
-            recipient = to.decode("utf-8", "replace")
+            _, dest, relay, info = last
         else:
             dest, relay = None, None
-            info = self.reasons.info(f"status=expired, {text}")
+            info = self.reasons.info(f"status=expired, {_expiry_text(reason)}")
         # (Its TLS failure, if that was the reason, was counted with the deferral.)
         self._batch.add(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
         if self.sink is not None:
+            text = _expiry_text(reason)
+            recipient = last[0].decode("utf-8", "replace") if last is not None else None
             self.events += 1
             host, ip = _split_text_peer(relay)
             self.sink(
@@ -778,6 +787,10 @@ def _failure_key(block: bytes, m: re.Match[bytes]) -> tuple[bytes | None, bytes]
     if recipient:
         tail = tail.replace(b"<" + recipient + b">", b"<user@domain>")
     return none_peer, tail
+
+
+def _expiry_text(reason: bytes) -> str:
+    return reason.decode("utf-8", "replace").strip() or "message expired"
 
 
 def _none_relay(peer: bytes | None) -> str | None:
