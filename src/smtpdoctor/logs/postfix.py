@@ -599,8 +599,11 @@ class PostfixScanner(InboundLines):
         epoch = self.times.at(block, ls)
         if not self._epoch_ok(epoch):
             return
-        if not inbound and self.sink is None:
-            self._tls_failure_counted(proc, msg, library)
+        if self.sink is None:
+            if inbound:
+                self._tls_in_counted(proc, msg, library)
+            else:
+                self._tls_failure_counted(proc, msg, library)
             return
         text = msg.decode("utf-8", "replace").strip()
         info = self.reasons.info(text)
@@ -664,10 +667,19 @@ class PostfixScanner(InboundLines):
     def _tls_counted(
         self, proc: bytes, peer: str | None, text: bytes, library: bytes | None
     ) -> None:
+        info = self._tls_info(text, library)
+        self._remember_tls(proc, peer, info)
+        self.agg.status["other"] += 1  # as add_other() counts the event
+        if info.category in _TLS_CATS:
+            self.agg.add_tls(peer, info.category, inbound=False)
+
+    def _tls_info(self, text: bytes, library: bytes | None) -> Info:
+        """What a handshake failure's message (its peer replaced by host[addr]) and
+        OpenSSL reason mean, remembered by those."""
         key = (text, library)
         info = self._tls_memo.get(key)
         if info is None:
-            info = self.reasons.info(key[0].decode("utf-8", "replace").strip())
+            info = self.reasons.info(text.decode("utf-8", "replace").strip())
             if library is not None:
                 lib_info = self.reasons.info(library.decode("utf-8", "replace").strip())
                 if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
@@ -675,10 +687,28 @@ class PostfixScanner(InboundLines):
             if len(self._tls_memo) >= _PROC_MEMORY:
                 self._tls_memo.clear()
             self._tls_memo[key] = info
-        self._remember_tls(proc, peer, info)
-        self.agg.status["other"] += 1  # as add_other() counts the event
+        return info
+
+    def _tls_in_counted(self, proc: bytes, msg: bytes, library: bytes | None) -> None:
+        """An inbound handshake failure when only counts are wanted: what
+        :meth:`_tls_failure` adds, without the event and with the meaning
+        remembered as for outbound ones."""
+        pm = _PEER.search(msg)
+        peer = _peer_text(pm) if pm else None
+        info = self._tls_info(msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
+        text = msg.decode("utf-8", "replace").strip()
+        if library is not None:
+            text = f"{text}; {library.decode('utf-8', 'replace').strip()}"
+        client = client_key(msg) or peer
+        agg = self.agg
+        agg.add_inbound(client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text)
+        if client is not None:
+            if len(self._tls_in_by_proc) >= _PROC_MEMORY:
+                self._tls_in_by_proc.clear()
+            self._tls_in_by_proc[proc] = client
+        agg.status["other"] += 1  # as add_other() counts the event
         if info.category in _TLS_CATS:
-            self.agg.add_tls(peer, info.category, inbound=False)
+            agg.add_tls(peer, info.category, inbound=True)
 
     def _remember_tls(self, proc: bytes, peer: str | None, info: Info) -> None:
         known = self._tls_by_proc.get(proc)
