@@ -257,9 +257,11 @@ class PostfixScanner(InboundLines):
             self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
             return
         info = memo[0]
-        relay = (
-            _none_relay(none_peer) if relay_field == b"none" else self._relay_key(relay_field)[0]
-        )
+        if relay_field == b"none":
+            relay = _none_relay(none_peer)
+        else:
+            known = self._relay.get(relay_field)
+            relay = (known or self._relay_key(relay_field))[0]
         st = _FAILED[status]
         seen_tls = False
         if info.tls:
@@ -771,7 +773,18 @@ class PostfixScanner(InboundLines):
             dest, relay = None, None
             info = self.reasons.info(f"status=expired, {_expiry_text(reason)}")
         # (Its TLS failure, if that was the reason, was counted with the deferral.)
-        self._batch.add(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
+        # FailureBatch.add inlined, as in _failure.
+        batch = self._batch
+        iid = id(info)
+        if iid not in batch.infos:
+            batch.infos[iid] = info
+        key = (EventStatus.EXPIRED, dest, relay, iid, False)
+        counts = batch.counts
+        counts[key] = counts.get(key, 0) + 1
+        if epoch is not None:
+            tkey = (epoch, False, info.code == 421)
+            times = batch.times
+            times[tkey] = times.get(tkey, 0) + 1
         if self.sink is not None:
             text = _expiry_text(reason)
             recipient = last[0].decode("utf-8", "replace") if last is not None else None
