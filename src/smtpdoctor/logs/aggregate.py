@@ -427,8 +427,12 @@ class Aggregator:
         for (epoch, deferred, is_421), n in batch.times.items():
             self._failure_time(epoch, deferred, is_421, n)
         infos = batch.infos
-        if len(self.reasons.rows) + len(infos) >= 2 * self.reasons.cap:
-            # (The reason table may be pruned meanwhile: then line by line.)
+        if (
+            len(self.reasons.rows) + len(infos) >= 2 * self.reasons.cap
+            or type(self).failure_tables is not Aggregator.failure_tables
+        ):
+            # The reason table may be pruned meanwhile, or a subclass (the
+            # monitor's) adds to failure_tables: then key by key.
             for (status, destination, relay, iid, count_tls), n in batch.counts.items():
                 self.failure_tables(
                     status, destination, relay, infos[iid], count_tls=count_tls, n=n
