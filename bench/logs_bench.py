@@ -539,10 +539,11 @@ same classifications. Counts, classifications and memory: met (above; the JSON r
 of the compiled engine and of the pure-Python path are identical on these inputs and on
 every log of `tests/data/logs`, `tests/unit/test_logs_native.py`). Speed: see the goal
 line under each table. *busy* on one core is at the goal with no margin: 0.63-0.78 CPU s
-against pflogsumm's 6.3-7.4 over the last runs (9.2x-10.3x; the load of the other
+against pflogsumm's 6.2-7.4 over the last runs (9.2x-10.3x; the load of the other
 helpers on the 2 cores moves it by that much). *troubled* on one core: not met, about
-3.4x (1.44 CPU s against 4.9-5.4). The pure-Python row runs without hyperscan too
-(`SMTPDOCTOR_PURE_PYTHON=1` turns both off). The bench compiles the bytecode of `src`
+3.4x (1.44-1.52 CPU s against pflogsumm's 4.9-5.2 in this session's runs, from 3.0x).
+The pure-Python row runs without hyperscan too (`SMTPDOCTOR_PURE_PYTHON=1` turns both
+off). The bench compiles the bytecode of `src`
 first (as an install does; the shell here sets PYTHONDONTWRITEBYTECODE, which made every
 run compile the sources again, ~0.04 s), and the older tree's too.
 
@@ -555,7 +556,7 @@ failed-connect lines among the rare lines; a third counts the lines. Python keep
 state (the deferral per queue id for a later expiry, the TLS failure of the same
 process), adds the failures to the tables and classifies each distinct reason once.
 The 8 MiB blocks stay in the heap between reads (`mallopt`), which halves the page
-faults. Since the "before" row (*troubled* 1.64 -> 1.44 CPU s, -12 %, reports
+faults. Since the "before" row (*troubled* 1.64-1.72 -> 1.44-1.52 CPU s, reports
 identical): a block's failures add their totals, category, stage, code and reason
 counts once per (status, reason) instead of once per (status, destination, relay,
 reason), which on these inputs is nearly once per line; the failure batch is filled
@@ -575,10 +576,10 @@ later expiry, the TLS failure of the same process looked up by its process id, w
 is found by a regex in Python), and the destination and relay rows per distinct
 (status, destination, relay, reason), nearly one per line (5,000 destinations):
 *troubled* has ~95,000 failure and expiry lines. (3) The receiving side's lines
-(rejections, lost connections, inbound TLS failures) are still read in Python: about
-10-25 µs each, dominated by the inbound cause's dozen regexes, whose memo misses
-because the text names the client (a cause cannot be read from the text with the
-client replaced: a host name can hold any rule's word); *troubled* has ~15,000.
+(rejections, lost connections, inbound TLS failures) are still read in Python, where
+the inbound cause's dozen regexes weigh most: their memo misses because the text names
+the client (a cause cannot be read from the text with the client replaced: a host name
+can hold any rule's word); *troubled* has ~15,000 (~0.2 s under cProfile).
 (4) CPU seconds of the default (two processes) are the sum over both, so on CPU the
 default cannot beat one core; its wall time can, when the second core is free (not on
 this loaded machine). Reaching 10x on *troubled* (~0.5 CPU s) would need the state of
