@@ -258,3 +258,69 @@ def test_hostile_long_lines_stay_linear(unit: bytes) -> None:
     assert engine(small) == status_lines_python(small)
     runs, _, _, _, failures, broken = engine(unit * (1_000_000 // len(unit)))
     assert len(broken) + len(failures) + len(runs) > 0
+
+
+def _tables(agg: Any) -> list[Any]:
+    return [
+        list(agg.status.items()),
+        list(agg.by_category.items()),
+        list(agg.by_stage.items()),
+        list(agg.by_code.items()),
+        list(agg.destinations.rows.items()),
+        list(agg.relays.rows.items()),
+        list(agg.reasons.rows.items()),
+        list(agg.reason_meta.items()),
+        list(agg.tls_out.rows.items()),
+        [agg.destinations.folded, agg.relays.folded],
+    ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_failure_batch_grouped_by_reason_as_line_by_line(seed: int) -> None:
+    """Aggregator.add_failures adds what depends only on (status, reason) once per
+    pair: the tables must come out as failure_tables line by line makes them (the
+    same keys in the same order, prunes of small tables inside one batch too)."""
+    from smtpdoctor.logs.aggregate import Aggregator, FailureBatch, Limits
+    from smtpdoctor.logs.events import EventStatus
+    from smtpdoctor.logs.reasons import ReasonCache
+
+    rnd = random.Random(seed)
+    cache = ReasonCache()
+    texts = [
+        "connect to mx[192.0.2.1]:25: Connection timed out",
+        "host mx[192.0.2.1] said: 450 4.7.1 greylisted (in reply to RCPT TO command)",
+        "Cannot start TLS: handshake failure",
+        "host mx[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command)",
+        "conversation with mx[192.0.2.1] timed out while receiving the initial server greeting",
+    ]
+    infos = [cache.info(t) for t in texts]
+    statuses = [EventStatus.DEFERRED, EventStatus.BOUNCED, EventStatus.EXPIRED]
+    limits = Limits(destinations=7, relays=5, reasons=50, tls_peers=4)
+    grouped, single = Aggregator(limits), Aggregator(limits)
+    for _ in range(8):
+        batch = FailureBatch()
+        lines = []
+        for _ in range(rnd.randrange(1, 60)):
+            line = (
+                rnd.choice(statuses),
+                rnd.choice([None, *(f"d{i}.example" for i in range(20))]),
+                rnd.choice([None, *(f"mx{i}[192.0.2.{i}]" for i in range(12))]),
+                rnd.choice(infos),
+                rnd.random() < 0.7,
+            )
+            lines.append(line)
+            st, dest, relay, info, count_tls = line
+            batch.add(float(rnd.randrange(100)), st, dest, relay, info, count_tls=count_tls)
+        grouped.add_failures(batch)
+        for (st, dest, relay, info, count_tls), n in _counted(lines).items():
+            single.failure_tables(st, dest, relay, info, count_tls=count_tls, n=n)
+        assert _tables(grouped) == _tables(single)
+
+
+def _counted(lines: list[Any]) -> dict[Any, int]:
+    """The lines keyed as FailureBatch keys them, in first-seen order."""
+    out: dict[Any, int] = {}
+    for st, dest, relay, info, count_tls in lines:
+        key = (st, dest, relay, info, count_tls)
+        out[key] = out.get(key, 0) + 1
+    return out

@@ -123,6 +123,12 @@ class BoundedTable:
         self.rows = keep
 
     def merge(self, other: BoundedTable) -> None:
+        if not self.rows and len(other.rows) <= 2 * self.cap and other.width == self.width:
+            # Into an empty table (the one result of --jobs 1): the rows as
+            # row() would add them one by one (no prune: at most 2 * cap).
+            self.rows = {key: list(vec) for key, vec in other.rows.items()}
+            self.folded += other.folded
+            return
         for key, vec in other.rows.items():
             mine = self.row(key)
             for i, v in enumerate(vec):
@@ -421,9 +427,75 @@ class Aggregator:
         for (epoch, deferred, is_421), n in batch.times.items():
             self._failure_time(epoch, deferred, is_421, n)
         infos = batch.infos
-        for (status, destination, relay, iid, count_tls), n in batch.counts.items():
-            self.failure_tables(status, destination, relay, infos[iid], count_tls=count_tls, n=n)
+        if (
+            len(self.reasons.rows) + len(infos) >= 2 * self.reasons.cap
+            or type(self).failure_tables is not Aggregator.failure_tables
+        ):
+            # The reason table may be pruned meanwhile, or a subclass (the
+            # monitor's) adds to failure_tables: then key by key.
+            for (status, destination, relay, iid, count_tls), n in batch.counts.items():
+                self.failure_tables(
+                    status, destination, relay, infos[iid], count_tls=count_tls, n=n
+                )
+        else:
+            self._failure_rows(batch)
         batch.clear()
+
+    def _failure_rows(self, batch: FailureBatch) -> None:
+        """What :meth:`failure_tables` does for each key of ``batch``, with what
+        depends only on (status, reason) added once per pair: in the order the
+        pairs were first seen, so every table's keys come in the same order."""
+        infos = batch.infos
+        pairs: dict[tuple[EventStatus, int], int] = {}
+        drows, dtable = self.destinations.rows, self.destinations
+        rrows, rtable = self.relays.rows, self.relays
+        for (status, destination, relay, iid, count_tls), n in batch.counts.items():
+            info = infos[iid]
+            pair = (status, iid)
+            pairs[pair] = pairs.get(pair, 0) + n
+            slot = _DEST_SLOT[_STATUS_VALUE[status]]
+            ci = D_CATS + info.cat_index
+            dkey = destination or "(none)"
+            row = drows.get(dkey) or dtable.row(dkey)
+            drows = dtable.rows  # (row() may have pruned: a new dict)
+            row[D_FAILURES] += n
+            row[D_ATTEMPTS] += n
+            row[slot] += n
+            row[ci] += n
+            if info.connect_timeout:
+                row[D_CONNECT_TIMEOUT] += n
+            rkey = relay or "(none)"
+            rrow = rrows.get(rkey) or rtable.row(rkey)
+            rrows = rtable.rows
+            rrow[D_FAILURES] += n
+            rrow[D_ATTEMPTS] += n
+            rrow[slot] += n
+            rrow[ci] += n
+            if info.tls and count_tls:
+                self.add_tls(relay, info.category, inbound=False, n=n)
+        for (status, iid), n in pairs.items():
+            self._reason_totals(_STATUS_VALUE[status], infos[iid], n)
+
+    def _reason_totals(self, name: str, info: Info, n: int) -> None:
+        self.status[name] += n
+        by = self.by_category
+        by[info.cat_value] = by.get(info.cat_value, 0) + n
+        by = self.by_stage
+        by[info.stage_value] = by.get(info.stage_value, 0) + n
+        by = self.by_code
+        by[info.code_key] = by.get(info.code_key, 0) + n
+        key = info.key
+        reason = self.reasons.rows.get(key) or self.reasons.row(key)
+        reason[R_COUNT] += n
+        reason[_REASON_SLOT_BY_NAME[name]] += n
+        if key not in self.reason_meta:
+            self.reason_meta[key] = (
+                info.cat_value,
+                info.stage_value,
+                info.permanence.value,
+                info.code,
+                info.meaning,
+            )
 
     def add_tls(self, peer: str | None, category: Category, *, inbound: bool, n: int = 1) -> None:
         table = self.tls_in if inbound else self.tls_out

@@ -257,9 +257,11 @@ class PostfixScanner(InboundLines):
             self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
             return
         info = memo[0]
-        relay = (
-            _none_relay(none_peer) if relay_field == b"none" else self._relay_key(relay_field)[0]
-        )
+        if relay_field == b"none":
+            relay = _none_relay(none_peer)
+        else:
+            known = self._relay.get(relay_field)
+            relay = (known or self._relay_key(relay_field))[0]
         st = _FAILED[status]
         seen_tls = False
         if info.tls:
@@ -269,8 +271,18 @@ class PostfixScanner(InboundLines):
             deferrals[qid] = (to, dest, relay, info)
             if len(deferrals) > _EXPIRY_MEMORY:
                 deferrals.popitem(last=False)
-        destination = None if dest == "(none)" else dest
-        self._batch.add(epoch, st, destination, relay, info, count_tls=not seen_tls)
+        # FailureBatch.add inlined (once per failure line: the call is a fair share).
+        batch = self._batch
+        iid = id(info)
+        if iid not in batch.infos:
+            batch.infos[iid] = info
+        key = (st, None if dest == "(none)" else dest, relay, iid, not seen_tls)
+        counts = batch.counts
+        counts[key] = counts.get(key, 0) + 1
+        if epoch is not None:
+            tkey = (epoch, st is EventStatus.DEFERRED, info.code == 421)
+            times = batch.times
+            times[tkey] = times.get(tkey, 0) + 1
 
     def _apply_sent(
         self,
@@ -589,8 +601,11 @@ class PostfixScanner(InboundLines):
         epoch = self.times.at(block, ls)
         if not self._epoch_ok(epoch):
             return
-        if not inbound and self.sink is None:
-            self._tls_failure_counted(proc, msg, library)
+        if self.sink is None:
+            if inbound:
+                self._tls_in_counted(proc, msg, library)
+            else:
+                self._tls_failure_counted(proc, msg, library)
             return
         text = msg.decode("utf-8", "replace").strip()
         info = self.reasons.info(text)
@@ -654,10 +669,19 @@ class PostfixScanner(InboundLines):
     def _tls_counted(
         self, proc: bytes, peer: str | None, text: bytes, library: bytes | None
     ) -> None:
+        info = self._tls_info(text, library)
+        self._remember_tls(proc, peer, info)
+        self.agg.status["other"] += 1  # as add_other() counts the event
+        if info.category in _TLS_CATS:
+            self.agg.add_tls(peer, info.category, inbound=False)
+
+    def _tls_info(self, text: bytes, library: bytes | None) -> Info:
+        """What a handshake failure's message (its peer replaced by host[addr]) and
+        OpenSSL reason mean, remembered by those."""
         key = (text, library)
         info = self._tls_memo.get(key)
         if info is None:
-            info = self.reasons.info(key[0].decode("utf-8", "replace").strip())
+            info = self.reasons.info(text.decode("utf-8", "replace").strip())
             if library is not None:
                 lib_info = self.reasons.info(library.decode("utf-8", "replace").strip())
                 if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
@@ -665,10 +689,28 @@ class PostfixScanner(InboundLines):
             if len(self._tls_memo) >= _PROC_MEMORY:
                 self._tls_memo.clear()
             self._tls_memo[key] = info
-        self._remember_tls(proc, peer, info)
-        self.agg.status["other"] += 1  # as add_other() counts the event
+        return info
+
+    def _tls_in_counted(self, proc: bytes, msg: bytes, library: bytes | None) -> None:
+        """An inbound handshake failure when only counts are wanted: what
+        :meth:`_tls_failure` adds, without the event and with the meaning
+        remembered as for outbound ones."""
+        pm = _PEER.search(msg)
+        peer = _peer_text(pm) if pm else None
+        info = self._tls_info(msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
+        text = msg.decode("utf-8", "replace").strip()
+        if library is not None:
+            text = f"{text}; {library.decode('utf-8', 'replace').strip()}"
+        client = client_key(msg) or peer
+        agg = self.agg
+        agg.add_inbound(client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text)
+        if client is not None:
+            if len(self._tls_in_by_proc) >= _PROC_MEMORY:
+                self._tls_in_by_proc.clear()
+            self._tls_in_by_proc[proc] = client
+        agg.status["other"] += 1  # as add_other() counts the event
         if info.category in _TLS_CATS:
-            self.agg.add_tls(peer, info.category, inbound=False)
+            agg.add_tls(peer, info.category, inbound=True)
 
     def _remember_tls(self, proc: bytes, peer: str | None, info: Info) -> None:
         known = self._tls_by_proc.get(proc)
@@ -724,18 +766,28 @@ class PostfixScanner(InboundLines):
         if not self._epoch_ok(epoch):
             self.agg.filtered += 1
             return
-        text = reason.decode("utf-8", "replace").strip() or "message expired"
         last = self._deferrals.pop(qid, None)
-        recipient: str | None = None
         if last is not None:
-            to, dest, relay, info = last
-            recipient = to.decode("utf-8", "replace")
+            _, dest, relay, info = last
         else:
             dest, relay = None, None
-            info = self.reasons.info(f"status=expired, {text}")
+            info = self.reasons.info(f"status=expired, {_expiry_text(reason)}")
         # (Its TLS failure, if that was the reason, was counted with the deferral.)
-        self._batch.add(epoch, EventStatus.EXPIRED, dest, relay, info, count_tls=False)
+        # FailureBatch.add inlined, as in _failure.
+        batch = self._batch
+        iid = id(info)
+        if iid not in batch.infos:
+            batch.infos[iid] = info
+        key = (EventStatus.EXPIRED, dest, relay, iid, False)
+        counts = batch.counts
+        counts[key] = counts.get(key, 0) + 1
+        if epoch is not None:
+            tkey = (epoch, False, info.code == 421)
+            times = batch.times
+            times[tkey] = times.get(tkey, 0) + 1
         if self.sink is not None:
+            text = _expiry_text(reason)
+            recipient = last[0].decode("utf-8", "replace") if last is not None else None
             self.events += 1
             host, ip = _split_text_peer(relay)
             self.sink(
@@ -778,6 +830,10 @@ def _failure_key(block: bytes, m: re.Match[bytes]) -> tuple[bytes | None, bytes]
     if recipient:
         tail = tail.replace(b"<" + recipient + b">", b"<user@domain>")
     return none_peer, tail
+
+
+def _expiry_text(reason: bytes) -> str:
+    return reason.decode("utf-8", "replace").strip() or "message expired"
 
 
 def _none_relay(peer: bytes | None) -> str | None:

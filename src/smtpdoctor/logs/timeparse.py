@@ -45,6 +45,12 @@ class TimeParser:
 
     def at(self, data: bytes, pos: int) -> float | None:
         """The epoch of the timestamp that starts at ``data[pos]`` (a line start)."""
+        # A classic stamp seen before (the cache holds only keys that start with
+        # an upper-case letter: what the branch below would look up).
+        cache = self._cache
+        found = cache.get(data[pos : pos + 15], cache)
+        if found is not cache:
+            return found  # type: ignore[return-value]
         first = data[pos : pos + 1]
         if first == b"<":
             end = data.find(b">", pos, pos + 6)
