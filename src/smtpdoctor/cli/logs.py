@@ -19,15 +19,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.padding import Padding
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
 from smtpdoctor.cli.common import (
     add_format_option,
     console,
@@ -256,6 +247,15 @@ def _run_once(
             fail(str(exc))
     if not show:
         return run_local(chunks, options, jobs=jobs, sink=sink)
+    # (rich's progress bar only when one is shown: its import is ~20 ms of a run)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -446,6 +446,7 @@ def _text_reasons(out: Console, doc: dict[str, Any]) -> None:
 
 
 def _reason_row(count: str, text: str, style: str = "") -> Any:
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
