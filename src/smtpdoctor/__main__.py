@@ -1,3 +1,7 @@
-from smtpdoctor.cli.main import main
+import gc
+
+gc.disable()  # during the imports too: see cli.main._collect_from_here
+
+from smtpdoctor.cli.main import main  # noqa: E402
 
 raise SystemExit(main())

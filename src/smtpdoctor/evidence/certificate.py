@@ -157,7 +157,12 @@ class Anchors:
 
 def _names(cert: x509.Certificate) -> tuple[bytes, bytes]:
     """(issuer, subject) as encoded in the certificate (the anchors' index's key)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
+    # The private module: the public ``serialization`` package also imports its
+    # SSH key code and ``bcrypt`` (~5-9 ms per run) for this one enum.
+    try:
+        from cryptography.hazmat.primitives._serialization import Encoding
+    except ImportError:  # pragma: no cover - a cryptography that moved it
+        from cryptography.hazmat.primitives.serialization import Encoding
 
     try:
         return cert_names(cert.public_bytes(Encoding.DER))
