@@ -673,7 +673,10 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
     marker = rf"\s{code}[- ](?:{re.escape(enh)}\s)?" if enh else rf"\s{code}[- ]"
     if code in first_line[4:]:  # (no marker without the code: no regex to build)
         first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
-    first_line = _POSTFIX_TAIL.sub("", first_line).rstrip(" '\"")
+    # (The tail ends the line with ")": a line that does not holds none.)
+    if first_line.rstrip().endswith(")"):
+        first_line = _POSTFIX_TAIL.sub("", first_line)
+    first_line = first_line.rstrip(" '\"")
     lines[0] = first_line
     parsed = _parse_reply("\n".join(lines))
     if parsed is None:
