@@ -115,6 +115,20 @@ def test_flags_and_backreferences_keep_a_pattern_whole() -> None:
     assert not whole.search(r"(?:abc)|(?P<n>def)|(?=g)h|(?<!i)j")
 
 
+def test_a_case_sensitive_group_gates_its_branch_by_its_capitals() -> None:
+    # A "(?-i:...)" group is its branch's own: the pattern is still split, and
+    # a branch is searched only where its capitals stand as written.
+    assert phrasing._capitals(r"\bfailed at (?-i:MAIL(?: FROM)?)\b") == ("MAIL",)
+    assert phrasing._capitals(r"(?-i:EHLO|HELO) refused") == ("EHLO", "HELO")
+    assert phrasing._capitals(r"at (?:x|(?-i:MAIL))") is None  # inside a group
+    assert phrasing._capitals(r"at (?-i:MAIL)?") is None  # optional
+    assert phrasing._capitals(r"(?-i:\bMAIL)") is None  # lower case inside (an escape)
+    assert phrasing._capitals(r"at (?-i:[A-Z]+)") is None  # a class: not read
+    rx = phrasing.LazyRegex(r"\bcommand: 'MAIL'|\bfailed at (?-i:MAIL)\b")
+    for text in ("failed at mail", "failed at MAIL", "Command: 'mail'", "failed at MAILx"):
+        assert phrasing.search_open(rx, frozenset(), text) == bool(rx.search(text)), text
+
+
 def test_branch_search_agrees_with_the_regex_on_every_corpus_text() -> None:
     phrasing.batch_mode()
     texts = _texts()[::5]

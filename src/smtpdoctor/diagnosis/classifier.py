@@ -274,12 +274,13 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     flat = _flatten(raw)
 
     found_reply, enhanced = _codes(raw, flat, reply)
-    microsoft = _looks_microsoft(flat, flat.lower())
+    # (Only an enhanced code's reading and a decided text's evidence use it.)
+    microsoft = _looks_microsoft(flat, flat.lower()) if enhanced is not None else None
 
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
     strong, weak = _inner_first(found_reply, flat, strong, weak)
-    code_ev, code_generic = _code_evidence(enhanced, microsoft)
+    code_ev, code_generic = _code_evidence(enhanced, bool(microsoft))
     phrase_stage, phrase_id = transcript_stage(raw)
     if phrase_stage is None:
         phrase_stage, phrase_id = _stage_from_text(flat, low)
@@ -364,7 +365,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         text=raw.strip(),
         enhanced=enhanced,
         evidence={
-            "microsoft": microsoft,
+            "microsoft": _looks_microsoft(flat, flat.lower()) if microsoft is None else microsoft,
             "stage_stated": bool(phrase_id),
             "stage_phrase": phrase_id,
         },
@@ -673,7 +674,10 @@ def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
     marker = rf"\s{code}[- ](?:{re.escape(enh)}\s)?" if enh else rf"\s{code}[- ]"
     if code in first_line[4:]:  # (no marker without the code: no regex to build)
         first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
-    first_line = _POSTFIX_TAIL.sub("", first_line).rstrip(" '\"")
+    # (The tail ends the line with ")": a line that does not holds none.)
+    if first_line.rstrip().endswith(")"):
+        first_line = _POSTFIX_TAIL.sub("", first_line)
+    first_line = first_line.rstrip(" '\"")
     lines[0] = first_line
     parsed = _parse_reply("\n".join(lines))
     if parsed is None:

@@ -26,6 +26,17 @@ def candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, .
     """
     if low is None:
         return table
+    # Texts of a folder hold the same few word sets again and again.
+    key = (id(table), low)
+    found = _CHOSEN.get(key)
+    if found is None:
+        if len(_CHOSEN) >= _CHOSEN_MAX:
+            _CHOSEN.clear()
+        found = _CHOSEN[key] = _choose(table, low)
+    return found
+
+
+def _choose(table: tuple[_T, ...], low: frozenset[str]) -> tuple[_T, ...]:
     index = _INDEXES.get(id(table))
     if index is None:
         index = _INDEXES[id(table)] = _table_index(table)
@@ -61,6 +72,9 @@ _TableIndex = tuple[
 ]
 # By the id of the (module-level, never freed) table they index.
 _INDEXES: dict[int, _TableIndex] = {}
+# The entries chosen, by the id of the table and the words present.
+_CHOSEN: dict[tuple[int, frozenset[str]], tuple[Any, ...]] = {}
+_CHOSEN_MAX = 8192
 
 
 def maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:

@@ -224,8 +224,10 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     if present is None or branches is None:
         return any(regex.search(text) for text in texts)
     lowered: list[str] | None = None
-    for gate, branch, phrase in branches:
+    for gate, branch, phrase, capitals in branches:
         if not gate <= present:
+            continue
+        if capitals is not None and not any(w in text for text in texts for w in capitals):
             continue
         if phrase is not None:
             if lowered is None:
@@ -240,8 +242,9 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     return False
 
 
-# Each branch: its gate, its source, and itself as a phrase when it is a plain one.
-_Branches = tuple[tuple[frozenset[str], str, "_Phrase | None"], ...]
+# Each branch: its gate, its source, itself as a phrase when it is a plain one,
+# and the capitals one of which it needs as written (see _capitals).
+_Branches = tuple[tuple[frozenset[str], str, "_Phrase | None", "tuple[str, ...] | None"], ...]
 
 
 def _branches(regex: LazyRegex) -> _Branches | None:
@@ -250,12 +253,17 @@ def _branches(regex: LazyRegex) -> _Branches | None:
     if source in _SPLIT:
         return _SPLIT[source]
     gates = gates_of(regex)
-    parts = _split_top(source) if gates is not None else None
+    parts = _split_top(source)
+    if gates is None and any(map(_capitals, parts)):
+        gates = tuple(frozenset[str]() for _ in parts)  # (no words: the capitals gate)
     found: _Branches | None = None
-    # Backreferences and inline flags belong to the whole pattern.
-    if gates and parts and len(parts) == len(gates) and not _WHOLE_PATTERN.search(source):
+    # Backreferences and inline flags belong to the whole pattern; a group
+    # that is only case-sensitive ("(?-i:MAIL)") belongs to its branch.
+    whole = _WHOLE_PATTERN.search(source.replace("(?-i:", "(?:"))
+    if gates and parts and len(parts) == len(gates) and not whole:
         found = tuple(
-            (gate, part, _phrase(part, gate)) for gate, part in zip(gates, parts, strict=True)
+            (gate, part, _phrase(part, gate), _capitals(part))
+            for gate, part in zip(gates, parts, strict=True)
         )
     _SPLIT[source] = found
     return found
@@ -271,6 +279,63 @@ def _phrase(branch: str, gate: frozenset[str]) -> _Phrase | None:
         return None
     text = _UNESCAPE.sub(r"\1", core).lower()
     return (text, start, end) if gate == {text} else None
+
+
+def _capitals(branch: str) -> tuple[str, ...] | None:
+    """The words one of which a match of ``branch`` holds as written: those of
+    a case-sensitive group (``(?-i:MAIL(?: FROM)?)``, ASCII capitals only) that
+    stands in the branch's own sequence, unrepeated; None when there is none.
+
+    The word index sees "mail" in nearly every text; "MAIL" is rare, and a
+    substring test for it spares the search.
+    """
+    at = branch.find("(?-i:")
+    if at < 0 or _depth(branch[:at]):
+        return None
+    end = _group_end(branch, at)
+    if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
+        return None
+    inner = branch[at + 5 : end]
+    if not inner.isascii() or inner != inner.upper():
+        return None
+    needs = needed_words(inner, least=3)
+    return tuple(word.upper() for word in needs) if needs else None
+
+
+def _depth(source: str) -> int:
+    """How many groups are open at the end of ``source`` (classes and escapes skipped)."""
+    depth = i = 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            return -1  # (a class before the group: not worth reading; not gated)
+        depth += (c == "(") - (c == ")")
+        i += 1
+    return depth
+
+
+def _group_end(source: str, start: int) -> int:
+    """The index of the ``)`` closing the group opened at ``start``; -1 if unsure."""
+    depth = 0
+    i = start
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            return -1
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
 
 
 def _found(phrase: _Phrase, text: str, lowered: str) -> bool:
