@@ -21,6 +21,7 @@ from smtpdoctor.diagnosis import classifier
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.knowledge import PATTERNS, phrasing
 from smtpdoctor.knowledge.phrasing import gates_of, needs_of
+from support.helpers import unavailable
 
 ROOT = Path(__file__).parents[2]
 REPLIES = ROOT / "tests" / "data" / "replies"
@@ -70,7 +71,7 @@ def test_the_automaton_finds_the_words_the_triple_scan_finds(
     phrasing.batch_mode()
     phrasing.present_words("")  # the index (and the automaton) built
     if phrasing._AUTOMATON is None:
-        pytest.skip("pyahocorasick is not installed (the fast extra)")
+        unavailable("pyahocorasick is not installed (the fast extra)")
     texts = [t.lower() for t in _texts()] + ["", "ab", "迷惑メール 見つかりません"]
     fast = [phrasing.present_words(t) for t in texts]
     monkeypatch.setattr(phrasing, "_AUTOMATON", None)
