@@ -25,6 +25,7 @@ from smtpdoctor.diagnosis import classify, classify_reply
 from smtpdoctor.diagnosis.classifier import classify_best
 from smtpdoctor.model import MTA, Category, Permanence, Stage
 from smtpdoctor.protocol.reply import parse_reply_text
+from support.helpers import unavailable
 
 CORPUS_PATH = Path(__file__).parents[1] / "data" / "replies" / "corpus.jsonl"
 CORPUS = [json.loads(line) for line in CORPUS_PATH.read_text("utf-8").splitlines() if line]
@@ -476,7 +477,7 @@ def test_oversized_file_is_cut(
 def test_subprocess_entry_point(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("smtpdoctor")
     if not exe.exists():
-        pytest.skip("the smtpdoctor console script is not installed next to this Python")
+        unavailable("the smtpdoctor console script is not installed next to this Python")
     done = subprocess.run(
         [
             str(exe),
