@@ -384,43 +384,8 @@ class Aggregator:
     ) -> None:
         """What ``n`` failures add outside the time series (the totals and tables)."""
         name = _STATUS_VALUE[status]
-        self.status[name] += n
-        by = self.by_category
-        by[info.cat_value] = by.get(info.cat_value, 0) + n
-        by = self.by_stage
-        by[info.stage_value] = by.get(info.stage_value, 0) + n
-        by = self.by_code
-        by[info.code_key] = by.get(info.code_key, 0) + n
-        slot = _DEST_SLOT[name]
-        ci = D_CATS + info.cat_index
-        dkey = destination or "(none)"
-        row = self.destinations.rows.get(dkey) or self.destinations.row(dkey)
-        row[D_FAILURES] += n
-        row[D_ATTEMPTS] += n
-        row[slot] += n
-        row[ci] += n
-        if info.connect_timeout:
-            row[D_CONNECT_TIMEOUT] += n
-        rkey = relay or "(none)"
-        rrow = self.relays.rows.get(rkey) or self.relays.row(rkey)
-        rrow[D_FAILURES] += n
-        rrow[D_ATTEMPTS] += n
-        rrow[slot] += n
-        rrow[ci] += n
-        key = info.key
-        reason = self.reasons.rows.get(key) or self.reasons.row(key)
-        reason[R_COUNT] += n
-        reason[_REASON_SLOT_BY_NAME[name]] += n
-        if key not in self.reason_meta:
-            self.reason_meta[key] = (
-                info.cat_value,
-                info.stage_value,
-                info.permanence.value,
-                info.code,
-                info.meaning,
-            )
-        if info.tls and count_tls:
-            self.add_tls(relay, info.category, inbound=False, n=n)
+        self._reason_totals(name, info, n)
+        self._route_rows(name, destination, relay, info, count_tls=count_tls, n=n)
 
     def add_failures(self, batch: FailureBatch) -> None:
         """The failures a parser gathered in ``batch`` (in the order first seen); empties it."""
@@ -447,34 +412,44 @@ class Aggregator:
         pairs were first seen, so every table's keys come in the same order."""
         infos = batch.infos
         pairs: dict[tuple[EventStatus, int], int] = {}
-        drows, dtable = self.destinations.rows, self.destinations
-        rrows, rtable = self.relays.rows, self.relays
         for (status, destination, relay, iid, count_tls), n in batch.counts.items():
-            info = infos[iid]
             pair = (status, iid)
             pairs[pair] = pairs.get(pair, 0) + n
-            slot = _DEST_SLOT[_STATUS_VALUE[status]]
-            ci = D_CATS + info.cat_index
-            dkey = destination or "(none)"
-            row = drows.get(dkey) or dtable.row(dkey)
-            drows = dtable.rows  # (row() may have pruned: a new dict)
-            row[D_FAILURES] += n
-            row[D_ATTEMPTS] += n
-            row[slot] += n
-            row[ci] += n
-            if info.connect_timeout:
-                row[D_CONNECT_TIMEOUT] += n
-            rkey = relay or "(none)"
-            rrow = rrows.get(rkey) or rtable.row(rkey)
-            rrows = rtable.rows
-            rrow[D_FAILURES] += n
-            rrow[D_ATTEMPTS] += n
-            rrow[slot] += n
-            rrow[ci] += n
-            if info.tls and count_tls:
-                self.add_tls(relay, info.category, inbound=False, n=n)
+            self._route_rows(
+                _STATUS_VALUE[status], destination, relay, infos[iid], count_tls=count_tls, n=n
+            )
         for (status, iid), n in pairs.items():
             self._reason_totals(_STATUS_VALUE[status], infos[iid], n)
+
+    def _route_rows(
+        self,
+        name: str,
+        destination: str | None,
+        relay: str | None,
+        info: Info,
+        *,
+        count_tls: bool,
+        n: int,
+    ) -> None:
+        """``n`` failures of status ``name`` in the destination and relay tables (and TLS)."""
+        slot = _DEST_SLOT[name]
+        ci = D_CATS + info.cat_index
+        dkey = destination or "(none)"
+        row = self.destinations.rows.get(dkey) or self.destinations.row(dkey)
+        row[D_FAILURES] += n
+        row[D_ATTEMPTS] += n
+        row[slot] += n
+        row[ci] += n
+        if info.connect_timeout:
+            row[D_CONNECT_TIMEOUT] += n
+        rkey = relay or "(none)"
+        rrow = self.relays.rows.get(rkey) or self.relays.row(rkey)
+        rrow[D_FAILURES] += n
+        rrow[D_ATTEMPTS] += n
+        rrow[slot] += n
+        rrow[ci] += n
+        if info.tls and count_tls:
+            self.add_tls(relay, info.category, inbound=False, n=n)
 
     def _reason_totals(self, name: str, info: Info, n: int) -> None:
         self.status[name] += n
