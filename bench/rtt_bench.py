@@ -38,15 +38,10 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import dns.flags
-import dns.message
-import dns.rcode
-import dns.rdatatype
 import dns.rrset
 from benchdoc import write_section
 
@@ -56,6 +51,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from tls_bench import _find_sslyze, _install_sslyze  # noqa: E402
 
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME  # noqa: E402
+from support import dns_answerer  # noqa: E402
 from support.netns import SERVER, Topology  # noqa: E402
 
 HELO = "bench.smtpdoctor.test"
@@ -98,35 +94,19 @@ def serve_dns(topo: Topology) -> socket.socket:
         return sock
 
     sock: socket.socket = topo.server.call(bind)  # the socket lives in the server namespace
-    names = {name for name, _ in ZONE}
 
-    def answer(wire: bytes) -> bytes:
-        query = dns.message.from_wire(wire)
-        reply = dns.message.make_response(query)
-        reply.flags |= dns.flags.AA
-        question = query.question[0]
-        name, kind = question.name.to_text().lower(), dns.rdatatype.to_text(question.rdtype)
-        if (name, kind) in ZONE:
-            reply.answer.append(dns.rrset.from_text(name, 300, "IN", kind, *ZONE[name, kind]))
-        if kind == "MX" and name == f"{DOMAIN}.":
-            for target in (r.split()[1] for r in ZONE[name, kind]):
-                for extra in ("A", "AAAA"):
-                    if (target, extra) in ZONE:
-                        rrset = dns.rrset.from_text(target, 300, "IN", extra, *ZONE[target, extra])
-                        reply.additional.append(rrset)
-        elif name not in names:
-            reply.set_rcode(dns.rcode.NXDOMAIN)
-        return reply.to_wire()
+    def glue(name: str, kind: str) -> list[dns.rrset.RRset]:
+        if (name, kind) != (f"{DOMAIN}.", "MX"):
+            return []
+        targets = [r.split()[1] for r in ZONE[name, kind]]
+        return [
+            dns.rrset.from_text(target, 300, "IN", extra, *ZONE[target, extra])
+            for target in targets
+            for extra in ("A", "AAAA")
+            if (target, extra) in ZONE
+        ]
 
-    def loop() -> None:
-        while True:
-            try:
-                wire, peer = sock.recvfrom(4096)
-                sock.sendto(answer(wire), peer)
-            except OSError:
-                return  # closed
-
-    threading.Thread(target=loop, name="bench-dns", daemon=True).start()
+    dns_answerer.serve(sock, ZONE, glue, ttl=300)
     return sock
 
 

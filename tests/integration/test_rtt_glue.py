@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
-import dns.flags
-import dns.message
-import dns.rcode
-import dns.rdatatype
 import dns.rrset
 import pytest
 
 from smtpdoctor.lab import LabThread
 from smtpdoctor.probe import dns as dnsprobe
 from smtpdoctor.probe.dnsquery import make_resolver
+from support import dns_answerer
 from support.cli import diagnose
 
 pytestmark = pytest.mark.dns
@@ -63,35 +59,17 @@ def _answerer(host_address: str) -> tuple[socket.socket, int]:
         (f"plain.{ZONE}", "MX"): ["10 mx.glue.test."],
         (f"mx.{ZONE}", "A"): [host_address],
     }
-    names = {n for n, _ in records}
 
-    def answer(wire: bytes) -> bytes:
-        query = dns.message.from_wire(wire)
-        reply = dns.message.make_response(query)
-        reply.flags |= dns.flags.AA
-        q = query.question[0]
-        name, kind = q.name.to_text().lower(), dns.rdatatype.to_text(q.rdtype)
-        if (name, kind) in records:
-            reply.answer.append(dns.rrset.from_text(name, 60, "IN", kind, *records[name, kind]))
-        elif name not in names:
-            reply.set_rcode(dns.rcode.NXDOMAIN)
-        if (name, kind) == (ZONE, "MX"):
-            # The MX host's glue disagrees with its A record; another name's is noise.
-            reply.additional.append(dns.rrset.from_text(f"mx.{ZONE}", 60, "IN", "A", "127.0.0.9"))
-            reply.additional.append(
-                dns.rrset.from_text(f"other.{ZONE}", 60, "IN", "A", "127.0.0.8")
-            )
-        return reply.to_wire()
+    def glue(name: str, kind: str) -> list[dns.rrset.RRset]:
+        if (name, kind) != (ZONE, "MX"):
+            return []
+        # The MX host's glue disagrees with its A record; another name's is noise.
+        return [
+            dns.rrset.from_text(f"mx.{ZONE}", 60, "IN", "A", "127.0.0.9"),
+            dns.rrset.from_text(f"other.{ZONE}", 60, "IN", "A", "127.0.0.8"),
+        ]
 
-    def loop() -> None:
-        while True:
-            try:
-                wire, peer = sock.recvfrom(4096)
-                sock.sendto(answer(wire), peer)
-            except OSError:
-                return
-
-    threading.Thread(target=loop, daemon=True).start()
+    dns_answerer.serve(sock, records, glue)
     return sock, sock.getsockname()[1]
 
 
