@@ -756,3 +756,63 @@ def test_a_responders_own_sentences_mark_an_out_of_office_text_anywhere() -> Non
     assert entries
     assert all(e.nature is None for e in entries)
     assert entries[0].recipient == "a@example.com"
+
+
+def test_an_exim_address_block_pasted_without_its_opening_is_one_report() -> None:
+    # The block under "The following address(es) failed:", the rest cut off:
+    # one recipient, the reply's continuation lines read with it.
+    text = (
+        "  someone@example.net\n"
+        "    host mx.example.net [192.0.2.7]\n"
+        "    SMTP error from remote mail server after RCPT TO:<someone@example.net>:\n"
+        "    550-5.1.1 No such person at this address. Please check\n"
+        "    550 5.1.1 the spelling of the address.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "someone@example.net"
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    # after end of data, its verdict split over the continuation lines
+    text = (
+        "  SMTP error from remote mail server after end of data:\n"
+        "    host mx.example.org [192.0.2.8]: 550-5.7.1 This message looks like\n"
+        "    550-5.7.1 unsolicited bulk mail and\n"
+        "    550 5.7.1 was refused.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE)
+    # an Exim log line stays a log line
+    log = "2024-01-02 10:00:00 1abc-000 SMTP error from remote mail server after RCPT TO:<a@b.c>"
+    assert len(parse_bounce(log + "\n" + log).entries) == 2
+
+
+def test_a_postfix_paragraph_pasted_without_its_first_line_is_one_reply() -> None:
+    # Every line an indented fold, the last closing with Postfix's
+    # "(in reply to X command)": the words are read together, and that stated
+    # command outranks a receiving-side phrase's usual stage.
+    text = (
+        "    550-Sender check failed for <a@example.org> 550-The server could not\n"
+        "    deliver to <a@example.org>; the mailbox or domain may not exist. 550 Sender\n"
+        "    verify failed (in reply to RCPT TO command)\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    got = classify(entry.text)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.RCPT_TO)
+    # indented lines that each close on their own stay separate
+    two = (
+        "    550 5.1.1 unknown (in reply to RCPT TO command)\n"
+        "    452 4.2.2 full (in reply to RCPT TO command)\n"
+    )
+    assert len(parse_bounce(two).entries) == 2
+    # a receiving side's own line keeps MAIL FROM
+    got = classify("H=(x) [192.0.2.9] F=<a@b.c> rejected RCPT <d@e.f>: Sender verify failed")
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)
+
+
+def test_gmails_address_not_found_sentence_alone_names_the_recipient() -> None:
+    got = classify(
+        "Your message wasn't delivered to info@example.org because the address couldn't be "
+        "found, or is unable to receive mail."
+    )
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)

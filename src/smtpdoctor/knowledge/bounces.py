@@ -138,7 +138,11 @@ BOUNCE_TEXT_OPENINGS = (
     # ("退信原因 |" the reason, "远程响应 |" the remote server's reply); NetEase
     # (163/126: "抱歉，您的邮件被退回来了", then "出错原因：").
     r"(?:could not|couldn't|cannot|unable to) deliver (?:the |your )?message to the following "
-    r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]"
+    r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]|"
+    # Exim's per-address block pasted without its opening paragraph ("  x@y /
+    # host h [ip] / SMTP error from remote mail server after RCPT TO:<x>: /
+    # 550-5.1.1 ..."): a report's part, read as one, not line by line.
+    r"^[ \t]*SMTP error from remote (?:mail server|host) after "
 )
 
 
@@ -479,6 +483,18 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "Look the IP up on the blocklist's site, fix the cause (a compromised host, a dynamic "
         "range, a snowshoe pattern) and request delisting.",
         source="bounce",
+    ),
+    pattern(
+        "bounce.gmail_address_not_found",
+        # Gmail's "Address not found" sentence pasted without the remote reply:
+        # "Your message wasn't delivered to x@y because the address couldn't be
+        # found, or is unable to receive mail." (the domain's own sentence above).
+        r"wasn't delivered to \S+ because the address couldn't be found",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist or cannot receive mail (Gmail's report).",
+        "Check the address for typos, or ask the recipient for a working one.",
+        source="bounce",
+        hint=_S.RCPT_TO,
     ),
     pattern(
         "bounce.gmail_domain_not_found",

@@ -241,7 +241,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.sender_refused",
         r"Sender address rejected|\bunknown sender(?: address)?\b|"
-        r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b",
+        r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b|"
+        # Exim's callout ("550 Sender verify failed", "sender verify fail for <x>")
+        r"\bsender verif(?:y|ication) fail",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
