@@ -816,3 +816,55 @@ def test_gmails_address_not_found_sentence_alone_names_the_recipient() -> None:
         "found, or is unable to receive mail."
     )
     assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+
+
+def test_old_gateways_and_dooray_reports_without_headers() -> None:
+    # Exim 3's "SMTP error from remote mailer after ...", as pasted
+    text = (
+        "  someone@example.org:\n"
+        "    SMTP error from remote mailer after RCPT TO:<someone@example.org>:\n"
+        "    host mx.example.org [192.0.2.5]:\n"
+        "    550 5.1.1 <someone@example.org>... User unknown\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "someone@example.org"
+    # a cc:Mail-era gateway names no address, only the person
+    text = (
+        "Sorry. Your message could not be delivered to:\n\n"
+        "jdoe,ACME (The name was not found at the remote site. Check that the name\n"
+        "has been entered correctly.)\n"
+    )
+    got = [classify_best(e.candidates) for e in parse_bounce(text).entries]
+    assert [(g.category, g.stage) for g in got] == [(Category.RECIPIENT, Stage.RCPT_TO)]
+    # Dooray's "Failure Notice": its sent time alone on a line is no log line
+    text = (
+        "Failure Notice\n\n  Your message sent to\n  \nann@example.net\n  has failed to be "
+        "delivered.\n\n  * Recipient : \nann@example.net\n  \n  * Sent time : \n"
+        "2024-01-02T10:00:00\n  \n  * Remote host said : \n  \n"
+        "Your mail was denied from the receiver.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "ann@example.net"
+    assert classify_best(entry.candidates).category is Category.POLICY_REJECTION
+
+
+def test_chinese_and_acknowledging_auto_replies_are_no_failures() -> None:
+    for text in (
+        "这是来自QQ邮箱的假期自动回复邮件。\n \n您好，我正在休假，回来后回复您。",
+        "这是一封自动回复邮件。我会尽快回复。",
+        "您好，您的邮件我已收到，我会尽快给您回复。",
+        "感谢您的来信！Thanks for your email. I will reply as soon as I can.",
+    ):
+        (entry,) = parse_bounce(text).entries
+        assert entry.nature == "auto-reply", text
+    # a Chinese bounce that mentions the word is still a bounce
+    (entry,) = parse_bounce("您的邮件被退回\n出错原因：收件人不存在 (系统自动回复)").entries
+    assert entry.nature is None
+
+
+def test_an_ses_expiry_wrapping_a_dns_failure_names_the_dns() -> None:
+    got = classify(
+        "smtp; 554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.0 "
+        "Unable to lookup DNS for example.invalid>"
+    )
+    assert (got.category, got.stage) == (Category.DNS_RESOLUTION, Stage.DNS)

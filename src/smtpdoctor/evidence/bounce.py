@@ -171,8 +171,11 @@ def parse_bounce(
 # Postfix-style "<addr>: host ... said:" paragraph (knowledge/bounces.py).
 # (Compiled on first need, ~3 ms: a folder of mails with their headers never needs it.)
 _BODY_MARK = LazyRegex(BOUNCE_TEXT_OPENINGS, re.I | re.M)
-# A log file is read line by line, even when its lines quote a bounce.
-_LOG_LINE = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)", re.M)
+# A log file is read line by line, even when its lines quote a bounce (a
+# timestamp alone on its line is a report's field value, not a log line).
+_LOG_LINE = re.compile(
+    r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)[^\n]*?[ \t]\S", re.M
+)
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
 
 
