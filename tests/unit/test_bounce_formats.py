@@ -868,3 +868,18 @@ def test_an_ses_expiry_wrapping_a_dns_failure_names_the_dns() -> None:
         "Unable to lookup DNS for example.invalid>"
     )
     assert (got.category, got.stage) == (Category.DNS_RESOLUTION, Stage.DNS)
+
+
+def test_a_russian_report_without_a_reason_is_one_failure_and_a_link_is_no_verdict() -> None:
+    text = (
+        "К сожалению, Ваше письмо не может\nбыть доставлено адресату ivan@example.ru. "
+        "Возможные причины указаны по адресу: https://www.example.ru/spam.html.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature is None
+    assert classify_best(entry.candidates).category is Category.OTHER
+    # the word itself still is one
+    assert classify("550 5.7.1 Message rejected as spam").category is Category.POLICY_REJECTION
+    # and a short Chinese acknowledgement is an auto-reply, not a failure
+    (entry,) = parse_bounce("您好！你的来信我已收到，谢谢！").entries
+    assert entry.nature == "auto-reply"

@@ -763,26 +763,24 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
-        later += ("twenty-second",)
+        later += ("twenty-second", "twenty-third")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
-        # "fifteen": all the collections before the sixteenth (this round's floors' rows)
-        fifteen = () if group in later[-7:] else (f"{row['split']}/fifteen",)
-        # "sixteen": all the collections before the seventeenth
-        sixteen = () if group in later[-6:] else (f"{row['split']}/sixteen",)
-        # "seventeen": all the collections before the eighteenth
-        seventeen = () if group in later[-5:] else (f"{row['split']}/seventeen",)
-        # "eighteen": all the collections before the nineteenth
-        eighteen = () if group in later[-4:] else (f"{row['split']}/eighteen",)
-        # "nineteen": all the collections before the twentieth
-        nineteen = () if group in later[-3:] else (f"{row['split']}/nineteen",)
-        # "twenty": all the collections before the twenty-first
-        twenty = () if group in later[-2:] else (f"{row['split']}/twenty",)
-        # "twentyone": all the collections before the twenty-second
-        twentyone = () if group in later[-1:] else (f"{row['split']}/twentyone",)
-        keys = (row["split"], f"{row['split']}/{group}", *first, *nine, *fifteen, *sixteen)
-        keys += seventeen + eighteen + nineteen + twenty + twentyone
+        # Each key below: all the collections before the one it names ("fifteen": those
+        # before the sixteenth, the rows that round's floors were set on, and so on).
+        keys = (row["split"], f"{row['split']}/{group}", *first, *nine)
+        for key, before in (
+            ("fifteen", "sixteenth"),
+            ("sixteen", "seventeenth"),
+            ("seventeen", "eighteenth"),
+            ("eighteen", "nineteenth"),
+            ("nineteen", "twentieth"),
+            ("twenty", "twenty-first"),
+            ("twentyone", "twenty-second"),
+        ):
+            if group not in later[later.index(before) :]:
+                keys += (f"{row['split']}/{key}",)
         for key in keys:
             s = scores.setdefault(key, [0, 0, 0])
             s[2] += 1

@@ -106,6 +106,7 @@ AUTO_REPLY_MARKS = (
     # soon as I can")
     r"这是[^\n。]{0,16}自动回复|這是[^\n。]{0,16}自動回覆|"
     r"(?:已(?:经)?收到(?:您|你)的(?:邮件|来信)|(?:邮件|来信)(?:我)?已(?:经)?收到)[^\n]{0,40}回复|"
+    r"(?:您|你)的(?:邮件|来信|信件)(?:我)?已(?:经)?收到|"
     r"感谢您的来信|thanks? (?:you )?for your (?:e-?mail|letter|message)[.!,]? I(?:'ll| will) "
     r"(?:write back|reply|respond|get back to you) as soon as"
 )
@@ -155,7 +156,10 @@ BOUNCE_TEXT_OPENINGS = (
     # NHN Dooray's "Failure Notice" ("Your message sent to x has failed to be
     # delivered ... * Recipient : x ... * Remote host said : <reply>")
     r"Your message could not be delivered to:[ \t]*$|^\s*Your message sent to\s*$|"
-    r"has failed to be delivered\.?[ \t]*$"
+    r"has failed to be delivered\.?[ \t]*$|"
+    # Russian reports: "Ваше письмо не может быть доставлено адресату x" ("your
+    # letter cannot be delivered to the addressee x")
+    r"письмо не (?:может\s+быть|было|могло\s+быть)\s+доставлено"
 )
 
 
