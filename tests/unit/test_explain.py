@@ -763,7 +763,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
-        later += ("twenty-second", "twenty-third")
+        later += ("twenty-second", "twenty-third", "twenty-fourth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
