@@ -756,3 +756,130 @@ def test_a_responders_own_sentences_mark_an_out_of_office_text_anywhere() -> Non
     assert entries
     assert all(e.nature is None for e in entries)
     assert entries[0].recipient == "a@example.com"
+
+
+def test_an_exim_address_block_pasted_without_its_opening_is_one_report() -> None:
+    # The block under "The following address(es) failed:", the rest cut off:
+    # one recipient, the reply's continuation lines read with it.
+    text = (
+        "  someone@example.net\n"
+        "    host mx.example.net [192.0.2.7]\n"
+        "    SMTP error from remote mail server after RCPT TO:<someone@example.net>:\n"
+        "    550-5.1.1 No such person at this address. Please check\n"
+        "    550 5.1.1 the spelling of the address.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "someone@example.net"
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    # after end of data, its verdict split over the continuation lines
+    text = (
+        "  SMTP error from remote mail server after end of data:\n"
+        "    host mx.example.org [192.0.2.8]: 550-5.7.1 This message looks like\n"
+        "    550-5.7.1 unsolicited bulk mail and\n"
+        "    550 5.7.1 was refused.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE)
+    # an Exim log line stays a log line
+    log = "2024-01-02 10:00:00 1abc-000 SMTP error from remote mail server after RCPT TO:<a@b.c>"
+    assert len(parse_bounce(log + "\n" + log).entries) == 2
+
+
+def test_a_postfix_paragraph_pasted_without_its_first_line_is_one_reply() -> None:
+    # Every line an indented fold, the last closing with Postfix's
+    # "(in reply to X command)": the words are read together, and that stated
+    # command outranks a receiving-side phrase's usual stage.
+    text = (
+        "    550-Sender check failed for <a@example.org> 550-The server could not\n"
+        "    deliver to <a@example.org>; the mailbox or domain may not exist. 550 Sender\n"
+        "    verify failed (in reply to RCPT TO command)\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    got = classify(entry.text)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.RCPT_TO)
+    # indented lines that each close on their own stay separate
+    two = (
+        "    550 5.1.1 unknown (in reply to RCPT TO command)\n"
+        "    452 4.2.2 full (in reply to RCPT TO command)\n"
+    )
+    assert len(parse_bounce(two).entries) == 2
+    # a receiving side's own line keeps MAIL FROM
+    got = classify("H=(x) [192.0.2.9] F=<a@b.c> rejected RCPT <d@e.f>: Sender verify failed")
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)
+
+
+def test_gmails_address_not_found_sentence_alone_names_the_recipient() -> None:
+    got = classify(
+        "Your message wasn't delivered to info@example.org because the address couldn't be "
+        "found, or is unable to receive mail."
+    )
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+
+
+def test_old_gateways_and_dooray_reports_without_headers() -> None:
+    # Exim 3's "SMTP error from remote mailer after ...", as pasted
+    text = (
+        "  someone@example.org:\n"
+        "    SMTP error from remote mailer after RCPT TO:<someone@example.org>:\n"
+        "    host mx.example.org [192.0.2.5]:\n"
+        "    550 5.1.1 <someone@example.org>... User unknown\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "someone@example.org"
+    # a cc:Mail-era gateway names no address, only the person
+    text = (
+        "Sorry. Your message could not be delivered to:\n\n"
+        "jdoe,ACME (The name was not found at the remote site. Check that the name\n"
+        "has been entered correctly.)\n"
+    )
+    got = [classify_best(e.candidates) for e in parse_bounce(text).entries]
+    assert [(g.category, g.stage) for g in got] == [(Category.RECIPIENT, Stage.RCPT_TO)]
+    # Dooray's "Failure Notice": its sent time alone on a line is no log line
+    text = (
+        "Failure Notice\n\n  Your message sent to\n  \nann@example.net\n  has failed to be "
+        "delivered.\n\n  * Recipient : \nann@example.net\n  \n  * Sent time : \n"
+        "2024-01-02T10:00:00\n  \n  * Remote host said : \n  \n"
+        "Your mail was denied from the receiver.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.recipient == "ann@example.net"
+    assert classify_best(entry.candidates).category is Category.POLICY_REJECTION
+
+
+def test_chinese_and_acknowledging_auto_replies_are_no_failures() -> None:
+    for text in (
+        "这是来自QQ邮箱的假期自动回复邮件。\n \n您好，我正在休假，回来后回复您。",
+        "这是一封自动回复邮件。我会尽快回复。",
+        "您好，您的邮件我已收到，我会尽快给您回复。",
+        "感谢您的来信！Thanks for your email. I will reply as soon as I can.",
+    ):
+        (entry,) = parse_bounce(text).entries
+        assert entry.nature == "auto-reply", text
+    # a Chinese bounce that mentions the word is still a bounce
+    (entry,) = parse_bounce("您的邮件被退回\n出错原因：收件人不存在 (系统自动回复)").entries
+    assert entry.nature is None
+
+
+def test_an_ses_expiry_wrapping_a_dns_failure_names_the_dns() -> None:
+    got = classify(
+        "smtp; 554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.0 "
+        "Unable to lookup DNS for example.invalid>"
+    )
+    assert (got.category, got.stage) == (Category.DNS_RESOLUTION, Stage.DNS)
+
+
+def test_a_russian_report_without_a_reason_is_one_failure_and_a_link_is_no_verdict() -> None:
+    text = (
+        "К сожалению, Ваше письмо не может\nбыть доставлено адресату ivan@example.ru. "
+        "Возможные причины указаны по адресу: https://www.example.ru/spam.html.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature is None
+    assert classify_best(entry.candidates).category is Category.OTHER
+    # the word itself still is one
+    assert classify("550 5.7.1 Message rejected as spam").category is Category.POLICY_REJECTION
+    # and a short Chinese acknowledgement is an auto-reply, not a failure
+    (entry,) = parse_bounce("您好！你的来信我已收到，谢谢！").entries
+    assert entry.nature == "auto-reply"

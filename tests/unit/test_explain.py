@@ -685,6 +685,8 @@ BOUNCE_SOURCES = (
     "https://github.com/jungleran/inmail/blob/8.x-1.x/tests/modules/inmail_test/eml/",
     # the fifteenth: zoonru/PHP-Bounce-Handler's own fixtures (Russian-hosted Exim, Exchange)
     "https://github.com/zoonru/PHP-Bounce-Handler/blob/master/eml/fixture_",
+    # the twenty-first: the RIPE database's bounce-handling test mails (Exim, Cisco, OpenSMTPD)
+    "https://github.com/RIPE-NCC/whois/blob/master/whois-api/src/test/resources/testMail/",
 )
 
 
@@ -752,6 +754,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                     ("tenth", 10),
                     ("eleventh", 11),
                     ("fifteenth", 12),
+                    ("twenty-first", 13),
                 )[::-1]
                 if row["source"].startswith(BOUNCE_SOURCES[first:])
             )
@@ -759,22 +762,25 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         # "first": the collections the first floors were set on (all but the seventh)
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
-        later += ("seventeenth", "eighteenth", "nineteenth", "twentieth")
+        later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
+        later += ("twenty-second", "twenty-third", "twenty-fourth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
-        # "fifteen": all the collections before the sixteenth (this round's floors' rows)
-        fifteen = () if group in later[-5:] else (f"{row['split']}/fifteen",)
-        # "sixteen": all the collections before the seventeenth
-        sixteen = () if group in later[-4:] else (f"{row['split']}/sixteen",)
-        # "seventeen": all the collections before the eighteenth
-        seventeen = () if group in later[-3:] else (f"{row['split']}/seventeen",)
-        # "eighteen": all the collections before the nineteenth
-        eighteen = () if group in later[-2:] else (f"{row['split']}/eighteen",)
-        # "nineteen": all the collections before the twentieth
-        nineteen = () if group in later[-1:] else (f"{row['split']}/nineteen",)
-        keys = (row["split"], f"{row['split']}/{group}", *first, *nine, *fifteen, *sixteen)
-        keys += seventeen + eighteen + nineteen
+        # Each key below: all the collections before the one it names ("fifteen": those
+        # before the sixteenth, the rows that round's floors were set on, and so on).
+        keys = (row["split"], f"{row['split']}/{group}", *first, *nine)
+        for key, before in (
+            ("fifteen", "sixteenth"),
+            ("sixteen", "seventeenth"),
+            ("seventeen", "eighteenth"),
+            ("eighteen", "nineteenth"),
+            ("nineteen", "twentieth"),
+            ("twenty", "twenty-first"),
+            ("twentyone", "twenty-second"),
+        ):
+            if group not in later[later.index(before) :]:
+                keys += (f"{row['split']}/{key}",)
         for key in keys:
             s = scores.setdefault(key, [0, 0, 0])
             s[2] += 1
@@ -812,7 +818,7 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     held_cat, held_stage, _ = scores["held/fifteen"]
     assert held_cat >= HELD_FLOOR_FIFTEEN[0], scores
     assert held_stage >= HELD_FLOOR_FIFTEEN[1], scores
-    held_cat, held_stage, _ = scores["held"]
+    held_cat, held_stage, _ = scores["held/twenty"]
     assert held_cat >= HELD_FLOOR_WHOLE[0], scores
     assert held_stage >= HELD_FLOOR_WHOLE[1], scores
     tune_cat, tune_stage, _ = scores["tune/fifteen"]
@@ -830,9 +836,16 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     tune_cat, tune_stage, _ = scores["tune/nineteen"]
     assert tune_cat >= TUNE_FLOOR_NINETEEN[0], scores
     assert tune_stage >= TUNE_FLOOR_NINETEEN[1], scores
-    tune_cat, tune_stage, _ = scores["tune"]
+    tune_cat, tune_stage, _ = scores["tune/twenty"]
     assert tune_cat >= TUNE_FLOOR_WHOLE[0], scores
     assert tune_stage >= TUNE_FLOOR_WHOLE[1], scores
+    # The whole corpus with the twenty-first to twenty-fourth collections (session 5).
+    held_cat, held_stage, _ = scores["held"]
+    assert held_cat >= HELD_FLOOR_LATEST[0], scores
+    assert held_stage >= HELD_FLOOR_LATEST[1], scores
+    tune_cat, tune_stage, _ = scores["tune"]
+    assert tune_cat >= TUNE_FLOOR_LATEST[0], scores
+    assert tune_stage >= TUNE_FLOOR_LATEST[1], scores
 
 
 # Reached with the fifth and sixth collections (docs/explain.md), less a row
@@ -858,7 +871,9 @@ TUNE_FLOOR_ALL = (100.0 * 730 / 741, 100.0 * 738 / 741)
 # own sentences, 762/773 and 767/773, that less a row on those 773 rows
 # ("nineteen"); with the twentieth (2 tune rows) and a Java mailer's
 # NoMxHostFoundException, the whole tune split reached 764/775 and 769/775:
-# its floor is that less a row.
+# its floor is that less a row, and it stays on those 775 rows ("twenty") since
+# the twenty-first collection came (its 20 tune rows scored 16/20 and 17/20
+# before any change for it).
 TUNE_FLOOR_SIXTEEN = (100.0 * 746 / 758, 100.0 * 752 / 758)
 TUNE_FLOOR_SEVENTEEN = (100.0 * 753 / 765, 100.0 * 758 / 765)
 TUNE_FLOOR_EIGHTEEN = (100.0 * 760 / 772, 100.0 * 765 / 772)
@@ -877,8 +892,19 @@ HELD_FLOOR_ALL = (100.0 * 201 / 218, 100.0 * 199 / 218)
 HELD_FLOOR_FIFTEEN = (100.0 * 214 / 233, 100.0 * 211 / 233)
 # The whole held-back split with the sixteenth to twentieth collections (248
 # rows), measured once at the end of their round: 227/248 (91.5 %) and 224/248
-# (90.3 %) reached; the floor is that less a row (docs/explain.md).
-HELD_FLOOR_WHOLE = (100.0 * 226 / 248, 100.0 * 223 / 248)
+# (90.3 %) reached; the floor is that less a row (docs/explain.md). It stays
+# on those 248 rows ("twenty"): the twenty-first collection's 10 held-back rows
+# scored 6/10 and 7/10 unseen, before any change for them.
+# At the end of session 5's round (the twenty-first to twenty-fourth
+# collections) those 248 rows stood at 227 and 225: the stage floor is raised
+# to that less a row.
+HELD_FLOOR_WHOLE = (100.0 * 226 / 248, 100.0 * 224 / 248)
+# The whole corpus with the twenty-first to twenty-fourth collections, measured
+# once at the end of that round (docs/explain.md): held back 235/262 and
+# 235/262 (the new collections' 14 unseen rows 8 and 10), tune 806/817 and
+# 810/817; the floors are that less a row.
+HELD_FLOOR_LATEST = (100.0 * 234 / 262, 100.0 * 234 / 262)
+TUNE_FLOOR_LATEST = (100.0 * 805 / 817, 100.0 * 809 / 817)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

@@ -171,8 +171,11 @@ def parse_bounce(
 # Postfix-style "<addr>: host ... said:" paragraph (knowledge/bounces.py).
 # (Compiled on first need, ~3 ms: a folder of mails with their headers never needs it.)
 _BODY_MARK = LazyRegex(BOUNCE_TEXT_OPENINGS, re.I | re.M)
-# A log file is read line by line, even when its lines quote a bounce.
-_LOG_LINE = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)", re.M)
+# A log file is read line by line, even when its lines quote a bounce (a
+# timestamp alone on its line is a report's field value, not a log line).
+_LOG_LINE = re.compile(
+    r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)[^\n]*?[ \t]\S", re.M
+)
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
 
 
@@ -183,8 +186,22 @@ def _looks_like_bounce_body(text: str) -> bool:
     return marked and _LOG_LINE.search(head) is None
 
 
+# Postfix's paragraph pasted without its first line: every line an indented
+# fold, the last one closing with "(in reply to X command)".
+_IN_REPLY_END = re.compile(r"\(in reply to [^()\n]*command\)\s*$")
+
+
 def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:
     """One entry per non-empty line; a multi-line reply ("250-" … "250 ") stays whole."""
+    folds = [ln for ln in text.splitlines() if ln.strip()]
+    if (
+        len(folds) > 1
+        and all(ln[0] in " \t" for ln in folds)
+        and _IN_REPLY_END.search(folds[-1])
+        and not any(_IN_REPLY_END.search(ln) for ln in folds[:-1])
+    ):
+        # One folded reply, its words read together (not its folds one by one).
+        return [_line_entry([" ".join(ln.strip() for ln in folds)], 1, found)]
     items: list[BounceEntry] = []
     group: list[str] = []
     group_code: str | None = None

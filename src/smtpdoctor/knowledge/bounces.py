@@ -99,7 +99,16 @@ AUTO_REPLY_MARKS = (
     r"will receive while this person is away|Dies ist eine automatische Antwort auf Ihre "
     r"Nachricht|die einzige Benachrichtigung, die Sie empfangen werden|Ceci est une "
     r"r[ée]ponse automatique [àa] votre message|Esta es una respuesta autom[áa]tica a su "
-    r"mensaje"
+    r"mensaje|"
+    # Chinese responders (QQ Mail's "这是来自QQ邮箱的假期自动回复邮件", "这是一封自动回复
+    # 邮件": "this is an automatic reply"), and acknowledgements that promise a
+    # reply ("邮件已收到 ... 尽快回复", "Thanks for your letter. I'll write back as
+    # soon as I can")
+    r"这是[^\n。]{0,16}自动回复|這是[^\n。]{0,16}自動回覆|"
+    r"(?:已(?:经)?收到(?:您|你)的(?:邮件|来信)|(?:邮件|来信)(?:我)?已(?:经)?收到)[^\n]{0,40}回复|"
+    r"(?:您|你)的(?:邮件|来信|信件)(?:我)?已(?:经)?收到|"
+    r"感谢您的来信|thanks? (?:you )?for your (?:e-?mail|letter|message)[.!,]? I(?:'ll| will) "
+    r"(?:write back|reply|respond|get back to you) as soon as"
 )
 
 BOUNCE_TEXT_OPENINGS = (
@@ -138,7 +147,19 @@ BOUNCE_TEXT_OPENINGS = (
     # ("退信原因 |" the reason, "远程响应 |" the remote server's reply); NetEase
     # (163/126: "抱歉，您的邮件被退回来了", then "出错原因：").
     r"(?:could not|couldn't|cannot|unable to) deliver (?:the |your )?message to the following "
-    r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]"
+    r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]|"
+    # Exim's per-address block pasted without its opening paragraph ("  x@y /
+    # host h [ip] / SMTP error from remote mail server after RCPT TO:<x>: /
+    # 550-5.1.1 ..."): a report's part, read as one, not line by line.
+    r"^[ \t]*SMTP error from remote (?:mail server|mailer|host) after |"
+    # old gateways' "Sorry. Your message could not be delivered to:" list, and
+    # NHN Dooray's "Failure Notice" ("Your message sent to x has failed to be
+    # delivered ... * Recipient : x ... * Remote host said : <reply>")
+    r"Your message could not be delivered to:[ \t]*$|^\s*Your message sent to\s*$|"
+    r"has failed to be delivered\.?[ \t]*$|"
+    # Russian reports: "Ваше письмо не может быть доставлено адресату x" ("your
+    # letter cannot be delivered to the addressee x")
+    r"письмо не (?:может\s+быть|было|могло\s+быть)\s+доставлено"
 )
 
 
@@ -479,6 +500,39 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "Look the IP up on the blocklist's site, fix the cause (a compromised host, a dynamic "
         "range, a snowshoe pattern) and request delisting.",
         source="bounce",
+    ),
+    pattern(
+        "bounce.denied_by_receiver",
+        # NHN Dooray's report of the remote refusal: "Your mail was denied from
+        # the receiver." (no reason given beyond the refusal itself)
+        r"\b(?:mail|message) was denied (?:from|by) the (?:receiver|recipient)\b",
+        _C.POLICY_REJECTION,
+        "The receiving side refused the message; the report gives no more reason.",
+        "Ask the recipient (or their postmaster) why the mail is refused, or use another address.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.name_not_found_remote",
+        # cc:Mail-era gateways: "jrodd,PBS (The name was not found at the remote
+        # site. Check that the name has been entered correctly.)"
+        r"\bname was not found at the remote site\b",
+        _C.RECIPIENT,
+        "The recipient's name does not exist at the receiving site.",
+        "Check the recipient's address for typos.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.gmail_address_not_found",
+        # Gmail's "Address not found" sentence pasted without the remote reply:
+        # "Your message wasn't delivered to x@y because the address couldn't be
+        # found, or is unable to receive mail." (the domain's own sentence above).
+        r"wasn't delivered to \S+ because the address couldn't be found",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist or cannot receive mail (Gmail's report).",
+        "Check the address for typos, or ask the recipient for a working one.",
+        source="bounce",
+        hint=_S.RCPT_TO,
     ),
     pattern(
         "bounce.gmail_domain_not_found",

@@ -408,7 +408,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "ms.dns_query_failed",
-        r"DNS query failed",
+        # (Amazon SES words its own lookup failure "Unable to lookup DNS for x")
+        r"DNS query failed|\bUnable to look ?up DNS for\b",
         _C.DNS_RESOLUTION,
         "Exchange's DNS lookup for the destination failed.",
         source="microsoft",

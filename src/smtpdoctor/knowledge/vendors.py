@@ -546,10 +546,12 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"requires a secure connection or the client was not authenticated",
         _S.MAIL_FROM,
     ),
-    # Receiving-side lines that say when the server refused.
+    # Receiving-side lines that say when the server refused (a sending MTA's own
+    # "(in reply to X command)" after the words states the command instead).
     stage_phrase(
         "stage.exim_sender_verify",
-        r"sender verify fail|Could not complete sender verify callout",
+        r"(?:sender verify fail|Could not complete sender verify callout)"
+        r"(?![^\n]*\(in reply to )",
         _S.MAIL_FROM,
     ),
     # JavaMail connected but the greeting was a refusal.

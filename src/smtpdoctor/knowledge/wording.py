@@ -241,7 +241,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.sender_refused",
         r"Sender address rejected|\bunknown sender(?: address)?\b|"
-        r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b",
+        r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b|"
+        # Exim's callout ("550 Sender verify failed", "sender verify fail for <x>")
+        r"\bsender verif(?:y|ication) fail",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
@@ -283,7 +285,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # the words (SUBJECT_STAGES), not fixed here.
         # A virus or malware named with a verdict: an antivirus footer ("checked
         # for viruses", "free from viruses") in ordinary mail and auto-replies is none.
-        r"\bspam\b(?! ?(?:list|trap|haus|house))|\bphishing\b|"
+        # (a page named in a link, ".../spam.html", is no verdict)
+        r"(?<!/)\bspam\b(?! ?(?:list|trap|haus|house)|\.\w)|\bphishing\b|"
         r"\b(?:virus|malware)(?:es)? (?:was |were |has been )?(?:found|detected)|"
         r"\b(?:virus|malware)[- ]infected|\binfected\b|contains? (?:an? )?(?:virus|malware)|"
         r"(?:rejected|refused|blocked|quarantined)\b[^.\n]{0,40}\b(?:virus|malware)|"
