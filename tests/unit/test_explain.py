@@ -1512,11 +1512,12 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         ("550 5.7.1 Nachricht wegen Spamverdacht abgelehnt", "policy_rejection", "message"),
         # A sending service that has not verified the sender identity (Amazon SES).
         ("554 Message rejected: Email address is not verified.", "policy_rejection", "mail_from"),
-        # Yahoo's TSS09 is a permanent deferral whatever its 421 says.
+        # Yahoo's TSS09 is a permanent deferral whatever its 421 says; it judges the
+        # sending IP, not one command's argument, so it states no stage.
         (
             "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred",
             "policy_rejection",
-            "mail_from",
+            "none",
         ),
         # .NET: no STARTTLS offered; SChannel shares no protocol or cipher.
         (
@@ -1589,8 +1590,8 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         ),
         ("IO::Socket::INET6: connect: timeout", "firewall_block", "connect"),
         ("curl: (67) Login denied", "authentication", "auth"),
-        # Yahoo's IP deferral codes.
-        ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
+        # Yahoo's IP deferral codes (the sending IP judged: no stage).
+        ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "none"),
     ],
 )
 def test_eighth_collection_classes(text: str, category: str, stage: str) -> None:
@@ -1998,3 +1999,71 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
 def test_stated_stages_by_class(text: str, stage: str) -> None:
     c = classify(text)
     assert c.stage.value == stage, c.matched
+
+
+# --- the tenth line collection's classes (tune split), each by rule -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Where the text states no stage, a provider's usual place is no stage: a
+        # refusal of the sending IP, its volume, its missing TLS or login can come
+        # at any command (docs/explain.md, "The tenth collection").
+        (
+            "421 4.7.0 [TSS04] Messages from 198.51.100.7 temporarily deferred due to "
+            "unexpected volume or user complaints",
+            "rate_limited",
+            "none",
+        ),
+        (
+            "550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent. Please contact "
+            "your Internet service provider since part of their network is on our block list "
+            "(S3150).",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "553 5.7.1 [BL21] Connections will not be accepted from 198.51.100.7, because "
+            "the ip is in Spamhaus's list",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "530 5.7.0 Must issue a STARTTLS command first. a1b2c3 - gsmtp",
+            "starttls_unavailable",
+            "none",
+        ),
+        ("530 5.7.57 Client not authenticated to send mail", "authentication", "none"),
+        (
+            "421-4.7.0 Our system has detected an unusual rate of unsolicited mail "
+            "originating from your IP address.",
+            "rate_limited",
+            "none",
+        ),
+        # A refusal that judges one command's argument names that command: the
+        # recipient (RCPT TO), the envelope sender (MAIL FROM), relaying (RCPT TO);
+        # the message's content is judged after the data.
+        (
+            "553 5.7.1 <a@example.net>: Sender address rejected: not logged in",
+            "authentication",
+            "mail_from",
+        ),
+        (
+            "553 5.1.7 The sender address <a@@example.net> is not a valid address",
+            "policy_rejection",
+            "mail_from",
+        ),
+        ("550 5.1.1 <bob@example.org>: User unknown", "recipient", "rcpt_to"),
+        ("554 5.7.1 <bob@example.org>: Relay access denied", "policy_rejection", "rcpt_to"),
+        (
+            "550 5.7.26 Unauthenticated email from example.net is not accepted due to the "
+            "domain's DMARC policy",
+            "policy_rejection",
+            "message",
+        ),
+    ],
+)
+def test_tenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

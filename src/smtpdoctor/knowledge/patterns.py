@@ -249,7 +249,6 @@ _CORE: tuple[TextPattern, ...] = (
         "client did not do it.",
         "The sending side has TLS switched off (e.g. smtp_tls_security_level = none).",
         "A firewall removed STARTTLS from the server's EHLO reply.",
-        hint=_S.MAIL_FROM,
         permanence=_T,
         retry=False,
     ),
@@ -339,7 +338,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.AUTHENTICATION,
         "The client did not log in (AUTH) before MAIL FROM on an endpoint that requires it.",
         source="microsoft",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
@@ -501,7 +499,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Outlook.com/Hotmail block the sending IP or its network range (reputation, or a "
         "dynamic/residential range).",
         source="outlook.com",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
@@ -510,7 +507,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.RATE_LIMITED,
         "Outlook.com limits how much this IP may send per hour and day.",
         source="outlook.com",
-        hint=_S.MAIL_FROM,
         retry=True,
     ),
     # --- Gmail ---------------------------------------------------------------------------------
@@ -520,7 +516,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.POLICY_REJECTION,
         "Gmail blocked the sending IP after an unusual rate of unsolicited mail from it.",
         source="gmail",
-        hint=_S.MESSAGE,
         retry=False,
     ),
     _p(
@@ -533,7 +528,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Gmail is rate limiting the sending IP because of unusual volume or low reputation.",
         "A volume spike, a new IP, or recipients marking the mail as spam.",
         source="gmail",
-        hint=_S.MESSAGE,
         retry=True,
     ),
     _p(
@@ -671,7 +665,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Yahoo is deferring mail from this IP because of volume or user complaints; "
         "it advises pausing a few hours and sending more slowly.",
         source="yahoo",
-        hint=_S.MAIL_FROM,
         retry=True,
     ),
     _p(
@@ -681,7 +674,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Yahoo blocks all mail from this IP. The reply may be a 4xx, but retrying will "
         "not succeed until the IP's reputation is repaired.",
         source="yahoo",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
@@ -690,7 +682,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.POLICY_REJECTION,
         "Yahoo refuses connections from this IP because Spamhaus lists it.",
         source="yahoo",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
