@@ -2062,6 +2062,55 @@ def test_stated_stages_by_class(text: str, stage: str) -> None:
             "policy_rejection",
             "message",
         ),
+        # A refused EHLO name is the receiver's policy on the name, not a reverse DNS
+        # check; a name that does not resolve is a DNS failure.
+        (
+            "504 5.5.2 <LAPTOP-1>: Helo command rejected: need fully-qualified hostname",
+            "policy_rejection",
+            "ehlo",
+        ),
+        ("550 Access denied - Invalid HELO name (See RFC2821 4.1.3)", "policy_rejection", "ehlo"),
+        ("450 4.7.1 <box.local>: Helo command rejected: Host not found", "dns_resolution", "dns"),
+        (
+            "554 5.7.1 <mx.example.org>: Helo command rejected: match mx.example.org",
+            "policy_rejection",
+            "ehlo",
+        ),
+        # Relay refusals in more words; they answer RCPT TO.
+        ("550 Relay denied for <carol@example.org>", "policy_rejection", "rcpt_to"),
+        # The sender must be the logged-in account, or have a domain (MAIL FROM's argument).
+        (
+            "smtplib.SMTPSenderRefused: (550, b'the from address and the authenticated user "
+            "must be the same', 'a@example.net')",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "501 Mail from address must be same as authorization user",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "553 5.5.4 <root>... Domain name required for sender address root",
+            "policy_rejection",
+            "mail_from",
+        ),
+        # An account that may not receive mail is a recipient problem (RCPT TO).
+        ("550 This account is not authorized to receive email.", "recipient", "rcpt_to"),
+        # Postfix's table lookup failed on the receiving side.
+        ("451 4.3.0 <carol@example.org>: Temporary lookup failure", "service_unavailable", "none"),
+        # The message refused with no cause, and the sending IP refused by name.
+        ("550 Message rejected", "policy_rejection", "message"),
+        ("550 Your IP address 198.51.100.7 is not allowed to send", "policy_rejection", "none"),
+        # RFC 5321 sequence replies and library words that name the command.
+        ("503 5.5.2 Need rcpt command", "other", "data"),
+        ("Mail sender rejection.", "other", "mail_from"),
+        (
+            "Recipient address 'carol@example.org' not accepted due to the following reason: "
+            '"550 5.1.1 User unknown"',
+            "recipient",
+            "rcpt_to",
+        ),
     ],
 )
 def test_tenth_collection_classes(text: str, category: str, stage: str) -> None:

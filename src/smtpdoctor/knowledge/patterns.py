@@ -567,13 +567,28 @@ _CORE: tuple[TextPattern, ...] = (
         "not matching forward DNS.",
         retry=False,
     ),
+    # A refused EHLO name is the receiver's policy on the name (RFC 5321 §4.1.4
+    # asks for a fully qualified one), not a reverse DNS check of the IP; when
+    # the name does not resolve, Postfix says "Host not found": a DNS failure.
+    _p(
+        "generic.helo_not_found",
+        r"(?:helo|ehlo) (?:command )?rejected: Host not found",
+        _C.DNS_RESOLUTION,
+        "The name the sender gave in EHLO does not resolve in DNS, and the receiver "
+        "requires it to.",
+        "The server announces a host name with no A/AAAA record (a local name, a typo).",
+        hint=_S.EHLO,
+        retry=False,
+    ),
     _p(
         "generic.helo",
         r"invalid (?:helo|ehlo)|(?:helo|ehlo) (?:command )?rejected|"
         r"need fully[- ]qualified hostname|Bad HELO|bogus (?:helo|ehlo)",
-        _C.DNS_PTR_MISMATCH,
-        "The receiver rejected the name the sender gave in EHLO (not a real, resolving, "
-        "fully qualified name, or not the PTR name).",
+        _C.POLICY_REJECTION,
+        "The receiver refused the name the sender gave in EHLO (not a fully qualified "
+        "name, a bare IP, or a name its rules reject).",
+        "The server announces a short or local host name (localhost, WIN-..., a "
+        "container's name) instead of its public, fully qualified name.",
         hint=_S.EHLO,
         retry=False,
     ),
@@ -725,7 +740,7 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.relay_denied",
-        r"Relay access denied|Relaying denied|relay(?:ing)? not (?:permitted|allowed)|"
+        r"Relay access denied|Relay(?:ing)? denied|relay(?:ing)? not (?:permitted|allowed)|"
         r"Unable to relay|not permitted to relay|we do not relay|"
         # qmail: the recipient's domain is not one it takes mail for.
         r"list of allowed rcpthosts",

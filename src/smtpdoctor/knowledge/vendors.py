@@ -221,6 +221,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         # the sending IP refused by name ("553 Mail from x.x.x.x not allowed" (Yahoo),
         # "421 4.3.2 Your IP(x) is filtered and this connection will be closed")
         r"\bMail from [\w.:]+ not allowed\b|"
+        r"\bIP(?: address)? (?:[\w.:]+ )?(?:is )?not (?:allowed|permitted|authori[sz]ed) to send\b|"
         r"\bYour IP ?(?:address ?)?\(?[\w.:]+\)? is (?:filtered|blocked|black-?listed)\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the mail by its policy.",
