@@ -2105,6 +2105,16 @@ def test_stated_stages_by_class(text: str, stage: str) -> None:
         # RFC 5321 sequence replies and library words that name the command.
         ("503 5.5.2 Need rcpt command", "other", "data"),
         ("Mail sender rejection.", "other", "mail_from"),
+        # Ruby raises SMTPAuthenticationError for any 53x; a 530 answers the command
+        # that needed the login, not AUTH (RFC 4954 §6); a 535 answers AUTH.
+        (
+            "Net::SMTPAuthenticationError (530-5.7.0 Authentication Required.",
+            "authentication",
+            "none",
+        ),
+        ("Net::SMTPAuthenticationError: 535 5.7.8 Sorry.", "authentication", "auth"),
+        # A server that says only that it is unavailable now, whatever its 4.7.x code.
+        ("451 4.7.1 Service unavailable - try again later", "service_unavailable", "none"),
         (
             "Recipient address 'carol@example.org' not accepted due to the following reason: "
             '"550 5.1.1 User unknown"',

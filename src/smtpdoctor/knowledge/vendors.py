@@ -485,7 +485,11 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         _S.GREETING,
     ),
     stage_phrase(
-        "stage.library_auth", r"line \d+, in login\b|\bSMTPAuthenticationError\b", _S.AUTH
+        "stage.library_auth",
+        # (Ruby raises it for any 53x reply too; a 530 "Authentication required"
+        # answers the command that needed a login, never AUTH: RFC 4954 §6)
+        r"line \d+, in login\b|\bSMTPAuthenticationError\b(?!\W{0,4}530\b)",
+        _S.AUTH,
     ),
     stage_phrase("stage.library_ehlo", r"line \d+, in (?:ehlo|helo)\b|\bSMTPHeloError\b", _S.EHLO),
     stage_phrase("stage.library_starttls", r"line \d+, in starttls\b", _S.STARTTLS),

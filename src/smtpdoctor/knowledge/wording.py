@@ -259,6 +259,17 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "wording.service_try_later",
+        # A server that says only that it is unavailable now (whatever 4.7.x code
+        # it puts beside it); a block list or a policy named after it decides.
+        r"\bService (?:temporarily )?unavailable\W{1,3}(?:please )?try (?:again )?later\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server is not taking mail at the moment.",
+        "Overload, maintenance, or a backend it depends on is down.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
         "wording.lookup_failure",
         # Postfix's "Temporary lookup failure": a table or directory the receiving
         # server consults did not answer; nothing in the mail itself is wrong.
