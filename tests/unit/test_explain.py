@@ -2078,6 +2078,13 @@ def test_stated_stages_by_class(text: str, stage: str) -> None:
         ),
         # Relay refusals in more words; they answer RCPT TO.
         ("550 Relay denied for <carol@example.org>", "policy_rejection", "rcpt_to"),
+        ("550 5.7.1 Relaying prohibited", "policy_rejection", "rcpt_to"),
+        (
+            "rejected EHLO from [192.0.2.5]: syntactically invalid argument(s): host_name",
+            "policy_rejection",
+            "ehlo",
+        ),
+        ("553 From address must match authenticated user", "policy_rejection", "mail_from"),
         # The sender must be the logged-in account, or have a domain (MAIL FROM's argument).
         (
             "smtplib.SMTPSenderRefused: (550, b'the from address and the authenticated user "

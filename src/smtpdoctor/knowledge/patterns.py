@@ -583,7 +583,9 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "generic.helo",
         r"invalid (?:helo|ehlo)|(?:helo|ehlo) (?:command )?rejected|"
-        r"need fully[- ]qualified hostname|Bad HELO|bogus (?:helo|ehlo)",
+        r"need fully[- ]qualified hostname|Bad HELO|bogus (?:helo|ehlo)|"
+        # Exim: "rejected EHLO from [x]: syntactically invalid argument(s)"
+        r"rejected (?:EHLO|HELO) from",
         _C.POLICY_REJECTION,
         "The receiver refused the name the sender gave in EHLO (not a fully qualified "
         "name, a bare IP, or a name its rules reject).",
@@ -740,7 +742,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.relay_denied",
-        r"Relay access denied|Relay(?:ing)? denied|relay(?:ing)? not (?:permitted|allowed)|"
+        r"Relay access denied|Relay(?:ing)? (?:denied|prohibited|forbidden)|"
+        r"relay(?:ing)? not (?:permitted|allowed)|"
         r"Unable to relay|not permitted to relay|we do not relay|"
         # qmail: the recipient's domain is not one it takes mail for.
         r"list of allowed rcpthosts",

@@ -228,7 +228,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # same as authorization user"); it judges MAIL FROM's argument.
         r"\b(?:from|sender|envelope) address (?:and the authenticated user )?must (?:be|match) "
         r"(?:the )?same\b|\bmust be (?:the )?same as (?:the )?(?:auth\w*|login) (?:user|account)\b|"
-        r"\b(?:from|sender) address (?:does not|doesn't|did not) match (?:the )?"
+        r"\b(?:from|sender) address (?:does not |doesn't |did not |must )?match(?:es)? (?:the )?"
         r"(?:authenticated|login|auth\w*) (?:user|account)\b",
         _C.POLICY_REJECTION,
         "The server accepts only the logged-in account's own address as the sender (MAIL FROM).",
