@@ -890,10 +890,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
-    The eighth and ninth collections' rows carry ``"collection"``; the first
+    The eighth to tenth collections' rows carry ``"collection"``; the first
     floors stay on the 823 rows they were set on ("first").
     """
-    assert len(LINES) >= 991
+    assert len(LINES) >= 1048
     scores: dict[str, list[int]] = {}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
@@ -910,15 +910,17 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
     # Reached with the fifth to seventh collections (823 rows, "first"): tune
-    # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); the
+    # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); after the
+    # tenth collection's round (measured once at its end, 2026-12-05): tune
+    # 624/633 / 620/633, held back 171/190 (90.0 %) / 165/190 (86.8 %). The
     # floors keep a row of margin.
     tune = scores["tune/first"]
-    assert tune[0] * 100 >= tune[2] * 97, scores
-    assert tune[1] * 100 >= tune[2] * 96, scores
+    assert tune[0] * 100 >= tune[2] * 98, scores
+    assert tune[1] * 100 >= tune[2] * 97, scores
     held = scores["held/first"]
-    assert held[0] * 100 >= held[2] * 87, scores
-    assert held[1] * 100 >= held[2] * 84, scores
-    # The whole corpus with the eighth and ninth collections (991 rows), a row of margin.
+    assert held[0] * 100 >= held[2] * 89, scores
+    assert held[1] * 100 >= held[2] * 86, scores
+    # The whole corpus with the eighth to tenth collections (1,048 rows), a row of margin.
     tune_all, held_all = scores["tune"], scores["held"]
     assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
     assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
@@ -935,9 +937,13 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # tune 690/704 and 677/704, held back 201/225 and 187/225. With the ninth
 # collection (991 rows; its 18 held-back rows unseen: 16 and 14), after its tune
 # classes and the Windows/.NET classes, measured once at the end: tune 734/748 and
-# 716/748, held back 217/243 and 201/243.
-LINE_TUNE_FLOOR_ALL = (733, 715)
-LINE_HELD_FLOOR_ALL = (216, 200)
+# 716/748, held back 217/243 and 201/243. With the tenth collection (1,048 rows; its
+# 17 held-back rows unseen: 15 and 16; the whole held-back split then 232/260 and
+# 217/260), after its round's classes (a provider's usual place is no stated stage,
+# refused EHLO names are policy, ...), measured once at the end: tune 777/788 and
+# 768/788, held back 234/260 and 224/260.
+LINE_TUNE_FLOOR_ALL = (776, 767)
+LINE_HELD_FLOOR_ALL = (233, 223)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
