@@ -916,10 +916,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
-    The eighth and ninth collections' rows carry ``"collection"``; the first
+    The eighth to tenth collections' rows carry ``"collection"``; the first
     floors stay on the 823 rows they were set on ("first").
     """
-    assert len(LINES) >= 991
+    assert len(LINES) >= 1048
     scores: dict[str, list[int]] = {}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
@@ -936,15 +936,17 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             print(f"\nline corpus {split}: {n} rows, category {cat}/{n}, stage {stage}/{n}")
     # Floors at what the code reaches (docs/explain.md); the goal is 95 % / 90 %.
     # Reached with the fifth to seventh collections (823 rows, "first"): tune
-    # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); the
+    # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); after the
+    # tenth collection's round (measured once at its end, 2026-12-05): tune
+    # 624/633 / 620/633, held back 171/190 (90.0 %) / 165/190 (86.8 %). The
     # floors keep a row of margin.
     tune = scores["tune/first"]
-    assert tune[0] * 100 >= tune[2] * 97, scores
-    assert tune[1] * 100 >= tune[2] * 96, scores
+    assert tune[0] * 100 >= tune[2] * 98, scores
+    assert tune[1] * 100 >= tune[2] * 97, scores
     held = scores["held/first"]
-    assert held[0] * 100 >= held[2] * 87, scores
-    assert held[1] * 100 >= held[2] * 84, scores
-    # The whole corpus with the eighth and ninth collections (991 rows), a row of margin.
+    assert held[0] * 100 >= held[2] * 89, scores
+    assert held[1] * 100 >= held[2] * 86, scores
+    # The whole corpus with the eighth to tenth collections (1,048 rows), a row of margin.
     tune_all, held_all = scores["tune"], scores["held"]
     assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
     assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
@@ -961,9 +963,13 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # tune 690/704 and 677/704, held back 201/225 and 187/225. With the ninth
 # collection (991 rows; its 18 held-back rows unseen: 16 and 14), after its tune
 # classes and the Windows/.NET classes, measured once at the end: tune 734/748 and
-# 716/748, held back 217/243 and 201/243.
-LINE_TUNE_FLOOR_ALL = (733, 715)
-LINE_HELD_FLOOR_ALL = (216, 200)
+# 716/748, held back 217/243 and 201/243. With the tenth collection (1,048 rows; its
+# 17 held-back rows unseen: 15 and 16; the whole held-back split then 232/260 and
+# 217/260), after its round's classes (a provider's usual place is no stated stage,
+# refused EHLO names are policy, ...), measured once at the end: tune 777/788 and
+# 768/788, held back 234/260 and 224/260.
+LINE_TUNE_FLOOR_ALL = (776, 767)
+LINE_HELD_FLOOR_ALL = (233, 223)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
@@ -1538,11 +1544,12 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         ("550 5.7.1 Nachricht wegen Spamverdacht abgelehnt", "policy_rejection", "message"),
         # A sending service that has not verified the sender identity (Amazon SES).
         ("554 Message rejected: Email address is not verified.", "policy_rejection", "mail_from"),
-        # Yahoo's TSS09 is a permanent deferral whatever its 421 says.
+        # Yahoo's TSS09 is a permanent deferral whatever its 421 says; it judges the
+        # sending IP, not one command's argument, so it states no stage.
         (
             "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred",
             "policy_rejection",
-            "mail_from",
+            "none",
         ),
         # .NET: no STARTTLS offered; SChannel shares no protocol or cipher.
         (
@@ -1615,8 +1622,8 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         ),
         ("IO::Socket::INET6: connect: timeout", "firewall_block", "connect"),
         ("curl: (67) Login denied", "authentication", "auth"),
-        # Yahoo's IP deferral codes.
-        ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "mail_from"),
+        # Yahoo's IP deferral codes (the sending IP judged: no stage).
+        ("421 [IPTS04] Messages from 192.0.2.1 temporarily deferred", "rate_limited", "none"),
     ],
 )
 def test_eighth_collection_classes(text: str, category: str, stage: str) -> None:
@@ -2024,3 +2031,137 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
 def test_stated_stages_by_class(text: str, stage: str) -> None:
     c = classify(text)
     assert c.stage.value == stage, c.matched
+
+
+# --- the tenth line collection's classes (tune split), each by rule -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Where the text states no stage, a provider's usual place is no stage: a
+        # refusal of the sending IP, its volume, its missing TLS or login can come
+        # at any command (docs/explain.md, "The tenth collection").
+        (
+            "421 4.7.0 [TSS04] Messages from 198.51.100.7 temporarily deferred due to "
+            "unexpected volume or user complaints",
+            "rate_limited",
+            "none",
+        ),
+        (
+            "550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent. Please contact "
+            "your Internet service provider since part of their network is on our block list "
+            "(S3150).",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "553 5.7.1 [BL21] Connections will not be accepted from 198.51.100.7, because "
+            "the ip is in Spamhaus's list",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "530 5.7.0 Must issue a STARTTLS command first. a1b2c3 - gsmtp",
+            "starttls_unavailable",
+            "none",
+        ),
+        ("530 5.7.57 Client not authenticated to send mail", "authentication", "none"),
+        (
+            "421-4.7.0 Our system has detected an unusual rate of unsolicited mail "
+            "originating from your IP address.",
+            "rate_limited",
+            "none",
+        ),
+        # A refusal that judges one command's argument names that command: the
+        # recipient (RCPT TO), the envelope sender (MAIL FROM), relaying (RCPT TO);
+        # the message's content is judged after the data.
+        (
+            "553 5.7.1 <a@example.net>: Sender address rejected: not logged in",
+            "authentication",
+            "mail_from",
+        ),
+        (
+            "553 5.1.7 The sender address <a@@example.net> is not a valid address",
+            "policy_rejection",
+            "mail_from",
+        ),
+        ("550 5.1.1 <bob@example.org>: User unknown", "recipient", "rcpt_to"),
+        ("554 5.7.1 <bob@example.org>: Relay access denied", "policy_rejection", "rcpt_to"),
+        (
+            "550 5.7.26 Unauthenticated email from example.net is not accepted due to the "
+            "domain's DMARC policy",
+            "policy_rejection",
+            "message",
+        ),
+        # A refused EHLO name is the receiver's policy on the name, not a reverse DNS
+        # check; a name that does not resolve is a DNS failure.
+        (
+            "504 5.5.2 <LAPTOP-1>: Helo command rejected: need fully-qualified hostname",
+            "policy_rejection",
+            "ehlo",
+        ),
+        ("550 Access denied - Invalid HELO name (See RFC2821 4.1.3)", "policy_rejection", "ehlo"),
+        ("450 4.7.1 <box.local>: Helo command rejected: Host not found", "dns_resolution", "dns"),
+        (
+            "554 5.7.1 <mx.example.org>: Helo command rejected: match mx.example.org",
+            "policy_rejection",
+            "ehlo",
+        ),
+        # Relay refusals in more words; they answer RCPT TO.
+        ("550 Relay denied for <carol@example.org>", "policy_rejection", "rcpt_to"),
+        ("550 5.7.1 Relaying prohibited", "policy_rejection", "rcpt_to"),
+        (
+            "rejected EHLO from [192.0.2.5]: syntactically invalid argument(s): host_name",
+            "policy_rejection",
+            "ehlo",
+        ),
+        ("553 From address must match authenticated user", "policy_rejection", "mail_from"),
+        # The sender must be the logged-in account, or have a domain (MAIL FROM's argument).
+        (
+            "smtplib.SMTPSenderRefused: (550, b'the from address and the authenticated user "
+            "must be the same', 'a@example.net')",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "501 Mail from address must be same as authorization user",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "553 5.5.4 <root>... Domain name required for sender address root",
+            "policy_rejection",
+            "mail_from",
+        ),
+        # An account that may not receive mail is a recipient problem (RCPT TO).
+        ("550 This account is not authorized to receive email.", "recipient", "rcpt_to"),
+        # Postfix's table lookup failed on the receiving side.
+        ("451 4.3.0 <carol@example.org>: Temporary lookup failure", "service_unavailable", "none"),
+        # The message refused with no cause, and the sending IP refused by name.
+        ("550 Message rejected", "policy_rejection", "message"),
+        ("550 Your IP address 198.51.100.7 is not allowed to send", "policy_rejection", "none"),
+        # RFC 5321 sequence replies and library words that name the command.
+        ("503 5.5.2 Need rcpt command", "other", "data"),
+        ("Mail sender rejection.", "other", "mail_from"),
+        # Ruby raises SMTPAuthenticationError for any 53x; a 530 answers the command
+        # that needed the login, not AUTH (RFC 4954 §6); a 535 answers AUTH.
+        (
+            "Net::SMTPAuthenticationError (530-5.7.0 Authentication Required.",
+            "authentication",
+            "none",
+        ),
+        ("Net::SMTPAuthenticationError: 535 5.7.8 Sorry.", "authentication", "auth"),
+        # A server that says only that it is unavailable now, whatever its 4.7.x code.
+        ("451 4.7.1 Service unavailable - try again later", "service_unavailable", "none"),
+        (
+            "Recipient address 'carol@example.org' not accepted due to the following reason: "
+            '"550 5.1.1 User unknown"',
+            "recipient",
+            "rcpt_to",
+        ),
+    ],
+)
+def test_tenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

@@ -360,7 +360,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         kind=_kind(category, permanence, decided, found_reply, enhanced),
         meaning=_meaning(decided.meaning, category, permanence, retry_helps),
         causes=causes,
-        fixes=_ordered_fixes(category, final_stage, raw),
+        fixes=_ordered_fixes(_FIXES_OF.get(decided.id, category), final_stage, raw),
         matched=tuple(matched),
         text=raw.strip(),
         enhanced=enhanced,
@@ -895,6 +895,14 @@ def _merge_causes(causes: tuple[str, ...]) -> tuple[str, ...]:
         if cause not in out:
             out.append(cause)
     return tuple(out[:6])
+
+
+# A refused EHLO name is a policy refusal, but its remedy is the one for the
+# sending host's names: announce the public, fully qualified name its PTR gives.
+_FIXES_OF = {
+    "generic.helo": Category.DNS_PTR_MISMATCH,
+    "generic.helo_not_found": Category.DNS_PTR_MISMATCH,
+}
 
 
 def _ordered_fixes(category: Category, stage: Stage, raw: str) -> tuple[Fix, ...]:

@@ -249,7 +249,6 @@ _CORE: tuple[TextPattern, ...] = (
         "client did not do it.",
         "The sending side has TLS switched off (e.g. smtp_tls_security_level = none).",
         "A firewall removed STARTTLS from the server's EHLO reply.",
-        hint=_S.MAIL_FROM,
         permanence=_T,
         retry=False,
     ),
@@ -339,7 +338,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.AUTHENTICATION,
         "The client did not log in (AUTH) before MAIL FROM on an endpoint that requires it.",
         source="microsoft",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
@@ -502,7 +500,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Outlook.com/Hotmail block the sending IP or its network range (reputation, or a "
         "dynamic/residential range).",
         source="outlook.com",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
@@ -511,7 +508,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.RATE_LIMITED,
         "Outlook.com limits how much this IP may send per hour and day.",
         source="outlook.com",
-        hint=_S.MAIL_FROM,
         retry=True,
     ),
     # --- Gmail ---------------------------------------------------------------------------------
@@ -521,7 +517,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.POLICY_REJECTION,
         "Gmail blocked the sending IP after an unusual rate of unsolicited mail from it.",
         source="gmail",
-        hint=_S.MESSAGE,
         retry=False,
     ),
     _p(
@@ -534,7 +529,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Gmail is rate limiting the sending IP because of unusual volume or low reputation.",
         "A volume spike, a new IP, or recipients marking the mail as spam.",
         source="gmail",
-        hint=_S.MESSAGE,
         retry=True,
     ),
     _p(
@@ -574,13 +568,30 @@ _CORE: tuple[TextPattern, ...] = (
         "not matching forward DNS.",
         retry=False,
     ),
+    # A refused EHLO name is the receiver's policy on the name (RFC 5321 §4.1.4
+    # asks for a fully qualified one), not a reverse DNS check of the IP; when
+    # the name does not resolve, Postfix says "Host not found": a DNS failure.
+    _p(
+        "generic.helo_not_found",
+        r"(?:helo|ehlo) (?:command )?rejected: Host not found",
+        _C.DNS_RESOLUTION,
+        "The name the sender gave in EHLO does not resolve in DNS, and the receiver "
+        "requires it to.",
+        "The server announces a host name with no A/AAAA record (a local name, a typo).",
+        hint=_S.EHLO,
+        retry=False,
+    ),
     _p(
         "generic.helo",
         r"invalid (?:helo|ehlo)|(?:helo|ehlo) (?:command )?rejected|"
-        r"need fully[- ]qualified hostname|Bad HELO|bogus (?:helo|ehlo)",
-        _C.DNS_PTR_MISMATCH,
-        "The receiver rejected the name the sender gave in EHLO (not a real, resolving, "
-        "fully qualified name, or not the PTR name).",
+        r"need fully[- ]qualified hostname|Bad HELO|bogus (?:helo|ehlo)|"
+        # Exim: "rejected EHLO from [x]: syntactically invalid argument(s)"
+        r"rejected (?:EHLO|HELO) from",
+        _C.POLICY_REJECTION,
+        "The receiver refused the name the sender gave in EHLO (not a fully qualified "
+        "name, a bare IP, or a name its rules reject).",
+        "The server announces a short or local host name (localhost, WIN-..., a "
+        "container's name) instead of its public, fully qualified name.",
         hint=_S.EHLO,
         retry=False,
     ),
@@ -672,7 +683,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Yahoo is deferring mail from this IP because of volume or user complaints; "
         "it advises pausing a few hours and sending more slowly.",
         source="yahoo",
-        hint=_S.MAIL_FROM,
         retry=True,
     ),
     _p(
@@ -682,7 +692,6 @@ _CORE: tuple[TextPattern, ...] = (
         "Yahoo blocks all mail from this IP. The reply may be a 4xx, but retrying will "
         "not succeed until the IP's reputation is repaired.",
         source="yahoo",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
@@ -691,7 +700,6 @@ _CORE: tuple[TextPattern, ...] = (
         _C.POLICY_REJECTION,
         "Yahoo refuses connections from this IP because Spamhaus lists it.",
         source="yahoo",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     _p(
@@ -735,7 +743,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.relay_denied",
-        r"Relay access denied|Relaying denied|relay(?:ing)? not (?:permitted|allowed)|"
+        r"Relay access denied|Relay(?:ing)? (?:denied|prohibited|forbidden)|"
+        r"relay(?:ing)? not (?:permitted|allowed)|"
         r"Unable to relay|not permitted to relay|we do not relay|"
         # qmail: the recipient's domain is not one it takes mail for.
         r"list of allowed rcpthosts",

@@ -51,7 +51,11 @@ class TextPattern:
     causes: tuple[str, ...] = ()
     source: str = "generic"  # postfix, exim, sendmail, microsoft, gmail, yahoo, library, ...
     stage: Stage | None = None  # a fact the phrase states ("connect to …")
-    stage_hint: Stage | None = None  # where the provider usually says it
+    # Where the refusal belongs when the text states no stage: only for a refusal
+    # that judges one command's argument (a recipient, the sender, relaying) or the
+    # content; a refusal of the client itself (its IP, volume, missing TLS or
+    # login) can answer any command and has none.
+    stage_hint: Stage | None = None
     permanence: Permanence | None = None  # only used when no reply code is present
     retry_helps: bool | None = None  # None: the category's default
     kind: str | None = None  # forces the kind (e.g. a 421 that reports a drop)

@@ -221,6 +221,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         # the sending IP refused by name ("553 Mail from x.x.x.x not allowed" (Yahoo),
         # "421 4.3.2 Your IP(x) is filtered and this connection will be closed")
         r"\bMail from [\w.:]+ not allowed\b|"
+        r"\bIP(?: address)? (?:[\w.:]+ )?(?:is )?not (?:allowed|permitted|authori[sz]ed) to send\b|"
         r"\bYour IP ?(?:address ?)?\(?[\w.:]+\)? is (?:filtered|blocked|black-?listed)\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the mail by its policy.",
@@ -484,7 +485,11 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         _S.GREETING,
     ),
     stage_phrase(
-        "stage.library_auth", r"line \d+, in login\b|\bSMTPAuthenticationError\b", _S.AUTH
+        "stage.library_auth",
+        # (Ruby raises it for any 53x reply too; a 530 "Authentication required"
+        # answers the command that needed a login, never AUTH: RFC 4954 §6)
+        r"line \d+, in login\b|\bSMTPAuthenticationError\b(?!\W{0,4}530\b)",
+        _S.AUTH,
     ),
     stage_phrase("stage.library_ehlo", r"line \d+, in (?:ehlo|helo)\b|\bSMTPHeloError\b", _S.EHLO),
     stage_phrase("stage.library_starttls", r"line \d+, in starttls\b", _S.STARTTLS),

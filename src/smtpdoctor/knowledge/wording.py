@@ -221,6 +221,65 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=True,
     ),
+    pattern(
+        "wording.sender_not_login",
+        # The envelope sender must be the account that logged in ("the from address
+        # and the authenticated user must be the same", "Mail from address must be
+        # same as authorization user"); it judges MAIL FROM's argument.
+        r"\b(?:from|sender|envelope) address (?:and the authenticated user )?must (?:be|match) "
+        r"(?:the )?same\b|\bmust be (?:the )?same as (?:the )?(?:auth\w*|login) (?:user|account)\b|"
+        r"\b(?:from|sender) address (?:does not |doesn't |did not |must )?match(?:es)? (?:the )?"
+        r"(?:authenticated|login|auth\w*) (?:user|account)\b",
+        _C.POLICY_REJECTION,
+        "The server accepts only the logged-in account's own address as the sender (MAIL FROM).",
+        "The application sends as another address (a no-reply or the visitor's address) "
+        "than the account it logs in with.",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
+        "wording.sender_domain_required",
+        # Sendmail: a bare local name as the sender ("Domain name required for sender
+        # address root"); RFC 5321 §4.1.2 wants a domain.
+        r"\bDomain name required for sender address\b",
+        _C.POLICY_REJECTION,
+        "The server refused a sender address without a domain (MAIL FROM).",
+        "The application or cron job sends as a bare user name; set a full address.",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
+        "wording.recipient_not_receiving",
+        # The account exists but may not receive mail (disabled for inbound mail).
+        r"\b(?:account|mailbox|user|address) is not (?:authori[sz]ed|allowed|permitted) "
+        r"to receive (?:e-?)?mail\b",
+        _C.RECIPIENT,
+        "The recipient's account may not receive mail (it is disabled for incoming mail).",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "wording.service_try_later",
+        # A server that says only that it is unavailable now (whatever 4.7.x code
+        # it puts beside it); a block list or a policy named after it decides.
+        r"\bService (?:temporarily )?unavailable\W{1,3}(?:please )?try (?:again )?later\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server is not taking mail at the moment.",
+        "Overload, maintenance, or a backend it depends on is down.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.lookup_failure",
+        # Postfix's "Temporary lookup failure": a table or directory the receiving
+        # server consults did not answer; nothing in the mail itself is wrong.
+        r"\bTemporary lookup failure\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server could not look up its own tables or directory (a map, "
+        "a database, LDAP) for this address; the mail is deferred until it can.",
+        permanence=_T,
+        retry=True,
+    ),
 )
 
 # Recipient nouns followed (within a word or an address) by a word that they
@@ -237,6 +296,17 @@ _GONE_WHO = (
     r"(?:\w+ly )?"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "wording.message_refused",
+        # The message refused with no cause named ("550 Message rejected"): the
+        # receiver's rules, not a recipient (weak: a named cause decides).
+        r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message by its rules without saying which.",
+        "A content or reputation filter, or a rule on the sender or its headers.",
+        retry=False,
+        specific=False,
+    ),
     # (the sender's refusal first: its words may name a user too)
     pattern(
         "wording.sender_refused",
@@ -556,6 +626,16 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # RFC 5321 §4.1.4 sequence replies name what should have come first: the
     # command they answer is the next one.
     stage_phrase("stage.need_mail", r"\bneed MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
+    stage_phrase("stage.need_rcpt", r"\bneed RCPT(?: TO)? (?:command|before DATA)\b", _S.DATA),
+    # Swift/Symfony Mailer wait for 354 only after DATA; mailio's "Mail sender
+    # rejection" and mail clients' "Recipient address 'x' not accepted" name theirs.
+    stage_phrase("stage.expected_354", r"\bExpected response code 354\b", _S.DATA),
+    stage_phrase("stage.sender_rejection", r"\bMail sender rejection\b", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.recipient_not_accepted",
+        r"\bRecipient address '[^'\n]*' not accepted\b|\brecipient not accepted by the server\b",
+        _S.RCPT_TO,
+    ),
     stage_phrase(
         "stage.need_helo", r"\bsend HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b", _S.MAIL_FROM
     ),
