@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Any
 
+from smtpdoctor.cli import regexstore
 from smtpdoctor.cli.common import (
     add_format_option,
     add_mta_option,
@@ -124,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         render_folder(console(markup=True), results)
     else:
         _render_text(results, mtas, all_fixes=bool(getattr(args, "all_fixes", False)))
+    if many_mails:
+        regexstore.save()  # the regexes compiled for the next folder run
 
     codes = [_exit_code(c) for _, c in results]
     known = [code for code in codes if code is not None]

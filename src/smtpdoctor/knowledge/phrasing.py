@@ -12,6 +12,7 @@ import operator
 import os
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # The stdlib's own regular-expression parser (the tree re.compile builds);
@@ -92,7 +93,7 @@ class LazyRegex:
     def compiled(self) -> re.Pattern[str]:
         rx = self._compiled
         if rx is None:
-            rx = self._compiled = re.compile(self.pattern, self.flags)
+            rx = self._compiled = _COMPILE[0](self.pattern, self.flags)
         return rx
 
     def search(self, string: str, *span: int) -> re.Match[str] | None:
@@ -236,7 +237,7 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
                 return True
         rx = _BRANCH_RX.get(branch)
         if rx is None:
-            rx = _BRANCH_RX[branch] = re.compile(branch, regex.flags)
+            rx = _BRANCH_RX[branch] = _COMPILE[0](branch, regex.flags)
         if any(rx.search(text) for text in texts):
             return True
     return False
@@ -402,10 +403,16 @@ def _split_top(source: str) -> list[str]:
     return parts
 
 
-def batch_mode() -> None:
-    """Prefilter every text, short ones too (many texts to classify: worth the set-up)."""
+def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> None:
+    """Prefilter every text, short ones too (many texts to classify: worth the set-up).
+
+    ``compile`` (``re.compile``'s signature and result) compiles the table
+    regexes from now on: the caller's store of compiled programs.
+    """
     global _BATCH  # noqa: PLW0603 - one switch for the process
     _BATCH = True
+    if compile is not None:
+        _COMPILE[0] = compile
 
 
 def _build_index() -> None:
@@ -498,6 +505,8 @@ _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
+# What compiles a table regex (see batch_mode).
+_COMPILE: list[Callable[[str, int], re.Pattern[str]]] = [re.compile]
 
 
 # --- the words a match needs ------------------------------------------------------

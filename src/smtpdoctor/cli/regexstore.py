@@ -1,0 +1,148 @@
+"""The table regexes' compiled programs, kept beside the bytecode between runs.
+
+A bounce folder's run compiles some 280 table regexes and their branches
+(:mod:`smtpdoctor.knowledge.phrasing`, through :func:`compile_stored` in
+batch mode): ~40 ms of Python in the stdlib's
+regex parser and compiler at every start, a twentieth of explaining a
+thousand bounces. The compiler's result for a pattern is a list of
+integers that :func:`_sre.compile` turns into the pattern object; this
+module keeps those lists, per pattern and flags, in one file where Python
+keeps the package's bytecode (``__pycache__``, or ``sys.pycache_prefix``),
+under the same rule (nothing written when ``sys.dont_write_bytecode``).
+
+The pattern built from a stored program is the one :func:`re.compile`
+builds (``==`` on patterns compares their programs; a test checks it on
+every stored entry): the file is read only by the interpreter build that
+wrote it (its version and the regex engine's magic number), and a
+pattern it lacks, or any doubt, goes to :func:`re.compile`. Only in a
+folder run (:func:`enable`): a one-line ``explain`` compiles a few
+regexes, fewer than reading the file would cost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import re
+import sys
+from typing import Any
+
+__all__ = ["AVAILABLE", "compile_stored", "enable", "save"]
+
+try:  # CPython's regex engine; another Python compiles as usual
+    import _sre  # type: ignore[import-not-found]
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - not CPython
+    _sre = None
+AVAILABLE = _sre is not None
+
+# (pattern, flags) -> (flags of the pattern, program, groups, group index, index group)
+_Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+_STORE: dict[tuple[str, int], _Entry] = {}
+_ADDED: list[tuple[str, int]] = []  # compiled here, not in the file read
+_STATE = {"enabled": False, "loaded": False}
+_MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
+_NAME = "regexstore.{tag}.marshal"
+
+
+def _stamp() -> tuple[str, int, str]:
+    """The interpreter build a stored program belongs to."""
+    return (sys.version, getattr(_sre, "MAGIC", 0), sys.implementation.cache_tag or "")
+
+
+def enable() -> None:
+    """Use the stored programs from now on in this process (a folder run)."""
+    if AVAILABLE and sys.implementation.cache_tag:
+        _STATE["enabled"] = True
+
+
+def compile_stored(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, from the stored program when there is one."""
+    if not _STATE["enabled"]:
+        return re.compile(pattern, flags)
+    if not _STATE["loaded"]:
+        _load()
+    key = (pattern, int(flags))
+    entry = _STORE.get(key)
+    if entry is None:
+        entry = _program(pattern, int(flags))
+        if entry is None:
+            return re.compile(pattern, flags)
+        _STORE[key] = entry
+        _ADDED.append(key)
+    try:
+        return _sre.compile(pattern, *entry)  # type: ignore[no-any-return]
+    except Exception:  # any doubt: the stdlib compiles it
+        return re.compile(pattern, flags)
+
+
+def _program(pattern: str, flags: int) -> _Entry | None:
+    """What ``re._compiler.compile`` hands to ``_sre.compile`` (its steps, in order)."""
+    if flags & re.DEBUG:
+        return None
+    try:
+        tree = _parser.parse(pattern, flags)
+        code = _compiler._code(tree, flags)
+    except Exception:  # re.compile raises it (or not) itself
+        return None
+    groupindex = dict(tree.state.groupdict)
+    indexgroup: list[str | None] = [None] * tree.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return (
+        int(flags | tree.state.flags),
+        [int(op) for op in code],
+        tree.state.groups - 1,
+        groupindex,
+        tuple(indexgroup),
+    )
+
+
+def _path() -> str | None:
+    try:
+        from importlib.util import cache_from_source  # (only in a folder run)
+
+        here = cache_from_source(__file__)
+    except (NotImplementedError, ValueError, ImportError):
+        return None
+    tag = sys.implementation.cache_tag or ""
+    return os.path.join(os.path.dirname(here), _NAME.format(tag=tag))
+
+
+def _load() -> None:
+    _STATE["loaded"] = True
+    path = _path()
+    if path is None:
+        return
+    try:
+        with open(path, "rb") as fh:
+            data: Any = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
+        return
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _stamp()):
+        return
+    entries = data[1]
+    if isinstance(entries, dict):
+        _STORE.update(entries)
+
+
+def save() -> None:
+    """Write the store when this run compiled patterns it lacked (as Python writes bytecode)."""
+    if not _ADDED or sys.dont_write_bytecode:
+        return
+    path = _path()
+    if path is None:
+        return
+    entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temp, "wb") as fh:
+            marshal.dump((_stamp(), entries), fh)
+        os.replace(temp, path)  # whole or not at all: another run may be reading it
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return
+    _ADDED.clear()
