@@ -116,8 +116,9 @@ def _load() -> None:
     if path is None:
         return
     try:
+        # (Read whole: marshal.load on a file reads it a few bytes at a time.)
         with open(path, "rb") as fh:
-            data: Any = marshal.load(fh)
+            data: Any = marshal.loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return
     if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _stamp()):
