@@ -35,7 +35,7 @@ from smtpdoctor.knowledge.bounces import (
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
 )
-from smtpdoctor.knowledge.phrasing import LazyRegex
+from smtpdoctor.knowledge.phrasing import LazyRegex, needed_words
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -440,12 +440,35 @@ _AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 _AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
 
 
+def _ascii_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``words`` when all are ASCII (then found in a :func:`_folded` text), else None."""
+    return words if words is not None and all(w.isascii() for w in words) else None
+
+
+# Each match of _AUTO_REPLY_MARK holds one of these, lower-cased: a text
+# holding none (most) is not searched, 4,000 characters case-insensitively.
+_AUTO_REPLY_MARK_WORDS = _ascii_words(needed_words(AUTO_REPLY_MARKS))
+
+
 def _is_auto_reply_text(text: str) -> bool:
     """An out-of-office text: by its opening, or by a responder's own sentence in it."""
     head = text.lstrip()[:4000]
-    if _BODY_MARK.search(head) or _MS_NDR.search(head):
-        return False  # a report's text, whatever it quotes
-    return bool(_AUTO_REPLY_TEXT.search(head[:600]) or _AUTO_REPLY_MARK.search(head))
+    # (The responder's words first: most texts have none, and then the long
+    # alternation of report headings need not run.)
+    if not (_AUTO_REPLY_TEXT.search(head[:600]) or _auto_reply_mark(head)):
+        return False
+    # A report's text is none, whatever it quotes.
+    return not (_BODY_MARK.search(head) or _MS_NDR.search(head))
+
+
+def _auto_reply_mark(head: str) -> bool:
+    """``_AUTO_REPLY_MARK.search(head)``, its words looked for first."""
+    words = _AUTO_REPLY_MARK_WORDS
+    if words is not None:
+        low = _folded(head)
+        if not any(map(low.__contains__, words)):
+            return False
+    return _AUTO_REPLY_MARK.search(head) is not None
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
