@@ -14,6 +14,7 @@ import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 
 # The stdlib's own regular-expression parser (the tree re.compile builds);
 # used once per pattern at import to find the literal words a match needs.
@@ -225,9 +226,10 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     if present is None or branches is None:
         return any(regex.search(text) for text in texts)
     lowered: list[str] | None = None
-    for gate, branch, phrase, capitals in branches:
-        if not gate <= present:
-            continue
+    # Only the branches whose gate is open (each tested in C, not in this loop).
+    for _, branch, phrase, capitals in compress(
+        branches, map(present.issuperset, map(_FIRST, branches))
+    ):
         if capitals is not None and not any(w in text for text in texts for w in capitals):
             continue
         if phrase is not None:
@@ -238,7 +240,7 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
         rx = _BRANCH_RX.get(branch)
         if rx is None:
             rx = _BRANCH_RX[branch] = _COMPILE[0](branch, regex.flags)
-        if any(rx.search(text) for text in texts):
+        if any(map(rx.search, texts)):
             return True
     return False
 
@@ -503,6 +505,7 @@ _BY_START: dict[str, list[str]] = {}  # the words by their first three character
 _SHORT: list[str] = []  # the words shorter than that
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
+_FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
 # What compiles a table regex (see batch_mode).
