@@ -332,7 +332,7 @@ def _body_json(c: Classification, fixes: dict[int, str]) -> str:
     The fixes (the same few recipes for every explanation of a cause) are
     four fifths of a folder's document.
     """
-    doc = c.to_json()
+    doc = c.to_json(fixes=False)
     doc["fixes"] = _FIXES_MARK
     text = json_safe(json.dumps(doc, ensure_ascii=False))[1:-1]
     mark = json.dumps(_FIXES_MARK)

@@ -205,8 +205,9 @@ class Classification:
     # Other readings of the same text, each with the check that tells them apart.
     alternatives: tuple[dict[str, str], ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        """The contract's ``smtpdoctor.explanation/1`` document without ``schema``."""
+    def to_json(self, *, fixes: bool = True) -> dict[str, Any]:
+        """The contract's ``smtpdoctor.explanation/1`` document without ``schema``
+        (``fixes=False``: an empty list in their place, for a caller that encodes them)."""
         if self.reply is not None:
             reply: dict[str, Any] = {
                 "code": self.reply.code,
@@ -222,7 +223,7 @@ class Classification:
             "permanence": self.permanence.value,
             "meaning": self.meaning,
             "causes": list(self.causes),
-            "fixes": [f.to_json() for f in self.fixes],
+            "fixes": [f.to_json() for f in self.fixes] if fixes else [],
             "retry_helps": self.retry_helps,
             "kind": self.kind,
             "matched": list(self.matched),
