@@ -23,6 +23,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "regexstore.marshal"
     monkeypatch.setattr(regexstore, "_STORE", {})
     monkeypatch.setattr(regexstore, "_ADDED", [])
+    monkeypatch.setattr(regexstore, "_CACHED", {})
     monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
     monkeypatch.setattr(regexstore, "_path", lambda: str(path))
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
@@ -44,6 +45,7 @@ def _reload(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a new process: nothing in memory, the file still there."""
     monkeypatch.setattr(regexstore, "_STORE", {})
     monkeypatch.setattr(regexstore, "_ADDED", [])
+    monkeypatch.setattr(regexstore, "_CACHED", {})
     monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
 
 
@@ -90,16 +92,22 @@ def test_a_file_from_another_interpreter_or_broken_is_not_read(
 ) -> None:
     bad_program: tuple[object, ...] = (int(re.I | re.U), [1, 2, 3], 0, {}, (None,))
     stamp = ("another Python", 0, "cpython-0")
-    store.write_bytes(marshal.dumps((stamp, {("abc", int(re.I)): bad_program})))
+    store.write_bytes(marshal.dumps((stamp, {("abc", int(re.I)): bad_program}, [])))
     assert regexstore.compile_stored("abc", re.I) == re.compile("abc", re.I)
     for junk in (b"", b"not marshal at all", marshal.dumps([1, 2])):
         store.write_bytes(junk)
         _reload(monkeypatch)
         assert regexstore.compile_stored("abc", re.I) == re.compile("abc", re.I)
     # The right stamp with a broken program: the stdlib compiles it.
-    store.write_bytes(marshal.dumps((regexstore._stamp(), {("abc", int(re.I)): bad_program})))
+    entries = {("abc", int(re.I)): bad_program}
+    store.write_bytes(marshal.dumps((regexstore._stamp(), entries, [("abc", int(re.I))])))
     _reload(monkeypatch)
     assert regexstore.compile_stored("abc", re.I) == re.compile("abc", re.I)
+    # Nor does it go into re's own cache.
+    re.purge()
+    _reload(monkeypatch)
+    regexstore.preload()
+    assert (str, "abc", int(re.I)) not in vars(re)["_cache"]
 
 
 def test_nothing_is_written_when_bytecode_is_not(
@@ -117,3 +125,44 @@ def test_off_until_enabled(store: Path, monkeypatch: pytest.MonkeyPatch) -> None
     regexstore.save()
     assert not store.exists()
     assert not regexstore._STATE["loaded"]
+
+
+def test_re_compile_cache_filled_with_the_modules_own_regexes(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smtpdoctor.diagnosis import classifier
+    from smtpdoctor.evidence import bounce
+
+    own = [
+        v
+        for module in (bounce, classifier)
+        for v in vars(module).values()
+        if isinstance(v, re.Pattern) and isinstance(v.pattern, str)
+    ]
+    assert len(own) > 40
+    re.purge()
+    for rx in own:  # as their modules compile them at import
+        re.compile(rx.pattern, rx.flags)
+    regexstore.save()  # a folder run records them
+    _reload(monkeypatch)
+    re.purge()
+    regexstore.preload()  # the next process, at import
+    cache = vars(re)["_cache"]
+    for rx in own:
+        key = (str, rx.pattern, rx.flags)
+        assert key in cache
+        # The same program as the stdlib's compiler makes, and what re.compile returns.
+        assert cache[key] == re._compiler.compile(rx.pattern, rx.flags)  # type: ignore[attr-defined]
+        assert re.compile(rx.pattern, rx.flags) is cache[key]
+    re.purge()
+
+
+def test_the_cache_keeps_room_for_what_re_compiles_itself(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    re.purge()
+    for n in range(600):
+        re.compile(f"word{n}", re.I)
+    regexstore.save()
+    assert len(regexstore._CACHED) <= regexstore._MAX_CACHED < vars(re)["_MAXCACHE"]
+    re.purge()

@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any
 
-from smtpdoctor.cli import regexstore
+from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.cli.common import (
     add_format_option,
     add_mta_option,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.cli import regexstore
+from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.knowledge.phrasing import batch_mode
 

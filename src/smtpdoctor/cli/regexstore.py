@@ -14,9 +14,15 @@ The pattern built from a stored program is the one :func:`re.compile`
 builds (``==`` on patterns compares their programs; a test checks it on
 every stored entry): the file is read only by the interpreter build that
 wrote it (its version and the regex engine's magic number), and a
-pattern it lacks, or any doubt, goes to :func:`re.compile`. Only in a
-folder run (:func:`enable`): a one-line ``explain`` compiles a few
-regexes, fewer than reading the file would cost.
+pattern it lacks, or any doubt, goes to :func:`re.compile`. The table
+regexes come from it only in a folder run (:func:`enable`).
+
+The regexes the bounce reader and the classifier compile at import (~130,
+another ~20 ms) go through :func:`re.compile`, whose own cache holds each
+pattern once compiled: importing this module fills that cache from the
+store (:func:`preload`), so it must be imported before them (``explain``
+and the folder reader import it first). A folder run records them
+(:func:`save`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import re
 import sys
 from typing import Any
 
-__all__ = ["AVAILABLE", "compile_stored", "enable", "save"]
+__all__ = ["AVAILABLE", "compile_stored", "enable", "preload", "save"]
 
 try:  # CPython's regex engine; another Python compiles as usual
     import _sre  # type: ignore[import-not-found]
@@ -41,6 +47,9 @@ AVAILABLE = _sre is not None
 _Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 _STORE: dict[tuple[str, int], _Entry] = {}
 _ADDED: list[tuple[str, int]] = []  # compiled here, not in the file read
+# The entries re.compile's cache gets at import (the modules' own regexes), in order.
+_CACHED: dict[tuple[str, int], None] = {}
+_MAX_CACHED = 320  # re keeps 512 patterns: room left for what it compiles itself
 _STATE = {"enabled": False, "loaded": False}
 _MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
 _NAME = "regexstore.{tag}.marshal"
@@ -101,7 +110,7 @@ def _program(pattern: str, flags: int) -> _Entry | None:
 
 def _path() -> str | None:
     try:
-        from importlib.util import cache_from_source  # (only in a folder run)
+        from importlib.util import cache_from_source
 
         here = cache_from_source(__file__)
     except (NotImplementedError, ValueError, ImportError):
@@ -121,29 +130,75 @@ def _load() -> None:
             data: Any = marshal.loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _stamp()):
+    if not (isinstance(data, tuple) and len(data) == 3 and data[0] == _stamp()):
         return
-    entries = data[1]
-    if isinstance(entries, dict):
+    entries, cached = data[1], data[2]
+    if isinstance(entries, dict) and isinstance(cached, list):
         _STORE.update(entries)
+        _CACHED.update((key, None) for key in cached if key in entries)
+
+
+def preload() -> None:
+    """Fill :func:`re.compile`'s cache from the store (the patterns a folder run
+    recorded there: the modules' own, compiled at their import)."""
+    cache: Any = vars(re).get("_cache")
+    if not (AVAILABLE and sys.implementation.cache_tag and isinstance(cache, dict)):
+        return
+    if not _STATE["loaded"]:
+        _load()
+    for pattern, flags in _CACHED:
+        key = (str, pattern, flags)
+        if key in cache:
+            continue
+        try:
+            cache[key] = _sre.compile(pattern, *_STORE[pattern, flags])
+        except Exception:  # any doubt: re.compile compiles it when asked
+            continue
+
+
+def _record_cache() -> None:
+    """The str patterns in :func:`re.compile`'s cache, kept for :func:`preload`."""
+    cache: Any = vars(re).get("_cache")
+    if not isinstance(cache, dict):
+        return
+    for key in list(cache):
+        if len(_CACHED) >= _MAX_CACHED:
+            break
+        if not (isinstance(key, tuple) and len(key) == 3 and key[0] is str):
+            continue
+        pattern, flags = key[1], key[2]
+        if not (isinstance(pattern, str) and type(flags) is int) or (pattern, flags) in _CACHED:
+            continue
+        entry = _STORE.get((pattern, flags)) or _program(pattern, flags)
+        if entry is not None:
+            _STORE[pattern, flags] = entry
+            _CACHED[pattern, flags] = None
+            _ADDED.append((pattern, flags))
 
 
 def save() -> None:
     """Write the store when this run compiled patterns it lacked (as Python writes bytecode)."""
-    if not _ADDED or sys.dont_write_bytecode:
+    if not _STATE["enabled"] or sys.dont_write_bytecode:
+        return
+    _record_cache()
+    if not _ADDED:
         return
     path = _path()
     if path is None:
         return
     entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
+    cached = [key for key in _CACHED if key in entries]
     temp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temp, "wb") as fh:
-            marshal.dump((_stamp(), entries), fh)
+            marshal.dump((_stamp(), entries, cached), fh)
         os.replace(temp, path)  # whole or not at all: another run may be reading it
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             os.unlink(temp)
         return
     _ADDED.clear()
+
+
+preload()  # (see the module's docstring)
