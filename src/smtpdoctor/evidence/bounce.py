@@ -16,6 +16,7 @@ import email.errors
 import email.header
 import email.message
 import email.parser
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -397,6 +398,9 @@ def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Mess
     return out[:2]
 
 
+# (A mail's From and Subject are read by several tests, a part's text twice or
+# thrice: each worked out once. Small: the calls for one mail follow each other.)
+@functools.lru_cache(maxsize=16)
 def _header(msg: email.message.Message, name: str) -> str:
     """A header's text, RFC 2047 encoded words decoded ("=?iso-8859-15?Q?Delivery_...")."""
     value = msg.get(name)
@@ -739,6 +743,7 @@ def _excerpt(paragraph: str, who: str, others: list[str]) -> str:
 _IDENTITY_CTE = re.compile(r"\s*(?:[78]bit|binary)?\s*$", re.I)
 
 
+@functools.lru_cache(maxsize=16)  # (see _header)
 def _part_text(part: email.message.Message) -> str:
     raw = part.get_payload()
     if (

@@ -62,6 +62,8 @@ class TextPattern:
 
 @dataclass(frozen=True, slots=True)
 class StagePhrase:
+    """A phrasing that states the stage a failure happened at."""
+
     id: str
     regex: LazyRegex
     stage: Stage
@@ -69,6 +71,8 @@ class StagePhrase:
 
 @dataclass(frozen=True, slots=True)
 class PermanenceCue:
+    """Log words that say whether a failure is final."""
+
     id: str
     regex: LazyRegex
     permanence: Permanence
