@@ -49,6 +49,11 @@ _PIECES = [
     "Delivery to the following recipient failed",
     "I am out of the office",
     "automated response",
+    "这是来自QQ邮箱的假期自动回复邮件",
+    "這是自動回覆",
+    "您的邮件已收到，我会尽快回复",
+    "ＡＵＴＯＭＡＴＥＤ",
+    "Привет",
     "\n",
     " ",
 ]
@@ -75,7 +80,7 @@ def texts() -> list[str]:
 
 
 def test_auto_reply_mark_words_cover_every_match(texts: list[str]) -> None:
-    assert bounce._AUTO_REPLY_MARK_WORDS  # (the shortcut is on: the words are ASCII)
+    assert bounce._AUTO_REPLY_MARK_WORDS  # (the shortcut is on: no cased letter past ASCII)
     for text in texts:
         assert bounce._auto_reply_mark(text) == (bounce._AUTO_REPLY_MARK.search(text) is not None)
 
@@ -89,3 +94,26 @@ def test_auto_reply_text_answers_as_before(texts: list[str]) -> None:
     # (both answers were tried)
     assert seen[True] > 10
     assert seen[False] > 1000
+
+
+def test_only_caseless_words_make_a_shortcut() -> None:
+    assert bounce._caseless_words(("automatic reply", "自动回复", "자동 회신")) is not None
+    # A cased letter past ASCII: lower-casing may not show where the regex matches.
+    assert bounce._caseless_words(("réponse automatique",)) is None
+    assert bounce._caseless_words(("автоответ",)) is None
+    assert bounce._caseless_words(None) is None
+
+
+def test_caseless_characters_match_only_themselves() -> None:
+    """No character a case-insensitive regex takes for a CJK one but itself."""
+    import _sre  # type: ignore[import-not-found]
+    from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+
+    for code in range(0x110000):
+        char = chr(code)
+        for other in (_sre.unicode_tolower(code), *_EXTRA_CASES.get(code, ())):
+            if other != code and bounce._caseless(chr(other)) and not chr(other).isascii():
+                raise AssertionError(f"U+{code:04X} folds to U+{other:04X}")
+        if bounce._caseless(char) and not char.isascii():
+            assert _sre.unicode_tolower(code) == code
+            assert code not in _EXTRA_CASES

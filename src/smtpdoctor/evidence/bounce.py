@@ -444,14 +444,23 @@ _AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 _AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
 
 
-def _ascii_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """``words`` when all are ASCII (then found in a :func:`_folded` text), else None."""
-    return words if words is not None and all(w.isascii() for w in words) else None
+def _caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``words`` when each character is ASCII or a CJK one (which has no case):
+    then a case-insensitive match of a word stands in the :func:`_folded`
+    text as the word itself; else None (a cased letter beyond ASCII may match
+    in ways lower-casing does not show)."""
+    if words is None or not all(map(_caseless, "".join(words))):
+        return None
+    return words
+
+
+def _caseless(char: str) -> bool:
+    return char.isascii() or "\u3000" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7a3"
 
 
 # Each match of _AUTO_REPLY_MARK holds one of these, lower-cased: a text
 # holding none (most) is not searched, 4,000 characters case-insensitively.
-_AUTO_REPLY_MARK_WORDS = _ascii_words(needed_words(AUTO_REPLY_MARKS))
+_AUTO_REPLY_MARK_WORDS = _caseless_words(needed_words(AUTO_REPLY_MARKS))
 
 
 def _is_auto_reply_text(text: str) -> bool:
