@@ -128,7 +128,7 @@ def _load() -> None:
         # (Read whole: marshal.load on a file reads it a few bytes at a time.)
         with open(path, "rb") as fh:
             data: Any = marshal.loads(fh.read())
-    except (OSError, EOFError, ValueError, TypeError):
+    except Exception:  # unreadable, cut short, not marshal: compiled as usual
         return
     if not (isinstance(data, tuple) and len(data) == 3 and data[0] == _stamp()):
         return
