@@ -166,3 +166,36 @@ def test_the_cache_keeps_room_for_what_re_compiles_itself(
     regexstore.save()
     assert len(regexstore._CACHED) <= regexstore._MAX_CACHED < vars(re)["_MAXCACHE"]
     re.purge()
+
+
+def test_a_folder_explained_the_same_without_the_store_writing_it_and_reading_it(
+    tmp_path: Path,
+) -> None:
+    """Three processes over the same folders: no store, one writing it, one reading it."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-m", "smtpdoctor", "explain", "--format", "json"]
+    for folder in ("crisp", "flanker", "inmail", "mailman2"):
+        argv += ["--file", str(root / "tests" / "data" / "bounces" / folder)]
+    src = str(root / "src")
+    base = {**os.environ, "PYTHONPATH": src, "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")}
+    base.pop("PYTHONDONTWRITEBYTECODE", None)
+
+    def explain(**env: str) -> str:
+        done = subprocess.run(
+            argv, env={**base, **env}, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode in (0, 1, 2), done.stderr
+        return done.stdout
+
+    without = explain(PYTHONDONTWRITEBYTECODE="1")
+    assert not list(tmp_path.rglob("regexstore.*"))  # nothing written, as no bytecode is
+    writing = explain()
+    stores = list(tmp_path.rglob("regexstore.*.marshal"))
+    assert len(stores) == 1
+    reading = explain()
+    assert stores[0].stat().st_size > 100_000
+    assert without == writing == reading
+    assert without.count('"schema": "smtpdoctor.explanation/1"') > 50
