@@ -117,3 +117,32 @@ def test_caseless_characters_match_only_themselves() -> None:
         if bounce._caseless(char) and not char.isascii():
             assert _sre.unicode_tolower(code) == code
             assert code not in _EXTRA_CASES
+
+
+def _reference_header(text: str) -> str:
+    import email.header
+
+    try:
+        return str(email.header.make_header(email.header.decode_header(text)))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return text
+
+
+def test_a_header_without_an_encoded_word_is_read_as_written(texts: list[str]) -> None:
+    import email
+    import email.message
+
+    values = []
+    for text in texts[:4000]:  # the corpus files (whole, with their header blocks)
+        head = text.partition("\n\n")[0]
+        for line in head.splitlines():
+            name, colon, value = line.partition(":")
+            if colon and name.strip():
+                values.append(value.strip())
+    values += [*_random_texts(2000), "=?utf-8?q?Undeliverable?=", "a =? b", "=?bad"]
+    assert len(values) > 10_000
+    for value in values:
+        msg = email.message.Message()
+        msg["Subject"] = value
+        bounce._header.cache_clear()
+        assert bounce._header(msg, "Subject") == _reference_header(str(msg["Subject"]))

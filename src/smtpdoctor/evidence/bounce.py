@@ -406,10 +406,13 @@ def _header(msg: email.message.Message, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
+    text = str(value)
+    if "=?" not in text:  # no encoded word: decode_header hands the text back as it is
+        return text
     try:
-        return str(email.header.make_header(email.header.decode_header(str(value))))
+        return str(email.header.make_header(email.header.decode_header(text)))
     except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
-        return str(value)
+        return text
 
 
 _DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail administrator", re.I)
