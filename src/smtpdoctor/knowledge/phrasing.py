@@ -546,8 +546,12 @@ def _parse(regex: str) -> Any:
 
 def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
     items = list(tree)
-    if len(items) == 1 and items[0][0] is _sre.BRANCH:
-        branches = [list(branch) for branch in items[0][1][1]]
+    if items and items[-1][0] is _sre.BRANCH:
+        # A top-level alternation. The parser moves what all its branches start
+        # with (the "\b" each one opens with) out in front of it: each branch
+        # is that prefix and its own rest.
+        prefix = items[:-1]
+        branches = [prefix + list(branch) for branch in items[-1][1][1]]
     else:
         branches = [items]
     gates = tuple(_all_need(branch) for branch in branches)
