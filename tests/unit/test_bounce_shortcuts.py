@@ -146,3 +146,19 @@ def test_a_header_without_an_encoded_word_is_read_as_written(texts: list[str]) -
         msg["Subject"] = value
         bounce._header.cache_clear()
         assert bounce._header(msg, "Subject") == _reference_header(str(msg["Subject"]))
+
+
+def test_enhanced_fields_answer_as_their_regexes(texts: list[str]) -> None:
+    from smtpdoctor.diagnosis import classifier
+
+    def reference(text: str) -> str | None:
+        for rx in classifier._ENHANCED_FIELDS:
+            m = rx.search(text)
+            if m:
+                return m.group(1)
+        return None
+
+    assert classifier._DSN_EQUALS is not None  # (the shortcut is on)
+    extra = ["dsn=5.1.1", "x dsn=4.4.1, status=deferred", "DSN=5.1.1", "adsn=5.1.1", "dsn= 5.1.1"]
+    for text in texts + extra:
+        assert classifier._enhanced_fields(text) == reference(text)
