@@ -109,10 +109,14 @@ def _program(pattern: str, flags: int) -> _Entry | None:
 
 
 def _path() -> str | None:
+    """The store's file beside this module's bytecode; None where there is none."""
+    source = globals().get("__file__")
+    if not isinstance(source, str):
+        return None  # (a frozen or zipped install: no bytecode directory)
     try:
         from importlib.util import cache_from_source
 
-        here = cache_from_source(__file__)
+        here = cache_from_source(source)
     except (NotImplementedError, ValueError, ImportError):
         return None
     tag = sys.implementation.cache_tag or ""
