@@ -203,3 +203,18 @@ def test_a_branch_with_more_than_a_phrase_keeps_its_regex() -> None:
     for branch in (r"\buser\s+unknown\b", "message (?:has been )?blocked", r"\d{3} spam"):
         gates = phrasing.words_of(branch)[1]
         assert phrasing._phrase(branch, gates[0] if gates else frozenset()) is None
+
+
+def test_branches_that_start_alike_keep_their_gates() -> None:
+    # The regex parser moves what every branch starts with ("\b", "time")
+    # out in front of the alternation; each branch's gate still holds its words.
+    _, gates = phrasing.words_of(r"\bmessage (?:was )?rejected\b|\brejected message\b")
+    assert gates == (frozenset({"message", "rejected"}), frozenset({"rejected message"}))
+    _, gates = phrasing.words_of(r"\btimed? ?out\b|\btimeout\b")
+    assert gates == (frozenset({"time", "out"}), frozenset({"timeout"}))
+    rx = phrasing.LazyRegex(r"\btimed? ?out\b|\btimeout\b")
+    phrasing.batch_mode()
+    assert phrasing._branches(rx) is not None
+    for text in ("timed out", "Timeout", "time out", "timeouts", "timed  out"):
+        present = phrasing.present_words(text.lower())
+        assert phrasing.search_open(rx, present, text) == bool(rx.search(text)), text

@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Any
 
+from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.cli.common import (
     add_format_option,
     add_mta_option,
@@ -124,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         render_folder(console(markup=True), results)
     else:
         _render_text(results, mtas, all_fixes=bool(getattr(args, "all_fixes", False)))
+    if many_mails:
+        regexstore.save()  # the regexes compiled for the next folder run
 
     codes = [_exit_code(c) for _, c in results]
     known = [code for code in codes if code is not None]
@@ -329,7 +332,7 @@ def _body_json(c: Classification, fixes: dict[int, str]) -> str:
     The fixes (the same few recipes for every explanation of a cause) are
     four fifths of a folder's document.
     """
-    doc = c.to_json()
+    doc = c.to_json(fixes=False)
     doc["fixes"] = _FIXES_MARK
     text = json_safe(json.dumps(doc, ensure_ascii=False))[1:-1]
     mark = json.dumps(_FIXES_MARK)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.knowledge.phrasing import batch_mode
 
@@ -113,7 +114,8 @@ def read_mails(
     unusable: Callable[[bytes, str], str | None],
 ) -> list[MailInput]:
     """Every entry of every mail under ``paths``, each with its file and message number."""
-    batch_mode()
+    regexstore.enable()
+    batch_mode(regexstore.compile_stored)
     inputs: list[MailInput] = []
     number = 0
     # The reading makes many objects and no reference cycles: the cyclic

@@ -99,6 +99,12 @@ _ENHANCED_FIELDS = (
     re.compile(r"#([245]\.\d{1,3}\.\d{1,3})\b"),
     re.compile(r"\A\s*([245]\.\d{1,3}\.\d{1,3})(?![\d.])"),
 )
+# The "dsn=" field's: each match holds "dsn=" as written, but the "\b" before
+# it keeps re from looking for those characters first (a substring test does).
+_DSN_EQUALS = next(
+    (rx for rx in _ENHANCED_FIELDS if rx.pattern.startswith(r"\bdsn=") and not rx.flags & re.I),
+    None,
+)
 # Last resort, a failure code loose in the text ("smtp error 5.7.1 Mail from…");
 # subjects 0-7 only and not inside a version string ("PHP/5.6.40").
 # (As _REPLY_AT: the lookbehinds after the first digit, "(?<![\s\S]4)" meaning
@@ -205,8 +211,9 @@ class Classification:
     # Other readings of the same text, each with the check that tells them apart.
     alternatives: tuple[dict[str, str], ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        """The contract's ``smtpdoctor.explanation/1`` document without ``schema``."""
+    def to_json(self, *, fixes: bool = True) -> dict[str, Any]:
+        """The contract's ``smtpdoctor.explanation/1`` document without ``schema``
+        (``fixes=False``: an empty list in their place, for a caller that encodes them)."""
         if self.reply is not None:
             reply: dict[str, Any] = {
                 "code": self.reply.code,
@@ -222,7 +229,7 @@ class Classification:
             "permanence": self.permanence.value,
             "meaning": self.meaning,
             "causes": list(self.causes),
-            "fixes": [f.to_json() for f in self.fixes],
+            "fixes": [f.to_json() for f in self.fixes] if fixes else [],
             "retry_helps": self.retry_helps,
             "kind": self.kind,
             "matched": list(self.matched),
@@ -705,6 +712,8 @@ def _enhanced_of(reply: Reply) -> str | None:
 
 def _enhanced_fields(text: str) -> str | None:
     for rx in _ENHANCED_FIELDS:
+        if rx is _DSN_EQUALS and "dsn=" not in text:
+            continue
         m = rx.search(text)
         if m:
             return m.group(1)

@@ -8,6 +8,7 @@ built once per (module-level, never freed) table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from smtpdoctor.knowledge import StagePhrase, TextPattern
@@ -44,12 +45,16 @@ def _choose(table: tuple[_T, ...], low: frozenset[str]) -> tuple[_T, ...]:
     chosen = set(always)
     for word in low:
         chosen.update(by_word.get(word, ()))
-    return tuple(table[i] for i in sorted(chosen) if _open(gates[i], low))
+    within = low.issuperset
+    return tuple(table[i] for i in sorted(chosen) if _open(gates[i], within))
 
 
-def _open(gates: tuple[frozenset[str], ...] | None, low: frozenset[str]) -> bool:
-    """Whether the text holds every word of one branch (None: a branch needs none)."""
-    return gates is None or any(gate <= low for gate in gates)
+def _open(
+    gates: tuple[frozenset[str], ...] | None, within: Callable[[frozenset[str]], bool]
+) -> bool:
+    """Whether the text holds every word of one branch (None: a branch needs none);
+    ``within`` is the words' ``issuperset`` (a C call per gate, no generator)."""
+    return gates is None or any(map(within, gates))
 
 
 def _table_index(table: tuple[Any, ...]) -> _TableIndex:

@@ -16,6 +16,7 @@ import email.errors
 import email.header
 import email.message
 import email.parser
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,7 @@ from smtpdoctor.knowledge.bounces import (
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
 )
-from smtpdoctor.knowledge.phrasing import LazyRegex
+from smtpdoctor.knowledge.phrasing import LazyRegex, needed_words
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -414,15 +415,21 @@ def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Mess
     return out[:2]
 
 
+# (A mail's From and Subject are read by several tests, a part's text twice or
+# thrice: each worked out once. Small: the calls for one mail follow each other.)
+@functools.lru_cache(maxsize=16)
 def _header(msg: email.message.Message, name: str) -> str:
     """A header's text, RFC 2047 encoded words decoded ("=?iso-8859-15?Q?Delivery_...")."""
     value = msg.get(name)
     if value is None:
         return ""
+    text = str(value)
+    if "=?" not in text:  # no encoded word: decode_header hands the text back as it is
+        return text
     try:
-        return str(email.header.make_header(email.header.decode_header(str(value))))
+        return str(email.header.make_header(email.header.decode_header(text)))
     except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
-        return str(value)
+        return text
 
 
 _DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail administrator", re.I)
@@ -457,12 +464,44 @@ _AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 _AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
 
 
+def _caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``words`` when each character is ASCII or a CJK one (which has no case):
+    then a case-insensitive match of a word stands in the :func:`_folded`
+    text as the word itself; else None (a cased letter beyond ASCII may match
+    in ways lower-casing does not show)."""
+    if words is None or not all(map(_caseless, "".join(words))):
+        return None
+    return words
+
+
+def _caseless(char: str) -> bool:
+    return char.isascii() or "\u3000" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7a3"
+
+
+# Each match of _AUTO_REPLY_MARK holds one of these, lower-cased: a text
+# holding none (most) is not searched, 4,000 characters case-insensitively.
+_AUTO_REPLY_MARK_WORDS = _caseless_words(needed_words(AUTO_REPLY_MARKS))
+
+
 def _is_auto_reply_text(text: str) -> bool:
     """An out-of-office text: by its opening, or by a responder's own sentence in it."""
     head = text.lstrip()[:4000]
-    if _BODY_MARK.search(head) or _MS_NDR.search(head):
-        return False  # a report's text, whatever it quotes
-    return bool(_AUTO_REPLY_TEXT.search(head[:600]) or _AUTO_REPLY_MARK.search(head))
+    # (The responder's words first: most texts have none, and then the long
+    # alternation of report headings need not run.)
+    if not (_AUTO_REPLY_TEXT.search(head[:600]) or _auto_reply_mark(head)):
+        return False
+    # A report's text is none, whatever it quotes.
+    return not (_BODY_MARK.search(head) or _MS_NDR.search(head))
+
+
+def _auto_reply_mark(head: str) -> bool:
+    """``_AUTO_REPLY_MARK.search(head)``, its words looked for first."""
+    words = _AUTO_REPLY_MARK_WORDS
+    if words is not None:
+        low = _folded(head)
+        if not any(map(low.__contains__, words)):
+            return False
+    return _AUTO_REPLY_MARK.search(head) is not None
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
@@ -733,6 +772,7 @@ def _excerpt(paragraph: str, who: str, others: list[str]) -> str:
 _IDENTITY_CTE = re.compile(r"\s*(?:[78]bit|binary)?\s*$", re.I)
 
 
+@functools.lru_cache(maxsize=16)  # (see _header)
 def _part_text(part: email.message.Message) -> str:
     raw = part.get_payload()
     if (

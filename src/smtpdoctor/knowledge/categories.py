@@ -17,6 +17,8 @@ __all__ = ["CATEGORY_INFO", "CategoryInfo", "category_info"]
 
 @dataclass(frozen=True, slots=True)
 class CategoryInfo:
+    """What a category means, its usual causes and whether retrying helps."""
+
     category: Category
     meaning: str
     causes: tuple[str, ...]

@@ -12,7 +12,9 @@ import operator
 import os
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 
 # The stdlib's own regular-expression parser (the tree re.compile builds);
 # used once per pattern at import to find the literal words a match needs.
@@ -64,6 +66,8 @@ class TextPattern:
 
 @dataclass(frozen=True, slots=True)
 class StagePhrase:
+    """A phrasing that states the stage a failure happened at."""
+
     id: str
     regex: LazyRegex
     stage: Stage
@@ -71,6 +75,8 @@ class StagePhrase:
 
 @dataclass(frozen=True, slots=True)
 class PermanenceCue:
+    """Log words that say whether a failure is final."""
+
     id: str
     regex: LazyRegex
     permanence: Permanence
@@ -96,7 +102,7 @@ class LazyRegex:
     def compiled(self) -> re.Pattern[str]:
         rx = self._compiled
         if rx is None:
-            rx = self._compiled = re.compile(self.pattern, self.flags)
+            rx = self._compiled = _COMPILE[0](self.pattern, self.flags)
         return rx
 
     def search(self, string: str, *span: int) -> re.Match[str] | None:
@@ -228,9 +234,10 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     if present is None or branches is None:
         return any(regex.search(text) for text in texts)
     lowered: list[str] | None = None
-    for gate, branch, phrase, capitals in branches:
-        if not gate <= present:
-            continue
+    # Only the branches whose gate is open (each tested in C, not in this loop).
+    for _, branch, phrase, capitals in compress(
+        branches, map(present.issuperset, map(_FIRST, branches))
+    ):
         if capitals is not None and not any(w in text for text in texts for w in capitals):
             continue
         if phrase is not None:
@@ -240,8 +247,8 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
                 return True
         rx = _BRANCH_RX.get(branch)
         if rx is None:
-            rx = _BRANCH_RX[branch] = re.compile(branch, regex.flags)
-        if any(rx.search(text) for text in texts):
+            rx = _BRANCH_RX[branch] = _COMPILE[0](branch, regex.flags)
+        if any(map(rx.search, texts)):
             return True
     return False
 
@@ -406,10 +413,16 @@ def _split_top(source: str) -> list[str]:
     return parts
 
 
-def batch_mode() -> None:
-    """Prefilter every text, short ones too (many texts to classify: worth the set-up)."""
+def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> None:
+    """Prefilter every text, short ones too (many texts to classify: worth the set-up).
+
+    ``compile`` (``re.compile``'s signature and result) compiles the table
+    regexes from now on: the caller's store of compiled programs.
+    """
     global _BATCH  # noqa: PLW0603 - one switch for the process
     _BATCH = True
+    if compile is not None:
+        _COMPILE[0] = compile
 
 
 def _build_index() -> None:
@@ -500,8 +513,11 @@ _BY_START: dict[str, list[str]] = {}  # the words by their first three character
 _SHORT: list[str] = []  # the words shorter than that
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
+_FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
+# What compiles a table regex (see batch_mode).
+_COMPILE: list[Callable[[str, int], re.Pattern[str]]] = [re.compile]
 
 
 # --- the words a match needs ------------------------------------------------------
@@ -534,8 +550,12 @@ def _parse(regex: str) -> Any:
 
 def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
     items = list(tree)
-    if len(items) == 1 and items[0][0] is _sre.BRANCH:
-        branches = [list(branch) for branch in items[0][1][1]]
+    if items and items[-1][0] is _sre.BRANCH:
+        # A top-level alternation. The parser moves what all its branches start
+        # with (the "\b" each one opens with) out in front of it: each branch
+        # is that prefix and its own rest.
+        prefix = items[:-1]
+        branches = [prefix + list(branch) for branch in items[-1][1][1]]
     else:
         branches = [items]
     gates = tuple(_all_need(branch) for branch in branches)

@@ -27,6 +27,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class BasicCode:
+    """A basic reply code (RFC 5321) and what it says."""
+
     code: int
     meaning: str  # in our words
     reference: str

@@ -1,0 +1,208 @@
+"""The table regexes' compiled programs, kept beside the bytecode between runs.
+
+A bounce folder's run compiles some 280 table regexes and their branches
+(:mod:`smtpdoctor.knowledge.phrasing`, through :func:`compile_stored` in
+batch mode): ~40 ms of Python in the stdlib's
+regex parser and compiler at every start, a twentieth of explaining a
+thousand bounces. The compiler's result for a pattern is a list of
+integers that :func:`_sre.compile` turns into the pattern object; this
+module keeps those lists, per pattern and flags, in one file where Python
+keeps the package's bytecode (``__pycache__``, or ``sys.pycache_prefix``),
+under the same rule (nothing written when ``sys.dont_write_bytecode``).
+
+The pattern built from a stored program is the one :func:`re.compile`
+builds (``==`` on patterns compares their programs; a test checks it on
+every stored entry): the file is read only by the interpreter build that
+wrote it (its version and the regex engine's magic number), and a
+pattern it lacks, or any doubt, goes to :func:`re.compile`. The table
+regexes come from it only in a folder run (:func:`enable`).
+
+The regexes the bounce reader and the classifier compile at import (~130,
+another ~20 ms) go through :func:`re.compile`, whose own cache holds each
+pattern once compiled: importing this module fills that cache from the
+store (:func:`preload`), so it must be imported before them (``explain``
+and the folder reader import it first). A folder run records them
+(:func:`save`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import re
+import sys
+from typing import Any
+
+__all__ = ["AVAILABLE", "compile_stored", "enable", "preload", "save"]
+
+try:  # CPython's regex engine; another Python compiles as usual
+    import _sre  # type: ignore[import-not-found]
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - not CPython
+    _sre = None
+AVAILABLE = _sre is not None
+
+# (pattern, flags) -> (flags of the pattern, program, groups, group index, index group)
+_Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+_STORE: dict[tuple[str, int], _Entry] = {}
+_ADDED: list[tuple[str, int]] = []  # compiled here, not in the file read
+# The entries re.compile's cache gets at import (the modules' own regexes), in order.
+_CACHED: dict[tuple[str, int], None] = {}
+_MAX_CACHED = 320  # re keeps 512 patterns: room left for what it compiles itself
+_STATE = {"enabled": False, "loaded": False}
+_MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
+_NAME = "regexstore.{tag}.marshal"
+
+
+def _stamp() -> tuple[str, int, str]:
+    """The interpreter build a stored program belongs to."""
+    return (sys.version, getattr(_sre, "MAGIC", 0), sys.implementation.cache_tag or "")
+
+
+def enable() -> None:
+    """Use the stored programs from now on in this process (a folder run)."""
+    if AVAILABLE and sys.implementation.cache_tag:
+        _STATE["enabled"] = True
+
+
+def compile_stored(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, from the stored program when there is one."""
+    if not _STATE["enabled"]:
+        return re.compile(pattern, flags)
+    if not _STATE["loaded"]:
+        _load()
+    key = (pattern, int(flags))
+    entry = _STORE.get(key)
+    if entry is None:
+        entry = _program(pattern, int(flags))
+        if entry is None:
+            return re.compile(pattern, flags)
+        _STORE[key] = entry
+        _ADDED.append(key)
+    try:
+        return _sre.compile(pattern, *entry)  # type: ignore[no-any-return]
+    except Exception:  # any doubt: the stdlib compiles it
+        return re.compile(pattern, flags)
+
+
+def _program(pattern: str, flags: int) -> _Entry | None:
+    """What ``re._compiler.compile`` hands to ``_sre.compile`` (its steps, in order)."""
+    if flags & re.DEBUG:
+        return None
+    try:
+        tree = _parser.parse(pattern, flags)
+        code = _compiler._code(tree, flags)
+    except Exception:  # re.compile raises it (or not) itself
+        return None
+    groupindex = dict(tree.state.groupdict)
+    indexgroup: list[str | None] = [None] * tree.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return (
+        int(flags | tree.state.flags),
+        [int(op) for op in code],
+        tree.state.groups - 1,
+        groupindex,
+        tuple(indexgroup),
+    )
+
+
+def _path() -> str | None:
+    """The store's file beside this module's bytecode; None where there is none."""
+    source = globals().get("__file__")
+    if not isinstance(source, str):
+        return None  # (a frozen or zipped install: no bytecode directory)
+    try:
+        from importlib.util import cache_from_source
+
+        here = cache_from_source(source)
+    except (NotImplementedError, ValueError, ImportError):
+        return None
+    tag = sys.implementation.cache_tag or ""
+    return os.path.join(os.path.dirname(here), _NAME.format(tag=tag))
+
+
+def _load() -> None:
+    _STATE["loaded"] = True
+    path = _path()
+    if path is None:
+        return
+    try:
+        # (Read whole: marshal.load on a file reads it a few bytes at a time.)
+        with open(path, "rb") as fh:
+            data: Any = marshal.loads(fh.read())
+    except Exception:  # unreadable, cut short, not marshal: compiled as usual
+        return
+    if not (isinstance(data, tuple) and len(data) == 3 and data[0] == _stamp()):
+        return
+    entries, cached = data[1], data[2]
+    if isinstance(entries, dict) and isinstance(cached, list):
+        _STORE.update(entries)
+        _CACHED.update((key, None) for key in cached if key in entries)
+
+
+def preload() -> None:
+    """Fill :func:`re.compile`'s cache from the store (the patterns a folder run
+    recorded there: the modules' own, compiled at their import)."""
+    cache: Any = vars(re).get("_cache")
+    if not (AVAILABLE and sys.implementation.cache_tag and isinstance(cache, dict)):
+        return
+    if not _STATE["loaded"]:
+        _load()
+    for pattern, flags in _CACHED:
+        key = (str, pattern, flags)
+        if key in cache:
+            continue
+        try:
+            cache[key] = _sre.compile(pattern, *_STORE[pattern, flags])
+        except Exception:  # any doubt: re.compile compiles it when asked
+            continue
+
+
+def _record_cache() -> None:
+    """The str patterns in :func:`re.compile`'s cache, kept for :func:`preload`."""
+    cache: Any = vars(re).get("_cache")
+    if not isinstance(cache, dict):
+        return
+    for key in list(cache):
+        if len(_CACHED) >= _MAX_CACHED:
+            break
+        if not (isinstance(key, tuple) and len(key) == 3 and key[0] is str):
+            continue
+        pattern, flags = key[1], key[2]
+        if not (isinstance(pattern, str) and type(flags) is int) or (pattern, flags) in _CACHED:
+            continue
+        entry = _STORE.get((pattern, flags)) or _program(pattern, flags)
+        if entry is not None:
+            _STORE[pattern, flags] = entry
+            _CACHED[pattern, flags] = None
+            _ADDED.append((pattern, flags))
+
+
+def save() -> None:
+    """Write the store when this run compiled patterns it lacked (as Python writes bytecode)."""
+    if not _STATE["enabled"] or sys.dont_write_bytecode:
+        return
+    _record_cache()
+    if not _ADDED:
+        return
+    path = _path()
+    if path is None:
+        return
+    entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
+    cached = [key for key in _CACHED if key in entries]
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temp, "wb") as fh:
+            marshal.dump((_stamp(), entries, cached), fh)
+        os.replace(temp, path)  # whole or not at all: another run may be reading it
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return
+    _ADDED.clear()
+
+
+preload()  # (see the module's docstring)

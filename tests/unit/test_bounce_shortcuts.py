@@ -1,0 +1,164 @@
+"""The bounce reader's cheap tests answer as the regexes they stand before, on every corpus text."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.evidence import bounce
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPORA = [ROOT / "bench" / "data" / "set-of-emails" / "maildir" / "bsd", ROOT / "tests" / "data"]
+
+
+def _texts() -> list[str]:
+    """Every mail and text of the corpora, whole and cut where a reader cuts them."""
+    out = []
+    for root in CORPORA:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            text = path.read_bytes().replace(b"\x00", b"").decode("utf-8", errors="replace")
+            head = text.lstrip()[:4000]
+            out += [text, head, head[:600]]
+            # The body alone (where an auto-reply's own sentence stands).
+            out.append(text.partition("\n\n")[2].lstrip()[:4000])
+    return out
+
+
+def _reference_auto_reply(text: str) -> bool:
+    """_is_auto_reply_text as it was written before its shortcuts."""
+    head = text.lstrip()[:4000]
+    if bounce._BODY_MARK.search(head) or bounce._MS_NDR.search(head):
+        return False
+    return bool(bounce._AUTO_REPLY_TEXT.search(head[:600]) or bounce._AUTO_REPLY_MARK.search(head))
+
+
+# The characters a case-insensitive regex takes for ASCII letters, and words
+# of the marks in other cases and with those characters in them.
+_ODD = ["\u0130", "\u0131", "\u017f", "\u212a", "ß", "É", "é", "\u00e0"]
+_PIECES = [
+    "This is an automated response to your message",
+    "THIS IS THE ONLY NOTIFICATION YOU WILL RECEIVE WHILE THIS PERSON IS AWAY",
+    "Thi\u017f i\u017f an automated re\u017fponse to your me\u017f\u017fage",
+    "Th\u0131s \u0131s an automated response to your message",
+    "Dies ist eine automatische Antwort auf Ihre Nachricht",
+    "Ceci est une r\u00e9ponse automatique \u00e0 votre message",
+    "Esta es una respuesta autom\u00e1tica a su mensaje",
+    "die einzige Benachrichtigung, die Sie empfangen werden",
+    "Delivery to the following recipient failed",
+    "I am out of the office",
+    "automated response",
+    "这是来自QQ邮箱的假期自动回复邮件",
+    "這是自動回覆",
+    "您的邮件已收到，我会尽快回复",
+    "ＡＵＴＯＭＡＴＥＤ",
+    "Привет",
+    "\n",
+    " ",
+]
+
+
+def _random_texts(count: int) -> list[str]:
+    rng = random.Random(1234)
+    out = []
+    for _ in range(count):
+        parts = [rng.choice(_PIECES + _ODD) for _ in range(rng.randint(1, 6))]
+        text = "".join(parts)
+        if rng.random() < 0.5:  # a letter swapped for a look-alike
+            at = rng.randrange(len(text))
+            text = text[:at] + rng.choice(_ODD) + text[at + 1 :]
+        out.append(text)
+    return out
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    found = _texts()
+    assert len(found) > 3000
+    return found + _random_texts(5000)
+
+
+def test_auto_reply_mark_words_cover_every_match(texts: list[str]) -> None:
+    assert bounce._AUTO_REPLY_MARK_WORDS  # (the shortcut is on: no cased letter past ASCII)
+    for text in texts:
+        assert bounce._auto_reply_mark(text) == (bounce._AUTO_REPLY_MARK.search(text) is not None)
+
+
+def test_auto_reply_text_answers_as_before(texts: list[str]) -> None:
+    seen = {True: 0, False: 0}
+    for text in texts:
+        answer = bounce._is_auto_reply_text(text)
+        assert answer == _reference_auto_reply(text)
+        seen[answer] += 1
+    # (both answers were tried)
+    assert seen[True] > 10
+    assert seen[False] > 1000
+
+
+def test_only_caseless_words_make_a_shortcut() -> None:
+    assert bounce._caseless_words(("automatic reply", "自动回复", "자동 회신")) is not None
+    # A cased letter past ASCII: lower-casing may not show where the regex matches.
+    assert bounce._caseless_words(("réponse automatique",)) is None
+    assert bounce._caseless_words(("автоответ",)) is None
+    assert bounce._caseless_words(None) is None
+
+
+def test_caseless_characters_match_only_themselves() -> None:
+    """No character a case-insensitive regex takes for a CJK one but itself."""
+    import _sre  # type: ignore[import-not-found]
+    from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+
+    for code in range(0x110000):
+        char = chr(code)
+        for other in (_sre.unicode_tolower(code), *_EXTRA_CASES.get(code, ())):
+            if other != code and bounce._caseless(chr(other)) and not chr(other).isascii():
+                raise AssertionError(f"U+{code:04X} folds to U+{other:04X}")
+        if bounce._caseless(char) and not char.isascii():
+            assert _sre.unicode_tolower(code) == code
+            assert code not in _EXTRA_CASES
+
+
+def _reference_header(text: str) -> str:
+    import email.header
+
+    try:
+        return str(email.header.make_header(email.header.decode_header(text)))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return text
+
+
+def test_a_header_without_an_encoded_word_is_read_as_written(texts: list[str]) -> None:
+    import email
+    import email.message
+
+    values = []
+    for text in texts[:4000]:  # the corpus files (whole, with their header blocks)
+        head = text.partition("\n\n")[0]
+        for line in head.splitlines():
+            name, colon, value = line.partition(":")
+            if colon and name.strip():
+                values.append(value.strip())
+    values += [*_random_texts(2000), "=?utf-8?q?Undeliverable?=", "a =? b", "=?bad"]
+    assert len(values) > 10_000
+    for value in values:
+        msg = email.message.Message()
+        msg["Subject"] = value
+        bounce._header.cache_clear()
+        assert bounce._header(msg, "Subject") == _reference_header(str(msg["Subject"]))
+
+
+def test_enhanced_fields_answer_as_their_regexes(texts: list[str]) -> None:
+    from smtpdoctor.diagnosis import classifier
+
+    def reference(text: str) -> str | None:
+        for rx in classifier._ENHANCED_FIELDS:
+            m = rx.search(text)
+            if m:
+                return m.group(1)
+        return None
+
+    assert classifier._DSN_EQUALS is not None  # (the shortcut is on)
+    extra = ["dsn=5.1.1", "x dsn=4.4.1, status=deferred", "DSN=5.1.1", "adsn=5.1.1", "dsn= 5.1.1"]
+    for text in texts + extra:
+        assert classifier._enhanced_fields(text) == reference(text)

@@ -1,0 +1,201 @@
+"""regexstore: a stored program builds re.compile's pattern; a doubtful file is ignored."""
+
+from __future__ import annotations
+
+import marshal
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.cli import regexstore
+from smtpdoctor.knowledge import patterns, phrasing
+
+pytestmark = pytest.mark.skipif(
+    not regexstore.AVAILABLE, reason="the store is CPython's (elsewhere re.compile decides)"
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, enabled store whose file is under tmp_path."""
+    path = tmp_path / "regexstore.marshal"
+    monkeypatch.setattr(regexstore, "_STORE", {})
+    monkeypatch.setattr(regexstore, "_ADDED", [])
+    monkeypatch.setattr(regexstore, "_CACHED", {})
+    monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
+    monkeypatch.setattr(regexstore, "_path", lambda: str(path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    return path
+
+
+def _table_sources() -> list[tuple[str, int]]:
+    """Every table regex, and each top-level branch of it, with its flags."""
+    assert patterns.PATTERNS  # (the tables are built: their sources are known)
+    out = []
+    for source in phrasing._SOURCES:
+        rx = phrasing.LazyRegex(source)
+        out.append((source, int(rx.flags)))
+        out.extend((branch, int(rx.flags)) for branch in phrasing._split_top(source))
+    return list(dict.fromkeys(out))
+
+
+def _reload(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a new process: nothing in memory, the file still there."""
+    monkeypatch.setattr(regexstore, "_STORE", {})
+    monkeypatch.setattr(regexstore, "_ADDED", [])
+    monkeypatch.setattr(regexstore, "_CACHED", {})
+    monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
+
+
+def test_every_table_regex_from_the_store_equals_re_compile(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _table_sources()
+    assert len(sources) > 300
+    for source, flags in sources:
+        assert regexstore.compile_stored(source, flags) == re.compile(source, flags)
+    regexstore.save()
+    assert store.exists()
+    _reload(monkeypatch)
+    for source, flags in sources:
+        # Pattern equality compares the flags, the pattern and the whole program.
+        built = regexstore.compile_stored(source, flags)
+        assert built == re.compile(source, flags)
+        assert built.groupindex == re.compile(source, flags).groupindex
+    assert not regexstore._ADDED  # every one came from the file
+
+
+def test_named_groups_and_flags_survive_the_store(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = [
+        (r"(?P<code>[45]\d\d)[ -](?P<text>.*)", 0),
+        (r"^(?i:Mail) (?-i:FROM)$", re.M),
+        (r"\bmailbox\b.{0,40}(unavailable|full)", re.I | re.S),
+        ("(a)(b)?(?P<c>c)\\3", re.I),
+    ]
+    for source, flags in cases:
+        regexstore.compile_stored(source, flags)
+    regexstore.save()
+    _reload(monkeypatch)
+    for source, flags in cases:
+        built, plain = regexstore.compile_stored(source, flags), re.compile(source, flags)
+        assert (built, built.groups, built.groupindex) == (plain, plain.groups, plain.groupindex)
+        text = "550 mailbox is full\nMail FROM xcc"
+        assert [m.span() for m in built.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_file_from_another_interpreter_or_broken_is_not_read(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad_program: tuple[object, ...] = (int(re.I | re.U), [1, 2, 3], 0, {}, (None,))
+    stamp = ("another Python", 0, "cpython-0")
+    store.write_bytes(marshal.dumps((stamp, {("abc", int(re.I)): bad_program}, [])))
+    assert regexstore.compile_stored("abc", re.I) == re.compile("abc", re.I)
+    for junk in (b"", b"not marshal at all", marshal.dumps([1, 2])):
+        store.write_bytes(junk)
+        _reload(monkeypatch)
+        assert regexstore.compile_stored("abc", re.I) == re.compile("abc", re.I)
+    # The right stamp with a broken program: the stdlib compiles it.
+    entries = {("abc", int(re.I)): bad_program}
+    store.write_bytes(marshal.dumps((regexstore._stamp(), entries, [("abc", int(re.I))])))
+    _reload(monkeypatch)
+    assert regexstore.compile_stored("abc", re.I) == re.compile("abc", re.I)
+    # Nor does it go into re's own cache.
+    re.purge()
+    _reload(monkeypatch)
+    regexstore.preload()
+    assert (str, "abc", int(re.I)) not in vars(re)["_cache"]
+
+
+def test_nothing_is_written_when_bytecode_is_not(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    regexstore.compile_stored(r"\bquota\b", re.I)
+    regexstore.save()
+    assert not store.exists()
+
+
+def test_off_until_enabled(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(regexstore, "_STATE", {"enabled": False, "loaded": False})
+    regexstore.compile_stored(r"\bquota\b", re.I)
+    regexstore.save()
+    assert not store.exists()
+    assert not regexstore._STATE["loaded"]
+
+
+def test_re_compile_cache_filled_with_the_modules_own_regexes(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smtpdoctor.diagnosis import classifier
+    from smtpdoctor.evidence import bounce
+
+    own = [
+        v
+        for module in (bounce, classifier)
+        for v in vars(module).values()
+        if isinstance(v, re.Pattern) and isinstance(v.pattern, str)
+    ]
+    assert len(own) > 40
+    re.purge()
+    for rx in own:  # as their modules compile them at import
+        re.compile(rx.pattern, rx.flags)
+    regexstore.save()  # a folder run records them
+    _reload(monkeypatch)
+    re.purge()
+    regexstore.preload()  # the next process, at import
+    cache = vars(re)["_cache"]
+    for rx in own:
+        key = (str, rx.pattern, rx.flags)
+        assert key in cache
+        # The same program as the stdlib's compiler makes, and what re.compile returns.
+        assert cache[key] == re._compiler.compile(rx.pattern, rx.flags)  # type: ignore[attr-defined]
+        assert re.compile(rx.pattern, rx.flags) is cache[key]
+    re.purge()
+
+
+def test_the_cache_keeps_room_for_what_re_compiles_itself(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    re.purge()
+    for n in range(600):
+        re.compile(f"word{n}", re.I)
+    regexstore.save()
+    assert len(regexstore._CACHED) <= regexstore._MAX_CACHED < vars(re)["_MAXCACHE"]
+    re.purge()
+
+
+def test_a_folder_explained_the_same_without_the_store_writing_it_and_reading_it(
+    tmp_path: Path,
+) -> None:
+    """Three processes over the same folders: no store, one writing it, one reading it."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-m", "smtpdoctor", "explain", "--format", "json"]
+    for folder in ("crisp", "flanker", "inmail", "mailman2"):
+        argv += ["--file", str(root / "tests" / "data" / "bounces" / folder)]
+    src = str(root / "src")
+    base = {**os.environ, "PYTHONPATH": src, "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")}
+    base.pop("PYTHONDONTWRITEBYTECODE", None)
+
+    def explain(**env: str) -> str:
+        done = subprocess.run(
+            argv, env={**base, **env}, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode in (0, 1, 2), done.stderr
+        return done.stdout
+
+    without = explain(PYTHONDONTWRITEBYTECODE="1")
+    assert not list(tmp_path.rglob("regexstore.*"))  # nothing written, as no bytecode is
+    writing = explain()
+    stores = list(tmp_path.rglob("regexstore.*.marshal"))
+    assert len(stores) == 1
+    reading = explain()
+    assert stores[0].stat().st_size > 100_000
+    assert without == writing == reading
+    assert without.count('"schema": "smtpdoctor.explanation/1"') > 50
