@@ -883,3 +883,22 @@ def test_a_russian_report_without_a_reason_is_one_failure_and_a_link_is_no_verdi
     # and a short Chinese acknowledgement is an auto-reply, not a failure
     (entry,) = parse_bounce("您好！你的来信我已收到，谢谢！").entries
     assert entry.nature == "auto-reply"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # a gateway's transcript after its retries gave up on the connection
+        ("554 could not connect and send the mail to 198.51.100.7", "firewall_block", "connect"),
+        ("Couldn't connect and send the message to mx.example.net", "firewall_block", "connect"),
+        # an MX lookup that found no usable host is DNS, whoever words it
+        ("ann@example.net:\n    no valid MX hosts found", "dns_resolution", "dns"),
+        ("550 no valid MX host for example.net", "dns_resolution", "dns"),
+        # a mailbox over the allowed quota is full, with or without the article
+        ("The users mailfolder is over the allowed quota (size).", "recipient", "rcpt_to"),
+        ("mailbox is over the permitted disk quota", "recipient", "rcpt_to"),
+    ],
+)
+def test_wordings_of_the_twenty_fifth_collection(text: str, category: str, stage: str) -> None:
+    got = classify(text)
+    assert (got.category.value, got.stage.value) == (category, stage)

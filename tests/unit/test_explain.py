@@ -687,6 +687,8 @@ BOUNCE_SOURCES = (
     "https://github.com/zoonru/PHP-Bounce-Handler/blob/master/eml/fixture_",
     # the twenty-first: the RIPE database's bounce-handling test mails (Exim, Cisco, OpenSMTPD)
     "https://github.com/RIPE-NCC/whois/blob/master/whois-api/src/test/resources/testMail/",
+    # the twenty-fifth: osandum/bounce-parser's fixtures (Kerio, Exim, qmail, Telenor, LMTP, an MDN)
+    "https://github.com/osandum/bounce-parser/blob/master/src/test/resources/",
 )
 
 
@@ -755,6 +757,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                     ("eleventh", 11),
                     ("fifteenth", 12),
                     ("twenty-first", 13),
+                    ("twenty-fifth", 14),
                 )[::-1]
                 if row["source"].startswith(BOUNCE_SOURCES[first:])
             )
@@ -763,7 +766,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later = ("seventh", "eighth", "ninth", "tenth", "eleventh")
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
-        later += ("twenty-second", "twenty-third", "twenty-fourth")
+        later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -778,6 +781,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("nineteen", "twentieth"),
             ("twenty", "twenty-first"),
             ("twentyone", "twenty-second"),
+            ("twentyfour", "twenty-fifth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
