@@ -897,8 +897,13 @@ def test_a_russian_report_without_a_reason_is_one_failure_and_a_link_is_no_verdi
         # a mailbox over the allowed quota is full, with or without the article
         ("The users mailfolder is over the allowed quota (size).", "recipient", "rcpt_to"),
         ("mailbox is over the permitted disk quota", "recipient", "rcpt_to"),
+        # the twenty-sixth: a sending host set up for local delivery only refuses
+        # every remote address itself; a delay because no MX could be reached
+        ("jo@example.org\n    Mailing to remote domains not supported", "policy_rejection", "none"),
+        ("421 4.4.0 no MXs for this domain could be reached", "firewall_block", "connect"),
+        ("no MX hosts could be reached at this time", "firewall_block", "connect"),
     ],
 )
-def test_wordings_of_the_twenty_fifth_collection(text: str, category: str, stage: str) -> None:
+def test_wordings_of_the_twenty_fifth_and_sixth(text: str, category: str, stage: str) -> None:
     got = classify(text)
     assert (got.category.value, got.stage.value) == (category, stage)

@@ -689,6 +689,9 @@ BOUNCE_SOURCES = (
     "https://github.com/RIPE-NCC/whois/blob/master/whois-api/src/test/resources/testMail/",
     # the twenty-fifth: osandum/bounce-parser's fixtures (Kerio, Exim, qmail, Telenor, LMTP, an MDN)
     "https://github.com/osandum/bounce-parser/blob/master/src/test/resources/",
+    # the twenty-sixth: CwsMailBounceHandler's and MediaWiki BounceHandler's test mails
+    "https://github.com/crazy-max/CwsMailBounceHandler/blob/master/tests/emls/",
+    "https://github.com/wikimedia/mediawiki-extensions-BounceHandler/blob/master/tests/phpunit/",
 )
 
 
@@ -758,6 +761,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                     ("fifteenth", 12),
                     ("twenty-first", 13),
                     ("twenty-fifth", 14),
+                    ("twenty-sixth", 15),
                 )[::-1]
                 if row["source"].startswith(BOUNCE_SOURCES[first:])
             )
@@ -767,6 +771,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
+        later += ("twenty-sixth",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -782,6 +787,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twenty", "twenty-first"),
             ("twentyone", "twenty-second"),
             ("twentyfour", "twenty-fifth"),
+            ("twentyfive", "twenty-sixth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -598,4 +598,18 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.DNS,
         permanence=_PM,
     ),
+    pattern(
+        "bounce.local_delivery_only",
+        # Debian's exim4 set up for "local delivery only" (its router fails
+        # every remote address: "Mailing to remote domains not supported"):
+        # the sending host's own configuration, no SMTP session took place.
+        r"\bMailing to remote domains not supported\b",
+        _C.POLICY_REJECTION,
+        "The sending mail server is configured for local delivery only and refuses "
+        "every address in another domain.",
+        "Reconfigure it to send mail out (dpkg-reconfigure exim4-config: an internet "
+        "site, or mail sent by a smarthost).",
+        source="bounce",
+        permanence=_PM,
+    ),
 )

@@ -173,7 +173,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\bHost not reachable\b|wasn't able to establish an SMTP connection|"
         r"Connection timed out during user open|did not accept our requests to connect|"
         # (a gateway's transcript after its retries: "554 could not connect and send the mail to")
-        r"\bcould(?: not|n't) connect and send\b",
+        r"\bcould(?: not|n't) connect and send\b|"
+        # (Oracle Messaging Server's delay: "no MXs for this domain could be reached")
+        r"\bno MXs? (?:hosts? )?(?:for this domain )?could be reached\b",
         _C.FIREWALL_BLOCK,
         "The sending server could not open a connection to the destination's mail server.",
         source="vendor",
