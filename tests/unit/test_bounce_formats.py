@@ -907,3 +907,74 @@ def test_a_russian_report_without_a_reason_is_one_failure_and_a_link_is_no_verdi
 def test_wordings_of_the_twenty_fifth_and_sixth(text: str, category: str, stage: str) -> None:
     got = classify(text)
     assert (got.category.value, got.stage.value) == (category, stage)
+
+
+def _dsn_mail(newline: str, stray_lf_blank: bool) -> str:
+    lines = [
+        "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)",
+        "Subject: Undelivered Mail Returned to Sender",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B1"',
+        "",
+        "--B1",
+        "Content-Type: text/plain",
+        "",
+        "<ann@example.net>: host mx.example.net[192.0.2.9] said: 550 Spam detected",
+        "    (in reply to end of DATA command)",
+        "",
+        "--B1",
+        "Content-Type: message/delivery-status",
+        "",
+        "Final-Recipient: rfc822; ann@example.net",
+        "Action: failed",
+        "Status: 5.0.0",
+        "",
+        "--B1",
+        "Content-Type: text/html",
+        "",
+        "<p>the returned message</p>",
+    ]
+    text = newline.join(lines) + newline
+    if stray_lf_blank:
+        text += "trailer\n\n"  # one LF-only blank line, as some mail stores leave
+    return text + "--B1--" + newline
+
+
+@pytest.mark.parametrize(("newline", "stray"), [("\n", False), ("\r\n", False), ("\r\n", True)])
+def test_a_mail_with_mixed_line_ends_keeps_its_header_block(newline: str, stray: bool) -> None:
+    (entry,) = parse_bounce(_dsn_mail(newline, stray)).entries
+    assert entry.recipient == "ann@example.net"
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE)
+
+
+def test_the_twenty_seventh_collections_classes() -> None:
+    # a recipient who takes no attachments: the content, not a server taking no mail
+    got = classify(
+        "Your mail to the following recipients could not be delivered because they are "
+        "not accepting mail with attachments or embedded images:"
+    )
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE)
+    assert classify("421 not accepting mail").category is Category.SERVICE_UNAVAILABLE
+    # a challenge-response filter holds the mail until the sender confirms
+    got = classify(
+        "Please click on the following link to have your address added to the "
+        "recipient's allowed list and to ensure delivery of your email."
+    )
+    assert got.category is Category.POLICY_REJECTION
+    assert classify("550 jo@example.org is not a valid user").category is Category.RECIPIENT
+    # a notice from the null address is a report, not an auto-reply, even marked auto-replied
+    text = (
+        "From: <>\nTo: list@example.org\nSubject: \nAuto-Submitted: auto-replied\n\n"
+        "You sent mail to jo@example.org. That's not a valid user here.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature is None
+    assert classify_best(entry.candidates).category is Category.RECIPIENT
+    # an ordinary auto-reply keeps its nature
+    text = (
+        "From: Jo <jo@example.org>\nTo: list@example.org\nSubject: Out of office\n"
+        "Auto-Submitted: auto-replied\n\nI am away until Monday.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature == "auto-reply"

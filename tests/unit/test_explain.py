@@ -692,6 +692,8 @@ BOUNCE_SOURCES = (
     # the twenty-sixth: CwsMailBounceHandler's and MediaWiki BounceHandler's test mails
     "https://github.com/crazy-max/CwsMailBounceHandler/blob/master/tests/emls/",
     "https://github.com/wikimedia/mediawiki-extensions-BounceHandler/blob/master/tests/phpunit/",
+    # the twenty-seventh: the Perl BounceParser's corpus mails whose text lines.jsonl does not cite
+    "https://github.com/rjbs/Mail-DeliveryStatus-BounceParser/blob/main/t/corpus/",
 )
 
 
@@ -762,6 +764,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                     ("twenty-first", 13),
                     ("twenty-fifth", 14),
                     ("twenty-sixth", 15),
+                    ("twenty-seventh", 17),
                 )[::-1]
                 if row["source"].startswith(BOUNCE_SOURCES[first:])
             )
@@ -771,7 +774,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
-        later += ("twenty-sixth",)
+        later += ("twenty-sixth", "twenty-seventh")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -788,6 +791,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twentyone", "twenty-second"),
             ("twentyfour", "twenty-fifth"),
             ("twentyfive", "twenty-sixth"),
+            ("twentysix", "twenty-seventh"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -279,9 +279,15 @@ def _refold(text: str) -> str:
     read the bounce's own ``From:`` and ``Subject:`` as body. Only a line
     between two header lines is taken for a continuation.
     """
-    head, sep, body = text.partition("\n\n")
+    # The first blank line ends the header block, whatever its line ends (a file
+    # of CRLF lines with a stray LF-only blank line in its body is no header
+    # block up to that line).
+    blank = _HEADER_END.search(text)
+    if blank is None:
+        return text
+    head, sep, body = text[: blank.start()], blank.group(), text[blank.end() :]
     # (Each line after the first a continuation or a header line: nothing to do.)
-    if not sep or _UNFOLDED.search(head) is None:
+    if _UNFOLDED.search(head) is None:
         return text
     lines = head.split("\n")
     last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
@@ -294,6 +300,7 @@ def _refold(text: str) -> str:
     return "\n".join(fixed) + sep + body
 
 
+_HEADER_END = re.compile(r"\r?\n\r?\n")
 # A line after the first that is neither indented nor a header line (see _HEADER_LINE).
 _UNFOLDED = re.compile(r"\n(?![ \t]|[A-Za-z][A-Za-z0-9-]*:(?!//))")
 
@@ -429,9 +436,11 @@ _DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail a
 
 
 def _looks_like_bounce(msg: email.message.Message) -> bool:
-    """From a mailer daemon, or a subject that says delivery failed."""
+    """From a mailer daemon (or the null address), or a subject that says delivery failed."""
+    sender = _header(msg, "From")
     return bool(
-        _DAEMON.search(_header(msg, "From"))
+        _DAEMON.search(sender)
+        or sender.strip() == "<>"
         or _BOUNCE_SUBJECT.search(_header(msg, "Subject"))
         or msg.get("X-Failed-Recipients")
     )

@@ -599,6 +599,20 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
     ),
     pattern(
+        "bounce.no_attachments",
+        # AOL's "... could not be delivered because they are not accepting mail
+        # with attachments or embedded images": the recipient's content setting,
+        # not a server that takes no mail.
+        r"\bnot accepting (?:e-?)?mail (?:with|containing) "
+        r"(?:attachments|embedded images|images)\b",
+        _C.POLICY_REJECTION,
+        "The recipient accepts no mail with attachments or embedded images.",
+        "Send the message without attachments or images (a link instead).",
+        source="bounce",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+    ),
+    pattern(
         "bounce.local_delivery_only",
         # Debian's exim4 set up for "local delivery only" (its router fails
         # every remote address: "Mailing to remote domains not supported"):
