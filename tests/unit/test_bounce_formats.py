@@ -978,3 +978,45 @@ def test_the_twenty_seventh_collections_classes() -> None:
     )
     (entry,) = parse_bounce(text).entries
     assert entry.nature == "auto-reply"
+
+
+def test_the_twenty_eighth_collections_classes() -> None:
+    # Exim's delay warning: every address it lists is undelivered, with its own reason or none
+    text = (
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n"
+        "Subject: Warning: message 1Abc-000-Xy delayed 24 hours\n\n"
+        "This message was created automatically by mail delivery software.\n\n"
+        "The addresses to which the message has not yet been delivered are:\n\n"
+        "  ann@example.net\n"
+        "    Delay reason: SMTP error from remote mail server after RCPT TO:<ann@example.net>:\n"
+        "    host mx.example.net [192.0.2.7]: 452 4.2.2 Over quota\n"
+        "  bob@example.net\n\n"
+        "No action is required on your part.\n"
+    )
+    got = {e.recipient: classify_best(e.candidates) for e in parse_bounce(text).entries}
+    assert set(got) == {"ann@example.net", "bob@example.net"}
+    assert (got["ann@example.net"].category, got["ann@example.net"].stage) == (
+        Category.RECIPIENT,
+        Stage.RCPT_TO,
+    )
+    assert got["bob@example.net"].category is Category.OTHER
+    # qmail's words for an address that is gone
+    got = classify("<jo@example.org>:\nThis address no longer accepts mail.")
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    # vpopmail's catch-all that then fails to write the mail: the server's own error
+    got = classify(
+        "user does not exist, but will deliver to /home/vpopmail/domains/example.org/x/\n"
+        "can not open new email file errno=2 file=/home/vpopmail/x\nsystem error"
+    )
+    assert got.category is Category.SERVICE_UNAVAILABLE
+    # a challenge-response notice marked as an auto-reply holds the mail: no auto-reply
+    text = (
+        "From: <verify@example.org>\nTo: jo@example.net\nPrecedence: auto_reply\n"
+        "Subject: Your email requires verification verify#1234\n\n"
+        "The message you sent requires that you verify that you\n"
+        "are a real live human being and not a spam source.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature is None
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.NONE)

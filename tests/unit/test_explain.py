@@ -694,6 +694,8 @@ BOUNCE_SOURCES = (
     "https://github.com/wikimedia/mediawiki-extensions-BounceHandler/blob/master/tests/phpunit/",
     # the twenty-seventh: the Perl BounceParser's corpus mails whose text lines.jsonl does not cite
     "https://github.com/rjbs/Mail-DeliveryStatus-BounceParser/blob/main/t/corpus/",
+    # the twenty-eighth: SpamAssassin's bounce-rule test mails (bounces and look-alikes)
+    "https://github.com/apache/spamassassin/blob/trunk/t.rules/",
 )
 
 
@@ -765,6 +767,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                     ("twenty-fifth", 14),
                     ("twenty-sixth", 15),
                     ("twenty-seventh", 17),
+                    ("twenty-eighth", 18),
                 )[::-1]
                 if row["source"].startswith(BOUNCE_SOURCES[first:])
             )
@@ -774,7 +777,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
-        later += ("twenty-sixth", "twenty-seventh")
+        later += ("twenty-sixth", "twenty-seventh", "twenty-eighth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -792,6 +795,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twentyfour", "twenty-fifth"),
             ("twentyfive", "twenty-sixth"),
             ("twentysix", "twenty-seventh"),
+            ("twentyseven", "twenty-eighth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -31,6 +31,7 @@ from smtpdoctor.knowledge.bounces import (
     AUTO_REPLY_SUBJECTS,
     BOUNCE_SUBJECTS,
     BOUNCE_TEXT_OPENINGS,
+    CHALLENGE_MARKS,
     MS_NDR_END,
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
@@ -334,7 +335,7 @@ def _from_message(
             _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
             for e in dsn
         ]
-    items = _by_recipient(kept, _failed_recipients(msg))
+    items = _by_recipient(kept, _failed_recipients(msg) or _listed(paragraphs))
     if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
         return items
     if depth == 0:
@@ -464,6 +465,7 @@ _BOUNCE_SUBJECT = re.compile(BOUNCE_SUBJECTS, re.I)
 _AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
 _AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 _AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
+_CHALLENGE = re.compile(CHALLENGE_MARKS, re.I)
 
 
 def _is_auto_reply_text(text: str) -> bool:
@@ -513,9 +515,11 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
         msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
     )
     precedence = str(msg.get("Precedence", "")).lower()
+    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
+    if first is not None and _CHALLENGE.search(_part_text(first)[:4000]):
+        return None  # a challenge-response filter holds the mail: no auto-reply
     if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
         return "auto-reply"
-    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
     if first is not None and _is_auto_reply_text(_part_text(first)):
         return "auto-reply"
     return None
@@ -610,6 +614,26 @@ _ADDRESS_LINE = re.compile(
 def _failed_recipients(msg: email.message.Message) -> list[str]:
     value = str(msg.get("X-Failed-Recipients", "") or "")
     return [a.lower() for a in _ADDRESS.findall(value)]
+
+
+# Exim's heading above the addresses of a failure or delay report; each address
+# it lists failed, whether or not a reason follows it.
+_LISTING = re.compile(
+    r"(?:not yet been delivered (?:are|is)|following address(?:\(es\)|es)? failed):\s*\Z", re.I
+)
+
+
+def _listed(paragraphs: list[str]) -> list[str]:
+    """The addresses listed under Exim's heading (a delay warning has no X-Failed-Recipients)."""
+    out: list[str] = []
+    for i, para in enumerate(paragraphs[:-1]):
+        if _LISTING.search(para):
+            for after in paragraphs[i + 1 :]:
+                who = _named(after)
+                if who is None:
+                    break
+                out.append(who)
+    return list(dict.fromkeys(out))
 
 
 def _named(paragraph: str) -> str | None:

@@ -22,6 +22,7 @@ __all__ = [
     "BOUNCE_PATTERNS",
     "BOUNCE_SUBJECTS",
     "BOUNCE_TEXT_OPENINGS",
+    "CHALLENGE_MARKS",
     "MS_NDR_END",
     "MS_NDR_HEADINGS",
     "ORIGINAL_MARKS",
@@ -94,6 +95,15 @@ AUTO_REPLY_OPENINGS = (
 # "die einzige Benachrichtigung ... während diese Person abwesend ist"),
 # French and Spanish. A bounce is never read by them (its openings and
 # headers are checked first).
+# What a challenge-response filter's notice says (Bluebottle, TMDA, Boxbe, cPanel's
+# BoxTrapper): the mail is held until the sender proves to be a person, so the
+# notice is no auto-reply whatever its Precedence or Auto-Submitted says.
+CHALLENGE_MARKS = (
+    r"verify\s+that\s+you\s+are\s+a\s+(?:real\s+)?(?:live\s+)?(?:human|person)|"
+    r"have\s+your\s+(?:e-?mail\s+)?address\s+added\s+to\s+the\s+recipient'?s?\s+"
+    r"(?:allowed|approved|safe)\s+list|"
+    r"\bnot\s+pre-?approved\b|your\s+(?:e-?mail|message)\s+requires\s+verification"
+)
 AUTO_REPLY_MARKS = (
     r"This is an automated response to your message|This is the only notification you "
     r"will receive while this person is away|Dies ist eine automatische Antwort auf Ihre "
@@ -611,6 +621,30 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         stage=_S.MESSAGE,
         permanence=_PM,
+    ),
+    pattern(
+        "bounce.challenge_response",
+        # The notice of a challenge-response filter (CHALLENGE_MARKS): the mail is
+        # held, not refused in the session, until the sender confirms.
+        CHALLENGE_MARKS,
+        _C.POLICY_REJECTION,
+        "The recipient's challenge-response filter holds the message until the sender "
+        "confirms being a person (a link or a reply).",
+        "Answer the challenge once, or ask the recipient to add the sender to the allowed list.",
+        source="bounce",
+        hint=_S.NONE,
+    ),
+    pattern(
+        "bounce.vpopmail_write_failed",
+        # vpopmail's catch-all ("user does not exist, but will deliver to
+        # /home/vpopmail/domains/x/y/") that then "can not open new email file
+        # errno=2 ... system error": the receiving host's own delivery failed.
+        r"\bcan ?not open new email file\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server accepted the mail but could not write it to the mailbox "
+        "(a local delivery error).",
+        "The receiving host's mailbox path or disk; its postmaster has to fix it.",
+        source="bounce",
     ),
     pattern(
         "bounce.local_delivery_only",

@@ -220,7 +220,6 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"Outgoing mail from .{0,80}? has been suspended|"
         # challenge-response filters hold mail until the sender confirms
         r"not pre-?approved|requires confirmation|confirm this mail server|\bspam ?list\b|"
-        r"have your (?:e-?mail )?address added to the recipient'?s? (?:allowed|approved|safe) list|"
         r"which is an open relay|\bopen relay (?:listed|detected|blocked)|"
         r"Access from ip address \S+ blocked|\bIP address \S+ (?:is )?blocked\b|"
         # the sending IP refused by name ("553 Mail from x.x.x.x not allowed" (Yahoo),
