@@ -696,6 +696,8 @@ BOUNCE_SOURCES = (
     "https://github.com/rjbs/Mail-DeliveryStatus-BounceParser/blob/main/t/corpus/",
     # the twenty-eighth: SpamAssassin's bounce-rule test mails (bounces and look-alikes)
     "https://github.com/apache/spamassassin/blob/trunk/t.rules/",
+    # the twenty-ninth: bounces that reached mailing lists, from the lists' public git archives
+    "https://github.com/linux-mailinglist-archives/",
 )
 
 
@@ -768,6 +770,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
                     ("twenty-sixth", 15),
                     ("twenty-seventh", 17),
                     ("twenty-eighth", 18),
+                    ("twenty-ninth", 19),
                 )[::-1]
                 if row["source"].startswith(BOUNCE_SOURCES[first:])
             )
@@ -777,7 +780,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
-        later += ("twenty-sixth", "twenty-seventh", "twenty-eighth")
+        later += ("twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -796,6 +799,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twentyfive", "twenty-sixth"),
             ("twentysix", "twenty-seventh"),
             ("twentyseven", "twenty-eighth"),
+            ("twentyeight", "twenty-ninth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
