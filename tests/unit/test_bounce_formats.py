@@ -1020,3 +1020,31 @@ def test_the_twenty_eighth_collections_classes() -> None:
     assert entry.nature is None
     got = classify_best(entry.candidates)
     assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.NONE)
+
+
+def test_phishing_dressed_as_a_bounce_is_no_failure_report() -> None:
+    lure = (
+        "From: Postmaster <list@example.org>\nTo: list@example.org\n"
+        "Subject: Undeliverable: Incoming messages failure\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n\n"
+        "<p>Dear list@example.org,</p><p>Your incoming messages has been placed on hold "
+        "due to low mailbox bandwidth.</p><p>Click to review held messages.</p>\n"
+    )
+    (entry,) = parse_bounce(lure).entries
+    assert entry.nature == "not-a-bounce"
+    # a real report whose returned message asks to confirm an account stays a report
+    real = (
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\n"
+        "<ann@example.net>: host mx.example.net[192.0.2.9] said: 550 5.1.1 User unknown\n"
+        "    (in reply to RCPT TO command)\n\n"
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "Final-Recipient: rfc822; ann@example.net\nAction: failed\nStatus: 5.1.1\n\n"
+        "--B\nContent-Type: message/rfc822\n\nSubject: Welcome\n\n"
+        "Please confirm your account: https://example.org/confirm\n--B--\n"
+    )
+    (entry,) = parse_bounce(real).entries
+    assert entry.nature is None
+    assert classify_best(entry.candidates).category is Category.RECIPIENT

@@ -704,6 +704,8 @@ BOUNCE_SOURCES = (
 # the twelfth and thirteenth: bounce texts users pasted into public GitHub issues, one
 # file per thread (the thirteenth's rows say so in their "collection")
 PASTED_FOLDER = "tests/data/bounces/issues/"
+# the twenty-ninth and thirtieth: bounces from mailing-list archives (rows say which)
+LISTS_FOLDER = "tests/data/bounces/mailinglists/"
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
 
@@ -752,7 +754,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             mine = got[:1]
         group = (
             row.get("collection", "twelfth")
-            if row["file"].startswith(PASTED_FOLDER)
+            if row["file"].startswith((PASTED_FOLDER, LISTS_FOLDER))
             else next(
                 name
                 for name, first in (
@@ -780,7 +782,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
-        later += ("twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth")
+        later += ("twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth", "thirtieth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -800,6 +802,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twentysix", "twenty-seventh"),
             ("twentyseven", "twenty-eighth"),
             ("twentyeight", "twenty-ninth"),
+            ("twentynine", "thirtieth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

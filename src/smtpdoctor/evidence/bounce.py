@@ -16,6 +16,7 @@ import email.errors
 import email.header
 import email.message
 import email.parser
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from smtpdoctor.knowledge.bounces import (
     BOUNCE_SUBJECTS,
     BOUNCE_TEXT_OPENINGS,
     CHALLENGE_MARKS,
+    LURE_MARKS,
     MS_NDR_END,
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
@@ -466,6 +468,7 @@ _AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
 _AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 _AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
 _CHALLENGE = re.compile(CHALLENGE_MARKS, re.I)
+_LURE = re.compile(LURE_MARKS, re.I)
 
 
 def _is_auto_reply_text(text: str) -> bool:
@@ -507,6 +510,9 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
         "message/feedback-report" in types
     ):
         return "feedback-report"
+    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
+    if not types & _DSN_TYPES and first is not None and _LURE.search(_visible(_part_text(first))):
+        return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
     if types & _DSN_TYPES or "delivery-status" in ctype or _looks_like_bounce(msg):
         return None
     subject = _header(msg, "Subject")
@@ -515,7 +521,6 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
         msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
     )
     precedence = str(msg.get("Precedence", "")).lower()
-    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
     if first is not None and _CHALLENGE.search(_part_text(first)[:4000]):
         return None  # a challenge-response filter holds the mail: no auto-reply
     if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
@@ -523,6 +528,17 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
     if first is not None and _is_auto_reply_text(_part_text(first)):
         return "auto-reply"
     return None
+
+
+def _visible(text: str) -> str:
+    """The words of a text part's start, an HTML part's tags and entities left out."""
+    head = text[:20000]
+    if "<" not in head:
+        return head[:4000]
+    return html.unescape(_TAG.sub(" ", head))[:4000]
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _is_text(part: email.message.Message) -> bool:

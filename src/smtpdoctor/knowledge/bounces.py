@@ -23,6 +23,7 @@ __all__ = [
     "BOUNCE_SUBJECTS",
     "BOUNCE_TEXT_OPENINGS",
     "CHALLENGE_MARKS",
+    "LURE_MARKS",
     "MS_NDR_END",
     "MS_NDR_HEADINGS",
     "ORIGINAL_MARKS",
@@ -103,6 +104,18 @@ CHALLENGE_MARKS = (
     r"have\s+your\s+(?:e-?mail\s+)?address\s+added\s+to\s+the\s+recipient'?s?\s+"
     r"(?:allowed|approved|safe)\s+list|"
     r"\bnot\s+pre-?approved\b|your\s+(?:e-?mail|message)\s+requires\s+verification"
+)
+# What phishing dressed as a bounce or a mailbox notice asks (seen in mailing-list
+# archives: "Undeliverable: Incoming messages failure", "N pending messages"): to
+# review, release or restore held mail, or confirm the account. A report on mail
+# the reader sent asks none of that, so such a text is no failure report.
+LURE_MARKS = (
+    r"\b(?:review|release|restore|recover|retrieve)(?:\s+or\s+delete)?\s+(?:your\s+)?"
+    r"(?:held|pending|undelivered|blocked|failed)\s+(?:outgoing\s+|incoming\s+)?(?:e-?mail\s+)?"
+    r"(?:mails?|messages?)\b|"
+    r"\byour\s+incoming\s+(?:e-?mail\s+)?messages\s+(?:has|have)\s+been\s+"
+    r"(?:placed\s+on\s+hold|held|suspended)\b|"
+    r"\bconfirm(?:ing)?\s+your\s+(?:e-?mail\s+)?account\b|\bmay\s+cause\s+login\s+interruption\b"
 )
 AUTO_REPLY_MARKS = (
     r"This is an automated response to your message|This is the only notification you "
