@@ -783,6 +783,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
         later += ("twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth", "thirtieth")
+        later += ("thirty-first",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -803,6 +804,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twentyseven", "twenty-eighth"),
             ("twentyeight", "twenty-ninth"),
             ("twentynine", "thirtieth"),
+            ("thirty", "thirty-first"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
