@@ -883,3 +883,168 @@ def test_a_russian_report_without_a_reason_is_one_failure_and_a_link_is_no_verdi
     # and a short Chinese acknowledgement is an auto-reply, not a failure
     (entry,) = parse_bounce("您好！你的来信我已收到，谢谢！").entries
     assert entry.nature == "auto-reply"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # a gateway's transcript after its retries gave up on the connection
+        ("554 could not connect and send the mail to 198.51.100.7", "firewall_block", "connect"),
+        ("Couldn't connect and send the message to mx.example.net", "firewall_block", "connect"),
+        # an MX lookup that found no usable host is DNS, whoever words it
+        ("ann@example.net:\n    no valid MX hosts found", "dns_resolution", "dns"),
+        ("550 no valid MX host for example.net", "dns_resolution", "dns"),
+        # a mailbox over the allowed quota is full, with or without the article
+        ("The users mailfolder is over the allowed quota (size).", "recipient", "rcpt_to"),
+        ("mailbox is over the permitted disk quota", "recipient", "rcpt_to"),
+        # the twenty-sixth: a sending host set up for local delivery only refuses
+        # every remote address itself; a delay because no MX could be reached
+        ("jo@example.org\n    Mailing to remote domains not supported", "policy_rejection", "none"),
+        ("421 4.4.0 no MXs for this domain could be reached", "firewall_block", "connect"),
+        ("no MX hosts could be reached at this time", "firewall_block", "connect"),
+    ],
+)
+def test_wordings_of_the_twenty_fifth_and_sixth(text: str, category: str, stage: str) -> None:
+    got = classify(text)
+    assert (got.category.value, got.stage.value) == (category, stage)
+
+
+def _dsn_mail(newline: str, stray_lf_blank: bool) -> str:
+    lines = [
+        "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)",
+        "Subject: Undelivered Mail Returned to Sender",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B1"',
+        "",
+        "--B1",
+        "Content-Type: text/plain",
+        "",
+        "<ann@example.net>: host mx.example.net[192.0.2.9] said: 550 Spam detected",
+        "    (in reply to end of DATA command)",
+        "",
+        "--B1",
+        "Content-Type: message/delivery-status",
+        "",
+        "Final-Recipient: rfc822; ann@example.net",
+        "Action: failed",
+        "Status: 5.0.0",
+        "",
+        "--B1",
+        "Content-Type: text/html",
+        "",
+        "<p>the returned message</p>",
+    ]
+    text = newline.join(lines) + newline
+    if stray_lf_blank:
+        text += "trailer\n\n"  # one LF-only blank line, as some mail stores leave
+    return text + "--B1--" + newline
+
+
+@pytest.mark.parametrize(("newline", "stray"), [("\n", False), ("\r\n", False), ("\r\n", True)])
+def test_a_mail_with_mixed_line_ends_keeps_its_header_block(newline: str, stray: bool) -> None:
+    (entry,) = parse_bounce(_dsn_mail(newline, stray)).entries
+    assert entry.recipient == "ann@example.net"
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE)
+
+
+def test_the_twenty_seventh_collections_classes() -> None:
+    # a recipient who takes no attachments: the content, not a server taking no mail
+    got = classify(
+        "Your mail to the following recipients could not be delivered because they are "
+        "not accepting mail with attachments or embedded images:"
+    )
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.MESSAGE)
+    assert classify("421 not accepting mail").category is Category.SERVICE_UNAVAILABLE
+    # a challenge-response filter holds the mail until the sender confirms
+    got = classify(
+        "Please click on the following link to have your address added to the "
+        "recipient's allowed list and to ensure delivery of your email."
+    )
+    assert got.category is Category.POLICY_REJECTION
+    assert classify("550 jo@example.org is not a valid user").category is Category.RECIPIENT
+    # a notice from the null address is a report, not an auto-reply, even marked auto-replied
+    text = (
+        "From: <>\nTo: list@example.org\nSubject: \nAuto-Submitted: auto-replied\n\n"
+        "You sent mail to jo@example.org. That's not a valid user here.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature is None
+    assert classify_best(entry.candidates).category is Category.RECIPIENT
+    # an ordinary auto-reply keeps its nature
+    text = (
+        "From: Jo <jo@example.org>\nTo: list@example.org\nSubject: Out of office\n"
+        "Auto-Submitted: auto-replied\n\nI am away until Monday.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature == "auto-reply"
+
+
+def test_the_twenty_eighth_collections_classes() -> None:
+    # Exim's delay warning: every address it lists is undelivered, with its own reason or none
+    text = (
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n"
+        "Subject: Warning: message 1Abc-000-Xy delayed 24 hours\n\n"
+        "This message was created automatically by mail delivery software.\n\n"
+        "The addresses to which the message has not yet been delivered are:\n\n"
+        "  ann@example.net\n"
+        "    Delay reason: SMTP error from remote mail server after RCPT TO:<ann@example.net>:\n"
+        "    host mx.example.net [192.0.2.7]: 452 4.2.2 Over quota\n"
+        "  bob@example.net\n\n"
+        "No action is required on your part.\n"
+    )
+    got = {e.recipient: classify_best(e.candidates) for e in parse_bounce(text).entries}
+    assert set(got) == {"ann@example.net", "bob@example.net"}
+    assert (got["ann@example.net"].category, got["ann@example.net"].stage) == (
+        Category.RECIPIENT,
+        Stage.RCPT_TO,
+    )
+    assert got["bob@example.net"].category is Category.OTHER
+    # qmail's words for an address that is gone
+    got = classify("<jo@example.org>:\nThis address no longer accepts mail.")
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    # vpopmail's catch-all that then fails to write the mail: the server's own error
+    got = classify(
+        "user does not exist, but will deliver to /home/vpopmail/domains/example.org/x/\n"
+        "can not open new email file errno=2 file=/home/vpopmail/x\nsystem error"
+    )
+    assert got.category is Category.SERVICE_UNAVAILABLE
+    # a challenge-response notice marked as an auto-reply holds the mail: no auto-reply
+    text = (
+        "From: <verify@example.org>\nTo: jo@example.net\nPrecedence: auto_reply\n"
+        "Subject: Your email requires verification verify#1234\n\n"
+        "The message you sent requires that you verify that you\n"
+        "are a real live human being and not a spam source.\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature is None
+    got = classify_best(entry.candidates)
+    assert (got.category, got.stage) == (Category.POLICY_REJECTION, Stage.NONE)
+
+
+def test_phishing_dressed_as_a_bounce_is_no_failure_report() -> None:
+    lure = (
+        "From: Postmaster <list@example.org>\nTo: list@example.org\n"
+        "Subject: Undeliverable: Incoming messages failure\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n\n"
+        "<p>Dear list@example.org,</p><p>Your incoming messages has been placed on hold "
+        "due to low mailbox bandwidth.</p><p>Click to review held messages.</p>\n"
+    )
+    (entry,) = parse_bounce(lure).entries
+    assert entry.nature == "not-a-bounce"
+    # a real report whose returned message asks to confirm an account stays a report
+    real = (
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\n"
+        "<ann@example.net>: host mx.example.net[192.0.2.9] said: 550 5.1.1 User unknown\n"
+        "    (in reply to RCPT TO command)\n\n"
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "Final-Recipient: rfc822; ann@example.net\nAction: failed\nStatus: 5.1.1\n\n"
+        "--B\nContent-Type: message/rfc822\n\nSubject: Welcome\n\n"
+        "Please confirm your account: https://example.org/confirm\n--B--\n"
+    )
+    (entry,) = parse_bounce(real).entries
+    assert entry.nature is None
+    assert classify_best(entry.candidates).category is Category.RECIPIENT

@@ -17,6 +17,7 @@ import email.header
 import email.message
 import email.parser
 import functools
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,8 @@ from smtpdoctor.knowledge.bounces import (
     AUTO_REPLY_SUBJECTS,
     BOUNCE_SUBJECTS,
     BOUNCE_TEXT_OPENINGS,
+    CHALLENGE_MARKS,
+    LURE_MARKS,
     MS_NDR_END,
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
@@ -280,9 +283,15 @@ def _refold(text: str) -> str:
     read the bounce's own ``From:`` and ``Subject:`` as body. Only a line
     between two header lines is taken for a continuation.
     """
-    head, sep, body = text.partition("\n\n")
+    # The first blank line ends the header block, whatever its line ends (a file
+    # of CRLF lines with a stray LF-only blank line in its body is no header
+    # block up to that line).
+    blank = _HEADER_END.search(text)
+    if blank is None:
+        return text
+    head, sep, body = text[: blank.start()], blank.group(), text[blank.end() :]
     # (Each line after the first a continuation or a header line: nothing to do.)
-    if not sep or _UNFOLDED.search(head) is None:
+    if _UNFOLDED.search(head) is None:
         return text
     lines = head.split("\n")
     last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
@@ -295,6 +304,7 @@ def _refold(text: str) -> str:
     return "\n".join(fixed) + sep + body
 
 
+_HEADER_END = re.compile(r"\r?\n\r?\n")
 # A line after the first that is neither indented nor a header line (see _HEADER_LINE).
 _UNFOLDED = re.compile(r"\n(?![ \t]|[A-Za-z][A-Za-z0-9-]*:(?!//))")
 
@@ -328,7 +338,7 @@ def _from_message(
             _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
             for e in dsn
         ]
-    items = _by_recipient(kept, _failed_recipients(msg))
+    items = _by_recipient(kept, _failed_recipients(msg) or _listed(paragraphs))
     if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
         return items
     if depth == 0:
@@ -436,9 +446,11 @@ _DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail a
 
 
 def _looks_like_bounce(msg: email.message.Message) -> bool:
-    """From a mailer daemon, or a subject that says delivery failed."""
+    """From a mailer daemon (or the null address), or a subject that says delivery failed."""
+    sender = _header(msg, "From")
     return bool(
-        _DAEMON.search(_header(msg, "From"))
+        _DAEMON.search(sender)
+        or sender.strip() == "<>"
         or _BOUNCE_SUBJECT.search(_header(msg, "Subject"))
         or msg.get("X-Failed-Recipients")
     )
@@ -462,6 +474,8 @@ _BOUNCE_SUBJECT = re.compile(BOUNCE_SUBJECTS, re.I)
 _AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
 _AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 _AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
+_CHALLENGE = re.compile(CHALLENGE_MARKS, re.I)
+_LURE = re.compile(LURE_MARKS, re.I)
 
 
 def _caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -535,6 +549,9 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
         "message/feedback-report" in types
     ):
         return "feedback-report"
+    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
+    if not types & _DSN_TYPES and first is not None and _LURE.search(_visible(_part_text(first))):
+        return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
     if types & _DSN_TYPES or "delivery-status" in ctype or _looks_like_bounce(msg):
         return None
     subject = _header(msg, "Subject")
@@ -543,12 +560,24 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
         msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
     )
     precedence = str(msg.get("Precedence", "")).lower()
+    if first is not None and _CHALLENGE.search(_part_text(first)[:4000]):
+        return None  # a challenge-response filter holds the mail: no auto-reply
     if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
         return "auto-reply"
-    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
     if first is not None and _is_auto_reply_text(_part_text(first)):
         return "auto-reply"
     return None
+
+
+def _visible(text: str) -> str:
+    """The words of a text part's start, an HTML part's tags and entities left out."""
+    head = text[:20000]
+    if "<" not in head:
+        return head[:4000]
+    return html.unescape(_TAG.sub(" ", head))[:4000]
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _is_text(part: email.message.Message) -> bool:
@@ -640,6 +669,26 @@ _ADDRESS_LINE = re.compile(
 def _failed_recipients(msg: email.message.Message) -> list[str]:
     value = str(msg.get("X-Failed-Recipients", "") or "")
     return [a.lower() for a in _ADDRESS.findall(value)]
+
+
+# Exim's heading above the addresses of a failure or delay report; each address
+# it lists failed, whether or not a reason follows it.
+_LISTING = re.compile(
+    r"(?:not yet been delivered (?:are|is)|following address(?:\(es\)|es)? failed):\s*\Z", re.I
+)
+
+
+def _listed(paragraphs: list[str]) -> list[str]:
+    """The addresses listed under Exim's heading (a delay warning has no X-Failed-Recipients)."""
+    out: list[str] = []
+    for i, para in enumerate(paragraphs[:-1]):
+        if _LISTING.search(para):
+            for after in paragraphs[i + 1 :]:
+                who = _named(after)
+                if who is None:
+                    break
+                out.append(who)
+    return list(dict.fromkeys(out))
 
 
 def _named(paragraph: str) -> str | None:

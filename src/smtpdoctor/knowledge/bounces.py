@@ -22,6 +22,8 @@ __all__ = [
     "BOUNCE_PATTERNS",
     "BOUNCE_SUBJECTS",
     "BOUNCE_TEXT_OPENINGS",
+    "CHALLENGE_MARKS",
+    "LURE_MARKS",
     "MS_NDR_END",
     "MS_NDR_HEADINGS",
     "ORIGINAL_MARKS",
@@ -94,6 +96,27 @@ AUTO_REPLY_OPENINGS = (
 # "die einzige Benachrichtigung ... während diese Person abwesend ist"),
 # French and Spanish. A bounce is never read by them (its openings and
 # headers are checked first).
+# What a challenge-response filter's notice says (Bluebottle, TMDA, Boxbe, cPanel's
+# BoxTrapper): the mail is held until the sender proves to be a person, so the
+# notice is no auto-reply whatever its Precedence or Auto-Submitted says.
+CHALLENGE_MARKS = (
+    r"verify\s+that\s+you\s+are\s+a\s+(?:real\s+)?(?:live\s+)?(?:human|person)|"
+    r"have\s+your\s+(?:e-?mail\s+)?address\s+added\s+to\s+the\s+recipient'?s?\s+"
+    r"(?:allowed|approved|safe)\s+list|"
+    r"\bnot\s+pre-?approved\b|your\s+(?:e-?mail|message)\s+requires\s+verification"
+)
+# What phishing dressed as a bounce or a mailbox notice asks (seen in mailing-list
+# archives: "Undeliverable: Incoming messages failure", "N pending messages"): to
+# review, release or restore held mail, or confirm the account. A report on mail
+# the reader sent asks none of that, so such a text is no failure report.
+LURE_MARKS = (
+    r"\b(?:review|release|restore|recover|retrieve)(?:\s+or\s+delete)?\s+(?:your\s+)?"
+    r"(?:held|pending|undelivered|blocked|failed)\s+(?:outgoing\s+|incoming\s+)?(?:e-?mail\s+)?"
+    r"(?:mails?|messages?)\b|"
+    r"\byour\s+incoming\s+(?:e-?mail\s+)?messages\s+(?:has|have)\s+been\s+"
+    r"(?:placed\s+on\s+hold|held|suspended)\b|"
+    r"\bconfirm(?:ing)?\s+your\s+(?:e-?mail\s+)?account\b|\bmay\s+cause\s+login\s+interruption\b"
+)
 AUTO_REPLY_MARKS = (
     r"This is an automated response to your message|This is the only notification you "
     r"will receive while this person is away|Dies ist eine automatische Antwort auf Ihre "
@@ -596,6 +619,58 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "Check the domain's MX records (or that it has an address to fall back to).",
         source="bounce",
         stage=_S.DNS,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.no_attachments",
+        # AOL's "... could not be delivered because they are not accepting mail
+        # with attachments or embedded images": the recipient's content setting,
+        # not a server that takes no mail.
+        r"\bnot accepting (?:e-?)?mail (?:with|containing) "
+        r"(?:attachments|embedded images|images)\b",
+        _C.POLICY_REJECTION,
+        "The recipient accepts no mail with attachments or embedded images.",
+        "Send the message without attachments or images (a link instead).",
+        source="bounce",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.challenge_response",
+        # The notice of a challenge-response filter (CHALLENGE_MARKS): the mail is
+        # held, not refused in the session, until the sender confirms.
+        CHALLENGE_MARKS,
+        _C.POLICY_REJECTION,
+        "The recipient's challenge-response filter holds the message until the sender "
+        "confirms being a person (a link or a reply).",
+        "Answer the challenge once, or ask the recipient to add the sender to the allowed list.",
+        source="bounce",
+        hint=_S.NONE,
+    ),
+    pattern(
+        "bounce.vpopmail_write_failed",
+        # vpopmail's catch-all ("user does not exist, but will deliver to
+        # /home/vpopmail/domains/x/y/") that then "can not open new email file
+        # errno=2 ... system error": the receiving host's own delivery failed.
+        r"\bcan ?not open new email file\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server accepted the mail but could not write it to the mailbox "
+        "(a local delivery error).",
+        "The receiving host's mailbox path or disk; its postmaster has to fix it.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.local_delivery_only",
+        # Debian's exim4 set up for "local delivery only" (its router fails
+        # every remote address: "Mailing to remote domains not supported"):
+        # the sending host's own configuration, no SMTP session took place.
+        r"\bMailing to remote domains not supported\b",
+        _C.POLICY_REJECTION,
+        "The sending mail server is configured for local delivery only and refuses "
+        "every address in another domain.",
+        "Reconfigure it to send mail out (dpkg-reconfigure exim4-config: an internet "
+        "site, or mail sent by a smarthost).",
+        source="bounce",
         permanence=_PM,
     ),
 )

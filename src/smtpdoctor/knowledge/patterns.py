@@ -843,7 +843,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
         r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
-        r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient)|"
+        r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient|user)|"
         # ("Recipient address rejected: Access denied" is an access-map rule, not a
         # missing user; Microsoft's 5.4.1 table says otherwise for its own.)
         r"Recipient address rejected(?!: Access denied)|no mailbox here|\buser not found\b|"

@@ -149,7 +149,7 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "vendor.dns_words",
         r"\bNo such domain\b(?! at this location)|Domain does not exist|"
-        r"\bNo MX (?:record )?found\b|"
+        r"\bNo MX (?:record )?found\b|\bno valid MX hosts?\b|"
         r"domain is not reachable|Could not find a gateway|Unroutable sender address|"
         r"Illegal host/domain name|host/domain does not accept mail|"
         r"Host does not accept mail|\bdoes not exist E\d+\b|indicated no SMTP service|"
@@ -171,7 +171,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.connect_words",
         r"unable to connect successfully to the destination|Network error on destination MXs|"
         r"\bHost not reachable\b|wasn't able to establish an SMTP connection|"
-        r"Connection timed out during user open|did not accept our requests to connect",
+        r"Connection timed out during user open|did not accept our requests to connect|"
+        # (a gateway's transcript after its retries: "554 could not connect and send the mail to")
+        r"\bcould(?: not|n't) connect and send\b|"
+        # (Oracle Messaging Server's delay: "no MXs for this domain could be reached")
+        r"\bno MXs? (?:hosts? )?(?:for this domain )?could be reached\b",
         _C.FIREWALL_BLOCK,
         "The sending server could not open a connection to the destination's mail server.",
         source="vendor",

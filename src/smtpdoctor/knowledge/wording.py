@@ -176,7 +176,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.mailbox_quota",
         r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover ?quota\b|"
-        r"\bover (?:its|their|his|her|your) (?:storage |disk )?quota\b|"
+        r"\bover (?:its|their|his|her|your|the)(?: allowed| permitted)? (?:storage |disk )?quota\b|"
         # (.NET's SmtpException names any 552 so, then quotes the server's own words)
         r"(?:reached|over) (?:its |the |their )?disk quota|"
         r"exceeded storage allocation(?!\. The server response was:)|"
@@ -252,7 +252,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.recipient_not_receiving",
         # The account exists but may not receive mail (disabled for inbound mail).
         r"\b(?:account|mailbox|user|address) is not (?:authori[sz]ed|allowed|permitted) "
-        r"to receive (?:e-?)?mail\b",
+        r"to receive (?:e-?)?mail\b|"
+        # (qmail's "This address no longer accepts mail.")
+        r"\b(?:account|mailbox|user|address) no longer (?:accepts|receives) (?:e-?)?mail\b",
         _C.RECIPIENT,
         "The recipient's account may not receive mail (it is disabled for incoming mail).",
         hint=_S.RCPT_TO,
