@@ -2165,3 +2165,72 @@ def test_stated_stages_by_class(text: str, stage: str) -> None:
 def test_tenth_collection_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # postscreen's own events (POSTSCREEN_README): its time limit is a timeout at
+        # the command it names; its lists and protocol tests refuse the client.
+        (
+            "Mar  3 10:00:01 mx postfix/postscreen[2211]: COMMAND TIME LIMIT from "
+            "[198.51.100.7]:40212 after EHLO",
+            "network_timeout",
+            "ehlo",
+        ),
+        (
+            "Feb  9 04:11:52 mx1 postfix/postscreen[77]: DENYLISTED [203.0.113.9]:5511",
+            "policy_rejection",
+            "none",
+        ),
+        ("postfix/postscreen[77]: DNSBL rank 7 for [203.0.113.9]:5511", "policy_rejection", "none"),
+        (
+            "postfix/postscreen[1]: PREGREET 11 after 0.1 from [192.0.2.4]:3345: HELO x\\r\\n",
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "postfix/postscreen[5]: NON-SMTP COMMAND from [192.0.2.4]:1234 after CONNECT: "
+            "GET / HTTP/1.1",
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "postfix/postscreen[5]: HANGUP after 2.1 from [192.0.2.4]:1234 in tests after "
+            "SMTP handshake",
+            "connection_dropped",
+            "none",
+        ),
+        # A local delivery agent's own log line is past the SMTP session: no command.
+        (
+            "Dec  1 10:00:00 mx dovecot: lda(bob@example.org)<4242><abc>: msgid=<x@y>: "
+            "save failed to INBOX: Quota exceeded (mailbox for user is full)",
+            "recipient",
+            "none",
+        ),
+        (
+            "Apr  4 08:00:00 mail dovecot[812]: lmtp(alice@example.net)<22><k>: Error: "
+            "msgid=<a@b>: Failed to save mail to INBOX: Quota exceeded (mailbox for user is full)",
+            "recipient",
+            "none",
+        ),
+        (
+            "Jun 1 00:00:01 imap lmtpd[3012]: verify_user(user.joe) failed: Mailbox does not exist",
+            "recipient",
+            "none",
+        ),
+        # ... but Postfix's LMTP client quoting the reply keeps the stage it states,
+        # and a bare reply still names a recipient (RCPT TO).
+        (
+            "postfix/lmtp[48]: 1A: to=<u@x.org>, relay=x.org[private/dovecot-lmtp], dsn=5.2.2, "
+            "status=bounced (host x.org[private/dovecot-lmtp] said: 552 5.2.2 <u@x.org> Quota "
+            "exceeded (mailbox for user is full) (in reply to end of DATA command))",
+            "recipient",
+            "message",
+        ),
+        ("552 5.2.2 Mailbox full", "recipient", "rcpt_to"),
+    ],
+)
+def test_eleventh_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

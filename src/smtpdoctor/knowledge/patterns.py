@@ -930,6 +930,50 @@ _CORE: tuple[TextPattern, ...] = (
         permanence=_T,
         kind=_DROP,
     ),
+    # postscreen's own events (Postfix POSTSCREEN_README): its protocol tests
+    # and lists judge the client before any smtpd sees it.
+    _p(
+        "postfix.postscreen_time_limit",
+        r"\bCOMMAND TIME LIMIT from\b",
+        _C.NETWORK_TIMEOUT,
+        "postscreen waited longer than postscreen_command_time_limit for the client's "
+        "next command.",
+        source="postfix",
+        permanence=_T,
+        retry=True,
+        kind=_DROP,
+    ),
+    _p(
+        "postfix.postscreen_listed",
+        r"\b(?:DENYLISTED|BLACKLISTED) \[[\da-f.:]+\]|\bDNSBL rank \d+ for\b",
+        _C.POLICY_REJECTION,
+        "postscreen found the client on its access list or its DNS block lists; it refuses "
+        "the client when the list says so or the rank reaches postscreen_dnsbl_threshold.",
+        "The sending IP is listed (postscreen_access_list, postscreen_dnsbl_sites).",
+        source="postfix",
+    ),
+    _p(
+        "postfix.postscreen_protocol",
+        r"\b(?:PREGREET \d+ after|BARE NEWLINE from|NON-SMTP COMMAND from|"
+        r"COMMAND PIPELINING from|COMMAND (?:COUNT|LENGTH) LIMIT from)\b",
+        _C.POLICY_REJECTION,
+        "The client broke one of postscreen's protocol tests (it talked before the greeting, "
+        "pipelined without permission, sent a bare newline, a non-SMTP command, or too many "
+        "or too long commands), as spam bots do; postscreen refuses it when that test's "
+        "action says so.",
+        "A spam bot or a broken client; for a legitimate one, allow its IP in "
+        "postscreen_access_list.",
+        source="postfix",
+    ),
+    _p(
+        "postfix.postscreen_hangup",
+        r"\bHANGUP after [\d.]+ from\b",
+        _C.CONNECTION_DROPPED,
+        "The client hung up while postscreen was testing it.",
+        source="postfix",
+        permanence=_T,
+        kind=_DROP,
+    ),
     _p(
         "smtp.connection_lost",
         r"lost connection with \S+ while|closed connection in response to|"

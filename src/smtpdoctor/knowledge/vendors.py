@@ -551,6 +551,14 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"requires a secure connection or the client was not authenticated",
         _S.MAIL_FROM,
     ),
+    # A local delivery agent's own log line (Dovecot's LMTP/LDA, Cyrus lmtpd,
+    # maildrop) is past the SMTP session: it states no SMTP command.
+    stage_phrase(
+        "stage.local_delivery_agent",
+        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?\[\d+\]: verify_user\(|"
+        r"\bmaildrop(?:\[\d+\])?: ",
+        _S.NONE,
+    ),
     # Receiving-side lines that say when the server refused (a sending MTA's own
     # "(in reply to X command)" after the words states the command instead).
     stage_phrase(
