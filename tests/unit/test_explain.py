@@ -1084,11 +1084,13 @@ LINE_HELD_FLOOR_ALL = (233, 223)
             "policy_rejection",
             "greeting",
         ),
+        # (GMX's words alone name no subject: its IP and header rules say the same;
+        # the eleventh round, from a tune row "(IP based)")
         (
             "Status: 5.0.0\nDiagnostic-Code: smtp; 554-Transaction failed 554-Reject due to "
             "policy restrictions. 554 For explanation visit https://www.gmx.net/mail/",
             "policy_rejection",
-            "message",
+            "none",
         ),
         (
             "554 5.7.1 [CS01] Message rejected due to local policy. Please visit "
@@ -2143,7 +2145,9 @@ def test_stated_stages_by_class(text: str, stage: str) -> None:
         ("550 Your IP address 198.51.100.7 is not allowed to send", "policy_rejection", "none"),
         # RFC 5321 sequence replies and library words that name the command.
         ("503 5.5.2 Need rcpt command", "other", "data"),
-        ("Mail sender rejection.", "other", "mail_from"),
+        # (a sender "rejection" with no cause is a refusal by the receiver's rules:
+        # policy, the eleventh round, as the tune row expects)
+        ("Mail sender rejection.", "policy_rejection", "mail_from"),
         # Ruby raises SMTPAuthenticationError for any 53x; a 530 answers the command
         # that needed the login, not AUTH (RFC 4954 §6); a 535 answers AUTH.
         (
@@ -2232,5 +2236,55 @@ def test_tenth_collection_classes(text: str, category: str, stage: str) -> None:
     ],
 )
 def test_eleventh_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # "no valid recipients" after a reply code is the reply to DATA once every
+        # RCPT TO was refused: a recipient problem, whatever generic 5.5.1 stands by.
+        ("554 5.5.1 Error: no valid recipients", "recipient", "data"),
+        (
+            'Expected response code 354 but got code "554", with message "554 5.5.1 Error: '
+            'no valid recipients"',
+            "recipient",
+            "data",
+        ),
+        # A reply whose whole text is "Rejected", a sender "rejection": refusals by the
+        # receiver's rules with no cause named (weak).
+        ("550 Rejected.", "policy_rejection", "none"),
+        ("SMTP error, MAIL FROM:550 Rejected", "policy_rejection", "mail_from"),
+        # "Recipient address rejected:" with an access map's words of a block or a
+        # policy is an access rule, not a missing user (the prefix states no stage).
+        (
+            "550 5.7.1 <x@example.org>: Recipient address rejected: Blocked by admin",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in virtual "
+            "mailbox table",
+            "recipient",
+            "rcpt_to",
+        ),
+        # GMX/web.de/IONOS: "Reject due to policy restrictions" names no subject; a
+        # header case code ("c=hi") in its link says the message.
+        (
+            "554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation "
+            "visit https://postmaster.gmx.net/en/case?c=hi&i=ip&v=192.0.2.1&r=1",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation "
+            "visit https://postmaster.gmx.net/en/case?c=r0735&i=ip&v=192.0.2.1&r=1",
+            "policy_rejection",
+            "none",
+        ),
+    ],
+)
+def test_eleventh_round_wordings(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched

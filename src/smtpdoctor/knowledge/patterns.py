@@ -838,15 +838,28 @@ _CORE: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=True,
     ),
+    # Postfix's (and others') reply to DATA once every RCPT TO was refused.
+    _p(
+        "postfix.no_valid_recipients",
+        r"\b5\d\d[ -](?:5\.\d\.\d{1,3} )?(?:Error: )?no valid recipients\b",
+        _C.RECIPIENT,
+        "The server refused every recipient, so it refuses the data too: the cause is in "
+        "the replies to RCPT TO.",
+        stage=_S.DATA,
+        permanence=_PM,
+        retry=False,
+    ),
     _p(
         "generic.user_unknown",
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
         r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient)|"
-        # ("Recipient address rejected: Access denied" is an access-map rule, not a
-        # missing user; Microsoft's 5.4.1 table says otherwise for its own.)
-        r"Recipient address rejected(?!: Access denied)|no mailbox here|\buser not found\b|"
+        # ("Recipient address rejected: Access denied", or an access map's own words
+        # of a block or policy, is an access rule, not a missing user; Microsoft's
+        # 5.4.1 table says otherwise for its own.)
+        r"Recipient address rejected(?!:\s+(?:Access denied|[^\n;]{0,40}?\b(?:block\w*|"
+        r"black ?list\w*|denied|polic(?:y|ies)|spam\w*)))|no mailbox here|\buser not found\b|"
         r"no mailbox found|"
         r"\baddress unknown\b|\bunknown (?:user )?(?:address|account)\b",
         _C.RECIPIENT,

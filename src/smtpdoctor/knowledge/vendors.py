@@ -191,9 +191,13 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
         r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
         r"message does not meet (?:our|the) (?:delivery )?requirements|"
-        # Apple iCloud [CS01]; GMX/web.de/IONOS header checks; Gmail's verdict on
-        # one message; Mimecast's header-based anti-spoofing.
-        r"Message rejected due to local policy|Reject due to policy restrictions|"
+        # Apple iCloud [CS01]; GMX/web.de/IONOS header checks (their case code
+        # "c=h..." in the link, or "(header based)": "Reject due to policy
+        # restrictions" alone names no subject, their IP cases say "i=ip" or "(IP
+        # based)"); Gmail's verdict on one message;
+        # Mimecast's header-based anti-spoofing.
+        r"Message rejected due to local policy|"
+        r"Reject due to policy restrictions(?: \(header based\)|[\s\S]{0,200}?[?&]c=h[a-z]{1,3}\b)|"
         r"rejected (?:for|as) spam|spam or virus content|message is likely unsolicited|"
         r"header based Anti-Spoofing",
         _C.POLICY_REJECTION,
@@ -201,6 +205,19 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "policy on the content).",
         source="vendor",
         hint=_S.MESSAGE,
+    ),
+    # GMX/web.de/IONOS's words cover their IP and content rules alike; without a
+    # header case code (above) they name no subject.
+    pattern(
+        "vendor.gmx_policy",
+        r"Reject due to policy restrictions",
+        _C.POLICY_REJECTION,
+        "The receiving server (GMX, web.de, IONOS) refused the mail by its policy; the "
+        "case code in its link says which rule.",
+        "Open the link in the reply: its case page names the rule (the sending IP's "
+        "reputation, a header, the content).",
+        source="vendor",
+        retry=False,
     ),
     pattern(
         "vendor.policy_strong",

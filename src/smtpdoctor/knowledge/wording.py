@@ -300,7 +300,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.message_refused",
         # The message refused with no cause named ("550 Message rejected"): the
         # receiver's rules, not a recipient (weak: a named cause decides).
-        r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b",
+        r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b|"
+        # a reply whose whole text is "Rejected"
+        r"\b[45]\d\d[ -]Rejected\.?\s*$",
         _C.POLICY_REJECTION,
         "The receiving server refused the message by its rules without saying which.",
         "A content or reputation filter, or a rule on the sender or its headers.",
@@ -310,7 +312,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     # (the sender's refusal first: its words may name a user too)
     pattern(
         "wording.sender_refused",
-        r"Sender address rejected|\bunknown sender(?: address)?\b|"
+        r"Sender address rejected|\bunknown sender(?: address)?\b|\bsender rejection\b|"
         r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b|"
         # Exim's callout ("550 Sender verify failed", "sender verify fail for <x>")
         r"\bsender verif(?:y|ication) fail",
