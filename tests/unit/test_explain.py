@@ -2288,3 +2288,106 @@ def test_eleventh_collection_classes(text: str, category: str, stage: str) -> No
 def test_eleventh_round_wordings(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # gen_smtp's tuples (Swoosh, Bamboo): the reason inside network_failure decides;
+        # auth_failed is the login.
+        (
+            "{:error, {:retries_exceeded, {:network_failure, 'smtp.example.org', "
+            "{:error, :closed}}}}",
+            "connection_dropped",
+            "none",
+        ),
+        (
+            "{:error, {:retries_exceeded, {:network_failure, 'smtp.example.org', "
+            "{:error, :timeout}}}}",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "{:network_failure, 'smtp.example.org', {:error, :econnrefused}}",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "{:error, {:no_more_hosts, {:permanent_failure, 'smtp.example.org', :auth_failed}}}",
+            "authentication",
+            "auth",
+        ),
+        # Certificate refusals without Go's "x509:" prefix, and a peer's alert.
+        (
+            "send failed: certificate signed by unknown authority",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        (
+            "smtpd: TLS handshake error: remote error: tls: bad certificate",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # Postfix's "SSL_connect/SSL_accept error ...: <reason>": the reason decides.
+        (
+            "postfix/smtpd[1]: SSL_accept error from unknown[192.0.2.1]: lost connection",
+            "connection_dropped",
+            "tls_handshake",
+        ),
+        (
+            "postfix/smtp[1]: SSL_connect error to mx.example.org[192.0.2.1]:25: Connection "
+            "timed out",
+            "network_timeout",
+            "tls_handshake",
+        ),
+        (
+            "postfix/smtp[1]: SSL_connect error to mx.example.org[192.0.2.1]:25: -1",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # ENOTCONN is a dropped connection.
+        (
+            "warning: getpeername: Transport endpoint is not connected -- dropping this connection",
+            "connection_dropped",
+            "none",
+        ),
+        # smtpd's and dnsblog's receiving-side lines.
+        (
+            "postfix/dnsblog[5]: addr 192.0.2.9 listed by domain zen.spamhaus.org as 127.0.0.4",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "postfix/smtpd[5]: NOQUEUE: reject_warning: RCPT from x[192.0.2.9]: 553 5.7.1 "
+            "<a@b.c>: Sender address rejected: not owned by user u1; from=<a@b.c> to=<d@e.f>",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "postfix/smtpd[5]: NOQUEUE: reject: VRFY from x[192.0.2.9]: 550 5.1.1 <a@b.c>: "
+            "Recipient address rejected: User unknown in local recipient table; to=<a@b.c>",
+            "recipient",
+            "none",
+        ),
+        # The receiver's own tables, directory and queue.
+        ("warning: hash:/etc/postfix/virtual lookup failure", "service_unavailable", "none"),
+        (
+            "postfix/trivial-rewrite[9]: warning: dict_mysql_lookup: mysql query error: Lost "
+            "connection",
+            "service_unavailable",
+            "none",
+        ),
+        ("smtpd[1]: warn: queue-fs: fsync: Input/output error", "service_unavailable", "none"),
+        # hMailServer's relay rule; a missing 'From' header.
+        ("550 Delivery is not allowed to this address.", "policy_rejection", "rcpt_to"),
+        (
+            'Expected response code "250" but got code "550", with message "550 MIME '
+            "message is missing 'From' header\".",
+            "policy_rejection",
+            "message",
+        ),
+    ],
+)
+def test_twelfth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

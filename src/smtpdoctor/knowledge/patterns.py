@@ -198,6 +198,30 @@ _CORE: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # Postfix's "SSL_connect error to X: <reason>": the reason after it decides.
+    _p(
+        "tls.handshake_dropped",
+        r"SSL_(?:connect|accept) error (?:to|from) \S+: "
+        r"(?:lost connection|Connection reset by peer)",
+        _C.CONNECTION_DROPPED,
+        "The other side closed the connection during the TLS handshake.",
+        "A client or server that gave up on TLS (a scanner, a broken TLS stack), or a "
+        "firewall that cut the session.",
+        source="postfix",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    _p(
+        "tls.handshake_timeout",
+        r"SSL_(?:connect|accept) error (?:to|from) \S+: Connection timed out",
+        _C.NETWORK_TIMEOUT,
+        "The TLS handshake timed out: the other side stopped answering.",
+        source="postfix",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        kind=_DROP,
+    ),
     _p(
         "tls.handshake_failed",
         r"TLS handshake failed|Cannot start TLS|SSL_connect error|SSL_accept error|"
@@ -958,7 +982,9 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "postfix.postscreen_listed",
-        r"\b(?:DENYLISTED|BLACKLISTED) \[[\da-f.:]+\]|\bDNSBL rank \d+ for\b",
+        r"\b(?:DENYLISTED|BLACKLISTED) \[[\da-f.:]+\]|\bDNSBL rank \d+ for\b|"
+        # dnsblog: the client's address is on a DNS list
+        r"\baddr [\da-f.:]+ listed by domain \S+ as 127\.",
         _C.POLICY_REJECTION,
         "postscreen found the client on its access list or its DNS block lists; it refuses "
         "the client when the list says so or the rank reaches postscreen_dnsbl_threshold.",
@@ -1192,7 +1218,7 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.rcpt_to",
         r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"
-        r"for RCPT TO command|reject: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
+        r"for RCPT TO command|reject(?:_warning)?: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
         r"in reply to RCPT command|in response to (?:pipelined )?RCPT TO|during RCPT TO",
         _S.RCPT_TO,
     ),

@@ -219,6 +219,18 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         source="vendor",
         retry=False,
     ),
+    # hMailServer: the IP range may not deliver to this address (its relay rule).
+    pattern(
+        "vendor.hmailserver_relay",
+        r"Delivery is not allowed to this address",
+        _C.POLICY_REJECTION,
+        "The server does not relay to this address for this client (hMailServer's IP "
+        "range rules: delivery from external to external is not allowed).",
+        "Authenticate (SMTP AUTH), or allow the client's IP range to deliver there.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
     pattern(
         "vendor.policy_strong",
         r"Denied by policy|not configured to relay|"
@@ -569,11 +581,13 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         _S.MAIL_FROM,
     ),
     # A local delivery agent's own log line (Dovecot's LMTP/LDA, Cyrus lmtpd,
-    # maildrop) is past the SMTP session: it states no SMTP command.
+    # maildrop) is past the SMTP session: it states no SMTP command; nor does a
+    # reply to VRFY or EXPN. (Postfix's own "relay=local" lines stay RCPT TO for a
+    # recipient: corpus.jsonl reads them so.)
     stage_phrase(
         "stage.local_delivery_agent",
         r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?\[\d+\]: verify_user\(|"
-        r"\bmaildrop(?:\[\d+\])?: ",
+        r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
         _S.NONE,
     ),
     # Receiving-side lines that say when the server refused (a sending MTA's own

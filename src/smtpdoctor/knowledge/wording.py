@@ -110,7 +110,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.socket_closed",
         # errno names and runtime words for a connection the other side closed.
-        r"\b(?:EPIPE|ECONNABORTED)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
+        r"\b(?:EPIPE|ECONNABORTED|ENOTCONN)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
+        r"\bTransport endpoint is not connected\b|"
         r"socket disconnected before secure TLS connection",
         _C.CONNECTION_DROPPED,
         "The connection was closed (reset or abandoned) before the session was done.",
@@ -273,7 +274,12 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.lookup_failure",
         # Postfix's "Temporary lookup failure": a table or directory the receiving
         # server consults did not answer; nothing in the mail itself is wrong.
-        r"\bTemporary lookup failure\b",
+        r"\bTemporary lookup failure\b|"
+        # its own warnings of the same: a table, LDAP or a map that did not answer
+        # (a table's name or path; "DNS/host lookup failure" is DNS, not this)
+        r"\b(?:[a-z]+:)?/\S+ lookup failure\b|\b\w+_(?:maps|domains|tables?) lookup failure\b|"
+        r"\bmap lookup problem\b|Can't contact LDAP server|"
+        r"\bdict_\w+_lookup: [^\n]*\berror\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server could not look up its own tables or directory (a map, "
         "a database, LDAP) for this address; the mail is deferred until it can.",
@@ -440,7 +446,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.header_refused",
-        r"\bFrom:? header\b|\bheaders? (?:are |is )?not (?:RFC[ -]?\d* ?)?compliant|"
+        r"\bFrom'?:? header\b|\bheaders? (?:are |is )?not (?:RFC[ -]?\d* ?)?compliant|"
         r"\bheader\b[^.;\n]{0,30}?\bnot allowed\b|\bRFC ?5322\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message's headers (a missing or invalid "
@@ -464,7 +470,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.server_trouble",
         r"\bno healthy\b|Insufficient system resources|\bUnexpected failure\b|"
         r"temporar(?:y|ily) (?:server|system|local) (?:error|failure|problem)|"
-        r"Internal (?:server )?error|\bUnknown error\b",
+        r"Internal (?:server )?error|\bUnknown error\b|"
+        # its own queue storage (OpenSMTPD's queue-fs, Postfix's queue file)
+        r"\bqueue-fs: \w+: |\bqueue file write error\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server had a problem of its own and could not take the mail now.",
         retry=True,
