@@ -2391,3 +2391,35 @@ def test_eleventh_round_wordings(text: str, category: str, stage: str) -> None:
 def test_twelfth_collection_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # The sending server's own faults are no refusal: Exim's DKIM signing, a Postfix
+        # configuration error ("unknown user name" there is no recipient).
+        (
+            "2021-01-01 10:00:00 1abcde-000001-AB DKIM: signing failed: RSA_LONG_LINE",
+            "other",
+            "none",
+        ),
+        (
+            "postfix/smtpd[1]: fatal: file /etc/postfix/main.cf: parameter mail_owner: unknown "
+            "user name value: postfix",
+            "other",
+            "none",
+        ),
+        # ... while a DKIM refusal by the receiver stays one.
+        ("550 5.7.1 DKIM signature verification failed", "policy_rejection", "message"),
+        # Exim's default ACL on the recipient's local part.
+        (
+            "H=(x.test) [192.0.2.1] F=<a@x.test> rejected RCPT <b|c@y.test>: restricted "
+            "characters in address",
+            "recipient",
+            "rcpt_to",
+        ),
+    ],
+)
+def test_thirteenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

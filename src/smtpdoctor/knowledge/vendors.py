@@ -219,6 +219,30 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         source="vendor",
         retry=False,
     ),
+    # The sending server's own faults, not a refusal: Exim's DKIM signing, a
+    # Postfix configuration error that stops a daemon.
+    pattern(
+        "vendor.local_config_fault",
+        r"\bDKIM: signing failed\b|\bfatal: (?:file [^:\n]+: )?parameter \w+: ",
+        _C.OTHER,
+        "The mail server's own configuration or signing failed (a DKIM key Exim could not "
+        "sign with, a main.cf parameter Postfix cannot use); no remote server refused anything.",
+        "Fix the named setting or key and restart or reload the MTA.",
+        source="vendor",
+        retry=False,
+    ),
+    # Exim's default ACL: a local part with @ % ! / | or a leading dot.
+    pattern(
+        "vendor.exim_restricted_characters",
+        r"restricted characters in address",
+        _C.RECIPIENT,
+        "The receiving server refuses the recipient address because its local part holds "
+        "characters its rules forbid (Exim's default: @ % ! / | or a leading dot).",
+        "Check the recipient address for stray characters.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
     # hMailServer: the IP range may not deliver to this address (its relay rule).
     pattern(
         "vendor.hmailserver_relay",
