@@ -2423,3 +2423,47 @@ def test_twelfth_collection_classes(text: str, category: str, stage: str) -> Non
 def test_thirteenth_collection_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Exim's connect ACL refuses in place of the greeting.
+        (
+            'H=x.test [192.0.2.1]:1234 temporarily rejected connection in "connect" ACL: '
+            '"Host is ratelimited (5/1h max:2)"',
+            "rate_limited",
+            "greeting",
+        ),
+        (
+            "H=x.test [192.0.2.1]:1234 sender verify fail for <a@x.test>",
+            "policy_rejection",
+            "mail_from",
+        ),
+        # A reply that is only "Service unavailable": with a policy code the receiver's
+        # access rule or block list; with Sendmail's generic 5.0.0 its summary.
+        (
+            "postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 554 5.7.1 Service "
+            "unavailable",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        ("554 5.0.0 Service unavailable", "other", "none"),
+        # nginx's mail proxy: the client's PTR lookup at connect, its auth service.
+        (
+            "*1 192.0.2.7 could not be resolved (3: Host not found) while in resolving client "
+            "address, client: 192.0.2.7, server: 0.0.0.0:25",
+            "dns_ptr_mismatch",
+            "connect",
+        ),
+        (
+            '*1 client login failed: "Invalid login or password" while in http auth state, '
+            "client: 192.0.2.7, server: 0.0.0.0:587",
+            "authentication",
+            "auth",
+        ),
+    ],
+)
+def test_fourteenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

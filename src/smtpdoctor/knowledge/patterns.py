@@ -1112,7 +1112,10 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "sendmail.service_unavailable",
-        r"\bstat=Service unavailable\b|DSN: Service unavailable|^\s*Service unavailable\s*$",
+        # (a reply that is only "Service unavailable" is Sendmail's summary with its
+        # generic 5.0.0, bounce.sendmail_summary; with a policy code it is Postfix's
+        # default text for a client its access rules or block lists refused)
+        r"\bstat=Service unavailable\b|DSN: Service unavailable",
         _C.OTHER,
         "sendmail's summary for a permanent refusal from the remote server; the reply "
         "that says why is in the DSN transcript or a verbose delivery.",

@@ -243,6 +243,27 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=False,
     ),
+    # nginx's mail proxy: the client's own address has no name; its auth service
+    # refused the login.
+    pattern(
+        "vendor.nginx_client_ptr",
+        r"could not be resolved \([^)]*\) while in resolving client address",
+        _C.DNS_PTR_MISMATCH,
+        "The receiving proxy could not find a host name for the client's IP address "
+        "(no PTR record).",
+        "Publish a PTR record for the sending IP.",
+        source="vendor",
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "vendor.nginx_login_failed",
+        r"\bclient login failed: ",
+        _C.AUTHENTICATION,
+        "The mail proxy's authentication service refused the client's login.",
+        "Check the user name and password, and that the account may log in over SMTP.",
+        source="vendor",
+        stage=_S.AUTH,
+    ),
     # hMailServer: the IP range may not deliver to this address (its relay rule).
     pattern(
         "vendor.hmailserver_relay",
@@ -613,6 +634,12 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?\[\d+\]: verify_user\(|"
         r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
         _S.NONE,
+    ),
+    # nginx's mail proxy looks the client's name up when it connects.
+    stage_phrase("stage.nginx_client_lookup", r"while in resolving client address", _S.CONNECT),
+    # Exim's connect ACL refuses the connection in place of the greeting.
+    stage_phrase(
+        "stage.exim_connect_acl", r"\brejected connection in \"connect\" ACL\b", _S.GREETING
     ),
     # Receiving-side lines that say when the server refused (a sending MTA's own
     # "(in reply to X command)" after the words states the command instead).
