@@ -2467,3 +2467,56 @@ def test_thirteenth_collection_classes(text: str, category: str, stage: str) -> 
 def test_fourteenth_collection_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Receiving-side verdicts on the client, in Kerio's, ASSP's, Sendmail's and
+        # Exim's SpamAssassin hook's words.
+        (
+            "[01/Jan/2024 10:00:00] IP address 192.0.2.8 found in DNS blacklist SpamCop, mail "
+            "from <a@x.test> to <b@y.test>",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "[01/Jan/2024 10:00:00] Relay attempt from IP address 192.0.2.8, mail from <a@x.test> "
+            "to <b@z.test> rejected",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "[01/Jan/2024 10:00:00] SMTP Spam attack detected from 192.0.2.8, client sent data "
+            "before SMTP greeting",
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "[01/Jan/2024 10:00:00] SMTP Spam attack detected from 192.0.2.8, client closed "
+            "connection before SMTP greeting",
+            "connection_dropped",
+            "greeting",
+        ),
+        ("Blocking 192.0.2.8 - too many AUTH errors (9);", "rate_limited", "none"),
+        (
+            "sm-mta[1]: x1: [192.0.2.8]: possible SMTP attack: command=AUTH, count=6",
+            "rate_limited",
+            "auth",
+        ),
+        (
+            "1VxHRO-000NiI-Ly SA: Action: silently tossed message: score=31.0 required=5.0",
+            "policy_rejection",
+            "message",
+        ),
+        # ... while a message SpamAssassin flagged but accepted is no failure of delivery.
+        (
+            "1VxPit-000MMd-U4 SA: Action: flagged as Spam but accepted: score=8.2 required=5.0",
+            "ok",
+            "none",
+        ),
+    ],
+)
+def test_fifteenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

@@ -63,7 +63,9 @@ _CORE: tuple[TextPattern, ...] = (
     # --- delivered ----------------------------------------------------------------
     _p(
         "generic.delivered",
-        r"\bstatus=sent\b|\bstat=Sent\b|\bAction:\s*(?:delivered|relayed|expanded)\b",
+        r"\bstatus=sent\b|\bstat=Sent\b|\bAction:\s*(?:delivered|relayed|expanded)\b|"
+        # (Exim's SpamAssassin hook: scored as spam, yet taken)
+        r"\bSA: Action: flagged as Spam but accepted\b",
         _C.OK,
         "The log line reports a successful delivery.",
         permanence=Permanence.NONE,

@@ -243,6 +243,66 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=False,
     ),
+    # Receiving-side verdicts on the client (Kerio, ASSP, Sendmail, Exim's SpamAssassin
+    # hook): a block list, a relay attempt, a client talking before the greeting or
+    # leaving before it, too many failed logins or commands, a message tossed as spam.
+    pattern(
+        "vendor.dnsbl_listed",
+        r"\bfound in (?:the )?DNS ?(?:blacklist|blocklist|BL)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server found the client's IP address on a DNS block list.",
+        "Check the sending IP on the named list and request delisting once the cause is fixed.",
+        source="vendor",
+        retry=False,
+    ),
+    pattern(
+        "vendor.relay_attempt",
+        r"\bRelay attempt from IP address\b[^\n]*\brejected\b",
+        _C.POLICY_REJECTION,
+        "The server refused to relay: the recipient is not one of its domains and the "
+        "client is not allowed to relay.",
+        "Authenticate, or send through the server that is responsible for the recipient.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "vendor.data_before_greeting",
+        r"\bsent data before (?:the )?SMTP greeting\b",
+        _C.POLICY_REJECTION,
+        "The client talked before the server's greeting, as spam bots do; the server refuses it.",
+        source="vendor",
+        stage=_S.GREETING,
+    ),
+    pattern(
+        "vendor.closed_before_greeting",
+        r"\bclosed (?:the )?connection before (?:the )?SMTP greeting\b",
+        _C.CONNECTION_DROPPED,
+        "The client closed the connection before the server's greeting.",
+        source="vendor",
+        stage=_S.GREETING,
+        kind="connection_drop",
+    ),
+    pattern(
+        "vendor.too_many_attempts",
+        r"\btoo (?:much|many) (?:AUTH |authentication |login )?(?:errors|failures)\b|"
+        r"\bpossible SMTP attack: command=\w+, count=\d+",
+        _C.RATE_LIMITED,
+        "The server counts the client's failed logins or repeated commands and blocks or "
+        "slows it past a limit.",
+        "Fix the client's credentials or its retry loop; the block usually lifts after a while.",
+        source="vendor",
+        retry=True,
+    ),
+    pattern(
+        "vendor.spam_tossed",
+        r"\bSA: Action: (?:silently tossed|rejected)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server's SpamAssassin scan scored the message as spam and dropped it.",
+        source="vendor",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
     # nginx's mail proxy: the client's own address has no name; its auth service
     # refused the login.
     pattern(
@@ -635,6 +695,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
         _S.NONE,
     ),
+    # Sendmail names the command it counted ("possible SMTP attack: command=AUTH").
+    stage_phrase("stage.sendmail_attack_auth", r"possible SMTP attack: command=AUTH\b", _S.AUTH),
     # nginx's mail proxy looks the client's name up when it connects.
     stage_phrase("stage.nginx_client_lookup", r"while in resolving client address", _S.CONNECT),
     # Exim's connect ACL refuses the connection in place of the greeting.
