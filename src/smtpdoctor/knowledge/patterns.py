@@ -200,30 +200,6 @@ _CORE: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
-    # Postfix's "SSL_connect error to X: <reason>": the reason after it decides.
-    _p(
-        "tls.handshake_dropped",
-        r"SSL_(?:connect|accept) error (?:to|from) \S+: "
-        r"(?:lost connection|Connection reset by peer)",
-        _C.CONNECTION_DROPPED,
-        "The other side closed the connection during the TLS handshake.",
-        "A client or server that gave up on TLS (a scanner, a broken TLS stack), or a "
-        "firewall that cut the session.",
-        source="postfix",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        kind=_DROP,
-    ),
-    _p(
-        "tls.handshake_timeout",
-        r"SSL_(?:connect|accept) error (?:to|from) \S+: Connection timed out",
-        _C.NETWORK_TIMEOUT,
-        "The TLS handshake timed out: the other side stopped answering.",
-        source="postfix",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        kind=_DROP,
-    ),
     _p(
         "tls.handshake_failed",
         r"TLS handshake failed|Cannot start TLS|SSL_connect error|SSL_accept error|"
