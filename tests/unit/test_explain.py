@@ -2522,3 +2522,34 @@ def test_fourteenth_collection_classes(text: str, category: str, stage: str) -> 
 def test_fifteenth_collection_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # The receiver's own lookups: Postfix local's "user lookup error", a TCP map or
+        # policy service that broke off its reply.
+        (
+            "1A: to=<u@x.test>, relay=local, delay=1, dsn=4.0.0, status=deferred (user lookup "
+            "error)",
+            "service_unavailable",
+            "none",
+        ),
+        (
+            "warning: read TCP map reply from 127.0.0.1:10040: unexpected EOF (Connection reset "
+            "by peer)",
+            "service_unavailable",
+            "none",
+        ),
+        # A policy service's own decision line states no SMTP command.
+        (
+            "postgrey[1]: action=greylist, reason=new, client_name=x.test, "
+            "client_address=192.0.2.1, sender=a@x.test, recipient=b@y.test",
+            "policy_rejection",
+            "none",
+        ),
+    ],
+)
+def test_sixteenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

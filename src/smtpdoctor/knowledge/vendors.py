@@ -697,6 +697,9 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     ),
     # Sendmail names the command it counted ("possible SMTP attack: command=AUTH").
     stage_phrase("stage.sendmail_attack_auth", r"possible SMTP attack: command=AUTH\b", _S.AUTH),
+    # A policy service's own decision line (postgrey's "action=greylist, reason=")
+    # is no SMTP reply: it states no command.
+    stage_phrase("stage.policy_service_line", r"\baction=greylist, reason=", _S.NONE),
     # nginx's mail proxy looks the client's name up when it connects.
     stage_phrase("stage.nginx_client_lookup", r"while in resolving client address", _S.CONNECT),
     # Exim's connect ACL refuses the connection in place of the greeting.

@@ -278,7 +278,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # its own warnings of the same: a table, LDAP or a map that did not answer
         # (a table's name or path; "DNS/host lookup failure" is DNS, not this)
         r"\b(?:[a-z]+:)?/\S+ lookup failure\b|\b\w+_(?:maps|domains|tables?) lookup failure\b|"
-        r"\bmap lookup problem\b|Can't contact LDAP server|"
+        r"\bmap lookup problem\b|Can't contact LDAP server|\buser lookup error\b|"
+        r"\bread TCP map reply from\b|"
         r"\bdict_\w+_lookup: [^\n]*\berror\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server could not look up its own tables or directory (a map, "
