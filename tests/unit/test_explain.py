@@ -916,10 +916,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
-    The eighth to fifteenth collections' rows carry ``"collection"``; the first
+    The eighth to sixteenth collections' rows carry ``"collection"``; the first
     floors stay on the 823 rows they were set on ("first").
     """
-    assert len(LINES) >= 1212
+    assert len(LINES) >= 1223
     scores: dict[str, list[int]] = {}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
@@ -939,7 +939,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); after the
     # tenth collection's round (measured once at its end, 2026-12-05): tune
     # 624/633 / 620/633, held back 171/190 (90.0 %) / 165/190 (86.8 %); after the
-    # eleventh to fifteenth collections' rounds (measured once at the end, session 5):
+    # eleventh to sixteenth collections' rounds (measured at the end, session 5):
     # tune 626/633 / 625/633, held back 171/190 / 166/190. The floors keep a row of
     # margin.
     tune = scores["tune/first"]
@@ -948,7 +948,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     held = scores["held/first"]
     assert held[0] * 100 >= held[2] * 89, scores
     assert held[1] * 100 >= held[2] * 86, scores
-    # The whole corpus with the eighth to fifteenth collections (1,212 rows), a row of margin.
+    # The whole corpus with the eighth to sixteenth collections (1,223 rows), a row of margin.
     tune_all, held_all = scores["tune"], scores["held"]
     assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
     assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
@@ -973,8 +973,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # (1,212 rows; their 37 held-back rows unseen: 8/6 of 8, 12/10 of 15, 3/3 of 3, 3/4 of
 # 4, 4/4 of 7), after their rounds' classes and the annotation-consistency pass,
 # measured at the end (session 5): tune 908/915 and 900/915, held back 265/297
-# and 254/297 (the 260 earlier held-back rows 234 and 225).
-LINE_TUNE_FLOOR_ALL = (907, 899)
+# and 254/297 (the 260 earlier held-back rows 234 and 225); with the sixteenth
+# collection (11 rows, all tune) and its round: tune 919/926 and 912/926, held back
+# unchanged.
+LINE_TUNE_FLOOR_ALL = (918, 911)
 LINE_HELD_FLOOR_ALL = (264, 253)
 
 
