@@ -946,10 +946,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 
     Sources: public issue threads, test fixtures of bounce parsers and log
     scanners (cited by file and line), vendor pages, RFC 8460's example.
-    The eighth to tenth collections' rows carry ``"collection"``; the first
+    The eighth to sixteenth collections' rows carry ``"collection"``; the first
     floors stay on the 823 rows they were set on ("first").
     """
-    assert len(LINES) >= 1048
+    assert len(LINES) >= 1223
     scores: dict[str, list[int]] = {}
     for row in LINES:
         assert row["source"].startswith(("http://", "https://")), row
@@ -968,15 +968,17 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     # Reached with the fifth to seventh collections (823 rows, "first"): tune
     # 620/633 / 613/633, held back 167/190 (87.9 %) / 161/190 (84.7 %); after the
     # tenth collection's round (measured once at its end, 2026-12-05): tune
-    # 624/633 / 620/633, held back 171/190 (90.0 %) / 165/190 (86.8 %). The
-    # floors keep a row of margin.
+    # 624/633 / 620/633, held back 171/190 (90.0 %) / 165/190 (86.8 %); after the
+    # eleventh to sixteenth collections' rounds (measured at the end, session 5):
+    # tune 626/633 / 625/633, held back 171/190 / 166/190. The floors keep a row of
+    # margin.
     tune = scores["tune/first"]
     assert tune[0] * 100 >= tune[2] * 98, scores
-    assert tune[1] * 100 >= tune[2] * 97, scores
+    assert tune[1] * 100 >= tune[2] * 98, scores
     held = scores["held/first"]
     assert held[0] * 100 >= held[2] * 89, scores
     assert held[1] * 100 >= held[2] * 86, scores
-    # The whole corpus with the eighth to tenth collections (1,048 rows), a row of margin.
+    # The whole corpus with the eighth to sixteenth collections (1,223 rows), a row of margin.
     tune_all, held_all = scores["tune"], scores["held"]
     assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
     assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
@@ -997,9 +999,15 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # 17 held-back rows unseen: 15 and 16; the whole held-back split then 232/260 and
 # 217/260), after its round's classes (a provider's usual place is no stated stage,
 # refused EHLO names are policy, ...), measured once at the end: tune 777/788 and
-# 768/788, held back 234/260 and 224/260.
-LINE_TUNE_FLOOR_ALL = (776, 767)
-LINE_HELD_FLOOR_ALL = (233, 223)
+# 768/788, held back 234/260 and 224/260. With the eleventh to fifteenth collections
+# (1,212 rows; their 37 held-back rows unseen: 8/6 of 8, 12/10 of 15, 3/3 of 3, 3/4 of
+# 4, 4/4 of 7), after their rounds' classes and the annotation-consistency pass,
+# measured at the end (session 5): tune 908/915 and 900/915, held back 265/297
+# and 254/297 (the 260 earlier held-back rows 234 and 225); with the sixteenth
+# collection (11 rows, all tune) and its round: tune 919/926 and 912/926, held back
+# unchanged.
+LINE_TUNE_FLOOR_ALL = (918, 911)
+LINE_HELD_FLOOR_ALL = (264, 253)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
@@ -1114,11 +1122,13 @@ LINE_HELD_FLOOR_ALL = (233, 223)
             "policy_rejection",
             "greeting",
         ),
+        # (GMX's words alone name no subject: its IP and header rules say the same;
+        # the eleventh round, from a tune row "(IP based)")
         (
             "Status: 5.0.0\nDiagnostic-Code: smtp; 554-Transaction failed 554-Reject due to "
             "policy restrictions. 554 For explanation visit https://www.gmx.net/mail/",
             "policy_rejection",
-            "message",
+            "none",
         ),
         (
             "554 5.7.1 [CS01] Message rejected due to local policy. Please visit "
@@ -2173,7 +2183,9 @@ def test_stated_stages_by_class(text: str, stage: str) -> None:
         ("550 Your IP address 198.51.100.7 is not allowed to send", "policy_rejection", "none"),
         # RFC 5321 sequence replies and library words that name the command.
         ("503 5.5.2 Need rcpt command", "other", "data"),
-        ("Mail sender rejection.", "other", "mail_from"),
+        # (a sender "rejection" with no cause is a refusal by the receiver's rules:
+        # policy, the eleventh round, as the tune row expects)
+        ("Mail sender rejection.", "policy_rejection", "mail_from"),
         # Ruby raises SMTPAuthenticationError for any 53x; a 530 answers the command
         # that needed the login, not AUTH (RFC 4954 §6); a 535 answers AUTH.
         (
@@ -2193,5 +2205,383 @@ def test_stated_stages_by_class(text: str, stage: str) -> None:
     ],
 )
 def test_tenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # postscreen's own events (POSTSCREEN_README): its time limit is a timeout at
+        # the command it names; its lists and protocol tests refuse the client.
+        (
+            "Mar  3 10:00:01 mx postfix/postscreen[2211]: COMMAND TIME LIMIT from "
+            "[198.51.100.7]:40212 after EHLO",
+            "network_timeout",
+            "ehlo",
+        ),
+        (
+            "Feb  9 04:11:52 mx1 postfix/postscreen[77]: DENYLISTED [203.0.113.9]:5511",
+            "policy_rejection",
+            "none",
+        ),
+        ("postfix/postscreen[77]: DNSBL rank 7 for [203.0.113.9]:5511", "policy_rejection", "none"),
+        (
+            "postfix/postscreen[1]: PREGREET 11 after 0.1 from [192.0.2.4]:3345: HELO x\\r\\n",
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "postfix/postscreen[5]: NON-SMTP COMMAND from [192.0.2.4]:1234 after CONNECT: "
+            "GET / HTTP/1.1",
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "postfix/postscreen[5]: HANGUP after 2.1 from [192.0.2.4]:1234 in tests after "
+            "SMTP handshake",
+            "connection_dropped",
+            "none",
+        ),
+        # A local delivery agent's own log line is past the SMTP session: no command.
+        (
+            "Dec  1 10:00:00 mx dovecot: lda(bob@example.org)<4242><abc>: msgid=<x@y>: "
+            "save failed to INBOX: Quota exceeded (mailbox for user is full)",
+            "recipient",
+            "none",
+        ),
+        (
+            "Apr  4 08:00:00 mail dovecot[812]: lmtp(alice@example.net)<22><k>: Error: "
+            "msgid=<a@b>: Failed to save mail to INBOX: Quota exceeded (mailbox for user is full)",
+            "recipient",
+            "none",
+        ),
+        (
+            "Jun 1 00:00:01 imap lmtpd[3012]: verify_user(user.joe) failed: Mailbox does not exist",
+            "recipient",
+            "none",
+        ),
+        # ... but Postfix's LMTP client quoting the reply keeps the stage it states,
+        # and a bare reply still names a recipient (RCPT TO).
+        (
+            "postfix/lmtp[48]: 1A: to=<u@x.org>, relay=x.org[private/dovecot-lmtp], dsn=5.2.2, "
+            "status=bounced (host x.org[private/dovecot-lmtp] said: 552 5.2.2 <u@x.org> Quota "
+            "exceeded (mailbox for user is full) (in reply to end of DATA command))",
+            "recipient",
+            "message",
+        ),
+        ("552 5.2.2 Mailbox full", "recipient", "rcpt_to"),
+    ],
+)
+def test_eleventh_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # "no valid recipients" after a reply code is the reply to DATA once every
+        # RCPT TO was refused: a recipient problem, whatever generic 5.5.1 stands by.
+        ("554 5.5.1 Error: no valid recipients", "recipient", "data"),
+        (
+            'Expected response code 354 but got code "554", with message "554 5.5.1 Error: '
+            'no valid recipients"',
+            "recipient",
+            "data",
+        ),
+        # A reply whose whole text is "Rejected", a sender "rejection": refusals by the
+        # receiver's rules with no cause named (weak).
+        ("550 Rejected.", "policy_rejection", "none"),
+        ("SMTP error, MAIL FROM:550 Rejected", "policy_rejection", "mail_from"),
+        # "Recipient address rejected:" with an access map's words of a block or a
+        # policy is an access rule, not a missing user (the prefix states no stage).
+        (
+            "550 5.7.1 <x@example.org>: Recipient address rejected: Blocked by admin",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in virtual "
+            "mailbox table",
+            "recipient",
+            "rcpt_to",
+        ),
+        # GMX/web.de/IONOS: "Reject due to policy restrictions" names no subject; a
+        # header case code ("c=hi") in its link says the message.
+        (
+            "554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation "
+            "visit https://postmaster.gmx.net/en/case?c=hi&i=ip&v=192.0.2.1&r=1",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "554-Transaction failed 554-Reject due to policy restrictions. 554 For explanation "
+            "visit https://postmaster.gmx.net/en/case?c=r0735&i=ip&v=192.0.2.1&r=1",
+            "policy_rejection",
+            "none",
+        ),
+    ],
+)
+def test_eleventh_round_wordings(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # gen_smtp's tuples (Swoosh, Bamboo): the reason inside network_failure decides;
+        # auth_failed is the login.
+        (
+            "{:error, {:retries_exceeded, {:network_failure, 'smtp.example.org', "
+            "{:error, :closed}}}}",
+            "connection_dropped",
+            "none",
+        ),
+        (
+            "{:error, {:retries_exceeded, {:network_failure, 'smtp.example.org', "
+            "{:error, :timeout}}}}",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "{:network_failure, 'smtp.example.org', {:error, :econnrefused}}",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "{:error, {:no_more_hosts, {:permanent_failure, 'smtp.example.org', :auth_failed}}}",
+            "authentication",
+            "auth",
+        ),
+        # Certificate refusals without Go's "x509:" prefix, and a peer's alert.
+        (
+            "send failed: certificate signed by unknown authority",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        (
+            "smtpd: TLS handshake error: remote error: tls: bad certificate",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        # Postfix's "SSL_connect/SSL_accept error ...: <reason>" stays a handshake failure
+        # whatever the reason (the logs report counts it among the TLS failures).
+        (
+            "postfix/smtpd[1]: SSL_accept error from unknown[192.0.2.1]: lost connection",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "postfix/smtp[1]: SSL_connect error to mx.example.org[192.0.2.1]:25: Connection "
+            "timed out",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        # ENOTCONN is a dropped connection.
+        (
+            "warning: getpeername: Transport endpoint is not connected -- dropping this connection",
+            "connection_dropped",
+            "none",
+        ),
+        # smtpd's and dnsblog's receiving-side lines.
+        (
+            "postfix/dnsblog[5]: addr 192.0.2.9 listed by domain zen.spamhaus.org as 127.0.0.4",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "postfix/smtpd[5]: NOQUEUE: reject_warning: RCPT from x[192.0.2.9]: 553 5.7.1 "
+            "<a@b.c>: Sender address rejected: not owned by user u1; from=<a@b.c> to=<d@e.f>",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "postfix/smtpd[5]: NOQUEUE: reject: VRFY from x[192.0.2.9]: 550 5.1.1 <a@b.c>: "
+            "Recipient address rejected: User unknown in local recipient table; to=<a@b.c>",
+            "recipient",
+            "none",
+        ),
+        # The receiver's own tables, directory and queue.
+        ("warning: hash:/etc/postfix/virtual lookup failure", "service_unavailable", "none"),
+        (
+            "postfix/trivial-rewrite[9]: warning: dict_mysql_lookup: mysql query error: Lost "
+            "connection",
+            "service_unavailable",
+            "none",
+        ),
+        ("smtpd[1]: warn: queue-fs: fsync: Input/output error", "service_unavailable", "none"),
+        # hMailServer's relay rule; a missing 'From' header.
+        ("550 Delivery is not allowed to this address.", "policy_rejection", "rcpt_to"),
+        (
+            'Expected response code "250" but got code "550", with message "550 MIME '
+            "message is missing 'From' header\".",
+            "policy_rejection",
+            "message",
+        ),
+    ],
+)
+def test_twelfth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # The sending server's own faults are no refusal: Exim's DKIM signing, a Postfix
+        # configuration error ("unknown user name" there is no recipient).
+        (
+            "2021-01-01 10:00:00 1abcde-000001-AB DKIM: signing failed: RSA_LONG_LINE",
+            "other",
+            "none",
+        ),
+        (
+            "postfix/smtpd[1]: fatal: file /etc/postfix/main.cf: parameter mail_owner: unknown "
+            "user name value: postfix",
+            "other",
+            "none",
+        ),
+        # ... while a DKIM refusal by the receiver stays one.
+        ("550 5.7.1 DKIM signature verification failed", "policy_rejection", "message"),
+        # Exim's default ACL on the recipient's local part.
+        (
+            "H=(x.test) [192.0.2.1] F=<a@x.test> rejected RCPT <b|c@y.test>: restricted "
+            "characters in address",
+            "recipient",
+            "rcpt_to",
+        ),
+    ],
+)
+def test_thirteenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Exim's connect ACL refuses in place of the greeting.
+        (
+            'H=x.test [192.0.2.1]:1234 temporarily rejected connection in "connect" ACL: '
+            '"Host is ratelimited (5/1h max:2)"',
+            "rate_limited",
+            "greeting",
+        ),
+        (
+            "H=x.test [192.0.2.1]:1234 sender verify fail for <a@x.test>",
+            "policy_rejection",
+            "mail_from",
+        ),
+        # A reply that is only "Service unavailable": with a policy code the receiver's
+        # access rule or block list; with Sendmail's generic 5.0.0 its summary.
+        (
+            "postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 554 5.7.1 Service "
+            "unavailable",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        ("554 5.0.0 Service unavailable", "other", "none"),
+        # nginx's mail proxy: the client's PTR lookup at connect, its auth service.
+        (
+            "*1 192.0.2.7 could not be resolved (3: Host not found) while in resolving client "
+            "address, client: 192.0.2.7, server: 0.0.0.0:25",
+            "dns_ptr_mismatch",
+            "connect",
+        ),
+        (
+            '*1 client login failed: "Invalid login or password" while in http auth state, '
+            "client: 192.0.2.7, server: 0.0.0.0:587",
+            "authentication",
+            "auth",
+        ),
+    ],
+)
+def test_fourteenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Receiving-side verdicts on the client, in Kerio's, ASSP's, Sendmail's and
+        # Exim's SpamAssassin hook's words.
+        (
+            "[01/Jan/2024 10:00:00] IP address 192.0.2.8 found in DNS blacklist SpamCop, mail "
+            "from <a@x.test> to <b@y.test>",
+            "policy_rejection",
+            "none",
+        ),
+        (
+            "[01/Jan/2024 10:00:00] Relay attempt from IP address 192.0.2.8, mail from <a@x.test> "
+            "to <b@z.test> rejected",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "[01/Jan/2024 10:00:00] SMTP Spam attack detected from 192.0.2.8, client sent data "
+            "before SMTP greeting",
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "[01/Jan/2024 10:00:00] SMTP Spam attack detected from 192.0.2.8, client closed "
+            "connection before SMTP greeting",
+            "connection_dropped",
+            "greeting",
+        ),
+        ("Blocking 192.0.2.8 - too many AUTH errors (9);", "rate_limited", "none"),
+        (
+            "sm-mta[1]: x1: [192.0.2.8]: possible SMTP attack: command=AUTH, count=6",
+            "rate_limited",
+            "auth",
+        ),
+        (
+            "1VxHRO-000NiI-Ly SA: Action: silently tossed message: score=31.0 required=5.0",
+            "policy_rejection",
+            "message",
+        ),
+        # ... while a message SpamAssassin flagged but accepted is no failure of delivery.
+        (
+            "1VxPit-000MMd-U4 SA: Action: flagged as Spam but accepted: score=8.2 required=5.0",
+            "ok",
+            "none",
+        ),
+    ],
+)
+def test_fifteenth_collection_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # The receiver's own lookups: Postfix local's "user lookup error", a TCP map or
+        # policy service that broke off its reply.
+        (
+            "1A: to=<u@x.test>, relay=local, delay=1, dsn=4.0.0, status=deferred (user lookup "
+            "error)",
+            "service_unavailable",
+            "none",
+        ),
+        (
+            "warning: read TCP map reply from 127.0.0.1:10040: unexpected EOF (Connection reset "
+            "by peer)",
+            "service_unavailable",
+            "none",
+        ),
+        # A policy service's own decision line states no SMTP command.
+        (
+            "postgrey[1]: action=greylist, reason=new, client_name=x.test, "
+            "client_address=192.0.2.1, sender=a@x.test, recipient=b@y.test",
+            "policy_rejection",
+            "none",
+        ),
+    ],
+)
+def test_sixteenth_collection_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched

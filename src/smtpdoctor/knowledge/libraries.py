@@ -137,6 +137,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"CERTIFICATE_VERIFY_FAILED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|"
         r"SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID|"
         r"PKIX path building failed|x509: certificate|RemoteCertificateNameMismatch|"
+        # Go without its "x509:" prefix; a peer's TLS alert that it refused ours
+        r"certificate signed by unknown authority|remote error: (?:tls: )?bad certificate|"
         r"RemoteCertificateChainErrors|No subject alternative (?:DNS )?names? matching|"
         r"self[- ]signed certificate|unable to get local issuer certificate|"
         r"InvalidCertificate|certificate has expired|remote certificate was rejected|"
@@ -261,6 +263,30 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         kind=_DROP,
     ),
+    # gen_smtp (Erlang/Elixir: Swoosh, Bamboo): the server closed the socket, or
+    # refused the login, inside its retry tuples.
+    pattern(
+        "library.gen_smtp_closed",
+        r"\{:?network_failure,\s*['\"][^'\"\n]*['\"],\s*\{:?error,\s*:?closed\}",
+        _C.CONNECTION_DROPPED,
+        "The mail server closed the connection before the session was done (gen_smtp's "
+        "network_failure with {error, closed}).",
+        "A plain SMTP client on an implicit-TLS port (465), or the other way round; or the "
+        "server refuses this client.",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    pattern(
+        "library.gen_smtp_auth",
+        r"\{:?permanent_failure,\s*['\"][^'\"\n]*['\"],\s*:?auth_failed\b",
+        _C.AUTHENTICATION,
+        "The server refused the login (gen_smtp's auth_failed).",
+        "Wrong user name or password, or the provider wants an app password.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+    ),
     pattern(
         "library.connect_failed",
         r"Could not connect to SMTP host(?!: [^,\n]+, port: \d+, response: [45])|"
@@ -268,7 +294,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"Failed to connect to server|SMTP connect\(\) failed|"
         r"Failure sending mail\.? ---> System\.Net\.WebException: Unable to connect|"
         r"Unable to connect to the remote server|MailKit\.Net\.Smtp.*SocketException|"
-        r"\{:?error,\s*:?(?:retries_exceeded|no_more_hosts),\s*\{:?network_failure\b|"
+        r"\{:?error,\s*\{?:?(?:retries_exceeded|no_more_hosts),\s*\{:?network_failure\b|"
+        r"\{:?network_failure,\s*['\"][^'\"\n]*['\"],\s*\{:?error,\s*:?"
+        r"(?:econnrefused|timeout|ehostunreach|enetunreach)\}|"
         r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout|"

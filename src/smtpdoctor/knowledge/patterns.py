@@ -63,7 +63,9 @@ _CORE: tuple[TextPattern, ...] = (
     # --- delivered ----------------------------------------------------------------
     _p(
         "generic.delivered",
-        r"\bstatus=sent\b|\bstat=Sent\b|\bAction:\s*(?:delivered|relayed|expanded)\b",
+        r"\bstatus=sent\b|\bstat=Sent\b|\bAction:\s*(?:delivered|relayed|expanded)\b|"
+        # (Exim's SpamAssassin hook: scored as spam, yet taken)
+        r"\bSA: Action: flagged as Spam but accepted\b",
         _C.OK,
         "The log line reports a successful delivery.",
         permanence=Permanence.NONE,
@@ -838,15 +840,28 @@ _CORE: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=True,
     ),
+    # Postfix's (and others') reply to DATA once every RCPT TO was refused.
+    _p(
+        "postfix.no_valid_recipients",
+        r"\b5\d\d[ -](?:5\.\d\.\d{1,3} )?(?:Error: )?no valid recipients\b",
+        _C.RECIPIENT,
+        "The server refused every recipient, so it refuses the data too: the cause is in "
+        "the replies to RCPT TO.",
+        stage=_S.DATA,
+        permanence=_PM,
+        retry=False,
+    ),
     _p(
         "generic.user_unknown",
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
         r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient|user)|"
-        # ("Recipient address rejected: Access denied" is an access-map rule, not a
-        # missing user; Microsoft's 5.4.1 table says otherwise for its own.)
-        r"Recipient address rejected(?!: Access denied)|no mailbox here|\buser not found\b|"
+        # ("Recipient address rejected: Access denied", or an access map's own words
+        # of a block or policy, is an access rule, not a missing user; Microsoft's
+        # 5.4.1 table says otherwise for its own.)
+        r"Recipient address rejected(?!:\s+(?:Access denied|[^\n;]{0,40}?\b(?:block\w*|"
+        r"black ?list\w*|denied|polic(?:y|ies)|spam\w*)))|no mailbox here|\buser not found\b|"
         r"no mailbox found|"
         r"\baddress unknown\b|\bunknown (?:user )?(?:address|account)\b",
         _C.RECIPIENT,
@@ -927,6 +942,52 @@ _CORE: tuple[TextPattern, ...] = (
         "Plain SMTP sent to an implicit-TLS port (465).",
         source="postfix",
         stage=_S.GREETING,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    # postscreen's own events (Postfix POSTSCREEN_README): its protocol tests
+    # and lists judge the client before any smtpd sees it.
+    _p(
+        "postfix.postscreen_time_limit",
+        r"\bCOMMAND TIME LIMIT from\b",
+        _C.NETWORK_TIMEOUT,
+        "postscreen waited longer than postscreen_command_time_limit for the client's "
+        "next command.",
+        source="postfix",
+        permanence=_T,
+        retry=True,
+        kind=_DROP,
+    ),
+    _p(
+        "postfix.postscreen_listed",
+        r"\b(?:DENYLISTED|BLACKLISTED) \[[\da-f.:]+\]|\bDNSBL rank \d+ for\b|"
+        # dnsblog: the client's address is on a DNS list
+        r"\baddr [\da-f.:]+ listed by domain \S+ as 127\.",
+        _C.POLICY_REJECTION,
+        "postscreen found the client on its access list or its DNS block lists; it refuses "
+        "the client when the list says so or the rank reaches postscreen_dnsbl_threshold.",
+        "The sending IP is listed (postscreen_access_list, postscreen_dnsbl_sites).",
+        source="postfix",
+    ),
+    _p(
+        "postfix.postscreen_protocol",
+        r"\b(?:PREGREET \d+ after|BARE NEWLINE from|NON-SMTP COMMAND from|"
+        r"COMMAND PIPELINING from|COMMAND (?:COUNT|LENGTH) LIMIT from)\b",
+        _C.POLICY_REJECTION,
+        "The client broke one of postscreen's protocol tests (it talked before the greeting, "
+        "pipelined without permission, sent a bare newline, a non-SMTP command, or too many "
+        "or too long commands), as spam bots do; postscreen refuses it when that test's "
+        "action says so.",
+        "A spam bot or a broken client; for a legitimate one, allow its IP in "
+        "postscreen_access_list.",
+        source="postfix",
+    ),
+    _p(
+        "postfix.postscreen_hangup",
+        r"\bHANGUP after [\d.]+ from\b",
+        _C.CONNECTION_DROPPED,
+        "The client hung up while postscreen was testing it.",
+        source="postfix",
         permanence=_T,
         kind=_DROP,
     ),
@@ -1029,7 +1090,10 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "sendmail.service_unavailable",
-        r"\bstat=Service unavailable\b|DSN: Service unavailable|^\s*Service unavailable\s*$",
+        # (a reply that is only "Service unavailable" is Sendmail's summary with its
+        # generic 5.0.0, bounce.sendmail_summary; with a policy code it is Postfix's
+        # default text for a client its access rules or block lists refused)
+        r"\bstat=Service unavailable\b|DSN: Service unavailable",
         _C.OTHER,
         "sendmail's summary for a permanent refusal from the remote server; the reply "
         "that says why is in the DSN transcript or a verbose delivery.",
@@ -1135,7 +1199,7 @@ _CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.rcpt_to",
         r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"
-        r"for RCPT TO command|reject: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
+        r"for RCPT TO command|reject(?:_warning)?: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
         r"in reply to RCPT command|in response to (?:pipelined )?RCPT TO|during RCPT TO",
         _S.RCPT_TO,
     ),

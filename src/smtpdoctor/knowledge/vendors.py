@@ -195,9 +195,13 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
         r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
         r"message does not meet (?:our|the) (?:delivery )?requirements|"
-        # Apple iCloud [CS01]; GMX/web.de/IONOS header checks; Gmail's verdict on
-        # one message; Mimecast's header-based anti-spoofing.
-        r"Message rejected due to local policy|Reject due to policy restrictions|"
+        # Apple iCloud [CS01]; GMX/web.de/IONOS header checks (their case code
+        # "c=h..." in the link, or "(header based)": "Reject due to policy
+        # restrictions" alone names no subject, their IP cases say "i=ip" or "(IP
+        # based)"); Gmail's verdict on one message;
+        # Mimecast's header-based anti-spoofing.
+        r"Message rejected due to local policy|"
+        r"Reject due to policy restrictions(?: \(header based\)|[\s\S]{0,200}?[?&]c=h[a-z]{1,3}\b)|"
         r"rejected (?:for|as) spam|spam or virus content|message is likely unsolicited|"
         r"header based Anti-Spoofing",
         _C.POLICY_REJECTION,
@@ -205,6 +209,136 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "policy on the content).",
         source="vendor",
         hint=_S.MESSAGE,
+    ),
+    # GMX/web.de/IONOS's words cover their IP and content rules alike; without a
+    # header case code (above) they name no subject.
+    pattern(
+        "vendor.gmx_policy",
+        r"Reject due to policy restrictions",
+        _C.POLICY_REJECTION,
+        "The receiving server (GMX, web.de, IONOS) refused the mail by its policy; the "
+        "case code in its link says which rule.",
+        "Open the link in the reply: its case page names the rule (the sending IP's "
+        "reputation, a header, the content).",
+        source="vendor",
+        retry=False,
+    ),
+    # The sending server's own faults, not a refusal: Exim's DKIM signing, a
+    # Postfix configuration error that stops a daemon.
+    pattern(
+        "vendor.local_config_fault",
+        r"\bDKIM: signing failed\b|\bfatal: (?:file [^:\n]+: )?parameter \w+: ",
+        _C.OTHER,
+        "The mail server's own configuration or signing failed (a DKIM key Exim could not "
+        "sign with, a main.cf parameter Postfix cannot use); no remote server refused anything.",
+        "Fix the named setting or key and restart or reload the MTA.",
+        source="vendor",
+        retry=False,
+    ),
+    # Exim's default ACL: a local part with @ % ! / | or a leading dot.
+    pattern(
+        "vendor.exim_restricted_characters",
+        r"restricted characters in address",
+        _C.RECIPIENT,
+        "The receiving server refuses the recipient address because its local part holds "
+        "characters its rules forbid (Exim's default: @ % ! / | or a leading dot).",
+        "Check the recipient address for stray characters.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    # Receiving-side verdicts on the client (Kerio, ASSP, Sendmail, Exim's SpamAssassin
+    # hook): a block list, a relay attempt, a client talking before the greeting or
+    # leaving before it, too many failed logins or commands, a message tossed as spam.
+    pattern(
+        "vendor.dnsbl_listed",
+        r"\bfound in (?:the )?DNS ?(?:blacklist|blocklist|BL)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server found the client's IP address on a DNS block list.",
+        "Check the sending IP on the named list and request delisting once the cause is fixed.",
+        source="vendor",
+        retry=False,
+    ),
+    pattern(
+        "vendor.relay_attempt",
+        r"\bRelay attempt from IP address\b[^\n]*\brejected\b",
+        _C.POLICY_REJECTION,
+        "The server refused to relay: the recipient is not one of its domains and the "
+        "client is not allowed to relay.",
+        "Authenticate, or send through the server that is responsible for the recipient.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "vendor.data_before_greeting",
+        r"\bsent data before (?:the )?SMTP greeting\b",
+        _C.POLICY_REJECTION,
+        "The client talked before the server's greeting, as spam bots do; the server refuses it.",
+        source="vendor",
+        stage=_S.GREETING,
+    ),
+    pattern(
+        "vendor.closed_before_greeting",
+        r"\bclosed (?:the )?connection before (?:the )?SMTP greeting\b",
+        _C.CONNECTION_DROPPED,
+        "The client closed the connection before the server's greeting.",
+        source="vendor",
+        stage=_S.GREETING,
+        kind="connection_drop",
+    ),
+    pattern(
+        "vendor.too_many_attempts",
+        r"\btoo (?:much|many) (?:AUTH |authentication |login )?(?:errors|failures)\b|"
+        r"\bpossible SMTP attack: command=\w+, count=\d+",
+        _C.RATE_LIMITED,
+        "The server counts the client's failed logins or repeated commands and blocks or "
+        "slows it past a limit.",
+        "Fix the client's credentials or its retry loop; the block usually lifts after a while.",
+        source="vendor",
+        retry=True,
+    ),
+    pattern(
+        "vendor.spam_tossed",
+        r"\bSA: Action: (?:silently tossed|rejected)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server's SpamAssassin scan scored the message as spam and dropped it.",
+        source="vendor",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    # nginx's mail proxy: the client's own address has no name; its auth service
+    # refused the login.
+    pattern(
+        "vendor.nginx_client_ptr",
+        r"could not be resolved \([^)]*\) while in resolving client address",
+        _C.DNS_PTR_MISMATCH,
+        "The receiving proxy could not find a host name for the client's IP address "
+        "(no PTR record).",
+        "Publish a PTR record for the sending IP.",
+        source="vendor",
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "vendor.nginx_login_failed",
+        r"\bclient login failed: ",
+        _C.AUTHENTICATION,
+        "The mail proxy's authentication service refused the client's login.",
+        "Check the user name and password, and that the account may log in over SMTP.",
+        source="vendor",
+        stage=_S.AUTH,
+    ),
+    # hMailServer: the IP range may not deliver to this address (its relay rule).
+    pattern(
+        "vendor.hmailserver_relay",
+        r"Delivery is not allowed to this address",
+        _C.POLICY_REJECTION,
+        "The server does not relay to this address for this client (hMailServer's IP "
+        "range rules: delivery from external to external is not allowed).",
+        "Authenticate (SMTP AUTH), or allow the client's IP range to deliver there.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        retry=False,
     ),
     pattern(
         "vendor.policy_strong",
@@ -554,6 +688,27 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         "stage.library_dotnet_mail",
         r"requires a secure connection or the client was not authenticated",
         _S.MAIL_FROM,
+    ),
+    # A local delivery agent's own log line (Dovecot's LMTP/LDA, Cyrus lmtpd,
+    # maildrop) is past the SMTP session: it states no SMTP command; nor does a
+    # reply to VRFY or EXPN. (Postfix's own "relay=local" lines stay RCPT TO for a
+    # recipient: corpus.jsonl reads them so.)
+    stage_phrase(
+        "stage.local_delivery_agent",
+        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?\[\d+\]: verify_user\(|"
+        r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
+        _S.NONE,
+    ),
+    # Sendmail names the command it counted ("possible SMTP attack: command=AUTH").
+    stage_phrase("stage.sendmail_attack_auth", r"possible SMTP attack: command=AUTH\b", _S.AUTH),
+    # A policy service's own decision line (postgrey's "action=greylist, reason=")
+    # is no SMTP reply: it states no command.
+    stage_phrase("stage.policy_service_line", r"\baction=greylist, reason=", _S.NONE),
+    # nginx's mail proxy looks the client's name up when it connects.
+    stage_phrase("stage.nginx_client_lookup", r"while in resolving client address", _S.CONNECT),
+    # Exim's connect ACL refuses the connection in place of the greeting.
+    stage_phrase(
+        "stage.exim_connect_acl", r"\brejected connection in \"connect\" ACL\b", _S.GREETING
     ),
     # Receiving-side lines that say when the server refused (a sending MTA's own
     # "(in reply to X command)" after the words states the command instead).

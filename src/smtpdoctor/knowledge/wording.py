@@ -110,7 +110,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.socket_closed",
         # errno names and runtime words for a connection the other side closed.
-        r"\b(?:EPIPE|ECONNABORTED)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
+        r"\b(?:EPIPE|ECONNABORTED|ENOTCONN)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
+        r"\bTransport endpoint is not connected\b|"
         r"socket disconnected before secure TLS connection",
         _C.CONNECTION_DROPPED,
         "The connection was closed (reset or abandoned) before the session was done.",
@@ -275,7 +276,13 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.lookup_failure",
         # Postfix's "Temporary lookup failure": a table or directory the receiving
         # server consults did not answer; nothing in the mail itself is wrong.
-        r"\bTemporary lookup failure\b",
+        r"\bTemporary lookup failure\b|"
+        # its own warnings of the same: a table, LDAP or a map that did not answer
+        # (a table's name or path; "DNS/host lookup failure" is DNS, not this)
+        r"\b(?:[a-z]+:)?/\S+ lookup failure\b|\b\w+_(?:maps|domains|tables?) lookup failure\b|"
+        r"\bmap lookup problem\b|Can't contact LDAP server|\buser lookup error\b|"
+        r"\bread TCP map reply from\b|"
+        r"\bdict_\w+_lookup: [^\n]*\berror\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server could not look up its own tables or directory (a map, "
         "a database, LDAP) for this address; the mail is deferred until it can.",
@@ -302,7 +309,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.message_refused",
         # The message refused with no cause named ("550 Message rejected"): the
         # receiver's rules, not a recipient (weak: a named cause decides).
-        r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b",
+        r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b|"
+        # a reply whose whole text is "Rejected"
+        r"\b[45]\d\d[ -]Rejected\.?\s*$",
         _C.POLICY_REJECTION,
         "The receiving server refused the message by its rules without saying which.",
         "A content or reputation filter, or a rule on the sender or its headers.",
@@ -312,7 +321,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     # (the sender's refusal first: its words may name a user too)
     pattern(
         "wording.sender_refused",
-        r"Sender address rejected|\bunknown sender(?: address)?\b|"
+        r"Sender address rejected|\bunknown sender(?: address)?\b|\bsender rejection\b|"
         r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b|"
         # Exim's callout ("550 Sender verify failed", "sender verify fail for <x>")
         r"\bsender verif(?:y|ication) fail",
@@ -440,7 +449,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.header_refused",
-        r"\bFrom:? header\b|\bheaders? (?:are |is )?not (?:RFC[ -]?\d* ?)?compliant|"
+        r"\bFrom'?:? header\b|\bheaders? (?:are |is )?not (?:RFC[ -]?\d* ?)?compliant|"
         r"\bheader\b[^.;\n]{0,30}?\bnot allowed\b|\bRFC ?5322\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message's headers (a missing or invalid "
@@ -464,7 +473,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.server_trouble",
         r"\bno healthy\b|Insufficient system resources|\bUnexpected failure\b|"
         r"temporar(?:y|ily) (?:server|system|local) (?:error|failure|problem)|"
-        r"Internal (?:server )?error|\bUnknown error\b",
+        r"Internal (?:server )?error|\bUnknown error\b|"
+        # its own queue storage (OpenSMTPD's queue-fs, Postfix's queue file)
+        r"\bqueue-fs: \w+: |\bqueue file write error\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server had a problem of its own and could not take the mail now.",
         retry=True,
