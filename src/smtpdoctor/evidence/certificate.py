@@ -33,6 +33,8 @@ __all__ = ["Anchors", "CertificateInfo", "analyze_chain", "hostname_matches", "l
 
 @dataclass(slots=True)
 class CertificateInfo:
+    """What a certificate check found: the leaf's facts, its chain, trust and name match."""
+
     subject: str
     issuer: str
     san: list[str]
