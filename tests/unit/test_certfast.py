@@ -24,7 +24,7 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from smtpdoctor.evidence import certparse
-from smtpdoctor.evidence.certfast import judge
+from smtpdoctor.evidence.certfast import in_order, judge
 from smtpdoctor.evidence.certificate import (
     Anchors,
     CertificateInfo,
@@ -173,7 +173,8 @@ def both(
 ) -> tuple[CertificateInfo | None, CertificateInfo | None]:
     """(the DER route's answer, cryptography's) for the chain, as production builds anchors."""
     ders = [_der(c) for c in chain]
-    fast = judge(ders, names, system.with_pem(_pem(*roots)).ders, now=NOW)
+    given = Anchors(_pem(*roots))
+    fast = judge(ders, names, in_order(given.ders, system.ders), now=NOW)
     full = analyze_chain(ders, names, system.with_certs(load_pem_bundle(_pem(*roots))), now=NOW)
     if fast is not None:
         assert full is not None
@@ -363,6 +364,16 @@ def test_root_sent_but_not_trusted(keys: dict[str, Key], system: Anchors) -> Non
     assert fast is None
     assert full is not None
     assert not full.trusted
+
+
+def test_a_system_root_of_the_same_name_changes_nothing(keys: dict[str, Key]) -> None:
+    """The --tls-ca root is found first; the verifier's store holds both."""
+    chain, roots = _direct(Spec())(keys)
+    namesake = _root(keys, key="p256")[0]  # same subject, another key
+    fast, full = both(Anchors(_pem(namesake)), chain, roots, ["mx.example.test"])
+    assert fast is not None
+    assert full is not None
+    assert full.trusted
 
 
 def test_two_roots_of_one_name_are_left_to_cryptography(

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-__all__ = ["Settled", "info", "judge", "settle", "warm_up"]
+__all__ = ["Settled", "in_order", "info", "judge", "settle", "warm_up"]
 
 # AlgorithmIdentifier DER the server verifier permits (CA/B 7.1.3), as read here.
 _RSA_KEY = bytes.fromhex("300d06092a864886f70d0101010500")
@@ -53,14 +53,33 @@ _MARGIN = timedelta(seconds=1)  # the verifier's clock has whole seconds
 Anchors = Callable[[bytes], Sequence[bytes | None]]  # subject DER -> anchors' DER
 
 
+def in_order(*sources: Anchors) -> Anchors:
+    """The anchors of the first source that has any of a name.
+
+    The ``--tls-ca`` files come before the system's roots: another root of
+    the same name in the verifier's store could only add a path, never take
+    the one found away, so the system's need not be read when they do.
+    """
+
+    def anchors(subject: bytes) -> Sequence[bytes | None]:
+        for source in sources:
+            found = source(subject)
+            if found:
+                return found
+        return []
+
+    return anchors
+
+
 class _Untrusted(Exception):
     """Not settled here: the caller takes ``cryptography``'s route."""
 
 
 def warm_up() -> None:
     """Import the primitives :func:`judge` verifies signatures with."""
+    # RSA's: most chains are. EC's load at the first EC key (~1.5 ms more).
     from cryptography.hazmat.primitives import hashes  # noqa: F401
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: F401
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
 
 
 class Settled:
@@ -253,7 +272,7 @@ def _issues(issuer: cp.Cert, child: cp.Cert, depth: int, moment: datetime) -> No
     digest, signer = _SIGNATURES[child.signature_algorithm]
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
     hashed: hashes.HashAlgorithm = {
         "sha256": hashes.SHA256(),
@@ -262,12 +281,16 @@ def _issues(issuer: cp.Cert, child: cp.Cert, depth: int, moment: datetime) -> No
     }[digest]
     key = _public_key(issuer)
     try:
-        if signer == "RSA" and isinstance(key, rsa.RSAPublicKey):
+        if isinstance(key, rsa.RSAPublicKey):
+            if signer != "RSA":
+                raise _Untrusted
             key.verify(child.signature, child.tbs, padding.PKCS1v15(), hashed)
-        elif signer == "ECDSA" and isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(child.signature, child.tbs, ec.ECDSA(hashed))
         else:
-            raise _Untrusted
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            if signer != "ECDSA":
+                raise _Untrusted
+            key.verify(child.signature, child.tbs, ec.ECDSA(hashed))
     except InvalidSignature:
         raise _Untrusted from None
 
@@ -275,7 +298,7 @@ def _issues(issuer: cp.Cert, child: cp.Cert, depth: int, moment: datetime) -> No
 def _public_key(cert: cp.Cert) -> RSAPublicKey | EllipticCurvePublicKey:
     """The key as ``cryptography`` loads it: RSA of 2048 bits or more, or EC on a
     permitted curve (uncompressed point); anything else is not settled here."""
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     try:
         if cert.spki_algorithm == _RSA_KEY:
@@ -283,6 +306,8 @@ def _public_key(cert: cp.Cert) -> RSAPublicKey | EllipticCurvePublicKey:
             if n.bit_length() >= _MIN_RSA_BITS:
                 return rsa.RSAPublicNumbers(e, n).public_key()
         elif cert.spki_algorithm in _EC_KEYS and cert.spki[:1] == b"\x04":
+            from cryptography.hazmat.primitives.asymmetric import ec
+
             name, _ = _EC_KEYS[cert.spki_algorithm]
             curve = {"secp256r1": ec.SECP256R1, "secp384r1": ec.SECP384R1}.get(name, ec.SECP521R1)
             return ec.EllipticCurvePublicKey.from_encoded_point(curve(), cert.spki)

@@ -140,13 +140,6 @@ class Anchors:
         other._every = None
         return other
 
-    def with_pem(self, pem: bytes) -> Anchors:
-        """These anchors and the PEM blocks of ``pem`` (nothing parsed)."""
-        other = copy.copy(self)
-        other._blocks = [*self._blocks, *pem_blocks(pem)]
-        other._loaded, other._every, other._index = dict(self._loaded), None, None
-        return other
-
     def ders(self, subject: bytes) -> list[bytes | None]:
         """The DER of each block whose subject is exactly ``subject`` (not parsed).
 
