@@ -412,3 +412,89 @@ def test_every_lab_certificate(tmp_path_factory: pytest.TempPathFactory, system:
 def test_malformed_der_is_unsupported(der: bytes) -> None:
     with pytest.raises(certparse.Unsupported):
         certparse.parse(der)
+
+
+def _der_len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def _signed(tbs: bytes, key: rsa.RSAPrivateKey) -> bytes:
+    """A certificate of ``tbs`` as it stands, signed sha256-RSA by ``key``."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    algorithm = bytes.fromhex("300d06092a864886f70d01010b0500")
+    signature = b"\0" + key.sign(tbs, padding.PKCS1v15(), hashes.SHA256())
+    bits = b"\x03" + _der_len(len(signature)) + signature
+    body = tbs + algorithm + bits
+    return b"\x30" + _der_len(len(body)) + body
+
+
+@pytest.mark.parametrize("which", ["leaf", "root"])
+def test_mutated_and_re_signed_certificates_never_disagree(
+    which: str, keys: dict[str, Key], system: Anchors
+) -> None:
+    """Random bytes of a good leaf's (or its root's) TBSCertificate changed, then
+    signed again: whatever cryptography makes of each (an answer, an error, a
+    warning), the DER route gives the same answer or none."""
+    import random
+    import warnings
+
+    chain, roots = _direct(Spec(names=("mx.example.test", "192.0.2.7")))(keys)
+    ca_key = keys["rsa2"]
+    assert isinstance(ca_key, rsa.RSAPrivateKey)
+    target = chain[0] if which == "leaf" else roots[0]
+    tbs = target.tbs_certificate_bytes
+    rng = random.Random(17)
+    settled = 0
+    for _ in range(300):
+        data = bytearray(tbs)
+        for _ in range(rng.choice((1, 1, 2))):
+            data[rng.randrange(4, len(data))] = rng.randrange(256)
+        mutated = _signed(bytes(data), ca_key)
+        der = mutated if which == "leaf" else _der(chain[0])
+        # The root as a --tls-ca file holds it, whether or not cryptography loads it.
+        given_pem = _pem(*roots) if which == "leaf" else _pem_of(mutated)
+        given = Anchors(given_pem)
+        fast = judge([der], ["mx.example.test"], in_order(given.ders, system.ders), now=NOW)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                full = analyze_chain(
+                    [der], ["mx.example.test"], system.with_certs(load_pem_bundle(given_pem)), NOW
+                )
+            except Exception:  # ValueError, UnsupportedAlgorithm...: an error
+                full = None
+        if fast is not None:
+            settled += 1
+            assert not caught, [str(w.message) for w in caught]
+            assert fast == full
+    assert settled > 0  # some changes (a name's letter, a date) keep a valid certificate
+
+
+def _pem_of(der: bytes) -> bytes:
+    import base64
+
+    return (
+        b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der) + b"-----END CERTIFICATE-----\n"
+    )
+
+
+def test_non_canonical_der_is_left_to_cryptography(keys: dict[str, Key], system: Anchors) -> None:
+    """A length in long form where short form fits (BER, not DER), signed properly:
+    cryptography refuses to read it, so the DER route must not answer either."""
+    chain, roots = _direct(Spec())(keys)
+    tbs = chain[0].tbs_certificate_bytes
+    header = 2 if tbs[1] < 0x80 else 2 + (tbs[1] & 0x7F)
+    body = tbs[header:]
+    assert body[:5] == b"\xa0\x03\x02\x01\x02"  # [0] EXPLICIT version v3
+    body = b"\xa0\x81\x03" + body[2:]
+    ca_key = keys["rsa2"]
+    assert isinstance(ca_key, rsa.RSAPrivateKey)
+    der = _signed(b"\x30" + _der_len(len(body)) + body, ca_key)
+    given = Anchors(_pem(*roots))
+    assert judge([der], ["mx.example.test"], in_order(given.ders, system.ders), now=NOW) is None
+    with pytest.raises(ValueError, match="InvalidLength"):
+        analyze_chain([der], ["mx.example.test"], system.with_certs(roots), NOW)

@@ -106,7 +106,9 @@ def settle(chain_der: Sequence[bytes], anchors: Anchors) -> Settled | None:
         chain = [cp.parse(der) for der in chain_der]
         dns, ips = _walk(chain, anchors)
         return Settled(chain, dns, ips, _key(chain[0]))
-    except (cp.Unsupported, _Untrusted):
+    # Unsupported is a ValueError; an element missing where one is expected
+    # (a short SEQUENCE) ends as a ValueError or IndexError: all decline.
+    except (ValueError, IndexError, _Untrusted):
         return None
 
 
