@@ -48,6 +48,23 @@ LOAD = " ".join(f"{x:.2f}" for x in os.getloadavg())
 IMPORTS = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor.usecase"
 
 
+def stdlib_imports() -> str:
+    """An import statement for the standard library modules ``IMPORTS`` loads
+    (asyncio, ssl, argparse, dataclasses...): the floor of any start-up that
+    keeps them, whatever the project's own modules cost."""
+    probe = (
+        "import sys; before = set(sys.modules); "
+        f"{IMPORTS}; "
+        "print(','.join(sorted(m for m in set(sys.modules) - before "
+        "if not m.startswith('smtpdoctor'))))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    return f"import {out.stdout.strip()}"
+
+
 def commands(
     target: str, ca: Path, sslyze: Path | None, baseline: Path | None = None
 ) -> dict[str, list[str]]:
@@ -66,6 +83,7 @@ def commands(
         ],
         "python -c pass": [sys.executable, "-c", "pass"],
         "diagnose's imports": [sys.executable, "-c", IMPORTS],
+        "its standard library": [sys.executable, "-c", stdlib_imports()],
     }
     if baseline is not None:
         # The same command from another source tree (PYTHONPATH set in timed()).
@@ -119,6 +137,7 @@ def render(
         "smtpdoctor (baseline)": "the same command from `--baseline` (an earlier tree)",
         "python -c pass": "the interpreter alone (floor)",
         "diagnose's imports": "what `diagnose` imports before its first socket",
+        "its standard library": "the standard library modules among those imports",
     }
     lines = [
         "## Start-up: a diagnosis on loopback (`bench/startup_bench.py`)",

@@ -40,6 +40,8 @@ _M365_TLS12 = (0xC02C, 0xC030, 0xC02B, 0xC02F, 0xC024, 0xC028, 0xC023, 0xC027)
 
 @dataclass(frozen=True, slots=True)
 class PeerProfile:
+    """A large sending service's TLS floor, and what happens to mail that falls below it."""
+
     name: str
     label: str  # for people: "Microsoft 365"
     min_tls: str

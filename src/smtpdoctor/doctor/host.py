@@ -31,7 +31,7 @@ from smtpdoctor.model import Finding, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tls import probe_context
-from smtpdoctor.probe.certificate import analyze_certificate, warm_up
+from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up, warm_up_full
 from smtpdoctor.probe.session import SessionOptions, walk
 from smtpdoctor.probe.tls import early_matrix, tls_matrix
 
@@ -95,6 +95,7 @@ async def probe_host(
     def on_tls(session: TlsSession, took: float) -> None:
         if not settled.done():
             settled.set_result((session.version, _large_hello_patience(took)))
+            _precheck(session.chain_der, opts)
 
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
@@ -250,12 +251,13 @@ _WARMING: list[threading.Thread] = []
 
 def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
     """In a thread, while the walks wait on the network: import the modules
-    ``first`` (a name's DNS engine and rules), then ``cryptography`` and the
-    trust anchors, so neither the DNS lookups nor the certificate check wait
-    for them and the walks are not held up by them. The future returned is
-    done once ``first`` is imported (None: nothing to wait for)."""
+    ``first`` (a name's DNS engine and rules), then the ``cryptography``
+    primitives and the trust anchors, so neither the DNS lookups nor the
+    certificate check wait for them and the walks are not held up by them.
+    The future returned is done once ``first`` is imported (None: nothing to
+    wait for)."""
     wanted = [m for m in first if m not in sys.modules]
-    crypto = "cryptography.x509.verification" not in sys.modules
+    crypto = "cryptography.hazmat.primitives.asymmetric.padding" not in sys.modules
     if not wanted and not crypto:
         return None  # warmed already (a process that diagnoses again)
     loop = asyncio.get_running_loop()
@@ -285,6 +287,24 @@ def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
     thread.start()
     _WARMING.append(thread)
     return ready
+
+
+def _precheck(chain_der: Sequence[bytes], opts: DiagnoseOptions) -> None:
+    """In a thread, once the walk's handshake has the chain: settle it on the
+    DER route (a trusted chain, the usual case), or else import the x509 layer
+    its check needs while the walk goes on (~35 ms, hidden behind the
+    remaining round trips on a real path)."""
+    if not chain_der or "cryptography.x509.verification" in sys.modules:
+        return
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # as in _warm_up: only time is at stake
+            if not settles(chain_der, opts.tls_ca):
+                warm_up_full()
+
+    thread = threading.Thread(target=run, name="smtpdoctor-precheck", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
 
 
 def _settle(future: asyncio.Future[None]) -> None:

@@ -22,6 +22,8 @@ __all__ = ["DiagnoseOptions", "_is_ip", "_literal", "local_fqdn", "parse_target"
 
 @dataclass(frozen=True, slots=True)
 class DiagnoseOptions:
+    """What a diagnosis is asked to do: the target, the session to try, the checks to run."""
+
     target: str
     port: int = 25
     helo: str | None = None

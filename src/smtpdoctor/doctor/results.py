@@ -23,6 +23,8 @@ TLS_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 @dataclass(slots=True)
 class HostReport:
+    """One host's diagnosis: its walk, certificate, TLS matrix and findings."""
+
     name: str
     address: str
     port: int
@@ -79,6 +81,8 @@ class HostReport:
 
 @dataclass(slots=True)
 class Diagnosis:
+    """A whole diagnosis of a target: the verdict, the findings, and every host's report."""
+
     target: str
     verdict: Verdict
     findings: list[Finding]

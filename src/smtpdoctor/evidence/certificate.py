@@ -33,6 +33,8 @@ __all__ = ["Anchors", "CertificateInfo", "analyze_chain", "hostname_matches", "l
 
 @dataclass(slots=True)
 class CertificateInfo:
+    """What a certificate check found: the leaf's facts, its chain, trust and name match."""
+
     subject: str
     issuer: str
     san: list[str]
@@ -114,24 +116,43 @@ class Anchors:
         self._parsed = list(certs)
         self._loaded: dict[int, x509.Certificate | None] = {}
         self._every: list[x509.Certificate] | None = None
-        self._subjects: dict[bytes, list[int]] = {}  # subject DER -> block indexes
-        for index, (_, der) in enumerate(self._blocks):
-            try:
-                subject = cert_names(der)[1] if der is not None else None
-            except ValueError:
-                subject = None
-            if subject is not None:
-                self._subjects.setdefault(subject, []).append(index)
+        self._index: dict[bytes, list[int]] | None = None  # subject DER -> block indexes
+
+    @property
+    def _subjects(self) -> dict[bytes, list[int]]:
+        """The index, built at first use (~7 ms for a system store of ~150 roots)."""
+        if self._index is None:
+            self._index = {}
+            for index, (_, der) in enumerate(self._blocks):
+                subject = _subject(der)
+                if subject is not None:
+                    self._index.setdefault(subject, []).append(index)
+        return self._index
 
     def __len__(self) -> int:
         return len(self._blocks) + len(self._parsed)
 
     def with_certs(self, certs: Iterable[x509.Certificate]) -> Anchors:
         """These anchors and ``certs`` (the index and what was parsed are shared)."""
+        self._subjects  # noqa: B018  (built here once, so every copy shares it)
         other = copy.copy(self)
         other._parsed = [*self._parsed, *certs]
         other._every = None
         return other
+
+    def ders(self, subject: bytes) -> list[bytes | None]:
+        """The DER of each block whose subject is exactly ``subject`` (not parsed).
+
+        Without the index: the subject's bytes are looked for in each DER
+        first, so only the few that hold them are read.
+        """
+        if self._index is not None:
+            return [self._blocks[index][1] for index in self._index.get(subject, ())]
+        return [
+            der
+            for _, der in self._blocks
+            if der is not None and subject in der and _subject(der) == subject
+        ]
 
     def _load(self, index: int) -> x509.Certificate | None:
         if index not in self._loaded:
@@ -153,6 +174,13 @@ class Anchors:
             loaded = (self._load(index) for index in range(len(self._blocks)))
             self._every = [c for c in loaded if c is not None] + self._parsed
         return self._every
+
+
+def _subject(der: bytes | None) -> bytes | None:
+    try:
+        return cert_names(der)[1] if der is not None else None
+    except ValueError:
+        return None
 
 
 def _names(cert: x509.Certificate) -> tuple[bytes, bytes]:

@@ -74,6 +74,8 @@ class Step:
 
 @dataclass(slots=True)
 class TlsResult:
+    """STARTTLS (or implicit TLS) in a walk: offered, tried, and the session if one came up."""
+
     offered: bool  # STARTTLS in the EHLO reply (or implicit TLS)
     attempted: bool = False
     session: TlsSession | None = None
@@ -86,6 +88,8 @@ class TlsResult:
 
 @dataclass(slots=True)
 class SessionResult:
+    """One walk of an SMTP session: each stage's step, and what the server said."""
+
     address: str
     port: int
     steps: list[Step] = field(default_factory=list)

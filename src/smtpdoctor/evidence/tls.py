@@ -50,6 +50,8 @@ class HelloProbe:
 
 @dataclass(slots=True)
 class TlsMatrix:
+    """Which TLS versions a server accepts, and what its other probe hellos found."""
+
     top: str | None  # the version the walk's handshake settled on
     versions: dict[str, bool | None] = field(default_factory=dict)
     probes: list[HelloProbe] = field(default_factory=list)

@@ -43,6 +43,8 @@ QUIT_GRACE = 1.5
 
 @dataclass(frozen=True, slots=True)
 class SessionOptions:
+    """How a walk talks to the server: names, envelope, TLS, timeouts."""
+
     helo: str = field(default_factory=socket.getfqdn)
     mail_from: str = ""
     rcpt: tuple[str, ...] = ()

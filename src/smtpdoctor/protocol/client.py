@@ -113,6 +113,8 @@ TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
 
 @dataclass(frozen=True, slots=True)
 class Command:
+    """One SMTP command, as :meth:`line` puts it on the wire."""
+
     verb: Verb
     argument: str = ""
 
