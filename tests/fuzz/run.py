@@ -54,6 +54,7 @@ _MODULES = {
     ),
     "config": ("smtpdoctor.config",),
     "queue": ("smtpdoctor.evidence.queue",),
+    "cert": ("smtpdoctor.evidence.certparse", "smtpdoctor.evidence.certfast"),
 }
 
 
@@ -75,7 +76,7 @@ _MAX_LEN = {
 
 
 def _max_len(name: str) -> int:
-    return 8192 if name == "config-cert" else _MAX_LEN[name.split("-", 1)[0]]
+    return 8192 if name in ("config-cert", "cert-chain") else _MAX_LEN[name.split("-", 1)[0]]
 
 
 def _instrument(name: str) -> None:
@@ -122,6 +123,8 @@ def _seeds(name: str) -> list[bytes]:
             rows = path.read_bytes().splitlines(keepends=True)
             out += [b"".join(rows[i : i + 8]) for i in range(0, min(len(rows), 400), 8)]
         return out
+    if name == "cert-chain":
+        return _chains()
     folder = "queue" if name.startswith("queue-") else "config"
     files = [p.read_bytes() for p in sorted((DATA / folder).iterdir()) if p.is_file()]
     if name == "config-cert":
@@ -129,6 +132,26 @@ def _seeds(name: str) -> list[bytes]:
     # Each file cut at line ends into pieces that fit -max_len (libFuzzer would
     # only keep the first piece of each).
     return [piece for data in files for piece in _pieces(data, _max_len(name))]
+
+
+def _chains() -> list[bytes]:
+    """Chains the DER route settles (a leaf, maybe an intermediate, the anchor last),
+    made with the lab's certificate code: the fuzzer starts from trusted shapes."""
+    import datetime as dt
+
+    from smtpdoctor.lab.certs import issue, new_key
+
+    now = dt.datetime.fromtimestamp(1_733_400_000.0, dt.UTC)
+    span = {"not_before": now - dt.timedelta(days=1), "not_after": now + dt.timedelta(days=90)}
+    out = []
+    for kind in ("rsa", "ec"):
+        root = issue(["Fuzz Root"], ca=True, key=new_key(kind), **span)
+        middle = issue(["Fuzz Intermediate"], ca=True, issuer=root, key=new_key(kind), **span)
+        for issuer in (root, middle):
+            leaf = issue(["mx.example.test"], issuer=issuer, key=new_key(kind), **span)
+            chain = [leaf.der] + ([middle.der] if issuer is middle else []) + [root.der]
+            out.append(b"".join(chain))
+    return out
 
 
 def _pieces(data: bytes, size: int) -> list[bytes]:

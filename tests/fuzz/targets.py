@@ -216,6 +216,49 @@ def _postfix_native(data: bytes) -> None:
         raise AssertionError("the compiled and the pure-Python path count differently")
 
 
+def _cert_chain(data: bytes) -> None:
+    """Differential: the DER route reads a hostile server's chain without raising, and
+    where it settles the chain, cryptography's route gives the very same answer.
+
+    The input is a chain of DER certificates, the last one taken as the anchor.
+    """
+    import datetime as dt
+
+    from smtpdoctor.evidence import certfast, certparse
+    from smtpdoctor.evidence.certificate import analyze_chain
+
+    ders: list[bytes] = []
+    rest = data
+    while rest and len(ders) < 5:
+        try:
+            end = certparse.sequence_end(rest)
+        except (ValueError, IndexError):
+            break
+        ders, rest = [*ders, rest[:end]], rest[end:]
+    if len(ders) < 2:
+        return
+    chain, anchor = ders[:-1], ders[-1]
+    now = dt.datetime.fromtimestamp(_REF, dt.UTC)
+    try:
+        anchor_subject = certparse.parse(anchor).subject_der
+    except (ValueError, IndexError):
+        return  # (the store is read by cryptography, not here)
+
+    def anchors(subject: bytes) -> list[bytes | None]:
+        return [anchor] if subject == anchor_subject else []
+
+    fast = certfast.judge(chain, ["mx.example.test"], anchors, now=now)
+    if fast is None:
+        return
+    from cryptography import x509
+
+    slow = analyze_chain(
+        chain, ["mx.example.test"], [x509.load_der_x509_certificate(anchor)], now=now
+    )
+    if slow != fast:
+        raise AssertionError("the DER route settled a chain cryptography judges otherwise")
+
+
 def _targets() -> list[Target]:
     from smtpdoctor.config import ConfigError
     from smtpdoctor.evidence.queue import QueueFormat, QueueFormatError
@@ -233,6 +276,7 @@ def _targets() -> list[Target]:
     out += [Target("config-sniffed", _config(None), (ConfigError,))]
     out += [Target(f"config-{k}", _config(k), (ConfigError,)) for k in kinds]
     out += [Target("config-cert", _cert, (ConfigError,))]
+    out += [Target("cert-chain", _cert_chain, ())]
     out += [Target("queue-sniffed", _queue(None), (QueueFormatError,))]
     out += [Target(f"queue-{f.value}", _queue(f.value), (QueueFormatError,)) for f in QueueFormat]
     return out
