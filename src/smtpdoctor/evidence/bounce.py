@@ -25,6 +25,7 @@ from email._policybase import compat32
 from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
+from smtpdoctor.evidence.pastes import unpaste
 from smtpdoctor.knowledge.bounces import (
     AUTO_REPLY_MARKS,
     AUTO_REPLY_OPENINGS,
@@ -142,6 +143,8 @@ def parse_bounce(
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
+    # A text quoted by a mail client, carried quoted-printable, copied from a page.
+    text = unpaste(text)
     if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]

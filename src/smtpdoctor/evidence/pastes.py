@@ -1,0 +1,70 @@
+"""The text a program wrote, back from the form a user pasted it in (issue 10).
+
+Between the server that wrote a reply and ``explain`` stand a mail client that
+quoted it (``> `` before each line), a mail that carried it quoted-printable
+(``=`` soft line breaks, ``=3D``), a web page (``<pre>``, ``<br>``), a log that
+put a timestamp before each line of a multi-line reply. :func:`unpaste` undoes
+those, so the answer does not depend on the shape the text arrived in. Each
+step is gated by a cheap test and leaves other texts alone. Pure.
+"""
+
+from __future__ import annotations
+
+import quopri
+import re
+
+__all__ = ["unpaste"]
+
+# One level of a mail client's quoting: "> " or ">" (not Sendmail's ">>> ").
+_QUOTE = re.compile(r"^[ \t]?>(?!>>)[ \t]?", re.M)
+# A transcript that writes the server's lines "< 250 ..." (curl, some
+# clients) uses "> " for its own: not a quote.
+_SERVER_SIDE = re.compile(r"^[ \t]?< [245]\d\d", re.M)
+# A quoted-printable soft line break at the end of a long line (RFC 2045
+# §6.7: lines of at most 76 characters).
+_SOFT_BREAK = re.compile(r"^[^\n]{40,75}=\n", re.M)
+# The tags a web page or a forum's code block puts around a pasted text
+# (never an address: no "@" inside).
+_TAG = re.compile(
+    r"</?(?:pre|code|br|p|div|span|tt|b|i|font|blockquote|td|tr|table|samp|kbd)\b[^<>@]*>",
+    re.I,
+)
+_LINE_BREAK_TAG = re.compile(r"<(?:br|/p|/div|/tr)\b[^<>@]*>", re.I)
+# A log's timestamp before each line of a multi-line reply
+# ("2026-12-05T10:00:00.123Z 421-4.7.0 ...", "[05-Dec-2026 10:00:00 UTC] 550 ...").
+_LINE_TIME = re.compile(
+    r"^[ \t]*\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z| ?[+-]\d\d:?\d\d| UTC)?"
+    r"|\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d(?: \w{3,4})?)\]?[ \t]+(?=[245]\d\d[ -])",
+    re.M,
+)
+
+
+def unpaste(text: str) -> str:
+    """``text`` without a mail client's quoting, quoted-printable, HTML tags, per-line times."""
+    if "=\n" in text and _SOFT_BREAK.search(text):
+        text = _decode_qp(text)
+    if ">" in text:
+        text = _unquote(text)
+        if "<" in text and _TAG.search(text):
+            text = _TAG.sub("", _LINE_BREAK_TAG.sub("\n", text))
+    if "\n" in text and ":" in text:
+        times = _LINE_TIME.findall(text)
+        if len(times) >= 2:  # a single line's time is read where it stands
+            text = _LINE_TIME.sub("", text)
+    return text
+
+
+def _decode_qp(text: str) -> str:
+    data = quopri.decodestring(text.encode("utf-8", "surrogateescape"))
+    return data.decode("utf-8", "replace")
+
+
+def _unquote(text: str) -> str:
+    """Mail quoting removed, level by level, when at least two lines are quoted."""
+    if _SERVER_SIDE.search(text):
+        return text
+    for _ in range(4):
+        if len(_QUOTE.findall(text)) < 2:
+            break
+        text = _QUOTE.sub("", text)
+    return text
