@@ -59,7 +59,8 @@ def _tune_replies() -> list[str]:
                 continue
             row = json.loads(line)
             # corpus.jsonl is tuned on as a whole; lines.jsonl only its tune split.
-            if row.get("split", "tune") == "tune" and _bare(row["text"]):
+            # (The wrappers report failures: a 2xx reply has no place in them.)
+            if row.get("split", "tune") == "tune" and _bare(row["text"]) and row["text"][0] != "2":
                 texts.append(row["text"])
     return texts
 
@@ -467,8 +468,14 @@ def _html(reply: str, stage: Stage | None) -> str:
 
 
 def _quoted_printable(reply: str, stage: Stage | None) -> str:
+    # An encoder breaks where the line is full (76 characters with the "="), mid-word.
     flat = _one_line(reply).replace("=", "=3D")
-    return "=\n".join(textwrap.wrap(flat, 75, drop_whitespace=False, break_on_hyphens=False))
+    cut = [flat[i : i + 75] for i in range(0, len(flat), 75)]
+    for i in range(len(cut) - 1):  # an "=XX" is never split
+        if "=" in cut[i][-2:]:
+            keep = cut[i].rindex("=")
+            cut[i], cut[i + 1] = cut[i][:keep], cut[i][keep:] + cut[i + 1]
+    return "=\n".join(cut)
 
 
 def _quoted_mail(reply: str, stage: Stage | None) -> str:
@@ -607,11 +614,12 @@ def test_harness_is_wide() -> None:
     assert {w.name for w in WRAPPERS} == {p.wrapper.name for p in PAIRS}
 
 
-# (category, stage) pairs that agree, by door. Before the engine work of this
-# harness (4,176 pairs): argument 4105 / 3984, stdin 4072 / 3736.
-# After unwrapping mail quotes, quoted-printable, HTML tags, per-line times and
-# .NET's status texts: argument 4148 / 4143, stdin 4150 / 3991.
-FLOORS = {"argument": (4148, 4143), "stdin": (4150, 3991)}
+# (category, stage) pairs that agree, by door, of 4,122. Before the engine work
+# of this harness: argument 4059 / 3933, stdin 4025 / 3689. After unwrapping
+# mail quotes, quoted-printable, HTML tags, per-line times, .NET's status texts,
+# transcript blocks, multi-line replies inside wrappers and X.0.0 report codes:
+# argument 4121 / 4118, stdin 4121 / 4116.
+FLOORS = {"argument": (4121, 4118), "stdin": (4121, 4116)}
 
 
 @pytest.mark.parametrize("door", ["argument", "stdin"])

@@ -19,7 +19,10 @@ __all__ = ["decode_pasted", "ends_with_time", "unfold"]
 _JSON_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
 # A log line's timestamp right before the reply ("2024-01-01 12:00:00 554 ...").
-_TIME_LEAD = re.compile(r"\b\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?\]?\Z")
+# (ISO 8601's "T" before the hour; a zone by offset, "Z" or name: "10:00:00 UTC]")
+_TIME_LEAD = re.compile(
+    r"(?:\b|(?<=\dT))\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d| ?[A-Z]{3,4})?\]?\Z"
+)
 _FRAMES = ("at ", "File ", "from ")
 # .NET's SmtpException message: its own text for the reply code (the
 # SmtpStatusCode descriptions), then "The server response was: " and the

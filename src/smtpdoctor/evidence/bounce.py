@@ -17,7 +17,7 @@ import email.header
 import email.message
 import email.parser
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 # (Not email.policy, the same object: importing that module costs ~4 ms at every start.)
@@ -70,6 +70,9 @@ _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
 )
 _CONTINUED = re.compile(r"^\s*(\d{3})-")
+# A Sendmail (or Postfix) transcript: what the client sent, what came back.
+_SENT = re.compile(r"^\s*>>> ")
+_RECEIVED = re.compile(r"^\s*<<< ")
 _REPLY_LINE = re.compile(r"^[^\n]*(?:\b[45]\d\d[ -]|said:)[^\n]*$", re.M)
 
 
@@ -206,32 +209,48 @@ def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:
         # One folded reply, its words read together (not its folds one by one).
         return [_line_entry([" ".join(ln.strip() for ln in folds)], 1, found)]
     items: list[BounceEntry] = []
+    for start, block in _blocks(text):
+        items.append(_line_entry(block, start, found))
+        if len(items) >= MAX_ENTRIES:
+            break
+    if len(items) >= MAX_ENTRIES:
+        found.warnings.append(f"only the first {MAX_ENTRIES} lines are explained")
+        items = items[:MAX_ENTRIES]
+    return items
+
+
+def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty lines, each with its number; a multi-line reply ("250-" … "250 ")
+    and a transcript's command with the replies to it (">>> RCPT To:" "<<< 550 ...")
+    stay together."""
     group: list[str] = []
-    group_code: str | None = None
+    group_code: str | None = None  # a multi-line reply's code, or ">>>" for a transcript
     start = 0
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
+        if group_code == ">>>":
+            if _RECEIVED.match(line):
+                group.append(line)
+                continue
+            yield start, group
+            group, group_code = [], None
         if group_code is not None:
             group.append(line)
             cont = _CONTINUED.match(line)
             if cont is None or cont.group(1) != group_code:
-                items.append(_line_entry(group, start, found))
+                yield start, group
                 group, group_code = [], None
             continue
         cont = _CONTINUED.match(line)
         if cont is not None:
             group, group_code, start = [line], cont.group(1), number
-            continue
-        items.append(_line_entry([line], number, found))
-        if len(items) >= MAX_ENTRIES:
-            break
+        elif _SENT.match(line):
+            group, group_code, start = [line], ">>>", number
+        else:
+            yield number, [line]
     if group:
-        items.append(_line_entry(group, start, found))
-    if len(items) >= MAX_ENTRIES:
-        found.warnings.append(f"only the first {MAX_ENTRIES} lines are explained")
-        items = items[:MAX_ENTRIES]
-    return items
+        yield start, group
 
 
 def _line_entry(lines: list[str], number: int, found: BounceParse) -> BounceEntry:
