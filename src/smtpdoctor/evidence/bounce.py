@@ -73,6 +73,7 @@ _CONTINUED = re.compile(r"^\s*(\d{3})-")
 # A Sendmail (or Postfix) transcript: what the client sent, what came back.
 _SENT = re.compile(r"^\s*>>> ")
 _RECEIVED = re.compile(r"^\s*<<< ")
+_FRAME = re.compile(r"^\s+(?:at |from /|from [\w.]+:\d|\.\.\. \d+ more)")
 _REPLY_LINE = re.compile(r"^[^\n]*(?:\b[45]\d\d[ -]|said:)[^\n]*$", re.M)
 
 
@@ -220,37 +221,36 @@ def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:
 
 
 def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
-    """The non-empty lines, each with its number; a multi-line reply ("250-" … "250 ")
-    and a transcript's command with the replies to it (">>> RCPT To:" "<<< 550 ...")
-    stay together."""
+    """The non-empty lines, each with its number; a multi-line reply ("250-" … "250 "),
+    a transcript's command with the replies to it (">>> RCPT To:" "<<< 550 ...")
+    and an exception with its stack frames stay together."""
+    blocks: list[tuple[int, list[str]]] = []
     group: list[str] = []
     group_code: str | None = None  # a multi-line reply's code, or ">>>" for a transcript
-    start = 0
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
+            group_code = None
             continue
-        if group_code == ">>>":
-            if _RECEIVED.match(line):
-                group.append(line)
-                continue
-            yield start, group
-            group, group_code = [], None
-        if group_code is not None:
+        if group_code == ">>>" and _RECEIVED.match(line):
+            group.append(line)
+            continue
+        if group_code not in (None, ">>>"):
             group.append(line)
             cont = _CONTINUED.match(line)
             if cont is None or cont.group(1) != group_code:
-                yield start, group
-                group, group_code = [], None
+                group_code = None
+            continue
+        if blocks and _FRAME.match(line) and blocks[-1][0] + len(blocks[-1][1]) >= number - 1:
+            # Java's "\tat", .NET's "   at", Ruby's "\tfrom": the frames of the
+            # exception on the line before (which name the command it failed in).
+            blocks[-1][1].append(line)
+            group_code = None
             continue
         cont = _CONTINUED.match(line)
-        if cont is not None:
-            group, group_code, start = [line], cont.group(1), number
-        elif _SENT.match(line):
-            group, group_code, start = [line], ">>>", number
-        else:
-            yield number, [line]
-    if group:
-        yield start, group
+        group_code = cont.group(1) if cont else ">>>" if _SENT.match(line) else None
+        group = [line]
+        blocks.append((number, group))
+    yield from blocks
 
 
 def _line_entry(lines: list[str], number: int, found: BounceParse) -> BounceEntry:

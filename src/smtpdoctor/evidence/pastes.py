@@ -29,7 +29,8 @@ _TAG = re.compile(
     r"</?(?:pre|code|br|p|div|span|tt|b|i|font|blockquote|td|tr|table|samp|kbd)\b[^<>@]*>",
     re.I,
 )
-_LINE_BREAK_TAG = re.compile(r"<(?:br|/p|/div|/tr)\b[^<>@]*>", re.I)
+# A line break: a page's "<br>" (with the newline its source may hold after it).
+_LINE_BREAK_TAG = re.compile(r"<br\b[^<>@]*>[ \t]*\n?|<(?:/p|/div|/tr)\b[^<>@]*>", re.I)
 # A log's timestamp before each line of a multi-line reply
 # ("2026-12-05T10:00:00.123Z 421-4.7.0 ...", "[05-Dec-2026 10:00:00 UTC] 550 ...").
 _LINE_TIME = re.compile(
