@@ -2,8 +2,9 @@
 
 Between the server that wrote a reply and ``explain`` stand a mail client that
 quoted it (``> `` before each line), a mail that carried it quoted-printable
-(``=`` soft line breaks, ``=3D``), a web page (``<pre>``, ``<br>``), a log that
-put a timestamp before each line of a multi-line reply. :func:`unpaste` undoes
+(``=`` soft line breaks, ``=3D``), a web page (``<pre>``, ``<br>``, no-break
+spaces, curly quotes), a log that put a timestamp before each line of a
+multi-line reply. :func:`unpaste` undoes
 those, so the answer does not depend on the shape the text arrived in. Each
 step is gated by a cheap test and leaves other texts alone. Pure.
 """
@@ -40,8 +41,29 @@ _LINE_TIME = re.compile(
 )
 
 
+# A rendered page's typography: no-break spaces, curly quotes (Outlook's
+# "Remote Server returned \u2018550 ...\u2019", "doesn\u2019t").
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+    }
+)
+
+
 def unpaste(text: str) -> str:
-    """``text`` without a mail client's quoting, quoted-printable, HTML tags, per-line times."""
+    """``text`` without a mail client's quoting, quoted-printable, HTML tags, per-line
+    times, and with a page's no-break spaces and curly quotes made plain."""
+    if not text.isascii():
+        text = text.translate(_TYPOGRAPHY)
     if "=\n" in text and _SOFT_BREAK.search(text):
         text = _decode_qp(text)
     if ">" in text:
