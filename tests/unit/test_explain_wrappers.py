@@ -753,8 +753,10 @@ def test_harness_is_wide() -> None:
 # After unwrapping mail quotes, quoted-printable, HTML tags, no-break spaces and
 # curly quotes, per-line times, .NET's status texts, transcript blocks and stack
 # frames on stdin, multi-line replies inside wrappers and X.0.0 report codes:
-# argument 9759 / 9752, stdin 9759 / 9751.
-FLOORS = {"argument": (9759, 9752), "stdin": (9759, 9751)}
+# argument 9759 / 9752, stdin 9759 / 9751; with a JSON-escaped Exim "\\n" and "=3D"
+# without soft breaks: argument 9763 / 9751, stdin 9763 / 9750 (a JSON copy of
+# smtplib's rate limit now reads as smtplib's own: rate_limited at DATA).
+FLOORS = {"argument": (9763, 9751), "stdin": (9763, 9750)}
 
 
 @pytest.mark.parametrize("door", ["argument", "stdin"])

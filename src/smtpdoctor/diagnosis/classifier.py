@@ -568,7 +568,10 @@ def _wire_text(reply: Reply) -> str:
 
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
-    cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
+    if "\\n" in cut:
+        # (Exim's literal "\n" once more escaped by a JSON log: "\\n".)
+        cut = cut.replace("\\\\n", "\n").replace("\\n", "\n")
     cut = decode_pasted(cut)
     cut = rust_reply_codes(cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".

@@ -22,7 +22,7 @@ _QUOTE = re.compile(r"^[ \t]?>(?!>>)[ \t]?", re.M)
 # clients) uses "> " for its own: not a quote.
 _SERVER_SIDE = re.compile(r"^[ \t]?< [245]\d\d", re.M)
 # A quoted-printable soft line break at the end of a long line (RFC 2045
-# §6.7: lines of at most 76 characters).
+# §6.7: lines of at most 76 characters); or an "=" encoded as "=3D".
 _SOFT_BREAK = re.compile(r"^[^\n]{40,75}=\n", re.M)
 # The tags a web page or a forum's code block puts around a pasted text
 # (never an address: no "@" inside).
@@ -64,7 +64,7 @@ def unpaste(text: str) -> str:
     times, and with a page's no-break spaces and curly quotes made plain."""
     if not text.isascii():
         text = text.translate(_TYPOGRAPHY)
-    if "=\n" in text and _SOFT_BREAK.search(text):
+    if ("=\n" in text and _SOFT_BREAK.search(text)) or "=3D" in text:
         text = _decode_qp(text)
     if ">" in text:
         text = _unquote(text)
