@@ -615,11 +615,15 @@ def _continued(lines: list[str]) -> list[str]:
     out = [lines[0]]
     prefix: re.Pattern[str] | None = None
     for before, line in itertools.pairwise(lines):
+        # (A transcript's "<<< " before each line of the reply goes too.)
+        body = line.removeprefix("<<< ")
+        if not body[:1].isdigit():  # no code to repeat: the cheap test first
+            prefix = None
+            out.append(line)
+            continue
         if prefix is None:
             opened = list(_OPENING.finditer(before))
             prefix = _prefix(opened[-1].group(1), opened[-1].group(2)) if opened else None
-        # (A transcript's "<<< " before each line of the reply goes too.)
-        body = line.removeprefix("<<< ")
         m = prefix.match(body) if prefix is not None else None
         if m is None:
             prefix = None

@@ -67,8 +67,10 @@ def unpaste(text: str) -> str:
     if ("=\n" in text and _SOFT_BREAK.search(text)) or "=3D" in text:
         text = _decode_qp(text)
     if ">" in text:
-        text = _unquote(text)
-        if "<" in text and _TAG.search(text):
+        # (Cheap tests first: most texts hold ">" only in an address.)
+        if text[:2].lstrip().startswith(">") or "\n>" in text or "\n >" in text:
+            text = _unquote(text)
+        if ("</" in text or "<br" in text or "<BR" in text) and _TAG.search(text):
             text = _TAG.sub("", _LINE_BREAK_TAG.sub("\n", text))
     if "\n" in text and ":" in text:
         times = _LINE_TIME.findall(text)
