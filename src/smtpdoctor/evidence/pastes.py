@@ -59,6 +59,17 @@ _TYPOGRAPHY = str.maketrans(
 )
 
 
+# A sending service's JSON that keeps the reply code apart from the text after
+# it (Mailgun's "delivery-status": {"code": 550, "message": "5.1.1 ..."}), in
+# either order within one object: the code goes back in front of the text.
+_JSON_CODE_FIRST = re.compile(
+    r'("code":\s*"?([245]\d\d)"?\s*,[^{}]*?"message":\s*")(?![245]\d\d[ -])(?=[^"\s])'
+)
+_JSON_MESSAGE_FIRST = re.compile(
+    r'("message":\s*")(?![245]\d\d[ -])(?=[^"\s])([^"{}]*"[^{}]*?"code":\s*"?([245]\d\d)\b)'
+)
+
+
 def unpaste(text: str) -> str:
     """``text`` without a mail client's quoting, quoted-printable, HTML tags, per-line
     times, and with a page's no-break spaces and curly quotes made plain."""
@@ -72,6 +83,9 @@ def unpaste(text: str) -> str:
             text = _unquote(text)
         if ("</" in text or "<br" in text or "<BR" in text) and _TAG.search(text):
             text = _TAG.sub("", _LINE_BREAK_TAG.sub("\n", text))
+    if '"code"' in text and '"message"' in text:
+        text = _JSON_CODE_FIRST.sub(r"\1\2 ", text)
+        text = _JSON_MESSAGE_FIRST.sub(r"\1\3 \2", text)
     if "\n" in text and ":" in text:
         times = _LINE_TIME.findall(text)
         if len(times) >= 2:  # a single line's time is read where it stands
