@@ -32,6 +32,7 @@ configuration.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,7 +132,9 @@ _NESTED_LEAD = re.compile(
 # pipelined RCPT: Sendmail transcripts (no "." echoed), Python's SMTPDataError
 # (raised for the reply to DATA and to the message alike), m-FILTER's
 # "SMTP command DATA".
-_DATA_OR_AFTER = frozenset({"stage.transcript", "stage.library_data", "stage.gateway_data"})
+_DATA_OR_AFTER = frozenset(
+    {"stage.transcript", "stage.library_data", "stage.gateway_data", "stage.at_command_data"}
+)
 _PY_REPLY = re.compile(r"\(([245]\d\d), b?(['\"])([^\n]*?)\2\)")
 _PY_REPLY_HEAD = re.compile(r"\(([245]\d\d), b?['\"]")
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
@@ -413,7 +416,9 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
         # What the text says was judged (the message, the sender), then a reply
         # code that answers one command only (RFC 4954: 535 answers AUTH).
         # (the quoted remote reply's words, not the wrapper's prose about "your message")
-        or subject_stage(category, reply.text if reply is not None and reply.text else text)
+        or subject_stage(
+            category, " ".join(reply.text.split()) if reply is not None and reply.text else text
+        )
         or (CODE_STAGES.get(reply.code) if reply is not None else None)
         or (code_ev.stage if code_ev else None)
         or (code_ev.stage_hint if code_ev and code_ev is decided else None)
@@ -504,6 +509,11 @@ def _codes(raw: str, flat: str, reply: Reply | None) -> tuple[Reply | None, str 
     """The reply (given, or found in the text) and the enhanced status code."""
     found_reply, reply_enhanced = (reply, _enhanced_of(reply)) if reply else _find_reply(raw)
     enhanced = reply_enhanced or _enhanced_fields(raw)
+    if reply_enhanced is None and found_reply is not None and enhanced and enhanced[1:] == ".0.0":
+        # A report's "dsn=5.0.0", "Status: 5.0.0", "#5.0.0" around a reply that
+        # had no enhanced code: the reporting MTA's rendering of its reply code
+        # (RFC 3463 X.0.0), which says less than the reply itself.
+        enhanced = None
     if enhanced is None and found_reply is None:
         loose = _ENHANCED_LOOSE.search(flat)
         enhanced = loose.group(1) if loose else None
@@ -565,7 +575,10 @@ def _wire_text(reply: Reply) -> str:
 
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
-    cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\\n", "\n")
+    cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
+    if "\\n" in cut:
+        # (Exim's literal "\n" once more escaped by a JSON log: "\\n".)
+        cut = cut.replace("\\\\n", "\n").replace("\\n", "\n")
     cut = decode_pasted(cut)
     cut = rust_reply_codes(cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
@@ -580,9 +593,49 @@ def _flatten(text: str) -> str:
     first = _REPLY_AT.match(lines[0]) if lines else None
     if first is not None:
         # Later lines of a multi-line reply repeat its code (and enhanced code).
-        prefix = re.compile(rf"{first.group(1)}[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s)?")
+        prefix = _prefix(first.group(1), first.group(3))
         lines = [lines[0], *(prefix.sub("", line, count=1) for line in lines[1:])]
+        if lines[0][3:4] == "-" and len(lines) > 1:
+            # Its first line reads as the same reply sent on one line does.
+            lines[0] = f"{lines[0][:3]} {lines[0][4:]}"
+    elif len(lines) > 1:
+        lines = _continued(lines)
     return " ".join(_CONTINUATION.sub("", " ".join(lines)).split())
+
+
+# A reply inside a wrapper ('"error": "554-5.7.1 ...', "(421 4.7.0 ...").
+_OPENING = re.compile(
+    r"(?:^|(?<=[\s\"'(<\[:;>]))([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})(?=\s))?"
+)
+
+
+def _prefix(code: str, enhanced: str | None) -> re.Pattern[str]:
+    """What a later line of a multi-line reply repeats: its code (and enhanced
+    code), or the enhanced code alone (smtplib keeps the text after the code)."""
+    alone = rf"|{re.escape(enhanced)}\s" if enhanced else ""
+    return re.compile(rf"{code}[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s)?{alone}")
+
+
+def _continued(lines: list[str]) -> list[str]:
+    """Lines that continue a multi-line reply opened on a line before, the prefix
+    they repeat removed (the last line's "554 5.7.1 " too)."""
+    out = [lines[0]]
+    prefix: re.Pattern[str] | None = None
+    for before, line in itertools.pairwise(lines):
+        # (A transcript's "<<< " before each line of the reply goes too.)
+        body = line.removeprefix("<<< ")
+        if not body[:1].isdigit():  # no code to repeat: the cheap test first
+            prefix = None
+            out.append(line)
+            continue
+        if prefix is None:
+            opened = list(_OPENING.finditer(before))
+            prefix = _prefix(opened[-1].group(1), opened[-1].group(2)) if opened else None
+        m = prefix.match(body) if prefix is not None else None
+        if m is None:
+            prefix = None
+        out.append(line if m is None else body[m.end() :])
+    return out
 
 
 def _find_reply(text: str) -> tuple[Reply | None, str | None]:

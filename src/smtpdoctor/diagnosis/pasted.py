@@ -12,23 +12,72 @@ from __future__ import annotations
 import html
 import re
 
+from smtpdoctor.evidence.pastes import unpaste
+
 __all__ = ["decode_pasted", "ends_with_time", "unfold"]
 
 _JSON_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|nbsp|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
 # A log line's timestamp right before the reply ("2024-01-01 12:00:00 554 ...").
-_TIME_LEAD = re.compile(r"\b\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?\]?\Z")
+# (ISO 8601's "T" before the hour; a zone by offset, "Z" or name: "10:00:00 UTC]")
+_TIME_LEAD = re.compile(
+    r"(?:\b|(?<=\dT))\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d| ?[A-Z]{3,4})?\]?\Z"
+)
 _FRAMES = ("at ", "File ", "from ")
+# .NET's SmtpException message: its own text for the reply code (the
+# SmtpStatusCode descriptions), then "The server response was: " and the
+# server's line without its code. The text only names the code: the code goes
+# back in front of the server's words, and they decide.
+_DOTNET_STATUS = {
+    "Service not available, closing transmission channel": "421",
+    "Error in processing": "451",
+    "Insufficient system storage": "452",
+    "Client does not have permission to submit mail to this server": "454",
+    "Syntax error, command unrecognized": "500",
+    "Syntax error in parameters or arguments": "501",
+    "Command not implemented": "502",
+    "Bad sequence of commands": "503",
+    "Command parameter not implemented": "504",
+    "The SMTP server requires a secure connection or the client was not authenticated": "530",
+    "Mailbox unavailable": "550",  # also 450 (MailboxBusy): the enhanced code's class says
+    "User not local; please try a different path": "551",
+    "Exceeded storage allocation": "552",
+    "Mailbox name not allowed": "553",
+    "Transaction failed": "554",
+}
+_DOTNET_SAID = re.compile(
+    rf"(?:{'|'.join(re.escape(said) for said in _DOTNET_STATUS)})\. "
+    r"The server response was: (?![245]\d\d\b)(?=\S)"
+)
 
 
 def decode_pasted(text: str) -> str:
-    """``text`` with JSON ``\\uXXXX`` escapes and HTML entities decoded."""
+    """``text`` with JSON ``\\uXXXX`` escapes and HTML entities decoded.
+
+    Also a mail client's quoting, quoted-printable soft breaks, HTML tags and
+    per-line timestamps (:func:`~smtpdoctor.evidence.pastes.unpaste`).
+    """
+    text = unpaste(text)
+    if "The server response was: " in text:
+        text = _DOTNET_SAID.sub(_dotnet_code, text)
     if "\\u" in text:
         text = _JSON_UNICODE.sub(_json_char, text)
     if "&" in text and _HTML_ENTITY.search(text):
         # "&lt;a@b&gt;", "doesn&#x27;t"
         text = html.unescape(text)
     return text
+
+
+def _dotnet_code(m: re.Match[str]) -> str:
+    said = m.group(0).split(". The server response was: ")[0]
+    code = _DOTNET_STATUS[said]
+    rest = m.string[m.end() : m.end() + 2]
+    if rest[:1] in "45" and rest[1:2] == "." and rest[0] != code[0]:
+        code = rest[0] + code[1:]  # "Mailbox unavailable. ... 4.2.1": a 450
+    if code == "530":
+        # (Raised for MAIL FROM: its text is kept, it states the stage.)
+        return f"{m.group(0)}{code} "
+    return f"The server response was: {code} "
 
 
 def _json_char(m: re.Match[str]) -> str:

@@ -19,7 +19,7 @@ import email.parser
 import functools
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 # (Not email.policy, the same object: importing that module costs ~4 ms at every start.)
@@ -27,6 +27,7 @@ from email._policybase import compat32
 from typing import Any
 
 from smtpdoctor.evidence.mailparse import parse_mail
+from smtpdoctor.evidence.pastes import unpaste
 from smtpdoctor.knowledge.bounces import (
     AUTO_REPLY_MARKS,
     AUTO_REPLY_OPENINGS,
@@ -73,6 +74,10 @@ _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
 )
 _CONTINUED = re.compile(r"^\s*(\d{3})-")
+# A Sendmail (or Postfix) transcript: what the client sent, what came back.
+_SENT = re.compile(r"^\s*>>> ")
+_RECEIVED = re.compile(r"^\s*<<< ")
+_FRAME = re.compile(r"^\s+(?:at |from /|from [\w.]+:\d|\.\.\. \d+ more)")
 _REPLY_LINE = re.compile(r"^[^\n]*(?:\b[45]\d\d[ -]|said:)[^\n]*$", re.M)
 
 
@@ -146,6 +151,8 @@ def parse_bounce(
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
             return found
+    # A text quoted by a mail client, carried quoted-printable, copied from a page.
+    text = unpaste(text)
     if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
@@ -207,32 +214,47 @@ def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:
         # One folded reply, its words read together (not its folds one by one).
         return [_line_entry([" ".join(ln.strip() for ln in folds)], 1, found)]
     items: list[BounceEntry] = []
-    group: list[str] = []
-    group_code: str | None = None
-    start = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if group_code is not None:
-            group.append(line)
-            cont = _CONTINUED.match(line)
-            if cont is None or cont.group(1) != group_code:
-                items.append(_line_entry(group, start, found))
-                group, group_code = [], None
-            continue
-        cont = _CONTINUED.match(line)
-        if cont is not None:
-            group, group_code, start = [line], cont.group(1), number
-            continue
-        items.append(_line_entry([line], number, found))
+    for start, block in _blocks(text):
+        items.append(_line_entry(block, start, found))
         if len(items) >= MAX_ENTRIES:
             break
-    if group:
-        items.append(_line_entry(group, start, found))
     if len(items) >= MAX_ENTRIES:
         found.warnings.append(f"only the first {MAX_ENTRIES} lines are explained")
         items = items[:MAX_ENTRIES]
     return items
+
+
+def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty lines, each with its number; a multi-line reply ("250-" … "250 "),
+    a transcript's command with the replies to it (">>> RCPT To:" "<<< 550 ...")
+    and an exception with its stack frames stay together."""
+    blocks: list[tuple[int, list[str]]] = []
+    group: list[str] = []
+    group_code: str | None = None  # a multi-line reply's code, or ">>>" for a transcript
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            group_code = None
+            continue
+        if group_code == ">>>" and _RECEIVED.match(line):
+            group.append(line)
+            continue
+        if group_code not in (None, ">>>"):
+            group.append(line)
+            cont = _CONTINUED.match(line)
+            if cont is None or cont.group(1) != group_code:
+                group_code = None
+            continue
+        if blocks and _FRAME.match(line) and blocks[-1][0] + len(blocks[-1][1]) >= number - 1:
+            # Java's "\tat", .NET's "   at", Ruby's "\tfrom": the frames of the
+            # exception on the line before (which name the command it failed in).
+            blocks[-1][1].append(line)
+            group_code = None
+            continue
+        cont = _CONTINUED.match(line)
+        group_code = cont.group(1) if cont else ">>>" if _SENT.match(line) else None
+        group = [line]
+        blocks.append((number, group))
+    yield from blocks
 
 
 def _line_entry(lines: list[str], number: int, found: BounceParse) -> BounceEntry:

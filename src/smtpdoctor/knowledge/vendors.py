@@ -642,10 +642,12 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
     stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
     stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
-    # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals.
+    # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals;
+    # .NET raises SmtpFailedRecipientException(s) for them.
     stage_phrase(
         "stage.javamail_rcpt",
-        r"\bInvalid Addresses\b|\bSMTPAddressFailedException\b|SMTPTransport\.rcptTo\b",
+        r"\bInvalid Addresses\b|\bSMTPAddressFailedException\b|SMTPTransport\.rcptTo\b|"
+        r"\bSmtpFailedRecipientExceptions?\b",
         _S.RCPT_TO,
     ),
     # Postfix's receiving side: a milter's verdict on the whole message; a TLS
