@@ -29,6 +29,75 @@ CASES: list[tuple[str, str, str, str]] = [
         "policy_rejection",
         "rcpt_to",
     ),
+    (
+        "gmail_rate_because_auth",
+        "421 4.7.27 Your email has been rate limited because SPF authentication didn't pass "
+        "for this message. z9si42 - gsmtp",
+        "policy_rejection",
+        "mail_from",
+    ),
+    (
+        "gmail_rate_because_tls",
+        "421 4.7.29 Your email has been rate limited because this message is not sent over "
+        "a TLS connection. - gsmtp",
+        "starttls_unavailable",
+        "none",
+    ),
+    (
+        "gmail_rate_because_tls",
+        "550 5.7.29 This mail has been blocked because the sender did not use a TLS connection.",
+        "starttls_unavailable",
+        "none",
+    ),
+    (
+        "gmail_relay_credentials",
+        "550 5.7.1 Invalid credentials for relay [198.51.100.9]. The IP address you've "
+        "registered in your SMTP Relay service doesn't match domain of the account - gsmtp",
+        "policy_rejection",
+        "none",
+    ),
+    ("gmail_auth_decode", "501 5.5.2 Cannot Decode response. - gsmtp", "authentication", "auth"),
+    (
+        "gmail_timeout",
+        "451 4.4.2 Timeout - closing connection. h8si5 - gsmtp",
+        "network_timeout",
+        "none",
+    ),
+    (
+        "authentication_level",
+        "550 5.7.515 Access denied, sending domain shop.example doesn't meet the required "
+        "authentication level.",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "authentication_level",
+        "550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant and "
+        "include a valid From address",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "authentication_level",
+        "421 4.7.32 Your email has been rate limited because the From: header (RFC5322) in "
+        "this message isn't aligned with either the authenticated SPF or DKIM organizational "
+        "domain. - gsmtp",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "ms_sender_filter",
+        "550 5.1.0 Sender denied as sender's email address is on SenderFilterConfig list",
+        "policy_rejection",
+        "mail_from",
+    ),
+    (
+        "malformed",
+        "554 5.6.0 STOREDRV.Submit; Corrupt message content",
+        "policy_rejection",
+        "message",
+    ),
+    ("coremail_rcpt", "550 rcpt is rejected", "recipient", "rcpt_to"),
     ("malformed", "554 5.6.0 Message is malformed. Not accepted.", "policy_rejection", "message"),
     (
         "gcdp",
@@ -58,6 +127,13 @@ CASES: list[tuple[str, str, str, str]] = [
     (
         "ms_not_authorized",
         "550 5.7.124 RESOLVER.RST.NotAuthorized; Sender not in allowed-senders list",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
+        "ms_not_authorized",
+        "554 5.7.1 Your mail could not be delivered because the recipient is only accepting "
+        "mail from specific email addresses",
         "policy_rejection",
         "rcpt_to",
     ),
@@ -101,6 +177,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     ("subject_mandatory", "5.2.1 Subject is Mandatory.", "policy_rejection", "message"),
     ("coremail_ip", "554 IP is rejected, black ip. 192.0.2.7", "policy_rejection", "none"),
+    ("coremail_ip", "450 IP is Hangup", "policy_rejection", "none"),
     ("coremail_auth", "551 auth error.", "authentication", "auth"),
     ("coremail_locked", "550 user is locked. mx3.qq.example", "recipient", "rcpt_to"),
     ("coremail_relay", "553 host denies relay. (b@other.example)", "policy_rejection", "rcpt_to"),
@@ -108,6 +185,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ("coremail_local_auth", "553 relay check local fail.", "authentication", "mail_from"),
     ("coremail_helo", "555 helohost error. (mailer.local)", "policy_rejection", "ehlo"),
     ("coremail_sender", "556 remote ip check error.", "policy_rejection", "mail_from"),
+    ("coremail_sender", "550 sender is rejected", "policy_rejection", "mail_from"),
     (
         "coremail_sender",
         "550 Requested mail action not taken: Fake sender",
@@ -151,6 +229,8 @@ def test_every_table_entry_has_a_case() -> None:
 @pytest.mark.parametrize(
     ("text", "category", "stage"),
     [
+        # Gmail's "RCPT first" answers DATA sent before any accepted recipient.
+        ("503 5.5.1 RCPT first. q1si7 - gsmtp", "other", "data"),
         # Barracuda's message log states the command: "(at FROM)".
         (
             "Rejected (530 5.7.1 Client was not authenticated (at FROM))",

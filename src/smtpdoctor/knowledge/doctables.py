@@ -76,8 +76,66 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
     ),
     _doc(
+        "gmail_rate_because_auth",
+        r"rate limited because SPF authentication didn't pass",
+        _C.POLICY_REJECTION,
+        "Gmail slows this mail down because it fails SPF: the cause is authentication, not volume.",
+        "Publish SPF for the sending IP (SPF judges the MAIL FROM domain, RFC 7208).",
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
+        "gmail_rate_because_tls",
+        r"rate limited because this message is not sent over a TLS connection|"
+        r"sender did not use a TLS connection",
+        _C.STARTTLS_UNAVAILABLE,
+        "Gmail wants this mail over TLS and it came in clear text.",
+        "Use STARTTLS towards Gmail (Postfix smtp_tls_security_level = may or encrypt).",
+        hint=_S.NONE,
+    ),
+    _doc(
+        "gmail_relay_credentials",
+        r"Invalid credentials for relay",
+        _C.POLICY_REJECTION,
+        "Google's SMTP relay does not know this IP (or its domain) for the account.",
+        "Register the sending IP in the SMTP relay service, or log in with SMTP AUTH.",
+    ),
+    _doc(
+        "gmail_auth_decode",
+        r"Cannot Decode response",
+        _C.AUTHENTICATION,
+        "The AUTH exchange sent something the server could not decode (base64).",
+        "Check the client's AUTH mechanism and the encoding of its credentials.",
+        stage=_S.AUTH,
+    ),
+    _doc(
+        "gmail_timeout",
+        r"\bTimeout - closing connection",
+        _C.NETWORK_TIMEOUT,
+        "The receiver waited too long for the client and closed the connection.",
+        "Check the sending side's network path and what stalls it.",
+    ),
+    _doc(
+        "authentication_level",
+        r"doesn't meet the required authentication level|"
+        r"must be RFC ?5322 section 3\.6\.2 compliant|"
+        r"rate limited because the From: header",
+        _C.POLICY_REJECTION,
+        "The message's From domain fails authentication (SPF, DKIM, DMARC), or its From "
+        "header is not valid.",
+        "Authenticate the From domain (SPF, DKIM aligned, DMARC) and send a valid From.",
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "ms_sender_filter",
+        r"Sender denied as sender's email address is on SenderFilterConfig list",
+        _C.POLICY_REJECTION,
+        "The receiving Exchange organization's sender filter lists this sender.",
+        _ASK,
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
         "malformed",
-        r"(?:mail )?message is malformed",
+        r"(?:mail )?message is malformed|Corrupt message content|Invalid MIME content",
         _C.POLICY_REJECTION,
         "The receiver refused the message's form (headers or MIME structure).",
         "Check the message against RFC 5322 and RFC 2045 (header syntax, line endings).",
@@ -110,7 +168,8 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     _doc(
         "ms_not_authorized",
         r"Delivery not authorized, message refused|not in allowed-senders list|"
-        r"blocked by your organization using Tenant Allow Block List",
+        r"blocked by your organization using Tenant Allow Block List|"
+        r"recipient is only accepting mail from specific email addresses",
         _C.POLICY_REJECTION,
         "The recipient (or its group) accepts mail only from listed senders, or the "
         "tenant's allow/block list blocks it.",
@@ -186,7 +245,8 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     # --- Coremail's reply list (NetEase, QQ, Sina and others) ----------------------------------
     _doc(
         "coremail_ip",
-        r"\bblack ip\b|action not taken: Invalid IP\b|\brbl deny\b|\bopenrelay check\b",
+        r"\bblack ip\b|action not taken: Invalid IP\b|\brbl deny\b|\bopenrelay check\b|"
+        r"\bIP is (?:Hangup|rejected)\b|action not taken: no smtp MX only",
         _C.POLICY_REJECTION,
         *_BLOCKED,
     ),
@@ -204,6 +264,14 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         _C.RECIPIENT,
         "The recipient's mailbox is locked.",
         "Reach the recipient another way.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "coremail_rcpt",
+        r"^\s*5\d\d rcpt is rejected\b",
+        _C.RECIPIENT,
+        "Coremail refuses this recipient address.",
+        "Check the address with the recipient.",
         hint=_S.RCPT_TO,
     ),
     _doc(
@@ -233,7 +301,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     _doc(
         "coremail_sender",
         r"remote ip check error|action not taken: Fake sender|NULL sender is not allowed|"
-        r"host denies the sender|sender is unvalidated",
+        r"host denies the sender|sender is unvalidated|^\s*5\d\d sender is rejected\b",
         _C.POLICY_REJECTION,
         "Coremail refuses the envelope sender (forged, empty, or not matching the IP).",
         "Send with a real sender address of a domain whose SPF names this server.",
@@ -268,6 +336,8 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
 )
 
 DOC_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # Gmail's "503 5.5.1 RCPT first": DATA came before any accepted recipient.
+    stage_phrase("stage.doc_rcpt_first", r"\bRCPT first\b", Stage.DATA),
     # Barracuda's message log: "Rejected (530 5.7.1 Client was not authenticated (at FROM))".
     stage_phrase("stage.doc_at_from", r"\(at FROM\)", Stage.MAIL_FROM),
 )
