@@ -201,6 +201,13 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     (
         "account_disabled_outbound",
+        "554 Message rejected: Sending paused for this account. For more information, "
+        "please check the AWS Management Console.",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "account_disabled_outbound",
         "554 5.7.1 message sending for this account is disabled",
         "policy_rejection",
         "none",
@@ -236,6 +243,13 @@ def test_every_table_entry_has_a_case() -> None:
             "Rejected (530 5.7.1 Client was not authenticated (at FROM))",
             "authentication",
             "mail_from",
+        ),
+        # Exchange's refusal that names the content is about the message, not the recipient.
+        (
+            "554 5.7.1 Delivery not authorized, message refused. Message contains blocked "
+            "attachment",
+            "policy_rejection",
+            "message",
         ),
         # A locked account on login is no locked mailbox: the table wants a reply code first.
         (

@@ -167,7 +167,8 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "ms_not_authorized",
-        r"Delivery not authorized, message refused|not in allowed-senders list|"
+        r"Delivery not authorized, message refused(?!\.? Message contains)|"
+        r"not in allowed-senders list|"
         r"blocked by your organization using Tenant Allow Block List|"
         r"recipient is only accepting mail from specific email addresses",
         _C.POLICY_REJECTION,
@@ -325,7 +326,8 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "account_disabled_outbound",
-        r"message sending for this account is disabled|\bNaruszenie zasad\b|"
+        r"message sending for this account is disabled|Sending paused for this account|"
+        r"\bNaruszenie zasad\b|"
         r"sent in patterns that are characteristic of spam",
         _C.POLICY_REJECTION,
         "The provider stopped this account or server sending (spam-like volume or a "
