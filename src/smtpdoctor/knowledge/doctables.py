@@ -76,19 +76,10 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
     ),
     _doc(
-        "gmail_rate_because_auth",
-        r"rate limited because SPF authentication didn't pass",
-        _C.POLICY_REJECTION,
-        "Gmail slows this mail down because it fails SPF: the cause is authentication, not volume.",
-        "Publish SPF for the sending IP (SPF judges the MAIL FROM domain, RFC 7208).",
-        hint=_S.MAIL_FROM,
-    ),
-    _doc(
-        "gmail_rate_because_tls",
-        r"rate limited because this message is not sent over a TLS connection|"
+        "gmail_tls_required",
         r"sender did not use a TLS connection",
         _C.STARTTLS_UNAVAILABLE,
-        "Gmail wants this mail over TLS and it came in clear text.",
+        "Gmail blocks this mail because it came in clear text, not over TLS.",
         "Use STARTTLS towards Gmail (Postfix smtp_tls_security_level = may or encrypt).",
         hint=_S.NONE,
     ),
@@ -117,8 +108,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     _doc(
         "authentication_level",
         r"doesn't meet the required authentication level|"
-        r"must be RFC ?5322 section 3\.6\.2 compliant|"
-        r"rate limited because the From: header",
+        r"must be RFC ?5322 section 3\.6\.2 compliant",
         _C.POLICY_REJECTION,
         "The message's From domain fails authentication (SPF, DKIM, DMARC), or its From "
         "header is not valid.",
