@@ -18,6 +18,7 @@ test corpus (tests/data/replies/corpus.jsonl) names a public source for each.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
+from smtpdoctor.knowledge.doctables import DOC_PATTERNS, DOC_STAGE_PHRASES
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
 from smtpdoctor.knowledge.phrasing import (
@@ -1268,6 +1269,8 @@ PERMANENCE_CUES: tuple[PermanenceCue, ...] = (
 # only where nothing narrower does).
 PATTERNS: tuple[TextPattern, ...] = (
     _CORE[0],
+    # Providers' documented replies outrank the class-wide wording (knowledge/doctables.py).
+    *DOC_PATTERNS,
     *PRECISE_PATTERNS,
     *BOUNCE_PATTERNS,
     *VENDOR_PATTERNS,
@@ -1277,6 +1280,7 @@ PATTERNS: tuple[TextPattern, ...] = (
     *BROAD_PATTERNS,
 )
 STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    *DOC_STAGE_PHRASES,
     *VENDOR_STAGE_PHRASES,
     *_CORE_STAGES,
     *STATED_STAGES,

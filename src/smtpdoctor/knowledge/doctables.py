@@ -1,0 +1,335 @@
+"""Provider code tables: replies as the providers and vendors document them.
+
+Each entry is a reply text a provider or vendor publishes in its list of SMTP
+replies or NDR codes, with the meaning that list gives it (docs/explain.md,
+"The vendor documentation collection"): Google Workspace's Gmail SMTP
+errors, Microsoft's Exchange Online NDR table,
+Mimecast's SMTP error codes, Zoho and ZeptoMail, Coremail's reply list
+(NetEase, QQ and most Chinese providers run Coremail), Trend Micro's and
+hosters' documented refusals. A provider's documented phrase outranks the
+generic reading of the enhanced code beside it: the table sits before the
+class-wide wording.
+
+The stage follows the corpus's rule: a refusal of the client itself (its IP,
+volume, reputation, an outbound block of the account) states none; one that
+judges the recipient or the sender names RCPT TO or MAIL FROM as a hint;
+content and size refusals the message.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.model import Category, Stage
+
+__all__ = ["DOC_PATTERNS", "DOC_STAGE_PHRASES"]
+
+_C, _S = Category, Stage
+
+_ASK = "Ask the recipient's mail administrator, quoting the full reply."
+_BLOCKED = (
+    "The provider refuses the sending server itself (its IP or its reputation) by its "
+    "own documented rule.",
+    "Check the sending IP and domain against the provider's postmaster pages and "
+    "block lists, fix what they name, then ask for removal.",
+)
+
+
+def _doc(
+    id: str,
+    regex: str,
+    category: Category,
+    meaning: str,
+    fix: str,
+    *,
+    hint: Stage | None = None,
+    stage: Stage | None = None,
+) -> TextPattern:
+    return pattern(
+        f"doc.{id}", regex, category, meaning, fix, source="vendor", hint=hint, stage=stage
+    )
+
+
+DOC_PATTERNS: tuple[TextPattern, ...] = (
+    # --- Google Workspace: "Gmail SMTP errors and codes" ------------------------------------
+    _doc(
+        "gmail_dos",
+        r"Try again later, closing connection\.? - gsmtp",
+        _C.RATE_LIMITED,
+        "Gmail's documented meaning: a denial-of-service guard for the SMTP relay at "
+        "the HELO stage.",
+        "Open fewer connections at once to smtp-relay.gmail.com and retry later.",
+        hint=_S.EHLO,
+    ),
+    _doc(
+        "gmail_relay_limit",
+        r"daily SMTP relay limit exceeded",
+        _C.RATE_LIMITED,
+        "The Google Workspace user has reached its daily SMTP relay limit.",
+        "Wait for the limit to reset, or spread the sending over more time.",
+    ),
+    _doc(
+        "gmail_multi_domain",
+        r"Multiple destination domains per transaction is unsupported",
+        _C.POLICY_REJECTION,
+        "Gmail's relay takes recipients of one domain per transaction.",
+        "Send one transaction per destination domain.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "gmail_tls_required",
+        r"sender did not use a TLS connection",
+        _C.STARTTLS_UNAVAILABLE,
+        "Gmail blocks this mail because it came in clear text, not over TLS.",
+        "Use STARTTLS towards Gmail (Postfix smtp_tls_security_level = may or encrypt).",
+        hint=_S.NONE,
+    ),
+    _doc(
+        "gmail_relay_credentials",
+        r"Invalid credentials for relay",
+        _C.POLICY_REJECTION,
+        "Google's SMTP relay does not know this IP (or its domain) for the account.",
+        "Register the sending IP in the SMTP relay service, or log in with SMTP AUTH.",
+    ),
+    _doc(
+        "gmail_auth_decode",
+        r"Cannot Decode response",
+        _C.AUTHENTICATION,
+        "The AUTH exchange sent something the server could not decode (base64).",
+        "Check the client's AUTH mechanism and the encoding of its credentials.",
+        stage=_S.AUTH,
+    ),
+    _doc(
+        "gmail_timeout",
+        r"\bTimeout - closing connection",
+        _C.NETWORK_TIMEOUT,
+        "The receiver waited too long for the client and closed the connection.",
+        "Check the sending side's network path and what stalls it.",
+    ),
+    _doc(
+        "authentication_level",
+        r"doesn't meet the required authentication level|"
+        r"must be RFC ?5322 section 3\.6\.2 compliant",
+        _C.POLICY_REJECTION,
+        "The message's From domain fails authentication (SPF, DKIM, DMARC), or its From "
+        "header is not valid.",
+        "Authenticate the From domain (SPF, DKIM aligned, DMARC) and send a valid From.",
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "ms_sender_filter",
+        r"Sender denied as sender's email address is on SenderFilterConfig list",
+        _C.POLICY_REJECTION,
+        "The receiving Exchange organization's sender filter lists this sender.",
+        _ASK,
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
+        "malformed",
+        r"(?:mail )?message is malformed|Corrupt message content|Invalid MIME content",
+        _C.POLICY_REJECTION,
+        "The receiver refused the message's form (headers or MIME structure).",
+        "Check the message against RFC 5322 and RFC 2045 (header syntax, line endings).",
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "gcdp",
+        r"\bviolates \S+ email policy|\bgcdp\b",
+        _C.POLICY_REJECTION,
+        "A rule the recipient's Google Workspace administrator set refused the message.",
+        _ASK,
+        hint=_S.MESSAGE,
+    ),
+    # --- Microsoft: Exchange Online NDR codes -----------------------------------------------
+    _doc(
+        "ms_thread_limit",
+        r"recipient thread limit exceeded",
+        _C.RATE_LIMITED,
+        "Exchange throttles delivery to a mailbox receiving too many messages at once.",
+        "Nothing to change: Exchange retries; send less at once to this mailbox.",
+    ),
+    _doc(
+        "ms_bad_outbound_sender",
+        r"bad outbound sender",
+        _C.POLICY_REJECTION,
+        "Microsoft blocked the sending account for sending spam.",
+        "Secure the account (reset its password), then ask the admin to release it.",
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
+        "ms_not_authorized",
+        r"Delivery not authorized, message refused(?!\.? Message contains)|"
+        r"not in allowed-senders list|"
+        r"blocked by your organization using Tenant Allow Block List|"
+        r"recipient is only accepting mail from specific email addresses",
+        _C.POLICY_REJECTION,
+        "The recipient (or its group) accepts mail only from listed senders, or the "
+        "tenant's allow/block list blocks it.",
+        _ASK,
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "ms_spam_abuse",
+        r"Access denied, spam abuse detected",
+        _C.POLICY_REJECTION,
+        *_BLOCKED,
+        # The sender's traffic, not this message: no stage (not the "spam" of content).
+        hint=_S.NONE,
+    ),
+    _doc(
+        "bare_linefeeds",
+        r"BareLinefeedsAreIllegal|bare line ?feeds are (?:illegal|not allowed)",
+        _C.POLICY_REJECTION,
+        "The message has bare line feeds, which RFC 5321 forbids in SMTP data.",
+        "Send CRLF line endings (fix the sending application or MTA).",
+        hint=_S.MESSAGE,
+    ),
+    # --- Mimecast: SMTP error codes -----------------------------------------------------------
+    _doc(
+        "mimecast_security",
+        r"Email rejected due to security policies|header based (?:manually )?Blocked Senders",
+        _C.POLICY_REJECTION,
+        "Mimecast's policies refused the message (content, or a header-based block).",
+        _ASK,
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "mimecast_envelope",
+        r"Envelope blocked - User Entry|Administrative prohibition - envelope blocked",
+        _C.POLICY_REJECTION,
+        "A Mimecast blocked-senders entry refuses this sender.",
+        _ASK,
+    ),
+    _doc(
+        "size_policy",
+        r"Maximum email size exceeded|Email size exceeded the policy|"
+        r"\b(?:message|attachment) is too long\b",
+        _C.MESSAGE_SIZE,
+        "The message (or an attachment) is larger than the receiver's limit.",
+        "Send smaller attachments or a link.",
+        hint=_S.MESSAGE,
+    ),
+    # --- Zoho / ZeptoMail ---------------------------------------------------------------------
+    _doc(
+        "zoho_restricted",
+        r"Mailbox delivery restricted by policy",
+        _C.POLICY_REJECTION,
+        "The receiving domain's filters at Zoho refuse mail for this recipient.",
+        _ASK,
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "relaying_disallowed_as",
+        r"Relaying disallowed as\b",
+        _C.POLICY_REJECTION,
+        "The sending service refuses this From address (its domain is not verified).",
+        "Send from an address of a domain verified in the service.",
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
+        "subject_mandatory",
+        r"Subject is Mandatory",
+        _C.POLICY_REJECTION,
+        "The sending service refuses a message without a subject.",
+        "Give the message a subject.",
+        hint=_S.MESSAGE,
+    ),
+    # --- Coremail's reply list (NetEase, QQ, Sina and others) ----------------------------------
+    _doc(
+        "coremail_ip",
+        r"\bblack ip\b|action not taken: Invalid IP\b|\brbl deny\b|\bopenrelay check\b|"
+        r"\bIP is (?:Hangup|rejected)\b|action not taken: no smtp MX only",
+        _C.POLICY_REJECTION,
+        *_BLOCKED,
+    ),
+    _doc(
+        "coremail_auth",
+        r"^\s*5\d\d auth error\b",
+        _C.AUTHENTICATION,
+        "Coremail refused the login (authentication failed).",
+        "Check the user name and password (or app password).",
+        hint=_S.AUTH,
+    ),
+    _doc(
+        "coremail_locked",
+        r"(?<![\w.])5\d\d user is locked\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is locked.",
+        "Reach the recipient another way.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "coremail_rcpt",
+        r"^\s*5\d\d rcpt is rejected\b",
+        _C.RECIPIENT,
+        "Coremail refuses this recipient address.",
+        "Check the address with the recipient.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "coremail_relay",
+        r"host denies relay|action not taken: Local user only|out of allow RCPT numbers",
+        _C.POLICY_REJECTION,
+        "Coremail refuses this recipient: relaying, or more recipients than it allows.",
+        "Send through your own provider's server, with fewer recipients per message.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "coremail_local_auth",
+        r"relay check local fail",
+        _C.AUTHENTICATION,
+        "A sender of the receiver's own domain must log in first.",
+        "Authenticate (SMTP AUTH) before sending as a local address.",
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
+        "coremail_helo",
+        r"\bhelohost error\b",
+        _C.POLICY_REJECTION,
+        "Coremail refused the name given in HELO/EHLO.",
+        "Announce the server's fully qualified name, the one its PTR gives.",
+        stage=_S.EHLO,
+    ),
+    _doc(
+        "coremail_sender",
+        r"remote ip check error|action not taken: Fake sender|NULL sender is not allowed|"
+        r"host denies the sender|sender is unvalidated|^\s*5\d\d sender is rejected\b",
+        _C.POLICY_REJECTION,
+        "Coremail refuses the envelope sender (forged, empty, or not matching the IP).",
+        "Send with a real sender address of a domain whose SPF names this server.",
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
+        "coremail_same_size",
+        r"too many same size mails",
+        _C.POLICY_REJECTION,
+        "Coremail's anti-spam refuses many messages of the same size (bulk-like).",
+        "Send fewer identical messages at once.",
+        hint=_S.MESSAGE,
+    ),
+    # --- gateways and hosters ------------------------------------------------------------------
+    _doc(
+        "gateway_denial",
+        r"(?:Temporary|Permanent) denial of connection|"
+        r"Block (?:temporarily|permanently) \(Sender Filtering",
+        _C.POLICY_REJECTION,
+        *_BLOCKED,
+    ),
+    _doc(
+        "account_disabled_outbound",
+        r"message sending for this account is disabled|Sending paused for this account|"
+        r"\bNaruszenie zasad\b|"
+        r"sent in patterns that are characteristic of spam",
+        _C.POLICY_REJECTION,
+        "The provider stopped this account or server sending (spam-like volume or a "
+        "suspected compromise).",
+        "Secure the account (change its password), then ask the provider to lift the block.",
+        hint=_S.NONE,
+    ),
+)
+
+DOC_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # Gmail's "503 5.5.1 RCPT first": DATA came before any accepted recipient.
+    stage_phrase("stage.doc_rcpt_first", r"\bRCPT first\b", Stage.DATA),
+    # Barracuda's message log: "Rejected (530 5.7.1 Client was not authenticated (at FROM))".
+    stage_phrase("stage.doc_at_from", r"\(at FROM\)", Stage.MAIL_FROM),
+)

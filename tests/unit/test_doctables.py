@@ -1,0 +1,251 @@
+"""Provider code tables (knowledge/doctables.py): each documented reply, by rule.
+
+The texts are written for these tests (other addresses, hosts, codes and
+wrappers than the pages show); each entry of the table has at least one case,
+and a provider's documented phrase outranks the generic reading of its code.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from smtpdoctor.diagnosis import classify
+from smtpdoctor.knowledge.doctables import DOC_PATTERNS
+
+CASES: list[tuple[str, str, str, str]] = [
+    # (table entry, text, category, stage)
+    ("gmail_dos", "421 4.7.0 Try again later, closing connection. - gsmtp", "rate_limited", "ehlo"),
+    (
+        "gmail_relay_limit",
+        "550 5.4.5 Daily SMTP relay limit exceeded for user. For more information, "
+        "see SMTP relay service error messages q17si123 - gsmtp",
+        "rate_limited",
+        "none",
+    ),
+    (
+        "gmail_multi_domain",
+        "smtp; 451 4.3.0 Multiple destination domains per transaction is unsupported. "
+        "Please try again. x12-20020a - gsmtp",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
+        "gmail_tls_required",
+        "550 5.7.29 This mail has been blocked because the sender did not use a TLS connection.",
+        "starttls_unavailable",
+        "none",
+    ),
+    (
+        "gmail_relay_credentials",
+        "550 5.7.1 Invalid credentials for relay [198.51.100.9]. The IP address you've "
+        "registered in your SMTP Relay service doesn't match domain of the account - gsmtp",
+        "policy_rejection",
+        "none",
+    ),
+    ("gmail_auth_decode", "501 5.5.2 Cannot Decode response. - gsmtp", "authentication", "auth"),
+    (
+        "gmail_timeout",
+        "451 4.4.2 Timeout - closing connection. h8si5 - gsmtp",
+        "network_timeout",
+        "none",
+    ),
+    (
+        "authentication_level",
+        "550 5.7.515 Access denied, sending domain shop.example doesn't meet the required "
+        "authentication level.",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "authentication_level",
+        "550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant and "
+        "include a valid From address",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "ms_sender_filter",
+        "550 5.1.0 Sender denied as sender's email address is on SenderFilterConfig list",
+        "policy_rejection",
+        "mail_from",
+    ),
+    (
+        "malformed",
+        "554 5.6.0 STOREDRV.Submit; Corrupt message content",
+        "policy_rejection",
+        "message",
+    ),
+    ("coremail_rcpt", "550 rcpt is rejected", "recipient", "rcpt_to"),
+    ("malformed", "554 5.6.0 Message is malformed. Not accepted.", "policy_rejection", "message"),
+    (
+        "gcdp",
+        "550 5.7.1 This message violates corp.example email policy. - gcdp abc123 - gsmtp",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "ms_thread_limit",
+        "432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded "
+        "[Stage: Deliver] (MBX01.contoso.example)",
+        "rate_limited",
+        "none",
+    ),
+    (
+        "ms_bad_outbound_sender",
+        "550 5.1.8 Access denied, bad outbound sender. AS(42)",
+        "policy_rejection",
+        "mail_from",
+    ),
+    (
+        "ms_not_authorized",
+        "Remote server returned '550 5.7.1 Delivery not authorized, message refused'",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
+        "ms_not_authorized",
+        "550 5.7.124 RESOLVER.RST.NotAuthorized; Sender not in allowed-senders list",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
+        "ms_not_authorized",
+        "554 5.7.1 Your mail could not be delivered because the recipient is only accepting "
+        "mail from specific email addresses",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
+        "ms_spam_abuse",
+        "550 5.7.501 Service unavailable. Access denied, spam abuse detected. AS(1234)",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "bare_linefeeds",
+        "550 5.6.11 SMTPSEND.BareLinefeedsAreIllegal; message contains bare linefeeds",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "mimecast_security",
+        "554 Email rejected due to security policies - https://community.mimecast.com/s/x",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "mimecast_envelope",
+        "550 Envelope blocked - User Entry - https://community.mimecast.com/s/y",
+        "policy_rejection",
+        "none",
+    ),
+    ("size_policy", "554 Maximum email size exceeded", "message_size", "message"),
+    ("size_policy", "552 attachment is too long.", "message_size", "message"),
+    (
+        "zoho_restricted",
+        "452 4.2.0 <b@corp.example> Mailbox delivery restricted by policy error",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
+        "relaying_disallowed_as",
+        "553 Relaying disallowed as news@unverified.example",
+        "policy_rejection",
+        "mail_from",
+    ),
+    ("subject_mandatory", "5.2.1 Subject is Mandatory.", "policy_rejection", "message"),
+    ("coremail_ip", "554 IP is rejected, black ip. 192.0.2.7", "policy_rejection", "none"),
+    ("coremail_ip", "450 IP is Hangup", "policy_rejection", "none"),
+    ("coremail_auth", "551 auth error.", "authentication", "auth"),
+    ("coremail_locked", "550 user is locked. mx3.qq.example", "recipient", "rcpt_to"),
+    ("coremail_relay", "553 host denies relay. (b@other.example)", "policy_rejection", "rcpt_to"),
+    ("coremail_relay", "451 out of allow RCPT numbers.", "policy_rejection", "rcpt_to"),
+    ("coremail_local_auth", "553 relay check local fail.", "authentication", "mail_from"),
+    ("coremail_helo", "555 helohost error. (mailer.local)", "policy_rejection", "ehlo"),
+    ("coremail_sender", "556 remote ip check error.", "policy_rejection", "mail_from"),
+    ("coremail_sender", "550 sender is rejected", "policy_rejection", "mail_from"),
+    (
+        "coremail_sender",
+        "550 Requested mail action not taken: Fake sender",
+        "policy_rejection",
+        "mail_from",
+    ),
+    ("coremail_same_size", "552 too many same size mails.", "policy_rejection", "message"),
+    (
+        "gateway_denial",
+        "550 Permanent denial of connection for RBL+ matches",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "account_disabled_outbound",
+        "554 Message rejected: Sending paused for this account. For more information, "
+        "please check the AWS Management Console.",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "account_disabled_outbound",
+        "554 5.7.1 message sending for this account is disabled",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "account_disabled_outbound",
+        "554 BL000000 Email from your mail server has been sent in patterns that are "
+        "characteristic of spam.",
+        "policy_rejection",
+        "none",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry", "text", "category", "stage"), CASES)
+def test_documented_reply(entry: str, text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), (entry, c)
+
+
+def test_every_table_entry_has_a_case() -> None:
+    covered = {f"doc.{entry}" for entry, *_ in CASES}
+    assert {p.id for p in DOC_PATTERNS} <= covered
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # A stated rate limit outranks the check that triggered it (the eighth round's
+        # rule): Gmail's "rate limited because" SPF, TLS or From alignment stays a rate limit.
+        (
+            "421 4.7.29 Your email has been rate limited because this message is not sent "
+            "over a TLS connection. - gsmtp",
+            "rate_limited",
+            "none",
+        ),
+        # Gmail's "RCPT first" answers DATA sent before any accepted recipient.
+        ("503 5.5.1 RCPT first. q1si7 - gsmtp", "other", "data"),
+        # Barracuda's message log states the command: "(at FROM)".
+        (
+            "Rejected (530 5.7.1 Client was not authenticated (at FROM))",
+            "authentication",
+            "mail_from",
+        ),
+        # Exchange's refusal that names the content is about the message, not the recipient.
+        (
+            "554 5.7.1 Delivery not authorized, message refused. Message contains blocked "
+            "attachment",
+            "policy_rejection",
+            "message",
+        ),
+        # A locked account on login is no locked mailbox: the table wants a reply code first.
+        (
+            "535 5.7.139 Authentication unsuccessful, user is locked by your organization's "
+            "security defaults policy.",
+            "authentication",
+            "auth",
+        ),
+    ],
+)
+def test_documented_stage_and_boundaries(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage)
