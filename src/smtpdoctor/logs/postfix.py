@@ -87,6 +87,10 @@ _HEAD = re.compile(
     rb" +\S+ +([^\s\[]+)(?:\[(\d+)\]:| (\d+|-) \S+ (?:-|(?:\[(?:[^\]\\\n]|\\.)*\])+))[ ]?"
     rb"(?:\xef\xbb\xbf)?"  # RFC 5424: any number of SD elements, then a BOM before UTF-8
 )
+# Its common form (RFC 3164, "program[pid]: "), the one _scan.c reads itself.
+_CLASSIC_HEAD = re.compile(
+    rb"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? +\S+ +([^\s\[]+)\[\d+\]: ?(?:\xef\xbb\xbf)?"
+)
 _PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?")
 _DELAY = re.compile(rb"\bdelay=([\d.]+)")
 # The sender may be malformed ("from=<a@b>>"): up to the last ">" before ", status".
@@ -244,7 +248,7 @@ class PostfixScanner(InboundLines):
     ) -> None:
         """A failure line the engine parsed: what :meth:`_status_line` does with it,
         without the regex and the slicing when its memo key is known."""
-        start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid = failure
+        start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid, proc = failure
         epoch, skip = seconds[run] if run >= 0 else (None, False)
         if skip:
             self.agg.filtered += 1
@@ -265,7 +269,7 @@ class PostfixScanner(InboundLines):
         st = _FAILED[status]
         seen_tls = False
         if info.tls:
-            info, seen_tls = self._refine_tls(block, ls, relay, info)
+            info, seen_tls = self._refine_tls(proc or _proc_key(block, ls), relay, info)
         if st is EventStatus.DEFERRED:
             deferrals = self._deferrals
             deferrals[qid] = (to, dest, relay, info)
@@ -324,6 +328,9 @@ class PostfixScanner(InboundLines):
                     self.agg.status["other"] += 1
             elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
+            elif len(kind) == 3:  # an inbound TLS failure the engine read
+                if self._epoch_ok(self.times.at(block, rare[ri])):
+                    self._tls_in_counted(kind[0], kind[1], kind[2])
             else:  # an outbound TLS failure the engine read
                 self._tls_out(block, rare[ri], kind)
             ri += 1
@@ -366,7 +373,7 @@ class PostfixScanner(InboundLines):
         st = _STATUS_NAMES[status]
         seen_tls = False
         if info.tls and st is not EventStatus.SENT:
-            info, seen_tls = self._refine_tls(block, ls, relay, info)
+            info, seen_tls = self._refine_tls(_proc_key(block, ls), relay, info)
         if st is EventStatus.DEFERRED:
             self._remember_deferral(
                 block, ls, start, to=m.group(1), dest=dest, relay=relay, info=info
@@ -439,13 +446,10 @@ class PostfixScanner(InboundLines):
         self._raw[key] = memo
         return memo
 
-    def _refine_tls(
-        self, block: bytes, ls: int, relay: str | None, info: Info
-    ) -> tuple[Info, bool]:
+    def _refine_tls(self, proc: bytes | None, relay: str | None, info: Info) -> tuple[Info, bool]:
         """ "Cannot start TLS: handshake failure" says less than the OpenSSL
-        reason the same process logged just before for the same peer: use that.
-        Also says whether that handshake failure was already counted."""
-        proc = _proc_key(block, ls)
+        reason the same process (``proc``) logged just before for the same peer:
+        use that. Also says whether that handshake failure was already counted."""
         known = self._tls_by_proc.pop(proc, None) if proc is not None else None
         if known is None or known[0] != relay:
             return info, False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from smtpdoctor.logs import native
 from smtpdoctor.logs.postfix import (
+    _CLASSIC_HEAD,
     _EXPIRED,
     _HEAD,
     _MAX_LINE,
@@ -50,7 +51,11 @@ def status_lines_python(block: bytes) -> native.Found:
             qid = block[block.rfind(b" ", ls, start) + 1 : start]
             status = (b"sent", b"deferred", b"bounced", b"expired").index(m.group(5))
             relay = m.group(3)
-            failures.append((start, run, ls, status, dkey, relay, none_peer, tail, m.group(1), qid))
+            le = block.find(b"\n", ls)
+            head = _CLASSIC_HEAD.match(block, ls, le if le >= 0 else len(block))
+            proc = block[head.start(1) : head.end()] if head is not None else None
+            failure = (start, run, ls, status, dkey, relay, none_peer, tail, m.group(1), qid, proc)
+            failures.append(failure)
             continue
         if run < 0:
             before += 1
@@ -78,9 +83,11 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     tls = (b"SSL_connect error", b"SSL_accept error", b"certificate verification failed")
     if not any(t in msg for t in tls):
         return (msg.startswith(b"connect to ") and b"]:" in msg) or None
+    proc = line[head.start(1) : head.end()]
+    if b"SSL_accept error" in msg:
+        return proc, msg, PostfixScanner._library_problem_after(block, end, proc)
     if b"SSL_accept" in msg:
         return None
-    proc = line[head.start(1) : head.end()]
     if b"SSL_connect error" in msg:
         library = PostfixScanner._library_problem_after(block, end, proc)
     else:
