@@ -231,11 +231,7 @@ class PostfixScanner(InboundLines):
             broken_line(self.agg, block, start)
         if native.rare_lines is not None:
             self._kinds = native.rare_lines(block, rare)
-        ri, next_rare = 0, rare[0] if rare else _NEVER
-        for failure in failures:
-            if failure[0] > next_rare:
-                ri, next_rare = self._rare_before(block, rare, ri, failure[0])
-            self._failure(block, failure, seconds)
+        ri = self._failures(block, failures, seconds, rare)
         if any(skipped):  # every second with a successful delivery is outside --since/--until
             agg.filtered += sum(run_sent)
         else:
@@ -243,50 +239,60 @@ class PostfixScanner(InboundLines):
         self._rare_before(block, rare, ri, _NEVER)
         return True
 
-    def _failure(
-        self, block: bytes, failure: native.Failure, seconds: list[tuple[float | None, bool]]
-    ) -> None:
-        """A failure line the engine parsed: what :meth:`_status_line` does with it,
-        without the regex and the slicing when its memo key is known."""
-        start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid, proc = failure
-        epoch, skip = seconds[run] if run >= 0 else (None, False)
-        if skip:
-            self.agg.filtered += 1
-            return
-        dest = self._dest.get(dkey) or self._destination(dkey)
-        memo = self._raw.get(tail)
-        if memo is None:  # a reason not seen yet: the regex path classifies it
-            m = _STATUS.match(block, start)
-            assert m is not None  # (the engine found a whole status line here)
-            self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
-            return
-        info = memo[0]
-        if relay_field == b"none":
-            relay = _none_relay(none_peer)
-        else:
-            known = self._relay.get(relay_field)
-            relay = (known or self._relay_key(relay_field))[0]
-        st = _FAILED[status]
-        seen_tls = False
-        if info.tls:
-            info, seen_tls = self._refine_tls(proc or _proc_key(block, ls), relay, info)
-        if st is EventStatus.DEFERRED:
-            deferrals = self._deferrals
-            deferrals[qid] = (to, dest, relay, info)
-            if len(deferrals) > _EXPIRY_MEMORY:
-                deferrals.popitem(last=False)
-        # FailureBatch.add inlined (once per failure line: the call is a fair share).
-        batch = self._batch
-        iid = id(info)
-        if iid not in batch.infos:
-            batch.infos[iid] = info
-        key = (st, None if dest == "(none)" else dest, relay, iid, not seen_tls)
-        counts = batch.counts
-        counts[key] = counts.get(key, 0) + 1
-        if epoch is not None:
-            tkey = (epoch, st is EventStatus.DEFERRED, info.code == 421)
-            times = batch.times
-            times[tkey] = times.get(tkey, 0) + 1
+    def _failures(
+        self,
+        block: bytes,
+        failures: list[native.Failure],
+        seconds: list[tuple[float | None, bool]],
+        rare: list[int],
+    ) -> int:
+        """The failure lines the engine parsed, in order with the rare lines before
+        each: what :meth:`_status_line` does with each, without the regex and the
+        slicing when its memo key is known (one loop: a call per line is a fair
+        share of the work). The index of the next rare line."""
+        ri, next_rare = 0, rare[0] if rare else _NEVER
+        dests, raws, relays = self._dest, self._raw, self._relay
+        deferrals, batch = self._deferrals, self._batch
+        infos, counts, times = batch.infos, batch.counts, batch.times
+        deferred = EventStatus.DEFERRED
+        for failure in failures:
+            start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid, proc = failure
+            if start > next_rare:
+                ri, next_rare = self._rare_before(block, rare, ri, start)
+            epoch, skip = seconds[run] if run >= 0 else (None, False)
+            if skip:
+                self.agg.filtered += 1
+                continue
+            dest = dests.get(dkey) or self._destination(dkey)
+            memo = raws.get(tail)
+            if memo is None:  # a reason not seen yet: the regex path classifies it
+                m = _STATUS.match(block, start)
+                assert m is not None  # (the engine found a whole status line here)
+                self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
+                continue
+            info = memo[0]
+            if relay_field == b"none":
+                relay = _none_relay(none_peer)
+            else:
+                relay = (relays.get(relay_field) or self._relay_key(relay_field))[0]
+            st = _FAILED[status]
+            seen_tls = False
+            if info.tls:
+                info, seen_tls = self._refine_tls(proc or _proc_key(block, ls), relay, info)
+            if st is deferred:
+                deferrals[qid] = (to, dest, relay, info)
+                if len(deferrals) > _EXPIRY_MEMORY:
+                    deferrals.popitem(last=False)
+            # FailureBatch.add inlined (once per failure line: the call is a fair share).
+            iid = id(info)
+            if iid not in infos:
+                infos[iid] = info
+            key = (st, None if dest == "(none)" else dest, relay, iid, not seen_tls)
+            counts[key] = counts.get(key, 0) + 1
+            if epoch is not None:
+                tkey = (epoch, st is deferred, info.code == 421)
+                times[tkey] = times.get(tkey, 0) + 1
+        return ri
 
     def _apply_sent(
         self,
