@@ -111,14 +111,17 @@ class BoundedTable:
     def _prune(self) -> None:
         rows = self.rows
         other = rows.pop(OTHER_KEY, None)
-        ranked = sorted(rows.items(), key=lambda kv: (-kv[1][0], -sum(kv[1]), kv[0]))
-        keep = dict(ranked[: self.cap - 1])
+        # (Sort keys built in one comprehension and sorted as tuples: no call per
+        # row; the keys are distinct, so the order is the same total order.)
+        ranked = sorted([(-vec[0], -sum(vec), key) for key, vec in rows.items()])
+        cut = self.cap - 1
+        keep = {key: rows[key] for _, _, key in ranked[:cut]}
+        folded = [rows[key] for _, _, key in ranked[cut:]]
         if other is None:
             other = [0] * self.width
-        for _, vec in ranked[self.cap - 1 :]:
-            for i, v in enumerate(vec):
-                other[i] += v
-            self.folded += 1
+        if folded:  # (summed column by column, into the same list)
+            other[:] = [sum(column) for column in zip(other, *folded, strict=True)]
+        self.folded += len(folded)
         keep[OTHER_KEY] = other
         self.rows = keep
 
