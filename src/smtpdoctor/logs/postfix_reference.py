@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from smtpdoctor.logs import native
 from smtpdoctor.logs.postfix import (
-    _CLASSIC_HEAD,
     _EXPIRED,
-    _HEAD,
     _MAX_LINE,
-    _PEER,
     _SMTP_PORTS,
     _STATUS,
     PostfixScanner,
     _failure_key,
 )
+from smtpdoctor.logs.postfix_tls import _CLASSIC_HEAD, _HEAD, _PEER
 
 __all__ = ["rare_line_python", "status_lines_python"]
 
