@@ -749,8 +749,9 @@ static PyObject *tls_in(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t
 /* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
  * line), False (nothing to count: a status line, an expiry that does not parse),
  * (queue id, reason) of an expiry, (proc, peer, key, library) of an outbound
- * TLS failure, (proc, message, library) of an inbound one, or True: a failed
- * connect (only counted). */
+ * TLS failure, (proc, message, library) of an inbound one, (proc, message,
+ * False) of another line of the receiving side (postfix_inbound reads it), or
+ * True: a failed connect (only counted). */
 static PyObject *rare_lines(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer view;
@@ -796,6 +797,19 @@ static PyObject *rare_lines(PyObject *self, PyObject *args) {
                        !has(b, he, le, "certificate verification failed") &&
                        at(b, le, he, "connect to ", 11) && has(b, he, le, "]:")) {
                 item = Py_True;  /* a failed connect: only counted */
+            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
+                       !has(b, he, le, "SSL_accept error") &&
+                       !has(b, he, le, "certificate verification failed")) {
+                /* The receiving side's line (Python reads it from its message
+                 * on), or a line without anything to count. */
+                if (has(b, he, le, "reject: ") || has(b, he, le, " after ") ||
+                    has(b, he, le, "authentication failed")) {
+                    item = Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_False);
+                    if (item == NULL) goto fail;
+                    PyList_SET_ITEM(out, k, item);
+                    continue;
+                }
+                item = Py_False;
             }
         }
         PyList_SET_ITEM(out, k, Py_NewRef(item));

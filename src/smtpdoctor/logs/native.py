@@ -46,9 +46,10 @@ StatusLines = Callable[[bytes], Found]
 # Of a rare line: None (Python reads it), False (nothing to count), True (a
 # failed connect: only counted), an expiry's (queue id, reason), an outbound
 # TLS failure's (process, peer, message with the peer replaced, OpenSSL reason),
-# or an inbound one's (process, message, OpenSSL reason).
+# an inbound one's (process, message, OpenSSL reason), or another line of the
+# receiving side's (process, message, False).
 TlsOut = tuple[bytes, bytes | None, bytes, bytes | None]
-TlsIn = tuple[bytes, bytes, bytes | None]
+TlsIn = tuple[bytes, bytes, bytes | bool | None]
 RareLine = tuple[bytes, bytes] | TlsIn | TlsOut | bool | None
 RareLines = Callable[[bytes, list[int]], list[RareLine]]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]

@@ -325,9 +325,12 @@ class PostfixScanner(TlsLines, InboundLines):
                     self.agg.status["other"] += 1
             elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
-            elif len(kind) == 3:  # an inbound TLS failure the engine read
-                if self._epoch_ok(self.times.at(block, rare[ri])):
-                    self._tls_in_counted(kind[0], kind[1], kind[2])
+            elif len(kind) == 3:  # the receiving side's line, from its message on
+                proc, msg, library = kind
+                if isinstance(library, bool):
+                    self._inbound_line(block, rare[ri], proc, msg)
+                elif self._epoch_ok(self.times.at(block, rare[ri])):  # a TLS failure
+                    self._tls_in_counted(proc, msg, library)
             else:  # an outbound TLS failure the engine read
                 self._tls_out(block, rare[ri], kind)
             ri += 1

@@ -79,9 +79,13 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     if b"status=" in msg:
         return False
     tls = (b"SSL_connect error", b"SSL_accept error", b"certificate verification failed")
-    if not any(t in msg for t in tls):
-        return (msg.startswith(b"connect to ") and b"]:" in msg) or None
     proc = line[head.start(1) : head.end()]
+    if not any(t in msg for t in tls):
+        if msg.startswith(b"connect to ") and b"]:" in msg:
+            return True
+        if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
+            return proc, msg, False
+        return False
     if b"SSL_accept error" in msg:
         return proc, msg, PostfixScanner._library_problem_after(block, end, proc)
     if b"SSL_accept" in msg:
