@@ -578,9 +578,9 @@ distinct (status, destination, relay, reason), nearly one per line with 5,000
 destinations (~0.07 s). (3) The receiving side's ~15,000 lines: their causes, clients
 and example texts are still worked out in Python (~0.15 s), since each names its
 client. (4) The rare-line pass: hyperscan over the block and a Python callback per
-marker (~0.09 s). The C passes (status lines, rare lines, line count) take ~0.16 s. Reaching 10x on *troubled*
-would need the per-line state of (2) and (3) in the C scanner (its dictionaries kept
-by the engine across blocks) and a lighter start-up.
+marker (~0.09 s). The C passes (status lines, rare lines, line count) take ~0.16 s.
+Reaching 10x on *troubled* would need the per-line state of (2) and (3) in the C
+scanner (its dictionaries kept by the engine across blocks) and a lighter start-up.
 The default (two processes): its CPU seconds are the sum over both, so on CPU it cannot
 beat one core; on wall time the serial parts weigh: the start-up (~0.1 s), then after
 the chunks the results handed back and merged (~0.05-0.1 s) and the report (~0.05 s),
