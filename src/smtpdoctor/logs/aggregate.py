@@ -17,6 +17,7 @@ input size:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import add
 from typing import Any
 
 from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus, Group, group_of
@@ -133,9 +134,14 @@ class BoundedTable:
             self.folded += other.folded
             return
         for key, vec in other.rows.items():
-            mine = self.row(key)
-            for i, v in enumerate(vec):
-                mine[i] += v
+            rows = self.rows
+            mine = rows.get(key)
+            if mine is None and len(rows) < 2 * self.cap:
+                rows[key] = list(vec)  # (what row() adds, plus vec)
+                continue
+            if mine is None:
+                mine = self.row(key)
+            mine[:] = map(add, mine, vec)
         self.folded += other.folded
 
     def finish(self) -> None:
@@ -189,8 +195,7 @@ class TimeSeries:
         for start, vec in other.buckets.items():
             key = start // width * width
             target = self.buckets.setdefault(key, [0, 0, 0, 0, 0])
-            for i, v in enumerate(vec):
-                target[i] += v
+            target[:] = map(add, target, vec)
         while len(self.buckets) > MAX_BUCKETS and self.width_index < len(WIDTHS) - 1:
             self.coarsen(self.width_index + 1)
 
