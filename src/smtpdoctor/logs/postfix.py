@@ -116,6 +116,7 @@ class PostfixScanner(TlsLines, InboundLines):
         self.sink = sink
         self.since = since
         self.until = until
+        self._timed = sink is not None or since is not None or until is not None
         self._raw: dict[bytes, tuple[Info, str, str]] = {}
         self._dest: dict[bytes, str | None] = {}
         self._relay: dict[bytes, tuple[str, bytes | None]] = {}
@@ -321,7 +322,7 @@ class PostfixScanner(TlsLines, InboundLines):
             elif kind is False:
                 pass  # (a status line: the main pass has it)
             elif kind is True:  # a failed connect, only counted (as _connect_failure does)
-                if self._epoch_ok(self.times.at(block, rare[ri])):
+                if self._epoch_ok(self._when(block, rare[ri])):
                     self.agg.status["other"] += 1
             elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
@@ -329,7 +330,7 @@ class PostfixScanner(TlsLines, InboundLines):
                 proc, msg, library = kind
                 if isinstance(library, bool):
                     self._inbound_line(block, rare[ri], proc, msg)
-                elif self._epoch_ok(self.times.at(block, rare[ri])):  # a TLS failure
+                elif self._epoch_ok(self._when(block, rare[ri])):  # a TLS failure
                     self._tls_in_counted(proc, msg, library)
             else:  # an outbound TLS failure the engine read
                 self._tls_out(block, rare[ri], kind)
@@ -541,6 +542,12 @@ class PostfixScanner(TlsLines, InboundLines):
         if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
             self._inbound_line(block, ls, proc, msg)
 
+    def _when(self, block: bytes, ls: int) -> float | None:
+        """The epoch of the line at ``ls`` when anything uses it (events, --since,
+        --until), else None: a line counted only, not in the time series, needs
+        no time (``_epoch_ok(None)`` is True, as for every epoch without bounds)."""
+        return self.times.at(block, ls) if self._timed else None
+
     def _epoch_ok(self, epoch: float | None) -> bool:
         if epoch is None:
             return True
@@ -549,7 +556,7 @@ class PostfixScanner(TlsLines, InboundLines):
         return not (self.until is not None and epoch >= self.until)
 
     def _connect_failure(self, block: bytes, ls: int, msg: bytes) -> None:
-        epoch = self.times.at(block, ls)
+        epoch = self._when(block, ls)
         if not self._epoch_ok(epoch):
             return
         if self.sink is None:

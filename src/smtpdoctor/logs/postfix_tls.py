@@ -67,6 +67,9 @@ class TlsLines:
     def _epoch_ok(self, epoch: float | None) -> bool:  # pragma: no cover - the scanner's
         raise NotImplementedError
 
+    def _when(self, block: bytes, ls: int) -> float | None:  # pragma: no cover - the scanner's
+        raise NotImplementedError
+
     def _refine_tls(self, proc: bytes | None, relay: str | None, info: Info) -> tuple[Info, bool]:
         """ "Cannot start TLS: handshake failure" says less than the OpenSSL
         reason the same process (``proc``) logged just before for the same peer:
@@ -121,7 +124,7 @@ class TlsLines:
     ) -> None:
         """A TLS handshake failure line: one "other" event, refined by the
         OpenSSL reason when that names a version mismatch or a certificate."""
-        epoch = self.times.at(block, ls)
+        epoch = self._when(block, ls)
         if not self._epoch_ok(epoch):
             return
         if self.sink is None:
@@ -184,7 +187,7 @@ class TlsLines:
 
     def _tls_out(self, block: bytes, ls: int, kind: native.TlsOut) -> None:
         """An outbound TLS failure line the engine read (count-only)."""
-        epoch = self.times.at(block, ls)
+        epoch = self._when(block, ls)
         if self._epoch_ok(epoch):
             proc, peer, key, library = kind
             self._tls_counted(proc, _none_relay(peer), key, library)
