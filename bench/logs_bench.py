@@ -538,53 +538,58 @@ least 20x, on inputs like these; memory bounded; the same counts as pflogsumm an
 same classifications. Counts, classifications and memory: met (above; the JSON reports
 of the compiled engine and of the pure-Python path are identical on these inputs and on
 every log of `tests/data/logs`, `tests/unit/test_logs_native.py`). Speed: see the goal
-line under each table. *busy* on one core is at the goal with no margin: 0.63-0.78 CPU s
-against pflogsumm's 6.2-7.4 over the last runs (9.2x-10.3x; the load of the other
-helpers on the 2 cores moves it by that much). *troubled* on one core: not met, about
-3.4x (1.44-1.52 CPU s against pflogsumm's 4.9-5.2 in this session's runs, from 3.0x).
-The pure-Python row runs without hyperscan too (`SMTPDOCTOR_PURE_PYTHON=1` turns both
-off). The bench compiles the bytecode of `src`
+line under each table. The pure-Python row runs without hyperscan too
+(`SMTPDOCTOR_PURE_PYTHON=1` turns both off). The bench compiles the bytecode of `src`
 first (as an install does; the shell here sets PYTHONDONTWRITEBYTECODE, which made every
 run compile the sources again, ~0.04 s), and the older tree's too.
 
-What changed: the per-line work of the Postfix reader is a C extension
+How it works: the per-line work of the Postfix reader is a C extension
 (`src/smtpdoctor/logs/_scan.c`, docs/logs.md "The compiled engine"): one call per block
 finds the status lines exactly as the regex does, counts the `status=sent` lines per
 second and per destination, and parses each failure line (its memo key with relay and
-recipient replaced, queue id); a second call reads the expiry, outbound TLS failure and
-failed-connect lines among the rare lines; a third counts the lines. Python keeps the
-state (the deferral per queue id for a later expiry, the TLS failure of the same
-process), adds the failures to the tables and classifies each distinct reason once.
-The 8 MiB blocks stay in the heap between reads (`mallopt`), which halves the page
-faults. Since the "before" row (*troubled* 1.64-1.72 -> 1.44-1.52 CPU s, reports
-identical): a block's failures add their totals, category, stage, code and reason
-counts once per (status, reason) instead of once per (status, destination, relay,
-reason), which on these inputs is nearly once per line; the failure batch is filled
-inline for each failure and expiry line; an inbound TLS handshake failure no longer
-builds an event nor normalizes its text per line (its meaning is remembered by the
-message with the peer replaced, as for outbound ones); the single result of `--jobs 1`
-is copied, not merged key by key, into the report's tables.
+recipient replaced, queue id, the process that logged it); a second call reads the
+rare lines: expiries, outbound and inbound TLS failures with the OpenSSL reason the same
+process logs next, failed connects, and the header of the receiving side's rejections
+and session ends; a third counts the lines. Python keeps the state (the deferral per
+queue id for a later expiry, the TLS failure of the same process), adds the failures to
+the tables once per block and classifies each distinct reason once.
 
-What stands in the way of the rest (measured in-process on these inputs): (1) start-up,
-about 0.16 s of CPU before the first byte is read (the interpreter, the CLI, rich's
-progress bar imported even with `--no-progress`), and the classifier's ~200
-case-insensitive patterns compiled when the first reasons are classified (~0.1 s: a log
-with failures needs them all, since a short reason is searched by every pattern); at
-10x the whole budget of *busy* is 0.63 s. (2) Per failure line the Python that keeps
-state: about 3-5 µs (the memo, destination and relay lookups, the deferral kept for a
-later expiry, the TLS failure of the same process looked up by its process id, which
-is found by a regex in Python), and the destination and relay rows per distinct
-(status, destination, relay, reason), nearly one per line (5,000 destinations):
-*troubled* has ~95,000 failure and expiry lines. (3) The receiving side's lines
-(rejections, lost connections, inbound TLS failures) are still read in Python, where
-the inbound cause's dozen regexes weigh most: their memo misses because the text names
-the client (a cause cannot be read from the text with the client replaced: a host name
-can hold any rule's word); *troubled* has ~15,000 (~0.2 s under cProfile).
-(4) CPU seconds of the default (two processes) are the sum over both, so on CPU the
-default cannot beat one core; its wall time can, when the second core is free (not on
-this loaded machine). Reaching 10x on *troubled* (~0.5 CPU s) would need the state of
-(2) and the inbound lines of (3) moved into the C scanner as well, and the classifier's
-patterns compiled lazily by a cheap literal prefilter.
+Changed in session 5 (the "before" row is the session's start, e746888; reports
+byte-identical to it, JSON and text, on both inputs and every log of `tests/data/logs`):
+the reason cache prefilters every reason by the words it holds (the classifier's batch
+mode, with the stored word index), so the first reasons compile only the pattern
+branches they can match instead of all ~200 patterns (~0.07 CPU s); the engine hands
+back each failure's `program[pid]` (no header regex per TLS-related failure) and reads
+the inbound TLS failures and the receiving side's headers (~0.12 s on *troubled*); the
+inbound cause of an ASCII text is found by the rules' plain words in the lower-cased
+text (the same cause, tested against the regexes; ~0.05 s); a bounded table's pruning
+sorts key tuples without a call per row (~0.04 s: *troubled*'s relay table is pruned a
+dozen times); a rare line only counted no longer parses its timestamp when no
+`--since`/`--until` or event needs it (~30,000 lookups fewer on *troubled*); the
+default's merge adds rows with `map(add)` and the inbound section totals its columns
+once (a few ms of its serial part).
+
+What stands in the way of the rest (measured in-process on *troubled*, CPU): (1)
+start-up, about 0.11 s before the first byte (the interpreter, then ~0.1 of imports, of
+which 28 dataclasses cost 0.02 to create and the classifier's import ~0.03 with the
+regexes it compiles and the word sets it parses); at 10x the whole budget of *busy* is
+about 0.6 s, of *troubled* 0.5 s. (2) Per failure line the Python that keeps state,
+about 3-4 µs (62,000 failure lines: the memo, destination and relay lookups, the
+deferral kept for a later expiry, the batch keys), per expiry line about 2 µs (32,000),
+per outbound TLS failure about 4 µs (17,000); then the destination and relay rows per
+distinct (status, destination, relay, reason), nearly one per line with 5,000
+destinations (~0.07 s). (3) The receiving side's ~15,000 lines: their causes, clients
+and example texts are still worked out in Python (~0.15 s), since each names its
+client. (4) The rare-line pass: hyperscan over the block and a Python callback per
+marker (~0.09 s). The C passes (status lines, rare lines, line count) take ~0.16 s.
+Reaching 10x on *troubled* would need the per-line state of (2) and (3) in the C
+scanner (its dictionaries kept by the engine across blocks) and a lighter start-up.
+The default (two processes): its CPU seconds are the sum over both, so on CPU it cannot
+beat one core; on wall time the serial parts weigh: the start-up (~0.1 s), then after
+the chunks the results handed back and merged (~0.05-0.1 s) and the report (~0.05 s),
+about 0.25-0.3 s in all against ~0.2 s (*busy*) or ~0.55 s (*troubled*) of parallel
+work per chunk when both cores are free; so the default reaches at most ~12-15x on
+*busy* and ~6x on *troubled*, below 20x, and less when other work holds a core.
 """
 
 

@@ -10,6 +10,7 @@ counts in each: deliveries by status, inbound failures by cause, TLS failures.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -426,3 +427,36 @@ def test_exim_expiry_takes_the_last_deferral_reason() -> None:
     assert expired["c@test.ex"].category is deferred_c.category
     assert "last deferral: " in expired["c@test.ex"].text
     assert expired["c@test.ex"].destination == "test.ex"
+
+
+def test_inbound_cause_on_ascii_words_is_the_regexes_cause() -> None:
+    """The word search on ASCII texts gives the cause the rules' regexes give:
+    on every line of the recorded logs and on texts made of the rules' own words
+    (any case, joined and cut), a Kelvin sign and a long s among them."""
+    from smtpdoctor.logs import inbound
+
+    def by_regex(text: str, stage: Stage) -> Cause:
+        for cause, rx in inbound._rules():
+            if rx.search(text):
+                if cause is Cause.TLS_HANDSHAKE and stage not in inbound._TLS_STAGES:
+                    continue
+                return cause
+        return Cause.POLICY
+
+    texts = {
+        line.partition(": ")[2]
+        for path in (PUBLIC.parent / "postfix-inbound.log", PUBLIC.parent / "exim_mainlog")
+        for line in path.read_text(errors="replace").splitlines()
+    }
+    words = [w for _, src in inbound._RULES for b in inbound._top_branches(src) for w in [b]]
+    spelled = [w for b in words for w in inbound._spelled_out(b) or [b.replace("\\", "")]]
+    extra = ["\u212aelvin", "\u017fpam", "4.2.0 try later", "5.1.8", "Sender x rejected", "RBL"]
+    rnd = random.Random(17)
+    pool = spelled + [w.upper() for w in spelled] + extra + [" ", "x", "."]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(1, 4)))
+        texts.add(text[rnd.randint(0, 3) :])
+    assert len(texts) > 4000
+    for text in texts:
+        for stage in (Stage.NONE, Stage.RCPT_TO):
+            assert inbound._inbound_cause(text, stage) is by_regex(text, stage), (text, stage)

@@ -397,12 +397,22 @@ static char *replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssiz
     return dst;
 }
 
-/* (start, run, ls, status, dkey, relay, none_peer, tail, to, qid) of a failure line. */
+static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *prog);
+
+/* The line's "program[pid]: " when its header has the common form, else None
+ * (Python's regex then reads it: postfix._proc_key). */
+static PyObject *proc_of(const char *b, Py_ssize_t n, Py_ssize_t ls) {
+    const char *nl = memchr(b + ls, '\n', (size_t)(n - ls));
+    Py_ssize_t prog, he = classic_head(b, ls, nl ? nl - b : n, &prog);
+    if (he < 0) return Py_NewRef(Py_None);
+    return PyBytes_FromStringAndSize(b + prog, he - prog);
+}
+
+/* (start, run, ls, status, dkey, relay, none_peer, tail, to, qid, proc) of a failure line. */
 static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py_ssize_t run,
                                Py_ssize_t ls, const Status *st) {
     Py_ssize_t tail_start = st->g4s >= 0 ? st->g4s : st->g5s - 7;
     Py_ssize_t tail_end = st->end < tail_start + MAX_LINE ? st->end : tail_start + MAX_LINE;
-    (void)n;
     Py_ssize_t len = tail_end - tail_start, ps = -1, pe = -1;
     const char *old = NULL;
     Py_ssize_t olen = 0;
@@ -451,15 +461,14 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
     Py_ssize_t qs = sp ? (sp - b) + 1 : 0;
     int has_at = st->g2s != st->g1s;
     PyObject *peer = none && ps >= 0 ? PyBytes_FromStringAndSize(b + ps, pe - ps) : Py_NewRef(Py_None);
-    if (peer == NULL) {
-        PyMem_Free(tail);
-        return NULL;
-    }
-    PyObject *res = Py_BuildValue(
-        "(nnniy#y#Oy#y#y#)", start, run, ls, st->status, has_at ? b + st->g2s : ">",
-        has_at ? st->g2e - st->g2s : (Py_ssize_t)1, b + st->g3s, st->g3e - st->g3s, peer, tail, len,
-        b + st->g1s, st->g1e - st->g1s, b + qs, start - qs);
-    Py_DECREF(peer);
+    PyObject *proc = proc_of(b, n, ls), *res = NULL;
+    if (peer != NULL && proc != NULL)
+        res = Py_BuildValue("(nnniy#y#Oy#y#y#O)", start, run, ls, st->status,
+                            has_at ? b + st->g2s : ">", has_at ? st->g2e - st->g2s : (Py_ssize_t)1,
+                            b + st->g3s, st->g3e - st->g3s, peer, tail, len, b + st->g1s,
+                            st->g1e - st->g1s, b + qs, start - qs, proc);
+    Py_XDECREF(peer);
+    Py_XDECREF(proc);
     PyMem_Free(tail);
     return res;
 }
@@ -722,10 +731,27 @@ static PyObject *tls_out(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_
     return res;
 }
 
+/* An inbound TLS handshake failure (PostfixScanner._tls_in_counted's input):
+ * (proc, message, OpenSSL reason or None). */
+static PyObject *tls_in(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t he,
+                        Py_ssize_t le, Py_ssize_t end) {
+    Py_ssize_t ls_ = -1, le_ = -1;
+    int found = 0;
+    if (end >= 0) {
+        found = library_problem(b, n, end, b + prog, he - prog, &ls_, &le_);
+        if (found < 0) return Py_NewRef(Py_None);
+    }
+    if (found == 1)
+        return Py_BuildValue("(y#y#y#)", b + prog, he - prog, b + he, le - he, b + ls_, le_ - ls_);
+    return Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_None);
+}
+
 /* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
  * line), False (nothing to count: a status line, an expiry that does not parse),
  * (queue id, reason) of an expiry, (proc, peer, key, library) of an outbound
- * TLS failure, or True: a failed connect (only counted). */
+ * TLS failure, (proc, message, library) of an inbound one, (proc, message,
+ * False) of another line of the receiving side (postfix_inbound reads it), or
+ * True: a failed connect (only counted). */
 static PyObject *rare_lines(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer view;
@@ -754,6 +780,11 @@ static PyObject *rare_lines(PyObject *self, PyObject *args) {
                 item = Py_False;
             } else if (he >= 0 && has(b, he, le, "status=")) {
                 item = Py_False;
+            } else if (he >= 0 && has(b, he, le, "SSL_accept error")) {
+                item = tls_in(b, n, prog, he, le, end);
+                if (item == NULL) goto fail;
+                PyList_SET_ITEM(out, k, item);
+                continue;
             } else if (he >= 0 && !has(b, he, le, "SSL_accept") &&
                        (has(b, he, le, "SSL_connect error") ||
                         has(b, he, le, "certificate verification failed"))) {
@@ -766,6 +797,19 @@ static PyObject *rare_lines(PyObject *self, PyObject *args) {
                        !has(b, he, le, "certificate verification failed") &&
                        at(b, le, he, "connect to ", 11) && has(b, he, le, "]:")) {
                 item = Py_True;  /* a failed connect: only counted */
+            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
+                       !has(b, he, le, "SSL_accept error") &&
+                       !has(b, he, le, "certificate verification failed")) {
+                /* The receiving side's line (Python reads it from its message
+                 * on), or a line without anything to count. */
+                if (has(b, he, le, "reject: ") || has(b, he, le, " after ") ||
+                    has(b, he, le, "authentication failed")) {
+                    item = Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_False);
+                    if (item == NULL) goto fail;
+                    PyList_SET_ITEM(out, k, item);
+                    continue;
+                }
+                item = Py_False;
             }
         }
         PyList_SET_ITEM(out, k, Py_NewRef(item));

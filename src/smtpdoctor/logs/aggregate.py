@@ -17,6 +17,7 @@ input size:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import add
 from typing import Any
 
 from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus, Group, group_of
@@ -111,14 +112,17 @@ class BoundedTable:
     def _prune(self) -> None:
         rows = self.rows
         other = rows.pop(OTHER_KEY, None)
-        ranked = sorted(rows.items(), key=lambda kv: (-kv[1][0], -sum(kv[1]), kv[0]))
-        keep = dict(ranked[: self.cap - 1])
+        # (Sort keys built in one comprehension and sorted as tuples: no call per
+        # row; the keys are distinct, so the order is the same total order.)
+        ranked = sorted([(-vec[0], -sum(vec), key) for key, vec in rows.items()])
+        cut = self.cap - 1
+        keep = {key: rows[key] for _, _, key in ranked[:cut]}
+        folded = [rows[key] for _, _, key in ranked[cut:]]
         if other is None:
             other = [0] * self.width
-        for _, vec in ranked[self.cap - 1 :]:
-            for i, v in enumerate(vec):
-                other[i] += v
-            self.folded += 1
+        if folded:  # (summed column by column, into the same list)
+            other[:] = [sum(column) for column in zip(other, *folded, strict=True)]
+        self.folded += len(folded)
         keep[OTHER_KEY] = other
         self.rows = keep
 
@@ -130,9 +134,14 @@ class BoundedTable:
             self.folded += other.folded
             return
         for key, vec in other.rows.items():
-            mine = self.row(key)
-            for i, v in enumerate(vec):
-                mine[i] += v
+            rows = self.rows
+            mine = rows.get(key)
+            if mine is None and len(rows) < 2 * self.cap:
+                rows[key] = list(vec)  # (what row() adds, plus vec)
+                continue
+            if mine is None:
+                mine = self.row(key)
+            mine[:] = map(add, mine, vec)
         self.folded += other.folded
 
     def finish(self) -> None:
@@ -186,8 +195,7 @@ class TimeSeries:
         for start, vec in other.buckets.items():
             key = start // width * width
             target = self.buckets.setdefault(key, [0, 0, 0, 0, 0])
-            for i, v in enumerate(vec):
-                target[i] += v
+            target[:] = map(add, target, vec)
         while len(self.buckets) > MAX_BUCKETS and self.width_index < len(WIDTHS) - 1:
             self.coarsen(self.width_index + 1)
 

@@ -109,17 +109,21 @@ def _counts(vec: list[int], offset: int, names: tuple[Any, ...]) -> dict[str, in
     return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
 
 
+def _totals(sums: list[int], offset: int, names: tuple[Any, ...]) -> dict[str, int]:
+    if not sums:
+        return {}
+    return {n.value: sums[offset + i] for i, n in enumerate(names) if sums[offset + i]}
+
+
 def inbound_section(agg: Aggregator, top: int) -> dict[str, Any]:
     """The report's ``inbound`` object (additive in smtpdoctor.logs/1)."""
     rows = [(k, v) for k, v in agg.inbound.rows.items() if v[0]]
-    total = sum(v[0] for _, v in rows)
-    by_cause: dict[str, int] = {}
-    by_stage: dict[str, int] = {}
-    for _, v in rows:
-        for k, n in _counts(v, I_CAUSES, CAUSES).items():
-            by_cause[k] = by_cause.get(k, 0) + n
-        for k, n in _counts(v, I_STAGES, STAGES).items():
-            by_stage[k] = by_stage.get(k, 0) + n
+    # Column by column (each total once, not a sorted dict per client): the keys
+    # are sorted below and in _inbound_findings, so their order here is free.
+    sums = [sum(column) for column in zip(*(v for _, v in rows), strict=True)]
+    total = sums[0] if sums else 0
+    by_cause = _totals(sums, I_CAUSES, CAUSES)
+    by_stage = _totals(sums, I_STAGES, STAGES)
     rows.sort(key=lambda kv: (kv[0] == OTHER_KEY, -kv[1][0], kv[0]))
     clients = []
     for key, vec in rows[:top]:

@@ -5,8 +5,8 @@ compiler is there; the install falls back to pure Python otherwise). Its
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
 second and per (destination, remote relay) and hands the other status lines
-back to Python; ``rare_lines`` reads the expiry lines among a block's rare
-lines; ``line_counts`` counts a block's lines. All are None when
+back to Python; ``rare_lines`` reads the expiry, TLS failure and failed-connect
+lines among a block's rare lines; ``line_counts`` counts a block's lines. All are None when
 the extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare
 the two paths).
 """
@@ -24,6 +24,7 @@ __all__ = [
     "RareLine",
     "RareLines",
     "StatusLines",
+    "TlsIn",
     "TlsOut",
     "keep_blocks",
     "line_counts",
@@ -37,15 +38,19 @@ __all__ = [
 # Failure per other status line; broken: the offsets of the lines cut short.
 # Failure: (offset, run, line start, status (1 deferred, 2 bounced, 3 expired),
 # destination key, relay field, relay=none's name[address] or None, memo key,
-# recipient, queue id).
-Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes]
+# recipient, queue id, the line's "program[pid]: " or None when its header has a
+# rarer form).
+Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes, bytes | None]
 Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
 StatusLines = Callable[[bytes], Found]
 # Of a rare line: None (Python reads it), False (nothing to count), True (a
-# failed connect: only counted), an expiry's (queue id, reason), or an outbound
-# TLS failure's (process, peer, message with the peer replaced, OpenSSL reason).
+# failed connect: only counted), an expiry's (queue id, reason), an outbound
+# TLS failure's (process, peer, message with the peer replaced, OpenSSL reason),
+# an inbound one's (process, message, OpenSSL reason), or another line of the
+# receiving side's (process, message, False).
 TlsOut = tuple[bytes, bytes | None, bytes, bytes | None]
-RareLine = tuple[bytes, bytes] | TlsOut | bool | None
+TlsIn = tuple[bytes, bytes, bytes | bool | None]
+RareLine = tuple[bytes, bytes] | TlsIn | TlsOut | bool | None
 RareLines = Callable[[bytes, list[int]], list[RareLine]]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 

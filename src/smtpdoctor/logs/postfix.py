@@ -30,6 +30,9 @@ id), and this module keeps only the state and the tables. Without it (or with
 ``SMTPDOCTOR_PURE_PYTHON=1``) the regexes above do the same work, with the
 same report (``postfix_reference.py`` says what the engine must return).
 
+The receiving side's lines are read by :mod:`~smtpdoctor.logs.postfix_inbound`,
+the TLS handshake failures by :mod:`~smtpdoctor.logs.postfix_tls` (mixed in).
+
 Program names are not checked (``postfix/smtp``, ``postfix-out/smtp``,
 ``postfix/relay/smtp`` all count); the line shapes are Postfix's own.
 """
@@ -41,12 +44,21 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from smtpdoctor.logs import native
-from smtpdoctor.logs.aggregate import _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
+from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator, FailureBatch
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
-from smtpdoctor.logs.inbound import inbound_cause
 from smtpdoctor.logs.journal import journal_to_syslog
 from smtpdoctor.logs.markers import rare_line_starts
-from smtpdoctor.logs.postfix_inbound import InboundLines, client_key
+from smtpdoctor.logs.postfix_inbound import InboundLines
+from smtpdoctor.logs.postfix_tls import (
+    _HEAD,
+    _PEER,
+    TlsLines,
+    _none_relay,
+    _peer_text,
+    _proc_key,
+    _split_peer,
+    _split_text_peer,
+)
 from smtpdoctor.logs.postfix_unparsed import broken_line
 from smtpdoctor.logs.postfix_unparsed import count_lines as count_block_lines
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
@@ -72,22 +84,6 @@ _STATUS_NAMES = {
     b"bounced": EventStatus.BOUNCED,
     b"expired": EventStatus.EXPIRED,
 }
-# The rare lines (TLS, certificate, connect, expiry, inbound) are found by
-# markers.py: one hyperscan pass, or one bytes.find pass per marker. The
-# OpenSSL reason ("TLS library problem") on the next line of the same process
-# is looked for right after a handshake error, not in a pass of its own.
-_LIBRARY_PROBLEM = b"TLS library problem"
-_LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
-# The syslog header: timestamp, host, program[pid] (RFC 3164) or
-# program pid msgid sd (RFC 5424), then the message.
-_HEAD = re.compile(
-    rb"(?:<\d{1,3}>)?(?:1 )?"
-    rb"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
-    rb"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
-    rb" +\S+ +([^\s\[]+)(?:\[(\d+)\]:| (\d+|-) \S+ (?:-|(?:\[(?:[^\]\\\n]|\\.)*\])+))[ ]?"
-    rb"(?:\xef\xbb\xbf)?"  # RFC 5424: any number of SD elements, then a BOM before UTF-8
-)
-_PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?")
 _DELAY = re.compile(rb"\bdelay=([\d.]+)")
 # The sender may be malformed ("from=<a@b>>"): up to the last ">" before ", status".
 _EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=expired, ?([^\n]*)")
@@ -95,12 +91,11 @@ _EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=expired, ?([^
 # not local delivery or a content filter (127.0.0.1:10024): findings.py.
 _SMTP_PORTS = (b"]:25", b"]:587", b"]:465", b"]:2525")
 _MAX_LINE = 16 * 1024  # a status line longer than this is cut before decoding
-_PROC_MEMORY = 4096
 _EXPIRY_MEMORY = 50_000  # queue ids whose last deferral is remembered for expiry
 _NEVER = 1 << 62
 
 
-class PostfixScanner(InboundLines):
+class PostfixScanner(TlsLines, InboundLines):
     """Scans Postfix log blocks into an :class:`Aggregator` (and events)."""
 
     mta = "postfix"
@@ -121,6 +116,7 @@ class PostfixScanner(InboundLines):
         self.sink = sink
         self.since = since
         self.until = until
+        self._timed = sink is not None or since is not None or until is not None
         self._raw: dict[bytes, tuple[Info, str, str]] = {}
         self._dest: dict[bytes, str | None] = {}
         self._relay: dict[bytes, tuple[str, bytes | None]] = {}
@@ -227,11 +223,7 @@ class PostfixScanner(InboundLines):
             broken_line(self.agg, block, start)
         if native.rare_lines is not None:
             self._kinds = native.rare_lines(block, rare)
-        ri, next_rare = 0, rare[0] if rare else _NEVER
-        for failure in failures:
-            if failure[0] > next_rare:
-                ri, next_rare = self._rare_before(block, rare, ri, failure[0])
-            self._failure(block, failure, seconds)
+        ri = self._failures(block, failures, seconds, rare)
         if any(skipped):  # every second with a successful delivery is outside --since/--until
             agg.filtered += sum(run_sent)
         else:
@@ -239,50 +231,60 @@ class PostfixScanner(InboundLines):
         self._rare_before(block, rare, ri, _NEVER)
         return True
 
-    def _failure(
-        self, block: bytes, failure: native.Failure, seconds: list[tuple[float | None, bool]]
-    ) -> None:
-        """A failure line the engine parsed: what :meth:`_status_line` does with it,
-        without the regex and the slicing when its memo key is known."""
-        start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid = failure
-        epoch, skip = seconds[run] if run >= 0 else (None, False)
-        if skip:
-            self.agg.filtered += 1
-            return
-        dest = self._dest.get(dkey) or self._destination(dkey)
-        memo = self._raw.get(tail)
-        if memo is None:  # a reason not seen yet: the regex path classifies it
-            m = _STATUS.match(block, start)
-            assert m is not None  # (the engine found a whole status line here)
-            self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
-            return
-        info = memo[0]
-        if relay_field == b"none":
-            relay = _none_relay(none_peer)
-        else:
-            known = self._relay.get(relay_field)
-            relay = (known or self._relay_key(relay_field))[0]
-        st = _FAILED[status]
-        seen_tls = False
-        if info.tls:
-            info, seen_tls = self._refine_tls(block, ls, relay, info)
-        if st is EventStatus.DEFERRED:
-            deferrals = self._deferrals
-            deferrals[qid] = (to, dest, relay, info)
-            if len(deferrals) > _EXPIRY_MEMORY:
-                deferrals.popitem(last=False)
-        # FailureBatch.add inlined (once per failure line: the call is a fair share).
-        batch = self._batch
-        iid = id(info)
-        if iid not in batch.infos:
-            batch.infos[iid] = info
-        key = (st, None if dest == "(none)" else dest, relay, iid, not seen_tls)
-        counts = batch.counts
-        counts[key] = counts.get(key, 0) + 1
-        if epoch is not None:
-            tkey = (epoch, st is EventStatus.DEFERRED, info.code == 421)
-            times = batch.times
-            times[tkey] = times.get(tkey, 0) + 1
+    def _failures(
+        self,
+        block: bytes,
+        failures: list[native.Failure],
+        seconds: list[tuple[float | None, bool]],
+        rare: list[int],
+    ) -> int:
+        """The failure lines the engine parsed, in order with the rare lines before
+        each: what :meth:`_status_line` does with each, without the regex and the
+        slicing when its memo key is known (one loop: a call per line is a fair
+        share of the work). The index of the next rare line."""
+        ri, next_rare = 0, rare[0] if rare else _NEVER
+        dests, raws, relays = self._dest, self._raw, self._relay
+        deferrals, batch = self._deferrals, self._batch
+        infos, counts, times = batch.infos, batch.counts, batch.times
+        deferred = EventStatus.DEFERRED
+        for failure in failures:
+            start, run, ls, status, dkey, relay_field, none_peer, tail, to, qid, proc = failure
+            if start > next_rare:
+                ri, next_rare = self._rare_before(block, rare, ri, start)
+            epoch, skip = seconds[run] if run >= 0 else (None, False)
+            if skip:
+                self.agg.filtered += 1
+                continue
+            dest = dests.get(dkey) or self._destination(dkey)
+            memo = raws.get(tail)
+            if memo is None:  # a reason not seen yet: the regex path classifies it
+                m = _STATUS.match(block, start)
+                assert m is not None  # (the engine found a whole status line here)
+                self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
+                continue
+            info = memo[0]
+            if relay_field == b"none":
+                relay = _none_relay(none_peer)
+            else:
+                relay = (relays.get(relay_field) or self._relay_key(relay_field))[0]
+            st = _FAILED[status]
+            seen_tls = False
+            if info.tls:
+                info, seen_tls = self._refine_tls(proc or _proc_key(block, ls), relay, info)
+            if st is deferred:
+                deferrals[qid] = (to, dest, relay, info)
+                if len(deferrals) > _EXPIRY_MEMORY:
+                    deferrals.popitem(last=False)
+            # FailureBatch.add inlined (once per failure line: the call is a fair share).
+            iid = id(info)
+            if iid not in infos:
+                infos[iid] = info
+            key = (st, None if dest == "(none)" else dest, relay, iid, not seen_tls)
+            counts[key] = counts.get(key, 0) + 1
+            if epoch is not None:
+                tkey = (epoch, st is deferred, info.code == 421)
+                times[tkey] = times.get(tkey, 0) + 1
+        return ri
 
     def _apply_sent(
         self,
@@ -320,10 +322,16 @@ class PostfixScanner(InboundLines):
             elif kind is False:
                 pass  # (a status line: the main pass has it)
             elif kind is True:  # a failed connect, only counted (as _connect_failure does)
-                if self._epoch_ok(self.times.at(block, rare[ri])):
+                if self._epoch_ok(self._when(block, rare[ri])):
                     self.agg.status["other"] += 1
             elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
+            elif len(kind) == 3:  # the receiving side's line, from its message on
+                proc, msg, library = kind
+                if isinstance(library, bool):
+                    self._inbound_line(block, rare[ri], proc, msg)
+                elif self._epoch_ok(self._when(block, rare[ri])):  # a TLS failure
+                    self._tls_in_counted(proc, msg, library)
             else:  # an outbound TLS failure the engine read
                 self._tls_out(block, rare[ri], kind)
             ri += 1
@@ -366,7 +374,7 @@ class PostfixScanner(InboundLines):
         st = _STATUS_NAMES[status]
         seen_tls = False
         if info.tls and st is not EventStatus.SENT:
-            info, seen_tls = self._refine_tls(block, ls, relay, info)
+            info, seen_tls = self._refine_tls(_proc_key(block, ls), relay, info)
         if st is EventStatus.DEFERRED:
             self._remember_deferral(
                 block, ls, start, to=m.group(1), dest=dest, relay=relay, info=info
@@ -438,29 +446,6 @@ class PostfixScanner(InboundLines):
             self._raw.clear()
         self._raw[key] = memo
         return memo
-
-    def _refine_tls(
-        self, block: bytes, ls: int, relay: str | None, info: Info
-    ) -> tuple[Info, bool]:
-        """ "Cannot start TLS: handshake failure" says less than the OpenSSL
-        reason the same process logged just before for the same peer: use that.
-        Also says whether that handshake failure was already counted."""
-        proc = _proc_key(block, ls)
-        known = self._tls_by_proc.pop(proc, None) if proc is not None else None
-        if known is None or known[0] != relay:
-            return info, False
-        better = known[1]
-        if better.category is not info.category:
-            return Info(
-                category=better.category,
-                stage=better.stage if better.stage is not Stage.NONE else info.stage,
-                permanence=info.permanence,
-                code=info.code,
-                enhanced=info.enhanced,
-                meaning=better.meaning,
-                key=info.key,
-            ), True
-        return info, True
 
     def _remember_deferral(
         self,
@@ -557,27 +542,11 @@ class PostfixScanner(InboundLines):
         if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
             self._inbound_line(block, ls, proc, msg)
 
-    @staticmethod
-    def _library_problem_after(block: bytes, end: int, proc: bytes) -> bytes | None:
-        """The "TLS library problem" line the same process logged just after
-        (other processes' lines may come between: smtp clients run in parallel)."""
-        if end < 0:
-            return None
-        limit = end + _LOOKAHEAD
-        p = block.find(_LIBRARY_PROBLEM, end, limit)
-        while p >= 0:
-            ls = block.rfind(b"\n", 0, p) + 1
-            le = block.find(b"\n", p)
-            line = block[ls : le if le >= 0 else len(block)]
-            head = _HEAD.match(line)
-            if head is not None and line[head.start(1) : head.end()] == proc:
-                if block.find(proc, end, ls) >= 0:
-                    return None  # the process logged something else first: not ours
-                return line[head.end() :]
-            if le < 0:
-                return None
-            p = block.find(_LIBRARY_PROBLEM, le, limit)
-        return None
+    def _when(self, block: bytes, ls: int) -> float | None:
+        """The epoch of the line at ``ls`` when anything uses it (events, --since,
+        --until), else None: a line counted only, not in the time series, needs
+        no time (``_epoch_ok(None)`` is True, as for every epoch without bounds)."""
+        return self.times.at(block, ls) if self._timed else None
 
     def _epoch_ok(self, epoch: float | None) -> bool:
         if epoch is None:
@@ -586,148 +555,8 @@ class PostfixScanner(InboundLines):
             return False
         return not (self.until is not None and epoch >= self.until)
 
-    def _tls_failure(
-        self,
-        block: bytes,
-        ls: int,
-        proc: bytes,
-        msg: bytes,
-        library: bytes | None,
-        *,
-        inbound: bool,
-    ) -> None:
-        """A TLS handshake failure line: one "other" event, refined by the
-        OpenSSL reason when that names a version mismatch or a certificate."""
-        epoch = self.times.at(block, ls)
-        if not self._epoch_ok(epoch):
-            return
-        if self.sink is None:
-            if inbound:
-                self._tls_in_counted(proc, msg, library)
-            else:
-                self._tls_failure_counted(proc, msg, library)
-            return
-        text = msg.decode("utf-8", "replace").strip()
-        info = self.reasons.info(text)
-        if library is not None:
-            lib_text = library.decode("utf-8", "replace").strip()
-            lib_info = self.reasons.info(lib_text)
-            if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
-                info = lib_info
-            text = f"{text}; {lib_text}"
-        pm = _PEER.search(msg)
-        host, ip = _split_peer(pm.group(0)) if pm else (None, None)
-        peer = _peer_text(pm) if pm else None
-        event = DeliveryEvent(
-            time=epoch,
-            mta=self.mta,
-            status=EventStatus.OTHER,
-            category=info.category,
-            stage=info.stage if info.stage is not Stage.NONE else Stage.TLS_HANDSHAKE,
-            permanence=info.permanence,
-            text=text,
-            relay_host=host,
-            relay_ip=ip,
-            direction="inbound" if inbound else "outbound",
-            peer=peer,
-        )
-        if not inbound:
-            self._remember_tls(proc, peer, info)
-        else:
-            client = client_key(msg) or peer
-            self.agg.add_inbound(
-                client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text
-            )
-            if client is not None:
-                if len(self._tls_in_by_proc) >= _PROC_MEMORY:
-                    self._tls_in_by_proc.clear()
-                self._tls_in_by_proc[proc] = client
-        self.agg.add_other(event)
-        if self.sink is not None:
-            self.events += 1
-            self.sink(event)
-
-    def _tls_failure_counted(self, proc: bytes, msg: bytes, library: bytes | None) -> None:
-        """An outbound handshake failure when only counts are wanted: what it adds
-        depends on the message and the OpenSSL reason alone, so it is remembered
-        by those (the peer's name[address] kept aside, as for status lines)."""
-        # The peer's name[address] varies, the rest repeats: it is replaced in
-        # the memo key (normalize_reason would replace it the same way).
-        pm = _PEER.search(msg)
-        peer = _peer_text(pm) if pm else None
-        self._tls_counted(
-            proc, peer, msg.replace(pm.group(0), b"host[addr]") if pm else msg, library
-        )
-
-    def _tls_out(self, block: bytes, ls: int, kind: native.TlsOut) -> None:
-        """An outbound TLS failure line the engine read (count-only)."""
-        epoch = self.times.at(block, ls)
-        if self._epoch_ok(epoch):
-            proc, peer, key, library = kind
-            self._tls_counted(proc, _none_relay(peer), key, library)
-
-    def _tls_counted(
-        self, proc: bytes, peer: str | None, text: bytes, library: bytes | None
-    ) -> None:
-        info = self._tls_info(text, library)
-        self._remember_tls(proc, peer, info)
-        self.agg.status["other"] += 1  # as add_other() counts the event
-        if info.category in _TLS_CATS:
-            self.agg.add_tls(peer, info.category, inbound=False)
-
-    def _tls_info(self, text: bytes, library: bytes | None) -> Info:
-        """What a handshake failure's message (its peer replaced by host[addr]) and
-        OpenSSL reason mean, remembered by those."""
-        key = (text, library)
-        info = self._tls_memo.get(key)
-        if info is None:
-            info = self.reasons.info(text.decode("utf-8", "replace").strip())
-            if library is not None:
-                lib_info = self.reasons.info(library.decode("utf-8", "replace").strip())
-                if lib_info.category in (Category.TLS_VERSION_MISMATCH, Category.TLS_CERTIFICATE):
-                    info = lib_info
-            if len(self._tls_memo) >= _PROC_MEMORY:
-                self._tls_memo.clear()
-            self._tls_memo[key] = info
-        return info
-
-    def _tls_in_counted(self, proc: bytes, msg: bytes, library: bytes | None) -> None:
-        """An inbound handshake failure when only counts are wanted: what
-        :meth:`_tls_failure` adds, without the event and with the meaning
-        remembered as for outbound ones."""
-        pm = _PEER.search(msg)
-        peer = _peer_text(pm) if pm else None
-        info = self._tls_info(msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
-        text = msg.decode("utf-8", "replace").strip()
-        if library is not None:
-            text = f"{text}; {library.decode('utf-8', 'replace').strip()}"
-        client = client_key(msg) or peer
-        agg = self.agg
-        agg.add_inbound(client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text)
-        if client is not None:
-            if len(self._tls_in_by_proc) >= _PROC_MEMORY:
-                self._tls_in_by_proc.clear()
-            self._tls_in_by_proc[proc] = client
-        agg.status["other"] += 1  # as add_other() counts the event
-        if info.category in _TLS_CATS:
-            agg.add_tls(peer, info.category, inbound=True)
-
-    def _remember_tls(self, proc: bytes, peer: str | None, info: Info) -> None:
-        known = self._tls_by_proc.get(proc)
-        # Keep the most specific reason seen for this process and peer.
-        if (
-            known is not None
-            and known[0] == peer
-            and known[1].category is not Category.TLS_HANDSHAKE_FAILURE
-            and info.category is Category.TLS_HANDSHAKE_FAILURE
-        ):
-            return
-        if len(self._tls_by_proc) >= _PROC_MEMORY:
-            self._tls_by_proc.clear()
-        self._tls_by_proc[proc] = (peer, info)
-
     def _connect_failure(self, block: bytes, ls: int, msg: bytes) -> None:
-        epoch = self.times.at(block, ls)
+        epoch = self._when(block, ls)
         if not self._epoch_ok(epoch):
             return
         if self.sink is None:
@@ -836,14 +665,6 @@ def _expiry_text(reason: bytes) -> str:
     return reason.decode("utf-8", "replace").strip() or "message expired"
 
 
-def _none_relay(peer: bytes | None) -> str | None:
-    """The relay of a ``relay=none`` line: the name[address] of its reason, if any."""
-    if peer is None:
-        return None
-    text = peer.decode("utf-8", "replace")
-    return text[:-3] if text.endswith("]:25") else text
-
-
 def _no_second() -> tuple[float | None, bool, list[int], list[int]]:
     """Before the first status line of a block: no time, counters that go nowhere."""
     return None, False, [0, 0, 0, 0, 0], [0, 0]
@@ -852,30 +673,3 @@ def _no_second() -> tuple[float | None, bool, list[int], list[int]]:
 def _strip_parens(text: str) -> str:
     text = text.strip()
     return text[1:-1] if text.startswith("(") and text.endswith(")") else text
-
-
-def _proc_key(block: bytes, ls: int) -> bytes | None:
-    end = block.find(b"\n", ls)
-    head = _HEAD.match(block, ls, end if end >= 0 else len(block))
-    if head is None:
-        return None
-    return block[head.start(1) : head.end()]
-
-
-def _peer_text(m: re.Match[bytes]) -> str:
-    text = m.group(0).decode("utf-8", "replace")
-    return text[:-3] if text.endswith("]:25") else text
-
-
-def _split_peer(peer: bytes) -> tuple[str | None, str | None]:
-    m = _PEER.match(peer) or _PEER.search(peer)
-    if m is None:
-        text = peer.decode("utf-8", "replace")
-        return (text or None), None
-    return m.group(1).decode("utf-8", "replace"), m.group(2).decode("ascii", "replace")
-
-
-def _split_text_peer(peer: str | None) -> tuple[str | None, str | None]:
-    if not peer:
-        return None, None
-    return _split_peer(peer.encode())

@@ -62,6 +62,9 @@ class InboundLines:
     def _epoch_ok(self, epoch: float | None) -> bool:  # pragma: no cover - the scanner's
         raise NotImplementedError
 
+    def _when(self, block: bytes, ls: int) -> float | None:  # pragma: no cover - the scanner's
+        raise NotImplementedError
+
     def _inbound_line(self, block: bytes, ls: int, proc: bytes, msg: bytes) -> None:
         """A line with one of the inbound markers (most are not inbound failures)."""
         if b"reject: " in msg:
@@ -74,7 +77,7 @@ class InboundLines:
             return
         am = _SASL_FAILED.match(msg)
         if am is not None:
-            epoch = self.times.at(block, ls)
+            epoch = self._when(block, ls)
             if self._epoch_ok(epoch):
                 text = am.group(2).decode("utf-8", "replace")
                 self._inbound(epoch, am.group(1), Cause.AUTH, Stage.AUTH, text)
@@ -84,7 +87,7 @@ class InboundLines:
         m = _REJECT.search(msg)
         if m is None:
             return
-        epoch = self.times.at(block, ls)
+        epoch = self._when(block, ls)
         if not self._epoch_ok(epoch):
             return
         what, peer, rest = m.group(1, 2, 3)
@@ -106,7 +109,7 @@ class InboundLines:
 
     def _inbound_session_end(self, block: bytes, ls: int, proc: bytes, m: re.Match[bytes]) -> None:
         """smtpd's "lost connection / timeout / too many errors after CMD from client"."""
-        epoch = self.times.at(block, ls)
+        epoch = self._when(block, ls)
         if not self._epoch_ok(epoch):
             return
         words, cmd, peer = m.group(1, 2, 3)

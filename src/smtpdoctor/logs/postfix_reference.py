@@ -11,14 +11,13 @@ from __future__ import annotations
 from smtpdoctor.logs import native
 from smtpdoctor.logs.postfix import (
     _EXPIRED,
-    _HEAD,
     _MAX_LINE,
-    _PEER,
     _SMTP_PORTS,
     _STATUS,
     PostfixScanner,
     _failure_key,
 )
+from smtpdoctor.logs.postfix_tls import _CLASSIC_HEAD, _HEAD, _PEER
 
 __all__ = ["rare_line_python", "status_lines_python"]
 
@@ -50,7 +49,11 @@ def status_lines_python(block: bytes) -> native.Found:
             qid = block[block.rfind(b" ", ls, start) + 1 : start]
             status = (b"sent", b"deferred", b"bounced", b"expired").index(m.group(5))
             relay = m.group(3)
-            failures.append((start, run, ls, status, dkey, relay, none_peer, tail, m.group(1), qid))
+            le = block.find(b"\n", ls)
+            head = _CLASSIC_HEAD.match(block, ls, le if le >= 0 else len(block))
+            proc = block[head.start(1) : head.end()] if head is not None else None
+            failure = (start, run, ls, status, dkey, relay, none_peer, tail, m.group(1), qid, proc)
+            failures.append(failure)
             continue
         if run < 0:
             before += 1
@@ -76,11 +79,17 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     if b"status=" in msg:
         return False
     tls = (b"SSL_connect error", b"SSL_accept error", b"certificate verification failed")
+    proc = line[head.start(1) : head.end()]
     if not any(t in msg for t in tls):
-        return (msg.startswith(b"connect to ") and b"]:" in msg) or None
+        if msg.startswith(b"connect to ") and b"]:" in msg:
+            return True
+        if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
+            return proc, msg, False
+        return False
+    if b"SSL_accept error" in msg:
+        return proc, msg, PostfixScanner._library_problem_after(block, end, proc)
     if b"SSL_accept" in msg:
         return None
-    proc = line[head.start(1) : head.end()]
     if b"SSL_connect error" in msg:
         library = PostfixScanner._library_problem_after(block, end, proc)
     else:
