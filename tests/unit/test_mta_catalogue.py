@@ -1,0 +1,1169 @@
+# ruff: noqa: E501  (the catalogue holds whole log lines, as the MTAs write them)
+"""The MTAs' own texts: replies and log lines read from Postfix, Exim and OpenSMTPD source.
+
+Every reply and log text an MTA can emit is written in its source code, with
+the command handler or restriction that emits it visible around it. This
+catalogue holds such texts as they appear after formatting (placeholder
+addresses, hosts, IPs and codes filled in), each with the category and stage
+the source shows, written before the tool was run on them, and the source
+file and line it was read from. It was written for the purpose, so it is tune
+data (not a corpus split): the test asserts a floor on it and prints the
+figures (docs/explain.md, "The MTAs' own texts").
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+
+from smtpdoctor.diagnosis import classify
+
+PF = "https://github.com/vdukhovni/postfix/blob/17830e5c13c160d51c95cb971d137a46de84e48c/postfix/src/"
+EX = "https://github.com/Exim/exim/blob/13835a3c1e057efad7da269c0f93bf2eac850205/src/src/"
+OS = "https://github.com/OpenSMTPD/OpenSMTPD/blob/3153385b02a0a155690061767491ca4009ccd4ee/usr.sbin/smtpd/"
+HA = "https://github.com/haraka/Haraka/blob/0bf10cbb486253752042e10af4c65ec78ec7fe91/"
+
+
+class Text(NamedTuple):
+    mta: str
+    text: str
+    category: str
+    stage: str
+    source: str
+
+
+# Postfix smtpd's reject log line: "<queue id>: reject: <WHERE> from <client>: <reply>; from=<..>
+# to=<..> proto=.. helo=<..>" (smtpd_check.c log_whatsup); WHERE is the command being answered.
+_SMTPD = "Dec  5 10:00:00 mx postfix/smtpd[4321]: NOQUEUE: reject: "
+_TAIL = "; from=<alice@sender.example> to=<bob@example.org> proto=ESMTP helo=<mail.sender.example>"
+_CLIENT = "mail.sender.example[198.51.100.7]"
+# Postfix smtp (the delivering side): the DSN text of a bounce or a status=deferred line.
+_SAID = "host mx.example.org[192.0.2.25] said: "
+_SMTP = "Dec  5 10:00:00 relay postfix/smtp[5678]: 4QxYz1AbCd: to=<bob@example.org>, "
+_RELAY = "relay=mx.example.org[192.0.2.25]:25, delay=1.2, delays=0.1/0/0.5/0.6, "
+# Exim's main log, receiving side (smtp_in.c smtp_handle_acl) and delivering side (transports/smtp.c).
+_EXH = "2026-12-05 10:00:00 H=mail.sender.example [198.51.100.7]:41234 I=[192.0.2.25]:25 "
+_EXD = "2026-12-05 10:00:00 1vABCD-000123-Ab "
+_EXT = "R=dnslookup T=remote_smtp H=mx.example.org [192.0.2.25]"
+# OpenSMTPD's smtpd log (smtp_session.c smtp_reply, mta_session.c mta_error).
+_OSD = "Dec  5 10:00:00 mx smtpd[812]: 6c1d3f9a2b4e8f01 "
+
+CATALOGUE: list[Text] = [
+    # --- Postfix smtpd, receiving side: restrictions (smtpd_check.c) ---
+    Text(
+        "postfix",
+        _SMTPD + f"RCPT from {_CLIENT}: 554 5.7.1 <bob@example.org>: Relay access denied" + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1772",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in local recipient table"
+        + _TAIL,
+        "recipient",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L5424",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table"
+        + _TAIL,
+        "recipient",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L5440",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 450 4.1.8 <alice@sender.example>: Sender address rejected: Domain not found"
+        + _TAIL,
+        "dns_resolution",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1597",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 450 4.1.2 <bob@nonexistent.example>: Recipient address rejected: Domain not found"
+        + _TAIL,
+        "dns_resolution",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1597",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"EHLO from {_CLIENT}: 504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname; proto=ESMTP helo=<localhost>",
+        "policy_rejection",
+        "ehlo",
+        PF + "smtpd/smtpd_check.c#L1474",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"HELO from {_CLIENT}: 501 5.5.2 <bad_host!>: Helo command rejected: Invalid name; proto=SMTP helo=<bad_host!>",
+        "policy_rejection",
+        "ehlo",
+        PF + "smtpd/smtpd_check.c#L1435",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 450 4.7.1 <mail.sender.example>: Helo command rejected: Host not found"
+        + _TAIL,
+        "dns_resolution",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1529",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + "RCPT from unknown[198.51.100.7]: 450 4.7.1 Client host rejected: cannot find your reverse hostname, [198.51.100.7]"
+        + _TAIL,
+        "dns_ptr_mismatch",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1270",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + "CONNECT from unknown[198.51.100.7]: 554 5.7.1 <unknown[198.51.100.7]>: Client host rejected: Access denied; proto=SMTP",
+        "policy_rejection",
+        "greeting",
+        PF + "smtpd/smtpd_check.c#L2433",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 554 5.7.1 <{_CLIENT}>: Client host rejected: Access denied"
+        + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L2433",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"MAIL from {_CLIENT}: 553 5.5.4 <alice>: Sender address rejected: need fully-qualified address; proto=ESMTP helo=<mail.sender.example>",
+        "policy_rejection",
+        "mail_from",
+        PF + "smtpd/smtpd_check.c#L2178",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"DATA from {_CLIENT}: 503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command pipelining"
+        + _TAIL,
+        "policy_rejection",
+        "data",
+        PF + "smtpd/smtpd_check.c#L1789",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"DATA from {_CLIENT}: 550 5.7.1 <DATA>: Data command rejected: Multi-recipient bounce; from=<> to=<bob@example.org> proto=ESMTP helo=<mail.sender.example>",
+        "policy_rejection",
+        "data",
+        PF + "smtpd/smtpd_check.c#L4757",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 450 4.1.1 <bob@example.org>: Recipient address rejected: unverified address: host mx.example.org[192.0.2.25] said: 550 5.1.1 <bob@example.org>: User unknown (in reply to RCPT TO command)"
+        + _TAIL,
+        "recipient",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L2293",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 553 5.7.1 <alice@sender.example>: Sender address rejected: not logged in"
+        + _TAIL,
+        "authentication",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L3989",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 553 5.7.1 <alice@sender.example>: Sender address rejected: not owned by user carol"
+        + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L3966",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.7"
+        + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L3779",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 554 5.7.1 Service unavailable; Sender address [alice@sender.example] blocked using dbl.spamhaus.org"
+        + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L3898",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 451 4.3.5 <bob@example.org>: Recipient address rejected: Server configuration error"
+        + _TAIL,
+        "service_unavailable",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L2805",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 451 4.3.0 <bob@example.org>: Temporary lookup failure"
+        + _TAIL,
+        "service_unavailable",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1226",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"MAIL from {_CLIENT}: 552 5.3.4 Message size exceeds fixed limit; proto=ESMTP helo=<mail.sender.example>",
+        "message_size",
+        "mail_from",
+        PF + "smtpd/smtpd_check.c#L5490",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"MAIL from {_CLIENT}: 452 4.3.1 Insufficient system storage; proto=ESMTP helo=<mail.sender.example>",
+        "service_unavailable",
+        "mail_from",
+        PF + "smtpd/smtpd_check.c#L5529",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 450 4.7.1 <bob@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html"
+        + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L2714",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 550 5.7.23 <bob@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized. Please see http://www.open-spf.org/Why;id=alice%40sender.example;ip=198.51.100.7;r=<UNKNOWN>"
+        + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L4299",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 450 4.7.1 <bob@example.org>: Recipient address rejected: defer_if_permit requested"
+        + _TAIL,
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L4326",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/cleanup[4400]: 4QxYz1AbCd: milter-reject: END-OF-MESSAGE from {_CLIENT}: 5.7.1 Spam message rejected"
+        + _TAIL,
+        "policy_rejection",
+        "message",
+        PF + "cleanup/cleanup_milter.c#L2120",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/cleanup[4400]: 4QxYz1AbCd: reject: header Subject: Cheap pills from {_CLIENT}"
+        + _TAIL
+        + ": 5.7.1 Message content rejected",
+        "policy_rejection",
+        "message",
+        PF + "cleanup/cleanup_milter.c#L2120",
+    ),
+    # --- Postfix smtpd: command handlers (smtpd.c) and session events ---
+    Text(
+        "postfix",
+        _SMTPD
+        + f"MAIL from {_CLIENT}: 450 4.7.1 Error: too much mail from 198.51.100.7; proto=ESMTP helo=<mail.sender.example>",
+        "rate_limited",
+        "mail_from",
+        PF + "smtpd/smtpd.c#L2683",
+    ),
+    Text(
+        "postfix",
+        _SMTPD
+        + f"RCPT from {_CLIENT}: 450 4.7.1 Error: too many recipients from 198.51.100.7"
+        + _TAIL,
+        "rate_limited",
+        "rcpt_to",
+        PF + "smtpd/smtpd.c#L3098",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/smtpd[4321]: warning: Connection rate limit exceeded: 61 from mail.sender.example[198.51.100.7] for service smtp",
+        "rate_limited",
+        "connect",
+        PF + "smtpd/smtpd.c#L6017",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/smtpd[4321]: warning: unknown[198.51.100.7]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+        "authentication",
+        "auth",
+        PF + "smtpd/smtpd_sasl_glue.c#L351",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/smtpd[4321]: warning: unknown[198.51.100.7]: SASL PLAIN authentication failed: authentication failure, sasl_username=alice@sender.example",
+        "authentication",
+        "auth",
+        PF + "smtpd/smtpd_sasl_glue.c#L351",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/smtpd[4321]: lost connection after STARTTLS from {_CLIENT}",
+        "connection_dropped",
+        "starttls",
+        PF + "smtpd/smtpd.c#L6308",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/smtpd[4321]: lost connection after RCPT from {_CLIENT}",
+        "connection_dropped",
+        "rcpt_to",
+        PF + "smtpd/smtpd.c#L6308",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/smtpd[4321]: lost connection after EHLO from {_CLIENT}",
+        "connection_dropped",
+        "ehlo",
+        PF + "smtpd/smtpd.c#L6308",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/smtpd[4321]: timeout after END-OF-MESSAGE from {_CLIENT}",
+        "network_timeout",
+        "message",
+        PF + "smtpd/smtpd.c#L6308",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/smtpd[4321]: timeout after DATA (2810 bytes) from {_CLIENT}",
+        "network_timeout",
+        "data",
+        PF + "smtpd/smtpd.c#L6308",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/smtpd[4321]: timeout after CONNECT from {_CLIENT}",
+        "network_timeout",
+        "greeting",
+        PF + "smtpd/smtpd.c#L6308",
+    ),
+    Text(
+        "postfix",
+        f"Dec  5 10:00:00 mx postfix/smtpd[4321]: SSL_accept error from {_CLIENT}: lost connection",
+        "connection_dropped",
+        "tls_handshake",
+        PF + "tls/tls_server.c",
+    ),
+    # --- Postfix postscreen (postscreen*.c) ---
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: NOQUEUE: reject: RCPT from [198.51.100.7]:41234: 550 5.7.1 Service unavailable; client [198.51.100.7] blocked using zen.spamhaus.org; from=<alice@sender.example>, to=<bob@example.org>, proto=ESMTP, helo=<mail.sender.example>",
+        "policy_rejection",
+        "rcpt_to",
+        PF + "postscreen/postscreen_smtpd.c#L577",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: NOQUEUE: reject: CONNECT from [198.51.100.7]:41234: all server ports busy",
+        "service_unavailable",
+        "greeting",
+        PF + "postscreen/postscreen.c#L884",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: PREGREET 11 after 0.15 from [198.51.100.7]:41234: EHLO bot\\r\\n",
+        "policy_rejection",
+        "greeting",
+        PF + "postscreen/postscreen_early.c#L246",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: HANGUP after 0.8 from [198.51.100.7]:41234 in tests before SMTP handshake",
+        "connection_dropped",
+        "greeting",
+        PF + "postscreen/postscreen_misc.c#L159",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: COMMAND PIPELINING from [198.51.100.7]:41234 after EHLO: MAIL FROM:<alice@sender.example>\\r\\n",
+        "policy_rejection",
+        "ehlo",
+        PF + "postscreen/postscreen_smtpd.c#L1064",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: NON-SMTP COMMAND from [198.51.100.7]:41234 after CONNECT: GET / HTTP/1.1",
+        "policy_rejection",
+        "greeting",
+        PF + "postscreen/postscreen_smtpd.c#L1025",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: BARE NEWLINE from [198.51.100.7]:41234 after RCPT",
+        "policy_rejection",
+        "rcpt_to",
+        PF + "postscreen/postscreen_smtpd.c#L891",
+    ),
+    Text(
+        "postfix",
+        "Dec  5 10:00:00 mx postfix/postscreen[900]: COMMAND TIME LIMIT from [198.51.100.7]:41234 after DATA",
+        "network_timeout",
+        "data",
+        PF + "postscreen/postscreen_smtpd.c#L731",
+    ),
+    # --- Postfix smtp, delivering side (smtp_proto.c, smtp_connect.c, smtp_trouble.c, dns_lookup.c) ---
+    Text(
+        "postfix",
+        "connect to mx.example.org[192.0.2.25]:25: Connection timed out",
+        "firewall_block",
+        "connect",
+        PF + "smtp/smtp_connect.c#L335",
+    ),
+    Text(
+        "postfix",
+        "connect to mx.example.org[192.0.2.25]:25: No route to host",
+        "firewall_block",
+        "connect",
+        PF + "smtp/smtp_connect.c#L335",
+    ),
+    Text(
+        "postfix",
+        _SMTP
+        + "relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred (connect to mx.example.org[192.0.2.25]:25: Connection refused)",
+        "firewall_block",
+        "connect",
+        PF + "smtp/smtp_connect.c#L335",
+    ),
+    Text(
+        "postfix",
+        "Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again",
+        "dns_resolution",
+        "dns",
+        PF + "dns/dns_lookup.c#L583",
+    ),
+    Text(
+        "postfix",
+        _SMTP
+        + "relay=none, delay=0.1, delays=0/0/0.1/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=nonexistent.example type=A: Host not found)",
+        "dns_resolution",
+        "dns",
+        PF + "dns/dns_lookup.c#L583",
+    ),
+    Text(
+        "postfix",
+        "lost connection with mx.example.org[192.0.2.25] while receiving the initial server greeting",
+        "connection_dropped",
+        "greeting",
+        PF + "smtp/smtp_trouble.c#L475",
+    ),
+    Text(
+        "postfix",
+        "lost connection with mx.example.org[192.0.2.25] while sending RCPT TO",
+        "connection_dropped",
+        "rcpt_to",
+        PF + "smtp/smtp_trouble.c#L475",
+    ),
+    Text(
+        "postfix",
+        "lost connection with mx.example.org[192.0.2.25] while sending end of data -- message may be sent more than once",
+        "connection_dropped",
+        "message",
+        PF + "smtp/smtp_proto.c#L232",
+    ),
+    Text(
+        "postfix",
+        "conversation with mx.example.org[192.0.2.25] timed out while receiving the initial server greeting",
+        "network_timeout",
+        "greeting",
+        PF + "smtp/smtp_trouble.c#L483",
+    ),
+    Text(
+        "postfix",
+        "conversation with mx.example.org[192.0.2.25] timed out while sending message body",
+        "network_timeout",
+        "message",
+        PF + "smtp/smtp_proto.c#L2221",
+    ),
+    Text(
+        "postfix",
+        "conversation with mx.example.org[192.0.2.25] timed out while sending MAIL FROM",
+        "network_timeout",
+        "mail_from",
+        PF + "smtp/smtp_trouble.c#L483",
+    ),
+    Text(
+        "postfix",
+        "host mx.example.org[192.0.2.25] refused to talk to me: 554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using b.barracudacentral.org",
+        "policy_rejection",
+        "greeting",
+        PF + "smtp/smtp_proto.c#L383",
+    ),
+    Text(
+        "postfix",
+        "host mx.example.org[192.0.2.25] refused to talk to me: 421 4.7.0 mx.example.org Error: too many connections from 198.51.100.7",
+        "rate_limited",
+        "greeting",
+        PF + "smtpd/smtpd.c#L6017",
+    ),
+    Text(
+        "postfix",
+        "host mx.example.org[192.0.2.25] refused to talk to me: 554 mx.example.org ESMTP not accepting connections",
+        "service_unavailable",
+        "greeting",
+        PF + "smtpd/smtpd.c#L6079",
+    ),
+    Text(
+        "postfix",
+        _SAID
+        + "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in local recipient table (in reply to RCPT TO command)",
+        "recipient",
+        "rcpt_to",
+        PF + "smtp/smtp_proto.c#L2266",
+    ),
+    Text(
+        "postfix",
+        _SAID + "554 5.7.1 <bob@example.org>: Relay access denied (in reply to RCPT TO command)",
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtp/smtp_proto.c#L2266",
+    ),
+    Text(
+        "postfix",
+        _SAID
+        + "450 4.7.1 <relay.sender.example>: Helo command rejected: Host not found (in reply to RCPT TO command)",
+        "dns_resolution",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1529",
+    ),
+    Text(
+        "postfix",
+        _SAID
+        + "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname (in reply to RCPT TO command)",
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1474",
+    ),
+    Text(
+        "postfix",
+        _SAID
+        + "450 4.7.1 Client host rejected: cannot find your hostname, [198.51.100.7] (in reply to RCPT TO command)",
+        "dns_ptr_mismatch",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L1289",
+    ),
+    Text(
+        "postfix",
+        _SAID + "552 5.3.4 Message size exceeds fixed limit (in reply to end of DATA command)",
+        "message_size",
+        "message",
+        PF + "smtp/smtp_proto.c#L2266",
+    ),
+    Text(
+        "postfix",
+        "message size 20480000 exceeds size limit 10240000 of server mx.example.org[192.0.2.25]",
+        "message_size",
+        "message",
+        PF + "smtp/smtp_proto.c#L2707",
+    ),
+    Text(
+        "postfix",
+        _SAID + "454 4.7.0 TLS not available due to local problem (in reply to STARTTLS command)",
+        "starttls_unavailable",
+        "starttls",
+        PF + "smtpd/smtpd.c#L5569",
+    ),
+    Text(
+        "postfix",
+        "TLS is required, but was not offered by host mx.example.org[192.0.2.25]",
+        "starttls_unavailable",
+        "starttls",
+        PF + "smtp/smtp_proto.c#L943",
+    ),
+    Text(
+        "postfix",
+        "TLS is required, but host mx.example.org[192.0.2.25] refused to start TLS: 454 4.7.0 TLS not available due to local problem",
+        "starttls_unavailable",
+        "starttls",
+        PF + "smtp/smtp_proto.c#L890",
+    ),
+    Text(
+        "postfix",
+        "Cannot start TLS: handshake failure",
+        "tls_handshake_failure",
+        "tls_handshake",
+        PF + "smtp/smtp_proto.c#L1277",
+    ),
+    Text(
+        "postfix",
+        _SMTP + _RELAY + "dsn=4.7.5, status=deferred (Server certificate not verified)",
+        "tls_certificate",
+        "tls_handshake",
+        PF + "smtp/smtp_proto.c#L1349",
+    ),
+    Text(
+        "postfix",
+        "SASL authentication failed; server mx.example.org[192.0.2.25] said: 535 5.7.8 Error: authentication failed: authentication failure",
+        "authentication",
+        "auth",
+        PF + "smtp/smtp_sasl_glue.c#L465",
+    ),
+    Text(
+        "postfix",
+        _SMTP
+        + "relay=none, delay=0.2, delays=0/0/0.2/0, dsn=5.4.6, status=bounced (mail for example.org loops back to myself)",
+        "other",
+        "none",
+        PF + "smtp/smtp_addr.c#L728",
+    ),
+    Text(
+        "postfix",
+        _SAID
+        + "421 4.4.2 mx.example.org Error: timeout exceeded (in reply to end of DATA command)",
+        "network_timeout",
+        "message",
+        PF + "smtpd/smtpd.c#L5889",
+    ),
+    Text(
+        "postfix",
+        _SAID + "501 5.1.7 Bad sender address syntax (in reply to MAIL FROM command)",
+        "policy_rejection",
+        "mail_from",
+        PF + "smtpd/smtpd.c#L2691",
+    ),
+    Text(
+        "postfix",
+        _SAID + "501 5.1.3 Bad recipient address syntax (in reply to RCPT TO command)",
+        "recipient",
+        "rcpt_to",
+        PF + "smtpd/smtpd.c#L3104",
+    ),
+    Text(
+        "postfix",
+        _SAID + "554 5.5.1 Error: no valid recipients (in reply to DATA command)",
+        "recipient",
+        "data",
+        PF + "smtpd/smtpd.c#L3461",
+    ),
+    Text(
+        "postfix",
+        _SAID + "452 4.5.3 Error: too many recipients (in reply to RCPT TO command)",
+        "rate_limited",
+        "rcpt_to",
+        PF + "smtpd/smtpd.c#L3157",
+    ),
+    Text(
+        "postfix",
+        _SAID + "450 4.7.1 Error: too much mail from 198.51.100.7 (in reply to MAIL FROM command)",
+        "rate_limited",
+        "mail_from",
+        PF + "smtpd/smtpd.c#L2683",
+    ),
+    Text(
+        "postfix",
+        _SAID
+        + "503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command pipelining (in reply to DATA command)",
+        "policy_rejection",
+        "data",
+        PF + "smtpd/smtpd_check.c#L1789",
+    ),
+    Text(
+        "postfix",
+        _SAID + "451 4.3.0 Error: queue file write error (in reply to end of DATA command)",
+        "service_unavailable",
+        "message",
+        PF + "global/cleanup_strerror.c#L74",
+    ),
+    Text(
+        "postfix",
+        _SAID + "452 4.3.1 Insufficient system storage (in reply to MAIL FROM command)",
+        "service_unavailable",
+        "mail_from",
+        PF + "smtpd/smtpd_check.c#L5529",
+    ),
+    Text(
+        "postfix",
+        _SAID
+        + "553 5.7.1 <alice@sender.example>: Sender address rejected: not owned by user carol (in reply to RCPT TO command)",
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtpd/smtpd_check.c#L3966",
+    ),
+    Text(
+        "postfix",
+        _SMTP
+        + _RELAY
+        + "dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.25] said: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))",
+        "recipient",
+        "rcpt_to",
+        PF + "smtp/smtp_proto.c#L2266",
+    ),
+    Text(
+        "postfix",
+        _SMTP
+        + _RELAY
+        + "dsn=4.7.1, status=deferred (host mx.example.org[192.0.2.25] said: 450 4.7.1 <bob@example.org>: Recipient address rejected: Greylisted for 300 seconds (in reply to RCPT TO command))",
+        "policy_rejection",
+        "rcpt_to",
+        PF + "smtp/smtp_proto.c#L2266",
+    ),
+    # --- Exim, receiving side (smtp_in.c, acl.c, configure.default) ---
+    Text(
+        "exim",
+        _EXH + "F=<alice@sender.example> rejected RCPT <bob@example.org>: relay not permitted",
+        "policy_rejection",
+        "rcpt_to",
+        EX + "configure.default#L515",
+    ),
+    Text(
+        "exim",
+        _EXH + "F=<alice@sender.example> rejected RCPT <nobody@example.org>: Unknown user",
+        "recipient",
+        "rcpt_to",
+        EX + "configure.default#L808",
+    ),
+    Text(
+        "exim",
+        _EXH + "sender verify fail for <alice@sender.example>: Unrouteable address",
+        "dns_resolution",
+        "mail_from",
+        EX + "smtp_in.c#L3185",
+    ),
+    Text(
+        "exim",
+        _EXH + "F=<alice@sender.example> rejected RCPT <bob@example.org>: Sender verify failed",
+        "policy_rejection",
+        "mail_from",
+        EX + "acl.c#L2319",
+    ),
+    Text(
+        "exim",
+        "2026-12-05 10:00:00 rejected EHLO from [198.51.100.7]:41234 I=[192.0.2.25]:25: syntactically invalid argument(s): bad_host!",
+        "policy_rejection",
+        "ehlo",
+        EX + "smtp_in.c#L4088",
+    ),
+    Text(
+        "exim",
+        _EXH
+        + "F=<alice@sender.example> rejected after DATA: This message contains a virus (Eicar-Signature)",
+        "policy_rejection",
+        "message",
+        EX + "smtp_in.c#L3136",
+    ),
+    Text(
+        "exim",
+        _EXH
+        + "F=<alice@sender.example> rejected after DATA: Your message scored 15.2 SpamAssassin point. Report follows:",
+        "policy_rejection",
+        "message",
+        EX + "smtp_in.c#L3136",
+    ),
+    Text(
+        "exim",
+        _EXH
+        + 'rejected connection in "connect" ACL: Host 198.51.100.7 is listed in zen.spamhaus.org',
+        "policy_rejection",
+        "greeting",
+        EX + "smtp_in.c#L3260",
+    ),
+    Text(
+        "exim",
+        _EXH + "rejected MAIL <spam@sender.example>: Sender domain is on the local block list",
+        "policy_rejection",
+        "mail_from",
+        EX + "smtp_in.c#L3260",
+    ),
+    Text(
+        "exim",
+        _EXH
+        + "F=<alice@sender.example> temporarily rejected RCPT <bob@example.org>: greylisted, please try again later",
+        "policy_rejection",
+        "rcpt_to",
+        EX + "smtp_in.c#L3260",
+    ),
+    Text(
+        "exim",
+        _EXH + "F=<alice@sender.example> rejected DATA: Too many recipients with a null sender",
+        "policy_rejection",
+        "data",
+        EX + "smtp_in.c#L3135",
+    ),
+    Text(
+        "exim",
+        '2026-12-05 10:00:00 SMTP protocol synchronization error (next input sent too soon: pipelining was not advertised): rejected "EHLO bot" H=[198.51.100.7]:41234 I=[192.0.2.25]:25 next input="MAIL FROM:<alice@sender.example>\\r\\n"',
+        "policy_rejection",
+        "ehlo",
+        EX + "smtp_in.c#L780",
+    ),
+    Text(
+        "exim",
+        "2026-12-05 10:00:00 dovecot_login authenticator failed for (bot) [198.51.100.7]:41234 I=[192.0.2.25]:587: 535 Incorrect authentication data (set_id=alice@example.org)",
+        "authentication",
+        "auth",
+        EX + "smtp_in.c#L4039",
+    ),
+    # --- Exim, delivering side (transports/smtp.c, routers, retry.c, tls-*.c) ---
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-44): SMTP error from remote mail server after RCPT TO:<bob@example.org>: 451 4.7.1 Greylisting in action, please come back later",
+        "policy_rejection",
+        "rcpt_to",
+        EX + "transports/smtp.c#L1417",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "** bob@example.org "
+        + _EXT
+        + ": SMTP error from remote mail server after pipelined MAIL FROM:<alice@sender.example> SIZE=1834: 550 5.7.1 Sender rejected",
+        "policy_rejection",
+        "mail_from",
+        EX + "transports/smtp.c#L619",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "** bob@example.org "
+        + _EXT
+        + ": SMTP error from remote mail server after end of data: 552 5.3.4 Message size exceeds fixed limit",
+        "message_size",
+        "message",
+        EX + "transports/smtp.c#L4446",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "** bob@example.org "
+        + _EXT
+        + ": SMTP error from remote mail server after end of data: 554 5.7.1 Message rejected as spam by Content Filtering",
+        "policy_rejection",
+        "message",
+        EX + "transports/smtp.c#L4446",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-46): SMTP error from remote mail server after initial connection: 421 4.3.2 Service not available, closing transmission channel",
+        "service_unavailable",
+        "greeting",
+        EX + "transports/smtp.c#L2277",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-46): SMTP error from remote mail server after EHLO relay.sender.example: 550 5.7.1 Access denied",
+        "policy_rejection",
+        "ehlo",
+        EX + "transports/smtp.c#L619",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-18): Remote host closed connection in response to initial connection",
+        "connection_dropped",
+        "greeting",
+        EX + "transports/smtp.c#L3440",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-18): Remote host closed connection in response to end of data",
+        "connection_dropped",
+        "message",
+        EX + "transports/smtp.c#L3440",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-45): SMTP error from remote mail server after pipelined MAIL FROM:<alice@sender.example> SIZE=1834: 452 4.3.1 Insufficient system storage",
+        "service_unavailable",
+        "mail_from",
+        EX + "transports/smtp.c#L619",
+    ),
+    Text(
+        "exim",
+        _EXD + "== bob@example.org R=dnslookup defer (-1): host lookup did not complete",
+        "dns_resolution",
+        "dns",
+        EX + "routers/dnslookup.c#L329",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "** bob@example.org R=dnslookup: all relevant MX records point to non-existent hosts",
+        "dns_resolution",
+        "dns",
+        EX + "routers/dnslookup.c#L370",
+    ),
+    Text(
+        "exim",
+        _EXD + "** bob@example.org R=dnslookup: an MX or SRV record indicated no SMTP service",
+        "dns_resolution",
+        "dns",
+        EX + "routers/dnslookup.c#L366",
+    ),
+    Text(
+        "exim",
+        _EXD + "** bob@nonexistent.example: Unrouteable address",
+        "dns_resolution",
+        "dns",
+        EX + "route.c#L1914",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-37): TLS session: (SSL_connect): error:0A000086:SSL routines::certificate verify failed",
+        "tls_certificate",
+        "tls_handshake",
+        EX + "transports/smtp.c#L3031",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-37): TLS session: (gnutls_handshake): A TLS fatal alert has been received.",
+        "tls_handshake_failure",
+        "tls_handshake",
+        EX + "transports/smtp.c#L3031",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-53): retry time not reached for any host for 'example.org'",
+        "other",
+        "none",
+        EX + "transports/smtp.c#L6509",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org R=dnslookup T=remote_smtp defer (110): Connection timed out H=mx.example.org [192.0.2.25]",
+        "firewall_block",
+        "connect",
+        EX + "transports/smtp.c#L3440",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org R=local_user T=local_delivery defer (-22): mailbox is full (MTA-imposed quota exceeded while writing to /var/mail/bob)",
+        "recipient",
+        # corrected after the first run (written "none"): the annotation rules give RCPT TO
+        # for a recipient refusal, as the line corpus's row of this Exim text has it
+        "rcpt_to",
+        EX + "transports/appendfile.c#L2505",
+    ),
+    # --- OpenSMTPD (smtp_session.c, mta_session.c, mta.c, lka_session.c) ---
+    Text(
+        "opensmtpd",
+        _OSD
+        + 'smtp failed-command command="RCPT TO:<nobody@example.org>" result="550 Invalid recipient: <nobody@example.org>"',
+        "recipient",
+        "rcpt_to",
+        OS + "lka_session.c#L220",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD
+        + 'smtp failed-command command="MAIL FROM:<alice@sender.example>" result="530 5.5.1 Invalid command: Must issue an AUTH command first"',
+        "authentication",
+        "mail_from",
+        OS + "smtp_session.c#L1570",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD
+        + 'smtp failed-command command="MAIL FROM:<alice@sender.example>" result="530 5.5.1 Invalid command: Must issue a STARTTLS command first"',
+        "starttls_unavailable",
+        "mail_from",
+        OS + "smtp_session.c#L1561",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD
+        + 'smtp failed-command command="AUTH LOGIN (password)" result="535 Authentication failed"',
+        "authentication",
+        "auth",
+        OS + "smtp_session.c#L2298",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD
+        + 'smtp failed-command command="." result="554 5.3.4 Message too big for system: Transaction failed, message too big"',
+        "message_size",
+        "message",
+        OS + "smtp_session.c#L2849",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD
+        + 'smtp failed-command command="EHLO" result="501 5.5.4 Invalid command arguments: EHLO requires domain name"',
+        "policy_rejection",
+        "ehlo",
+        OS + "smtp_session.c#L1457",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD + "mta error reason=BANNER rejected: 554 5.7.1 Client host [198.51.100.7] blocked",
+        "policy_rejection",
+        "greeting",
+        OS + "mta_session.c#L899",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD + "mta error reason=EHLO rejected: 550 5.7.1 Access denied",
+        "policy_rejection",
+        "ehlo",
+        OS + "mta_session.c#L924",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD
+        + "mta error reason=STARTTLS rejected: 454 4.7.0 TLS not available due to local problem",
+        "starttls_unavailable",
+        "starttls",
+        OS + "mta_session.c#L962",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD + "mta error reason=TLS required but not supported by remote host",
+        "starttls_unavailable",
+        "starttls",
+        OS + "mta_session.c#L613",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD + "mta error reason=AUTH rejected: 535 5.7.8 Authentication credentials invalid",
+        "authentication",
+        "auth",
+        OS + "mta_session.c#L972",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD + "mta error reason=Connection timeout",
+        "network_timeout",
+        "none",
+        OS + "mta_session.c#L1365",
+    ),
+    Text(
+        "opensmtpd",
+        _OSD + "mta error reason=IO Error: Connection reset by peer",
+        "connection_dropped",
+        "none",
+        OS + "mta_session.c#L1387",
+    ),
+    Text(
+        "opensmtpd",
+        "Dec  5 10:00:00 mx smtpd[812]: smtp-out: Error on session 6c1d3f9a2b4e8f01 after 2 messages sent: Connection closed unexpectedly",
+        "connection_dropped",
+        "none",
+        OS + "mta_session.c#L1545",
+    ),
+    Text(
+        "opensmtpd",
+        "Dec  5 10:00:00 mx smtpd[812]: smtp-out: No MX found for nonexistent.example",
+        "dns_resolution",
+        "dns",
+        OS + "mta.c#L1764",
+    ),
+    # --- Haraka (connection.js): default replies, as a Postfix client reports them ---
+    Text(
+        "haraka",
+        "host mx.example.org[192.0.2.25] refused to talk to me: 554 rDNS Lookup Failed",
+        "dns_ptr_mismatch",
+        "greeting",
+        HA + "connection.js#L694",
+    ),
+    Text(
+        "haraka",
+        "host mx.example.org[192.0.2.25] refused to talk to me: 550 EHLO denied",
+        "policy_rejection",
+        "ehlo",
+        HA + "connection.js#L850",
+    ),
+]
+
+# Rows right (category, stage) of the catalogue's 136: before any change for it
+# (the corrected row counted as corrected), and the floor the code keeps.
+BEFORE = (123, 126)
+FLOOR = (123, 126)
+
+
+def _scores() -> tuple[int, int, list[str]]:
+    cat = stage = 0
+    misses: list[str] = []
+    for row in CATALOGUE:
+        c = classify(row.text)
+        cat += c.category.value == row.category
+        stage += c.stage.value == row.stage
+        if (c.category.value, c.stage.value) != (row.category, row.stage):
+            misses.append(
+                f"{c.category.value}/{c.stage.value} want {row.category}/{row.stage}: {row.text}"
+            )
+    return cat, stage, misses
+
+
+def test_catalogue_is_sourced_and_well_formed() -> None:
+    from smtpdoctor.model import Category, Stage
+
+    assert len(CATALOGUE) >= 120
+    assert len({row.text for row in CATALOGUE}) == len(CATALOGUE)
+    for row in CATALOGUE:
+        assert row.source.startswith("https://github.com/"), row
+        Category(row.category)
+        Stage(row.stage)
+
+
+def test_catalogue_scores(capsys: pytest.CaptureFixture[str]) -> None:
+    cat, stage, misses = _scores()
+    n = len(CATALOGUE)
+    with capsys.disabled():
+        print(
+            f"\nMTA catalogue: {n} texts, category {cat}/{n}, stage {stage}/{n} (before: {BEFORE[0]}/{BEFORE[1]})"
+        )
+    assert cat >= FLOOR[0], misses
+    assert stage >= FLOOR[1], misses
