@@ -364,8 +364,10 @@ CATALOGUE: list[Text] = [
         "postfix",
         f"Dec  5 10:00:00 mx postfix/smtpd[4321]: timeout after DATA (2810 bytes) from {_CLIENT}",
         "network_timeout",
-        "data",
-        PF + "smtpd/smtpd.c#L6308",
+        # corrected after the first run (written "data"): smtpd.c logs "(N bytes)" only
+        # while it receives the content after DATA (SMTPD_AFTER_DATA, "DATA content")
+        "message",
+        PF + "smtpd/smtpd.c#L6294",
     ),
     Text(
         "postfix",
@@ -1129,8 +1131,8 @@ CATALOGUE: list[Text] = [
 
 # Rows right (category, stage) of the catalogue's 136: before any change for it
 # (the corrected row counted as corrected), and the floor the code keeps.
-BEFORE = (123, 126)
-FLOOR = (123, 126)
+BEFORE = (123, 127)
+FLOOR = (132, 133)
 
 
 def _scores() -> tuple[int, int, list[str]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
+from smtpdoctor.knowledge.mta_texts import MTA_PATTERNS, MTA_STAGE_PHRASES
 from smtpdoctor.knowledge.phrasing import (
     PermanenceCue,
     StagePhrase,
@@ -890,7 +891,8 @@ _CORE: tuple[TextPattern, ...] = (
         "The message is larger than the limit the receiving server announces in its EHLO "
         "reply (SIZE); the sender gave up before MAIL FROM.",
         source="postfix",
-        stage=_S.MAIL_FROM,
+        # (content: the message stage, like the corpus reading)
+        stage=_S.MESSAGE,
         permanence=_PM,
         retry=False,
     ),
@@ -1269,6 +1271,7 @@ PERMANENCE_CUES: tuple[PermanenceCue, ...] = (
 PATTERNS: tuple[TextPattern, ...] = (
     _CORE[0],
     *PRECISE_PATTERNS,
+    *MTA_PATTERNS,
     *BOUNCE_PATTERNS,
     *VENDOR_PATTERNS,
     *LIBRARY_PATTERNS,
@@ -1278,6 +1281,7 @@ PATTERNS: tuple[TextPattern, ...] = (
 )
 STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *VENDOR_STAGE_PHRASES,
+    *MTA_STAGE_PHRASES,
     *_CORE_STAGES,
     *STATED_STAGES,
     *FALLBACK_STAGE_PHRASES,
