@@ -86,6 +86,67 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "FROM without logging in.",
         "A submission port used without credentials.",
     ),
+    # Sendmail's collect(): the client went away in the middle of the message.
+    pattern(
+        "mta.sendmail_premature_eom",
+        r"\bpremature EOM: unexpected close\b",
+        _C.CONNECTION_DROPPED,
+        "The connection closed while the message was being transferred.",
+        "The client gave up (a timeout, a network drop, or a content filter in between).",
+    ),
+    # Sendmail's conf.c refuseconnections(): the daemon stops accepting connections.
+    pattern(
+        "mta.sendmail_refusing",
+        r"\brejecting connections on daemon \S+: (?:load average|free memory|\d+ children)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving Sendmail stopped accepting connections for a while (its load, "
+        "memory or process limit was reached).",
+        "A load spike on the receiving host, or RefuseLA/MaxDaemonChildren set low.",
+        stage=_S.CONNECT,
+    ),
+    # Sendmail's srvrsmtp.c: BadRcptThrottle, too many refused recipients.
+    pattern(
+        "mta.sendmail_rcpt_flood",
+        r"\bPossible SMTP RCPT flood\b",
+        _C.RATE_LIMITED,
+        "The client sent too many recipients that were refused; the server throttled "
+        "or closed the session.",
+        "A dictionary attack, or a mailing list with many stale addresses.",
+        stage=_S.RCPT_TO,
+    ),
+    # Postfix local(8): the mailbox file reached mailbox_size_limit (EFBIG).
+    pattern(
+        "mta.postfix_mailbox_file_too_large",
+        r"\bcannot update mailbox \S+ for user \S+\. error writing message: File too large\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox reached its size limit.",
+        "The mailbox file is as large as the server allows (Postfix's mailbox_size_limit).",
+    ),
+    # OpenSMTPD's DATA without an accepted recipient.
+    pattern(
+        "mta.no_recipient_specified",
+        r"\bNo recipient specified\b",
+        _C.RECIPIENT,
+        "DATA came with no accepted recipient: every recipient was refused before.",
+        "All recipients were refused at RCPT TO (see the replies before).",
+    ),
+    # OpenSMTPD's smtp_session.c logs the result of a login; mta_session.c a TLS failure.
+    pattern(
+        "mta.opensmtpd_auth_result",
+        r"\bauthentication user=\S+ result=(?:permfail|tempfail)\b",
+        _C.AUTHENTICATION,
+        "The client's login (AUTH) failed.",
+        "A wrong user name or password, or the credentials backend is unavailable.",
+        stage=_S.AUTH,
+    ),
+    pattern(
+        "mta.opensmtpd_tls_failure",
+        r"\bclosing reason=tls-(?:failure|connect-failed)\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake with the other server failed.",
+        "No common TLS version or cipher, or a certificate the other side refused.",
+        stage=_S.TLS_HANDSHAKE,
+    ),
 )
 
 MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
@@ -115,4 +176,13 @@ MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\brefused to talk to me: [45]\d\d\b[^\n]{0,80}?\b(?:EHLO|HELO) (?:denied|rejected)\b",
         _S.EHLO,
     ),
+    # Sendmail's milter log lines name the SMTP step the filter answered (srvrsmtp.c).
+    stage_phrase("stage.milter_connect", r"\bMilter: connect: ", _S.GREETING),
+    stage_phrase("stage.milter_helo", r"\bMilter: helo=", _S.EHLO),
+    stage_phrase("stage.milter_from", r"\bMilter: from=", _S.MAIL_FROM),
+    stage_phrase("stage.milter_to", r"\bMilter: to=", _S.RCPT_TO),
+    stage_phrase("stage.milter_cmd_data", r"\bMilter: cmd=data, reject=", _S.DATA),
+    stage_phrase("stage.milter_data", r"\bMilter: data, reject=", _S.MESSAGE),
+    # Exim refuses a message whose lines exceed the transport's limit.
+    stage_phrase("stage.exim_lines_too_long", r"\blines too long for transport\b", _S.MESSAGE),
 )
