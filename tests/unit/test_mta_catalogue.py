@@ -13,6 +13,7 @@ figures (docs/explain.md, "The MTAs' own texts").
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -1617,3 +1618,121 @@ def test_catalogue_scores(capsys: pytest.CaptureFixture[str]) -> None:
         print(f" (first sight: {BEFORE[0]}/{n}, {BEFORE[1]}/{n})")
     assert cat >= FLOOR[0], misses
     assert stage >= FLOOR[1], misses
+
+
+# The receiving side's reading (logs.inbound.Cause) of the catalogue's receiving-side
+# lines, by a piece that names the row; written before running the reader on them.
+INBOUND: dict[str, str] = {
+    "Relay access denied; from=": "relay_denied",
+    "User unknown in local recipient table; from=": "recipient",
+    "NOQUEUE: reject: RCPT from mail.sender.example[198.51.100.7]: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table": "recipient",
+    "<alice@sender.example>: Sender address rejected: Domain not found": "sender",
+    "<bob@nonexistent.example>: Recipient address rejected: Domain not found": "recipient",
+    "Helo command rejected: need fully-qualified hostname; proto": "helo",
+    "Helo command rejected: Invalid name": "helo",
+    "<mail.sender.example>: Helo command rejected: Host not found; from=": "helo",
+    "cannot find your reverse hostname": "ptr",
+    "CONNECT from unknown[198.51.100.7]: 554 5.7.1": "policy",
+    "Sender address rejected: need fully-qualified address": "sender",
+    "NOQUEUE: reject: DATA from mail.sender.example[198.51.100.7]: 503 5.5.0": "protocol",
+    "Multi-recipient bounce; from=": "policy",
+    "Sender address rejected: not owned by user carol; from=": "sender",
+    "Client host [198.51.100.7] blocked using zen.spamhaus.org; https": "dnsbl",
+    "blocked using dbl.spamhaus.org": "dnsbl",
+    "Recipient address rejected: Greylisted, see": "greylisted",
+    "Message rejected due to: SPF fail": "content",
+    "milter-reject: END-OF-MESSAGE": "content",
+    "NOQUEUE: reject: MAIL from mail.sender.example[198.51.100.7]: 552 5.3.4": "message_size",
+    "Error: too much mail from 198.51.100.7; proto": "rate_limited",
+    "Error: too many recipients from 198.51.100.7; from=": "rate_limited",
+    "Connection rate limit exceeded": "rate_limited",
+    "SASL LOGIN authentication failed": "auth",
+    "SASL PLAIN authentication failed": "auth",
+    "lost connection after STARTTLS from": "tls_handshake",
+    "lost connection after RCPT from": "dropped",
+    "lost connection after EHLO from": "dropped",
+    "timeout after END-OF-MESSAGE from": "timeout",
+    "timeout after DATA (2810 bytes)": "timeout",
+    "timeout after CONNECT from": "timeout",
+    "SSL_accept error from mail.sender.example": "tls_handshake",
+    "postscreen[900]: NOQUEUE: reject: RCPT from [198.51.100.7]:41234": "dnsbl",
+    "PREGREET 11 after": "protocol",
+    "HANGUP after 0.8": "dropped",
+    "COMMAND PIPELINING from": "protocol",
+    "NON-SMTP COMMAND from": "protocol",
+    "BARE NEWLINE from": "protocol",
+    "COMMAND TIME LIMIT from": "timeout",
+    "rejected RCPT <bob@example.org>: relay not permitted": "relay_denied",
+    "rejected RCPT <nobody@example.org>: Unknown user": "recipient",
+    "sender verify fail for <alice@sender.example>: Unrouteable address": "sender",
+    "rejected RCPT <bob@example.org>: Sender verify failed": "sender",
+    "rejected EHLO from [198.51.100.7]:41234": "helo",
+    "rejected after DATA: This message contains a virus": "content",
+    "rejected after DATA: Your message scored 15.2": "content",
+    'rejected connection in "connect" ACL': "dnsbl",
+    "rejected MAIL <spam@sender.example>": "sender",
+    "temporarily rejected RCPT <bob@example.org>: greylisted": "greylisted",
+    "SMTP protocol synchronization error (next input sent too soon": "protocol",
+    "dovecot_login authenticator failed": "auth",
+    "dropped: too many syntax or protocol errors": "protocol",
+    "TLS error on connection from mail.sender.example": "tls_certificate",
+    "SMTP command timeout on connection from": "timeout",
+    "ruleset=check_rcpt, arg1=<bob@other.example>, relay=mail.sender.example [198.51.100.7], reject=550 5.7.1 <bob@other.example>... Relaying denied. Proper": "relay_denied",
+    "Domain of sender address alice@nonexistent.example does not exist": "sender",
+    "Domain of sender address alice@slow.example does not resolve": "sender",
+    "Relaying denied. IP name lookup failed": "ptr",
+    "4B5A0012345: <nobody@example.org>... User unknown": "recipient",
+    "Milter: data, reject=": "content",
+    "Milter: connect: host=": "content",
+    "Milter: helo=bot": "content",
+    "lost input channel from": "dropped",
+    "AUTH failure (LOGIN)": "auth",
+    "collect: premature EOM": "dropped",
+    "Possible SMTP RCPT flood": "rate_limited",
+    'result="550 Invalid recipient': "recipient",
+    'result="535 Authentication failed"': "auth",
+    'result="554 5.3.4 Message too big for system': "message_size",
+    "EHLO requires domain name": "helo",
+}
+# Rows whose line the logs engine reads as an inbound failure with that cause (each
+# line alone in a file, as a user's excerpt): 50 of 70 before this round, 53 after
+# (a refusal at MAIL, logged without from=, keeps its cause); the floor a row less.
+INBOUND_BEFORE = 50
+INBOUND_FLOOR = 52
+
+
+def _inbound_rows() -> list[tuple[Text, str]]:
+    rows = []
+    for piece, cause in INBOUND.items():
+        found = [row for row in ALL if piece in row.text]
+        assert len(found) == 1, piece
+        rows.append((found[0], cause))
+    return rows
+
+
+def test_inbound_reader_on_the_catalogue(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from smtpdoctor.logs import DeliveryEvent, Options, expand_inputs, plan_chunks, run_local
+    from smtpdoctor.logs.inbound import inbound_cause
+
+    rows = _inbound_rows()
+    misses = []
+    for n, (row, cause) in enumerate(rows):
+        path = tmp_path / f"{n}.log"
+        path.write_text(row.text + "\n", encoding="utf-8")
+        sources, errors = expand_inputs([str(path)])
+        assert not errors
+        got: list[DeliveryEvent] = []
+        run_local(plan_chunks(sources, Options(), 1), Options(), sink=got.append)
+        inbound = [event for event in got if event.direction == "inbound"]
+        read = inbound_cause(inbound[0].text, inbound[0].stage).value if inbound else "no event"
+        if read != cause:
+            misses.append(f"{read} want {cause}: {row.text}")
+    right = len(rows) - len(misses)
+    with capsys.disabled():
+        print(
+            f"\nMTA catalogue, receiving side: {len(rows)} lines, cause {right}/{len(rows)}", end=""
+        )
+        print(f" (before: {INBOUND_BEFORE})")
+    assert right >= INBOUND_FLOOR, misses

@@ -96,9 +96,10 @@ class InboundLines:
             text = reply or text
             recipient = _envelope(env, "to=<")
         else:
-            reply, _, env = text.partition("; from=<")
+            reply, sep, env = text.partition("; from=<")
             recipient = _envelope(env, "to=<")
-            text = reply
+            # A refusal at MAIL logs no from= yet: its tail starts at "; proto=".
+            text = reply if sep else reply.partition("; proto=")[0]
         stage = Stage.MESSAGE if what in (b"header", b"body") else stage_of_command(what.decode())
         kind = "milter-reject" if b"milter-reject" in msg[: m.start() + 7] else "reject"
         text = f"{kind}: {what.decode()}: {text.strip()}"
