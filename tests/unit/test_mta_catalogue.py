@@ -293,7 +293,7 @@ CATALOGUE: list[Text] = [
         + ": 5.7.1 Message content rejected",
         "policy_rejection",
         "message",
-        PF + "cleanup/cleanup_milter.c#L2120",
+        PF + "cleanup/cleanup_message.c#L272",
     ),
     # --- Postfix smtpd: command handlers (smtpd.c) and session events ---
     Text(
@@ -383,7 +383,7 @@ CATALOGUE: list[Text] = [
         f"Dec  5 10:00:00 mx postfix/smtpd[4321]: SSL_accept error from {_CLIENT}: lost connection",
         "connection_dropped",
         "tls_handshake",
-        PF + "tls/tls_server.c",
+        PF + "tls/tls_server.c#L1022",
     ),
     # --- Postfix postscreen (postscreen*.c) ---
     Text(
