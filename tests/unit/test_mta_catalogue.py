@@ -1570,15 +1570,143 @@ CATALOGUE_2: list[Text] = [
 ]
 
 
-ALL = CATALOGUE + CATALOGUE_2
+# The third batch: the TLS texts of the delivering and receiving side (Postfix
+# tls_verify.c, tls_client.c, tls_misc.c, smtp_tls_policy.c; Exim tls-openssl.c),
+# written before the tool was run on it, after the second round's rules.
+_PFSMTP = "Dec  5 10:00:00 relay postfix/smtp[5678]: "
+_PFSMTPD = "Dec  5 10:00:00 mx postfix/smtpd[4321]: "
+CATALOGUE_3: list[Text] = [
+    Text(
+        "postfix",
+        _PFSMTP
+        + "certificate verification failed for mx.example.org[192.0.2.25]:25: untrusted issuer /C=US/O=Example/CN=Example Private CA",
+        "tls_certificate",
+        "tls_handshake",
+        PF + "tls/tls_verify.c#L304",
+    ),
+    Text(
+        "postfix",
+        _PFSMTP
+        + "certificate verification failed for mx.example.org[192.0.2.25]:25: self-signed certificate",
+        "tls_certificate",
+        "tls_handshake",
+        PF + "tls/tls_verify.c#L283",
+    ),
+    Text(
+        "postfix",
+        _PFSMTP
+        + "server certificate verification failed for mx.example.org[192.0.2.25]:25: certificate has expired",
+        "tls_certificate",
+        "tls_handshake",
+        PF + "tls/tls_verify.c#L326",
+    ),
+    Text(
+        "postfix",
+        _PFSMTP
+        + "server certificate verification failed for mx.example.org[192.0.2.25]:25: num=62:hostname mismatch",
+        "tls_certificate",
+        "tls_handshake",
+        PF + "tls/tls_verify.c#L357",
+    ),
+    Text(
+        "postfix",
+        _PFSMTP
+        + "certificate verification failed for mx.example.org[192.0.2.25]:25: not trusted by local or TLSA policy",
+        "tls_certificate",
+        "tls_handshake",
+        PF + "tls/tls_verify.c#L273",
+    ),
+    Text(
+        "postfix",
+        _PFSMTP + "SSL_connect error to mx.example.org[192.0.2.25]:25: lost connection",
+        "tls_handshake_failure",
+        "tls_handshake",
+        PF + "tls/tls_client.c#L1360",
+    ),
+    Text(
+        "postfix",
+        _SMTP
+        + "relay=none, delay=1, delays=0/0/1/0, dsn=4.7.5, status=deferred (TLSA lookup error for mx.example.org:25)",
+        "dns_resolution",
+        "dns",
+        PF + "smtp/smtp_tls_policy.c#L1100",
+    ),
+    Text(
+        "postfix",
+        _PFSMTPD
+        + "warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:ssl/statem/statem_srvr.c:1657:",
+        "tls_version_mismatch",
+        "tls_handshake",
+        PF + "tls/tls_misc.c#L1787",
+    ),
+    Text(
+        "postfix",
+        _PFSMTPD + "SSL_accept error from mail.sender.example[198.51.100.7]: -1",
+        "tls_handshake_failure",
+        "tls_handshake",
+        PF + "tls/tls_server.c#L1017",
+    ),
+    Text(
+        "exim",
+        "2026-12-05 10:00:00 TLS error on connection from mail.sender.example [198.51.100.7]:41234 I=[192.0.2.25]:25 (SSL_accept): error:0A000102:SSL routines::unsupported protocol",
+        "tls_version_mismatch",
+        "tls_handshake",
+        EX + "smtp_in.c#L2092",
+    ),
+    Text(
+        "exim",
+        "2026-12-05 10:00:00 TLS error on connection from mail.sender.example [198.51.100.7]:41234 I=[192.0.2.25]:25 (SSL_accept): error:0A0000C1:SSL routines::no shared cipher",
+        "tls_handshake_failure",
+        "tls_handshake",
+        EX + "smtp_in.c#L2092",
+    ),
+    Text(
+        "exim",
+        "2026-12-05 10:00:00 1vABCD-000123-Ab [192.0.2.25] SSL verify error: depth=0 error=certificate has expired cert=/CN=mx.example.org",
+        "tls_certificate",
+        "tls_handshake",
+        EX + "tls-openssl.c#L1134",
+    ),
+    Text(
+        "exim",
+        '2026-12-05 10:00:00 1vABCD-000123-Ab [192.0.2.25] SSL verify error: certificate name mismatch: DN="/CN=other.example" H="mx.example.org"',
+        "tls_certificate",
+        "tls_handshake",
+        EX + "tls-openssl.c#L1207",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-37): TLS session: (SSL_connect): error:0A000412:SSL routines::sslv3 alert bad certificate",
+        "tls_certificate",
+        "tls_handshake",
+        EX + "transports/smtp.c#L3031",
+    ),
+    Text(
+        "exim",
+        _EXD
+        + "== bob@example.org "
+        + _EXT
+        + " defer (-37): TLS session: (SSL_connect): error:0A00042E:SSL routines::tlsv1 alert protocol version",
+        "tls_version_mismatch",
+        "tls_handshake",
+        EX + "transports/smtp.c#L3031",
+    ),
+]
+
+
+ALL = CATALOGUE + CATALOGUE_2 + CATALOGUE_3
 
 # Rows right (category, stage): each batch on first sight, measured before any change
-# for it (the first batch 123/136 and 127/136, the second, after the first round's
-# rules, 46/55 and 46/55; corrected rows counted as corrected), so 169/191 and
-# 173/191 in all; after the two rounds 186/191 and 189/191. The floor keeps a row
-# of margin (97 % and 98 %, above the goal of 95 % and 90 %).
-BEFORE = (169, 173)
-FLOOR = (185, 188)
+# for it (the first batch 123/136 and 127/136; the second, after the first round's
+# rules, 46/55 and 46/55; the third, after the second round's, 14/15 and 14/15;
+# corrected rows counted as corrected), so 183/206 and 187/206 in all; after the three
+# rounds 201/206 and 204/206. The floor keeps a row of margin (97 % and 98.5 %, above
+# the goal of 95 % and 90 %).
+BEFORE = (183, 187)
+FLOOR = (200, 203)
 
 
 def _scores(rows: list[Text]) -> tuple[int, int, list[str]]:
@@ -1598,7 +1726,7 @@ def _scores(rows: list[Text]) -> tuple[int, int, list[str]]:
 def test_catalogue_is_sourced_and_well_formed() -> None:
     from smtpdoctor.model import Category, Stage
 
-    assert len(ALL) >= 190
+    assert len(ALL) >= 200
     assert len({row.text for row in ALL}) == len(ALL)
     for row in ALL:
         assert row.source.startswith("https://github.com/"), row
@@ -1608,7 +1736,11 @@ def test_catalogue_is_sourced_and_well_formed() -> None:
 
 def test_catalogue_scores(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
-        for name, rows in (("first batch", CATALOGUE), ("second batch", CATALOGUE_2)):
+        for name, rows in (
+            ("first batch", CATALOGUE),
+            ("second batch", CATALOGUE_2),
+            ("third batch", CATALOGUE_3),
+        ):
             cat, stage, _ = _scores(rows)
             print(f"\nMTA catalogue, {name}: {len(rows)} texts, category {cat}, stage {stage}")
     cat, stage, misses = _scores(ALL)
@@ -1654,7 +1786,7 @@ INBOUND: dict[str, str] = {
     "timeout after END-OF-MESSAGE from": "timeout",
     "timeout after DATA (2810 bytes)": "timeout",
     "timeout after CONNECT from": "timeout",
-    "SSL_accept error from mail.sender.example": "tls_handshake",
+    "SSL_accept error from mail.sender.example[198.51.100.7]: lost": "tls_handshake",
     "postscreen[900]: NOQUEUE: reject: RCPT from [198.51.100.7]:41234": "dnsbl",
     "PREGREET 11 after": "protocol",
     "HANGUP after 0.8": "dropped",
@@ -1675,7 +1807,7 @@ INBOUND: dict[str, str] = {
     "SMTP protocol synchronization error (next input sent too soon": "protocol",
     "dovecot_login authenticator failed": "auth",
     "dropped: too many syntax or protocol errors": "protocol",
-    "TLS error on connection from mail.sender.example": "tls_certificate",
+    "SSL routines::tlsv1 alert unknown ca": "tls_certificate",
     "SMTP command timeout on connection from": "timeout",
     "ruleset=check_rcpt, arg1=<bob@other.example>, relay=mail.sender.example [198.51.100.7], reject=550 5.7.1 <bob@other.example>... Relaying denied. Proper": "relay_denied",
     "Domain of sender address alice@nonexistent.example does not exist": "sender",
@@ -1693,13 +1825,19 @@ INBOUND: dict[str, str] = {
     'result="535 Authentication failed"': "auth",
     'result="554 5.3.4 Message too big for system': "message_size",
     "EHLO requires domain name": "helo",
+    # the third batch's receiving-side TLS lines
+    "statem_srvr.c:1657": "tls_version",
+    "SSL_accept error from mail.sender.example[198.51.100.7]: -1": "tls_handshake",
+    "(SSL_accept): error:0A000102:SSL routines::unsupported protocol": "tls_version",
+    "(SSL_accept): error:0A0000C1:SSL routines::no shared cipher": "tls_cipher",
 }
 # Rows whose line the logs engine counts as one inbound failure of that cause (each
 # line alone in a file, as a user's excerpt; the report's inbound.by_cause): 50 of 70
 # before this round; 53 once a refusal at MAIL, logged without from=, kept its cause;
-# 59 with postscreen's verdicts (PREGREET, HANGUP, COMMAND ...) read. The floor a row less.
+# 59 with postscreen's verdicts (PREGREET, HANGUP, COMMAND ...) read; with the third
+# batch's 4 TLS lines (3 right on first sight) 62/74. The floor a row less.
 INBOUND_BEFORE = 50
-INBOUND_FLOOR = 58
+INBOUND_FLOOR = 61
 
 
 def _inbound_rows() -> list[tuple[Text, str]]:

@@ -381,6 +381,7 @@ WORDS: dict[str, _Words] = {
     'd7bd7acd1b066bb2': (('host does not support starttls', 'server does not support secure connections', 'server does not support starttls', "server doesn't support starttls", 'smtp server does not support starttls', 'starttls extension not supported by server', 'starttls is not supported', '{missing_requirement,'), (('starttls extension not supported by server',), ('smtp server does not support starttls',), ('starttls is not supported',), ("server doesn't support starttls",), ('server does not support starttls',), ('host does not support starttls',), ('server does not support secure connections',), ('tls}', '{missing_requirement,'))),
     'd88651b472591976': (('server dropped connection without sending the initial smtp greeting',), (('server dropped connection without sending the initial smtp greeting',),)),
     'd9bc20975def0836': ((', in starttls',), ((', in starttls', 'line'),)),
+    'db31881a84b20958': (('tlsa lookup error for',), (('tlsa lookup error for',),)),
     'db4261874c3b0dd8': (('bdat', 'end-of-message'), None),
     'dbcd50cbc6991dc6': (('connection rate limit exceeded:', 'does not resolve to address'), (('connection rate limit exceeded:', 'from'), ('does not resolve to address', 'hostname'))),
     'dc6794413e500699': (('banner rejected',), (('banner rejected',),)),

@@ -147,6 +147,18 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "No common TLS version or cipher, or a certificate the other side refused.",
         stage=_S.TLS_HANDSHAKE,
     ),
+    # Postfix's DANE policy (smtp_tls_policy.c): the TLSA records could not be
+    # looked up (a DNSSEC or resolver failure), so delivery waits.
+    pattern(
+        "mta.tlsa_lookup_error",
+        r"\bTLSA lookup error for \S+",
+        _C.DNS_RESOLUTION,
+        "The sending server could not look up the destination's TLSA (DANE) records, "
+        "so it deferred the mail rather than send it unprotected.",
+        "The destination's DNSSEC or its TLSA records are broken, or the sender's "
+        "resolver does not validate DNSSEC.",
+        stage=_S.DNS,
+    ),
 )
 
 MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
