@@ -21,6 +21,7 @@ from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
 from smtpdoctor.knowledge.doctables import DOC_PATTERNS, DOC_STAGE_PHRASES
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
+from smtpdoctor.knowledge.mta_texts import MTA_PATTERNS, MTA_STAGE_PHRASES
 from smtpdoctor.knowledge.phrasing import (
     PermanenceCue,
     StagePhrase,
@@ -891,7 +892,8 @@ _CORE: tuple[TextPattern, ...] = (
         "The message is larger than the limit the receiving server announces in its EHLO "
         "reply (SIZE); the sender gave up before MAIL FROM.",
         source="postfix",
-        stage=_S.MAIL_FROM,
+        # (content: the message stage, like the corpus reading)
+        stage=_S.MESSAGE,
         permanence=_PM,
         retry=False,
     ),
@@ -1272,6 +1274,7 @@ PATTERNS: tuple[TextPattern, ...] = (
     # Providers' documented replies outrank the class-wide wording (knowledge/doctables.py).
     *DOC_PATTERNS,
     *PRECISE_PATTERNS,
+    *MTA_PATTERNS,
     *BOUNCE_PATTERNS,
     *VENDOR_PATTERNS,
     *LIBRARY_PATTERNS,
@@ -1282,6 +1285,7 @@ PATTERNS: tuple[TextPattern, ...] = (
 STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *DOC_STAGE_PHRASES,
     *VENDOR_STAGE_PHRASES,
+    *MTA_STAGE_PHRASES,
     *_CORE_STAGES,
     *STATED_STAGES,
     *FALLBACK_STAGE_PHRASES,

@@ -48,6 +48,18 @@ _SESSION_WORDS = {
 }
 
 
+# postscreen's verdicts on a client before or instead of smtpd (postscreen_early.c,
+# postscreen_smtpd.c, postscreen_misc.c): "PREGREET 11 after 0.15 from [a]:p: EHLO x",
+# "HANGUP after 0.8 from [a]:p in tests before SMTP handshake", "BARE NEWLINE from
+# [a]:p after RCPT", "COMMAND TIME LIMIT from [a]:p after DATA".
+_POSTSCREEN = re.compile(
+    rb"\b(PREGREET|HANGUP|COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|"
+    rb"COMMAND (?:TIME|COUNT|LENGTH) LIMIT)(?: \d+)?(?: after [\d.]+)? from "
+    rb"(\[[^\]\n]+\](?::\d+)?)(?: after ([A-Z][A-Z-]*))?"
+)
+_POSTSCREEN_CAUSE = {b"HANGUP": Cause.DROPPED, b"COMMAND TIME LIMIT": Cause.TIMEOUT}
+
+
 class InboundLines:
     """Inbound line readers, mixed into the Postfix scanner (which sets these)."""
 
@@ -81,6 +93,23 @@ class InboundLines:
             if self._epoch_ok(epoch):
                 text = am.group(2).decode("utf-8", "replace")
                 self._inbound(epoch, am.group(1), Cause.AUTH, Stage.AUTH, text)
+            return
+        if b"postscreen" in proc:
+            self._inbound_postscreen(block, ls, msg)
+
+    def _inbound_postscreen(self, block: bytes, ls: int, msg: bytes) -> None:
+        """postscreen's protocol tests: a client that talks too early, pipelines, hangs up."""
+        pm = _POSTSCREEN.match(msg)
+        if pm is None:
+            return
+        epoch = self.times.at(block, ls)
+        if not self._epoch_ok(epoch):
+            return
+        verdict, peer, cmd = pm.group(1, 2, 3)
+        stage = stage_of_command(cmd.decode()) if cmd else Stage.GREETING
+        cause = _POSTSCREEN_CAUSE.get(verdict, Cause.PROTOCOL)
+        text = msg[: pm.end()].decode("utf-8", "replace")
+        self._inbound(epoch, peer, cause, stage, text)
 
     def _inbound_reject(self, block: bytes, ls: int, msg: bytes) -> None:
         """An smtpd/postscreen/cleanup/milter rejection of a client's command or message."""
@@ -99,9 +128,10 @@ class InboundLines:
             text = reply or text
             recipient = _envelope(env, "to=<")
         else:
-            reply, _, env = text.partition("; from=<")
+            reply, sep, env = text.partition("; from=<")
             recipient = _envelope(env, "to=<")
-            text = reply
+            # A refusal at MAIL logs no from= yet: its tail starts at "; proto=".
+            text = reply if sep else reply.partition("; proto=")[0]
         stage = Stage.MESSAGE if what in (b"header", b"body") else stage_of_command(what.decode())
         kind = "milter-reject" if b"milter-reject" in msg[: m.start() + 7] else "reject"
         text = f"{kind}: {what.decode()}: {text.strip()}"

@@ -1,0 +1,200 @@
+"""The MTAs' own reply and log texts, by the code that emits them (issue 10).
+
+Postfix, Exim and OpenSMTPD write every reply and log text in their source,
+next to the command handler or restriction that emits it. This module holds
+the classes of those texts the other tables did not name: what a Postfix
+restriction's reply means (``defer_if_permit requested``, ``Server
+configuration error``, ``Improper use of SMTP command pipelining``), and how
+each MTA states the command a line is about (Exim's synchronization error
+quotes it, OpenSMTPD logs ``command="EHLO"`` and ``BANNER rejected:``,
+postscreen's ``in tests before SMTP handshake``).
+
+Sources (cited by file and line in tests/unit/test_mta_catalogue.py, which
+measures them): Postfix src/smtpd/smtpd_check.c, smtpd.c, postscreen/*.c,
+tls/tls_server.c; Exim src/smtp_in.c; OpenSMTPD usr.sbin/smtpd/smtp_session.c,
+mta_session.c; Haraka connection.js.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.model import Category, Stage
+
+__all__ = ["MTA_PATTERNS", "MTA_STAGE_PHRASES"]
+
+_C, _S = Category, Stage
+
+MTA_PATTERNS: tuple[TextPattern, ...] = (
+    # smtpd_check.c: a table lookup that failed, a map or restriction misconfigured.
+    pattern(
+        "mta.postfix_config_error",
+        r"\bServer configuration error\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving Postfix could not evaluate its own restrictions (a table it "
+        "needs is missing or misconfigured), so it deferred the command.",
+        "A lookup table or restriction named in main.cf is missing or has a syntax error.",
+    ),
+    # reject_unauth_pipelining: the client sent commands before their replies.
+    pattern(
+        "mta.postfix_unauth_pipelining",
+        r"\bImproper use of SMTP command pipelining\b",
+        _C.POLICY_REJECTION,
+        "The client sent its next commands before the server's replies (without "
+        "PIPELINING being offered); the server's restriction takes that for a spambot.",
+        "A sending program that pipelines without checking the EHLO reply.",
+    ),
+    # The defer_if_permit / defer_if_reject actions of a restriction list.
+    pattern(
+        "mta.postfix_defer_if",
+        r"\bdefer_if_(?:permit|reject) requested\b",
+        _C.POLICY_REJECTION,
+        "A restriction on the receiving side deferred the mail until a later check "
+        "decides (a greylisting-like temporary refusal).",
+        "A restriction list that defers on an uncertain result (DNS, a policy service).",
+    ),
+    # smtpd_client_message_rate_limit (anvil): too many MAIL FROM per time unit.
+    pattern(
+        "mta.postfix_too_much_mail",
+        r"\btoo much mail from\b",
+        _C.RATE_LIMITED,
+        "The receiving server limits how many messages this client may send per time "
+        "unit (Postfix's smtpd_client_message_rate_limit).",
+        "A burst of mail from one sending IP.",
+    ),
+    pattern(
+        "mta.fqdn_address",
+        r"\bneed fully-qualified address\b|\b(?:HELO|EHLO) requires domain name\b",
+        _C.POLICY_REJECTION,
+        "The server refuses a bare name where it needs a fully qualified domain "
+        "(an address without @domain, or an empty HELO/EHLO argument).",
+        "A sending program that uses a bare user name or no HELO name.",
+    ),
+    # postscreen.c: no smtpd process free to take the client.
+    pattern(
+        "mta.postscreen_ports_busy",
+        r"\ball (?:server|screening) ports (?:are )?busy\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server has no free process to take the connection.",
+        "More concurrent clients than the server's process limit.",
+    ),
+    # OpenSMTPD's smtp_session.c: a listener that requires AUTH before MAIL.
+    pattern(
+        "mta.auth_first",
+        r"\bMust issue an AUTH command first\b",
+        _C.AUTHENTICATION,
+        "The server takes mail only from authenticated clients; the client sent MAIL "
+        "FROM without logging in.",
+        "A submission port used without credentials.",
+    ),
+    # Sendmail's collect(): the client went away in the middle of the message.
+    pattern(
+        "mta.sendmail_premature_eom",
+        r"\bpremature EOM: unexpected close\b",
+        _C.CONNECTION_DROPPED,
+        "The connection closed while the message was being transferred.",
+        "The client gave up (a timeout, a network drop, or a content filter in between).",
+    ),
+    # Sendmail's conf.c refuseconnections(): the daemon stops accepting connections.
+    pattern(
+        "mta.sendmail_refusing",
+        r"\brejecting connections on daemon \S+: (?:load average|free memory|\d+ children)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving Sendmail stopped accepting connections for a while (its load, "
+        "memory or process limit was reached).",
+        "A load spike on the receiving host, or RefuseLA/MaxDaemonChildren set low.",
+        stage=_S.CONNECT,
+    ),
+    # Sendmail's srvrsmtp.c: BadRcptThrottle, too many refused recipients.
+    pattern(
+        "mta.sendmail_rcpt_flood",
+        r"\bPossible SMTP RCPT flood\b",
+        _C.RATE_LIMITED,
+        "The client sent too many recipients that were refused; the server throttled "
+        "or closed the session.",
+        "A dictionary attack, or a mailing list with many stale addresses.",
+        stage=_S.RCPT_TO,
+    ),
+    # Postfix local(8): the mailbox file reached mailbox_size_limit (EFBIG).
+    pattern(
+        "mta.postfix_mailbox_file_too_large",
+        r"\bcannot update mailbox \S+ for user \S+\. error writing message: File too large\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox reached its size limit.",
+        "The mailbox file is as large as the server allows (Postfix's mailbox_size_limit).",
+    ),
+    # OpenSMTPD's DATA without an accepted recipient.
+    pattern(
+        "mta.no_recipient_specified",
+        r"\bNo recipient specified\b",
+        _C.RECIPIENT,
+        "DATA came with no accepted recipient: every recipient was refused before.",
+        "All recipients were refused at RCPT TO (see the replies before).",
+    ),
+    # OpenSMTPD's smtp_session.c logs the result of a login; mta_session.c a TLS failure.
+    pattern(
+        "mta.opensmtpd_auth_result",
+        r"\bauthentication user=\S+ result=(?:permfail|tempfail)\b",
+        _C.AUTHENTICATION,
+        "The client's login (AUTH) failed.",
+        "A wrong user name or password, or the credentials backend is unavailable.",
+        stage=_S.AUTH,
+    ),
+    pattern(
+        "mta.opensmtpd_tls_failure",
+        r"\bclosing reason=tls-(?:failure|connect-failed)\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake with the other server failed.",
+        "No common TLS version or cipher, or a certificate the other side refused.",
+        stage=_S.TLS_HANDSHAKE,
+    ),
+    # Postfix's DANE policy (smtp_tls_policy.c): the TLSA records could not be
+    # looked up (a DNSSEC or resolver failure), so delivery waits.
+    pattern(
+        "mta.tlsa_lookup_error",
+        r"\bTLSA lookup error for \S+",
+        _C.DNS_RESOLUTION,
+        "The sending server could not look up the destination's TLSA (DANE) records, "
+        "so it deferred the mail rather than send it unprotected.",
+        "The destination's DNSSEC or its TLSA records are broken, or the sender's "
+        "resolver does not validate DNSSEC.",
+        stage=_S.DNS,
+    ),
+)
+
+MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # Exim's synchronization error quotes the command it rejected.
+    stage_phrase("stage.exim_rejected_ehlo", r"\brejected \"(?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.exim_rejected_mail", r"\brejected \"MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.exim_rejected_rcpt", r"\brejected \"RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.exim_rejected_data", r"\brejected \"DATA\b", _S.DATA),
+    stage_phrase("stage.exim_rejected_auth", r"\brejected \"AUTH\b", _S.AUTH),
+    # OpenSMTPD's "failed-command command=..." (RCPT TO and MAIL FROM are in wording.py).
+    stage_phrase("stage.opensmtpd_command_ehlo", r"\bcommand=\"(?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.opensmtpd_command_data", r"\bcommand=\"DATA\"", _S.DATA),
+    stage_phrase("stage.opensmtpd_command_eom", r"\bcommand=\"\.\"", _S.MESSAGE),
+    stage_phrase("stage.opensmtpd_command_auth", r"\bcommand=\"AUTH\b", _S.AUTH),
+    stage_phrase("stage.opensmtpd_command_starttls", r"\bcommand=\"STARTTLS\b", _S.STARTTLS),
+    # OpenSMTPD's client (mta_session.c): the banner's refusal, STARTTLS missing.
+    stage_phrase("stage.opensmtpd_banner", r"\bBANNER rejected\b", _S.GREETING),
+    stage_phrase(
+        "stage.opensmtpd_tls_required", r"\bTLS required but not supported\b", _S.STARTTLS
+    ),
+    # postscreen hangs up on a client during its tests before the banner.
+    stage_phrase("stage.postscreen_before", r"\bin tests before SMTP handshake\b", _S.GREETING),
+    # Postfix's client says "refused to talk to me" for the greeting and for
+    # EHLO (smtp_proto.c); a reply that names EHLO/HELO answered EHLO.
+    stage_phrase(
+        "stage.refused_ehlo",
+        r"\brefused to talk to me: [45]\d\d\b[^\n]{0,80}?\b(?:EHLO|HELO) (?:denied|rejected)\b",
+        _S.EHLO,
+    ),
+    # Sendmail's milter log lines name the SMTP step the filter answered (srvrsmtp.c).
+    stage_phrase("stage.milter_connect", r"\bMilter: connect: ", _S.GREETING),
+    stage_phrase("stage.milter_helo", r"\bMilter: helo=", _S.EHLO),
+    stage_phrase("stage.milter_from", r"\bMilter: from=", _S.MAIL_FROM),
+    stage_phrase("stage.milter_to", r"\bMilter: to=", _S.RCPT_TO),
+    stage_phrase("stage.milter_cmd_data", r"\bMilter: cmd=data, reject=", _S.DATA),
+    stage_phrase("stage.milter_data", r"\bMilter: data, reject=", _S.MESSAGE),
+    # Exim refuses a message whose lines exceed the transport's limit.
+    stage_phrase("stage.exim_lines_too_long", r"\blines too long for transport\b", _S.MESSAGE),
+)
