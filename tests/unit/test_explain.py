@@ -995,11 +995,12 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     assert vendor_docs[0] >= 88, scores
     assert vendor_docs[1] >= 89, scores
     # The second vendor documentation collection's tune rows (77; docs/explain.md, "The
-    # second vendor documentation collection"): 58/77 and 58/77 fresh, a row of margin.
+    # second vendor documentation collection"): 58/77 and 58/77 fresh, 75/77 and 73/77
+    # after its provider code table entries; a row of margin.
     vendor_docs_2 = scores["tune/vendor-docs-2"]
     assert vendor_docs_2[2] == 77, scores
-    assert vendor_docs_2[0] >= 57, scores
-    assert vendor_docs_2[1] >= 57, scores
+    assert vendor_docs_2[0] >= 74, scores
+    assert vendor_docs_2[1] >= 72, scores
 
 
 # Rows right (category, stage) on the whole line corpus, less a row of margin.
