@@ -197,6 +197,108 @@ CASES: list[tuple[str, str, str, str]] = [
         "policy_rejection",
         "none",
     ),
+    # The second vendor documentation collection (texts written for these tests).
+    (
+        "sfr_bad_behaviour",
+        "450 4.7.1 SFR_IN_104 Service refused due to bad behavior - Too many unknown users",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "orange_service_refused",
+        "421 mwinf5c12 ME Service refuse. Veuillez essayer plus tard. OFR005_105 [105]",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "forpsi_outbound_limit",
+        "5.1.0 aZ3k9Qw00L1mnOp02xYzT7 policy violation",
+        "rate_limited",
+        "none",
+    ),
+    (
+        "forpsi_outbound_spam",
+        "5.1.0 bQ7r2Lx00K8jhTy05uVwP3 spam detected",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "godaddy_from_header",
+        "host smtp.secureserver.net said: 550 bob@shop.example Blank From: addresses are "
+        "not allowed. Provide a valid From. IB501",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "godaddy_from_header",
+        "550 news.example From: Domain is invalid. Provide a valid From: IB506",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "recipient_blocks_sender",
+        "550 5.7.1 <ola@poczta.example> Recipient doesn't want your mail",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    ("relay_hosts", "550 5.7.1 UUCP addressing denied #132", "policy_rejection", "rcpt_to"),
+    (
+        "relay_hosts",
+        "553 Sorry, that domain is not in my list of allowed hosts (#5.7.1)",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
+        "access_submit_rejected",
+        "550 5.7.1 Your access to submit messages to this e-mail system has been rejected.",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "rackspace_verify_unavailable",
+        "450 4.4.1 <ann@corp.example>: The recipient's server was temporarily unavailable "
+        "to accept your message (G6)",
+        "service_unavailable",
+        "rcpt_to",
+    ),
+    (
+        "rackspace_mailbox_rate",
+        "450 4.2.1 <ann@corp.example>: Mailbox received too much email in a short period "
+        "of time (G30)",
+        "rate_limited",
+        "rcpt_to",
+    ),
+    (
+        "dmarc_dns_failure",
+        "450 4.4.0 <ann@corp.example> Temporary DMARC DNS lookup failure (G1E)",
+        "dns_resolution",
+        "message",
+    ),
+    ("messagelabs_content", "554 Denied (Mode: normal)", "policy_rejection", "message"),
+    (
+        "messagelabs_content",
+        "552 Excel file containing VBA macros found inside of the email",
+        "policy_rejection",
+        "message",
+    ),
+    ("sender_blacklisted", "553 5.1.0 Sender denied", "policy_rejection", "mail_from"),
+    (
+        "sender_blacklisted",
+        "550 5.1.1 <promo@shop.example> sender is blacklisted",
+        "policy_rejection",
+        "mail_from",
+    ),
+    (
+        "source_blocked",
+        "host mx.corp.example said: 554 spam source blocked",
+        "policy_rejection",
+        "none",
+    ),
+    ("source_blocked", "Rejected for Security Reasons", "policy_rejection", "none"),
+    ("vade_listed", "554 5.7.1 Service refused - OXSUS0001_101", "policy_rejection", "none"),
+    ("vade_deferred", "421 4.2.1 Service deferred - OXSUS0002_102", "service_unavailable", "none"),
+    ("vade_no_ptr", "550 5.7.1 Service refused - OXSUS0001_105", "dns_ptr_mismatch", "none"),
+    ("vade_rate", "421 4.2.1 Too many messages - OXSUS0001_140", "rate_limited", "none"),
 ]
 
 

@@ -956,8 +956,8 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         assert row["split"] == _split_of(row["source"]), row
         c = classify(row["text"])
         first = () if row.get("collection") else (f"{row['split']}/first",)
-        if row.get("collection") == "vendor-docs":
-            first = (f"{row['split']}/vendor-docs",)
+        if row.get("collection") in ("vendor-docs", "vendor-docs-2"):
+            first = (f"{row['split']}/{row['collection']}",)
         for key in (row["split"], *first):
             s = scores.setdefault(key, [0, 0, 0])
             s[0] += c.category.value == row["category"]
@@ -994,6 +994,13 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     assert vendor_docs[2] == 93, scores
     assert vendor_docs[0] >= 88, scores
     assert vendor_docs[1] >= 89, scores
+    # The second vendor documentation collection's tune rows (77; docs/explain.md, "The
+    # second vendor documentation collection"): 58/77 and 58/77 fresh, 75/77 and 73/77
+    # after its provider code table entries; a row of margin.
+    vendor_docs_2 = scores["tune/vendor-docs-2"]
+    assert vendor_docs_2[2] == 77, scores
+    assert vendor_docs_2[0] >= 74, scores
+    assert vendor_docs_2[1] >= 72, scores
 
 
 # Rows right (category, stage) on the whole line corpus, less a row of margin.

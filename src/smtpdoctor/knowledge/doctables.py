@@ -6,9 +6,11 @@ replies or NDR codes, with the meaning that list gives it (docs/explain.md,
 errors, Microsoft's Exchange Online NDR table,
 Mimecast's SMTP error codes, Zoho and ZeptoMail, Coremail's reply list
 (NetEase, QQ and most Chinese providers run Coremail), Trend Micro's and
-hosters' documented refusals. A provider's documented phrase outranks the
-generic reading of the enhanced code beside it: the table sits before the
-class-wide wording.
+hosters' documented refusals; and from the second collection, GoDaddy's IB
+codes, Rackspace's G codes, Vade's OXSUS codes, SFR, Orange, Interia, hosters'
+outbound limits and Symantec's list of recipients' refusals. A provider's
+documented phrase outranks the generic reading of the enhanced code beside it:
+the table sits before the class-wide wording.
 
 The stage follows the corpus's rule: a refusal of the client itself (its IP,
 volume, reputation, an outbound block of the account) states none; one that
@@ -323,6 +325,157 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         "The provider stopped this account or server sending (spam-like volume or a "
         "suspected compromise).",
         "Secure the account (change its password), then ask the provider to lift the block.",
+        hint=_S.NONE,
+    ),
+    # --- the second vendor documentation collection (docs/explain.md) --------------------------
+    _doc(
+        "sfr_bad_behaviour",
+        r"Service refused due to bad behaviou?r",
+        _C.POLICY_REJECTION,
+        "SFR's SFR_IN codes: the sending IP is blocked for two hours for its behaviour "
+        "(too much spam, viruses, unknown users).",
+        _BLOCKED[1],
+        hint=_S.NONE,
+    ),
+    _doc(
+        "orange_service_refused",
+        r"\bOFR\d*_105\b",
+        _C.POLICY_REJECTION,
+        "Orange's OFR_105: service refused to the sending IP for a while (its reputation "
+        "or its rate).",
+        "Lower the volume to Orange, check the IP's reputation, and retry hours later.",
+        hint=_S.NONE,
+    ),
+    _doc(
+        "forpsi_outbound_limit",
+        r"^\s*5\.1\.0 [A-Za-z0-9]{16,} policy violation",
+        _C.RATE_LIMITED,
+        "The hoster's outbound sending limits (per minute, hour or 12 hours, or too many "
+        "undeliverable messages) were exceeded.",
+        "Send less per hour, and clean the list of addresses that bounce.",
+        hint=_S.NONE,
+    ),
+    _doc(
+        "forpsi_outbound_spam",
+        r"^\s*5\.1\.0 [A-Za-z0-9]{16,} spam detected",
+        _C.POLICY_REJECTION,
+        "The hoster's outbound filter deems this account a spam sender (many messages "
+        "within an hour).",
+        "Check the account for misuse (change its password) and send less at once.",
+        hint=_S.NONE,
+    ),
+    _doc(
+        "godaddy_from_header",
+        r"Blank From: addresses are not allowed|IP addresses are not allowed as a From:|"
+        r"From: Domain is invalid\. Provide a valid From",
+        _C.POLICY_REJECTION,
+        "GoDaddy's IB501/IB502/IB506: the message's From: header is blank, an IP address, "
+        "or a domain without valid DNS.",
+        "Put a real address of a domain with MX or A records in the From: header.",
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "recipient_blocks_sender",
+        r"Recipient doesn't want your mail",
+        _C.POLICY_REJECTION,
+        "Interia's documented meaning: the recipient put the sender on their block list.",
+        "Reach the recipient another way; only they can lift the block.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "relay_hosts",
+        r"UUCP addressing denied|not in my list of allowed hosts",
+        _C.POLICY_REJECTION,
+        "The server does not accept mail for that recipient's domain or address form "
+        "(no relaying).",
+        "Send through your own provider's submission server, or check the recipient domain.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "access_submit_rejected",
+        r"access to submit messages to this e-mail system has been rejected",
+        _C.POLICY_REJECTION,
+        *_BLOCKED,
+        hint=_S.NONE,
+    ),
+    _doc(
+        "rackspace_verify_unavailable",
+        r"recipient's server was temporarily unavailable to accept your message",
+        _C.SERVICE_UNAVAILABLE,
+        "Rackspace's G6: the check of the recipient address failed for a while.",
+        "Retry in a few minutes.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "rackspace_mailbox_rate",
+        r"Mailbox received too much email in a short period of time",
+        _C.RATE_LIMITED,
+        "Rackspace's G30: this mailbox receives more mail than its inbound rate allows.",
+        "Retry later; the limit protects one mailbox, not the sending server.",
+        hint=_S.RCPT_TO,
+    ),
+    _doc(
+        "dmarc_dns_failure",
+        r"Temporary DMARC DNS lookup failure",
+        _C.DNS_RESOLUTION,
+        "Rackspace's G1E: looking up the sender domain's DMARC policy failed for a while.",
+        "Check that the sender domain's DNS servers answer for _dmarc; retry later.",
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "messagelabs_content",
+        r"\bDenied \(Mode: normal\)|file containing VBA macros found",
+        _C.POLICY_REJECTION,
+        "A content filter refused the message (Symantec's list: a policy or macro rule).",
+        "Remove what the filter names (macros, links), or ask the recipient to allow it.",
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "sender_blacklisted",
+        r"\bSender denied\b|Sender is on domain's blacklist|\bsender is blacklisted\b",
+        _C.POLICY_REJECTION,
+        "The receiving side refuses the envelope sender by its own list.",
+        "Reach the recipient another way and ask them to allow the sender address.",
+        hint=_S.MAIL_FROM,
+    ),
+    _doc(
+        "source_blocked",
+        r"\bspam source blocked\b|^\s*Rejected for Security Reasons\b",
+        _C.POLICY_REJECTION,
+        *_BLOCKED,
+        hint=_S.NONE,
+    ),
+    # Vade's OXSUS codes: 101 a listed IP, 102 its queue full, 105 no reverse DNS, 110 and
+    # 136-140 connection or message rate limits.
+    _doc(
+        "vade_listed",
+        r"\bOXSUS\d+_101\b",
+        _C.POLICY_REJECTION,
+        *_BLOCKED,
+        hint=_S.NONE,
+    ),
+    _doc(
+        "vade_deferred",
+        r"\bOXSUS\d+_102\b",
+        _C.SERVICE_UNAVAILABLE,
+        "Vade's OXSUS_102: too many messages queued towards its back end; retry later.",
+        "Retry later; nothing to change on the sending side.",
+        hint=_S.NONE,
+    ),
+    _doc(
+        "vade_no_ptr",
+        r"\bOXSUS\d+_105\b",
+        _C.DNS_PTR_MISMATCH,
+        "Vade's OXSUS_105: the sending IP has no reverse DNS (PTR) record.",
+        "Have the IP's owner publish a PTR record naming the server.",
+        hint=_S.NONE,
+    ),
+    _doc(
+        "vade_rate",
+        r"\bOXSUS\d+_1(?:10|3[6-9]|40)\b",
+        _C.RATE_LIMITED,
+        "Vade's rate limits: too many connections or messages from one IP.",
+        "Open fewer connections and send more slowly; the message may be retried.",
         hint=_S.NONE,
     ),
 )
