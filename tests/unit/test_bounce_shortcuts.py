@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,35 @@ def test_auto_reply_mark_words_cover_every_match(texts: list[str]) -> None:
     assert bounce._AUTO_REPLY_MARK_WORDS  # (the shortcut is on: no cased letter past ASCII)
     for text in texts:
         assert bounce._auto_reply_mark(text) == (bounce._AUTO_REPLY_MARK.search(text) is not None)
+
+
+_LURES = [
+    "Please review your held messages",
+    "RELEASE OR DELETE YOUR PENDING INCOMING MESSAGES",
+    "Re\u017ftore your blocked mail",
+    "Your incoming messages have been placed on hold",
+    "Confirm your account; failure may cause login interruption",
+    "Your sender verification is approved once you verify your address",
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (bounce._LURE, bounce._LURE_WORDS),
+        (bounce._CHALLENGE, bounce._CHALLENGE_WORDS),
+    ],
+)
+def test_lure_and_challenge_words_cover_every_match(
+    texts: list[str], pattern: re.Pattern[str], words: tuple[str, ...] | None
+) -> None:
+    assert words  # (the shortcut is on)
+    found = 0
+    for text in texts + _LURES:
+        answer = bounce._gated(pattern, words, text)
+        assert answer == (pattern.search(text) is not None), text
+        found += answer
+    assert found  # (a match was tried)
 
 
 def test_auto_reply_text_answers_as_before(texts: list[str]) -> None:

@@ -517,6 +517,8 @@ def _caseless(char: str) -> bool:
 # Each match of _AUTO_REPLY_MARK holds one of these, lower-cased: a text
 # holding none (most) is not searched, 4,000 characters case-insensitively.
 _AUTO_REPLY_MARK_WORDS = _caseless_words(needed_words(AUTO_REPLY_MARKS))
+_CHALLENGE_WORDS = _caseless_words(needed_words(CHALLENGE_MARKS))
+_LURE_WORDS = _caseless_words(needed_words(LURE_MARKS))
 
 
 def _is_auto_reply_text(text: str) -> bool:
@@ -532,12 +534,17 @@ def _is_auto_reply_text(text: str) -> bool:
 
 def _auto_reply_mark(head: str) -> bool:
     """``_AUTO_REPLY_MARK.search(head)``, its words looked for first."""
-    words = _AUTO_REPLY_MARK_WORDS
+    return _gated(_AUTO_REPLY_MARK, _AUTO_REPLY_MARK_WORDS, head)
+
+
+def _gated(pattern: re.Pattern[str], words: tuple[str, ...] | None, text: str) -> bool:
+    """``pattern.search(text)``, not run when ``text`` holds none of the ``words``
+    every match holds (:func:`_caseless_words`; None: always run)."""
     if words is not None:
-        low = _folded(head)
+        low = _folded(text)
         if not any(map(low.__contains__, words)):
             return False
-    return _AUTO_REPLY_MARK.search(head) is not None
+    return pattern.search(text) is not None
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
@@ -572,7 +579,11 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
     ):
         return "feedback-report"
     first = next((p for p in parts if p.get_content_maintype() == "text"), None)
-    if not types & _DSN_TYPES and first is not None and _LURE.search(_visible(_part_text(first))):
+    if (
+        not types & _DSN_TYPES
+        and first is not None
+        and _gated(_LURE, _LURE_WORDS, _visible(_part_text(first)))
+    ):
         return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
     if types & _DSN_TYPES or "delivery-status" in ctype or _looks_like_bounce(msg):
         return None
@@ -582,7 +593,7 @@ def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> s
         msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
     )
     precedence = str(msg.get("Precedence", "")).lower()
-    if first is not None and _CHALLENGE.search(_part_text(first)[:4000]):
+    if first is not None and _gated(_CHALLENGE, _CHALLENGE_WORDS, _part_text(first)[:4000]):
         return None  # a challenge-response filter holds the mail: no auto-reply
     if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
         return "auto-reply"
