@@ -192,3 +192,18 @@ def test_enhanced_fields_answer_as_their_regexes(texts: list[str]) -> None:
     extra = ["dsn=5.1.1", "x dsn=4.4.1, status=deferred", "DSN=5.1.1", "adsn=5.1.1", "dsn= 5.1.1"]
     for text in texts + extra:
         assert classifier._enhanced_fields(text) == reference(text)
+
+
+def test_header_end_is_where_the_blank_line_regex_matches(texts: list[str]) -> None:
+    blank = re.compile(r"\r?\n\r?\n")
+    rng = random.Random(99)
+    made = ["".join(rng.choice("\r\nx") for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    for text in texts + made:
+        m = blank.search(text)
+        assert bounce._header_end(text) == (None if m is None else m.span()), repr(text[:80])
+
+
+def test_folded_lowers_as_the_lookalike_table_says(texts: list[str]) -> None:
+    table = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+    for text in [*texts, "Ab\u0130c\u212aD", "\u017fome \u00e9t\u00e9", "ÉTÉ"]:
+        assert bounce._folded(text) == text.translate(table).lower()

@@ -308,10 +308,10 @@ def _refold(text: str) -> str:
     # The first blank line ends the header block, whatever its line ends (a file
     # of CRLF lines with a stray LF-only blank line in its body is no header
     # block up to that line).
-    blank = _HEADER_END.search(text)
+    blank = _header_end(text)
     if blank is None:
         return text
-    head, sep, body = text[: blank.start()], blank.group(), text[blank.end() :]
+    head, sep, body = text[: blank[0]], text[blank[0] : blank[1]], text[blank[1] :]
     # (Each line after the first a continuation or a header line: nothing to do.)
     if _UNFOLDED.search(head) is None:
         return text
@@ -326,7 +326,17 @@ def _refold(text: str) -> str:
     return "\n".join(fixed) + sep + body
 
 
-_HEADER_END = re.compile(r"\r?\n\r?\n")
+def _header_end(text: str) -> tuple[int, int] | None:
+    """Where ``re.search(r"\r?\n\r?\n", text)`` matches (start, end), found with
+    ``str.find``: the first blank line's "\n\n" or "\n\r\n", and the "\r" before it."""
+    found = [(at, len(core)) for core in ("\n\n", "\n\r\n") if (at := text.find(core)) >= 0]
+    if not found:
+        return None
+    at, size = min(found)
+    start = at - 1 if at > 0 and text[at - 1] == "\r" else at
+    return start, at + size
+
+
 # A line after the first that is neither indented nor a header line (see _HEADER_LINE).
 _UNFOLDED = re.compile(r"\n(?![ \t]|[A-Za-z][A-Za-z0-9-]*:(?!//))")
 
@@ -410,10 +420,13 @@ def _folded(text: str) -> str:
     """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
     ``text`` stands in it: the four other characters such a regex takes for
     ASCII letters ("İ", "ı", "ſ", the Kelvin sign) made those letters first."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOOKALIKES).lower()
+    if text.isascii() or not any(map(text.__contains__, _LOOKALIKE_CHARS)):
+        return text.lower()
+    return text.translate(_ASCII_LOOKALIKES).lower()
 
 
-_ASCII_LOOKALIKES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_LOOKALIKE_CHARS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_ASCII_LOOKALIKES = str.maketrans(dict(zip(_LOOKALIKE_CHARS, "iisk", strict=True)))
 _DSN_FIELD_NAMES = ("diagnostic-code:", "final-recipient:", "original-recipient:")
 
 
