@@ -19,6 +19,7 @@ import pytest
 from smtpdoctor.cli import logs as cli_logs
 from smtpdoctor.cli.parser import root_parser
 from smtpdoctor.knowledge.catalogue import known
+from smtpdoctor.knowledge.phrasing import split_top
 from smtpdoctor.logs import (
     DeliveryEvent,
     Options,
@@ -448,7 +449,7 @@ def test_inbound_cause_on_ascii_words_is_the_regexes_cause() -> None:
         for path in (PUBLIC.parent / "postfix-inbound.log", PUBLIC.parent / "exim_mainlog")
         for line in path.read_text(errors="replace").splitlines()
     }
-    words = [w for _, src in inbound._RULES for b in inbound._top_branches(src) for w in [b]]
+    words = [w for _, src in inbound._RULES for b in split_top(src) for w in [b]]
     spelled = [w for b in words for w in inbound._spelled_out(b) or [b.replace("\\", "")]]
     extra = ["\u212aelvin", "\u017fpam", "4.2.0 try later", "5.1.8", "Sender x rejected", "RBL"]
     rnd = random.Random(17)

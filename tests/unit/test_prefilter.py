@@ -81,14 +81,14 @@ def test_the_automaton_finds_the_words_the_triple_scan_finds(
 
 
 def test_a_pattern_splits_at_its_top_level_bars_only() -> None:
-    assert phrasing._split_top(r"a(b|c)|[|\]]d|e\|f|(?:g|h)") == [
+    assert phrasing.split_top(r"a(b|c)|[|\]]d|e\|f|(?:g|h)") == [
         "a(b|c)",
         r"[|\]]d",
         r"e\|f",
         "(?:g|h)",
     ]
-    assert phrasing._split_top("[]|]x|y") == ["[]|]x", "y"]
-    assert phrasing._split_top("[^]|]x|y") == ["[^]|]x", "y"]
+    assert phrasing.split_top("[]|]x|y") == ["[]|]x", "y"]
+    assert phrasing.split_top("[^]|]x|y") == ["[^]|]x", "y"]
 
 
 def test_only_open_branches_are_searched_and_the_truth_is_the_full_search() -> None:

@@ -37,7 +37,7 @@ def _table_sources() -> list[tuple[str, int]]:
     for source in phrasing._SOURCES:
         rx = phrasing.LazyRegex(source)
         out.append((source, int(rx.flags)))
-        out.extend((branch, int(rx.flags)) for branch in phrasing._split_top(source))
+        out.extend((branch, int(rx.flags)) for branch in phrasing.split_top(source))
     return list(dict.fromkeys(out))
 
 

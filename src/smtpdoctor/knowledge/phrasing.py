@@ -37,6 +37,7 @@ __all__ = [
     "permanence_cue",
     "present_words",
     "search_open",
+    "split_top",
     "stage_phrase",
     "words_absent",
 ]
@@ -264,7 +265,7 @@ def _branches(regex: LazyRegex) -> _Branches | None:
     if source in _SPLIT:
         return _SPLIT[source]
     gates = gates_of(regex)
-    parts = _split_top(source)
+    parts = split_top(source)
     if gates is None and any(map(_capitals, parts)):
         gates = tuple(frozenset[str]() for _ in parts)  # (no words: the capitals gate)
     found: _Branches | None = None
@@ -383,7 +384,7 @@ _Phrase = tuple[str, bool, bool]
 _WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
 
 
-def _split_top(source: str) -> list[str]:
+def split_top(source: str) -> list[str]:
     """``source`` cut at its top-level ``|`` (not inside a group, a class or after a backslash)."""
     parts: list[str] = []
     depth = start = i = 0

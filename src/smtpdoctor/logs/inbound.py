@@ -226,11 +226,13 @@ def _quick_rules() -> tuple[tuple[Cause, tuple[str, ...], re.Pattern[str] | None
     lower-cased words occur in the lower-cased text, so the causes are the same;
     a dozen substring searches cost less than a dozen case-insensitive regexes,
     and a text from a client differs from line to line (the memo misses)."""
+    from smtpdoctor.knowledge.phrasing import split_top  # noqa: PLC0415 - on first need
+
     quick = []
     for cause, source in _RULES:
         words: list[str] = []
         rest: list[str] = []
-        for branch in _top_branches(source):
+        for branch in split_top(source):
             spelled = _spelled_out(branch)
             if spelled is None:
                 rest.append(branch)
@@ -239,20 +241,6 @@ def _quick_rules() -> tuple[tuple[Cause, tuple[str, ...], re.Pattern[str] | None
         rx = re.compile("|".join(rest), re.IGNORECASE) if rest else None
         quick.append((cause, tuple(dict.fromkeys(words)), rx))
     return tuple(quick)
-
-
-def _top_branches(source: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(source):
-        if c == "(" and (i == 0 or source[i - 1] != "\\"):
-            depth += 1
-        elif c == ")" and source[i - 1] != "\\":
-            depth -= 1
-        elif c == "|" and depth == 0 and source[i - 1] != "\\":
-            parts.append(source[start:i])
-            start = i + 1
-    parts.append(source[start:])
-    return parts
 
 
 def _spelled_out(branch: str) -> list[str] | None:
