@@ -60,8 +60,8 @@ _POSTSCREEN = re.compile(
 _POSTSCREEN_CAUSE = {b"HANGUP": Cause.DROPPED, b"COMMAND TIME LIMIT": Cause.TIMEOUT}
 
 
-class InboundLines:
-    """Inbound line readers, mixed into the Postfix scanner (which sets these)."""
+class ScannerParts:
+    """What the Postfix scanner sets for the line readers mixed into it."""
 
     mta: str
     agg: Aggregator
@@ -69,13 +69,18 @@ class InboundLines:
     reasons: ReasonCache
     sink: Callable[[DeliveryEvent], None] | None
     events: int
-    _tls_in_by_proc: dict[bytes, str]
 
     def _epoch_ok(self, epoch: float | None) -> bool:  # pragma: no cover - the scanner's
         raise NotImplementedError
 
     def _when(self, block: bytes, ls: int) -> float | None:  # pragma: no cover - the scanner's
         raise NotImplementedError
+
+
+class InboundLines(ScannerParts):
+    """Inbound line readers, mixed into the Postfix scanner."""
+
+    _tls_in_by_proc: dict[bytes, str]
 
     def _inbound_line(self, block: bytes, ls: int, proc: bytes, msg: bytes) -> None:
         """A line with one of the inbound markers (most are not inbound failures)."""

@@ -12,15 +12,13 @@ the scanner, its TLS part and the reference of the compiled engine read them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from smtpdoctor.logs import native
-from smtpdoctor.logs.aggregate import _TLS_CATS, Aggregator
+from smtpdoctor.logs.aggregate import _TLS_CATS
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause
-from smtpdoctor.logs.postfix_inbound import client_key
-from smtpdoctor.logs.reasons import Info, ReasonCache
-from smtpdoctor.logs.timeparse import TimeParser
+from smtpdoctor.logs.postfix_inbound import ScannerParts, client_key
+from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["TlsLines"]
@@ -49,26 +47,14 @@ _PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))
 _PROC_MEMORY = 4096
 
 
-class TlsLines:
-    """TLS line readers, mixed into the Postfix scanner (which sets these)."""
+class TlsLines(ScannerParts):
+    """TLS line readers, mixed into the Postfix scanner."""
 
-    mta: str
-    agg: Aggregator
-    times: TimeParser
-    reasons: ReasonCache
-    sink: Callable[[DeliveryEvent], None] | None
-    events: int
     # process → (peer, most specific TLS reason) from its last handshake failure
     _tls_by_proc: dict[bytes, tuple[str | None, Info]]
     # smtpd process → the client whose TLS handshake with us just failed
     _tls_in_by_proc: dict[bytes, str]
     _tls_memo: dict[tuple[bytes, bytes | None], Info]
-
-    def _epoch_ok(self, epoch: float | None) -> bool:  # pragma: no cover - the scanner's
-        raise NotImplementedError
-
-    def _when(self, block: bytes, ls: int) -> float | None:  # pragma: no cover - the scanner's
-        raise NotImplementedError
 
     def _refine_tls(self, proc: bytes | None, relay: str | None, info: Info) -> tuple[Info, bool]:
         """ "Cannot start TLS: handshake failure" says less than the OpenSSL
