@@ -10,7 +10,9 @@ setup(
     ext_modules=[
         Extension(
             "smtpdoctor.logs._scan",
-            ["src/smtpdoctor/logs/_scan.c"],
+            # (one module from several C files: _scan.c holds the module)
+            ["src/smtpdoctor/logs/_scan.c", "src/smtpdoctor/logs/_scan_state.c"],
+            depends=["src/smtpdoctor/logs/_scan.h"],
             optional=True,
             extra_compile_args=["-O2"],
         )

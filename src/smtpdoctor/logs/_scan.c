@@ -20,6 +20,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include "_scan.h"
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -842,6 +843,12 @@ static PyMethodDef METHODS[] = {
     {"rare_lines", rare_lines, METH_VARARGS,
      "rare_lines(block, starts) -> per line None (Python reads it), False, True, (qid, reason) "
      "or (proc, peer, key, library)."},
+    {"apply_failures", scan_apply_failures, METH_VARARGS,
+     "apply_failures(context, block, failures, seconds, rare, kinds) -> the next rare line's "
+     "index: the failures and the rare lines before each, on the scanner's state "
+     "(_scan_state.c)."},
+    {"apply_rare", scan_apply_rare, METH_VARARGS,
+     "apply_rare(context, block, rare, kinds, ri) -> None: the rare lines from rare[ri] on."},
     {"keep_blocks", keep_blocks, METH_NOARGS,
      "keep_blocks(): large blocks stay in the heap between reads (glibc)."},
     {"line_counts", line_counts, METH_VARARGS,

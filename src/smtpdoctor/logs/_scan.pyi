@@ -1,6 +1,18 @@
-from smtpdoctor.logs.native import Found, RareLine
+from smtpdoctor.logs.native import Failure, Found, RareLine
 
 def status_lines(block: bytes, /) -> Found: ...
 def line_counts(block: bytes, prefix: bytes, /) -> tuple[int, int]: ...
 def rare_lines(block: bytes, starts: list[int], /) -> list[RareLine]: ...
 def keep_blocks() -> None: ...
+def apply_failures(
+    context: tuple[object, ...],
+    block: bytes,
+    failures: list[Failure],
+    seconds: list[tuple[float | None, bool]],
+    rare: list[int],
+    kinds: list[RareLine],
+    /,
+) -> int: ...
+def apply_rare(
+    context: tuple[object, ...], block: bytes, rare: list[int], kinds: list[RareLine], ri: int, /
+) -> None: ...

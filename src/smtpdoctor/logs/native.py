@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 __all__ = [
     "ENGINE",
+    "ApplyFailures",
+    "ApplyRare",
     "Failure",
     "Found",
     "LineCounts",
@@ -26,6 +28,8 @@ __all__ = [
     "StatusLines",
     "TlsIn",
     "TlsOut",
+    "apply_failures",
+    "apply_rare",
     "keep_blocks",
     "line_counts",
     "rare_lines",
@@ -57,12 +61,36 @@ LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 status_lines: StatusLines | None = None
 line_counts: LineCounts | None = None
 rare_lines: RareLines | None = None
+# The per-line state on the scanner's objects (_scan_state.c; postfix.py's
+# _state_context says what the context holds).
+ApplyFailures = Callable[
+    [
+        tuple[object, ...],
+        bytes,
+        list[Failure],
+        list[tuple[float | None, bool]],
+        list[int],
+        list[RareLine],
+    ],
+    int,
+]
+ApplyRare = Callable[[tuple[object, ...], bytes, list[int], list[RareLine], int], None]
+apply_failures: ApplyFailures | None = None
+apply_rare: ApplyRare | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     try:
-        from smtpdoctor.logs._scan import keep_blocks, line_counts, rare_lines, status_lines
+        from smtpdoctor.logs._scan import (
+            apply_failures,
+            apply_rare,
+            keep_blocks,
+            line_counts,
+            rare_lines,
+            status_lines,
+        )
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = None
+        apply_failures = apply_rare = None
 
 ENGINE = "c" if status_lines is not None else "python"

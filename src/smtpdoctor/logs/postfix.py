@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator, FailureBatch
@@ -134,6 +135,10 @@ class PostfixScanner(TlsLines, InboundLines):
         self._kinds: list[native.RareLine] | None = None
         # Failures are counted by what they add and added once a block (aggregate.py).
         self._batch = FailureBatch()
+        # What the engine's per-line state works on (_state_context), made once;
+        # --since/--until (or events) keep the per-line path in Python.
+        self._context: tuple[object, ...] | None = None
+        self._bounded = self._timed
 
     # -- the block loop -------------------------------------------------------------
 
@@ -223,6 +228,15 @@ class PostfixScanner(TlsLines, InboundLines):
             broken_line(self.agg, block, start)
         if native.rare_lines is not None:
             self._kinds = native.rare_lines(block, rare)
+        apply, apply_rare = native.apply_failures, native.apply_rare
+        kinds = self._kinds
+        if apply is not None and apply_rare is not None and kinds is not None and not self._bounded:
+            # The per-line state in C, on this scanner's objects (_scan_state.c).
+            context = self._context or self._state_context()
+            ri = apply(context, block, failures, seconds, rare, kinds)
+            self._apply_sent(runs, seconds, run_sent, before, sent)
+            apply_rare(context, block, rare, kinds, ri)
+            return True
         ri = self._failures(block, failures, seconds, rare)
         if any(skipped):  # every second with a successful delivery is outside --since/--until
             agg.filtered += sum(run_sent)
@@ -230,6 +244,52 @@ class PostfixScanner(TlsLines, InboundLines):
             self._apply_sent(runs, seconds, run_sent, before, sent)
         self._rare_before(block, rare, ri, _NEVER)
         return True
+
+    def _state_context(self) -> tuple[object, ...]:
+        """What the compiled engine's per-line state works on (_scan_state.c reads
+        it in this order): this scanner's memos and tables, and what it calls back."""
+        batch, deferrals = self._batch, self._deferrals
+        self._context = (
+            self._dest,
+            self._raw,
+            self._relay,
+            deferrals,
+            batch.infos,
+            batch.counts,
+            batch.times,
+            self.times._cache,
+            self.agg.status,
+            _FAILED,
+            EventStatus.DEFERRED,
+            EventStatus.EXPIRED,
+            self._destination,
+            self._relay_key,
+            self._failure_slow,
+            self._refine_failure,
+            self._rare,
+            self.times.at,
+            self._expiry_info,
+            self._inbound_line,
+            self._tls_in_counted,
+            self._tls_counted,
+            deferrals.pop,
+            partial(deferrals.popitem, last=False),
+            _EXPIRY_MEMORY,
+        )
+        return self._context
+
+    def _failure_slow(
+        self, block: bytes, start: int, ls: int, epoch: float | None, dest: str
+    ) -> None:
+        """A failure whose reason is not known yet: the regex path classifies it."""
+        m = _STATUS.match(block, start)
+        assert m is not None  # (the engine found a whole status line here)
+        self._status_line(block, m, ls, epoch=epoch, status=m.group(5), dest=dest)
+
+    def _refine_failure(
+        self, block: bytes, ls: int, proc: bytes | None, relay: str | None, info: Info
+    ) -> tuple[Info, bool]:
+        return self._refine_tls(proc or _proc_key(block, ls), relay, info)
 
     def _failures(
         self,
@@ -589,6 +649,10 @@ class PostfixScanner(TlsLines, InboundLines):
         if m is not None:
             self._expiry(block, ls, m.group(1), m.group(3))
 
+    def _expiry_info(self, reason: bytes) -> Info:
+        """What an expiry means when no deferral of its queue id is remembered."""
+        return self.reasons.info(f"status=expired, {_expiry_text(reason)}")
+
     def _expiry(self, block: bytes, ls: int, qid: bytes, reason: bytes) -> None:
         """An expiry line's queue id and reason (found by _EXPIRED or the engine)."""
         epoch = self.times.at(block, ls)
@@ -600,7 +664,7 @@ class PostfixScanner(TlsLines, InboundLines):
             _, dest, relay, info = last
         else:
             dest, relay = None, None
-            info = self.reasons.info(f"status=expired, {_expiry_text(reason)}")
+            info = self._expiry_info(reason)
         # (Its TLS failure, if that was the reason, was counted with the deferral.)
         # FailureBatch.add inlined, as in _failure.
         batch = self._batch

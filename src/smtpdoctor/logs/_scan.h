@@ -1,0 +1,10 @@
+/* What the C files of the _scan module share (_scan.c holds the module). */
+#ifndef SMTPDOCTOR_SCAN_H
+#define SMTPDOCTOR_SCAN_H
+#include <Python.h>
+
+/* _scan_state.c: the scanner's per-line state, on its Python objects. */
+PyObject *scan_apply_failures(PyObject *self, PyObject *args);
+PyObject *scan_apply_rare(PyObject *self, PyObject *args);
+
+#endif

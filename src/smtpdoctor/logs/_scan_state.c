@@ -1,0 +1,402 @@
+/* The per-line state of the Postfix scanner, kept in C (part of the _scan module).
+ *
+ * status_lines() and rare_lines() (_scan.c) parse a block's failure and rare
+ * lines; what Python then did once per line is done here, on the scanner's own
+ * Python objects, in the same order and with the same dictionary operations as
+ * postfix.PostfixScanner._failures and _rare_before (which stay as the
+ * reference and for --since/--until): the destination, relay and reason memos,
+ * the deferral kept per queue id for a later expiry, the expiry itself, the
+ * failure batch's keys. Python is called back only for what is rare or needs a
+ * classification: a reason, destination or relay not seen yet, a TLS-related
+ * failure, a TLS, inbound or unread rare line.
+ *
+ * The context is a tuple made once per scanner (PostfixScanner._state_context);
+ * its dictionaries are cleared by Python, never replaced, so they stay valid.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include "_scan.h"
+
+typedef struct {
+    PyObject *dests, *raws, *relays, *deferrals, *infos, *counts, *times, *tcache, *status;
+    PyObject *statuses, *deferred, *expired;
+    PyObject *destination, *relay_key, *slow, *refine, *rare, *at, *expiry_info, *inbound;
+    PyObject *tls_in, *tls_out, *pop, *pop_oldest;
+    Py_ssize_t memory;
+} Ctx;
+
+static PyObject *S_TLS, *S_CODE, *S_OTHER, *S_NONE_DEST;
+
+static int ctx_parse(PyObject *tuple, Ctx *c) {
+    if (!PyTuple_Check(tuple)) {
+        PyErr_SetString(PyExc_TypeError, "context: a tuple");
+        return -1;
+    }
+    return PyArg_ParseTuple(tuple, "O!O!O!OO!O!O!O!O!O!OOOOOOOOOOOOOOn", &PyDict_Type, &c->dests,
+                            &PyDict_Type, &c->raws, &PyDict_Type, &c->relays, &c->deferrals,
+                            &PyDict_Type, &c->infos, &PyDict_Type, &c->counts, &PyDict_Type,
+                            &c->times, &PyDict_Type, &c->tcache, &PyDict_Type, &c->status,
+                            &PyTuple_Type, &c->statuses, &c->deferred, &c->expired,
+                            &c->destination, &c->relay_key, &c->slow, &c->refine, &c->rare, &c->at,
+                            &c->expiry_info, &c->inbound, &c->tls_in, &c->tls_out, &c->pop,
+                            &c->pop_oldest, &c->memory)
+               ? 0
+               : -1;
+}
+
+static int strings(void) {
+    if (S_TLS != NULL) return 0;
+    S_TLS = PyUnicode_InternFromString("tls");
+    S_CODE = PyUnicode_InternFromString("code");
+    S_OTHER = PyUnicode_InternFromString("other");
+    S_NONE_DEST = PyUnicode_InternFromString("(none)");
+    return S_TLS && S_CODE && S_OTHER && S_NONE_DEST ? 0 : -1;
+}
+
+/* d[key] = d.get(key, 0) + 1 */
+static int incr(PyObject *d, PyObject *key) {
+    PyObject *old = PyDict_GetItemWithError(d, key), *nv;
+    if (old == NULL) {
+        if (PyErr_Occurred()) return -1;
+        nv = PyLong_FromLong(1);
+    } else {
+        Py_ssize_t v = PyLong_AsSsize_t(old);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        nv = PyLong_FromSsize_t(v + 1);
+    }
+    if (nv == NULL) return -1;
+    int rc = PyDict_SetItem(d, key, nv);
+    Py_DECREF(nv);
+    return rc;
+}
+
+/* info.code == 421 (code: an int or None); -1 on error. */
+static int is_421(PyObject *info) {
+    PyObject *code = PyObject_GetAttr(info, S_CODE);
+    if (code == NULL) return -1;
+    int r = 0;
+    if (PyLong_Check(code)) {  /* (else None: no code) */
+        int overflow;
+        r = PyLong_AsLongAndOverflow(code, &overflow) == 421 && !overflow;
+    }
+    Py_DECREF(code);
+    return r;
+}
+
+/* FailureBatch.add inlined: infos[id(info)], counts[(st, dest, relay, iid, count_tls)] += 1,
+ * times[(epoch, deferred, info.code == 421)] += 1 when the epoch is known. */
+static int batch_add(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest, PyObject *relay,
+                     PyObject *info, int count_tls) {
+    PyObject *iid = PyLong_FromVoidPtr(info);
+    if (iid == NULL) return -1;
+    int rc = -1;
+    int has = PyDict_Contains(c->infos, iid);
+    if (has < 0 || (!has && PyDict_SetItem(c->infos, iid, info) < 0)) goto out;
+    PyObject *key = PyTuple_Pack(5, st, dest, relay, iid, count_tls ? Py_True : Py_False);
+    if (key == NULL) goto out;
+    rc = incr(c->counts, key);
+    Py_DECREF(key);
+    if (rc < 0 || epoch == Py_None) goto out;
+    int i421 = is_421(info);
+    if (i421 < 0) {
+        rc = -1;
+        goto out;
+    }
+    PyObject *tkey = PyTuple_Pack(3, epoch, st == c->deferred ? Py_True : Py_False,
+                                  i421 ? Py_True : Py_False);
+    rc = tkey ? incr(c->times, tkey) : -1;
+    Py_XDECREF(tkey);
+out:
+    Py_DECREF(iid);
+    return rc;
+}
+
+/* postfix_tls._none_relay: the name[address] of a relay=none reason as text,
+ * without ":25" after "]"; None stays None. A new reference. */
+static PyObject *none_relay(PyObject *peer) {
+    if (peer == Py_None) return Py_NewRef(Py_None);
+    const char *s = PyBytes_AS_STRING(peer);
+    Py_ssize_t n = PyBytes_GET_SIZE(peer);
+    PyObject *text = PyUnicode_DecodeUTF8(s, n, "replace");
+    if (text == NULL) return NULL;
+    /* (the text ends with "]:25" exactly when the bytes do: ASCII decodes as itself) */
+    if (n >= 4 && memcmp(s + n - 4, "]:25", 4) == 0) {
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        Py_SETREF(text, PyUnicode_Substring(text, 0, len - 3));
+    }
+    return text;
+}
+
+/* TimeParser.at(block, ls): its cache for a stamp seen before, else the call
+ * (which fills the cache). A new reference. */
+static PyObject *time_at(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, Py_ssize_t ls) {
+    Py_ssize_t e = ls + 15 < n ? ls + 15 : n;
+    PyObject *key = PyBytes_FromStringAndSize(b + ls, e - ls);
+    if (key == NULL) return NULL;
+    PyObject *found = PyDict_GetItemWithError(c->tcache, key);
+    Py_DECREF(key);
+    if (found != NULL) return Py_NewRef(found);
+    if (PyErr_Occurred()) return NULL;
+    return PyObject_CallFunction(c->at, "On", block, ls);
+}
+
+/* An expiry the engine read (PostfixScanner._expiry, count-only, every epoch kept). */
+static int expiry(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, Py_ssize_t ls,
+                  PyObject *qid, PyObject *reason) {
+    PyObject *epoch = time_at(c, block, b, n, ls);
+    if (epoch == NULL) return -1;
+    PyObject *last = PyObject_CallFunctionObjArgs(c->pop, qid, Py_None, NULL), *info;
+    int rc = -1;
+    if (last == NULL) goto out;
+    PyObject *dest = Py_None, *relay = Py_None;
+    if (last != Py_None) {
+        if (!PyTuple_Check(last) || PyTuple_GET_SIZE(last) != 4) {
+            PyErr_SetString(PyExc_TypeError, "a deferral: a 4-tuple");
+            goto out;
+        }
+        dest = PyTuple_GET_ITEM(last, 1);
+        relay = PyTuple_GET_ITEM(last, 2);
+        info = Py_NewRef(PyTuple_GET_ITEM(last, 3));
+    } else {
+        info = PyObject_CallOneArg(c->expiry_info, reason);
+        if (info == NULL) goto out;
+    }
+    rc = batch_add(c, epoch, c->expired, dest, relay, info, 0);
+    Py_DECREF(info);
+out:
+    Py_XDECREF(last);
+    Py_DECREF(epoch);
+    return rc;
+}
+
+static Py_ssize_t offset_at(PyObject *list, Py_ssize_t i) {
+    return PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+}
+
+/* PostfixScanner._rare_before: the rare lines from rare[*ri] up to stop. */
+static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObject *rare,
+                     PyObject *kinds, Py_ssize_t *ri, Py_ssize_t stop) {
+    Py_ssize_t count = PyList_GET_SIZE(rare);
+    if (PyList_GET_SIZE(kinds) != count) {
+        PyErr_SetString(PyExc_ValueError, "kinds: one per rare line");
+        return -1;
+    }
+    for (; *ri < count; (*ri)++) {
+        Py_ssize_t ls = offset_at(rare, *ri);
+        if (ls == -1 && PyErr_Occurred()) return -1;
+        if (ls >= stop) break;
+        PyObject *kind = PyList_GET_ITEM(kinds, *ri), *r = NULL;
+        if (kind == Py_False) continue;  /* (a status line: the main pass has it) */
+        if (kind == Py_True) {           /* a failed connect, only counted */
+            if (incr(c->status, S_OTHER) < 0) return -1;
+            continue;
+        }
+        if (kind == Py_None) {
+            r = PyObject_CallFunction(c->rare, "On", block, ls);
+        } else if (!PyTuple_Check(kind)) {
+            PyErr_SetString(PyExc_TypeError, "a rare line's kind");
+            return -1;
+        } else if (PyTuple_GET_SIZE(kind) == 2) {
+            if (expiry(c, block, b, n, ls, PyTuple_GET_ITEM(kind, 0), PyTuple_GET_ITEM(kind, 1)) < 0)
+                return -1;
+            continue;
+        } else if (PyTuple_GET_SIZE(kind) == 3) {
+            PyObject *proc = PyTuple_GET_ITEM(kind, 0), *msg = PyTuple_GET_ITEM(kind, 1);
+            PyObject *library = PyTuple_GET_ITEM(kind, 2);
+            if (PyBool_Check(library))
+                r = PyObject_CallFunction(c->inbound, "OnOO", block, ls, proc, msg);
+            else
+                r = PyObject_CallFunctionObjArgs(c->tls_in, proc, msg, library, NULL);
+        } else if (PyTuple_GET_SIZE(kind) == 4) {
+            PyObject *relay = none_relay(PyTuple_GET_ITEM(kind, 1));
+            if (relay == NULL) return -1;
+            r = PyObject_CallFunctionObjArgs(c->tls_out, PyTuple_GET_ITEM(kind, 0), relay,
+                                             PyTuple_GET_ITEM(kind, 2), PyTuple_GET_ITEM(kind, 3),
+                                             NULL);
+            Py_DECREF(relay);
+        } else {
+            PyErr_SetString(PyExc_TypeError, "a rare line's kind");
+            return -1;
+        }
+        if (r == NULL) return -1;
+        Py_DECREF(r);
+    }
+    return 0;
+}
+
+/* The relay of a failure: relay=none's name[address] as text, else the relay memo's. */
+static PyObject *relay_of(Ctx *c, PyObject *field, PyObject *none_peer) {
+    if (PyBytes_GET_SIZE(field) == 4 && memcmp(PyBytes_AS_STRING(field), "none", 4) == 0)
+        return none_relay(none_peer);
+    PyObject *found = PyDict_GetItemWithError(c->relays, field), *made = NULL;
+    if (found == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        found = made = PyObject_CallOneArg(c->relay_key, field);
+        if (found == NULL) return NULL;
+    }
+    PyObject *res = NULL;
+    if (PyTuple_Check(found) && PyTuple_GET_SIZE(found) == 2)
+        res = Py_NewRef(PyTuple_GET_ITEM(found, 0));
+    else
+        PyErr_SetString(PyExc_TypeError, "a relay memo: a pair");
+    Py_XDECREF(made);
+    return res;
+}
+
+/* One failure line the engine parsed (PostfixScanner._failures' loop body). */
+static int failure(Ctx *c, PyObject *block, PyObject *f, PyObject *seconds) {
+    PyObject *dest = NULL, *relay = NULL, *info = NULL, *refined = NULL;
+    int rc = -1, seen_tls = 0;
+    Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(f, 0));
+    Py_ssize_t run = PyLong_AsSsize_t(PyTuple_GET_ITEM(f, 1));
+    long status = PyLong_AsLong(PyTuple_GET_ITEM(f, 3));
+    if (PyErr_Occurred()) return -1;
+    PyObject *ls = PyTuple_GET_ITEM(f, 2), *dkey = PyTuple_GET_ITEM(f, 4);
+    PyObject *relay_field = PyTuple_GET_ITEM(f, 5), *none_peer = PyTuple_GET_ITEM(f, 6);
+    PyObject *tail = PyTuple_GET_ITEM(f, 7), *to = PyTuple_GET_ITEM(f, 8);
+    PyObject *qid = PyTuple_GET_ITEM(f, 9), *proc = PyTuple_GET_ITEM(f, 10);
+    PyObject *epoch = Py_None;
+    if (run >= 0) {
+        if (run >= PyList_GET_SIZE(seconds)) {
+            PyErr_SetString(PyExc_IndexError, "a failure's second");
+            return -1;
+        }
+        PyObject *sec = PyList_GET_ITEM(seconds, run);
+        if (!PyTuple_Check(sec) || PyTuple_GET_SIZE(sec) < 1) {
+            PyErr_SetString(PyExc_TypeError, "a second: a tuple");
+            return -1;
+        }
+        epoch = PyTuple_GET_ITEM(sec, 0);
+    }
+    if (status < 1 || status >= PyTuple_GET_SIZE(c->statuses) || !PyBytes_Check(relay_field)) {
+        PyErr_SetString(PyExc_ValueError, "a failure's status or relay");
+        return -1;
+    }
+    dest = PyDict_GetItemWithError(c->dests, dkey);
+    if (dest != NULL) {
+        Py_INCREF(dest);
+    } else {
+        if (PyErr_Occurred()) return -1;
+        if ((dest = PyObject_CallOneArg(c->destination, dkey)) == NULL) return -1;
+    }
+    PyObject *memo = PyDict_GetItemWithError(c->raws, tail);
+    if (memo == NULL) {  /* a reason not seen yet: the regex path classifies it */
+        if (PyErr_Occurred()) goto out;
+        PyObject *r = PyObject_CallFunction(c->slow, "OnOOO", block, start, ls, epoch, dest);
+        if (r == NULL) goto out;
+        Py_DECREF(r);
+        rc = 0;
+        goto out;
+    }
+    if (!PyTuple_Check(memo) || PyTuple_GET_SIZE(memo) < 1) {
+        PyErr_SetString(PyExc_TypeError, "a reason memo: a tuple");
+        goto out;
+    }
+    info = Py_NewRef(PyTuple_GET_ITEM(memo, 0));
+    if ((relay = relay_of(c, relay_field, none_peer)) == NULL) goto out;
+    PyObject *st = PyTuple_GET_ITEM(c->statuses, status);
+    PyObject *tls = PyObject_GetAttr(info, S_TLS);
+    if (tls == NULL) goto out;
+    int is_tls = PyObject_IsTrue(tls);
+    Py_DECREF(tls);
+    if (is_tls < 0) goto out;
+    if (is_tls) {
+        refined = PyObject_CallFunctionObjArgs(c->refine, block, ls, proc, relay, info, NULL);
+        if (refined == NULL) goto out;
+        if (!PyTuple_Check(refined) || PyTuple_GET_SIZE(refined) != 2) {
+            PyErr_SetString(PyExc_TypeError, "refine: a pair");
+            goto out;
+        }
+        Py_SETREF(info, Py_NewRef(PyTuple_GET_ITEM(refined, 0)));
+        if ((seen_tls = PyObject_IsTrue(PyTuple_GET_ITEM(refined, 1))) < 0) goto out;
+    }
+    if (st == c->deferred) {
+        PyObject *kept = PyTuple_Pack(4, to, dest, relay, info);
+        if (kept == NULL) goto out;
+        int set = PyObject_SetItem(c->deferrals, qid, kept);
+        Py_DECREF(kept);
+        if (set < 0) goto out;
+        Py_ssize_t size = PyObject_Size(c->deferrals);
+        if (size < 0) goto out;
+        if (size > c->memory) {
+            PyObject *r = PyObject_CallNoArgs(c->pop_oldest);
+            if (r == NULL) goto out;
+            Py_DECREF(r);
+        }
+    }
+    int none = PyUnicode_Check(dest) && PyUnicode_Compare(dest, S_NONE_DEST) == 0;
+    if (!none && PyErr_Occurred()) goto out;
+    rc = batch_add(c, epoch, st, none ? Py_None : dest, relay, info, !seen_tls);
+out:
+    Py_XDECREF(dest);
+    Py_XDECREF(relay);
+    Py_XDECREF(info);
+    Py_XDECREF(refined);
+    return rc;
+}
+
+static int block_of(PyObject *block, Py_buffer *view) {
+    if (!PyBytes_Check(block)) {
+        PyErr_SetString(PyExc_TypeError, "block: bytes");
+        return -1;
+    }
+    return PyObject_GetBuffer(block, view, PyBUF_SIMPLE);
+}
+
+/* apply_failures(context, block, failures, seconds, rare, kinds) -> the index of the
+ * next rare line: the failure lines in order, each after the rare lines before it. */
+PyObject *scan_apply_failures(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *context, *block, *failures, *seconds, *rare, *kinds;
+    Ctx c;
+    if (!PyArg_ParseTuple(args, "OOO!O!O!O!", &context, &block, &PyList_Type, &failures,
+                          &PyList_Type, &seconds, &PyList_Type, &rare, &PyList_Type, &kinds))
+        return NULL;
+    if (strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
+    Py_buffer view;
+    if (block_of(block, &view) < 0) return NULL;
+    const char *b = (const char *)view.buf;
+    Py_ssize_t n = view.len, ri = 0, count = PyList_GET_SIZE(rare);
+    Py_ssize_t next_rare = count ? offset_at(rare, 0) : PY_SSIZE_T_MAX;
+    PyObject *result = NULL;
+    if (next_rare == -1 && PyErr_Occurred()) goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(failures); i++) {
+        PyObject *f = PyList_GET_ITEM(failures, i);
+        if (!PyTuple_Check(f) || PyTuple_GET_SIZE(f) != 11) {
+            PyErr_SetString(PyExc_TypeError, "a failure: an 11-tuple");
+            goto done;
+        }
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(f, 0));
+        if (start == -1 && PyErr_Occurred()) goto done;
+        if (start > next_rare) {
+            if (rare_upto(&c, block, b, n, rare, kinds, &ri, start) < 0) goto done;
+            next_rare = ri < count ? offset_at(rare, ri) : PY_SSIZE_T_MAX;
+            if (next_rare == -1 && PyErr_Occurred()) goto done;
+        }
+        if (failure(&c, block, f, seconds) < 0) goto done;
+    }
+    result = PyLong_FromSsize_t(ri);
+done:
+    PyBuffer_Release(&view);
+    return result;
+}
+
+/* apply_rare(context, block, rare, kinds, ri) -> None: the rare lines from rare[ri] on. */
+PyObject *scan_apply_rare(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *context, *block, *rare, *kinds;
+    Py_ssize_t ri;
+    Ctx c;
+    if (!PyArg_ParseTuple(args, "OOO!O!n", &context, &block, &PyList_Type, &rare, &PyList_Type,
+                          &kinds, &ri))
+        return NULL;
+    if (strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
+    if (ri < 0) ri = 0;
+    Py_buffer view;
+    if (block_of(block, &view) < 0) return NULL;
+    int rc = rare_upto(&c, block, (const char *)view.buf, view.len, rare, kinds, &ri,
+                       PY_SSIZE_T_MAX);
+    PyBuffer_Release(&view);
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
