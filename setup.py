@@ -11,7 +11,11 @@ setup(
         Extension(
             "smtpdoctor.logs._scan",
             # (one module from several C files: _scan.c holds the module)
-            ["src/smtpdoctor/logs/_scan.c", "src/smtpdoctor/logs/_scan_state.c"],
+            [
+                "src/smtpdoctor/logs/_scan.c",
+                "src/smtpdoctor/logs/_scan_state.c",
+                "src/smtpdoctor/logs/_scan_markers.c",
+            ],
             depends=["src/smtpdoctor/logs/_scan.h"],
             optional=True,
             extra_compile_args=["-O2"],

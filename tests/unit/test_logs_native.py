@@ -32,12 +32,19 @@ needs_engine = pytest.mark.skipif(
 )
 
 
-def _json(path: Path, monkeypatch: pytest.MonkeyPatch, *, pure: bool, **kw: Any) -> str:
+def _json(
+    path: Path, monkeypatch: pytest.MonkeyPatch, *, pure: bool, state: bool = True, **kw: Any
+) -> str:
     with monkeypatch.context() as m:
         if pure:
             m.setattr(native, "status_lines", None)
             m.setattr(native, "line_counts", None)
             m.setattr(native, "rare_lines", None)
+        if pure or not state:
+            # The parsing in C, the per-line state in Python (PostfixScanner._failures).
+            m.setattr(native, "apply_failures", None)
+            m.setattr(native, "apply_rare", None)
+            m.setattr(native, "rare_starts", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -48,6 +55,7 @@ def _json(path: Path, monkeypatch: pytest.MonkeyPatch, *, pure: bool, **kw: Any)
 def _same(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> dict[str, Any]:
     fast = _json(path, monkeypatch, pure=False, **kw)
     assert _json(path, monkeypatch, pure=True, **kw) == fast
+    assert _json(path, monkeypatch, pure=False, state=False, **kw) == fast
     return dict(json.loads(fast))
 
 
@@ -58,6 +66,9 @@ def test_the_engine_is_built() -> None:
     assert native.line_counts is not None
     assert native.rare_lines is not None
     assert native.keep_blocks is not None
+    assert native.apply_failures is not None
+    assert native.apply_rare is not None
+    assert native.rare_starts is not None
 
 
 def test_pure_python_when_asked() -> None:
@@ -175,6 +186,36 @@ def test_other_buffers_and_huge_blocks() -> None:
     assert counts(big, b"Dec ") == (200_000, 199_999)
     for block in _hostile_blocks():
         assert counts(block, block[:4]) == (block.count(b"\n"), block.count(b"\n" + block[:4]))
+
+
+@needs_engine
+def test_same_rare_line_starts_as_python() -> None:
+    """The engine's one-pass marker search (_scan_markers.c) against the bytes.find
+    passes: recorded logs, hostile bytes, markers cut at every offset, edges."""
+    starts = native.rare_starts
+    assert starts is not None
+    for path in LOGS:
+        block = path.read_bytes()
+        assert starts(block) == rare_line_starts_python(block), path
+    for block in _hostile_blocks():
+        assert starts(block) == rare_line_starts_python(block), block
+    rnd = random.Random(5)
+    pieces = [
+        b"SSL_connect error", b"SSL_accept error", b"verification failed", b"connect to ",
+        b"status=expired", b"reject: ", b" after ", b"authentication failed",
+        b"\n", b"\n\n", b" ", b"x", b"SSL_", b"_c", b"af", b"t:", b"=e", b"o ",
+    ]  # fmt: skip
+    for _ in range(3000):
+        parts = [rnd.choice(pieces) for _ in range(rnd.randrange(0, 30))]
+        block = b"".join(p[: rnd.randrange(len(p) + 1)] if rnd.random() < 0.3 else p for p in parts)
+        # (the same at every alignment of the 32- and 16-byte passes)
+        for pad in (b"", b"y" * rnd.randrange(1, 40)):
+            assert starts(pad + block) == rare_line_starts_python(pad + block), pad + block
+    assert starts(b"") == []
+    assert starts(b"reject: ") == [0]
+    assert starts(memoryview(b"a\nb after c\n").tobytes()) == [2]
+    with pytest.raises(TypeError):
+        starts("text")  # type: ignore[arg-type]
 
 
 def _check_rare(block: bytes) -> int:

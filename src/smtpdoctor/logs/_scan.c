@@ -843,6 +843,9 @@ static PyMethodDef METHODS[] = {
     {"rare_lines", rare_lines, METH_VARARGS,
      "rare_lines(block, starts) -> per line None (Python reads it), False, True, (qid, reason) "
      "or (proc, peer, key, library)."},
+    {"rare_starts", scan_rare_starts, METH_O,
+     "rare_starts(block) -> the sorted start offsets of the lines holding a rare-line marker "
+     "(markers.rare_line_starts_python in C: _scan_markers.c)."},
     {"apply_failures", scan_apply_failures, METH_VARARGS,
      "apply_failures(context, block, failures, seconds, rare, kinds) -> the next rare line's "
      "index: the failures and the rare lines before each, on the scanner's state "

@@ -7,4 +7,7 @@
 PyObject *scan_apply_failures(PyObject *self, PyObject *args);
 PyObject *scan_apply_rare(PyObject *self, PyObject *args);
 
+/* _scan_markers.c: where a block's rare lines start. */
+PyObject *scan_rare_starts(PyObject *self, PyObject *arg);
+
 #endif

@@ -33,6 +33,7 @@ __all__ = [
     "keep_blocks",
     "line_counts",
     "rare_lines",
+    "rare_starts",
     "status_lines",
 ]
 
@@ -75,6 +76,9 @@ ApplyFailures = Callable[
     int,
 ]
 ApplyRare = Callable[[tuple[object, ...], bytes, list[int], list[RareLine], int], None]
+# The sorted starts of the lines holding a rare-line marker (_scan_markers.c):
+# markers.rare_line_starts_python's result.
+rare_starts: Callable[[bytes], list[int]] | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
@@ -87,10 +91,11 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             keep_blocks,
             line_counts,
             rare_lines,
+            rare_starts,
             status_lines,
         )
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = None
-        apply_failures = apply_rare = None
+        apply_failures = apply_rare = rare_starts = None
 
 ENGINE = "c" if status_lines is not None else "python"

@@ -12,9 +12,10 @@ searches:
   virtual, pipe, error, retry, discard);
 * rare markers (``SSL_connect error`` / ``SSL_accept error``, ``verification
   failed``, ``connect to``, ``status=expired``, the receiving side's
-  ``reject:`` and ``… after …``): :mod:`~smtpdoctor.logs.markers` finds the
-  lines holding them in one hyperscan pass when the ``fast`` extra is
-  installed, else with one ``bytes.find`` pass per marker. The OpenSSL reason
+  ``reject:`` and ``… after …``): the compiled engine finds the lines holding
+  them in one pass (``_scan_markers.c``); without it
+  :mod:`~smtpdoctor.logs.markers` does, in one hyperscan pass when the ``fast``
+  extra is installed, else with one ``bytes.find`` pass per marker. The OpenSSL reason
   of a handshake failure (``TLS library problem``, logged next by the same
   process) is looked up right after it.
 
@@ -48,7 +49,6 @@ from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator, FailureBatch
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.journal import journal_to_syslog
-from smtpdoctor.logs.markers import rare_line_starts
 from smtpdoctor.logs.postfix_inbound import InboundLines
 from smtpdoctor.logs.postfix_tls import (
     _HEAD,
@@ -574,6 +574,13 @@ class PostfixScanner(TlsLines, InboundLines):
 
     @staticmethod
     def _rare_lines(block: bytes) -> list[int]:
+        starts = native.rare_starts  # (read here: tests turn it off)
+        if starts is not None:
+            return starts(block)
+        # Without the engine: hyperscan's one pass, or one bytes.find pass per
+        # marker (imported on first need: hyperscan compiles its database then).
+        from smtpdoctor.logs.markers import rare_line_starts  # noqa: PLC0415
+
         return rare_line_starts(block)
 
     def _rare(self, block: bytes, ls: int) -> None:

@@ -1,0 +1,179 @@
+/* Where a block's rare lines start (part of the _scan module): what
+ * markers.rare_line_starts_python returns, in C. A line is rare when it holds
+ * one of the markers below (markers.HANDSHAKE's two spellings and
+ * markers.LITERALS). One pass over the block: at every offset, two bytes are
+ * compared with each marker's rarest pair of adjacent bytes (16 offsets at a
+ * time with SSE2), and only where a pair matches is the whole marker compared.
+ * The starts come back sorted, each once: the per-match work of the Python
+ * version (and hyperscan's callback into Python) is what this saves.
+ */
+#define _GNU_SOURCE
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#include "_scan.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(SCAN_NO_AVX2)
+#include <immintrin.h>
+#define WITH_AVX2 1
+#endif
+
+/* Each marker and the offset of the pair of bytes the first pass looks for
+ * (the pair least frequent in Postfix logs: a choice for speed only, every
+ * candidate is compared whole). */
+static const struct {
+    const char *text;
+    int len, pair;
+} MARKERS[] = {
+    {"SSL_connect error", 17, 3}, {"SSL_accept error", 16, 3}, {"verification failed", 19, 2},
+    {"connect to ", 11, 9},       {"status=expired", 14, 6},   {"reject: ", 8, 5},
+    {" after ", 7, 1},            {"authentication failed", 21, 0},
+};
+#define NMARKERS ((int)(sizeof(MARKERS) / sizeof(MARKERS[0])))
+
+typedef struct {
+    Py_ssize_t *at;
+    Py_ssize_t used, cap;
+} Starts;
+
+static int push(Starts *s, Py_ssize_t v) {
+    if (s->used == s->cap) {
+        Py_ssize_t cap = s->cap ? s->cap * 2 : 4096;
+        Py_ssize_t *at = PyMem_RawRealloc(s->at, (size_t)cap * sizeof(Py_ssize_t));
+        if (at == NULL) return -1;
+        s->at = at;
+        s->cap = cap;
+    }
+    s->at[s->used++] = v;
+    return 0;
+}
+
+/* Whether a marker whose pair is at p is there; its start in *ms. */
+static int marker_at(const char *b, Py_ssize_t n, Py_ssize_t p, Py_ssize_t *ms) {
+    for (int k = 0; k < NMARKERS; k++) {
+        const char *t = MARKERS[k].text;
+        Py_ssize_t s = p - MARKERS[k].pair;
+        if (b[p] != t[MARKERS[k].pair] || b[p + 1] != t[MARKERS[k].pair + 1]) continue;
+        if (s < 0 || s + MARKERS[k].len > n) continue;
+        if (memcmp(b + s, t, (size_t)MARKERS[k].len) == 0) {
+            *ms = s;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A pair at p: when a marker is there, its line's start is kept and *skip is
+ * set to the line's end (later pairs before it are in the same line). */
+static int candidate(const char *b, Py_ssize_t n, Py_ssize_t p, Py_ssize_t *skip, Starts *s) {
+    Py_ssize_t ms;
+    if (p < *skip || !marker_at(b, n, p, &ms)) return 0;
+    const char *nl = ms > 0 ? memrchr(b, '\n', (size_t)ms) : NULL;
+    if (push(s, nl ? (nl - b) + 1 : 0) < 0) return -1;
+    const char *next = memchr(b + ms, '\n', (size_t)(n - ms));
+    *skip = next ? next - b : n;
+    return 0;
+}
+
+static int scalar_pairs(const char *b, Py_ssize_t n, Py_ssize_t from, Py_ssize_t *skip,
+                        Starts *s) {
+    for (Py_ssize_t p = from; p + 1 < n; p++) {
+        for (int k = 0; k < NMARKERS; k++) {
+            const char *t = MARKERS[k].text + MARKERS[k].pair;
+            if (b[p] == t[0] && b[p + 1] == t[1]) {
+                if (candidate(b, n, p, skip, s) < 0) return -1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+#ifdef WITH_AVX2
+/* find_starts, 32 offsets at a time (on a processor with AVX2). */
+__attribute__((target("avx2"))) static int find_starts_avx2(const char *b, Py_ssize_t n,
+                                                             Starts *s) {
+    Py_ssize_t p = 0, skip = 0;
+    __m256i first[NMARKERS], second[NMARKERS];
+    for (int k = 0; k < NMARKERS; k++) {
+        first[k] = _mm256_set1_epi8(MARKERS[k].text[MARKERS[k].pair]);
+        second[k] = _mm256_set1_epi8(MARKERS[k].text[MARKERS[k].pair + 1]);
+    }
+    for (; p + 33 <= n; p += 32) {
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(b + p));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(b + p + 1));
+        __m256i any = _mm256_setzero_si256();
+        for (int k = 0; k < NMARKERS; k++)
+            any = _mm256_or_si256(any, _mm256_and_si256(_mm256_cmpeq_epi8(v0, first[k]),
+                                                         _mm256_cmpeq_epi8(v1, second[k])));
+        unsigned mask = (unsigned)_mm256_movemask_epi8(any);
+        while (mask) {
+            int bit = __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (candidate(b, n, p + bit, &skip, s) < 0) return -1;
+        }
+    }
+    return scalar_pairs(b, n, p, &skip, s);
+}
+#endif
+
+static int find_starts(const char *b, Py_ssize_t n, Starts *s) {
+#ifdef WITH_AVX2
+    if (__builtin_cpu_supports("avx2")) return find_starts_avx2(b, n, s);
+#endif
+    Py_ssize_t p = 0, skip = 0;
+#ifdef __SSE2__
+    __m128i first[NMARKERS], second[NMARKERS];
+    for (int k = 0; k < NMARKERS; k++) {
+        first[k] = _mm_set1_epi8(MARKERS[k].text[MARKERS[k].pair]);
+        second[k] = _mm_set1_epi8(MARKERS[k].text[MARKERS[k].pair + 1]);
+    }
+    for (; p + 17 <= n; p += 16) {
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(b + p));
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(b + p + 1));
+        __m128i any = _mm_setzero_si128();
+        for (int k = 0; k < NMARKERS; k++)
+            any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(v0, first[k]),
+                                                  _mm_cmpeq_epi8(v1, second[k])));
+        unsigned mask = (unsigned)_mm_movemask_epi8(any);
+        while (mask) {
+            int bit = __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (candidate(b, n, p + bit, &skip, s) < 0) return -1;
+        }
+    }
+#endif
+    return scalar_pairs(b, n, p, &skip, s);
+}
+
+/* rare_starts(block) -> the sorted start offsets of the lines holding a marker. */
+PyObject *scan_rare_starts(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    Starts s = {NULL, 0, 0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = find_starts((const char *)view.buf, view.len, &s);
+    Py_END_ALLOW_THREADS
+    PyObject *out = NULL;
+    if (rc < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if ((out = PyList_New(s.used)) == NULL) goto done;
+    for (Py_ssize_t i = 0; i < s.used; i++) {
+        PyObject *x = PyLong_FromSsize_t(s.at[i]);
+        if (x == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, x);
+    }
+done:
+    PyMem_RawFree(s.at);
+    PyBuffer_Release(&view);
+    return out;
+}
