@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.cli.common import (
     add_format_option,
     console,
@@ -28,6 +29,7 @@ from smtpdoctor.cli.common import (
     wants_json,
 )
 from smtpdoctor.cli.terminal import clean, json_safe, markup_safe
+from smtpdoctor.knowledge.phrasing import batch_mode
 from smtpdoctor.logs import (
     FORMATS,
     Aggregator,
@@ -137,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
     for err in errors:
         sys.stderr.write(f"smtpdoctor: {err}\n")
     sink = _event_printer() if args.events else None
+    # The table regexes from their stored programs (as a folder run does); the
+    # store is written after the run when it lacked some.
+    regexstore.enable()
+    batch_mode(regexstore.compile_stored)
     if args.follow:
         agg = _follow(sources, options, sink, args)
     else:
@@ -144,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if not _usable(agg):
         return ExitCode.ERROR
     agg.finish()
+    regexstore.save()
     doc = build_report(agg, top=args.top)
     if args.html:
         try:
