@@ -21,27 +21,44 @@ typedef struct {
     PyObject *dests, *raws, *relays, *deferrals, *infos, *counts, *times, *tcache, *status;
     PyObject *statuses, *deferred, *expired;
     PyObject *destination, *relay_key, *slow, *refine, *rare, *at, *expiry_info, *inbound;
-    PyObject *tls_in, *tls_out, *pop, *pop_oldest;
-    Py_ssize_t memory;
+    PyObject *tls_in, *tls_info, *pop, *pop_oldest;
+    PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
+    Py_ssize_t memory, proc_memory;
 } Ctx;
 
-static PyObject *S_TLS, *S_CODE, *S_OTHER, *S_NONE_DEST;
+static PyObject *S_TLS, *S_CODE, *S_OTHER, *S_NONE_DEST, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN;
 
+/* The context tuple, in PostfixScanner._state_context's order. */
 static int ctx_parse(PyObject *tuple, Ctx *c) {
-    if (!PyTuple_Check(tuple)) {
-        PyErr_SetString(PyExc_TypeError, "context: a tuple");
+    PyObject **slots[] = {
+        &c->dests,       &c->raws,       &c->relays,      &c->deferrals,   &c->infos,
+        &c->counts,      &c->times,      &c->tcache,      &c->status,      &c->statuses,
+        &c->deferred,    &c->expired,    &c->destination, &c->relay_key,   &c->slow,
+        &c->refine,      &c->rare,       &c->at,          &c->expiry_info, &c->inbound,
+        &c->tls_in,      &c->tls_info,   &c->pop,         &c->pop_oldest,  &c->tls_memo,
+        &c->tls_by_proc, &c->handshake_failure, &c->tls_cats, &c->cat_index, &c->tls_out,
+    };
+    const Py_ssize_t count = (Py_ssize_t)(sizeof(slots) / sizeof(slots[0]));
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 2) {
+        PyErr_SetString(PyExc_TypeError, "context: the scanner's tuple (_state_context)");
         return -1;
     }
-    return PyArg_ParseTuple(tuple, "O!O!O!OO!O!O!O!O!O!OOOOOOOOOOOOOOn", &PyDict_Type, &c->dests,
-                            &PyDict_Type, &c->raws, &PyDict_Type, &c->relays, &c->deferrals,
-                            &PyDict_Type, &c->infos, &PyDict_Type, &c->counts, &PyDict_Type,
-                            &c->times, &PyDict_Type, &c->tcache, &PyDict_Type, &c->status,
-                            &PyTuple_Type, &c->statuses, &c->deferred, &c->expired,
-                            &c->destination, &c->relay_key, &c->slow, &c->refine, &c->rare, &c->at,
-                            &c->expiry_info, &c->inbound, &c->tls_in, &c->tls_out, &c->pop,
-                            &c->pop_oldest, &c->memory)
-               ? 0
-               : -1;
+    for (Py_ssize_t i = 0; i < count; i++) *slots[i] = PyTuple_GET_ITEM(tuple, i);
+    PyObject *dicts[] = {c->dests, c->raws,   c->relays,   c->infos,       c->counts,
+                         c->times, c->tcache, c->status,   c->tls_memo,    c->tls_by_proc,
+                         c->cat_index};
+    for (size_t i = 0; i < sizeof(dicts) / sizeof(dicts[0]); i++)
+        if (!PyDict_CheckExact(dicts[i])) {
+            PyErr_SetString(PyExc_TypeError, "context: a dict expected");
+            return -1;
+        }
+    if (!PyTuple_Check(c->statuses)) {
+        PyErr_SetString(PyExc_TypeError, "context: the statuses, a tuple");
+        return -1;
+    }
+    c->memory = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, count));
+    c->proc_memory = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, count + 1));
+    return PyErr_Occurred() ? -1 : 0;
 }
 
 static int strings(void) {
@@ -50,7 +67,13 @@ static int strings(void) {
     S_CODE = PyUnicode_InternFromString("code");
     S_OTHER = PyUnicode_InternFromString("other");
     S_NONE_DEST = PyUnicode_InternFromString("(none)");
-    return S_TLS && S_CODE && S_OTHER && S_NONE_DEST ? 0 : -1;
+    S_CATEGORY = PyUnicode_InternFromString("category");
+    S_ROWS = PyUnicode_InternFromString("rows");
+    S_ROW = PyUnicode_InternFromString("row");
+    S_UNKNOWN = PyUnicode_InternFromString("(unknown)");
+    return S_TLS && S_CODE && S_OTHER && S_NONE_DEST && S_CATEGORY && S_ROWS && S_ROW && S_UNKNOWN
+               ? 0
+               : -1;
 }
 
 /* d[key] = d.get(key, 0) + 1 */
@@ -169,6 +192,105 @@ out:
     return rc;
 }
 
+/* row[i] += 1 for a table row (a list of ints). */
+static int bump(PyObject *row, Py_ssize_t i) {
+    if (!PyList_Check(row) || i < 0 || i >= PyList_GET_SIZE(row)) {
+        PyErr_SetString(PyExc_IndexError, "a table row");
+        return -1;
+    }
+    Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(row, i));
+    if (v == -1 && PyErr_Occurred()) return -1;
+    PyObject *nv = PyLong_FromSsize_t(v + 1);
+    if (nv == NULL) return -1;
+    return PyList_SetItem(row, i, nv);  /* (steals nv) */
+}
+
+/* Aggregator.add_tls(peer, category, inbound=False): the outbound TLS table's row. */
+static int add_tls_out(Ctx *c, PyObject *peer, PyObject *category) {
+    int truth = PyObject_IsTrue(peer);
+    if (truth < 0) return -1;
+    PyObject *key = truth ? peer : S_UNKNOWN;
+    PyObject *rows = PyObject_GetAttr(c->tls_out, S_ROWS), *row = NULL;
+    if (rows == NULL) return -1;
+    if (PyDict_CheckExact(rows)) {
+        row = PyDict_GetItemWithError(rows, key);
+        Py_XINCREF(row);
+    }
+    Py_DECREF(rows);
+    if (row == NULL) {
+        if (PyErr_Occurred()) return -1;
+        if ((row = PyObject_CallMethodOneArg(c->tls_out, S_ROW, key)) == NULL) return -1;
+    }
+    int rc = -1;
+    PyObject *index = PyDict_GetItemWithError(c->cat_index, category);
+    if (index == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, category);
+        goto out;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(index);
+    if (i == -1 && PyErr_Occurred()) goto out;
+    rc = bump(row, 0) < 0 || bump(row, 1 + i) < 0 ? -1 : 0;
+out:
+    Py_DECREF(row);
+    return rc;
+}
+
+/* TlsLines._remember_tls: the most specific reason seen for this process and peer. */
+static int remember_tls(Ctx *c, PyObject *proc, PyObject *peer, PyObject *info, PyObject *cat) {
+    PyObject *known = PyDict_GetItemWithError(c->tls_by_proc, proc);
+    if (known == NULL && PyErr_Occurred()) return -1;
+    if (known != NULL && cat == c->handshake_failure) {
+        if (!PyTuple_Check(known) || PyTuple_GET_SIZE(known) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a TLS memo: a pair");
+            return -1;
+        }
+        int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(known, 0), peer, Py_EQ);
+        if (same < 0) return -1;
+        if (same) {
+            PyObject *kcat = PyObject_GetAttr(PyTuple_GET_ITEM(known, 1), S_CATEGORY);
+            if (kcat == NULL) return -1;
+            int keep = kcat != c->handshake_failure;
+            Py_DECREF(kcat);
+            if (keep) return 0;
+        }
+    }
+    if (PyDict_GET_SIZE(c->tls_by_proc) >= c->proc_memory) PyDict_Clear(c->tls_by_proc);
+    PyObject *pair = PyTuple_Pack(2, peer, info);
+    if (pair == NULL) return -1;
+    int rc = PyDict_SetItem(c->tls_by_proc, proc, pair);
+    Py_DECREF(pair);
+    return rc;
+}
+
+/* An outbound TLS failure line the engine read (TlsLines._tls_out, count-only):
+ * kind is (proc, peer, message with the peer replaced, OpenSSL reason). */
+static int tls_out(Ctx *c, PyObject *kind) {
+    PyObject *proc = PyTuple_GET_ITEM(kind, 0), *text = PyTuple_GET_ITEM(kind, 2);
+    PyObject *library = PyTuple_GET_ITEM(kind, 3);
+    PyObject *peer = none_relay(PyTuple_GET_ITEM(kind, 1)), *info = NULL, *cat = NULL;
+    if (peer == NULL) return -1;
+    int rc = -1;
+    PyObject *mkey = PyTuple_Pack(2, text, library);
+    if (mkey == NULL) goto out;
+    info = PyDict_GetItemWithError(c->tls_memo, mkey);
+    Py_DECREF(mkey);
+    if (info != NULL)
+        Py_INCREF(info);
+    else if (PyErr_Occurred() ||
+             (info = PyObject_CallFunctionObjArgs(c->tls_info, text, library, NULL)) == NULL)
+        goto out;
+    if ((cat = PyObject_GetAttr(info, S_CATEGORY)) == NULL) goto out;
+    if (remember_tls(c, proc, peer, info, cat) < 0 || incr(c->status, S_OTHER) < 0) goto out;
+    int tls = PySet_Contains(c->tls_cats, cat);
+    if (tls < 0 || (tls && add_tls_out(c, peer, cat) < 0)) goto out;
+    rc = 0;
+out:
+    Py_DECREF(peer);
+    Py_XDECREF(info);
+    Py_XDECREF(cat);
+    return rc;
+}
+
 static Py_ssize_t offset_at(PyObject *list, Py_ssize_t i) {
     return PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
 }
@@ -208,12 +330,8 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
             else
                 r = PyObject_CallFunctionObjArgs(c->tls_in, proc, msg, library, NULL);
         } else if (PyTuple_GET_SIZE(kind) == 4) {
-            PyObject *relay = none_relay(PyTuple_GET_ITEM(kind, 1));
-            if (relay == NULL) return -1;
-            r = PyObject_CallFunctionObjArgs(c->tls_out, PyTuple_GET_ITEM(kind, 0), relay,
-                                             PyTuple_GET_ITEM(kind, 2), PyTuple_GET_ITEM(kind, 3),
-                                             NULL);
-            Py_DECREF(relay);
+            if (tls_out(c, kind) < 0) return -1;
+            continue;
         } else {
             PyErr_SetString(PyExc_TypeError, "a rare line's kind");
             return -1;

@@ -46,13 +46,14 @@ from collections.abc import Callable
 from functools import partial
 
 from smtpdoctor.logs import native
-from smtpdoctor.logs.aggregate import D_REMOTE_SENT, Aggregator, FailureBatch
+from smtpdoctor.logs.aggregate import _CAT_INDEX, _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.journal import journal_to_syslog
 from smtpdoctor.logs.postfix_inbound import InboundLines
 from smtpdoctor.logs.postfix_tls import (
     _HEAD,
     _PEER,
+    _PROC_MEMORY,
     TlsLines,
     _none_relay,
     _peer_text,
@@ -271,10 +272,17 @@ class PostfixScanner(TlsLines, InboundLines):
             self._expiry_info,
             self._inbound_line,
             self._tls_in_counted,
-            self._tls_counted,
+            self._tls_info,
             deferrals.pop,
             partial(deferrals.popitem, last=False),
+            self._tls_memo,
+            self._tls_by_proc,
+            Category.TLS_HANDSHAKE_FAILURE,
+            _TLS_CATS,
+            _CAT_INDEX,
+            self.agg.tls_out,
             _EXPIRY_MEMORY,
+            _PROC_MEMORY,
         )
         return self._context
 
