@@ -461,3 +461,25 @@ def test_inbound_cause_on_ascii_words_is_the_regexes_cause() -> None:
     for text in texts:
         for stage in (Stage.NONE, Stage.RCPT_TO):
             assert inbound._inbound_cause(text, stage) is by_regex(text, stage), (text, stage)
+
+
+def test_client_of_a_tls_failure_is_client_key() -> None:
+    """The inbound TLS reader takes the client from the peer it has found when no
+    "[" comes before it: the same as client_key on texts made of peers, bare
+    addresses, separators and bytes that are not UTF-8."""
+    from smtpdoctor.logs.postfix_inbound import client_key
+    from smtpdoctor.logs.postfix_tls import _PEER, _client_of
+
+    pieces = [
+        b"SSL_accept error from ", b"unknown", b"[", b"]", b"1.2.3.4", b"IPv6:", b"::1",
+        b":25", b" ", b"a", b"(", b")", b";", b"\xff", b"mx.ex", b"-1", b": ", b"\t",
+        b"[1.2.3.4]", b"h[10.0.0.1]:25", b"x[IPv6:2001:db8::1]",
+    ]  # fmt: skip
+    rnd = random.Random(4)
+    shortcut = 0
+    for _ in range(20_000):
+        msg = b"".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 8)))
+        pm = _PEER.search(msg)
+        shortcut += pm is not None and b"[" not in msg[: pm.start()]
+        assert _client_of(msg, pm) == client_key.__wrapped__(msg), msg
+    assert shortcut > 2_000

@@ -287,7 +287,12 @@ def tls_detail(text: str) -> str | None:
         if m is not None:
             found.append(m.group(1).strip())
             break
-    versions = dict.fromkeys(_VERSION.findall(text))
+    # (Every version _VERSION names holds one of these: most texts hold none.)
+    versions = (
+        dict.fromkeys(_VERSION.findall(text))
+        if "TLSv1" in text or "TLS1." in text or "SSLv" in text
+        else None
+    )
     if versions:
         found.append("offered " + "/".join(versions))
     return "; ".join(found) or None
