@@ -23,6 +23,7 @@ typedef struct {
     PyObject *destination, *relay_key, *slow, *refine, *rare, *at, *expiry_info, *inbound;
     PyObject *tls_in, *tls_info, *pop, *pop_oldest;
     PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
+    PyObject *refined;
     Py_ssize_t memory, proc_memory;
 } Ctx;
 
@@ -37,6 +38,7 @@ static int ctx_parse(PyObject *tuple, Ctx *c) {
         &c->refine,      &c->rare,       &c->at,          &c->expiry_info, &c->inbound,
         &c->tls_in,      &c->tls_info,   &c->pop,         &c->pop_oldest,  &c->tls_memo,
         &c->tls_by_proc, &c->handshake_failure, &c->tls_cats, &c->cat_index, &c->tls_out,
+        &c->refined,
     };
     const Py_ssize_t count = (Py_ssize_t)(sizeof(slots) / sizeof(slots[0]));
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 2) {
@@ -361,6 +363,45 @@ static PyObject *relay_of(Ctx *c, PyObject *field, PyObject *none_peer) {
     return res;
 }
 
+/* TlsLines._refine_tls for a known process: the OpenSSL reason its last handshake
+ * failure with this relay gave (taken out of the memo) replaces a vaguer one
+ * (Python builds the refined Info). 1: that failure was seen (and counted), 0: not,
+ * -1: error. *info may be replaced (a new reference). */
+static int refine_tls(Ctx *c, PyObject *proc, PyObject *relay, PyObject **info) {
+    PyObject *known = PyDict_GetItemWithError(c->tls_by_proc, proc);
+    if (known == NULL) return PyErr_Occurred() ? -1 : 0;
+    Py_INCREF(known);
+    int rc = -1;
+    if (PyDict_DelItem(c->tls_by_proc, proc) < 0) goto out;
+    if (!PyTuple_Check(known) || PyTuple_GET_SIZE(known) != 2) {
+        PyErr_SetString(PyExc_TypeError, "a TLS memo: a pair");
+        goto out;
+    }
+    int differs = PyObject_RichCompareBool(PyTuple_GET_ITEM(known, 0), relay, Py_NE);
+    if (differs) {
+        rc = differs < 0 ? -1 : 0;
+        goto out;
+    }
+    PyObject *better = PyTuple_GET_ITEM(known, 1);
+    PyObject *bcat = PyObject_GetAttr(better, S_CATEGORY), *icat = NULL;
+    if (bcat == NULL || (icat = PyObject_GetAttr(*info, S_CATEGORY)) == NULL) {
+        Py_XDECREF(bcat);
+        goto out;
+    }
+    int same = bcat == icat;
+    Py_DECREF(bcat);
+    Py_DECREF(icat);
+    if (!same) {
+        PyObject *made = PyObject_CallFunctionObjArgs(c->refined, better, *info, NULL);
+        if (made == NULL) goto out;
+        Py_SETREF(*info, made);
+    }
+    rc = 1;
+out:
+    Py_DECREF(known);
+    return rc;
+}
+
 /* One failure line the engine parsed (PostfixScanner._failures' loop body). */
 static int failure(Ctx *c, PyObject *block, PyObject *f, PyObject *seconds) {
     PyObject *dest = NULL, *relay = NULL, *info = NULL, *refined = NULL;
@@ -418,7 +459,9 @@ static int failure(Ctx *c, PyObject *block, PyObject *f, PyObject *seconds) {
     int is_tls = PyObject_IsTrue(tls);
     Py_DECREF(tls);
     if (is_tls < 0) goto out;
-    if (is_tls) {
+    if (is_tls && proc != Py_None) {
+        if ((seen_tls = refine_tls(c, proc, relay, &info)) < 0) goto out;
+    } else if (is_tls) {  /* a rarer header: Python reads the process */
         refined = PyObject_CallFunctionObjArgs(c->refine, block, ls, proc, relay, info, NULL);
         if (refined == NULL) goto out;
         if (!PyTuple_Check(refined) || PyTuple_GET_SIZE(refined) != 2) {

@@ -58,6 +58,7 @@ from smtpdoctor.logs.postfix_tls import (
     _none_relay,
     _peer_text,
     _proc_key,
+    _refined,
     _split_peer,
     _split_text_peer,
 )
@@ -281,6 +282,7 @@ class PostfixScanner(TlsLines, InboundLines):
             _TLS_CATS,
             _CAT_INDEX,
             self.agg.tls_out,
+            _refined,
             _EXPIRY_MEMORY,
             _PROC_MEMORY,
         )

@@ -65,15 +65,7 @@ class TlsLines(ScannerParts):
             return info, False
         better = known[1]
         if better.category is not info.category:
-            return Info(
-                category=better.category,
-                stage=better.stage if better.stage is not Stage.NONE else info.stage,
-                permanence=info.permanence,
-                code=info.code,
-                enhanced=info.enhanced,
-                meaning=better.meaning,
-                key=info.key,
-            ), True
+            return _refined(better, info), True
         return info, True
 
     @staticmethod
@@ -237,6 +229,20 @@ class TlsLines(ScannerParts):
         if len(self._tls_by_proc) >= _PROC_MEMORY:
             self._tls_by_proc.clear()
         self._tls_by_proc[proc] = (peer, info)
+
+
+def _refined(better: Info, info: Info) -> Info:
+    """A status line's reason (``info``) with the category and meaning of the
+    OpenSSL reason its process logged just before (``better``)."""
+    return Info(
+        category=better.category,
+        stage=better.stage if better.stage is not Stage.NONE else info.stage,
+        permanence=info.permanence,
+        code=info.code,
+        enhanced=info.enhanced,
+        meaning=better.meaning,
+        key=info.key,
+    )
 
 
 def _client_of(msg: bytes, pm: re.Match[bytes] | None) -> str | None:
