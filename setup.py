@@ -15,6 +15,7 @@ setup(
                 "src/smtpdoctor/logs/_scan.c",
                 "src/smtpdoctor/logs/_scan_state.c",
                 "src/smtpdoctor/logs/_scan_markers.c",
+                "src/smtpdoctor/logs/_scan_tables.c",
             ],
             depends=["src/smtpdoctor/logs/_scan.h"],
             optional=True,

@@ -45,6 +45,7 @@ def _json(
             m.setattr(native, "apply_failures", None)
             m.setattr(native, "apply_rare", None)
             m.setattr(native, "rare_starts", None)
+            m.setattr(native, "route_rows", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -69,6 +70,7 @@ def test_the_engine_is_built() -> None:
     assert native.apply_failures is not None
     assert native.apply_rare is not None
     assert native.rare_starts is not None
+    assert native.route_rows is not None
 
 
 def test_pure_python_when_asked() -> None:

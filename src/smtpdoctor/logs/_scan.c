@@ -846,6 +846,9 @@ static PyMethodDef METHODS[] = {
     {"rare_starts", scan_rare_starts, METH_O,
      "rare_starts(block) -> the sorted start offsets of the lines holding a rare-line marker "
      "(markers.rare_line_starts_python in C: _scan_markers.c)."},
+    {"route_rows", scan_route_rows, METH_VARARGS,
+     "route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns) -> "
+     "{(status, iid): n}: Aggregator._failure_rows' tables (_scan_tables.c)."},
     {"apply_failures", scan_apply_failures, METH_VARARGS,
      "apply_failures(context, block, failures, seconds, rare, kinds) -> the next rare line's "
      "index: the failures and the rare lines before each, on the scanner's state "

@@ -10,4 +10,7 @@ PyObject *scan_apply_rare(PyObject *self, PyObject *args);
 /* _scan_markers.c: where a block's rare lines start. */
 PyObject *scan_rare_starts(PyObject *self, PyObject *arg);
 
+/* _scan_tables.c: a failure batch added to the destination, relay and TLS tables. */
+PyObject *scan_route_rows(PyObject *self, PyObject *args);
+
 #endif

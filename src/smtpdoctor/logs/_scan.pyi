@@ -1,3 +1,5 @@
+from typing import Any
+
 from smtpdoctor.logs.native import Failure, Found, RareLine
 
 def status_lines(block: bytes, /) -> Found: ...
@@ -17,3 +19,14 @@ def apply_rare(
     context: tuple[object, ...], block: bytes, rare: list[int], kinds: list[RareLine], ri: int, /
 ) -> None: ...
 def rare_starts(block: bytes, /) -> list[int]: ...
+def route_rows(
+    counts: dict[tuple[object, ...], int],
+    infos: dict[int, object],
+    slots: dict[object, int],
+    destinations: object,
+    relays: object,
+    tls_out: object,
+    cat_index: dict[object, int],
+    columns: tuple[int, int, int, int],
+    /,
+) -> dict[Any, int]: ...

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from operator import add
 from typing import Any
 
+from smtpdoctor.logs import native
 from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus, Group, group_of
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.reasons import Info
@@ -60,6 +61,10 @@ _REASON_SLOT_BY_NAME = {"deferred": R_DEFERRED, "bounced": R_BOUNCED, "expired":
 _DEST_SLOT = {"deferred": D_DEFERRED, "bounced": D_BOUNCED, "expired": D_EXPIRED}
 # EventStatus → its value through an identity-keyed dict (Enum hashing is slow).
 _STATUS_VALUE: dict[EventStatus, str] = {s: s.value for s in EventStatus}
+# For the compiled _route_rows (native.route_rows): a failure status's column, and
+# the failures, attempts, first category and connect-timeout columns.
+_FAILURE_SLOT: dict[EventStatus, int] = {s: _DEST_SLOT[s.value] for s in FAILURE_STATUSES}
+_ROUTE_COLUMNS = (D_FAILURES, D_ATTEMPTS, D_CATS, D_CONNECT_TIMEOUT)
 # Time series vector: attempts, failures, deferred, bounced+expired, 421 replies.
 S_ATTEMPTS, S_FAILURES, S_DEFERRED, S_BOUNCED, S_421 = range(5)
 # TLS peer vector: count, then one count per category.
@@ -419,13 +424,27 @@ class Aggregator:
         depends only on (status, reason) added once per pair: in the order the
         pairs were first seen, so every table's keys come in the same order."""
         infos = batch.infos
-        pairs: dict[tuple[EventStatus, int], int] = {}
-        for (status, destination, relay, iid, count_tls), n in batch.counts.items():
-            pair = (status, iid)
-            pairs[pair] = pairs.get(pair, 0) + n
-            self._route_rows(
-                _STATUS_VALUE[status], destination, relay, infos[iid], count_tls=count_tls, n=n
+        route = native.route_rows
+        pairs: dict[tuple[EventStatus, int], int]
+        if route is not None:  # the same, key by key in C (_scan_tables.c)
+            pairs = route(
+                batch.counts,
+                infos,
+                _FAILURE_SLOT,
+                self.destinations,
+                self.relays,
+                self.tls_out,
+                _CAT_INDEX,
+                _ROUTE_COLUMNS,
             )
+        else:
+            pairs = {}
+            for (status, destination, relay, iid, count_tls), n in batch.counts.items():
+                pair = (status, iid)
+                pairs[pair] = pairs.get(pair, 0) + n
+                self._route_rows(
+                    _STATUS_VALUE[status], destination, relay, infos[iid], count_tls=count_tls, n=n
+                )
         for (status, iid), n in pairs.items():
             self._reason_totals(_STATUS_VALUE[status], infos[iid], n)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "ENGINE",
@@ -25,6 +26,7 @@ __all__ = [
     "LineCounts",
     "RareLine",
     "RareLines",
+    "RouteRows",
     "StatusLines",
     "TlsIn",
     "TlsOut",
@@ -34,6 +36,7 @@ __all__ = [
     "line_counts",
     "rare_lines",
     "rare_starts",
+    "route_rows",
     "status_lines",
 ]
 
@@ -79,6 +82,9 @@ ApplyRare = Callable[[tuple[object, ...], bytes, list[int], list[RareLine], int]
 # The sorted starts of the lines holding a rare-line marker (_scan_markers.c):
 # markers.rare_line_starts_python's result.
 rare_starts: Callable[[bytes], list[int]] | None = None
+# Aggregator._failure_rows' per-key loop (_scan_tables.c): the pairs' totals.
+RouteRows = Callable[..., dict[Any, int]]
+route_rows: RouteRows | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
@@ -92,10 +98,11 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             line_counts,
             rare_lines,
             rare_starts,
+            route_rows,
             status_lines,
         )
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = None
-        apply_failures = apply_rare = rare_starts = None
+        apply_failures = apply_rare = rare_starts = route_rows = None
 
 ENGINE = "c" if status_lines is not None else "python"

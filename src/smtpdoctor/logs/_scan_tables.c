@@ -1,0 +1,193 @@
+/* A failure batch added to the destination, relay and TLS tables (part of the
+ * _scan module): what aggregate.Aggregator._failure_rows' first loop does with
+ * each key of a FailureBatch (Aggregator._route_rows), in the same order, on the
+ * Aggregator's own tables. A troubled log's batch has nearly one key per failure
+ * line (5,000 destinations, the relays): this is the per-key work, in C. A row
+ * that is not there yet is made by the table's own row() (which may prune).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include "_scan.h"
+
+static PyObject *S_ROWS, *S_ROW, *S_CAT_INDEX, *S_CONNECT_TIMEOUT, *S_TLS, *S_CATEGORY;
+static PyObject *S_NONE, *S_UNKNOWN;
+
+static int names(void) {
+    if (S_ROWS != NULL) return 0;
+    S_ROWS = PyUnicode_InternFromString("rows");
+    S_ROW = PyUnicode_InternFromString("row");
+    S_CAT_INDEX = PyUnicode_InternFromString("cat_index");
+    S_CONNECT_TIMEOUT = PyUnicode_InternFromString("connect_timeout");
+    S_TLS = PyUnicode_InternFromString("tls");
+    S_CATEGORY = PyUnicode_InternFromString("category");
+    S_NONE = PyUnicode_InternFromString("(none)");
+    S_UNKNOWN = PyUnicode_InternFromString("(unknown)");
+    return S_ROWS && S_ROW && S_CAT_INDEX && S_CONNECT_TIMEOUT && S_TLS && S_CATEGORY && S_NONE &&
+                   S_UNKNOWN
+               ? 0
+               : -1;
+}
+
+/* row[i] += n */
+static int add_at(PyObject *row, Py_ssize_t i, Py_ssize_t n) {
+    if (!PyList_Check(row) || i < 0 || i >= PyList_GET_SIZE(row)) {
+        PyErr_SetString(PyExc_IndexError, "a table row");
+        return -1;
+    }
+    Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(row, i));
+    if (v == -1 && PyErr_Occurred()) return -1;
+    PyObject *nv = PyLong_FromSsize_t(v + n);
+    return nv == NULL ? -1 : PyList_SetItem(row, i, nv);
+}
+
+/* table.rows.get(key) or table.row(key): a new reference. */
+static PyObject *row_of(PyObject *table, PyObject *key) {
+    PyObject *rows = PyObject_GetAttr(table, S_ROWS), *row = NULL;
+    if (rows == NULL) return NULL;
+    if (PyDict_CheckExact(rows)) {
+        row = PyDict_GetItemWithError(rows, key);
+        Py_XINCREF(row);
+    }
+    Py_DECREF(rows);
+    if (row != NULL || PyErr_Occurred()) return row;
+    return PyObject_CallMethodOneArg(table, S_ROW, key);
+}
+
+/* `value or fallback` for a str or None: a borrowed reference. */
+static PyObject *or_else(PyObject *value, PyObject *fallback, int *err) {
+    int truth = PyObject_IsTrue(value);
+    if (truth < 0) *err = 1;
+    return truth > 0 ? value : fallback;
+}
+
+/* The failures, attempts, status and category columns of one row (and the
+ * connect timeouts when asked). */
+static int add_route(PyObject *table, PyObject *key, Py_ssize_t slot, Py_ssize_t ci, Py_ssize_t n,
+                     const Py_ssize_t *cols, Py_ssize_t timeout_col) {
+    PyObject *row = row_of(table, key);
+    if (row == NULL) return -1;
+    int rc = add_at(row, cols[0], n) < 0 || add_at(row, cols[1], n) < 0 ||
+                     add_at(row, slot, n) < 0 || add_at(row, ci, n) < 0 ||
+                     (timeout_col >= 0 && add_at(row, timeout_col, n) < 0)
+                 ? -1
+                 : 0;
+    Py_DECREF(row);
+    return rc;
+}
+
+static Py_ssize_t attr_index(PyObject *obj, PyObject *name) {
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL) return -1;
+    Py_ssize_t i = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    return i;
+}
+
+static int attr_true(PyObject *obj, PyObject *name) {
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL) return -1;
+    int t = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return t;
+}
+
+/* Aggregator.add_tls(relay, info.category, inbound=False, n=n). */
+static int add_tls(PyObject *tls, PyObject *relay, PyObject *info, PyObject *cat_index,
+                   Py_ssize_t n) {
+    int err = 0;
+    PyObject *key = or_else(relay, S_UNKNOWN, &err);
+    if (err) return -1;
+    PyObject *row = PyObject_CallMethodOneArg(tls, S_ROW, key), *cat = NULL;
+    if (row == NULL) return -1;
+    int rc = -1;
+    if ((cat = PyObject_GetAttr(info, S_CATEGORY)) == NULL) goto out;
+    PyObject *index = PyDict_GetItemWithError(cat_index, cat);
+    if (index == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, cat);
+        goto out;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(index);
+    if (i == -1 && PyErr_Occurred()) goto out;
+    rc = add_at(row, 0, n) < 0 || add_at(row, 1 + i, n) < 0 ? -1 : 0;
+out:
+    Py_DECREF(row);
+    Py_XDECREF(cat);
+    return rc;
+}
+
+/* One batch key (Aggregator._route_rows); pairs[(status, iid)] += n. */
+static int route(PyObject *key, Py_ssize_t n, PyObject *infos, PyObject *slots, PyObject *dests,
+                 PyObject *relays, PyObject *tls, PyObject *cat_index, const Py_ssize_t *cols,
+                 PyObject *pairs) {
+    if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 5) {
+        PyErr_SetString(PyExc_TypeError, "a batch key: a 5-tuple");
+        return -1;
+    }
+    PyObject *status = PyTuple_GET_ITEM(key, 0), *dest = PyTuple_GET_ITEM(key, 1);
+    PyObject *relay = PyTuple_GET_ITEM(key, 2), *iid = PyTuple_GET_ITEM(key, 3);
+    PyObject *pair = PyTuple_Pack(2, status, iid);
+    if (pair == NULL) return -1;
+    PyObject *old = PyDict_GetItemWithError(pairs, pair);
+    Py_ssize_t before = old != NULL ? PyLong_AsSsize_t(old) : 0;
+    PyObject *total = PyErr_Occurred() ? NULL : PyLong_FromSsize_t(before + n);
+    int rc = total != NULL ? PyDict_SetItem(pairs, pair, total) : -1;
+    Py_DECREF(pair);
+    Py_XDECREF(total);
+    if (rc < 0) return -1;
+    PyObject *info = PyDict_GetItemWithError(infos, iid), *slot_obj;
+    if (info == NULL || (slot_obj = PyDict_GetItemWithError(slots, status)) == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyError, "a batch key's info or status");
+        return -1;
+    }
+    Py_ssize_t slot = PyLong_AsSsize_t(slot_obj), ci = attr_index(info, S_CAT_INDEX);
+    int timeout = attr_true(info, S_CONNECT_TIMEOUT);
+    if (PyErr_Occurred() || timeout < 0) return -1;
+    ci += cols[2];
+    int err = 0;
+    PyObject *dkey = or_else(dest, S_NONE, &err), *rkey = err ? NULL : or_else(relay, S_NONE, &err);
+    if (err) return -1;
+    if (add_route(dests, dkey, slot, ci, n, cols, timeout ? cols[3] : -1) < 0 ||
+        add_route(relays, rkey, slot, ci, n, cols, -1) < 0)
+        return -1;
+    int is_tls = attr_true(info, S_TLS), count_tls = PyObject_IsTrue(PyTuple_GET_ITEM(key, 4));
+    if (is_tls < 0 || count_tls < 0) return -1;
+    return is_tls && count_tls ? add_tls(tls, relay, info, cat_index, n) : 0;
+}
+
+/* route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns)
+ * -> {(status, iid): n} in the order first seen. columns: (D_FAILURES, D_ATTEMPTS,
+ * D_CATS, D_CONNECT_TIMEOUT); slots: status -> its column. */
+PyObject *scan_route_rows(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *counts, *infos, *slots, *dests, *relays, *tls, *cat_index, *columns;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOOO!O!", &PyDict_Type, &counts, &PyDict_Type, &infos,
+                          &PyDict_Type, &slots, &dests, &relays, &tls, &PyDict_Type, &cat_index,
+                          &PyTuple_Type, &columns))
+        return NULL;
+    if (names() < 0) return NULL;
+    if (PyTuple_GET_SIZE(columns) != 4) {
+        PyErr_SetString(PyExc_ValueError, "columns: four");
+        return NULL;
+    }
+    Py_ssize_t cols[4];
+    for (int i = 0; i < 4; i++)
+        if ((cols[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(columns, i))) == -1 && PyErr_Occurred())
+            return NULL;
+    PyObject *pairs = PyDict_New(), *key, *value;
+    if (pairs == NULL) return NULL;
+    Py_ssize_t pos = 0;
+    /* (Nothing here changes counts: the tables' row() may run, never on it.) */
+    while (PyDict_Next(counts, &pos, &key, &value)) {
+        Py_INCREF(key);
+        Py_ssize_t n = PyLong_AsSsize_t(value);
+        int rc = n == -1 && PyErr_Occurred()
+                     ? -1
+                     : route(key, n, infos, slots, dests, relays, tls, cat_index, cols, pairs);
+        Py_DECREF(key);
+        if (rc < 0) {
+            Py_DECREF(pairs);
+            return NULL;
+        }
+    }
+    return pairs;
+}
