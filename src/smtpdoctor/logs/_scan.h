@@ -9,6 +9,8 @@ PyObject *scan_apply_rare(PyObject *self, PyObject *args);
 
 /* _scan_markers.c: where a block's rare lines start. */
 PyObject *scan_rare_starts(PyObject *self, PyObject *arg);
+/* The first ": to=<" at or after from in b[0:n], or -1 (memmem's answer). */
+Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from);
 
 /* _scan_tables.c: a failure batch added to the destination, relay and TLS tables. */
 PyObject *scan_route_rows(PyObject *self, PyObject *args);

@@ -148,6 +148,58 @@ static int find_starts(const char *b, Py_ssize_t n, Starts *s) {
     return scalar_pairs(b, n, p, &skip, s);
 }
 
+/* The first ": to=<" at or after `from` (the status pass's search), or -1: its
+ * "=<" looked for 32 (or 16) offsets at a time, the rest compared where it is.
+ * memmem prepares its needle at every call, and the status pass calls it once
+ * per status line. */
+#ifdef WITH_AVX2
+__attribute__((target("avx2"))) static Py_ssize_t find_to_avx2(const char *b, Py_ssize_t n,
+                                                                 Py_ssize_t p) {
+    const __m256i eq = _mm256_set1_epi8('='), lt = _mm256_set1_epi8('<');
+    for (; p + 33 <= n; p += 32) {
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(b + p));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(b + p + 1));
+        unsigned mask = (unsigned)_mm256_movemask_epi8(
+            _mm256_and_si256(_mm256_cmpeq_epi8(v0, eq), _mm256_cmpeq_epi8(v1, lt)));
+        while (mask) {
+            Py_ssize_t q = p + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (q >= 4 && memcmp(b + q - 4, ": to", 4) == 0) return q - 4;
+        }
+    }
+    return -(p + 2);  /* (not found before p: the caller goes on from there) */
+}
+#endif
+
+Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from) {
+    /* The pair "=<" sits at offset 4 of ": to=<": a hit's pair is at from + 4 or later. */
+    Py_ssize_t p = from + 4;
+#ifdef WITH_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        Py_ssize_t r = find_to_avx2(b, n, p);
+        if (r >= 0) return r;
+        p = -r - 2;
+    }
+#endif
+#ifdef __SSE2__
+    const __m128i eq = _mm_set1_epi8('='), lt = _mm_set1_epi8('<');
+    for (; p + 17 <= n; p += 16) {
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(b + p));
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(b + p + 1));
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(v0, eq), _mm_cmpeq_epi8(v1, lt)));
+        while (mask) {
+            Py_ssize_t q = p + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (memcmp(b + q - 4, ": to", 4) == 0) return q - 4;
+        }
+    }
+#endif
+    for (; p + 1 < n; p++)
+        if (b[p] == '=' && b[p + 1] == '<' && memcmp(b + p - 4, ": to", 4) == 0) return p - 4;
+    return -1;
+}
+
 /* rare_starts(block) -> the sorted start offsets of the lines holding a marker. */
 PyObject *scan_rare_starts(PyObject *self, PyObject *arg) {
     (void)self;
