@@ -166,6 +166,25 @@ def test_same_status_lines_on_hostile_bytes() -> None:
 
 
 @needs_engine
+def test_same_status_lines_on_status_soups() -> None:
+    """The status pass's pair search for ": to=<" (_scan_markers.c) finds what the
+    regex finds: texts made of the line's pieces and their fragments, at every
+    alignment of its 32- and 16-byte passes."""
+    engine = native.status_lines
+    assert engine is not None
+    rnd = random.Random(7)
+    pieces = [
+        b": to=<", b"=<", b": to", b"a@b>", b", relay=r[1.2.3.4]:25, ", b"dsn=4.0.0, ",
+        b"status=sent", b"status=deferred (x)", b"\n", b" ", b"x", b":", b"=", b"<",
+        b"Dec  5 10:00:00 h p[1]: Q",
+    ]  # fmt: skip
+    for _ in range(3000):
+        block = b"".join(rnd.choice(pieces) for _ in range(rnd.randrange(0, 40)))
+        for pad in (b"", b"y" * rnd.randrange(1, 40)):
+            assert engine(pad + block) == status_lines_python(pad + block), pad + block
+
+
+@needs_engine
 def test_same_report_on_hostile_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for i, block in enumerate(_hostile_blocks()[:80]):
         path = tmp_path / f"{i}.log"
