@@ -483,3 +483,30 @@ def test_client_of_a_tls_failure_is_client_key() -> None:
         shortcut += pm is not None and b"[" not in msg[: pm.start()]
         assert _client_of(msg, pm) == client_key.__wrapped__(msg), msg
     assert shortcut > 2_000
+
+
+def test_tls_detail_searches_only_texts_holding_the_words() -> None:
+    """tls_detail skips a regex when the text lacks the word it needs: the same
+    detail as every regex searched, on texts made of those words and fragments."""
+    from smtpdoctor.logs import inbound
+
+    def searched(text: str) -> str | None:
+        found = []
+        for rx in (inbound._OPENSSL_REASON, inbound._GNUTLS_REASON, inbound._SENDMAIL_REASON):
+            m = rx.search(text)
+            if m is not None:
+                found.append(m.group(1).strip())
+                break
+        versions = dict.fromkeys(inbound._VERSION.findall(text))
+        if versions:
+            found.append("offered " + "/".join(versions))
+        return "; ".join(found) or None
+
+    parts = [
+        "SSL routines:", "SSL routines", ":", "x", " ", "(gnutls_handshake): ", "(recv): ",
+        "(send)", "): ", "reason=", ",", "TLSv1", ".2", "SSLv3", "TLS1.3", "\n", "a b",
+    ]  # fmt: skip
+    rnd = random.Random(2)
+    for _ in range(20_000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randrange(0, 10)))
+        assert tls_detail.__wrapped__(text) == searched(text), text

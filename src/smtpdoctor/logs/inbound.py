@@ -276,14 +276,20 @@ _OPENSSL_REASON = re.compile(r"SSL routines:[^:]*:([^:]+)")
 _GNUTLS_REASON = re.compile(r"\((?:gnutls_handshake|recv|send)\): ([^\n]+)")
 _SENDMAIL_REASON = re.compile(r"reason=([^,]+)")
 _VERSION = re.compile(r"\b(SSLv[23]|TLSv1(?:\.[0-3])?|TLS1\.[0-3])\b")
+_REASONS = (
+    ("SSL routines:", _OPENSSL_REASON),
+    ("): ", _GNUTLS_REASON),
+    ("reason=", _SENDMAIL_REASON),
+)
 
 
 @lru_cache(maxsize=1024)  # (pure: a log repeats its texts; bounded like the memos)
 def tls_detail(text: str) -> str | None:
     """The TLS reason and version a failure's text gives, in a few words (or None)."""
     found = []
-    for rx in (_OPENSSL_REASON, _GNUTLS_REASON, _SENDMAIL_REASON):
-        m = rx.search(text)
+    for needed, rx in _REASONS:
+        # (each regex holds its word: a text without it, most of them, is not searched)
+        m = rx.search(text) if needed in text else None
         if m is not None:
             found.append(m.group(1).strip())
             break
