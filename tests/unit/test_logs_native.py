@@ -46,6 +46,7 @@ def _json(
             m.setattr(native, "apply_rare", None)
             m.setattr(native, "rare_starts", None)
             m.setattr(native, "route_rows", None)
+            m.setattr(native, "prune_rows", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -71,6 +72,7 @@ def test_the_engine_is_built() -> None:
     assert native.apply_rare is not None
     assert native.rare_starts is not None
     assert native.route_rows is not None
+    assert native.prune_rows is not None
 
 
 def test_pure_python_when_asked() -> None:
@@ -386,3 +388,38 @@ def _counted(lines: list[Any]) -> dict[Any, int]:
         key = (st, dest, relay, info, count_tls)
         out[key] = out.get(key, 0) + 1
     return out
+
+
+@needs_engine
+@pytest.mark.parametrize("seed", range(4))
+def test_prune_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BoundedTable._prune through the engine (_scan_tables.c) keeps and folds the
+    same rows in the same order as the Python ranking: ties in attempts and totals
+    (then the key decides, non-ASCII ones too), with and without an (other) row."""
+    from smtpdoctor.logs.aggregate import OTHER_KEY, BoundedTable
+
+    rnd = random.Random(seed)
+    keys = [f"k{i}" for i in range(40)] + ["é", "z", "Z", "a\u212a", "(none)"]
+    for _ in range(200):
+        cap, width = rnd.randrange(1, 12), rnd.randrange(1, 6)
+        rows = {
+            k: [rnd.randrange(4) for _ in range(width)]
+            for k in rnd.sample(keys, rnd.randrange(0, len(keys)))
+        }
+        if rnd.random() < 0.5:
+            rows[OTHER_KEY] = [rnd.randrange(9) for _ in range(width)]
+        tables = []
+        for engine in (True, False):
+            table = BoundedTable(cap, width)
+            table.rows = {k: list(v) for k, v in rows.items()}
+            table.folded = 3
+            with monkeypatch.context() as m:
+                if not engine:
+                    m.setattr(native, "prune_rows", None)
+                table._prune()
+            tables.append((list(table.rows.items()), table.folded))
+        assert tables[0] == tables[1], (cap, rows)
+    assert native.prune_rows is not None
+    # A row that is not all ints: the engine declines and Python prunes it.
+    assert native.prune_rows({"a": [1, None]}, 1, 2, OTHER_KEY) is None  # type: ignore[list-item]
+    assert native.prune_rows({"a": [1]}, 1, 2, OTHER_KEY) is None

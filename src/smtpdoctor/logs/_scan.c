@@ -848,6 +848,9 @@ static PyMethodDef METHODS[] = {
     {"route_rows", scan_route_rows, METH_VARARGS,
      "route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns) -> "
      "{(status, iid): n}: Aggregator._failure_rows' tables (_scan_tables.c)."},
+    {"prune_rows", scan_prune_rows, METH_VARARGS,
+     "prune_rows(rows, cap, width, other_key) -> (kept rows, folded count) or None: "
+     "BoundedTable._prune (_scan_tables.c)."},
     {"apply_failures", scan_apply_failures, METH_VARARGS,
      "apply_failures(context, block, failures, seconds, rare, kinds) -> the next rare line's "
      "index: the failures and the rare lines before each, on the scanner's state "

@@ -30,3 +30,6 @@ def route_rows(
     columns: tuple[int, int, int, int],
     /,
 ) -> dict[Any, int]: ...
+def prune_rows(
+    rows: dict[str, list[int]], cap: int, width: int, other_key: str, /
+) -> tuple[dict[str, list[int]], int] | None: ...

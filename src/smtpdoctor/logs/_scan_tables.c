@@ -191,3 +191,112 @@ PyObject *scan_route_rows(PyObject *self, PyObject *args) {
     }
     return pairs;
 }
+
+/* -- BoundedTable._prune -- */
+
+typedef struct {
+    long long first, total; /* vec[0], sum(vec) */
+    PyObject *key, *vec;    /* borrowed from the rows dict */
+} Ranked;
+
+static int by_rank(const void *pa, const void *pb) {
+    const Ranked *a = pa, *b = pb;
+    if (a->first != b->first) return a->first > b->first ? -1 : 1;
+    if (a->total != b->total) return a->total > b->total ? -1 : 1;
+    return PyUnicode_Compare(a->key, b->key); /* (str keys, distinct: never 0 or an error) */
+}
+
+/* A row's ints, or -1 when one is not a small int (Python prunes that table). */
+static int row_ints(PyObject *vec, Py_ssize_t width, long long *first, long long *total) {
+    if (!PyList_CheckExact(vec) || PyList_GET_SIZE(vec) != width || width < 1) return -1;
+    long long sum = 0;
+    for (Py_ssize_t i = 0; i < width; i++) {
+        PyObject *x = PyList_GET_ITEM(vec, i);
+        int overflow = 0;
+        long long v = PyLong_CheckExact(x) ? PyLong_AsLongLongAndOverflow(x, &overflow) : 0;
+        if (!PyLong_CheckExact(x) || overflow || v > (1LL << 40) || v < -(1LL << 40)) return -1;
+        if (i == 0) *first = v;
+        sum += v;
+    }
+    *total = sum;
+    return 0;
+}
+
+/* prune_rows(rows, cap, width, other_key) -> (kept rows, folded count), or None (then
+ * Python prunes): BoundedTable._prune. The other_key row is taken out of rows; the
+ * rest ranked by (attempts, total) down, then key; the first cap - 1 kept in that
+ * order, the others summed column by column into the other_key row (the same list
+ * when there was one), which comes last. */
+PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *rows, *other_key;
+    Py_ssize_t cap, width;
+    if (!PyArg_ParseTuple(args, "O!nnU", &PyDict_Type, &rows, &cap, &width, &other_key))
+        return NULL;
+    Py_ssize_t n = PyDict_GET_SIZE(rows), used = 0, pos = 0;
+    PyObject *key, *vec;
+    /* (all checked before anything changes: None leaves rows as they were) */
+    while (PyDict_Next(rows, &pos, &key, &vec)) {
+        long long a, t;
+        if (!PyUnicode_CheckExact(key) || row_ints(vec, width, &a, &t) < 0) Py_RETURN_NONE;
+    }
+    if (cap < 1) Py_RETURN_NONE;
+    Ranked *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Ranked));
+    long long *sums = PyMem_Calloc((size_t)width, sizeof(long long));
+    PyObject *keep = NULL, *other = NULL, *result = NULL;
+    if (ranked == NULL || sums == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    other = PyDict_GetItemWithError(rows, other_key);
+    if (other != NULL) {
+        Py_INCREF(other);
+        if (PyDict_DelItem(rows, other_key) < 0) goto done;
+    } else if (PyErr_Occurred()) {
+        goto done;
+    }
+    pos = 0;
+    while (PyDict_Next(rows, &pos, &key, &vec)) {
+        Ranked *r = &ranked[used++];
+        r->key = key;
+        r->vec = vec;
+        (void)row_ints(vec, width, &r->first, &r->total);
+    }
+    qsort(ranked, (size_t)used, sizeof(Ranked), by_rank);
+    if ((keep = PyDict_New()) == NULL) goto done;
+    Py_ssize_t cut = cap - 1 < used ? cap - 1 : used;
+    for (Py_ssize_t i = 0; i < cut; i++)
+        if (PyDict_SetItem(keep, ranked[i].key, ranked[i].vec) < 0) goto done;
+    if (other == NULL) {
+        if ((other = PyList_New(width)) == NULL) goto done;
+        for (Py_ssize_t c = 0; c < width; c++) PyList_SET_ITEM(other, c, PyLong_FromLong(0));
+        for (Py_ssize_t c = 0; c < width; c++)
+            if (PyList_GET_ITEM(other, c) == NULL) goto done;
+    }
+    if (used > cut) { /* (every row was checked above: ints of the table's width) */
+        for (Py_ssize_t c = 0; c < width && c < PyList_GET_SIZE(other); c++) {
+            long long v = PyLong_AsLongLong(PyList_GET_ITEM(other, c));
+            if (v == -1 && PyErr_Occurred()) goto done;
+            sums[c] = v;
+        }
+        if (PyList_GET_SIZE(other) != width) {
+            PyErr_SetString(PyExc_ValueError, "the other row's width");
+            goto done;
+        }
+        for (Py_ssize_t i = cut; i < used; i++)
+            for (Py_ssize_t c = 0; c < width; c++)
+                sums[c] += PyLong_AsLongLong(PyList_GET_ITEM(ranked[i].vec, c));
+        for (Py_ssize_t c = 0; c < width; c++) {
+            PyObject *x = PyLong_FromLongLong(sums[c]);
+            if (x == NULL || PyList_SetItem(other, c, x) < 0) goto done;
+        }
+    }
+    if (PyDict_SetItem(keep, other_key, other) < 0) goto done;
+    result = Py_BuildValue("(On)", keep, used - cut);
+done:
+    PyMem_Free(ranked);
+    PyMem_Free(sums);
+    Py_XDECREF(keep);
+    Py_XDECREF(other);
+    return result;
+}

@@ -115,6 +115,12 @@ class BoundedTable:
         return found
 
     def _prune(self) -> None:
+        fast = native.prune_rows  # (the same in C: _scan_tables.c)
+        done = fast(self.rows, self.cap, self.width, OTHER_KEY) if fast is not None else None
+        if done is not None:
+            self.rows, count = done
+            self.folded += count
+            return
         rows = self.rows
         other = rows.pop(OTHER_KEY, None)
         # (Sort keys built in one comprehension and sorted as tuples: no call per

@@ -24,6 +24,7 @@ __all__ = [
     "Failure",
     "Found",
     "LineCounts",
+    "PruneRows",
     "RareLine",
     "RareLines",
     "RouteRows",
@@ -34,6 +35,7 @@ __all__ = [
     "apply_rare",
     "keep_blocks",
     "line_counts",
+    "prune_rows",
     "rare_lines",
     "rare_starts",
     "route_rows",
@@ -85,6 +87,10 @@ rare_starts: Callable[[bytes], list[int]] | None = None
 # Aggregator._failure_rows' per-key loop (_scan_tables.c): the pairs' totals.
 RouteRows = Callable[..., dict[Any, int]]
 route_rows: RouteRows | None = None
+# BoundedTable._prune (_scan_tables.c): the kept rows and how many were folded, or
+# None when the table holds anything but str keys and int rows (Python prunes it).
+PruneRows = Callable[[dict[str, list[int]], int, int, str], tuple[dict[str, list[int]], int] | None]
+prune_rows: PruneRows | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
@@ -96,6 +102,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             apply_rare,
             keep_blocks,
             line_counts,
+            prune_rows,
             rare_lines,
             rare_starts,
             route_rows,
@@ -103,6 +110,6 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
         )
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = None
-        apply_failures = apply_rare = rare_starts = route_rows = None
+        apply_failures = apply_rare = rare_starts = route_rows = prune_rows = None
 
 ENGINE = "c" if status_lines is not None else "python"
