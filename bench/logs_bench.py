@@ -537,59 +537,78 @@ Goals (issue 17, item 3): one core at least 10x pflogsumm, the default (all core
 least 20x, on inputs like these; memory bounded; the same counts as pflogsumm and the
 same classifications. Counts, classifications and memory: met (above; the JSON reports
 of the compiled engine and of the pure-Python path are identical on these inputs and on
-every log of `tests/data/logs`, `tests/unit/test_logs_native.py`). Speed: see the goal
-line under each table. The pure-Python row runs without hyperscan too
-(`SMTPDOCTOR_PURE_PYTHON=1` turns both off). The bench compiles the bytecode of `src`
-first (as an install does; the shell here sets PYTHONDONTWRITEBYTECODE, which made every
-run compile the sources again, ~0.04 s), and the older tree's too.
+every log of `tests/data/logs`, `tests/unit/test_logs_native.py`, which also compares the
+engine with its per-line state left in Python). Speed: see the goal line under each
+table. The pure-Python row runs without the engine and without hyperscan
+(`SMTPDOCTOR_PURE_PYTHON=1`). The bench compiles the bytecode of `src` first (as an
+install does; the shell here sets PYTHONDONTWRITEBYTECODE, which made every run compile
+the sources again, ~0.04 s), and makes one untimed run per tree first, as a user's first
+run: it writes the stored regex programs beside the bytecode (`cli/regexstore.py`,
+which `logs` now uses as `explain` does), and warms the page cache.
 
-How it works: the per-line work of the Postfix reader is a C extension
-(`src/smtpdoctor/logs/_scan.c`, docs/logs.md "The compiled engine"): one call per block
-finds the status lines exactly as the regex does, counts the `status=sent` lines per
-second and per destination, and parses each failure line (its memo key with relay and
-recipient replaced, queue id, the process that logged it); a second call reads the
-rare lines: expiries, outbound and inbound TLS failures with the OpenSSL reason the same
-process logs next, failed connects, and the header of the receiving side's rejections
-and session ends; a third counts the lines. Python keeps the state (the deferral per
-queue id for a later expiry, the TLS failure of the same process), adds the failures to
-the tables once per block and classifies each distinct reason once.
+How it works: the per-line work of the Postfix reader is a C extension, one module
+from four files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
+Per block: one pass finds the starts of the rare lines (`_scan_markers.c`: each
+marker's rarest byte pair compared 32 offsets at a time, the marker only where a pair
+matches); one pass finds the status lines exactly as the regex does (their `: to=<`
+found the same way), counts the `status=sent` lines per second and per destination and
+parses each failure line (memo key with relay and recipient replaced, queue id, the
+process that logged it); one call reads the rare lines (expiries, outbound and inbound
+TLS failures with the OpenSSL reason the same process logs next, failed connects, the
+header of the receiving side's lines); one counts the lines. Then `_scan_state.c`
+keeps the per-line state on the scanner's own dictionaries, in the order of the
+Python loop it stands in for: the destination, relay and reason memos, the deferral
+kept per queue id and taken back by the expiry, the failure batch's keys, the outbound
+TLS failures (their memo, the most specific reason per process, the TLS table) and
+the refining of a status line's TLS reason by them; `_scan_tables.c` adds the batch's
+keys to the destination, relay and TLS tables and prunes a full table. Python is
+called back for what needs classifying or its rules: a reason, destination or relay
+not seen yet (each distinct reason classified once), the receiving side's rejections,
+session ends and TLS failures, and the report.
 
-Changed in session 5 (the "before" row is the session's start, e746888; reports
-byte-identical to it, JSON and text, on both inputs and every log of `tests/data/logs`):
-the reason cache prefilters every reason by the words it holds (the classifier's batch
-mode, with the stored word index), so the first reasons compile only the pattern
-branches they can match instead of all ~200 patterns (~0.07 CPU s); the engine hands
-back each failure's `program[pid]` (no header regex per TLS-related failure) and reads
-the inbound TLS failures and the receiving side's headers (~0.12 s on *troubled*); the
-inbound cause of an ASCII text is found by the rules' plain words in the lower-cased
-text (the same cause, tested against the regexes; ~0.05 s); a bounded table's pruning
-sorts key tuples without a call per row (~0.04 s: *troubled*'s relay table is pruned a
-dozen times); a rare line only counted no longer parses its timestamp when no
-`--since`/`--until` or event needs it (~30,000 lookups fewer on *troubled*); the
-default's merge adds rows with `map(add)` and the inbound section totals its columns
-once (a few ms of its serial part).
+Changed in session 6 (the "before" row is the tree at the session's start, 0f33d86;
+the reports are byte-identical to it, JSON and text, on both inputs, with `--jobs 1`
+and the default, and on every log of `tests/data/logs`): the per-line state above
+moved into C (on *troubled* the failure and expiry lines, ~94,000, no longer run
+Python; the outbound TLS failures, ~17,000, and the refining of ~21,000 TLS-related
+failures neither); the rare lines' starts are found by the engine's own pass instead
+of hyperscan with a Python callback per match (~0.09 -> ~0.02 CPU s on *troubled*),
+and hyperscan is imported only without the engine; the status pass's `: to=<` search
+no longer prepares memmem's needle at each of 800,000 calls (status pass: *busy* 0.055
+-> 0.038 s, *troubled* 0.123 -> 0.104 s); the batch's ~51,000 keys of a troubled block
+stream go into the tables in C (~0.12 -> ~0.08 s) and the relay table's 12 prunes
+rank in C (0.035 -> 0.016 s); the cyclic garbage collector is off while the blocks
+are read (it walked the 50,000 kept deferrals again and again: ~5 % in perf); an
+inbound TLS failure takes its client from the peer already found, and tls_detail skips
+the regexes whose word a text lacks; start-up: the stored regex programs (~10 ms),
+multiprocessing imported only for a split run (~8 ms) and hyperscan not at all (start-up
+on an empty log 0.121 -> 0.100 CPU s, median of 9); the default reads the first chunk
+in the main process while one worker reads the second.
 
-What stands in the way of the rest (measured in-process on *troubled*, CPU): (1)
-start-up, about 0.11 s before the first byte (the interpreter, then ~0.1 of imports, of
-which 28 dataclasses cost 0.02 to create and the classifier's import ~0.03 with the
-regexes it compiles and the word sets it parses); at 10x the whole budget of *busy* is
-about 0.6 s, of *troubled* 0.5 s. (2) Per failure line the Python that keeps state,
-about 3-4 µs (62,000 failure lines: the memo, destination and relay lookups, the
-deferral kept for a later expiry, the batch keys), per expiry line about 2 µs (32,000),
-per outbound TLS failure about 4 µs (17,000); then the destination and relay rows per
-distinct (status, destination, relay, reason), nearly one per line with 5,000
-destinations (~0.07 s). (3) The receiving side's ~15,000 lines: their causes, clients
-and example texts are still worked out in Python (~0.15 s), since each names its
-client. (4) The rare-line pass: hyperscan over the block and a Python callback per
-marker (~0.09 s). The C passes (status lines, rare lines, line count) take ~0.16 s.
-Reaching 10x on *troubled* would need the per-line state of (2) and (3) in the C
-scanner (its dictionaries kept by the engine across blocks) and a lighter start-up.
-The default (two processes): its CPU seconds are the sum over both, so on CPU it cannot
-beat one core; on wall time the serial parts weigh: the start-up (~0.1 s), then after
-the chunks the results handed back and merged (~0.05-0.1 s) and the report (~0.05 s),
-about 0.25-0.3 s in all against ~0.2 s (*busy*) or ~0.55 s (*troubled*) of parallel
-work per chunk when both cores are free; so the default reaches at most ~12-15x on
-*busy* and ~6x on *troubled*, below 20x, and less when other work holds a core.
+What stands in the way of the rest (measured in-process on *troubled*, CPU, a loaded
+machine: each figure +-10 %): (1) start-up, 0.10 s (the interpreter 0.013, the standard
+library's argparse, enum, dataclasses, json, re ~0.035, the project's modules ~0.05);
+(2) the C passes: status lines ~0.10 s, rare lines ~0.04, the marker pass 0.02, the
+line count 0.01, reading the blocks ~0.02; (3) the per-line state in C, ~0.2 s: it
+works on Python dictionaries and tuples (a bytes key per memo lookup, a 5-tuple per
+batch key, a 4-tuple per kept deferral), about 1-2 µs per line; (4) the receiving
+side's ~15,000 lines in Python, ~0.19 s: ~10,500 rejections and session ends (their
+regexes, the cause rules, the client; ~9 µs each) and ~4,200 TLS failures (~20 µs
+each: the cause rules and the example text per client); (5) the batch into the
+tables ~0.05 s and the report ~0.03 s. At 10x, *troubled*'s whole budget is ~0.53 s;
+what is left would need the per-line state in C structures rather than Python
+objects (memo and batch keys hashed in C, aggregated rows handed back once per
+block), the receiving side's cause rules in C (they are regexes; a literal
+multi-pattern form of them, as `inbound._quick_rules` begins, would be the route),
+and a start-up without argparse and the dataclass-heavy model for this path.
+The default (two processes) on wall time: its serial parts are the start-up (0.10 s),
+then, after the chunks, the merge (0.013 s on *busy*, ~0.04 on *troubled*) and the
+report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.40 s (*troubled*) of CPU.
+With both cores free that gives ~0.30 s (~20x on *busy*) and ~0.57 s (~9x on
+*troubled*); on this machine, shared by five other sessions (load average 2.5-4.5 in
+this session), the two processes seldom get both cores at once, and the default's wall
+time is close to one core's. 20x on *troubled* would need ~0.27 s of wall time: more
+than the start-up plus half of the per-chunk work allows on two cores.
 """
 
 
@@ -597,6 +616,15 @@ def _real_runs(args: argparse.Namespace, log: Path) -> list[Result]:
     sd = [sys.executable, "-m", "smtpdoctor", "logs", "--format", "json", "--no-progress"]
     src = str(ROOT / "src")
     env = ["env", f"PYTHONPATH={src}"]
+    # One untimed run per tree, as a user's first: it writes the stored regex
+    # programs beside the bytecode (cli/regexstore; not written under
+    # PYTHONDONTWRITEBYTECODE, which the shell here sets), as Python writes bytecode.
+    for tree in [src, *([args.before_src] if args.before_src else [])]:
+        warm = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        warm["PYTHONPATH"] = tree
+        subprocess.run(
+            [*sd, "--jobs", "1", str(log)], env=warm, stdout=subprocess.DEVNULL, check=False
+        )
     runs = [timed("pflogsumm", ["pflogsumm", str(log)], OUT / "pflogsumm.out")]
     if args.before_src:
         before = ["env", f"PYTHONPATH={args.before_src}", *sd, "--jobs", "1", str(log)]
@@ -648,7 +676,7 @@ def _real_table(shape: str, log: Path, lines: int, runs: list[Result]) -> str:
 
 Counted: {t["sent"]} sent, {t["deferred"]} deferred, {t["bounced"]} bounced, {t["expired"]} expired;
 pflogsumm's delivered/deferrals/bounced {"the same" if same_pf else "DIFFERENT"}. The report
-with the compiled engine (and hyperscan) and the pure-Python one
+with the compiled engine and the pure-Python one
 (`SMTPDOCTOR_PURE_PYTHON=1`): {runs[-1].output}.
 
 {_goal_line(runs)}
