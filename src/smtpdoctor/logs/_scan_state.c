@@ -15,6 +15,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 #include "_scan.h"
 
 typedef struct {
@@ -25,6 +26,7 @@ typedef struct {
     PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
     PyObject *refined;
     Py_ssize_t memory, proc_memory;
+    struct Batch *batch; /* this call's failures (batch_add), flushed into counts/times */
 } Ctx;
 
 static PyObject *S_TLS, *S_CODE, *S_OTHER, *S_NONE_DEST, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN;
@@ -108,32 +110,208 @@ static int is_421(PyObject *info) {
     return r;
 }
 
-/* FailureBatch.add inlined: infos[id(info)], counts[(st, dest, relay, iid, count_tls)] += 1,
- * times[(epoch, deferred, info.code == 421)] += 1 when the epoch is known. */
+/* The failures of one call, counted by what they add (FailureBatch's keys), in C:
+ * a key's objects compared by identity first and equality after (as a tuple key
+ * is), its counts kept in the order first seen, and added to the FailureBatch's
+ * dictionaries (flush) before Python may touch them and at the end of the call:
+ * counts[key] = counts.get(key, 0) + n in that order is what adding the lines
+ * one by one gives (a key already there keeps its place). */
+typedef struct {
+    PyObject *st, *dest, *relay, *info; /* strong references */
+    int count_tls;
+    Py_hash_t hash;
+    Py_ssize_t n;
+} BatchKey;
+
+typedef struct {
+    PyObject *epoch; /* strong */
+    int deferred, is_421;
+    Py_hash_t hash;
+    Py_ssize_t n;
+} TimeKey;
+
+typedef struct Batch {
+    BatchKey *keys;
+    Py_ssize_t used, cap, *slots, nslots;
+    TimeKey *times;
+    Py_ssize_t tused, tcap, *tslots, ntslots;
+} Batch;
+
+static void batch_clear(Batch *bt) {
+    for (Py_ssize_t i = 0; i < bt->used; i++) {
+        Py_DECREF(bt->keys[i].st);
+        Py_DECREF(bt->keys[i].dest);
+        Py_DECREF(bt->keys[i].relay);
+        Py_DECREF(bt->keys[i].info);
+    }
+    for (Py_ssize_t i = 0; i < bt->tused; i++) Py_DECREF(bt->times[i].epoch);
+    bt->used = bt->tused = 0;
+    if (bt->slots) memset(bt->slots, 0, (size_t)bt->nslots * sizeof(Py_ssize_t));
+    if (bt->tslots) memset(bt->tslots, 0, (size_t)bt->ntslots * sizeof(Py_ssize_t));
+}
+
+static void batch_free(Batch *bt) {
+    batch_clear(bt);
+    PyMem_Free(bt->keys);
+    PyMem_Free(bt->slots);
+    PyMem_Free(bt->times);
+    PyMem_Free(bt->tslots);
+}
+
+/* Open addressing over entry indexes (index + 1; 0 empty), grown at half full. */
+static int grow_slots(Py_ssize_t **slots, Py_ssize_t *nslots, Py_ssize_t used,
+                      const void *entries, size_t offset, size_t stride) {
+    Py_ssize_t n = *nslots ? *nslots * 2 : 256;
+    Py_ssize_t *fresh = PyMem_Calloc((size_t)n, sizeof(Py_ssize_t));
+    if (fresh == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < used; i++) {
+        Py_hash_t hash;
+        memcpy(&hash, (const char *)entries + (size_t)i * stride + offset, sizeof(hash));
+        size_t h = (size_t)hash;
+        while (fresh[h & (size_t)(n - 1)]) h++;
+        fresh[h & (size_t)(n - 1)] = i + 1;
+    }
+    PyMem_Free(*slots);
+    *slots = fresh;
+    *nslots = n;
+    return 0;
+}
+
+static int same(PyObject *a, PyObject *b) {
+    return a == b ? 1 : PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+static int add_key(Batch *bt, PyObject *st, PyObject *dest, PyObject *relay, PyObject *info,
+                   int count_tls) {
+    Py_hash_t hd = PyObject_Hash(dest), hr = PyObject_Hash(relay);
+    if (hd == -1 || hr == -1) return -1;
+    Py_hash_t h = (Py_hash_t)(((size_t)st >> 4) * 1000003u ^ (size_t)hd * 31u ^ (size_t)hr * 7u ^
+                              ((size_t)info >> 4) ^ (size_t)count_tls);
+    if (2 * (bt->used + 1) > bt->nslots &&
+        grow_slots(&bt->slots, &bt->nslots, bt->used, bt->keys, offsetof(BatchKey, hash),
+                   sizeof(BatchKey)) < 0)
+        return -1;
+    size_t m = (size_t)bt->nslots - 1, i = (size_t)h;
+    for (;; i++) {
+        Py_ssize_t e = bt->slots[i & m];
+        if (e == 0) break;
+        BatchKey *k = &bt->keys[e - 1];
+        if (k->hash != h || k->st != st || k->info != info || k->count_tls != count_tls) continue;
+        int sd = same(k->dest, dest), sr = sd > 0 ? same(k->relay, relay) : 0;
+        if (sd < 0 || sr < 0) return -1;
+        if (sd && sr) {
+            k->n++;
+            return 0;
+        }
+    }
+    if (bt->used == bt->cap) {
+        Py_ssize_t cap = bt->cap ? bt->cap * 2 : 256;
+        BatchKey *keys = PyMem_Realloc(bt->keys, (size_t)cap * sizeof(BatchKey));
+        if (keys == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        bt->keys = keys;
+        bt->cap = cap;
+    }
+    bt->keys[bt->used] = (BatchKey){Py_NewRef(st), Py_NewRef(dest), Py_NewRef(relay),
+                                    Py_NewRef(info), count_tls, h, 1};
+    bt->slots[i & m] = ++bt->used;
+    return 0;
+}
+
+static int add_time(Batch *bt, PyObject *epoch, int deferred, int is_421) {
+    Py_hash_t he = PyObject_Hash(epoch);
+    if (he == -1) return -1;
+    Py_hash_t h = (Py_hash_t)((size_t)he * 1000003u ^ (size_t)(deferred * 2 + is_421));
+    if (2 * (bt->tused + 1) > bt->ntslots &&
+        grow_slots(&bt->tslots, &bt->ntslots, bt->tused, bt->times, offsetof(TimeKey, hash),
+                   sizeof(TimeKey)) < 0)
+        return -1;
+    size_t m = (size_t)bt->ntslots - 1, i = (size_t)h;
+    for (;; i++) {
+        Py_ssize_t e = bt->tslots[i & m];
+        if (e == 0) break;
+        TimeKey *k = &bt->times[e - 1];
+        if (k->hash != h || k->deferred != deferred || k->is_421 != is_421) continue;
+        int se = same(k->epoch, epoch);
+        if (se < 0) return -1;
+        if (se) {
+            k->n++;
+            return 0;
+        }
+    }
+    if (bt->tused == bt->tcap) {
+        Py_ssize_t cap = bt->tcap ? bt->tcap * 2 : 256;
+        TimeKey *times = PyMem_Realloc(bt->times, (size_t)cap * sizeof(TimeKey));
+        if (times == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        bt->times = times;
+        bt->tcap = cap;
+    }
+    bt->times[bt->tused] = (TimeKey){Py_NewRef(epoch), deferred, is_421, h, 1};
+    bt->tslots[i & m] = ++bt->tused;
+    return 0;
+}
+
+/* d[key] = d.get(key, 0) + n */
+static int add_n(PyObject *d, PyObject *key, Py_ssize_t n) {
+    PyObject *old = PyDict_GetItemWithError(d, key);
+    Py_ssize_t v = 0;
+    if (old != NULL && (v = PyLong_AsSsize_t(old)) == -1 && PyErr_Occurred()) return -1;
+    if (old == NULL && PyErr_Occurred()) return -1;
+    PyObject *nv = PyLong_FromSsize_t(v + n);
+    if (nv == NULL) return -1;
+    int rc = PyDict_SetItem(d, key, nv);
+    Py_DECREF(nv);
+    return rc;
+}
+
+/* The C batch into the FailureBatch's dictionaries, in order; then emptied. */
+static int batch_flush(Ctx *c, Batch *bt) {
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < bt->used && rc == 0; i++) {
+        BatchKey *k = &bt->keys[i];
+        PyObject *iid = PyLong_FromVoidPtr(k->info), *key = NULL;
+        if (iid == NULL) {
+            rc = -1;
+            break;
+        }
+        int has = PyDict_Contains(c->infos, iid);
+        if (has < 0 || (!has && PyDict_SetItem(c->infos, iid, k->info) < 0))
+            rc = -1;
+        else if ((key = PyTuple_Pack(5, k->st, k->dest, k->relay, iid,
+                                     k->count_tls ? Py_True : Py_False)) == NULL)
+            rc = -1;
+        else
+            rc = add_n(c->counts, key, k->n);
+        Py_XDECREF(key);
+        Py_DECREF(iid);
+    }
+    for (Py_ssize_t i = 0; i < bt->tused && rc == 0; i++) {
+        TimeKey *k = &bt->times[i];
+        PyObject *key = PyTuple_Pack(3, k->epoch, k->deferred ? Py_True : Py_False,
+                                     k->is_421 ? Py_True : Py_False);
+        rc = key != NULL ? add_n(c->times, key, k->n) : -1;
+        Py_XDECREF(key);
+    }
+    batch_clear(bt);
+    return rc;
+}
+
+/* FailureBatch.add: the key (st, dest, relay, id(info), count_tls), and the time
+ * key (epoch, deferred, info.code == 421) when the epoch is known. */
 static int batch_add(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest, PyObject *relay,
                      PyObject *info, int count_tls) {
-    PyObject *iid = PyLong_FromVoidPtr(info);
-    if (iid == NULL) return -1;
-    int rc = -1;
-    int has = PyDict_Contains(c->infos, iid);
-    if (has < 0 || (!has && PyDict_SetItem(c->infos, iid, info) < 0)) goto out;
-    PyObject *key = PyTuple_Pack(5, st, dest, relay, iid, count_tls ? Py_True : Py_False);
-    if (key == NULL) goto out;
-    rc = incr(c->counts, key);
-    Py_DECREF(key);
-    if (rc < 0 || epoch == Py_None) goto out;
+    if (add_key(c->batch, st, dest, relay, info, count_tls) < 0) return -1;
+    if (epoch == Py_None) return 0;
     int i421 = is_421(info);
-    if (i421 < 0) {
-        rc = -1;
-        goto out;
-    }
-    PyObject *tkey = PyTuple_Pack(3, epoch, st == c->deferred ? Py_True : Py_False,
-                                  i421 ? Py_True : Py_False);
-    rc = tkey ? incr(c->times, tkey) : -1;
-    Py_XDECREF(tkey);
-out:
-    Py_DECREF(iid);
-    return rc;
+    return i421 < 0 ? -1 : add_time(c->batch, epoch, st == c->deferred, i421);
 }
 
 /* postfix_tls._none_relay: the name[address] of a relay=none reason as text,
@@ -315,7 +493,8 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
             if (incr(c->status, S_OTHER) < 0) return -1;
             continue;
         }
-        if (kind == Py_None) {
+        if (kind == Py_None) {  /* (Python may add to the batch: ours goes first) */
+            if (batch_flush(c, c->batch) < 0) return -1;
             r = PyObject_CallFunction(c->rare, "On", block, ls);
         } else if (!PyTuple_Check(kind)) {
             PyErr_SetString(PyExc_TypeError, "a rare line's kind");
@@ -440,7 +619,7 @@ static int failure(Ctx *c, PyObject *block, PyObject *f, PyObject *seconds) {
     }
     PyObject *memo = PyDict_GetItemWithError(c->raws, tail);
     if (memo == NULL) {  /* a reason not seen yet: the regex path classifies it */
-        if (PyErr_Occurred()) goto out;
+        if (PyErr_Occurred() || batch_flush(c, c->batch) < 0) goto out;
         PyObject *r = PyObject_CallFunction(c->slow, "OnOOO", block, start, ls, epoch, dest);
         if (r == NULL) goto out;
         Py_DECREF(r);
@@ -516,6 +695,8 @@ PyObject *scan_apply_failures(PyObject *self, PyObject *args) {
     if (strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
     Py_buffer view;
     if (block_of(block, &view) < 0) return NULL;
+    Batch bt = {0};
+    c.batch = &bt;
     const char *b = (const char *)view.buf;
     Py_ssize_t n = view.len, ri = 0, count = PyList_GET_SIZE(rare);
     Py_ssize_t next_rare = count ? offset_at(rare, 0) : PY_SSIZE_T_MAX;
@@ -536,8 +717,9 @@ PyObject *scan_apply_failures(PyObject *self, PyObject *args) {
         }
         if (failure(&c, block, f, seconds) < 0) goto done;
     }
-    result = PyLong_FromSsize_t(ri);
+    if (batch_flush(&c, &bt) == 0) result = PyLong_FromSsize_t(ri);
 done:
+    batch_free(&bt);
     PyBuffer_Release(&view);
     return result;
 }
@@ -555,8 +737,12 @@ PyObject *scan_apply_rare(PyObject *self, PyObject *args) {
     if (ri < 0) ri = 0;
     Py_buffer view;
     if (block_of(block, &view) < 0) return NULL;
+    Batch bt = {0};
+    c.batch = &bt;
     int rc = rare_upto(&c, block, (const char *)view.buf, view.len, rare, kinds, &ri,
                        PY_SSIZE_T_MAX);
+    if (rc == 0) rc = batch_flush(&c, &bt);
+    batch_free(&bt);
     PyBuffer_Release(&view);
     if (rc < 0) return NULL;
     Py_RETURN_NONE;
