@@ -661,9 +661,19 @@ static int expired_fields(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t 
     }
 }
 
+/* Whether b[s:e] holds lit (a line and a short literal: the literal's first byte
+ * found with memchr, the rest compared; memmem would prepare its needle each time,
+ * a dozen times per rare line). */
 static int has(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit) {
     size_t len = strlen(lit);
-    return e > s && memmem(b + s, (size_t)(e - s), lit, len) != NULL;
+    if (len == 0) return e > s;  /* (as memmem: an empty literal is in any non-empty span) */
+    while (e - s >= (Py_ssize_t)len) {
+        const char *f = memchr(b + s, lit[0], (size_t)(e - s) - len + 1);
+        if (f == NULL) return 0;
+        if (memcmp(f + 1, lit + 1, len - 1) == 0) return 1;
+        s = (f - b) + 1;
+    }
+    return 0;
 }
 
 #define LOOKAHEAD 4096
