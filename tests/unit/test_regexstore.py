@@ -157,6 +157,40 @@ def test_re_compile_cache_filled_with_the_modules_own_regexes(
     re.purge()
 
 
+def test_the_log_readers_bytes_regexes_round_trip(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log readers compile bytes patterns at import: stored and preloaded too,
+    under their own type (a bytes and a str pattern of the same text stay apart)."""
+    from smtpdoctor.logs import postfix, postfix_inbound, postfix_tls
+
+    own = [
+        v
+        for module in (postfix, postfix_inbound, postfix_tls)
+        for v in vars(module).values()
+        if isinstance(v, re.Pattern) and isinstance(v.pattern, bytes)
+    ]
+    assert len(own) > 8
+    re.purge()
+    for rx in own:
+        re.compile(rx.pattern, rx.flags)
+    re.compile(own[0].pattern.decode("latin-1"))  # the same text as str
+    regexstore.save()
+    _reload(monkeypatch)
+    re.purge()
+    regexstore.preload()
+    cache = vars(re)["_cache"]
+    for rx in own:
+        key = (bytes, rx.pattern, rx.flags)
+        assert key in cache
+        assert cache[key] == re._compiler.compile(rx.pattern, rx.flags)  # type: ignore[attr-defined]
+        assert re.compile(rx.pattern, rx.flags) is cache[key]
+        assert isinstance(cache[key].pattern, bytes)
+    text = own[0].pattern.decode("latin-1")
+    assert isinstance(re.compile(text).pattern, str)
+    re.purge()
+
+
 def test_the_cache_keeps_room_for_what_re_compiles_itself(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -45,10 +45,10 @@ AVAILABLE = _sre is not None
 
 # (pattern, flags) -> (flags of the pattern, program, groups, group index, index group)
 _Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
-_STORE: dict[tuple[str, int], _Entry] = {}
-_ADDED: list[tuple[str, int]] = []  # compiled here, not in the file read
+_STORE: dict[tuple[str | bytes, int], _Entry] = {}
+_ADDED: list[tuple[str | bytes, int]] = []  # compiled here, not in the file read
 # The entries re.compile's cache gets at import (the modules' own regexes), in order.
-_CACHED: dict[tuple[str, int], None] = {}
+_CACHED: dict[tuple[str | bytes, int], None] = {}
 _MAX_CACHED = 320  # re keeps 512 patterns: room left for what it compiles itself
 _STATE = {"enabled": False, "loaded": False}
 _MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
@@ -86,7 +86,7 @@ def compile_stored(pattern: str, flags: int = 0) -> re.Pattern[str]:
         return re.compile(pattern, flags)
 
 
-def _program(pattern: str, flags: int) -> _Entry | None:
+def _program(pattern: str | bytes, flags: int) -> _Entry | None:
     """What ``re._compiler.compile`` hands to ``_sre.compile`` (its steps, in order)."""
     if flags & re.DEBUG:
         return None
@@ -151,7 +151,7 @@ def preload() -> None:
     if not _STATE["loaded"]:
         _load()
     for pattern, flags in _CACHED:
-        key = (str, pattern, flags)
+        key = (type(pattern), pattern, flags)
         if key in cache:
             continue
         try:
@@ -161,17 +161,18 @@ def preload() -> None:
 
 
 def _record_cache() -> None:
-    """The str patterns in :func:`re.compile`'s cache, kept for :func:`preload`."""
+    """The patterns in :func:`re.compile`'s cache (str, and the bytes ones of the
+    log readers), kept for :func:`preload`."""
     cache: Any = vars(re).get("_cache")
     if not isinstance(cache, dict):
         return
     for key in list(cache):
         if len(_CACHED) >= _MAX_CACHED:
             break
-        if not (isinstance(key, tuple) and len(key) == 3 and key[0] is str):
+        if not (isinstance(key, tuple) and len(key) == 3 and key[0] in (str, bytes)):
             continue
         pattern, flags = key[1], key[2]
-        if not (isinstance(pattern, str) and type(flags) is int) or (pattern, flags) in _CACHED:
+        if type(pattern) is not key[0] or type(flags) is not int or (pattern, flags) in _CACHED:
             continue
         entry = _STORE.get((pattern, flags)) or _program(pattern, flags)
         if entry is not None:
