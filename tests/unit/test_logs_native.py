@@ -47,6 +47,7 @@ def _json(
             m.setattr(native, "rare_starts", None)
             m.setattr(native, "route_rows", None)
             m.setattr(native, "prune_rows", None)
+            m.setattr(native, "merge_rows", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -73,6 +74,7 @@ def test_the_engine_is_built() -> None:
     assert native.rare_starts is not None
     assert native.route_rows is not None
     assert native.prune_rows is not None
+    assert native.merge_rows is not None
 
 
 def test_pure_python_when_asked() -> None:
@@ -423,3 +425,37 @@ def test_prune_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> 
     # A row that is not all ints: the engine declines and Python prunes it.
     assert native.prune_rows({"a": [1, None]}, 1, 2, OTHER_KEY) is None  # type: ignore[list-item]
     assert native.prune_rows({"a": [1]}, 1, 2, OTHER_KEY) is None
+
+
+@needs_engine
+@pytest.mark.parametrize("seed", range(4))
+def test_merge_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BoundedTable.merge through the engine (_scan_tables.c) gives the rows, their
+    order and the folded count of the Python loop: tables that fill and prune while
+    merging, an (other) row on either side."""
+    from smtpdoctor.logs.aggregate import OTHER_KEY, BoundedTable
+
+    rnd = random.Random(seed)
+    keys = [f"k{i}" for i in range(30)] + ["é", OTHER_KEY]
+
+    def table(cap: int, width: int) -> BoundedTable:
+        made = BoundedTable(cap, width)
+        picked = rnd.sample(keys, rnd.randrange(0, min(len(keys), 2 * cap) + 1))
+        made.rows = {k: [rnd.randrange(5) for _ in range(width)] for k in picked}
+        made.folded = rnd.randrange(3)
+        return made
+
+    for _ in range(200):
+        cap, width = rnd.randrange(1, 10), rnd.randrange(1, 5)
+        mine, other = table(cap, width), table(rnd.randrange(1, 10), width)
+        results = []
+        for engine in (True, False):
+            into = BoundedTable(cap, width)
+            into.rows = {k: list(v) for k, v in mine.rows.items()}
+            into.folded = mine.folded
+            with monkeypatch.context() as m:
+                if not engine:
+                    m.setattr(native, "merge_rows", None)
+                into.merge(other)
+            results.append((list(into.rows.items()), into.folded))
+        assert results[0] == results[1], (cap, mine.rows, other.rows)

@@ -858,6 +858,9 @@ static PyMethodDef METHODS[] = {
     {"route_rows", scan_route_rows, METH_VARARGS,
      "route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns) -> "
      "{(status, iid): n}: Aggregator._failure_rows' tables (_scan_tables.c)."},
+    {"merge_rows", scan_merge_rows, METH_VARARGS,
+     "merge_rows(table, other_rows, limit) -> None: BoundedTable.merge's loop "
+     "(_scan_tables.c)."},
     {"prune_rows", scan_prune_rows, METH_VARARGS,
      "prune_rows(rows, cap, width, other_key) -> (kept rows, folded count) or None: "
      "BoundedTable._prune (_scan_tables.c)."},

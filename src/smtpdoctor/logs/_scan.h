@@ -15,5 +15,6 @@ Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from);
 /* _scan_tables.c: a failure batch added to the destination, relay and TLS tables. */
 PyObject *scan_route_rows(PyObject *self, PyObject *args);
 PyObject *scan_prune_rows(PyObject *self, PyObject *args);
+PyObject *scan_merge_rows(PyObject *self, PyObject *args);
 
 #endif

@@ -300,3 +300,76 @@ done:
     Py_XDECREF(other);
     return result;
 }
+
+/* -- BoundedTable.merge -- */
+
+/* mine[:] = map(add, mine, vec) */
+static int add_rows(PyObject *mine, PyObject *vec) {
+    if (!PyList_Check(mine) || !PyList_Check(vec)) {
+        PyErr_SetString(PyExc_TypeError, "table rows: lists");
+        return -1;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(mine) < PyList_GET_SIZE(vec) ? PyList_GET_SIZE(mine)
+                                                                  : PyList_GET_SIZE(vec);
+    if (n == PyList_GET_SIZE(mine)) { /* (the usual case: the same width, in place) */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *sum = PyNumber_Add(PyList_GET_ITEM(mine, i), PyList_GET_ITEM(vec, i));
+            if (sum == NULL || PyList_SetItem(mine, i, sum) < 0) return -1;
+        }
+        return 0;
+    }
+    PyObject *sums = PyList_New(n);
+    if (sums == NULL) return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *sum = PyNumber_Add(PyList_GET_ITEM(mine, i), PyList_GET_ITEM(vec, i));
+        if (sum == NULL) {
+            Py_DECREF(sums);
+            return -1;
+        }
+        PyList_SET_ITEM(sums, i, sum);
+    }
+    int rc = PyList_SetSlice(mine, 0, PyList_GET_SIZE(mine), sums);
+    Py_DECREF(sums);
+    return rc;
+}
+
+/* merge_rows(table, other_rows, limit) -> None: BoundedTable.merge's loop over the
+ * other table's rows (limit: twice the cap): a row not there is copied while the
+ * table has room, else made by table.row() (which may prune); then added. */
+PyObject *scan_merge_rows(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *table, *other, *key, *vec;
+    Py_ssize_t limit, pos = 0;
+    if (!PyArg_ParseTuple(args, "OO!n", &table, &PyDict_Type, &other, &limit)) return NULL;
+    if (names() < 0) return NULL;
+    while (PyDict_Next(other, &pos, &key, &vec)) {
+        PyObject *rows = PyObject_GetAttr(table, S_ROWS);
+        if (rows == NULL) return NULL;
+        if (!PyDict_CheckExact(rows)) {
+            Py_DECREF(rows);
+            PyErr_SetString(PyExc_TypeError, "table.rows: a dict");
+            return NULL;
+        }
+        PyObject *mine = PyDict_GetItemWithError(rows, key);
+        if (mine == NULL && PyErr_Occurred()) {
+            Py_DECREF(rows);
+            return NULL;
+        }
+        if (mine == NULL && PyDict_GET_SIZE(rows) < limit) {
+            PyObject *copy = PySequence_List(vec);
+            int rc = copy != NULL ? PyDict_SetItem(rows, key, copy) : -1;
+            Py_XDECREF(copy);
+            Py_DECREF(rows);
+            if (rc < 0) return NULL;
+            continue;
+        }
+        Py_XINCREF(mine);
+        Py_DECREF(rows);
+        if (mine == NULL && (mine = PyObject_CallMethodOneArg(table, S_ROW, key)) == NULL)
+            return NULL;
+        int rc = add_rows(mine, vec);
+        Py_DECREF(mine);
+        if (rc < 0) return NULL;
+    }
+    Py_RETURN_NONE;
+}

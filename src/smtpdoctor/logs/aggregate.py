@@ -144,6 +144,11 @@ class BoundedTable:
             self.rows = {key: list(vec) for key, vec in other.rows.items()}
             self.folded += other.folded
             return
+        fast = native.merge_rows
+        if fast is not None:  # the loop below, in C (_scan_tables.c)
+            fast(self, other.rows, 2 * self.cap)
+            self.folded += other.folded
+            return
         for key, vec in other.rows.items():
             rows = self.rows
             mine = rows.get(key)

@@ -35,6 +35,7 @@ __all__ = [
     "apply_rare",
     "keep_blocks",
     "line_counts",
+    "merge_rows",
     "prune_rows",
     "rare_lines",
     "rare_starts",
@@ -91,6 +92,8 @@ route_rows: RouteRows | None = None
 # None when the table holds anything but str keys and int rows (Python prunes it).
 PruneRows = Callable[[dict[str, list[int]], int, int, str], tuple[dict[str, list[int]], int] | None]
 prune_rows: PruneRows | None = None
+# BoundedTable.merge's loop (_scan_tables.c): merge_rows(table, other_rows, limit).
+merge_rows: Callable[[object, dict[str, list[int]], int], None] | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
@@ -102,6 +105,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             apply_rare,
             keep_blocks,
             line_counts,
+            merge_rows,
             prune_rows,
             rare_lines,
             rare_starts,
@@ -110,6 +114,6 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
         )
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = None
-        apply_failures = apply_rare = rare_starts = route_rows = prune_rows = None
+        apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
 
 ENGINE = "c" if status_lines is not None else "python"
