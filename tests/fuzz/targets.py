@@ -165,6 +165,19 @@ def _queue(fmt: str | None) -> Callable[[bytes], None]:
     return run
 
 
+_NATIVE_PARTS = (
+    "status_lines",
+    "line_counts",
+    "rare_lines",
+    "rare_starts",
+    "apply_failures",
+    "apply_rare",
+    "route_rows",
+    "prune_rows",
+    "merge_rows",
+)
+
+
 def _postfix_native(data: bytes) -> None:
     """Differential: the compiled status-line engine and the pure-Python path must
     find the same lines and give the same counts (and never crash) on any bytes."""
@@ -181,21 +194,26 @@ def _postfix_native(data: bytes) -> None:
     if engine(data) != status_lines_python(data):
         raise AssertionError("status_lines differs from the pure-Python reference")
     starts = rare_line_starts_python(data)
+    if native.rare_starts is not None and native.rare_starts(data) != starts:
+        raise AssertionError("rare_starts differs from the pure-Python reference")
     for ls, kind in zip(starts, rare(data, starts), strict=True):
         expected = rare_line_python(data, ls)
         if (kind is not None and kind != expected) or (expected is None and kind is not None):
             raise AssertionError("rare_lines differs from the pure-Python reference")
     counts = []
+    # Every part of the engine on, then every part off (the per-line state, the
+    # tables' loops and the marker pass too).
+    parts = {name: getattr(native, name) for name in _NATIVE_PARTS}
     for use in (True, False):
-        native.status_lines = engine if use else None
-        native.line_counts = counter if use else None
-        native.rare_lines = rare if use else None
+        for name, part in parts.items():
+            setattr(native, name, part if use else None)
         try:
             agg = Aggregator()
             PostfixScanner(agg, TimeParser(_REF), _reasons()).scan(data)
             agg.finish()
         finally:
-            native.status_lines, native.line_counts, native.rare_lines = engine, counter, rare
+            for name, part in parts.items():
+                setattr(native, name, part)
         counts.append(
             (
                 agg.lines,
