@@ -1,14 +1,18 @@
 """The compiled engine of the Postfix scanner, when it is built.
 
-``_scan`` is a small C extension (``_scan.c``, compiled at install time when a
-compiler is there; the install falls back to pure Python otherwise). Its
+``_scan`` is a C extension (``_scan.c``, ``_scan_markers.c``, ``_scan_state.c``,
+``_scan_tables.c``: one module, compiled at install time when a compiler is
+there; the install falls back to pure Python otherwise). Its
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
 second and per (destination, remote relay) and hands the other status lines
-back to Python; ``rare_lines`` reads the expiry, TLS failure and failed-connect
-lines among a block's rare lines; ``line_counts`` counts a block's lines. All are None when
-the extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare
-the two paths).
+back parsed; ``rare_starts`` finds where the rare lines start, ``rare_lines``
+reads the expiry, TLS failure and failed-connect lines among them;
+``line_counts`` counts a block's lines; ``apply_failures`` and ``apply_rare``
+keep the per-line state on the scanner's own dictionaries; ``route_rows``,
+``prune_rows`` and ``merge_rows`` are the tables' loops. All are None when the
+extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two
+paths).
 """
 
 from __future__ import annotations

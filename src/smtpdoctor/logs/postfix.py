@@ -23,11 +23,13 @@ Only the matched lines are sliced and decoded. A status reason is
 classified once per distinct text (:class:`~smtpdoctor.logs.reasons.ReasonCache`),
 and ``status=sent`` lines are only counted unless events are wanted.
 
-When the compiled engine is built (:mod:`~smtpdoctor.logs.native`, ``_scan.c``),
-the status pass, the reading of the expiry, outbound TLS and failed-connect
-lines, and the line count are done in C: the successful deliveries come back
-counted per second and per destination, the failures parsed (memo key, queue
-id), and this module keeps only the state and the tables. Without it (or with
+When the compiled engine is built (:mod:`~smtpdoctor.logs.native`, ``_scan*.c``),
+the marker and status passes, the reading of the expiry, outbound TLS and
+failed-connect lines, and the line count are done in C: the successful deliveries
+come back counted per second and per destination, the failures parsed (memo key,
+queue id); the per-line state is kept in C too, on this scanner's dictionaries
+(:meth:`PostfixScanner._state_context`; :meth:`PostfixScanner._failures` is the
+same in Python, for ``--since``/``--until``). Without it (or with
 ``SMTPDOCTOR_PURE_PYTHON=1``) the regexes above do the same work, with the
 same report (``postfix_reference.py`` says what the engine must return).
 
