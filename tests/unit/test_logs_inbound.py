@@ -510,3 +510,40 @@ def test_tls_detail_searches_only_texts_holding_the_words() -> None:
     for _ in range(20_000):
         text = "".join(rnd.choice(parts) for _ in range(rnd.randrange(0, 10)))
         assert tls_detail.__wrapped__(text) == searched(text), text
+
+
+def test_peer_and_client_regexes_match_as_without_their_lookbehind() -> None:
+    """postfix_tls._PEER and postfix_inbound._CLIENT start a match only where a name
+    can start (a lookbehind, for speed): searched from the start of a text, the same
+    span and groups as the patterns without it, on made texts and recorded lines."""
+    import re
+
+    from smtpdoctor.logs.postfix_inbound import _CLIENT
+    from smtpdoctor.logs.postfix_tls import _PEER
+
+    lookbehind = rb"(?<![^\s\[\](),;<>])"
+    pairs = [
+        (rx, re.compile(rx.pattern.removeprefix(lookbehind), rx.flags)) for rx in (_PEER, _CLIENT)
+    ]
+    assert all(rx.pattern != plain.pattern for rx, plain in pairs)
+    pieces = [
+        b"SSL_accept error from ", b"unknown", b"[", b"]", b"1.2.3.4", b"IPv6:", b"::1",
+        b":25", b" ", b"a", b"(", b")", b";", b"<", b">", b"\xff", b"mx.ex", b"-1", b": ",
+        b",", b"\t", b"\n", b"[1.2.3.4]", b"h[10.0.0.1]:25", b"x[IPv6:2001:db8::1]", b"zz",
+    ]  # fmt: skip
+    rnd = random.Random(1)
+    texts = [
+        b"".join(rnd.choice(pieces) for _ in range(rnd.randrange(0, 10))) for _ in range(20_000)
+    ]
+    texts += (PUBLIC.parent / "postfix-inbound.log").read_bytes().split(b"\n")
+    texts += (PUBLIC.parent / "postfix-lab.log").read_bytes().split(b"\n")
+    for text in texts:
+        for rx, plain in pairs:
+            fast, slow = rx.search(text), plain.search(text)
+            assert (fast and (fast.span(), fast.groups())) == (
+                slow and (slow.span(), slow.groups())
+            )
+            fast, slow = rx.match(text), plain.match(text)
+            assert (fast and (fast.span(), fast.groups())) == (
+                slow and (slow.span(), slow.groups())
+            )

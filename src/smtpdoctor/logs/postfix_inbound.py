@@ -24,7 +24,10 @@ from smtpdoctor.model import Stage
 __all__ = ["InboundLines", "client_key"]
 
 # An SMTP client as smtpd and postscreen name it: "host[addr]", "unknown[addr]", "[addr]:port".
-_CLIENT = re.compile(rb"([^\s\[\](),;<>]*)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::\d+)?")
+# (The lookbehind: a match starts only where a name can start, as postfix_tls._PEER.)
+_CLIENT = re.compile(
+    rb"(?<![^\s\[\](),;<>])([^\s\[\](),;<>]*)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::\d+)?"
+)
 # "NOQUEUE: reject: RCPT from c[a]: 450 4.7.25 ...; from=<> to=<> proto=ESMTP helo=<>",
 # "milter-reject: END-OF-MESSAGE from c[a]: 5.7.1 ...; ...",
 # "reject: header Subject: x from c[a]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 text".

@@ -42,7 +42,11 @@ _HEAD = re.compile(
 _CLASSIC_HEAD = re.compile(
     rb"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? +\S+ +([^\s\[]+)\[\d+\]: ?(?:\xef\xbb\xbf)?"
 )
-_PEER = re.compile(rb"([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?")
+# (The lookbehind starts a match only where a name can start: the same matches,
+# without trying, and backtracking over, every byte inside a word.)
+_PEER = re.compile(
+    rb"(?<![^\s\[\](),;<>])([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?"
+)
 
 _PROC_MEMORY = 4096
 
