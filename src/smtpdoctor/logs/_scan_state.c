@@ -6,9 +6,12 @@
  * postfix.PostfixScanner._failures and _rare_before (which stay as the
  * reference and for --since/--until): the destination, relay and reason memos,
  * the deferral kept per queue id for a later expiry, the expiry itself, the
- * failure batch's keys. Python is called back only for what is rare or needs a
- * classification: a reason, destination or relay not seen yet, a TLS-related
- * failure, a TLS, inbound or unread rare line.
+ * outbound TLS failures (TlsLines._tls_counted) and the refining of a status
+ * line's TLS reason by them (TlsLines._refine_tls), and the failure batch, counted
+ * in C by key and handed to the FailureBatch's dictionaries in first-seen order.
+ * Python is called back only for what is rare or needs classifying: a reason,
+ * destination or relay not seen yet, a refined reason's Info, a rarer header, and
+ * the receiving side's lines (its rules are Python's).
  *
  * The context is a tuple made once per scanner (PostfixScanner._state_context);
  * its dictionaries are cleared by Python, never replaced, so they stay valid.
