@@ -558,57 +558,65 @@ TLS failures with the OpenSSL reason the same process logs next, failed connects
 header of the receiving side's lines); one counts the lines. Then `_scan_state.c`
 keeps the per-line state on the scanner's own dictionaries, in the order of the
 Python loop it stands in for: the destination, relay and reason memos, the deferral
-kept per queue id and taken back by the expiry, the failure batch's keys, the outbound
-TLS failures (their memo, the most specific reason per process, the TLS table) and
-the refining of a status line's TLS reason by them; `_scan_tables.c` adds the batch's
-keys to the destination, relay and TLS tables and prunes a full table. Python is
-called back for what needs classifying or its rules: a reason, destination or relay
-not seen yet (each distinct reason classified once), the receiving side's rejections,
-session ends and TLS failures, and the report.
+kept per queue id and taken back by the expiry, the outbound TLS failures (their
+memo, the most specific reason per process, the TLS table) and the refining of a
+status line's TLS reason by them, and the failure batch, counted by key in a C table
+and handed to Python's batch in first-seen order; `_scan_tables.c` adds the batch's
+keys to the destination, relay and TLS tables, prunes a full table and merges the
+chunks' tables. Python is called back for what needs classifying or its rules: a
+reason, destination or relay not seen yet (each distinct reason classified once), the
+receiving side's rejections, session ends and TLS failures, and the report.
 
 Changed in session 6 (the "before" row is the tree at the session's start, 0f33d86;
 the reports are byte-identical to it, JSON and text, on both inputs, with `--jobs 1`
 and the default, and on every log of `tests/data/logs`): the per-line state above
-moved into C (on *troubled* the failure and expiry lines, ~94,000, no longer run
-Python; the outbound TLS failures, ~17,000, and the refining of ~21,000 TLS-related
-failures neither); the rare lines' starts are found by the engine's own pass instead
-of hyperscan with a Python callback per match (~0.09 -> ~0.02 CPU s on *troubled*),
-and hyperscan is imported only without the engine; the status pass's `: to=<` search
-no longer prepares memmem's needle at each of 800,000 calls (status pass: *busy* 0.055
--> 0.038 s, *troubled* 0.123 -> 0.104 s); the batch's ~51,000 keys of a troubled block
-stream go into the tables in C (~0.12 -> ~0.08 s) and the relay table's 12 prunes
-rank in C (0.035 -> 0.016 s); the cyclic garbage collector is off while the blocks
-are read (it walked the 50,000 kept deferrals again and again: ~5 % in perf); an
-inbound TLS failure takes its client from the peer already found, and tls_detail skips
-the regexes whose word a text lacks; start-up: the stored regex programs (~10 ms),
-multiprocessing imported only for a split run (~8 ms) and hyperscan not at all (start-up
-on an empty log 0.121 -> 0.100 CPU s, median of 9); the default reads the first chunk
-in the main process while one worker reads the second.
+moved into C (on *troubled* the ~94,000 failure and expiry lines, the ~17,000
+outbound TLS failures and the refining of the TLS-related failures no longer run
+Python per line; the batch's key tuples and two dict updates per line became a C
+hash table, ~0.07 s); the rare lines' starts are found by the engine's own pass
+instead of hyperscan with a Python callback per match (~0.09 -> ~0.02 CPU s on
+*troubled*), and hyperscan is imported only without the engine; the status pass's
+`: to=<` search and the rare-line reader's literal tests no longer prepare memmem's
+needle at each call (status pass: *busy* 0.055 -> 0.038 s, *troubled* 0.123 -> 0.104
+s; rare lines 0.041 -> 0.035 s); the batch's ~51,000 keys of *troubled* go into the
+tables in C (~0.12 -> ~0.08 s with the relay table's 12 prunes, which rank in C:
+0.035 -> 0.016 s); the cyclic garbage collector is off while the blocks are read (it
+walked the 50,000 kept deferrals again and again: ~5 % in perf); the peer and client
+regexes start a match only where a name can start (~4.8 -> ~2.5 µs a search), an
+inbound TLS failure takes its client from the peer already found, and tls_detail
+skips the regexes whose word a text lacks; start-up: the stored regex programs, str
+(~10 ms) and now bytes ones (~6 ms), multiprocessing imported only for a split run
+(~8 ms) and hyperscan not at all (start-up on an empty log 0.121 -> 0.100 CPU s, median
+of 9, load average 2.8); the default reads the first chunk in the main process
+while one worker reads the second, and merges the chunks' tables in C (merge and
+finish: *busy* 0.030 -> 0.010 s, *troubled* 0.058 -> 0.026 s).
 
-What stands in the way of the rest (measured in-process on *troubled*, CPU, a loaded
-machine: each figure +-10 %): (1) start-up, 0.10 s (the interpreter 0.013, the standard
-library's argparse, enum, dataclasses, json, re ~0.035, the project's modules ~0.05);
-(2) the C passes: status lines ~0.10 s, rare lines ~0.04, the marker pass 0.02, the
-line count 0.01, reading the blocks ~0.02; (3) the per-line state in C, ~0.2 s: it
-works on Python dictionaries and tuples (a bytes key per memo lookup, a 5-tuple per
-batch key, a 4-tuple per kept deferral), about 1-2 µs per line; (4) the receiving
-side's ~15,000 lines in Python, ~0.19 s: ~10,500 rejections and session ends (their
-regexes, the cause rules, the client; ~9 µs each) and ~4,200 TLS failures (~20 µs
-each: the cause rules and the example text per client); (5) the batch into the
-tables ~0.05 s and the report ~0.03 s. At 10x, *troubled*'s whole budget is ~0.53 s;
-what is left would need the per-line state in C structures rather than Python
-objects (memo and batch keys hashed in C, aggregated rows handed back once per
-block), the receiving side's cause rules in C (they are regexes; a literal
-multi-pattern form of them, as `inbound._quick_rules` begins, would be the route),
-and a start-up without argparse and the dataclass-heavy model for this path.
-The default (two processes) on wall time: its serial parts are the start-up (0.10 s),
-then, after the chunks, the merge (0.013 s on *busy*, ~0.04 on *troubled*) and the
-report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.40 s (*troubled*) of CPU.
-With both cores free that gives ~0.30 s (~20x on *busy*) and ~0.57 s (~9x on
-*troubled*); on this machine, shared by five other sessions (load average 2.5-4.5 in
-this session), the two processes seldom get both cores at once, and the default's wall
-time is close to one core's. 20x on *troubled* would need ~0.27 s of wall time: more
-than the start-up plus half of the per-chunk work allows on two cores.
+What stands in the way of the rest (measured in-process on *troubled*, CPU seconds
+with a timer around each part, which adds a little): (1) start-up, ~0.10 s (the
+interpreter 0.013, the standard library's argparse, enum, dataclasses, json, re
+~0.035, the project's modules ~0.05); (2) the C passes: status lines ~0.07 s, rare
+lines ~0.04, the marker pass 0.02, the line count 0.01, reading the blocks ~0.03;
+(3) the per-line state in C, ~0.2 s: it works on Python objects (a bytes key per memo
+lookup, a 4-tuple per kept deferral, the refined reason's Info made in Python), about
+1-2 µs per line; (4) the receiving side's ~15,000 lines in Python, ~0.19 s: ~10,500
+rejections and session ends (their regexes, the client, the inbound table; ~10 µs
+each) and ~4,200 TLS failures (~20 µs each: the cause rules and the example text per
+client); (5) the batch into the tables ~0.05 s, the seconds' and destinations' sent
+counts 0.02, the report and its JSON ~0.05. At 10x, *troubled*'s whole budget is
+~0.55 s; what is left would need the per-line state in C structures rather than
+Python objects (memo keys hashed in C, aggregated rows handed back once per block),
+the receiving side's line shapes and cause rules in C (the causes are regexes; a
+literal multi-pattern form of them, as `inbound._quick_rules` begins, would be the
+route), and a start-up without argparse and the dataclass-heavy model for this path.
+The default (two processes) on wall time: its serial parts are the start-up (~0.10 s),
+then, after the chunks, the merge (0.010 s on *busy*, ~0.03 on *troubled*) and the
+report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.38 s (*troubled*) of CPU.
+With both cores free that would give ~0.30 s (~20x pflogsumm's ~6.3 s on *busy*) and
+~0.55 s (~10x on *troubled*); on this machine, shared with five other sessions (load
+average 2.5-4.6 during this one), the two processes seldom get both cores at once,
+and the default's wall time stays close to one core's. 20x on *troubled* would need
+~0.27 s of wall time: the start-up plus half of the per-chunk work is already ~0.3 s
+on two free cores.
 """
 
 
