@@ -140,9 +140,10 @@ class PostfixScanner(TlsLines, InboundLines):
         # Failures are counted by what they add and added once a block (aggregate.py).
         self._batch = FailureBatch()
         # What the engine's per-line state works on (_state_context), made once;
-        # --since/--until (or events) keep the per-line path in Python.
+        # --since/--until (or events) keep the per-line path in Python, and so does
+        # an Aggregator whose add_tls is its own (the engine adds to the table itself).
         self._context: tuple[object, ...] | None = None
-        self._bounded = self._timed
+        self._bounded = self._timed or type(agg).add_tls is not Aggregator.add_tls
 
     # -- the block loop -------------------------------------------------------------
 
