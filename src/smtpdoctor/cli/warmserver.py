@@ -1,0 +1,500 @@
+"""The warm server: the CLI imported once, each command run in a fresh fork of it.
+
+``smtpdoctor warm start`` leaves this process resident, listening on a Unix
+socket in a directory only its user may enter (``warmclient.socket_path``).
+It has imported the CLI and what the served commands use, and has run no
+command. Per request (``warmclient`` sends it; the peer's uid is checked
+with ``SO_PEERCRED``) it checks that the client would run the same code the
+same way (interpreter, its flags and ``sys.path``, the package's files, the
+variables read at import), and forks a *handler*, which forks the command's
+process. That process takes the client's descriptors as 0, 1 and 2, its
+working directory, umask, environment, argv, ``sys.path`` and ignored
+signals, recreates ``sys.stdin/stdout/stderr`` as the interpreter does at
+start (line buffering on a terminal), and runs ``smtpdoctor.cli.main.main``
+as the console script does, ending as the interpreter ends. The handler
+passes on the signals the client forwards, kills the command if the client
+goes away, and sends the exit status back.
+
+Each request is a fresh fork of a process that has run nothing, so nothing
+leaks from one to the next. A change to the package's files or to the
+directories on ``sys.path`` (a ``pip install``) makes the server refuse and
+stop: the client then runs the command cold. It also stops on
+``warm stop``, SIGTERM, or after ``idle_timeout`` seconds without a request.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import importlib
+import io
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from typing import Any, NoReturn
+
+from smtpdoctor.cli import warmclient as wire
+
+__all__ = ["PRELOAD", "Server", "preload", "stamp", "start"]
+
+# What the served commands import on their way, beyond the CLI's own modules:
+# importing them here is what a request then does not pay.
+PRELOAD = (
+    "smtpdoctor.cli.diagnose_text",
+    "smtpdoctor.doctor.usecase",
+    "smtpdoctor.evidence.certfast",
+    "smtpdoctor.diagnosis",
+    "smtpdoctor.knowledge.catalogue",
+    "cryptography.x509",
+    "dns.resolver",
+    "dns.asyncresolver",
+)
+_Stamp = tuple[tuple[str, int, int], ...]
+
+
+def stamp(package: str, path: list[str]) -> _Stamp:
+    """Every file of the package (bytecode caches aside) by size and mtime, and the
+    directories on ``sys.path`` (an install or removal changes theirs)."""
+    out: list[tuple[str, int, int]] = []
+    stack = [package]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        stack.append(entry.path)
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                out.append((entry.path, st.st_size, st.st_mtime_ns))
+    for directory in path:
+        try:
+            out.append((directory, -1, os.stat(directory).st_mtime_ns))
+        except OSError:
+            out.append((directory, -1, -1))
+    return tuple(sorted(out))
+
+
+class Server:
+    """The listening process: accepts, checks, forks; answers status and stop."""
+
+    def __init__(self, path: str, idle_timeout: float) -> None:
+        self.path = path
+        self.idle_timeout = idle_timeout
+        self.package = os.fsdecode(wire.package_dir())
+        self.identity = wire.identity()
+        self.env = wire.matched_env(dict(os.environb))
+        self.stamp = stamp(self.package, sys.path[1:])
+        self.started = time.time()
+        self.last = time.monotonic()
+        self.served = 0
+        self.refused = 0
+        self.children: set[int] = set()
+        self.listener: socket.socket | None = None
+        self.inode = 0
+        self.running = True
+
+    def bind(self) -> None:
+        """Listen at ``path``, replacing a dead server's socket (never a live one's)."""
+        directory = os.path.dirname(self.path)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        if not wire.private_dir(directory):
+            raise OSError(f"{directory} is not a private directory of this user (mode 0700)")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        temporary = f"{self.path}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        listener.bind(temporary)
+        listener.listen(64)
+        os.rename(temporary, self.path)  # atomic: a client never sees no socket
+        self.inode = os.stat(self.path).st_ino
+        self.listener = listener
+
+    def serve(self) -> None:
+        """Accept until stopped, stale or idle; then remove the socket if it is ours."""
+        assert self.listener is not None
+        self.last = time.monotonic()  # idle from now, not from before the imports
+        signal.signal(signal.SIGTERM, self._stop_on_signal)
+        signal.signal(signal.SIGINT, self._stop_on_signal)
+        try:
+            while self.running:
+                self._reap()
+                wait = self._wait()
+                if wait is not None and wait <= 0:
+                    break
+                readable, _, _ = select.select([self.listener], [], [], wait)
+                if readable:
+                    self._accept()
+        finally:
+            self._unlink()
+            self.listener.close()
+
+    def _wait(self) -> float | None:
+        if self.children:
+            return 0.5  # reap them soon: status counts them, and idle starts after
+        if self.idle_timeout <= 0:
+            return None
+        return self.idle_timeout - (time.monotonic() - self.last)
+
+    def _stop_on_signal(self, _signum: int, _frame: object) -> None:
+        self.running = False
+
+    def _unlink(self) -> None:
+        """Remove the socket file, unless a newer server has put its own there."""
+        with contextlib.suppress(OSError):
+            if os.stat(self.path).st_ino == self.inode:
+                os.unlink(self.path)
+
+    def _reap(self) -> None:
+        for pid in list(self.children):
+            with contextlib.suppress(ChildProcessError):
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if not done:
+                    continue
+            self.children.discard(pid)
+            self.last = time.monotonic()
+
+    def _accept(self) -> None:
+        assert self.listener is not None
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        with conn:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+            if struct.unpack("3i", creds)[1] != os.getuid():
+                return  # another user's process: not a word
+            conn.settimeout(5)
+            with contextlib.suppress(OSError):
+                self._answer(conn)
+
+    def _answer(self, conn: socket.socket) -> None:
+        data, ancillary, _flags, _addr = conn.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 4))
+        fds = _received_fds(ancillary)
+        try:
+            if data == b"status":
+                conn.send(self._status())
+            elif data == b"stop":
+                self.running = False
+                conn.send(b"bye")
+            else:
+                self._run(conn, data, fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def _run(self, conn: socket.socket, data: bytes, fds: list[int]) -> None:
+        self.last = time.monotonic()
+        try:
+            req = wire.decode_request(data)
+        except ValueError:
+            req = None
+        reason = self._refusal(req, fds)
+        if reason is not None or req is None:
+            self.refused += 1
+            conn.send(b"no:" + (reason or "malformed request").encode())
+            return
+        pid = os.fork()
+        if pid == 0:  # the handler
+            try:
+                _handle(conn, req, fds, self.listener)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(70)
+        self.children.add(pid)
+        self.served += 1
+
+    def _refusal(self, req: wire.Request | None, fds: list[int]) -> str | None:
+        """Why this server would not run ``req`` as a cold process would, or None."""
+        if req is None:
+            return "malformed request"
+        if len(fds) != 4:
+            return "descriptors missing"
+        if req.identity != self.identity:
+            return "another interpreter, flags or sys.path"
+        if os.fsdecode(req.package) != self.package:
+            return "another installation of smtpdoctor"
+        if wire.matched_env(req.env) != self.env:
+            return "environment variables read at start-up differ"
+        if not req.argv[1:2] or os.fsdecode(req.argv[1]) not in wire.SERVED:
+            return "command not served warm"
+        if stamp(self.package, sys.path[1:]) != self.stamp:
+            self.running = False  # stale: stop serving at all
+            return "stale: the installed files changed"
+        return None
+
+    def _status(self) -> bytes:
+        self._reap()
+        own = os.times()
+        fields = {
+            "pid": os.getpid(),
+            "socket": self.path,
+            "started": f"{self.started:.3f}",
+            "idle_timeout": f"{self.idle_timeout:g}",
+            "served": self.served,
+            "refused": self.refused,
+            "active": len(self.children),
+            # this process and every reaped handler with the commands it waited for
+            "cpu_s": f"{own.user + own.system + own.children_user + own.children_system:.6f}",
+            "package": self.package,
+            "python": sys.version.split()[0],
+        }
+        return b"\0".join(f"{k}={v}".encode() for k, v in fields.items())
+
+
+def _received_fds(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
+    fds: list[int] = []
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            usable = len(data) - len(data) % 4
+            fds += struct.unpack(f"{usable // 4}i", data[:usable])
+    return fds
+
+
+def _handle(
+    conn: socket.socket, req: wire.Request, fds: list[int], listener: socket.socket | None
+) -> NoReturn:
+    """The handler: fork the command, pass on signals, report how it ended."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    if listener is not None:
+        listener.close()
+    conn.settimeout(wire.PATIENCE * 2)
+    conn.send(b"ok")
+    if conn.recv(16) != b"go":  # the client gave up waiting: run nothing
+        os._exit(0)
+    conn.settimeout(None)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            conn.close()
+            _command(req, fds)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(70)  # EX_SOFTWARE: never back into the server's loop
+    for fd in fds:
+        os.close(fd)
+    fds.clear()
+    os._exit(_follow(conn, pid))
+
+
+def _follow(conn: socket.socket, pid: int) -> int:
+    pidfd = os.pidfd_open(pid)
+    killed_at: float | None = None
+    while True:
+        timeout = None if killed_at is None else 1.0
+        readable, _, _ = select.select([conn.fileno(), pidfd], [], [], timeout)
+        if pidfd in readable:
+            _, status = os.waitpid(pid, 0)
+            with contextlib.suppress(OSError):
+                conn.send(wire.exit_reply(status))
+            return 0
+        if conn.fileno() in readable:
+            try:
+                message = conn.recv(64)
+            except OSError:
+                message = b""
+            if message.startswith(b"sig:") and message[4:].isdigit():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, int(message[4:]))
+                continue
+            if not message and killed_at is None:  # the client is gone: so is its command
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+                killed_at = time.monotonic()
+        if killed_at is not None and time.monotonic() - killed_at >= 1.0:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _command(req: wire.Request, fds: list[int]) -> NoReturn:
+    """Become the cold process the client would have been, and run its command."""
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+    os.fchdir(fds[3])
+    for fd in fds:
+        os.close(fd)
+    os.umask(req.umask)
+    os.environb.clear()
+    os.environb.update(dict(e.split(b"=", 1) for e in req.env))
+    time.tzset()
+    sys.argv = [os.fsdecode(a) for a in req.argv]
+    sys.path[:] = [os.fsdecode(p) for p in req.path]
+    _signals(req.ignored)
+    _stdio()
+    atexit._clear()
+    gc.enable()
+    status = _run_main()
+    os._exit(status)
+
+
+def _signals(ignored: list[int]) -> None:
+    """The dispositions a cold interpreter would start with under this client."""
+    for sig in signal.valid_signals():
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            if sig in ignored or sig in (signal.SIGPIPE, signal.SIGXFSZ):
+                signal.signal(sig, signal.SIG_IGN)
+            elif sig == signal.SIGINT:
+                signal.signal(sig, signal.default_int_handler)
+            else:
+                signal.signal(sig, signal.SIG_DFL)
+
+
+def _stdio() -> None:
+    """sys.stdin/stdout/stderr as CPython's ``create_stdio`` makes them at start."""
+    # -u or PYTHONUNBUFFERED (the same here as in the client: both checked)
+    unbuffered = bool(getattr(sys.__stdout__, "write_through", False))
+    made = []
+    for fd, old in enumerate((sys.__stdin__, sys.__stdout__, sys.__stderr__)):
+        write = fd > 0
+        raw = io.FileIO(fd, "wb" if write else "rb", closefd=False)
+        raw.name = ("<stdin>", "<stdout>", "<stderr>")[fd]
+        buffer: Any = raw
+        if not (unbuffered and write):
+            buffer = io.BufferedWriter(raw) if write else io.BufferedReader(raw)
+        text = io.TextIOWrapper(
+            buffer,
+            encoding=getattr(old, "encoding", None),
+            errors="backslashreplace" if fd == 2 else getattr(old, "errors", None),
+            newline="\n",
+            line_buffering=not unbuffered and (raw.isatty() or fd == 2),
+            write_through=bool(unbuffered),
+        )
+        text.mode = "w" if write else "r"  # type: ignore[misc]
+        made.append(text)
+    sys.stdin, sys.stdout, sys.stderr = made
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = made  # type: ignore[misc]
+
+
+def _run_main() -> int:
+    """``sys.exit(main())`` as the console script runs it, and the interpreter's end."""
+    interrupted = False
+    try:
+        try:
+            from smtpdoctor.cli.main import main
+
+            code: object = main()
+        except SystemExit as exc:
+            code = exc.code
+        status = _exit_code(code)
+    except KeyboardInterrupt:
+        sys.excepthook(*sys.exc_info())
+        interrupted, status = True, 1
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    status = _finalize(status)
+    if interrupted:  # as the interpreter does: die of SIGINT so the shell sees it
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    return status
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def _finalize(status: int) -> int:
+    """Threads joined, atexit functions run, standard streams flushed (120 if
+    standard output cannot be), as ``Py_FinalizeEx`` does."""
+    with contextlib.suppress(Exception):
+        threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None or stream.closed:
+            continue
+        try:
+            stream.flush()
+        except Exception as exc:
+            if stream is sys.stdout:
+                status = 120
+            with contextlib.suppress(Exception):
+                sys.stderr.write(f"Exception ignored in: {stream!r}\n")
+                traceback.print_exception(exc, file=sys.stderr)
+    return status
+
+
+def preload() -> None:
+    """Import the CLI with every command, and what the served commands import."""
+    from smtpdoctor.cli.main import build_parser
+
+    build_parser()
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def start(path: str, idle_timeout: float, *, foreground: bool = False) -> tuple[int, str]:
+    """Start a server at ``path``: (its pid, "") once it listens, or (0, why not).
+
+    In the background (the default) the server is a daemon (its own session,
+    cwd ``/``, output to ``warm.log`` beside the socket); ``foreground`` serves
+    in this process until it stops.
+    """
+    server = Server(path, idle_timeout)  # the stamp is taken before the imports
+    if foreground:
+        preload()
+        server.bind()
+        gc.freeze()
+        sys.stdout.write(f"smtpdoctor: warm server listening on {path} (pid {os.getpid()})\n")
+        sys.stdout.flush()
+        server.serve()
+        return os.getpid(), ""
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    ready_r, ready_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(ready_w)
+        with os.fdopen(ready_r, "rb") as ready:
+            answer = ready.read().decode(errors="replace")
+        os.waitpid(pid, 0)
+        kind, _, value = answer.partition(" ")
+        return (int(value), "") if kind == "ok" else (0, value or "the server did not start")
+    os.close(ready_r)
+    try:
+        _daemonize(server, ready_w)
+    finally:
+        os._exit(0)
+
+
+def _daemonize(server: Server, ready: int) -> None:
+    os.setsid()
+    if os.fork():
+        return  # the session leader leaves; its child can never get a terminal
+    try:
+        log = os.open(f"{server.path}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(null)
+        os.close(log)
+        os.chdir("/")
+        preload()
+        if threading.active_count() != 1:
+            raise RuntimeError("a thread started while importing: forking is unsafe")
+        server.bind()
+        gc.freeze()  # what every request shares stays out of the collector's passes
+        os.write(ready, b"ok %d" % os.getpid())
+        os.close(ready)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.write(ready, f"error {exc}".encode())
+        return
+    server.serve()

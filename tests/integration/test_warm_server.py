@@ -1,0 +1,322 @@
+"""The warm server for real: ``smtpdoctor warm start`` as a daemon, commands handed to it
+by ``python -m smtpdoctor``, their output, exit status and behaviour compared with the
+same command run cold (``SMTPDOCTOR_COLD=1``) byte for byte."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import pty
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import smtpdoctor
+from smtpdoctor.lab import LabThread
+
+SRC = Path(smtpdoctor.__file__).resolve().parent.parent
+HELO = "warm.smtpdoctor.test"
+
+
+@dataclass
+class Warm:
+    env: dict[str, str]
+
+    def run(
+        self, *args: str, cold: bool = False, stdin: bytes | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        env = dict(self.env, SMTPDOCTOR_COLD="1") if cold else self.env
+        return subprocess.run(
+            [sys.executable, "-m", "smtpdoctor", *args],
+            input=stdin if stdin is not None else b"",
+            capture_output=True,
+            env=env,
+            cwd=cwd,
+            timeout=120,
+            check=False,
+        )
+
+    def status(self) -> dict[str, Any] | None:
+        out = self.run("warm", "status", "--format", "json", cold=True)
+        doc: dict[str, Any] = json.loads(out.stdout)
+        return doc if doc["running"] else None
+
+    def served(self) -> int:
+        doc = self.status()
+        assert doc is not None, "the warm server is not running"
+        return int(doc["served"])
+
+    def wait_active(self, count: int, within: float = 10.0) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            doc = self.status()
+            if doc is not None and doc["active"] == count:
+                return
+            time.sleep(0.05)
+        pytest.fail(f"the warm server never had {count} active commands")
+
+
+@contextlib.contextmanager
+def running_server(directory: Path, pythonpath: Path, *extra: str) -> Iterator[Warm]:
+    directory.mkdir(mode=0o700, exist_ok=True)
+    directory.chmod(0o700)
+    env = dict(os.environ, SMTPDOCTOR_WARM_SOCKET=str(directory / "warm.sock"))
+    env["PYTHONPATH"] = str(pythonpath)
+    env.pop("SMTPDOCTOR_COLD", None)
+    warm = Warm(env)
+    started = warm.run("warm", "start", "--format", "json", *extra, cold=True)
+    assert started.returncode == 0, started.stderr.decode()
+    pid = json.loads(started.stdout)["pid"]
+    try:
+        yield warm
+    finally:
+        warm.run("warm", "stop", cold=True)
+        with contextlib.suppress(ProcessLookupError):
+            for _ in range(50):
+                os.kill(pid, 0)  # still there: give it a moment, then end it
+                time.sleep(0.1)
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warm]:
+    with running_server(tmp_path_factory.mktemp("warm") / "run", SRC, "--idle-timeout", "600") as w:
+        yield w
+
+
+def _volatile_free(doc: Any) -> Any:
+    """A diagnosis without what differs between any two runs, cold or warm: timings, and
+    the connection and byte counts (whether the matrix's connections opened before the
+    walk's ending stopped them: docs/benchmarks.md)."""
+    if isinstance(doc, dict):
+        return {
+            k: _volatile_free(v)
+            for k, v in doc.items()
+            if not (k.endswith("_ms") or k in ("connections", "bytes_received", "bytes_sent"))
+        }
+    if isinstance(doc, list):
+        return [_volatile_free(v) for v in doc]
+    return doc
+
+
+def _target(lab: LabThread, name: str) -> list[str]:
+    host, port = lab.addresses[name]
+    return [f"{host}:{port}", "--tls-ca", str(lab.ca_file), "--helo", HELO]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status"),
+    [("healthy", 0), ("no-starttls", 1), ("tls-legacy", 2), ("greeting-421", 2)],
+)
+def test_diagnose_warm_equals_cold(warm: Warm, lab: LabThread, scenario: str, status: int) -> None:
+    before = warm.served()
+    quiet = warm.run("diagnose", *_target(lab, scenario), "-q")
+    cold_quiet = warm.run("diagnose", *_target(lab, scenario), "-q", cold=True)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (
+        cold_quiet.returncode,
+        cold_quiet.stdout,
+        cold_quiet.stderr,
+    )
+    assert quiet.returncode == status
+    doc = warm.run("diagnose", *_target(lab, scenario), "--format", "json")
+    cold_doc = warm.run("diagnose", *_target(lab, scenario), "--format", "json", cold=True)
+    assert doc.returncode == cold_doc.returncode == status
+    assert doc.stderr == cold_doc.stderr == b""
+    assert _volatile_free(json.loads(doc.stdout)) == _volatile_free(json.loads(cold_doc.stdout))
+    assert warm.served() == before + 2  # the cold runs did not go through it
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("diagnose", "127.0.0.1", "--port", "notaport"),
+        ("diagnose", "127.0.0.1", "--format", "json", "--timeout", "-4"),
+        ("explain",),
+        ("logs", "/nonexistent/mail.log"),
+        ("diagnose", "--no-such-option"),
+    ],
+)
+def test_bad_input_one_line_and_exit_3(warm: Warm, args: tuple[str, ...]) -> None:
+    before = warm.served()
+    hot, cold = warm.run(*args), warm.run(*args, cold=True)
+    assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert hot.returncode == 3
+    assert hot.stderr.count(b"\n") == 1
+    assert hot.stderr.startswith(b"smtpdoctor: ")
+    assert warm.served() == before + 1
+
+
+def test_explain_reads_piped_stdin(warm: Warm) -> None:
+    text = b"Dec  5 10:00:00 mx postfix/smtp[1]: 4A: to=<a@b.example>, status=deferred (host x said: 421 4.7.0 try again later)\n"  # noqa: E501
+    for fmt in ("text", "json"):
+        hot = warm.run("explain", "-", "--format", fmt, stdin=text)
+        cold = warm.run("explain", "-", "--format", fmt, stdin=text, cold=True)
+        assert (hot.returncode, hot.stdout, hot.stderr) == (
+            cold.returncode,
+            cold.stdout,
+            cold.stderr,
+        )
+        assert hot.stdout
+
+
+def test_relative_paths_umask_and_environment_are_the_clients(warm: Warm, tmp_path: Path) -> None:
+    log = Path(__file__).resolve().parent.parent / "data" / "logs" / "postfix-lab.log"
+    shutil.copy(log, tmp_path / "mail.log")
+    outputs = []
+    for cold in (False, True):
+        report = tmp_path / f"report-{cold}.html"
+        result = subprocess.run(
+            [sys.executable, "-m", "smtpdoctor", "logs", "mail.log", "--html", report.name],
+            capture_output=True,
+            env=dict(warm.env, SMTPDOCTOR_COLD="1" if cold else "0", TZ="Asia/Kathmandu"),
+            cwd=tmp_path,
+            preexec_fn=lambda: os.umask(0o077),
+            timeout=120,
+            check=False,
+        )
+        assert report.stat().st_mode & 0o777 == 0o600
+        outputs.append((result.returncode, result.stdout, result.stderr))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] in (0, 1, 2)
+
+
+def _on_a_terminal(warm: Warm, args: list[str], cold: bool) -> tuple[int, bytes]:
+    """Run under a 100x40 pseudo-terminal: everything it printed, and its exit status."""
+    main, sub = pty.openpty()
+    fcntl.ioctl(sub, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    env = dict(warm.env, TERM="xterm-256color", SMTPDOCTOR_COLD="1" if cold else "0")
+    env.pop("COLUMNS", None)
+    env.pop("NO_COLOR", None)
+    with subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", *args], stdin=sub, stdout=sub, stderr=sub, env=env
+    ) as proc:
+        os.close(sub)
+        out = b""
+        while True:
+            ready, _, _ = select.select([main], [], [], 30)
+            if not ready:
+                break
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: every writer has closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        status = proc.wait(30)
+    os.close(main)
+    return status, out
+
+
+def test_terminal_output_is_the_same(warm: Warm, lab: LabThread) -> None:
+    before = warm.served()
+    for args in (
+        ["explain", "421 4.7.0 [TSS04] Messages temporarily deferred due to user complaints"],
+        ["diagnose", *_target(lab, "cert-self-signed"), "-q"],  # -q: no timings
+    ):
+        hot, cold = _on_a_terminal(warm, args, False), _on_a_terminal(warm, args, True)
+        assert hot == cold
+        assert b"\x1b[" in hot[1]  # styled, as on a terminal
+    assert warm.served() == before + 2
+
+
+def _interrupted(warm: Warm, lab: LabThread, cold: bool) -> subprocess.CompletedProcess[bytes]:
+    args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
+    env = dict(warm.env, SMTPDOCTOR_COLD="1" if cold else "0")
+    with subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        if cold:
+            time.sleep(2.0)  # its imports done: it is waiting for the greeting
+        else:
+            warm.wait_active(1)
+            time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def test_sigint_reaches_the_command(warm: Warm, lab: LabThread) -> None:
+    hot = _interrupted(warm, lab, cold=False)
+    cold = _interrupted(warm, lab, cold=True)
+    assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert hot.returncode == 130
+    warm.wait_active(0)
+
+
+def test_a_killed_client_takes_its_command_along(warm: Warm, lab: LabThread) -> None:
+    args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=warm.env,
+    ) as proc:
+        warm.wait_active(1)
+        proc.kill()
+        proc.wait(10)
+    warm.wait_active(0, within=5.0)  # SIGTERM to the command, SIGKILL a second later
+
+
+def test_stale_files_fall_back_cold_and_stop_the_server(tmp_path: Path) -> None:
+    copy = tmp_path / "src"
+    shutil.copytree(SRC / "smtpdoctor", copy / "smtpdoctor", ignore=shutil.ignore_patterns("*.pyc"))
+    args = ("explain", "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown")
+    with running_server(tmp_path / "run", copy) as warm:
+        first = warm.run(*args)
+        assert warm.served() == 1
+        model = copy / "smtpdoctor" / "model.py"
+        model.write_text(model.read_text() + "\n# changed after the server started\n")
+        second = warm.run(*args)
+        cold = warm.run(*args, cold=True)
+        assert (second.returncode, second.stdout, second.stderr) == (
+            cold.returncode,
+            cold.stdout,
+            cold.stderr,
+        )
+        assert (first.returncode, first.stdout) == (cold.returncode, cold.stdout)
+        assert warm.status() is None  # it stopped rather than serve old code
+
+
+def test_a_server_started_under_other_settings_is_not_used(tmp_path: Path) -> None:
+    args = ("explain", "452 4.2.2 Mailbox full")
+    with running_server(tmp_path / "run", SRC) as warm:
+        other = Warm(dict(warm.env, SMTPDOCTOR_PURE_PYTHON="1"))
+        result = other.run(*args)
+        assert result.returncode == 1 or result.stdout
+        doc = warm.status()
+        assert doc is not None
+        assert (doc["served"], doc["refused"]) == (0, 1)
+        result = Warm(dict(warm.env, PYTHONHASHSEED="0")).run(*args)
+        assert warm.served() == 0
+        assert result.stdout == warm.run(*args, cold=True).stdout
+
+
+def test_idle_timeout_and_a_second_start(tmp_path: Path) -> None:
+    with running_server(tmp_path / "run", SRC, "--idle-timeout", "1") as warm:
+        again = warm.run("warm", "start", "--format", "json", cold=True)
+        assert again.returncode == 0
+        assert json.loads(again.stdout)["running"]
+        deadline = time.monotonic() + 15
+        while warm.status() is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert warm.status() is None
+        assert not (tmp_path / "run" / "warm.sock").exists()
+        stopped = warm.run("warm", "stop", cold=True)
+        assert stopped.returncode == 1

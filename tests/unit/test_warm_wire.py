@@ -1,0 +1,248 @@
+"""The warm server's protocol pieces: the request's wire form, the exit report, the
+checks on both sides (socket directory, environment, stamp, refusals), without a server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.cli import warmclient as wire
+from smtpdoctor.cli import warmserver
+
+
+def _request(**changes: object) -> wire.Request:
+    fields: dict[str, object] = {
+        "argv": [b"/usr/bin/smtpdoctor", b"diagnose", b"example.com", b"--format", b"json"],
+        "env": [b"HOME=/home/u", b"LANG=C.UTF-8", b"EMPTY=", b"EQ=a=b"],
+        "path": [b"/usr/bin", b"/usr/lib/python3.11"],
+        "umask": 0o027,
+        "ignored": [1, 13],
+        "ident": wire.identity(),
+        "package": wire.package_dir(),
+    }
+    fields.update(changes)
+    return wire.Request(**fields)  # type: ignore[arg-type]
+
+
+def test_request_round_trip_keeps_every_field() -> None:
+    req = _request(argv=[b"smtpdoctor", b"explain", b"", b"550 5.1.1 \xff unknown", b"-"])
+    back = wire.decode_request(wire.encode_request(req))
+    assert back.argv == req.argv  # an empty argument and non-UTF-8 bytes survive
+    assert back.env == req.env
+    assert back.path == req.path
+    assert (back.umask, back.ignored) == (0o027, [1, 13])
+    assert (back.identity, back.package) == (req.identity, req.package)
+
+
+def test_request_with_empty_path_and_environment() -> None:
+    back = wire.decode_request(wire.encode_request(_request(env=[], path=[], ignored=[])))
+    assert (back.env, back.path, back.ignored) == ([], [], [])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"status",
+        b"run\x002\x00x\x00p\x0018\x00\x000",  # another protocol version
+        b"run\x001\x00x\x00p\x0018\x00\x005\x00a",  # argv cut short
+        b"run\x001\x00x\x00p\x0018\x00\x001\x00a\x003\x00p",  # path cut short
+        b"run\x001\x00x\x00p\x0018\x00\x001\x00a\x000\x00NOEQUALS",
+        b"run\x001\x00x\x00p\x00eighteen\x00\x000\x000",
+    ],
+)
+def test_malformed_requests_are_refused(data: bytes) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - each part's own message
+        wire.decode_request(data)
+
+
+@pytest.mark.parametrize("code", [0, 1, 2, 3, 120, 130, 255])
+def test_exit_status_reported_as_the_exit_code(code: int) -> None:
+    assert wire.read_exit(wire.exit_reply(code << 8)) == ("exit", code)
+
+
+def test_death_by_signal_reported_as_the_signal() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os.kill(os.getpid(), signal.SIGTERM)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert wire.read_exit(wire.exit_reply(status)) == ("signal", signal.SIGTERM)
+
+
+@pytest.mark.parametrize("reply", [b"", b"ok", b"exit:", b"exit:-1", b"signal:x", b"bye"])
+def test_anything_else_is_not_an_exit(reply: bytes) -> None:
+    assert wire.read_exit(reply) is None
+
+
+def test_matched_environment_is_what_start_up_reads() -> None:
+    env = {
+        b"PYTHONPATH": b"/src",
+        b"LANG": b"C.UTF-8",
+        b"LC_ALL": b"de_DE.UTF-8",
+        b"LANGUAGE": b"de",
+        b"SMTPDOCTOR_PURE_PYTHON": b"1",
+        b"OPENSSL_CONF": b"/etc/ssl/x.cnf",
+        b"CRYPTOGRAPHY_OPENSSL_NO_LEGACY": b"1",
+        b"SMTPDOCTOR_COLD": b"0",
+        b"SMTPDOCTOR_WARM_SOCKET": b"/run/x.sock",
+        b"HOME": b"/home/u",
+        b"TZ": b"UTC",
+        b"COLUMNS": b"100",
+    }
+    matched = wire.matched_env(env)
+    assert set(matched) == {
+        b"PYTHONPATH",
+        b"LANG",
+        b"LC_ALL",
+        b"LANGUAGE",
+        b"SMTPDOCTOR_PURE_PYTHON",
+        b"OPENSSL_CONF",
+        b"CRYPTOGRAPHY_OPENSSL_NO_LEGACY",
+    }
+    as_list = [k + b"=" + v for k, v in env.items()]
+    assert wire.matched_env(as_list) == matched
+
+
+def test_socket_path_choices() -> None:
+    assert wire.socket_path({"SMTPDOCTOR_WARM_SOCKET": "/x/s.sock"}) == "/x/s.sock"
+    runtime = wire.socket_path({"XDG_RUNTIME_DIR": "/run/user/1000"})
+    assert runtime == "/run/user/1000/smtpdoctor/warm.sock"
+    # a relative runtime directory is ignored, as the XDG specification says
+    fallback = wire.socket_path({"XDG_RUNTIME_DIR": "run"})
+    assert fallback == f"/tmp/smtpdoctor-{os.getuid()}/warm.sock"
+
+
+def test_private_dir_only_for_a_0700_directory_of_this_user(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    assert wire.private_dir(str(private))
+    private.chmod(0o750)
+    assert not wire.private_dir(str(private))
+    link = tmp_path / "link"
+    link.symlink_to(private)
+    private.chmod(0o700)
+    assert not wire.private_dir(str(link))
+    assert not wire.private_dir(str(tmp_path / "missing"))
+    plain = tmp_path / "file"
+    plain.write_text("")
+    plain.chmod(0o600)
+    assert not wire.private_dir(str(plain))
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["smtpdoctor", "diagnose", "x"], {"SMTPDOCTOR_COLD": "1"}),
+        (["smtpdoctor", "warm", "status"], {}),
+        (["smtpdoctor", "monitor"], {}),
+        (["smtpdoctor"], {}),
+        (["smtpdoctor", "--version"], {}),
+        (["smtpdoctor", "diagnose", "x"], {}),  # no server in the directory
+    ],
+)
+def test_client_declines_without_doing_anything(
+    argv: list[str], env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "sock"
+    directory.mkdir(mode=0o700)
+    monkeypatch.setenv("SMTPDOCTOR_WARM_SOCKET", str(directory / "warm.sock"))
+    monkeypatch.delenv("SMTPDOCTOR_COLD", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    before = signal.getsignal(signal.SIGINT)
+    assert wire.try_warm(argv) is None
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_client_declines_a_socket_in_a_shared_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("SMTPDOCTOR_WARM_SOCKET", str(shared / "warm.sock"))
+    monkeypatch.delenv("SMTPDOCTOR_COLD", raising=False)
+    assert wire.try_warm(["smtpdoctor", "diagnose", "x"]) is None
+
+
+def _package(root: Path) -> Path:
+    pkg = root / "pkg"
+    (pkg / "sub" / "__pycache__").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "mod.py").write_text("X = 1\n")
+    return pkg
+
+
+def test_stamp_changes_with_a_file_not_with_bytecode(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    first = warmserver.stamp(str(pkg), [])
+    (pkg / "sub" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"x")
+    assert warmserver.stamp(str(pkg), []) == first
+    (pkg / "sub" / "mod.py").write_text("X = 2\n")  # same size: the mtime tells
+    os.utime(pkg / "sub" / "mod.py", ns=(1, 1))
+    assert warmserver.stamp(str(pkg), []) != first
+    second = warmserver.stamp(str(pkg), [])
+    (pkg / "sub" / "new.py").write_text("")
+    assert warmserver.stamp(str(pkg), []) != second
+
+
+def test_stamp_follows_the_path_directories(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    site = tmp_path / "site"
+    site.mkdir()
+    os.utime(site, ns=(10**18, 10**18))
+    first = warmserver.stamp(str(pkg), [str(site), str(tmp_path / "gone")])
+    (site / "newpackage").mkdir()  # a pip install
+    assert warmserver.stamp(str(pkg), [str(site), str(tmp_path / "gone")]) != first
+
+
+def test_server_refuses_what_a_cold_run_would_do_differently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = warmserver.Server(str(tmp_path / "warm.sock"), 60)
+    env = [k + b"=" + v for k, v in os.environb.items()]
+    fds = [0, 1, 2, 3]
+    assert server._refusal(_request(env=env), fds) is None
+    assert server._refusal(_request(env=env), fds[:3]) == "descriptors missing"
+    other = _request(env=env, ident=b"another python")
+    assert server._refusal(other, fds) == "another interpreter, flags or sys.path"
+    elsewhere = _request(env=env, package=b"/elsewhere/smtpdoctor")
+    assert server._refusal(elsewhere, fds) == "another installation of smtpdoctor"
+    changed = _request(env=[*env, b"SMTPDOCTOR_PURE_PYTHON=1"])
+    assert server._refusal(changed, fds) == "environment variables read at start-up differ"
+    warm_only = _request(env=[*env, b"SMTPDOCTOR_WARM_SOCKET=/elsewhere", b"TZ=UTC"])
+    assert server._refusal(warm_only, fds) is None
+    lab = _request(env=env, argv=[b"smtpdoctor", b"lab"])
+    assert server._refusal(lab, fds) == "command not served warm"
+    assert server._refusal(_request(env=env, argv=[b"smtpdoctor"]), fds) is not None
+    assert server._refusal(None, fds) == "malformed request"
+    assert server.running
+    monkeypatch.setattr(server, "stamp", (("changed", 0, 0),))
+    assert server._refusal(_request(env=env), fds) == "stale: the installed files changed"
+    assert not server.running  # a stale server stops
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(None, 0), (0, 0), (2, 2), (3, 3), (-1, 255), (256, 0), (True, 1), ("bye", 1)],
+)
+def test_exit_codes_as_the_interpreter_maps_them(
+    code: object, status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert warmserver._exit_code(code) == status
+    assert capsys.readouterr().err == ("bye\n" if code == "bye" else "")
+
+
+def test_received_descriptors_parsed_from_rights() -> None:
+    data = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (7, 8, 9))
+    import socket
+
+    rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, data + b"\x01")]
+    assert warmserver._received_fds(rights) == [7, 8, 9]
+    assert warmserver._received_fds([(0, 0, data)]) == []
