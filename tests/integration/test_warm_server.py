@@ -320,3 +320,92 @@ def test_idle_timeout_and_a_second_start(tmp_path: Path) -> None:
         assert not (tmp_path / "run" / "warm.sock").exists()
         stopped = warm.run("warm", "stop", cold=True)
         assert stopped.returncode == 1
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def _command_of(warm: Warm) -> int:
+    """The process running the one active command (the server's handler's child)."""
+    doc = warm.status()
+    assert doc is not None
+    commands = [c for handler in _children(doc["pid"]) for c in _children(handler)]
+    assert len(commands) == 1, commands
+    return commands[0]
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def _wait_state(pid: int, states: str) -> str:
+    deadline = time.monotonic() + 10
+    while _state(pid) not in states and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _state(pid)
+
+
+def test_the_command_holds_only_the_clients_descriptors(warm: Warm) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", "explain", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=warm.env,
+    ) as proc:
+        assert proc.stdin is not None
+        warm.wait_active(1)
+        command = _command_of(warm)
+        fds = {int(fd.name): os.readlink(fd) for fd in Path(f"/proc/{command}/fd").iterdir()}
+        mine = {fd: os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in (0, 1, 2)}
+        assert fds == mine  # no socket, log or listener of the server's
+        assert os.readlink(f"/proc/{command}/cwd") == os.getcwd()
+        proc.stdin.write(b"554 5.7.1 Service unavailable; client host blocked\n")
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert b"policy_rejection" in out or b"554" in out
+
+
+def test_ctrl_z_stops_and_fg_resumes_the_command(warm: Warm, lab: LabThread) -> None:
+    args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=warm.env,
+    ) as proc:
+        warm.wait_active(1)
+        command = _command_of(warm)
+        proc.send_signal(signal.SIGTSTP)
+        assert _wait_state(proc.pid, "T") == "T"
+        assert _wait_state(command, "T") == "T"
+        proc.send_signal(signal.SIGCONT)
+        assert _wait_state(command, "SR") in "SR"
+        assert _wait_state(proc.pid, "SR") in "SR"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 130
+
+
+def test_a_password_prompt_on_a_terminal_runs_cold(warm: Warm) -> None:
+    before = warm.status()
+    assert before is not None
+    # --auth with a terminal on stdin: getpass needs it as the controlling terminal, so the
+    # client does not even ask (the password comes from the environment: no prompt here)
+    args = ["diagnose", "127.0.0.1:9", "--auth", "user", "--quick", "--timeout", "2"]
+    with_password = Warm(dict(warm.env, SMTPDOCTOR_AUTH_PASSWORD="x"))
+    status, _ = _on_a_terminal(with_password, args, False)
+    assert status in (1, 2, 3)
+    after = warm.status()
+    assert after is not None
+    assert (after["served"], after["refused"]) == (before["served"], before["refused"])
+    # without a terminal the same command line is served
+    assert with_password.run(*args).returncode == status
+    assert warm.served() == before["served"] + 1

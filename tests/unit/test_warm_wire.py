@@ -90,6 +90,7 @@ def test_matched_environment_is_what_start_up_reads() -> None:
         b"CRYPTOGRAPHY_OPENSSL_NO_LEGACY": b"1",
         b"SMTPDOCTOR_COLD": b"0",
         b"SMTPDOCTOR_WARM_SOCKET": b"/run/x.sock",
+        b"SMTPDOCTOR_AUTH_PASSWORD": b"secret",
         b"HOME": b"/home/u",
         b"TZ": b"UTC",
         b"COLUMNS": b"100",

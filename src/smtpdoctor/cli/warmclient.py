@@ -54,11 +54,17 @@ SERVED = frozenset({"diagnose", "explain", "logs", "config", "queue"})
 # values would not run the command as a cold process would, so they must match.
 _MATCH_PREFIXES = (b"PYTHON", b"LC_", b"SMTPDOCTOR_", b"OPENSSL_", b"CRYPTOGRAPHY_")
 _MATCH_NAMES = (b"LANG", b"LANGUAGE")
-_CLIENT_ONLY = (b"SMTPDOCTOR_COLD", b"SMTPDOCTOR_WARM_SOCKET")
+# The client's own, and the ones the commands read when they run.
+_UNMATCHED = (
+    b"SMTPDOCTOR_COLD",
+    b"SMTPDOCTOR_WARM_SOCKET",
+    b"SMTPDOCTOR_AUTH_PASSWORD",
+    b"SMTPDOCTOR_WEB_TOKEN",
+)
 # How long a server may take to accept a command before it is run cold instead.
 PATIENCE = 5.0
 # Forwarded to the command's process while it runs (unless ignored here).
-_FORWARDED = (2, 15, 1, 3)  # SIGINT, SIGTERM, SIGHUP, SIGQUIT
+_FORWARDED = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT)
 
 
 def identity() -> bytes:
@@ -102,7 +108,7 @@ def matched_env(env: list[bytes] | dict[bytes, bytes]) -> dict[bytes, bytes]:
     return {
         k: v
         for k, v in pairs
-        if (k.startswith(_MATCH_PREFIXES) or k in _MATCH_NAMES) and k not in _CLIENT_ONLY
+        if (k.startswith(_MATCH_PREFIXES) or k in _MATCH_NAMES) and k not in _UNMATCHED
     }
 
 
@@ -222,6 +228,10 @@ def try_warm(argv: list[str] | None = None) -> int | None:
     cold = os.environ.get("SMTPDOCTOR_COLD", "")
     if cold not in ("", "0") or len(argv) < 2 or argv[1] not in SERVED:
         return None
+    if os.isatty(0) and any(a.startswith("--au") for a in argv):
+        # diagnose may prompt for an AUTH password: getpass needs the terminal as its
+        # controlling terminal to turn echo off, and the server's process has none.
+        return None
     path = socket_path()
     if not private_dir(os.path.dirname(path)):
         return None
@@ -250,6 +260,17 @@ class _Session:
         self.pending: list[int] = []
         self.saved: dict[int, object] = {}
 
+    def _on_stop(self, _signum: int, _frame: object) -> None:
+        """Ctrl-Z: the command stops with this process and goes on with it (``fg``)."""
+        running = self.started
+        if running:
+            self._on_signal(_signal.SIGSTOP, None)
+        _signal.signal(_signal.SIGTSTP, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGTSTP)  # stopped here until SIGCONT
+        _signal.signal(_signal.SIGTSTP, self._on_stop)
+        if running:
+            self._on_signal(_signal.SIGCONT, None)
+
     def _on_signal(self, signum: int, _frame: object) -> None:
         if self.started:
             try:
@@ -261,11 +282,11 @@ class _Session:
 
     def run(self, message: bytes) -> int | None:
         """Send the request: None if the server declines, before anything ran."""
-        for sig in _FORWARDED:
+        for sig in (*_FORWARDED, _signal.SIGTSTP):
             old = _signal.getsignal(sig)
             if old is not _signal.SIG_IGN:
                 self.saved[sig] = old
-                _signal.signal(sig, self._on_signal)
+                _signal.signal(sig, self._on_stop if sig == _signal.SIGTSTP else self._on_signal)
         try:
             self._send(message)
             if self.sock.recv(4096) != b"ok":
