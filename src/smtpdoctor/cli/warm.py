@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         pid, why = warmserver.start(path, args.idle_timeout, foreground=args.foreground)
     except OSError as exc:
         fail(f"warm start: {exc.strerror or exc}")
+    except RuntimeError as exc:
+        fail(f"warm start: {exc}")
     if not pid:
         fail(f"warm start: {why}")
     if args.foreground:
@@ -134,8 +136,9 @@ def _say(args: argparse.Namespace, doc: dict[str, Any]) -> None:
         word = "stopped" if doc.get("stopped") else "not running"
         sys.stdout.write(f"warm server: {word} ({doc['socket']})\n")
         return
+    refusal = f" (last refusal: {doc['last_refusal']})" if doc.get("last_refusal") else ""
     sys.stdout.write(
         f"warm server: running, pid {doc['pid']}, socket {doc['socket']}, "
-        f"{doc['served']} served, {doc['refused']} sent back cold, "
+        f"{doc['served']} served, {doc['refused']} sent back cold{refusal}, "
         f"idle timeout {doc['idle_timeout']:g} s\n"
     )

@@ -95,6 +95,7 @@ class Server:
         self.last = time.monotonic()
         self.served = 0
         self.refused = 0
+        self.last_refusal = ""
         self.children: set[int] = set()
         self.listener: socket.socket | None = None
         self.inode = 0
@@ -198,6 +199,7 @@ class Server:
         reason = self._refusal(req, fds)
         if reason is not None or req is None:
             self.refused += 1
+            self.last_refusal = reason or "malformed request"
             conn.send(b"no:" + (reason or "malformed request").encode())
             return
         pid = os.fork()
@@ -245,6 +247,7 @@ class Server:
             "cpu_s": f"{own.user + own.system + own.children_user + own.children_system:.6f}",
             "package": self.package,
             "python": sys.version.split()[0],
+            "last_refusal": self.last_refusal,
         }
         return b"\0".join(f"{k}={v}".encode() for k, v in fields.items())
 
@@ -450,6 +453,8 @@ def start(path: str, idle_timeout: float, *, foreground: bool = False) -> tuple[
     server = Server(path, idle_timeout)  # the stamp is taken before the imports
     if foreground:
         preload()
+        if threading.active_count() != 1:
+            raise RuntimeError("a thread started while importing: forking is unsafe")
         server.bind()
         gc.freeze()
         sys.stdout.write(f"smtpdoctor: warm server listening on {path} (pid {os.getpid()})\n")
