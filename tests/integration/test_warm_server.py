@@ -334,10 +334,12 @@ def _children(pid: int) -> list[int]:
 
 
 def _command_of(warm: Warm) -> int:
-    """The process running the one active command (the server's handler's child)."""
+    """The process running the one active command (the server's child)."""
     doc = warm.status()
     assert doc is not None
-    commands = [c for handler in _children(doc["pid"]) for c in _children(handler)]
+    deadline = time.monotonic() + 10
+    while not (commands := _children(doc["pid"])) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert len(commands) == 1, commands
     return commands[0]
 
@@ -409,3 +411,29 @@ def test_a_password_prompt_on_a_terminal_runs_cold(warm: Warm) -> None:
     # without a terminal the same command line is served
     assert with_password.run(*args).returncode == status
     assert warm.served() == before["served"] + 1
+
+
+def test_two_commands_at_once(warm: Warm) -> None:
+    """The first goes to the spare, the second to a fork made on its go."""
+    texts = [b"452 4.2.2 Mailbox full\n", b"550 5.7.26 Unauthenticated email is not accepted\n"]
+    before = warm.served()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "smtpdoctor", "explain", "-", "--format", "json"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=warm.env,
+        )
+        for _ in texts
+    ]
+    warm.wait_active(2)
+    results = [
+        (*p.communicate(t, timeout=60), p.returncode) for p, t in zip(procs, texts, strict=True)
+    ]
+    for proc in procs:
+        proc.wait()
+    for (out, err, status), text in zip(results, texts, strict=True):
+        cold = warm.run("explain", "-", "--format", "json", stdin=text, cold=True)
+        assert (status, out, err) == (cold.returncode, cold.stdout, cold.stderr)
+    assert warm.served() == before + 2

@@ -6,14 +6,16 @@ It has imported the CLI and what the served commands use, and has run no
 command. Per request (``warmclient`` sends it; the peer's uid is checked
 with ``SO_PEERCRED``) it checks that the client would run the same code the
 same way (interpreter, its flags and ``sys.path``, the package's files, the
-variables read at import), and forks a *handler*, which forks the command's
-process. That process takes the client's descriptors as 0, 1 and 2, its
-working directory, umask, environment, argv, ``sys.path`` and ignored
-signals, recreates ``sys.stdin/stdout/stderr`` as the interpreter does at
-start (line buffering on a terminal), and runs ``smtpdoctor.cli.main.main``
-as the console script does, ending as the interpreter ends. The handler
-passes on the signals the client forwards, kills the command if the client
-goes away, and sends the exit status back.
+variables read at import), answers ``ok``, and on the client's ``go`` hands
+the request to the *spare*, a fork of itself made ahead of time (or forks one
+now if two commands run at once). That process takes the client's descriptors as 0, 1
+and 2, its working directory, umask, environment, argv, ``sys.path`` and
+ignored signals, recreates ``sys.stdin/stdout/stderr`` as the interpreter
+does at start (line buffering on a terminal), and runs
+``smtpdoctor.cli.main.main`` as the console script does, ending as the
+interpreter ends. The server's one loop passes on the signals each client
+forwards, kills a command whose client went away, and sends each exit
+status back.
 
 Each request is a fresh fork of a process that has run nothing, so nothing
 leaks from one to the next. A change to the package's files or to the
@@ -81,8 +83,40 @@ def stamp(package: str, path: list[str]) -> _Stamp:
     return tuple(sorted(out))
 
 
+class _Job:
+    """A client between ``ok`` and its command's end: awaiting ``go`` (no ``pid``
+    yet, until ``deadline``), then its command running."""
+
+    __slots__ = ("conn", "data", "deadline", "fds", "killed_at", "pid", "pidfd", "req")
+
+    def __init__(self, conn: socket.socket, data: bytes, req: wire.Request, fds: list[int]) -> None:
+        self.conn: socket.socket | None = conn
+        self.data = data
+        self.req = req
+        self.fds = fds
+        self.deadline = time.monotonic() + wire.PATIENCE * 2
+        self.pid = 0
+        self.pidfd = -1
+        self.killed_at: float | None = None
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+            self.pidfd = -1
+
+
 class Server:
-    """The listening process: accepts, checks, forks; answers status and stop."""
+    """The listening process: accepts and checks requests, forks each command and
+    follows it (signals in, exit status out); answers status and stop.
+
+    One loop, no thread and no helper process: a command is a direct child, forked
+    when its client says ``go``, so starting one costs a single fork."""
 
     def __init__(self, path: str, idle_timeout: float) -> None:
         self.path = path
@@ -96,7 +130,8 @@ class Server:
         self.served = 0
         self.refused = 0
         self.last_refusal = ""
-        self.children: set[int] = set()
+        self.jobs: list[_Job] = []
+        self.spare: tuple[int, socket.socket] | None = None
         self.listener: socket.socket | None = None
         self.inode = 0
         self.running = True
@@ -118,48 +153,72 @@ class Server:
         self.listener = listener
 
     def serve(self) -> None:
-        """Accept until stopped, stale or idle; then remove the socket if it is ours."""
+        """Serve until stopped, stale or idle, then let the running commands end
+        (their clients wait for the status); the socket goes as soon as it stops."""
         assert self.listener is not None
         self.last = time.monotonic()  # idle from now, not from before the imports
         signal.signal(signal.SIGTERM, self._stop_on_signal)
         signal.signal(signal.SIGINT, self._stop_on_signal)
+        self._fork_spare()
         try:
-            while self.running:
-                self._reap()
+            while self.running or self.jobs:
+                if not self.running:
+                    self._close_listener()
+                    self._end_spare()
                 wait = self._wait()
-                if wait is not None and wait <= 0:
+                if wait is not None and wait <= 0 and not self.jobs:
                     break
-                readable, _, _ = select.select([self.listener], [], [], wait)
-                if readable:
-                    self._accept()
+                self._turn(wait)
         finally:
-            self._unlink()
-            self.listener.close()
+            self._close_listener()
+            self._end_spare()
+            for job in self.jobs:
+                job.close()
+
+    def _turn(self, wait: float | None) -> None:
+        """One select over the listener, the clients and the commands."""
+        watched: dict[int, tuple[str, _Job | None]] = {}
+        if self.listener is not None:
+            watched[self.listener.fileno()] = ("accept", None)
+        for job in self.jobs:
+            if job.conn is not None:
+                watched[job.conn.fileno()] = ("client", job)
+            if job.pidfd >= 0:
+                watched[job.pidfd] = ("ended", job)
+        with contextlib.suppress(InterruptedError):
+            readable, _, _ = select.select(list(watched), [], [], wait)
+            for fd in readable:
+                kind, owner = watched[fd]
+                if kind == "accept":
+                    self._accept()
+                elif owner is None or owner not in self.jobs:
+                    continue  # ended earlier in this turn: the number may be reused
+                elif kind == "ended" and owner.pidfd == fd:
+                    self._ended(owner)
+                elif kind == "client" and owner.conn is not None and owner.conn.fileno() == fd:
+                    self._heard(owner)
+        self._deadlines()
 
     def _wait(self) -> float | None:
-        if self.children:
-            return 0.5  # reap them soon: status counts them, and idle starts after
-        if self.idle_timeout <= 0:
-            return None
-        return self.idle_timeout - (time.monotonic() - self.last)
+        now = time.monotonic()
+        times = [j.deadline - now for j in self.jobs if not j.pid]
+        times += [j.killed_at + 1.0 - now for j in self.jobs if j.killed_at is not None]
+        if not self.jobs and self.idle_timeout > 0:
+            times.append(self.idle_timeout - (now - self.last))
+        return max(min(times), 0.0) if times else None
 
     def _stop_on_signal(self, _signum: int, _frame: object) -> None:
         self.running = False
 
-    def _unlink(self) -> None:
+    def _close_listener(self) -> None:
         """Remove the socket file, unless a newer server has put its own there."""
+        if self.listener is None:
+            return
         with contextlib.suppress(OSError):
             if os.stat(self.path).st_ino == self.inode:
                 os.unlink(self.path)
-
-    def _reap(self) -> None:
-        for pid in list(self.children):
-            with contextlib.suppress(ChildProcessError):
-                done, _ = os.waitpid(pid, os.WNOHANG)
-                if not done:
-                    continue
-            self.children.discard(pid)
-            self.last = time.monotonic()
+        self.listener.close()
+        self.listener = None
 
     def _accept(self) -> None:
         assert self.listener is not None
@@ -167,30 +226,33 @@ class Server:
             conn, _ = self.listener.accept()
         except OSError:
             return
-        with conn:
-            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
-            if struct.unpack("3i", creds)[1] != os.getuid():
-                return  # another user's process: not a word
-            conn.settimeout(5)
-            with contextlib.suppress(OSError):
-                self._answer(conn)
-
-    def _answer(self, conn: socket.socket) -> None:
-        data, ancillary, _flags, _addr = conn.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 4))
-        fds = _received_fds(ancillary)
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+        if struct.unpack("3i", creds)[1] != os.getuid():
+            conn.close()  # another user's process: not a word
+            return
+        conn.settimeout(1)  # the request follows the connection at once
         try:
+            data, ancillary, _flags, _addr = conn.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 4))
+        except OSError:
+            conn.close()
+            return
+        fds = _received_fds(ancillary)
+        job = None
+        with contextlib.suppress(OSError):
             if data == b"status":
                 conn.send(self._status())
             elif data == b"stop":
                 self.running = False
                 conn.send(b"bye")
             else:
-                self._run(conn, data, fds)
-        finally:
+                job = self._request(conn, data, fds)
+        if job is None:
             for fd in fds:
                 os.close(fd)
+            conn.close()
 
-    def _run(self, conn: socket.socket, data: bytes, fds: list[int]) -> None:
+    def _request(self, conn: socket.socket, data: bytes, fds: list[int]) -> _Job | None:
+        """A run request checked: ``ok`` and a job awaiting ``go``, or ``no:`` and why."""
         self.last = time.monotonic()
         try:
             req = wire.decode_request(data)
@@ -200,18 +262,127 @@ class Server:
         if reason is not None or req is None:
             self.refused += 1
             self.last_refusal = reason or "malformed request"
-            conn.send(b"no:" + (reason or "malformed request").encode())
+            conn.send(b"no:" + self.last_refusal.encode())
+            return None
+        conn.send(b"ok")
+        job = _Job(conn, data, req, fds)
+        self.jobs.append(job)
+        return job
+
+    def _heard(self, job: _Job) -> None:
+        """The client spoke: ``go`` (start the command), a signal to pass on, or EOF."""
+        assert job.conn is not None
+        try:
+            message = job.conn.recv(64)
+        except OSError:
+            message = b""
+        if not job.pid:
+            if message == b"go":
+                self._start(job)
+            else:
+                self._drop(job)
+        elif message.startswith(b"sig:") and message[4:].isdigit():
+            with contextlib.suppress(OSError):
+                os.kill(job.pid, int(message[4:]))
+        elif not message:  # the client is gone: so is its command
+            job.conn.close()
+            job.conn = None
+            self._kill(job, signal.SIGTERM)
+
+    def _start(self, job: _Job) -> None:
+        """The command started: in the spare if there is one (no fork on the way), else
+        in a fork made now."""
+        assert job.conn is not None
+        pid = self._hand_to_spare(job)
+        if not pid:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    self._forget(job)
+                    _command(job.req, job.fds)
+                except BaseException:
+                    traceback.print_exc()
+                finally:
+                    os._exit(70)  # EX_SOFTWARE: never back into the server's loop
+        job.pid = pid
+        job.pidfd = os.pidfd_open(pid)
+        for fd in job.fds:
+            os.close(fd)
+        job.fds = []
+        job.conn.settimeout(None)
+        self.served += 1
+
+    def _hand_to_spare(self, job: _Job) -> int:
+        """Send the request and its descriptors to the spare: its pid, or 0 if none took it."""
+        if self.spare is None:
+            return 0
+        pid, channel = self.spare
+        self.spare = None
+        rights = struct.pack(f"{len(job.fds)}i", *job.fds)
+        try:
+            channel.sendmsg([job.data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, rights)])
+        except OSError:  # it died idle: no harm, a fork does it
+            os.waitpid(pid, 0)
+            return 0
+        finally:
+            channel.close()
+        return pid
+
+    def _fork_spare(self) -> None:
+        """Fork the next command's process ahead of its request, off anyone's wait: a fresh
+        fork of this process, waiting for one request (or for this end to close)."""
+        if self.spare is not None or not self.running:
             return
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
-        if pid == 0:  # the handler
+        if pid == 0:
             try:
-                _handle(conn, req, fds, self.listener)
+                mine.close()
+                self._forget(None)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                _spare(theirs)
             except BaseException:
                 traceback.print_exc()
             finally:
                 os._exit(70)
-        self.children.add(pid)
-        self.served += 1
+        theirs.close()
+        self.spare = (pid, mine)
+
+    def _end_spare(self) -> None:
+        if self.spare is not None:
+            pid, channel = self.spare
+            self.spare = None
+            channel.close()  # its recvmsg sees the end: it exits
+            os.waitpid(pid, 0)
+
+    def _forget(self, mine: _Job | None) -> None:
+        """In a command's process: close every descriptor of the server's but its own."""
+        if self.listener is not None:
+            self.listener.close()
+        for job in self.jobs:
+            if job is not mine:
+                job.close()
+        if mine is not None and mine.conn is not None:
+            mine.conn.close()
+
+    def _ended(self, job: _Job) -> None:
+        _, status = os.waitpid(job.pid, 0)
+        if job.conn is not None:
+            with contextlib.suppress(OSError):
+                job.conn.send(wire.exit_reply(status))
+        self._drop(job)
+        self._fork_spare()  # now that its client has its answer
+
+    def _drop(self, job: _Job) -> None:
+        job.close()
+        self.jobs.remove(job)
+        self.last = time.monotonic()
+
+    def _kill(self, job: _Job, sig: int) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(job.pid, sig)
+        if job.killed_at is None:
+            job.killed_at = time.monotonic()
 
     def _refusal(self, req: wire.Request | None, fds: list[int]) -> str | None:
         """Why this server would not run ``req`` as a cold process would, or None."""
@@ -233,7 +404,6 @@ class Server:
         return None
 
     def _status(self) -> bytes:
-        self._reap()
         own = os.times()
         fields = {
             "pid": os.getpid(),
@@ -242,14 +412,22 @@ class Server:
             "idle_timeout": f"{self.idle_timeout:g}",
             "served": self.served,
             "refused": self.refused,
-            "active": len(self.children),
-            # this process and every reaped handler with the commands it waited for
+            "active": len(self.jobs),
+            # this process and every command that has ended
             "cpu_s": f"{own.user + own.system + own.children_user + own.children_system:.6f}",
             "package": self.package,
             "python": sys.version.split()[0],
             "last_refusal": self.last_refusal,
         }
         return b"\0".join(f"{k}={v}".encode() for k, v in fields.items())
+
+    def _deadlines(self) -> None:
+        now = time.monotonic()
+        for job in list(self.jobs):
+            if not job.pid and now >= job.deadline:
+                self._drop(job)  # never said go
+            elif job.killed_at is not None and now >= job.killed_at + 1.0:
+                self._kill(job, signal.SIGKILL)
 
 
 def _received_fds(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
@@ -261,61 +439,14 @@ def _received_fds(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
     return fds
 
 
-def _handle(
-    conn: socket.socket, req: wire.Request, fds: list[int], listener: socket.socket | None
-) -> NoReturn:
-    """The handler: fork the command, pass on signals, report how it ended."""
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
-    if listener is not None:
-        listener.close()
-    conn.settimeout(wire.PATIENCE * 2)
-    conn.send(b"ok")
-    if conn.recv(16) != b"go":  # the client gave up waiting: run nothing
-        os._exit(0)
-    conn.settimeout(None)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            conn.close()
-            _command(req, fds)
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(70)  # EX_SOFTWARE: never back into the server's loop
-    for fd in fds:
-        os.close(fd)
-    fds.clear()
-    os._exit(_follow(conn, pid))
-
-
-def _follow(conn: socket.socket, pid: int) -> int:
-    pidfd = os.pidfd_open(pid)
-    killed_at: float | None = None
-    while True:
-        timeout = None if killed_at is None else 1.0
-        readable, _, _ = select.select([conn.fileno(), pidfd], [], [], timeout)
-        if pidfd in readable:
-            _, status = os.waitpid(pid, 0)
-            with contextlib.suppress(OSError):
-                conn.send(wire.exit_reply(status))
-            return 0
-        if conn.fileno() in readable:
-            try:
-                message = conn.recv(64)
-            except OSError:
-                message = b""
-            if message.startswith(b"sig:") and message[4:].isdigit():
-                with contextlib.suppress(OSError):
-                    os.kill(pid, int(message[4:]))
-                continue
-            if not message and killed_at is None:  # the client is gone: so is its command
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGTERM)
-                killed_at = time.monotonic()
-        if killed_at is not None and time.monotonic() - killed_at >= 1.0:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+def _spare(channel: socket.socket) -> NoReturn:
+    """The spare: wait for one request, then become its command."""
+    data, ancillary, _flags, _addr = channel.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 4))
+    fds = _received_fds(ancillary)
+    channel.close()
+    if not data:
+        os._exit(0)  # the server stopped
+    _command(wire.decode_request(data), fds)
 
 
 def _command(req: wire.Request, fds: list[int]) -> NoReturn:
