@@ -437,3 +437,14 @@ def test_two_commands_at_once(warm: Warm) -> None:
         cold = warm.run("explain", "-", "--format", "json", stdin=text, cold=True)
         assert (status, out, err) == (cold.returncode, cold.stdout, cold.stderr)
     assert warm.served() == before + 2
+
+
+def test_an_environment_too_big_for_one_message_runs_cold(warm: Warm) -> None:
+    before = warm.served()
+    args = ("explain", "421 4.3.2 System not accepting network messages")
+    padding = {f"SMTPDOCTOR_TEST_PADDING_{i}": "x" * 100_000 for i in range(4)}  # 128 KiB each
+    big = Warm(dict(warm.env, **padding))
+    hot, cold = big.run(*args), big.run(*args, cold=True)
+    assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert hot.returncode == 1  # a temporary refusal: a warning
+    assert warm.served() == before

@@ -232,11 +232,13 @@ class Server:
             return
         conn.settimeout(1)  # the request follows the connection at once
         try:
-            data, ancillary, _flags, _addr = conn.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 4))
+            data, ancillary, flags, _addr = conn.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 4))
         except OSError:
             conn.close()
             return
         fds = _received_fds(ancillary)
+        if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
+            data = b"truncated"  # more than one request holds: refused as malformed
         job = None
         with contextlib.suppress(OSError):
             if data == b"status":
