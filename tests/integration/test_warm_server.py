@@ -448,3 +448,15 @@ def test_an_environment_too_big_for_one_message_runs_cold(warm: Warm) -> None:
     assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
     assert hot.returncode == 1  # a temporary refusal: a warning
     assert warm.served() == before
+
+
+def test_sigterm_stops_an_idle_server_at_once(tmp_path: Path) -> None:
+    with running_server(tmp_path / "run", SRC, "--idle-timeout", "0") as warm:
+        doc = warm.status()
+        assert doc is not None
+        os.kill(doc["pid"], signal.SIGTERM)
+        deadline = time.monotonic() + 3
+        while warm.status() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert warm.status() is None
+        assert not (tmp_path / "run" / "warm.sock").exists()

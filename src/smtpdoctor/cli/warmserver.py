@@ -134,6 +134,7 @@ class Server:
         self.spare: tuple[int, socket.socket] | None = None
         self.listener: socket.socket | None = None
         self.inode = 0
+        self.wake_r = -1
         self.running = True
 
     def bind(self) -> None:
@@ -157,6 +158,10 @@ class Server:
         (their clients wait for the status); the socket goes as soon as it stops."""
         assert self.listener is not None
         self.last = time.monotonic()  # idle from now, not from before the imports
+        # A signal's handler runs between select's retries (PEP 475): the wake-up
+        # descriptor makes select return, so SIGTERM stops even an idle server now.
+        self.wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGTERM, self._stop_on_signal)
         signal.signal(signal.SIGINT, self._stop_on_signal)
         self._fork_spare()
@@ -174,10 +179,12 @@ class Server:
             self._end_spare()
             for job in self.jobs:
                 job.close()
+            os.close(signal.set_wakeup_fd(-1))
+            os.close(self.wake_r)
 
     def _turn(self, wait: float | None) -> None:
         """One select over the listener, the clients and the commands."""
-        watched: dict[int, tuple[str, _Job | None]] = {}
+        watched: dict[int, tuple[str, _Job | None]] = {self.wake_r: ("wake", None)}
         if self.listener is not None:
             watched[self.listener.fileno()] = ("accept", None)
         for job in self.jobs:
@@ -189,7 +196,10 @@ class Server:
             readable, _, _ = select.select(list(watched), [], [], wait)
             for fd in readable:
                 kind, owner = watched[fd]
-                if kind == "accept":
+                if kind == "wake":
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(self.wake_r, 64)
+                elif kind == "accept":
                     self._accept()
                 elif owner is None or owner not in self.jobs:
                     continue  # ended earlier in this turn: the number may be reused
@@ -359,6 +369,10 @@ class Server:
 
     def _forget(self, mine: _Job | None) -> None:
         """In a command's process: close every descriptor of the server's but its own."""
+        wake_w = signal.set_wakeup_fd(-1)  # its pipe closes on exec only: close it here
+        for fd in (wake_w, self.wake_r):
+            if fd >= 0:
+                os.close(fd)
         if self.listener is not None:
             self.listener.close()
         for job in self.jobs:
@@ -383,7 +397,9 @@ class Server:
     def _kill(self, job: _Job, sig: int) -> None:
         with contextlib.suppress(OSError):
             os.kill(job.pid, sig)
-        if job.killed_at is None:
+        if sig == signal.SIGKILL:
+            job.killed_at = float("inf")  # nothing more to send: wait for its end
+        elif job.killed_at is None:
             job.killed_at = time.monotonic()
 
     def _refusal(self, req: wire.Request | None, fds: list[int]) -> str | None:
