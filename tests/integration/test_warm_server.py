@@ -460,3 +460,26 @@ def test_sigterm_stops_an_idle_server_at_once(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert warm.status() is None
         assert not (tmp_path / "run" / "warm.sock").exists()
+
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("config", str(DATA / "config" / "exim-bP-broken.txt")),
+        ("config", str(DATA / "config" / "exim-bP-healthy.txt"), "--format", "json"),
+        ("queue", str(DATA / "queue" / "postfix-j.jsonl")),
+        ("queue", str(DATA / "queue" / "exim-bp.txt"), "--format", "json"),
+        ("logs", str(DATA / "logs" / "exim_mainlog"), "--format", "json"),
+        ("explain", "--file", str(DATA / "queue" / "sendmail-mailq.txt")),
+        ("diagnose", "--help"),
+    ],
+)
+def test_the_other_served_commands(warm: Warm, args: tuple[str, ...]) -> None:
+    before = warm.served()
+    hot, cold = warm.run(*args), warm.run(*args, cold=True)
+    assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert hot.stdout
+    assert warm.served() == before + 1

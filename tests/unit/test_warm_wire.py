@@ -273,3 +273,44 @@ def test_warm_up_compiles_the_patterns_the_lazy_route_would() -> None:
     whole, branches = map(int, out.stdout.split())
     assert whole > 300
     assert branches > 1000
+
+
+def test_warm_command_without_a_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support.helpers import run_cli
+
+    directory = tmp_path / "run"
+    directory.mkdir(mode=0o700)
+    sock = str(directory / "warm.sock")
+    monkeypatch.setenv("SMTPDOCTOR_WARM_SOCKET", sock)
+    status = run_cli("warm", "status")
+    assert (status.status, status.stdout) == (1, f"warm server: not running ({sock})\n")
+    doc = run_cli("warm", "status", "--format", "json").json()
+    assert doc == {"schema": "smtpdoctor.warm/1", "running": False, "socket": sock}
+    stop = run_cli("warm", "stop")
+    assert (stop.status, stop.stdout) == (1, f"warm server: not running ({sock})\n")
+    bad = run_cli("warm", "start", "--idle-timeout", "-1")
+    assert bad.status == 3
+    assert bad.stderr == "smtpdoctor: --idle-timeout must be 0 (never) or more seconds\n"
+
+
+def test_warm_status_text_names_the_last_refusal(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from smtpdoctor.cli import warm
+
+    status = {
+        "pid": "42",
+        "socket": "/run/user/1/smtpdoctor/warm.sock",
+        "served": "3",
+        "refused": "1",
+        "idle_timeout": "1800",
+        "cpu_s": "0.500000",
+        "python": "3.11.7",
+        "last_refusal": "environment variables read at start-up differ",
+    }
+    assert warm._report(status, "/x", argparse.Namespace(format="text")) == 0
+    assert capsys.readouterr().out == (
+        "warm server: running, pid 42, socket /run/user/1/smtpdoctor/warm.sock, 3 served, "
+        "1 sent back cold (last refusal: environment variables read at start-up differ), "
+        "idle timeout 1800 s\n"
+    )
