@@ -175,22 +175,26 @@ def test_explain_reads_piped_stdin(warm: Warm) -> None:
 def test_relative_paths_umask_and_environment_are_the_clients(warm: Warm, tmp_path: Path) -> None:
     log = Path(__file__).resolve().parent.parent / "data" / "logs" / "postfix-lab.log"
     shutil.copy(log, tmp_path / "mail.log")
-    outputs = []
-    for cold in (False, True):
-        report = tmp_path / f"report-{cold}.html"
+    outputs = {}
+    for cold, columns in ((False, "60"), (True, "60"), (False, "120")):
+        report = tmp_path / f"report-{cold}-{columns}.html"
         result = subprocess.run(
             [sys.executable, "-m", "smtpdoctor", "logs", "mail.log", "--html", report.name],
             capture_output=True,
-            env=dict(warm.env, SMTPDOCTOR_COLD="1" if cold else "0", TZ="Asia/Kathmandu"),
+            # COLUMNS: the report is laid out to it, read when the command runs
+            env=dict(warm.env, SMTPDOCTOR_COLD="1" if cold else "0", COLUMNS=columns),
             cwd=tmp_path,
             preexec_fn=lambda: os.umask(0o077),
             timeout=120,
             check=False,
         )
         assert report.stat().st_mode & 0o777 == 0o600
-        outputs.append((result.returncode, result.stdout, result.stderr))
-    assert outputs[0] == outputs[1]
-    assert outputs[0][0] in (0, 1, 2)
+        outputs[cold, columns] = (result.returncode, result.stdout, result.stderr)
+    assert outputs[False, "60"] == outputs[True, "60"]
+    assert outputs[False, "60"][0] in (0, 1, 2)
+    assert (
+        outputs[False, "120"][1] != outputs[False, "60"][1]
+    )  # the client's width, not the server's
 
 
 def _on_a_terminal(warm: Warm, args: list[str], cold: bool) -> tuple[int, bytes]:
