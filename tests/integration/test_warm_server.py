@@ -12,6 +12,7 @@ import pty
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -487,3 +488,23 @@ def test_the_other_served_commands(warm: Warm, args: tuple[str, ...]) -> None:
     assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
     assert hot.stdout
     assert warm.served() == before + 1
+
+
+def test_a_server_whose_socket_was_taken_stops(tmp_path: Path) -> None:
+    with running_server(tmp_path / "run", SRC) as first:
+        doc = first.status()
+        assert doc is not None
+        (tmp_path / "run" / "warm.sock").unlink()  # as a second start's rename would
+        other = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with other:
+            other.bind(str(tmp_path / "run" / "warm.sock"))
+            deadline = time.monotonic() + 15  # it looks at the name every 5 s when idle
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(doc["pid"], 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the server whose socket was taken is still running")
+            assert (tmp_path / "run" / "warm.sock").exists()  # not removed: not its own

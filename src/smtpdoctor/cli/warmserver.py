@@ -59,6 +59,7 @@ PRELOAD = (
     "dns.asyncresolver",
 )
 _Stamp = tuple[tuple[str, int, int], ...]
+_RECHECK = 5.0  # seconds between looks at the socket's name while idle (a stat: nothing)
 
 
 def stamp(package: str, path: list[str]) -> _Stamp:
@@ -133,7 +134,7 @@ class Server:
         self.jobs: list[_Job] = []
         self.spare: tuple[int, socket.socket] | None = None
         self.listener: socket.socket | None = None
-        self.inode = 0
+        self.inode = (0, 0)
         self.wake_r = -1
         self.running = True
 
@@ -150,7 +151,7 @@ class Server:
         listener.bind(temporary)
         listener.listen(64)
         os.rename(temporary, self.path)  # atomic: a client never sees no socket
-        self.inode = os.stat(self.path).st_ino
+        self.inode = _identity(self.path)
         self.listener = listener
 
     def serve(self) -> None:
@@ -166,10 +167,14 @@ class Server:
         signal.signal(signal.SIGINT, self._stop_on_signal)
         self._fork_spare()
         try:
-            while self.running or self.jobs:
+            while True:
+                if self.running and not self._still_listed():
+                    self.running = False
                 if not self.running:
                     self._close_listener()
                     self._end_spare()
+                    if not self.jobs:
+                        break
                 wait = self._wait()
                 if wait is not None and wait <= 0 and not self.jobs:
                     break
@@ -215,7 +220,17 @@ class Server:
         times += [j.killed_at + 1.0 - now for j in self.jobs if j.killed_at is not None]
         if not self.jobs and self.idle_timeout > 0:
             times.append(self.idle_timeout - (now - self.last))
+        if self.listener is not None:
+            times.append(_RECHECK)
         return max(min(times), 0.0) if times else None
+
+    def _still_listed(self) -> bool:
+        """Whether the socket's name is still this server's: a second server started at
+        the same moment replaced it, or it was removed, and no client can reach this one."""
+        try:
+            return _identity(self.path) == self.inode
+        except OSError:
+            return False
 
     def _stop_on_signal(self, _signum: int, _frame: object) -> None:
         self.running = False
@@ -225,7 +240,7 @@ class Server:
         if self.listener is None:
             return
         with contextlib.suppress(OSError):
-            if os.stat(self.path).st_ino == self.inode:
+            if _identity(self.path) == self.inode:
                 os.unlink(self.path)
         self.listener.close()
         self.listener = None
@@ -446,6 +461,12 @@ class Server:
                 self._drop(job)  # never said go
             elif job.killed_at is not None and now >= job.killed_at + 1.0:
                 self._kill(job, signal.SIGKILL)
+
+
+def _identity(path: str) -> tuple[int, int]:
+    """A socket file's inode and change time: an inode number alone is reused at once."""
+    st = os.stat(path)
+    return st.st_ino, st.st_ctime_ns
 
 
 def _received_fds(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
