@@ -476,7 +476,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
         ("config", str(DATA / "config" / "exim-bP-broken.txt")),
         ("config", str(DATA / "config" / "exim-bP-healthy.txt"), "--format", "json"),
         ("queue", str(DATA / "queue" / "postfix-j.jsonl")),
-        ("queue", str(DATA / "queue" / "exim-bp.txt"), "--format", "json"),
+        ("queue", str(DATA / "queue" / "exim-bp.txt")),  # (its JSON holds the time of the run)
         ("logs", str(DATA / "logs" / "exim_mainlog"), "--format", "json"),
         ("explain", "--file", str(DATA / "queue" / "sendmail-mailq.txt")),
         ("diagnose", "--help"),
