@@ -71,12 +71,15 @@ class Warm:
 
 
 @contextlib.contextmanager
-def running_server(directory: Path, pythonpath: Path, *extra: str) -> Iterator[Warm]:
+def running_server(
+    directory: Path, pythonpath: Path, *extra: str, unset: tuple[str, ...] = ()
+) -> Iterator[Warm]:
     directory.mkdir(mode=0o700, exist_ok=True)
     directory.chmod(0o700)
     env = dict(os.environ, SMTPDOCTOR_WARM_SOCKET=str(directory / "warm.sock"))
     env["PYTHONPATH"] = str(pythonpath)
-    env.pop("SMTPDOCTOR_COLD", None)
+    for name in ("SMTPDOCTOR_COLD", *unset):
+        env.pop(name, None)
     warm = Warm(env)
     started = warm.run("warm", "start", "--format", "json", *extra, cold=True)
     assert started.returncode == 0, started.stderr.decode()
@@ -508,3 +511,32 @@ def test_a_server_whose_socket_was_taken_stops(tmp_path: Path) -> None:
             else:
                 pytest.fail("the server whose socket was taken is still running")
             assert (tmp_path / "run" / "warm.sock").exists()  # not removed: not its own
+
+
+def test_buffered_streams_interleave_as_cold(tmp_path: Path) -> None:
+    """Without PYTHONUNBUFFERED (set in this suite's environment) the streams are
+    buffered as at a cold start (stdout by blocks, stderr by lines): standard output
+    and error in one pipe hold the same bytes in the same order, warm and cold."""
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    shutil.copy(DATA / "logs" / "README.md", folder / "a.txt")
+    (folder / "b.bin").write_bytes(b"\xff\xfe\x00binary")
+    with running_server(tmp_path / "run", SRC, unset=("PYTHONUNBUFFERED",)) as warm:
+        merged = []
+        for cold in (False, True):
+            env = dict(warm.env, SMTPDOCTOR_COLD="1" if cold else "0")
+            merged.append(
+                subprocess.run(
+                    [sys.executable, "-m", "smtpdoctor", "explain", "--file", str(folder)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    timeout=120,
+                    check=False,
+                )
+            )
+        assert warm.served() == 1
+    hot, cold = merged
+    assert (hot.returncode, hot.stdout) == (cold.returncode, cold.stdout)
+    assert hot.stdout.startswith(b"smtpdoctor: ")  # the warning about b.bin
+    assert b"a.txt" in hot.stdout

@@ -530,11 +530,13 @@ def _stdio() -> None:
     made = []
     for fd, old in enumerate((sys.__stdin__, sys.__stdout__, sys.__stderr__)):
         write = fd > 0
-        raw = io.FileIO(fd, "wb" if write else "rb", closefd=False)
+        # io.open as create_stdio calls it: the buffer sized by the descriptor's block
+        # size, so writes are cut (and stdout and stderr interleave) as they would be
+        buffer: Any = open(  # noqa: SIM115 - the process's own standard streams
+            fd, "wb" if write else "rb", 0 if unbuffered and write else -1, closefd=False
+        )
+        raw = buffer if unbuffered and write else buffer.raw
         raw.name = ("<stdin>", "<stdout>", "<stderr>")[fd]
-        buffer: Any = raw
-        if not (unbuffered and write):
-            buffer = io.BufferedWriter(raw) if write else io.BufferedReader(raw)
         text = io.TextIOWrapper(
             buffer,
             encoding=getattr(old, "encoding", None),
