@@ -314,3 +314,43 @@ def test_warm_status_text_names_the_last_refusal(capsys: pytest.CaptureFixture[s
         "1 sent back cold (last refusal: environment variables read at start-up differ), "
         "idle timeout 1800 s\n"
     )
+
+
+_STREAMS_CHECK = """
+import os, subprocess, sys
+from smtpdoctor.cli import warmserver
+SHOW = ("[[s.encoding, s.errors, s.line_buffering, s.write_through, s.mode, s.newlines,"
+        " type(s.buffer).__name__, getattr(s.buffer, 'raw', s.buffer).name]"
+        " for s in (sys.stdin, sys.stdout, sys.stderr)]")
+warm_file, cold_file, err_file = sys.argv[1:]
+stdin = os.open(os.devnull, os.O_RDONLY)
+read_end, pipe = os.pipe()
+err = os.open(err_file, os.O_WRONLY | os.O_CREAT, 0o600)
+pid = os.fork()
+if pid == 0:
+    for target, fd in enumerate((stdin, pipe, err)):
+        os.dup2(fd, target)
+    warmserver._stdio()
+    open(warm_file, "w").write(repr(eval(SHOW)))
+    os._exit(0)
+os.waitpid(pid, 0)
+probe = "import sys; open(sys.argv[1], 'w').write(repr(" + SHOW + "))"
+subprocess.run([sys.executable, "-c", probe, cold_file], stdin=stdin, stdout=pipe, stderr=err,
+               check=True)
+"""
+
+
+@pytest.mark.parametrize("unbuffered", [True, False])
+def test_standard_streams_made_as_at_a_cold_start(tmp_path: Path, unbuffered: bool) -> None:
+    """The command's sys.stdin/stdout/stderr against a new interpreter's on the same kinds
+    of descriptor (/dev/null, a pipe, a file), with -u's variable and without."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    files = [str(tmp_path / name) for name in ("warm", "cold", "err")]
+    subprocess.run([sys.executable, "-c", _STREAMS_CHECK, *files], env=env, check=True)
+    warm = (tmp_path / "warm").read_text()
+    assert warm == (tmp_path / "cold").read_text()
+    assert "<stdout>" in warm
