@@ -540,3 +540,30 @@ def test_buffered_streams_interleave_as_cold(tmp_path: Path) -> None:
     assert (hot.returncode, hot.stdout) == (cold.returncode, cold.stdout)
     assert hot.stdout.startswith(b"smtpdoctor: ")  # the warning about b.bin
     assert b"a.txt" in hot.stdout
+
+
+def _typed(warm: Warm, cold: bool) -> tuple[int, bytes]:
+    """``explain -`` reading what is typed on a terminal, ended by Ctrl-D."""
+    main, sub = pty.openpty()
+    env = dict(warm.env, TERM="dumb", SMTPDOCTOR_COLD="1" if cold else "0")
+    with subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", "explain", "-", "--format", "json"],
+        stdin=sub,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        os.close(sub)
+        time.sleep(1.0)  # typed after the command has started (and the terminal's echo)
+        os.write(main, b"452 4.2.2 Mailbox full\n\x04")
+        out, _ = proc.communicate(timeout=60)
+    os.close(main)
+    return proc.returncode, out
+
+
+def test_explain_reads_what_is_typed_on_a_terminal(warm: Warm) -> None:
+    before = warm.served()
+    hot, cold = _typed(warm, False), _typed(warm, True)
+    assert hot == cold
+    assert b"Mailbox full" in hot[1]
+    assert warm.served() == before + 1
