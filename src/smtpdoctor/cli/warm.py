@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         return _report(running, path, args)
     if args.idle_timeout < 0:
         fail("--idle-timeout must be 0 (never) or more seconds")
+    if sys.platform != "linux":
+        fail("warm start: the warm server runs on Linux only")
     from smtpdoctor.cli import warmserver
 
     try:

@@ -228,6 +228,8 @@ def try_warm(argv: list[str] | None = None) -> int | None:
     cold = os.environ.get("SMTPDOCTOR_COLD", "")
     if cold not in ("", "0") or len(argv) < 2 or argv[1] not in SERVED:
         return None
+    if sys.platform != "linux":  # SO_PEERCRED, O_PATH and pidfds: Linux only
+        return None
     if os.isatty(0) and any(a.startswith("--au") for a in argv):
         # diagnose may prompt for an AUTH password: getpass needs the terminal as its
         # controlling terminal to turn echo off, and the server's process has none.
