@@ -567,3 +567,27 @@ def test_explain_reads_what_is_typed_on_a_terminal(warm: Warm) -> None:
     assert hot == cold
     assert b"Mailbox full" in hot[1]
     assert warm.served() == before + 1
+
+
+def test_foreground_for_a_service_manager(tmp_path: Path) -> None:
+    directory = tmp_path / "run"
+    directory.mkdir(mode=0o700)
+    env = dict(os.environ, SMTPDOCTOR_WARM_SOCKET=str(directory / "warm.sock"))
+    env.pop("SMTPDOCTOR_COLD", None)
+    warm = Warm(env)
+    with subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", "warm", "start", "--foreground"],
+        stdout=subprocess.PIPE,
+        env=dict(env, SMTPDOCTOR_COLD="1"),
+    ) as server:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        ready = f"smtpdoctor: warm server listening on {directory / 'warm.sock'} (pid {server.pid})"
+        assert line == f"{ready}\n".encode()
+        args = ("explain", "452 4.2.2 Mailbox full")
+        assert warm.run(*args).stdout == warm.run(*args, cold=True).stdout
+        assert warm.served() == 1
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(10) == 0
+        server.stdout.close()
+    assert not (directory / "warm.sock").exists()
