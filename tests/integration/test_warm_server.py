@@ -591,3 +591,28 @@ def test_foreground_for_a_service_manager(tmp_path: Path) -> None:
         assert server.wait(10) == 0
         server.stdout.close()
     assert not (directory / "warm.sock").exists()
+
+
+@pytest.mark.parametrize("closed", [0, 1, 2])
+def test_a_closed_standard_descriptor_runs_cold(warm: Warm, closed: int) -> None:
+    """Closed at start (``>&-``): the client's socket would take its number."""
+    before = warm.served()
+    runs = []
+    for cold in (False, True):
+        env = dict(warm.env, SMTPDOCTOR_COLD="1" if cold else "0")
+        runs.append(
+            subprocess.run(
+                [sys.executable, "-m", "smtpdoctor", "explain", "452 4.2.2 Mailbox full"],
+                capture_output=True,
+                env=env,
+                preexec_fn=lambda: os.close(closed),
+                timeout=60,
+                check=False,
+            )
+        )
+    hot, cold = runs
+    assert (hot.returncode, hot.stdout, hot.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert warm.served() == before
+    if closed == 1:
+        assert hot.returncode == 3
+        assert hot.stderr == b"smtpdoctor: standard output is closed; nothing could be printed\n"

@@ -230,6 +230,10 @@ def try_warm(argv: list[str] | None = None) -> int | None:
         return None
     if sys.platform != "linux":  # SO_PEERCRED, O_PATH and pidfds: Linux only
         return None
+    if sys.__stdin__ is None or sys.__stdout__ is None or sys.__stderr__ is None:
+        # A descriptor closed at start: the socket would take its number and be sent
+        # in its place. The cold path knows what to say about it.
+        return None
     if os.isatty(0) and any(a.startswith("--au") for a in argv):
         # diagnose may prompt for an AUTH password: getpass needs the terminal as its
         # controlling terminal to turn echo off, and the server's process has none.
