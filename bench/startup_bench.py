@@ -15,14 +15,18 @@ process), the tools take turns run by run:
 - the same command handed to a warm server (``smtpdoctor warm start``, started
   by this script on a socket of its own and stopped at the end; docs/warm.md):
   its wall time is the client's, from spawn to exit; its CPU time is the
-  client's plus what the server spent in the same run (its accept loop, the
-  handler and the command's process, read from ``warm status`` after each run);
+  client's plus what the server spent in the same run (its loop, the spare
+  fork and the command's process, read from ``warm status`` before and after
+  each run); and once more through the console script as pip writes it;
 - ``sslyze --starttls smtp 127.0.0.1:PORT`` (default scan; ``bench/.venv-peers``,
   see ``bench/tls_bench.py``);
 - ``testssl --starttls smtp -p 127.0.0.1:PORT`` (protocols only);
 - ``swaks ... --quit-after RCPT --tls`` (one bare session);
 - and, as floors, ``python -c pass`` and the imports ``diagnose`` makes before
   it opens a socket.
+
+In the same rounds, ``explain`` of one reply and ``logs`` of the lab's log,
+cold and warm, go to a second table.
 
 It reports each tool's median wall time and its ratio to smtpdoctor's
 (issue 17's goal: smtpdoctor at most 1/10 of sslyze), plus where
