@@ -23,6 +23,7 @@ def _request(**changes: object) -> wire.Request:
         "ignored": [1, 13],
         "ident": wire.identity(),
         "package": wire.package_dir(),
+        "limits": [(7, 1024, 4096), (4, 0, -1)],
     }
     fields.update(changes)
     return wire.Request(**fields)  # type: ignore[arg-type]
@@ -35,12 +36,14 @@ def test_request_round_trip_keeps_every_field() -> None:
     assert back.env == req.env
     assert back.path == req.path
     assert (back.umask, back.ignored) == (0o027, [1, 13])
+    assert back.limits == [(7, 1024, 4096), (4, 0, -1)]
     assert (back.identity, back.package) == (req.identity, req.package)
 
 
 def test_request_with_empty_path_and_environment() -> None:
-    back = wire.decode_request(wire.encode_request(_request(env=[], path=[], ignored=[])))
-    assert (back.env, back.path, back.ignored) == ([], [], [])
+    empty = _request(env=[], path=[], ignored=[], limits=[])
+    back = wire.decode_request(wire.encode_request(empty))
+    assert (back.env, back.path, back.ignored, back.limits) == ([], [], [], [])
 
 
 @pytest.mark.parametrize(
@@ -48,11 +51,12 @@ def test_request_with_empty_path_and_environment() -> None:
     [
         b"",
         b"status",
-        b"run\x002\x00x\x00p\x0018\x00\x000",  # another protocol version
-        b"run\x001\x00x\x00p\x0018\x00\x005\x00a",  # argv cut short
-        b"run\x001\x00x\x00p\x0018\x00\x001\x00a\x003\x00p",  # path cut short
-        b"run\x001\x00x\x00p\x0018\x00\x001\x00a\x000\x00NOEQUALS",
-        b"run\x001\x00x\x00p\x00eighteen\x00\x000\x000",
+        b"run\x002\x00x\x00p\x0018\x00\x00\x000\x000",  # another protocol version
+        b"run\x001\x00x\x00p\x0018\x00\x00\x005\x00a",  # argv cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x001\x00a\x003\x00p",  # path cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x001\x00a\x000\x00NOEQUALS",
+        b"run\x001\x00x\x00p\x00eighteen\x00\x00\x000\x000",
+        b"run\x001\x00x\x00p\x0018\x00\x007:1\x000\x000",  # a limit cut short
     ],
 )
 def test_malformed_requests_are_refused(data: bytes) -> None:
@@ -354,3 +358,18 @@ def test_standard_streams_made_as_at_a_cold_start(tmp_path: Path, unbuffered: bo
     warm = (tmp_path / "warm").read_text()
     assert warm == (tmp_path / "cold").read_text()
     assert "<stdout>" in warm
+
+
+def test_resource_limits_a_fork_can_take() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert warmserver._limits_reachable([(resource.RLIMIT_NOFILE, soft, hard)])
+    assert warmserver._limits_reachable([(resource.RLIMIT_NOFILE, 64, 128)])  # lower: fine
+    if hard != resource.RLIM_INFINITY:
+        above = [(resource.RLIMIT_NOFILE, soft, hard + 1)]
+        assert not warmserver._limits_reachable(above)
+        unlimited = [(resource.RLIMIT_NOFILE, soft, resource.RLIM_INFINITY)]
+        assert not warmserver._limits_reachable(unlimited)
+    assert not warmserver._limits_reachable([(resource.RLIMIT_NOFILE, 256, 128)])  # soft > hard
+    assert not warmserver._limits_reachable([(999, 1, 1)])  # no such resource

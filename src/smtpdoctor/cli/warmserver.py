@@ -31,7 +31,9 @@ import contextlib
 import gc
 import importlib
 import io
+import math
 import os
+import resource
 import select
 import signal
 import socket
@@ -431,6 +433,8 @@ class Server:
             return "environment variables read at start-up differ"
         if not req.argv[1:2] or os.fsdecode(req.argv[1]) not in wire.SERVED:
             return "command not served warm"
+        if not _limits_reachable(req.limits):
+            return "resource limits above the server's"
         if stamp(self.package, sys.path[1:]) != self.stamp:
             self.running = False  # stale: stop serving at all
             return "stale: the installed files changed"
@@ -461,6 +465,23 @@ class Server:
                 self._drop(job)  # never said go
             elif job.killed_at is not None and now >= job.killed_at + 1.0:
                 self._kill(job, signal.SIGKILL)
+
+
+def _limits_reachable(limits: list[tuple[int, int, int]]) -> bool:
+    """Whether a process of this server can take ``limits``: it may lower a hard limit,
+    never raise one."""
+    for res, soft, hard in limits:
+        try:
+            own_hard = resource.getrlimit(res)[1]
+        except (ValueError, OSError):
+            return False
+        if _amount(hard) > _amount(own_hard) or _amount(soft) > _amount(hard):
+            return False
+    return True
+
+
+def _amount(limit: int) -> float:
+    return math.inf if limit == resource.RLIM_INFINITY else limit
 
 
 def _identity(path: str) -> tuple[int, int]:
@@ -496,6 +517,8 @@ def _command(req: wire.Request, fds: list[int]) -> NoReturn:
     for fd in fds:
         os.close(fd)
     os.umask(req.umask)
+    for res, soft, hard in req.limits:  # checked reachable before the client's go
+        resource.setrlimit(res, (soft, hard))
     os.environb.clear()
     os.environb.update(dict(e.split(b"=", 1) for e in req.env))
     time.tzset()
