@@ -618,11 +618,12 @@ def test_a_closed_standard_descriptor_runs_cold(warm: Warm, closed: int) -> None
         assert hot.stderr == b"smtpdoctor: standard output is closed; nothing could be printed\n"
 
 
-def test_the_command_has_the_clients_resource_limits(warm: Warm, lab: LabThread) -> None:
+def test_the_command_has_the_clients_resource_limits_and_nice(warm: Warm, lab: LabThread) -> None:
     args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
-    ulimit = 'ulimit -Sn 100 && ulimit -Hn 200 && exec "$0" "$@"'  # the client's shell's
+    # the client's shell's `ulimit -n 100` (hard 200), and `nice -n 7`
+    shell = 'ulimit -Sn 100 && ulimit -Hn 200 && exec nice -n 7 "$0" "$@"'
     with subprocess.Popen(
-        ["sh", "-c", ulimit, sys.executable, "-m", "smtpdoctor", *args],
+        ["sh", "-c", shell, sys.executable, "-m", "smtpdoctor", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=warm.env,
@@ -630,7 +631,9 @@ def test_the_command_has_the_clients_resource_limits(warm: Warm, lab: LabThread)
         warm.wait_active(1)
         command = _command_of(warm)
         limits = Path(f"/proc/{command}/limits").read_text()
+        nice = os.getpriority(os.PRIO_PROCESS, command)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 130
     line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
     assert line.split()[3:5] == ["100", "200"]
+    assert nice == os.getpriority(os.PRIO_PROCESS, 0) + 7

@@ -24,6 +24,7 @@ def _request(**changes: object) -> wire.Request:
         "ident": wire.identity(),
         "package": wire.package_dir(),
         "limits": [(7, 1024, 4096), (4, 0, -1)],
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
     }
     fields.update(changes)
     return wire.Request(**fields)  # type: ignore[arg-type]
@@ -37,6 +38,7 @@ def test_request_round_trip_keeps_every_field() -> None:
     assert back.path == req.path
     assert (back.umask, back.ignored) == (0o027, [1, 13])
     assert back.limits == [(7, 1024, 4096), (4, 0, -1)]
+    assert back.nice == os.getpriority(os.PRIO_PROCESS, 0)
     assert (back.identity, back.package) == (req.identity, req.package)
 
 
@@ -51,12 +53,13 @@ def test_request_with_empty_path_and_environment() -> None:
     [
         b"",
         b"status",
-        b"run\x002\x00x\x00p\x0018\x00\x00\x000\x000",  # another protocol version
-        b"run\x001\x00x\x00p\x0018\x00\x00\x005\x00a",  # argv cut short
-        b"run\x001\x00x\x00p\x0018\x00\x00\x001\x00a\x003\x00p",  # path cut short
-        b"run\x001\x00x\x00p\x0018\x00\x00\x001\x00a\x000\x00NOEQUALS",
-        b"run\x001\x00x\x00p\x00eighteen\x00\x00\x000\x000",
-        b"run\x001\x00x\x00p\x0018\x00\x007:1\x000\x000",  # a limit cut short
+        b"run\x002\x00x\x00p\x0018\x00\x00\x000\x000\x000",  # another protocol version
+        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x005\x00a",  # argv cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x001\x00a\x003\x00p",  # path cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x001\x00a\x000\x00NOEQUALS",
+        b"run\x001\x00x\x00p\x00eighteen\x00\x00\x000\x000\x000",
+        b"run\x001\x00x\x00p\x0018\x00\x007:1\x000\x000\x000",  # a limit cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x00high\x000\x000",  # nice not a number
     ],
 )
 def test_malformed_requests_are_refused(data: bytes) -> None:
@@ -223,6 +226,10 @@ def test_server_refuses_what_a_cold_run_would_do_differently(
     assert server._refusal(changed, fds) == "environment variables read at start-up differ"
     warm_only = _request(env=[*env, b"SMTPDOCTOR_WARM_SOCKET=/elsewhere", b"TZ=UTC"])
     assert server._refusal(warm_only, fds) is None
+    own_nice = os.getpriority(os.PRIO_PROCESS, 0)
+    assert server._refusal(_request(env=env, nice=own_nice + 5), fds) is None
+    higher = _request(env=env, nice=own_nice - 1)
+    assert server._refusal(higher, fds) == "a higher priority than the server's"
     lab = _request(env=env, argv=[b"smtpdoctor", b"lab"])
     assert server._refusal(lab, fds) == "command not served warm"
     assert server._refusal(_request(env=env, argv=[b"smtpdoctor"]), fds) is not None

@@ -115,7 +115,17 @@ def matched_env(env: list[bytes] | dict[bytes, bytes]) -> dict[bytes, bytes]:
 class Request:
     """A ``run`` request: everything a cold process would have had but its descriptors."""
 
-    __slots__ = ("argv", "env", "identity", "ignored", "limits", "package", "path", "umask")
+    __slots__ = (
+        "argv",
+        "env",
+        "identity",
+        "ignored",
+        "limits",
+        "nice",
+        "package",
+        "path",
+        "umask",
+    )
 
     def __init__(
         self,
@@ -128,6 +138,7 @@ class Request:
         ident: bytes,
         package: bytes,
         limits: list[tuple[int, int, int]],
+        nice: int,
     ) -> None:
         self.argv = argv
         self.env = env
@@ -135,6 +146,7 @@ class Request:
         self.umask = umask
         self.ignored = ignored
         self.limits = limits  # (resource, soft, hard); -1 is unlimited
+        self.nice = nice
         self.identity = ident
         self.package = package
 
@@ -152,6 +164,7 @@ def encode_request(req: Request) -> bytes:
             b"%d" % req.umask,
             ignored,
             limits,
+            b"%d" % req.nice,
             b"%d" % len(req.argv),
             *req.argv,
             b"%d" % len(req.path),
@@ -164,18 +177,18 @@ def encode_request(req: Request) -> bytes:
 def decode_request(data: bytes) -> Request:
     """The inverse of :func:`encode_request`; ValueError on anything else."""
     fields = data.split(b"\0")
-    if len(fields) < 9 or fields[0] != b"run" or fields[1] != PROTOCOL:
+    if len(fields) < 10 or fields[0] != b"run" or fields[1] != PROTOCOL:
         raise ValueError("not a run request of this protocol")
-    ident, package, umask, ignored, limits = fields[2:7]
-    n = int(fields[7])
-    argv = fields[8 : 8 + n]
-    if len(argv) != n or 8 + n >= len(fields):
+    ident, package, umask, ignored, limits, nice = fields[2:8]
+    n = int(fields[8])
+    argv = fields[9 : 9 + n]
+    if len(argv) != n or 9 + n >= len(fields):
         raise ValueError("truncated argv")
-    m = int(fields[8 + n])
-    path = fields[9 + n : 9 + n + m]
+    m = int(fields[9 + n])
+    path = fields[10 + n : 10 + n + m]
     if len(path) != m:
         raise ValueError("truncated path")
-    env = [e for e in fields[9 + n + m :] if e]
+    env = [e for e in fields[10 + n + m :] if e]
     if any(b"=" not in e for e in env):
         raise ValueError("malformed environment entry")
     sigs = [int(s) for s in ignored.split(b",") if s]
@@ -189,6 +202,7 @@ def decode_request(data: bytes) -> Request:
         ident=ident,
         package=package,
         limits=rlimits,
+        nice=int(nice),
     )
 
 
@@ -243,6 +257,7 @@ def _request(argv: list[str]) -> Request:
         ident=identity(),
         package=package_dir(),
         limits=_limits(),
+        nice=os.getpriority(os.PRIO_PROCESS, 0),
     )
 
 

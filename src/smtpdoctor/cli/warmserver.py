@@ -435,6 +435,8 @@ class Server:
             return "command not served warm"
         if not _limits_reachable(req.limits):
             return "resource limits above the server's"
+        if req.nice < os.getpriority(os.PRIO_PROCESS, 0):
+            return "a higher priority than the server's"  # nice can only go up
         if stamp(self.package, sys.path[1:]) != self.stamp:
             self.running = False  # stale: stop serving at all
             return "stale: the installed files changed"
@@ -519,6 +521,7 @@ def _command(req: wire.Request, fds: list[int]) -> NoReturn:
     os.umask(req.umask)
     for res, soft, hard in req.limits:  # checked reachable before the client's go
         resource.setrlimit(res, (soft, hard))
+    os.setpriority(os.PRIO_PROCESS, 0, req.nice)
     os.environb.clear()
     os.environb.update(dict(e.split(b"=", 1) for e in req.env))
     time.tzset()
