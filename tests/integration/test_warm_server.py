@@ -251,13 +251,26 @@ def _interrupted(warm: Warm, lab: LabThread, cold: bool) -> subprocess.Completed
         env=env,
     ) as proc:
         if cold:
-            time.sleep(2.0)  # its imports done: it is waiting for the greeting
+            _waiting_for_the_greeting(proc.pid)
         else:
             warm.wait_active(1)
-            time.sleep(1.0)
+            _waiting_for_the_greeting(_command_of(warm))
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
         return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def _waiting_for_the_greeting(pid: int) -> None:
+    """Until the command is past its imports, in its event loop, connected to the tarpit:
+    three sockets (the loop's own pair and the walk's), at most 20 s on a loaded machine."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+            if sum(link.startswith("socket:") for link in links) >= 3:
+                break
+        time.sleep(0.05)
+    time.sleep(0.3)
 
 
 def test_sigint_reaches_the_command(warm: Warm, lab: LabThread) -> None:
