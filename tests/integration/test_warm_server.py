@@ -650,3 +650,22 @@ def test_the_command_has_the_clients_resource_limits_and_nice(warm: Warm, lab: L
     line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
     assert line.split()[3:5] == ["100", "200"]
     assert nice == os.getpriority(os.PRIO_PROCESS, 0) + 7
+
+
+def test_a_dead_spare_is_replaced_by_a_fork(tmp_path: Path) -> None:
+    args = ("explain", "452 4.2.2 Mailbox full")
+    with running_server(tmp_path / "run", SRC) as warm:
+        doc = warm.status()
+        assert doc is not None
+        deadline = time.monotonic() + 10
+        while not (spares := _children(doc["pid"])) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(spares) == 1
+        os.kill(spares[0], signal.SIGKILL)
+        hot, cold = warm.run(*args), warm.run(*args, cold=True)
+        assert (hot.returncode, hot.stdout) == (cold.returncode, cold.stdout)
+        assert hot.stderr == cold.stderr
+        assert warm.served() == 1
+        again = warm.run(*args)  # from the spare made after the first one ended
+        assert (again.returncode, again.stdout) == (cold.returncode, cold.stdout)
+        assert warm.served() == 2
