@@ -4,7 +4,7 @@ _smtpdoctor() {
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "config demo diagnose explain lab logs monitor queue receive scan --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "config demo diagnose explain lab logs monitor queue receive scan warm --version" -- "$cur"))
         return
     fi
     case "$cmd $prev" in
@@ -31,6 +31,7 @@ _smtpdoctor() {
         "receive --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
         "scan --engine") COMPREPLY=($(compgen -W "local dask" -- "$cur")); return;;
         "scan --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
+        "warm --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
     esac
     case "$cmd" in
         config) COMPREPLY=($(compgen -W "-h --help --local --postfix-config --exim-config --openssl-config --kind --cert --format" -- "$cur"));;
@@ -43,6 +44,7 @@ _smtpdoctor() {
         queue) COMPREPLY=($(compgen -W "-h --help --format --html --mta -c --postfix-config --exim-config --queue-format --warn --crit --top --now --watch --timeout --interval --log" -- "$cur"));;
         receive) COMPREPLY=($(compgen -W "-h --help --listen --as --limit --delay --hostname --tls-cert --tls-key --client-ca --resolver --no-dns --once --sessions --timeout --max-clients --max-size --events --format --html --for" -- "$cur"));;
         scan) COMPREPLY=($(compgen -W "-h --help --column --checkpoint --fresh --retry-failed --dry-run --jsonl --csv --summary --engine --scheduler --per-ip --per-net --concurrency --spacing --backoff --retries --timeout --port --helo --source-ip --resolver --tls-ca --require-tls --peer --quick --follow-up --expiring-days --no-progress --format" -- "$cur"));;
+        warm) COMPREPLY=($(compgen -W "-h --help --idle-timeout --foreground --format" -- "$cur"));;
     esac
 }
 complete -o default -F _smtpdoctor smtpdoctor

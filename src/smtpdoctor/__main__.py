@@ -1,3 +1,11 @@
+from smtpdoctor.cli.warmclient import try_warm
+
+# A running warm server (`smtpdoctor warm start`) runs the command: see cli/warmclient.py.
+if (_status := try_warm()) is not None:
+    import os
+
+    os._exit(_status)
+
 import gc
 
 gc.disable()  # during the imports too: see cli.main._collect_from_here

@@ -16,7 +16,18 @@ from smtpdoctor.model import ExitCode
 
 # Subcommand modules, each with register(subparsers). A module that is not
 # there yet is skipped, so the command grows as the packages land.
-_COMMANDS = ("diagnose", "explain", "logs", "config", "lab", "queue", "receive", "monitor", "scan")
+_COMMANDS = (
+    "diagnose",
+    "explain",
+    "logs",
+    "config",
+    "lab",
+    "queue",
+    "receive",
+    "monitor",
+    "scan",
+    "warm",
+)
 _QUICK_EXIT = ("diagnose", "explain")  # see _leave_now
 
 
