@@ -262,13 +262,15 @@ def _line_entry(lines: list[str], number: int, found: BounceParse) -> BounceEntr
 
 
 def _looks_like_mail(text: str) -> bool:
-    head, sep, _ = text.lstrip().partition("\n\n")
-    if not sep:
-        head, sep, _ = text.lstrip().partition("\r\n\r\n")
-    lines = head.splitlines()
-    if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
+    text = text.lstrip()
+    # (Where the head ends, found and sliced: a partition would copy the body too.)
+    end = text.find("\n\n")
+    if end < 0:
+        end = text.find("\r\n\r\n")
+    if end < 0:
         return False
-    if not sep:
+    lines = text[:end].splitlines()
+    if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
         return False
     seen: set[str] = set()
     for ln in lines:
@@ -311,10 +313,11 @@ def _refold(text: str) -> str:
     blank = _header_end(text)
     if blank is None:
         return text
-    head, sep, body = text[: blank[0]], text[blank[0] : blank[1]], text[blank[1] :]
-    # (Each line after the first a continuation or a header line: nothing to do.)
-    if _UNFOLDED.search(head) is None:
+    # (Each line after the first a continuation or a header line: nothing to do;
+    # searched up to the blank line, the header block not copied out for it.)
+    if _UNFOLDED.search(text, 0, blank[0]) is None:
         return text
+    head, sep, body = text[: blank[0]], text[blank[0] : blank[1]], text[blank[1] :]
     lines = head.split("\n")
     last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
     fixed = [

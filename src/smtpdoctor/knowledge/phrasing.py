@@ -249,9 +249,95 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
         rx = _BRANCH_RX.get(branch)
         if rx is None:
             rx = _BRANCH_RX[branch] = _COMPILE[0](branch, regex.flags)
-        if any(map(rx.search, texts)):
-            return True
+            _STARTS[branch] = _starts(branch) if not regex.flags & re.VERBOSE else None
+        starts = _STARTS[branch]
+        if starts is None:
+            if any(map(rx.search, texts)):
+                return True
+            continue
+        if lowered is None:
+            lowered = [text.lower() for text in texts]
+        for text, low in zip(texts, lowered, strict=True):
+            if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
+                return True
     return False
+
+
+def _match_at(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ...]) -> bool:
+    """``rx.search(text)`` for an ASCII ``text`` (``lowered`` its lower-case) and a
+    branch each match of which opens with one of ``starts`` (:func:`_starts`): tried
+    only where one stands, not at every character (a case-insensitive regex that
+    opens with a letter gets no literal prefix from re; lookbehinds and ``\\b``
+    still see the characters before the position)."""
+    for start in starts:
+        at = lowered.find(start)
+        while at >= 0:
+            if rx.match(text, at):
+                return True
+            at = lowered.find(start, at + 1)
+    return False
+
+
+def _starts(branch: str) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings (3 characters or more) one of which every match of
+    ``branch`` opens with, after its zero-width assertions; None when unsure."""
+    i = _after_zero_width(branch)
+    if i < 0:
+        return None
+    if branch.startswith("(?:", i):
+        end = _group_end(branch, i)
+        if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
+            return None
+        found: list[str] = []
+        for alternative in split_top(branch[i + 3 : end]):
+            starts = _starts(alternative)
+            if starts is None:
+                return None
+            found.extend(starts)
+        return tuple(found)
+    prefix = _literal_run(branch, i).lower()
+    return (prefix,) if len(prefix) >= 3 and prefix.isascii() else None
+
+
+def _after_zero_width(branch: str) -> int:
+    """Where ``branch`` goes on after the ``\\b``, ``^`` and lookarounds it opens
+    with; -1 when a lookaround's end is unsure."""
+    i = 0
+    while True:
+        if branch.startswith("\\b", i):
+            i += 2
+        elif branch.startswith("^", i):
+            i += 1
+        elif branch.startswith(("(?<!", "(?<=", "(?=", "(?!"), i):
+            end = _group_end(branch, i)
+            if end < 0:
+                return -1
+            i = end + 1
+        else:
+            return i
+
+
+def _literal_run(branch: str, i: int) -> str:
+    """The characters every match of ``branch`` from ``i`` opens with, as written."""
+    run: list[str] = []
+    while i < len(branch):
+        c = branch[i]
+        step = 1
+        if c == "\\":
+            c = branch[i + 1 : i + 2]
+            step = 2
+            if not c or c.isalnum() or c.isspace() or c == "_":
+                break  # a class or an anchor ("\\s", "\\d", "\\b")
+        elif c in ".^$*+?{}[]|()":
+            break
+        after = branch[i + step : i + step + 1]
+        if after in ("?", "*", "{"):
+            break  # the character is optional
+        run.append(c)
+        if after == "+":
+            break
+        i += step
+    return "".join(run)
 
 
 # Each branch: its gate, its source, itself as a phrase when it is a plain one,
@@ -517,6 +603,8 @@ _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
+# A compiled branch's source -> the strings its matches open with (see _starts).
+_STARTS: dict[str, tuple[str, ...] | None] = {}
 # What compiles a table regex (see batch_mode).
 _COMPILE: list[Callable[[str, int], re.Pattern[str]]] = [re.compile]
 
