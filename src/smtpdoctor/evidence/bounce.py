@@ -402,7 +402,10 @@ _MS_REPORTED = re.compile(r"^Reported error:", re.I | re.M)
 
 
 def _without_restated_status(paragraphs: list[str]) -> list[str]:
-    if not any(_MS_REPORTED.search(p) for p in paragraphs):
+    # (The paragraphs searched as one text: a line start in one is a line start
+    # there; the heading's words looked for first, see _folded.)
+    joined = "\n".join(paragraphs)
+    if "reported error:" not in _folded(joined) or _MS_REPORTED.search(joined) is None:
         return paragraphs
     return [p for p in paragraphs if not _MS_STATUS_ALONE.match(p.strip())]
 
@@ -419,6 +422,7 @@ def _has_ms_ndr(body: str) -> bool:
     return "diagn" in _folded(body) and _MS_NDR.search(body) is not None
 
 
+@functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
 def _folded(text: str) -> str:
     """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
     ``text`` stands in it: the four other characters such a regex takes for
