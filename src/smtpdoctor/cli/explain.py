@@ -335,9 +335,9 @@ def _folder_json(results: list[tuple[_Input, Classification]]) -> str:
         body = bodies.get(id(c))
         if body is None:
             body = bodies[id(c)] = _body_json(c, fixes)
-        origin = json_safe(json.dumps(item.origin, ensure_ascii=False))
+        origin = json_safe(_encode(item.origin))
         docs.append(f'{{"schema": "{_EXPLANATION}", {body}, "input": {origin}}}')
-    summary = json_safe(json.dumps(summarise(results), ensure_ascii=False))
+    summary = json_safe(_encode(summarise(results)))
     return (
         f'{{"schema": "{_EXPLANATIONS}", "explanations": [{", ".join(docs)}], '
         f'"summary": {summary}}}'
@@ -345,6 +345,9 @@ def _folder_json(results: list[tuple[_Input, Classification]]) -> str:
 
 
 _FIXES_MARK = "\x00fixes\x00"  # stands in for the fixes while the rest is encoded
+# ``json.dumps(x, ensure_ascii=False)``: the same encoder's settings, made once
+# (dumps makes an encoder per call unless every setting is the default).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _body_json(c: Classification, fixes: dict[int, str]) -> str:
@@ -355,15 +358,15 @@ def _body_json(c: Classification, fixes: dict[int, str]) -> str:
     """
     doc = c.to_json(fixes=False)
     doc["fixes"] = _FIXES_MARK
-    text = json_safe(json.dumps(doc, ensure_ascii=False))[1:-1]
+    text = json_safe(_encode(doc))[1:-1]
     mark = json.dumps(_FIXES_MARK)
     if text.count(mark) != 1:  # the mark in the text itself: encode it whole
-        return json_safe(json.dumps(c.to_json(), ensure_ascii=False))[1:-1]
+        return json_safe(_encode(c.to_json()))[1:-1]
     parts = []
     for fix in c.fixes:
         encoded = fixes.get(id(fix))
         if encoded is None:
-            encoded = fixes[id(fix)] = json_safe(json.dumps(fix.to_json(), ensure_ascii=False))
+            encoded = fixes[id(fix)] = json_safe(_encode(fix.to_json()))
         parts.append(encoded)
     return text.replace(mark, "[" + ", ".join(parts) + "]")
 
