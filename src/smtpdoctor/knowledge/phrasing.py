@@ -246,10 +246,7 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
                 lowered = [text.lower() for text in texts]
             if any(_found(phrase, t, low) for t, low in zip(texts, lowered, strict=True)):
                 return True
-        rx = _BRANCH_RX.get(branch)
-        if rx is None:
-            rx = _BRANCH_RX[branch] = _COMPILE[0](branch, regex.flags)
-            _STARTS[branch] = _starts(branch) if not regex.flags & re.VERBOSE else None
+        rx = _BRANCH_RX.get(branch) or _compile_branch(branch, regex.flags)
         starts = _STARTS[branch]
         if starts is None:
             if any(map(rx.search, texts)):
@@ -261,6 +258,14 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
             if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
                 return True
     return False
+
+
+def _compile_branch(branch: str, flags: int) -> re.Pattern[str]:
+    """A branch compiled on its first search, and what its matches open with."""
+    rx = _BRANCH_RX[branch] = _COMPILE[0](branch, flags)
+    if branch not in _STARTS:  # (or kept from an earlier run: see derived)
+        _STARTS[branch] = _starts(branch) if not flags & re.VERBOSE else None
+    return rx
 
 
 def _match_at(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ...]) -> bool:
@@ -605,6 +610,27 @@ _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branch
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
 # A compiled branch's source -> the strings its matches open with (see _starts).
 _STARTS: dict[str, tuple[str, ...] | None] = {}
+
+
+def derived() -> tuple[dict[str, _Branches | None], dict[str, tuple[str, ...] | None]]:
+    """What this process worked out from table regexes' sources alone (each one's
+    branches, what each compiled branch opens with): a store may keep it between
+    runs (cli.regexstore), as splitting and reading ~300 regexes costs ~20 ms."""
+    return _SPLIT, _STARTS
+
+
+def take_derived(
+    split: dict[str, _Branches | None], starts: dict[str, tuple[str, ...] | None]
+) -> None:
+    """:func:`derived`'s dictionaries as an earlier run of this same code left them:
+    each entry is kept by the source it comes from, so one for a regex changed
+    since is never asked for."""
+    for source, branches in split.items():
+        _SPLIT.setdefault(source, branches)
+    for branch, opens in starts.items():
+        _STARTS.setdefault(branch, opens)
+
+
 # What compiles a table regex (see batch_mode).
 _COMPILE: list[Callable[[str, int], re.Pattern[str]]] = [re.compile]
 
