@@ -217,6 +217,10 @@ def test_the_branches_phrasing_worked_out_are_kept_for_the_same_code_only(
             phrasing._STARTS[branch] = phrasing._starts(branch)
     starts = dict(phrasing._STARTS)
     assert sum(v is not None for v in starts.values()) > 500
+    phrasing.present_words("x")  # (the index built, once)
+    words = {
+        source: (phrasing._INDEX[source], phrasing._GATES[source]) for source in phrasing._INDEX
+    }
     regexstore.save()
     assert store.exists()
 
@@ -225,11 +229,13 @@ def test_the_branches_phrasing_worked_out_are_kept_for_the_same_code_only(
         monkeypatch.setattr(regexstore, "_DERIVED", {})
         monkeypatch.setattr(phrasing, "_SPLIT", {})
         monkeypatch.setattr(phrasing, "_STARTS", {})
+        monkeypatch.setattr(phrasing, "_KEPT_WORDS", {})
 
     fresh()
     regexstore.enable()
     assert split == phrasing._SPLIT
     assert starts == phrasing._STARTS
+    assert words == phrasing._KEPT_WORDS
     # The phrasing module edited since (another mtime or size): nothing is taken.
     fresh()
     stamp = regexstore._derived_stamp()
@@ -238,3 +244,4 @@ def test_the_branches_phrasing_worked_out_are_kept_for_the_same_code_only(
     regexstore.enable()
     assert phrasing._SPLIT == {}
     assert phrasing._STARTS == {}
+    assert phrasing._KEPT_WORDS == {}

@@ -91,14 +91,14 @@ def _give_derived() -> None:
     """Hand the stored branches of the table regexes to phrasing (see phrasing.derived)."""
     derived = _DERIVED.pop("stored", None)
     stamp = _derived_stamp()
-    if stamp is None or not (isinstance(derived, tuple) and len(derived) == 3):
+    if stamp is None or not (isinstance(derived, tuple) and len(derived) == 4):
         return
     if derived[0] != stamp or not all(isinstance(d, dict) for d in derived[1:]):
         return
     from smtpdoctor.knowledge import phrasing
 
-    phrasing.take_derived(derived[1], derived[2])
-    _DERIVED["given"] = len(derived[1]) + len(derived[2])
+    phrasing.take_derived(derived[1], derived[2], derived[3])
+    _DERIVED["given"] = sum(map(len, derived[1:]))
 
 
 def compile_stored(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -224,15 +224,15 @@ def save() -> None:
     _record_cache()
     from smtpdoctor.knowledge import phrasing
 
-    split, starts = phrasing.derived()
-    if not _ADDED and len(split) + len(starts) <= _DERIVED.get("given", 0):
+    split, starts, words = phrasing.derived()
+    if not _ADDED and len(split) + len(starts) + len(words) <= _DERIVED.get("given", 0):
         return
     path = _path()
     if path is None:
         return
     entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
     cached = [key for key in _CACHED if key in entries]
-    derived = (_derived_stamp(), dict(split), dict(starts))
+    derived = (_derived_stamp(), dict(split), dict(starts), words)
     temp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)

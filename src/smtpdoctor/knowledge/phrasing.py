@@ -520,9 +520,13 @@ def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> 
 def _build_index() -> None:
     index: dict[str, frozenset[str] | None] = {}
     words: set[str] = set()
-    stored = _stored_words()
+    stored: dict[str, _Words] | None = None  # (read only for a source not kept)
     for source in _SOURCES:
-        found = stored.get(source_key(source))
+        found = _KEPT_WORDS.get(source)
+        if found is None:
+            if stored is None:
+                stored = _stored_words()
+            found = stored.get(source_key(source))
         needs, gates = found if found is not None else words_of(source)
         index[source] = needs
         words.update(needs or ())
@@ -603,6 +607,8 @@ _GATES: dict[str, tuple[frozenset[str], ...] | None] = {}
 _WORDS: list[str] = []
 _BY_START: dict[str, list[str]] = {}  # the words by their first three characters
 _SHORT: list[str] = []  # the words shorter than that
+# A table regex's source -> its needs and gates, as an earlier run worked them out (take_derived).
+_KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
@@ -612,15 +618,20 @@ _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on fi
 _STARTS: dict[str, tuple[str, ...] | None] = {}
 
 
-def derived() -> tuple[dict[str, _Branches | None], dict[str, tuple[str, ...] | None]]:
+def derived() -> tuple[
+    dict[str, _Branches | None], dict[str, tuple[str, ...] | None], dict[str, _Words]
+]:
     """What this process worked out from table regexes' sources alone (each one's
-    branches, what each compiled branch opens with): a store may keep it between
-    runs (cli.regexstore), as splitting and reading ~300 regexes costs ~20 ms."""
-    return _SPLIT, _STARTS
+    branches, what each compiled branch opens with, its needed words and branch
+    gates): a store may keep it between runs (cli.regexstore), as splitting and
+    reading ~300 regexes and loading the word index cost ~25 ms."""
+    return _SPLIT, _STARTS, {source: (_INDEX[source], _GATES.get(source)) for source in _INDEX}
 
 
 def take_derived(
-    split: dict[str, _Branches | None], starts: dict[str, tuple[str, ...] | None]
+    split: dict[str, _Branches | None],
+    starts: dict[str, tuple[str, ...] | None],
+    words: dict[str, _Words],
 ) -> None:
     """:func:`derived`'s dictionaries as an earlier run of this same code left them:
     each entry is kept by the source it comes from, so one for a regex changed
@@ -629,6 +640,8 @@ def take_derived(
         _SPLIT.setdefault(source, branches)
     for branch, opens in starts.items():
         _STARTS.setdefault(branch, opens)
+    for source, found in words.items():
+        _KEPT_WORDS.setdefault(source, found)
 
 
 # What compiles a table regex (see batch_mode).
