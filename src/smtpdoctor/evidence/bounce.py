@@ -332,10 +332,12 @@ def _refold(text: str) -> str:
 def _header_end(text: str) -> tuple[int, int] | None:
     """Where ``re.search(r"\r?\n\r?\n", text)`` matches (start, end), found with
     ``str.find``: the first blank line's "\n\n" or "\n\r\n", and the "\r" before it."""
-    found = [(at, len(core)) for core in ("\n\n", "\n\r\n") if (at := text.find(core)) >= 0]
-    if not found:
+    lf = text.find("\n\n")
+    # (A "\n\r\n" before it ends by lf + 2: past that the text need not be scanned.)
+    crlf = text.find("\n\r\n", 0, lf + 2) if lf >= 0 else text.find("\n\r\n")
+    if lf < 0 and crlf < 0:
         return None
-    at, size = min(found)
+    at, size = (crlf, 3) if crlf >= 0 and (lf < 0 or crlf < lf) else (lf, 2)
     start = at - 1 if at > 0 and text[at - 1] == "\r" else at
     return start, at + size
 
