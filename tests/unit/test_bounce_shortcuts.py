@@ -207,3 +207,29 @@ def test_folded_lowers_as_the_lookalike_table_says(texts: list[str]) -> None:
     table = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
     for text in [*texts, "Ab\u0130c\u212aD", "\u017fome \u00e9t\u00e9", "ÉTÉ"]:
         assert bounce._folded(text) == text.translate(table).lower()
+
+
+_HEADINGS = [
+    "Diagnostic information for administrators:",
+    "DIAGNOSTIC INFORMATION FOR ADMINISTRATORS",
+    "Diagnoseinformationen f\u00fcr Administratoren",
+    "Diagnoseinformationen fuer Administratoren",
+    "Informations de diagnostic pour les administrateurs",
+    "Diagno\u017ftic information for admini\u017ftrators",  # "ſ" matches "s"
+    "D\u0131agnostic \u0130nformation for administrators",
+    "Diagnostic informationen",
+]
+
+
+def test_headings_found_only_where_they_open_answer_as_their_regexes(texts: list[str]) -> None:
+    # _MS_NDR, _LURE, _CHALLENGE: tried only where a known opening stands in the
+    # folded text (phrasing.openings), the same answer as the regex's search.
+    assert bounce._OPENINGS[bounce._MS_NDR.pattern]  # (the shortcut is on)
+    extra = _HEADINGS + [f"x\n{h} and {h.upper()}" for h in _HEADINGS] + _LURES
+    for pattern in (bounce._MS_NDR, bounce._LURE, bounce._CHALLENGE):
+        found = 0
+        for text in texts + extra:
+            answer = bounce._opens(pattern, text)
+            assert answer == (pattern.search(text) is not None), (pattern.pattern[:30], text[:80])
+            found += answer
+        assert found

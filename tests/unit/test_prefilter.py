@@ -264,3 +264,19 @@ def test_a_branch_tried_where_it_opens_matches_as_its_regex_does() -> None:
                 found = phrasing._match_at(rx, text, text.lower(), starts)
                 assert found == bool(rx.search(text)), (branch, text[:80])
     assert tried > 500
+
+
+def test_a_regex_knows_its_openings_only_when_every_alternative_has_one() -> None:
+    assert phrasing.openings(r"^Diagnostic info|\bInformations de diagnostic") == (
+        "diagnostic info",
+        "informations de diagnostic",
+    )
+    assert phrasing.openings(r"Diagnostic info|(?:\*\* )?Address not found") is None
+    assert phrasing.openings(r"(?i)Diagnostic info|Informations") is None  # inline flags
+    assert phrasing.openings(r"Diagnostic info", re.VERBOSE | re.I) is None
+    rx = re.compile(r"\bmessage rejected|spam detected", re.I)
+    starts = phrasing.openings(rx.pattern)
+    assert starts == ("message rejected", "spam detected")
+    for text in ("a MESSAGE REJECTED", "amessage rejected", "x\u0130 spam detected", "none"):
+        lowered = text.lower()
+        assert phrasing.opens_in(rx, text, lowered, starts) == bool(rx.search(text)), text

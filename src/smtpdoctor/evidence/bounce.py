@@ -40,7 +40,7 @@ from smtpdoctor.knowledge.bounces import (
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
 )
-from smtpdoctor.knowledge.phrasing import LazyRegex, needed_words
+from smtpdoctor.knowledge.phrasing import LazyRegex, needed_words, openings, opens_in
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -193,7 +193,7 @@ _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
 def _looks_like_bounce_body(text: str) -> bool:
     """A bounce's text without the mail around it (no header block, no log lines)."""
     head = text[:20_000]
-    marked = _BODY_MARK.search(head) is not None or _MS_NDR.search(head) is not None
+    marked = _BODY_MARK.search(head) is not None or _opens(_MS_NDR, head)
     return marked and _LOG_LINE.search(head) is None
 
 
@@ -421,7 +421,7 @@ def _has_dsn_field(body: str) -> bool:
 
 def _has_ms_ndr(body: str) -> bool:
     """``_MS_NDR.search(body)``; every heading it knows holds "diagn" (tested first)."""
-    return "diagn" in _folded(body) and _MS_NDR.search(body) is not None
+    return "diagn" in _folded(body) and _opens(_MS_NDR, body)
 
 
 @functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
@@ -543,6 +543,13 @@ _CHALLENGE_WORDS = _caseless_words(needed_words(CHALLENGE_MARKS))
 _LURE_WORDS = _caseless_words(needed_words(LURE_MARKS))
 
 
+# The strings the matches of these open with (None: not known; searched as usual).
+_OPENINGS = {
+    rx.pattern: openings(rx.pattern, rx.flags)
+    for rx in (_MS_NDR, _AUTO_REPLY_MARK, _CHALLENGE, _LURE)
+}
+
+
 def _is_auto_reply_text(text: str) -> bool:
     """An out-of-office text: by its opening, or by a responder's own sentence in it."""
     head = text.lstrip()[:4000]
@@ -551,7 +558,7 @@ def _is_auto_reply_text(text: str) -> bool:
     if not (_AUTO_REPLY_TEXT.search(head[:600]) or _auto_reply_mark(head)):
         return False
     # A report's text is none, whatever it quotes.
-    return not (_BODY_MARK.search(head) or _MS_NDR.search(head))
+    return not (_BODY_MARK.search(head) or _opens(_MS_NDR, head))
 
 
 def _auto_reply_mark(head: str) -> bool:
@@ -566,7 +573,18 @@ def _gated(pattern: re.Pattern[str], words: tuple[str, ...] | None, text: str) -
         low = _folded(text)
         if not any(map(low.__contains__, words)):
             return False
-    return pattern.search(text) is not None
+    return _opens(pattern, text)
+
+
+def _opens(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern.search(text) is not None``; for a regex whose every match opens with
+    known strings (phrasing.openings: a heading, a phrase), tried only where one
+    stands in the :func:`_folded` text: a case-insensitive regex that opens with
+    a letter is otherwise tried at every character (~250 us on a long NDR)."""
+    starts = _OPENINGS.get(pattern.pattern)
+    if starts is None:
+        return pattern.search(text) is not None
+    return opens_in(pattern, text, _folded(text), starts)
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:

@@ -33,6 +33,8 @@ __all__ = [
     "gates_of",
     "needed_words",
     "needs_of",
+    "openings",
+    "opens_in",
     "pattern",
     "permanence_cue",
     "present_words",
@@ -258,6 +260,33 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
             if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
                 return True
     return False
+
+
+def openings(source: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings one of which every match of regex ``source`` opens
+    with (after its zero-width assertions), from each top-level alternative
+    (:func:`_starts`); None when one alternative has none, or ``source`` is verbose.
+    With them, :func:`opens_in` finds the regex without trying it at every character."""
+    if flags & re.VERBOSE or _WHOLE_PATTERN.search(source.replace("(?-i:", "(?:")):
+        return None
+    found: list[str] = []
+    for alternative in split_top(source):
+        starts = _starts(alternative)
+        if starts is None:
+            return None
+        found.extend(starts)
+    return tuple(dict.fromkeys(found))
+
+
+def opens_in(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ...]) -> bool:
+    """``rx.search(text) is not None``, ``starts`` being :func:`openings` of ``rx`` and
+    ``lowered`` the text lower-cased so that a case-insensitive match of an ASCII
+    letter stands in it as that letter (the text is ASCII, or its four look-alike
+    letters were folded first: see evidence.bounce's _folded); any other text, or
+    one whose length lower-casing changed, is searched as usual."""
+    if len(lowered) != len(text):
+        return rx.search(text) is not None
+    return _match_at(rx, text, lowered, starts)
 
 
 def _compile_branch(branch: str, flags: int) -> re.Pattern[str]:
