@@ -706,7 +706,12 @@ def _innermost(
 
 
 def _not_a_reply(text: str, start: int) -> bool:
-    return _NOT_A_REPLY.search(text[max(0, start - 32) : start]) is not None
+    lead = text[max(0, start - 32) : start]
+    # (Each match holds a ";", ends with ":" or holds "-Id:": in an ASCII lead
+    # that has none of them, the regex, slow on a long word, need not run.)
+    if lead.isascii() and ";" not in lead and lead[-1:] != ":" and "-id:" not in lead.lower():
+        return False
+    return _NOT_A_REPLY.search(lead) is not None
 
 
 def _has_failure_reply(text: str) -> bool:

@@ -40,7 +40,13 @@ from smtpdoctor.knowledge.bounces import (
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
 )
-from smtpdoctor.knowledge.phrasing import LazyRegex, needed_words, openings, opens_in
+from smtpdoctor.knowledge.phrasing import (
+    LazyRegex,
+    needed_words,
+    openings,
+    opens_in,
+    split_by_openings,
+)
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -190,10 +196,36 @@ _LOG_LINE = re.compile(
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
 
 
+def _body_marked(head: str) -> bool:
+    """``_BODY_MARK.search(head) is not None``: its alternatives that open with known
+    strings tried only where one stands (see _opens), the others searched as one."""
+    if not _BODY_MARK_PARTS:  # (worked out on first need, as _BODY_MARK is compiled)
+        split = split_by_openings(BOUNCE_TEXT_OPENINGS, _BODY_MARK.flags)
+        _BODY_MARK_PARTS.append(
+            None
+            if split is None
+            else (
+                re.compile(split[0], _BODY_MARK.flags),
+                split[1],
+                re.compile(split[2], _BODY_MARK.flags) if split[2] else None,
+            )
+        )
+    parts = _BODY_MARK_PARTS[0]
+    if parts is None:
+        return _BODY_MARK.search(head) is not None
+    opening, starts, rest = parts
+    return opens_in(opening, head, _folded(head), starts) or (
+        rest is not None and rest.search(head) is not None
+    )
+
+
+_BODY_MARK_PARTS: list[tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str] | None] | None] = []
+
+
 def _looks_like_bounce_body(text: str) -> bool:
     """A bounce's text without the mail around it (no header block, no log lines)."""
     head = text[:20_000]
-    marked = _BODY_MARK.search(head) is not None or _opens(_MS_NDR, head)
+    marked = _body_marked(head) or _opens(_MS_NDR, head)
     return marked and _LOG_LINE.search(head) is None
 
 
@@ -558,7 +590,7 @@ def _is_auto_reply_text(text: str) -> bool:
     if not (_AUTO_REPLY_TEXT.search(head[:600]) or _auto_reply_mark(head)):
         return False
     # A report's text is none, whatever it quotes.
-    return not (_BODY_MARK.search(head) or _opens(_MS_NDR, head))
+    return not (_body_marked(head) or _opens(_MS_NDR, head))
 
 
 def _auto_reply_mark(head: str) -> bool:
@@ -767,7 +799,7 @@ def _listed(paragraphs: list[str]) -> list[str]:
 def _named(paragraph: str) -> str | None:
     """The address a paragraph is about, when it starts with one (qmail, Postfix, Exchange)."""
     head = paragraph[:160]
-    m = _ADDRESS.search(head)
+    m = _ADDRESS.search(head) if "@" in head else None  # (every address holds one)
     if m is None or m.start() > 80:
         return None
     return m.group(0).lower().strip(".'")
@@ -844,7 +876,7 @@ def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> Bounc
         about = kept  # the whole human-readable part is about the one recipient
     else:
         mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
-        about = mine + [p for p in kept if not _ADDRESS.search(p)]
+        about = mine + [p for p in kept if "@" not in p or not _ADDRESS.search(p)]
     diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))

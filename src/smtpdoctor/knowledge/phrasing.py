@@ -39,6 +39,7 @@ __all__ = [
     "permanence_cue",
     "present_words",
     "search_open",
+    "split_by_openings",
     "split_top",
     "stage_phrase",
     "words_absent",
@@ -276,6 +277,25 @@ def openings(source: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
             return None
         found.extend(starts)
     return tuple(dict.fromkeys(found))
+
+
+def split_by_openings(source: str, flags: int) -> tuple[str, tuple[str, ...], str] | None:
+    """``source``'s top-level alternatives in two regexes: those that open with known
+    strings (and the strings), and the others ("" for none); None when it cannot be
+    cut (verbose, inline flags, backreferences) or no alternative opens so. A text
+    holds a match of ``source`` when it holds one of either."""
+    if flags & re.VERBOSE or _WHOLE_PATTERN.search(source.replace("(?-i:", "(?:")):
+        return None
+    opening: list[str] = []
+    starts: list[str] = []
+    rest: list[str] = []
+    for alternative in split_top(source):
+        found = _starts(alternative)
+        (rest if found is None else opening).append(alternative)
+        starts.extend(found or ())
+    if not opening:
+        return None
+    return "|".join(opening), tuple(dict.fromkeys(starts)), "|".join(rest)
 
 
 def opens_in(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ...]) -> bool:
