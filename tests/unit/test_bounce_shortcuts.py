@@ -248,3 +248,26 @@ def test_the_report_openings_answer_as_their_regex(texts: list[str]) -> None:
     parts = bounce._BODY_MARK_PARTS[0]
     assert parts is not None
     assert parts[2] is not None  # (both halves are in use)
+
+
+def test_the_returned_original_is_cut_where_its_regex_finds_it(texts: list[str]) -> None:
+    # _ORIGINAL's alternatives all open with "^": searched as "\n(?:...)" past
+    # the start, the same first match.
+    assert bounce._ORIGINAL_AFTER_LINE is not None  # (the shortcut is on)
+    made = [
+        "Original message follows",
+        "x\n\n  --- Below this line is a copy of the message.",
+        "a\n\n\nReceived: from x",
+        "a\r\nX-Mailer: y",
+        "a\n------- Unsent message below\nb",
+        "a Received: b\nreceived: c",
+        "\n\n",
+        "",
+    ]
+    found = 0
+    for text in texts + made:
+        m = bounce._ORIGINAL.search(text)
+        start = bounce._original_start(text)
+        assert start == (-1 if m is None else m.start()), text[:80]
+        found += start > 0
+    assert found

@@ -46,6 +46,7 @@ from smtpdoctor.knowledge.phrasing import (
     openings,
     opens_in,
     split_by_openings,
+    split_top,
 )
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
@@ -706,8 +707,41 @@ def _cut_original(body: str) -> str:
     """The report's own text: the quoted original message and HTML tags removed."""
     if "<html" in body[:2000].lower() or "<body" in body[:4000].lower():
         body = _TAGS.sub("\n", body).replace("&nbsp;", " ").replace("&#39;", "'")
-    m = _ORIGINAL.search(body)
-    return body[: m.start()] if m is not None and m.start() > 0 else body
+    start = _original_start(body)
+    return body[:start] if start > 0 else body
+
+
+def _original_start(body: str) -> int:
+    """Where ``_ORIGINAL.search(body)`` matches, or -1. Each of its alternatives
+    opens with "^": past the start, a match follows a "\n", and the regex
+    "\n(?:...)" is searched instead (re skips to each "\n" at once; "^" is
+    tried at every character)."""
+    if _ORIGINAL_AFTER_LINE is None:
+        m = _ORIGINAL.search(body)
+        return -1 if m is None else m.start()
+    if _ORIGINAL.match(body) is not None:
+        return 0
+    m = _ORIGINAL_AFTER_LINE.search(body)
+    return -1 if m is None else m.start() + 1
+
+
+def _after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``rx`` (multi-line, each top-level alternative opening with "^") as
+    "\n(?:...)" without those "^"; None when it is not of that shape."""
+    source = rx.pattern
+    alternatives = split_top(source)
+    if (
+        not rx.flags & re.MULTILINE
+        or rx.flags & re.VERBOSE
+        or _INLINE_OR_BACKREF.search(source)
+        or not all(a.startswith("^") for a in alternatives)
+    ):
+        return None
+    return re.compile("\n(?:" + "|".join(a[1:] for a in alternatives) + ")", rx.flags)
+
+
+_INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+_ORIGINAL_AFTER_LINE = _after_line_end(_ORIGINAL)
 
 
 def _paragraphs(body: str) -> list[str]:
