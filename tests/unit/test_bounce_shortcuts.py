@@ -189,7 +189,9 @@ def test_enhanced_fields_answer_as_their_regexes(texts: list[str]) -> None:
         return None
 
     assert classifier._DSN_EQUALS is not None  # (the shortcut is on)
+    assert classifier._STATUS_FIELD is not None
     extra = ["dsn=5.1.1", "x dsn=4.4.1, status=deferred", "DSN=5.1.1", "adsn=5.1.1", "dsn= 5.1.1"]
+    extra += ["Status: 5.1.1", "x\n  STATUS:4.4.7", "sTaTuS: 5.0.0", "Statu\u017f: 5.1.1"]
     for text in texts + extra:
         assert classifier._enhanced_fields(text) == reference(text)
 
