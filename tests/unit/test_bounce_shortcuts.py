@@ -189,7 +189,9 @@ def test_enhanced_fields_answer_as_their_regexes(texts: list[str]) -> None:
         return None
 
     assert classifier._DSN_EQUALS is not None  # (the shortcut is on)
+    assert classifier._STATUS_FIELD is not None
     extra = ["dsn=5.1.1", "x dsn=4.4.1, status=deferred", "DSN=5.1.1", "adsn=5.1.1", "dsn= 5.1.1"]
+    extra += ["Status: 5.1.1", "x\n  STATUS:4.4.7", "sTaTuS: 5.0.0", "Statu\u017f: 5.1.1"]
     for text in texts + extra:
         assert classifier._enhanced_fields(text) == reference(text)
 
@@ -207,3 +209,67 @@ def test_folded_lowers_as_the_lookalike_table_says(texts: list[str]) -> None:
     table = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
     for text in [*texts, "Ab\u0130c\u212aD", "\u017fome \u00e9t\u00e9", "ÉTÉ"]:
         assert bounce._folded(text) == text.translate(table).lower()
+
+
+_HEADINGS = [
+    "Diagnostic information for administrators:",
+    "DIAGNOSTIC INFORMATION FOR ADMINISTRATORS",
+    "Diagnoseinformationen f\u00fcr Administratoren",
+    "Diagnoseinformationen fuer Administratoren",
+    "Informations de diagnostic pour les administrateurs",
+    "Diagno\u017ftic information for admini\u017ftrators",  # "ſ" matches "s"
+    "D\u0131agnostic \u0130nformation for administrators",
+    "Diagnostic informationen",
+]
+
+
+def test_headings_found_only_where_they_open_answer_as_their_regexes(texts: list[str]) -> None:
+    # _MS_NDR, _LURE, _CHALLENGE: tried only where a known opening stands in the
+    # folded text (phrasing.openings), the same answer as the regex's search.
+    assert bounce._OPENINGS[bounce._MS_NDR.pattern]  # (the shortcut is on)
+    extra = _HEADINGS + [f"x\n{h} and {h.upper()}" for h in _HEADINGS] + _LURES
+    for pattern in (bounce._MS_NDR, bounce._LURE, bounce._CHALLENGE):
+        found = 0
+        for text in texts + extra:
+            answer = bounce._opens(pattern, text)
+            assert answer == (pattern.search(text) is not None), (pattern.pattern[:30], text[:80])
+            found += answer
+        assert found
+
+
+def test_the_report_openings_answer_as_their_regex(texts: list[str]) -> None:
+    # BOUNCE_TEXT_OPENINGS cut in two: the alternatives with known openings tried
+    # where one stands, the others searched as one regex; the same answer.
+    pieces = ["This is the mail system at host x.", "THIS MESSAGE WAS CREATED AUTOMATICALLY"]
+    found = 0
+    for text in texts + pieces + [f"x\n{p}" for p in pieces]:
+        answer = bounce._body_marked(text)
+        assert answer == (bounce._BODY_MARK.search(text) is not None), text[:80]
+        found += answer
+    assert found
+    parts = bounce._BODY_MARK_PARTS[0]
+    assert parts is not None
+    assert parts[2] is not None  # (both halves are in use)
+
+
+def test_the_returned_original_is_cut_where_its_regex_finds_it(texts: list[str]) -> None:
+    # _ORIGINAL's alternatives all open with "^": searched as "\n(?:...)" past
+    # the start, the same first match.
+    assert bounce._ORIGINAL_AFTER_LINE is not None  # (the shortcut is on)
+    made = [
+        "Original message follows",
+        "x\n\n  --- Below this line is a copy of the message.",
+        "a\n\n\nReceived: from x",
+        "a\r\nX-Mailer: y",
+        "a\n------- Unsent message below\nb",
+        "a Received: b\nreceived: c",
+        "\n\n",
+        "",
+    ]
+    found = 0
+    for text in texts + made:
+        m = bounce._ORIGINAL.search(text)
+        start = bounce._original_start(text)
+        assert start == (-1 if m is None else m.start()), text[:80]
+        found += start > 0
+    assert found

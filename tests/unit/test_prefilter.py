@@ -218,3 +218,65 @@ def test_branches_that_start_alike_keep_their_gates() -> None:
     for text in ("timed out", "Timeout", "time out", "timeouts", "timed  out"):
         present = phrasing.present_words(text.lower())
         assert phrasing.search_open(rx, present, text) == bool(rx.search(text)), text
+
+
+@pytest.mark.parametrize(
+    ("branch", "starts"),
+    [
+        (r"\bmessage (?:was |has been )?rejected\b", ("message ",)),
+        (r"(?<!sender )\b(?:unknown|invalid) user", ("unknown", "invalid")),
+        (r"(?:Spam|Virus) detected", ("spam", "virus")),
+        (r"mail-?box full", ("mail",)),
+        (r"bare line ?feeds", ("bare line",)),
+        (r"aaa+b", ("aaa",)),
+        (r"\(spam\)", ("(spam)",)),
+        (r"\bat\b", None),  # too short to be worth a find
+        (r"(?:mailbox|x) full", None),  # one alternative too short
+        (r"(?:mailbox )?full", None),  # optional
+        (r"(?-i:MAIL) FROM", None),  # a case-sensitive group: not read
+        (r"[45]\d\d rejected", None),
+        (r"<?(?<![\w.+-])[\w.+-]+@", None),
+        (r"\sfull", None),
+    ],
+)
+def test_a_branch_knows_what_its_matches_open_with(
+    branch: str, starts: tuple[str, ...] | None
+) -> None:
+    assert phrasing._starts(branch) == starts
+
+
+def test_a_branch_tried_where_it_opens_matches_as_its_regex_does() -> None:
+    # Each table branch that opens with known strings is tried only where one
+    # stands (ASCII texts): the same truth as its regex's search, lookbehinds
+    # and "\b" still seeing the characters before.
+    phrasing.batch_mode()
+    texts = [t for t in _texts()[::3] if t.isascii()]
+    texts += ["a message rejected", "amessage rejected", "sender unknown user", "x Unknown User"]
+    tried = 0
+    for p in PATTERNS:
+        for _, branch, _, _ in phrasing._branches(p.regex) or ():
+            starts = phrasing._starts(branch)
+            if starts is None:
+                continue
+            rx = re.compile(branch, p.regex.flags)
+            tried += 1
+            for text in texts:
+                found = phrasing._match_at(rx, text, text.lower(), starts)
+                assert found == bool(rx.search(text)), (branch, text[:80])
+    assert tried > 500
+
+
+def test_a_regex_knows_its_openings_only_when_every_alternative_has_one() -> None:
+    assert phrasing.openings(r"^Diagnostic info|\bInformations de diagnostic") == (
+        "diagnostic info",
+        "informations de diagnostic",
+    )
+    assert phrasing.openings(r"Diagnostic info|(?:\*\* )?Address not found") is None
+    assert phrasing.openings(r"(?i)Diagnostic info|Informations") is None  # inline flags
+    assert phrasing.openings(r"Diagnostic info", re.VERBOSE | re.I) is None
+    rx = re.compile(r"\bmessage rejected|spam detected", re.I)
+    starts = phrasing.openings(rx.pattern)
+    assert starts == ("message rejected", "spam detected")
+    for text in ("a MESSAGE REJECTED", "amessage rejected", "x\u0130 spam detected", "none"):
+        lowered = text.lower()
+        assert phrasing.opens_in(rx, text, lowered, starts) == bool(rx.search(text)), text

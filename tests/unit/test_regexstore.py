@@ -233,3 +233,49 @@ def test_a_folder_explained_the_same_without_the_store_writing_it_and_reading_it
     assert stores[0].stat().st_size > 100_000
     assert without == writing == reading
     assert without.count('"schema": "smtpdoctor.explanation/1"') > 50
+
+
+def test_the_branches_phrasing_worked_out_are_kept_for_the_same_code_only(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table regex's branches (and what each branch opens with) come back from
+    the store as they were worked out; written by other phrasing code, not at all."""
+    phrasing.batch_mode()
+    monkeypatch.setattr(regexstore, "_DERIVED", {})
+    monkeypatch.setattr(phrasing, "_SPLIT", {})
+    monkeypatch.setattr(phrasing, "_STARTS", {})
+    regexes = [p.regex for p in patterns.PATTERNS]
+    split = {rx.pattern: phrasing._branches(rx) for rx in regexes}
+    for rx in regexes:
+        for _, branch, _, _ in split[rx.pattern] or ():
+            phrasing._STARTS[branch] = phrasing._starts(branch)
+    starts = dict(phrasing._STARTS)
+    assert sum(v is not None for v in starts.values()) > 500
+    phrasing.present_words("x")  # (the index built, once)
+    words = {
+        source: (phrasing._INDEX[source], phrasing._GATES[source]) for source in phrasing._INDEX
+    }
+    regexstore.save()
+    assert store.exists()
+
+    def fresh() -> None:
+        _reload(monkeypatch)
+        monkeypatch.setattr(regexstore, "_DERIVED", {})
+        monkeypatch.setattr(phrasing, "_SPLIT", {})
+        monkeypatch.setattr(phrasing, "_STARTS", {})
+        monkeypatch.setattr(phrasing, "_KEPT_WORDS", {})
+
+    fresh()
+    regexstore.enable()
+    assert split == phrasing._SPLIT
+    assert starts == phrasing._STARTS
+    assert words == phrasing._KEPT_WORDS
+    # The phrasing module edited since (another mtime or size): nothing is taken.
+    fresh()
+    stamp = regexstore._derived_stamp()
+    assert stamp is not None
+    monkeypatch.setattr(regexstore, "_derived_stamp", lambda: (stamp[0], stamp[1] + 1, stamp[2]))
+    regexstore.enable()
+    assert phrasing._SPLIT == {}
+    assert phrasing._STARTS == {}
+    assert phrasing._KEPT_WORDS == {}

@@ -47,7 +47,8 @@ class MailInput:
 
 def is_mbox(data: bytes) -> bool:
     """An mbox: starts with a "From " envelope line and holds another one later."""
-    return data.startswith(b"From ") and _MBOX_SPLIT.search(data) is not None
+    # (Every later envelope line follows a "\n": a substring test before the regex.)
+    return data.startswith(b"From ") and b"\nFrom " in data and _MBOX_SPLIT.search(data) is not None
 
 
 def _files(paths: list[str]) -> Iterator[str]:

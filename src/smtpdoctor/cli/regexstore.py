@@ -51,6 +51,9 @@ _ADDED: list[tuple[str | bytes, int]] = []  # compiled here, not in the file rea
 _CACHED: dict[tuple[str | bytes, int], None] = {}
 _MAX_CACHED = 320  # re keeps 512 patterns: room left for what it compiles itself
 _STATE = {"enabled": False, "loaded": False}
+# "stored": what phrasing derived in the run that wrote the file (see _give_derived);
+# "given": how many entries of it this process took.
+_DERIVED: dict[str, Any] = {}
 _MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
 _NAME = "regexstore.{tag}.marshal"
 
@@ -64,6 +67,38 @@ def enable() -> None:
     """Use the stored programs from now on in this process (a folder run)."""
     if AVAILABLE and sys.implementation.cache_tag:
         _STATE["enabled"] = True
+        if not _STATE["loaded"]:
+            _load()
+        _give_derived()
+
+
+def _derived_stamp() -> tuple[str, int, int] | None:
+    """The phrasing module's source as Python's bytecode check sees it (its mtime
+    and size): what it derived from the table regexes is kept for that code only."""
+    from smtpdoctor.knowledge import phrasing
+
+    source = getattr(phrasing, "__file__", None)
+    if not isinstance(source, str):
+        return None
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return None
+    return (source, stat.st_mtime_ns, stat.st_size)
+
+
+def _give_derived() -> None:
+    """Hand the stored branches of the table regexes to phrasing (see phrasing.derived)."""
+    derived = _DERIVED.pop("stored", None)
+    stamp = _derived_stamp()
+    if stamp is None or not (isinstance(derived, tuple) and len(derived) == 4):
+        return
+    if derived[0] != stamp or not all(isinstance(d, dict) for d in derived[1:]):
+        return
+    from smtpdoctor.knowledge import phrasing
+
+    phrasing.take_derived(derived[1], derived[2], derived[3])
+    _DERIVED["given"] = sum(map(len, derived[1:]))
 
 
 def compile_stored(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -134,9 +169,11 @@ def _load() -> None:
             data: Any = marshal.loads(fh.read())
     except Exception:  # unreadable, cut short, not marshal: compiled as usual
         return
-    if not (isinstance(data, tuple) and len(data) == 3 and data[0] == _stamp()):
+    if not (isinstance(data, tuple) and len(data) in (3, 4) and data[0] == _stamp()):
         return
     entries, cached = data[1], data[2]
+    if len(data) == 4:
+        _DERIVED["stored"] = data[3]
     if isinstance(entries, dict) and isinstance(cached, list):
         _STORE.update(entries)
         _CACHED.update((key, None) for key in cached if key in entries)
@@ -186,18 +223,22 @@ def save() -> None:
     if not _STATE["enabled"] or sys.dont_write_bytecode:
         return
     _record_cache()
-    if not _ADDED:
+    from smtpdoctor.knowledge import phrasing
+
+    split, starts, words = phrasing.derived()
+    if not _ADDED and len(split) + len(starts) + len(words) <= _DERIVED.get("given", 0):
         return
     path = _path()
     if path is None:
         return
     entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
     cached = [key for key in _CACHED if key in entries]
+    derived = (_derived_stamp(), dict(split), dict(starts), words)
     temp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temp, "wb") as fh:
-            marshal.dump((_stamp(), entries, cached), fh)
+            marshal.dump((_stamp(), entries, cached, derived), fh)
         os.replace(temp, path)  # whole or not at all: another run may be reading it
     except (OSError, ValueError):
         with contextlib.suppress(OSError):

@@ -82,6 +82,8 @@ def json_safe(document: str) -> str:
     ``json.dumps`` escapes C0 already; these three only occur inside strings,
     so the document stays valid and means the same.
     """
+    if document.isascii() and "\x7f" not in document:
+        return document  # (every character to escape is DEL or beyond ASCII: none here)
     return _JSON_CHARS.sub(lambda m: _JSON[ord(m.group())], document)
 
 

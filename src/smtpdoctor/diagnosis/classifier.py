@@ -106,6 +106,12 @@ _DSN_EQUALS = next(
     (rx for rx in _ENHANCED_FIELDS if rx.pattern.startswith(r"\bdsn=") and not rx.flags & re.I),
     None,
 )
+# The DSN "Status:" field's: a match holds "tatu" in some case ("t", "a" and "u"
+# have no other case-insensitive match), and "^" keeps re from skipping ahead.
+_STATUS_FIELD = next(
+    (rx for rx in _ENHANCED_FIELDS if rx.pattern.startswith(r"^\s*Status:")),
+    None,
+)
 # Last resort, a failure code loose in the text ("smtp error 5.7.1 Mail from…");
 # subjects 0-7 only and not inside a version string ("PHP/5.6.40").
 # (As _REPLY_AT: the lookbehinds after the first digit, "(?<![\s\S]4)" meaning
@@ -706,7 +712,12 @@ def _innermost(
 
 
 def _not_a_reply(text: str, start: int) -> bool:
-    return _NOT_A_REPLY.search(text[max(0, start - 32) : start]) is not None
+    lead = text[max(0, start - 32) : start]
+    # (Each match holds a ";", ends with ":" or holds "-Id:": in an ASCII lead
+    # that has none of them, the regex, slow on a long word, need not run.)
+    if lead.isascii() and ";" not in lead and lead[-1:] != ":" and "-id:" not in lead.lower():
+        return False
+    return _NOT_A_REPLY.search(lead) is not None
 
 
 def _has_failure_reply(text: str) -> bool:
@@ -766,6 +777,8 @@ def _enhanced_of(reply: Reply) -> str | None:
 def _enhanced_fields(text: str) -> str | None:
     for rx in _ENHANCED_FIELDS:
         if rx is _DSN_EQUALS and "dsn=" not in text:
+            continue
+        if rx is _STATUS_FIELD and not ("tatu" in text or "TATU" in text or "tatu" in text.lower()):
             continue
         m = rx.search(text)
         if m:

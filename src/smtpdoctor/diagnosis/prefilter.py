@@ -41,12 +41,20 @@ def _choose(table: tuple[_T, ...], low: frozenset[str]) -> tuple[_T, ...]:
     index = _INDEXES.get(id(table))
     if index is None:
         index = _INDEXES[id(table)] = _table_index(table)
-    always, by_word, gates = index
-    chosen = set(always)
+    chosen, by_word, gates = index
+    get = by_word.get
     for word in low:
-        chosen.update(by_word.get(word, ()))
+        chosen |= get(word, 0)
     within = low.issuperset
-    return tuple(table[i] for i in sorted(chosen) if _open(gates[i], within))
+    found = []
+    # The set bits, lowest first (the table's order): each bit an entry.
+    while chosen:
+        bit = chosen & -chosen
+        chosen ^= bit
+        i = bit.bit_length() - 1
+        if _open(gates[i], within):
+            found.append(table[i])
+    return tuple(found)
 
 
 def _open(
@@ -58,8 +66,10 @@ def _open(
 
 
 def _table_index(table: tuple[Any, ...]) -> _TableIndex:
-    """The entries that need no word, the entries each needed word lets through,
-    and each entry's branch gates (:func:`~smtpdoctor.knowledge.phrasing.gates_of`)."""
+    """The entries that need no word, the entries each needed word lets through
+    (each a set of entries as an int's bits: bit i for entry i, one ``|`` per
+    word), and each entry's branch gates
+    (:func:`~smtpdoctor.knowledge.phrasing.gates_of`)."""
     always: list[int] = []
     by_word: dict[str, list[int]] = {}
     for i, entry in enumerate(table):
@@ -69,12 +79,14 @@ def _table_index(table: tuple[Any, ...]) -> _TableIndex:
         for word in needs or ():
             by_word.setdefault(word, []).append(i)
     gates = tuple(gates_of(entry.regex) for entry in table)
-    return tuple(always), {w: tuple(ids) for w, ids in by_word.items()}, gates
+    return _bits(always), {w: _bits(ids) for w, ids in by_word.items()}, gates
 
 
-_TableIndex = tuple[
-    tuple[int, ...], dict[str, tuple[int, ...]], tuple[tuple[frozenset[str], ...] | None, ...]
-]
+def _bits(entries: list[int]) -> int:
+    return sum(1 << i for i in entries)
+
+
+_TableIndex = tuple[int, dict[str, int], tuple[tuple[frozenset[str], ...] | None, ...]]
 # By the id of the (module-level, never freed) table they index.
 _INDEXES: dict[int, _TableIndex] = {}
 # The entries chosen, by the id of the table and the words present.

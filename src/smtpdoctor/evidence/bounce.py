@@ -40,7 +40,14 @@ from smtpdoctor.knowledge.bounces import (
     MS_NDR_HEADINGS,
     ORIGINAL_MARKS,
 )
-from smtpdoctor.knowledge.phrasing import LazyRegex, needed_words
+from smtpdoctor.knowledge.phrasing import (
+    LazyRegex,
+    needed_words,
+    openings,
+    opens_in,
+    split_by_openings,
+    split_top,
+)
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -190,10 +197,36 @@ _LOG_LINE = re.compile(
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
 
 
+def _body_marked(head: str) -> bool:
+    """``_BODY_MARK.search(head) is not None``: its alternatives that open with known
+    strings tried only where one stands (see _opens), the others searched as one."""
+    if not _BODY_MARK_PARTS:  # (worked out on first need, as _BODY_MARK is compiled)
+        split = split_by_openings(BOUNCE_TEXT_OPENINGS, _BODY_MARK.flags)
+        _BODY_MARK_PARTS.append(
+            None
+            if split is None
+            else (
+                re.compile(split[0], _BODY_MARK.flags),
+                split[1],
+                re.compile(split[2], _BODY_MARK.flags) if split[2] else None,
+            )
+        )
+    parts = _BODY_MARK_PARTS[0]
+    if parts is None:
+        return _BODY_MARK.search(head) is not None
+    opening, starts, rest = parts
+    return opens_in(opening, head, _folded(head), starts) or (
+        rest is not None and rest.search(head) is not None
+    )
+
+
+_BODY_MARK_PARTS: list[tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str] | None] | None] = []
+
+
 def _looks_like_bounce_body(text: str) -> bool:
     """A bounce's text without the mail around it (no header block, no log lines)."""
     head = text[:20_000]
-    marked = _BODY_MARK.search(head) is not None or _MS_NDR.search(head) is not None
+    marked = _body_marked(head) or _opens(_MS_NDR, head)
     return marked and _LOG_LINE.search(head) is None
 
 
@@ -262,13 +295,15 @@ def _line_entry(lines: list[str], number: int, found: BounceParse) -> BounceEntr
 
 
 def _looks_like_mail(text: str) -> bool:
-    head, sep, _ = text.lstrip().partition("\n\n")
-    if not sep:
-        head, sep, _ = text.lstrip().partition("\r\n\r\n")
-    lines = head.splitlines()
-    if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
+    text = text.lstrip()
+    # (Where the head ends, found and sliced: a partition would copy the body too.)
+    end = text.find("\n\n")
+    if end < 0:
+        end = text.find("\r\n\r\n")
+    if end < 0:
         return False
-    if not sep:
+    lines = text[:end].splitlines()
+    if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
         return False
     seen: set[str] = set()
     for ln in lines:
@@ -311,10 +346,11 @@ def _refold(text: str) -> str:
     blank = _header_end(text)
     if blank is None:
         return text
-    head, sep, body = text[: blank[0]], text[blank[0] : blank[1]], text[blank[1] :]
-    # (Each line after the first a continuation or a header line: nothing to do.)
-    if _UNFOLDED.search(head) is None:
+    # (Each line after the first a continuation or a header line: nothing to do;
+    # searched up to the blank line, the header block not copied out for it.)
+    if _UNFOLDED.search(text, 0, blank[0]) is None:
         return text
+    head, sep, body = text[: blank[0]], text[blank[0] : blank[1]], text[blank[1] :]
     lines = head.split("\n")
     last_header = max(i for i, ln in enumerate(lines) if _HEADER_LINE.match(ln))
     fixed = [
@@ -329,10 +365,12 @@ def _refold(text: str) -> str:
 def _header_end(text: str) -> tuple[int, int] | None:
     """Where ``re.search(r"\r?\n\r?\n", text)`` matches (start, end), found with
     ``str.find``: the first blank line's "\n\n" or "\n\r\n", and the "\r" before it."""
-    found = [(at, len(core)) for core in ("\n\n", "\n\r\n") if (at := text.find(core)) >= 0]
-    if not found:
+    lf = text.find("\n\n")
+    # (A "\n\r\n" before it ends by lf + 2: past that the text need not be scanned.)
+    crlf = text.find("\n\r\n", 0, lf + 2) if lf >= 0 else text.find("\n\r\n")
+    if lf < 0 and crlf < 0:
         return None
-    at, size = min(found)
+    at, size = (crlf, 3) if crlf >= 0 and (lf < 0 or crlf < lf) else (lf, 2)
     start = at - 1 if at > 0 and text[at - 1] == "\r" else at
     return start, at + size
 
@@ -399,7 +437,10 @@ _MS_REPORTED = re.compile(r"^Reported error:", re.I | re.M)
 
 
 def _without_restated_status(paragraphs: list[str]) -> list[str]:
-    if not any(_MS_REPORTED.search(p) for p in paragraphs):
+    # (The paragraphs searched as one text: a line start in one is a line start
+    # there; the heading's words looked for first, see _folded.)
+    joined = "\n".join(paragraphs)
+    if "reported error:" not in _folded(joined) or _MS_REPORTED.search(joined) is None:
         return paragraphs
     return [p for p in paragraphs if not _MS_STATUS_ALONE.match(p.strip())]
 
@@ -413,9 +454,10 @@ def _has_dsn_field(body: str) -> bool:
 
 def _has_ms_ndr(body: str) -> bool:
     """``_MS_NDR.search(body)``; every heading it knows holds "diagn" (tested first)."""
-    return "diagn" in _folded(body) and _MS_NDR.search(body) is not None
+    return "diagn" in _folded(body) and _opens(_MS_NDR, body)
 
 
+@functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
 def _folded(text: str) -> str:
     """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
     ``text`` stands in it: the four other characters such a regex takes for
@@ -534,6 +576,13 @@ _CHALLENGE_WORDS = _caseless_words(needed_words(CHALLENGE_MARKS))
 _LURE_WORDS = _caseless_words(needed_words(LURE_MARKS))
 
 
+# The strings the matches of these open with (None: not known; searched as usual).
+_OPENINGS = {
+    rx.pattern: openings(rx.pattern, rx.flags)
+    for rx in (_MS_NDR, _AUTO_REPLY_MARK, _CHALLENGE, _LURE)
+}
+
+
 def _is_auto_reply_text(text: str) -> bool:
     """An out-of-office text: by its opening, or by a responder's own sentence in it."""
     head = text.lstrip()[:4000]
@@ -542,7 +591,7 @@ def _is_auto_reply_text(text: str) -> bool:
     if not (_AUTO_REPLY_TEXT.search(head[:600]) or _auto_reply_mark(head)):
         return False
     # A report's text is none, whatever it quotes.
-    return not (_BODY_MARK.search(head) or _MS_NDR.search(head))
+    return not (_body_marked(head) or _opens(_MS_NDR, head))
 
 
 def _auto_reply_mark(head: str) -> bool:
@@ -557,7 +606,18 @@ def _gated(pattern: re.Pattern[str], words: tuple[str, ...] | None, text: str) -
         low = _folded(text)
         if not any(map(low.__contains__, words)):
             return False
-    return pattern.search(text) is not None
+    return _opens(pattern, text)
+
+
+def _opens(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern.search(text) is not None``; for a regex whose every match opens with
+    known strings (phrasing.openings: a heading, a phrase), tried only where one
+    stands in the :func:`_folded` text: a case-insensitive regex that opens with
+    a letter is otherwise tried at every character (~250 us on a long NDR)."""
+    starts = _OPENINGS.get(pattern.pattern)
+    if starts is None:
+        return pattern.search(text) is not None
+    return opens_in(pattern, text, _folded(text), starts)
 
 
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
@@ -647,8 +707,41 @@ def _cut_original(body: str) -> str:
     """The report's own text: the quoted original message and HTML tags removed."""
     if "<html" in body[:2000].lower() or "<body" in body[:4000].lower():
         body = _TAGS.sub("\n", body).replace("&nbsp;", " ").replace("&#39;", "'")
-    m = _ORIGINAL.search(body)
-    return body[: m.start()] if m is not None and m.start() > 0 else body
+    start = _original_start(body)
+    return body[:start] if start > 0 else body
+
+
+def _original_start(body: str) -> int:
+    """Where ``_ORIGINAL.search(body)`` matches, or -1. Each of its alternatives
+    opens with "^": past the start, a match follows a "\n", and the regex
+    "\n(?:...)" is searched instead (re skips to each "\n" at once; "^" is
+    tried at every character)."""
+    if _ORIGINAL_AFTER_LINE is None:
+        m = _ORIGINAL.search(body)
+        return -1 if m is None else m.start()
+    if _ORIGINAL.match(body) is not None:
+        return 0
+    m = _ORIGINAL_AFTER_LINE.search(body)
+    return -1 if m is None else m.start() + 1
+
+
+def _after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``rx`` (multi-line, each top-level alternative opening with "^") as
+    "\n(?:...)" without those "^"; None when it is not of that shape."""
+    source = rx.pattern
+    alternatives = split_top(source)
+    if (
+        not rx.flags & re.MULTILINE
+        or rx.flags & re.VERBOSE
+        or _INLINE_OR_BACKREF.search(source)
+        or not all(a.startswith("^") for a in alternatives)
+    ):
+        return None
+    return re.compile("\n(?:" + "|".join(a[1:] for a in alternatives) + ")", rx.flags)
+
+
+_INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+_ORIGINAL_AFTER_LINE = _after_line_end(_ORIGINAL)
 
 
 def _paragraphs(body: str) -> list[str]:
@@ -740,7 +833,7 @@ def _listed(paragraphs: list[str]) -> list[str]:
 def _named(paragraph: str) -> str | None:
     """The address a paragraph is about, when it starts with one (qmail, Postfix, Exchange)."""
     head = paragraph[:160]
-    m = _ADDRESS.search(head)
+    m = _ADDRESS.search(head) if "@" in head else None  # (every address holds one)
     if m is None or m.start() > 80:
         return None
     return m.group(0).lower().strip(".'")
@@ -817,7 +910,7 @@ def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> Bounc
         about = kept  # the whole human-readable part is about the one recipient
     else:
         mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
-        about = mine + [p for p in kept if not _ADDRESS.search(p)]
+        about = mine + [p for p in kept if "@" not in p or not _ADDRESS.search(p)]
     diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))

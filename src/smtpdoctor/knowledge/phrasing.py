@@ -34,10 +34,13 @@ __all__ = [
     "gates_of",
     "needed_words",
     "needs_of",
+    "openings",
+    "opens_in",
     "pattern",
     "permanence_cue",
     "present_words",
     "search_open",
+    "split_by_openings",
     "split_top",
     "stage_phrase",
     "warm_up",
@@ -248,12 +251,149 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
                 lowered = [text.lower() for text in texts]
             if any(_found(phrase, t, low) for t, low in zip(texts, lowered, strict=True)):
                 return True
-        rx = _BRANCH_RX.get(branch)
-        if rx is None:
-            rx = _BRANCH_RX[branch] = _COMPILE[0](branch, regex.flags)
-        if any(map(rx.search, texts)):
-            return True
+        rx = _BRANCH_RX.get(branch) or _compile_branch(branch, regex.flags)
+        starts = _STARTS[branch]
+        if starts is None:
+            if any(map(rx.search, texts)):
+                return True
+            continue
+        if lowered is None:
+            lowered = [text.lower() for text in texts]
+        for text, low in zip(texts, lowered, strict=True):
+            if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
+                return True
     return False
+
+
+def openings(source: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings one of which every match of regex ``source`` opens
+    with (after its zero-width assertions), from each top-level alternative
+    (:func:`_starts`); None when one alternative has none, or ``source`` is verbose.
+    With them, :func:`opens_in` finds the regex without trying it at every character."""
+    if flags & re.VERBOSE or _WHOLE_PATTERN.search(source.replace("(?-i:", "(?:")):
+        return None
+    found: list[str] = []
+    for alternative in split_top(source):
+        starts = _starts(alternative)
+        if starts is None:
+            return None
+        found.extend(starts)
+    return tuple(dict.fromkeys(found))
+
+
+def split_by_openings(source: str, flags: int) -> tuple[str, tuple[str, ...], str] | None:
+    """``source``'s top-level alternatives in two regexes: those that open with known
+    strings (and the strings), and the others ("" for none); None when it cannot be
+    cut (verbose, inline flags, backreferences) or no alternative opens so. A text
+    holds a match of ``source`` when it holds one of either."""
+    if flags & re.VERBOSE or _WHOLE_PATTERN.search(source.replace("(?-i:", "(?:")):
+        return None
+    opening: list[str] = []
+    starts: list[str] = []
+    rest: list[str] = []
+    for alternative in split_top(source):
+        found = _starts(alternative)
+        (rest if found is None else opening).append(alternative)
+        starts.extend(found or ())
+    if not opening:
+        return None
+    return "|".join(opening), tuple(dict.fromkeys(starts)), "|".join(rest)
+
+
+def opens_in(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ...]) -> bool:
+    """``rx.search(text) is not None``, ``starts`` being :func:`openings` of ``rx`` and
+    ``lowered`` the text lower-cased so that a case-insensitive match of an ASCII
+    letter stands in it as that letter (the text is ASCII, or its four look-alike
+    letters were folded first: see evidence.bounce's _folded); any other text, or
+    one whose length lower-casing changed, is searched as usual."""
+    if len(lowered) != len(text):
+        return rx.search(text) is not None
+    return _match_at(rx, text, lowered, starts)
+
+
+def _compile_branch(branch: str, flags: int) -> re.Pattern[str]:
+    """A branch compiled on its first search, and what its matches open with."""
+    rx = _BRANCH_RX[branch] = _COMPILE[0](branch, flags)
+    if branch not in _STARTS:  # (or kept from an earlier run: see derived)
+        _STARTS[branch] = _starts(branch) if not flags & re.VERBOSE else None
+    return rx
+
+
+def _match_at(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ...]) -> bool:
+    """``rx.search(text)`` for an ASCII ``text`` (``lowered`` its lower-case) and a
+    branch each match of which opens with one of ``starts`` (:func:`_starts`): tried
+    only where one stands, not at every character (a case-insensitive regex that
+    opens with a letter gets no literal prefix from re; lookbehinds and ``\\b``
+    still see the characters before the position)."""
+    for start in starts:
+        at = lowered.find(start)
+        while at >= 0:
+            if rx.match(text, at):
+                return True
+            at = lowered.find(start, at + 1)
+    return False
+
+
+def _starts(branch: str) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings (3 characters or more) one of which every match of
+    ``branch`` opens with, after its zero-width assertions; None when unsure."""
+    i = _after_zero_width(branch)
+    if i < 0:
+        return None
+    if branch.startswith("(?:", i):
+        end = _group_end(branch, i)
+        if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
+            return None
+        found: list[str] = []
+        for alternative in split_top(branch[i + 3 : end]):
+            starts = _starts(alternative)
+            if starts is None:
+                return None
+            found.extend(starts)
+        return tuple(found)
+    prefix = _literal_run(branch, i).lower()
+    return (prefix,) if len(prefix) >= 3 and prefix.isascii() else None
+
+
+def _after_zero_width(branch: str) -> int:
+    """Where ``branch`` goes on after the ``\\b``, ``^`` and lookarounds it opens
+    with; -1 when a lookaround's end is unsure."""
+    i = 0
+    while True:
+        if branch.startswith("\\b", i):
+            i += 2
+        elif branch.startswith("^", i):
+            i += 1
+        elif branch.startswith(("(?<!", "(?<=", "(?=", "(?!"), i):
+            end = _group_end(branch, i)
+            if end < 0:
+                return -1
+            i = end + 1
+        else:
+            return i
+
+
+def _literal_run(branch: str, i: int) -> str:
+    """The characters every match of ``branch`` from ``i`` opens with, as written."""
+    run: list[str] = []
+    while i < len(branch):
+        c = branch[i]
+        step = 1
+        if c == "\\":
+            c = branch[i + 1 : i + 2]
+            step = 2
+            if not c or c.isalnum() or c.isspace() or c == "_":
+                break  # a class or an anchor ("\\s", "\\d", "\\b")
+        elif c in ".^$*+?{}[]|()":
+            break
+        after = branch[i + step : i + step + 1]
+        if after in ("?", "*", "{"):
+            break  # the character is optional
+        run.append(c)
+        if after == "+":
+            break
+        i += step
+    return "".join(run)
 
 
 # Each branch: its gate, its source, itself as a phrase when it is a plain one,
@@ -446,9 +586,13 @@ def warm_up() -> None:
 def _build_index() -> None:
     index: dict[str, frozenset[str] | None] = {}
     words: set[str] = set()
-    stored = _stored_words()
+    stored: dict[str, _Words] | None = None  # (read only for a source not kept)
     for source in _SOURCES:
-        found = stored.get(source_key(source))
+        found = _KEPT_WORDS.get(source)
+        if found is None:
+            if stored is None:
+                stored = _stored_words()
+            found = stored.get(source_key(source))
         needs, gates = found if found is not None else words_of(source)
         index[source] = needs
         words.update(needs or ())
@@ -529,11 +673,43 @@ _GATES: dict[str, tuple[frozenset[str], ...] | None] = {}
 _WORDS: list[str] = []
 _BY_START: dict[str, list[str]] = {}  # the words by their first three characters
 _SHORT: list[str] = []  # the words shorter than that
+# A table regex's source -> its needs and gates, as an earlier run worked them out (take_derived).
+_KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
+# A compiled branch's source -> the strings its matches open with (see _starts).
+_STARTS: dict[str, tuple[str, ...] | None] = {}
+
+
+def derived() -> tuple[
+    dict[str, _Branches | None], dict[str, tuple[str, ...] | None], dict[str, _Words]
+]:
+    """What this process worked out from table regexes' sources alone (each one's
+    branches, what each compiled branch opens with, its needed words and branch
+    gates): a store may keep it between runs (cli.regexstore), as splitting and
+    reading ~300 regexes and loading the word index cost ~25 ms."""
+    return _SPLIT, _STARTS, {source: (_INDEX[source], _GATES.get(source)) for source in _INDEX}
+
+
+def take_derived(
+    split: dict[str, _Branches | None],
+    starts: dict[str, tuple[str, ...] | None],
+    words: dict[str, _Words],
+) -> None:
+    """:func:`derived`'s dictionaries as an earlier run of this same code left them:
+    each entry is kept by the source it comes from, so one for a regex changed
+    since is never asked for."""
+    for source, branches in split.items():
+        _SPLIT.setdefault(source, branches)
+    for branch, opens in starts.items():
+        _STARTS.setdefault(branch, opens)
+    for source, found in words.items():
+        _KEPT_WORDS.setdefault(source, found)
+
+
 # What compiles a table regex (see batch_mode).
 _COMPILE: list[Callable[[str, int], re.Pattern[str]]] = [re.compile]
 

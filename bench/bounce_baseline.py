@@ -1,0 +1,81 @@
+"""Speed of ``explain --file`` against Sisimai and an earlier tree, runs alternating.
+
+    .venv/bin/python bench/bounce_baseline.py --baseline /tmp/base/src [--reps 9] [DIR ...]
+
+On a loaded machine one tool's best run depends on when it ran: here
+Sisimai, the earlier tree (``--baseline``: a checkout's ``src``, e.g.
+``git archive <rev> src | tar -x -C /tmp/base``) and this tree run one after
+the other, ``--reps`` rounds, each process's CPU time (user + system) from
+``getrusage``; best and median of each, and the ratio of bounces per second
+to Sisimai's. The commands and folders are bench/bounce_bench.py's
+(its bytecode cache and regex store kept apart per tree). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from bounce_bench import DEFAULT_DIRS, OUT, PERL, ROOT, _mail_dirs
+
+
+def _cpu(cmd: list[str], env: dict[str, str] | None) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def _explain(src: str, name: str, dirs: list[Path]) -> tuple[list[str], dict[str, str]]:
+    env = {**os.environ, "PYTHONPATH": src, "PYTHONPYCACHEPREFIX": str(OUT / f"pycache-{name}")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cmd = [sys.executable, "-m", "smtpdoctor", "explain", "--format", "json"]
+    for d in dirs:
+        cmd += ["--file", str(d)]
+    return cmd, env
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dirs", nargs="*", type=Path)
+    ap.add_argument("--baseline", required=True, help="the earlier tree's src directory")
+    ap.add_argument("--reps", type=int, default=9)
+    args = ap.parse_args()
+    dirs = [leaf for d in (args.dirs or DEFAULT_DIRS) if d.is_dir() for leaf in _mail_dirs(d)]
+    OUT.mkdir(parents=True, exist_ok=True)
+    script = OUT / "sisimai.pl"
+    script.write_text(PERL, "utf-8")
+    tools = {
+        "sisimai": (["perl", str(script), *map(str, dirs)], None),
+        "baseline": _explain(args.baseline, "baseline", dirs),
+        "this tree": _explain(str(ROOT / "src"), "this", dirs),
+    }
+    for cmd, env in tools.values():
+        _cpu(cmd, env)  # warm-up: page cache, bytecode, regex store
+    load = os.getloadavg()
+    runs: dict[str, list[float]] = {name: [] for name in tools}
+    for _ in range(args.reps):
+        for name, (cmd, env) in tools.items():
+            runs[name].append(_cpu(cmd, env))
+    mails = sum(1 for d in dirs for f in d.rglob("*") if f.is_file() and f.name != "README.md")
+    print(
+        f"{mails} mails, {args.reps} alternating rounds; load average {load[0]:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end"
+    )
+    sisimai = runs["sisimai"]
+    for name, cpu in runs.items():
+        best, median = min(cpu), statistics.median(cpu)
+        print(
+            f"{name:10s} CPU s best {best:.3f} median {median:.3f}; ratio to Sisimai "
+            f"best {min(sisimai) / best:.2f}x median {statistics.median(sisimai) / median:.2f}x"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
