@@ -697,7 +697,7 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # recipient: corpus.jsonl reads them so.)
     stage_phrase(
         "stage.local_delivery_agent",
-        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?\[\d+\]: verify_user\(|"
+        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?(?:\[\d+\])?: verify_user\(|"
         r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
         _S.NONE,
     ),
