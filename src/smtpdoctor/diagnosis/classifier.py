@@ -385,7 +385,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
 
 _STAGES_BEFORE_SESSION = frozenset({Stage.DNS, Stage.CONNECT})
-_TIMEOUT_WORDS = re.compile(r"\btimed? ?out\b|\btimeout\b", re.IGNORECASE)
+_TIMEOUT_WORDS = re.compile(r"\btimed? ?out\b|\btime-?out\b", re.IGNORECASE)
 
 
 def _after_connect(decided: _Evidence | None, stated: Stage | None, flat: str) -> _Evidence | None:

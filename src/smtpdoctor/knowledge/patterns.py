@@ -30,6 +30,7 @@ from smtpdoctor.knowledge.phrasing import (
     permanence_cue,
     stage_phrase,
 )
+from smtpdoctor.knowledge.synonyms import SYNONYM_PATTERNS, SYNONYM_STAGES
 from smtpdoctor.knowledge.vendors import (
     FALLBACK_STAGE_PHRASES,
     VENDOR_PATTERNS,
@@ -150,7 +151,7 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "tls.certificate_untrusted",
-        r"certificate verification failed|certificate verify failed|"
+        r"certificate (?:verification|validation) failed|certificate verify failed|"
         r"Server certificate not (?:verified|trusted)|SSL verify error|untrusted issuer|"
         r"self[- ]signed certificate|unable to (?:get local issuer|verify the first) certificate|"
         r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED|"
@@ -1279,6 +1280,8 @@ PATTERNS: tuple[TextPattern, ...] = (
     *VENDOR_PATTERNS,
     *LIBRARY_PATTERNS,
     *LANGUAGE_PATTERNS,
+    # The same causes in other words (knowledge/synonyms.py), before the generic table.
+    *SYNONYM_PATTERNS,
     *_CORE[1:],
     *BROAD_PATTERNS,
 )
@@ -1286,6 +1289,7 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *DOC_STAGE_PHRASES,
     *VENDOR_STAGE_PHRASES,
     *MTA_STAGE_PHRASES,
+    *SYNONYM_STAGES,
     *_CORE_STAGES,
     *STATED_STAGES,
     *FALLBACK_STAGE_PHRASES,
