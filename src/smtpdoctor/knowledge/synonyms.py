@@ -177,9 +177,11 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "synonyms.address_domain_unknown",
-        # Postfix's reject_unknown_*_domain in its older and newer words.
-        r"\b(?:Sender|Recipient) address rejected: (?:Host|Host or domain name) not found\b|"
-        r"\bHelo command rejected: Host or domain name not found\b",
+        # Postfix's reject_unknown_*_domain in its older and newer words, and
+        # other servers' words for a domain that does not resolve.
+        r"\b(?:Sender|Recipient) address rejected: (?:(?:Host|Host or domain name) not found|"
+        r"Domain (?:does not|doesn't) exist|unroute?able (?:mail )?domain)\b|"
+        r"\bHelo command rejected: (?:Host or domain name not found|unroute?able domain)\b",
         _C.DNS_RESOLUTION,
         "The receiver could not find the address's domain in DNS.",
         hint=_S.RCPT_TO,
@@ -197,6 +199,37 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
+    pattern(
+        "synonyms.unroutable_domain",
+        r"\bunroute?able (?:mail )?domain\b",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain cannot be routed: DNS has no usable MX or address for it.",
+        "A typo in the domain, or a domain whose DNS is broken or expired.",
+        stage=_S.DNS,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.connect_refused_actively",
+        # Windows' words for ECONNREFUSED, as Sendmail and PHP libraries pass them on.
+        r"\bconnection (?:was )?actively refused\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection was actively refused: nothing listens on the port there, or "
+        "a firewall rejects this sender.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "synonyms.connection_limit",
+        r"\b(?:connection|concurrency) limit (?:exceeded|reached)\b|"
+        r"\btoo many (?:concurrent|simultaneous|parallel) (?:connections|sessions)\b",
+        _C.RATE_LIMITED,
+        "The receiving server limits how many connections it takes from this client at once.",
+        "Too many deliveries in parallel to one server; lower the destination's concurrency limit.",
+        permanence=_T,
+        retry=True,
+    ),
 )
 
 SYNONYM_STAGES: tuple[StagePhrase, ...] = (
@@ -204,7 +237,8 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.recipient_domain_unknown",
         r"\bRecipient address rejected: (?:Host|Host or domain name) not found\b|"
-        r"\bRecipient address rejected: No such domain\b",
+        r"\bRecipient address rejected: (?:No such domain|Domain (?:does not|doesn't) exist|"
+        r"unroute?able (?:mail )?domain)\b",
         _S.RCPT_TO,
     ),
 )
