@@ -16,6 +16,10 @@ alike), never for one text.
   reading of a code (``550 5.7.1 Unknown mailbox`` is a recipient, whatever
   5.7.1 says) and the generic "Service unavailable" a block list's words
   follow.
+  Also a few receiving-side log lines a collection of the SIEM rulesets' own
+  samples showed unknown (a block list's lookup error, Sendmail's greet_pause,
+  sender-verification milters, Exim's lost connections, Postfix's address
+  syntax warnings).
 * :data:`SYNONYM_STAGES`: the stage a recipient's refusal states, read before
   the generic DNS phrase its reason ("Host not found") would give.
 """
@@ -229,6 +233,76 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         "Too many deliveries in parallel to one server; lower the destination's concurrency limit.",
         permanence=_T,
         retry=True,
+    ),
+    # --- receiving-side log lines the tables did not know (session 6's collection) ---
+    pattern(
+        "synonyms.dnsbl_lookup_error",
+        # The receiver's own query of a block list failed: a DNS fault, no listing.
+        r"\b(?:RBL|DNSBL|RHSBL) lookup (?:error|failed|failure)\b",
+        _C.DNS_RESOLUTION,
+        "The receiving server could not query a DNS block list (its resolver failed or "
+        "the list's zone does not answer); no listing was found.",
+        "A retired block list still configured, or the receiver's resolver is down.",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.illegal_sender_syntax",
+        r"\bIllegal address syntax from \S+ in MAIL command\b",
+        _C.POLICY_REJECTION,
+        "The server refused the sender address: its syntax is not valid (RFC 5321 §4.1.2).",
+        "A client or spam tool that sends a malformed MAIL FROM address.",
+        stage=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.illegal_recipient_syntax",
+        r"\bIllegal address syntax from \S+ in RCPT command\b",
+        _C.RECIPIENT,
+        "The server refused the recipient address: its syntax is not valid (RFC 5321 §4.1.2).",
+        stage=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.pregreeting_traffic",
+        # Sendmail's greet_pause: the client spoke before the greeting.
+        r"\brejecting commands from [^\n]{0,120}?due to pre-greeting traffic\b",
+        _C.POLICY_REJECTION,
+        "The client sent commands before the server's greeting; the server refuses them "
+        "(a spam tool's shortcut, RFC 5321 §4.3.1).",
+        stage=_S.GREETING,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.sender_check_tempfailed",
+        # smf-sav and other sender-verification milters
+        r"\bsender (?:address )?(?:check|verification) tempfailed\b",
+        _C.POLICY_REJECTION,
+        "The receiver's sender verification could not reach the sender's domain; it "
+        "defers the mail until it can.",
+        hint=_S.MAIL_FROM,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.sender_check_failed",
+        r"\bsender (?:address )?(?:check|verification) failed\b",
+        _C.POLICY_REJECTION,
+        "The receiver's sender verification found the sender address undeliverable.",
+        "A forged or mistyped envelope sender, or a sender domain that refuses probes.",
+        hint=_S.MAIL_FROM,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.exim_connection_lost",
+        r"\bSMTP connection from [^\n]{0,160}? lost\b",
+        _C.CONNECTION_DROPPED,
+        "The client's connection was lost in the middle of the session.",
+        "The client gave up (a scanner, or a timeout on its side), or the network cut it.",
+        permanence=_T,
+        kind="connection_drop",
     ),
 )
 

@@ -399,7 +399,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.ptr_words",
         r"IP name lookup failed|name lookup failed for|no reverse DNS|Reverse DNS (?:failed|"
         r"validation failed|lookup .* failed|required)|invalid RDNS|Missing reverse DNS|"
-        r"Bad DNS PTR|no PTR|hostname \S+ does not resolve to address",
+        r"Bad DNS PTR|no PTR|hostname \S+ does not resolve to address|"
+        # Postfix's reverse-name check: the PTR name does not resolve back
+        r"\bwarning: [\w.:-]+: hostname \S+ verification failed\b",
         _C.DNS_PTR_MISMATCH,
         "The receiver refuses this sending IP because its reverse DNS (PTR) is missing "
         "or does not match.",
@@ -749,7 +751,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.exim_pregreeting", r"input sent without waiting for greeting", _S.GREETING),
     stage_phrase(
         "stage.inbound_connect",
-        r"Connection rate limit exceeded: \d+ from|hostname \S+ does not resolve to address",
+        r"Connection rate limit exceeded: \d+ from|hostname \S+ does not resolve to address|"
+        r"\bwarning: [\w.:-]+: hostname \S+ verification failed\b",
         _S.CONNECT,
     ),
     stage_phrase(
