@@ -599,6 +599,8 @@ _LINE = "Dec  5 10:00:00 mail postfix/smtp[812]: 4F1A: to=<jo@example.org>, stat
         # Left alone: a plain line, an MTA's line, a JSON document of another kind.
         (_LINE, _LINE),
         ('{"error": "550 5.1.1 unknown"}', '{"error": "550 5.1.1 unknown"}'),
+        # A service's JSON that keeps the code beside the text is no log record.
+        ('{"code": 550, "message": "5.1.1 unknown"}', '{"code": 550, "message": "5.1.1 unknown"}'),
         (
             "2026-12-05T10:00:00.123456+01:00 mail postfix/smtp[1]: x",
             "2026-12-05T10:00:00.123456+01:00 mail postfix/smtp[1]: x",

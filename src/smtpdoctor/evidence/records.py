@@ -91,7 +91,9 @@ def _json_record(text: str) -> str:
     if not isinstance(record, dict):
         return text
     message = next((record[k] for k in _MESSAGE_KEYS if isinstance(record.get(k), str)), None)
-    if message is None:
+    if message is None or not all(_frame_key(k) for k in record if k not in _MESSAGE_KEYS):
+        # (A service's JSON that keeps a reply's code or status beside its text is
+        # no log record: unpaste puts them back together.)
         return text
     message = message.rstrip("\n")
     program = next((record[k] for k in _PROGRAM_KEYS if isinstance(record.get(k), str)), None)
@@ -110,6 +112,24 @@ def _tagged(program: str, pid: str, message: str) -> str:
     if _BARE_REPLY.match(message):
         return message
     return f"{program}[{pid}]: {message}" if pid else f"{program}: {message}"
+
+
+# The keys a log record's frame holds: when, where, who, how urgent.
+_FRAME_KEYS = frozenset(
+    {
+        *_PROGRAM_KEYS,
+        *_PID_KEYS,
+        *("time", "timestamp", "@timestamp", "ts", "date", "stream", "level", "log.level"),
+        *("severity", "PRIORITY", "SYSLOG_FACILITY", "host", "hostname", "host.name"),
+        *("_HOSTNAME", "__REALTIME_TIMESTAMP", "__MONOTONIC_TIMESTAMP", "__CURSOR", "tag"),
+        *("container_name", "container_id", "source", "attrs", "logger", "caller", "@version"),
+    }
+)
+
+
+def _frame_key(key: str) -> bool:
+    # (journald's own fields start with "_")
+    return key in _FRAME_KEYS or key.startswith("_")
 
 
 def _rfc5424(text: str) -> str:
