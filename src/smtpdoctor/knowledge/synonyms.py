@@ -225,6 +225,17 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         kind="connection_drop",
     ),
     pattern(
+        "synonyms.sending_limit",
+        # A sending quota in other words (a 5.4.5 beside it says congestion; the
+        # words say the sender's own quota).
+        r"\bsending (?:quota|limit) (?:exceeded|reached)\b|"
+        r"\b(?:daily|hourly) (?:sending |message )?(?:quota|limit) (?:exceeded|reached)\b",
+        _C.RATE_LIMITED,
+        "A sending quota was reached (per hour or day); it resets with time.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
         "synonyms.connection_limit",
         r"\b(?:connection|concurrency) limit (?:exceeded|reached)\b|"
         r"\btoo many (?:concurrent|simultaneous|parallel) (?:connections|sessions)\b",
