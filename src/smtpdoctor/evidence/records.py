@@ -77,7 +77,30 @@ def unrecord(text: str) -> str:
         text = _logfmt(text)
     if ": " in text[:120] and _SYSLOG_REPLY.match(text):
         text = _SYSLOG_REPLY.sub("", text, count=1)
+    if '"smtp_code"' in text:
+        text = _structured_reply(text)
     return text
+
+
+# A structured log that keeps a reply's parts in fields of their own (maddy's
+# `{"smtp_code":550,"smtp_enchcode":"5.1.1","smtp_msg":"..."}`).
+_SMTP_CODE = re.compile(r'"smtp_code":\s*"?([245]\d\d)\b')
+_SMTP_ENHANCED = re.compile(r'"smtp_enchcode":\s*"([245]\.\d{1,3}\.\d{1,3})"')
+_SMTP_TEXT = re.compile(r'"smtp_(?:msg|message|response)":\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _structured_reply(text: str) -> str:
+    """The reply put back together on a line after the record, as the server sent it."""
+    code, text_m = _SMTP_CODE.search(text), _SMTP_TEXT.search(text)
+    if code is None or text_m is None:
+        return text
+    enhanced = _SMTP_ENHANCED.search(text)
+    said = _unquote(text_m.group(1))
+    # (on a line of its own, where a reply starts)
+    if said[:3] == code.group(1):
+        return f"{text}\n{said}"
+    parts = (code.group(1), enhanced.group(1) if enhanced else "", said)
+    return f"{text}\n{' '.join(p for p in parts if p)}"
 
 
 def _json_record(text: str) -> str:

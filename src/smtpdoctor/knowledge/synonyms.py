@@ -318,6 +318,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
 )
 
 SYNONYM_STAGES: tuple[StagePhrase, ...] = (
+    # A structured log's event named after the command that failed (maddy's
+    # "smtp: RCPT error", "MAIL FROM error").
+    stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
+    stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
     # (A sender's is left to the line: Postfix logs it under "RCPT from" by default.)
     stage_phrase(
         "stage.recipient_domain_unknown",
