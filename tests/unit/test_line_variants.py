@@ -406,6 +406,27 @@ FAMILIES_3 = (
 )
 
 
+# The fourth round's families: the prefix a server puts before its reason.
+FAMILIES_4 = (
+    _family(
+        "recipient-prefix",
+        r"\bRecipient address rejected:",
+        ("RCPT rejected:", "Recipient rejected:", "Recipient address refused:"),
+        "recipient",
+        "policy_rejection",
+        "dns_resolution",
+    ),
+    _family(
+        "sender-prefix",
+        r"\bSender address rejected:",
+        ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
+        "policy_rejection",
+        "authentication",
+        "dns_resolution",
+    ),
+)
+
+
 def _like(found: str, alternative: str) -> str:
     """The alternative in the found phrase's case (UPPER, Capitalised, as written)."""
     if found.isupper() and len(found) > 3:
@@ -453,7 +474,7 @@ def _structure(row: dict[str, str]) -> list[tuple[str, str]]:
 def _wordings(row: dict[str, str]) -> list[tuple[str, str]]:
     text = row["text"]
     out: list[tuple[str, str]] = []
-    for fam in (*FAMILIES, *FAMILIES_2, *FAMILIES_3):
+    for fam in (*FAMILIES, *FAMILIES_2, *FAMILIES_3, *FAMILIES_4):
         if row["category"] not in fam.categories:
             continue
         m = fam.pattern.search(text)
@@ -609,7 +630,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # With a structured log's reply fields (maddy's smtp_code/smtp_enchcode/smtp_msg;
 # 200/206 and 201/206 of those variants before they were put back together on a
 # line of their own): wording 3630/3649 and 3614/3649.
-FLOORS = {"wording": (3630, 3614), "shape": (4280, 4280)}
+# With the fourth round's families (the prefix before a server's reason): wording
+# 3774/3805 and 3770/3805.
+FLOORS = {"wording": (3774, 3770), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -760,6 +783,23 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
         ("421 Connection limit reached for your IP", "rate_limited", "none"),
         ("554 5.7.1 EMAIL REJECTED BY CONTENT FILTER", "policy_rejection", "message"),
         ("550 5.4.5 Sending limit exceeded for this account", "rate_limited", "none"),
+        # The prefix a server puts before its reason: the reason decides.
+        (
+            "554 5.7.1 <b@example.net>: Recipient rejected: Access denied",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        ("550 5.7.1 <b@example.net>: RCPT rejected: Nonexistent user", "recipient", "rcpt_to"),
+        (
+            "553 5.7.1 <a@example.net>: Sender rejected: not logged in",
+            "authentication",
+            "mail_from",
+        ),
+        (
+            "553 5.7.1 <a@example.net>: MAIL FROM refused: not owned by user x",
+            "policy_rejection",
+            "mail_from",
+        ),
         (
             'smtp: RCPT error {"smtp_code":550,"smtp_enchcode":"5.7.1","smtp_msg":"Relay refused"}',
             "policy_rejection",

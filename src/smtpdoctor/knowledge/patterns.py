@@ -857,7 +857,10 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "generic.user_unknown",
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
-        r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
+        # ("Recipient rejected: <reason>": the reason decides, as below)
+        r"user (?:does not|doesn't) exist|recipient rejected(?!:\s+(?:Access denied|[^\n;]{0,40}?"
+        r"\b(?:block\w*|black ?list\w*|denied|polic(?:y|ies)|spam\w*)))|"
+        r"mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient|user)|"
         # ("Recipient address rejected: Access denied", or an access map's own words

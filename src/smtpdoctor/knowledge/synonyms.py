@@ -104,11 +104,22 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "synonyms.sender_not_owned",
+        # Postfix's reject_sender_login_mismatch under another server's prefix
+        r"\b(?:rejected|refused|denied): not owned by user\b",
+        _C.POLICY_REJECTION,
+        "The server refused the sender address: the logged-in user may not send as it.",
+        "The client logs in as one user and sends as an address that user does not own.",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
         "synonyms.recipient_unknown",
         rf"(?<!sender )(?<!from )\b(?:unknown|invalid|non-?existent|nonexisting) {_WHO}\b"
         r"(?! or password| name or password)|"
         rf"(?<!sender )(?<!from )\b{_WHO}(?: name)? (?:is )?(?:unknown|not found|"
-        r"does(?: not|n't) exist)\b|\bno such account\b",
+        r"does(?: not|n't) exist)\b|\bno such account\b|"
+        r"\bnon-?existent user\b|\bnonexisting user\b",
         _C.RECIPIENT,
         "The recipient address does not exist at the receiving server.",
         "A typo in the address, or a mailbox that was removed.",
@@ -322,6 +333,15 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     # "smtp: RCPT error", "MAIL FROM error").
     stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
     stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
+    # Other servers' prefix for a recipient's refusal (Postfix's own
+    # "Recipient address rejected:" is read further on).
+    stage_phrase(
+        "stage.recipient_prefix",
+        # (not Postfix's own: the bounce corpus does not read it as a stated stage)
+        r"\b(?:Recipient|RCPT) (?:rejected|refused|denied):|"
+        r"\bRecipient address (?:refused|denied):",
+        _S.RCPT_TO,
+    ),
     # (A sender's is left to the line: Postfix logs it under "RCPT from" by default.)
     stage_phrase(
         "stage.recipient_domain_unknown",

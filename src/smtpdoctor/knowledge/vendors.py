@@ -60,7 +60,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # Postfix's reject_sender_login_mismatch for a client that did not log in.
     pattern(
         "postfix.sender_not_logged_in",
-        r"Sender address rejected: not logged in",
+        # (and other servers' words for the same refusal)
+        r"(?:Sender(?: address)?|MAIL FROM) (?:rejected|refused|denied): not logged in",
         _C.AUTHENTICATION,
         "The server lets only logged-in users send from this address, and the "
         "client did not authenticate (SMTP AUTH) before MAIL FROM.",
