@@ -417,6 +417,21 @@ FAMILIES_4 = (
         "dns_resolution",
     ),
     _family(
+        "try-later",
+        r"\b(?:please )?try again later\b|\bplease retry later\b|\btry later\b",
+        ("try again later", "please retry later", "try later"),
+        "service_unavailable",
+        "rate_limited",
+        "policy_rejection",
+    ),
+    _family(
+        "local-error",
+        r"\blocal error in processing\b|\blocal problem\b|\binternal (?:server )?error\b"
+        r"|\btemporary local problem\b",
+        ("local error in processing", "internal server error", "temporary local problem"),
+        "service_unavailable",
+    ),
+    _family(
         "sender-prefix",
         r"\bSender address rejected:",
         ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
@@ -632,7 +647,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # line of their own): wording 3630/3649 and 3614/3649.
 # With the fourth round's families (the prefix before a server's reason): wording
 # 3774/3805 and 3770/3805.
-FLOORS = {"wording": (3774, 3770), "shape": (4280, 4280)}
+# With "try again later" and local errors in other words (3844/3886 and 3849/3886
+# before "retry later" and "try later" read as the server's state): 3853 and 3849.
+FLOORS = {"wording": (3853, 3849), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -783,6 +800,8 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
         ("421 Connection limit reached for your IP", "rate_limited", "none"),
         ("554 5.7.1 EMAIL REJECTED BY CONTENT FILTER", "policy_rejection", "message"),
         ("550 5.4.5 Sending limit exceeded for this account", "rate_limited", "none"),
+        ("451 4.7.1 Service unavailable - please retry later", "service_unavailable", "none"),
+        ("421 4.7.0 Please retry later, closing connection.", "service_unavailable", "none"),
         # The prefix a server puts before its reason: the reason decides.
         (
             "554 5.7.1 <b@example.net>: Recipient rejected: Access denied",

@@ -1115,7 +1115,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"not accepting (?:network )?messages|too busy|Server shutting down|"
         r"Internal resource temporarily unavailable|Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
-        r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b",
+        r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b|"
+        r"\b(?:please )?retry later\b|\btry later\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is temporarily unable to take mail.",
         retry=True,

@@ -183,7 +183,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "synonyms.service_not_available",
         # ("Service unavailable - try again later" in wording.py, in other words)
-        r"\bService (?:temporarily )?not available\W{1,3}(?:please )?try (?:again )?later\b",
+        r"\bService (?:temporarily )?not available\W{1,3}(?:please )?try (?:again )?later\b|"
+        r"\bService (?:temporarily )?(?:not available|unavailable)\W{1,3}(?:please )?"
+        r"(?:retry later|try later)\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is not taking mail at the moment.",
         "Overload, maintenance, or a backend it depends on is down.",
