@@ -460,6 +460,43 @@ FAMILIES_4 = (
         "recipient",
     ),
     _family(
+        "too-many-recipients",
+        r"\btoo many recipients\b",
+        ("recipient limit exceeded", "maximum number of recipients exceeded"),
+        "policy_rejection",
+        "rate_limited",
+    ),
+    _family(
+        "dkim",
+        r"\bDKIM (?:signature )?(?:verification )?(?:failed|failure|invalid)\b",
+        ("DKIM verification failed", "DKIM signature invalid", "DKIM failure"),
+        "policy_rejection",
+    ),
+    _family(
+        "starttls-missing",
+        r"\bSTARTTLS (?:is )?not (?:supported|offered|available)\b|\bdoes not support STARTTLS\b",
+        ("STARTTLS not supported", "STARTTLS is not offered", "does not support STARTTLS"),
+        "starttls_unavailable",
+    ),
+    _family(
+        "reputation",
+        r"\b(?:poor|bad|low) reputation\b",
+        ("poor reputation", "bad reputation", "low reputation"),
+        "policy_rejection",
+    ),
+    _family(
+        "address-syntax",
+        r"\b(?:bad|invalid|malformed) (?:recipient )?address(?: syntax)?\b",
+        ("bad address syntax", "invalid address syntax", "malformed address"),
+        "recipient",
+    ),
+    _family(
+        "dnsbl-listed",
+        r"\blisted (?:in|on|at|by)\b(?= (?:the )?(?:domain |zone )?[\w.-]+ as 127\.)",
+        ("listed in", "listed on", "found on"),
+        "policy_rejection",
+    ),
+    _family(
         "sender-prefix",
         r"\bSender address rejected:",
         ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
@@ -680,7 +717,10 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # With the classes a probe found open after a first end measurement (unreachable
 # hosts, quota word orders, unexpected disconnects, "mailbox not available"):
 # wording 3955/3988 and 3951/3988.
-FLOORS = {"wording": (3955, 3951), "shape": (4280, 4280)}
+# With a last probe's families (recipient limits, DKIM, STARTTLS missing, reputation,
+# address syntax, a block list's 127.0.0.x answer) and their two classes: wording
+# 3979/4012 and 3975/4012.
+FLOORS = {"wording": (3979, 3975), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -841,6 +881,8 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
             "none",
         ),
         ("550 Requested action not taken: mailbox not available", "recipient", "rcpt_to"),
+        ("501 5.1.3 malformed address: a@@example.net", "recipient", "rcpt_to"),
+        ("addr 192.0.2.7 found on zone bl.example.net as 127.0.0.2", "policy_rejection", "none"),
         # The prefix a server puts before its reason: the reason decides.
         (
             "554 5.7.1 <b@example.net>: Recipient rejected: Access denied",

@@ -299,6 +299,25 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=False,
     ),
+    pattern(
+        "synonyms.malformed_address",
+        r"\bmalformed (?:recipient )?address\b|\b(?:bad|invalid) (?:recipient )?address syntax\b",
+        _C.RECIPIENT,
+        "The server refused the address: its syntax is not valid (RFC 5321 §4.1.2).",
+        "A typo or a stray character in the address.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.dnsbl_answer",
+        # A block list's answer for a listed address is 127.0.0.x (RFC 5782 §2.1).
+        r"\b(?:listed|found) (?:in|on|at|by) (?:the )?(?:domain |zone )?[\w.-]+"
+        r" as 127\.0\.0\.\d{1,3}\b",
+        _C.POLICY_REJECTION,
+        "The sending IP is on a DNS block list the receiver uses (the list answered 127.0.0.x).",
+        retry=False,
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
