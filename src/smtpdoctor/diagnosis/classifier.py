@@ -41,6 +41,7 @@ from smtpdoctor.diagnosis.pasted import decode_pasted, ends_with_time, unfold
 from smtpdoctor.diagnosis.prefilter import candidates as _candidates
 from smtpdoctor.diagnosis.prefilter import maybe as _maybe
 from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
+from smtpdoctor.evidence.records import unrecord
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
     CLASSES,
@@ -390,7 +391,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
 
 _STAGES_BEFORE_SESSION = frozenset({Stage.DNS, Stage.CONNECT})
-_TIMEOUT_WORDS = re.compile(r"\btimed? ?out\b|\btimeout\b", re.IGNORECASE)
+_TIMEOUT_WORDS = re.compile(r"\btimed? ?out\b|\btime-?out\b", re.IGNORECASE)
 
 
 def _after_connect(decided: _Evidence | None, stated: Stage | None, flat: str) -> _Evidence | None:
@@ -581,7 +582,8 @@ def _wire_text(reply: Reply) -> str:
 
 def _normalise(text: str) -> str:
     """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
-    cut = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
+    # (A log pipeline's record first: its JSON escapes "\n" of its own.)
+    cut = unrecord(text[:MAX_TEXT]).replace("\r\n", "\n").replace("\r", "\n")
     if "\\n" in cut:
         # (Exim's literal "\n" once more escaped by a JSON log: "\\n".)
         cut = cut.replace("\\\\n", "\n").replace("\\n", "\n")

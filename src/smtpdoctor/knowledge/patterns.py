@@ -30,6 +30,7 @@ from smtpdoctor.knowledge.phrasing import (
     permanence_cue,
     stage_phrase,
 )
+from smtpdoctor.knowledge.synonyms import SYNONYM_PATTERNS, SYNONYM_STAGES
 from smtpdoctor.knowledge.vendors import (
     FALLBACK_STAGE_PHRASES,
     VENDOR_PATTERNS,
@@ -150,7 +151,7 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "tls.certificate_untrusted",
-        r"certificate verification failed|certificate verify failed|"
+        r"certificate (?:verification|validation) failed|certificate verify failed|"
         r"Server certificate not (?:verified|trusted)|SSL verify error|untrusted issuer|"
         r"self[- ]signed certificate|unable to (?:get local issuer|verify the first) certificate|"
         r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED|"
@@ -856,7 +857,10 @@ _CORE: tuple[TextPattern, ...] = (
     _p(
         "generic.user_unknown",
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
-        r"user (?:does not|doesn't) exist|recipient rejected|mail-?box (?:unavailable|not found|"
+        # ("Recipient rejected: <reason>": the reason decides, as below)
+        r"user (?:does not|doesn't) exist|recipient rejected(?!:\s+(?:Access denied|[^\n;]{0,40}?"
+        r"\b(?:block\w*|black ?list\w*|denied|polic(?:y|ies)|spam\w*)))|"
+        r"mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient|user)|"
         # ("Recipient address rejected: Access denied", or an access map's own words
@@ -1111,7 +1115,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"not accepting (?:network )?messages|too busy|Server shutting down|"
         r"Internal resource temporarily unavailable|Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
-        r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b",
+        r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b|"
+        r"\b(?:please )?retry later\b|\btry later\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is temporarily unable to take mail.",
         retry=True,
@@ -1279,6 +1284,8 @@ PATTERNS: tuple[TextPattern, ...] = (
     *VENDOR_PATTERNS,
     *LIBRARY_PATTERNS,
     *LANGUAGE_PATTERNS,
+    # The same causes in other words (knowledge/synonyms.py), before the generic table.
+    *SYNONYM_PATTERNS,
     *_CORE[1:],
     *BROAD_PATTERNS,
 )
@@ -1286,6 +1293,7 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *DOC_STAGE_PHRASES,
     *VENDOR_STAGE_PHRASES,
     *MTA_STAGE_PHRASES,
+    *SYNONYM_STAGES,
     *_CORE_STAGES,
     *STATED_STAGES,
     *FALLBACK_STAGE_PHRASES,

@@ -60,7 +60,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # Postfix's reject_sender_login_mismatch for a client that did not log in.
     pattern(
         "postfix.sender_not_logged_in",
-        r"Sender address rejected: not logged in",
+        # (and other servers' words for the same refusal)
+        r"(?:Sender(?: address)?|MAIL FROM) (?:rejected|refused|denied): not logged in",
         _C.AUTHENTICATION,
         "The server lets only logged-in users send from this address, and the "
         "client did not authenticate (SMTP AUTH) before MAIL FROM.",
@@ -133,7 +134,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"recipient no longer on server|\bnot our (?:user|customer)\b|Disabled recipient|"
         r"due to a recipient error|\bnot a known user\b|not an active address|"
         r"deactivated mailbox|mailbox (?:is )?(?:currently )?suspended|No mail ?box available|"
-        r"\bBAD_RECIPIENT\b|\b(?:Rcpt|Recipient)\b[^;\n]{0,80}?\bdoes(?: not|n't) exist\b|"
+        r"\bBAD_RECIPIENT\b|"
+        r"\b(?:Rcpt|Recipient)\b[^;\n]{0,80}?(?<!domain )\bdoes(?: not|n't) exist\b|"
         r"No such domain at this location|too many (?:messages|mails) on the server|"
         r"zu ?viele Mails auf dem Server|exhausted (?:the |its )?(?:allowed )?storage|"
         r"not unique\.\s+Several matches found|"
@@ -398,7 +400,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.ptr_words",
         r"IP name lookup failed|name lookup failed for|no reverse DNS|Reverse DNS (?:failed|"
         r"validation failed|lookup .* failed|required)|invalid RDNS|Missing reverse DNS|"
-        r"Bad DNS PTR|no PTR|hostname \S+ does not resolve to address",
+        r"Bad DNS PTR|no PTR|hostname \S+ does not resolve to address|"
+        # Postfix's reverse-name check: the PTR name does not resolve back
+        r"\bwarning: [\w.:-]+: hostname \S+ verification failed\b",
         _C.DNS_PTR_MISMATCH,
         "The receiver refuses this sending IP because its reverse DNS (PTR) is missing "
         "or does not match.",
@@ -697,7 +701,7 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # recipient: corpus.jsonl reads them so.)
     stage_phrase(
         "stage.local_delivery_agent",
-        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?\[\d+\]: verify_user\(|"
+        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?(?:\[\d+\])?: verify_user\(|"
         r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
         _S.NONE,
     ),
@@ -748,7 +752,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.exim_pregreeting", r"input sent without waiting for greeting", _S.GREETING),
     stage_phrase(
         "stage.inbound_connect",
-        r"Connection rate limit exceeded: \d+ from|hostname \S+ does not resolve to address",
+        r"Connection rate limit exceeded: \d+ from|hostname \S+ does not resolve to address|"
+        r"\bwarning: [\w.:-]+: hostname \S+ verification failed\b",
         _S.CONNECT,
     ),
     stage_phrase(

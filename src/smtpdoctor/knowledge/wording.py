@@ -658,7 +658,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         stage_phrase(
             f"stage.named_command_{name}",
             rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
-            rf"(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
+            # (\b: not the end of a word, an upper-case "EMAIL REJECTED")
+            rf"\b(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
             rf"\[(?-i:{command})\]",
             stage,
         )

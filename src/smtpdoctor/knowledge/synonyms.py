@@ -1,0 +1,355 @@
+"""The same causes in the other words MTAs and vendors use for them (issue 10).
+
+The tables elsewhere hold each cause in the words the corpus rows showed:
+"Relay access denied", "User unknown", "Connection timed out". The held-back
+lines missed mostly where a text said a known cause in other words: "Relaying
+refused", "Unknown mailbox", "Connection time-out", "SSL required". The
+line harness (tests/unit/test_line_variants.py) varies the tune lines' words
+by cause family; the phrasings here close the families it showed open,
+each for the whole family (the refusal verbs rejected / refused / denied /
+blocked alike, the recipient nouns mailbox / account / recipient / address
+alike), never for one text.
+
+* :data:`SYNONYM_PATTERNS`: placed after the providers', MTAs', libraries'
+  and languages' own phrases and before the generic table, so a provider's
+  documented phrase still decides first, and these outrank the generic
+  reading of a code (``550 5.7.1 Unknown mailbox`` is a recipient, whatever
+  5.7.1 says) and the generic "Service unavailable" a block list's words
+  follow.
+  Also a few receiving-side log lines a collection of the SIEM rulesets' own
+  samples showed unknown (a block list's lookup error, Sendmail's greet_pause,
+  sender-verification milters, Exim's lost connections, Postfix's address
+  syntax warnings).
+* :data:`SYNONYM_STAGES`: the stage a recipient's refusal states, read before
+  the generic DNS phrase its reason ("Host not found") would give.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["SYNONYM_PATTERNS", "SYNONYM_STAGES"]
+
+_C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+
+# A refusal verb, as the MTAs and vendors vary it.
+_REFUSED = r"(?:rejected|refused|denied|blocked)"
+# A mailbox noun that is not the sender's. ("Addressee unknown" stays the weak
+# class word of wording.py: a specific enhanced code outranks it, tested.)
+_WHO = r"(?:mail-?box|recipient|account|e-?mail address|destination address)"
+
+SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "synonyms.relay_refused",
+        # ("Relay(ing) denied" and "not permitted" are the generic table's, which
+        # weighs them against a login the same text asks for.)
+        r"\b(?:mail |routed address )?relay(?:ing)?(?: access)? (?:is |was )?"
+        r"(?:rejected|refused|blocked)\b",
+        _C.POLICY_REJECTION,
+        "The server refused to relay: it is not responsible for the recipient's domain and "
+        "does not trust the sender to relay through it.",
+        "Mail was sent to the wrong server (not the recipient domain's MX), or the client "
+        "did not authenticate to its own relay.",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.sender_refused",
+        # "Sender address rejected" is wording.py's (and Postfix's prefix, whose
+        # reason decides); weak, like it: a specific code (5.1.8, the sender's
+        # domain) says more.
+        r"\b(?:envelope )?sender(?: address)? (?:is |was )?(?:refused|denied|blocked)\b(?!:)|"
+        r"\benvelope sender (?:is |was )?rejected\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the sender address (MAIL FROM).",
+        "The sender or its domain is on the receiver's block list, fails its checks, or "
+        "is not allowed for this client.",
+        hint=_S.MAIL_FROM,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.message_refused_by_policy",
+        rf"\b(?:message|e-?mail|mail)(?: was| has been| is)? {_REFUSED}"
+        r" (?:due to|because of|by|for) (?:local |security |content |our |the |site )?"
+        r"(?:polic(?:y|ies)|content filter|spam filter)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message by its policy (content or security rules).",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.client_refused",
+        rf"\baccess from (?:ip )?(?:address )?\[?[0-9a-f.:]+\]? (?:is |was )?{_REFUSED}\b|"
+        rf"\byour access to [\w -]{{1,60}} has been {_REFUSED}\b|"
+        rf"\b{_REFUSED} for security reasons\b|\benvelope {_REFUSED}\b|"
+        # a block list named after the verb (Postfix says "blocked using"; others vary it)
+        rf"\bClient host \[?[^\]\s]*\]? {_REFUSED} using\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refuses this client (its IP, its reputation or a block list).",
+        "The sending IP is on a block list or has a poor reputation with the receiver.",
+        retry=False,
+    ),
+    pattern(
+        "synonyms.credentials_refused",
+        # A login's words before a recipient's: "invalid account or password".
+        r"\b(?:invalid|incorrect|wrong|bad|unknown) (?:account|user(?: ?name)?|login|e-?mail)"
+        r"(?: name)? (?:or|and|/) password\b",
+        _C.AUTHENTICATION,
+        "The server refused the login: the user name or the password is wrong.",
+        "A mistyped or changed password, or an account that needs an app password.",
+        hint=_S.AUTH,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.sender_not_owned",
+        # Postfix's reject_sender_login_mismatch under another server's prefix
+        r"\b(?:rejected|refused|denied): not owned by user\b",
+        _C.POLICY_REJECTION,
+        "The server refused the sender address: the logged-in user may not send as it.",
+        "The client logs in as one user and sends as an address that user does not own.",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.recipient_unknown",
+        rf"(?<!sender )(?<!from )\b(?:unknown|invalid|non-?existent|nonexisting) {_WHO}\b"
+        r"(?! or password| name or password)|"
+        rf"(?<!sender )(?<!from )\b{_WHO}(?: name)? (?:is )?(?:unknown|not found|"
+        r"does(?: not|n't) exist)\b|\bno such account\b|"
+        r"\bnon-?existent user\b|\bnonexisting user\b",
+        _C.RECIPIENT,
+        "The recipient address does not exist at the receiving server.",
+        "A typo in the address, or a mailbox that was removed.",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.mailbox_storage",
+        r"\b(?:mail-?box|inbox|account|user'?s?(?: disk)?) (?:storage|disk space|size)"
+        r" (?:quota |limit )?(?:exceeded|reached|full)\b|\bstorage quota (?:exceeded|reached)\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full.",
+        hint=_S.RCPT_TO,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.connect_timeout",
+        # "Connection timed out" in other words, where it is the connect's.
+        r"connect to \S+: (?:Connection|Operation) time-?out\b|\bConnection time-?out with\b|"
+        r"\b(?:outbound )?connection time-?out to \S+:\d+|"
+        r"\bConnection time-?out\b(?! (?:exceeded|while|after|waiting|during|on|in)\b)",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server timed out: packets were dropped on the way.",
+        "Outbound SMTP is blocked where the sender runs (cloud providers and ISPs "
+        "do this by default).",
+        "The destination's firewall silently drops this sender, or the host is down.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "synonyms.session_timeout",
+        r"\btime-out\b",
+        _C.NETWORK_TIMEOUT,
+        "The connection was up, but the other side stopped answering until a timeout expired.",
+        permanence=_T,
+        retry=True,
+        kind="connection_drop",
+    ),
+    pattern(
+        "synonyms.tls_required",
+        r"\b(?:SSL|SSL/TLS|TLS/SSL) (?:is )?required\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server requires the session to be encrypted with STARTTLS first, and the "
+        "client did not do it.",
+        "The sending side has TLS switched off.",
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.handshake_error",
+        r"\b(?:TLS|SSL|SSL/TLS) handshake (?:error|failure)\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake failed: the two sides could not agree on a protocol version or "
+        "cipher, or one side aborted it.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.service_not_available",
+        # ("Service unavailable - try again later" in wording.py, in other words)
+        r"\bService (?:temporarily )?not available\W{1,3}(?:please )?try (?:again )?later\b|"
+        r"\bService (?:temporarily )?(?:not available|unavailable)\W{1,3}(?:please )?"
+        r"(?:retry later|try later)\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server is not taking mail at the moment.",
+        "Overload, maintenance, or a backend it depends on is down.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.address_domain_unknown",
+        # Postfix's reject_unknown_*_domain in its older and newer words, and
+        # other servers' words for a domain that does not resolve.
+        r"\b(?:Sender|Recipient) address rejected: (?:(?:Host|Host or domain name) not found|"
+        r"Domain (?:does not|doesn't) exist|unroute?able (?:mail )?domain)\b|"
+        r"\bHelo command rejected: (?:Host or domain name not found|unroute?able domain)\b",
+        _C.DNS_RESOLUTION,
+        "The receiver could not find the address's domain in DNS.",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.bare_refusal",
+        # A reply whose whole text is the verb ("554 Denied."), maybe with the
+        # server's id after it (wording.py has "Rejected" alone).
+        r"\b[45]\d\d[ -](?:Refused|Denied|Blocked)\.?\s*$|"
+        r"\b[45]\d\d[ -](?:Rejected|Refused|Denied|Blocked)\.?\s*[(\[][^()\[\]]*[)\]]\s*$",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message by its rules without saying which.",
+        "A content or reputation filter, or a rule on the sender or its headers.",
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.unroutable_domain",
+        r"\bunroute?able (?:mail )?domain\b",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain cannot be routed: DNS has no usable MX or address for it.",
+        "A typo in the domain, or a domain whose DNS is broken or expired.",
+        stage=_S.DNS,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.connect_refused_actively",
+        # Windows' words for ECONNREFUSED, as Sendmail and PHP libraries pass them on.
+        r"\bconnection (?:was )?actively refused\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection was actively refused: nothing listens on the port there, or "
+        "a firewall rejects this sender.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "synonyms.sending_limit",
+        # A sending quota in other words (a 5.4.5 beside it says congestion; the
+        # words say the sender's own quota).
+        r"\bsending (?:quota|limit) (?:exceeded|reached)\b|"
+        r"\b(?:daily|hourly) (?:sending |message )?(?:quota|limit) (?:exceeded|reached)\b",
+        _C.RATE_LIMITED,
+        "A sending quota was reached (per hour or day); it resets with time.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.connection_limit",
+        r"\b(?:connection|concurrency) limit (?:exceeded|reached)\b|"
+        r"\btoo many (?:concurrent|simultaneous|parallel) (?:connections|sessions)\b",
+        _C.RATE_LIMITED,
+        "The receiving server limits how many connections it takes from this client at once.",
+        "Too many deliveries in parallel to one server; lower the destination's concurrency limit.",
+        permanence=_T,
+        retry=True,
+    ),
+    # --- receiving-side log lines the tables did not know (session 6's collection) ---
+    pattern(
+        "synonyms.dnsbl_lookup_error",
+        # The receiver's own query of a block list failed: a DNS fault, no listing.
+        r"\b(?:RBL|DNSBL|RHSBL) lookup (?:error|failed|failure)\b",
+        _C.DNS_RESOLUTION,
+        "The receiving server could not query a DNS block list (its resolver failed or "
+        "the list's zone does not answer); no listing was found.",
+        "A retired block list still configured, or the receiver's resolver is down.",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.illegal_sender_syntax",
+        r"\bIllegal address syntax from \S+ in MAIL command\b",
+        _C.POLICY_REJECTION,
+        "The server refused the sender address: its syntax is not valid (RFC 5321 §4.1.2).",
+        "A client or spam tool that sends a malformed MAIL FROM address.",
+        stage=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.illegal_recipient_syntax",
+        r"\bIllegal address syntax from \S+ in RCPT command\b",
+        _C.RECIPIENT,
+        "The server refused the recipient address: its syntax is not valid (RFC 5321 §4.1.2).",
+        stage=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.pregreeting_traffic",
+        # Sendmail's greet_pause: the client spoke before the greeting.
+        r"\brejecting commands from [^\n]{0,120}?due to pre-greeting traffic\b",
+        _C.POLICY_REJECTION,
+        "The client sent commands before the server's greeting; the server refuses them "
+        "(a spam tool's shortcut, RFC 5321 §4.3.1).",
+        stage=_S.GREETING,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.sender_check_tempfailed",
+        # smf-sav and other sender-verification milters
+        r"\bsender (?:address )?(?:check|verification) tempfailed\b",
+        _C.POLICY_REJECTION,
+        "The receiver's sender verification could not reach the sender's domain; it "
+        "defers the mail until it can.",
+        hint=_S.MAIL_FROM,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.sender_check_failed",
+        r"\bsender (?:address )?(?:check|verification) failed\b",
+        _C.POLICY_REJECTION,
+        "The receiver's sender verification found the sender address undeliverable.",
+        "A forged or mistyped envelope sender, or a sender domain that refuses probes.",
+        hint=_S.MAIL_FROM,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.exim_connection_lost",
+        r"\bSMTP connection from [^\n]{0,160}? lost\b",
+        _C.CONNECTION_DROPPED,
+        "The client's connection was lost in the middle of the session.",
+        "The client gave up (a scanner, or a timeout on its side), or the network cut it.",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+)
+
+SYNONYM_STAGES: tuple[StagePhrase, ...] = (
+    # A structured log's event named after the command that failed (maddy's
+    # "smtp: RCPT error", "MAIL FROM error").
+    stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
+    stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
+    # Other servers' prefix for a recipient's refusal (Postfix's own
+    # "Recipient address rejected:" is read further on).
+    stage_phrase(
+        "stage.recipient_prefix",
+        # (not Postfix's own: the bounce corpus does not read it as a stated stage)
+        r"\b(?:Recipient|RCPT) (?:rejected|refused|denied):|"
+        r"\bRecipient address (?:refused|denied):",
+        _S.RCPT_TO,
+    ),
+    # (A sender's is left to the line: Postfix logs it under "RCPT from" by default.)
+    stage_phrase(
+        "stage.recipient_domain_unknown",
+        r"\bRecipient address rejected: (?:Host|Host or domain name) not found\b|"
+        r"\bRecipient address rejected: (?:No such domain|Domain (?:does not|doesn't) exist|"
+        r"unroute?able (?:mail )?domain)\b",
+        _S.RCPT_TO,
+    ),
+)

@@ -1,0 +1,872 @@
+"""The same cause in other words and other log shapes gives the same answer (issue 10).
+
+The held-back lines miss mostly where a text words a known cause in a way
+the tune lines did not (another MTA's or vendor's words for the same thing),
+or arrives in a log shape they did not show. This harness takes the tune
+rows of ``tests/data/replies/lines.jsonl`` that the classifier gets right
+(category and stage) and varies each two ways:
+
+- **wording**: a phrase of a cause family replaced by another phrase that
+  means the same cause, as other MTAs and vendors word it (refused /
+  rejected / denied / blocked; user / mailbox / recipient / address unknown,
+  does not exist, not found, no such; over quota / mailbox full / storage
+  exceeded; timed out / timeout; TLS / SSL; handshake failed / failure /
+  error; certificate verify / verification / validation failed; rate limit /
+  throttled / too many; message too large / size limit; ...), plus
+  structure (the recipient's address after the code, a host name and queue
+  id appended, the enhanced code moved to the end as qmail and others write
+  it). A family applies only to rows of the category whose meaning it keeps,
+  and only where its phrase is not part of a wider term (``Connection
+  refused`` is a TCP verdict, not a policy word);
+- **shape**: a one-line row as the log tooling around an MTA or an
+  application delivers it: the rsyslog traditional and high-precision
+  headers, an unpadded day, RFC 3164 with a priority, RFC 5424, FreeBSD's
+  ``<mail.info>`` priority tag, journalctl's short-precise and JSON output,
+  docker compose's ``name  | `` prefix and docker's json-file record,
+  Kubernetes' CRI line and ``kubectl logs --timestamps``, an application's
+  JSON (ECS) record and logfmt line, and the CSV that Windows' Event Viewer
+  saves. A row with a syslog header keeps its program tag and message; a row
+  with Exim's own timestamp keeps its message under an ``exim[pid]`` tag;
+  any other row is an application's message.
+
+Each variant keeps the original row's meaning, so its expectation is the
+original row's category and stage. Never reads held-back rows: only
+``"split": "tune"`` rows are taken.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.diagnosis import classify
+from smtpdoctor.evidence.records import unrecord
+
+_LINES = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
+
+
+def _tune_rows() -> list[dict[str, str]]:
+    rows = [json.loads(line) for line in _LINES.read_text("utf-8").splitlines() if line]
+    return [r for r in rows if r["split"] == "tune"]
+
+
+def _right(text: str, row: dict[str, str]) -> tuple[bool, bool]:
+    c = classify(text)
+    return c.category.value == row["category"], c.stage.value == row["stage"]
+
+
+# --- wording ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Family:
+    """Phrases that say one cause; ``categories`` the rows whose meaning they keep."""
+
+    name: str
+    pattern: re.Pattern[str]
+    alternatives: tuple[str, ...]
+    categories: frozenset[str]
+
+
+def _family(name: str, pattern: str, alternatives: tuple[str, ...], *categories: str) -> Family:
+    return Family(name, re.compile(pattern, re.IGNORECASE), alternatives, frozenset(categories))
+
+
+_NOUN = r"(?:user|mailbox|recipient|account|address|e-?mail address)"
+
+FAMILIES = (
+    # A refusal verb (not TCP's "connection refused", not "access denied" of a login),
+    # outside the MTAs' fixed log frames (Postfix's "refused to talk to me", Exim's
+    # "rejected RCPT", "rejected after DATA"), which no other wording replaces.
+    _family(
+        "refusal-verb",
+        r"(?<!connection )(?<!access )(?<!Helo command )\b(?:rejected|refused|denied|blocked)\b"
+        r"(?! to talk)(?! (?:RCPT|MAIL|after|EHLO|HELO|connection|VRFY)\b)",
+        ("rejected", "refused", "denied", "blocked"),
+        "policy_rejection",
+    ),
+    _family(
+        "unknown-recipient",
+        rf"\b{_NOUN}(?: name)? (?:unknown|does not exist|doesn't exist|not found|invalid)\b"
+        rf"|\b(?:unknown|invalid|no such) {_NOUN}\b",
+        (
+            "user unknown",
+            "mailbox does not exist",
+            "recipient not found",
+            "no such user",
+            "invalid recipient",
+            "unknown mailbox",
+            "address does not exist",
+            "account not found",
+        ),
+        "recipient",
+    ),
+    _family(
+        "mailbox-full",
+        r"\b(?:over quota|quota exceeded|mailbox (?:is )?full|insufficient (?:disk |storage )?space"
+        r"|not enough (?:storage )?space|storage (?:quota )?exceeded)\b",
+        (
+            "mailbox full",
+            "over quota",
+            "quota exceeded",
+            "mailbox storage exceeded",
+            "mailbox is full",
+        ),
+        "recipient",
+    ),
+    # (not in a program's own identifiers: Go's "i/o timeout", Erlang's ":timeout",
+    # JavaMail's "timeout 30000")
+    _family(
+        "timeout",
+        r"(?<!i/o )(?<!:)\b(?:timed out|timeout)\b(?! -?\d)",
+        ("timed out", "timeout", "time-out"),
+        "network_timeout",
+        "firewall_block",
+    ),
+    # SSL for TLS and back, as a word (not OpenSSL, SSL_accept, TLSv1.2), outside
+    # fixed frames: Exim's "TLS error on connection", "TLS session", PHP's "SSL:".
+    _family(
+        "tls-word",
+        r"(?<![\w/])(?<!crypto\(\): )(?:TLS|SSL)(?![\w/.:-])"
+        r"(?! error on connection| session| is required, but)",
+        ("TLS", "SSL", "SSL/TLS"),
+        "tls_handshake_failure",
+        "tls_certificate",
+        "starttls_unavailable",
+    ),
+    _family(
+        "handshake",
+        r"\bhandshake (?:failed|failure|error)\b",
+        ("handshake failed", "handshake failure", "handshake error"),
+        "tls_handshake_failure",
+        "tls_certificate",
+    ),
+    _family(
+        "certificate-check",
+        # (not Exim's own "(certificate verification failed)", nor OpenSSL's error string)
+        r"(?<!\()(?<!SSL routines::)\bcertificate (?:verify|verification|validation) failed\b",
+        (
+            "certificate verify failed",
+            "certificate verification failed",
+            "certificate validation failed",
+        ),
+        "tls_certificate",
+    ),
+    _family(
+        "rate",
+        r"\b(?:rate limited|rate limit exceeded|rate-limited|throttled|too many (?:messages|mails"
+        r"|emails|connections))\b",
+        ("rate limited", "rate limit exceeded", "throttled", "too many messages"),
+        "rate_limited",
+    ),
+    _family(
+        "size",
+        r"\b(?:message (?:is )?too (?:large|big)|message size exceeds [\w ]*?limit"
+        r"|size limit exceeded|message size exceeds fixed maximum message size)\b",
+        (
+            "message too large",
+            "message too big",
+            "size limit exceeded",
+            "message size exceeds fixed maximum message size",
+        ),
+        "message_size",
+    ),
+    _family(
+        "relay",
+        r"\b(?:relay access denied|relaying denied|relay not permitted|relaying not allowed"
+        r"|relay denied|relaying not permitted|relay not allowed)\b",
+        (
+            "Relay access denied",
+            "relaying denied",
+            "relay not permitted",
+            "relaying not allowed",
+        ),
+        "policy_rejection",
+    ),
+    _family(
+        "spam-verdict",
+        r"\b(?:identified|classified|detected|considered|flagged|marked) as spam\b",
+        ("identified as spam", "classified as spam", "detected as spam", "considered spam"),
+        "policy_rejection",
+    ),
+    _family(
+        "auth-failed",
+        r"\bauthentication (?:failed|unsuccessful|failure)\b",
+        ("authentication failed", "authentication unsuccessful", "authentication failure"),
+        "authentication",
+    ),
+    _family(
+        "credentials",
+        r"\b(?:invalid|incorrect|bad) (?:credentials|username or password|login or password)\b",
+        ("invalid credentials", "incorrect username or password", "bad credentials"),
+        "authentication",
+    ),
+    _family(
+        "dropped",
+        r"\b(?:lost connection|connection lost|connection reset by peer|connection closed by"
+        r" (?:remote host|peer|foreign host)|connection unexpectedly closed)\b",
+        (
+            "lost connection",
+            "connection reset by peer",
+            "connection closed by remote host",
+            "connection unexpectedly closed",
+        ),
+        "connection_dropped",
+    ),
+    _family(
+        "unavailable",
+        r"\b(?:service (?:temporarily )?unavailable|service not available)\b",
+        ("service unavailable", "service temporarily unavailable", "service not available"),
+        "service_unavailable",
+    ),
+    _family(
+        "host-not-found",
+        r"\b(?:host not found|host or domain name not found|name or service not known"
+        r"|domain not found|no such domain)\b",
+        ("host not found", "Host or domain name not found", "no such domain"),
+        "dns_resolution",
+    ),
+)
+
+
+# The second round's families (session 6): more causes, more of their usual words.
+FAMILIES_2 = (
+    _family(
+        "blocklist",
+        r"\b(?:is |was )?(?:listed (?:in|on|at|by)|(?:black|block)listed (?:in|on|at|by)|"
+        r"found in)(?= (?:the |a )?(?:[\w.-]*(?:spamhaus|spamcop|sorbs|barracuda|uceprotect)"
+        r"|DNSBL|RBL|block ?list|black ?list))",
+        ("listed in", "listed on", "blocklisted by", "blacklisted at", "found in"),
+        "policy_rejection",
+    ),
+    _family(
+        "spf-failed",
+        r"\bSPF (?:check )?(?:failed|fail|failure|validation failed)\b|\bfailed SPF(?: check)?\b",
+        ("SPF check failed", "SPF validation failed", "failed SPF", "SPF fail"),
+        "policy_rejection",
+    ),
+    _family(
+        "ptr",
+        r"\bcannot find your hostname\b|\bno reverse DNS\b|\breverse DNS (?:lookup )?failed\b"
+        r"|\bno PTR record\b|\b(?:has )?no rDNS\b",
+        (
+            "cannot find your hostname",
+            "no reverse DNS",
+            "reverse DNS lookup failed",
+            "no PTR record",
+        ),
+        "dns_ptr_mismatch",
+    ),
+    _family(
+        "auth-required",
+        # (not .NET's fixed "or the client was not authenticated")
+        r"\b(?:authentication|SMTP AUTH|auth) (?:is )?required\b|\bmust authenticate\b"
+        r"|\bplease authenticate(?: first)?\b|(?<!client was )\bnot authenticated\b",
+        (
+            "authentication required",
+            "authentication is required",
+            "SMTP AUTH required",
+            "must authenticate first",
+        ),
+        "authentication",
+    ),
+    _family(
+        "mailbox-disabled",
+        r"\b(?:mailbox|account|user)(?: account)? (?:is |has been )?(?:disabled|inactive|"
+        r"suspended|deactivated)\b",
+        (
+            "mailbox disabled",
+            "account is disabled",
+            "mailbox inactive",
+            "account suspended",
+            "mailbox has been deactivated",
+        ),
+        "recipient",
+    ),
+    _family(
+        "size-limit",
+        r"\b(?:exceeds (?:the )?(?:maximum|max) (?:message )?size|message size limit exceeded"
+        r"|message exceeds (?:the )?size limit|size exceeds (?:the )?limit)\b",
+        (
+            "exceeds maximum message size",
+            "message size limit exceeded",
+            "message exceeds the size limit",
+        ),
+        "message_size",
+    ),
+    _family(
+        "refused-connect",
+        r"\bConnection refused\b|\bconnection (?:was )?actively refused\b",
+        ("Connection refused", "connection actively refused"),
+        "firewall_block",
+    ),
+    _family(
+        "unroutable",
+        r"\b(?:Host|Domain) not found\b|\bno such domain\b|\bdomain (?:does not|doesn't) exist\b"
+        r"|\bunrouteable (?:mail )?domain\b|\bunroutable (?:mail )?domain\b",
+        ("Host not found", "domain does not exist", "unrouteable domain", "no such domain"),
+        "dns_resolution",
+    ),
+    _family(
+        "connection-limit",
+        r"\btoo many (?:concurrent |simultaneous )?connections\b|\bconnection limit (?:exceeded|"
+        r"reached)\b",
+        (
+            "too many connections",
+            "too many concurrent connections",
+            "connection limit exceeded",
+        ),
+        "rate_limited",
+    ),
+    _family(
+        "spam-word",
+        r"\b(?:suspected spam|spam detected|looks like spam|appears to be spam|"
+        r"message (?:is |was )?spam)\b",
+        ("suspected spam", "spam detected", "looks like spam", "appears to be spam"),
+        "policy_rejection",
+    ),
+    _family(
+        "dmarc",
+        r"\bDMARC (?:policy|check|validation|verification) (?:failed|failure|violation)\b"
+        r"|\bfailed DMARC\b|\bDMARC reject(?:ion)?\b",
+        ("DMARC check failed", "DMARC policy violation", "failed DMARC", "DMARC validation failed"),
+        "policy_rejection",
+    ),
+)
+
+
+# The third round's families: greylisting, quotas, content and virus verdicts, TLS
+# ciphers and certificates, DNS faults, a busy server.
+FAMILIES_3 = (
+    _family(
+        "greylist",
+        r"\bgreylist(?:ed|ing)(?: in action| in effect| active)?\b|\bgrey-listed\b",
+        ("greylisted", "greylisting in action", "greylisting in effect"),
+        "policy_rejection",
+    ),
+    _family(
+        "sending-quota",
+        r"\b(?:daily|hourly) (?:sending |message |user sending )?(?:quota|limit)"
+        r" (?:exceeded|reached)|\bsending (?:quota|limit) (?:exceeded|reached)\b",
+        ("daily sending quota exceeded", "daily sending limit reached", "sending limit exceeded"),
+        "rate_limited",
+    ),
+    _family(
+        "virus",
+        r"\b(?:virus|malware) (?:was |has been )?(?:found|detected)\b|\binfected with\b",
+        ("virus found", "virus detected", "malware detected"),
+        "policy_rejection",
+    ),
+    _family(
+        "cipher",
+        r"\bno shared cipher\b|\bno cipher suites in common\b|\bno common cipher\b",
+        ("no shared cipher", "no cipher suites in common", "no common cipher"),
+        "tls_handshake_failure",
+    ),
+    _family(
+        "cert-expired",
+        # (not Go's fixed "x509: certificate has expired or is not yet valid")
+        r"(?<!x509: )\bcertificate (?:has )?expired\b|\bexpired certificate\b",
+        ("certificate has expired", "certificate expired", "expired certificate"),
+        "tls_certificate",
+    ),
+    _family(
+        "cert-name",
+        r"\b(?:certificate|host ?name) (?:name )?mismatch\b"
+        r"|\bdoes(?: not|n't) match (?:the )?host ?name\b",
+        ("hostname mismatch", "certificate name mismatch", "does not match the host name"),
+        "tls_certificate",
+    ),
+    _family(
+        "self-signed",
+        r"\bself[- ]signed certificate(?: in certificate chain)?\b",
+        ("self-signed certificate", "self signed certificate in certificate chain"),
+        "tls_certificate",
+    ),
+    _family(
+        "dns-temp",
+        r"\bTemporary failure in name resolution\b|\bDNS (?:lookup|query) (?:failed|failure)\b"
+        r"|\bDNS timeout\b",
+        ("Temporary failure in name resolution", "DNS lookup failed", "DNS query failed"),
+        "dns_resolution",
+    ),
+    _family(
+        "busy",
+        r"\b(?:server|system|service) (?:is )?(?:too )?busy\b|\boverloaded\b",
+        ("server busy", "system is busy", "server overloaded"),
+        "service_unavailable",
+    ),
+)
+
+
+# The fourth round's families: the prefix a server puts before its reason.
+FAMILIES_4 = (
+    _family(
+        "recipient-prefix",
+        r"\bRecipient address rejected:",
+        ("RCPT rejected:", "Recipient rejected:", "Recipient address refused:"),
+        "recipient",
+        "policy_rejection",
+        "dns_resolution",
+    ),
+    _family(
+        "try-later",
+        r"\b(?:please )?try again later\b|\bplease retry later\b|\btry later\b",
+        ("try again later", "please retry later", "try later"),
+        "service_unavailable",
+        "rate_limited",
+        "policy_rejection",
+    ),
+    _family(
+        "local-error",
+        r"\blocal error in processing\b|\blocal problem\b|\binternal (?:server )?error\b"
+        r"|\btemporary local problem\b",
+        ("local error in processing", "internal server error", "temporary local problem"),
+        "service_unavailable",
+    ),
+    _family(
+        "sender-prefix",
+        r"\bSender address rejected:",
+        ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
+        "policy_rejection",
+        "authentication",
+        "dns_resolution",
+    ),
+)
+
+
+def _like(found: str, alternative: str) -> str:
+    """The alternative in the found phrase's case (UPPER, Capitalised, as written)."""
+    if found.isupper() and len(found) > 3:
+        return alternative.upper()
+    if found[:1].isupper() and alternative[:1].islower():
+        return alternative[:1].upper() + alternative[1:]
+    return alternative
+
+
+# A bare reply: basic code, optional enhanced code, the text.
+_BARE = re.compile(r"^([45]\d\d)([ -])(?:([245]\.\d{1,3}\.\d{1,3}) )?(\S.*)$", re.DOTALL)
+
+
+def _structure(row: dict[str, str]) -> list[tuple[str, str]]:
+    """Structural variants: where the code stands, what an MTA adds around the text."""
+    text = row["text"]
+    out = [("host-and-queue-id", f"{text} (mx3.example.net, queue 4F1A2B3C4D)")]
+    m = _BARE.match(text)
+    if m is not None and "\n" not in text:
+        code, _, enhanced, rest = m.groups()
+        if enhanced and not re.search(r"[(\[]#?\d\.\d", rest):
+            out.append(("enhanced-code-at-end", f"{code} {rest} (#{enhanced})"))
+        # A structured log that keeps the reply's parts in fields (maddy's).
+        fields = {"msg_id": "4f1a2b3c", "smtp_code": int(code), "smtp_msg": rest}
+        if enhanced:
+            fields["smtp_enchcode"] = enhanced
+        out.append(("code-in-json-fields", f"remote: delivery failed\t{json.dumps(fields)}"))
+        # Servers that write their text in one case (old gateways shout).
+        out.append(
+            ("text-upper-case", f"{code} {enhanced + ' ' if enhanced else ''}{rest.upper()}")
+        )
+        out.append(
+            ("text-lower-case", f"{code} {enhanced + ' ' if enhanced else ''}{rest.lower()}")
+        )
+        if row["category"] == "recipient" and "@" not in rest:
+            out.append(
+                (
+                    "address-after-code",
+                    f"{code} {enhanced + ' ' if enhanced else ''}<jo@example.org>: {rest}",
+                )
+            )
+    return out
+
+
+def _wordings(row: dict[str, str]) -> list[tuple[str, str]]:
+    text = row["text"]
+    out: list[tuple[str, str]] = []
+    for fam in (*FAMILIES, *FAMILIES_2, *FAMILIES_3, *FAMILIES_4):
+        if row["category"] not in fam.categories:
+            continue
+        m = fam.pattern.search(text)
+        if m is None:
+            continue
+        for alt in fam.alternatives:
+            new = _like(m.group(0), alt)
+            if new.lower() != m.group(0).lower():
+                out.append((fam.name, text[: m.start()] + new + text[m.end() :]))
+    return out + _structure(row)
+
+
+# --- shapes -----------------------------------------------------------------------------
+
+_SYSLOG = re.compile(
+    r"^(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*)"
+    r"(?: <[a-z]+\.[a-z]+>)? (\S+) ([\w./-]+)(?:\[(\d+)\])?: (.*)$"
+)
+_EXIM_NATIVE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})?(?: \[\d+\])? (.*)$"
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a shape renders: the program, its pid, the message."""
+
+    program: str
+    pid: str
+    message: str
+
+    @property
+    def tag(self) -> str:
+        return f"{self.program}[{self.pid}]"
+
+
+def _entry(row: dict[str, str]) -> Entry | None:
+    text = row["text"]
+    if "\n" in text:
+        return None
+    # (Exim's own "date time id ..." first: its message id would pass for a host.)
+    m = _EXIM_NATIVE.match(text)
+    if m is not None and "exim" in row["mta"]:
+        return Entry("exim", "1234", m.group(1))
+    m = _SYSLOG.match(text)
+    if m is not None:
+        return Entry(m.group(2), m.group(3) or "1234", m.group(4))
+    return Entry("app", "4242", text)
+
+
+def _traditional(e: Entry) -> str:
+    return f"Dec  5 10:00:00 mail {e.tag}: {e.message}"
+
+
+def _csv(fields: tuple[str, ...]) -> str:
+    """One record as Event Viewer's "Save as CSV" writes it (quotes doubled)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
+SHAPES: dict[str, Callable[[Entry], str]] = {
+    "rsyslog-traditional": _traditional,
+    "unpadded-day": lambda e: f"Mar 7 02:09:33 mail {e.tag}: {e.message}",
+    "rsyslog-iso": lambda e: f"2026-12-05T10:00:00.123456+01:00 mail {e.tag}: {e.message}",
+    "rfc3164-pri": lambda e: f"<22>Dec  5 10:00:00 mail {e.tag}: {e.message}",
+    "rfc5424": lambda e: f"<22>1 2026-12-05T10:00:00.123Z mail {e.program} {e.pid} - - {e.message}",
+    "freebsd-priority": lambda e: f"Dec  5 10:00:00 <mail.info> mail {e.tag}: {e.message}",
+    "journal-short-precise": lambda e: f"Dec 05 10:00:00.123456 mail {e.tag}: {e.message}",
+    "journal-json": lambda e: json.dumps(
+        {
+            "__REALTIME_TIMESTAMP": "1796464800123456",
+            "_HOSTNAME": "mail",
+            "SYSLOG_IDENTIFIER": e.program,
+            "_PID": e.pid,
+            "PRIORITY": "6",
+            "MESSAGE": e.message,
+        }
+    ),
+    "docker-compose": lambda e: f"mailserver-1  | {_traditional(e)}",
+    "docker-json-file": lambda e: json.dumps(
+        {"log": _traditional(e) + "\n", "stream": "stdout", "time": "2026-12-05T10:00:00.1Z"}
+    ),
+    "kubernetes-cri": lambda e: f"2026-12-05T10:00:00.123456789Z stdout F {_traditional(e)}",
+    # (A container's own output: a syslog line where the MTA logs through syslog.)
+    "kubectl-timestamps": lambda e: (
+        f"2026-12-05T10:00:00.123456789Z {e.message if e.program == 'app' else _traditional(e)}"
+    ),
+    "ecs-json": lambda e: json.dumps(
+        {
+            "@timestamp": "2026-12-05T10:00:00.123Z",
+            "log.level": "error",
+            "process.name": e.program,
+            "message": e.message,
+        }
+    ),
+    "logfmt": lambda e: (
+        f"time=2026-12-05T10:00:00Z level=error app={e.program} msg={json.dumps(e.message)}"
+    ),
+    "windows-event-csv": lambda e: _csv(
+        ("Error", "12/5/2026 10:00:00 AM", e.program, "1000", "None", e.message)
+    ),
+}
+
+
+def _shapes(row: dict[str, str], index: int, per_row: int = 5) -> list[tuple[str, str]]:
+    """``per_row`` shapes per row, rotating so that every shape meets every kind of row."""
+    e = _entry(row)
+    if e is None:
+        return []
+    names = list(SHAPES)
+    chosen = [names[(index * per_row + k) % len(names)] for k in range(per_row)]
+    return [(name, SHAPES[name](e)) for name in chosen]
+
+
+# --- scoring ----------------------------------------------------------------------------
+
+
+def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
+    """Per family or shape: [category right, stage right, variants]; and the misses."""
+    scores: dict[str, list[int]] = {}
+    misses: list[str] = []
+    for index, row in enumerate(_tune_rows()):
+        if _right(row["text"], row) != (True, True):
+            continue  # only rows the classifier gets right: the variant tests robustness
+        variants = _wordings(row) if kind == "wording" else _shapes(row, index)
+        for name, text in variants:
+            cat, stage = _right(text, row)
+            for key in (name, "all"):
+                s = scores.setdefault(key, [0, 0, 0])
+                s[0] += cat
+                s[1] += stage
+                s[2] += 1
+            if not (cat and stage):
+                c = classify(text)
+                misses.append(
+                    f"{name}: {text[:160]!r} -> {c.category.value}/{c.stage.value},"
+                    f" want {row['category']}/{row['stage']}"
+                )
+    return scores, misses
+
+
+# Variants right (category, stage) of all. Before any change for the harness (the
+# engine of commit c9ff13d, this harness with both rounds' families): wording
+# 3239/3364 and 3257/3364, shape 4136/4160 and 4139/4160. After the log pipelines'
+# records (evidence/records.py) and the synonym classes (knowledge/synonyms.py):
+# wording 3347 and 3332, shape 4160 and 4160 (docs/explain.md, "Session 6: the
+# lines' wording and shapes").
+# With the SIEM rulesets' collection's 24 tune rows and its classes: wording
+# 3385/3402 and 3370/3402, shape 4280/4280 and 4280/4280. With the third round's
+# families (before its one class, a sending limit in other words: 3422/3445 and
+# 3410/3445): wording 3425/3443 and 3409/3443.
+# With a structured log's reply fields (maddy's smtp_code/smtp_enchcode/smtp_msg;
+# 200/206 and 201/206 of those variants before they were put back together on a
+# line of their own): wording 3630/3649 and 3614/3649.
+# With the fourth round's families (the prefix before a server's reason): wording
+# 3774/3805 and 3770/3805.
+# With "try again later" and local errors in other words (3844/3886 and 3849/3886
+# before "retry later" and "try later" read as the server's state): 3853 and 3849.
+FLOORS = {"wording": (3853, 3849), "shape": (4280, 4280)}
+
+
+@pytest.mark.parametrize("kind", ["wording", "shape"])
+def test_line_variants_agree(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    scores, misses = _score(kind)
+    with capsys.disabled():
+        for name, (cat, stage, n) in sorted(scores.items()):
+            print(f"\nline variants ({kind}) {name}: {n}, category {cat}/{n}, stage {stage}/{n}")
+    cat, stage, n = scores["all"]
+    assert n >= 1000
+    assert cat >= FLOORS[kind][0], "\n".join(misses[:60])
+    assert stage >= FLOORS[kind][1], "\n".join(misses[:60])
+
+
+# --- the log pipelines' records, undone (evidence/records.py) ---------------------------
+
+_LINE = "Dec  5 10:00:00 mail postfix/smtp[812]: 4F1A: to=<jo@example.org>, status=bounced"
+
+
+@pytest.mark.parametrize(
+    ("record", "line"),
+    [
+        # docker's json-file driver keeps the whole line, its newline escaped.
+        (
+            json.dumps({"log": _LINE + "\n", "stream": "stdout", "time": "2026-12-05T10:00:00Z"}),
+            _LINE,
+        ),
+        # journalctl -o json: the program and pid come back as syslog's tag.
+        (
+            json.dumps({"SYSLOG_IDENTIFIER": "postfix/smtp", "_PID": "812", "MESSAGE": "4F1A: x"}),
+            "postfix/smtp[812]: 4F1A: x",
+        ),
+        # An ECS record whose message is a bare reply: the reply alone.
+        (
+            json.dumps({"@timestamp": "t", "process.name": "mailer", "message": "550 5.1.1 No"}),
+            "550 5.1.1 No",
+        ),
+        (f"mailserver-1  | {_LINE}", _LINE),
+        (f"2026-12-05T10:00:00.123456789Z stderr F {_LINE}", _LINE),
+        (f"2026-12-05T10:00:00.123456789Z {_LINE}", _LINE),
+        (
+            "<22>1 2026-12-05T10:00:00Z mail exim 77 - - 1tA ** a@b.c: x",
+            "exim[77]: 1tA ** a@b.c: x",
+        ),
+        ("<22>1 2026-12-05T10:00:00Z mail app - - - 421 4.7.0 Try later", "421 4.7.0 Try later"),
+        (f"<22>{_LINE}", _LINE),
+        (
+            'time=t level=error app=mailer msg="454 4.7.0 \\"TLS\\" not available"',
+            '454 4.7.0 "TLS" not available',
+        ),
+        # Other keys keep their words, unescaped where they stand.
+        (
+            'time=t level=error msg="send failed" err="x509: \\"a\\""',
+            'time=t level=error msg=send failed err=x509: "a"',
+        ),
+        (
+            'Error,12/5/2026 10:00:00 AM,MailApp,1000,None,"Failure: ""quoted"", 451"',
+            'MailApp: Failure: "quoted", 451',
+        ),
+        ("Dec  5 10:00:00 web node[3]: 550 5.7.1 Relaying denied", "550 5.7.1 Relaying denied"),
+        # Left alone: a plain line, an MTA's line, a JSON document of another kind.
+        (_LINE, _LINE),
+        ('{"error": "550 5.1.1 unknown"}', '{"error": "550 5.1.1 unknown"}'),
+        # A service's JSON that keeps the code beside the text is no log record.
+        ('{"code": 550, "message": "5.1.1 unknown"}', '{"code": 550, "message": "5.1.1 unknown"}'),
+        (
+            "2026-12-05T10:00:00.123456+01:00 mail postfix/smtp[1]: x",
+            "2026-12-05T10:00:00.123456+01:00 mail postfix/smtp[1]: x",
+        ),
+        # A structured log's reply fields: the reply put back together after it.
+        (
+            'remote: failed {"smtp_code":550,"smtp_enchcode":"5.1.1","smtp_msg":"No \\"x\\""}',
+            'remote: failed {"smtp_code":550,"smtp_enchcode":"5.1.1","smtp_msg":"No \\"x\\""}'
+            '\n550 5.1.1 No "x"',
+        ),
+    ],
+)
+def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
+    assert unrecord(record) == line
+
+
+# --- the synonym classes (knowledge/synonyms.py), on texts written for the purpose ------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Relaying refused in any verb; "denied" stays with the generic table.
+        ("550 5.7.1 Relaying refused for <b@example.net>", "policy_rejection", "rcpt_to"),
+        ("554 mail relay blocked", "policy_rejection", "rcpt_to"),
+        # The sender refused (not Postfix's "Sender address rejected:" prefix: its reason decides).
+        ("553 5.7.1 Envelope sender refused", "policy_rejection", "mail_from"),
+        ("554 5.1.0 Sender refused", "policy_rejection", "mail_from"),
+        # The message refused by a policy, in any verb.
+        ("554 5.7.1 Message refused due to local policy", "policy_rejection", "message"),
+        ("550 Email blocked by spam filter", "policy_rejection", "message"),
+        # The client refused: its IP, a block list named after any verb.
+        ("550 Access from IP address 192.0.2.7 blocked", "policy_rejection", "none"),
+        ("554 Denied for security reasons", "policy_rejection", "none"),
+        (
+            "554 Service unavailable; Client host [192.0.2.7] refused using bl.example.net",
+            "policy_rejection",
+            "none",
+        ),
+        # A recipient that does not exist, in other nouns; the phrase outranks the code.
+        ("550 5.1.2 Unknown mailbox", "recipient", "rcpt_to"),
+        ("550 5.7.1 Account does not exist", "recipient", "rcpt_to"),
+        ("550 Non-existent recipient <b@example.net>", "recipient", "rcpt_to"),
+        # ... but a login's "invalid account or password" is no recipient.
+        ("535 Invalid account or password", "authentication", "auth"),
+        ("552 5.2.2 Mailbox storage limit exceeded", "recipient", "rcpt_to"),
+        # Time-out written with a hyphen; a connect's is the connect's.
+        (
+            "connect to mx.example.net[192.0.2.7]:25: Connection time-out",
+            "firewall_block",
+            "connect",
+        ),
+        ("421 4.4.2 mx.example.net Error: time-out exceeded", "network_timeout", "none"),
+        (
+            "451 4.4.1 Connection time-out (in reply to MAIL FROM command)",
+            "network_timeout",
+            "mail_from",
+        ),
+        ("530 5.7.0 SSL required", "starttls_unavailable", "none"),
+        ("SSL handshake error: wrong version number", "tls_handshake_failure", "tls_handshake"),
+        ("4.7.320 Certificate validation failed", "tls_certificate", "tls_handshake"),
+        ("451 4.3.2 Service not available, try again later", "service_unavailable", "none"),
+        (
+            "450 4.1.2 <b@example.net>: Recipient address rejected: Host or domain name not found",
+            "dns_resolution",
+            "rcpt_to",
+        ),
+        ("554 Denied.", "policy_rejection", "none"),
+        # The second round: other words for a domain that does not route, a refused
+        # connect, a connection limit; a command's name only as a word.
+        (
+            "550 5.1.2 <b@example.net>: Recipient address rejected: Domain does not exist",
+            "dns_resolution",
+            "rcpt_to",
+        ),
+        ("b@example.net: unrouteable domain", "dns_resolution", "dns"),
+        (
+            "stat=Deferred: Connection actively refused by mx.example.net.",
+            "firewall_block",
+            "connect",
+        ),
+        ("421 4.7.0 too many concurrent connections from 192.0.2.7", "rate_limited", "none"),
+        ("421 Connection limit reached for your IP", "rate_limited", "none"),
+        ("554 5.7.1 EMAIL REJECTED BY CONTENT FILTER", "policy_rejection", "message"),
+        ("550 5.4.5 Sending limit exceeded for this account", "rate_limited", "none"),
+        ("451 4.7.1 Service unavailable - please retry later", "service_unavailable", "none"),
+        ("421 4.7.0 Please retry later, closing connection.", "service_unavailable", "none"),
+        # The prefix a server puts before its reason: the reason decides.
+        (
+            "554 5.7.1 <b@example.net>: Recipient rejected: Access denied",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        ("550 5.7.1 <b@example.net>: RCPT rejected: Nonexistent user", "recipient", "rcpt_to"),
+        (
+            "553 5.7.1 <a@example.net>: Sender rejected: not logged in",
+            "authentication",
+            "mail_from",
+        ),
+        (
+            "553 5.7.1 <a@example.net>: MAIL FROM refused: not owned by user x",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            'smtp: RCPT error {"smtp_code":550,"smtp_enchcode":"5.7.1","smtp_msg":"Relay refused"}',
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        # Receiving-side log lines (the SIEM rulesets' collection's classes).
+        (
+            "Dec  5 10:00:00 mx postfix/smtpd[7]: warning: bl.example.net: RBL lookup error: "
+            "Host or domain name not found",
+            "dns_resolution",
+            "dns",
+        ),
+        (
+            "Dec  5 10:00:00 mx postfix/smtpd[7]: warning: 192.0.2.7: hostname a.example.net "
+            "verification failed: Name or service not known",
+            "dns_ptr_mismatch",
+            "connect",
+        ),
+        (
+            "warning: Illegal address syntax from unknown[192.0.2.7] in MAIL command: <a@b@c>",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "warning: Illegal address syntax from unknown[192.0.2.7] in RCPT command: <x@>",
+            "recipient",
+            "rcpt_to",
+        ),
+        (
+            "sm-mta[9]: 1A2B3C: rejecting commands from mx.example.net [192.0.2.7] due to "
+            "pre-greeting traffic after 0 seconds",
+            "policy_rejection",
+            "greeting",
+        ),
+        (
+            "milter[9]: sender check tempfailed: <a@example.net>, 192.0.2.7",
+            "policy_rejection",
+            "mail_from",
+        ),
+        ("milter[9]: sender verification failed: <a@example.net>", "policy_rejection", "mail_from"),
+        (
+            "2026-12-05 10:00:00 SMTP connection from [192.0.2.7]:4123 lost",
+            "connection_dropped",
+            "none",
+        ),
+        ("550 Rejected (mx3.example.net)", "policy_rejection", "none"),
+    ],
+)
+def test_synonyms_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
