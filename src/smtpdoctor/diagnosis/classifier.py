@@ -91,7 +91,8 @@ _REPLY_AT = re.compile(
     re.MULTILINE,
 )
 # What may stand right before a reply code inside a log line or NDR.
-_REPLY_LEAD = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with", "was", "reason")
+# (MDaemon's session transcript marks the server's lines "<-- 550 ...".)
+_REPLY_LEAD = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with", "was", "reason", "<--")
 # Enhanced codes stated outright: Postfix "dsn=", DSN "Status:", Exchange/qmail
 # "#x.y.z", or a text that starts with one ("4.4.316 Connection refused").
 _ENHANCED_FIELDS = (
@@ -440,6 +441,11 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     results = [classify(text, stage=stage) for text in candidates if text.strip()]
     if not results:
         return _unknown("", stage)
+    # A report of a failure is never healthy: a success one of its texts quotes
+    # (a transcript's "250 2.1.0 Ok" before the refusal) does not speak for it.
+    failing = [c for c in results if c.category is not Category.OK]
+    if failing and len(failing) < len(results):
+        results = failing
     best = max(results, key=_specificity)
     source = next((c for c in results if c.evidence.get("stage_stated")), None)
     if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:

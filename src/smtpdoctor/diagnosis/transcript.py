@@ -36,11 +36,14 @@ CODE_STAGE: dict[tuple[int, int | None], Stage] = {
 # "<<< 550", Postfix's "In: RCPT" / "Out: 550"): the command the first
 # failing reply answered.
 # swaks marks the client's lines " -> ", the server's "<- " and a failing reply "<** ".
+# MDaemon's session transcript marks them "--> RCPT To:" / "<-- 550" after a
+# timestamp; hMailServer's NDR "hMailServer sent: RCPT TO:" / "Remote server replied: 550".
 _TRANSCRIPT = re.compile(
-    r"(?:>>>|\bIn:|CLIENT -> SERVER:|^[ \t]*->)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|"
-    r"STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
-    r"(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<-)[ \t]*[23]\d\d[^\n]*\n)*"
-    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<(?:-|\*\*))[ \t]*[45]\d\d",
+    r"(?:>>>|\bIn:|CLIENT -> SERVER:|^[ \t]*->|: --> |hMailServer sent: )[ \t]*"
+    r"(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
+    r"(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<-|: <-- )[ \t]*[23]\d\d[^\n]*\n)*"
+    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<(?:-|\*\*)|: <-- |Remote server replied:)"
+    r"[ \t]*[45]\d\d",
     re.IGNORECASE | re.MULTILINE,
 )
 # A bare session copied from telnet or netcat: the command line, its 2xx/3xx
@@ -91,7 +94,7 @@ def after_data(category: Category, stage: Stage) -> Stage:
 
 def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
     m = None
-    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw or "->" in raw:
+    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw or "->" in raw or " sent: " in raw:
         m = _TRANSCRIPT.search(raw)
     if m is None and "\n" in raw:
         m = _BARE_SESSION.search(raw)

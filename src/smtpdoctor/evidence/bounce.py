@@ -367,10 +367,12 @@ def _from_message(
     if dsn:
         everyone = [(e.recipient or "").lower() for e in dsn]
         return [
-            _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
+            _with_human(
+                e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()], paragraphs
+            )
             for e in dsn
         ]
-    items = _by_recipient(kept, _failed_recipients(msg) or _listed(paragraphs))
+    items = _by_recipient(kept, _failed_recipients(msg) or _listed(paragraphs), paragraphs)
     if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
         return items
     if depth == 0:
@@ -746,8 +748,11 @@ def _named(paragraph: str) -> str | None:
     return m.group(0).lower().strip(".'")
 
 
-def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
-    """One entry per recipient a plain bounce names; context paragraphs go with each."""
+def _by_recipient(
+    kept: list[str], failed: list[str], every: list[str] | None = None
+) -> list[BounceEntry]:
+    """One entry per recipient a plain bounce names; context paragraphs go with each
+    (those under one recipient's own paragraph, of ``every`` paragraph, with it only)."""
     groups: dict[str, list[str]] = {a: [] for a in failed}
     context: list[str] = []
     for para in kept:
@@ -758,6 +763,14 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
             groups.setdefault(who, []).append(para)
         else:
             context.append(para)
+    if len(groups) > 1 and every is not None:
+        # Each recipient's block goes on after a blank line ("The response from
+        # the remote server was:" under each address): its reply is its own.
+        after = _owners(every, list(groups))
+        context = [p for p in context if after.get(id(p)) is None]
+        for p in kept:
+            if (owner := after.get(id(p))) is not None and p not in groups[owner]:
+                groups[owner].append(p)
     if not groups and context:
         # A Sendmail transcript names each failed recipient as "<addr>... reason".
         senders = {a.lower() for p in context for a in _MAIL_FROM.findall(p)}
@@ -810,14 +823,19 @@ def _elsewhere(who: str, hosts: set[str]) -> list[str]:
     ]
 
 
-def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> BounceEntry:
+def _with_human(
+    entry: BounceEntry, kept: list[str], others: list[str], every: list[str] | None = None
+) -> BounceEntry:
     """A DSN recipient's fields, weighed with what the human-readable part says about it."""
     who = (entry.recipient or "").lower()
     if not others:
         about = kept  # the whole human-readable part is about the one recipient
     else:
         mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
-        about = mine + [p for p in kept if not _ADDRESS.search(p)]
+        owners = _owners(every or kept, [who, *others])
+        about = mine + [
+            p for p in kept if not _ADDRESS.search(p) and owners.get(id(p)) in (None, who)
+        ]
     diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))
@@ -830,6 +848,25 @@ def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> Bounc
         reporting_mta=entry.reporting_mta,
         candidates=tuple(c for c in candidates if c),
     )
+
+
+def _owners(paragraphs: list[str], recipients: list[str]) -> dict[int, str | None]:
+    """For each paragraph naming no address (by ``id``), the recipient whose own
+    paragraph it follows (its reply, under its address), or None: the report's
+    prose before any recipient is named, or after one naming several."""
+    out: dict[int, str | None] = {}
+    owner: str | None = None
+    for p in paragraphs:
+        if not _ADDRESS.search(p):
+            out[id(p)] = owner
+            continue
+        low = p.lower()
+        named = [r for r in recipients if r and r in low]
+        if len(named) == 1:
+            owner = named[0]
+        elif named:
+            owner = None
+    return out
 
 
 def _excerpt(paragraph: str, who: str, others: list[str]) -> str:
