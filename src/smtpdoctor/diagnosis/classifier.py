@@ -92,7 +92,9 @@ _REPLY_AT = re.compile(
 )
 # What may stand right before a reply code inside a log line or NDR.
 # (MDaemon's session transcript marks the server's lines "<-- 550 ...".)
-_REPLY_LEAD = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with", "was", "reason", "<--")
+# (Lotus Domino: "SMTP Protocol Returned a Permanent Error 550 ...".)
+_REPLY_LEAD: tuple[str, ...] = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with")
+_REPLY_LEAD += ("was", "reason", "<--", "Permanent Error", "Transient Error")
 # Enhanced codes stated outright: Postfix "dsn=", DSN "Status:", Exchange/qmail
 # "#x.y.z", or a text that starts with one ("4.4.316 Connection refused").
 _ENHANCED_FIELDS = (
@@ -446,6 +448,9 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     failing = [c for c in results if c.category is not Category.OK]
     if failing and len(failing) < len(results):
         results = failing
+    # A remote reply a wrapper's words hid from its own phrases ("#542 x Rejected ##",
+    # "Permanent Error 550 ..."): read as it came too, where the wrapper said little.
+    results += [classify(bare, stage=stage) for bare in _bare_replies(results)]
     best = max(results, key=_specificity)
     source = next((c for c in results if c.evidence.get("stage_stated")), None)
     if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
@@ -454,6 +459,24 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     if source.evidence.get("stage_phrase") in _DATA_OR_AFTER and stated is Stage.DATA:
         stated = after_data(best.category, stated)
     return classify(best.text, stage=stated)
+
+
+_WRAPPER_TAIL = re.compile(r"\s*(?:> #SMTP#|##)\s*\Z")
+_CLOSERS = {")": "(", "]": "[", ">": "<"}
+
+
+def _bare_replies(results: list[Classification]) -> list[str]:
+    """The remote replies found inside wrapped texts that were read by a code only."""
+    out: list[str] = []
+    for c in results:
+        if c.reply is None or c.reply.code < 400 or _specificity(c)[1]:
+            continue
+        bare = _WRAPPER_TAIL.sub("", _wire_text(c.reply))
+        if bare[-1:] in _CLOSERS and _CLOSERS[bare[-1]] not in bare:
+            bare = bare[:-1]  # "x@example.org (550 Rejected)": the wrapper's bracket
+        if bare != c.text and bare not in out:
+            out.append(bare)
+    return out
 
 
 def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
@@ -478,6 +501,10 @@ def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
     # with no phrase known) does not outrank a phrase that names the cause
     # ("Unknown user: x"): a phrase > a code, as in classify().
     precise = int(rank >= 3)
+    if not known and rank == 4:
+        # A phrase that names a cause outside the categories (a mail loop) is
+        # known, over a generic code's guess ("Status: 5.4.0"), not over a precise one.
+        known, precise = True, 0
     staged = int(c.stage is not Stage.NONE)
     return (int(known), precise, int(c.reply is not None), rank, staged)
 

@@ -763,14 +763,8 @@ def _by_recipient(
             groups.setdefault(who, []).append(para)
         else:
             context.append(para)
-    if len(groups) > 1 and every is not None:
-        # Each recipient's block goes on after a blank line ("The response from
-        # the remote server was:" under each address): its reply is its own.
-        after = _owners(every, list(groups))
-        context = [p for p in context if after.get(id(p)) is None]
-        for p in kept:
-            if (owner := after.get(id(p))) is not None and p not in groups[owner]:
-                groups[owner].append(p)
+    if every is not None:
+        context = _listed_blocks(kept, every, groups, context, bool(failed))
     if not groups and context:
         # A Sendmail transcript names each failed recipient as "<addr>... reason".
         senders = {a.lower() for p in context for a in _MAIL_FROM.findall(p)}
@@ -848,6 +842,32 @@ def _with_human(
         reporting_mta=entry.reporting_mta,
         candidates=tuple(c for c in candidates if c),
     )
+
+
+def _listed_blocks(
+    kept: list[str], every: list[str], groups: dict[str, list[str]], context: list[str], told: bool
+) -> list[str]:
+    """Each listed recipient's own paragraphs into ``groups``; the context left.
+
+    An address alone in its paragraph lists a recipient (Domino's "was not
+    delivered to:", blank line, the address, blank line, "because:" ...), unless
+    ``X-Failed-Recipients`` already ``told`` them; and each recipient's block goes
+    on after a blank line ("The response from the remote server was:" under each
+    address): its reply is its own.
+    """
+    if not told:
+        for para in every:
+            if "\n" not in para and "@" in para and _ADDRESS_LINE.match(para):
+                who = _named(para)
+                if who is not None:
+                    groups.setdefault(who, [])
+    if len(groups) < 2:
+        return context
+    after = _owners(every, list(groups))
+    for p in kept:
+        if (owner := after.get(id(p))) is not None and p not in groups[owner]:
+            groups[owner].append(p)
+    return [p for p in context if after.get(id(p)) is None]
 
 
 def _owners(paragraphs: list[str], recipients: list[str]) -> dict[int, str | None]:
