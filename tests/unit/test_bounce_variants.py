@@ -1022,3 +1022,12 @@ def test_a_mail_loop_named_outranks_a_generic_status() -> None:
     # ... but not a precise one: "User unknown" stands over an alias loop's summary.
     c = classify_best(("554 x... aliasing/forwarding loop broken", "Status: 5.1.1"))
     assert c.category.value == "recipient"
+
+
+def test_smtputf8_not_offered_is_read_at_the_ehlo_reply() -> None:
+    # RFC 6531: a client learns from the EHLO reply whether SMTPUTF8 is offered.
+    for text in (
+        "local-part of envelope contains utf8 but remote server did not offer SMTPUTF8",
+        "SMTPUTF8 is required, but was not offered by host mx.example.org[192.0.2.7]",
+    ):
+        assert classify(text).stage.value == "ehlo"

@@ -13,6 +13,7 @@ WORDS: dict[str, _Words] = {
     '0240220f4e6007aa': (('unregistered domain',), (('unregistered domain',),)),
     '0261b1fd54961958': (('mtpclient.authenticate', 'mtptransport$authenticator'), (('smtpclient.authenticate',), ('smtptransport$authenticator',))),
     '02f1aa508ef80a6b': (('unauthori',), (('ed sender', 'unauthori'),)),
+    '03d1eab38980192a': (('did not offer smtputf8', 'smtputf8 is required, but was not offered'), (('did not offer smtputf8',), ('smtputf8 is required, but was not offered',))),
     '0424fc22814c094e': (('read error: generic::',), (('read error: generic::',),)),
     '0454b97a1ba91661': (('"rcpt to:', 'command=', 'failed command'), (('command=', 'rcpt to'), ('" =>', '"rcpt to:'), ('failed command', 'rcpt to'))),
     '05794cc0692c08c2': (('but greeting failed',), (('but greeting failed',),)),
