@@ -886,10 +886,10 @@ def test_bounce_variants_keep_their_meaning(
     assert stage / n >= VARIANT_FLOOR[1], scores["all"]
 
 
-# Reached (session 6): category 98.6 %, stage 98.6 % on 11,355 recipients (97.2 %
-# and 95.7 % on the session's starting code, which reads fewer tune rows right and so
-# gives 11,112); the floor is that less a tenth of a point.
-VARIANT_FLOOR = (0.985, 0.985)
+# Reached (session 6): category 98.9 %, stage 98.9 % on 11,926 recipients (97.2 %
+# and 95.7 % on the session's starting code, whose keys were 11,112 recipients: it
+# reads fewer tune rows right); the floor is that less a tenth of a point.
+VARIANT_FLOOR = (0.988, 0.988)
 
 
 # --- the rules the harness called for, each on texts made for the purpose ------------
@@ -1031,3 +1031,54 @@ def test_smtputf8_not_offered_is_read_at_the_ehlo_reply() -> None:
         "SMTPUTF8 is required, but was not offered by host mx.example.org[192.0.2.7]",
     ):
         assert classify(text).stage.value == "ehlo"
+
+
+def test_sendmails_service_unavailable_summary_does_not_outrank_the_reply() -> None:
+    # Sendmail writes "554 5.0.0 Service unavailable" under any refusal it quotes.
+    text = (
+        "... while talking to mx.example.org.:\n>>> MAIL From:<jo@example.com> SIZE=900\n"
+        "<<< 553 5.7.1 Relaying denied: use your provider's relay\n"
+        "554 5.0.0 Service unavailable\n"
+    )
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("policy_rejection", "mail_from")
+
+
+def test_a_sendmail_transcript_of_two_recipients_gives_each_its_own_lines(
+    tmp_path: Path,
+) -> None:
+    mail = (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.com>\nTo: jo@example.com\n"
+        "Subject: Returned mail: see transcript for details\n\n"
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        "<ann@example.org>\n    (reason: 554 5.7.1 Message rejected as spam)\n"
+        "<bob@example.net>\n    (reason: 550 5.1.1 No such user)\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "... while talking to mx.example.org.:\n>>> DATA\n<<< 354 Go ahead\n>>> .\n"
+        "<<< 554 5.7.1 Message rejected as spam\n"
+        "554 5.0.0 <ann@example.org>... Service unavailable\n"
+        "... while talking to mx.example.net.:\n>>> RCPT To:<bob@example.net>\n"
+        "<<< 550 5.1.1 No such user\n550 5.1.1 <bob@example.net>... User unknown\n"
+    )
+    assert sorted(_explain_mail(tmp_path, mail)) == [
+        ("ann@example.org", "policy_rejection", "message"),
+        ("bob@example.net", "recipient", "rcpt_to"),
+    ]
+
+
+def test_a_reason_that_names_its_recipient_is_that_recipients_only(tmp_path: Path) -> None:
+    block = (
+        "was not delivered to:\n\n  {a}\n\nbecause:\n\n  Error transferring to mx.example.org; "
+        "SMTP Protocol Returned a Permanent Error {r}\n\n"
+    )
+    mail = (
+        "From: Mail Router <postmaster@mail.example.com>\nTo: jo@example.com\n"
+        "Subject: DELIVERY FAILURE: Agenda\n\nYour message\n\n  Subject: Agenda\n\n"
+        + block.format(a="ann@example.org", r="554 5.7.1 Access denied")
+        + block.format(a="bob@example.net", r="550 5.1.1 <bob@example.net>... User unknown")
+    )
+    got = sorted(_explain_mail(tmp_path, mail))
+    assert [(w, cat) for w, cat, _ in got] == [
+        ("ann@example.org", "policy_rejection"),
+        ("bob@example.net", "recipient"),
+    ]

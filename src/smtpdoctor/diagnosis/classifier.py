@@ -40,7 +40,13 @@ from typing import Any
 from smtpdoctor.diagnosis.pasted import decode_pasted, ends_with_time, unfold
 from smtpdoctor.diagnosis.prefilter import candidates as _candidates
 from smtpdoctor.diagnosis.prefilter import maybe as _maybe
-from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
+from smtpdoctor.diagnosis.transcript import (
+    CODE_STAGE,
+    after_data,
+    target,
+    transcript_stage,
+    without_summary,
+)
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
     CLASSES,
@@ -279,7 +285,7 @@ def _classify_text(text: str, stage: Stage | None) -> Classification:
 
 
 def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classification:
-    raw = _normalise(text or "")
+    raw = without_summary(_normalise(text or ""))
     if reply is None and not raw.strip():
         return _unknown(raw, stage)
     if not raw.strip() and reply is not None:

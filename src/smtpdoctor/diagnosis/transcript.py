@@ -13,7 +13,7 @@ import re
 
 from smtpdoctor.model import Category, Stage
 
-__all__ = ["CODE_STAGE", "after_data", "target", "transcript_stage"]
+__all__ = ["CODE_STAGE", "after_data", "target", "transcript_stage", "without_summary"]
 
 # Where a registered code is usually given (RFC 3463): mailbox and address
 # codes at RCPT TO, the sender's at MAIL FROM, routing to a domain in DNS,
@@ -131,3 +131,18 @@ def target(raw: str) -> tuple[str, int]:
     host = m.group(1) or m.group(3) or m.group(4) or m.group(5) or "MX-HOST"
     port = m.group(2) or m.group(6)
     return host, int(port) if port else 25
+
+
+# Sendmail's own summary of a failed exchange ("554 5.0.0 Service unavailable",
+# its EX_UNAVAILABLE) under the server's reply it quotes ("<<< 550 5.7.1 ..."): the
+# quoted reply says why; the summary is Sendmail's word for any refusal it cannot map.
+_SENDMAIL_SUMMARY = re.compile(
+    r"^[ \t]*5\d\d 5\.0\.0 (?:<[^<>\n]*>\.\.\. )?Service unavailable[ \t]*$", re.MULTILINE
+)
+
+
+def without_summary(raw: str) -> str:
+    """``raw`` without Sendmail's "Service unavailable" summary when it quotes the reply."""
+    if "<<<" not in raw or "Service unavailable" not in raw:
+        return raw
+    return _SENDMAIL_SUMMARY.sub("", raw)

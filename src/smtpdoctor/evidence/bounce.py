@@ -797,14 +797,22 @@ def _by_recipient(
         if len(groups) <= 1:
             only = next(iter(groups), None)
             return [BounceEntry(context[0], recipient=only, candidates=tuple(context))]
+    # (A transcript that speaks of several recipients gives each only its lines.)
     return [
         BounceEntry(
             (paras or context or [_NOT_DELIVERED])[0],
             recipient=who,
-            candidates=tuple(paras + context) or (_NOT_DELIVERED,),
+            candidates=tuple(paras + _about(context, who, groups)) or (_NOT_DELIVERED,),
         )
         for who, paras in groups.items()
     ]
+
+
+def _about(context: list[str], who: str, groups: dict[str, list[str]]) -> list[str]:
+    if len(groups) < 2:
+        return context
+    others = [o for o in groups if o != who]
+    return [_excerpt(p, who, others) for p in context]
 
 
 def _elsewhere(who: str, hosts: set[str]) -> list[str]:
@@ -871,9 +879,10 @@ def _listed_blocks(
 
 
 def _owners(paragraphs: list[str], recipients: list[str]) -> dict[int, str | None]:
-    """For each paragraph naming no address (by ``id``), the recipient whose own
-    paragraph it follows (its reply, under its address), or None: the report's
-    prose before any recipient is named, or after one naming several."""
+    """For each paragraph (by ``id``), the recipient it is about: the one it names
+    alone, else (naming no address) the one whose own paragraph it follows (its
+    reply, under its address); or None: the report's prose before any recipient
+    is named, or after one naming several."""
     out: dict[int, str | None] = {}
     owner: str | None = None
     for p in paragraphs:
@@ -883,7 +892,7 @@ def _owners(paragraphs: list[str], recipients: list[str]) -> dict[int, str | Non
         low = p.lower()
         named = [r for r in recipients if r and r in low]
         if len(named) == 1:
-            owner = named[0]
+            owner = out[id(p)] = named[0]
         elif named:
             owner = None
     return out
