@@ -26,7 +26,10 @@ RCPT TO; a bare code implies nothing).
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+import quopri
 import re
 import textwrap
 from collections.abc import Callable, Iterator
@@ -223,8 +226,13 @@ def _mail(
     original: str | None,
     *,
     separator: str = "",
+    form: str = "8bit",
 ) -> str:
-    """The whole mail: a multipart/report when there is a DSN, else one text part."""
+    """The whole mail: a multipart/report when there is a DSN, else one text part.
+
+    ``form``: how the report's text travels: as it is (8bit), quoted-printable or
+    base64 (RFC 2045), as the HTML part a provider sends, or with CRLF line ends.
+    """
     lines = [f"{k}: {v}" for k, v in head.items()]
     lines += [f"Date: {_DATE}", "Message-ID: <bounce.20261205100000.77@mail.example.com>"]
     lines.append(f"To: {_SENDER}")
@@ -232,26 +240,49 @@ def _mail(
     attached = None
     if original is not None:
         attached = _original(rcpts, whole=original == "whole")
+    if attached is not None and dsn is None:
+        text += f"\n{separator or '------ Original message ------'}\n\n{attached}"
+    kind, encoding, body = _encoded(text, form)
     if dsn is None:
-        lines.append("Content-Type: text/plain; charset=utf-8")
-        lines.append("Content-Transfer-Encoding: 8bit")
-        body = text
-        if attached is not None:
-            body += f"\n{separator or '------ Original message ------'}\n\n{attached}"
-        return "\n".join(lines) + "\n\n" + body
+        lines.append(f"Content-Type: {kind}; charset=utf-8")
+        lines.append(f"Content-Transfer-Encoding: {encoding}")
+        return _line_ends("\n".join(lines) + "\n\n" + body, form)
     b = "=_report_7Hk2"
     lines.append(f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"')
     parts = [
         "This is a MIME-encapsulated message.\n",
-        f"--{b}\nContent-Type: text/plain; charset=utf-8\n"
-        f"Content-Transfer-Encoding: 8bit\n\n{text}\n",
+        f"--{b}\nContent-Type: {kind}; charset=utf-8\n"
+        f"Content-Transfer-Encoding: {encoding}\n\n{body}\n",
         f"--{b}\nContent-Type: message/delivery-status\n\n{dsn}\n",
     ]
     if attached is not None:
         kind = "message/rfc822" if original == "whole" else "text/rfc822-headers"
         parts.append(f"--{b}\nContent-Type: {kind}\n\n{attached}\n")
     parts.append(f"--{b}--\n")
-    return "\n".join(lines) + "\n\n" + "\n".join(parts)
+    return _line_ends("\n".join(lines) + "\n\n" + "\n".join(parts), form)
+
+
+FORMS = ("8bit", "quoted-printable", "base64", "html", "crlf")
+
+
+def _encoded(text: str, form: str) -> tuple[str, str, str]:
+    """The text part's type, transfer encoding and body in ``form``."""
+    if form == "quoted-printable":
+        return "text/plain", form, quopri.encodestring(text.encode()).decode("ascii")
+    if form == "base64":
+        return "text/plain", form, base64.encodebytes(text.encode()).decode("ascii")
+    if form == "html":
+        paras = "".join(
+            f"<p>{html.escape(p).replace(chr(10), '<br>' + chr(10))}</p>\n"
+            for p in text.split("\n\n")
+        )
+        page = f"<html><head><style>p {{margin:0}}</style></head><body>\n{paras}</body></html>"
+        return "text/html", "8bit", page
+    return "text/plain", "8bit", text
+
+
+def _line_ends(mail: str, form: str) -> str:
+    return mail.replace("\n", "\r\n") if form == "crlf" else mail
 
 
 # --- the templates --------------------------------------------------------------------
@@ -787,12 +818,14 @@ class Case:
     dsn: str | None
     original: str | None
     rcpts: tuple[Rcpt, ...]
+    form: str = "8bit"
 
     def render(self) -> str:
         t = _BY_NAME[self.template]
         rcpts = list(self.rcpts)
         dsn = _dsn(rcpts, self.dsn) if self.dsn and t.dsn else None
-        return _mail(t.head, t.text(rcpts), rcpts, dsn, self.original, separator=t.separator)
+        text = t.text(rcpts)
+        return _mail(t.head, text, rcpts, dsn, self.original, separator=t.separator, form=self.form)
 
     def expected(self, r: Rcpt) -> tuple[str, str]:
         t = _BY_NAME[self.template]
@@ -818,7 +851,8 @@ def cases(keys: list[Key]) -> Iterator[Case]:
             n += 1
             dsn = DSN_MODES[n % len(DSN_MODES)] if t.dsn else None
             original = ORIGINALS[(n // 4) % len(ORIGINALS)]
-            yield Case(t.name, dsn, original, (Rcpt(f"user{i}@{_domain(i)}", key),))
+            form = FORMS[(n // 12) % len(FORMS)]
+            yield Case(t.name, dsn, original, (Rcpt(f"user{i}@{_domain(i)}", key),), form)
         # Two recipients with different causes in one report.
         for i in range(0, len(fitting) - 1, 7):
             a, b = (
@@ -828,7 +862,7 @@ def cases(keys: list[Key]) -> Iterator[Case]:
             )
             dsn = DSN_MODES[i % len(DSN_MODES)] if t.dsn else None
             pair = (Rcpt(f"first{i}@{_domain(i)}", a), Rcpt(f"second{i}@{_domain(i + 1)}", b))
-            yield Case(t.name, dsn, ORIGINALS[i % len(ORIGINALS)], pair)
+            yield Case(t.name, dsn, ORIGINALS[i % len(ORIGINALS)], pair, FORMS[i % len(FORMS)])
 
 
 def _domain(i: int) -> str:
@@ -857,7 +891,8 @@ def score(keys: list[Key], folder: Path) -> dict[str, list[int]]:
             got = answers.get((n, r.addr)) or (
                 singles.get(n, nothing) if len(case.rcpts) == 1 else nothing
             )
-            for name in (case.template, f"dsn={case.dsn}", f"original={case.original}", "all"):
+            names = (case.template, f"dsn={case.dsn}", f"original={case.original}")
+            for name in (*names, f"form={case.form}", "all"):
                 s = out.setdefault(name, [0, 0, 0])
                 s[0] += got[0] == want[0]
                 s[1] += got[1] == want[1]
@@ -1082,3 +1117,34 @@ def test_a_reason_that_names_its_recipient_is_that_recipients_only(tmp_path: Pat
         ("ann@example.org", "policy_rejection"),
         ("bob@example.net", "recipient"),
     ]
+
+
+def test_an_html_report_keeps_its_lines_and_characters(tmp_path: Path) -> None:
+    # A page writes the transcript's "<<<" as "&lt;&lt;&lt;" and breaks lines with <br>.
+    page = (
+        "<html><body><p>&lt;ann@example.org&gt;:<br>\n"
+        "    mx.example.org [192.0.2.7]:<br>\n"
+        "&gt;&gt;&gt; MAIL FROM:&lt;jo@example.com&gt;<br>\n"
+        "&lt;&lt;&lt; 553 5.7.1 Relaying denied</p></body></html>\n"
+    )
+    mail = (
+        "From: MAILER-DAEMON@mail.example.com\nTo: jo@example.com\n"
+        "Subject: NOTICE: mail delivery status.\nMIME-Version: 1.0\n"
+        f"Content-Type: text/html; charset=utf-8\n\n{page}"
+    )
+    assert [x[1:] for x in _explain_mail(tmp_path, mail)] == [("policy_rejection", "mail_from")]
+
+
+def test_an_expiry_says_why_by_its_earlier_attempts() -> None:
+    from smtpdoctor.diagnosis.classifier import classify_best
+
+    text = (
+        "ann@example.org\n"
+        "1/2/2026 8:05:56 PM - Remote Server at example.org (192.0.2.7) returned "
+        "'550 4.4.7 QUEUE.Expired; message expired'\n"
+        "1/2/2026 7:58:27 PM - Remote Server at example.org (192.0.2.7) returned "
+        "'441 4.4.1 Error encountered while communicating with primary target IP address: "
+        '"Failed to connect. Winsock error code: 10060, Win32 error code: 10060."\''
+    )
+    c = classify_best((text, "Status: 4.4.7"))
+    assert (c.category.value, c.stage.value) == ("firewall_block", "connect")

@@ -457,6 +457,7 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     # A remote reply a wrapper's words hid from its own phrases ("#542 x Rejected ##",
     # "Permanent Error 550 ..."): read as it came too, where the wrapper said little.
     results += [classify(bare, stage=stage) for bare in _bare_replies(results)]
+    results += [classify(line, stage=stage) for line in _earlier_attempts(results)]
     best = max(results, key=_specificity)
     source = next((c for c in results if c.evidence.get("stage_stated")), None)
     if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
@@ -482,6 +483,21 @@ def _bare_replies(results: list[Classification]) -> list[str]:
             bare = bare[:-1]  # "x@example.org (550 Rejected)": the wrapper's bracket
         if bare != c.text and bare not in out:
             out.append(bare)
+    return out
+
+
+# Exchange lists each attempt: "... returned '550 4.4.7 QUEUE.Expired; message
+# expired'", then an earlier "... returned '441 4.4.1 ... Failed to connect'".
+_ATTEMPT = re.compile(r"^[^\n]*\breturned '[245]\d\d[^\n]*$", re.M)
+
+
+def _earlier_attempts(results: list[Classification]) -> list[str]:
+    """The earlier attempts' replies under an expiry (X.4.7): they say why it expired."""
+    out: list[str] = []
+    for c in results:
+        if (c.enhanced or "")[1:] != ".4.7" or "returned '" not in c.text:
+            continue
+        out += [line for line in _ATTEMPT.findall(c.text)[1:] if line not in out]
     return out
 
 

@@ -643,12 +643,20 @@ def _is_text(part: email.message.Message) -> bool:
 # once its tags are gone took 60 ms per AOL bounce.
 _ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
 _TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
+# A line break within a paragraph ("<br>" and the newline the page's source keeps
+# after it) is one line end, not the blank line two would make.
+_LINE_BREAK = re.compile(r"<br\s*/?>[ \t]*\n?", re.I)
 
 
 def _cut_original(body: str) -> str:
     """The report's own text: the quoted original message and HTML tags removed."""
     if "<html" in body[:2000].lower() or "<body" in body[:4000].lower():
-        body = _TAGS.sub("\n", body).replace("&nbsp;", " ").replace("&#39;", "'")
+        body = _TAGS.sub("\n", _LINE_BREAK.sub("\n", body)).replace("&nbsp;", " ")
+        if "&" in body:
+            # A page writes a transcript's "<<<" and an address's "<" as "&lt;".
+            body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            body = body.replace("&amp;", "&")
+        body = body.replace("&#39;", "'")
     m = _ORIGINAL.search(body)
     return body[: m.start()] if m is not None and m.start() > 0 else body
 
