@@ -479,6 +479,10 @@ def _bare_replies(results: list[Classification]) -> list[str]:
         if c.reply is None or c.reply.code < 400 or _specificity(c)[1]:
             continue
         bare = _WRAPPER_TAIL.sub("", _wire_text(c.reply))
+        at = c.text.find(f"'{c.reply.code}")
+        if at >= 0 and "'" in bare:
+            # "Remoteserver hat '542 x Rejected' zurückgegeben": the quote ends the reply.
+            bare = bare[: bare.rfind("'")]
         if bare[-1:] in _CLOSERS and _CLOSERS[bare[-1]] not in bare:
             bare = bare[:-1]  # "x@example.org (550 Rejected)": the wrapper's bracket
         if bare != c.text and bare not in out:
