@@ -30,6 +30,7 @@ RCPT TO; a bare code implies nothing).
 from __future__ import annotations
 
 import base64
+import email
 import html
 import json
 import quopri
@@ -37,6 +38,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -211,7 +213,11 @@ def _dsn(rcpts: list[Rcpt], mode: str, mta_type: str = "dns", diag_type: str = "
             f"Status: {_status(r.key, 'generic' if mode == 'generic' else 'specific')}",
             f"Remote-MTA: dns; {_MX}",
         ]
-        if mode != "status-only":
+        if mode == "folded":
+            # Postfix folds the field at 72 columns (RFC 5322 §2.2.3).
+            field = f"Diagnostic-Code: {diag_type}; {_one_line(r.reply)}"
+            out.append(textwrap.fill(field, 72, subsequent_indent="    "))
+        elif mode != "status-only":
             out.append(f"Diagnostic-Code: {diag_type}; {_one_line(r.reply)}")
         out.append("")
     return "\n".join(out)
@@ -317,24 +323,59 @@ _POSTFIX_CMD = {
 }
 
 
-def _postfix(rcpts: list[Rcpt]) -> str:
-    out = [
-        f"This is the mail system at host {_OUR}.\n",
-        "I'm sorry to have to inform you that your message could not",
-        "be delivered to one or more recipients. It's attached below.\n",
-        "For further assistance, please send mail to postmaster.\n",
-        "If you do so, please include this problem report. You can",
-        "delete your own text from the attached returned message.\n",
-        "                   The mail system\n",
-    ]
+def _postfix(rcpts: list[Rcpt], expanded: bool = False) -> str:
+    if _permanent(rcpts):
+        out = [
+            f"This is the mail system at host {_OUR}.\n",
+            "I'm sorry to have to inform you that your message could not",
+            "be delivered to one or more recipients. It's attached below.\n",
+            "For further assistance, please send mail to postmaster.\n",
+            "If you do so, please include this problem report. You can",
+            "delete your own text from the attached returned message.\n",
+            "                   The mail system\n",
+        ]
+    else:
+        # Postfix's delay warning (bounce_template "delay"), for a 4xx reply.
+        bar = "#" * 68
+        out = [
+            f"This is the mail system at host {_OUR}.\n",
+            f"{bar}\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n{bar}\n",
+            "Your message could not be delivered for more than 4 hour(s).",
+            "It will be retried until it is 5 day(s) old.\n",
+            "For further assistance, please send mail to postmaster.\n",
+            "                   The mail system\n",
+        ]
     for r in rcpts:
         reply = _one_line(r.reply)
+        who = f"<{r.addr}> (expanded from <list-{r.addr.split('@')[0]}@{_OUR.split('.', 1)[1]}>)"
+        who = who if expanded else f"<{r.addr}>"
         if r.key.stage == Stage.GREETING:
-            said = f"<{r.addr}>: host {_MX}[{_IP}] refused to talk to me: {reply}"
+            said = f"{who}: host {_MX}[{_IP}] refused to talk to me: {reply}"
         else:
             cmd = _POSTFIX_CMD[r.key.stage]
-            said = f"<{r.addr}>: host {_MX}[{_IP}] said: {reply} (in reply to {cmd} command)"
+            said = f"{who}: host {_MX}[{_IP}] said: {reply} (in reply to {cmd} command)"
         out.append(_wrap(said) + "\n")
+    return "\n".join(out)
+
+
+def _postfix_expanded(rcpts: list[Rcpt]) -> str:
+    """Postfix's report for a recipient an alias or list expanded to."""
+    return _postfix(rcpts, expanded=True)
+
+
+def _exim_old(rcpts: list[Rcpt]) -> str:
+    """Exim 4's older layout: the host and the reply on one line under "after"."""
+    out = [
+        "This message was created automatically by mail delivery software.\n",
+        "A message that you sent could not be delivered to one or more of its",
+        "recipients. This is a permanent error. The following address(es) failed:\n",
+    ]
+    for r in rcpts:
+        after = _EXIM_AFTER.get(r.key.stage, f"RCPT TO:<{r.addr}>")
+        out.append(
+            f"  {r.addr}\n    SMTP error from remote mail server after {after}:\n"
+            f"    host {_MX} [{_IP}]: {_one_line(r.reply)}\n"
+        )
     return "\n".join(out)
 
 
@@ -750,6 +791,20 @@ TEMPLATES: tuple[Template, ...] = (
         _CMD_STAGES | {Stage.GREETING},
     ),
     Template(
+        "postfix-expanded",
+        _postfix_expanded,
+        {**_DAEMON, "Subject": "Undelivered Mail Returned to Sender"},
+        _CMD_STAGES | {Stage.GREETING},
+    ),
+    Template(
+        "exim-old",
+        _exim_old,
+        {**_DAEMON, "Subject": "Mail delivery failed: returning message to sender"},
+        frozenset(_EXIM_AFTER) | {Stage.RCPT_TO},
+        dsn=False,
+        separator="------ This is a copy of the message, including all the headers. ------",
+    ),
+    Template(
         "exim",
         _exim,
         {**_DAEMON, "Subject": "Mail delivery failed: returning message to sender"},
@@ -872,7 +927,7 @@ TEMPLATES: tuple[Template, ...] = (
 )
 
 # The delivery-status part's forms, and how the original is attached.
-DSN_MODES = ("specific", "generic", "status-only", None)
+DSN_MODES = ("specific", "generic", "status-only", None, "folded")
 ORIGINALS = ("whole", "headers", None)
 
 
@@ -989,10 +1044,10 @@ def test_bounce_variants_keep_their_meaning(
     assert stage / n >= VARIANT_FLOOR[1], scores["all"]
 
 
-# Reached (session 6): category 99.1 %, stage 99.0 % on 14,154 recipients (96.3 %
-# and 94.8 % on the session's starting code, whose keys were 13,891 recipients: it
+# Reached (session 6): category 99.2 %, stage 99.1 % on 15,176 recipients (95.3 %
+# and 93.8 % on the session's starting code, whose keys were 14,897 recipients: it
 # reads fewer tune rows right); the floor is that less a tenth of a point.
-VARIANT_FLOOR = (0.990, 0.989)
+VARIANT_FLOOR = (0.991, 0.990)
 
 
 # --- the rules the harness called for, each on texts made for the purpose ------------
@@ -1223,3 +1278,132 @@ def test_a_quoted_reply_ends_at_its_closing_quote() -> None:
 
     text = "ann@example.org\nRemoteserver hat '542 ann@example.org Rejected' zurückgegeben"
     assert classify_best((text, "Status: 5.0.0")).category.value == "policy_rejection"
+
+
+# --- the tune bounces themselves, re-encoded ---------------------------------------------
+
+# The same real mail as another system would pass it on: with CRLF line ends (a
+# Windows client's export, an IMAP fetch), or its text parts re-encoded base64 or
+# quoted-printable (RFC 2045; gateways and archives do). The meaning is untouched,
+# so the expectation is the row's own category and stage.
+RECODINGS = ("crlf", "base64", "quoted-printable")
+
+
+def _recoded(raw: str, form: str) -> str | None:
+    if form == "crlf":
+        return None if "\r\n" in raw else raw.replace("\n", "\r\n")
+    msg = email.message_from_string(raw, policy=policy.compat32)
+    if not msg.get("Content-Type") and not msg.get("From"):
+        return None  # a pasted text, not a mail
+    if any(p.defects for p in msg.walk()):
+        return None  # (the library would not write it back as it came)
+    changed = False
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_maintype() != "text":
+            continue
+        if part.get_content_type() == "text/rfc822-headers":
+            continue  # (the returned headers, not the report's text)
+        if str(part.get("Content-Transfer-Encoding", "7bit")).lower() not in ("7bit", "8bit"):
+            continue
+        try:
+            payload = part.get_payload()
+        except (TypeError, UnicodeError):  # (a part the library cannot hand back as it is)
+            continue
+        if not isinstance(payload, str):
+            continue
+        # (7bit or 8bit: the payload is the bytes as they are, read surrogate-escaped.)
+        data = payload.encode("utf-8", "surrogateescape")
+        encoded = base64.encodebytes(data) if form == "base64" else quopri.encodestring(data)
+        del part["Content-Transfer-Encoding"]
+        part["Content-Transfer-Encoding"] = form
+        part.set_payload(encoded.decode("ascii"))
+        changed = True
+    if not changed:
+        return None
+    try:
+        return msg.as_string()
+    except (TypeError, UnicodeError, LookupError):  # (the library cannot write it back)
+        return None
+
+
+def recoding_scores(folder: Path) -> dict[str, list[int]]:
+    """Per form: [category right, stage right, rows] over the tune rows read right as they are."""
+    rows = [json.loads(x) for x in _ROWS.read_text("utf-8").splitlines() if x]
+    rows = [r for r in rows if r["split"] == "tune"]
+    right = _right_rows(rows)
+    written: dict[str, tuple[str, str]] = {}  # copy name -> (file, form)
+    for n, f in enumerate(sorted(right)):
+        raw = (_ROOT / f).read_bytes().decode("utf-8", "surrogateescape")
+        for form in RECODINGS:
+            text = _recoded(raw, form)
+            if text is None:
+                continue
+            name = f"{n:04d}-{form}.eml"
+            (folder / name).write_bytes(text.encode("utf-8", "surrogateescape"))
+            written[name] = (f, form)
+    got: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for item, c in explain_files([str(folder)]):
+        name = Path(item.origin["source"]).name
+        who = (item.origin.get("recipient") or "").lower()
+        got.setdefault((name, who), []).append((c.category.value, c.stage.value))
+        got.setdefault((name, ""), []).append((c.category.value, c.stage.value))
+    out: dict[str, list[int]] = {}
+    for name, (f, form) in written.items():
+        for r in right[f]:
+            answers = got.get((name, r["recipient"])) or got.get((name, ""), [])
+            want = (r["category"], r["stage"])
+            for key in (form, "all"):
+                s = out.setdefault(key, [0, 0, 0])
+                s[0] += bool(answers) and answers[0][0] == want[0]
+                s[1] += bool(answers) and answers[0][1] == want[1]
+                s[2] += 1
+    return out
+
+
+def _right_rows(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """The rows ``explain`` reads right as they are, by file (with one answer per file
+    or per named recipient, as the corpus test matches them)."""
+    files = sorted({r["file"] for r in rows})
+    got: dict[tuple[str, str], tuple[str, str]] = {}
+    for item, c in explain_files([str(_ROOT / f) for f in files]):
+        source = str(Path(item.origin["source"]).relative_to(_ROOT))
+        who = (item.origin.get("recipient") or "").lower()
+        got.setdefault((source, who), (c.category.value, c.stage.value))
+        got.setdefault((source, ""), (c.category.value, c.stage.value))
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        answer = got.get((r["file"], r["recipient"])) or got.get((r["file"], ""))
+        if answer == (r["category"], r["stage"]):
+            out.setdefault(r["file"], []).append(r)
+    return out
+
+
+def test_tune_bounces_keep_their_meaning_re_encoded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scores = recoding_scores(tmp_path)
+    with capsys.disabled():
+        for name, (cat, stage, n) in sorted(scores.items()):
+            print(f"\nre-encoded tune bounces, {name}: {n} rows, ", end="")
+            print(f"category {100 * cat / n:.1f} %, stage {100 * stage / n:.1f} %")
+    cat, stage, n = scores["all"]
+    assert cat / n >= RECODED_FLOOR[0], scores
+    assert stage / n >= RECODED_FLOOR[1], scores
+
+
+# Reached (session 6): 2,095 of 2,095 rows right in both (2,093 on the session's
+# starting code: two pasted texts with CRLF line ends were read line by line).
+RECODED_FLOOR = (0.999, 0.999)
+
+
+def test_a_report_pasted_with_crlf_line_ends_is_read_as_a_report(tmp_path: Path) -> None:
+    text = (
+        "Sorry. Your message could not be delivered to:\r\n\r\n"
+        "ann,Sales (The name was not found at the remote site. Check that the name\r\n"
+        "has been entered correctly.)\r\n"
+    )
+    path = tmp_path / "pasted.txt"
+    path.write_bytes(text.encode())
+    (_item, c), *rest = explain_files([str(path)])
+    assert not rest
+    assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to")

@@ -153,6 +153,9 @@ def parse_bounce(
             return found
     # A text quoted by a mail client, carried quoted-printable, copied from a page.
     text = unpaste(text)
+    if "\r\n" in text:
+        # Pasted or saved on Windows: its line ends are no part of what it says.
+        text = text.replace("\r\n", "\n")
     if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
