@@ -1407,3 +1407,108 @@ def test_a_report_pasted_with_crlf_line_ends_is_read_as_a_report(tmp_path: Path)
     (_item, c), *rest = explain_files([str(path)])
     assert not rest
     assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to")
+
+
+# --- the tune bounces' own text, pasted without the mail around it ----------------------
+
+
+def _report_text(raw: str) -> str | None:
+    """The first text/plain part of a mail, decoded: what a user copies out of a client."""
+    msg = email.message_from_string(raw, policy=policy.compat32)
+    if not msg.get("From"):
+        return None
+    for part in msg.walk():
+        if part.get_content_type() != "text/plain" or part.is_multipart():
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except (TypeError, UnicodeError, LookupError):
+            return None
+        if not isinstance(data, bytes):
+            return None
+        try:
+            return data.decode(part.get_content_charset() or "utf-8", "replace")
+        except LookupError:
+            return None
+    return None
+
+
+def pasted_scores(folder: Path) -> list[int]:
+    """[category right, stage right, rows]: tune rows of one recipient read right as mails
+    whose reply their text quotes, the text alone pasted."""
+    rows = [json.loads(x) for x in _ROWS.read_text("utf-8").splitlines() if x]
+    rows = [r for r in rows if r["split"] == "tune" and r["category"] != "ok"]
+    right = _right_rows(rows)
+    keys = {k.source: k for k in _keys()}
+    out = [0, 0, 0]
+    written: dict[str, dict[str, str]] = {}
+    for n, (f, mine) in enumerate(sorted(right.items())):
+        key = keys.get(f)
+        if len(mine) != 1 or key is None:
+            continue
+        raw = (_ROOT / f).read_bytes().decode("utf-8", "surrogateescape")
+        text = _report_text(raw)
+        # Only a text that quotes the reply carries the row's meaning by itself.
+        if text is None or _one_line(key.reply)[:40] not in " ".join(text.split()):
+            continue
+        (folder / f"{n:04d}.txt").write_text(text, "utf-8", "surrogateescape")
+        written[f"{n:04d}.txt"] = mine[0]
+    got: dict[str, tuple[str, str]] = {}
+    for item, c in explain_files([str(folder)]):
+        got.setdefault(Path(item.origin["source"]).name, (c.category.value, c.stage.value))
+    for name, row in written.items():
+        answer = got.get(name)
+        out[0] += answer is not None and answer[0] == row["category"]
+        out[1] += answer is not None and answer[1] == row["stage"]
+        out[2] += 1
+    return out
+
+
+def test_tune_bounces_pasted_without_their_headers_keep_their_meaning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat, stage, n = pasted_scores(tmp_path)
+    with capsys.disabled():
+        print(f"\ntune bounces' text pasted alone: {n} rows, ", end="")
+        print(f"category {100 * cat / n:.1f} %, stage {100 * stage / n:.1f} %")
+    assert cat / n >= PASTED_FLOOR[0]
+    assert stage / n >= PASTED_FLOOR[1]
+
+
+# Reached (session 6): 264/266 and 264/266 (242 and 241 at this round's start: a
+# report whose opening is not a known one was read line by line); a row of margin.
+PASTED_FLOOR = (263 / 266, 263 / 266)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "Automatic notice from the content gateway.\n\n"
+            "Your message could not be sent to the following address.\n\n"
+            "ann@example.org: [192.0.2.5], 550 5.1.1 ann@example.org... No such user\n",
+            ("recipient", "rcpt_to"),
+        ),
+        (
+            "Avis automatique de la passerelle.\n\n"
+            "Votre message n'a pas pu être remis au destinataire suivant :\n\n"
+            "ann@example.org\n    Réponse : 552 5.2.2 Mailbox full\n",
+            ("recipient", "rcpt_to"),
+        ),
+    ],
+)
+def test_a_report_with_an_unknown_opening_is_read_as_one_report(
+    tmp_path: Path, text: str, want: tuple[str, str]
+) -> None:
+    path = tmp_path / "pasted.txt"
+    path.write_text(text, "utf-8")
+    answers = explain_files([str(path)])
+    assert [(c.category.value, c.stage.value) for _, c in answers] == [want]
+
+
+def test_replies_in_paragraphs_without_a_failure_sentence_stay_one_per_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "pasted.txt"
+    path.write_text("550 5.1.1 No such user\n\n421 4.7.0 Try again later\n", "utf-8")
+    assert len(explain_files([str(path)])) == 2

@@ -41,6 +41,7 @@ from smtpdoctor.knowledge.bounces import (
     ORIGINAL_MARKS,
 )
 from smtpdoctor.knowledge.phrasing import LazyRegex, needed_words
+from smtpdoctor.knowledge.report_shapes import REPORT_FAILURE_WORDS, REPORT_REPLY_CODE
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -197,7 +198,22 @@ def _looks_like_bounce_body(text: str) -> bool:
     """A bounce's text without the mail around it (no header block, no log lines)."""
     head = text[:20_000]
     marked = _BODY_MARK.search(head) is not None or _MS_NDR.search(head) is not None
-    return marked and _LOG_LINE.search(head) is None
+    return (marked or _laid_out_as_report(head)) and _LOG_LINE.search(head) is None
+
+
+# (Compiled on first need: a folder of mails with their headers never needs them.)
+_FAILURE_WORDS = LazyRegex(REPORT_FAILURE_WORDS, re.I)
+_REPLY_CODE = LazyRegex(REPORT_REPLY_CODE, re.M)
+
+
+def _laid_out_as_report(head: str) -> bool:
+    """A report whose opening is not a known one: paragraphs, a sentence saying the
+    delivery failed, a quoted reply code (knowledge/report_shapes.py)."""
+    return (
+        "\n\n" in head.strip()
+        and _REPLY_CODE.search(head) is not None
+        and _FAILURE_WORDS.search(" ".join(head.split())) is not None
+    )
 
 
 # Postfix's paragraph pasted without its first line: every line an indented
