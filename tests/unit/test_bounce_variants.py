@@ -1433,6 +1433,20 @@ def _report_text(raw: str) -> str | None:
     return None
 
 
+def _pastings(text: str) -> list[tuple[str, str]]:
+    """The text as pasted: as it is, quoted by a mail client ("> "), forwarded inline
+    under the report's own header lines as a client shows them."""
+    quoted = "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+    forwarded = (
+        "---------- Forwarded message ---------\n"
+        "From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\n"
+        "Date: Sat, Dec 5, 2026 at 10:00 AM\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "To: <jo@example.com>\n\n" + text
+    )
+    return [("plain", text), ("quoted", quoted), ("forwarded", forwarded)]
+
+
 def pasted_scores(folder: Path) -> list[int]:
     """[category right, stage right, rows]: tune rows of one recipient read right as mails
     whose reply their text quotes, the text alone pasted."""
@@ -1451,8 +1465,9 @@ def pasted_scores(folder: Path) -> list[int]:
         # Only a text that quotes the reply carries the row's meaning by itself.
         if text is None or _one_line(key.reply)[:40] not in " ".join(text.split()):
             continue
-        (folder / f"{n:04d}.txt").write_text(text, "utf-8", "surrogateescape")
-        written[f"{n:04d}.txt"] = mine[0]
+        for form, pasted in _pastings(text):
+            (folder / f"{n:04d}-{form}.txt").write_text(pasted, "utf-8", "surrogateescape")
+            written[f"{n:04d}-{form}.txt"] = mine[0]
     got: dict[str, tuple[str, str]] = {}
     for item, c in explain_files([str(folder)]):
         got.setdefault(Path(item.origin["source"]).name, (c.category.value, c.stage.value))
@@ -1475,9 +1490,11 @@ def test_tune_bounces_pasted_without_their_headers_keep_their_meaning(
     assert stage / n >= PASTED_FLOOR[1]
 
 
-# Reached (session 6): 264/266 and 264/266 (242 and 241 at this round's start: a
-# report whose opening is not a known one was read line by line); a row of margin.
-PASTED_FLOOR = (263 / 266, 263 / 266)
+# Reached (session 6): 99.2 % and 99.2 % of 798 (266 texts, each as it is, quoted
+# and forwarded); as it is, 264/266 in both (242 and 241 before the report-shape
+# rule: a report whose opening is not a known one was read line by line). The
+# floor keeps a row of margin per form.
+PASTED_FLOOR = (0.988, 0.988)
 
 
 @pytest.mark.parametrize(
