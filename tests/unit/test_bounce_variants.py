@@ -5,7 +5,8 @@ comes from a system, a template or a language the tuned ones did not show. This
 harness takes the remote reply of each tune-split bounce that ``explain`` reads
 right today (``tests/data/replies/bounces.jsonl``, ``"split": "tune"`` only: no
 held-back row is read) and writes the same failure again the way other
-systems write it: Postfix, Exim (failure and delay warning), Sendmail, qmail,
+systems write it: Postfix (also its delay warning and an alias's expansion), Exim
+(failure and delay warning, and its older one-line layout), Sendmail, qmail,
 Courier, MDaemon's session transcript, hMailServer, Exchange 2003, 2007-2010,
 2013-2016 and Microsoft 365 (also Outlook.com's), Lotus Domino, GroupWise,
 Gmail, Yahoo, and provider reports in French, German, Spanish, Italian,
@@ -13,10 +14,12 @@ Portuguese, Russian (Mail.ru, Yandex), Chinese (QQ, NetEase) and Japanese,
 Exchange's NDR in German, French and Spanish, and a report whose text does not
 quote the reply (only its ``Diagnostic-Code`` does); each with the
 delivery-status part or without it, its ``Status`` specific, generic
-(``5.0.0``) or alone (no ``Diagnostic-Code``), the original message attached
-whole, as headers only or not at all, the text as it is, quoted-printable,
-base64, as an HTML part or with CRLF line ends, and two recipients with
-different causes in one mail.
+(``5.0.0``), alone (no ``Diagnostic-Code``) or with the field folded, the
+original message attached whole, as headers only or not at all, the text as
+it is, quoted-printable, base64, as an HTML part or with CRLF line ends, and
+two recipients with different causes in one mail. Two more harnesses below
+take the tune bounces themselves: re-encoded (CRLF, base64, quoted-printable),
+and their own text pasted without the mail (as it is, quoted, forwarded).
 
 The variation keeps the meaning: the same remote reply, refused at the same
 command, for the same recipient. So the expected category is the original
