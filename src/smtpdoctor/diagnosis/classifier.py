@@ -40,7 +40,13 @@ from typing import Any
 from smtpdoctor.diagnosis.pasted import decode_pasted, ends_with_time, unfold
 from smtpdoctor.diagnosis.prefilter import candidates as _candidates
 from smtpdoctor.diagnosis.prefilter import maybe as _maybe
-from smtpdoctor.diagnosis.transcript import CODE_STAGE, after_data, target, transcript_stage
+from smtpdoctor.diagnosis.transcript import (
+    CODE_STAGE,
+    after_data,
+    target,
+    transcript_stage,
+    without_summary,
+)
 from smtpdoctor.evidence.records import unrecord
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
@@ -92,7 +98,10 @@ _REPLY_AT = re.compile(
     re.MULTILINE,
 )
 # What may stand right before a reply code inside a log line or NDR.
-_REPLY_LEAD = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with", "was", "reason")
+# (MDaemon's session transcript marks the server's lines "<-- 550 ...".)
+# (Lotus Domino: "SMTP Protocol Returned a Permanent Error 550 ...".)
+_REPLY_LEAD: tuple[str, ...] = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with")
+_REPLY_LEAD += ("was", "reason", "<--", "Permanent Error", "Transient Error")
 # Enhanced codes stated outright: Postfix "dsn=", DSN "Status:", Exchange/qmail
 # "#x.y.z", or a text that starts with one ("4.4.316 Connection refused").
 _ENHANCED_FIELDS = (
@@ -283,7 +292,7 @@ def _classify_text(text: str, stage: Stage | None) -> Classification:
 
 
 def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classification:
-    raw = _normalise(text or "")
+    raw = without_summary(_normalise(text or ""))
     if reply is None and not raw.strip():
         return _unknown(raw, stage)
     if not raw.strip() and reply is not None:
@@ -447,6 +456,15 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     results = [classify(text, stage=stage) for text in candidates if text.strip()]
     if not results:
         return _unknown("", stage)
+    # A report of a failure is never healthy: a success one of its texts quotes
+    # (a transcript's "250 2.1.0 Ok" before the refusal) does not speak for it.
+    failing = [c for c in results if c.category is not Category.OK]
+    if failing and len(failing) < len(results):
+        results = failing
+    # A remote reply a wrapper's words hid from its own phrases ("#542 x Rejected ##",
+    # "Permanent Error 550 ..."): read as it came too, where the wrapper said little.
+    results += [classify(bare, stage=stage) for bare in _bare_replies(results)]
+    results += [classify(line, stage=stage) for line in _earlier_attempts(results)]
     best = max(results, key=_specificity)
     source = next((c for c in results if c.evidence.get("stage_stated")), None)
     if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
@@ -455,6 +473,43 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     if source.evidence.get("stage_phrase") in _DATA_OR_AFTER and stated is Stage.DATA:
         stated = after_data(best.category, stated)
     return classify(best.text, stage=stated)
+
+
+_WRAPPER_TAIL = re.compile(r"\s*(?:> #SMTP#|##)\s*\Z")
+_CLOSERS = {")": "(", "]": "[", ">": "<"}
+
+
+def _bare_replies(results: list[Classification]) -> list[str]:
+    """The remote replies found inside wrapped texts that were read by a code only."""
+    out: list[str] = []
+    for c in results:
+        if c.reply is None or c.reply.code < 400 or _specificity(c)[1]:
+            continue
+        bare = _WRAPPER_TAIL.sub("", _wire_text(c.reply))
+        at = c.text.find(f"'{c.reply.code}")
+        if at >= 0 and "'" in bare:
+            # "Remoteserver hat '542 x Rejected' zurückgegeben": the quote ends the reply.
+            bare = bare[: bare.rfind("'")]
+        if bare[-1:] in _CLOSERS and _CLOSERS[bare[-1]] not in bare:
+            bare = bare[:-1]  # "x@example.org (550 Rejected)": the wrapper's bracket
+        if bare != c.text and bare not in out:
+            out.append(bare)
+    return out
+
+
+# Exchange lists each attempt: "... returned '550 4.4.7 QUEUE.Expired; message
+# expired'", then an earlier "... returned '441 4.4.1 ... Failed to connect'".
+_ATTEMPT = re.compile(r"^[^\n]*\breturned '[245]\d\d[^\n]*$", re.M)
+
+
+def _earlier_attempts(results: list[Classification]) -> list[str]:
+    """The earlier attempts' replies under an expiry (X.4.7): they say why it expired."""
+    out: list[str] = []
+    for c in results:
+        if (c.enhanced or "")[1:] != ".4.7" or "returned '" not in c.text:
+            continue
+        out += [line for line in _ATTEMPT.findall(c.text)[1:] if line not in out]
+    return out
 
 
 def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
@@ -479,6 +534,10 @@ def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
     # with no phrase known) does not outrank a phrase that names the cause
     # ("Unknown user: x"): a phrase > a code, as in classify().
     precise = int(rank >= 3)
+    if not known and rank == 4:
+        # A phrase that names a cause outside the categories (a mail loop) is
+        # known, over a generic code's guess ("Status: 5.4.0"), not over a precise one.
+        known, precise = True, 0
     staged = int(c.stage is not Stage.NONE)
     return (int(known), precise, int(c.reply is not None), rank, staged)
 

@@ -13,7 +13,7 @@ import re
 
 from smtpdoctor.model import Category, Stage
 
-__all__ = ["CODE_STAGE", "after_data", "target", "transcript_stage"]
+__all__ = ["CODE_STAGE", "after_data", "target", "transcript_stage", "without_summary"]
 
 # Where a registered code is usually given (RFC 3463): mailbox and address
 # codes at RCPT TO, the sender's at MAIL FROM, routing to a domain in DNS,
@@ -36,11 +36,14 @@ CODE_STAGE: dict[tuple[int, int | None], Stage] = {
 # "<<< 550", Postfix's "In: RCPT" / "Out: 550"): the command the first
 # failing reply answered.
 # swaks marks the client's lines " -> ", the server's "<- " and a failing reply "<** ".
+# MDaemon's session transcript marks them "--> RCPT To:" / "<-- 550" after a
+# timestamp; hMailServer's NDR "hMailServer sent: RCPT TO:" / "Remote server replied: 550".
 _TRANSCRIPT = re.compile(
-    r"(?:>>>|\bIn:|CLIENT -> SERVER:|^[ \t]*->)[ \t]*(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|"
-    r"STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
-    r"(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<-)[ \t]*[23]\d\d[^\n]*\n)*"
-    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<(?:-|\*\*))[ \t]*[45]\d\d",
+    r"(?:>>>|\bIn:|CLIENT -> SERVER:|^[ \t]*->|: --> |hMailServer sent: )[ \t]*"
+    r"(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
+    r"(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<-|: <-- )[ \t]*[23]\d\d[^\n]*\n)*"
+    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<(?:-|\*\*)|: <-- |Remote server replied:)"
+    r"[ \t]*[45]\d\d",
     re.IGNORECASE | re.MULTILINE,
 )
 # A bare session copied from telnet or netcat: the command line, its 2xx/3xx
@@ -91,7 +94,7 @@ def after_data(category: Category, stage: Stage) -> Stage:
 
 def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
     m = None
-    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw or "->" in raw:
+    if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw or "->" in raw or " sent: " in raw:
         m = _TRANSCRIPT.search(raw)
     if m is None and "\n" in raw:
         m = _BARE_SESSION.search(raw)
@@ -128,3 +131,18 @@ def target(raw: str) -> tuple[str, int]:
     host = m.group(1) or m.group(3) or m.group(4) or m.group(5) or "MX-HOST"
     port = m.group(2) or m.group(6)
     return host, int(port) if port else 25
+
+
+# Sendmail's own summary of a failed exchange ("554 5.0.0 Service unavailable",
+# its EX_UNAVAILABLE) under the server's reply it quotes ("<<< 550 5.7.1 ..."): the
+# quoted reply says why; the summary is Sendmail's word for any refusal it cannot map.
+_SENDMAIL_SUMMARY = re.compile(
+    r"^[ \t]*5\d\d 5\.0\.0 (?:<[^<>\n]*>\.\.\. )?Service unavailable[ \t]*$", re.MULTILINE
+)
+
+
+def without_summary(raw: str) -> str:
+    """``raw`` without Sendmail's "Service unavailable" summary when it quotes the reply."""
+    if "<<<" not in raw or "Service unavailable" not in raw:
+        return raw
+    return _SENDMAIL_SUMMARY.sub("", raw)

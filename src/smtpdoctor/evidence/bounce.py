@@ -48,6 +48,7 @@ from smtpdoctor.knowledge.phrasing import (
     split_by_openings,
     split_top,
 )
+from smtpdoctor.knowledge.report_shapes import REPORT_FAILURE_WORDS, REPORT_REPLY_CODE
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
@@ -160,6 +161,9 @@ def parse_bounce(
             return found
     # A text quoted by a mail client, carried quoted-printable, copied from a page.
     text = unpaste(text)
+    if "\r\n" in text:
+        # Pasted or saved on Windows: its line ends are no part of what it says.
+        text = text.replace("\r\n", "\n")
     if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
@@ -227,7 +231,22 @@ def _looks_like_bounce_body(text: str) -> bool:
     """A bounce's text without the mail around it (no header block, no log lines)."""
     head = text[:20_000]
     marked = _body_marked(head) or _opens(_MS_NDR, head)
-    return marked and _LOG_LINE.search(head) is None
+    return (marked or _laid_out_as_report(head)) and _LOG_LINE.search(head) is None
+
+
+# (Compiled on first need: a folder of mails with their headers never needs them.)
+_FAILURE_WORDS = LazyRegex(REPORT_FAILURE_WORDS, re.I)
+_REPLY_CODE = LazyRegex(REPORT_REPLY_CODE, re.M)
+
+
+def _laid_out_as_report(head: str) -> bool:
+    """A report whose opening is not a known one: paragraphs, a sentence saying the
+    delivery failed, a quoted reply code (knowledge/report_shapes.py)."""
+    return (
+        "\n\n" in head.strip()
+        and _REPLY_CODE.search(head) is not None
+        and _FAILURE_WORDS.search(" ".join(head.split())) is not None
+    )
 
 
 # Postfix's paragraph pasted without its first line: every line an indented
@@ -405,10 +424,12 @@ def _from_message(
     if dsn:
         everyone = [(e.recipient or "").lower() for e in dsn]
         return [
-            _with_human(e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()])
+            _with_human(
+                e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()], paragraphs
+            )
             for e in dsn
         ]
-    items = _by_recipient(kept, _failed_recipients(msg) or _listed(paragraphs))
+    items = _by_recipient(kept, _failed_recipients(msg) or _listed(paragraphs), paragraphs)
     if items and any(_HAS_CODE.search(c) for e in items for c in e.candidates):
         return items
     if depth == 0:
@@ -701,12 +722,20 @@ def _is_text(part: email.message.Message) -> bool:
 # once its tags are gone took 60 ms per AOL bounce.
 _ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
 _TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
+# A line break within a paragraph ("<br>" and the newline the page's source keeps
+# after it) is one line end, not the blank line two would make.
+_LINE_BREAK = re.compile(r"<br\s*/?>[ \t]*\n?", re.I)
 
 
 def _cut_original(body: str) -> str:
     """The report's own text: the quoted original message and HTML tags removed."""
     if "<html" in body[:2000].lower() or "<body" in body[:4000].lower():
-        body = _TAGS.sub("\n", body).replace("&nbsp;", " ").replace("&#39;", "'")
+        body = _TAGS.sub("\n", _LINE_BREAK.sub("\n", body)).replace("&nbsp;", " ")
+        if "&" in body:
+            # A page writes a transcript's "<<<" and an address's "<" as "&lt;".
+            body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            body = body.replace("&amp;", "&")
+        body = body.replace("&#39;", "'")
     start = _original_start(body)
     return body[:start] if start > 0 else body
 
@@ -839,8 +868,11 @@ def _named(paragraph: str) -> str | None:
     return m.group(0).lower().strip(".'")
 
 
-def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
-    """One entry per recipient a plain bounce names; context paragraphs go with each."""
+def _by_recipient(
+    kept: list[str], failed: list[str], every: list[str] | None = None
+) -> list[BounceEntry]:
+    """One entry per recipient a plain bounce names; context paragraphs go with each
+    (those under one recipient's own paragraph, of ``every`` paragraph, with it only)."""
     groups: dict[str, list[str]] = {a: [] for a in failed}
     context: list[str] = []
     for para in kept:
@@ -851,6 +883,8 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
             groups.setdefault(who, []).append(para)
         else:
             context.append(para)
+    if every is not None:
+        context = _listed_blocks(kept, every, groups, context, bool(failed))
     if not groups and context:
         # A Sendmail transcript names each failed recipient as "<addr>... reason".
         senders = {a.lower() for p in context for a in _MAIL_FROM.findall(p)}
@@ -883,14 +917,22 @@ def _by_recipient(kept: list[str], failed: list[str]) -> list[BounceEntry]:
         if len(groups) <= 1:
             only = next(iter(groups), None)
             return [BounceEntry(context[0], recipient=only, candidates=tuple(context))]
+    # (A transcript that speaks of several recipients gives each only its lines.)
     return [
         BounceEntry(
             (paras or context or [_NOT_DELIVERED])[0],
             recipient=who,
-            candidates=tuple(paras + context) or (_NOT_DELIVERED,),
+            candidates=tuple(paras + _about(context, who, groups)) or (_NOT_DELIVERED,),
         )
         for who, paras in groups.items()
     ]
+
+
+def _about(context: list[str], who: str, groups: dict[str, list[str]]) -> list[str]:
+    if len(groups) < 2:
+        return context
+    others = [o for o in groups if o != who]
+    return [_excerpt(p, who, others) for p in context]
 
 
 def _elsewhere(who: str, hosts: set[str]) -> list[str]:
@@ -903,14 +945,21 @@ def _elsewhere(who: str, hosts: set[str]) -> list[str]:
     ]
 
 
-def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> BounceEntry:
+def _with_human(
+    entry: BounceEntry, kept: list[str], others: list[str], every: list[str] | None = None
+) -> BounceEntry:
     """A DSN recipient's fields, weighed with what the human-readable part says about it."""
     who = (entry.recipient or "").lower()
     if not others:
         about = kept  # the whole human-readable part is about the one recipient
     else:
         mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
-        about = mine + [p for p in kept if "@" not in p or not _ADDRESS.search(p)]
+        owners = _owners(every or kept, [who, *others])
+        about = mine + [
+            p
+            for p in kept
+            if ("@" not in p or not _ADDRESS.search(p)) and owners.get(id(p)) in (None, who)
+        ]
     diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))
@@ -923,6 +972,52 @@ def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> Bounc
         reporting_mta=entry.reporting_mta,
         candidates=tuple(c for c in candidates if c),
     )
+
+
+def _listed_blocks(
+    kept: list[str], every: list[str], groups: dict[str, list[str]], context: list[str], told: bool
+) -> list[str]:
+    """Each listed recipient's own paragraphs into ``groups``; the context left.
+
+    An address alone in its paragraph lists a recipient (Domino's "was not
+    delivered to:", blank line, the address, blank line, "because:" ...), unless
+    ``X-Failed-Recipients`` already ``told`` them; and each recipient's block goes
+    on after a blank line ("The response from the remote server was:" under each
+    address): its reply is its own.
+    """
+    if not told:
+        for para in every:
+            if "\n" not in para and "@" in para and _ADDRESS_LINE.match(para):
+                who = _named(para)
+                if who is not None:
+                    groups.setdefault(who, [])
+    if len(groups) < 2:
+        return context
+    after = _owners(every, list(groups))
+    for p in kept:
+        if (owner := after.get(id(p))) is not None and p not in groups[owner]:
+            groups[owner].append(p)
+    return [p for p in context if after.get(id(p)) is None]
+
+
+def _owners(paragraphs: list[str], recipients: list[str]) -> dict[int, str | None]:
+    """For each paragraph (by ``id``), the recipient it is about: the one it names
+    alone, else (naming no address) the one whose own paragraph it follows (its
+    reply, under its address); or None: the report's prose before any recipient
+    is named, or after one naming several."""
+    out: dict[int, str | None] = {}
+    owner: str | None = None
+    for p in paragraphs:
+        if not _ADDRESS.search(p):
+            out[id(p)] = owner
+            continue
+        low = p.lower()
+        named = [r for r in recipients if r and r in low]
+        if len(named) == 1:
+            owner = out[id(p)] = named[0]
+        elif named:
+            owner = None
+    return out
 
 
 def _excerpt(paragraph: str, who: str, others: list[str]) -> str:

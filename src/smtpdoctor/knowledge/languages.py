@@ -73,7 +73,7 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:IP )?bloqueada|rechazad[oa] (?:por|como) spam|"
         r"bloccat[oa]|rifiutat[oa] (?:per|come) spam|"
         r"(?:отклонено|заблокирован)|спам|"
-        r"被列入黑名单|黑名单|垃圾邮件|内容被拒绝|被拒绝|被退回|"
+        r"被列入黑名单|黑名单|垃圾邮件|内容被拒绝|被拒绝|"
         r"拒否されました|迷惑メール",
         _C.POLICY_REJECTION,
         "The receiving provider refused the mail by policy: the sending IP is "

@@ -197,4 +197,12 @@ MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.milter_data", r"\bMilter: data, reject=", _S.MESSAGE),
     # Exim refuses a message whose lines exceed the transport's limit.
     stage_phrase("stage.exim_lines_too_long", r"\blines too long for transport\b", _S.MESSAGE),
+    # An address that needs SMTPUTF8 (RFC 6531) where the server's EHLO reply did not
+    # list it: Postfix's "SMTPUTF8 is required, but was not offered by host" (smtp_proto.c),
+    # Gmail's "remote server did not offer SMTPUTF8".
+    stage_phrase(
+        "stage.smtputf8_not_offered",
+        r"\bdid not offer SMTPUTF8\b|\bSMTPUTF8 is required, but was not offered\b",
+        _S.EHLO,
+    ),
 )
