@@ -580,7 +580,7 @@ def warm_up() -> None:
             obj.compiled  # noqa: B018 - compiled and kept by the property
             for _, branch, _, _ in _branches(obj) or ():
                 if branch not in _BRANCH_RX:
-                    _BRANCH_RX[branch] = _COMPILE[0](branch, obj.flags)
+                    _compile_branch(branch, obj.flags)
 
 
 def _build_index() -> None:
