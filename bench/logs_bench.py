@@ -577,8 +577,8 @@ hash table, ~0.07 s); the rare lines' starts are found by the engine's own pass
 instead of hyperscan with a Python callback per match (~0.09 -> ~0.02 CPU s on
 *troubled*), and hyperscan is imported only without the engine; the status pass's
 `: to=<` search and the rare-line reader's literal tests no longer prepare memmem's
-needle at each call (status pass: *busy* 0.055 -> 0.038 s, *troubled* 0.123 -> 0.104
-s; rare lines 0.041 -> 0.035 s); the batch's ~51,000 keys of *troubled* go into the
+needle at each call, and a failure's tuple is built without Py_BuildValue (status
+pass: *busy* 0.055 -> 0.038 s, *troubled* 0.123 -> 0.096 s; rare lines 0.041 -> 0.035 s); the batch's ~51,000 keys of *troubled* go into the
 tables in C (~0.12 -> ~0.08 s with the relay table's 12 prunes, which rank in C:
 0.035 -> 0.016 s); the cyclic garbage collector is off while the blocks are read (it
 walked the 50,000 kept deferrals again and again: ~5 % in perf); the peer and client
@@ -586,13 +586,13 @@ regexes start a match only where a name can start (~4.8 -> ~2.5 µs a search), a
 inbound TLS failure takes its client from the peer already found, and tls_detail
 skips the regexes whose word a text lacks; start-up: the stored regex programs, str
 (~10 ms) and now bytes ones (~6 ms), multiprocessing imported only for a split run
-(~8 ms) and hyperscan not at all (start-up on an empty log 0.121 -> 0.100 CPU s, median
-of 9, load average 2.8); the default reads the first chunk in the main process
+(~8 ms) and hyperscan not at all (start-up on an empty log 0.122 -> 0.093 CPU s, median
+of 9 runs in two alternations, load average 3.8); the default reads the first chunk in the main process
 while one worker reads the second, and merges the chunks' tables in C (merge and
 finish: *busy* 0.030 -> 0.010 s, *troubled* 0.058 -> 0.026 s).
 
 What stands in the way of the rest (measured in-process on *troubled*, CPU seconds
-with a timer around each part, which adds a little): (1) start-up, ~0.10 s (the
+with a timer around each part, which adds a little): (1) start-up, ~0.09 s (the
 interpreter 0.013, the standard library's argparse, enum, dataclasses, json, re
 ~0.035, the project's modules ~0.05); (2) the C passes: status lines ~0.07 s, rare
 lines ~0.04, the marker pass 0.02, the line count 0.01, reading the blocks ~0.03;
