@@ -603,7 +603,7 @@ rejections and session ends (their regexes, the client, the inbound table; ~10 Â
 each) and ~4,200 TLS failures (~20 Âµs each: the cause rules and the example text per
 client); (5) the batch into the tables ~0.05 s, the seconds' and destinations' sent
 counts 0.02, the report and its JSON ~0.05. At 10x, *troubled*'s whole budget is
-~0.55 s; what is left would need the per-line state in C structures rather than
+0.52-0.57 s (a tenth of pflogsumm's CPU in this session's runs); what is left would need the per-line state in C structures rather than
 Python objects (memo keys hashed in C, aggregated rows handed back once per block),
 the receiving side's line shapes and cause rules in C (the causes are regexes; a
 literal multi-pattern form of them, as `inbound._quick_rules` begins, would be the
