@@ -578,7 +578,8 @@ instead of hyperscan with a Python callback per match (~0.09 -> ~0.02 CPU s on
 *troubled*), and hyperscan is imported only without the engine; the status pass's
 `: to=<` search and the rare-line reader's literal tests no longer prepare memmem's
 needle at each call, and a failure's tuple is built without Py_BuildValue (status
-pass: *busy* 0.055 -> 0.038 s, *troubled* 0.123 -> 0.096 s; rare lines 0.041 -> 0.035 s); the batch's ~51,000 keys of *troubled* go into the
+pass: *busy* 0.055 -> 0.038 s, *troubled* 0.123 -> 0.096 s; rare lines 0.041 -> 0.035
+s); the batch's ~51,000 keys of *troubled* go into the
 tables in C (~0.12 -> ~0.08 s with the relay table's 12 prunes, which rank in C:
 0.035 -> 0.016 s); the cyclic garbage collector is off while the blocks are read (it
 walked the 50,000 kept deferrals again and again: ~5 % in perf); the peer and client
@@ -587,7 +588,8 @@ inbound TLS failure takes its client from the peer already found, and tls_detail
 skips the regexes whose word a text lacks; start-up: the stored regex programs, str
 (~10 ms) and now bytes ones (~6 ms), multiprocessing imported only for a split run
 (~8 ms) and hyperscan not at all (start-up on an empty log 0.122 -> 0.093 CPU s, median
-of 9 runs in two alternations, load average 3.8); the default reads the first chunk in the main process
+of 9 runs in two alternations, load average 3.8); the default reads the first chunk in
+the main process
 while one worker reads the second, and merges the chunks' tables in C (merge and
 finish: *busy* 0.030 -> 0.010 s, *troubled* 0.058 -> 0.026 s).
 
@@ -603,7 +605,8 @@ rejections and session ends (their regexes, the client, the inbound table; ~10 Â
 each) and ~4,200 TLS failures (~20 Âµs each: the cause rules and the example text per
 client); (5) the batch into the tables ~0.05 s, the seconds' and destinations' sent
 counts 0.02, the report and its JSON ~0.05. At 10x, *troubled*'s whole budget is
-0.52-0.57 s (a tenth of pflogsumm's CPU in this session's runs); what is left would need the per-line state in C structures rather than
+0.52-0.57 s (a tenth of pflogsumm's CPU in this session's runs); what is left would need
+the per-line state in C structures rather than
 Python objects (memo keys hashed in C, aggregated rows handed back once per block),
 the receiving side's line shapes and cause rules in C (the causes are regexes; a
 literal multi-pattern form of them, as `inbound._quick_rules` begins, would be the
