@@ -611,13 +611,14 @@ Python objects (memo keys hashed in C, aggregated rows handed back once per bloc
 the receiving side's line shapes and cause rules in C (the causes are regexes; a
 literal multi-pattern form of them, as `inbound._quick_rules` begins, would be the
 route), and a start-up without argparse and the dataclass-heavy model for this path.
-The default (two processes) on wall time: its serial parts are the start-up (~0.10 s),
+The default (two processes) on wall time: its serial parts are the start-up (~0.09 s),
 then, after the chunks, the merge (0.010 s on *busy*, ~0.03 on *troubled*) and the
 report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.38 s (*troubled*) of CPU.
 With both cores free that would give ~0.30 s (~20x pflogsumm's ~6.3 s on *busy*) and
 ~0.55 s (~10x on *troubled*); on this machine, shared with five other sessions (load
 average 2.5-4.6 during this one), the two processes seldom get both cores at once,
-and the default's wall time stays close to one core's. 20x on *troubled* would need
+and in the runs above the default's wall time was no better than one core's. 20x on
+*troubled* would need
 ~0.27 s of wall time: the start-up plus half of the per-chunk work is already ~0.3 s
 on two free cores.
 """
