@@ -577,8 +577,9 @@ hash table, ~0.07 s); the rare lines' starts are found by the engine's own pass
 instead of hyperscan with a Python callback per match (~0.09 -> ~0.02 CPU s on
 *troubled*), and hyperscan is imported only without the engine; the status pass's
 `: to=<` search and the rare-line reader's literal tests no longer prepare memmem's
-needle at each call (status pass: *busy* 0.055 -> 0.038 s, *troubled* 0.123 -> 0.104
-s; rare lines 0.041 -> 0.035 s); the batch's ~51,000 keys of *troubled* go into the
+needle at each call, and a failure's tuple is built without Py_BuildValue (status
+pass: *busy* 0.055 -> 0.038 s, *troubled* 0.123 -> 0.096 s; rare lines 0.041 -> 0.035
+s); the batch's ~51,000 keys of *troubled* go into the
 tables in C (~0.12 -> ~0.08 s with the relay table's 12 prunes, which rank in C:
 0.035 -> 0.016 s); the cyclic garbage collector is off while the blocks are read (it
 walked the 50,000 kept deferrals again and again: ~5 % in perf); the peer and client
@@ -586,13 +587,14 @@ regexes start a match only where a name can start (~4.8 -> ~2.5 µs a search), a
 inbound TLS failure takes its client from the peer already found, and tls_detail
 skips the regexes whose word a text lacks; start-up: the stored regex programs, str
 (~10 ms) and now bytes ones (~6 ms), multiprocessing imported only for a split run
-(~8 ms) and hyperscan not at all (start-up on an empty log 0.121 -> 0.100 CPU s, median
-of 9, load average 2.8); the default reads the first chunk in the main process
+(~8 ms) and hyperscan not at all (start-up on an empty log 0.122 -> 0.093 CPU s, median
+of 9 runs in two alternations, load average 3.8); the default reads the first chunk in
+the main process
 while one worker reads the second, and merges the chunks' tables in C (merge and
 finish: *busy* 0.030 -> 0.010 s, *troubled* 0.058 -> 0.026 s).
 
 What stands in the way of the rest (measured in-process on *troubled*, CPU seconds
-with a timer around each part, which adds a little): (1) start-up, ~0.10 s (the
+with a timer around each part, which adds a little): (1) start-up, ~0.09 s (the
 interpreter 0.013, the standard library's argparse, enum, dataclasses, json, re
 ~0.035, the project's modules ~0.05); (2) the C passes: status lines ~0.07 s, rare
 lines ~0.04, the marker pass 0.02, the line count 0.01, reading the blocks ~0.03;
@@ -603,18 +605,20 @@ rejections and session ends (their regexes, the client, the inbound table; ~10 �
 each) and ~4,200 TLS failures (~20 µs each: the cause rules and the example text per
 client); (5) the batch into the tables ~0.05 s, the seconds' and destinations' sent
 counts 0.02, the report and its JSON ~0.05. At 10x, *troubled*'s whole budget is
-~0.55 s; what is left would need the per-line state in C structures rather than
+0.52-0.57 s (a tenth of pflogsumm's CPU in this session's runs); what is left would need
+the per-line state in C structures rather than
 Python objects (memo keys hashed in C, aggregated rows handed back once per block),
 the receiving side's line shapes and cause rules in C (the causes are regexes; a
 literal multi-pattern form of them, as `inbound._quick_rules` begins, would be the
 route), and a start-up without argparse and the dataclass-heavy model for this path.
-The default (two processes) on wall time: its serial parts are the start-up (~0.10 s),
+The default (two processes) on wall time: its serial parts are the start-up (~0.09 s),
 then, after the chunks, the merge (0.010 s on *busy*, ~0.03 on *troubled*) and the
 report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.38 s (*troubled*) of CPU.
 With both cores free that would give ~0.30 s (~20x pflogsumm's ~6.3 s on *busy*) and
 ~0.55 s (~10x on *troubled*); on this machine, shared with five other sessions (load
 average 2.5-4.6 during this one), the two processes seldom get both cores at once,
-and the default's wall time stays close to one core's. 20x on *troubled* would need
+and in the runs above the default's wall time was no better than one core's. 20x on
+*troubled* would need
 ~0.27 s of wall time: the start-up plus half of the per-chunk work is already ~0.3 s
 on two free cores.
 """

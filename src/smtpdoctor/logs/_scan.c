@@ -463,11 +463,30 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
     int has_at = st->g2s != st->g1s;
     PyObject *peer = none && ps >= 0 ? PyBytes_FromStringAndSize(b + ps, pe - ps) : Py_NewRef(Py_None);
     PyObject *proc = proc_of(b, n, ls), *res = NULL;
-    if (peer != NULL && proc != NULL)
-        res = Py_BuildValue("(nnniy#y#Oy#y#y#O)", start, run, ls, st->status,
-                            has_at ? b + st->g2s : ">", has_at ? st->g2e - st->g2s : (Py_ssize_t)1,
-                            b + st->g3s, st->g3e - st->g3s, peer, tail, len, b + st->g1s,
-                            st->g1e - st->g1s, b + qs, start - qs, proc);
+    if (peer != NULL && proc != NULL) {
+        /* (built item by item: Py_BuildValue would parse its format at every line) */
+        PyObject *items[11] = {
+            PyLong_FromSsize_t(start),
+            PyLong_FromSsize_t(run),
+            PyLong_FromSsize_t(ls),
+            PyLong_FromLong(st->status),
+            PyBytes_FromStringAndSize(has_at ? b + st->g2s : ">",
+                                      has_at ? st->g2e - st->g2s : (Py_ssize_t)1),
+            PyBytes_FromStringAndSize(b + st->g3s, st->g3e - st->g3s),
+            Py_NewRef(peer),
+            PyBytes_FromStringAndSize(tail, len),
+            PyBytes_FromStringAndSize(b + st->g1s, st->g1e - st->g1s),
+            PyBytes_FromStringAndSize(b + qs, start - qs),
+            Py_NewRef(proc),
+        };
+        int ok = 1;
+        for (int i = 0; i < 11; i++) ok &= items[i] != NULL;
+        if (ok && (res = PyTuple_New(11)) != NULL) {
+            for (int i = 0; i < 11; i++) PyTuple_SET_ITEM(res, i, items[i]); /* (steals) */
+        } else {
+            for (int i = 0; i < 11; i++) Py_XDECREF(items[i]);
+        }
+    }
     Py_XDECREF(peer);
     Py_XDECREF(proc);
     PyMem_Free(tail);
