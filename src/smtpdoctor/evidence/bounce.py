@@ -910,7 +910,7 @@ def _with_human(entry: BounceEntry, kept: list[str], others: list[str]) -> Bounc
         about = kept  # the whole human-readable part is about the one recipient
     else:
         mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
-        about = mine + [p for p in kept if "@" not in p or not _ADDRESS.search(p)]
+        about = mine + [p for p in kept if not _ADDRESS.search(p)]
     diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))
