@@ -667,7 +667,10 @@ def _flatten(text: str) -> str:
             lines[0] = f"{lines[0][:3]} {lines[0][4:]}"
     elif len(lines) > 1:
         lines = _continued(lines)
-    return " ".join(_CONTINUATION.sub("", " ".join(lines)).split())
+    joined = " ".join(lines)
+    if "-" in joined:  # (every continuation prefix holds one: none, nothing to remove)
+        joined = _CONTINUATION.sub("", joined)
+    return " ".join(joined.split())
 
 
 # A reply inside a wrapper ('"error": "554-5.7.1 ...', "(421 4.7.0 ...").

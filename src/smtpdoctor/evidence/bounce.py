@@ -956,9 +956,7 @@ def _with_human(
         mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
         owners = _owners(every or kept, [who, *others])
         about = mine + [
-            p
-            for p in kept
-            if ("@" not in p or not _ADDRESS.search(p)) and owners.get(id(p)) in (None, who)
+            p for p in kept if not _ADDRESS.search(p) and owners.get(id(p)) in (None, who)
         ]
     diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
