@@ -27,6 +27,7 @@ import pytest
 
 import smtpdoctor
 from smtpdoctor.lab import LabThread
+from support.helpers import unavailable
 
 SRC = Path(smtpdoctor.__file__).resolve().parent.parent
 HELO = "warm.smtpdoctor.test"
@@ -669,3 +670,26 @@ def test_a_dead_spare_is_replaced_by_a_fork(tmp_path: Path) -> None:
         again = warm.run(*args)  # from the spare made after the first one ended
         assert (again.returncode, again.stdout) == (cold.returncode, cold.stdout)
         assert warm.served() == 2
+
+
+def test_a_client_in_another_network_namespace_runs_cold(warm: Warm) -> None:
+    """``ip netns exec``: a command run by the server would probe from its network."""
+    trial = ["unshare", "-n", "true"]
+    permitted = shutil.which("unshare") is not None
+    if not permitted or subprocess.run(trial, check=False).returncode != 0:
+        unavailable("unshare -n (a new network namespace) is not permitted here")
+    before = warm.status()
+    assert before is not None
+    args = ["explain", "452 4.2.2 Mailbox full"]
+    hot = subprocess.run(
+        ["unshare", "-n", sys.executable, "-m", "smtpdoctor", *args],
+        capture_output=True,
+        env=warm.env,
+        timeout=60,
+        check=False,
+    )
+    assert (hot.returncode, hot.stdout) == (1, warm.run(*args, cold=True).stdout)
+    after = warm.status()
+    assert after is not None
+    assert after["served"] == before["served"]
+    assert after["last_refusal"] == "another interpreter, flags, sys.path or namespace"

@@ -219,7 +219,7 @@ def test_server_refuses_what_a_cold_run_would_do_differently(
     assert server._refusal(_request(env=env), fds) is None
     assert server._refusal(_request(env=env), fds[:3]) == "descriptors missing"
     other = _request(env=env, ident=b"another python")
-    assert server._refusal(other, fds) == "another interpreter, flags or sys.path"
+    assert server._refusal(other, fds) == "another interpreter, flags, sys.path or namespace"
     elsewhere = _request(env=env, package=b"/elsewhere/smtpdoctor")
     assert server._refusal(elsewhere, fds) == "another installation of smtpdoctor"
     changed = _request(env=[*env, b"SMTPDOCTOR_PURE_PYTHON=1"])

@@ -61,6 +61,7 @@ _UNMATCHED = (
     b"SMTPDOCTOR_AUTH_PASSWORD",
     b"SMTPDOCTOR_WEB_TOKEN",
 )
+_NAMESPACES = ("net", "mnt", "uts", "user", "ipc", "pid", "cgroup")
 # How long a server may take to accept a command before it is run cold instead.
 PATIENCE = 5.0
 # Forwarded to the command's process while it runs (unless ignored here).
@@ -68,11 +69,31 @@ _FORWARDED = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT)
 
 
 def identity() -> bytes:
-    """This interpreter, as far as running the same code the same way goes."""
+    """This interpreter, as far as running the same code the same way goes, and the
+    namespaces it runs in: a command run in another network (``ip netns exec``),
+    mount, UTS (the host name) or user namespace, or under another root, would
+    see another machine."""
     flags = tuple(sys.flags)
+    root = os.stat("/")
     return repr(
-        (sys.version, sys.executable, flags, sys.warnoptions, sys._xoptions, sys.path[1:])
+        (
+            sys.version,
+            sys.executable,
+            flags,
+            sys.warnoptions,
+            sys._xoptions,
+            sys.path[1:],
+            [_namespace(kind) for kind in _NAMESPACES],
+            (root.st_dev, root.st_ino),
+        )
     ).encode()
+
+
+def _namespace(kind: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return ""
 
 
 def package_dir() -> bytes:

@@ -426,7 +426,7 @@ class Server:
         if len(fds) != 4:
             return "descriptors missing"
         if req.identity != self.identity:
-            return "another interpreter, flags or sys.path"
+            return "another interpreter, flags, sys.path or namespace"
         if os.fsdecode(req.package) != self.package:
             return "another installation of smtpdoctor"
         if wire.matched_env(req.env) != self.env:
