@@ -85,8 +85,24 @@ def identity() -> bytes:
             sys.path[1:],
             [_namespace(kind) for kind in _NAMESPACES],
             (root.st_dev, root.st_ino),
+            (os.getgid(), os.getegid(), os.geteuid(), sorted(os.getgroups())),
+            _privileges(),
         )
     ).encode()
+
+
+def _privileges() -> list[str]:
+    """Capabilities, no-new-privileges, seccomp and the security label: what a
+    process of the same uid may still do differently (a raw socket, a group's file)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            lines = status.read().decode("ascii", "replace").splitlines()
+        with open("/proc/self/attr/current", "rb") as attr:
+            label = attr.read().decode("ascii", "replace")
+    except OSError:
+        return ["unknown"]
+    wanted = ("Cap", "NoNewPrivs", "Seccomp:")
+    return [line for line in lines if line.startswith(wanted)] + [label]
 
 
 def _namespace(kind: str) -> str:
@@ -138,6 +154,7 @@ class Request:
 
     __slots__ = (
         "argv",
+        "cpus",
         "env",
         "identity",
         "ignored",
@@ -160,6 +177,7 @@ class Request:
         package: bytes,
         limits: list[tuple[int, int, int]],
         nice: int,
+        cpus: list[int],
     ) -> None:
         self.argv = argv
         self.env = env
@@ -168,6 +186,7 @@ class Request:
         self.ignored = ignored
         self.limits = limits  # (resource, soft, hard); -1 is unlimited
         self.nice = nice
+        self.cpus = cpus  # the affinity (taskset)
         self.identity = ident
         self.package = package
 
@@ -186,6 +205,7 @@ def encode_request(req: Request) -> bytes:
             ignored,
             limits,
             b"%d" % req.nice,
+            b",".join(b"%d" % cpu for cpu in req.cpus),
             b"%d" % len(req.argv),
             *req.argv,
             b"%d" % len(req.path),
@@ -198,18 +218,18 @@ def encode_request(req: Request) -> bytes:
 def decode_request(data: bytes) -> Request:
     """The inverse of :func:`encode_request`; ValueError on anything else."""
     fields = data.split(b"\0")
-    if len(fields) < 10 or fields[0] != b"run" or fields[1] != PROTOCOL:
+    if len(fields) < 11 or fields[0] != b"run" or fields[1] != PROTOCOL:
         raise ValueError("not a run request of this protocol")
-    ident, package, umask, ignored, limits, nice = fields[2:8]
-    n = int(fields[8])
-    argv = fields[9 : 9 + n]
-    if len(argv) != n or 9 + n >= len(fields):
+    ident, package, umask, ignored, limits, nice, cpus = fields[2:9]
+    n = int(fields[9])
+    argv = fields[10 : 10 + n]
+    if len(argv) != n or 10 + n >= len(fields):
         raise ValueError("truncated argv")
-    m = int(fields[9 + n])
-    path = fields[10 + n : 10 + n + m]
+    m = int(fields[10 + n])
+    path = fields[11 + n : 11 + n + m]
     if len(path) != m:
         raise ValueError("truncated path")
-    env = [e for e in fields[10 + n + m :] if e]
+    env = [e for e in fields[11 + n + m :] if e]
     if any(b"=" not in e for e in env):
         raise ValueError("malformed environment entry")
     sigs = [int(s) for s in ignored.split(b",") if s]
@@ -224,6 +244,7 @@ def decode_request(data: bytes) -> Request:
         package=package,
         limits=rlimits,
         nice=int(nice),
+        cpus=[int(c) for c in cpus.split(b",") if c],
     )
 
 
@@ -279,6 +300,7 @@ def _request(argv: list[str]) -> Request:
         package=package_dir(),
         limits=_limits(),
         nice=os.getpriority(os.PRIO_PROCESS, 0),
+        cpus=sorted(os.sched_getaffinity(0)),
     )
 
 
