@@ -27,6 +27,7 @@ import pytest
 
 import smtpdoctor
 from smtpdoctor.lab import LabThread
+from support.helpers import unavailable
 
 SRC = Path(smtpdoctor.__file__).resolve().parent.parent
 HELO = "warm.smtpdoctor.test"
@@ -631,10 +632,10 @@ def test_a_closed_standard_descriptor_runs_cold(warm: Warm, closed: int) -> None
         assert hot.stderr == b"smtpdoctor: standard output is closed; nothing could be printed\n"
 
 
-def test_the_command_has_the_clients_resource_limits_and_nice(warm: Warm, lab: LabThread) -> None:
+def test_the_command_has_the_clients_limits_nice_and_cpus(warm: Warm, lab: LabThread) -> None:
     args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
-    # the client's shell's `ulimit -n 100` (hard 200), and `nice -n 7`
-    shell = 'ulimit -Sn 100 && ulimit -Hn 200 && exec nice -n 7 "$0" "$@"'
+    # the client's shell's `ulimit -n 100` (hard 200), `nice -n 7` and `taskset -c 0`
+    shell = 'ulimit -Sn 100 && ulimit -Hn 200 && exec nice -n 7 taskset -c 0 "$0" "$@"'
     with subprocess.Popen(
         ["sh", "-c", shell, sys.executable, "-m", "smtpdoctor", *args],
         stdout=subprocess.DEVNULL,
@@ -645,11 +646,13 @@ def test_the_command_has_the_clients_resource_limits_and_nice(warm: Warm, lab: L
         command = _command_of(warm)
         limits = Path(f"/proc/{command}/limits").read_text()
         nice = os.getpriority(os.PRIO_PROCESS, command)
+        cpus = os.sched_getaffinity(command)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 130
     line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
     assert line.split()[3:5] == ["100", "200"]
     assert nice == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    assert cpus == {0}
 
 
 def test_a_dead_spare_is_replaced_by_a_fork(tmp_path: Path) -> None:
@@ -669,3 +672,47 @@ def test_a_dead_spare_is_replaced_by_a_fork(tmp_path: Path) -> None:
         again = warm.run(*args)  # from the spare made after the first one ended
         assert (again.returncode, again.stdout) == (cold.returncode, cold.stdout)
         assert warm.served() == 2
+
+
+def test_a_client_in_another_network_namespace_runs_cold(warm: Warm) -> None:
+    """``ip netns exec``: a command run by the server would probe from its network."""
+    trial = ["unshare", "-n", "true"]
+    permitted = shutil.which("unshare") is not None
+    if not permitted or subprocess.run(trial, check=False).returncode != 0:
+        unavailable("unshare -n (a new network namespace) is not permitted here")
+    before = warm.status()
+    assert before is not None
+    args = ["explain", "452 4.2.2 Mailbox full"]
+    hot = subprocess.run(
+        ["unshare", "-n", sys.executable, "-m", "smtpdoctor", *args],
+        capture_output=True,
+        env=warm.env,
+        timeout=60,
+        check=False,
+    )
+    assert (hot.returncode, hot.stdout) == (1, warm.run(*args, cold=True).stdout)
+    after = warm.status()
+    assert after is not None
+    assert after["served"] == before["served"]
+    assert after["last_refusal"] == "another interpreter, flags, sys.path or namespace"
+
+
+def test_a_client_with_other_groups_runs_cold(warm: Warm) -> None:
+    """``sg adm smtpdoctor logs ...``: a group may be what lets it read the log."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        unavailable("setpriv as root is needed to give a client other groups")
+    before = warm.status()
+    assert before is not None
+    args = ["explain", "452 4.2.2 Mailbox full"]
+    groups = ",".join(str(g) for g in sorted({*os.getgroups(), 4}))  # and adm's gid
+    hot = subprocess.run(
+        ["setpriv", f"--groups={groups}", sys.executable, "-m", "smtpdoctor", *args],
+        capture_output=True,
+        env=warm.env,
+        timeout=60,
+        check=False,
+    )
+    assert (hot.returncode, hot.stdout) == (1, warm.run(*args, cold=True).stdout)
+    after = warm.status()
+    assert after is not None
+    assert after["served"] == before["served"]

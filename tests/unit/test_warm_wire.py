@@ -25,6 +25,7 @@ def _request(**changes: object) -> wire.Request:
         "package": wire.package_dir(),
         "limits": [(7, 1024, 4096), (4, 0, -1)],
         "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "cpus": sorted(os.sched_getaffinity(0)),
     }
     fields.update(changes)
     return wire.Request(**fields)  # type: ignore[arg-type]
@@ -39,13 +40,14 @@ def test_request_round_trip_keeps_every_field() -> None:
     assert (back.umask, back.ignored) == (0o027, [1, 13])
     assert back.limits == [(7, 1024, 4096), (4, 0, -1)]
     assert back.nice == os.getpriority(os.PRIO_PROCESS, 0)
+    assert back.cpus == sorted(os.sched_getaffinity(0))
     assert (back.identity, back.package) == (req.identity, req.package)
 
 
 def test_request_with_empty_path_and_environment() -> None:
-    empty = _request(env=[], path=[], ignored=[], limits=[])
+    empty = _request(env=[], path=[], ignored=[], limits=[], cpus=[])
     back = wire.decode_request(wire.encode_request(empty))
-    assert (back.env, back.path, back.ignored, back.limits) == ([], [], [], [])
+    assert (back.env, back.path, back.ignored, back.limits, back.cpus) == ([], [], [], [], [])
 
 
 @pytest.mark.parametrize(
@@ -53,13 +55,14 @@ def test_request_with_empty_path_and_environment() -> None:
     [
         b"",
         b"status",
-        b"run\x002\x00x\x00p\x0018\x00\x00\x000\x000\x000",  # another protocol version
-        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x005\x00a",  # argv cut short
-        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x001\x00a\x003\x00p",  # path cut short
-        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x001\x00a\x000\x00NOEQUALS",
-        b"run\x001\x00x\x00p\x00eighteen\x00\x00\x000\x000\x000",
-        b"run\x001\x00x\x00p\x0018\x00\x007:1\x000\x000\x000",  # a limit cut short
-        b"run\x001\x00x\x00p\x0018\x00\x00\x00high\x000\x000",  # nice not a number
+        b"run\x002\x00x\x00p\x0018\x00\x00\x000\x00\x000\x000",  # another protocol version
+        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x00\x005\x00a",  # argv cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x00\x001\x00a\x003\x00p",  # path cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x00\x001\x00a\x000\x00NOEQUALS",
+        b"run\x001\x00x\x00p\x00eighteen\x00\x00\x000\x00\x000\x000",
+        b"run\x001\x00x\x00p\x0018\x00\x007:1\x000\x00\x000\x000",  # a limit cut short
+        b"run\x001\x00x\x00p\x0018\x00\x00\x00high\x00\x000\x000",  # nice not a number
+        b"run\x001\x00x\x00p\x0018\x00\x00\x000\x00zero\x000\x000",  # a CPU not a number
     ],
 )
 def test_malformed_requests_are_refused(data: bytes) -> None:
@@ -219,13 +222,15 @@ def test_server_refuses_what_a_cold_run_would_do_differently(
     assert server._refusal(_request(env=env), fds) is None
     assert server._refusal(_request(env=env), fds[:3]) == "descriptors missing"
     other = _request(env=env, ident=b"another python")
-    assert server._refusal(other, fds) == "another interpreter, flags or sys.path"
+    assert server._refusal(other, fds) == "another interpreter, flags, sys.path or namespace"
     elsewhere = _request(env=env, package=b"/elsewhere/smtpdoctor")
     assert server._refusal(elsewhere, fds) == "another installation of smtpdoctor"
     changed = _request(env=[*env, b"SMTPDOCTOR_PURE_PYTHON=1"])
     assert server._refusal(changed, fds) == "environment variables read at start-up differ"
     warm_only = _request(env=[*env, b"SMTPDOCTOR_WARM_SOCKET=/elsewhere", b"TZ=UTC"])
     assert server._refusal(warm_only, fds) is None
+    elsewhere_cpu = _request(env=env, cpus=[4095])
+    assert server._refusal(elsewhere_cpu, fds) == "CPUs the server may not use"
     own_nice = os.getpriority(os.PRIO_PROCESS, 0)
     assert server._refusal(_request(env=env, nice=own_nice + 5), fds) is None
     higher = _request(env=env, nice=own_nice - 1)

@@ -61,6 +61,7 @@ _UNMATCHED = (
     b"SMTPDOCTOR_AUTH_PASSWORD",
     b"SMTPDOCTOR_WEB_TOKEN",
 )
+_NAMESPACES = ("net", "mnt", "uts", "user", "ipc", "pid", "cgroup")
 # How long a server may take to accept a command before it is run cold instead.
 PATIENCE = 5.0
 # Forwarded to the command's process while it runs (unless ignored here).
@@ -68,11 +69,47 @@ _FORWARDED = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT)
 
 
 def identity() -> bytes:
-    """This interpreter, as far as running the same code the same way goes."""
+    """This interpreter, as far as running the same code the same way goes, and the
+    namespaces it runs in: a command run in another network (``ip netns exec``),
+    mount, UTS (the host name) or user namespace, or under another root, would
+    see another machine."""
     flags = tuple(sys.flags)
+    root = os.stat("/")
     return repr(
-        (sys.version, sys.executable, flags, sys.warnoptions, sys._xoptions, sys.path[1:])
+        (
+            sys.version,
+            sys.executable,
+            flags,
+            sys.warnoptions,
+            sys._xoptions,
+            sys.path[1:],
+            [_namespace(kind) for kind in _NAMESPACES],
+            (root.st_dev, root.st_ino),
+            (os.getgid(), os.getegid(), os.geteuid(), sorted(os.getgroups())),
+            _privileges(),
+        )
     ).encode()
+
+
+def _privileges() -> list[str]:
+    """Capabilities, no-new-privileges, seccomp and the security label: what a
+    process of the same uid may still do differently (a raw socket, a group's file)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            lines = status.read().decode("ascii", "replace").splitlines()
+        with open("/proc/self/attr/current", "rb") as attr:
+            label = attr.read().decode("ascii", "replace")
+    except OSError:
+        return ["unknown"]
+    wanted = ("Cap", "NoNewPrivs", "Seccomp:")
+    return [line for line in lines if line.startswith(wanted)] + [label]
+
+
+def _namespace(kind: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return ""
 
 
 def package_dir() -> bytes:
@@ -117,6 +154,7 @@ class Request:
 
     __slots__ = (
         "argv",
+        "cpus",
         "env",
         "identity",
         "ignored",
@@ -139,6 +177,7 @@ class Request:
         package: bytes,
         limits: list[tuple[int, int, int]],
         nice: int,
+        cpus: list[int],
     ) -> None:
         self.argv = argv
         self.env = env
@@ -147,6 +186,7 @@ class Request:
         self.ignored = ignored
         self.limits = limits  # (resource, soft, hard); -1 is unlimited
         self.nice = nice
+        self.cpus = cpus  # the affinity (taskset)
         self.identity = ident
         self.package = package
 
@@ -165,6 +205,7 @@ def encode_request(req: Request) -> bytes:
             ignored,
             limits,
             b"%d" % req.nice,
+            b",".join(b"%d" % cpu for cpu in req.cpus),
             b"%d" % len(req.argv),
             *req.argv,
             b"%d" % len(req.path),
@@ -177,18 +218,18 @@ def encode_request(req: Request) -> bytes:
 def decode_request(data: bytes) -> Request:
     """The inverse of :func:`encode_request`; ValueError on anything else."""
     fields = data.split(b"\0")
-    if len(fields) < 10 or fields[0] != b"run" or fields[1] != PROTOCOL:
+    if len(fields) < 11 or fields[0] != b"run" or fields[1] != PROTOCOL:
         raise ValueError("not a run request of this protocol")
-    ident, package, umask, ignored, limits, nice = fields[2:8]
-    n = int(fields[8])
-    argv = fields[9 : 9 + n]
-    if len(argv) != n or 9 + n >= len(fields):
+    ident, package, umask, ignored, limits, nice, cpus = fields[2:9]
+    n = int(fields[9])
+    argv = fields[10 : 10 + n]
+    if len(argv) != n or 10 + n >= len(fields):
         raise ValueError("truncated argv")
-    m = int(fields[9 + n])
-    path = fields[10 + n : 10 + n + m]
+    m = int(fields[10 + n])
+    path = fields[11 + n : 11 + n + m]
     if len(path) != m:
         raise ValueError("truncated path")
-    env = [e for e in fields[10 + n + m :] if e]
+    env = [e for e in fields[11 + n + m :] if e]
     if any(b"=" not in e for e in env):
         raise ValueError("malformed environment entry")
     sigs = [int(s) for s in ignored.split(b",") if s]
@@ -203,6 +244,7 @@ def decode_request(data: bytes) -> Request:
         package=package,
         limits=rlimits,
         nice=int(nice),
+        cpus=[int(c) for c in cpus.split(b",") if c],
     )
 
 
@@ -258,6 +300,7 @@ def _request(argv: list[str]) -> Request:
         package=package_dir(),
         limits=_limits(),
         nice=os.getpriority(os.PRIO_PROCESS, 0),
+        cpus=sorted(os.sched_getaffinity(0)),
     )
 
 

@@ -426,7 +426,7 @@ class Server:
         if len(fds) != 4:
             return "descriptors missing"
         if req.identity != self.identity:
-            return "another interpreter, flags or sys.path"
+            return "another interpreter, flags, sys.path or namespace"
         if os.fsdecode(req.package) != self.package:
             return "another installation of smtpdoctor"
         if wire.matched_env(req.env) != self.env:
@@ -435,6 +435,8 @@ class Server:
             return "command not served warm"
         if not _limits_reachable(req.limits):
             return "resource limits above the server's"
+        if not set(req.cpus) <= os.sched_getaffinity(0):
+            return "CPUs the server may not use"
         if req.nice < os.getpriority(os.PRIO_PROCESS, 0):
             return "a higher priority than the server's"  # nice can only go up
         if stamp(self.package, sys.path[1:]) != self.stamp:
@@ -522,6 +524,8 @@ def _command(req: wire.Request, fds: list[int]) -> NoReturn:
     for res, soft, hard in req.limits:  # checked reachable before the client's go
         resource.setrlimit(res, (soft, hard))
     os.setpriority(os.PRIO_PROCESS, 0, req.nice)
+    with contextlib.suppress(OSError):  # a CPU gone offline since: the cold start's lot too
+        os.sched_setaffinity(0, req.cpus)
     os.environb.clear()
     os.environb.update(dict(e.split(b"=", 1) for e in req.env))
     time.tzset()
