@@ -782,10 +782,14 @@ def _paragraphs(body: str) -> list[str]:
     if "@" in text:
         # Line by line (a match is one whole line, with an "@"): the same as
         # _ADDRESS_LINE.sub over the text, without trying it at every character.
+        lines = text.split("\n")
+        # A list of recipients each with its reason on its line ("x@a (550 ...)",
+        # "x@a: 552 ..."): each line starts a paragraph of its own too.
+        listed = _listed_lines(lines)
         text = "\n".join(
             [
-                "\n\n" + ln if "@" in ln and _ADDRESS_LINE.match(ln) else ln
-                for ln in text.split("\n")
+                "\n\n" + ln if i in listed or ("@" in ln and _ADDRESS_LINE.match(ln)) else ln
+                for i, ln in enumerate(lines)
             ]
         )
     for block in _BLANK_LINE.split(text):
@@ -832,6 +836,28 @@ _SENDMAIL_RCPT = re.compile(r"<([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A
 _ADDRESS_LINE = re.compile(
     r"^[ \t]*<?[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+>?:?(?: on \w{3}, [^\n]*)?[ \t]*$", re.M | re.A
 )
+
+
+# An address that opens a line and is followed by its reason on the same line
+# (not Sendmail's "<addr>... reason" transcript lines).
+_ADDRESS_FIRST = re.compile(r"[ \t]*<?([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>?(?::| \(|;)[ \t]*\S", re.A)
+
+
+def _listed_lines(lines: list[str]) -> set[int]:
+    """The lines of a run of two or more consecutive lines that each open, at the
+    same indent, with a different address and its reason (not a Postfix
+    paragraph's folds under its "said:" line)."""
+    heads: dict[int, tuple[str, str]] = {}
+    for i, ln in enumerate(lines):
+        # (Postfix's "<addr>: host x said: 550 ..." goes on over the next lines.)
+        if "@" in ln and (m := _ADDRESS_FIRST.match(ln)) is not None and "said:" not in ln:
+            heads[i] = (ln[: len(ln) - len(ln.lstrip())], m.group(1).lower())
+    out: set[int] = set()
+    for i, (indent, who) in heads.items():
+        for j in (i - 1, i + 1):
+            if j in heads and heads[j][0] == indent and heads[j][1] != who:
+                out.add(i)
+    return out
 
 
 def _failed_recipients(msg: email.message.Message) -> list[str]:
