@@ -700,6 +700,8 @@ BOUNCE_SOURCES = (
     "https://github.com/linux-mailinglist-archives/",
     # the thirty-third: Zammad's bounce test mails (session 6)
     "https://github.com/zammad/zammad/blob/",
+    # the thirty-fourth: CiviCRM's bounce-processing test mails (session 6, second round)
+    "https://github.com/civicrm/civicrm-core/blob/master/tests/phpunit/CRM/Utils/Mail/data/bounces/",
 )
 
 
@@ -715,6 +717,7 @@ OWN_FOLDERS = (
     LISTS_FOLDER,
     "tests/data/bounces/sisimai-err/",
     "tests/data/bounces/zammad/",
+    "tests/data/bounces/civicrm/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -793,7 +796,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
         later += ("twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth", "thirtieth")
-        later += ("thirty-first", "thirty-second", "thirty-third")
+        later += ("thirty-first", "thirty-second", "thirty-third", "thirty-fourth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -816,6 +819,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twentynine", "thirtieth"),
             ("thirty", "thirty-first"),
             ("thirtyone", "thirty-second"),
+            ("thirtythree", "thirty-fourth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -861,9 +865,9 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # the corpus with the twenty-fifth to thirty-first (its second round)
         ("held/thirtyone", HELD_FLOOR_ROUND2),
         ("tune/thirtyone", TUNE_FLOOR_ROUND2),
-        # the whole corpus with session 6's thirty-second and thirty-third
-        ("held", HELD_FLOOR_S6),
-        ("tune", TUNE_FLOOR_S6),
+        # the corpus with session 6's thirty-second and thirty-third
+        ("held/thirtythree", HELD_FLOOR_S6),
+        ("tune/thirtythree", TUNE_FLOOR_S6),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
