@@ -868,6 +868,9 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # the corpus with session 6's thirty-second and thirty-third
         ("held/thirtythree", HELD_FLOOR_S6),
         ("tune/thirtythree", TUNE_FLOOR_S6),
+        # the whole corpus with the thirty-fourth (session 6's second bounce round)
+        ("held", HELD_FLOOR_S6B),
+        ("tune", TUNE_FLOOR_S6B),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -962,6 +965,13 @@ TUNE_FLOOR_ROUND2 = (100.0 * 909 / 921, 100.0 * 915 / 921)
 # 950/955; the floors are that less a row.
 HELD_FLOOR_S6 = (100.0 * 276 / 303, 100.0 * 277 / 303)
 TUNE_FLOOR_S6 = (100.0 * 943 / 955, 100.0 * 949 / 955)
+# They stay on those rows ("thirtythree"). The whole corpus with the thirty-fourth
+# collection (CiviCRM's, 5 rows: 4 tune, 1 held back, fresh unseen 1/1 and 1/1),
+# measured once at the end of session 6's second bounce round: held back 278/304
+# (91.4 %) and 279/304 (91.8 %), tune 948/959 and 954/959 (the 303 and 955 earlier
+# rows unchanged at 277/278 and 944/950); the floors are that less a row.
+HELD_FLOOR_S6B = (100.0 * 277 / 304, 100.0 * 278 / 304)
+TUNE_FLOOR_S6B = (100.0 * 947 / 959, 100.0 * 953 / 959)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
