@@ -1163,6 +1163,58 @@ def test_domino_names_each_recipient_and_its_reason(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("word", ["aufgeführt", "aufgefuehrt", "aufgef\u00c5hrt"])
+def test_domino_in_german_says_the_recipient_is_not_in_its_directory(
+    tmp_path: Path, word: str
+) -> None:
+    # Domino's German NDR for "not listed in Domino Directory", its umlaut as written,
+    # transliterated or mangled by a wrong charset, in its text and its X-Notes field.
+    reason = f"Benutzer ann (ann@example.org) nicht im Domino-Verzeichnis {word}"
+    b = "==NDR"
+    mail = (
+        "From: Postmaster@mail.example.com\nTo: jo@example.com\n"
+        "Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"\n\n'
+        f"--{b}\nContent-Type: text/plain; charset=utf-8\n\nYour message\n\n"
+        f"  Subject: Agenda\n\nwas not delivered to:\n\n  ann@example.org\n\n"
+        f"because:\n\n  {reason}\n\n"
+        f"--{b}\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mail.example.com\n\n"
+        "Final-Recipient: rfc822;ann@example.org\nAction: failed\nStatus: 5.0.0\n"
+        f"Diagnostic-Code: X-Notes; {reason}\n\n--{b}--\n"
+    )
+    assert _explain_mail(tmp_path, mail) == [("ann@example.org", "recipient", "rcpt_to")]
+    # The sentence alone, pasted without its report, reads the same.
+    assert classify(reason).category.value == "recipient"
+
+
+def test_domino_folds_its_diagnostic_code_mid_word(tmp_path: Path) -> None:
+    # Domino wraps its X-Notes field at a fixed column, inside words; the report's text
+    # here says nothing, so the field alone must read as it was written.
+    b = "==NDR"
+    mail = (
+        "From: Postmaster@mail.example.com\nTo: jo@example.com\n"
+        "Subject: DELIVERY FAILURE: Agenda\nMIME-Version: 1.0\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"\n\n'
+        f"--{b}\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+        f"--{b}\nContent-Type: message/delivery-status\n\nReporting-MTA: dns;mail.example.com\n\n"
+        "Final-Recipient: rfc822;ann@example.org\nAction: failed\nStatus: 5.0.0\n"
+        "Diagnostic-Code: X-Notes; User ann (ann@example.o\n rg) not listed in Domino Dir\n"
+        " ectory\n\n"
+        "Final-Recipient: rfc822;bob@example.net\nAction: failed\nStatus: 5.0.0\n"
+        "Diagnostic-Code: X-Notes; Error transferring to mx.exam\n ple.net; SMTP Protocol "
+        "Returned a Permanent Error 552 Message size exceeds maximum v\n alue\n\n"
+        # Another MTA's fold is a space as RFC 5322 says ("Unknown\n user" is two words).
+        "Final-Recipient: rfc822;cy@example.com\nAction: failed\nStatus: 5.0.0\n"
+        "Diagnostic-Code: smtp; 550 Unknown\n user\n\n"
+        f"--{b}--\n"
+    )
+    assert sorted(_explain_mail(tmp_path, mail)) == [
+        ("ann@example.org", "recipient", "rcpt_to"),
+        ("bob@example.net", "message_size", "message"),
+        ("cy@example.com", "recipient", "rcpt_to"),
+    ]
+
+
 def test_a_reply_a_wrapper_hides_is_read_as_it_came() -> None:
     from smtpdoctor.diagnosis.classifier import classify_best
 

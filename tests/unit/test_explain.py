@@ -700,6 +700,10 @@ BOUNCE_SOURCES = (
     "https://github.com/linux-mailinglist-archives/",
     # the thirty-third: Zammad's bounce test mails (session 6)
     "https://github.com/zammad/zammad/blob/",
+    # the thirty-fourth: CiviCRM's bounce-processing test mails (session 6, second round)
+    "https://github.com/civicrm/civicrm-core/blob/master/tests/phpunit/CRM/Utils/Mail/data/bounces/",
+    # the thirty-fifth: Mautic's DSN parser test texts (session 6, second round)
+    "https://github.com/mautic/mautic/blob/",
 )
 
 
@@ -715,6 +719,8 @@ OWN_FOLDERS = (
     LISTS_FOLDER,
     "tests/data/bounces/sisimai-err/",
     "tests/data/bounces/zammad/",
+    "tests/data/bounces/civicrm/",
+    "tests/data/bounces/mautic/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -793,7 +799,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first")
         later += ("twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth")
         later += ("twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth", "thirtieth")
-        later += ("thirty-first", "thirty-second", "thirty-third")
+        later += ("thirty-first", "thirty-second", "thirty-third", "thirty-fourth")
+        later += ("thirty-fifth",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -816,6 +823,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("twentynine", "thirtieth"),
             ("thirty", "thirty-first"),
             ("thirtyone", "thirty-second"),
+            ("thirtythree", "thirty-fourth"),
+            ("thirtyfour", "thirty-fifth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -861,9 +870,14 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # the corpus with the twenty-fifth to thirty-first (its second round)
         ("held/thirtyone", HELD_FLOOR_ROUND2),
         ("tune/thirtyone", TUNE_FLOOR_ROUND2),
-        # the whole corpus with session 6's thirty-second and thirty-third
-        ("held", HELD_FLOOR_S6),
-        ("tune", TUNE_FLOOR_S6),
+        # the corpus with session 6's thirty-second and thirty-third
+        ("held/thirtythree", HELD_FLOOR_S6),
+        ("tune/thirtythree", TUNE_FLOOR_S6),
+        # the whole corpus with the thirty-fourth (session 6's second bounce round)
+        ("held", HELD_FLOOR_S6B),
+        ("tune/thirtyfour", TUNE_FLOOR_S6B),
+        # the whole tune split with the thirty-fifth (2 tune rows, none held back)
+        ("tune", TUNE_FLOOR_S6C),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -958,6 +972,18 @@ TUNE_FLOOR_ROUND2 = (100.0 * 909 / 921, 100.0 * 915 / 921)
 # 950/955; the floors are that less a row.
 HELD_FLOOR_S6 = (100.0 * 276 / 303, 100.0 * 277 / 303)
 TUNE_FLOOR_S6 = (100.0 * 943 / 955, 100.0 * 949 / 955)
+# They stay on those rows ("thirtythree"). The whole corpus with the thirty-fourth
+# collection (CiviCRM's, 5 rows: 4 tune, 1 held back, fresh unseen 1/1 and 1/1),
+# measured once at the end of session 6's second bounce round: held back 278/304
+# (91.4 %) and 279/304 (91.8 %), tune 948/959 and 954/959 (the 303 and 955 earlier
+# rows unchanged at 277/278 and 944/950); the floors are that less a row.
+HELD_FLOOR_S6B = (100.0 * 277 / 304, 100.0 * 278 / 304)
+TUNE_FLOOR_S6B = (100.0 * 947 / 959, 100.0 * 953 / 959)
+# The tune floor stays on those 959 rows ("thirtyfour"). The thirty-fifth collection
+# (Mautic's two DSN texts) landed wholly in the tune split, so the held-back split
+# and its floor are unchanged; its rows scored 2/2 and 2/2 before any change (none
+# was made): tune 950/961 and 956/961, the floor that less a row.
+TUNE_FLOOR_S6C = (100.0 * 949 / 961, 100.0 * 955 / 961)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

@@ -1161,8 +1161,20 @@ def _after_type(value: str | None) -> str | None:
     return value.split(";", 1)[-1].strip().strip("<>").strip() if value else None
 
 
+# Lotus Domino folds its X-Notes Diagnostic-Code at a fixed column, mid-word ("Unknown
+# R\n ecipient", "not l\n isted in Domino Directory"): its fold stands for no space.
+_X_NOTES_FOLD = re.compile(r"\r?\n[ \t]")
+
+
+def _diagnostic(block: email.message.Message) -> str | None:
+    value = block.get("Diagnostic-Code")
+    if value is not None and str(value).lstrip().lower().startswith("x-notes;"):
+        return " ".join(_X_NOTES_FOLD.sub("", str(value)).split())
+    return _field(block, "Diagnostic-Code")
+
+
 def _dsn_block(block: email.message.Message, reporting: str | None) -> list[BounceEntry]:
-    diagnostic = _field(block, "Diagnostic-Code")
+    diagnostic = _diagnostic(block)
     status = _field(block, "Status")
     action = _field(block, "Action")
     if not (diagnostic or status):

@@ -25,6 +25,8 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         r"Adresse d au moins un destinataire invalide|"
         r"Benutzer unbekannt|unbekannte?r? (?:Empf[aä]nger|Benutzer)|Empf[aä]nger unbekannt|"
         r"(?:Postfach|Mailbox|Adresse) (?:existiert nicht|unbekannt|nicht vorhanden)|"
+        # Lotus Domino's German "not listed in Domino Directory" (its umlaut often mangled)
+        r"nicht im Domino-Verzeichnis|"
         r"usuario (?:desconocido|inexistente|no existe)|destinatario desconocido|"
         r"(?:el )?buz[oó]n (?:no existe|inexistente|desconocido)|cuenta (?:no existe|inexistente)|"
         r"usu[aá]rio (?:desconhecido|inexistente|n[aã]o existe)|destinat[aá]rio desconhecido|"
