@@ -291,6 +291,7 @@ WORDS: dict[str, _Words] = {
     '8710776d926d14d0': (('internal',), (('error', 'internal'),)),
     '874c9acb056c0d61': (('too many recipients',), (('too many recipients',),)),
     '8756b21e7740095c': (('ssl_accept error from',), (('ssl_accept error from',),)),
+    '87c36eee04ca1348': (('unreachable',), (('unreachable',),)),
     '87e445256b2d195a': (("sender denied as sender's email address is on senderfilterconfig list",), (("sender denied as sender's email address is on senderfilterconfig list",),)),
     '87fafa61b5d50bd6': (('server configuration error',), (('server configuration error',),)),
     '881a6e27c411127d': (('dkim', 'dmarc', 'sender policy framework', 'spf'), (('dmarc',), ('spf',), ('dkim',), ('sender policy framework',))),

@@ -258,6 +258,18 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=True,
     ),
+    pattern(
+        "synonyms.host_unreachable",
+        # "No route to host" in other words (Exim's "defer (113): host unreachable")
+        r"\b(?:host|destination|network) (?:is )?unreachable\b",
+        _C.FIREWALL_BLOCK,
+        "No route to the destination: a router or firewall answered 'unreachable', or "
+        "this host has no route for that address family (often IPv6).",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
