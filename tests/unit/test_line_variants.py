@@ -438,6 +438,12 @@ FAMILIES_4 = (
         "firewall_block",
     ),
     _family(
+        "quota-order",
+        r"\bover (?:storage |disk )?quota\b|\bquota exceeded\b",
+        ("over storage quota", "storage quota exceeded", "over disk quota"),
+        "recipient",
+    ),
+    _family(
         "sender-prefix",
         r"\bSender address rejected:",
         ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
@@ -656,8 +662,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # With "try again later" and local errors in other words (3844/3886 and 3849/3886
 # before "retry later" and "try later" read as the server's state): 3853 and 3849.
 # Session 6's second lines round, one class at a time: "host unreachable" (no route
-# at connect): wording 3863/3896 and 3859/3896.
-FLOORS = {"wording": (3863, 3859), "shape": (4280, 4280)}
+# at connect): wording 3863/3896 and 3859/3896; the storage-quota words in their
+# other orders (a full mailbox): 3923/3956 and 3919/3956.
+FLOORS = {"wording": (3923, 3919), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -812,6 +819,9 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
         ("421 4.7.0 Please retry later, closing connection.", "service_unavailable", "none"),
         ("connect to mx.example.net[192.0.2.7]:25: host unreachable", "firewall_block", "connect"),
         ("smtp; destination unreachable (mx.example.org)", "firewall_block", "connect"),
+        ("552 5.2.2 Message would exceed mailbox storage quota", "recipient", "rcpt_to"),
+        ("452 4.2.2 <c@example.net>: user is over storage quota", "recipient", "rcpt_to"),
+        ("550 the account has reached its disk storage quota", "recipient", "rcpt_to"),
         # The prefix a server puts before its reason: the reason decides.
         (
             "554 5.7.1 <b@example.net>: Recipient rejected: Access denied",

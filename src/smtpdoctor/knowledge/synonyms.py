@@ -270,6 +270,17 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         kind="connection_drop",
     ),
+    pattern(
+        "synonyms.storage_quota",
+        # the quota words in the other orders ("over storage quota", "would exceed
+        # mailbox storage quota", "reached disk storage quota")
+        r"\b(?:over|exceeds?|exceeded|reached|would exceed) (?:its |the |their |his |her |your )?"
+        r"(?:(?:mail ?box|disk|storage|mail) )+quota\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full.",
+        hint=_S.RCPT_TO,
+        retry=True,
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
