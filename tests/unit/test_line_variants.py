@@ -444,6 +444,16 @@ FAMILIES_4 = (
         "recipient",
     ),
     _family(
+        "closed-unexpectedly",
+        r"\bconnection closed unexpectedly\b|\bclosed the connection unexpectedly\b",
+        (
+            "connection closed unexpectedly",
+            "closed the connection unexpectedly",
+            "disconnected unexpectedly",
+        ),
+        "connection_dropped",
+    ),
+    _family(
         "sender-prefix",
         r"\bSender address rejected:",
         ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
@@ -663,8 +673,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # before "retry later" and "try later" read as the server's state): 3853 and 3849.
 # Session 6's second lines round, one class at a time: "host unreachable" (no route
 # at connect): wording 3863/3896 and 3859/3896; the storage-quota words in their
-# other orders (a full mailbox): 3923/3956 and 3919/3956.
-FLOORS = {"wording": (3923, 3919), "shape": (4280, 4280)}
+# other orders (a full mailbox): 3923/3956 and 3919/3956; a connection closed or
+# "disconnected unexpectedly" (a dropped one): 3925/3958 and 3921/3958.
+FLOORS = {"wording": (3925, 3921), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -819,6 +830,16 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
         ("421 4.7.0 Please retry later, closing connection.", "service_unavailable", "none"),
         ("connect to mx.example.net[192.0.2.7]:25: host unreachable", "firewall_block", "connect"),
         ("smtp; destination unreachable (mx.example.org)", "firewall_block", "connect"),
+        (
+            "smtp-out: Error on session 1a2b: disconnected unexpectedly",
+            "connection_dropped",
+            "none",
+        ),
+        (
+            "relay.example.net: remote server closed the connection unexpectedly",
+            "connection_dropped",
+            "none",
+        ),
         ("552 5.2.2 Message would exceed mailbox storage quota", "recipient", "rcpt_to"),
         ("452 4.2.2 <c@example.net>: user is over storage quota", "recipient", "rcpt_to"),
         ("550 the account has reached its disk storage quota", "recipient", "rcpt_to"),

@@ -441,6 +441,7 @@ WORDS: dict[str, _Words] = {
     'd225b91fe95d12f8': (('relay attempt from ip address',), (('rejected', 'relay attempt from ip address'),)),
     'd26a362aae3323b2': (('client does not have permissions to send as this sender', 'mapiexceptionsendasdenied', 'sendasdenied'), (('sendasdenied',), ('mapiexceptionsendasdenied',), ('client does not have permissions to send as this sender',))),
     'd2c02c974c3313cf': (('have been failing for a long time',), (('all hosts', 'have been failing for a long time'),)),
+    'd33c2f8a38e52547': (('unexpectedly',), (('unexpectedly',),)),
     'd38df0f89f054c06': (('content filter', 'polic', 'spam filter'), None),
     'd38f88255f521025': (('domain name required for sender address',), (('domain name required for sender address',),)),
     'd3b6b24505340de1': (("exceeded google's message size limits",), (("exceeded google's message size limits",),)),

@@ -281,6 +281,17 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=True,
     ),
+    pattern(
+        "synonyms.closed_unexpectedly",
+        # OpenSMTPD's "Connection closed unexpectedly" in other words
+        r"\b(?:closed the connection|disconnected|connection (?:was )?(?:closed|dropped|lost))"
+        r" unexpectedly\b",
+        _C.CONNECTION_DROPPED,
+        "The connection was closed before the session was done.",
+        "A firewall or the server cut the connection, or the other side crashed.",
+        permanence=_T,
+        kind="connection_drop",
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
