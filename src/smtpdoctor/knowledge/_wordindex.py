@@ -16,6 +16,7 @@ WORDS: dict[str, _Words] = {
     '03d1eab38980192a': (('did not offer smtputf8', 'smtputf8 is required, but was not offered'), (('did not offer smtputf8',), ('smtputf8 is required, but was not offered',))),
     '0424fc22814c094e': (('read error: generic::',), (('read error: generic::',),)),
     '0454b97a1ba91661': (('"rcpt to:', 'command=', 'failed command'), (('command=', 'rcpt to'), ('" =>', '"rcpt to:'), ('failed command', 'rcpt to'))),
+    '05661edaa5c1111d': (('not available',), (('box', 'mail', 'not available'),)),
     '05794cc0692c08c2': (('but greeting failed',), (('but greeting failed',),)),
     '057b1d7ce6d60cef': (('not accepting mail from',), (('not accepting mail from',),)),
     '059b44afa1782074': (('cpt', 'ecipient', 'ecipient address'), ((), ('recipient address',))),

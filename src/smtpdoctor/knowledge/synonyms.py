@@ -292,6 +292,17 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         kind="connection_drop",
     ),
+    pattern(
+        "synonyms.mailbox_not_available",
+        # RFC 5321's "mailbox unavailable" in other words; weak, as RFC 5321 says it may
+        # be a policy refusal too: a specific enhanced code beside it decides
+        r"\bmail-?box (?:is )?(?:currently )?not available\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is not available (it does not exist or cannot take mail).",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
