@@ -460,6 +460,12 @@ FAMILIES_4 = (
         "recipient",
     ),
     _family(
+        "address-syntax",
+        r"\b(?:bad|invalid|malformed) (?:recipient )?address(?: syntax)?\b",
+        ("bad address syntax", "invalid address syntax", "malformed address"),
+        "recipient",
+    ),
+    _family(
         "sender-prefix",
         r"\bSender address rejected:",
         ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
@@ -681,8 +687,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # at connect): wording 3863/3896 and 3859/3896; the storage-quota words in their
 # other orders (a full mailbox): 3923/3956 and 3919/3956; a connection closed or
 # "disconnected unexpectedly" (a dropped one): 3925/3958 and 3921/3958; "mailbox not
-# available" (a recipient, weak): 3955/3988 and 3951/3988.
-FLOORS = {"wording": (3955, 3951), "shape": (4280, 4280)}
+# available" (a recipient, weak): 3955/3988 and 3951/3988; a malformed address or
+# invalid address syntax (a recipient, weak): 3962/3995 and 3958/3995.
+FLOORS = {"wording": (3962, 3958), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -837,6 +844,10 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
         ("421 4.7.0 Please retry later, closing connection.", "service_unavailable", "none"),
         ("connect to mx.example.net[192.0.2.7]:25: host unreachable", "firewall_block", "connect"),
         ("smtp; destination unreachable (mx.example.org)", "firewall_block", "connect"),
+        ("501 5.1.3 malformed address: a@@example.net", "recipient", "rcpt_to"),
+        ("553 Invalid recipient address syntax <b@example..net>", "recipient", "rcpt_to"),
+        # weak: a sender's code (RFC 3463's 5.1.7) beside it decides
+        ("501 5.1.7 malformed address: <a@@example.net>", "policy_rejection", "mail_from"),
         ("550 Requested action not taken: mailbox not available", "recipient", "rcpt_to"),
         ("550 <d@example.net>: Mailbox is not available", "recipient", "rcpt_to"),
         # weak: a policy code beside it decides

@@ -303,6 +303,17 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
+    pattern(
+        "synonyms.malformed_address",
+        # weak: a sender's code (5.1.7) or the stated MAIL FROM beside it decides
+        r"\bmalformed (?:recipient )?address\b|\b(?:bad|invalid) (?:recipient )?address syntax\b",
+        _C.RECIPIENT,
+        "The server refused the address: its syntax is not valid (RFC 5321 §4.1.2).",
+        "A typo or a stray character in the address.",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
