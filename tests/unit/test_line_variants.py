@@ -466,6 +466,12 @@ FAMILIES_4 = (
         "recipient",
     ),
     _family(
+        "dnsbl-listed",
+        r"\blisted (?:in|on|at|by)\b(?= (?:the )?(?:domain |zone )?[\w.-]+ as 127\.)",
+        ("listed in", "listed on", "found on"),
+        "policy_rejection",
+    ),
+    _family(
         "sender-prefix",
         r"\bSender address rejected:",
         ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
@@ -688,8 +694,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # other orders (a full mailbox): 3923/3956 and 3919/3956; a connection closed or
 # "disconnected unexpectedly" (a dropped one): 3925/3958 and 3921/3958; "mailbox not
 # available" (a recipient, weak): 3955/3988 and 3951/3988; a malformed address or
-# invalid address syntax (a recipient, weak): 3962/3995 and 3958/3995.
-FLOORS = {"wording": (3962, 3958), "shape": (4280, 4280)}
+# invalid address syntax (a recipient, weak): 3962/3995 and 3958/3995; a block list's
+# answer "listed/found in X as 127.0.0.x" (a listing): 3965/3998 and 3961/3998.
+FLOORS = {"wording": (3965, 3961), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -844,6 +851,12 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
         ("421 4.7.0 Please retry later, closing connection.", "service_unavailable", "none"),
         ("connect to mx.example.net[192.0.2.7]:25: host unreachable", "firewall_block", "connect"),
         ("smtp; destination unreachable (mx.example.org)", "firewall_block", "connect"),
+        ("addr 192.0.2.7 found on zone bl.example.net as 127.0.0.2", "policy_rejection", "none"),
+        (
+            "client 198.51.100.9 listed in dnsbl.example.org as 127.0.0.4",
+            "policy_rejection",
+            "none",
+        ),
         ("501 5.1.3 malformed address: a@@example.net", "recipient", "rcpt_to"),
         ("553 Invalid recipient address syntax <b@example..net>", "recipient", "rcpt_to"),
         # weak: a sender's code (RFC 3463's 5.1.7) beside it decides

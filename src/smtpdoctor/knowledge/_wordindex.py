@@ -258,6 +258,7 @@ WORDS: dict[str, _Words] = {
     '766568e460b20701': (('(mail)',), (('(mail)',),)),
     '768b8c29d0310cb8': (('reject due to policy restrictions',), (('reject due to policy restrictions',),)),
     '76c0b3cfb05e886a': (('cannot start tls', 'handshake failed', 'handshake failure', 'lost connection after starttls', 'no shared cipher', 'received fatal alert', 'ssl connect attempt failed', 'ssl routines:', 'ssl_accept error', 'ssl_connect error', 'sslv3', 'tls error on connection', 'tls handshake failed', 'tls library problem', 'tls negotiation failed', 'tls session failure', 'tlsv1'), (('tls handshake failed',), ('cannot start tls',), ('ssl_connect error',), ('ssl_accept error',), ('tls error on connection',), ('handshake failure',), ('tls negotiation failed',), ('tls library problem',), ('ssl connect attempt failed',), ('lost connection after starttls',), ('no shared cipher',), ('tls session failure',), ('handshake failed',), ('received fatal alert',), ('ssl routines:',), ('alert',))),
+    '76cab176b4fb1dae': (('as 127.0.0.',), (('as 127.0.0.',),)),
     '77312eada0a30aa3': (('during client data status',), (('during client data status',),)),
     '786dbaafc0800b57': (('.starttls(',), ((', in', '.starttls(', 'line'),)),
     '78dbb6eb8a030953': (('last command was "data',), (('last command was "data',),)),

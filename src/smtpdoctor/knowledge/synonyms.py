@@ -314,6 +314,15 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
+    pattern(
+        "synonyms.dnsbl_answer",
+        # A block list's answer for a listed address is 127.0.0.x (RFC 5782 §2.1).
+        r"\b(?:listed|found) (?:in|on|at|by) (?:the )?(?:domain |zone )?[\w.-]+"
+        r" as 127\.0\.0\.\d{1,3}\b",
+        _C.POLICY_REJECTION,
+        "The sending IP is on a DNS block list the receiver uses (the list answered 127.0.0.x).",
+        retry=False,
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
