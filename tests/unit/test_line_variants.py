@@ -460,12 +460,6 @@ FAMILIES_4 = (
         "recipient",
     ),
     _family(
-        "address-syntax",
-        r"\b(?:bad|invalid|malformed) (?:recipient )?address(?: syntax)?\b",
-        ("bad address syntax", "invalid address syntax", "malformed address"),
-        "recipient",
-    ),
-    _family(
         "dnsbl-listed",
         r"\blisted (?:in|on|at|by)\b(?= (?:the )?(?:domain |zone )?[\w.-]+ as 127\.)",
         ("listed in", "listed on", "found on"),
@@ -693,10 +687,11 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # at connect): wording 3863/3896 and 3859/3896; the storage-quota words in their
 # other orders (a full mailbox): 3923/3956 and 3919/3956; a connection closed or
 # "disconnected unexpectedly" (a dropped one): 3925/3958 and 3921/3958; "mailbox not
-# available" (a recipient, weak): 3955/3988 and 3951/3988; a malformed address or
-# invalid address syntax (a recipient, weak): 3962/3995 and 3958/3995; a block list's
-# answer "listed/found in X as 127.0.0.x" (a listing): 3965/3998 and 3961/3998.
-FLOORS = {"wording": (3965, 3961), "shape": (4280, 4280)}
+# available" (a recipient, weak): 3955/3988 and 3951/3988; a block list's answer
+# "listed/found in X as 127.0.0.x" (a listing): 3958/3991 and 3954/3991. ("Malformed
+# address" as a recipient was added and reverted: it took a held-back bounce row below
+# its floor; docs/explain.md, "Session 6, second lines round".)
+FLOORS = {"wording": (3958, 3954), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -857,10 +852,6 @@ def test_unrecord_gives_the_line_back(record: str, line: str) -> None:
             "policy_rejection",
             "none",
         ),
-        ("501 5.1.3 malformed address: a@@example.net", "recipient", "rcpt_to"),
-        ("553 Invalid recipient address syntax <b@example..net>", "recipient", "rcpt_to"),
-        # weak: a sender's code (RFC 3463's 5.1.7) beside it decides
-        ("501 5.1.7 malformed address: <a@@example.net>", "policy_rejection", "mail_from"),
         ("550 Requested action not taken: mailbox not available", "recipient", "rcpt_to"),
         ("550 <d@example.net>: Mailbox is not available", "recipient", "rcpt_to"),
         # weak: a policy code beside it decides

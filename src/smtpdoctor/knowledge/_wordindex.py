@@ -419,7 +419,6 @@ WORDS: dict[str, _Words] = {
     'c5942645440e072d': (('helohost error',), (('helohost error',),)),
     'c59be55238f6227f': (('onsendernotaccepted', 'processmailfromresponse', 'system.net.mail.mailcommand.send'), (('onsendernotaccepted',), ('processmailfromresponse',), ('system.net.mail.mailcommand.send',))),
     'c68bda4151b96405': (('bad dns ptr', 'does not resolve to address', 'invalid rdns', 'ip name lookup failed', 'missing reverse dns', 'name lookup failed for', 'no ptr', 'no reverse dns', 'reverse dns', 'verification failed'), (('ip name lookup failed',), ('name lookup failed for',), ('no reverse dns',), ('reverse dns',), ('invalid rdns',), ('missing reverse dns',), ('bad dns ptr',), ('no ptr',), ('does not resolve to address', 'hostname'), (': hostname', 'verification failed', 'warning:'))),
-    'c6a0dd1144c21f2b': (('address syntax', 'malformed'), (('address', 'malformed'), ('address syntax',))),
     'c74f87fc8add08a8': (('oxsus',), (('oxsus',),)),
     'c77c977321ae04a6': (('milter: to=',), (('milter: to=',),)),
     'c80927f32b671c5f': (('sender denied', 'sender is blacklisted', "sender is on domain's blacklist"), (('sender denied',), ("sender is on domain's blacklist",), ('sender is blacklisted',))),

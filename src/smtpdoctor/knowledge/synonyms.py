@@ -304,17 +304,6 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         specific=False,
     ),
     pattern(
-        "synonyms.malformed_address",
-        # weak: a sender's code (5.1.7) or the stated MAIL FROM beside it decides
-        r"\bmalformed (?:recipient )?address\b|\b(?:bad|invalid) (?:recipient )?address syntax\b",
-        _C.RECIPIENT,
-        "The server refused the address: its syntax is not valid (RFC 5321 §4.1.2).",
-        "A typo or a stray character in the address.",
-        hint=_S.RCPT_TO,
-        retry=False,
-        specific=False,
-    ),
-    pattern(
         "synonyms.dnsbl_answer",
         # A block list's answer for a listed address is 127.0.0.x (RFC 5782 §2.1).
         r"\b(?:listed|found) (?:in|on|at|by) (?:the )?(?:domain |zone )?[\w.-]+"
