@@ -466,6 +466,31 @@ FAMILIES_4 = (
         "policy_rejection",
     ),
     _family(
+        "too-many-recipients",
+        r"\btoo many recipients\b",
+        ("recipient limit exceeded", "maximum number of recipients exceeded"),
+        "policy_rejection",
+        "rate_limited",
+    ),
+    _family(
+        "dkim",
+        r"\bDKIM (?:signature )?(?:verification )?(?:failed|failure|invalid)\b",
+        ("DKIM verification failed", "DKIM signature invalid", "DKIM failure"),
+        "policy_rejection",
+    ),
+    _family(
+        "starttls-missing",
+        r"\bSTARTTLS (?:is )?not (?:supported|offered|available)\b|\bdoes not support STARTTLS\b",
+        ("STARTTLS not supported", "STARTTLS is not offered", "does not support STARTTLS"),
+        "starttls_unavailable",
+    ),
+    _family(
+        "reputation",
+        r"\b(?:poor|bad|low) reputation\b",
+        ("poor reputation", "bad reputation", "low reputation"),
+        "policy_rejection",
+    ),
+    _family(
         "sender-prefix",
         r"\bSender address rejected:",
         ("Sender rejected:", "MAIL FROM rejected:", "Sender address refused:"),
@@ -690,8 +715,10 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # available" (a recipient, weak): 3955/3988 and 3951/3988; a block list's answer
 # "listed/found in X as 127.0.0.x" (a listing): 3958/3991 and 3954/3991. ("Malformed
 # address" as a recipient was added and reverted: it took a held-back bounce row below
-# its floor; docs/explain.md, "Session 6, second lines round".)
-FLOORS = {"wording": (3958, 3954), "shape": (4280, 4280)}
+# its floor; docs/explain.md, "Session 6, second lines round".) With the probe's
+# families that needed no class (recipient limits, DKIM, STARTTLS missing,
+# reputation): 3972/4005 and 3968/4005.
+FLOORS = {"wording": (3972, 3968), "shape": (4280, 4280)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
