@@ -258,6 +258,60 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=True,
     ),
+    pattern(
+        "synonyms.host_unreachable",
+        # "No route to host" in other words (Exim's "defer (113): host unreachable")
+        r"\b(?:host|destination|network) (?:is )?unreachable\b",
+        _C.FIREWALL_BLOCK,
+        "No route to the destination: a router or firewall answered 'unreachable', or "
+        "this host has no route for that address family (often IPv6).",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+    ),
+    pattern(
+        "synonyms.storage_quota",
+        # the quota words in the other orders ("over storage quota", "would exceed
+        # mailbox storage quota", "reached disk storage quota")
+        r"\b(?:over|exceeds?|exceeded|reached|would exceed) (?:its |the |their |his |her |your )?"
+        r"(?:(?:mail ?box|disk|storage|mail) )+quota\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is full.",
+        hint=_S.RCPT_TO,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.closed_unexpectedly",
+        # OpenSMTPD's "Connection closed unexpectedly" in other words
+        r"\b(?:closed the connection|disconnected|connection (?:was )?(?:closed|dropped|lost))"
+        r" unexpectedly\b",
+        _C.CONNECTION_DROPPED,
+        "The connection was closed before the session was done.",
+        "A firewall or the server cut the connection, or the other side crashed.",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    pattern(
+        "synonyms.mailbox_not_available",
+        # RFC 5321's "mailbox unavailable" in other words; weak, as RFC 5321 says it may
+        # be a policy refusal too: a specific enhanced code beside it decides
+        r"\bmail-?box (?:is )?(?:currently )?not available\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is not available (it does not exist or cannot take mail).",
+        hint=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.dnsbl_answer",
+        # A block list's answer for a listed address is 127.0.0.x (RFC 5782 §2.1).
+        r"\b(?:listed|found) (?:in|on|at|by) (?:the )?(?:domain |zone )?[\w.-]+"
+        r" as 127\.0\.0\.\d{1,3}\b",
+        _C.POLICY_REJECTION,
+        "The sending IP is on a DNS block list the receiver uses (the list answered 127.0.0.x).",
+        retry=False,
+    ),
     # --- receiving-side log lines the tables did not know (session 6's collection) ---
     pattern(
         "synonyms.dnsbl_lookup_error",
