@@ -16,7 +16,7 @@ import re
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import _TLS_CATS
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
-from smtpdoctor.logs.inbound import inbound_cause
+from smtpdoctor.logs.inbound import inbound_cause, inbound_cause_of_client
 from smtpdoctor.logs.postfix_inbound import ScannerParts, client_key
 from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
@@ -211,7 +211,13 @@ class TlsLines(ScannerParts):
             text = f"{text}; {library.decode('utf-8', 'replace').strip()}"
         client = _client_of(msg, pm) or peer
         agg = self.agg
-        agg.add_inbound(client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text)
+        stage = Stage.TLS_HANDSHAKE
+        cause = (
+            inbound_cause_of_client(text, stage, pm.group(2).decode("ascii"))
+            if pm is not None
+            else inbound_cause(text, stage)
+        )
+        agg.add_inbound(client, cause, stage, text)
         if client is not None:
             if len(self._tls_in_by_proc) >= _PROC_MEMORY:
                 self._tls_in_by_proc.clear()
