@@ -567,19 +567,20 @@ chunks' tables. Python is called back for what needs classifying or its rules: a
 reason, destination or relay not seen yet (each distinct reason classified once), the
 receiving side's rejections, session ends and TLS failures, and the report.
 
-Last change (the "before" row above is 348c357, the tree after the changes listed
-next; the reports are byte-identical to it, JSON and text, with the engine and with
+Last change (the "before" row above is 348c357, the tree after the changes listed next;
+the reports are byte-identical to it, JSON and text, with the engine and with
 `SMTPDOCTOR_PURE_PYTHON=1`, on both inputs and every log of `tests/data/logs`): the
-receiving side's lines remember what repeats: an inbound TLS failure's cause by its
-text without the client's address (`inbound.inbound_cause_of_client`: the rules
-before RECIPIENT's cannot match inside an address; a text whose blind cause is
-RECIPIENT's or later is read whole), a rejection's text, recipient, stage and cause
-by its command and tail, a session end's by its words and command; the client is
-looked up once per line and the inbound table's row updated without `Cause.value`
-and index sums (those ~15,000 lines' Python, replayed on *troubled* with the
-memos cleared, best of 7: 0.14 -> 0.11 CPU s; one core on *troubled*: 0.68 -> 0.64
-CPU s in the run above, 0.74 -> 0.68 in the same bench a minute before it, load
-average 2.3-3.3; *busy* 0.34 -> 0.33 and 0.35 -> 0.34).
+receiving side's lines remember what repeats: an inbound TLS failure's cause by its text
+without the client's address (`inbound.inbound_cause_of_client`: the rules before
+RECIPIENT's cannot match inside an address; a text whose blind cause is RECIPIENT's or
+later is read whole), a rejection's text, recipient, stage and cause by its command and
+tail, a session end's by its words and command, a TLS failure's peer and client by the
+peer's match; the client is looked up once per line and the inbound table's row updated
+without `Cause.value` and index sums (those ~15,000 lines' Python, replayed on
+*troubled* with the memos cleared, best of 7: 0.14 -> ~0.105 CPU s). One core on
+*troubled*, medians against the "before" tree in the same run, four runs of this bench
+within ten minutes (load average 1.0-5.0): 0.74 -> 0.68, 0.68 -> 0.64, 0.68 -> 0.66 and,
+above (median of 5), 0.72 -> 0.69 CPU s: ~0.04 s, ~5 %; *busy* 0.01 s less or the same.
 
 Changed earlier in session 6 (against the tree at the session's start, 0f33d86, in
 the same bench then: *busy* 14.6x -> 19.5x pflogsumm's CPU, *troubled* 4.4x -> 7.05x;
