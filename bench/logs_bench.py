@@ -567,9 +567,24 @@ chunks' tables. Python is called back for what needs classifying or its rules: a
 reason, destination or relay not seen yet (each distinct reason classified once), the
 receiving side's rejections, session ends and TLS failures, and the report.
 
-Changed in session 6 (the "before" row is the tree at the session's start, 0f33d86;
-the reports are byte-identical to it, JSON and text, on both inputs, with `--jobs 1`
-and the default, and on every log of `tests/data/logs`): the per-line state above
+Last change (the "before" row above is 348c357, the tree after the changes listed next;
+the reports are byte-identical to it, JSON and text, with the engine and with
+`SMTPDOCTOR_PURE_PYTHON=1`, on both inputs and every log of `tests/data/logs`): the
+receiving side's lines remember what repeats: an inbound TLS failure's cause by its text
+without the client's address (`inbound.inbound_cause_of_client`: the rules before
+RECIPIENT's cannot match inside an address; a text whose blind cause is RECIPIENT's or
+later is read whole), a rejection's text, recipient, stage and cause by its command and
+tail, a session end's by its words and command, a TLS failure's peer and client by the
+peer's match; the client is looked up once per line and the inbound table's row updated
+without `Cause.value` and index sums (those ~15,000 lines' Python, replayed on
+*troubled* with the memos cleared, best of 7: 0.14 -> ~0.105 CPU s). One core on
+*troubled*, medians against the "before" tree in the same run, four runs of this bench
+within ten minutes (load average 1.0-5.0): 0.74 -> 0.68, 0.68 -> 0.64, 0.68 -> 0.66 and,
+above (median of 5), 0.72 -> 0.69 CPU s: ~0.04 s, ~5 %; *busy* 0.01 s less or the same.
+
+Changed earlier in session 6 (against the tree at the session's start, 0f33d86, in
+the same bench then: *busy* 14.6x -> 19.5x pflogsumm's CPU, *troubled* 4.4x -> 7.05x;
+reports byte-identical, with `--jobs 1` and the default): the per-line state above
 moved into C (on *troubled* the ~94,000 failure and expiry lines, the ~17,000
 outbound TLS failures and the refining of the TLS-related failures no longer run
 Python per line; the batch's key tuples and two dict updates per line became a C
@@ -600,17 +615,17 @@ interpreter 0.013, the standard library's argparse, enum, dataclasses, json, re
 lines ~0.04, the marker pass 0.02, the line count 0.01, reading the blocks ~0.03;
 (3) the per-line state in C, ~0.2 s: it works on Python objects (a bytes key per memo
 lookup, a 4-tuple per kept deferral, the refined reason's Info made in Python), about
-1-2 µs per line; (4) the receiving side's ~15,000 lines in Python, ~0.19 s: ~10,500
-rejections and session ends (their regexes, the client, the inbound table; ~10 µs
-each) and ~4,200 TLS failures (~20 µs each: the cause rules and the example text per
-client); (5) the batch into the tables ~0.05 s, the seconds' and destinations' sent
-counts 0.02, the report and its JSON ~0.05. At 10x, *troubled*'s whole budget is
-0.52-0.57 s (a tenth of pflogsumm's CPU in this session's runs); what is left would need
-the per-line state in C structures rather than
-Python objects (memo keys hashed in C, aggregated rows handed back once per block),
-the receiving side's line shapes and cause rules in C (the causes are regexes; a
-literal multi-pattern form of them, as `inbound._quick_rules` begins, would be the
-route), and a start-up without argparse and the dataclass-heavy model for this path.
+1-2 µs per line; (4) the receiving side's ~15,000 lines in Python, ~0.11 s now
+(replayed as above; ~0.19 s with a timer per part before the last change): ~10,500
+rejections and session ends (a regex each, the client's regex, the inbound table
+with its prunes; ~6 µs each) and ~4,200 TLS failures (~12 µs each: the peer and
+client, the example text and the reason per client); (5) the batch into the tables
+~0.05 s, the seconds' and destinations' sent counts 0.02, the report and its JSON
+~0.05. At 10x, *troubled*'s whole budget is 0.52-0.57 s (a tenth of pflogsumm's CPU
+in this session's runs); what is left would need the per-line state in C structures
+rather than Python objects (memo keys hashed in C, aggregated rows handed back once per block),
+the receiving side's line shapes, client and inbound table in C (their causes are
+now mostly memo hits), and a start-up without argparse and the dataclass-heavy model for this path.
 The default (two processes) on wall time: its serial parts are the start-up (~0.09 s),
 then, after the chunks, the merge (0.010 s on *busy*, ~0.03 on *troubled*) and the
 report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.38 s (*troubled*) of CPU.

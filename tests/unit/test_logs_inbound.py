@@ -463,6 +463,34 @@ def test_inbound_cause_on_ascii_words_is_the_regexes_cause() -> None:
             assert inbound._inbound_cause(text, stage) is by_regex(text, stage), (text, stage)
 
 
+def test_inbound_cause_of_a_client_is_inbound_causes_whatever_its_address() -> None:
+    """The memo by the text without its "[address]" gives the cause of the whole
+    text: texts of the rules' words around addresses, among them addresses that
+    hold RECIPIENT's "5.1.1" and SENDER's "5.1.8" (which that memo must not trust)."""
+    from smtpdoctor.logs import inbound
+
+    words = [w for _, src in inbound._RULES for w in split_top(src)]
+    spelled = [w for b in words for w in inbound._spelled_out(b) or [b.replace("\\", "")]]
+    addresses = ["192.0.2.1", "10.5.1.1", "5.1.8.9", "IPv6:2001:db8::5.1.1", "::1", "a:b::c"]
+    rnd = random.Random(1717)
+    pool = [*spelled, "SSL_accept error from", "lost connection", " ", "x", ": -1"]
+    for _ in range(4000):
+        address = rnd.choice(addresses)
+        before = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 3)))
+        after = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 3)))
+        host = rnd.choice(["unknown", "mx.example", "", "spam-host", "ptr"])
+        text = f"{before} {host}[{address}]{after}"
+        for stage in (Stage.TLS_HANDSHAKE, Stage.RCPT_TO):
+            want = inbound._inbound_cause(text, stage)
+            assert inbound.inbound_cause_of_client(text, stage, address) is want, (text, stage)
+    assert (
+        inbound.inbound_cause_of_client(
+            "SSL_accept error from x[10.5.1.1]: -1", Stage.RCPT_TO, "10.5.1.1"
+        )
+        is Cause.RECIPIENT
+    )  # (the address's "5.1.1", as the rules read the whole text)
+
+
 def test_client_of_a_tls_failure_is_client_key() -> None:
     """The inbound TLS reader takes the client from the peer it has found when no
     "[" comes before it: the same as client_key on texts made of peers, bare

@@ -75,6 +75,8 @@ _CAUSE_INDEX = {c: i for i, c in enumerate(CAUSES)}
 _STAGE_INDEX = {s: i for i, s in enumerate(STAGES)}
 I_CAUSES = 1
 I_STAGES = I_CAUSES + len(CAUSES)
+_CAUSE_SLOT = {c: I_CAUSES + i for c, i in _CAUSE_INDEX.items()}
+_STAGE_SLOT = {s: I_STAGES + i for s, i in _STAGE_INDEX.items()}
 IN_WIDTH = I_STAGES + len(STAGES)
 _EXAMPLES = 3  # example texts kept per inbound cause
 
@@ -518,12 +520,16 @@ class Aggregator:
 
     def add_inbound(self, client: str | None, cause: Cause, stage: Stage, text: str) -> None:
         """A client that failed to hand us mail (the receiving side's view)."""
-        row = self.inbound.row(client or "(unknown)")
+        key = client or "(unknown)"
+        row = self.inbound.rows.get(key) or self.inbound.row(key)
         row[0] += 1
-        row[I_CAUSES + _CAUSE_INDEX[cause]] += 1
-        row[I_STAGES + _STAGE_INDEX[stage]] += 1
-        examples = self.inbound_examples.setdefault(cause.value, [])
-        if len(examples) < _EXAMPLES and text not in examples:
+        row[_CAUSE_SLOT[cause]] += 1
+        row[_STAGE_SLOT[stage]] += 1
+        # (A StrEnum finds its value's key; Cause.value is a property, slow per line.)
+        examples = self.inbound_examples.get(cause)
+        if examples is None:
+            self.inbound_examples[cause.value] = [_printable(text[:300])]
+        elif len(examples) < _EXAMPLES and text not in examples:
             examples.append(_printable(text[:300]))
         why = self.inbound_why
         if len(why) >= 4 * self.limits.tls_peers:

@@ -30,6 +30,7 @@ __all__ = [
     "CAUSE_CATEGORY",
     "Cause",
     "inbound_cause",
+    "inbound_cause_of_client",
     "stage_of_command",
     "tls_detail",
 ]
@@ -339,6 +340,32 @@ def _inbound_cause(text: str, stage: Stage) -> Cause:
 
 
 _TLS_STAGES = (Stage.STARTTLS, Stage.TLS_HANDSHAKE, Stage.NONE)
+
+# The rules before RECIPIENT's: none has a word that can lie inside a client's
+# address (hex digits, ":", ".", "IPv6:"; RECIPIENT's "5.1.1" and SENDER's
+# "5.1.[78]" can), nor a literal bracket; their ".*" spans "[addr]" as "[]".
+_ADDRESS_BLIND = frozenset(
+    cause for cause, _ in _RULES[: [c for c, _ in _RULES].index(Cause.RECIPIENT)]
+)
+_BLIND_MEMO: dict[tuple[str, Stage], Cause | None] = {}
+
+
+def inbound_cause_of_client(text: str, stage: Stage, address: str) -> Cause:
+    """:func:`inbound_cause` of a text that names a client as ``[address]`` (an
+    address of hex digits, dots and colons), remembered by the text without the
+    address: a log names a new client per line, and the rules' verdict before
+    RECIPIENT's does not depend on it (``_ADDRESS_BLIND``)."""
+    blind = text.replace(f"[{address}]", "[]", 1)
+    key = (blind, stage)
+    if key in _BLIND_MEMO:
+        found = _BLIND_MEMO[key]
+    else:
+        cause = inbound_cause(blind, stage) if blind != text else None
+        found = cause if cause in _ADDRESS_BLIND else None
+        if len(_BLIND_MEMO) >= _CAUSE_MEMO_MAX:
+            _BLIND_MEMO.clear()
+        _BLIND_MEMO[key] = found
+    return inbound_cause(text, stage) if found is None else found
 
 
 def _holds(low: str, words: tuple[str, ...]) -> bool:

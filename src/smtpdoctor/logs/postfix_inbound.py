@@ -128,22 +128,17 @@ class InboundLines(ScannerParts):
         if not self._epoch_ok(epoch):
             return
         what, peer, rest = m.group(1, 2, 3)
-        text = rest.decode("utf-8", "replace")
-        recipient = None
-        if text.startswith("from=<"):
-            # cleanup's header/body checks: the reply comes after the envelope.
-            env, _, reply = text.partition(">: ")
-            text = reply or text
-            recipient = _envelope(env, "to=<")
-        else:
-            reply, sep, env = text.partition("; from=<")
-            recipient = _envelope(env, "to=<")
-            # A refusal at MAIL logs no from= yet: its tail starts at "; proto=".
-            text = reply if sep else reply.partition("; proto=")[0]
-        stage = Stage.MESSAGE if what in (b"header", b"body") else stage_of_command(what.decode())
-        kind = "milter-reject" if b"milter-reject" in msg[: m.start() + 7] else "reject"
-        text = f"{kind}: {what.decode()}: {text.strip()}"
-        self._inbound(epoch, peer, inbound_cause(text, stage), stage, text, recipient=recipient)
+        key = (what, rest, b"milter-reject" in msg[: m.start() + 7])
+        found = _REJECT_MEMO.get(key)
+        if found is None:
+            found = _rejection(*key)
+            if len(_REJECT_MEMO) >= _REJECT_MEMO_MAX:
+                _REJECT_MEMO.clear()
+            _REJECT_MEMO[key] = found
+        text, recipient, stage, cause = found
+        self._inbound_client(
+            epoch, peer, client_key(peer), cause, stage, text=text, recipient=recipient
+        )
 
     def _inbound_session_end(self, block: bytes, ls: int, proc: bytes, m: re.Match[bytes]) -> None:
         """smtpd's "lost connection / timeout / too many errors after CMD from client"."""
@@ -151,7 +146,7 @@ class InboundLines(ScannerParts):
         if not self._epoch_ok(epoch):
             return
         words, cmd, peer = m.group(1, 2, 3)
-        stage = stage_of_command(cmd.decode())
+        stage, text, cause = _session_end(words, cmd)
         client = client_key(peer)
         # After STARTTLS (port 25) or CONNECT (port 465, TLS from the start): the
         # handshake failure this smtpd has just logged, not a failure of its own.
@@ -159,14 +154,7 @@ class InboundLines(ScannerParts):
         if stage in (Stage.STARTTLS, Stage.CONNECT) and self._tls_in_by_proc.get(proc, 0) == client:
             del self._tls_in_by_proc[proc]
             return
-        text = _SESSION_WORDS[words].format(cmd=cmd.decode())
-        if words == b"too many errors":
-            cause = Cause.PROTOCOL
-        elif stage is Stage.STARTTLS:
-            cause = Cause.TLS_HANDSHAKE
-        else:
-            cause = Cause.TIMEOUT if words == b"timeout" else Cause.DROPPED
-        self._inbound(epoch, peer, cause, stage, text)
+        self._inbound_client(epoch, peer, client, cause, stage, text=text)
 
     def _inbound(
         self,
@@ -175,10 +163,21 @@ class InboundLines(ScannerParts):
         cause: Cause,
         stage: Stage,
         text: str,
+    ) -> None:
+        self._inbound_client(epoch, peer, client_key(peer), cause, stage, text=text)
+
+    def _inbound_client(
+        self,
+        epoch: float | None,
+        peer: bytes,
+        client: str | None,
+        cause: Cause,
+        stage: Stage,
         *,
+        text: str,
         recipient: str | None = None,
     ) -> None:
-        client = client_key(peer)
+        """A client's failure (``client``: :func:`client_key` of ``peer``)."""
         self.agg.add_inbound(client, cause, stage, text)
         if self.sink is None:
             return
@@ -203,6 +202,45 @@ class InboundLines(ScannerParts):
                 peer=client,
             )
         )
+
+
+# What a rejection's command and tail read as (its text, recipient, stage and
+# cause), by the tail's bytes: a log repeats its rejections (their client aside).
+_REJECT_MEMO: dict[tuple[bytes, bytes, bool], tuple[str, str | None, Stage, Cause]] = {}
+_REJECT_MEMO_MAX = 4096
+
+
+def _rejection(what: bytes, rest: bytes, milter: bool) -> tuple[str, str | None, Stage, Cause]:
+    text = rest.decode("utf-8", "replace")
+    recipient = None
+    if text.startswith("from=<"):
+        # cleanup's header/body checks: the reply comes after the envelope.
+        env, _, reply = text.partition(">: ")
+        text = reply or text
+        recipient = _envelope(env, "to=<")
+    else:
+        reply, sep, env = text.partition("; from=<")
+        recipient = _envelope(env, "to=<")
+        # A refusal at MAIL logs no from= yet: its tail starts at "; proto=".
+        text = reply if sep else reply.partition("; proto=")[0]
+    stage = Stage.MESSAGE if what in (b"header", b"body") else stage_of_command(what.decode())
+    kind = "milter-reject" if milter else "reject"
+    text = f"{kind}: {what.decode()}: {text.strip()}"
+    return text, recipient, stage, inbound_cause(text, stage)
+
+
+@lru_cache(maxsize=256)  # (pure: a log repeats a few words and commands)
+def _session_end(words: bytes, cmd: bytes) -> tuple[Stage, str, Cause]:
+    """The stage, text and cause of smtpd's "<words> after <cmd>"."""
+    stage = stage_of_command(cmd.decode())
+    text = _SESSION_WORDS[words].format(cmd=cmd.decode())
+    if words == b"too many errors":
+        cause = Cause.PROTOCOL
+    elif stage is Stage.STARTTLS:
+        cause = Cause.TLS_HANDSHAKE
+    else:
+        cause = Cause.TIMEOUT if words == b"timeout" else Cause.DROPPED
+    return stage, text, cause
 
 
 @lru_cache(maxsize=1024)  # (pure: a client comes back; bounded like the memos)

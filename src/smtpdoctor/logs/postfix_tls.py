@@ -16,7 +16,7 @@ import re
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import _TLS_CATS
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
-from smtpdoctor.logs.inbound import inbound_cause
+from smtpdoctor.logs.inbound import inbound_cause, inbound_cause_of_client
 from smtpdoctor.logs.postfix_inbound import ScannerParts, client_key
 from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
@@ -49,6 +49,9 @@ _PEER = re.compile(
 )
 
 _PROC_MEMORY = 4096
+# An inbound TLS failure's peer, client and address, by the peer's match (when
+# it is the first client its line names).
+_CLIENT_MEMO: dict[bytes, tuple[str, str | None, str]] = {}
 
 
 class TlsLines(ScannerParts):
@@ -204,14 +207,34 @@ class TlsLines(ScannerParts):
         :meth:`_tls_failure` adds, without the event and with the meaning
         remembered as for outbound ones."""
         pm = _PEER.search(msg)
-        peer = _peer_text(pm) if pm else None
-        info = self._tls_info(msg.replace(pm.group(0), b"host[addr]") if pm else msg, library)
         text = msg.decode("utf-8", "replace").strip()
         if library is not None:
             text = f"{text}; {library.decode('utf-8', 'replace').strip()}"
-        client = _client_of(msg, pm) or peer
+        stage = Stage.TLS_HANDSHAKE
+        if pm is None:
+            peer = None
+            info = self._tls_info(msg, library)
+            client = client_key(msg)
+            cause = inbound_cause(text, stage)
+        else:
+            whole = pm.group(0)
+            info = self._tls_info(msg.replace(whole, b"host[addr]"), library)
+            if b"[" in msg[: pm.start()]:  # (another client may come first: _client_of)
+                peer = _peer_text(pm)
+                client = client_key(msg) or peer
+                address = pm.group(2).decode("ascii")
+            else:
+                # (a failing client logs two or three such lines in a row)
+                found = _CLIENT_MEMO.get(whole)
+                if found is None:
+                    found = (_peer_text(pm), _client_of(msg, pm), pm.group(2).decode("ascii"))
+                    if len(_CLIENT_MEMO) >= _PROC_MEMORY:
+                        _CLIENT_MEMO.clear()
+                    _CLIENT_MEMO[whole] = found
+                peer, client, address = found
+            cause = inbound_cause_of_client(text, stage, address)
         agg = self.agg
-        agg.add_inbound(client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text)
+        agg.add_inbound(client, cause, stage, text)
         if client is not None:
             if len(self._tls_in_by_proc) >= _PROC_MEMORY:
                 self._tls_in_by_proc.clear()
