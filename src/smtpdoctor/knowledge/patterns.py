@@ -30,7 +30,7 @@ from smtpdoctor.knowledge.phrasing import (
     permanence_cue,
     stage_phrase,
 )
-from smtpdoctor.knowledge.synonyms import SYNONYM_PATTERNS, SYNONYM_STAGES
+from smtpdoctor.knowledge.synonyms import RELAY_REFUSED, SYNONYM_PATTERNS, SYNONYM_STAGES
 from smtpdoctor.knowledge.vendors import (
     FALLBACK_STAGE_PHRASES,
     VENDOR_PATTERNS,
@@ -754,10 +754,7 @@ _CORE: tuple[TextPattern, ...] = (
         # qmail: the recipient's domain is not one it takes mail for.
         r"list of allowed rcpthosts",
         _C.POLICY_REJECTION,
-        "The server refused to relay: it is not responsible for the recipient's domain and "
-        "does not trust the sender to relay through it.",
-        "Mail was sent to the wrong server (not the recipient domain's MX), or the client "
-        "did not authenticate to its own relay.",
+        *RELAY_REFUSED,
         hint=_S.RCPT_TO,
         permanence=_PM,
         retry=False,

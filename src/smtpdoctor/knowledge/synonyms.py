@@ -29,7 +29,7 @@ from __future__ import annotations
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["SYNONYM_PATTERNS", "SYNONYM_STAGES"]
+__all__ = ["RELAY_REFUSED", "SYNONYM_PATTERNS", "SYNONYM_STAGES"]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 
@@ -39,6 +39,15 @@ _REFUSED = r"(?:rejected|refused|denied|blocked)"
 # class word of wording.py: a specific enhanced code outranks it, tested.)
 _WHO = r"(?:mail-?box|recipient|account|e-?mail address|destination address)"
 
+# What a refused relay means and why it happens: the generic table's relay pattern
+# (patterns.py) says the same of its own wordings.
+RELAY_REFUSED = (
+    "The server refused to relay: it is not responsible for the recipient's domain and "
+    "does not trust the sender to relay through it.",
+    "Mail was sent to the wrong server (not the recipient domain's MX), or the client "
+    "did not authenticate to its own relay.",
+)
+
 SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "synonyms.relay_refused",
@@ -47,10 +56,7 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:mail |routed address )?relay(?:ing)?(?: access)? (?:is |was )?"
         r"(?:rejected|refused|blocked)\b",
         _C.POLICY_REJECTION,
-        "The server refused to relay: it is not responsible for the recipient's domain and "
-        "does not trust the sender to relay through it.",
-        "Mail was sent to the wrong server (not the recipient domain's MX), or the client "
-        "did not authenticate to its own relay.",
+        *RELAY_REFUSED,
         hint=_S.RCPT_TO,
         permanence=_PM,
         retry=False,
