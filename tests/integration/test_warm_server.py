@@ -122,6 +122,17 @@ def _target(lab: LabThread, name: str) -> list[str]:
     return [f"{host}:{port}", "--tls-ca", str(lab.ca_file), "--helo", HELO]
 
 
+def _stuck_diagnosis(
+    lab: LabThread, env: dict[str, str], output: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    """A ``diagnose`` of the lab's tarpit (it never greets): a command that stays
+    running until it is signalled, for the tests of what reaches it."""
+    args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "smtpdoctor", *args], stdout=output, stderr=output, env=env
+    )
+
+
 @pytest.mark.parametrize(
     ("scenario", "status"),
     [("healthy", 0), ("no-starttls", 1), ("tls-legacy", 2), ("greeting-421", 2)],
@@ -243,14 +254,8 @@ def test_terminal_output_is_the_same(warm: Warm, lab: LabThread) -> None:
 
 
 def _interrupted(warm: Warm, lab: LabThread, cold: bool) -> subprocess.CompletedProcess[bytes]:
-    args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
     env = dict(warm.env, SMTPDOCTOR_COLD="1" if cold else "0")
-    with subprocess.Popen(
-        [sys.executable, "-m", "smtpdoctor", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    ) as proc:
+    with _stuck_diagnosis(lab, env, subprocess.PIPE) as proc:
         if cold:
             _waiting_for_the_greeting(proc.pid)
         else:
@@ -258,7 +263,7 @@ def _interrupted(warm: Warm, lab: LabThread, cold: bool) -> subprocess.Completed
             _waiting_for_the_greeting(_command_of(warm))
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
-        return subprocess.CompletedProcess(args, proc.returncode, out, err)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _waiting_for_the_greeting(pid: int) -> None:
@@ -283,13 +288,7 @@ def test_sigint_reaches_the_command(warm: Warm, lab: LabThread) -> None:
 
 
 def test_a_killed_client_takes_its_command_along(warm: Warm, lab: LabThread) -> None:
-    args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
-    with subprocess.Popen(
-        [sys.executable, "-m", "smtpdoctor", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=warm.env,
-    ) as proc:
+    with _stuck_diagnosis(lab, warm.env) as proc:
         warm.wait_active(1)
         proc.kill()
         proc.wait(10)
@@ -399,13 +398,7 @@ def test_the_command_holds_only_the_clients_descriptors(warm: Warm) -> None:
 
 
 def test_ctrl_z_stops_and_fg_resumes_the_command(warm: Warm, lab: LabThread) -> None:
-    args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
-    with subprocess.Popen(
-        [sys.executable, "-m", "smtpdoctor", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=warm.env,
-    ) as proc:
+    with _stuck_diagnosis(lab, warm.env) as proc:
         warm.wait_active(1)
         command = _command_of(warm)
         proc.send_signal(signal.SIGTSTP)
