@@ -6,6 +6,10 @@
 /* _scan_state.c: the scanner's per-line state, on its Python objects. */
 PyObject *scan_apply_failures(PyObject *self, PyObject *args);
 PyObject *scan_apply_rare(PyObject *self, PyObject *args);
+/* The names and values _scan_state.c and _scan_tables.c both use, interned once
+ * (scan_strings: 0, or -1 with an exception set). */
+extern PyObject *S_TLS, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN, *S_NONE_DEST;
+int scan_strings(void);
 
 /* _scan_markers.c: where a block's rare lines start. */
 PyObject *scan_rare_starts(PyObject *self, PyObject *arg);

@@ -32,7 +32,8 @@ typedef struct {
     struct Batch *batch; /* this call's failures (batch_add), flushed into counts/times */
 } Ctx;
 
-static PyObject *S_TLS, *S_CODE, *S_OTHER, *S_NONE_DEST, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN;
+PyObject *S_TLS, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN, *S_NONE_DEST;
+static PyObject *S_CODE, *S_OTHER;
 
 /* The context tuple, in PostfixScanner._state_context's order. */
 static int ctx_parse(PyObject *tuple, Ctx *c) {
@@ -68,7 +69,7 @@ static int ctx_parse(PyObject *tuple, Ctx *c) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
-static int strings(void) {
+int scan_strings(void) {
     if (S_TLS != NULL) return 0;
     S_TLS = PyUnicode_InternFromString("tls");
     S_CODE = PyUnicode_InternFromString("code");
@@ -695,7 +696,7 @@ PyObject *scan_apply_failures(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOO!O!O!O!", &context, &block, &PyList_Type, &failures,
                           &PyList_Type, &seconds, &PyList_Type, &rare, &PyList_Type, &kinds))
         return NULL;
-    if (strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
+    if (scan_strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
     Py_buffer view;
     if (block_of(block, &view) < 0) return NULL;
     Batch bt = {0};
@@ -736,7 +737,7 @@ PyObject *scan_apply_rare(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOO!O!n", &context, &block, &PyList_Type, &rare, &PyList_Type,
                           &kinds, &ri))
         return NULL;
-    if (strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
+    if (scan_strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
     if (ri < 0) ri = 0;
     Py_buffer view;
     if (block_of(block, &view) < 0) return NULL;

@@ -9,23 +9,14 @@
 #include <Python.h>
 #include "_scan.h"
 
-static PyObject *S_ROWS, *S_ROW, *S_CAT_INDEX, *S_CONNECT_TIMEOUT, *S_TLS, *S_CATEGORY;
-static PyObject *S_NONE, *S_UNKNOWN;
+static PyObject *S_CAT_INDEX, *S_CONNECT_TIMEOUT;
 
 static int names(void) {
-    if (S_ROWS != NULL) return 0;
-    S_ROWS = PyUnicode_InternFromString("rows");
-    S_ROW = PyUnicode_InternFromString("row");
+    if (S_CAT_INDEX != NULL) return 0;
+    if (scan_strings() < 0) return -1;
     S_CAT_INDEX = PyUnicode_InternFromString("cat_index");
     S_CONNECT_TIMEOUT = PyUnicode_InternFromString("connect_timeout");
-    S_TLS = PyUnicode_InternFromString("tls");
-    S_CATEGORY = PyUnicode_InternFromString("category");
-    S_NONE = PyUnicode_InternFromString("(none)");
-    S_UNKNOWN = PyUnicode_InternFromString("(unknown)");
-    return S_ROWS && S_ROW && S_CAT_INDEX && S_CONNECT_TIMEOUT && S_TLS && S_CATEGORY && S_NONE &&
-                   S_UNKNOWN
-               ? 0
-               : -1;
+    return S_CAT_INDEX && S_CONNECT_TIMEOUT ? 0 : -1;
 }
 
 /* row[i] += n */
@@ -144,7 +135,7 @@ static int route(PyObject *key, Py_ssize_t n, PyObject *infos, PyObject *slots, 
     if (PyErr_Occurred() || timeout < 0) return -1;
     ci += cols[2];
     int err = 0;
-    PyObject *dkey = or_else(dest, S_NONE, &err), *rkey = err ? NULL : or_else(relay, S_NONE, &err);
+    PyObject *dkey = or_else(dest, S_NONE_DEST, &err), *rkey = err ? NULL : or_else(relay, S_NONE_DEST, &err);
     if (err) return -1;
     if (add_route(dests, dkey, slot, ci, n, cols, timeout ? cols[3] : -1) < 0 ||
         add_route(relays, rkey, slot, ci, n, cols, -1) < 0)
