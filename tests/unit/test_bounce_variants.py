@@ -1187,6 +1187,46 @@ def test_domino_in_german_says_the_recipient_is_not_in_its_directory(
     assert classify(reason).category.value == "recipient"
 
 
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Esta casilla ha expirado por falta de uso.",
+        "550 El buzón de correo ha sido desactivado",
+        "La cuenta de correo está dada de baja",
+        "Caixa postal inativa por falta de uso",
+        "550 A caixa de correio foi desativada",
+        "550 5.2.1 La boîte aux lettres du destinataire a été désactivée",
+        "550 Das Postfach wurde stillgelegt",
+        "550 La casella di posta è stata disattivata",
+        "550 Почтовый ящик отключен",
+        "550 该邮箱已被冻结",
+    ],
+)
+def test_a_disabled_mailbox_in_other_languages_is_the_recipient(
+    tmp_path: Path, reason: str
+) -> None:
+    # A mailbox disabled, suspended or expired for lack of use, in a provider's own
+    # language (qmail's bilingual "failure notice" of an Argentine provider here).
+    mail = (
+        "From: MAILER-DAEMON@mx.example.org\nTo: jo@example.com\nSubject: failure notice\n\n"
+        "Hi. This is the qmail-send program at mx.example.org.\n"
+        "Su mensaje no pudo ser entregado - Sua mensagem nao pode ser enviada - "
+        "Your message could not be delivered.\n\n"
+        f"<ann@example.org>:\n{reason}\n\n--- Mensaje original adjunto.\n"
+    )
+    assert _explain_mail(tmp_path, mail) == [("ann@example.org", "recipient", "rcpt_to")]
+    assert classify(reason).category.value == "recipient"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Su cuenta ha sido suspendida por envío de spam", "Votre compte est suspendu"],
+)
+def test_a_suspended_account_alone_is_not_read_as_a_disabled_mailbox(text: str) -> None:
+    # An account without a mailbox noun may be the sender's own: not the recipient's.
+    assert "i18n.mailbox_disabled" not in classify(text).matched
+
+
 def test_domino_folds_its_diagnostic_code_mid_word(tmp_path: Path) -> None:
     # Domino wraps its X-Notes field at a fixed column, inside words; the report's text
     # here says nothing, so the field alone must read as it was written.

@@ -365,6 +365,7 @@ WORDS: dict[str, _Words] = {
     'a335db68b1ae20ff': (('ecipient not found by smtp address lookup', 'ecipnotfound', 'esolver.adr.'), (('notfound', 'recip', 'resolver.adr.'), ('recipient not found by smtp address lookup',), ('recipnotfound',))),
     'a4024a38f5ee12f9': (('sender',), (('failed', 'sender'),)),
     'a440dc6b78992a62': (('box space not enough', 'disk quota', 'quota violation for', 'recipient reached disk quota'), (('quota violation for',), ('box space not enough', 'mail'), ('disk quota', 'reached'), ('recipient reached disk quota',))),
+    'a678fe155ba575db': (('aixa de correio', 'aixa postal', 'cancelad', 'casella', 'de baja', 'desactivad', 'desativad', 'deshabilitad', 'e-mail-konto', 'expir', 'expirad', 'ferm', 'inactiv', 'inactive', 'inativ', 'onta de e', 'postfach', 'sactiv', 'suspendid', 'suspendue', 'заблокирован', 'отключен', 'удален', '邮箱'), ((), ('por',), (), (), (), ('casella',), ('ящик',), ('邮箱',))),
     'a6a7509fd8f9122e': (('found in',), (('dns', 'found in'),)),
     'a6f4b41e459e069a': (('rejected "rcpt',), (('rejected "rcpt',),)),
     'a7d29e79ab464773': (('class=size', 'exceeds', 'message length exceeds', 'message size', 'size', 'size exceeds', 'too', 'too large'), (('exceeds', 'message'), ('size exceeds',), ('message', 'too'), ('too large',), ('exceeded', 'size'), ('message length exceeds',), ('max', 'message size'), ('class=size',))),
