@@ -59,6 +59,7 @@ from smtpdoctor.evidence.bounce_recipients import BounceEntry
 from smtpdoctor.evidence.bounce_recipients import by_recipient as _by_recipient
 from smtpdoctor.evidence.bounce_recipients import failed_recipients as _failed_recipients
 from smtpdoctor.evidence.bounce_recipients import listed as _listed
+from smtpdoctor.evidence.bounce_recipients import names_anyone as _names_anyone
 from smtpdoctor.evidence.bounce_recipients import with_human as _with_human
 from smtpdoctor.evidence.bounce_text import HEADER_LINE as _HEADER_LINE
 from smtpdoctor.evidence.bounce_text import ORIGINAL as _ORIGINAL  # noqa: F401
@@ -337,6 +338,14 @@ def _from_message(
     if not dsn:
         # DSN fields written into the text part (Amazon WorkMail, some gateways).
         dsn = [e for b in bodies if _has_dsn_field(b) for e in _from_dsn_fields(b, MAX_ENTRIES)]
+        if (
+            dsn
+            and not any(e.recipient for e in dsn)
+            and (_failed_recipients(msg) or _names_anyone(paragraphs))
+        ):
+            # A Diagnostic-Code line pasted under each Postfix paragraph names no
+            # recipient; the paragraphs ("<x@y>: host ... said: ...") do.
+            dsn = []
     if dsn and all(e.action and e.action.lower() in _DELIVERED for e in dsn):
         # (Known before the human-readable part is classified: _with_human keeps the action.)
         return [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]

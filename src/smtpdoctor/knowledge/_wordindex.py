@@ -449,6 +449,7 @@ WORDS: dict[str, _Words] = {
     'd38df0f89f054c06': (('content filter', 'polic', 'spam filter'), None),
     'd38f88255f521025': (('domain name required for sender address',), (('domain name required for sender address',),)),
     'd3b6b24505340de1': (("exceeded google's message size limits",), (("exceeded google's message size limits",),)),
+    'd3ee39a5b9b437b8': (('address you entered c', "mail address was not found in the recipient's e"), (('address you entered c', 'be found'), ("mail address was not found in the recipient's e", 'mail system', "recipient's e"))),
     'd3f5138ab35e286a': (('tls is required, but',), (('tls is required, but was not offered',), ('refused to start tls', 'tls is required, but host'), ('tls is required, but our tls engine is unavailable',), ('tls is required, but unavailable',))),
     'd4225f7fe8731194': (('connection refused', 'defer (111)', 'econnrefused'), (('connection refused',), ('econnrefused',), ('defer (111)',))),
     'd492976658ee0fdf': (('improper use of smtp command pipelining',), (('improper use of smtp command pipelining',),)),
