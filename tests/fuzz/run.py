@@ -40,6 +40,7 @@ _MODULES = {
         "smtpdoctor.evidence.bounce",
         "smtpdoctor.evidence.bounce_dsn",
         "smtpdoctor.evidence.bounce_kind",
+        "smtpdoctor.evidence.bounce_services",
         "smtpdoctor.evidence.bounce_text",
     ),
     "log": tuple(

@@ -58,9 +58,10 @@ from smtpdoctor.evidence.bounce_recipients import NOT_DELIVERED as _NOT_DELIVERE
 from smtpdoctor.evidence.bounce_recipients import BounceEntry
 from smtpdoctor.evidence.bounce_recipients import by_recipient as _by_recipient
 from smtpdoctor.evidence.bounce_recipients import failed_recipients as _failed_recipients
+from smtpdoctor.evidence.bounce_recipients import fields_inside_named as _fields_inside_named
 from smtpdoctor.evidence.bounce_recipients import listed as _listed
-from smtpdoctor.evidence.bounce_recipients import names_anyone as _names_anyone
 from smtpdoctor.evidence.bounce_recipients import with_human as _with_human
+from smtpdoctor.evidence.bounce_services import from_service_json as _from_service_json
 from smtpdoctor.evidence.bounce_text import HEADER_LINE as _HEADER_LINE
 from smtpdoctor.evidence.bounce_text import ORIGINAL as _ORIGINAL  # noqa: F401
 from smtpdoctor.evidence.bounce_text import ORIGINAL_AFTER_LINE as _ORIGINAL_AFTER_LINE  # noqa: F401
@@ -147,6 +148,11 @@ def parse_bounce(
     if "\r\n" in text:
         # Pasted or saved on Windows: its line ends are no part of what it says.
         text = text.replace("\r\n", "\n")
+    if may_be_mail and (service := _from_service_json(text, _NATURE_TEXT)) is not None:
+        # A sending service's bounce notification (Amazon SES, SendGrid, Mailgun,
+        # Postmark) pasted or saved as JSON: one entry per recipient it names.
+        found.entries = service[:MAX_ENTRIES]
+        return found
     if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
@@ -341,10 +347,10 @@ def _from_message(
         if (
             dsn
             and not any(e.recipient for e in dsn)
-            and (_failed_recipients(msg) or _names_anyone(paragraphs))
+            and _fields_inside_named([e.text.split("\n", 1)[0] for e in dsn], paragraphs)
         ):
             # A Diagnostic-Code line pasted under each Postfix paragraph names no
-            # recipient; the paragraphs ("<x@y>: host ... said: ...") do.
+            # recipient; the paragraph it stands in ("<x@y>: host ... said: ...") does.
             dsn = []
     if dsn and all(e.action and e.action.lower() in _DELIVERED for e in dsn):
         # (Known before the human-readable part is classified: _with_human keeps the action.)

@@ -20,9 +20,9 @@ __all__ = [
     "BounceEntry",
     "by_recipient",
     "failed_recipients",
+    "fields_inside_named",
     "listed",
     "listed_lines",
-    "names_anyone",
     "with_human",
 ]
 
@@ -128,9 +128,12 @@ def listed(paragraphs: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def names_anyone(paragraphs: list[str]) -> bool:
-    """Whether a paragraph opens with the address it is about."""
-    return any(_named(p) is not None for p in paragraphs)
+def fields_inside_named(fields: list[str], paragraphs: list[str]) -> bool:
+    """Whether each of ``fields`` (a DSN field line, "Diagnostic-Code: ...") stands
+    inside a paragraph that opens with the address it is about: a Postfix
+    "<x@y>: host ... said: ..." paragraph pasted with its Diagnostic-Code line."""
+    named = [" ".join(p.split()) for p in paragraphs if _named(p) is not None]
+    return bool(named) and all(any(f in p for p in named) for f in fields)
 
 
 def _named(paragraph: str) -> str | None:
