@@ -58,6 +58,19 @@ def test_an_ses_notification_gives_each_bounced_recipient_its_reply(tmp_path: Pa
     ]
 
 
+def test_an_ses_notification_in_its_sns_envelope_is_read(tmp_path: Path) -> None:
+    envelope = {
+        "Type": "Notification",
+        "MessageId": "00000000-0000-0000-0000-000000000000",
+        "Message": json.dumps(_SES) + "\n",
+    }
+    assert sorted(_explain(tmp_path, json.dumps(envelope)))[1] == (
+        "bob@example.net",
+        "recipient",
+        "rcpt_to",
+    )
+
+
 def test_an_ses_fragment_cut_from_its_document_is_read_whole(tmp_path: Path) -> None:
     # A user copies the inner lines: '"bounce": {...},' through the closing brace.
     whole = json.dumps({"bounce": _SES["bounce"], "notificationType": "Bounce"}, indent=2)

@@ -7,7 +7,8 @@ with ``emailAddress``, ``status`` and ``diagnosticCode``; a ``Complaint`` or
 ``blocked`` or ``deferred`` with ``email``, ``status`` and ``reason``, or its
 bounce list without ``event``), Mailgun's ``failed`` event (``recipient`` and
 ``delivery-status`` ``code`` and ``message``) and Postmark's bounce (``Email``
-and ``Details``). The remote reply becomes a DSN-like text (``Diagnostic-Code:``
+and ``Details``); an SES notification inside Amazon SNS's envelope (its
+``Message``, a JSON string) too. The remote reply becomes a DSN-like text (``Diagnostic-Code:``
 and ``Status:``) the classifier reads as it reads a DSN's. A fragment cut from
 a larger document (``"bounce": {...}, ...}``) is read when one brace around it
 makes it whole. Pure.
@@ -24,6 +25,7 @@ __all__ = ["from_service_json"]
 
 # Words one of the shapes above holds; a text with none of them is not parsed.
 _MARKS = (
+    '"Message"',
     '"notificationType"',
     '"eventType"',
     '"bouncedRecipients"',
@@ -66,6 +68,12 @@ def _loads(body: str) -> Any:
 def _entries(doc: Any, notices: dict[str, str]) -> list[BounceEntry]:
     if not isinstance(doc, dict):
         return []
+    if doc.get("Type") == "Notification" and isinstance(doc.get("Message"), str):
+        # Amazon SNS's envelope: the SES notification is its Message, as a string.
+        try:
+            return _entries(json.loads(doc["Message"]), notices)
+        except ValueError:
+            return []
     kind = str(doc.get("notificationType") or doc.get("eventType") or "")
     if kind == "Complaint" or "complaint" in doc:
         return [BounceEntry(notices["feedback-report"], nature="feedback-report")]
