@@ -156,3 +156,23 @@ def test_json_of_something_else_is_left_to_the_other_readers() -> None:
     found = parse_bounce('{"level": "error", "msg": "550 5.1.1 User unknown"}')
     assert found.entries
     assert all(e.recipient is None for e in found.entries)
+
+
+@pytest.mark.parametrize(
+    ("event", "nature"),
+    [
+        ({"email": "ann@example.org", "event": "spamreport", "timestamp": 1}, "feedback-report"),
+        ({"email": "ann@example.org", "event": "delivered", "response": "250 OK"}, "delivered"),
+        ({"email": "ann@example.org", "event": "open", "timestamp": 1}, "not-a-bounce"),
+        (
+            {"event-data": {"event": "complained", "recipient": "ann@example.org"}},
+            "feedback-report",
+        ),
+        ({"RecordType": "SpamComplaint", "Email": "ann@example.org"}, "feedback-report"),
+        ({"RecordType": "Delivery", "Recipient": "ann@example.org"}, "delivered"),
+    ],
+)
+def test_a_services_other_events_are_no_failure(event: dict[str, object], nature: str) -> None:
+    # A complaint, a delivery, an open: what the services report besides bounces.
+    found = parse_bounce(json.dumps([event] if "email" in event else event))
+    assert [e.nature for e in found.entries] == [nature]

@@ -2,16 +2,16 @@
 
 What a user pastes or saves from a sending service's webhook or API instead of
 a bounce mail: Amazon SES's notification (``bounce.bouncedRecipients``, each
-with ``emailAddress``, ``status`` and ``diagnosticCode``; a ``Complaint`` or
-``Delivery`` is no failure), SendGrid's events (``event`` ``bounce``,
-``blocked`` or ``deferred`` with ``email``, ``status`` and ``reason``, or its
-bounce list without ``event``), Mailgun's ``failed`` event (``recipient`` and
-``delivery-status`` ``code`` and ``message``) and Postmark's bounce (``Email``
-and ``Details``); an SES notification inside Amazon SNS's envelope (its
-``Message``, a JSON string) too. The remote reply becomes a DSN-like text (``Diagnostic-Code:``
-and ``Status:``) the classifier reads as it reads a DSN's. A fragment cut from
-a larger document (``"bounce": {...}, ...}``) is read when one brace around it
-makes it whole. Pure.
+with ``emailAddress``, ``status`` and ``diagnosticCode``), also inside Amazon
+SNS's envelope (its ``Message``, a JSON string); SendGrid's events (``event``
+``bounce``, ``blocked``, ``deferred`` or ``dropped`` with ``email``,
+``status`` and ``reason``) and its bounce list (no ``event``); Mailgun's
+``failed`` event (``recipient`` and ``delivery-status`` ``code`` and
+``message``); Postmark's bounce (``Email`` and ``Details``). Their complaints,
+deliveries, opens and clicks are no failure. The remote reply becomes a
+DSN-like text (``Diagnostic-Code:`` and ``Status:``) the classifier reads as it
+reads a DSN's. A fragment cut from a larger document (``"bounce": {...}, ...}``)
+is read when one brace before it makes it whole. Pure.
 """
 
 from __future__ import annotations
@@ -90,15 +90,49 @@ def _entries(doc: Any, notices: dict[str, str]) -> list[BounceEntry]:
     if isinstance(status, dict) and doc.get("recipient"):
         reply = " ".join(str(status.get(k) or "") for k in ("code", "message")).strip()
         return [_entry(doc.get("recipient"), reply or status.get("description"), None, "failed")]
+    if doc.get("RecordType") in _NO_FAILURE:
+        return [
+            BounceEntry(
+                notices[_NO_FAILURE[doc["RecordType"]]], nature=_NO_FAILURE[doc["RecordType"]]
+            )
+        ]
     if doc.get("RecordType") == "Bounce" and doc.get("Email"):
         return [_entry(doc.get("Email"), doc.get("Details") or doc.get("Description"), None, None)]
     event = str(doc.get("event") or "")
-    if doc.get("email") and (event in ("bounce", "blocked", "deferred") or not event):
+    if event in _NO_FAILURE:
+        # SendGrid's and Mailgun's other events: a complaint, a delivery, an open ...
+        return [BounceEntry(notices[_NO_FAILURE[event]], nature=_NO_FAILURE[event])]
+    if doc.get("email") and (event in ("bounce", "blocked", "deferred", "dropped") or not event):
         reason = doc.get("reason") or doc.get("response")
         if reason:
             action = "delayed" if event == "deferred" else "failed"
             return [_entry(doc.get("email"), reason, doc.get("status"), action)]
     return []
+
+
+# The events and record types of these services that are no failure, and which
+# notice each is: a complaint (SendGrid's spamreport, Mailgun's complained,
+# Postmark's SpamComplaint), a delivery, or an event about a delivered message.
+_NO_FAILURE = {
+    "spamreport": "feedback-report",
+    "complained": "feedback-report",
+    "SpamComplaint": "feedback-report",
+    "delivered": "delivered",
+    "Delivery": "delivered",
+    "processed": "not-a-bounce",
+    "open": "not-a-bounce",
+    "opened": "not-a-bounce",
+    "click": "not-a-bounce",
+    "clicked": "not-a-bounce",
+    "unsubscribe": "not-a-bounce",
+    "unsubscribed": "not-a-bounce",
+    "group_unsubscribe": "not-a-bounce",
+    "group_resubscribe": "not-a-bounce",
+    "accepted": "not-a-bounce",
+    "Open": "not-a-bounce",
+    "Click": "not-a-bounce",
+    "SubscriptionChange": "not-a-bounce",
+}
 
 
 def _entry(who: Any, reply: Any, status: Any, action: Any) -> BounceEntry:
