@@ -36,7 +36,13 @@ import atheris  # noqa: E402
 _MODULES = {
     "reply": ("smtpdoctor.protocol.reply",),
     "client": ("smtpdoctor.protocol.reply", "smtpdoctor.protocol.client"),
-    "bounce": ("smtpdoctor.evidence.bounce",),
+    "bounce": (
+        "smtpdoctor.evidence.bounce",
+        "smtpdoctor.evidence.bounce_dsn",
+        "smtpdoctor.evidence.bounce_kind",
+        "smtpdoctor.evidence.bounce_services",
+        "smtpdoctor.evidence.bounce_text",
+    ),
     "log": tuple(
         f"smtpdoctor.logs.{m}"
         for m in (

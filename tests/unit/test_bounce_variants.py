@@ -1187,6 +1187,109 @@ def test_domino_in_german_says_the_recipient_is_not_in_its_directory(
     assert classify(reason).category.value == "recipient"
 
 
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Esta casilla ha expirado por falta de uso.",
+        "550 El buzón de correo ha sido desactivado",
+        "La cuenta de correo está dada de baja",
+        "Caixa postal inativa por falta de uso",
+        "550 A caixa de correio foi desativada",
+        "550 5.2.1 La boîte aux lettres du destinataire a été désactivée",
+        "550 Das Postfach wurde stillgelegt",
+        "550 La casella di posta è stata disattivata",
+        "550 Почтовый ящик отключен",
+        "550 该邮箱已被冻结",
+    ],
+)
+def test_a_disabled_mailbox_in_other_languages_is_the_recipient(
+    tmp_path: Path, reason: str
+) -> None:
+    # A mailbox disabled, suspended or expired for lack of use, in a provider's own
+    # language (qmail's bilingual "failure notice" of an Argentine provider here).
+    mail = (
+        "From: MAILER-DAEMON@mx.example.org\nTo: jo@example.com\nSubject: failure notice\n\n"
+        "Hi. This is the qmail-send program at mx.example.org.\n"
+        "Su mensaje no pudo ser entregado - Sua mensagem nao pode ser enviada - "
+        "Your message could not be delivered.\n\n"
+        f"<ann@example.org>:\n{reason}\n\n--- Mensaje original adjunto.\n"
+    )
+    assert _explain_mail(tmp_path, mail) == [("ann@example.org", "recipient", "rcpt_to")]
+    assert classify(reason).category.value == "recipient"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Su cuenta ha sido suspendida por envío de spam", "Votre compte est suspendu"],
+)
+def test_a_suspended_account_alone_is_not_read_as_a_disabled_mailbox(text: str) -> None:
+    # An account without a mailbox noun may be the sender's own: not the recipient's.
+    assert "i18n.mailbox_disabled" not in classify(text).matched
+
+
+@pytest.mark.parametrize("mail", ["e-mail", "email"])
+def test_exchanges_sentence_for_its_users_says_the_address_is_not_found(
+    tmp_path: Path, mail: str
+) -> None:
+    # Exchange 2007-2016's NDR as a user copies it: its heading, the recipient, the
+    # sentence for users (5.1.1 RESOLVER.ADR.RecipNotFound), no part for admins.
+    text = (
+        "Delivery has failed to these recipients or groups:\n\nann@example.org\n"
+        f"The {mail} address you entered couldn't be found. Please check the recipient's "
+        f"{mail} address and try to resend the message.\n"
+    )
+    assert _explain_mail(tmp_path, text) == [("ann@example.org", "recipient", "rcpt_to")]
+    other = f"The recipient's {mail} address was not found in the recipient's {mail} system."
+    assert classify(other).category.value == "recipient"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "ann@example.org (expanded from\n"
+        "    list@example.org: host mx.example.org[192.0.2.25] said:",
+        "ann@example.org: host mx.example.org[192.0.2.25] said:",
+    ],
+)
+def test_a_postfix_paragraph_that_lost_its_angle_brackets_is_one_report(
+    tmp_path: Path, first: str
+) -> None:
+    # Copied from a rendered mail, "<ann@example.org>" went as an HTML tag: the
+    # paragraph still opens with the recipient and ends with its stated command.
+    text = f"{first}\n    550 5.1.2 No such mailbox [MSG0031] (in reply to RCPT TO command)\n"
+    assert _explain_mail(tmp_path, text) == [("ann@example.org", "recipient", "rcpt_to")]
+
+
+def test_gmails_heading_above_a_reply_pasted_alone_is_one_report(tmp_path: Path) -> None:
+    # The reporting daemon's own address above the heading is nobody's failure.
+    text = (
+        '"Mail Delivery Subsystem <mailer-daemon@googlemail.com>":\n'
+        "The response from the remote server was:\n"
+        "550 5.7.1 <ann@example.org>: Recipient address rejected: Recipient not found\n"
+    )
+    assert _explain_mail(tmp_path, text) == [(None, "recipient", "rcpt_to")]
+
+
+@pytest.mark.parametrize("local", ["???", "***", "x"])
+def test_diagnostic_codes_under_postfix_paragraphs_stay_with_their_recipients(
+    tmp_path: Path, local: str
+) -> None:
+    # A user pastes each Postfix paragraph with its DSN's Diagnostic-Code line, the
+    # addresses redacted; the paragraphs name whom each is about, the fields do not.
+    text = (
+        f"<{local}@example.org>: host mx.example.org[192.0.2.25] said: 550\n"
+        "    5.1.1 User unknown (in reply to RCPT TO command)\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n"
+        f"<{local}@example.net>: host mx.example.net[192.0.2.26] said: 550 spam\n"
+        "    detected (in reply to end of DATA command)\n"
+        "Diagnostic-Code: smtp; 550 spam detected\n"
+    )
+    assert sorted(_explain_mail(tmp_path, text)) == [
+        (f"{local}@example.net", "policy_rejection", "message"),
+        (f"{local}@example.org", "recipient", "rcpt_to"),
+    ]
+
+
 def test_domino_folds_its_diagnostic_code_mid_word(tmp_path: Path) -> None:
     # Domino wraps its X-Notes field at a fixed column, inside words; the report's text
     # here says nothing, so the field alone must read as it was written.

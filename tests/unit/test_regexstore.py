@@ -131,11 +131,11 @@ def test_re_compile_cache_filled_with_the_modules_own_regexes(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from smtpdoctor.diagnosis import classifier
-    from smtpdoctor.evidence import bounce
+    from smtpdoctor.evidence import bounce, bounce_dsn, bounce_kind, bounce_text
 
     own = [
         v
-        for module in (bounce, classifier)
+        for module in (bounce, bounce_dsn, bounce_kind, bounce_text, classifier)
         for v in vars(module).values()
         if isinstance(v, re.Pattern) and isinstance(v.pattern, str)
     ]

@@ -7,64 +7,80 @@ bare DSN fields pasted without the mail around them; else one entry per
 line, a multi-line reply (``250-`` … ``250 ``) kept whole. Each entry says
 where it came from (recipient, remote MTA, line number...). Pure: no reading,
 no printing; what a caller should tell the user comes back as ``warnings``.
+
+Its pieces: what a mail or text is (report or no failure) in
+:mod:`~smtpdoctor.evidence.bounce_kind`, the delivery-status fields in
+:mod:`~smtpdoctor.evidence.bounce_dsn`, a part's text and paragraphs in
+:mod:`~smtpdoctor.evidence.bounce_text`, whom a paragraph is about in
+:mod:`~smtpdoctor.evidence.bounce_recipients`.
 """
 
 from __future__ import annotations
 
-import email
-import email.errors
-import email.header
 import email.message
-import email.parser
-import functools
-import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-# (Not email.policy, the same object: importing that module costs ~4 ms at every start.)
-from email._policybase import compat32
+from smtpdoctor.evidence.bounce_dsn import DELIVERED as _DELIVERED
+from smtpdoctor.evidence.bounce_dsn import DSN_FIELD as _DSN_FIELD
+from smtpdoctor.evidence.bounce_dsn import DSN_TYPES as _DSN_TYPES
+from smtpdoctor.evidence.bounce_dsn import dsn_prose as _dsn_prose
+from smtpdoctor.evidence.bounce_dsn import from_delivery_status as _from_delivery_status
+from smtpdoctor.evidence.bounce_dsn import from_dsn_fields as _from_dsn_fields
+from smtpdoctor.evidence.bounce_dsn import has_dsn_field as _has_dsn_field
 
-from smtpdoctor.evidence.bounce_recipients import ADDRESS_LINE as _ADDRESS_LINE
+# (The noqa'd names: reached as bounce._x by tests/unit/test_bounce_shortcuts.py, written
+# before they moved to bounce_kind and bounce_text; the same objects, caches and lists shared.)
+from smtpdoctor.evidence.bounce_kind import AUTO_REPLY_MARK as _AUTO_REPLY_MARK  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import AUTO_REPLY_MARK_WORDS as _AUTO_REPLY_MARK_WORDS  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import AUTO_REPLY_TEXT as _AUTO_REPLY_TEXT  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import BODY_MARK as _BODY_MARK  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import BODY_MARK_PARTS as _BODY_MARK_PARTS  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import CHALLENGE as _CHALLENGE  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import CHALLENGE_WORDS as _CHALLENGE_WORDS  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import LURE as _LURE  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import LURE_WORDS as _LURE_WORDS  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import MS_NDR as _MS_NDR
+from smtpdoctor.evidence.bounce_kind import NATURE_TEXT as _NATURE_TEXT
+from smtpdoctor.evidence.bounce_kind import OPENINGS as _OPENINGS  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import auto_reply_mark as _auto_reply_mark  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import body_marked as _body_marked  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import caseless as _caseless  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import caseless_words as _caseless_words  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import gated as _gated  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import is_auto_reply_text as _is_auto_reply_text
+from smtpdoctor.evidence.bounce_kind import looks_like_bounce as _looks_like_bounce
+from smtpdoctor.evidence.bounce_kind import looks_like_bounce_body as _looks_like_bounce_body
+from smtpdoctor.evidence.bounce_kind import nature as _nature
+from smtpdoctor.evidence.bounce_kind import opens as _opens
 from smtpdoctor.evidence.bounce_recipients import NOT_DELIVERED as _NOT_DELIVERED
 from smtpdoctor.evidence.bounce_recipients import BounceEntry
 from smtpdoctor.evidence.bounce_recipients import by_recipient as _by_recipient
 from smtpdoctor.evidence.bounce_recipients import failed_recipients as _failed_recipients
+from smtpdoctor.evidence.bounce_recipients import fields_inside_named as _fields_inside_named
 from smtpdoctor.evidence.bounce_recipients import listed as _listed
-from smtpdoctor.evidence.bounce_recipients import listed_lines as _listed_lines
 from smtpdoctor.evidence.bounce_recipients import with_human as _with_human
+from smtpdoctor.evidence.bounce_services import from_service_json as _from_service_json
+from smtpdoctor.evidence.bounce_text import HEADER_LINE as _HEADER_LINE
+from smtpdoctor.evidence.bounce_text import ORIGINAL as _ORIGINAL  # noqa: F401
+from smtpdoctor.evidence.bounce_text import ORIGINAL_AFTER_LINE as _ORIGINAL_AFTER_LINE  # noqa: F401
+from smtpdoctor.evidence.bounce_text import cut_original as _cut_original
+from smtpdoctor.evidence.bounce_text import folded as _folded
+from smtpdoctor.evidence.bounce_text import header as _header  # noqa: F401
+from smtpdoctor.evidence.bounce_text import is_text as _is_text
+from smtpdoctor.evidence.bounce_text import original_start as _original_start  # noqa: F401
+from smtpdoctor.evidence.bounce_text import paragraphs as _paragraphs
+from smtpdoctor.evidence.bounce_text import part_text as _part_text
 from smtpdoctor.evidence.mailparse import parse_mail
 from smtpdoctor.evidence.pastes import unpaste
-from smtpdoctor.knowledge.bounces import (
-    AUTO_REPLY_MARKS,
-    AUTO_REPLY_OPENINGS,
-    AUTO_REPLY_SUBJECTS,
-    BOUNCE_SUBJECTS,
-    BOUNCE_TEXT_OPENINGS,
-    CHALLENGE_MARKS,
-    LURE_MARKS,
-    MS_NDR_END,
-    MS_NDR_HEADINGS,
-    ORIGINAL_MARKS,
-)
-from smtpdoctor.knowledge.phrasing import (
-    LazyRegex,
-    needed_words,
-    openings,
-    opens_in,
-    split_by_openings,
-    split_top,
-)
-from smtpdoctor.knowledge.report_shapes import REPORT_FAILURE_WORDS, REPORT_REPLY_CODE
+from smtpdoctor.knowledge.bounces import MS_NDR_END
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]
 
 MAX_LINE = 1024 * 1024  # characters of one line (or one TEXT argument)
 MAX_ENTRIES = 10_000  # entries taken from one input
 
-# RFC 5322 §2.2: a field name, a colon; the space after it is customary only
-# ("x-store-info:D6taffy...").
-_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?!//)")
 _MAIL_HEADERS = frozenset(
     {
         "return-path",
@@ -81,9 +97,6 @@ _MAIL_HEADERS = frozenset(
         "auto-submitted",
     }
 )
-_DSN_FIELD = re.compile(r"^\s*(?:Diagnostic-Code|Final-Recipient|Original-Recipient):", re.I | re.M)
-# Exchange's NDR headings in the sender's language (knowledge/bounces.py).
-_MS_NDR = re.compile(MS_NDR_HEADINGS, re.I)
 _MS_NDR_END = re.compile(MS_NDR_END, re.I | re.M)
 _REPLY_IN_LINE = re.compile(
     r"Remote Server returned|^\s*#?[245]\d\d[ -]|[:;'\"(#]\s*[245]\d\d[ -][245]\.\d", re.M
@@ -135,6 +148,11 @@ def parse_bounce(
     if "\r\n" in text:
         # Pasted or saved on Windows: its line ends are no part of what it says.
         text = text.replace("\r\n", "\n")
+    if may_be_mail and (service := _from_service_json(text, _NATURE_TEXT)) is not None:
+        # A sending service's bounce notification (Amazon SES, SendGrid, Mailgun,
+        # Postmark) pasted or saved as JSON: one entry per recipient it names.
+        found.entries = service[:MAX_ENTRIES]
+        return found
     if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.
         found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
@@ -149,7 +167,7 @@ def parse_bounce(
             return found
         found.entries = []
     if _DSN_FIELD.search(text):
-        found.entries = _from_dsn_fields(text)
+        found.entries = _from_dsn_fields(text, MAX_ENTRIES)
         if found.entries:
             return found
     found.entries = _from_lines(text, found)
@@ -160,65 +178,7 @@ def parse_bounce(
     return found
 
 
-# The opening words of the bounce texts MTAs and providers write, or a
-# Postfix-style "<addr>: host ... said:" paragraph (knowledge/bounces.py).
-# (Compiled on first need, ~3 ms: a folder of mails with their headers never needs it.)
-_BODY_MARK = LazyRegex(BOUNCE_TEXT_OPENINGS, re.I | re.M)
-# A log file is read line by line, even when its lines quote a bounce (a
-# timestamp alone on its line is a report's field value, not a log line).
-_LOG_LINE = re.compile(
-    r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)[^\n]*?[ \t]\S", re.M
-)
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
-
-
-def _body_marked(head: str) -> bool:
-    """``_BODY_MARK.search(head) is not None``: its alternatives that open with known
-    strings tried only where one stands (see _opens), the others searched as one."""
-    if not _BODY_MARK_PARTS:  # (worked out on first need, as _BODY_MARK is compiled)
-        split = split_by_openings(BOUNCE_TEXT_OPENINGS, _BODY_MARK.flags)
-        _BODY_MARK_PARTS.append(
-            None
-            if split is None
-            else (
-                re.compile(split[0], _BODY_MARK.flags),
-                split[1],
-                re.compile(split[2], _BODY_MARK.flags) if split[2] else None,
-            )
-        )
-    parts = _BODY_MARK_PARTS[0]
-    if parts is None:
-        return _BODY_MARK.search(head) is not None
-    opening, starts, rest = parts
-    return opens_in(opening, head, _folded(head), starts) or (
-        rest is not None and rest.search(head) is not None
-    )
-
-
-_BODY_MARK_PARTS: list[tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str] | None] | None] = []
-
-
-def _looks_like_bounce_body(text: str) -> bool:
-    """A bounce's text without the mail around it (no header block, no log lines)."""
-    head = text[:20_000]
-    marked = _body_marked(head) or _opens(_MS_NDR, head)
-    return (marked or _laid_out_as_report(head)) and _LOG_LINE.search(head) is None
-
-
-# (Compiled on first need: a folder of mails with their headers never needs them.)
-_FAILURE_WORDS = LazyRegex(REPORT_FAILURE_WORDS, re.I)
-_REPLY_CODE = LazyRegex(REPORT_REPLY_CODE, re.M)
-
-
-def _laid_out_as_report(head: str) -> bool:
-    """A report whose opening is not a known one: paragraphs, a sentence saying the
-    delivery failed, a quoted reply code (knowledge/report_shapes.py)."""
-    return (
-        "\n\n" in head.strip()
-        and _REPLY_CODE.search(head) is not None
-        and _FAILURE_WORDS.search(" ".join(head.split())) is not None
-    )
-
 
 # Postfix's paragraph pasted without its first line: every line an indented
 # fold, the last one closing with "(in reply to X command)".
@@ -383,7 +343,15 @@ def _from_message(
     dsn = [e for p in parts if p.get_content_type() in _DSN_TYPES for e in _from_delivery_status(p)]
     if not dsn:
         # DSN fields written into the text part (Amazon WorkMail, some gateways).
-        dsn = [e for b in bodies if _has_dsn_field(b) for e in _from_dsn_fields(b)]
+        dsn = [e for b in bodies if _has_dsn_field(b) for e in _from_dsn_fields(b, MAX_ENTRIES)]
+        if (
+            dsn
+            and not any(e.recipient for e in dsn)
+            and _fields_inside_named([e.text.split("\n", 1)[0] for e in dsn], paragraphs)
+        ):
+            # A Diagnostic-Code line pasted under each Postfix paragraph names no
+            # recipient; the paragraph it stands in ("<x@y>: host ... said: ...") does.
+            dsn = []
     if dsn and all(e.action and e.action.lower() in _DELIVERED for e in dsn):
         # (Known before the human-readable part is classified: _with_human keeps the action.)
         return [BounceEntry(_NATURE_TEXT["delivered"], nature="delivered")]
@@ -437,31 +405,9 @@ def _without_restated_status(paragraphs: list[str]) -> list[str]:
     return [p for p in paragraphs if not _MS_STATUS_ALONE.match(p.strip())]
 
 
-def _has_dsn_field(body: str) -> bool:
-    """``_DSN_FIELD.search(body)``, a substring test first: a match needs one of
-    the field names, lower-cased (see :func:`_folded`), with its colon."""
-    low = _folded(body)
-    return any(name in low for name in _DSN_FIELD_NAMES) and _DSN_FIELD.search(body) is not None
-
-
 def _has_ms_ndr(body: str) -> bool:
     """``_MS_NDR.search(body)``; every heading it knows holds "diagn" (tested first)."""
     return "diagn" in _folded(body) and _opens(_MS_NDR, body)
-
-
-@functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
-def _folded(text: str) -> str:
-    """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
-    ``text`` stands in it: the four other characters such a regex takes for
-    ASCII letters ("İ", "ı", "ſ", the Kelvin sign) made those letters first."""
-    if text.isascii() or not any(map(text.__contains__, _LOOKALIKE_CHARS)):
-        return text.lower()
-    return text.translate(_ASCII_LOOKALIKES).lower()
-
-
-_LOOKALIKE_CHARS = ("\u0130", "\u0131", "\u017f", "\u212a")
-_ASCII_LOOKALIKES = str.maketrans(dict(zip(_LOOKALIKE_CHARS, "iisk", strict=True)))
-_DSN_FIELD_NAMES = ("diagnostic-code:", "final-recipient:", "original-recipient:")
 
 
 def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
@@ -494,123 +440,6 @@ def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Mess
     return out[:2]
 
 
-# (A mail's From and Subject are read by several tests, a part's text twice or
-# thrice: each worked out once. Small: the calls for one mail follow each other.)
-@functools.lru_cache(maxsize=16)
-def _header(msg: email.message.Message, name: str) -> str:
-    """A header's text, RFC 2047 encoded words decoded ("=?iso-8859-15?Q?Delivery_...")."""
-    value = msg.get(name)
-    if value is None:
-        return ""
-    text = str(value)
-    if "=?" not in text:  # no encoded word: decode_header hands the text back as it is
-        return text
-    try:
-        return str(email.header.make_header(email.header.decode_header(text)))
-    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
-        return text
-
-
-_DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail administrator", re.I)
-
-
-def _looks_like_bounce(msg: email.message.Message) -> bool:
-    """From a mailer daemon (or the null address), or a subject that says delivery failed."""
-    sender = _header(msg, "From")
-    return bool(
-        _DAEMON.search(sender)
-        or sender.strip() == "<>"
-        or _BOUNCE_SUBJECT.search(_header(msg, "Subject"))
-        or msg.get("X-Failed-Recipients")
-    )
-
-
-_DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
-_DELIVERED = frozenset({"delivered", "relayed", "expanded"})
-_NATURE_TEXT = {
-    "feedback-report": "A feedback report (ARF, RFC 5965): a complaint about a delivered "
-    "message, not a delivery failure.",
-    "auto-reply": "An automatic reply (RFC 3834: vacation, out of office): the message "
-    "was delivered.",
-    "delivered": "A delivery notification: the message was delivered or relayed.",
-    "not-a-bounce": "An ordinary message: no delivery report, no failure text.",
-}
-_BOUNCE_SUBJECT = re.compile(BOUNCE_SUBJECTS, re.I)
-# Lotus Notes' "AUTO:", Outlook's "Automatic reply:" in many languages ...
-# (knowledge/bounces.py); an out-of-office text's own opening where neither a
-# header nor the subject says so (Gmail's and Zimbra's "Re: <subject>").
-_AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
-_AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
-_AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
-_CHALLENGE = re.compile(CHALLENGE_MARKS, re.I)
-_LURE = re.compile(LURE_MARKS, re.I)
-
-
-def _caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """``words`` when each character is ASCII or a CJK one (which has no case):
-    then a case-insensitive match of a word stands in the :func:`_folded`
-    text as the word itself; else None (a cased letter beyond ASCII may match
-    in ways lower-casing does not show)."""
-    if words is None or not all(map(_caseless, "".join(words))):
-        return None
-    return words
-
-
-def _caseless(char: str) -> bool:
-    return char.isascii() or "\u3000" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7a3"
-
-
-# Each match of _AUTO_REPLY_MARK holds one of these, lower-cased: a text
-# holding none (most) is not searched, 4,000 characters case-insensitively.
-_AUTO_REPLY_MARK_WORDS = _caseless_words(needed_words(AUTO_REPLY_MARKS))
-_CHALLENGE_WORDS = _caseless_words(needed_words(CHALLENGE_MARKS))
-_LURE_WORDS = _caseless_words(needed_words(LURE_MARKS))
-
-
-# The strings the matches of these open with (None: not known; searched as usual).
-_OPENINGS = {
-    rx.pattern: openings(rx.pattern, rx.flags)
-    for rx in (_MS_NDR, _AUTO_REPLY_MARK, _CHALLENGE, _LURE)
-}
-
-
-def _is_auto_reply_text(text: str) -> bool:
-    """An out-of-office text: by its opening, or by a responder's own sentence in it."""
-    head = text.lstrip()[:4000]
-    # (The responder's words first: most texts have none, and then the long
-    # alternation of report headings need not run.)
-    if not (_AUTO_REPLY_TEXT.search(head[:600]) or _auto_reply_mark(head)):
-        return False
-    # A report's text is none, whatever it quotes.
-    return not (_body_marked(head) or _opens(_MS_NDR, head))
-
-
-def _auto_reply_mark(head: str) -> bool:
-    """``_AUTO_REPLY_MARK.search(head)``, its words looked for first."""
-    return _gated(_AUTO_REPLY_MARK, _AUTO_REPLY_MARK_WORDS, head)
-
-
-def _gated(pattern: re.Pattern[str], words: tuple[str, ...] | None, text: str) -> bool:
-    """``pattern.search(text)``, not run when ``text`` holds none of the ``words``
-    every match holds (:func:`_caseless_words`; None: always run)."""
-    if words is not None:
-        low = _folded(text)
-        if not any(map(low.__contains__, words)):
-            return False
-    return _opens(pattern, text)
-
-
-def _opens(pattern: re.Pattern[str], text: str) -> bool:
-    """``pattern.search(text) is not None``; for a regex whose every match opens with
-    known strings (phrasing.openings: a heading, a phrase), tried only where one
-    stands in the :func:`_folded` text: a case-insensitive regex that opens with
-    a letter is otherwise tried at every character (~250 us on a long NDR)."""
-    starts = _OPENINGS.get(pattern.pattern)
-    if starts is None:
-        return pattern.search(text) is not None
-    return opens_in(pattern, text, _folded(text), starts)
-
-
 def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
     """The leaf parts of the report itself, not of the returned message inside it.
 
@@ -632,292 +461,6 @@ def _report_parts(msg: email.message.Message) -> list[email.message.Message]:
             continue
         out.append(part)
     return out
-
-
-def _nature(msg: email.message.Message, parts: list[email.message.Message]) -> str | None:
-    """What a mail that is not a failure report is: ARF, an auto-reply, or None."""
-    ctype = str(msg.get("Content-Type", "")).lower()
-    types = {p.get_content_type() for p in parts}
-    if "report-type=feedback-report" in ctype.replace('"', "") or (
-        "message/feedback-report" in types
-    ):
-        return "feedback-report"
-    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
-    if (
-        not types & _DSN_TYPES
-        and first is not None
-        and _gated(_LURE, _LURE_WORDS, _visible(_part_text(first)))
-    ):
-        return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
-    if types & _DSN_TYPES or "delivery-status" in ctype or _looks_like_bounce(msg):
-        return None
-    subject = _header(msg, "Subject")
-    auto = str(msg.get("Auto-Submitted", "")).lower()
-    replied = auto.startswith("auto-replied") or any(
-        msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
-    )
-    precedence = str(msg.get("Precedence", "")).lower()
-    if first is not None and _gated(_CHALLENGE, _CHALLENGE_WORDS, _part_text(first)[:4000]):
-        return None  # a challenge-response filter holds the mail: no auto-reply
-    if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
-        return "auto-reply"
-    if first is not None and _is_auto_reply_text(_part_text(first)):
-        return "auto-reply"
-    return None
-
-
-def _visible(text: str) -> str:
-    """The words of a text part's start, an HTML part's tags and entities left out."""
-    head = text[:20000]
-    if "<" not in head:
-        return head[:4000]
-    return html.unescape(_TAG.sub(" ", head))[:4000]
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _is_text(part: email.message.Message) -> bool:
-    # A multipart whose boundary did not parse (a folded header line without
-    # indentation) is left as one text: read it as such.
-    return part.get_content_maintype() in ("text", "multipart") or (
-        part.get_content_type() == "message/global"
-    )
-
-
-# Where a plain bounce starts quoting the message it returns; past this line
-# are the original's headers and body, not the report. The leading blanks are
-# taken possessively (every word after them starts with a non-blank, so the
-# match is the same): backtracking through the blank lines an HTML body leaves
-# once its tags are gone took 60 ms per AOL bounce.
-_ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
-_TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
-# A line break within a paragraph ("<br>" and the newline the page's source keeps
-# after it) is one line end, not the blank line two would make.
-_LINE_BREAK = re.compile(r"<br\s*/?>[ \t]*\n?", re.I)
-
-
-def _cut_original(body: str) -> str:
-    """The report's own text: the quoted original message and HTML tags removed."""
-    if "<html" in body[:2000].lower() or "<body" in body[:4000].lower():
-        body = _TAGS.sub("\n", _LINE_BREAK.sub("\n", body)).replace("&nbsp;", " ")
-        if "&" in body:
-            # A page writes a transcript's "<<<" and an address's "<" as "&lt;".
-            body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            body = body.replace("&amp;", "&")
-        body = body.replace("&#39;", "'")
-    start = _original_start(body)
-    return body[:start] if start > 0 else body
-
-
-def _original_start(body: str) -> int:
-    """Where ``_ORIGINAL.search(body)`` matches, or -1. Each of its alternatives
-    opens with "^": past the start, a match follows a "\n", and the regex
-    "\n(?:...)" is searched instead (re skips to each "\n" at once; "^" is
-    tried at every character)."""
-    if _ORIGINAL_AFTER_LINE is None:
-        m = _ORIGINAL.search(body)
-        return -1 if m is None else m.start()
-    if _ORIGINAL.match(body) is not None:
-        return 0
-    m = _ORIGINAL_AFTER_LINE.search(body)
-    return -1 if m is None else m.start() + 1
-
-
-def _after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
-    """``rx`` (multi-line, each top-level alternative opening with "^") as
-    "\n(?:...)" without those "^"; None when it is not of that shape."""
-    source = rx.pattern
-    alternatives = split_top(source)
-    if (
-        not rx.flags & re.MULTILINE
-        or rx.flags & re.VERBOSE
-        or _INLINE_OR_BACKREF.search(source)
-        or not all(a.startswith("^") for a in alternatives)
-    ):
-        return None
-    return re.compile("\n(?:" + "|".join(a[1:] for a in alternatives) + ")", rx.flags)
-
-
-_INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
-_ORIGINAL_AFTER_LINE = _after_line_end(_ORIGINAL)
-
-
-def _paragraphs(body: str) -> list[str]:
-    """Blank-line separated paragraphs (a header block, as a quoted original has, left out)."""
-    out: list[str] = []
-    # A line that is only an address starts a paragraph too (Exim lists the
-    # failed recipients one under the other, each followed by its error).
-    text = body.replace("\r\n", "\n")
-    if "@" in text:
-        # Line by line (a match is one whole line, with an "@"): the same as
-        # _ADDRESS_LINE.sub over the text, without trying it at every character.
-        lines = text.split("\n")
-        # A list of recipients each with its reason on its line ("x@a (550 ...)",
-        # "x@a: 552 ..."): each line starts a paragraph of its own too.
-        listed = _listed_lines(lines)
-        text = "\n".join(
-            [
-                "\n\n" + ln if i in listed or ("@" in ln and _ADDRESS_LINE.match(ln)) else ln
-                for i, ln in enumerate(lines)
-            ]
-        )
-    for block in _BLANK_LINE.split(text):
-        # Postfix folds its "<addr>: host x said: ..." at 72 columns with an
-        # indent: one reply, read whole ("not allowed / from this range").
-        unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
-        lines = [ln for ln in map(str.strip, unfolded.splitlines()) if ln]
-        # (All of three or more lines header fields: a quoted header block.)
-        if not lines or (len(lines) >= 3 and all(map(_HEADER_LINE.match, lines))):
-            continue
-        para = "\n".join(lines)
-        if "(in reply to " in para:
-            # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
-            para = _CUT_STAGE.sub(r"\g<0> command)", para)
-        if out and _REPLY_FIRST.match(para) and _REASON_FOLLOWS.search(out[-1]):
-            # "unable to deliver your message to x for the following reason:"
-            # and, after a blank line, the reply: one paragraph about x.
-            out[-1] = (out[-1] + "\n" + para)[:MAX_PARAGRAPH]
-            continue
-        out.append(para[:MAX_PARAGRAPH])
-        if len(out) >= 64:
-            break
-    return out
-
-
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
-_POSTFIX_FOLDED = re.compile(
-    r"[ \t]*<?[^<>\s@]+@[^<>\s]+>?(?: \(expanded from <[^<>]+>\))?: [^\n]*\n[ \t]+\S"
-)
-_FOLD = re.compile(r"\n[ \t]+(?=\S)")
-_CUT_STAGE = re.compile(r"\(in reply to (?:end of DATA|RCPT TO|MAIL FROM|DATA|HELO|EHLO)\Z")
-_REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
-
-
-# A reply quoted in a bounce is under a KiB (Gmail's multi-line ones ~600
-# characters); a longer paragraph is prose or a quoted message, read by its start.
-MAX_PARAGRAPH = 1536
-_IDENTITY_CTE = re.compile(r"\s*(?:[78]bit|binary)?\s*$", re.I)
-
-
-@functools.lru_cache(maxsize=16)  # (see _header)
-def _part_text(part: email.message.Message) -> str:
-    raw = part.get_payload()
-    if (
-        isinstance(raw, str)
-        and not raw.isascii()
-        and _IDENTITY_CTE.match(str(part.get("Content-Transfer-Encoding", "")))
-    ):
-        # Already text (the input was decoded as UTF-8): decoding it again
-        # would turn a pasted "Empfängers" into "Empf\ufffdngers". (An ASCII
-        # payload may still be ISO-2022-JP: that one is decoded below.)
-        return raw
-    try:
-        payload = part.get_payload(decode=True)
-    except (ValueError, LookupError, UnicodeError, AssertionError):
-        payload = None
-    if isinstance(payload, bytes):
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            return payload.decode(charset, errors="replace")
-        except (LookupError, UnicodeError, ValueError):
-            return payload.decode("utf-8", errors="replace")
-    return raw if isinstance(raw, str) else ""
-
-
-def _dsn_prose(part: email.message.Message) -> list[str]:
-    """The text of a delivery-status part that holds no DSN field at all."""
-    payload = part.get_payload()
-    if not isinstance(payload, list):
-        return []
-    blocks = [b for b in payload if isinstance(b, email.message.Message)]
-    if not blocks or any(b.keys() for b in blocks):
-        return []
-    text = "\n\n".join(str(b.get_payload()) for b in blocks if isinstance(b.get_payload(), str))
-    return [text.replace("\r\n", "\n")]
-
-
-def _from_delivery_status(part: email.message.Message) -> list[BounceEntry]:
-    payload = part.get_payload()
-    blocks: list[email.message.Message] = []
-    if isinstance(payload, list):
-        blocks = [b for b in payload if isinstance(b, email.message.Message)]
-    elif isinstance(payload, str):
-        blocks = _field_blocks(payload)
-    reporting = None
-    items: list[BounceEntry] = []
-    for block in blocks:
-        if block.get("Reporting-MTA") and not block.get("Final-Recipient"):
-            reporting = _field(block, "Reporting-MTA")
-            continue
-        items.extend(_dsn_block(block, reporting))
-    # One explanation per failed recipient: a Sendmail alias expanded to the
-    # same address N times repeats the same block N times.
-    return list({(e.recipient or "").lower() + "\0" + e.text: e for e in items}.values())
-
-
-def _from_dsn_fields(text: str) -> list[BounceEntry]:
-    items: list[BounceEntry] = []
-    for block in _field_blocks(text):
-        items.extend(_dsn_block(block, None))
-    return items[:MAX_ENTRIES]
-
-
-def _field_blocks(text: str) -> list[email.message.Message]:
-    parser = email.parser.HeaderParser(policy=compat32)
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
-    return [parser.parsestr(b.strip() + "\n") for b in blocks if b.strip()]
-
-
-def _field(block: email.message.Message, name: str) -> str | None:
-    value = block.get(name)
-    if value is None:
-        return None
-    return " ".join(str(value).split())
-
-
-def _after_type(value: str | None) -> str | None:
-    """``rfc822; user@example.com`` -> ``user@example.com`` (RFC 3464 address-type)."""
-    # Some MTAs write the address in angle brackets ("RFC822; <joem@example.com>").
-    return value.split(";", 1)[-1].strip().strip("<>").strip() if value else None
-
-
-# Lotus Domino folds its X-Notes Diagnostic-Code at a fixed column, mid-word ("Unknown
-# R\n ecipient", "not l\n isted in Domino Directory"): its fold stands for no space.
-_X_NOTES_FOLD = re.compile(r"\r?\n[ \t]")
-
-
-def _diagnostic(block: email.message.Message) -> str | None:
-    value = block.get("Diagnostic-Code")
-    if value is not None and str(value).lstrip().lower().startswith("x-notes;"):
-        return " ".join(_X_NOTES_FOLD.sub("", str(value)).split())
-    return _field(block, "Diagnostic-Code")
-
-
-def _dsn_block(block: email.message.Message, reporting: str | None) -> list[BounceEntry]:
-    diagnostic = _diagnostic(block)
-    status = _field(block, "Status")
-    action = _field(block, "Action")
-    if not (diagnostic or status):
-        return []
-    lines = []
-    if diagnostic:
-        lines.append(f"Diagnostic-Code: {diagnostic}")
-    if status:
-        lines.append(f"Status: {status}")
-    if action:
-        lines.append(f"Action: {action}")
-    return [
-        BounceEntry(
-            "\n".join(lines),
-            recipient=_after_type(_field(block, "Final-Recipient")),
-            remote_mta=_after_type(_field(block, "Remote-MTA")),
-            action=action or None,
-            status=status or None,
-            reporting_mta=_after_type(reporting),
-        )
-    ]
 
 
 def _from_microsoft_ndr(

@@ -20,6 +20,7 @@ __all__ = [
     "BounceEntry",
     "by_recipient",
     "failed_recipients",
+    "fields_inside_named",
     "listed",
     "listed_lines",
     "with_human",
@@ -64,19 +65,25 @@ class BounceEntry:
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
-_ADDRESS = re.compile(r"[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+", re.A)
+# A local part's characters: RFC 5322's atext less the ones that stand around an
+# address in prose ("&", "{|}", "`", "$"), so a user's redaction ("???@x.org",
+# "***@x.org") is still the address it stands for.
+_LOCAL = r"[\w.+=/'?*!#%~-]+"
+_ADDRESS = re.compile(_LOCAL + r"@[\w-]+(?:\.[\w-]+)+", re.A)
 _MAIL_FROM = re.compile(r">>> MAIL From:\s*<([^>\s]+)>", re.I)
 _SENDMAIL_HOST = re.compile(r"^\d{3} ([\w-]+(?:\.[\w-]+)+) \(smtp\)\.\.\.", re.M | re.A)
-_SENDMAIL_RCPT = re.compile(r"<([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A)
+_SENDMAIL_RCPT = re.compile(r"<(" + _LOCAL + r"@[\w-]+(?:\.[\w-]+)+)>\.\.\.\s", re.A)
 # (Exchange 5.5/2003 writes "addr on <date>" above each recipient's reason.)
 ADDRESS_LINE = re.compile(
-    r"^[ \t]*<?[\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+>?:?(?: on \w{3}, [^\n]*)?[ \t]*$", re.M | re.A
+    r"^[ \t]*<?" + _LOCAL + r"@[\w-]+(?:\.[\w-]+)+>?:?(?: on \w{3}, [^\n]*)?[ \t]*$", re.M | re.A
 )
 
 
 # An address that opens a line and is followed by its reason on the same line
 # (not Sendmail's "<addr>... reason" transcript lines).
-_ADDRESS_FIRST = re.compile(r"[ \t]*<?([\w.+=/'-]+@[\w-]+(?:\.[\w-]+)+)>?(?::| \(|;)[ \t]*\S", re.A)
+_ADDRESS_FIRST = re.compile(
+    r"[ \t]*<?(" + _LOCAL + r"@[\w-]+(?:\.[\w-]+)+)>?(?::| \(|;)[ \t]*\S", re.A
+)
 
 
 def listed_lines(lines: list[str]) -> set[int]:
@@ -121,13 +128,24 @@ def listed(paragraphs: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def fields_inside_named(fields: list[str], paragraphs: list[str]) -> bool:
+    """Whether each of ``fields`` (a DSN field line, "Diagnostic-Code: ...") stands
+    inside a paragraph that opens with the address it is about: a Postfix
+    "<x@y>: host ... said: ..." paragraph pasted with its Diagnostic-Code line."""
+    named = [" ".join(p.split()) for p in paragraphs if _named(p) is not None]
+    return bool(named) and all(any(f in p for p in named) for f in fields)
+
+
 def _named(paragraph: str) -> str | None:
     """The address a paragraph is about, when it starts with one (qmail, Postfix, Exchange)."""
     head = paragraph[:160]
     m = _ADDRESS.search(head) if "@" in head else None  # (every address holds one)
     if m is None or m.start() > 80:
         return None
-    return m.group(0).lower().strip(".'")
+    who = m.group(0).lower().strip(".'")
+    # The reporting daemon's own address ("Mail Delivery Subsystem
+    # <mailer-daemon@googlemail.com>" above a pasted reply) is no recipient.
+    return None if who.startswith("mailer-daemon@") else who
 
 
 def by_recipient(

@@ -143,7 +143,9 @@ BOUNCE_TEXT_OPENINGS = (
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
     r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
     r"reached|did not reach (?:some or all of )?the intended recipients?|"
-    r"^<[^<>\s@]+@[^<>\s]+>(?: \(expanded from <[^<>]+>\))?: (?:host\s|lost connection|"
+    # (its angle brackets lost where the paste came from a rendered mail, which
+    # takes "<x@y>" for a tag: "x@y (expanded from" / "    z@y: host ...")
+    r"^<?[^<>\s@]+@[^<>\s:]+>?(?: \(expanded from\s+<?[^<>\s()]+>?\)?)?: (?:host\s|lost connection|"
     r"conversation with|connect to|Host or domain name not found|Domain \S+ does not accept)|"
     r"^(?:\*\* )?(?:Address not found|Delivery incomplete|Message not delivered|Message "
     r"blocked)(?: \*\*)?[ \t]*$|"
@@ -154,6 +156,10 @@ BOUNCE_TEXT_OPENINGS = (
     # wording ("Google tried to deliver your message, but it was rejected")
     r"Delivery to the following recipients? has been delayed|Technical details of "
     r"(?:temporary|permanent) failure|Google tried to deliver your message|"
+    # Gmail's heading above the remote reply, newer and older ("The response
+    # from the remote server was:", "The error that the other server returned
+    # was:"), pasted without the rest of its report
+    r"^The (?:response from the remote server|error that the other server returned) was:|"
     # Postal's "Permanent SMTP delivery error when sending to host (ip)", the
     # remote reply on the next line
     r"^(?:Permanent|Temporary) SMTP delivery error when sending to|"
@@ -429,6 +435,21 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         r"\b\S+ wasn'?t found at \S+|\b\S+ wurde nicht in \S+ gefunden",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist at the receiving organisation (Microsoft 365).",
+        "A typo in the address, or the mailbox was removed.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.exchange_address_not_found",
+        # Exchange 2007-2016's sentence for its users above the part for
+        # administrators (5.1.1, RESOLVER.ADR.RecipNotFound): "The e-mail address
+        # you entered couldn't be found. Please check the recipient's e-mail
+        # address ...", or "... was not found in the recipient's e-mail system";
+        # pasted alone, the heading and this sentence are all a user has.
+        r"(?:e-?mail )?address you entered (?:couldn'?t|could not|can'?t|cannot) be found|"
+        r"recipient's e-?mail address was not found in the recipient's e-?mail system",
+        _C.RECIPIENT,
+        "The recipient's mailbox does not exist at the receiving organisation (Exchange).",
         "A typo in the address, or the mailbox was removed.",
         source="bounce",
         hint=_S.RCPT_TO,

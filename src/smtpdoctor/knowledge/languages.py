@@ -66,6 +66,32 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
     ),
     pattern(
+        "i18n.mailbox_disabled",
+        # A mailbox noun with a word that it was disabled, suspended or expired (an
+        # Argentine provider's "Esta casilla ha expirado por falta de uso"); an account
+        # alone is left out: "su cuenta ha sido suspendida" may be the sender's own.
+        r"(?:casilla|buz[oó]n|cuenta de correo)(?: de (?:correo|mail))? "
+        r"(?:ha |fue |est[aá] )?(?:sido )?(?:expirad[ao]|desactivad[ao]|deshabilitad[ao]|"
+        r"inactiv[ao]|suspendid[ao]|dad[ao] de baja|cancelad[ao])|"
+        r"(?:expirad[ao]|desactivad[ao]|inactiv[ao]|desativad[ao]|inativ[ao]) por "
+        r"(?:falta de uso|inactividad|inatividade|desuso)|"
+        r"(?:caixa postal|caixa de correio|conta de e-?mail) (?:foi |est[aá] )?"
+        r"(?:desativad[ao]|inativ[ao]|suspens[ao]|expirad[ao]|cancelad[ao])|"
+        r"bo[iî]te (?:aux lettres |mail )?(?:est |a [ée]t[ée] )?"
+        r"(?:d[ée]sactiv[ée]e|inactive|suspendue|expir[ée]e|ferm[ée]e)|"
+        r"(?:Postfach|E-Mail-Konto) (?:ist |wurde )?(?:deaktiviert|stillgelegt|inaktiv)|"
+        r"casella (?:di posta )?(?:[eè] )?(?:stata )?"
+        r"(?:disattivata|disabilitata|sospesa|scaduta|inattiva)|"
+        r"(?:почтовый )?ящик (?:заблокирован|отключен|удален)|"
+        r"邮箱(?:已被|已)?(?:冻结|停用|注销)",
+        _C.RECIPIENT,
+        "The recipient's mailbox was disabled, suspended or expired (said in the "
+        "provider's own language): it takes no mail.",
+        "The address is no longer in use: remove it, or reach the recipient another way.",
+        source="i18n",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
         "i18n.blocked",
         r"adresse IP (?:bloqu[ée]e|refus[ée]e|list[ée]e)|IP bloqu[ée]e|"
         r"\b5\d\d\b[^\n]{0,80}Service refus[ée]|Message refus[ée]|"

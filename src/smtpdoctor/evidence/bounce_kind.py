@@ -1,0 +1,264 @@
+"""What a mail or a pasted text is: a failure report, or a mail that is no failure.
+
+A report: a text that opens the way MTAs' and providers' bounce texts open
+(pasted without its headers), a Microsoft NDR's heading, a mail from a mailer
+daemon or with a bounce subject. No failure (:func:`nature`): a feedback
+report (ARF, RFC 5965), an auto-reply (RFC 3834 headers, an out-of-office
+subject, opening or responder's sentence), a phishing lure that imitates a
+bounce; a challenge-response hold is none of these. The case-insensitive
+regexes are tried only where their words or openings stand (:func:`gated`,
+:func:`opens`). Pure.
+"""
+
+from __future__ import annotations
+
+import email.message
+import html
+import re
+
+from smtpdoctor.evidence.bounce_dsn import DSN_TYPES
+from smtpdoctor.evidence.bounce_text import folded, header, part_text
+from smtpdoctor.knowledge.bounces import (
+    AUTO_REPLY_MARKS,
+    AUTO_REPLY_OPENINGS,
+    AUTO_REPLY_SUBJECTS,
+    BOUNCE_SUBJECTS,
+    BOUNCE_TEXT_OPENINGS,
+    CHALLENGE_MARKS,
+    LURE_MARKS,
+    MS_NDR_HEADINGS,
+)
+from smtpdoctor.knowledge.phrasing import (
+    LazyRegex,
+    needed_words,
+    openings,
+    opens_in,
+    split_by_openings,
+)
+from smtpdoctor.knowledge.report_shapes import REPORT_FAILURE_WORDS, REPORT_REPLY_CODE
+
+__all__ = [
+    "AUTO_REPLY_MARK",
+    "AUTO_REPLY_MARK_WORDS",
+    "AUTO_REPLY_TEXT",
+    "BODY_MARK",
+    "BODY_MARK_PARTS",
+    "CHALLENGE",
+    "CHALLENGE_WORDS",
+    "LURE",
+    "LURE_WORDS",
+    "MS_NDR",
+    "NATURE_TEXT",
+    "OPENINGS",
+    "auto_reply_mark",
+    "body_marked",
+    "caseless",
+    "caseless_words",
+    "gated",
+    "is_auto_reply_text",
+    "looks_like_bounce",
+    "looks_like_bounce_body",
+    "nature",
+    "opens",
+]
+
+# Exchange's NDR headings in the sender's language (knowledge/bounces.py).
+MS_NDR = re.compile(MS_NDR_HEADINGS, re.I)
+
+# The opening words of the bounce texts MTAs and providers write, or a
+# Postfix-style "<addr>: host ... said:" paragraph (knowledge/bounces.py).
+# (Compiled on first need, ~3 ms: a folder of mails with their headers never needs it.)
+BODY_MARK = LazyRegex(BOUNCE_TEXT_OPENINGS, re.I | re.M)
+# A log file is read line by line, even when its lines quote a bounce (a
+# timestamp alone on its line is a report's field value, not a log line).
+_LOG_LINE = re.compile(
+    r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)[^\n]*?[ \t]\S", re.M
+)
+
+
+def body_marked(head: str) -> bool:
+    """``BODY_MARK.search(head) is not None``: its alternatives that open with known
+    strings tried only where one stands (see opens), the others searched as one."""
+    if not BODY_MARK_PARTS:  # (worked out on first need, as BODY_MARK is compiled)
+        split = split_by_openings(BOUNCE_TEXT_OPENINGS, BODY_MARK.flags)
+        BODY_MARK_PARTS.append(
+            None
+            if split is None
+            else (
+                re.compile(split[0], BODY_MARK.flags),
+                split[1],
+                re.compile(split[2], BODY_MARK.flags) if split[2] else None,
+            )
+        )
+    parts = BODY_MARK_PARTS[0]
+    if parts is None:
+        return BODY_MARK.search(head) is not None
+    opening, starts, rest = parts
+    return opens_in(opening, head, folded(head), starts) or (
+        rest is not None and rest.search(head) is not None
+    )
+
+
+BODY_MARK_PARTS: list[tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str] | None] | None] = []
+
+
+def looks_like_bounce_body(text: str) -> bool:
+    """A bounce's text without the mail around it (no header block, no log lines)."""
+    head = text[:20_000]
+    marked = body_marked(head) or opens(MS_NDR, head)
+    return (marked or _laid_out_as_report(head)) and _LOG_LINE.search(head) is None
+
+
+# (Compiled on first need: a folder of mails with their headers never needs them.)
+_FAILURE_WORDS = LazyRegex(REPORT_FAILURE_WORDS, re.I)
+_REPLY_CODE = LazyRegex(REPORT_REPLY_CODE, re.M)
+
+
+def _laid_out_as_report(head: str) -> bool:
+    """A report whose opening is not a known one: paragraphs, a sentence saying the
+    delivery failed, a quoted reply code (knowledge/report_shapes.py)."""
+    return (
+        "\n\n" in head.strip()
+        and _REPLY_CODE.search(head) is not None
+        and _FAILURE_WORDS.search(" ".join(head.split())) is not None
+    )
+
+
+_DAEMON = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery|mail administrator", re.I)
+
+
+def looks_like_bounce(msg: email.message.Message) -> bool:
+    """From a mailer daemon (or the null address), or a subject that says delivery failed."""
+    sender = header(msg, "From")
+    return bool(
+        _DAEMON.search(sender)
+        or sender.strip() == "<>"
+        or _BOUNCE_SUBJECT.search(header(msg, "Subject"))
+        or msg.get("X-Failed-Recipients")
+    )
+
+
+NATURE_TEXT = {
+    "feedback-report": "A feedback report (ARF, RFC 5965): a complaint about a delivered "
+    "message, not a delivery failure.",
+    "auto-reply": "An automatic reply (RFC 3834: vacation, out of office): the message "
+    "was delivered.",
+    "delivered": "A delivery notification: the message was delivered or relayed.",
+    "not-a-bounce": "An ordinary message: no delivery report, no failure text.",
+}
+_BOUNCE_SUBJECT = re.compile(BOUNCE_SUBJECTS, re.I)
+# Lotus Notes' "AUTO:", Outlook's "Automatic reply:" in many languages ...
+# (knowledge/bounces.py); an out-of-office text's own opening where neither a
+# header nor the subject says so (Gmail's and Zimbra's "Re: <subject>").
+_AUTO_REPLY_SUBJECT = re.compile(AUTO_REPLY_SUBJECTS, re.I)
+AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
+AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
+CHALLENGE = re.compile(CHALLENGE_MARKS, re.I)
+LURE = re.compile(LURE_MARKS, re.I)
+
+
+def caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``words`` when each character is ASCII or a CJK one (which has no case):
+    then a case-insensitive match of a word stands in the :func:`folded`
+    text as the word itself; else None (a cased letter beyond ASCII may match
+    in ways lower-casing does not show)."""
+    if words is None or not all(map(caseless, "".join(words))):
+        return None
+    return words
+
+
+def caseless(char: str) -> bool:
+    return char.isascii() or "\u3000" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7a3"
+
+
+# Each match of AUTO_REPLY_MARK holds one of these, lower-cased: a text
+# holding none (most) is not searched, 4,000 characters case-insensitively.
+AUTO_REPLY_MARK_WORDS = caseless_words(needed_words(AUTO_REPLY_MARKS))
+CHALLENGE_WORDS = caseless_words(needed_words(CHALLENGE_MARKS))
+LURE_WORDS = caseless_words(needed_words(LURE_MARKS))
+
+
+# The strings the matches of these open with (None: not known; searched as usual).
+OPENINGS = {
+    rx.pattern: openings(rx.pattern, rx.flags) for rx in (MS_NDR, AUTO_REPLY_MARK, CHALLENGE, LURE)
+}
+
+
+def is_auto_reply_text(text: str) -> bool:
+    """An out-of-office text: by its opening, or by a responder's own sentence in it."""
+    head = text.lstrip()[:4000]
+    # (The responder's words first: most texts have none, and then the long
+    # alternation of report headings need not run.)
+    if not (AUTO_REPLY_TEXT.search(head[:600]) or auto_reply_mark(head)):
+        return False
+    # A report's text is none, whatever it quotes.
+    return not (body_marked(head) or opens(MS_NDR, head))
+
+
+def auto_reply_mark(head: str) -> bool:
+    """``AUTO_REPLY_MARK.search(head)``, its words looked for first."""
+    return gated(AUTO_REPLY_MARK, AUTO_REPLY_MARK_WORDS, head)
+
+
+def gated(pattern: re.Pattern[str], words: tuple[str, ...] | None, text: str) -> bool:
+    """``pattern.search(text)``, not run when ``text`` holds none of the ``words``
+    every match holds (:func:`caseless_words`; None: always run)."""
+    if words is not None:
+        low = folded(text)
+        if not any(map(low.__contains__, words)):
+            return False
+    return opens(pattern, text)
+
+
+def opens(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern.search(text) is not None``; for a regex whose every match opens with
+    known strings (phrasing.openings: a heading, a phrase), tried only where one
+    stands in the :func:`folded` text: a case-insensitive regex that opens with
+    a letter is otherwise tried at every character (~250 us on a long NDR)."""
+    starts = OPENINGS.get(pattern.pattern)
+    if starts is None:
+        return pattern.search(text) is not None
+    return opens_in(pattern, text, folded(text), starts)
+
+
+def nature(msg: email.message.Message, parts: list[email.message.Message]) -> str | None:
+    """What a mail that is not a failure report is: ARF, an auto-reply, or None."""
+    ctype = str(msg.get("Content-Type", "")).lower()
+    types = {p.get_content_type() for p in parts}
+    if "report-type=feedback-report" in ctype.replace('"', "") or (
+        "message/feedback-report" in types
+    ):
+        return "feedback-report"
+    first = next((p for p in parts if p.get_content_maintype() == "text"), None)
+    if (
+        not types & DSN_TYPES
+        and first is not None
+        and gated(LURE, LURE_WORDS, _visible(part_text(first)))
+    ):
+        return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
+    if types & DSN_TYPES or "delivery-status" in ctype or looks_like_bounce(msg):
+        return None
+    subject = header(msg, "Subject")
+    auto = str(msg.get("Auto-Submitted", "")).lower()
+    replied = auto.startswith("auto-replied") or any(
+        msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
+    )
+    precedence = str(msg.get("Precedence", "")).lower()
+    if first is not None and gated(CHALLENGE, CHALLENGE_WORDS, part_text(first)[:4000]):
+        return None  # a challenge-response filter holds the mail: no auto-reply
+    if replied or _AUTO_REPLY_SUBJECT.search(subject) or precedence == "auto_reply":
+        return "auto-reply"
+    if first is not None and is_auto_reply_text(part_text(first)):
+        return "auto-reply"
+    return None
+
+
+def _visible(text: str) -> str:
+    """The words of a text part's start, an HTML part's tags and entities left out."""
+    head = text[:20000]
+    if "<" not in head:
+        return head[:4000]
+    return html.unescape(_TAG.sub(" ", head))[:4000]
+
+
+_TAG = re.compile(r"<[^>]*>")

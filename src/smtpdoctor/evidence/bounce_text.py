@@ -1,0 +1,222 @@
+"""A bounce's text: its parts decoded, the quoted original and HTML tags left out, in paragraphs.
+
+What :mod:`smtpdoctor.evidence.bounce` reads once it knows a mail is a report:
+a part's text in its charset, a header's RFC 2047 words decoded, the report's
+own lines up to where it quotes the returned message, and the paragraphs a
+person would read (a recipient's line, a folded Postfix reply, a reason
+announced before a blank line kept whole). Also the case-folded copy of a
+text that the substring gates before the case-insensitive regexes read
+(:func:`folded`). Pure.
+"""
+
+from __future__ import annotations
+
+import email.errors
+import email.header
+import email.message
+import functools
+import re
+
+from smtpdoctor.evidence.bounce_recipients import ADDRESS_LINE as _ADDRESS_LINE
+from smtpdoctor.evidence.bounce_recipients import listed_lines as _listed_lines
+from smtpdoctor.knowledge.bounces import ORIGINAL_MARKS
+from smtpdoctor.knowledge.phrasing import split_top
+
+__all__ = [
+    "HEADER_LINE",
+    "MAX_PARAGRAPH",
+    "ORIGINAL",
+    "ORIGINAL_AFTER_LINE",
+    "cut_original",
+    "folded",
+    "header",
+    "is_text",
+    "original_start",
+    "paragraphs",
+    "part_text",
+]
+
+# RFC 5322 §2.2: a field name, a colon; the space after it is customary only
+# ("x-store-info:D6taffy...").
+HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?!//)")
+
+
+@functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
+def folded(text: str) -> str:
+    """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
+    ``text`` stands in it: the four other characters such a regex takes for
+    ASCII letters ("İ", "ı", "ſ", the Kelvin sign) made those letters first."""
+    if text.isascii() or not any(map(text.__contains__, _LOOKALIKE_CHARS)):
+        return text.lower()
+    return text.translate(_ASCII_LOOKALIKES).lower()
+
+
+_LOOKALIKE_CHARS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_ASCII_LOOKALIKES = str.maketrans(dict(zip(_LOOKALIKE_CHARS, "iisk", strict=True)))
+
+
+# (A mail's From and Subject are read by several tests, a part's text twice or
+# thrice: each worked out once. Small: the calls for one mail follow each other.)
+@functools.lru_cache(maxsize=16)
+def header(msg: email.message.Message, name: str) -> str:
+    """A header's text, RFC 2047 encoded words decoded ("=?iso-8859-15?Q?Delivery_...")."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    text = str(value)
+    if "=?" not in text:  # no encoded word: decode_header hands the text back as it is
+        return text
+    try:
+        return str(email.header.make_header(email.header.decode_header(text)))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return text
+
+
+def is_text(part: email.message.Message) -> bool:
+    # A multipart whose boundary did not parse (a folded header line without
+    # indentation) is left as one text: read it as such.
+    return part.get_content_maintype() in ("text", "multipart") or (
+        part.get_content_type() == "message/global"
+    )
+
+
+# Where a plain bounce starts quoting the message it returns; past this line
+# are the original's headers and body, not the report. The leading blanks are
+# taken possessively (every word after them starts with a non-blank, so the
+
+
+# once its tags are gone took 60 ms per AOL bounce.
+ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
+_TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
+# A line break within a paragraph ("<br>" and the newline the page's source keeps
+# after it) is one line end, not the blank line two would make.
+_LINE_BREAK = re.compile(r"<br\s*/?>[ \t]*\n?", re.I)
+
+
+def cut_original(body: str) -> str:
+    """The report's own text: the quoted original message and HTML tags removed."""
+    if "<html" in body[:2000].lower() or "<body" in body[:4000].lower():
+        body = _TAGS.sub("\n", _LINE_BREAK.sub("\n", body)).replace("&nbsp;", " ")
+        if "&" in body:
+            # A page writes a transcript's "<<<" and an address's "<" as "&lt;".
+            body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            body = body.replace("&amp;", "&")
+        body = body.replace("&#39;", "'")
+    start = original_start(body)
+    return body[:start] if start > 0 else body
+
+
+def original_start(body: str) -> int:
+    """Where ``ORIGINAL.search(body)`` matches, or -1. Each of its alternatives
+    opens with "^": past the start, a match follows a "\n", and the regex
+    "\n(?:...)" is searched instead (re skips to each "\n" at once; "^" is
+    tried at every character)."""
+    if ORIGINAL_AFTER_LINE is None:
+        m = ORIGINAL.search(body)
+        return -1 if m is None else m.start()
+    if ORIGINAL.match(body) is not None:
+        return 0
+    m = ORIGINAL_AFTER_LINE.search(body)
+    return -1 if m is None else m.start() + 1
+
+
+def _after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``rx`` (multi-line, each top-level alternative opening with "^") as
+    "\n(?:...)" without those "^"; None when it is not of that shape."""
+    source = rx.pattern
+    alternatives = split_top(source)
+    if (
+        not rx.flags & re.MULTILINE
+        or rx.flags & re.VERBOSE
+        or _INLINE_OR_BACKREF.search(source)
+        or not all(a.startswith("^") for a in alternatives)
+    ):
+        return None
+    return re.compile("\n(?:" + "|".join(a[1:] for a in alternatives) + ")", rx.flags)
+
+
+_INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+ORIGINAL_AFTER_LINE = _after_line_end(ORIGINAL)
+
+
+def paragraphs(body: str) -> list[str]:
+    """Blank-line separated paragraphs (a header block, as a quoted original has, left out)."""
+    out: list[str] = []
+    # A line that is only an address starts a paragraph too (Exim lists the
+    # failed recipients one under the other, each followed by its error).
+    text = body.replace("\r\n", "\n")
+    if "@" in text:
+        # Line by line (a match is one whole line, with an "@"): the same as
+        # _ADDRESS_LINE.sub over the text, without trying it at every character.
+        lines = text.split("\n")
+        # A list of recipients each with its reason on its line ("x@a (550 ...)",
+        # "x@a: 552 ..."): each line starts a paragraph of its own too.
+        listed = _listed_lines(lines)
+        text = "\n".join(
+            [
+                "\n\n" + ln if i in listed or ("@" in ln and _ADDRESS_LINE.match(ln)) else ln
+                for i, ln in enumerate(lines)
+            ]
+        )
+    for block in _BLANK_LINE.split(text):
+        # Postfix folds its "<addr>: host x said: ..." at 72 columns with an
+        # indent: one reply, read whole ("not allowed / from this range").
+        unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
+        lines = [ln for ln in map(str.strip, unfolded.splitlines()) if ln]
+        # (All of three or more lines header fields: a quoted header block.)
+        if not lines or (len(lines) >= 3 and all(map(HEADER_LINE.match, lines))):
+            continue
+        para = "\n".join(lines)
+        if "(in reply to " in para:
+            # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
+            para = _CUT_STAGE.sub(r"\g<0> command)", para)
+        if out and _REPLY_FIRST.match(para) and _REASON_FOLLOWS.search(out[-1]):
+            # "unable to deliver your message to x for the following reason:"
+            # and, after a blank line, the reply: one paragraph about x.
+            out[-1] = (out[-1] + "\n" + para)[:MAX_PARAGRAPH]
+            continue
+        out.append(para[:MAX_PARAGRAPH])
+        if len(out) >= 64:
+            break
+    return out
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_POSTFIX_FOLDED = re.compile(
+    r"[ \t]*<?[^<>\s@]+@[^<>\s]+>?(?: \(expanded from <[^<>]+>\))?: [^\n]*\n[ \t]+\S"
+)
+_FOLD = re.compile(r"\n[ \t]+(?=\S)")
+_CUT_STAGE = re.compile(r"\(in reply to (?:end of DATA|RCPT TO|MAIL FROM|DATA|HELO|EHLO)\Z")
+_REPLY_FIRST = re.compile(r"[45]\d\d[ -]")
+
+
+# A reply quoted in a bounce is under a KiB (Gmail's multi-line ones ~600
+# characters); a longer paragraph is prose or a quoted message, read by its start.
+MAX_PARAGRAPH = 1536
+_IDENTITY_CTE = re.compile(r"\s*(?:[78]bit|binary)?\s*$", re.I)
+
+
+@functools.lru_cache(maxsize=16)  # (see header)
+def part_text(part: email.message.Message) -> str:
+    raw = part.get_payload()
+    if (
+        isinstance(raw, str)
+        and not raw.isascii()
+        and _IDENTITY_CTE.match(str(part.get("Content-Transfer-Encoding", "")))
+    ):
+        # Already text (the input was decoded as UTF-8): decoding it again
+        # would turn a pasted "Empfängers" into "Empf\ufffdngers". (An ASCII
+        # payload may still be ISO-2022-JP: that one is decoded below.)
+        return raw
+    try:
+        payload = part.get_payload(decode=True)
+    except (ValueError, LookupError, UnicodeError, AssertionError):
+        payload = None
+    if isinstance(payload, bytes):
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            return payload.decode(charset, errors="replace")
+        except (LookupError, UnicodeError, ValueError):
+            return payload.decode("utf-8", errors="replace")
+    return raw if isinstance(raw, str) else ""
