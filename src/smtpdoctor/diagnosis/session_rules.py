@@ -136,6 +136,19 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
                 "retrying from the same address will not pass until the rule changes"
             )
             fixes = fixes_for(Category.POLICY_REJECTION)
+    category = c.category
+    if step.stage is Stage.STARTTLS and reply.code != 421 and category is not _NO_TLS:
+        # Whatever a refusal of STARTTLS says (a 502 from a server that advertised
+        # it, a 554, a 451), what it does is the same: no TLS in this session.
+        from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
+
+        category = _NO_TLS
+        meaning = (
+            "STARTTLS was refused, so this session cannot be encrypted (a server that "
+            "advertises STARTTLS and then refuses it has TLS broken or switched off: no "
+            "certificate, a TLS library error, or the extension advertised by mistake)."
+        )
+        fixes = fixes_for(_NO_TLS)
     severity = Severity.CRITICAL
     if step.stage is Stage.STARTTLS and not policy.tls_required:
         severity = Severity.WARNING  # opportunistic senders go on in plaintext
@@ -143,7 +156,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
         "{stage}.reply.{code}",
         evidence={"reply": reply.to_json(), "classification": list(c.matched)},
         severity=severity,
-        category=c.category,
+        category=category,
         stage=step.stage,
         permanence=c.permanence,
         retry_helps=retry_helps,
@@ -155,6 +168,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
     )
 
 
+_NO_TLS = Category.STARTTLS_UNAVAILABLE
 _BLOCK = re.compile(
     r"access denied|not allowed|\bdenied\b|\bblock(?:ed|list)?\b|blacklist|\brejected\b|"
     r"\bbanned\b|not authori[sz]ed|\brefused\b|\bpolicy\b",

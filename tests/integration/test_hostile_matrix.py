@@ -1,0 +1,328 @@
+"""The hostile matrix: every stage of the walk × every way a server can end or break it.
+
+Each case is a script for :mod:`smtpdoctor.lab.scripted` (a real server on
+loopback): a healthy session up to one stage, then one ending there instead
+of the right answer. ``diagnose`` runs on it through the CLI, in-process, and
+the case checks the contract: the failing timeline step's stage and outcome,
+the verdict's category, the exit status, no traceback, and the whole run inside
+its ``--timeout``. docs/lab.md ("The hostile matrix") lists what each yields.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.lab.scenarios import LAB_HOSTNAME
+from smtpdoctor.lab.scripted import (
+    Action,
+    Answer,
+    Close,
+    Discard,
+    Expect,
+    ReadBody,
+    ReadHello,
+    Reset,
+    ScriptedServerThread,
+    Send,
+    Stall,
+    Tls,
+)
+from support.helpers import run_cli
+
+# The deadline of every run; the silent cases end there. Slack: scheduling on a
+# loaded machine, and the CLI's own start in-process.
+TIMEOUT = 1.5
+SLACK = 1.5
+HELO = "client.smtpdoctor.test"
+
+OK, REPLY, RESET, CLOSED = "ok", "reply", "reset", "closed"
+TIMEOUT_, ALERT, PROTO = "timeout", "tls_alert", "protocol_error"
+DROPPED, SLOW, OTHER = "connection_dropped", "network_timeout", "other"
+HANDSHAKE = "tls_handshake_failure"
+
+
+def _reply(code: int, *lines: str, eol: bytes = b"\r\n") -> bytes:
+    out = [f"{code}-{line}" for line in lines[:-1]] + [f"{code} {lines[-1]}"]
+    return b"".join(line.encode() + eol for line in out)
+
+
+BANNER = _reply(220, f"{LAB_HOSTNAME} ESMTP hostile")
+READY = _reply(220, "2.0.0 Ready to start TLS")
+BYE = _reply(221, "2.0.0 Bye")
+
+
+def _ehlo(*, pipelining: bool = True, starttls: bool = True, auth: bool = False) -> bytes:
+    ext = [LAB_HOSTNAME]
+    ext += ["PIPELINING"] if pipelining else []
+    ext += ["SIZE 10485760", "8BITMIME"]
+    ext += ["STARTTLS"] if starttls else []
+    ext += ["AUTH PLAIN LOGIN"] if auth else []
+    return _reply(250, *ext, "ENHANCEDSTATUSCODES")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of the walk: what the server reads, then its right answer."""
+
+    stage: str  # the walk's stage; "ehlo_tls" is the EHLO under TLS
+    read: tuple[Action, ...]
+    answer: tuple[Action, ...]
+
+
+def _turns(*, pipelining: bool = True, auth: bool = False, send: bool = False) -> list[Turn]:
+    turns = [
+        Turn("greeting", (), (Send(BANNER),)),
+        Turn("ehlo", (Expect("EHLO"),), (Send(_ehlo(pipelining=pipelining)),)),
+        Turn("starttls", (Expect("STARTTLS"),), (Send(READY),)),
+        Turn("tls_handshake", (ReadHello(),), (Tls(),)),
+        Turn(
+            "ehlo_tls",
+            (Expect("EHLO"),),
+            (Send(_ehlo(pipelining=pipelining, starttls=False, auth=auth)),),
+        ),
+    ]
+    if auth:
+        turns.append(Turn("auth", (Expect("AUTH"),), (Send(_reply(235, "2.7.0 Ok")),)))
+    turns += [
+        Turn("mail_from", (Expect("MAIL"),), (Send(_reply(250, "2.1.0 Ok")),)),
+        Turn("rcpt_to", (Expect("RCPT"),), (Send(_reply(250, "2.1.5 Ok")),)),
+    ]
+    if send:
+        turns += [
+            Turn("data", (Expect("DATA"),), (Send(_reply(354, "End data with .")),)),
+            Turn("message", (ReadBody(),), (Send(_reply(250, "2.0.0 Ok: queued as 1")),)),
+            Turn("quit", (Expect("QUIT"),), (Send(BYE), Close(close_notify=True))),
+        ]
+    else:
+        turns += [
+            Turn("rset", (Expect("RSET"),), (Send(_reply(250, "2.0.0 Ok")),)),
+            Turn("quit", (Expect("QUIT"),), (Send(BYE), Close(close_notify=True))),
+        ]
+    return turns
+
+
+# After a refusal the walker sends QUIT (and awaits its 221 a short while); a
+# pipelined batch's RCPT and RSET get their replies too, as a real server's would.
+AFTER_REFUSAL = Answer({"RSET": _reply(250, "2.0.0 Ok")})
+# After a refused STARTTLS the walk goes on in plaintext, as opportunistic senders do.
+PLAINTEXT_REST = Answer(
+    {
+        "MAIL": _reply(250, "2.1.0 Ok"),
+        "RCPT": _reply(250, "2.1.5 Ok"),
+        "RSET": _reply(250, "2.0.0 Ok"),
+        "DATA": _reply(354, "go ahead"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """One way a stage can end or go wrong, and what the contract makes of it."""
+
+    name: str
+    actions: tuple[Action, ...]
+    outcome: str  # the failing step's outcome
+    category: str | None  # the verdict's category (None: the reply's classification decides)
+    refusal: bool = False  # a negative reply: the session goes on to QUIT
+
+
+def _ending(name: str, outcome: str, category: str | None, *actions: Action) -> Ending:
+    return Ending(name, actions, outcome, category, refusal=outcome == REPLY)
+
+
+TEMP = _reply(451, "4.3.0 Temporary failure, try again later")
+PERM = _reply(554, "5.3.0 Transaction failed, permanent error")
+
+ENDINGS: tuple[Ending, ...] = (
+    _ending("reply-4xx", REPLY, None, Send(TEMP)),
+    _ending("reply-5xx", REPLY, None, Send(PERM)),
+    _ending("reply-5xx-no-enhanced", REPLY, None, Send(_reply(554, "Transaction failed"))),
+    _ending(
+        "reply-4xx-multiline",
+        REPLY,
+        None,
+        Send(_reply(451, "4.3.0 Temporary failure", "4.3.0 try again later")),
+    ),
+    _ending(
+        "reply-5xx-multiline-no-enhanced",
+        REPLY,
+        None,
+        Send(_reply(554, "Transaction failed", "see the postmaster")),
+    ),
+    _ending("reply-tiny-writes", REPLY, None, Send(PERM, pieces=len(PERM))),
+    _ending(
+        "reply-bare-lf",
+        REPLY,
+        None,
+        Send(_reply(554, "5.3.0 Transaction failed", "5.3.0 permanent error", eol=b"\n")),
+    ),
+    _ending("reply-non-utf8", REPLY, None, Send(b"554 5.3.0 Transaction \xff\xfe caf\xe9 off\r\n")),
+    _ending("reply-nul-in-text", REPLY, None, Send(b"554 5.3.0 Transaction\x00 failed\r\n")),
+    _ending("reply-600-octet-line", REPLY, None, Send(b"554 5.3.0 " + b"x" * 600 + b"\r\n")),
+    _ending("reset", RESET, DROPPED, Reset()),
+    _ending("reset-mid-reply", RESET, DROPPED, Send(b"250-first line\r\n"), Reset()),
+    _ending("close", CLOSED, DROPPED, Close()),
+    _ending("close-partial-line", CLOSED, DROPPED, Send(b"451 4.3.0 Tempor"), Close()),
+    _ending("close-mid-multiline", CLOSED, DROPPED, Send(b"250-first line\r\n"), Close()),
+    _ending("silence", TIMEOUT_, SLOW, Stall()),
+    _ending("silence-partial-line", TIMEOUT_, SLOW, Send(b"250 2.0.0 O"), Stall()),
+    _ending(
+        "multiline-codes-disagree",
+        PROTO,
+        OTHER,
+        Send(b"250-first line\r\n550 second line\r\n"),
+        Stall(),
+    ),
+    _ending("code-two-digits", PROTO, OTHER, Send(b"55 short code\r\n"), Stall()),
+    _ending("code-four-digits", PROTO, OTHER, Send(b"5500 long code\r\n"), Stall()),
+    _ending("garbage", PROTO, OTHER, Send(b"hello, this is not SMTP\r\n"), Stall()),
+    _ending(
+        "binary",
+        PROTO,
+        OTHER,
+        Send(b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\xfe\r\n"),
+        Stall(),
+    ),
+    _ending("nul-bytes", PROTO, OTHER, Send(b"\x00\x00\x00\x00\r\n"), Stall()),
+    _ending("over-long-line", PROTO, OTHER, Send(b"554 " + b"x" * 3000 + b"\r\n"), Stall()),
+    _ending("endless-line", PROTO, OTHER, Send(b"554 " + b"x" * 8000), Stall()),
+    _ending("code-not-allowed", PROTO, OTHER, Send(_reply(334, "VXNlcm5hbWU6")), Stall()),
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One script, how to run diagnose on it, and what must come out."""
+
+    id: str
+    script: tuple[Action, ...]
+    stage: str | None  # the failing step's stage; None: no step fails
+    outcome: str | None
+    category: str | None
+    status: int | None  # the exit status; None: from the verdict's status
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _script(turns: Sequence[Turn], target: str, ending: Sequence[Action]) -> tuple[Action, ...]:
+    out: list[Action] = []
+    for turn in turns:
+        out += turn.read
+        if turn.stage == target:
+            return (*out, *ending)
+        out += turn.answer
+    raise AssertionError(f"no turn {target}")
+
+
+# (the case's name for the stage, the turn it breaks, the walk's stage, walk options, args)
+_STAGES: tuple[tuple[str, str, str, dict[str, bool], tuple[str, ...]], ...] = (
+    ("greeting", "greeting", "greeting", {}, ()),
+    ("ehlo", "ehlo", "ehlo", {}, ()),
+    ("starttls", "starttls", "starttls", {}, ()),
+    ("ehlo_tls", "ehlo_tls", "ehlo", {}, ()),
+    ("auth", "auth", "auth", {"auth": True}, ("--auth", "user")),
+    ("mail_from", "mail_from", "mail_from", {}, ()),
+    ("mail_from-unpipelined", "mail_from", "mail_from", {"pipelining": False}, ()),
+    ("rcpt_to", "rcpt_to", "rcpt_to", {}, ()),
+    ("rcpt_to-unpipelined", "rcpt_to", "rcpt_to", {"pipelining": False}, ()),
+    ("data", "data", "data", {"send": True}, ("--send",)),
+    ("message", "message", "message", {"send": True}, ("--send",)),
+)
+
+
+def _expected(where: str, stage: str, ending: Ending) -> tuple[str | None, int | None]:
+    """The verdict's category and the exit status the contract gives this ending here."""
+    if stage == "starttls" and ending.outcome == REPLY:
+        # RFC 3207 §4: an opportunistic sender goes on without TLS: a warning.
+        return "starttls_unavailable", 1
+    category = ending.category
+    return category, None if category is None else 2
+
+
+def _matrix() -> Iterator[Case]:
+    for where, turn, stage, walk, args in _STAGES:
+        turns = _turns(
+            pipelining=walk.get("pipelining", True),
+            auth=walk.get("auth", False),
+            send=walk.get("send", False),
+        )
+        env = {"SMTPDOCTOR_AUTH_PASSWORD": "secret"} if walk.get("auth") else {}
+        for ending in ENDINGS:
+            actions = ending.actions
+            if ending.refusal:
+                actions += (PLAINTEXT_REST if stage == "starttls" else AFTER_REFUSAL,)
+            category, status = _expected(where, stage, ending)
+            yield Case(
+                f"{where}/{ending.name}",
+                _script(turns, turn, actions),
+                stage,
+                ending.outcome,
+                category,
+                status,
+                args,
+                env,
+            )
+
+
+CASES = list(_matrix())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerThread]:
+    with ScriptedServerThread(tmp_path_factory.mktemp("scripted-state")) as running:
+        yield running
+
+
+def _run(server: ScriptedServerThread, case: Case, monkeypatch: pytest.MonkeyPatch) -> dict:
+    host, port = server.add(case.script)
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    argv = ["diagnose", f"{host}:{port}", "--format", "json", "--helo", HELO]
+    argv += ["--timeout", str(TIMEOUT), "--tls-ca", str(server.ca_file), *case.args]
+    started = time.monotonic()
+    result = run_cli(*argv)
+    took = time.monotonic() - started
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.status in (0, 1, 2), (result.status, result.stderr)
+    assert took < TIMEOUT + SLACK, took
+    doc = json.loads(result.stdout)
+    doc["_status"] = result.status
+    return doc
+
+
+def _failing(doc: dict) -> dict | None:
+    timeline = doc["hosts"][0]["timeline"]
+    return next((s for s in timeline if s["outcome"] != OK and s["stage"] != "quit"), None)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = _run(server, case, monkeypatch)
+    verdict = doc["verdict"]
+    failing = _failing(doc)
+    timeline = [(s["stage"], s["outcome"]) for s in doc["hosts"][0]["timeline"]]
+    assert failing is not None, timeline
+    assert (failing["stage"], failing["outcome"]) == (case.stage, case.outcome), timeline
+    if case.category is not None:
+        assert verdict["category"] == case.category, (verdict, timeline)
+    assert verdict["stage"] == case.stage, (verdict, timeline)
+    status = {"ok": 0, "warning": 1, "failure": 2}[verdict["status"]]
+    assert doc["_status"] == status
+    if case.status is not None:
+        assert doc["_status"] == case.status, verdict
+    if case.outcome == REPLY:
+        assert failing["reply"] is not None
+        assert verdict["category"] not in ("ok", DROPPED), verdict
+
+
+def test_matrix_size() -> None:
+    assert len(CASES) >= 250
+
+
+_ = Path, Discard
