@@ -14,7 +14,6 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -35,9 +34,11 @@ from smtpdoctor.lab.scripted import (
 )
 from support.helpers import run_cli
 
-# The deadline of every run; the silent cases end there. Slack: scheduling on a
-# loaded machine, and the CLI's own start in-process.
-TIMEOUT = 1.5
+# The deadline of a run where the server goes silent (the walk ends there), and
+# of every other run (generous: they end in milliseconds; a loaded machine must
+# not turn a healthy step into a timeout). Slack: scheduling, and the CLI's start.
+SILENT_TIMEOUT = 1.0
+TIMEOUT = 5.0
 SLACK = 1.5
 HELO = "client.smtpdoctor.test"
 
@@ -133,7 +134,9 @@ class Ending:
 
 
 def _ending(name: str, outcome: str, category: str | None, *actions: Action) -> Ending:
-    return Ending(name, actions, outcome, category, refusal=outcome == REPLY)
+    # After a 421 the walker sends nothing more (RFC 5321 §3.8: the server closes).
+    refusal = outcome == REPLY and not name.startswith("reply-421")
+    return Ending(name, actions, outcome, category, refusal=refusal)
 
 
 TEMP = _reply(451, "4.3.0 Temporary failure, try again later")
@@ -165,6 +168,13 @@ ENDINGS: tuple[Ending, ...] = (
     _ending("reply-non-utf8", REPLY, None, Send(b"554 5.3.0 Transaction \xff\xfe caf\xe9 off\r\n")),
     _ending("reply-nul-in-text", REPLY, None, Send(b"554 5.3.0 Transaction\x00 failed\r\n")),
     _ending("reply-600-octet-line", REPLY, None, Send(b"554 5.3.0 " + b"x" * 600 + b"\r\n")),
+    _ending(
+        "reply-421-close",
+        REPLY,
+        "service_unavailable",
+        Send(_reply(421, "4.3.2 Service shutting down, closing transmission channel")),
+        Close(),
+    ),
     _ending("reset", RESET, DROPPED, Reset()),
     _ending("reset-mid-reply", RESET, DROPPED, Send(b"250-first line\r\n"), Reset()),
     _ending("close", CLOSED, DROPPED, Close()),
@@ -208,6 +218,7 @@ class Case:
     status: int | None  # the exit status; None: from the verdict's status
     args: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    known_gap: str | None = None  # strict xfail: the reason the tool gets it wrong
 
 
 def _script(turns: Sequence[Turn], target: str, ending: Sequence[Action]) -> tuple[Action, ...]:
@@ -238,7 +249,7 @@ _STAGES: tuple[tuple[str, str, str, dict[str, bool], tuple[str, ...]], ...] = (
 
 def _expected(where: str, stage: str, ending: Ending) -> tuple[str | None, int | None]:
     """The verdict's category and the exit status the contract gives this ending here."""
-    if stage == "starttls" and ending.outcome == REPLY:
+    if stage == "starttls" and ending.refusal:
         # RFC 3207 §4: an opportunistic sender goes on without TLS: a warning.
         return "starttls_unavailable", 1
     category = ending.category
@@ -270,7 +281,221 @@ def _matrix() -> Iterator[Case]:
             )
 
 
-CASES = list(_matrix())
+def _alert(description: int) -> bytes:
+    """A fatal TLS alert record (RFC 8446 §6), as a server sends it for a ClientHello."""
+    return bytes([21, 3, 3, 0, 2, 2, description])
+
+
+# The TLS handshake after "220 Ready to start TLS": the server has read the
+# ClientHello and then does this instead of a ServerHello.
+TLS_ENDINGS: tuple[tuple[str, tuple[Action, ...], str, str], ...] = (
+    ("alert-protocol-version", (Send(_alert(70)), Close()), ALERT, "tls_version_mismatch"),
+    ("alert-handshake-failure", (Send(_alert(40)), Close()), ALERT, HANDSHAKE),
+    ("alert-bad-certificate", (Send(_alert(42)), Close()), ALERT, HANDSHAKE),
+    ("alert-internal-error", (Send(_alert(80)), Close()), ALERT, HANDSHAKE),
+    ("alert-tiny-writes", (Send(_alert(40), pieces=7), Close()), ALERT, HANDSHAKE),
+    ("reset", (Reset(),), RESET, HANDSHAKE),
+    ("close", (Close(),), CLOSED, HANDSHAKE),
+    ("silence", (Stall(),), TIMEOUT_, HANDSHAKE),
+    (
+        "partial-server-hello-close",
+        (Send(b"\x16\x03\x03\x00\x50\x02\x00\x00\x4c\x03\x03"), Close()),
+        CLOSED,
+        HANDSHAKE,
+    ),
+    (
+        "partial-server-hello-silence",
+        (Send(b"\x16\x03\x03\x00\x50\x02\x00\x00\x4c\x03\x03"), Stall()),
+        TIMEOUT_,
+        HANDSHAKE,
+    ),
+    (
+        "plaintext-reply",
+        (Send(_reply(454, "4.7.0 TLS not available due to local problem")), Stall()),
+        PROTO,
+        HANDSHAKE,
+    ),
+    ("plaintext-garbage", (Send(b"hello, this is not TLS\r\n"), Stall()), PROTO, HANDSHAKE),
+    ("binary-garbage", (Send(bytes(range(256)) * 4), Stall()), PROTO, HANDSHAKE),
+    (
+        "record-too-long",
+        (Send(b"\x16\x03\x03\xff\xff" + b"\x00" * 64), Stall()),
+        PROTO,
+        HANDSHAKE,
+    ),
+)
+
+
+def _tls_cases() -> Iterator[Case]:
+    turns = _turns()
+    for name, actions, outcome, category in TLS_ENDINGS:
+        script = _script(turns, "tls_handshake", actions)
+        yield Case(f"tls_handshake/{name}", script, "tls_handshake", outcome, category, 2)
+
+
+# Under TLS, how the EHLO after the handshake can end (the drops of _matrix are
+# TCP's; these are the TLS layer's own).
+def _under_tls_cases() -> Iterator[Case]:
+    turns = _turns()
+    for name, actions, outcome in (
+        ("close-notify", (Close(close_notify=True),), CLOSED),
+        ("close-notify-partial-line", (Send(b"250-mx"), Close(close_notify=True)), CLOSED),
+    ):
+        script = _script(turns, "ehlo_tls", actions)
+        yield Case(f"ehlo_tls/{name}", script, "ehlo", outcome, DROPPED, 2)
+
+
+# The end of a healthy walk: RSET and QUIT (pipelined with the envelope, or each
+# awaited), whose failures are never the diagnosis's business: verdict ok.
+def _closing_cases() -> Iterator[Case]:
+    for where, turn, pipelining in (
+        ("rset", "rset", True),
+        ("rset-unpipelined", "rset", False),
+        ("quit", "quit", True),
+    ):
+        turns = _turns(pipelining=pipelining)
+        for ending in ENDINGS:
+            actions = ending.actions + ((AFTER_REFUSAL,) if ending.refusal else ())
+            script = _script(turns, turn, actions)
+            yield Case(f"{where}/{ending.name}", script, None, None, "ok", 0)
+
+
+# Mid-body (--send --size 65536): the server reads 16 KiB of the message, then ends.
+def _mid_body_cases() -> Iterator[Case]:
+    turns = _turns(send=True)
+    before = _script(turns, "message", ())[:-1]  # up to the 354, without the body read
+    args = ("--send", "--size", "65536")
+    for name, actions, outcome, category in (
+        ("reset", (Reset(),), RESET, DROPPED),
+        ("close", (Close(),), CLOSED, DROPPED),
+        ("close-at-once", (Close(drain=False),), RESET, DROPPED),
+        ("stop-reading", (Stall(read=False),), TIMEOUT_, SLOW),
+        ("read-and-never-answer", (Stall(),), TIMEOUT_, SLOW),
+        ("reply-early", (Send(PERM), AFTER_REFUSAL), REPLY, None),
+    ):
+        script = (*before, ReadBody(limit=16 * 1024), *actions)
+        yield Case(f"message-mid-body/{name}", script, "message", outcome, category, None, args)
+
+
+def _special_cases() -> Iterator[Case]:
+    """Cases of one stage each: what only that stage can get wrong."""
+    turns = _turns()
+    rest = tuple(a for t in turns[1:] for a in (*t.read, *t.answer))
+    ehlo_reply = _ehlo()
+    yield Case(
+        "greeting/554-no-smtp-service",
+        (Send(_reply(554, "5.7.1 No SMTP service here")), AFTER_REFUSAL),
+        "greeting",
+        REPLY,
+        None,
+        2,
+    )
+    yield Case(
+        "greeting/two-greetings",
+        (Send(BANNER + BANNER), *rest),
+        "greeting",
+        PROTO,
+        OTHER,
+        2,
+    )
+    yield Case(
+        "greeting/ehlo-reply-before-ehlo",
+        (Send(BANNER + ehlo_reply), *rest),
+        "greeting",
+        PROTO,
+        OTHER,
+        2,
+    )
+    yield Case(
+        "greeting/220-then-close-at-once",
+        (Send(BANNER), Close(drain=False)),
+        "ehlo",
+        CLOSED,
+        DROPPED,
+        2,
+    )
+    yield Case(
+        "ehlo/200-lines",
+        (Send(BANNER), Expect("EHLO"), Send(_reply(250, *[f"X-EXT{i}" for i in range(250)]))),
+        "ehlo",
+        PROTO,
+        OTHER,
+        2,
+    )
+    yield Case(
+        "ehlo/helo-refused-too",
+        (
+            Send(BANNER),
+            Expect("EHLO"),
+            Send(_reply(500, "5.5.1 Command unrecognized")),
+            Expect("HELO"),
+            Send(_reply(502, "5.5.1 Command not implemented")),
+            AFTER_REFUSAL,
+        ),
+        "ehlo",
+        REPLY,
+        None,
+        2,
+    )
+    yield Case(
+        "mail_from/pipelining-advertised-then-lost",
+        (*_script(turns, "mail_from", ()), Discard(), Send(_reply(250, "2.1.0 Ok")), Stall()),
+        "rcpt_to",
+        TIMEOUT_,
+        SLOW,
+        2,
+    )
+    yield from _one_too_many()
+
+
+def _one_too_many() -> Iterator[Case]:
+    """A stage's right answer and one more reply in the same write (replies pushed
+    before any command asks: pipelining abuse)."""
+    for where, pipelining in (
+        ("ehlo", True),
+        ("starttls", True),
+        ("ehlo_tls", True),
+        ("mail_from", False),
+        ("rcpt_to", False),
+        ("mail_from", True),
+        ("rcpt_to", True),
+    ):
+        turns = _turns(pipelining=pipelining)
+        index = next(i for i, t in enumerate(turns) if t.stage == where)
+        (answer,) = turns[index].answer
+        assert isinstance(answer, Send)
+        extra = Send(answer.data + _reply(250, "2.0.0 Ok"))
+        tail = tuple(a for t in turns[index + 1 :] for a in (*t.read, *t.answer))
+        script = (*_script(turns, where, ()), extra, *tail)
+        name = f"{where}{'' if pipelining else '-unpipelined'}/one-reply-too-many"
+        stage = "ehlo" if where == "ehlo_tls" else where
+        if where == "starttls":
+            # The lab's starttls-injection: plaintext after "220 Ready" is noted and
+            # discarded (RFC 3207 §4.2), and the session goes on under TLS.
+            yield Case(name, script, "starttls", None, OTHER, 1)
+        elif pipelining and where in ("mail_from", "rcpt_to"):
+            yield Case(name, script, stage, PROTO, OTHER, 2, known_gap=PIPELINED_EXTRA)
+        else:
+            yield Case(name, script, stage, PROTO, OTHER, 2)
+
+
+# Known and documented (docs/lab.md): in a pipelined envelope an extra reply shifts
+# every later reply by one; the walk does not await QUIT's 221 on a healthy walk
+# (no round trip for healthy servers), so nothing is left to show the shift.
+PIPELINED_EXTRA = (
+    "an extra reply inside a pipelined envelope shifts the later replies by one, "
+    "and a healthy walk does not read QUIT's 221 that would show it"
+)
+
+
+CASES = [
+    *_matrix(),
+    *_tls_cases(),
+    *_under_tls_cases(),
+    *_closing_cases(),
+    *_mid_body_cases(),
+    *_special_cases(),
+]
 
 
 @pytest.fixture(scope="module")
@@ -279,18 +504,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
         yield running
 
 
+def _silent(case: Case) -> bool:
+    """Whether some step of the case waits for the deadline."""
+    return case.outcome == TIMEOUT_ or any(
+        isinstance(a, Stall) and a is case.script[-1] for a in case.script[-1:]
+    )
+
+
 def _run(server: ScriptedServerThread, case: Case, monkeypatch: pytest.MonkeyPatch) -> dict:
     host, port = server.add(case.script)
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     argv = ["diagnose", f"{host}:{port}", "--format", "json", "--helo", HELO]
-    argv += ["--timeout", str(TIMEOUT), "--tls-ca", str(server.ca_file), *case.args]
+    timeout = SILENT_TIMEOUT if _silent(case) else TIMEOUT
+    argv += ["--timeout", str(timeout), "--tls-ca", str(server.ca_file), *case.args]
     started = time.monotonic()
     result = run_cli(*argv)
     took = time.monotonic() - started
     assert "Traceback" not in result.stderr, result.stderr
     assert result.status in (0, 1, 2), (result.status, result.stderr)
-    assert took < TIMEOUT + SLACK, took
+    assert took < timeout + SLACK, took
     doc = json.loads(result.stdout)
     doc["_status"] = result.status
     return doc
@@ -301,12 +534,23 @@ def _failing(doc: dict) -> dict | None:
     return next((s for s in timeline if s["outcome"] != OK and s["stage"] != "quit"), None)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def _param(case: Case) -> object:
+    marks = [pytest.mark.xfail(reason=case.known_gap, strict=True)] if case.known_gap else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     doc = _run(server, case, monkeypatch)
     verdict = doc["verdict"]
     failing = _failing(doc)
     timeline = [(s["stage"], s["outcome"]) for s in doc["hosts"][0]["timeline"]]
+    if case.outcome is None:
+        # No step fails: the verdict alone says it (a healthy end, or a note).
+        assert failing is None, timeline
+        expected = (case.category, case.stage or "none", case.status)
+        assert (verdict["category"], verdict["stage"], doc["_status"]) == expected, verdict
+        return
     assert failing is not None, timeline
     assert (failing["stage"], failing["outcome"]) == (case.stage, case.outcome), timeline
     if case.category is not None:
@@ -323,6 +567,3 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_matrix_size() -> None:
     assert len(CASES) >= 250
-
-
-_ = Path, Discard

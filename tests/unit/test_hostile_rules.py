@@ -3,12 +3,21 @@ timelines made for the purpose: each fails on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+
 import pytest
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
 from smtpdoctor.evidence.session import Step
 from smtpdoctor.model import Category, Outcome, Severity, Stage
+from smtpdoctor.net.deadline import Deadline
+from smtpdoctor.net.stream import Connector
+from smtpdoctor.probe.session import SessionOptions, walk
+from smtpdoctor.protocol.client import ClientConnection, ClientState
+from smtpdoctor.protocol.errors import RemoteProtocolError
 from smtpdoctor.protocol.reply import Reply, parse_reply_text
+from smtpdoctor.testing import Data, Reset, ScriptedBackend
 
 
 def _step(stage: Stage, outcome: Outcome = Outcome.OK, reply: Reply | None = None) -> Step:
@@ -57,3 +66,75 @@ def test_421_to_starttls_stays_service_unavailable() -> None:
     reply = parse_reply_text("421 4.3.2 Service shutting down")
     findings = session_findings(_evidence(*_GREETED, _step(Stage.STARTTLS, Outcome.REPLY, reply)))
     assert findings[0].category is Category.SERVICE_UNAVAILABLE
+    # The server closed: no plaintext session goes on, so this is no mere warning.
+    assert findings[0].severity is Severity.CRITICAL
+
+
+def _plaintext_after_starttls(implicit: bool) -> SessionEvidence:
+    handshake = _step(
+        Stage.TLS_HANDSHAKE,
+        Outcome.PROTOCOL_ERROR,
+        parse_reply_text("454 4.7.0 TLS not available due to local problem"),
+    )
+    before = (_step(Stage.CONNECT),) if implicit else (*_GREETED, _step(Stage.STARTTLS))
+    ev = _evidence(*before, handshake)
+    return dataclasses.replace(ev, implicit_tls=implicit)
+
+
+def test_a_plaintext_answer_to_the_hello_after_starttls_is_a_handshake_failure() -> None:
+    top = session_findings(_plaintext_after_starttls(implicit=False))[0]
+    assert top.id == "tls.starttls.plaintext_reply"
+    assert top.category is Category.TLS_HANDSHAKE_FAILURE
+    assert "implicit" not in top.message
+    assert "454 TLS not available" in top.message
+
+
+def test_a_plaintext_greeting_to_implicit_tls_is_still_said_so() -> None:
+    top = session_findings(_plaintext_after_starttls(implicit=True))[0]
+    assert top.id == "tls.implicit.plaintext_smtp"
+
+
+# -- the walker: a QUIT never goes after a command whose reply did not come -----------
+
+_WALK = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",))
+
+
+@pytest.mark.parametrize(
+    ("pipelining", "ending"),
+    [
+        (False, Reset()),
+        (False, Data(b"garbage, not SMTP\r\n")),
+        (False, Data(b"55 short\r\n")),
+        (True, Reset()),
+        (True, Data(b"garbage, not SMTP\r\n")),
+    ],
+)
+def test_a_broken_reply_to_rset_ends_the_walk_quietly(pipelining: bool, ending: object) -> None:
+    """Before: the walk sent QUIT while RSET's reply was still due, and
+    ClientConnection raised LocalProtocolError out of the walk (a traceback)."""
+    ehlo = (
+        b"250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n" if pipelining else b"250 mx.test\r\n"
+    )
+    script = [
+        Data(b"220 mx.test ESMTP\r\n"),
+        Data(ehlo),
+        Data(b"250 2.1.0 Ok\r\n"),
+        Data(b"250 2.1.5 Ok\r\n"),
+        ending,
+    ]
+    backend = ScriptedBackend([script])
+    result = asyncio.run(walk("192.0.2.1", 25, _WALK, Deadline(5), Connector(backend=backend)))
+    rset = next(s for s in result.steps if s.command == "RSET")
+    assert rset.outcome is not Outcome.OK
+    assert result.steps[-1] is rset  # no QUIT after a reply that never came
+    # RSET is past the envelope: nothing is blamed on the session for it.
+    assert all(f.stage is not Stage.QUIT for f in session_findings(_evidence(*result.steps)))
+
+
+@pytest.mark.parametrize("data", [b"garbage\r\n", b"55 short\r\n", b"554 " + b"x" * 3000])
+def test_bytes_that_are_not_smtp_leave_the_client_connection_unusable(data: bytes) -> None:
+    conn = ClientConnection()
+    with pytest.raises(RemoteProtocolError):
+        conn.receive_data(data)
+        conn.next_event()
+    assert conn.state is ClientState.ERROR

@@ -66,7 +66,7 @@ class SessionEvidence:
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
 
 
-def _transport_finding(step: Step, port: int) -> Finding:
+def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Finding:
     """A step that ended without a reply: how, and where."""
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
@@ -75,7 +75,7 @@ def _transport_finding(step: Step, port: int) -> Finding:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
     if stage is Stage.TLS_HANDSHAKE:
-        return _handshake_finding(step, ev, port)
+        return _handshake_finding(step, ev, port, implicit_tls)
     where = STAGE_WORDS.get(stage, f"at {stage.value}")
     if step.out_of_turn:
         if step.reply is not None:
@@ -89,11 +89,14 @@ def _transport_finding(step: Step, port: int) -> Finding:
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
 
-def _handshake_finding(step: Step, ev: dict[str, Any], port: int) -> Finding:
+def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: bool) -> Finding:
     if step.outcome is Outcome.PROTOCOL_ERROR and step.reply is not None:
-        # Implicit TLS met an SMTP greeting: the server speaks plaintext here.
-        line = f"{step.reply.code} {step.reply.text.splitlines()[0][:80]}".strip()
+        line = f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
         evidence = {"reply": step.reply.to_json(), **ev}
+        if not implicit_tls:
+            # After its own "220 Ready to start TLS": its TLS layer is missing.
+            return finding("tls.starttls.plaintext_reply", evidence=evidence, greeting=line)
+        # Implicit TLS met an SMTP greeting: the server speaks plaintext here.
         return finding("tls.implicit.plaintext_smtp", evidence=evidence, port=port, greeting=line)
     if step.tls_alert == "excessive_message_size" and step.alert_sent:
         return finding(
@@ -150,8 +153,9 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
         )
         fixes = fixes_for(_NO_TLS)
     severity = Severity.CRITICAL
-    if step.stage is Stage.STARTTLS and not policy.tls_required:
-        severity = Severity.WARNING  # opportunistic senders go on in plaintext
+    if step.stage is Stage.STARTTLS and not policy.tls_required and reply.code != 421:
+        # Opportunistic senders go on in plaintext; after a 421 nothing goes on.
+        severity = Severity.WARNING
     return finding(
         "{stage}.reply.{code}",
         evidence={"reply": reply.to_json(), "classification": list(c.matched)},
@@ -414,7 +418,7 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
             findings.append(_reply_finding(step, policy))
     findings += _greeting_findings(ev)
     if failed is not None and failed.outcome is not Outcome.REPLY:
-        findings.append(_transport_finding(failed, ev.port))
+        findings.append(_transport_finding(failed, ev.port, ev.implicit_tls))
     greeted = any(s.stage is Stage.EHLO and s.outcome is Outcome.OK for s in ev.steps)
     if greeted and not starttls_refused and (reached_tls or not ev.starttls_offered):
         findings += _tls_findings(ev, policy)

@@ -114,14 +114,24 @@ class Reset:
 
 @dataclass(frozen=True, slots=True)
 class Close:
-    """End with a FIN, after a TLS close_notify if ``close_notify`` (and under TLS)."""
+    """End with a FIN, after a TLS close_notify if ``close_notify`` (and under TLS).
+
+    The server then reads and discards until the client closes too, so the FIN
+    is never turned into an RST by unread data; ``drain=False`` closes the
+    socket at once instead, as a crashing server does (what the client sends
+    after it may then be answered with an RST).
+    """
 
     close_notify: bool = False
+    drain: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Stall:
-    """Say nothing more; keep reading and discarding until the client leaves."""
+    """Say nothing more until the client leaves: reading and discarding what it
+    sends, or with ``read=False`` not reading at all, so its writes back up."""
+
+    read: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,10 +241,12 @@ async def _answer(conn: Connection, answer: Answer) -> None:
 async def _end(conn: Connection, action: Reset | Close | Stall) -> None:
     if isinstance(action, Reset):
         conn.reset()
+    elif isinstance(action, Close) and not action.drain:
+        conn.close()
     elif isinstance(action, Close):
         await conn.close_orderly(close_notify=action.close_notify)
     else:
-        await conn.hold(read=True)
+        await conn.hold(read=action.read)
     raise _Over
 
 

@@ -200,6 +200,23 @@ def _handshake() -> list[FindingSpec]:
             **{**common, "category": _C.OTHER, "permanence": _NONE},
         ),
     ]
+    out.append(
+        FindingSpec(
+            "tls.starttls.plaintext_reply",
+            title="After accepting STARTTLS the server answered the ClientHello in plaintext SMTP.",
+            message="The server accepted STARTTLS ('220 Ready to start TLS') and then answered "
+            "the TLS ClientHello in plaintext SMTP ('{greeting}'), not TLS: no TLS layer "
+            "stands behind its 220 (TLS broken or switched off after the STARTTLS reply, or a "
+            "proxy in front that does not pass TLS through). Senders that try STARTTLS fail "
+            "this session.",
+            example={
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "protocol_error",
+                "greeting": "454 TLS not available due to local problem",
+            },
+            **common,
+        )
+    )
     for outcome in _ENDINGS:
         if outcome is Outcome.TLS_ALERT:
             continue
