@@ -138,3 +138,27 @@ def test_bytes_that_are_not_smtp_leave_the_client_connection_unusable(data: byte
         conn.receive_data(data)
         conn.next_event()
     assert conn.state is ClientState.ERROR
+
+
+def test_an_ehlo_refused_and_a_helo_accepted_is_no_fault() -> None:
+    """RFC 5321 §4.1.4: before, the 500 to EHLO was the verdict (failure, 'other')."""
+    ehlo = Step(
+        Stage.EHLO, "EHLO c.test", 0.0, outcome=Outcome.REPLY, reply=parse_reply_text("500 no")
+    )
+    helo = Step(Stage.EHLO, "HELO c.test", 0.0, reply=parse_reply_text("250 mx.test"))
+    steps = (_step(Stage.CONNECT), _step(Stage.GREETING), ehlo, helo, _step(Stage.MAIL_FROM))
+    findings = session_findings(_evidence(*steps, offered=False))
+    assert [f.id for f in findings] == ["starttls.not_offered", "ehlo.helo_fallback"]
+    assert findings[0].severity is Severity.WARNING
+
+
+def test_an_ehlo_and_a_helo_both_refused_are_still_the_fault() -> None:
+    ehlo = Step(
+        Stage.EHLO, "EHLO c.test", 0.0, outcome=Outcome.REPLY, reply=parse_reply_text("500 no")
+    )
+    helo = Step(
+        Stage.EHLO, "HELO c.test", 0.0, outcome=Outcome.REPLY, reply=parse_reply_text("502 no")
+    )
+    findings = session_findings(_evidence(_step(Stage.GREETING), ehlo, helo, offered=False))
+    assert findings[0].id == "ehlo.reply.500"
+    assert findings[0].severity is Severity.CRITICAL

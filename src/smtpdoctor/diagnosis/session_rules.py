@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
@@ -402,18 +403,38 @@ def _rank(version: str) -> int:
     return TLS_ORDER.index(version) if version in TLS_ORDER else len(TLS_ORDER)
 
 
+def _helo_fallback(steps: Sequence[Step]) -> Step | None:
+    """An EHLO refused with 500/502 that a HELO then passed (RFC 5321 §4.1.4): no fault."""
+    for step, after in pairwise(steps):
+        refused = step.reply is not None and step.reply.code in (500, 502)
+        if (
+            refused
+            and step.stage is Stage.EHLO
+            and (step.command or "").startswith("EHLO")
+            and after.stage is Stage.EHLO
+            and (after.command or "").startswith("HELO")
+            and after.outcome is Outcome.OK
+        ):
+            return step
+    return None
+
+
 def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[Finding]:
     """Every finding a walked session supports, most severe first."""
     policy = policy or Policy()
     findings: list[Finding] = []
+    fallback = _helo_fallback(ev.steps)
+    if fallback is not None and fallback.reply is not None:
+        findings.append(finding("ehlo.helo_fallback", code=fallback.reply.code))
+    steps = [s for s in ev.steps if s is not fallback]
     failed = next(
-        (s for s in ev.steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
+        (s for s in steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
     )
     reached_tls = any(s.stage is Stage.TLS_HANDSHAKE and s.outcome is Outcome.OK for s in ev.steps)
     starttls_refused = any(
         s.stage is Stage.STARTTLS and s.outcome is Outcome.REPLY for s in ev.steps
     )
-    for step in ev.steps:
+    for step in steps:
         if step.outcome is Outcome.REPLY and step.stage is not Stage.QUIT:
             findings.append(_reply_finding(step, policy))
     findings += _greeting_findings(ev)

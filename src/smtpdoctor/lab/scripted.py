@@ -147,6 +147,8 @@ class Answer:
 
     replies: Mapping[str, bytes]
     default: bytes = b"503 5.5.1 Error: bad sequence of commands\r\n"
+    # After a 354 to DATA: the message is read up to its end mark, then this.
+    end_of_data: bytes = b"250 2.0.0 Ok: queued\r\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,11 @@ async def _answer(conn: Connection, answer: Answer) -> None:
         if verb == "QUIT":
             await conn.send(answer.replies.get("QUIT", b"221 2.0.0 Bye\r\n"))
             await _end(conn, Close(close_notify=True))
-        await conn.send(answer.replies.get(verb, answer.default))
+        reply = answer.replies.get(verb, answer.default)
+        await conn.send(reply)
+        if verb == "DATA" and reply.startswith(b"354"):
+            await _read_body(conn, None)
+            await conn.send(answer.end_of_data)
 
 
 async def _end(conn: Connection, action: Reset | Close | Stall) -> None:

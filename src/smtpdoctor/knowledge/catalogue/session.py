@@ -99,6 +99,21 @@ def _connect() -> list[FindingSpec]:
             source="RFC 5321 §4.5.3.2.1",
         ),
         FindingSpec(
+            "ehlo.helo_fallback",
+            _S.INFO,
+            _C.OTHER,
+            Stage.EHLO,
+            title="EHLO was refused and HELO accepted: the server speaks SMTP, not ESMTP.",
+            message="The server refused EHLO ({code}) and accepted HELO, as RFC 5321 §4.1.4 "
+            "lets a client fall back: it speaks plain SMTP, so it offers no extension (no "
+            "STARTTLS, SIZE, PIPELINING or 8BITMIME), and the EHLO refusal is no fault of its "
+            "own.",
+            permanence=_NONE,
+            retry_helps=False,
+            example={"code": 502},
+            source="RFC 5321 §4.1.4",
+        ),
+        FindingSpec(
             "greeting.implicit_tls",
             _S.WARNING,
             _C.OTHER,
