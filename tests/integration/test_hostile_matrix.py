@@ -10,13 +10,16 @@ its ``--timeout``. docs/lab.md ("The hostile matrix") lists what each yields.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     Action,
@@ -220,6 +223,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     known_gap: str | None = None  # strict xfail: the reason the tool gets it wrong
     verdict_stage: str | None = None  # when not the failing step's stage
+    certificate: str | None = None  # a name in CERTIFICATES: what the server's TLS presents
 
 
 def _script(turns: Sequence[Turn], target: str, ending: Sequence[Action]) -> tuple[Action, ...]:
@@ -506,7 +510,71 @@ PIPELINED_EXTRA = (
 )
 
 
+# Odd certificates on an otherwise healthy server, each issued by the lab CA (trusted
+# with --tls-ca) unless said. The banner names LAB_HOSTNAME: the name checked.
+_NAMES = [LAB_HOSTNAME, "127.0.0.1"]
+_DAY = dt.timedelta(days=1)
+
+
+def _certificate(name: str, ca: LabCA) -> tuple[bytes, bytes]:
+    now = dt.datetime.now(dt.UTC)
+    valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
+    leaf = {
+        "wildcard": lambda: issue(["*.lab.smtpdoctor.test"], issuer=ca, **valid),
+        "wildcard-and-apex": lambda: issue(
+            ["*.lab.smtpdoctor.test", "lab.smtpdoctor.test"], issuer=ca, **valid
+        ),
+        "ec-key": lambda: issue(_NAMES, issuer=ca, key=new_key("ec"), **valid),
+        "not-yet-valid": lambda: issue(
+            _NAMES, issuer=ca, not_before=now + 3 * _DAY, not_after=now + 30 * _DAY
+        ),
+        "expired-long-ago": lambda: issue(
+            _NAMES,
+            issuer=ca,
+            not_before=dt.datetime(1990, 1, 1, tzinfo=dt.UTC),
+            not_after=dt.datetime(1991, 1, 1, tzinfo=dt.UTC),
+        ),
+        "ip-only": lambda: issue(["127.0.0.1"], issuer=ca, **valid),
+        "rsa-1024": lambda: issue(
+            _NAMES,
+            issuer=ca,
+            key=rsa.generate_private_key(public_exponent=65537, key_size=1024),
+            **valid,
+        ),
+        "control-characters-in-subject": lambda: issue(
+            _NAMES,
+            issuer=ca,
+            common_name="mx\x00\x1b[2J\x07.lab",
+            organization="\x1b]0;pwned\x07 Ltd\r\nX-Fake: yes",
+            **valid,
+        ),
+        "self-signed": lambda: issue(_NAMES, **valid),
+    }[name]()
+    return leaf.pem, leaf.key_pem
+
+
+CERTIFICATES: tuple[tuple[str, str, int], ...] = (
+    ("wildcard", "ok", 0),
+    ("wildcard-and-apex", "ok", 0),
+    ("ec-key", "ok", 0),
+    ("control-characters-in-subject", "ok", 0),
+    ("not-yet-valid", "tls_certificate", 1),
+    ("expired-long-ago", "tls_certificate", 1),
+    ("ip-only", "tls_certificate", 1),
+    ("rsa-1024", "tls_certificate", 1),
+    ("self-signed", "tls_certificate", 1),
+)
+
+
+def _certificate_cases() -> Iterator[Case]:
+    script = tuple(a for t in _turns() for a in (*t.read, *t.answer))
+    for name, category, status in CERTIFICATES:
+        stage = None if category == "ok" else "tls_handshake"
+        yield Case(f"certificate/{name}", script, stage, None, category, status, certificate=name)
+
+
 CASES = [
+    *_certificate_cases(),
     *_matrix(),
     *_tls_cases(),
     *_under_tls_cases(),
@@ -530,7 +598,10 @@ def _silent(case: Case) -> bool:
 
 
 def _run(server: ScriptedServerThread, case: Case, monkeypatch: pytest.MonkeyPatch) -> dict:
-    host, port = server.add(case.script)
+    certificate = None
+    if case.certificate is not None:
+        certificate = _certificate(case.certificate, load_or_create_ca(server.state_dir))
+    host, port = server.add(case.script, certificate)
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     argv = ["diagnose", f"{host}:{port}", "--format", "json", "--helo", HELO]
@@ -585,3 +656,33 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_matrix_size() -> None:
     assert len(CASES) >= 250
+
+
+# Control characters a server sends (terminal escapes, NUL, CR, BEL) never reach
+# the terminal raw: the text output shows them escaped.
+_CONTROL = b"\x1b[2J\x1b]0;pwned\x07\x00\x9b31m"
+TEXT_CASES = {
+    "banner": (Send(b"220 mx " + _CONTROL + b" ESMTP\r\n"), Expect("EHLO"), Reset()),
+    "refusal": (
+        Send(BANNER),
+        Expect("EHLO"),
+        Send(b"550 5.7.1 denied " + _CONTROL + b"\rFAKE: ok\r\n"),
+        AFTER_REFUSAL,
+    ),
+    "ehlo-keywords": (
+        Send(BANNER),
+        Expect("EHLO"),
+        Send(b"250-mx\r\n250-X" + _CONTROL + b"\r\n250 SIZE \x1b[5m\r\n"),
+        PLAINTEXT_REST,
+    ),
+}
+
+
+@pytest.mark.parametrize("where", list(TEXT_CASES))
+def test_text_output_escapes_what_the_server_sends(server, where: str) -> None:
+    host, port = server.add(TEXT_CASES[where])
+    argv = ["diagnose", f"{host}:{port}", "--format", "text", "--helo", HELO, "-v"]
+    result = run_cli(*argv, "--timeout", str(TIMEOUT), "--tls-ca", str(server.ca_file))
+    assert result.status in (1, 2), result.stderr
+    raw = {c for c in result.stdout if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0}
+    assert not raw, (raw, result.stdout)

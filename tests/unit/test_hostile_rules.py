@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 
 import pytest
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
+from smtpdoctor.evidence.certificate import analyze_chain
 from smtpdoctor.evidence.session import Step
+from smtpdoctor.lab.certs import issue, load_or_create_ca
 from smtpdoctor.model import Category, Outcome, Severity, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
@@ -162,3 +165,27 @@ def test_an_ehlo_and_a_helo_both_refused_are_still_the_fault() -> None:
     findings = session_findings(_evidence(_step(Stage.GREETING), ehlo, helo, offered=False))
     assert findings[0].id == "ehlo.reply.500"
     assert findings[0].severity is Severity.CRITICAL
+
+
+# -- a wildcard certificate from a trusted CA is trusted ------------------------------
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["*.example.net"], ["*.example.net", "example.net"], ["example.net", "*.example.net"]],
+)
+def test_a_wildcard_certificate_from_a_trusted_ca_is_trusted(tmp_path, names) -> None:
+    """Before: the chain was checked for the leaf's first SAN as a host name, and
+    '*.example.net' is none, so every wildcard-first certificate was 'untrusted:
+    cannot evaluate the chain: invalid domain name'."""
+    ca = load_or_create_ca(tmp_path)
+    now = datetime.datetime.now(datetime.UTC)
+    day = datetime.timedelta(days=1)
+    leaf = issue(names, issuer=ca, not_before=now - day, not_after=now + 30 * day)
+    info = analyze_chain([leaf.der], ["mx.example.net"], [ca.cert])
+    assert info is not None
+    assert (info.trusted, info.trust_error, info.hostname_match) == (True, None, True)
+    stranger = issue(names, not_before=now - day, not_after=now + 30 * day)
+    other = analyze_chain([stranger.der], ["mx.example.net"], [ca.cert])
+    assert other is not None
+    assert not other.trusted

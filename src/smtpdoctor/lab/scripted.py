@@ -266,6 +266,17 @@ async def play(conn: Connection, script: Script, context: ssl.SSLContext) -> Non
         pass
 
 
+def _context_for(chain_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    with tempfile.TemporaryDirectory(prefix="smtpdoctor-scripted-") as tmp:
+        cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        cert_file.write_bytes(chain_pem)
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(key_pem)
+        # Security level 0: a 1024-bit key or a SHA-1 signature is what is tested.
+        policy = TlsPolicy(ciphers="DEFAULT:@SECLEVEL=0")
+        return server_context(policy, cert_file, key_file)
+
+
 def _tls_context(state_dir: Path) -> tuple[ssl.SSLContext, Path]:
     """The lab CA (from ``state_dir``) and a leaf for LAB_HOSTNAME and loopback."""
     ca = load_or_create_ca(state_dir)
@@ -309,15 +320,25 @@ class ScriptedServer:
     async def start(self) -> None:
         self._context, self.ca_file = await asyncio.to_thread(_tls_context, self.state_dir)
 
-    async def add(self, script: Script) -> tuple[str, int]:
-        """A new listener (an ephemeral port) playing ``script``; its address."""
+    async def add(
+        self, script: Script, certificate: tuple[bytes, bytes] | None = None
+    ) -> tuple[str, int]:
+        """A new listener (an ephemeral port) playing ``script``; its address.
+
+        ``certificate``: the chain and key (PEM) its TLS presents instead of the
+        lab CA's leaf for LAB_HOSTNAME (odd certificates; any key size is loaded).
+        """
+        context = self._context
+        if certificate is not None:
+            context = await asyncio.to_thread(_context_for, *certificate)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
         sock.listen(16)
         sock.setblocking(False)
         self._listeners.append(sock)
-        self._spawn(self._accept_loop(sock, tuple(script)))
+        assert context is not None
+        self._spawn(self._accept_loop(sock, tuple(script), context))
         host, port = sock.getsockname()[:2]
         return host, port
 
@@ -326,23 +347,24 @@ class ScriptedServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _accept_loop(self, listener: socket.socket, script: Script) -> None:
+    async def _accept_loop(
+        self, listener: socket.socket, script: Script, context: ssl.SSLContext
+    ) -> None:
         loop = asyncio.get_running_loop()
         while True:
             sock, _ = await loop.sock_accept(listener)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn = Connection(SocketStream(sock), IDLE_TIMEOUT)
             self._conns.add(conn)
-            self._spawn(self._serve(conn, script))
+            self._spawn(self._serve(conn, script, context))
 
-    async def _serve(self, conn: Connection, script: Script) -> None:
-        assert self._context is not None
+    async def _serve(self, conn: Connection, script: Script, context: ssl.SSLContext) -> None:
         try:
             if _ends_unread(script):
                 # As the lab does: on loopback an RST right at accept can beat the
                 # client's connect() to completion; let it complete first.
                 await asyncio.sleep(CONNECT_SETTLE)
-            await play(conn, script, self._context)
+            await play(conn, script, context)
         except (OSError, NetError, TimeoutError) as exc:
             log.debug("scripted connection ended: %r", exc)
         finally:
@@ -371,6 +393,10 @@ class ScriptedServerThread:
         self._thread: threading.Thread | None = None
 
     @property
+    def state_dir(self) -> Path:
+        return self.server.state_dir
+
+    @property
     def ca_file(self) -> Path:
         if self.server.ca_file is None:
             raise RuntimeError("the scripted server is not started")
@@ -386,9 +412,12 @@ class ScriptedServerThread:
         asyncio.run_coroutine_threadsafe(self.server.start(), loop).result(60)
         return self
 
-    def add(self, script: Script) -> tuple[str, int]:
+    def add(
+        self, script: Script, certificate: tuple[bytes, bytes] | None = None
+    ) -> tuple[str, int]:
         assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(self.server.add(script), self._loop).result(10)
+        added = self.server.add(script, certificate)
+        return asyncio.run_coroutine_threadsafe(added, self._loop).result(10)
 
     def stop(self) -> None:
         loop, thread = self._loop, self._thread
