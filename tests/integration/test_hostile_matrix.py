@@ -224,6 +224,7 @@ class Case:
     known_gap: str | None = None  # strict xfail: the reason the tool gets it wrong
     verdict_stage: str | None = None  # when not the failing step's stage
     certificate: str | None = None  # a name in CERTIFICATES: what the server's TLS presents
+    finding: str | None = None  # a finding id the document must hold
 
 
 def _script(turns: Sequence[Turn], target: str, ending: Sequence[Action]) -> tuple[Action, ...]:
@@ -466,6 +467,7 @@ def _special_cases() -> Iterator[Case]:
         TIMEOUT_,
         SLOW,
         2,
+        finding="session.pipelining_stall",
     )
     yield from _one_too_many()
 
@@ -634,6 +636,8 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
     verdict = doc["verdict"]
     failing = _failing(doc)
     timeline = [(s["stage"], s["outcome"]) for s in doc["hosts"][0]["timeline"]]
+    if case.finding is not None:
+        assert case.finding in [f["id"] for f in doc["findings"]], doc["findings"]
     if case.outcome is None:
         # No step fails: the verdict alone says it (a healthy end, or a note).
         assert failing is None, timeline

@@ -189,3 +189,35 @@ def test_a_wildcard_certificate_from_a_trusted_ca_is_trusted(tmp_path, names) ->
     other = analyze_chain([stranger.der], ["mx.example.net"], [ca.cert])
     assert other is not None
     assert not other.trusted
+
+
+# -- PIPELINING advertised, and the batch's later commands lost ----------------------
+
+
+def _batch(*steps: Step) -> tuple[Step, ...]:
+    for step in steps:
+        step.pipelined = True
+        step.start_ms = 10.0
+    return steps
+
+
+def test_a_stall_after_the_first_answer_of_a_batch_says_pipelining() -> None:
+    mail = Step(Stage.MAIL_FROM, "MAIL FROM:<a@b>", 0.0, reply=parse_reply_text("250 ok"))
+    rcpt = Step(Stage.RCPT_TO, "RCPT TO:<c@d>", 0.0, outcome=Outcome.TIMEOUT)
+    findings = session_findings(_evidence(*_GREETED, *_batch(mail, rcpt)))
+    ids = [f.id for f in findings]
+    assert ids[0] == "rcpt_to.timeout"  # the verdict is still what happened
+    stall = next(f for f in findings if f.id == "session.pipelining_stall")
+    assert stall.stage is Stage.RCPT_TO
+    assert "RCPT TO went out in one write with MAIL FROM" in stall.message
+
+
+def test_no_pipelining_reading_when_the_first_command_stalls_or_nothing_was_pipelined() -> None:
+    mail = Step(Stage.MAIL_FROM, "MAIL FROM:<a@b>", 0.0, outcome=Outcome.TIMEOUT)
+    rcpt = Step(Stage.RCPT_TO, "RCPT TO:<c@d>", 0.0)
+    first = session_findings(_evidence(*_GREETED, *_batch(mail, rcpt)))
+    alone = Step(Stage.RCPT_TO, "RCPT TO:<c@d>", 0.0, outcome=Outcome.TIMEOUT)
+    done = Step(Stage.MAIL_FROM, "MAIL FROM:<a@b>", 0.0, reply=parse_reply_text("250 ok"))
+    unpipelined = session_findings(_evidence(*_GREETED, done, alone))
+    for findings in (first, unpipelined):
+        assert "session.pipelining_stall" not in [f.id for f in findings]

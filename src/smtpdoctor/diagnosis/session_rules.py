@@ -403,6 +403,32 @@ def _rank(version: str) -> int:
     return TLS_ORDER.index(version) if version in TLS_ORDER else len(TLS_ORDER)
 
 
+def _pipelining_stall(failed: Step, steps: Sequence[Step]) -> list[Finding]:
+    """A pipelined command never answered after its batch's first ones were."""
+    if failed.outcome is not Outcome.TIMEOUT or not failed.pipelined:
+        return []
+    batch = [s for s in steps if s.pipelined and s.start_ms == failed.start_ms]
+    answered = [s for s in batch[: batch.index(failed)] if s.reply is not None]
+    if not answered or failed.command is None:
+        return []
+    verb = failed.command.split(maxsplit=1)[0].upper() if failed.command.strip() else "?"
+    return [
+        finding(
+            "session.pipelining_stall",
+            stage=failed.stage,
+            evidence={"answered": [s.command for s in answered], "unanswered": failed.command},
+            command=_command_words(failed.command),
+            answered=" and ".join(_command_words(s.command or "") for s in answered),
+            verb=verb,
+        )
+    ]
+
+
+def _command_words(command: str) -> str:
+    """'MAIL FROM:<a@b>' as a message names it: 'MAIL FROM'."""
+    return command.split(":", maxsplit=1)[0].strip() or command
+
+
 def _helo_fallback(steps: Sequence[Step]) -> Step | None:
     """An EHLO refused with 500/502 that a HELO then passed (RFC 5321 §4.1.4): no fault."""
     for step, after in pairwise(steps):
@@ -440,6 +466,7 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     findings += _greeting_findings(ev)
     if failed is not None and failed.outcome is not Outcome.REPLY:
         findings.append(_transport_finding(failed, ev.port, ev.implicit_tls))
+        findings += _pipelining_stall(failed, steps)
     greeted = any(s.stage is Stage.EHLO and s.outcome is Outcome.OK for s in ev.steps)
     if greeted and not starttls_refused and (reached_tls or not ev.starttls_offered):
         findings += _tls_findings(ev, policy)

@@ -296,6 +296,23 @@ def _endings() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "session.pipelining_stall",
+            _S.WARNING,
+            _C.OTHER,
+            None,
+            title="The server answered the first commands of a pipelined batch, then nothing.",
+            message="{command} went out in one write with {answered} (the server advertises "
+            "PIPELINING); the server answered {answered} and then nothing more. A server or a "
+            "middlebox that loses the commands after the first of a pipelined write stalls "
+            "exactly like this, and so will every sender that pipelines (Postfix, Exim); a "
+            "deliberately slow {verb} check (a tarpit) looks the same. If the server itself is "
+            "fine, stop advertising PIPELINING, or take the inspecting middlebox out of the path.",
+            permanence=_NONE,
+            retry_helps=False,
+            source="RFC 2920 §3.1",
+            example={"command": "RCPT TO", "answered": "MAIL FROM", "verb": "RCPT"},
+        ),
+        FindingSpec(
             "{stage}.dropped.{outcome}",
             _S.CRITICAL,
             _C.CONNECTION_DROPPED,
