@@ -225,6 +225,7 @@ class Case:
     verdict_stage: str | None = None  # when not the failing step's stage
     certificate: str | None = None  # a name in CERTIFICATES: what the server's TLS presents
     finding: str | None = None  # a finding id the document must hold
+    later: tuple[Action, ...] | None = None  # what connections after the first play
 
 
 def _script(turns: Sequence[Turn], target: str, ending: Sequence[Action]) -> tuple[Action, ...]:
@@ -575,7 +576,24 @@ def _certificate_cases() -> Iterator[Case]:
         yield Case(f"certificate/{name}", script, stage, None, category, status, certificate=name)
 
 
+# The walk's connection is served; every connection after it (the TLS version
+# matrix's, opened beside the walk) ends badly. The walk says the server is
+# healthy, and nothing the probes could not see is blamed on the server.
+def _beside_the_walk_cases() -> Iterator[Case]:
+    turns = _turns()
+    healthy = tuple(a for t in turns for a in (*t.read, *t.answer))
+    endings = {e.name: e for e in ENDINGS}
+    for where in ("greeting", "ehlo", "starttls"):
+        for name in ("reset", "close", "silence", "garbage", "reply-421-close"):
+            later = _script(turns, where, endings[name].actions)
+            yield Case(f"beside-the-walk/{where}-{name}", healthy, None, None, "ok", 0, later=later)
+    for name, actions, _, _ in TLS_ENDINGS:
+        later = _script(turns, "tls_handshake", actions)
+        yield Case(f"beside-the-walk/tls-{name}", healthy, None, None, "ok", 0, later=later)
+
+
 CASES = [
+    *_beside_the_walk_cases(),
     *_certificate_cases(),
     *_matrix(),
     *_tls_cases(),
@@ -594,16 +612,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
 
 def _silent(case: Case) -> bool:
     """Whether some step of the case waits for the deadline."""
-    return case.outcome == TIMEOUT_ or any(
-        isinstance(a, Stall) and a is case.script[-1] for a in case.script[-1:]
-    )
+    scripts = (case.script, case.later or ())
+    return case.outcome == TIMEOUT_ or any(isinstance(s[-1], Stall) for s in scripts if s)
 
 
 def _run(server: ScriptedServerThread, case: Case, monkeypatch: pytest.MonkeyPatch) -> dict:
     certificate = None
     if case.certificate is not None:
         certificate = _certificate(case.certificate, load_or_create_ca(server.state_dir))
-    host, port = server.add(case.script, certificate)
+    host, port = server.add(case.script, certificate, case.later)
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     argv = ["diagnose", f"{host}:{port}", "--format", "json", "--helo", HELO]
@@ -659,7 +676,7 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_matrix_size() -> None:
-    assert len(CASES) >= 420  # docs/lab.md counts them
+    assert len(CASES) >= 450  # docs/lab.md counts them
 
 
 # Control characters a server sends (terminal escapes, NUL, CR, BEL) never reach

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+from typing import Any
 
 import pytest
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
 from smtpdoctor.evidence.certificate import analyze_chain
 from smtpdoctor.evidence.session import Step
+from smtpdoctor.evidence.tls import HelloProbe, TlsMatrix
 from smtpdoctor.lab.certs import issue, load_or_create_ca
 from smtpdoctor.model import Category, Outcome, Severity, Stage
 from smtpdoctor.net.deadline import Deadline
@@ -221,3 +223,38 @@ def test_no_pipelining_reading_when_the_first_command_stalls_or_nothing_was_pipe
     unpipelined = session_findings(_evidence(*_GREETED, done, alone))
     for findings in (first, unpipelined):
         assert "session.pipelining_stall" not in [f.id for f in findings]
+
+
+# -- the TLS matrix's probes: only a hello that went out says something --------------
+
+
+def _probe(label: str, outcome: str, *, sent: bool = True, accepted: bool | None = None) -> Any:
+    return HelloProbe(label, 300, accepted=accepted, outcome=outcome, sent=sent)
+
+
+def test_a_large_hello_never_sent_is_no_large_hello_failure() -> None:
+    """Before: a server that served the walk and reset the probe connections at the
+    greeting was 'tls.large_client_hello' (the large hello's connection 'reset')."""
+    matrix = TlsMatrix("TLSv1.3")
+    matrix.probes = [_probe("TLSv1.2", "reset", sent=False), _probe("large-hello", "x")]
+    matrix.large_hello = _probe("large-hello", "reset", sent=False)
+    assert matrix.large_hello_outcome is None
+
+
+def test_a_large_hello_that_fails_like_every_other_hello_is_not_about_size() -> None:
+    matrix = TlsMatrix("TLSv1.3")
+    matrix.large_hello = _probe("large-hello", "closed")
+    matrix.probes = [_probe("TLSv1.2", "closed"), _probe("TLSv1.1", "closed"), matrix.large_hello]
+    assert matrix.large_hello_outcome is None
+    # ... and when the small hellos were answered, the large one's failure tells.
+    matrix.probes[0] = _probe("TLSv1.2", "tls_alert", accepted=False)
+    assert matrix.large_hello_outcome == "closed"
+
+
+def test_the_peers_suites_refused_say_nothing_when_tls_12_itself_was_refused() -> None:
+    matrix = TlsMatrix("TLSv1.3")
+    matrix.peer_ciphers = HelloProbe("TLSv1.2", 200, accepted=False, alert="handshake_failure")
+    matrix.versions = {"TLSv1.2": None, "TLSv1.3": True}
+    assert matrix.peer_cipher_shared is None
+    matrix.versions = {"TLSv1.2": True, "TLSv1.3": True}
+    assert matrix.peer_cipher_shared is False

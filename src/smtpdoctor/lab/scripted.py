@@ -321,12 +321,17 @@ class ScriptedServer:
         self._context, self.ca_file = await asyncio.to_thread(_tls_context, self.state_dir)
 
     async def add(
-        self, script: Script, certificate: tuple[bytes, bytes] | None = None
+        self,
+        script: Script,
+        certificate: tuple[bytes, bytes] | None = None,
+        later: Script | None = None,
     ) -> tuple[str, int]:
         """A new listener (an ephemeral port) playing ``script``; its address.
 
         ``certificate``: the chain and key (PEM) its TLS presents instead of the
         lab CA's leaf for LAB_HOSTNAME (odd certificates; any key size is loaded).
+        ``later``: what every connection after the first plays instead (a server
+        that serves the walk and then breaks the probes beside it, or the reverse).
         """
         context = self._context
         if certificate is not None:
@@ -338,7 +343,8 @@ class ScriptedServer:
         sock.setblocking(False)
         self._listeners.append(sock)
         assert context is not None
-        self._spawn(self._accept_loop(sock, tuple(script), context))
+        scripts = (tuple(script), tuple(script if later is None else later))
+        self._spawn(self._accept_loop(sock, scripts, context))
         host, port = sock.getsockname()[:2]
         return host, port
 
@@ -348,11 +354,14 @@ class ScriptedServer:
         task.add_done_callback(self._tasks.discard)
 
     async def _accept_loop(
-        self, listener: socket.socket, script: Script, context: ssl.SSLContext
+        self, listener: socket.socket, scripts: tuple[Script, Script], context: ssl.SSLContext
     ) -> None:
         loop = asyncio.get_running_loop()
+        accepted = 0
         while True:
             sock, _ = await loop.sock_accept(listener)
+            script = scripts[min(accepted, 1)]
+            accepted += 1
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn = Connection(SocketStream(sock), IDLE_TIMEOUT)
             self._conns.add(conn)
@@ -413,10 +422,13 @@ class ScriptedServerThread:
         return self
 
     def add(
-        self, script: Script, certificate: tuple[bytes, bytes] | None = None
+        self,
+        script: Script,
+        certificate: tuple[bytes, bytes] | None = None,
+        later: Script | None = None,
     ) -> tuple[str, int]:
         assert self._loop is not None
-        added = self.server.add(script, certificate)
+        added = self.server.add(script, certificate, later)
         return asyncio.run_coroutine_threadsafe(added, self._loop).result(10)
 
     def stop(self) -> None:
