@@ -42,7 +42,7 @@ from support.helpers import run_cli
 # not turn a healthy step into a timeout). Slack: scheduling, and the CLI's start.
 SILENT_TIMEOUT = 1.0
 TIMEOUT = 5.0
-SLACK = 1.5
+SLACK = 1.0
 HELO = "client.smtpdoctor.test"
 
 OK, REPLY, RESET, CLOSED = "ok", "reply", "reset", "closed"
@@ -592,7 +592,38 @@ def _beside_the_walk_cases() -> Iterator[Case]:
         yield Case(f"beside-the-walk/tls-{name}", healthy, None, None, "ok", 0, later=later)
 
 
+# Implicit TLS (RFC 8314, port 465; --implicit-tls): the handshake first, then
+# the greeting under TLS.
+def _implicit_turns() -> list[Turn]:
+    plain = _turns()
+    after = [t for t in plain if t.stage in ("mail_from", "rcpt_to", "rset", "quit")]
+    return [
+        Turn("tls_handshake", (ReadHello(),), (Tls(),)),
+        Turn("greeting", (), (Send(BANNER),)),
+        Turn("ehlo", (Expect("EHLO"),), (Send(_ehlo(starttls=False)),)),
+        *after,
+    ]
+
+
+def _implicit_cases() -> Iterator[Case]:
+    turns, args = _implicit_turns(), ("--implicit-tls",)
+    for name, actions, outcome, tls_category in TLS_ENDINGS:
+        # An SMTP reply where the ServerHello was due: the port speaks plaintext
+        # SMTP (tls.implicit.plaintext_smtp), not a broken TLS.
+        category = OTHER if name == "plaintext-reply" else tls_category
+        script = _script(turns, "tls_handshake", actions)
+        yield Case(
+            f"implicit/tls_handshake-{name}", script, "tls_handshake", outcome, category, 2, args
+        )
+    for ending in ENDINGS:
+        actions = ending.actions + ((AFTER_REFUSAL,) if ending.refusal else ())
+        script = _script(turns, "greeting", actions)
+        case_id = f"implicit/greeting-{ending.name}"
+        yield Case(case_id, script, "greeting", ending.outcome, ending.category, None, args)
+
+
 CASES = [
+    *_implicit_cases(),
     *_beside_the_walk_cases(),
     *_certificate_cases(),
     *_matrix(),
@@ -676,7 +707,7 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_matrix_size() -> None:
-    assert len(CASES) >= 450  # docs/lab.md counts them
+    assert len(CASES) >= 490  # docs/lab.md counts them
 
 
 # Control characters a server sends (terminal escapes, NUL, CR, BEL) never reach
