@@ -622,7 +622,34 @@ def _implicit_cases() -> Iterator[Case]:
         yield Case(case_id, script, "greeting", ending.outcome, ending.category, None, args)
 
 
+# A whole healthy session written in an odd way: every reply one byte per
+# write, or every line ended by a bare LF (tolerated, and said: session.reply_format).
+def _whole_session_cases() -> Iterator[Case]:
+    for send in (False, True):
+        args = ("--send",) if send else ()
+        healthy = tuple(a for t in _turns(send=send) for a in (*t.read, *t.answer))
+        tiny = tuple(
+            Send(a.data, pieces=len(a.data)) if isinstance(a, Send) else a for a in healthy
+        )
+        lf = tuple(
+            Send(a.data.replace(b"\r\n", b"\n")) if isinstance(a, Send) else a for a in healthy
+        )
+        suffix = "-send" if send else ""
+        yield Case(f"whole-session/tiny-writes{suffix}", tiny, None, None, "ok", 0, args)
+        yield Case(
+            f"whole-session/bare-lf{suffix}",
+            lf,
+            None,
+            None,
+            "ok",
+            0,
+            args,
+            finding="session.reply_format",
+        )
+
+
 CASES = [
+    *_whole_session_cases(),
     *_implicit_cases(),
     *_beside_the_walk_cases(),
     *_certificate_cases(),
@@ -707,7 +734,7 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_matrix_size() -> None:
-    assert len(CASES) >= 490  # docs/lab.md counts them
+    assert len(CASES) >= 495  # docs/lab.md counts them
 
 
 # Control characters a server sends (terminal escapes, NUL, CR, BEL) never reach

@@ -21,7 +21,7 @@ from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions, walk
 from smtpdoctor.protocol.client import ClientConnection, ClientState
 from smtpdoctor.protocol.errors import RemoteProtocolError
-from smtpdoctor.protocol.reply import Reply, parse_reply_text
+from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_reply_text
 from smtpdoctor.testing import Data, Reset, ScriptedBackend
 
 
@@ -258,3 +258,24 @@ def test_the_peers_suites_refused_say_nothing_when_tls_12_itself_was_refused() -
     assert matrix.peer_cipher_shared is None
     matrix.versions = {"TLSv1.2": True, "TLSv1.3": True}
     assert matrix.peer_cipher_shared is False
+
+
+def test_reply_format_deviations_are_said_once_and_change_no_verdict() -> None:
+    """Before: a bare-LF reply or a 600-octet line was tolerated and never mentioned."""
+    greeting = Step(Stage.GREETING, None, 0.0, reply=_raw_reply(b"220 mx ESMTP\n"))
+    ehlo = Step(Stage.EHLO, "EHLO c", 0.0, reply=_raw_reply(b"250-mx\n250 " + b"x" * 600 + b"\n"))
+    findings = session_findings(_evidence(greeting, ehlo, _step(Stage.MAIL_FROM), offered=True))
+    (fmt,) = [f for f in findings if f.id == "session.reply_format"]
+    assert fmt.severity is Severity.INFO
+    assert "bare LF" in fmt.message
+    assert "octets" in fmt.message
+    assert "in the greeting" in fmt.message
+    assert fmt.evidence["violations"][0].startswith("bare LF")
+
+
+def _raw_reply(data: bytes) -> Reply:
+    parser = ReplyParser()
+    parser.feed(data)
+    reply = parser.next_reply()
+    assert reply is not None
+    return reply

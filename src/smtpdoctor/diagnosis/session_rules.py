@@ -403,6 +403,29 @@ def _rank(version: str) -> int:
     return TLS_ORDER.index(version) if version in TLS_ORDER else len(TLS_ORDER)
 
 
+def _reply_format(steps: Sequence[Step]) -> list[Finding]:
+    """The RFC deviations the reply parser tolerated (bare LF, long lines), once."""
+    seen: list[str] = []
+    first: Step | None = None
+    for step in steps:
+        for violation in step.reply.violations if step.reply is not None else ():
+            first = first or step
+            if violation not in seen:
+                seen.append(violation)
+    if first is None:
+        return []
+    where = STAGE_WORDS.get(first.stage, f"at {first.stage.value}")
+    if first.stage is Stage.GREETING:
+        where = "in the greeting"
+    evidence = {"violations": seen, "stage": first.stage.value}
+    what = "; ".join(seen[:3])
+    return [
+        finding(
+            "session.reply_format", evidence=evidence, stage=first.stage, what=what, where=where
+        )
+    ]
+
+
 def _pipelining_stall(failed: Step, steps: Sequence[Step]) -> list[Finding]:
     """A pipelined command never answered after its batch's first ones were."""
     if failed.outcome is not Outcome.TIMEOUT or not failed.pipelined:
@@ -467,6 +490,7 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     if failed is not None and failed.outcome is not Outcome.REPLY:
         findings.append(_transport_finding(failed, ev.port, ev.implicit_tls))
         findings += _pipelining_stall(failed, steps)
+    findings += _reply_format(steps)
     greeted = any(s.stage is Stage.EHLO and s.outcome is Outcome.OK for s in ev.steps)
     if greeted and not starttls_refused and (reached_tls or not ev.starttls_offered):
         findings += _tls_findings(ev, policy)

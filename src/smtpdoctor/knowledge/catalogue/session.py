@@ -296,6 +296,24 @@ def _endings() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "session.reply_format",
+            _S.INFO,
+            _C.OTHER,
+            None,
+            title="The server's replies break RFC 5321's reply format in ways a lenient "
+            "client tolerates.",
+            message="The server's replies break RFC 5321's format ({what}), first {where}. "
+            "smtpdoctor, Postfix and Exim read them anyway; a strict SMTP client library may "
+            "not.",
+            permanence=_NONE,
+            retry_helps=False,
+            source="RFC 5321 §2.3.8, §4.5.3.1.5",
+            example={
+                "what": "bare LF line ending (RFC 5321 §2.3.8 requires CRLF)",
+                "where": "after EHLO",
+            },
+        ),
+        FindingSpec(
             "session.pipelining_stall",
             _S.WARNING,
             _C.OTHER,
