@@ -279,3 +279,25 @@ def _raw_reply(data: bytes) -> Reply:
     reply = parser.next_reply()
     assert reply is not None
     return reply
+
+
+def test_a_chain_that_reaches_a_trusted_root_and_breaks_a_rule_says_which(tmp_path) -> None:
+    """Before: 'unknown issuer ... the server may omit an intermediate' for an
+    intermediate the root's path length forbids (the intermediate was sent)."""
+    ca = load_or_create_ca(tmp_path)  # the lab CA: path length 0
+    now = datetime.datetime.now(datetime.UTC)
+    day = datetime.timedelta(days=1)
+    valid = {"not_before": now - day, "not_after": now + 30 * day}
+    middle = issue(["lab intermediate"], issuer=ca, ca=True, path_length=0, **valid)
+    leaf = issue(["mx.example.net"], issuer=middle, **valid)
+    info = analyze_chain([leaf.der, middle.der], ["mx.example.net"], [ca.cert])
+    assert info is not None
+    assert not info.trusted
+    ev = dataclasses.replace(
+        _evidence(*_GREETED, _step(Stage.STARTTLS), _step(Stage.TLS_HANDSHAKE)),
+        tls_version="TLSv1.3",
+        certificate=info,
+    )
+    (untrusted,) = [f for f in session_findings(ev) if f.id == "tls.certificate.untrusted"]
+    assert "path length constraint violated" in untrusted.message
+    assert "unknown issuer" not in untrusted.message

@@ -386,9 +386,18 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     return out
 
 
+# cryptography's verifier: "candidates exhausted: <the last interior error>".
+_INTERIOR = re.compile(r"candidates exhausted: (.+)$")
+
+
 def _trust_advice(error: str | None) -> str:
     """The verifier's words (kept in the evidence) as what a person can act on."""
     text = (error or "").lower()
+    interior = _INTERIOR.search(text)
+    if interior and "no interior errors" not in interior.group(1):
+        # A path to a trusted root was tried and broke a rule on the way (an
+        # intermediate that is no CA, a path length, an expired intermediate).
+        return f"the path to a trusted CA breaks a rule: {interior.group(1).strip()}"
     if "candidates exhausted" in text or "issuer" in text or not text:
         return (
             "unknown issuer: no path from it to a CA in the trust store (the server may omit "
