@@ -552,6 +552,7 @@ def _certificate(name: str, ca: LabCA) -> tuple[bytes, bytes]:
             **valid,
         ),
         "self-signed": lambda: issue(_NAMES, **valid),
+        "mutual-tls": lambda: issue(_NAMES, issuer=ca, **valid),
     }[name]()
     return leaf.pem, leaf.key_pem
 
@@ -574,6 +575,19 @@ def _certificate_cases() -> Iterator[Case]:
     for name, category, status in CERTIFICATES:
         stage = None if category == "ok" else "tls_handshake"
         yield Case(f"certificate/{name}", script, stage, None, category, status, certificate=name)
+    # A TLS 1.3 server that requires a client certificate says so only after the
+    # client's Finished: the alert comes where the EHLO's reply was due.
+    yield Case(
+        "certificate/mutual-tls-required",
+        script,
+        "ehlo",
+        ALERT,
+        HANDSHAKE,
+        2,
+        certificate="mutual-tls",
+        verdict_stage="tls_handshake",
+        finding="tls.handshake.alert_after",
+    )
 
 
 # The walk's connection is served; every connection after it (the TLS version
@@ -678,7 +692,10 @@ def _run(server: ScriptedServerThread, case: Case, monkeypatch: pytest.MonkeyPat
     certificate = None
     if case.certificate is not None:
         certificate = _certificate(case.certificate, load_or_create_ca(server.state_dir))
-    host, port = server.add(case.script, certificate, case.later)
+    client_ca = None
+    if case.certificate == "mutual-tls":
+        client_ca = load_or_create_ca(server.state_dir).cert_file
+    host, port = server.add(case.script, certificate, case.later, client_ca)
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     argv = ["diagnose", f"{host}:{port}", "--format", "json", "--helo", HELO]
@@ -734,7 +751,7 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_matrix_size() -> None:
-    assert len(CASES) >= 495  # docs/lab.md counts them
+    assert len(CASES) >= 499  # docs/lab.md counts them
 
 
 # Control characters a server sends (terminal escapes, NUL, CR, BEL) never reach

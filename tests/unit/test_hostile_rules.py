@@ -301,3 +301,16 @@ def test_a_chain_that_reaches_a_trusted_root_and_breaks_a_rule_says_which(tmp_pa
     (untrusted,) = [f for f in session_findings(ev) if f.id == "tls.certificate.untrusted"]
     assert "path length constraint violated" in untrusted.message
     assert "unknown issuer" not in untrusted.message
+
+
+def test_a_tls_alert_after_the_handshake_is_the_handshake_failing_late() -> None:
+    """Before: 'ehlo.dropped.tls_alert', connection_dropped, 'The server tls_alert after
+    EHLO.' for a TLS 1.3 server that requires a client certificate."""
+    late = Step(Stage.EHLO, "EHLO c", 0.0, outcome=Outcome.TLS_ALERT)
+    late.tls_alert = "certificate_required"
+    steps = (*_GREETED, _step(Stage.STARTTLS), _step(Stage.TLS_HANDSHAKE), late)
+    top = session_findings(_evidence(*steps))[0]
+    assert top.id == "tls.handshake.alert_after"
+    assert (top.category, top.stage) == (Category.TLS_HANDSHAKE_FAILURE, Stage.TLS_HANDSHAKE)
+    assert "requires a client certificate" in top.message
+    assert "after EHLO" in top.message

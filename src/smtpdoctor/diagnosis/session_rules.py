@@ -82,12 +82,30 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         if step.reply is not None:
             ev["reply"] = step.reply.to_json()
         return finding("session.reply_out_of_turn", evidence=ev, stage=stage, where=where)
+    if outcome is Outcome.TLS_ALERT and not step.alert_sent:
+        # Under TLS, after the handshake: a TLS 1.3 server's late verdict on it.
+        hint = _LATE_ALERTS.get(step.tls_alert or "", "")
+        evidence = {"tls_alert": step.tls_alert, "stage": stage.value, **ev}
+        alert = step.tls_alert or "(unnamed)"
+        return finding(
+            "tls.handshake.alert_after", evidence=evidence, tls_alert=alert, where=where, hint=hint
+        )
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR:
         return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
     how = HOW.get(outcome, outcome.value)
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
+
+
+# What a late alert means (RFC 8446 §6.2 names).
+_LATE_ALERTS = {
+    "certificate_required": ": the server requires a client certificate (mutual TLS), which "
+    "senders on the internet do not present",
+    "bad_certificate": ": the server refused the client certificate",
+    "unknown_ca": ": the server does not trust the client certificate's issuer",
+    "certificate_unknown": ": the server refused the client certificate",
+}
 
 
 def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: bool) -> Finding:

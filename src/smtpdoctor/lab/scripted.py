@@ -266,15 +266,15 @@ async def play(conn: Connection, script: Script, context: ssl.SSLContext) -> Non
         pass
 
 
-def _context_for(chain_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+def _context_for(chain_pem: bytes, key_pem: bytes, client_ca: Path | None = None) -> ssl.SSLContext:
     with tempfile.TemporaryDirectory(prefix="smtpdoctor-scripted-") as tmp:
         cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
         cert_file.write_bytes(chain_pem)
         key_file.touch(mode=0o600)
         key_file.write_bytes(key_pem)
         # Security level 0: a 1024-bit key or a SHA-1 signature is what is tested.
-        policy = TlsPolicy(ciphers="DEFAULT:@SECLEVEL=0")
-        return server_context(policy, cert_file, key_file)
+        policy = TlsPolicy(ciphers="DEFAULT:@SECLEVEL=0", require_client_cert=bool(client_ca))
+        return server_context(policy, cert_file, key_file, client_ca)
 
 
 def _tls_context(state_dir: Path) -> tuple[ssl.SSLContext, Path]:
@@ -325,6 +325,7 @@ class ScriptedServer:
         script: Script,
         certificate: tuple[bytes, bytes] | None = None,
         later: Script | None = None,
+        client_ca: Path | None = None,
     ) -> tuple[str, int]:
         """A new listener (an ephemeral port) playing ``script``; its address.
 
@@ -332,10 +333,12 @@ class ScriptedServer:
         lab CA's leaf for LAB_HOSTNAME (odd certificates; any key size is loaded).
         ``later``: what every connection after the first plays instead (a server
         that serves the walk and then breaks the probes beside it, or the reverse).
+        ``client_ca`` (with ``certificate``): the TLS requires a client certificate
+        issued by it (mutual TLS).
         """
         context = self._context
         if certificate is not None:
-            context = await asyncio.to_thread(_context_for, *certificate)
+            context = await asyncio.to_thread(_context_for, *certificate, client_ca)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
@@ -426,9 +429,10 @@ class ScriptedServerThread:
         script: Script,
         certificate: tuple[bytes, bytes] | None = None,
         later: Script | None = None,
+        client_ca: Path | None = None,
     ) -> tuple[str, int]:
         assert self._loop is not None
-        added = self.server.add(script, certificate, later)
+        added = self.server.add(script, certificate, later, client_ca)
         return asyncio.run_coroutine_threadsafe(added, self._loop).result(10)
 
     def stop(self) -> None:

@@ -217,6 +217,26 @@ def _handshake() -> list[FindingSpec]:
     ]
     out.append(
         FindingSpec(
+            "tls.handshake.alert_after",
+            title="The TLS handshake seemed complete, then the server sent a TLS alert.",
+            message="The TLS handshake seemed complete, then the server sent alert {tls_alert} "
+            "{where}: a TLS 1.3 server judges the client's certificate only after the client "
+            "has finished its side of the handshake, so this is the handshake failing late"
+            "{hint}.",
+            example={
+                "tls_alert": "certificate_required",
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "where": "after EHLO",
+                "hint": ": the server requires a client certificate (mutual TLS), which "
+                "senders on the internet do not present",
+            },
+            source="RFC 8446 §4.4.2.4, §6.2",
+            **common,
+        )
+    )
+    out.append(
+        FindingSpec(
             "tls.starttls.plaintext_reply",
             title="After accepting STARTTLS the server answered the ClientHello in plaintext SMTP.",
             message="The server accepted STARTTLS ('220 Ready to start TLS') and then answered "
