@@ -314,3 +314,14 @@ def test_a_tls_alert_after_the_handshake_is_the_handshake_failing_late() -> None
     assert (top.category, top.stage) == (Category.TLS_HANDSHAKE_FAILURE, Stage.TLS_HANDSHAKE)
     assert "requires a client certificate" in top.message
     assert "after EHLO" in top.message
+
+
+def test_our_tls_librarys_own_error_after_the_handshake_is_no_late_alert() -> None:
+    """A record our side could not read (OpenSSL's reason, not an alert the server
+    sent) stays a drop, worded as one (before: 'The server tls_alert after EHLO.')."""
+    broken = Step(Stage.EHLO, "EHLO c", 0.0, outcome=Outcome.TLS_ALERT)
+    broken.tls_alert = "decryption_failed_or_bad_record_mac"
+    steps = (*_GREETED, _step(Stage.STARTTLS), _step(Stage.TLS_HANDSHAKE), broken)
+    top = session_findings(_evidence(*steps))[0]
+    assert top.id == "ehlo.dropped.tls_alert"
+    assert top.message.startswith("The server ended the session with a TLS error after EHLO")

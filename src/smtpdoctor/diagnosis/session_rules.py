@@ -21,6 +21,7 @@ from smtpdoctor.evidence.session import Step
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
+from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 
 __all__ = ["TLS_ORDER", "Policy", "SessionEvidence", "session_findings"]
 
@@ -82,7 +83,7 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         if step.reply is not None:
             ev["reply"] = step.reply.to_json()
         return finding("session.reply_out_of_turn", evidence=ev, stage=stage, where=where)
-    if outcome is Outcome.TLS_ALERT and not step.alert_sent:
+    if outcome is Outcome.TLS_ALERT and not step.alert_sent and step.tls_alert in _ALERT_NAMES:
         # Under TLS, after the handshake: a TLS 1.3 server's late verdict on it.
         hint = _LATE_ALERTS.get(step.tls_alert or "", "")
         evidence = {"tls_alert": step.tls_alert, "stage": stage.value, **ev}
@@ -98,6 +99,9 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
 
+# Alerts a peer sends by name (not our TLS library's own errors, which are
+# reported with a TLS outcome too).
+_ALERT_NAMES = frozenset(ALERT_DESCRIPTIONS.values())
 # What a late alert means (RFC 8446 §6.2 names).
 _LATE_ALERTS = {
     "certificate_required": ": the server requires a client certificate (mutual TLS), which "

@@ -37,6 +37,7 @@ HOW = {
     Outcome.CLOSED: "closed the connection without a reply",
     Outcome.TIMEOUT: "stopped answering until the deadline",
     Outcome.PROTOCOL_ERROR: "sent something that is not SMTP",
+    Outcome.TLS_ALERT: "ended the session with a TLS error",
 }
 
 # The stages a walk can fail at after the connection and outside the TLS
