@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
@@ -20,6 +21,7 @@ from smtpdoctor.evidence.session import Step
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
+from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 
 __all__ = ["TLS_ORDER", "Policy", "SessionEvidence", "session_findings"]
 
@@ -66,7 +68,7 @@ class SessionEvidence:
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
 
 
-def _transport_finding(step: Step, port: int) -> Finding:
+def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Finding:
     """A step that ended without a reply: how, and where."""
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
@@ -75,12 +77,20 @@ def _transport_finding(step: Step, port: int) -> Finding:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
     if stage is Stage.TLS_HANDSHAKE:
-        return _handshake_finding(step, ev, port)
+        return _handshake_finding(step, ev, port, implicit_tls)
     where = STAGE_WORDS.get(stage, f"at {stage.value}")
     if step.out_of_turn:
         if step.reply is not None:
             ev["reply"] = step.reply.to_json()
         return finding("session.reply_out_of_turn", evidence=ev, stage=stage, where=where)
+    if outcome is Outcome.TLS_ALERT and not step.alert_sent and step.tls_alert in _ALERT_NAMES:
+        # Under TLS, after the handshake: a TLS 1.3 server's late verdict on it.
+        hint = _LATE_ALERTS.get(step.tls_alert or "", "")
+        evidence = {"tls_alert": step.tls_alert, "stage": stage.value, **ev}
+        alert = step.tls_alert or "(unnamed)"
+        return finding(
+            "tls.handshake.alert_after", evidence=evidence, tls_alert=alert, where=where, hint=hint
+        )
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR:
@@ -89,11 +99,27 @@ def _transport_finding(step: Step, port: int) -> Finding:
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
 
-def _handshake_finding(step: Step, ev: dict[str, Any], port: int) -> Finding:
+# Alerts a peer sends by name (not our TLS library's own errors, which are
+# reported with a TLS outcome too).
+_ALERT_NAMES = frozenset(ALERT_DESCRIPTIONS.values())
+# What a late alert means (RFC 8446 §6.2 names).
+_LATE_ALERTS = {
+    "certificate_required": ": the server requires a client certificate (mutual TLS), which "
+    "senders on the internet do not present",
+    "bad_certificate": ": the server refused the client certificate",
+    "unknown_ca": ": the server does not trust the client certificate's issuer",
+    "certificate_unknown": ": the server refused the client certificate",
+}
+
+
+def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: bool) -> Finding:
     if step.outcome is Outcome.PROTOCOL_ERROR and step.reply is not None:
-        # Implicit TLS met an SMTP greeting: the server speaks plaintext here.
-        line = f"{step.reply.code} {step.reply.text.splitlines()[0][:80]}".strip()
+        line = f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
         evidence = {"reply": step.reply.to_json(), **ev}
+        if not implicit_tls:
+            # After its own "220 Ready to start TLS": its TLS layer is missing.
+            return finding("tls.starttls.plaintext_reply", evidence=evidence, greeting=line)
+        # Implicit TLS met an SMTP greeting: the server speaks plaintext here.
         return finding("tls.implicit.plaintext_smtp", evidence=evidence, port=port, greeting=line)
     if step.tls_alert == "excessive_message_size" and step.alert_sent:
         return finding(
@@ -136,14 +162,28 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
                 "retrying from the same address will not pass until the rule changes"
             )
             fixes = fixes_for(Category.POLICY_REJECTION)
+    category = c.category
+    if step.stage is Stage.STARTTLS and reply.code != 421 and category is not _NO_TLS:
+        # Whatever a refusal of STARTTLS says (a 502 from a server that advertised
+        # it, a 554, a 451), what it does is the same: no TLS in this session.
+        from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
+
+        category = _NO_TLS
+        meaning = (
+            "STARTTLS was refused, so this session cannot be encrypted (a server that "
+            "advertises STARTTLS and then refuses it has TLS broken or switched off: no "
+            "certificate, a TLS library error, or the extension advertised by mistake)."
+        )
+        fixes = fixes_for(_NO_TLS)
     severity = Severity.CRITICAL
-    if step.stage is Stage.STARTTLS and not policy.tls_required:
-        severity = Severity.WARNING  # opportunistic senders go on in plaintext
+    if step.stage is Stage.STARTTLS and not policy.tls_required and reply.code != 421:
+        # Opportunistic senders go on in plaintext; after a 421 nothing goes on.
+        severity = Severity.WARNING
     return finding(
         "{stage}.reply.{code}",
         evidence={"reply": reply.to_json(), "classification": list(c.matched)},
         severity=severity,
-        category=c.category,
+        category=category,
         stage=step.stage,
         permanence=c.permanence,
         retry_helps=retry_helps,
@@ -155,6 +195,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
     )
 
 
+_NO_TLS = Category.STARTTLS_UNAVAILABLE
 _BLOCK = re.compile(
     r"access denied|not allowed|\bdenied\b|\bblock(?:ed|list)?\b|blacklist|\brejected\b|"
     r"\bbanned\b|not authori[sz]ed|\brefused\b|\bpolicy\b",
@@ -367,9 +408,18 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     return out
 
 
+# cryptography's verifier: "candidates exhausted: <the last interior error>".
+_INTERIOR = re.compile(r"candidates exhausted: (.+)$")
+
+
 def _trust_advice(error: str | None) -> str:
     """The verifier's words (kept in the evidence) as what a person can act on."""
     text = (error or "").lower()
+    interior = _INTERIOR.search(text)
+    if interior and "no interior errors" not in interior.group(1):
+        # A path to a trusted root was tried and broke a rule on the way (an
+        # intermediate that is no CA, a path length, an expired intermediate).
+        return f"the path to a trusted CA breaks a rule: {interior.group(1).strip()}"
     if "candidates exhausted" in text or "issuer" in text or not text:
         return (
             "unknown issuer: no path from it to a CA in the trust store (the server may omit "
@@ -384,23 +434,94 @@ def _rank(version: str) -> int:
     return TLS_ORDER.index(version) if version in TLS_ORDER else len(TLS_ORDER)
 
 
+def _reply_format(steps: Sequence[Step]) -> list[Finding]:
+    """The RFC deviations the reply parser tolerated (bare LF, long lines), once."""
+    seen: list[str] = []
+    first: Step | None = None
+    for step in steps:
+        for violation in step.reply.violations if step.reply is not None else ():
+            first = first or step
+            if violation not in seen:
+                seen.append(violation)
+    if first is None:
+        return []
+    where = STAGE_WORDS.get(first.stage, f"at {first.stage.value}")
+    if first.stage is Stage.GREETING:
+        where = "in the greeting"
+    evidence = {"violations": seen, "stage": first.stage.value}
+    what = "; ".join(seen[:3])
+    return [
+        finding(
+            "session.reply_format", evidence=evidence, stage=first.stage, what=what, where=where
+        )
+    ]
+
+
+def _pipelining_stall(failed: Step, steps: Sequence[Step]) -> list[Finding]:
+    """A pipelined command never answered after its batch's first ones were."""
+    if failed.outcome is not Outcome.TIMEOUT or not failed.pipelined:
+        return []
+    batch = [s for s in steps if s.pipelined and s.start_ms == failed.start_ms]
+    answered = [s for s in batch[: batch.index(failed)] if s.reply is not None]
+    if not answered or failed.command is None:
+        return []
+    verb = failed.command.split(maxsplit=1)[0].upper() if failed.command.strip() else "?"
+    return [
+        finding(
+            "session.pipelining_stall",
+            stage=failed.stage,
+            evidence={"answered": [s.command for s in answered], "unanswered": failed.command},
+            command=_command_words(failed.command),
+            answered=" and ".join(_command_words(s.command or "") for s in answered),
+            verb=verb,
+        )
+    ]
+
+
+def _command_words(command: str) -> str:
+    """'MAIL FROM:<a@b>' as a message names it: 'MAIL FROM'."""
+    return command.split(":", maxsplit=1)[0].strip() or command
+
+
+def _helo_fallback(steps: Sequence[Step]) -> Step | None:
+    """An EHLO refused with 500/502 that a HELO then passed (RFC 5321 §4.1.4): no fault."""
+    for step, after in pairwise(steps):
+        refused = step.reply is not None and step.reply.code in (500, 502)
+        if (
+            refused
+            and step.stage is Stage.EHLO
+            and (step.command or "").startswith("EHLO")
+            and after.stage is Stage.EHLO
+            and (after.command or "").startswith("HELO")
+            and after.outcome is Outcome.OK
+        ):
+            return step
+    return None
+
+
 def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[Finding]:
     """Every finding a walked session supports, most severe first."""
     policy = policy or Policy()
     findings: list[Finding] = []
+    fallback = _helo_fallback(ev.steps)
+    if fallback is not None and fallback.reply is not None:
+        findings.append(finding("ehlo.helo_fallback", code=fallback.reply.code))
+    steps = [s for s in ev.steps if s is not fallback]
     failed = next(
-        (s for s in ev.steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
+        (s for s in steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
     )
     reached_tls = any(s.stage is Stage.TLS_HANDSHAKE and s.outcome is Outcome.OK for s in ev.steps)
     starttls_refused = any(
         s.stage is Stage.STARTTLS and s.outcome is Outcome.REPLY for s in ev.steps
     )
-    for step in ev.steps:
+    for step in steps:
         if step.outcome is Outcome.REPLY and step.stage is not Stage.QUIT:
             findings.append(_reply_finding(step, policy))
     findings += _greeting_findings(ev)
     if failed is not None and failed.outcome is not Outcome.REPLY:
-        findings.append(_transport_finding(failed, ev.port))
+        findings.append(_transport_finding(failed, ev.port, ev.implicit_tls))
+        findings += _pipelining_stall(failed, steps)
+    findings += _reply_format(steps)
     greeted = any(s.stage is Stage.EHLO and s.outcome is Outcome.OK for s in ev.steps)
     if greeted and not starttls_refused and (reached_tls or not ev.starttls_offered):
         findings += _tls_findings(ev, policy)

@@ -398,7 +398,7 @@ def _session_evidence(
         extensions_before_tls=result.extensions,
         extensions_after_tls=result.tls_extensions,
         tls_versions=matrix.versions if matrix else {},
-        large_hello_outcome=matrix.large_hello.outcome if matrix and matrix.large_hello else None,
+        large_hello_outcome=matrix.large_hello_outcome if matrix else None,
         extended_master_secret=matrix.extended_master_secret if matrix else None,
         peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,

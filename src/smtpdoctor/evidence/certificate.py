@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -273,7 +273,6 @@ def _is_self_signed(cert: x509.Certificate) -> bool:
 def _trust(
     leaf: x509.Certificate, intermediates: list[x509.Certificate], anchors: list[x509.Certificate]
 ) -> tuple[bool, str | None]:
-    from cryptography import x509
     from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
     if not anchors:
@@ -283,19 +282,38 @@ def _trust(
         return False, "the certificate has no subjectAltName (RFC 6125 requires one)"
     # Verify as of a moment inside the leaf's validity: expiry is judged apart.
     middle = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
-    subject: x509.DNSName | x509.IPAddress
-    try:
-        subject = x509.IPAddress(ipaddress.ip_address(names[0]))
-    except ValueError:
-        subject = x509.DNSName(names[0])
-    try:
-        verifier = PolicyBuilder().store(Store(anchors)).time(middle).build_server_verifier(subject)
-        verifier.verify(leaf, intermediates)
-    except VerificationError as exc:
-        return False, str(exc)
-    except ValueError as exc:
-        return False, f"cannot evaluate the chain: {exc}"
-    return True, None
+    builder = PolicyBuilder().store(Store(anchors)).time(middle)
+    error = "cannot evaluate the chain: no name in it the verifier accepts"
+    # The chain is checked for a name the leaf carries (the names wanted are
+    # judged apart); the verifier takes a host name, never a wildcard pattern.
+    for subject in _reference_names(names):
+        try:
+            verifier = builder.build_server_verifier(subject)
+        except ValueError as exc:
+            error = f"cannot evaluate the chain: {exc}"
+            continue
+        try:
+            verifier.verify(leaf, intermediates)
+        except VerificationError as exc:
+            return False, str(exc)
+        except ValueError as exc:
+            return False, f"cannot evaluate the chain: {exc}"
+        return True, None
+    return False, error
+
+
+def _reference_names(names: Sequence[str]) -> Iterator[x509.DNSName | x509.IPAddress]:
+    """The leaf's names as a verifier's subject: concrete ones first, then each
+    wildcard (RFC 6125 §6.4.3) as one host it covers ("*.example.net": x.example.net)."""
+    from cryptography import x509
+
+    concrete = [n for n in names if "*" not in n]
+    wildcards = [f"x{n[1:]}" for n in names if n.startswith("*.")]
+    for name in concrete + wildcards:
+        try:
+            yield x509.IPAddress(ipaddress.ip_address(name))
+        except ValueError:
+            yield x509.DNSName(name)
 
 
 def analyze_chain(

@@ -31,6 +31,9 @@ class HelloProbe:
     outcome: str = ""  # how the probe ended, in the contract's outcome words
     detail: str = ""
     elapsed_ms: float = 0.0
+    # Whether the hello went out: a connection that failed before it (reset at
+    # the greeting, STARTTLS refused) says nothing about the hello.
+    sent: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,9 +72,24 @@ class TlsMatrix:
             return None
         if probe.accepted:
             return True
+        if self.versions.get("TLSv1.2") is not True:
+            # Only a server that takes TLS 1.2 with other suites refuses the
+            # peer's suites; one that refuses every 1.2 hello says nothing here.
+            return None
         # handshake_failure / insufficient_security answer "no suite in common";
         # protocol_version means TLS 1.2 itself, which says nothing on ciphers.
         return False if probe.alert in ("handshake_failure", "insufficient_security") else None
+
+    @property
+    def large_hello_outcome(self) -> str | None:
+        """How the large hello failed, when that tells: it went out, and another
+        hello of the matrix was answered (a ServerHello or an alert), so the
+        server answers hellos and this one's size is what differs."""
+        probe = self.large_hello
+        if probe is None or not probe.sent:
+            return None
+        answered = any(p.outcome in ("ok", "tls_alert") for p in self.probes if p is not probe)
+        return probe.outcome if answered or probe.outcome == "ok" else None
 
     @property
     def accepted(self) -> list[str]:

@@ -580,7 +580,9 @@ class _Walker:
             if sent is not None and sent.reply is None and self._refused():
                 await self._confirm_quit(sent)
             return
-        if self.conn.state in (ClientState.CLOSED, ClientState.ERROR):
+        if self.conn.state in (ClientState.CLOSED, ClientState.ERROR) or self.conn.waiting:
+            # Over, broken, or a reply still due (the last command's reply never
+            # came: a reset, garbage, a timeout): QUIT would not be read as QUIT.
             return
         try:
             data = self.conn.send(Command(Verb.QUIT))

@@ -149,9 +149,10 @@ async def _finish(
     try:
         if slot.failure is not None or stream is None:
             probe.outcome, probe.detail = slot.failure or ("skipped", "no connection")
-            return probe
+            return probe  # never sent (probe.sent): nothing said about the hello
         local = Deadline(max(0.0, min(seconds - slot.active, deadline.remaining())))
         try:
+            probe.sent = True
             await stream.send(hello, local, "ClientHello")
             parser = HelloParser()
             result: ServerHelloResult | None = None

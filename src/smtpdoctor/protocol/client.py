@@ -357,14 +357,22 @@ class ClientConnection:
     def receive_data(self, data: bytes) -> None:
         """Bytes from the peer; ``b""`` means the peer closed its side."""
         if data:
-            self._parser.feed(data)
+            try:
+                self._parser.feed(data)
+            except RemoteProtocolError:
+                self._state = ClientState.ERROR  # not SMTP: nothing after it can be read
+                raise
         else:
             self._eof = True
 
     def next_event(self) -> Reply | NeedData | Closed:
         if self._state is ClientState.ERROR:
             raise LocalProtocolError("the connection is unusable after a protocol error")
-        reply = self._parser.next_reply()
+        try:
+            reply = self._parser.next_reply()
+        except RemoteProtocolError:
+            self._state = ClientState.ERROR  # not SMTP: nothing after it can be read
+            raise
         if reply is None:
             if self._eof:
                 mid = self._parser.in_reply

@@ -37,6 +37,7 @@ HOW = {
     Outcome.CLOSED: "closed the connection without a reply",
     Outcome.TIMEOUT: "stopped answering until the deadline",
     Outcome.PROTOCOL_ERROR: "sent something that is not SMTP",
+    Outcome.TLS_ALERT: "ended the session with a TLS error",
 }
 
 # The stages a walk can fail at after the connection and outside the TLS
@@ -97,6 +98,21 @@ def _connect() -> list[FindingSpec]:
             retry_helps=False,
             example={"seconds": 45.0},
             source="RFC 5321 §4.5.3.2.1",
+        ),
+        FindingSpec(
+            "ehlo.helo_fallback",
+            _S.INFO,
+            _C.OTHER,
+            Stage.EHLO,
+            title="EHLO was refused and HELO accepted: the server speaks SMTP, not ESMTP.",
+            message="The server refused EHLO ({code}) and accepted HELO, as RFC 5321 §4.1.4 "
+            "lets a client fall back: it speaks plain SMTP, so it offers no extension (no "
+            "STARTTLS, SIZE, PIPELINING or 8BITMIME), and the EHLO refusal is no fault of its "
+            "own.",
+            permanence=_NONE,
+            retry_helps=False,
+            example={"code": 502},
+            source="RFC 5321 §4.1.4",
         ),
         FindingSpec(
             "greeting.implicit_tls",
@@ -200,6 +216,43 @@ def _handshake() -> list[FindingSpec]:
             **{**common, "category": _C.OTHER, "permanence": _NONE},
         ),
     ]
+    out.append(
+        FindingSpec(
+            "tls.handshake.alert_after",
+            title="The TLS handshake seemed complete, then the server sent a TLS alert.",
+            message="The TLS handshake seemed complete, then the server sent alert {tls_alert} "
+            "{where}: a TLS 1.3 server judges the client's certificate only after the client "
+            "has finished its side of the handshake, so this is the handshake failing late"
+            "{hint}.",
+            example={
+                "tls_alert": "certificate_required",
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "where": "after EHLO",
+                "hint": ": the server requires a client certificate (mutual TLS), which "
+                "senders on the internet do not present",
+            },
+            source="RFC 8446 §4.4.2.4, §6.2",
+            **common,
+        )
+    )
+    out.append(
+        FindingSpec(
+            "tls.starttls.plaintext_reply",
+            title="After accepting STARTTLS the server answered the ClientHello in plaintext SMTP.",
+            message="The server accepted STARTTLS ('220 Ready to start TLS') and then answered "
+            "the TLS ClientHello in plaintext SMTP ('{greeting}'), not TLS: no TLS layer "
+            "stands behind its 220 (TLS broken or switched off after the STARTTLS reply, or a "
+            "proxy in front that does not pass TLS through). Senders that try STARTTLS fail "
+            "this session.",
+            example={
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "protocol_error",
+                "greeting": "454 TLS not available due to local problem",
+            },
+            **common,
+        )
+    )
     for outcome in _ENDINGS:
         if outcome is Outcome.TLS_ALERT:
             continue
@@ -262,6 +315,41 @@ def _endings() -> list[FindingSpec]:
                 "detail": "the server sent '550 go away' after the EHLO reply, before STARTTLS "
                 "was sent",
             },
+        ),
+        FindingSpec(
+            "session.reply_format",
+            _S.INFO,
+            _C.OTHER,
+            None,
+            title="The server's replies break RFC 5321's reply format in ways a lenient "
+            "client tolerates.",
+            message="The server's replies break RFC 5321's format ({what}), first {where}. "
+            "smtpdoctor, Postfix and Exim read them anyway; a strict SMTP client library may "
+            "not.",
+            permanence=_NONE,
+            retry_helps=False,
+            source="RFC 5321 §2.3.8, §4.5.3.1.5",
+            example={
+                "what": "bare LF line ending (RFC 5321 §2.3.8 requires CRLF)",
+                "where": "after EHLO",
+            },
+        ),
+        FindingSpec(
+            "session.pipelining_stall",
+            _S.WARNING,
+            _C.OTHER,
+            None,
+            title="The server answered the first commands of a pipelined batch, then nothing.",
+            message="{command} went out in one write with {answered} (the server advertises "
+            "PIPELINING); the server answered {answered} and then nothing more. A server or a "
+            "middlebox that loses the commands after the first of a pipelined write stalls "
+            "exactly like this, and so will every sender that pipelines (Postfix, Exim); a "
+            "deliberately slow {verb} check (a tarpit) looks the same. If the server itself is "
+            "fine, stop advertising PIPELINING, or take the inspecting middlebox out of the path.",
+            permanence=_NONE,
+            retry_helps=False,
+            source="RFC 2920 §3.1",
+            example={"command": "RCPT TO", "answered": "MAIL FROM", "verb": "RCPT"},
         ),
         FindingSpec(
             "{stage}.dropped.{outcome}",
