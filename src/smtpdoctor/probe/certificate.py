@@ -2,10 +2,10 @@
 
 The facts and the judging are :func:`smtpdoctor.evidence.certificate.analyze_chain`;
 this module reads the trust anchors (the system bundle and ``--tls-ca`` files).
-:func:`warm_up` does the reading, and the import of the ``cryptography``
-primitives a trusted chain's check needs, ahead of time (a diagnosis runs it
-in a thread while its walk waits on the network); :func:`warm_up_full`
-imports the x509 layer every other chain needs, once :func:`settles` says so.
+:func:`settles` checks a chain on the DER route as soon as the handshake has
+it (a diagnosis runs it in a thread while its walk goes on), and
+:func:`warm_up_full` imports the x509 layer every other chain needs, once
+:func:`settles` says so.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ __all__ = [
     "check_ca_file",
     "read_ca_file",
     "settles",
-    "warm_up",
     "warm_up_full",
 ]
 
@@ -67,13 +66,6 @@ def _system_anchors() -> Anchors:
 def _anchors(ca_files: Sequence[Path]) -> Anchors:
     """The system's roots and the ``--tls-ca`` files'."""
     return _system_anchors().with_certs(_load_extra(ca_files))
-
-
-def warm_up() -> None:
-    """Import what the check of a trusted chain needs, ahead of time."""
-    from smtpdoctor.evidence.certfast import warm_up as primitives
-
-    primitives()
 
 
 def warm_up_full() -> None:
