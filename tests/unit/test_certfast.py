@@ -498,3 +498,79 @@ def test_non_canonical_der_is_left_to_cryptography(keys: dict[str, Key], system:
     assert judge([der], ["mx.example.test"], in_order(given.ders, system.ders), now=NOW) is None
     with pytest.raises(ValueError, match="InvalidLength"):
         analyze_chain([der], ["mx.example.test"], system.with_certs(roots), NOW)
+
+
+def _rsa_cryptography(key: rsa.RSAPublicKey, signature: bytes, message: bytes, digest: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    hashed = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+    try:
+        key.verify(signature, message, padding.PKCS1v15(), hashed[digest])
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _raw_rsa(key: rsa.RSAPrivateKey, encoded: bytes) -> bytes:
+    """``encoded`` (an encoded message of the modulus's length) signed as it stands."""
+    numbers = key.private_numbers()
+    n = numbers.public_numbers.n
+    size = (n.bit_length() + 7) // 8
+    return pow(int.from_bytes(encoded, "big"), numbers.d, n).to_bytes(size, "big")
+
+
+@pytest.mark.parametrize("name", ["rsa", "rsa3072"])
+@pytest.mark.parametrize("digest", ["sha256", "sha384", "sha512"])
+def test_rsa_signatures_are_judged_as_cryptography_judges_them(
+    name: str, digest: str, keys: dict[str, Key]
+) -> None:
+    """The DER route's own PKCS #1 v1.5 check against OpenSSL's (through
+    cryptography): good signatures, damaged ones, and encoded messages a lax
+    parser would accept (DigestInfo without NULL parameters, short padding,
+    garbage after the digest), each signed with the private key."""
+    import hashlib
+
+    from smtpdoctor.evidence.certfast import _DIGEST_INFO, _rsa_verifies, _RsaKey
+
+    private = keys[name]
+    assert isinstance(private, rsa.RSAPrivateKey)
+    public = private.public_key()
+    numbers = public.public_numbers()
+    ours = _RsaKey(numbers.n, numbers.e)
+    size = (numbers.n.bit_length() + 7) // 8
+    message = b"a TBSCertificate stands here"
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    algorithm = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+    good = private.sign(message, padding.PKCS1v15(), algorithm[digest])
+    value = hashlib.new(digest, message).digest()
+    info = _DIGEST_INFO[digest] + value
+    no_null = info[:1] + bytes([info[1] - 2]) + info[2:3] + bytes([info[3] - 2]) + info[4:15]
+    no_null += info[17:]  # the AlgorithmIdentifier's NULL left out
+
+    def encoded(body: bytes, ff: int | None = None) -> bytes:
+        pad = size - len(body) - 3 if ff is None else ff
+        return (b"\x00\x01" + b"\xff" * pad + b"\x00" + body).rjust(size, b"\x00")[:size]
+
+    flipped = bytearray(good)
+    flipped[size // 2] ^= 1
+    candidates = {
+        "good": good,
+        "flipped": bytes(flipped),
+        "short": good[1:],
+        "long": b"\x00" + good,
+        "over the modulus": (int.from_bytes(good, "big") + numbers.n).to_bytes(size + 1, "big"),
+        "other message": private.sign(b"another", padding.PKCS1v15(), algorithm[digest]),
+        "no NULL": _raw_rsa(private, encoded(no_null)),
+        "trailing": _raw_rsa(private, encoded(info + b"\x00", size - len(info) - 4)),
+        "type 2": _raw_rsa(private, b"\x00\x02" + encoded(info)[2:]),
+        "zero": bytes(size),
+        "the modulus": numbers.n.to_bytes(size, "big"),
+    }
+    candidates["own encoding"] = _raw_rsa(private, encoded(info))
+    for what, signature in candidates.items():
+        expected = _rsa_cryptography(public, signature, message, digest)
+        assert _rsa_verifies(ours, signature, message, digest) is expected, what
+    assert _rsa_verifies(ours, good, message, digest)
+    assert _rsa_verifies(ours, candidates["own encoding"], message, digest)

@@ -7,8 +7,7 @@ import ipaddress
 import os
 import sys
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.cli.common import (
     add_format_option,
@@ -30,6 +29,9 @@ from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.target import parse_target, send_early_dns
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__ = ["register", "run"]
 
 
@@ -50,6 +52,14 @@ _EXAMPLES = """\
   smtpdoctor diagnose mx.example.com --require-tls 1.2 --timeout 1m
   smtpdoctor diagnose mx.example.com --send --size 5000000 --to someone@example.com
 """
+
+
+def _path(text: str) -> Path:
+    """An option's file (--auth-file, --html) as a Path: pathlib is imported when
+    one is given, not at every start (~2.5 ms; --tls-ca stays as typed)."""
+    from pathlib import Path
+
+    return Path(text)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -97,7 +107,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--tls-ca",
         action="append",
         default=[],
-        type=Path,
         metavar="FILE",
         help="extra trusted CA certificates (PEM), repeatable",
     )
@@ -130,7 +139,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--auth-file",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="read the AUTH password from FILE's first line (with --auth USER)",
     )
@@ -170,7 +179,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--html",
         metavar="FILE",
-        type=Path,
+        type=_path,
         help="also write the diagnosis as one self-contained HTML page (waterfall, TLS, fixes)",
     )
     p.set_defaults(func=run)
@@ -255,11 +264,11 @@ def _check_ranges(args: argparse.Namespace) -> None:
 
 def _check_tls_ca_and_source(args: argparse.Namespace) -> None:
     if args.tls_ca:
-        from smtpdoctor.probe.certificate import check_ca_file
+        from smtpdoctor.probe.certificate import check_ca_file, shown
 
         for ca in args.tls_ca:
-            if not ca.exists():
-                fail(f"--tls-ca {ca}: no such file")
+            if not os.path.exists(ca):
+                fail(f"--tls-ca {shown(ca)}: no such file")
             try:
                 check_ca_file(ca)
             except ValueError as exc:
@@ -369,7 +378,7 @@ def write_html(path: Path, doc: dict[str, Any]) -> None:
 
 
 def _check_html(path: Path | None) -> None:
-    if path is not None and (path.is_dir() or not (path.parent or Path(".")).is_dir()):
+    if path is not None and (path.is_dir() or not path.parent.is_dir()):
         fail(f"--html {path}: not a file in an existing directory")
 
 

@@ -430,6 +430,9 @@ def main() -> int:
     status = try_warm()
     if status is not None:
         os._exit(status)  # nothing of this process needs tearing down
+    import gc
+
+    gc.disable()  # during the imports too, as python -m smtpdoctor: see cli.main._collect_from_here
     from smtpdoctor.cli.main import main as cold
 
     return cold()

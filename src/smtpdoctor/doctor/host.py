@@ -31,7 +31,7 @@ from smtpdoctor.model import Finding, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tls import probe_context
-from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up, warm_up_full
+from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up_full
 from smtpdoctor.probe.session import SessionOptions, walk
 from smtpdoctor.probe.tls import early_matrix, tls_matrix
 
@@ -251,31 +251,26 @@ _WARMING: list[threading.Thread] = []
 
 def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
     """In a thread, while the walks wait on the network: import the modules
-    ``first`` (a name's DNS engine and rules), then the ``cryptography``
-    primitives and the trust anchors, so neither the DNS lookups nor the
-    certificate check wait for them and the walks are not held up by them.
-    The future returned is done once ``first`` is imported (None: nothing to
-    wait for)."""
+    ``first`` (a name's DNS engine and rules), so the DNS lookups do not wait
+    for them and the walks are not held up by them. The future returned is
+    done once they are imported (None: nothing to wait for). (A trusted RSA
+    chain's check needs no ``cryptography``; any other chain's imports start
+    in :func:`_precheck`, once the handshake shows the chain.)"""
     wanted = [m for m in first if m not in sys.modules]
-    crypto = "cryptography.hazmat.primitives.asymmetric.padding" not in sys.modules
-    if not wanted and not crypto:
-        return None  # warmed already (a process that diagnoses again)
+    if not wanted:
+        return None  # nothing to import (an address), or warmed already
     loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] | None = loop.create_future() if wanted else None
+    ready: asyncio.Future[None] = loop.create_future()
     interval = sys.getswitchinterval()
 
     def run() -> None:
         # Only time is at stake: whatever fails here fails again, and is
-        # reported, where the module is used or the certificate analysed.
+        # reported, where the module is used.
         with contextlib.suppress(Exception):
             for name in wanted:
                 importlib.import_module(name)
-        if ready is not None:
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
-                loop.call_soon_threadsafe(_settle, ready)
-        if crypto:
-            with contextlib.suppress(Exception):
-                warm_up()
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+            loop.call_soon_threadsafe(_settle, ready)
         sys.setswitchinterval(interval)
 
     # The event loop gets the GIL back within 0.5 ms of a reply, not the

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smtpdoctor.diagnosis.session_rules import Policy
 
@@ -16,6 +16,9 @@ from smtpdoctor.diagnosis.session_rules import Policy
 from smtpdoctor.doctor.target import _is_ip, parse_target
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.model import Stage
+
+if TYPE_CHECKING:
+    from smtpdoctor.probe.certificate import StrPath
 
 __all__ = ["DiagnoseOptions", "_is_ip", "_literal", "local_fqdn", "parse_target"]
 
@@ -32,7 +35,7 @@ class DiagnoseOptions:
     send: bool = False
     size: int | None = None
     timeout: float = 30.0
-    tls_ca: tuple[Path, ...] = ()
+    tls_ca: tuple[StrPath, ...] = ()
     policy: Policy = field(default_factory=Policy)
     source_ip: str | None = None
     auth: tuple[str, str] | None = None

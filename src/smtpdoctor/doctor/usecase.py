@@ -55,8 +55,8 @@ async def _diagnose(
         # The replies to what the CLI asked early may name addresses (the MX
         # answer's glue, a host's A/AAAA): walk them before dnspython loads.
         follow = asyncio.ensure_future(_early_addresses(host, opts, deadline, early))
-        # dnspython and the DNS rules (for a name), then cryptography, are
-        # imported in a thread, so the walks under way are not held up.
+        # dnspython and the DNS rules (for a name) are imported in a thread,
+        # so the walks under way are not held up.
         ready = _warm_up(() if _is_ip(host) else _DNS_MODULES)
         if ready is not None:
             await ready

@@ -1,14 +1,18 @@
 """The certificate check for a chain that is trusted, read without ``cryptography``'s x509 layer.
 
 Why: that layer costs ~35 ms to import, more than the rest of a loopback
-diagnosis; its primitives (RSA and ECDSA verification) cost ~8 ms.
+diagnosis; even its primitives cost ~15 ms of a cold start (the Rust bindings).
 :func:`judge` reads the chain with :mod:`smtpdoctor.evidence.certparse`, walks it
 to a trust anchor by the rules of ``cryptography``'s server verifier (its
 web PKI profile: the extension, algorithm, key size and validity checks of
-``PolicyBuilder().build_server_verifier``), and verifies each signature with
-the primitives. It answers only when the chain is trusted and it can read
-every certificate, anchor and extension involved, so every answer it gives
-is the one :func:`smtpdoctor.evidence.certificate.analyze_chain` gives;
+``PolicyBuilder().build_server_verifier``), and verifies each signature: an
+RSA one (PKCS #1 v1.5, most chains) here, with ``pow`` and :mod:`hashlib`,
+by comparing the whole encoded message with the one expected (RFC 8017
+§8.2.2: no parsing of what the key recovers, so nothing a lax parser would
+let through), and an ECDSA one with ``cryptography``'s primitives. It
+answers only when the chain is trusted and it can read every certificate,
+anchor and extension involved, so every answer it gives is the one
+:func:`smtpdoctor.evidence.certificate.analyze_chain` gives;
 otherwise (untrusted, self-issued leaf, more than one candidate issuer, an
 extension or algorithm it does not read) it returns None and the caller
 takes that route. ``tests/unit/test_certfast.py`` compares the two.
@@ -26,9 +30,8 @@ from smtpdoctor.evidence.certificate import CertificateInfo, hostname_matches
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-__all__ = ["Settled", "in_order", "info", "judge", "settle", "warm_up"]
+__all__ = ["Settled", "in_order", "info", "judge", "settle"]
 
 # AlgorithmIdentifier DER the server verifier permits (CA/B 7.1.3), as read here.
 _RSA_KEY = bytes.fromhex("300d06092a864886f70d0101010500")
@@ -45,8 +48,19 @@ _SIGNATURES = {  # DER -> (hash, signer), as CertificateInfo names them
     bytes.fromhex("300a06082a8648ce3d040303"): ("sha384", "ECDSA"),
     bytes.fromhex("300a06082a8648ce3d040304"): ("sha512", "ECDSA"),
 }
+# DigestInfo's DER before the digest (RFC 8017 §9.2 note 1; parameters NULL,
+# the one encoding OpenSSL's RSA_verify compares against).
+_DIGEST_INFO = {
+    "sha256": bytes.fromhex("3031300d060960864801650304020105000420"),
+    "sha384": bytes.fromhex("3041300d060960864801650304020205000430"),
+    "sha512": bytes.fromhex("3051300d060960864801650304020305000440"),
+}
 _SERVER_AUTH, _ANY_PURPOSE = "1.3.6.1.5.5.7.3.1", "2.5.29.37.0"
 _MIN_RSA_BITS = 2048
+# Keys verified here; any other (even modulus or exponent, a huge exponent or
+# modulus, which OpenSSL treats apart) declines, and cryptography decides.
+_MAX_RSA_BITS = 8192
+_MAX_RSA_EXPONENT = 1 << 32
 _MAX_CHAIN = 4
 _MARGIN = timedelta(seconds=1)  # the verifier's clock has whole seconds
 
@@ -75,11 +89,13 @@ class _Untrusted(Exception):
     """Not settled here: the caller takes ``cryptography``'s route."""
 
 
-def warm_up() -> None:
-    """Import the primitives :func:`judge` verifies signatures with."""
-    # RSA's: most chains are. EC's load at the first EC key (~1.5 ms more).
-    from cryptography.hazmat.primitives import hashes  # noqa: F401
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: F401
+class _RsaKey:
+    """An RSA public key in the range verified here (``key_size`` as cryptography's)."""
+
+    __slots__ = ("e", "key_size", "n")
+
+    def __init__(self, n: int, e: int) -> None:
+        self.n, self.e, self.key_size = n, e, n.bit_length()
 
 
 class Settled:
@@ -272,41 +288,62 @@ def _issues(issuer: cp.Cert, child: cp.Cert, depth: int, moment: datetime) -> No
     if child.signature_algorithm not in _SIGNATURES:
         raise _Untrusted
     digest, signer = _SIGNATURES[child.signature_algorithm]
+    key = _public_key(issuer)
+    if isinstance(key, _RsaKey):
+        if signer != "RSA" or not _rsa_verifies(key, child.signature, child.tbs, digest):
+            raise _Untrusted
+        return
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec
 
     hashed: hashes.HashAlgorithm = {
         "sha256": hashes.SHA256(),
         "sha384": hashes.SHA384(),
         "sha512": hashes.SHA512(),
     }[digest]
-    key = _public_key(issuer)
+    if signer != "ECDSA":
+        raise _Untrusted
     try:
-        if isinstance(key, rsa.RSAPublicKey):
-            if signer != "RSA":
-                raise _Untrusted
-            key.verify(child.signature, child.tbs, padding.PKCS1v15(), hashed)
-        else:
-            from cryptography.hazmat.primitives.asymmetric import ec
-
-            if signer != "ECDSA":
-                raise _Untrusted
-            key.verify(child.signature, child.tbs, ec.ECDSA(hashed))
+        key.verify(child.signature, child.tbs, ec.ECDSA(hashed))
     except InvalidSignature:
         raise _Untrusted from None
 
 
-def _public_key(cert: cp.Cert) -> RSAPublicKey | EllipticCurvePublicKey:
-    """The key as ``cryptography`` loads it: RSA of 2048 bits or more, or EC on a
-    permitted curve (uncompressed point); anything else is not settled here."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
+def _rsa_verifies(key: _RsaKey, signature: bytes, message: bytes, digest: str) -> bool:
+    """RSASSA-PKCS1-v1_5-VERIFY (RFC 8017 §8.2.2): the signature, exactly the
+    modulus's length and below it, raised to ``e`` is the one encoded message
+    the digest of ``message`` gives (§9.2), byte for byte."""
+    size = (key.key_size + 7) // 8
+    if len(signature) != size:
+        return False  # OpenSSL's RSA_verify refuses any other length too
+    s = int.from_bytes(signature, "big")
+    if s >= key.n:
+        return False
+    info = _DIGEST_INFO[digest] + hashlib.new(digest, message).digest()
+    padding = size - len(info) - 3
+    if padding < 8:
+        return False
+    expected = b"\x00\x01" + b"\xff" * padding + b"\x00" + info
+    return pow(s, key.e, key.n).to_bytes(size, "big") == expected
 
+
+def _public_key(cert: cp.Cert) -> _RsaKey | EllipticCurvePublicKey:
+    """The key as ``cryptography`` loads it: RSA of 2048 bits or more (in the
+    range verified here), or EC on a permitted curve (uncompressed point);
+    anything else is not settled here."""
     try:
         if cert.spki_algorithm == _RSA_KEY:
             n, e = cp.rsa_key(cert.spki)
-            if n.bit_length() >= _MIN_RSA_BITS:
-                return rsa.RSAPublicNumbers(e, n).public_key()
+            # cryptography refuses an even e, or e < 3 or >= n; the rest is this
+            # module's range.
+            if (
+                _MIN_RSA_BITS <= n.bit_length() <= _MAX_RSA_BITS
+                and n & 1
+                and 3 <= e < _MAX_RSA_EXPONENT
+                and e & 1
+            ):
+                return _RsaKey(n, e)
         elif cert.spki_algorithm in _EC_KEYS and cert.spki[:1] == b"\x04":
             from cryptography.hazmat.primitives.asymmetric import ec
 

@@ -2,10 +2,10 @@
 
 The facts and the judging are :func:`smtpdoctor.evidence.certificate.analyze_chain`;
 this module reads the trust anchors (the system bundle and ``--tls-ca`` files).
-:func:`warm_up` does the reading, and the import of the ``cryptography``
-primitives a trusted chain's check needs, ahead of time (a diagnosis runs it
-in a thread while its walk waits on the network); :func:`warm_up_full`
-imports the x509 layer every other chain needs, once :func:`settles` says so.
+:func:`settles` checks a chain on the DER route as soon as the handshake has
+it (a diagnosis runs it in a thread while its walk goes on), and
+:func:`warm_up_full` imports the x509 layer every other chain needs, once
+:func:`settles` says so.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import ssl
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.certificate import (
@@ -34,13 +33,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_CA_FILE",
+    "StrPath",
     "analyze_certificate",
     "check_ca_file",
     "read_ca_file",
     "settles",
-    "warm_up",
+    "shown",
     "warm_up_full",
 ]
+
+# A file named as typed or as a Path: the CLI keeps --tls-ca as typed, so a
+# diagnosis does not import pathlib (~2.5 ms).
+StrPath = str | os.PathLike[str]
 
 # A --tls-ca file is read up to this much, never whole: /dev/zero or a
 # runaway file must not fill memory. The largest system bundles are ~250 KiB.
@@ -53,8 +57,9 @@ _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-
 def _system_bundle() -> bytes:
     paths = [ssl.get_default_verify_paths().cafile, *_SYSTEM_BUNDLES]
     for path in paths:
-        if path and Path(path).is_file():
-            return Path(path).read_bytes()
+        if path and os.path.isfile(path):
+            with open(path, "rb") as fh:
+                return fh.read()
     return b""
 
 
@@ -64,16 +69,9 @@ def _system_anchors() -> Anchors:
     return Anchors(_system_bundle())
 
 
-def _anchors(ca_files: Sequence[Path]) -> Anchors:
+def _anchors(ca_files: Sequence[StrPath]) -> Anchors:
     """The system's roots and the ``--tls-ca`` files'."""
     return _system_anchors().with_certs(_load_extra(ca_files))
-
-
-def warm_up() -> None:
-    """Import what the check of a trusted chain needs, ahead of time."""
-    from smtpdoctor.evidence.certfast import warm_up as primitives
-
-    primitives()
 
 
 def warm_up_full() -> None:
@@ -85,26 +83,34 @@ def warm_up_full() -> None:
     _system_anchors().with_certs(())  # builds the index every copy shares
 
 
-def settles(chain_der: Sequence[bytes], ca_files: Sequence[Path] = ()) -> bool:
+def settles(chain_der: Sequence[bytes], ca_files: Sequence[StrPath] = ()) -> bool:
     """Whether the check of this chain can do without ``cryptography``'s x509 layer."""
-    files = tuple(_file_key(Path(p)) for p in ca_files)
+    files = tuple(_file_key(p) for p in ca_files)
     return bool(chain_der) and _settled(tuple(chain_der), files) is not None
 
 
-def _read_capped(path: Path) -> bytes:
-    if path.is_dir():
-        raise ValueError(f"{path} is a directory, not a PEM file")
+def shown(path: StrPath) -> str:
+    """A file's name as messages show it: as a ``Path`` prints it (``./a//b.pem`` is
+    ``a/b.pem``). pathlib is imported here, for a message, not on every start-up."""
+    from pathlib import PurePath
+
+    return str(PurePath(path))
+
+
+def _read_capped(path: StrPath) -> bytes:
+    if os.path.isdir(path):
+        raise ValueError(f"{shown(path)} is a directory, not a PEM file")
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             data = fh.read(MAX_CA_FILE + 1)
     except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ValueError(f"cannot read {shown(path)}: {exc.strerror or exc}") from None
     if len(data) > MAX_CA_FILE:
-        raise ValueError(f"{path} is larger than {MAX_CA_FILE // (1024 * 1024)} MiB")
+        raise ValueError(f"{shown(path)} is larger than {MAX_CA_FILE // (1024 * 1024)} MiB")
     return data
 
 
-def check_ca_file(path: Path) -> None:
+def check_ca_file(path: StrPath) -> None:
     """Refuse what :func:`read_ca_file` refuses, in its words, before a diagnosis.
 
     A file whose every block has a certificate's DER outline passes without
@@ -117,20 +123,20 @@ def check_ca_file(path: Path) -> None:
     read_ca_file(path)
 
 
-def read_ca_file(path: Path) -> list[x509.Certificate]:
+def read_ca_file(path: StrPath) -> list[x509.Certificate]:
     """The certificates of a PEM file, read with a cap; ValueError says what is wrong."""
     data = _read_capped(path)
     certs = load_pem_bundle(data)
     if not certs:
-        raise ValueError(f"{path} holds no PEM certificate that parses")
+        raise ValueError(f"{shown(path)} holds no PEM certificate that parses")
     return certs
 
 
-def _load_extra(ca_files: Sequence[Path]) -> list[x509.Certificate]:
+def _load_extra(ca_files: Sequence[StrPath]) -> list[x509.Certificate]:
     certs: list[x509.Certificate] = []
     for path in ca_files:
         try:
-            certs.extend(read_ca_file(Path(path)))
+            certs.extend(read_ca_file(path))
         except ValueError:
             continue  # the CLI refuses such a file before the probe starts
     return certs
@@ -139,13 +145,13 @@ def _load_extra(ca_files: Sequence[Path]) -> list[x509.Certificate]:
 def analyze_certificate(
     chain_der: Sequence[bytes],
     names: Sequence[str],
-    ca_files: Sequence[Path] = (),
+    ca_files: Sequence[StrPath] = (),
     now: datetime | None = None,
 ) -> CertificateInfo | None:
     """Facts about the leaf and its chain; None if the server sent no certificate."""
     if not chain_der:
         return None
-    files = tuple(_file_key(Path(p)) for p in ca_files)
+    files = tuple(_file_key(p) for p in ca_files)
     judged = _judged(tuple(chain_der), tuple(names), files)
     # The judging is cached (a monitor sees the same chain every few minutes, and
     # building the trust store was a third of a probe's CPU); the dates are not.
@@ -161,13 +167,13 @@ def analyze_certificate(
     )
 
 
-def _file_key(path: Path) -> tuple[str, int, int]:
+def _file_key(path: StrPath) -> tuple[str, int, int]:
     """A --tls-ca file as a cache key: a file changed on disk is read again."""
     try:
         st = os.stat(path)
     except OSError:
-        return str(path), -1, -1
-    return str(path), st.st_mtime_ns, st.st_size
+        return os.fspath(path), -1, -1
+    return os.fspath(path), st.st_mtime_ns, st.st_size
 
 
 @functools.lru_cache(maxsize=2048)
@@ -180,7 +186,7 @@ def _judged(
     if settled is not None:
         return certfast.info(settled, names)
     # Not a chain the DER route settles: cryptography's answer.
-    info = analyze_chain(chain_der, names, _anchors([Path(f[0]) for f in files]))
+    info = analyze_chain(chain_der, names, _anchors([f[0] for f in files]))
     assert info is not None  # chain_der is not empty
     return info
 
@@ -205,7 +211,7 @@ def _given_anchors(files: tuple[tuple[str, int, int], ...]) -> Anchors:
     pem = []
     for path, _, _ in files:
         try:
-            pem.append(_read_capped(Path(path)))
+            pem.append(_read_capped(path))
         except ValueError:
             continue  # as _load_extra: the CLI refuses such a file first
     return Anchors(b"\n".join(pem))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import dns.asyncresolver
@@ -45,7 +44,7 @@ from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
 from smtpdoctor.net.stream import Connector, Stream
-from smtpdoctor.probe.certificate import analyze_certificate
+from smtpdoctor.probe.certificate import StrPath, analyze_certificate
 from smtpdoctor.probe.dns import resolve_host
 from smtpdoctor.probe.dnsquery import DeadlineLike
 
@@ -111,7 +110,7 @@ async def fetch_mta_sts_policy(
     *,
     resolver: dns.asyncresolver.Resolver,
     deadline: DeadlineLike,
-    ca_files: Sequence[Path | str] = (),
+    ca_files: Sequence[StrPath] = (),
     port: int = 443,
     host_override: str | None = None,
     connector: Connector | None = None,
@@ -189,7 +188,7 @@ async def _exchange(
     host: str,
     port: int,
     dl: Deadline,
-    ca_files: Sequence[Path | str],
+    ca_files: Sequence[StrPath],
     result: ResultMaker,
 ) -> MtaStsPolicyResult:
     try:
@@ -203,7 +202,7 @@ async def _exchange(
             tls_problems=(TlsProblem.HANDSHAKE,),
         )
     try:
-        cert = analyze_certificate(session.chain_der, [host], [Path(p) for p in ca_files])
+        cert = analyze_certificate(session.chain_der, [host], ca_files)
     except ValueError as exc:  # a certificate cryptography cannot parse
         tls = judge_tls(session.version, None, host, f"the certificate cannot be parsed: {exc}")
     else:

@@ -1,0 +1,45 @@
+"""What a cold ``diagnose`` of one address loads: the start-up cuts of issue 17 kept.
+
+A trusted RSA chain is checked without ``cryptography`` (its Rust bindings
+alone cost ~15 ms of a cold start) and ``--tls-ca`` is read without pathlib;
+a module that comes back on this path shows up here, not only as a slower
+benchmark. Run in a fresh interpreter, as a user's command is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from support.cli import diagnose_argv
+
+# Printed after the diagnosis, on stderr: which of these the process loaded.
+PROBE = """\
+import sys
+from smtpdoctor.cli.main import main
+status = main(sys.argv[1:])
+watched = ("cryptography", "pathlib", "dns", "rich", "smtpdoctor.knowledge.patterns")
+loaded = sorted({m.split(".")[0] if m.startswith(("cryptography", "dns.")) else m
+                 for m in sys.modules if m.startswith(watched)})
+sys.stderr.write("LOADED " + ",".join(loaded) + "\\n")
+"""
+
+
+def test_an_address_with_a_trusted_rsa_chain_loads_no_cryptography_or_pathlib(lab):
+    argv = diagnose_argv("healthy", server=lab, timeout=8)
+    env = dict(os.environ, SMTPDOCTOR_COLD="1")
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    cert = doc["hosts"][0]["tls"]["certificate"]
+    assert (cert["trusted"], cert["key"]["type"], cert["signature_algorithm"]) == (
+        True,
+        "RSA",
+        "sha256-RSA",
+    )
+    loaded = proc.stderr.rsplit("LOADED ", 1)[1].strip()
+    assert loaded == "", loaded
