@@ -16,6 +16,7 @@ setup(
                 "src/smtpdoctor/logs/_scan_state.c",
                 "src/smtpdoctor/logs/_scan_markers.c",
                 "src/smtpdoctor/logs/_scan_tables.c",
+                "src/smtpdoctor/logs/_scan_rare.c",
             ],
             depends=["src/smtpdoctor/logs/_scan.h"],
             optional=True,

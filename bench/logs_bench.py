@@ -547,7 +547,7 @@ run: it writes the stored regex programs beside the bytecode (`cli/regexstore.py
 which `logs` now uses as `explain` does), and warms the page cache.
 
 How it works: the per-line work of the Postfix reader is a C extension, one module
-from four files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
+from five files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
 Per block: one pass finds the starts of the rare lines (`_scan_markers.c`: each
 marker's rarest byte pair compared 32 offsets at a time, the marker only where a pair
 matches); one pass finds the status lines exactly as the regex does (their `: to=<`

@@ -1,7 +1,7 @@
 """The compiled engine of the Postfix scanner, when it is built.
 
-``_scan`` is a C extension (``_scan.c``, ``_scan_markers.c``, ``_scan_state.c``,
-``_scan_tables.c``: one module, compiled at install time when a compiler is
+``_scan`` is a C extension (``_scan.c``, ``_scan_rare.c``, ``_scan_markers.c``,
+``_scan_state.c``, ``_scan_tables.c``: one module, compiled at install time when a compiler is
 there; the install falls back to pure Python otherwise). Its
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
