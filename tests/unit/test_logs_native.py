@@ -459,3 +459,27 @@ def test_merge_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> 
                 into.merge(other)
             results.append((list(into.rows.items()), into.folded))
         assert results[0] == results[1], (cap, mine.rows, other.rows)
+
+
+def test_refined_reason_is_one_object_per_pair() -> None:
+    """A status line's TLS reason refined by its process's OpenSSL reason
+    (postfix_tls._refined, which the engine calls back) is the same Info object
+    for the same pair, so the failure batch counts such lines under one key: its
+    fields are the refinement's, and another pair gives another object."""
+    from smtpdoctor.logs.postfix_tls import _refined
+    from smtpdoctor.logs.reasons import ReasonCache
+    from smtpdoctor.model import Stage
+
+    cache = ReasonCache()
+    vague = cache.info("Cannot start TLS: handshake failure", "status=deferred ")
+    better = cache.info("SSL routines::unsupported protocol")
+    other = cache.info("SSL routines::certificate verify failed")
+    first = _refined(better, vague)
+    assert _refined(better, vague) is first
+    assert (first.category, first.meaning) == (better.category, better.meaning)
+    assert (first.key, first.code, first.permanence) == (vague.key, vague.code, vague.permanence)
+    want = better.stage if better.stage is not Stage.NONE else vague.stage
+    assert first.stage is want
+    second = _refined(other, vague)
+    assert second is not first
+    assert second.category is other.category
