@@ -483,3 +483,58 @@ def test_refined_reason_is_one_object_per_pair() -> None:
     second = _refined(other, vague)
     assert second is not first
     assert second.category is other.category
+
+
+_RECEIVING = [
+    b"lost connection after STARTTLS from unknown[203.0.113.9]",
+    b"timeout after DATA (0 bytes) from mail.example[192.0.2.1]:2525",
+    b"too many errors after RCPT from a(b)c[IPv6:2001:db8::1]",
+    b"lost connection after AUTH-X from [192.0.2.7]:25",
+    b"timeout after END-OF-MESSAGE ( from c[1.2.3.4]",
+    b"timeout after DATA (1 from c[1.2.3.4]",
+    b"lost connection after CONNECT from c[]",
+    b"lost connection after EHLO from c[zz] x[1.1.1.1]",
+    b"lost connection after ehlo from c[1.2.3.4]",
+    b"x lost connection after EHLO from c[1.2.3.4]",
+    b"NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 450 4.7.25 Client host rejected: "
+    b"cannot find your hostname, [192.0.2.1]; from=<a@b> to=<c@d> proto=ESMTP helo=<h>",
+    b"NOQUEUE: milter-reject: END-OF-MESSAGE from c[192.0.2.1]:25: 5.7.1 spam; from=<a>",
+    b"A: reject: header Subject: hi from c[192.0.2.1]; from=<a> to=<b> proto=ESMTP: 5.7.1 no",
+    b"A: reject: body x from c[192.0.2.1]:587;rest",
+    b"reject: headers x from c[1.2.3.4]: y",
+    b"reject: RCPT- from c[1.2.3.4]: y",
+    b"reject: RCPT-x from c[1.2.3.4]: y reject: DATA from d[5.6.7.8]: z",
+    b"reject: MAIL from c[1.2.3.4] from d[5.6.7.8]: z",
+    b"reject: MAIL from c[1.2.3.4]:25x from d[5.6.7.8]:26: z",
+    b"reject: MAIL from c[1.2.3.4]:25:more",
+    b"reject: MAIL from c(x)[1.2.3.4]: y",
+    b"reject: MAIL from unknown[1.2.3.4",
+    b"reject_warning: RCPT from c[1.2.3.4]: 450 x",
+    b"warning: c[1.2.3.4]: SASL LOGIN authentication failed: x",
+]
+
+
+@needs_engine
+def test_receiving_side_lines_read_as_python_reads_them() -> None:
+    """The engine's rejections and session ends (_scan_rare.c: _REJECT, _SESSION_END
+    and client_key written out) read as the regexes do, on shapes made for their
+    corners (ports, word boundaries, a later "reject: " or " from ", IPv6, names with
+    parentheses, no match) and on those shapes cut and spliced at random."""
+    head = b"Nov 28 21:50:53 mx postfix/smtpd[7]: "
+    block = b"".join(head + msg + b"\n" for msg in _RECEIVING)
+    assert _check_rare(block) >= len(_RECEIVING) - 1
+    kinds = native.rare_lines(block, rare_line_starts_python(block))  # type: ignore[misc]
+    assert sum(isinstance(k, tuple) and len(k) == 5 for k in kinds) >= 5
+    assert sum(isinstance(k, tuple) and len(k) == 6 for k in kinds) >= 8
+    rng = random.Random(23)
+    pieces = [*(bytes([c]) for c in b" ()[]:;,<>-_.\t\nAaZ09")]
+    pieces += [b"reject: ", b" from ", b" after ", b"IPv6:", b"reject_warning", b"milter-"]
+    for _ in range(2000):
+        data = bytearray(rng.choice(_RECEIVING))
+        for _ in range(rng.randrange(1, 5)):
+            i = rng.randrange(len(data) + 1)
+            if rng.random() < 0.5:
+                data[i:i] = rng.choice(pieces)
+            else:
+                del data[i : i + rng.randrange(1, 6)]
+        _check_rare(head + bytes(data) + b"\n")

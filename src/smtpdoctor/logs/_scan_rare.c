@@ -195,11 +195,167 @@ static PyObject *tls_in(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t
     return Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_None);
 }
 
+/* -- smtpd's session ends (postfix_inbound._SESSION_END, _CLIENT) -- */
+
+/* A byte that ends a client's name in _CLIENT: \s [ ] ( ) , ; < > */
+static int client_delim(unsigned char c) {
+    return is_space(c) || c == '[' || c == ']' || c == '(' || c == ')' || c == ',' || c == ';' ||
+           c == '<' || c == '>';
+}
+
+static int hex_dot(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+           c == ':' || c == '.';
+}
+
+/* postfix_inbound.client_key(b[s:e]): "host[address]" of the first client named
+ * (_CLIENT.search; "unknown" for an empty name), or None. A new reference. Each
+ * start is tried once and its name runs to the next delimiter: linear. */
+static PyObject *client_key(const char *b, Py_ssize_t s, Py_ssize_t e) {
+    for (Py_ssize_t p = s; p < e; p++) {
+        if (p > s && !client_delim((unsigned char)b[p - 1])) continue;
+        Py_ssize_t q = p;
+        while (q < e && !client_delim((unsigned char)b[q])) q++;
+        if (q >= e || b[q] != '[') continue;
+        Py_ssize_t r = q + 1;
+        if (at(b, e, r, "IPv6:", 5)) r += 5;
+        Py_ssize_t t = r;
+        while (t < e && hex_dot((unsigned char)b[t])) t++;
+        if (t == r || t >= e || b[t] != ']') continue;
+        PyObject *host = q > p ? PyUnicode_DecodeUTF8(b + p, q - p, "replace")
+                               : PyUnicode_FromString("unknown");
+        PyObject *addr = PyUnicode_DecodeASCII(b + q + 1, t - q - 1, "replace"), *key = NULL;
+        if (host != NULL && addr != NULL) key = PyUnicode_FromFormat("%U[%U]", host, addr);
+        Py_XDECREF(host);
+        Py_XDECREF(addr);
+        return key;
+    }
+    return Py_NewRef(Py_None);
+}
+
+static const char *const END_WORDS[3] = {"lost connection", "timeout", "too many errors"};
+
+/* _SESSION_END.match on b[s:e] ("lost connection after STARTTLS from c[a]",
+ * "timeout after DATA (0 bytes) from c[a]:p"): (proc, words, command, peer,
+ * client_key(peer)), or None (no match). A new reference. The regex cannot
+ * backtrack into another match: each part stops at a byte the next must start with. */
+static PyObject *session_end(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ssize_t e) {
+    Py_ssize_t p = s, ws = s, we = -1;
+    for (int w = 0; w < 3 && we < 0; w++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(END_WORDS[w]);
+        if (at(b, e, p, END_WORDS[w], len)) we = p + len;
+    }
+    if (we < 0 || !at(b, e, we, " after ", 7)) return Py_NewRef(Py_None);
+    Py_ssize_t cs = we + 7, ce = cs;
+    if (ce >= e || b[ce] < 'A' || b[ce] > 'Z') return Py_NewRef(Py_None);
+    while (ce < e && ((b[ce] >= 'A' && b[ce] <= 'Z') || b[ce] == '-')) ce++;
+    p = ce;
+    if (at(b, e, p, " (", 2)) {  /* (?: \([^)]*\))? */
+        Py_ssize_t q = p + 2;
+        while (q < e && b[q] != ')') q++;
+        if (q < e) p = q + 1;
+    }
+    if (!at(b, e, p, " from ", 6)) return Py_NewRef(Py_None);
+    Py_ssize_t ps = p + 6, q = ps;
+    while (q < e && !is_space((unsigned char)b[q]) && b[q] != '[' && b[q] != ']') q++;
+    if (q >= e || b[q] != '[') return Py_NewRef(Py_None);
+    Py_ssize_t a = ++q;
+    while (q < e && b[q] != ']' && b[q] != '\n') q++;
+    if (q == a || q >= e || b[q] != ']') return Py_NewRef(Py_None);
+    q++;
+    if (q + 1 < e && b[q] == ':' && b[q + 1] >= '0' && b[q + 1] <= '9') {
+        q += 2;
+        while (q < e && b[q] >= '0' && b[q] <= '9') q++;
+    }
+    PyObject *client = client_key(b, ps, q);
+    if (client == NULL) return NULL;
+    PyObject *res = Py_BuildValue("(y#y#y#y#N)", b + prog, s - prog, b + ws, we - ws, b + cs,
+                                  ce - cs, b + ps, q - ps, client);
+    return res;
+}
+
+/* -- rejections (postfix_inbound._REJECT) -- */
+
+static int word_char(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* \b at i in b[s:e] (a word byte on one side only; outside the span: none). */
+static int boundary(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t i) {
+    int before = i > s && word_char((unsigned char)b[i - 1]);
+    int after = i < e && word_char((unsigned char)b[i]);
+    return before != after;
+}
+
+/* _REJECT's group 1 at q: (header|body|[A-Z][A-Z-]*)\b, the longest that ends on a
+ * boundary (the regex's greedy run, backtracked); its end, or -1. What follows is
+ * a lazy search for " from ": a shorter group gives it no other chance (" from "
+ * cannot start inside the group's bytes), so the longest is the regex's. */
+static Py_ssize_t reject_what(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t q) {
+    if (at(b, e, q, "header", 6) && boundary(b, s, e, q + 6)) return q + 6;
+    if (at(b, e, q, "body", 4) && boundary(b, s, e, q + 4)) return q + 4;
+    if (q >= e || b[q] < 'A' || b[q] > 'Z') return -1;
+    Py_ssize_t k = q + 1;
+    while (k < e && ((b[k] >= 'A' && b[k] <= 'Z') || b[k] == '-')) k++;
+    for (; k > q; k--)
+        if (boundary(b, s, e, k)) return k;
+    return -1;
+}
+
+/* At p: [^\s\[\]]*\[[^\]\n]+\](?::\d+)?[:;] ; the peer's end (before [:;]), or -1.
+ * The port is taken when [:;] follows it, else left to the ":" after "]". */
+static Py_ssize_t reject_peer(const char *b, Py_ssize_t e, Py_ssize_t p) {
+    Py_ssize_t q = p;
+    while (q < e && !is_space((unsigned char)b[q]) && b[q] != '[' && b[q] != ']') q++;
+    if (q >= e || b[q] != '[') return -1;
+    Py_ssize_t a = ++q;
+    while (q < e && b[q] != ']' && b[q] != '\n') q++;
+    if (q == a || q >= e || b[q] != ']') return -1;
+    q++;
+    if (q + 1 < e && b[q] == ':' && b[q + 1] >= '0' && b[q + 1] <= '9') {
+        Py_ssize_t d = q + 2;
+        while (d < e && b[d] >= '0' && b[d] <= '9') d++;
+        if (d < e && (b[d] == ':' || b[d] == ';')) return d;
+    }
+    return q < e && (b[q] == ':' || b[q] == ';') ? q : -1;
+}
+
+/* _REJECT.search on b[s:e] (a line without "reject_warning"): (proc, what, rest,
+ * milter, peer, client_key(peer)); False when it does not match (nothing to count);
+ * a new reference. Each "reject: " is tried in turn, as the search does. */
+static PyObject *rejection(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ssize_t e) {
+    for (Py_ssize_t i = s; i < e;) {
+        const char *hit = memmem(b + i, (size_t)(e - i), "reject: ", 8);
+        if (hit == NULL) break;
+        Py_ssize_t r = hit - b, we = reject_what(b, s, e, r + 8);
+        i = r + 1;
+        if (we < 0) continue;
+        for (Py_ssize_t j = we; j < e;) {  /* [^\n]*? from <peer>[:;] */
+            const char *f = memmem(b + j, (size_t)(e - j), " from ", 6);
+            if (f == NULL) break;
+            Py_ssize_t ps = (f - b) + 6, pe = reject_peer(b, e, ps);
+            j = (f - b) + 1;
+            if (pe < 0) continue;
+            Py_ssize_t rs = pe + 1;
+            if (rs < e && b[rs] == ' ') rs++;
+            const char *m = memmem(b + s, (size_t)(r + 7 - s), "milter-reject", 13);
+            PyObject *client = client_key(b, ps, pe);
+            if (client == NULL) return NULL;
+            return Py_BuildValue("(y#y#y#Oy#N)", b + prog, s - prog, b + r + 8, we - r - 8,
+                                 b + rs, e - rs, m != NULL ? Py_True : Py_False, b + ps, pe - ps,
+                                 client);
+        }
+    }
+    return Py_NewRef(Py_False);
+}
+
 /* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
  * line), False (nothing to count: a status line, an expiry that does not parse),
  * (queue id, reason) of an expiry, (proc, peer, key, library) of an outbound
- * TLS failure, (proc, message, library) of an inbound one, (proc, message,
- * False) of another line of the receiving side (postfix_inbound reads it), or
+ * TLS failure, (proc, message, library) of an inbound one, (proc, words, command,
+ * peer, client) of smtpd's session end, (proc, what, rest, milter, peer, client)
+ * of a rejection, (proc, message, False) of another line
+ * of the receiving side (postfix_inbound reads it), or
  * True: a failed connect (only counted). */
 PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
     (void)self;
@@ -251,6 +407,21 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
                        !has(b, he, le, "certificate verification failed")) {
                 /* The receiving side's line (Python reads it from its message
                  * on), or a line without anything to count. */
+                if (has(b, he, le, "reject: ") && !has(b, he, le, "reject_warning")) {
+                    item = rejection(b, prog, he, le);
+                    if (item == NULL) goto fail;
+                    PyList_SET_ITEM(out, k, item);
+                    continue;
+                }
+                if (!has(b, he, le, "reject: ") && has(b, he, le, " after ")) {
+                    item = session_end(b, prog, he, le);
+                    if (item == NULL) goto fail;
+                    if (item != Py_None) {
+                        PyList_SET_ITEM(out, k, item);
+                        continue;
+                    }
+                    Py_DECREF(item);
+                }
                 if (has(b, he, le, "reject: ") || has(b, he, le, " after ") ||
                     has(b, he, le, "authentication failed")) {
                     item = Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_False);

@@ -27,7 +27,7 @@ typedef struct {
     PyObject *destination, *relay_key, *slow, *refine, *rare, *at, *expiry_info, *inbound;
     PyObject *tls_in, *tls_info, *pop, *pop_oldest;
     PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
-    PyObject *refined;
+    PyObject *refined, *session_end, *reject;
     Py_ssize_t memory, proc_memory;
     struct Batch *batch; /* this call's failures (batch_add), flushed into counts/times */
 } Ctx;
@@ -44,7 +44,7 @@ static int ctx_parse(PyObject *tuple, Ctx *c) {
         &c->refine,      &c->rare,       &c->at,          &c->expiry_info, &c->inbound,
         &c->tls_in,      &c->tls_info,   &c->pop,         &c->pop_oldest,  &c->tls_memo,
         &c->tls_by_proc, &c->handshake_failure, &c->tls_cats, &c->cat_index, &c->tls_out,
-        &c->refined,
+        &c->refined,     &c->session_end, &c->reject,
     };
     const Py_ssize_t count = (Py_ssize_t)(sizeof(slots) / sizeof(slots[0]));
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 2) {
@@ -517,6 +517,14 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
         } else if (PyTuple_GET_SIZE(kind) == 4) {
             if (tls_out(c, kind) < 0) return -1;
             continue;
+        } else if (PyTuple_GET_SIZE(kind) == 5) {  /* smtpd's session end: (proc, words, cmd, peer, client) */
+            r = PyObject_CallFunctionObjArgs(c->session_end, PyTuple_GET_ITEM(kind, 0),
+                                             PyTuple_GET_ITEM(kind, 1), PyTuple_GET_ITEM(kind, 2),
+                                             PyTuple_GET_ITEM(kind, 4), NULL);
+        } else if (PyTuple_GET_SIZE(kind) == 6) {  /* a rejection: (proc, what, rest, milter, peer, client) */
+            r = PyObject_CallFunctionObjArgs(c->reject, PyTuple_GET_ITEM(kind, 1),
+                                             PyTuple_GET_ITEM(kind, 2), PyTuple_GET_ITEM(kind, 3),
+                                             PyTuple_GET_ITEM(kind, 5), NULL);
         } else {
             PyErr_SetString(PyExc_TypeError, "a rare line's kind");
             return -1;

@@ -7,7 +7,8 @@ there; the install falls back to pure Python otherwise). Its
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
 second and per (destination, remote relay) and hands the other status lines
 back parsed; ``rare_starts`` finds where the rare lines start, ``rare_lines``
-reads the expiry, TLS failure and failed-connect lines among them;
+reads the expiry, TLS failure and failed-connect lines among them, and the
+receiving side's rejections and session ends;
 ``line_counts`` counts a block's lines; ``apply_failures`` and ``apply_rare``
 keep the per-line state on the scanner's own dictionaries; ``route_rows``,
 ``prune_rows`` and ``merge_rows`` are the tables' loops. All are None when the
@@ -31,7 +32,9 @@ __all__ = [
     "PruneRows",
     "RareLine",
     "RareLines",
+    "Rejection",
     "RouteRows",
+    "SessionEnd",
     "StatusLines",
     "TlsIn",
     "TlsOut",
@@ -61,11 +64,15 @@ StatusLines = Callable[[bytes], Found]
 # Of a rare line: None (Python reads it), False (nothing to count), True (a
 # failed connect: only counted), an expiry's (queue id, reason), an outbound
 # TLS failure's (process, peer, message with the peer replaced, OpenSSL reason),
-# an inbound one's (process, message, OpenSSL reason), or another line of the
-# receiving side's (process, message, False).
+# an inbound one's (process, message, OpenSSL reason), smtpd's session end's
+# (process, words, command, peer, postfix_inbound.client_key(peer)), a
+# rejection's (process, what, rest, milter, peer, client_key(peer)), or another
+# line of the receiving side's (process, message, False).
 TlsOut = tuple[bytes, bytes | None, bytes, bytes | None]
 TlsIn = tuple[bytes, bytes, bytes | bool | None]
-RareLine = tuple[bytes, bytes] | TlsIn | TlsOut | bool | None
+SessionEnd = tuple[bytes, bytes, bytes, bytes, str | None]
+Rejection = tuple[bytes, bytes, bytes, bool, bytes, str | None]
+RareLine = tuple[bytes, bytes] | TlsIn | TlsOut | SessionEnd | Rejection | bool | None
 RareLines = Callable[[bytes, list[int]], list[RareLine]]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 

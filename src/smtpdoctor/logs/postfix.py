@@ -274,7 +274,7 @@ class PostfixScanner(TlsLines, InboundLines):
             self._rare,
             self.times.at,
             self._expiry_info,
-            self._inbound_line,
+            self._inbound_counted,
             self._tls_in_counted,
             self._tls_info,
             deferrals.pop,
@@ -286,6 +286,8 @@ class PostfixScanner(TlsLines, InboundLines):
             _CAT_INDEX,
             self.agg.tls_out,
             _refined,
+            self._session_end_counted,
+            self._reject_counted,
             _EXPIRY_MEMORY,
             _PROC_MEMORY,
         )
@@ -399,6 +401,8 @@ class PostfixScanner(TlsLines, InboundLines):
                     self.agg.status["other"] += 1
             elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
+            elif len(kind) >= 5:  # a session end or rejection the engine read
+                self._inbound_read(block, rare[ri], kind)
             elif len(kind) == 3:  # the receiving side's line, from its message on
                 proc, msg, library = kind
                 if isinstance(library, bool):
