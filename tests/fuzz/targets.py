@@ -175,6 +175,7 @@ _NATIVE_PARTS = (
     "route_rows",
     "prune_rows",
     "merge_rows",
+    "inbound_add",
 )
 
 

@@ -48,6 +48,7 @@ def _json(
             m.setattr(native, "route_rows", None)
             m.setattr(native, "prune_rows", None)
             m.setattr(native, "merge_rows", None)
+            m.setattr(native, "inbound_add", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -538,3 +539,52 @@ def test_receiving_side_lines_read_as_python_reads_them() -> None:
             else:
                 del data[i : i + rng.randrange(1, 6)]
         _check_rare(head + bytes(data) + b"\n")
+
+
+@needs_engine
+@pytest.mark.parametrize("seed", range(4))
+def test_inbound_table_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Aggregator.add_inbound through the engine (_scan_inbound.c) gives the inbound
+    table, its folds, the example texts per cause and each client's last reason as
+    the Python body does: clients named, unnamed and empty, the table pruned and the
+    reasons bounded with it (small limits), long and unprintable texts, TLS texts
+    whose reason tls_detail shortens."""
+    from smtpdoctor.logs.aggregate import Aggregator, Limits
+    from smtpdoctor.logs.inbound import Cause
+    from smtpdoctor.model import Stage
+
+    rnd = random.Random(seed)
+    clients = [None, "", *(f"c{i}[192.0.2.{i}]" for i in range(30))]
+    texts = [
+        "lost connection after STARTTLS",
+        "reject: RCPT: 554 5.7.1 Relay access denied",
+        "SSL_accept error from c[192.0.2.1]: -1; SSL routines::unsupported protocol",
+        "x" * 400,
+        "bad \x00 byte \u202e",
+        "TLSv1.1 offered; no shared cipher",
+    ]
+    causes, stages = list(Cause), [Stage.STARTTLS, Stage.RCPT_TO, Stage.DATA, Stage.CONNECT]
+    calls = [
+        (rnd.choice(clients), rnd.choice(causes), rnd.choice(stages), rnd.choice(texts))
+        for _ in range(600)
+    ]
+    seen, peers = [], rnd.randrange(1, 5)
+    for engine in (True, False):
+        agg = Aggregator(Limits(tls_peers=peers))
+        with monkeypatch.context() as m:
+            if not engine:
+                m.setattr(native, "inbound_add", None)
+            for client, cause, stage, text in calls:
+                agg.add_inbound(client, cause, stage, text)
+        seen.append(
+            (
+                list(agg.inbound.rows.items()),
+                agg.inbound.folded,
+                agg.inbound_examples,
+                list(agg.inbound_why.items()),
+            )
+        )
+    assert seen[0] == seen[1]
+    assert native.inbound_add is not None
+    with pytest.raises(TypeError):
+        native.inbound_add(Aggregator(), (), "c[1.2.3.4]", Cause.AUTH, Stage.AUTH, "x")

@@ -623,6 +623,9 @@ static PyMethodDef METHODS[] = {
      "(_scan_state.c)."},
     {"apply_rare", scan_apply_rare, METH_VARARGS,
      "apply_rare(context, block, rare, kinds, ri) -> None: the rare lines from rare[ri] on."},
+    {"inbound_add", scan_inbound_add, METH_VARARGS,
+     "inbound_add(agg, parts, client, cause, stage, text) -> None: Aggregator.add_inbound "
+     "(_scan_inbound.c)."},
     {"keep_blocks", keep_blocks, METH_NOARGS,
      "keep_blocks(): large blocks stay in the heap between reads (glibc)."},
     {"line_counts", line_counts, METH_VARARGS,

@@ -35,6 +35,11 @@ PyObject *scan_rare_starts(PyObject *self, PyObject *arg);
 /* The first ": to=<" at or after from in b[0:n], or -1 (memmem's answer). */
 Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from);
 
+/* _scan_inbound.c: Aggregator.add_inbound, and a rejection or session end the
+ * engine read counted (0, or -1 with an exception set). */
+PyObject *scan_inbound_add(PyObject *self, PyObject *args);
+int scan_inbound_kind(PyObject *inb, PyObject *kind);
+
 /* _scan_tables.c: a failure batch added to the destination, relay and TLS tables. */
 PyObject *scan_route_rows(PyObject *self, PyObject *args);
 PyObject *scan_prune_rows(PyObject *self, PyObject *args);

@@ -1,8 +1,8 @@
 """The compiled engine of the Postfix scanner, when it is built.
 
 ``_scan`` is a C extension (``_scan.c``, ``_scan_rare.c``, ``_scan_markers.c``,
-``_scan_state.c``, ``_scan_tables.c``: one module, compiled at install time when a compiler is
-there; the install falls back to pure Python otherwise). Its
+``_scan_state.c``, ``_scan_tables.c``, ``_scan_inbound.c``: one module, compiled at
+install time when a compiler is there; the install falls back to pure Python otherwise). Its
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
 second and per (destination, remote relay) and hands the other status lines
@@ -11,7 +11,8 @@ reads the expiry, TLS failure and failed-connect lines among them, and the
 receiving side's rejections and session ends;
 ``line_counts`` counts a block's lines; ``apply_failures`` and ``apply_rare``
 keep the per-line state on the scanner's own dictionaries; ``route_rows``,
-``prune_rows`` and ``merge_rows`` are the tables' loops. All are None when the
+``prune_rows`` and ``merge_rows`` are the tables' loops, ``inbound_add`` the
+inbound table's. All are None when the
 extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two
 paths).
 """
@@ -28,6 +29,7 @@ __all__ = [
     "ApplyRare",
     "Failure",
     "Found",
+    "InboundAdd",
     "LineCounts",
     "PruneRows",
     "RareLine",
@@ -40,6 +42,7 @@ __all__ = [
     "TlsOut",
     "apply_failures",
     "apply_rare",
+    "inbound_add",
     "keep_blocks",
     "line_counts",
     "merge_rows",
@@ -107,6 +110,10 @@ prune_rows: PruneRows | None = None
 merge_rows: Callable[[object, dict[str, list[int]], int], None] | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
+# Aggregator.add_inbound's body (_scan_inbound.c): inbound_add(agg,
+# aggregate._INBOUND_PARTS, client, cause, stage, text).
+InboundAdd = Callable[[object, tuple[object, ...], str | None, object, object, str], None]
+inbound_add: InboundAdd | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
@@ -114,6 +121,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
         from smtpdoctor.logs._scan import (
             apply_failures,
             apply_rare,
+            inbound_add,
             keep_blocks,
             line_counts,
             merge_rows,
@@ -126,5 +134,6 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
+        inbound_add = None
 
 ENGINE = "c" if status_lines is not None else "python"

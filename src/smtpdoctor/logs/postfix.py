@@ -48,10 +48,23 @@ from collections.abc import Callable
 from functools import partial
 
 from smtpdoctor.logs import native
-from smtpdoctor.logs.aggregate import _CAT_INDEX, _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
+from smtpdoctor.logs.aggregate import (
+    _CAT_INDEX,
+    _INBOUND_PARTS,
+    _TLS_CATS,
+    D_REMOTE_SENT,
+    Aggregator,
+    FailureBatch,
+)
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.journal import journal_to_syslog
-from smtpdoctor.logs.postfix_inbound import InboundLines
+from smtpdoctor.logs.postfix_inbound import (
+    _REJECT_MEMO,
+    _TLS_STAGES,
+    InboundLines,
+    _rejection_memo,
+    _session_end,
+)
 from smtpdoctor.logs.postfix_tls import (
     _HEAD,
     _PEER,
@@ -286,8 +299,15 @@ class PostfixScanner(TlsLines, InboundLines):
             _CAT_INDEX,
             self.agg.tls_out,
             _refined,
-            self._session_end_counted,
-            self._reject_counted,
+            (
+                self.agg,
+                _INBOUND_PARTS,
+                _session_end,
+                _REJECT_MEMO,
+                _rejection_memo,
+                _TLS_STAGES,
+                self._tls_in_by_proc,
+            ),
             _EXPIRY_MEMORY,
             _PROC_MEMORY,
         )

@@ -185,12 +185,6 @@ class InboundLines(ScannerParts):
         text, recipient, stage, cause = _rejection_memo(key)
         self._inbound_client(epoch, peer, client, cause, stage, text=text, recipient=recipient)
 
-    def _reject_counted(self, what: bytes, rest: bytes, milter: bool, client: str | None) -> None:
-        """:meth:`_reject_at` when only counts are wanted (the engine's path, which
-        read the line: _scan_rare.c's rejection)."""
-        text, _, stage, cause = _rejection_memo((what, rest, milter))
-        self.agg.add_inbound(client, cause, stage, text)
-
     def _inbound_session_end(self, block: bytes, ls: int, proc: bytes, m: re.Match[bytes]) -> None:
         """smtpd's "lost connection / timeout / too many errors after CMD from client"."""
         epoch = self._when(block, ls)
@@ -218,17 +212,6 @@ class InboundLines(ScannerParts):
             del self._tls_in_by_proc[proc]
             return
         self._inbound_client(epoch, peer, client, cause, stage, text=text)
-
-    def _session_end_counted(
-        self, proc: bytes, words: bytes, cmd: bytes, client: str | None
-    ) -> None:
-        """:meth:`_session_end_at` when only counts are wanted (the engine's path,
-        which read the line: _scan_rare.c's session_end)."""
-        stage, text, cause = _session_end(words, cmd)
-        if stage in _TLS_STAGES and self._tls_in_by_proc.get(proc, 0) == client:
-            del self._tls_in_by_proc[proc]
-            return
-        self.agg.add_inbound(client, cause, stage, text)
 
     def _inbound(
         self,
