@@ -588,3 +588,39 @@ def test_inbound_table_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPa
     assert native.inbound_add is not None
     with pytest.raises(TypeError):
         native.inbound_add(Aggregator(), (), "c[1.2.3.4]", Cause.AUTH, Stage.AUTH, "x")
+
+
+@needs_engine
+def test_same_report_on_the_receiving_sides_corners(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiving side counted in C (_scan_inbound.c: rejections, session ends and
+    inbound TLS failures on the scanner's objects) gives the report the Python path
+    does: TLS failures with and without a peer, another client named first, the
+    OpenSSL reason on the next line, a session end after the handshake failure it
+    repeats (not counted twice), small limits that prune the inbound and TLS tables."""
+    head = "Nov 28 21:50:{:02d} mx postfix/smtpd[{}]: "
+    msgs = [
+        "SSL_accept error from unknown[203.0.113.{n}]: -1",
+        "warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol",
+        "lost connection after STARTTLS from unknown[203.0.113.{n}]",
+        "SSL_accept error from [203.0.113.{n}] to c{n}.example[198.51.100.{n}]:25: lost",
+        "SSL_accept error from nowhere: lost connection",
+        "SSL_accept error from mail{n}.example[2001:db8::{n}]:465: Connection reset",
+        "NOQUEUE: reject: RCPT from c{n}[192.0.2.{n}]: 554 5.7.1 <x@y>: Relay access denied;"
+        " from=<a@b> to=<x@y> proto=ESMTP helo=<h>",
+        "timeout after DATA (0 bytes) from c{n}[192.0.2.{n}]",
+        "lost connection after CONNECT from unknown[203.0.113.{n}]",
+    ]
+    rnd = random.Random(5)
+    lines = []
+    for i in range(1200):
+        n, pid = rnd.randrange(40), rnd.choice([7, 8, 9])
+        lines.append(head.format(i % 60, pid) + rnd.choice(msgs).format(n=n))
+    log = tmp_path / "inbound.log"
+    log.write_text("\n".join(lines) + "\n")
+    doc = _same(log, monkeypatch, block_size=4096)
+    assert doc["inbound"]
+    from smtpdoctor.logs import Limits
+
+    _same(log, monkeypatch, limits=Limits(tls_peers=3))

@@ -21,6 +21,8 @@ char *scan_replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_
 /* _scan_rare.c: the rare lines, and the classic syslog header's end (-1: another form). */
 PyObject *scan_rare_lines(PyObject *self, PyObject *args);
 Py_ssize_t scan_classic_head(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *prog);
+/* postfix_inbound.client_key(b[s:e]): "host[address]" of the first client, or None. */
+PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e);
 
 /* _scan_state.c: the scanner's per-line state, on its Python objects. */
 PyObject *scan_apply_failures(PyObject *self, PyObject *args);
@@ -39,6 +41,7 @@ Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from);
  * engine read counted (0, or -1 with an exception set). */
 PyObject *scan_inbound_add(PyObject *self, PyObject *args);
 int scan_inbound_kind(PyObject *inb, PyObject *kind);
+int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *library);
 
 /* _scan_tables.c: a failure batch added to the destination, relay and TLS tables. */
 PyObject *scan_route_rows(PyObject *self, PyObject *args);

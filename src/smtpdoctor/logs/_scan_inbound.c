@@ -7,7 +7,8 @@
  * read (_scan_rare.c): the cause looked up where Python remembers it
  * (postfix_inbound._REJECT_MEMO, _session_end's cache), then inbound_add; Python
  * is called back only for a rejection not seen yet. Same dictionary operations,
- * in the same order, on the same Python objects.
+ * in the same order, on the same Python objects. scan_inbound_tls() is
+ * TlsLines._tls_in_counted (which stays as the reference): an inbound TLS failure.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -17,7 +18,7 @@
 
 /* The attribute names read per line, interned once. */
 static PyObject *N_INBOUND, *N_ROWS, *N_ROW, *N_EXAMPLES, *N_VALUE, *N_WHY, *N_LIMITS, *N_PEERS,
-    *N_PRUNE;
+    *N_TLS_IN, *N_STRIP, *N_CATEGORY, *N_OTHER, *N_PRUNE;
 
 static int names(void) {
     if (N_PRUNE != NULL) return 0;
@@ -29,8 +30,12 @@ static int names(void) {
     N_WHY = PyUnicode_InternFromString("inbound_why");
     N_LIMITS = PyUnicode_InternFromString("limits");
     N_PEERS = PyUnicode_InternFromString("tls_peers");
+    N_TLS_IN = PyUnicode_InternFromString("tls_in");
+    N_STRIP = PyUnicode_InternFromString("strip");
+    N_CATEGORY = PyUnicode_InternFromString("category");
+    N_OTHER = PyUnicode_InternFromString("other");
     if (!N_INBOUND || !N_ROWS || !N_ROW || !N_EXAMPLES || !N_VALUE || !N_WHY || !N_LIMITS ||
-        !N_PEERS)
+        !N_PEERS || !N_TLS_IN || !N_STRIP || !N_CATEGORY || !N_OTHER)
         return -1;
     N_PRUNE = PyUnicode_InternFromString("_prune_inbound_why");
     return N_PRUNE ? 0 : -1;
@@ -48,6 +53,19 @@ static int bump_at(PyObject *row, PyObject *index) {
     if (v == -1 && PyErr_Occurred()) return -1;
     PyObject *nv = PyLong_FromSsize_t(v + 1);
     return nv == NULL ? -1 : PyList_SetItem(row, i, nv); /* (steals nv) */
+}
+
+/* status["other"] += 1 (as add_other() counts the event). */
+static int count_other(PyObject *status) {
+    PyObject *old = PyDict_GetItemWithError(status, N_OTHER);
+    Py_ssize_t v = 0;
+    if (old == NULL && PyErr_Occurred()) return -1;
+    if (old != NULL && (v = PyLong_AsSsize_t(old)) == -1 && PyErr_Occurred()) return -1;
+    PyObject *nv = PyLong_FromSsize_t(v + 1);
+    if (nv == NULL) return -1;
+    int rc = PyDict_SetItem(status, N_OTHER, nv);
+    Py_DECREF(nv);
+    return rc;
 }
 
 /* text[:n] (a new reference). */
@@ -221,6 +239,159 @@ PyObject *scan_inbound_add(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Aggregator.add_tls(peer, category, inbound=True): table.row(peer or "(unknown)"). */
+static int add_tls_in(PyObject *agg, PyObject *peer, PyObject *category, PyObject *cat_index) {
+    int truth = PyObject_IsTrue(peer);
+    if (truth < 0 || names() < 0 || scan_strings() < 0) return -1;
+    PyObject *table = PyObject_GetAttr(agg, N_TLS_IN), *row = NULL;
+    int rc = -1;
+    if (table == NULL ||
+        (row = PyObject_CallMethodOneArg(table, N_ROW, truth ? peer : S_UNKNOWN)) == NULL)
+        goto out;
+    PyObject *index = PyDict_GetItemWithError(cat_index, category);
+    if (index == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, category);
+        goto out;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(index);
+    if (i == -1 && PyErr_Occurred()) goto out;
+    PyObject *zero = PyLong_FromLong(0), *slot = PyLong_FromSsize_t(1 + i);
+    if (zero != NULL && slot != NULL) rc = bump_at(row, zero) < 0 || bump_at(row, slot) < 0 ? -1 : 0;
+    Py_XDECREF(zero);
+    Py_XDECREF(slot);
+out:
+    Py_XDECREF(row);
+    Py_XDECREF(table);
+    return rc;
+}
+
+/* b[0:n] decoded (UTF-8, errors replaced) and stripped, as Python's decode().strip(). */
+static PyObject *stripped(const char *b, Py_ssize_t n) {
+    PyObject *text = PyUnicode_DecodeUTF8(b, n, "replace");
+    if (text == NULL || names() < 0) {
+        Py_XDECREF(text);
+        return NULL;
+    }
+    Py_SETREF(text, PyObject_CallMethodNoArgs(text, N_STRIP));
+    return text;
+}
+
+/* postfix_tls._peer_text: name[address](:port) as text, without ":25" after "]". */
+static PyObject *peer_text(const char *b, Py_ssize_t s, Py_ssize_t e) {
+    if (e - s >= 4 && memcmp(b + e - 4, "]:25", 4) == 0) {
+        PyObject *text = PyUnicode_DecodeUTF8(b + s, e - s, "replace");
+        if (text == NULL) return NULL;
+        Py_SETREF(text, PyUnicode_Substring(text, 0, PyUnicode_GET_LENGTH(text) - 3));
+        return text;
+    }
+    return PyUnicode_DecodeUTF8(b + s, e - s, "replace");
+}
+
+/* The peer of an inbound TLS failure (the first name[address] of msg, b[ms:me]): its
+ * text, the client and the address (TlsLines._tls_in_counted's two branches). */
+static int tls_in_peer(const char *b, Py_ssize_t n, Py_ssize_t ms, Py_ssize_t me, PyObject **peer,
+                       PyObject **client, PyObject **address) {
+    const char *lb = memchr(b + ms, '[', (size_t)(me - ms));
+    const char *rb = lb != NULL ? memchr(lb, ']', (size_t)(b + me - lb)) : NULL;
+    if (rb == NULL) {
+        PyErr_SetString(PyExc_ValueError, "a peer: name[address]");
+        return -1;
+    }
+    if ((*peer = peer_text(b, ms, me)) == NULL) return -1;
+    if ((*address = PyUnicode_DecodeASCII(lb + 1, rb - lb - 1, "replace")) == NULL) return -1;
+    if (memchr(b, '[', (size_t)ms) != NULL) { /* another client may come first */
+        if ((*client = scan_client_key(b, 0, n)) == NULL) return -1;
+        if (*client == Py_None) Py_SETREF(*client, Py_NewRef(*peer));
+        return 0;
+    }
+    PyObject *host = PyUnicode_DecodeUTF8(b + ms, lb - (b + ms), "replace");
+    if (host == NULL) return -1;
+    *client = PyUnicode_FromFormat("%U[%U]", host, *address);
+    Py_DECREF(host);
+    return *client == NULL ? -1 : 0;
+}
+
+/* TlsLines._tls_in_counted(proc, msg, library) on the scanner's objects (inb as for
+ * scan_inbound_kind, then _tls_memo, _tls_info, inbound_cause,
+ * inbound_cause_of_client, Stage.TLS_HANDSHAKE, _TLS_CATS, _CAT_INDEX, the process
+ * memory, agg.status). */
+int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *library) {
+    if (!PyTuple_Check(inb) || PyTuple_GET_SIZE(inb) != 16 || !PyBytes_Check(msg) ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 6)) || !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 7)) ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 13)) || !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 15)) ||
+        (library != Py_None && !PyBytes_Check(library))) {
+        PyErr_SetString(PyExc_TypeError, "the inbound context, an inbound TLS failure");
+        return -1;
+    }
+    const char *b = PyBytes_AS_STRING(msg);
+    Py_ssize_t n = PyBytes_GET_SIZE(msg), ms, me;
+    PyObject *stage = PyTuple_GET_ITEM(inb, 11), *by_proc = PyTuple_GET_ITEM(inb, 6);
+    PyObject *text = stripped(b, n), *peer = NULL, *client = NULL, *address = NULL;
+    PyObject *key = NULL, *info = NULL, *cause = NULL, *cat = NULL;
+    int rc = -1;
+    if (text == NULL) goto out;
+    if (library != Py_None) {
+        PyObject *lib = stripped(PyBytes_AS_STRING(library), PyBytes_GET_SIZE(library));
+        if (lib == NULL) goto out;
+        Py_SETREF(text, PyUnicode_FromFormat("%U; %U", text, lib));
+        Py_DECREF(lib);
+        if (text == NULL) goto out;
+    }
+    if (!scan_peer_search(b, 0, n, &ms, &me)) {
+        peer = Py_NewRef(Py_None);
+        key = PyTuple_Pack(2, msg, library);
+        client = scan_client_key(b, 0, n);
+        if (key == NULL || client == NULL) goto out;
+        cause = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(inb, 9), text, stage, NULL);
+    } else {
+        Py_ssize_t klen;
+        char *k = scan_replace_all(b, n, b + ms, me - ms, "host[addr]", 10, &klen);
+        if (k == NULL) {
+            PyErr_NoMemory();
+            goto out;
+        }
+        PyObject *replaced = PyBytes_FromStringAndSize(k, klen);
+        PyMem_Free(k);
+        if (replaced == NULL) goto out;
+        key = PyTuple_Pack(2, replaced, library);
+        Py_DECREF(replaced);
+        if (key == NULL || tls_in_peer(b, n, ms, me, &peer, &client, &address) < 0) goto out;
+        cause = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(inb, 10), text, stage, address, NULL);
+    }
+    if (cause == NULL) goto out;
+    info = PyDict_GetItemWithError(PyTuple_GET_ITEM(inb, 7), key);
+    if (info != NULL)
+        Py_INCREF(info);
+    else if (PyErr_Occurred() ||
+             (info = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(inb, 8),
+                                                  PyTuple_GET_ITEM(key, 0), library, NULL)) == NULL)
+        goto out;
+    PyObject *agg = PyTuple_GET_ITEM(inb, 0);
+    if (inbound_add(agg, PyTuple_GET_ITEM(inb, 1), client, cause, stage, text) < 0) goto out;
+    if (client != Py_None) {
+        Py_ssize_t most = PyLong_AsSsize_t(PyTuple_GET_ITEM(inb, 14));
+        if (most == -1 && PyErr_Occurred()) goto out;
+        if (PyDict_GET_SIZE(by_proc) >= most) PyDict_Clear(by_proc);
+        if (PyDict_SetItem(by_proc, proc, client) < 0) goto out;
+    }
+    if (count_other(PyTuple_GET_ITEM(inb, 15)) < 0 ||
+        (cat = PyObject_GetAttr(info, N_CATEGORY)) == NULL)
+        goto out;
+    int tls = PySet_Contains(PyTuple_GET_ITEM(inb, 12), cat);
+    if (tls < 0 || (tls && add_tls_in(agg, peer, cat, PyTuple_GET_ITEM(inb, 13)) < 0)) goto out;
+    rc = 0;
+out:
+    Py_XDECREF(text);
+    Py_XDECREF(peer);
+    Py_XDECREF(client);
+    Py_XDECREF(address);
+    Py_XDECREF(key);
+    Py_XDECREF(info);
+    Py_XDECREF(cause);
+    Py_XDECREF(cat);
+    return rc;
+}
+
 /* (stage, text, cause) or (text, recipient, stage, cause): a tuple of n items. */
 static int unpack(PyObject *found, Py_ssize_t n) {
     if (PyTuple_Check(found) && PyTuple_GET_SIZE(found) == n) return 0;
@@ -233,7 +404,7 @@ static int unpack(PyObject *found, Py_ssize_t n) {
  * scanner's (agg, aggregate._INBOUND_PARTS, _session_end, _REJECT_MEMO,
  * _rejection_memo, _TLS_STAGES, _tls_in_by_proc). */
 int scan_inbound_kind(PyObject *inb, PyObject *kind) {
-    if (!PyTuple_Check(inb) || PyTuple_GET_SIZE(inb) != 7 ||
+    if (!PyTuple_Check(inb) || PyTuple_GET_SIZE(inb) != 16 ||
         !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 3)) || !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 6))) {
         PyErr_SetString(PyExc_TypeError, "the inbound context");
         return -1;

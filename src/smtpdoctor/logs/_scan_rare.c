@@ -211,7 +211,7 @@ static int hex_dot(unsigned char c) {
 /* postfix_inbound.client_key(b[s:e]): "host[address]" of the first client named
  * (_CLIENT.search; "unknown" for an empty name), or None. A new reference. Each
  * start is tried once and its name runs to the next delimiter: linear. */
-static PyObject *client_key(const char *b, Py_ssize_t s, Py_ssize_t e) {
+PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e) {
     for (Py_ssize_t p = s; p < e; p++) {
         if (p > s && !client_delim((unsigned char)b[p - 1])) continue;
         Py_ssize_t q = p;
@@ -267,7 +267,7 @@ static PyObject *session_end(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ss
         q += 2;
         while (q < e && b[q] >= '0' && b[q] <= '9') q++;
     }
-    PyObject *client = client_key(b, ps, q);
+    PyObject *client = scan_client_key(b, ps, q);
     if (client == NULL) return NULL;
     PyObject *res = Py_BuildValue("(y#y#y#y#N)", b + prog, s - prog, b + ws, we - ws, b + cs,
                                   ce - cs, b + ps, q - ps, client);
@@ -339,7 +339,7 @@ static PyObject *rejection(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ssiz
             Py_ssize_t rs = pe + 1;
             if (rs < e && b[rs] == ' ') rs++;
             const char *m = memmem(b + s, (size_t)(r + 7 - s), "milter-reject", 13);
-            PyObject *client = client_key(b, ps, pe);
+            PyObject *client = scan_client_key(b, ps, pe);
             if (client == NULL) return NULL;
             return Py_BuildValue("(y#y#y#Oy#N)", b + prog, s - prog, b + r + 8, we - r - 8,
                                  b + rs, e - rs, m != NULL ? Py_True : Py_False, b + ps, pe - ps,

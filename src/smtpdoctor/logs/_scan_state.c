@@ -11,8 +11,8 @@
  * in C by key and handed to the FailureBatch's dictionaries in first-seen order.
  * Python is called back only for what is rare or needs classifying: a reason,
  * destination or relay not seen yet, a refined reason's Info, a rarer header, and
- * the receiving side's lines but its rejections and session ends (counted in
- * _scan_inbound.c): its rules are Python's.
+ * the receiving side's rarer lines (its rejections, session ends and TLS failures
+ * are counted in _scan_inbound.c): its rules are Python's.
  *
  * The context is a tuple made once per scanner (PostfixScanner._state_context);
  * its dictionaries are cleared by Python, never replaced, so they stay valid.
@@ -514,7 +514,7 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
             if (PyBool_Check(library))
                 r = PyObject_CallFunction(c->inbound, "OnOO", block, ls, proc, msg);
             else
-                r = PyObject_CallFunctionObjArgs(c->tls_in, proc, msg, library, NULL);
+                r = scan_inbound_tls(c->inbound_kinds, proc, msg, library) < 0 ? NULL : Py_NewRef(Py_None);
         } else if (PyTuple_GET_SIZE(kind) == 4) {
             if (tls_out(c, kind) < 0) return -1;
             continue;

@@ -57,6 +57,7 @@ from smtpdoctor.logs.aggregate import (
     FailureBatch,
 )
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
+from smtpdoctor.logs.inbound import inbound_cause, inbound_cause_of_client
 from smtpdoctor.logs.journal import journal_to_syslog
 from smtpdoctor.logs.postfix_inbound import (
     _REJECT_MEMO,
@@ -307,6 +308,15 @@ class PostfixScanner(TlsLines, InboundLines):
                 _rejection_memo,
                 _TLS_STAGES,
                 self._tls_in_by_proc,
+                self._tls_memo,
+                self._tls_info,
+                inbound_cause,
+                inbound_cause_of_client,
+                Stage.TLS_HANDSHAKE,
+                _TLS_CATS,
+                _CAT_INDEX,
+                _PROC_MEMORY,
+                self.agg.status,
             ),
             _EXPIRY_MEMORY,
             _PROC_MEMORY,
