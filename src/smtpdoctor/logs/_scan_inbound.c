@@ -243,10 +243,16 @@ PyObject *scan_inbound_add(PyObject *self, PyObject *args) {
 static int add_tls_in(PyObject *agg, PyObject *peer, PyObject *category, PyObject *cat_index) {
     int truth = PyObject_IsTrue(peer);
     if (truth < 0 || names() < 0 || scan_strings() < 0) return -1;
-    PyObject *table = PyObject_GetAttr(agg, N_TLS_IN), *row = NULL;
+    PyObject *table = PyObject_GetAttr(agg, N_TLS_IN), *rows = NULL, *row = NULL;
+    PyObject *key = truth ? peer : S_UNKNOWN;
     int rc = -1;
-    if (table == NULL ||
-        (row = PyObject_CallMethodOneArg(table, N_ROW, truth ? peer : S_UNKNOWN)) == NULL)
+    if (table == NULL || (rows = PyObject_GetAttr(table, N_ROWS)) == NULL) goto out;
+    if (PyDict_CheckExact(rows)) { /* (row() finds it there too; a new key: row() adds it) */
+        row = PyDict_GetItemWithError(rows, key);
+        Py_XINCREF(row);
+    }
+    if (row == NULL &&
+        (PyErr_Occurred() || (row = PyObject_CallMethodOneArg(table, N_ROW, key)) == NULL))
         goto out;
     PyObject *index = PyDict_GetItemWithError(cat_index, category);
     if (index == NULL) {
@@ -261,6 +267,7 @@ static int add_tls_in(PyObject *agg, PyObject *peer, PyObject *category, PyObjec
     Py_XDECREF(slot);
 out:
     Py_XDECREF(row);
+    Py_XDECREF(rows);
     Py_XDECREF(table);
     return rc;
 }
