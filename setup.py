@@ -16,6 +16,8 @@ setup(
                 "src/smtpdoctor/logs/_scan_state.c",
                 "src/smtpdoctor/logs/_scan_markers.c",
                 "src/smtpdoctor/logs/_scan_tables.c",
+                "src/smtpdoctor/logs/_scan_rare.c",
+                "src/smtpdoctor/logs/_scan_inbound.c",
             ],
             depends=["src/smtpdoctor/logs/_scan.h"],
             optional=True,

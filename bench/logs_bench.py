@@ -494,6 +494,8 @@ def real_main(args: argparse.Namespace) -> int:
     command = f".venv/bin/python bench/logs_bench.py --shapes {args.shapes} --lines {args.lines}"
     if args.before_src:
         command += " --before-src OLD/src"
+    if args.repeat != 3:
+        command += f" --repeat {args.repeat}"
     body = _REAL_HEAD.format(
         command=command,
         when=time.strftime("%Y-%m-%d"),
@@ -547,7 +549,7 @@ run: it writes the stored regex programs beside the bytecode (`cli/regexstore.py
 which `logs` now uses as `explain` does), and warms the page cache.
 
 How it works: the per-line work of the Postfix reader is a C extension, one module
-from four files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
+from five files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
 Per block: one pass finds the starts of the rare lines (`_scan_markers.c`: each
 marker's rarest byte pair compared 32 offsets at a time, the marker only where a pair
 matches); one pass finds the status lines exactly as the regex does (their `: to=<`
@@ -555,7 +557,8 @@ found the same way), counts the `status=sent` lines per second and per destinati
 parses each failure line (memo key with relay and recipient replaced, queue id, the
 process that logged it); one call reads the rare lines (expiries, outbound and inbound
 TLS failures with the OpenSSL reason the same process logs next, failed connects, the
-header of the receiving side's lines); one counts the lines. Then `_scan_state.c`
+receiving side's rejections and session ends with their client, `_scan_rare.c`); one
+counts the lines. Then `_scan_state.c`
 keeps the per-line state on the scanner's own dictionaries, in the order of the
 Python loop it stands in for: the destination, relay and reason memos, the deferral
 kept per queue id and taken back by the expiry, the outbound TLS failures (their
@@ -563,26 +566,39 @@ memo, the most specific reason per process, the TLS table) and the refining of a
 status line's TLS reason by them, and the failure batch, counted by key in a C table
 and handed to Python's batch in first-seen order; `_scan_tables.c` adds the batch's
 keys to the destination, relay and TLS tables, prunes a full table and merges the
-chunks' tables. Python is called back for what needs classifying or its rules: a
-reason, destination or relay not seen yet (each distinct reason classified once), the
-receiving side's rejections, session ends and TLS failures, and the report.
+chunks' tables; `_scan_inbound.c` counts the rejections and session ends (their
+remembered cause, the client's row of the inbound table, examples, its last reason)
+and the inbound TLS failures (peer, client, OpenSSL reason, the TLS table). Python is
+called back for what needs classifying or its rules: a reason, destination or relay
+not seen yet (each distinct reason classified once), a rejection not seen yet, an
+inbound TLS failure's cause, the receiving side's rarer lines, and the report.
 
-Last change (the "before" row above is 348c357, the tree after the changes listed next;
-the reports are byte-identical to it, JSON and text, with the engine and with
-`SMTPDOCTOR_PURE_PYTHON=1`, on both inputs and every log of `tests/data/logs`): the
-receiving side's lines remember what repeats: an inbound TLS failure's cause by its text
-without the client's address (`inbound.inbound_cause_of_client`: the rules before
-RECIPIENT's cannot match inside an address; a text whose blind cause is RECIPIENT's or
-later is read whole), a rejection's text, recipient, stage and cause by its command and
-tail, a session end's by its words and command, a TLS failure's peer and client by the
-peer's match; the client is looked up once per line and the inbound table's row updated
-without `Cause.value` and index sums (those ~15,000 lines' Python, replayed on
-*troubled* with the memos cleared, best of 7: 0.14 -> ~0.105 CPU s). One core on
-*troubled*, medians against the "before" tree in the same run, four runs of this bench
-within ten minutes (load average 1.0-5.0): 0.74 -> 0.68, 0.68 -> 0.64, 0.68 -> 0.66 and,
-above (median of 5), 0.72 -> 0.69 CPU s: ~0.04 s, ~5 %; *busy* 0.01 s less or the same.
+Changed in session 7 (the "before" row above is 15f0d5b, the tree at the session's
+start; the reports are byte-identical to it, JSON, text and `--events`, `--jobs 1`,
+2 and the default, with the engine and with `SMTPDOCTOR_PURE_PYTHON=1`, on both
+inputs and every log of `tests/data/logs`): (1) a status line's TLS reason refined by
+the OpenSSL reason its process logged is one `Info` per pair instead of a new one per
+line, so the failure batch counts those lines under one key (*troubled* one core 0.705
+-> 0.665 CPU s, median of 5 against the previous commit in the same run, load 2);
+(2) the receiving side's rejections and session ends are read in C as their regexes
+read them (`_scan_rare.c`: `_REJECT`, `_SESSION_END` and `client_key` written out;
+tested against the regexes on made-for-purpose and 2,000 mutated lines, and by the
+fuzz target) and counted in C (`_scan_inbound.c`: the remembered cause, then
+`Aggregator.add_inbound`'s body; the other receiving-side lines skip the epoch and
+event steps on the engine's path): ~10,500 lines of *troubled* no longer run Python
+(0.688 -> 0.636 CPU s for the reading, median of 7 against the previous commit, load
+3.7; the counting in C a further ~0.02 s in-process, within the noise of whole runs);
+(3) the ~4,200 inbound TLS failures are counted in C too (`_scan_inbound.c`:
+`TlsLines._tls_in_counted` on the scanner's objects; Python only for the cause by the
+text without the client's address, mostly a memo hit): the engine's per-line state
+0.226 -> 0.175 CPU s in-process, the whole run 0.558 -> 0.504 (means of 3, alternated,
+load 4). Together, in the final run of this bench at the session's end (medians of 5,
+load 2.9-4.4): *troubled* one core 0.66 -> 0.57 CPU s (7.7x -> 8.9x pflogsumm's CPU),
+*busy* 0.36 -> 0.33 (19.4x -> 21.2x).
 
-Changed earlier in session 6 (against the tree at the session's start, 0f33d86, in
+Changed in session 6 (the receiving side's memos: a TLS failure's cause by its text
+without the client's address, a rejection's by its command and tail, a session end's
+by its words and command, ~0.04 s; and, against the tree at that session's start, 0f33d86, in
 the same bench then: *busy* 14.6x -> 19.5x pflogsumm's CPU, *troubled* 4.4x -> 7.05x;
 reports byte-identical, with `--jobs 1` and the default): the per-line state above
 moved into C (on *troubled* the ~94,000 failure and expiry lines, the ~17,000
@@ -608,24 +624,24 @@ the main process
 while one worker reads the second, and merges the chunks' tables in C (merge and
 finish: *busy* 0.030 -> 0.010 s, *troubled* 0.058 -> 0.026 s).
 
-What stands in the way of the rest (measured in-process on *troubled*, CPU seconds
-with a timer around each part, which adds a little): (1) start-up, ~0.09 s (the
-interpreter 0.013, the standard library's argparse, enum, dataclasses, json, re
-~0.035, the project's modules ~0.05); (2) the C passes: status lines ~0.07 s, rare
-lines ~0.04, the marker pass 0.02, the line count 0.01, reading the blocks ~0.03;
-(3) the per-line state in C, ~0.2 s: it works on Python objects (a bytes key per memo
-lookup, a 4-tuple per kept deferral, the refined reason's Info made in Python), about
-1-2 µs per line; (4) the receiving side's ~15,000 lines in Python, ~0.11 s now
-(replayed as above; ~0.19 s with a timer per part before the last change): ~10,500
-rejections and session ends (a regex each, the client's regex, the inbound table
-with its prunes; ~6 µs each) and ~4,200 TLS failures (~12 µs each: the peer and
-client, the example text and the reason per client); (5) the batch into the tables
-~0.05 s, the seconds' and destinations' sent counts 0.02, the report and its JSON
-~0.05. At 10x, *troubled*'s whole budget is 0.52-0.57 s (a tenth of pflogsumm's CPU
-in this session's runs); what is left would need the per-line state in C structures
-rather than Python objects (memo keys hashed in C, aggregated rows handed back once per block),
-the receiving side's line shapes, client and inbound table in C (their causes are
-now mostly memo hits), and a start-up without argparse and the dataclass-heavy model for this path.
+What stands in the way of the rest (measured in-process on *troubled* with a timer
+around each part, which adds a little, CPU seconds, load 3-4): (1) start-up, ~0.09-0.1 s
+(the interpreter, the standard library's argparse, enum, dataclasses, json, re, the
+project's modules); (2) the C passes: status lines ~0.06 s, rare lines ~0.035, the
+marker pass 0.02, the line count 0.01, reading the blocks ~0.03; (3) the per-line state
+in C, ~0.15 s for ~62,000 failure, ~32,000 expiry and ~26,000 outbound TLS and connect
+lines: it works on Python objects (an 11-tuple and ~6 bytes objects per failure line
+from the status pass, a bytes key per memo lookup, a 4-tuple per kept deferral, an
+OrderedDict of 50,000 deferrals), ~1.2 µs a line; (4) the receiving side's ~15,000
+lines, counted in C on Python objects (attribute and dict lookups, the inbound and TLS
+tables' rows made and pruned in Python for each new client, the TLS failures' causes
+by a Python call each), ~0.04-0.05 s; (5) the batch into the
+tables ~0.035 s and their prunes ~0.015, the report and its JSON ~0.05. At 10x,
+*troubled*'s whole budget is a tenth of pflogsumm's CPU (0.5-0.6 s on this machine);
+what is left would need the status pass and the per-line state fused on C structures
+(no per-line tuples and bytes: memo keys hashed in C over the block's bytes, rows
+handed back once per block), the inbound tables on C structures too, and a start-up
+without argparse and the dataclass-heavy model for this path.
 The default (two processes) on wall time: its serial parts are the start-up (~0.09 s),
 then, after the chunks, the merge (0.010 s on *busy*, ~0.03 on *troubled*) and the
 report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.38 s (*troubled*) of CPU.

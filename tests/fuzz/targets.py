@@ -175,6 +175,7 @@ _NATIVE_PARTS = (
     "route_rows",
     "prune_rows",
     "merge_rows",
+    "inbound_add",
 )
 
 
@@ -228,6 +229,12 @@ def _postfix_native(data: bytes) -> None:
                 agg.reasons.rows,
                 agg.first,
                 agg.last,
+                # the receiving side (rejections and session ends read in C too)
+                agg.inbound.rows,
+                agg.inbound_examples,
+                agg.inbound_why,
+                agg.tls_in.rows,
+                agg.tls_out.rows,
             )
         )
     if counts[0] != counts[1]:

@@ -48,6 +48,7 @@ def _json(
             m.setattr(native, "route_rows", None)
             m.setattr(native, "prune_rows", None)
             m.setattr(native, "merge_rows", None)
+            m.setattr(native, "inbound_add", None)
         sources, errors = expand_inputs([str(path)])
         assert not errors
         options = Options(reference=1_733_400_000.0, **kw)
@@ -459,3 +460,167 @@ def test_merge_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> 
                 into.merge(other)
             results.append((list(into.rows.items()), into.folded))
         assert results[0] == results[1], (cap, mine.rows, other.rows)
+
+
+def test_refined_reason_is_one_object_per_pair() -> None:
+    """A status line's TLS reason refined by its process's OpenSSL reason
+    (postfix_tls._refined, which the engine calls back) is the same Info object
+    for the same pair, so the failure batch counts such lines under one key: its
+    fields are the refinement's, and another pair gives another object."""
+    from smtpdoctor.logs.postfix_tls import _refined
+    from smtpdoctor.logs.reasons import ReasonCache
+    from smtpdoctor.model import Stage
+
+    cache = ReasonCache()
+    vague = cache.info("Cannot start TLS: handshake failure", "status=deferred ")
+    better = cache.info("SSL routines::unsupported protocol")
+    other = cache.info("SSL routines::certificate verify failed")
+    first = _refined(better, vague)
+    assert _refined(better, vague) is first
+    assert (first.category, first.meaning) == (better.category, better.meaning)
+    assert (first.key, first.code, first.permanence) == (vague.key, vague.code, vague.permanence)
+    want = better.stage if better.stage is not Stage.NONE else vague.stage
+    assert first.stage is want
+    second = _refined(other, vague)
+    assert second is not first
+    assert second.category is other.category
+
+
+_RECEIVING = [
+    b"lost connection after STARTTLS from unknown[203.0.113.9]",
+    b"timeout after DATA (0 bytes) from mail.example[192.0.2.1]:2525",
+    b"too many errors after RCPT from a(b)c[IPv6:2001:db8::1]",
+    b"lost connection after AUTH-X from [192.0.2.7]:25",
+    b"timeout after END-OF-MESSAGE ( from c[1.2.3.4]",
+    b"timeout after DATA (1 from c[1.2.3.4]",
+    b"lost connection after CONNECT from c[]",
+    b"lost connection after EHLO from c[zz] x[1.1.1.1]",
+    b"lost connection after ehlo from c[1.2.3.4]",
+    b"x lost connection after EHLO from c[1.2.3.4]",
+    b"NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 450 4.7.25 Client host rejected: "
+    b"cannot find your hostname, [192.0.2.1]; from=<a@b> to=<c@d> proto=ESMTP helo=<h>",
+    b"NOQUEUE: milter-reject: END-OF-MESSAGE from c[192.0.2.1]:25: 5.7.1 spam; from=<a>",
+    b"A: reject: header Subject: hi from c[192.0.2.1]; from=<a> to=<b> proto=ESMTP: 5.7.1 no",
+    b"A: reject: body x from c[192.0.2.1]:587;rest",
+    b"reject: headers x from c[1.2.3.4]: y",
+    b"reject: RCPT- from c[1.2.3.4]: y",
+    b"reject: RCPT-x from c[1.2.3.4]: y reject: DATA from d[5.6.7.8]: z",
+    b"reject: MAIL from c[1.2.3.4] from d[5.6.7.8]: z",
+    b"reject: MAIL from c[1.2.3.4]:25x from d[5.6.7.8]:26: z",
+    b"reject: MAIL from c[1.2.3.4]:25:more",
+    b"reject: MAIL from c(x)[1.2.3.4]: y",
+    b"reject: MAIL from unknown[1.2.3.4",
+    b"reject_warning: RCPT from c[1.2.3.4]: 450 x",
+    b"warning: c[1.2.3.4]: SASL LOGIN authentication failed: x",
+]
+
+
+@needs_engine
+def test_receiving_side_lines_read_as_python_reads_them() -> None:
+    """The engine's rejections and session ends (_scan_rare.c: _REJECT, _SESSION_END
+    and client_key written out) read as the regexes do, on shapes made for their
+    corners (ports, word boundaries, a later "reject: " or " from ", IPv6, names with
+    parentheses, no match) and on those shapes cut and spliced at random."""
+    head = b"Nov 28 21:50:53 mx postfix/smtpd[7]: "
+    block = b"".join(head + msg + b"\n" for msg in _RECEIVING)
+    assert _check_rare(block) >= len(_RECEIVING) - 1
+    kinds = native.rare_lines(block, rare_line_starts_python(block))  # type: ignore[misc]
+    assert sum(isinstance(k, tuple) and len(k) == 5 for k in kinds) >= 5
+    assert sum(isinstance(k, tuple) and len(k) == 6 for k in kinds) >= 8
+    rng = random.Random(23)
+    pieces = [*(bytes([c]) for c in b" ()[]:;,<>-_.\t\nAaZ09")]
+    pieces += [b"reject: ", b" from ", b" after ", b"IPv6:", b"reject_warning", b"milter-"]
+    for _ in range(2000):
+        data = bytearray(rng.choice(_RECEIVING))
+        for _ in range(rng.randrange(1, 5)):
+            i = rng.randrange(len(data) + 1)
+            if rng.random() < 0.5:
+                data[i:i] = rng.choice(pieces)
+            else:
+                del data[i : i + rng.randrange(1, 6)]
+        _check_rare(head + bytes(data) + b"\n")
+
+
+@needs_engine
+@pytest.mark.parametrize("seed", range(4))
+def test_inbound_table_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Aggregator.add_inbound through the engine (_scan_inbound.c) gives the inbound
+    table, its folds, the example texts per cause and each client's last reason as
+    the Python body does: clients named, unnamed and empty, the table pruned and the
+    reasons bounded with it (small limits), long and unprintable texts, TLS texts
+    whose reason tls_detail shortens."""
+    from smtpdoctor.logs.aggregate import Aggregator, Limits
+    from smtpdoctor.logs.inbound import Cause
+    from smtpdoctor.model import Stage
+
+    rnd = random.Random(seed)
+    clients = [None, "", *(f"c{i}[192.0.2.{i}]" for i in range(30))]
+    texts = [
+        "lost connection after STARTTLS",
+        "reject: RCPT: 554 5.7.1 Relay access denied",
+        "SSL_accept error from c[192.0.2.1]: -1; SSL routines::unsupported protocol",
+        "x" * 400,
+        "bad \x00 byte \u202e",
+        "TLSv1.1 offered; no shared cipher",
+    ]
+    causes, stages = list(Cause), [Stage.STARTTLS, Stage.RCPT_TO, Stage.DATA, Stage.CONNECT]
+    calls = [
+        (rnd.choice(clients), rnd.choice(causes), rnd.choice(stages), rnd.choice(texts))
+        for _ in range(600)
+    ]
+    seen, peers = [], rnd.randrange(1, 5)
+    for engine in (True, False):
+        agg = Aggregator(Limits(tls_peers=peers))
+        with monkeypatch.context() as m:
+            if not engine:
+                m.setattr(native, "inbound_add", None)
+            for client, cause, stage, text in calls:
+                agg.add_inbound(client, cause, stage, text)
+        seen.append(
+            (
+                list(agg.inbound.rows.items()),
+                agg.inbound.folded,
+                agg.inbound_examples,
+                list(agg.inbound_why.items()),
+            )
+        )
+    assert seen[0] == seen[1]
+    assert native.inbound_add is not None
+    with pytest.raises(TypeError):
+        native.inbound_add(Aggregator(), (), "c[1.2.3.4]", Cause.AUTH, Stage.AUTH, "x")
+
+
+@needs_engine
+def test_same_report_on_the_receiving_sides_corners(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiving side counted in C (_scan_inbound.c: rejections, session ends and
+    inbound TLS failures on the scanner's objects) gives the report the Python path
+    does: TLS failures with and without a peer, another client named first, the
+    OpenSSL reason on the next line, a session end after the handshake failure it
+    repeats (not counted twice), small limits that prune the inbound and TLS tables."""
+    head = "Nov 28 21:50:{:02d} mx postfix/smtpd[{}]: "
+    msgs = [
+        "SSL_accept error from unknown[203.0.113.{n}]: -1",
+        "warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol",
+        "lost connection after STARTTLS from unknown[203.0.113.{n}]",
+        "SSL_accept error from [203.0.113.{n}] to c{n}.example[198.51.100.{n}]:25: lost",
+        "SSL_accept error from nowhere: lost connection",
+        "SSL_accept error from mail{n}.example[2001:db8::{n}]:465: Connection reset",
+        "NOQUEUE: reject: RCPT from c{n}[192.0.2.{n}]: 554 5.7.1 <x@y>: Relay access denied;"
+        " from=<a@b> to=<x@y> proto=ESMTP helo=<h>",
+        "timeout after DATA (0 bytes) from c{n}[192.0.2.{n}]",
+        "lost connection after CONNECT from unknown[203.0.113.{n}]",
+    ]
+    rnd = random.Random(5)
+    lines = []
+    for i in range(1200):
+        n, pid = rnd.randrange(40), rnd.choice([7, 8, 9])
+        lines.append(head.format(i % 60, pid) + rnd.choice(msgs).format(n=n))
+    log = tmp_path / "inbound.log"
+    log.write_text("\n".join(lines) + "\n")
+    doc = _same(log, monkeypatch, block_size=4096)
+    assert doc["inbound"]
+    from smtpdoctor.logs import Limits
+
+    _same(log, monkeypatch, limits=Limits(tls_peers=3))

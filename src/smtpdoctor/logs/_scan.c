@@ -35,9 +35,6 @@ typedef struct {
 static const char *const WORDS[4] = {"sent", "deferred", "bounced", "expired"};
 static const Py_ssize_t WORDLEN[4] = {4, 8, 7, 7};
 
-static int at(const char *b, Py_ssize_t n, Py_ssize_t i, const char *lit, Py_ssize_t len) {
-    return i >= 0 && i + len <= n && memcmp(b + i, lit, (size_t)len) == 0;
-}
 
 static int is_word(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -306,8 +303,6 @@ static int add_to_run(PyObject *per_run, Py_ssize_t run, Py_ssize_t n) {
 
 /* -- the memo key of a failure line (postfix.PostfixScanner._status_line) -- */
 
-#define MAX_LINE (16 * 1024)
-
 static int peer_char(unsigned char c) {
     switch (c) {
     case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
@@ -345,7 +340,8 @@ static Py_ssize_t peer_address(const char *b, Py_ssize_t e, Py_ssize_t q) {
 }
 
 /* postfix._PEER.search(b[s:e]): the span of the first name[address]. */
-static int peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms, Py_ssize_t *me) {
+int scan_peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms,
+                     Py_ssize_t *me) {
     Py_ssize_t p = s;
     while (p < e) {
         if (!peer_char((unsigned char)b[p])) {
@@ -368,8 +364,8 @@ static int peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms
 }
 
 /* bytes.replace(old, new) on a heap buffer: a new buffer (or NULL, no memory). */
-static char *replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_t olen,
-                         const char *new, Py_ssize_t nlen, Py_ssize_t *out_len) {
+char *scan_replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_t olen,
+                       const char *new, Py_ssize_t nlen, Py_ssize_t *out_len) {
     Py_ssize_t count = 0;
     if (olen > 0) {
         for (Py_ssize_t i = 0; i + olen <= n;) {
@@ -398,13 +394,12 @@ static char *replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssiz
     return dst;
 }
 
-static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *prog);
 
 /* The line's "program[pid]: " when its header has the common form, else None
  * (Python's regex then reads it: postfix._proc_key). */
 static PyObject *proc_of(const char *b, Py_ssize_t n, Py_ssize_t ls) {
     const char *nl = memchr(b + ls, '\n', (size_t)(n - ls));
-    Py_ssize_t prog, he = classic_head(b, ls, nl ? nl - b : n, &prog);
+    Py_ssize_t prog, he = scan_classic_head(b, ls, nl ? nl - b : n, &prog);
     if (he < 0) return Py_NewRef(Py_None);
     return PyBytes_FromStringAndSize(b + prog, he - prog);
 }
@@ -419,7 +414,7 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
     Py_ssize_t olen = 0;
     int none = st->g3e - st->g3s == 4 && memcmp(b + st->g3s, "none", 4) == 0;
     if (none) {
-        if (peer_search(b, st->g6s, st->end, &ps, &pe)) {
+        if (scan_peer_search(b, st->g6s, st->end, &ps, &pe)) {
             old = b + ps;
             olen = pe - ps;
         }
@@ -434,7 +429,7 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
     if (tail == NULL) return PyErr_NoMemory();
     memcpy(tail, b + tail_start, (size_t)len);
     if (old != NULL) {
-        t2 = replace_all(tail, len, old, olen, "host[addr]", 10, &len);
+        t2 = scan_replace_all(tail, len, old, olen, "host[addr]", 10, &len);
         PyMem_Free(tail);
         if ((tail = t2) == NULL) return PyErr_NoMemory();
     }
@@ -448,7 +443,7 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
         r[0] = '<';
         memcpy(r + 1, b + st->g1s, (size_t)(rlen - 2));
         r[rlen - 1] = '>';
-        t2 = replace_all(tail, len, r, rlen, "<user@domain>", 13, &len);
+        t2 = scan_replace_all(tail, len, r, rlen, "<user@domain>", 13, &len);
         PyMem_Free(r);
         PyMem_Free(tail);
         if ((tail = t2) == NULL) return PyErr_NoMemory();
@@ -590,267 +585,6 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nn)", lines, good);
 }
 
-/* -- the rare lines (postfix.PostfixScanner._rare) -- */
-
-static int is_space(unsigned char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int dig(const char *b, Py_ssize_t e, Py_ssize_t i) {
-    return i < e && b[i] >= '0' && b[i] <= '9';
-}
-
-/* postfix._HEAD.match on b[s:e] for its common form, "Mmm dd hh:mm:ss(.f) host
- * prog[pid]: " (RFC 3164): the end of the header, or -1 when the line has
- * another form (Python's regex then decides). */
-static Py_ssize_t classic_head(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *prog) {
-    Py_ssize_t i = s;
-    if (e - s < 16) return -1;
-    if (!(b[i] >= 'A' && b[i] <= 'Z') || !(b[i + 1] >= 'a' && b[i + 1] <= 'z') ||
-        !(b[i + 2] >= 'a' && b[i + 2] <= 'z') || b[i + 3] != ' ')
-        return -1;
-    if (!(b[i + 4] == ' ' || dig(b, e, i + 4)) || !dig(b, e, i + 5) || b[i + 6] != ' ')
-        return -1;
-    if (!dig(b, e, i + 7) || !dig(b, e, i + 8) || b[i + 9] != ':' || !dig(b, e, i + 10) ||
-        !dig(b, e, i + 11) || b[i + 12] != ':' || !dig(b, e, i + 13) || !dig(b, e, i + 14))
-        return -1;
-    i += 15;
-    if (i + 1 < e && b[i] == '.' && dig(b, e, i + 1)) {
-        i++;
-        while (dig(b, e, i)) i++;
-    }
-    Py_ssize_t j = i;
-    while (j < e && b[j] == ' ') j++;
-    if (j == i) return -1;
-    i = j;
-    while (j < e && !is_space((unsigned char)b[j])) j++;  /* host */
-    if (j == i) return -1;
-    i = j;
-    while (j < e && b[j] == ' ') j++;
-    if (j == i) return -1;
-    i = j;
-    *prog = i;
-    while (j < e && !is_space((unsigned char)b[j]) && b[j] != '[') j++;  /* program */
-    if (j == i || j >= e || b[j] != '[') return -1;
-    i = ++j;
-    while (dig(b, e, j)) j++;
-    if (j == i || !at(b, e, j, "]:", 2)) return -1;
-    j += 2;
-    if (j < e && b[j] == ' ') j++;
-    if (at(b, e, j, "\xef\xbb\xbf", 3)) j += 3;
-    return j;
-}
-
-static int alnum(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* postfix._EXPIRED.search on b[s:e]: the queue id and the reason. */
-static int expired_fields(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *qs, Py_ssize_t *qe,
-                          Py_ssize_t *rs) {
-    /* The leftmost alphanumeric run followed by ": from=<": a later one can
-     * only succeed where this one does (the sender may hold anything). */
-    Py_ssize_t p = s;
-    for (;;) {
-        while (p < e && !alnum((unsigned char)b[p])) p++;
-        if (p >= e) return 0;
-        Py_ssize_t q = p;
-        while (q < e && alnum((unsigned char)b[q])) q++;
-        if (at(b, e, q, ": from=<", 8)) {
-            Py_ssize_t f = q + 8;
-            /* The first ">+, status=expired," after f (from the start of its run of ">"). */
-            Py_ssize_t x = f;
-            while (x < e) {
-                const char *hit = memmem(b + x, (size_t)(e - x), ", status=expired,", 17);
-                if (hit == NULL) return 0;
-                Py_ssize_t y = hit - b;
-                if (y > f && b[y - 1] == '>') {
-                    Py_ssize_t r = y + 17;
-                    if (r < e && b[r] == ' ') r++;
-                    *qs = p;
-                    *qe = q;
-                    *rs = r;
-                    return 1;
-                }
-                x = y + 1;
-            }
-            return 0;
-        }
-        p = q;
-    }
-}
-
-/* Whether b[s:e] holds lit (a line and a short literal: the literal's first byte
- * found with memchr, the rest compared; memmem would prepare its needle each time,
- * a dozen times per rare line). */
-static int has(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit) {
-    size_t len = strlen(lit);
-    if (len == 0) return e > s;  /* (as memmem: an empty literal is in any non-empty span) */
-    while (e - s >= (Py_ssize_t)len) {
-        const char *f = memchr(b + s, lit[0], (size_t)(e - s) - len + 1);
-        if (f == NULL) return 0;
-        if (memcmp(f + 1, lit + 1, len - 1) == 0) return 1;
-        s = (f - b) + 1;
-    }
-    return 0;
-}
-
-#define LOOKAHEAD 4096
-
-/* PostfixScanner._library_problem_after: the "TLS library problem" line the same
- * process logged next, within 4 KiB. 1: found (its message at *ms..*me), 0: none,
- * -1: undecided (a line with another header form: Python looks). */
-static int library_problem(const char *b, Py_ssize_t n, Py_ssize_t end, const char *proc,
-                           Py_ssize_t plen, Py_ssize_t *ms, Py_ssize_t *me) {
-    static const char LIB[] = "TLS library problem";
-    Py_ssize_t limit = end + LOOKAHEAD < n ? end + LOOKAHEAD : n, from = end;
-    while (from < limit) {
-        const char *hit = memmem(b + from, (size_t)(limit - from), LIB, sizeof(LIB) - 1);
-        if (hit == NULL) return 0;
-        Py_ssize_t p = hit - b;
-        const char *nl0 = memrchr(b, '\n', (size_t)p);
-        Py_ssize_t cls = nl0 ? (nl0 - b) + 1 : 0;
-        const char *nl = memchr(b + p, '\n', (size_t)(n - p));
-        Py_ssize_t cle = nl ? nl - b : n, prog;
-        Py_ssize_t he = classic_head(b, cls, cle, &prog);
-        if (he < 0) return -1;
-        if (he - prog == plen && memcmp(b + prog, proc, (size_t)plen) == 0) {
-            if (cls > end && memmem(b + end, (size_t)(cls - end), proc, (size_t)plen)) return 0;
-            *ms = he;
-            *me = cle;
-            return 1;
-        }
-        if (nl == NULL) return 0;
-        from = cle;
-    }
-    return 0;
-}
-
-/* An outbound TLS handshake or certificate failure (PostfixScanner._tls_failure_counted's
- * input): (proc, peer or None, message with the peer replaced, OpenSSL reason or None). */
-static PyObject *tls_out(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t he,
-                         Py_ssize_t le, Py_ssize_t end) {
-    Py_ssize_t ls_ = -1, le_ = -1, ps, pe;
-    int found = 0;
-    if (has(b, he, le, "SSL_connect error") || has(b, he, le, "SSL_accept error")) {
-        if (end >= 0) {
-            found = library_problem(b, n, end, b + prog, he - prog, &ls_, &le_);
-            if (found < 0) return Py_NewRef(Py_None);
-        }
-    }
-    PyObject *peer, *key, *lib;
-    if (peer_search(b, he, le, &ps, &pe)) {
-        Py_ssize_t klen;
-        char *k = replace_all(b + he, le - he, b + ps, pe - ps, "host[addr]", 10, &klen);
-        if (k == NULL) return PyErr_NoMemory();
-        key = PyBytes_FromStringAndSize(k, klen);
-        PyMem_Free(k);
-        peer = PyBytes_FromStringAndSize(b + ps, pe - ps);
-    } else {
-        key = PyBytes_FromStringAndSize(b + he, le - he);
-        peer = Py_NewRef(Py_None);
-    }
-    lib = found == 1 ? PyBytes_FromStringAndSize(b + ls_, le_ - ls_) : Py_NewRef(Py_None);
-    PyObject *res = NULL;
-    if (peer != NULL && key != NULL && lib != NULL)
-        res = Py_BuildValue("(y#OOO)", b + prog, he - prog, peer, key, lib);
-    Py_XDECREF(peer);
-    Py_XDECREF(key);
-    Py_XDECREF(lib);
-    return res;
-}
-
-/* An inbound TLS handshake failure (PostfixScanner._tls_in_counted's input):
- * (proc, message, OpenSSL reason or None). */
-static PyObject *tls_in(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t he,
-                        Py_ssize_t le, Py_ssize_t end) {
-    Py_ssize_t ls_ = -1, le_ = -1;
-    int found = 0;
-    if (end >= 0) {
-        found = library_problem(b, n, end, b + prog, he - prog, &ls_, &le_);
-        if (found < 0) return Py_NewRef(Py_None);
-    }
-    if (found == 1)
-        return Py_BuildValue("(y#y#y#)", b + prog, he - prog, b + he, le - he, b + ls_, le_ - ls_);
-    return Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_None);
-}
-
-/* rare_lines(block, starts) -> a list as long as starts: None (Python reads the
- * line), False (nothing to count: a status line, an expiry that does not parse),
- * (queue id, reason) of an expiry, (proc, peer, key, library) of an outbound
- * TLS failure, (proc, message, library) of an inbound one, (proc, message,
- * False) of another line of the receiving side (postfix_inbound reads it), or
- * True: a failed connect (only counted). */
-static PyObject *rare_lines(PyObject *self, PyObject *args) {
-    (void)self;
-    Py_buffer view;
-    PyObject *starts;
-    if (!PyArg_ParseTuple(args, "y*O!", &view, &PyList_Type, &starts)) return NULL;
-    const char *b = (const char *)view.buf;
-    Py_ssize_t n = view.len, count = PyList_GET_SIZE(starts);
-    PyObject *out = PyList_New(count);
-    if (out == NULL) goto fail;
-    for (Py_ssize_t k = 0; k < count; k++) {
-        Py_ssize_t ls = PyLong_AsSsize_t(PyList_GET_ITEM(starts, k));
-        if (ls == -1 && PyErr_Occurred()) goto fail;
-        PyObject *item = Py_None;
-        if (ls >= 0 && ls <= n) {
-            const char *nl = memchr(b + ls, '\n', (size_t)(n - ls));
-            Py_ssize_t le = nl ? nl - b : n, end = nl ? nl - b : -1;
-            if (le - ls > MAX_LINE) le = ls + MAX_LINE;
-            Py_ssize_t prog, he = classic_head(b, ls, le, &prog), qs, qe, rs;
-            if (he >= 0 && has(b, he, le, "status=expired")) {
-                if (expired_fields(b, he, le, &qs, &qe, &rs)) {
-                    item = Py_BuildValue("(y#y#)", b + qs, qe - qs, b + rs, le - rs);
-                    if (item == NULL) goto fail;
-                    PyList_SET_ITEM(out, k, item);
-                    continue;
-                }
-                item = Py_False;
-            } else if (he >= 0 && has(b, he, le, "status=")) {
-                item = Py_False;
-            } else if (he >= 0 && has(b, he, le, "SSL_accept error")) {
-                item = tls_in(b, n, prog, he, le, end);
-                if (item == NULL) goto fail;
-                PyList_SET_ITEM(out, k, item);
-                continue;
-            } else if (he >= 0 && !has(b, he, le, "SSL_accept") &&
-                       (has(b, he, le, "SSL_connect error") ||
-                        has(b, he, le, "certificate verification failed"))) {
-                item = tls_out(b, n, prog, he, le, end);
-                if (item == NULL) goto fail;
-                PyList_SET_ITEM(out, k, item);
-                continue;
-            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
-                       !has(b, he, le, "SSL_accept error") &&
-                       !has(b, he, le, "certificate verification failed") &&
-                       at(b, le, he, "connect to ", 11) && has(b, he, le, "]:")) {
-                item = Py_True;  /* a failed connect: only counted */
-            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
-                       !has(b, he, le, "SSL_accept error") &&
-                       !has(b, he, le, "certificate verification failed")) {
-                /* The receiving side's line (Python reads it from its message
-                 * on), or a line without anything to count. */
-                if (has(b, he, le, "reject: ") || has(b, he, le, " after ") ||
-                    has(b, he, le, "authentication failed")) {
-                    item = Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_False);
-                    if (item == NULL) goto fail;
-                    PyList_SET_ITEM(out, k, item);
-                    continue;
-                }
-                item = Py_False;
-            }
-        }
-        PyList_SET_ITEM(out, k, Py_NewRef(item));
-    }
-    PyBuffer_Release(&view);
-    return out;
-fail:
-    Py_XDECREF(out);
-    PyBuffer_Release(&view);
-    return NULL;
-}
-
 /* keep_blocks(): blocks of megabytes are allocated and freed over and over (the
  * read, the block cut at its last newline): glibc serves each from a fresh mmap
  * and returns it at free, so every block page-faults again. Keeping them in the
@@ -868,7 +602,7 @@ static PyObject *keep_blocks(PyObject *self, PyObject *unused) {
 static PyMethodDef METHODS[] = {
     {"status_lines", status_lines, METH_O,
      "status_lines(block) -> (runs, run_sent, before, sent, others, broken): see native.py."},
-    {"rare_lines", rare_lines, METH_VARARGS,
+    {"rare_lines", scan_rare_lines, METH_VARARGS,
      "rare_lines(block, starts) -> per line None (Python reads it), False, True, (qid, reason) "
      "or (proc, peer, key, library)."},
     {"rare_starts", scan_rare_starts, METH_O,
@@ -889,6 +623,9 @@ static PyMethodDef METHODS[] = {
      "(_scan_state.c)."},
     {"apply_rare", scan_apply_rare, METH_VARARGS,
      "apply_rare(context, block, rare, kinds, ri) -> None: the rare lines from rare[ri] on."},
+    {"inbound_add", scan_inbound_add, METH_VARARGS,
+     "inbound_add(agg, parts, client, cause, stage, text) -> None: Aggregator.add_inbound "
+     "(_scan_inbound.c)."},
     {"keep_blocks", keep_blocks, METH_NOARGS,
      "keep_blocks(): large blocks stay in the heap between reads (glibc)."},
     {"line_counts", line_counts, METH_VARARGS,

@@ -2,6 +2,27 @@
 #ifndef SMTPDOCTOR_SCAN_H
 #define SMTPDOCTOR_SCAN_H
 #include <Python.h>
+#include <string.h>
+
+/* Whether b[0:n] holds the literal lit (len bytes) at i. */
+static inline int at(const char *b, Py_ssize_t n, Py_ssize_t i, const char *lit, Py_ssize_t len) {
+    return i >= 0 && i + len <= n && memcmp(b + i, lit, (size_t)len) == 0;
+}
+
+/* The longest part of a line the engine reads (a longer line is read up to it). */
+#define MAX_LINE (16 * 1024)
+
+/* _scan.c: the status lines. postfix._PEER.search(b[s:e]): the span of the first
+ * name[address], 1 if found; bytes.replace on a heap buffer (NULL: no memory). */
+int scan_peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms, Py_ssize_t *me);
+char *scan_replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_t olen,
+                       const char *new, Py_ssize_t nlen, Py_ssize_t *outlen);
+
+/* _scan_rare.c: the rare lines, and the classic syslog header's end (-1: another form). */
+PyObject *scan_rare_lines(PyObject *self, PyObject *args);
+Py_ssize_t scan_classic_head(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *prog);
+/* postfix_inbound.client_key(b[s:e]): "host[address]" of the first client, or None. */
+PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e);
 
 /* _scan_state.c: the scanner's per-line state, on its Python objects. */
 PyObject *scan_apply_failures(PyObject *self, PyObject *args);
@@ -15,6 +36,12 @@ int scan_strings(void);
 PyObject *scan_rare_starts(PyObject *self, PyObject *arg);
 /* The first ": to=<" at or after from in b[0:n], or -1 (memmem's answer). */
 Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from);
+
+/* _scan_inbound.c: Aggregator.add_inbound, and a rejection or session end the
+ * engine read counted (0, or -1 with an exception set). */
+PyObject *scan_inbound_add(PyObject *self, PyObject *args);
+int scan_inbound_kind(PyObject *inb, PyObject *kind);
+int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *library);
 
 /* _scan_tables.c: a failure batch added to the destination, relay and TLS tables. */
 PyObject *scan_route_rows(PyObject *self, PyObject *args);

@@ -33,4 +33,13 @@ def route_rows(
 def prune_rows(
     rows: dict[str, list[int]], cap: int, width: int, other_key: str, /
 ) -> tuple[dict[str, list[int]], int] | None: ...
+def inbound_add(
+    agg: object,
+    parts: tuple[object, ...],
+    client: str | None,
+    cause: object,
+    stage: object,
+    text: str,
+    /,
+) -> None: ...
 def merge_rows(table: object, other_rows: dict[str, list[int]], limit: int, /) -> None: ...

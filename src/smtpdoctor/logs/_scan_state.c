@@ -11,7 +11,8 @@
  * in C by key and handed to the FailureBatch's dictionaries in first-seen order.
  * Python is called back only for what is rare or needs classifying: a reason,
  * destination or relay not seen yet, a refined reason's Info, a rarer header, and
- * the receiving side's lines (its rules are Python's).
+ * the receiving side's rarer lines (its rejections, session ends and TLS failures
+ * are counted in _scan_inbound.c): its rules are Python's.
  *
  * The context is a tuple made once per scanner (PostfixScanner._state_context);
  * its dictionaries are cleared by Python, never replaced, so they stay valid.
@@ -27,7 +28,7 @@ typedef struct {
     PyObject *destination, *relay_key, *slow, *refine, *rare, *at, *expiry_info, *inbound;
     PyObject *tls_in, *tls_info, *pop, *pop_oldest;
     PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
-    PyObject *refined;
+    PyObject *refined, *inbound_kinds;
     Py_ssize_t memory, proc_memory;
     struct Batch *batch; /* this call's failures (batch_add), flushed into counts/times */
 } Ctx;
@@ -44,7 +45,7 @@ static int ctx_parse(PyObject *tuple, Ctx *c) {
         &c->refine,      &c->rare,       &c->at,          &c->expiry_info, &c->inbound,
         &c->tls_in,      &c->tls_info,   &c->pop,         &c->pop_oldest,  &c->tls_memo,
         &c->tls_by_proc, &c->handshake_failure, &c->tls_cats, &c->cat_index, &c->tls_out,
-        &c->refined,
+        &c->refined,     &c->inbound_kinds,
     };
     const Py_ssize_t count = (Py_ssize_t)(sizeof(slots) / sizeof(slots[0]));
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 2) {
@@ -513,9 +514,13 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
             if (PyBool_Check(library))
                 r = PyObject_CallFunction(c->inbound, "OnOO", block, ls, proc, msg);
             else
-                r = PyObject_CallFunctionObjArgs(c->tls_in, proc, msg, library, NULL);
+                r = scan_inbound_tls(c->inbound_kinds, proc, msg, library) < 0 ? NULL : Py_NewRef(Py_None);
         } else if (PyTuple_GET_SIZE(kind) == 4) {
             if (tls_out(c, kind) < 0) return -1;
+            continue;
+        } else if (PyTuple_GET_SIZE(kind) == 5 || PyTuple_GET_SIZE(kind) == 6) {
+            /* smtpd's session end, a rejection: counted in C (_scan_inbound.c) */
+            if (scan_inbound_kind(c->inbound_kinds, kind) < 0) return -1;
             continue;
         } else {
             PyErr_SetString(PyExc_TypeError, "a rare line's kind");

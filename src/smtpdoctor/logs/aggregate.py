@@ -520,6 +520,10 @@ class Aggregator:
 
     def add_inbound(self, client: str | None, cause: Cause, stage: Stage, text: str) -> None:
         """A client that failed to hand us mail (the receiving side's view)."""
+        fast = native.inbound_add  # (the same in C: _scan_inbound.c)
+        if fast is not None:
+            fast(self, _INBOUND_PARTS, client, cause, stage, text)
+            return
         key = client or "(unknown)"
         row = self.inbound.rows.get(key) or self.inbound.row(key)
         row[0] += 1
@@ -533,9 +537,14 @@ class Aggregator:
             examples.append(_printable(text[:300]))
         why = self.inbound_why
         if len(why) >= 4 * self.limits.tls_peers:
-            # Bounded like the table: keep the clients it still names.
-            self.inbound_why = why = {k: v for k, v in why.items() if k in self.inbound.rows}
-        why[client or "(unknown)"] = tls_detail(text) or text[:200]
+            why = self._prune_inbound_why()
+        why[key] = tls_detail(text) or text[:200]
+
+    def _prune_inbound_why(self) -> dict[str, str]:
+        """The last reasons bounded like the table: those of the clients it still names."""
+        why = self.inbound_why
+        self.inbound_why = why = {k: v for k, v in why.items() if k in self.inbound.rows}
+        return why
 
     def add_inbound_event(self, event: DeliveryEvent) -> None:
         """An inbound event of a line parser (Exim, Sendmail, Exchange)."""
@@ -698,3 +707,9 @@ def group_counts(vec: list[int]) -> dict[Group, int]:
 
 def category_counts(vec: list[int], offset: int) -> dict[str, int]:
     return {cat.value: vec[offset + i] for i, cat in enumerate(CATEGORIES) if vec[offset + i]}
+
+
+# What _scan_inbound.c's add_inbound reads: the row's slots by cause and stage,
+# _printable, tls_detail, its memo of tls_detail's answers, the examples per cause.
+_WHY_MEMO: dict[str, str] = {}
+_INBOUND_PARTS = (_CAUSE_SLOT, _STAGE_SLOT, _printable, tls_detail, _WHY_MEMO, _EXAMPLES)

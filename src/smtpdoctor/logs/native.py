@@ -1,16 +1,18 @@
 """The compiled engine of the Postfix scanner, when it is built.
 
-``_scan`` is a C extension (``_scan.c``, ``_scan_markers.c``, ``_scan_state.c``,
-``_scan_tables.c``: one module, compiled at install time when a compiler is
-there; the install falls back to pure Python otherwise). Its
+``_scan`` is a C extension (``_scan.c``, ``_scan_rare.c``, ``_scan_markers.c``,
+``_scan_state.c``, ``_scan_tables.c``, ``_scan_inbound.c``: one module, compiled at
+install time when a compiler is there; the install falls back to pure Python otherwise). Its
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
 second and per (destination, remote relay) and hands the other status lines
 back parsed; ``rare_starts`` finds where the rare lines start, ``rare_lines``
-reads the expiry, TLS failure and failed-connect lines among them;
+reads the expiry, TLS failure and failed-connect lines among them, and the
+receiving side's rejections and session ends;
 ``line_counts`` counts a block's lines; ``apply_failures`` and ``apply_rare``
 keep the per-line state on the scanner's own dictionaries; ``route_rows``,
-``prune_rows`` and ``merge_rows`` are the tables' loops. All are None when the
+``prune_rows`` and ``merge_rows`` are the tables' loops, ``inbound_add`` the
+inbound table's. All are None when the
 extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two
 paths).
 """
@@ -27,16 +29,20 @@ __all__ = [
     "ApplyRare",
     "Failure",
     "Found",
+    "InboundAdd",
     "LineCounts",
     "PruneRows",
     "RareLine",
     "RareLines",
+    "Rejection",
     "RouteRows",
+    "SessionEnd",
     "StatusLines",
     "TlsIn",
     "TlsOut",
     "apply_failures",
     "apply_rare",
+    "inbound_add",
     "keep_blocks",
     "line_counts",
     "merge_rows",
@@ -61,11 +67,15 @@ StatusLines = Callable[[bytes], Found]
 # Of a rare line: None (Python reads it), False (nothing to count), True (a
 # failed connect: only counted), an expiry's (queue id, reason), an outbound
 # TLS failure's (process, peer, message with the peer replaced, OpenSSL reason),
-# an inbound one's (process, message, OpenSSL reason), or another line of the
-# receiving side's (process, message, False).
+# an inbound one's (process, message, OpenSSL reason), smtpd's session end's
+# (process, words, command, peer, postfix_inbound.client_key(peer)), a
+# rejection's (process, what, rest, milter, peer, client_key(peer)), or another
+# line of the receiving side's (process, message, False).
 TlsOut = tuple[bytes, bytes | None, bytes, bytes | None]
 TlsIn = tuple[bytes, bytes, bytes | bool | None]
-RareLine = tuple[bytes, bytes] | TlsIn | TlsOut | bool | None
+SessionEnd = tuple[bytes, bytes, bytes, bytes, str | None]
+Rejection = tuple[bytes, bytes, bytes, bool, bytes, str | None]
+RareLine = tuple[bytes, bytes] | TlsIn | TlsOut | SessionEnd | Rejection | bool | None
 RareLines = Callable[[bytes, list[int]], list[RareLine]]
 LineCounts = Callable[[bytes, bytes], tuple[int, int]]
 
@@ -100,6 +110,10 @@ prune_rows: PruneRows | None = None
 merge_rows: Callable[[object, dict[str, list[int]], int], None] | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
+# Aggregator.add_inbound's body (_scan_inbound.c): inbound_add(agg,
+# aggregate._INBOUND_PARTS, client, cause, stage, text).
+InboundAdd = Callable[[object, tuple[object, ...], str | None, object, object, str], None]
+inbound_add: InboundAdd | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
@@ -107,6 +121,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
         from smtpdoctor.logs._scan import (
             apply_failures,
             apply_rare,
+            inbound_add,
             keep_blocks,
             line_counts,
             merge_rows,
@@ -119,5 +134,6 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
+        inbound_add = None
 
 ENGINE = "c" if status_lines is not None else "python"

@@ -48,10 +48,24 @@ from collections.abc import Callable
 from functools import partial
 
 from smtpdoctor.logs import native
-from smtpdoctor.logs.aggregate import _CAT_INDEX, _TLS_CATS, D_REMOTE_SENT, Aggregator, FailureBatch
+from smtpdoctor.logs.aggregate import (
+    _CAT_INDEX,
+    _INBOUND_PARTS,
+    _TLS_CATS,
+    D_REMOTE_SENT,
+    Aggregator,
+    FailureBatch,
+)
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
+from smtpdoctor.logs.inbound import inbound_cause, inbound_cause_of_client
 from smtpdoctor.logs.journal import journal_to_syslog
-from smtpdoctor.logs.postfix_inbound import InboundLines
+from smtpdoctor.logs.postfix_inbound import (
+    _REJECT_MEMO,
+    _TLS_STAGES,
+    InboundLines,
+    _rejection_memo,
+    _session_end,
+)
 from smtpdoctor.logs.postfix_tls import (
     _HEAD,
     _PEER,
@@ -274,7 +288,7 @@ class PostfixScanner(TlsLines, InboundLines):
             self._rare,
             self.times.at,
             self._expiry_info,
-            self._inbound_line,
+            self._inbound_counted,
             self._tls_in_counted,
             self._tls_info,
             deferrals.pop,
@@ -286,6 +300,24 @@ class PostfixScanner(TlsLines, InboundLines):
             _CAT_INDEX,
             self.agg.tls_out,
             _refined,
+            (
+                self.agg,
+                _INBOUND_PARTS,
+                _session_end,
+                _REJECT_MEMO,
+                _rejection_memo,
+                _TLS_STAGES,
+                self._tls_in_by_proc,
+                self._tls_memo,
+                self._tls_info,
+                inbound_cause,
+                inbound_cause_of_client,
+                Stage.TLS_HANDSHAKE,
+                _TLS_CATS,
+                _CAT_INDEX,
+                _PROC_MEMORY,
+                self.agg.status,
+            ),
             _EXPIRY_MEMORY,
             _PROC_MEMORY,
         )
@@ -399,6 +431,8 @@ class PostfixScanner(TlsLines, InboundLines):
                     self.agg.status["other"] += 1
             elif len(kind) == 2:  # an expiry the engine read
                 self._expiry(block, rare[ri], kind[0], kind[1])
+            elif len(kind) >= 5:  # a session end or rejection the engine read
+                self._inbound_read(block, rare[ri], kind)
             elif len(kind) == 3:  # the receiving side's line, from its message on
                 proc, msg, library = kind
                 if isinstance(library, bool):

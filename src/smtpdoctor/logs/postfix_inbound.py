@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import CAUSE_CATEGORY, Cause, inbound_cause, stage_of_command
@@ -60,6 +61,8 @@ _POSTSCREEN = re.compile(
     rb"COMMAND (?:TIME|COUNT|LENGTH) LIMIT)(?: \d+)?(?: after [\d.]+)? from "
     rb"(\[[^\]\n]+\](?::\d+)?)(?: after ([A-Z][A-Z-]*))?"
 )
+# The stages a session end after a failed handshake of ours is logged at.
+_TLS_STAGES = frozenset((Stage.STARTTLS, Stage.CONNECT))
 _POSTSCREEN_CAUSE = {b"HANGUP": Cause.DROPPED, b"COMMAND TIME LIMIT": Cause.TIMEOUT}
 
 
@@ -105,6 +108,45 @@ class InboundLines(ScannerParts):
         if b"postscreen" in proc:
             self._inbound_postscreen(block, ls, msg)
 
+    def _inbound_counted(self, block: bytes, ls: int, proc: bytes, msg: bytes) -> None:
+        """:meth:`_inbound_line` when only counts are wanted (the engine's path: no
+        events, no time bounds, so no epoch): a rejection or a session end straight
+        into the Aggregator, the rarer lines through :meth:`_inbound_line`."""
+        if b"reject: " in msg:
+            if b"reject_warning" not in msg:
+                m = _REJECT.search(msg)
+                if m is not None:
+                    text, _, stage, cause = _rejection_memo(_reject_key(msg, m))
+                    self.agg.add_inbound(client_key(m.group(2)), cause, stage, text)
+            return
+        sm = _SESSION_END.match(msg)
+        if sm is None:
+            self._inbound_line(block, ls, proc, msg)
+            return
+        words, cmd, peer = sm.group(1, 2, 3)
+        stage, text, cause = _session_end(words, cmd)
+        client = client_key(peer)
+        # (as _inbound_session_end: the handshake failure this smtpd just logged)
+        if stage in _TLS_STAGES and self._tls_in_by_proc.get(proc, 0) == client:
+            del self._tls_in_by_proc[proc]
+            return
+        self.agg.add_inbound(client, cause, stage, text)
+
+    def _inbound_read(
+        self, block: bytes, ls: int, kind: native.SessionEnd | native.Rejection
+    ) -> None:
+        """A session end or a rejection the engine read (native.rare_lines), when the
+        per-line state is Python's."""
+        epoch = self._when(block, ls)
+        if not self._epoch_ok(epoch):
+            return
+        if len(kind) == 5:
+            proc, words, cmd, peer, client = kind
+            self._session_end_at(epoch, proc, words, cmd, peer=peer, client=client)
+        else:
+            _, what, rest, milter, peer, client = kind
+            self._reject_at(epoch, (what, rest, milter), peer=peer, client=client)
+
     def _inbound_postscreen(self, block: bytes, ls: int, msg: bytes) -> None:
         """postscreen's protocol tests: a client that talks too early, pipelines, hangs up."""
         pm = _POSTSCREEN.match(msg)
@@ -127,18 +169,21 @@ class InboundLines(ScannerParts):
         epoch = self._when(block, ls)
         if not self._epoch_ok(epoch):
             return
-        what, peer, rest = m.group(1, 2, 3)
-        key = (what, rest, b"milter-reject" in msg[: m.start() + 7])
-        found = _REJECT_MEMO.get(key)
-        if found is None:
-            found = _rejection(*key)
-            if len(_REJECT_MEMO) >= _REJECT_MEMO_MAX:
-                _REJECT_MEMO.clear()
-            _REJECT_MEMO[key] = found
-        text, recipient, stage, cause = found
-        self._inbound_client(
-            epoch, peer, client_key(peer), cause, stage, text=text, recipient=recipient
-        )
+        peer = m.group(2)
+        self._reject_at(epoch, _reject_key(msg, m), peer=peer, client=client_key(peer))
+
+    def _reject_at(
+        self,
+        epoch: float | None,
+        key: tuple[bytes, bytes, bool],
+        *,
+        peer: bytes,
+        client: str | None,
+    ) -> None:
+        """A rejection (``key``: what was rejected, the rest of the line after the
+        client, whether a milter did; ``client``: :func:`client_key` of ``peer``)."""
+        text, recipient, stage, cause = _rejection_memo(key)
+        self._inbound_client(epoch, peer, client, cause, stage, text=text, recipient=recipient)
 
     def _inbound_session_end(self, block: bytes, ls: int, proc: bytes, m: re.Match[bytes]) -> None:
         """smtpd's "lost connection / timeout / too many errors after CMD from client"."""
@@ -146,12 +191,24 @@ class InboundLines(ScannerParts):
         if not self._epoch_ok(epoch):
             return
         words, cmd, peer = m.group(1, 2, 3)
+        self._session_end_at(epoch, proc, words, cmd, peer=peer, client=client_key(peer))
+
+    def _session_end_at(
+        self,
+        epoch: float | None,
+        proc: bytes,
+        words: bytes,
+        cmd: bytes,
+        *,
+        peer: bytes,
+        client: str | None,
+    ) -> None:
+        """A session end (``client``: :func:`client_key` of ``peer``)."""
         stage, text, cause = _session_end(words, cmd)
-        client = client_key(peer)
         # After STARTTLS (port 25) or CONNECT (port 465, TLS from the start): the
         # handshake failure this smtpd has just logged, not a failure of its own.
         # (client is None for a peer that is not host[address]: never a match.)
-        if stage in (Stage.STARTTLS, Stage.CONNECT) and self._tls_in_by_proc.get(proc, 0) == client:
+        if stage in _TLS_STAGES and self._tls_in_by_proc.get(proc, 0) == client:
             del self._tls_in_by_proc[proc]
             return
         self._inbound_client(epoch, peer, client, cause, stage, text=text)
@@ -208,6 +265,24 @@ class InboundLines(ScannerParts):
 # cause), by the tail's bytes: a log repeats its rejections (their client aside).
 _REJECT_MEMO: dict[tuple[bytes, bytes, bool], tuple[str, str | None, Stage, Cause]] = {}
 _REJECT_MEMO_MAX = 4096
+
+
+def _reject_key(msg: bytes, m: re.Match[bytes]) -> tuple[bytes, bytes, bool]:
+    """The memo key of the rejection ``m`` (of ``_REJECT`` in ``msg``): what was
+    rejected, the rest after the client, whether a milter did."""
+    what, rest = m.group(1, 3)
+    return what, rest, b"milter-reject" in msg[: m.start() + 7]
+
+
+def _rejection_memo(key: tuple[bytes, bytes, bool]) -> tuple[str, str | None, Stage, Cause]:
+    """What a rejection reads as (:func:`_rejection`), remembered by its key."""
+    found = _REJECT_MEMO.get(key)
+    if found is None:
+        found = _rejection(*key)
+        if len(_REJECT_MEMO) >= _REJECT_MEMO_MAX:
+            _REJECT_MEMO.clear()
+        _REJECT_MEMO[key] = found
+    return found
 
 
 def _rejection(what: bytes, rest: bytes, milter: bool) -> tuple[str, str | None, Stage, Cause]:

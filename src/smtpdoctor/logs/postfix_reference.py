@@ -17,6 +17,7 @@ from smtpdoctor.logs.postfix import (
     PostfixScanner,
     _failure_key,
 )
+from smtpdoctor.logs.postfix_inbound import _REJECT, _SESSION_END, _reject_key, client_key
 from smtpdoctor.logs.postfix_tls import _CLASSIC_HEAD, _HEAD, _PEER
 
 __all__ = ["rare_line_python", "status_lines_python"]
@@ -83,9 +84,7 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     if not any(t in msg for t in tls):
         if msg.startswith(b"connect to ") and b"]:" in msg:
             return True
-        if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
-            return proc, msg, False
-        return False
+        return _receiving_side(proc, msg)
     if b"SSL_accept error" in msg:
         return proc, msg, PostfixScanner._library_problem_after(block, end, proc)
     if b"SSL_accept" in msg:
@@ -98,3 +97,20 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     if pm is None:
         return proc, None, msg, library
     return proc, pm.group(0), msg.replace(pm.group(0), b"host[addr]"), library
+
+
+def _receiving_side(proc: bytes, msg: bytes) -> native.RareLine:
+    """A line of the receiving side (or one without anything to count): a
+    rejection and a session end read, the other lines left to postfix_inbound."""
+    if b"reject: " in msg and b"reject_warning" not in msg:
+        m = _REJECT.search(msg)
+        if m is None:
+            return False
+        what, rest, milter = _reject_key(msg, m)
+        return proc, what, rest, milter, m.group(2), client_key(m.group(2))
+    if b"reject: " not in msg and (sm := _SESSION_END.match(msg)) is not None:
+        words, cmd, peer = sm.group(1, 2, 3)
+        return proc, words, cmd, peer, client_key(peer)
+    if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
+        return proc, msg, False
+    return False

@@ -52,6 +52,8 @@ _PROC_MEMORY = 4096
 # An inbound TLS failure's peer, client and address, by the peer's match (when
 # it is the first client its line names).
 _CLIENT_MEMO: dict[bytes, tuple[str, str | None, str]] = {}
+# _refined's results: (id(better), id(info)) -> (better, info, refined).
+_REFINED_MEMO: dict[tuple[int, int], tuple[Info, Info, Info]] = {}
 
 
 class TlsLines(ScannerParts):
@@ -260,8 +262,15 @@ class TlsLines(ScannerParts):
 
 def _refined(better: Info, info: Info) -> Info:
     """A status line's reason (``info``) with the category and meaning of the
-    OpenSSL reason its process logged just before (``better``)."""
-    return Info(
+    OpenSSL reason its process logged just before (``better``); the same pair
+    gives the same Info object (the batch counts it under one key instead of
+    one per line)."""
+    pair = (id(better), id(info))
+    found = _REFINED_MEMO.get(pair)
+    # (the memo holds both objects: their ids are not reused while it does)
+    if found is not None and found[0] is better and found[1] is info:
+        return found[2]
+    made = Info(
         category=better.category,
         stage=better.stage if better.stage is not Stage.NONE else info.stage,
         permanence=info.permanence,
@@ -270,6 +279,10 @@ def _refined(better: Info, info: Info) -> Info:
         meaning=better.meaning,
         key=info.key,
     )
+    if len(_REFINED_MEMO) >= _PROC_MEMORY:
+        _REFINED_MEMO.clear()
+    _REFINED_MEMO[pair] = (better, info, made)
+    return made
 
 
 def _client_of(msg: bytes, pm: re.Match[bytes] | None) -> str | None:
