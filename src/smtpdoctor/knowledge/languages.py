@@ -11,6 +11,7 @@ ones those providers' replies use; each category's meaning is ours.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.knowledge.synonyms import RELAY_REFUSED
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["LANGUAGE_PATTERNS"]
@@ -106,5 +107,23 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         "messages in a short time (said in the provider's own language).",
         source="i18n",
         retry=True,
+    ),
+    pattern(
+        "i18n.relay_denied",
+        # "Relay denied" as localised mail clients and servers write it: Outlook
+        # Express's "Retransmissão Negada" (pt-BR), "Reencaminhamento Negado" (pt-PT),
+        # qmail's "rcpthosts" refusal translated, and the same in es/fr/de/it
+        r"\bRetransmiss(?:ão|ao) (?:negada|proibida|não permitida)|"
+        r"\bReencaminhamento (?:negado|proibido|não permitido)|"
+        r"\blista de (?:rcpthosts|anfitriões rcpt)|"
+        r"\bRetransmisi(?:ó|o)n (?:denegada|prohibida|no permitida)|"
+        r"\bRelais (?:refus(?:é|e)|interdit|non autoris(?:é|e))|"
+        r"\bRelaying (?:verweigert|nicht (?:erlaubt|gestattet))|"
+        r"\b(?:Relay|Inoltro) (?:negato|non consentito)",
+        _C.POLICY_REJECTION,
+        *RELAY_REFUSED,
+        source="i18n",
+        hint=_S.RCPT_TO,
+        retry=False,
     ),
 )

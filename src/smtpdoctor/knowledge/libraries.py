@@ -66,7 +66,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bauthentication_failed\b|\{error,\s*auth_failed\b|"
         r"535 Authentication failed|Authentication unsuccessful|"
         r"Username and Password not accepted|authentication credentials invalid|"
-        r"curl: \(67\) Login denied",
+        # libcurl's CURLE_LOGIN_DENIED, as curl and the applications on libcurl print it
+        r"(?:lib)?curl: \(67\)|\bCURLE_LOGIN_DENIED\b|\bLogin denied\b",
         _C.AUTHENTICATION,
         "The server refused the user name and password (or token) the client sent with AUTH.",
         "Wrong password, or the provider wants an app password or OAuth2 instead of "

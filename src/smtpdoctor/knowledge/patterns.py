@@ -112,6 +112,8 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.helo",
         r"invalid (?:helo|ehlo)|(?:helo|ehlo) (?:command )?rejected|"
         r"need fully[- ]qualified hostname|Bad HELO|bogus (?:helo|ehlo)|"
+        # ("550 R1: HELO should be a FQDN or address literal (See RFC 2821 4.1.1.1)")
+        r"\b(?:helo|ehlo)\b[^\n]{0,30}\b(?:should|must) be an? (?:FQDN|fully[- ]qualified)|"
         # Exim: "rejected EHLO from [x]: syntactically invalid argument(s)"
         r"rejected (?:EHLO|HELO) from",
         _C.POLICY_REJECTION,
@@ -235,8 +237,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.relay_denied",
-        r"Relay access denied|Relay(?:ing)? (?:denied|prohibited|forbidden)|"
-        r"relay(?:ing)? not (?:permitted|allowed)|"
+        r"Relay access denied|Relay(?:ing)? (?:is )?(?:denied|prohibited|forbidden)|"
+        r"relay(?:ing)? (?:is )?not (?:permitted|allowed)|"
         r"Unable to relay|not permitted to relay|we do not relay|"
         # qmail: the recipient's domain is not one it takes mail for.
         r"list of allowed rcpthosts",
