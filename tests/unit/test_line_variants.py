@@ -1066,6 +1066,61 @@ def test_synonyms_read_as_their_class(text: str, category: str, stage: str) -> N
             "policy_rejection",
             "rcpt_to",
         ),
+        # Go mailers name the command (gomail's "Rcpt: 550", go-mail's "failed to
+        # issue RCPT command"); "E-Mail:" is no command.
+        ("gomail: could not send email 1: Rcpt: 550 5.1.1 no such user", "recipient", "rcpt_to"),
+        (
+            "failed to issue RCPT command: 554 5.7.1 <a@example.org>: Relay access denied",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "failed to issue DATA command: 451 4.3.0 Temporary system problem",
+            "service_unavailable",
+            "data",
+        ),
+        ("Sending E-Mail: 550 5.1.1 <x@example.org> user unknown", "recipient", "rcpt_to"),
+        # nodemailer's stack frames name the command.
+        (
+            "Error: Invalid login: 503 5.5.1 Error: authentication not enabled\n"
+            "    at SMTPConnection._actionAUTHComplete (index.js:1340:34)",
+            "authentication",
+            "auth",
+        ),
+        (
+            "Error: 553 5.7.1 <a@example.org>: Sender address rejected: not owned by user\n"
+            "    at SMTPConnection._actionMAIL (index.js:1:1)",
+            "policy_rejection",
+            "mail_from",
+        ),
+        # An application's own words for a refused login; weak.
+        ("Login not possible. Please check your credentials", "authentication", "auth"),
+        ("mailer: could not log in to smtp.example.net", "authentication", "auth"),
+        # RFC 4954's temporary authentication failure is the server's fault.
+        (
+            "454 4.7.0 Temporary authentication failure: could not log in",
+            "service_unavailable",
+            "auth",
+        ),
+        ("435 Unable to authenticate at present", "service_unavailable", "auth"),
+        # No AUTH mechanism in common: AUTH was never sent (read at EHLO).
+        (
+            "EmailSendFailed: internal client error: No compatible authentication mechanism "
+            "was found",
+            "authentication",
+            "ehlo",
+        ),
+        # OpenSSL's "http request", not an application's.
+        (
+            "error:1408F09C:SSL routines:ssl3_get_record:http request",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "while processing the HTTP request: connection refused by 192.0.2.25",
+            "firewall_block",
+            "connect",
+        ),
     ],
 )
 def test_session7_classes_read_as_their_class(text: str, category: str, stage: str) -> None:

@@ -83,6 +83,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "library.auth_not_offered",
         r"SMTPNotSupportedError: SMTP AUTH extension not supported|"
         r"SMTP AUTH extension not supported by server|No supported authentication methods|"
+        r"No compatible authentication mechanism|"
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
         r"server does not support (?:any )?authentication|smtp: server doesn't support AUTH|"

@@ -448,6 +448,21 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         specific=False,
     ),
     pattern(
+        "synonyms.login_failed",
+        # an application's own words for a refused login (Home Assistant's "Login not
+        # possible. Please check your setting and/or your credentials", "could not log
+        # in"); weak: a reply code beside it says more
+        r"\blog ?in (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|cannot|"
+        r"can't) log ?in\b|\blog ?in (?:failed|unsuccessful|refused)\b",
+        _C.AUTHENTICATION,
+        "The server refused the login: the user name or password (or the way it was "
+        "sent) was not accepted.",
+        "Wrong credentials, or the provider wants an app password or OAuth2.",
+        stage=_S.AUTH,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
         "synonyms.not_an_smtp_server",
         # the greeting came from an IMAP or POP3 server: the client is set to the
         # mailbox-reading port (Go's "short response: * OK [CAPABILITY IMAP4rev1 ...",
@@ -470,6 +485,32 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
     stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
     stage_phrase("stage.event_data_error", r"\b(?-i:DATA) error\b", _S.DATA),
+    # Go mailers name the command: gomail's "Auth: 451 ...", "Mail: 501 ..." and
+    # go-mail's "failed to issue MAIL command: 555 ...".
+    stage_phrase("stage.go_command_auth", r"(?<![\w-])(?-i:Auth): [45]\d\d\b", _S.AUTH),
+    stage_phrase(
+        "stage.go_command_mail",
+        r"(?<![\w-])(?-i:Mail): [45]\d\d\b|\bfailed to issue (?-i:MAIL) command\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.go_command_rcpt",
+        r"(?<![\w-])(?-i:Rcpt): [45]\d\d\b|\bfailed to issue (?-i:RCPT) command\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.go_command_data",
+        r"(?<![\w-])(?-i:Data): [45]\d\d\b|\bfailed to issue (?-i:DATA) command\b",
+        _S.DATA,
+    ),
+    # nodemailer's (and simplesmtp's) stack frames name the reply's command:
+    # "SMTPConnection._actionAUTHComplete", "_actionMAIL", "_actionRCPT".
+    stage_phrase("stage.nodemailer_frame_auth", r"\._action(?-i:AUTH)\w*", _S.AUTH),
+    stage_phrase("stage.nodemailer_frame_mail", r"\._action(?-i:MAIL)\b", _S.MAIL_FROM),
+    stage_phrase("stage.nodemailer_frame_rcpt", r"\._action(?-i:RCPT)\b", _S.RCPT_TO),
+    stage_phrase("stage.nodemailer_frame_tls", r"\._action(?-i:STARTTLS)\b", _S.STARTTLS),
+    stage_phrase("stage.nodemailer_frame_ehlo", r"\._action(?-i:EHLO|HELO|LHLO)\b", _S.EHLO),
+    stage_phrase("stage.nodemailer_frame_greeting", r"\._actionGreeting\b", _S.GREETING),
     # Outlook Express / Windows Mail's frame for a refused recipient, in English and
     # its Portuguese versions ("... one of the recipients was rejected by the server").
     stage_phrase(

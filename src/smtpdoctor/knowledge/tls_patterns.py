@@ -63,7 +63,8 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
     _p(
         "tls.plaintext_mode_mismatch",
         r"wrong version number|first record does not look like a TLS handshake|"
-        r"GET_(?:SERVER|CLIENT)_HELLO:unknown protocol|\bunknown protocol\b|http request",
+        # (OpenSSL's "ssl3_get_record:http request", not an application's "HTTP request")
+        r"GET_(?:SERVER|CLIENT)_HELLO:unknown protocol|\bunknown protocol\b|:http request\b",
         _C.TLS_HANDSHAKE_FAILURE,
         "One side started TLS straight away (implicit TLS, port 465) while the other "
         "expected plain SMTP with STARTTLS (ports 25/587), or the other way round.",
