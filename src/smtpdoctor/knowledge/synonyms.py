@@ -486,21 +486,22 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
     stage_phrase("stage.event_data_error", r"\b(?-i:DATA) error\b", _S.DATA),
     # Go mailers name the command: gomail's "Auth: 451 ...", "Mail: 501 ..." and
-    # go-mail's "failed to issue MAIL command: 555 ...".
-    stage_phrase("stage.go_command_auth", r"(?<![\w-])(?-i:Auth): [45]\d\d\b", _S.AUTH),
+    # go-mail's "failed to issue MAIL command: 555 ..." (the literal first, the
+    # lookbehinds after it: re skips to the capitals instead of trying every character).
+    stage_phrase("stage.go_command_auth", r"(?-i:Auth)(?<![\w-]Auth): [45]\d\d\b", _S.AUTH),
     stage_phrase(
         "stage.go_command_mail",
-        r"(?<![\w-])(?-i:Mail): [45]\d\d\b|\bfailed to issue (?-i:MAIL) command\b",
+        r"(?-i:Mail(?<![\w-]Mail): [45]\d\d\b|MAIL command\b(?<=failed to issue MAIL command))",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.go_command_rcpt",
-        r"(?<![\w-])(?-i:Rcpt): [45]\d\d\b|\bfailed to issue (?-i:RCPT) command\b",
+        r"(?-i:Rcpt(?<![\w-]Rcpt): [45]\d\d\b|RCPT command\b(?<=failed to issue RCPT command))",
         _S.RCPT_TO,
     ),
     stage_phrase(
         "stage.go_command_data",
-        r"(?<![\w-])(?-i:Data): [45]\d\d\b|\bfailed to issue (?-i:DATA) command\b",
+        r"(?-i:Data(?<![\w-]Data): [45]\d\d\b|DATA command\b(?<=failed to issue DATA command))",
         _S.DATA,
     ),
     # nodemailer's (and simplesmtp's) stack frames name the reply's command:
