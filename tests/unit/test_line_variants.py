@@ -1123,6 +1123,25 @@ def test_synonyms_read_as_their_class(text: str, category: str, stage: str) -> N
             "firewall_block",
             "connect",
         ),
+        # Python smtplib's frames for MAIL, RCPT and QUIT.
+        (
+            '  File "smtplib.py", line 473, in mail\n    self.putcmd("mail", "FROM:<a@b>")\n'
+            "SMTPServerDisconnected: please run connect() first",
+            "connection_dropped",
+            "mail_from",
+        ),
+        (
+            '  File "smtplib.py", line 877, in rcpt\n    return self.getreply()\n'
+            "smtplib.SMTPServerDisconnected: Connection unexpectedly closed",
+            "connection_dropped",
+            "rcpt_to",
+        ),
+        (
+            '  File "smtplib.py", line 756, in quit\n    res = self.docmd("quit")\n'
+            "SMTPServerDisconnected: please run connect() first",
+            "connection_dropped",
+            "quit",
+        ),
     ],
 )
 def test_session7_classes_read_as_their_class(text: str, category: str, stage: str) -> None:

@@ -439,7 +439,11 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # a library's summary once every RCPT TO was refused (simplesmtp's and
         # nodemailer's "Can't send mail - all recipients were rejected"); weak: the
         # reply it quotes says why
-        r"\ball (?:the )?recipients (?:were |have been )?" + _REFUSED + r"\b",
+        # (not where the reply or a reason follows, "...rejected: 421 Server shutting
+        # down": the innermost reply decides, the wrapper's summary says less)
+        r"\ball (?:the )?recipients (?:were |have been )?"
+        + _REFUSED
+        + r"\b(?!:?\s*[245]\d\d\b|:\s*\S)",
         _C.RECIPIENT,
         "Every recipient was refused at RCPT TO, so no message could be sent.",
         "The addresses do not exist there, or the server refused them by policy (the "
@@ -512,6 +516,11 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.nodemailer_frame_tls", r"\._action(?-i:STARTTLS)\b", _S.STARTTLS),
     stage_phrase("stage.nodemailer_frame_ehlo", r"\._action(?-i:EHLO|HELO|LHLO)\b", _S.EHLO),
     stage_phrase("stage.nodemailer_frame_greeting", r"\._actionGreeting\b", _S.GREETING),
+    # Python smtplib's frames for the other commands ("line 473, in mail", "in rcpt",
+    # "in quit": the reply or the lost connection answers that command).
+    stage_phrase("stage.python_frame_mail", r"line \d+, in mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.python_frame_rcpt", r"line \d+, in rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.python_frame_quit", r"line \d+, in quit\b", _S.QUIT),
     # Outlook Express / Windows Mail's frame for a refused recipient, in English and
     # its Portuguese versions ("... one of the recipients was rejected by the server").
     stage_phrase(
