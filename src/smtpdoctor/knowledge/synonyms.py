@@ -456,8 +456,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # an application's own words for a refused login (Home Assistant's "Login not
         # possible. Please check your setting and/or your credentials", "could not log
         # in"); weak: a reply code beside it says more
-        r"\blog ?in (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|cannot|"
-        r"can't) log ?in\b|\blog ?in (?:failed|unsuccessful|refused)\b",
+        # ("login" and "log in" spelt out: a gate on the bare "log" let it be tried on
+        # most texts)
+        r"\b(?:login|log in) (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|"
+        r"cannot|can't) (?:login|log in)\b|\b(?:login|log in) (?:failed|unsuccessful|refused)\b",
         _C.AUTHENTICATION,
         "The server refused the login: the user name or password (or the way it was "
         "sent) was not accepted.",
@@ -471,8 +473,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # the greeting came from an IMAP or POP3 server: the client is set to the
         # mailbox-reading port (Go's "short response: * OK [CAPABILITY IMAP4rev1 ...",
         # smtplib's SMTPConnectError (-1, b'* OK ...'), a "+OK POP3 ready" banner)
-        r"\bshort response: [*+] ?OK\b|\(-1, b?['\"][*+] ?OK\b|"
-        r"^\* OK \[CAPABILITY IMAP4|\bunexpected (?:greeting|banner)\W{0,3}[*+] ?OK\b",
+        # (case-sensitive, as Go, smtplib and the servers write them: re skips to
+        # the four first characters instead of trying every one)
+        r"(?-i:short response: [*+] ?OK\b|\(-1, b?['\"][*+] ?OK\b|"
+        r"^\* OK \[CAPABILITY IMAP4|unexpected (?:greeting|banner)\W{0,3}[*+] ?OK\b)",
         _C.OTHER,
         "The server that answered speaks IMAP or POP3, not SMTP: the client is set to "
         "the port for reading mail (143/993, 110/995) instead of the submission port "
@@ -488,7 +492,7 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     # "smtp: RCPT error", "MAIL FROM error").
     stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
     stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
-    stage_phrase("stage.event_data_error", r"\b(?-i:DATA) error\b", _S.DATA),
+    stage_phrase("stage.event_data_error", r"(?-i:DATA)(?<!\wDATA) error\b", _S.DATA),
     # Go mailers name the command: gomail's "Auth: 451 ...", "Mail: 501 ..." and
     # go-mail's "failed to issue MAIL command: 555 ..." (the literal first, the
     # lookbehinds after it: re skips to the capitals instead of trying every character).
