@@ -1142,6 +1142,24 @@ def test_synonyms_read_as_their_class(text: str, category: str, stage: str) -> N
             "connection_dropped",
             "quit",
         ),
+        # Go's PlainAuth refuses to send a password in the clear.
+        (
+            "notify: error authenticating: unencrypted connection",
+            "starttls_unavailable",
+            "auth",
+        ),
+        (
+            "SendMail: Failed to authenticate on SMTP server, unencrypted connection",
+            "starttls_unavailable",
+            "auth",
+        ),
+        (
+            # (Exim's fallback to an unencrypted delivery is no refused login)
+            "TLS session: (certificate verification failed): delivering unencrypted to "
+            "H=mx.example.net [192.0.2.1] (not in hosts_require_tls)",
+            "tls_certificate",
+            "tls_handshake",
+        ),
     ],
 )
 def test_session7_classes_read_as_their_class(text: str, category: str, stage: str) -> None:

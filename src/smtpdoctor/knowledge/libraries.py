@@ -80,6 +80,21 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "library.auth_unencrypted",
+        # Go's net/smtp PlainAuth will not send a password over a connection TLS does not
+        # protect ("error authenticating: unencrypted connection"; Mattermost's "Failed to
+        # authenticate on SMTP server, unencrypted connection")
+        r"\bauthenticat\w*[^\n]{0,40}[:,] ?unencrypted connection\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client would not send the password because the connection is not "
+        "encrypted: TLS was never started before AUTH.",
+        "The server offered no STARTTLS on this port, or the client is not set to "
+        "use STARTTLS or implicit TLS (port 465).",
+        source=_LIB,
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    pattern(
         "library.auth_not_offered",
         r"SMTPNotSupportedError: SMTP AUTH extension not supported|"
         r"SMTP AUTH extension not supported by server|No supported authentication methods|"
