@@ -1160,6 +1160,18 @@ def test_synonyms_read_as_their_class(text: str, category: str, stage: str) -> N
             "tls_certificate",
             "tls_handshake",
         ),
+        # A refused login in a provider's words and in a library's translations.
+        (
+            "Error sending email: Login Fail. Please enter your authorization code",
+            "authentication",
+            "auth",
+        ),
+        ("邮件发送失败：SMTP 错误：登录失败。", "authentication", "auth"),
+        ("Mailer Error: SMTP-Fehler: Authentifizierung fehlgeschlagen.", "authentication", "auth"),
+        ("Erreur SMTP : échec de l'authentification.", "authentication", "auth"),
+        ("Erro de SMTP: Não foi possível autenticar.", "authentication", "auth"),
+        ("Ошибка SMTP: ошибка авторизации.", "authentication", "auth"),
+        ("SMTPエラー: 認証できませんでした。", "authentication", "auth"),
     ],
 )
 def test_session7_classes_read_as_their_class(text: str, category: str, stage: str) -> None:

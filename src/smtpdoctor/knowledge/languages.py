@@ -126,4 +126,23 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=False,
     ),
+    pattern(
+        "i18n.auth_failed",
+        # a refused login in the words of a mail library's translations (PHPMailer's
+        # "SMTP 错误：登录失败。", "SMTP-Fehler: Authentifizierung fehlgeschlagen.",
+        # "Erreur SMTP : échec de l'authentification.") and of providers
+        r"登录失败|登錄失敗|认证失败|身份验证失败|認証(?:に失敗|できませんでした)|"
+        r"ログインに失敗|Authentifizierung fehlgeschlagen|Anmeldung fehlgeschlagen|"
+        r"(?:é|e)chec de l.authentification|Imposible autentificar|"
+        r"no se pudo autenticar|N(?:ã|a)o foi poss(?:í|i)vel autenticar|"
+        r"Impossibile autenticarsi|ошибка (?:авторизации|аутентификации)",
+        _C.AUTHENTICATION,
+        "The server refused the login (said in the library's or provider's own "
+        "language): the user name or password was not accepted.",
+        "Wrong credentials, or the provider wants an app password or authorization "
+        "code instead of the account password (QQ Mail, 163, Gmail).",
+        source="i18n",
+        stage=_S.AUTH,
+        retry=False,
+    ),
 )

@@ -455,11 +455,12 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         "synonyms.login_failed",
         # an application's own words for a refused login (Home Assistant's "Login not
         # possible. Please check your setting and/or your credentials", "could not log
-        # in"); weak: a reply code beside it says more
+        # in", QQ Mail's "Login Fail"); weak: a reply code beside it says more
         # ("login" and "log in" spelt out: a gate on the bare "log" let it be tried on
         # most texts)
         r"\b(?:login|log in) (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|"
-        r"cannot|can't) (?:login|log in)\b|\b(?:login|log in) (?:failed|unsuccessful|refused)\b",
+        r"cannot|can't) (?:login|log in)\b|"
+        r"\b(?:login|log in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b",
         _C.AUTHENTICATION,
         "The server refused the login: the user name or password (or the way it was "
         "sent) was not accepted.",
