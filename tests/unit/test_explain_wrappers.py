@@ -814,7 +814,10 @@ def test_harness_is_wide() -> None:
 # Mailgun's separate code, transcript blocks and stack frames on stdin,
 # multi-line replies inside wrappers and X.0.0 report codes: argument
 # 10529 / 10517, stdin 10529 / 10516.
-FLOORS = {"argument": (10529, 10517), "stdin": (10529, 10516)}
+# The harness grows with the tune split: on session 7's tree, with its three line
+# collections (21,156 pairs per door): argument 21114 / 21101, stdin 21125 / 21108
+# (the engine of the session's start, 15f0d5b, on the same pairs: the same).
+FLOORS = {"argument": (21114, 21101), "stdin": (21125, 21108)}
 
 
 @pytest.mark.parametrize("door", ["argument", "stdin"])

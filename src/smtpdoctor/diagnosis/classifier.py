@@ -32,118 +32,64 @@ configuration.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from smtpdoctor.diagnosis.pasted import decode_pasted, ends_with_time, unfold
+from smtpdoctor.diagnosis.evidence_rules import (
+    FIXES_OF,
+    Evidence,
+    basic_evidence,
+    code_evidence,
+    from_pattern,
+    kind_of,
+    meaning_of,
+    merged_causes,
+    ordered_fixes,
+    permanence_from,
+    retry_helps_of,
+)
 from smtpdoctor.diagnosis.prefilter import candidates as _candidates
 from smtpdoctor.diagnosis.prefilter import maybe as _maybe
+
+# (Read here by tests/unit/test_bounce_shortcuts.py, as before the split.)
+from smtpdoctor.diagnosis.replytext import DSN_EQUALS as _DSN_EQUALS  # noqa: F401
+from smtpdoctor.diagnosis.replytext import ENHANCED_FIELDS as _ENHANCED_FIELDS  # noqa: F401
+from smtpdoctor.diagnosis.replytext import (
+    MAX_TEXT,
+    flatten,
+    normalise,
+    reply_and_enhanced,
+    wire_text,
+)
+from smtpdoctor.diagnosis.replytext import STATUS_FIELD as _STATUS_FIELD  # noqa: F401
+from smtpdoctor.diagnosis.replytext import enhanced_fields as _enhanced_fields  # noqa: F401
 from smtpdoctor.diagnosis.transcript import (
-    CODE_STAGE,
     after_data,
     target,
     transcript_stage,
     without_summary,
 )
-from smtpdoctor.evidence.records import unrecord
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
-    CLASSES,
     MICROSOFT_HINT,
     PATTERNS,
-    PERMANENCE_CUES,
     STAGE_PHRASES,
-    SUBJECTS,
-    TextPattern,
-    fixes_for,
-    lookup_basic,
-    lookup_microsoft,
-    lookup_registry,
     pattern_by_id,
-    permanence_of,
-    split_enhanced,
 )
 from smtpdoctor.knowledge.alternatives import readings_for
-from smtpdoctor.knowledge.libraries import rust_reply_codes
 from smtpdoctor.knowledge.phrasing import (
     needed_words,
     present_words,
     search_open,
-    words_absent,
 )
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.knowledge.wording import CODE_STAGES, subject_stage
-from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
+from smtpdoctor.model import Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
-from smtpdoctor.protocol.reply import parse_reply_text as _parse_reply_text
 
 __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
 
-# Real replies and log lines are under a few KiB; past this the text is cut
-# before matching, so hostile input cannot make the regexes slow.
-MAX_TEXT = 16 * 1024
-
-# A reply code where one can start: 2xx/4xx/5xx with a plausible second digit
-# (RFC 5321 §4.2.1), optionally followed by an enhanced code of any class
-# (Exchange writes "550 4.4.7"; the mismatch is kept to be judged later).
-_REPLY_AT = re.compile(
-    # (not a line anchor such as "StreamBuffer.php#223"). The lookbehinds
-    # stand after the code's first digit: the same matches, but the regex
-    # engine skips to a 2, 4 or 5 instead of trying them at every character.
-    r"(2(?<![\w.\-/]2)(?<!\w#2)[0-5]\d|4(?<![\w.\-/]4)(?<!\w#4)[2-5]\d"
-    r"|5(?<![\w.\-/]5)(?<!\w#5)[0-5]\d)"
-    r"(?:([ -])(?:#?([245]\.\d{1,3}\.\d{1,3}))(?![\d.])|(?=[ -]|$)|(?<=\(\d\d\d)(?=\)))",
-    re.MULTILINE,
-)
-# What may stand right before a reply code inside a log line or NDR.
-# (MDaemon's session transcript marks the server's lines "<-- 550 ...".)
-# (Lotus Domino: "SMTP Protocol Returned a Permanent Error 550 ...".)
-_REPLY_LEAD: tuple[str, ...] = (":", ";", "'", '"', "(", "#", "[", "<", ">", "said", "with")
-_REPLY_LEAD += ("was", "reason", "<--", "Permanent Error", "Transient Error")
-# Enhanced codes stated outright: Postfix "dsn=", DSN "Status:", Exchange/qmail
-# "#x.y.z", or a text that starts with one ("4.4.316 Connection refused").
-_ENHANCED_FIELDS = (
-    re.compile(r"\bdsn=([245]\.\d{1,3}\.\d{1,3})\b"),
-    re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})\b", re.MULTILINE | re.IGNORECASE),
-    re.compile(r"#([245]\.\d{1,3}\.\d{1,3})\b"),
-    re.compile(r"\A\s*([245]\.\d{1,3}\.\d{1,3})(?![\d.])"),
-)
-# The "dsn=" field's: each match holds "dsn=" as written, but the "\b" before
-# it keeps re from looking for those characters first (a substring test does).
-_DSN_EQUALS = next(
-    (rx for rx in _ENHANCED_FIELDS if rx.pattern.startswith(r"\bdsn=") and not rx.flags & re.I),
-    None,
-)
-# The DSN "Status:" field's: a match holds "tatu" in some case ("t", "a" and "u"
-# have no other case-insensitive match), and "^" keeps re from skipping ahead.
-_STATUS_FIELD = next(
-    (rx for rx in _ENHANCED_FIELDS if rx.pattern.startswith(r"^\s*Status:")),
-    None,
-)
-# Last resort, a failure code loose in the text ("smtp error 5.7.1 Mail from…");
-# subjects 0-7 only and not inside a version string ("PHP/5.6.40").
-# (As _REPLY_AT: the lookbehinds after the first digit, "(?<![\s\S]4)" meaning
-# "at the start"; the same matches as "(?:(?<=[\s(\[])|^)([45]\.[0-7]...", quicker.)
-_ENHANCED_LOOSE = re.compile(
-    r"([45](?:(?<=[\s(\[][45])|(?<![\s\S][45]))\.[0-7]\.\d{1,3})(?=[\s);,:]|$)"
-)
-# "421-4.7.0 " continuation prefixes inside a flattened multi-line reply.
-# (The same matches as "(?:(?<=\s)|^)[245]\d\d-...", the lookbehinds after the first digit.)
-_CONTINUATION = re.compile(
-    r"[245](?:(?<=\s[245])|(?<![\s\S][245]))\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\s?)?(?=\S)"
-)
-# Numbers that look like reply codes but are not: a mailer's exit status
-# ("Diagnostic-Code: X-Unix; 255"), a header's "id:number" ("Feedback-Id:
-# 10345:200"), a port ("host:250").
-_NOT_A_REPLY = re.compile(r"(?:X-Unix|X-Local);\s*\Z|\d:\Z|[\w-]+-Id:\s*\S*\Z", re.I)
-# What stands before a reply one server quotes from another.
-_NESTED_LEAD = re.compile(
-    r"(?:said|responded with|returned|reply was|replied|answered|error|response|"
-    r"smtp;|message)\s*:?\s*['\"(<\[]?\s*$|[;'\"<(]\s*$",
-    re.I,
-)
 # Stage phrases whose DATA may stand for the end of the message or for a
 # pipelined RCPT: Sendmail transcripts (no "." echoed), Python's SMTPDataError
 # (raised for the reply to DATA and to the message alike), m-FILTER's
@@ -151,33 +97,8 @@ _NESTED_LEAD = re.compile(
 _DATA_OR_AFTER = frozenset(
     {"stage.transcript", "stage.library_data", "stage.gateway_data", "stage.at_command_data"}
 )
-_PY_REPLY = re.compile(r"\(([245]\d\d), b?(['\"])([^\n]*?)\2\)")
-_PY_REPLY_HEAD = re.compile(r"\(([245]\d\d), b?['\"]")
-_POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
-_NETWORKISH = frozenset(
-    {
-        Category.CONNECTION_DROPPED,
-        Category.NETWORK_TIMEOUT,
-        Category.FIREWALL_BLOCK,
-        Category.TLS_HANDSHAKE_FAILURE,
-        Category.TLS_VERSION_MISMATCH,
-    }
-)
 
-_MTA_HINTS: tuple[tuple[MTA, re.Pattern[str]], ...] = (
-    (MTA.POSTFIX, re.compile(r"postfix|status=(?:deferred|bounced|sent)|X-Postfix|\bdsn=", re.I)),
-    (MTA.EXIM, re.compile(r"\bexim|\bdefer \(-?\d+\)|\bR=\w+ T=\w+|exinext", re.I)),
-    (MTA.SENDMAIL, re.compile(r"sendmail|sm-mta|\bstat=|\bctladdr=|\bmailer=esmtp", re.I)),
-    (MTA.MICROSOFT365, re.compile(r"protection\.outlook|outlook\.office365|office365|EOP", re.I)),
-    (
-        MTA.EXCHANGE,
-        re.compile(r"\bExchange\b|SocketError|RESOLVER\.|QUEUE\.|Remote Server returned", re.I),
-    ),
-)
-# The words one of which each hint's match contains: a substring test skips
-# the case-insensitive regex on most texts (two letters: "R=", "(S1234)").
-_MTA_NEEDS = tuple(needed_words(rx.pattern, least=2) for _, rx in _MTA_HINTS)
 _MICROSOFT_NEEDS = needed_words(MICROSOFT_HINT.pattern, least=2)
 
 
@@ -203,9 +124,6 @@ def _looks_microsoft(flat: str, lowered: str) -> bool:
     if _MICROSOFT_PARTS is None or not flat.isascii():
         return MICROSOFT_HINT.search(flat) is not None
     return any(_maybe(needs, lowered) and rx.search(flat) for needs, rx in _MICROSOFT_PARTS)
-
-
-_CUE_NEEDS = tuple(needed_words(cue.regex.pattern, least=2) for cue in PERMANENCE_CUES)
 
 
 @dataclass(frozen=True)
@@ -256,21 +174,6 @@ class Classification:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Evidence:
-    """One piece of evidence that can decide the category."""
-
-    id: str
-    category: Category
-    meaning: str
-    causes: tuple[str, ...] = ()
-    retry_helps: bool | None = None
-    stage: Stage | None = None  # a stated fact
-    stage_hint: Stage | None = None  # a usual place
-    permanence: Permanence | None = None
-    kind: str | None = None
-
-
 def classify(
     text: str, *, reply: Reply | None = None, stage: Stage | None = None
 ) -> Classification:
@@ -292,26 +195,26 @@ def _classify_text(text: str, stage: Stage | None) -> Classification:
 
 
 def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classification:
-    raw = without_summary(_normalise(text or ""))
+    raw = without_summary(normalise(text or ""))
     if reply is None and not raw.strip():
         return _unknown(raw, stage)
     if not raw.strip() and reply is not None:
-        raw = _wire_text(reply)
-    flat = _flatten(raw)
+        raw = wire_text(reply)
+    flat = flatten(raw)
 
-    found_reply, enhanced = _codes(raw, flat, reply)
+    found_reply, enhanced = reply_and_enhanced(raw, flat, reply)
     # (Only an enhanced code's reading and a decided text's evidence use it.)
     microsoft = _looks_microsoft(flat, flat.lower()) if enhanced is not None else None
 
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
     strong, weak = _inner_first(found_reply, flat, strong, weak)
-    code_ev, code_generic = _code_evidence(enhanced, bool(microsoft))
+    code_ev, code_generic = code_evidence(enhanced, bool(microsoft))
     phrase_stage, phrase_id = transcript_stage(raw)
     if phrase_stage is None:
         phrase_stage, phrase_id = _stage_from_text(flat, low)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
-    basic_ev = _basic_evidence(found_reply, known_stage)
+    basic_ev = basic_evidence(found_reply, known_stage)
 
     # A text that says the mail was not delivered is never a success, whatever
     # 2xx code (a mailer's exit status, a header's number) stands in it.
@@ -322,7 +225,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
-        decided: _Evidence | None = basic_ev
+        decided: Evidence | None = basic_ev
     else:
         if failed:
             basic_ev = basic_ev if basic_ev and basic_ev.category is not Category.OK else None
@@ -338,7 +241,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
             or (precise_basic if code_generic else None)
             or code_ev
             or basic_ev
-            or (_from_pattern(_FAILURE_SAID) if failed else None)
+            or (from_pattern(_FAILURE_SAID) if failed else None)
         )
         decided = _after_connect(decided, phrase_stage, flat)
 
@@ -365,7 +268,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
         final_stage = after_data(category, final_stage)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
-    permanence, cue_id = _permanence(found_reply, enhanced, raw, low, decided, category)
+    permanence, cue_id = permanence_from(found_reply, enhanced, raw, low, decided, category)
     if cue_id:
         matched.append(cue_id)
 
@@ -373,20 +276,20 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     readings = readings_for(tuple(matched))
     host, port = target(raw) if readings else ("", 0)
     alternatives = tuple(r.to_json(host, port) for r in readings)
-    retry_helps = _retry_helps(category, permanence, decided, code_ev, basic_ev)
+    retry_helps = retry_helps_of(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
     # usual ones otherwise (a generic list would only dilute a precise one).
-    causes = _merge_causes(decided.causes or (info.causes if category is not Category.OK else ()))
+    causes = merged_causes(decided.causes or (info.causes if category is not Category.OK else ()))
     return Classification(
         reply=found_reply,
         category=category,
         stage=final_stage,
         permanence=permanence,
         retry_helps=retry_helps,
-        kind=_kind(category, permanence, decided, found_reply, enhanced),
-        meaning=_meaning(decided.meaning, category, permanence, retry_helps),
+        kind=kind_of(category, permanence, decided, found_reply, enhanced),
+        meaning=meaning_of(decided.meaning, category, permanence, retry_helps),
         causes=causes,
-        fixes=_ordered_fixes(_FIXES_OF.get(decided.id, category), final_stage, raw),
+        fixes=ordered_fixes(FIXES_OF.get(decided.id, category), final_stage, raw),
         matched=tuple(matched),
         text=raw.strip(),
         enhanced=enhanced,
@@ -403,7 +306,7 @@ _STAGES_BEFORE_SESSION = frozenset({Stage.DNS, Stage.CONNECT})
 _TIMEOUT_WORDS = re.compile(r"\btimed? ?out\b|\btime-?out\b", re.IGNORECASE)
 
 
-def _after_connect(decided: _Evidence | None, stated: Stage | None, flat: str) -> _Evidence | None:
+def _after_connect(decided: Evidence | None, stated: Stage | None, flat: str) -> Evidence | None:
     """A connect timeout's words at a stage the text states after the connection
     was made ("Connection timed out (in reply to end of DATA command)") are a
     timeout in the session, not a blocked connect."""
@@ -415,14 +318,14 @@ def _after_connect(decided: _Evidence | None, stated: Stage | None, flat: str) -
         or not _TIMEOUT_WORDS.search(flat)
     ):
         return decided
-    return _from_pattern(pattern_by_id("generic.timeout"))
+    return from_pattern(pattern_by_id("generic.timeout"))
 
 
 def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
     category: Category,
-    decided: _Evidence,
-    code_ev: _Evidence | None,
-    basic_ev: _Evidence | None,
+    decided: Evidence,
+    code_ev: Evidence | None,
+    basic_ev: Evidence | None,
     reply: Reply | None,
     text: str,
 ) -> Stage:
@@ -485,7 +388,7 @@ def _bare_replies(results: list[Classification]) -> list[str]:
     for c in results:
         if c.reply is None or c.reply.code < 400 or _specificity(c)[1]:
             continue
-        bare = _WRAPPER_TAIL.sub("", _wire_text(c.reply))
+        bare = _WRAPPER_TAIL.sub("", wire_text(c.reply))
         at = c.text.find(f"'{c.reply.code}")
         if at >= 0 and "'" in bare:
             # "Remoteserver hat '542 x Rejected' zurückgegeben": the quote ends the reply.
@@ -571,22 +474,7 @@ def notice(nature: str, text: str = "") -> Classification:
     )
 
 
-def _codes(raw: str, flat: str, reply: Reply | None) -> tuple[Reply | None, str | None]:
-    """The reply (given, or found in the text) and the enhanced status code."""
-    found_reply, reply_enhanced = (reply, _enhanced_of(reply)) if reply else _find_reply(raw)
-    enhanced = reply_enhanced or _enhanced_fields(raw)
-    if reply_enhanced is None and found_reply is not None and enhanced and enhanced[1:] == ".0.0":
-        # A report's "dsn=5.0.0", "Status: 5.0.0", "#5.0.0" around a reply that
-        # had no enhanced code: the reporting MTA's rendering of its reply code
-        # (RFC 3463 X.0.0), which says less than the reply itself.
-        enhanced = None
-    if enhanced is None and found_reply is None:
-        loose = _ENHANCED_LOOSE.search(flat)
-        enhanced = loose.group(1) if loose else None
-    return found_reply, enhanced
-
-
-def _unique_ids(evidence: tuple[_Evidence | None, ...]) -> list[str]:
+def _unique_ids(evidence: tuple[Evidence | None, ...]) -> list[str]:
     """The ids of the evidence that was found, the deciding one first, once each."""
     matched: list[str] = []
     for ev in evidence:
@@ -595,264 +483,17 @@ def _unique_ids(evidence: tuple[_Evidence | None, ...]) -> list[str]:
     return matched
 
 
-def _retry_helps(
-    category: Category,
-    permanence: Permanence,
-    decided: _Evidence,
-    code_ev: _Evidence | None,
-    basic_ev: _Evidence | None,
-) -> bool:
-    if category is Category.OK or permanence is Permanence.PERMANENT:
-        return False
-    if decided.retry_helps is not None:
-        return decided.retry_helps
-    if code_ev is not None and code_ev.retry_helps is not None and decided is not basic_ev:
-        return code_ev.retry_helps
-    return CATEGORY_INFO[category].retry_helps
-
-
-def _meaning(meaning: str, category: Category, permanence: Permanence, retry_helps: bool) -> str:
-    futile_retry = permanence is Permanence.TEMPORARY and not retry_helps
-    if futile_retry and category is not Category.OK and "retry" not in meaning.lower():
-        meaning += (
-            " The failure is reported as temporary, but retrying will not help "
-            "until the cause is fixed."
-        )
-    return meaning
-
-
 def classify_reply(reply: Reply, stage: Stage) -> Classification:
     """A reply seen live at ``stage`` (the walker's entry point)."""
-    return classify(_wire_text(reply), reply=reply, stage=stage)
-
-
-def _wire_text(reply: Reply) -> str:
-    """The reply as it came on the wire: "421-…" lines, then "421 …"."""
-    if not reply.lines:
-        return str(reply.code)
-    last = len(reply.lines) - 1
-    return "\n".join(
-        f"{reply.code}{'-' if i < last else ' '}{line}" for i, line in enumerate(reply.lines)
-    )
+    return classify(wire_text(reply), reply=reply, stage=stage)
 
 
 # --- text handling ----------------------------------------------------------------
 
 
-def _normalise(text: str) -> str:
-    """Cut to size, unify line ends, and undo Exim's literal "\\n" in log lines."""
-    # (A log pipeline's record first: its JSON escapes "\n" of its own.)
-    cut = unrecord(text[:MAX_TEXT]).replace("\r\n", "\n").replace("\r", "\n")
-    if "\\n" in cut:
-        # (Exim's literal "\n" once more escaped by a JSON log: "\\n".)
-        cut = cut.replace("\\\\n", "\n").replace("\\n", "\n")
-    cut = decode_pasted(cut)
-    cut = rust_reply_codes(cut)
-    # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
-    if "(" not in cut:
-        return cut
-    return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("\\1 \\3\\n", cut))
-
-
-def _flatten(text: str) -> str:
-    """One line, continuation prefixes of multi-line replies removed."""
-    lines = [part.strip() for part in text.split("\n")]
-    first = _REPLY_AT.match(lines[0]) if lines else None
-    if first is not None:
-        # Later lines of a multi-line reply repeat its code (and enhanced code).
-        prefix = _prefix(first.group(1), first.group(3))
-        lines = [lines[0], *(prefix.sub("", line, count=1) for line in lines[1:])]
-        if lines[0][3:4] == "-" and len(lines) > 1:
-            # Its first line reads as the same reply sent on one line does.
-            lines[0] = f"{lines[0][:3]} {lines[0][4:]}"
-    elif len(lines) > 1:
-        lines = _continued(lines)
-    joined = " ".join(lines)
-    if "-" in joined:  # (every continuation prefix holds one: none, nothing to remove)
-        joined = _CONTINUATION.sub("", joined)
-    return " ".join(joined.split())
-
-
-# A reply inside a wrapper ('"error": "554-5.7.1 ...', "(421 4.7.0 ...").
-_OPENING = re.compile(
-    r"(?:^|(?<=[\s\"'(<\[:;>]))([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})(?=\s))?"
-)
-
-
-def _prefix(code: str, enhanced: str | None) -> re.Pattern[str]:
-    """What a later line of a multi-line reply repeats: its code (and enhanced
-    code), or the enhanced code alone (smtplib keeps the text after the code)."""
-    alone = rf"|{re.escape(enhanced)}\s" if enhanced else ""
-    return re.compile(rf"{code}[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s)?{alone}")
-
-
-def _continued(lines: list[str]) -> list[str]:
-    """Lines that continue a multi-line reply opened on a line before, the prefix
-    they repeat removed (the last line's "554 5.7.1 " too)."""
-    out = [lines[0]]
-    prefix: re.Pattern[str] | None = None
-    for before, line in itertools.pairwise(lines):
-        # (A transcript's "<<< " before each line of the reply goes too.)
-        body = line.removeprefix("<<< ")
-        if not body[:1].isdigit():  # no code to repeat: the cheap test first
-            prefix = None
-            out.append(line)
-            continue
-        if prefix is None:
-            opened = list(_OPENING.finditer(before))
-            prefix = _prefix(opened[-1].group(1), opened[-1].group(2)) if opened else None
-        m = prefix.match(body) if prefix is not None else None
-        if m is None:
-            prefix = None
-        out.append(line if m is None else body[m.end() :])
-    return out
-
-
-def _find_reply(text: str) -> tuple[Reply | None, str | None]:
-    """The reply inside ``text``: the first failure reply, else the first success."""
-    stripped = text.strip()
-    if stripped[:3].isdigit() and _REPLY_AT.match(stripped):
-        end = stripped.find("\n")
-        folded = unfold(stripped, stripped[:end], end, _REPLY_AT) if end > 0 else stripped
-        parsed = _parse_reply(folded if end > 0 and folded != stripped[:end] else stripped)
-        if parsed is not None and (parsed.code >= 400 or not _has_failure_reply(stripped[3:])):
-            found = parsed, parsed.enhanced or _leading_enhanced(parsed.lines)
-            head = _REPLY_AT.match(stripped)
-            return _innermost(stripped, head, found) if head and parsed.code >= 400 else found
-    first: tuple[Reply, str | None] | None = None
-    for m in _REPLY_AT.finditer(text):
-        lead = text[max(0, m.start() - 24) : m.start()].rstrip(" \t")
-        # "421-4.7.0" is a reply wherever it stands; a bare code needs a lead.
-        shaped = m.group(3) is not None and m.group(3)[0] == m.group(1)[0]
-        if not (
-            shaped
-            or m.start() == 0
-            or not lead
-            or lead.endswith("\n")
-            or lead.endswith(_REPLY_LEAD)
-            or (lead.endswith("=") and m.group(3))
-            or ends_with_time(lead)
-        ):
-            continue
-        if _not_a_reply(text, m.start()):
-            continue
-        candidate = _reply_from(text, m)
-        if candidate is None:
-            continue
-        if candidate[0].code >= 400:
-            return _innermost(text, m, candidate)
-        if first is None:
-            first = candidate
-    return first if first is not None else (None, None)
-
-
-def _innermost(
-    text: str, outer: re.Match[str], found: tuple[Reply, str | None], depth: int = 0
-) -> tuple[Reply, str | None]:
-    """The remote reply an NDR or DSN line wraps ("550 5.0.0 ... said: 554 5.7.1 ..."), if any.
-
-    The reply that decides is the innermost one: the outer reply is the
-    reporting server's summary of it.
-    """
-    # Nesting happens within one line (a DSN field, a log line, an NDR line);
-    # a reply on a later line is another report (Sendmail's own summary).
-    end = text.find("\n", outer.end())
-    scope = text[outer.end() : end if end >= 0 else len(text)]
-    for m in _REPLY_AT.finditer(scope):
-        if m.group(1)[0] not in "45":
-            continue
-        lead = scope[max(0, m.start() - 32) : m.start()].rstrip(" \t")
-        same = m.group(1) == outer.group(1) and m.group(3) in (None, outer.group(3))
-        nested = m.group(3) is not None or _NESTED_LEAD.search(lead) is not None
-        if same or not nested or _not_a_reply(scope, m.start()):
-            continue
-        inner = _reply_from(scope, m)
-        if inner is None:
-            continue
-        if depth < 3:
-            return _innermost(scope, m, inner, depth + 1)
-        return inner
-    return found
-
-
-def _not_a_reply(text: str, start: int) -> bool:
-    lead = text[max(0, start - 32) : start]
-    # (Each match holds a ";", ends with ":" or holds "-Id:": in an ASCII lead
-    # that has none of them, the regex, slow on a long word, need not run.)
-    if lead.isascii() and ";" not in lead and lead[-1:] != ":" and "-id:" not in lead.lower():
-        return False
-    return _NOT_A_REPLY.search(lead) is not None
-
-
-def _has_failure_reply(text: str) -> bool:
-    return any(m.group(1)[0] in "45" for m in _REPLY_AT.finditer(text))
-
-
-def _reply_from(text: str, m: re.Match[str]) -> tuple[Reply, str | None] | None:
-    code = m.group(1)
-    line_end = text.find("\n", m.start())
-    lines = [text[m.start() : line_end if line_end >= 0 else len(text)]]
-    # Exim writes the continuation lines of a multi-line reply on their own lines.
-    pos = line_end
-    while pos >= 0 and lines[-1][3:4] == "-":
-        nxt = text.find("\n", pos + 1)
-        line = text[pos + 1 : nxt if nxt >= 0 else len(text)].strip()
-        if not (line.startswith(code + "-") or line.startswith(code + " ")):
-            break
-        lines.append(line)
-        pos = nxt
-    if len(lines) == 1:
-        lines[0] = unfold(text, lines[0], pos, _REPLY_AT)
-    first_line = lines[0]
-    # A reply folded into one log line: drop the inner "550-5.7.1 " markers.
-    enh = m.group(3)
-    marker = rf"\s{code}[- ](?:{re.escape(enh)}\s)?" if enh else rf"\s{code}[- ]"
-    if code in first_line[4:]:  # (no marker without the code: no regex to build)
-        first_line = first_line[:4] + re.sub(marker, " ", first_line[4:])
-    # (The tail ends the line with ")": a line that does not holds none.)
-    if first_line.rstrip().endswith(")"):
-        first_line = _POSTFIX_TAIL.sub("", first_line)
-    first_line = first_line.rstrip(" '\"")
-    lines[0] = first_line
-    parsed = _parse_reply("\n".join(lines))
-    if parsed is None:
-        body = first_line[4:].strip()
-        parsed = Reply(int(code), (body,), None)
-    return parsed, parsed.enhanced or enh
-
-
-# A Reply is immutable; the same reply line stands in many paragraphs of a folder.
-@functools.lru_cache(maxsize=4096)
-def _parse_reply(text: str) -> Reply | None:
-    return _parse_reply_text(text)
-
-
-def _leading_enhanced(lines: tuple[str, ...]) -> str | None:
-    if not lines:
-        return None
-    m = re.match(r"\s*#?([245]\.\d{1,3}\.\d{1,3})(?![\d.])", lines[0])
-    return m.group(1) if m else None
-
-
-def _enhanced_of(reply: Reply) -> str | None:
-    return reply.enhanced or _leading_enhanced(reply.lines)
-
-
-def _enhanced_fields(text: str) -> str | None:
-    for rx in _ENHANCED_FIELDS:
-        if rx is _DSN_EQUALS and "dsn=" not in text:
-            continue
-        if rx is _STATUS_FIELD and not ("tatu" in text or "TATU" in text or "tatu" in text.lower()):
-            continue
-        m = rx.search(text)
-        if m:
-            return m.group(1)
-    return None
-
-
 def _inner_first(
-    reply: Reply | None, flat: str, strong: _Evidence | None, weak: _Evidence | None
-) -> tuple[_Evidence | None, _Evidence | None]:
+    reply: Reply | None, flat: str, strong: Evidence | None, weak: Evidence | None
+) -> tuple[Evidence | None, Evidence | None]:
     """The phrasing of a quoted remote reply before the wrapper's words around it.
 
     "554 4.4.7 Message expired ... <421 4.4.2 Connection timed out>": the
@@ -870,21 +511,21 @@ def _inner_first(
 
 # The same quoted reply stands in many paragraphs of a folder (a DSN field, the prose).
 @functools.lru_cache(maxsize=4096)
-def _inner_patterns(inner: str) -> tuple[_Evidence | None, _Evidence | None]:
+def _inner_patterns(inner: str) -> tuple[Evidence | None, Evidence | None]:
     return _match_patterns(inner, inner, present_words(inner.lower()))
 
 
 def _match_patterns(
     flat: str, raw: str, low: frozenset[str] | None
-) -> tuple[_Evidence | None, _Evidence | None]:
-    strong: _Evidence | None = None
-    weak: _Evidence | None = None
+) -> tuple[Evidence | None, Evidence | None]:
+    strong: Evidence | None = None
+    weak: Evidence | None = None
     multiline = "\n" in raw
     for p in _candidates(PATTERNS, low):
         if (p.specific and strong is not None) or (not p.specific and weak is not None):
             continue
         if search_open(p.regex, low, flat, raw) if multiline else search_open(p.regex, low, flat):
-            ev = _from_pattern(p)
+            ev = from_pattern(p)
             if p.specific:
                 strong = ev
             else:
@@ -894,172 +535,11 @@ def _match_patterns(
     return strong, weak
 
 
-def _from_pattern(p: TextPattern) -> _Evidence:
-    return _Evidence(
-        p.id,
-        p.category,
-        p.meaning,
-        p.causes,
-        p.retry_helps,
-        p.stage,
-        p.stage_hint,
-        p.permanence,
-        p.kind,
-    )
-
-
-# Pure of its two arguments; a folder holds a few dozen codes, said again and again.
-@functools.lru_cache(maxsize=1024)
-def _code_evidence(enhanced: str | None, microsoft: bool) -> tuple[_Evidence | None, bool]:
-    """Evidence from an enhanced code, and whether it is only a generic subject."""
-    if enhanced is None:
-        return None, False
-    parts = split_enhanced(enhanced)
-    if parts is None:
-        return None, False
-    klass, subject, detail = parts
-    if klass == "2":
-        return _Evidence(f"enhanced:{enhanced}", Category.OK, CLASSES["2"].meaning), False
-    vendor = lookup_microsoft(enhanced)
-    if vendor is not None and (microsoft or not vendor.overrides_registry):
-        return _Evidence(
-            f"microsoft:{enhanced}",
-            vendor.category,
-            f"{vendor.title}: {vendor.meaning}",
-            retry_helps=vendor.retry_helps,
-            stage_hint=vendor.stage,
-        ), False
-    entry = lookup_registry(enhanced)
-    if entry is not None:
-        category, generic = entry.category, detail == 0
-        if category is Category.OK:
-            # A success detail in a failure class ("501 5.1.5 Recipient address
-            # reserved"): only the subject still says what failed, as a generic code.
-            subj_of = SUBJECTS.get(subject)
-            category, generic = (subj_of.category if subj_of else Category.OTHER), True
-        return _Evidence(
-            f"enhanced:{enhanced}",
-            category,
-            f"{entry.title}: {entry.meaning}",
-            retry_helps=entry.retry_helps,
-            stage_hint=CODE_STAGE.get((subject, detail)) or CODE_STAGE.get((subject, None)),
-        ), generic
-    subj = SUBJECTS.get(subject)
-    if subj is None:
-        return None, False
-    return _Evidence(
-        f"enhanced:{enhanced}",
-        subj.category,
-        f"{subj.title} ({enhanced}, a detail code the registry does not list): {subj.meaning}",
-    ), True
-
-
-# "Mailbox unavailable" codes only mean a recipient problem at RCPT TO; said
-# at the greeting, MAIL FROM or after the data they refuse the sender.
-_MAILBOX_CODES = frozenset({450, 550, 553})
-_SYNTAX_IN_PARAMETERS = 501
-_SENDER_STAGES = frozenset(
-    {Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.MAIL_FROM, Stage.DATA, Stage.MESSAGE}
-)
-
-
-def _basic_evidence(reply: Reply | None, stage: Stage | None) -> _Evidence | None:
-    if reply is None:
-        return None
-    basic = lookup_basic(reply.code)
-    category = basic.category
-    if reply.code in _MAILBOX_CODES and stage in _SENDER_STAGES:
-        category = Category.POLICY_REJECTION
-    elif reply.code == _SYNTAX_IN_PARAMETERS and stage is Stage.RCPT_TO:
-        # A parameter RCPT TO carries is the recipient address (RFC 3463 X.1.3).
-        category = Category.RECIPIENT
-    return _Evidence(f"reply:{reply.code}", category, basic.meaning)
-
-
 def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
     for phrase in _candidates(STAGE_PHRASES, low):
         if search_open(phrase.regex, low, flat):
             return phrase.stage, phrase.id
     return None, None
-
-
-def _permanence(  # noqa: PLR0917 - the evidence in order of strength
-    reply: Reply | None,
-    enhanced: str | None,
-    raw: str,
-    low: frozenset[str] | None,
-    decided: _Evidence,
-    category: Category,
-) -> tuple[Permanence, str | None]:
-    if reply is not None:
-        return permanence_of(reply.code), None
-    if enhanced is not None:
-        parts = split_enhanced(enhanced)
-        if parts is not None:
-            return CLASSES[parts[0]].permanence, None
-    lowered = raw.lower()
-    for cue, needs in zip(PERMANENCE_CUES, _CUE_NEEDS, strict=True):
-        if not words_absent(cue.regex, low) and _maybe(needs, lowered) and cue.regex.search(raw):
-            return cue.permanence, cue.id
-    if decided.permanence is not None:
-        return decided.permanence, None
-    if category is Category.OK:
-        return Permanence.NONE, None
-    return Permanence.TEMPORARY if category in _NETWORKISH else Permanence.NONE, None
-
-
-def _kind(
-    category: Category,
-    permanence: Permanence,
-    decided: _Evidence,
-    reply: Reply | None,
-    enhanced: str | None,
-) -> str:
-    if category is Category.OK:
-        return "success"
-    if decided.kind is not None:
-        return decided.kind
-    if reply is None and category in _NETWORKISH:
-        return "connection_drop"
-    if permanence is Permanence.TEMPORARY:
-        return "deferral"
-    if permanence is Permanence.PERMANENT:
-        return "rejection"
-    return "unknown" if reply is None and enhanced is None else "deferral"
-
-
-def _merge_causes(causes: tuple[str, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    for cause in causes:
-        if cause not in out:
-            out.append(cause)
-    return tuple(out[:6])
-
-
-# A refused EHLO name is a policy refusal, but its remedy is the one for the
-# sending host's names: announce the public, fully qualified name its PTR gives.
-_FIXES_OF = {
-    "generic.helo": Category.DNS_PTR_MISMATCH,
-    "generic.helo_not_found": Category.DNS_PTR_MISMATCH,
-}
-
-
-def _ordered_fixes(category: Category, stage: Stage, raw: str) -> tuple[Fix, ...]:
-    """Every MTA's recipe, the MTA the text comes from first."""
-    recipes = fixes_for(category)
-    lowered = raw.lower()
-    seen = [
-        mta
-        for (mta, rx), needs in zip(_MTA_HINTS, _MTA_NEEDS, strict=True)
-        if _maybe(needs, lowered) and rx.search(raw)
-    ]
-    if not seen:
-        return recipes
-    return tuple(
-        sorted(
-            recipes, key=lambda f: (f.for_ not in seen, seen.index(f.for_) if f.for_ in seen else 0)
-        )
-    )
 
 
 def _unknown(

@@ -93,6 +93,7 @@ ALTERNATIVES: dict[str, tuple[Reading, ...]] = {
     "microsoft:4.4.315": (_FILTERED, _DEAD),
     "microsoft:4.4.317": (_FILTERED, _DEAD),
     "smtp.connect_refused": (_STOPPED, _REJECT),
+    "synonyms.connection_refused_order": (_STOPPED, _REJECT),
     "microsoft:4.4.316": (_STOPPED, _REJECT),
     "ms.connection_refused_316": (_STOPPED, _REJECT),
     "smtp.no_route": (_NO_ROUTE, _NO_IPV6),

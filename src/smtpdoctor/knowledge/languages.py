@@ -11,6 +11,7 @@ ones those providers' replies use; each category's meaning is ours.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.knowledge.synonyms import RELAY_REFUSED
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["LANGUAGE_PATTERNS"]
@@ -132,5 +133,42 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         "messages in a short time (said in the provider's own language).",
         source="i18n",
         retry=True,
+    ),
+    pattern(
+        "i18n.relay_denied",
+        # "Relay denied" as localised mail clients and servers write it: Outlook
+        # Express's "Retransmissão Negada" (pt-BR), "Reencaminhamento Negado" (pt-PT),
+        # qmail's "rcpthosts" refusal translated, and the same in es/fr/de/it
+        r"\bRetransmiss(?:ão|ao) (?:negada|proibida|não permitida)|"
+        r"\bReencaminhamento (?:negado|proibido|não permitido)|"
+        r"\blista de (?:rcpthosts|anfitriões rcpt)|"
+        r"\bRetransmisi(?:ó|o)n (?:denegada|prohibida|no permitida)|"
+        r"\bRelais (?:refus(?:é|e)|interdit|non autoris(?:é|e))|"
+        r"\bRelaying (?:verweigert|nicht (?:erlaubt|gestattet))|"
+        r"\b(?:Relay|Inoltro) (?:negato|non consentito)",
+        _C.POLICY_REJECTION,
+        *RELAY_REFUSED,
+        source="i18n",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "i18n.auth_failed",
+        # a refused login in the words of a mail library's translations (PHPMailer's
+        # "SMTP 错误：登录失败。", "SMTP-Fehler: Authentifizierung fehlgeschlagen.",
+        # "Erreur SMTP : échec de l'authentification.") and of providers
+        r"登录失败|登錄失敗|认证失败|身份验证失败|認証(?:に失敗|できませんでした)|"
+        r"ログインに失敗|Authentifizierung fehlgeschlagen|Anmeldung fehlgeschlagen|"
+        r"(?:é|e)chec de l.authentification|Imposible autentificar|"
+        r"no se pudo autenticar|N(?:ã|a)o foi poss(?:í|i)vel autenticar|"
+        r"Impossibile autenticarsi|ошибка (?:авторизации|аутентификации)",
+        _C.AUTHENTICATION,
+        "The server refused the login (said in the library's or provider's own "
+        "language): the user name or password was not accepted.",
+        "Wrong credentials, or the provider wants an app password or authorization "
+        "code instead of the account password (QQ Mail, 163, Gmail).",
+        source="i18n",
+        stage=_S.AUTH,
+        retry=False,
     ),
 )

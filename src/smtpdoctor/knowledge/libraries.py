@@ -66,7 +66,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bauthentication_failed\b|\{error,\s*auth_failed\b|"
         r"535 Authentication failed|Authentication unsuccessful|"
         r"Username and Password not accepted|authentication credentials invalid|"
-        r"curl: \(67\) Login denied",
+        # libcurl's CURLE_LOGIN_DENIED, as curl and the applications on libcurl print it
+        r"(?:lib)?curl: \(67\)|\bCURLE_LOGIN_DENIED\b|\bLogin denied\b",
         _C.AUTHENTICATION,
         "The server refused the user name and password (or token) the client sent with AUTH.",
         "Wrong password, or the provider wants an app password or OAuth2 instead of "
@@ -79,9 +80,25 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "library.auth_unencrypted",
+        # Go's net/smtp PlainAuth will not send a password over a connection TLS does not
+        # protect ("error authenticating: unencrypted connection"; Mattermost's "Failed to
+        # authenticate on SMTP server, unencrypted connection")
+        r"\bauthenticat\w*[^\n]{0,40}[:,] ?unencrypted connection\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client would not send the password because the connection is not "
+        "encrypted: TLS was never started before AUTH.",
+        "The server offered no STARTTLS on this port, or the client is not set to "
+        "use STARTTLS or implicit TLS (port 465).",
+        source=_LIB,
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    pattern(
         "library.auth_not_offered",
         r"SMTPNotSupportedError: SMTP AUTH extension not supported|"
         r"SMTP AUTH extension not supported by server|No supported authentication methods|"
+        r"No compatible authentication mechanism|"
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
         r"server does not support (?:any )?authentication|smtp: server doesn't support AUTH|"

@@ -25,6 +25,21 @@ __all__ = ["MTA_PATTERNS", "MTA_STAGE_PHRASES"]
 _C, _S = Category, Stage
 
 MTA_PATTERNS: tuple[TextPattern, ...] = (
+    # RFC 4954's 454 4.7.0 "Temporary authentication failure" (Postfix
+    # smtpd_sasl_glue.c) and Exim's "435 Unable to authenticate at present"
+    # (smtp_in.c, an authenticator's expansion deferred): the server could not
+    # check the credentials, not a wrong password.
+    pattern(
+        "mta.temporary_auth_failure",
+        r"\bTemporary authentication failure\b|\bUnable to authenticate at present\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The server could not check the credentials because of a fault on its side "
+        "(its authentication back end or configuration failed); the password may be right.",
+        "The SASL daemon (Dovecot auth, saslauthd) is down or unreachable for the MTA.",
+        "An authenticator's lookup failed: a file it reads is missing or unreadable.",
+        stage=_S.AUTH,
+        retry=True,
+    ),
     # smtpd_check.c: a table lookup that failed, a map or restriction misconfigured.
     pattern(
         "mta.postfix_config_error",

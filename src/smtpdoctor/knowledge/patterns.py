@@ -5,11 +5,16 @@ Three tables, all tried in order (the first match wins within a table):
 * :data:`PATTERNS`: text that names a cause (Microsoft 365, Gmail, Yahoo,
   Outlook.com replies; Postfix, Exim, Sendmail log phrases). ``specific``
   patterns outrank an enhanced status code; weak (generic wording) ones only
-  outrank a code that says nothing precise.
+  outrank a code that says nothing precise. This module assembles it in
+  order and owns the generic table's MTA and class phrasings (sender
+  identity, policy, rates, recipients, sizes, DNS, the session, queue
+  states, weak wording); its TLS part is :mod:`~smtpdoctor.knowledge.tls_patterns`,
+  the big providers' :mod:`~smtpdoctor.knowledge.provider_patterns`.
 * :data:`STAGE_PHRASES`: text that says where in the session it happened
-  ("while sending RCPT TO", "after end of data").
+  ("while sending RCPT TO", "after end of data"); the generic ones are
+  :mod:`~smtpdoctor.knowledge.session_phrases`'.
 * :data:`PERMANENCE_CUES`: log words that say deferred or bounced when no
-  reply code is present.
+  reply code is present (:mod:`~smtpdoctor.knowledge.session_phrases`).
 
 The explanations are ours. The phrasings come from real logs and NDRs; the
 test corpus (tests/data/replies/corpus.jsonl) names a public source for each.
@@ -27,10 +32,11 @@ from smtpdoctor.knowledge.phrasing import (
     StagePhrase,
     TextPattern,
     pattern,
-    permanence_cue,
-    stage_phrase,
 )
+from smtpdoctor.knowledge.provider_patterns import PROVIDER_PATTERNS, YAHOO_PATTERNS
+from smtpdoctor.knowledge.session_phrases import CORE_STAGES, PERMANENCE_CUES
 from smtpdoctor.knowledge.synonyms import RELAY_REFUSED, SYNONYM_PATTERNS, SYNONYM_STAGES
+from smtpdoctor.knowledge.tls_patterns import TLS_PATTERNS
 from smtpdoctor.knowledge.vendors import (
     FALLBACK_STAGE_PHRASES,
     VENDOR_PATTERNS,
@@ -57,11 +63,6 @@ _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 _DROP = "connection_drop"
 _p = pattern
 
-_TLS_MS = (
-    "Microsoft 365 accepts only TLS 1.2 or later since it retired TLS 1.0/1.1; an "
-    "Exchange or Windows server without TLS 1.2 enabled in SCHANNEL fails like this."
-)
-
 _CORE: tuple[TextPattern, ...] = (
     # --- delivered ----------------------------------------------------------------
     _p(
@@ -74,487 +75,8 @@ _CORE: tuple[TextPattern, ...] = (
         permanence=Permanence.NONE,
         kind="success",
     ),
-    # --- TLS: versions, modes, certificates, handshakes --------------------------------
-    _p(
-        "ms.tls_negotiation_socketerror",
-        r"TLS negotiation failed with error SocketError",
-        _C.TLS_VERSION_MISMATCH,
-        "Exchange could not negotiate TLS with the other server; the connection broke "
-        "during the handshake.",
-        _TLS_MS,
-        source="microsoft",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "tls.protocol_version",
-        r"unsupported[ _]protocol|alert protocol version|\bprotocol[ _]version\b|"
-        r"no protocols available|wrong ssl version|unsupported (?:tls |ssl )?version|"
-        r"version too low|inappropriate fallback|no shared (?:protocol|version)",
-        _C.TLS_VERSION_MISMATCH,
-        "The TLS handshake failed because the two sides have no protocol version in "
-        "common (e.g. one offers only TLS 1.0/1.1, the other requires 1.2+).",
-        source="tls",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "ms.tls_required_version",
-        r"TLS 1\.[01] (?:is )?(?:not supported|deprecated|disabled)",
-        _C.TLS_VERSION_MISMATCH,
-        "The server refuses the old TLS version the client tried.",
-        _TLS_MS,
-        source="microsoft",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "tls.plaintext_mode_mismatch",
-        r"wrong version number|first record does not look like a TLS handshake|"
-        r"GET_(?:SERVER|CLIENT)_HELLO:unknown protocol|\bunknown protocol\b|http request",
-        _C.TLS_HANDSHAKE_FAILURE,
-        "One side started TLS straight away (implicit TLS, port 465) while the other "
-        "expected plain SMTP with STARTTLS (ports 25/587), or the other way round.",
-        "smtp_tls_wrappermode (Postfix), protocol = smtps (Exim) or the client's "
-        "'SSL/TLS' vs 'STARTTLS' setting does not match the port.",
-        source="tls",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "tls.certificate_expired",
-        r"certificate (?:has )?expired|cert(?:ificate)? (?:is )?not yet valid|CERT_HAS_EXPIRED",
-        _C.TLS_CERTIFICATE,
-        "The server's certificate is outside its validity dates.",
-        source="tls",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "tls.certificate_name",
-        r"certificate name mismatch|\bname mismatch\b|hostname mismatch|"
-        r"does not match (?:the )?(?:host ?name|server name|(?:server )?certificate)|altnames|"
-        # PHP's stream layer: "Peer certificate CN=`a' did not match expected CN=`b'".
-        r"did not match expected CN|"
-        r"subjectAltName does not match",
-        _C.TLS_CERTIFICATE,
-        "The certificate does not name the host that was contacted.",
-        source="tls",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "tls.certificate_untrusted",
-        r"certificate (?:verification|validation) failed|certificate verify failed|"
-        r"Server certificate not (?:verified|trusted)|SSL verify error|untrusted issuer|"
-        r"self[- ]signed certificate|unable to (?:get local issuer|verify the first) certificate|"
-        r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED|"
-        # GnuTLS (Exim's gnutls_handshake): "The certificate is NOT trusted."
-        r"certificate is NOT trusted|certificate issuer is unknown|"
-        # The peer's alert about *our* certificate (RFC 8446 §6.2): it did
-        # not trust the CA (48), or found the certificate bad or unknown.
-        r"alert (?:unknown ca|bad certificate|certificate unknown)|"
-        r"alert number (?:42|46|48)\b",
-        _C.TLS_CERTIFICATE,
-        "The certificate could not be verified: self-signed, an unknown or private CA, "
-        "or a missing intermediate certificate.",
-        source="tls",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "exim.tls_recv_unclean_close",
-        r"TLS error on connection(?: (?:to|from) [^()\n]*)? \(recv\): "
-        r"The TLS connection was non-properly terminated",
-        _C.CONNECTION_DROPPED,
-        "The peer closed the TLS session without a proper close (no close_notify). Exim "
-        "logs it; if the message was accepted before, nothing was lost.",
-        source="exim",
-        permanence=_T,
-        retry=True,
-        kind=_DROP,
-    ),
-    _p(
-        "sendmail.starttls_client_error",
-        r"STARTTLS=(?:client|server), error: (?:connect|accept) failed",
-        _C.TLS_HANDSHAKE_FAILURE,
-        "sendmail's TLS handshake with the peer failed after STARTTLS.",
-        source="sendmail",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "ms.tls_442",
-        r"\b4\.4\.2\b[^\n]{0,200}\bTLS\b|\bTLS\b[^\n]{0,200}\b4\.4\.2\b",
-        _C.TLS_HANDSHAKE_FAILURE,
-        "The connection was dropped while setting up TLS. The code is temporary, but the "
-        "same TLS mismatch will happen on every retry until a configuration changes.",
-        _TLS_MS,
-        source="microsoft",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "tls.handshake_failed",
-        r"TLS handshake failed|Cannot start TLS|SSL_connect error|SSL_accept error|"
-        r"TLS error on connection|handshake failure|TLS negotiation failed|TLS library problem|"
-        r"SSL connect attempt failed|lost connection after STARTTLS|no shared cipher|"
-        r"TLS session failure|Handshake failed|received fatal alert|"
-        # OpenSSL's own error strings
-        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b",
-        _C.TLS_HANDSHAKE_FAILURE,
-        "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
-        source="tls",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    # --- STARTTLS required or missing ----------------------------------------------------
-    _p(
-        "postfix.tls_required_not_offered",
-        r"TLS is required, but (?:was not offered|host \S+ refused to start TLS|"
-        r"our TLS engine is unavailable|unavailable)",
-        _C.STARTTLS_UNAVAILABLE,
-        "This side requires TLS for the destination, but the server did not offer or "
-        "start STARTTLS.",
-        source="postfix",
-        stage=_S.STARTTLS,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "smtp.tls_not_available",
-        r"TLS not available|STARTTLS not available|TLS not supported|does not support STARTTLS|"
-        r"STARTTLS (?:is )?not offered",
-        _C.STARTTLS_UNAVAILABLE,
-        "The server refused STARTTLS (no certificate configured, or TLS disabled).",
-        stage=_S.STARTTLS,
-        permanence=_T,
-        retry=False,
-    ),
-    _p(
-        "smtp.starttls_required",
-        r"Must issue a STARTTLS command first|STARTTLS (?:is )?required|TLS (?:is )?required|"
-        # (.NET's "requires a secure connection or the client was not authenticated" wraps
-        # any 530 reply: the reply inside decides.)
-        r"encryption (?:is )?required|"
-        r"requires? (?:a )?(?:secure|encrypted) connection(?! or the client was not)|"
-        r"Bad sequence of commands \(TLS required\)|\bREQUIRETLS\b",
-        _C.STARTTLS_UNAVAILABLE,
-        "The server requires the session to be encrypted with STARTTLS first, and the "
-        "client did not do it.",
-        "The sending side has TLS switched off (e.g. smtp_tls_security_level = none).",
-        "A firewall removed STARTTLS from the server's EHLO reply.",
-        permanence=_T,
-        retry=False,
-    ),
-    # --- Microsoft 365 / Exchange ----------------------------------------------------------
-    _p(
-        "ms.tenant_attribution",
-        r"TenantAttribution",
-        _C.POLICY_REJECTION,
-        "Microsoft 365 refused to relay: it could not attribute the connecting server to "
-        "the tenant, because no inbound connector matches its certificate name or IP.",
-        "A renewed on-premises certificate with a new name that the connector's "
-        "TlsSenderCertificateName no longer matches.",
-        "The sending server's public IP changed and the IP-based connector still has the old one.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.banned_sending_ip",
-        r"banned sending IP",
-        _C.POLICY_REJECTION,
-        "The sending IP is on Microsoft's own block list (5.7.606-649); delist it at "
-        "sender.office.com.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.tenant_threshold",
-        r"tenant has exceeded threshold",
-        _C.POLICY_REJECTION,
-        "Microsoft 365 blocked the sending tenant after most of its mail looked like spam.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.traffic_not_accepted",
-        r"traffic not accepted from this IP",
-        _C.POLICY_REJECTION,
-        "Microsoft does not accept mail from this IP (reputation).",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.unregistered_domain",
-        r"unregistered domain",
-        _C.POLICY_REJECTION,
-        "Microsoft 365 refuses mail from a domain the tenant has not added and verified.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.bad_outbound_sender",
-        r"bad outbound sender",
-        _C.POLICY_REJECTION,
-        "Microsoft 365 blocked the sending account for spam.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.ip_reputation_throttle",
-        r"rate limited due to IP reputation",
-        _C.RATE_LIMITED,
-        "Microsoft is throttling the sending IP because of its reputation; it lifts "
-        "over time if the mail is wanted.",
-        source="microsoft",
-        retry=True,
-    ),
-    _p(
-        "ms.server_busy",
-        r"Server busy\.? Please try again later",
-        _C.RATE_LIMITED,
-        "Microsoft is deferring connections from this sender for now.",
-        source="microsoft",
-        retry=True,
-    ),
-    _p(
-        "ms.concurrent_connections",
-        r"concurrent connections per resource forest|maximum number of concurrent connections|"
-        r"Concurrent connections limit exceeded|aka\.ms/concurrent_sending",
-        _C.RATE_LIMITED,
-        "Too many simultaneous connections from this sender.",
-        source="microsoft",
-        retry=True,
-    ),
-    _p(
-        "ms.client_not_authenticated",
-        r"Client (?:was )?not authenticated|not authenticated to send (?:anonymous )?mail",
-        _C.AUTHENTICATION,
-        "The client did not log in (AUTH) before MAIL FROM on an endpoint that requires it.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.recipient_not_found",
-        r"RESOLVER\.ADR\.\w*Recip\w*NotFound|Recipient not found by SMTP address lookup|"
-        r"RecipNotFound",
-        _C.RECIPIENT,
-        "Exchange has no recipient with this address.",
-        source="microsoft",
-        hint=_S.RCPT_TO,
-        permanence=_PM,
-        retry=False,
-    ),
-    _p(
-        "ms.recipient_access_denied",
-        # Microsoft's wording comes with 5.4.1 or its own server names; the same
-        # words from a Postfix (5.7.1, check_recipient_access) are a policy.
-        r"5\.4\.1\W+(?:\[[^\]]*\]:? )?(?:<[^>]*>: )?Recipient address rejected: Access denied|"
-        r"Recipient address rejected: Access denied[^\n]*(?:outlook\.com|protection\.outlook)",
-        _C.RECIPIENT,
-        "Exchange Online does not know this recipient in one of its accepted domains "
-        "(directory-based edge blocking).",
-        source="microsoft",
-        hint=_S.RCPT_TO,
-        retry=False,
-    ),
-    _p(
-        "ms.transport_rule",
-        r"TRANSPORT\.RULES|rejected by organization policy|email rule restriction",
-        _C.POLICY_REJECTION,
-        "A mail flow rule in the recipient organisation rejected it.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "ms.wrong_region",
-        r"wrong Office 365 region|\bATTR35\b",
-        _C.OTHER,
-        "The message reached a Microsoft 365 region that does not host the recipient; "
-        "a connector or hybrid routing setting is wrong.",
-        source="microsoft",
-        retry=False,
-    ),
-    _p(
-        "generic.mail_loop",
-        r"Hop count exceeded|possible mail loop|Too many hops|mail loop|routing loop|"
-        r"too many \"?Received\"? headers|loops back to myself",
-        _C.OTHER,
-        "The message went round in a loop between servers until a hop limit stopped it.",
-        "An MX record, forward or connector points back to a server that sent it.",
-        permanence=_PM,
-        retry=False,
-    ),
-    _p(
-        "ms.queue_expired",
-        r"QUEUE\.Expired|message expired|Delivery time expired",
-        _C.OTHER,
-        "The sending server retried until the message expired in its queue; the cause "
-        "is the error the earlier attempts got.",
-        source="microsoft",
-        permanence=_PM,
-        retry=False,
-        # A summary: a cause stated beside it ("connection refused", a provider
-        # code such as 5.4.316) says more.
-        specific=False,
-    ),
-    _p(
-        "ms.dns_query_failed",
-        # (Amazon SES words its own lookup failure "Unable to lookup DNS for x")
-        r"DNS query failed|\bUnable to look ?up DNS for\b",
-        _C.DNS_RESOLUTION,
-        "Exchange's DNS lookup for the destination failed.",
-        source="microsoft",
-        stage=_S.DNS,
-        permanence=_T,
-        retry=True,
-    ),
-    _p(
-        "ms.unable_to_connect",
-        r"unable to connect|Cannot connect to remote server|\b4\.4\.317\b",
-        _C.FIREWALL_BLOCK,
-        "The sending server could not open a connection to the destination on port 25.",
-        "A firewall, anti-virus 'mass mailing' protection or the ISP blocks outbound 25.",
-        source="microsoft",
-        stage=_S.CONNECT,
-        permanence=_T,
-        retry=False,
-        kind=_DROP,
-    ),
-    _p(
-        "ms.connection_refused_316",
-        r"\b[45]\.4\.316\b|Socket error code 10061|\b10061\b",
-        _C.FIREWALL_BLOCK,
-        "The destination refused Microsoft 365's TCP connection (socket error 10061): "
-        "nothing listens, or a firewall rejects Microsoft's IPs.",
-        source="microsoft",
-        stage=_S.CONNECT,
-        permanence=_T,
-        retry=False,
-        kind=_DROP,
-    ),
-    _p(
-        "ms.closed_abruptly",
-        r"Connection was closed abruptly|\b4\.4\.318\b",
-        _C.CONNECTION_DROPPED,
-        "The destination closed the connection in mid-session.",
-        source="microsoft",
-        permanence=_T,
-        kind=_DROP,
-    ),
-    _p(
-        "ms.dropped_timeout",
-        r"dropped due to (?:a )?time ?out",
-        _C.NETWORK_TIMEOUT,
-        "The session went silent until Exchange's timeout dropped it.",
-        source="microsoft",
-        permanence=_T,
-        kind=_DROP,
-    ),
-    _p(
-        "gmail.could_not_connect",
-        r"did not accept our requests to connect",
-        _C.FIREWALL_BLOCK,
-        "Gmail could not connect to the recipient's server (refused, filtered or no "
-        "answer on port 25).",
-        source="gmail",
-        stage=_S.CONNECT,
-        permanence=_T,
-        retry=False,
-        kind=_DROP,
-    ),
-    _p(
-        "ms.socket_error",
-        r"dropped due to socket ?error|\bSocketError\b",
-        _C.CONNECTION_DROPPED,
-        "Exchange lost the connection at the socket level (the peer or a device in "
-        "between closed or reset it) without an SMTP reply.",
-        _TLS_MS,
-        "A firewall with SMTP inspection, or an IPS, resetting the session.",
-        source="microsoft",
-        permanence=_T,
-        kind=_DROP,
-    ),
-    _p(
-        "ms.forcibly_closed",
-        r"forcibly closed by the remote host|WSAECONNRESET|\b10054\b",
-        _C.CONNECTION_DROPPED,
-        "The remote host reset the TCP connection (Windows socket error 10054).",
-        _TLS_MS,
-        source="microsoft",
-        permanence=_T,
-        kind=_DROP,
-    ),
-    # --- Outlook.com / Hotmail -------------------------------------------------------------
-    _p(
-        "outlook.block_list",
-        r"part of their network is on our block ?list|\b(?:A?S3150|A?S3140|S3130)\b|"
-        r"\b(?:SC|OU)-00[1-5]\b|does not relay dynamically-assigned IP",
-        _C.POLICY_REJECTION,
-        "Outlook.com/Hotmail block the sending IP or its network range (reputation, or a "
-        "dynamic/residential range).",
-        source="outlook.com",
-        retry=False,
-    ),
-    _p(
-        "outlook.rate_limit",
-        r"\bRP-00[1-3]\b|limits for how many messages can be sent",
-        _C.RATE_LIMITED,
-        "Outlook.com limits how much this IP may send per hour and day.",
-        source="outlook.com",
-        retry=True,
-    ),
-    # --- Gmail ---------------------------------------------------------------------------------
-    _p(
-        "gmail.unusual_rate_blocked",
-        r"unusual rate of (?:unsolicited )?mail.{0,400}?has been blocked",
-        _C.POLICY_REJECTION,
-        "Gmail blocked the sending IP after an unusual rate of unsolicited mail from it.",
-        source="gmail",
-        retry=False,
-    ),
-    _p(
-        "gmail.unusual_rate",
-        r"unusual rate of (?:unsolicited )?mail|(?:has been|have been) temporarily rate limited|"
-        # ("suspicious due to the very low reputation" alone is a block when the
-        # reply is permanent; the 421 form says "temporarily rate limited" too.)
-        r"\b4\.7\.28\b|UnsolicitedRateLimitError",
-        _C.RATE_LIMITED,
-        "Gmail is rate limiting the sending IP because of unusual volume or low reputation.",
-        "A volume spike, a new IP, or recipients marking the mail as spam.",
-        source="gmail",
-        retry=True,
-    ),
-    _p(
-        "gmail.receiving_rate",
-        r"receiving (?:e?mail|messages) (?:too quickly|at a rate that)|ReceivingRate|"
-        r"Peak SMTP relay limit",
-        _C.RATE_LIMITED,
-        "The recipient's mailbox is receiving mail faster than Gmail allows; it clears by itself.",
-        source="gmail",
-        hint=_S.RCPT_TO,
-        retry=True,
-    ),
-    _p(
-        "gmail.ip_not_authorized",
-        r"IP you're using to send (?:e?mail|mail) is not authorized to send (?:e?mail )?directly",
-        _C.POLICY_REJECTION,
-        "Gmail does not take mail straight from this IP (a residential or dynamic range); "
-        "send through the provider's relay instead.",
-        source="gmail",
-        retry=False,
-    ),
+    *TLS_PATTERNS,
+    *PROVIDER_PATTERNS,
     _p(
         "smtp.helo_listed",
         r"Helo domain is listed",
@@ -590,6 +112,8 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.helo",
         r"invalid (?:helo|ehlo)|(?:helo|ehlo) (?:command )?rejected|"
         r"need fully[- ]qualified hostname|Bad HELO|bogus (?:helo|ehlo)|"
+        # ("550 R1: HELO should be a FQDN or address literal (See RFC 2821 4.1.1.1)")
+        r"\b(?:helo|ehlo)\b[^\n]{0,30}\b(?:should|must) be an? (?:FQDN|fully[- ]qualified)|"
         # Exim: "rejected EHLO from [x]: syntactically invalid argument(s)"
         r"rejected (?:EHLO|HELO) from",
         _C.POLICY_REJECTION,
@@ -679,42 +203,7 @@ _CORE: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
-    # --- Yahoo / AOL ---------------------------------------------------------------------------
-    _p(
-        "yahoo.temporary_deferral",
-        r"\[(?:TS01|TS02|TSS01|TSS04|TSS05|GL01|MC04|IPTS0[1-9])\]|"
-        r"temporarily deferred due to (?:unexpected volume or )?user complaints",
-        _C.RATE_LIMITED,
-        "Yahoo is deferring mail from this IP because of volume or user complaints; "
-        "it advises pausing a few hours and sending more slowly.",
-        source="yahoo",
-        retry=True,
-    ),
-    _p(
-        "yahoo.permanent_deferral",
-        r"\[(?:TS03|TSS06|TSS09)\]|permanently deferred|Retrying will NOT succeed",
-        _C.POLICY_REJECTION,
-        "Yahoo blocks all mail from this IP. The reply may be a 4xx, but retrying will "
-        "not succeed until the IP's reputation is repaired.",
-        source="yahoo",
-        retry=False,
-    ),
-    _p(
-        "yahoo.blocklist",
-        r"\[(?:BL2\d|TSS07|TSS08)\]|because the ip is in Spamhaus's list|Spamhaus XBL",
-        _C.POLICY_REJECTION,
-        "Yahoo refuses connections from this IP because Spamhaus lists it.",
-        source="yahoo",
-        retry=False,
-    ),
-    _p(
-        "yahoo.policy",
-        r"not accepted for policy reasons|\[PH01\]|\(RTR:[A-Z]{2}\)",
-        _C.POLICY_REJECTION,
-        "Yahoo/AOL refused the message for policy reasons (content, authentication or reputation).",
-        source="yahoo",
-        retry=False,
-    ),
+    *YAHOO_PATTERNS,
     # --- generic policy: blocklists, greylisting, relaying ------------------------------------
     _p(
         "generic.temporarily_blacklisted",
@@ -748,8 +237,8 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.relay_denied",
-        r"Relay access denied|Relay(?:ing)? (?:denied|prohibited|forbidden)|"
-        r"relay(?:ing)? not (?:permitted|allowed)|"
+        r"Relay access denied|Relay(?:ing)? (?:is )?(?:denied|prohibited|forbidden)|"
+        r"relay(?:ing)? (?:is )?not (?:permitted|allowed)|"
         r"Unable to relay|not permitted to relay|we do not relay|"
         # qmail: the recipient's domain is not one it takes mail for.
         r"list of allowed rcpthosts",
@@ -1139,132 +628,6 @@ _CORE: tuple[TextPattern, ...] = (
     ),
 )
 
-
-_sp = stage_phrase
-
-
-# Most specific first: a message-stage phrase beats the "Connection timed
-# out" an Exim line also carries.
-_CORE_STAGES: tuple[StagePhrase, ...] = (
-    _sp(
-        "stage.message",
-        r"while sending (?:end of data|message body|message content|the message)|"
-        r"after (?:pipelined )?end of data|in reply to end of DATA command|"
-        r"timed out while sending message|after DATA \(\d+ bytes\)|collect: read timeout|"
-        r"timeout writing message|LMTP error after DATA|read timeout on connection|"
-        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data",
-        _S.MESSAGE,
-    ),
-    _sp(
-        "stage.greeting",
-        r"while receiving the initial server greeting|initial (?:SMTP |server )?greeting|"
-        r"refused to talk to me|after initial connection|"
-        r"in response to (?:the )?(?:greeting|banner)|"
-        r"during client greeting|lost connection after CONNECT|Greeting never received",
-        _S.GREETING,
-    ),
-    _sp(
-        "stage.tls",
-        r"TLS handshake|Cannot start TLS|SSL_(?:connect|accept)|"
-        r"TLS error on connection(?!(?: (?:to|from) [^()\n]*)? \(recv\))|"
-        r"TLS negotiation|TLS library problem|STARTTLS=(?:client|server), error|"
-        r"lost connection after STARTTLS|certificate verification failed|SSL verify error|"
-        r"handshake fail|"
-        # PHP's stream layer (Symfony Mailer: "Unable to connect with STARTTLS:
-        # stream_socket_enable_crypto()"), JavaMail's STARTTLS upgrade
-        r"Unable to connect with STARTTLS|stream_socket_enable_crypto\(\)|"
-        r"Could not convert socket to TLS|STARTTLS upgrade failed",
-        _S.TLS_HANDSHAKE,
-    ),
-    _sp(
-        "stage.starttls",
-        r"in reply to STARTTLS command|in response to STARTTLS|after STARTTLS\b|"
-        r"while sending STARTTLS",
-        _S.STARTTLS,
-    ),
-    _sp(
-        "stage.ehlo",
-        r"while performing the (?:EHLO|HELO|LHLO) handshake|"
-        r"in reply to (?:EHLO|HELO|LHLO) command|in response to (?:EHLO|HELO|LHLO)\b|"
-        r"after (?:EHLO|HELO)\b|lost connection after (?:EHLO|HELO)",
-        _S.EHLO,
-    ),
-    _sp(
-        "stage.auth",
-        r"in reply to AUTH command|after AUTH\b|authenticator failed|"
-        r"SASL \w+ authentication failed|while sending AUTH|in response to AUTH",
-        _S.AUTH,
-    ),
-    _sp(
-        "stage.data",
-        r"while sending DATA command|in reply to DATA command|after (?:pipelined )?DATA\b|"
-        r"in response to (?:pipelined )?DATA\b",
-        _S.DATA,
-    ),
-    _sp(
-        "stage.rcpt_to",
-        r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"
-        r"for RCPT TO command|reject(?:_warning)?: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
-        r"in reply to RCPT command|in response to (?:pipelined )?RCPT TO|during RCPT TO",
-        _S.RCPT_TO,
-    ),
-    _sp(
-        "stage.mail_from",
-        r"while sending MAIL FROM|in reply to MAIL FROM command|after (?:pipelined )?MAIL FROM|"
-        r"for MAIL FROM command|during MAIL FROM|in reply to MAIL command|"
-        r"in response to (?:pipelined )?MAIL FROM|reject: MAIL from",
-        _S.MAIL_FROM,
-    ),
-    _sp("stage.quit", r"in reply to QUIT command|after QUIT\b|in response to QUIT", _S.QUIT),
-    # A client library's name lookup failed before any connection ("Failed to
-    # connect to server: php_network_getaddresses: getaddrinfo failed").
-    _sp(
-        "stage.library_dns",
-        r"php_network_getaddresses|getaddrinfo (?:failed|ENOTFOUND|EAI_AGAIN)|"
-        r"Name or service not known|nodename nor servname|No such host is known|"
-        r"Temporary failure in name resolution|failed to lookup address information|"
-        r"UnknownHostException",
-        _S.DNS,
-    ),
-    _sp(
-        "stage.connect",
-        r"connect to \S+: |Connection refused|Connection timed out with|\bConnection timed out\b|"
-        r"No route to host|Network is unreachable|Cannot assign requested address|"
-        # (not MailKit's "Operation timed out after 5000 milliseconds": a read)
-        r"failed: Connection|Operation timed out(?! after \d+ milliseconds)|"
-        r"\b[45]\.4\.31[67]\b|Socket error code 10061|"
-        r"unable to connect|Cannot connect to remote server",
-        _S.CONNECT,
-    ),
-    _sp(
-        "stage.dns",
-        r"Host or domain name not found|Name service error|Host unknown|Unrouteable address|"
-        r"DNS query failed|\bHost not found\b|MX record points to local host|Name server timeout|"
-        r"all relevant MX records|loops back to myself",
-        _S.DNS,
-    ),
-)
-
-
-_pc = permanence_cue
-
-
-PERMANENCE_CUES: tuple[PermanenceCue, ...] = (
-    _pc(
-        "cue.bounced",
-        r"status=(?:bounced|expired)|\bAction:\s*failed\b|(?:^|\s)\*\* \S|"
-        r"permanent(?:ly)? (?:fatal )?(?:error|failure)|failed permanently|"
-        r"This is a permanent error|returned to sender|Message discarded",
-        _PM,
-    ),
-    _pc(
-        "cue.deferred",
-        r"status=deferred|stat=Deferred|\bDeferred:|\bdefer \(|\bAction:\s*delayed\b|"
-        r"delivery temporarily suspended|(?:^|\s)== \S",
-        _T,
-    ),
-)
-
 # The delivered pattern first (a success line says so outright), then the
 # narrow phrasings of vendors, client libraries and other languages, then
 # the MTA and provider table; the first specific match wins.
@@ -1291,7 +654,7 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *VENDOR_STAGE_PHRASES,
     *MTA_STAGE_PHRASES,
     *SYNONYM_STAGES,
-    *_CORE_STAGES,
+    *CORE_STAGES,
     *STATED_STAGES,
     *FALLBACK_STAGE_PHRASES,
 )

@@ -388,6 +388,104 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         kind="connection_drop",
     ),
+    # --- session 7: applications' and relays' own words for known causes ------------
+    pattern(
+        "synonyms.connection_refused_order",
+        # "Connection refused" in the other orders applications word it (n8n's "The
+        # service refused the connection", "the connection was refused"); weak: a
+        # reply code beside it says more
+        r"\brefused (?:the|our|my|your|this) connection\b|"
+        r"\bconnection (?:was|has been|is being) (?:actively )?refused\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection was actively refused: nothing listens on that port there, or "
+        "a firewall rejects this sender.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "synonyms.peer_closed_connection",
+        # the other end named before the verb (Haraka's "Remote end 192.0.2.1:25 closed
+        # connection while we were processing mail"); weak, as generic.connection_closed
+        r"\b(?:remote (?:end|host|server|side|peer)|peer|server|other (?:end|side))"
+        r"(?: [\w.:\[\]-]+)? (?:has )?closed (?:the )?connection\b",
+        _C.CONNECTION_DROPPED,
+        "The other side closed the connection before the session was done.",
+        "A firewall or the server cut the connection, or the other side crashed.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "synonyms.tls_connection_failed",
+        # an application's own words for a TLS session that could not be set up
+        # (Mattermost's "Failed to open TLS connection, EOF", "failed to establish a
+        # TLS connection", "SSL connection failed")
+        r"\b(?:fail(?:ed|ure)? to|could not|couldn't|unable to) (?:open|establish|create|"
+        r"negotiate|start) (?:an? |the )?(?:secure |encrypted )?(?:TLS|SSL) connection\b|"
+        r"\b(?:TLS|SSL) connection (?:failed|could not be established)\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS session could not be set up: the handshake failed or the connection "
+        "closed during it.",
+        "Implicit TLS (port 465) against a STARTTLS port (587/25), or the reverse.",
+        "No TLS version or cipher in common, or a middlebox that breaks TLS.",
+        stage=_S.TLS_HANDSHAKE,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.all_recipients_refused",
+        # a library's summary once every RCPT TO was refused (simplesmtp's and
+        # nodemailer's "Can't send mail - all recipients were rejected"); weak: the
+        # reply it quotes says why
+        # (not where the reply or a reason follows, "...rejected: 421 Server shutting
+        # down": the innermost reply decides, the wrapper's summary says less)
+        r"\ball (?:the )?recipients (?:were |have been )?"
+        + _REFUSED
+        + r"\b(?!:?\s*[245]\d\d\b|:\s*\S)",
+        _C.RECIPIENT,
+        "Every recipient was refused at RCPT TO, so no message could be sent.",
+        "The addresses do not exist there, or the server refused them by policy (the "
+        "quoted reply, if any, says which).",
+        hint=_S.RCPT_TO,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.login_failed",
+        # an application's own words for a refused login (Home Assistant's "Login not
+        # possible. Please check your setting and/or your credentials", "could not log
+        # in", QQ Mail's "Login Fail"); weak: a reply code beside it says more
+        # ("login" and "log in" spelt out: a gate on the bare "log" let it be tried on
+        # most texts)
+        r"\b(?:login|log in) (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|"
+        r"cannot|can't) (?:login|log in)\b|"
+        r"\b(?:login|log in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b",
+        _C.AUTHENTICATION,
+        "The server refused the login: the user name or password (or the way it was "
+        "sent) was not accepted.",
+        "Wrong credentials, or the provider wants an app password or OAuth2.",
+        stage=_S.AUTH,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.not_an_smtp_server",
+        # the greeting came from an IMAP or POP3 server: the client is set to the
+        # mailbox-reading port (Go's "short response: * OK [CAPABILITY IMAP4rev1 ...",
+        # smtplib's SMTPConnectError (-1, b'* OK ...'), a "+OK POP3 ready" banner)
+        # (case-sensitive, as Go, smtplib and the servers write them: re skips to
+        # the four first characters instead of trying every one)
+        r"(?-i:short response: [*+] ?OK\b|\(-1, b?['\"][*+] ?OK\b|"
+        r"^\* OK \[CAPABILITY IMAP4|unexpected (?:greeting|banner)\W{0,3}[*+] ?OK\b)",
+        _C.OTHER,
+        "The server that answered speaks IMAP or POP3, not SMTP: the client is set to "
+        "the port for reading mail (143/993, 110/995) instead of the submission port "
+        "(587, or 465 with implicit TLS).",
+        "The SMTP host or port in the application's settings is the IMAP/POP3 one.",
+        stage=_S.GREETING,
+        retry=False,
+    ),
 )
 
 SYNONYM_STAGES: tuple[StagePhrase, ...] = (
@@ -395,6 +493,47 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     # "smtp: RCPT error", "MAIL FROM error").
     stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
     stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
+    stage_phrase("stage.event_data_error", r"(?-i:DATA)(?<!\wDATA) error\b", _S.DATA),
+    # Go mailers name the command: gomail's "Auth: 451 ...", "Mail: 501 ..." and
+    # go-mail's "failed to issue MAIL command: 555 ..." (the literal first, the
+    # lookbehinds after it: re skips to the capitals instead of trying every character).
+    stage_phrase("stage.go_command_auth", r"(?-i:Auth)(?<![\w-]Auth): [45]\d\d\b", _S.AUTH),
+    stage_phrase(
+        "stage.go_command_mail",
+        r"(?-i:Mail(?<![\w-]Mail): [45]\d\d\b|MAIL command\b(?<=failed to issue MAIL command))",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.go_command_rcpt",
+        r"(?-i:Rcpt(?<![\w-]Rcpt): [45]\d\d\b|RCPT command\b(?<=failed to issue RCPT command))",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.go_command_data",
+        r"(?-i:Data(?<![\w-]Data): [45]\d\d\b|DATA command\b(?<=failed to issue DATA command))",
+        _S.DATA,
+    ),
+    # nodemailer's (and simplesmtp's) stack frames name the reply's command:
+    # "SMTPConnection._actionAUTHComplete", "_actionMAIL", "_actionRCPT".
+    stage_phrase("stage.nodemailer_frame_auth", r"\._action(?-i:AUTH)\w*", _S.AUTH),
+    stage_phrase("stage.nodemailer_frame_mail", r"\._action(?-i:MAIL)\b", _S.MAIL_FROM),
+    stage_phrase("stage.nodemailer_frame_rcpt", r"\._action(?-i:RCPT)\b", _S.RCPT_TO),
+    stage_phrase("stage.nodemailer_frame_tls", r"\._action(?-i:STARTTLS)\b", _S.STARTTLS),
+    stage_phrase("stage.nodemailer_frame_ehlo", r"\._action(?-i:EHLO|HELO|LHLO)\b", _S.EHLO),
+    stage_phrase("stage.nodemailer_frame_greeting", r"\._actionGreeting\b", _S.GREETING),
+    # Python smtplib's frames for the other commands ("line 473, in mail", "in rcpt",
+    # "in quit": the reply or the lost connection answers that command).
+    stage_phrase("stage.python_frame_mail", r"line \d+, in mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.python_frame_rcpt", r"line \d+, in rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.python_frame_quit", r"line \d+, in quit\b", _S.QUIT),
+    # Outlook Express / Windows Mail's frame for a refused recipient, in English and
+    # its Portuguese versions ("... one of the recipients was rejected by the server").
+    stage_phrase(
+        "stage.client_recipient_refused",
+        r"\bone of the recipients was (?:rejected|refused) by the server\b|"
+        r"\bum (?:de seus|dos) destinat(?:á|a)rios foi (?:recusado|rejeitado) pelo servidor\b",
+        _S.RCPT_TO,
+    ),
     # Other servers' prefix for a recipient's refusal (Postfix's own
     # "Recipient address rejected:" is read further on).
     stage_phrase(

@@ -485,7 +485,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "exim.auth_failed",
         r"\bdefer \(-42\)|\bdefer \(-48\)|authenticator failed|"
-        r"failed to authenticate|authentication required but authentication attempt",
+        # (not a client that would not send the password unencrypted: libraries.py)
+        r"failed to authenticate(?![^\n]{0,40}[:,] ?unencrypted connection)|"
+        r"authentication required but authentication attempt",
         _C.AUTHENTICATION,
         "Exim's client authentication to the smarthost failed (defer -42/-48).",
         source="exim",

@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+_CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
 
 PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
@@ -606,36 +607,37 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
     # qmail-remote: "Connected to X but greeting failed."
     stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
+    # (nodemailer's command key as util.inspect writes it, 'RCPT TO', or JSON, "RCPT TO")
     # A library or gateway that names the command ("SMTP ERROR: EHLO command
     # failed", nodemailer's command: 'RCPT TO', "rejected at MAIL FROM",
     # "550 ... at RCPT"); the command's name in capitals.
     stage_phrase("stage.ehlo_failed", r"(?-i:\b(?:EHLO|HELO) command failed\b)", _S.EHLO),
     stage_phrase(
         "stage.at_command_rcpt",
-        r"\bcommand: 'RCPT(?: TO)?'|(?:\bat|\bfailed at|\bresponse to) (?-i:RCPT(?: TO)?)\b",
+        rf"{_CMD}RCPT(?: TO)?{_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:RCPT(?: TO)?)\b",
         _S.RCPT_TO,
     ),
     stage_phrase(
         "stage.at_command_mail",
-        r"\bcommand: 'MAIL(?: FROM)?'|(?:\bat|\bfailed at|\bresponse to) (?-i:MAIL(?: FROM)?)\b",
+        rf"{_CMD}MAIL(?: FROM)?{_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:MAIL(?: FROM)?)\b",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.at_command_data",
-        r"\bcommand: 'DATA'|(?:\bat|\bfailed at|\bresponse to) (?-i:DATA)\b",
+        rf"{_CMD}DATA{_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:DATA)\b",
         _S.DATA,
     ),
     stage_phrase(
         "stage.at_command_ehlo",
-        r"\bcommand: '(?:EHLO|HELO|LHLO)'|(?:\bat|\bfailed at|\bresponse to) (?-i:EHLO|HELO)\b",
+        rf"{_CMD}(?:EHLO|HELO|LHLO){_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:EHLO|HELO)\b",
         _S.EHLO,
     ),
     stage_phrase(
         "stage.at_command_auth",
-        r"\bcommand: 'AUTH\b|(?:\bat|\bfailed at|\bresponse to) (?-i:AUTH)\b",
+        rf"{_CMD}AUTH\b|(?:\bat|\bfailed at|\bresponse to) (?-i:AUTH)\b",
         _S.AUTH,
     ),
-    stage_phrase("stage.at_command_tls", r"\bcommand: 'STARTTLS'", _S.STARTTLS),
+    stage_phrase("stage.at_command_tls", rf"{_CMD}STARTTLS{_Q}", _S.STARTTLS),
     # RFC 5321 §4.1.4 sequence replies name what should have come first: the
     # command they answer is the next one.
     stage_phrase("stage.need_mail", r"\bneed MAIL (?:command|before RCPT)\b", _S.RCPT_TO),

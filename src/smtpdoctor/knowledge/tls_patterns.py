@@ -1,0 +1,210 @@
+"""Phrasings of TLS failures: versions, modes, certificates, handshakes, STARTTLS.
+
+Part of :data:`smtpdoctor.knowledge.patterns.PATTERNS` (its generic table,
+right after the delivered pattern; the first specific match wins): what
+Postfix, Exim, Sendmail, Microsoft 365 and client libraries write when the
+TLS layer fails, and when STARTTLS is required but missing.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.model import Category, Permanence, Stage
+
+_C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+_DROP = "connection_drop"
+_p = pattern
+
+__all__ = ["MS_TLS_FLOOR", "TLS_PATTERNS"]
+
+MS_TLS_FLOOR = (
+    "Microsoft 365 accepts only TLS 1.2 or later since it retired TLS 1.0/1.1; an "
+    "Exchange or Windows server without TLS 1.2 enabled in SCHANNEL fails like this."
+)
+
+TLS_PATTERNS: tuple[TextPattern, ...] = (
+    # --- TLS: versions, modes, certificates, handshakes --------------------------------
+    _p(
+        "ms.tls_negotiation_socketerror",
+        r"TLS negotiation failed with error SocketError",
+        _C.TLS_VERSION_MISMATCH,
+        "Exchange could not negotiate TLS with the other server; the connection broke "
+        "during the handshake.",
+        MS_TLS_FLOOR,
+        source="microsoft",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "tls.protocol_version",
+        r"unsupported[ _]protocol|alert protocol version|\bprotocol[ _]version\b|"
+        r"no protocols available|wrong ssl version|unsupported (?:tls |ssl )?version|"
+        r"version too low|inappropriate fallback|no shared (?:protocol|version)",
+        _C.TLS_VERSION_MISMATCH,
+        "The TLS handshake failed because the two sides have no protocol version in "
+        "common (e.g. one offers only TLS 1.0/1.1, the other requires 1.2+).",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "ms.tls_required_version",
+        r"TLS 1\.[01] (?:is )?(?:not supported|deprecated|disabled)",
+        _C.TLS_VERSION_MISMATCH,
+        "The server refuses the old TLS version the client tried.",
+        MS_TLS_FLOOR,
+        source="microsoft",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "tls.plaintext_mode_mismatch",
+        r"wrong version number|first record does not look like a TLS handshake|"
+        # (OpenSSL's "ssl3_get_record:http request", not an application's "HTTP request")
+        r"GET_(?:SERVER|CLIENT)_HELLO:unknown protocol|\bunknown protocol\b|:http request\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "One side started TLS straight away (implicit TLS, port 465) while the other "
+        "expected plain SMTP with STARTTLS (ports 25/587), or the other way round.",
+        "smtp_tls_wrappermode (Postfix), protocol = smtps (Exim) or the client's "
+        "'SSL/TLS' vs 'STARTTLS' setting does not match the port.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "tls.certificate_expired",
+        r"certificate (?:has )?expired|cert(?:ificate)? (?:is )?not yet valid|CERT_HAS_EXPIRED",
+        _C.TLS_CERTIFICATE,
+        "The server's certificate is outside its validity dates.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "tls.certificate_name",
+        r"certificate name mismatch|\bname mismatch\b|hostname mismatch|"
+        r"does not match (?:the )?(?:host ?name|server name|(?:server )?certificate)|altnames|"
+        # PHP's stream layer: "Peer certificate CN=`a' did not match expected CN=`b'".
+        r"did not match expected CN|"
+        r"subjectAltName does not match",
+        _C.TLS_CERTIFICATE,
+        "The certificate does not name the host that was contacted.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "tls.certificate_untrusted",
+        r"certificate (?:verification|validation) failed|certificate verify failed|"
+        r"Server certificate not (?:verified|trusted)|SSL verify error|untrusted issuer|"
+        r"self[- ]signed certificate|unable to (?:get local issuer|verify the first) certificate|"
+        r"not trusted by the trust provider|issuer has been marked as not trusted|CERT_UNTRUSTED|"
+        # GnuTLS (Exim's gnutls_handshake): "The certificate is NOT trusted."
+        r"certificate is NOT trusted|certificate issuer is unknown|"
+        # The peer's alert about *our* certificate (RFC 8446 §6.2): it did
+        # not trust the CA (48), or found the certificate bad or unknown.
+        r"alert (?:unknown ca|bad certificate|certificate unknown)|"
+        r"alert number (?:42|46|48)\b",
+        _C.TLS_CERTIFICATE,
+        "The certificate could not be verified: self-signed, an unknown or private CA, "
+        "or a missing intermediate certificate.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "exim.tls_recv_unclean_close",
+        r"TLS error on connection(?: (?:to|from) [^()\n]*)? \(recv\): "
+        r"The TLS connection was non-properly terminated",
+        _C.CONNECTION_DROPPED,
+        "The peer closed the TLS session without a proper close (no close_notify). Exim "
+        "logs it; if the message was accepted before, nothing was lost.",
+        source="exim",
+        permanence=_T,
+        retry=True,
+        kind=_DROP,
+    ),
+    _p(
+        "sendmail.starttls_client_error",
+        r"STARTTLS=(?:client|server), error: (?:connect|accept) failed",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "sendmail's TLS handshake with the peer failed after STARTTLS.",
+        source="sendmail",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "ms.tls_442",
+        r"\b4\.4\.2\b[^\n]{0,200}\bTLS\b|\bTLS\b[^\n]{0,200}\b4\.4\.2\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The connection was dropped while setting up TLS. The code is temporary, but the "
+        "same TLS mismatch will happen on every retry until a configuration changes.",
+        MS_TLS_FLOOR,
+        source="microsoft",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "tls.handshake_failed",
+        r"TLS handshake failed|Cannot start TLS|SSL_connect error|SSL_accept error|"
+        r"TLS error on connection|handshake failure|TLS negotiation failed|TLS library problem|"
+        r"SSL connect attempt failed|lost connection after STARTTLS|no shared cipher|"
+        r"TLS session failure|Handshake failed|received fatal alert|"
+        # OpenSSL's own error strings
+        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # --- STARTTLS required or missing ----------------------------------------------------
+    _p(
+        "postfix.tls_required_not_offered",
+        r"TLS is required, but (?:was not offered|host \S+ refused to start TLS|"
+        r"our TLS engine is unavailable|unavailable)",
+        _C.STARTTLS_UNAVAILABLE,
+        "This side requires TLS for the destination, but the server did not offer or "
+        "start STARTTLS.",
+        source="postfix",
+        stage=_S.STARTTLS,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "smtp.tls_not_available",
+        r"TLS not available|STARTTLS not available|TLS not supported|does not support STARTTLS|"
+        r"STARTTLS (?:is )?not offered",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server refused STARTTLS (no certificate configured, or TLS disabled).",
+        stage=_S.STARTTLS,
+        permanence=_T,
+        retry=False,
+    ),
+    _p(
+        "smtp.starttls_required",
+        r"Must issue a STARTTLS command first|STARTTLS (?:is )?required|TLS (?:is )?required|"
+        # (.NET's "requires a secure connection or the client was not authenticated" wraps
+        # any 530 reply: the reply inside decides.)
+        r"encryption (?:is )?required|"
+        r"requires? (?:a )?(?:secure|encrypted) connection(?! or the client was not)|"
+        r"Bad sequence of commands \(TLS required\)|\bREQUIRETLS\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server requires the session to be encrypted with STARTTLS first, and the "
+        "client did not do it.",
+        "The sending side has TLS switched off (e.g. smtp_tls_security_level = none).",
+        "A firewall removed STARTTLS from the server's EHLO reply.",
+        permanence=_T,
+        retry=False,
+    ),
+)
