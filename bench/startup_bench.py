@@ -298,7 +298,8 @@ def render(
             command = med["smtpdoctor command"] / med["sslyze"]
             lines[-1] += (
                 f"; through the console script, as a user types it, 1/{1 / command:.1f} "
-                f"({'met' if command <= 0.1 else 'not met'})"
+                f"({'met' if command <= 0.1 else 'not met'}) and "
+                f"1/{cpu['sslyze'] / cpu['smtpdoctor command']:.1f} of its CPU time"
             )
         lines[-1] += ". "
         warm = med["smtpdoctor (warm)"] / med["sslyze"]
