@@ -1178,8 +1178,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # 1175/1201; with the fifth (6 rows, 5 tune): 1192/1206 and 1180/1206.
 LINE_TUNE_FLOOR_ALL = (1191, 1179)
 # Measured once at the end of session 6's line round: held back 286/339 and 283/339
-# (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6).
-LINE_HELD_FLOOR_ALL = (285, 282)
+# (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6). Measured
+# once at the end of session 7 (five collections, 29 held-back rows, 24 and 23 of
+# them right): 310/368 and 306/368, the 339 earlier rows still 286 and 283.
+LINE_HELD_FLOOR_ALL = (309, 305)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
