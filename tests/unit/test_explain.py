@@ -1061,8 +1061,9 @@ HELD_FLOOR_S7 = (100.0 * 291 / 323, 100.0 * 293 / 323)
 # texts quoted in Microsoft's Exchange KB articles, 12 rows: 6 tune, 6 held back,
 # fresh unseen 3/6 and 3/6): held back 295/329 and 297/329 at its fresh read, the
 # 323 earlier rows where they stood (292 and 294); tune 992/1007 and 999/1007
-# before its round (its tune rows 2/6 and 3/6). Each floor is that less a row.
-TUNE_FLOOR_S7G = (100.0 * 991 / 1007, 100.0 * 998 / 1007)
+# before its round (its tune rows 2/6 and 3/6), 996/1007 and 1002/1007 after it
+# (6/6 and 6/6). Each floor is that less a row.
+TUNE_FLOOR_S7G = (100.0 * 995 / 1007, 100.0 * 1001 / 1007)
 HELD_FLOOR_S7B = (100.0 * 294 / 329, 100.0 * 296 / 329)
 
 

@@ -141,8 +141,8 @@ BOUNCE_TEXT_OPENINGS = (
     r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
     r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
-    r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
-    r"reached|did not reach (?:some or all of )?the intended recipients?|"
+    r"This is the qmail-send program at|The following recipient(?:\(s\)|s)? (?:cannot|could not) "
+    r"be reached|did not reach (?:some or all (?:of )?)?the intended recipients?|"
     # (its angle brackets lost where the paste came from a rendered mail, which
     # takes "<x@y>" for a tag: "x@y (expanded from" / "    z@y: host ...")
     r"^<?[^<>\s@]+@[^<>\s:]+>?(?: \(expanded from\s+<?[^<>\s()]+>?\)?)?: (?:host\s|lost connection|"
@@ -453,6 +453,21 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "A typo in the address, or the mailbox was removed.",
         source="bounce",
         hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.x400_mts_congestion",
+        # Exchange 4.0-5.5's sentence for the X.400 non-delivery diagnostic
+        # mts-congestion (Microsoft KB Q174175's code 2, Q230497: "The recipient
+        # could not be processed due to congestion in the message transfer
+        # service"; its event log says "diagnostic code MTS-congestion").
+        r"congestion in the message transfer (?:service|system)|\bMTS-congestion\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The sending side's message transfer agent could not pass the message on: the "
+        "next MTA stayed unreachable or overloaded for too long (X.400 mts-congestion).",
+        "A remote MTA or the link to it down for an extended period; check the connector's "
+        "queue and the remote MTA.",
+        source="bounce",
+        retry=True,
     ),
     pattern(
         "bounce.m365_no_response",

@@ -54,11 +54,31 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # ("Relay(ing) denied" and "not permitted" are the generic table's, which
         # weighs them against a login the same text asks for.)
         r"\b(?:mail |routed address )?relay(?:ing)?(?: access)? (?:is |was )?"
-        r"(?:rejected|refused|blocked)\b",
+        r"(?:rejected|refused|blocked)\b|"
+        # the refusal as a negated verb ("We do not relay" is the generic table's)
+        r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b",
         _C.POLICY_REJECTION,
         *RELAY_REFUSED,
         hint=_S.RCPT_TO,
         permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.sender_domain_unresolved",
+        # The receiver's check that the envelope sender's domain exists in DNS,
+        # in the words it states as a rule ("501 Sender domain must exist",
+        # Microsoft KB Q280118: the sender's domain has no MX or A record) or as
+        # a finding ("sender's domain does not resolve").
+        r"\bsender(?:'s)?(?: address)? domain (?:must (?:exist|resolve)|"
+        r"(?:does not|doesn'?t|did not|could not|cannot|can'?t) (?:be )?resolv\w*|"
+        r"(?:is )?(?:not |un)resolvable)\b|"
+        r"\bsender address (?:does not|doesn'?t) have a valid domain\b",
+        _C.DNS_RESOLUTION,
+        "The receiver could not find the sender address's domain in DNS (no MX or A "
+        "record), and refuses mail from a domain it could not answer to.",
+        "The sender's domain is not registered or publishes no MX or A record; or the "
+        "envelope sender is mistyped or a made-up name.",
+        hint=_S.MAIL_FROM,
         retry=False,
     ),
     pattern(
