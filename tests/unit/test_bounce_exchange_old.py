@@ -144,3 +144,70 @@ def test_a_refusal_to_relay_as_a_negated_verb(text: str) -> None:
 def test_look_alikes_are_not_taken(text: str) -> None:
     c = classify(text)
     assert c.category.value not in ("dns_resolution", "message_size")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "550 Relaying Is Prohibited",
+        "550 5.7.1 relay is forbidden for this client",
+        "554 relaying disallowed",
+    ],
+)
+def test_relaying_prohibited_in_its_other_verbs(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("policy_rejection", "rcpt_to")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "550 Quoted name does not match IP Address",
+        "550 5.7.1 HELO name does not match your IP",
+        "554 EHLO hostname doesn't match connecting IP 192.0.2.7",
+        "550 Helo name mismatch",
+    ],
+)
+def test_a_helo_name_that_does_not_match_the_ip_is_dns_at_ehlo(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("dns_ptr_mismatch", "ehlo")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "552 mailbox quota limit exceeded",
+        "452 4.2.2 Mailbox quota limit reached, try later",
+        "552 storage quota limit exceeded for kim",
+    ],
+)
+def test_a_mailbox_quota_with_its_limit_is_the_recipients(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to")
+
+
+def test_a_daily_sending_quota_limit_is_not_the_mailbox() -> None:
+    assert classify("550 daily sending quota limit exceeded").category.value != "recipient"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ERROR <kim@example.org> is an invalid Courier Mailbox",
+        "550 kim@example.org is an invalid Notes mailbox",
+    ],
+)
+def test_an_invalid_mailbox_named_after_its_product(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to")
+
+
+def test_an_invalid_sender_mailbox_is_not_the_recipient() -> None:
+    assert classify("553 is an invalid sender mailbox").category.value != "recipient"
+
+
+@pytest.mark.parametrize(
+    "text", ["503 Sender already specified.", "503 5.5.1 Error: nested MAIL command"]
+)
+def test_a_second_mail_command_refused_states_its_stage(text: str) -> None:
+    assert classify(text).stage.value == "mail_from"

@@ -814,6 +814,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("thirty-first", "thirty-second", "thirty-third", "thirty-fourth")
         later += ("thirty-fifth", "thirty-sixth", "thirty-seventh", "thirty-eighth")
         later += ("thirty-ninth", "fortieth", "forty-first", "forty-second")
+        later += ("forty-third",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -845,6 +846,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("thirtynine", "fortieth"),
             ("forty", "forty-first"),
             ("fortyone", "forty-second"),
+            ("fortytwo", "forty-third"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -913,9 +915,13 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # the whole held-back split at session 7's first end
         ("held/fortyone", HELD_FLOOR_S7),
         # the whole tune split with the forty-second (session 7, second bounce round)
-        ("tune", TUNE_FLOOR_S7G),
+        ("tune/fortytwo", TUNE_FLOOR_S7G),
         # the whole held-back split with the forty-second, at its fresh read
-        ("held", HELD_FLOOR_S7B),
+        ("held/fortytwo", HELD_FLOOR_S7B),
+        # the whole tune split with the forty-third (session 7, second bounce round)
+        ("tune", TUNE_FLOOR_S7H),
+        # the whole held-back split with the forty-third, at its fresh read
+        ("held", HELD_FLOOR_S7C),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1065,6 +1071,14 @@ HELD_FLOOR_S7 = (100.0 * 291 / 323, 100.0 * 293 / 323)
 # (6/6 and 6/6). Each floor is that less a row.
 TUNE_FLOOR_S7G = (100.0 * 995 / 1007, 100.0 * 1001 / 1007)
 HELD_FLOOR_S7B = (100.0 * 294 / 329, 100.0 * 296 / 329)
+# Those floors stay on those rows ("fortytwo"). The forty-third collection (SMTP
+# replies quoted in seven more of Microsoft's KB articles, 7 rows: 6 tune, 1 held
+# back, fresh unseen 1/1 and 0/1): held back 296/330 and 297/330 at its fresh read,
+# the 329 earlier rows where the forty-second's read left them (295 and 297); tune
+# 998/1013 and 1002/1013 before its round (its tune rows 2/6 and 0/6), 1002/1013
+# and 1007/1013 after it (6/6 and 5/6). Each floor is that less a row.
+TUNE_FLOOR_S7H = (100.0 * 1001 / 1013, 100.0 * 1006 / 1013)
+HELD_FLOOR_S7C = (100.0 * 295 / 330, 100.0 * 296 / 330)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
