@@ -211,3 +211,21 @@ def test_an_invalid_sender_mailbox_is_not_the_recipient() -> None:
 )
 def test_a_second_mail_command_refused_states_its_stage(text: str) -> None:
     assert classify(text).stage.value == "mail_from"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This message was not delivered.  Check these Addressees for\naccuracy:\n JSMITH",
+        "Your mail could not be delivered. Please check the recipient's address for typos.",
+        "Only current, valid IDs (or nicknames in your Address Book) can get messages.",
+    ],
+)
+def test_a_report_that_only_asks_to_check_the_addresses_is_the_recipient(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to")
+
+
+def test_asking_to_check_the_addresses_is_weaker_than_a_stated_reason() -> None:
+    text = "550 5.7.1 Relaying denied. Check the address for typos and try again."
+    assert classify(text).category.value == "policy_rejection"

@@ -814,7 +814,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("thirty-first", "thirty-second", "thirty-third", "thirty-fourth")
         later += ("thirty-fifth", "thirty-sixth", "thirty-seventh", "thirty-eighth")
         later += ("thirty-ninth", "fortieth", "forty-first", "forty-second")
-        later += ("forty-third",)
+        later += ("forty-third", "forty-fourth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -847,6 +847,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("forty", "forty-first"),
             ("fortyone", "forty-second"),
             ("fortytwo", "forty-third"),
+            ("fortythree", "forty-fourth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -919,9 +920,13 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # the whole held-back split with the forty-second, at its fresh read
         ("held/fortytwo", HELD_FLOOR_S7B),
         # the whole tune split with the forty-third (session 7, second bounce round)
-        ("tune", TUNE_FLOOR_S7H),
+        ("tune/fortythree", TUNE_FLOOR_S7H),
         # the whole held-back split with the forty-third, at its fresh read
-        ("held", HELD_FLOOR_S7C),
+        ("held/fortythree", HELD_FLOOR_S7C),
+        # the whole tune split with the forty-fourth (session 7, second bounce round)
+        ("tune", TUNE_FLOOR_S7I),
+        # the whole held-back split with the forty-fourth, at its fresh read
+        ("held", HELD_FLOOR_S7D),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1079,6 +1084,14 @@ HELD_FLOOR_S7B = (100.0 * 294 / 329, 100.0 * 296 / 329)
 # and 1007/1013 after it (6/6 and 5/6). Each floor is that less a row.
 TUNE_FLOOR_S7H = (100.0 * 1001 / 1013, 100.0 * 1006 / 1013)
 HELD_FLOOR_S7C = (100.0 * 295 / 330, 100.0 * 296 / 330)
+# Those floors stay on those rows ("fortythree"). The forty-fourth collection
+# (bounces pasted into seven more GitHub threads, 7 rows: 4 tune, 3 held back,
+# fresh unseen 3/3 and 3/3): held back 299/333 and 300/333 at its fresh read, the
+# 330 earlier rows where the forty-third's read left them (296 and 297); tune
+# 1005/1017 and 1010/1017 before its round (its tune rows 3/4 and 3/4), 1006/1017
+# and 1011/1017 after it (4/4 and 4/4). Each floor is that less a row.
+TUNE_FLOOR_S7I = (100.0 * 1005 / 1017, 100.0 * 1010 / 1017)
+HELD_FLOOR_S7D = (100.0 * 298 / 333, 100.0 * 299 / 333)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

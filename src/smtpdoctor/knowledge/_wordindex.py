@@ -76,6 +76,7 @@ WORDS: dict[str, _Words] = {
     '208ac83a9f9e1664': (('rejected for security reasons', 'spam source blocked'), (('spam source blocked',), ('rejected for security reasons',))),
     '209f1e01122e3aab': (('aka.ms/concurrent_sending', 'concurrent connections limit exceeded', 'concurrent connections per resource forest', 'maximum number of concurrent connections'), (('concurrent connections per resource forest',), ('maximum number of concurrent connections',), ('concurrent connections limit exceeded',), ('aka.ms/concurrent_sending',))),
     '20f9cedf6f9914cc': (('a tls session is required, but the server did not offer tls',), (('a tls session is required, but the server did not offer tls',),)),
+    '2147aff2a4615571': (('check', 'valid'), (('check', 'for'), ('can', 'only', 'valid'))),
     '218b97403e9406fc': (('mailsmtp_rcpt',), (('mailsmtp_rcpt',),)),
     '2218ada72a590eb0': (('actively refused',), (('actively refused', 'connection'),)),
     '229644a01058281f': (('does not support starttls', 'not offered', 'starttls not available', 'tls not available', 'tls not supported'), (('tls not available',), ('starttls not available',), ('tls not supported',), ('does not support starttls',), ('not offered', 'starttls'))),

@@ -455,6 +455,23 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
     ),
     pattern(
+        "bounce.check_addressees",
+        # A report that says nothing but asks the sender to check the addresses
+        # (Prodigy's "Return to Sender": "Check these Addressees for accuracy ...
+        # Only current, valid IDs ... can get messages"): weak, so a code or a
+        # stated reason decides where there is one.
+        r"\bcheck (?:these|the|this|your) (?:addressees?|(?:recipients?'?s? )?(?:e-?mail )?"
+        r"address(?:es)?) for (?:accuracy|typos|errors|mistakes)\b|"
+        r"\bonly (?:current,? )?valid (?:IDs|addresses|users)\b[^.]{0,40}? can (?:get|receive) "
+        r"(?:messages|mail)\b",
+        _C.RECIPIENT,
+        "The report says the address is not one the receiving system knows.",
+        "A typo in the address, or an address that no longer exists.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+        specific=False,
+    ),
+    pattern(
         "bounce.x400_mts_congestion",
         # Exchange 4.0-5.5's sentence for the X.400 non-delivery diagnostic
         # mts-congestion (Microsoft KB Q174175's code 2, Q230497: "The recipient
