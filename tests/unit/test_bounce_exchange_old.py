@@ -229,3 +229,23 @@ def test_a_report_that_only_asks_to_check_the_addresses_is_the_recipient(text: s
 def test_asking_to_check_the_addresses_is_weaker_than_a_stated_reason() -> None:
     text = "550 5.7.1 Relaying denied. Check the address for typos and try again."
     assert classify(text).category.value == "policy_rejection"
+
+
+def test_microsoft_mails_delivery_problem_is_one_report(tmp_path: Path) -> None:
+    text = (
+        "A mail delivery problem has been detected on NETA/PO1.\nMESSAGE DATA:\n"
+        "SOURCE MESSAGE ID: \\\\Srv\\mailpo\\po1\\MAI\\MA1\\00001234.MAI\n"
+        "FROM: NETA/PO2/KIM\nDATE: 03/02/96\nTIME: 09:10\nSUBJECT: Minutes\n"
+        "[017] Unable to deliver user mail due to a full mailbag.\n"
+        "Message was not delivered to Jo Lee (NETA/PO1/JOLEE)\n"
+    )
+    assert _explain(tmp_path, text) == [("recipient", "rcpt_to")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Unable to deliver user mail due to a full mailbag.", "the recipient's mail bag is full"],
+)
+def test_a_full_mailbag_is_the_recipients_store(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to")

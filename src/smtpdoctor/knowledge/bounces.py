@@ -141,6 +141,9 @@ BOUNCE_TEXT_OPENINGS = (
     r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
     r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
+    # (Microsoft Mail's connector: "A mail delivery problem has been detected on
+    # NET/PO ... Message was not delivered to <name>", KB Q138054)
+    r"^A mail delivery problem has been detected on\b|"
     r"This is the qmail-send program at|The following recipient(?:\(s\)|s)? (?:cannot|could not) "
     r"be reached|did not reach (?:some or all (?:of )?)?the intended recipients?|"
     # (its angle brackets lost where the paste came from a rendered mail, which

@@ -102,7 +102,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # A mailbox's quota named with its limit ("552 mailbox quota limit exceeded",
         # Microsoft KB Q260741), or a product's mailbox noun after "invalid" ("ERROR
         # <address> is an invalid Courier Mailbox", KB Q108054).
-        r"\b(?:mail-?box|storage|disk) quota limit (?:exceeded|reached)\b",
+        r"\b(?:mail-?box|storage|disk) quota limit (?:exceeded|reached)\b|"
+        # Microsoft Mail's store for a user's mail, full ("[017] Unable to deliver
+        # user mail due to a full mailbag", KB Q138054)
+        r"\bfull mail ?bag\b|\bmail ?bag (?:is |was )?full\b",
         _C.RECIPIENT,
         "The recipient's mailbox is over its storage quota.",
         "The recipient has to make room, or the receiver has to raise the mailbox's quota.",
