@@ -141,8 +141,11 @@ BOUNCE_TEXT_OPENINGS = (
     r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
     r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
-    r"This is the qmail-send program at|The following recipient\(s\) (?:cannot|could not) be "
-    r"reached|did not reach (?:some or all of )?the intended recipients?|"
+    # (Microsoft Mail's connector: "A mail delivery problem has been detected on
+    # NET/PO ... Message was not delivered to <name>", KB Q138054)
+    r"^A mail delivery problem has been detected on\b|"
+    r"This is the qmail-send program at|The following recipient(?:\(s\)|s)? (?:cannot|could not) "
+    r"be reached|did not reach (?:some or all (?:of )?)?the intended recipients?|"
     # (its angle brackets lost where the paste came from a rendered mail, which
     # takes "<x@y>" for a tag: "x@y (expanded from" / "    z@y: host ...")
     r"^<?[^<>\s@]+@[^<>\s:]+>?(?: \(expanded from\s+<?[^<>\s()]+>?\)?)?: (?:host\s|lost connection|"
@@ -453,6 +456,38 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "A typo in the address, or the mailbox was removed.",
         source="bounce",
         hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.check_addressees",
+        # A report that says nothing but asks the sender to check the addresses
+        # (Prodigy's "Return to Sender": "Check these Addressees for accuracy ...
+        # Only current, valid IDs ... can get messages"): weak, so a code or a
+        # stated reason decides where there is one.
+        r"\bcheck (?:these|the|this|your) (?:addressees?|(?:recipients?'?s? )?(?:e-?mail )?"
+        r"address(?:es)?) for (?:accuracy|typos|errors|mistakes)\b|"
+        r"\bonly (?:current,? )?valid (?:IDs|addresses|users)\b[^.]{0,40}? can (?:get|receive) "
+        r"(?:messages|mail)\b",
+        _C.RECIPIENT,
+        "The report says the address is not one the receiving system knows.",
+        "A typo in the address, or an address that no longer exists.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+        specific=False,
+    ),
+    pattern(
+        "bounce.x400_mts_congestion",
+        # Exchange 4.0-5.5's sentence for the X.400 non-delivery diagnostic
+        # mts-congestion (Microsoft KB Q174175's code 2, Q230497: "The recipient
+        # could not be processed due to congestion in the message transfer
+        # service"; its event log says "diagnostic code MTS-congestion").
+        r"congestion in the message transfer (?:service|system)|\bMTS-congestion\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The sending side's message transfer agent could not pass the message on: the "
+        "next MTA stayed unreachable or overloaded for too long (X.400 mts-congestion).",
+        "A remote MTA or the link to it down for an extended period; check the connector's "
+        "queue and the remote MTA.",
+        source="bounce",
+        retry=True,
     ),
     pattern(
         "bounce.m365_no_response",

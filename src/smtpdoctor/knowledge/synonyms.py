@@ -54,11 +54,73 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # ("Relay(ing) denied" and "not permitted" are the generic table's, which
         # weighs them against a login the same text asks for.)
         r"\b(?:mail |routed address )?relay(?:ing)?(?: access)? (?:is |was )?"
-        r"(?:rejected|refused|blocked)\b",
+        r"(?:rejected|refused|blocked|prohibited|forbidden|disallowed)\b|"
+        # the refusal as a negated verb ("We do not relay" is the generic table's)
+        r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b",
         _C.POLICY_REJECTION,
         *RELAY_REFUSED,
         hint=_S.RCPT_TO,
         permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.sender_domain_unresolved",
+        # The receiver's check that the envelope sender's domain exists in DNS,
+        # in the words it states as a rule ("501 Sender domain must exist",
+        # Microsoft KB Q280118: the sender's domain has no MX or A record) or as
+        # a finding ("sender's domain does not resolve").
+        r"\bsender(?:'s)?(?: address)? domain (?:must (?:exist|resolve)|"
+        r"(?:does not|doesn'?t|did not|could not|cannot|can'?t) (?:be )?resolv\w*|"
+        r"(?:is )?(?:not |un)resolvable)\b|"
+        r"\bsender address (?:does not|doesn'?t) have a valid domain\b",
+        _C.DNS_RESOLUTION,
+        "The receiver could not find the sender address's domain in DNS (no MX or A "
+        "record), and refuses mail from a domain it could not answer to.",
+        "The sender's domain is not registered or publishes no MX or A record; or the "
+        "envelope sender is mistyped or a made-up name.",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.helo_name_mismatch",
+        # The receiver's check that the name the client gave in HELO/EHLO resolves
+        # to the connecting address ("550 Quoted name does not match IP Address",
+        # Microsoft KB Q317099: the A record of the sender's EHLO name points
+        # elsewhere).
+        r"\b(?:HELO|EHLO|quoted)(?: host)? ?name (?:does not|doesn'?t|did not) match "
+        r"(?:your |the |its )?(?:connecting )?IP\b|\b(?:HELO|EHLO)(?: host)? ?name mismatch\b",
+        _C.DNS_PTR_MISMATCH,
+        "The receiver refused the name the client gave in HELO/EHLO: it does not resolve "
+        "to the address the client connects from.",
+        "The sending server's HELO name has no A/AAAA record pointing to its public IP "
+        "(behind NAT or a load balancer, or a name that is not its own).",
+        hint=_S.EHLO,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.mailbox_quota_limit",
+        # A mailbox's quota named with its limit ("552 mailbox quota limit exceeded",
+        # Microsoft KB Q260741), or a product's mailbox noun after "invalid" ("ERROR
+        # <address> is an invalid Courier Mailbox", KB Q108054).
+        r"\b(?:mail-?box|storage|disk) quota limit (?:exceeded|reached)\b|"
+        # Microsoft Mail's store for a user's mail, full ("[017] Unable to deliver
+        # user mail due to a full mailbag", KB Q138054)
+        r"\bfull mail ?bag\b|\bmail ?bag (?:is |was )?full\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is over its storage quota.",
+        "The recipient has to make room, or the receiver has to raise the mailbox's quota.",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.invalid_product_mailbox",
+        # a product's mailbox noun after "invalid" ("ERROR <address> is an invalid
+        # Courier Mailbox", Microsoft Mail's SMTP gateway, KB Q108054)
+        r"\bis an? invalid (?!sender\b|from\b|return\b|reply\b)[\w-]+ mail-?box\b",
+        _C.RECIPIENT,
+        "The recipient address does not name a mailbox the receiving system knows.",
+        "A typo in the address, or the mailbox was removed.",
+        hint=_S.RCPT_TO,
         retry=False,
     ),
     pattern(
@@ -489,6 +551,13 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
 )
 
 SYNONYM_STAGES: tuple[StagePhrase, ...] = (
+    # A second MAIL in one transaction refused ("503 Sender already specified",
+    # Microsoft KB Q202765; Postfix's "nested MAIL command"): the MAIL FROM stage.
+    stage_phrase(
+        "stage.sender_already_given",
+        r"\bsender already specified\b|\bnested MAIL command\b",
+        _S.MAIL_FROM,
+    ),
     # A structured log's event named after the command that failed (maddy's
     # "smtp: RCPT error", "MAIL FROM error").
     stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),

@@ -120,8 +120,22 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # --- old and provider NDR wordings (Exchange 2003, Domino, iMail, qmail, Yahoo ...) --------
     pattern(
+        "vendor.exchange_name_not_recognized",
+        # Exchange 4.0-5.5's sentence for the X.400 diagnostic unrecognized-OR-name,
+        # which its Internet Mail Service also writes above a remote host's refusal
+        # of another cause (Microsoft KB Q191261: "We do not relay"; Q270910: a size
+        # limit): weak, so the quoted remote reply decides where there is one.
+        r"recipient name is not recognized",
+        _C.RECIPIENT,
+        "The recipient's name or address is not known at the receiving system.",
+        "A typo in the address, or the mailbox was removed.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        specific=False,
+    ),
+    pattern(
         "vendor.recipient_words",
-        r"recipient name is not recognized|\bUnknown Recipient\b|Recipient not found|"
+        r"\bUnknown Recipient\b|Recipient not found|"
         r"not listed in (?:the )?(?:Domino Directory|public Name & Address Book)|"
         r"ディレクトリ(?:には|に)?見つかりません|ディレクトリのリストにありません|"
         r"\buser not exists?\b|\bno such (?:user|mailbox|recipient)\b|"
@@ -499,6 +513,10 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "vendor.line_limit",
         r"Line limit exceeded|line (?:too long|length exceeded)|lines? longer than \d+|"
+        # a line named by what it is ("Input line to submit longer than 254
+        # characters", Microsoft KB Q180414), or said to exceed a count
+        r"\bline\b[\w ]{1,30}? longer than \d+ (?:characters|chars|bytes|octets)\b|"
+        r"\blines? (?:exceeds?|over) \d+ (?:characters|chars|bytes|octets)\b|"
         r"max(?:imum)? (?:allowed )?line length",
         _C.MESSAGE_SIZE,
         "The receiving server refused a line of the message longer than its limit "
