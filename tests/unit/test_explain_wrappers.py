@@ -817,7 +817,9 @@ def test_harness_is_wide() -> None:
 # The harness grows with the tune split: on session 7's tree, with its three line
 # collections (21,156 pairs per door): argument 21114 / 21101, stdin 21125 / 21108
 # (the engine of the session's start, 15f0d5b, on the same pairs: the same).
-FLOORS = {"argument": (21114, 21101), "stdin": (21125, 21108)}
+# After a phrase that runs past a re-flowed quoted reply is read whole (the
+# classifier's _reads_on): argument 21116 / 21102, stdin 21128 / 21110.
+FLOORS = {"argument": (21116, 21102), "stdin": (21128, 21110)}
 
 
 @pytest.mark.parametrize("door", ["argument", "stdin"])

@@ -505,3 +505,34 @@ def test_alternatives_name_each_reading_and_its_check() -> None:
     assert {"firewall_block", "service_unavailable"} <= cats
     assert any(a["check"] == "smtpdoctor diagnose mx.example.com:25" for a in c.alternatives)
     assert classify("550 5.1.1 User unknown").alternatives == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # a provider's phrase cut by a mail client's re-flow: the parser ends the
+        # reply at the break, its tail stands on the next line
+        (
+            "The response from the remote server was: 553 Relaying disallowed\n"
+            "as someone@example.com",
+            Category.POLICY_REJECTION,
+            Stage.MAIL_FROM,
+        ),
+        (
+            "Remote host said: 553 Relaying disallowed\nas x@example.net",
+            Category.POLICY_REJECTION,
+            Stage.MAIL_FROM,
+        ),
+    ],
+)
+def test_a_phrase_that_runs_past_a_reflowed_reply_is_read_whole(
+    text: str, category: Category, stage: Stage
+) -> None:
+    c = classify(text)
+    assert (c.category, c.stage) == (category, stage), c.matched
+
+
+def test_a_quoted_inner_reply_still_outranks_the_wrapper_summary() -> None:
+    c = classify("554 4.4.7 Message expired: <421 4.4.2 Connection timed out>")
+    assert c.category is not Category.OTHER
+    assert c.matched[0] != "generic.expired", c.matched

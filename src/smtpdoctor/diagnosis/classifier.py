@@ -501,12 +501,26 @@ def _inner_first(
     """
     if reply is None or not reply.text or len(reply.text) >= len(flat) - 8:
         return strong, weak
-    i_strong, i_weak = _inner_patterns(" ".join(reply.text.split()))
+    inner = " ".join(reply.text.split())
+    i_strong, i_weak = _inner_patterns(inner)
+    if i_strong is not None and strong is not None and _reads_on(strong, inner, flat):
+        return strong, weak
     if i_strong is not None:
         return i_strong, weak
     if strong is not None and strong.category is Category.OTHER and i_weak is not None:
         return None, i_weak
     return strong, weak or i_weak
+
+
+def _reads_on(outer: Evidence, inner: str, flat: str) -> bool:
+    """The outer phrase starts inside the quoted reply and runs past where the
+    parser ended it: a re-flowed reply whose continuation line the parser lost
+    ("553 Relaying disallowed\nas a@example.com"), read whole, not a wrapper."""
+    at = flat.find(inner)
+    if at < 0:
+        return False
+    found = pattern_by_id(outer.id).regex.search(flat, at)
+    return found is not None and found.start() < at + len(inner) < found.end()
 
 
 # The same quoted reply stands in many paragraphs of a folder (a DSN field, the prose).
