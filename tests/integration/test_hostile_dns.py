@@ -70,6 +70,9 @@ _MX_BROKEN = (
     "garbage",
     "tc-then-tcp-closed",
     "tc-then-tcp-garbage",
+    "pointer-loop",
+    "rdlength-overflow",
+    "label-too-long",
 )
 
 
@@ -120,6 +123,18 @@ def _records_cases() -> list[Case]:
             "mx-ip-literal",
             records={(DOMAIN, "MX"): ["10 127.0.0.1."]},
             status=FAILURE,
+            category=RESOLUTION,
+        ),
+        Case(
+            # 59 MX hosts with no address, then (preference 20) the one that works:
+            # a sender goes down the list, past the first MAX_MX_HOSTS
+            "mx-many",
+            records={
+                (DOMAIN, "MX"): [f"10 m{i}.hostile.smtpdoctor.test." for i in range(59)]
+                + [f"20 {MX}"],
+                **{(f"m{i}.hostile.smtpdoctor.test.", "TXT"): ['"x"'] for i in range(59)},
+            },
+            status=WARNING,
             category=RESOLUTION,
         ),
         Case("null-mx", records={(DOMAIN, "MX"): ["0 ."]}, status=FAILURE, category=RESOLUTION),

@@ -40,6 +40,9 @@ BEHAVIOURS = (
     "wrong-question",
     "garbage",
     "oversized",  # a UDP reply far past the 1232-byte buffer the client offered
+    "pointer-loop",  # a well-formed header and question, an answer owner pointing at itself
+    "rdlength-overflow",  # an answer record whose length runs past the message's end
+    "label-too-long",  # an answer owner with a 64-byte label
 )
 
 
@@ -144,6 +147,8 @@ class HostileDns:
             return wire[:2] + os.urandom(40)
         if how == "oversized":
             return self._good(query, oversized=True)
+        if how in _CRAFTED:
+            return _crafted(query, how)
         raise ValueError(f"unknown behaviour {how!r}")
 
     def _tcp_answer(self, wire: bytes) -> bytes | None:
@@ -189,6 +194,30 @@ class HostileDns:
                     conn.sendall(reply)
             except (OSError, ValueError, struct.error):
                 return
+
+
+_CRAFTED = ("pointer-loop", "rdlength-overflow", "label-too-long")
+
+
+def _crafted(query: dns.message.Message, how: str) -> bytes:
+    """A reply dnspython would not build: a header saying one answer, the
+    question copied, then a broken record (what a hand-written parser must survive)."""
+    head = dns.message.make_response(query)
+    head.flags |= dns.flags.AA
+    wire = head.to_wire()
+    header = wire[:6] + struct.pack("!HHH", 1, 0, 0)  # one answer, no OPT
+    question = query.question[0]
+    qwire = question.name.to_wire() + struct.pack("!HH", question.rdtype, 1)
+    body = header + qwire
+    rdata = b"\x7f\x00\x00\x01"
+    fixed = struct.pack("!HHIH", question.rdtype, 1, 60, len(rdata))
+    if how == "pointer-loop":
+        here = len(body)
+        owner = struct.pack("!H", 0xC000 | here)  # a pointer to itself
+        return body + owner + fixed + rdata
+    if how == "rdlength-overflow":
+        return body + b"\xc0\x0c" + struct.pack("!HHIH", question.rdtype, 1, 60, 4000) + rdata
+    return body + b"\x40" + b"a" * 64 + b"\x00" + fixed + rdata
 
 
 def _bind_pair() -> tuple[socket.socket, socket.socket]:

@@ -64,6 +64,7 @@ from smtpdoctor.probe.dnsquery import (
     describe_resolver,
     elapsed_since,
     name_text,
+    remaining,
 )
 
 __all__ = [
@@ -267,6 +268,19 @@ async def resolve_mx(
     found = await asyncio.gather(
         *(_mx_host(resolver, name, pref, deadline) for name, pref in looked_up)
     )
+    # None of the first hosts has an address and more are listed: a sender goes
+    # on down the list, so the lookups do too, a batch at a time (else "no MX host
+    # has an address" would be said of hosts never asked about).
+    while (
+        not any(host.addresses for host, _ in found)
+        and len(looked_up) < min(len(targets), _MX_FALLBACK_HOSTS)
+        and remaining(deadline) > 0
+    ):
+        batch = targets[len(looked_up) : len(looked_up) + MAX_MX_HOSTS]
+        found += await asyncio.gather(
+            *(_mx_host(resolver, name, pref, deadline) for name, pref in batch)
+        )
+        looked_up += batch
     for _, host_queries in found:
         queries.extend(host_queries)
     return result(
@@ -277,6 +291,10 @@ async def resolve_mx(
         null_mx_preference=nulls[0].preference if nulls else None,
         truncated=len(targets) - len(looked_up),
     )
+
+
+# How far down an MX list the lookups go while no host has an address.
+_MX_FALLBACK_HOSTS = 100
 
 
 def _glue(reply: Reply, names: Sequence[dns.name.Name]) -> list[tuple[str, str]]:
