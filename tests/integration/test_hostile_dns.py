@@ -35,6 +35,7 @@ OK, WARNING, FAILURE = "ok", "warning", "failure"
 RESOLUTION, PTR = "dns_resolution", "dns_ptr_mismatch"
 REVERSE = "1.0.0.127.in-addr.arpa."
 LOOKUP, STS = "dns.ptr.lookup_failed", "dns.mta_sts.lookup_failed"
+FAMILY = "dns.mx.host.family_lookup_failed"
 
 
 def _zone(mx_address: str) -> dict[tuple[str, str], list[str]]:
@@ -91,7 +92,8 @@ def _cases() -> list[Case]:
         Case("a-nodata", {(MX, "A"): "nodata"}, status=FAILURE, category=RESOLUTION),
     ]
     for how in ("servfail", "silent", "garbage"):
-        out.append(Case(f"aaaa-{how}", {(MX, "AAAA"): how}))
+        aaaa = {(MX, "AAAA"): how}
+        out.append(Case(f"aaaa-{how}", aaaa, status=WARNING, category=RESOLUTION, finding=FAMILY))
         # A receiver that cannot look the PTR up defers (Postfix's
         # reject_unknown_client_hostname: 450): a warning, not a failure.
         ptr = {(REVERSE, "PTR"): how}
