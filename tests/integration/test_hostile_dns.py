@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -243,3 +244,19 @@ def test_ptr_name_that_confirms_is_checked_among_many(
         return out
 
     assert all(asyncio.run(run()))
+
+
+def test_a_resolver_port_where_nothing_listens(lab: LabThread) -> None:
+    """ICMP port unreachable: before, read as silence ('dns.timeout', the whole budget)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        spec = f"127.0.0.1:{probe.getsockname()[1]}"
+    argv = ["diagnose", DOMAIN.rstrip("."), "--format", "json", "--helo", HELO]
+    argv += ["--resolver", spec, "--timeout", str(TIMEOUT)]
+    result = run_cli(*argv)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.status == 2, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["verdict"]["status"], doc["verdict"]["category"]) == (FAILURE, RESOLUTION)
+    finding = next(f for f in doc["findings"] if f["id"] == "dns.resolver.unreachable")
+    assert "nothing listens on that port" in json.dumps(finding["evidence"])

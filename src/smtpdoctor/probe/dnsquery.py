@@ -299,6 +299,22 @@ async def _early_reply(
         sent.close()
         return None
     wire = await dnswire.receive(sent, min(left, resolver.timeout))
+    if wire is None and sent.refused is not None:
+        # The server's host said nothing listens there (ICMP port unreachable):
+        # dnspython's unconnected socket never sees that, and would wait it out.
+        address, port = sent.server
+        server = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        return Reply(
+            DnsQuery(
+                qname=name.to_text(),
+                rdtype=type_text,
+                status=LookupStatus.UNREACHABLE,
+                rcode=None,
+                elapsed_ms=(time.monotonic() - sent.sent_at) * 1000.0,
+                server=server,
+                error=f"{server}: {sent.refused} (nothing listens on that port)",
+            )
+        )
     if wire is None:
         return None
     elapsed_ms = (time.monotonic() - sent.sent_at) * 1000.0
