@@ -60,6 +60,7 @@ class Case:
     finding: str | None = None  # an id (prefix) the findings must hold
     exit: int | None = None
     sender: bool = False  # pass --source-ip 127.0.0.1
+    target: str = DOMAIN  # a domain (MX), or a host name (its A and AAAA)
     known_gap: str = ""
 
 
@@ -103,7 +104,30 @@ def _cases() -> list[Case]:
             Case(f"ptr-{how}", ptr, status=WARNING, category=PTR, finding=LOOKUP, sender=True)
         )
         out.append(Case(f"mta-sts-{how}", {("_mta-sts." + DOMAIN, "TXT"): how}, finding=STS))
-    return out + _records_cases()
+    return out + _records_cases() + _host_cases()
+
+
+def _host_cases() -> list[Case]:
+    """A host name as the target: no MX, its own A and AAAA."""
+    out = [Case("host-baseline", target=MX)]
+    for how in ("servfail", "silent", "garbage", "nxdomain", "tc-then-tcp-closed"):
+        out.append(
+            Case(f"host-a-{how}", {(MX, "A"): how}, status=FAILURE, category=RESOLUTION, target=MX)
+        )
+    loop = {
+        ("loop1.hostile.smtpdoctor.test.", "CNAME"): ["loop2.hostile.smtpdoctor.test."],
+        ("loop2.hostile.smtpdoctor.test.", "CNAME"): ["loop1.hostile.smtpdoctor.test."],
+    }
+    out.append(
+        Case(
+            "host-cname-loop",
+            records=loop,
+            status=FAILURE,
+            category=RESOLUTION,
+            target="loop1.hostile.smtpdoctor.test.",
+        )
+    )
+    return out
 
 
 def _records_cases() -> list[Case]:
@@ -187,7 +211,7 @@ def _run(server: HostileDns, lab: LabThread, case: Case) -> tuple[dict, int]:
     server.records = {**_zone(lab.addresses["healthy"][0]), **case.records}
     server.reset(case.behaviour)
     port = lab.addresses["healthy"][1]
-    argv = ["diagnose", DOMAIN.rstrip("."), "--format", "json", "--helo", HELO]
+    argv = ["diagnose", case.target.rstrip("."), "--format", "json", "--helo", HELO]
     argv += ["--resolver", server.spec, "--port", str(port), "--timeout", str(TIMEOUT)]
     argv += ["--tls-ca", str(lab.ca_file)]
     if case.sender:
