@@ -56,6 +56,7 @@ class HostileDns:
         self.udp, self.tcp = _bind_pair()
         self.port = self.udp.getsockname()[1]
         self.spec = f"127.0.0.1:{self.port}"
+        self._closing = False
         self._threads = [
             threading.Thread(target=self._udp_loop, name="hostile-dns-udp", daemon=True),
             threading.Thread(target=self._tcp_loop, name="hostile-dns-tcp", daemon=True),
@@ -67,6 +68,11 @@ class HostileDns:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # A close from another thread wakes neither recvfrom() nor accept(): a datagram does.
+        self._closing = True
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as wake:
+            wake.sendto(b"", ("127.0.0.1", self.port))
+        self._threads[0].join(2)
         self.udp.close()
         with contextlib.suppress(OSError):
             self.tcp.shutdown(socket.SHUT_RDWR)
@@ -169,6 +175,8 @@ class HostileDns:
         while True:
             try:
                 wire, peer = self.udp.recvfrom(65535)
+                if self._closing:
+                    return
                 reply = self._udp_answer(wire)
                 if reply is not None:
                     self.udp.sendto(reply, peer)
@@ -176,11 +184,17 @@ class HostileDns:
                 return  # closed
 
     def _tcp_loop(self) -> None:
+        self.tcp.settimeout(0.1)  # a closed listener does not wake a blocked accept()
         while True:
             try:
                 conn, _ = self.tcp.accept()
+            except TimeoutError:
+                if self.tcp.fileno() == -1:
+                    return
+                continue
             except OSError:
                 return  # closed
+            conn.settimeout(None)
             threading.Thread(target=self._tcp_one, args=(conn,), daemon=True).start()
 
     def _tcp_one(self, conn: socket.socket) -> None:
@@ -207,7 +221,8 @@ def _crafted(query: dns.message.Message, how: str) -> bytes:
     wire = head.to_wire()
     header = wire[:6] + struct.pack("!HHH", 1, 0, 0)  # one answer, no OPT
     question = query.question[0]
-    qwire = question.name.to_wire() + struct.pack("!HH", question.rdtype, 1)
+    qwire = question.name.to_wire(canonicalize=False) or b"\x00"
+    qwire += struct.pack("!HH", question.rdtype, 1)
     body = header + qwire
     rdata = b"\x7f\x00\x00\x01"
     fixed = struct.pack("!HHIH", question.rdtype, 1, 60, len(rdata))
