@@ -662,8 +662,22 @@ def _whole_session_cases() -> Iterator[Case]:
         )
 
 
+def _rcpt_2xx_cases() -> Iterator[Case]:
+    """Any 2xx to RCPT is an accepted recipient, as Postfix's and Exim's clients
+    read it (251 is RFC 5321's "will forward"; 252, VRFY's "cannot verify", real
+    servers send too): the walk goes on, healthy."""
+    for code, text in ((251, "2.1.5 User not local; will forward"), (252, "2.1.5 Cannot VRFY")):
+        turns = [
+            Turn(t.stage, t.read, (Send(_reply(code, text)),)) if t.stage == "rcpt_to" else t
+            for t in _turns(pipelining=False)
+        ]
+        script = tuple(a for t in turns for a in (*t.read, *t.answer))
+        yield Case(f"rcpt_to/{code}-accepted", script, None, None, "ok", 0)
+
+
 CASES = [
     *_whole_session_cases(),
+    *_rcpt_2xx_cases(),
     *_implicit_cases(),
     *_beside_the_walk_cases(),
     *_certificate_cases(),

@@ -430,3 +430,20 @@ def test_the_whole_report_sorts_worst_first() -> None:
         "dns.mta_sts.present",
         "dns.tlsrpt.present",
     ]
+
+
+@pytest.mark.parametrize(
+    "status", [LookupStatus.SERVFAIL, LookupStatus.TIMEOUT, LookupStatus.ERROR]
+)
+def test_an_mx_host_whose_aaaa_lookup_fails_is_said(status: LookupStatus) -> None:
+    """The A records answer, the AAAA question fails: before, nothing at all was said."""
+    found = rules.mx_findings(mx(host("mx1.example.net", "192.0.2.1", aaaa_status=status)))
+    assert ids(found) == ["dns.mx.host.family_lookup_failed"]
+    assert found[0].severity is Severity.WARNING
+    assert "AAAA lookup of MX host mx1.example.net" in found[0].message
+    assert f"fails ({status.value})" in found[0].message
+
+
+def test_an_mx_host_whose_aaaa_is_nodata_or_nxdomain_says_nothing() -> None:
+    for status in (LookupStatus.NODATA, LookupStatus.NXDOMAIN):
+        assert rules.mx_findings(mx(host("mx1.example.net", "192.0.2.1", aaaa_status=status))) == []

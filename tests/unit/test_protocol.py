@@ -314,3 +314,29 @@ def test_every_transition_targets_a_real_state():
 def test_encode_body_dot_stuffs_and_terminates():
     assert encode_body(b"a\n.b\n..c") == b"a\r\n..b\r\n...c\r\n.\r\n"
     assert encode_body(b"") == b"\r\n.\r\n"
+
+
+@pytest.mark.parametrize("code", [250, 251, 252])
+def test_any_2xx_to_rcpt_accepts_the_recipient(code: int) -> None:
+    """Senders (Postfix, Exim) read any 2xx to RCPT as accepted; 252 was a protocol error."""
+    conn = ClientConnection()
+    _reply(conn, b"220 mx\r\n")
+    conn.send(Command(Verb.EHLO, "client.example"))
+    _reply(conn, b"250 mx\r\n")
+    conn.send(Command(Verb.MAIL, "FROM:<a@b>"))
+    _reply(conn, b"250 2.1.0 Ok\r\n")
+    conn.send(Command(Verb.RCPT, "TO:<c@d>"))
+    _reply(conn, f"{code} 2.1.5 Ok\r\n".encode())
+    assert conn.state is ClientState.RCPT
+
+
+def test_a_3xx_to_rcpt_is_still_a_protocol_error() -> None:
+    conn = ClientConnection()
+    _reply(conn, b"220 mx\r\n")
+    conn.send(Command(Verb.EHLO, "client.example"))
+    _reply(conn, b"250 mx\r\n")
+    conn.send(Command(Verb.MAIL, "FROM:<a@b>"))
+    _reply(conn, b"250 2.1.0 Ok\r\n")
+    conn.send(Command(Verb.RCPT, "TO:<c@d>"))
+    with pytest.raises(RemoteProtocolError):
+        _reply(conn, b"354 go ahead\r\n")

@@ -35,6 +35,7 @@ from smtpdoctor.evidence.dns import (
     HostResult,
     LookupStatus,
     MtaStsRecordResult,
+    MxHost,
     MxKind,
     MxResult,
     PtrRelation,
@@ -198,6 +199,19 @@ def _mx_record_findings(mx: MxResult) -> list[Finding]:
     return out
 
 
+def _family_failures(mx: MxResult, usable: Sequence[MxHost]) -> list[Finding]:
+    """A usable MX host whose A or AAAA lookup failed (the other gave addresses): not
+    silent, as the addresses found would make it."""
+    out: list[Finding] = []
+    for h in usable:
+        for rdtype, status, other in (("A", h.a_status, "AAAA"), ("AAAA", h.aaaa_status, "A")):
+            if status.failed and h.addresses:
+                evidence = {**_mx_evidence(mx), "host": h.name, "rdtype": rdtype}
+                evidence |= {"other": other, "status": status.value}
+                out.append(finding("dns.mx.host.family_lookup_failed", evidence=evidence))
+    return out
+
+
 def _mx_address_findings(mx: MxResult) -> list[Finding]:
     """Whether the MX hosts have addresses: none, some, IPv6 only; how many were checked."""
     out: list[Finding] = []
@@ -235,6 +249,7 @@ def _mx_address_findings(mx: MxResult) -> list[Finding]:
                 "address_status": h.address_status.value,
             }
             out.append(finding(fid, evidence=host_evidence))
+    out += _family_failures(mx, usable)
     if usable and not any(h.ipv4 for h in usable):
         hosts = [h.name for h in usable]
         out.append(finding("dns.mx.ipv6_only", evidence={**evidence, "hosts": hosts}))

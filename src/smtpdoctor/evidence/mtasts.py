@@ -487,9 +487,9 @@ def _http_problem(
             f"HTTP {response.status} {response.reason}".rstrip() + " instead of 200"
         )
     if media != "text/plain":
+        said = "no Content-Type" if content_type is None else f"Content-Type is {content_type!r}"
         return HttpProblem.CONTENT_TYPE, (
-            f"Content-Type is {content_type!r}, not text/plain: senders reject the policy "
-            "(RFC 8461 §3.2)"
+            f"{said}, not text/plain: senders reject the policy (RFC 8461 §3.2)"
         )
     return None, ""
 

@@ -136,6 +136,8 @@ class Sent:
     server: tuple[str, int]
     sent_at: float
     reading: Any = None  # asyncio.Task[bytes | None], once asked for
+    refused: str | None = None  # the ICMP error that came instead of a reply: nothing listens
+    unusable: str | None = None  # what came instead of a usable reply, for the evidence
 
     def close(self) -> None:
         if self.reading is not None:
@@ -198,7 +200,13 @@ async def _read(sent: Sent, until: float) -> bytes | None:
                 data = await loop.sock_recv(sent.sock, 65535)
             if data[:2] == sent.wire[:2]:
                 return data
-    except (OSError, TimeoutError):
+            sent.unusable = "a reply with another ID"
+    except TimeoutError:
+        return None
+    except ConnectionRefusedError as exc:  # ICMP port unreachable, on the connected socket
+        sent.refused = exc.strerror or "connection refused"
+        return None
+    except OSError:
         return None
     finally:
         sent.sock.close()

@@ -64,6 +64,7 @@ from smtpdoctor.probe.dnsquery import (
     describe_resolver,
     elapsed_since,
     name_text,
+    remaining,
 )
 
 __all__ = [
@@ -267,6 +268,19 @@ async def resolve_mx(
     found = await asyncio.gather(
         *(_mx_host(resolver, name, pref, deadline) for name, pref in looked_up)
     )
+    # None of the first hosts has an address and more are listed: a sender goes
+    # on down the list, so the lookups do too, a batch at a time (else "no MX host
+    # has an address" would be said of hosts never asked about).
+    while (
+        not any(host.addresses for host, _ in found)
+        and len(looked_up) < min(len(targets), _MX_FALLBACK_HOSTS)
+        and remaining(deadline) > 0
+    ):
+        batch = targets[len(looked_up) : len(looked_up) + MAX_MX_HOSTS]
+        found += await asyncio.gather(
+            *(_mx_host(resolver, name, pref, deadline) for name, pref in batch)
+        )
+        looked_up += batch
     for _, host_queries in found:
         queries.extend(host_queries)
     return result(
@@ -277,6 +291,10 @@ async def resolve_mx(
         null_mx_preference=nulls[0].preference if nulls else None,
         truncated=len(targets) - len(looked_up),
     )
+
+
+# How far down an MX list the lookups go while no host has an address.
+_MX_FALLBACK_HOSTS = 100
 
 
 def _glue(reply: Reply, names: Sequence[dns.name.Name]) -> list[tuple[str, str]]:
@@ -324,36 +342,23 @@ async def check_ptr(
         )
     )
     queries = [reply.query]
-    checks = await asyncio.gather(
-        *(
-            _addresses(
-                resolver,
-                name,
-                deadline,
-                want_v4=address.version == 4,
-                want_v6=address.version == 6,
-            )
-            for name in names[:MAX_FORWARD_CHECKS]
-        )
-    )
-    forward = []
-    for name, (v4, v6, a_status, aaaa_status, fq) in zip(names, checks, strict=False):
-        queries.extend(fq)
-        found = v4 if address.version == 4 else v6
-        own_status = a_status if address.version == 4 else aaaa_status
-        forward.append(
-            PtrForward(
-                name=name,
-                status=own_status,
-                addresses=found,
-                confirmed=ip_text in found,
-            )
-        )
+    # A name the caller expects is checked forward first, wherever it stands
+    # in the answer: with more PTR names than MAX_FORWARD_CHECKS (in the
+    # answer's order, which a server may shuffle), the one that confirms
+    # would otherwise be left out at random.
+    known = expected_names if isinstance(expected_names, Sequence) else ()
+    first = {normalize_name(n) for n in known}
+    ordered = sorted(names, key=lambda n: n not in first)
+    forward = await _forward(resolver, ordered[:MAX_FORWARD_CHECKS], address, deadline, queries)
     elapsed_ms = elapsed_since(started)
     if not isinstance(expected_names, Sequence):
         expected_names = await expected_names
     expected = tuple(dict.fromkeys(normalize_name(n) for n in expected_names if n.strip()))
     matched = tuple(n for n in expected if n in names)
+    late = [n for n in matched if n not in ordered[:MAX_FORWARD_CHECKS]]
+    if late:  # learnt while the lookups ran: check them too, before any other
+        forward = await _forward(resolver, late, address, deadline, queries) + forward
+        elapsed_ms = elapsed_since(started)
     return PtrResult(
         ip=ip_text,
         qname=qname.to_text(),
@@ -366,6 +371,33 @@ async def check_ptr(
         queries=tuple(queries),
         elapsed_ms=elapsed_ms,
     )
+
+
+async def _forward(
+    resolver: dns.asyncresolver.Resolver,
+    names: Sequence[str],
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    deadline: DeadlineLike,
+    queries: list[DnsQuery],
+) -> list[PtrForward]:
+    """FCrDNS of each of ``names``: its addresses of ``address``'s family, asked at once."""
+    v4 = address.version == 4
+    checks = await asyncio.gather(
+        *(_addresses(resolver, n, deadline, want_v4=v4, want_v6=not v4) for n in names)
+    )
+    forward = []
+    for name, (a4, a6, a_status, aaaa_status, fq) in zip(names, checks, strict=True):
+        queries.extend(fq)
+        found = a4 if v4 else a6
+        forward.append(
+            PtrForward(
+                name=name,
+                status=a_status if v4 else aaaa_status,
+                addresses=found,
+                confirmed=str(address) in found,
+            )
+        )
+    return forward
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import dns.asyncresolver
@@ -220,7 +220,8 @@ async def ask(
     if left <= 0:
         return _too_late(name, type_text)
     waited = time.monotonic()
-    early = await _early_reply(resolver, name, rdtype, type_text, left)
+    unusable: list[str] = []  # what the early question got instead of a usable reply
+    early = await _early_reply(resolver, name, rdtype, left, unusable)
     if early is not None:
         return early
     waited = time.monotonic() - waited
@@ -250,9 +251,12 @@ async def ask(
                 search=False,
             )
     except (dns.exception.DNSException, OSError) as exc:  # TimeoutError is an OSError
-        return Reply(
-            _failure(exc, name, type_text, resolver=resolver, left=left, elapsed_ms=elapsed())
-        )
+        failed = _failure(exc, name, type_text, resolver=resolver, left=left, elapsed_ms=elapsed())
+        if unusable and failed.status is LookupStatus.TIMEOUT:
+            # Not silence: dnspython drops what it cannot match or read (rightly,
+            # against spoofing), but the evidence says it came.
+            failed = replace(failed, error=f"{failed.error}; the server sent {unusable[0]}")
+        return Reply(failed)
     return _answered(answer, name, type_text, elapsed())
 
 
@@ -286,12 +290,14 @@ async def _early_reply(
     resolver: dns.asyncresolver.Resolver,
     name: dns.name.Name,
     rdtype: dns.rdatatype.RdataType,
-    type_text: str,
     left: float,
+    unusable: list[str],
 ) -> Reply | None:
     """The reply to this question when the CLI sent it early (:mod:`smtpdoctor.net.dnswire`),
     judged as :meth:`resolve` judges a first try's; None: ask the ordinary way (none was
-    sent, none came in time, or it is one dnspython would retry or ask elsewhere)."""
+    sent, none came in time, or it is one dnspython would retry or ask elsewhere); then
+    ``unusable`` gets what came instead of a usable reply, if anything did."""
+    type_text = dns.rdatatype.to_text(rdtype)
     sent = dnswire.take(name.to_text(), int(rdtype))
     if sent is None:
         return None
@@ -299,14 +305,39 @@ async def _early_reply(
         sent.close()
         return None
     wire = await dnswire.receive(sent, min(left, resolver.timeout))
+    if wire is None and sent.refused is not None:
+        # The server's host said nothing listens there (ICMP port unreachable):
+        # dnspython's unconnected socket never sees that, and would wait it out.
+        address, port = sent.server
+        server = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        return Reply(
+            DnsQuery(
+                qname=name.to_text(),
+                rdtype=type_text,
+                status=LookupStatus.UNREACHABLE,
+                rcode=None,
+                elapsed_ms=(time.monotonic() - sent.sent_at) * 1000.0,
+                server=server,
+                error=f"{server}: {sent.refused} (nothing listens on that port)",
+            )
+        )
     if wire is None:
+        unusable += [sent.unusable] if sent.unusable else []
         return None
     elapsed_ms = (time.monotonic() - sent.sent_at) * 1000.0
     try:
         query = dns.message.from_wire(sent.wire)
         response = dns.message.from_wire(wire, raise_on_truncation=True)
         if not isinstance(response, dns.message.QueryMessage) or not query.is_response(response):
+            unusable.append("a reply to another question")
             return None
+    except dns.message.Truncated:
+        unusable.append("a truncated reply")  # dnspython asks again over TCP: so do we
+        return None
+    except Exception:  # dnspython would try again: so do we
+        unusable.append("a reply that could not be read")
+        return None
+    try:
         if response.rcode() == dns.rcode.NOERROR:
             address, port = sent.server
             answer = dns.resolver.Answer(name, rdtype, dns.rdataclass.IN, response, address, port)

@@ -85,6 +85,11 @@ class Transition:
 # DATA or STARTTLS do not mean "go on", and going on would misread the rest.
 # RFC 5321 §4.3.2: the greeting is 220 (or 554/421, which are negative).
 GREETING_EXPECT: Final = (220,)
+# RCPT: any 2xx is an accepted recipient, as senders read it (Postfix's and
+# Exim's clients test the first digit only). RFC 5321 §4.3.2 lists 250 and 251,
+# but real servers also send 252 ("cannot verify, will try": §3.5.3's VRFY code)
+# and the sender then delivers; a 3xx stays a protocol error.
+RCPT_EXPECT: Final = tuple(range(200, 260))
 TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
     (S.INITIAL, Verb.EHLO): Transition(S.READY, S.INITIAL, (250,)),
     (S.INITIAL, Verb.HELO): Transition(S.READY, S.INITIAL, (250,)),
@@ -97,11 +102,11 @@ TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
     (S.READY, Verb.RSET): Transition(S.READY, S.READY, (250,)),
     (S.READY, Verb.NOOP): Transition(S.READY, S.READY, (250,)),
     (S.READY, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
-    (S.MAIL, Verb.RCPT): Transition(S.RCPT, S.MAIL, (250, 251)),
+    (S.MAIL, Verb.RCPT): Transition(S.RCPT, S.MAIL, RCPT_EXPECT),
     (S.MAIL, Verb.RSET): Transition(S.READY, S.READY, (250,)),
     (S.MAIL, Verb.NOOP): Transition(S.MAIL, S.MAIL, (250,)),
     (S.MAIL, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
-    (S.RCPT, Verb.RCPT): Transition(S.RCPT, S.RCPT, (250, 251)),
+    (S.RCPT, Verb.RCPT): Transition(S.RCPT, S.RCPT, RCPT_EXPECT),
     (S.RCPT, Verb.DATA): Transition(S.DATA, S.RCPT, (354,)),
     (S.RCPT, Verb.RSET): Transition(S.READY, S.READY, (250,)),
     (S.RCPT, Verb.NOOP): Transition(S.RCPT, S.RCPT, (250,)),

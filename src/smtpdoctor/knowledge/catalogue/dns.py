@@ -245,6 +245,20 @@ def _mx_host_fixes(p: Params) -> tuple[Fix, ...]:
     return (_address_fix(name, f"Publish A/AAAA records for {name}, or remove its MX record."),)
 
 
+def _family_lookup_fixes(p: Params) -> tuple[Fix, ...]:
+    host, rdtype = p["host"], p["rdtype"]
+    return (
+        _generic(
+            (
+                f"Make the name servers of {host} answer its {rdtype} question (NOERROR, "
+                "with or without records); a server that drops or fails AAAA questions is "
+                "a known fault of some DNS appliances and load balancers.",
+            ),
+            verify=f"dig {host} {rdtype}",
+        ),
+    )
+
+
 def _host_address_fixes(p: Params) -> tuple[Fix, ...]:
     name = p["name"]
     return (_address_fix(name, f"Publish the server's address for {name}."),)
@@ -587,6 +601,23 @@ def _mx() -> list[FindingSpec]:
                 ("dns.mx.host.no_address", "One MX host has no address record.", "nxdomain"),
                 ("dns.mx.host.lookup_failed", "One MX host's address lookup fails.", "servfail"),
             )
+        ),
+        _spec(
+            "dns.mx.host.family_lookup_failed",
+            _S.WARNING,
+            "One MX host's A or AAAA lookup fails while the other answers.",
+            "The {rdtype} lookup of MX host {host} of {domain} fails ({status}) while its "
+            "{other} records resolve: senders that ask for both wait for it on every "
+            "delivery, and one that needs that answer defers the mail.",
+            fixes=_family_lookup_fixes,
+            example={
+                **_MX_EXAMPLE,
+                "host": "mx.example.com",
+                "rdtype": "AAAA",
+                "other": "A",
+                "status": "servfail",
+            },
+            **_DNS,
         ),
         _spec(
             "dns.mx.ipv6_only",
