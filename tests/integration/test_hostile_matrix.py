@@ -498,18 +498,22 @@ def _one_too_many() -> Iterator[Case]:
             # The lab's starttls-injection: plaintext after "220 Ready" is noted and
             # discarded (RFC 3207 §4.2), and the session goes on under TLS.
             yield Case(name, script, "starttls", None, OTHER, 1)
-        elif pipelining and where in ("mail_from", "rcpt_to"):
-            yield Case(name, script, stage, PROTO, OTHER, 2, known_gap=PIPELINED_EXTRA)
+        elif pipelining and where == "rcpt_to":
+            # Seen since QUIT's 221 is awaited on pipelined walks (RSET's 250 comes
+            # where the 221 was due), but named at the batch's first command:
+            # identical 250s do not tell where the extra one came.
+            yield Case(name, script, "mail_from", PROTO, OTHER, 2)
+            yield Case(f"{name}-placed", script, stage, PROTO, OTHER, 2, known_gap=PIPELINED_EXTRA)
         else:
             yield Case(name, script, stage, PROTO, OTHER, 2)
 
 
 # Known and documented (docs/lab.md): in a pipelined envelope an extra reply shifts
-# every later reply by one; the walk does not await QUIT's 221 on a healthy walk
-# (no round trip for healthy servers), so nothing is left to show the shift.
+# every later reply by one. The walk awaits QUIT's 221 (same flight as RSET's 250,
+# no round trip), so the shift shows, but not where it began: identical 250s.
 PIPELINED_EXTRA = (
-    "an extra reply inside a pipelined envelope shifts the later replies by one, "
-    "and a healthy walk does not read QUIT's 221 that would show it"
+    "an extra reply inside a pipelined envelope is seen (a 250 where QUIT's 221 was "
+    "due) but named at the batch's first command: identical 250s do not say where it came"
 )
 
 

@@ -18,7 +18,8 @@ EHLO_TLS = Data(b"250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
 EHLO = Data(b"250-mx.test\r\n250 PIPELINING\r\n")
 OK = Data(b"250 2.0.0 Ok\r\n")
 READY = Data(b"220 2.0.0 Ready\r\n")
-WALK = [GREETING, EHLO_TLS, READY, Handshake(), EHLO, OK, OK, OK]
+# (QUIT's 221 ends it: a pipelined walk reads it, in the same flight as RSET's 250)
+WALK = [GREETING, EHLO_TLS, READY, Handshake(), EHLO, OK, OK, OK, Data(b"221 2.0.0 Bye\r\n")]
 
 
 class _Recording(ScriptedBackend):
@@ -132,7 +133,7 @@ def test_a_server_that_refuses_at_the_greeting_costs_no_matrix_connection() -> N
 def test_without_starttls_the_opened_matrix_connections_are_closed_unused() -> None:
     # The walk learns STARTTLS is missing one round trip after the probe
     # connections opened: they are counted, and closed without a hello.
-    plain = [GREETING, EHLO, OK, OK, OK]
+    plain = [GREETING, EHLO, OK, OK, OK, Data(b"221 2.0.0 Bye\r\n")]
     backend = ScriptedBackend([plain] + [[GREETING, EHLO]] * 5)
     report, connector = _probe(backend)
     assert report.matrix is None

@@ -1,4 +1,4 @@
-"""RFC 2920 PIPELINING in the walker, and QUIT sent without awaiting its 221."""
+"""RFC 2920 PIPELINING in the walker; QUIT's 221 awaited only where it costs no round trip."""
 
 from __future__ import annotations
 
@@ -30,9 +30,13 @@ def _walk(script: Script, options: SessionOptions = OPTIONS) -> tuple[SessionRes
     return result, backend.streams[0].writes
 
 
+BYE = Data(b"221 2.0.0 Bye\r\n")
+
+
 def test_mail_rcpts_rset_and_quit_go_in_one_write() -> None:
-    # No 221 in the script: the walk must not wait for it.
-    result, writes = _walk([GREETING, EHLO_PIPE, OK, OK, OK, OK])
+    # QUIT's 221 comes in the same flight as RSET's 250: the walk reads it (it
+    # is the one reply that would show a reply too many inside the batch).
+    result, writes = _walk([GREETING, EHLO_PIPE, OK, OK, OK, OK, BYE])
     assert writes[1:] == [
         b"MAIL FROM:<a@client.test>\r\nRCPT TO:<b@mx.test>\r\nRCPT TO:<c@mx.test>\r\n"
         b"RSET\r\nQUIT\r\n",
@@ -47,18 +51,42 @@ def test_mail_rcpts_rset_and_quit_go_in_one_write() -> None:
         (Stage.QUIT, "QUIT", Outcome.OK),
     ]
     assert all(s.pipelined and s.to_json()["pipelined"] for s in steps)
-    assert all(s.reply is not None for s in steps[:-1])
-    assert steps[-1].reply is None
+    assert all(s.reply is not None for s in steps)
+    assert steps[-1].reply is not None
+    assert steps[-1].reply.code == 221
     assert len({s.start_ms for s in steps}) == 1  # one write
     assert [s.bytes_sent for s in steps[:3]] == [27, 21, 21]
     assert "pipelined" not in result.steps[2].to_json()  # EHLO was not
 
 
 def test_replies_of_a_batch_arriving_together_are_not_out_of_turn() -> None:
-    result, _ = _walk([GREETING, EHLO_PIPE, Data(OK.payload * 3), OK])
+    result, _ = _walk([GREETING, EHLO_PIPE, Data(OK.payload * 3), OK, BYE])
     assert result.failed_step is None
     assert not any(s.out_of_turn for s in result.steps)
     assert [s.reply.code for s in result.steps[3:6] if s.reply] == [250, 250, 250]
+
+
+def test_a_reply_too_many_in_the_batch_shows_at_quit_and_is_named() -> None:
+    # One 250 too many: RSET's 250 is read for QUIT, which never gets a 250.
+    result, _ = _walk([GREETING, EHLO_PIPE, Data(OK.payload * 5 + BYE.payload)])
+    failed = result.failed_step
+    assert failed is not None
+    assert (failed.stage, failed.outcome, failed.out_of_turn) == (
+        Stage.MAIL_FROM,
+        Outcome.PROTOCOL_ERROR,
+        True,
+    )
+    assert "one reply too many in the pipelined batch" in failed.detail
+    assert (result.steps[-1].stage, result.steps[-1].outcome) == (
+        Stage.QUIT,
+        Outcome.PROTOCOL_ERROR,
+    )
+
+
+def test_a_server_that_closes_after_the_batch_without_a_221_is_healthy() -> None:
+    result, _ = _walk([GREETING, EHLO_PIPE, Data(OK.payload * 4), Close()])
+    assert result.failed_step is None
+    assert result.steps[-1].reply is None
 
 
 def test_a_rejected_mail_under_pipelining_reads_the_rcpt_503s_then_quits() -> None:

@@ -39,6 +39,7 @@ from typing import Any
 from smtpdoctor.diagnosis.evidence_rules import (
     FIXES_OF,
     Evidence,
+    at_stage,
     basic_evidence,
     code_evidence,
     from_pattern,
@@ -267,6 +268,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
         final_stage = after_data(category, final_stage)
+    decided, category = at_stage(decided, category, found_reply, final_stage, matched)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
     permanence, cue_id = permanence_from(found_reply, enhanced, raw, low, decided, category)
     if cue_id:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from smtpdoctor.diagnosis.prefilter import maybe as _maybe
 from smtpdoctor.diagnosis.transcript import CODE_STAGE
@@ -177,7 +177,7 @@ _SENDER_STAGES = frozenset(
 def basic_evidence(reply: Reply | None, stage: Stage | None) -> Evidence | None:
     if reply is None:
         return None
-    basic = lookup_basic(reply.code)
+    basic = lookup_basic(reply.code, stage)
     category = basic.category
     if reply.code in _MAILBOX_CODES and stage in _SENDER_STAGES:
         category = Category.POLICY_REJECTION
@@ -185,6 +185,49 @@ def basic_evidence(reply: Reply | None, stage: Stage | None) -> Evidence | None:
         # A parameter RCPT TO carries is the recipient address (RFC 3463 X.1.3).
         category = Category.RECIPIENT
     return Evidence(f"reply:{reply.code}", category, basic.meaning)
+
+
+_CLOSING = 421
+
+
+def at_stage(
+    decided: Evidence,
+    category: Category,
+    reply: Reply | None,
+    stage: Stage,
+    matched: list[str],
+) -> tuple[Evidence, Category]:
+    """The deciding evidence read again at the stage finally given to it.
+
+    A bare reply code whose meaning depends on the command it answers (554)
+    takes that command's reading, also when the stage was inferred after the
+    code was read ("554 Message not allowed": the message). Whatever a refusal
+    of STARTTLS says (a 502 from a server that advertised it, a 554, a 550),
+    what it does is the same: no TLS in this session; the session rules read a
+    live refusal so, and a text read at STARTTLS agrees. A 421 closes the
+    connection instead (RFC 5321 §3.8), so it keeps its own reading. A new
+    deciding id goes first in ``matched``."""
+    if reply is not None and decided.id == f"reply:{reply.code}":
+        meaning = lookup_basic(reply.code, stage).meaning
+        if meaning != decided.meaning:
+            decided = replace(decided, meaning=meaning)
+    if (
+        stage is not Stage.STARTTLS
+        or reply is None
+        or reply.code < 400  # RFC 5321 §4.2.1: 4xx and 5xx refuse
+        or reply.code == _CLOSING
+        or decided.category is Category.STARTTLS_UNAVAILABLE
+    ):
+        return decided, category
+    matched.insert(0, "stage.starttls_refused")
+    refused = Evidence(
+        "stage.starttls_refused",
+        Category.STARTTLS_UNAVAILABLE,
+        "STARTTLS was refused, so this session cannot be encrypted (a server that "
+        "advertises STARTTLS and then refuses it has TLS broken or switched off: no "
+        "certificate, a TLS library error, or the extension advertised by mistake).",
+    )
+    return refused, refused.category
 
 
 def permanence_from(  # noqa: PLR0917 - the evidence in order of strength

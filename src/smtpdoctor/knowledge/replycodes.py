@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smtpdoctor.model import Category, Permanence
+from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
     "BASIC_CODES",
     "FIRST_DIGIT",
     "SECOND_DIGIT",
+    "STAGE_READINGS",
     "BasicCode",
     "lookup_basic",
     "permanence_of",
@@ -149,7 +150,7 @@ BASIC_CODES: dict[int, BasicCode] = {
         _b(553, "Mailbox name not allowed (bad address syntax).", "RFC 5321 §4.2.3", _C.RECIPIENT),
         _b(
             554,
-            "Transaction failed (at the greeting: no SMTP service for you here).",
+            "Transaction failed (as the greeting: no SMTP service here).",
             "RFC 5321 §4.2.3",
             _C.POLICY_REJECTION,
         ),
@@ -169,6 +170,44 @@ BASIC_CODES: dict[int, BasicCode] = {
 }
 
 
+# A code whose reading depends on the command it answers. RFC 5321 §4.2.3:
+# 554 is "Transaction failed" except as the connection-opening reply, where it
+# means "No SMTP service here" (§3.1); §4.3.2 lists it as an answer to MAIL,
+# RCPT and the end of DATA, where the transaction (or the one command) failed.
+_NO_SERVICE = _b(
+    554,
+    "No SMTP service here: the server refuses this client at the greeting.",
+    "RFC 5321 §3.1, §4.2.3",
+    _C.POLICY_REJECTION,
+)
+_FAILED_AT_DATA = _b(
+    554,
+    "Transaction failed: the server refused the message itself (after DATA: its "
+    "content, a filter or a policy on the message).",
+    "RFC 5321 §4.2.3, §4.3.2",
+    _C.POLICY_REJECTION,
+)
+STAGE_READINGS: dict[tuple[int, Stage], BasicCode] = {
+    (554, Stage.CONNECT): _NO_SERVICE,
+    (554, Stage.GREETING): _NO_SERVICE,
+    (554, Stage.MAIL_FROM): _b(
+        554,
+        "Transaction failed: the server refused the sender (or this client) for the transaction.",
+        "RFC 5321 §4.2.3, §4.3.2",
+        _C.POLICY_REJECTION,
+    ),
+    (554, Stage.RCPT_TO): _b(
+        554,
+        "Transaction failed: the server refused this recipient or the whole transaction "
+        "(often a relay or policy refusal).",
+        "RFC 5321 §4.2.3, §4.3.2",
+        _C.POLICY_REJECTION,
+    ),
+    (554, Stage.DATA): _FAILED_AT_DATA,
+    (554, Stage.MESSAGE): _FAILED_AT_DATA,
+}
+
+
 def permanence_of(code: int) -> Permanence:
     """RFC 5321 §4.2.1: the first digit decides."""
     first = code // 100
@@ -179,9 +218,11 @@ def permanence_of(code: int) -> Permanence:
     return Permanence.NONE
 
 
-def lookup_basic(code: int) -> BasicCode:
-    """The entry for ``code``, or one built from its digits for unlisted codes."""
-    known = BASIC_CODES.get(code)
+def lookup_basic(code: int, stage: Stage | None = None) -> BasicCode:
+    """The entry for ``code`` (read at ``stage`` when its meaning depends on the
+    command it answers), or one built from its digits for unlisted codes."""
+    known = STAGE_READINGS.get((code, stage)) if stage is not None else None
+    known = known or BASIC_CODES.get(code)
     if known is not None:
         return known
     first, second = code // 100, (code // 10) % 10

@@ -39,6 +39,9 @@ __all__ = ["SessionOptions", "build_message", "message_parts", "walk"]
 
 # How long QUIT's 221 is awaited after a refusal (``_confirm_quit``).
 QUIT_GRACE = 1.5
+# ... and at the end of a healthy pipelined walk, where it comes in the same flight
+# as RSET's 250: a server that does not answer QUIT costs at most this.
+QUIT_FLIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +492,11 @@ class _Walker:
         if message is None:
             if not closing:
                 await self._command(Stage.QUIT, Command(Verb.RSET))
+            elif self.quit_sent and self.result.steps[-1].reply is None:
+                # QUIT's 221 is the one reply that shows a reply too many inside the
+                # batch (every later reply moved one along); it comes in the same
+                # flight as RSET's, so awaiting it costs no round trip (docs/lab.md).
+                await self._confirm_quit(self.result.steps[-1], QUIT_FLIGHT, "pipelined")
             return True
         reply = await self._command(Stage.DATA, Command(Verb.DATA))
         if not await self._accepted(reply):
@@ -604,23 +612,27 @@ class _Walker:
         last = next((s.reply for s in reversed(self.result.steps) if s.reply), None)
         return last is not None and not last.positive and last.code != 421
 
-    async def _confirm_quit(self, step: Step) -> None:
-        """After a refusal, QUIT's 221 is awaited (a short while): a reply before it is
-        one too many, and the refusal was a reply out of turn taken as the answer.
+    async def _confirm_quit(
+        self, step: Step, wait: float = QUIT_GRACE, why: str = "after a refusal"
+    ) -> None:
+        """QUIT's 221 is awaited (a short while): a reply before it is one too many.
+        After a refusal, the refusal was a reply out of turn taken as the answer;
+        on a pipelined walk, some reply of the batch was one too many.
 
-        Healthy walks never come here: the check costs a round trip only when
-        the walk is about to blame a refusal.
+        Healthy unpipelined walks never come here: there the check would cost a
+        round trip, so it is made only when the walk is about to blame a refusal.
         """
         assert self.stream is not None
-        grace = Deadline(min(QUIT_GRACE, self.deadline.remaining()))
-        step.detail = f"its 221 awaited up to {QUIT_GRACE:g} s, after a refusal"
+        grace = Deadline(min(wait, self.deadline.remaining()))
+        step.detail = f"its 221 awaited up to {wait:g} s, {why}"
         while True:
             try:
                 event = self.conn.next_event()
             except ReplyOutOfTurn as exc:
                 self._out_of_turn(exc, step)
                 return
-            except RemoteProtocolError:
+            except RemoteProtocolError as exc:
+                self._batch_one_too_many(step, exc.reply)
                 return
             if isinstance(event, Reply):
                 step.reply = event
@@ -633,6 +645,28 @@ class _Walker:
                 self.conn.receive_data(await self.stream.recv(grace, "waiting for QUIT's 221"))
             except (NetError, RemoteProtocolError):
                 return
+
+    def _batch_one_too_many(self, quit_step: Step, taken: Reply | None) -> None:
+        """A pipelined batch's QUIT was answered with a reply QUIT never gets (a
+        250: RSET's): one of the batch's replies was one too many, and every reply
+        after it moved one along. Identical replies (250 after 250) do not tell
+        which was extra, so the reply out of turn is named at the batch's start."""
+        if not quit_step.pipelined or taken is None or taken.code // 100 != 2 or taken.code == 221:
+            return  # (a 334 or a 4xx/5xx to QUIT is the QUIT's own odd reply)
+        steps = self.result.steps
+        first = next(i for i, s in enumerate(steps) if s.pipelined)
+        stray = Step(steps[first].stage, None, steps[first].start_ms)
+        stray.out_of_turn = True
+        stray.outcome = Outcome.PROTOCOL_ERROR
+        stray.detail = (
+            f"one reply too many in the pipelined batch: QUIT was answered '{taken.code} "
+            f"{taken.text}', a reply QUIT never gets, so every reply after the extra one "
+            "was read for the command before its own (identical replies cannot tell "
+            "which one was extra)"
+        )
+        steps.insert(first + 1, stray)
+        quit_step.outcome = Outcome.PROTOCOL_ERROR
+        quit_step.detail = f"'{taken.code} {taken.text}' came where its 221 was due"
 
 
 async def walk(
