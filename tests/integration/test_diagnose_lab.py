@@ -127,7 +127,9 @@ def test_quiet_verbose_and_nagios_outputs(lab):
     assert "EHLO capabilities: PIPELINING" in " ".join(verbose.stdout.split())
     assert "-> EHLO " in verbose.stdout
     assert "-> QUIT" in verbose.stdout
-    assert "<- 221 " not in verbose.stdout  # QUIT is sent, its 221 not awaited
+    # QUIT is pipelined after RSET and its 221, in the same flight, is read: a
+    # reply too many in the batch would show there (docs/lab.md, known gaps)
+    assert "<- 221 " in verbose.stdout
     assert "RCPT TO:<postmaster@[127.0.0.1]>" in verbose.stdout  # a valid address for an IP target
     assert "EHLO localhost" not in verbose.stdout  # the local FQDN, or at least not localhost
     nagios = run_cli(*base, "--format", "nagios", "--warn-days", "400", "--crit-days", "10")

@@ -417,7 +417,9 @@ def _special_cases() -> Iterator[Case]:
         "greeting/220-then-close-at-once",
         (Send(BANNER), Close(drain=False)),
         "ehlo",
-        CLOSED,
+        # (EHLO reaches a socket already closed: the kernel's RST may overtake
+        # the FIN the client has not read yet; either is what the wire did)
+        f"{CLOSED}|reset",
         DROPPED,
         2,
     )
@@ -755,7 +757,8 @@ def test_hostile_matrix(server, case: Case, monkeypatch: pytest.MonkeyPatch) -> 
         assert (verdict["category"], verdict["stage"], doc["_status"]) == expected, verdict
         return
     assert failing is not None, timeline
-    assert (failing["stage"], failing["outcome"]) == (case.stage, case.outcome), timeline
+    assert failing["stage"] == case.stage, timeline
+    assert failing["outcome"] in case.outcome.split("|"), timeline
     if case.category is not None:
         assert verdict["category"] == case.category, (verdict, timeline)
     assert verdict["stage"] == (case.verdict_stage or case.stage), (verdict, timeline)
