@@ -334,6 +334,30 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # Alibaba Cloud DirectMail's size refusal ("The length of DATA content is
     # achieved the maximum threshold") and the same words elsewhere.
+    # A domain without MX records where the sender will not fall back to its A record
+    # (qmail's "does not have any MX records, and delivery without MX records
+    # prohibited by local policy"): a routing failure in DNS, whatever X.1.0 says.
+    pattern(
+        "wording.no_mx_records",
+        r"\b(?:does not|doesn't) have any MX records?\b|"
+        r"\bdelivery without MX records? prohibited\b",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain has no MX record, and the sending side does not fall "
+        "back to its A record.",
+        stage=_S.DNS,
+        permanence=_PM,
+    ),
+    # A sending MTA's own connection cap for a destination (GreenArrow's "All
+    # connection backlog slots full due to max concurrent connections").
+    pattern(
+        "wording.own_connection_cap",
+        r"\bconnection backlog slots\b|\bmax(?:imum)? concurrent connections\b",
+        _C.RATE_LIMITED,
+        "The sending side holds the mail back: it already has as many connections open "
+        "to this destination as it allows itself.",
+        permanence=_T,
+        retry=True,
+    ),
     pattern(
         "wording.data_length_limit",
         r"\blength of (?:the )?DATA content\b[^\n]{0,40}\bmaximum\b",
