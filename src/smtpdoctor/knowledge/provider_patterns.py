@@ -92,6 +92,16 @@ PROVIDER_PATTERNS: tuple[TextPattern, ...] = (
         source="microsoft",
         retry=True,
     ),
+    # Exchange Online's "451 4.4.4 Temporary server error. Please try again later
+    # ATTR1" (ATTR1..ATTR99): its own trouble, whatever X.4.4 ("unable to route") says.
+    _p(
+        "ms.temporary_server_error_attr",
+        r"Temporary server error\.? Please try again later\.? ATTR\d+",
+        _C.SERVICE_UNAVAILABLE,
+        "Exchange Online had a temporary error of its own while taking the mail; it is retried.",
+        source="microsoft",
+        retry=True,
+    ),
     _p(
         "ms.concurrent_connections",
         r"concurrent connections per resource forest|maximum number of concurrent connections|"

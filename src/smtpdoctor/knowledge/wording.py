@@ -290,6 +290,82 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=True,
     ),
+    # Korean and other providers' words for a sender or IP they hold for a spammer
+    # (Paran's "SPAM_SUSPECT:IP_CONTROL", "registered as spammer", an IP "filtered"
+    # until it is registered with the provider): a block of the source, whatever
+    # the reply code's class says.
+    pattern(
+        "wording.source_held_for_spam",
+        r"\bregistered as (?:an? )?spammer\b|\bSPAM_SUSPECT\b|"
+        r"\bYour IP\b[^\n]{0,45}?\bis filtered\b",
+        _C.POLICY_REJECTION,
+        "The receiving provider holds the sending IP or sender for a spam source and "
+        "refuses its mail until it is cleared or registered with the provider.",
+        "The IP sent mail the provider counted as spam, or is not registered with it.",
+        permanence=_PM,
+    ),
+    # A network that is busy, a DNS lookup that failed, an I/O that timed out, in
+    # the short words of reply tables ("Network is busy", "DNS resolving error",
+    # "Bad connection (io timeout)"): the words outrank the X.4.x code's reading.
+    pattern(
+        "wording.network_busy",
+        r"\bNetwork is (?:too )?busy\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving side is too busy to answer for now; it is retried.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.dns_resolving_error",
+        r"\bDNS (?:resolv(?:ing|e|er)|resolution) (?:error|fail(?:ed|ure)?)\b",
+        _C.DNS_RESOLUTION,
+        "A DNS lookup failed while routing the mail.",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.io_timeout",
+        r"\(io timeout\)|\bio timeout\b",
+        _C.NETWORK_TIMEOUT,
+        "The connection stopped answering and a read or write timed out.",
+        permanence=_T,
+        retry=True,
+    ),
+    # Alibaba Cloud DirectMail's size refusal ("The length of DATA content is
+    # achieved the maximum threshold") and the same words elsewhere.
+    # A domain without MX records where the sender will not fall back to its A record
+    # (qmail's "does not have any MX records, and delivery without MX records
+    # prohibited by local policy"): a routing failure in DNS, whatever X.1.0 says.
+    pattern(
+        "wording.no_mx_records",
+        r"\b(?:does not|doesn't) have any MX records?\b|"
+        r"\bdelivery without MX records? prohibited\b",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain has no MX record, and the sending side does not fall "
+        "back to its A record.",
+        stage=_S.DNS,
+        permanence=_PM,
+    ),
+    # A sending MTA's own connection cap for a destination (GreenArrow's "All
+    # connection backlog slots full due to max concurrent connections").
+    pattern(
+        "wording.own_connection_cap",
+        r"\bconnection backlog slots\b|\bmax(?:imum)? concurrent connections\b",
+        _C.RATE_LIMITED,
+        "The sending side holds the mail back: it already has as many connections open "
+        "to this destination as it allows itself.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "wording.data_length_limit",
+        r"\blength of (?:the )?DATA content\b[^\n]{0,40}\bmaximum\b",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the receiving side accepts.",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+    ),
 )
 
 # Recipient nouns followed (within a word or an address) by a word that they
@@ -764,6 +840,30 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # Microsoft's SMTPSEND.DNS.* statuses and "Failed to connect" in a wrapper.
     stage_phrase("stage.smtpsend_dns", r"\bSMTPSEND\.DNS\.", _S.DNS),
     stage_phrase("stage.failed_to_connect", r"\bFailed to connect\b", _S.CONNECT),
+    # Rust clients' debug logs (async-smtp, lettre): "...inner] >> MAIL FROM:<...>"
+    # then, on the next line, "...inner] << 550 ...": the command the refusal answered
+    # (searched on the flattened text, so no other "] >> " command in between).
+    stage_phrase(
+        "stage.debug_arrows_mail_from",
+        r"\] >> MAIL FROM:(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.debug_arrows_rcpt_to",
+        r"\] >> RCPT TO:(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.debug_arrows_data", r"\] >> DATA\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.DATA
+    ),
+    stage_phrase(
+        "stage.debug_arrows_ehlo",
+        r"\] >> (?:EHLO|HELO)\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.debug_arrows_auth", r"\] >> AUTH\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.AUTH
+    ),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
