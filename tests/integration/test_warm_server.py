@@ -128,8 +128,16 @@ def _stuck_diagnosis(
     """A ``diagnose`` of the lab's tarpit (it never greets): a command that stays
     running until it is signalled, for the tests of what reaches it."""
     args = ["diagnose", *_target(lab, "tarpit"), "--timeout", "60", "--quick"]
+    # A process group of its own in the test's session, as a shell's job: were it
+    # in the group of a pytest whose parent has gone (an orphaned group, e.g. a
+    # suite started in the background), the kernel would discard the SIGTSTP of
+    # Ctrl-Z (POSIX: no one could resume it), and the Ctrl-Z test would fail.
     return subprocess.Popen(
-        [sys.executable, "-m", "smtpdoctor", *args], stdout=output, stderr=output, env=env
+        [sys.executable, "-m", "smtpdoctor", *args],
+        stdout=output,
+        stderr=output,
+        env=env,
+        process_group=0,
     )
 
 
