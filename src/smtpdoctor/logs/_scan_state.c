@@ -26,7 +26,7 @@ typedef struct {
     PyObject *dests, *raws, *relays, *deferrals, *infos, *counts, *times, *tcache, *status;
     PyObject *statuses, *deferred, *expired;
     PyObject *destination, *relay_key, *slow, *refine, *rare, *at, *expiry_info, *inbound;
-    PyObject *tls_in, *tls_info, *pop, *pop_oldest;
+    PyObject *tls_info, *pop, *pop_oldest;
     PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
     PyObject *refined, *inbound_kinds;
     Py_ssize_t memory, proc_memory;
@@ -43,7 +43,7 @@ static int ctx_parse(PyObject *tuple, Ctx *c) {
         &c->counts,      &c->times,      &c->tcache,      &c->status,      &c->statuses,
         &c->deferred,    &c->expired,    &c->destination, &c->relay_key,   &c->slow,
         &c->refine,      &c->rare,       &c->at,          &c->expiry_info, &c->inbound,
-        &c->tls_in,      &c->tls_info,   &c->pop,         &c->pop_oldest,  &c->tls_memo,
+        &c->tls_info,    &c->pop,        &c->pop_oldest,  &c->tls_memo,
         &c->tls_by_proc, &c->handshake_failure, &c->tls_cats, &c->cat_index, &c->tls_out,
         &c->refined,     &c->inbound_kinds,
     };

@@ -289,7 +289,6 @@ class PostfixScanner(TlsLines, InboundLines):
             self.times.at,
             self._expiry_info,
             self._inbound_counted,
-            self._tls_in_counted,
             self._tls_info,
             deferrals.pop,
             partial(deferrals.popitem, last=False),
