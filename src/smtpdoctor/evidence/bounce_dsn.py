@@ -60,6 +60,12 @@ def from_delivery_status(part: email.message.Message) -> list[BounceEntry]:
     blocks: list[email.message.Message] = []
     if isinstance(payload, list):
         blocks = [b for b in payload if isinstance(b, email.message.Message)]
+        if len(blocks) == 1 and isinstance(text := blocks[0].get_payload(), str) and text.strip():
+            # The email package splits message/delivery-status into its field
+            # blocks, but reads RFC 6533's message/global-delivery-status as one
+            # message: its per-recipient blocks are that message's "body".
+            head = "".join(f"{k}: {v}\n" for k, v in blocks[0].items())
+            blocks = _field_blocks(head + "\n" + text)
     elif isinstance(payload, str):
         blocks = _field_blocks(payload)
     reporting = None
@@ -101,6 +107,17 @@ def _after_type(value: str | None) -> str | None:
     return value.split(";", 1)[-1].strip().strip("<>").strip() if value else None
 
 
+def _recipient(block: email.message.Message) -> str | None:
+    """The Final-Recipient; the Original-Recipient where the final one is no address
+    (an alias expanded to a program or a file: chasquid's "utf-8; false")."""
+    final = _after_type(_field(block, "Final-Recipient"))
+    if final is not None and "@" not in final:
+        original = _after_type(_field(block, "Original-Recipient"))
+        if original is not None and "@" in original:
+            return original
+    return final
+
+
 # Lotus Domino folds its X-Notes Diagnostic-Code at a fixed column, mid-word ("Unknown
 # R\n ecipient", "not l\n isted in Domino Directory"): its fold stands for no space.
 _X_NOTES_FOLD = re.compile(r"\r?\n[ \t]")
@@ -129,7 +146,7 @@ def _dsn_block(block: email.message.Message, reporting: str | None) -> list[Boun
     return [
         BounceEntry(
             "\n".join(lines),
-            recipient=_after_type(_field(block, "Final-Recipient")),
+            recipient=_recipient(block),
             remote_mta=_after_type(_field(block, "Remote-MTA")),
             action=action or None,
             status=status or None,

@@ -19,6 +19,8 @@ import re
 from smtpdoctor.evidence.bounce_dsn import DSN_TYPES
 from smtpdoctor.evidence.bounce_text import folded, header, part_text
 from smtpdoctor.knowledge.bounces import (
+    AGGREGATE_REPORT_FILES,
+    AGGREGATE_REPORT_SUBJECTS,
     AUTO_REPLY_MARKS,
     AUTO_REPLY_OPENINGS,
     AUTO_REPLY_SUBJECTS,
@@ -55,6 +57,7 @@ __all__ = [
     "caseless",
     "caseless_words",
     "gated",
+    "is_aggregate_report",
     "is_auto_reply_text",
     "looks_like_bounce",
     "looks_like_bounce_body",
@@ -239,6 +242,8 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
     if types & DSN_TYPES or "delivery-status" in ctype or looks_like_bounce(msg):
         return None
     subject = header(msg, "Subject")
+    if is_aggregate_report(msg, subject, ctype, parts):
+        return "not-a-bounce"  # a DMARC or TLS aggregate report: no failure of this mail
     auto = str(msg.get("Auto-Submitted", "")).lower()
     replied = auto.startswith("auto-replied") or any(
         msg.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply")
@@ -251,6 +256,23 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
     if first is not None and is_auto_reply_text(part_text(first)):
         return "auto-reply"
     return None
+
+
+_AGGREGATE_SUBJECT = re.compile(AGGREGATE_REPORT_SUBJECTS, re.I)
+_AGGREGATE_FILE = re.compile(AGGREGATE_REPORT_FILES, re.I)
+
+
+def is_aggregate_report(
+    msg: email.message.Message, subject: str, ctype: str, parts: list[email.message.Message]
+) -> bool:
+    """A DMARC (RFC 7489 §7.2) or SMTP TLS (RFC 8460 §5.3) aggregate report: by its
+    TLS-Report-Domain header or report type, or by its subject and attachment."""
+    if msg.get("TLS-Report-Domain") or "report-type=tlsrpt" in ctype.replace('"', ""):
+        return True
+    if _AGGREGATE_SUBJECT.search(subject) is None:
+        return False
+    names = [str(p.get_filename() or "") for p in parts] + [str(msg.get_filename() or "")]
+    return any(_AGGREGATE_FILE.match(n.strip()) for n in names if "!" in n)
 
 
 def _visible(text: str) -> str:

@@ -103,9 +103,14 @@ def listed_lines(lines: list[str]) -> set[int]:
     return out
 
 
+# An address list in a header (no prose around it): a local part and domain in
+# UTF-8 as well (RFC 6531's SMTPUTF8 addresses, "ñaca@africa.org").
+_LISTED_ADDRESS = re.compile(r"[^\s,;:<>\"()@\[\]]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def failed_recipients(msg: email.message.Message) -> list[str]:
     value = str(msg.get("X-Failed-Recipients", "") or "")
-    return [a.lower() for a in _ADDRESS.findall(value)]
+    return [a.lower() for a in _LISTED_ADDRESS.findall(value)]
 
 
 # Exim's heading above the addresses of a failure or delay report; each address

@@ -16,6 +16,8 @@ from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
+    "AGGREGATE_REPORT_FILES",
+    "AGGREGATE_REPORT_SUBJECTS",
     "AUTO_REPLY_MARKS",
     "AUTO_REPLY_OPENINGS",
     "AUTO_REPLY_SUBJECTS",
@@ -116,6 +118,19 @@ LURE_MARKS = (
     r"\byour\s+incoming\s+(?:e-?mail\s+)?messages\s+(?:has|have)\s+been\s+"
     r"(?:placed\s+on\s+hold|held|suspended)\b|"
     r"\bconfirm(?:ing)?\s+your\s+(?:e-?mail\s+)?account\b|\bmay\s+cause\s+login\s+interruption\b"
+)
+# The aggregate reports receivers send a domain's postmaster: DMARC's (RFC 7489
+# §7.2.1.1: subject "Report Domain: <d> Submitter: <s> Report-ID: <id>",
+# a zip or gzip named "<submitter>!<domain>!<begin>!<end>[!<id>]") and
+# SMTP TLS reporting's (RFC 8460 §5.3: the same subject, a TLS-Report-Domain
+# header, report-type=tlsrpt). They count another sender's mail (pass and
+# fail alike): no delivery of the reader's mail failed. Providers put a
+# "[Preview]" tag before the subject.
+AGGREGATE_REPORT_SUBJECTS = (
+    r"^\s*(?:\[[^\]\n]{1,40}\]\s*)?Report\s+Domain:\s*\S+\s+Submitter:\s*\S+"
+)
+AGGREGATE_REPORT_FILES = (
+    r"^[^!\s/]+![^!\s/]+!\d{9,11}!\d{9,11}(?:![^.\s]*)?\.(?:xml|zip|gz|xml\.gz)$"
 )
 AUTO_REPLY_MARKS = (
     r"This is an automated response to your message|This is the only notification you "

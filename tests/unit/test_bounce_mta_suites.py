@@ -1,0 +1,202 @@
+"""Classes found on the forty-sixth bounce collection's tune rows (issue 10).
+
+Modern MTAs' own test-suite mails (tests/data/bounces/mta-suites/): DMARC and
+SMTP TLS aggregate reports that are no failure, RFC 6533's
+message/global-delivery-status read per recipient, an alias expanded to a
+program named by its original address, SMTPUTF8 addresses in
+X-Failed-Recipients. The mails below are written for the test.
+"""
+
+from __future__ import annotations
+
+import email
+from email.header import decode_header, make_header
+from pathlib import Path
+
+from smtpdoctor.cli.explain import explain_files
+from smtpdoctor.evidence.bounce import parse_bounce
+from smtpdoctor.evidence.bounce_kind import is_aggregate_report
+from smtpdoctor.evidence.bounce_recipients import failed_recipients
+
+_DMARC = """\
+From: "DMARC Aggregate Report" <dmarc-reports@provider.example>
+To: <postmaster@example.org>
+Subject: =?utf-8?B?W1ByZXZpZXddIFJlcG9ydCBEb21haW46IGV4YW1wbGUub3JnIFN1Ym1pdHRlcjog?=
+ =?utf-8?B?cHJvdmlkZXIuZXhhbXBsZSBSZXBvcnQtSUQ6IDQy?=
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=us-ascii
+
+This is a DMARC aggregate report. Messages that failed DMARC: 3.
+
+--b1
+Content-Type: application/gzip
+Content-Disposition: attachment;
+ filename="provider.example!example.org!1700000000!1700086400.xml.gz"
+Content-Transfer-Encoding: base64
+
+H4sIAAAAAAAAA8tIzcnJBwCGphA2BQAAAA==
+
+--b1--
+"""
+
+_TLSRPT = """\
+From: noreply-tls@provider.example
+To: tlsrpt@example.org
+Subject: Report Domain: example.org Submitter: provider.example Report-ID: <1@provider.example>
+TLS-Report-Domain: example.org
+TLS-Report-Submitter: provider.example
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=tlsrpt; boundary="b2"
+
+--b2
+Content-Type: text/plain
+
+This is an aggregate TLS report: 2 sessions failed with certificate-expired.
+
+--b2
+Content-Type: application/tlsrpt+json
+
+{"policies": [{"summary": {"total-failure-session-count": 2}}]}
+--b2--
+"""
+
+# A DSN of a report that could not be delivered: a failure, whatever it returns.
+_BOUNCED_REPORT = """\
+From: MAILER-DAEMON@mx.example.org
+To: dmarc-reports@provider.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b3"
+
+--b3
+Content-Type: text/plain
+
+The mail system could not deliver your message.
+
+--b3
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; reports@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <reports@example.org>: Recipient address rejected: User unknown
+
+--b3
+Content-Type: message/rfc822
+
+From: dmarc-reports@provider.example
+Subject: Report Domain: example.org Submitter: provider.example Report-ID: 7
+
+report
+--b3--
+"""
+
+_GLOBAL_DSN = """\
+From: Mail Delivery System <postmaster@mx.example.net>
+To: <sender@example.net>
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: ana@example.com, \u00f1and\u00fa@example.com, list@example.com
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b4"
+
+--b4
+Content-Type: text/plain; charset=utf-8
+
+Delivery of your message to the following recipient(s) failed permanently:
+
+  - ana@example.com
+  - \u00f1and\u00fa@example.com
+
+--b4
+Content-Type: message/global-delivery-status
+Content-Transfer-Encoding: 8bit
+
+Reporting-MTA: dns; mx.example.net
+
+Original-Recipient: utf-8; ana@example.com
+Final-Recipient: utf-8; ana@example.com
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: smtp; RCPT 550 5.1.1 mailbox unavailable
+
+Original-Recipient: utf-8; \u00f1and\u00fa@example.com
+Final-Recipient: utf-8; \u00f1and\u00fa@example.com
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: smtp; MAIL+RCPT 552 5.2.2 mailbox full
+
+Original-Recipient: utf-8; list@example.com
+Final-Recipient: utf-8; |/usr/local/bin/list-handler
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: smtp; exit status 75
+
+--b4--
+"""
+
+
+def _explained(tmp_path: Path, text: str) -> list[tuple[str | None, str, str]]:
+    path = tmp_path / "mail.eml"
+    path.write_text(text, encoding="utf-8")
+    return [
+        (item.origin.get("recipient"), c.category.value, c.stage.value)
+        for item, c in explain_files([str(path)])
+    ]
+
+
+def test_a_dmarc_aggregate_report_is_no_failure(tmp_path: Path) -> None:
+    entries = parse_bounce(_DMARC).entries
+    assert [e.nature for e in entries] == ["not-a-bounce"]
+    assert _explained(tmp_path, _DMARC) == [(None, "ok", "none")]
+
+
+def test_a_tls_report_is_no_failure_whatever_sessions_it_counts(tmp_path: Path) -> None:
+    assert [e.nature for e in parse_bounce(_TLSRPT).entries] == ["not-a-bounce"]
+    # the report type alone says so, without its header
+    alone = _TLSRPT.replace("TLS-Report-Domain: example.org\n", "")
+    assert [e.nature for e in parse_bounce(alone).entries] == ["not-a-bounce"]
+
+
+def test_a_report_subject_without_the_report_file_is_not_enough() -> None:
+    # a mail that only quotes a report's subject line, with another attachment
+    text = _DMARC.replace("provider.example!example.org!1700000000!1700086400.xml.gz", "a.gz")
+    msg = email.message_from_string(text)
+    parts = list(msg.walk())
+    subject = str(make_header(decode_header(msg["Subject"])))
+    assert not is_aggregate_report(msg, subject, msg.get_content_type(), parts)
+    original = email.message_from_string(_DMARC)
+    assert is_aggregate_report(
+        original, subject, original.get_content_type(), list(original.walk())
+    )
+
+
+def test_a_bounce_of_a_report_is_a_failure(tmp_path: Path) -> None:
+    assert _explained(tmp_path, _BOUNCED_REPORT) == [
+        ("reports@example.org", "recipient", "rcpt_to")
+    ]
+
+
+def test_global_delivery_status_is_read_per_recipient() -> None:
+    entries = parse_bounce(_GLOBAL_DSN).entries
+    got = [(e.recipient, e.status) for e in entries]
+    assert got == [
+        ("ana@example.com", "5.0.0"),
+        ("\u00f1and\u00fa@example.com", "5.0.0"),
+        # an alias expanded to a program: named by the address the sender wrote
+        ("list@example.com", "5.0.0"),
+    ]
+    assert "mailbox full" in entries[1].text
+
+
+def test_smtputf8_addresses_in_x_failed_recipients() -> None:
+    msg = email.message_from_string(_GLOBAL_DSN)
+    assert failed_recipients(msg) == [
+        "ana@example.com",
+        "\u00f1and\u00fa@example.com",
+        "list@example.com",
+    ]
