@@ -1,4 +1,4 @@
-"""Classes found on the forty-sixth bounce collection's tune rows (issue 10).
+"""Classes found on the forty-sixth and forty-seventh bounce collections' tune rows (issue 10).
 
 Modern MTAs' own test-suite mails (tests/data/bounces/mta-suites/): DMARC and
 SMTP TLS aggregate reports that are no failure, RFC 6533's
@@ -200,3 +200,100 @@ def test_smtputf8_addresses_in_x_failed_recipients() -> None:
         "\u00f1and\u00fa@example.com",
         "list@example.com",
     ]
+
+
+# --- the forty-seventh collection's classes (MimeKit's and set-of-emails' mails) ---
+
+_CR_ONLY = (
+    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r"
+    "To: <sender@example.org>\r"
+    "Subject: Returned mail: see transcript for details\r"
+    "MIME-Version: 1.0\r"
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="cr1"\r'
+    "\r"
+    "--cr1\r"
+    "Content-Type: text/plain\r"
+    "\r"
+    "   ----- Transcript of session follows -----\r"
+    ">>> RCPT TO:<gone@example.com>\r"
+    "<<< 550 5.1.1 <gone@example.com>... User unknown\r"
+    "\r"
+    "--cr1\r"
+    "Content-Type: message/delivery-status\r"
+    "\r"
+    "Reporting-MTA: dns; mx.example.net\r"
+    "\r"
+    "Final-Recipient: RFC822; gone@example.com\r"
+    "Action: failed\r"
+    "Status: 5.1.1\r"
+    "Diagnostic-Code: SMTP; 550 5.1.1 <gone@example.com>... User unknown\r"
+    "\r"
+    "--cr1--\r"
+)
+
+
+def test_a_mail_saved_with_lone_cr_line_ends_is_read_as_a_mail(tmp_path: Path) -> None:
+    entries = parse_bounce(_CR_ONLY).entries
+    assert [e.recipient for e in entries] == ["gone@example.com"]
+    assert _explained(tmp_path, _CR_ONLY) == [("gone@example.com", "recipient", "rcpt_to")]
+    # the same text with LF line ends reads the same
+    assert [e.recipient for e in parse_bounce(_CR_ONLY.replace("\r", "\n")).entries] == [
+        "gone@example.com"
+    ]
+
+
+_LABELLED_SENDER = """\
+From: postmaster@relay.example.com
+To: originalsender@example.org
+Subject: Undeliverable Mail: "Report"
+MIME-Version: 1.0
+Content-Type: text/plain
+
+Your message:
+
+Could not be delivered because of
+
+550 5.1.1 User unknown
+
+The following recipients were affected:
+
+Additional Information
+======================
+Original Sender:    <originalsender@example.org>
+Sender-MTA:         <192.0.2.10>
+Reporting-MTA:      <relay.example.com>
+"""
+
+
+def test_an_address_labelled_as_the_sender_is_no_failed_recipient() -> None:
+    entries = parse_bounce(_LABELLED_SENDER).entries
+    assert entries
+    assert all(e.recipient != "originalsender@example.org" for e in entries)
+    # a paragraph that opens with the recipient still names it
+    text = _LABELLED_SENDER.replace(
+        "The following recipients were affected:\n",
+        "The following recipients were affected:\n\n<gone@example.com>: 550 5.1.1 User unknown\n",
+    )
+    assert "gone@example.com" in [e.recipient for e in parse_bounce(text).entries]
+
+
+def test_chasquid_s_report_pasted_alone_is_read_as_one_report() -> None:
+    text = (
+        "Delivery of your message to the following recipient(s) failed permanently:\n\n"
+        "  - ana@example.com\n\n\n"
+        "Technical details:\n"
+        '- "ana@example.com" (EMAIL) failed permanently with error:\n'
+        '    MAIL+RCPT 550 "5.7.1 Relaying denied"\n'
+    )
+    entries = parse_bounce(text).entries
+    assert len(entries) == 1  # not its lines one by one
+    assert "Relaying denied" in " ".join((entries[0].text, *entries[0].candidates))
+
+
+def test_a_text_pasted_with_lone_cr_line_ends_is_read_as_with_lf() -> None:
+    text = (
+        "Your message:\n\nCould not be delivered because of\n\n550 5.1.1 User unknown\n\n"
+        "The following recipients were affected:\n\n<gone@example.com>\n"
+    )
+    as_lf = [(e.text, e.recipient) for e in parse_bounce(text).entries]
+    assert [(e.text, e.recipient) for e in parse_bounce(text.replace("\n", "\r")).entries] == as_lf

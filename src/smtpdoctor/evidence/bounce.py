@@ -145,9 +145,10 @@ def parse_bounce(
             return found
     # A text quoted by a mail client, carried quoted-printable, copied from a page.
     text = unpaste(text)
-    if "\r\n" in text:
-        # Pasted or saved on Windows: its line ends are no part of what it says.
-        text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        # Pasted or saved on Windows (CR LF) or a classic Mac OS (a lone CR): its
+        # line ends are no part of what it says.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if may_be_mail and (service := _from_service_json(text, _NATURE_TEXT)) is not None:
         # A sending service's bounce notification (Amazon SES, SendGrid, Mailgun,
         # Postmark) pasted or saved as JSON: one entry per recipient it names.
@@ -250,6 +251,10 @@ def _looks_like_mail(text: str) -> bool:
     end = text.find("\n\n")
     if end < 0:
         end = text.find("\r\n\r\n")
+    if end < 0 and "\n" not in text:
+        # Saved with a classic Mac OS's line ends (a lone CR each), as the
+        # email package and mailparse read them too.
+        end = text.find("\r\r")
     if end < 0:
         return False
     lines = text[:end].splitlines()

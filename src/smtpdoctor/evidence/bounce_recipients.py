@@ -149,8 +149,18 @@ def _named(paragraph: str) -> str | None:
         return None
     who = m.group(0).lower().strip(".'")
     # The reporting daemon's own address ("Mail Delivery Subsystem
-    # <mailer-daemon@googlemail.com>" above a pasted reply) is no recipient.
-    return None if who.startswith("mailer-daemon@") else who
+    # <mailer-daemon@googlemail.com>" above a pasted reply) is no recipient,
+    # nor the one a label says is the sender (MailMarshal's "Original Sender:",
+    # a quoted header's "From:").
+    if who.startswith("mailer-daemon@") or _SENDER_LABEL.search(head, 0, m.start()):
+        return None
+    return who
+
+
+_SENDER_LABEL = re.compile(
+    r"(?:\bsender|^from|\breturn-path|\boriginator)[ \t]*:[ \t]*\"?[^\n\"<>@]*\"?[ \t]*<?[ \t]*\Z",
+    re.I | re.M,
+)
 
 
 def by_recipient(

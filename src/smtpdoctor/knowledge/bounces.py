@@ -152,7 +152,8 @@ AUTO_REPLY_MARKS = (
 BOUNCE_TEXT_OPENINGS = (
     r"^This is the mail system at host|^This message was created automatically by mail "
     r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
-    r"errors|Delivery to the following recipients? failed|Delivery has failed to these "
+    r"errors|Delivery (?:of your message )?to the following recipient(?:s|\(s\))? failed|"
+    r"Delivery has failed to these "
     r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
     r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
