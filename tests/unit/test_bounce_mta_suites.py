@@ -297,3 +297,31 @@ def test_a_text_pasted_with_lone_cr_line_ends_is_read_as_with_lf() -> None:
     )
     as_lf = [(e.text, e.recipient) for e in parse_bounce(text).entries]
     assert [(e.text, e.recipient) for e in parse_bounce(text.replace("\n", "\r")).entries] == as_lf
+
+
+# mox's DSN text (its queue/dsn.go), pasted without the mail around it
+_MOX_DELAY = (
+    "\nDelivery has been delayed of your email to:\n\n\tana@example.com\n\n"
+    "Next attempts to deliver: in 4 hours, 8 hours and 16 hours.\n"
+    "If these attempts all fail, you will receive a notice.\n\n"
+    "Error during the last delivery attempt:\n\n"
+    "\tdial tcp 192.0.2.1:25: connect: connection refused\n"
+)
+
+
+def test_mox_s_delay_text_pasted_alone_is_one_report() -> None:
+    entries = parse_bounce(_MOX_DELAY).entries
+    assert len(entries) == 1  # not its lines one by one
+    assert "connection refused" in " ".join((entries[0].text, *entries[0].candidates))
+
+
+def test_mox_s_failure_text_pasted_alone_is_one_report() -> None:
+    text = (
+        "\nDelivery has failed permanently for your email to:\n\n\tana@example.com\n\n"
+        "No further deliveries will be attempted.\n\n"
+        "Error during the last delivery attempt:\n\n"
+        "\t554 5.7.1 message rejected as spam\n"
+    )
+    entries = parse_bounce(text).entries
+    assert len(entries) == 1
+    assert "rejected as spam" in " ".join((entries[0].text, *entries[0].candidates))

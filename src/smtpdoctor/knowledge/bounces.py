@@ -153,6 +153,9 @@ BOUNCE_TEXT_OPENINGS = (
     r"^This is the mail system at host|^This message was created automatically by mail "
     r"delivery software|The following address\(es\) failed|addresses had permanent fatal "
     r"errors|Delivery (?:of your message )?to the following recipient(?:s|\(s\))? failed|"
+    # mox's DSN text (queue/dsn.go: "Delivery has failed permanently for your
+    # email to:", "Delivery has been delayed of your email to:")
+    r"Delivery has (?:failed permanently for|been delayed of) your email to|"
     r"Delivery has failed to these "
     r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
     r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
