@@ -1,10 +1,12 @@
-"""Classes found on the forty-sixth and forty-seventh bounce collections' tune rows (issue 10).
+"""Classes found on session 8's bounce collections' tune rows (issue 10).
 
 Modern MTAs' own test-suite mails (tests/data/bounces/mta-suites/): DMARC and
 SMTP TLS aggregate reports that are no failure, RFC 6533's
 message/global-delivery-status read per recipient, an alias expanded to a
 program named by its original address, SMTPUTF8 addresses in
-X-Failed-Recipients. The mails below are written for the test.
+X-Failed-Recipients; lone-CR line ends, a labelled sender, chasquid's and mox's
+report openings; lures dressed as delivery notices. The mails below are
+written for the test.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import email
 from email.header import decode_header, make_header
 from pathlib import Path
+
+import pytest
 
 from smtpdoctor.cli.explain import explain_files
 from smtpdoctor.evidence.bounce import parse_bounce
@@ -325,3 +329,73 @@ def test_mox_s_failure_text_pasted_alone_is_one_report() -> None:
     entries = parse_bounce(text).entries
     assert len(entries) == 1
     assert "rejected as spam" in " ".join((entries[0].text, *entries[0].candidates))
+
+
+# --- the fiftieth collection's class: lures dressed as bounce or mailbox notices ---
+
+
+def _lure(subject: str, body: str) -> str:
+    return (
+        "From: Mail Delivery System <mailer-daemon@mail.example.net>\n"
+        "To: team@example.org\n"
+        f"Subject: {subject}\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        f"{body}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Undelivered mails",
+            "Roundcube found 4 undelivered messages. Use the button to read undelivered "
+            "emails into your inbox.",
+        ),
+        (
+            "Outgoing Mail Delivery Failure",
+            "3 mails you sent are stuck on the server. Release below to re-send all stuck emails.",
+        ),
+        (
+            "Mailbox warning",
+            "Your mailbox cannot be synchronized. Reply to retrieve undeliverable emails.",
+        ),
+        (
+            "Mail delivery failure: messages not delivered to your inbox",
+            "Messages sent to your inbox could not be delivered. Read the messages below to "
+            "avoid losing important messages.\n\nAction: failed\nStatus: 5.0.0",
+        ),
+        (
+            "Too much bounce back",
+            "Your account shows a failure signal. Re-validate your account now.",
+        ),
+        (
+            "Message Delivery Failed",
+            "7 messages failed to deliver due to security reasons. Please click the button "
+            "below: Allow",
+        ),
+        ("Delivery Status", "Your parcel could not be delivered: the shipping cost was not paid."),
+    ],
+)
+def test_lures_dressed_as_delivery_notices_are_no_failure(subject: str, body: str) -> None:
+    assert [e.nature for e in parse_bounce(_lure(subject, body)).entries] == ["not-a-bounce"]
+
+
+def test_a_real_report_that_names_a_held_message_stays_a_failure() -> None:
+    # a DSN part makes it a report whatever its prose says
+    text = _BOUNCED_REPORT.replace(
+        "The mail system could not deliver your message.",
+        "The mail system could not deliver your message. Read the messages below to avoid "
+        "losing important messages.",
+    )
+    entries = parse_bounce(text).entries
+    assert entries
+    assert entries[0].nature is None
+    # and a bounce's own words about verifying an address are no lure
+    plain = _lure(
+        "Undelivered Mail Returned to Sender",
+        "<bob@example.com>: host mx.example.com said: 550 5.1.1 User unknown; please verify "
+        "your account settings (in reply to RCPT TO command)",
+    )
+    assert [e.nature for e in parse_bounce(plain).entries] == [None]

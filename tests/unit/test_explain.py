@@ -835,7 +835,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("thirty-fifth", "thirty-sixth", "thirty-seventh", "thirty-eighth")
         later += ("thirty-ninth", "fortieth", "forty-first", "forty-second")
         later += ("forty-third", "forty-fourth", "forty-fifth", "forty-sixth")
-        later += ("forty-seventh", "forty-eighth", "forty-ninth")
+        later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -874,6 +874,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fortysix", "forty-seventh"),
             ("fortyseven", "forty-eighth"),
             ("fortyeight", "forty-ninth"),
+            ("fortynine", "fiftieth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -966,8 +967,12 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # the whole tune split with the forty-eighth (session 8; no held-back rows)
         ("tune/fortyeight", TUNE_FLOOR_S8C),
         # both whole splits with the forty-ninth (session 8), at its fresh read
-        ("tune", TUNE_FLOOR_S8D),
-        ("held", HELD_FLOOR_S8D),
+        ("tune/fortynine", TUNE_FLOOR_S8D),
+        ("held/fortynine", HELD_FLOOR_S8D),
+        # both whole splits with the fiftieth (session 8): tune after its round,
+        # held back at its fresh read
+        ("tune", TUNE_FLOOR_S8E),
+        ("held", HELD_FLOOR_S8E),
         # the whole held-back split with the forty-seventh, at its fresh read
         ("held/fortyeight", HELD_FLOOR_S8B),
     )
@@ -1173,6 +1178,14 @@ TUNE_FLOOR_S8C = (100.0 * 1025 / 1037, 100.0 * 1028 / 1037)
 # right with no change). Each floor is that less a row.
 TUNE_FLOOR_S8D = (100.0 * 1026 / 1038, 100.0 * 1029 / 1038)
 HELD_FLOOR_S8D = (100.0 * 308 / 343, 100.0 * 309 / 343)
+# Those floors stay on those rows ("fortynine"). The fiftieth collection (15
+# phishing lures dressed as bounce or mailbox notices, from three list archives:
+# 11 tune, 4 held back, fresh unseen 2/4 and 4/4): held back 311/347 and 314/347 at
+# its fresh read; tune 1030/1049 and 1040/1049 before its round (its tune rows 3/11
+# and 10/11), 1038/1049 and 1041/1049 after it (11/11 and 11/11). Each floor is that
+# less a row.
+TUNE_FLOOR_S8E = (100.0 * 1037 / 1049, 100.0 * 1040 / 1049)
+HELD_FLOOR_S8E = (100.0 * 310 / 347, 100.0 * 313 / 347)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

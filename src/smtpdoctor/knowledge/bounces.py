@@ -117,7 +117,16 @@ LURE_MARKS = (
     r"(?:mails?|messages?)\b|"
     r"\byour\s+incoming\s+(?:e-?mail\s+)?messages\s+(?:has|have)\s+been\s+"
     r"(?:placed\s+on\s+hold|held|suspended)\b|"
-    r"\bconfirm(?:ing)?\s+your\s+(?:e-?mail\s+)?account\b|\bmay\s+cause\s+login\s+interruption\b"
+    r"\bconfirm(?:ing)?\s+your\s+(?:e-?mail\s+)?account\b|\bmay\s+cause\s+login\s+interruption\b|"
+    # (More of the same asks, in the words of lures sent to list archives'
+    # addresses: read, view or re-send mail said to be stuck; re-validate or
+    # verify the account; click a button to allow delivery; a parcel to pay for.)
+    r"\b(?:read|view|retrie?ve|retreive|re-?send)\s+(?:all\s+)?(?:the\s+|your\s+)?"
+    r"(?:stuck|undeliver(?:ed|able)|pending|held|hanging)\s+(?:e-?mails?|messages?)\b|"
+    r"\bread\s+the\s+messages\s+below\s+to\s+avoid\s+losing\b|"
+    r"\b(?:re-?validate|verify)\s+your\s+(?:e-?mail\s+)?account\s+(?:now|below|here)\b|"
+    r"\bplease\s+click\s+the\s+button\s+below\b|"
+    r"\byour\s+(?:parcel|package|shipment)\s+(?:has\s+just\s+arrived|could\s+not\s+be\s+delivered)\b"
 )
 # The aggregate reports receivers send a domain's postmaster: DMARC's (RFC 7489
 # §7.2.1.1: subject "Report Domain: <d> Submitter: <s> Report-ID: <id>",
