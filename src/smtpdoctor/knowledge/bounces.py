@@ -121,10 +121,10 @@ LURE_MARKS = (
     # (More of the same asks, in the words of lures sent to list archives'
     # addresses: read, view or re-send mail said to be stuck; re-validate or
     # verify the account; click a button to allow delivery; a parcel to pay for.)
-    r"\b(?:read|view|retrie?ve|retreive|re-?send)\s+(?:all\s+)?(?:the\s+|your\s+)?"
+    r"\b(?:read|view|retrieve|retrive|retreive|resend|re-send)\s+(?:all\s+)?(?:the\s+|your\s+)?"
     r"(?:stuck|undeliver(?:ed|able)|pending|held|hanging)\s+(?:e-?mails?|messages?)\b|"
     r"\bread\s+the\s+messages\s+below\s+to\s+avoid\s+losing\b|"
-    r"\b(?:re-?validate|verify)\s+your\s+(?:e-?mail\s+)?account\s+(?:now|below|here)\b|"
+    r"\b(?:revalidate|re-validate|verify)\s+your\s+(?:e-?mail\s+)?account\s+(?:now|below|here)\b|"
     r"\bplease\s+click\s+the\s+button\s+below\b|"
     r"\byour\s+(?:parcel|package|shipment)\s+(?:has\s+just\s+arrived|could\s+not\s+be\s+delivered)\b"
 )
