@@ -112,6 +112,30 @@ _LATE_ALERTS = {
 }
 
 
+# Why our TLS library refused the server's ServerHello or its certificate
+# (the OpenSSL reason net.errors keeps in the detail), in the reader's words.
+_OUR_REFUSAL = re.compile(r"TLS parameters \(([a-z_]+)\)")
+_OUR_REFUSALS = {
+    "unknown_cipher_returned": "the server chose a cipher suite we did not offer",
+    "wrong_cipher_returned": "the server chose a cipher suite we did not offer",
+    "unsupported_protocol": "the server chose a TLS version we did not offer",
+    "version_too_low": "the server chose a TLS version we did not offer",
+    "dh_key_too_small": "the server's Diffie-Hellman key is too small",
+    "ee_key_too_small": "the server's certificate key is too small",
+    "ca_md_too_weak": "the server's certificate is signed with a digest too weak",
+    "unsafe_legacy_renegotiation_disabled": "the server does not support secure "
+    "renegotiation (RFC 5746)",
+    "bad_signature": "the server's handshake signature does not verify",
+    "no_suitable_signature_algorithm": "no signature algorithm in common",
+}
+_REFUSED_HANDSHAKE = frozenset({Outcome.TLS_ALERT, Outcome.CLOSED, Outcome.RESET})
+_CLOSED_HOW = {
+    Outcome.TLS_ALERT: "",
+    Outcome.CLOSED: " (the server closed the connection)",
+    Outcome.RESET: " (the server reset the connection)",
+}
+
+
 def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: bool) -> Finding:
     if step.outcome is Outcome.PROTOCOL_ERROR and step.reply is not None:
         line = f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
@@ -121,6 +145,12 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
             return finding("tls.starttls.plaintext_reply", evidence=evidence, greeting=line)
         # Implicit TLS met an SMTP greeting: the server speaks plaintext here.
         return finding("tls.implicit.plaintext_smtp", evidence=evidence, port=port, greeting=line)
+    if step.certificate_requested and not step.alert_sent and step.outcome in _REFUSED_HANDSHAKE:
+        # A TLS 1.2 server asked for a client certificate in clear and then
+        # refused ours (none): OpenSSL says a bare handshake_failure.
+        how = f" (alert {step.tls_alert})" if step.tls_alert else _CLOSED_HOW[step.outcome]
+        evidence = {"tls_alert": step.tls_alert, "certificate_requested": True, **ev}
+        return finding("tls.handshake.client_certificate_required", evidence=evidence, how=how)
     if step.tls_alert == "excessive_message_size" and step.alert_sent:
         return finding(
             "tls.handshake.message_too_large", evidence={"tls_alert": step.tls_alert, **ev}
@@ -133,7 +163,11 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         )
         evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
         return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
-    sender = " (sent by us)" if step.alert_sent else " from the server"
+    sender = " from the server"
+    if step.alert_sent:
+        refused = _OUR_REFUSAL.search(step.detail)
+        why = _OUR_REFUSALS.get(refused.group(1), "") if refused else ""
+        sender = f" (sent by us: {why})" if why else " (sent by us)"
     return finding(
         f"tls.handshake.{step.outcome.value}",
         evidence={"tls_alert": step.tls_alert, **ev},
@@ -382,9 +416,12 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
         )
     elif cert.not_yet_valid:
         add("tls.certificate.not_yet_valid")
+    weak_signature = cert.signature_algorithm.lower().startswith(("sha1", "md5"))
     if cert.self_signed:
         add("tls.certificate.self_signed")
-    elif not cert.trusted:
+    elif not cert.trusted and not (weak_signature and _only_weak_signature(cert.trust_error)):
+        # (A chain refused only for the leaf's SHA-1/MD5 signature is said once,
+        # by weak_signature: it chains to the CA, with a digest verifiers refuse.)
         add(
             "tls.certificate.untrusted",
             {"trust_error": cert.trust_error},
@@ -403,13 +440,20 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
         out.append(finding("tls.certificate.expires_soon", evidence={"days_left": cert.days_left}))
     if cert.key_type == "RSA" and cert.key_bits < 2048:
         add("tls.certificate.weak_key", {"key_bits": cert.key_bits})
-    if cert.signature_algorithm.lower().startswith(("sha1", "md5")):
+    if weak_signature:
         add("tls.certificate.weak_signature", algorithm=cert.signature_algorithm)
     return out
 
 
+def _only_weak_signature(error: str | None) -> bool:
+    interior = _INTERIOR.search((error or "").lower())
+    return interior is not None and _FORBIDDEN_SIGNATURE in interior.group(1)
+
+
 # cryptography's verifier: "candidates exhausted: <the last interior error>".
 _INTERIOR = re.compile(r"candidates exhausted: (.+)$")
+_FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
+_FORBIDDEN_KEY = "forbidden public key"
 
 
 def _trust_advice(error: str | None) -> str:
@@ -419,7 +463,13 @@ def _trust_advice(error: str | None) -> str:
     if interior and "no interior errors" not in interior.group(1):
         # A path to a trusted root was tried and broke a rule on the way (an
         # intermediate that is no CA, a path length, an expired intermediate).
-        return f"the path to a trusted CA breaks a rule: {interior.group(1).strip()}"
+        rule = interior.group(1).strip()
+        # cryptography's words for a weak algorithm carry a Rust debug dump.
+        if _FORBIDDEN_SIGNATURE in rule:
+            rule = "a certificate on it is signed with an algorithm verifiers refuse (SHA-1, MD5)"
+        elif _FORBIDDEN_KEY in rule:
+            rule = "a certificate on it has a key verifiers refuse (RSA under 2048 bits)"
+        return f"the path to a trusted CA breaks a rule: {rule}"
     if "candidates exhausted" in text or "issuer" in text or not text:
         return (
             "unknown issuer: no path from it to a CA in the trust store (the server may omit "

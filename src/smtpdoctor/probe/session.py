@@ -182,6 +182,7 @@ class _Walker:
     def _fail(self, step: Step, err: NetError) -> None:
         step.tls_alert = err.tls_alert
         step.alert_sent = err.alert_sent
+        step.certificate_requested = err.certificate_requested
         self._end(step, err.outcome, err.detail)
 
     async def _read_reply(self, step: Step) -> Reply | None:

@@ -238,6 +238,28 @@ def _handshake() -> list[FindingSpec]:
     )
     out.append(
         FindingSpec(
+            "tls.handshake.client_certificate_required",
+            title="The server asked for a client certificate (mutual TLS) and refused the "
+            "handshake without one.",
+            message="The TLS handshake failed{how} right after the server asked for a client "
+            "certificate (a TLS 1.2 CertificateRequest): the server requires mutual TLS, which "
+            "senders on the internet do not present. On a public MX, make the client "
+            "certificate optional (Postfix: smtpd_tls_ask_ccert = yes, not "
+            "smtpd_tls_req_ccert; Exim: tls_verify_hosts empty, tls_try_verify_hosts "
+            "instead); on a private relay, give the sender a certificate the server trusts.",
+            example={
+                "tls_alert": "handshake_failure",
+                "certificate_requested": True,
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "how": " (alert handshake_failure)",
+            },
+            source="RFC 5246 §7.4.4, §7.4.6",
+            **common,
+        )
+    )
+    out.append(
+        FindingSpec(
             "tls.starttls.plaintext_reply",
             title="After accepting STARTTLS the server answered the ClientHello in plaintext SMTP.",
             message="The server accepted STARTTLS ('220 Ready to start TLS') and then answered "

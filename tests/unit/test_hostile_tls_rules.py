@@ -1,0 +1,210 @@
+"""TLS readings fixed by the hostile TLS cases (tests/integration/test_hostile_tls.py),
+on bytes and timelines made for the purpose: each fails on the code before its fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import ssl
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
+from smtpdoctor.evidence.certificate import analyze_chain
+from smtpdoctor.evidence.session import Step
+from smtpdoctor.lab.certs import issue, load_or_create_ca
+from smtpdoctor.model import Category, Outcome, Stage
+from smtpdoctor.net.errors import from_ssl_error
+from smtpdoctor.net.tlsscan import HandshakeScan
+
+
+def _step(stage: Stage, outcome: Outcome = Outcome.OK) -> Step:
+    return Step(stage, None, 0.0, outcome=outcome)
+
+
+def _evidence(*steps: Step) -> SessionEvidence:
+    return SessionEvidence(
+        steps=steps,
+        starttls_offered=True,
+        tls_version=None,
+        tls_cipher=None,
+        certificate=None,
+        size_limit=None,
+        size_wanted=None,
+    )
+
+
+_BEFORE_TLS = (_step(Stage.CONNECT), _step(Stage.GREETING), _step(Stage.EHLO))
+
+
+def _record(kind: int, payload: bytes) -> bytes:
+    return bytes([kind, 3, 3]) + len(payload).to_bytes(2, "big") + payload
+
+
+def _message(kind: int, body: bytes) -> bytes:
+    return bytes([kind]) + len(body).to_bytes(3, "big") + body
+
+
+def test_the_scan_sees_a_tls12_certificate_request_across_records_and_writes() -> None:
+    flight = (
+        _message(2, bytes(40))  # ServerHello
+        + _message(11, bytes(300))  # Certificate
+        + _message(13, b"\x01\x01\x00\x00")  # CertificateRequest
+        + _message(14, b"")  # ServerHelloDone
+    )
+    # Split into two handshake records, each fed in 3-byte writes.
+    wire = _record(22, flight[:200]) + _record(22, flight[200:])
+    scan = HandshakeScan()
+    for i in range(0, len(wire), 3):
+        scan.feed(wire[i : i + 3])
+    assert scan.types == [2, 11, 13, 14]
+    assert scan.certificate_requested
+
+
+def test_the_scan_stops_at_change_cipher_spec_and_on_bytes_that_are_not_tls() -> None:
+    scan = HandshakeScan()
+    # TLS 1.3: ServerHello, then CCS, then encrypted records that could look like type 13.
+    scan.feed(_record(22, _message(2, bytes(40))) + _record(20, b"\x01"))
+    scan.feed(_record(22, _message(13, b"")))
+    assert not scan.certificate_requested
+    junk = HandshakeScan()
+    junk.feed(b"220 mx ESMTP\r\n" + _record(22, _message(13, b"")))
+    assert not junk.certificate_requested
+
+
+def test_a_tls12_server_that_asked_for_a_client_certificate_names_mutual_tls() -> None:
+    """Before: 'tls.handshake.tls_alert', a bare handshake_failure from the server."""
+    for outcome, alert in ((Outcome.TLS_ALERT, "handshake_failure"), (Outcome.RESET, None)):
+        hs = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=outcome)
+        hs.tls_alert, hs.certificate_requested = alert, True
+        top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
+        assert top.id == "tls.handshake.client_certificate_required"
+        assert top.category is Category.TLS_HANDSHAKE_FAILURE
+        assert "mutual TLS" in top.message
+    # Without a CertificateRequest seen, the alert is the plain reading.
+    plain = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=Outcome.TLS_ALERT)
+    plain.tls_alert = "handshake_failure"
+    top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), plain))[0]
+    assert top.id == "tls.handshake.tls_alert"
+
+
+def test_a_close_notify_during_the_handshake_is_a_close_not_an_alert() -> None:
+    """Before: TLS_ALERT with no alert name ('TLS error: ... closed (EOF)')."""
+    exc = ssl.SSLZeroReturnError(6, "TLS/SSL connection has been closed (EOF)")
+    exc.reason = None  # as _ssl raises it
+    err = from_ssl_error(exc)
+    assert err.outcome is Outcome.CLOSED
+    assert "close_notify" in err.detail
+
+
+def test_a_cipher_the_client_never_offered_is_our_refusal_said_so() -> None:
+    """Before: 'alert unknown_cipher_returned from the server' (OpenSSL's own reason)."""
+    exc = ssl.SSLError(1, "[SSL: UNKNOWN_CIPHER_RETURNED] unknown cipher returned")
+    exc.reason = "UNKNOWN_CIPHER_RETURNED"
+    err = from_ssl_error(exc)
+    assert (err.outcome, err.tls_alert, err.alert_sent) == (
+        Outcome.TLS_ALERT,
+        "illegal_parameter",
+        True,
+    )
+    hs = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=err.outcome, detail=err.detail)
+    hs.tls_alert, hs.alert_sent = err.tls_alert, err.alert_sent
+    top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
+    assert "sent by us: the server chose a cipher suite we did not offer" in top.message
+
+
+def _sha1_leaf(ca_dir: Path) -> bytes:
+    ca = load_or_create_ca(ca_dir)
+    key = ca_dir / "ca.key.pem"
+    from cryptography.hazmat.primitives import serialization
+
+    key.write_bytes(
+        ca.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    leaf = issue(["mx.example.net"], issuer=ca, not_before=now, not_after=now)
+    (ca_dir / "leaf.key").write_bytes(leaf.key_pem)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-new",
+            "-key",
+            ca_dir / "leaf.key",
+            "-subj",
+            "/CN=mx.example.net",
+            "-out",
+            ca_dir / "leaf.csr",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (ca_dir / "ext.cnf").write_text(
+        "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
+        "subjectAltName=DNS:mx.example.net\nauthorityKeyIdentifier=keyid\n"
+    )
+    return subprocess.run(
+        [
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            ca_dir / "leaf.csr",
+            "-CA",
+            ca.cert_file,
+            "-CAkey",
+            key,
+            "-sha1",
+            "-days",
+            "30",
+            "-set_serial",
+            "9",
+            "-outform",
+            "DER",
+            "-extfile",
+            ca_dir / "ext.cnf",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
+
+
+def test_a_sha1_signed_leaf_is_said_once_as_weak_and_never_as_debug_text(tmp_path) -> None:
+    """Before: 'untrusted: ... forbidden signature algorithm: algorithmidentifier {
+    oid: definedbymarker(phantomdata<...' beside weak_signature."""
+    der = _sha1_leaf(tmp_path)
+    info = analyze_chain([der], ["mx.example.net"], [load_or_create_ca(tmp_path).cert])
+    assert info is not None
+    assert not info.trusted
+    ev = _evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), _step(Stage.TLS_HANDSHAKE))
+    ev = dataclasses.replace(ev, tls_version="TLSv1.3", certificate=info)
+    ids = [f.id for f in session_findings(ev)]
+    assert "tls.certificate.weak_signature" in ids
+    assert "tls.certificate.untrusted" not in ids
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (
+            "candidates exhausted: forbidden signature algorithm: algorithmidentifier { oid: x }",
+            "signed with an algorithm verifiers refuse",
+        ),
+        (
+            "candidates exhausted: forbidden public key: rsa { n: 1024 }",
+            "a key verifiers refuse",
+        ),
+    ],
+)
+def test_the_verifiers_weak_algorithm_words_are_put_plainly(error: str, words: str) -> None:
+    from smtpdoctor.diagnosis.session_rules import _trust_advice
+
+    advice = _trust_advice(error)
+    assert words in advice
+    assert "{" not in advice
