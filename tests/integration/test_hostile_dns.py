@@ -241,9 +241,13 @@ def test_hostile_dns(server: HostileDns, lab: LabThread, case: Case) -> None:
     assert (verdict["status"], verdict["category"]) == (case.status, case.category), ids
     if case.finding:
         assert case.finding in ids, ids
-    if case.id in _NOT_SILENCE:  # a reply came, though none usable: the evidence says so
-        timeout = next(f for f in doc["findings"] if f["id"] == "dns.timeout")
-        assert "the server sent a " in json.dumps(timeout["evidence"]), timeout["evidence"]
+    if case.id in _NOT_SILENCE:
+        # A reply came, though none usable: a finding of its own says so (not
+        # dns.timeout's "do not answer"), and its evidence says what came.
+        assert "dns.timeout" not in ids, ids
+        unusable = next(f for f in doc["findings"] if f["id"] == "dns.reply.unusable")
+        assert "the server sent a " in json.dumps(unusable["evidence"]), unusable["evidence"]
+        assert "a reply" in unusable["message"], unusable["message"]
     assert status == {OK: 0, WARNING: 1, FAILURE: 2}[case.status]
 
 

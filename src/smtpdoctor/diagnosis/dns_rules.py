@@ -107,6 +107,10 @@ def lookup_failure_finding(
     servers = sorted({q.server for q in queries if q.server})
     if servers:
         evidence["resolver"] = ", ".join(servers)
+    unusable = next((q.unusable for q in queries if q.unusable), "")
+    if status is LookupStatus.TIMEOUT and unusable:
+        # Not silence: something answered, and what it sent could not be used.
+        return finding("dns.reply.unusable", evidence=evidence, what=what, unusable=unusable)
     return finding(fid, evidence=evidence, what=what)
 
 

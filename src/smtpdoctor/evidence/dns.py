@@ -129,6 +129,9 @@ class DnsQuery:
     elapsed_ms: float = 0.0
     server: str | None = None  # who answered (or the last one tried)
     error: str = ""  # why there is no definitive answer, in words
+    # A reply came but could not be used (another ID, another question, not
+    # readable): dropped, as resolvers drop it, so the query timed out.
+    unusable: str = ""
 
     def to_json(self) -> JSON:
         doc: JSON = {
@@ -145,6 +148,8 @@ class DnsQuery:
             doc["canonical_name"] = self.canonical_name
         if self.error:
             doc["error"] = self.error
+        if self.unusable:
+            doc["unusable"] = self.unusable
         return doc
 
 

@@ -255,7 +255,8 @@ async def ask(
         if unusable and failed.status is LookupStatus.TIMEOUT:
             # Not silence: dnspython drops what it cannot match or read (rightly,
             # against spoofing), but the evidence says it came.
-            failed = replace(failed, error=f"{failed.error}; the server sent {unusable[0]}")
+            error = f"{failed.error}; the server sent {unusable[0]}"
+            failed = replace(failed, error=error, unusable=unusable[0])
         return Reply(failed)
     return _answered(answer, name, type_text, elapsed())
 

@@ -376,6 +376,26 @@ def _lookups() -> list[FindingSpec]:
             **lookup,
         ),
         _spec(
+            "dns.reply.unusable",
+            _S.CRITICAL,
+            "The DNS server answered with a reply that could not be used.",
+            "The DNS server answered the question for {what}, but with {unusable}: a reply "
+            "that does not match the question or cannot be read is dropped (resolvers and "
+            "MTAs drop it too, against spoofing), so the lookup ran out of time. A DNS proxy "
+            "or firewall rewriting DNS, a broken resolver, or forged replies send this; "
+            "sending MTAs defer and retry.",
+            retry_helps=True,
+            fixes=_timeout_fixes,
+            **{
+                **lookup,
+                "example": {
+                    **_LOOKUP_EXAMPLE,
+                    "status": "timeout",
+                    "unusable": "a reply that could not be read",
+                },
+            },
+        ),
+        _spec(
             "dns.resolver.refused",
             _S.CRITICAL,
             "The DNS server asked refuses to answer (REFUSED).",
