@@ -28,6 +28,7 @@ Records = Mapping[tuple[str, str], Sequence[str]]
 GOOD = "good"
 BEHAVIOURS = (
     GOOD,
+    "secure",  # the right answer with the AD bit: as a validating resolver vouches for it
     "servfail",
     "refused",
     "nxdomain",
@@ -89,9 +90,11 @@ class HostileDns:
         question = query.question[0]
         return question.name.to_text().lower(), dns.rdatatype.to_text(question.rdtype)
 
-    def _good(self, query: dns.message.Message, oversized: bool = False) -> bytes:
+    def _good(
+        self, query: dns.message.Message, oversized: bool = False, secure: bool = False
+    ) -> bytes:
         reply = dns.message.make_response(query)
-        reply.flags |= dns.flags.AA
+        reply.flags |= dns.flags.AA | (dns.flags.AD if secure else 0)
         key = self._key(query)
         name, kind = key
         if oversized:  # the right answer, padded past any EDNS buffer with junk TXT
@@ -129,8 +132,8 @@ class HostileDns:
         except Exception:
             return None
         how = self.behaviour.get(self._key(query), GOOD)
-        if how == GOOD:
-            return self._good(query)
+        if how in (GOOD, "secure"):
+            return self._good(query, secure=how == "secure")
         if how in ("servfail", "refused", "nxdomain"):
             return self._rcode(query, dns.rcode.from_text(how.upper()))
         if how == "nodata":

@@ -3,8 +3,17 @@ on lookups made for the purpose: each fails on the code before its fix."""
 
 from __future__ import annotations
 
-from smtpdoctor.diagnosis.dns_rules import lookup_failure_finding
-from smtpdoctor.evidence.dns import DnsQuery, LookupStatus
+from smtpdoctor.diagnosis.dns_rules import dns_findings, lookup_failure_finding, tlsa_findings
+from smtpdoctor.evidence.dns import (
+    DnsQuery,
+    DnsReport,
+    LookupStatus,
+    MxHost,
+    MxKind,
+    MxResult,
+    TlsaResult,
+)
+from smtpdoctor.model import Severity
 
 
 def _query(status: LookupStatus, unusable: str = "") -> DnsQuery:
@@ -40,3 +49,42 @@ def test_silence_stays_a_timeout() -> None:
     )
     assert f is not None
     assert f.id == "dns.timeout"
+
+
+def _tlsa_failed() -> TlsaResult:
+    return TlsaResult(
+        host="mx.example.com",
+        port=25,
+        qname="_25._tcp.mx.example.com.",
+        status=LookupStatus.SERVFAIL,
+    )
+
+
+def _report(ad: bool) -> DnsReport:
+    a = DnsQuery(
+        qname="mx.example.com.", rdtype="A", status=LookupStatus.OK, rcode="NOERROR", ad=ad
+    )
+    mx = MxResult(
+        domain="example.com",
+        kind=MxKind.MX,
+        status=LookupStatus.OK,
+        hosts=(MxHost("mx.example.com", 10, ipv4=("192.0.2.1",), a_status=LookupStatus.OK),),
+        queries=(a,),
+    )
+    return DnsReport(resolver="127.0.0.1:53", mx=mx, tlsa=(_tlsa_failed(),))
+
+
+def test_a_failing_tlsa_lookup_of_an_unsigned_host_stops_no_mail() -> None:
+    """Before: dns.tlsa.lookup_failed, a warning ('DANE senders defer'), for a host
+    whose address is not DNSSEC-secure: DANE senders never ask its TLSA (RFC 7672 §2.2)."""
+    ids = {f.id: f for f in dns_findings(_report(ad=False))}
+    assert "dns.tlsa.lookup_failed" not in ids
+    assert ids["dns.tlsa.lookup_failed_unsigned"].severity is Severity.INFO
+
+
+def test_a_failing_tlsa_lookup_of_a_signed_host_still_warns() -> None:
+    ids = {f.id: f for f in dns_findings(_report(ad=True))}
+    assert ids["dns.tlsa.lookup_failed"].severity is Severity.WARNING
+    # The address not known (a report without it): as before.
+    (unknown,) = tlsa_findings(_tlsa_failed())
+    assert unknown.id == "dns.tlsa.lookup_failed"

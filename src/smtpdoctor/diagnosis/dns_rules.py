@@ -43,6 +43,7 @@ from smtpdoctor.evidence.dns import (
     SenderDnsResult,
     TlsaResult,
     TlsRptResult,
+    normalize_name,
 )
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Finding, Permanence, Severity
@@ -462,8 +463,14 @@ def receiver_ptr_findings(ptr: PtrResult, *, host: str | None = None) -> list[Fi
 # DANE, MTA-STS and TLS-RPT records
 
 
-def tlsa_findings(tlsa: TlsaResult) -> list[Finding]:
-    """DANE (RFC 7672): TLSA present, validated or not, or its lookup failing."""
+def tlsa_findings(tlsa: TlsaResult, address_secure: bool | None = None) -> list[Finding]:
+    """DANE (RFC 7672): TLSA present, validated or not, or its lookup failing.
+
+    ``address_secure``: whether the host's address answer carried the AD bit
+    (None: not known). DANE senders look TLSA up only for a host whose address
+    records are DNSSEC-secure (RFC 7672 §2.2), so for any other host a failing
+    TLSA lookup stops no mail.
+    """
     qname = tlsa.qname
     evidence: JSON = {
         "host": tlsa.host,
@@ -474,7 +481,12 @@ def tlsa_findings(tlsa: TlsaResult) -> list[Finding]:
         "queries": _q(tlsa.queries),
     }
     if tlsa.status.failed:
-        return [finding("dns.tlsa.lookup_failed", evidence=evidence, status=tlsa.status.value)]
+        fid = (
+            "dns.tlsa.lookup_failed_unsigned"
+            if address_secure is False
+            else "dns.tlsa.lookup_failed"
+        )
+        return [finding(fid, evidence=evidence, status=tlsa.status.value)]
     if not tlsa.present:
         return []
     out: list[Finding] = []
@@ -486,6 +498,23 @@ def tlsa_findings(tlsa: TlsaResult) -> list[Finding]:
     if pkix:
         out.append(finding("dns.tlsa.pkix_usage", evidence=evidence, pkix_count=len(pkix)))
     return out
+
+
+def _address_secure(report: DnsReport, host: str) -> bool | None:
+    """Whether ``host``'s address answers were DNSSEC-validated (AD); None if not asked."""
+    queries = report.mx.queries if report.mx is not None else ()
+    if report.host is not None:
+        queries = (*queries, *report.host.queries)
+    answered = [
+        q
+        for q in queries
+        if q.rdtype in ("A", "AAAA")
+        and q.status is LookupStatus.OK
+        and normalize_name(q.qname) == normalize_name(host)
+    ]
+    if not answered:
+        return None
+    return any(q.ad for q in answered)
 
 
 def mta_sts_findings(record: MtaStsRecordResult) -> list[Finding]:
@@ -547,7 +576,7 @@ def dns_findings(report: DnsReport) -> list[Finding]:
     if report.sender is not None:
         out += sender_findings(report.sender)
     for tlsa in report.tlsa:
-        out += tlsa_findings(tlsa)
+        out += tlsa_findings(tlsa, _address_secure(report, tlsa.host))
     if report.mta_sts is not None:
         out += mta_sts_findings(report.mta_sts)
     if report.tlsrpt is not None:

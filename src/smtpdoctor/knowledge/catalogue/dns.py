@@ -727,6 +727,20 @@ def _record_checks() -> list[FindingSpec]:
             **_DNS,
         ),
         _spec(
+            "dns.tlsa.lookup_failed_unsigned",
+            _S.INFO,
+            "The TLSA lookup of an MX host fails, but its address is not DNSSEC-signed.",
+            "The TLSA lookup of {qname} failed ({status}), but the address records of {host} "
+            "are not DNSSEC-validated (no AD bit), so DANE senders do not look its TLSA "
+            "records up (RFC 7672 §2.2) and deliver as without DANE. It starts to matter when "
+            "the zone is signed: a name server that fails TLSA queries then makes DANE "
+            "senders defer.",
+            fixes=_tlsa_lookup_fixes,
+            source="RFC 7672 §2.2",
+            **tlsa,
+            **info,
+        ),
+        _spec(
             "dns.tlsa.present",
             _S.INFO,
             "An MX host publishes DNSSEC-validated TLSA records.",
