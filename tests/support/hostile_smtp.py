@@ -81,6 +81,7 @@ class Case:
     later: tuple[Action, ...] | None = None
     no_finding: tuple[str, ...] = field(default=())  # finding ids it must not hold
     summary: str | None = None  # words the verdict's summary must hold
+    env: tuple[tuple[str, str], ...] = ()  # environment for the run (a password)
 
 
 def run(server: object, case: Case, ca_file: Path, client_ca: Path | None) -> dict:
@@ -120,7 +121,8 @@ def check(doc: dict, case: Case) -> None:
         assert fid not in ids, (ids, verdict)
     status = {"ok": 0, "warning": 1, "failure": 2}[verdict["status"]]
     assert doc["_status"] == status
-    assert (verdict["category"], doc["_status"]) == (case.category, case.status), (verdict, steps)
+    assert verdict["category"] in case.category.split("|"), (verdict, steps, ids)
+    assert doc["_status"] == case.status, (verdict, steps, ids)
     if case.stage is None:
         assert failing is None, steps
         return

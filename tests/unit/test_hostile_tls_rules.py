@@ -208,3 +208,26 @@ def test_the_verifiers_weak_algorithm_words_are_put_plainly(error: str, words: s
     advice = _trust_advice(error)
     assert words in advice
     assert "{" not in advice
+
+
+def test_a_message_over_the_ehlo_size_is_said_with_send_and_no_size() -> None:
+    """Before: healthy: the size the walk declared (its test message's, SIZE=1024
+    at MAIL FROM) was not compared with a SIZE 100 advertisement."""
+    mail = Step(Stage.MAIL_FROM, "MAIL FROM:<a@b.example> SIZE=1024", 0.0)
+    ev = dataclasses.replace(_evidence(*_BEFORE_TLS, mail), size_limit=100)
+    top = session_findings(ev)[0]
+    assert top.id == "size.over_limit"
+    assert top.category is Category.MESSAGE_SIZE
+    under = Step(Stage.MAIL_FROM, "MAIL FROM:<a@b.example> SIZE=99", 0.0)
+    ids = [f.id for f in session_findings(dataclasses.replace(ev, steps=(*_BEFORE_TLS, under)))]
+    assert "size.over_limit" not in ids
+
+
+def test_auth_advertised_with_no_mechanisms_is_said() -> None:
+    """Before: 'session.note' only ('AUTH skipped ... offers no mechanisms'), healthy."""
+    ev = dataclasses.replace(
+        _evidence(*_BEFORE_TLS), notes=("the server advertises AUTH with no mechanisms",)
+    )
+    top = session_findings(ev)[0]
+    assert top.id == "auth.no_mechanisms"
+    assert top.category is Category.AUTHENTICATION

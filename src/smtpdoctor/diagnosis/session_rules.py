@@ -230,6 +230,20 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
 
 
 _NO_TLS = Category.STARTTLS_UNAVAILABLE
+_SIZE_PARAM = re.compile(r"\sSIZE=(\d{1,15})\b", re.IGNORECASE)
+
+
+def _declared_size(steps: Sequence[Step]) -> int | None:
+    """The size the walk declared at MAIL FROM (RFC 1870 ``SIZE=``): with ``--send``
+    and no ``--size``, the test message's own length."""
+    for step in steps:
+        if step.stage is Stage.MAIL_FROM and step.command:
+            declared = _SIZE_PARAM.search(step.command)
+            if declared:
+                return int(declared.group(1))
+    return None
+
+
 _BLOCK = re.compile(
     r"access denied|not allowed|\bdenied\b|\bblock(?:ed|list)?\b|blacklist|\brejected\b|"
     r"\bbanned\b|not authori[sz]ed|\brefused\b|\bpolicy\b",
@@ -577,11 +591,14 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
         findings += _tls_findings(ev, policy)
     if greeted:
         findings += _ehlo_findings(ev, policy)
-    if ev.size_limit and ev.size_wanted and ev.size_wanted > ev.size_limit:
-        evidence = {"size_limit": ev.size_limit, "size": ev.size_wanted}
+    wanted = ev.size_wanted or _declared_size(ev.steps)
+    if ev.size_limit and wanted and wanted > ev.size_limit:
+        evidence = {"size_limit": ev.size_limit, "size": wanted}
         findings.append(finding("size.over_limit", evidence=evidence))
     for note in ev.notes:
-        if note.startswith("the server sent plaintext after"):
+        if note == "the server advertises AUTH with no mechanisms":
+            findings.append(finding("auth.no_mechanisms"))
+        elif note.startswith("the server sent plaintext after"):
             capital = f"{note[0].upper()}{note[1:]}"
             findings.append(finding("starttls.plaintext_injection", note=capital))
         else:

@@ -74,10 +74,12 @@ _END_OF_DATA = b"\r\n.\r\n"
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Write these bytes; ``pieces`` > 1 splits them into that many writes, PIECE_GAP apart."""
+    """Write these bytes; ``pieces`` > 1 splits them into that many writes, ``gap``
+    seconds apart (PIECE_GAP by default; a tarpit drips them a second apart)."""
 
     data: bytes
     pieces: int = 1
+    gap: float = PIECE_GAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +194,7 @@ async def _play_one(conn: Connection, action: Action, context: ssl.SSLContext) -
         size = max(1, -(-len(action.data) // max(1, action.pieces)))
         for start in range(0, len(action.data), size):
             if start:
-                await asyncio.sleep(PIECE_GAP)
+                await asyncio.sleep(action.gap)
             await conn.send(action.data[start : start + size])
     elif isinstance(action, Expect | ReadBody | ReadHello | Discard):
         await _read(conn, action)

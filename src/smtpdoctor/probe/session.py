@@ -92,6 +92,9 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> 
     ).encode()
 
 
+AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
+
+
 def message_parts(
     size: int, sender: str, recipients: tuple[str, ...], helo: str
 ) -> tuple[int, Iterator[bytes]]:
@@ -453,6 +456,10 @@ class _Walker:
     async def _auth(self, exts: dict[str, str]) -> bool:
         assert self.options.auth is not None
         mechanisms = exts.get("AUTH", "").upper().split()
+        if not mechanisms:
+            # RFC 4954 §3: the AUTH keyword lists the mechanisms; none is no way in.
+            self.result.notes.append(AUTH_WITHOUT_MECHANISMS)
+            return True
         if "PLAIN" not in mechanisms:
             self.result.notes.append(
                 f"AUTH skipped: the server offers {mechanisms or 'no mechanisms'}, "

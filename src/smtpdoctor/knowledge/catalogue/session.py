@@ -639,6 +639,20 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "auth.no_mechanisms",
+            _S.WARNING,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="The server advertises AUTH with no mechanisms.",
+            message="The server advertises AUTH but names no mechanism (the EHLO line is a "
+            "bare 'AUTH'), so no client can authenticate: the SASL layer is enabled with no "
+            "mechanism available (Postfix: smtpd_sasl_auth_enable with Cyrus or Dovecot "
+            "offering none to this client, such as plaintext mechanisms withheld before TLS).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 4954 §3",
+        ),
+        FindingSpec(
             "size.over_limit",
             _S.CRITICAL,
             _C.MESSAGE_SIZE,
