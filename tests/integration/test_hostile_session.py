@@ -111,8 +111,8 @@ def _greeting_cases() -> Iterator[Case]:
         "greeting/220-continuation-forever",
         (Send(b"220-mx.lab.smtpdoctor.test ESMTP, please wait\r\n" * 4000, pieces=40), Stall()),
         "greeting",
-        "protocol_error|timeout",
-        "other|network_timeout",
+        "protocol_error",
+        "other",
         2,
         timeout=2.0,
     )
@@ -149,7 +149,8 @@ def _tarpit_cases() -> Iterator[Case]:
         for a in session(tls=False)
     )
     yield Case("tarpit/slow-within-deadline", slow, None, None, "starttls_unavailable", 1)
-    # One byte a second: the EHLO reply cannot end within the deadline.
+    # One byte a second: the EHLO reply cannot end within the deadline, and it
+    # was still coming (a tarpit), not stopped.
     ehlo_reply = ehlo(*DEFAULT_EXT)
     drip = (Send(BANNER), Expect("EHLO"), Send(ehlo_reply, pieces=len(ehlo_reply), gap=1.0))
     yield Case(
@@ -159,7 +160,20 @@ def _tarpit_cases() -> Iterator[Case]:
         "timeout",
         "network_timeout",
         2,
-        timeout=2.0,
+        timeout=3.5,
+        finding="ehlo.tarpit",
+    )
+    # A partial line, then nothing: stopped, not a tarpit.
+    stopped = (Send(BANNER), Expect("EHLO"), Send(b"250-mx.lab"), Stall())
+    yield Case(
+        "tarpit/partial-then-silence",
+        stopped,
+        "ehlo",
+        "timeout",
+        "network_timeout",
+        2,
+        timeout=1.0,
+        finding="ehlo.timeout",
     )
 
 

@@ -231,3 +231,17 @@ def test_auth_advertised_with_no_mechanisms_is_said() -> None:
     top = session_findings(ev)[0]
     assert top.id == "auth.no_mechanisms"
     assert top.category is Category.AUTHENTICATION
+
+
+def test_a_reply_still_trickling_at_the_deadline_is_a_tarpit() -> None:
+    """Before: '{stage}.timeout', 'the server stopped answering', for a server still
+    sending its reply a byte a second."""
+    slow = Step(Stage.EHLO, "EHLO c", 0.0, outcome=Outcome.TIMEOUT)
+    slow.trickled = True
+    top = session_findings(_evidence(_step(Stage.CONNECT), _step(Stage.GREETING), slow))[0]
+    assert top.id == "ehlo.tarpit"
+    assert top.category is Category.NETWORK_TIMEOUT
+    assert "a few bytes at a time" in top.message
+    slow.trickled = False
+    top = session_findings(_evidence(_step(Stage.CONNECT), _step(Stage.GREETING), slow))[0]
+    assert top.id == "ehlo.timeout"

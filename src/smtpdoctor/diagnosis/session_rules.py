@@ -91,6 +91,8 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         return finding(
             "tls.handshake.alert_after", evidence=evidence, tls_alert=alert, where=where, hint=hint
         )
+    if outcome is Outcome.TIMEOUT and step.trickled:
+        return finding("{stage}.tarpit", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR:

@@ -93,6 +93,14 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> 
 
 
 AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
+# A reply that came in at least this many pieces, the last of them this recently
+# before the deadline, was still arriving: a tarpit, not a server that stopped.
+TRICKLE_PIECES = 3
+TRICKLE_RECENT = 1.5
+
+
+def _trickling(reads: list[float]) -> bool:
+    return len(reads) >= TRICKLE_PIECES and time.monotonic() - reads[-1] <= TRICKLE_RECENT
 
 
 def message_parts(
@@ -190,6 +198,7 @@ class _Walker:
 
     async def _read_reply(self, step: Step) -> Reply | None:
         assert self.stream is not None
+        reads: list[float] = []  # when each piece of this reply came
         while True:
             try:
                 event = self.conn.next_event()
@@ -213,8 +222,10 @@ class _Walker:
             try:
                 data = await self.stream.recv(self.deadline, f"waiting for the {step.stage} reply")
             except NetError as err:
+                step.trickled = err.outcome is Outcome.TIMEOUT and _trickling(reads)
                 self._fail(step, err)
                 return None
+            reads.append(time.monotonic())
             try:
                 self.conn.receive_data(data)
             except RemoteProtocolError as exc:

@@ -304,6 +304,20 @@ def _endings() -> list[FindingSpec]:
             example={**_TRANSPORT_EXAMPLE, "outcome": "timeout", "where": "after EHLO"},
         ),
         FindingSpec(
+            "{stage}.tarpit",
+            _S.CRITICAL,
+            _C.NETWORK_TIMEOUT,
+            None,
+            title="The server sent its reply a few bytes at a time, past the deadline (a tarpit).",
+            message="The server was still sending its reply {where} a few bytes at a time when "
+            "the deadline came: a tarpit (a deliberate slow-down of clients it distrusts: a "
+            "block list or reputation score, too many errors, an unknown sender) or a server "
+            "starved of CPU or I/O. Senders time out the same way (Postfix's "
+            "smtp_*_timeout, 300 s for most replies) and retry later.",
+            id_values=stages,
+            example={**_TRANSPORT_EXAMPLE, "outcome": "timeout", "where": "after EHLO"},
+        ),
+        FindingSpec(
             "{stage}.protocol_error",
             _S.CRITICAL,
             _C.OTHER,
