@@ -149,6 +149,9 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
         return (leaf.pem, leaf.key_pem), ca.cert_file
     if name == "sha1-signed":
         return _sha1_signed(ca, tmp), ca.cert_file
+    if name == "expired-yesterday":
+        leaf = issue(_NAMES, issuer=ca, not_before=now - 90 * _DAY, not_after=now - _DAY)
+        return (leaf.pem, leaf.key_pem), ca.cert_file
     # Two intermediates under a root of our own (the lab CA allows none), sent
     # leaf, upper, lower: the leaf's issuer (lower) should come second (RFC 5246
     # §7.4.2); TLS 1.3 (RFC 8446 §4.4.2) asks receivers to tolerate any order.
@@ -168,6 +171,8 @@ CERTIFICATES = (
     # at security level 1 and up).
     ("sha1-signed", "tls_handshake", "tls_certificate", 1, "tls.certificate.weak_signature"),
     ("chain-out-of-order", "none", "ok", 0, None),
+    # From a trusted CA: expired, not untrusted (said once).
+    ("expired-yesterday", "tls_handshake", "tls_certificate", 1, "tls.certificate.expired"),
 )
 
 
@@ -190,9 +195,11 @@ def test_hostile_tls_certificate(server: ScriptedServerThread, name: str, tmp_pa
     pem, root = _certificate(name, load_or_create_ca(server.state_dir), tmp_path)
     case = Case(f"certificate/{name}", tuple(session()), None, None, category, status)
     # Said once, by what is wrong, and never as the verifier's debug text.
-    untrusted = ("tls.certificate.untrusted",) if name == "sha1-signed" else ()
+    untrusted = ("tls.certificate.untrusted",) if name != "wrong-name" else ()
     case = dataclasses.replace(case, finding=fid, certificate=pem, no_finding=untrusted)
     doc = run(server, case, root, None)
     check(doc, case)
     assert doc["verdict"]["stage"] == stage, doc["verdict"]
-    assert "phantomdata" not in json.dumps(doc).lower()
+    # The verifier's own words stay in the evidence; what a person reads is plain.
+    said = [doc["verdict"]["summary"], *(f["message"] for f in doc["findings"])]
+    assert "phantomdata" not in json.dumps(said).lower()

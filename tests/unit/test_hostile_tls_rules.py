@@ -245,3 +245,20 @@ def test_a_reply_still_trickling_at_the_deadline_is_a_tarpit() -> None:
     slow.trickled = False
     top = session_findings(_evidence(_step(Stage.CONNECT), _step(Stage.GREETING), slow))[0]
     assert top.id == "ehlo.timeout"
+
+
+def test_an_expired_leaf_from_a_trusted_ca_is_expired_not_untrusted(tmp_path) -> None:
+    """Before: also 'untrusted: the path to a trusted CA breaks a rule: cert is not
+    valid at validation time' beside 'expired'."""
+    ca = load_or_create_ca(tmp_path)
+    now = datetime.datetime.now(datetime.UTC)
+    day = datetime.timedelta(days=1)
+    leaf = issue(["mx.example.net"], issuer=ca, not_before=now - 90 * day, not_after=now - day)
+    info = analyze_chain([leaf.der], ["mx.example.net"], [ca.cert])
+    assert info is not None
+    assert info.expired
+    ev = _evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), _step(Stage.TLS_HANDSHAKE))
+    ev = dataclasses.replace(ev, tls_version="TLSv1.3", certificate=info)
+    ids = [f.id for f in session_findings(ev)]
+    assert "tls.certificate.expired" in ids
+    assert "tls.certificate.untrusted" not in ids

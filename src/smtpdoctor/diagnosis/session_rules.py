@@ -435,9 +435,10 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     weak_signature = cert.signature_algorithm.lower().startswith(("sha1", "md5"))
     if cert.self_signed:
         add("tls.certificate.self_signed")
-    elif not cert.trusted and not (weak_signature and _only_weak_signature(cert.trust_error)):
-        # (A chain refused only for the leaf's SHA-1/MD5 signature is said once,
-        # by weak_signature: it chains to the CA, with a digest verifiers refuse.)
+    elif not cert.trusted and not _said_elsewhere(cert, weak_signature):
+        # (A chain refused only for what another finding says, the leaf's dates
+        # or its SHA-1/MD5 signature, is said once, by that finding: it chains
+        # to the CA.)
         add(
             "tls.certificate.untrusted",
             {"trust_error": cert.trust_error},
@@ -461,15 +462,22 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     return out
 
 
-def _only_weak_signature(error: str | None) -> bool:
-    interior = _INTERIOR.search((error or "").lower())
-    return interior is not None and _FORBIDDEN_SIGNATURE in interior.group(1)
+def _said_elsewhere(cert: CertificateInfo, weak_signature: bool) -> bool:
+    """Whether the verifier's only complaint is the leaf's weak signature or its dates."""
+    interior = _INTERIOR.search((cert.trust_error or "").lower())
+    if interior is None:
+        return False
+    rule = interior.group(1)
+    if _FORBIDDEN_SIGNATURE in rule:
+        return weak_signature
+    return _OUT_OF_DATE in rule and (cert.expired or cert.not_yet_valid)
 
 
 # cryptography's verifier: "candidates exhausted: <the last interior error>".
 _INTERIOR = re.compile(r"candidates exhausted: (.+)$")
 _FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
 _FORBIDDEN_KEY = "forbidden public key"
+_OUT_OF_DATE = "not valid at validation time"
 
 
 def _trust_advice(error: str | None) -> str:
