@@ -74,6 +74,43 @@ def _ehlo_cases() -> Iterator[Case]:
         0,
         SEND,
     )
+    # RFC 5321 §2.4: keywords are case-insensitive; a tab or trailing space is slack.
+    yield Case(
+        "ehlo/lowercase-keywords",
+        (
+            Send(BANNER),
+            Expect("EHLO"),
+            Send(reply(250, "mx.lab.smtpdoctor.test", "pipelining", "size 10485760", "starttls")),
+            *session()[3:],
+        ),
+        None,
+        None,
+        "ok",
+        0,
+    )
+    yield Case(
+        "ehlo/keyword-with-trailing-space",
+        (
+            Send(BANNER),
+            Expect("EHLO"),
+            Send(b"250-mx.lab.smtpdoctor.test\r\n250-PIPELINING \r\n250 STARTTLS \r\n"),
+            *session()[3:],
+        ),
+        None,
+        None,
+        "ok",
+        0,
+    )
+    for size in ("abc", "-1", "99999999999999999999999"):
+        yield Case(
+            f"ehlo/size-{size[:6]}",
+            _with_ext("PIPELINING", f"SIZE {size}"),
+            None,
+            None,
+            "ok",
+            0,
+            SEND,
+        )
     # AUTH with no mechanisms, and --auth asked for: nothing the client can use.
     yield Case(
         "ehlo/auth-without-mechanisms",
@@ -131,6 +168,8 @@ def _greeting_cases() -> Iterator[Case]:
         0,
     )
     yield Case("greeting/delayed-banner", (Pause(0.4), *session()), None, None, "ok", 0)
+    # A code and nothing else (RFC 5321 §4.2: the text is optional).
+    yield Case("greeting/220-alone", (Send(b"220\r\n"), *session()[1:]), None, None, "ok", 0)
     yield Case(
         "greeting/banner-after-the-deadline",
         (Pause(3.0), *session()),
@@ -177,6 +216,42 @@ def _tarpit_cases() -> Iterator[Case]:
     )
 
 
+def _data_cases() -> Iterator[Case]:
+    head = tuple(session(send=True))
+    data = next(i for i, a in enumerate(head) if isinstance(a, Expect) and a.verb == "DATA")
+    before = head[: data + 1]
+    # The end-of-data reply before the body (a server answering early): a reply
+    # no command asked for yet, recorded at the stage whose reply it followed.
+    yield Case(
+        "data/250-before-the-body",
+        (
+            *before,
+            Send(reply(354, "go ahead") + reply(250, "2.0.0 Ok: queued early")),
+            ReadBody(),
+            Send(reply(250, "2.0.0 Ok: queued")),
+            Expect("QUIT"),
+            Send(reply(221, "Bye")),
+            Close(),
+        ),
+        "data",
+        "protocol_error",
+        "other",
+        2,
+        SEND,
+        finding="session.reply_out_of_turn",
+    )
+    # 250 where 354 was due: a server that does not wait for the body.
+    yield Case(
+        "data/250-instead-of-354",
+        (*before, Send(reply(250, "2.0.0 Ok")), Stall()),
+        "data",
+        "protocol_error",
+        "other",
+        2,
+        SEND,
+    )
+
+
 def _body_cases() -> Iterator[Case]:
     head = tuple(session(send=True))
     cut = head.index(next(a for a in head if isinstance(a, ReadBody)))
@@ -194,7 +269,13 @@ def _body_cases() -> Iterator[Case]:
             )
 
 
-CASES = [*_ehlo_cases(), *_greeting_cases(), *_tarpit_cases(), *_body_cases()]
+CASES = [
+    *_ehlo_cases(),
+    *_greeting_cases(),
+    *_tarpit_cases(),
+    *_data_cases(),
+    *_body_cases(),
+]
 
 
 @pytest.fixture(scope="module")

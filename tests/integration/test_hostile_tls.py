@@ -88,6 +88,23 @@ def _handshake_cases() -> Iterator[Case]:
     )
 
 
+def _old_tls_cases() -> Iterator[Case]:
+    # A server held to TLS 1.0 or 1.1: the session works here, but the peers the
+    # verdict is judged for (the default floor TLS 1.2: Microsoft 365, Gmail,
+    # Yahoo; RFC 8996) refuse the handshake: a failure.
+    for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        yield Case(
+            f"server-only-{version.name.lower()}",
+            tuple(session()),
+            None,
+            None,
+            "tls_version_mismatch",
+            2,
+            max_version=version,
+            finding="tls.version.below_floor",
+        )
+
+
 def _sha1_signed(ca: LabCA, tmp: Path) -> tuple[bytes, bytes]:
     """A leaf signed with SHA-1 by the lab CA (cryptography refuses to sign with
     SHA-1, so the OpenSSL command line signs it)."""
@@ -182,7 +199,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
         yield running
 
 
-@pytest.mark.parametrize("case", list(_handshake_cases()), ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [*_handshake_cases(), *_old_tls_cases()], ids=lambda c: c.id)
 def test_hostile_tls_handshake(server: ScriptedServerThread, case: Case) -> None:
     ca = load_or_create_ca(server.state_dir)
     doc = run(server, case, server.ca_file, ca.cert_file)

@@ -30,6 +30,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import warnings
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,7 +284,11 @@ def _context_for(
         policy = TlsPolicy(ciphers="DEFAULT:@SECLEVEL=0", require_client_cert=bool(client_ca))
         context = server_context(policy, cert_file, key_file, client_ca)
     if max_version is not None:
-        context.maximum_version = max_version
+        with warnings.catch_warnings():
+            # TLS 1.0/1.1 are deprecated: an old server is what is played.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = min(context.minimum_version, max_version)
+            context.maximum_version = max_version
     return context
 
 
