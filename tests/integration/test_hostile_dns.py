@@ -84,6 +84,17 @@ def _cases() -> list[Case]:
     for how in _MX_BROKEN:
         out.append(Case(f"mx-{how}", {(DOMAIN, "MX"): how}, status=FAILURE, category=RESOLUTION))
         out.append(Case(f"a-{how}", {(MX, "A"): how}, status=FAILURE, category=RESOLUTION))
+    # The resolver is an authoritative-only server: a referral (no answer, NS in
+    # the authority section, no RA bit), not "no MX records".
+    out.append(
+        Case(
+            "mx-referral",
+            {(DOMAIN, "MX"): "referral"},
+            status=FAILURE,
+            category=RESOLUTION,
+            finding="dns.resolver.not_recursive",
+        )
+    )
     for how in ("tc-then-tcp", "oversized"):
         out.append(Case(f"mx-{how}", {(DOMAIN, "MX"): how}))
         out.append(Case(f"a-{how}", {(MX, "A"): how}))

@@ -29,6 +29,7 @@ GOOD = "good"
 BEHAVIOURS = (
     GOOD,
     "secure",  # the right answer with the AD bit: as a validating resolver vouches for it
+    "referral",  # an authoritative-only server's referral: no answer, NS in authority, no RA
     "servfail",
     "refused",
     "nxdomain",
@@ -138,6 +139,14 @@ class HostileDns:
             return self._rcode(query, dns.rcode.from_text(how.upper()))
         if how == "nodata":
             return dns.message.make_response(query).to_wire()
+        if how == "referral":
+            reply = dns.message.make_response(query)
+            reply.flags &= ~dns.flags.RA
+            zone = dns.name.from_text(self._key(query)[0]).parent()
+            reply.authority.append(
+                dns.rrset.from_text(zone, 3600, "IN", "NS", "ns1.elsewhere.invalid.")
+            )
+            return reply.to_wire()
         if how.startswith("tc-then-tcp"):
             reply = dns.message.make_response(query)
             reply.flags |= dns.flags.TC

@@ -3,8 +3,13 @@ on lookups made for the purpose: each fails on the code before its fix."""
 
 from __future__ import annotations
 
+import dns.flags
+import dns.message
+import dns.rrset
+
 from smtpdoctor.diagnosis.dns_rules import dns_findings, lookup_failure_finding, tlsa_findings
 from smtpdoctor.evidence.dns import (
+    REFERRAL,
     DnsQuery,
     DnsReport,
     LookupStatus,
@@ -14,6 +19,7 @@ from smtpdoctor.evidence.dns import (
     TlsaResult,
 )
 from smtpdoctor.model import Severity
+from smtpdoctor.probe.dnsquery import _referral
 
 
 def _query(status: LookupStatus, unusable: str = "") -> DnsQuery:
@@ -88,3 +94,33 @@ def test_a_failing_tlsa_lookup_of_a_signed_host_still_warns() -> None:
     # The address not known (a report without it): as before.
     (unknown,) = tlsa_findings(_tlsa_failed())
     assert unknown.id == "dns.tlsa.lookup_failed"
+
+
+def _response(flags: int, authority_ns: bool) -> dns.message.Message:
+    query = dns.message.make_query("example.com.", "MX")
+    response = dns.message.make_response(query)
+    response.flags = dns.flags.QR | flags
+    if authority_ns:
+        response.authority.append(
+            dns.rrset.from_text("com.", 3600, "IN", "NS", "a.gtld-servers.net.")
+        )
+    return response
+
+
+def test_a_referral_is_told_from_no_records() -> None:
+    """Before: an authoritative-only server's referral read as NODATA ('no MX')."""
+    assert _referral(_response(0, True)) == "a.gtld-servers.net."
+    # A recursive resolver's NODATA (RA), an authoritative NODATA (AA), no NS: none is.
+    assert _referral(_response(dns.flags.RA, True)) == ""
+    assert _referral(_response(dns.flags.AA, True)) == ""
+    assert _referral(_response(0, False)) == ""
+
+
+def test_a_referral_has_a_finding_of_its_own() -> None:
+    query = _query(LookupStatus.ERROR, f"{REFERRAL} to ns1.example.net.")
+    f = lookup_failure_finding(
+        LookupStatus.ERROR, "the MX records of example.com", [query], name="example.com"
+    )
+    assert f is not None
+    assert f.id == "dns.resolver.not_recursive"
+    assert "answered with a referral to ns1.example.net." in f.message

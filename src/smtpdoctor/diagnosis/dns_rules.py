@@ -29,6 +29,7 @@ from typing import Any
 
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.dns import (
+    REFERRAL,
     DnsQuery,
     DnsReport,
     HeloKind,
@@ -109,6 +110,11 @@ def lookup_failure_finding(
     if servers:
         evidence["resolver"] = ", ".join(servers)
     unusable = next((q.unusable for q in queries if q.unusable), "")
+    if unusable.startswith(REFERRAL):
+        # An authoritative-only server (or one that does not recurse for us).
+        return finding(
+            "dns.resolver.not_recursive", evidence=evidence, what=what, referral=unusable
+        )
     if status is LookupStatus.TIMEOUT and unusable:
         # Not silence: something answered, and what it sent could not be used.
         return finding("dns.reply.unusable", evidence=evidence, what=what, unusable=unusable)

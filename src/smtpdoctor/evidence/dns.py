@@ -82,6 +82,11 @@ FAILURE_ORDER = (
 )
 
 
+# What a query's ``unusable`` starts with when the server answered with a
+# referral (RFC 1034 §4.3.1): it does not recurse for this client.
+REFERRAL = "a referral"
+
+
 def normalize_name(name: str) -> str:
     """``Mail.Example.COM.`` -> ``mail.example.com``; the root stays ``.``."""
     stripped = name.strip().rstrip(".").lower()

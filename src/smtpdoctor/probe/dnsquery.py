@@ -34,7 +34,13 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
-from smtpdoctor.evidence.dns import FAILURE_ORDER, DnsQuery, LookupStatus, normalize_name
+from smtpdoctor.evidence.dns import (
+    FAILURE_ORDER,
+    REFERRAL,
+    DnsQuery,
+    LookupStatus,
+    normalize_name,
+)
 from smtpdoctor.net import dnswire
 from smtpdoctor.net.dnswire import parse_resolver_spec
 
@@ -353,6 +359,21 @@ async def _early_reply(
     return None
 
 
+def _referral(response: dns.message.Message) -> str:
+    """The name servers a referral points to ('' if the reply is no referral): no
+    answer, not authoritative, recursion not available, NS records in authority."""
+    flags = response.flags
+    if response.answer or flags & (dns.flags.AA | dns.flags.RA):
+        return ""
+    servers = [
+        rdata.to_text()
+        for rrset in response.authority
+        if rrset.rdtype == dns.rdatatype.NS
+        for rdata in rrset
+    ]
+    return ", ".join(servers[:3])
+
+
 def _answered(
     answer: dns.resolver.Answer, name: dns.name.Name, type_text: str, elapsed_ms: float
 ) -> Reply:
@@ -363,6 +384,22 @@ def _answered(
     server = None
     if answer.nameserver is not None:
         server = f"{answer.nameserver}@{answer.port}"
+    referral = not records and _referral(response)
+    if referral:
+        # Not "no records": an authoritative-only server pointing elsewhere
+        # (RFC 1034 §4.3.1), so the name's records were never asked for.
+        return Reply(
+            DnsQuery(
+                qname=name.to_text(),
+                rdtype=type_text,
+                status=LookupStatus.ERROR,
+                rcode=dns.rcode.to_text(response.rcode()),
+                elapsed_ms=elapsed_ms,
+                server=server,
+                error=f"{REFERRAL} to {referral}",
+                unusable=f"{REFERRAL} to {referral}",
+            )
+        )
     return Reply(
         DnsQuery(
             qname=name.to_text(),

@@ -396,6 +396,26 @@ def _lookups() -> list[FindingSpec]:
             },
         ),
         _spec(
+            "dns.resolver.not_recursive",
+            _S.CRITICAL,
+            "The DNS server asked answers with a referral: it is not a recursive resolver.",
+            "The DNS server asked for {what} answered with {referral}: it does not resolve "
+            "names for this client (an authoritative-only server, or recursion switched off "
+            "for this address), so the records were never looked up. This concerns the "
+            "resolver this check used, not the domain: point --resolver (or the host's "
+            "resolv.conf) at a recursive resolver.",
+            retry_helps=False,
+            fixes=_refused_fixes,
+            **{
+                **lookup,
+                "example": {
+                    **_LOOKUP_EXAMPLE,
+                    "status": "error",
+                    "referral": "a referral to ns1.example.net.",
+                },
+            },
+        ),
+        _spec(
             "dns.resolver.refused",
             _S.CRITICAL,
             "The DNS server asked refuses to answer (REFUSED).",
