@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import ssl
 import subprocess
@@ -33,9 +34,14 @@ _DAY = dt.timedelta(days=1)
 _NAMES = [LAB_HOSTNAME, "127.0.0.1"]
 
 
-def _server_hello(version: bytes, cipher: bytes) -> bytes:
-    """A ServerHello record with no extensions (RFC 5246 §7.4.1.3)."""
-    body = version + bytes(32) + b"\x00" + cipher + b"\x00"
+def _server_hello(
+    version: bytes, cipher: bytes, random: bytes = bytes(32), extensions: bytes | None = None
+) -> bytes:
+    """A ServerHello record (RFC 5246 §7.4.1.3), with no session ID and, unless
+    given, no extensions."""
+    body = version + random + b"\x00" + cipher + b"\x00"
+    if extensions is not None:
+        body += len(extensions).to_bytes(2, "big") + extensions
     message = b"\x02" + len(body).to_bytes(3, "big") + body
     return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
 
@@ -86,6 +92,40 @@ def _handshake_cases() -> Iterator[Case]:
         finding="tls.handshake.tls_alert",
         summary="the server chose a cipher suite we did not offer",
     )
+
+
+# A TLS 1.3 HelloRetryRequest (RFC 8446 §4.1.3: a ServerHello with this random,
+# supported_versions 1.3, a key_share group) that does not echo the client's
+# session ID, as some broken stacks and middleboxes send it.
+_HRR = _server_hello(
+    b"\x03\x03",
+    b"\x13\x01",
+    random=hashlib.sha256(b"HelloRetryRequest").digest(),
+    extensions=b"\x00\x2b\x00\x02\x03\x04\x00\x33\x00\x02\x00\x17",
+)
+
+
+def _our_refusal_cases() -> Iterator[Case]:
+    """ServerHellos our TLS library refuses: said as our refusal, with why."""
+    for name, hello, why in (
+        ("hello-retry-without-session-id", _HRR, "did not echo our session ID"),
+        # A TLS 1.3 suite in a TLS 1.2 ServerHello.
+        (
+            "tls13-suite-in-tls12-hello",
+            _server_hello(b"\x03\x03", b"\x13\x01"),
+            "a cipher suite we did not offer",
+        ),
+    ):
+        yield Case(
+            f"server-hello/{name}",
+            tuple(session(handshake=(Send(hello), Stall()))),
+            "tls_handshake",
+            "tls_alert",
+            HANDSHAKE,
+            2,
+            finding="tls.handshake.tls_alert",
+            summary=why,
+        )
 
 
 def _old_tls_cases() -> Iterator[Case]:
@@ -199,7 +239,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
         yield running
 
 
-@pytest.mark.parametrize("case", [*_handshake_cases(), *_old_tls_cases()], ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", [*_handshake_cases(), *_our_refusal_cases(), *_old_tls_cases()], ids=lambda c: c.id
+)
 def test_hostile_tls_handshake(server: ScriptedServerThread, case: Case) -> None:
     ca = load_or_create_ca(server.state_dir)
     doc = run(server, case, server.ca_file, ca.cert_file)

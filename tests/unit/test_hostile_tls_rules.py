@@ -262,3 +262,27 @@ def test_an_expired_leaf_from_a_trusted_ca_is_expired_not_untrusted(tmp_path) ->
     ids = [f.id for f in session_findings(ev)]
     assert "tls.certificate.expired" in ids
     assert "tls.certificate.untrusted" not in ids
+
+
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        ("INVALID_SESSION_ID", "did not echo our session ID"),
+        ("BAD_KEY_SHARE", "key share"),
+        ("UNEXPECTED_MESSAGE", "out of order"),
+        ("SOME_FUTURE_REASON", ""),
+    ],
+)
+def test_our_tls_librarys_own_reasons_are_ours_not_the_servers(reason: str, why: str) -> None:
+    """Before: an OpenSSL reason with no ALERT_ prefix read 'alert <reason> from
+    the server' (our own verdict on what the server sent, not its alert)."""
+    exc = ssl.SSLError(1, f"[SSL: {reason}] {reason.lower()}")
+    exc.reason = reason
+    err = from_ssl_error(exc)
+    assert err.alert_sent
+    hs = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=err.outcome, detail=err.detail)
+    hs.tls_alert, hs.alert_sent = err.tls_alert, err.alert_sent
+    top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
+    assert "from the server" not in top.message
+    assert "sent by us" in top.message
+    assert why in top.message

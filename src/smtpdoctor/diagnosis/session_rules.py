@@ -116,7 +116,7 @@ _LATE_ALERTS = {
 
 # Why our TLS library refused the server's ServerHello or its certificate
 # (the OpenSSL reason net.errors keeps in the detail), in the reader's words.
-_OUR_REFUSAL = re.compile(r"TLS parameters \(([a-z_]+)\)")
+_OUR_REFUSAL = re.compile(r"(?:TLS parameters|refused what the server sent) \(([a-z0-9_]+)\)")
 _OUR_REFUSALS = {
     "unknown_cipher_returned": "the server chose a cipher suite we did not offer",
     "wrong_cipher_returned": "the server chose a cipher suite we did not offer",
@@ -129,6 +129,12 @@ _OUR_REFUSALS = {
     "renegotiation (RFC 5746)",
     "bad_signature": "the server's handshake signature does not verify",
     "no_suitable_signature_algorithm": "no signature algorithm in common",
+    "invalid_session_id": "the server's hello did not echo our session ID (RFC 8446 "
+    "§4.1.3), as some broken TLS 1.3 stacks and middleboxes do",
+    "bad_key_share": "the server's HelloRetryRequest asked for a key share we had already "
+    "sent, or its key share is invalid",
+    "unexpected_message": "the server sent a handshake message out of order (a second "
+    "HelloRetryRequest, or a message the protocol does not allow there)",
 }
 _REFUSED_HANDSHAKE = frozenset({Outcome.TLS_ALERT, Outcome.CLOSED, Outcome.RESET})
 _CLOSED_HOW = {

@@ -121,6 +121,9 @@ _LOCAL_REFUSALS = {
     "NO_CIPHERS_AVAILABLE": "handshake_failure",
     "WRONG_CIPHER_RETURNED": "illegal_parameter",
     "UNKNOWN_CIPHER_RETURNED": "illegal_parameter",
+    "BAD_KEY_SHARE": "illegal_parameter",
+    "INVALID_SESSION_ID": "illegal_parameter",
+    "UNEXPECTED_MESSAGE": "unexpected_message",
     "DH_KEY_TOO_SMALL": "handshake_failure",
     "EE_KEY_TOO_SMALL": "handshake_failure",
     "CA_MD_TOO_WEAK": "bad_certificate",
@@ -169,6 +172,13 @@ def from_ssl_error(exc: ssl.SSLError) -> NetError:
         )
     if reason in _NOT_TLS:
         return not_tls(reason.lower())
-    return NetError(
-        Outcome.TLS_ALERT, f"TLS error: {library_text}", tls_alert=reason.lower() or None
-    )
+    if reason:
+        # A reason with no ALERT_ prefix is our TLS library's own verdict on what
+        # the server sent (it sends the fatal alert), never an alert received.
+        return NetError(
+            Outcome.TLS_ALERT,
+            f"our TLS library refused what the server sent ({reason.lower()}): {library_text}",
+            tls_alert=reason.lower(),
+            alert_sent=True,
+        )
+    return NetError(Outcome.TLS_ALERT, f"TLS error: {library_text}")
