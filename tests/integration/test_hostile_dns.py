@@ -61,6 +61,7 @@ class Case:
     exit: int | None = None
     sender: bool = False  # pass --source-ip 127.0.0.1
     target: str = DOMAIN  # a domain (MX), or a host name (its A and AAAA)
+    summary: str = ""  # words the finding's message must hold
     known_gap: str = ""
 
 
@@ -84,6 +85,17 @@ def _cases() -> list[Case]:
     for how in _MX_BROKEN:
         out.append(Case(f"mx-{how}", {(DOMAIN, "MX"): how}, status=FAILURE, category=RESOLUTION))
         out.append(Case(f"a-{how}", {(MX, "A"): how}, status=FAILURE, category=RESOLUTION))
+    # SERVFAIL with the resolver's reason (RFC 8914): said, not only the usual causes.
+    out.append(
+        Case(
+            "mx-servfail-ede",
+            {(DOMAIN, "MX"): "servfail-ede"},
+            status=FAILURE,
+            category=RESOLUTION,
+            finding="dns.servfail",
+            summary="the resolver says: EDE 7 (Signature Expired): RRSIG expired 2026-11-30",
+        )
+    )
     # The resolver is an authoritative-only server: a referral (no answer, NS in
     # the authority section, no RA bit), not "no MX records".
     out.append(
@@ -252,6 +264,9 @@ def test_hostile_dns(server: HostileDns, lab: LabThread, case: Case) -> None:
     assert (verdict["status"], verdict["category"]) == (case.status, case.category), ids
     if case.finding:
         assert case.finding in ids, ids
+    if case.summary:
+        said = next(f["message"] for f in doc["findings"] if f["id"] == case.finding)
+        assert case.summary in said, said
     if case.id in _NOT_SILENCE:
         # A reply came, though none usable: a finding of its own says so (not
         # dns.timeout's "do not answer"), and its evidence says what came.

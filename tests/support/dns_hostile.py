@@ -15,6 +15,7 @@ import struct
 import threading
 from collections.abc import Mapping, Sequence
 
+import dns.edns
 import dns.flags
 import dns.message
 import dns.name
@@ -30,6 +31,7 @@ BEHAVIOURS = (
     GOOD,
     "secure",  # the right answer with the AD bit: as a validating resolver vouches for it
     "referral",  # an authoritative-only server's referral: no answer, NS in authority, no RA
+    "servfail-ede",  # SERVFAIL with an Extended DNS Error (RFC 8914): 7, signature expired
     "servfail",
     "refused",
     "nxdomain",
@@ -127,6 +129,21 @@ class HostileDns:
         reply.set_rcode(rcode)
         return reply.to_wire()
 
+    def _unhelpful(self, query: dns.message.Message, how: str) -> bytes:
+        """A SERVFAIL with its Extended DNS Error, or an authoritative-only referral."""
+        reply = dns.message.make_response(query)
+        if how == "servfail-ede":
+            reply.set_rcode(dns.rcode.SERVFAIL)
+            ede = dns.edns.EDEOption(dns.edns.EDECode.SIGNATURE_EXPIRED, "RRSIG expired 2026-11-30")
+            reply.use_edns(0, options=[ede])
+            return reply.to_wire()
+        reply.flags &= ~dns.flags.RA
+        zone = dns.name.from_text(self._key(query)[0]).parent()
+        reply.authority.append(
+            dns.rrset.from_text(zone, 3600, "IN", "NS", "ns1.elsewhere.invalid.")
+        )
+        return reply.to_wire()
+
     def _udp_answer(self, wire: bytes) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
@@ -139,14 +156,8 @@ class HostileDns:
             return self._rcode(query, dns.rcode.from_text(how.upper()))
         if how == "nodata":
             return dns.message.make_response(query).to_wire()
-        if how == "referral":
-            reply = dns.message.make_response(query)
-            reply.flags &= ~dns.flags.RA
-            zone = dns.name.from_text(self._key(query)[0]).parent()
-            reply.authority.append(
-                dns.rrset.from_text(zone, 3600, "IN", "NS", "ns1.elsewhere.invalid.")
-            )
-            return reply.to_wire()
+        if how in ("servfail-ede", "referral"):
+            return self._unhelpful(query, how)
         if how.startswith("tc-then-tcp"):
             reply = dns.message.make_response(query)
             reply.flags |= dns.flags.TC

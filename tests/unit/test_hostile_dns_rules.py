@@ -3,8 +3,10 @@ on lookups made for the purpose: each fails on the code before its fix."""
 
 from __future__ import annotations
 
+import dns.edns
 import dns.flags
 import dns.message
+import dns.rcode
 import dns.rrset
 
 from smtpdoctor.diagnosis.dns_rules import dns_findings, lookup_failure_finding, tlsa_findings
@@ -19,7 +21,7 @@ from smtpdoctor.evidence.dns import (
     TlsaResult,
 )
 from smtpdoctor.model import Severity
-from smtpdoctor.probe.dnsquery import _referral
+from smtpdoctor.probe.dnsquery import _referral, extended_error
 
 
 def _query(status: LookupStatus, unusable: str = "") -> DnsQuery:
@@ -124,3 +126,27 @@ def test_a_referral_has_a_finding_of_its_own() -> None:
     assert f is not None
     assert f.id == "dns.resolver.not_recursive"
     assert "answered with a referral to ns1.example.net." in f.message
+
+
+def test_the_resolvers_extended_error_is_read_and_said() -> None:
+    """Before: SERVFAIL with only its usual causes; the resolver's RFC 8914 reason lost."""
+    query = dns.message.make_query("example.com.", "MX")
+    response = dns.message.make_response(query)
+    response.set_rcode(dns.rcode.SERVFAIL)
+    ede = dns.edns.EDEOption(dns.edns.EDECode.DNSSEC_BOGUS, "validation failure")
+    response.use_edns(0, options=[ede])
+    assert extended_error(response) == "EDE 6 (DNSSEC Bogus): validation failure"
+    assert extended_error(None) == ""
+    failed = DnsQuery(
+        qname="example.com.",
+        rdtype="MX",
+        status=LookupStatus.SERVFAIL,
+        rcode="SERVFAIL",
+        ede="EDE 6 (DNSSEC Bogus): validation failure",
+    )
+    f = lookup_failure_finding(
+        LookupStatus.SERVFAIL, "the MX records of example.com", [failed], name="example.com"
+    )
+    assert f is not None
+    assert f.id == "dns.servfail"
+    assert "(the resolver says: EDE 6 (DNSSEC Bogus): validation failure)" in f.message

@@ -118,7 +118,10 @@ def lookup_failure_finding(
     if status is LookupStatus.TIMEOUT and unusable:
         # Not silence: something answered, and what it sent could not be used.
         return finding("dns.reply.unusable", evidence=evidence, what=what, unusable=unusable)
-    return finding(fid, evidence=evidence, what=what)
+    ede = next((q.ede for q in queries if q.ede), "")
+    # The resolver's own reason (RFC 8914) says more than the rcode's usual causes.
+    said = f" (the resolver says: {ede})" if ede else ""
+    return finding(fid, evidence=evidence, what=what, ede=said)
 
 
 # ---------------------------------------------------------------------------

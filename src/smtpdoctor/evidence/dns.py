@@ -137,6 +137,8 @@ class DnsQuery:
     # A reply came but could not be used (another ID, another question, not
     # readable): dropped, as resolvers drop it, so the query timed out.
     unusable: str = ""
+    # The resolver's Extended DNS Error (RFC 8914) with a failure: why, in its words.
+    ede: str = ""
 
     def to_json(self) -> JSON:
         doc: JSON = {
@@ -155,6 +157,8 @@ class DnsQuery:
             doc["error"] = self.error
         if self.unusable:
             doc["unusable"] = self.unusable
+        if self.ede:
+            doc["ede"] = self.ede
         return doc
 
 

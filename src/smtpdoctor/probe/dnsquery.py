@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import dns.asyncresolver
+import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
@@ -173,6 +174,30 @@ def _ad(response: dns.message.Message | None) -> bool:
     return response is not None and bool(response.flags & dns.flags.AD)
 
 
+_EDE_WORDS = {"Dnssec": "DNSSEC", "Nsec": "NSEC", "Dnskey": "DNSKEY", "Rrsigs": "RRSIGs"}
+
+
+def _ede_name(text: str) -> str:
+    """RFC 8914's name for a code: ``SIGNATURE_EXPIRED`` -> ``Signature Expired``."""
+    return " ".join(_EDE_WORDS.get(w, w) for w in text.replace("_", " ").title().split())
+
+
+def extended_error(response: object) -> str:
+    """A reply's Extended DNS Errors (RFC 8914) as text: ``EDE 7 (Signature Expired): ...``."""
+    if not isinstance(response, dns.message.Message):
+        return ""
+    texts = []
+    for option in response.extended_errors():
+        code = int(option.code)
+        try:
+            name = _ede_name(dns.edns.EDECode.to_text(option.code))
+        except ValueError:
+            name = "unassigned"
+        extra = f": {option.text}" if option.text else ""
+        texts.append(f"EDE {code} ({name}){extra}")
+    return "; ".join(texts)[:300]
+
+
 def _classify_errors(errors: Iterable[Any]) -> tuple[LookupStatus, str | None, str, str | None]:
     """dnspython's per-server error list -> (status, rcode, error text, server)."""
     seen: list[tuple[LookupStatus, str | None, str, str | None]] = []
@@ -185,7 +210,9 @@ def _classify_errors(errors: Iterable[Any]) -> tuple[LookupStatus, str | None, s
                 "SERVFAIL": LookupStatus.SERVFAIL,
                 "REFUSED": LookupStatus.REFUSED,
             }.get(rcode, LookupStatus.ERROR)
-            seen.append((status, rcode, f"{server} answered {rcode}", server))
+            ede = extended_error(err[4] if len(err) > 4 else None)
+            said = f" ({ede})" if ede else ""
+            seen.append((status, rcode, f"{server} answered {rcode}{said}", server))
         elif isinstance(what, dns.exception.Timeout):
             seen.append((LookupStatus.TIMEOUT, None, f"{server}: no reply ({what})", server))
         elif isinstance(what, OSError):
@@ -431,8 +458,17 @@ def _failure(
         return _nxdomain(exc, name, type_text, elapsed_ms)
     rcode: str | None = None
     server: str | None = None
+    ede = ""
     if isinstance(exc, dns.resolver.NoNameservers):
         status, rcode, error, server = _classify_errors(exc.kwargs.get("errors", []))
+        ede = next(
+            (
+                t
+                for t in (extended_error(e[4]) for e in exc.kwargs.get("errors", []) if len(e) > 4)
+                if t
+            ),
+            "",
+        )
     elif isinstance(exc, dns.exception.Timeout | TimeoutError):
         errors = exc.kwargs.get("errors", []) if isinstance(exc, dns.exception.Timeout) else []
         servers = dict.fromkeys(str(e[0]) for e in errors)
@@ -451,6 +487,7 @@ def _failure(
         elapsed_ms=elapsed_ms,
         server=server,
         error=error,
+        ede=ede,
     )
 
 

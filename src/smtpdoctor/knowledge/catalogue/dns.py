@@ -344,6 +344,7 @@ _LOOKUP_EXAMPLE = {
     "queries": [],
     "resolver": "Do53:192.0.2.53@53",
     "what": "the MX records of example.com",
+    "ede": "",
 }
 
 
@@ -358,7 +359,7 @@ def _lookups() -> list[FindingSpec]:
             "dns.servfail",
             _S.CRITICAL,
             "The resolver answers SERVFAIL (broken DNSSEC, lame or dead name servers).",
-            "The resolver answered SERVFAIL for {what}: it could not get an answer from the "
+            "The resolver answered SERVFAIL for {what}{ede}: it could not get an answer from the "
             "domain's name servers. Usual causes are broken DNSSEC (expired signatures, a DS "
             "record matching no DNSKEY), name servers that are down or lame, or a broken "
             "delegation. Sending MTAs defer the mail and retry until it expires.",
