@@ -166,6 +166,15 @@ def _records_cases() -> list[Case]:
         ("loop2.hostile.smtpdoctor.test.", "CNAME"): ["loop1.hostile.smtpdoctor.test."],
     }
     return [
+        # An MX host whose address is 0.0.0.0 (parked domains "blackhole" mail so):
+        # no sender can reach it; a connection to it here reaches this very host.
+        Case(
+            "mx-host-unspecified-address",
+            records={(MX, "A"): ["0.0.0.0"]},
+            status=FAILURE,
+            category=RESOLUTION,
+            finding="dns.mx.host.unusable_address",
+        ),
         # RFC 5321 §5.1: an MX must name a host, not an alias; it still resolves.
         Case("mx-to-cname-chain", records=chain, status=WARNING, category=RESOLUTION),
         Case("mx-to-cname-loop", records=loop, status=FAILURE, category=RESOLUTION),

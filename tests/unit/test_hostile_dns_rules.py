@@ -150,3 +150,25 @@ def test_the_resolvers_extended_error_is_read_and_said() -> None:
     assert f is not None
     assert f.id == "dns.servfail"
     assert "(the resolver says: EDE 6 (DNSSEC Bogus): validation failure)" in f.message
+
+
+def _mx_with(*hosts: MxHost) -> MxResult:
+    return MxResult(domain="example.com", kind=MxKind.MX, status=LookupStatus.OK, hosts=hosts)
+
+
+def test_an_mx_host_at_0_0_0_0_is_unusable() -> None:
+    """Before: nothing said; the walk reached this very host and called it healthy."""
+    parked = MxHost("mx.example.com", 10, ipv4=("0.0.0.0",), a_status=LookupStatus.OK)
+    report = DnsReport(resolver="127.0.0.1:53", mx=_mx_with(parked))
+    (f,) = [f for f in dns_findings(report) if f.id == "dns.mx.host.unusable_address"]
+    assert f.severity is Severity.CRITICAL
+    assert "0.0.0.0" in f.message
+    # Beside a host that works, a warning; :: counts too; 127.0.0.1 is not judged.
+    good = MxHost("mx2.example.com", 20, ipv4=("192.0.2.7",), a_status=LookupStatus.OK)
+    six = MxHost("mx.example.com", 10, ipv6=("::",), aaaa_status=LookupStatus.OK)
+    report = DnsReport(resolver="127.0.0.1:53", mx=_mx_with(six, good))
+    (f,) = [f for f in dns_findings(report) if f.id == "dns.mx.host.unusable_address"]
+    assert f.severity is Severity.WARNING
+    loop = MxHost("mx.example.com", 10, ipv4=("127.0.0.1",), a_status=LookupStatus.OK)
+    report = DnsReport(resolver="127.0.0.1:53", mx=_mx_with(loop))
+    assert "dns.mx.host.unusable_address" not in [f.id for f in dns_findings(report)]

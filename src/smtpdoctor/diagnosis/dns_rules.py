@@ -24,6 +24,7 @@ Nothing here raises for odd evidence; an empty list means nothing to say.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -226,6 +227,42 @@ def _family_failures(mx: MxResult, usable: Sequence[MxHost]) -> list[Finding]:
     return out
 
 
+def _unreachable(address: str) -> bool:
+    """0.0.0.0/8 and ::: "this host on this network" (RFC 1122 §3.2.1.3, RFC 4291
+    §2.5.2), never a destination: a sender that connects there reaches itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip in _THIS_NETWORK
+    return ip.is_unspecified
+
+
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+
+def _unusable_addresses(mx: MxResult, usable: Sequence[MxHost]) -> list[Finding]:
+    """MX hosts whose addresses no sender can reach (parked domains point them at 0.0.0.0)."""
+    bad = {h.name: [a for a in h.addresses if _unreachable(a)] for h in usable}
+    bad = {name: addresses for name, addresses in bad.items() if addresses}
+    if not bad:
+        return []
+    # Every address of every host: no sender can deliver at all.
+    every = all(all(_unreachable(a) for a in h.addresses) for h in usable)
+    return [
+        finding(
+            "dns.mx.host.unusable_address",
+            evidence={**_mx_evidence(mx), "host": name, "addresses": addresses},
+            severity=Severity.CRITICAL if every else Severity.WARNING,
+            host=name,
+            addresses=", ".join(addresses),
+            domain=mx.domain,
+        )
+        for name, addresses in bad.items()
+    ]
+
+
 def _mx_address_findings(mx: MxResult) -> list[Finding]:
     """Whether the MX hosts have addresses: none, some, IPv6 only; how many were checked."""
     out: list[Finding] = []
@@ -264,6 +301,7 @@ def _mx_address_findings(mx: MxResult) -> list[Finding]:
             }
             out.append(finding(fid, evidence=host_evidence))
     out += _family_failures(mx, usable)
+    out += _unusable_addresses(mx, usable)
     if usable and not any(h.ipv4 for h in usable):
         hosts = [h.name for h in usable]
         out.append(finding("dns.mx.ipv6_only", evidence={**evidence, "hosts": hosts}))

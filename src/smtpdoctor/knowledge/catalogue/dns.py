@@ -644,6 +644,25 @@ def _mx() -> list[FindingSpec]:
             )
         ),
         _spec(
+            "dns.mx.host.unusable_address",
+            None,  # critical when no MX host has another address, else a warning
+            "An MX host's address is 0.0.0.0 or ::, where no sender can connect.",
+            'MX host {host} of {domain} resolves to {addresses}: "this host" (RFC 1122 '
+            "§3.2.1.3, RFC 4291 §2.5.2), never a destination. A sender that connects there "
+            "reaches itself (Postfix: 'mail for {domain} loops back to myself'), so no mail "
+            "is delivered to this host; a diagnosis run here reached this machine, not the "
+            "domain's server. Publish the real server's address, or a null MX (RFC 7505) if "
+            "the domain takes no mail.",
+            retry_helps=False,
+            fixes=_mx_host_fixes,
+            example={
+                **_MX_EXAMPLE,
+                "host": "mx.example.com",
+                "addresses": "0.0.0.0",
+            },
+            **_DNS,
+        ),
+        _spec(
             "dns.mx.host.family_lookup_failed",
             _S.WARNING,
             "One MX host's A or AAAA lookup fails while the other answers.",
