@@ -216,6 +216,26 @@ def _tarpit_cases() -> Iterator[Case]:
     )
 
 
+def _beside_cases() -> Iterator[Case]:
+    """The walk served; every later connection (the TLS version matrix's) meets a
+    tarpit: the verdict stays the walk's, and the run ends within its deadline."""
+    banner = BANNER * 20
+    for name, later in (
+        ("banner-drip", (Send(banner, pieces=len(banner), gap=0.3),)),
+        ("ehlo-drip", (Send(BANNER), Expect("EHLO"), Send(banner, pieces=len(banner), gap=0.3))),
+    ):
+        yield Case(
+            f"beside-the-walk/{name}",
+            tuple(session()),
+            None,
+            None,
+            "ok",
+            0,
+            later=later,
+            timeout=2.0,
+        )
+
+
 def _data_cases() -> Iterator[Case]:
     head = tuple(session(send=True))
     data = next(i for i, a in enumerate(head) if isinstance(a, Expect) and a.verb == "DATA")
@@ -273,6 +293,7 @@ CASES = [
     *_ehlo_cases(),
     *_greeting_cases(),
     *_tarpit_cases(),
+    *_beside_cases(),
     *_data_cases(),
     *_body_cases(),
 ]
