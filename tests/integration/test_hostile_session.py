@@ -168,6 +168,33 @@ def _greeting_cases() -> Iterator[Case]:
         0,
     )
     yield Case("greeting/delayed-banner", (Pause(0.4), *session()), None, None, "ok", 0)
+    # A 421 pushed before any command (RFC 5321 §3.8: a server shutting down sends
+    # 421 unasked; the client reads it after its next command): the server's
+    # refusal to serve, not a protocol violation.
+    for when, script in (
+        (
+            "after-the-banner",
+            (Send(BANNER + reply(421, "4.3.2 Service shutting down, closing channel")), Close()),
+        ),
+        (
+            "after-ehlo",
+            (
+                Send(BANNER),
+                Expect("EHLO"),
+                Send(ehlo(*DEFAULT_EXT) + reply(421, "4.3.2 Service shutting down")),
+                Close(),
+            ),
+        ),
+    ):
+        yield Case(
+            f"greeting/421-pushed-{when}",
+            script,
+            "ehlo" if when == "after-the-banner" else "mail_from",
+            "reply",
+            "service_unavailable",
+            2,
+            no_finding=("session.reply_out_of_turn",),
+        )
     # A code and nothing else (RFC 5321 §4.2: the text is optional).
     yield Case("greeting/220-alone", (Send(b"220\r\n"), *session()[1:]), None, None, "ok", 0)
     yield Case(

@@ -3,6 +3,7 @@ on bytes and timelines made for the purpose: each fails on the code before its f
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import ssl
@@ -16,8 +17,12 @@ from smtpdoctor.evidence.certificate import analyze_chain
 from smtpdoctor.evidence.session import Step
 from smtpdoctor.lab.certs import issue, load_or_create_ca
 from smtpdoctor.model import Category, Outcome, Stage
+from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import from_ssl_error
+from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tlsscan import HandshakeScan
+from smtpdoctor.probe.session import SessionOptions, walk
+from smtpdoctor.testing import Data, ScriptedBackend
 
 
 def _step(stage: Stage, outcome: Outcome = Outcome.OK) -> Step:
@@ -286,3 +291,27 @@ def test_our_tls_librarys_own_reasons_are_ours_not_the_servers(reason: str, why:
     assert "from the server" not in top.message
     assert "sent by us" in top.message
     assert why in top.message
+
+
+@pytest.mark.parametrize(
+    ("pushed", "stage"),
+    [
+        ([b"220 mx.test ESMTP\r\n421 4.3.2 Service shutting down\r\n"], Stage.EHLO),
+        (
+            [b"220 mx.test ESMTP\r\n", b"250 mx.test\r\n421 4.3.2 Shutting down\r\n"],
+            Stage.MAIL_FROM,
+        ),
+    ],
+)
+def test_a_421_pushed_before_the_command_is_its_answer(pushed: list[bytes], stage: Stage) -> None:
+    """Before: session.reply_out_of_turn, 'other': RFC 5321 §3.8 lets a server that
+    must shut down send 421 unasked, read after the client's next command."""
+    options = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",))
+    backend = ScriptedBackend([[Data(d) for d in pushed]])
+    result = asyncio.run(walk("192.0.2.1", 25, options, Deadline(5), Connector(backend=backend)))
+    last = result.steps[-1]
+    assert (last.stage, last.outcome, last.out_of_turn) == (stage, Outcome.REPLY, False)
+    assert last.reply is not None
+    assert last.reply.code == 421
+    top = session_findings(_evidence(*result.steps))[0]
+    assert top.category is Category.SERVICE_UNAVAILABLE

@@ -99,6 +99,11 @@ TRICKLE_PIECES = 3
 TRICKLE_RECENT = 1.5
 
 
+def _shutting_down(exc: ReplyOutOfTurn) -> bool:
+    """A stray 421 that no command has taken yet: a server's shutdown notice."""
+    return exc.own is None and exc.reply is not None and exc.reply.code == 421
+
+
 def _trickling(reads: list[float]) -> bool:
     return len(reads) >= TRICKLE_PIECES and time.monotonic() - reads[-1] <= TRICKLE_RECENT
 
@@ -239,6 +244,8 @@ class _Walker:
         try:
             data = self.conn.send(command)
         except ReplyOutOfTurn as exc:
+            if _shutting_down(exc):
+                return self._pushed_421(stage, shown or command.line().decode().strip(), exc)
             self._out_of_turn(exc)
             return None
         step = self._begin(stage, shown or command.line().decode().strip())
@@ -260,6 +267,9 @@ class _Walker:
         try:
             data = self.conn.send_pipelined([command for _, command in commands])
         except ReplyOutOfTurn as exc:
+            if _shutting_down(exc):
+                stage, command = commands[0]
+                return [self._pushed_421(stage, command.line().decode().strip(), exc)]
             self._out_of_turn(exc)
             return []
         steps = [self._begin(stage, command.line().decode().strip()) for stage, command in commands]
@@ -293,6 +303,16 @@ class _Walker:
         step.bytes_sent = len(Command(Verb.QUIT).line())
         step.bytes_received = 0
         self.quit_sent = True
+
+    def _pushed_421(self, stage: Stage, shown: str, exc: ReplyOutOfTurn) -> Reply:
+        """A 421 that came before the command: RFC 5321 §3.8 says a server that must
+        shut down sends it unasked and the client reads it after its next command,
+        so it is that command's answer (and the server closes; nothing more is sent)."""
+        assert exc.reply is not None
+        step = self._begin(stage, shown)
+        step.reply = exc.reply
+        self._end(step, Outcome.REPLY, "421 sent before the command (RFC 5321 §3.8)")
+        return exc.reply
 
     def _out_of_turn(self, exc: ReplyOutOfTurn, reading: Step | None = None) -> None:
         """A reply that came before its command: its own step, at the stage it
