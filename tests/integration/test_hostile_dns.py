@@ -107,6 +107,9 @@ def _cases() -> list[Case]:
             finding="dns.resolver.not_recursive",
         )
     )
+    # Glue in the MX answer that disagrees with the host's own A (stale or forged):
+    # the A answer decides, as senders that ask for it do.
+    out.append(Case("mx-stale-glue", {(DOMAIN, "MX"): "stale-glue"}))
     for how in ("tc-then-tcp", "oversized"):
         out.append(Case(f"mx-{how}", {(DOMAIN, "MX"): how}))
         out.append(Case(f"a-{how}", {(MX, "A"): how}))

@@ -32,6 +32,7 @@ BEHAVIOURS = (
     "secure",  # the right answer with the AD bit: as a validating resolver vouches for it
     "referral",  # an authoritative-only server's referral: no answer, NS in authority, no RA
     "servfail-ede",  # SERVFAIL with an Extended DNS Error (RFC 8914): 7, signature expired
+    "stale-glue",  # the right MX answer, with an additional A of 127.0.0.2 for each target
     "servfail",
     "refused",
     "nxdomain",
@@ -130,7 +131,17 @@ class HostileDns:
         return reply.to_wire()
 
     def _unhelpful(self, query: dns.message.Message, how: str) -> bytes:
-        """A SERVFAIL with its Extended DNS Error, or an authoritative-only referral."""
+        """A SERVFAIL with its Extended DNS Error, an authoritative-only referral, or
+        the right answer with glue that disagrees with the hosts' own A records."""
+        if how == "stale-glue":
+            reply = dns.message.from_wire(self._good(query))
+            for rrset in list(reply.answer):
+                for rdata in rrset:
+                    target = getattr(rdata, "exchange", None)
+                    if target is not None:
+                        glue = dns.rrset.from_text(target, 60, "IN", "A", "127.0.0.2")
+                        reply.additional.append(glue)
+            return reply.to_wire()
         reply = dns.message.make_response(query)
         if how == "servfail-ede":
             reply.set_rcode(dns.rcode.SERVFAIL)
@@ -156,7 +167,7 @@ class HostileDns:
             return self._rcode(query, dns.rcode.from_text(how.upper()))
         if how == "nodata":
             return dns.message.make_response(query).to_wire()
-        if how in ("servfail-ede", "referral"):
+        if how in ("servfail-ede", "referral", "stale-glue"):
             return self._unhelpful(query, how)
         if how.startswith("tc-then-tcp"):
             reply = dns.message.make_response(query)
