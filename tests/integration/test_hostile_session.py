@@ -229,6 +229,20 @@ def _tarpit_cases() -> Iterator[Case]:
         timeout=3.5,
         finding="ehlo.tarpit",
     )
+    # Three lines 50 ms apart, then nothing, under a short deadline: a
+    # burst that stopped, not a tarpit.
+    burst = b"250-mx.lab.smtpdoctor.test\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n"
+    yield Case(
+        "tarpit/burst-then-silence",
+        (Send(BANNER), Expect("EHLO"), Send(burst, pieces=3, gap=0.05), Stall()),
+        "ehlo",
+        "timeout",
+        "network_timeout",
+        2,
+        timeout=1.0,
+        finding="ehlo.timeout",
+        no_finding=("ehlo.tarpit",),
+    )
     # A partial line, then nothing: stopped, not a tarpit.
     stopped = (Send(BANNER), Expect("EHLO"), Send(b"250-mx.lab"), Stall())
     yield Case(

@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import from_ssl_error
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tlsscan import HandshakeScan
-from smtpdoctor.probe.session import SessionOptions, walk
+from smtpdoctor.probe.session import SessionOptions, _trickling, walk
 from smtpdoctor.testing import Data, ScriptedBackend
 
 
@@ -315,3 +316,12 @@ def test_a_421_pushed_before_the_command_is_its_answer(pushed: list[bytes], stag
     assert last.reply.code == 421
     top = session_findings(_evidence(*result.steps))[0]
     assert top.category is Category.SERVICE_UNAVAILABLE
+
+
+def test_a_burst_then_silence_is_no_tarpit() -> None:
+    """Pieces at their own pace until the deadline: trickling; a quick burst and then
+    a silence longer than its pace (a short --timeout): stopped."""
+    now = time.monotonic()
+    assert _trickling([now - 3.0, now - 2.0, now - 1.0, now - 0.5])
+    assert not _trickling([now - 0.903, now - 0.902, now - 0.901])
+    assert not _trickling([now - 1.0, now - 0.5])

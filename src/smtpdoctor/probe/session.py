@@ -12,6 +12,7 @@ step that did not end well, and the result says where and how.
 from __future__ import annotations
 
 import base64
+import itertools
 import socket
 import ssl
 import time
@@ -105,7 +106,13 @@ def _shutting_down(exc: ReplyOutOfTurn) -> bool:
 
 
 def _trickling(reads: list[float]) -> bool:
-    return len(reads) >= TRICKLE_PIECES and time.monotonic() - reads[-1] <= TRICKLE_RECENT
+    # No later than the pieces' own pace too: a quick burst, then a silence, stopped
+    # (under a short --timeout the silence is short as well).
+    if len(reads) < TRICKLE_PIECES:
+        return False
+    quiet = time.monotonic() - reads[-1]
+    pace = max(b - a for a, b in itertools.pairwise(reads))
+    return quiet <= min(TRICKLE_RECENT, 2 * pace)
 
 
 def message_parts(
