@@ -209,6 +209,11 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
     if name == "expired-yesterday":
         leaf = issue(_NAMES, issuer=ca, not_before=now - 90 * _DAY, not_after=now - _DAY)
         return (leaf.pem, leaf.key_pem), ca.cert_file
+    if name == "expired-in-1991":
+        # Before the CA's own dates too: the verifier's complaint is the dates.
+        old = {"not_before": dt.datetime(1990, 1, 1, tzinfo=dt.UTC)}
+        leaf = issue(_NAMES, issuer=ca, not_after=dt.datetime(1991, 1, 1, tzinfo=dt.UTC), **old)
+        return (leaf.pem, leaf.key_pem), ca.cert_file
     # Two intermediates under a root of our own (the lab CA allows none), sent
     # leaf, upper, lower: the leaf's issuer (lower) should come second (RFC 5246
     # §7.4.2); TLS 1.3 (RFC 8446 §4.4.2) asks receivers to tolerate any order.
@@ -230,6 +235,7 @@ CERTIFICATES = (
     ("chain-out-of-order", "none", "ok", 0, None),
     # From a trusted CA: expired, not untrusted (said once).
     ("expired-yesterday", "tls_handshake", "tls_certificate", 1, "tls.certificate.expired"),
+    ("expired-in-1991", "tls_handshake", "tls_certificate", 1, "tls.certificate.expired"),
 )
 
 
