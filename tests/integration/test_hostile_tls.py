@@ -197,6 +197,31 @@ def _sha1_signed(ca: LabCA, tmp: Path) -> tuple[bytes, bytes]:
     return signed, key_pem
 
 
+def _cn_only(ca: LabCA) -> tuple[bytes, bytes]:
+    """A leaf that names the host only in its subject CN: no subjectAltName."""
+    key = new_key("rsa")
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LAB_HOSTNAME)]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _DAY)
+        .not_valid_after(now + 30 * _DAY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
 def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
     """The chain and key the server presents, and the root ``--tls-ca`` trusts."""
     now = dt.datetime.now(dt.UTC)
@@ -206,6 +231,8 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
         return (leaf.pem, leaf.key_pem), ca.cert_file
     if name == "sha1-signed":
         return _sha1_signed(ca, tmp), ca.cert_file
+    if name == "cn-only":
+        return _cn_only(ca), ca.cert_file
     if name == "expired-yesterday":
         leaf = issue(_NAMES, issuer=ca, not_before=now - 90 * _DAY, not_after=now - _DAY)
         return (leaf.pem, leaf.key_pem), ca.cert_file
@@ -235,6 +262,8 @@ CERTIFICATES = (
     ("chain-out-of-order", "none", "ok", 0, None),
     # From a trusted CA: expired, not untrusted (said once).
     ("expired-yesterday", "tls_handshake", "tls_certificate", 1, "tls.certificate.expired"),
+    # No subjectAltName: the name only in the CN (RFC 6125 §6.4.4: not matched).
+    ("cn-only", "tls_handshake", "tls_certificate", 1, "tls.certificate.no_subject_alt_name"),
     ("expired-in-1991", "tls_handshake", "tls_certificate", 1, "tls.certificate.expired"),
 )
 

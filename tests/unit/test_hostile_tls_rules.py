@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
-from smtpdoctor.evidence.certificate import analyze_chain
+from smtpdoctor.evidence.certificate import CertificateInfo, analyze_chain
 from smtpdoctor.evidence.session import Step
 from smtpdoctor.lab.certs import issue, load_or_create_ca
 from smtpdoctor.model import Category, Outcome, Stage
@@ -325,3 +325,34 @@ def test_a_burst_then_silence_is_no_tarpit() -> None:
     assert _trickling([now - 3.0, now - 2.0, now - 1.0, now - 0.5])
     assert not _trickling([now - 0.903, now - 0.902, now - 0.901])
     assert not _trickling([now - 1.0, now - 0.5])
+
+
+def test_a_leaf_named_only_in_its_cn_is_said_so_not_untrusted() -> None:
+    """Before: 'The certificate does not chain to a trusted CA: the certificate has no
+    subjectAltName': the verifier stopped at the missing name, not at the chain."""
+    info = CertificateInfo(
+        subject="CN=mx.example.net",
+        issuer="CN=Lab CA",
+        san=[],
+        not_before=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        not_after=datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC),
+        days_left=200,
+        expired=False,
+        not_yet_valid=False,
+        self_signed=False,
+        trusted=False,
+        trust_error="the certificate has no subjectAltName (RFC 6125 requires one)",
+        chain_length=1,
+        chain_complete=True,
+        hostname_match=True,
+        names_checked=["mx.example.net"],
+        key_type="RSA",
+        key_bits=2048,
+        signature_algorithm="sha256WithRSAEncryption",
+        sha256_fingerprint="00" * 32,
+    )
+    ev = _evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), _step(Stage.TLS_HANDSHAKE))
+    ev = dataclasses.replace(ev, tls_version="TLSv1.3", certificate=info)
+    ids = [f.id for f in session_findings(ev)]
+    assert "tls.certificate.no_subject_alt_name" in ids
+    assert "tls.certificate.untrusted" not in ids

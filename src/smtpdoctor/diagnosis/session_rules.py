@@ -441,6 +441,13 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
     weak_signature = cert.signature_algorithm.lower().startswith(("sha1", "md5"))
     if cert.self_signed:
         add("tls.certificate.self_signed")
+    elif not cert.trusted and _NO_SAN in (cert.trust_error or ""):
+        # It chains; what the verifier refuses is a name only in the CN.
+        add(
+            "tls.certificate.no_subject_alt_name",
+            {"trust_error": cert.trust_error},
+            cn=cert.subject,
+        )
     elif not cert.trusted and not _said_elsewhere(cert, weak_signature):
         # (A chain refused only for what another finding says, the leaf's dates
         # or its SHA-1/MD5 signature, is said once, by that finding: it chains
@@ -484,6 +491,7 @@ _INTERIOR = re.compile(r"candidates exhausted: (.+)$")
 _FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
 _FORBIDDEN_KEY = "forbidden public key"
 _OUT_OF_DATE = "not valid at validation time"
+_NO_SAN = "no subjectAltName"
 
 
 def _trust_advice(error: str | None) -> str:

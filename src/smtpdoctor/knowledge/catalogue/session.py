@@ -572,6 +572,15 @@ def _certificate() -> list[FindingSpec]:
             "The certificate is self-signed.",
         ),
         cert(
+            "tls.certificate.no_subject_alt_name",
+            "The certificate names the server only in its subject CN, with no subjectAltName.",
+            "The certificate names the server only in its subject CN ({cn}) and has no "
+            "subjectAltName: verifiers that follow RFC 6125 (cryptography's and Go's, MTA-STS "
+            "senders per RFC 8461 §4.2) refuse it before any chain check, so its chain was not "
+            "judged further. Reissue it with the host names as DNS subjectAltNames.",
+            cn="mx.example.com",
+        ),
+        cert(
             "tls.certificate.untrusted",
             "The certificate does not chain to a trusted CA.",
             "The certificate does not chain to a trusted CA: {trust_error}.",
