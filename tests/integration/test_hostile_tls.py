@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
-from smtpdoctor.lab.scripted import Close, ScriptedServerThread, Send, Stall
+from smtpdoctor.lab.scripted import Close, Expect, ScriptedServerThread, Send, Stall
 from support.hostile_smtp import Case, check, run, session
 
 HANDSHAKE = "tls_handshake_failure"
@@ -126,6 +126,32 @@ def _our_refusal_cases() -> Iterator[Case]:
             finding="tls.handshake.tls_alert",
             summary=why,
         )
+
+
+def _server_first_cases() -> Iterator[Case]:
+    """TLS bytes the server pushes right behind its '220 Ready', before the client's
+    ClientHello (a server that speaks first): a handshake that cannot work."""
+    hello = _server_hello(b"\x03\x03", b"\x00\x2f")
+    pushed = (
+        Send(b"220 mx ESMTP hostile\r\n"),
+        Expect("EHLO"),
+        Send(b"250-mx\r\n250 STARTTLS\r\n"),
+        Expect("STARTTLS"),
+        Send(b"220 2.0.0 Ready to start TLS\r\n" + hello),
+        Stall(),
+    )
+    # Read as the plaintext-after-220 note and a handshake that never ends (our
+    # ClientHello goes unanswered): the failure is right; telling TLS bytes from a
+    # plaintext reply in that note needs the client's buffer (docs/lab.md, left).
+    yield Case(
+        "server-hello-before-client-hello",
+        pushed,
+        "tls_handshake",
+        "timeout",
+        HANDSHAKE,
+        2,
+        timeout=1.0,
+    )
 
 
 def _old_tls_cases() -> Iterator[Case]:
@@ -275,7 +301,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
 
 
 @pytest.mark.parametrize(
-    "case", [*_handshake_cases(), *_our_refusal_cases(), *_old_tls_cases()], ids=lambda c: c.id
+    "case",
+    [*_handshake_cases(), *_our_refusal_cases(), *_server_first_cases(), *_old_tls_cases()],
+    ids=lambda c: c.id,
 )
 def test_hostile_tls_handshake(server: ScriptedServerThread, case: Case) -> None:
     ca = load_or_create_ca(server.state_dir)
