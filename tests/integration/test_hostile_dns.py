@@ -140,6 +140,16 @@ def _host_cases() -> list[Case]:
         out.append(
             Case(f"host-a-{how}", {(MX, "A"): how}, status=FAILURE, category=RESOLUTION, target=MX)
         )
+    out.append(
+        Case(
+            "host-a-unspecified-address",
+            records={(MX, "A"): ["0.0.0.0"]},
+            status=FAILURE,
+            category=RESOLUTION,
+            target=MX,
+            finding="dns.mx.host.unusable_address",  # as its own implicit MX
+        )
+    )
     loop = {
         ("loop1.hostile.smtpdoctor.test.", "CNAME"): ["loop2.hostile.smtpdoctor.test."],
         ("loop2.hostile.smtpdoctor.test.", "CNAME"): ["loop1.hostile.smtpdoctor.test."],
