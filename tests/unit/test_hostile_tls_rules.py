@@ -276,6 +276,7 @@ def test_an_expired_leaf_from_a_trusted_ca_is_expired_not_untrusted(tmp_path) ->
         ("INVALID_SESSION_ID", "did not echo our session ID"),
         ("BAD_KEY_SHARE", "key share"),
         ("UNEXPECTED_MESSAGE", "out of order"),
+        ("BAD_EXTENSION", "an extension that is malformed or that we never offered"),
         ("SOME_FUTURE_REASON", ""),
     ],
 )

@@ -129,6 +129,11 @@ _OUR_REFUSALS = {
     "renegotiation (RFC 5746)",
     "bad_signature": "the server's handshake signature does not verify",
     "no_suitable_signature_algorithm": "no signature algorithm in common",
+    "bad_extension": "the server's hello carries an extension that is malformed or that "
+    "we never offered",
+    "unsolicited_extension": "the server's hello carries an extension we never offered",
+    "length_mismatch": "the server's hello is malformed (its lengths disagree)",
+    "bad_packet": "the server's hello is malformed",
     "invalid_session_id": "the server's hello did not echo our session ID (RFC 8446 "
     "§4.1.3), as some broken TLS 1.3 stacks and middleboxes do",
     "bad_key_share": "the server's HelloRetryRequest asked for a key share we had already "
