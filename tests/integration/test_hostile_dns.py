@@ -61,6 +61,7 @@ class Case:
     exit: int | None = None
     sender: bool = False  # pass --source-ip 127.0.0.1
     target: str = DOMAIN  # a domain (MX), or a host name (its A and AAAA)
+    summary: str = ""  # words the finding's message must hold
     known_gap: str = ""
 
 
@@ -84,6 +85,31 @@ def _cases() -> list[Case]:
     for how in _MX_BROKEN:
         out.append(Case(f"mx-{how}", {(DOMAIN, "MX"): how}, status=FAILURE, category=RESOLUTION))
         out.append(Case(f"a-{how}", {(MX, "A"): how}, status=FAILURE, category=RESOLUTION))
+    # SERVFAIL with the resolver's reason (RFC 8914): said, not only the usual causes.
+    out.append(
+        Case(
+            "mx-servfail-ede",
+            {(DOMAIN, "MX"): "servfail-ede"},
+            status=FAILURE,
+            category=RESOLUTION,
+            finding="dns.servfail",
+            summary="the resolver says: EDE 7 (Signature Expired): RRSIG expired 2026-11-30",
+        )
+    )
+    # The resolver is an authoritative-only server: a referral (no answer, NS in
+    # the authority section, no RA bit), not "no MX records".
+    out.append(
+        Case(
+            "mx-referral",
+            {(DOMAIN, "MX"): "referral"},
+            status=FAILURE,
+            category=RESOLUTION,
+            finding="dns.resolver.not_recursive",
+        )
+    )
+    # Glue in the MX answer that disagrees with the host's own A (stale or forged):
+    # the A answer decides, as senders that ask for it do.
+    out.append(Case("mx-stale-glue", {(DOMAIN, "MX"): "stale-glue"}))
     for how in ("tc-then-tcp", "oversized"):
         out.append(Case(f"mx-{how}", {(DOMAIN, "MX"): how}))
         out.append(Case(f"a-{how}", {(MX, "A"): how}))
@@ -114,6 +140,16 @@ def _host_cases() -> list[Case]:
         out.append(
             Case(f"host-a-{how}", {(MX, "A"): how}, status=FAILURE, category=RESOLUTION, target=MX)
         )
+    out.append(
+        Case(
+            "host-a-unspecified-address",
+            records={(MX, "A"): ["0.0.0.0"]},
+            status=FAILURE,
+            category=RESOLUTION,
+            target=MX,
+            finding="dns.mx.host.unusable_address",  # as its own implicit MX
+        )
+    )
     loop = {
         ("loop1.hostile.smtpdoctor.test.", "CNAME"): ["loop2.hostile.smtpdoctor.test."],
         ("loop2.hostile.smtpdoctor.test.", "CNAME"): ["loop1.hostile.smtpdoctor.test."],
@@ -143,6 +179,15 @@ def _records_cases() -> list[Case]:
         ("loop2.hostile.smtpdoctor.test.", "CNAME"): ["loop1.hostile.smtpdoctor.test."],
     }
     return [
+        # An MX host whose address is 0.0.0.0 (parked domains "blackhole" mail so):
+        # no sender can reach it; a connection to it here reaches this very host.
+        Case(
+            "mx-host-unspecified-address",
+            records={(MX, "A"): ["0.0.0.0"]},
+            status=FAILURE,
+            category=RESOLUTION,
+            finding="dns.mx.host.unusable_address",
+        ),
         # RFC 5321 §5.1: an MX must name a host, not an alias; it still resolves.
         Case("mx-to-cname-chain", records=chain, status=WARNING, category=RESOLUTION),
         Case("mx-to-cname-loop", records=loop, status=FAILURE, category=RESOLUTION),
@@ -241,9 +286,16 @@ def test_hostile_dns(server: HostileDns, lab: LabThread, case: Case) -> None:
     assert (verdict["status"], verdict["category"]) == (case.status, case.category), ids
     if case.finding:
         assert case.finding in ids, ids
-    if case.id in _NOT_SILENCE:  # a reply came, though none usable: the evidence says so
-        timeout = next(f for f in doc["findings"] if f["id"] == "dns.timeout")
-        assert "the server sent a " in json.dumps(timeout["evidence"]), timeout["evidence"]
+    if case.summary:
+        said = next(f["message"] for f in doc["findings"] if f["id"] == case.finding)
+        assert case.summary in said, said
+    if case.id in _NOT_SILENCE:
+        # A reply came, though none usable: a finding of its own says so (not
+        # dns.timeout's "do not answer"), and its evidence says what came.
+        assert "dns.timeout" not in ids, ids
+        unusable = next(f for f in doc["findings"] if f["id"] == "dns.reply.unusable")
+        assert "the server sent a " in json.dumps(unusable["evidence"]), unusable["evidence"]
+        assert "a reply" in unusable["message"], unusable["message"]
     assert status == {OK: 0, WARNING: 1, FAILURE: 2}[case.status]
 
 

@@ -15,6 +15,7 @@ import struct
 import threading
 from collections.abc import Mapping, Sequence
 
+import dns.edns
 import dns.flags
 import dns.message
 import dns.name
@@ -28,6 +29,10 @@ Records = Mapping[tuple[str, str], Sequence[str]]
 GOOD = "good"
 BEHAVIOURS = (
     GOOD,
+    "secure",  # the right answer with the AD bit: as a validating resolver vouches for it
+    "referral",  # an authoritative-only server's referral: no answer, NS in authority, no RA
+    "servfail-ede",  # SERVFAIL with an Extended DNS Error (RFC 8914): 7, signature expired
+    "stale-glue",  # the right MX answer, with an additional A of 127.0.0.2 for each target
     "servfail",
     "refused",
     "nxdomain",
@@ -89,9 +94,11 @@ class HostileDns:
         question = query.question[0]
         return question.name.to_text().lower(), dns.rdatatype.to_text(question.rdtype)
 
-    def _good(self, query: dns.message.Message, oversized: bool = False) -> bytes:
+    def _good(
+        self, query: dns.message.Message, oversized: bool = False, secure: bool = False
+    ) -> bytes:
         reply = dns.message.make_response(query)
-        reply.flags |= dns.flags.AA
+        reply.flags |= dns.flags.AA | (dns.flags.AD if secure else 0)
         key = self._key(query)
         name, kind = key
         if oversized:  # the right answer, padded past any EDNS buffer with junk TXT
@@ -123,18 +130,45 @@ class HostileDns:
         reply.set_rcode(rcode)
         return reply.to_wire()
 
+    def _unhelpful(self, query: dns.message.Message, how: str) -> bytes:
+        """A SERVFAIL with its Extended DNS Error, an authoritative-only referral, or
+        the right answer with glue that disagrees with the hosts' own A records."""
+        if how == "stale-glue":
+            reply = dns.message.from_wire(self._good(query))
+            for rrset in list(reply.answer):
+                for rdata in rrset:
+                    target = getattr(rdata, "exchange", None)
+                    if target is not None:
+                        glue = dns.rrset.from_text(target, 60, "IN", "A", "127.0.0.2")
+                        reply.additional.append(glue)
+            return reply.to_wire()
+        reply = dns.message.make_response(query)
+        if how == "servfail-ede":
+            reply.set_rcode(dns.rcode.SERVFAIL)
+            ede = dns.edns.EDEOption(dns.edns.EDECode.SIGNATURE_EXPIRED, "RRSIG expired 2026-11-30")
+            reply.use_edns(0, options=[ede])
+            return reply.to_wire()
+        reply.flags &= ~dns.flags.RA
+        zone = dns.name.from_text(self._key(query)[0]).parent()
+        reply.authority.append(
+            dns.rrset.from_text(zone, 3600, "IN", "NS", "ns1.elsewhere.invalid.")
+        )
+        return reply.to_wire()
+
     def _udp_answer(self, wire: bytes) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
         except Exception:
             return None
         how = self.behaviour.get(self._key(query), GOOD)
-        if how == GOOD:
-            return self._good(query)
+        if how in (GOOD, "secure"):
+            return self._good(query, secure=how == "secure")
         if how in ("servfail", "refused", "nxdomain"):
             return self._rcode(query, dns.rcode.from_text(how.upper()))
         if how == "nodata":
             return dns.message.make_response(query).to_wire()
+        if how in ("servfail-ede", "referral", "stale-glue"):
+            return self._unhelpful(query, how)
         if how.startswith("tc-then-tcp"):
             reply = dns.message.make_response(query)
             reply.flags |= dns.flags.TC

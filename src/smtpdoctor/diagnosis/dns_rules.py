@@ -24,11 +24,13 @@ Nothing here raises for odd evidence; an empty list means nothing to say.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.dns import (
+    REFERRAL,
     DnsQuery,
     DnsReport,
     HeloKind,
@@ -43,6 +45,7 @@ from smtpdoctor.evidence.dns import (
     SenderDnsResult,
     TlsaResult,
     TlsRptResult,
+    normalize_name,
 )
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Finding, Permanence, Severity
@@ -107,7 +110,19 @@ def lookup_failure_finding(
     servers = sorted({q.server for q in queries if q.server})
     if servers:
         evidence["resolver"] = ", ".join(servers)
-    return finding(fid, evidence=evidence, what=what)
+    unusable = next((q.unusable for q in queries if q.unusable), "")
+    if unusable.startswith(REFERRAL):
+        # An authoritative-only server (or one that does not recurse for us).
+        return finding(
+            "dns.resolver.not_recursive", evidence=evidence, what=what, referral=unusable
+        )
+    if status is LookupStatus.TIMEOUT and unusable:
+        # Not silence: something answered, and what it sent could not be used.
+        return finding("dns.reply.unusable", evidence=evidence, what=what, unusable=unusable)
+    ede = next((q.ede for q in queries if q.ede), "")
+    # The resolver's own reason (RFC 8914) says more than the rcode's usual causes.
+    said = f" (the resolver says: {ede})" if ede else ""
+    return finding(fid, evidence=evidence, what=what, ede=said)
 
 
 # ---------------------------------------------------------------------------
@@ -212,6 +227,42 @@ def _family_failures(mx: MxResult, usable: Sequence[MxHost]) -> list[Finding]:
     return out
 
 
+def _unreachable(address: str) -> bool:
+    """0.0.0.0/8 and ::: "this host on this network" (RFC 1122 §3.2.1.3, RFC 4291
+    §2.5.2), never a destination: a sender that connects there reaches itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip in _THIS_NETWORK
+    return ip.is_unspecified
+
+
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+
+def _unusable_addresses(mx: MxResult, usable: Sequence[MxHost]) -> list[Finding]:
+    """MX hosts whose addresses no sender can reach (parked domains point them at 0.0.0.0)."""
+    bad = {h.name: [a for a in h.addresses if _unreachable(a)] for h in usable}
+    bad = {name: addresses for name, addresses in bad.items() if addresses}
+    if not bad:
+        return []
+    # Every address of every host: no sender can deliver at all.
+    every = all(all(_unreachable(a) for a in h.addresses) for h in usable)
+    return [
+        finding(
+            "dns.mx.host.unusable_address",
+            evidence={**_mx_evidence(mx), "host": name, "addresses": addresses},
+            severity=Severity.CRITICAL if every else Severity.WARNING,
+            host=name,
+            addresses=", ".join(addresses),
+            domain=mx.domain,
+        )
+        for name, addresses in bad.items()
+    ]
+
+
 def _mx_address_findings(mx: MxResult) -> list[Finding]:
     """Whether the MX hosts have addresses: none, some, IPv6 only; how many were checked."""
     out: list[Finding] = []
@@ -250,6 +301,7 @@ def _mx_address_findings(mx: MxResult) -> list[Finding]:
             }
             out.append(finding(fid, evidence=host_evidence))
     out += _family_failures(mx, usable)
+    out += _unusable_addresses(mx, usable)
     if usable and not any(h.ipv4 for h in usable):
         hosts = [h.name for h in usable]
         out.append(finding("dns.mx.ipv6_only", evidence={**evidence, "hosts": hosts}))
@@ -458,8 +510,14 @@ def receiver_ptr_findings(ptr: PtrResult, *, host: str | None = None) -> list[Fi
 # DANE, MTA-STS and TLS-RPT records
 
 
-def tlsa_findings(tlsa: TlsaResult) -> list[Finding]:
-    """DANE (RFC 7672): TLSA present, validated or not, or its lookup failing."""
+def tlsa_findings(tlsa: TlsaResult, address_secure: bool | None = None) -> list[Finding]:
+    """DANE (RFC 7672): TLSA present, validated or not, or its lookup failing.
+
+    ``address_secure``: whether the host's address answer carried the AD bit
+    (None: not known). DANE senders look TLSA up only for a host whose address
+    records are DNSSEC-secure (RFC 7672 §2.2), so for any other host a failing
+    TLSA lookup stops no mail.
+    """
     qname = tlsa.qname
     evidence: JSON = {
         "host": tlsa.host,
@@ -470,7 +528,12 @@ def tlsa_findings(tlsa: TlsaResult) -> list[Finding]:
         "queries": _q(tlsa.queries),
     }
     if tlsa.status.failed:
-        return [finding("dns.tlsa.lookup_failed", evidence=evidence, status=tlsa.status.value)]
+        fid = (
+            "dns.tlsa.lookup_failed_unsigned"
+            if address_secure is False
+            else "dns.tlsa.lookup_failed"
+        )
+        return [finding(fid, evidence=evidence, status=tlsa.status.value)]
     if not tlsa.present:
         return []
     out: list[Finding] = []
@@ -482,6 +545,23 @@ def tlsa_findings(tlsa: TlsaResult) -> list[Finding]:
     if pkix:
         out.append(finding("dns.tlsa.pkix_usage", evidence=evidence, pkix_count=len(pkix)))
     return out
+
+
+def _address_secure(report: DnsReport, host: str) -> bool | None:
+    """Whether ``host``'s address answers were DNSSEC-validated (AD); None if not asked."""
+    queries = report.mx.queries if report.mx is not None else ()
+    if report.host is not None:
+        queries = (*queries, *report.host.queries)
+    answered = [
+        q
+        for q in queries
+        if q.rdtype in ("A", "AAAA")
+        and q.status is LookupStatus.OK
+        and normalize_name(q.qname) == normalize_name(host)
+    ]
+    if not answered:
+        return None
+    return any(q.ad for q in answered)
 
 
 def mta_sts_findings(record: MtaStsRecordResult) -> list[Finding]:
@@ -543,7 +623,7 @@ def dns_findings(report: DnsReport) -> list[Finding]:
     if report.sender is not None:
         out += sender_findings(report.sender)
     for tlsa in report.tlsa:
-        out += tlsa_findings(tlsa)
+        out += tlsa_findings(tlsa, _address_secure(report, tlsa.host))
     if report.mta_sts is not None:
         out += mta_sts_findings(report.mta_sts)
     if report.tlsrpt is not None:

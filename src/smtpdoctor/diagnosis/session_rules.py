@@ -91,6 +91,8 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         return finding(
             "tls.handshake.alert_after", evidence=evidence, tls_alert=alert, where=where, hint=hint
         )
+    if outcome is Outcome.TIMEOUT and step.trickled:
+        return finding("{stage}.tarpit", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR:
@@ -112,6 +114,41 @@ _LATE_ALERTS = {
 }
 
 
+# Why our TLS library refused the server's ServerHello or its certificate
+# (the OpenSSL reason net.errors keeps in the detail), in the reader's words.
+_OUR_REFUSAL = re.compile(r"(?:TLS parameters|refused what the server sent) \(([a-z0-9_]+)\)")
+_OUR_REFUSALS = {
+    "unknown_cipher_returned": "the server chose a cipher suite we did not offer",
+    "wrong_cipher_returned": "the server chose a cipher suite we did not offer",
+    "unsupported_protocol": "the server chose a TLS version we did not offer",
+    "version_too_low": "the server chose a TLS version we did not offer",
+    "dh_key_too_small": "the server's Diffie-Hellman key is too small",
+    "ee_key_too_small": "the server's certificate key is too small",
+    "ca_md_too_weak": "the server's certificate is signed with a digest too weak",
+    "unsafe_legacy_renegotiation_disabled": "the server does not support secure "
+    "renegotiation (RFC 5746)",
+    "bad_signature": "the server's handshake signature does not verify",
+    "no_suitable_signature_algorithm": "no signature algorithm in common",
+    "bad_extension": "the server's hello carries an extension that is malformed or that "
+    "we never offered",
+    "unsolicited_extension": "the server's hello carries an extension we never offered",
+    "length_mismatch": "the server's hello is malformed (its lengths disagree)",
+    "bad_packet": "the server's hello is malformed",
+    "invalid_session_id": "the server's hello did not echo our session ID (RFC 8446 "
+    "§4.1.3), as some broken TLS 1.3 stacks and middleboxes do",
+    "bad_key_share": "the server's HelloRetryRequest asked for a key share we had already "
+    "sent, or its key share is invalid",
+    "unexpected_message": "the server sent a handshake message out of order (a second "
+    "HelloRetryRequest, or a message the protocol does not allow there)",
+}
+_REFUSED_HANDSHAKE = frozenset({Outcome.TLS_ALERT, Outcome.CLOSED, Outcome.RESET})
+_CLOSED_HOW = {
+    Outcome.TLS_ALERT: "",
+    Outcome.CLOSED: " (the server closed the connection)",
+    Outcome.RESET: " (the server reset the connection)",
+}
+
+
 def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: bool) -> Finding:
     if step.outcome is Outcome.PROTOCOL_ERROR and step.reply is not None:
         line = f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
@@ -121,6 +158,12 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
             return finding("tls.starttls.plaintext_reply", evidence=evidence, greeting=line)
         # Implicit TLS met an SMTP greeting: the server speaks plaintext here.
         return finding("tls.implicit.plaintext_smtp", evidence=evidence, port=port, greeting=line)
+    if step.certificate_requested and not step.alert_sent and step.outcome in _REFUSED_HANDSHAKE:
+        # A TLS 1.2 server asked for a client certificate in clear and then
+        # refused ours (none): OpenSSL says a bare handshake_failure.
+        how = f" (alert {step.tls_alert})" if step.tls_alert else _CLOSED_HOW[step.outcome]
+        evidence = {"tls_alert": step.tls_alert, "certificate_requested": True, **ev}
+        return finding("tls.handshake.client_certificate_required", evidence=evidence, how=how)
     if step.tls_alert == "excessive_message_size" and step.alert_sent:
         return finding(
             "tls.handshake.message_too_large", evidence={"tls_alert": step.tls_alert, **ev}
@@ -133,7 +176,11 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         )
         evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
         return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
-    sender = " (sent by us)" if step.alert_sent else " from the server"
+    sender = " from the server"
+    if step.alert_sent:
+        refused = _OUR_REFUSAL.search(step.detail)
+        why = _OUR_REFUSALS.get(refused.group(1), "") if refused else ""
+        sender = f" (sent by us: {why})" if why else " (sent by us)"
     return finding(
         f"tls.handshake.{step.outcome.value}",
         evidence={"tls_alert": step.tls_alert, **ev},
@@ -196,6 +243,20 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
 
 
 _NO_TLS = Category.STARTTLS_UNAVAILABLE
+_SIZE_PARAM = re.compile(r"\sSIZE=(\d{1,15})\b", re.IGNORECASE)
+
+
+def _declared_size(steps: Sequence[Step]) -> int | None:
+    """The size the walk declared at MAIL FROM (RFC 1870 ``SIZE=``): with ``--send``
+    and no ``--size``, the test message's own length."""
+    for step in steps:
+        if step.stage is Stage.MAIL_FROM and step.command:
+            declared = _SIZE_PARAM.search(step.command)
+            if declared:
+                return int(declared.group(1))
+    return None
+
+
 _BLOCK = re.compile(
     r"access denied|not allowed|\bdenied\b|\bblock(?:ed|list)?\b|blacklist|\brejected\b|"
     r"\bbanned\b|not authori[sz]ed|\brefused\b|\bpolicy\b",
@@ -382,9 +443,20 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
         )
     elif cert.not_yet_valid:
         add("tls.certificate.not_yet_valid")
+    weak_signature = cert.signature_algorithm.lower().startswith(("sha1", "md5"))
     if cert.self_signed:
         add("tls.certificate.self_signed")
-    elif not cert.trusted:
+    elif not cert.trusted and _NO_SAN in (cert.trust_error or ""):
+        # It chains; what the verifier refuses is a name only in the CN.
+        add(
+            "tls.certificate.no_subject_alt_name",
+            {"trust_error": cert.trust_error},
+            cn=cert.subject,
+        )
+    elif not cert.trusted and not _said_elsewhere(cert, weak_signature):
+        # (A chain refused only for what another finding says, the leaf's dates
+        # or its SHA-1/MD5 signature, is said once, by that finding: it chains
+        # to the CA.)
         add(
             "tls.certificate.untrusted",
             {"trust_error": cert.trust_error},
@@ -403,13 +475,28 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
         out.append(finding("tls.certificate.expires_soon", evidence={"days_left": cert.days_left}))
     if cert.key_type == "RSA" and cert.key_bits < 2048:
         add("tls.certificate.weak_key", {"key_bits": cert.key_bits})
-    if cert.signature_algorithm.lower().startswith(("sha1", "md5")):
+    if weak_signature:
         add("tls.certificate.weak_signature", algorithm=cert.signature_algorithm)
     return out
 
 
+def _said_elsewhere(cert: CertificateInfo, weak_signature: bool) -> bool:
+    """Whether the verifier's only complaint is the leaf's weak signature or its dates."""
+    interior = _INTERIOR.search((cert.trust_error or "").lower())
+    if interior is None:
+        return False
+    rule = interior.group(1)
+    if _FORBIDDEN_SIGNATURE in rule:
+        return weak_signature
+    return _OUT_OF_DATE in rule and (cert.expired or cert.not_yet_valid)
+
+
 # cryptography's verifier: "candidates exhausted: <the last interior error>".
 _INTERIOR = re.compile(r"candidates exhausted: (.+)$")
+_FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
+_FORBIDDEN_KEY = "forbidden public key"
+_OUT_OF_DATE = "not valid at validation time"
+_NO_SAN = "no subjectAltName"
 
 
 def _trust_advice(error: str | None) -> str:
@@ -419,7 +506,13 @@ def _trust_advice(error: str | None) -> str:
     if interior and "no interior errors" not in interior.group(1):
         # A path to a trusted root was tried and broke a rule on the way (an
         # intermediate that is no CA, a path length, an expired intermediate).
-        return f"the path to a trusted CA breaks a rule: {interior.group(1).strip()}"
+        rule = interior.group(1).strip()
+        # cryptography's words for a weak algorithm carry a Rust debug dump.
+        if _FORBIDDEN_SIGNATURE in rule:
+            rule = "a certificate on it is signed with an algorithm verifiers refuse (SHA-1, MD5)"
+        elif _FORBIDDEN_KEY in rule:
+            rule = "a certificate on it has a key verifiers refuse (RSA under 2048 bits)"
+        return f"the path to a trusted CA breaks a rule: {rule}"
     if "candidates exhausted" in text or "issuer" in text or not text:
         return (
             "unknown issuer: no path from it to a CA in the trust store (the server may omit "
@@ -527,11 +620,14 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
         findings += _tls_findings(ev, policy)
     if greeted:
         findings += _ehlo_findings(ev, policy)
-    if ev.size_limit and ev.size_wanted and ev.size_wanted > ev.size_limit:
-        evidence = {"size_limit": ev.size_limit, "size": ev.size_wanted}
+    wanted = ev.size_wanted or _declared_size(ev.steps)
+    if ev.size_limit and wanted and wanted > ev.size_limit:
+        evidence = {"size_limit": ev.size_limit, "size": wanted}
         findings.append(finding("size.over_limit", evidence=evidence))
     for note in ev.notes:
-        if note.startswith("the server sent plaintext after"):
+        if note == "the server advertises AUTH with no mechanisms":
+            findings.append(finding("auth.no_mechanisms"))
+        elif note.startswith("the server sent plaintext after"):
             capital = f"{note[0].upper()}{note[1:]}"
             findings.append(finding("starttls.plaintext_injection", note=capital))
         else:

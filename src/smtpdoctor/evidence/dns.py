@@ -82,6 +82,11 @@ FAILURE_ORDER = (
 )
 
 
+# What a query's ``unusable`` starts with when the server answered with a
+# referral (RFC 1034 §4.3.1): it does not recurse for this client.
+REFERRAL = "a referral"
+
+
 def normalize_name(name: str) -> str:
     """``Mail.Example.COM.`` -> ``mail.example.com``; the root stays ``.``."""
     stripped = name.strip().rstrip(".").lower()
@@ -129,6 +134,11 @@ class DnsQuery:
     elapsed_ms: float = 0.0
     server: str | None = None  # who answered (or the last one tried)
     error: str = ""  # why there is no definitive answer, in words
+    # A reply came but could not be used (another ID, another question, not
+    # readable): dropped, as resolvers drop it, so the query timed out.
+    unusable: str = ""
+    # The resolver's Extended DNS Error (RFC 8914) with a failure: why, in its words.
+    ede: str = ""
 
     def to_json(self) -> JSON:
         doc: JSON = {
@@ -145,6 +155,10 @@ class DnsQuery:
             doc["canonical_name"] = self.canonical_name
         if self.error:
             doc["error"] = self.error
+        if self.unusable:
+            doc["unusable"] = self.unusable
+        if self.ede:
+            doc["ede"] = self.ede
         return doc
 
 

@@ -46,6 +46,12 @@ class Step:
     # Sent in one write with the steps around it (RFC 2920 PIPELINING): the
     # steps of a batch share their start, each ends at its own reply.
     pipelined: bool = False
+    # The server's clear TLS 1.2 handshake asked for a client certificate
+    # (CertificateRequest) before the handshake failed: mutual TLS.
+    certificate_requested: bool = False
+    # The reply was still arriving a few bytes at a time when the deadline came
+    # (a tarpit), not stopped: what a timeout alone does not say.
+    trickled: bool = False
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

@@ -30,6 +30,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import warnings
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,10 +75,12 @@ _END_OF_DATA = b"\r\n.\r\n"
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Write these bytes; ``pieces`` > 1 splits them into that many writes, PIECE_GAP apart."""
+    """Write these bytes; ``pieces`` > 1 splits them into that many writes, ``gap``
+    seconds apart (PIECE_GAP by default; a tarpit drips them a second apart)."""
 
     data: bytes
     pieces: int = 1
+    gap: float = PIECE_GAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +195,7 @@ async def _play_one(conn: Connection, action: Action, context: ssl.SSLContext) -
         size = max(1, -(-len(action.data) // max(1, action.pieces)))
         for start in range(0, len(action.data), size):
             if start:
-                await asyncio.sleep(PIECE_GAP)
+                await asyncio.sleep(action.gap)
             await conn.send(action.data[start : start + size])
     elif isinstance(action, Expect | ReadBody | ReadHello | Discard):
         await _read(conn, action)
@@ -266,7 +269,12 @@ async def play(conn: Connection, script: Script, context: ssl.SSLContext) -> Non
         pass
 
 
-def _context_for(chain_pem: bytes, key_pem: bytes, client_ca: Path | None = None) -> ssl.SSLContext:
+def _context_for(
+    chain_pem: bytes,
+    key_pem: bytes,
+    client_ca: Path | None = None,
+    max_version: ssl.TLSVersion | None = None,
+) -> ssl.SSLContext:
     with tempfile.TemporaryDirectory(prefix="smtpdoctor-scripted-") as tmp:
         cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
         cert_file.write_bytes(chain_pem)
@@ -274,10 +282,17 @@ def _context_for(chain_pem: bytes, key_pem: bytes, client_ca: Path | None = None
         key_file.write_bytes(key_pem)
         # Security level 0: a 1024-bit key or a SHA-1 signature is what is tested.
         policy = TlsPolicy(ciphers="DEFAULT:@SECLEVEL=0", require_client_cert=bool(client_ca))
-        return server_context(policy, cert_file, key_file, client_ca)
+        context = server_context(policy, cert_file, key_file, client_ca)
+    if max_version is not None:
+        with warnings.catch_warnings():
+            # TLS 1.0/1.1 are deprecated: an old server is what is played.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = min(context.minimum_version, max_version)
+            context.maximum_version = max_version
+    return context
 
 
-def _tls_context(state_dir: Path) -> tuple[ssl.SSLContext, Path]:
+def _tls_context(state_dir: Path) -> tuple[ssl.SSLContext, Path, tuple[bytes, bytes]]:
     """The lab CA (from ``state_dir``) and a leaf for LAB_HOSTNAME and loopback."""
     ca = load_or_create_ca(state_dir)
     now = dt.datetime.now(dt.UTC)
@@ -292,7 +307,8 @@ def _tls_context(state_dir: Path) -> tuple[ssl.SSLContext, Path]:
         cert_file.write_bytes(leaf.pem)
         key_file.touch(mode=0o600)
         key_file.write_bytes(leaf.key_pem)
-        return server_context(TlsPolicy(), cert_file, key_file), ca.cert_file
+        context = server_context(TlsPolicy(), cert_file, key_file)
+    return context, ca.cert_file, (leaf.pem, leaf.key_pem)
 
 
 def _ends_unread(script: Script) -> bool:
@@ -313,12 +329,15 @@ class ScriptedServer:
         self.host = host
         self.ca_file: Path | None = None
         self._context: ssl.SSLContext | None = None
+        self._leaf: tuple[bytes, bytes] = (b"", b"")
         self._listeners: list[socket.socket] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._conns: set[Connection] = set()
 
     async def start(self) -> None:
-        self._context, self.ca_file = await asyncio.to_thread(_tls_context, self.state_dir)
+        self._context, self.ca_file, self._leaf = await asyncio.to_thread(
+            _tls_context, self.state_dir
+        )
 
     async def add(
         self,
@@ -326,6 +345,7 @@ class ScriptedServer:
         certificate: tuple[bytes, bytes] | None = None,
         later: Script | None = None,
         client_ca: Path | None = None,
+        max_version: ssl.TLSVersion | None = None,
     ) -> tuple[str, int]:
         """A new listener (an ephemeral port) playing ``script``; its address.
 
@@ -334,11 +354,13 @@ class ScriptedServer:
         ``later``: what every connection after the first plays instead (a server
         that serves the walk and then breaks the probes beside it, or the reverse).
         ``client_ca`` (with ``certificate``): the TLS requires a client certificate
-        issued by it (mutual TLS).
+        issued by it (mutual TLS). ``max_version``: the highest TLS version the
+        server takes (TLS 1.2 shows what a TLS 1.3 handshake hides).
         """
         context = self._context
-        if certificate is not None:
-            context = await asyncio.to_thread(_context_for, *certificate, client_ca)
+        if certificate is not None or client_ca is not None or max_version is not None:
+            chain, key = certificate or self._leaf
+            context = await asyncio.to_thread(_context_for, chain, key, client_ca, max_version)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
@@ -430,9 +452,10 @@ class ScriptedServerThread:
         certificate: tuple[bytes, bytes] | None = None,
         later: Script | None = None,
         client_ca: Path | None = None,
+        max_version: ssl.TLSVersion | None = None,
     ) -> tuple[str, int]:
         assert self._loop is not None
-        added = self.server.add(script, certificate, later, client_ca)
+        added = self.server.add(script, certificate, later, client_ca, max_version)
         return asyncio.run_coroutine_threadsafe(added, self._loop).result(10)
 
     def stop(self) -> None:

@@ -45,6 +45,8 @@ class NetError(Exception):
     # The first bytes the peer sent when a handshake met something that is not
     # TLS (an SMTP greeting says "plaintext SMTP here", not "not SMTP").
     plaintext: bytes = b""
+    # The server's clear handshake held a CertificateRequest (TLS 1.2 mutual TLS).
+    certificate_requested: bool = False
 
     def __str__(self) -> str:
         return self.detail
@@ -118,6 +120,10 @@ _LOCAL_REFUSALS = {
     "NO_SHARED_CIPHER": "handshake_failure",
     "NO_CIPHERS_AVAILABLE": "handshake_failure",
     "WRONG_CIPHER_RETURNED": "illegal_parameter",
+    "UNKNOWN_CIPHER_RETURNED": "illegal_parameter",
+    "BAD_KEY_SHARE": "illegal_parameter",
+    "INVALID_SESSION_ID": "illegal_parameter",
+    "UNEXPECTED_MESSAGE": "unexpected_message",
     "DH_KEY_TOO_SMALL": "handshake_failure",
     "EE_KEY_TOO_SMALL": "handshake_failure",
     "CA_MD_TOO_WEAK": "bad_certificate",
@@ -140,6 +146,9 @@ def from_ssl_error(exc: ssl.SSLError) -> NetError:
     library_text = exc.args[1] if len(exc.args) > 1 else str(exc)
     if isinstance(exc, ssl.SSLEOFError) or reason in {"UNEXPECTED_EOF_WHILE_READING", "EOF"}:
         return closed_without_tls_close()
+    if isinstance(exc, ssl.SSLZeroReturnError):
+        # A close_notify (RFC 8446 §6.1): an orderly close, not an error alert.
+        return NetError(Outcome.CLOSED, "the server closed the TLS session (close_notify)")
     for prefix in _ALERT_PREFIXES:
         if reason.startswith(prefix):
             return alert_received(reason[len(prefix) :].lower())
@@ -163,6 +172,13 @@ def from_ssl_error(exc: ssl.SSLError) -> NetError:
         )
     if reason in _NOT_TLS:
         return not_tls(reason.lower())
-    return NetError(
-        Outcome.TLS_ALERT, f"TLS error: {library_text}", tls_alert=reason.lower() or None
-    )
+    if reason:
+        # A reason with no ALERT_ prefix is our TLS library's own verdict on what
+        # the server sent (it sends the fatal alert), never an alert received.
+        return NetError(
+            Outcome.TLS_ALERT,
+            f"our TLS library refused what the server sent ({reason.lower()}): {library_text}",
+            tls_alert=reason.lower(),
+            alert_sent=True,
+        )
+    return NetError(Outcome.TLS_ALERT, f"TLS error: {library_text}")

@@ -37,6 +37,7 @@ from smtpdoctor.net.errors import (
     from_ssl_error,
     timeout,
 )
+from smtpdoctor.net.tlsscan import HandshakeScan
 
 if TYPE_CHECKING:
     from smtpdoctor.evidence.network import IcmpError
@@ -360,6 +361,7 @@ class SocketStream:
         self.peer_closed = False
         self.closed = False
         self._head = b""  # the first bytes read during a handshake (is it TLS at all?)
+        self._scan: HandshakeScan | None = None  # the server's clear handshake, client side
 
     @property
     def tls(self) -> bool:
@@ -399,6 +401,8 @@ class SocketStream:
         data = await self._raw_recv(deadline, what)
         if len(self._head) < _HEAD:
             self._head += data[: _HEAD - len(self._head)]
+        if self._scan is not None:
+            self._scan.feed(data)
         if data:
             self._in.write(data)
         else:
@@ -458,20 +462,16 @@ class SocketStream:
 
     async def _handshake(self, tls: ssl.SSLObject, deadline: Deadline) -> TlsSession:
         self._head = b""
-        while True:
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                await self._feed_tls(deadline, "TLS handshake")
-            except ssl.SSLError as exc:
-                err = from_ssl_error(exc)
-                if err.outcome is Outcome.PROTOCOL_ERROR:
-                    err.plaintext = self._head
-                # Deliver the alert we are sending, as a real peer would.
-                with contextlib.suppress(NetError):
-                    await self._flush_tls(deadline, "TLS alert")
-                raise err from None
+        self._scan = None if tls.server_side else HandshakeScan()
+        try:
+            await self._handshake_loop(tls, deadline)
+        except NetError as err:
+            # What the server asked for in clear (TLS 1.2's CertificateRequest),
+            # however the handshake then ended (an alert, a reset, a close).
+            err.certificate_requested = bool(self._scan and self._scan.certificate_requested)
+            raise
+        finally:
+            self._scan = None
         await self._flush_tls(deadline, "TLS handshake")
         self._tls = tls
         cipher = tls.cipher()
@@ -482,6 +482,22 @@ class SocketStream:
             # Server side: the client's certificate, if it presented one.
             chain_der=_peer_chain(tls) if not tls.server_side else _client_leaf(tls),
         )
+
+    async def _handshake_loop(self, tls: ssl.SSLObject, deadline: Deadline) -> None:
+        while True:
+            try:
+                tls.do_handshake()
+                return
+            except ssl.SSLWantReadError:
+                await self._feed_tls(deadline, "TLS handshake")
+            except ssl.SSLError as exc:
+                err = from_ssl_error(exc)
+                if err.outcome is Outcome.PROTOCOL_ERROR:
+                    err.plaintext = self._head
+                # Deliver the alert we are sending, as a real peer would.
+                with contextlib.suppress(NetError):
+                    await self._flush_tls(deadline, "TLS alert")
+                raise err from None
 
     def tcp_info(self) -> TcpInfo | None:
         return _tcp_info(self._sock)

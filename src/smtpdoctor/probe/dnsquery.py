@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import dns.asyncresolver
+import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
@@ -34,7 +35,13 @@ import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
-from smtpdoctor.evidence.dns import FAILURE_ORDER, DnsQuery, LookupStatus, normalize_name
+from smtpdoctor.evidence.dns import (
+    FAILURE_ORDER,
+    REFERRAL,
+    DnsQuery,
+    LookupStatus,
+    normalize_name,
+)
 from smtpdoctor.net import dnswire
 from smtpdoctor.net.dnswire import parse_resolver_spec
 
@@ -167,6 +174,30 @@ def _ad(response: dns.message.Message | None) -> bool:
     return response is not None and bool(response.flags & dns.flags.AD)
 
 
+_EDE_WORDS = {"Dnssec": "DNSSEC", "Nsec": "NSEC", "Dnskey": "DNSKEY", "Rrsigs": "RRSIGs"}
+
+
+def _ede_name(text: str) -> str:
+    """RFC 8914's name for a code: ``SIGNATURE_EXPIRED`` -> ``Signature Expired``."""
+    return " ".join(_EDE_WORDS.get(w, w) for w in text.replace("_", " ").title().split())
+
+
+def extended_error(response: object) -> str:
+    """A reply's Extended DNS Errors (RFC 8914) as text: ``EDE 7 (Signature Expired): ...``."""
+    if not isinstance(response, dns.message.Message):
+        return ""
+    texts = []
+    for option in response.extended_errors():
+        code = int(option.code)
+        try:
+            name = _ede_name(dns.edns.EDECode.to_text(option.code))
+        except ValueError:
+            name = "unassigned"
+        extra = f": {option.text}" if option.text else ""
+        texts.append(f"EDE {code} ({name}){extra}")
+    return "; ".join(texts)[:300]
+
+
 def _classify_errors(errors: Iterable[Any]) -> tuple[LookupStatus, str | None, str, str | None]:
     """dnspython's per-server error list -> (status, rcode, error text, server)."""
     seen: list[tuple[LookupStatus, str | None, str, str | None]] = []
@@ -179,7 +210,9 @@ def _classify_errors(errors: Iterable[Any]) -> tuple[LookupStatus, str | None, s
                 "SERVFAIL": LookupStatus.SERVFAIL,
                 "REFUSED": LookupStatus.REFUSED,
             }.get(rcode, LookupStatus.ERROR)
-            seen.append((status, rcode, f"{server} answered {rcode}", server))
+            ede = extended_error(err[4] if len(err) > 4 else None)
+            said = f" ({ede})" if ede else ""
+            seen.append((status, rcode, f"{server} answered {rcode}{said}", server))
         elif isinstance(what, dns.exception.Timeout):
             seen.append((LookupStatus.TIMEOUT, None, f"{server}: no reply ({what})", server))
         elif isinstance(what, OSError):
@@ -255,7 +288,8 @@ async def ask(
         if unusable and failed.status is LookupStatus.TIMEOUT:
             # Not silence: dnspython drops what it cannot match or read (rightly,
             # against spoofing), but the evidence says it came.
-            failed = replace(failed, error=f"{failed.error}; the server sent {unusable[0]}")
+            error = f"{failed.error}; the server sent {unusable[0]}"
+            failed = replace(failed, error=error, unusable=unusable[0])
         return Reply(failed)
     return _answered(answer, name, type_text, elapsed())
 
@@ -352,6 +386,21 @@ async def _early_reply(
     return None
 
 
+def _referral(response: dns.message.Message) -> str:
+    """The name servers a referral points to ('' if the reply is no referral): no
+    answer, not authoritative, recursion not available, NS records in authority."""
+    flags = response.flags
+    if response.answer or flags & (dns.flags.AA | dns.flags.RA):
+        return ""
+    servers = [
+        rdata.to_text()
+        for rrset in response.authority
+        if rrset.rdtype == dns.rdatatype.NS
+        for rdata in rrset
+    ]
+    return ", ".join(servers[:3])
+
+
 def _answered(
     answer: dns.resolver.Answer, name: dns.name.Name, type_text: str, elapsed_ms: float
 ) -> Reply:
@@ -362,6 +411,22 @@ def _answered(
     server = None
     if answer.nameserver is not None:
         server = f"{answer.nameserver}@{answer.port}"
+    referral = not records and _referral(response)
+    if referral:
+        # Not "no records": an authoritative-only server pointing elsewhere
+        # (RFC 1034 §4.3.1), so the name's records were never asked for.
+        return Reply(
+            DnsQuery(
+                qname=name.to_text(),
+                rdtype=type_text,
+                status=LookupStatus.ERROR,
+                rcode=dns.rcode.to_text(response.rcode()),
+                elapsed_ms=elapsed_ms,
+                server=server,
+                error=f"{REFERRAL} to {referral}",
+                unusable=f"{REFERRAL} to {referral}",
+            )
+        )
     return Reply(
         DnsQuery(
             qname=name.to_text(),
@@ -393,8 +458,17 @@ def _failure(
         return _nxdomain(exc, name, type_text, elapsed_ms)
     rcode: str | None = None
     server: str | None = None
+    ede = ""
     if isinstance(exc, dns.resolver.NoNameservers):
         status, rcode, error, server = _classify_errors(exc.kwargs.get("errors", []))
+        ede = next(
+            (
+                t
+                for t in (extended_error(e[4]) for e in exc.kwargs.get("errors", []) if len(e) > 4)
+                if t
+            ),
+            "",
+        )
     elif isinstance(exc, dns.exception.Timeout | TimeoutError):
         errors = exc.kwargs.get("errors", []) if isinstance(exc, dns.exception.Timeout) else []
         servers = dict.fromkeys(str(e[0]) for e in errors)
@@ -413,6 +487,7 @@ def _failure(
         elapsed_ms=elapsed_ms,
         server=server,
         error=error,
+        ede=ede,
     )
 
 

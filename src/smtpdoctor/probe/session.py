@@ -12,6 +12,7 @@ step that did not end well, and the result says where and how.
 from __future__ import annotations
 
 import base64
+import itertools
 import socket
 import ssl
 import time
@@ -90,6 +91,28 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> 
         "\r\n"
         "This is a test message sent by smtpdoctor to measure how this path carries mail.\r\n"
     ).encode()
+
+
+AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
+# A reply that came in at least this many pieces, the last of them this recently
+# before the deadline, was still arriving: a tarpit, not a server that stopped.
+TRICKLE_PIECES = 3
+TRICKLE_RECENT = 1.5
+
+
+def _shutting_down(exc: ReplyOutOfTurn) -> bool:
+    """A stray 421 that no command has taken yet: a server's shutdown notice."""
+    return exc.own is None and exc.reply is not None and exc.reply.code == 421
+
+
+def _trickling(reads: list[float]) -> bool:
+    # No later than the pieces' own pace too: a quick burst, then a silence, stopped
+    # (under a short --timeout the silence is short as well).
+    if len(reads) < TRICKLE_PIECES:
+        return False
+    quiet = time.monotonic() - reads[-1]
+    pace = max(b - a for a, b in itertools.pairwise(reads))
+    return quiet <= min(TRICKLE_RECENT, 2 * pace)
 
 
 def message_parts(
@@ -182,10 +205,12 @@ class _Walker:
     def _fail(self, step: Step, err: NetError) -> None:
         step.tls_alert = err.tls_alert
         step.alert_sent = err.alert_sent
+        step.certificate_requested = err.certificate_requested
         self._end(step, err.outcome, err.detail)
 
     async def _read_reply(self, step: Step) -> Reply | None:
         assert self.stream is not None
+        reads: list[float] = []  # when each piece of this reply came
         while True:
             try:
                 event = self.conn.next_event()
@@ -209,8 +234,10 @@ class _Walker:
             try:
                 data = await self.stream.recv(self.deadline, f"waiting for the {step.stage} reply")
             except NetError as err:
+                step.trickled = err.outcome is Outcome.TIMEOUT and _trickling(reads)
                 self._fail(step, err)
                 return None
+            reads.append(time.monotonic())
             try:
                 self.conn.receive_data(data)
             except RemoteProtocolError as exc:
@@ -224,6 +251,8 @@ class _Walker:
         try:
             data = self.conn.send(command)
         except ReplyOutOfTurn as exc:
+            if _shutting_down(exc):
+                return self._pushed_421(stage, shown or command.line().decode().strip(), exc)
             self._out_of_turn(exc)
             return None
         step = self._begin(stage, shown or command.line().decode().strip())
@@ -245,6 +274,9 @@ class _Walker:
         try:
             data = self.conn.send_pipelined([command for _, command in commands])
         except ReplyOutOfTurn as exc:
+            if _shutting_down(exc):
+                stage, command = commands[0]
+                return [self._pushed_421(stage, command.line().decode().strip(), exc)]
             self._out_of_turn(exc)
             return []
         steps = [self._begin(stage, command.line().decode().strip()) for stage, command in commands]
@@ -278,6 +310,16 @@ class _Walker:
         step.bytes_sent = len(Command(Verb.QUIT).line())
         step.bytes_received = 0
         self.quit_sent = True
+
+    def _pushed_421(self, stage: Stage, shown: str, exc: ReplyOutOfTurn) -> Reply:
+        """A 421 that came before the command: RFC 5321 §3.8 says a server that must
+        shut down sends it unasked and the client reads it after its next command,
+        so it is that command's answer (and the server closes; nothing more is sent)."""
+        assert exc.reply is not None
+        step = self._begin(stage, shown)
+        step.reply = exc.reply
+        self._end(step, Outcome.REPLY, "421 sent before the command (RFC 5321 §3.8)")
+        return exc.reply
 
     def _out_of_turn(self, exc: ReplyOutOfTurn, reading: Step | None = None) -> None:
         """A reply that came before its command: its own step, at the stage it
@@ -452,6 +494,10 @@ class _Walker:
     async def _auth(self, exts: dict[str, str]) -> bool:
         assert self.options.auth is not None
         mechanisms = exts.get("AUTH", "").upper().split()
+        if not mechanisms:
+            # RFC 4954 §3: the AUTH keyword lists the mechanisms; none is no way in.
+            self.result.notes.append(AUTH_WITHOUT_MECHANISMS)
+            return True
         if "PLAIN" not in mechanisms:
             self.result.notes.append(
                 f"AUTH skipped: the server offers {mechanisms or 'no mechanisms'}, "

@@ -344,6 +344,7 @@ _LOOKUP_EXAMPLE = {
     "queries": [],
     "resolver": "Do53:192.0.2.53@53",
     "what": "the MX records of example.com",
+    "ede": "",
 }
 
 
@@ -358,7 +359,7 @@ def _lookups() -> list[FindingSpec]:
             "dns.servfail",
             _S.CRITICAL,
             "The resolver answers SERVFAIL (broken DNSSEC, lame or dead name servers).",
-            "The resolver answered SERVFAIL for {what}: it could not get an answer from the "
+            "The resolver answered SERVFAIL for {what}{ede}: it could not get an answer from the "
             "domain's name servers. Usual causes are broken DNSSEC (expired signatures, a DS "
             "record matching no DNSKEY), name servers that are down or lame, or a broken "
             "delegation. Sending MTAs defer the mail and retry until it expires.",
@@ -374,6 +375,46 @@ def _lookups() -> list[FindingSpec]:
             retry_helps=True,
             fixes=_timeout_fixes,
             **lookup,
+        ),
+        _spec(
+            "dns.reply.unusable",
+            _S.CRITICAL,
+            "The DNS server answered with a reply that could not be used.",
+            "The DNS server answered the question for {what}, but with {unusable}: a reply "
+            "that does not match the question or cannot be read is dropped (resolvers and "
+            "MTAs drop it too, against spoofing), so the lookup ran out of time. A DNS proxy "
+            "or firewall rewriting DNS, a broken resolver, or forged replies send this; "
+            "sending MTAs defer and retry.",
+            retry_helps=True,
+            fixes=_timeout_fixes,
+            **{
+                **lookup,
+                "example": {
+                    **_LOOKUP_EXAMPLE,
+                    "status": "timeout",
+                    "unusable": "a reply that could not be read",
+                },
+            },
+        ),
+        _spec(
+            "dns.resolver.not_recursive",
+            _S.CRITICAL,
+            "The DNS server asked answers with a referral: it is not a recursive resolver.",
+            "The DNS server asked for {what} answered with {referral}: it does not resolve "
+            "names for this client (an authoritative-only server, or recursion switched off "
+            "for this address), so the records were never looked up. This concerns the "
+            "resolver this check used, not the domain: point --resolver (or the host's "
+            "resolv.conf) at a recursive resolver.",
+            retry_helps=False,
+            fixes=_refused_fixes,
+            **{
+                **lookup,
+                "example": {
+                    **_LOOKUP_EXAMPLE,
+                    "status": "error",
+                    "referral": "a referral to ns1.example.net.",
+                },
+            },
         ),
         _spec(
             "dns.resolver.refused",
@@ -603,6 +644,25 @@ def _mx() -> list[FindingSpec]:
             )
         ),
         _spec(
+            "dns.mx.host.unusable_address",
+            None,  # critical when no MX host has another address, else a warning
+            "An MX host's address is 0.0.0.0 or ::, where no sender can connect.",
+            'MX host {host} of {domain} resolves to {addresses}: "this host" (RFC 1122 '
+            "§3.2.1.3, RFC 4291 §2.5.2), never a destination. A sender that connects there "
+            "reaches itself (Postfix: 'mail for {domain} loops back to myself'), so no mail "
+            "is delivered to this host; a diagnosis run here reached this machine, not the "
+            "domain's server. Publish the real server's address, or a null MX (RFC 7505) if "
+            "the domain takes no mail.",
+            retry_helps=False,
+            fixes=_mx_host_fixes,
+            example={
+                **_MX_EXAMPLE,
+                "host": "mx.example.com",
+                "addresses": "0.0.0.0",
+            },
+            **_DNS,
+        ),
+        _spec(
             "dns.mx.host.family_lookup_failed",
             _S.WARNING,
             "One MX host's A or AAAA lookup fails while the other answers.",
@@ -705,6 +765,20 @@ def _record_checks() -> list[FindingSpec]:
             source="RFC 7672 §2.2",
             **tlsa,
             **_DNS,
+        ),
+        _spec(
+            "dns.tlsa.lookup_failed_unsigned",
+            _S.INFO,
+            "The TLSA lookup of an MX host fails, but its address is not DNSSEC-signed.",
+            "The TLSA lookup of {qname} failed ({status}), but the address records of {host} "
+            "are not DNSSEC-validated (no AD bit), so DANE senders do not look its TLSA "
+            "records up (RFC 7672 §2.2) and deliver as without DANE. It starts to matter when "
+            "the zone is signed: a name server that fails TLSA queries then makes DANE "
+            "senders defer.",
+            fixes=_tlsa_lookup_fixes,
+            source="RFC 7672 §2.2",
+            **tlsa,
+            **info,
         ),
         _spec(
             "dns.tlsa.present",

@@ -238,6 +238,28 @@ def _handshake() -> list[FindingSpec]:
     )
     out.append(
         FindingSpec(
+            "tls.handshake.client_certificate_required",
+            title="The server asked for a client certificate (mutual TLS) and refused the "
+            "handshake without one.",
+            message="The TLS handshake failed{how} right after the server asked for a client "
+            "certificate (a TLS 1.2 CertificateRequest): the server requires mutual TLS, which "
+            "senders on the internet do not present. On a public MX, make the client "
+            "certificate optional (Postfix: smtpd_tls_ask_ccert = yes, not "
+            "smtpd_tls_req_ccert; Exim: tls_verify_hosts empty, tls_try_verify_hosts "
+            "instead); on a private relay, give the sender a certificate the server trusts.",
+            example={
+                "tls_alert": "handshake_failure",
+                "certificate_requested": True,
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "how": " (alert handshake_failure)",
+            },
+            source="RFC 5246 §7.4.4, §7.4.6",
+            **common,
+        )
+    )
+    out.append(
+        FindingSpec(
             "tls.starttls.plaintext_reply",
             title="After accepting STARTTLS the server answered the ClientHello in plaintext SMTP.",
             message="The server accepted STARTTLS ('220 Ready to start TLS') and then answered "
@@ -278,6 +300,20 @@ def _endings() -> list[FindingSpec]:
             None,
             title="The server stopped answering at a stage of the session.",
             message="The server stopped answering {where}: the session stalled until the deadline.",
+            id_values=stages,
+            example={**_TRANSPORT_EXAMPLE, "outcome": "timeout", "where": "after EHLO"},
+        ),
+        FindingSpec(
+            "{stage}.tarpit",
+            _S.CRITICAL,
+            _C.NETWORK_TIMEOUT,
+            None,
+            title="The server sent its reply a few bytes at a time, past the deadline (a tarpit).",
+            message="The server was still sending its reply {where} a few bytes at a time when "
+            "the deadline came: a tarpit (a deliberate slow-down of clients it distrusts: a "
+            "block list or reputation score, too many errors, an unknown sender) or a server "
+            "starved of CPU or I/O. Senders time out the same way (Postfix's "
+            "smtp_*_timeout, 300 s for most replies) and retry later.",
             id_values=stages,
             example={**_TRANSPORT_EXAMPLE, "outcome": "timeout", "where": "after EHLO"},
         ),
@@ -536,6 +572,15 @@ def _certificate() -> list[FindingSpec]:
             "The certificate is self-signed.",
         ),
         cert(
+            "tls.certificate.no_subject_alt_name",
+            "The certificate names the server only in its subject CN, with no subjectAltName.",
+            "The certificate names the server only in its subject CN ({cn}) and has no "
+            "subjectAltName: verifiers that follow RFC 6125 (cryptography's and Go's, MTA-STS "
+            "senders per RFC 8461 §4.2) refuse it before any chain check, so its chain was not "
+            "judged further. Reissue it with the host names as DNS subjectAltNames.",
+            cn="mx.example.com",
+        ),
+        cert(
             "tls.certificate.untrusted",
             "The certificate does not chain to a trusted CA.",
             "The certificate does not chain to a trusted CA: {trust_error}.",
@@ -615,6 +660,20 @@ def _ehlo_and_notes() -> list[FindingSpec]:
                 "gained_text": ": offered only under TLS: AUTH",
                 "lost_text": "",
             },
+        ),
+        FindingSpec(
+            "auth.no_mechanisms",
+            _S.WARNING,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="The server advertises AUTH with no mechanisms.",
+            message="The server advertises AUTH but names no mechanism (the EHLO line is a "
+            "bare 'AUTH'), so no client can authenticate: the SASL layer is enabled with no "
+            "mechanism available (Postfix: smtpd_sasl_auth_enable with Cyrus or Dovecot "
+            "offering none to this client, such as plaintext mechanisms withheld before TLS).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 4954 §3",
         ),
         FindingSpec(
             "size.over_limit",

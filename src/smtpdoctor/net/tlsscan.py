@@ -1,0 +1,65 @@
+"""Which handshake messages the server sent in clear, read from the bytes fed to TLS.
+
+The walk's TLS runs over ``ssl.MemoryBIO``, so every byte of the server's
+handshake passes through :class:`~smtpdoctor.net.stream.SocketStream` before
+OpenSSL reads it. Up to the server's ChangeCipherSpec (TLS 1.2) or its first
+encrypted record (TLS 1.3) the handshake records are plaintext, and their
+message types tell what the server asked for: a TLS 1.2 CertificateRequest
+(type 13) means the server wants a client certificate, which OpenSSL's alert
+(a bare ``handshake_failure``) does not say. RFC 5246 §6.2, §7.4.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CERTIFICATE_REQUEST", "HandshakeScan"]
+
+CERTIFICATE_REQUEST = 13
+_HANDSHAKE, _CHANGE_CIPHER_SPEC, _ALERT = 22, 20, 21
+# Beyond this the flight is not a server's first one: stop reading it.
+_LIMIT = 256 * 1024
+
+
+class HandshakeScan:
+    """Fed the server's bytes in order; collects the clear handshake message types."""
+
+    __slots__ = ("_hs", "_records", "done", "seen", "types")
+
+    def __init__(self) -> None:
+        self._records = b""  # bytes not yet parsed into whole records
+        self._hs = b""  # handshake bytes not yet parsed into whole messages
+        self.types: list[int] = []
+        self.seen = 0
+        self.done = False  # encrypted from here on, or not TLS
+
+    def feed(self, data: bytes) -> None:
+        if self.done:
+            return
+        self.seen += len(data)
+        if self.seen > _LIMIT:
+            self.done = True
+            return
+        self._records += data
+        while len(self._records) >= 5 and not self.done:
+            kind, length = self._records[0], int.from_bytes(self._records[3:5], "big")
+            if len(self._records) < 5 + length:
+                return
+            fragment, self._records = self._records[5 : 5 + length], self._records[5 + length :]
+            if kind == _HANDSHAKE:
+                self._messages(fragment)
+            elif kind != _ALERT:
+                # ChangeCipherSpec, or application data (TLS 1.3's encrypted
+                # handshake): nothing readable follows. Anything else: not TLS.
+                self.done = True
+
+    def _messages(self, fragment: bytes) -> None:
+        self._hs += fragment
+        while len(self._hs) >= 4:
+            length = int.from_bytes(self._hs[1:4], "big")
+            if len(self._hs) < 4 + length:
+                return
+            self.types.append(self._hs[0])
+            self._hs = self._hs[4 + length :]
+
+    @property
+    def certificate_requested(self) -> bool:
+        return CERTIFICATE_REQUEST in self.types

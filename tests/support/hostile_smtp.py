@@ -1,0 +1,133 @@
+"""Building blocks for the hostile SMTP tests beyond the matrix (test_hostile_tls.py,
+test_hostile_ehlo.py): a healthy scripted session and one diagnose run, checked
+as the matrix checks it (no traceback, an exit status of 0-2, the end within
+``--timeout`` plus the slack)."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smtpdoctor.lab.scenarios import LAB_HOSTNAME
+from smtpdoctor.lab.scripted import Action, Close, Expect, ReadBody, ReadHello, Send, Tls
+from support.helpers import run_cli
+
+SLACK = 1.0
+HELO = "client.smtpdoctor.test"
+
+
+def reply(code: int, *lines: str, eol: bytes = b"\r\n") -> bytes:
+    out = [f"{code}-{line}" for line in lines[:-1]] + [f"{code} {lines[-1]}"]
+    return b"".join(line.encode() + eol for line in out)
+
+
+BANNER = reply(220, f"{LAB_HOSTNAME} ESMTP hostile")
+READY = reply(220, "2.0.0 Ready to start TLS")
+BYE = reply(221, "2.0.0 Bye")
+OK250 = reply(250, "2.0.0 Ok")
+
+
+def ehlo(*extensions: str) -> bytes:
+    return reply(250, LAB_HOSTNAME, *extensions, "ENHANCEDSTATUSCODES")
+
+
+DEFAULT_EXT = ("PIPELINING", "SIZE 10485760", "8BITMIME")
+
+
+def session(
+    *,
+    ext: Sequence[str] = DEFAULT_EXT,
+    tls: bool = True,
+    send: bool = False,
+    handshake: Sequence[Action] = (Tls(),),
+) -> list[Action]:
+    """A healthy session: EHLO, STARTTLS (when ``tls``), EHLO, MAIL, RCPT, then
+    DATA and the message (``send``) or RSET, and QUIT."""
+    out: list[Action] = [Send(BANNER), Expect("EHLO")]
+    if tls:
+        out += [Send(ehlo(*ext, "STARTTLS")), Expect("STARTTLS"), Send(READY)]
+        out += [ReadHello(), *handshake, Expect("EHLO")]
+    out += [Send(ehlo(*ext)), Expect("MAIL"), Send(reply(250, "2.1.0 Ok"))]
+    out += [Expect("RCPT"), Send(reply(250, "2.1.5 Ok"))]
+    if send:
+        out += [Expect("DATA"), Send(reply(354, "End data with .")), ReadBody()]
+        out += [Send(reply(250, "2.0.0 Ok: queued as 1"))]
+    else:
+        out += [Expect("RSET"), Send(OK250)]
+    return [*out, Expect("QUIT"), Send(BYE), Close(close_notify=True)]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile server and what the contract makes of it."""
+
+    id: str
+    script: tuple[Action, ...]
+    stage: str | None  # the first failing step's stage (None: no step fails)
+    outcome: str | None  # its outcome ("a|b": either)
+    category: str  # the verdict's
+    status: int
+    args: tuple[str, ...] = ()
+    finding: str | None = None  # a finding id the document must hold
+    verdict_stage: str | None = None  # when not the failing step's stage
+    timeout: float = 5.0
+    certificate: tuple[bytes, bytes] | None = None
+    max_version: ssl.TLSVersion | None = None
+    client_ca: bool = False
+    later: tuple[Action, ...] | None = None
+    no_finding: tuple[str, ...] = field(default=())  # finding ids it must not hold
+    summary: str | None = None  # words the verdict's summary must hold
+    env: tuple[tuple[str, str], ...] = ()  # environment for the run (a password)
+
+
+def run(server: object, case: Case, ca_file: Path, client_ca: Path | None) -> dict:
+    """``diagnose`` on the case's server, in-process; the JSON document, checked."""
+    host, port = server.add(  # type: ignore[attr-defined]
+        case.script,
+        case.certificate,
+        case.later,
+        client_ca if case.client_ca else None,
+        case.max_version,
+    )
+    argv = ["diagnose", f"{host}:{port}", "--format", "json", "--helo", HELO]
+    argv += ["--timeout", str(case.timeout), "--tls-ca", str(ca_file), *case.args]
+    started = time.monotonic()
+    result = run_cli(*argv)
+    took = time.monotonic() - started
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.status in (0, 1, 2), (result.status, result.stderr)
+    assert took < case.timeout + SLACK, took
+    doc = json.loads(result.stdout)
+    doc["_status"] = result.status
+    return doc
+
+
+def check(doc: dict, case: Case) -> None:
+    """The contract's view of the case: failing step, verdict, exit status, findings."""
+    verdict = doc["verdict"]
+    timeline = doc["hosts"][0]["timeline"]
+    steps = [(s["stage"], s["outcome"]) for s in timeline]
+    failing = next((s for s in timeline if s["outcome"] != "ok" and s["stage"] != "quit"), None)
+    ids = [f["id"] for f in doc["findings"]]
+    if case.finding is not None:
+        assert case.finding in ids, (ids, verdict, steps)
+    if case.summary is not None:
+        assert case.summary in verdict["summary"], verdict
+    for fid in case.no_finding:
+        assert fid not in ids, (ids, verdict)
+    status = {"ok": 0, "warning": 1, "failure": 2}[verdict["status"]]
+    assert doc["_status"] == status
+    assert verdict["category"] in case.category.split("|"), (verdict, steps, ids)
+    assert doc["_status"] == case.status, (verdict, steps, ids)
+    if case.stage is None:
+        assert failing is None, steps
+        return
+    assert failing is not None, steps
+    assert failing["stage"] == case.stage, steps
+    assert case.outcome is not None
+    assert failing["outcome"] in case.outcome.split("|"), steps
+    assert verdict["stage"] == (case.verdict_stage or case.stage), (verdict, steps)
