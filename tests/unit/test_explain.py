@@ -1138,6 +1138,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "session7-apps-5",
             "session7-lines",
             "session7-lines-2",
+            "session8-clients",
         ):
             first = (f"{row['split']}/{row['collection']}",)
         for key in (row["split"], *first):
