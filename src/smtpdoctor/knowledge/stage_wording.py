@@ -191,6 +191,28 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         _S.AUTH,
     ),
     stage_phrase("stage.at_command_tls", rf"{_CMD}STARTTLS{_Q}", _S.STARTTLS),
+    # Mail clients naming the refused command in their own words, read before the
+    # words a server's reply uses for a command ("did not accept STARTTLS ... send
+    # HELO first"): msmtp's "envelope from address ... not accepted by the server",
+    # Nette Mail's "SMTP server did not accept STARTTLS|password|... with error",
+    # .NET's 530 wrapper in its other wordings (raised from MAIL FROM: MailCommand).
+    stage_phrase(
+        "stage.client_words_mail_from",
+        r"\benvelope from address \S+ not accepted by the server\b|"
+        r"\brequires (?:a )?secure connection or (?:the )?client (?:was|is) not authenticated\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.client_words_rcpt_to",
+        r"\brecipient address \S+ not accepted by the server\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase("stage.client_words_starttls", r"\bdid not accept STARTTLS\b", _S.STARTTLS),
+    stage_phrase(
+        "stage.client_words_auth",
+        r"\bdid not accept (?:password|username|(?:PLAIN|XOAUTH2) credentials)\b",
+        _S.AUTH,
+    ),
     # RFC 5321 §4.1.4 sequence replies name what should have come first: the
     # command they answer is the next one.
     stage_phrase("stage.need_mail", r"\bneed MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
@@ -313,6 +335,19 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         "stage.library_frame_auth",
         r"SmtpClient\.Authenticate(?:Async)?\b|SMTPTransport\$Authenticator\b",
         _S.AUTH,
+    ),
+    # JavaMail reading the greeting: openServer's readServerResponse (a read timeout
+    # or a close there is before any command); its socket connect is the connect.
+    stage_phrase(
+        "stage.javamail_greeting",
+        r"SMTPTransport\.readServerResponse\b[^\n]{0,80}?\s+at "
+        r"(?:com\.sun|org\.eclipse\.angus)\.mail\.smtp\.SMTPTransport\.openServer\b",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.library_frame_connect",
+        r"\bPlainSocketImpl\.socketConnect\b|\bsun\.nio\.ch\.Net\.connect0?\b",
+        _S.CONNECT,
     ),
     # Microsoft's SMTPSEND.DNS.* statuses and "Failed to connect" in a wrapper.
     stage_phrase("stage.smtpsend_dns", r"\bSMTPSEND\.DNS\.", _S.DNS),

@@ -481,6 +481,19 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         specific=False,
     ),
     pattern(
+        "synonyms.connection_to_lost",
+        # the connection named before the verb (Thunderbird's smtpSendInterrupted: "the
+        # connection to Outgoing server (SMTP) X was lost in the middle of the
+        # transaction"); weak, as generic.connection_closed
+        r"\bconnection to [^\n]{1,80}? (?:was|has been) (?:lost|closed|dropped|interrupted)\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the mail server was lost before the session was done.",
+        "A firewall or the server cut the connection, or the network dropped.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
         "synonyms.tls_connection_failed",
         # an application's own words for a TLS session that could not be set up
         # (Mattermost's "Failed to open TLS connection, EOF", "failed to establish a
