@@ -339,7 +339,7 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # JavaMail reading the greeting: openServer's readServerResponse (a read timeout
     # or a close there is before any command); its socket connect is the connect.
     stage_phrase(
-        "stage.javamail_greeting",
+        "stage.javamail_open_server_read",
         r"SMTPTransport\.readServerResponse\b[^\n]{0,80}?\s+at "
         r"(?:com\.sun|org\.eclipse\.angus)\.mail\.smtp\.SMTPTransport\.openServer\b",
         _S.GREETING,
