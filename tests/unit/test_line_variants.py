@@ -724,8 +724,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # classes: 4231/4275 and 4235/4275, shape 4675/4675; with its second collection and
 # its classes: 4252/4297 and 4257/4297, shape 4700/4700.
 # Session 8 (the session8-clients collection's tune rows and its classes): wording
-# 4312/4359 and 4317/4359, shape 4820/4820.
-FLOORS = {"wording": (4312, 4317), "shape": (4820, 4820)}
+# 4312/4359 and 4317/4359, shape 4820/4820; with its second collection
+# (session8-clients-2) and its classes: 4344/4391 and 4349/4391, shape 4875/4875.
+FLOORS = {"wording": (4344, 4349), "shape": (4875, 4875)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -1419,5 +1420,51 @@ def test_session7_mta_classes_read_as_their_class(text: str, category: str, stag
     ],
 )
 def test_session8_client_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's second collection (webmail, desktop and phone clients): its classes on
+# texts written for the purpose.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        ("Error while connecting to the mail server smtp.example.org", "firewall_block", "connect"),
+        ("Could not connect to your outgoing (SMTP) e-mail server.", "firewall_block", "connect"),
+        # ... a reason beside it decides.
+        (
+            "Cannot connect to SMTP server mail.example.org: Connection timed out",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "Unable to connect to the SMTP server: 421 4.7.0 Too many connections from your IP",
+            "rate_limited",
+            "connect",
+        ),
+        ("Mail app: sender address not accepted", "policy_rejection", "mail_from"),
+        (
+            "originator not accepted: 553 5.7.1 Sender address rejected: not owned by user",
+            "policy_rejection",
+            "mail_from",
+        ),
+        ("Sending mail is not permitted for this account.", "policy_rejection", "none"),
+        (
+            "The recipient was refused because the server doesn't allow relaying.",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "Error 0x800CCC80: None of the authentication methods supported by this client are "
+            "supported by your server.",
+            "authentication",
+            "ehlo",
+        ),
+        # A client's trace: its end of the data, then the error.
+        ("C: .\nS: 554 5.7.1 Message rejected as spam", "policy_rejection", "message"),
+        ("C: .\n>> ERROR: timed out waiting for the server", "network_timeout", "message"),
+    ],
+)
+def test_session8_webmail_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched

@@ -113,6 +113,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"does not support authentication \(SMTP-AUTH\)|\bNo authenticators available\b|"
         r"\bSMTP authentication requires SASL\b|\bno form of authori[sz]ation supported\b|"
         r"\bdoes not support SMTP AUTH type\b|"
+        # Outlook's 0x800CCC80
+        r"None of the authentication methods supported by this client are supported|"
         # gen_smtp: the EHLO reply lacked what the options require.
         r"\{missing_requirement,\s*\"[^\"]*\",\s*auth\}",
         _C.AUTHENTICATION,

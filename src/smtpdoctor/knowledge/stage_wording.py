@@ -202,6 +202,13 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\brequires (?:a )?secure connection or (?:the )?client (?:was|is) not authenticated\b",
         _S.MAIL_FROM,
     ),
+    # A client's protocol trace: its "C: ." (the end of the data) with an error or a
+    # refusal right after it (searched on the flattened text).
+    stage_phrase(
+        "stage.client_trace_end_of_data",
+        r"(?<!\S)C: \.\s+(?:>> )?(?:ERROR\b|S: [45]\d\d\b|[^\n]{0,40}?\b(?:timeout|timed out)\b)",
+        _S.MESSAGE,
+    ),
     stage_phrase(
         "stage.client_words_rcpt_to",
         r"\brecipient address \S+ not accepted by the server\b",

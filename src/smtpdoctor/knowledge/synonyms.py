@@ -56,7 +56,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:mail |routed address )?relay(?:ing)?(?: access)? (?:is |was )?"
         r"(?:rejected|refused|blocked|prohibited|forbidden|disallowed)\b|"
         # the refusal as a negated verb ("We do not relay" is the generic table's)
-        r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b",
+        r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b|"
+        # a mail client's words for it (iOS Mail: "... because it does not allow relaying")
+        r"\b(?:does not|doesn'?t|do not) allow relaying\b",
         _C.POLICY_REJECTION,
         *RELAY_REFUSED,
         hint=_S.RCPT_TO,
@@ -478,6 +480,49 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         "A firewall or the server cut the connection, or the other side crashed.",
         permanence=_T,
         kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "synonyms.client_cannot_connect",
+        # a mail client's or application's words for a connection to its outgoing server
+        # it could not open (SOGo's "error when connecting to the SMTP server", Outlook's
+        # 0x80042109 "cannot connect to your outgoing (SMTP) e-mail server"); weak: a
+        # reason beside it ("Connection refused", a timeout) decides
+        r"\b(?:error (?:when|while)|cannot|can'?t|could not|unable to) connect(?:ing)? to "
+        r"(?:your |the )?(?:outgoing |SMTP |mail |e-?mail |\(SMTP\) )+server\b",
+        _C.FIREWALL_BLOCK,
+        "The client could not open a connection to its outgoing mail server.",
+        "Wrong server name or port, or outbound SMTP is blocked where the client runs.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "synonyms.originator_not_accepted",
+        # a client's bare summary that its sender was refused (SOGo's "(smtp) originator
+        # not accepted"); weak: the server's reply beside it decides
+        r"\boriginator (?:was )?not accepted\b|\bsender (?:address )?(?:was )?not accepted\b",
+        _C.POLICY_REJECTION,
+        "The server refused the sender address of the message.",
+        "The account may not send with this From/envelope address, or the server wants a "
+        "login first.",
+        stage=_S.MAIL_FROM,
+        permanence=_PM,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.sending_not_allowed",
+        # the server does not let this client send at all ("Sending messages is not
+        # allowed on this server"); weak
+        r"\bsending (?:of )?(?:messages?|e-?mails?|mail) (?:is )?not (?:allowed|permitted)\b",
+        _C.POLICY_REJECTION,
+        "The server does not let this account or client send mail through it.",
+        "Sending may need a login (SMTP AUTH) or be switched off for the account.",
+        permanence=_PM,
+        retry=False,
         specific=False,
     ),
     pattern(
