@@ -725,8 +725,10 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # its classes: 4252/4297 and 4257/4297, shape 4700/4700.
 # Session 8 (the session8-clients collection's tune rows and its classes): wording
 # 4312/4359 and 4317/4359, shape 4820/4820; with its second collection
-# (session8-clients-2) and its classes: 4344/4391 and 4349/4391, shape 4875/4875.
-FLOORS = {"wording": (4344, 4349), "shape": (4875, 4875)}
+# (session8-clients-2) and its classes: 4344/4391 and 4349/4391, shape 4875/4875;
+# with its MTA collection (session8-mtas) and its classes: 4360/4409 and 4365/4409,
+# shape 4900/4900.
+FLOORS = {"wording": (4360, 4365), "shape": (4900, 4900)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -1466,5 +1468,27 @@ def test_session8_client_classes_read_as_their_class(text: str, category: str, s
     ],
 )
 def test_session8_webmail_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's MTA collection (OpenSMTPD's relay lines, hMailServer's documented
+# replies): its classes on texts written for the purpose, and what they leave alone.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        ("421 Connection timeout - closing", "network_timeout", "none"),
+        # (a connect's own timeout stays the connect's)
+        (
+            "connect to mx.example.org[192.0.2.7]:25: Connection timeout",
+            "firewall_block",
+            "connect",
+        ),
+        ("501 HELO: invalid hostname given", "policy_rejection", "ehlo"),
+        ("550 EHLO foo_bar invalid domain name", "policy_rejection", "ehlo"),
+        ("503 Use HELO/EHLO first", "other", "mail_from"),
+    ],
+)
+def test_session8_mta_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched

@@ -234,7 +234,9 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         _S.RCPT_TO,
     ),
     stage_phrase(
-        "stage.need_helo", r"\bsend HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b", _S.MAIL_FROM
+        "stage.need_helo",
+        r"\b(?:send|use) HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b",
+        _S.MAIL_FROM,
     ),
     # An application's own words around the command it sent ("Failed to send
     # RCPT TO: 550", "MAIL FROM rejected: 553", "[MAIL FROM] 553", "refused DATA").

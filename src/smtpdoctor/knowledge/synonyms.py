@@ -206,6 +206,32 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "synonyms.server_idle_timeout",
+        # the server's own 421 when the client kept it waiting (hMailServer's
+        # documented "421 Connection timeout"): a session that was up, not a connect
+        # (with an enhanced code the reply's inner text is read without its code, and
+        # "Connection timeout" alone stays the connect's: not read here yet)
+        r"\b421[ -]Connection time-?out\b",
+        _C.NETWORK_TIMEOUT,
+        "The server closed the session because the client kept it waiting too long.",
+        "The client or a filter in between stalled mid-session (a slow scanner, a "
+        "large attachment read slowly).",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.helo_invalid_after",
+        # the HELO/EHLO name refused with the command named first ("501 EHLO Invalid
+        # domain address.", hMailServer's documented reply)
+        r"\b(?:EHLO|HELO)\b[^\n]{0,20}?\binvalid (?:domain|host ?name|name|argument)s?\b",
+        _C.POLICY_REJECTION,
+        "The server refused the name the client gave in HELO/EHLO.",
+        "Set the sending host's HELO name to its fully-qualified DNS name.",
+        stage=_S.EHLO,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
         "synonyms.connect_timeout",
         # "Connection timed out" in other words, where it is the connect's.
         r"connect to \S+: (?:Connection|Operation) time-?out\b|\bConnection time-?out with\b|"
