@@ -514,8 +514,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # it could not open (SOGo's "error when connecting to the SMTP server", Outlook's
         # 0x80042109 "cannot connect to your outgoing (SMTP) e-mail server"); weak: a
         # reason beside it ("Connection refused", a timeout) decides
-        r"\b(?:error (?:when|while)|cannot|can'?t|could not|unable to) connect(?:ing)? to "
-        r"(?:your |the )?(?:outgoing |SMTP |mail |e-?mail |\(SMTP\) )+server\b",
+        r"\b(?:error (?:when|while)|cannot|can'?t|could not|unable to|failed to) "
+        r"connect(?:ing)? to (?:your |the )?(?:outgoing |SMTP |mail |e-?mail |\(SMTP\) )+server\b|"
+        # Perl's Email::Sender ("unable to establish SMTP connection to (host) port 465")
+        r"\bunable to establish (?:an )?SMTP connection\b",
         _C.FIREWALL_BLOCK,
         "The client could not open a connection to its outgoing mail server.",
         "Wrong server name or port, or outbound SMTP is blocked where the client runs.",
