@@ -823,7 +823,14 @@ def test_harness_is_wide() -> None:
 # 22074, stdin 22097 / 22082, the same before and after its classes; with its second
 # collection and its classes (22,205): argument 22161 / 22150, stdin 22173 / 22158.
 # Both rounds merged with the re-flow reading: argument 22163 / 22151, stdin 22175 / 22159.
-FLOORS = {"argument": (22163, 22151), "stdin": (22175, 22159)}
+# Session 8, with the session8-clients collection (22,243 pairs per door) and its
+# classes: argument 22201 / 22189, stdin 22213 / 22197 (misses as before: 42 / 54).
+# With its MTA collection (22,657 pairs: hMailServer's documented replies and
+# OpenSMTPD's lines wrapped each way) and its classes: argument 22581 / 22569, stdin
+# 22592 / 22576 (the new pairs bring the misses of the collection's tune rows left
+# as they are, "421 Excessive amounts of data" and "451 Please try again later",
+# in each wrapper).
+FLOORS = {"argument": (22581, 22569), "stdin": (22592, 22576)}
 
 
 @pytest.mark.parametrize("door", ["argument", "stdin"])

@@ -723,7 +723,13 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # 4125/4165, shape 4590/4590. With the second lines round's collection and its
 # classes: 4231/4275 and 4235/4275, shape 4675/4675; with its second collection and
 # its classes: 4252/4297 and 4257/4297, shape 4700/4700.
-FLOORS = {"wording": (4252, 4257), "shape": (4700, 4700)}
+# Session 8 (the session8-clients collection's tune rows and its classes): wording
+# 4312/4359 and 4317/4359, shape 4820/4820; with its second collection
+# (session8-clients-2) and its classes: 4344/4391 and 4349/4391, shape 4875/4875;
+# with its MTA collection (session8-mtas) and its classes: 4360/4409 and 4365/4409,
+# shape 4900/4900; with its applications' collection (session8-apps) and its class:
+# 4367/4416 and 4372/4416, shape 4930/4930.
+FLOORS = {"wording": (4367, 4372), "shape": (4930, 4930)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -1279,5 +1285,218 @@ def test_session7_classes_read_as_their_class(text: str, category: str, stage: s
     ],
 )
 def test_session7_mta_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's classes (docs/explain.md, "Session 8: mail clients' own words"), on texts
+# written for the purpose: mail clients' and small mailers' words, and their precedence.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # A mail client's own words for a connection it could not open, a lost
+        # connection, a host it could not find.
+        (
+            "The message could not be sent because connecting to Outgoing server (SMTP) "
+            "mail.example.net failed. The server may be unavailable.",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "Connection attempt timed out, giving up on mail.example.net",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "Sending failed: the connection to mail.example.net:587 was lost while sending",
+            "connection_dropped",
+            "none",
+        ),
+        ("SMTP session failed: write error", "connection_dropped", "none"),
+        ("Outgoing server (SMTP) relay.example.org is unknown.", "dns_resolution", "dns"),
+        ('Could not find the host "relay.example.org"', "dns_resolution", "dns"),
+        # Logins in a mail client's words; no mechanism in common is read at EHLO, as
+        # the libraries' words for it; AUTH refused as a command is at AUTH.
+        (
+            "Unable to authenticate to Outgoing server (SMTP) mx.example.org. Check the password.",
+            "authentication",
+            "auth",
+        ),
+        ("The server does not allow plaintext passwords.", "authentication", "auth"),
+        ("Kerberos ticket was not accepted by mx.example.org", "authentication", "auth"),
+        ("mutt: No authenticators available", "authentication", "ehlo"),
+        (
+            "Error: dial failed: server does not support SMTP AUTH type: CRAM-MD5",
+            "authentication",
+            "ehlo",
+        ),
+        (
+            "Unable to authenticate to Outgoing server (SMTP) mx.example.org. It does not "
+            "support authentication (SMTP-AUTH).",
+            "authentication",
+            "ehlo",
+        ),
+        ('AUTH PLAIN\n502 5.5.2 Error: command "AUTH" not recognized', "authentication", "auth"),
+        ("503 5.5.1 Error: authentication not enabled", "authentication", "auth"),
+        # ... a login refused with a reason that is the server's own stays the server's.
+        (
+            "454 4.7.0 Temporary authentication failure: AUTH not enabled right now",
+            "service_unavailable",
+            "auth",
+        ),
+        # STARTTLS not advertised; a size over the announced limit.
+        (
+            "Unable to establish a secure link with mx.example.org using STARTTLS since it "
+            "doesn't advertise that feature.",
+            "starttls_unavailable",
+            "starttls",
+        ),
+        ("Your message exceeds the global size limit of the server.", "message_size", "message"),
+        # Commands named in a client's words; a 503 out of order at STARTTLS is the
+        # client's sequence, not TLS switched off (other refusals there still are).
+        (
+            "msmtp: envelope from address a@example.org not accepted by the server\n"
+            "msmtp: server message: 553 5.7.1 Sender address rejected: not owned by user",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "msmtp: recipient address b@example.net not accepted by the server\n"
+            "msmtp: server message: 550 5.1.1 No such user here",
+            "recipient",
+            "rcpt_to",
+        ),
+        (
+            "The server requires a secure connection or the client is not authenticated. "
+            "The server response is: 5.7.0 Authentication required",
+            "authentication",
+            "mail_from",
+        ),
+        # (.NET's wrapper in other words; the reply inside decides, "a" or not)
+        (
+            "the SMTP server requires secure connection or client was not authenticated. "
+            "Server response: 5.7.0 must issue STARTTLS command first",
+            "starttls_unavailable",
+            "mail_from",
+        ),
+        (
+            "SMTP server did not accept STARTTLS with error: 503 5.5.1 Send EHLO first",
+            "other",
+            "starttls",
+        ),
+        (
+            "SMTP server did not accept STARTTLS with error: 554 5.7.0 TLS not available",
+            "starttls_unavailable",
+            "starttls",
+        ),
+        (
+            "SMTP server did not accept password with error: 535 5.7.8 Bad credentials",
+            "authentication",
+            "auth",
+        ),
+        # A client's bare "not accepted" for a recipient; a reply beside it decides.
+        ("Mailer: RCPT TO:<c@example.com> not accepted", "recipient", "rcpt_to"),
+        ("RCPT TO not accepted: 452 4.5.3 Too many recipients", "rate_limited", "rcpt_to"),
+        # Java: the socket's connect frame is the connect; openServer's read is the greeting.
+        (
+            "javax.mail.MessagingException: Could not send mail\n"
+            "\tat java.base/sun.nio.ch.Net.connect0(Native Method)\n"
+            "\tat java.base/sun.nio.ch.Net.connect(Net.java:579)",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "jakarta.mail.MessagingException: Exception reading response; nested exception is: "
+            "java.net.SocketTimeoutException: Read timed out\n"
+            "\tat org.eclipse.angus.mail.smtp.SMTPTransport.readServerResponse("
+            "SMTPTransport.java:2441)\n"
+            "\tat org.eclipse.angus.mail.smtp.SMTPTransport.openServer(SMTPTransport.java:2139)",
+            "network_timeout",
+            "greeting",
+        ),
+        # Dovecot's back end lost behind a 535 is no connect failure: the reply is AUTH's.
+        (
+            "<- 535 5.7.8 Error: authentication failed: Connection lost to authentication server",
+            "authentication",
+            "auth",
+        ),
+    ],
+)
+def test_session8_client_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's second collection (webmail, desktop and phone clients): its classes on
+# texts written for the purpose.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        ("Error while connecting to the mail server smtp.example.org", "firewall_block", "connect"),
+        ("Could not connect to your outgoing (SMTP) e-mail server.", "firewall_block", "connect"),
+        # ... a reason beside it decides.
+        (
+            "Cannot connect to SMTP server mail.example.org: Connection timed out",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "Unable to connect to the SMTP server: 421 4.7.0 Too many connections from your IP",
+            "rate_limited",
+            "connect",
+        ),
+        # Perl's MIME::Lite and Email::Sender in their words.
+        ("SMTP Failed to connect to mail server: at Lite.pm line 12.", "firewall_block", "connect"),
+        (
+            "unable to establish SMTP connection to (mx.example.org) port 25",
+            "firewall_block",
+            "connect",
+        ),
+        ("Mail app: sender address not accepted", "policy_rejection", "mail_from"),
+        (
+            "originator not accepted: 553 5.7.1 Sender address rejected: not owned by user",
+            "policy_rejection",
+            "mail_from",
+        ),
+        ("Sending mail is not permitted for this account.", "policy_rejection", "none"),
+        (
+            "The recipient was refused because the server doesn't allow relaying.",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "Error 0x800CCC80: None of the authentication methods supported by this client are "
+            "supported by your server.",
+            "authentication",
+            "ehlo",
+        ),
+        # A client's trace: its end of the data, then the error.
+        ("C: .\nS: 554 5.7.1 Message rejected as spam", "policy_rejection", "message"),
+        ("C: .\n>> ERROR: timed out waiting for the server", "network_timeout", "message"),
+    ],
+)
+def test_session8_webmail_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's MTA collection (OpenSMTPD's relay lines, hMailServer's documented
+# replies): its classes on texts written for the purpose, and what they leave alone.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        ("421 Connection timeout - closing", "network_timeout", "none"),
+        # (a connect's own timeout stays the connect's)
+        (
+            "connect to mx.example.org[192.0.2.7]:25: Connection timeout",
+            "firewall_block",
+            "connect",
+        ),
+        ("501 HELO: invalid hostname given", "policy_rejection", "ehlo"),
+        ("550 EHLO foo_bar invalid domain name", "policy_rejection", "ehlo"),
+        ("503 Use HELO/EHLO first", "other", "mail_from"),
+    ],
+)
+def test_session8_mta_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched

@@ -27,7 +27,8 @@ and the folder reader import it first). A folder run records them
 The file also keeps what :mod:`~smtpdoctor.knowledge.phrasing` works out
 from the table regexes' sources alone (their branches, what each branch
 opens with, the word index: ``phrasing.derived``, ~20 ms at every start),
-stamped with ``phrasing.py``'s path, modification time and size as a
+stamped with ``phrasing.py``'s path, modification time and size (and
+``regexwords.py``'s) as a
 bytecode file is with its source: written by other phrasing code, it is
 not taken (:func:`enable`).
 """
@@ -81,17 +82,21 @@ def enable() -> None:
 
 def _derived_stamp() -> tuple[str, int, int] | None:
     """The phrasing module's source as Python's bytecode check sees it (its mtime
-    and size): what it derived from the table regexes is kept for that code only."""
-    from smtpdoctor.knowledge import phrasing
+    and size), with regexwords' (the words a regex needs, split from it): what
+    they derived from the table regexes is kept for that code only."""
+    from smtpdoctor.knowledge import phrasing, regexwords
 
-    source = getattr(phrasing, "__file__", None)
-    if not isinstance(source, str):
-        return None
-    try:
-        stat = os.stat(source)
-    except OSError:
-        return None
-    return (source, stat.st_mtime_ns, stat.st_size)
+    sources = (getattr(phrasing, "__file__", None), getattr(regexwords, "__file__", None))
+    mtime = size = 0
+    for source in sources:
+        if not isinstance(source, str):
+            return None
+        try:
+            stat = os.stat(source)
+        except OSError:
+            return None
+        mtime, size = max(mtime, stat.st_mtime_ns), size + stat.st_size
+    return (str(sources[0]), mtime, size)
 
 
 def _give_derived() -> None:

@@ -84,8 +84,8 @@ from smtpdoctor.knowledge.phrasing import (
     present_words,
     search_open,
 )
+from smtpdoctor.knowledge.stage_wording import CODE_STAGES, subject_stage
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
-from smtpdoctor.knowledge.wording import CODE_STAGES, subject_stage
 from smtpdoctor.model import Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
 

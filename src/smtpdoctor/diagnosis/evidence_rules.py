@@ -188,6 +188,7 @@ def basic_evidence(reply: Reply | None, stage: Stage | None) -> Evidence | None:
 
 
 _CLOSING = 421
+_BAD_SEQUENCE = 503
 
 
 def at_stage(
@@ -205,7 +206,9 @@ def at_stage(
     of STARTTLS says (a 502 from a server that advertised it, a 554, a 550),
     what it does is the same: no TLS in this session; the session rules read a
     live refusal so, and a text read at STARTTLS agrees. A 421 closes the
-    connection instead (RFC 5321 §3.8), so it keeps its own reading. A new
+    connection instead (RFC 5321 §3.8), so it keeps its own reading, and so does
+    a 503 (RFC 5321 §4.2.4, bad sequence of commands: STARTTLS sent before EHLO,
+    "Send hello first", is the client's order, not TLS switched off). A new
     deciding id goes first in ``matched``."""
     if reply is not None and decided.id == f"reply:{reply.code}":
         meaning = lookup_basic(reply.code, stage).meaning
@@ -215,7 +218,7 @@ def at_stage(
         stage is not Stage.STARTTLS
         or reply is None
         or reply.code < 400  # RFC 5321 §4.2.1: 4xx and 5xx refuse
-        or reply.code == _CLOSING
+        or reply.code in (_CLOSING, _BAD_SEQUENCE)
         or decided.category is Category.STARTTLS_UNAVAILABLE
     ):
         return decided, category

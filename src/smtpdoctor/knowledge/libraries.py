@@ -67,7 +67,12 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"535 Authentication failed|Authentication unsuccessful|"
         r"Username and Password not accepted|authentication credentials invalid|"
         # libcurl's CURLE_LOGIN_DENIED, as curl and the applications on libcurl print it
-        r"(?:lib)?curl: \(67\)|\bCURLE_LOGIN_DENIED\b|\bLogin denied\b",
+        r"(?:lib)?curl: \(67\)|\bCURLE_LOGIN_DENIED\b|\bLogin denied\b|"
+        # mail clients' own words (Thunderbird's smtpAuthFailure, smtpAuthGssapi,
+        # smtpHintAuthPlainToEncrypt): the login, its ticket or its mechanism refused
+        r"Unable to authenticate to (?:the )?Outgoing server\b"
+        r"(?![^\n]{0,80}does not support authentication)|"
+        r"\bticket was not accepted by\b|\bdoes not allow plaintext passwords\b",
         _C.AUTHENTICATION,
         "The server refused the user name and password (or token) the client sent with AUTH.",
         "Wrong password, or the provider wants an app password or OAuth2 instead of "
@@ -102,6 +107,14 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
         r"server does not support (?:any )?authentication|smtp: server doesn't support AUTH|"
+        # Thunderbird (smtpAuthMechNotSupported, smtpAuthenticationNotSupported), Mutt,
+        # emailjs, go-mail: no mechanism both sides have
+        r"does not support the selected authentication method|"
+        r"does not support authentication \(SMTP-AUTH\)|\bNo authenticators available\b|"
+        r"\bSMTP authentication requires SASL\b|\bno form of authori[sz]ation supported\b|"
+        r"\bdoes not support SMTP AUTH type\b|"
+        # Outlook's 0x800CCC80
+        r"None of the authentication methods supported by this client are supported|"
         # gen_smtp: the EHLO reply lacked what the options require.
         r"\{missing_requirement,\s*\"[^\"]*\",\s*auth\}",
         _C.AUTHENTICATION,
@@ -121,6 +134,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"SMTP server does not support STARTTLS|StartTLS is not supported|"
         r"server doesn't support STARTTLS|Server does not support STARTTLS|"
         r"host does not support STARTTLS|Server does not support secure connections|"
+        r"using STARTTLS since it doesn't advertise that feature|"
         r"\{missing_requirement,\s*\"[^\"]*\",\s*tls\}",
         _C.STARTTLS_UNAVAILABLE,
         "The client requires STARTTLS and the server does not offer it.",
@@ -318,7 +332,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout|"
         # PHP's mail() on Windows, ssmtp and sendmail-compatible wrappers
-        r"Failed to connect to mailserver at|\bCannot open [\w.-]+:\d+\b",
+        r"Failed to connect to mailserver at|\bCannot open [\w.-]+:\d+\b|"
+        # Thunderbird's smtpSendRequestRefused; Chilkat's connect timeout
+        r"connecting to Outgoing server \(SMTP\) \S+ failed\b|\bConnection attempt timed out\b",
         _C.FIREWALL_BLOCK,
         "The application could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the application runs (cloud providers block "
@@ -338,7 +354,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"No such host is known|UnknownHostException|no such host\b|"
         r"Temporary failure in name resolution|failed to lookup address information|"
         # nodemailer's own resolver ("queryA ETIMEOUT host", code 'EDNS')
-        r"\bquery(?:A|AAAA|Mx) E[A-Z]+\b|code: '?EDNS\b",
+        r"\bquery(?:A|AAAA|Mx) E[A-Z]+\b|code: '?EDNS\b|"
+        # Thunderbird's smtpSendFailedUnknownServer, Mutt's failed lookup
+        r"Outgoing server \(SMTP\) \S+ is unknown\b|\bCould not find the host\b",
         _C.DNS_RESOLUTION,
         "The application could not resolve the mail server's name.",
         source=_LIB,
@@ -451,6 +469,82 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.MESSAGE,
         permanence=_PM,
         retry=False,
+    ),
+    # --- session 8: mail clients' and small mailers' own words -------------------------
+    pattern(
+        "library.auth_command_unknown",
+        # AUTH refused as a command the server does not know or has not offered (a 500
+        # "command \"AUTH\" not recognized", Postfix's "authentication not enabled"):
+        # the server takes no login here, whatever the password.
+        r"\bcommand \"?AUTH\"? not (?:recognized|implemented|supported)\b|"
+        r"\bAUTH (?:command )?(?:not (?:recognized|implemented|supported|enabled)|"
+        r"used when not advertised)\b|\bauthentication not enabled\b",
+        _C.AUTHENTICATION,
+        "The client sent AUTH, but the server takes no login here: it does not know or "
+        "has not offered the AUTH command.",
+        "Connected to port 25 instead of the submission port 587/465, or AUTH is offered "
+        "only after STARTTLS and TLS was not started.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "library.session_io_error",
+        # Mutt's "SMTP session failed: read error" / "write error": the socket broke
+        # under the session, no reply was read.
+        r"\bSMTP session failed: (?:read|write) error\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the mail server broke during the session: the client could "
+        "not read or write on it.",
+        "The server or a firewall cut the connection (wrong port or TLS mode, a filter).",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    pattern(
+        "library.client_size_limit",
+        # Thunderbird's smtpPermSizeExceeded and smtpTempSizeExceeded: the message is
+        # over the SIZE the server announced (RFC 1870), checked before it is sent.
+        r"\bexceeds (?:the|a) (?:global |temporary )?size limit\b",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the limit the mail server announces.",
+        "Send smaller attachments, or a link to the file.",
+        source=_LIB,
+        stage=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "library.java_socket_connect",
+        # A Java stack whose innermost frames are the socket's connect: the exception
+        # was raised opening the TCP connection. Weak: a reason beside it ("Connection
+        # refused", "connect timed out") decides.
+        r"\bPlainSocketImpl\.socketConnect\b|\bsun\.nio\.ch\.Net\.connect0?\b",
+        _C.FIREWALL_BLOCK,
+        "The application could not open a TCP connection to the mail server.",
+        "Outbound SMTP is blocked where the application runs, or the host or port is wrong.",
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind=_DROP,
+        specific=False,
+    ),
+    pattern(
+        "library.rcpt_not_accepted",
+        # A client's own summary that the server refused a recipient, with no reason
+        # (OpenCart's "RCPT TO not accepted from server!", msmtp's "recipient address ...
+        # not accepted by the server"). Weak: the server's reply beside it decides.
+        r"\bRCPT TO(?::? ?<[^>\n]*>)? (?:command )?(?:was )?not accepted\b|"
+        r"\brecipient address \S+ not accepted by the server\b",
+        _C.RECIPIENT,
+        "The server refused a recipient of the message.",
+        source=_LIB,
+        stage=_S.RCPT_TO,
+        permanence=_PM,
+        retry=False,
+        specific=False,
     ),
 )
 

@@ -35,6 +35,7 @@ from smtpdoctor.knowledge.phrasing import (
 )
 from smtpdoctor.knowledge.provider_patterns import PROVIDER_PATTERNS, YAHOO_PATTERNS
 from smtpdoctor.knowledge.session_phrases import CORE_STAGES, PERMANENCE_CUES
+from smtpdoctor.knowledge.stage_wording import STATED_STAGES
 from smtpdoctor.knowledge.synonyms import RELAY_REFUSED, SYNONYM_PATTERNS, SYNONYM_STAGES
 from smtpdoctor.knowledge.tls_patterns import TLS_PATTERNS
 from smtpdoctor.knowledge.vendors import (
@@ -42,7 +43,7 @@ from smtpdoctor.knowledge.vendors import (
     VENDOR_PATTERNS,
     VENDOR_STAGE_PHRASES,
 )
-from smtpdoctor.knowledge.wording import BROAD_PATTERNS, PRECISE_PATTERNS, STATED_STAGES
+from smtpdoctor.knowledge.wording import BROAD_PATTERNS, PRECISE_PATTERNS
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [

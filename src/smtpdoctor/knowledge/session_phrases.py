@@ -108,7 +108,9 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         r"connect to \S+: |Connection refused|Connection timed out with|\bConnection timed out\b|"
         r"No route to host|Network is unreachable|Cannot assign requested address|"
         # (not MailKit's "Operation timed out after 5000 milliseconds": a read)
-        r"failed: Connection|Operation timed out(?! after \d+ milliseconds)|"
+        # (not Dovecot's "authentication failed: Connection lost to authentication
+        # server" after a 535: the server's own back end, at AUTH)
+        r"failed: Connection(?! lost to auth)|Operation timed out(?! after \d+ milliseconds)|"
         r"\b[45]\.4\.31[67]\b|Socket error code 10061|"
         r"unable to connect|Cannot connect to remote server",
         _S.CONNECT,

@@ -56,7 +56,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:mail |routed address )?relay(?:ing)?(?: access)? (?:is |was )?"
         r"(?:rejected|refused|blocked|prohibited|forbidden|disallowed)\b|"
         # the refusal as a negated verb ("We do not relay" is the generic table's)
-        r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b",
+        r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b|"
+        # a mail client's words for it (iOS Mail: "... because it does not allow relaying")
+        r"\b(?:does not|doesn'?t|do not) allow relaying\b",
         _C.POLICY_REJECTION,
         *RELAY_REFUSED,
         hint=_S.RCPT_TO,
@@ -202,6 +204,32 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
         retry=True,
+    ),
+    pattern(
+        "synonyms.server_idle_timeout",
+        # the server's own 421 when the client kept it waiting (hMailServer's
+        # documented "421 Connection timeout"): a session that was up, not a connect
+        # (with an enhanced code the reply's inner text is read without its code, and
+        # "Connection timeout" alone stays the connect's: not read here yet)
+        r"\b421[ -]Connection time-?out\b",
+        _C.NETWORK_TIMEOUT,
+        "The server closed the session because the client kept it waiting too long.",
+        "The client or a filter in between stalled mid-session (a slow scanner, a "
+        "large attachment read slowly).",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.helo_invalid_after",
+        # the HELO/EHLO name refused with the command named first ("501 EHLO Invalid
+        # domain address.", hMailServer's documented reply)
+        r"\b(?:EHLO|HELO)\b[^\n]{0,20}?\binvalid (?:domain|host ?name|name|argument)s?\b",
+        _C.POLICY_REJECTION,
+        "The server refused the name the client gave in HELO/EHLO.",
+        "Set the sending host's HELO name to its fully-qualified DNS name.",
+        stage=_S.EHLO,
+        permanence=_PM,
+        retry=False,
     ),
     pattern(
         "synonyms.connect_timeout",
@@ -476,6 +504,64 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         _C.CONNECTION_DROPPED,
         "The other side closed the connection before the session was done.",
         "A firewall or the server cut the connection, or the other side crashed.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "synonyms.client_cannot_connect",
+        # a mail client's or application's words for a connection to its outgoing server
+        # it could not open (SOGo's "error when connecting to the SMTP server", Outlook's
+        # 0x80042109 "cannot connect to your outgoing (SMTP) e-mail server"); weak: a
+        # reason beside it ("Connection refused", a timeout) decides
+        r"\b(?:error (?:when|while)|cannot|can'?t|could not|unable to|failed to) "
+        r"connect(?:ing)? to (?:your |the )?(?:outgoing |SMTP |mail |e-?mail |\(SMTP\) )+server\b|"
+        # Perl's Email::Sender ("unable to establish SMTP connection to (host) port 465")
+        r"\bunable to establish (?:an )?SMTP connection\b",
+        _C.FIREWALL_BLOCK,
+        "The client could not open a connection to its outgoing mail server.",
+        "Wrong server name or port, or outbound SMTP is blocked where the client runs.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "synonyms.originator_not_accepted",
+        # a client's bare summary that its sender was refused (SOGo's "(smtp) originator
+        # not accepted"); weak: the server's reply beside it decides
+        r"\boriginator (?:was )?not accepted\b|\bsender (?:address )?(?:was )?not accepted\b",
+        _C.POLICY_REJECTION,
+        "The server refused the sender address of the message.",
+        "The account may not send with this From/envelope address, or the server wants a "
+        "login first.",
+        stage=_S.MAIL_FROM,
+        permanence=_PM,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.sending_not_allowed",
+        # the server does not let this client send at all ("Sending messages is not
+        # allowed on this server"); weak
+        r"\bsending (?:of )?(?:messages?|e-?mails?|mail) (?:is )?not (?:allowed|permitted)\b",
+        _C.POLICY_REJECTION,
+        "The server does not let this account or client send mail through it.",
+        "Sending may need a login (SMTP AUTH) or be switched off for the account.",
+        permanence=_PM,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "synonyms.connection_to_lost",
+        # the connection named before the verb (Thunderbird's smtpSendInterrupted: "the
+        # connection to Outgoing server (SMTP) X was lost in the middle of the
+        # transaction"); weak, as generic.connection_closed
+        r"\bconnection to [^\n]{1,80}? (?:was|has been) (?:lost|closed|dropped|interrupted)\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the mail server was lost before the session was done.",
+        "A firewall or the server cut the connection, or the network dropped.",
         permanence=_T,
         kind="connection_drop",
         specific=False,

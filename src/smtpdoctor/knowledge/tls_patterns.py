@@ -193,11 +193,11 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _p(
         "smtp.starttls_required",
-        r"Must issue a STARTTLS command first|STARTTLS (?:is )?required|TLS (?:is )?required|"
+        r"Must issue (?:a )?STARTTLS command first|STARTTLS (?:is )?required|TLS (?:is )?required|"
         # (.NET's "requires a secure connection or the client was not authenticated" wraps
         # any 530 reply: the reply inside decides.)
         r"encryption (?:is )?required|"
-        r"requires? (?:a )?(?:secure|encrypted) connection(?! or the client was not)|"
+        r"requires? (?:a )?(?:secure|encrypted) connection(?! or (?:the )?client (?:was|is) not)|"
         r"Bad sequence of commands \(TLS required\)|\bREQUIRETLS\b",
         _C.STARTTLS_UNAVAILABLE,
         "The server requires the session to be encrypted with STARTTLS first, and the "

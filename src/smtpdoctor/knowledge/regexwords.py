@@ -1,0 +1,153 @@
+"""The literal words a table regex's every match must contain, read from its parse tree.
+
+Split from :mod:`~smtpdoctor.knowledge.phrasing`, which builds its word
+index and prefilter from these words (:func:`words_of`) and stores them in
+``_wordindex.py`` ahead of time (:mod:`~smtpdoctor.knowledge.wordindex`).
+Pure: a regex's source in, its words out.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The stdlib's own regular-expression parser (the tree re.compile builds);
+# used once per pattern at import to find the literal words a match needs.
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+__all__ = ["Words", "needed_words", "words_of"]
+
+Words = tuple[frozenset[str] | None, tuple[frozenset[str], ...] | None]
+
+
+def words_of(source: str) -> Words:
+    """A table regex's needed words and branch gates (``phrasing.needs_of``, ``gates_of``)."""
+    tree = _parse(source)
+    if tree is None:
+        return None, None
+    return _seq_need(list(tree), _MIN_WORD) or None, _branch_gates(tree)
+
+
+# --- the words a match needs ------------------------------------------------------
+#
+# Running ~150 case-insensitive alternations over a bounce paragraph costs
+# milliseconds; a substring test costs nanoseconds. For each pattern the
+# parse tree gives a set of literal strings one of which every match must
+# contain (a literal run of each branch, at least _MIN_WORD long). Texts
+# without any of them skip the regex. Exactness: only literals the match
+# cannot avoid are taken (optional parts, classes and lookarounds are not).
+
+_MIN_WORD = 3
+_Need = frozenset[str] | None
+
+
+def needed_words(regex: str, least: int = _MIN_WORD) -> tuple[str, ...] | None:
+    """Lower-case strings one of which every match of ``regex`` contains (each at
+    least ``least`` characters), or None when there are none."""
+    tree = _parse(regex)
+    need = _seq_need(list(tree), least) if tree is not None else None
+    return tuple(sorted(need)) if need else None
+
+
+def _parse(regex: str) -> Any:
+    try:
+        return _sre_parse.parse(regex, re.IGNORECASE)
+    except (re.error, RecursionError):
+        return None
+
+
+def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
+    items = list(tree)
+    if items and items[-1][0] is _sre.BRANCH:
+        # A top-level alternation. The parser moves what all its branches start
+        # with (the "\b" each one opens with) out in front of it: each branch
+        # is that prefix and its own rest.
+        prefix = items[:-1]
+        branches = [prefix + list(branch) for branch in items[-1][1][1]]
+    else:
+        branches = [items]
+    gates = tuple(_all_need(branch) for branch in branches)
+    # A branch that needs no word has an empty gate (always open); only when
+    # no branch needs one is there nothing to gate.
+    return gates if any(gates) else None
+
+
+def _all_need(items: list[Any]) -> frozenset[str]:
+    """Every literal run (of _MIN_WORD or more) a match of the sequence ``items`` contains."""
+    words: set[str] = set()
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        words.update(_run_need(run, _MIN_WORD) or ())
+        run = []
+        if op is _sre.SUBPATTERN:
+            words.update(_all_need(list(arg[3])))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            words.update(_all_need(list(arg[2])))
+        elif op is _sre.ATOMIC_GROUP:
+            words.update(_all_need(list(arg)))
+    words.update(_run_need(run, _MIN_WORD) or ())
+    return frozenset(words)
+
+
+# Words in nearly every bounce: any other literal the match needs lets fewer
+# texts through to the regex (which literal is taken changes no answer).
+_COMMON_WORDS = (
+    "message messages mail email mailbox rejected failed failure system delivery "
+    "connect connection after accept returned permanent sending content time list "
+    "blocked exceed exceeded user recipient address server host domain error the "
+    "not for your"
+)
+_COMMON = frozenset(_COMMON_WORDS.split())
+
+
+def _best(a: _Need, b: _Need) -> _Need:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if _rank(a) >= _rank(b) else b
+
+
+def _rank(need: frozenset[str]) -> tuple[bool, int]:
+    return need.isdisjoint(_COMMON), min(map(len, need))
+
+
+def _seq_need(items: list[Any], least: int) -> _Need:
+    best: _Need = None
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        best = _best(best, _run_need(run, least))
+        run = []
+        best = _best(best, _item_need(op, arg, least))
+    return _best(best, _run_need(run, least))
+
+
+def _run_need(run: list[str], least: int) -> _Need:
+    # A part of a literal the match needs is needed too: edge spaces go (the
+    # text may have a line break there).
+    word = "".join(run).strip()
+    # Two CJK characters are a word; two Latin letters are not.
+    least = least if word.isascii() else min(least, 2)
+    return frozenset({word}) if len(word) >= least else None
+
+
+def _item_need(op: Any, arg: Any, least: int) -> _Need:
+    if op is _sre.SUBPATTERN:
+        return _seq_need(list(arg[3]), least)
+    if op is _sre.BRANCH:
+        needs = [_seq_need(list(branch), least) for branch in arg[1]]
+        if any(n is None for n in needs):
+            return None
+        return frozenset().union(*[n for n in needs if n is not None])
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+        return _seq_need(list(arg[2]), least)
+    if op is _sre.ATOMIC_GROUP:
+        return _seq_need(list(arg), least)
+    return None

@@ -1,0 +1,454 @@
+"""Where a failure happened, in words that hold across a class (issue 10): stated and usual stages.
+
+Split from :mod:`~smtpdoctor.knowledge.wording` (which keeps the class-wide
+cause vocabulary); this module holds the stage side of the same wording:
+
+* :data:`STATED_STAGES`: more ways a text states the command it failed at
+  (a quoted command with its result, Ruby's and Python's stack frames,
+  Go's dialer).
+* :data:`SUBJECT_STAGES`: where a refusal usually happens when the text
+  states no stage but names what was judged: the message (content, spam,
+  DKIM, DMARC, headers) after the data, the sender (SPF, the MAIL FROM
+  domain) at MAIL FROM, the connection itself at the greeting.
+* :data:`CODE_STAGES`: basic reply codes that answer only one command
+  (RFC 4954: 534/535/538 answer AUTH).
+
+Sources: RFC 5321 §4.2.3 and §3.3, RFC 4954 §6, RFC 7208 §2.4 (SPF checks
+the MAIL FROM identity), RFC 7489 §3.1 (DMARC aligns the RFC5322.From
+header, so it is judged on the message), RFC 6376 (DKIM signs the
+message); the rows of tests/data/replies/lines.jsonl name a public source
+for each phrasing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
+from smtpdoctor.model import Category, Stage
+
+__all__ = [
+    "CODE_STAGES",
+    "STATED_STAGES",
+    "SUBJECT_STAGES",
+    "subject_stage",
+]
+
+_S = Stage
+_CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
+
+STATED_STAGES: tuple[StagePhrase, ...] = (
+    # OpenSMTPD and others log the command with its result.
+    stage_phrase(
+        "stage.quoted_rcpt",
+        r"command=\"?RCPT TO\b|\"RCPT TO:[^\"]*\" =>|Failed command[^\n]*RCPT TO",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.quoted_mail",
+        r"command=\"?MAIL FROM\b|\"MAIL FROM:[^\"]*\" =>|Failed command[^\n]*MAIL FROM",
+        _S.MAIL_FROM,
+    ),
+    # Ruby's Net::SMTP frames name the command whose reply raised.
+    stage_phrase("stage.ruby_rcpt", r"smtp\.rb:\d+:in [`']?(?:block in )?rcptto", _S.RCPT_TO),
+    stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),
+    stage_phrase("stage.ruby_data", r"smtp\.rb:\d+:in [`']?data\b", _S.DATA),
+    stage_phrase("stage.ruby_auth", r"smtp\.rb:\d+:in [`']?(?:authenticate|auth_\w+)", _S.AUTH),
+    # Python's smtplib: connect() then getreply() is the wait for the greeting.
+    stage_phrase(
+        "stage.python_greeting",
+        r"smtplib\.py\", line \d+, in connect\b(?:(?!\", line \d+, in (?:ehlo|helo|login|"
+        r"starttls|sendmail|mail|rcpt|data)\b).)*?in getreply",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.go_dial", r"(?<![A-Za-z0-9_])dial tcp(?: \S*\d+)?: (?!lookup\b)", _S.CONNECT
+    ),
+    # Yahoo refuses the sending IP in its reply to MAIL FROM ("553 Mail from x.x.x.x
+    # not allowed").
+    stage_phrase("stage.yahoo_mail_from_ip", r"\bMail from [\w.:]+ not allowed\b", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.before_tls",
+        r"before (?:a )?secure TLS connection was established|during (?:the )?TLS handshake",
+        _S.TLS_HANDSHAKE,
+    ),
+    # PHPMailer 5 said "DATA command not accepted from server" for the command and
+    # "DATA not accepted from server" for the reply to the message's end.
+    stage_phrase(
+        "stage.phpmailer5_data_end", r"SMTP -> ERROR: DATA not accepted from server\b", _S.MESSAGE
+    ),
+    # smtplib's debug output: the command sent, then the failing reply; a failing
+    # reply right after the connect is the banner.
+    stage_phrase(
+        "stage.smtplib_debug_rcpt", r"send: b?'rcpt TO:[^']*'\s*reply: b?'[45]\d\d", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_mail", r"send: b?'mail FROM:[^']*'\s*reply: b?'[45]\d\d", _S.MAIL_FROM
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_data", r"send: b?'data(?:\\[rn]|\s)*'\s*reply: b?'[45]\d\d", _S.DATA
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_ehlo", r"send: b?'(?:ehlo|helo)\b[^']*'\s*reply: b?'[45]\d\d", _S.EHLO
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_starttls",
+        r"send: b?'STARTTLS(?:\\[rn]|\s)*'\s*reply: b?'[45]\d\d",
+        _S.STARTTLS,
+    ),
+    stage_phrase(
+        "stage.smtplib_debug_greeting",
+        r"connect: to \([^)]*\) None\s*reply: b?'[45]\d\d",
+        _S.GREETING,
+    ),
+    # The DATA command's reply (PHPMailer; Ruby waits for 354 to DATA; Swift and
+    # Symfony Mailer name the reply code they waited for).
+    stage_phrase(
+        "stage.data_reply",
+        r"\bdata not accepted\b|could not get 3xx \(354\)|"
+        r"expected (?:reply |response code )?\"?354\b",
+        _S.DATA,
+    ),
+    stage_phrase("stage.expected_220", r"\bExpected response code \"?220\b", _S.GREETING),
+    stage_phrase("stage.expected_235", r"\bExpected response code \"?(?:235|334)\b", _S.AUTH),
+    # Gmail names the command its 4xx answered: "... closing connection. (EHLO)".
+    stage_phrase("stage.gmail_command_ehlo", r"[.,] \((?:EHLO|HELO)\)(?=[ \"'\\]|$)", _S.EHLO),
+    stage_phrase("stage.gmail_command_mail", r"[.,] \(MAIL\)(?=[ \"'\\]|$)", _S.MAIL_FROM),
+    stage_phrase("stage.gmail_command_rcpt", r"[.,] \(RCPT\)(?=[ \"'\\]|$)", _S.RCPT_TO),
+    # A traceback's last frame whose source line calls starttls() (Django's
+    # backend: "line 87, in open / self.connection.starttls(").
+    stage_phrase("stage.python_starttls", r"line \d+, in \w+\s+\S*\.starttls\(", _S.STARTTLS),
+    # Exim's "SMTP timeout after sending data block" is the message transfer;
+    # Postfix's "... after CONNECT from" is before the client's first command.
+    stage_phrase("stage.data_block", r"(?:after|while) sending data block", _S.MESSAGE),
+    stage_phrase("stage.after_connect", r"\bafter CONNECT\b", _S.GREETING),
+    # A reply that quotes the command it answers ("550 RCPT TO:<a@b> ...").
+    stage_phrase(
+        "stage.reply_quotes_rcpt", r"\b[45]\d\d[ -](?:[45]\.\d+\.\d+ )?RCPT TO:", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.reply_quotes_mail", r"\b[45]\d\d[ -](?:[45]\.\d+\.\d+ )?MAIL FROM:", _S.MAIL_FROM
+    ),
+    # RFC 5321's own names for the arguments of RCPT TO and MAIL FROM.
+    stage_phrase("stage.forward_path", r"\bforward[- ]path\b", _S.RCPT_TO),
+    stage_phrase("stage.reverse_path", r"\breverse[- ]path\b", _S.MAIL_FROM),
+    # Postfix's smtpd names the client's last command ("NOQUEUE: reject: CONNECT
+    # from", "timeout after END-OF-MESSAGE from"); its older client said "while
+    # performing the initial protocol handshake" for the wait for the banner.
+    stage_phrase("stage.smtpd_eom", r"\b(?:after|reject:) (?:END-OF-MESSAGE|BDAT)\b", _S.MESSAGE),
+    stage_phrase("stage.smtpd_connect", r"\breject: CONNECT from\b", _S.GREETING),
+    stage_phrase("stage.smtpd_data", r"\breject: DATA from\b", _S.DATA),
+    stage_phrase(
+        "stage.smtpd_ehlo",
+        r"\breject: (?:EHLO|HELO) from\b|\brejected (?:EHLO|HELO) from\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.initial_handshake", r"\bperforming the initial protocol handshake\b", _S.GREETING
+    ),
+    stage_phrase("stage.exim_initial", r"\bin response to initial connection\b", _S.GREETING),
+    # Sendmail's client phases ("timeout waiting for input from X during
+    # client RCPT"; DATA 354 is the command, DATA status the message's end).
+    stage_phrase("stage.sendmail_phase_mail", r"\bduring client MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.sendmail_phase_rcpt", r"\bduring client RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.sendmail_phase_data", r"\bduring client DATA 354\b", _S.DATA),
+    stage_phrase("stage.sendmail_phase_eom", r"\bduring client DATA status\b", _S.MESSAGE),
+    stage_phrase("stage.sendmail_phase_ehlo", r"\bduring client (?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.sendmail_phase_tls", r"\bduring client STARTTLS\b", _S.STARTTLS),
+    stage_phrase("stage.sendmail_phase_auth", r"\bduring client AUTH\b", _S.AUTH),
+    stage_phrase("stage.sendmail_collect", r"\bpremature EOM\b|\bcollect: I/O error\b", _S.MESSAGE),
+    stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
+    # qmail-remote: "Connected to X but greeting failed."
+    stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
+    # (nodemailer's command key as util.inspect writes it, 'RCPT TO', or JSON, "RCPT TO")
+    # A library or gateway that names the command ("SMTP ERROR: EHLO command
+    # failed", nodemailer's command: 'RCPT TO', "rejected at MAIL FROM",
+    # "550 ... at RCPT"); the command's name in capitals.
+    stage_phrase("stage.ehlo_failed", r"(?-i:\b(?:EHLO|HELO) command failed\b)", _S.EHLO),
+    stage_phrase(
+        "stage.at_command_rcpt",
+        rf"{_CMD}RCPT(?: TO)?{_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:RCPT(?: TO)?)\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.at_command_mail",
+        rf"{_CMD}MAIL(?: FROM)?{_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:MAIL(?: FROM)?)\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.at_command_data",
+        rf"{_CMD}DATA{_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:DATA)\b",
+        _S.DATA,
+    ),
+    stage_phrase(
+        "stage.at_command_ehlo",
+        rf"{_CMD}(?:EHLO|HELO|LHLO){_Q}|(?:\bat|\bfailed at|\bresponse to) (?-i:EHLO|HELO)\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.at_command_auth",
+        rf"{_CMD}AUTH\b|(?:\bat|\bfailed at|\bresponse to) (?-i:AUTH)\b",
+        _S.AUTH,
+    ),
+    stage_phrase("stage.at_command_tls", rf"{_CMD}STARTTLS{_Q}", _S.STARTTLS),
+    # Mail clients naming the refused command in their own words, read before the
+    # words a server's reply uses for a command ("did not accept STARTTLS ... send
+    # HELO first"): msmtp's "envelope from address ... not accepted by the server",
+    # Nette Mail's "SMTP server did not accept STARTTLS|password|... with error",
+    # .NET's 530 wrapper in its other wordings (raised from MAIL FROM: MailCommand).
+    stage_phrase(
+        "stage.client_words_mail_from",
+        r"\benvelope from address \S+ not accepted by the server\b|"
+        r"\brequires (?:a )?secure connection or (?:the )?client (?:was|is) not authenticated\b",
+        _S.MAIL_FROM,
+    ),
+    # A client's protocol trace: its "C: ." (the end of the data) with an error or a
+    # refusal right after it (searched on the flattened text).
+    stage_phrase(
+        "stage.client_trace_end_of_data",
+        r"(?<!\S)C: \.\s+(?:>> )?(?:ERROR\b|S: [45]\d\d\b|[^\n]{0,40}?\b(?:timeout|timed out)\b)",
+        _S.MESSAGE,
+    ),
+    stage_phrase(
+        "stage.client_words_rcpt_to",
+        r"\brecipient address \S+ not accepted by the server\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase("stage.client_words_starttls", r"\bdid not accept STARTTLS\b", _S.STARTTLS),
+    stage_phrase(
+        "stage.client_words_auth",
+        r"\bdid not accept (?:password|username|(?:PLAIN|XOAUTH2) credentials)\b",
+        _S.AUTH,
+    ),
+    # RFC 5321 §4.1.4 sequence replies name what should have come first: the
+    # command they answer is the next one.
+    stage_phrase("stage.need_mail", r"\bneed MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
+    stage_phrase("stage.need_rcpt", r"\bneed RCPT(?: TO)? (?:command|before DATA)\b", _S.DATA),
+    # Swift/Symfony Mailer wait for 354 only after DATA; mailio's "Mail sender
+    # rejection" and mail clients' "Recipient address 'x' not accepted" name theirs.
+    stage_phrase("stage.expected_354", r"\bExpected response code 354\b", _S.DATA),
+    stage_phrase("stage.sender_rejection", r"\bMail sender rejection\b", _S.MAIL_FROM),
+    stage_phrase(
+        "stage.recipient_not_accepted",
+        r"\bRecipient address '[^'\n]*' not accepted\b|\brecipient not accepted by the server\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.need_helo",
+        r"\b(?:send|use) HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b",
+        _S.MAIL_FROM,
+    ),
+    # An application's own words around the command it sent ("Failed to send
+    # RCPT TO: 550", "MAIL FROM rejected: 553", "[MAIL FROM] 553", "refused DATA").
+    *(
+        stage_phrase(
+            f"stage.named_command_{name}",
+            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
+            # (\b: not the end of a word, an upper-case "EMAIL REJECTED")
+            rf"\b(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
+            rf"\[(?-i:{command})\]",
+            stage,
+        )
+        for name, command, stage in (
+            ("rcpt", "RCPT(?: TO)?", _S.RCPT_TO),
+            ("mail", "MAIL(?: FROM)?", _S.MAIL_FROM),
+            ("data", "DATA", _S.DATA),
+            ("ehlo", "EHLO|HELO", _S.EHLO),
+            ("auth", "AUTH(?: [A-Z0-9-]+)?", _S.AUTH),
+            ("starttls", "STARTTLS", _S.STARTTLS),
+        )
+    ),
+    # OpenCart's "Password not accepted from server!"; libetpan's (Delta Chat,
+    # MailCore) function names ("mailsmtp_rcpt: unexpected error code").
+    stage_phrase(
+        "stage.credentials_not_accepted",
+        r"\b(?:Username|Password) not accepted from server\b",
+        _S.AUTH,
+    ),
+    stage_phrase("stage.libetpan_rcpt", r"\bmailsmtp_rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.libetpan_mail", r"\bmailsmtp_mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.libetpan_data", r"\bmailsmtp_data(?:_message)?\b", _S.DATA),
+    stage_phrase("stage.libetpan_auth", r"\bmailsmtp_auth\w*", _S.AUTH),
+    stage_phrase("stage.libetpan_ehlo", r"\bmailsmtp_(?:e?helo|init)\w*", _S.EHLO),
+    # Exim's receiving side: "lost while reading message data", "SMTP data
+    # timeout (message abandoned)", "(last command was \"RCPT TO:<...>\")";
+    # postscreen's PREGREET is a client talking before the banner.
+    stage_phrase(
+        "stage.exim_message_data",
+        r"\blost while reading message data\b|\bSMTP data timeout\b",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.last_command_rcpt", r"\blast command was \"RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.last_command_mail", r"\blast command was \"MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.last_command_data", r"\blast command was \"DATA\b", _S.DATA),
+    stage_phrase("stage.last_command_ehlo", r"\blast command was \"(?:EHLO|HELO)\b", _S.EHLO),
+    stage_phrase("stage.last_command_auth", r"\blast command was \"AUTH\b", _S.AUTH),
+    stage_phrase("stage.pregreet", r"\bPREGREET \d+ after\b", _S.GREETING),
+    # STARTTLS the server does not offer; a certificate's validation (Microsoft's
+    # 4.7.5) is part of the TLS handshake.
+    stage_phrase(
+        "stage.starttls_not_offered",
+        r"\b(?:does not|doesn't|did not) offer STARTTLS\b|"
+        r"\bSTARTTLS (?:is )?not (?:offered|advertised)\b",
+        _S.STARTTLS,
+    ),
+    stage_phrase(
+        "stage.certificate_validation", r"\bCertificate validation fail", _S.TLS_HANDSHAKE
+    ),
+    # qmail-smtpd's qmail-queue results come after the data; its HELO check.
+    stage_phrase("stage.qmail_queue", r"\bqqt failure\b|\bqq temporary problem\b", _S.MESSAGE),
+    stage_phrase(
+        "stage.your_helo", r"\byour (?:HELO|EHLO) (?:host ?name|name|greeting)\b", _S.EHLO
+    ),
+    stage_phrase("stage.sending_body", r"\bsend(?:ing)? (?:the )?message body\b", _S.MESSAGE),
+    stage_phrase("stage.rejected_sender", r"\b(?:rejected|refused) sender\b", _S.MAIL_FROM),
+    # RFC 4954 §6's 538 text answers AUTH (its 504 5.7.4 keeps the corpus's none).
+    stage_phrase(
+        "stage.auth_mechanism",
+        r"\bEncryption required for requested authentication mechanism\b",
+        _S.AUTH,
+    ),
+    stage_phrase(
+        "stage.auth_mechanism_failed",
+        r"\bAUTH (?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|XOAUTH2?|NTLM) (?:failed|rejected)\b",
+        _S.AUTH,
+    ),
+    stage_phrase(
+        "stage.connect_words",
+        r"\btimed out connecting\b|\bConnection to \"?[^\s\"]+:\d+\"? timed out\b|"
+        r"\bFailed to establish (?:a |the )?(?:TCP )?connection\b",
+        _S.CONNECT,
+    ),
+    # MailKit's stack frames and error codes, JavaMail's SMTPTransport frames:
+    # the method that raised names the command (MailKit's and JavaMail's data
+    # methods send the message too; most refusals there come at its end).
+    stage_phrase(
+        "stage.library_frame_rcpt_to",
+        r"SmtpClient\.RcptTo(?:Async)?\b|ErrorCode: RecipientNotAccepted|SMTPTransport\.rcptTo\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.library_frame_mail_from",
+        r"SmtpClient\.MailFrom(?:Async)?\b|ErrorCode: SenderNotAccepted|SMTPTransport\.mailFrom\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_frame_message",
+        r"SmtpClient\.(?:Data|Bdat)(?:Async)?\b|ErrorCode: MessageNotAccepted|"
+        r"SMTPTransport\.finishData\b",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.library_frame_data", r"SMTPTransport\.data\b", _S.DATA),
+    stage_phrase("stage.library_frame_ehlo", r"SMTPTransport\.(?:helo|ehlo)\b", _S.EHLO),
+    stage_phrase(
+        "stage.library_frame_auth",
+        r"SmtpClient\.Authenticate(?:Async)?\b|SMTPTransport\$Authenticator\b",
+        _S.AUTH,
+    ),
+    # JavaMail reading the greeting: openServer's readServerResponse (a read timeout
+    # or a close there is before any command); its socket connect is the connect.
+    stage_phrase(
+        "stage.javamail_open_server_read",
+        r"SMTPTransport\.readServerResponse\b[^\n]{0,80}?\s+at "
+        r"(?:com\.sun|org\.eclipse\.angus)\.mail\.smtp\.SMTPTransport\.openServer\b",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.library_frame_connect",
+        r"\bPlainSocketImpl\.socketConnect\b|\bsun\.nio\.ch\.Net\.connect0?\b",
+        _S.CONNECT,
+    ),
+    # Microsoft's SMTPSEND.DNS.* statuses and "Failed to connect" in a wrapper.
+    stage_phrase("stage.smtpsend_dns", r"\bSMTPSEND\.DNS\.", _S.DNS),
+    stage_phrase("stage.failed_to_connect", r"\bFailed to connect\b", _S.CONNECT),
+    # Rust clients' debug logs (async-smtp, lettre): "...inner] >> MAIL FROM:<...>"
+    # then, on the next line, "...inner] << 550 ...": the command the refusal answered
+    # (searched on the flattened text, so no other "] >> " command in between).
+    stage_phrase(
+        "stage.debug_arrows_mail_from",
+        r"\] >> MAIL FROM:(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.debug_arrows_rcpt_to",
+        r"\] >> RCPT TO:(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.debug_arrows_data", r"\] >> DATA\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.DATA
+    ),
+    stage_phrase(
+        "stage.debug_arrows_ehlo",
+        r"\] >> (?:EHLO|HELO)\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.debug_arrows_auth", r"\] >> AUTH\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.AUTH
+    ),
+)
+
+# What was blocked is the sending host or IP (a block list), not the message.
+_SOURCE_WORDS = re.compile(
+    r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed)\b|"
+    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b|\bspamming\b|Spamhaus",
+    re.IGNORECASE,
+)
+_MESSAGE_WORDS = re.compile(
+    r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|SpamAssassin|"
+    # "your message" alone is an NDR's own prose ("Your mail to ... could not
+    # be delivered"); it names the message as what was judged only with a verdict.
+    r"(?:this|the|your) (?:message|mail|email) (?:was |has been |is |looks )?"
+    r"(?:rejected|refused|blocked|considered|identified|classified|flagged|detected|"
+    r"(?:was )?found|contains?|appears?)|"
+    r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
+    r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
+    # (no word boundaries inside CJK text)
+    r"спам|垃圾邮件|垃圾郵件|スパム|\bSpam-?verdacht",
+    re.IGNORECASE,
+)
+_SENDER_WORDS = re.compile(
+    r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
+    r"\bsender (?:address|domain)\b|\bEmetteur\b|"
+    r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
+    r"\bInvalid Sender\b",
+    re.IGNORECASE,
+)
+_GREETING_WORDS = re.compile(
+    r"not allowed to connect|\bNo SMTP service\b|\bconnection (?:refused|rejected) by policy\b",
+    re.IGNORECASE,
+)
+# (words, stage); the first that matches decides (NONE: the text names what
+# was judged, and it tells no stage).
+SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
+    (_GREETING_WORDS, Stage.GREETING),
+    (_SENDER_WORDS, Stage.MAIL_FROM),
+    (_SOURCE_WORDS, Stage.NONE),
+    (_MESSAGE_WORDS, Stage.MESSAGE),
+)
+_SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
+# For an ASCII text, the (lower-cased) words one of which each of
+# SUBJECT_STAGES' matches contains (its other words are not ASCII); None:
+# not worth checking. A text without any skips the regex's scan.
+_SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
+    ("not allowed to connect", "no smtp service", " by policy"),
+    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente"),
+    ("block", "list", "spam"),
+    None,
+)
+
+
+def subject_stage(category: Category, text: str) -> Stage | None:
+    """Where a refusal of ``category`` usually happens, from what the text says was judged."""
+    if category not in _SUBJECT_CATEGORIES:
+        return None
+    lowered = text.lower() if text.isascii() else None
+    for (words, stage), needs in zip(SUBJECT_STAGES, _SUBJECT_NEEDS, strict=True):
+        if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
+            continue
+        if words.search(text):
+            return stage
+    return None
+
+
+# RFC 4954 §6: these replies answer AUTH and nothing else.
+CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AUTH}
