@@ -20,6 +20,7 @@ content and size refusals the message.
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.isp_tables import ISP_PATTERNS
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Stage
 
@@ -478,6 +479,8 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         "Open fewer connections and send more slowly; the message may be retried.",
         hint=_S.NONE,
     ),
+    # Mailbox providers' and filtering vendors' own code tables (session 8).
+    *ISP_PATTERNS,
 )
 
 DOC_STAGE_PHRASES: tuple[StagePhrase, ...] = (

@@ -35,7 +35,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"connection frequency limited|queue quota exceeded|"
         r"frequency (?:limited|exceeded)|too many (?:concurrent )?(?:connections|sessions|"
         r"messages|recipients|mails)|rate ?limit(?:ed|ing)?\b|sending (?:rate|quota) exceeded|"
-        r"\bRP:(?:TRC|QRC|CEL|RCL)\b|\bMI:SFQ\b|throttl(?:ed|ing)|Ratelimit|exceeded the rate",
+        r"\bRP:(?:TRC|QRC|CEL|RCL)\b|\bMI:SFQ\b|throttl(?:ed|ing)|Ratelimit|exceeded the rate|"
+        # (a relay's "Hourly send rate exceeded, retry later")
+        r"\bsend(?:ing)? rate (?:exceeded|limit)",
         _C.RATE_LIMITED,
         "The receiving server throttles this sender: too many connections, "
         "messages or recipients in a short time.",
@@ -159,7 +161,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"not unique\.\s+Several matches found|"
         r"email account (?:that you tried to reach )?does (?:not|no) exists?|"
         r"\bLocal User\b[^;\n]{0,60}?\bnot found|unavailable mail user|\baddress invalid\b|"
-        r"\bBad (?:recipient )?address syntax\b",
+        r"\bBad (?:recipient )?address syntax\b|"
+        # qmail-send's log and bounce with spaces written as underscores
+        r"(?:\b|_)does_not_like_recipient\b",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist, is disabled, or is full.",
         "A typo in the address, or the mailbox was closed or is over quota.",
@@ -534,7 +538,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "vendor.malformed_message",
         r"improper use of 8-bit data|8-?bit data in (?:the )?(?:message )?header|"
-        r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)",
+        r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)|"
+        r"(?:does not|doesn't) conform to (?:the )?RFC ?(?:5322|2822|822)",
         _C.POLICY_REJECTION,
         "The receiving server refused the message's form: raw 8-bit text in a header "
         "or another RFC 5322 violation.",
