@@ -140,6 +140,19 @@ CASES: list[tuple[str, str, str, str]] = [
     ("sophos_size", "552 5.3.4 Rejected (XGEMAIL_0012)", "message_size", "message"),
     ("sophos_recipients", "550 5.5.3 Rejected (XGEMAIL_0013)", "policy_rejection", "rcpt_to"),
     ("sophos_rate", "451 4.7.1 Rejected (XGEMAIL_0015)", "rate_limited", "none"),
+    ("qq_recipient", "550 收件人邮箱已满", "recipient", "rcpt_to"),
+    ("qq_recipient", "退信原因: 该用户未开通QQ邮箱", "recipient", "rcpt_to"),
+    ("ftgate_mailbox", "550 5.2.1 Mailbox Disabled (#1.01)", "recipient", "rcpt_to"),
+    ("ftgate_mailbox", "452 Allocated mailbox storage exceeded (#1.02)", "recipient", "rcpt_to"),
+    ("ftgate_server", "452 Out of disk space (#1.03)", "service_unavailable", "none"),
+    (
+        "ftgate_concurrent",
+        "421 4.5.1 [192.0.2.5] Max concurrent sessions (#1.04)",
+        "rate_limited",
+        "none",
+    ),
+    ("ftgate_blocked", "550 5.7.1 Access refused (#2.03)", "policy_rejection", "none"),
+    ("ftgate_ehlo", "451 4.9.9 [192.0.2.5] Invalid EHLO (#3.12)", "policy_rejection", "ehlo"),
     ("iridis_rate", "451 HST-RTE: Daily send rate exceeded", "rate_limited", "none"),
     ("iridis_null_sender", "550 SND-NUL: too many bounces", "policy_rejection", "none"),
     (
@@ -207,6 +220,14 @@ def test_provider_code_precedence(text: str, category: str, stage: str) -> None:
             "recipient",
             "rcpt_to",
         ),
+        # Attachments refused by their type.
+        ("550 5.7.1 Disallowed Attachment Type: .scr", "policy_rejection", "message"),
+        ("554 Attachment type not allowed", "policy_rejection", "message"),
+        # The hosting platform's "<status> <id> policy violation" is its outbound limit,
+        # whatever status it writes (forpsi's 5.1.0, Aruba's placeholder).
+        ("550 5.7.0 ab12CD34ef56GH78ij90 policy violation", "rate_limited", "none"),
+        # ... and a bare "policy violation" stays a policy refusal.
+        ("554 5.7.0 policy violation", "policy_rejection", "none"),
         # A sender domain that does not exist is read at MAIL FROM.
         ("550 Sender domain not found", "dns_resolution", "mail_from"),
     ],

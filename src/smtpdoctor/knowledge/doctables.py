@@ -349,7 +349,11 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "forpsi_outbound_limit",
-        r"^\s*5\.1\.0 [A-Za-z0-9]{16,} policy violation",
+        # (the same platform at Aruba: "X.X.X iemL1p01Z0hMcT901emQ77 policy violation",
+        # documented as too many messages against the recommended limits)
+        # (the status may have been cut off with the reply code; the id holds a digit)
+        r"(?:^|\s)(?:(?:\d\.\d{1,3}\.\d{1,3}|X\.X\.X) )?(?=[A-Za-z0-9]{16,} policy violation)"
+        r"[A-Za-z]*\d[A-Za-z0-9]* policy violation",
         _C.RATE_LIMITED,
         "The hoster's outbound sending limits (per minute, hour or 12 hours, or too many "
         "undeliverable messages) were exceeded.",

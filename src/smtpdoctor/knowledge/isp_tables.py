@@ -18,7 +18,10 @@ meaning shares one):
 * Yandex's non-delivery table;
 * Sophos Email's ``XGEMAIL_0001``-``XGEMAIL_0015``;
 * a UK relay's prefixes (Iridis: ``HST-RTE``, ``SND-NUL``, ``SND-VFY``, ``MSG-DOM``,
-  ``MSG-RFC``, ``MSG-VMS``, ``MSG-EXT``).
+  ``MSG-RFC``, ``MSG-VMS``, ``MSG-EXT``);
+* QQ Mail's bounce keywords (a recipient without a QQ mailbox, a full one);
+* FTGate's reference codes (``#1.00`` to ``#3.15``, as far as its page's stored copy
+  goes; ``#3.01``-``#3.11`` are its positive replies and need no entry).
 
 They sit with :mod:`~smtpdoctor.knowledge.doctables` (which splices them in),
 before the class-wide wording: a provider's own code outranks the generic
@@ -317,6 +320,60 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "sender, or from all senders) is exceeded.",
         "Send more slowly to that recipient; the message may be retried later.",
         hint=_S.NONE,
+    ),
+    # --- QQ Mail: bounce keywords ---------------------------------------------------------
+    _isp(
+        "qq_recipient",
+        r"该用户未开通QQ邮箱|未开通(?:QQ)?邮箱|收件人(?:邮箱)?(?:空间不足|容量不足|已满)",
+        _C.RECIPIENT,
+        "QQ Mail's documented meanings: the recipient has not opened a QQ mailbox, or "
+        "the recipient's mailbox has no space left.",
+        "Check the address; otherwise ask the recipient to free space.",
+        hint=_S.RCPT_TO,
+    ),
+    # --- FTGate: reference codes ----------------------------------------------------------
+    _isp(
+        "ftgate_mailbox",
+        r"\(#1\.0[0-2]\)|\(#3\.1[34]\)",
+        _C.RECIPIENT,
+        "FTGate's #1.00/#1.01/#3.13 (mailbox disabled, or a spam trap) and #1.02/#3.14 "
+        "(mailbox over its quota).",
+        "Check the address; otherwise reach the recipient another way.",
+        hint=_S.RCPT_TO,
+    ),
+    _isp(
+        "ftgate_server",
+        r"\(#1\.03\)|\(#3\.15\)",
+        _C.SERVICE_UNAVAILABLE,
+        "FTGate's #1.03 (the server is out of disk space) and #3.15 (a mailbox access "
+        "error): the receiving server's own trouble.",
+        "Nothing to change on the sending side: retry later.",
+        hint=_S.NONE,
+    ),
+    _isp(
+        "ftgate_concurrent",
+        r"\(#1\.04\)",
+        _C.RATE_LIMITED,
+        "FTGate's #1.04: too many concurrent connections from the sending address.",
+        "Open fewer connections at once to that server.",
+        hint=_S.NONE,
+    ),
+    _isp(
+        "ftgate_blocked",
+        r"\(#2\.0[1-3]\)",
+        _C.POLICY_REJECTION,
+        "FTGate's #2.01-#2.03: the address is (temporarily) on its block list, lacks "
+        "permission, or the IP is on a DNS block list.",
+        "Check the sending IP on block lists; otherwise ask the recipient's admin.",
+        hint=_S.NONE,
+    ),
+    _isp(
+        "ftgate_ehlo",
+        r"\(#3\.12\)",
+        _C.POLICY_REJECTION,
+        "FTGate's #3.12: an invalid EHLO (its tarpit).",
+        "Announce the server's fully qualified name in EHLO.",
+        hint=_S.EHLO,
     ),
     # --- a UK relay's prefixes (Iridis mailRelay / mailFeed) --------------------------------
     _isp(

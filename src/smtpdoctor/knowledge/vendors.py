@@ -227,7 +227,10 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"Message rejected due to local policy|"
         r"Reject due to policy restrictions(?: \(header based\)|[\s\S]{0,200}?[?&]c=h[a-z]{1,3}\b)|"
         r"rejected (?:for|as) spam|spam or virus content|message is likely unsolicited|"
-        r"header based Anti-Spoofing",
+        r"header based Anti-Spoofing|"
+        # attachments refused by type ("Disallowed Attach Type", "attachment type not allowed")
+        r"\bDisallowed Attach(?:ment)? Type\b|\battachment type (?:is )?(?:not allowed|disallowed|"
+        r"blocked|prohibited|refused)\b|\b(?:prohibited|forbidden|blocked) attachment\b",
         _C.POLICY_REJECTION,
         "The receiving server's content filter refused the message (spam, virus, or a "
         "policy on the content).",
