@@ -140,6 +140,25 @@ CASES: list[tuple[str, str, str, str]] = [
     ("sophos_size", "552 5.3.4 Rejected (XGEMAIL_0012)", "message_size", "message"),
     ("sophos_recipients", "550 5.5.3 Rejected (XGEMAIL_0013)", "policy_rejection", "rcpt_to"),
     ("sophos_rate", "451 4.7.1 Rejected (XGEMAIL_0015)", "rate_limited", "none"),
+    (
+        "rbl_listed",
+        "550 5.7.1 Your server 203.0.113.4 is in the blacklist dnsbl.sorbs.net, your message "
+        "was blocked",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "rbl_listed",
+        "550 5.5.4 Your IP 203.0.113.4 is listed by Invaluement",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "barracuda_blocked",
+        "550 permanent failure for one or more recipients (a@example.org:blocked)",
+        "policy_rejection",
+        "none",
+    ),
     ("qq_recipient", "550 收件人邮箱已满", "recipient", "rcpt_to"),
     ("qq_recipient", "退信原因: 该用户未开通QQ邮箱", "recipient", "rcpt_to"),
     ("ftgate_mailbox", "550 5.2.1 Mailbox Disabled (#1.01)", "recipient", "rcpt_to"),
@@ -228,6 +247,9 @@ def test_provider_code_precedence(text: str, category: str, stage: str) -> None:
         ("550 5.7.0 ab12CD34ef56GH78ij90 policy violation", "rate_limited", "none"),
         # ... and a bare "policy violation" stays a policy refusal.
         ("554 5.7.0 policy violation", "policy_rejection", "none"),
+        # "identified as spammer" judges the sending IP, not the message.
+        ("554 Your IP identified as spammer", "policy_rejection", "none"),
+        ("554 5.7.1 Message identified as spam", "policy_rejection", "message"),
         # A sender domain that does not exist is read at MAIL FROM.
         ("550 Sender domain not found", "dns_resolution", "mail_from"),
     ],

@@ -20,6 +20,9 @@ meaning shares one):
 * a UK relay's prefixes (Iridis: ``HST-RTE``, ``SND-NUL``, ``SND-VFY``, ``MSG-DOM``,
   ``MSG-RFC``, ``MSG-VMS``, ``MSG-EXT``);
 * QQ Mail's bounce keywords (a recipient without a QQ mailbox, a full one);
+* block-list operators named in a listing text (Spamhaus, SORBS, SpamCop, Barracuda,
+  Invaluement, Cloudmark, UCEPROTECT, PSBL, Mailspike, hostkarma), and Barracuda
+  Email Security Service's per-recipient ``:blocked`` result;
 * FTGate's reference codes (``#1.00`` to ``#3.15``, as far as its page's stored copy
   goes; ``#3.01``-``#3.11`` are its positive replies and need no entry).
 
@@ -319,6 +322,30 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "Sophos's XGEMAIL_0014 / 0015: the recipient's inbound rate limit (for this "
         "sender, or from all senders) is exceeded.",
         "Send more slowly to that recipient; the message may be retried later.",
+        hint=_S.NONE,
+    ),
+    # --- block-list operators' listing texts; Barracuda ESS's per-recipient result ------------
+    _isp(
+        "rbl_listed",
+        r"\b(?:is|are) (?:in|on) the (?:black|block) ?list (?:of |at )?[\w.-]*"
+        r"(?:dnsbl|sorbs|spamhaus|spamcop|barracuda|invaluement|cloudmark|uceprotect|psbl|"
+        r"mailspike|hostkarma)|\bis listed by (?:the )?(?:Invaluement|ivmSIP|Spamhaus|SORBS|"
+        r"SpamCop|Barracuda|Cloudmark|UCEPROTECT|PSBL|Mailspike|hostkarma)\b",
+        _C.POLICY_REJECTION,
+        "The block-list operator named in the text lists the sending IP; the receiver "
+        "refuses it for that (whatever the text says about the message).",
+        "Look the IP up at the named operator, fix the cause of the listing, then ask for removal.",
+        hint=_S.NONE,
+    ),
+    _isp(
+        "barracuda_blocked",
+        r"\bpermanent failure for one or more recipients \([^)]*:blocked\)",
+        _C.POLICY_REJECTION,
+        "Barracuda Email Security Service's per-recipient result 'blocked': the "
+        "recipient organisation's Barracuda refused the sender by its policy or the "
+        "sender's reputation.",
+        "Check the sending IP's Barracuda reputation; otherwise ask the recipient's "
+        "admin for the message log's reason.",
         hint=_S.NONE,
     ),
     # --- QQ Mail: bounce keywords ---------------------------------------------------------

@@ -215,7 +215,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"Virus Detected|scored as spam|flagged as spam|rejected due to spam classification|"
         r"Mail rejet[ée]|\bMail rejected\b|the message has been blocked|- SPAM\b|"
         r"\bHeader error\b|\bDT:SPM\b|appears? to be (?:spam|unsolicited)|"
-        r"(?:detected|identified|classified|rejected) as spam|identified SPAM|spam[- ]like|"
+        # (not "identified as spammer": that judges the sending IP, not the message)
+        r"(?:detected|identified|classified|rejected) as spam(?!mer)|identified SPAM|spam[- ]like|"
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
         r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
         r"message does not meet (?:our|the) (?:delivery )?requirements|"
