@@ -250,6 +250,59 @@ def test_provider_code_precedence(text: str, category: str, stage: str) -> None:
         # "identified as spammer" judges the sending IP, not the message.
         ("554 Your IP identified as spammer", "policy_rejection", "none"),
         ("554 5.7.1 Message identified as spam", "policy_rejection", "message"),
+        # An account's state in other words: a recipient refusal, read at RCPT TO.
+        ("550 Mailbox ( a@b.example ) not found or inactivated", "recipient", "rcpt_to"),
+        ("550 <a@b.example>: User status is locked.", "recipient", "rcpt_to"),
+        ("550 <c@d.example> is now disabled with MTA service", "recipient", "rcpt_to"),
+        ("553 5.3.0 <a@b.example>... Recipient address no longer exists", "recipient", "rcpt_to"),
+        ("550 Command RCPT User <a@b.example> not OK", "recipient", "rcpt_to"),
+        ("550 User not a member of domain: <a@b.example>", "recipient", "rcpt_to"),
+        # Quotas in other words, over the reply code's size or busy reading.
+        ("552 Requested mailbox exceeds quota", "recipient", "rcpt_to"),
+        ("452 recipient storage full, try again later", "recipient", "rcpt_to"),
+        ("The message to a@b.example bounced: Quota exceed the hard limit", "recipient", "rcpt_to"),
+        ("Sorry the recipient quota limit is exceeded.", "recipient", "rcpt_to"),
+        # ... but a sending quota is the sender's own limit.
+        ("550 daily sending quota limit exceeded", "rate_limited", "none"),
+        # Local delivery: no SMTP command stated.
+        (
+            "cannot append message to destination file /var/mail/ann: error writing "
+            "message: File too large",
+            "recipient",
+            "none",
+        ),
+        (
+            "Failed to deliver to '<a@b.example>'\nLOCAL module(account a) reports:\n"
+            "mail receiving disabled",
+            "recipient",
+            "none",
+        ),
+        # The message's content and form, the sender, relaying, a broken session.
+        ("553 Mail data refused by AISP, rule [1234].", "policy_rejection", "message"),
+        ("550 sorry, it seems as a junk mail", "policy_rejection", "message"),
+        (
+            "550 Error: MAIL FROM is mismatched with message header from address!",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "554 5.6.0 Message with invalid header rejected, id=1 - MIME error",
+            "policy_rejection",
+            "message",
+        ),
+        ("501 a@b.example Sender email is not in my domain", "policy_rejection", "mail_from"),
+        ("550 Verify mailfrom failed,blocked", "policy_rejection", "mail_from"),
+        (
+            "550 relaying to <a@b.example> prohibited by administrator",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        ("smtp; 554 sender is rejected: 0,mx3,AbC==.1S2", "policy_rejection", "mail_from"),
+        (
+            "SMTP module(domain b.example) reports:\nconnection with mx.b.example is broken",
+            "connection_dropped",
+            "none",
+        ),
         # A sender domain that does not exist is read at MAIL FROM.
         ("550 Sender domain not found", "dns_resolution", "mail_from"),
     ],

@@ -246,7 +246,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "coremail_auth",
-        r"^\s*5\d\d auth error\b",
+        r"(?:^|;)\s*5\d\d auth error\b",
         _C.AUTHENTICATION,
         "Coremail refused the login (authentication failed).",
         "Check the user name and password (or app password).",
@@ -262,7 +262,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "coremail_rcpt",
-        r"^\s*5\d\d rcpt is rejected\b",
+        r"(?:^|;)\s*5\d\d rcpt is rejected\b",
         _C.RECIPIENT,
         "Coremail refuses this recipient address.",
         "Check the address with the recipient.",
@@ -295,7 +295,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     _doc(
         "coremail_sender",
         r"remote ip check error|action not taken: Fake sender|NULL sender is not allowed|"
-        r"host denies the sender|sender is unvalidated|^\s*5\d\d sender is rejected\b",
+        r"host denies the sender|sender is unvalidated|(?:^|;)\s*5\d\d sender is rejected\b",
         _C.POLICY_REJECTION,
         "Coremail refuses the envelope sender (forged, empty, or not matching the IP).",
         "Send with a real sender address of a domain whose SPF names this server.",

@@ -202,7 +202,9 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         "stage.sender_rejected",
         r"Sender address rejected|sender rejected|\binvalid sender\b|[ÉE]metteur invalide|"
         # (a relay's "Sender domain does not exist": the sender's domain, read at MAIL FROM)
-        r"\bSender domain (?:does not exist|not found)\b",
+        r"\bSender domain (?:does not exist|not found)\b|"
+        # (a sender verification callout that failed: "Verify mailfrom failed,blocked")
+        r"\bVerify mail ?from failed\b",
         _S.MAIL_FROM,
     ),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),

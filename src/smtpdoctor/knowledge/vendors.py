@@ -139,6 +139,19 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         specific=False,
     ),
+    # Local delivery's own words (CommuniGate Pro's LOCAL module, a mailbox file
+    # written past its quota): past the SMTP session, so no command is stated.
+    pattern(
+        "vendor.local_mailbox_state",
+        r"\bLOCAL module\b[\s\S]{0,80}?\breports:\s+(?:mail receiving disabled|account is full)\b|"
+        r"\bquota exceeded while writing to file\b",
+        _C.RECIPIENT,
+        "Local delivery refused the message: the recipient's account does not receive "
+        "mail, or its mailbox is full.",
+        "Reach the recipient another way; a full mailbox must be emptied by its owner.",
+        source="vendor",
+        hint=_S.NONE,
+    ),
     pattern(
         "vendor.recipient_words",
         r"\bUnknown Recipient\b|Recipient not found|"
@@ -163,7 +176,22 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\bLocal User\b[^;\n]{0,60}?\bnot found|unavailable mail user|\baddress invalid\b|"
         r"\bBad (?:recipient )?address syntax\b|"
         # qmail-send's log and bounce with spaces written as underscores
-        r"(?:\b|_)does_not_like_recipient\b",
+        r"(?:\b|_)does_not_like_recipient\b|"
+        # an account's state in other words (inactivated, not activated, locked, disabled
+        # with the service, no longer existing, not a member, unverifiable, no path)
+        r"\bnot found or inactivated\b|\baccount not activated\b|\bstatus is locked\b|"
+        r"\bis now disabled with\b|\b(?:address|mailbox|account|user) no longer exists?\b|"
+        r"\bnot a member of domain\b|\brecipient cannot be verified\b|\buser path no exist\b|"
+        r"\bCommand RCPT User\b[^\n]{0,80}\bnot OK\b|\ball recipients (?:are|were) invalid\b|"
+        # quotas in other words ("Requested mailbox exceeds quota", "recipient storage full",
+        # "Quota exceed the hard limit", "exceeded the allowed mailbox quota")
+        r"\b(?:mailbox|recipient|user|account)'?s? (?:\w+ )?(?:exceeds?|exceeded) "
+        r"(?:its |the )?quota\b|"
+        # (a recipient's quota: "daily sending quota limit exceeded" is the sender's own)
+        r"(?<!sending )\bquota exceed the\b|"
+        r"\brecipient(?:'s)? quota limit (?:is |has been )?exceeded\b|"
+        r"\bexceeded the allowed (?:mailbox )?(?:\s*)quota\b|\brecipient storage full\b|"
+        r"\bMailbox space not enough\b",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist, is disabled, or is full.",
         "A typo in the address, or the mailbox was closed or is over quota.",
@@ -230,6 +258,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"rejected (?:for|as) spam|spam or virus content|message is likely unsolicited|"
         r"header based Anti-Spoofing|"
         # attachments refused by type ("Disallowed Attach Type", "attachment type not allowed")
+        r"\bMail data refused\b|\b(?:seems|looks) (?:as|like) (?:a )?junk mail\b|"
+        r"\baction not taken: mail \S+ is rejected\b|"
+        # (a header From that does not match the envelope sender)
+        r"\bMAIL FROM is mismatched with (?:the )?(?:message )?header from\b|"
+        r"\bnot accept (?:e-?mail|mail|messages) in non-(?:Western|Latin)\b|"
         r"\bDisallowed Attach(?:ment)? Type\b|\battachment type (?:is )?(?:not allowed|disallowed|"
         r"blocked|prohibited|refused)\b|\b(?:prohibited|forbidden|blocked) attachment\b",
         _C.POLICY_REJECTION,
@@ -289,7 +322,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "vendor.relay_attempt",
-        r"\bRelay attempt from IP address\b[^\n]*\brejected\b",
+        r"\bRelay attempt from IP address\b[^\n]*\brejected\b|"
+        r"\brelaying to <[^>\s]*> prohibited\b",
         _C.POLICY_REJECTION,
         "The server refused to relay: the recipient is not one of its domains and the "
         "client is not allowed to relay.",
@@ -434,6 +468,40 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "or does not match.",
         source="vendor",
     ),
+    # CommuniGate Pro's SMTP module: the connection broke during the session.
+    pattern(
+        "vendor.connection_broken",
+        r"\bSMTP module\b[\s\S]{0,80}?\breports:\s+connection with \S+ is broken\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the receiving server broke during the session.",
+        "Retry; if it repeats, look for a network device cutting long or TLS sessions.",
+        source="vendor",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    # A relay that takes mail only from its own domain's senders.
+    pattern(
+        "vendor.sender_not_local",
+        r"\bSender (?:e-?mail|address) is not in my domain\b",
+        _C.POLICY_REJECTION,
+        "The server takes mail only from senders of its own domains (it is not an open relay).",
+        "Send through your own domain's server, or authenticate to this one.",
+        source="vendor",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
+    # Postfix's local delivery hit mailbox_size_limit ("error writing message: File too large").
+    pattern(
+        "vendor.mailbox_file_limit",
+        r"\bcannot (?:append message to destination file|access mailbox)\b[\s\S]{0,160}?"
+        r"\bFile too large\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox file reached the size limit local delivery allows "
+        "(Postfix's mailbox_size_limit): the mailbox is full.",
+        "The recipient must empty the mailbox, or the admin raise mailbox_size_limit.",
+        source="postfix",
+        hint=_S.NONE,
+    ),
     # --- Exim transport and TLS ------------------------------------------------------------------
     pattern(
         "exim.tls_session_fallback",
@@ -543,7 +611,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.malformed_message",
         r"improper use of 8-bit data|8-?bit data in (?:the )?(?:message )?header|"
         r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)|"
-        r"(?:does not|doesn't) conform to (?:the )?RFC ?(?:5322|2822|822)",
+        r"(?:does not|doesn't) conform to (?:the )?RFC ?(?:5322|2822|822)|"
+        r"\bMessage with invalid header rejected\b|\bMIME error\b|\bMIME/REJECT\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message's form: raw 8-bit text in a header "
         "or another RFC 5322 violation.",
