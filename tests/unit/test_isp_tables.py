@@ -290,6 +290,7 @@ def test_provider_code_precedence(text: str, category: str, stage: str) -> None:
             "policy_rejection",
             "message",
         ),
+        ("554 Messages without Date: headers are not accepted here", "policy_rejection", "message"),
         ("501 a@b.example Sender email is not in my domain", "policy_rejection", "mail_from"),
         ("550 Verify mailfrom failed,blocked", "policy_rejection", "mail_from"),
         (

@@ -612,7 +612,10 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"improper use of 8-bit data|8-?bit data in (?:the )?(?:message )?header|"
         r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)|"
         r"(?:does not|doesn't) conform to (?:the )?RFC ?(?:5322|2822|822)|"
-        r"\bMessage with invalid header rejected\b|\bMIME error\b|\bMIME/REJECT\b",
+        r"\bMessage with invalid header rejected\b|\bMIME error\b|\bMIME/REJECT\b|"
+        # a required header missing ("Messages without To: fields are not accepted here")
+        r"\b(?:messages? )?without (?:a |an )?(?:To|From|Date|Message-ID):? (?:fields?|headers?) "
+        r"(?:are|is) not accepted\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message's form: raw 8-bit text in a header "
         "or another RFC 5322 violation.",
