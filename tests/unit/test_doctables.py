@@ -44,6 +44,13 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     ("gmail_auth_decode", "501 5.5.2 Cannot Decode response. - gsmtp", "authentication", "auth"),
     (
+        "gmail_too_many_recipients",
+        "452 4.5.3 Your message has too many recipients. For more information regarding "
+        "Google's sending limits - gsmtp",
+        "policy_rejection",
+        "rcpt_to",
+    ),
+    (
         "gmail_timeout",
         "451 4.4.2 Timeout - closing connection. h8si5 - gsmtp",
         "network_timeout",

@@ -508,6 +508,7 @@ WORDS: dict[str, _Words] = {
     'cb24fa40ce4039fb': (('recipient address rejected: access denied',), (('5.4.1', 'recipient address rejected: access denied'), ('recipient address rejected: access denied',))),
     'cb61fc5075472a12': (('defer (-32)', 'defer (-36)', 'host lookup', 'lowest numbered mx record points to local host'), (('defer (-36)',), ('defer (-32)',), ('host lookup',), ('lowest numbered mx record points to local host',))),
     'cbdae0d2b5130f20': (('] >>',), (('] <<', '] >>'),)),
+    'cbe25641f8da0dae': (('your message has too many recipients',), (('your message has too many recipients',),)),
     'cc5fdf92895a08f7': (('rejected "',), (('rejected "',),)),
     'ccff4a6da2e5294a': (('delivering unencrypted',), (('delivering unencrypted', 'tls session: ('),)),
     'cd57b2fc462e0d02': (('] >> rcpt to:',), (('] <<', '] >> rcpt to:'),)),

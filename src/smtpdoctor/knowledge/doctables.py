@@ -142,6 +142,17 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         _ASK,
         hint=_S.MESSAGE,
     ),
+    # Gmail's 452 4.5.3: more recipients than one message may have (a per-transaction
+    # limit, not the class-wide rate wording's throttle).
+    _doc(
+        "gmail_too_many_recipients",
+        r"Your message has too many recipients",
+        _C.POLICY_REJECTION,
+        "Gmail's documented meaning: the message has more recipients than Gmail takes in "
+        "one transaction.",
+        "Send to fewer recipients per message (split the list).",
+        hint=_S.RCPT_TO,
+    ),
     # --- Microsoft: Exchange Online NDR codes -----------------------------------------------
     _doc(
         "ms_thread_limit",
