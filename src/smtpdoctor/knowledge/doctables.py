@@ -20,6 +20,7 @@ content and size refusals the message.
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.isp_tables import ISP_PATTERNS
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Stage
 
@@ -141,6 +142,17 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         _ASK,
         hint=_S.MESSAGE,
     ),
+    # Gmail's 452 4.5.3: more recipients than one message may have (a per-transaction
+    # limit, not the class-wide rate wording's throttle).
+    _doc(
+        "gmail_too_many_recipients",
+        r"Your message has too many recipients",
+        _C.POLICY_REJECTION,
+        "Gmail's documented meaning: the message has more recipients than Gmail takes in "
+        "one transaction.",
+        "Send to fewer recipients per message (split the list).",
+        hint=_S.RCPT_TO,
+    ),
     # --- Microsoft: Exchange Online NDR codes -----------------------------------------------
     _doc(
         "ms_thread_limit",
@@ -245,7 +257,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "coremail_auth",
-        r"^\s*5\d\d auth error\b",
+        r"(?:^|;)\s*5\d\d auth error\b",
         _C.AUTHENTICATION,
         "Coremail refused the login (authentication failed).",
         "Check the user name and password (or app password).",
@@ -261,7 +273,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "coremail_rcpt",
-        r"^\s*5\d\d rcpt is rejected\b",
+        r"(?:^|;)\s*5\d\d rcpt is rejected\b",
         _C.RECIPIENT,
         "Coremail refuses this recipient address.",
         "Check the address with the recipient.",
@@ -294,7 +306,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     _doc(
         "coremail_sender",
         r"remote ip check error|action not taken: Fake sender|NULL sender is not allowed|"
-        r"host denies the sender|sender is unvalidated|^\s*5\d\d sender is rejected\b",
+        r"host denies the sender|sender is unvalidated|(?:^|;)\s*5\d\d sender is rejected\b",
         _C.POLICY_REJECTION,
         "Coremail refuses the envelope sender (forged, empty, or not matching the IP).",
         "Send with a real sender address of a domain whose SPF names this server.",
@@ -348,7 +360,11 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "forpsi_outbound_limit",
-        r"^\s*5\.1\.0 [A-Za-z0-9]{16,} policy violation",
+        # (the same platform at Aruba: "X.X.X iemL1p01Z0hMcT901emQ77 policy violation",
+        # documented as too many messages against the recommended limits)
+        # (the status may have been cut off with the reply code; the id holds a digit)
+        r"(?:^|\s)(?:(?:\d\.\d{1,3}\.\d{1,3}|X\.X\.X) )?(?=[A-Za-z0-9]{16,} policy violation)"
+        r"[A-Za-z]*\d[A-Za-z0-9]* policy violation",
         _C.RATE_LIMITED,
         "The hoster's outbound sending limits (per minute, hour or 12 hours, or too many "
         "undeliverable messages) were exceeded.",
@@ -478,6 +494,8 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         "Open fewer connections and send more slowly; the message may be retried.",
         hint=_S.NONE,
     ),
+    # Mailbox providers' and filtering vendors' own code tables (session 8).
+    *ISP_PATTERNS,
 )
 
 DOC_STAGE_PHRASES: tuple[StagePhrase, ...] = (

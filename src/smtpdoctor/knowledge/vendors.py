@@ -11,11 +11,15 @@
 * TLS-RPT result types (RFC 8460 §4.3);
 * texts that say the mail was not delivered, which must never read as
   healthy ("I'm not going to try again", "retry time not reached").
+
+The stage phrases in the same vendors' and libraries' words are in
+:mod:`~smtpdoctor.knowledge.vendor_stages` (re-exported here).
 """
 
 from __future__ import annotations
 
-from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.knowledge.vendor_stages import FALLBACK_STAGE_PHRASES, VENDOR_STAGE_PHRASES
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["FAILURE_SAID", "FALLBACK_STAGE_PHRASES", "VENDOR_PATTERNS", "VENDOR_STAGE_PHRASES"]
@@ -31,7 +35,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"connection frequency limited|queue quota exceeded|"
         r"frequency (?:limited|exceeded)|too many (?:concurrent )?(?:connections|sessions|"
         r"messages|recipients|mails)|rate ?limit(?:ed|ing)?\b|sending (?:rate|quota) exceeded|"
-        r"\bRP:(?:TRC|QRC|CEL|RCL)\b|\bMI:SFQ\b|throttl(?:ed|ing)|Ratelimit|exceeded the rate",
+        r"\bRP:(?:TRC|QRC|CEL|RCL)\b|\bMI:SFQ\b|throttl(?:ed|ing)|Ratelimit|exceeded the rate|"
+        # (a relay's "Hourly send rate exceeded, retry later")
+        r"\bsend(?:ing)? rate (?:exceeded|limit)",
         _C.RATE_LIMITED,
         "The receiving server throttles this sender: too many connections, "
         "messages or recipients in a short time.",
@@ -133,6 +139,19 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         specific=False,
     ),
+    # Local delivery's own words (CommuniGate Pro's LOCAL module, a mailbox file
+    # written past its quota): past the SMTP session, so no command is stated.
+    pattern(
+        "vendor.local_mailbox_state",
+        r"\bLOCAL module\b[\s\S]{0,80}?\breports:\s+(?:mail receiving disabled|account is full)\b|"
+        r"\bquota exceeded while writing to file\b",
+        _C.RECIPIENT,
+        "Local delivery refused the message: the recipient's account does not receive "
+        "mail, or its mailbox is full.",
+        "Reach the recipient another way; a full mailbox must be emptied by its owner.",
+        source="vendor",
+        hint=_S.NONE,
+    ),
     pattern(
         "vendor.recipient_words",
         r"\bUnknown Recipient\b|Recipient not found|"
@@ -155,7 +174,24 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"not unique\.\s+Several matches found|"
         r"email account (?:that you tried to reach )?does (?:not|no) exists?|"
         r"\bLocal User\b[^;\n]{0,60}?\bnot found|unavailable mail user|\baddress invalid\b|"
-        r"\bBad (?:recipient )?address syntax\b",
+        r"\bBad (?:recipient )?address syntax\b|"
+        # qmail-send's log and bounce with spaces written as underscores
+        r"(?:\b|_)does_not_like_recipient\b|"
+        # an account's state in other words (inactivated, not activated, locked, disabled
+        # with the service, no longer existing, not a member, unverifiable, no path)
+        r"\bnot found or inactivated\b|\baccount not activated\b|\bstatus is locked\b|"
+        r"\bis now disabled with\b|\b(?:address|mailbox|account|user) no longer exists?\b|"
+        r"\bnot a member of domain\b|\brecipient cannot be verified\b|\buser path no exist\b|"
+        r"\bCommand RCPT User\b[^\n]{0,80}\bnot OK\b|\ball recipients (?:are|were) invalid\b|"
+        # quotas in other words ("Requested mailbox exceeds quota", "recipient storage full",
+        # "Quota exceed the hard limit", "exceeded the allowed mailbox quota")
+        r"\b(?:mailbox|recipient|user|account)'?s? (?:\w+ )?(?:exceeds?|exceeded) "
+        r"(?:its |the )?quota\b|"
+        # (a recipient's quota: "daily sending quota limit exceeded" is the sender's own)
+        r"(?<!sending )\bquota exceed the\b|"
+        r"\brecipient(?:'s)? quota limit (?:is |has been )?exceeded\b|"
+        r"\bexceeded the allowed (?:mailbox )?(?:\s*)quota\b|\brecipient storage full\b|"
+        r"\bMailbox space not enough\b",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist, is disabled, or is full.",
         "A typo in the address, or the mailbox was closed or is over quota.",
@@ -207,7 +243,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"Virus Detected|scored as spam|flagged as spam|rejected due to spam classification|"
         r"Mail rejet[ée]|\bMail rejected\b|the message has been blocked|- SPAM\b|"
         r"\bHeader error\b|\bDT:SPM\b|appears? to be (?:spam|unsolicited)|"
-        r"(?:detected|identified|classified|rejected) as spam|identified SPAM|spam[- ]like|"
+        # (not "identified as spammer": that judges the sending IP, not the message)
+        r"(?:detected|identified|classified|rejected) as spam(?!mer)|identified SPAM|spam[- ]like|"
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
         r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
         r"message does not meet (?:our|the) (?:delivery )?requirements|"
@@ -219,7 +256,15 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"Message rejected due to local policy|"
         r"Reject due to policy restrictions(?: \(header based\)|[\s\S]{0,200}?[?&]c=h[a-z]{1,3}\b)|"
         r"rejected (?:for|as) spam|spam or virus content|message is likely unsolicited|"
-        r"header based Anti-Spoofing",
+        r"header based Anti-Spoofing|"
+        # attachments refused by type ("Disallowed Attach Type", "attachment type not allowed")
+        r"\bMail data refused\b|\b(?:seems|looks) (?:as|like) (?:a )?junk mail\b|"
+        r"\baction not taken: mail \S+ is rejected\b|"
+        # (a header From that does not match the envelope sender)
+        r"\bMAIL FROM is mismatched with (?:the )?(?:message )?header from\b|"
+        r"\bnot accept (?:e-?mail|mail|messages) in non-(?:Western|Latin)\b|"
+        r"\bDisallowed Attach(?:ment)? Type\b|\battachment type (?:is )?(?:not allowed|disallowed|"
+        r"blocked|prohibited|refused)\b|\b(?:prohibited|forbidden|blocked) attachment\b",
         _C.POLICY_REJECTION,
         "The receiving server's content filter refused the message (spam, virus, or a "
         "policy on the content).",
@@ -277,7 +322,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "vendor.relay_attempt",
-        r"\bRelay attempt from IP address\b[^\n]*\brejected\b",
+        r"\bRelay attempt from IP address\b[^\n]*\brejected\b|"
+        r"\brelaying to <[^>\s]*> prohibited\b",
         _C.POLICY_REJECTION,
         "The server refused to relay: the recipient is not one of its domains and the "
         "client is not allowed to relay.",
@@ -422,6 +468,40 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "or does not match.",
         source="vendor",
     ),
+    # CommuniGate Pro's SMTP module: the connection broke during the session.
+    pattern(
+        "vendor.connection_broken",
+        r"\bSMTP module\b[\s\S]{0,80}?\breports:\s+connection with \S+ is broken\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the receiving server broke during the session.",
+        "Retry; if it repeats, look for a network device cutting long or TLS sessions.",
+        source="vendor",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    # A relay that takes mail only from its own domain's senders.
+    pattern(
+        "vendor.sender_not_local",
+        r"\bSender (?:e-?mail|address) is not in my domain\b",
+        _C.POLICY_REJECTION,
+        "The server takes mail only from senders of its own domains (it is not an open relay).",
+        "Send through your own domain's server, or authenticate to this one.",
+        source="vendor",
+        hint=_S.MAIL_FROM,
+        retry=False,
+    ),
+    # Postfix's local delivery hit mailbox_size_limit ("error writing message: File too large").
+    pattern(
+        "vendor.mailbox_file_limit",
+        r"\bcannot (?:append message to destination file|access mailbox)\b[\s\S]{0,160}?"
+        r"\bFile too large\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox file reached the size limit local delivery allows "
+        "(Postfix's mailbox_size_limit): the mailbox is full.",
+        "The recipient must empty the mailbox, or the admin raise mailbox_size_limit.",
+        source="postfix",
+        hint=_S.NONE,
+    ),
     # --- Exim transport and TLS ------------------------------------------------------------------
     pattern(
         "exim.tls_session_fallback",
@@ -530,7 +610,12 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "vendor.malformed_message",
         r"improper use of 8-bit data|8-?bit data in (?:the )?(?:message )?header|"
-        r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)",
+        r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)|"
+        r"(?:does not|doesn't) conform to (?:the )?RFC ?(?:5322|2822|822)|"
+        r"\bMessage with invalid header rejected\b|\bMIME error\b|\bMIME/REJECT\b|"
+        # a required header missing ("Messages without To: fields are not accepted here")
+        r"\b(?:messages? )?without (?:a |an )?(?:To|From|Date|Message-ID):? (?:fields?|headers?) "
+        r"(?:are|is) not accepted\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message's form: raw 8-bit text in a header "
         "or another RFC 5322 violation.",
@@ -636,196 +721,4 @@ FAILURE_SAID = pattern(
     permanence=_PM,
     kind="rejection",
     specific=False,
-)
-
-VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
-    # Client libraries name the command in their exception or traceback frame
-    # (Python smtplib: "line 739, in login", SMTPRecipientsRefused).
-    stage_phrase(
-        "stage.library_greeting",
-        r"line \d+, in connect \(code, msg\) = self\.getreply\(\)|\bSMTPConnectError\b",
-        _S.GREETING,
-    ),
-    stage_phrase(
-        "stage.library_auth",
-        # (Ruby raises it for any 53x reply too; a 530 "Authentication required"
-        # answers the command that needed a login, never AUTH: RFC 4954 §6)
-        r"line \d+, in login\b|\bSMTPAuthenticationError\b(?!\W{0,4}530\b)",
-        _S.AUTH,
-    ),
-    stage_phrase("stage.library_ehlo", r"line \d+, in (?:ehlo|helo)\b|\bSMTPHeloError\b", _S.EHLO),
-    stage_phrase("stage.library_starttls", r"line \d+, in starttls\b", _S.STARTTLS),
-    stage_phrase("stage.library_rcpt", r"\bSMTPRecipientsRefused\b", _S.RCPT_TO),
-    stage_phrase("stage.library_mail", r"\bSMTPSenderRefused\b", _S.MAIL_FROM),
-    stage_phrase("stage.library_data", r"line \d+, in data\b|\bSMTPDataError\b", _S.DATA),
-    # PHPMailer ("MAIL FROM command failed", "DATA END command failed") and
-    # nodemailer ("Mail command failed", "Recipient command failed") name the
-    # command whose reply they quote.
-    stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
-    # Python smtplib's debug output: the AUTH it sent, then the refusal.
-    stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
-    stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
-    stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
-    # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals;
-    # .NET raises SmtpFailedRecipientException(s) for them.
-    stage_phrase(
-        "stage.javamail_rcpt",
-        r"\bInvalid Addresses\b|\bSMTPAddressFailedException\b|SMTPTransport\.rcptTo\b|"
-        r"\bSmtpFailedRecipientExceptions?\b",
-        _S.RCPT_TO,
-    ),
-    # Postfix's receiving side: a milter's verdict on the whole message; a TLS
-    # handshake the server accepted the connection for.
-    stage_phrase("stage.milter_eom", r"milter-reject: END-OF-MESSAGE\b", _S.MESSAGE),
-    stage_phrase("stage.tls_accept", r"\bSSL_accept error from\b", _S.TLS_HANDSHAKE),
-    stage_phrase(
-        "stage.library_mail_failed",
-        r"\bMAIL(?: FROM)? command failed\b|Failed to set sender\b",
-        _S.MAIL_FROM,
-    ),
-    stage_phrase(
-        "stage.library_rcpt_failed",
-        r"\b(?:RCPT TO|Recipient) command failed\b|all recipients were rejected|"
-        r"Failed to add recipient|SMTP Error: The following recipients failed",
-        _S.RCPT_TO,
-    ),
-    # Stack frames: MailKit's and .NET SmtpClient's handler of the reply, Ruby
-    # Net::SMTP waiting for the greeting in do_start.
-    stage_phrase(
-        "stage.library_frame_mail",
-        r"\bOnSenderNotAccepted\b|\bProcessMailFromResponse\b|System\.Net\.Mail\.MailCommand\.Send\b",
-        _S.MAIL_FROM,
-    ),
-    stage_phrase(
-        "stage.library_frame_rcpt",
-        r"\bOnRecipientNotAccepted\b|\bProcessRcptToResponse\b|"
-        r"System\.Net\.Mail\.RecipientCommand\.Send\b",
-        _S.RCPT_TO,
-    ),
-    stage_phrase(
-        "stage.library_frame_greeting",
-        r"ReadLine\(SmtpReplyReader caller\)\s+"
-        r"at System\.Net\.Mail\.SmtpConnection\.GetConnection\b|"
-        r"`recv_response'\s+\S*smtp\.rb:\d+:in `block in do_start'|\bInvalid greeting\b",
-        _S.GREETING,
-    ),
-    # .NET SmtpClient raises this for a 530 reply to MAIL FROM (MailCommand).
-    stage_phrase(
-        "stage.library_dotnet_mail",
-        r"requires a secure connection or the client was not authenticated",
-        _S.MAIL_FROM,
-    ),
-    # A local delivery agent's own log line (Dovecot's LMTP/LDA, Cyrus lmtpd,
-    # maildrop) is past the SMTP session: it states no SMTP command; nor does a
-    # reply to VRFY or EXPN. (Postfix's own "relay=local" lines stay RCPT TO for a
-    # recipient: corpus.jsonl reads them so.)
-    stage_phrase(
-        "stage.local_delivery_agent",
-        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?(?:\[\d+\])?: verify_user\(|"
-        r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
-        _S.NONE,
-    ),
-    # Sendmail names the command it counted ("possible SMTP attack: command=AUTH").
-    stage_phrase("stage.sendmail_attack_auth", r"possible SMTP attack: command=AUTH\b", _S.AUTH),
-    # A policy service's own decision line (postgrey's "action=greylist, reason=")
-    # is no SMTP reply: it states no command.
-    stage_phrase("stage.policy_service_line", r"\baction=greylist, reason=", _S.NONE),
-    # nginx's mail proxy looks the client's name up when it connects.
-    stage_phrase("stage.nginx_client_lookup", r"while in resolving client address", _S.CONNECT),
-    # Exim's connect ACL refuses the connection in place of the greeting.
-    stage_phrase(
-        "stage.exim_connect_acl", r"\brejected connection in \"connect\" ACL\b", _S.GREETING
-    ),
-    # Receiving-side lines that say when the server refused (a sending MTA's own
-    # "(in reply to X command)" after the words states the command instead).
-    stage_phrase(
-        "stage.exim_sender_verify",
-        r"(?:sender verify fail|Could not complete sender verify callout)"
-        r"(?![^\n]*\(in reply to )",
-        _S.MAIL_FROM,
-    ),
-    # JavaMail connected but the greeting was a refusal.
-    stage_phrase(
-        "stage.javamail_greeting",
-        r"Could not connect to SMTP host: [^,\n]+, port: \d+, response: [45]",
-        _S.GREETING,
-    ),
-    # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
-    # ... or Coremail's "SMTP error, RCPT TO:550 ..." / "DOT:519 ...".
-    stage_phrase(
-        "stage.command_reply_rcpt", r"RCPT TO:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.RCPT_TO
-    ),
-    stage_phrase(
-        "stage.command_reply_mail", r"MAIL FROM:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.MAIL_FROM
-    ),
-    stage_phrase("stage.command_reply_dot", r"SMTP error, DOT:\s?[45]\d\d\b", _S.MESSAGE),
-    # curl's SMTP errors name the command: "(55) MAIL failed: 553", "RCPT failed: 550".
-    stage_phrase("stage.curl_mail", r"\bMAIL failed: [45]\d\d\b", _S.MAIL_FROM),
-    stage_phrase("stage.curl_rcpt", r"\bRCPT failed: [45]\d\d\b", _S.RCPT_TO),
-    stage_phrase("stage.command_reply_data", r"SMTP error, DATA:\s?[45]\d\d\b", _S.DATA),
-    stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
-    # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").
-    stage_phrase("stage.gmail_sent_helo", r"\(SENT_E?HELO\)", _S.EHLO),
-    # Exim's DATA ACL runs once the whole message is in.
-    stage_phrase("stage.exim_data_acl", r"\brejected after DATA\b", _S.MESSAGE),
-    stage_phrase("stage.exim_acl_connect", r"by 'connect' ACL", _S.CONNECT),
-    stage_phrase("stage.exim_pregreeting", r"input sent without waiting for greeting", _S.GREETING),
-    stage_phrase(
-        "stage.inbound_connect",
-        r"Connection rate limit exceeded: \d+ from|hostname \S+ does not resolve to address|"
-        r"\bwarning: [\w.:-]+: hostname \S+ verification failed\b",
-        _S.CONNECT,
-    ),
-    stage_phrase(
-        "stage.sendmail_data_end",
-        r">>> \.\s*(?:\n|<<<)|\.\.\. while talking to [^\n]*\n?>>> \.",
-        _S.MESSAGE,
-    ),
-    stage_phrase("stage.greeting_read", r"Failed to read SMTP server greeting", _S.GREETING),
-    # qmail's words for where the remote host said no; Yahoo's [RCPT_TO] tags.
-    stage_phrase(
-        "stage.qmail_message",
-        r"failed after I sent the message|\bSTEP: DATA SEND\b|for TEXT command",
-        _S.MESSAGE,
-    ),
-    stage_phrase(
-        "stage.qmail_rcpt",
-        r"does not like recipient|most progress was RCPT TO|\[RCPT_TO\]|"
-        r"Error following RCPT command",
-        _S.RCPT_TO,
-    ),
-    stage_phrase("stage.qmail_mail", r"but sender was rejected|\[MAIL_FROM\]", _S.MAIL_FROM),
-    stage_phrase("stage.qmail_helo", r"but my name was rejected", _S.EHLO),
-    stage_phrase("stage.data_refused", r"refused to accept your message \(DATA\)", _S.DATA),
-    # m-FILTER and other gateways: "-------SMTP command\nDATA".
-    stage_phrase("stage.gateway_data", r"-+\s*SMTP command\s+DATA\b", _S.DATA),
-    stage_phrase("stage.gateway_rcpt", r"-+\s*SMTP command\s+RCPT\b", _S.RCPT_TO),
-    stage_phrase("stage.gateway_mail", r"-+\s*SMTP command\s+MAIL\b", _S.MAIL_FROM),
-    stage_phrase("stage.failed_connect", r"Failed to connect\. Winsock", _S.CONNECT),
-    stage_phrase(
-        "stage.sendmail_transcript",
-        r">>> (?:RCPT To:|RCPT TO:)|ruleset=check_rcpt\b",
-        _S.RCPT_TO,
-    ),
-    stage_phrase("stage.sendmail_mail", r">>> MAIL From:|ruleset=check_mail\b", _S.MAIL_FROM),
-    stage_phrase("stage.sendmail_data", r">>> DATA\b", _S.DATA),
-    # check_relay runs when the client connects; its refusal is sent instead
-    # of the greeting (like "refused to talk to me").
-    stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.GREETING),
-)
-
-# Weaker than any phrase that names a command: Exim's error numbers say
-# which command got the 4xx (macros.h ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
-FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
-    # The sender's address is checked at MAIL FROM (Postfix may delay the
-    # reject to RCPT TO, but the text is about the sender).
-    stage_phrase(
-        "stage.sender_rejected",
-        r"Sender address rejected|sender rejected|\binvalid sender\b|[ÉE]metteur invalide",
-        _S.MAIL_FROM,
-    ),
-    stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
-    stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
-    stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
-    stage_phrase("stage.exim_connect_timeout", r"\bdefer \(-43\)", _S.CONNECT),
 )

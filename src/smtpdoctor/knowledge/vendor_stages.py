@@ -1,0 +1,214 @@
+"""Stage phrases in vendors', client libraries' and MTAs' own words.
+
+Which SMTP command a text names where it does not say "in reply to X":
+client libraries' exceptions and traceback frames (Python smtplib, PHPMailer,
+nodemailer, JavaMail, .NET, MailKit, Ruby Net::SMTP), gateways' "SMTP command"
+blocks, Sendmail transcripts and check rulesets, local delivery agents, and,
+weaker than any of them (``FALLBACK_STAGE_PHRASES``), the sender refusals and
+Exim's error numbers (``macros.h`` ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
+from smtpdoctor.model import Stage
+
+__all__ = ["FALLBACK_STAGE_PHRASES", "VENDOR_STAGE_PHRASES"]
+
+_S = Stage
+
+VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # Client libraries name the command in their exception or traceback frame
+    # (Python smtplib: "line 739, in login", SMTPRecipientsRefused).
+    stage_phrase(
+        "stage.library_greeting",
+        r"line \d+, in connect \(code, msg\) = self\.getreply\(\)|\bSMTPConnectError\b",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.library_auth",
+        # (Ruby raises it for any 53x reply too; a 530 "Authentication required"
+        # answers the command that needed a login, never AUTH: RFC 4954 §6)
+        r"line \d+, in login\b|\bSMTPAuthenticationError\b(?!\W{0,4}530\b)",
+        _S.AUTH,
+    ),
+    stage_phrase("stage.library_ehlo", r"line \d+, in (?:ehlo|helo)\b|\bSMTPHeloError\b", _S.EHLO),
+    stage_phrase("stage.library_starttls", r"line \d+, in starttls\b", _S.STARTTLS),
+    stage_phrase("stage.library_rcpt", r"\bSMTPRecipientsRefused\b", _S.RCPT_TO),
+    stage_phrase("stage.library_mail", r"\bSMTPSenderRefused\b", _S.MAIL_FROM),
+    stage_phrase("stage.library_data", r"line \d+, in data\b|\bSMTPDataError\b", _S.DATA),
+    # PHPMailer ("MAIL FROM command failed", "DATA END command failed") and
+    # nodemailer ("Mail command failed", "Recipient command failed") name the
+    # command whose reply they quote.
+    stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
+    # Python smtplib's debug output: the AUTH it sent, then the refusal.
+    stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
+    stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
+    stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
+    # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals;
+    # .NET raises SmtpFailedRecipientException(s) for them.
+    stage_phrase(
+        "stage.javamail_rcpt",
+        r"\bInvalid Addresses\b|\bSMTPAddressFailedException\b|SMTPTransport\.rcptTo\b|"
+        r"\bSmtpFailedRecipientExceptions?\b",
+        _S.RCPT_TO,
+    ),
+    # Postfix's receiving side: a milter's verdict on the whole message; a TLS
+    # handshake the server accepted the connection for.
+    stage_phrase("stage.milter_eom", r"milter-reject: END-OF-MESSAGE\b", _S.MESSAGE),
+    stage_phrase("stage.tls_accept", r"\bSSL_accept error from\b", _S.TLS_HANDSHAKE),
+    stage_phrase(
+        "stage.library_mail_failed",
+        r"\bMAIL(?: FROM)? command failed\b|Failed to set sender\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_rcpt_failed",
+        r"\b(?:RCPT TO|Recipient) command failed\b|all recipients were rejected|"
+        r"Failed to add recipient|SMTP Error: The following recipients failed",
+        _S.RCPT_TO,
+    ),
+    # Stack frames: MailKit's and .NET SmtpClient's handler of the reply, Ruby
+    # Net::SMTP waiting for the greeting in do_start.
+    stage_phrase(
+        "stage.library_frame_mail",
+        r"\bOnSenderNotAccepted\b|\bProcessMailFromResponse\b|System\.Net\.Mail\.MailCommand\.Send\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.library_frame_rcpt",
+        r"\bOnRecipientNotAccepted\b|\bProcessRcptToResponse\b|"
+        r"System\.Net\.Mail\.RecipientCommand\.Send\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.library_frame_greeting",
+        r"ReadLine\(SmtpReplyReader caller\)\s+"
+        r"at System\.Net\.Mail\.SmtpConnection\.GetConnection\b|"
+        r"`recv_response'\s+\S*smtp\.rb:\d+:in `block in do_start'|\bInvalid greeting\b",
+        _S.GREETING,
+    ),
+    # .NET SmtpClient raises this for a 530 reply to MAIL FROM (MailCommand).
+    stage_phrase(
+        "stage.library_dotnet_mail",
+        r"requires a secure connection or the client was not authenticated",
+        _S.MAIL_FROM,
+    ),
+    # A local delivery agent's own log line (Dovecot's LMTP/LDA, Cyrus lmtpd,
+    # maildrop) is past the SMTP session: it states no SMTP command; nor does a
+    # reply to VRFY or EXPN. (Postfix's own "relay=local" lines stay RCPT TO for a
+    # recipient: corpus.jsonl reads them so.)
+    stage_phrase(
+        "stage.local_delivery_agent",
+        r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?(?:\[\d+\])?: verify_user\(|"
+        r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
+        _S.NONE,
+    ),
+    # Sendmail names the command it counted ("possible SMTP attack: command=AUTH").
+    stage_phrase("stage.sendmail_attack_auth", r"possible SMTP attack: command=AUTH\b", _S.AUTH),
+    # A policy service's own decision line (postgrey's "action=greylist, reason=")
+    # is no SMTP reply: it states no command.
+    stage_phrase("stage.policy_service_line", r"\baction=greylist, reason=", _S.NONE),
+    # nginx's mail proxy looks the client's name up when it connects.
+    stage_phrase("stage.nginx_client_lookup", r"while in resolving client address", _S.CONNECT),
+    # Exim's connect ACL refuses the connection in place of the greeting.
+    stage_phrase(
+        "stage.exim_connect_acl", r"\brejected connection in \"connect\" ACL\b", _S.GREETING
+    ),
+    # Receiving-side lines that say when the server refused (a sending MTA's own
+    # "(in reply to X command)" after the words states the command instead).
+    stage_phrase(
+        "stage.exim_sender_verify",
+        r"(?:sender verify fail|Could not complete sender verify callout)"
+        r"(?![^\n]*\(in reply to )",
+        _S.MAIL_FROM,
+    ),
+    # JavaMail connected but the greeting was a refusal.
+    stage_phrase(
+        "stage.javamail_greeting",
+        r"Could not connect to SMTP host: [^,\n]+, port: \d+, response: [45]",
+        _S.GREETING,
+    ),
+    # A client's log naming the command before the reply: "RCPT TO:<a@b> (554 ...)".
+    # ... or Coremail's "SMTP error, RCPT TO:550 ..." / "DOT:519 ...".
+    stage_phrase(
+        "stage.command_reply_rcpt", r"RCPT TO:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.command_reply_mail", r"MAIL FROM:\s*(?:<[^>\n]*>)?:? ?\(?[45]\d\d\b", _S.MAIL_FROM
+    ),
+    stage_phrase("stage.command_reply_dot", r"SMTP error, DOT:\s?[45]\d\d\b", _S.MESSAGE),
+    # curl's SMTP errors name the command: "(55) MAIL failed: 553", "RCPT failed: 550".
+    stage_phrase("stage.curl_mail", r"\bMAIL failed: [45]\d\d\b", _S.MAIL_FROM),
+    stage_phrase("stage.curl_rcpt", r"\bRCPT failed: [45]\d\d\b", _S.RCPT_TO),
+    stage_phrase("stage.command_reply_data", r"SMTP error, DATA:\s?[45]\d\d\b", _S.DATA),
+    stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
+    # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").
+    stage_phrase("stage.gmail_sent_helo", r"\(SENT_E?HELO\)", _S.EHLO),
+    # Exim's DATA ACL runs once the whole message is in.
+    stage_phrase("stage.exim_data_acl", r"\brejected after DATA\b", _S.MESSAGE),
+    stage_phrase("stage.exim_acl_connect", r"by 'connect' ACL", _S.CONNECT),
+    stage_phrase("stage.exim_pregreeting", r"input sent without waiting for greeting", _S.GREETING),
+    stage_phrase(
+        "stage.inbound_connect",
+        r"Connection rate limit exceeded: \d+ from|hostname \S+ does not resolve to address|"
+        r"\bwarning: [\w.:-]+: hostname \S+ verification failed\b",
+        _S.CONNECT,
+    ),
+    stage_phrase(
+        "stage.sendmail_data_end",
+        r">>> \.\s*(?:\n|<<<)|\.\.\. while talking to [^\n]*\n?>>> \.",
+        _S.MESSAGE,
+    ),
+    stage_phrase("stage.greeting_read", r"Failed to read SMTP server greeting", _S.GREETING),
+    # qmail's words for where the remote host said no; Yahoo's [RCPT_TO] tags.
+    stage_phrase(
+        "stage.qmail_message",
+        r"failed after I sent the message|\bSTEP: DATA SEND\b|for TEXT command",
+        _S.MESSAGE,
+    ),
+    stage_phrase(
+        "stage.qmail_rcpt",
+        r"does not like recipient|most progress was RCPT TO|\[RCPT_TO\]|"
+        r"Error following RCPT command",
+        _S.RCPT_TO,
+    ),
+    stage_phrase("stage.qmail_mail", r"but sender was rejected|\[MAIL_FROM\]", _S.MAIL_FROM),
+    stage_phrase("stage.qmail_helo", r"but my name was rejected", _S.EHLO),
+    stage_phrase("stage.data_refused", r"refused to accept your message \(DATA\)", _S.DATA),
+    # m-FILTER and other gateways: "-------SMTP command\nDATA".
+    stage_phrase("stage.gateway_data", r"-+\s*SMTP command\s+DATA\b", _S.DATA),
+    stage_phrase("stage.gateway_rcpt", r"-+\s*SMTP command\s+RCPT\b", _S.RCPT_TO),
+    stage_phrase("stage.gateway_mail", r"-+\s*SMTP command\s+MAIL\b", _S.MAIL_FROM),
+    stage_phrase("stage.failed_connect", r"Failed to connect\. Winsock", _S.CONNECT),
+    stage_phrase(
+        "stage.sendmail_transcript",
+        r">>> (?:RCPT To:|RCPT TO:)|ruleset=check_rcpt\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase("stage.sendmail_mail", r">>> MAIL From:|ruleset=check_mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.sendmail_data", r">>> DATA\b", _S.DATA),
+    # check_relay runs when the client connects; its refusal is sent instead
+    # of the greeting (like "refused to talk to me").
+    stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.GREETING),
+)
+
+# Weaker than any phrase that names a command: Exim's error numbers say
+# which command got the 4xx (macros.h ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
+FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # The sender's address is checked at MAIL FROM (Postfix may delay the
+    # reject to RCPT TO, but the text is about the sender).
+    stage_phrase(
+        "stage.sender_rejected",
+        r"Sender address rejected|sender rejected|\binvalid sender\b|[ÉE]metteur invalide|"
+        # (a relay's "Sender domain does not exist": the sender's domain, read at MAIL FROM)
+        r"\bSender domain (?:does not exist|not found)\b|"
+        # (a sender verification callout that failed: "Verify mailfrom failed,blocked")
+        r"\bVerify mail ?from failed\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
+    stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
+    stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
+    stage_phrase("stage.exim_connect_timeout", r"\bdefer \(-43\)", _S.CONNECT),
+)
