@@ -1,15 +1,19 @@
-from typing import Any
+from typing import Any, overload
 
-from smtpdoctor.logs.native import Failure, Found, RareLine
+from smtpdoctor.logs.native import Found, FoundAny, RareLine
 
+@overload
 def status_lines(block: bytes, /) -> Found: ...
+@overload
+def status_lines(block: bytes, records: bool, /) -> FoundAny: ...
+def state_memo() -> object: ...
 def line_counts(block: bytes, prefix: bytes, /) -> tuple[int, int]: ...
 def rare_lines(block: bytes, starts: list[int], /) -> list[RareLine]: ...
 def keep_blocks() -> None: ...
 def apply_failures(
     context: tuple[object, ...],
     block: bytes,
-    failures: list[Failure],
+    records: bytes,
     seconds: list[tuple[float | None, bool]],
     rare: list[int],
     kinds: list[RareLine],

@@ -158,6 +158,9 @@ class PostfixScanner(TlsLines, InboundLines):
         # an Aggregator whose add_tls is its own (the engine adds to the table itself).
         self._context: tuple[object, ...] | None = None
         self._bounded = self._timed or type(agg).add_tls is not Aggregator.add_tls
+        # How often _dest, _raw or _relay was cleared (full): the engine's own memos
+        # in front of them (native.state_memo) are emptied when it moves.
+        self._memo_clears = [0]
 
     # -- the block loop -------------------------------------------------------------
 
@@ -236,7 +239,16 @@ class PostfixScanner(TlsLines, InboundLines):
         key instead of per line could change the report: the destination table would
         be pruned meanwhile, or --since/--until keep some seconds and not others."""
         agg = self.agg
-        runs, run_sent, before, sent, failures, broken = engine(block)
+        apply, apply_rare = native.apply_failures, native.apply_rare
+        # With the per-line state in C, the failures come back as C records (no
+        # Python object per line: _scan_state.c reads them); else as tuples.
+        in_c = (
+            apply is not None
+            and apply_rare is not None
+            and native.rare_lines is not None
+            and not self._bounded
+        )
+        runs, run_sent, before, sent, failures, broken = engine(block, in_c)
         if len(agg.destinations.rows) + len(sent) >= 2 * agg.destinations.cap:
             return False
         seconds = [self._second(block, ls)[:2] for ls in runs]
@@ -247,15 +259,16 @@ class PostfixScanner(TlsLines, InboundLines):
             broken_line(self.agg, block, start)
         if native.rare_lines is not None:
             self._kinds = native.rare_lines(block, rare)
-        apply, apply_rare = native.apply_failures, native.apply_rare
         kinds = self._kinds
-        if apply is not None and apply_rare is not None and kinds is not None and not self._bounded:
+        if in_c and apply is not None and apply_rare is not None and kinds is not None:
             # The per-line state in C, on this scanner's objects (_scan_state.c).
+            assert isinstance(failures, bytes)  # (the C records)
             context = self._context or self._state_context()
             ri = apply(context, block, failures, seconds, rare, kinds)
             self._apply_sent(runs, seconds, run_sent, before, sent)
             apply_rare(context, block, rare, kinds, ri)
             return True
+        assert isinstance(failures, list)
         ri = self._failures(block, failures, seconds, rare)
         if any(skipped):  # every second with a successful delivery is outside --since/--until
             agg.filtered += sum(run_sent)
@@ -319,6 +332,8 @@ class PostfixScanner(TlsLines, InboundLines):
             ),
             _EXPIRY_MEMORY,
             _PROC_MEMORY,
+            self._memo_clears,
+            native.state_memo() if native.state_memo is not None else None,
         )
         return self._context
 
@@ -518,6 +533,7 @@ class PostfixScanner(TlsLines, InboundLines):
             value = dkey.decode("utf-8", "replace").lower().rstrip(".") or "(none)"
         if len(self._dest) >= 50_000:
             self._dest.clear()
+            self._memo_clears[0] += 1
         self._dest[dkey] = value
         return value
 
@@ -532,6 +548,7 @@ class PostfixScanner(TlsLines, InboundLines):
         value = (text[:-3] if text.endswith("]:25") else text, relay[: bracket + 1] or None)
         if len(self._relay) >= 20_000:
             self._relay.clear()
+            self._memo_clears[0] += 1
         self._relay[relay] = value
         return value
 
@@ -550,6 +567,7 @@ class PostfixScanner(TlsLines, InboundLines):
         memo = (info, reason, dsn)
         if len(self._raw) >= 50_000:
             self._raw.clear()
+            self._memo_clears[0] += 1
         self._raw[key] = memo
         return memo
 
