@@ -407,6 +407,19 @@ Py_ssize_t scan_qid_start(const char *b, Py_ssize_t ls, Py_ssize_t start) {
     return 0;
 }
 
+/* The first old (olen > 0 bytes) in b[0:n], or -1: memchr for its first byte, then
+ * memcmp (for a memo key's short needles, cheaper than memmem's preparation). */
+static Py_ssize_t find_lit(const char *b, Py_ssize_t n, const char *old, Py_ssize_t olen) {
+    for (Py_ssize_t i = 0; i + olen <= n;) {
+        const char *f = memchr(b + i, old[0], (size_t)(n - olen + 1 - i));
+        if (f == NULL) return -1;
+        i = f - b;
+        if (memcmp(f, old, (size_t)olen) == 0) return i;
+        i++;
+    }
+    return -1;
+}
+
 static int scratch_fit(Scratch *s, Py_ssize_t len) {
     if (len <= s->cap) return 0;
     Py_ssize_t cap = s->cap ? s->cap : 256;
@@ -426,7 +439,7 @@ static int scratch_fit(Scratch *s, Py_ssize_t len) {
 static int scratch_replace(Scratch *s, const char *old, Py_ssize_t olen, const char *new,
                            Py_ssize_t nlen) {
     Py_ssize_t len;
-    if (olen <= 0 || memmem(s->buf, (size_t)s->len, old, (size_t)olen) == NULL) return 0;
+    if (olen <= 0 || find_lit(s->buf, s->len, old, olen) < 0) return 0;
     char *t2 = scan_replace_all(s->buf, s->len, old, olen, new, nlen, &len);
     if (t2 == NULL) {
         PyErr_NoMemory();
