@@ -186,6 +186,8 @@ typedef struct {
     int remote;
 } SentEntry;
 
+static const char SENT_NONE[] = ">"; /* the key of a recipient without a domain */
+
 typedef struct {
     SentEntry *entries;
     Py_ssize_t used, cap;      /* entries */
@@ -266,6 +268,18 @@ static PyObject *sent_dict(const SentTable *t) {
         }
     }
     return d;
+}
+
+/* The table as SentRec records in a bytes object, in the order first seen. */
+static PyObject *sent_records(const SentTable *t, const char *b) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, t->used * (Py_ssize_t)sizeof(SentRec));
+    if (out == NULL) return NULL;
+    for (Py_ssize_t e = 0; e < t->used; e++) {
+        const SentEntry *x = &t->entries[e];
+        SentRec r = {x->key == SENT_NONE ? -1 : x->key - b, x->len, x->count, x->remote};
+        memcpy(PyBytes_AS_STRING(out) + e * (Py_ssize_t)sizeof(SentRec), &r, sizeof(r));
+    }
+    return out;
 }
 
 /* runs[-1] and per_run[-1] grow by a new run at ls; per_run counts its sent lines. */
@@ -624,12 +638,12 @@ static PyObject *status_lines(PyObject *self, PyObject *args) {
             run_sent++;
         /* The destination key: the domain, or ">" for a recipient without "@". */
         int has_at = st.g2s != st.g1s;
-        if (count_sent(&table, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
+        if (count_sent(&table, has_at ? b + st.g2s : SENT_NONE, has_at ? st.g2e - st.g2s : 1,
                        remote_relay(b, st.g3s, st.g3e)) < 0)
             goto done;
     }
     if (add_to_run(per_run, run, run_sent) < 0) goto done;
-    if ((sent = sent_dict(&table)) == NULL) goto done;
+    if ((sent = records ? sent_records(&table, b) : sent_dict(&table)) == NULL) goto done;
     if (records) {
         /* (the records as bytes: apply_failures reads them back, nothing else does) */
         Py_SETREF(others, PyBytes_FromStringAndSize((const char *)recs.recs,
@@ -711,6 +725,9 @@ static PyMethodDef METHODS[] = {
      "apply_failures(context, block, failures, seconds, rare, kinds) -> the next rare line's "
      "index: the failures and the rare lines before each, on the scanner's state "
      "(_scan_state.c)."},
+    {"apply_sent", scan_apply_sent, METH_VARARGS,
+     "apply_sent(context, block, sent) -> None: status_lines(block, True)'s sent lines "
+     "counted in the destination table (PostfixScanner._apply_sent's loop, _scan_state.c)."},
     {"apply_rare", scan_apply_rare, METH_VARARGS,
      "apply_rare(context, block, rare, kinds, ri) -> None: the rare lines from rare[ri] on."},
     {"inbound_add", scan_inbound_add, METH_VARARGS,
@@ -728,4 +745,10 @@ static struct PyModuleDef MODULE = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&MODULE); }
+PyMODINIT_FUNC PyInit__scan(void) {
+    PyObject *m = PyModule_Create(&MODULE);
+    /* (the size of status_lines(block, True)'s sent records: Python counts them) */
+    if (m != NULL && PyModule_AddIntConstant(m, "SENT_RECORD", (long)sizeof(SentRec)) < 0)
+        Py_CLEAR(m);
+    return m;
+}

@@ -28,6 +28,13 @@ typedef struct {
     Status st;
 } FailRec;
 
+/* The sent lines of one (destination key, remote relay), as status_lines(block,
+ * True) hands them on: the key's offset in the block (-1: ">", no domain). */
+typedef struct {
+    Py_ssize_t key, len, count;
+    int remote;
+} SentRec;
+
 /* A growable scratch buffer (PyMem), reused from line to line. */
 typedef struct {
     char *buf;
@@ -58,6 +65,7 @@ PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e);
 /* _scan_state.c: the scanner's per-line state, on its Python objects. */
 PyObject *scan_apply_failures(PyObject *self, PyObject *args);
 PyObject *scan_apply_rare(PyObject *self, PyObject *args);
+PyObject *scan_apply_sent(PyObject *self, PyObject *args);
 /* state_memo() -> a capsule: apply_failures' C memos in front of the scanner's
  * destination, reason and relay dictionaries (one per scanner, in its context). */
 PyObject *scan_state_memo(PyObject *self, PyObject *unused);

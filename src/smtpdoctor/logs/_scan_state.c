@@ -31,6 +31,8 @@ typedef struct {
     PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
     PyObject *refined, *inbound_kinds;
     Py_ssize_t memory, proc_memory;
+    PyObject *dest_table; /* agg.destinations (a BoundedTable) */
+    Py_ssize_t remote_slot; /* aggregate.D_REMOTE_SENT */
     PyObject *clears;    /* [n]: how often the scanner has cleared a memo dictionary */
     struct Memo *memo;   /* the C memos in front of them (state_memo) */
     struct Batch *batch; /* this call's failures (batch_add), flushed into counts/times */
@@ -195,7 +197,7 @@ static int ctx_parse(PyObject *tuple, Ctx *c) {
         &c->refined,     &c->inbound_kinds,
     };
     const Py_ssize_t count = (Py_ssize_t)(sizeof(slots) / sizeof(slots[0]));
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 4) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 6) {
         PyErr_SetString(PyExc_TypeError, "context: the scanner's tuple (_state_context)");
         return -1;
     }
@@ -222,6 +224,8 @@ static int ctx_parse(PyObject *tuple, Ctx *c) {
         return -1;
     }
     c->memo = PyCapsule_GetPointer(memo, MEMO_NAME);
+    c->dest_table = PyTuple_GET_ITEM(tuple, count + 4);
+    c->remote_slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, count + 5));
     return PyErr_Occurred() ? -1 : 0;
 }
 
@@ -768,10 +772,7 @@ static int rec_ok(const FailRec *r, Py_ssize_t n) {
 
 /* The destination of a failure's recipient domain (">": none), through the memo;
  * *none: it is "(none)". A new reference. */
-static PyObject *rec_dest(Ctx *c, const char *b, const Status *st, int *none) {
-    int has_at = st->g2s != st->g1s;
-    const char *k = has_at ? b + st->g2s : ">";
-    Py_ssize_t len = has_at ? st->g2e - st->g2s : 1;
+static PyObject *dest_of(Ctx *c, const char *k, Py_ssize_t len, int *none) {
     size_t h = memo_hash(k, len);
     MemoEntry *e = memo_get(&c->memo->dest, k, len, h);
     if (e != NULL) {
@@ -792,6 +793,11 @@ static PyObject *rec_dest(Ctx *c, const char *b, const Status *st, int *none) {
         memo_put(&c->memo->dest, k, len, h, dest, *none) < 0)
         Py_CLEAR(dest);
     return dest;
+}
+
+static PyObject *rec_dest(Ctx *c, const char *b, const Status *st, int *none) {
+    int has_at = st->g2s != st->g1s;
+    return dest_of(c, has_at ? b + st->g2s : ">", has_at ? st->g2e - st->g2s : 1, none);
 }
 
 /* The relay of a failure (relay_of), through the memos. A new reference. */
@@ -1011,6 +1017,74 @@ PyObject *scan_apply_rare(PyObject *self, PyObject *args) {
                        PY_SSIZE_T_MAX);
     if (rc == 0) rc = batch_flush(&c, &bt);
     batch_free(&bt);
+    PyBuffer_Release(&view);
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* row[i] += k for a table row (a list of ints). */
+static int bump_by(PyObject *row, Py_ssize_t i, Py_ssize_t k) {
+    if (!PyList_Check(row) || i < 0 || i >= PyList_GET_SIZE(row)) {
+        PyErr_SetString(PyExc_IndexError, "a table row");
+        return -1;
+    }
+    Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(row, i));
+    if (v == -1 && PyErr_Occurred()) return -1;
+    PyObject *nv = PyLong_FromSsize_t(v + k);
+    if (nv == NULL) return -1;
+    return PyList_SetItem(row, i, nv); /* (steals nv) */
+}
+
+/* table.row(dest): the rows' entry, else the method (which may prune the table and
+ * so replace its rows). A new reference. */
+static PyObject *dest_row(Ctx *c, PyObject *dest) {
+    PyObject *rows = PyObject_GetAttr(c->dest_table, S_ROWS), *row = NULL;
+    if (rows == NULL) return NULL;
+    if (PyDict_CheckExact(rows)) {
+        row = PyDict_GetItemWithError(rows, dest);
+        Py_XINCREF(row);
+    }
+    Py_DECREF(rows);
+    if (row == NULL && !PyErr_Occurred()) row = PyObject_CallMethodOneArg(c->dest_table, S_ROW, dest);
+    return row;
+}
+
+/* apply_sent(context, block, sent) -> None: status_lines(block, True)'s sent
+ * lines per (destination key, remote relay), in the order first seen, counted in
+ * the destination table as PostfixScanner._apply_sent's loop does. */
+PyObject *scan_apply_sent(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *context, *block, *sent;
+    Ctx c;
+    if (!PyArg_ParseTuple(args, "OOO!", &context, &block, &PyBytes_Type, &sent)) return NULL;
+    if (scan_strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
+    if (PyBytes_GET_SIZE(sent) % (Py_ssize_t)sizeof(SentRec) != 0) {
+        PyErr_SetString(PyExc_ValueError, "sent: status_lines(block, True)'s");
+        return NULL;
+    }
+    Py_buffer view;
+    if (block_of(block, &view) < 0) return NULL;
+    const char *b = (const char *)view.buf;
+    Py_ssize_t n = view.len, count = PyBytes_GET_SIZE(sent) / (Py_ssize_t)sizeof(SentRec);
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < count && rc == 0; i++) {
+        SentRec r;
+        memcpy(&r, PyBytes_AS_STRING(sent) + i * (Py_ssize_t)sizeof(SentRec), sizeof(r));
+        if (r.key == -1 ? r.len != 1 : (r.key < 0 || r.len < 0 || r.key > n - r.len)) {
+            PyErr_SetString(PyExc_ValueError, "a sent record not of this block");
+            rc = -1;
+            break;
+        }
+        int none;
+        PyObject *dest = memo_sync(&c) < 0 ? NULL : dest_of(&c, r.key < 0 ? ">" : b + r.key, r.len, &none);
+        PyObject *row = dest != NULL ? dest_row(&c, dest) : NULL;
+        rc = row == NULL || bump_by(row, 0, r.count) < 0 || bump_by(row, 1, r.count) < 0 ||
+                     (r.remote && bump_by(row, c.remote_slot, r.count) < 0)
+                 ? -1
+                 : 0;
+        Py_XDECREF(row);
+        Py_XDECREF(dest);
+    }
     PyBuffer_Release(&view);
     if (rc < 0) return NULL;
     Py_RETURN_NONE;

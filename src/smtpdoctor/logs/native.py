@@ -25,6 +25,7 @@ from typing import Any, Protocol, overload
 
 __all__ = [
     "ENGINE",
+    "SENT_RECORD",
     "ApplyFailures",
     "ApplyRare",
     "Failure",
@@ -43,6 +44,7 @@ __all__ = [
     "TlsOut",
     "apply_failures",
     "apply_rare",
+    "apply_sent",
     "inbound_add",
     "keep_blocks",
     "line_counts",
@@ -68,7 +70,12 @@ __all__ = [
 Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes, bytes | None]
 Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
 FoundAny = tuple[
-    list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure] | bytes, list[int]
+    list[int],
+    list[int],
+    int,
+    dict[tuple[bytes, bool], int] | bytes,
+    list[Failure] | bytes,
+    list[int],
 ]
 
 
@@ -111,6 +118,8 @@ ApplyFailures = Callable[
     int,
 ]
 ApplyRare = Callable[[tuple[object, ...], bytes, list[int], list[RareLine], int], None]
+# The sent lines of status_lines(block, True) into the destination table (_scan_state.c).
+apply_sent: Callable[[tuple[object, ...], bytes, bytes], None] | None = None
 # The sorted starts of the lines holding a rare-line marker (_scan_markers.c):
 # markers.rare_line_starts_python's result.
 rare_starts: Callable[[bytes], list[int]] | None = None
@@ -131,13 +140,17 @@ InboundAdd = Callable[[object, tuple[object, ...], str | None, object, object, s
 inbound_add: InboundAdd | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
+# The size of one of status_lines(block, True)'s sent records (_scan.h's SentRec).
+SENT_RECORD = 32
 # A fresh set of apply_failures' C memos, for one scanner's context.
 state_memo: Callable[[], object] | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     try:
         from smtpdoctor.logs._scan import (
+            SENT_RECORD,
             apply_failures,
             apply_rare,
+            apply_sent,
             inbound_add,
             keep_blocks,
             line_counts,
@@ -152,6 +165,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = state_memo = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
+        apply_sent = None
         inbound_add = None
 
 ENGINE = "c" if status_lines is not None else "python"
