@@ -571,7 +571,7 @@ static int add_tls_out(Ctx *c, PyObject *peer, PyObject *category) {
     Py_DECREF(rows);
     if (row == NULL) {
         if (PyErr_Occurred()) return -1;
-        if ((row = PyObject_CallMethodOneArg(c->tls_out, S_ROW, key)) == NULL) return -1;
+        if ((row = scan_table_row(c->tls_out, key)) == NULL) return -1;
     }
     int rc = -1;
     PyObject *index = PyDict_GetItemWithError(c->cat_index, category);
@@ -1045,7 +1045,7 @@ static PyObject *dest_row(Ctx *c, PyObject *dest) {
         Py_XINCREF(row);
     }
     Py_DECREF(rows);
-    if (row == NULL && !PyErr_Occurred()) row = PyObject_CallMethodOneArg(c->dest_table, S_ROW, dest);
+    if (row == NULL && !PyErr_Occurred()) row = scan_table_row(c->dest_table, dest);
     return row;
 }
 
