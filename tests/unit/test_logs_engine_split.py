@@ -4,7 +4,9 @@ and that the report is the one a single process makes."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +86,32 @@ def test_a_failing_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(engine, "run_chunk", run_chunk)
     with pytest.raises(ValueError, match="worker failed"):
         run_local(chunks, options, jobs=2)
+
+
+def test_a_failing_main_process_ends_and_reaps_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options()
+    chunks = plan_chunks(sources, options, 3, split_at=1, part_size=30_000)
+    real_run, real_fork = engine.run_chunk, engine._fork_child
+    pids: list[int] = []
+
+    def run_chunk(chunk: Chunk, opts: Options) -> object:
+        if chunk.index == 0:  # (read by this process)
+            raise KeyboardInterrupt
+        return real_run(chunk, opts)
+
+    def fork_child(*args: Any) -> tuple[int, int]:
+        pid, fd = real_fork(*args)
+        pids.append(pid)
+        return pid, fd
+
+    monkeypatch.setattr(engine, "run_chunk", run_chunk)
+    monkeypatch.setattr(engine, "_fork_child", fork_child)
+    with pytest.raises(KeyboardInterrupt):
+        run_local(chunks, options, jobs=3)
+    assert len(pids) == 2
+    for pid in pids:
+        with pytest.raises(ChildProcessError):  # (ended and reaped: no zombie left)
+            os.waitpid(pid, os.WNOHANG)

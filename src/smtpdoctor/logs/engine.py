@@ -446,7 +446,10 @@ def _fork_child(group: list[Chunk], options: Options, pickle: Any) -> tuple[int,
 def _child_result(pid: int, fd: int, pickle: Any) -> list[Aggregator]:
     with os.fdopen(fd, "rb") as pipe:
         payload = pipe.read()
-    os.waitpid(pid, 0)
+    # (Reaped here; an embedding process that reaps its children itself may
+    # have done it already: the answer read is what counts.)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
     if payload[:1] == b"R":
         results: list[Aggregator] = pickle.loads(payload[1:])
         return results
