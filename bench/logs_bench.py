@@ -549,18 +549,21 @@ run: it writes the stored regex programs beside the bytecode (`cli/regexstore.py
 which `logs` now uses as `explain` does), and warms the page cache.
 
 How it works: the per-line work of the Postfix reader is a C extension, one module
-from five files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
+from six files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
 Per block: one pass finds the starts of the rare lines (`_scan_markers.c`: each
 marker's rarest byte pair compared 32 offsets at a time, the marker only where a pair
 matches); one pass finds the status lines exactly as the regex does (their `: to=<`
 found the same way), counts the `status=sent` lines per second and per destination and
-parses each failure line (memo key with relay and recipient replaced, queue id, the
-process that logged it); one call reads the rare lines (expiries, outbound and inbound
+hands each failure line on as a plain C record (offsets into the block: no Python
+object per line); one call reads the rare lines (expiries, outbound and inbound
 TLS failures with the OpenSSL reason the same process logs next, failed connects, the
 receiving side's rejections and session ends with their client, `_scan_rare.c`); one
 counts the lines. Then `_scan_state.c`
 keeps the per-line state on the scanner's own dictionaries, in the order of the
-Python loop it stands in for: the destination, relay and reason memos, the deferral
+Python loop it stands in for: the destination, relay and reason memos (looked up
+through C hash tables keyed by the block's bytes, emptied whenever the scanner
+clears one of its dictionaries, so a failure line whose keys were seen makes no
+bytes object and runs no siphash), the sent lines into the destination table, the deferral
 kept per queue id and taken back by the expiry, the outbound TLS failures (their
 memo, the most specific reason per process, the TLS table) and the refining of a
 status line's TLS reason by them, and the failure batch, counted by key in a C table
@@ -572,6 +575,37 @@ and the inbound TLS failures (peer, client, OpenSSL reason, the TLS table). Pyth
 called back for what needs classifying or its rules: a reason, destination or relay
 not seen yet (each distinct reason classified once), a rejection not seen yet, an
 inbound TLS failure's cause, the receiving side's rarer lines, and the report.
+
+Changed in session 8 (the "before" row above is 30b49e6, the tree at the session's
+start; the reports are byte-identical to it, JSON and text, `--jobs 1` and the
+default, on both inputs and every log of `tests/data/logs`, and to
+`SMTPDOCTOR_PURE_PYTHON=1`): (1) the failure lines reach the C per-line state as
+C records, and the destination, memo-key, relay and relay=none peer lookups go
+through C memos in front of the scanner's dictionaries; bytes objects are made only
+for what Python keeps (a deferral's queue id and recipient, a TLS failure's
+process) (status pass 0.063 -> 0.027 CPU s on *troubled*; the whole run 0.58 ->
+0.545, medians of 7 alternated with the previous commit); (2) the sent lines'
+destinations are counted in C through the same memo (`apply_sent`), and the tables'
+new rows are made in C as `BoundedTable.row` makes them (~23,500 method calls on
+*troubled*: the relay table is pruned 12 times): 0.545 -> 0.51; (3) a block is
+copied once instead of twice, the collector is off while the chunks' tables merge,
+and a large table's top rows are found without sorting every row (the report 0.075
+-> 0.062 in-process). (4) **Why the default did not scale on *troubled***, measured
+with timestamps in both processes: before its own chunk the main process imported
+multiprocessing, made the pool's shared counter (ctypes) and started the pool and
+its three threads, ~40 ms of CPU and 70-100 ms of wall time on this loaded machine,
+all of it serial; and past 256 MiB (128 MiB parts, more chunks than processes) the
+main process read one chunk while the single worker read all the others. A split run
+now forks its workers itself (the result pickled back through a pipe; the pool only
+for the progress bar), each process reading a run of consecutive chunks of about the
+same size, merged in chunk order as before. What is left of the default's serial
+part on *troubled*, CPU seconds in the main process (load ~5): start-up to the first
+chunk 0.14, its chunk 0.22 (the child's the same, 0.22, in parallel: ~0.05 more than
+half of one process's 0.33, each process classifying the same reasons and filling the
+same memos and tables), waiting for the child's pickled result (1.1 MB, 0.015-0.03 s
+to pickle) and unpickling it 0.015, the merge 0.02, the report 0.025: ~0.42 s of wall
+time on two free cores, ~12-13x pflogsumm's ~5.3 s; on this machine, shared with six
+other sessions, the two processes seldom get both cores.
 
 Changed in session 7 (the "before" row above is 15f0d5b, the tree at the session's
 start; the reports are byte-identical to it, JSON, text and `--events`, `--jobs 1`,
@@ -625,33 +659,25 @@ while one worker reads the second, and merges the chunks' tables in C (merge and
 finish: *busy* 0.030 -> 0.010 s, *troubled* 0.058 -> 0.026 s).
 
 What stands in the way of the rest (measured in-process on *troubled* with a timer
-around each part, which adds a little, CPU seconds, load 3-4): (1) start-up, ~0.09-0.1 s
-(the interpreter, the standard library's argparse, enum, dataclasses, json, re, the
-project's modules); (2) the C passes: status lines ~0.06 s, rare lines ~0.035, the
-marker pass 0.02, the line count 0.01, reading the blocks ~0.03; (3) the per-line state
-in C, ~0.15 s for ~62,000 failure, ~32,000 expiry and ~26,000 outbound TLS and connect
-lines: it works on Python objects (an 11-tuple and ~6 bytes objects per failure line
-from the status pass, a bytes key per memo lookup, a 4-tuple per kept deferral, an
-OrderedDict of 50,000 deferrals), ~1.2 µs a line; (4) the receiving side's ~15,000
-lines, counted in C on Python objects (attribute and dict lookups, the inbound and TLS
-tables' rows made and pruned in Python for each new client, the TLS failures' causes
-by a Python call each), ~0.04-0.05 s; (5) the batch into the
-tables ~0.035 s and their prunes ~0.015, the report and its JSON ~0.05. At 10x,
-*troubled*'s whole budget is a tenth of pflogsumm's CPU (0.5-0.6 s on this machine);
-what is left would need the status pass and the per-line state fused on C structures
-(no per-line tuples and bytes: memo keys hashed in C over the block's bytes, rows
-handed back once per block), the inbound tables on C structures too, and a start-up
-without argparse and the dataclass-heavy model for this path.
-The default (two processes) on wall time: its serial parts are the start-up (~0.09 s),
-then, after the chunks, the merge (0.010 s on *busy*, ~0.03 on *troubled*) and the
-report (0.02-0.03 s); each chunk is ~0.17 s (*busy*) or ~0.38 s (*troubled*) of CPU.
-With both cores free that would give ~0.30 s (~20x pflogsumm's ~6.3 s on *busy*) and
-~0.55 s (~10x on *troubled*); on this machine, shared with five other sessions (load
-average 2.5-4.6 during this one), the two processes seldom get both cores at once,
-and in the runs above the default's wall time was no better than one core's. 20x on
-*troubled* would need
-~0.27 s of wall time: the start-up plus half of the per-chunk work is already ~0.3 s
-on two free cores.
+around each part, which adds a little, CPU seconds, load ~5, session 8): (1) start-up,
+~0.11 s (the interpreter, the standard library's argparse, enum, dataclasses, json,
+re, the project's modules: the model and the classifier with their dataclasses are
+~0.05 of it); (2) the C passes: status lines 0.024 s, rare lines 0.041, the marker
+pass 0.025, the line count 0.010, reading the blocks ~0.05; (3) the per-line state
+in C, ~0.17 s: the failure lines ~0.06 (now on C records and memos; what is left is
+the deferral kept per queue id, an OrderedDict of 50,000 4-tuples, and the batch's
+keys), the ~72,000 rare lines ~0.08 (expiries, outbound TLS failures and connects,
+the receiving side's rejections, session ends and TLS failures: still handed from
+`rare_lines` to the state as Python tuples and counted on Python objects, the inbound
+TLS failures' causes by a Python call each) and the first classification of each
+distinct reason ~0.03; (4) the batch into the tables and their prunes ~0.04, the
+sent lines 0.015; (5) the report and its JSON ~0.03. One core's 10x is met with
+little margin (a tenth of pflogsumm's CPU is 0.50-0.63 s on this machine, depending
+on the load; *troubled* takes 0.50-0.53): more would need the rare lines as C
+records too and a start-up without the dataclass-heavy model for this path.
+20x on *troubled* with two processes would need ~0.26 s of wall time: the start-up
+plus half of the per-chunk work plus the merge and the report are already ~0.42 s on
+two free cores.
 """
 
 

@@ -172,6 +172,8 @@ _NATIVE_PARTS = (
     "rare_starts",
     "apply_failures",
     "apply_rare",
+    "apply_sent",
+    "state_memo",
     "route_rows",
     "prune_rows",
     "merge_rows",

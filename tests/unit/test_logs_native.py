@@ -44,6 +44,7 @@ def _json(
             # The parsing in C, the per-line state in Python (PostfixScanner._failures).
             m.setattr(native, "apply_failures", None)
             m.setattr(native, "apply_rare", None)
+            m.setattr(native, "apply_sent", None)
             m.setattr(native, "rare_starts", None)
             m.setattr(native, "route_rows", None)
             m.setattr(native, "prune_rows", None)
@@ -72,6 +73,8 @@ def test_the_engine_is_built() -> None:
     assert native.keep_blocks is not None
     assert native.apply_failures is not None
     assert native.apply_rare is not None
+    assert native.apply_sent is not None
+    assert native.state_memo is not None
     assert native.rare_starts is not None
     assert native.route_rows is not None
     assert native.prune_rows is not None
@@ -204,7 +207,7 @@ def test_other_buffers_and_huge_blocks() -> None:
     line = b"Dec  5 10:00:00 h p[1]: Q: to=<a@b>, relay=r[1.1.1.1]:25, status=sent\n"
     assert engine(memoryview(line * 2).tobytes()) == status_lines_python(line * 2)
     with pytest.raises(TypeError):
-        engine("text")  # type: ignore[arg-type]
+        engine("text")  # type: ignore[call-overload]
     big = line * 200_000
     assert engine(big) == ([0], [200_000], 0, {(b"b", True): 200_000}, [], [])
     counts = native.line_counts
@@ -624,3 +627,51 @@ def test_same_report_on_the_receiving_sides_corners(
     from smtpdoctor.logs import Limits
 
     _same(log, monkeypatch, limits=Limits(tls_peers=3))
+
+
+@needs_engine
+def test_every_block_goes_through_the_per_line_state_in_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The C records and memos (status_lines(block, True), apply_failures,
+    apply_sent) are the path taken, block after block: a fall back to the Python
+    loop would give the same report, only slower."""
+    from smtpdoctor.logs.postfix import PostfixScanner
+
+    log = tmp_path / "lab.log"
+    log.write_bytes(LAB * 40)
+    calls = {"failures": 0, "sent": 0, "python": 0}
+    apply_failures, apply_sent = native.apply_failures, native.apply_sent
+    scan_python = PostfixScanner._scan_python
+    assert apply_failures is not None
+    assert apply_sent is not None
+
+    def counted_failures(*args: Any) -> int:
+        calls["failures"] += 1
+        return apply_failures(*args)
+
+    def counted_sent(*args: Any) -> None:
+        calls["sent"] += 1
+        apply_sent(*args)
+
+    def counted_python(self: PostfixScanner, *args: Any) -> None:
+        calls["python"] += 1
+        scan_python(self, *args)
+
+    monkeypatch.setattr(native, "apply_failures", counted_failures)
+    monkeypatch.setattr(native, "apply_sent", counted_sent)
+    monkeypatch.setattr(PostfixScanner, "_scan_python", counted_python)
+    from smtpdoctor.logs import Limits
+
+    sources, _ = expand_inputs([str(log)])
+    # (18 destinations, 2 of them with sent lines: a table of 20 is far from its
+    # prune, which alone would send a block to the Python loop)
+    for block_size in (64 * 1024, 8 << 20):
+        calls.update(failures=0, sent=0, python=0)
+        options = Options(
+            reference=1_733_400_000.0, block_size=block_size, limits=Limits(destinations=20)
+        )
+        run_local(plan_chunks(sources, options, 1), options)
+        blocks = -(-log.stat().st_size // block_size)
+        assert calls["python"] == 0
+        assert calls["failures"] == calls["sent"] >= max(1, blocks - 1)

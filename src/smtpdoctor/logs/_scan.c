@@ -25,13 +25,6 @@
 #include <malloc.h>
 #endif
 
-typedef struct {
-    Py_ssize_t g1s, g1e, g2s, g2e, g3s, g3e, g4s, g4e;  /* recipient, domain, relay, dsn */
-    Py_ssize_t g5s, g6s;                                  /* status word, reason */
-    int status;                                           /* 0 sent 1 deferred 2 bounced 3 expired */
-    Py_ssize_t end;                                       /* the match's end */
-} Status;
-
 static const char *const WORDS[4] = {"sent", "deferred", "bounced", "expired"};
 static const Py_ssize_t WORDLEN[4] = {4, 8, 7, 7};
 
@@ -193,6 +186,8 @@ typedef struct {
     int remote;
 } SentEntry;
 
+static const char SENT_NONE[] = ">"; /* the key of a recipient without a domain */
+
 typedef struct {
     SentEntry *entries;
     Py_ssize_t used, cap;      /* entries */
@@ -273,6 +268,18 @@ static PyObject *sent_dict(const SentTable *t) {
         }
     }
     return d;
+}
+
+/* The table as SentRec records in a bytes object, in the order first seen. */
+static PyObject *sent_records(const SentTable *t, const char *b) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, t->used * (Py_ssize_t)sizeof(SentRec));
+    if (out == NULL) return NULL;
+    for (Py_ssize_t e = 0; e < t->used; e++) {
+        const SentEntry *x = &t->entries[e];
+        SentRec r = {x->key == SENT_NONE ? -1 : x->key - b, x->len, x->count, x->remote};
+        memcpy(PyBytes_AS_STRING(out) + e * (Py_ssize_t)sizeof(SentRec), &r, sizeof(r));
+    }
+    return out;
 }
 
 /* runs[-1] and per_run[-1] grow by a new run at ls; per_run counts its sent lines. */
@@ -395,28 +402,86 @@ char *scan_replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_
 }
 
 
-/* The line's "program[pid]: " when its header has the common form, else None
- * (Python's regex then reads it: postfix._proc_key). */
-static PyObject *proc_of(const char *b, Py_ssize_t n, Py_ssize_t ls) {
+/* The span of the line's "program[pid]: " when its header has the common form
+ * (its start in *prog), else -1 (Python's regex then reads it: postfix._proc_key). */
+Py_ssize_t scan_proc_span(const char *b, Py_ssize_t n, Py_ssize_t ls, Py_ssize_t *prog) {
     const char *nl = memchr(b + ls, '\n', (size_t)(n - ls));
-    Py_ssize_t prog, he = scan_classic_head(b, ls, nl ? nl - b : n, &prog);
+    return scan_classic_head(b, ls, nl ? nl - b : n, prog);
+}
+
+static PyObject *proc_of(const char *b, Py_ssize_t n, Py_ssize_t ls) {
+    Py_ssize_t prog, he = scan_proc_span(b, n, ls, &prog);
     if (he < 0) return Py_NewRef(Py_None);
     return PyBytes_FromStringAndSize(b + prog, he - prog);
 }
 
-/* (start, run, ls, status, dkey, relay, none_peer, tail, to, qid, proc) of a failure line. */
-static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py_ssize_t run,
-                               Py_ssize_t ls, const Status *st) {
+Py_ssize_t scan_qid_start(const char *b, Py_ssize_t ls, Py_ssize_t start) {
+    for (Py_ssize_t i = start - 1; i >= ls; i--)
+        if (b[i] == ' ') return i + 1;
+    return 0;
+}
+
+/* The first old (olen > 0 bytes) in b[0:n], or -1: memchr for its first byte, then
+ * memcmp (for a memo key's short needles, cheaper than memmem's preparation). */
+static Py_ssize_t find_lit(const char *b, Py_ssize_t n, const char *old, Py_ssize_t olen) {
+    for (Py_ssize_t i = 0; i + olen <= n;) {
+        const char *f = memchr(b + i, old[0], (size_t)(n - olen + 1 - i));
+        if (f == NULL) return -1;
+        i = f - b;
+        if (memcmp(f, old, (size_t)olen) == 0) return i;
+        i++;
+    }
+    return -1;
+}
+
+static int scratch_fit(Scratch *s, Py_ssize_t len) {
+    if (len <= s->cap) return 0;
+    Py_ssize_t cap = s->cap ? s->cap : 256;
+    while (cap < len) cap *= 2;
+    char *buf = PyMem_Realloc(s->buf, (size_t)cap);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->buf = buf;
+    s->cap = cap;
+    return 0;
+}
+
+/* s->buf[0:s->len] with every old (olen bytes) replaced by new (in place when
+ * they have the same length, else through a second buffer). */
+static int scratch_replace(Scratch *s, const char *old, Py_ssize_t olen, const char *new,
+                           Py_ssize_t nlen) {
+    Py_ssize_t len;
+    if (olen <= 0 || find_lit(s->buf, s->len, old, olen) < 0) return 0;
+    char *t2 = scan_replace_all(s->buf, s->len, old, olen, new, nlen, &len);
+    if (t2 == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (scratch_fit(s, len) < 0) {
+        PyMem_Free(t2);
+        return -1;
+    }
+    memcpy(s->buf, t2, (size_t)len);
+    s->len = len;
+    PyMem_Free(t2);
+    return 0;
+}
+
+int scan_failure_key(const char *b, const Status *st, Scratch *s, Py_ssize_t *ps,
+                     Py_ssize_t *pe) {
     Py_ssize_t tail_start = st->g4s >= 0 ? st->g4s : st->g5s - 7;
     Py_ssize_t tail_end = st->end < tail_start + MAX_LINE ? st->end : tail_start + MAX_LINE;
-    Py_ssize_t len = tail_end - tail_start, ps = -1, pe = -1;
+    Py_ssize_t len = tail_end - tail_start;
     const char *old = NULL;
     Py_ssize_t olen = 0;
     int none = st->g3e - st->g3s == 4 && memcmp(b + st->g3s, "none", 4) == 0;
+    *ps = *pe = -1;
     if (none) {
-        if (scan_peer_search(b, st->g6s, st->end, &ps, &pe)) {
-            old = b + ps;
-            olen = pe - ps;
+        if (scan_peer_search(b, st->g6s, st->end, ps, pe)) {
+            old = b + *ps;
+            olen = *pe - *ps;
         }
     } else {
         const char *br = memchr(b + st->g3s, ']', (size_t)(st->g3e - st->g3s));
@@ -425,38 +490,39 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
             olen = (br - old) + 1;
         }
     }
-    char *tail = PyMem_Malloc((size_t)(len > 0 ? len : 1)), *t2;
-    if (tail == NULL) return PyErr_NoMemory();
-    memcpy(tail, b + tail_start, (size_t)len);
-    if (old != NULL) {
-        t2 = scan_replace_all(tail, len, old, olen, "host[addr]", 10, &len);
-        PyMem_Free(tail);
-        if ((tail = t2) == NULL) return PyErr_NoMemory();
-    }
+    if (scratch_fit(s, len > 0 ? len : 1) < 0) return -1;
+    memcpy(s->buf, b + tail_start, (size_t)(len > 0 ? len : 0));
+    s->len = len > 0 ? len : 0;
+    if (old != NULL && scratch_replace(s, old, olen, "host[addr]", 10) < 0) return -1;
     if (st->g1e > st->g1s) {
         Py_ssize_t rlen = st->g1e - st->g1s + 2;
         char *r = PyMem_Malloc((size_t)rlen);
         if (r == NULL) {
-            PyMem_Free(tail);
-            return PyErr_NoMemory();
+            PyErr_NoMemory();
+            return -1;
         }
         r[0] = '<';
         memcpy(r + 1, b + st->g1s, (size_t)(rlen - 2));
         r[rlen - 1] = '>';
-        t2 = scan_replace_all(tail, len, r, rlen, "<user@domain>", 13, &len);
+        int rc = scratch_replace(s, r, rlen, "<user@domain>", 13);
         PyMem_Free(r);
-        PyMem_Free(tail);
-        if ((tail = t2) == NULL) return PyErr_NoMemory();
+        if (rc < 0) return -1;
     }
-    const char *sp = NULL;
-    for (Py_ssize_t i = start - 1; i >= ls; i--)
-        if (b[i] == ' ') {
-            sp = b + i;
-            break;
-        }
-    Py_ssize_t qs = sp ? (sp - b) + 1 : 0;
+    return 0;
+}
+
+/* (start, run, ls, status, dkey, relay, none_peer, tail, to, qid, proc) of a failure line. */
+static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py_ssize_t run,
+                               Py_ssize_t ls, const Status *st) {
+    Py_ssize_t ps, pe;
+    Scratch tail = {NULL, 0, 0};
+    if (scan_failure_key(b, st, &tail, &ps, &pe) < 0) {
+        PyMem_Free(tail.buf);
+        return NULL;
+    }
+    Py_ssize_t qs = scan_qid_start(b, ls, start);
     int has_at = st->g2s != st->g1s;
-    PyObject *peer = none && ps >= 0 ? PyBytes_FromStringAndSize(b + ps, pe - ps) : Py_NewRef(Py_None);
+    PyObject *peer = ps >= 0 ? PyBytes_FromStringAndSize(b + ps, pe - ps) : Py_NewRef(Py_None);
     PyObject *proc = proc_of(b, n, ls), *res = NULL;
     if (peer != NULL && proc != NULL) {
         /* (built item by item: Py_BuildValue would parse its format at every line) */
@@ -469,7 +535,7 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
                                       has_at ? st->g2e - st->g2s : (Py_ssize_t)1),
             PyBytes_FromStringAndSize(b + st->g3s, st->g3e - st->g3s),
             Py_NewRef(peer),
-            PyBytes_FromStringAndSize(tail, len),
+            PyBytes_FromStringAndSize(tail.buf, tail.len),
             PyBytes_FromStringAndSize(b + st->g1s, st->g1e - st->g1s),
             PyBytes_FromStringAndSize(b + qs, start - qs),
             Py_NewRef(proc),
@@ -484,7 +550,7 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
     }
     Py_XDECREF(peer);
     Py_XDECREF(proc);
-    PyMem_Free(tail);
+    PyMem_Free(tail.buf);
     return res;
 }
 
@@ -497,10 +563,36 @@ static int append_failure(PyObject *list, const char *b, Py_ssize_t n, Py_ssize_
     return rc;
 }
 
-static PyObject *status_lines(PyObject *self, PyObject *arg) {
+/* The failure records of status_lines(block, True): a growable array. */
+typedef struct {
+    FailRec *recs;
+    Py_ssize_t used, cap;
+} Records;
+
+static int add_record(Records *r, Py_ssize_t start, Py_ssize_t run, Py_ssize_t ls,
+                      const Status *st) {
+    if (r->used == r->cap) {
+        Py_ssize_t cap = r->cap ? r->cap * 2 : 1024;
+        FailRec *recs = PyMem_Realloc(r->recs, (size_t)cap * sizeof(FailRec));
+        if (recs == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        r->recs = recs;
+        r->cap = cap;
+    }
+    r->recs[r->used++] = (FailRec){start, run, ls, *st};
+    return 0;
+}
+
+static PyObject *status_lines(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer view;
+    PyObject *arg;
+    int records = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &arg, &records)) return NULL;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    Records recs = {NULL, 0, 0};
     const char *b = (const char *)view.buf;
     Py_ssize_t n = view.len;
     SentTable table = {NULL, 0, 0, NULL, 0};
@@ -535,7 +627,9 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
             if (new_run(runs, per_run, ls) < 0) goto done;
         }
         if (st.status != 0) {
-            if (append_failure(others, b, n, start, run, ls, &st) < 0) goto done;
+            if ((records ? add_record(&recs, start, run, ls, &st)
+                         : append_failure(others, b, n, start, run, ls, &st)) < 0)
+                goto done;
             continue;
         }
         if (run < 0)
@@ -544,14 +638,21 @@ static PyObject *status_lines(PyObject *self, PyObject *arg) {
             run_sent++;
         /* The destination key: the domain, or ">" for a recipient without "@". */
         int has_at = st.g2s != st.g1s;
-        if (count_sent(&table, has_at ? b + st.g2s : ">", has_at ? st.g2e - st.g2s : 1,
+        if (count_sent(&table, has_at ? b + st.g2s : SENT_NONE, has_at ? st.g2e - st.g2s : 1,
                        remote_relay(b, st.g3s, st.g3e)) < 0)
             goto done;
     }
     if (add_to_run(per_run, run, run_sent) < 0) goto done;
-    if ((sent = sent_dict(&table)) == NULL) goto done;
+    if ((sent = records ? sent_records(&table, b) : sent_dict(&table)) == NULL) goto done;
+    if (records) {
+        /* (the records as bytes: apply_failures reads them back, nothing else does) */
+        Py_SETREF(others, PyBytes_FromStringAndSize((const char *)recs.recs,
+                                                    recs.used * (Py_ssize_t)sizeof(FailRec)));
+        if (others == NULL) goto done;
+    }
     result = Py_BuildValue("(OOnOOO)", runs, per_run, before, sent, others, broken);
 done:
+    PyMem_Free(recs.recs);
     PyMem_Free(scans.dead);
     sent_free(&table);
     Py_XDECREF(broken);
@@ -600,8 +701,11 @@ static PyObject *keep_blocks(PyObject *self, PyObject *unused) {
 }
 
 static PyMethodDef METHODS[] = {
-    {"status_lines", status_lines, METH_O,
-     "status_lines(block) -> (runs, run_sent, before, sent, others, broken): see native.py."},
+    {"status_lines", status_lines, METH_VARARGS,
+     "status_lines(block, records=False) -> (runs, run_sent, before, sent, others, broken): "
+     "see native.py (records: the failures as C records for apply_failures, in bytes)."},
+    {"state_memo", scan_state_memo, METH_NOARGS,
+     "state_memo() -> apply_failures' C memos, for one scanner's context (_scan_state.c)."},
     {"rare_lines", scan_rare_lines, METH_VARARGS,
      "rare_lines(block, starts) -> per line None (Python reads it), False, True, (qid, reason) "
      "or (proc, peer, key, library)."},
@@ -621,6 +725,9 @@ static PyMethodDef METHODS[] = {
      "apply_failures(context, block, failures, seconds, rare, kinds) -> the next rare line's "
      "index: the failures and the rare lines before each, on the scanner's state "
      "(_scan_state.c)."},
+    {"apply_sent", scan_apply_sent, METH_VARARGS,
+     "apply_sent(context, block, sent) -> None: status_lines(block, True)'s sent lines "
+     "counted in the destination table (PostfixScanner._apply_sent's loop, _scan_state.c)."},
     {"apply_rare", scan_apply_rare, METH_VARARGS,
      "apply_rare(context, block, rare, kinds, ri) -> None: the rare lines from rare[ri] on."},
     {"inbound_add", scan_inbound_add, METH_VARARGS,
@@ -638,4 +745,10 @@ static struct PyModuleDef MODULE = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&MODULE); }
+PyMODINIT_FUNC PyInit__scan(void) {
+    PyObject *m = PyModule_Create(&MODULE);
+    /* (the size of status_lines(block, True)'s sent records: Python counts them) */
+    if (m != NULL && PyModule_AddIntConstant(m, "SENT_RECORD", (long)sizeof(SentRec)) < 0)
+        Py_CLEAR(m);
+    return m;
+}

@@ -12,6 +12,44 @@ static inline int at(const char *b, Py_ssize_t n, Py_ssize_t i, const char *lit,
 /* The longest part of a line the engine reads (a longer line is read up to it). */
 #define MAX_LINE (16 * 1024)
 
+/* A delivery status line as _scan.c's status pass reads it (offsets into the block). */
+typedef struct {
+    Py_ssize_t g1s, g1e, g2s, g2e, g3s, g3e, g4s, g4e;  /* recipient, domain, relay, dsn */
+    Py_ssize_t g5s, g6s;                                  /* status word, reason */
+    int status;                                           /* 0 sent 1 deferred 2 bounced 3 expired */
+    Py_ssize_t end;                                       /* the match's end */
+} Status;
+
+/* A failure line of the status pass, as status_lines(block, True) hands it on (an
+ * array of these in a bytes object): what _scan_state.c's apply_failures reads,
+ * with no Python object made per line. */
+typedef struct {
+    Py_ssize_t start, run, ls;
+    Status st;
+} FailRec;
+
+/* The sent lines of one (destination key, remote relay), as status_lines(block,
+ * True) hands them on: the key's offset in the block (-1: ">", no domain). */
+typedef struct {
+    Py_ssize_t key, len, count;
+    int remote;
+} SentRec;
+
+/* A growable scratch buffer (PyMem), reused from line to line. */
+typedef struct {
+    char *buf;
+    Py_ssize_t len, cap;
+} Scratch;
+
+/* _scan.c: a failure line's memo key (the reason from its dsn or status on, the
+ * relay's or relay=none's name[address] and the recipient replaced) into s, and
+ * relay=none's name[address] span (*ps = -1: none). 0, or -1 with MemoryError. */
+int scan_failure_key(const char *b, const Status *st, Scratch *s, Py_ssize_t *ps, Py_ssize_t *pe);
+/* The span of the line's "program[pid]: " (its classic header), or -1. */
+Py_ssize_t scan_proc_span(const char *b, Py_ssize_t n, Py_ssize_t ls, Py_ssize_t *prog);
+/* The queue id's start (the word before ": to=<" at start, from the line's start ls). */
+Py_ssize_t scan_qid_start(const char *b, Py_ssize_t ls, Py_ssize_t start);
+
 /* _scan.c: the status lines. postfix._PEER.search(b[s:e]): the span of the first
  * name[address], 1 if found; bytes.replace on a heap buffer (NULL: no memory). */
 int scan_peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms, Py_ssize_t *me);
@@ -27,6 +65,10 @@ PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e);
 /* _scan_state.c: the scanner's per-line state, on its Python objects. */
 PyObject *scan_apply_failures(PyObject *self, PyObject *args);
 PyObject *scan_apply_rare(PyObject *self, PyObject *args);
+PyObject *scan_apply_sent(PyObject *self, PyObject *args);
+/* state_memo() -> a capsule: apply_failures' C memos in front of the scanner's
+ * destination, reason and relay dictionaries (one per scanner, in its context). */
+PyObject *scan_state_memo(PyObject *self, PyObject *unused);
 /* The names and values _scan_state.c and _scan_tables.c both use, interned once
  * (scan_strings: 0, or -1 with an exception set). */
 extern PyObject *S_TLS, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN, *S_NONE_DEST;
@@ -47,5 +89,9 @@ int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *lib
 PyObject *scan_route_rows(PyObject *self, PyObject *args);
 PyObject *scan_prune_rows(PyObject *self, PyObject *args);
 PyObject *scan_merge_rows(PyObject *self, PyObject *args);
+/* BoundedTable.row(key), written out: the row in table.rows, else a new row of
+ * zeros when the table has room (fewer than 2 * cap rows), else the method itself
+ * (which prunes first). A new reference. */
+PyObject *scan_table_row(PyObject *table, PyObject *key);
 
 #endif

@@ -1,15 +1,22 @@
-from typing import Any
+from typing import Any, overload
 
-from smtpdoctor.logs.native import Failure, Found, RareLine
+from smtpdoctor.logs.native import Found, FoundAny, RareLine
 
+@overload
 def status_lines(block: bytes, /) -> Found: ...
+@overload
+def status_lines(block: bytes, records: bool, /) -> FoundAny: ...
+def state_memo() -> object: ...
+
+SENT_RECORD: int
+
 def line_counts(block: bytes, prefix: bytes, /) -> tuple[int, int]: ...
 def rare_lines(block: bytes, starts: list[int], /) -> list[RareLine]: ...
 def keep_blocks() -> None: ...
 def apply_failures(
     context: tuple[object, ...],
     block: bytes,
-    failures: list[Failure],
+    records: bytes,
     seconds: list[tuple[float | None, bool]],
     rare: list[int],
     kinds: list[RareLine],
@@ -18,6 +25,7 @@ def apply_failures(
 def apply_rare(
     context: tuple[object, ...], block: bytes, rare: list[int], kinds: list[RareLine], ri: int, /
 ) -> None: ...
+def apply_sent(context: tuple[object, ...], block: bytes, sent: bytes, /) -> None: ...
 def rare_starts(block: bytes, /) -> list[int]: ...
 def route_rows(
     counts: dict[tuple[object, ...], int],

@@ -85,7 +85,7 @@ static int count_row(PyObject *agg, PyObject *key, PyObject *cause_index, PyObje
     row = PyDict_GetItemWithError(rows, key);
     if (row != NULL)
         Py_INCREF(row);
-    else if (PyErr_Occurred() || (row = PyObject_CallMethodOneArg(table, N_ROW, key)) == NULL)
+    else if (PyErr_Occurred() || (row = scan_table_row(table, key)) == NULL)
         goto out;
     PyObject *zero = PyLong_FromLong(0); /* (a small int: no allocation) */
     if (zero == NULL) goto out;
@@ -252,7 +252,7 @@ static int add_tls_in(PyObject *agg, PyObject *peer, PyObject *category, PyObjec
         Py_XINCREF(row);
     }
     if (row == NULL &&
-        (PyErr_Occurred() || (row = PyObject_CallMethodOneArg(table, N_ROW, key)) == NULL))
+        (PyErr_Occurred() || (row = scan_table_row(table, key)) == NULL))
         goto out;
     PyObject *index = PyDict_GetItemWithError(cat_index, category);
     if (index == NULL) {

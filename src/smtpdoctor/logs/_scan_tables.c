@@ -31,18 +31,53 @@ static int add_at(PyObject *row, Py_ssize_t i, Py_ssize_t n) {
     return nv == NULL ? -1 : PyList_SetItem(row, i, nv);
 }
 
-/* table.rows.get(key) or table.row(key): a new reference. */
-static PyObject *row_of(PyObject *table, PyObject *key) {
+static PyObject *S_CAP, *S_WIDTH;
+
+static Py_ssize_t int_attr(PyObject *obj, PyObject *name) {
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL) return -1;
+    Py_ssize_t i = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    return i;
+}
+
+PyObject *scan_table_row(PyObject *table, PyObject *key) {
+    if (S_CAP == NULL &&
+        ((S_CAP = PyUnicode_InternFromString("cap")) == NULL ||
+         (S_WIDTH = PyUnicode_InternFromString("width")) == NULL || scan_strings() < 0))
+        return NULL;
     PyObject *rows = PyObject_GetAttr(table, S_ROWS), *row = NULL;
     if (rows == NULL) return NULL;
-    if (PyDict_CheckExact(rows)) {
-        row = PyDict_GetItemWithError(rows, key);
+    if (!PyDict_CheckExact(rows) || !PyUnicode_CheckExact(key)) {
+        Py_DECREF(rows);
+        return PyObject_CallMethodOneArg(table, S_ROW, key);
+    }
+    row = PyDict_GetItemWithError(rows, key);
+    if (row != NULL || PyErr_Occurred()) {
         Py_XINCREF(row);
+        Py_DECREF(rows);
+        return row;
+    }
+    Py_ssize_t cap = int_attr(table, S_CAP), width = cap < 0 ? -1 : int_attr(table, S_WIDTH);
+    if (width < 0) {
+        Py_DECREF(rows);
+        return PyErr_Occurred() ? NULL : PyObject_CallMethodOneArg(table, S_ROW, key);
+    }
+    if (PyDict_GET_SIZE(rows) >= 2 * cap) { /* (full: the method prunes first) */
+        Py_DECREF(rows);
+        return PyObject_CallMethodOneArg(table, S_ROW, key);
+    }
+    row = PyList_New(width);
+    if (row != NULL) {
+        for (Py_ssize_t i = 0; i < width; i++) PyList_SET_ITEM(row, i, PyLong_FromLong(0));
+        if (PyDict_SetItem(rows, key, row) < 0) Py_CLEAR(row);
     }
     Py_DECREF(rows);
-    if (row != NULL || PyErr_Occurred()) return row;
-    return PyObject_CallMethodOneArg(table, S_ROW, key);
+    return row;
 }
+
+/* table.rows.get(key) or table.row(key): a new reference. */
+static PyObject *row_of(PyObject *table, PyObject *key) { return scan_table_row(table, key); }
 
 /* `value or fallback` for a str or None: a borrowed reference. */
 static PyObject *or_else(PyObject *value, PyObject *fallback, int *err) {
@@ -88,7 +123,7 @@ static int add_tls(PyObject *tls, PyObject *relay, PyObject *info, PyObject *cat
     int err = 0;
     PyObject *key = or_else(relay, S_UNKNOWN, &err);
     if (err) return -1;
-    PyObject *row = PyObject_CallMethodOneArg(tls, S_ROW, key), *cat = NULL;
+    PyObject *row = scan_table_row(tls, key), *cat = NULL;
     if (row == NULL) return -1;
     int rc = -1;
     if ((cat = PyObject_GetAttr(info, S_CATEGORY)) == NULL) goto out;

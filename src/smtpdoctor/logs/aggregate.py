@@ -16,6 +16,7 @@ input size:
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from operator import add
 from typing import Any
@@ -168,7 +169,18 @@ class BoundedTable:
             self._prune()
 
     def top(self, n: int, slot: int = 0) -> list[tuple[str, list[int]]]:
-        items = [(k, v) for k, v in self.rows.items() if any(v)]
+        rows = self.rows
+        if 0 < n < len(rows) // 4:
+            # Only rows whose slot reaches the n-th largest can be among the first n
+            # (then OTHER_KEY, which sorts last, is not): sorted alone, the same
+            # first n, without a key per row of a large table.
+            most = heapq.nlargest(n, [v[slot] for k, v in rows.items() if k != OTHER_KEY])
+            if len(most) == n and most[-1] > 0:
+                least = most[-1]
+                items = [(k, v) for k, v in rows.items() if v[slot] >= least and k != OTHER_KEY]
+                items.sort(key=lambda kv: (-kv[1][slot], -kv[1][0], kv[0]))
+                return items[:n]
+        items = [(k, v) for k, v in rows.items() if any(v)]
         items.sort(key=lambda kv: (kv[0] == OTHER_KEY, -kv[1][slot], -kv[1][0], kv[0]))
         return items[:n]
 

@@ -12,11 +12,13 @@ give the same report.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import os
+import signal
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -333,11 +335,28 @@ def _line_handler(
 
 
 def _merge(results: Iterable[Aggregator], options: Options) -> Aggregator:
+    # (The merge copies tens of thousands of table rows and makes no cycles: the
+    # collector's passes over them, ~5 ms on a troubled log, are skipped.)
+    # (Off around each merge only: results may be a generator reading the chunks,
+    # whose own collections run_chunk keeps.)
     total = Aggregator(options.limits)
     for agg in results:
-        total.merge(agg)
-    total.finish()
+        with _no_collector():
+            total.merge(agg)
+    with _no_collector():
+        total.finish()
     return total
+
+
+@contextlib.contextmanager
+def _no_collector() -> Iterator[None]:
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def run_local(
@@ -348,20 +367,119 @@ def run_local(
     sink: EventSink | None = None,
     progress: ProgressFn | None = None,
 ) -> Aggregator:
-    """Run the chunks here (jobs=1) or over a pool of ``jobs`` processes."""
+    """Run the chunks here (jobs=1) or over ``jobs`` processes: this one and
+    forked workers, each reading a run of consecutive chunks of about the same
+    size; merged in chunk order (the same report as one process)."""
     if jobs <= 1 or sink is not None or len(chunks) <= 1:
         return _merge((run_chunk(c, options, sink, progress=progress) for c in chunks), options)
+    groups = _groups(chunks, jobs)
+    if progress is None and hasattr(os, "fork"):
+        return _merge(_run_forked(groups, options), options)
+    return _merge(_run_pool(groups, options, progress), options)
+
+
+def _groups(chunks: Sequence[Chunk], jobs: int) -> list[list[Chunk]]:
+    """The chunks in ``jobs`` runs of consecutive chunks (fewer when there are
+    fewer chunks), each about the same number of bytes."""
+    count = min(jobs, len(chunks))
+    sizes = [(c.end if c.end is not None else c.source.size) - c.start for c in chunks]
+    total = sum(sizes) or 1
+    groups: list[list[Chunk]] = [[] for _ in range(count)]
+    done = 0
+    for chunk, size in zip(chunks, sizes, strict=True):
+        # The group whose share of the bytes this chunk's middle falls in.
+        at = min(count - 1, (2 * done + size) * count // (2 * total))
+        groups[at].append(chunk)
+        done += size
+    return [g for g in groups if g]
+
+
+def _run_group(group: Sequence[Chunk], options: Options) -> list[Aggregator]:
+    return [run_chunk(c, options) for c in group]
+
+
+def _run_forked(groups: list[list[Chunk]], options: Options) -> list[Aggregator]:
+    """The first group here, each other one in a child forked for it; the
+    children's aggregators come back pickled through a pipe. (A bare fork: a
+    multiprocessing pool's start, its shared counter and its threads cost this
+    process ~40 ms of CPU and more of wall time before its own chunk began,
+    the serial part of a split run; measured on the troubled bench input.)"""
+    import pickle  # noqa: PLC0415 - a split run only
+
+    children: list[tuple[int, int]] = []
+    try:
+        for group in groups[1:]:
+            children.append(_fork_child(group, options, pickle))
+        results = _run_group(groups[0], options)
+        while children:
+            pid, fd = children.pop(0)
+            results.extend(_child_result(pid, fd, pickle))
+    finally:
+        for pid, fd in children:  # (this process failed or was interrupted)
+            _end_child(pid, fd)
+    return results
+
+
+def _fork_child(group: list[Chunk], options: Options, pickle: Any) -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its group, its answer down the pipe, and out
+        os.close(read_fd)
+        status = 0
+        try:
+            payload = b"R" + pickle.dumps(_run_group(group, options), pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # (handed to the parent, which raises it)
+            status = 1
+            try:
+                payload = b"E" + pickle.dumps(exc, pickle.HIGHEST_PROTOCOL)
+            except Exception:  # (an exception that does not pickle)
+                payload = b"E" + pickle.dumps(RuntimeError(repr(exc)))
+        try:
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(payload)
+        finally:
+            os._exit(status)  # (no atexit handlers, no buffers of the parent flushed)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _child_result(pid: int, fd: int, pickle: Any) -> list[Aggregator]:
+    with os.fdopen(fd, "rb") as pipe:
+        payload = pipe.read()
+    # (Reaped here; an embedding process that reaps its children itself may
+    # have done it already: the answer read is what counts.)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    if payload[:1] == b"R":
+        results: list[Aggregator] = pickle.loads(payload[1:])
+        return results
+    if payload[:1] == b"E":
+        raise pickle.loads(payload[1:])
+    raise RuntimeError("a worker process ended without an answer")
+
+
+def _end_child(pid: int, fd: int) -> None:
+    os.close(fd)
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def _run_pool(
+    groups: list[list[Chunk]], options: Options, progress: ProgressFn | None
+) -> list[Aggregator]:
+    """The first group here, the others in a multiprocessing pool whose workers
+    report the bytes they read (the progress bar)."""
     # (Imported here: a run in one process does without it, ~8 ms of start-up.)
     import multiprocessing as mp  # noqa: PLC0415
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     counter = ctx.Value("q", 0)
-    # This process reads the first chunk itself while the pool reads the others
-    # (one process and one result handed back fewer); merged in chunk order.
-    workers = min(jobs, len(chunks)) - 1
-    with ctx.Pool(workers, initializer=_pool_init, initargs=(counter,)) as pool:
-        pending = pool.starmap_async(run_chunk, [(c, options) for c in chunks[1:]], chunksize=1)
-        first = run_chunk(chunks[0], options, progress=progress)
+    with ctx.Pool(len(groups) - 1, initializer=_pool_init, initargs=(counter,)) as pool:
+        pending = pool.starmap_async(_run_group, [(g, options) for g in groups[1:]], chunksize=1)
+        results = [run_chunk(c, options, progress=progress) for c in groups[0]]
         seen = 0
         while not pending.ready():
             pending.wait(0.2)
@@ -370,10 +488,11 @@ def run_local(
                 if now > seen:
                     progress(now - seen)
                     seen = now
-        results = [first, *pending.get()]
+        for group_results in pending.get():
+            results.extend(group_results)
         if progress is not None and counter.value > seen:
             progress(counter.value - seen)
-    return _merge(results, options)
+    return results
 
 
 def run_dask(

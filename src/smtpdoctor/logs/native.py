@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, overload
 
 __all__ = [
     "ENGINE",
+    "SENT_RECORD",
     "ApplyFailures",
     "ApplyRare",
     "Failure",
     "Found",
+    "FoundAny",
     "InboundAdd",
     "LineCounts",
     "PruneRows",
@@ -42,6 +44,7 @@ __all__ = [
     "TlsOut",
     "apply_failures",
     "apply_rare",
+    "apply_sent",
     "inbound_add",
     "keep_blocks",
     "line_counts",
@@ -50,6 +53,7 @@ __all__ = [
     "rare_lines",
     "rare_starts",
     "route_rows",
+    "state_memo",
     "status_lines",
 ]
 
@@ -61,9 +65,27 @@ __all__ = [
 # destination key, relay field, relay=none's name[address] or None, memo key,
 # recipient, queue id, the line's "program[pid]: " or None when its header has a
 # rarer form).
+# With records=True the failures come as C records in one bytes object instead,
+# which only apply_failures reads (_scan.h's FailRec): no Python object per line.
 Failure = tuple[int, int, int, int, bytes, bytes, bytes | None, bytes, bytes, bytes, bytes | None]
 Found = tuple[list[int], list[int], int, dict[tuple[bytes, bool], int], list[Failure], list[int]]
-StatusLines = Callable[[bytes], Found]
+FoundAny = tuple[
+    list[int],
+    list[int],
+    int,
+    dict[tuple[bytes, bool], int] | bytes,
+    list[Failure] | bytes,
+    list[int],
+]
+
+
+class StatusLines(Protocol):
+    @overload
+    def __call__(self, block: bytes, /) -> Found: ...
+    @overload
+    def __call__(self, block: bytes, records: bool, /) -> FoundAny: ...
+
+
 # Of a rare line: None (Python reads it), False (nothing to count), True (a
 # failed connect: only counted), an expiry's (queue id, reason), an outbound
 # TLS failure's (process, peer, message with the peer replaced, OpenSSL reason),
@@ -88,7 +110,7 @@ ApplyFailures = Callable[
     [
         tuple[object, ...],
         bytes,
-        list[Failure],
+        bytes,
         list[tuple[float | None, bool]],
         list[int],
         list[RareLine],
@@ -96,6 +118,8 @@ ApplyFailures = Callable[
     int,
 ]
 ApplyRare = Callable[[tuple[object, ...], bytes, list[int], list[RareLine], int], None]
+# The sent lines of status_lines(block, True) into the destination table (_scan_state.c).
+apply_sent: Callable[[tuple[object, ...], bytes, bytes], None] | None = None
 # The sorted starts of the lines holding a rare-line marker (_scan_markers.c):
 # markers.rare_line_starts_python's result.
 rare_starts: Callable[[bytes], list[int]] | None = None
@@ -116,11 +140,17 @@ InboundAdd = Callable[[object, tuple[object, ...], str | None, object, object, s
 inbound_add: InboundAdd | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
+# The size of one of status_lines(block, True)'s sent records (_scan.h's SentRec).
+SENT_RECORD = 32
+# A fresh set of apply_failures' C memos, for one scanner's context.
+state_memo: Callable[[], object] | None = None
 if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     try:
         from smtpdoctor.logs._scan import (
+            SENT_RECORD,
             apply_failures,
             apply_rare,
+            apply_sent,
             inbound_add,
             keep_blocks,
             line_counts,
@@ -129,11 +159,13 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             rare_lines,
             rare_starts,
             route_rows,
+            state_memo,
             status_lines,
         )
     except ImportError:  # not built (no compiler at install time): pure Python
-        status_lines = line_counts = rare_lines = keep_blocks = None
+        status_lines = line_counts = rare_lines = keep_blocks = state_memo = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
+        apply_sent = None
         inbound_add = None
 
 ENGINE = "c" if status_lines is not None else "python"

@@ -158,6 +158,9 @@ class PostfixScanner(TlsLines, InboundLines):
         # an Aggregator whose add_tls is its own (the engine adds to the table itself).
         self._context: tuple[object, ...] | None = None
         self._bounded = self._timed or type(agg).add_tls is not Aggregator.add_tls
+        # How often _dest, _raw or _relay was cleared (full): the engine's own memos
+        # in front of them (native.state_memo) are emptied when it moves.
+        self._memo_clears = [0]
 
     # -- the block loop -------------------------------------------------------------
 
@@ -236,8 +239,20 @@ class PostfixScanner(TlsLines, InboundLines):
         key instead of per line could change the report: the destination table would
         be pruned meanwhile, or --since/--until keep some seconds and not others."""
         agg = self.agg
-        runs, run_sent, before, sent, failures, broken = engine(block)
-        if len(agg.destinations.rows) + len(sent) >= 2 * agg.destinations.cap:
+        apply, apply_rare = native.apply_failures, native.apply_rare
+        # With the per-line state in C, the failures come back as C records (no
+        # Python object per line: _scan_state.c reads them); else as tuples.
+        in_c = (
+            apply is not None
+            and apply_rare is not None
+            and native.apply_sent is not None
+            and native.rare_lines is not None
+            and not self._bounded
+        )
+        runs, run_sent, before, sent, failures, broken = engine(block, in_c)
+        # (the distinct destinations of the sent lines: records in C, or a dict)
+        distinct = len(sent) // native.SENT_RECORD if isinstance(sent, bytes) else len(sent)
+        if len(agg.destinations.rows) + distinct >= 2 * agg.destinations.cap:
             return False
         seconds = [self._second(block, ls)[:2] for ls in runs]
         skipped = [skip for (_, skip), n in zip(seconds, run_sent, strict=True) if n]
@@ -247,15 +262,18 @@ class PostfixScanner(TlsLines, InboundLines):
             broken_line(self.agg, block, start)
         if native.rare_lines is not None:
             self._kinds = native.rare_lines(block, rare)
-        apply, apply_rare = native.apply_failures, native.apply_rare
         kinds = self._kinds
-        if apply is not None and apply_rare is not None and kinds is not None and not self._bounded:
+        if in_c and apply is not None and apply_rare is not None and kinds is not None:
             # The per-line state in C, on this scanner's objects (_scan_state.c).
+            assert isinstance(failures, bytes)  # (the C records)
+            assert isinstance(sent, bytes)
             context = self._context or self._state_context()
             ri = apply(context, block, failures, seconds, rare, kinds)
-            self._apply_sent(runs, seconds, run_sent, before, sent)
+            self._apply_sent(runs, seconds, run_sent, before, sent, block=block)
             apply_rare(context, block, rare, kinds, ri)
             return True
+        assert isinstance(failures, list)
+        assert isinstance(sent, dict)
         ri = self._failures(block, failures, seconds, rare)
         if any(skipped):  # every second with a successful delivery is outside --since/--until
             agg.filtered += sum(run_sent)
@@ -319,6 +337,10 @@ class PostfixScanner(TlsLines, InboundLines):
             ),
             _EXPIRY_MEMORY,
             _PROC_MEMORY,
+            self._memo_clears,
+            native.state_memo() if native.state_memo is not None else None,
+            self.agg.destinations,
+            D_REMOTE_SENT,
         )
         return self._context
 
@@ -396,16 +418,24 @@ class PostfixScanner(TlsLines, InboundLines):
         seconds: list[tuple[float | None, bool]],
         run_sent: list[int],
         before: int,
-        sent: dict[tuple[bytes, bool], int],
+        sent: dict[tuple[bytes, bool], int] | bytes,
+        *,
+        block: bytes = b"",
     ) -> None:
         """The engine's counts of successful deliveries, once per second and once
-        per distinct destination."""
+        per distinct destination (``sent`` as C records of ``block``: in C)."""
         agg = self.agg
         for (epoch, _), n in zip(seconds, run_sent, strict=True):
             if n and epoch is not None:
                 tvec, hrow = agg.time_slot(epoch)
                 tvec[0] += n
                 hrow[0] += n
+        agg.status["sent"] += sum(run_sent) + before
+        if isinstance(sent, bytes):
+            assert native.apply_sent is not None
+            assert self._context is not None
+            native.apply_sent(self._context, block, sent)
+            return
         dests, table = self._dest, agg.destinations
         for (dkey, remote), n in sent.items():
             row = table.row(dests.get(dkey) or self._destination(dkey))
@@ -413,7 +443,6 @@ class PostfixScanner(TlsLines, InboundLines):
             row[1] += n
             if remote:
                 row[D_REMOTE_SENT] += n
-        agg.status["sent"] += sum(run_sent) + before
 
     def _rare_before(self, block: bytes, rare: list[int], ri: int, start: int) -> tuple[int, int]:
         """Reads the rare lines from ``rare[ri]`` up to ``start``; the index
@@ -518,6 +547,7 @@ class PostfixScanner(TlsLines, InboundLines):
             value = dkey.decode("utf-8", "replace").lower().rstrip(".") or "(none)"
         if len(self._dest) >= 50_000:
             self._dest.clear()
+            self._memo_clears[0] += 1
         self._dest[dkey] = value
         return value
 
@@ -532,6 +562,7 @@ class PostfixScanner(TlsLines, InboundLines):
         value = (text[:-3] if text.endswith("]:25") else text, relay[: bracket + 1] or None)
         if len(self._relay) >= 20_000:
             self._relay.clear()
+            self._memo_clears[0] += 1
         self._relay[relay] = value
         return value
 
@@ -550,6 +581,7 @@ class PostfixScanner(TlsLines, InboundLines):
         memo = (info, reason, dsn)
         if len(self._raw) >= 50_000:
             self._raw.clear()
+            self._memo_clears[0] += 1
         self._raw[key] = memo
         return memo
 

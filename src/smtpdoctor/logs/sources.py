@@ -198,7 +198,8 @@ class BlockReader:
                 if len(carry) > MAX_LINE_BYTES:
                     carry = self._drop_long(carry)
                 continue
-            block = carry + data[: nl + 1] if carry else data[: nl + 1]
+            # (one copy of the block, not two: a slice and then the concatenation)
+            block = b"".join((carry, memoryview(data)[: nl + 1])) if carry else data[: nl + 1]
             carry = data[nl + 1 :]
             if len(block) > MAX_LINE_BYTES and block.find(b"\n") > MAX_LINE_BYTES:
                 block = self._drop_long(block)

@@ -1,0 +1,117 @@
+"""A split run (``run_local`` with ``jobs`` > 1): which process reads which chunks,
+and that the report is the one a single process makes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smtpdoctor.logs import Options, build_report, engine, expand_inputs, plan_chunks, run_local
+from smtpdoctor.logs.engine import Chunk
+from smtpdoctor.logs.sources import Source
+
+LAB_LOG = Path(__file__).parents[1] / "data" / "logs" / "postfix-lab.log"
+
+
+def _chunks(sizes: list[int]) -> list[Chunk]:
+    source = Source("x.log", None, size=sum(sizes))
+    chunks, at = [], 0
+    for i, size in enumerate(sizes):
+        chunks.append(Chunk(i, source, "postfix", at, at + size))
+        at += size
+    return chunks
+
+
+@pytest.mark.parametrize(
+    ("sizes", "jobs", "expected"),
+    [
+        ([10, 10], 2, [[0], [1]]),
+        ([10] * 8, 2, [[0, 1, 2, 3], [4, 5, 6, 7]]),
+        ([10] * 7, 2, [[0, 1, 2], [3, 4, 5, 6]]),
+        ([10] * 6, 3, [[0, 1], [2, 3], [4, 5]]),
+        ([10, 10], 4, [[0], [1]]),
+        ([50, 5, 5, 5, 5], 2, [[0], [1, 2, 3, 4]]),
+    ],
+)
+def test_groups_are_runs_of_consecutive_chunks_of_about_equal_size(
+    sizes: list[int], jobs: int, expected: list[list[int]]
+) -> None:
+    groups = engine._groups(_chunks(sizes), jobs)
+    assert [[c.index for c in g] for g in groups] == expected
+
+
+def _big_log(tmp_path: Path) -> Path:
+    log = tmp_path / "big.log"
+    log.write_bytes(LAB_LOG.read_bytes() * 30)
+    return log
+
+
+def _report(agg: object) -> str:
+    return json.dumps(build_report(agg, top=50), sort_keys=True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_forked_workers_and_the_pool_give_the_report_of_one_process(
+    tmp_path: Path, jobs: int
+) -> None:
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options(reference=1_733_400_000.0)
+    chunks = plan_chunks(sources, options, jobs, split_at=1, part_size=30_000)
+    assert len(chunks) > jobs  # (several chunks in each process)
+    alone = _report(run_local(chunks, options, jobs=1))
+    forked = _report(run_local(chunks, options, jobs=jobs))
+    seen: list[int] = []
+    # (a progress callback: the pool's workers report what they read)
+    pooled = _report(run_local(chunks, options, jobs=jobs, progress=seen.append))
+    assert forked == alone
+    assert pooled == alone
+    assert sum(seen) == sum(s.size for s in sources)
+
+
+def test_a_failing_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options()
+    chunks = plan_chunks(sources, options, 2, split_at=1, part_size=30_000)
+    real = engine.run_chunk
+
+    def run_chunk(chunk: Chunk, opts: Options) -> object:
+        if chunk.index == len(chunks) - 1:  # (read by the forked worker)
+            raise ValueError("worker failed")
+        return real(chunk, opts)
+
+    monkeypatch.setattr(engine, "run_chunk", run_chunk)
+    with pytest.raises(ValueError, match="worker failed"):
+        run_local(chunks, options, jobs=2)
+
+
+def test_a_failing_main_process_ends_and_reaps_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options()
+    chunks = plan_chunks(sources, options, 3, split_at=1, part_size=30_000)
+    real_run, real_fork = engine.run_chunk, engine._fork_child
+    pids: list[int] = []
+
+    def run_chunk(chunk: Chunk, opts: Options) -> object:
+        if chunk.index == 0:  # (read by this process)
+            raise KeyboardInterrupt
+        return real_run(chunk, opts)
+
+    def fork_child(*args: Any) -> tuple[int, int]:
+        pid, fd = real_fork(*args)
+        pids.append(pid)
+        return pid, fd
+
+    monkeypatch.setattr(engine, "run_chunk", run_chunk)
+    monkeypatch.setattr(engine, "_fork_child", fork_child)
+    with pytest.raises(KeyboardInterrupt):
+        run_local(chunks, options, jobs=3)
+    assert len(pids) == 2
+    for pid in pids:
+        with pytest.raises(ChildProcessError):  # (ended and reaped: no zombie left)
+            os.waitpid(pid, os.WNOHANG)
