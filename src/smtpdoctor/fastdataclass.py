@@ -13,6 +13,12 @@ class's pickling state as functions closed over the class's field names, with
 nothing to compile. ``tests/unit/test_fastdataclass.py`` compares them with
 ``dataclasses.dataclass`` class by class.
 
+Each ``__init__``'s code is also kept compiled ahead of time in
+``_fastinits.py`` (its bytecode cached like any module's), keyed by the exact
+source written here; a class whose source is not there (a field added since)
+compiles it as before, and a test says the file is stale. Regenerate it with
+``python -m smtpdoctor.fastdataclass > src/smtpdoctor/_fastinits.py``.
+
 Only what this package uses: ``frozen`` and ``slots``; ``eq`` and ``repr``
 always on; no ``order``, ``unsafe_hash``, ``InitVar`` or dataclass bases
 (``TypeError`` at decoration). mypy reads the classes as dataclasses (PEP 681).
@@ -26,7 +32,10 @@ import sys
 from _thread import get_ident
 from collections.abc import Callable
 from operator import attrgetter
+from types import CodeType, FunctionType
 from typing import Any, TypeVar, dataclass_transform, overload
+
+from smtpdoctor._fastinits import INITS
 
 __all__ = ["dataclass"]
 
@@ -43,6 +52,8 @@ class _HasDefaultFactory:
 
 
 _HAS_DEFAULT_FACTORY = _HasDefaultFactory()
+# Each package class's __init__ source as written here, for the generator (below).
+_MADE: list[tuple[str, str]] = []
 
 
 @overload
@@ -146,12 +157,19 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool, s
         + ("\n".join(body) if body else "  pass")
         + "\n return __init__"
     )
+    _MADE.append((cls.__module__, source))
     module = sys.modules.get(cls.__module__)
-    scope: dict[str, Any] = {}
-    # dont_inherit: annotations as objects, as dataclasses' module (no __future__) makes them.
-    code = compile(source, "<string>", "exec", dont_inherit=True)
-    exec(code, module.__dict__ if module else {}, scope)
-    return scope["__create_fn__"](**names)
+    scope: dict[str, Any] = module.__dict__ if module else {}
+    made: CodeType | None = INITS.get(source)
+    if made is not None:
+        factory = FunctionType(made, scope)
+    else:
+        # dont_inherit: annotations as objects, as dataclasses (no __future__) has them.
+        code = compile(source, "<string>", "exec", dont_inherit=True)
+        found: dict[str, Any] = {}
+        exec(code, scope, found)
+        factory = found["__create_fn__"]
+    return factory(**names)
 
 
 def _field_value(
@@ -253,3 +271,44 @@ def _getstate(self: Any) -> list[Any]:
 def _setstate(self: Any, state: list[Any]) -> None:
     for f, value in zip(dataclasses.fields(self), state, strict=False):
         object.__setattr__(self, f.name, value)
+
+
+def generated() -> str:
+    """``_fastinits.py`` for the package's classes as they are now."""
+    import importlib  # noqa: PLC0415 - the generator's own needs
+    import os  # noqa: PLC0415
+
+    root = os.path.dirname(os.path.abspath(__file__))
+    marker = "from smtpdoctor.fastdataclass import dataclass"
+    for folder, _dirs, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if name.endswith(".py") and path != os.path.abspath(__file__):
+                with open(path, encoding="utf-8") as f:
+                    if marker in f.read():
+                        relative = os.path.relpath(path[:-3], os.path.dirname(root))
+                        importlib.import_module(
+                            relative.replace(os.sep, ".").removesuffix(".__init__")
+                        )
+    sources = sorted({source for module, source in _MADE if module.startswith("smtpdoctor.")})
+    out = [
+        '"""Each fastdataclass ``__init__`` compiled ahead of time, keyed by its source',
+        '(generated: python -m smtpdoctor.fastdataclass > src/smtpdoctor/_fastinits.py)."""',
+        "",
+        "# fmt: off",
+        "# ruff: noqa",
+        "# mypy: ignore-errors",
+        "from types import CodeType",
+        "",
+        "INITS: dict[str, CodeType] = {}",
+    ]
+    for source in sources:
+        out += ["", source, f"INITS[{source!r}] = __create_fn__.__code__"]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    import importlib
+
+    # The package's classes record into the module by its own name, not into __main__.
+    sys.stdout.write(importlib.import_module("smtpdoctor.fastdataclass").generated())

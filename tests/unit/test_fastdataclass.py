@@ -358,3 +358,29 @@ def test_the_packages_classes_are_the_standard_librarys(module: str) -> None:
         if std.__hash__ is not None:
             assert _hash(b) == _hash(a), cls
         assert dataclasses.asdict(b) == dataclasses.asdict(a), cls
+
+
+def test_the_ahead_of_time_inits_are_fresh() -> None:
+    """Every package class's ``__init__`` comes compiled from ``_fastinits.py``."""
+    from smtpdoctor import _fastinits, fastdataclass
+
+    with open(_fastinits.__file__, encoding="utf-8") as f:
+        stored = f.read()
+    assert stored == fastdataclass.generated(), (
+        "stale: python -m smtpdoctor.fastdataclass > src/smtpdoctor/_fastinits.py"
+    )
+    for module in PATH_MODULES:
+        for cls in _made_here(module):
+            assert cls.__init__.__code__.co_filename == _fastinits.__file__, cls
+            assert cls.__init__.__globals__ is vars(importlib.import_module(module))
+
+
+def test_a_class_not_generated_ahead_compiles_its_init() -> None:
+    @fast(frozen=True, slots=True)
+    class Fresh:
+        """Declared after the file was generated."""
+
+        never_seen_before: int = 4
+
+    assert Fresh.__init__.__code__.co_filename == "<string>"
+    assert repr(Fresh()) == f"{Fresh.__qualname__}(never_seen_before=4)"
