@@ -2,11 +2,12 @@
 
 Python 3.11's ``dataclasses`` writes each generated method as source and
 compiles it apart: the ~27 dataclasses a cold ``diagnose`` imports cost ~17 ms
-of CPU in ~120 ``exec`` calls (issue 17, start-up). Here the standard library
-still does everything but write methods (fields, defaults and factories,
-``ClassVar``, slots, ``__match_args__``, ``__dataclass_fields__``, so
-``fields``, ``replace`` and ``asdict`` work as before), then the same methods
-are added: ``__init__`` compiled once per class (the one whose speed matters,
+of CPU in ~120 ``exec`` calls (issue 17, start-up). Here the classes get what
+``dataclasses._process_class`` gives them but methods, the same way (fields,
+defaults and factories, ``ClassVar``, slots, ``__match_args__``, and
+``__dataclass_fields__`` of ``dataclasses.Field`` marked as dataclasses marks
+them, so ``fields``, ``replace`` and ``asdict`` work as before), then the same
+methods: ``__init__`` compiled once per class (the one whose speed matters,
 from the same source ``dataclasses`` writes), and ``__repr__``, ``__eq__``,
 ``__hash__``, the frozen ``__setattr__``/``__delattr__`` and a frozen slotted
 class's pickling state as functions closed over the class's field names, with
@@ -26,14 +27,17 @@ always on; no ``order``, ``unsafe_hash``, ``InitVar`` or dataclass bases
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import inspect  # dataclasses imports it: no cost
+import re
 import sys
+import typing
 from _thread import get_ident
 from collections.abc import Callable
 from operator import attrgetter
-from types import CodeType, FunctionType
-from typing import Any, TypeVar, dataclass_transform, overload
+from types import CodeType, FunctionType, MemberDescriptorType
+from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 
 from smtpdoctor._fastinits import INITS
 
@@ -84,17 +88,10 @@ def _process(cls: _T, frozen: bool, slots: bool) -> _T:
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
     keep = {name for name in ("__init__", "__repr__", "__eq__") if name in own}
     doc = own.get("__doc__")
-    if not doc:
-        cls.__doc__ = "-"  # dataclasses would read a signature before __init__ exists
-    # Everything but the methods: no code is generated with these arguments.
-    new: Any = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=slots)
+    new: Any = _fields_set(cls, frozen)
+    if slots:
+        new = _slotted(new)
     fields = dataclasses.fields(new)
-    for f in new.__dataclass_fields__.values():
-        if repr(getattr(f, "_field_type", None)) == "_FIELD_INITVAR":
-            raise TypeError(f"{cls.__name__}.{f.name}: fastdataclass takes no InitVar")
-    params = new.__dataclass_params__
-    params.init = params.repr = params.eq = True
-    params.frozen = frozen
     methods: dict[str, Any] = {"__init__": _init(new, fields, frozen, slots)}
     methods["__repr__"] = _repr([f.name for f in fields if f.repr])
     compared = _key([f.name for f in fields if f.compare])
@@ -111,7 +108,140 @@ def _process(cls: _T, frozen: bool, slots: bool) -> _T:
         _freeze(new, {f.name for f in fields}, slots)
     if not doc:
         new.__doc__ = new.__name__ + str(inspect.signature(new)).replace(" -> None", "")
+    abc.update_abstractmethods(new)
     return new  # type: ignore[no-any-return]
+
+
+def _fields_set(cls: Any, frozen: bool) -> Any:
+    """What ``dataclasses._process_class`` (Python 3.11) does but write methods: the
+    fields, the class attributes left as their defaults, ``__dataclass_fields__``,
+    ``__dataclass_params__``, ``__match_args__``."""
+    cls.__dataclass_params__ = _params_like(frozen)
+    # As dataclasses reads them: this class's own, in order.
+    annotations: dict[str, Any] = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+    fields: dict[str, dataclasses.Field[Any]] = {}
+    for name, kind in annotations.items():
+        f = fields[name] = _field(cls, name, kind)
+        if isinstance(getattr(cls, name, None), dataclasses.Field):
+            if f.default is _MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, f.default)
+    for name, value in cls.__dict__.items():
+        if isinstance(value, dataclasses.Field) and name not in annotations:
+            raise TypeError(f"{name!r} is a field but has no type annotation")
+    cls.__dataclass_fields__ = fields
+    if "__match_args__" not in cls.__dict__:
+        matched = [f for f in fields.values() if f._field_type is _FIELD]  # type: ignore[attr-defined]
+        setattr(cls, "__match_args__", tuple(f.name for f in matched if f.init and not f.kw_only))  # noqa: B010
+    return cls
+
+
+def _field(cls: Any, name: str, kind: Any) -> dataclasses.Field[Any]:
+    """One annotation's field (``dataclasses._get_field``, Python 3.11)."""
+    default = getattr(cls, name, _MISSING)
+    if isinstance(default, dataclasses.Field):
+        f = default
+    else:
+        if isinstance(default, MemberDescriptorType):
+            default = _MISSING  # a slot of a base: no default
+        f = dataclasses.field(default=default)
+    f.name, f.type = name, kind
+    if _refused(kind):
+        raise TypeError(f"{cls.__name__}.{name}: fastdataclass takes no InitVar or KW_ONLY")
+    classvar = _is_classvar(kind, cls)
+    f._field_type = _CLASSVAR if classvar else _FIELD  # type: ignore[attr-defined]
+    if classvar:
+        if f.default_factory is not _MISSING:
+            raise TypeError(f"field {name} cannot have a default factory")
+        if f.kw_only is not _MISSING:
+            raise TypeError(f"field {name} is a ClassVar but specifies kw_only")
+        return f
+    if f.kw_only is _MISSING:
+        f.kw_only = False
+    if f.default.__class__.__hash__ is None:
+        raise ValueError(
+            f"mutable default {type(f.default)} for field {name} is not allowed: "
+            "use default_factory"
+        )
+    return f
+
+
+def _slotted(cls: Any) -> Any:
+    """The class again with a slot per field (``dataclasses._add_slots``, Python 3.11)."""
+    if "__slots__" in cls.__dict__:
+        raise TypeError(f"{cls.__name__} already specifies __slots__")
+    namespace = dict(cls.__dict__)
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    inherited = {slot for base in cls.__mro__[1:-1] for slot in _slots_of(base)}
+    namespace["__slots__"] = tuple(name for name in names if name not in inherited)
+    for name in names:
+        namespace.pop(name, None)
+    namespace.pop("__dict__", None)
+    namespace.pop("__weakref__", None)  # the old class's descriptor
+    qualname = getattr(cls, "__qualname__", None)
+    new = type(cls)(cls.__name__, cls.__bases__, namespace)
+    if qualname is not None:
+        new.__qualname__ = qualname
+    return new
+
+
+def _slots_of(cls: type) -> tuple[str, ...]:
+    slots = cls.__dict__.get("__slots__")
+    if slots is None:
+        return ()
+    return (slots,) if isinstance(slots, str) else tuple(slots)
+
+
+# dataclasses' own names for a field and a ClassVar pseudo-field: fields() keeps the former.
+_FIELD: Any = getattr(dataclasses, "_FIELD")  # noqa: B009 - private, read once
+_CLASSVAR: Any = getattr(dataclasses, "_FIELD_CLASSVAR")  # noqa: B009
+# dataclasses' reading of a string annotation: "ClassVar[...]" or "typing.ClassVar[...]".
+_MODULE_IDENTIFIER = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")
+
+
+def _params_template() -> Any:
+    """The standard library's ``__dataclass_params__`` object, to copy per class."""
+    probe: Any = type("_Template", (), {"__doc__": "-"})
+    return dataclasses.dataclass(probe, init=False, repr=False, eq=False).__dataclass_params__
+
+
+_PARAMS_TEMPLATE: Any = _params_template()
+
+
+def _params_like(frozen: bool) -> Any:
+    """``__dataclass_params__`` as ``dataclass(frozen=frozen)`` sets it."""
+    kind = type(_PARAMS_TEMPLATE)
+    params = object.__new__(kind)
+    for name in kind.__slots__:
+        setattr(params, name, getattr(_PARAMS_TEMPLATE, name))
+    params.init = params.repr = params.eq = True
+    params.frozen = frozen
+    return params
+
+
+def _is_classvar(kind: Any, cls: type) -> bool:
+    if isinstance(kind, str):
+        if "ClassVar" not in kind:
+            return False
+        match = _MODULE_IDENTIFIER.match(kind)
+        if not match:
+            return False
+        module = sys.modules.get(cls.__module__)
+        scope: dict[str, Any] = vars(module) if module else {}
+        if match.group(1):
+            if scope.get(match.group(1)) is not typing:
+                return False
+            scope = vars(typing)
+        kind = scope.get(match.group(2))
+    return kind is ClassVar or typing.get_origin(kind) is ClassVar
+
+
+def _refused(kind: Any) -> bool:
+    """InitVar and KW_ONLY, which nothing here uses."""
+    if isinstance(kind, str):
+        return "InitVar" in kind or "KW_ONLY" in kind
+    return kind is dataclasses.KW_ONLY or isinstance(kind, dataclasses.InitVar)
 
 
 def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool, slots: bool) -> Any:

@@ -14,6 +14,7 @@ import dataclasses
 import importlib
 import inspect
 import pickle
+import typing
 from dataclasses import field
 from typing import Any, ClassVar
 
@@ -38,6 +39,7 @@ def _shapes(deco: Any) -> dict[str, type]:
         e: tuple[int, ...] = field(default=(), repr=False, hash=False)
         f: int = field(default=0, init=False)
         kind: ClassVar[str] = "class attribute, not a field"
+        other: typing.ClassVar[int] = 3
 
     @deco(slots=True)
     class Slots:
@@ -236,6 +238,13 @@ def test_mistakes_are_refused_as_the_standard_library_refuses_them() -> None:
             @deco
             class Mutable:
                 a: list[int] = []  # noqa: RUF012
+
+        with pytest.raises(TypeError, match="'b' is a field but has no type annotation"):
+
+            @deco
+            class Unannotated:
+                a: int = 0
+                b = field(default=1)
 
         with pytest.raises(TypeError, match="Cannot overwrite attribute __setattr__"):
 
