@@ -8,9 +8,11 @@ values are part of the public contract: never rename them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum, StrEnum
 from typing import Any
+
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = [
     "MTA",

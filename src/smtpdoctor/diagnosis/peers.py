@@ -28,7 +28,7 @@ every implementation, RFC 8446 §9.1, so any two TLS 1.3 stacks share one):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = ["PEERS", "RFC9325_TLS12", "PeerProfile"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.diagnosis.session_rules import Policy
@@ -15,6 +15,7 @@ from smtpdoctor.diagnosis.session_rules import Policy
 # DNS); its names stay importable from here, where they used to be.
 from smtpdoctor.doctor.target import _is_ip, parse_target
 from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Stage
 
 if TYPE_CHECKING:

@@ -5,12 +5,13 @@ whole document (:class:`Diagnosis`), with their JSON (the contract's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Finding, Verdict
 
 if TYPE_CHECKING:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
 from smtpdoctor.doctor.results import HostReport
 from smtpdoctor.doctor.target import _is_ip
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Finding
 from smtpdoctor.net.deadline import Deadline

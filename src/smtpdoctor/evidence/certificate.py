@@ -19,11 +19,12 @@ import copy
 import ipaddress
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.evidence.der import cert_names, pem_blocks
+from smtpdoctor.fastdataclass import dataclass
 
 if TYPE_CHECKING:
     from cryptography import x509

@@ -6,9 +6,10 @@ them. Each :class:`Step` records its stage, timing, bytes and how it ended.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.protocol.reply import Reply
 

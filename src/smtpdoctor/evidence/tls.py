@@ -7,8 +7,10 @@ Extended Master Secret, and whether the peer's own TLS 1.2 suites are shared.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = ["VERSIONS", "HelloProbe", "TlsMatrix"]
 

@@ -22,8 +22,9 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
+
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = [
     "AAAA",

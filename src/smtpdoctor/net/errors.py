@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import errno
 import ssl
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome
 
 if TYPE_CHECKING:

@@ -24,10 +24,10 @@ import socket
 import ssl
 import struct
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from smtpdoctor.evidence.session import TlsSession
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import (

@@ -17,9 +17,10 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError

@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from smtpdoctor.evidence.tls import VERSIONS, HelloProbe, TlsMatrix
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
 from smtpdoctor.net.stream import Connector, Stream

@@ -8,8 +8,9 @@ a reply may arrive a byte at a time, or several replies in one read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.protocol.errors import RemoteProtocolError
 
 __all__ = [

@@ -28,9 +28,10 @@ import ipaddress
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Final, Literal
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.protocol.errors import RemoteProtocolError
 from smtpdoctor.protocol.tlsdata import (
     ALERT_DESCRIPTIONS,

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from itertools import product
 from typing import Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category, Fix, Permanence, Severity, Stage
 
 __all__ = ["FindingSpec", "FixSource", "Params", "placeholders"]

@@ -1,0 +1,100 @@
+"""What importing a cold ``diagnose``'s path costs: issue 17's start-up cuts kept.
+
+In a fresh interpreter, as a user's command starts: the modules ``diagnose``
+imports before its first socket generate no dataclass method (each class on
+the path is declared with ``smtpdoctor.fastdataclass``, its ``__init__``
+compiled ahead of time), and load no standard library module beyond those
+asyncio and ssl load and the few listed here. A module that comes back shows up
+here, not only as a slower benchmark (``bench/startup_bench.py``).
+(``tests/integration/test_coldstart_imports.py`` checks what a whole diagnosis
+of the lab loads.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+PATH = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor.usecase"
+
+PROBE = f"""\
+import json, sys
+before = set(sys.modules)
+import asyncio, ssl
+floor = set(sys.modules)
+import dataclasses
+made = []
+create_fn = dataclasses._create_fn
+dataclasses._create_fn = lambda name, *a, **k: made.append(name) or create_fn(name, *a, **k)
+compiled = []
+real_compile = compile
+import builtins
+# Code written at run time ("<string>"), not a module compiled from its source by the
+# import system (as in a checkout without bytecode).
+builtins.compile = lambda *a, **k: (
+    a[1:2] == ("<string>",) and compiled.append(1)
+) or real_compile(*a, **k)
+{PATH}
+builtins.compile = real_compile
+plain, fast = [], []
+for name, module in list(sys.modules.items()):
+    if not name.startswith("smtpdoctor"):
+        continue
+    for value in vars(module).values():
+        own = isinstance(value, type) and value.__module__ == name
+        if own and "__dataclass_fields__" in vars(value):
+            made_by = getattr(value.__eq__, "__module__", None)
+            (fast if made_by == "smtpdoctor.fastdataclass" else plain).append(value.__qualname__)
+stdlib = sorted(m for m in set(sys.modules) - floor - before if not m.startswith("smtpdoctor"))
+print(json.dumps({{"generated": made, "compiled": len(compiled), "plain": plain,
+                  "fast": fast, "stdlib": stdlib}}))
+"""
+
+# What the path needs beyond asyncio and ssl: the CLI (argparse, gettext), the JSON
+# output, the certificate's dates and digests, addresses, the dataclass machinery.
+ALLOWED_STDLIB = {
+    "__future__",
+    "_blake2",
+    "_datetime",
+    "_hashlib",
+    "_json",
+    "argparse",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "gc",
+    "gettext",
+    "hashlib",
+    "ipaddress",
+    "json",
+    "json.decoder",
+    "json.encoder",
+    "json.scanner",
+}
+
+
+def _probe() -> dict[str, list[str]]:
+    env = dict(os.environ, SMTPDOCTOR_COLD="1")
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
+    )
+    doc: dict[str, list[str]] = json.loads(proc.stdout)
+    return doc
+
+
+def test_the_path_generates_and_compiles_no_dataclass_method() -> None:
+    doc = _probe()
+    assert doc["generated"] == []
+    assert doc["plain"] == [], "declare these with smtpdoctor.fastdataclass.dataclass"
+    assert len(doc["fast"]) >= 27
+    # Each __init__ comes from _fastinits.py's bytecode: nothing compiled at all.
+    assert doc["compiled"] == 0, (
+        "stale: python -m smtpdoctor.fastdataclass > src/smtpdoctor/_fastinits.py"
+    )
+
+
+def test_the_path_loads_no_other_standard_library_module() -> None:
+    extra = set(_probe()["stdlib"]) - ALLOWED_STDLIB
+    assert not extra, f"a cold diagnose now also imports {sorted(extra)}"
