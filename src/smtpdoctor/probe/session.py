@@ -17,7 +17,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
 from smtpdoctor.model import Outcome, Stage
@@ -734,6 +734,9 @@ async def walk(
     if stray is not None and options.pipelining and deadline.remaining() > 0:
         # Which reply of the batch was extra, identical replies cannot tell; the
         # same envelope one command at a time shows it (only on such a server).
+        # (Imported here: the dataclasses import line is the start-up work's.)
+        from dataclasses import replace
+
         again = replace(options, pipelining=False, on_stage=None, on_tls=None)
         second = await _Walker(address, port, again, deadline, connector).run()
         _place(stray, second)
