@@ -357,3 +357,22 @@ def test_a_leaf_named_only_in_its_cn_is_said_so_not_untrusted() -> None:
     ids = [f.id for f in session_findings(ev)]
     assert "tls.certificate.no_subject_alt_name" in ids
     assert "tls.certificate.untrusted" not in ids
+
+
+def test_a_pipelined_extra_reply_is_placed_by_a_second_unpipelined_pass() -> None:
+    """Before: named at MAIL FROM, the batch's start, wherever it came (strict xfail
+    rcpt_to/one-reply-too-many-placed): identical 250s cannot tell."""
+    options = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",))
+    greeting = Data(b"220 mx.test ESMTP\r\n")
+    ehlo = Data(b"250-mx.test\r\n250 PIPELINING\r\n")
+    ok = b"250 2.0.0 Ok\r\n"
+    # Pipelined: MAIL, RCPT (and its extra 250), RSET, then QUIT gets RSET's 250.
+    first = [greeting, ehlo, Data(ok * 4 + b"221 Bye\r\n")]
+    # One at a time: MAIL's 250; RCPT's 250 and the extra in one write.
+    second = [greeting, ehlo, Data(ok), Data(ok * 2), Data(ok), Data(b"221 Bye\r\n")]
+    backend = ScriptedBackend([first, second])
+    result = asyncio.run(walk("192.0.2.1", 25, options, Deadline(5), Connector(backend=backend)))
+    stray = next(s for s in result.steps if s.out_of_turn)
+    assert stray.stage is Stage.RCPT_TO
+    assert "a second pass, one command at a time" in stray.detail
+    assert len(backend.connects) == 2
