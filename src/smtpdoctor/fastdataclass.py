@@ -39,7 +39,7 @@ from operator import attrgetter
 from types import CodeType, FunctionType, MemberDescriptorType
 from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 
-from smtpdoctor._fastinits import INITS
+from smtpdoctor import _fastinits
 
 __all__ = ["dataclass"]
 
@@ -56,6 +56,9 @@ class _HasDefaultFactory:
 
 
 _HAS_DEFAULT_FACTORY = _HasDefaultFactory()
+# Empty while ``python -m smtpdoctor.fastdataclass > src/smtpdoctor/_fastinits.py`` runs: the
+# shell has emptied the file it writes before the generator imports it.
+_INITS: dict[str, CodeType] = getattr(_fastinits, "INITS", {})
 # Each package class's __init__ source as written here, for the generator (below).
 _MADE: list[tuple[str, str]] = []
 
@@ -290,7 +293,7 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool, s
     _MADE.append((cls.__module__, source))
     module = sys.modules.get(cls.__module__)
     scope: dict[str, Any] = module.__dict__ if module else {}
-    made: CodeType | None = INITS.get(source)
+    made: CodeType | None = _INITS.get(source)
     if made is not None:
         factory = FunctionType(made, scope)
     else:
