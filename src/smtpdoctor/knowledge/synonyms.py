@@ -206,6 +206,25 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "synonyms.local_mail_system_broken",
+        # the host's own mail system cannot take or move the mail: Postfix's submission
+        # and queue services missing (postdrop's "unable to look up public/pickup", the
+        # master's wakeups, postsuper/sendmail "fatal: ... No such file or directory"),
+        # Dovecot's LMTP out of memory
+        r"\bunable to look up public/(?:pickup|qmgr)\b|"
+        r"\bmaster_wakeup_timer_event: service \w+\(public/\w+\)|"
+        r"\b(?:postdrop|postsuper|sendmail|postqueue)(?:\[[\d#]*\])?: fatal: [^\n]{0,80}?"
+        r"No such file or directory\b|"
+        r"\bOut of memory \(service \w+ \{ vsz_limit\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The mail system on this host is broken: a service it needs to take or move the "
+        "mail is missing or failing.",
+        "Postfix's queue directories or pickup/qmgr FIFOs missing or with wrong owners "
+        "(postfix check, postfix set-permissions), or a service out of memory.",
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
         "synonyms.server_idle_timeout",
         # the server's own 421 when the client kept it waiting (hMailServer's
         # documented "421 Connection timeout"): a session that was up, not a connect
