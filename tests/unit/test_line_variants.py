@@ -729,8 +729,9 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # with its MTA collection (session8-mtas) and its classes: 4360/4409 and 4365/4409,
 # shape 4900/4900; with its applications' collection (session8-apps) and its class:
 # 4367/4416 and 4372/4416, shape 4930/4930; with its local collection (session8-local)
-# and its class: 4383/4432 and 4388/4432, shape 4970/4970.
-FLOORS = {"wording": (4383, 4388), "shape": (4970, 4970)}
+# and its class: 4383/4432 and 4388/4432, shape 4970/4970; with its relays' collection
+# (session8-relays) and its classes: 4396/4445 and 4401/4445, shape 4985/4985.
+FLOORS = {"wording": (4396, 4401), "shape": (4985, 4985)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -1536,5 +1537,29 @@ def test_session8_mta_classes_read_as_their_class(text: str, category: str, stag
     ],
 )
 def test_session8_local_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's relays collection: its classes on texts written for the purpose.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        ("Error: SMTP server not available at relay.example.net:587", "firewall_block", "connect"),
+        (
+            "550 The from address does not match a verified Sender Identity for this key",
+            "policy_rejection",
+            "none",
+        ),
+        ("550 From/Sender address is not valid for this server", "policy_rejection", "mail_from"),
+        # Swift Mailer's trace: its ">> ." then the refusal is the end of the data.
+        (
+            ">> DATA << 354 Go ahead >> . << 554 5.7.1 Message rejected as spam",
+            "policy_rejection",
+            "message",
+        ),
+    ],
+)
+def test_session8_relay_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched

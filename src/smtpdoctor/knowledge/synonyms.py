@@ -225,6 +225,20 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "synonyms.sender_identity_unverified",
+        # a sending relay refusing a From it has not verified for the account
+        # (SendGrid's "The from address does not match a verified Sender Identity",
+        # Postal's "From/Sender name is not valid")
+        r"\b(?:from|sender) address (?:does not|doesn'?t) match a verified (?:sender )?identity\b|"
+        r"\bFrom/Sender (?:name|address) is not valid\b",
+        _C.POLICY_REJECTION,
+        "The sending service refused the From address: it is not verified for this account.",
+        "Verify the sender address or its domain in the sending service's settings, or "
+        "send with an address it has verified.",
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
         "synonyms.server_idle_timeout",
         # the server's own 421 when the client kept it waiting (hMailServer's
         # documented "421 Connection timeout"): a session that was up, not a connect
@@ -535,8 +549,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # reason beside it ("Connection refused", a timeout) decides
         r"\b(?:error (?:when|while)|cannot|can'?t|could not|unable to|failed to) "
         r"connect(?:ing)? to (?:your |the )?(?:outgoing |SMTP |mail |e-?mail |\(SMTP\) )+server\b|"
-        # Perl's Email::Sender ("unable to establish SMTP connection to (host) port 465")
-        r"\bunable to establish (?:an )?SMTP connection\b",
+        # Perl's Email::Sender ("unable to establish SMTP connection to (host) port 465"),
+        # unemail's "SMTP server not available at host:port"
+        r"\bunable to establish (?:an )?SMTP connection\b|\bSMTP server not available at \S+:\d+",
         _C.FIREWALL_BLOCK,
         "The client could not open a connection to its outgoing mail server.",
         "Wrong server name or port, or outbound SMTP is blocked where the client runs.",
