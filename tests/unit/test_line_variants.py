@@ -728,8 +728,10 @@ def _score(kind: str) -> tuple[dict[str, list[int]], list[str]]:
 # (session8-clients-2) and its classes: 4344/4391 and 4349/4391, shape 4875/4875;
 # with its MTA collection (session8-mtas) and its classes: 4360/4409 and 4365/4409,
 # shape 4900/4900; with its applications' collection (session8-apps) and its class:
-# 4367/4416 and 4372/4416, shape 4930/4930.
-FLOORS = {"wording": (4367, 4372), "shape": (4930, 4930)}
+# 4367/4416 and 4372/4416, shape 4930/4930; with its local collection (session8-local)
+# and its class: 4383/4432 and 4388/4432, shape 4970/4970; with its relays' collection
+# (session8-relays) and its classes: 4396/4445 and 4401/4445, shape 4985/4985.
+FLOORS = {"wording": (4396, 4401), "shape": (4985, 4985)}
 
 
 @pytest.mark.parametrize("kind", ["wording", "shape"])
@@ -1498,5 +1500,66 @@ def test_session8_webmail_classes_read_as_their_class(text: str, category: str, 
     ],
 )
 def test_session8_mta_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's local collection (the host's own mail system): its class on texts written
+# for the purpose, and what it leaves alone.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        (
+            "postfix/postdrop[4711]: warning: unable to look up public/pickup: No such file",
+            "service_unavailable",
+            "none",
+        ),
+        (
+            "postfix/master[9]: warning: master_wakeup_timer_event: service "
+            "qmgr(public/qmgr): Bad file",
+            "service_unavailable",
+            "none",
+        ),
+        (
+            "postqueue: fatal: Queue report unavailable - mail system is down: No such "
+            "file or directory",
+            "service_unavailable",
+            "none",
+        ),
+        (
+            "dovecot: lmtp(a@example.org): Fatal: Out of memory (service lmtp { vsz_limit=256 "
+            "MB })",
+            "service_unavailable",
+            "none",
+        ),
+        # (a missing file of a mailbox is no broken mail system)
+        ("sendmail: cannot open /home/a/.forward: No such file or directory", "other", "none"),
+    ],
+)
+def test_session8_local_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Session 8's relays collection: its classes on texts written for the purpose.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        ("Error: SMTP server not available at relay.example.net:587", "firewall_block", "connect"),
+        (
+            "550 The from address does not match a verified Sender Identity for this key",
+            "policy_rejection",
+            "none",
+        ),
+        ("550 From/Sender address is not valid for this server", "policy_rejection", "mail_from"),
+        # Swift Mailer's trace: its ">> ." then the refusal is the end of the data.
+        (
+            ">> DATA << 354 Go ahead >> . << 554 5.7.1 Message rejected as spam",
+            "policy_rejection",
+            "message",
+        ),
+    ],
+)
+def test_session8_relay_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched

@@ -202,11 +202,12 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\brequires (?:a )?secure connection or (?:the )?client (?:was|is) not authenticated\b",
         _S.MAIL_FROM,
     ),
-    # A client's protocol trace: its "C: ." (the end of the data) with an error or a
-    # refusal right after it (searched on the flattened text).
+    # A client's protocol trace: its "C: ." or Swift Mailer's ">> ." (the end of the
+    # data) with an error or a refusal right after it (searched on the flattened text).
     stage_phrase(
         "stage.client_trace_end_of_data",
-        r"(?<!\S)C: \.\s+(?:>> )?(?:ERROR\b|S: [45]\d\d\b|[^\n]{0,40}?\b(?:timeout|timed out)\b)",
+        r"(?<!\S)(?:C:|>>) \.\s+(?:>> )?"
+        r"(?:ERROR\b|(?:S:|<<) [45]\d\d\b|[^\n]{0,40}?\b(?:timeout|timed out)\b)",
         _S.MESSAGE,
     ),
     stage_phrase(

@@ -206,6 +206,39 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "synonyms.local_mail_system_broken",
+        # the host's own mail system cannot take or move the mail: Postfix's submission
+        # and queue services missing (postdrop's "unable to look up public/pickup", the
+        # master's wakeups, postsuper/sendmail "fatal: ... No such file or directory"),
+        # Dovecot's LMTP out of memory
+        r"\bunable to look up public/(?:pickup|qmgr)\b|"
+        r"\bmaster_wakeup_timer_event: service \w+\(public/\w+\)|"
+        r"\b(?:postdrop|postsuper|sendmail|postqueue)(?:\[[\d#]*\])?: fatal: [^\n]{0,80}?"
+        r"No such file or directory\b|"
+        r"\bOut of memory \(service \w+ \{ vsz_limit\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The mail system on this host is broken: a service it needs to take or move the "
+        "mail is missing or failing.",
+        "Postfix's queue directories or pickup/qmgr FIFOs missing or with wrong owners "
+        "(postfix check, postfix set-permissions), or a service out of memory.",
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.sender_identity_unverified",
+        # a sending relay refusing a From it has not verified for the account
+        # (SendGrid's "The from address does not match a verified Sender Identity",
+        # Postal's "From/Sender name is not valid")
+        r"\b(?:from|sender) address (?:does not|doesn'?t) match a verified (?:sender )?identity\b|"
+        r"\bFrom/Sender (?:name|address) is not valid\b",
+        _C.POLICY_REJECTION,
+        "The sending service refused the From address: it is not verified for this account.",
+        "Verify the sender address or its domain in the sending service's settings, or "
+        "send with an address it has verified.",
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
         "synonyms.server_idle_timeout",
         # the server's own 421 when the client kept it waiting (hMailServer's
         # documented "421 Connection timeout"): a session that was up, not a connect
@@ -516,8 +549,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # reason beside it ("Connection refused", a timeout) decides
         r"\b(?:error (?:when|while)|cannot|can'?t|could not|unable to|failed to) "
         r"connect(?:ing)? to (?:your |the )?(?:outgoing |SMTP |mail |e-?mail |\(SMTP\) )+server\b|"
-        # Perl's Email::Sender ("unable to establish SMTP connection to (host) port 465")
-        r"\bunable to establish (?:an )?SMTP connection\b",
+        # Perl's Email::Sender ("unable to establish SMTP connection to (host) port 465"),
+        # unemail's "SMTP server not available at host:port"
+        r"\bunable to establish (?:an )?SMTP connection\b|\bSMTP server not available at \S+:\d+",
         _C.FIREWALL_BLOCK,
         "The client could not open a connection to its outgoing mail server.",
         "Wrong server name or port, or outbound SMTP is blocked where the client runs.",
