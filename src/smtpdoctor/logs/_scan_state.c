@@ -51,7 +51,7 @@ static PyObject *S_CODE, *S_OTHER;
  * entries or MEMO_BYTES bytes of keys starts again empty. */
 #define MEMO_NAME "smtpdoctor.logs._scan.memo"
 #define MEMO_ENTRIES (1 << 16)
-#define MEMO_BYTES (16 << 20)
+#define MEMO_BYTES (4 << 20)
 
 typedef struct {
     char *key;
