@@ -18,8 +18,10 @@ setup(
                 "src/smtpdoctor/logs/_scan_tables.c",
                 "src/smtpdoctor/logs/_scan_rare.c",
                 "src/smtpdoctor/logs/_scan_inbound.c",
+                "src/smtpdoctor/logs/_scan_memo.c",
+                "src/smtpdoctor/logs/_scan_records.c",
             ],
-            depends=["src/smtpdoctor/logs/_scan.h"],
+            depends=["src/smtpdoctor/logs/_scan.h", "src/smtpdoctor/logs/_scan_state.h"],
             optional=True,
             extra_compile_args=["-O2"],
         )

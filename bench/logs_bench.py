@@ -549,7 +549,7 @@ run: it writes the stored regex programs beside the bytecode (`cli/regexstore.py
 which `logs` now uses as `explain` does), and warms the page cache.
 
 How it works: the per-line work of the Postfix reader is a C extension, one module
-from six files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
+from eight files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
 Per block: one pass finds the starts of the rare lines (`_scan_markers.c`: each
 marker's rarest byte pair compared 32 offsets at a time, the marker only where a pair
 matches); one pass finds the status lines exactly as the regex does (their `: to=<`
@@ -561,7 +561,7 @@ receiving side's rejections and session ends with their client, `_scan_rare.c`);
 counts the lines. Then `_scan_state.c`
 keeps the per-line state on the scanner's own dictionaries, in the order of the
 Python loop it stands in for: the destination, relay and reason memos (looked up
-through C hash tables keyed by the block's bytes, emptied whenever the scanner
+through C hash tables keyed by the block's bytes (`_scan_memo.c`), emptied whenever the scanner
 clears one of its dictionaries, so a failure line whose keys were seen makes no
 bytes object and runs no siphash), the sent lines into the destination table, the deferral
 kept per queue id and taken back by the expiry, the outbound TLS failures (their

@@ -66,9 +66,7 @@ PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e);
 PyObject *scan_apply_failures(PyObject *self, PyObject *args);
 PyObject *scan_apply_rare(PyObject *self, PyObject *args);
 PyObject *scan_apply_sent(PyObject *self, PyObject *args);
-/* state_memo() -> a capsule: apply_failures' C memos in front of the scanner's
- * destination, reason and relay dictionaries (one per scanner, in its context). */
-PyObject *scan_state_memo(PyObject *self, PyObject *unused);
+
 /* The names and values _scan_state.c and _scan_tables.c both use, interned once
  * (scan_strings: 0, or -1 with an exception set). */
 extern PyObject *S_TLS, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN, *S_NONE_DEST;
@@ -93,5 +91,36 @@ PyObject *scan_merge_rows(PyObject *self, PyObject *args);
  * zeros when the table has room (fewer than 2 * cap rows), else the method itself
  * (which prunes first). A new reference. */
 PyObject *scan_table_row(PyObject *table, PyObject *key);
+
+/* _scan_memo.c: C memos keyed by bytes (apply_failures' memos in front of the
+ * scanner's dictionaries; see there). */
+#define MEMO_NAME "smtpdoctor.logs._scan.memo"
+typedef struct {
+    char *key;
+    Py_ssize_t len;
+    size_t hash;
+    PyObject *value; /* NULL: an empty slot */
+    int flags;
+} MemoEntry;
+
+typedef struct {
+    MemoEntry *slots;
+    Py_ssize_t used, nslots, bytes;
+} MemoTable;
+
+typedef struct Memo {
+    MemoTable dest, reason, relay, peer;
+    Py_ssize_t clears; /* the scanner's clears[0] the tables were filled under */
+} Memo;
+
+size_t memo_hash(const char *k, Py_ssize_t len);
+/* The entry of the key (its hash h), or NULL. */
+MemoEntry *memo_get(const MemoTable *t, const char *k, Py_ssize_t len, size_t h);
+/* The key (not in the table) with its value and flags: 0, or -1 with an exception. */
+int memo_put(MemoTable *t, const char *k, Py_ssize_t len, size_t h, PyObject *value, int flags);
+void memo_clear(MemoTable *t);
+/* state_memo() -> a capsule holding a Memo: apply_failures' C memos (one per
+ * scanner, in its context). */
+PyObject *scan_state_memo(PyObject *self, PyObject *unused);
 
 #endif

@@ -14,6 +14,9 @@
  * the receiving side's rarer lines (its rejections, session ends and TLS failures
  * are counted in _scan_inbound.c): its rules are Python's.
  *
+ * The failure and sent lines' part, from the status pass's C records, is in
+ * _scan_records.c (what both use: _scan_state.h).
+ *
  * The context is a tuple made once per scanner (PostfixScanner._state_context);
  * its dictionaries are cleared by Python, never replaced, so they stay valid.
  */
@@ -22,157 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "_scan.h"
+#include "_scan_state.h"
 
-typedef struct {
-    PyObject *dests, *raws, *relays, *deferrals, *infos, *counts, *times, *tcache, *status;
-    PyObject *statuses, *deferred, *expired;
-    PyObject *destination, *relay_key, *slow, *refine, *rare, *at, *expiry_info, *inbound;
-    PyObject *tls_info, *pop, *pop_oldest;
-    PyObject *tls_memo, *tls_by_proc, *handshake_failure, *tls_cats, *cat_index, *tls_out;
-    PyObject *refined, *inbound_kinds;
-    Py_ssize_t memory, proc_memory;
-    PyObject *dest_table; /* agg.destinations (a BoundedTable) */
-    Py_ssize_t remote_slot; /* aggregate.D_REMOTE_SENT */
-    PyObject *clears;    /* [n]: how often the scanner has cleared a memo dictionary */
-    struct Memo *memo;   /* the C memos in front of them (state_memo) */
-    struct Batch *batch; /* this call's failures (batch_add), flushed into counts/times */
-} Ctx;
 
 PyObject *S_TLS, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN, *S_NONE_DEST;
 static PyObject *S_CODE, *S_OTHER;
 
-/* apply_failures' memos: open-addressing tables in front of the scanner's
- * destination, reason and relay dictionaries (and of _none_relay), keyed by the
- * block's bytes, so a failure line whose keys were seen makes no bytes object
- * and runs no siphash. An entry holds what the dictionary (or the call filling
- * it) gave for the key, a strong reference. The scanner clears a dictionary when
- * it is full and counts it (clears[0]): the memos are then emptied too, so a
- * lookup gives what the dictionary's would. Bounded: a table past MEMO_ENTRIES
- * entries or MEMO_BYTES bytes of keys starts again empty. */
-#define MEMO_NAME "smtpdoctor.logs._scan.memo"
-#define MEMO_ENTRIES (1 << 16)
-#define MEMO_BYTES (16 << 20)
-
-typedef struct {
-    char *key;
-    Py_ssize_t len;
-    size_t hash;
-    PyObject *value; /* NULL: an empty slot */
-    int flags;
-} MemoEntry;
-
-typedef struct {
-    MemoEntry *slots;
-    Py_ssize_t used, nslots, bytes;
-} MemoTable;
-
-typedef struct Memo {
-    MemoTable dest, reason, relay, peer;
-    Py_ssize_t clears; /* the scanner's clears[0] the tables were filled under */
-} Memo;
-
-static size_t memo_hash(const char *k, Py_ssize_t len) {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
-    Py_ssize_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, k + i, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-        h ^= h >> 32;
-    }
-    uint64_t w = 0;
-    memcpy(&w, k + i, (size_t)(len - i));
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
-    return (size_t)(h ^ (h >> 29));
-}
-
-static void memo_clear(MemoTable *t) {
-    for (Py_ssize_t i = 0; i < t->nslots; i++)
-        if (t->slots[i].value != NULL) {
-            PyMem_Free(t->slots[i].key);
-            Py_CLEAR(t->slots[i].value);
-        }
-    t->used = t->bytes = 0;
-}
-
-static void memo_free(MemoTable *t) {
-    memo_clear(t);
-    PyMem_Free(t->slots);
-    t->slots = NULL;
-    t->nslots = 0;
-}
-
-static MemoEntry *memo_get(const MemoTable *t, const char *k, Py_ssize_t len, size_t h) {
-    if (t->nslots == 0) return NULL;
-    size_t m = (size_t)t->nslots - 1;
-    for (size_t i = h;; i++) {
-        MemoEntry *e = &t->slots[i & m];
-        if (e->value == NULL) return NULL;
-        if (e->hash == h && e->len == len && memcmp(e->key, k, (size_t)len) == 0) return e;
-    }
-}
-
-static int memo_grow(MemoTable *t) {
-    Py_ssize_t n = t->nslots ? t->nslots * 2 : 256;
-    MemoEntry *fresh = PyMem_Calloc((size_t)n, sizeof(MemoEntry));
-    if (fresh == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < t->nslots; i++) {
-        MemoEntry *e = &t->slots[i];
-        if (e->value == NULL) continue;
-        size_t j = e->hash;
-        while (fresh[j & (size_t)(n - 1)].value != NULL) j++;
-        fresh[j & (size_t)(n - 1)] = *e;
-    }
-    PyMem_Free(t->slots);
-    t->slots = fresh;
-    t->nslots = n;
-    return 0;
-}
-
-/* The key (not in the table) with its value and flags. */
-static int memo_put(MemoTable *t, const char *k, Py_ssize_t len, size_t h, PyObject *value,
-                    int flags) {
-    if (t->used >= MEMO_ENTRIES || t->bytes + len > MEMO_BYTES) memo_clear(t);
-    if (2 * (t->used + 1) > t->nslots && memo_grow(t) < 0) return -1;
-    char *key = PyMem_Malloc((size_t)(len > 0 ? len : 1));
-    if (key == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    memcpy(key, k, (size_t)len);
-    size_t m = (size_t)t->nslots - 1, i = h;
-    while (t->slots[i & m].value != NULL) i++;
-    t->slots[i & m] = (MemoEntry){key, len, h, Py_NewRef(value), flags};
-    t->used++;
-    t->bytes += len;
-    return 0;
-}
-
-static void memo_destroy(PyObject *capsule) {
-    Memo *memo = PyCapsule_GetPointer(capsule, MEMO_NAME);
-    if (memo == NULL) return;
-    memo_free(&memo->dest);
-    memo_free(&memo->reason);
-    memo_free(&memo->relay);
-    memo_free(&memo->peer);
-    PyMem_Free(memo);
-}
-
-PyObject *scan_state_memo(PyObject *self, PyObject *unused) {
-    (void)self;
-    (void)unused;
-    Memo *memo = PyMem_Calloc(1, sizeof(Memo));
-    if (memo == NULL) return PyErr_NoMemory();
-    PyObject *capsule = PyCapsule_New(memo, MEMO_NAME, memo_destroy);
-    if (capsule == NULL) PyMem_Free(memo);
-    return capsule;
-}
-
 /* The memos emptied if the scanner has cleared a dictionary since they were filled. */
-static int memo_sync(Ctx *c) {
+int st_memo_sync(Ctx *c) {
     Py_ssize_t now = PyLong_AsSsize_t(PyList_GET_ITEM(c->clears, 0));
     if (now == -1 && PyErr_Occurred()) return -1;
     if (now != c->memo->clears) {
@@ -186,7 +46,7 @@ static int memo_sync(Ctx *c) {
 }
 
 /* The context tuple, in PostfixScanner._state_context's order. */
-static int ctx_parse(PyObject *tuple, Ctx *c) {
+int st_ctx_parse(PyObject *tuple, Ctx *c) {
     PyObject **slots[] = {
         &c->dests,       &c->raws,       &c->relays,      &c->deferrals,   &c->infos,
         &c->counts,      &c->times,      &c->tcache,      &c->status,      &c->statuses,
@@ -262,7 +122,7 @@ static int incr(PyObject *d, PyObject *key) {
 }
 
 /* info.code == 421 (code: an int or None); -1 on error. */
-static int is_421(PyObject *info) {
+int st_is_421(PyObject *info) {
     PyObject *code = PyObject_GetAttr(info, S_CODE);
     if (code == NULL) return -1;
     int r = 0;
@@ -280,26 +140,6 @@ static int is_421(PyObject *info) {
  * dictionaries (flush) before Python may touch them and at the end of the call:
  * counts[key] = counts.get(key, 0) + n in that order is what adding the lines
  * one by one gives (a key already there keeps its place). */
-typedef struct {
-    PyObject *st, *dest, *relay, *info; /* strong references */
-    int count_tls;
-    Py_hash_t hash;
-    Py_ssize_t n;
-} BatchKey;
-
-typedef struct {
-    PyObject *epoch; /* strong */
-    int deferred, is_421;
-    Py_hash_t hash;
-    Py_ssize_t n;
-} TimeKey;
-
-typedef struct Batch {
-    BatchKey *keys;
-    Py_ssize_t used, cap, *slots, nslots;
-    TimeKey *times;
-    Py_ssize_t tused, tcap, *tslots, ntslots;
-} Batch;
 
 static void batch_clear(Batch *bt) {
     for (Py_ssize_t i = 0; i < bt->used; i++) {
@@ -314,7 +154,7 @@ static void batch_clear(Batch *bt) {
     if (bt->tslots) memset(bt->tslots, 0, (size_t)bt->ntslots * sizeof(Py_ssize_t));
 }
 
-static void batch_free(Batch *bt) {
+void st_batch_free(Batch *bt) {
     batch_clear(bt);
     PyMem_Free(bt->keys);
     PyMem_Free(bt->slots);
@@ -387,10 +227,10 @@ static int add_key(Batch *bt, PyObject *st, PyObject *dest, PyObject *relay, PyO
     return 0;
 }
 
-static int add_time(Batch *bt, PyObject *epoch, int deferred, int is_421) {
+static int add_time(Batch *bt, PyObject *epoch, int deferred, int st_is_421) {
     Py_hash_t he = PyObject_Hash(epoch);
     if (he == -1) return -1;
-    Py_hash_t h = (Py_hash_t)((size_t)he * 1000003u ^ (size_t)(deferred * 2 + is_421));
+    Py_hash_t h = (Py_hash_t)((size_t)he * 1000003u ^ (size_t)(deferred * 2 + st_is_421));
     if (2 * (bt->tused + 1) > bt->ntslots &&
         grow_slots(&bt->tslots, &bt->ntslots, bt->tused, bt->times, offsetof(TimeKey, hash),
                    sizeof(TimeKey)) < 0)
@@ -400,7 +240,7 @@ static int add_time(Batch *bt, PyObject *epoch, int deferred, int is_421) {
         Py_ssize_t e = bt->tslots[i & m];
         if (e == 0) break;
         TimeKey *k = &bt->times[e - 1];
-        if (k->hash != h || k->deferred != deferred || k->is_421 != is_421) continue;
+        if (k->hash != h || k->deferred != deferred || k->st_is_421 != st_is_421) continue;
         int se = same(k->epoch, epoch);
         if (se < 0) return -1;
         if (se) {
@@ -418,7 +258,7 @@ static int add_time(Batch *bt, PyObject *epoch, int deferred, int is_421) {
         bt->times = times;
         bt->tcap = cap;
     }
-    bt->times[bt->tused] = (TimeKey){Py_NewRef(epoch), deferred, is_421, h, 1};
+    bt->times[bt->tused] = (TimeKey){Py_NewRef(epoch), deferred, st_is_421, h, 1};
     bt->tslots[i & m] = ++bt->tused;
     return 0;
 }
@@ -437,7 +277,7 @@ static int add_n(PyObject *d, PyObject *key, Py_ssize_t n) {
 }
 
 /* The C batch into the FailureBatch's dictionaries, in order; then emptied. */
-static int batch_flush(Ctx *c, Batch *bt) {
+int st_batch_flush(Ctx *c, Batch *bt) {
     int rc = 0;
     for (Py_ssize_t i = 0; i < bt->used && rc == 0; i++) {
         BatchKey *k = &bt->keys[i];
@@ -460,7 +300,7 @@ static int batch_flush(Ctx *c, Batch *bt) {
     for (Py_ssize_t i = 0; i < bt->tused && rc == 0; i++) {
         TimeKey *k = &bt->times[i];
         PyObject *key = PyTuple_Pack(3, k->epoch, k->deferred ? Py_True : Py_False,
-                                     k->is_421 ? Py_True : Py_False);
+                                     k->st_is_421 ? Py_True : Py_False);
         rc = key != NULL ? add_n(c->times, key, k->n) : -1;
         Py_XDECREF(key);
     }
@@ -474,12 +314,12 @@ static int batch_add(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest, PyOb
                      PyObject *info, int count_tls) {
     if (add_key(c->batch, st, dest, relay, info, count_tls) < 0) return -1;
     if (epoch == Py_None) return 0;
-    int i421 = is_421(info);
+    int i421 = st_is_421(info);
     return i421 < 0 ? -1 : add_time(c->batch, epoch, st == c->deferred, i421);
 }
 
 /* batch_add with info.code == 421 known (i421). */
-static int batch_add_known(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest,
+int st_batch_add_known(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest,
                            PyObject *relay, PyObject *info, int count_tls, int i421) {
     if (add_key(c->batch, st, dest, relay, info, count_tls) < 0) return -1;
     if (epoch == Py_None) return 0;
@@ -488,7 +328,7 @@ static int batch_add_known(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest
 
 /* postfix_tls._none_relay: the name[address] of a relay=none reason as text,
  * without ":25" after "]"; None stays None. A new reference. */
-static PyObject *none_relay(PyObject *peer) {
+PyObject *st_none_relay(PyObject *peer) {
     if (peer == Py_None) return Py_NewRef(Py_None);
     const char *s = PyBytes_AS_STRING(peer);
     Py_ssize_t n = PyBytes_GET_SIZE(peer);
@@ -619,7 +459,7 @@ static int remember_tls(Ctx *c, PyObject *proc, PyObject *peer, PyObject *info, 
 static int tls_out(Ctx *c, PyObject *kind) {
     PyObject *proc = PyTuple_GET_ITEM(kind, 0), *text = PyTuple_GET_ITEM(kind, 2);
     PyObject *library = PyTuple_GET_ITEM(kind, 3);
-    PyObject *peer = none_relay(PyTuple_GET_ITEM(kind, 1)), *info = NULL, *cat = NULL;
+    PyObject *peer = st_none_relay(PyTuple_GET_ITEM(kind, 1)), *info = NULL, *cat = NULL;
     if (peer == NULL) return -1;
     int rc = -1;
     PyObject *mkey = PyTuple_Pack(2, text, library);
@@ -643,12 +483,12 @@ out:
     return rc;
 }
 
-static Py_ssize_t offset_at(PyObject *list, Py_ssize_t i) {
+Py_ssize_t st_offset_at(PyObject *list, Py_ssize_t i) {
     return PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
 }
 
 /* PostfixScanner._rare_before: the rare lines from rare[*ri] up to stop. */
-static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObject *rare,
+int st_rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObject *rare,
                      PyObject *kinds, Py_ssize_t *ri, Py_ssize_t stop) {
     Py_ssize_t count = PyList_GET_SIZE(rare);
     if (PyList_GET_SIZE(kinds) != count) {
@@ -656,7 +496,7 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
         return -1;
     }
     for (; *ri < count; (*ri)++) {
-        Py_ssize_t ls = offset_at(rare, *ri);
+        Py_ssize_t ls = st_offset_at(rare, *ri);
         if (ls == -1 && PyErr_Occurred()) return -1;
         if (ls >= stop) break;
         PyObject *kind = PyList_GET_ITEM(kinds, *ri), *r = NULL;
@@ -666,7 +506,7 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
             continue;
         }
         if (kind == Py_None) {  /* (Python may add to the batch: ours goes first) */
-            if (batch_flush(c, c->batch) < 0) return -1;
+            if (st_batch_flush(c, c->batch) < 0) return -1;
             r = PyObject_CallFunction(c->rare, "On", block, ls);
         } else if (!PyTuple_Check(kind)) {
             PyErr_SetString(PyExc_TypeError, "a rare line's kind");
@@ -700,9 +540,9 @@ static int rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObj
 }
 
 /* The relay of a failure: relay=none's name[address] as text, else the relay memo's. */
-static PyObject *relay_of(Ctx *c, PyObject *field, PyObject *none_peer) {
+PyObject *st_relay_of(Ctx *c, PyObject *field, PyObject *none_peer) {
     if (PyBytes_GET_SIZE(field) == 4 && memcmp(PyBytes_AS_STRING(field), "none", 4) == 0)
-        return none_relay(none_peer);
+        return st_none_relay(none_peer);
     PyObject *found = PyDict_GetItemWithError(c->relays, field), *made = NULL;
     if (found == NULL) {
         if (PyErr_Occurred()) return NULL;
@@ -722,7 +562,7 @@ static PyObject *relay_of(Ctx *c, PyObject *field, PyObject *none_peer) {
  * failure with this relay gave (taken out of the memo) replaces a vaguer one
  * (Python builds the refined Info). 1: that failure was seen (and counted), 0: not,
  * -1: error. *info may be replaced (a new reference). */
-static int refine_tls(Ctx *c, PyObject *proc, PyObject *relay, PyObject **info) {
+int st_refine_tls(Ctx *c, PyObject *proc, PyObject *relay, PyObject **info) {
     PyObject *known = PyDict_GetItemWithError(c->tls_by_proc, proc);
     if (known == NULL) return PyErr_Occurred() ? -1 : 0;
     Py_INCREF(known);
@@ -757,245 +597,12 @@ out:
     return rc;
 }
 
-/* Whether a record's offsets lie in the block and in their order (records come
- * from status_lines(block, True) on this block; anything else is refused). */
-static int rec_ok(const FailRec *r, Py_ssize_t n) {
-    const Status *st = &r->st;
-    Py_ssize_t spans[][2] = {{r->ls, r->start}, {st->g1s, st->g1e}, {st->g2s, st->g2e},
-                             {st->g3s, st->g3e}, {st->g5s - 7, st->g6s}, {st->g6s, st->end}};
-    for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++)
-        if (spans[i][0] < 0 || spans[i][0] > spans[i][1] || spans[i][1] > n) return 0;
-    if (st->g4s >= 0 && (st->g4s > st->g4e || st->g4e > st->g5s)) return 0;
-    return r->start + 6 == st->g1s && st->g2s >= st->g1s && st->g2e == st->g1e &&
-           st->g1e < st->g3s && st->g3e < st->g5s && st->status >= 1 && st->status <= 3;
-}
-
-/* The destination of a failure's recipient domain (">": none), through the memo;
- * *none: it is "(none)". A new reference. */
-static PyObject *dest_of(Ctx *c, const char *k, Py_ssize_t len, int *none) {
-    size_t h = memo_hash(k, len);
-    MemoEntry *e = memo_get(&c->memo->dest, k, len, h);
-    if (e != NULL) {
-        *none = e->flags;
-        return Py_NewRef(e->value);
-    }
-    PyObject *key = PyBytes_FromStringAndSize(k, len), *dest;
-    if (key == NULL) return NULL;
-    dest = PyDict_GetItemWithError(c->dests, key);
-    if (dest != NULL)
-        Py_INCREF(dest);
-    else if (!PyErr_Occurred())
-        dest = PyObject_CallOneArg(c->destination, key);
-    Py_DECREF(key);
-    if (dest == NULL) return NULL;
-    *none = PyUnicode_Check(dest) && PyUnicode_Compare(dest, S_NONE_DEST) == 0;
-    if ((!*none && PyErr_Occurred()) || memo_sync(c) < 0 ||
-        memo_put(&c->memo->dest, k, len, h, dest, *none) < 0)
-        Py_CLEAR(dest);
-    return dest;
-}
-
-static PyObject *rec_dest(Ctx *c, const char *b, const Status *st, int *none) {
-    int has_at = st->g2s != st->g1s;
-    return dest_of(c, has_at ? b + st->g2s : ">", has_at ? st->g2e - st->g2s : 1, none);
-}
-
-/* The relay of a failure (relay_of), through the memos. A new reference. */
-static PyObject *rec_relay(Ctx *c, const char *b, const Status *st, Py_ssize_t ps,
-                           Py_ssize_t pe) {
-    int none = st->g3e - st->g3s == 4 && memcmp(b + st->g3s, "none", 4) == 0;
-    if (none && ps < 0) return Py_NewRef(Py_None);
-    MemoTable *t = none ? &c->memo->peer : &c->memo->relay;
-    const char *k = none ? b + ps : b + st->g3s;
-    Py_ssize_t len = none ? pe - ps : st->g3e - st->g3s;
-    size_t h = memo_hash(k, len);
-    MemoEntry *e = memo_get(t, k, len, h);
-    if (e != NULL) return Py_NewRef(e->value);
-    PyObject *key = PyBytes_FromStringAndSize(k, len), *relay;
-    if (key == NULL) return NULL;
-    relay = none ? none_relay(key) : relay_of(c, key, Py_None);
-    Py_DECREF(key);
-    if (relay != NULL && (memo_sync(c) < 0 || memo_put(t, k, len, h, relay, 0) < 0))
-        Py_CLEAR(relay);
-    return relay;
-}
-
-/* The reason memo's Info for a failure's memo key (a new reference, *flags: 1 its
- * tls, 2 its code is 421), or NULL with no error set when the key is not known. */
-static PyObject *rec_info(Ctx *c, const Scratch *tail, int *flags) {
-    size_t h = memo_hash(tail->buf, tail->len);
-    MemoEntry *e = memo_get(&c->memo->reason, tail->buf, tail->len, h);
-    if (e != NULL) {
-        *flags = e->flags;
-        return Py_NewRef(e->value);
-    }
-    PyObject *key = PyBytes_FromStringAndSize(tail->buf, tail->len);
-    if (key == NULL) return NULL;
-    PyObject *memo = PyDict_GetItemWithError(c->raws, key);
-    Py_DECREF(key);
-    if (memo == NULL) return NULL;
-    if (!PyTuple_Check(memo) || PyTuple_GET_SIZE(memo) < 1) {
-        PyErr_SetString(PyExc_TypeError, "a reason memo: a tuple");
-        return NULL;
-    }
-    PyObject *info = Py_NewRef(PyTuple_GET_ITEM(memo, 0)), *tls = PyObject_GetAttr(info, S_TLS);
-    int is_tls = tls == NULL ? -1 : PyObject_IsTrue(tls), i421 = is_tls < 0 ? -1 : is_421(info);
-    Py_XDECREF(tls);
-    *flags = (is_tls > 0) | (i421 > 0) << 1;
-    if (i421 < 0 || memo_put(&c->memo->reason, tail->buf, tail->len, h, info, *flags) < 0)
-        Py_CLEAR(info);
-    return info;
-}
-
-/* A TLS failure's reason refined by what its process logged (refine_tls), or by
- * Python for a rarer header. 1: that failure was seen (and counted), 0: not, -1. */
-static int rec_refine(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, const FailRec *r,
-                      PyObject *relay, PyObject **info) {
-    Py_ssize_t prog, he = scan_proc_span(b, n, r->ls, &prog);
-    if (he >= 0) {
-        PyObject *proc = PyBytes_FromStringAndSize(b + prog, he - prog);
-        if (proc == NULL) return -1;
-        int seen = refine_tls(c, proc, relay, info);
-        Py_DECREF(proc);
-        return seen;
-    }
-    PyObject *refined =
-        PyObject_CallFunction(c->refine, "OnOOO", block, r->ls, Py_None, relay, *info);
-    if (refined == NULL) return -1;
-    int seen = -1;
-    if (!PyTuple_Check(refined) || PyTuple_GET_SIZE(refined) != 2)
-        PyErr_SetString(PyExc_TypeError, "refine: a pair");
-    else if ((seen = PyObject_IsTrue(PyTuple_GET_ITEM(refined, 1))) >= 0)
-        Py_SETREF(*info, Py_NewRef(PyTuple_GET_ITEM(refined, 0)));
-    Py_DECREF(refined);
-    return seen;
-}
-
-/* deferrals[qid] = (to, dest, relay, info), the oldest dropped past the memory. */
-static int rec_deferral(Ctx *c, const char *b, const FailRec *r, PyObject *dest,
-                        PyObject *relay, PyObject *info) {
-    Py_ssize_t qs = scan_qid_start(b, r->ls, r->start);
-    PyObject *qid = PyBytes_FromStringAndSize(b + qs, r->start - qs);
-    PyObject *to = PyBytes_FromStringAndSize(b + r->st.g1s, r->st.g1e - r->st.g1s);
-    PyObject *kept = qid && to ? PyTuple_Pack(4, to, dest, relay, info) : NULL;
-    int rc = kept ? PyObject_SetItem(c->deferrals, qid, kept) : -1;
-    Py_XDECREF(qid);
-    Py_XDECREF(to);
-    Py_XDECREF(kept);
-    if (rc < 0) return -1;
-    Py_ssize_t size = PyObject_Size(c->deferrals);
-    if (size < 0) return -1;
-    if (size > c->memory) {
-        PyObject *res = PyObject_CallNoArgs(c->pop_oldest);
-        if (res == NULL) return -1;
-        Py_DECREF(res);
-    }
-    return 0;
-}
-
-/* One failure line the engine parsed (PostfixScanner._failures' loop body). */
-static int failure(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, const FailRec *r,
-                   PyObject *seconds, Scratch *tail) {
-    const Status *st = &r->st;
-    PyObject *dest = NULL, *relay = NULL, *info = NULL, *epoch = Py_None;
-    int rc = -1, seen_tls = 0, none = 0, flags = 0;
-    Py_ssize_t ps, pe;
-    if (!rec_ok(r, n) || r->run >= PyList_GET_SIZE(seconds)) {
-        PyErr_SetString(PyExc_ValueError, "a failure record not of this block");
-        return -1;
-    }
-    if (r->run >= 0) {
-        PyObject *sec = PyList_GET_ITEM(seconds, r->run);
-        if (!PyTuple_Check(sec) || PyTuple_GET_SIZE(sec) < 1) {
-            PyErr_SetString(PyExc_TypeError, "a second: a tuple");
-            return -1;
-        }
-        epoch = PyTuple_GET_ITEM(sec, 0);
-    }
-    if (st->status >= PyTuple_GET_SIZE(c->statuses)) {
-        PyErr_SetString(PyExc_ValueError, "a failure's status");
-        return -1;
-    }
-    if (memo_sync(c) < 0 || (dest = rec_dest(c, b, st, &none)) == NULL) return -1;
-    if (scan_failure_key(b, st, tail, &ps, &pe) < 0) goto out;
-    if ((info = rec_info(c, tail, &flags)) == NULL) {
-        /* a reason not seen yet: the regex path classifies it */
-        if (PyErr_Occurred() || batch_flush(c, c->batch) < 0) goto out;
-        PyObject *res =
-            PyObject_CallFunction(c->slow, "OnnOO", block, r->start, r->ls, epoch, dest);
-        if (res == NULL) goto out;
-        Py_DECREF(res);
-        rc = 0;
-        goto out;
-    }
-    if ((relay = rec_relay(c, b, st, ps, pe)) == NULL) goto out;
-    PyObject *status = PyTuple_GET_ITEM(c->statuses, st->status);
-    int i421 = (flags & 2) != 0;
-    if (flags & 1) {
-        PyObject *was = info;
-        if ((seen_tls = rec_refine(c, block, b, n, r, relay, &info)) < 0) goto out;
-        if (info != was && (i421 = is_421(info)) < 0) goto out;
-    }
-    if (status == c->deferred && rec_deferral(c, b, r, dest, relay, info) < 0) goto out;
-    rc = batch_add_known(c, epoch, status, none ? Py_None : dest, relay, info, !seen_tls, i421);
-out:
-    Py_XDECREF(dest);
-    Py_XDECREF(relay);
-    Py_XDECREF(info);
-    return rc;
-}
-
-static int block_of(PyObject *block, Py_buffer *view) {
+int st_block_of(PyObject *block, Py_buffer *view) {
     if (!PyBytes_Check(block)) {
         PyErr_SetString(PyExc_TypeError, "block: bytes");
         return -1;
     }
     return PyObject_GetBuffer(block, view, PyBUF_SIMPLE);
-}
-
-/* apply_failures(context, block, records, seconds, rare, kinds) -> the index of the
- * next rare line: the failure lines (status_lines(block, True)'s records) in order,
- * each after the rare lines before it. */
-PyObject *scan_apply_failures(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *context, *block, *records, *seconds, *rare, *kinds;
-    Ctx c;
-    if (!PyArg_ParseTuple(args, "OOO!O!O!O!", &context, &block, &PyBytes_Type, &records,
-                          &PyList_Type, &seconds, &PyList_Type, &rare, &PyList_Type, &kinds))
-        return NULL;
-    if (scan_strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
-    if (PyBytes_GET_SIZE(records) % (Py_ssize_t)sizeof(FailRec) != 0) {
-        PyErr_SetString(PyExc_ValueError, "records: status_lines(block, True)'s");
-        return NULL;
-    }
-    Py_buffer view;
-    if (block_of(block, &view) < 0) return NULL;
-    Batch bt = {0};
-    Scratch tail = {NULL, 0, 0};
-    c.batch = &bt;
-    const char *b = (const char *)view.buf;
-    Py_ssize_t n = view.len, ri = 0, count = PyList_GET_SIZE(rare);
-    Py_ssize_t nrec = PyBytes_GET_SIZE(records) / (Py_ssize_t)sizeof(FailRec);
-    Py_ssize_t next_rare = count ? offset_at(rare, 0) : PY_SSIZE_T_MAX;
-    PyObject *result = NULL;
-    if (next_rare == -1 && PyErr_Occurred()) goto done;
-    for (Py_ssize_t i = 0; i < nrec; i++) {
-        FailRec r;
-        /* (copied out: the bytes hold no alignment promise) */
-        memcpy(&r, PyBytes_AS_STRING(records) + i * (Py_ssize_t)sizeof(FailRec), sizeof(r));
-        if (r.start > next_rare) {
-            if (rare_upto(&c, block, b, n, rare, kinds, &ri, r.start) < 0) goto done;
-            next_rare = ri < count ? offset_at(rare, ri) : PY_SSIZE_T_MAX;
-            if (next_rare == -1 && PyErr_Occurred()) goto done;
-        }
-        if (failure(&c, block, b, n, &r, seconds, &tail) < 0) goto done;
-    }
-    if (batch_flush(&c, &bt) == 0) result = PyLong_FromSsize_t(ri);
-done:
-    PyMem_Free(tail.buf);
-    batch_free(&bt);
-    PyBuffer_Release(&view);
-    return result;
 }
 
 /* apply_rare(context, block, rare, kinds, ri) -> None: the rare lines from rare[ri] on. */
@@ -1007,84 +614,16 @@ PyObject *scan_apply_rare(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOO!O!n", &context, &block, &PyList_Type, &rare, &PyList_Type,
                           &kinds, &ri))
         return NULL;
-    if (scan_strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
+    if (scan_strings() < 0 || st_ctx_parse(context, &c) < 0) return NULL;
     if (ri < 0) ri = 0;
     Py_buffer view;
-    if (block_of(block, &view) < 0) return NULL;
+    if (st_block_of(block, &view) < 0) return NULL;
     Batch bt = {0};
     c.batch = &bt;
-    int rc = rare_upto(&c, block, (const char *)view.buf, view.len, rare, kinds, &ri,
+    int rc = st_rare_upto(&c, block, (const char *)view.buf, view.len, rare, kinds, &ri,
                        PY_SSIZE_T_MAX);
-    if (rc == 0) rc = batch_flush(&c, &bt);
-    batch_free(&bt);
-    PyBuffer_Release(&view);
-    if (rc < 0) return NULL;
-    Py_RETURN_NONE;
-}
-
-/* row[i] += k for a table row (a list of ints). */
-static int bump_by(PyObject *row, Py_ssize_t i, Py_ssize_t k) {
-    if (!PyList_Check(row) || i < 0 || i >= PyList_GET_SIZE(row)) {
-        PyErr_SetString(PyExc_IndexError, "a table row");
-        return -1;
-    }
-    Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(row, i));
-    if (v == -1 && PyErr_Occurred()) return -1;
-    PyObject *nv = PyLong_FromSsize_t(v + k);
-    if (nv == NULL) return -1;
-    return PyList_SetItem(row, i, nv); /* (steals nv) */
-}
-
-/* table.row(dest): the rows' entry, else the method (which may prune the table and
- * so replace its rows). A new reference. */
-static PyObject *dest_row(Ctx *c, PyObject *dest) {
-    PyObject *rows = PyObject_GetAttr(c->dest_table, S_ROWS), *row = NULL;
-    if (rows == NULL) return NULL;
-    if (PyDict_CheckExact(rows)) {
-        row = PyDict_GetItemWithError(rows, dest);
-        Py_XINCREF(row);
-    }
-    Py_DECREF(rows);
-    if (row == NULL && !PyErr_Occurred()) row = scan_table_row(c->dest_table, dest);
-    return row;
-}
-
-/* apply_sent(context, block, sent) -> None: status_lines(block, True)'s sent
- * lines per (destination key, remote relay), in the order first seen, counted in
- * the destination table as PostfixScanner._apply_sent's loop does. */
-PyObject *scan_apply_sent(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *context, *block, *sent;
-    Ctx c;
-    if (!PyArg_ParseTuple(args, "OOO!", &context, &block, &PyBytes_Type, &sent)) return NULL;
-    if (scan_strings() < 0 || ctx_parse(context, &c) < 0) return NULL;
-    if (PyBytes_GET_SIZE(sent) % (Py_ssize_t)sizeof(SentRec) != 0) {
-        PyErr_SetString(PyExc_ValueError, "sent: status_lines(block, True)'s");
-        return NULL;
-    }
-    Py_buffer view;
-    if (block_of(block, &view) < 0) return NULL;
-    const char *b = (const char *)view.buf;
-    Py_ssize_t n = view.len, count = PyBytes_GET_SIZE(sent) / (Py_ssize_t)sizeof(SentRec);
-    int rc = 0;
-    for (Py_ssize_t i = 0; i < count && rc == 0; i++) {
-        SentRec r;
-        memcpy(&r, PyBytes_AS_STRING(sent) + i * (Py_ssize_t)sizeof(SentRec), sizeof(r));
-        if (r.key == -1 ? r.len != 1 : (r.key < 0 || r.len < 0 || r.key > n - r.len)) {
-            PyErr_SetString(PyExc_ValueError, "a sent record not of this block");
-            rc = -1;
-            break;
-        }
-        int none;
-        PyObject *dest = memo_sync(&c) < 0 ? NULL : dest_of(&c, r.key < 0 ? ">" : b + r.key, r.len, &none);
-        PyObject *row = dest != NULL ? dest_row(&c, dest) : NULL;
-        rc = row == NULL || bump_by(row, 0, r.count) < 0 || bump_by(row, 1, r.count) < 0 ||
-                     (r.remote && bump_by(row, c.remote_slot, r.count) < 0)
-                 ? -1
-                 : 0;
-        Py_XDECREF(row);
-        Py_XDECREF(dest);
-    }
+    if (rc == 0) rc = st_batch_flush(&c, &bt);
+    st_batch_free(&bt);
     PyBuffer_Release(&view);
     if (rc < 0) return NULL;
     Py_RETURN_NONE;
