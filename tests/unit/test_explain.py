@@ -720,6 +720,10 @@ BOUNCE_SOURCES = (
     "https://github.com/odoo/odoo/blob/master/addons/test_mail/data/",
     # the forty-ninth: Chatwoot's bounce test mails (session 8)
     "https://github.com/chatwoot/chatwoot/blob/develop/spec/fixtures/files/",
+    # the fifty-second: listmonk's bounce test mails (session 8, second bounce round)
+    "https://github.com/knadh/listmonk/blob/",
+    # the fifty-third: Discourse's bounce test mails (session 8, second bounce round)
+    "https://github.com/discourse/discourse/blob/main/spec/fixtures/emails/",
 )
 
 
@@ -753,6 +757,9 @@ OWN_FOLDERS = (
     "tests/data/bounces/odoo/",
     # the forty-ninth: Chatwoot's bounce test mails, session 8
     "tests/data/bounces/chatwoot/",
+    # the fifty-second and fifty-third: listmonk's and Discourse's, session 8
+    "tests/data/bounces/listmonk/",
+    "tests/data/bounces/discourse/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -836,7 +843,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("thirty-ninth", "fortieth", "forty-first", "forty-second")
         later += ("forty-third", "forty-fourth", "forty-fifth", "forty-sixth")
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
-        later += ("fifty-first",)
+        later += ("fifty-first", "fifty-second", "fifty-third")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -877,6 +884,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fortyeight", "forty-ninth"),
             ("fortynine", "fiftieth"),
             ("fifty", "fifty-first"),
+            ("fiftyone", "fifty-second"),
+            ("fiftytwo", "fifty-third"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
