@@ -724,6 +724,8 @@ BOUNCE_SOURCES = (
     "https://github.com/knadh/listmonk/blob/",
     # the fifty-third: Discourse's bounce test mails (session 8, second bounce round)
     "https://github.com/discourse/discourse/blob/main/spec/fixtures/emails/",
+    # the fifty-fourth: the Sendmail test mail of a flufl.bounce fork (session 8)
+    "https://github.com/wRAR/flufl.bounce/blob/",
 )
 
 
@@ -760,6 +762,8 @@ OWN_FOLDERS = (
     # the fifty-second and fifty-third: listmonk's and Discourse's, session 8
     "tests/data/bounces/listmonk/",
     "tests/data/bounces/discourse/",
+    # the fifty-fourth: a flufl.bounce fork's Sendmail test mail, session 8
+    "tests/data/bounces/flufl/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -843,7 +847,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("thirty-ninth", "fortieth", "forty-first", "forty-second")
         later += ("forty-third", "forty-fourth", "forty-fifth", "forty-sixth")
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
-        later += ("fifty-first", "fifty-second", "fifty-third")
+        later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -886,6 +890,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fifty", "fifty-first"),
             ("fiftyone", "fifty-second"),
             ("fiftytwo", "fifty-third"),
+            ("fiftythree", "fifty-fourth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -163,6 +163,10 @@ def paragraphs(body: str) -> list[str]:
         # indent: one reply, read whole ("not allowed / from this range").
         unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
         lines = [ln for ln in map(str.strip, unfolded.splitlines()) if ln]
+        if "(reason: " in unfolded:
+            # Sendmail's "(reason: 550 5.1.1 User unknown)" under the address:
+            # the reply without the parenthesis that closes it.
+            lines = [_SENDMAIL_REASON.sub(r"reason: \1", ln) for ln in lines]
         # (All of three or more lines header fields: a quoted header block.)
         if not lines or (len(lines) >= 3 and all(map(HEADER_LINE.match, lines))):
             continue
@@ -183,6 +187,7 @@ def paragraphs(body: str) -> list[str]:
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_SENDMAIL_REASON = re.compile(r"^\(reason: ([^()]*(?:\([^()]*\)[^()]*)*)\)$")
 _POSTFIX_FOLDED = re.compile(
     r"[ \t]*<?[^<>\s@]+@[^<>\s]+>?(?: \(expanded from <[^<>]+>\))?: [^\n]*\n[ \t]+\S"
 )
