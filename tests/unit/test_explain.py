@@ -726,6 +726,8 @@ BOUNCE_SOURCES = (
     "https://github.com/discourse/discourse/blob/main/spec/fixtures/emails/",
     # the fifty-fourth: the Sendmail test mail of a flufl.bounce fork (session 8)
     "https://github.com/wRAR/flufl.bounce/blob/",
+    # the fifty-fifth: the mailparser library's DSN fixture (session 8)
+    "https://github.com/nodemailer/mailparser/blob/",
 )
 
 
@@ -764,6 +766,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/discourse/",
     # the fifty-fourth: a flufl.bounce fork's Sendmail test mail, session 8
     "tests/data/bounces/flufl/",
+    # the fifty-fifth: mailparser's DSN fixture, session 8
+    "tests/data/bounces/mailparser/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -848,6 +852,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("forty-third", "forty-fourth", "forty-fifth", "forty-sixth")
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
         later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
+        later += ("fifty-fifth",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -891,6 +896,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fiftyone", "fifty-second"),
             ("fiftytwo", "fifty-third"),
             ("fiftythree", "fifty-fourth"),
+            ("fiftyfour", "fifty-fifth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
