@@ -728,6 +728,8 @@ BOUNCE_SOURCES = (
     "https://github.com/wRAR/flufl.bounce/blob/",
     # the fifty-fifth: the mailparser library's DSN fixture (session 8)
     "https://github.com/nodemailer/mailparser/blob/",
+    # the fifty-sixth: KumoMTA's DSN parser test mails (session 8)
+    "https://github.com/KumoCorp/kumomta/blob/",
 )
 
 
@@ -768,6 +770,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/flufl/",
     # the fifty-fifth: mailparser's DSN fixture, session 8
     "tests/data/bounces/mailparser/",
+    # the fifty-sixth: KumoMTA's DSN test mails, session 8
+    "tests/data/bounces/kumomta/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -852,7 +856,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("forty-third", "forty-fourth", "forty-fifth", "forty-sixth")
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
         later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
-        later += ("fifty-fifth",)
+        later += ("fifty-fifth", "fifty-sixth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -897,6 +901,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fiftytwo", "fifty-third"),
             ("fiftythree", "fifty-fourth"),
             ("fiftyfour", "fifty-fifth"),
+            ("fiftyfive", "fifty-sixth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
