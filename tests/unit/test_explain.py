@@ -720,6 +720,16 @@ BOUNCE_SOURCES = (
     "https://github.com/odoo/odoo/blob/master/addons/test_mail/data/",
     # the forty-ninth: Chatwoot's bounce test mails (session 8)
     "https://github.com/chatwoot/chatwoot/blob/develop/spec/fixtures/files/",
+    # the fifty-second: listmonk's bounce test mails (session 8, second bounce round)
+    "https://github.com/knadh/listmonk/blob/",
+    # the fifty-third: Discourse's bounce test mails (session 8, second bounce round)
+    "https://github.com/discourse/discourse/blob/main/spec/fixtures/emails/",
+    # the fifty-fourth: the Sendmail test mail of a flufl.bounce fork (session 8)
+    "https://github.com/wRAR/flufl.bounce/blob/",
+    # the fifty-fifth: the mailparser library's DSN fixture (session 8)
+    "https://github.com/nodemailer/mailparser/blob/",
+    # the fifty-sixth: KumoMTA's DSN parser test mails (session 8)
+    "https://github.com/KumoCorp/kumomta/blob/",
 )
 
 
@@ -753,6 +763,15 @@ OWN_FOLDERS = (
     "tests/data/bounces/odoo/",
     # the forty-ninth: Chatwoot's bounce test mails, session 8
     "tests/data/bounces/chatwoot/",
+    # the fifty-second and fifty-third: listmonk's and Discourse's, session 8
+    "tests/data/bounces/listmonk/",
+    "tests/data/bounces/discourse/",
+    # the fifty-fourth: a flufl.bounce fork's Sendmail test mail, session 8
+    "tests/data/bounces/flufl/",
+    # the fifty-fifth: mailparser's DSN fixture, session 8
+    "tests/data/bounces/mailparser/",
+    # the fifty-sixth: KumoMTA's DSN test mails, session 8
+    "tests/data/bounces/kumomta/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -836,7 +855,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("thirty-ninth", "fortieth", "forty-first", "forty-second")
         later += ("forty-third", "forty-fourth", "forty-fifth", "forty-sixth")
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
-        later += ("fifty-first",)
+        later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
+        later += ("fifty-fifth", "fifty-sixth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -877,6 +897,11 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fortyeight", "forty-ninth"),
             ("fortynine", "fiftieth"),
             ("fifty", "fifty-first"),
+            ("fiftyone", "fifty-second"),
+            ("fiftytwo", "fifty-third"),
+            ("fiftythree", "fifty-fourth"),
+            ("fiftyfour", "fifty-fifth"),
+            ("fiftyfive", "fifty-sixth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

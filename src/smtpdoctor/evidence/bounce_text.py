@@ -19,7 +19,7 @@ import re
 
 from smtpdoctor.evidence.bounce_recipients import ADDRESS_LINE as _ADDRESS_LINE
 from smtpdoctor.evidence.bounce_recipients import listed_lines as _listed_lines
-from smtpdoctor.knowledge.bounces import ORIGINAL_MARKS
+from smtpdoctor.knowledge.bounces import HELP_GLOSSARY, ORIGINAL_MARKS
 from smtpdoctor.knowledge.phrasing import split_top
 
 __all__ = [
@@ -87,6 +87,7 @@ def is_text(part: email.message.Message) -> bool:
 
 # once its tags are gone took 60 ms per AOL bounce.
 ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
+_HELP_GLOSSARY = re.compile(HELP_GLOSSARY, re.I | re.M)
 _TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
 # A line break within a paragraph ("<br>" and the newline the page's source keeps
 # after it) is one line end, not the blank line two would make.
@@ -103,7 +104,11 @@ def cut_original(body: str) -> str:
             body = body.replace("&amp;", "&")
         body = body.replace("&#39;", "'")
     start = original_start(body)
-    return body[:start] if start > 0 else body
+    if start > 0:
+        body = body[:start]
+    if "ommon error messages" in body:
+        body = _HELP_GLOSSARY.sub("", body)
+    return body
 
 
 def original_start(body: str) -> int:
@@ -163,6 +168,10 @@ def paragraphs(body: str) -> list[str]:
         # indent: one reply, read whole ("not allowed / from this range").
         unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
         lines = [ln for ln in map(str.strip, unfolded.splitlines()) if ln]
+        if "(reason: " in unfolded:
+            # Sendmail's "(reason: 550 5.1.1 User unknown)" under the address:
+            # the reply without the parenthesis that closes it.
+            lines = [_SENDMAIL_REASON.sub(r"reason: \1", ln) for ln in lines]
         # (All of three or more lines header fields: a quoted header block.)
         if not lines or (len(lines) >= 3 and all(map(HEADER_LINE.match, lines))):
             continue
@@ -183,6 +192,7 @@ def paragraphs(body: str) -> list[str]:
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _REASON_FOLLOWS = re.compile(r"\breason:$", re.I)
+_SENDMAIL_REASON = re.compile(r"^\(reason: ([^()]*(?:\([^()]*\)[^()]*)*)\)$")
 _POSTFIX_FOLDED = re.compile(
     r"[ \t]*<?[^<>\s@]+@[^<>\s]+>?(?: \(expanded from <[^<>]+>\))?: [^\n]*\n[ \t]+\S"
 )

@@ -255,6 +255,16 @@ BOUNCE_SUBJECTS = (
 )
 
 
+# A report's help section that lists common errors and what they mean (Bouygues'
+# bilingual "----- Aide / Help ----- Messages d'erreur courants / Common error
+# messages"): a glossary, not this failure's reason. Compiled case-insensitive,
+# multi-line: the section from its heading to the next dashed heading.
+HELP_GLOSSARY = (
+    r"^-{3,}[^\n]*\n(?=[^\n]*\bcommon error messages\b)[^\n]*\n"
+    r"(?:(?!-{3,})[^\n]*\n)*"
+)
+
+
 # Where a plain bounce starts quoting the message it returns (compiled
 # case-insensitive, multi-line, by evidence/bounce.py); "Original Message
 # Details" is Microsoft 365's table of the failed message, not the message.
