@@ -349,6 +349,12 @@ def test_vendor_classes_session8(text: str, category: str, stage: str) -> None:
             "none",
         ),
         ("550 User defined policy matched for 203.0.113.50", "policy_rejection", "none"),
+        # Cisco ESA's bounce-log label for RFC 3463's X.1.2.
+        (
+            'Info: Bounced: 77:0 Reason: "5.1.2 - Bad destination host" Response: "(\'000\', [])"',
+            "dns_resolution",
+            "dns",
+        ),
         # Thunderbird's "incorrect greeting" wrapper states the greeting.
         (
             "The mail server sent an incorrect greeting: mx.b.example 421 Service not available",

@@ -461,6 +461,7 @@ WORDS: dict[str, _Words] = {
     'a968303a40d70e30': (('need rcpt',), (('need rcpt',),)),
     'a98089960cd0024d': (('(#3.12)',), (('(#3.12)',),)),
     'aaa71f30215f1aa4': (('c: .',), (('c: .', 'error'), ('c: .',), ('c: .', 'time'))),
+    'ab83fc6dd2e60c29': (('.1.2 - bad destination host',), (('.1.2 - bad destination host',),)),
     'aca6f66bafe80a5b': (('during client',), (('during client',),)),
     'ae069c2d34903063': (('hop count exceeded', 'loops back to myself', 'mail loop', 'possible mail loop', 'routing loop', 'too many', 'too many hops'), (('hop count exceeded',), ('possible mail loop',), ('too many hops',), ('mail loop',), ('routing loop',), ('headers', 'received', 'too many'), ('loops back to myself',))),
     'ae11e482a292fcb3': (('adresse ip', 'als spam e', 'bloccat', 'bloqueada', 'de spam', 'ip bloqu', 'ip-adresse', 'message refus', 'nachricht', 'rechazad', 'rifiutat', 'service refus', 'заблокирован', 'отклонено', 'спам', '内容被拒绝', '垃圾邮件', '拒否されました', '被列入黑名单', '被拒绝', '迷惑メール', '黑名单'), (('adresse ip',), ('ip bloqu',), ('service refus',), ('message refus',), ('de spam', 'refus'), ('ip-adresse',), ('als spam e',), ('abgelehnt', 'nachricht'), ('bloqueada',), ('rechazad', 'spam'), ('bloccat',), ('rifiutat', 'spam'), (), ('спам',), ('被列入黑名单',), ('黑名单',), ('垃圾邮件',), ('内容被拒绝',), ('被拒绝',), ('拒否されました',), ('迷惑メール',))),

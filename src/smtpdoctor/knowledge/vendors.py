@@ -50,6 +50,19 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # Cisco ESA's bounce log names RFC 3463's X.1.2 in its own label ("Reason: "5.1.2 - Bad
+    # destination host" Response: "('000', [])"": no reply, the destination host did not
+    # resolve); the quotes around the label hide the code from the enhanced-code reading.
+    pattern(
+        "vendor.esa_bad_destination_host",
+        r"\b[45]\.1\.2 - Bad destination host\b",
+        _C.DNS_RESOLUTION,
+        "The destination host could not be found (RFC 3463 X.1.2: bad destination system "
+        "address); no server answered.",
+        "Check the recipient domain's MX and A records, and the appliance's DNS servers.",
+        source="vendor",
+        hint=_S.DNS,
+    ),
     # A mailbox provider holding an account's outgoing mail for its sending pattern
     # (Zoho's "550 5.4.6 Unusual sending activity detected"): specific, so that the
     # provider's own 5.4.6 (RFC 3463: a routing loop) does not outrank it.
