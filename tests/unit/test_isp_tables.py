@@ -187,6 +187,22 @@ CASES: list[tuple[str, str, str, str]] = [
         "mail_from",
     ),
     ("iridis_content", "550 MSG-EXT: file type refused", "policy_rejection", "message"),
+    (
+        "ib_ob_listed",
+        # (a wrapper states the stage: a bare "Connection refused." in the reply is
+        # read at connect by the session phrases, which are not this table's)
+        "The mail server sent an incorrect greeting: mx2 bizsmtp IB107. Connection refused. "
+        "198.51.100.9 is listed on the Spamhaus PBL",
+        "policy_rejection",
+        "greeting",
+    ),
+    (
+        "ib_ob_listed",
+        "host mx.b.example[192.0.2.5] refused to talk to me: 554 mx1 Outbound [OB105 "
+        "Connection refused. 203.0.113.4 is listed on the XBL",
+        "policy_rejection",
+        "greeting",
+    ),
 ]
 
 
@@ -309,5 +325,44 @@ def test_provider_code_precedence(text: str, category: str, stage: str) -> None:
     ],
 )
 def test_vendor_classes_session8(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Daily send limits in "send" as well as "sending" words.
+        ("452 Daily send limit reached for this mailbox", "rate_limited", "none"),
+        ("550 Daily sending limit exceeded", "rate_limited", "none"),
+        # A provider holding an account's outgoing mail, over its own 5.4.6 (a routing loop).
+        ("550 5.4.6 Unusual sending pattern detected on your account", "rate_limited", "none"),
+        ("Error: 554 unusual sending activity, account on hold", "rate_limited", "none"),
+        # ... while a real routing loop stays what RFC 3463 says.
+        ("554 5.4.6 Routing loop detected", "other", "none"),
+        # Trend Micro InterScan: a recipient domain that is not a relay domain.
+        ("550 Domain of forward-path is not allowed", "policy_rejection", "rcpt_to"),
+        # Reputation services and user-defined block lists, by the client's IP.
+        (
+            "451 Mail from 192.0.2.8 refused using Example Email Reputation database",
+            "policy_rejection",
+            "none",
+        ),
+        ("550 User defined policy matched for 203.0.113.50", "policy_rejection", "none"),
+        # Cisco ESA's bounce-log label for RFC 3463's X.1.2.
+        (
+            'Info: Bounced: 77:0 Reason: "5.1.2 - Bad destination host" Response: "(\'000\', [])"',
+            "dns_resolution",
+            "dns",
+        ),
+        # Thunderbird's "incorrect greeting" wrapper states the greeting.
+        (
+            "The mail server sent an incorrect greeting: mx.b.example 421 Service not available",
+            "service_unavailable",
+            "greeting",
+        ),
+    ],
+)
+def test_vendor_classes_session8_round3(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), text

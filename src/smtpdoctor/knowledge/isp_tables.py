@@ -6,6 +6,7 @@ tables"); every code the page lists has an entry (a family of codes with one
 meaning shares one):
 
 * AT&T / BellSouth's "Error Message Summary" (worldnet.att.net, rbl.att.net);
+* GoDaddy's and Telstra BigPond's ``IB1xx``/``OB1xx`` refusals naming a block-list listing;
 * Cox's postmaster error codes (``AUP#CXBL``, ``CDRBL``, ``IPBL`` listings;
   ``CXCNCT``, ``CXMXRT``, ``CXSNDR`` and ``CXMJ`` as Cox's texts quoted on its forum);
 * Comcast's block codes (``ES000001``/``ES000010`` dynamic space, ``BL000000``
@@ -119,6 +120,16 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _isp(
         "att_ldap_rbl", r"\bblocked by ldap:ou=rblmx\b", _C.POLICY_REJECTION, *_LISTED, hint=_S.NONE
+    ),
+    # --- GoDaddy's (bizsmtp, IB) and Telstra BigPond's (OB) refusal codes: "IB105. Connection
+    # refused. <ip> is listed on the Exploits Block List (XBL)" is the server's reply, not a
+    # refused TCP connection.
+    _isp(
+        "ib_ob_listed",
+        r"\b[IO]B\d{3}\.? Connection refused\.[^\n]{0,60}?\bis listed on\b",
+        _C.POLICY_REJECTION,
+        *_LISTED,
+        hint=_S.NONE,
     ),
     # --- Cox: postmaster error codes ------------------------------------------------------
     _isp(

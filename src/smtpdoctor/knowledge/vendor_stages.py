@@ -161,6 +161,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         _S.MESSAGE,
     ),
     stage_phrase("stage.greeting_read", r"Failed to read SMTP server greeting", _S.GREETING),
+    # (Thunderbird's "The mail server sent an incorrect greeting: <the server's banner>")
+    stage_phrase("stage.incorrect_greeting", r"\bsent an incorrect greeting\b", _S.GREETING),
     # qmail's words for where the remote host said no; Yahoo's [RCPT_TO] tags.
     stage_phrase(
         "stage.qmail_message",

@@ -30,7 +30,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # --- rate limits in vendor words ------------------------------------------------------
     pattern(
         "vendor.rate_words",
-        r"relay quota|daily (?:user )?(?:sending )?(?:quota|limit)|too many recipients this hour|"
+        r"relay quota|daily (?:user )?(?:send(?:ing)? )?(?:quota|limit)|"
+        r"too many recipients this hour|"
         r"sending limit exceeded|"
         r"connection frequency limited|queue quota exceeded|"
         r"frequency (?:limited|exceeded)|too many (?:concurrent )?(?:connections|sessions|"
@@ -48,6 +49,33 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         source="vendor",
         retry=True,
         specific=False,
+    ),
+    # Cisco ESA's bounce log names RFC 3463's X.1.2 in its own label ("Reason: "5.1.2 - Bad
+    # destination host" Response: "('000', [])"": no reply, the destination host did not
+    # resolve); the quotes around the label hide the code from the enhanced-code reading.
+    pattern(
+        "vendor.esa_bad_destination_host",
+        r"\b[45]\.1\.2 - Bad destination host\b",
+        _C.DNS_RESOLUTION,
+        "The destination host could not be found (RFC 3463 X.1.2: bad destination system "
+        "address); no server answered.",
+        "Check the recipient domain's MX and A records, and the appliance's DNS servers.",
+        source="vendor",
+        hint=_S.DNS,
+    ),
+    # A mailbox provider holding an account's outgoing mail for its sending pattern
+    # (Zoho's "550 5.4.6 Unusual sending activity detected"): specific, so that the
+    # provider's own 5.4.6 (RFC 3463: a routing loop) does not outrank it.
+    pattern(
+        "vendor.unusual_sending",
+        r"\bunusual sending (?:activity|pattern|behaviou?r)\b",
+        _C.RATE_LIMITED,
+        "The provider holds this account's outgoing mail: it sent in a way the provider "
+        "reads as abuse (volume, many recipients, a possibly compromised account).",
+        "Check the account for a leaked password or a runaway script, lower the volume, "
+        "and ask the provider to lift the hold.",
+        source="vendor",
+        retry=True,
     ),
     # Amazon SES (and other sending services): the sender identity is not verified.
     pattern(
@@ -320,10 +348,27 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         source="vendor",
         retry=False,
     ),
+    # Trend Micro's Email Reputation Services (ERS) and its user-defined block list
+    # refuse or defer by the client's IP ("Mail from <ip> deferred using Trend Micro
+    # Email Reputation database", "553 User defined policy matched for <ip>").
+    pattern(
+        "vendor.reputation_database",
+        r"\b(?:deferred|refused|blocked|rejected) using [^\n]{0,60}?\bReputation "
+        r"(?:database|service)\b|\bUser defined policy matched for\b",
+        _C.POLICY_REJECTION,
+        "The receiving side's reputation service or its own block list refuses the client's IP "
+        "address.",
+        "Check the sending IP's reputation with the named service (Trend Micro ERS: "
+        "ers.trendmicro.com) and request delisting once the cause is fixed.",
+        source="vendor",
+        retry=False,
+    ),
     pattern(
         "vendor.relay_attempt",
         r"\bRelay attempt from IP address\b[^\n]*\brejected\b|"
-        r"\brelaying to <[^>\s]*> prohibited\b",
+        r"\brelaying to <[^>\s]*> prohibited\b|"
+        # (Trend Micro InterScan: the recipient's domain is not one of its relay domains)
+        r"\bdomain of forward-path is not allowed\b",
         _C.POLICY_REJECTION,
         "The server refused to relay: the recipient is not one of its domains and the "
         "client is not allowed to relay.",
