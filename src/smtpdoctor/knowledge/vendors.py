@@ -745,6 +745,31 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # --- a sending service's suppression list --------------------------------------------
+    # The service itself declines to send to an address that bounced hard (or complained,
+    # or unsubscribed) before: no SMTP session took place. Amazon SES ("... because it is on
+    # the suppression list for your account"), Mailgun ("Not delivering to previously
+    # bounced address"), Postmark ("recipient(s) that have been marked as inactive"),
+    # SparkPost ("recipient address suppressed").
+    pattern(
+        "vendor.suppressed_recipient",
+        r"\bon the (?:account-level |global )?suppression list\b|"
+        r"\bnot delivering to (?:a )?previously bounced address\b|"
+        r"\bsuppressed (?:due to|because of) (?:a )?(?:previous |prior |earlier )?"
+        r"(?:hard )?bounce|\brecipient address suppressed\b|"
+        r"\brecipient(?:s|\(s\))? that ha(?:ve|s) been marked as inactive\b",
+        _C.RECIPIENT,
+        "The sending service did not try this address at all: it is on the service's "
+        "suppression list, because mail to it bounced hard (or its owner complained or "
+        "unsubscribed) before.",
+        "Check the address; if it is right and works again, remove it from the "
+        "service's suppression list (SES: the account-level suppression list; Mailgun, "
+        "SendGrid, Postmark: the suppressions page or API), then send again.",
+        source="vendor",
+        hint=_S.NONE,
+        permanence=_PM,
+        retry=False,
+    ),
 )
 
 # Said outright: the mail was not (or will not be) delivered. Such a text is
