@@ -1595,10 +1595,11 @@ def test_new_classes(text: str, category: str, stage: str) -> None:
     [
         # Rate limits in providers' own words outrank a recipient reading of "quota".
         ("smtp;450 4.7.3 Organization queue quota exceeded. [outlook.com]", "rate_limited", "none"),
+        # (its X.1.1 is about the destination address: the reply to RCPT TO)
         (
             "452 4.1.1 <a@example.net> too many recent messages; Try again later",
             "rate_limited",
-            "none",
+            "rcpt_to",
         ),
         ("451 MI:CEL 连接频率过高", "rate_limited", "none"),
         # Microsoft's own codes past the registry: hourly limits are rate limits.
@@ -2675,11 +2676,12 @@ def test_eleventh_collection_classes(text: str, category: str, stage: str) -> No
         ("550 Rejected.", "policy_rejection", "none"),
         ("SMTP error, MAIL FROM:550 Rejected", "policy_rejection", "mail_from"),
         # "Recipient address rejected:" with an access map's words of a block or a
-        # policy is an access rule, not a missing user (the prefix states no stage).
+        # policy is an access rule, not a missing user; Postfix's prefix names the
+        # recipient check, answered to RCPT TO (issue 10, session 8).
         (
             "550 5.7.1 <x@example.org>: Recipient address rejected: Blocked by admin",
             "policy_rejection",
-            "none",
+            "rcpt_to",
         ),
         (
             "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in virtual "
