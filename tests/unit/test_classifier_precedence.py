@@ -140,3 +140,26 @@ def test_a_mailbox_status_code_gives_no_such_stage() -> None:
 def test_a_site_s_own_list_is_a_policy_refusal(text: str) -> None:
     # (the address's "spam@" said so before its local part was masked)
     assert classify(text).category is Category.POLICY_REJECTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "554 mx.example.net gate IB999. Connection refused. 192.0.2.4 is on a block list",
+        "554 Connection refused(mx). 192.0.2.4 is blacklisted here",
+    ],
+)
+def test_a_server_reply_saying_connection_refused_is_not_the_connect_stage(text: str) -> None:
+    assert classify(text).stage is not Stage.CONNECT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "connect to mx.example.net[192.0.2.4]:25: Connection refused",
+        "550 4.4.316 Connection refused [Message=Socket error code 10061]",
+        "421 4.7.0 Connection refused, try again later",
+    ],
+)
+def test_a_failed_connect_or_a_relay_s_report_keeps_the_connect_stage(text: str) -> None:
+    assert classify(text).stage is Stage.CONNECT

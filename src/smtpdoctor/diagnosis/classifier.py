@@ -214,10 +214,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     strong, weak = _match_patterns(flat, raw, low)
     strong, weak = _inner_first(found_reply, flat, strong, weak)
     code_ev, code_generic = code_evidence(enhanced, bool(microsoft))
-    phrase_stage, phrase_id = transcript_stage(raw)
-    if phrase_stage is None:
-        phrase_stage, phrase_id = _stage_from_text(flat, low)
-        phrase_stage, phrase_id = _table_stage_first(strong, phrase_stage, phrase_id, flat)
+    phrase_stage, phrase_id = _stated_stage(raw, flat, low, strong, found_reply, enhanced)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = basic_evidence(found_reply, known_stage)
 
@@ -593,9 +590,42 @@ def _table_stage_first(
     return (own if own is not Stage.NONE else None), None
 
 
-def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
+def _stated_stage(  # noqa: PLR0917 - what the stage is read from
+    raw: str,
+    flat: str,
+    low: frozenset[str] | None,
+    strong: Evidence | None,
+    reply: Reply | None,
+    enhanced: str | None,
+) -> tuple[Stage | None, str | None]:
+    """The stage a transcript or a phrase of the text states, and the phrase's id."""
+    phrase_stage, phrase_id = transcript_stage(raw)
+    if phrase_stage is None:
+        phrase_stage, phrase_id = _stage_from_text(flat, low)
+        phrase_stage, phrase_id = _table_stage_first(strong, phrase_stage, phrase_id, flat)
+        if phrase_id == "stage.connect" and _refused_in_reply(reply, enhanced):
+            phrase_stage, phrase_id = _stage_from_text(flat, low, skip="stage.connect")
+    return phrase_stage, phrase_id
+
+
+def _refused_in_reply(reply: Reply | None, enhanced: str | None) -> bool:
+    """A server's own 5xx reply that says "Connection refused" (GoDaddy's "IB105.
+    Connection refused.", Coremail's "Connection refused(mx)"): it answered, so
+    the TCP connection was made; the words name a refusal of the client, not the
+    connect stage. (An X.4.x code is a relay's report of its own failed connect.)"""
+    return (
+        reply is not None
+        and reply.code >= 500
+        and "Connection refused" in (reply.text or "")
+        and not (enhanced or "")[1:].startswith(".4.")
+    )
+
+
+def _stage_from_text(
+    flat: str, low: frozenset[str] | None, skip: str = ""
+) -> tuple[Stage | None, str | None]:
     for phrase in _candidates(STAGE_PHRASES, low):
-        if search_open(phrase.regex, low, flat):
+        if phrase.id != skip and search_open(phrase.regex, low, flat):
             return phrase.stage, phrase.id
     return None, None
 
