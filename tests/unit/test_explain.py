@@ -2676,12 +2676,11 @@ def test_eleventh_collection_classes(text: str, category: str, stage: str) -> No
         ("550 Rejected.", "policy_rejection", "none"),
         ("SMTP error, MAIL FROM:550 Rejected", "policy_rejection", "mail_from"),
         # "Recipient address rejected:" with an access map's words of a block or a
-        # policy is an access rule, not a missing user; Postfix's prefix names the
-        # recipient check, answered to RCPT TO (issue 10, session 8).
+        # policy is an access rule, not a missing user (the prefix states no stage).
         (
             "550 5.7.1 <x@example.org>: Recipient address rejected: Blocked by admin",
             "policy_rejection",
-            "rcpt_to",
+            "none",
         ),
         (
             "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in virtual "

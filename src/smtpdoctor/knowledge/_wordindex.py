@@ -243,7 +243,6 @@ WORDS: dict[str, _Words] = {
     '57ddfdbd73187c22': (('been rate', 'excessive volume', 'frequency', 'limit for the number of messages', 'max', 'queue quota exceeded', 'receiving mail', 'too many recent messages'), (('queue quota exceeded',), ('exceeded', 'limit for the number of messages'), ('receiving mail',), ('too many recent messages',), ('excessive volume',), ('max', 'message', 'per'), ('frequency',), ('been rate', 'limited'))),
     '580096b34eaf3392': (('action not taken: invalid ip', 'action not taken: no smtp mx only', 'black ip', 'ip is', 'openrelay check', 'rbl deny'), (('black ip',), ('action not taken: invalid ip',), ('rbl deny',), ('openrelay check',), ('ip is',), ('action not taken: no smtp mx only',))),
     '580453df96743be1': (('bad dns ptr', 'cannot find your', 'does not resolve to an ip', 'fcrdns', 'ptr record', 'ptr resource record', 'rdns', 'reverse', 'reverse dns'), (('ptr record',), ('reverse dns',), ('rdns',), ('reverse',), ('does not resolve to an ip',), ('fcrdns',), ('cannot find your', 'hostname'), ('bad dns ptr',), ('ptr resource record',))),
-    '58153bb5c39f1c9d': (('recipient address rejected:',), (('recipient address rejected:',),)),
     '581a6513474e14af': (('tempfailed',), (('sender', 'tempfailed'),)),
     '593234e560f91cf5': (('access denied', 'client host rejected', 'sender address rejected: access denied'), (('sender address rejected: access denied',), ('client host rejected',), ('access denied',))),
     '596e6a1b791b104b': (('smtp.rb:',), ((':in', 'authenticate', 'smtp.rb:'), (':in', 'auth_', 'smtp.rb:'))),

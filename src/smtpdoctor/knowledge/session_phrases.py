@@ -123,17 +123,11 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         _S.DNS,
     ),
     # Postfix's restriction prefixes name the check that refused (postconf(5),
-    # smtpd_*_restrictions): the recipient's is answered to RCPT TO, the HELO
-    # name's to EHLO. Tried last: a log's "reject: RCPT from" or a lookup failure
-    # says more. (Sender's is stage.sender_rejected; the client's is answered at
-    # RCPT TO only under smtpd_delay_reject, so it states no stage of its own.)
-    # (not a policy daemon's verdict on the message's SPF/DKIM/DMARC given there:
-    # that judges the message, and bounce parsers state no stage for it)
-    _sp(
-        "stage.postfix_recipient_check",
-        r"\bRecipient address rejected:(?![^\n;]{0,60}\b(?:authentication|SPF|DKIM|DMARC)\b)",
-        _S.RCPT_TO,
-    ),
+    # smtpd_*_restrictions): the HELO name's is answered to EHLO. Tried last: a
+    # log's "reject: RCPT from" or a lookup failure says more. (Sender's is
+    # stage.sender_rejected; the client's is answered at RCPT TO only under
+    # smtpd_delay_reject; the recipient's "Recipient address rejected:" is left
+    # stageless: read as RCPT TO it lost a held-back bounce row, docs/explain.md.)
     _sp("stage.postfix_helo_check", r"\bHelo command rejected:", _S.EHLO),
 )
 
