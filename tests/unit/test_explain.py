@@ -1620,10 +1620,11 @@ def test_new_classes(text: str, category: str, stage: str) -> None:
     [
         # Rate limits in providers' own words outrank a recipient reading of "quota".
         ("smtp;450 4.7.3 Organization queue quota exceeded. [outlook.com]", "rate_limited", "none"),
+        # (its X.1.1 is about the destination address: the reply to RCPT TO)
         (
             "452 4.1.1 <a@example.net> too many recent messages; Try again later",
             "rate_limited",
-            "none",
+            "rcpt_to",
         ),
         ("451 MI:CEL 连接频率过高", "rate_limited", "none"),
         # Microsoft's own codes past the registry: hourly limits are rate limits.

@@ -59,6 +59,7 @@ from smtpdoctor.diagnosis.replytext import ENHANCED_FIELDS as _ENHANCED_FIELDS  
 from smtpdoctor.diagnosis.replytext import (
     MAX_TEXT,
     flatten,
+    mask_addresses,
     normalise,
     reply_and_enhanced,
     wire_text,
@@ -207,13 +208,13 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     # (Only an enhanced code's reading and a decided text's evidence use it.)
     microsoft = _looks_microsoft(flat, flat.lower()) if enhanced is not None else None
 
+    # Words are read with the addresses' local parts masked (``mask_addresses``).
+    text_raw, raw, flat = raw, mask_addresses(raw), mask_addresses(flat)
     low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
     strong, weak = _match_patterns(flat, raw, low)
     strong, weak = _inner_first(found_reply, flat, strong, weak)
     code_ev, code_generic = code_evidence(enhanced, bool(microsoft))
-    phrase_stage, phrase_id = transcript_stage(raw)
-    if phrase_stage is None:
-        phrase_stage, phrase_id = _stage_from_text(flat, low)
+    phrase_stage, phrase_id = _stated_stage(raw, flat, low, strong, found_reply, enhanced)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = basic_evidence(found_reply, known_stage)
 
@@ -250,7 +251,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     if decided is None:
         # No cause, but a stated stage still counts (a bounce's "SMTP command: DATA"
         # paragraph next to the reply that says why).
-        return _unknown(raw, phrase_stage or stage, found_reply, enhanced, phrase_id)
+        return _unknown(text_raw, phrase_stage or stage, found_reply, enhanced, phrase_id)
 
     category = Category.OK if success else decided.category
 
@@ -276,7 +277,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     info = CATEGORY_INFO[category]
     readings = readings_for(tuple(matched))
-    host, port = target(raw) if readings else ("", 0)
+    host, port = target(text_raw) if readings else ("", 0)
     alternatives = tuple(r.to_json(host, port) for r in readings)
     retry_helps = retry_helps_of(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
@@ -291,9 +292,9 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         kind=kind_of(category, permanence, decided, found_reply, enhanced),
         meaning=meaning_of(decided.meaning, category, permanence, retry_helps),
         causes=causes,
-        fixes=ordered_fixes(FIXES_OF.get(decided.id, category), final_stage, raw),
+        fixes=ordered_fixes(FIXES_OF.get(decided.id, category), final_stage, text_raw),
         matched=tuple(matched),
-        text=raw.strip(),
+        text=text_raw.strip(),
         enhanced=enhanced,
         evidence={
             "microsoft": _looks_microsoft(flat, flat.lower()) if microsoft is None else microsoft,
@@ -323,6 +324,11 @@ def _after_connect(decided: Evidence | None, stated: Stage | None, flat: str) ->
     return from_pattern(pattern_by_id("generic.timeout"))
 
 
+# RFC 3463 §3.2's addressing subject: X.1.1 to X.1.3, X.1.6, X.1.10, each about
+# the destination address.
+_ADDRESSING = re.compile(r"enhanced:[45]\.1\.(?:[1236]|10)$")
+
+
 def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
     category: Category,
     decided: Evidence,
@@ -338,11 +344,18 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
         # code that answers one command only (RFC 4954: 535 answers AUTH).
         # (the quoted remote reply's words, not the wrapper's prose about "your message")
         or subject_stage(
-            category, " ".join(reply.text.split()) if reply is not None and reply.text else text
+            category,
+            mask_addresses(" ".join(reply.text.split()))
+            if reply is not None and reply.text
+            else text,
         )
         or (CODE_STAGES.get(reply.code) if reply is not None else None)
         or (code_ev.stage if code_ev else None)
         or (code_ev.stage_hint if code_ev and code_ev is decided else None)
+        # An enhanced code about the destination address (X.1.1 "Bad destination
+        # mailbox address", RFC 3463) answered RCPT TO whatever phrase decided why
+        # (Facebook's "5.1.1 RCP-P2 ... recipient preferences": a refusal there).
+        or (code_ev.stage_hint if code_ev and _ADDRESSING.match(code_ev.id) else None)
         # A text that names a recipient problem was the reply to RCPT TO
         # (RFC 5321 §3.3); a bare code is no text.
         or (Stage.RCPT_TO if category is Category.RECIPIENT and decided is not basic_ev else None)
@@ -503,7 +516,7 @@ def _inner_first(
     """
     if reply is None or not reply.text or len(reply.text) >= len(flat) - 8:
         return strong, weak
-    inner = " ".join(reply.text.split())
+    inner = mask_addresses(" ".join(reply.text.split()))
     i_strong, i_weak = _inner_patterns(inner)
     if i_strong is not None and strong is not None and _reads_on(strong, inner, flat):
         return strong, weak
@@ -551,9 +564,68 @@ def _match_patterns(
     return strong, weak
 
 
-def _stage_from_text(flat: str, low: frozenset[str] | None) -> tuple[Stage | None, str | None]:
+# A provider's or a documentation table's own entry states where its code is
+# given (Vade's OXSUS..._101, "none": a refusal of the sending IP), which a generic
+# stage phrase in the same text ("Connection refused") must not overrule; a
+# command the text names outright ("in reply to RCPT TO") still does.
+_TABLE_IDS = ("doc.", "isp.")
+_COMMAND_STATED = re.compile(
+    r"\b(?:in reply to|in response to|after|while sending|during|SMTP command:?|"
+    r"failed on|rejected at|at)\s+(?:the\s+)?(?:pipelined\s+)?"
+    r"(?:RCPT(?: TO)?|MAIL(?: FROM)?|DATA|end of data|EHLO|HELO|STARTTLS|AUTH|BDAT|"
+    r"RSET|QUIT)\b",
+    re.IGNORECASE,
+)
+
+
+def _table_stage_first(
+    strong: Evidence | None, phrase_stage: Stage | None, phrase_id: str | None, flat: str
+) -> tuple[Stage | None, str | None]:
+    if phrase_stage is None or strong is None or not strong.id.startswith(_TABLE_IDS):
+        return phrase_stage, phrase_id
+    own = strong.stage or strong.stage_hint
+    if own is None or own is phrase_stage or _COMMAND_STATED.search(flat):
+        return phrase_stage, phrase_id
+    # The entry's stage stands in the phrase's place, "none" included.
+    return (own if own is not Stage.NONE else None), None
+
+
+def _stated_stage(  # noqa: PLR0917 - what the stage is read from
+    raw: str,
+    flat: str,
+    low: frozenset[str] | None,
+    strong: Evidence | None,
+    reply: Reply | None,
+    enhanced: str | None,
+) -> tuple[Stage | None, str | None]:
+    """The stage a transcript or a phrase of the text states, and the phrase's id."""
+    phrase_stage, phrase_id = transcript_stage(raw)
+    if phrase_stage is None:
+        phrase_stage, phrase_id = _stage_from_text(flat, low)
+        phrase_stage, phrase_id = _table_stage_first(strong, phrase_stage, phrase_id, flat)
+        if phrase_id == "stage.connect" and _refused_in_reply(reply, enhanced):
+            phrase_stage, phrase_id = _stage_from_text(flat, low, skip="stage.connect")
+    return phrase_stage, phrase_id
+
+
+def _refused_in_reply(reply: Reply | None, enhanced: str | None) -> bool:
+    """A server's own 5xx reply that says "Connection refused" (GoDaddy's "IB105.
+    Connection refused.", Coremail's "Connection refused(mx)"): it answered, so
+    the TCP connection was made; the words name a refusal of the client, not the
+    connect stage. (An X.4.x code is a relay's report of its own failed connect.)"""
+    return (
+        reply is not None
+        and reply.code >= 500
+        and "Connection refused" in (reply.text or "")
+        and not (enhanced or "")[1:].startswith(".4.")
+    )
+
+
+def _stage_from_text(
+    flat: str, low: frozenset[str] | None, skip: str = ""
+) -> tuple[Stage | None, str | None]:
     for phrase in _candidates(STAGE_PHRASES, low):
-        if search_open(phrase.regex, low, flat):
+        if phrase.id != skip and search_open(phrase.regex, low, flat):
             return phrase.stage, phrase.id
     return None, None
 

@@ -30,6 +30,7 @@ __all__ = [
     "STATUS_FIELD",
     "enhanced_fields",
     "flatten",
+    "mask_addresses",
     "normalise",
     "reply_and_enhanced",
     "wire_text",
@@ -143,6 +144,21 @@ def normalise(text: str) -> str:
     if "(" not in cut:
         return cut
     return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("\\1 \\3\\n", cut))
+
+
+# A mail address's local part is a name, not a statement: "<dmarc@example.org>:
+# User unknown" is about a mailbox, not DMARC ("abuse@", "spam@", "tls@" alike).
+# Masked with as many x's, so offsets found in the masked text hold in the other.
+_LOCAL_PART = re.compile(
+    r"(?<![\w.+=%-])[A-Za-z0-9][\w.+=%-]*(?=@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+)
+
+
+def mask_addresses(text: str) -> str:
+    """``text`` with every mail address's local part replaced by x's of its length."""
+    if "@" not in text:
+        return text
+    return _LOCAL_PART.sub(lambda m: "x" * len(m.group()), text)
 
 
 def flatten(text: str) -> str:

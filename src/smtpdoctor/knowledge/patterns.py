@@ -254,6 +254,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"policy reasons|rejected (?:for|by|due to) policy|Connection rejected by policy|"
         r"likely (?:unsolicited|spam)|considered (?:as )?spam|identified as spam|"
         r"closed by DROP in ACL|not allowed to connect|You are banned|"
+        # (a site's own list of refused senders or domains, not a DNSBL)
+        r"\bis on (?:the|our|a) (?:local )?(?:block|black|deny) ?list\b|"
         r"message (?:has been )?blocked|Administrative prohibition",
         _C.POLICY_REJECTION,
         "The receiver refused the mail by local policy.",

@@ -122,6 +122,13 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         r"all relevant MX records|loops back to myself",
         _S.DNS,
     ),
+    # Postfix's restriction prefixes name the check that refused (postconf(5),
+    # smtpd_*_restrictions): the HELO name's is answered to EHLO. Tried last: a
+    # log's "reject: RCPT from" or a lookup failure says more. (Sender's is
+    # stage.sender_rejected; the client's is answered at RCPT TO only under
+    # smtpd_delay_reject; the recipient's "Recipient address rejected:" is left
+    # stageless: read as RCPT TO it lost a held-back bounce row, docs/explain.md.)
+    _sp("stage.postfix_helo_check", r"\bHelo command rejected:", _S.EHLO),
 )
 
 
