@@ -567,13 +567,16 @@ def _match_patterns(
 # A provider's or a documentation table's own entry states where its code is
 # given (Vade's OXSUS..._101, "none": a refusal of the sending IP), which a generic
 # stage phrase in the same text ("Connection refused") must not overrule; a
-# command the text names outright ("in reply to RCPT TO") still does.
+# command the text names outright ("in reply to RCPT TO") or the greeting ("refused
+# to talk to me", "sent an incorrect greeting") still does.
 _TABLE_IDS = ("doc.", "isp.")
 _COMMAND_STATED = re.compile(
     r"\b(?:in reply to|in response to|after|while sending|during|SMTP command:?|"
     r"failed on|rejected at|at)\s+(?:the\s+)?(?:pipelined\s+)?"
     r"(?:RCPT(?: TO)?|MAIL(?: FROM)?|DATA|end of data|EHLO|HELO|STARTTLS|AUTH|BDAT|"
-    r"RSET|QUIT)\b",
+    r"RSET|QUIT)\b"
+    # the greeting, named or in Postfix's words for a refusal there
+    r"|\bgreeting\b|\brefused to talk to me\b",
     re.IGNORECASE,
 )
 
