@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from smtpdoctor.knowledge.client_languages import CLIENT_LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
@@ -546,6 +547,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
+    # PHPMailer's message table in every language it ships (knowledge/client_languages.py).
+    *CLIENT_LANGUAGE_PATTERNS,
 )
 
 
