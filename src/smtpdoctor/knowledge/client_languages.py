@@ -27,7 +27,7 @@ import re
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["CLIENT_LANGUAGE_PATTERNS", "phrase_regex"]
+__all__ = ["CLIENT_LANGUAGE_PATTERNS", "phrase_regex", "template_regex"]
 
 # Generated from PHPMailer's language files (tune-split languages only).
 _PHPMAILER_COMMIT = "4a489474e7ef8bbf03c1cb219d8939ea76a7fb40"
@@ -376,6 +376,38 @@ def phrase_regex(phrases: tuple[str, ...]) -> str:
         key=lambda s: (-len(s), s),
     )
     return "(?:" + "|".join(parts) + ")"
+
+
+_PLACEHOLDER = re.compile(r"\$(\w+)")
+_TAIL = re.compile(r"[(（]?\s*\$(?:msg|limit)\b\s*[)）]?")
+_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def template_regex(templates: tuple[str, ...]) -> str:
+    """One alternation of message templates.
+
+    ``$code`` stands for a reply code (``-1`` or none when no reply came), any
+    other ``$name`` for a short run of text on the line; spacing is free.
+    ``$msg`` and ``$limit`` (with their brackets) are left out.
+    """
+    parts = set()
+    for template in templates:
+        # The server's text ($msg) and the limit, in brackets, are left out
+        # (a paste may show them empty, cut, or elsewhere on the line).
+        head = _TAIL.sub(" ", template).strip().rstrip(" .。\"'«„“:-")
+        if len(_LETTERS.sub("", _PLACEHOLDER.sub("", head)).replace("SMTP", "")) < 6:
+            continue  # too few words of its own to tell the label
+        pieces = _PLACEHOLDER.split(head)
+        out = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                out.append(r"-?\d{0,3}" if piece == "code" else r"[^\n]{0,200}?")
+            elif piece.strip():
+                out.append(r"\s*".join(_word(w) for w in _SPACE.split(piece.strip())))
+        parts.add(r"\s*".join(out))
+    if not parts:
+        return "(?!)"  # nothing to tell: never matches
+    return "(?:" + "|".join(sorted(parts, key=lambda s: (-len(s), s))) + ")"
 
 
 _C, _S, _T = Category, Stage, Permanence.TEMPORARY
