@@ -371,11 +371,30 @@ def _word(word: str) -> str:
 
 def phrase_regex(phrases: tuple[str, ...]) -> str:
     """One alternation of ``phrases``, any run of (narrow, no-break) spaces matching any other."""
-    parts = sorted(
-        (r"\s*".join(_word(w) for w in _SPACE.split(p.strip())) for p in phrases),
-        key=lambda s: (-len(s), s),
+    return _grouped(
+        {(p.strip()[:1], r"\s*".join(_word(w) for w in _SPACE.split(p.strip()))) for p in phrases}
     )
-    return "(?:" + "|".join(parts) + ")"
+
+
+def _grouped(parts: set[tuple[str, str]]) -> str:
+    """The alternation of ``parts`` (each its first character and its regex), started at
+    a word's start and grouped by first character: a text is then tried once per
+    position and character instead of once per entry (a per-line cost)."""
+    if not parts:
+        return "(?!)"  # nothing to tell: never matches
+    groups: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for first, rx in parts:
+        if first.isalnum() and rx.startswith(re.escape(first)):
+            groups.setdefault(first.casefold(), []).append(rx[len(re.escape(first)) :])
+        else:
+            rest.append(rx)
+    branches = [
+        re.escape(first) + "(?:" + "|".join(sorted(tails, key=lambda t: (-len(t), t))) + ")"
+        for first, tails in sorted(groups.items())
+    ]
+    word = r"\b(?:" + "|".join(branches) + ")" if branches else ""
+    return "(?:" + "|".join(filter(None, (word, *sorted(rest)))) + ")"
 
 
 _PLACEHOLDER = re.compile(r"\$(\w+)")
@@ -390,7 +409,7 @@ def template_regex(templates: tuple[str, ...]) -> str:
     other ``$name`` for a short run of text on the line; spacing is free.
     ``$msg`` and ``$limit`` (with their brackets) are left out.
     """
-    parts = set()
+    parts: set[tuple[str, str]] = set()
     for template in templates:
         # The server's text ($msg) and the limit, in brackets, are left out
         # (a paste may show them empty, cut, or elsewhere on the line).
@@ -404,10 +423,8 @@ def template_regex(templates: tuple[str, ...]) -> str:
                 out.append(r"-?\d{0,3}" if piece == "code" else r"[^\n]{0,200}?")
             elif piece.strip():
                 out.append(r"\s*".join(_word(w) for w in _SPACE.split(piece.strip())))
-        parts.add(r"\s*".join(out))
-    if not parts:
-        return "(?!)"  # nothing to tell: never matches
-    return "(?:" + "|".join(sorted(parts, key=lambda s: (-len(s), s))) + ")"
+        parts.add((head[:1], r"\s*".join(out)))
+    return _grouped(parts)
 
 
 _C, _S, _T = Category, Stage, Permanence.TEMPORARY
