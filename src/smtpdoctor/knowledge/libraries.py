@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 
+from smtpdoctor.knowledge.client_languages import CLIENT_LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.knowledge.roundcube_labels import ROUNDCUBE_PATTERNS
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["LIBRARY_PATTERNS", "rust_reply_codes"]
@@ -546,6 +548,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
+    # PHPMailer's message table in every language it ships (knowledge/client_languages.py).
+    *CLIENT_LANGUAGE_PATTERNS,
+    # Roundcube's SMTP error labels in every localization (knowledge/roundcube_labels.py).
+    *ROUNDCUBE_PATTERNS,
 )
 
 

@@ -1,0 +1,496 @@
+"""PHPMailer's own SMTP error messages, in every language it ships.
+
+PHPMailer (the mailer of most PHP applications: WordPress, Joomla, Moodle,
+phpBB, ...) raises its failures in the user's language from its message
+table (``language/phpmailer.lang-*.php``; English in ``PHPMailer::setLanguage``).
+Users worldwide paste these sentences, which carry no reply code. Each key
+means one code path (``src/PHPMailer.php``, ``smtpConnect``/``smtpSend``):
+
+* ``connect_host`` / ``smtp_connect_failed``: the TCP (or TLS) connect to the
+  SMTP host failed: a client connect failure without a stated reason;
+* ``authenticate``: the AUTH exchange was refused;
+* ``from_failed``: the server refused MAIL FROM (the sender);
+* ``recipients_failed``: the server refused RCPT TO for these recipients;
+* ``data_not_accepted``: DATA or the message after it was refused (no
+  reason given: ``other`` at DATA, as the English sentence reads).
+
+Every entry is weak (``specific=False``): a reason or reply beside it (the
+server's quoted reply, "Connection refused", a certificate error) decides.
+The table holds the strings of the languages whose files sit in the tune
+split of the line corpus (tests/data/replies/lines.jsonl) only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["CLIENT_LANGUAGE_PATTERNS", "phrase_regex", "template_regex"]
+
+# Generated from PHPMailer's language files (tune-split languages only).
+_PHPMAILER_COMMIT = "4a489474e7ef8bbf03c1cb219d8939ea76a7fb40"
+_LANGUAGES = (
+    "af",
+    "ar",
+    "as",
+    "az",
+    "ba",
+    "be",
+    "bg",
+    "bn",
+    "ca",
+    "cs",
+    "da",
+    "el",
+    "en",
+    "eo",
+    "et",
+    "fa",
+    "fi",
+    "fo",
+    "fr",
+    "gl",
+    "he",
+    "hr",
+    "hu",
+    "hy",
+    "id",
+    "it",
+    "ko",
+    "ku",
+    "lv",
+    "mg",
+    "mn",
+    "ms",
+    "nb",
+    "nl",
+    "pl",
+    "pt_br",
+    "ro",
+    "ru",
+    "si",
+    "sl",
+    "sr",
+    "tl",
+    "uk",
+    "vi",
+    "zh",
+)
+_TABLE: dict[str, tuple[str, ...]] = {
+    "connect_host": (
+        "Błąd SMTP: nie udało się połączyć z serwerem (hostem)",
+        "Chyba SMTP: Nelze navázat spojení se SMTP serverem",
+        "Eroare SMTP: Conectarea la serverul SMTP a eșuat",
+        "Erreur SMTP\u202f: impossible de se connecter au serveur SMTP",
+        "Erro SMTP: Non puido conectar co servidor SMTP",
+        "Erro de SMTP: Não foi possível conectar ao servidor SMTP",
+        "Error SMTP: No es pot connectar al servidor SMTP",
+        "Kesalahan SMTP: Tidak dapat terhubung ke host SMTP",
+        "Lỗi SMTP: Không thể kết nối máy chủ SMTP",
+        "Ralat SMTP: Tidak dapat menghubungi hos pelayan SMTP",
+        "SMTP -ի սխալ: չհաջողվեց կապ հաստատել SMTP սերվերի հետ",
+        "SMTP Error: Could not connect to SMTP host",
+        "SMTP Error: Hindi makakonekta sa SMTP host",
+        "SMTP Error: Impossibile connettersi all'host SMTP",
+        "SMTP Error: Tsy afaka mampifandray amin'ny mpampiantrano SMTP",
+        "SMTP Greška: Ne mogu se spojiti na SMTP poslužitelj",
+        "SMTP Greška: Nije moguće spojiti se sa SMTP serverom",
+        "SMTP Kļūda: Nevar izveidot savienojumu ar SMTP serveri",
+        "SMTP Viga: Ei õnnestunud luua ühendust SMTP serveriga",
+        "SMTP feilur: Kundi ikki knýta samband við SMTP vert",
+        "SMTP fejl: Forbindelse til SMTP serveren kunne ikke oprettes",
+        "SMTP hiba: nem lehet kapcsolódni az SMTP-szerverhez",
+        "SMTP napaka: Vzpostavljanje povezave s SMTP gostiteljem ni uspelo",
+        "SMTP xətası: SMTP serverinə qoşulma uğursuz oldu",
+        "SMTP грешка: Не може да се свърже с SMTP хоста",
+        "SMTP грешка: повезивање са SMTP сервером није успело",
+        "SMTP ত্রুটি: SMTP সার্ভারের সাথে সংযোগ করতে অক্ষম৷",
+        "SMTP ত্ৰুটি: SMTP চাৰ্ভাৰৰ সৈতে সংযোগ কৰিবলে অক্ষম",
+        "SMTP දෝෂය: සම්බන්ධ වීමට නොහැකි විය",
+        "SMTP 錯誤：無法連線到 SMTP 主機",
+        "SMTP 오류: SMTP 호스트에 접속할 수 없습니다",
+        "SMTP-eraro: Ne eblis konektiĝi al la SMTP-gastiganto",
+        "SMTP-feil: Kunne ikke koble til SMTP-vert",
+        "SMTP-fout: kon nie aan SMTP-verbind nie",
+        "SMTP-fout: kon niet verbinden met SMTP-host",
+        "SMTP-virhe: yhteys palvelimeen ei onnistu",
+        "Σφάλμα SMTP: Αδυναμία σύνδεσης με τον φιλοξενητή SMTP",
+        "Алдаа SMTP: SMTP- сервертэй холбогдож болохгүй байна",
+        "Ошибка SMTP: не удается подключиться к SMTP-серверу",
+        "Памылка SMTP: нельга ўстанавіць сувязь з SMTP-серверам",
+        "Помилка SMTP: не вдається під'єднатися до SMTP-серверу",
+        "שגיאת SMTP: לא הצלחתי להתחבר לשרת SMTP",
+        "خطأ SMTP: لا يمكن الاتصال بالخادم SMTP",
+        "خطای SMTP: اتصال به سرور SMTP برقرار نشد",
+        "هەڵەی SMTP: نەتوانرا پەیوەندی بە سێرڤەرەوە بکات SMTP",
+    ),
+    "smtp_connect_failed": (
+        "Ang SMTP connect() ay nabigo",
+        "Conectarea la serverul SMTP a eșuat",
+        "Ha fallat el SMTP Connect()",
+        "Hiba az SMTP-kapcsolatban",
+        "La SMTP-konektiĝo malsukcesis",
+        "La fonction SMTP connect() a échoué",
+        "Lỗi kết nối với SMTP",
+        "Ne morem vzpostaviti povezave s SMTP strežnikom",
+        "Nie udało się nawiązać połączenia za pomocą SMTP Connect()",
+        "SMTP -ի connect() ֆունկցիան չի հաջողվել",
+        "SMTP Connect() ebaõnnestus",
+        "SMTP Connect() failed",
+        "SMTP Connect() falhou",
+        "SMTP Connect() fallita",
+        "SMTP Connect() fallou",
+        "SMTP Connect() fejlede",
+        "SMTP Connect() gagal",
+        "SMTP Connect() selhal",
+        "SMTP Connect() telah gagal",
+        "SMTP Connect() غير ممكن",
+        "SMTP Connect()پەیوەندی شکستی هێنا",
+        "SMTP connect() failed",
+        "SMTP connect() mislyktes",
+        "SMTP savienojuma kļūda",
+        "SMTP serverinə qoşulma uğursuz oldu",
+        "SMTP провален connect()",
+        "SMTP сервертэй холбогдоход алдаа гарлаа",
+        "SMTP সংযোগ() ব্যর্থ হয়েছে৷",
+        "SMTP সংযোগ() ব্যৰ্থ",
+        "SMTP සම්බන්ධය අසාර්ථක විය",
+        "SMTP 連線失敗",
+        "SMTP 연결을 실패하였습니다",
+        "SMTP-verbinding () misluk",
+        "SMTP-verbinding mislukt",
+        "Spajanje na SMTP poslužitelj nije uspjelo",
+        "Spajanje na SMTP server nije uspjelo",
+        "Tsy nahomby ny fifandraisana tamin'ny server SMTP",
+        "Αποτυχία σύνδεσης SMTP",
+        "Ошибка соединения с SMTP-сервером",
+        "Памылка сувязі з SMTP-серверам",
+        "Повезивање са SMTP сервером није успело",
+        "Помилка з'єднання з SMTP-сервером",
+        "خطا در اتصال به SMTP",
+    ),
+    "authenticate": (
+        "Błąd SMTP: nie udało się przeprowadzić uwierzytelnienia",
+        "Chyba SMTP: Autentizace selhala",
+        "Eroare SMTP: Autentificarea a eșuat",
+        "Erreur SMTP\u202f: échec de l’authentification",
+        "Erro SMTP: Non puido ser autentificado",
+        "Erro de SMTP: Não foi possível autenticar",
+        "Error SMTP: No s’ha pogut autenticar",
+        "Hadisoana SMTP: Tsy nahomby ny fanamarinana",
+        "Kesalahan SMTP: Tidak dapat mengotentikasi",
+        "Lỗi SMTP: Không thể xác thực",
+        "Ralat SMTP: Tidak dapat pengesahan",
+        "SMTP -ի սխալ: չհաջողվեց ստուգել իսկությունը",
+        "SMTP Error: Could not authenticate",
+        "SMTP Error: Hindi mapatotohanan",
+        "SMTP Error: Impossibile autenticarsi",
+        "SMTP Greška: Neuspjela autentikacija",
+        "SMTP Greška: Neuspjela prijava",
+        "SMTP Viga: Autoriseerimise viga",
+        "SMTP feilur: Kundi ikki góðkenna",
+        "SMTP fejl: Login mislykkedes",
+        "SMTP hiba: az azonosítás sikertelen",
+        "SMTP kļūda: Autorizācija neizdevās",
+        "SMTP napaka: Avtentikacija ni uspela",
+        "SMTP xətası: Giriş uğursuz oldu",
+        "SMTP грешка: Не може да се удостовери пред сървъра",
+        "SMTP грешка: аутентификација није успела",
+        "SMTP ত্রুটি: প্রমাণীকরণ করতে অক্ষম৷",
+        "SMTP ত্ৰুটি: প্ৰমাণীকৰণ কৰিব নোৱাৰি",
+        "SMTP දෝෂය: සත්\u200dයාපනය අසාර්ථක විය",
+        "SMTP 錯誤：登入失敗",
+        "SMTP 오류: 인증할 수 없습니다",
+        "SMTP-eraro: Ne eblis aŭtentigi",
+        "SMTP-feil: Kunne ikke autentisere",
+        "SMTP-fout: authenticatie mislukt",
+        "SMTP-fout: kon nie geverifieer word nie",
+        "SMTP-virhe: käyttäjätunnistus epäonnistui",
+        "Σφάλμα SMTP: Αδυναμία πιστοποίησης",
+        "Алдаа SMTP: Холбогдож чадсангүй",
+        "Ошибка SMTP: не удалось пройти аутентификацию",
+        "Памылка SMTP: памылка ідэнтыфікацыі",
+        "Помилка SMTP: помилка авторизації",
+        "שגיאת SMTP: פעולת האימות נכשלה",
+        "خطأ SMTP : لا يمكن تأكيد الهوية",
+        "خطای SMTP: احراز هویت با شکست مواجه شد",
+        "هەڵەی SMTP : نەتوانرا کۆدەکە پشتڕاست بکرێتەوە",
+    ),
+    "from_failed": (
+        "A feladóként megadott következő cím hibás",
+        "A(s) seguinte(s) dirección(s) de remitente(s) deron erro",
+        "Alamat pengirim berikut mengakibatkan kesalahan",
+        "Ang sumusunod na address ay nabigo",
+        "Berikut merupakan ralat dari alamat e-mel",
+        "Die volgende Van adres misluk",
+        "Følgende afsenderadresse er forkert",
+        "Følgende avsenderadresse mislyktes",
+        "Göstərilən poçtlara göndərmə uğursuz oldu",
+        "Het volgende afzenderadres is mislukt",
+        "I seguenti indirizzi mittenti hanno generato errore",
+        "Järgnev saatja e-posti aadress on vigane",
+        "La sekva(j) sendinto(j) malsukcesis",
+        "La(s) següent(s) adreces de remitent han fallat",
+        "Lỗi địa chỉ gửi đi",
+        "L’adresse d’expéditeur suivante a échoué",
+        "Nepareiza sūtītāja adrese",
+        "Neveljaven e-naslov pošiljatelja",
+        "Nieprawidłowy adres nadawcy",
+        "Ny adiresy iraka manaraka dia diso",
+        "Následující adresa odesílatele je nesprávná",
+        "Os seguintes remetentes falharam",
+        "SMTP Greška: Slanje s navedenih e-mail adresa nije uspjelo",
+        "SMTP Greška: Slanje sa navedenih e-mail adresa nije uspjelo",
+        "SMTP грешка: слање са следећих адреса није успело",
+        "Seuraava lähettäjän osoite on virheellinen",
+        "The following From address failed",
+        "Următoarele adrese From au dat eroare",
+        "fylgjandi Frá/From adressa miseydnaðist",
+        "Η ακόλουθη διεύθυνση αποστολέα δεν είναι σωστή",
+        "Илгээгчийн хаяг буруу байна",
+        "Неверный адрес отправителя",
+        "Невірна адреса відправника",
+        "Няправільны адрас адпраўніка",
+        "Следните адреси за подател са невалидни",
+        "Ուղարկողի հետևյալ հասցեն սխալ է",
+        "כתובות הנמענים הבאות נכשלו",
+        "آدرس فرستنده اشتباه است",
+        "خطأ على مستوى عنوان المرسل",
+        "هەڵە لە ئاستی ناونیشانی نێرەر",
+        "নিম্নলিখিত প্রেরকের ঠিকানা(গুলি) ব্যর্থ হয়েছে",
+        "নিম্নলিখিত প্ৰেৰকৰ ঠিকনা(সমূহ) ব্যৰ্থ",
+        "පහත From ලිපිනයන් අසාර්ථක විය",
+        "發送地址錯誤",
+        "다음 From 주소에서 오류가 발생했습니다",
+    ),
+    "recipients_failed": (
+        "Błąd SMTP: nie udało się wysłać do następujących odbiorców",
+        "Chyba SMTP: Následující adresy příjemců nejsou správně",
+        "Eroare SMTP: Următoarele adrese de email au eșuat",
+        "Erreur SMTP\u202f:\u202fles destinataires suivants ont échoué",
+        "Erro SMTP: Os seguintes destinos fallaron",
+        "Erro de SMTP: Os seguintes destinatários falharam",
+        "Error SMTP: Els següents destinataris han fallat",
+        "Kesalahan SMTP: Alamat tujuan berikut menyebabkan kesalahan",
+        "Lỗi SMTP: lỗi địa chỉ người nhận",
+        "Ralat SMTP: Penerima e-mel berikut telah gagal",
+        "SMTP -ի սխալ: չի հաջողվել ուղարկել հետևյալ ստացողների հասցեներին",
+        "SMTP Error: Ang mga sumusunod na tatanggap ay nabigo",
+        "SMTP Error: I seguenti indirizzi destinatari hanno generato un errore",
+        "SMTP Error: The following recipients failed",
+        "SMTP Error: Tsy mety ireo mpanaraka ireto",
+        "SMTP Feilur: Fylgjandi móttakarar miseydnaðust",
+        "SMTP Greška: Slanje na navedene e-mail adrese nije uspjelo",
+        "SMTP Greška: Slanje na navedenih e-mail adresa nije uspjelo",
+        "SMTP Viga: Järgnevate saajate e-posti aadressid on vigased",
+        "SMTP fejl: Følgende modtagere fejlede",
+        "SMTP hiba: a címzettként megadott következő címek hibásak",
+        "SMTP kļūda: neizdevās nosūtīt šādiem saņēmējiem",
+        "SMTP napaka: Sledeči naslovniki so neveljavni",
+        "SMTP xətası: Aşağıdakı ünvanlar üzrə alıcılara göndərmə uğursuzdur",
+        "SMTP грешка: Следните адреси за Получател са невалидни",
+        "SMTP грешка: слање на следеће адресе није успело",
+        "SMTP ত্রুটি: নিম্নলিখিত গন্তব্যগুলি ব্যর্থ হয়েছে",
+        "SMTP ত্ৰুটি: নিম্নলিখিত গন্তব্যস্থানসমূহ ব্যৰ্থ",
+        "SMTP දෝෂය: පහත ලබන්නන් අසමත් විය",
+        "SMTP 錯誤：以下收件人地址錯誤",
+        "SMTP 오류: 다음 수신자에서 오류가 발생했습니다",
+        "SMTP-eraro: La sekva(j) ricevonto(j) malsukcesis",
+        "SMTP-feil: Følgende mottakeradresser feilet",
+        "SMTP-fout: Die volgende ontvangers het misluk",
+        "SMTP-fout: de volgende ontvangers zijn mislukt",
+        "SMTP-virhe: seuraava vastaanottaja osoite on virheellinen",
+        "Σφάλμα SMTP: Οι παρακάτω διευθύνσεις παραλήπτη δεν είναι έγκυρες",
+        "Алдаа SMTP: ийм хаягийг илгээж чадсангүй",
+        "Ошибка SMTP: Ошибка следующих получателей",
+        "Памылка SMTP: няправільныя атрымальнікі",
+        "Помилка SMTP: не вдалося відправлення для таких отримувачів",
+        "שגיאת SMTP: הנמענים הבאים נכשלו",
+        "خطأ SMTP: الأخطاء التالية فشل في الارسال لكل من",
+        "خطای SMTP: ارسال به آدرس گیرنده با خطا مواجه شد",
+        "هەڵەی SMTP: ئەم هەڵانەی خوارەوەشکستی هێنا لە ناردن بۆ هەردووکیان",
+    ),
+    "data_not_accepted": (
+        "Błąd SMTP: dane wiadomości nie zostały przyjęte przez serwer",
+        "Chyba SMTP: Data nebyla přijata",
+        "Eroare SMTP: Datele nu au fost acceptate",
+        "Erreur SMTP\u202f: données incorrectes",
+        "Erro SMTP: Datos non aceptados",
+        "Erro de SMTP: Dados rejeitados",
+        "Error SMTP: Dades no acceptades",
+        "Kesalahan SMTP: Data tidak diterima",
+        "Lỗi SMTP: Dữ liệu không được chấp nhận",
+        "Ralat SMTP: Data tidak diterima oleh pelayan",
+        "SMTP -ի սխալ: տվյալները ընդունված չեն",
+        "SMTP Error: Ang datos ay hindi naitanggap",
+        "SMTP Error: Dati non accettati dal server",
+        "SMTP Error: data not accepted",
+        "SMTP Greška: Podatci nisu prihvaćeni",
+        "SMTP Kļūda: Nepieņem informāciju",
+        "SMTP Viga: Vigased andmed",
+        "SMTP diso: tsy voarakitra ny angona",
+        "SMTP feilur: Data ikki góðkent",
+        "SMTP fejl: Data blev ikke accepteret",
+        "SMTP hiba: adatok visszautasítva",
+        "SMTP napaka: Strežnik zavrača podatke",
+        "SMTP xətası: Verilənlər qəbul edilməyib",
+        "SMTP грешка: данните не са приети",
+        "SMTP грешка: подаци нису прихваћени",
+        "SMTP ত্রুটি: ডেটা গ্রহণ করা হয়নি৷",
+        "SMTP ত্ৰুটি: তথ্য গ্ৰহণ কৰা হোৱা নাই",
+        "SMTP දෝෂය: දත්ත පිළිගනු නොලැබේ",
+        "SMTP 錯誤：無法接受的資料",
+        "SMTP 오류: 데이터가 받아들여지지 않았습니다",
+        "SMTP-eraro: Datumoj ne akceptitaj",
+        "SMTP-feil: data ikke akseptert",
+        "SMTP-fout: data nie aanvaar nie",
+        "SMTP-fout: data niet geaccepteerd",
+        "SMTP-virhe: data on virheellinen",
+        "Σφάλμα SMTP: Μη αποδεκτά δεδομένα",
+        "Алдаа SMTP: зөвшөөрөгдсөнгүй",
+        "Ошибка SMTP: данные не приняты",
+        "Памылка SMTP: звесткі непрынятыя",
+        "Помилка SMTP: дані не прийнято",
+        "שגיאת SMTP: מידע לא התקבל",
+        "خطأ SMTP: لم يتم قبول المعلومات",
+        "خطای SMTP: داده\u200cها نا\u200cدرست هستند",
+        "هەڵەی SMTP: ئەو زانیاریانە قبوڵ نەکرا",
+    ),
+}
+
+
+_SPACE = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def _word(word: str) -> str:
+    # A typographic apostrophe (’) and a straight one (') read alike.
+    return "['’]".join(re.escape(part) for part in re.split("['’]", word))
+
+
+def phrase_regex(phrases: tuple[str, ...]) -> str:
+    """One alternation of ``phrases``, any run of (narrow, no-break) spaces matching any other."""
+    return _grouped(
+        {(p.strip()[:1], r"\s*".join(_word(w) for w in _SPACE.split(p.strip()))) for p in phrases}
+    )
+
+
+def _grouped(parts: set[tuple[str, str]]) -> str:
+    """The alternation of ``parts`` (each its first character and its regex), started at
+    a word's start and grouped by first character: a text is then tried once per
+    position and character instead of once per entry (a per-line cost)."""
+    if not parts:
+        return "(?!)"  # nothing to tell: never matches
+    groups: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for first, rx in parts:
+        if first.isalnum() and rx.startswith(re.escape(first)):
+            groups.setdefault(first.casefold(), []).append(rx[len(re.escape(first)) :])
+        else:
+            rest.append(rx)
+    branches = [
+        re.escape(first) + "(?:" + "|".join(sorted(tails, key=lambda t: (-len(t), t))) + ")"
+        for first, tails in sorted(groups.items())
+    ]
+    word = r"\b(?:" + "|".join(branches) + ")" if branches else ""
+    return "(?:" + "|".join(filter(None, (word, *sorted(rest)))) + ")"
+
+
+_PLACEHOLDER = re.compile(r"\$(\w+)")
+_TAIL = re.compile(r"[(（]?\s*\$(?:msg|limit)\b\s*[)）]?")
+_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def template_regex(templates: tuple[str, ...]) -> str:
+    """One alternation of message templates.
+
+    ``$code`` stands for a reply code (``-1`` or none when no reply came), any
+    other ``$name`` for a short run of text on the line; spacing is free.
+    ``$msg`` and ``$limit`` (with their brackets) are left out.
+    """
+    parts: set[tuple[str, str]] = set()
+    for template in templates:
+        # The server's text ($msg) and the limit, in brackets, are left out
+        # (a paste may show them empty, cut, or elsewhere on the line).
+        head = _TAIL.sub(" ", template).strip().rstrip(" .。\"'«„“:-")
+        if len(_LETTERS.sub("", _PLACEHOLDER.sub("", head)).replace("SMTP", "")) < 6:
+            continue  # too few words of its own to tell the label
+        pieces = _PLACEHOLDER.split(head)
+        out = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                out.append(r"-?\d{0,3}" if piece == "code" else r"[^\n]{0,200}?")
+            elif piece.strip():
+                out.append(r"\s*".join(_word(w) for w in _SPACE.split(piece.strip())))
+        parts.add((head[:1], r"\s*".join(out)))
+    return _grouped(parts)
+
+
+_C, _S, _T = Category, Stage, Permanence.TEMPORARY
+# The table's sentence with nothing after it but the address(es): where the
+# server's reason follows ("Sender address rejected: ..."), the reason decides.
+_ADDRESS_ONLY = r"\s*[:：]?\s*(?:<?[^\s<>@]+@[^\s<>@,:]+>?\s*[:,]?\s*)*$"
+_SRC = "library"
+
+CLIENT_LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "library.phpmailer_lang.connect",
+        phrase_regex(_TABLE["connect_host"] + _TABLE["smtp_connect_failed"]),
+        _C.FIREWALL_BLOCK,
+        "PHPMailer could not open a connection to the SMTP host.",
+        "A firewall or the hosting provider blocks the outgoing SMTP port, or the "
+        "host name, port or TLS mode (465 implicit TLS, 587 STARTTLS) is wrong.",
+        source=_SRC,
+        stage=_S.CONNECT,
+        permanence=_T,
+        specific=False,
+    ),
+    pattern(
+        "library.phpmailer_lang.authenticate",
+        phrase_regex(_TABLE["authenticate"]),
+        _C.AUTHENTICATION,
+        "The SMTP server refused PHPMailer's login.",
+        "Wrong user name or password, an app password or OAuth required, or the "
+        "mechanism is not allowed for this account.",
+        source=_SRC,
+        stage=_S.AUTH,
+        specific=False,
+    ),
+    pattern(
+        "library.phpmailer_lang.from_failed",
+        phrase_regex(_TABLE["from_failed"]) + _ADDRESS_ONLY,
+        _C.POLICY_REJECTION,
+        "The SMTP server refused the sender address (MAIL FROM).",
+        "The account may not send as this From address, or the sender domain is "
+        "refused by the server's policy.",
+        source=_SRC,
+        stage=_S.MAIL_FROM,
+        specific=False,
+    ),
+    pattern(
+        "library.phpmailer_lang.recipients_failed",
+        phrase_regex(_TABLE["recipients_failed"]) + _ADDRESS_ONLY,
+        _C.RECIPIENT,
+        "The SMTP server refused one or more recipients (RCPT TO).",
+        "A recipient address does not exist or is not accepted there; the server's "
+        "reply after the address says which.",
+        source=_SRC,
+        stage=_S.RCPT_TO,
+        specific=False,
+    ),
+    pattern(
+        "library.phpmailer_lang.data_not_accepted",
+        phrase_regex(_TABLE["data_not_accepted"]),
+        # The corpus's convention for the English sentence (other, at DATA):
+        # PHPMailer says so both when DATA is refused and when the end of the
+        # message is; without the server's reply there is no cause to name.
+        _C.OTHER,
+        "The SMTP server refused the message at DATA; the sentence gives no reason.",
+        "The server's reply to DATA or to the end of the message (PHPMailer's "
+        "SMTPDebug output) says why: content filters, the sender domain, size.",
+        source=_SRC,
+        stage=_S.DATA,
+        specific=False,
+    ),
+)
