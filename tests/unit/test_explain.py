@@ -1228,6 +1228,11 @@ HELD_FLOOR_S8F = (100.0 * 312 / 349, 100.0 * 315 / 349)
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
 LINES = [json.loads(line) for line in LINES_PATH.read_text("utf-8").splitlines() if line]
+# Collections that are a library's whole message table (every language it ships): the
+# knowledge holds the whole table, so after their first-sight reading (docs/explain.md,
+# session 8) their rows, held-back ones included, no longer measure unseen texts and are
+# scored apart ("table/..."), checked to be read as the table says.
+TABLE_COLLECTIONS = frozenset({"session8-phpmailer-lang"})
 
 
 def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
@@ -1245,7 +1250,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         assert row["split"] == _split_of(row["source"]), row
         c = classify(row["text"])
         first = () if row.get("collection") else (f"{row['split']}/first",)
-        if row.get("collection") in (
+        if row.get("collection") in TABLE_COLLECTIONS:
+            # (a message table held whole: neither split measures it)
+            first = (f"table/{row['collection']}",)
+        elif row.get("collection") in (
             "vendor-docs",
             "vendor-docs-2",
             "siem-rulesets",
@@ -1264,7 +1272,8 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "session8-relays",
         ):
             first = (f"{row['split']}/{row['collection']}",)
-        for key in (row["split"], *first):
+        split = () if row.get("collection") in TABLE_COLLECTIONS else (row["split"],)
+        for key in (*split, *first):
             s = scores.setdefault(key, [0, 0, 0])
             s[0] += c.category.value == row["category"]
             s[1] += c.stage.value == row["stage"]
@@ -1287,6 +1296,13 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     assert held[0] * 100 >= held[2] * 89, scores
     assert held[1] * 100 >= held[2] * 86, scores
     # The whole corpus with the eighth to sixteenth collections (1,223 rows), a row of margin.
+    # PHPMailer's table, every language (340 rows): 339/339 read as its keys mean (the
+    # one miss: a Finnish sentence glued to its address, "virheellinen.user@...", whose
+    # words the prefilter reads as one).
+    table = scores["table/session8-phpmailer-lang"]
+    assert table[2] == 340, scores
+    assert table[0] >= 339, scores
+    assert table[1] >= 339, scores
     tune_all, held_all = scores["tune"], scores["held"]
     assert tune_all[0] >= LINE_TUNE_FLOOR_ALL[0], scores
     assert tune_all[1] >= LINE_TUNE_FLOOR_ALL[1], scores
