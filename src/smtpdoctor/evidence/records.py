@@ -28,7 +28,8 @@ _PROGRAM_KEYS = ("SYSLOG_IDENTIFIER", "process.name", "app", "program", "ident",
 _PID_KEYS = ("_PID", "SYSLOG_PID", "process.pid", "pid")
 
 # docker compose: "mailserver-1  | ", "mail_1        | " before each line.
-_COMPOSE = re.compile(r"^[\w.-]{1,64} +\| ", re.M)
+# (a service name holds a letter: "550 | ..." is a reply, not a service "550")
+_COMPOSE = re.compile(r"^(?=[\w.-]*[A-Za-z])[\w.-]{1,64} +\| ", re.M)
 # Kubernetes' CRI log line ("<RFC 3339 time> stdout F ") and kubectl's --timestamps.
 # (rsyslog's own RFC 3339 header has microseconds and is a syslog line: kept.)
 _CRI = re.compile(
