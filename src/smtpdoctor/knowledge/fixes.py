@@ -19,20 +19,13 @@ from collections.abc import Iterable
 from smtpdoctor.knowledge.fixes_more import MORE
 from smtpdoctor.knowledge.fixes_network import NETWORK
 from smtpdoctor.knowledge.fixes_opensmtpd import OPENSMTPD
-from smtpdoctor.knowledge.fixes_tls import TLS, recipe
+from smtpdoctor.knowledge.fixes_tls import RECIPE_MTAS, TLS, recipe
 from smtpdoctor.model import MTA, Category, Fix
 
 __all__ = ["FIXES", "fixes_for"]
 
 _C = Category
-_P, _X, _S, _E, _M, _G = (
-    MTA.POSTFIX,
-    MTA.EXIM,
-    MTA.SENDMAIL,
-    MTA.EXCHANGE,
-    MTA.MICROSOFT365,
-    MTA.GENERIC,
-)
+_P, _X, _S, _E, _M, _G = RECIPE_MTAS
 
 _f = recipe
 

@@ -7,20 +7,13 @@ recipes, in order, and says how they are written).
 
 from __future__ import annotations
 
-from smtpdoctor.knowledge.fixes_tls import SCHANNEL_TLS12, recipe
-from smtpdoctor.model import MTA, Category, Fix
+from smtpdoctor.knowledge.fixes_tls import RECIPE_MTAS, SCHANNEL_TLS12, recipe
+from smtpdoctor.model import Category, Fix
 
 __all__ = ["NETWORK"]
 
 _C = Category
-_P, _X, _S, _E, _M, _G = (
-    MTA.POSTFIX,
-    MTA.EXIM,
-    MTA.SENDMAIL,
-    MTA.EXCHANGE,
-    MTA.MICROSOFT365,
-    MTA.GENERIC,
-)
+_P, _X, _S, _E, _M, _G = RECIPE_MTAS
 
 _f = recipe
 

@@ -11,17 +11,12 @@ from collections.abc import Iterable
 
 from smtpdoctor.model import MTA, Category, Fix
 
-__all__ = ["SCHANNEL_TLS12", "TLS", "recipe"]
+__all__ = ["RECIPE_MTAS", "SCHANNEL_TLS12", "TLS", "recipe"]
 
 _C = Category
-_P, _X, _S, _E, _M, _G = (
-    MTA.POSTFIX,
-    MTA.EXIM,
-    MTA.SENDMAIL,
-    MTA.EXCHANGE,
-    MTA.MICROSOFT365,
-    MTA.GENERIC,
-)
+# The targets every recipe module writes for, in one order (each unpacks them).
+RECIPE_MTAS = (MTA.POSTFIX, MTA.EXIM, MTA.SENDMAIL, MTA.EXCHANGE, MTA.MICROSOFT365, MTA.GENERIC)
+_P, _X, _S, _E, _M, _G = RECIPE_MTAS
 
 # SCHANNEL + .NET keys that make Windows (and so Exchange) offer TLS 1.2, as
 # Microsoft documents for the TLS 1.0/1.1 retirement in Exchange Online.
