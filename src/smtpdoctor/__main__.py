@@ -8,7 +8,10 @@ if (_status := try_warm()) is not None:
 
 import gc
 
+from smtpdoctor.cli.deferred import defer
+
 gc.disable()  # during the imports too: see cli.main._collect_from_here
+defer()  # what the imports below load but seldom use, loaded on first use
 
 from smtpdoctor.cli.main import main  # noqa: E402
 

@@ -433,6 +433,9 @@ def main() -> int:
     import gc
 
     gc.disable()  # during the imports too, as python -m smtpdoctor: see cli.main._collect_from_here
+    from smtpdoctor.cli.deferred import defer
+
+    defer()  # as python -m smtpdoctor: see cli/deferred.py
     from smtpdoctor.cli.main import main as cold
 
     return cold()
