@@ -230,6 +230,9 @@ def timed(
     With ``warm`` (a server's socket), the command goes to that server, and the
     server's CPU time in the same run is added."""
     env = dict(os.environ, NXCONNECT="127.0.0.1:0")  # testssl.sh: ask no resolver
+    # Each tool runs as installed: Python writes what it caches beside the bytecode
+    # (smtpdoctor's regex programs, cli/startregex.py) in the first run, not in none.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["SMTPDOCTOR_COLD"] = "1"
     if src is not None:
         env["PYTHONPATH"] = str(src)

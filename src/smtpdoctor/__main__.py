@@ -7,11 +7,14 @@ if (_status := try_warm()) is not None:
     os._exit(_status)
 
 import gc
+import sys
 
 from smtpdoctor.cli.deferred import defer
+from smtpdoctor.cli.startregex import preload
 
 gc.disable()  # during the imports too: see cli.main._collect_from_here
 defer()  # what the imports below load but seldom use, loaded on first use
+preload(sys.argv[1:])  # the regexes they compile, from the last run's programs
 
 from smtpdoctor.cli.main import main  # noqa: E402
 

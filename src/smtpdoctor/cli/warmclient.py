@@ -434,8 +434,10 @@ def main() -> int:
 
     gc.disable()  # during the imports too, as python -m smtpdoctor: see cli.main._collect_from_here
     from smtpdoctor.cli.deferred import defer
+    from smtpdoctor.cli.startregex import preload
 
     defer()  # as python -m smtpdoctor: see cli/deferred.py
+    preload(sys.argv[1:])  # and cli/startregex.py
     from smtpdoctor.cli.main import main as cold
 
     return cold()
