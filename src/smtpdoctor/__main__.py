@@ -9,12 +9,16 @@ if (_status := try_warm()) is not None:
 import gc
 import sys
 
+from smtpdoctor.cli import startimports
 from smtpdoctor.cli.deferred import defer
-from smtpdoctor.cli.startregex import preload
 
 gc.disable()  # during the imports too: see cli.main._collect_from_here
 defer()  # what the imports below load but seldom use, loaded on first use
-preload(sys.argv[1:])  # the regexes they compile, from the last run's programs
+startimports.preload(sys.argv[1:])  # where they are, from the last run's table
+
+from smtpdoctor.cli import startregex  # noqa: E402
+
+startregex.preload(sys.argv[1:])  # the regexes they compile, from the last run's programs
 
 from smtpdoctor.cli.main import main  # noqa: E402
 
