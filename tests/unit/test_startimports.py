@@ -127,3 +127,14 @@ def test_invalidate_caches_stops_the_table(tmp_path: Path) -> None:
     assert isinstance(answered, list)
     assert "colorsys" in answered
     assert "fractions" not in answered  # after invalidate_caches: the path finder
+
+
+def test_runs_with_two_paths_in_turn_each_keep_their_table(tmp_path: Path) -> None:
+    # python -m smtpdoctor (the directory it runs in first on sys.path) and the
+    # console script (its own directory) in turn: neither throws the other's away.
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in ("", str(other)):
+        assert _run(tmp_path, ["diagnose", "x"], "import colorsys", path=path)["installed"] is False
+    for path in ("", str(other), ""):
+        assert _run(tmp_path, ["diagnose", "x"], "import colorsys", path=path)["installed"] is True

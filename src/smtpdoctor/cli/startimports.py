@@ -6,17 +6,20 @@ entry until the module's file is found, then the file itself, ~5 ms of its
 CPU (issue 17, start-up). Where each one was found is the same from run to
 run while ``sys.path`` and those directories do not change, so, as
 :mod:`smtpdoctor.cli.startregex` keeps the regexes' programs, this keeps the
-table (module name: its file, and its package directory) in one small file
-beside this package's bytecode, written when a run imported a module the
-table lacked (never when ``sys.dont_write_bytecode``).
+table (module name: its file, and its package directory) of each of the
+last few ``sys.path``s in one small file beside this package's bytecode,
+written when a run imported a module the table lacked (never when
+``sys.dont_write_bytecode``).
 
 :func:`preload`, called by the command line's entries before anything else is
-imported, takes the table only when it was written by the same interpreter
-build with the same ``sys.path``, and every directory on that path and every
+imported, takes the table of this ``sys.path`` only when it was written by
+the same interpreter build, and every directory on that path and every
 package directory in the table still has the modification time it had then
 (as Python's own finder checks a directory before trusting its listing: a
 file added, removed or renamed in any of them changes it). It then puts a
-finder first on ``sys.meta_path`` that answers for those names only, with the
+finder just before the path finder on ``sys.meta_path`` (the built-in and
+frozen modules' finders, and any a ``.pth`` file added, keep their say) that
+answers for those names only, with the
 spec and loader Python's path finder would give (the same loader classes, so
 the bytecode is checked against its source as usual); any other name, and any
 name after a doubt, goes to the usual finders.
@@ -38,15 +41,16 @@ __all__ = ["COMMANDS", "preload", "save"]
 COMMANDS = frozenset({"diagnose"})
 _NAME = "startimports.{command}.{tag}.marshal"
 _MAX_ENTRIES = 1000
+_MAX_PATHS = 4
 _bootstrap: Any = sys.modules.get("_frozen_importlib_external")
 # name -> (0 source / 1 extension, file, package directory or "")
-_STATE: dict[str, Any] = {"command": None, "table": {}}
+_STATE: dict[str, Any] = {"command": None, "table": {}, "tables": {}}
 
 
-def _stamp() -> tuple[str, str, tuple[str, ...], str]:
+def _stamp() -> tuple[str, str, str]:
     # (-X options too: -X frozen_modules=off loads from files what is frozen otherwise.)
     options = repr(sorted(map(repr, getattr(sys, "_xoptions", {}).items())))
-    return (sys.version, sys.implementation.cache_tag or "", tuple(sys.path), options)
+    return (sys.version, sys.implementation.cache_tag or "", options)
 
 
 def _path(command: str) -> str | None:
@@ -112,9 +116,15 @@ def preload(args: list[str]) -> None:
             data: Any = marshal.loads(fh.read())
     except Exception:  # absent, unreadable, cut short, not marshal: found as usual
         return
-    if not (isinstance(data, tuple) and len(data) == 3 and data[0] == _stamp()):
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _stamp()):
         return
-    table, times = data[1], data[2]
+    if not isinstance(data[1], dict):
+        return
+    _STATE["tables"] = data[1]
+    mine = data[1].get(tuple(sys.path))
+    if not (isinstance(mine, tuple) and len(mine) == 2):
+        return
+    table, times = mine
     if not (isinstance(table, dict) and isinstance(times, dict)):
         return
     if times != {directory: _mtime(directory) for directory in _directories(table)}:
@@ -163,11 +173,18 @@ def save() -> None:
     if path is None or len(found) > _MAX_ENTRIES:
         return
     times = {directory: _mtime(directory) for directory in _directories(found)}
+    # One table per sys.path (python -m from a directory, the console script...), the
+    # last few used: a run with another path does not throw this one's away.
+    key = tuple(sys.path)
+    tables = {k: v for k, v in _STATE["tables"].items() if k != key}
+    while len(tables) >= _MAX_PATHS:
+        del tables[next(iter(tables))]
+    tables[key] = (found, times)
     temp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temp, "wb") as fh:
-            marshal.dump((_stamp(), found, times), fh)
+            marshal.dump((_stamp(), tables), fh)
         os.replace(temp, path)  # whole or not at all: another run may be reading it
     except (OSError, ValueError):
         import contextlib
