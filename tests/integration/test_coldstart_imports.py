@@ -27,7 +27,7 @@ status = main(sys.argv[1:])
 watched = ("cryptography", "pathlib", "dns", "rich", "smtpdoctor.knowledge.patterns")
 loaded = sorted({m.split(".")[0] if m.startswith(("cryptography", "dns.")) else m
                  for m in sys.modules if m.startswith(watched)})
-loaded += [] if is_deferred(sys.modules["inspect"]) else ["inspect"]
+loaded += [m for m in ("inspect", "linecache") if not is_deferred(sys.modules[m])]
 sys.stderr.write("LOADED " + ",".join(loaded) + "\\n")
 """
 

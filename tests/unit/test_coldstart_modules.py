@@ -112,8 +112,9 @@ def test_the_path_loads_no_other_standard_library_module() -> None:
 
 
 def test_the_path_leaves_inspect_and_its_imports_unloaded() -> None:
-    # asyncio and dataclasses import inspect (and with it ast, dis, opcode) and call
-    # none of it on this path: cli/deferred.py loads it on first use only.
+    # asyncio and dataclasses import inspect (and with it ast, dis, opcode), traceback
+    # imports linecache (and tokenize), and this path calls none of it: cli/deferred.py
+    # loads each on first use only.
     doc = _probe()
-    assert doc["deferred"] == ["inspect"]
-    assert not {"ast", "dis", "opcode"} & set(doc["loaded"])
+    assert doc["deferred"] == ["inspect", "linecache"]
+    assert not {"ast", "dis", "opcode", "tokenize", "token"} & set(doc["loaded"])

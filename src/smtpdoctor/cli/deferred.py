@@ -4,7 +4,9 @@
 ``ast``, ``dis`` and ``opcode``: ~0.4 MB of bytecode and ~5 ms of a cold
 ``diagnose``'s CPU (issue 17, start-up), for functions a diagnosis never calls
 (``inspect.signature`` for a dataclass without a docstring, ``isawaitable``
-for an awaitable that is no coroutine, debug-mode reprs). :func:`defer` puts a
+for an awaitable that is no coroutine, debug-mode reprs); ``traceback``
+imports ``linecache`` (and with it ``tokenize``, ~1 ms) for the source lines
+of a traceback a diagnosis never prints. :func:`defer` puts a
 stand-in in ``sys.modules`` before those imports: ``import inspect`` binds it
 without loading anything, and the first use of any of its names (by any
 module, in any thread) imports the real module, which the stand-in then
@@ -32,9 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["DEFERRED", "defer", "is_deferred"]
 
 # Imported by asyncio and dataclasses (and fastdataclass), used by neither on
-# a diagnosis's path. Not traceback: the _asyncio extension reads
-# traceback.extract_stack when it loads.
-DEFERRED = ("inspect",)
+# a diagnosis's path; linecache (and with it tokenize and token) by traceback,
+# for a traceback's source lines. Not traceback itself: the _asyncio extension
+# reads traceback.extract_stack when it loads.
+DEFERRED = ("inspect", "linecache")
 
 _SWAP = allocate_lock()
 _REAL: dict[str, ModuleType] = {}
