@@ -43,14 +43,17 @@ _NAME = "startimports.{command}.{tag}.marshal"
 _MAX_ENTRIES = 1000
 _MAX_PATHS = 4
 _bootstrap: Any = sys.modules.get("_frozen_importlib_external")
-# name -> (0 source / 1 extension, file, package directory or "")
+# name -> (0 source / 1 extension, file, package directory or "", its bytecode's file or "")
+_Entry = tuple[int, str, str, str]
 _STATE: dict[str, Any] = {"command": None, "table": {}, "tables": {}}
 
 
 def _stamp() -> tuple[str, str, str]:
     # (-X options too: -X frozen_modules=off loads from files what is frozen otherwise.)
     options = repr(sorted(map(repr, getattr(sys, "_xoptions", {}).items())))
-    return (sys.version, sys.implementation.cache_tag or "", options)
+    # (The bytecode's file name depends on the prefix and -O as well.)
+    where = f"{sys.pycache_prefix!r} {sys.flags.optimize}"
+    return (sys.version, sys.implementation.cache_tag or "", f"{options} {where}")
 
 
 def _path(command: str) -> str | None:
@@ -68,10 +71,10 @@ def _mtime(directory: str) -> int:
         return -1
 
 
-def _directories(table: dict[str, tuple[int, str, str]]) -> list[str]:
+def _directories(table: dict[str, _Entry]) -> list[str]:
     """Every directory whose listing decides where the table's modules are found."""
     seen = dict.fromkeys(entry for entry in sys.path if isinstance(entry, str))
-    for _kind, _file, package in table.values():
+    for _kind, _file, package, _cached in table.values():
         if package:
             seen[package] = None
     return list(seen)
@@ -80,14 +83,14 @@ def _directories(table: dict[str, tuple[int, str, str]]) -> list[str]:
 class _Finder:
     """Answers for the table's names with what the path finder would give."""
 
-    def __init__(self, table: dict[str, tuple[int, str, str]]) -> None:
+    def __init__(self, table: dict[str, _Entry]) -> None:
         self.table = table
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> ModuleSpec | None:
         entry = self.table.get(name)
         if entry is None:
             return None
-        kind, file, package = entry
+        kind, file, package, cached = entry
         loader_class = _bootstrap.ExtensionFileLoader if kind else _bootstrap.SourceFileLoader
         spec: ModuleSpec = _bootstrap.spec_from_file_location(
             name,
@@ -95,6 +98,8 @@ class _Finder:
             loader=loader_class(name, file),
             submodule_search_locations=[package] if package else None,
         )
+        if cached:
+            spec.cached = cached  # what spec.cached would work out from the file's name
         return spec
 
     def invalidate_caches(self) -> None:
@@ -127,6 +132,8 @@ def preload(args: list[str]) -> None:
     table, times = mine
     if not (isinstance(table, dict) and isinstance(times, dict)):
         return
+    if not all(isinstance(e, tuple) and len(e) == 4 for e in table.values()):
+        return  # (written by another version of this module)
     if times != {directory: _mtime(directory) for directory in _directories(table)}:
         return
     # Just before the path finder: the finders before it (built-in and frozen
@@ -138,10 +145,10 @@ def preload(args: list[str]) -> None:
     sys.meta_path.insert(finders.index(_bootstrap.PathFinder), _Finder(table))
 
 
-def _found() -> dict[str, tuple[int, str, str]]:
+def _found() -> dict[str, _Entry]:
     """The modules of this process that Python's path finder found in a file."""
     source, extension = _bootstrap.SourceFileLoader, _bootstrap.ExtensionFileLoader
-    found: dict[str, tuple[int, str, str]] = {}
+    found: dict[str, _Entry] = {}
     for name, module in list(sys.modules.items()):
         try:
             # (Not getattr: a stand-in of cli/deferred.py would load its module.)
@@ -156,7 +163,9 @@ def _found() -> dict[str, tuple[int, str, str]]:
             continue
         if locations is not None and (len(locations) != 1 or not isinstance(locations[0], str)):
             continue
-        found[name] = (kind, spec.origin, locations[0] if locations else "")
+        cached = spec.cached if kind == 0 else None
+        package = locations[0] if locations else ""
+        found[name] = (kind, spec.origin, package, cached if isinstance(cached, str) else "")
     return found
 
 
@@ -165,7 +174,7 @@ def save() -> None:
     command = _STATE["command"]
     if command is None or sys.dont_write_bytecode:
         return
-    table: dict[str, tuple[int, str, str]] = _STATE["table"]
+    table: dict[str, _Entry] = _STATE["table"]
     found = _found()
     if found.keys() <= table.keys():
         return
