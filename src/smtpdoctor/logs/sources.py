@@ -22,10 +22,12 @@ import gzip
 import os
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
+
+from smtpdoctor.logs import native
 
 __all__ = [
     "BLOCK_SIZE",
@@ -161,8 +163,12 @@ class BlockReader:
         except OSError as exc:
             self.error = f"cannot read: {exc.strerror or exc}"
             return
+        fast = native.read_block
         try:
-            yield from self._blocks(fh)
+            if fast is not None and not self.source.gzip and self.source.path is not None:
+                yield from self._plain_blocks(fh, fast)
+            else:
+                yield from self._blocks(fh)
         finally:
             if self.source.path is not None:
                 fh.close()
@@ -201,6 +207,43 @@ class BlockReader:
             # (one copy of the block, not two: a slice and then the concatenation)
             block = b"".join((carry, memoryview(data)[: nl + 1])) if carry else data[: nl + 1]
             carry = data[nl + 1 :]
+            if len(block) > MAX_LINE_BYTES and block.find(b"\n") > MAX_LINE_BYTES:
+                block = self._drop_long(block)
+            yield block
+        if end is not None and carry:
+            carry = self._finish_last_line(fh, carry)
+        if carry:
+            yield carry
+
+    def _plain_blocks(
+        self, fh: _Stream, fast: Callable[[Any, bytes, int], tuple[int, bytes | None, bytes]]
+    ) -> Iterator[bytes]:
+        """What _blocks yields, for a plain file read with native.read_block: each
+        block read into its own bytes object (no second copy behind the carry)."""
+        carry = b""
+        pos = self._skip_first_line(fh) if self.start > 0 else self.start
+        end = self.end
+        while True:
+            want = self.block_size
+            if end is not None:
+                if pos >= end:
+                    break
+                want = min(want, end - pos)
+            try:
+                got, block, carry = fast(fh, carry, want)
+            except OSError as exc:
+                self.error = f"read error: {exc}"
+                if carry:
+                    yield carry
+                return
+            if not got:
+                break
+            pos += got
+            self.bytes_read += got
+            if block is None:
+                if len(carry) > MAX_LINE_BYTES:
+                    carry = self._drop_long(carry)
+                continue
             if len(block) > MAX_LINE_BYTES and block.find(b"\n") > MAX_LINE_BYTES:
                 block = self._drop_long(block)
             yield block
