@@ -628,6 +628,9 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     for note in ev.notes:
         if note == "the server advertises AUTH with no mechanisms":
             findings.append(finding("auth.no_mechanisms"))
+        elif note.startswith("the server sent TLS records right after"):
+            capital = f"{note[0].upper()}{note[1:]}"
+            findings.append(finding("starttls.tls_before_client_hello", note=capital))
         elif note.startswith("the server sent plaintext after"):
             capital = f"{note[0].upper()}{note[1:]}"
             findings.append(finding("starttls.plaintext_injection", note=capital))

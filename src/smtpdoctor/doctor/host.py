@@ -81,12 +81,22 @@ async def probe_host(
     # go as far as STARTTLS beside it, and send their hellos as soon as the
     # walk's handshake ends: the matrix ends with the walk, not after it.
     settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
+    # Done when the walk returns: the matrix's probes then stop waiting on a
+    # tarpit beside it (probe.tls.early_matrix).
+    walk_ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     pending: list[asyncio.Task[TlsMatrix | None]] = []
 
     def on_stage(stage: Stage) -> None:
         if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
             job = _start_matrix(
-                address, settled, session_opts, opts, deadline, connector, eager=eager
+                address,
+                settled,
+                session_opts,
+                opts,
+                deadline,
+                connector,
+                eager=eager,
+                walk_ended=walk_ended,
             )
             pending.extend(job)
         if session_opts.on_stage is not None:
@@ -100,6 +110,7 @@ async def probe_host(
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
         result = await walk(address, opts.port, hooked, walk_deadline, connector)
+        walk_ended.set_result(None)
         if not settled.done():
             settled.set_result(None)  # no handshake: no matrix
         cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
@@ -333,6 +344,7 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     connector: Connector,
     *,
     eager: bool,
+    walk_ended: asyncio.Future[None] | None = None,
 ) -> list[asyncio.Task[TlsMatrix | None]]:
     """The TLS version matrix (not with --quick) as a task beside the walk.
 
@@ -354,7 +366,8 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     }
     known = (opts.known_matrices or {}).get((address, opts.port))
     if known is None and eager:
-        return [asyncio.create_task(early_matrix(address, opts.port, settled=settled, **where))]
+        early = early_matrix(address, opts.port, settled=settled, walk_ended=walk_ended, **where)
+        return [asyncio.create_task(early)]
 
     async def later() -> TlsMatrix | None:
         top = await settled

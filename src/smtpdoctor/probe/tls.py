@@ -343,6 +343,7 @@ async def early_matrix(
     implicit: bool = False,
     large_hello: bool = True,
     peer_ciphers: Sequence[int] = (),
+    walk_ended: asyncio.Future[None] | None = None,
 ) -> TlsMatrix | None:
     """:func:`tls_matrix`, its connections opened at once, beside the walk.
 
@@ -354,6 +355,11 @@ async def early_matrix(
     about one round trip after the walk's handshake instead of a whole
     session later. Connections a lower top version does not need are closed
     unused; a plan that needs more than were opened opens the rest.
+
+    ``walk_ended`` (done when the walk returns): probes still going then get
+    the large hello's patience more (ten times the walk's handshake, 1-5 s),
+    then count as skipped: a tarpit beside the walk no longer holds the run
+    to its deadline (or each probe's own 5 s).
     """
     where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
     count = EARLY_CONNECTIONS if large_hello else EARLY_CONNECTIONS - 1
@@ -375,29 +381,75 @@ async def early_matrix(
             matrix.skipped = "not enough time left before the deadline"
             return matrix
         peer = tuple(peer_ciphers) or None
-        jobs = []
-        for index, (label, hello, seconds) in enumerate(
-            _plan(top, server_name, large_hello, peer, patience)
-        ):
-            if index < len(opening):
-                slot = await opening[index]
-                jobs.append(_finish(slot, label, hello, deadline=deadline, seconds=seconds))
-            else:
-                jobs.append(
-                    _probe(
-                        label,
-                        hello,
-                        **where,
-                        implicit=implicit,
-                        deadline=deadline,
-                        connector=connector,
-                        seconds=seconds,
-                    )
+        plan = _plan(top, server_name, large_hello, peer, patience)
+        while len(opening) < len(plan):
+            opening.append(
+                asyncio.ensure_future(
+                    _open(**where, implicit=implicit, deadline=deadline, connector=connector)
                 )
-        return _assemble(matrix, await asyncio.gather(*jobs), peer)
+            )
+        jobs = [
+            asyncio.ensure_future(_after_open(opening[i], label, hello, deadline, seconds))
+            for i, (label, hello, seconds) in enumerate(plan)
+        ]
+        await _until_walk_ends(jobs, opening, walk_ended, patience)
+        results = [
+            _result_or_cut(job, slot, label, hello)
+            for job, slot, (label, hello, _) in zip(jobs, opening, plan, strict=False)
+        ]
+        return _assemble(matrix, results, peer)
     finally:
         for task in opening:
             _discard(task)
+
+
+async def _after_open(
+    opening: asyncio.Future[_Slot], label: str, hello: bytes, deadline: Deadline, seconds: float
+) -> HelloProbe:
+    return await _finish(await opening, label, hello, deadline=deadline, seconds=seconds)
+
+
+async def _until_walk_ends(
+    jobs: Sequence[asyncio.Future[HelloProbe]],
+    opening: Sequence[asyncio.Future[_Slot]],
+    walk_ended: asyncio.Future[None] | None,
+    patience: float,
+) -> None:
+    """Wait for every probe; once the walk has ended, ``patience`` seconds more
+    (a probe still opening its connection then, or whose hello is unanswered,
+    is cut short: on a healthy server each ends within a round trip of the
+    walk's handshake, long before)."""
+    waiting: set[asyncio.Future[Any]] = set(jobs)
+    while waiting and walk_ended is not None and not walk_ended.done():
+        _, waiting = await asyncio.wait({*waiting, walk_ended}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.discard(walk_ended)
+    if walk_ended is None:
+        await asyncio.gather(*jobs, return_exceptions=True)
+        return
+    left = [job for job in jobs if not job.done()]
+    if left:
+        await asyncio.wait(left, timeout=patience)
+    for job in left:
+        job.cancel()
+    await asyncio.gather(*jobs, return_exceptions=True)
+
+
+def _result_or_cut(
+    job: asyncio.Future[HelloProbe], slot: asyncio.Future[_Slot], label: str, hello: bytes
+) -> HelloProbe:
+    """The probe's own result, or what a probe cut short when the walk ended says."""
+    if not job.cancelled():
+        return job.result()
+    probe = HelloProbe(label, len(hello), outcome="skipped")
+    # The walk's verdict did not wait for it: no evidence either way.
+    if slot.done() and not slot.cancelled():
+        probe.sent = True
+        probe.detail = "unanswered when the walk ended and for the patience after it"
+    else:
+        probe.detail = (
+            "its connection was not ready when the walk ended and for the patience after it"
+        )
+    return probe
 
 
 def _discard(task: asyncio.Future[_Slot]) -> None:

@@ -700,6 +700,21 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             example={"note": "The server sent plaintext after the STARTTLS reply"},
         ),
         FindingSpec(
+            "starttls.tls_before_client_hello",
+            _S.WARNING,
+            _C.TLS_HANDSHAKE_FAILURE,
+            _TLS,
+            title="The server sends TLS records after its 220 to STARTTLS, before the client's "
+            "hello.",
+            message="{note}. No TLS client can follow a server that speaks first: the "
+            "server's TLS layer is misconfigured (a server-side handshake started as a "
+            "client, or a proxy replaying another connection's bytes).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 8446 §4.1, RFC 3207 §4",
+            example={"note": "The server sent TLS records right after '220 Ready to start TLS'"},
+        ),
+        FindingSpec(
             "session.note",
             _S.INFO,
             _C.OK,
