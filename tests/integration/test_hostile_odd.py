@@ -18,29 +18,43 @@ status, no traceback and the run inside ``--timeout`` plus 1 s (docs/lab.md,
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import ssl
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 
+from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     Action,
+    Answer,
     Expect,
+    Pause,
     ReadHello,
     ScriptedServerThread,
     Send,
     Stall,
 )
 from smtpdoctor.protocol.tlshello import TLSVersionCode, build_client_hello
+from support.helpers import unavailable
 from support.hostile_smtp import (
     BANNER,
     DEFAULT_EXT,
     Case,
+    add_custom,
     check,
     ehlo,
     reply,
     run,
+    run_at,
     session,
+    tls_context,
 )
 
 HANDSHAKE = "tls_handshake_failure"
@@ -105,7 +119,9 @@ def _line_end_cases() -> Iterator[Case]:
         Send(a.data.replace(b"\r\n", b"\r")) if isinstance(a, Send) else a
         for a in session(tls=False)
     )
-    yield Case("line-end/cr-only-session", cr_only, "greeting", "protocol_error", "other", 2)
+    yield Case(
+        "line-end/cr-only-session", cr_only, "greeting", "protocol_error", "other", 2, timeout=1.5
+    )
     yield Case(
         "line-end/cr-only-ehlo-reply",
         _at_ehlo(ehlo(*DEFAULT_EXT).replace(b"\r\n", b"\r"), Stall()),
@@ -118,7 +134,7 @@ def _line_end_cases() -> Iterator[Case]:
     # A CR inside a line, the line then ended right: tolerated text.
     yield Case(
         "line-end/cr-inside-a-refusal",
-        _at_ehlo(b"554 5.7.1 no\rservice here\r\n", Stall()),
+        _at_ehlo(b"554 5.7.1 no\rservice here\r\n", Answer({})),
         "ehlo",
         "reply",
         "policy_rejection",
@@ -229,3 +245,200 @@ def test_hostile_odd(server: ScriptedServerThread, case: Case) -> None:
     check(doc, case)
     for step in doc["hosts"][0]["timeline"]:
         assert step["bytes_received"] <= _READ_CAP, step
+
+
+def _pem(key: object) -> bytes:
+    return key.private_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _serial_signed(ca: LabCA, tmp: Path, serial: str) -> tuple[bytes, bytes]:
+    """A leaf for the lab host with this serial (cryptography refuses to write a
+    negative or over-long one: the OpenSSL command line signs it)."""
+    key = new_key("rsa")
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LAB_HOSTNAME)]))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp / "leaf.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    (tmp / "ca.key").write_bytes(_pem(ca.key))
+    (tmp / "ext.cnf").write_text(
+        "basicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+        f"subjectAltName=DNS:{LAB_HOSTNAME},IP:127.0.0.1\n"
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    )
+    command = ["openssl", "x509", "-req", "-in", tmp / "leaf.csr", "-CA", ca.cert_file]
+    command += ["-CAkey", tmp / "ca.key", "-sha256", "-days", "30", "-set_serial", serial]
+    signed = subprocess.run(
+        [*command, "-extfile", tmp / "ext.cnf"], capture_output=True, check=True
+    ).stdout
+    return signed, _pem(key)
+
+
+def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
+    """The chain and key the server presents, and the root ``--tls-ca`` trusts."""
+    now = dt.datetime.now(dt.UTC)
+    valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
+    wildcards = {
+        "wildcard-two-labels-up": "*.smtpdoctor.test",
+        "wildcard-two-stars": "*.*.smtpdoctor.test",
+        "wildcard-partial-label": "m*.lab.smtpdoctor.test",
+        "wildcard-star-alone": "*",
+        "wildcard-inner-label": "mx.*.smtpdoctor.test",
+        "wildcard-upper-case": "*.LAB.SMTPDOCTOR.TEST",
+    }
+    if name in wildcards:
+        leaf = issue([wildcards[name]], issuer=ca, **valid)
+        return (leaf.pem, leaf.key_pem), ca.cert_file
+    if name.startswith("serial"):
+        return _serial_signed(ca, tmp, name.removeprefix("serial")), ca.cert_file
+    if name == "100-certificates":
+        # The leaf and 99 certificates no path needs (a bundle sent whole).
+        leaf = issue(_NAMES, issuer=ca, **valid)
+        key = new_key("ec")  # one key: 99 RSA keys would take seconds to make
+        junk = b"".join(issue([f"junk{i}.example"], key=key, **valid).pem for i in range(99))
+        return (leaf.pem + junk, leaf.key_pem), ca.cert_file
+    # A path of 40 intermediates under a root of our own: deeper than verifiers go.
+    root = issue(["Deep root CA"], ca=True, **valid)
+    upper, chain = root, []
+    for i in range(40):
+        upper = issue([f"Deep CA {i}"], issuer=upper, ca=True, key=new_key("ec"), **valid)
+        chain.insert(0, upper.pem)
+    leaf = issue(_NAMES, issuer=upper, **valid)
+    (tmp / "root.pem").write_bytes(root.pem)
+    return (leaf.pem + b"".join(chain), leaf.key_pem), tmp / "root.pem"
+
+
+# (name, category, exit status, a finding it must hold, one it must not)
+CERTIFICATES = (
+    # RFC 6125 §6.4.3: a wildcard stands for one whole left-most label. Forms
+    # that are no wildcard name nothing, but the chain is the lab CA's: the name
+    # is what is wrong, not the trust.
+    ("wildcard-two-labels-up", "tls_certificate", 1, "tls.certificate.name_mismatch", None),
+    ("wildcard-two-stars", "tls_certificate", 1, "tls.certificate.name_mismatch", "untrusted"),
+    ("wildcard-partial-label", "tls_certificate", 1, "tls.certificate.name_mismatch", "untrusted"),
+    ("wildcard-star-alone", "tls_certificate", 1, "tls.certificate.name_mismatch", "untrusted"),
+    ("wildcard-inner-label", "tls_certificate", 1, "tls.certificate.name_mismatch", "untrusted"),
+    ("wildcard-upper-case", "ok", 0, None, None),
+    # RFC 5280 §4.1.2.2: a positive serial of at most 20 octets.
+    ("serial-5", "tls_certificate", 1, "tls.certificate.bad_serial", "untrusted"),
+    ("serial0x" + "ff" * 30, "tls_certificate", 1, "tls.certificate.bad_serial", "untrusted"),
+    # RFC 8446 §4.4.2: certificates no path needs are tolerated.
+    ("100-certificates", "ok", 0, None, None),
+    # Past every verifier's depth (Postfix's smtp_tls_scert_verifydepth is 9).
+    ("40-intermediates", "tls_certificate", 1, "tls.certificate.untrusted", None),
+)
+
+
+@pytest.mark.parametrize("spec", CERTIFICATES, ids=[c[0][:24] for c in CERTIFICATES])
+def test_hostile_odd_certificate(
+    server: ScriptedServerThread, spec: tuple[str, str, int, str | None, str | None], tmp_path: Path
+) -> None:
+    name, category, status, finding, not_finding = spec
+    certificate, root = _certificate(name, load_or_create_ca(server.state_dir), tmp_path)
+    no = (f"tls.certificate.{not_finding}",) if not_finding else ()
+    case = Case(
+        f"certificate/{name}",
+        tuple(session()),
+        None,  # the session itself goes through
+        None,
+        category,
+        status,
+        certificate=certificate,
+        finding=finding,
+        no_finding=no,
+        within=3.0,
+    )
+    check(run(server, case, root, None), case)
+
+
+def _leaf(server: ScriptedServerThread) -> tuple[bytes, bytes]:
+    now = dt.datetime.now(dt.UTC)
+    ca = load_or_create_ca(server.state_dir)
+    leaf = issue(_NAMES, issuer=ca, not_before=now - _DAY, not_after=now + 30 * _DAY)
+    return leaf.pem, leaf.key_pem
+
+
+_V10, _V12, _V13 = ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
+# (name, lowest version, highest, suites; category, status, a finding it must hold)
+TLS_SERVERS = (
+    # RFC 9325 §3.1.1: TLS 1.2 is to be supported; a TLS 1.3-only server shuts
+    # out the senders capped at TLS 1.2.
+    ("tls13-only", _V13, None, None, "tls_version_mismatch", 1, "tls.versions.tls13_only"),
+    (
+        "tls10-only-rsa-kx",
+        _V10,
+        _V10,
+        "AES128-SHA",
+        "tls_version_mismatch",
+        2,
+        "tls.version.below_floor",
+    ),
+    (
+        "tls10-only-camellia",
+        _V10,
+        _V10,
+        "CAMELLIA128-SHA",
+        "tls_version_mismatch",
+        2,
+        "tls.version.below_floor",
+    ),
+    # Suites no client offers: the server refuses every hello.
+    ("tls10-only-null-cipher", _V10, _V10, "NULL-SHA", HANDSHAKE, 2, "tls.handshake.tls_alert"),
+    ("tls12-only-anonymous", _V12, _V12, "ADH-AES128-SHA", HANDSHAKE, 2, "tls.handshake.tls_alert"),
+)
+
+
+@pytest.mark.parametrize("spec", TLS_SERVERS, ids=[t[0] for t in TLS_SERVERS])
+def test_hostile_odd_tls_server(server: ScriptedServerThread, spec: tuple[object, ...]) -> None:
+    name, low, high, suites, category, status, finding = spec
+    assert isinstance(low, ssl.TLSVersion)
+    assert high is None or isinstance(high, ssl.TLSVersion)
+    ciphers = f"{suites}:@SECLEVEL=0" if suites else None
+    context = tls_context(_leaf(server), minimum=low, maximum=high, ciphers=ciphers)
+    host, port = add_custom(server, [session()], context=context)
+    refused = category == HANDSHAKE
+    case = Case(
+        f"tls-server/{name}",
+        (),
+        "tls_handshake" if refused else None,
+        "tls_alert" if refused else None,
+        str(category),
+        int(str(status)),
+        finding=str(finding),
+        within=3.0,
+    )
+    check(run_at(host, port, case, server.ca_file), case)
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def test_hostile_odd_ipv6_only(server: ScriptedServerThread) -> None:
+    """A server on ::1 alone, named by its address: the walk and the TLS
+    matrix's connections go over IPv6."""
+    if not _has_ipv6_loopback():
+        unavailable("no ::1 on this machine")
+    host, port = add_custom(server, [session()], host="::1")
+    case = Case("ipv6-only", (), None, None, "ok", 0, within=3.0)
+    doc = run_at(host, port, case, server.ca_file)
+    check(doc, case)
+    assert doc["hosts"][0]["tls"]["versions"]["TLSv1.2"] is True, doc["hosts"][0]["tls"]
+
+
+def test_hostile_odd_slow_greeting_inside_the_deadline(server: ScriptedServerThread) -> None:
+    """A greeting 3.6 s late under --timeout 5: past the walk's first share of the
+    deadline (3.5 s), inside the deadline: served, not called silent."""
+    host, port = server.add((Pause(3.6), *session()), None, tuple(session()))
+    case = Case("slow-greeting", (), None, None, "ok", 0)
+    check(run_at(host, port, case, server.ca_file), case)

@@ -13,6 +13,7 @@ import functools
 import importlib
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -67,26 +68,22 @@ async def probe_host(
     of connections per address at once, would hold one idle for nothing).
     """
     session_opts = _session_options(name, opts)
-    # The walk may use most of the deadline, but keeps a reserve: when it
-    # ends in silence (a filtered port, a stall) the follow-up probes that say
-    # *why* need time of their own.
-    reserve = min(10.0, opts.timeout * 0.3)
-    left = deadline.remaining()
-    # At least a second for the walk when there is one; never more than is left
-    # (a --timeout under a second is honoured, not raised).
-    walk_deadline = Deadline(max(min(1.0, left), left - reserve))
+    share = _WalkShare(deadline, opts.timeout)
+    walk_deadline = share.walk
     # The TLS matrix's hellos are separate connections that need only the
     # walk's version and handshake time. Eager, their connections open once
     # the server has greeted the walk (a dead or refusing server costs none),
     # go as far as STARTTLS beside it, and send their hellos as soon as the
     # walk's handshake ends: the matrix ends with the walk, not after it.
     settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
-    # Done when the walk returns: the matrix's probes then stop waiting on a
-    # tarpit beside it (probe.tls.early_matrix).
-    walk_ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    # Done when the walk returns, with the seconds it took to reach its
+    # handshake: the matrix's probes then stop waiting on a tarpit beside it
+    # (probe.tls.early_matrix).
+    walk_ended: asyncio.Future[float] = asyncio.get_running_loop().create_future()
     pending: list[asyncio.Task[TlsMatrix | None]] = []
 
     def on_stage(stage: Stage) -> None:
+        share.on_stage(stage)
         if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
             job = _start_matrix(
                 address,
@@ -110,7 +107,7 @@ async def probe_host(
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
         result = await walk(address, opts.port, hooked, walk_deadline, connector)
-        walk_ended.set_result(None)
+        walk_ended.set_result(share.preamble)
         if not settled.done():
             settled.set_result(None)  # no handshake: no matrix
         cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
@@ -156,6 +153,44 @@ async def probe_host(
         scan,
         net_findings,
     )
+
+
+class _WalkShare:
+    """The walk's share of a host's deadline, moved as the walk goes.
+
+    The walk may use most of the deadline, but keeps a reserve: when it ends in
+    silence (a filtered port, a stall) the follow-up probes that say *why* need
+    time of their own. Once connected, a greeting may take all but what the
+    implicit-TLS check of a silent greeting needs (a slow greeter inside the
+    deadline is served, not called silent); the rest of the walk then gets its
+    share of what is left.
+    """
+
+    def __init__(self, deadline: Deadline, timeout: float) -> None:
+        self.whole = deadline
+        reserve = min(10.0, timeout * 0.3)
+        left = deadline.remaining()
+        # At least a second for the walk when there is one; never more than is
+        # left (a --timeout under a second is honoured, not raised).
+        self.walk = Deadline(max(min(1.0, left), left - reserve))
+        self._share_at = self.walk.at
+        self._greeting_reserve = min(reserve, max(1.0, 0.1 * timeout))
+        self._started = time.monotonic()
+        self._greeting: bool | None = None  # None: not begun; False: begun; True: over
+        self.preamble = 0.0  # seconds from the walk's start to its TLS handshake
+
+    def on_stage(self, stage: Stage) -> None:
+        now = time.monotonic()
+        if stage is Stage.GREETING and self._greeting is None:
+            self._greeting = False
+            self.walk.at = max(self.walk.at, self.whole.at - self._greeting_reserve)
+        elif self._greeting is False:
+            self._greeting = True
+            left = self.whole.at - now
+            again = now + left - min(10.0, 0.3 * left)
+            self.walk.at = min(self.walk.at, max(self._share_at, again))
+        if stage is Stage.TLS_HANDSHAKE and not self.preamble:
+            self.preamble = now - self._started
 
 
 def rename_host(report: HostReport, name: str, opts: DiagnoseOptions) -> HostReport:
@@ -344,7 +379,7 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     connector: Connector,
     *,
     eager: bool,
-    walk_ended: asyncio.Future[None] | None = None,
+    walk_ended: asyncio.Future[float] | None = None,
 ) -> list[asyncio.Task[TlsMatrix | None]]:
     """The TLS version matrix (not with --quick) as a task beside the walk.
 

@@ -343,7 +343,7 @@ async def early_matrix(
     implicit: bool = False,
     large_hello: bool = True,
     peer_ciphers: Sequence[int] = (),
-    walk_ended: asyncio.Future[None] | None = None,
+    walk_ended: asyncio.Future[float] | None = None,
 ) -> TlsMatrix | None:
     """:func:`tls_matrix`, its connections opened at once, beside the walk.
 
@@ -356,10 +356,11 @@ async def early_matrix(
     session later. Connections a lower top version does not need are closed
     unused; a plan that needs more than were opened opens the rest.
 
-    ``walk_ended`` (done when the walk returns): probes still going then get
-    the large hello's patience more (ten times the walk's handshake, 1-5 s),
-    then count as skipped: a tarpit beside the walk no longer holds the run
-    to its deadline (or each probe's own 5 s).
+    ``walk_ended`` (done when the walk returns, with the seconds the walk took
+    to reach its handshake): probes still going then get that long (their own
+    preamble's due) and the large hello's patience (ten times the walk's
+    handshake, 1-5 s) more, then count as skipped: a tarpit beside the walk
+    no longer holds the run to its deadline (or each probe's own 5 s).
     """
     where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
     count = EARLY_CONNECTIONS if large_hello else EARLY_CONNECTIONS - 1
@@ -392,7 +393,7 @@ async def early_matrix(
             asyncio.ensure_future(_after_open(opening[i], label, hello, deadline, seconds))
             for i, (label, hello, seconds) in enumerate(plan)
         ]
-        await _until_walk_ends(jobs, opening, walk_ended, patience)
+        await _until_walk_ends(jobs, walk_ended, patience)
         results = [
             _result_or_cut(job, slot, label, hello)
             for job, slot, (label, hello, _) in zip(jobs, opening, plan, strict=False)
@@ -411,14 +412,13 @@ async def _after_open(
 
 async def _until_walk_ends(
     jobs: Sequence[asyncio.Future[HelloProbe]],
-    opening: Sequence[asyncio.Future[_Slot]],
-    walk_ended: asyncio.Future[None] | None,
+    walk_ended: asyncio.Future[float] | None,
     patience: float,
 ) -> None:
-    """Wait for every probe; once the walk has ended, ``patience`` seconds more
-    (a probe still opening its connection then, or whose hello is unanswered,
-    is cut short: on a healthy server each ends within a round trip of the
-    walk's handshake, long before)."""
+    """Wait for every probe; once the walk has ended, ``patience`` seconds and
+    the walk's preamble time more (a probe still opening its connection then,
+    or whose hello is unanswered, is cut short: on a healthy server each ends
+    within a round trip of the walk's handshake, long before)."""
     waiting: set[asyncio.Future[Any]] = set(jobs)
     while waiting and walk_ended is not None and not walk_ended.done():
         _, waiting = await asyncio.wait({*waiting, walk_ended}, return_when=asyncio.FIRST_COMPLETED)
@@ -428,7 +428,7 @@ async def _until_walk_ends(
         return
     left = [job for job in jobs if not job.done()]
     if left:
-        await asyncio.wait(left, timeout=patience)
+        await asyncio.wait(left, timeout=patience + walk_ended.result())
     for job in left:
         job.cancel()
     await asyncio.gather(*jobs, return_exceptions=True)

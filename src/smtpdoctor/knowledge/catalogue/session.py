@@ -478,6 +478,22 @@ def _tls() -> list[FindingSpec]:
             **hs,
         ),
         FindingSpec(
+            "tls.versions.tls13_only",
+            _S.WARNING,
+            _C.TLS_VERSION_MISMATCH,
+            _TLS,
+            title="The server accepts TLS 1.3 only, and refuses TLS 1.2.",
+            message="The server accepts TLS 1.3 only: it refuses a TLS 1.2 ClientHello, which "
+            "RFC 9325 §3.1.1 has every implementation support. Senders capped at TLS 1.2 "
+            "(older MTAs and gateways, OpenSSL 1.0.2) cannot negotiate TLS with it: an "
+            "opportunistic one sends in plaintext, a strict one (DANE, MTA-STS, a forced-TLS "
+            "connector) defers the mail.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 9325 §3.1.1",
+            example={"accepted": ["TLSv1.3"]},
+        ),
+        FindingSpec(
             "tls.versions.legacy_accepted",
             _S.INFO,
             _C.OK,
@@ -585,6 +601,16 @@ def _certificate() -> list[FindingSpec]:
             "The certificate does not chain to a trusted CA.",
             "The certificate does not chain to a trusted CA: {trust_error}.",
             trust_error="unable to get local issuer certificate",
+        ),
+        cert(
+            "tls.certificate.bad_serial",
+            "The certificate's serial number breaks RFC 5280 (negative, or over 20 octets).",
+            "The certificate's serial number breaks RFC 5280 §4.1.2.2 ({why}): strict "
+            "verifiers (Go's crypto/x509 since 1.23, Python's cryptography) refuse the "
+            "certificate, where OpenSSL-based MTAs (Postfix, Exim, Sendmail) take it. Reissue "
+            "it with a positive serial of at most 20 octets.",
+            trust_error="validation failed: certificate serial number cannot be negative",
+            why="it is negative",
         ),
         cert(
             "tls.certificate.chain_incomplete",
