@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import importlib
+import re
 import sys
 import threading
 import time
@@ -25,10 +26,10 @@ from smtpdoctor.doctor.options import DiagnoseOptions, _literal, local_fqdn
 from smtpdoctor.doctor.results import HostReport
 from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.evidence.certificate import CertificateInfo
-from smtpdoctor.evidence.session import SessionResult, TlsSession
+from smtpdoctor.evidence.session import SessionResult, Step, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
-from smtpdoctor.model import Finding, Stage
+from smtpdoctor.model import Category, Finding, Outcome, Severity, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tls import probe_context
@@ -117,6 +118,17 @@ async def probe_host(
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
     if hold is not None:
         await hold
+    findings += await _unlike_connections(
+        address,
+        result,
+        matrix,
+        session_opts,
+        deadline=deadline,
+        connector=connector,
+        # (--quick promises one connection; a scan budgets its own; an eager
+        # matrix opened at EHLO has used the host's six connections)
+        confirm=eager and opts.tls_matrix and not pending,
+    )
     if not session_opts.implicit_tls and silent_greeting(result.steps):
         findings += await _implicit_tls_check(
             address, opts.port, session_opts, deadline=deadline, connector=connector
@@ -152,6 +164,99 @@ async def probe_host(
         network,
         scan,
         net_findings,
+    )
+
+
+# A walk that ends in one of these before TLS is tried once more on a new
+# connection (a refusal or a drop is quick to confirm; a silence is not).
+# (Not a protocol error: what breaks the protocol may hang on what follows EHLO,
+# where the second connection does not go.)
+_CONFIRMED = (Outcome.REPLY, Outcome.RESET, Outcome.CLOSED)
+# What a probe connection beside a served walk met, when it differs from the walk.
+_UNLIKE_PROBES = ("protocol_error", "reset", "closed")
+# probe.tls's words for a probe greeted otherwise: "greeting 554 5.7.1 ...".
+_OTHER_GREETING = re.compile(r"greeting (?!421)\d{3}")
+
+
+async def _unlike_connections(
+    address: str,
+    result: SessionResult,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+    confirm: bool,
+) -> list[Finding]:
+    """Whether other connections to the address met what the walk's did.
+
+    A walk refused or dropped at the greeting or EHLO: up to two more
+    connections; if one is served, the address is served unalike (the verdict, in the walk's
+    failure's place: a member of a pool fails, not the pool). A walk served: the TLS matrix's
+    connections, which went as far as STARTTLS beside it, say it (a note).
+    """
+    failed = result.failed_step
+    # (Before TLS: what the second connection reaches, greeting and EHLO.)
+    plain = not any(s.stage is Stage.TLS_HANDSHAKE for s in result.steps)
+    early = plain and failed is not None and failed.stage in (Stage.GREETING, Stage.EHLO)
+    if early and failed is not None and failed.outcome in _CONFIRMED:
+        if not confirm or session_opts.implicit_tls or deadline.remaining() < 0.5:
+            return []
+        from smtpdoctor.probe.served import served
+
+        limit = Deadline(min(3.0, deadline.remaining() - 0.25))
+        # Two, one after the other: a pool's rotation, wherever the matrix's
+        # connections (opened at EHLO) left it, sends one of them elsewhere.
+        for _ in range(2):
+            other = await served(
+                address, result.port, helo=session_opts.helo, deadline=limit, connector=connector
+            )
+            if other is None or limit.expired:
+                break
+        if other is not None:
+            return []
+        walk_saw = _walk_saw(failed)
+        others = "a 220 greeting and a 250 EHLO reply on one more connection"
+        return [_unlike(Severity.CRITICAL, walk_saw, others, 1)]
+    if matrix is None:
+        return []
+    probes = [*matrix.probes, *([matrix.large_hello] if matrix.large_hello else [])]
+    met = [p for p in probes if not p.sent and p.outcome in _UNLIKE_PROBES]
+    if not met:
+        return []
+    seen = "; ".join(dict.fromkeys(p.detail or p.outcome for p in met))
+    walk_saw = "a 220 greeting, EHLO and STARTTLS answered"
+    # Another server's greeting (not 421, a limit on connections at once, nor a
+    # drop, which a probe-shy server or a limit also gives): a pool that differs.
+    refused = any(_OTHER_GREETING.match(p.detail) for p in met)
+    if refused:
+        return [_unlike(Severity.CRITICAL, walk_saw, seen, len(met), variant="refused")]
+    return [_unlike(Severity.INFO, walk_saw, seen, len(met))]
+
+
+def _walk_saw(step: Step) -> str:
+    where = "the greeting" if step.stage is Stage.GREETING else "EHLO"
+    if step.reply is not None:
+        return f"{step.reply} at {where}"
+    return f"{step.outcome.value} at {where}"
+
+
+def _unlike(
+    severity: Severity, walk_saw: str, others: str, count: int, variant: str | None = None
+) -> Finding:
+    # A walk refused where another connection is served: the verdict is the
+    # difference (sorted before the walk's own failure, at the connection),
+    # not one of the two; a served walk keeps its verdict, with a note.
+    failed = severity is Severity.CRITICAL
+    return finding(
+        "session.unlike_connections",
+        severity=severity,
+        category=Category.SERVICE_UNAVAILABLE if failed else Category.OK,
+        stage=Stage.CONNECT if failed else Stage.GREETING,
+        variant=variant or ("failed" if failed else "served"),
+        walk_saw=walk_saw,
+        others=others,
+        count=count,
     )
 
 

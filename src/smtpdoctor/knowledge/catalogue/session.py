@@ -741,6 +741,50 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             example={"note": "The server sent TLS records right after '220 Ready to start TLS'"},
         ),
         FindingSpec(
+            "session.unlike_connections",
+            None,
+            None,
+            None,
+            title="Connections to one address are not served alike (a pool whose members differ).",
+            message={
+                "failed": "The walk met {walk_saw}, but {others}: the address is not served "
+                "alike on every connection. A load balancer or cluster over servers that "
+                "differ (one member misconfigured, overloaded or down) makes delivery fail "
+                "only some of the time; check each member by its own address.",
+                "refused": "The walk was served ({walk_saw}), but {count} other "
+                "connection(s) to the same address, opened beside it, met: {others}. The "
+                "address is not served alike: a load balancer or cluster over servers that "
+                "differ (one member misconfigured or refusing) makes delivery fail only some "
+                "of the time; check each member by its own address.",
+                "served": "The walk was served ({walk_saw}), but {count} other connection(s) "
+                "to the same address, opened beside it, met: {others}. A load balancer over "
+                "servers that differ, or a limit on connections at once from one client; the "
+                "verdict is the walk's.",
+            },
+            permanence=Permanence.TEMPORARY,
+            retry_helps=True,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find the members behind the address (the load balancer's pool, or "
+                        "the cluster's nodes) and diagnose each by its own address; bring the "
+                        "one that refuses or drops in line with the others, or take it out "
+                        "of the pool.",
+                    ),
+                    "",
+                    "for i in 1 2 3 4; do smtpdoctor diagnose mx.example.com:25 --quick "
+                    "--format json | jq -r .verdict.category; done",
+                ),
+            ),
+            example={
+                "variant": "failed",
+                "walk_saw": "554 5.7.1 No SMTP service here at the greeting",
+                "others": "a 220 greeting and a 250 EHLO reply on one more connection",
+                "count": 1,
+            },
+        ),
+        FindingSpec(
             "session.note",
             _S.INFO,
             _C.OK,
