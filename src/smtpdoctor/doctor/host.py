@@ -35,7 +35,7 @@ from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tls import probe_context
 from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up_full
 from smtpdoctor.probe.session import SessionOptions, walk
-from smtpdoctor.probe.tls import early_matrix, tls_matrix
+from smtpdoctor.probe.tls import Preambles, early_matrix, tls_matrix
 
 if TYPE_CHECKING:
     from smtpdoctor.evidence.ciphers import CipherScan
@@ -82,6 +82,9 @@ async def probe_host(
     # (probe.tls.early_matrix).
     walk_ended: asyncio.Future[float] = asyncio.get_running_loop().create_future()
     pending: list[asyncio.Task[TlsMatrix | None]] = []
+    # What the matrix's connections met before their hellos, when the walk
+    # never reached its handshake (the pool check below compares them).
+    preambles = Preambles()
 
     def on_stage(stage: Stage) -> None:
         share.on_stage(stage)
@@ -95,6 +98,7 @@ async def probe_host(
                 connector,
                 eager=eager,
                 walk_ended=walk_ended,
+                preambles=preambles,
             )
             pending.extend(job)
         if session_opts.on_stage is not None:
@@ -109,6 +113,7 @@ async def probe_host(
     try:
         result = await walk(address, opts.port, hooked, walk_deadline, connector)
         walk_ended.set_result(share.preamble)
+        preambles.wanted = _comparable(result)
         if not settled.done():
             settled.set_result(None)  # no handshake: no matrix
         cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
@@ -128,6 +133,7 @@ async def probe_host(
         # (--quick promises one connection; a scan budgets its own; an eager
         # matrix opened at EHLO has used the host's six connections)
         confirm=eager and opts.tls_matrix and not pending,
+        preambles=preambles.met,
     )
     if not session_opts.implicit_tls and silent_greeting(result.steps):
         findings += await _implicit_tls_check(
@@ -187,6 +193,7 @@ async def _unlike_connections(
     deadline: Deadline,
     connector: Connector,
     confirm: bool,
+    preambles: Sequence[str | None],
 ) -> list[Finding]:
     """Whether other connections to the address met what the walk's did.
 
@@ -196,10 +203,12 @@ async def _unlike_connections(
     connections, which went as far as STARTTLS beside it, say it (a note).
     """
     failed = result.failed_step
-    # (Before TLS: what the second connection reaches, greeting and EHLO.)
-    plain = not any(s.stage is Stage.TLS_HANDSHAKE for s in result.steps)
-    early = plain and failed is not None and failed.stage in (Stage.GREETING, Stage.EHLO)
-    if early and failed is not None and failed.outcome in _CONFIRMED:
+    if _comparable(result) and failed is not None:
+        walk_saw = _walk_saw(failed)
+        if any(p is None or p == "STARTTLS not offered" for p in preambles):
+            # A matrix connection, opened at EHLO beside the walk, was served.
+            others = "a 220 greeting and a 250 EHLO reply on another connection"
+            return [_unlike(Severity.CRITICAL, walk_saw, others, 1)]
         if not confirm or session_opts.implicit_tls or deadline.remaining() < 0.5:
             return []
         from smtpdoctor.probe.served import served
@@ -215,7 +224,6 @@ async def _unlike_connections(
                 break
         if other is not None:
             return []
-        walk_saw = _walk_saw(failed)
         others = "a 220 greeting and a 250 EHLO reply on one more connection"
         return [_unlike(Severity.CRITICAL, walk_saw, others, 1)]
     if matrix is None:
@@ -232,6 +240,16 @@ async def _unlike_connections(
     if refused:
         return [_unlike(Severity.CRITICAL, walk_saw, seen, len(met), variant="refused")]
     return [_unlike(Severity.INFO, walk_saw, seen, len(met))]
+
+
+def _comparable(result: SessionResult) -> bool:
+    """Whether the walk ended, before TLS, in a way another connection's
+    greeting and EHLO reply confirm or not (a refusal or a drop; a silence is
+    slow to confirm)."""
+    failed = result.failed_step
+    plain = not any(s.stage is Stage.TLS_HANDSHAKE for s in result.steps)
+    early = failed is not None and failed.stage in (Stage.GREETING, Stage.EHLO)
+    return plain and early and failed is not None and failed.outcome in _CONFIRMED
 
 
 def _walk_saw(step: Step) -> str:
@@ -485,6 +503,7 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     *,
     eager: bool,
     walk_ended: asyncio.Future[float] | None = None,
+    preambles: Preambles | None = None,
 ) -> list[asyncio.Task[TlsMatrix | None]]:
     """The TLS version matrix (not with --quick) as a task beside the walk.
 
@@ -506,7 +525,14 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     }
     known = (opts.known_matrices or {}).get((address, opts.port))
     if known is None and eager:
-        early = early_matrix(address, opts.port, settled=settled, walk_ended=walk_ended, **where)
+        early = early_matrix(
+            address,
+            opts.port,
+            settled=settled,
+            walk_ended=walk_ended,
+            preambles=preambles,
+            **where,
+        )
         return [asyncio.create_task(early)]
 
     async def later() -> TlsMatrix | None:

@@ -37,7 +37,7 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 
-__all__ = ["early_matrix", "implicit_tls_probe", "tls_matrix"]
+__all__ = ["Preambles", "early_matrix", "implicit_tls_probe", "tls_matrix"]
 
 _CODES = {
     "SSLv3": TLSVersionCode.SSLv3,
@@ -77,7 +77,11 @@ async def _starttls_preamble(stream: Stream, helo: str, deadline: Deadline) -> s
         return f"greeting {greeting}" if greeting else "no greeting"
     await stream.send(conn.send(Command(Verb.EHLO, helo)), deadline)
     ehlo = await _reply(stream, conn, deadline)
-    if ehlo is None or not ehlo.positive or "STARTTLS" not in conn.extensions:
+    if ehlo is None or ehlo.code != 250:
+        # (A refusal, not a server without STARTTLS: what a pool member that
+        # differs from the walk's says: doctor.host reads it.)
+        return f"EHLO answered {ehlo}" if ehlo else "closed after EHLO"
+    if "STARTTLS" not in conn.extensions:
         return "STARTTLS not offered"
     await stream.send(conn.send(Command(Verb.STARTTLS)), deadline)
     ready = await _reply(stream, conn, deadline)
@@ -344,6 +348,7 @@ async def early_matrix(
     large_hello: bool = True,
     peer_ciphers: Sequence[int] = (),
     walk_ended: asyncio.Future[float] | None = None,
+    preambles: Preambles | None = None,
 ) -> TlsMatrix | None:
     """:func:`tls_matrix`, its connections opened at once, beside the walk.
 
@@ -361,6 +366,10 @@ async def early_matrix(
     preamble's due) and the large hello's patience (ten times the walk's
     handshake, 1-5 s) more, then count as skipped: a tarpit beside the walk
     no longer holds the run to its deadline (or each probe's own 5 s).
+
+    ``preambles``: when the walk never reached its handshake and the caller
+    wants them, what each probe connection met up to its ClientHello, as far
+    as it got within a short wait: other connections to compare the walk's with.
     """
     where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
     count = EARLY_CONNECTIONS if large_hello else EARLY_CONNECTIONS - 1
@@ -373,6 +382,8 @@ async def early_matrix(
     try:
         known = await settled
         if known is None:
+            if preambles is not None and preambles.wanted:
+                preambles.met.extend(await _preambles(opening, deadline))
             return None
         top, patience = known
         matrix = TlsMatrix(top)
@@ -402,6 +413,34 @@ async def early_matrix(
     finally:
         for task in opening:
             _discard(task)
+
+
+class Preambles:
+    """What an early matrix's connections met before their hellos (None: ready
+    for it), read only when ``wanted`` is set before the walk's end settles."""
+
+    __slots__ = ("met", "wanted")
+
+    def __init__(self) -> None:
+        self.wanted = False
+        self.met: list[str | None] = []
+
+
+# How long the preambles of a matrix the walk never needed are waited for.
+PREAMBLE_WAIT = 2.0
+
+
+async def _preambles(
+    opening: Sequence[asyncio.Future[_Slot]], deadline: Deadline
+) -> list[str | None]:
+    """What each opened connection met before its hello (None: ready), for those
+    that got that far within PREAMBLE_WAIT."""
+    wait = min(PREAMBLE_WAIT, deadline.remaining())
+    if not opening or wait <= 0:
+        return []
+    await asyncio.wait(opening, timeout=wait)
+    done = [t.result() for t in opening if t.done() and not t.cancelled() and not t.exception()]
+    return [slot.failure[1] if slot.failure else None for slot in done]
 
 
 async def _after_open(
