@@ -17,10 +17,14 @@ status, no traceback and the run inside ``--timeout`` plus 1 s (docs/lab.md,
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import socket
 import ssl
 import subprocess
+import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,11 +46,16 @@ from smtpdoctor.lab.scripted import (
     Send,
     Stall,
 )
+from smtpdoctor.model import Outcome, Stage
+from smtpdoctor.net import Deadline
+from smtpdoctor.probe.session import SessionOptions, walk
 from smtpdoctor.protocol.tlshello import TLSVersionCode, build_client_hello
-from support.helpers import unavailable
+from support.dns_hostile import HostileDns
+from support.helpers import run_cli, unavailable
 from support.hostile_smtp import (
     BANNER,
     DEFAULT_EXT,
+    HELO,
     Case,
     add_custom,
     check,
@@ -66,8 +75,8 @@ _NAMES = [LAB_HOSTNAME, "127.0.0.1"]
 _READ_CAP = 256 * 1024
 
 
-def _at_ehlo(data: bytes, *rest: Action) -> tuple[Action, ...]:
-    return (Send(BANNER), Expect("EHLO"), Send(data), *rest)
+def _at_ehlo(data: bytes, *rest: Action, pieces: int = 1) -> tuple[Action, ...]:
+    return (Send(BANNER), Expect("EHLO"), Send(data, pieces=pieces), *rest)
 
 
 def _beside_cases() -> Iterator[Case]:
@@ -522,3 +531,65 @@ def test_hostile_odd_pool(server: ScriptedServerThread, spec: tuple[object, ...]
         within=3.0,
     )
     check(run_at(host, port, case, server.ca_file), case)
+
+
+V6_DOMAIN = "v6only.smtpdoctor.test."
+
+
+def test_hostile_odd_ipv6_only_mx(server: ScriptedServerThread) -> None:
+    """A domain whose MX host has an AAAA (::1) and no A, through a DNS server
+    the test starts: the MX host is walked over IPv6, healthy, and the verdict
+    says that senders without IPv6 cannot reach it (dns.mx.ipv6_only)."""
+    if not _has_ipv6_loopback():
+        unavailable("no ::1 on this machine")
+    host, port = add_custom(server, [session()], host="::1")
+    mx = LAB_HOSTNAME + "."
+    records = {
+        (V6_DOMAIN, "MX"): [f"10 {mx}"],
+        (mx, "AAAA"): [host],
+        (mx, "TXT"): ['"exists"'],  # the name exists: its A is NODATA
+    }
+    with HostileDns(records) as dns_server:
+        argv = ["diagnose", V6_DOMAIN.rstrip("."), "--format", "json", "--helo", HELO]
+        argv += ["--resolver", dns_server.spec, "--port", str(port), "--timeout", "5"]
+        started = time.monotonic()
+        result = run_cli(*argv, "--tls-ca", str(server.ca_file))
+        took = time.monotonic() - started
+    assert "Traceback" not in result.stderr, result.stderr
+    assert took < 3.0, took
+    doc = json.loads(result.stdout)
+    verdict, ids = doc["verdict"], [f["id"] for f in doc["findings"]]
+    assert (verdict["category"], result.status) == ("dns_resolution", 1), (verdict, ids)
+    assert "dns.mx.ipv6_only" in ids, ids
+    (walked,) = doc["hosts"]
+    assert walked["address"] == "::1", walked["address"]
+    assert all(s["outcome"] == "ok" for s in walked["timeline"]), walked["timeline"]
+    assert walked["tls"]["negotiated"], walked["tls"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"250-" + b"x" * (4 << 20), id="4-MiB-line"),
+        pytest.param(b"250-mx.lab.smtpdoctor.test\r\n" * 150000, id="4-MiB-of-lines"),
+    ],
+)
+def test_hostile_odd_memory_stays_bounded(server: ScriptedServerThread, data: bytes) -> None:
+    """A reply of megabytes, in 64 KiB writes: the walker's own memory stays
+    within its caps (a 2 KiB line, a 64 KiB reply), far below what was sent."""
+    pieces = len(data) // (64 * 1024)
+    host, port = server.add(_at_ehlo(data, pieces=pieces))
+    options = SessionOptions(helo=HELO, rcpt=("postmaster",))
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        result = asyncio.run(walk(host, port, options, Deadline(3.0)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    failed = result.failed_step
+    assert failed is not None
+    assert (failed.stage, failed.outcome) == (Stage.EHLO, Outcome.PROTOCOL_ERROR)
+    # The server's 64 KiB writes are traced too (its thread shares the process).
+    assert peak - before < 2 * 1024 * 1024, peak - before
+    assert failed.bytes_received <= _READ_CAP
