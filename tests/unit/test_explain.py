@@ -730,6 +730,8 @@ BOUNCE_SOURCES = (
     "https://github.com/nodemailer/mailparser/blob/",
     # the fifty-sixth: KumoMTA's DSN parser test mails (session 8)
     "https://github.com/KumoCorp/kumomta/blob/",
+    # the fifty-seventh: Exim's own bounce and delay mails in its test suite (session 9)
+    "https://github.com/Exim/exim/blob/",
 )
 
 
@@ -772,6 +774,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/mailparser/",
     # the fifty-sixth: KumoMTA's DSN test mails, session 8
     "tests/data/bounces/kumomta/",
+    # the fifty-seventh: Exim's test-suite mails, session 9
+    "tests/data/bounces/exim-suite/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -856,7 +860,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("forty-third", "forty-fourth", "forty-fifth", "forty-sixth")
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
         later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
-        later += ("fifty-fifth", "fifty-sixth")
+        later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -902,6 +906,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fiftythree", "fifty-fourth"),
             ("fiftyfour", "fifty-fifth"),
             ("fiftyfive", "fifty-sixth"),
+            ("fiftysix", "fifty-seventh"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -253,7 +253,11 @@ def with_human(
         about = mine + [
             p for p in kept if not _ADDRESS.search(p) and owners.get(id(p)) in (None, who)
         ]
-    diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
+    diagnostic = [
+        ln
+        for ln in entry.text.splitlines()
+        if ln.startswith(("Diagnostic-Code:", "X-Exim-Diagnostic:"))
+    ]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))
     return BounceEntry(
