@@ -732,6 +732,11 @@ BOUNCE_SOURCES = (
     "https://github.com/KumoCorp/kumomta/blob/",
     # the fifty-seventh: Exim's own bounce and delay mails in its test suite (session 9)
     "https://github.com/Exim/exim/blob/",
+    # the fifty-eighth: hitobito's bounce and auto-reply test mails (session 9)
+    "https://github.com/hitobito/hitobito/blob/",
+    # the fifty-ninth: bounces forwarded to and received by the linux-media list, from a
+    # public git archive of the list (session 9)
+    "https://github.com/winysrj/linux-media/blob/",
 )
 
 
@@ -776,6 +781,10 @@ OWN_FOLDERS = (
     "tests/data/bounces/kumomta/",
     # the fifty-seventh: Exim's test-suite mails, session 9
     "tests/data/bounces/exim-suite/",
+    # the fifty-eighth: hitobito's test mails, session 9
+    "tests/data/bounces/hitobito/",
+    # the fifty-ninth: the linux-media list archive's bounces, session 9
+    "tests/data/bounces/linux-media/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -861,6 +870,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
         later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
         later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
+        later += ("fifty-eighth", "fifty-ninth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -907,6 +917,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fiftyfour", "fifty-fifth"),
             ("fiftyfive", "fifty-sixth"),
             ("fiftysix", "fifty-seventh"),
+            ("fiftyseven", "fifty-eighth"),
+            ("fiftyeight", "fifty-ninth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -151,14 +151,15 @@ def _named(paragraph: str) -> str | None:
     # The reporting daemon's own address ("Mail Delivery Subsystem
     # <mailer-daemon@googlemail.com>" above a pasted reply) is no recipient,
     # nor the one a label says is the sender (MailMarshal's "Original Sender:",
-    # a quoted header's "From:").
+    # a quoted header's "From:", a transcript's "MAIL From:").
     if who.startswith("mailer-daemon@") or _SENDER_LABEL.search(head, 0, m.start()):
         return None
     return who
 
 
 _SENDER_LABEL = re.compile(
-    r"(?:\bsender|^from|\breturn-path|\boriginator)[ \t]*:[ \t]*\"?[^\n\"<>@]*\"?[ \t]*<?[ \t]*\Z",
+    r"(?:\bsender|^from|\bmail from|\breturn-path|\boriginator)"
+    r"[ \t]*:[ \t]*\"?[^\n\"<>@]*\"?[ \t]*<?[ \t]*\Z",
     re.I | re.M,
 )
 

@@ -179,6 +179,11 @@ def paragraphs(body: str) -> list[str]:
         if "(in reply to " in para:
             # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
             para = _CUT_STAGE.sub(r"\g<0> command)", para)
+        if len(para) > MAX_PARAGRAPH and ("-->" in para or ">>>" in para):
+            # A session transcript longer than a paragraph (MDaemon's "--> RCPT To:" /
+            # "<-- 550 ..." over every MX it tried) opens with greetings and EHLO
+            # replies; its failure comes last.
+            para = _last_failed_exchange(lines) or para
         if out and _REPLY_FIRST.match(para) and _REASON_FOLLOWS.search(out[-1]):
             # "unable to deliver your message to x for the following reason:"
             # and, after a blank line, the reply: one paragraph about x.
@@ -188,6 +193,26 @@ def paragraphs(body: str) -> list[str]:
         if len(out) >= 64:
             break
     return out
+
+
+# A transcript's client line and a failing server line (MDaemon writes them after a
+# timestamp and a colon: "Wed 2008-08-13 08:37:44: <-- 550 5.2.1 ...").
+_SENT_LINE = re.compile(r"(?:^|: )(?:-->|>>>)[ \t]*\S")
+_FAILED_LINE = re.compile(r"(?:^|: )(?:<--|<<<)[ \t]*[45]\d\d[ -]")
+
+
+def _last_failed_exchange(lines: list[str]) -> str | None:
+    """The transcript's last failing reply with the commands it answered, or None."""
+    failed = [i for i, ln in enumerate(lines) if _FAILED_LINE.search(ln)]
+    if not failed:
+        return None
+    sent = [i for i in range(failed[-1]) if _SENT_LINE.search(lines[i])]
+    if not sent:
+        return None
+    start = sent[-1]
+    while start > 0 and _SENT_LINE.search(lines[start - 1]):
+        start -= 1  # the commands sent together (PIPELINING) before the replies
+    return "\n".join(lines[start : failed[-1] + 1])
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
