@@ -870,7 +870,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
         later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
         later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
-        later += ("fifty-eighth", "fifty-ninth")
+        later += ("fifty-eighth", "fifty-ninth", "sixtieth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -919,6 +919,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fiftysix", "fifty-seventh"),
             ("fiftyseven", "fifty-eighth"),
             ("fiftyeight", "fifty-ninth"),
+            ("fiftynine", "sixtieth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -172,6 +172,8 @@ def paragraphs(body: str) -> list[str]:
             # Sendmail's "(reason: 550 5.1.1 User unknown)" under the address:
             # the reply without the parenthesis that closes it.
             lines = [_SENDMAIL_REASON.sub(r"reason: \1", ln) for ln in lines]
+        if "rejected command '" in unfolded:
+            lines = [_stalwart_stage(ln) for ln in lines]
         # (All of three or more lines header fields: a quoted header block.)
         if not lines or (len(lines) >= 3 and all(map(HEADER_LINE.match, lines))):
             continue
@@ -193,6 +195,25 @@ def paragraphs(body: str) -> list[str]:
         if len(out) >= 64:
             break
     return out
+
+
+# Stalwart's per-recipient line ("<x@y> (host 'mx.y' rejected command 'RCPT TO:<x@y>' with
+# code 550 (5.1.2) 'User does not exist')") names the command its reply answered, in
+# quotes: said again as Postfix says it, "(in reply to RCPT TO command)".
+_STALWART_COMMAND = re.compile(
+    r"\brejected command '(MAIL FROM|RCPT TO|DATA|BDAT|EHLO|HELO|STARTTLS|AUTH)\b[^']*' "
+    r"with code [245]\d\d\b.*\)\s*$",
+    re.I,
+)
+
+
+def _stalwart_stage(line: str) -> str:
+    m = _STALWART_COMMAND.search(line)
+    if m is None or "(in reply to " in line:
+        return line
+    command = m.group(1).upper()
+    command = {"BDAT": "DATA", "HELO": "EHLO"}.get(command, command)
+    return f"{line} (in reply to {command} command)"
 
 
 # A transcript's client line and a failing server line (MDaemon writes them after a
