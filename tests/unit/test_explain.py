@@ -1024,6 +1024,9 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         ("held", HELD_FLOOR_S8F),
         # the whole held-back split with the forty-seventh, at its fresh read
         ("held/fortyeight", HELD_FLOOR_S8B),
+        # both whole splits with the fifty-seventh to sixtieth (session 9), at its end
+        ("tune", TUNE_FLOOR_S9),
+        ("held", HELD_FLOOR_S9),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1242,6 +1245,11 @@ HELD_FLOOR_S8E = (100.0 * 310 / 347, 100.0 * 313 / 347)
 # 1041/1052 and 1044/1052 after it. Each floor is that less a row.
 TUNE_FLOOR_S8F = (100.0 * 1040 / 1052, 100.0 * 1043 / 1052)
 HELD_FLOOR_S8F = (100.0 * 312 / 349, 100.0 * 315 / 349)
+# Session 9's bounce round (the fifty-seventh to sixtieth collections, docs/explain.md):
+# at its end, read once (whole-split totals only), tune 1068/1080 and 1073/1080, held back
+# 317/353 and 319/353. Each floor is that less a row.
+TUNE_FLOOR_S9 = (100.0 * 1067 / 1080, 100.0 * 1072 / 1080)
+HELD_FLOOR_S9 = (100.0 * 316 / 353, 100.0 * 318 / 353)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
