@@ -183,3 +183,14 @@ def test_the_forwarded_report_pasted_alone_is_read_as_a_report(tmp_path: Path) -
     path.write_text(text, encoding="utf-8")
     got = [(c.category.value, c.stage.value) for _, c in explain_files([str(path)])]
     assert got == [("recipient", "rcpt_to")]
+
+
+def test_a_long_run_of_commands_keeps_the_failure_that_ends_it() -> None:
+    # Hundreds of pipelined commands before the refusal: the paragraph keeps its end.
+    from smtpdoctor.evidence.bounce_text import MAX_PARAGRAPH, paragraphs
+
+    sent = [f">>> RCPT To:<u{i}@example.net>" for i in range(300)]
+    text = "\n".join(["<<< 220 mx.example.net ESMTP", *sent, "<<< 550 5.1.1 User unknown"])
+    (para,) = paragraphs(text)
+    assert len(para) <= MAX_PARAGRAPH
+    assert para.endswith("<<< 550 5.1.1 User unknown")

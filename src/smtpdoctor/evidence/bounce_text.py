@@ -231,9 +231,11 @@ def _last_failed_exchange(lines: list[str]) -> str | None:
     if not sent:
         return None
     start = sent[-1]
-    while start > 0 and _SENT_LINE.search(lines[start - 1]):
-        start -= 1  # the commands sent together (PIPELINING) before the replies
-    return "\n".join(lines[start : failed[-1] + 1])
+    # The commands sent together (PIPELINING) before the replies, a few at most: the
+    # exchange is read by its start too (MAX_PARAGRAPH), and its failure comes last.
+    while start > max(0, sent[-1] - 8) and _SENT_LINE.search(lines[start - 1]):
+        start -= 1
+    return "\n".join(lines[start : failed[-1] + 1])[-MAX_PARAGRAPH:]
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
