@@ -737,6 +737,9 @@ BOUNCE_SOURCES = (
     # the fifty-ninth: bounces forwarded to and received by the linux-media list, from a
     # public git archive of the list (session 9)
     "https://github.com/winysrj/linux-media/blob/",
+    # the sixty-first: NetEase's (Coremail) bounces kept in an office suite's demo data
+    # (session 9, second bounce round)
+    "https://github.com/yunsite/smeoa/blob/",
 )
 
 
@@ -785,6 +788,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/hitobito/",
     # the fifty-ninth: the linux-media list archive's bounces, session 9
     "tests/data/bounces/linux-media/",
+    # the sixty-first: NetEase's bounces in smeoa's demo data, session 9
+    "tests/data/bounces/smeoa/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -870,7 +875,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("forty-seventh", "forty-eighth", "forty-ninth", "fiftieth")
         later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
         later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
-        later += ("fifty-eighth", "fifty-ninth", "sixtieth")
+        later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -920,6 +925,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fiftyseven", "fifty-eighth"),
             ("fiftyeight", "fifty-ninth"),
             ("fiftynine", "sixtieth"),
+            ("sixty", "sixty-first"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

@@ -174,6 +174,8 @@ def paragraphs(body: str) -> list[str]:
             lines = [_SENDMAIL_REASON.sub(r"reason: \1", ln) for ln in lines]
         if "rejected command '" in unfolded:
             lines = [_stalwart_stage(ln) for ln in lines]
+        if "ime" in unfolded:  # "timeout", "Timed out"
+            lines = [_timeout_stage(ln) for ln in lines]
         # (All of three or more lines header fields: a quoted header block.)
         if not lines or (len(lines) >= 3 and all(map(HEADER_LINE.match, lines))):
             continue
@@ -213,6 +215,27 @@ def _stalwart_stage(line: str) -> str:
         return line
     command = m.group(1).upper()
     command = {"BDAT": "DATA", "HELO": "EHLO"}.get(command, command)
+    return f"{line} (in reply to {command} command)"
+
+
+# A timeout stated with the command it waited on: NetEase's (Coremail's) "rcpt handle
+# timeout", "timeout waiting for reply to RCPT TO", "timed out after DATA". Said again
+# as Postfix says it, so the command is the stage.
+_TIMEOUT_COMMAND = re.compile(
+    r"\b(?:(mail from|rcpt(?: to)?|data|ehlo|helo) handle timeout"
+    r"|time(?:d)?[ -]?out (?:while )?(?:waiting )?(?:for )?(?:a |the )?"
+    r"(?:reply|response|answer)? ?(?:to|after) (?:the )?(mail from|rcpt to|data|ehlo|helo)\b)",
+    re.I,
+)
+_TIMEOUT_STAGES = {"mail from": "MAIL FROM", "rcpt": "RCPT TO", "rcpt to": "RCPT TO"}
+_TIMEOUT_STAGES |= {"data": "DATA", "ehlo": "EHLO", "helo": "EHLO"}
+
+
+def _timeout_stage(line: str) -> str:
+    m = _TIMEOUT_COMMAND.search(line)
+    if m is None or "(in reply to " in line:
+        return line
+    command = _TIMEOUT_STAGES[(m.group(1) or m.group(2)).lower()]
     return f"{line} (in reply to {command} command)"
 
 
