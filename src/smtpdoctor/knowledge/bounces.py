@@ -99,10 +99,16 @@ AUTO_REPLY_OPENINGS = (
 # French and Spanish. A bounce is never read by them (its openings and
 # headers are checked first).
 # What a challenge-response filter's notice says (Bluebottle, TMDA, Boxbe, cPanel's
-# BoxTrapper): the mail is held until the sender proves to be a person, so the
-# notice is no auto-reply whatever its Precedence or Auto-Submitted says.
+# BoxTrapper, Spam Arrest): the mail is held until the sender proves to be a person,
+# so the notice is no auto-reply whatever its Precedence or Auto-Submitted says.
 CHALLENGE_MARKS = (
-    r"verify\s+that\s+you\s+are\s+a\s+(?:real\s+)?(?:live\s+)?(?:human|person)|"
+    r"verify\s+that\s+(?:you\s+are|they\s+are)\s+(?:an?\s+)?(?:real\s+)?(?:live\s+)?"
+    r"(?:human|person|people)|"
+    # TMDA's confirmation request: "Your message attached below is being held because
+    # the address <x> has not been verified. To release your message for delivery,
+    # please reply to this confirmation request."
+    r"\bis\s+being\s+held\s+because\s+the\s+address\s+\S+\s+has\s+not\s+been\s+verified|"
+    r"\breply\s+to\s+this\s+confirmation\s+request\b|"
     r"have\s+your\s+(?:e-?mail\s+)?address\s+added\s+to\s+the\s+recipient'?s?\s+"
     r"(?:allowed|approved|safe)\s+list|"
     r"\bnot\s+pre-?approved\b|your\s+(?:e-?mail|message)\s+requires\s+verification"
