@@ -363,6 +363,7 @@ WORDS: dict[str, _Words] = {
     '81dd8433ee430db3': (('smtp protocol synchronization error',), (('smtp protocol synchronization error',),)),
     '82111a2104340dce': (('eof caught while checking if connected',), (('eof caught while checking if connected',),)),
     '822e83680cc4024c': (('(#1.04)',), (('(#1.04)',),)),
+    '838959f0c59b5ac1': (('attachment', 'being blocked'), (('attachment', 'contain'), ('attachment', 'blocked', 'file type'), ('being blocked', 'file type'))),
     '8404b8a9186c437c': (('收件人', '未开通', '该用户未开通qq邮箱'), (('该用户未开通qq邮箱',), ('未开通', '邮箱'), ('收件人',))),
     '84b1717787c709db': (('failed to connect. winsock',), (('failed to connect. winsock',),)),
     '8539a0aae5d92c5a': (('blank from: addresses are not allowed', 'from: domain is invalid. provide a valid from', 'ip addresses are not allowed as a from:'), (('blank from: addresses are not allowed',), ('ip addresses are not allowed as a from:',), ('from: domain is invalid. provide a valid from',))),
