@@ -1296,6 +1296,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "session8-apps",
             "session8-local",
             "session8-relays",
+            "session9-libs",
         ):
             first = (f"{row['split']}/{row['collection']}",)
         for key in (row["split"], *first):

@@ -104,7 +104,12 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.auth_not_offered",
         r"SMTPNotSupportedError: SMTP AUTH extension not supported|"
-        r"SMTP AUTH extension not supported by server|No supported authentication methods|"
+        r"SMTP AUTH extension (?:is )?not supported by (?:the |this )?server|"
+        r"No supported authentication methods|"
+        # session 9: smtplib's login() with no mechanism both sides know; Symfony
+        # Mailer's EsmtpTransport with none of its authenticators in the EHLO reply
+        r"\bNo suitable authentication method found\b|"
+        r"\bFailed to find an authenticator supported by the SMTP server\b|"
         r"No compatible authentication mechanism|"
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
@@ -136,6 +141,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"SMTP server does not support STARTTLS|StartTLS is not supported|"
         r"server doesn't support STARTTLS|Server does not support STARTTLS|"
         r"host does not support STARTTLS|Server does not support secure connections|"
+        # session 9: MailKit's NotSupportedException; nodemailer's requireTLS after a
+        # refused EHLO (HELO cannot carry STARTTLS)
+        r"does not support the STARTTLS extension|does not support required STARTTLS|"
         r"using STARTTLS since it doesn't advertise that feature|"
         r"\{missing_requirement,\s*\"[^\"]*\",\s*tls\}",
         _C.STARTTLS_UNAVAILABLE,
@@ -180,7 +188,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # the validation procedure" (RemoteCertificateValidationCallback said no).
         r"The remote certificate is invalid|"
         # rustls (lettre): "invalid peer certificate: UnknownIssuer"
-        r"invalid (?:peer )?certificate: (?:UnknownIssuer|NotValidForName|Expired|BadSignature)",
+        r"invalid (?:peer )?certificate: (?:UnknownIssuer|NotValidForName|Expired|BadSignature)|"
+        # MailKit's SslHandshakeException names the cause it found in the chain
+        r"did not match (?:the name|any of the names) given in the server's SSL certificate|"
+        r"The SSL certificate for the server was not available",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",
@@ -201,6 +212,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"Win32Exception[^\n]{0,20}The function requested is not supported|"
         # JavaMail's STARTTLS upgrade failed (a nested PKIX cause is the certificate);
         # PHP's stream layer lost the connection while enabling TLS.
+        # Symfony Mailer: the server said 220 to STARTTLS, the handshake failed (bare:
+        # a cause PHP's stream layer adds after a colon decides, e.g. the certificate)
+        r"\bUnable to connect with STARTTLS(?![:\w])|"
         r"Could not convert socket to TLS|stream_socket_enable_crypto\(\): SSL: "
         r"(?:Connection reset|Broken pipe)|\{:?temporary_failure,\s*[^,{}]+,\s*:?tls_failed\}",
         _C.TLS_HANDSHAKE_FAILURE,
@@ -333,6 +347,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout|"
+        # aiosmtplib's SMTPConnectTimeoutError: the TCP connect took too long
+        r"\bTimed out connecting to \S+ on port \d+|"
         # PHP's mail() on Windows, ssmtp and sendmail-compatible wrappers
         r"Failed to connect to mailserver at|\bCannot open [\w.-]+:\d+\b|"
         # Thunderbird's smtpSendRequestRefused; Chilkat's connect timeout
@@ -358,7 +374,11 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # nodemailer's own resolver ("queryA ETIMEOUT host", code 'EDNS')
         r"\bquery(?:A|AAAA|Mx) E[A-Z]+\b|code: '?EDNS\b|"
         # Thunderbird's smtpSendFailedUnknownServer, Mutt's failed lookup
-        r"Outgoing server \(SMTP\) \S+ is unknown\b|\bCould not find the host\b",
+        r"Outgoing server \(SMTP\) \S+ is unknown\b|\bCould not find the host\b|"
+        # session 9: MailKit's SocketUtils, lettre's resolver ("could not resolve to any
+        # address", "could not resolve hostname")
+        r"\bFailed to resolve host\b|\bcould not resolve (?:to any (?:supported )?address|"
+        r"hostname)\b",
         _C.DNS_RESOLUTION,
         "The application could not resolve the mail server's name.",
         source=_LIB,
@@ -449,7 +469,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.missing_credentials",
         # nodemailer before it sends AUTH: the configuration gave no password.
-        r'Missing credentials for "?(?:PLAIN|LOGIN|XOAUTH2|CRAM-MD5)\b',
+        r'Missing credentials for "?(?:PLAIN|LOGIN|XOAUTH2|CRAM-MD5)\b|'
+        # Ruby's Net::SMTP::Authenticator before it sends AUTH
+        r"SMTP-AUTH requested but missing (?:user name|secret phrase)",
         _C.AUTHENTICATION,
         "The application has no username or password configured for SMTP AUTH.",
         source=_LIB,
@@ -508,7 +530,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "library.client_size_limit",
         # Thunderbird's smtpPermSizeExceeded and smtpTempSizeExceeded: the message is
         # over the SIZE the server announced (RFC 1870), checked before it is sent.
-        r"\bexceeds (?:the|a) (?:global |temporary )?size limit\b",
+        r"\bexceeds (?:the|a) (?:global |temporary )?size limit\b|"
+        # nodemailer's check against the EHLO reply's SIZE, before MAIL FROM
+        r"\bMessage size larger than allowed\b",
         _C.MESSAGE_SIZE,
         "The message is larger than the limit the mail server announces.",
         "Send smaller attachments, or a link to the file.",
@@ -539,7 +563,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # (OpenCart's "RCPT TO not accepted from server!", msmtp's "recipient address ...
         # not accepted by the server"). Weak: the server's reply beside it decides.
         r"\bRCPT TO(?::? ?<[^>\n]*>)? (?:command )?(?:was )?not accepted\b|"
-        r"\brecipient address \S+ not accepted by the server\b",
+        r"\brecipient address \S+ not accepted by the server\b|"
+        # MailKit when every RCPT TO was refused
+        r"\bNo recipients were accepted\b",
         _C.RECIPIENT,
         "The server refused a recipient of the message.",
         source=_LIB,

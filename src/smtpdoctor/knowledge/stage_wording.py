@@ -28,6 +28,7 @@ from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
 from smtpdoctor.model import Category, Stage
 
 __all__ = [
+    "CLIENT_SOCKET_STAGES",
     "CODE_STAGES",
     "STATED_STAGES",
     "SUBJECT_STAGES",
@@ -160,6 +161,15 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
     # qmail-remote: "Connected to X but greeting failed."
     stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
+    # JavaMail's and nodemailer's refused or lost banner, aiosmtplib's wait for it
+    stage_phrase(
+        "stage.client_bad_greeting",
+        r"\bGot bad greeting from SMTP host\b|\bInvalid greeting from server\b|"
+        r"\bwaiting for (?:the )?server ready message\b",
+        _S.GREETING,
+    ),
+    # The library checks the addresses for the MAIL FROM (and RCPT TO) it builds
+    stage_phrase("stage.client_smtputf8", r"\bSMTPUTF8 is not supported by\b", _S.MAIL_FROM),
     # (nodemailer's command key as util.inspect writes it, 'RCPT TO', or JSON, "RCPT TO")
     # A library or gateway that names the command ("SMTP ERROR: EHLO command
     # failed", nodemailer's command: 'RCPT TO', "rejected at MAIL FROM",
@@ -453,3 +463,19 @@ def subject_stage(category: Category, text: str) -> Stage | None:
 
 # RFC 4954 §6: these replies answer AUTH and nothing else.
 CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AUTH}
+
+# Read before the libraries' exception names (vendor_stages' SMTPConnectError, raised
+# by smtplib for a refused banner): the socket's own error the exception wraps says
+# the connection never opened.
+CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
+    # aiosmtplib's SMTPConnectError around the socket's own error: an errno is the
+    # TCP connect's (a negative one is the resolver's, getaddrinfo's EAI_*)
+    stage_phrase(
+        "stage.client_connect_errno",
+        r"\bError connecting to \S+ on port \d+: \[Errno \d",
+        _S.CONNECT,
+    ),
+    stage_phrase(
+        "stage.client_resolver_errno", r"\bError connecting to \S+ on port \d+: \[Errno -\d", _S.DNS
+    ),
+)
