@@ -136,3 +136,58 @@ def test_session_timeouts_after_the_connect_keep_their_reading() -> None:
     assert c.category.value == "network_timeout"
     c = classify("Connection timed out (in reply to end of DATA command)")
     assert (c.category.value, c.stage.value) == ("network_timeout", "message")
+
+
+# Small mailers' own words (curl, sSMTP, nullmailer, dma: the session9-mailers
+# collection's classes), on texts written for the purpose.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # sSMTP's refused login step; a quoted reply asking for TLS first decides
+        (
+            "sSMTP: Server rejected AUTH CRAM-MD5 (535 5.7.8 Bad credentials)",
+            "authentication",
+            "auth",
+        ),
+        ("Server didn't like our AUTH PLAIN (501 5.5.2 Syntax error)", "authentication", "auth"),
+        (
+            "sSMTP: Server didn't accept AUTH PLAIN (530 5.7.0 Must issue a STARTTLS command "
+            "first)",
+            "starttls_unavailable",
+            "auth",
+        ),
+        # sSMTP's resolver and TLS words
+        ("sSMTP[9]: Unable to locate relay.example.net", "dns_resolution", "dns"),
+        ("sSMTP[9]: SSL not working", "tls_handshake_failure", "tls_handshake"),
+        # sSMTP's unreadable banner; its STARTTLS reply keeps STARTTLS's own stage
+        ("ssmtp: Invalid response SMTP server", "other", "greeting"),
+        # nullmailer's protocol: the connect, the certificate, AUTH not offered
+        ("smtp: Failed: Connect failed", "firewall_block", "connect"),
+        ("smtp: Failed: Could not verify SSL/TLS certificate", "tls_certificate", "tls_handshake"),
+        (
+            "smtp: Failed: Server SSL/TLS certificate does not match host name",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+        (
+            "smtp: Failed: Server does not advertise certificate authentication",
+            "authentication",
+            "ehlo",
+        ),
+        # dma: its "server greeting" is the EHLO exchange; the peer's missing certificate
+        (
+            "dma[7]: remote delivery deferred: could not perform server greeting: 554 5.7.1 "
+            "Access denied",
+            "policy_rejection",
+            "ehlo",
+        ),
+        (
+            "remote delivery deferred: Peer did not provide a certificate",
+            "tls_certificate",
+            "tls_handshake",
+        ),
+    ],
+)
+def test_session9_mailer_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

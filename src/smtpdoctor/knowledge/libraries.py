@@ -110,6 +110,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # Mailer's EsmtpTransport with none of its authenticators in the EHLO reply
         r"\bNo suitable authentication method found\b|"
         r"\bFailed to find an authenticator supported by the SMTP server\b|"
+        # nullmailer's smtp protocol
+        r"\bdoes not advertise (?:any supported authentication methods|certificate "
+        r"authentication)\b|"
         r"No compatible authentication mechanism|"
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
@@ -191,7 +194,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"invalid (?:peer )?certificate: (?:UnknownIssuer|NotValidForName|Expired|BadSignature)|"
         # MailKit's SslHandshakeException names the cause it found in the chain
         r"did not match (?:the name|any of the names) given in the server's SSL certificate|"
-        r"The SSL certificate for the server was not available",
+        r"The SSL certificate for the server was not available|"
+        # nullmailer (GnuTLS), dma (OpenSSL): the client's own verdict on the peer's
+        r"\bcertificate is untrusted\b|\bcertificate does not match (?:the )?host ?name\b|"
+        r"\bCould not verify SSL/TLS certificate\b|\bPeer did not provide (?:a )?certificate\b",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",
@@ -215,6 +221,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # Symfony Mailer: the server said 220 to STARTTLS, the handshake failed (bare:
         # a cause PHP's stream layer adds after a colon decides, e.g. the certificate)
         r"\bUnable to connect with STARTTLS(?![:\w])|"
+        # sSMTP: SSL_connect failed after the server took STARTTLS (or on port 465)
+        r"\b(?:STARTTLS|SSL) not working\b|"
         r"Could not convert socket to TLS|stream_socket_enable_crypto\(\): SSL: "
         r"(?:Connection reset|Broken pipe)|\{:?temporary_failure,\s*[^,{}]+,\s*:?tls_failed\}",
         _C.TLS_HANDSHAKE_FAILURE,
@@ -347,8 +355,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout|"
-        # aiosmtplib's SMTPConnectTimeoutError: the TCP connect took too long
-        r"\bTimed out connecting to \S+ on port \d+|"
+        # aiosmtplib's SMTPConnectTimeoutError: the TCP connect took too long;
+        # nullmailer's protocol: the socket's connect failed
+        r"\bTimed out connecting to \S+ on port \d+|\bsmtp: Failed: Connect failed\b|"
         # PHP's mail() on Windows, ssmtp and sendmail-compatible wrappers
         r"Failed to connect to mailserver at|\bCannot open [\w.-]+:\d+\b|"
         # Thunderbird's smtpSendRequestRefused; Chilkat's connect timeout
@@ -378,7 +387,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # session 9: MailKit's SocketUtils, lettre's resolver ("could not resolve to any
         # address", "could not resolve hostname")
         r"\bFailed to resolve host\b|\bcould not resolve (?:to any (?:supported )?address|"
-        r"hostname)\b",
+        r"hostname)\b|"
+        # sSMTP's gethostbyname failure
+        r"\bUnable to locate (?:host )?[\w-]+(?:\.[\w-]+)+",
         _C.DNS_RESOLUTION,
         "The application could not resolve the mail server's name.",
         source=_LIB,
@@ -573,6 +584,23 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
         specific=False,
+    ),
+    pattern(
+        "library.auth_step_refused",
+        # sSMTP's "Server didn't like our AUTH LOGIN (...)", "Server didn't accept AUTH
+        # LOGIN (...)", "Server rejected AUTH CRAM-MD5 (...)": the AUTH exchange was
+        # refused, whatever generic code the reply quotes (504 5.5.4); a quoted reply
+        # asking for TLS first (530 "Must issue a STARTTLS command first") decides.
+        r"(?:\b(?:didn't|did not) (?:accept|like) (?:our )?AUTH\b|"
+        r"\brejected AUTH (?:LOGIN|PLAIN|CRAM-MD5|XOAUTH2)\b)(?![^\n]*\b(?:STARTTLS|TLS)\b)",
+        _C.AUTHENTICATION,
+        "The server refused the client's login exchange (AUTH).",
+        "The mechanism the client chose is not one the server takes, or the user "
+        "name or password is wrong.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
     ),
     # PHPMailer's message table in every language it ships (knowledge/client_languages.py).
     *CLIENT_LANGUAGE_PATTERNS,

@@ -168,6 +168,17 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bwaiting for (?:the )?server ready message\b",
         _S.GREETING,
     ),
+    # sSMTP's refused or unreadable banner (its STARTTLS reply has its own words);
+    # dma's "server greeting" is its EHLO exchange (perform_server_greeting)
+    stage_phrase("stage.ssmtp_banner", r"\bInvalid response SMTP server\b(?! \()", _S.GREETING),
+    stage_phrase("stage.dma_ehlo", r"\bcould not perform server greeting\b", _S.EHLO),
+    # sSMTP's refused AUTH exchange, whatever the reply quoted beside it says why
+    stage_phrase(
+        "stage.ssmtp_auth",
+        r"\b(?:didn't|did not) (?:accept|like) (?:our )?AUTH\b|"
+        r"\brejected AUTH (?:LOGIN|PLAIN|CRAM-MD5|XOAUTH2)\b",
+        _S.AUTH,
+    ),
     # The library checks the addresses for the MAIL FROM (and RCPT TO) it builds
     stage_phrase("stage.client_smtputf8", r"\bSMTPUTF8 is not supported by\b", _S.MAIL_FROM),
     # (nodemailer's command key as util.inspect writes it, 'RCPT TO', or JSON, "RCPT TO")
