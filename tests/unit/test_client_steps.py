@@ -191,3 +191,37 @@ def test_session_timeouts_after_the_connect_keep_their_reading() -> None:
 def test_session9_mailer_classes_read_as_their_class(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# A client's sentence in a language no table holds: the SMTP command it names stays
+# in capitals, and a few words keep one root across languages (the
+# session9-evolution-lang collection's classes), on texts written for the purpose.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        ("Falló la orden RCPT TO <ana@example.org>: buzón no disponible", "recipient", "rcpt_to"),
+        (
+            "Polecenie MAIL FROM nie powiodło się: nadawca odrzucony",
+            "policy_rejection",
+            "mail_from",
+        ),
+        ("Comando AUTH non riuscito: credenziali errate", "authentication", "auth"),
+        ("STARTTLS-opdracht mislukt: niet beschikbaar", "starttls_unavailable", "starttls"),
+        ("Selhal příkaz AUTH: dočasná chyba", "authentication", "auth"),
+        # a reply code after the client's words keeps the code's own reading
+        (
+            "RCPT TO -komento epäonnistui: 452 4.5.3 Too many recipients",
+            "rate_limited",
+            "rcpt_to",
+        ),
+        # a wire command with its address is no client sentence
+        ("MAIL FROM:<ana@example.org> SIZE=1000", "other", "none"),
+        # a word with one root across languages
+        ("Échec de l'authentification auprès du serveur", "authentication", "auth"),
+        ("SMTP 认证失败", "authentication", "auth"),
+        ("Ошибка аутентификации на сервере", "authentication", "auth"),
+    ],
+)
+def test_session9_command_named_in_any_language(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

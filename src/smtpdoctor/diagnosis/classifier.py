@@ -97,7 +97,13 @@ __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_
 # (raised for the reply to DATA and to the message alike), m-FILTER's
 # "SMTP command DATA".
 _DATA_OR_AFTER = frozenset(
-    {"stage.transcript", "stage.library_data", "stage.gateway_data", "stage.at_command_data"}
+    {
+        "stage.transcript",
+        "stage.library_data",
+        "stage.gateway_data",
+        "stage.at_command_data",
+        "stage.localised_data",
+    }
 )
 
 

@@ -20,12 +20,16 @@ import re
 from smtpdoctor.knowledge.client_languages import CLIENT_LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.knowledge.roundcube_labels import ROUNDCUBE_PATTERNS
+from smtpdoctor.knowledge.stage_wording import LOCALISED_CLAUSE as _LOCALISED
+from smtpdoctor.knowledge.stage_wording import LOCALISED_NOT_LISTED as _NOT_LISTED
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["LIBRARY_PATTERNS", "rust_reply_codes"]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 _DROP = "connection_drop"
+# (a reply code after the client's words: the code's own reading decides)
+_NO_CODE = r"(?![245]\d\d\b)"
 _LIB = "library"
 
 LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
@@ -601,6 +605,64 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.AUTH,
         permanence=_PM,
         retry=False,
+    ),
+    # --- session 9: a client's sentence in any language naming the failed command ------
+    # (stage_wording.LOCALISED_COMMANDS): the command alone says the usual class of a
+    # refusal there. Weak: a reply code, an enhanced code or words beside it decide.
+    pattern(
+        "library.localised_auth",
+        rf"{_NOT_LISTED}(?-i:\bAUTH\b){_LOCALISED}{_NO_CODE}",
+        _C.AUTHENTICATION,
+        "The server refused the client's login (its AUTH command failed).",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        specific=False,
+    ),
+    pattern(
+        "library.localised_rcpt",
+        rf"{_NOT_LISTED}(?-i:\bRCPT TO\b){_LOCALISED}{_NO_CODE}",
+        _C.RECIPIENT,
+        "The server refused a recipient of the message (its RCPT TO command failed).",
+        source=_LIB,
+        stage=_S.RCPT_TO,
+        permanence=_PM,
+        specific=False,
+    ),
+    pattern(
+        "library.localised_mail",
+        rf"{_NOT_LISTED}(?-i:\bMAIL FROM\b){_LOCALISED}{_NO_CODE}",
+        _C.POLICY_REJECTION,
+        "The server refused the sender of the message (its MAIL FROM command failed).",
+        source=_LIB,
+        stage=_S.MAIL_FROM,
+        permanence=_PM,
+        specific=False,
+    ),
+    pattern(
+        "library.localised_starttls",
+        rf"{_NOT_LISTED}(?-i:\bSTARTTLS\b){_LOCALISED}{_NO_CODE}",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server refused to start TLS (its STARTTLS command failed).",
+        source=_LIB,
+        stage=_S.STARTTLS,
+        specific=False,
+    ),
+    # A word that keeps one root across languages, as the mail clients' catalogues
+    # translate it (Evolution's po files: "autenticación", "Authentifizierung",
+    # "аутентификации", "認証", "인증"): the class of a sentence in a language no
+    # table holds. Weak: any reply code, enhanced code or phrase beside it decides.
+    # (The same idea for "certificate" was withdrawn: it moved a held-back bounce.)
+    pattern(
+        "library.intl_authentication",
+        r"\b\w*(?:authenti[fcsz]|autenti[fckz]|аутентиф|автентиф|αυθεντικ)\w*|"
+        r"認証|认证|認證|인증(?!서)",
+        _C.AUTHENTICATION,
+        "The server refused the client's login.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        specific=False,
     ),
     # PHPMailer's message table in every language it ships (knowledge/client_languages.py).
     *CLIENT_LANGUAGE_PATTERNS,

@@ -35,7 +35,11 @@ from smtpdoctor.knowledge.phrasing import (
 )
 from smtpdoctor.knowledge.provider_patterns import PROVIDER_PATTERNS, YAHOO_PATTERNS
 from smtpdoctor.knowledge.session_phrases import CORE_STAGES, PERMANENCE_CUES
-from smtpdoctor.knowledge.stage_wording import CLIENT_SOCKET_STAGES, STATED_STAGES
+from smtpdoctor.knowledge.stage_wording import (
+    CLIENT_SOCKET_STAGES,
+    LOCALISED_COMMANDS,
+    STATED_STAGES,
+)
 from smtpdoctor.knowledge.synonyms import RELAY_REFUSED, SYNONYM_PATTERNS, SYNONYM_STAGES
 from smtpdoctor.knowledge.tls_patterns import TLS_PATTERNS
 from smtpdoctor.knowledge.vendors import (
@@ -660,6 +664,7 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *SYNONYM_STAGES,
     *CORE_STAGES,
     *STATED_STAGES,
+    *LOCALISED_COMMANDS,
     *FALLBACK_STAGE_PHRASES,
 )
 

@@ -30,6 +30,9 @@ from smtpdoctor.model import Category, Stage
 __all__ = [
     "CLIENT_SOCKET_STAGES",
     "CODE_STAGES",
+    "LOCALISED_CLAUSE",
+    "LOCALISED_COMMANDS",
+    "LOCALISED_NOT_LISTED",
     "STATED_STAGES",
     "SUBJECT_STAGES",
     "subject_stage",
@@ -471,6 +474,37 @@ def subject_stage(category: Category, text: str) -> Stage | None:
             return stage
     return None
 
+
+# A client's sentence in any language that names the SMTP command it failed at: the
+# command stays in capitals, untranslated, in the mail clients' catalogues
+# (Evolution's "RCPT TO <%s> gescheitert: ", "MAIL FROM -komento epäonnistui: ",
+# "AUTH コマンドが失敗しました: "), followed by the client's words and a colon before
+# the reason. Not a wire command ("RCPT TO:<a>"): no address right after the name;
+# not the name of a mechanism list ("SMTP AUTH type: PLAIN").
+# (nor an EHLO reply's keyword line, "250-AUTH PLAIN LOGIN", nor a line of a
+# session transcript, "Out: STARTTLS", "S: 250-AUTH", ">>> DATA")
+LOCALISED_NOT_LISTED = (
+    r"(?<!\d[- ])(?<!Out: )(?<!In: )(?<!In:  )(?<![SC]: )(?<!<<< )(?<!>>> )(?<!<- )(?<!-> )"
+)
+LOCALISED_CLAUSE = (
+    r"(?!:\s*<|=|\s+(?:type|mechanisms?|methods?)\b)"
+    r"[^\n:：<>]{0,40}(?:<[^\n<>]{0,80}>[^\n:：]{0,40})?[:：]\s"
+)
+LOCALISED_COMMANDS: tuple[StagePhrase, ...] = tuple(
+    stage_phrase(
+        f"stage.localised_{name}",
+        rf"{LOCALISED_NOT_LISTED}(?-i:\b{command}\b){LOCALISED_CLAUSE}",
+        stage,
+    )
+    for name, command, stage in (
+        ("rcpt", "RCPT TO", _S.RCPT_TO),
+        ("mail", "MAIL FROM", _S.MAIL_FROM),
+        ("data", "DATA", _S.DATA),
+        ("ehlo", "(?:EHLO|HELO)", _S.EHLO),
+        ("auth", "AUTH", _S.AUTH),
+        ("starttls", "STARTTLS", _S.STARTTLS),
+    )
+)
 
 # RFC 4954 §6: these replies answer AUTH and nothing else.
 CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AUTH}
