@@ -603,9 +603,9 @@ timestamps inside both, load ~4.5): the main process reaches its chunk after ~0.
 (the interpreter 0.015, `cli.main` 0.03, `cli.logs` 0.08, of which the classifier's
 imports are ~0.055: the evidence rules, the prefilter and the knowledge tables, where
 `client_languages` and `roundcube_labels` build their regexes' sources at import; the
-fork); each process's half then takes ~0.185 (was ~0.225), the worker's pickling 0.008;
+fork); each process's half then takes ~0.19-0.21 (was ~0.22-0.23), the worker's pickling 0.008;
 then the main process unpickles its result (0.009), merges and finishes (0.015) and
-builds the report (0.015): ~0.38 s of wall time on two free cores (was ~0.42), ~14x
+builds the report (0.015): ~0.38-0.40 s of wall time on two free cores (was ~0.42), ~14x
 pflogsumm's ~5.4 s. 20x needs ~0.27 s: the start-up alone is half of it, and it is
 serial (both processes need the classifier, so forking before its import saves no
 wall time); each half would have to fall to ~0.09. Measured and left out: moving the
