@@ -589,15 +589,23 @@ the file's `readinto` fills the rest, the object shrunk in place to the last new
 no second copy of every byte behind the carry: reading the input 42.5 -> 33 ms);
 (3) a merge starts from the first chunk's aggregator when merging it into a fresh one
 would only copy it (`Aggregator.adoptable`; merge and finish 17.4 -> 14.5 ms, for
-`--jobs 1` too); (4) the command no longer imports pathlib (~3 ms of start-up).
+`--jobs 1` too); (4) the command no longer imports pathlib (~3 ms of start-up);
+(5) the first sight of a destination or a relay is made in C (`_destination` and
+`_relay_key` written out, the same dictionaries emptied at the same bounds: ~10,600
+Python calls fewer; the per-line state 195.8 -> 185.1 ms, medians of 10 alternated).
+Whole runs on *troubled*, the session's start and this tree alternated (`/usr/bin/time`
+CPU of the process and its worker, load 3.6-4.4): `--jobs 1` median of 15 0.563 ->
+0.519 CPU s (min 0.524 -> 0.484); the default median of 9 0.687 -> 0.599. The two
+bench runs of the tables above, at load 4-5.7, gave 0.67 -> 0.56 and 0.55 -> 0.52 for
+`--jobs 1`: one run of five is within the noise of this machine.
 **Where the default's wall time goes now** on *troubled* (CPU of each process,
 timestamps inside both, load ~4.5): the main process reaches its chunk after ~0.145 s
 (the interpreter 0.015, `cli.main` 0.03, `cli.logs` 0.08, of which the classifier's
 imports are ~0.055: the evidence rules, the prefilter and the knowledge tables, where
 `client_languages` and `roundcube_labels` build their regexes' sources at import; the
-fork); each process's half then takes ~0.19 (was ~0.225), the worker's pickling 0.008;
+fork); each process's half then takes ~0.19-0.21 (was ~0.22-0.23), the worker's pickling 0.008;
 then the main process unpickles its result (0.009), merges and finishes (0.015) and
-builds the report (0.015): ~0.38 s of wall time on two free cores (was ~0.42), ~14x
+builds the report (0.015): ~0.38-0.40 s of wall time on two free cores (was ~0.42), ~14x
 pflogsumm's ~5.4 s. 20x needs ~0.27 s: the start-up alone is half of it, and it is
 serial (both processes need the classifier, so forking before its import saves no
 wall time); each half would have to fall to ~0.09. Measured and left out: moving the
@@ -608,7 +616,7 @@ lazily built index (the worker saves it, the main process pays it before the for
 no wall time, ~5-10 ms of CPU, within the noise). Next: the receiving side's TLS
 failures (~4,200 lines, ~9 us each: a Python call per line for the cause and for the
 TLS detail, both remembered by texts that hold the client's address, so never hit),
-the first sight of each destination and relay in Python (~10,000 calls), and the
+the outbound TLS failures (~17,000 lines, their tuples from `rare_lines`), and the
 classifier's import (not the logs engine's).
 
 Changed in session 8 (the "before" row was 30b49e6, the tree at that session's

@@ -675,3 +675,63 @@ def test_every_block_goes_through_the_per_line_state_in_c(
         blocks = -(-log.stat().st_size // block_size)
         assert calls["python"] == 0
         assert calls["failures"] == calls["sent"] >= max(1, blocks - 1)
+
+
+@needs_engine
+def test_destination_and_relay_memos_emptied_when_full_as_in_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first sight of a destination or a relay is made in C (_scan_state.c's
+    st_destination and relay_key, PostfixScanner._destination and _relay_key written
+    out): the same names, and the same dictionaries emptied when full (50,000
+    destinations, 20,000 relays), as the Python path; odd names too (capitals and
+    trailing dots, bytes that are not UTF-8, a port other than 25, no address)."""
+    odd_dests = [b"D%d.Example.", b"d%d.\xff\xfe.example", b"", b"d%d..."]
+    odd_relays = [b"mx.d%d.example[192.0.2.1]:587", b"local%d", b"mx%d.\xc3(x[192.0.2.9]:25"]
+    lines = []
+    for i in range(52_000):
+        dest = (
+            (odd_dests[i % 4] % i if b"%d" in odd_dests[i % 4] else b"")
+            if i % 7 == 0
+            else b"d%d.example" % i
+        )
+        relay = (
+            odd_relays[i % 3] % i
+            if i % 11 == 0
+            else b"mx.d%d.example[198.51.%d.%d]:25" % (i, i // 250 % 250, i % 250)
+        )
+        to = b"u@" + dest if dest else b"postmaster"
+        lines.append(
+            b"Nov 27 23:%02d:%02d mx postfix/smtp[%d]: %X: to=<%s>, relay=%s, delay=0.08, "
+            b"delays=0/0.08/0/0, dsn=4.3.2, status=deferred (host mx[192.0.2.1] refused to "
+            b"talk to me: 421 4.3.2 Service not available, closing transmission channel)"
+            % (i // 60 % 60, i % 60, 1000 + i % 50, 0x1A2B3C000 + i, to, relay)
+        )
+    log = tmp_path / "many.log"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    doc = _same(log, monkeypatch, block_size=1 << 20)
+    assert doc["totals"]["deferred"] == 52_000
+    # The dictionaries themselves: emptied at the same lines, as often.
+    from smtpdoctor.logs.aggregate import Aggregator
+    from smtpdoctor.logs.postfix import PostfixScanner
+    from smtpdoctor.logs.reasons import ReasonCache
+    from smtpdoctor.logs.timeparse import TimeParser
+
+    data = log.read_bytes()
+
+    def state(in_c: bool) -> tuple[int, int, int]:
+        with monkeypatch.context() as m:
+            if not in_c:
+                for name in ("apply_failures", "apply_rare", "apply_sent", "route_rows"):
+                    m.setattr(native, name, None)
+            scanner = PostfixScanner(Aggregator(), TimeParser(1_733_400_000.0), ReasonCache())
+            at = 0
+            while at < len(data):
+                end = data.rfind(b"\n", at, at + (1 << 20)) + 1 or len(data)
+                scanner.scan(data[at:end])
+                at = end
+            return scanner._memo_clears[0], len(scanner._dest), len(scanner._relay)
+
+    in_c = state(True)
+    assert in_c == state(False)
+    assert in_c[0] >= 3  # (the destinations once, the relays twice)

@@ -38,7 +38,7 @@ static PyObject *dest_of(Ctx *c, const char *k, Py_ssize_t len, int *none) {
     if (dest != NULL)
         Py_INCREF(dest);
     else if (!PyErr_Occurred())
-        dest = PyObject_CallOneArg(c->destination, key);
+        dest = st_destination(c, key);
     Py_DECREF(key);
     if (dest == NULL) return NULL;
     *none = PyUnicode_Check(dest) && PyUnicode_Compare(dest, S_NONE_DEST) == 0;

@@ -540,13 +540,73 @@ int st_rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObject 
 }
 
 /* The relay of a failure: relay=none's name[address] as text, else the relay memo's. */
+/* d[key] = value in a memo dictionary of the scanner, emptied first when it holds
+ * most keys (and counted in clears[0], which empties the C memos too): what
+ * PostfixScanner._destination and _relay_key do with what they made. */
+static int memo_keep(Ctx *c, PyObject *d, Py_ssize_t most, PyObject *key, PyObject *value) {
+    if (PyDict_GET_SIZE(d) >= most) {
+        PyDict_Clear(d);
+        Py_ssize_t n = PyLong_AsSsize_t(PyList_GET_ITEM(c->clears, 0));
+        if (n == -1 && PyErr_Occurred()) return -1;
+        PyObject *nv = PyLong_FromSsize_t(n + 1);
+        if (nv == NULL || PyList_SetItem(c->clears, 0, nv) < 0) return -1;
+    }
+    return PyDict_SetItem(d, key, value);
+}
+
+/* PostfixScanner._destination(dkey) written out, for a key not in its dictionary:
+ * "(none)" for ">" (a local name), else the domain decoded, lowered, without its
+ * trailing dots (or "(none)"). A new reference. */
+PyObject *st_destination(Ctx *c, PyObject *dkey) {
+    const char *b = PyBytes_AS_STRING(dkey);
+    Py_ssize_t n = PyBytes_GET_SIZE(dkey);
+    PyObject *value;
+    if (n == 1 && b[0] == '>') {
+        value = Py_NewRef(S_NONE_DEST);
+    } else {
+        PyObject *text = PyUnicode_DecodeUTF8(b, n, "replace"), *low = NULL;
+        if (text == NULL) return NULL;
+        low = PyObject_CallMethod(text, "lower", NULL);
+        Py_DECREF(text);
+        if (low == NULL) return NULL;
+        value = PyObject_CallMethod(low, "rstrip", "s", ".");
+        Py_DECREF(low);
+        if (value == NULL) return NULL;
+        if (PyUnicode_GET_LENGTH(value) == 0) Py_SETREF(value, Py_NewRef(S_NONE_DEST));
+    }
+    if (memo_keep(c, c->dests, DEST_MEMO_MOST, dkey, value) < 0) Py_CLEAR(value);
+    return value;
+}
+
+/* PostfixScanner._relay_key(field) written out, for a field not in its dictionary:
+ * (the field as text, without ":25" after "]", its name[address] or None). The
+ * bytes end with "]:25" exactly when the text (decoded with U+FFFD for what is not
+ * UTF-8) does: ASCII bytes decode alone, and only they give ASCII characters. */
+static PyObject *relay_key(Ctx *c, PyObject *field) {
+    const char *b = PyBytes_AS_STRING(field);
+    Py_ssize_t n = PyBytes_GET_SIZE(field);
+    PyObject *text = PyUnicode_DecodeUTF8(b, n, "replace"), *name = NULL, *value = NULL;
+    if (text == NULL) return NULL;
+    if (n >= 4 && memcmp(b + n - 4, "]:25", 4) == 0)
+        Py_SETREF(text, PyUnicode_Substring(text, 0, PyUnicode_GET_LENGTH(text) - 3));
+    if (text == NULL) return NULL;
+    const char *rb = memchr(b, ']', (size_t)n);
+    name = rb != NULL ? PyBytes_FromStringAndSize(b, rb - b + 1) : Py_NewRef(Py_None);
+    if (name != NULL) value = PyTuple_Pack(2, text, name);
+    Py_DECREF(text);
+    Py_XDECREF(name);
+    if (value != NULL && memo_keep(c, c->relays, RELAY_MEMO_MOST, field, value) < 0)
+        Py_CLEAR(value);
+    return value;
+}
+
 PyObject *st_relay_of(Ctx *c, PyObject *field, PyObject *none_peer) {
     if (PyBytes_GET_SIZE(field) == 4 && memcmp(PyBytes_AS_STRING(field), "none", 4) == 0)
         return st_none_relay(none_peer);
     PyObject *found = PyDict_GetItemWithError(c->relays, field), *made = NULL;
     if (found == NULL) {
         if (PyErr_Occurred()) return NULL;
-        found = made = PyObject_CallOneArg(c->relay_key, field);
+        found = made = relay_key(c, field);
         if (found == NULL) return NULL;
     }
     PyObject *res = NULL;

@@ -51,6 +51,11 @@ PyObject *st_none_relay(PyObject *peer);
 int st_rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObject *rare,
                 PyObject *kinds, Py_ssize_t *ri, Py_ssize_t stop);
 PyObject *st_relay_of(Ctx *c, PyObject *field, PyObject *none_peer);
+/* PostfixScanner._destination's and _relay_key's dictionaries hold at most this many
+ * keys (postfix.py: the same numbers; a full one is emptied). */
+#define DEST_MEMO_MOST 50000
+#define RELAY_MEMO_MOST 20000
+PyObject *st_destination(Ctx *c, PyObject *dkey);
 int st_refine_tls(Ctx *c, PyObject *proc, PyObject *relay, PyObject **info);
 int st_block_of(PyObject *block, Py_buffer *view);
 Py_ssize_t st_offset_at(PyObject *list, Py_ssize_t i);

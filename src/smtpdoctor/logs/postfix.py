@@ -540,7 +540,8 @@ class PostfixScanner(TlsLines, InboundLines):
 
     def _destination(self, dkey: bytes) -> str:
         """The destination of a recipient's domain (``dkey``; ``>`` for a local
-        name without ``@``, which no domain can be: "(none)")."""
+        name without ``@``, which no domain can be: "(none)").
+        (Written out in C too, with the same bound: _scan_state.c's st_destination.)"""
         if dkey == b">":
             value = "(none)"
         else:
@@ -553,7 +554,8 @@ class PostfixScanner(TlsLines, InboundLines):
 
     def _relay_key(self, relay: bytes) -> tuple[str, bytes | None]:
         """The relay as the report keys it, and its ``name[address]`` as it
-        appears in reasons (replaced in memo keys)."""
+        appears in reasons (replaced in memo keys).
+        (Written out in C too, with the same bound: _scan_state.c's relay_key.)"""
         found = self._relay.get(relay)
         if found is not None:
             return found
