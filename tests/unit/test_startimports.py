@@ -98,7 +98,8 @@ def test_a_file_added_on_the_path_is_found_not_the_tables(tmp_path: Path) -> Non
     shadow = tmp_path / "shadow"
     shadow.mkdir()
     first = _run(tmp_path, ["diagnose", "x"], "import colorsys", path=str(shadow))
-    assert str(first["colorsys"]).endswith(os.path.join("python3.11", "colorsys.py"))
+    stdlib = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert str(first["colorsys"]).endswith(os.path.join(stdlib, "colorsys.py"))
     assert _run(tmp_path, ["diagnose", "x"], "import colorsys", path=str(shadow))["installed"]
     (shadow / "colorsys.py").write_text("SHADOW = True\n")
     doc = _run(tmp_path, ["diagnose", "x"], "import colorsys", path=str(shadow))
