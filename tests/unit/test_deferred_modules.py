@@ -117,3 +117,19 @@ print(json.dumps({{"same": sys.modules[{name!r}] is before,
 """
     )
     assert doc == {"same": True, "deferred": False}
+
+
+def test_load_deferred_imports_what_is_still_deferred() -> None:
+    doc = _run(
+        """\
+import json, sys
+from smtpdoctor.cli.deferred import defer, is_deferred, load_deferred
+defer()
+import inspect, linecache
+before = [is_deferred(inspect), is_deferred(linecache)]
+load_deferred()
+print(json.dumps({"before": before, "after": [is_deferred(inspect), is_deferred(linecache)],
+                  "real": type(sys.modules["inspect"]).__name__}))
+"""
+    )
+    assert doc == {"before": [True, True], "after": [False, False], "real": "module"}

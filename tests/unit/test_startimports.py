@@ -98,7 +98,8 @@ def test_a_file_added_on_the_path_is_found_not_the_tables(tmp_path: Path) -> Non
     shadow = tmp_path / "shadow"
     shadow.mkdir()
     first = _run(tmp_path, ["diagnose", "x"], "import colorsys", path=str(shadow))
-    assert str(first["colorsys"]).endswith(os.path.join("python3.11", "colorsys.py"))
+    stdlib = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert str(first["colorsys"]).endswith(os.path.join(stdlib, "colorsys.py"))
     assert _run(tmp_path, ["diagnose", "x"], "import colorsys", path=str(shadow))["installed"]
     (shadow / "colorsys.py").write_text("SHADOW = True\n")
     doc = _run(tmp_path, ["diagnose", "x"], "import colorsys", path=str(shadow))
@@ -138,3 +139,18 @@ def test_runs_with_two_paths_in_turn_each_keep_their_table(tmp_path: Path) -> No
         assert _run(tmp_path, ["diagnose", "x"], "import colorsys", path=path)["installed"] is False
     for path in ("", str(other), ""):
         assert _run(tmp_path, ["diagnose", "x"], "import colorsys", path=path)["installed"] is True
+
+
+def test_a_namespace_packages_modules_are_left_to_the_path_finder(tmp_path: Path) -> None:
+    # Its portions' directories are not the table's to check: none of it is kept.
+    portion = tmp_path / "portion"
+    (portion / "nsprobe" / "pkg").mkdir(parents=True)
+    (portion / "nsprobe" / "pkg" / "__init__.py").write_text("")
+    (portion / "nsprobe" / "pkg" / "mod.py").write_text("X = 1\n")
+    imports = "import colorsys, nsprobe.pkg.mod"
+    _run(tmp_path, ["diagnose", "x"], imports, path=str(portion))
+    doc = _run(tmp_path, ["diagnose", "x"], imports, path=str(portion))
+    answered = doc["answered"]
+    assert isinstance(answered, list)
+    assert "colorsys" in answered
+    assert not [name for name in answered if name.startswith("nsprobe")]

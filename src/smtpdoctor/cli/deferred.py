@@ -31,7 +31,7 @@ TYPE_CHECKING = False  # typing itself is not loaded yet when defer() runs
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["DEFERRED", "defer", "is_deferred"]
+__all__ = ["DEFERRED", "defer", "is_deferred", "load_deferred"]
 
 # Imported by asyncio and dataclasses (and fastdataclass), used by neither on
 # a diagnosis's path; linecache (and with it tokenize and token) by traceback,
@@ -92,3 +92,12 @@ def is_deferred(module: object) -> bool:
     if type(module) is not _Deferred:
         return False
     return ModuleType.__getattribute__(module, "__name__") not in _REAL
+
+
+def load_deferred() -> None:
+    """Import now every module a stand-in still defers (the warm server, whose
+    commands' forks would each load it again, loads them once before forking)."""
+    for name in DEFERRED:
+        module = sys.modules.get(name)
+        if type(module) is _Deferred:
+            _real(name, module)

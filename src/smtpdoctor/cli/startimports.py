@@ -166,7 +166,14 @@ def _found() -> dict[str, _Entry]:
         cached = spec.cached if kind == 0 else None
         package = locations[0] if locations else ""
         found[name] = (kind, spec.origin, package, cached if isinstance(cached, str) else "")
-    return found
+    # A submodule only under parent packages all in the table, whose one directory
+    # each the table checks (not under a namespace package, whose portions it does not).
+
+    def under_packages(name: str) -> bool:
+        parent = name.rpartition(".")[0]
+        return not parent or (parent in found and bool(found[parent][2]) and under_packages(parent))
+
+    return {name: entry for name, entry in found.items() if under_packages(name)}
 
 
 def save() -> None:

@@ -639,8 +639,12 @@ def preload() -> None:
     """Import the CLI with every command, and what the served commands import; compile
     the knowledge tables' regexes, which each command would compile on first use
     (pure values: the same patterns, only sooner)."""
+    from smtpdoctor.cli.deferred import load_deferred
     from smtpdoctor.cli.main import build_parser
 
+    # What python -m smtpdoctor deferred (cli/deferred.py): loaded once here, not in
+    # every fork of a command that uses it.
+    load_deferred()
     build_parser()
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
