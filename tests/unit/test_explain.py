@@ -876,7 +876,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("fifty-first", "fifty-second", "fifty-third", "fifty-fourth")
         later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
         later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
-        later += ("sixty-second",)
+        later += ("sixty-second", "sixty-third")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -928,6 +928,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("fiftynine", "sixtieth"),
             ("sixty", "sixty-first"),
             ("sixtyone", "sixty-second"),
+            ("sixtytwo", "sixty-third"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)

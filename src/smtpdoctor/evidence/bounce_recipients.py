@@ -120,9 +120,34 @@ _LISTING = re.compile(
 )
 
 
+# Microsoft 365's opening names the one recipient it is about, in the sender's
+# language ("Your message to x couldn't be delivered.", "Ihre Nachricht an x konnte
+# nicht übermittelt werden.", "No se pudo entregar el mensaje a x."): the sentence
+# the classifier need not know, the address in it a failed recipient.
+_M365_OPENING = re.compile(
+    r"^(?:Your message to (\S+@\S+?) couldn'?t be delivered|"
+    r"Ihre Nachricht an (\S+@\S+?) konnte nicht (?:zugestellt|(?:ü|ue)bermittelt) werden|"
+    r"Votre message (?:à|a|pour) (\S+@\S+?) n'a pas pu (?:ê|e)tre (?:remis|distribu(?:é|e))|"
+    r"No se pudo entregar (?:el|su) mensaje a (\S+@\S+?)[.,]?$|"
+    r"Su mensaje (?:a|para) (\S+@\S+?) no se pudo entregar|"
+    r"(?:Impossibile|Non (?:è|e) stato possibile) recapitare il messaggio a (\S+@\S+?)[.,]?$|"
+    r"(?:Sua|A sua) mensagem para (\S+@\S+?) n(?:ã|a)o (?:p(?:ô|o)de|pode) ser entregue|"
+    r"Uw bericht aan (\S+@\S+?) (?:kan|kon) niet worden bezorgd)",
+    re.I | re.M,
+)
+
+
 def listed(paragraphs: list[str]) -> list[str]:
-    """The addresses listed under Exim's heading (a delay warning has no X-Failed-Recipients)."""
+    """The addresses listed under Exim's heading (a delay warning has no X-Failed-Recipients),
+    or named by Microsoft 365's opening sentence."""
     out: list[str] = []
+    m = _M365_OPENING.search(paragraphs[0][:240]) if paragraphs else None
+    if m is not None:
+        # (Only where it opens the report and no other paragraph names another
+        # recipient: a Postfix paragraph above or below keeps its own entry.)
+        who = next(g for g in m.groups() if g).lower().strip(".,'<>")
+        if all(_named(p) in (None, who) for p in paragraphs[1:]):
+            out.append(who)
     for i, para in enumerate(paragraphs[:-1]):
         if _LISTING.search(para):
             for after in paragraphs[i + 1 :]:

@@ -175,7 +175,15 @@ BOUNCE_TEXT_OPENINGS = (
     # email to:", "Delivery has been delayed of your email to:")
     r"Delivery has (?:failed permanently for|been delayed of) your email to|"
     r"Delivery has failed to these "
-    r"recipients|Your message to \S+ couldn't be delivered|rejected your message to the "
+    r"recipients|Your message to \S+ couldn't be delivered|"
+    # (Microsoft 365's opening in the sender's language: German, French, Spanish,
+    # Italian, Portuguese, Dutch)
+    r"Ihre Nachricht an \S+ konnte nicht (?:zugestellt|(?:ü|ue)bermittelt) werden|"
+    r"Votre message (?:à|a|pour) \S+ n'a pas pu (?:ê|e)tre (?:remis|distribu(?:é|e))|"
+    r"No se pudo entregar (?:el|su) mensaje a \S+|Su mensaje (?:a|para) \S+ no se pudo entregar|"
+    r"(?:Impossibile|Non (?:è|e) stato possibile) recapitare il messaggio a \S+|"
+    r"(?:Sua|A sua) mensagem para \S+ n(?:ã|a)o (?:p(?:ô|o)de|pode) ser entregue|"
+    r"Uw bericht aan \S+ (?:kan|kon) niet worden bezorgd|rejected your message to the "
     r"following e-?mail addresses|was undeliverable|unable to deliver your message|"
     r"could not\s+be\s+delivered to one or more (?:of its )?recipients|^Remote Server returned '|"
     # (Microsoft Mail's connector: "A mail delivery problem has been detected on
@@ -485,7 +493,19 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         # Microsoft 365's per-recipient sentence ("jdoe wasn't found at
         # contoso.com.", German "jdoe wurde nicht in contoso.com gefunden."):
         # no such mailbox, not a domain that does not resolve.
-        r"\b\S+ wasn'?t found at \S+|\b\S+ wurde nicht in \S+ gefunden",
+        r"\b\S+ wasn'?t found at \S+|\b\S+ wurde nicht in \S+ gefunden|"
+        # (the same sentence in the sender's language: German "x wurde bei y nicht
+        # gefunden", French "x est introuvable sur y" / "Impossible de trouver x sur
+        # y", Spanish "No se encontró x en y", Italian "Impossibile trovare x in y" /
+        # "x non è stato trovato in y", Portuguese "x não foi encontrado em y", Dutch
+        # "x is niet gevonden in y")
+        r"\b\S+ wurde (?:bei|in|unter) \S+ nicht gefunden|"
+        r"\b\S+ (?:est )?introuvable (?:sur|dans|chez) \S+|"
+        r"\bImpossible de trouver \S+ (?:sur|dans|chez) \S+|"
+        r"\bNo se (?:encontr(?:ó|o)|ha encontrado|pudo encontrar) \S+ en \S+|"
+        r"\bImpossibile trovare \S+ in \S+|\b\S+ non (?:è|e) stato trovato in \S+|"
+        r"\b\S+ n(?:ã|a)o foi encontrad[oa] em \S+|"
+        r"\b\S+ (?:is|werd) niet gevonden (?:in|bij|op) \S+",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist at the receiving organisation (Microsoft 365).",
         "A typo in the address, or the mailbox was removed.",
