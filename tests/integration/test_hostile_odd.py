@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
@@ -289,6 +289,40 @@ def _serial_signed(ca: LabCA, tmp: Path, serial: str) -> tuple[bytes, bytes]:
     return signed, _pem(key)
 
 
+_LEAF_RULES = ("leaf-is-a-ca", "eku-client-auth-only", "unknown-critical-extension")
+
+
+def _leaf_breaking(ca: LabCA, name: str) -> tuple[bytes, bytes]:
+    """A leaf from the lab CA, for the lab host, that breaks one rule on server
+    certificates (RFC 5280 §4.2: CA:TRUE, no serverAuth, a critical extension
+    nobody knows)."""
+    key = new_key("ec")
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LAB_HOSTNAME)]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _DAY)
+        .not_valid_after(now + 30 * _DAY)
+        .add_extension(x509.BasicConstraints(ca=name == "leaf-is-a-ca", path_length=None), True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(LAB_HOSTNAME)]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+    )
+    if name == "eku-client-auth-only":
+        eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
+        builder = builder.add_extension(eku, critical=False)
+    if name == "unknown-critical-extension":
+        unknown = x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
+        builder = builder.add_extension(unknown, critical=True)
+    cert = builder.sign(ca.key, hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.PEM), _pem(key)
+
+
 def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
     """The chain and key the server presents, and the root ``--tls-ca`` trusts."""
     now = dt.datetime.now(dt.UTC)
@@ -306,6 +340,8 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
         return (leaf.pem, leaf.key_pem), ca.cert_file
     if name.startswith("serial"):
         return _serial_signed(ca, tmp, name.removeprefix("serial")), ca.cert_file
+    if name in _LEAF_RULES:
+        return _leaf_breaking(ca, name), ca.cert_file
     if name == "100-certificates":
         # The leaf and 99 certificates no path needs (a bundle sent whole).
         leaf = issue(_NAMES, issuer=ca, **valid)
@@ -337,6 +373,11 @@ CERTIFICATES = (
     # RFC 5280 §4.1.2.2: a positive serial of at most 20 octets.
     ("serial-5", "tls_certificate", 1, "tls.certificate.bad_serial", "untrusted"),
     ("serial0x" + "ff" * 30, "tls_certificate", 1, "tls.certificate.bad_serial", "untrusted"),
+    # The chain is the lab CA's; a rule on the leaf itself refuses it: said as
+    # that, without the verifier's debug text, not as a chain that does not hold.
+    ("leaf-is-a-ca", "tls_certificate", 1, "tls.certificate.leaf_rule", "untrusted"),
+    ("eku-client-auth-only", "tls_certificate", 1, "tls.certificate.leaf_rule", "untrusted"),
+    ("unknown-critical-extension", "tls_certificate", 1, "tls.certificate.leaf_rule", "untrusted"),
     # RFC 8446 §4.4.2: certificates no path needs are tolerated.
     ("100-certificates", "ok", 0, None, None),
     # Past every verifier's depth (Postfix's smtp_tls_scert_verifydepth is 9).

@@ -613,6 +613,16 @@ def _certificate() -> list[FindingSpec]:
             why="it is negative",
         ),
         cert(
+            "tls.certificate.leaf_rule",
+            "The certificate chains to a trusted CA but breaks a rule on server certificates.",
+            "The certificate chains to a trusted CA, but breaks a rule verifiers apply to a "
+            "server's own certificate: {rule}. Senders whose verifier applies the rule refuse "
+            "it; reissue it as a plain server certificate (CA:FALSE, extendedKeyUsage "
+            "serverAuth, no critical extension verifiers do not know).",
+            trust_error="chains to a trusted CA, but validation failed: required EKU not found",
+            rule="required EKU not found",
+        ),
+        cert(
             "tls.certificate.chain_incomplete",
             "The server does not send its intermediate certificates.",
             "The server does not send the intermediate certificates needed to build the chain.",
