@@ -311,7 +311,7 @@ class _WalkShare:
             self._greeting = True
             left = self.whole.at - now
             again = now + left - min(10.0, 0.3 * left)
-            self.walk.at = min(self.walk.at, max(self._share_at, again))
+            self.walk.at = max(self._share_at, again)
         if stage is Stage.TLS_HANDSHAKE and not self.preamble:
             self.preamble = now - self._started
 
