@@ -634,3 +634,61 @@ def test_hostile_odd_memory_stays_bounded(server: ScriptedServerThread, data: by
     # The server's 64 KiB writes are traced too (its thread shares the process).
     assert peak - before < 2 * 1024 * 1024, peak - before
     assert failed.bytes_received <= _READ_CAP
+
+
+ODD_DOMAIN = "mxodd.smtpdoctor.test."
+_DEAD = "dead.smtpdoctor.test."
+# (name, records; verdict status, category, a finding it must hold)
+ODD_MX = (
+    # RFC 5321 §5.1: an MX names a host, never an address.
+    (
+        "mx-ip-literal",
+        {(ODD_DOMAIN, "MX"): ["10 127.0.0.1."], (ODD_DOMAIN, "TXT"): ['"x"']},
+        2,
+        "dns_resolution",
+        "dns.mx.target_is_address",
+    ),
+    ("null-mx", {(ODD_DOMAIN, "MX"): ["0 ."]}, 2, "dns_resolution", "dns.mx.null"),
+    # The domain itself as its MX host, with no address of its own.
+    (
+        "mx-self-without-address",
+        {(ODD_DOMAIN, "MX"): [f"10 {ODD_DOMAIN}"], (ODD_DOMAIN, "TXT"): ['"x"']},
+        2,
+        "dns_resolution",
+        "dns.mx.no_addresses",
+    ),
+    # Two MX hosts at one preference, one of them refusing: mail still goes, a warning.
+    (
+        "two-mx-one-refusing",
+        {
+            (ODD_DOMAIN, "MX"): [f"10 {LAB_HOSTNAME}.", f"10 {_DEAD}"],
+            (LAB_HOSTNAME + ".", "A"): ["127.0.0.1"],
+            (_DEAD, "A"): ["127.0.0.9"],
+        },
+        1,
+        "firewall_block",
+        None,
+    ),
+)
+
+
+@pytest.mark.parametrize("spec", ODD_MX, ids=[m[0] for m in ODD_MX])
+def test_hostile_odd_mx_answer(server: ScriptedServerThread, spec: tuple[object, ...]) -> None:
+    """Odd MX answers from a DNS server the test starts, the healthy scripted
+    server behind the one good name."""
+    _, records, status, category, finding = spec
+    assert isinstance(records, dict)
+    _, port = server.add(tuple(session()))
+    with HostileDns(records) as dns_server:
+        argv = ["diagnose", ODD_DOMAIN.rstrip("."), "--format", "json", "--helo", HELO]
+        argv += ["--resolver", dns_server.spec, "--port", str(port), "--timeout", "4"]
+        started = time.monotonic()
+        result = run_cli(*argv, "--tls-ca", str(server.ca_file))
+        took = time.monotonic() - started
+    assert "Traceback" not in result.stderr, result.stderr
+    assert took < 4.0 + 1.0, took
+    doc = json.loads(result.stdout)
+    ids = [f["id"] for f in doc["findings"]]
+    assert (result.status, doc["verdict"]["category"]) == (status, category), (doc["verdict"], ids)
+    if finding is not None:
+        assert finding in ids, ids
