@@ -203,6 +203,32 @@ CASES: list[tuple[str, str, str, str]] = [
         "policy_rejection",
         "greeting",
     ),
+    # session 9: the conventions settled for texts the corpora had read two ways
+    (
+        "gmail_relay_peak",
+        "451 4.2.1 Daily SMTP relay limit exceeded for customer example.org - gsmtp",
+        "rate_limited",
+        "none",
+    ),
+    (
+        "coremail_mx_sender_ip",
+        "smtp; 554 Connection refused(mx). MAIL FROM [news@shop.example] mismatches client "
+        "IP [203.0.113.77].",
+        "policy_rejection",
+        "mail_from",
+    ),
+    (
+        "coremail_mx_refused",
+        "host mx.b.example said: 550 Connection refused(mx)",
+        "policy_rejection",
+        "none",
+    ),
+    (
+        "hmailserver_greylist",
+        "RCPT TO:<u@b.example> -> 451 Please try again later.",
+        "policy_rejection",
+        "none",
+    ),
 ]
 
 
@@ -364,5 +390,78 @@ def test_vendor_classes_session8(text: str, category: str, stage: str) -> None:
     ],
 )
 def test_vendor_classes_session8_round3(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Orange's and La Poste's "Service refuse": the provider's code decides (OFR_105,
+        # LPN007 reputation codes: a policy refusal).
+        ("421 OFR104_105 Service refuse. Veuillez essayer plus tard", "policy_rejection", "none"),
+        ("550 5.5.0 Service refuse. LPN105_510", "policy_rejection", "none"),
+        # Gmail's "unusual rate of unsolicited mail": temporary (421) is its rate limit,
+        # whether worded "temporarily blocked" or "temporarily rate limited"; the 550 form
+        # ("has been blocked") a policy refusal.
+        (
+            "421 4.7.0 [192.0.2.9] Our system has detected an unusual rate of unsolicited mail "
+            "originating from your IP address. To protect our users from spam, mail sent from "
+            "your IP address has been temporarily blocked. - gsmtp",
+            "rate_limited",
+            "none",
+        ),
+        (
+            "550 5.7.1 [192.0.2.9] Our system has detected an unusual rate of unsolicited mail "
+            "originating from your IP address. To protect our users from spam, mail sent from "
+            "your IP address has been blocked. - gsmtp",
+            "policy_rejection",
+            "none",
+        ),
+        # Gmail's receiving-rate reply (X.2.1, the mailbox's state) states no stage bare
+        # (test_classifier_precedence's rule); a stated command still names it.
+        (
+            "452 4.2.1 The mailbox is receiving mail at a rate that prevents more messages.",
+            "rate_limited",
+            "none",
+        ),
+        (
+            "host gmail-smtp-in.l.example[192.0.2.3] said: 450 4.2.1 The user is receiving mail "
+            "at a rate that prevents more messages (in reply to RCPT TO command)",
+            "rate_limited",
+            "rcpt_to",
+        ),
+        # "Connection refused" with no reply code stays a refused TCP connection.
+        ("connect to mx.b.example[192.0.2.8]:25: Connection refused", "firewall_block", "connect"),
+        # A 451 that says more than "please try again later" is not read as greylisting.
+        (
+            "451 4.3.0 Mail server temporarily rejected message. Please try again later.",
+            "service_unavailable",
+            "none",
+        ),
+    ],
+)
+def test_settled_conventions_session9(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Exchange's dropped session (ms.socket_error) ...
+        ("421 4.4.2 Connection dropped due to SocketError", "connection_dropped", "none"),
+        ("Microsoft.Exchange.Net.SocketError ConnectionReset", "connection_dropped", "none"),
+        # ... and not every SocketError: .NET's and Node's names say what happened.
+        (
+            "SocketException: SocketError.ConnectionRefused (192.0.2.4:587)",
+            "firewall_block",
+            "connect",
+        ),
+        ("send failed: SocketError: other side closed", "connection_dropped", "none"),
+        ("System.Net.Sockets.SocketError.TimedOut while connecting", "network_timeout", "none"),
+    ],
+)
+def test_socket_error_names(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), text

@@ -457,4 +457,49 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "Fix the message's form, or remove the attachment (share it by link).",
         hint=_S.MESSAGE,
     ),
+    # --- session 9: conventions settled for texts the corpora had read two ways -------------
+    # Google Workspace's SMTP relay limit for the customer (not one recipient): the
+    # client's volume, no stage.
+    _isp(
+        "gmail_relay_peak",
+        r"\bPeak SMTP relay limit exceeded\b|\bDaily SMTP relay limit exceeded\b",
+        _C.RATE_LIMITED,
+        "Google Workspace's SMTP relay refuses more mail from this customer for now "
+        "(its peak or daily relay limit).",
+        "Spread the sending over time, or raise the limits with Google Workspace's plan.",
+        hint=_S.NONE,
+    ),
+    # Coremail's "Connection refused(mx)": a reply (so the TCP connection was made) from
+    # the MX refusing the client; "MAIL FROM [x] mismatches client IP [y]" is its check
+    # that the sender's domain may send from that IP.
+    _isp(
+        "coremail_mx_sender_ip",
+        r"Connection refused\(mx\)\.?\s*MAIL FROM \[[^\]\n]{0,200}\] mismatches client IP",
+        _C.POLICY_REJECTION,
+        "Coremail's MX refused the envelope sender: its domain is not allowed to send from "
+        "the connecting IP (an SPF-like check).",
+        "Send the domain's mail from a server its SPF record lists, or fix the SPF record.",
+        hint=_S.MAIL_FROM,
+    ),
+    _isp(
+        "coremail_mx_refused",
+        # (the "(mx)" marks Coremail's reply: a refused TCP connection never says it)
+        r"\bConnection refused\(mx\)",
+        _C.POLICY_REJECTION,
+        "Coremail's MX refused the connecting client by its policy (an SMTP reply: the "
+        "TCP connection was made).",
+        "Check the sending IP's reputation and SPF with the receiving provider.",
+        hint=_S.NONE,
+    ),
+    # hMailServer's greylisting reply is exactly "451 Please try again later." (its
+    # documented text); a bare copy with nothing else is that deferral.
+    _isp(
+        "hmailserver_greylist",
+        r"(?:^|[\s;:>])451[ -]Please try again later\.?\s*$",
+        _C.POLICY_REJECTION,
+        "The receiver's greylisting (hMailServer's wording): it defers a sender it has not "
+        "seen before and takes the mail on a later retry.",
+        "Nothing to fix: the retry after a few minutes gets through.",
+        hint=_S.NONE,
+    ),
 )

@@ -250,13 +250,42 @@ PROVIDER_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _p(
         "ms.socket_error",
-        r"dropped due to socket ?error|\bSocketError\b",
+        # (Exchange's own wording only: .NET's SocketError.ConnectionRefused / TimedOut
+        # and Node's undici "SocketError: other side closed" name other causes)
+        r"dropped due to socket ?error|\bMicrosoft\.Exchange\.\S*SocketError\b|"
+        r"\b4\.4\.(?:2|397)\b[^\n]{0,120}?\bSocketError\b",
         _C.CONNECTION_DROPPED,
         "Exchange lost the connection at the socket level (the peer or a device in "
         "between closed or reset it) without an SMTP reply.",
         _TLS_MS,
         "A firewall with SMTP inspection, or an IPS, resetting the session.",
         source="microsoft",
+        permanence=_T,
+        kind=_DROP,
+    ),
+    # .NET's SocketError names (System.Net.Sockets), read for what each one says, once
+    # ms.socket_error no longer takes every "SocketError" as Exchange's dropped session.
+    _p(
+        "dotnet.socket_refused",
+        r"\bSocketError[.:=]\s*ConnectionRefused\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection was refused (.NET's SocketError.ConnectionRefused): nothing "
+        "listens on the port, or a firewall rejects it.",
+        "The server is down or not listening on that port.",
+        "A firewall sending a reset for the port.",
+        source="microsoft",
+        stage=_S.CONNECT,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    _p(
+        "dotnet.socket_dropped",
+        r"\bSocketError[.:=]\s*(?:ConnectionReset|ConnectionAborted|Shutdown|NotConnected|"
+        r"Disconnecting)\b|\bSocketError: other side closed\b",
+        _C.CONNECTION_DROPPED,
+        "The connection was reset or closed by the other side (.NET's or Node's "
+        "SocketError) in the middle of the session.",
+        _TLS_MS,
         permanence=_T,
         kind=_DROP,
     ),
@@ -312,8 +341,8 @@ PROVIDER_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _p(
         "gmail.receiving_rate",
-        r"receiving (?:e?mail|messages) (?:too quickly|at a rate that)|ReceivingRate|"
-        r"Peak SMTP relay limit",
+        # (Workspace's "Peak SMTP relay limit" is the customer's volume: isp.gmail_relay_peak)
+        r"receiving (?:e?mail|messages) (?:too quickly|at a rate that)|ReceivingRate",
         _C.RATE_LIMITED,
         "The recipient's mailbox is receiving mail faster than Gmail allows; it clears by itself.",
         source="gmail",

@@ -10,6 +10,7 @@ Exim's error numbers (``macros.h`` ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.filter_texts import FILTER_STAGE_PHRASES
 from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
 from smtpdoctor.model import Stage
 
@@ -193,6 +194,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # check_relay runs when the client connects; its refusal is sent instead
     # of the greeting (like "refused to talk to me").
     stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.GREETING),
+    # Filters' and servers' own sentences (knowledge/filter_texts.py).
+    *FILTER_STAGE_PHRASES,
 )
 
 # Weaker than any phrase that names a command: Exim's error numbers say

@@ -1,0 +1,89 @@
+"""Filtering gateways' and mail servers' own refusal sentences (session 9).
+
+Spliced into :data:`~smtpdoctor.knowledge.vendors.VENDOR_PATTERNS` and
+:data:`~smtpdoctor.knowledge.vendor_stages.VENDOR_STAGE_PHRASES`; each class
+was met in a filter's or server's published texts (docs/explain.md, "Session
+9: filters' and gateways' own words") and is written for the class, not the row:
+
+* an attachment refused for its type (ASSP, gateways' attachment filters);
+* SmarterMail's bounce reasons (its connect attempts to the recipient's server,
+  the recipient domain's size limit);
+* the stage a refusal names by the address it quotes ("sender <a@b> black
+  listed", "recipient <c@d> black listed", smtpf's access-map replies);
+* a virus verdict read at the message ("appears infected with ...");
+* "No MX records were found for <domain>": the DNS lookup, not the connection.
+"""
+
+from __future__ import annotations
+
+from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.model import Category, Permanence, Stage
+
+__all__ = ["FILTER_PATTERNS", "FILTER_STAGE_PHRASES"]
+
+_C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
+
+FILTER_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "filter.attachment_not_allowed",
+        r"\battachments? (?:(?:type )?(?:are|is) not (?:allowed|permitted)|"
+        r"(?:type )?(?:not allowed|not permitted|forbidden))\b",
+        _C.POLICY_REJECTION,
+        "The receiver's filter refuses an attachment of this type (by its extension or "
+        "content type).",
+        "Send the file compressed (zip) or share it by a link, or ask the recipient's "
+        "admin to allow the type.",
+        source="vendor",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "filter.connect_attempts_failed",
+        # (SmarterMail: "Failed four Attempts to connect to recipients mail server")
+        r"\bFailed (?:\w+ )?attempts? to connect to (?:the )?recipients?'? mail server",
+        _C.FIREWALL_BLOCK,
+        "The sending server could not open a connection to the recipient's mail server "
+        "on any attempt.",
+        "The recipient's server is down or not listening on port 25.",
+        "Outbound port 25 is blocked on the sending side, or a firewall drops it.",
+        source="vendor",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "filter.domain_size_limit",
+        r"\bdomain size limit (?:has been |was )?exceeded\b|"
+        r"\bdomain(?:'s)? (?:disk )?(?:space|storage) (?:allocation|quota|limit) "
+        r"(?:has been |was )?exceeded\b",
+        _C.RECIPIENT,
+        "The recipient's whole domain is over its storage allocation on its mail server, "
+        "so no mailbox there takes mail.",
+        "Nothing to fix on the sending side: the recipient's admin must free or raise "
+        "the domain's storage.",
+        source="vendor",
+        hint=_S.RCPT_TO,
+        retry=True,
+    ),
+)
+
+FILTER_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # A refusal that quotes the address it judges: the sender at MAIL FROM, the
+    # recipient at RCPT TO (smtpf's access-map replies, gateways' block lists).
+    stage_phrase(
+        "stage.named_recipient_refused",
+        r"\brecipient <[^<>\s]*> (?:is )?(?:black ?listed|blocked|banned|denied)\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.named_sender_refused",
+        r"\bsender <[^<>\s]*> (?:is )?(?:black ?listed|blocked|banned|denied|"
+        r"from unknown TLD|from RFC ?2606 reserved domain)\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.infected", r"\bappears (?:to be )?infected\b|\binfected with\b", _S.MESSAGE
+    ),
+    stage_phrase("stage.no_mx_found", r"\bNo MX records? (?:were |was )?found for\b", _S.DNS),
+)

@@ -1,0 +1,72 @@
+"""Filtering gateways' and servers' own refusal sentences (knowledge/filter_texts.py).
+
+The texts are written for these tests (other hosts, addresses, codes and
+wrappers than the published ones), with boundaries the classes must not cross.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from smtpdoctor.diagnosis import classify
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # an attachment refused for its type
+        ("552 Attachment type not allowed: invoice.exe", "policy_rejection", "message"),
+        ("550 5.7.1 These attachments are not permitted here", "policy_rejection", "message"),
+        # SmarterMail's bounce reasons
+        (
+            "Reason: Failed 3 attempts to connect to the recipients mail server",
+            "firewall_block",
+            "connect",
+        ),
+        (
+            "Failed Recipient: ann@b.example Reason: The domain size limit was exceeded",
+            "recipient",
+            "rcpt_to",
+        ),
+        ("452 4.2.2 Domain storage quota exceeded for b.example", "recipient", "rcpt_to"),
+        # the stage a refusal names by the address it quotes
+        ("554 5.7.1 sender <ads@promo.example> is blacklisted", "policy_rejection", "mail_from"),
+        ("550 recipient <ceo@b.example> blocked by policy", "policy_rejection", "rcpt_to"),
+        # a virus verdict is about the message
+        (
+            "554 5.7.0 Your mail appears to be infected (Win.Test.EICAR)",
+            "policy_rejection",
+            "message",
+        ),
+        # no MX found is the DNS lookup, even beside "failed to connect"
+        (
+            "Failed to connect to the recipients mail server. No MX records were found for "
+            "the 'b.example' domain.",
+            "dns_resolution",
+            "dns",
+        ),
+    ],
+)
+def test_filter_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # a host or IP refused, no address quoted: no stage
+        ("550 5.7.1 host relay.a.example [192.0.2.9] black listed", "policy_rejection", "none"),
+        # a mailbox's own quota is still the mailbox (not the domain's limit)
+        ("552 5.2.2 Mailbox quota exceeded", "recipient", "rcpt_to"),
+        # "infected" words about the sender's host are not the message's verdict
+        (
+            "connect to mx.b.example[192.0.2.8]:25: Connection timed out",
+            "firewall_block",
+            "connect",
+        ),
+    ],
+)
+def test_filter_class_boundaries(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text
