@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings, silent_greeting
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
@@ -69,8 +69,84 @@ async def probe_host(
     of connections per address at once, would hold one idle for nothing).
     """
     session_opts = _session_options(name, opts)
+    walked = await _walk_beside_matrix(
+        name, address, opts, session_opts, deadline, connector, eager=eager
+    )
+    result, matrix = walked.result, walked.matrix
+    findings = session_findings(_session_evidence(result, walked.cert, matrix, opts), opts.policy)
+    if hold is not None:
+        await hold
+    findings += await _unlike_connections(
+        address,
+        result,
+        matrix,
+        session_opts,
+        deadline=deadline,
+        connector=connector,
+        # (--quick promises one connection; a scan budgets its own; an eager
+        # matrix opened at EHLO has used the host's six connections)
+        confirm=eager and opts.tls_matrix and not walked.matrix_started,
+        preambles=walked.preambles.met,
+    )
+    findings += await _silent_greeting_check(
+        address, opts.port, result, session_opts, deadline, connector
+    )
+    scan = await _cipher_scan(
+        address, matrix, session_opts, opts, deadline=deadline, connector=connector
+    )
+    if scan is not None:
+        from smtpdoctor.diagnosis.cipher_rules import cipher_findings  # only with --ciphers
+
+        findings += cipher_findings(scan, opts.policy)
+    network, net_findings = await _follow_up(
+        address,
+        result,
+        session_opts=session_opts,
+        opts=opts,
+        deadline=deadline,
+        connector=connector,
+    )
+    # The port and path probes say *why* the walk saw silence or a refusal:
+    # their findings supersede the walk's bare "connect timed out" or "the
+    # TLS handshake stalled" (the catalogue says which).
+    findings = sort_findings(drop_superseded([*findings, *net_findings]))
+    return HostReport(
+        name,
+        address,
+        opts.port,
+        result,
+        walked.cert,
+        findings,
+        verdict_for(findings),
+        matrix,
+        network,
+        scan,
+        net_findings,
+    )
+
+
+class _Walked(NamedTuple):
+    """The walk's result with what was started beside it."""
+
+    result: SessionResult
+    cert: CertificateInfo | None
+    matrix: TlsMatrix | None
+    matrix_started: bool
+    preambles: Preambles
+
+
+async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
+    name: str,
+    address: str,
+    opts: DiagnoseOptions,
+    session_opts: SessionOptions,
+    deadline: Deadline,
+    connector: Connector,
+    *,
+    eager: bool,
+) -> _Walked:
+    """The walk, with the TLS matrix started beside it and the certificate checked."""
     share = _WalkShare(deadline, opts.timeout)
-    walk_deadline = share.walk
     # The TLS matrix's hellos are separate connections that need only the
     # walk's version and handshake time. Eager, their connections open once
     # the server has greeted the walk (a dead or refusing server costs none),
@@ -83,7 +159,7 @@ async def probe_host(
     walk_ended: asyncio.Future[float] = asyncio.get_running_loop().create_future()
     pending: list[asyncio.Task[TlsMatrix | None]] = []
     # What the matrix's connections met before their hellos, when the walk
-    # never reached its handshake (the pool check below compares them).
+    # never reached its handshake (the pool check compares them).
     preambles = Preambles()
 
     def on_stage(stage: Stage) -> None:
@@ -111,7 +187,7 @@ async def probe_host(
 
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
-        result = await walk(address, opts.port, hooked, walk_deadline, connector)
+        result = await walk(address, opts.port, hooked, share.walk, connector)
         walk_ended.set_result(share.preamble)
         preambles.wanted = _comparable(result)
         if not settled.done():
@@ -120,56 +196,22 @@ async def probe_host(
     finally:
         for task in pending:
             task.cancel()
-    findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
-    if hold is not None:
-        await hold
-    findings += await _unlike_connections(
-        address,
-        result,
-        matrix,
-        session_opts,
-        deadline=deadline,
-        connector=connector,
-        # (--quick promises one connection; a scan budgets its own; an eager
-        # matrix opened at EHLO has used the host's six connections)
-        confirm=eager and opts.tls_matrix and not pending,
-        preambles=preambles.met,
-    )
-    if not session_opts.implicit_tls and silent_greeting(result.steps):
-        findings += await _implicit_tls_check(
-            address, opts.port, session_opts, deadline=deadline, connector=connector
-        )
-    scan = await _cipher_scan(
-        address, matrix, session_opts, opts, deadline=deadline, connector=connector
-    )
-    if scan is not None:
-        from smtpdoctor.diagnosis.cipher_rules import cipher_findings  # only with --ciphers
+    return _Walked(result, cert, matrix, bool(pending), preambles)
 
-        findings += cipher_findings(scan, opts.policy)
-    network, net_findings = await _follow_up(
-        address,
-        result,
-        session_opts=session_opts,
-        opts=opts,
-        deadline=deadline,
-        connector=connector,
-    )
-    # The port and path probes say *why* the walk saw silence or a refusal:
-    # their findings supersede the walk's bare "connect timed out" or "the
-    # TLS handshake stalled" (the catalogue says which).
-    findings = sort_findings(drop_superseded([*findings, *net_findings]))
-    return HostReport(
-        name,
-        address,
-        opts.port,
-        result,
-        cert,
-        findings,
-        verdict_for(findings),
-        matrix,
-        network,
-        scan,
-        net_findings,
+
+async def _silent_greeting_check(  # noqa: PLR0917  (private, one caller)
+    address: str,
+    port: int,
+    result: SessionResult,
+    session_opts: SessionOptions,
+    deadline: Deadline,
+    connector: Connector,
+) -> list[Finding]:
+    """After a silent greeting on a plain port: whether it speaks implicit TLS."""
+    if session_opts.implicit_tls or not silent_greeting(result.steps):
+        return []
+    return await _implicit_tls_check(
+        address, port, session_opts, deadline=deadline, connector=connector
     )
 
 
