@@ -91,6 +91,9 @@ async def probe_host(
     findings += await _silent_greeting_check(
         address, opts.port, result, session_opts, deadline, connector
     )
+    findings += await _no_common_suite_check(
+        address, opts.port, result, session_opts, deadline, connector
+    )
     scan = await _cipher_scan(
         address, matrix, session_opts, opts, deadline=deadline, connector=connector
     )
@@ -213,6 +216,57 @@ async def _silent_greeting_check(  # noqa: PLR0917  (private, one caller)
     return await _implicit_tls_check(
         address, port, session_opts, deadline=deadline, connector=connector
     )
+
+
+# The server's own alerts that say "no suite in common" (RFC 5246 §7.4.1.3).
+_NO_SUITE_ALERTS = ("handshake_failure", "insufficient_security")
+
+
+async def _no_common_suite_check(  # noqa: PLR0917  (private, one caller)
+    address: str,
+    port: int,
+    result: SessionResult,
+    session_opts: SessionOptions,
+    deadline: Deadline,
+    connector: Connector,
+) -> list[Finding]:
+    """After the server refused the walk's hello with a bare alert: whether it
+    offers only NULL, anonymous or export suites (one more hello tells)."""
+    step = result.failed_step
+    if (
+        step is None
+        or step.stage is not Stage.TLS_HANDSHAKE
+        or step.outcome is not Outcome.TLS_ALERT
+        or step.alert_sent
+        or step.certificate_requested
+        or step.tls_alert not in _NO_SUITE_ALERTS
+        or deadline.remaining() < 0.5
+    ):
+        return []
+    from smtpdoctor.probe.oddsuites import suite_kind, unusual_suites_probe
+
+    probe = await unusual_suites_probe(
+        address,
+        port,
+        session_opts.helo,
+        session_opts.server_name,
+        session_opts.implicit_tls,
+        deadline,
+        connector,
+    )
+    kind = suite_kind(probe.cipher or "") if probe.outcome == "ok" else None
+    if kind is None:
+        return []
+    return [
+        finding(
+            "tls.handshake.no_shared_cipher",
+            evidence={"tls_alert": step.tls_alert, "probe": probe.to_json()},
+            tls_alert=step.tls_alert,
+            cipher=probe.cipher,
+            kind=kind,
+            version=probe.version or "?",
+        )
+    ]
 
 
 # A walk that ends in one of these before TLS is tried once more on a new

@@ -185,6 +185,30 @@ def _handshake() -> list[FindingSpec]:
             **common,
         ),
     ]
+    out.append(
+        FindingSpec(
+            "tls.handshake.no_shared_cipher",
+            title="No cipher suite in common: the server offers only NULL, anonymous or "
+            "export suites.",
+            message="The TLS handshake failed with alert {tls_alert} from the server: no "
+            "cipher suite in common, for the server offers only suites modern peers never "
+            "offer (offered only those, it chose {cipher} ({version}), {kind} suite). "
+            "OpenSSL 3, SChannel and the Postfix and Exim defaults leave NULL, anonymous "
+            "and export suites out, so every modern sender fails here. A modern peer needs "
+            "TLS 1.2 with an ECDHE suite and AES-GCM or ChaCha20-Poly1305 (RFC 9325 §4.2), "
+            "or TLS 1.3: give the server a certificate and a modern cipher list (Postfix: "
+            "drop smtpd_tls_*ciphers overrides; Exim: tls_require_ciphers).",
+            example={
+                "tls_alert": "handshake_failure",
+                "cipher": "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+                "version": "TLSv1.2",
+                "kind": "an anonymous (no certificate)",
+            },
+            source="RFC 5246 §7.4.1.3, RFC 9325 §4.1-4.2",
+            supersedes=("tls.handshake.tls_alert",),
+            **common,
+        )
+    )
     out += [
         FindingSpec(
             "tls.handshake.message_too_large",
