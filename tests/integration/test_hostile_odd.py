@@ -505,6 +505,15 @@ def test_hostile_odd_slow_greeting_inside_the_deadline(server: ScriptedServerThr
     check(run_at(host, port, case, server.ca_file), case)
 
 
+def test_hostile_odd_slow_greeting_past_the_reserve(server: ScriptedServerThread) -> None:
+    """A greeting 2.2 s late under --timeout 3: past --timeout less the
+    implicit-TLS check's reserve (2.1 s), inside --timeout: served, not a timeout
+    (the check runs beside the wait, not after it)."""
+    host, port = server.add((Pause(2.2), *session()), None, tuple(session()))
+    case = Case("slow-greeting-past-reserve", (), None, None, "ok", 0, timeout=3.0)
+    check(run_at(host, port, case, server.ca_file), case)
+
+
 _NO_SERVICE = (Send(reply(554, "5.7.1 No SMTP service here")), Answer({}))
 _EHLO_REFUSED = (Send(BANNER), Expect("EHLO"), Send(reply(550, "5.7.1 Go away")), Answer({}))
 _EHLO_RESET = (Send(BANNER), Expect("EHLO"), Reset())

@@ -70,7 +70,7 @@ async def probe_host(
     """
     session_opts = _session_options(name, opts)
     walked = await _walk_beside_matrix(
-        name, address, opts, session_opts, deadline, connector, eager=eager
+        name, address, opts, session_opts, deadline, connector, eager=eager, hold=hold
     )
     result, matrix = walked.result, walked.matrix
     findings = session_findings(_session_evidence(result, walked.cert, matrix, opts), opts.policy)
@@ -89,7 +89,7 @@ async def probe_host(
         preambles=walked.preambles.met,
     )
     findings += await _silent_greeting_check(
-        address, opts.port, result, session_opts, deadline, connector
+        address, opts.port, result, session_opts, deadline, connector, walked.early_check
     )
     findings += await _no_common_suite_check(
         address, opts.port, result, session_opts, deadline, connector
@@ -136,6 +136,8 @@ class _Walked(NamedTuple):
     matrix: TlsMatrix | None
     matrix_started: bool
     preambles: Preambles
+    # The implicit-TLS check started beside a greeting still awaited.
+    early_check: asyncio.Task[list[Finding]] | None
 
 
 async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
@@ -147,6 +149,7 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
     connector: Connector,
     *,
     eager: bool,
+    hold: asyncio.Future[None] | None,
 ) -> _Walked:
     """The walk, with the TLS matrix started beside it and the certificate checked."""
     share = _WalkShare(deadline, opts.timeout)
@@ -164,9 +167,25 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
     # What the matrix's connections met before their hellos, when the walk
     # never reached its handshake (the pool check compares them).
     preambles = Preambles()
+    early: list[asyncio.Task[list[Finding]]] = []
+    timer: list[asyncio.TimerHandle] = []
+
+    def check_beside() -> None:
+        # (an address from glue is probed further only once confirmed)
+        if share.awaiting_greeting and (hold is None or hold.done()):
+            early.append(
+                asyncio.ensure_future(
+                    _implicit_tls_check(
+                        address, opts.port, session_opts, deadline=deadline, connector=connector
+                    )
+                )
+            )
 
     def on_stage(stage: Stage) -> None:
         share.on_stage(stage)
+        if share.check_at is not None and not timer and not session_opts.implicit_tls:
+            wait = max(0.0, share.check_at - time.monotonic())
+            timer.append(asyncio.get_running_loop().call_later(wait, check_beside))
         if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
             job = _start_matrix(
                 address,
@@ -196,10 +215,16 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
         if not settled.done():
             settled.set_result(None)  # no handshake: no matrix
         cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
+    except BaseException:
+        for check in early:
+            check.cancel()
+        raise
     finally:
         for task in pending:
             task.cancel()
-    return _Walked(result, cert, matrix, bool(pending), preambles)
+        for handle in timer:
+            handle.cancel()
+    return _Walked(result, cert, matrix, bool(pending), preambles, next(iter(early), None))
 
 
 async def _silent_greeting_check(  # noqa: PLR0917  (private, one caller)
@@ -209,10 +234,18 @@ async def _silent_greeting_check(  # noqa: PLR0917  (private, one caller)
     session_opts: SessionOptions,
     deadline: Deadline,
     connector: Connector,
+    early: asyncio.Task[list[Finding]] | None,
 ) -> list[Finding]:
-    """After a silent greeting on a plain port: whether it speaks implicit TLS."""
+    """After a silent greeting on a plain port: whether it speaks implicit TLS
+    (``early``: the check already started beside the greeting's wait)."""
     if session_opts.implicit_tls or not silent_greeting(result.steps):
+        if early is not None:
+            early.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await early
         return []
+    if early is not None:
+        return await early
     return await _implicit_tls_check(
         address, port, session_opts, deadline=deadline, connector=connector
     )
@@ -379,10 +412,10 @@ class _WalkShare:
 
     The walk may use most of the deadline, but keeps a reserve: when it ends in
     silence (a filtered port, a stall) the follow-up probes that say *why* need
-    time of their own. Once connected, a greeting may take all but what the
-    implicit-TLS check of a silent greeting needs (a slow greeter inside the
-    deadline is served, not called silent); the rest of the walk then gets its
-    share of what is left.
+    time of their own. Once connected, a greeting may take the whole deadline
+    (a slow greeter inside it is served, not called silent): the implicit-TLS
+    check of a silent greeting runs beside the wait, from when only its reserve
+    is left; the rest of the walk then gets its share of what is left.
     """
 
     def __init__(self, deadline: Deadline, timeout: float) -> None:
@@ -397,12 +430,21 @@ class _WalkShare:
         self._started = time.monotonic()
         self._greeting: bool | None = None  # None: not begun; False: begun; True: over
         self.preamble = 0.0  # seconds from the walk's start to its TLS handshake
+        self.check_at: float | None = None  # when a greeting not yet come calls for the check
+
+    @property
+    def awaiting_greeting(self) -> bool:
+        return self._greeting is False
 
     def on_stage(self, stage: Stage) -> None:
         now = time.monotonic()
         if stage is Stage.GREETING and self._greeting is None:
             self._greeting = False
-            self.walk.at = max(self.walk.at, self.whole.at - self._greeting_reserve)
+            # A greeting inside --timeout is served, never called silent: the
+            # implicit-TLS check a silence calls for starts beside the wait
+            # once only its reserve is left (check_at), not after it.
+            self.walk.at = max(self.walk.at, self.whole.at)
+            self.check_at = self.whole.at - self._greeting_reserve
         elif self._greeting is False:
             self._greeting = True
             left = self.whole.at - now
