@@ -679,7 +679,9 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
             return None
         if known is not None and known.top == top[0]:
             return known
-        return await tls_matrix(address, opts.port, top=top[0], patience=top[1], **where)
+        return await tls_matrix(
+            address, opts.port, top=top[0], patience=top[1], walk_ended=walk_ended, **where
+        )
 
     return [asyncio.create_task(later())]
 
