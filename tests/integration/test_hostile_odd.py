@@ -38,8 +38,10 @@ from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     Action,
     Answer,
+    Close,
     Expect,
     Pause,
+    ReadBody,
     ReadHello,
     Reset,
     ScriptedServerThread,
@@ -54,8 +56,10 @@ from support.dns_hostile import HostileDns
 from support.helpers import run_cli, unavailable
 from support.hostile_smtp import (
     BANNER,
+    BYE,
     DEFAULT_EXT,
     HELO,
+    OK250,
     Case,
     add_custom,
     check,
@@ -234,7 +238,82 @@ def _tls_wire_cases() -> Iterator[Case]:
         )
 
 
+def _segment_cases() -> Iterator[Case]:
+    """Replies split across many TCP segments at odd byte boundaries: one byte a
+    segment (mid-CRLF, mid-UTF-8 sequence), or each line's CR apart from its LF.
+    RFC 5321 §2.3.8 and §4.5.3.1.5 say nothing of segments: a reply is its lines."""
+    utf8 = reply(220, f"{LAB_HOSTNAME} ESMTP Grüße, 日本語 ok")
+    healthy = session()
+    first_ehlo = ehlo(*DEFAULT_EXT, "STARTTLS")
+    assert healthy[2] == Send(first_ehlo)
+    yield Case(
+        "segments/one-byte-each-utf8-greeting",
+        (Send(utf8, pieces=len(utf8)), Expect("EHLO"), Send(first_ehlo, pieces=80), *healthy[3:]),
+        None,
+        None,
+        "ok",
+        0,
+    )
+    cr_apart = tuple(
+        Send(piece) for line in first_ehlo.split(b"\r\n")[:-1] for piece in (line + b"\r", b"\n")
+    )
+    yield Case(
+        "segments/cr-apart-from-lf",
+        (Send(BANNER), Expect("EHLO"), *cr_apart, *healthy[3:]),
+        None,
+        None,
+        "ok",
+        0,
+    )
+
+
+def _bare_server_cases() -> Iterator[Case]:
+    """Servers that answer, but barely or late."""
+    # EHLO answered with a bare 250 (the domain, no extension: RFC 5321 §4.1.1.1
+    # allows it): no STARTTLS, so the session goes on in plaintext; HELO would
+    # be refused, but the walk has no reason to send it.
+    bare = reply(250, LAB_HOSTNAME)
+    yield Case(
+        "bare/ehlo-250-no-extensions",
+        (
+            Send(BANNER),
+            Expect("EHLO"),
+            Send(bare),
+            Expect("MAIL"),
+            Send(reply(250, "2.1.0 Ok")),
+            Expect("RCPT"),
+            Send(reply(250, "2.1.5 Ok")),
+            Expect("RSET"),
+            Send(OK250),
+            Expect("QUIT"),
+            Send(BYE),
+            Close(),
+        ),
+        None,
+        None,
+        "starttls_unavailable",
+        1,
+        finding="starttls.not_offered",
+    )
+    # The end of data never answered (a server that closes only after 30 s
+    # idle): under a short --timeout, a timeout at the message, said by then.
+    data_idle = [*session(tls=False, send=True)]
+    cut = data_idle.index(ReadBody()) + 1
+    yield Case(
+        "bare/end-of-data-unanswered",
+        (*data_idle[:cut], Stall()),
+        "message",
+        "timeout",
+        "network_timeout",
+        2,
+        args=("--send",),
+        timeout=3.0,
+    )
+
+
 CASES = [
+    *_segment_cases(),
+    *_bare_server_cases(),
     *_beside_cases(),
     *_code_cases(),
     *_line_end_cases(),
