@@ -555,6 +555,28 @@ def test_hostile_odd_tls_server(server: ScriptedServerThread, spec: tuple[object
     check(run_at(host, port, case, server.ca_file), case)
 
 
+def test_hostile_odd_anonymous_ecdh_only(server: ScriptedServerThread) -> None:
+    """A server offering only anonymous ECDH suites: the walk's lenient client
+    takes one, no modern peer's suite is accepted (the verdict), and the suite
+    is named weak by its OpenSSL name (AECDH-..., no "anon" in it)."""
+    ciphers = "AECDH-AES256-SHA:@SECLEVEL=0"
+    context = tls_context(_leaf(server), minimum=_V12, maximum=_V12, ciphers=ciphers)
+    host, port = add_custom(server, [session()], context=context)
+    case = Case(
+        "tls-server/tls12-only-anon-ecdh",
+        (),
+        None,
+        None,
+        HANDSHAKE,
+        2,
+        finding="tls.cipher.weak",
+        within=3.0,
+    )
+    doc = run_at(host, port, case, server.ca_file)
+    check(doc, case)
+    assert "tls.cipher.none_shared_with_peer" in [f["id"] for f in doc["findings"]]
+
+
 def _has_ipv6_loopback() -> bool:
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:

@@ -393,10 +393,15 @@ def _cipher_findings(ev: SessionEvidence, policy: Policy, accepted: Sequence[str
 _WEAK_MARKS = ("NULL", "EXPORT", "RC4", "3DES", "DES_CBC3", "DES-CBC3", "_DES_", "MD5", "ANON")
 
 
+# OpenSSL names its anonymous suites by their key exchange alone (ADH-AES128-SHA,
+# AECDH-AES256-SHA), without the IANA name's "anon".
+_ANON_OPENSSL = ("ADH-", "AECDH-")
+
+
 def weak_cipher_name(name: str) -> bool:
     """Export, NULL, anonymous, RC4, (3)DES or MD5 suites (IANA or OpenSSL names)."""
     upper = name.upper()
-    return any(mark in upper for mark in _WEAK_MARKS)
+    return any(mark in upper for mark in _WEAK_MARKS) or upper.startswith(_ANON_OPENSSL)
 
 
 def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
