@@ -522,12 +522,13 @@ TLS_SERVERS = (
     # with a bare handshake_failure; one hello offering them names the suite.
     ("tls10-only-null-cipher", _V10, _V10, "NULL-SHA", HANDSHAKE, 2, _NO_SUITE),
     # Anonymous DH with no DH parameters loaded: the server can use none of its
-    # suites (even offered them it says handshake_failure): nothing to name.
-    ("tls12-only-anonymous", _V12, _V12, "ADH-AES128-SHA", HANDSHAKE, 2, "tls.handshake.tls_alert"),
+    # suites (offered them alone, it refuses alike): said as such.
+    ("tls12-only-anonymous", _V12, _V12, "ADH-AES128-SHA", HANDSHAKE, 2, _NO_SUITE),
 )
 # What a server offering only such suites must be named by (not the bare alert).
 _SUITE_WORDS = {
     "tls10-only-null-cipher": "TLS_RSA_WITH_NULL_SHA (TLSv1), a NULL (no encryption) suite",
+    "tls12-only-anonymous": "offering only NULL, anonymous and export suites was refused alike",
 }
 
 

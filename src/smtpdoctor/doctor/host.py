@@ -287,13 +287,28 @@ async def _no_common_suite_check(  # noqa: PLR0917  (private, one caller)
         deadline,
         connector,
     )
+    evidence = {"tls_alert": step.tls_alert, "probe": probe.to_json()}
+    if probe.outcome == "tls_alert" and probe.alert in _NO_SUITE_ALERTS:
+        # Refused alike: no suite the server can use, modern or not.
+        return [
+            finding(
+                "tls.handshake.no_shared_cipher",
+                evidence=evidence,
+                variant="none",
+                tls_alert=step.tls_alert,
+                cipher="",
+                kind="",
+                version="",
+            )
+        ]
     kind = suite_kind(probe.cipher or "") if probe.outcome == "ok" else None
     if kind is None:
         return []
     return [
         finding(
             "tls.handshake.no_shared_cipher",
-            evidence={"tls_alert": step.tls_alert, "probe": probe.to_json()},
+            evidence=evidence,
+            variant="chose",
             tls_alert=step.tls_alert,
             cipher=probe.cipher,
             kind=kind,
