@@ -31,15 +31,17 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     Action,
     Answer,
+    Close,
     Expect,
     Pause,
+    ReadBody,
     ReadHello,
     Reset,
     ScriptedServerThread,
@@ -54,8 +56,10 @@ from support.dns_hostile import HostileDns
 from support.helpers import run_cli, unavailable
 from support.hostile_smtp import (
     BANNER,
+    BYE,
     DEFAULT_EXT,
     HELO,
+    OK250,
     Case,
     add_custom,
     check,
@@ -234,7 +238,82 @@ def _tls_wire_cases() -> Iterator[Case]:
         )
 
 
+def _segment_cases() -> Iterator[Case]:
+    """Replies split across many TCP segments at odd byte boundaries: one byte a
+    segment (mid-CRLF, mid-UTF-8 sequence), or each line's CR apart from its LF.
+    RFC 5321 §2.3.8 and §4.5.3.1.5 say nothing of segments: a reply is its lines."""
+    utf8 = reply(220, f"{LAB_HOSTNAME} ESMTP Grüße, 日本語 ok")
+    healthy = session()
+    first_ehlo = ehlo(*DEFAULT_EXT, "STARTTLS")
+    assert healthy[2] == Send(first_ehlo)
+    yield Case(
+        "segments/one-byte-each-utf8-greeting",
+        (Send(utf8, pieces=len(utf8)), Expect("EHLO"), Send(first_ehlo, pieces=80), *healthy[3:]),
+        None,
+        None,
+        "ok",
+        0,
+    )
+    cr_apart = tuple(
+        Send(piece) for line in first_ehlo.split(b"\r\n")[:-1] for piece in (line + b"\r", b"\n")
+    )
+    yield Case(
+        "segments/cr-apart-from-lf",
+        (Send(BANNER), Expect("EHLO"), *cr_apart, *healthy[3:]),
+        None,
+        None,
+        "ok",
+        0,
+    )
+
+
+def _bare_server_cases() -> Iterator[Case]:
+    """Servers that answer, but barely or late."""
+    # EHLO answered with a bare 250 (the domain, no extension: RFC 5321 §4.1.1.1
+    # allows it): no STARTTLS, so the session goes on in plaintext; HELO would
+    # be refused, but the walk has no reason to send it.
+    bare = reply(250, LAB_HOSTNAME)
+    yield Case(
+        "bare/ehlo-250-no-extensions",
+        (
+            Send(BANNER),
+            Expect("EHLO"),
+            Send(bare),
+            Expect("MAIL"),
+            Send(reply(250, "2.1.0 Ok")),
+            Expect("RCPT"),
+            Send(reply(250, "2.1.5 Ok")),
+            Expect("RSET"),
+            Send(OK250),
+            Expect("QUIT"),
+            Send(BYE),
+            Close(),
+        ),
+        None,
+        None,
+        "starttls_unavailable",
+        1,
+        finding="starttls.not_offered",
+    )
+    # The end of data never answered (a server that closes only after 30 s
+    # idle): under a short --timeout, a timeout at the message, said by then.
+    data_idle = [*session(tls=False, send=True)]
+    cut = data_idle.index(ReadBody()) + 1
+    yield Case(
+        "bare/end-of-data-unanswered",
+        (*data_idle[:cut], Stall()),
+        "message",
+        "timeout",
+        "network_timeout",
+        2,
+        args=("--send",),
+        timeout=3.0,
+    )
+
+
 CASES = [
+    *_segment_cases(),
+    *_bare_server_cases(),
     *_beside_cases(),
     *_code_cases(),
     *_line_end_cases(),
@@ -289,6 +368,40 @@ def _serial_signed(ca: LabCA, tmp: Path, serial: str) -> tuple[bytes, bytes]:
     return signed, _pem(key)
 
 
+_LEAF_RULES = ("leaf-is-a-ca", "eku-client-auth-only", "unknown-critical-extension")
+
+
+def _leaf_breaking(ca: LabCA, name: str) -> tuple[bytes, bytes]:
+    """A leaf from the lab CA, for the lab host, that breaks one rule on server
+    certificates (RFC 5280 §4.2: CA:TRUE, no serverAuth, a critical extension
+    nobody knows)."""
+    key = new_key("ec")
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LAB_HOSTNAME)]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _DAY)
+        .not_valid_after(now + 30 * _DAY)
+        .add_extension(x509.BasicConstraints(ca=name == "leaf-is-a-ca", path_length=None), True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(LAB_HOSTNAME)]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+    )
+    if name == "eku-client-auth-only":
+        eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
+        builder = builder.add_extension(eku, critical=False)
+    if name == "unknown-critical-extension":
+        unknown = x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
+        builder = builder.add_extension(unknown, critical=True)
+    cert = builder.sign(ca.key, hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.PEM), _pem(key)
+
+
 def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
     """The chain and key the server presents, and the root ``--tls-ca`` trusts."""
     now = dt.datetime.now(dt.UTC)
@@ -306,6 +419,8 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
         return (leaf.pem, leaf.key_pem), ca.cert_file
     if name.startswith("serial"):
         return _serial_signed(ca, tmp, name.removeprefix("serial")), ca.cert_file
+    if name in _LEAF_RULES:
+        return _leaf_breaking(ca, name), ca.cert_file
     if name == "100-certificates":
         # The leaf and 99 certificates no path needs (a bundle sent whole).
         leaf = issue(_NAMES, issuer=ca, **valid)
@@ -337,6 +452,11 @@ CERTIFICATES = (
     # RFC 5280 §4.1.2.2: a positive serial of at most 20 octets.
     ("serial-5", "tls_certificate", 1, "tls.certificate.bad_serial", "untrusted"),
     ("serial0x" + "ff" * 30, "tls_certificate", 1, "tls.certificate.bad_serial", "untrusted"),
+    # The chain is the lab CA's; a rule on the leaf itself refuses it: said as
+    # that, without the verifier's debug text, not as a chain that does not hold.
+    ("leaf-is-a-ca", "tls_certificate", 1, "tls.certificate.leaf_rule", "untrusted"),
+    ("eku-client-auth-only", "tls_certificate", 1, "tls.certificate.leaf_rule", "untrusted"),
+    ("unknown-critical-extension", "tls_certificate", 1, "tls.certificate.leaf_rule", "untrusted"),
     # RFC 8446 §4.4.2: certificates no path needs are tolerated.
     ("100-certificates", "ok", 0, None, None),
     # Past every verifier's depth (Postfix's smtp_tls_scert_verifydepth is 9).
@@ -374,6 +494,7 @@ def _leaf(server: ScriptedServerThread) -> tuple[bytes, bytes]:
 
 
 _V10, _V12, _V13 = ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
+_NO_SUITE = "tls.handshake.no_shared_cipher"
 # (name, lowest version, highest, suites; category, status, a finding it must hold)
 TLS_SERVERS = (
     # RFC 9325 §3.1.1: TLS 1.2 is to be supported; a TLS 1.3-only server shuts
@@ -397,10 +518,18 @@ TLS_SERVERS = (
         2,
         "tls.version.below_floor",
     ),
-    # Suites no client offers: the server refuses every hello.
-    ("tls10-only-null-cipher", _V10, _V10, "NULL-SHA", HANDSHAKE, 2, "tls.handshake.tls_alert"),
-    ("tls12-only-anonymous", _V12, _V12, "ADH-AES128-SHA", HANDSHAKE, 2, "tls.handshake.tls_alert"),
+    # Suites no modern client offers: the server refuses every modern hello
+    # with a bare handshake_failure; one hello offering them names the suite.
+    ("tls10-only-null-cipher", _V10, _V10, "NULL-SHA", HANDSHAKE, 2, _NO_SUITE),
+    # Anonymous DH with no DH parameters loaded: the server can use none of its
+    # suites (offered them alone, it refuses alike): said as such.
+    ("tls12-only-anonymous", _V12, _V12, "ADH-AES128-SHA", HANDSHAKE, 2, _NO_SUITE),
 )
+# What a server offering only such suites must be named by (not the bare alert).
+_SUITE_WORDS = {
+    "tls10-only-null-cipher": "TLS_RSA_WITH_NULL_SHA (TLSv1), a NULL (no encryption) suite",
+    "tls12-only-anonymous": "offering only NULL, anonymous and export suites was refused alike",
+}
 
 
 @pytest.mark.parametrize("spec", TLS_SERVERS, ids=[t[0] for t in TLS_SERVERS])
@@ -421,8 +550,32 @@ def test_hostile_odd_tls_server(server: ScriptedServerThread, spec: tuple[object
         int(str(status)),
         finding=str(finding),
         within=3.0,
+        no_finding=("tls.handshake.tls_alert",) if finding == _NO_SUITE else (),
+        summary=_SUITE_WORDS.get(str(name)),
     )
     check(run_at(host, port, case, server.ca_file), case)
+
+
+def test_hostile_odd_anonymous_ecdh_only(server: ScriptedServerThread) -> None:
+    """A server offering only anonymous ECDH suites: the walk's lenient client
+    takes one, no modern peer's suite is accepted (the verdict), and the suite
+    is named weak by its OpenSSL name (AECDH-..., no "anon" in it)."""
+    ciphers = "AECDH-AES256-SHA:@SECLEVEL=0"
+    context = tls_context(_leaf(server), minimum=_V12, maximum=_V12, ciphers=ciphers)
+    host, port = add_custom(server, [session()], context=context)
+    case = Case(
+        "tls-server/tls12-only-anon-ecdh",
+        (),
+        None,
+        None,
+        HANDSHAKE,
+        2,
+        finding="tls.cipher.weak",
+        within=3.0,
+    )
+    doc = run_at(host, port, case, server.ca_file)
+    check(doc, case)
+    assert "tls.cipher.none_shared_with_peer" in [f["id"] for f in doc["findings"]]
 
 
 def _has_ipv6_loopback() -> bool:
@@ -451,6 +604,15 @@ def test_hostile_odd_slow_greeting_inside_the_deadline(server: ScriptedServerThr
     deadline (3.5 s), inside the deadline: served, not called silent."""
     host, port = server.add((Pause(3.6), *session()), None, tuple(session()))
     case = Case("slow-greeting", (), None, None, "ok", 0)
+    check(run_at(host, port, case, server.ca_file), case)
+
+
+def test_hostile_odd_slow_greeting_past_the_reserve(server: ScriptedServerThread) -> None:
+    """A greeting 2.2 s late under --timeout 3: past --timeout less the
+    implicit-TLS check's reserve (2.1 s), inside --timeout: served, not a timeout
+    (the check runs beside the wait, not after it)."""
+    host, port = server.add((Pause(2.2), *session()), None, tuple(session()))
+    case = Case("slow-greeting-past-reserve", (), None, None, "ok", 0, timeout=3.0)
     check(run_at(host, port, case, server.ca_file), case)
 
 
@@ -593,3 +755,61 @@ def test_hostile_odd_memory_stays_bounded(server: ScriptedServerThread, data: by
     # The server's 64 KiB writes are traced too (its thread shares the process).
     assert peak - before < 2 * 1024 * 1024, peak - before
     assert failed.bytes_received <= _READ_CAP
+
+
+ODD_DOMAIN = "mxodd.smtpdoctor.test."
+_DEAD = "dead.smtpdoctor.test."
+# (name, records; verdict status, category, a finding it must hold)
+ODD_MX = (
+    # RFC 5321 §5.1: an MX names a host, never an address.
+    (
+        "mx-ip-literal",
+        {(ODD_DOMAIN, "MX"): ["10 127.0.0.1."], (ODD_DOMAIN, "TXT"): ['"x"']},
+        2,
+        "dns_resolution",
+        "dns.mx.target_is_address",
+    ),
+    ("null-mx", {(ODD_DOMAIN, "MX"): ["0 ."]}, 2, "dns_resolution", "dns.mx.null"),
+    # The domain itself as its MX host, with no address of its own.
+    (
+        "mx-self-without-address",
+        {(ODD_DOMAIN, "MX"): [f"10 {ODD_DOMAIN}"], (ODD_DOMAIN, "TXT"): ['"x"']},
+        2,
+        "dns_resolution",
+        "dns.mx.no_addresses",
+    ),
+    # Two MX hosts at one preference, one of them refusing: mail still goes, a warning.
+    (
+        "two-mx-one-refusing",
+        {
+            (ODD_DOMAIN, "MX"): [f"10 {LAB_HOSTNAME}.", f"10 {_DEAD}"],
+            (LAB_HOSTNAME + ".", "A"): ["127.0.0.1"],
+            (_DEAD, "A"): ["127.0.0.9"],
+        },
+        1,
+        "firewall_block",
+        None,
+    ),
+)
+
+
+@pytest.mark.parametrize("spec", ODD_MX, ids=[m[0] for m in ODD_MX])
+def test_hostile_odd_mx_answer(server: ScriptedServerThread, spec: tuple[object, ...]) -> None:
+    """Odd MX answers from a DNS server the test starts, the healthy scripted
+    server behind the one good name."""
+    _, records, status, category, finding = spec
+    assert isinstance(records, dict)
+    _, port = server.add(tuple(session()))
+    with HostileDns(records) as dns_server:
+        argv = ["diagnose", ODD_DOMAIN.rstrip("."), "--format", "json", "--helo", HELO]
+        argv += ["--resolver", dns_server.spec, "--port", str(port), "--timeout", "4"]
+        started = time.monotonic()
+        result = run_cli(*argv, "--tls-ca", str(server.ca_file))
+        took = time.monotonic() - started
+    assert "Traceback" not in result.stderr, result.stderr
+    assert took < 4.0 + 1.0, took
+    doc = json.loads(result.stdout)
+    ids = [f["id"] for f in doc["findings"]]
+    assert (result.status, doc["verdict"]["category"]) == (status, category), (doc["verdict"], ids)
+    if finding is not None:
+        assert finding in ids, ids

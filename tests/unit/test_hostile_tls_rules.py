@@ -376,3 +376,21 @@ def test_a_pipelined_extra_reply_is_placed_by_a_second_unpipelined_pass() -> Non
     assert stray.stage is Stage.RCPT_TO
     assert "a second pass, one command at a time" in stray.detail
     assert len(backend.connects) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "weak"),
+    [
+        ("ADH-AES128-SHA", True),  # OpenSSL's anonymous names carry no "anon"
+        ("AECDH-AES256-SHA", True),
+        ("TLS_ECDH_anon_WITH_AES_256_CBC_SHA", True),
+        ("NULL-SHA", True),
+        ("ECDHE-RSA-AES128-GCM-SHA256", False),
+        ("DHE-RSA-AES256-GCM-SHA384", False),
+        ("TLS_AES_256_GCM_SHA384", False),
+    ],
+)
+def test_anonymous_suites_are_weak_by_either_name(name: str, weak: bool) -> None:
+    from smtpdoctor.diagnosis.session_rules import weak_cipher_name
+
+    assert weak_cipher_name(name) is weak

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from smtpdoctor.doctor import DiagnoseOptions, probe_host
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions, walk
-from smtpdoctor.testing import Close, Data, Handshake, ScriptedBackend, ScriptedStream
+from smtpdoctor.testing import Close, Data, Handshake, ScriptedBackend, ScriptedStream, Stall
 
 GREETING = Data(b"220 mx.test ESMTP\r\n")
 EHLO_TLS = Data(b"250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
@@ -144,3 +145,22 @@ def test_without_starttls_the_opened_matrix_connections_are_closed_unused() -> N
     assert connector.connections == 6
     assert all(s.aborted for s in backend.streams)
     assert not any(b"\x16\x03" in bytes(s.written) for s in backend.streams[1:])  # no hello
+
+
+def test_not_eager_the_matrix_is_cut_as_long_after_the_walk_as_an_eager_one() -> None:
+    # A scan's matrix (hellos after the walk's handshake) beside a tarpit: each
+    # probe connection reaches its hello, which is never answered. Like
+    # diagnose's, its probes get the large hello's patience after the walk
+    # ends, then count as skipped, not each its own 5 s.
+    unanswered = [GREETING, EHLO_TLS, READY, Stall()]
+    backend = ScriptedBackend([WALK] + [unanswered] * 8)
+    connector = Connector(backend=backend)
+    opts = DiagnoseOptions("192.0.2.1", helo="client.test", rcpt=("b@mx.test",), timeout=10.0)
+    job = probe_host("mx.test", "192.0.2.1", opts, Deadline(10.0), connector, eager=False)
+    started = time.monotonic()
+    report = asyncio.run(job)
+    took = time.monotonic() - started
+    assert report.matrix is not None
+    assert report.matrix.probes
+    assert all(p.outcome == "skipped" and p.sent for p in report.matrix.probes)
+    assert took < 3.0, took

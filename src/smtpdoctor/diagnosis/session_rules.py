@@ -16,7 +16,7 @@ from typing import Any
 
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
-from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
 from smtpdoctor.evidence.session import Step
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
@@ -393,10 +393,15 @@ def _cipher_findings(ev: SessionEvidence, policy: Policy, accepted: Sequence[str
 _WEAK_MARKS = ("NULL", "EXPORT", "RC4", "3DES", "DES_CBC3", "DES-CBC3", "_DES_", "MD5", "ANON")
 
 
+# OpenSSL names its anonymous suites by their key exchange alone (ADH-AES128-SHA,
+# AECDH-AES256-SHA), without the IANA name's "anon".
+_ANON_OPENSSL = ("ADH-", "AECDH-")
+
+
 def weak_cipher_name(name: str) -> bool:
     """Export, NULL, anonymous, RC4, (3)DES or MD5 suites (IANA or OpenSSL names)."""
     upper = name.upper()
-    return any(mark in upper for mark in _WEAK_MARKS)
+    return any(mark in upper for mark in _WEAK_MARKS) or upper.startswith(_ANON_OPENSSL)
 
 
 def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
@@ -466,6 +471,10 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
             {"trust_error": cert.trust_error},
             why=_bad_serial(cert.trust_error),
         )
+    elif not cert.trusted and (cert.trust_error or "").startswith(_CHAINS_BUT):
+        # It chains; what the verifier refuses is a rule on the leaf itself.
+        rule = (cert.trust_error or "")[len(_CHAINS_BUT) :].removeprefix("validation failed: ")
+        add("tls.certificate.leaf_rule", {"trust_error": cert.trust_error}, rule=rule)
     elif not cert.trusted and not _said_elsewhere(cert, weak_signature):
         # (A chain refused only for what another finding says, the leaf's dates
         # or its SHA-1/MD5 signature, is said once, by that finding: it chains
@@ -510,6 +519,8 @@ _FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
 _FORBIDDEN_KEY = "forbidden public key"
 _OUT_OF_DATE = "not valid at validation time"
 _NO_SAN = "no subjectAltName"
+# The chain holds, a rule on the leaf refused it.
+_CHAINS_BUT = CHAINS_BUT
 
 
 # cryptography's verifier on a serial RFC 5280 §4.1.2.2 forbids, as said plainly.

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings, silent_greeting
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
@@ -69,58 +69,11 @@ async def probe_host(
     of connections per address at once, would hold one idle for nothing).
     """
     session_opts = _session_options(name, opts)
-    share = _WalkShare(deadline, opts.timeout)
-    walk_deadline = share.walk
-    # The TLS matrix's hellos are separate connections that need only the
-    # walk's version and handshake time. Eager, their connections open once
-    # the server has greeted the walk (a dead or refusing server costs none),
-    # go as far as STARTTLS beside it, and send their hellos as soon as the
-    # walk's handshake ends: the matrix ends with the walk, not after it.
-    settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
-    # Done when the walk returns, with the seconds it took to reach its
-    # handshake: the matrix's probes then stop waiting on a tarpit beside it
-    # (probe.tls.early_matrix).
-    walk_ended: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-    pending: list[asyncio.Task[TlsMatrix | None]] = []
-    # What the matrix's connections met before their hellos, when the walk
-    # never reached its handshake (the pool check below compares them).
-    preambles = Preambles()
-
-    def on_stage(stage: Stage) -> None:
-        share.on_stage(stage)
-        if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
-            job = _start_matrix(
-                address,
-                settled,
-                session_opts,
-                opts,
-                deadline,
-                connector,
-                eager=eager,
-                walk_ended=walk_ended,
-                preambles=preambles,
-            )
-            pending.extend(job)
-        if session_opts.on_stage is not None:
-            session_opts.on_stage(stage)
-
-    def on_tls(session: TlsSession, took: float) -> None:
-        if not settled.done():
-            settled.set_result((session.version, _large_hello_patience(took)))
-            _precheck(session.chain_der, opts)
-
-    hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
-    try:
-        result = await walk(address, opts.port, hooked, walk_deadline, connector)
-        walk_ended.set_result(share.preamble)
-        preambles.wanted = _comparable(result)
-        if not settled.done():
-            settled.set_result(None)  # no handshake: no matrix
-        cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
-    finally:
-        for task in pending:
-            task.cancel()
-    findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
+    walked = await _walk_beside_matrix(
+        name, address, opts, session_opts, deadline, connector, eager=eager, hold=hold
+    )
+    result, matrix = walked.result, walked.matrix
+    findings = session_findings(_session_evidence(result, walked.cert, matrix, opts), opts.policy)
     if hold is not None:
         await hold
     findings += await _unlike_connections(
@@ -132,13 +85,15 @@ async def probe_host(
         connector=connector,
         # (--quick promises one connection; a scan budgets its own; an eager
         # matrix opened at EHLO has used the host's six connections)
-        confirm=eager and opts.tls_matrix and not pending,
-        preambles=preambles.met,
+        confirm=eager and opts.tls_matrix and not walked.matrix_started,
+        preambles=walked.preambles.met,
     )
-    if not session_opts.implicit_tls and silent_greeting(result.steps):
-        findings += await _implicit_tls_check(
-            address, opts.port, session_opts, deadline=deadline, connector=connector
-        )
+    findings += await _silent_greeting_check(
+        address, opts.port, result, session_opts, deadline, connector, walked.early_check
+    )
+    findings += await _no_common_suite_check(
+        address, opts.port, result, session_opts, deadline, connector
+    )
     scan = await _cipher_scan(
         address, matrix, session_opts, opts, deadline=deadline, connector=connector
     )
@@ -163,7 +118,7 @@ async def probe_host(
         address,
         opts.port,
         result,
-        cert,
+        walked.cert,
         findings,
         verdict_for(findings),
         matrix,
@@ -171,6 +126,195 @@ async def probe_host(
         scan,
         net_findings,
     )
+
+
+class _Walked(NamedTuple):
+    """The walk's result with what was started beside it."""
+
+    result: SessionResult
+    cert: CertificateInfo | None
+    matrix: TlsMatrix | None
+    matrix_started: bool
+    preambles: Preambles
+    # The implicit-TLS check started beside a greeting still awaited.
+    early_check: asyncio.Task[list[Finding]] | None
+
+
+async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
+    name: str,
+    address: str,
+    opts: DiagnoseOptions,
+    session_opts: SessionOptions,
+    deadline: Deadline,
+    connector: Connector,
+    *,
+    eager: bool,
+    hold: asyncio.Future[None] | None,
+) -> _Walked:
+    """The walk, with the TLS matrix started beside it and the certificate checked."""
+    share = _WalkShare(deadline, opts.timeout)
+    # The TLS matrix's hellos are separate connections that need only the
+    # walk's version and handshake time. Eager, their connections open once
+    # the server has greeted the walk (a dead or refusing server costs none),
+    # go as far as STARTTLS beside it, and send their hellos as soon as the
+    # walk's handshake ends: the matrix ends with the walk, not after it.
+    settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
+    # Done when the walk returns, with the seconds it took to reach its
+    # handshake: the matrix's probes then stop waiting on a tarpit beside it
+    # (probe.tls.early_matrix).
+    walk_ended: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    pending: list[asyncio.Task[TlsMatrix | None]] = []
+    # What the matrix's connections met before their hellos, when the walk
+    # never reached its handshake (the pool check compares them).
+    preambles = Preambles()
+    early: list[asyncio.Task[list[Finding]]] = []
+    timer: list[asyncio.TimerHandle] = []
+
+    def check_beside() -> None:
+        # (an address from glue is probed further only once confirmed)
+        if share.awaiting_greeting and (hold is None or hold.done()):
+            early.append(
+                asyncio.ensure_future(
+                    _implicit_tls_check(
+                        address, opts.port, session_opts, deadline=deadline, connector=connector
+                    )
+                )
+            )
+
+    def on_stage(stage: Stage) -> None:
+        share.on_stage(stage)
+        if share.check_at is not None and not timer and not session_opts.implicit_tls:
+            wait = max(0.0, share.check_at - time.monotonic())
+            timer.append(asyncio.get_running_loop().call_later(wait, check_beside))
+        if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
+            job = _start_matrix(
+                address,
+                settled,
+                session_opts,
+                opts,
+                deadline,
+                connector,
+                eager=eager,
+                walk_ended=walk_ended,
+                preambles=preambles,
+            )
+            pending.extend(job)
+        if session_opts.on_stage is not None:
+            session_opts.on_stage(stage)
+
+    def on_tls(session: TlsSession, took: float) -> None:
+        if not settled.done():
+            settled.set_result((session.version, _large_hello_patience(took)))
+            _precheck(session.chain_der, opts)
+
+    hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
+    try:
+        result = await walk(address, opts.port, hooked, share.walk, connector)
+        walk_ended.set_result(share.preamble)
+        preambles.wanted = _comparable(result)
+        if not settled.done():
+            settled.set_result(None)  # no handshake: no matrix
+        cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
+    except BaseException:
+        for check in early:
+            check.cancel()
+        raise
+    finally:
+        for task in pending:
+            task.cancel()
+        for handle in timer:
+            handle.cancel()
+    return _Walked(result, cert, matrix, bool(pending), preambles, next(iter(early), None))
+
+
+async def _silent_greeting_check(  # noqa: PLR0917  (private, one caller)
+    address: str,
+    port: int,
+    result: SessionResult,
+    session_opts: SessionOptions,
+    deadline: Deadline,
+    connector: Connector,
+    early: asyncio.Task[list[Finding]] | None,
+) -> list[Finding]:
+    """After a silent greeting on a plain port: whether it speaks implicit TLS
+    (``early``: the check already started beside the greeting's wait)."""
+    if session_opts.implicit_tls or not silent_greeting(result.steps):
+        if early is not None:
+            early.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await early
+        return []
+    if early is not None:
+        return await early
+    return await _implicit_tls_check(
+        address, port, session_opts, deadline=deadline, connector=connector
+    )
+
+
+# The server's own alerts that say "no suite in common" (RFC 5246 §7.4.1.3).
+_NO_SUITE_ALERTS = ("handshake_failure", "insufficient_security")
+
+
+async def _no_common_suite_check(  # noqa: PLR0917  (private, one caller)
+    address: str,
+    port: int,
+    result: SessionResult,
+    session_opts: SessionOptions,
+    deadline: Deadline,
+    connector: Connector,
+) -> list[Finding]:
+    """After the server refused the walk's hello with a bare alert: whether it
+    offers only NULL, anonymous or export suites (one more hello tells)."""
+    step = result.failed_step
+    if (
+        step is None
+        or step.stage is not Stage.TLS_HANDSHAKE
+        or step.outcome is not Outcome.TLS_ALERT
+        or step.alert_sent
+        or step.certificate_requested
+        or step.tls_alert not in _NO_SUITE_ALERTS
+        or deadline.remaining() < 0.5
+    ):
+        return []
+    from smtpdoctor.probe.oddsuites import suite_kind, unusual_suites_probe
+
+    probe = await unusual_suites_probe(
+        address,
+        port,
+        session_opts.helo,
+        session_opts.server_name,
+        session_opts.implicit_tls,
+        deadline,
+        connector,
+    )
+    evidence = {"tls_alert": step.tls_alert, "probe": probe.to_json()}
+    if probe.outcome == "tls_alert" and probe.alert in _NO_SUITE_ALERTS:
+        # Refused alike: no suite the server can use, modern or not.
+        return [
+            finding(
+                "tls.handshake.no_shared_cipher",
+                evidence=evidence,
+                variant="none",
+                tls_alert=step.tls_alert,
+                cipher="",
+                kind="",
+                version="",
+            )
+        ]
+    kind = suite_kind(probe.cipher or "") if probe.outcome == "ok" else None
+    if kind is None:
+        return []
+    return [
+        finding(
+            "tls.handshake.no_shared_cipher",
+            evidence=evidence,
+            variant="chose",
+            tls_alert=step.tls_alert,
+            cipher=probe.cipher,
+            kind=kind,
+            version=probe.version or "?",
+        )
+    ]
 
 
 # A walk that ends in one of these before TLS is tried once more on a new
@@ -283,10 +427,10 @@ class _WalkShare:
 
     The walk may use most of the deadline, but keeps a reserve: when it ends in
     silence (a filtered port, a stall) the follow-up probes that say *why* need
-    time of their own. Once connected, a greeting may take all but what the
-    implicit-TLS check of a silent greeting needs (a slow greeter inside the
-    deadline is served, not called silent); the rest of the walk then gets its
-    share of what is left.
+    time of their own. Once connected, a greeting may take the whole deadline
+    (a slow greeter inside it is served, not called silent): the implicit-TLS
+    check of a silent greeting runs beside the wait, from when only its reserve
+    is left; the rest of the walk then gets its share of what is left.
     """
 
     def __init__(self, deadline: Deadline, timeout: float) -> None:
@@ -301,17 +445,26 @@ class _WalkShare:
         self._started = time.monotonic()
         self._greeting: bool | None = None  # None: not begun; False: begun; True: over
         self.preamble = 0.0  # seconds from the walk's start to its TLS handshake
+        self.check_at: float | None = None  # when a greeting not yet come calls for the check
+
+    @property
+    def awaiting_greeting(self) -> bool:
+        return self._greeting is False
 
     def on_stage(self, stage: Stage) -> None:
         now = time.monotonic()
         if stage is Stage.GREETING and self._greeting is None:
             self._greeting = False
-            self.walk.at = max(self.walk.at, self.whole.at - self._greeting_reserve)
+            # A greeting inside --timeout is served, never called silent: the
+            # implicit-TLS check a silence calls for starts beside the wait
+            # once only its reserve is left (check_at), not after it.
+            self.walk.at = max(self.walk.at, self.whole.at)
+            self.check_at = self.whole.at - self._greeting_reserve
         elif self._greeting is False:
             self._greeting = True
             left = self.whole.at - now
             again = now + left - min(10.0, 0.3 * left)
-            self.walk.at = min(self.walk.at, max(self._share_at, again))
+            self.walk.at = max(self._share_at, again)
         if stage is Stage.TLS_HANDSHAKE and not self.preamble:
             self.preamble = now - self._started
 
@@ -541,7 +694,9 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
             return None
         if known is not None and known.top == top[0]:
             return known
-        return await tls_matrix(address, opts.port, top=top[0], patience=top[1], **where)
+        return await tls_matrix(
+            address, opts.port, top=top[0], patience=top[1], walk_ended=walk_ended, **where
+        )
 
     return [asyncio.create_task(later())]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import field
@@ -30,7 +31,14 @@ if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.x509.verification import PolicyBuilder
 
-__all__ = ["Anchors", "CertificateInfo", "analyze_chain", "hostname_matches", "load_pem_bundle"]
+__all__ = [
+    "CHAINS_BUT",
+    "Anchors",
+    "CertificateInfo",
+    "analyze_chain",
+    "hostname_matches",
+    "load_pem_bundle",
+]
 
 
 @dataclass(slots=True)
@@ -297,7 +305,7 @@ def _trust(
         try:
             verifier.verify(leaf, intermediates)
         except VerificationError as exc:
-            return False, str(exc)
+            return False, _leaf_or_chain(builder, leaf, intermediates, str(exc))
         except ValueError as exc:
             return False, f"cannot evaluate the chain: {exc}"
         return True, None
@@ -307,19 +315,53 @@ def _trust(
     return _chain_alone(builder, leaf, intermediates) or (False, error)
 
 
+# cryptography's verifier on a rule the end-entity certificate itself breaks
+# (no path was tried: "candidates exhausted" is the path search's word).
+_LEAF_REFUSED = "validation failed: "
+# What trust_error starts with when the chain is the trust store's and only a
+# rule on the server's own certificate refused it (diagnosis reads it).
+CHAINS_BUT = "chains to a trusted CA, but "
+_DEBUG_TAIL = re.compile(r"\s*\(encountered processing <Certificate\(.*$", re.DOTALL)
+
+
+def _leaf_or_chain(
+    builder: PolicyBuilder,
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    error: str,
+) -> str:
+    """The verifier's refusal; when it is a rule on the leaf itself, whether the
+    chain holds apart from it (else "untrusted" would blame the chain)."""
+    error = _DEBUG_TAIL.sub("", error)
+    if not error.startswith(_LEAF_REFUSED):
+        return error
+    alone = _chain_alone(builder, leaf, intermediates)
+    if alone is None or not alone[0]:
+        return error
+    return CHAINS_BUT + error
+
+
 def _chain_alone(
     builder: PolicyBuilder, leaf: x509.Certificate, intermediates: list[x509.Certificate]
 ) -> tuple[bool, str | None] | None:
     """The chain verified with no name and no end-entity extension rules (None
     when this cryptography cannot: ExtensionPolicy came in 45)."""
+    from cryptography import x509
     from cryptography.x509 import verification
 
     policy = getattr(verification, "ExtensionPolicy", None)
     if policy is None:
         return None
+    ee = policy.permit_all()
+    for ext in leaf.extensions:
+        if ext.critical and isinstance(ext.value, x509.UnrecognizedExtension):
+            # A critical extension no verifier knows is the leaf's own rule
+            # broken: accounted for here, so the chain is judged apart from it.
+            known = type("Unknown", (x509.ExtensionType,), {"oid": ext.oid})
+            ee = ee.may_be_present(known, verification.Criticality.AGNOSTIC, None)
     try:
         verifier = builder.extension_policies(
-            ca_policy=policy.webpki_defaults_ca(), ee_policy=policy.permit_all()
+            ca_policy=policy.webpki_defaults_ca(), ee_policy=ee
         ).build_client_verifier()
         verifier.verify(leaf, intermediates)
     except verification.VerificationError as exc:

@@ -300,6 +300,7 @@ async def tls_matrix(
     large_hello: bool = True,
     patience: float = PROBE_SECONDS,
     peer_ciphers: Sequence[int] = (),
+    walk_ended: asyncio.Future[float] | None = None,
 ) -> TlsMatrix:
     """Which versions the server accepts, learnt from ``top`` plus one hello per lower one.
 
@@ -309,6 +310,8 @@ async def tls_matrix(
     server the TLS 1.2 version probe offers just those (an accepted hello
     answers both questions); on a TLS 1.2 server, whose version probe is not
     needed, one hello offers them instead. No extra connection either way.
+    ``walk_ended``: as for :func:`early_matrix` (a scan's matrix, started after
+    the walk's handshake, is cut as long after the walk's end as an early one).
     """
     matrix = TlsMatrix(top)
     if top not in _CODES:
@@ -326,8 +329,24 @@ async def tls_matrix(
     }
     peer = tuple(peer_ciphers) or None
     plan = _plan(top, server_name, large_hello, peer, patience)
-    jobs = [_probe(label, hello, **where, seconds=seconds) for label, hello, seconds in plan]
-    return _assemble(matrix, await asyncio.gather(*jobs), peer)
+    if walk_ended is None:
+        jobs = [_probe(label, hello, **where, seconds=seconds) for label, hello, seconds in plan]
+        return _assemble(matrix, await asyncio.gather(*jobs), peer)
+    opening = [asyncio.ensure_future(_open(**where, seconds=seconds)) for _, _, seconds in plan]
+    try:
+        cut = [
+            asyncio.ensure_future(_after_open(opening[i], label, hello, deadline, seconds))
+            for i, (label, hello, seconds) in enumerate(plan)
+        ]
+        await _until_walk_ends(cut, walk_ended, patience)
+        results = [
+            _result_or_cut(job, slot, label, hello)
+            for job, slot, (label, hello, _) in zip(cut, opening, plan, strict=False)
+        ]
+        return _assemble(matrix, results, peer)
+    finally:
+        for task in opening:
+            _discard(task)
 
 
 # The connections an early matrix opens before the top version is known: as

@@ -185,6 +185,41 @@ def _handshake() -> list[FindingSpec]:
             **common,
         ),
     ]
+    out.append(
+        FindingSpec(
+            "tls.handshake.no_shared_cipher",
+            title="No cipher suite in common: the server offers only NULL, anonymous or "
+            "export suites, or none it can use.",
+            message={
+                "chose": "The TLS handshake failed with alert {tls_alert} from the server: no "
+                "cipher suite in common, for the server offers only suites modern peers never "
+                "offer (offered only those, it chose {cipher} ({version}), {kind} suite). "
+                "OpenSSL 3, SChannel and the Postfix and Exim defaults leave NULL, anonymous "
+                "and export suites out, so every modern sender fails here. A modern peer needs "
+                "TLS 1.2 with an ECDHE suite and AES-GCM or ChaCha20-Poly1305 (RFC 9325 §4.2), "
+                "or TLS 1.3: give the server a certificate and a modern cipher list (Postfix: "
+                "drop smtpd_tls_*ciphers overrides; Exim: tls_require_ciphers).",
+                "none": "The TLS handshake failed with alert {tls_alert} from the server: no "
+                "cipher suite in common, and a second hello offering only NULL, anonymous and "
+                "export suites was refused alike, so the server seems to have no suite it can "
+                "use (a cipher list its certificate's key type cannot serve, such as ECDSA "
+                "suites with an RSA key, or DH suites with no DH parameters loaded). Check the "
+                "server's TLS log for 'no shared cipher' and give it a modern cipher list that "
+                "matches its key: TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 "
+                "(RFC 9325 §4.2), or TLS 1.3.",
+            },
+            example={
+                "variant": "chose",
+                "tls_alert": "handshake_failure",
+                "cipher": "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+                "version": "TLSv1.2",
+                "kind": "an anonymous (no certificate)",
+            },
+            source="RFC 5246 §7.4.1.3, RFC 9325 §4.1-4.2",
+            supersedes=("tls.handshake.tls_alert",),
+            **common,
+        )
+    )
     out += [
         FindingSpec(
             "tls.handshake.message_too_large",
@@ -611,6 +646,16 @@ def _certificate() -> list[FindingSpec]:
             "it with a positive serial of at most 20 octets.",
             trust_error="validation failed: certificate serial number cannot be negative",
             why="it is negative",
+        ),
+        cert(
+            "tls.certificate.leaf_rule",
+            "The certificate chains to a trusted CA but breaks a rule on server certificates.",
+            "The certificate chains to a trusted CA, but breaks a rule verifiers apply to a "
+            "server's own certificate: {rule}. Senders whose verifier applies the rule refuse "
+            "it; reissue it as a plain server certificate (CA:FALSE, extendedKeyUsage "
+            "serverAuth, no critical extension verifiers do not know).",
+            trust_error="chains to a trusted CA, but validation failed: required EKU not found",
+            rule="required EKU not found",
         ),
         cert(
             "tls.certificate.chain_incomplete",
