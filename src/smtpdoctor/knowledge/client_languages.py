@@ -501,6 +501,9 @@ def _grouped(parts: set[tuple[str, str]]) -> str:
 
 _PLACEHOLDER = re.compile(r"\$(\w+)")
 _TAIL = re.compile(r"[(（]?\s*\$(?:msg|limit)\b\s*[)）]?")
+# A reply code; a mid-sentence limit or reason, in its brackets or left out (a short
+# bracketed run: an open run of any text there would be tried at every position).
+_PLACEHOLDER_TEXT = {"code": r"-?\d{0,3}", "limit": r"(?:[(（][^()（）\n]{0,60}[)）])?"}
 _TAIL_END = re.compile(r"(?:\s*[(（]?\s*\$(?:msg|limit)\b\s*[)）]?)+[\s.。!！]*$")
 _LETTERS = re.compile(r"[\W\d_]+")
 
@@ -526,7 +529,7 @@ def template_regex(templates: tuple[str, ...]) -> str:
         out = []
         for i, piece in enumerate(pieces):
             if i % 2:
-                out.append(r"-?\d{0,3}" if piece == "code" else r"[^\n]{0,200}?")
+                out.append(_PLACEHOLDER_TEXT.get(piece, r"[^\n]{0,200}?"))
             elif piece.strip():
                 out.append(r"\s*".join(_word(w) for w in _SPACE.split(piece.strip())))
         parts.add((head[:1], r"\s*".join(out)))
