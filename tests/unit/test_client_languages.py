@@ -91,3 +91,33 @@ def test_phrase_regex_spacing_and_apostrophes() -> None:
 def test_every_entry_is_weak_and_staged() -> None:
     assert len(CLIENT_LANGUAGE_PATTERNS) == 5
     assert all(not p.specific and p.stage is not None for p in CLIENT_LANGUAGE_PATTERNS)
+
+
+# Session 9: a template's bracketed limit mid-sentence stands for its text there, and
+# the quotation marks around a placeholder read alike, typographic or straight.
+@pytest.mark.parametrize(
+    ("template", "text", "found"),
+    [
+        ("Fehler: Grenze ($limit) überschritten", "Fehler: Grenze (5 MB) überschritten", True),
+        ("Fehler: Grenze ($limit) überschritten", "Fehler: Grenze überschritten", True),
+        ("Fehler: Grenze ($limit) überschritten", "Fehler: ganz andere Worte", False),
+        ("Fehler: Nachricht zu groß ($limit)", "Fehler: Nachricht zu groß (5 MB)", True),
+        (
+            "Absender „$from“ konnte nicht gesetzt werden ($msg)",
+            'Absender "a@example.net" konnte nicht gesetzt werden',
+            True,
+        ),
+        ("l‘expéditeur est refusé", "l'expéditeur est refusé", True),
+    ],
+)
+def test_templates_read_mid_sentence_limits_and_any_quotes(
+    template: str, text: str, found: bool
+) -> None:
+    from smtpdoctor.knowledge.client_languages import template_regex
+
+    assert bool(LazyRegex(template_regex((template,))).search(text)) is found
+
+
+def test_roundcube_size_label_with_its_limit_mid_sentence() -> None:
+    c = classify("SMTPエラー: メッセージの大きさがサーバーの制限(25 MB)を超過")
+    assert (c.category.value, c.stage.value) == ("message_size", "message")

@@ -216,6 +216,13 @@ def test_session9_mailer_classes_read_as_their_class(text: str, category: str, s
         ),
         # a wire command with its address is no client sentence
         ("MAIL FROM:<ana@example.org> SIZE=1000", "other", "none"),
+        # nor an English sentence going on after the command's name
+        (
+            "SslHandshakeException: An error occurred while attempting to establish an SSL or "
+            "TLS connection. If you meant STARTTLS, use this code: client.Connect (host, 25)",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
         # a word with one root across languages
         ("Échec de l'authentification auprès du serveur", "authentication", "auth"),
         ("SMTP 认证失败", "authentication", "auth"),

@@ -457,9 +457,18 @@ _TABLE: dict[str, tuple[str, ...]] = {
 _SPACE = re.compile(r"[\s\u00a0\u202f]+")
 
 
+_QUOTES = '"„“”«»'
+_QUOTE_CLASS = "[" + _QUOTES + "]"
+
+
 def _word(word: str) -> str:
-    # A typographic apostrophe (’) and a straight one (') read alike.
-    return "['’]".join(re.escape(part) for part in re.split("['’]", word))
+    # Typographic apostrophes (’ ‘) and a straight one (') read alike; so do the
+    # quotation marks around a placeholder ("„$from“"), which a paste or the
+    # classifier's normalising may have made straight.
+    return "['’‘]".join(
+        "".join(_QUOTE_CLASS if ch in _QUOTES else re.escape(ch) for ch in part)
+        for part in re.split("['’‘]", word)
+    )
 
 
 def phrase_regex(phrases: tuple[str, ...]) -> str:
@@ -492,6 +501,10 @@ def _grouped(parts: set[tuple[str, str]]) -> str:
 
 _PLACEHOLDER = re.compile(r"\$(\w+)")
 _TAIL = re.compile(r"[(（]?\s*\$(?:msg|limit)\b\s*[)）]?")
+# A reply code; a mid-sentence limit or reason, in its brackets or left out (a short
+# bracketed run: an open run of any text there would be tried at every position).
+_PLACEHOLDER_TEXT = {"code": r"-?\d{0,3}", "limit": r"(?:[(（][^()（）\n]{0,60}[)）])?"}
+_TAIL_END = re.compile(r"(?:\s*[(（]?\s*\$(?:msg|limit)\b\s*[)）]?)+[\s.。!！]*$")
 _LETTERS = re.compile(r"[\W\d_]+")
 
 
@@ -506,14 +519,17 @@ def template_regex(templates: tuple[str, ...]) -> str:
     for template in templates:
         # The server's text ($msg) and the limit, in brackets, are left out
         # (a paste may show them empty, cut, or elsewhere on the line).
-        head = _TAIL.sub(" ", template).strip().rstrip(" .。\"'«„“:-")
+        # A bracketed $limit or $msg mid-sentence ("制限($limit)を超過") stands for its
+        # text there; at the end it is left out.
+        head = _TAIL_END.sub("", template)
+        head = _TAIL.sub(" $limit ", head).strip().rstrip(" .。\"'«„“:-")
         if len(_LETTERS.sub("", _PLACEHOLDER.sub("", head)).replace("SMTP", "")) < 6:
             continue  # too few words of its own to tell the label
         pieces = _PLACEHOLDER.split(head)
         out = []
         for i, piece in enumerate(pieces):
             if i % 2:
-                out.append(r"-?\d{0,3}" if piece == "code" else r"[^\n]{0,200}?")
+                out.append(_PLACEHOLDER_TEXT.get(piece, r"[^\n]{0,200}?"))
             elif piece.strip():
                 out.append(r"\s*".join(_word(w) for w in _SPACE.split(piece.strip())))
         parts.add((head[:1], r"\s*".join(out)))

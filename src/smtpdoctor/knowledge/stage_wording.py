@@ -480,14 +480,15 @@ def subject_stage(category: Category, text: str) -> Stage | None:
 # (Evolution's "RCPT TO <%s> gescheitert: ", "MAIL FROM -komento epäonnistui: ",
 # "AUTH コマンドが失敗しました: "), followed by the client's words and a colon before
 # the reason. Not a wire command ("RCPT TO:<a>"): no address right after the name;
-# not the name of a mechanism list ("SMTP AUTH type: PLAIN").
+# not the name of a mechanism list ("SMTP AUTH type: PLAIN"), not a sentence going on
+# after it ("if you intended to use STARTTLS, make sure to use the following code:").
 # (nor an EHLO reply's keyword line, "250-AUTH PLAIN LOGIN", nor a line of a
 # session transcript, "Out: STARTTLS", "S: 250-AUTH", ">>> DATA")
 LOCALISED_NOT_LISTED = (
     r"(?<!\d[- ])(?<!Out: )(?<!In: )(?<!In:  )(?<![SC]: )(?<!<<< )(?<!>>> )(?<!<- )(?<!-> )"
 )
 LOCALISED_CLAUSE = (
-    r"(?!:\s*<|=|\s+(?:type|mechanisms?|methods?)\b)"
+    r"(?!:\s*<|=|[,.;]|\s+(?:type|mechanisms?|methods?)\b)"
     r"[^\n:：<>]{0,40}(?:<[^\n<>]{0,80}>[^\n:：]{0,40})?[:：]\s"
 )
 LOCALISED_COMMANDS: tuple[StagePhrase, ...] = tuple(
