@@ -38,6 +38,12 @@ from smtpdoctor.diagnosis import classify
             "policy_rejection",
             "message",
         ),
+        # DMARC reads the header From: the message, though it names the sender domain
+        (
+            "550 5.7.1 Refused by the sender domain's DMARC policy (p=reject)",
+            "policy_rejection",
+            "message",
+        ),
         # no MX found is the DNS lookup, even beside "failed to connect"
         (
             "Failed to connect to the recipients mail server. No MX records were found for "
@@ -57,6 +63,19 @@ def test_filter_classes(text: str, category: str, stage: str) -> None:
     [
         # a host or IP refused, no address quoted: no stage
         ("550 5.7.1 host relay.a.example [192.0.2.9] black listed", "policy_rejection", "none"),
+        # a command the text states outranks what the refusal judged
+        (
+            "host mx.b.example[192.0.2.4] said: 550 5.7.1 sender <a@c.example> black listed "
+            "(in reply to RCPT TO command)",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "host mx.b.example[192.0.2.4] said: 550 5.7.1 rejected by the domain's DMARC "
+            "policy (in reply to RCPT TO command)",
+            "policy_rejection",
+            "rcpt_to",
+        ),
         # a mailbox's own quota is still the mailbox (not the domain's limit)
         ("552 5.2.2 Mailbox quota exceeded", "recipient", "rcpt_to"),
         # "infected" words about the sender's host are not the message's verdict

@@ -621,6 +621,7 @@ WORDS: dict[str, _Words] = {
     'e731a9611fe50dbe': (('smtp.rb:',), ((':in', 'rcptto', 'smtp.rb:'),)),
     'e76a4a385fa807fe': (('during client rcpt',), (('during client rcpt',),)),
     'e7a4c997a8052e1b': (('daily', 'hourly', 'limit', 'quota'), (('sending',), ())),
+    'e7cf7719f1e10c5b': (('dmarc policy',), (('dmarc policy', 'domain'),)),
     'e8cf97775e3b14d9': (('denied (mode: normal)', 'file containing vba macros found'), (('denied (mode: normal)',), ('file containing vba macros found',))),
     'e8cfa6a1a5ea0b1a': (('invalid credentials for relay',), (('invalid credentials for relay',),)),
     'e955494336c20e6b': (('.0.0 service unavailable',), (('.0.0 service unavailable',),)),

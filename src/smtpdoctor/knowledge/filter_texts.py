@@ -11,7 +11,9 @@ was met in a filter's or server's published texts (docs/explain.md, "Session
 * the stage a refusal names by the address it quotes ("sender <a@b> black
   listed", "recipient <c@d> black listed", smtpf's access-map replies);
 * a virus verdict read at the message ("appears infected with ...");
-* "No MX records were found for <domain>": the DNS lookup, not the connection.
+* "No MX records were found for <domain>": the DNS lookup, not the connection;
+* a refusal by "the sender domain's DMARC policy": the message (DMARC reads the
+  header From), not MAIL FROM.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["FILTER_PATTERNS", "FILTER_STAGE_PHRASES"]
+__all__ = ["FILTER_FALLBACK_PHRASES", "FILTER_PATTERNS", "FILTER_STAGE_PHRASES"]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 
@@ -68,7 +70,14 @@ FILTER_PATTERNS: tuple[TextPattern, ...] = (
     ),
 )
 
+# Said outright, as strong as the other vendors' stage phrases.
 FILTER_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    stage_phrase("stage.no_mx_found", r"\bNo MX records? (?:were |was )?found for\b", _S.DNS),
+)
+
+# What a refusal judged: weaker than a command the text states (spliced into
+# vendor_stages.FALLBACK_STAGE_PHRASES).
+FILTER_FALLBACK_PHRASES: tuple[StagePhrase, ...] = (
     # A refusal that quotes the address it judges: the sender at MAIL FROM, the
     # recipient at RCPT TO (smtpf's access-map replies, gateways' block lists).
     stage_phrase(
@@ -85,5 +94,7 @@ FILTER_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.infected", r"\bappears (?:to be )?infected\b|\binfected with\b", _S.MESSAGE
     ),
-    stage_phrase("stage.no_mx_found", r"\bNo MX records? (?:were |was )?found for\b", _S.DNS),
+    # DMARC is judged on the header From, so after the message: a refusal naming the
+    # "sender domain's DMARC policy" is still the message's (a stated command wins).
+    stage_phrase("stage.dmarc_policy", r"\bdomain(?:'s|\u2019s)? DMARC policy\b", _S.MESSAGE),
 )
