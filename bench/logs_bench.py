@@ -576,7 +576,42 @@ called back for what needs classifying or its rules: a reason, destination or re
 not seen yet (each distinct reason classified once), a rejection not seen yet, an
 inbound TLS failure's cause, the receiving side's rarer lines, and the report.
 
-Changed in session 8 (the "before" row above is 30b49e6, the tree at the session's
+Changed in session 9 (the "before" row above is fb828e3, the tree at the session's
+start; the reports are byte-identical to it and to `SMTPDOCTOR_PURE_PYTHON=1`, JSON,
+text and `--events`, `--jobs 1` and the default, on both inputs and every log of
+`tests/data/logs`: `.venv/bin/python bench/logs_compare.py --before-src OLD/src`, 510
+comparisons, 0 different; in-process CPU on *troubled*, medians of 3, load 2-4.5):
+(1) `route_rows` reads each reason's `Info`, each status's column and each table's
+rows dict once per call instead of once per batch key, and counts the (status,
+reason) pairs in C (the batch's ~51,000 keys: 32.5 -> 19 ms); (2) a plain file's
+blocks are read into their own bytes objects (`_scan_read.c`: the carry copied in,
+the file's `readinto` fills the rest, the object shrunk in place to the last newline;
+no second copy of every byte behind the carry: reading the input 42.5 -> 33 ms);
+(3) a merge starts from the first chunk's aggregator when merging it into a fresh one
+would only copy it (`Aggregator.adoptable`; merge and finish 17.4 -> 14.5 ms, for
+`--jobs 1` too); (4) the command no longer imports pathlib (~3 ms of start-up).
+**Where the default's wall time goes now** on *troubled* (CPU of each process,
+timestamps inside both, load ~4.5): the main process reaches its chunk after ~0.145 s
+(the interpreter 0.015, `cli.main` 0.03, `cli.logs` 0.08, of which the classifier's
+imports are ~0.055: the evidence rules, the prefilter and the knowledge tables, where
+`client_languages` and `roundcube_labels` build their regexes' sources at import; the
+fork); each process's half then takes ~0.19 (was ~0.225), the worker's pickling 0.008;
+then the main process unpickles its result (0.009), merges and finishes (0.015) and
+builds the report (0.015): ~0.38 s of wall time on two free cores (was ~0.42), ~14x
+pflogsumm's ~5.4 s. 20x needs ~0.27 s: the start-up alone is half of it, and it is
+serial (both processes need the classifier, so forking before its import saves no
+wall time); each half would have to fall to ~0.09. Measured and left out: moving the
+split so the main process reads less (the tail starts only when both halves are done,
+so equal halves are best; and the bounded tables fold differently at another split);
+classifying a few reasons before the fork so the worker inherits the classifier's
+lazily built index (the worker saves it, the main process pays it before the fork:
+no wall time, ~5-10 ms of CPU, within the noise). Next: the receiving side's TLS
+failures (~4,200 lines, ~9 us each: a Python call per line for the cause and for the
+TLS detail, both remembered by texts that hold the client's address, so never hit),
+the first sight of each destination and relay in Python (~10,000 calls), and the
+classifier's import (not the logs engine's).
+
+Changed in session 8 (the "before" row was 30b49e6, the tree at that session's
 start; the reports are byte-identical to it, JSON and text, `--jobs 1` and the
 default, on both inputs and every log of `tests/data/logs`, and to
 `SMTPDOCTOR_PURE_PYTHON=1`): (1) the failure lines reach the C per-line state as

@@ -64,8 +64,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HELO = "bench.smtpdoctor.test"
 LOAD = " ".join(f"{x:.2f}" for x in os.getloadavg())
 IMPORTS = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor.usecase"
-# The floors import with the collector off, as ``python -m smtpdoctor`` does (its __main__).
-GC_OFF = "import gc; gc.disable(); "
+# The floors import with the collector off, as ``python -m smtpdoctor`` does (its __main__),
+# and start and end as it does for diagnose: inspect deferred, the modules found from the
+# last run's table and the regexes from its programs (cli/deferred.py, startimports.py,
+# startregex.py), what was new kept for the next run.
+GC_OFF = (
+    "import gc; gc.disable(); from smtpdoctor.cli import startimports; "
+    "from smtpdoctor.cli.deferred import defer; defer(); startimports.preload(['diagnose']); "
+    "from smtpdoctor.cli import startregex; startregex.preload(['diagnose']); "
+)
+SAVE = "; startregex.save(); startimports.save()"
 
 
 def stdlib_imports(without_asyncio: bool = False) -> str:
@@ -80,7 +88,8 @@ def stdlib_imports(without_asyncio: bool = False) -> str:
         "sys.modules['asyncio'] = stub; "
     )
     probe = (
-        f"import sys; {stub if without_asyncio else ''}before = set(sys.modules); "
+        "import sys; from smtpdoctor.cli.deferred import defer; defer(); "
+        f"{stub if without_asyncio else ''}before = set(sys.modules); "
         f"{IMPORTS}; "
         "print(','.join(sorted(m for m in set(sys.modules) - before "
         "if not m.startswith('smtpdoctor'))))"
@@ -109,10 +118,10 @@ def commands(
             *("--starttls", "smtp", "-p", target),
         ],
         "python -c pass": [sys.executable, "-c", "pass"],
-        "diagnose's imports": [sys.executable, "-c", GC_OFF + IMPORTS],
-        "its standard library": [sys.executable, "-c", GC_OFF + stdlib_imports()],
+        "diagnose's imports": [sys.executable, "-c", GC_OFF + IMPORTS + SAVE],
+        "its standard library": [sys.executable, "-c", GC_OFF + stdlib_imports() + SAVE],
         "its standard library but asyncio": [
-            *(sys.executable, "-c", GC_OFF + stdlib_imports(without_asyncio=True))
+            *(sys.executable, "-c", GC_OFF + stdlib_imports(without_asyncio=True) + SAVE)
         ],
     }
     # The same command line, handed to the warm server (see timed()); and through the
@@ -194,6 +203,8 @@ def warm_server() -> Iterator[tuple[str, str]]:
         Path(script).write_text(CONSOLE_SCRIPT)
         env = dict(os.environ, SMTPDOCTOR_WARM_SOCKET=sock, PYTHONPATH=str(ROOT / "src"))
         env.pop("SMTPDOCTOR_COLD", None)
+        # As the clients run (timed()): a server under other PYTHON* variables sends them back cold.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         command = [sys.executable, "-m", "smtpdoctor", "warm"]
         subprocess.run([*command, "start"], env=env, check=True, stdout=subprocess.DEVNULL)
         try:
@@ -230,6 +241,9 @@ def timed(
     With ``warm`` (a server's socket), the command goes to that server, and the
     server's CPU time in the same run is added."""
     env = dict(os.environ, NXCONNECT="127.0.0.1:0")  # testssl.sh: ask no resolver
+    # Each tool runs as installed: Python writes what it caches beside the bytecode
+    # (smtpdoctor's regex programs, cli/startregex.py) in the first run, not in none.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["SMTPDOCTOR_COLD"] = "1"
     if src is not None:
         env["PYTHONPATH"] = str(src)

@@ -7,8 +7,18 @@ if (_status := try_warm()) is not None:
     os._exit(_status)
 
 import gc
+import sys
+
+from smtpdoctor.cli import startimports
+from smtpdoctor.cli.deferred import defer
 
 gc.disable()  # during the imports too: see cli.main._collect_from_here
+defer()  # what the imports below load but seldom use, loaded on first use
+startimports.preload(sys.argv[1:])  # where they are, from the last run's table
+
+from smtpdoctor.cli import startregex  # noqa: E402
+
+startregex.preload(sys.argv[1:])  # the regexes they compile, from the last run's programs
 
 from smtpdoctor.cli.main import main  # noqa: E402
 

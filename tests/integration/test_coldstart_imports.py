@@ -2,6 +2,7 @@
 
 A trusted RSA chain is checked without ``cryptography`` (its Rust bindings
 alone cost ~15 ms of a cold start) and ``--tls-ca`` is read without pathlib;
+``inspect``, which asyncio and dataclasses import, is never used (cli/deferred.py);
 a module that comes back on this path shows up here, not only as a slower
 benchmark. Run in a fresh interpreter, as a user's command is.
 """
@@ -18,16 +19,21 @@ from support.cli import diagnose_argv
 # Printed after the diagnosis, on stderr: which of these the process loaded.
 PROBE = """\
 import sys
+# As the command line's entries start (cli/deferred.py).
+from smtpdoctor.cli.deferred import defer, is_deferred
+defer()
 from smtpdoctor.cli.main import main
 status = main(sys.argv[1:])
 watched = ("cryptography", "pathlib", "dns", "rich", "smtpdoctor.knowledge.patterns")
 loaded = sorted({m.split(".")[0] if m.startswith(("cryptography", "dns.")) else m
                  for m in sys.modules if m.startswith(watched)})
+loaded += [m for m in ("inspect", "linecache") if not is_deferred(sys.modules[m])]
 sys.stderr.write("LOADED " + ",".join(loaded) + "\\n")
 """
 
 
 def test_an_address_with_a_trusted_rsa_chain_loads_no_cryptography_or_pathlib(lab):
+    # ...nor inspect, deferred by the command line's entries and used by none of it.
     argv = diagnose_argv("healthy", server=lab, timeout=8)
     env = dict(os.environ, SMTPDOCTOR_COLD="1")
     proc = subprocess.run(

@@ -5,15 +5,31 @@ as the matrix checks it (no traceback, an exit status of 0-2, the end within
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import ssl
+import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
-from smtpdoctor.lab.scripted import Action, Close, Expect, ReadBody, ReadHello, Send, Tls
+from smtpdoctor.lab.scripted import (
+    IDLE_TIMEOUT,
+    Action,
+    Close,
+    Expect,
+    ReadBody,
+    ReadHello,
+    ScriptedServerThread,
+    Send,
+    Tls,
+)
+from smtpdoctor.net.stream import SocketStream
+from smtpdoctor.receiver.connection import Connection
 from support.helpers import run_cli
 
 SLACK = 1.0
@@ -82,6 +98,7 @@ class Case:
     no_finding: tuple[str, ...] = field(default=())  # finding ids it must not hold
     summary: str | None = None  # words the verdict's summary must hold
     env: tuple[tuple[str, str], ...] = ()  # environment for the run (a password)
+    within: float | None = None  # the run must end this soon (seconds), not just by --timeout
 
 
 def run(server: object, case: Case, ca_file: Path, client_ca: Path | None) -> dict:
@@ -93,7 +110,13 @@ def run(server: object, case: Case, ca_file: Path, client_ca: Path | None) -> di
         client_ca if case.client_ca else None,
         case.max_version,
     )
-    argv = ["diagnose", f"{host}:{port}", "--format", "json", "--helo", HELO]
+    return run_at(host, port, case, ca_file)
+
+
+def run_at(host: str, port: int, case: Case, ca_file: Path) -> dict:
+    """``diagnose`` on ``host``:``port`` (a listener already playing the case), checked."""
+    target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    argv = ["diagnose", target, "--format", "json", "--helo", HELO]
     argv += ["--timeout", str(case.timeout), "--tls-ca", str(ca_file), *case.args]
     started = time.monotonic()
     result = run_cli(*argv)
@@ -101,6 +124,8 @@ def run(server: object, case: Case, ca_file: Path, client_ca: Path | None) -> di
     assert "Traceback" not in result.stderr, result.stderr
     assert result.status in (0, 1, 2), (result.status, result.stderr)
     assert took < case.timeout + SLACK, took
+    if case.within is not None:
+        assert took < case.within, took
     doc = json.loads(result.stdout)
     doc["_status"] = result.status
     return doc
@@ -131,3 +156,74 @@ def check(doc: dict, case: Case) -> None:
     assert case.outcome is not None
     assert failing["outcome"] in case.outcome.split("|"), steps
     assert verdict["stage"] == (case.verdict_stage or case.stage), (verdict, steps)
+
+
+def add_custom(
+    server: ScriptedServerThread,
+    scripts: Sequence[Sequence[Action]],
+    *,
+    context: ssl.SSLContext | None = None,
+    host: str | None = None,
+) -> tuple[str, int]:
+    """A listener like ``server.add``'s, for what its options cannot say: the
+    connections play ``scripts`` in turn, round and round (a load balancer over
+    servers that differ); its TLS is ``context`` as given (a minimum version, a
+    cipher list); it listens on ``host`` (``::1``: an IPv6-only server)."""
+    inner = server.server
+    loop = server._loop  # (the thread's own loop; the lab has no such option)
+    assert loop is not None
+    tls = context or inner._context  # (the lab CA's leaf, as server.add uses)
+    assert tls is not None
+    where = host or inner.host
+    family = socket.AF_INET6 if ":" in where else socket.AF_INET
+
+    async def accept(listener: socket.socket) -> None:
+        running = asyncio.get_running_loop()
+        accepted = 0
+        while True:
+            sock, _ = await running.sock_accept(listener)
+            script = scripts[accepted % len(scripts)]
+            accepted += 1
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Connection(SocketStream(sock), IDLE_TIMEOUT)
+            inner._conns.add(conn)  # (closed by the server's stop)
+            inner._spawn(inner._serve(conn, tuple(script), tls))
+
+    async def add() -> tuple[str, int]:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((where, 0))
+        sock.listen(16)
+        sock.setblocking(False)
+        inner._listeners.append(sock)  # (closed by the server's stop)
+        inner._spawn(accept(sock))
+        address, port = sock.getsockname()[:2]
+        return address, port
+
+    return asyncio.run_coroutine_threadsafe(add(), loop).result(10)
+
+
+def tls_context(
+    chain_key: tuple[bytes, bytes],
+    *,
+    minimum: ssl.TLSVersion | None = None,
+    maximum: ssl.TLSVersion | None = None,
+    ciphers: str | None = None,
+) -> ssl.SSLContext:
+    """A server context presenting ``chain_key`` (PEM), held to these versions and suites."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with warnings.catch_warnings():
+        # TLS 1.0 and weak suites are deprecated: an old server is what is played.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if minimum is not None:
+            context.minimum_version = minimum
+        if maximum is not None:
+            context.maximum_version = maximum
+    context.set_ciphers(ciphers or "DEFAULT:@SECLEVEL=0")
+    with tempfile.TemporaryDirectory(prefix="smtpdoctor-hostile-") as tmp:
+        cert, key = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        cert.write_bytes(chain_key[0])
+        key.touch(mode=0o600)
+        key.write_bytes(chain_key[1])
+        context.load_cert_chain(cert, key)
+    return context

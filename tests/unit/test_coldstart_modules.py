@@ -21,6 +21,9 @@ PATH = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor.u
 
 PROBE = f"""\
 import json, sys
+# As the command line's entries start (python -m smtpdoctor, the console script).
+from smtpdoctor.cli.deferred import DEFERRED, defer, is_deferred
+defer()
 before = set(sys.modules)
 import asyncio, ssl
 floor = set(sys.modules)
@@ -38,6 +41,9 @@ builtins.compile = lambda *a, **k: (
 ) or real_compile(*a, **k)
 {PATH}
 builtins.compile = real_compile
+stdlib = sorted(m for m in set(sys.modules) - floor - before if not m.startswith("smtpdoctor"))
+deferred = [name for name in DEFERRED if is_deferred(sys.modules[name])]
+loaded = sorted(sys.modules)
 plain, fast = [], []
 for name, module in list(sys.modules.items()):
     if not name.startswith("smtpdoctor"):
@@ -47,12 +53,12 @@ for name, module in list(sys.modules.items()):
         if own and "__dataclass_fields__" in vars(value):
             made_by = getattr(value.__eq__, "__module__", None)
             (fast if made_by == "smtpdoctor.fastdataclass" else plain).append(value.__qualname__)
-stdlib = sorted(m for m in set(sys.modules) - floor - before if not m.startswith("smtpdoctor"))
 print(json.dumps({{"generated": made, "compiled": len(compiled), "plain": plain,
-                  "fast": fast, "stdlib": stdlib}}))
+                  "fast": fast, "stdlib": stdlib, "deferred": deferred, "loaded": loaded}}))
 """
 
-# What the path needs beyond asyncio and ssl: the CLI (argparse, gettext), the JSON
+# What the path needs beyond asyncio and ssl (inspect deferred: see
+# test_the_path_leaves_inspect_and_its_imports_unloaded): the CLI (argparse, gettext), the JSON
 # output, the certificate's dates and digests, addresses, the dataclass machinery.
 ALLOWED_STDLIB = {
     "__future__",
@@ -67,6 +73,11 @@ ALLOWED_STDLIB = {
     "gc",
     "gettext",
     "hashlib",
+    # cli.main imports the command's module by name (inspect loaded these before
+    # cli/deferred.py deferred it: no module more than before).
+    "importlib",
+    "importlib._bootstrap",
+    "importlib._bootstrap_external",
     "ipaddress",
     "json",
     "json.decoder",
@@ -98,3 +109,12 @@ def test_the_path_generates_and_compiles_no_dataclass_method() -> None:
 def test_the_path_loads_no_other_standard_library_module() -> None:
     extra = set(_probe()["stdlib"]) - ALLOWED_STDLIB
     assert not extra, f"a cold diagnose now also imports {sorted(extra)}"
+
+
+def test_the_path_leaves_inspect_and_its_imports_unloaded() -> None:
+    # asyncio and dataclasses import inspect (and with it ast, dis, opcode), traceback
+    # imports linecache (and tokenize), and this path calls none of it: cli/deferred.py
+    # loads each on first use only.
+    doc = _probe()
+    assert doc["deferred"] == ["inspect", "linecache"]
+    assert not {"ast", "dis", "opcode", "tokenize", "token"} & set(doc["loaded"])

@@ -115,3 +115,31 @@ def test_a_failing_main_process_ends_and_reaps_its_workers(
     for pid in pids:
         with pytest.raises(ChildProcessError):  # (ended and reaped: no zombie left)
             os.waitpid(pid, os.WNOHANG)
+
+
+@pytest.mark.parametrize("limits", [None, (7, 5, 6, 4)])
+def test_a_merge_starts_from_the_first_result_as_from_a_copy(
+    tmp_path: Path, limits: tuple[int, int, int, int] | None
+) -> None:
+    """_merge takes the first chunk's aggregator as its start (Aggregator.adoptable)
+    instead of merging it into a fresh one: the report is the same, with tables full
+    and pruned too; an aggregator of other limits or a subclass is merged."""
+    from smtpdoctor.logs import Aggregator, Limits
+
+    lim = Limits() if limits is None else Limits(*limits)
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options(reference=1_733_400_000.0, limits=lim)
+    chunks = plan_chunks(sources, options, 2, split_at=1, part_size=30_000)
+    assert engine.run_chunk(chunks[0], options).adoptable(lim)
+    adopted = _report(engine._merge([engine.run_chunk(c, options) for c in chunks], options))
+    copied = Aggregator(lim)
+    for chunk in chunks:
+        copied.merge(engine.run_chunk(chunk, options))
+    copied.finish()
+    assert adopted == _report(copied)
+    assert not engine.run_chunk(chunks[0], options).adoptable(Limits(destinations=11))
+
+    class Sub(Aggregator):
+        pass
+
+    assert not Sub(lim).adoptable(lim)

@@ -123,10 +123,14 @@ def test_not_eager_the_matrix_connections_open_after_the_walks_handshake() -> No
 
 @pytest.mark.usefixtures("yielding_reads")
 def test_a_server_that_refuses_at_the_greeting_costs_no_matrix_connection() -> None:
+    # The two connections after the walk only ask whether the address refuses
+    # alike (probe/served.py: a pool member from the pool); neither sends a hello.
     refused = [Data(b"554 5.7.1 go away\r\n"), Close()]
-    report, connector = _probe(ScriptedBackend([refused]))
+    backend = ScriptedBackend([refused, refused, refused])
+    report, connector = _probe(backend)
     assert report.matrix is None
-    assert connector.connections == 1
+    assert connector.connections == 3
+    assert not any(b"\x16\x03" in bytes(s.written) for s in backend.streams)
 
 
 @pytest.mark.usefixtures("yielding_reads")

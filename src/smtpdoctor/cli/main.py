@@ -10,6 +10,7 @@ import os
 import sys
 
 from smtpdoctor import __version__
+from smtpdoctor.cli import startimports, startregex
 from smtpdoctor.cli.common import UsageError, quiet_broken_pipe, usage_error
 from smtpdoctor.cli.parser import root_parser
 from smtpdoctor.model import ExitCode
@@ -96,6 +97,9 @@ def _leave_now(status: int) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         return  # let the usual exit report or swallow it
+    # What this run worked out that the next need not (cli/startregex.py, startimports.py).
+    startregex.save()
+    startimports.save()
     os._exit(status)
 
 

@@ -433,6 +433,15 @@ def main() -> int:
     import gc
 
     gc.disable()  # during the imports too, as python -m smtpdoctor: see cli.main._collect_from_here
+    from smtpdoctor.cli import startimports
+    from smtpdoctor.cli.deferred import defer
+
+    # As python -m smtpdoctor: see cli/deferred.py, startimports.py, startregex.py.
+    defer()
+    startimports.preload(sys.argv[1:])
+    from smtpdoctor.cli import startregex
+
+    startregex.preload(sys.argv[1:])
     from smtpdoctor.cli.main import main as cold
 
     return cold()

@@ -97,7 +97,13 @@ __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_
 # (raised for the reply to DATA and to the message alike), m-FILTER's
 # "SMTP command DATA".
 _DATA_OR_AFTER = frozenset(
-    {"stage.transcript", "stage.library_data", "stage.gateway_data", "stage.at_command_data"}
+    {
+        "stage.transcript",
+        "stage.library_data",
+        "stage.gateway_data",
+        "stage.at_command_data",
+        "stage.localised_data",
+    }
 )
 
 
@@ -246,6 +252,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
             or (from_pattern(_FAILURE_SAID) if failed else None)
         )
         decided = _after_connect(decided, phrase_stage, flat)
+        decided = _connect_timeout(decided, phrase_stage, flat)
 
     matched = _unique_ids((decided, strong, weak, code_ev, basic_ev))
     if decided is None:
@@ -322,6 +329,24 @@ def _after_connect(decided: Evidence | None, stated: Stage | None, flat: str) ->
     ):
         return decided
     return from_pattern(pattern_by_id("generic.timeout"))
+
+
+_SESSION_TIMEOUTS = frozenset({"smtp.session_timeout", "generic.timeout"})
+_CONNECTING_TIMED_OUT = re.compile(r"\btimed? ?out (?:while )?connecting to\b", re.IGNORECASE)
+
+
+def _connect_timeout(decided: Evidence | None, stated: Stage | None, flat: str) -> Evidence | None:
+    """A timeout the text says came while connecting ("Timed out connecting to h on
+    port 587") is the TCP connect timing out, a filtered port (docs/contract's
+    firewall_block), not a session that stalled after it was opened."""
+    if (
+        decided is None
+        or stated is not Stage.CONNECT
+        or decided.id not in _SESSION_TIMEOUTS
+        or not _CONNECTING_TIMED_OUT.search(flat)
+    ):
+        return decided
+    return from_pattern(pattern_by_id("smtp.connect_timeout"))
 
 
 # RFC 3463 §3.2's addressing subject: X.1.1 to X.1.3, X.1.6, X.1.10, each about

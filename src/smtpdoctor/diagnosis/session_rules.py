@@ -352,6 +352,11 @@ def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
                 legacy=", ".join(legacy),
             )
         )
+    refused_12 = ev.tls_versions.get("TLSv1.2") is False  # an alert, not silence (None)
+    if ev.tls_versions.get("TLSv1.3") and refused_12 and ev.large_hello_outcome == "ok":
+        # The large hello (offering TLS 1.3) was served on a probe connection
+        # too: the TLS 1.2 hello's refusal is the version's, not every probe's.
+        out.append(finding("tls.versions.tls13_only", evidence={"accepted": accepted}))
     if ev.large_hello_outcome in ("timeout", "reset", "closed"):
         out.append(finding("tls.large_client_hello", evidence={"outcome": ev.large_hello_outcome}))
     return out + _cipher_findings(ev, policy, accepted)
@@ -454,6 +459,13 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
             {"trust_error": cert.trust_error},
             cn=cert.subject,
         )
+    elif not cert.trusted and _bad_serial(cert.trust_error):
+        # It chains; what the verifier refuses is the serial's form.
+        add(
+            "tls.certificate.bad_serial",
+            {"trust_error": cert.trust_error},
+            why=_bad_serial(cert.trust_error),
+        )
     elif not cert.trusted and not _said_elsewhere(cert, weak_signature):
         # (A chain refused only for what another finding says, the leaf's dates
         # or its SHA-1/MD5 signature, is said once, by that finding: it chains
@@ -498,6 +510,19 @@ _FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
 _FORBIDDEN_KEY = "forbidden public key"
 _OUT_OF_DATE = "not valid at validation time"
 _NO_SAN = "no subjectAltName"
+
+
+# cryptography's verifier on a serial RFC 5280 §4.1.2.2 forbids, as said plainly.
+_SERIAL_RULES = (
+    ("serial number cannot be negative", "it is negative"),
+    ("serial between 1 and 20 octets", "it is longer than 20 octets, or zero"),
+)
+
+
+def _bad_serial(error: str | None) -> str | None:
+    """What is wrong with the leaf's serial, when that is the verifier's complaint."""
+    text = (error or "").lower()
+    return next((why for words, why in _SERIAL_RULES if words in text), None)
 
 
 def _trust_advice(error: str | None) -> str:
@@ -628,6 +653,9 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     for note in ev.notes:
         if note == "the server advertises AUTH with no mechanisms":
             findings.append(finding("auth.no_mechanisms"))
+        elif note.startswith("the server sent TLS records right after"):
+            capital = f"{note[0].upper()}{note[1:]}"
+            findings.append(finding("starttls.tls_before_client_hello", note=capital))
         elif note.startswith("the server sent plaintext after"):
             capital = f"{note[0].upper()}{note[1:]}"
             findings.append(finding("starttls.plaintext_injection", note=capital))

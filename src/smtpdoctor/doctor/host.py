@@ -11,8 +11,10 @@ import asyncio
 import contextlib
 import functools
 import importlib
+import re
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -24,16 +26,16 @@ from smtpdoctor.doctor.options import DiagnoseOptions, _literal, local_fqdn
 from smtpdoctor.doctor.results import HostReport
 from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.evidence.certificate import CertificateInfo
-from smtpdoctor.evidence.session import SessionResult, TlsSession
+from smtpdoctor.evidence.session import SessionResult, Step, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
-from smtpdoctor.model import Finding, Stage
+from smtpdoctor.model import Category, Finding, Outcome, Severity, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tls import probe_context
 from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up_full
 from smtpdoctor.probe.session import SessionOptions, walk
-from smtpdoctor.probe.tls import early_matrix, tls_matrix
+from smtpdoctor.probe.tls import Preambles, early_matrix, tls_matrix
 
 if TYPE_CHECKING:
     from smtpdoctor.evidence.ciphers import CipherScan
@@ -67,26 +69,36 @@ async def probe_host(
     of connections per address at once, would hold one idle for nothing).
     """
     session_opts = _session_options(name, opts)
-    # The walk may use most of the deadline, but keeps a reserve: when it
-    # ends in silence (a filtered port, a stall) the follow-up probes that say
-    # *why* need time of their own.
-    reserve = min(10.0, opts.timeout * 0.3)
-    left = deadline.remaining()
-    # At least a second for the walk when there is one; never more than is left
-    # (a --timeout under a second is honoured, not raised).
-    walk_deadline = Deadline(max(min(1.0, left), left - reserve))
+    share = _WalkShare(deadline, opts.timeout)
+    walk_deadline = share.walk
     # The TLS matrix's hellos are separate connections that need only the
     # walk's version and handshake time. Eager, their connections open once
     # the server has greeted the walk (a dead or refusing server costs none),
     # go as far as STARTTLS beside it, and send their hellos as soon as the
     # walk's handshake ends: the matrix ends with the walk, not after it.
     settled: asyncio.Future[tuple[str, float] | None] = asyncio.get_running_loop().create_future()
+    # Done when the walk returns, with the seconds it took to reach its
+    # handshake: the matrix's probes then stop waiting on a tarpit beside it
+    # (probe.tls.early_matrix).
+    walk_ended: asyncio.Future[float] = asyncio.get_running_loop().create_future()
     pending: list[asyncio.Task[TlsMatrix | None]] = []
+    # What the matrix's connections met before their hellos, when the walk
+    # never reached its handshake (the pool check below compares them).
+    preambles = Preambles()
 
     def on_stage(stage: Stage) -> None:
+        share.on_stage(stage)
         if stage in (Stage.EHLO, Stage.TLS_HANDSHAKE) and not pending:
             job = _start_matrix(
-                address, settled, session_opts, opts, deadline, connector, eager=eager
+                address,
+                settled,
+                session_opts,
+                opts,
+                deadline,
+                connector,
+                eager=eager,
+                walk_ended=walk_ended,
+                preambles=preambles,
             )
             pending.extend(job)
         if session_opts.on_stage is not None:
@@ -100,6 +112,8 @@ async def probe_host(
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
         result = await walk(address, opts.port, hooked, walk_deadline, connector)
+        walk_ended.set_result(share.preamble)
+        preambles.wanted = _comparable(result)
         if not settled.done():
             settled.set_result(None)  # no handshake: no matrix
         cert, matrix = _certificate(name, result, opts), await pending[0] if pending else None
@@ -109,6 +123,18 @@ async def probe_host(
     findings = session_findings(_session_evidence(result, cert, matrix, opts), opts.policy)
     if hold is not None:
         await hold
+    findings += await _unlike_connections(
+        address,
+        result,
+        matrix,
+        session_opts,
+        deadline=deadline,
+        connector=connector,
+        # (--quick promises one connection; a scan budgets its own; an eager
+        # matrix opened at EHLO has used the host's six connections)
+        confirm=eager and opts.tls_matrix and not pending,
+        preambles=preambles.met,
+    )
     if not session_opts.implicit_tls and silent_greeting(result.steps):
         findings += await _implicit_tls_check(
             address, opts.port, session_opts, deadline=deadline, connector=connector
@@ -145,6 +171,149 @@ async def probe_host(
         scan,
         net_findings,
     )
+
+
+# A walk that ends in one of these before TLS is tried once more on a new
+# connection (a refusal or a drop is quick to confirm; a silence is not).
+# (Not a protocol error: what breaks the protocol may hang on what follows EHLO,
+# where the second connection does not go.)
+_CONFIRMED = (Outcome.REPLY, Outcome.RESET, Outcome.CLOSED)
+# What a probe connection beside a served walk met, when it differs from the walk.
+_UNLIKE_PROBES = ("protocol_error", "reset", "closed")
+# probe.tls's words for a probe greeted otherwise: "greeting 554 5.7.1 ...".
+_OTHER_GREETING = re.compile(r"greeting (?!421)\d{3}")
+
+
+async def _unlike_connections(
+    address: str,
+    result: SessionResult,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+    confirm: bool,
+    preambles: Sequence[str | None],
+) -> list[Finding]:
+    """Whether other connections to the address met what the walk's did.
+
+    A walk refused or dropped at the greeting or EHLO: up to two more
+    connections; if one is served, the address is served unalike (the verdict, in the walk's
+    failure's place: a member of a pool fails, not the pool). A walk served: the TLS matrix's
+    connections, which went as far as STARTTLS beside it, say it (a note).
+    """
+    failed = result.failed_step
+    if _comparable(result) and failed is not None:
+        walk_saw = _walk_saw(failed)
+        if any(p is None or p == "STARTTLS not offered" for p in preambles):
+            # A matrix connection, opened at EHLO beside the walk, was served.
+            others = "a 220 greeting and a 250 EHLO reply on another connection"
+            return [_unlike(Severity.CRITICAL, walk_saw, others, 1)]
+        if not confirm or session_opts.implicit_tls or deadline.remaining() < 0.5:
+            return []
+        from smtpdoctor.probe.served import served
+
+        limit = Deadline(min(3.0, deadline.remaining() - 0.25))
+        # Two, one after the other: a pool's rotation, wherever the matrix's
+        # connections (opened at EHLO) left it, sends one of them elsewhere.
+        for _ in range(2):
+            other = await served(
+                address, result.port, helo=session_opts.helo, deadline=limit, connector=connector
+            )
+            if other is None or limit.expired:
+                break
+        if other is not None:
+            return []
+        others = "a 220 greeting and a 250 EHLO reply on one more connection"
+        return [_unlike(Severity.CRITICAL, walk_saw, others, 1)]
+    if matrix is None:
+        return []
+    probes = [*matrix.probes, *([matrix.large_hello] if matrix.large_hello else [])]
+    met = [p for p in probes if not p.sent and p.outcome in _UNLIKE_PROBES]
+    if not met:
+        return []
+    seen = "; ".join(dict.fromkeys(p.detail or p.outcome for p in met))
+    walk_saw = "a 220 greeting, EHLO and STARTTLS answered"
+    # Another server's greeting (not 421, a limit on connections at once, nor a
+    # drop, which a probe-shy server or a limit also gives): a pool that differs.
+    refused = any(_OTHER_GREETING.match(p.detail) for p in met)
+    if refused:
+        return [_unlike(Severity.CRITICAL, walk_saw, seen, len(met), variant="refused")]
+    return [_unlike(Severity.INFO, walk_saw, seen, len(met))]
+
+
+def _comparable(result: SessionResult) -> bool:
+    """Whether the walk ended, before TLS, in a way another connection's
+    greeting and EHLO reply confirm or not (a refusal or a drop; a silence is
+    slow to confirm)."""
+    failed = result.failed_step
+    plain = not any(s.stage is Stage.TLS_HANDSHAKE for s in result.steps)
+    early = failed is not None and failed.stage in (Stage.GREETING, Stage.EHLO)
+    return plain and early and failed is not None and failed.outcome in _CONFIRMED
+
+
+def _walk_saw(step: Step) -> str:
+    where = "the greeting" if step.stage is Stage.GREETING else "EHLO"
+    if step.reply is not None:
+        return f"{step.reply} at {where}"
+    return f"{step.outcome.value} at {where}"
+
+
+def _unlike(
+    severity: Severity, walk_saw: str, others: str, count: int, variant: str | None = None
+) -> Finding:
+    # A walk refused where another connection is served: the verdict is the
+    # difference (sorted before the walk's own failure, at the connection),
+    # not one of the two; a served walk keeps its verdict, with a note.
+    failed = severity is Severity.CRITICAL
+    return finding(
+        "session.unlike_connections",
+        severity=severity,
+        category=Category.SERVICE_UNAVAILABLE if failed else Category.OK,
+        stage=Stage.CONNECT if failed else Stage.GREETING,
+        variant=variant or ("failed" if failed else "served"),
+        walk_saw=walk_saw,
+        others=others,
+        count=count,
+    )
+
+
+class _WalkShare:
+    """The walk's share of a host's deadline, moved as the walk goes.
+
+    The walk may use most of the deadline, but keeps a reserve: when it ends in
+    silence (a filtered port, a stall) the follow-up probes that say *why* need
+    time of their own. Once connected, a greeting may take all but what the
+    implicit-TLS check of a silent greeting needs (a slow greeter inside the
+    deadline is served, not called silent); the rest of the walk then gets its
+    share of what is left.
+    """
+
+    def __init__(self, deadline: Deadline, timeout: float) -> None:
+        self.whole = deadline
+        reserve = min(10.0, timeout * 0.3)
+        left = deadline.remaining()
+        # At least a second for the walk when there is one; never more than is
+        # left (a --timeout under a second is honoured, not raised).
+        self.walk = Deadline(max(min(1.0, left), left - reserve))
+        self._share_at = self.walk.at
+        self._greeting_reserve = min(reserve, max(1.0, 0.1 * timeout))
+        self._started = time.monotonic()
+        self._greeting: bool | None = None  # None: not begun; False: begun; True: over
+        self.preamble = 0.0  # seconds from the walk's start to its TLS handshake
+
+    def on_stage(self, stage: Stage) -> None:
+        now = time.monotonic()
+        if stage is Stage.GREETING and self._greeting is None:
+            self._greeting = False
+            self.walk.at = max(self.walk.at, self.whole.at - self._greeting_reserve)
+        elif self._greeting is False:
+            self._greeting = True
+            left = self.whole.at - now
+            again = now + left - min(10.0, 0.3 * left)
+            self.walk.at = min(self.walk.at, max(self._share_at, again))
+        if stage is Stage.TLS_HANDSHAKE and not self.preamble:
+            self.preamble = now - self._started
 
 
 def rename_host(report: HostReport, name: str, opts: DiagnoseOptions) -> HostReport:
@@ -333,6 +502,8 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     connector: Connector,
     *,
     eager: bool,
+    walk_ended: asyncio.Future[float] | None = None,
+    preambles: Preambles | None = None,
 ) -> list[asyncio.Task[TlsMatrix | None]]:
     """The TLS version matrix (not with --quick) as a task beside the walk.
 
@@ -354,7 +525,15 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     }
     known = (opts.known_matrices or {}).get((address, opts.port))
     if known is None and eager:
-        return [asyncio.create_task(early_matrix(address, opts.port, settled=settled, **where))]
+        early = early_matrix(
+            address,
+            opts.port,
+            settled=settled,
+            walk_ended=walk_ended,
+            preambles=preambles,
+            **where,
+        )
+        return [asyncio.create_task(early)]
 
     async def later() -> TlsMatrix | None:
         top = await settled

@@ -54,6 +54,7 @@ from smtpdoctor.evidence.bounce_kind import looks_like_bounce as _looks_like_bou
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce_body as _looks_like_bounce_body
 from smtpdoctor.evidence.bounce_kind import nature as _nature
 from smtpdoctor.evidence.bounce_kind import opens as _opens
+from smtpdoctor.evidence.bounce_kind import subject_only as _subject_only
 from smtpdoctor.evidence.bounce_recipients import NOT_DELIVERED as _NOT_DELIVERED
 from smtpdoctor.evidence.bounce_recipients import BounceEntry
 from smtpdoctor.evidence.bounce_recipients import by_recipient as _by_recipient
@@ -387,7 +388,7 @@ def _from_message(
                 return inner_items
     if items:
         return items
-    if _looks_like_bounce(msg):
+    if _looks_like_bounce(msg) and not _subject_only(msg, bodies):
         return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return []
 

@@ -23,6 +23,7 @@ __all__ = [
     "DELIVERED",
     "DSN_FIELD",
     "DSN_TYPES",
+    "EXIM_DIAGNOSTIC",
     "dsn_prose",
     "from_delivery_status",
     "from_dsn_fields",
@@ -31,6 +32,8 @@ __all__ = [
 
 DSN_FIELD = re.compile(r"^\s*(?:Diagnostic-Code|Final-Recipient|Original-Recipient):", re.I | re.M)
 _DSN_FIELD_NAMES = ("diagnostic-code:", "final-recipient:", "original-recipient:")
+# The field's name as an entry's text writes it (read with Diagnostic-Code).
+EXIM_DIAGNOSTIC = "X-Exim-Diagnostic:"
 DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
 # The actions of a delivery that did not fail (RFC 3464 §2.3.3).
 DELIVERED = frozenset({"delivered", "relayed", "expanded"})
@@ -132,13 +135,19 @@ def _diagnostic(block: email.message.Message) -> str | None:
 
 def _dsn_block(block: email.message.Message, reporting: str | None) -> list[BounceEntry]:
     diagnostic = _diagnostic(block)
+    # Exim's own words for the address (deliver.c, EXPERIMENTAL_DSN_INFO): a TLS,
+    # connection or routing failure that no remote reply states, or its "SMTP
+    # error from remote mail server after RCPT TO:..." naming the command.
+    exim = _field(block, "X-Exim-Diagnostic")
     status = _field(block, "Status")
     action = _field(block, "Action")
-    if not (diagnostic or status):
+    if not (diagnostic or exim or status):
         return []
     lines = []
     if diagnostic:
         lines.append(f"Diagnostic-Code: {diagnostic}")
+    if exim:
+        lines.append(f"{EXIM_DIAGNOSTIC} {exim}")
     if status:
         lines.append(f"Status: {status}")
     if action:

@@ -63,6 +63,7 @@ __all__ = [
     "looks_like_bounce_body",
     "nature",
     "opens",
+    "subject_only",
 ]
 
 # Exchange's NDR headings in the sender's language (knowledge/bounces.py).
@@ -138,6 +139,26 @@ def looks_like_bounce(msg: email.message.Message) -> bool:
         or sender.strip() == "<>"
         or _BOUNCE_SUBJECT.search(header(msg, "Subject"))
         or msg.get("X-Failed-Recipients")
+    )
+
+
+# A subject a person wrote over another mail's: "Re:", "Fwd:", "FW:" and the
+# German, French, Spanish, Nordic and Dutch ones ("AW:", "WG:", "TR:", "RV:", "SV:",
+# "VS:", "Antw:").
+_PERSON_PREFIX = re.compile(r"^\s*(?:re|fwd?|aw|wg|tr|rv|sv|vs|antw)\s*(?:\[\d+\])?\s*:", re.I)
+
+
+def subject_only(msg: email.message.Message, bodies: list[str]) -> bool:
+    """A person's mail whose only bounce sign is a replied or forwarded subject
+    ("FW: Delivery Status Notification (Failure)" over a question of one's own):
+    no daemon sender, no failed-recipients header, no report in its text."""
+    sender = header(msg, "From")
+    return bool(
+        _PERSON_PREFIX.match(header(msg, "Subject"))
+        and not _DAEMON.search(sender)
+        and sender.strip() != "<>"
+        and not msg.get("X-Failed-Recipients")
+        and not any(looks_like_bounce_body(b) for b in bodies)
     )
 
 

@@ -151,14 +151,15 @@ def _named(paragraph: str) -> str | None:
     # The reporting daemon's own address ("Mail Delivery Subsystem
     # <mailer-daemon@googlemail.com>" above a pasted reply) is no recipient,
     # nor the one a label says is the sender (MailMarshal's "Original Sender:",
-    # a quoted header's "From:").
+    # a quoted header's "From:", a transcript's "MAIL From:").
     if who.startswith("mailer-daemon@") or _SENDER_LABEL.search(head, 0, m.start()):
         return None
     return who
 
 
 _SENDER_LABEL = re.compile(
-    r"(?:\bsender|^from|\breturn-path|\boriginator)[ \t]*:[ \t]*\"?[^\n\"<>@]*\"?[ \t]*<?[ \t]*\Z",
+    r"(?:\bsender|^from|\bmail from|\breturn-path|\boriginator)"
+    r"[ \t]*:[ \t]*\"?[^\n\"<>@]*\"?[ \t]*<?[ \t]*\Z",
     re.I | re.M,
 )
 
@@ -253,7 +254,11 @@ def with_human(
         about = mine + [
             p for p in kept if not _ADDRESS.search(p) and owners.get(id(p)) in (None, who)
         ]
-    diagnostic = [ln for ln in entry.text.splitlines() if ln.startswith("Diagnostic-Code:")]
+    diagnostic = [
+        ln
+        for ln in entry.text.splitlines()
+        if ln.startswith(("Diagnostic-Code:", "X-Exim-Diagnostic:"))
+    ]
     status = [ln for ln in entry.text.splitlines() if ln.startswith(("Status:", "Action:"))]
     candidates = (*diagnostic, *about, "\n".join(status))
     return BounceEntry(

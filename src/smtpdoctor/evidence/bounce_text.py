@@ -172,6 +172,10 @@ def paragraphs(body: str) -> list[str]:
             # Sendmail's "(reason: 550 5.1.1 User unknown)" under the address:
             # the reply without the parenthesis that closes it.
             lines = [_SENDMAIL_REASON.sub(r"reason: \1", ln) for ln in lines]
+        if "rejected command '" in unfolded:
+            lines = [_stalwart_stage(ln) for ln in lines]
+        if "ime" in unfolded:  # "timeout", "Timed out"
+            lines = [_timeout_stage(ln) for ln in lines]
         # (All of three or more lines header fields: a quoted header block.)
         if not lines or (len(lines) >= 3 and all(map(HEADER_LINE.match, lines))):
             continue
@@ -179,6 +183,11 @@ def paragraphs(body: str) -> list[str]:
         if "(in reply to " in para:
             # A paste cut at the end of Postfix's "(in reply to end of DATA" still states it.
             para = _CUT_STAGE.sub(r"\g<0> command)", para)
+        if len(para) > MAX_PARAGRAPH and ("-->" in para or ">>>" in para):
+            # A session transcript longer than a paragraph (MDaemon's "--> RCPT To:" /
+            # "<-- 550 ..." over every MX it tried) opens with greetings and EHLO
+            # replies; its failure comes last.
+            para = _last_failed_exchange(lines) or para
         if out and _REPLY_FIRST.match(para) and _REASON_FOLLOWS.search(out[-1]):
             # "unable to deliver your message to x for the following reason:"
             # and, after a blank line, the reply: one paragraph about x.
@@ -188,6 +197,68 @@ def paragraphs(body: str) -> list[str]:
         if len(out) >= 64:
             break
     return out
+
+
+# Stalwart's per-recipient line ("<x@y> (host 'mx.y' rejected command 'RCPT TO:<x@y>' with
+# code 550 (5.1.2) 'User does not exist')") names the command its reply answered, in
+# quotes: said again as Postfix says it, "(in reply to RCPT TO command)".
+_STALWART_COMMAND = re.compile(
+    r"\brejected command '(MAIL FROM|RCPT TO|DATA|BDAT|EHLO|HELO|STARTTLS|AUTH)\b[^']*' "
+    r"with code [245]\d\d\b.*\)\s*$",
+    re.I,
+)
+
+
+def _stalwart_stage(line: str) -> str:
+    m = _STALWART_COMMAND.search(line)
+    if m is None or "(in reply to " in line:
+        return line
+    command = m.group(1).upper()
+    command = {"BDAT": "DATA", "HELO": "EHLO"}.get(command, command)
+    return f"{line} (in reply to {command} command)"
+
+
+# A timeout stated with the command it waited on: NetEase's (Coremail's) "rcpt handle
+# timeout", "timeout waiting for reply to RCPT TO", "timed out after DATA". Said again
+# as Postfix says it, so the command is the stage.
+_TIMEOUT_COMMAND = re.compile(
+    r"\b(?:(mail from|rcpt(?: to)?|data|ehlo|helo) handle timeout"
+    r"|time(?:d)?[ -]?out (?:while )?(?:waiting )?(?:for )?(?:a |the )?"
+    r"(?:reply|response|answer)? ?(?:to|after) (?:the )?(mail from|rcpt to|data|ehlo|helo)\b)",
+    re.I,
+)
+_TIMEOUT_STAGES = {"mail from": "MAIL FROM", "rcpt": "RCPT TO", "rcpt to": "RCPT TO"}
+_TIMEOUT_STAGES |= {"data": "DATA", "ehlo": "EHLO", "helo": "EHLO"}
+
+
+def _timeout_stage(line: str) -> str:
+    m = _TIMEOUT_COMMAND.search(line)
+    if m is None or "(in reply to " in line:
+        return line
+    command = _TIMEOUT_STAGES[(m.group(1) or m.group(2)).lower()]
+    return f"{line} (in reply to {command} command)"
+
+
+# A transcript's client line and a failing server line (MDaemon writes them after a
+# timestamp and a colon: "Wed 2008-08-13 08:37:44: <-- 550 5.2.1 ...").
+_SENT_LINE = re.compile(r"(?:^|: )(?:-->|>>>)[ \t]*\S")
+_FAILED_LINE = re.compile(r"(?:^|: )(?:<--|<<<)[ \t]*[45]\d\d[ -]")
+
+
+def _last_failed_exchange(lines: list[str]) -> str | None:
+    """The transcript's last failing reply with the commands it answered, or None."""
+    failed = [i for i, ln in enumerate(lines) if _FAILED_LINE.search(ln)]
+    if not failed:
+        return None
+    sent = [i for i in range(failed[-1]) if _SENT_LINE.search(lines[i])]
+    if not sent:
+        return None
+    start = sent[-1]
+    # The commands sent together (PIPELINING) before the replies, a few at most: the
+    # exchange is read by its start too (MAX_PARAGRAPH), and its failure comes last.
+    while start > max(0, sent[-1] - 8) and _SENT_LINE.search(lines[start - 1]):
+        start -= 1
+    return "\n".join(lines[start : failed[-1] + 1])[-MAX_PARAGRAPH:]
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")

@@ -28,6 +28,7 @@ from smtpdoctor.fastdataclass import dataclass
 
 if TYPE_CHECKING:
     from cryptography import x509
+    from cryptography.x509.verification import PolicyBuilder
 
 __all__ = ["Anchors", "CertificateInfo", "analyze_chain", "hostname_matches", "load_pem_bundle"]
 
@@ -300,7 +301,32 @@ def _trust(
         except ValueError as exc:
             return False, f"cannot evaluate the chain: {exc}"
         return True, None
-    return False, error
+    # No name of the leaf is one a verifier takes (a malformed wildcard:
+    # "*.*.example.net", "m*.example.net", "*"): the names are judged apart
+    # (name_mismatch), so judge the chain alone rather than call it untrusted.
+    return _chain_alone(builder, leaf, intermediates) or (False, error)
+
+
+def _chain_alone(
+    builder: PolicyBuilder, leaf: x509.Certificate, intermediates: list[x509.Certificate]
+) -> tuple[bool, str | None] | None:
+    """The chain verified with no name and no end-entity extension rules (None
+    when this cryptography cannot: ExtensionPolicy came in 45)."""
+    from cryptography.x509 import verification
+
+    policy = getattr(verification, "ExtensionPolicy", None)
+    if policy is None:
+        return None
+    try:
+        verifier = builder.extension_policies(
+            ca_policy=policy.webpki_defaults_ca(), ee_policy=policy.permit_all()
+        ).build_client_verifier()
+        verifier.verify(leaf, intermediates)
+    except verification.VerificationError as exc:
+        return False, str(exc)
+    except ValueError as exc:
+        return False, f"cannot evaluate the chain: {exc}"
+    return True, None
 
 
 def _reference_names(names: Sequence[str]) -> Iterator[x509.DNSName | x509.IPAddress]:
@@ -334,7 +360,11 @@ def analyze_chain(
     from cryptography.hazmat.primitives import hashes
 
     now = now or datetime.now(UTC)
-    chain = [x509.load_der_x509_certificate(der) for der in chain_der]
+    with warnings.catch_warnings():
+        # A serial that is not positive loads with a deprecation warning: the
+        # verifier's refusal says it (tls.certificate.bad_serial), not stderr.
+        warnings.filterwarnings("ignore", message="Parsed a serial number")
+        chain = [x509.load_der_x509_certificate(der) for der in chain_der]
     pool = anchors if isinstance(anchors, Anchors) else Anchors(certs=anchors)
     leaf, intermediates = chain[0], chain[1:]
     issuers = [_names(c)[0] for c in chain]

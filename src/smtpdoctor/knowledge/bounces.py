@@ -99,10 +99,16 @@ AUTO_REPLY_OPENINGS = (
 # French and Spanish. A bounce is never read by them (its openings and
 # headers are checked first).
 # What a challenge-response filter's notice says (Bluebottle, TMDA, Boxbe, cPanel's
-# BoxTrapper): the mail is held until the sender proves to be a person, so the
-# notice is no auto-reply whatever its Precedence or Auto-Submitted says.
+# BoxTrapper, Spam Arrest): the mail is held until the sender proves to be a person,
+# so the notice is no auto-reply whatever its Precedence or Auto-Submitted says.
 CHALLENGE_MARKS = (
-    r"verify\s+that\s+you\s+are\s+a\s+(?:real\s+)?(?:live\s+)?(?:human|person)|"
+    r"verify\s+that\s+(?:you\s+are|they\s+are)\s+(?:an?\s+)?(?:real\s+)?(?:live\s+)?"
+    r"(?:human|person|people)|"
+    # TMDA's confirmation request: "Your message attached below is being held because
+    # the address <x> has not been verified. To release your message for delivery,
+    # please reply to this confirmation request."
+    r"\bis\s+being\s+held\s+because\s+the\s+address\s+\S+\s+has\s+not\s+been\s+verified|"
+    r"\breply\s+to\s+this\s+confirmation\s+request\b|"
     r"have\s+your\s+(?:e-?mail\s+)?address\s+added\s+to\s+the\s+recipient'?s?\s+"
     r"(?:allowed|approved|safe)\s+list|"
     r"\bnot\s+pre-?approved\b|your\s+(?:e-?mail|message)\s+requires\s+verification"
@@ -220,6 +226,9 @@ BOUNCE_TEXT_OPENINGS = (
     # delivered ... * Recipient : x ... * Remote host said : <reply>")
     r"Your message could not be delivered to:[ \t]*$|^\s*Your message sent to\s*$|"
     r"has failed to be delivered\.?[ \t]*$|"
+    # MDaemon's "Permanent Delivery Failure" ("The attached message had PERMANENT
+    # fatal delivery errors!" above its session transcript), forwarded by its user
+    r"^The attached message had PERMANENT fatal delivery errors|"
     # Russian reports: "Ваше письмо не может быть доставлено адресату x" ("your
     # letter cannot be delivered to the addressee x")
     r"письмо не (?:может\s+быть|было|могло\s+быть)\s+доставлено"
@@ -728,6 +737,25 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         _C.POLICY_REJECTION,
         "The recipient accepts no mail with attachments or embedded images.",
         "Send the message without attachments or images (a link instead).",
+        source="bounce",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.attachment_type_blocked",
+        # A content gateway's notice (Proofpoint's "was NOT sent to the recipient,
+        # because it contains an "Executable Attachment" file type that is currently
+        # being blocked"): the file type of an attachment, not the sender or the
+        # address, stopped the message.
+        r"\bcontains? an? [\"'\u201c]?(?:executable|blocked|prohibited|forbidden|restricted|"
+        r"dangerous|unsafe) attachment\b|\battachment[\"'\u201d]? file type (?:that )?is "
+        r"(?:currently )?(?:being )?blocked\b|"
+        r"\bfile type (?:that )?is (?:currently )?being blocked\b",
+        _C.POLICY_REJECTION,
+        "A content filter stopped the message because of the type of a file attached to it "
+        "(an executable or another blocked type).",
+        "Send the file another way (a link, or packed in a type the filter lets through), "
+        "or ask the recipient's administrator to allow it.",
         source="bounce",
         stage=_S.MESSAGE,
         permanence=_PM,

@@ -20,12 +20,16 @@ import re
 from smtpdoctor.knowledge.client_languages import CLIENT_LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.knowledge.roundcube_labels import ROUNDCUBE_PATTERNS
+from smtpdoctor.knowledge.stage_wording import LOCALISED_CLAUSE as _LOCALISED
+from smtpdoctor.knowledge.stage_wording import LOCALISED_NOT_LISTED as _NOT_LISTED
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["LIBRARY_PATTERNS", "rust_reply_codes"]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 _DROP = "connection_drop"
+# (a reply code after the client's words: the code's own reading decides)
+_NO_CODE = r"(?![245]\d\d\b)"
 _LIB = "library"
 
 LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
@@ -104,7 +108,15 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.auth_not_offered",
         r"SMTPNotSupportedError: SMTP AUTH extension not supported|"
-        r"SMTP AUTH extension not supported by server|No supported authentication methods|"
+        r"SMTP AUTH extension (?:is )?not supported by (?:the |this )?server|"
+        r"No supported authentication methods|"
+        # session 9: smtplib's login() with no mechanism both sides know; Symfony
+        # Mailer's EsmtpTransport with none of its authenticators in the EHLO reply
+        r"\bNo suitable authentication method found\b|"
+        r"\bFailed to find an authenticator supported by the SMTP server\b|"
+        # nullmailer's smtp protocol
+        r"\bdoes not advertise (?:any supported authentication methods|certificate "
+        r"authentication)\b|"
         r"No compatible authentication mechanism|"
         r"AuthenticationNotSupported|\bNoAuthMethods\b|"
         r"The SMTP server does not support authentication|"
@@ -136,6 +148,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"SMTP server does not support STARTTLS|StartTLS is not supported|"
         r"server doesn't support STARTTLS|Server does not support STARTTLS|"
         r"host does not support STARTTLS|Server does not support secure connections|"
+        # session 9: MailKit's NotSupportedException; nodemailer's requireTLS after a
+        # refused EHLO (HELO cannot carry STARTTLS)
+        r"does not support the STARTTLS extension|does not support required STARTTLS|"
         r"using STARTTLS since it doesn't advertise that feature|"
         r"\{missing_requirement,\s*\"[^\"]*\",\s*tls\}",
         _C.STARTTLS_UNAVAILABLE,
@@ -180,7 +195,13 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # the validation procedure" (RemoteCertificateValidationCallback said no).
         r"The remote certificate is invalid|"
         # rustls (lettre): "invalid peer certificate: UnknownIssuer"
-        r"invalid (?:peer )?certificate: (?:UnknownIssuer|NotValidForName|Expired|BadSignature)",
+        r"invalid (?:peer )?certificate: (?:UnknownIssuer|NotValidForName|Expired|BadSignature)|"
+        # MailKit's SslHandshakeException names the cause it found in the chain
+        r"did not match (?:the name|any of the names) given in the server's SSL certificate|"
+        r"The SSL certificate for the server was not available|"
+        # nullmailer (GnuTLS), dma (OpenSSL): the client's own verdict on the peer's
+        r"\bcertificate is untrusted\b|\bcertificate does not match (?:the )?host ?name\b|"
+        r"\bCould not verify SSL/TLS certificate\b|\bPeer did not provide (?:a )?certificate\b",
         _C.TLS_CERTIFICATE,
         "The application does not trust the server's certificate (untrusted issuer, "
         "self-signed, expired, or not for this host name).",
@@ -201,6 +222,11 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"Win32Exception[^\n]{0,20}The function requested is not supported|"
         # JavaMail's STARTTLS upgrade failed (a nested PKIX cause is the certificate);
         # PHP's stream layer lost the connection while enabling TLS.
+        # Symfony Mailer: the server said 220 to STARTTLS, the handshake failed (bare:
+        # a cause PHP's stream layer adds after a colon decides, e.g. the certificate)
+        r"\bUnable to connect with STARTTLS(?![:\w])|"
+        # sSMTP: SSL_connect failed after the server took STARTTLS (or on port 465)
+        r"\b(?:STARTTLS|SSL) not working\b|"
         r"Could not convert socket to TLS|stream_socket_enable_crypto\(\): SSL: "
         r"(?:Connection reset|Broken pipe)|\{:?temporary_failure,\s*[^,{}]+,\s*:?tls_failed\}",
         _C.TLS_HANDSHAKE_FAILURE,
@@ -333,6 +359,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout|"
+        # aiosmtplib's SMTPConnectTimeoutError: the TCP connect took too long;
+        # nullmailer's protocol: the socket's connect failed
+        r"\bTimed out connecting to \S+ on port \d+|\bsmtp: Failed: Connect failed\b|"
         # PHP's mail() on Windows, ssmtp and sendmail-compatible wrappers
         r"Failed to connect to mailserver at|\bCannot open [\w.-]+:\d+\b|"
         # Thunderbird's smtpSendRequestRefused; Chilkat's connect timeout
@@ -358,7 +387,13 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # nodemailer's own resolver ("queryA ETIMEOUT host", code 'EDNS')
         r"\bquery(?:A|AAAA|Mx) E[A-Z]+\b|code: '?EDNS\b|"
         # Thunderbird's smtpSendFailedUnknownServer, Mutt's failed lookup
-        r"Outgoing server \(SMTP\) \S+ is unknown\b|\bCould not find the host\b",
+        r"Outgoing server \(SMTP\) \S+ is unknown\b|\bCould not find the host\b|"
+        # session 9: MailKit's SocketUtils, lettre's resolver ("could not resolve to any
+        # address", "could not resolve hostname")
+        r"\bFailed to resolve host\b|\bcould not resolve (?:to any (?:supported )?address|"
+        r"hostname)\b|"
+        # sSMTP's gethostbyname failure
+        r"\bUnable to locate (?:host )?[\w-]+(?:\.[\w-]+)+",
         _C.DNS_RESOLUTION,
         "The application could not resolve the mail server's name.",
         source=_LIB,
@@ -449,7 +484,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.missing_credentials",
         # nodemailer before it sends AUTH: the configuration gave no password.
-        r'Missing credentials for "?(?:PLAIN|LOGIN|XOAUTH2|CRAM-MD5)\b',
+        r'Missing credentials for "?(?:PLAIN|LOGIN|XOAUTH2|CRAM-MD5)\b|'
+        # Ruby's Net::SMTP::Authenticator before it sends AUTH
+        r"SMTP-AUTH requested but missing (?:user name|secret phrase)",
         _C.AUTHENTICATION,
         "The application has no username or password configured for SMTP AUTH.",
         source=_LIB,
@@ -508,7 +545,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "library.client_size_limit",
         # Thunderbird's smtpPermSizeExceeded and smtpTempSizeExceeded: the message is
         # over the SIZE the server announced (RFC 1870), checked before it is sent.
-        r"\bexceeds (?:the|a) (?:global |temporary )?size limit\b",
+        r"\bexceeds (?:the|a) (?:global |temporary )?size limit\b|"
+        # nodemailer's check against the EHLO reply's SIZE, before MAIL FROM
+        r"\bMessage size larger than allowed\b",
         _C.MESSAGE_SIZE,
         "The message is larger than the limit the mail server announces.",
         "Send smaller attachments, or a link to the file.",
@@ -539,13 +578,90 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # (OpenCart's "RCPT TO not accepted from server!", msmtp's "recipient address ...
         # not accepted by the server"). Weak: the server's reply beside it decides.
         r"\bRCPT TO(?::? ?<[^>\n]*>)? (?:command )?(?:was )?not accepted\b|"
-        r"\brecipient address \S+ not accepted by the server\b",
+        r"\brecipient address \S+ not accepted by the server\b|"
+        # MailKit when every RCPT TO was refused
+        r"\bNo recipients were accepted\b",
         _C.RECIPIENT,
         "The server refused a recipient of the message.",
         source=_LIB,
         stage=_S.RCPT_TO,
         permanence=_PM,
         retry=False,
+        specific=False,
+    ),
+    pattern(
+        "library.auth_step_refused",
+        # sSMTP's "Server didn't like our AUTH LOGIN (...)", "Server didn't accept AUTH
+        # LOGIN (...)", "Server rejected AUTH CRAM-MD5 (...)": the AUTH exchange was
+        # refused, whatever generic code the reply quotes (504 5.5.4); a quoted reply
+        # asking for TLS first (530 "Must issue a STARTTLS command first") decides.
+        r"(?:\b(?:didn't|did not) (?:accept|like) (?:our )?AUTH\b|"
+        r"\brejected AUTH (?:LOGIN|PLAIN|CRAM-MD5|XOAUTH2)\b)(?![^\n]*\b(?:STARTTLS|TLS)\b)",
+        _C.AUTHENTICATION,
+        "The server refused the client's login exchange (AUTH).",
+        "The mechanism the client chose is not one the server takes, or the user "
+        "name or password is wrong.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    # --- session 9: a client's sentence in any language naming the failed command ------
+    # (stage_wording.LOCALISED_COMMANDS): the command alone says the usual class of a
+    # refusal there. Weak: a reply code, an enhanced code or words beside it decide.
+    pattern(
+        "library.localised_auth",
+        rf"{_NOT_LISTED}(?-i:\bAUTH\b){_LOCALISED}{_NO_CODE}",
+        _C.AUTHENTICATION,
+        "The server refused the client's login (its AUTH command failed).",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        specific=False,
+    ),
+    pattern(
+        "library.localised_rcpt",
+        rf"{_NOT_LISTED}(?-i:\bRCPT TO\b){_LOCALISED}{_NO_CODE}",
+        _C.RECIPIENT,
+        "The server refused a recipient of the message (its RCPT TO command failed).",
+        source=_LIB,
+        stage=_S.RCPT_TO,
+        permanence=_PM,
+        specific=False,
+    ),
+    pattern(
+        "library.localised_mail",
+        rf"{_NOT_LISTED}(?-i:\bMAIL FROM\b){_LOCALISED}{_NO_CODE}",
+        _C.POLICY_REJECTION,
+        "The server refused the sender of the message (its MAIL FROM command failed).",
+        source=_LIB,
+        stage=_S.MAIL_FROM,
+        permanence=_PM,
+        specific=False,
+    ),
+    pattern(
+        "library.localised_starttls",
+        rf"{_NOT_LISTED}(?-i:\bSTARTTLS\b){_LOCALISED}{_NO_CODE}",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server refused to start TLS (its STARTTLS command failed).",
+        source=_LIB,
+        stage=_S.STARTTLS,
+        specific=False,
+    ),
+    # A word that keeps one root across languages, as the mail clients' catalogues
+    # translate it (Evolution's po files: "autenticación", "Authentifizierung",
+    # "аутентификации", "認証", "인증"): the class of a sentence in a language no
+    # table holds. Weak: any reply code, enhanced code or phrase beside it decides.
+    # (The same idea for "certificate" was withdrawn: it moved a held-back bounce.)
+    pattern(
+        "library.intl_authentication",
+        r"\b\w*(?:authenti[fcsz]|autenti[fckz]|аутентиф|автентиф|αυθεντικ)\w*|"
+        r"認証|认证|認證|인증(?!서)",
+        _C.AUTHENTICATION,
+        "The server refused the client's login.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
         specific=False,
     ),
     # PHPMailer's message table in every language it ships (knowledge/client_languages.py).

@@ -35,7 +35,11 @@ from smtpdoctor.knowledge.phrasing import (
 )
 from smtpdoctor.knowledge.provider_patterns import PROVIDER_PATTERNS, YAHOO_PATTERNS
 from smtpdoctor.knowledge.session_phrases import CORE_STAGES, PERMANENCE_CUES
-from smtpdoctor.knowledge.stage_wording import STATED_STAGES
+from smtpdoctor.knowledge.stage_wording import (
+    CLIENT_SOCKET_STAGES,
+    LOCALISED_COMMANDS,
+    STATED_STAGES,
+)
 from smtpdoctor.knowledge.synonyms import RELAY_REFUSED, SYNONYM_PATTERNS, SYNONYM_STAGES
 from smtpdoctor.knowledge.tls_patterns import TLS_PATTERNS
 from smtpdoctor.knowledge.vendors import (
@@ -654,11 +658,13 @@ PATTERNS: tuple[TextPattern, ...] = (
 )
 STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *DOC_STAGE_PHRASES,
+    *CLIENT_SOCKET_STAGES,
     *VENDOR_STAGE_PHRASES,
     *MTA_STAGE_PHRASES,
     *SYNONYM_STAGES,
     *CORE_STAGES,
     *STATED_STAGES,
+    *LOCALISED_COMMANDS,
     *FALLBACK_STAGE_PHRASES,
 )
 

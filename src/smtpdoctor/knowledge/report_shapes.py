@@ -34,5 +34,6 @@ REPORT_FAILURE_WORDS = (
 )
 
 # A reply code where a report quotes one: at a line start, after a colon or a
-# comma, a transcript's marks, a bracket or a quote.
-REPORT_REPLY_CODE = r"(?:^|[:;,(\[<'\"]|<<<|>>>)[ \t]*[45]\d\d[ -]"
+# comma, a transcript's marks (Sendmail's "<<<", MDaemon's "<--"), a bracket or a
+# quote.
+REPORT_REPLY_CODE = r"(?:^|[:;,(\[<'\"]|<<<|>>>|<--)[ \t]*[45]\d\d[ -]"

@@ -28,7 +28,11 @@ from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
 from smtpdoctor.model import Category, Stage
 
 __all__ = [
+    "CLIENT_SOCKET_STAGES",
     "CODE_STAGES",
+    "LOCALISED_CLAUSE",
+    "LOCALISED_COMMANDS",
+    "LOCALISED_NOT_LISTED",
     "STATED_STAGES",
     "SUBJECT_STAGES",
     "subject_stage",
@@ -160,6 +164,26 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
     # qmail-remote: "Connected to X but greeting failed."
     stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
+    # JavaMail's and nodemailer's refused or lost banner, aiosmtplib's wait for it
+    stage_phrase(
+        "stage.client_bad_greeting",
+        r"\bGot bad greeting from SMTP host\b|\bInvalid greeting from server\b|"
+        r"\bwaiting for (?:the )?server ready message\b",
+        _S.GREETING,
+    ),
+    # sSMTP's refused or unreadable banner (its STARTTLS reply has its own words);
+    # dma's "server greeting" is its EHLO exchange (perform_server_greeting)
+    stage_phrase("stage.ssmtp_banner", r"\bInvalid response SMTP server\b(?! \()", _S.GREETING),
+    stage_phrase("stage.dma_ehlo", r"\bcould not perform server greeting\b", _S.EHLO),
+    # sSMTP's refused AUTH exchange, whatever the reply quoted beside it says why
+    stage_phrase(
+        "stage.ssmtp_auth",
+        r"\b(?:didn't|did not) (?:accept|like) (?:our )?AUTH\b|"
+        r"\brejected AUTH (?:LOGIN|PLAIN|CRAM-MD5|XOAUTH2)\b",
+        _S.AUTH,
+    ),
+    # The library checks the addresses for the MAIL FROM (and RCPT TO) it builds
+    stage_phrase("stage.client_smtputf8", r"\bSMTPUTF8 is not supported by\b", _S.MAIL_FROM),
     # (nodemailer's command key as util.inspect writes it, 'RCPT TO', or JSON, "RCPT TO")
     # A library or gateway that names the command ("SMTP ERROR: EHLO command
     # failed", nodemailer's command: 'RCPT TO', "rejected at MAIL FROM",
@@ -451,5 +475,52 @@ def subject_stage(category: Category, text: str) -> Stage | None:
     return None
 
 
+# A client's sentence in any language that names the SMTP command it failed at: the
+# command stays in capitals, untranslated, in the mail clients' catalogues
+# (Evolution's "RCPT TO <%s> gescheitert: ", "MAIL FROM -komento epäonnistui: ",
+# "AUTH コマンドが失敗しました: "), followed by the client's words and a colon before
+# the reason. Not a wire command ("RCPT TO:<a>"): no address right after the name;
+# not the name of a mechanism list ("SMTP AUTH type: PLAIN").
+# (nor an EHLO reply's keyword line, "250-AUTH PLAIN LOGIN", nor a line of a
+# session transcript, "Out: STARTTLS", "S: 250-AUTH", ">>> DATA")
+LOCALISED_NOT_LISTED = (
+    r"(?<!\d[- ])(?<!Out: )(?<!In: )(?<!In:  )(?<![SC]: )(?<!<<< )(?<!>>> )(?<!<- )(?<!-> )"
+)
+LOCALISED_CLAUSE = (
+    r"(?!:\s*<|=|\s+(?:type|mechanisms?|methods?)\b)"
+    r"[^\n:：<>]{0,40}(?:<[^\n<>]{0,80}>[^\n:：]{0,40})?[:：]\s"
+)
+LOCALISED_COMMANDS: tuple[StagePhrase, ...] = tuple(
+    stage_phrase(
+        f"stage.localised_{name}",
+        rf"{LOCALISED_NOT_LISTED}(?-i:\b{command}\b){LOCALISED_CLAUSE}",
+        stage,
+    )
+    for name, command, stage in (
+        ("rcpt", "RCPT TO", _S.RCPT_TO),
+        ("mail", "MAIL FROM", _S.MAIL_FROM),
+        ("data", "DATA", _S.DATA),
+        ("ehlo", "(?:EHLO|HELO)", _S.EHLO),
+        ("auth", "AUTH", _S.AUTH),
+        ("starttls", "STARTTLS", _S.STARTTLS),
+    )
+)
+
 # RFC 4954 §6: these replies answer AUTH and nothing else.
 CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AUTH}
+
+# Read before the libraries' exception names (vendor_stages' SMTPConnectError, raised
+# by smtplib for a refused banner): the socket's own error the exception wraps says
+# the connection never opened.
+CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
+    # aiosmtplib's SMTPConnectError around the socket's own error: an errno is the
+    # TCP connect's (a negative one is the resolver's, getaddrinfo's EAI_*)
+    stage_phrase(
+        "stage.client_connect_errno",
+        r"\bError connecting to \S+ on port \d+: \[Errno \d",
+        _S.CONNECT,
+    ),
+    stage_phrase(
+        "stage.client_resolver_errno", r"\bError connecting to \S+ on port \d+: \[Errno -\d", _S.DNS
+    ),
+)

@@ -92,6 +92,9 @@ PyObject *scan_merge_rows(PyObject *self, PyObject *args);
  * (which prunes first). A new reference. */
 PyObject *scan_table_row(PyObject *table, PyObject *key);
 
+/* _scan_read.c: a plain file's next block, read into the block's own bytes object. */
+PyObject *scan_read_block(PyObject *self, PyObject *args);
+
 /* _scan_memo.c: C memos keyed by bytes (apply_failures' memos in front of the
  * scanner's dictionaries; see there). */
 #define MEMO_NAME "smtpdoctor.logs._scan.memo"

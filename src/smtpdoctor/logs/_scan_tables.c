@@ -76,29 +76,11 @@ PyObject *scan_table_row(PyObject *table, PyObject *key) {
     return row;
 }
 
-/* table.rows.get(key) or table.row(key): a new reference. */
-static PyObject *row_of(PyObject *table, PyObject *key) { return scan_table_row(table, key); }
-
 /* `value or fallback` for a str or None: a borrowed reference. */
 static PyObject *or_else(PyObject *value, PyObject *fallback, int *err) {
     int truth = PyObject_IsTrue(value);
     if (truth < 0) *err = 1;
     return truth > 0 ? value : fallback;
-}
-
-/* The failures, attempts, status and category columns of one row (and the
- * connect timeouts when asked). */
-static int add_route(PyObject *table, PyObject *key, Py_ssize_t slot, Py_ssize_t ci, Py_ssize_t n,
-                     const Py_ssize_t *cols, Py_ssize_t timeout_col) {
-    PyObject *row = row_of(table, key);
-    if (row == NULL) return -1;
-    int rc = add_at(row, cols[0], n) < 0 || add_at(row, cols[1], n) < 0 ||
-                     add_at(row, slot, n) < 0 || add_at(row, ci, n) < 0 ||
-                     (timeout_col >= 0 && add_at(row, timeout_col, n) < 0)
-                 ? -1
-                 : 0;
-    Py_DECREF(row);
-    return rc;
 }
 
 static Py_ssize_t attr_index(PyObject *obj, PyObject *name) {
@@ -109,6 +91,114 @@ static Py_ssize_t attr_index(PyObject *obj, PyObject *name) {
     return i;
 }
 
+/* What one call of route_rows keeps between keys (a batch has tens of thousands of
+ * keys and a few dozen reasons): each table's rows dict with its cap and width, and
+ * what each reason's Info says. Only a table's own row() (Python: it may prune,
+ * which replaces table.rows) runs Python code that could change a table, so the
+ * cached dicts are dropped whenever it is called. */
+typedef struct {
+    PyObject *table, *rows; /* rows: a strong reference, or NULL (fetch it again) */
+    Py_ssize_t cap, width;  /* -1: not read yet */
+} TableCache;
+
+typedef struct {
+    Py_ssize_t iid;     /* id(info), the batch key's int */
+    PyObject *info;     /* strong */
+    PyObject *category; /* strong, read when first needed (NULL before) */
+    Py_ssize_t ci;      /* info.cat_index */
+    int timeout, tls;   /* info.connect_timeout, info.tls */
+    Py_ssize_t pair[4]; /* the index in the pairs' order per status slot, or -1 */
+} InfoCache;
+
+typedef struct {
+    PyObject *status; /* borrowed from a batch key (an EventStatus member) */
+    Py_ssize_t slot;  /* slots[status] */
+    int index;        /* its place among the statuses met: pair[index] */
+} StatusCache;
+
+typedef struct {
+    PyObject *status, *iid; /* strong: the first key's objects, as the dict keeps them */
+    Py_ssize_t n;
+} Pair;
+
+typedef struct {
+    TableCache tables[3]; /* destinations, relays, tls_out */
+    InfoCache *infos;
+    Py_ssize_t ninfos, *islots, nislots;
+    StatusCache statuses[4];
+    int nstatuses;
+    Pair *pairs;
+    Py_ssize_t npairs, cpairs;
+} Route;
+
+static void route_forget_rows(Route *r) {
+    for (int i = 0; i < 3; i++) Py_CLEAR(r->tables[i].rows);
+}
+
+static void route_free(Route *r) {
+    route_forget_rows(r);
+    for (Py_ssize_t i = 0; i < r->ninfos; i++) {
+        Py_XDECREF(r->infos[i].info);
+        Py_XDECREF(r->infos[i].category);
+    }
+    for (Py_ssize_t i = 0; i < r->npairs; i++) {
+        Py_XDECREF(r->pairs[i].status);
+        Py_XDECREF(r->pairs[i].iid);
+    }
+    PyMem_Free(r->infos);
+    PyMem_Free(r->islots);
+    PyMem_Free(r->pairs);
+}
+
+/* scan_table_row(tc->table, key) through the cached rows dict: the same row. */
+static PyObject *cached_row(Route *r, TableCache *tc, PyObject *key) {
+    if (tc->rows == NULL) {
+        if ((tc->rows = PyObject_GetAttr(tc->table, S_ROWS)) == NULL) return NULL;
+    }
+    if (!PyDict_CheckExact(tc->rows) || !PyUnicode_CheckExact(key)) {
+        route_forget_rows(r); /* (row() runs: Python) */
+        return scan_table_row(tc->table, key);
+    }
+    PyObject *row = PyDict_GetItemWithError(tc->rows, key);
+    if (row != NULL) return Py_NewRef(row);
+    if (PyErr_Occurred()) return NULL;
+    if (tc->width < 0) {
+        Py_ssize_t cap = int_attr(tc->table, S_CAP);
+        Py_ssize_t width = cap < 0 ? -1 : int_attr(tc->table, S_WIDTH);
+        if (PyErr_Occurred()) return NULL;
+        if (width < 0) { /* (as scan_table_row: the method) */
+            route_forget_rows(r);
+            return PyObject_CallMethodOneArg(tc->table, S_ROW, key);
+        }
+        tc->cap = cap;
+        tc->width = width;
+    }
+    if (PyDict_GET_SIZE(tc->rows) >= 2 * tc->cap) { /* (full: the method prunes first) */
+        route_forget_rows(r);
+        return PyObject_CallMethodOneArg(tc->table, S_ROW, key);
+    }
+    row = PyList_New(tc->width);
+    if (row == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < tc->width; i++) PyList_SET_ITEM(row, i, PyLong_FromLong(0));
+    if (PyDict_SetItem(tc->rows, key, row) < 0) Py_CLEAR(row);
+    return row;
+}
+
+/* The failures, attempts, status and category columns of one row (and the
+ * connect timeouts when asked). */
+static int add_route(Route *r, TableCache *tc, PyObject *key, Py_ssize_t slot, Py_ssize_t ci,
+                     Py_ssize_t n, const Py_ssize_t *cols, Py_ssize_t timeout_col) {
+    PyObject *row = cached_row(r, tc, key);
+    if (row == NULL) return -1;
+    int rc = add_at(row, cols[0], n) < 0 || add_at(row, cols[1], n) < 0 ||
+                     add_at(row, slot, n) < 0 || add_at(row, ci, n) < 0 ||
+                     (timeout_col >= 0 && add_at(row, timeout_col, n) < 0)
+                 ? -1
+                 : 0;
+    Py_DECREF(row);
+    return rc;
+}
+
 static int attr_true(PyObject *obj, PyObject *name) {
     PyObject *v = PyObject_GetAttr(obj, name);
     if (v == NULL) return -1;
@@ -117,19 +207,106 @@ static int attr_true(PyObject *obj, PyObject *name) {
     return t;
 }
 
+static size_t iid_hash(Py_ssize_t iid) { return (size_t)iid * 0x9E3779B97F4A7C15ULL >> 7; }
+
+/* What infos[iid] says (iid: a batch key's int), read once per call. */
+static InfoCache *info_of(Route *r, PyObject *infos, PyObject *iid_obj) {
+    Py_ssize_t iid = PyLong_CheckExact(iid_obj) ? PyLong_AsSsize_t(iid_obj) : -1;
+    if (iid == -1) { /* (id(info): a positive int) */
+        if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "a batch key's reason: id(info)");
+        }
+        return NULL;
+    }
+    size_t mask = (size_t)r->nislots - 1, i = iid_hash(iid) & mask;
+    for (; r->islots[i] >= 0; i = (i + 1) & mask)
+        if (r->infos[r->islots[i]].iid == iid) return &r->infos[r->islots[i]];
+    PyObject *info = PyDict_GetItemWithError(infos, iid_obj);
+    if (info == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyError, "a batch key's info or status");
+        return NULL;
+    }
+    if (2 * (r->ninfos + 1) > r->nislots) { /* (sized for every reason of infos) */
+        PyErr_SetString(PyExc_RuntimeError, "route_rows: more reasons than infos holds");
+        return NULL;
+    }
+    Py_ssize_t ci = attr_index(info, S_CAT_INDEX);
+    if (ci == -1 && PyErr_Occurred()) return NULL;
+    int timeout = attr_true(info, S_CONNECT_TIMEOUT);
+    if (timeout < 0) return NULL;
+    int tls = attr_true(info, S_TLS);
+    if (tls < 0) return NULL;
+    InfoCache *ic = &r->infos[r->ninfos];
+    ic->iid = iid;
+    ic->info = Py_NewRef(info);
+    ic->category = NULL;
+    ic->ci = ci;
+    ic->timeout = timeout;
+    ic->tls = tls;
+    for (int k = 0; k < 4; k++) ic->pair[k] = -1;
+    r->islots[i] = r->ninfos++;
+    return ic;
+}
+
+/* slots[status], and its place among the statuses met (by identity: the members). */
+static StatusCache *status_of(Route *r, PyObject *slots, PyObject *status) {
+    for (int k = 0; k < r->nstatuses; k++)
+        if (r->statuses[k].status == status) return &r->statuses[k];
+    if (r->nstatuses == 4) {
+        PyErr_SetString(PyExc_ValueError, "route_rows: more than four statuses");
+        return NULL;
+    }
+    PyObject *slot_obj = PyDict_GetItemWithError(slots, status);
+    if (slot_obj == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyError, "a batch key's info or status");
+        return NULL;
+    }
+    Py_ssize_t slot = PyLong_AsSsize_t(slot_obj);
+    if (slot == -1 && PyErr_Occurred()) return NULL;
+    StatusCache *sc = &r->statuses[r->nstatuses];
+    sc->status = status;
+    sc->slot = slot;
+    sc->index = r->nstatuses++;
+    return sc;
+}
+
+/* pairs[(status, iid)] += n, in the order the pairs are first met. */
+static int add_pair(Route *r, InfoCache *ic, StatusCache *sc, PyObject *status, PyObject *iid,
+                    Py_ssize_t n) {
+    Py_ssize_t at = ic->pair[sc->index];
+    if (at >= 0) {
+        r->pairs[at].n += n;
+        return 0;
+    }
+    if (r->npairs == r->cpairs) {
+        Py_ssize_t cap = r->cpairs ? 2 * r->cpairs : 32;
+        Pair *grown = PyMem_Realloc(r->pairs, (size_t)cap * sizeof(Pair));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        r->pairs = grown;
+        r->cpairs = cap;
+    }
+    r->pairs[r->npairs] = (Pair){Py_NewRef(status), Py_NewRef(iid), n};
+    ic->pair[sc->index] = r->npairs++;
+    return 0;
+}
+
 /* Aggregator.add_tls(relay, info.category, inbound=False, n=n). */
-static int add_tls(PyObject *tls, PyObject *relay, PyObject *info, PyObject *cat_index,
-                   Py_ssize_t n) {
+static int add_tls(Route *r, PyObject *relay, InfoCache *ic, PyObject *cat_index, Py_ssize_t n) {
     int err = 0;
     PyObject *key = or_else(relay, S_UNKNOWN, &err);
     if (err) return -1;
-    PyObject *row = scan_table_row(tls, key), *cat = NULL;
+    PyObject *row = cached_row(r, &r->tables[2], key);
     if (row == NULL) return -1;
     int rc = -1;
-    if ((cat = PyObject_GetAttr(info, S_CATEGORY)) == NULL) goto out;
-    PyObject *index = PyDict_GetItemWithError(cat_index, cat);
+    if (ic->category == NULL && (ic->category = PyObject_GetAttr(ic->info, S_CATEGORY)) == NULL)
+        goto out;
+    PyObject *index = PyDict_GetItemWithError(cat_index, ic->category);
     if (index == NULL) {
-        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, cat);
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, ic->category);
         goto out;
     }
     Py_ssize_t i = PyLong_AsSsize_t(index);
@@ -137,47 +314,44 @@ static int add_tls(PyObject *tls, PyObject *relay, PyObject *info, PyObject *cat
     rc = add_at(row, 0, n) < 0 || add_at(row, 1 + i, n) < 0 ? -1 : 0;
 out:
     Py_DECREF(row);
-    Py_XDECREF(cat);
     return rc;
 }
 
 /* One batch key (Aggregator._route_rows); pairs[(status, iid)] += n. */
-static int route(PyObject *key, Py_ssize_t n, PyObject *infos, PyObject *slots, PyObject *dests,
-                 PyObject *relays, PyObject *tls, PyObject *cat_index, const Py_ssize_t *cols,
-                 PyObject *pairs) {
+static int route(Route *r, PyObject *key, Py_ssize_t n, PyObject *infos, PyObject *slots,
+                 PyObject *cat_index, const Py_ssize_t *cols) {
     if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 5) {
         PyErr_SetString(PyExc_TypeError, "a batch key: a 5-tuple");
         return -1;
     }
     PyObject *status = PyTuple_GET_ITEM(key, 0), *dest = PyTuple_GET_ITEM(key, 1);
     PyObject *relay = PyTuple_GET_ITEM(key, 2), *iid = PyTuple_GET_ITEM(key, 3);
-    PyObject *pair = PyTuple_Pack(2, status, iid);
-    if (pair == NULL) return -1;
-    PyObject *old = PyDict_GetItemWithError(pairs, pair);
-    Py_ssize_t before = old != NULL ? PyLong_AsSsize_t(old) : 0;
-    PyObject *total = PyErr_Occurred() ? NULL : PyLong_FromSsize_t(before + n);
-    int rc = total != NULL ? PyDict_SetItem(pairs, pair, total) : -1;
-    Py_DECREF(pair);
-    Py_XDECREF(total);
-    if (rc < 0) return -1;
-    PyObject *info = PyDict_GetItemWithError(infos, iid), *slot_obj;
-    if (info == NULL || (slot_obj = PyDict_GetItemWithError(slots, status)) == NULL) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyError, "a batch key's info or status");
-        return -1;
-    }
-    Py_ssize_t slot = PyLong_AsSsize_t(slot_obj), ci = attr_index(info, S_CAT_INDEX);
-    int timeout = attr_true(info, S_CONNECT_TIMEOUT);
-    if (PyErr_Occurred() || timeout < 0) return -1;
-    ci += cols[2];
+    InfoCache *ic = info_of(r, infos, iid);
+    StatusCache *sc = ic == NULL ? NULL : status_of(r, slots, status);
+    if (sc == NULL || add_pair(r, ic, sc, status, iid, n) < 0) return -1;
+    Py_ssize_t ci = ic->ci + cols[2];
     int err = 0;
     PyObject *dkey = or_else(dest, S_NONE_DEST, &err), *rkey = err ? NULL : or_else(relay, S_NONE_DEST, &err);
     if (err) return -1;
-    if (add_route(dests, dkey, slot, ci, n, cols, timeout ? cols[3] : -1) < 0 ||
-        add_route(relays, rkey, slot, ci, n, cols, -1) < 0)
+    if (add_route(r, &r->tables[0], dkey, sc->slot, ci, n, cols, ic->timeout ? cols[3] : -1) < 0 ||
+        add_route(r, &r->tables[1], rkey, sc->slot, ci, n, cols, -1) < 0)
         return -1;
-    int is_tls = attr_true(info, S_TLS), count_tls = PyObject_IsTrue(PyTuple_GET_ITEM(key, 4));
-    if (is_tls < 0 || count_tls < 0) return -1;
-    return is_tls && count_tls ? add_tls(tls, relay, info, cat_index, n) : 0;
+    int count_tls = PyObject_IsTrue(PyTuple_GET_ITEM(key, 4));
+    if (count_tls < 0) return -1;
+    return ic->tls && count_tls ? add_tls(r, relay, ic, cat_index, n) : 0;
+}
+
+/* The pairs as a dict, in the order first met. */
+static PyObject *pairs_dict(Route *r) {
+    PyObject *pairs = PyDict_New();
+    for (Py_ssize_t i = 0; pairs != NULL && i < r->npairs; i++) {
+        PyObject *k = PyTuple_Pack(2, r->pairs[i].status, r->pairs[i].iid);
+        PyObject *v = k == NULL ? NULL : PyLong_FromSsize_t(r->pairs[i].n);
+        if (v == NULL || PyDict_SetItem(pairs, k, v) < 0) Py_CLEAR(pairs);
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+    }
+    return pairs;
 }
 
 /* route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns)
@@ -190,7 +364,9 @@ PyObject *scan_route_rows(PyObject *self, PyObject *args) {
                           &PyDict_Type, &slots, &dests, &relays, &tls, &PyDict_Type, &cat_index,
                           &PyTuple_Type, &columns))
         return NULL;
-    if (names() < 0) return NULL;
+    if (names() < 0 || (S_CAP == NULL && ((S_CAP = PyUnicode_InternFromString("cap")) == NULL ||
+                                          (S_WIDTH = PyUnicode_InternFromString("width")) == NULL)))
+        return NULL;
     if (PyTuple_GET_SIZE(columns) != 4) {
         PyErr_SetString(PyExc_ValueError, "columns: four");
         return NULL;
@@ -199,22 +375,30 @@ PyObject *scan_route_rows(PyObject *self, PyObject *args) {
     for (int i = 0; i < 4; i++)
         if ((cols[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(columns, i))) == -1 && PyErr_Occurred())
             return NULL;
-    PyObject *pairs = PyDict_New(), *key, *value;
-    if (pairs == NULL) return NULL;
+    Route r = {.tables = {{dests, NULL, -1, -1}, {relays, NULL, -1, -1}, {tls, NULL, -1, -1}}};
+    /* (every key's reason is in infos: room for all of them, at most half full) */
+    r.nislots = 8;
+    while (r.nislots < 2 * PyDict_GET_SIZE(infos) + 2) r.nislots *= 2;
+    r.islots = PyMem_Malloc((size_t)r.nislots * sizeof(Py_ssize_t));
+    r.infos = PyMem_Malloc((size_t)(r.nislots / 2) * sizeof(InfoCache));
+    if (r.islots == NULL || r.infos == NULL) {
+        route_free(&r);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < r.nislots; i++) r.islots[i] = -1;
+    PyObject *key, *value, *pairs = NULL;
     Py_ssize_t pos = 0;
     /* (Nothing here changes counts: the tables' row() may run, never on it.) */
     while (PyDict_Next(counts, &pos, &key, &value)) {
         Py_INCREF(key);
         Py_ssize_t n = PyLong_AsSsize_t(value);
-        int rc = n == -1 && PyErr_Occurred()
-                     ? -1
-                     : route(key, n, infos, slots, dests, relays, tls, cat_index, cols, pairs);
+        int rc = n == -1 && PyErr_Occurred() ? -1 : route(&r, key, n, infos, slots, cat_index, cols);
         Py_DECREF(key);
-        if (rc < 0) {
-            Py_DECREF(pairs);
-            return NULL;
-        }
+        if (rc < 0) goto out;
     }
+    pairs = pairs_dict(&r);
+out:
+    route_free(&r);
     return pairs;
 }
 

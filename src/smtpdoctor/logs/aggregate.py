@@ -650,6 +650,25 @@ class Aggregator:
                 self.last = t if self.last is None else max(self.last, t)
         self.inputs.extend(other.inputs)
 
+    def adoptable(self, limits: Limits) -> bool:
+        """Whether merging this aggregator into a fresh ``Aggregator(limits)`` gives
+        it back as it is (into empty tables, lists and series merge() copies), so a
+        merge can start from it instead of from a copy (a troubled log's tables:
+        ~6 ms)."""
+        if type(self) is not Aggregator or self.limits != limits:
+            return False
+        tables: tuple[BoundedTable, ...] = (self.destinations, self.relays, self.reasons)
+        tables += (self.tls_out, self.tls_in, self.inbound)
+        return (
+            all(len(t.rows) <= 2 * t.cap for t in tables)
+            and len(self.series.buckets) <= MAX_BUCKETS
+            and len(self.unparsed_samples) <= limits.samples
+            and all(
+                len(v) <= _EXAMPLES and len(set(v)) == len(v)
+                for v in self.inbound_examples.values()
+            )
+        )
+
     def finish(self) -> None:
         tables = (
             self.destinations,

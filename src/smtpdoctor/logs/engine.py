@@ -339,10 +339,19 @@ def _merge(results: Iterable[Aggregator], options: Options) -> Aggregator:
     # collector's passes over them, ~5 ms on a troubled log, are skipped.)
     # (Off around each merge only: results may be a generator reading the chunks,
     # whose own collections run_chunk keeps.)
-    total = Aggregator(options.limits)
+    # (The first result is the start when merging it into a fresh aggregator would
+    # only copy it: Aggregator.adoptable.)
+    total: Aggregator | None = None
     for agg in results:
         with _no_collector():
+            if total is None and agg.adoptable(options.limits):
+                total = agg
+                continue
+            if total is None:
+                total = Aggregator(options.limits)
             total.merge(agg)
+    if total is None:
+        total = Aggregator(options.limits)
     with _no_collector():
         total.finish()
     return total

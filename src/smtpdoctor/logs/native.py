@@ -9,7 +9,8 @@ second and per (destination, remote relay) and hands the other status lines
 back parsed; ``rare_starts`` finds where the rare lines start, ``rare_lines``
 reads the expiry, TLS failure and failed-connect lines among them, and the
 receiving side's rejections and session ends;
-``line_counts`` counts a block's lines; ``apply_failures`` and ``apply_rare``
+``line_counts`` counts a block's lines; ``read_block`` reads a plain file's next
+block into the block's own bytes object; ``apply_failures`` and ``apply_rare``
 keep the per-line state on the scanner's own dictionaries; ``route_rows``,
 ``prune_rows`` and ``merge_rows`` are the tables' loops, ``inbound_add`` the
 inbound table's. All are None when the
@@ -52,6 +53,7 @@ __all__ = [
     "prune_rows",
     "rare_lines",
     "rare_starts",
+    "read_block",
     "route_rows",
     "state_memo",
     "status_lines",
@@ -140,6 +142,10 @@ InboundAdd = Callable[[object, tuple[object, ...], str | None, object, object, s
 inbound_add: InboundAdd | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
+# A plain file's next block, read into its own bytes object (_scan_read.c):
+# read_block(fh, carry, want) -> (bytes read, carry + the read up to its last newline
+# or None when it holds none, what follows that newline or carry + the read).
+read_block: Callable[[Any, bytes, int], tuple[int, bytes | None, bytes]] | None = None
 # The size of one of status_lines(block, True)'s sent records (_scan.h's SentRec).
 SENT_RECORD = 32
 # A fresh set of apply_failures' C memos, for one scanner's context.
@@ -158,6 +164,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             prune_rows,
             rare_lines,
             rare_starts,
+            read_block,
             route_rows,
             state_memo,
             status_lines,
@@ -166,6 +173,6 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
         status_lines = line_counts = rare_lines = keep_blocks = state_memo = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
         apply_sent = None
-        inbound_add = None
+        inbound_add = read_block = None
 
 ENGINE = "c" if status_lines is not None else "python"

@@ -110,6 +110,18 @@ def _shutting_down(exc: ReplyOutOfTurn) -> bool:
     return exc.own is None and exc.reply is not None and exc.reply.code == 421
 
 
+BARE_CR = (
+    "the server ends its reply lines with a bare CR, not CRLF (RFC 5321 §2.3.8): "
+    "no reply of it ever ends"
+)
+
+
+def _bare_cr_lines(head: bytes) -> bool:
+    """Whether what sat unread at the deadline is reply lines ended by CR alone
+    (a reply code, a CR, and no LF anywhere)."""
+    return len(head) > 4 and head[:3].isdigit() and b"\r" in head and b"\n" not in head
+
+
 def _trickling(reads: list[float]) -> bool:
     # No later than the pieces' own pace too: a quick burst, then a silence, stopped
     # (under a short --timeout the silence is short as well).
@@ -152,6 +164,22 @@ def build_message(size: int, sender: str, recipients: tuple[str, ...], helo: str
     """The whole test message at once (small sizes; the walk streams it)."""
     _, chunks = message_parts(size, sender, recipients, helo)
     return b"".join(chunks)
+
+
+# A TLS record header (RFC 8446 §5.1): content type 20-23, then version 3.x.
+_TLS_RECORD_TYPES = frozenset((20, 21, 22, 23))
+TLS_BEFORE_CLIENT_HELLO = (
+    "the server sent TLS records right after '220 Ready to start TLS', before our "
+    "ClientHello: it speaks first, where RFC 8446 §4.1 has the client begin"
+)
+
+
+def _after_ready(head: bytes) -> str:
+    """The note for bytes the server sent after its 220 to STARTTLS: TLS records
+    pushed before the client's hello, or plaintext (the injection class)."""
+    if len(head) >= 2 and head[0] in _TLS_RECORD_TYPES and head[1] == 3:
+        return TLS_BEFORE_CLIENT_HELLO
+    return "the server sent plaintext after '220 Ready to start TLS'"
 
 
 def _plaintext_reply(head: bytes) -> Reply | None:
@@ -240,6 +268,9 @@ class _Walker:
                 data = await self.stream.recv(self.deadline, f"waiting for the {step.stage} reply")
             except NetError as err:
                 step.trickled = err.outcome is Outcome.TIMEOUT and _trickling(reads)
+                if err.outcome is Outcome.TIMEOUT and _bare_cr_lines(self.conn.peek_buffered(512)):
+                    self._end(step, Outcome.PROTOCOL_ERROR, BARE_CR)
+                    return None
                 self._fail(step, err)
                 return None
             reads.append(time.monotonic())
@@ -469,7 +500,7 @@ class _Walker:
         # plaintext the server sent after its 220 would be read as if it came
         # under TLS. Note it.
         if self.conn.buffered:
-            self.result.notes.append("the server sent plaintext after '220 Ready to start TLS'")
+            self.result.notes.append(_after_ready(self.conn.peek_buffered(3)))
         if not await self._handshake():
             return False
         self.conn.tls_started()

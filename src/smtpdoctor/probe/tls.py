@@ -37,7 +37,7 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 
-__all__ = ["early_matrix", "implicit_tls_probe", "tls_matrix"]
+__all__ = ["Preambles", "early_matrix", "implicit_tls_probe", "tls_matrix"]
 
 _CODES = {
     "SSLv3": TLSVersionCode.SSLv3,
@@ -77,7 +77,11 @@ async def _starttls_preamble(stream: Stream, helo: str, deadline: Deadline) -> s
         return f"greeting {greeting}" if greeting else "no greeting"
     await stream.send(conn.send(Command(Verb.EHLO, helo)), deadline)
     ehlo = await _reply(stream, conn, deadline)
-    if ehlo is None or not ehlo.positive or "STARTTLS" not in conn.extensions:
+    if ehlo is None or ehlo.code != 250:
+        # (A refusal, not a server without STARTTLS: what a pool member that
+        # differs from the walk's says: doctor.host reads it.)
+        return f"EHLO answered {ehlo}" if ehlo else "closed after EHLO"
+    if "STARTTLS" not in conn.extensions:
         return "STARTTLS not offered"
     await stream.send(conn.send(Command(Verb.STARTTLS)), deadline)
     ready = await _reply(stream, conn, deadline)
@@ -343,6 +347,8 @@ async def early_matrix(
     implicit: bool = False,
     large_hello: bool = True,
     peer_ciphers: Sequence[int] = (),
+    walk_ended: asyncio.Future[float] | None = None,
+    preambles: Preambles | None = None,
 ) -> TlsMatrix | None:
     """:func:`tls_matrix`, its connections opened at once, beside the walk.
 
@@ -354,6 +360,16 @@ async def early_matrix(
     about one round trip after the walk's handshake instead of a whole
     session later. Connections a lower top version does not need are closed
     unused; a plan that needs more than were opened opens the rest.
+
+    ``walk_ended`` (done when the walk returns, with the seconds the walk took
+    to reach its handshake): probes still going then get that long (their own
+    preamble's due) and the large hello's patience (ten times the walk's
+    handshake, 1-5 s) more, then count as skipped: a tarpit beside the walk
+    no longer holds the run to its deadline (or each probe's own 5 s).
+
+    ``preambles``: when the walk never reached its handshake and the caller
+    wants them, what each probe connection met up to its ClientHello, as far
+    as it got within a short wait: other connections to compare the walk's with.
     """
     where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
     count = EARLY_CONNECTIONS if large_hello else EARLY_CONNECTIONS - 1
@@ -366,6 +382,8 @@ async def early_matrix(
     try:
         known = await settled
         if known is None:
+            if preambles is not None and preambles.wanted:
+                preambles.met.extend(await _preambles(opening, deadline))
             return None
         top, patience = known
         matrix = TlsMatrix(top)
@@ -375,29 +393,102 @@ async def early_matrix(
             matrix.skipped = "not enough time left before the deadline"
             return matrix
         peer = tuple(peer_ciphers) or None
-        jobs = []
-        for index, (label, hello, seconds) in enumerate(
-            _plan(top, server_name, large_hello, peer, patience)
-        ):
-            if index < len(opening):
-                slot = await opening[index]
-                jobs.append(_finish(slot, label, hello, deadline=deadline, seconds=seconds))
-            else:
-                jobs.append(
-                    _probe(
-                        label,
-                        hello,
-                        **where,
-                        implicit=implicit,
-                        deadline=deadline,
-                        connector=connector,
-                        seconds=seconds,
-                    )
+        plan = _plan(top, server_name, large_hello, peer, patience)
+        while len(opening) < len(plan):
+            opening.append(
+                asyncio.ensure_future(
+                    _open(**where, implicit=implicit, deadline=deadline, connector=connector)
                 )
-        return _assemble(matrix, await asyncio.gather(*jobs), peer)
+            )
+        jobs = [
+            asyncio.ensure_future(_after_open(opening[i], label, hello, deadline, seconds))
+            for i, (label, hello, seconds) in enumerate(plan)
+        ]
+        await _until_walk_ends(jobs, walk_ended, patience)
+        results = [
+            _result_or_cut(job, slot, label, hello)
+            for job, slot, (label, hello, _) in zip(jobs, opening, plan, strict=False)
+        ]
+        return _assemble(matrix, results, peer)
     finally:
         for task in opening:
             _discard(task)
+
+
+class Preambles:
+    """What an early matrix's connections met before their hellos (None: ready
+    for it), read only when ``wanted`` is set before the walk's end settles."""
+
+    __slots__ = ("met", "wanted")
+
+    def __init__(self) -> None:
+        self.wanted = False
+        self.met: list[str | None] = []
+
+
+# How long the preambles of a matrix the walk never needed are waited for.
+PREAMBLE_WAIT = 2.0
+
+
+async def _preambles(
+    opening: Sequence[asyncio.Future[_Slot]], deadline: Deadline
+) -> list[str | None]:
+    """What each opened connection met before its hello (None: ready), for those
+    that got that far within PREAMBLE_WAIT."""
+    wait = min(PREAMBLE_WAIT, deadline.remaining())
+    if not opening or wait <= 0:
+        return []
+    await asyncio.wait(opening, timeout=wait)
+    done = [t.result() for t in opening if t.done() and not t.cancelled() and not t.exception()]
+    return [slot.failure[1] if slot.failure else None for slot in done]
+
+
+async def _after_open(
+    opening: asyncio.Future[_Slot], label: str, hello: bytes, deadline: Deadline, seconds: float
+) -> HelloProbe:
+    return await _finish(await opening, label, hello, deadline=deadline, seconds=seconds)
+
+
+async def _until_walk_ends(
+    jobs: Sequence[asyncio.Future[HelloProbe]],
+    walk_ended: asyncio.Future[float] | None,
+    patience: float,
+) -> None:
+    """Wait for every probe; once the walk has ended, ``patience`` seconds and
+    the walk's preamble time more (a probe still opening its connection then,
+    or whose hello is unanswered, is cut short: on a healthy server each ends
+    within a round trip of the walk's handshake, long before)."""
+    waiting: set[asyncio.Future[Any]] = set(jobs)
+    while waiting and walk_ended is not None and not walk_ended.done():
+        _, waiting = await asyncio.wait({*waiting, walk_ended}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.discard(walk_ended)
+    if walk_ended is None:
+        await asyncio.gather(*jobs, return_exceptions=True)
+        return
+    left = [job for job in jobs if not job.done()]
+    if left:
+        await asyncio.wait(left, timeout=patience + walk_ended.result())
+    for job in left:
+        job.cancel()
+    await asyncio.gather(*jobs, return_exceptions=True)
+
+
+def _result_or_cut(
+    job: asyncio.Future[HelloProbe], slot: asyncio.Future[_Slot], label: str, hello: bytes
+) -> HelloProbe:
+    """The probe's own result, or what a probe cut short when the walk ended says."""
+    if not job.cancelled():
+        return job.result()
+    probe = HelloProbe(label, len(hello), outcome="skipped")
+    # The walk's verdict did not wait for it: no evidence either way.
+    if slot.done() and not slot.cancelled():
+        probe.sent = True
+        probe.detail = "unanswered when the walk ended and for the patience after it"
+    else:
+        probe.detail = (
+            "its connection was not ready when the walk ended and for the patience after it"
+        )
+    return probe
 
 
 def _discard(task: asyncio.Future[_Slot]) -> None:

@@ -263,6 +263,11 @@ class ClientConnection:
         """Bytes received that no returned reply has consumed yet."""
         return self._parser.buffered
 
+    def peek_buffered(self, size: int) -> bytes:
+        """The first ``size`` of the bytes :attr:`buffered` counts, when no line of
+        them is read yet (else fewer): what follows the last reply, unconsumed."""
+        return self._parser.peek(size)
+
     @property
     def waiting(self) -> bool:
         """Whether a reply is due (to the greeting or the last command)."""

@@ -112,6 +112,10 @@ class ReplyParser:
         """Bytes received but not yet part of a returned reply."""
         return len(self._buf) + self._reply_bytes
 
+    def peek(self, size: int) -> bytes:
+        """The first ``size`` bytes not yet part of a reply or line (none consumed)."""
+        return bytes(self._buf[:size])
+
     @property
     def in_reply(self) -> bool:
         """Whether part of a reply has arrived (a line or bytes)."""

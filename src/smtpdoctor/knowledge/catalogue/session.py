@@ -478,6 +478,22 @@ def _tls() -> list[FindingSpec]:
             **hs,
         ),
         FindingSpec(
+            "tls.versions.tls13_only",
+            _S.WARNING,
+            _C.TLS_VERSION_MISMATCH,
+            _TLS,
+            title="The server accepts TLS 1.3 only, and refuses TLS 1.2.",
+            message="The server accepts TLS 1.3 only: it refuses a TLS 1.2 ClientHello, which "
+            "RFC 9325 §3.1.1 has every implementation support. Senders capped at TLS 1.2 "
+            "(older MTAs and gateways, OpenSSL 1.0.2) cannot negotiate TLS with it: an "
+            "opportunistic one sends in plaintext, a strict one (DANE, MTA-STS, a forced-TLS "
+            "connector) defers the mail.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 9325 §3.1.1",
+            example={"accepted": ["TLSv1.3"]},
+        ),
+        FindingSpec(
             "tls.versions.legacy_accepted",
             _S.INFO,
             _C.OK,
@@ -585,6 +601,16 @@ def _certificate() -> list[FindingSpec]:
             "The certificate does not chain to a trusted CA.",
             "The certificate does not chain to a trusted CA: {trust_error}.",
             trust_error="unable to get local issuer certificate",
+        ),
+        cert(
+            "tls.certificate.bad_serial",
+            "The certificate's serial number breaks RFC 5280 (negative, or over 20 octets).",
+            "The certificate's serial number breaks RFC 5280 §4.1.2.2 ({why}): strict "
+            "verifiers (Go's crypto/x509 since 1.23, Python's cryptography) refuse the "
+            "certificate, where OpenSSL-based MTAs (Postfix, Exim, Sendmail) take it. Reissue "
+            "it with a positive serial of at most 20 octets.",
+            trust_error="validation failed: certificate serial number cannot be negative",
+            why="it is negative",
         ),
         cert(
             "tls.certificate.chain_incomplete",
@@ -698,6 +724,65 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             permanence=_NONE,
             source="RFC 3207 §4.2, CVE-2011-0411",
             example={"note": "The server sent plaintext after the STARTTLS reply"},
+        ),
+        FindingSpec(
+            "starttls.tls_before_client_hello",
+            _S.WARNING,
+            _C.TLS_HANDSHAKE_FAILURE,
+            _TLS,
+            title="The server sends TLS records after its 220 to STARTTLS, before the client's "
+            "hello.",
+            message="{note}. No TLS client can follow a server that speaks first: the "
+            "server's TLS layer is misconfigured (a server-side handshake started as a "
+            "client, or a proxy replaying another connection's bytes).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 8446 §4.1, RFC 3207 §4",
+            example={"note": "The server sent TLS records right after '220 Ready to start TLS'"},
+        ),
+        FindingSpec(
+            "session.unlike_connections",
+            None,
+            None,
+            None,
+            title="Connections to one address are not served alike (a pool whose members differ).",
+            message={
+                "failed": "The walk met {walk_saw}, but {others}: the address is not served "
+                "alike on every connection. A load balancer or cluster over servers that "
+                "differ (one member misconfigured, overloaded or down) makes delivery fail "
+                "only some of the time; check each member by its own address.",
+                "refused": "The walk was served ({walk_saw}), but {count} other "
+                "connection(s) to the same address, opened beside it, met: {others}. The "
+                "address is not served alike: a load balancer or cluster over servers that "
+                "differ (one member misconfigured or refusing) makes delivery fail only some "
+                "of the time; check each member by its own address.",
+                "served": "The walk was served ({walk_saw}), but {count} other connection(s) "
+                "to the same address, opened beside it, met: {others}. A load balancer over "
+                "servers that differ, or a limit on connections at once from one client; the "
+                "verdict is the walk's.",
+            },
+            permanence=Permanence.TEMPORARY,
+            retry_helps=True,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find the members behind the address (the load balancer's pool, or "
+                        "the cluster's nodes) and diagnose each by its own address; bring the "
+                        "one that refuses or drops in line with the others, or take it out "
+                        "of the pool.",
+                    ),
+                    "",
+                    "for i in 1 2 3 4; do smtpdoctor diagnose mx.example.com:25 --quick "
+                    "--format json | jq -r .verdict.category; done",
+                ),
+            ),
+            example={
+                "variant": "failed",
+                "walk_saw": "554 5.7.1 No SMTP service here at the greeting",
+                "others": "a 220 greeting and a 250 EHLO reply on one more connection",
+                "count": 1,
+            },
         ),
         FindingSpec(
             "session.note",

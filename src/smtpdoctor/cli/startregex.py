@@ -1,0 +1,139 @@
+"""The regexes a cold ``diagnose`` compiles, kept beside the bytecode between runs.
+
+A cold ``diagnose`` compiles some 40 regexes, most in the standard library
+modules it imports (``gettext``, ``logging``, ``string``, ``json``,
+``textwrap``...) and the rest in its own rules and parsers: ~5 ms of its CPU
+in the regex parser and compiler at every start (issue 17, start-up). The
+compiler's result for a pattern is a list of integers that
+:func:`_sre.compile` turns into the pattern object, and :func:`re.compile`
+looks each pattern up in its own cache first. So, as
+:mod:`smtpdoctor.cli.regexstore` does for a bounce folder's table regexes,
+the programs are kept in one small file where Python keeps this package's
+bytecode (``__pycache__``, or ``sys.pycache_prefix``), under the same rule
+(written when the run compiled a pattern the file lacked, never when
+``sys.dont_write_bytecode``): :func:`preload`, called by the command line's
+entries before anything else is imported, fills :func:`re.compile`'s cache
+from it, and :func:`save`, at the command's end, adds what was missing.
+
+A pattern built from a stored program is the one :func:`re.compile` builds
+(``==`` on patterns compares their programs; the tests check it): the file is
+read only by the interpreter build that wrote it (its version, the regex
+engine's magic number and the bytecode tag), and anything in doubt is left
+to :func:`re.compile`.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+
+TYPE_CHECKING = False  # typing is not loaded yet when preload() runs
+if TYPE_CHECKING:
+    from typing import Any
+
+try:  # CPython's regex engine; another Python compiles as usual
+    import _sre  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - not CPython
+    _sre = None
+
+__all__ = ["COMMANDS", "preload", "save"]
+
+# The commands whose regexes are kept (explain and the folder runs have regexstore's).
+COMMANDS = frozenset({"diagnose"})
+_NAME = "startregex.{command}.{tag}.marshal"
+_MAX_ENTRIES = 400  # re.compile's cache keeps 512 patterns
+_STATE: dict[str, Any] = {"command": None, "stored": {}}
+
+
+def _stamp() -> tuple[str, int, str]:
+    """The interpreter build a stored program belongs to."""
+    return (sys.version, getattr(_sre, "MAGIC", 0), sys.implementation.cache_tag or "")
+
+
+def _path(command: str) -> str | None:
+    """The command's file beside this module's bytecode; None where there is none."""
+    cached = globals().get("__cached__")
+    if _sre is None or not isinstance(cached, str) or not sys.implementation.cache_tag:
+        return None
+    tag = sys.implementation.cache_tag
+    return os.path.join(os.path.dirname(cached), _NAME.format(command=command, tag=tag))
+
+
+def preload(args: list[str]) -> None:
+    """Fill :func:`re.compile`'s cache with the stored programs of the command
+    ``args`` (the command line past the program's name) names, if it is one of
+    :data:`COMMANDS`."""
+    command = next((a for a in args if not a.startswith("-")), None)
+    cache: Any = vars(re).get("_cache")
+    if command not in COMMANDS or not isinstance(cache, dict):
+        return
+    _STATE["command"] = command
+    path = _path(command)
+    if path is None:
+        return
+    try:
+        # (Read whole: marshal.load on a file reads it a few bytes at a time.)
+        with open(path, "rb") as fh:
+            data: Any = marshal.loads(fh.read())
+    except Exception:  # absent, unreadable, cut short, not marshal: compiled as usual
+        return
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _stamp()):
+        return
+    if not isinstance(data[1], dict):
+        return
+    stored: dict[tuple[str | bytes, int], Any] = data[1]
+    for (pattern, flags), entry in stored.items():
+        key = (type(pattern), pattern, flags)
+        if key in cache:
+            continue
+        try:
+            cache[key] = _sre.compile(pattern, *entry)
+        except Exception:  # any doubt: re.compile compiles it when asked
+            continue
+    _STATE["stored"] = stored
+
+
+def save() -> None:
+    """Write the command's file when this run compiled patterns it lacked (as
+    Python writes bytecode); nothing for a command :func:`preload` did not take."""
+    command = _STATE["command"]
+    cache: Any = vars(re).get("_cache")
+    if command is None or sys.dont_write_bytecode or not isinstance(cache, dict):
+        return
+    stored: dict[tuple[str | bytes, int], Any] = _STATE["stored"]
+    new = [
+        (key[1], key[2])
+        for key in list(cache)
+        if isinstance(key, tuple)
+        and len(key) == 3
+        and key[0] in (str, bytes)
+        and type(key[1]) is key[0]
+        and type(key[2]) is int
+        and (key[1], key[2]) not in stored
+    ]
+    path = _path(command)
+    if not new or path is None or len(stored) >= _MAX_ENTRIES:
+        return
+    # (The rare run that writes: regexstore's reading of a pattern as re.compile reads it.)
+    from smtpdoctor.cli.regexstore import _program
+
+    entries = dict(stored)
+    for pattern, flags in new[: _MAX_ENTRIES - len(stored)]:
+        entry = _program(pattern, flags)
+        if entry is not None:
+            entries[pattern, flags] = entry
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temp, "wb") as fh:
+            marshal.dump((_stamp(), entries), fh)
+        os.replace(temp, path)  # whole or not at all: another run may be reading it
+    except (OSError, ValueError):
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return
+    _STATE["stored"] = entries

@@ -1,0 +1,119 @@
+"""cli/deferred.py: a deferred module is the real one on first use, whoever uses it.
+
+Each case runs in a fresh interpreter, as the command line's entries do.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(code: str) -> dict[str, object]:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    doc: dict[str, object] = json.loads(proc.stdout.splitlines()[-1])
+    return doc
+
+
+def test_import_binds_the_stand_in_and_the_first_use_loads_the_real_module() -> None:
+    doc = _run(
+        """\
+import json, sys
+from smtpdoctor.cli.deferred import defer, is_deferred
+defer(("colorsys",))
+import colorsys
+bound = is_deferred(colorsys) and type(sys.modules["colorsys"]).__name__ == "_Deferred"
+again = __import__("colorsys") is colorsys  # a second import loads nothing either
+still = is_deferred(colorsys)
+value = colorsys.rgb_to_hsv(0.2, 0.4, 0.4)
+real = sys.modules["colorsys"]
+print(json.dumps({
+    "bound": bound, "again": again, "still": still, "value": value,
+    "loaded": not is_deferred(colorsys), "real": type(real).__name__,
+    "same_function": colorsys.rgb_to_hsv is real.rgb_to_hsv,
+    "name": colorsys.__name__, "file": colorsys.__file__ == real.__file__,
+    "spec": colorsys.__spec__ is real.__spec__,
+}))
+"""
+    )
+    assert doc == {
+        "bound": True,
+        "again": True,
+        "still": True,
+        "value": [0.5, 0.5, 0.4],
+        "loaded": True,
+        "real": "module",
+        "same_function": True,
+        "name": "colorsys",
+        "file": True,
+        "spec": True,
+    }
+
+
+def test_from_import_setattr_and_isinstance_behave_as_on_the_real_module() -> None:
+    doc = _run(
+        """\
+import json, sys, types
+from smtpdoctor.cli.deferred import defer, is_deferred
+defer(("colorsys", "fractions"))
+import colorsys, fractions
+# isinstance over a module's globals loads nothing (a module it is).
+is_module = isinstance(fractions, types.ModuleType) and is_deferred(fractions)
+from fractions import Fraction  # a name taken from it loads it
+loaded = not is_deferred(fractions) and Fraction is sys.modules["fractions"].Fraction
+colorsys.ONE_THIRD = 0.5  # a setattr lands on the real module
+patched = sys.modules["colorsys"].ONE_THIRD
+del colorsys.ONE_THIRD
+gone = not hasattr(sys.modules["colorsys"], "ONE_THIRD")
+print(json.dumps({"is_module": is_module, "loaded": loaded, "patched": patched, "gone": gone,
+                  "fraction": str(Fraction(3, 6))}))
+"""
+    )
+    assert doc == {
+        "is_module": True,
+        "loaded": True,
+        "patched": 0.5,
+        "gone": True,
+        "fraction": "1/2",
+    }
+
+
+def test_threads_using_it_at_once_all_get_the_one_real_module() -> None:
+    doc = _run(
+        """\
+import json, sys, threading
+from smtpdoctor.cli.deferred import defer
+defer(("inspect",))
+import inspect
+start = threading.Barrier(8)
+seen = []
+def use():
+    start.wait()
+    seen.append((id(inspect.signature), str(inspect.signature(lambda a, b=1: None))))
+threads = [threading.Thread(target=use) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps({"kinds": len(set(seen)), "text": seen[0][1], "count": len(seen),
+                  "real": sys.modules["inspect"].signature is inspect.signature}))
+"""
+    )
+    assert doc == {"kinds": 1, "text": "(a, b=1)", "count": 8, "real": True}
+
+
+@pytest.mark.parametrize("name", ["sys", "json"])
+def test_a_module_already_imported_is_left_as_it_is(name: str) -> None:
+    doc = _run(
+        f"""\
+import json, sys
+before = sys.modules[{name!r}]
+from smtpdoctor.cli.deferred import defer, is_deferred
+defer(({name!r},))
+print(json.dumps({{"same": sys.modules[{name!r}] is before,
+                  "deferred": is_deferred(sys.modules[{name!r}])}}))
+"""
+    )
+    assert doc == {"same": True, "deferred": False}
