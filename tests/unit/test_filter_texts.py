@@ -89,3 +89,44 @@ def test_filter_classes(text: str, category: str, stage: str) -> None:
 def test_filter_class_boundaries(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # an authentication milter's own fault: the receiver's service, no verdict
+        ("451 4.7.0 internal DMARC error", "service_unavailable", "message"),
+        ("451 4.7.0 ARC signature processing failed", "service_unavailable", "message"),
+        (
+            "host mx.b.example[192.0.2.4] said: 451 4.7.0 internal DKIM error "
+            "(in reply to end of DATA command)",
+            "service_unavailable",
+            "message",
+        ),
+        # the signer's key it could not fetch: the DNS lookup of the key record
+        ("451 4.7.5 DKIM public key lookup failed", "dns_resolution", "message"),
+        (
+            "451 4.7.5 unable to retrieve the DKIM key for s1._domainkey.a.example",
+            "dns_resolution",
+            "message",
+        ),
+    ],
+)
+def test_auth_milter_faults(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # a verdict on the signature is still a refusal, not the filter's fault
+        ("550 5.7.0 bad DKIM signature data", "policy_rejection", "message"),
+        ("550 5.7.1 DKIM signature verification failed", "policy_rejection", "message"),
+        # a DMARC verdict stays the message's refusal
+        ("550 5.7.1 rejected by DMARC policy for a.example", "policy_rejection", "message"),
+    ],
+)
+def test_auth_milter_fault_boundaries(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text

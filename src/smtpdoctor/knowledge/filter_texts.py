@@ -13,7 +13,11 @@ was met in a filter's or server's published texts (docs/explain.md, "Session
 * a virus verdict read at the message ("appears infected with ...");
 * "No MX records were found for <domain>": the DNS lookup, not the connection;
 * a refusal by "the sender domain's DMARC policy": the message (DMARC reads the
-  header From), not MAIL FROM.
+  header From), not MAIL FROM;
+* an authentication milter's own temporary fault (OpenDKIM's "internal DKIM
+  error", "DKIM signature processing failed"): the receiver's service, no verdict;
+* a signer's DKIM key it could not fetch (OpenDKIM's "DKIM key retrieval
+  failed", 4.7.5): the DNS lookup of the sender's key record.
 """
 
 from __future__ import annotations
@@ -66,6 +70,36 @@ FILTER_PATTERNS: tuple[TextPattern, ...] = (
         "the domain's storage.",
         source="vendor",
         hint=_S.RCPT_TO,
+        retry=True,
+    ),
+    pattern(
+        "filter.auth_milter_fault",
+        # (OpenDKIM's dkimf_libstatus texts under On-InternalError / tempfail)
+        r"\binternal (?:DKIM|DMARC|SPF|ARC) error\b|"
+        r"\b(?:DKIM|DMARC|ARC) (?:signature )?processing failed\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiver's authentication filter (DKIM/DMARC milter) failed on its own side "
+        "and deferred the message; no verdict on the mail was made.",
+        "Nothing to change on the sending side: the sending server retries; if it "
+        "persists, tell the recipient's admin their filter is failing.",
+        source="vendor",
+        hint=_S.MESSAGE,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "filter.dkim_key_unavailable",
+        r"\bDKIM (?:public )?key (?:retrieval|lookup|query) failed\b|"
+        r"\b(?:could not|unable to|cannot|failed to) (?:retrieve|fetch|look up) "
+        r"(?:the )?DKIM (?:public )?key\b",
+        _C.DNS_RESOLUTION,
+        "The receiver could not fetch the signer's DKIM public key from DNS "
+        "(<selector>._domainkey.<domain>), so it could not verify the signature.",
+        "Check that the selector's TXT record exists and answers from every "
+        "authoritative server of the signing domain (dig TXT <selector>._domainkey.<domain>).",
+        source="vendor",
+        hint=_S.MESSAGE,
+        permanence=_T,
         retry=True,
     ),
 )
