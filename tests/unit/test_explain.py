@@ -1346,6 +1346,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "session9-vendors",
             "session9-vendors-2",
             "session9-milters",
+            "session9-haraka",
         ):
             first = (f"{row['split']}/{row['collection']}",)
         for key in (row["split"], *first):
@@ -1464,6 +1465,9 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # OpenDKIM's and OpenDMARC's own replies, from their sources (8 tune rows, 1
         # held back): 4/8 and 6/8 fresh, 7/8 and 6/8 after the milter-fault classes.
         "session9-milters": (8, 7, 6),
+        # Haraka's default reply texts from its sources (9 tune rows, 4 held back):
+        # 4/9 and 2/9 fresh, 9/9 and 6/9 after the default-refusal classes.
+        "session9-haraka": (9, 9, 6),
     }
     for name, (rows, cat_floor, stage_floor) in session7.items():
         got = scores[f"tune/{name}"]

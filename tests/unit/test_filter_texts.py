@@ -130,3 +130,48 @@ def test_auth_milter_faults(text: str, category: str, stage: str) -> None:
 def test_auth_milter_fault_boundaries(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Haraka's default refusals: the greeting command, the quoted address, a
+        # local sender domain from an outside host
+        ("550 EHLO denied", "policy_rejection", "ehlo"),
+        ("450 HELO refused", "policy_rejection", "ehlo"),
+        ("550 sender <a@b.example> denied", "policy_rejection", "mail_from"),
+        ("550 recipient <c@d.example> blocked", "policy_rejection", "rcpt_to"),
+        ("550 Spoofed MAIL FROM", "policy_rejection", "mail_from"),
+        (
+            "550 Mail from domain 'b.example' is not allowed from your host",
+            "policy_rejection",
+            "mail_from",
+        ),
+    ],
+)
+def test_haraka_default_refusals(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # an unknown recipient stays the recipient's, whatever the words around it
+        (
+            "550 5.1.1 <c@d.example>: Recipient address rejected: User unknown",
+            "recipient",
+            "rcpt_to",
+        ),
+        # a command the text states outranks the refusal's own words
+        (
+            "host mx.b.example[192.0.2.4] said: 550 Spoofed MAIL FROM (in reply to RCPT TO "
+            "command)",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+    ],
+)
+def test_haraka_default_refusal_boundaries(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text

@@ -17,7 +17,11 @@ was met in a filter's or server's published texts (docs/explain.md, "Session
 * an authentication milter's own temporary fault (OpenDKIM's "internal DKIM
   error", "DKIM signature processing failed"): the receiver's service, no verdict;
 * a signer's DKIM key it could not fetch (OpenDKIM's "DKIM key retrieval
-  failed", 4.7.5): the DNS lookup of the sender's key record.
+  failed", 4.7.5): the DNS lookup of the sender's key record;
+* Haraka's default refusal texts: "HELO/EHLO denied" (at EHLO), "sender <a@b>
+  denied" / "recipient <c@d> denied" (a policy refusal of the quoted address, not
+  an unknown user), "Spoofed MAIL FROM" and "Mail from domain 'x' is not allowed
+  from your host" (a local sender domain from an outside host, at MAIL FROM).
 """
 
 from __future__ import annotations
@@ -102,6 +106,39 @@ FILTER_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=True,
     ),
+    pattern(
+        "filter.helo_denied",
+        r"\b(?:HELO|EHLO)(?: command)? (?:denied|refused)\b",
+        _C.POLICY_REJECTION,
+        "The receiver refused the client's HELO/EHLO (its name, or the client itself, "
+        "failed a check at the greeting).",
+        "Send a fully qualified HELO name that resolves to the sending IP, with a "
+        "matching PTR record.",
+        source="vendor",
+        hint=_S.EHLO,
+    ),
+    pattern(
+        "filter.named_address_denied",
+        # (Haraka's default mail/rcpt hook refusal: "sender <a@b> denied")
+        r"\b(?:recipient|sender) <[^<>\s]*> (?:is )?(?:black ?listed|blocked|banned|denied)\b",
+        _C.POLICY_REJECTION,
+        "The receiver's policy refuses the quoted address (an access list or a plugin's "
+        "check), not because the mailbox does not exist.",
+        "Ask the recipient's admin which check refused the address (their log names it).",
+        source="vendor",
+    ),
+    pattern(
+        "filter.local_domain_from_outside",
+        r"\bspoofed (?:MAIL FROM|sender|envelope sender)\b|"
+        r"\bMail from domain '[^'\s]*' is not allowed from your host\b",
+        _C.POLICY_REJECTION,
+        "The envelope sender uses a domain the receiver hosts itself, but the client is "
+        "neither one of its hosts nor authenticated: read as spoofing.",
+        "Authenticate (SMTP AUTH) to the domain's own server, or send from a host the "
+        "receiver relays for.",
+        source="vendor",
+        hint=_S.MAIL_FROM,
+    ),
 )
 
 # Said outright, as strong as the other vendors' stage phrases.
@@ -112,6 +149,16 @@ FILTER_STAGE_PHRASES: tuple[StagePhrase, ...] = (
 # What a refusal judged: weaker than a command the text states (spliced into
 # vendor_stages.FALLBACK_STAGE_PHRASES).
 FILTER_FALLBACK_PHRASES: tuple[StagePhrase, ...] = (
+    # Haraka's defaults: the greeting command refused, a local sender domain from an
+    # outside host (Postfix's delayed "Helo command rejected" is not read here).
+    stage_phrase(
+        "stage.helo_denied", r"\b(?:HELO|EHLO)(?: command)? (?:denied|refused)\b", _S.EHLO
+    ),
+    stage_phrase(
+        "stage.local_domain_from_outside",
+        r"\bspoofed MAIL FROM\b|\bMail from domain '[^'\s]*' is not allowed from your host\b",
+        _S.MAIL_FROM,
+    ),
     # A refusal that quotes the address it judges: the sender at MAIL FROM, the
     # recipient at RCPT TO (smtpf's access-map replies, gateways' block lists).
     stage_phrase(
