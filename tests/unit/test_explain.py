@@ -1347,6 +1347,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             "session9-vendors-2",
             "session9-milters",
             "session9-haraka",
+            "session9-rspamd",
         ):
             first = (f"{row['split']}/{row['collection']}",)
         for key in (row["split"], *first):
@@ -1468,6 +1469,9 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # Haraka's default reply texts from its sources (9 tune rows, 4 held back):
         # 4/9 and 2/9 fresh, 9/9 and 6/9 after the default-refusal classes.
         "session9-haraka": (9, 9, 6),
+        # rspamd's own replies from its sources (3 tune rows, none held back): 1/3 and
+        # 0/3 fresh, 3/3 and 1/3 after the ratelimit and sender null-MX classes.
+        "session9-rspamd": (3, 3, 1),
     }
     for name, (rows, cat_floor, stage_floor) in session7.items():
         got = scores[f"tune/{name}"]

@@ -175,3 +175,23 @@ def test_haraka_default_refusals(text: str, category: str, stage: str) -> None:
 def test_haraka_default_refusal_boundaries(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # rspamd's ratelimit bucket, quoted
+        ('451 4.7.1 Ratelimit "bounce_to_ip" exceeded', "rate_limited", "none"),
+        # the sender's domain publishes a null MX: refused after the message
+        ("554 5.7.1 Domain published RFC 7505 Null MX", "policy_rejection", "message"),
+        # a null MX met while sending (the recipient's domain) is still the lookup's
+        (
+            "550 5.1.10 Domain example.com does not accept mail (nullMX)",
+            "dns_resolution",
+            "dns",
+        ),
+    ],
+)
+def test_rspamd_module_replies(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), text

@@ -29,7 +29,12 @@ from __future__ import annotations
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["FILTER_FALLBACK_PHRASES", "FILTER_PATTERNS", "FILTER_STAGE_PHRASES"]
+__all__ = [
+    "FILTER_DOC_PATTERNS",
+    "FILTER_FALLBACK_PHRASES",
+    "FILTER_PATTERNS",
+    "FILTER_STAGE_PHRASES",
+]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 
@@ -107,6 +112,18 @@ FILTER_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "filter.named_ratelimit_exceeded",
+        # (rspamd's ratelimit module: 'Ratelimit "to" exceeded', a bucket's name quoted)
+        r"\bRatelimit \"[^\"\s]+\" exceeded\b",
+        _C.RATE_LIMITED,
+        "The receiver's rate limit for the named bucket (per sender, recipient or IP) "
+        "is exceeded; it defers the message.",
+        "Slow down: the sending server retries later; spread bulk sending over time.",
+        source="vendor",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
         "filter.helo_denied",
         r"\b(?:HELO|EHLO)(?: command)? (?:denied|refused)\b",
         _C.POLICY_REJECTION,
@@ -141,9 +158,29 @@ FILTER_PATTERNS: tuple[TextPattern, ...] = (
     ),
 )
 
+# A filter's documented reply that the class-wide wording would read otherwise
+# (spliced into doctables.DOC_PATTERNS, ahead of knowledge/wording.py).
+FILTER_DOC_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "filter.sender_null_mx",
+        # (rspamd's mx_check: the sender's domain publishes a null MX, so it sends no mail)
+        r"\bDomain published RFC ?7505 Null MX\b",
+        _C.POLICY_REJECTION,
+        "The receiver refused the message because the sender's domain publishes a null "
+        "MX (RFC 7505): a domain that says it takes no mail is not trusted to send it.",
+        'Remove the null MX (". 0") from the sending domain, or send from a domain that '
+        "receives mail.",
+        source="vendor",
+        hint=_S.MESSAGE,
+    ),
+)
+
 # Said outright, as strong as the other vendors' stage phrases.
 FILTER_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.no_mx_found", r"\bNo MX records? (?:were |was )?found for\b", _S.DNS),
+    # rspamd's mx_check judges the sender's domain after the message, not a lookup of
+    # the recipient's MX (which "Null MX" alone would say).
+    stage_phrase("stage.sender_null_mx", r"\bDomain published RFC ?7505 Null MX\b", _S.MESSAGE),
 )
 
 # What a refusal judged: weaker than a command the text states (spliced into
