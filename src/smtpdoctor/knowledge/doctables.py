@@ -20,6 +20,7 @@ content and size refusals the message.
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.filter_texts import FILTER_DOC_PATTERNS
 from smtpdoctor.knowledge.isp_tables import ISP_PATTERNS
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Stage
@@ -496,6 +497,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # Mailbox providers' and filtering vendors' own code tables (session 8).
     *ISP_PATTERNS,
+    *FILTER_DOC_PATTERNS,
 )
 
 DOC_STAGE_PHRASES: tuple[StagePhrase, ...] = (

@@ -32,6 +32,8 @@ NAMED_ONLY = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Guess:
+    """Which MTA a server seems to run, and the words that gave it away."""
+
     mta: MTA
     because: str  # the words that gave it away, as the server sent them
 

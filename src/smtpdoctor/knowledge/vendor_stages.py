@@ -10,7 +10,7 @@ Exim's error numbers (``macros.h`` ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
 
 from __future__ import annotations
 
-from smtpdoctor.knowledge.filter_texts import FILTER_STAGE_PHRASES
+from smtpdoctor.knowledge.filter_texts import FILTER_FALLBACK_PHRASES, FILTER_STAGE_PHRASES
 from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
 from smtpdoctor.model import Stage
 
@@ -194,7 +194,7 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # check_relay runs when the client connects; its refusal is sent instead
     # of the greeting (like "refused to talk to me").
     stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.GREETING),
-    # Filters' and servers' own sentences (knowledge/filter_texts.py).
+    # Filters' and servers' own sentences said outright (knowledge/filter_texts.py).
     *FILTER_STAGE_PHRASES,
 )
 
@@ -216,4 +216,7 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
     stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
     stage_phrase("stage.exim_connect_timeout", r"\bdefer \(-43\)", _S.CONNECT),
+    # Filters' and servers' own sentences (knowledge/filter_texts.py): what a refusal
+    # judged, weaker than a command the text states.
+    *FILTER_FALLBACK_PHRASES,
 )
