@@ -211,6 +211,17 @@ def __create_fn__(__dataclass_HAS_DEFAULT_FACTORY__, __dataclass_builtins_object
  return __init__
 INITS["def __create_fn__(__dataclass_HAS_DEFAULT_FACTORY__, __dataclass_builtins_object__, __dataclass_return_type__, __dataclass_type_positive__, __dataclass_type_negative__, __dataclass_type_expect__):\n def __init__(self,positive:__dataclass_type_positive__,negative:__dataclass_type_negative__,expect:__dataclass_type_expect__)->__dataclass_return_type__:\n  __dataclass_builtins_object__.__setattr__(self,'positive',positive)\n  __dataclass_builtins_object__.__setattr__(self,'negative',negative)\n  __dataclass_builtins_object__.__setattr__(self,'expect',expect)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(__dataclass_HAS_DEFAULT_FACTORY__, __dataclass_builtins_object__, __dataclass_return_type__, __dataclass_type_result__, __dataclass_type_cert__, __dataclass_type_matrix__, __dataclass_type_matrix_started__, __dataclass_type_preambles__, __dataclass_type_early_check__):
+ def __init__(self,result:__dataclass_type_result__,cert:__dataclass_type_cert__,matrix:__dataclass_type_matrix__,matrix_started:__dataclass_type_matrix_started__,preambles:__dataclass_type_preambles__,early_check:__dataclass_type_early_check__)->__dataclass_return_type__:
+  __dataclass_builtins_object__.__setattr__(self,'result',result)
+  __dataclass_builtins_object__.__setattr__(self,'cert',cert)
+  __dataclass_builtins_object__.__setattr__(self,'matrix',matrix)
+  __dataclass_builtins_object__.__setattr__(self,'matrix_started',matrix_started)
+  __dataclass_builtins_object__.__setattr__(self,'preambles',preambles)
+  __dataclass_builtins_object__.__setattr__(self,'early_check',early_check)
+ return __init__
+INITS["def __create_fn__(__dataclass_HAS_DEFAULT_FACTORY__, __dataclass_builtins_object__, __dataclass_return_type__, __dataclass_type_result__, __dataclass_type_cert__, __dataclass_type_matrix__, __dataclass_type_matrix_started__, __dataclass_type_preambles__, __dataclass_type_early_check__):\n def __init__(self,result:__dataclass_type_result__,cert:__dataclass_type_cert__,matrix:__dataclass_type_matrix__,matrix_started:__dataclass_type_matrix_started__,preambles:__dataclass_type_preambles__,early_check:__dataclass_type_early_check__)->__dataclass_return_type__:\n  __dataclass_builtins_object__.__setattr__(self,'result',result)\n  __dataclass_builtins_object__.__setattr__(self,'cert',cert)\n  __dataclass_builtins_object__.__setattr__(self,'matrix',matrix)\n  __dataclass_builtins_object__.__setattr__(self,'matrix_started',matrix_started)\n  __dataclass_builtins_object__.__setattr__(self,'preambles',preambles)\n  __dataclass_builtins_object__.__setattr__(self,'early_check',early_check)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(__dataclass_HAS_DEFAULT_FACTORY__, __dataclass_builtins_object__, __dataclass_return_type__, __dataclass_type_snd_mss__, __dataclass_type_rcv_mss__, __dataclass_type_retransmits__):
  def __init__(self,snd_mss:__dataclass_type_snd_mss__,rcv_mss:__dataclass_type_rcv_mss__,retransmits:__dataclass_type_retransmits__)->__dataclass_return_type__:
   __dataclass_builtins_object__.__setattr__(self,'snd_mss',snd_mss)

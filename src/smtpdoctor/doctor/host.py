@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings, silent_greeting
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
@@ -28,6 +28,7 @@ from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, Step, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import drop_superseded, finding
 from smtpdoctor.model import Category, Finding, Outcome, Severity, Stage
 from smtpdoctor.net.deadline import Deadline
@@ -128,7 +129,8 @@ async def probe_host(
     )
 
 
-class _Walked(NamedTuple):
+@dataclass(frozen=True)
+class _Walked:
     """The walk's result with what was started beside it."""
 
     result: SessionResult
