@@ -833,6 +833,9 @@ def test_harness_is_wide() -> None:
 FLOORS = {"argument": (22581, 22569), "stdin": (22592, 22576)}
 
 
+# ~22,000 texts a door (about a minute of CPU for stdin): the suite's 120 s limit,
+# there to catch a hang, was reached at load 5.6 on two cores; a hang still ends here.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("door", ["argument", "stdin"])
 def test_wrapped_replies_agree(door: str, capsys: pytest.CaptureFixture[str]) -> None:
     cat, stage, n, misses = _score(_as_argument if door == "argument" else _as_paste)
