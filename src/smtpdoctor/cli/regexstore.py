@@ -35,12 +35,12 @@ not taken (:func:`enable`).
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 import os
 import re
 import sys
 from typing import Any
+
+from smtpdoctor.cli import sidefile
 
 __all__ = ["AVAILABLE", "compile_stored", "enable", "preload", "save"]
 
@@ -175,17 +175,12 @@ def _load() -> None:
     path = _path()
     if path is None:
         return
-    try:
-        # (Read whole: marshal.load on a file reads it a few bytes at a time.)
-        with open(path, "rb") as fh:
-            data: Any = marshal.loads(fh.read())
-    except Exception:  # unreadable, cut short, not marshal: compiled as usual
+    data = sidefile.read(path, _stamp())  # none, or any doubt: compiled as usual
+    if not (data and len(data) in (2, 3)):
         return
-    if not (isinstance(data, tuple) and len(data) in (3, 4) and data[0] == _stamp()):
-        return
-    entries, cached = data[1], data[2]
-    if len(data) == 4:
-        _DERIVED["stored"] = data[3]
+    entries, cached = data[0], data[1]
+    if len(data) == 3:
+        _DERIVED["stored"] = data[2]
     if isinstance(entries, dict) and isinstance(cached, list):
         _STORE.update(entries)
         _CACHED.update((key, None) for key in cached if key in entries)
@@ -246,17 +241,8 @@ def save() -> None:
     entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
     cached = [key for key in _CACHED if key in entries]
     derived = (_derived_stamp(), dict(split), dict(starts), words)
-    temp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temp, "wb") as fh:
-            marshal.dump((_stamp(), entries, cached, derived), fh)
-        os.replace(temp, path)  # whole or not at all: another run may be reading it
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        return
-    _ADDED.clear()
+    if sidefile.write(path, _stamp(), entries, cached, derived):
+        _ADDED.clear()
 
 
 preload()  # (see the module's docstring)

@@ -27,9 +27,10 @@ name after a doubt, goes to the usual finders.
 
 from __future__ import annotations
 
-import marshal
 import os
 import sys
+
+from smtpdoctor.cli import sidefile
 
 TYPE_CHECKING = False  # typing is not loaded yet when preload() runs
 if TYPE_CHECKING:
@@ -116,17 +117,11 @@ def preload(args: list[str]) -> None:
     path = _path(command)
     if path is None:
         return
-    try:
-        with open(path, "rb") as fh:
-            data: Any = marshal.loads(fh.read())
-    except Exception:  # absent, unreadable, cut short, not marshal: found as usual
+    data = sidefile.read(path, _stamp())  # none, or any doubt: found as usual
+    if not (data and len(data) == 1 and isinstance(data[0], dict)):
         return
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _stamp()):
-        return
-    if not isinstance(data[1], dict):
-        return
-    _STATE["tables"] = data[1]
-    mine = data[1].get(tuple(sys.path))
+    _STATE["tables"] = data[0]
+    mine = data[0].get(tuple(sys.path))
     if not (isinstance(mine, tuple) and len(mine) == 2):
         return
     table, times = mine
@@ -196,16 +191,5 @@ def save() -> None:
     while len(tables) >= _MAX_PATHS:
         del tables[next(iter(tables))]
     tables[key] = (found, times)
-    temp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temp, "wb") as fh:
-            marshal.dump((_stamp(), tables), fh)
-        os.replace(temp, path)  # whole or not at all: another run may be reading it
-    except (OSError, ValueError):
-        import contextlib
-
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        return
-    _STATE["table"] = found
+    if sidefile.write(path, _stamp(), tables):
+        _STATE["table"] = found

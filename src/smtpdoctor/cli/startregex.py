@@ -24,10 +24,11 @@ to :func:`re.compile`.
 
 from __future__ import annotations
 
-import marshal
 import os
 import re
 import sys
+
+from smtpdoctor.cli import sidefile
 
 TYPE_CHECKING = False  # typing is not loaded yet when preload() runs
 if TYPE_CHECKING:
@@ -73,17 +74,10 @@ def preload(args: list[str]) -> None:
     path = _path(command)
     if path is None:
         return
-    try:
-        # (Read whole: marshal.load on a file reads it a few bytes at a time.)
-        with open(path, "rb") as fh:
-            data: Any = marshal.loads(fh.read())
-    except Exception:  # absent, unreadable, cut short, not marshal: compiled as usual
+    data = sidefile.read(path, _stamp())  # none, or any doubt: compiled as usual
+    if not (data and len(data) == 1 and isinstance(data[0], dict)):
         return
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _stamp()):
-        return
-    if not isinstance(data[1], dict):
-        return
-    stored: dict[tuple[str | bytes, int], Any] = data[1]
+    stored: dict[tuple[str | bytes, int], Any] = data[0]
     for (pattern, flags), entry in stored.items():
         key = (type(pattern), pattern, flags)
         if key in cache:
@@ -124,16 +118,5 @@ def save() -> None:
         entry = _program(pattern, flags)
         if entry is not None:
             entries[pattern, flags] = entry
-    temp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temp, "wb") as fh:
-            marshal.dump((_stamp(), entries), fh)
-        os.replace(temp, path)  # whole or not at all: another run may be reading it
-    except (OSError, ValueError):
-        import contextlib
-
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        return
-    _STATE["stored"] = entries
+    if sidefile.write(path, _stamp(), entries):
+        _STATE["stored"] = entries

@@ -1,0 +1,53 @@
+"""Small marshal files kept beside the bytecode between runs (the start-up caches).
+
+:mod:`~smtpdoctor.cli.regexstore`, :mod:`~smtpdoctor.cli.startregex` and
+:mod:`~smtpdoctor.cli.startimports` each keep one. A file is read whole or
+not at all and written whole or not at all (a temporary file renamed over the
+old one: another run may be reading it). It starts with the stamp of what
+wrote it: a file of another stamp, cut short, unreadable or not marshal reads
+as none, and the caller goes on as if there were none.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+TYPE_CHECKING = False  # typing is not loaded yet when the start-up caches are read
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["read", "write"]
+
+
+def read(path: str | None, stamp: object) -> tuple[Any, ...] | None:
+    """What was stored after ``stamp`` in the file at ``path``; None when there is
+    no such file or any doubt."""
+    if path is None:
+        return None
+    try:
+        # (Read whole: marshal.load on a file reads it a few bytes at a time.)
+        with open(path, "rb") as fh:
+            data: Any = marshal.loads(fh.read())
+    except Exception:  # absent, unreadable, cut short, not marshal
+        return None
+    if not (isinstance(data, tuple) and len(data) >= 2 and data[0] == stamp):
+        return None
+    return data[1:]
+
+
+def write(path: str, stamp: Any, *parts: Any) -> bool:
+    """Store ``parts`` under ``stamp`` at ``path``; False when it could not be written."""
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temp, "wb") as fh:
+            marshal.dump((stamp, *parts), fh)
+        os.replace(temp, path)  # whole or not at all: another run may be reading it
+    except (OSError, ValueError):
+        import contextlib  # (the rare run that fails to write)
+
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return False
+    return True
