@@ -1,0 +1,45 @@
+"""Session 9 classes of text (issue 10): each rule tested on texts made for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from smtpdoctor.diagnosis import classify
+
+# --- a timeout that names its command on one line ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("timeout waiting for reply to RCPT TO", "rcpt_to"),
+        ("smtp: rcpt handle timeout", "rcpt_to"),
+        ("Connection timed out while waiting for a reply to RCPT TO command", "rcpt_to"),
+        ("RCPT TO timeout from mx.example.net", "rcpt_to"),
+        ("timeout waiting for response to MAIL FROM", "mail_from"),
+        ("mail from timeout (30s)", "mail_from"),
+        ("read timed out waiting for the reply to DATA", "data"),
+        ("DATA command timeout", "data"),
+        ("timed out after DATA", "data"),
+        ("timeout after END-OF-MESSAGE from mx.example.net[192.0.2.7]", "message"),
+        ("read timeout during STARTTLS", "starttls"),
+        ("connection timed out at EHLO", "ehlo"),
+        ("timed out waiting for a response to AUTH", "auth"),
+    ],
+)
+def test_timeout_naming_its_command_is_that_commands_stage(text: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("network_timeout", stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        # Postfix's byte count: the transfer of the message after DATA
+        ("timeout after DATA (1234 bytes) from unknown[192.0.2.1]", "message"),
+        # a connect that timed out names no command
+        ("connect to mx.example.net[192.0.2.7]:25: Connection timed out", "connect"),
+    ],
+)
+def test_timeouts_without_a_waited_command_keep_their_stage(text: str, stage: str) -> None:
+    assert classify(text).stage.value == stage
