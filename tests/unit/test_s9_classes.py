@@ -43,3 +43,29 @@ def test_timeout_naming_its_command_is_that_commands_stage(text: str, stage: str
 )
 def test_timeouts_without_a_waited_command_keep_their_stage(text: str, stage: str) -> None:
     assert classify(text).stage.value == stage
+
+
+# --- "over-quota" in every spelling is a full mailbox ------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "451 Over-quota",
+        "452 over-quota, try again later",
+        "550 Mailbox is Over-Quota",
+        "552 OVER-QUOTA",
+        "451 Recipient OverQuota",
+        "552 overquota",
+        "451 over quota",
+    ],
+)
+def test_over_quota_in_any_spelling_is_a_full_mailbox(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to"), c.matched
+    assert "wording.mailbox_quota" in c.matched
+
+
+def test_over_the_quota_of_a_rate_is_not_read_as_a_mailbox() -> None:
+    # (a sending quota is a rate, not the recipient's storage)
+    assert classify("421 4.7.0 sender over-quota-limit rate exceeded").category.value != "recipient"

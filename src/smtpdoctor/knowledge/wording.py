@@ -165,7 +165,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.mailbox_quota",
-        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover ?quota\b|"
+        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover[- ]?quota\b(?!-)|"
         r"\bover (?:its|their|his|her|your|the)(?: allowed| permitted)? (?:storage |disk )?quota\b|"
         # (.NET's SmtpException names any 552 so, then quotes the server's own words)
         r"(?:reached|over) (?:its |the |their )?disk quota|"
