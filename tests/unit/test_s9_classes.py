@@ -69,3 +69,69 @@ def test_over_quota_in_any_spelling_is_a_full_mailbox(text: str) -> None:
 def test_over_the_quota_of_a_rate_is_not_read_as_a_mailbox() -> None:
     # (a sending quota is a rate, not the recipient's storage)
     assert classify("421 4.7.0 sender over-quota-limit rate exceeded").category.value != "recipient"
+
+
+# --- Cisco ESA: the quoted remote reply outranks the appliance's label -------
+
+_ESA_BOUNCE = (
+    'Info: Bounced: 901:0 From:<list@example.org> To:<kim@example.net> Reason: "{label}" '
+    "Response: \"('{code}', ['{reply}'])\""
+)
+_ESA_MAIL_LOG = "Info: Bounced: DCID 12 MID 340 to RID 0 - {label} ('{code}', ['{reply}']) []"
+
+
+@pytest.mark.parametrize("shape", [_ESA_BOUNCE, _ESA_MAIL_LOG])
+@pytest.mark.parametrize(
+    ("label", "code", "reply", "want"),
+    [
+        # the label guesses an address error; the server says a block list
+        (
+            "5.1.0 - Unknown address error",
+            "550",
+            "5.7.1 client host [192.0.2.9] blocked using bl.example.org",
+            ("policy_rejection", "permanent"),
+        ),
+        # the label guesses an address error; the server greylists
+        (
+            "4.1.0 - Unknown address error",
+            "451",
+            "Greylisted, try again in 5 minutes",
+            ("policy_rejection", "temporary"),
+        ),
+        # a temporary block of the sending IP, the block named first
+        (
+            "4.1.0 - Unknown address error",
+            "451",
+            "Automatic block for your IP address after suspicious activity",
+            ("policy_rejection", "temporary"),
+        ),
+        # the label guesses a mail system problem; the server says the size
+        (
+            "5.3.0 - Other mail system problem",
+            "552",
+            "5.3.4 Message size exceeds fixed maximum message size",
+            ("message_size", "permanent"),
+        ),
+        (
+            "5.1.0 - Unknown address error",
+            "550",
+            "There is no such valid account here",
+            ("recipient", "permanent"),
+        ),
+    ],
+)
+def test_esa_quoted_reply_outranks_its_label(
+    shape: str, label: str, code: str, reply: str, want: tuple[str, str]
+) -> None:
+    c = classify(shape.format(label=label, code=code, reply=reply))
+    assert (c.category.value, c.permanence.value) == want, c.matched
+    assert c.reply is not None
+    assert c.reply.code == int(code)
+
+
+def test_esa_label_stands_when_no_reply_came_back() -> None:
+    text = _ESA_BOUNCE.replace("['{reply}']", "[]").format(
+        label="5.1.2 - Bad destination host", code="000"
+    )
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("dns_resolution", "dns"), c.matched

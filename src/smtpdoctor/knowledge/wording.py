@@ -504,7 +504,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.source_blocked",
         # The sending host or IP is what is refused (a block list, a ban).
         r"\bbad IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
-        r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b",
+        r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b|"
+        # the other order: the block first, the sender's IP after ("Automated block
+        # triggered by suspicious activity from your IP address")
+        r"\b(?:block(?:ed)?|ban(?:ned)?)\b[^;\n]{0,60}?\b(?:from|for|on) your IP\b",
         _C.POLICY_REJECTION,
         "The receiving server refuses mail from the sending host or IP (a block list or a ban).",
         "The IP is on a DNS block list (Spamhaus, Spamcop, ...) or the receiver's own "
