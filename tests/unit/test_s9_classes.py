@@ -135,3 +135,27 @@ def test_esa_label_stands_when_no_reply_came_back() -> None:
     )
     c = classify(text)
     assert (c.category.value, c.stage.value) == ("dns_resolution", "dns"), c.matched
+
+
+# --- local delivery that could not save the message into the mailbox --------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It wasn't possible to save the message in the target mailbox.",
+        "It was not possible to store the message in the recipient's mailbox",
+        "Could not save the message to the destination mailbox",
+        "delivery agent: failed to store message in mailbox INBOX",
+        "Unable to write the message to the user's mailbox: permission denied",
+    ],
+)
+def test_mailbox_save_failure_is_the_recipients_mailbox_past_the_session(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("recipient", "none"), c.matched
+    assert "wording.mailbox_save_failed" in c.matched
+
+
+def test_mailbox_save_failure_from_a_server_error_stays_the_servers() -> None:
+    c = classify("msg-save: Failed to save mail to mailbox INBOX: Internal error occurred")
+    assert "wording.mailbox_save_failed" not in c.matched

@@ -99,6 +99,7 @@ WORDS: dict[str, _Words] = {
     '1cae120e9fa6a4ce': (('アドレス', 'メールボックス', 'ユーザ', '受信者', '宛先', '帐户', '帳號', '收件人', '用戶', '用户', '账户', '邮箱'), None),
     '1cbd7667ba0811a0': (('is not in my domain',), (('is not in my domain', 'sender'),)),
     '1cf2b38922e76f5c': (('conversation with', 'error: timed out', 'error: timeout exceeded', 'greeting never received', 'read timeout', 'smtp timeout', 'timed out waiting for', 'timed out while', 'timeout waiting for data from client', 'timeout waiting for input', 'timeout writing message'), (('conversation with', 'timed out while'), ('timed out while',), ('smtp timeout',), ('timeout waiting for input',), ('read timeout',), ('timeout writing message',), ('timeout waiting for data from client',), ('error: timeout exceeded',), ('error: timed out',), ('greeting never received',), ('timed out waiting for',))),
+    '1d847d3c1a4987bd': (('file', 'place', 'put', 'save', 'store', 'write'), None),
     '1decdbeb47dc17c0': (('network_failure,',), (('closed}', 'error,', 'network_failure,'),)),
     '1f09b6e1bbb20b87': (('rcpt is rejected',), (('rcpt is rejected',),)),
     '1f1e45c5a5c70b2b': (('tenant has exceeded threshold',), (('tenant has exceeded threshold',),)),

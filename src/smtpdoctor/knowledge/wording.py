@@ -163,6 +163,24 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=False,
     ),
+    # Local delivery that could not write the message into the mailbox ("It wasn't
+    # possible to save the message in the target mailbox", "could not store the
+    # message in the recipient's mailbox"): past the SMTP session, the recipient's
+    # mailbox, as the other local delivery errors read (a full or unwritable
+    # mailbox file); a server's own "internal error" beside it stays its trouble.
+    pattern(
+        "wording.mailbox_save_failed",
+        r"\b(?:(?:was|is|were)(?: not|n't) possible|(?:could|can)(?: not|n't)|cannot|unable|"
+        r"failed|failure) (?:to )?(?:save|store|write|file|place|put) (?:the |this |your )?"
+        r"(?:message|mail|e-?mail) (?:in|into|to) (?:the )?(?:(?:target|destination|"
+        r"recipient'?s?|user'?s?|local) )?(?:mailbox|maildir|mail ?folder|inbox)\b"
+        r"(?![^\n]{0,40}\b(?:internal|temporary|server) (?:error|failure)\b)",
+        _C.RECIPIENT,
+        "Local delivery could not write the message into the recipient's mailbox.",
+        "The mailbox is full, damaged, or not writable by the delivery agent "
+        "(quota, permissions, disk space on the receiving side).",
+        hint=_S.NONE,
+    ),
     pattern(
         "wording.mailbox_quota",
         r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover[- ]?quota\b(?!-)|"
