@@ -25,6 +25,13 @@ from smtpdoctor.diagnosis import classify
         ("read timeout during STARTTLS", "starttls"),
         ("connection timed out at EHLO", "ehlo"),
         ("timed out waiting for a response to AUTH", "auth"),
+        ("smtp: data handle timeout", "data"),
+        ("smtp: mail handle timeout", "mail_from"),
+        ("timeout waiting for response to QUIT", "quit"),
+        ("timeout waiting for reply to end of data", "message"),
+        ("timed out waiting for the response to the final dot", "message"),
+        ("timed out waiting for the server greeting", "greeting"),
+        ("smtp client: banner timeout", "greeting"),
     ],
 )
 def test_timeout_naming_its_command_is_that_commands_stage(text: str, stage: str) -> None:

@@ -550,14 +550,34 @@ def _timeout_names(id: str, after: str, before: str, stage: Stage) -> StagePhras
 # while sending mail from a@b" names the sender, not the command)
 TIMEOUT_COMMAND_STAGES: tuple[StagePhrase, ...] = (
     _timeout_names("stage.timeout_rcpt", r"rcpt(?: to)?", r"rcpt(?: to)?", _S.RCPT_TO),
-    _timeout_names("stage.timeout_mail", r"(?-i:MAIL(?: FROM)?)", r"mail from", _S.MAIL_FROM),
+    _timeout_names(
+        "stage.timeout_mail",
+        r"(?-i:MAIL(?: FROM)?)",
+        r"mail from|mail(?= (?:handle|handler) )",
+        _S.MAIL_FROM,
+    ),
     _timeout_names("stage.timeout_ehlo", r"ehlo|helo|lhlo", r"ehlo|helo|lhlo", _S.EHLO),
     _timeout_names("stage.timeout_starttls", r"starttls", r"starttls", _S.STARTTLS),
     _timeout_names("stage.timeout_auth", r"(?-i:AUTH)", r"(?-i:AUTH)", _S.AUTH),
     stage_phrase(
         "stage.timeout_data",
         rf"{_TIMEOUT}[^.;\n]{{0,30}}?\b{_WAITED}(?-i:DATA)\b(?! \(\d)|"
-        rf"(?<![\w-])(?-i:DATA)(?: (?:command|cmd|handle|handler))? {_TIMEOUT}",
+        rf"(?<![\w-])(?:(?-i:DATA)(?: (?:command|cmd|handle|handler))?|data (?:handle|handler)) "
+        rf"{_TIMEOUT}",
         _S.DATA,
+    ),
+    _timeout_names("stage.timeout_quit", r"(?-i:QUIT)", r"(?-i:QUIT)", _S.QUIT),
+    # the wait for the reply to the message's end, and for the banner
+    stage_phrase(
+        "stage.timeout_end_of_data",
+        rf"{_TIMEOUT}[^.;\n]{{0,30}}?\b{_WAITED}(?:end[- ]of[- ]data|end-of-message|final dot)\b|"
+        rf"(?<![\w-])(?:end[- ]of[- ]data|EOM)(?: (?:reply|response))? {_TIMEOUT}",
+        _S.MESSAGE,
+    ),
+    stage_phrase(
+        "stage.timeout_greeting",
+        rf"{_TIMEOUT}[^.;\n]{{0,30}}?\bwaiting for (?:the |a )?(?:(?:server|smtp|initial|remote) )?"
+        rf"(?:greeting|banner)\b|(?<![\w-])(?:greeting|banner) {_TIMEOUT}",
+        _S.GREETING,
     ),
 )
