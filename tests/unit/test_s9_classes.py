@@ -155,6 +155,10 @@ def test_esa_label_stands_when_no_reply_came_back() -> None:
         "Could not save the message to the destination mailbox",
         "delivery agent: failed to store message in mailbox INBOX",
         "Unable to write the message to the user's mailbox: permission denied",
+        "Error while saving message to mailbox INBOX",
+        "The message couldn't be saved in the recipient's mailbox.",
+        "Saving the message to the target mailbox failed",
+        "Mailbox delivery failed: could not write to mailbox",
     ],
 )
 def test_mailbox_save_failure_is_the_recipients_mailbox_past_the_session(text: str) -> None:

@@ -36,6 +36,13 @@ __all__ = [
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 
 
+# (the message, and the mailbox it went into, in local delivery's words)
+_MSG = r"(?:the |this |your )?(?:message|mail|e-?mail)"
+_BOX = (
+    r"(?:in|into|to) (?:the )?(?:(?:target|destination|recipient'?s?|user'?s?|local) )?"
+    r"(?:mailbox|maildir|mail ?folder|inbox)\b"
+)
+
 PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.rate_quota",
@@ -170,11 +177,13 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     # mailbox file); a server's own "internal error" beside it stays its trouble.
     pattern(
         "wording.mailbox_save_failed",
-        r"\b(?:(?:was|is|were)(?: not|n't) possible|(?:could|can)(?: not|n't)|cannot|unable|"
-        r"failed|failure) (?:to )?(?:save|store|write|file|place|put) (?:the |this |your )?"
-        r"(?:message|mail|e-?mail) (?:in|into|to) (?:the )?(?:(?:target|destination|"
-        r"recipient'?s?|user'?s?|local) )?(?:mailbox|maildir|mail ?folder|inbox)\b"
-        r"(?![^\n]{0,40}\b(?:internal|temporary|server) (?:error|failure)\b)",
+        rf"(?:\b(?:(?:was|is|were)(?: not|n't) possible|(?:could|can)(?: not|n't)|cannot|unable|"
+        rf"failed|failure) (?:to )?(?:save|store|write|file|place|put)(?: {_MSG})?|"
+        rf"\b(?:error|failure|failed)(?: while| when)? (?:saving|storing|writing) {_MSG}|"
+        rf"\b{_MSG} (?:could(?: not|n't)|can(?:not|'t)|was(?: not|n't)|cannot) (?:be )?"
+        rf"(?:saved|stored|written)) {_BOX}"
+        r"(?![^\n]{0,40}\b(?:internal|temporary|server) (?:error|failure)\b)|"
+        rf"\b(?:saving|storing|writing) {_MSG} {_BOX} failed\b",
         _C.RECIPIENT,
         "Local delivery could not write the message into the recipient's mailbox.",
         "The mailbox is full, damaged, or not writable by the delivery agent "
