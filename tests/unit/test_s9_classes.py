@@ -65,6 +65,9 @@ def test_timeouts_without_a_waited_command_keep_their_stage(text: str, stage: st
         "451 Recipient OverQuota",
         "552 overquota",
         "451 over quota",
+        "552 user over-the-quota",
+        "550 mailbox quota-exceeded",
+        "452 MailboxQuotaExceeded",
     ],
 )
 def test_over_quota_in_any_spelling_is_a_full_mailbox(text: str) -> None:
@@ -76,6 +79,7 @@ def test_over_quota_in_any_spelling_is_a_full_mailbox(text: str) -> None:
 def test_over_the_quota_of_a_rate_is_not_read_as_a_mailbox() -> None:
     # (a sending quota is a rate, not the recipient's storage)
     assert classify("421 4.7.0 sender over-quota-limit rate exceeded").category.value != "recipient"
+    assert "wording.mailbox_quota" not in classify("550 SendQuotaExceeded").matched
 
 
 # --- Cisco ESA: the quoted remote reply outranks the appliance's label -------

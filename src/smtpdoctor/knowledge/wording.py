@@ -193,6 +193,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.mailbox_quota",
         r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover[- ]?quota\b(?!-)|"
+        # (the same words hyphenated or joined: "over-the-quota", "mailbox quota-exceeded")
+        r"\bover-the-quota\b|\b(?:mailbox|inbox|storage|disk)[- ]?quota(?:-e|(?-i:E))xceeded\b|"
         r"\bover (?:its|their|his|her|your|the)(?: allowed| permitted)? (?:storage |disk )?quota\b|"
         # (.NET's SmtpException names any 552 so, then quotes the server's own words)
         r"(?:reached|over) (?:its |the |their )?disk quota|"
