@@ -204,6 +204,8 @@ def _classify_text(text: str, stage: Stage | None) -> Classification:
 
 def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classification:
     raw = without_summary(normalise(text or ""))
+    if reply is None and "', [" in raw:
+        raw = _esa_quoted(raw)
     if reply is None and not raw.strip():
         return _unknown(raw, stage)
     if not raw.strip() and reply is not None:
@@ -310,6 +312,32 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         },
         alternatives=alternatives,
     )
+
+
+# Cisco ESA's bounce and mail logs put the appliance's own label before the
+# remote server's reply as a Python tuple: 'Reason: "5.1.0 - Unknown address
+# error" Response: "('550', ['5.7.1 ... blocked'])"', or "RID 0 - 5.1.0 - Unknown
+# address error ('550', [...])". The label is the appliance's coarse guess from
+# the reply code; the quoted reply is the remote server's own words, the more
+# specific (issue 10 point 4). With a reply quoted (not "('000', [])": nothing
+# came back, the label is all there is), the label goes and the reply stands on
+# a line of its own, read like any reply.
+_ESA_QUOTED = re.compile(
+    r"(?:\bReason: ?\"?[45]\.\d{1,3}\.\d{1,3} - [^\"(\n]{0,60}\"? ?Response: ?\"?"
+    r"| - [45]\.\d{1,3}\.\d{1,3} - [A-Za-z ]{1,60}? )"
+    r"\('([245]\d\d)', \[((?:'[^'\n]*'|\"[^\"\n]*\")(?:, ?(?:'[^'\n]*'|\"[^\"\n]*\"))*)\]\)\"?"
+)
+_ESA_PART = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+
+
+def _esa_quoted(raw: str) -> str:
+    """``raw`` with a Cisco ESA label and its tuple-quoted reply replaced by the reply."""
+
+    def reply(m: re.Match[str]) -> str:
+        parts = [a or b for a, b in _ESA_PART.findall(m.group(2))]
+        return "\n" + m.group(1) + " " + " ".join(p.strip() for p in parts) + "\n"
+
+    return _ESA_QUOTED.sub(reply, raw)
 
 
 _STAGES_BEFORE_SESSION = frozenset({Stage.DNS, Stage.CONNECT})

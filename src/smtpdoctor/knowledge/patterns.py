@@ -39,6 +39,7 @@ from smtpdoctor.knowledge.stage_wording import (
     CLIENT_SOCKET_STAGES,
     LOCALISED_COMMANDS,
     STATED_STAGES,
+    TIMEOUT_COMMAND_STAGES,
 )
 from smtpdoctor.knowledge.synonyms import RELAY_REFUSED, SYNONYM_PATTERNS, SYNONYM_STAGES
 from smtpdoctor.knowledge.tls_patterns import TLS_PATTERNS
@@ -662,6 +663,8 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *VENDOR_STAGE_PHRASES,
     *MTA_STAGE_PHRASES,
     *SYNONYM_STAGES,
+    # (a timeout naming its command, before the connect words of CORE_STAGES)
+    *TIMEOUT_COMMAND_STAGES,
     *CORE_STAGES,
     *STATED_STAGES,
     *LOCALISED_COMMANDS,

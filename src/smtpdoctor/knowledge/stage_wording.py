@@ -525,3 +525,59 @@ CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
         "stage.client_resolver_errno", r"\bError connecting to \S+ on port \d+: \[Errno -\d", _S.DNS
     ),
 )
+
+# A timeout that names the command it waited on, on one line ("timeout waiting
+# for reply to RCPT TO", "rcpt handle timeout", "MAIL FROM timeout", "timed out
+# after EHLO"): the command's stage, read before the connect words a "Connection
+# timed out" beside it would otherwise state (the connection was open: a command
+# had been sent). DATA is named only as a command awaiting its reply, since
+# Postfix's "timeout after DATA (n bytes)" is the message's transfer.
+_TIMEOUT = r"(?:\btime[ds]?-? ?out\b|\btimedout\b)"
+_WAITED = r"(?:(?:waiting )?for (?:a |an |the )?)?(?:reply|response|answer) to (?:the )?"
+_NEAR = r"[^.;\n]{0,30}?\b(?:after|during|in|on|at|while sending|sending|" + _WAITED + ")"
+_ROLE = r"(?: (?:handle|handler|command|cmd|reply|response|phase|stage|state|read))?"
+
+
+def _timeout_names(id: str, after: str, before: str, stage: Stage) -> StagePhrase:
+    """The command ``after`` a timeout and a waiting word, or ``before`` the
+    timeout word (a log's key: "rcpt handle timeout", "mail from timeout")."""
+    return stage_phrase(
+        id, rf"{_TIMEOUT}{_NEAR} ?(?:{after})\b|(?<![\w-])(?:{before}){_ROLE} {_TIMEOUT}", stage
+    )
+
+
+# (a lower-case "mail from" only as a key before the timeout word: "timed out
+# while sending mail from a@b" names the sender, not the command)
+TIMEOUT_COMMAND_STAGES: tuple[StagePhrase, ...] = (
+    _timeout_names("stage.timeout_rcpt", r"rcpt(?: to)?", r"rcpt(?: to)?", _S.RCPT_TO),
+    _timeout_names(
+        "stage.timeout_mail",
+        r"(?-i:MAIL(?: FROM)?)",
+        r"mail from|mail(?= (?:handle|handler) )",
+        _S.MAIL_FROM,
+    ),
+    _timeout_names("stage.timeout_ehlo", r"ehlo|helo|lhlo", r"ehlo|helo|lhlo", _S.EHLO),
+    _timeout_names("stage.timeout_starttls", r"starttls", r"starttls", _S.STARTTLS),
+    _timeout_names("stage.timeout_auth", r"(?-i:AUTH)", r"(?-i:AUTH)", _S.AUTH),
+    stage_phrase(
+        "stage.timeout_data",
+        rf"{_TIMEOUT}[^.;\n]{{0,30}}?\b{_WAITED}(?-i:DATA)\b(?! \(\d)|"
+        rf"(?<![\w-])(?:(?-i:DATA)(?: (?:command|cmd|handle|handler))?|data (?:handle|handler)) "
+        rf"{_TIMEOUT}",
+        _S.DATA,
+    ),
+    _timeout_names("stage.timeout_quit", r"(?-i:QUIT)", r"(?-i:QUIT)", _S.QUIT),
+    # the wait for the reply to the message's end, and for the banner
+    stage_phrase(
+        "stage.timeout_end_of_data",
+        rf"{_TIMEOUT}[^.;\n]{{0,30}}?\b{_WAITED}(?:end[- ]of[- ]data|end-of-message|final dot)\b|"
+        rf"(?<![\w-])(?:end[- ]of[- ]data|EOM)(?: (?:reply|response))? {_TIMEOUT}",
+        _S.MESSAGE,
+    ),
+    stage_phrase(
+        "stage.timeout_greeting",
+        rf"{_TIMEOUT}[^.;\n]{{0,30}}?\bwaiting for (?:the |a )?(?:(?:server|smtp|initial|remote) )?"
+        rf"(?:greeting|banner)\b|(?<![\w-])(?:greeting|banner) {_TIMEOUT}",
+        _S.GREETING,
+    ),
+)

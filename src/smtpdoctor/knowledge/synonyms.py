@@ -188,7 +188,7 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         rf"(?<!sender )(?<!from )\b(?:unknown|invalid|non-?existent|nonexisting) {_WHO}\b"
         r"(?! or password| name or password)|"
         rf"(?<!sender )(?<!from )\b{_WHO}(?: name)? (?:is )?(?:unknown|not found|"
-        r"does(?: not|n't) exist)\b|\bno such account\b|"
+        r"does(?: not|n't) exist)\b|\bno such (?:active |valid )?account\b|"
         r"\bnon-?existent user\b|\bnonexisting user\b",
         _C.RECIPIENT,
         "The recipient address does not exist at the receiving server.",

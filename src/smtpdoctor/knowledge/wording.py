@@ -36,6 +36,13 @@ __all__ = [
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 
 
+# (the message, and the mailbox it went into, in local delivery's words)
+_MSG = r"(?:the |this |your )?(?:message|mail|e-?mail)"
+_BOX = (
+    r"(?:in|into|to) (?:the )?(?:(?:target|destination|recipient'?s?|user'?s?|local) )?"
+    r"(?:mailbox|maildir|mail ?folder|inbox)\b"
+)
+
 PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.rate_quota",
@@ -163,9 +170,31 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         retry=False,
     ),
+    # Local delivery that could not write the message into the mailbox ("It wasn't
+    # possible to save the message in the target mailbox", "could not store the
+    # message in the recipient's mailbox"): past the SMTP session, the recipient's
+    # mailbox, as the other local delivery errors read (a full or unwritable
+    # mailbox file); a server's own "internal error" beside it stays its trouble.
+    pattern(
+        "wording.mailbox_save_failed",
+        rf"(?:\b(?:(?:was|is|were)(?: not|n't) possible|(?:could|can)(?: not|n't)|cannot|unable|"
+        rf"failed|failure) (?:to )?(?:save|store|write|file|place|put)(?: {_MSG})?|"
+        rf"\b(?:error|failure|failed)(?: while| when)? (?:saving|storing|writing) {_MSG}|"
+        rf"\b{_MSG} (?:could(?: not|n't)|can(?:not|'t)|was(?: not|n't)|cannot) (?:be )?"
+        rf"(?:saved|stored|written)) {_BOX}"
+        r"(?![^\n]{0,40}\b(?:internal|temporary|server) (?:error|failure)\b)|"
+        rf"\b(?:saving|storing|writing) {_MSG} {_BOX} failed\b",
+        _C.RECIPIENT,
+        "Local delivery could not write the message into the recipient's mailbox.",
+        "The mailbox is full, damaged, or not writable by the delivery agent "
+        "(quota, permissions, disk space on the receiving side).",
+        hint=_S.NONE,
+    ),
     pattern(
         "wording.mailbox_quota",
-        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover ?quota\b|"
+        r"\bquota violation\b|would exceed (?:the )?(?:mailbox )?quota|\bover[- ]?quota\b(?!-)|"
+        # (the same words hyphenated or joined: "over-the-quota", "mailbox quota-exceeded")
+        r"\bover-the-quota\b|\b(?:mailbox|inbox|storage|disk)[- ]?quota(?:-e|(?-i:E))xceeded\b|"
         r"\bover (?:its|their|his|her|your|the)(?: allowed| permitted)? (?:storage |disk )?quota\b|"
         # (.NET's SmtpException names any 552 so, then quotes the server's own words)
         r"(?:reached|over) (?:its |the |their )?disk quota|"
@@ -504,7 +533,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.source_blocked",
         # The sending host or IP is what is refused (a block list, a ban).
         r"\bbad IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
-        r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b",
+        r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b|"
+        # the other order: the block first, the sender's IP after ("Automated block
+        # triggered by suspicious activity from your IP address")
+        r"\b(?:block(?:ed)?|ban(?:ned)?)\b[^;\n]{0,60}?\b(?:from|for|on) your IP\b",
         _C.POLICY_REJECTION,
         "The receiving server refuses mail from the sending host or IP (a block list or a ban).",
         "The IP is on a DNS block list (Spamhaus, Spamcop, ...) or the receiver's own "
