@@ -11,7 +11,8 @@ from __future__ import annotations
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
 from smtpdoctor.net.stream import Connector, Stream
-from smtpdoctor.protocol.client import ClientConnection, Closed, Command, NeedData, Verb
+from smtpdoctor.probe.tls import read_reply
+from smtpdoctor.protocol.client import ClientConnection, Command, Verb
 from smtpdoctor.protocol.errors import ProtocolError
 from smtpdoctor.protocol.reply import Reply
 
@@ -19,14 +20,7 @@ __all__ = ["served"]
 
 
 async def _reply(stream: Stream, conn: ClientConnection, deadline: Deadline) -> Reply | None:
-    while True:
-        event = conn.next_event()
-        if isinstance(event, Reply):
-            return event
-        if isinstance(event, Closed):
-            return None
-        assert isinstance(event, NeedData)
-        conn.receive_data(await stream.recv(deadline, "a reply on the second connection"))
+    return await read_reply(stream, conn, deadline, "a reply on the second connection")
 
 
 async def _exchange(stream: Stream, helo: str, deadline: Deadline) -> str | None:

@@ -37,7 +37,7 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 
-__all__ = ["Preambles", "early_matrix", "implicit_tls_probe", "tls_matrix"]
+__all__ = ["Preambles", "early_matrix", "implicit_tls_probe", "read_reply", "tls_matrix"]
 
 _CODES = {
     "SSLv3": TLSVersionCode.SSLv3,
@@ -58,7 +58,11 @@ MIN_SECONDS = 1.0
 LARGE_HELLO_BYTES = 1500
 
 
-async def _reply(stream: Stream, conn: ClientConnection, deadline: Deadline) -> Reply | None:
+async def read_reply(
+    stream: Stream, conn: ClientConnection, deadline: Deadline, what: str
+) -> Reply | None:
+    """The next whole reply on a connection beside the walk; None when it closed.
+    ``what`` names the awaited reply in a timeout's words."""
     while True:
         event = conn.next_event()
         if isinstance(event, Reply):
@@ -66,7 +70,11 @@ async def _reply(stream: Stream, conn: ClientConnection, deadline: Deadline) -> 
         if isinstance(event, Closed):
             return None
         assert isinstance(event, NeedData)
-        conn.receive_data(await stream.recv(deadline, "a STARTTLS preamble reply"))
+        conn.receive_data(await stream.recv(deadline, what))
+
+
+async def _reply(stream: Stream, conn: ClientConnection, deadline: Deadline) -> Reply | None:
+    return await read_reply(stream, conn, deadline, "a STARTTLS preamble reply")
 
 
 async def _starttls_preamble(stream: Stream, helo: str, deadline: Deadline) -> str | None:
