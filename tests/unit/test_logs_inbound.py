@@ -86,6 +86,8 @@ def test_public_excerpt_totals(case: dict[str, Any]) -> None:
     ids = {f["id"] for f in doc["inbound"]["findings"]}
     assert ids == {f"logs.inbound.{c}" for c in want["inbound"]}
     assert all(known(i) for i in ids)
+    # What the whole file says of connect failures, as a person reads it.
+    assert [f["id"] for f in doc["findings"]] == case.get("findings", [])
 
 
 # -- wrapped lines -----------------------------------------------------------------------
@@ -113,6 +115,22 @@ _STATUS = (
         'ip="192.0.2.9"] \ufeff4BQ: to=<a@example.org>, relay=mx.example.org[192.0.2.1]:25, '
         "delay=1, delays=0/0/0/1, dsn=4.4.2, status=deferred (lost connection with "
         "mx.example.org[192.0.2.1] while receiving the initial server greeting)",
+        json.dumps(
+            {
+                "log": f"Mar  7 02:09:33 mail {_STATUS}\n",
+                "stream": "stdout",
+                "time": "2024-03-07T02:09:33.1Z",
+            },
+            separators=(",", ":"),
+        ),
+        json.dumps(
+            {"log": f"{_STATUS}\n", "stream": "stderr", "time": "2024-03-07T02:09:33.123456789Z"},
+            separators=(",", ":"),
+        ),
+        f"2024-03-07T02:09:33.123456789Z stdout F Mar  7 02:09:33 mail {_STATUS}",
+        f"2024-03-07T02:09:33.123456789Z stdout F {_STATUS}",
+        f"Thu 2024-03-07 02:09:33 UTC mail {_STATUS}",
+        f"Thu 2024-03-07 02:09:33.123456 CET mail {_STATUS}",
     ],
     ids=[
         "compose-v1",
@@ -125,6 +143,12 @@ _STATUS = (
         "bare-tag",
         "ansi-colours",
         "rfc5424-sd",
+        "docker-json-file",
+        "docker-json-file-no-time-of-its-own",
+        "cri",
+        "cri-no-time-of-its-own",
+        "journal-short-full",
+        "journal-short-full-precise",
     ],
 )
 def test_wrapped_lines_are_read_whole(line: str, tmp_path: Path) -> None:
@@ -140,6 +164,44 @@ def test_wrapped_lines_are_read_whole(line: str, tmp_path: Path) -> None:
 def test_a_plain_file_is_not_rewritten() -> None:
     assert not unwrapper_for(b"Mar  7 02:09:33 mail postfix/smtp[1]: hello\n")
     assert unwrapper_for(b"Mar 7 02:09:33 mail postfix/smtp[1]: hello\n").names == ("unpadded-day",)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_byte_order_mark_does_not_cost_the_first_line(end: str, tmp_path: Path) -> None:
+    """Windows editors and some exporters start a file with a UTF-8 BOM: the first
+    line is still read (it was one unparsed line, and a lost failure)."""
+    first = "Mar  7 02:09:33 mail postfix/smtpd[1]: warning: unknown[192.0.2.7]: SASL LOGIN "
+    first += "authentication failed: UGFzc3dvcmQ6"
+    log = tmp_path / "mail.log"
+    log.write_bytes(
+        b"\xef\xbb\xbf" + (first + end + f"Mar  7 02:09:34 mail {_STATUS}" + end).encode()
+    )
+    doc = report_of(log)
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert doc["inbound"]["by_cause"] == {"auth": 1}
+    assert doc["totals"]["deferred"] == 1
+
+
+def test_a_line_the_container_runtime_cut_is_joined(tmp_path: Path) -> None:
+    """CRI files cut a long line into partial (P) records up to a final (F) one."""
+    line = f"Mar  7 02:09:33 mail {_STATUS}"
+    cut = [line[:50], line[50:120], line[120:]]
+    stamp = "2024-03-07T02:09:33.123456789Z stdout"
+    records = [f"{stamp} P {cut[0]}", f"{stamp} P {cut[1]}", f"{stamp} F {cut[2]}"]
+    log = write(tmp_path / "0.log", "\n".join(records * 2) + "\n")
+    doc = report_of(log)
+    assert doc["totals"]["deferred"] == 2
+    assert doc["failures"]["by_stage"] == {"greeting": 2}
+
+
+def test_a_docker_record_that_is_not_json_is_counted_not_read(tmp_path: Path) -> None:
+    """A json-file line cut or mangled is left as it is and counted as unparsed."""
+    good = json.dumps({"log": f"Mar  7 02:09:33 mail {_STATUS}\n", "stream": "stdout", "time": "t"})
+    bad = '{"log":"Mar  7 02:09:33 mail \\x","stream":"stdout","time":"t"}'
+    log = write(tmp_path / "container.log", f"{good}\n{bad}\n{good}\n")
+    doc = report_of(log)
+    assert doc["totals"]["deferred"] == 2
+    assert doc["lines"]["unparsed"] == 1
 
 
 def test_compose_file_without_a_delivery_line_is_a_log(

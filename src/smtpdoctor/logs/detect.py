@@ -38,6 +38,15 @@ _EXIM = re.compile(
 _EXIM_LOOSE = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? ")
 _SYSLOG_PROG = re.compile(rb"^\S+ \S+(?: [+-]\d{4})? \S+ [^\s\[]+\[\d+\]: ")
 _SNIFF_LINES = 200
+# A message tracking line of a file without its "#Fields:" header (cut, or
+# shipped line by line): ISO time first, then the 2013+ columns, whose 8th and
+# 9th are the source and the event.
+_TRACKING_ROW = re.compile(
+    rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z,(?:[^,\"]*|\"(?:[^\"]|\"\")*\"),"
+    rb"(?:(?:[^,\"]*|\"(?:[^\"]|\"\")*\"),){5}"
+    rb"(?:SMTP|STOREDRIVER|ROUTING|AGENT|DSN|GATEWAY|MAILBOXRULE|SAFETYNET|ADMIN|APPROVAL"
+    rb"|QUEUE|MEETINGMESSAGEPROCESSOR|PUBLICFOLDER|ORAR|BOOKINGAGENT|DNS),[A-Z]+,"
+)
 
 
 def detect_format(head: bytes) -> str | None:
@@ -63,6 +72,8 @@ def _csv_format(lines: list[bytes]) -> str | None:
         return "exchange-protocol"
     if b"#fields:" in lowered and b"session-id" in lowered and b"sequence-number" in lowered:
         return "exchange-protocol"
+    if sum(1 for ln in lines if _TRACKING_ROW.match(ln)) * 2 > len(lines):
+        return "exchange-tracking"
     first = lines[0].lstrip(b"\xef\xbb\xbf").lower()
     if (b"recipientaddress" in first and b"status" in first) or b"origin_timestamp_utc" in first:
         return "m365-trace"

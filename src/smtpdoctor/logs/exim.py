@@ -1,12 +1,15 @@
 """Exim main logs, as files or through syslog.
 
-``<=`` arrivals, ``=>`` and ``->`` deliveries, ``==`` deferrals, ``**``
+``<=`` arrivals, ``=>`` and ``->`` deliveries (``>>`` for cutthrough ones, made
+while the sender waits), ``==`` deferrals, ``**``
 failures ("retry timeout exceeded" is an expiry), ``TLS error on
 connection``, "TLS session: (...): delivering unencrypted" (a TLS failure
 after which Exim sent in plaintext), and incoming sessions that failed (ACL
 rejections, timeouts, drops, synchronization errors); message ids of 16
 characters (up to 4.96) and 23 (4.97 on). Lines written through syslog
 (``log_file_path = syslog``) are read with or without Exim's own timestamp.
+The reject log's copy of each refused message's envelope and header lines,
+after its rejection line, is read as part of that line.
 """
 
 from __future__ import annotations
@@ -34,11 +37,19 @@ _EXIM_FLAG = re.compile(
 _EXIM_HOST = re.compile(r"\bH=(\S+)(?: \[([0-9A-Fa-f:.]+)\])?")
 _EXIM_TLS = re.compile(
     # (any bracketed address: Exim's test suite writes "[ip4.ip4.ip4.ip4]")
-    r"TLS error on connection (to|from) (\S+)? ?\[([^\]\s]+)\](?::\d+)? ?"
+    # ("from host (helo) [addr]": the HELO name, when logged, is passed over)
+    r"TLS error on connection (to|from) (\S+)? ?(?:\([^)\s]*\) )?\[([^\]\s]+)\](?::\d+)? ?"
     r"(?:\(([^)]*)\))?:? ?(.*)"
 )
 
 
+# What the reject log writes after a message's line: the envelope, then the message's
+# header lines, each behind a one-character flag (``P Received:``, ``F From:``,
+# a space for the others) with their folded continuation lines; a long copy is
+# cut with "*** truncated ***".
+_REJECT_DUMP = re.compile(
+    r"^(?:Envelope-(?:from|to): |[A-Z* ] [!-9;-~]+:|[ \t]+\S|\*\*\* truncated \*\*\*$)"
+)
 # Exim logging through syslog (log_file_path = syslog): the message may keep
 # Exim's own timestamp (syslog_timestamp = true, the default) or not.
 _EXIM_BARE = re.compile(r"^(?:\[\d+\] )?(?:(?P<id>" + EXIM_ID + r") )?(?P<rest>.*)$")
@@ -54,7 +65,8 @@ _EXIM_IN = re.compile(
     r"connection)\b|SMTP (?:command|data) timeout|unexpected disconnection"
     r"|SMTP connection from .*? lost|synchronization error|too many (?:syntax or protocol errors|"
     r"unrecognized commands|nonmail commands)|authenticator failed|dropped: too many"
-    r"|rejected by local_scan|no MAIL in SMTP connection|closed by DROP in ACL"
+    r"|rejected by local_scan|local_scan\(\) function (?:timed out|crashed)"
+    r"|no MAIL in SMTP connection|closed by DROP in ACL"
 )
 _EXIM_IN_PEER = re.compile(
     r"(?:H=|from (?:host |H=)?|failed for )(?:(?P<host>[^\s\[(]+) )?(?:\((?P<helo>[^)]*)\) )?"
@@ -82,11 +94,15 @@ class EximParser(LineParser):
     def __init__(self, times: TimeParser, reasons: ReasonCache) -> None:
         super().__init__(times, reasons)
         self._deferrals: OrderedDict[tuple[str | None, str], Parsed] = OrderedDict()
+        self._dump = False  # after a message's line: the reject log's copy may follow
 
     def feed(self, line: str) -> ParseResult:
         m = _EXIM_LINE.match(line)
         if m is None:
+            if self._dump and _REJECT_DUMP.match(line):
+                return []  # the refused message's envelope and headers
             return self._syslog(line)
+        self._dump = m.group("id") is not None
         ts = m.group("ts").replace(" ", "T", 1)
         if m.group("tz"):
             ts += m.group("tz")
@@ -190,14 +206,14 @@ class EximParser(LineParser):
 
     def _delivery(self, epoch: float | None, qid: str | None, flag: re.Match[str]) -> ParseResult:
         kind = flag.group(1)
-        if kind not in ("=>", "->", "==", "**"):
+        if kind not in ("=>", "->", ">>", "==", "**"):
             return []
         addr = (flag.group("orig") or flag.group("addr")).rstrip(":")
         tail = flag.group("tail")
         host = _EXIM_HOST.search(tail)
         relay_host = host.group(1) if host else None
         relay_ip = host.group(2) if host else None
-        if kind in ("=>", "->"):
+        if kind in ("=>", "->", ">>"):
             return [
                 self.event(
                     time=epoch,

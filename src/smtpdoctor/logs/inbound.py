@@ -183,12 +183,17 @@ _RULES: tuple[tuple[Cause, str], ...] = (
         r"too many (?:open )?connections|connection rate|rate limit|ratelimit|Too much mail"
         r"|too many (?:messages|recipients)|Connection concurrency|try again later.*rate",
     ),
-    (Cause.AUTH, r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 "),
+    (
+        Cause.AUTH,
+        r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 |command=AUTH",
+    ),
     (
         Cause.CONTENT,
         r"milter|header_checks|body_checks|spam|virus|malware|content|DMARC|DKIM|SPF"
         r"|local_scan|hits="
-        r"|rejected after DATA|Message rejected|policy violation|check_eo[hm]",
+        # (not Exim's verify = header_sender, after DATA too: SENDER's)
+        r"|rejected after DATA(?!: there is no valid sender)|Message rejected|policy violation"
+        r"|check_eo[hm]",
     ),
     (
         Cause.RECIPIENT,
@@ -198,7 +203,7 @@ _RULES: tuple[tuple[Cause, str], ...] = (
     (
         Cause.SENDER,
         r"Sender address rejected|sender verify|Domain of sender|sender domain|check_mail"
-        r"|Sender .* rejected|unverified sender|5\.1\.[78]",
+        r"|Sender .* rejected|unverified sender|5\.1\.[78]|no valid sender in any header line",
     ),
     (Cause.TIMEOUT, r"timeout|timed out"),
     (

@@ -65,9 +65,13 @@ _SM_IN_END = re.compile(
     r"lost input channel from .*? to \S+ after (?P<cmd>\w+)|timeout waiting for input from .*"
     r"|did not issue MAIL/EXPN/VRFY/ETRN|rejecting commands from .* due to pre-greeting traffic"
     r"|^\w+: <[^>]*>\.\.\. (?:User unknown|No such user(?: here)?)"
+    # a client's failed AUTH (Cyrus SASL's verdict), and too many AUTH commands
+    # (up to its ", user=..., relay=..." fields)
+    r"|AUTH failure \([\w-]+\): [^,]*|possible SMTP attack: command=AUTH, count=\d+"
 )
 _SM_IN_PEER = re.compile(
-    r"(?:relay=|from |host )(?P<host>[^\s\[,]+)?\s?\[(?P<ip>(?:IPv6:)?[0-9A-Fa-f:.]+)\]"
+    r"(?:relay=|from |host |^\w+: (?=[^\s\[,]*\s?\[[^\]]*\](?: \(may be forged\))?: ))"
+    r"(?P<host>[^\s\[,]+)?\s?\[(?P<ip>(?:IPv6:)?[0-9A-Fa-f:.]+)\]"
 )
 _SM_CMD = {"rcpt": Stage.RCPT_TO, "mail": Stage.MAIL_FROM, "helo": Stage.EHLO, "data": Stage.DATA}
 
@@ -175,6 +179,8 @@ class SendmailParser(LineParser):
             stage = _SM_CMD.get(cmd, Stage.NONE)
             if "User unknown" in text or "No such user" in text:
                 stage = Stage.RCPT_TO
+            elif "AUTH" in text:
+                stage = Stage.AUTH
             elif "pre-greeting" in text:
                 stage = Stage.GREETING
             if "DATA" in text or "data" in cmd:
@@ -285,6 +291,7 @@ class ExchangeTrackingParser(LineParser):
         status = {
             "SEND": EventStatus.SENT,
             "DELIVER": EventStatus.SENT,
+            "SENDEXTERNAL": EventStatus.SENT,  # Exchange 2016+: sent out of the organization
             "FAIL": EventStatus.BOUNCED,
             "DEFER": EventStatus.DEFERRED,
         }.get(event_id)

@@ -4,7 +4,11 @@ Logs reach users through more than syslog files: ``docker compose logs``
 puts ``service-1  | `` before every line, ``docker logs -t`` an RFC 3339
 timestamp of its own, FreeBSD's ``syslogd -vv`` a ``<mail.notice>`` tag
 after the time, some relays an unpadded day (``Mar 7 02:09:33``), and a
-terminal may leave ANSI colours. The readers expect a line to start with
+terminal may leave ANSI colours. Docker's json-file driver keeps each line as
+a JSON record (``{"log":"…\\n","stream":"stdout","time":"…"}``), and the
+container runtimes of Kubernetes write ``<time> stdout F <line>``; ``journalctl
+-o short-full`` writes ``Thu 2024-03-07 02:09:33 CET``; Windows tools start a
+file with a UTF-8 byte order mark. The readers expect a line to start with
 its timestamp, so a :class:`Unwrapper` chosen from the file's first lines
 rewrites each block into that shape with a few whole-block substitutions
 (C speed; none at all for a plain syslog file, the common case).
@@ -12,6 +16,7 @@ rewrites each block into that shape with a few whole-block substitutions
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +49,24 @@ _TAG_AFTER_HOST = re.compile(
     rb"\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)) "
 )
 
+# Docker's json-file driver: one JSON record per line; "log" holds the line.
+_DOCKER_JSON = re.compile(
+    rb'(?m)^\{"log": ?"((?:[^"\\]|\\.)*)", ?"stream": ?"(?:stdout|stderr)", ?'
+    rb'"time": ?"([^"]+)"\}\r?$'
+)
+# The CRI log format (containerd, CRI-O: kubectl logs' files): "<time> stdout F <line>".
+_CRI = re.compile(
+    rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [FP] "
+)
+# journalctl -o short-full: "Thu 2024-03-07 02:09:33 CET host prog[pid]: ...".
+_SHORT_FULL = re.compile(
+    rb"(?m)^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) "
+    rb"([A-Z][A-Za-z0-9+-]{0,5}) "
+)
+# A line that starts with a time the readers know (then a wrapper's own time goes).
+_OWN_TIME = re.compile(rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)")
+_BOM = b"\xef\xbb\xbf"
+
 _Step = Callable[[bytes], bytes]
 
 
@@ -74,6 +97,58 @@ def _docker_ts(block: bytes) -> bytes:
     return _DOCKER_TS.sub(b"", block)
 
 
+def _bom(block: bytes) -> bytes:
+    return block[3:] if block.startswith(_BOM) else block
+
+
+def _with_time(stamp: bytes, line: bytes) -> bytes:
+    """The wrapped line, behind the wrapper's time when it has none of its own
+    (then ``-``, syslog's empty value, stands for the host it does not name)."""
+    if _OWN_TIME.match(line):
+        return line
+    return stamp + b" - " + line
+
+
+def _docker_json_line(m: re.Match[bytes]) -> bytes:
+    try:
+        text = json.loads(b'"' + m.group(1) + b'"')
+    except ValueError:
+        return m.group(0)  # not a record after all: left for the reader to count
+    line = text.rstrip("\r\n").replace("\r", " ").replace("\n", " ").encode("utf-8", "replace")
+    return _with_time(m.group(2), line)
+
+
+def _docker_json(block: bytes) -> bytes:
+    return _DOCKER_JSON.sub(_docker_json_line, block)
+
+
+def _cri(block: bytes) -> bytes:
+    """Each record's line; a long line the runtime cut into partial (``P``)
+    records is joined up to its final (``F``) one."""
+    out: list[bytes] = []
+    partial: list[bytes] = []
+    for line in block.split(b"\n"):
+        m = _CRI.match(line)
+        if m is None:
+            out.append(line)
+            continue
+        partial.append(line[m.end() :])
+        if line[m.end() - 2 : m.end() - 1] == b"F":
+            out.append(_with_time(m.group(1), b"".join(partial)))
+            partial = []
+    out.extend(partial)  # a block's last partial records: left as they came
+    return b"\n".join(out)
+
+
+def _short_full_line(m: re.Match[bytes]) -> bytes:
+    zone = b"Z" if m.group(3) in (b"UTC", b"GMT") else b""
+    return m.group(1) + b"T" + m.group(2) + zone + b" "
+
+
+def _short_full(block: bytes) -> bytes:
+    return _SHORT_FULL.sub(_short_full_line, block)
+
+
 def _tag(block: bytes) -> bytes:
     block = _TAG_AFTER_TIME.sub(rb"\1 ", block)
     return _TAG_AFTER_HOST.sub(rb"\1 \2 ", block)
@@ -84,6 +159,10 @@ def _unpadded(block: bytes) -> bytes:
 
 
 _STEPS: dict[str, _Step] = {
+    "bom": _bom,
+    "docker-json": _docker_json,
+    "cri": _cri,
+    "short-full": _short_full,
     "ansi": _ansi,
     "compose": _compose,
     "docker-timestamp": _docker_ts,
@@ -100,6 +179,15 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     only if some line of the head needs it, and then runs on every block)."""
     names: list[str] = []
     sample = head
+    for name, found in (
+        ("bom", lambda b: b.startswith(_BOM)),
+        ("docker-json", lambda b: _DOCKER_JSON.match(b) is not None),
+        ("cri", lambda b: _CRI.match(b) is not None),
+        ("short-full", lambda b: _SHORT_FULL.match(b) is not None),
+    ):
+        if found(sample):
+            names.append(name)
+            sample = _STEPS[name](sample)
     if _ANSI.search(sample):
         names.append("ansi")
         sample = _ansi(sample)
