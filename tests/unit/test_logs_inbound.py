@@ -314,6 +314,30 @@ def test_some_destinations_timing_out_while_others_take_mail(tmp_path: Path) -> 
     assert findings[0]["evidence"]["alternatives"][0]["category"] == "firewall_block"
 
 
+@pytest.mark.parametrize("why", ["Network is unreachable", "No route to host"])
+def test_out_of_reach_at_connect_reads_like_a_timeout(why: str, tmp_path: Path) -> None:
+    """Postfix's status line keeps its last host's error: the IPv6 address it has no
+    route to, after the IPv4 one timed out (chatmail relay #919); a firewall's ICMP
+    reject reads "No route to host". Either way the host was out of reach at connect."""
+    text = _timeouts(["gmail.com", "outlook.com"], []).replace("Connection timed out", why, 1)
+    findings = report_of(write(tmp_path / "mail.log", text))["findings"]
+    assert [f["id"] for f in findings] == ["logs.outbound.port25_blocked"]
+    assert set(findings[0]["evidence"]["destinations"]) == {"gmail.com", "outlook.com"}
+    text = _timeouts(["dead.example", "gone.example"], ["gmail.com"])
+    findings = report_of(write(tmp_path / "mail3.log", text.replace("Connection timed out", why)))[
+        "findings"
+    ]
+    assert [f["id"] for f in findings] == ["logs.outbound.hosts_unreachable"]
+
+
+def test_a_refused_connection_is_not_read_as_a_block(tmp_path: Path) -> None:
+    """A refusal is an answer: the port is reachable, the receiver says no."""
+    text = _timeouts(["gmail.com", "outlook.com"], []).replace(
+        "Connection timed out", "Connection refused"
+    )
+    assert report_of(write(tmp_path / "mail.log", text))["findings"] == []
+
+
 def test_one_destination_timing_out_alone_says_nothing(tmp_path: Path) -> None:
     log = write(tmp_path / "mail.log", _timeouts(["gmail.com"], []))
     assert report_of(log)["findings"] == []

@@ -93,13 +93,17 @@ class Info:
         object.__setattr__(self, "code_key", str(self.code) if self.code is not None else "none")
         object.__setattr__(self, "tls", self.category in TLS_CATEGORIES)
         # "connect to mx[addr]:25: Connection timed out": a dead host or a
-        # blocked port 25; only the whole log can tell (report.py).
+        # blocked port 25; only the whole log can tell (findings.py). So is a
+        # host out of reach at connect ("No route to host", which a firewall's
+        # ICMP reject gives too; "Network is unreachable", Postfix's last word
+        # when the IPv4 address timed out before an IPv6 one it has no route to).
+        low = self.key.lower()
         object.__setattr__(
             self,
             "connect_timeout",
             self.stage is Stage.CONNECT
             and self.category in (Category.FIREWALL_BLOCK, Category.NETWORK_TIMEOUT)
-            and "timed out" in self.key.lower(),
+            and ("timed out" in low or "unreachable" in low or "no route to host" in low),
         )
 
     @property
