@@ -194,6 +194,52 @@ def test_a_line_the_container_runtime_cut_is_joined(tmp_path: Path) -> None:
     assert doc["failures"]["by_stage"] == {"greeting": 2}
 
 
+@pytest.mark.parametrize(
+    ("excerpt", "ident", "cut", "fmt"),
+    [
+        ("exim-test-0179-outgoing-port-interface.log", "exim", 20, "exim"),
+        ("f2b-sendmail-auth.log", "sm-mta", 16, "sendmail"),
+    ],
+)
+def test_the_journal_of_exim_or_sendmail_is_read_by_their_reader(
+    excerpt: str, ident: str, cut: int, fmt: str, tmp_path: Path
+) -> None:
+    """journalctl -o json of another MTA than Postfix: each record is read as the
+    syslog line it stands for, by that MTA's reader (the lines of a published
+    excerpt, each message put in a record, without its own header)."""
+    lines = (PUBLIC / excerpt).read_text().splitlines()
+    records = [
+        json.dumps(
+            {
+                "__REALTIME_TIMESTAMP": str(1_700_000_000_000_000 + i),
+                "_HOSTNAME": "mx",
+                "SYSLOG_IDENTIFIER": ident,
+                "_PID": "42",
+                "MESSAGE": ln[cut:].split("]: ", 1)[-1] if fmt == "sendmail" else ln[cut:],
+            }
+        )
+        for i, ln in enumerate(lines)
+    ]
+    log = write(tmp_path / "journal.json", "\n".join(records) + "\n")
+    assert detect_format(log.read_bytes()) == fmt
+    doc = report_of(log)
+    want = next(e for e in EXCERPTS if e["file"] == excerpt)["expect"]
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert {k: doc["totals"][k] for k in ("sent", "deferred", "bounced", "expired")} == {
+        k: want[k] for k in ("sent", "deferred", "bounced", "expired")
+    }
+    assert doc["inbound"]["by_cause"] == want["inbound"]
+    if doc["totals"]["attempts"]:  # (the period is that of the delivery attempts)
+        assert doc["period"]["first"].startswith("2023-11-14")  # the journal's time
+
+
+def test_the_journal_of_postfix_keeps_its_own_reader() -> None:
+    record = {"__REALTIME_TIMESTAMP": "1", "SYSLOG_IDENTIFIER": "postfix/smtp", "MESSAGE": "x"}
+    head = (json.dumps(record) + "\n").encode()
+    assert detect_format(head) == "journal-json"
+    assert not unwrapper_for(head)
+
+
 def test_a_docker_record_that_is_not_json_is_counted_not_read(tmp_path: Path) -> None:
     """A json-file line cut or mangled is left as it is and counted as unparsed."""
     good = json.dumps({"log": f"Mar  7 02:09:33 mail {_STATUS}\n", "stream": "stdout", "time": "t"})

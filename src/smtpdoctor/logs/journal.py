@@ -7,7 +7,7 @@ import json
 
 from smtpdoctor.logs.aggregate import Aggregator
 
-__all__ = ["journal_to_syslog"]
+__all__ = ["journal_to_syslog", "record_line"]
 
 _MARKERS = (
     b": to=<",
@@ -47,22 +47,29 @@ def journal_to_syslog(block: bytes, agg: Aggregator) -> bytes:
         if not isinstance(rec, dict):
             agg.add_unparsed(raw)
             continue
-        message = _journal_field(rec.get("MESSAGE"))
-        if message is None:
+        line = record_line(rec)
+        if line is None:
             agg.add_unparsed(raw)
             continue
-        usec = rec.get("__REALTIME_TIMESTAMP") or rec.get("_SOURCE_REALTIME_TIMESTAMP")
-        try:
-            stamp = _iso_from_epoch(int(str(usec)) / 1_000_000)
-        except (ValueError, OverflowError, OSError):  # not a number, or past year 9999
-            agg.add_unparsed(raw)
-            continue
-        ident = _journal_field(rec.get("SYSLOG_IDENTIFIER")) or "postfix"
-        pid = _journal_field(rec.get("SYSLOG_PID") or rec.get("_PID")) or "0"
-        host = _journal_field(rec.get("_HOSTNAME")) or "-"
-        line = f"{stamp} {host} {ident}[{pid}]: {message}".replace("\n", " ")
         out.append(line.encode("utf-8", "replace"))
     return b"\n".join(out) + b"\n" if out else b""
+
+
+def record_line(rec: dict[str, object], ident_default: str = "postfix") -> str | None:
+    """One journal record as an RFC 3339 syslog line, or None when it has no
+    message or no usable time."""
+    message = _journal_field(rec.get("MESSAGE"))
+    if message is None:
+        return None
+    usec = rec.get("__REALTIME_TIMESTAMP") or rec.get("_SOURCE_REALTIME_TIMESTAMP")
+    try:
+        stamp = _iso_from_epoch(int(str(usec)) / 1_000_000)
+    except (ValueError, OverflowError, OSError):  # not a number, or past year 9999
+        return None
+    ident = _journal_field(rec.get("SYSLOG_IDENTIFIER")) or ident_default
+    pid = _journal_field(rec.get("SYSLOG_PID") or rec.get("_PID")) or "0"
+    host = _journal_field(rec.get("_HOSTNAME")) or "-"
+    return f"{stamp} {host} {ident}[{pid}]: {message}".replace("\n", " ")
 
 
 def _journal_field(value: object) -> str | None:

@@ -4,9 +4,10 @@ Logs reach users through more than syslog files: ``docker compose logs``
 puts ``service-1  | `` before every line, ``docker logs -t`` an RFC 3339
 timestamp of its own, FreeBSD's ``syslogd -vv`` a ``<mail.notice>`` tag
 after the time, some relays an unpadded day (``Mar 7 02:09:33``), and a
-terminal may leave ANSI colours. Docker's json-file driver keeps each line as
-a JSON record (``{"log":"…\\n","stream":"stdout","time":"…"}``), and the
-container runtimes of Kubernetes write ``<time> stdout F <line>``; ``journalctl
+terminal may leave ANSI colours. ``journalctl -o json`` of Exim or Sendmail
+(Postfix's is read by its own reader) is one JSON record per line, and so is
+what Docker's json-file driver keeps (``{"log":"…\\n","stream":"stdout","time":"…"}``);
+the container runtimes of Kubernetes write ``<time> stdout F <line>``; ``journalctl
 -o short-full`` writes ``Thu 2024-03-07 02:09:33 CET``; Windows tools start a
 file with a UTF-8 byte order mark. The readers expect a line to start with
 its timestamp, so a :class:`Unwrapper` chosen from the file's first lines
@@ -63,6 +64,9 @@ _SHORT_FULL = re.compile(
     rb"(?m)^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) "
     rb"([A-Z][A-Za-z0-9+-]{0,5}) "
 )
+# journalctl -o json of Exim or Sendmail (Postfix's has a reader of its own, the
+# journal-json format): each record becomes the syslog line the readers know.
+_JOURNAL_OTHER_MTA = re.compile(rb'"SYSLOG_IDENTIFIER" ?: ?"(?:exim[^"]*|sendmail|sm-[^"]*)"')
 # A line that starts with a time the readers know (then a wrapper's own time goes).
 _OWN_TIME = re.compile(rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)")
 _BOM = b"\xef\xbb\xbf"
@@ -99,6 +103,24 @@ def _docker_ts(block: bytes) -> bytes:
 
 def _bom(block: bytes) -> bytes:
     return block[3:] if block.startswith(_BOM) else block
+
+
+def _journal(block: bytes) -> bytes:
+    from smtpdoctor.logs.journal import record_line  # noqa: PLC0415 - rare: only when met
+
+    out = []
+    for line in block.split(b"\n"):
+        if line.startswith(b"{") and b'"MESSAGE"' in line:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                rec = None
+            text = record_line(rec, "-") if isinstance(rec, dict) else None
+            if text is not None:
+                out.append(text.encode("utf-8", "replace"))
+                continue
+        out.append(line)  # (a record that is not one is left for the reader to count)
+    return b"\n".join(out)
 
 
 def _with_time(stamp: bytes, line: bytes) -> bytes:
@@ -160,6 +182,7 @@ def _unpadded(block: bytes) -> bytes:
 
 _STEPS: dict[str, _Step] = {
     "bom": _bom,
+    "journal": _journal,
     "docker-json": _docker_json,
     "cri": _cri,
     "short-full": _short_full,
@@ -174,18 +197,23 @@ _CLASSIC_OR_ISO = re.compile(
 )
 
 
+def _wraps(name: str, head: bytes) -> bool:
+    """Whether the file's first line is in the layout a whole-line step takes off."""
+    if name == "bom":
+        return head.startswith(_BOM)
+    if name == "journal":
+        return head.startswith(b"{") and _JOURNAL_OTHER_MTA.search(head) is not None
+    rx = {"docker-json": _DOCKER_JSON, "cri": _CRI, "short-full": _SHORT_FULL}[name]
+    return rx.match(head) is not None
+
+
 def unwrapper_for(head: bytes) -> Unwrapper:
     """The unwrapper the first lines of a file call for (each step is kept
     only if some line of the head needs it, and then runs on every block)."""
     names: list[str] = []
     sample = head
-    for name, found in (
-        ("bom", lambda b: b.startswith(_BOM)),
-        ("docker-json", lambda b: _DOCKER_JSON.match(b) is not None),
-        ("cri", lambda b: _CRI.match(b) is not None),
-        ("short-full", lambda b: _SHORT_FULL.match(b) is not None),
-    ):
-        if found(sample):
+    for name in ("bom", "journal", "docker-json", "cri", "short-full"):
+        if _wraps(name, sample):
             names.append(name)
             sample = _STEPS[name](sample)
     if _ANSI.search(sample):
