@@ -131,6 +131,8 @@ _STATUS = (
         f"2024-03-07T02:09:33.123456789Z stdout F {_STATUS}",
         f"Thu 2024-03-07 02:09:33 UTC mail {_STATUS}",
         f"Thu 2024-03-07 02:09:33.123456 CET mail {_STATUS}",
+        f"2024-03-07 02:09:33 mail {_STATUS}",
+        f"2024-03-07 02:09:33.123 mail {_STATUS}",
     ],
     ids=[
         "compose-v1",
@@ -149,6 +151,8 @@ _STATUS = (
         "cri-no-time-of-its-own",
         "journal-short-full",
         "journal-short-full-precise",
+        "iso-with-a-space",
+        "iso-with-a-space-precise",
     ],
 )
 def test_wrapped_lines_are_read_whole(line: str, tmp_path: Path) -> None:

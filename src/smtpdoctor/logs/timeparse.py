@@ -91,7 +91,13 @@ class TimeParser:
 
     def _iso(self, data: bytes, pos: int) -> float | None:
         end = data.find(b" ", pos, pos + 40)
-        token = data[pos : end if end >= 0 else pos + 40]
+        if end == pos + 10 and data[pos + 13 : pos + 14] == b":":
+            # "2024-03-07 02:09:33 host ...": a space where RFC 3339 has its "T"
+            # (syslog-ng templates, Windows syslog servers, some exports).
+            end = data.find(b" ", pos + 11, pos + 40)
+            token = data[pos : pos + 10] + b"T" + data[pos + 11 : end if end >= 0 else pos + 40]
+        else:
+            token = data[pos : end if end >= 0 else pos + 40]
         # Cache by "YYYY-MM-DDTHH:MM:SS" plus the zone; the fraction is dropped.
         frac_end = 19
         while frac_end < len(token) and token[frac_end : frac_end + 1] in b".,0123456789":
