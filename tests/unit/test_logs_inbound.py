@@ -244,6 +244,26 @@ def test_the_journal_of_postfix_keeps_its_own_reader() -> None:
     assert not unwrapper_for(head)
 
 
+@pytest.mark.parametrize("name", ["exchange-send.log", "exchange-tracking.log"])
+def test_exchange_rows_without_their_header_are_read(name: str, tmp_path: Path) -> None:
+    """Rows shipped one by one (Filebeat, NXLog: Elastic's Exchange samples) or a
+    file cut after its header: read in the default (2013+) column order."""
+    whole = (PUBLIC.parent / name).read_text()
+    fields = [ln for ln in whole.splitlines() if ln.startswith("#Fields:")]
+    rows = [ln for ln in whole.splitlines() if not ln.startswith("#")]
+    if name == "exchange-tracking.log":  # (its rows after the 2013+ header only)
+        second = whole.split(fields[0], 1)[1].split("#Fields:", 1)[0]
+        rows = [ln for ln in second.splitlines() if ln and not ln.startswith("#")]
+        whole = fields[0] + "\n" + "\n".join(rows) + "\n"
+    bare = write(tmp_path / name, "\n".join(rows) + "\n")
+    with_header = write(tmp_path / ("h-" + name), whole)
+    assert detect_format(bare.read_bytes()) == detect_format(with_header.read_bytes())
+    got, want = report_of(bare), report_of(with_header)
+    assert got["totals"] == want["totals"]
+    assert got["lines"]["unparsed"] == 0
+    assert got["totals"]["attempts"] > 0
+
+
 def test_a_docker_record_that_is_not_json_is_counted_not_read(tmp_path: Path) -> None:
     """A json-file line cut or mangled is left as it is and counted as unparsed."""
     good = json.dumps({"log": f"Mar  7 02:09:33 mail {_STATUS}\n", "stream": "stdout", "time": "t"})

@@ -38,6 +38,11 @@ _EXIM = re.compile(
 _EXIM_LOOSE = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? ")
 _SYSLOG_PROG = re.compile(rb"^\S+ \S+(?: [+-]\d{4})? \S+ [^\s\[]+\[\d+\]: ")
 _SNIFF_LINES = 200
+# A protocol log line without its header: time, connector, a 16-hex-digit session
+# id, a sequence number, two endpoints, then the event (+ - < > *).
+_PROTOCOL_ROW = re.compile(
+    rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z,[^,]*,[0-9A-F]{16},\d+,[^,]*,[^,]*,[-+<>*],"
+)
 # A message tracking line of a file without its "#Fields:" header (cut, or
 # shipped line by line): ISO time first, then the 2013+ columns, whose 8th and
 # 9th are the source and the event.
@@ -74,6 +79,8 @@ def _csv_format(lines: list[bytes]) -> str | None:
         return "exchange-protocol"
     if sum(1 for ln in lines if _TRACKING_ROW.match(ln)) * 2 > len(lines):
         return "exchange-tracking"
+    if sum(1 for ln in lines if _PROTOCOL_ROW.match(ln)) * 2 > len(lines):
+        return "exchange-protocol"
     first = lines[0].lstrip(b"\xef\xbb\xbf").lower()
     if (b"recipientaddress" in first and b"status" in first) or b"origin_timestamp_utc" in first:
         return "m365-trace"
