@@ -24,10 +24,12 @@ SPECS: tuple[FindingSpec, ...] = (
         severity=Severity.CRITICAL,
         category=Category.FIREWALL_BLOCK,
         stage=Stage.CONNECT,
-        title="Every destination timed out at connect and no remote delivery succeeded: "
+        title="Every destination timed out (or had no route) at connect and no remote "
+        "delivery succeeded: "
         "our outbound port 25 is blocked.",
         message=(
-            "All {count} destination(s) tried ({destinations}) timed out at connect, and no "
+            "All {count} destination(s) tried ({destinations}) timed out or had no route at "
+            "connect, and no "
             "message reached any remote SMTP server in this log: outbound port 25 from this "
             "host is most likely blocked (ISP, cloud provider or local firewall), not each "
             "receiver down."
@@ -68,10 +70,12 @@ SPECS: tuple[FindingSpec, ...] = (
         severity=Severity.WARNING,
         category=Category.NETWORK_TIMEOUT,
         stage=Stage.CONNECT,
-        title="Some destinations time out at connect while mail to others flows: those "
+        title="Some destinations time out (or have no route) at connect while mail to others "
+        "flows: those "
         "receivers are down or filter us (not an outbound block).",
         message=(
-            "{count} destination(s) ({destinations}) timed out at connect on every attempt, "
+            "{count} destination(s) ({destinations}) timed out or had no route at connect on "
+            "every attempt, "
             "while {remote_sent} deliveries to other SMTP servers went through in the same "
             "log: our port 25 works, so those receivers are down, unreachable, or drop our "
             "address."
