@@ -224,6 +224,12 @@ CASES: list[tuple[str, str, str, str]] = [
         "none",
     ),
     (
+        "icloud_dbl",
+        "550 5.7.1 Your email was rejected due to having a domain present in the Spamhaus DBL",
+        "policy_rejection",
+        "message",
+    ),
+    (
         "hmailserver_greylist",
         "RCPT TO:<u@b.example> -> 451 Please try again later.",
         "policy_rejection",

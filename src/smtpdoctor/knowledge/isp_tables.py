@@ -222,6 +222,16 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "Apple's postmaster with the logs.",
         hint=_S.MESSAGE,
     ),
+    # iCloud's other documented refusals (session 10, as Sisimai's Apple module quotes them).
+    _isp(
+        "icloud_dbl",
+        r"domain present in the Spamhaus DBL",
+        _C.POLICY_REJECTION,
+        "A domain in the message (a link or the sender's) is on Spamhaus's domain block list.",
+        "Find the listed domain (check each link's domain at Spamhaus), remove it or have it "
+        "delisted.",
+        hint=_S.MESSAGE,
+    ),
     # --- Yandex: non-delivery table -------------------------------------------------------
     _isp(
         "yandex_recipient",
