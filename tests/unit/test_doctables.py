@@ -406,6 +406,26 @@ CASES: list[tuple[str, str, str, str]] = [
         "rcpt_to",
     ),
     ("messagelabs_recipient", "553 Recipient mailbox is not allowed", "recipient", "rcpt_to"),
+    (
+        "ms_certificate_chain",
+        "451 4.4.317 Cannot connect to remote server [Message=PartialChain] "
+        "[LastAttemptedServerName=mx.example.org]",
+        "tls_certificate",
+        "tls_handshake",
+    ),
+    (
+        "ms_multiple_from",
+        "550 5.1.20 Multiple From addresses are not allowed without Sender address",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "ms_store_fault",
+        "554 5.2.0 STOREDRV.Deliver.Exception:ConversionFailedException; Failed to process "
+        "message due to a permanent exception",
+        "other",
+        "none",
+    ),
 ]
 
 
@@ -471,6 +491,33 @@ def test_every_table_entry_has_a_case() -> None:
         ("553 Stray linefeeds in message (#5.6.2)", "policy_rejection", "message"),
         # "Delivery not authorized" alone (Exchange's 5.7.1) is the recipient's restriction.
         ("550 5.7.1 Delivery not authorized", "policy_rejection", "rcpt_to"),
+        # Session 10's stage phrases: the return path is MAIL FROM; Exchange's agent events.
+        (
+            "451 4.0.0 backend: invalid return path: not owned by user",
+            "policy_rejection",
+            "mail_from",
+        ),
+        (
+            "550 5.7.1 Message rejected by policy [Stage: OnRcptCommand]",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "550 5.7.1 Message rejected by policy [Stage: OnEndOfData]",
+            "policy_rejection",
+            "message",
+        ),
+        (
+            "550 5.6.0 APPROVAL.Failed; moderation [Stage: OnRoutedMessage]",
+            "other",
+            "none",
+        ),
+        # A store fault that is a full mailbox stays the recipient's quota.
+        (
+            "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException",
+            "recipient",
+            "rcpt_to",
+        ),
         # A locked account on login is no locked mailbox: the table wants a reply code first.
         (
             "535 5.7.139 Authentication unsuccessful, user is locked by your organization's "

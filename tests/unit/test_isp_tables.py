@@ -230,6 +230,12 @@ CASES: list[tuple[str, str, str, str]] = [
         "message",
     ),
     (
+        "trendmicro_ers",
+        "554 5.7.1 Mail from 198.51.100.7 refused: sender IP found in ERS-QIL",
+        "policy_rejection",
+        "none",
+    ),
+    (
         "hmailserver_greylist",
         "RCPT TO:<u@b.example> -> 451 Please try again later.",
         "policy_rejection",

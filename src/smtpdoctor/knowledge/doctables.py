@@ -261,6 +261,43 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.NONE,
     ),
     _doc(
+        "ms_certificate_chain",
+        # Exchange prints .NET's chain and policy error names in brackets: "450 4.4.317
+        # Cannot connect to remote server [Message=UntrustedRoot]" (the remote sent no
+        # intermediate CAs) is the TLS handshake's certificate check, not a refused
+        # connection, whatever its connect words.
+        r"\[Message=(?:UntrustedRoot|PartialChain|NotTimeValid|Revoked|"
+        r"RemoteCertificateNameMismatch|RemoteCertificateChainErrors)\b",
+        _C.TLS_CERTIFICATE,
+        "Microsoft 365 could not validate the remote server's certificate (an untrusted or "
+        "incomplete chain, an expired or mismatched certificate).",
+        "Have the remote server present its full certificate chain (leaf and intermediates) "
+        "from a public CA, valid and naming the MX host.",
+        stage=_S.TLS_HANDSHAKE,
+    ),
+    _doc(
+        "ms_multiple_from",
+        # 5.1.20 (RFC 5322 3.6.2: several From addresses need one Sender).
+        r"Multiple From addresses are not allowed without Sender",
+        _C.POLICY_REJECTION,
+        "The header From holds several addresses and there is no Sender header.",
+        "Send with one From address, or add a Sender header with one address.",
+        hint=_S.MESSAGE,
+    ),
+    _doc(
+        "ms_store_fault",
+        # The store driver failed inside the recipient's mailbox ("ObjectNotFoundException.
+        # MapiExceptionNotFound ... Cannot get ID from name"); a full mailbox (QuotaExceeded)
+        # is the recipient's quota, not a fault.
+        r"STOREDRV\.Deliver\.Exception:(?!QuotaExceeded)\w+Exception",
+        _C.OTHER,
+        "Exchange's store could not deliver into the recipient's mailbox (a fault in that "
+        "mailbox, such as a missing folder).",
+        "Ask the recipient's administrator to check the mailbox (Microsoft's NDR page names "
+        "the fix for each exception).",
+        hint=_S.NONE,
+    ),
+    _doc(
         "ms_mime_limit",
         # 5.6.211 "Invalid MIME Content: Single text value size (N) exceeded allowed maximum".
         r"\bsize \(\d+\) exceeded (?:the )?allowed maximum",
