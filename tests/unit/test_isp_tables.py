@@ -224,6 +224,18 @@ CASES: list[tuple[str, str, str, str]] = [
         "none",
     ),
     (
+        "icloud_dbl",
+        "550 5.7.1 Your email was rejected due to having a domain present in the Spamhaus DBL",
+        "policy_rejection",
+        "message",
+    ),
+    (
+        "trendmicro_ers",
+        "554 5.7.1 Mail from 198.51.100.7 refused: sender IP found in ERS-QIL",
+        "policy_rejection",
+        "none",
+    ),
+    (
         "hmailserver_greylist",
         "RCPT TO:<u@b.example> -> 451 Please try again later.",
         "policy_rejection",

@@ -536,3 +536,42 @@ def test_a_quoted_inner_reply_still_outranks_the_wrapper_summary() -> None:
     c = classify("554 4.4.7 Message expired: <421 4.4.2 Connection timed out>")
     assert c.category is not Category.OTHER
     assert c.matched[0] != "generic.expired", c.matched
+
+
+# Session 10: the rest of Exchange Online's NDR table in microsoft.py, read where the
+# text shows Microsoft (docs/explain.md, "Session 10: providers' and vendors' tables").
+@pytest.mark.parametrize(
+    ("code", "category", "stage"),
+    [
+        ("4.7.321", "starttls_unavailable", "starttls"),
+        ("5.7.323", "tls_certificate", "tls_handshake"),
+        ("4.7.324", "dns_resolution", "dns"),
+        ("4.7.877", "policy_rejection", None),
+        ("5.1.90", "rate_limited", None),
+        ("5.5.0", "recipient", "rcpt_to"),
+        ("5.6.11", "policy_rejection", "message"),
+        ("5.7.13", "policy_rejection", "rcpt_to"),
+        ("5.7.135", "policy_rejection", "rcpt_to"),
+        ("5.7.233", "rate_limited", None),
+        ("5.7.505", "recipient", "rcpt_to"),
+        ("5.7.506", "policy_rejection", "ehlo"),
+        ("5.7.508", "rate_limited", None),
+        ("5.7.703", "policy_rejection", "rcpt_to"),
+    ],
+)
+def test_microsoft_ndr_table_session10(code: str, category: str, stage: str | None) -> None:
+    entry = lookup_microsoft(code)
+    assert entry is not None, code
+    assert entry.category.value == category
+    assert (entry.stage.value if entry.stage else None) == stage
+
+
+def test_microsoft_registry_codes_keep_their_meaning_elsewhere() -> None:
+    # 5.7.13 is a disabled account in the registry; Microsoft's public-folder sense
+    # applies only to Microsoft's text.
+    other = classify("550 5.7.13 User account disabled")
+    assert other.category.value != "policy_rejection" or other.stage.value != "rcpt_to"
+    ms = classify(
+        "Remote Server returned '550 5.7.13 RESOLVER.RST.NotAuthorized; protection.outlook.com'"
+    )
+    assert ms.category.value == "policy_rejection"

@@ -222,6 +222,29 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "Apple's postmaster with the logs.",
         hint=_S.MESSAGE,
     ),
+    # iCloud's other documented refusals (session 10, as Sisimai's Apple module quotes them).
+    _isp(
+        "icloud_dbl",
+        r"domain present in the Spamhaus DBL",
+        _C.POLICY_REJECTION,
+        "A domain in the message (a link or the sender's) is on Spamhaus's domain block list.",
+        "Find the listed domain (check each link's domain at Spamhaus), remove it or have it "
+        "delisted.",
+        hint=_S.MESSAGE,
+    ),
+    # Trend Micro Email Reputation Services' lists named in the reply (ERS-DUL: dynamic
+    # user space, ERS-QIL, ERS-RBL): the client's IP, whatever prefix a Postfix
+    # restriction puts before it ("Recipient address rejected: Mail from <ip> was refused
+    # due to the sender IP found in ERS-DUL"; session 10).
+    _isp(
+        "trendmicro_ers",
+        r"\bsender IP found in ERS\b|\bERS-(?:DUL|QIL|RBL)\b",
+        _C.POLICY_REJECTION,
+        "Trend Micro's Email Reputation Services lists the sending IP (ERS-DUL: a dynamic or "
+        "residential address).",
+        "Send through a relay with a static, well-named IP; check the IP at Trend Micro's "
+        "ERS lookup and ask for removal.",
+    ),
     # --- Yandex: non-delivery table -------------------------------------------------------
     _isp(
         "yandex_recipient",

@@ -134,7 +134,8 @@ PROVIDER_PATTERNS: tuple[TextPattern, ...] = (
         "ms.recipient_access_denied",
         # Microsoft's wording comes with 5.4.1 or its own server names; the same
         # words from a Postfix (5.7.1, check_recipient_access) are a policy.
-        r"5\.4\.1\W+(?:\[[^\]]*\]:? )?(?:<[^>]*>: )?Recipient address rejected: Access denied|"
+        r"5\.(?:4\.1|7\.504)\W+(?:\[[^\]]*\]:? )?(?:<[^>]*>: )?"
+        r"Recipient address rejected: Access denied|"
         r"Recipient address rejected: Access denied[^\n]*(?:outlook\.com|protection\.outlook)",
         _C.RECIPIENT,
         "Exchange Online does not know this recipient in one of its accepted domains "

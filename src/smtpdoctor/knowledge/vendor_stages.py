@@ -19,6 +19,14 @@ __all__ = ["FALLBACK_STAGE_PHRASES", "VENDOR_STAGE_PHRASES"]
 _S = Stage
 
 VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # The return path is the envelope sender (RFC 5321's reverse-path): Proton Mail
+    # Bridge's "invalid return path: not owned by user" refuses MAIL FROM (session 10).
+    stage_phrase(
+        "stage.vendor_return_path",
+        r"\b(?:invalid|bad|unknown|rejected) return[- ]path\b|"
+        r"\breturn[- ]path\b[^\n]{0,40}\bnot owned\b",
+        _S.MAIL_FROM,
+    ),
     # Client libraries name the command in their exception or traceback frame
     # (Python smtplib: "line 739, in login", SMTPRecipientsRefused).
     stage_phrase(
@@ -103,6 +111,18 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         "stage.local_delivery_agent",
         r"\bdovecot(?:\[\d+\])?: (?:lmtp|lda|deliver)\(|\blmtpd?(?:\[\d+\])?: verify_user\(|"
         r"\bmaildrop(?:\[\d+\])?: |\breject: (?:VRFY|EXPN) from\b",
+        _S.NONE,
+    ),
+    # Exchange's transport agents name the event they refused in ("[Stage: OnRcptCommand]");
+    # the routing and categorizer events come after the message was accepted (session 10:
+    # "[Stage: OnCreatedEvent][Agent: Approval Processing Agent]").
+    stage_phrase("stage.exchange_agent_mail", r"\[Stage: OnMailCommand\]", _S.MAIL_FROM),
+    stage_phrase("stage.exchange_agent_rcpt", r"\[Stage: OnRcptCommand\]", _S.RCPT_TO),
+    stage_phrase("stage.exchange_agent_data", r"\[Stage: OnDataCommand\]", _S.DATA),
+    stage_phrase("stage.exchange_agent_message", r"\[Stage: OnEndOf(?:Data|Headers)\]", _S.MESSAGE),
+    stage_phrase(
+        "stage.exchange_agent_after",
+        r"\[Stage: On(?:Submitted|Resolved|Routed|Categorized|Created)(?:Message|Event)\]",
         _S.NONE,
     ),
     # Sendmail names the command it counted ("possible SMTP attack: command=AUTH").
