@@ -87,7 +87,7 @@ async def _starttls_preamble(stream: Stream, helo: str, deadline: Deadline) -> s
     ehlo = await _reply(stream, conn, deadline)
     if ehlo is None or ehlo.code != 250:
         # (A refusal, not a server without STARTTLS: what a pool member that
-        # differs from the walk's says: doctor.host reads it.)
+        # differs from the walk's says: doctor.recheck reads it.)
         return f"EHLO answered {ehlo}" if ehlo else "closed after EHLO"
     if "STARTTLS" not in conn.extensions:
         return "STARTTLS not offered"
