@@ -6,6 +6,7 @@ as the matrix checks it (no traceback, an exit status of 0-2, the end within
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import socket
 import ssl
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smtpdoctor.lab.certs import issue, load_or_create_ca
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     IDLE_TIMEOUT,
@@ -30,6 +32,7 @@ from smtpdoctor.lab.scripted import (
 )
 from smtpdoctor.net.stream import SocketStream
 from smtpdoctor.receiver.connection import Connection
+from support.dns_hostile import HostileDns, Records
 from support.helpers import run_cli
 
 SLACK = 1.0
@@ -227,3 +230,32 @@ def tls_context(
         key.write_bytes(chain_key[1])
         context.load_cert_chain(cert, key)
     return context
+
+
+def lab_leaf(
+    server: ScriptedServerThread, names: Sequence[str] = (LAB_HOSTNAME, "127.0.0.1")
+) -> tuple[bytes, bytes]:
+    """A leaf for ``names`` from the lab CA (trusted with ``server.ca_file``), PEM."""
+    now = dt.datetime.now(dt.UTC)
+    ca = load_or_create_ca(server.state_dir)
+    day = dt.timedelta(days=1)
+    leaf = issue(list(names), issuer=ca, not_before=now - day, not_after=now + 30 * day)
+    return leaf.pem, leaf.key_pem
+
+
+def diagnose_domain(
+    server: ScriptedServerThread, records: Records, domain: str, port: int, timeout: float
+) -> tuple[dict, float]:
+    """``diagnose domain`` through a DNS server the test starts with ``records``
+    (the scripted server on ``port``): the JSON document (its exit status as
+    ``_status``), checked for no traceback, and the seconds it took."""
+    with HostileDns(records) as dns_server:
+        argv = ["diagnose", domain.rstrip("."), "--format", "json", "--helo", HELO]
+        argv += ["--resolver", dns_server.spec, "--port", str(port), "--timeout", str(timeout)]
+        started = time.monotonic()
+        result = run_cli(*argv, "--tls-ca", str(server.ca_file))
+        took = time.monotonic() - started
+    assert "Traceback" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout)
+    doc["_status"] = result.status
+    return doc, took

@@ -394,3 +394,39 @@ def test_anonymous_suites_are_weak_by_either_name(name: str, weak: bool) -> None
     from smtpdoctor.diagnosis.session_rules import weak_cipher_name
 
     assert weak_cipher_name(name) is weak
+
+
+@pytest.mark.parametrize(
+    ("reason", "alert", "words"),
+    [
+        ("TLSV1_UNRECOGNIZED_NAME", "unrecognized_name", "server name (SNI)"),
+        ("TLSV1_UNSUPPORTED_EXTENSION", "unsupported_extension", ""),
+        ("TLSV1_ALERT_ACCESS_DENIED", "access_denied", "access rule"),
+        ("TLSV1_ALERT_INTERNAL_ERROR", "internal_error", "failed on its side"),
+    ],
+)
+def test_the_servers_alerts_are_the_servers_and_say_what_they_mean(
+    reason: str, alert: str, words: str
+) -> None:
+    """Before: OpenSSL's five received alerts with no ALERT_ in their reason
+    (RFC 6066's: TLSV1_UNRECOGNIZED_NAME...) read 'alert tlsv1_unrecognized_name
+    (sent by us)'; and a server's alert was said by its bare name."""
+    exc = ssl.SSLError(1, f"[SSL: {reason}] {reason.lower()}")
+    exc.reason = reason
+    err = from_ssl_error(exc)
+    assert (err.tls_alert, err.alert_sent) == (alert, False)
+    hs = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=err.outcome, detail=err.detail)
+    hs.tls_alert, hs.alert_sent = err.tls_alert, err.alert_sent
+    top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
+    assert f"alert {alert} from the server" in top.message
+    assert words in top.message
+
+
+def test_certificate_required_for_our_hello_is_mutual_tls() -> None:
+    """Before: the TLS 1.3 alert certificate_required, sent for the hello
+    itself, read as a bare alert, not as the server requiring mutual TLS."""
+    hs = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=Outcome.TLS_ALERT, detail="")
+    hs.tls_alert = "certificate_required"
+    top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
+    assert top.id == "tls.handshake.client_certificate_required"
+    assert "alert certificate_required from the server" in top.message

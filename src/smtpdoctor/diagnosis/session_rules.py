@@ -164,7 +164,18 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         # refused ours (none): OpenSSL says a bare handshake_failure.
         how = f" (alert {step.tls_alert})" if step.tls_alert else _CLOSED_HOW[step.outcome]
         evidence = {"tls_alert": step.tls_alert, "certificate_requested": True, **ev}
-        return finding("tls.handshake.client_certificate_required", evidence=evidence, how=how)
+        return finding(
+            "tls.handshake.client_certificate_required",
+            evidence=evidence,
+            variant="requested",
+            how=how,
+        )
+    if step.tls_alert == "certificate_required" and not step.alert_sent:
+        # TLS 1.3's own alert for it (RFC 8446 §4.4.2.4), wherever it comes.
+        evidence = {"tls_alert": step.tls_alert, **ev}
+        return finding(
+            "tls.handshake.client_certificate_required", evidence=evidence, variant="alert", how=""
+        )
     if step.tls_alert == "excessive_message_size" and step.alert_sent:
         return finding(
             "tls.handshake.message_too_large", evidence={"tls_alert": step.tls_alert, **ev}
@@ -177,16 +188,42 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         )
         evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
         return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
-    sender = " from the server"
+    sender, hint = " from the server", _SERVER_ALERTS.get(step.tls_alert or "", "")
     if step.alert_sent:
         refused = _OUR_REFUSAL.search(step.detail)
         why = _OUR_REFUSALS.get(refused.group(1), "") if refused else ""
-        sender = f" (sent by us: {why})" if why else " (sent by us)"
+        sender, hint = (f" (sent by us: {why})" if why else " (sent by us)"), ""
+    if step.outcome is not Outcome.TLS_ALERT:
+        return finding(
+            f"tls.handshake.{step.outcome.value}",
+            evidence={"tls_alert": step.tls_alert, **ev},
+            sender=sender,
+        )
     return finding(
-        f"tls.handshake.{step.outcome.value}",
+        "tls.handshake.tls_alert",
         evidence={"tls_alert": step.tls_alert, **ev},
         sender=sender,
+        hint=hint,
     )
+
+
+# What a server's alert for our ClientHello means for a sender (RFC 8446 §6.2,
+# RFC 6066 §3): alerts no other rule reads.
+_SERVER_ALERTS = {
+    "unrecognized_name": ": the server has no certificate for the server name (SNI) in our "
+    "hello, or wants a name and got none (a walk by address sends none, nor do Postfix "
+    "and Exim by default, so they fail alike): give the server a default certificate "
+    "for hellos with no name or another one",
+    "access_denied": ": an access rule on the server's TLS side refuses this client (an "
+    "address or name allow-list in the server or a TLS proxy in front of it), whatever "
+    "its certificate",
+    "internal_error": ": the server's TLS layer failed on its side (often a certificate or "
+    "key it cannot load, or a TLS proxy that cannot reach its backend); its TLS log says why",
+    "decode_error": ": the server could not parse our hello (a TLS stack too old for a "
+    "modern hello, or a middlebox that mangles it)",
+    "illegal_parameter": ": the server found a field of our hello invalid (a TLS stack too "
+    "old for a modern hello, or a middlebox that mangles it)",
+}
 
 
 def _reply_finding(step: Step, policy: Policy) -> Finding:
@@ -479,13 +516,7 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
         # (A chain refused only for what another finding says, the leaf's dates
         # or its SHA-1/MD5 signature, is said once, by that finding: it chains
         # to the CA.)
-        add(
-            "tls.certificate.untrusted",
-            {"trust_error": cert.trust_error},
-            trust_error=_trust_advice(cert.trust_error),
-        )
-        if not cert.chain_complete:
-            add("tls.certificate.chain_incomplete")
+        out += _untrusted(cert, sev)
     if cert.names_checked and not cert.hostname_match:
         add(
             "tls.certificate.name_mismatch",
@@ -534,6 +565,44 @@ def _bad_serial(error: str | None) -> str | None:
     """What is wrong with the leaf's serial, when that is the verifier's complaint."""
     text = (error or "").lower()
     return next((why for words, why in _SERIAL_RULES if words in text), None)
+
+
+def _untrusted(cert: CertificateInfo, severity: Severity) -> list[Finding]:
+    """A chain that leads to no trusted CA, said by what is wrong with it."""
+    wrong = _wrong_issuers(cert)
+    if wrong:
+        # Intermediates sent, none of them the leaf's issuer: not a missing
+        # intermediate but the wrong one (said once, by that).
+        evidence = {"trust_error": cert.trust_error, "chain": cert.chain_subjects}
+        return [
+            finding(
+                "tls.certificate.wrong_intermediate",
+                evidence=evidence,
+                severity=severity,
+                sent="; ".join(wrong),
+                issuer=cert.issuer,
+            )
+        ]
+    out = [
+        finding(
+            "tls.certificate.untrusted",
+            evidence={"trust_error": cert.trust_error},
+            severity=severity,
+            trust_error=_trust_advice(cert.trust_error),
+        )
+    ]
+    if not cert.chain_complete:
+        out.append(finding("tls.certificate.chain_incomplete", evidence=None, severity=severity))
+    return out
+
+
+def _wrong_issuers(cert: CertificateInfo) -> list[str]:
+    """The intermediates a chain sends when none of them is the leaf's issuer
+    (by name, in any order: RFC 8446 §4.4.2); empty when one is, or none is sent."""
+    sent = list(dict.fromkeys(cert.chain_subjects[1:]))
+    if cert.self_signed or not sent or cert.issuer in sent:
+        return []
+    return sent
 
 
 def _trust_advice(error: str | None) -> str:

@@ -175,13 +175,16 @@ def _handshake() -> list[FindingSpec]:
         FindingSpec(
             "tls.handshake.tls_alert",
             title="The TLS handshake failed with a TLS alert.",
-            message="The TLS handshake failed with alert {tls_alert}{sender}.",
+            message="The TLS handshake failed with alert {tls_alert}{sender}{hint}.",
             example={
-                "tls_alert": "handshake_failure",
+                "tls_alert": "unrecognized_name",
                 **_TRANSPORT_EXAMPLE,
                 "outcome": "tls_alert",
                 "sender": " from the server",
+                "hint": ": the server has no certificate for the server name (SNI) in our "
+                "hello, or wants a name and got none",
             },
+            source="RFC 8446 §6.2, RFC 6066 §3",
             **common,
         ),
     ]
@@ -276,20 +279,34 @@ def _handshake() -> list[FindingSpec]:
             "tls.handshake.client_certificate_required",
             title="The server asked for a client certificate (mutual TLS) and refused the "
             "handshake without one.",
-            message="The TLS handshake failed{how} right after the server asked for a client "
-            "certificate (a TLS 1.2 CertificateRequest): the server requires mutual TLS, which "
-            "senders on the internet do not present. On a public MX, make the client "
-            "certificate optional (Postfix: smtpd_tls_ask_ccert = yes, not "
-            "smtpd_tls_req_ccert; Exim: tls_verify_hosts empty, tls_try_verify_hosts "
-            "instead); on a private relay, give the sender a certificate the server trusts.",
+            message={
+                variant: intro + ": the server requires mutual TLS, which senders on the "
+                "internet do not present. On a public MX, make the client certificate optional "
+                "(Postfix: smtpd_tls_ask_ccert = yes, not smtpd_tls_req_ccert; Exim: "
+                "tls_verify_hosts empty, tls_try_verify_hosts instead); on a private relay, "
+                "give the sender a certificate the server trusts."
+                for variant, intro in (
+                    (
+                        "requested",
+                        "The TLS handshake failed{how} right after the server asked for a "
+                        "client certificate (a TLS 1.2 CertificateRequest)",
+                    ),
+                    (
+                        "alert",
+                        "The TLS handshake failed with alert certificate_required from the "
+                        "server (RFC 8446 §4.4.2.4: no client certificate was sent)",
+                    ),
+                )
+            },
             example={
+                "variant": "requested",
                 "tls_alert": "handshake_failure",
                 "certificate_requested": True,
                 **_TRANSPORT_EXAMPLE,
                 "outcome": "tls_alert",
                 "how": " (alert handshake_failure)",
             },
-            source="RFC 5246 §7.4.4, §7.4.6",
+            source="RFC 5246 §7.4.4, §7.4.6, RFC 8446 §4.4.2.4",
             **common,
         )
     )
@@ -656,6 +673,18 @@ def _certificate() -> list[FindingSpec]:
             "serverAuth, no critical extension verifiers do not know).",
             trust_error="chains to a trusted CA, but validation failed: required EKU not found",
             rule="required EKU not found",
+        ),
+        cert(
+            "tls.certificate.wrong_intermediate",
+            "The server sends an intermediate certificate that did not issue its certificate.",
+            "The server sends the wrong intermediate certificate: it sends {sent}, but its "
+            "certificate was issued by {issuer}, which it does not send, so senders find no "
+            "path to a trusted CA (an intermediate kept after the CA changed its issuing CA, "
+            "or another certificate's bundle). Serve the intermediate that issued it: the "
+            "CA's chain file for this certificate.",
+            trust_error="validation failed: candidates exhausted",
+            sent="CN=R10,O=Let's Encrypt,C=US",
+            issuer="CN=R11,O=Let's Encrypt,C=US",
         ),
         cert(
             "tls.certificate.chain_incomplete",
