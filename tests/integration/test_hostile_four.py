@@ -145,6 +145,21 @@ def _under_tls_cases() -> Iterator[Case]:
     # again after the handshake): the 220 is not EHLO's reply.
     healthy = session()
     at = healthy.index(Tls()) + 1
+    # STARTTLS advertised again under TLS (RFC 3207 §4.2: it must not be): the
+    # walk does not start TLS twice, the session is healthy.
+    again = list(healthy)
+    again[at + 1] = Send(ehlo(*DEFAULT_EXT, "STARTTLS"))
+    yield Case("under-tls/starttls-advertised-again", tuple(again), None, None, "ok", 0)
+    # A 421 pushed right after the handshake, then a close (a TLS proxy whose
+    # backend is down): the EHLO's answer, the service unavailable.
+    yield Case(
+        "under-tls/421-after-handshake",
+        (*healthy[:at], Send(reply(421, "4.3.2 Service not available")), Close()),
+        "ehlo",
+        "reply",
+        "service_unavailable",
+        2,
+    )
     yield Case(
         "under-tls/second-greeting",
         (*healthy[:at], Send(BANNER), *healthy[at:]),
@@ -153,6 +168,31 @@ def _under_tls_cases() -> Iterator[Case]:
         "other",
         2,
     )
+
+
+def _rcpt_cases() -> Iterator[Case]:
+    """Temporary refusals at RCPT (RFC 5321 §4.2.5: 450/451/452) beside a
+    permanent one: each by what it means, never a drop or a TLS fault."""
+    for name, text, category in (
+        # Postgrey's greylisting: a deferral a retry passes.
+        (
+            "450-greylisted",
+            "450 4.2.0 <postmaster@mx.lab.smtpdoctor.test>: Recipient address rejected: "
+            "Greylisted, see http://postgrey.schweikert.ch/help/mx.lab.smtpdoctor.test.html",
+            "policy_rejection|rate_limited",
+        ),
+        ("452-insufficient-storage", "452 4.3.1 Insufficient system storage", "service_unavailable"),
+        (
+            "550-user-unknown",
+            "550 5.1.1 <postmaster@mx.lab.smtpdoctor.test>: Recipient address rejected: "
+            "User unknown in virtual mailbox table",
+            "recipient",
+        ),
+    ):
+        healthy = session()
+        at = healthy.index(Expect("RCPT")) + 1
+        script = (*healthy[:at], Send(text.encode() + b"\r\n"), *healthy[at + 1 :])
+        yield Case(f"rcpt/{name}", script, "rcpt_to", "reply", category, 2)
 
 
 def _text_cases() -> Iterator[Case]:
@@ -178,7 +218,13 @@ def _text_cases() -> Iterator[Case]:
         yield Case(f"text/{name}", tuple(script), None, None, "ok", 0)
 
 
-CASES = [*_alert_cases(), *_greeting_cases(), *_under_tls_cases(), *_text_cases()]
+CASES = [
+    *_alert_cases(),
+    *_greeting_cases(),
+    *_under_tls_cases(),
+    *_rcpt_cases(),
+    *_text_cases(),
+]
 
 
 @pytest.fixture(scope="module")
@@ -294,6 +340,17 @@ def _chain(name: str, server: ScriptedServerThread, tmp: Path) -> tuple[tuple[by
         leaf = issue(_NAMES, issuer=x, **valid)
         ca = load_or_create_ca(server.state_dir)
         return (leaf.pem + x.pem + y.pem, leaf.key_pem), ca.cert_file
+    if name in ("expired-intermediate", "intermediate-not-a-ca"):
+        # The right intermediate, but one no path may use: expired (RFC 5280
+        # §6.1.3), or CA:FALSE (§4.2.1.9).
+        root = issue(["Four root CA"], ca=True, **valid)
+        dates = valid
+        if name == "expired-intermediate":
+            dates = {"not_before": now - 60 * _DAY, "not_after": now - _DAY}
+        middle = issue(["Four issuing CA"], issuer=root, ca=name != "intermediate-not-a-ca", **dates)
+        leaf = issue(_NAMES, issuer=middle, **valid)
+        (tmp / "root.pem").write_bytes(root.pem)
+        return (leaf.pem + middle.pem, leaf.key_pem), tmp / "root.pem"
     # The wrong intermediate: the leaf's issuer is one intermediate of the root,
     # the server sends another of the same root.
     root = issue(["Four root CA"], ca=True, **valid)
@@ -304,18 +361,21 @@ def _chain(name: str, server: ScriptedServerThread, tmp: Path) -> tuple[tuple[by
     return (leaf.pem + wrong.pem, leaf.key_pem), tmp / "root.pem"
 
 
-# (name, a finding it must hold)
+# (name, a finding it must hold, words the verdict must hold)
 CHAINS = (
-    ("loop", "tls.certificate.untrusted"),
-    ("wrong-intermediate", "tls.certificate.wrong_intermediate"),
+    # Not "the path to a trusted CA breaks a rule: ... exceeds max depth": there is none.
+    ("loop", "tls.certificate.untrusted", "in a loop"),
+    ("wrong-intermediate", "tls.certificate.wrong_intermediate", "wrong intermediate"),
+    ("expired-intermediate", "tls.certificate.untrusted", "not valid at validation time"),
+    ("intermediate-not-a-ca", "tls.certificate.untrusted", "basicconstraints.ca"),
 )
 
 
 @pytest.mark.parametrize("spec", CHAINS, ids=[c[0] for c in CHAINS])
 def test_hostile_four_chain(
-    server: ScriptedServerThread, spec: tuple[str, str], tmp_path: Path
+    server: ScriptedServerThread, spec: tuple[str, str, str], tmp_path: Path
 ) -> None:
-    name, finding = spec
+    name, finding, words = spec
     certificate, root = _chain(name, server, tmp_path)
     case = Case(
         f"chain/{name}",
@@ -326,6 +386,7 @@ def test_hostile_four_chain(
         1,
         certificate=certificate,
         finding=finding,
+        summary=words,
         within=3.0,
     )
     check(run(server, case, root, None), case)

@@ -547,6 +547,10 @@ def _said_elsewhere(cert: CertificateInfo, weak_signature: bool) -> bool:
 # cryptography's verifier: "candidates exhausted: <the last interior error>".
 _INTERIOR = re.compile(r"candidates exhausted: (.+)$")
 _FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
+# cryptography's words for a path over its depth, and that depth (its default
+# max_chain_depth; Postfix's smtp_tls_scert_verifydepth is 9).
+_TOO_DEEP = "exceeds max depth"
+_VERIFY_DEPTH = 8
 _FORBIDDEN_KEY = "forbidden public key"
 _OUT_OF_DATE = "not valid at validation time"
 _NO_SAN = "no subjectAltName"
@@ -588,7 +592,7 @@ def _untrusted(cert: CertificateInfo, severity: Severity) -> list[Finding]:
             "tls.certificate.untrusted",
             evidence={"trust_error": cert.trust_error},
             severity=severity,
-            trust_error=_trust_advice(cert.trust_error),
+            trust_error=_trust_advice(cert.trust_error, cert.chain_length),
         )
     ]
     if not cert.chain_complete:
@@ -605,14 +609,22 @@ def _wrong_issuers(cert: CertificateInfo) -> list[str]:
     return sent
 
 
-def _trust_advice(error: str | None) -> str:
-    """The verifier's words (kept in the evidence) as what a person can act on."""
+def _trust_advice(error: str | None, sent: int = 1) -> str:
+    """The verifier's words (kept in the evidence) as what a person can act on
+    (``sent``: the certificates the server sent)."""
     text = (error or "").lower()
     interior = _INTERIOR.search(text)
     if interior and "no interior errors" not in interior.group(1):
         # A path to a trusted root was tried and broke a rule on the way (an
         # intermediate that is no CA, a path length, an expired intermediate).
         rule = interior.group(1).strip()
+        if _TOO_DEEP in rule and sent <= _VERIFY_DEPTH:
+            # Too deep with fewer certificates than the depth: the verifier
+            # went round them (X issued by Y, Y by X), no way out to a root.
+            return (
+                "unknown issuer: the certificates it sends issue one another in a loop, "
+                "with no path out to a CA in the trust store"
+            )
         # cryptography's words for a weak algorithm carry a Rust debug dump.
         if _FORBIDDEN_SIGNATURE in rule:
             rule = "a certificate on it is signed with an algorithm verifiers refuse (SHA-1, MD5)"
