@@ -181,7 +181,11 @@ def _rcpt_cases() -> Iterator[Case]:
             "Greylisted, see http://postgrey.schweikert.ch/help/mx.lab.smtpdoctor.test.html",
             "policy_rejection|rate_limited",
         ),
-        ("452-insufficient-storage", "452 4.3.1 Insufficient system storage", "service_unavailable"),
+        (
+            "452-insufficient-storage",
+            "452 4.3.1 Insufficient system storage",
+            "service_unavailable",
+        ),
         (
             "550-user-unknown",
             "550 5.1.1 <postmaster@mx.lab.smtpdoctor.test>: Recipient address rejected: "
@@ -347,7 +351,8 @@ def _chain(name: str, server: ScriptedServerThread, tmp: Path) -> tuple[tuple[by
         dates = valid
         if name == "expired-intermediate":
             dates = {"not_before": now - 60 * _DAY, "not_after": now - _DAY}
-        middle = issue(["Four issuing CA"], issuer=root, ca=name != "intermediate-not-a-ca", **dates)
+        is_ca = name != "intermediate-not-a-ca"
+        middle = issue(["Four issuing CA"], issuer=root, ca=is_ca, **dates)
         leaf = issue(_NAMES, issuer=middle, **valid)
         (tmp / "root.pem").write_bytes(root.pem)
         return (leaf.pem + middle.pem, leaf.key_pem), tmp / "root.pem"
