@@ -34,6 +34,7 @@ from smtpdoctor.lab.scripted import (
     Reset,
     ScriptedServerThread,
     Send,
+    Stall,
     Tls,
 )
 from support.hostile_smtp import (
@@ -49,6 +50,7 @@ from support.hostile_smtp import (
     reply,
     run,
     run_at,
+    run_bounded,
     session,
     tls_context,
 )
@@ -56,7 +58,6 @@ from support.hostile_smtp import (
 HANDSHAKE = "tls_handshake_failure"
 _DAY = dt.timedelta(days=1)
 _NAMES = [LAB_HOSTNAME, "127.0.0.1"]
-_READ_CAP = 256 * 1024
 
 
 def _alert(description: int, level: int = 2) -> bytes:
@@ -239,10 +240,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_four(server: ScriptedServerThread, case: Case) -> None:
-    doc = run(server, case, server.ca_file, None)
-    check(doc, case)
-    for step in doc["hosts"][0]["timeline"]:
-        assert step["bytes_received"] <= _READ_CAP, step
+    run_bounded(server, case)
 
 
 def _sni_context(server: ScriptedServerThread, how: str) -> ssl.SSLContext:
@@ -419,3 +417,75 @@ def test_hostile_four_connection_limit(server: ScriptedServerThread, later: tupl
     assert tls["negotiated"], tls
     refused = [v for v, ok in (tls.get("versions") or {}).items() if ok is False]
     assert not refused, tls
+
+
+def _auth_script(
+    before: tuple[str, ...], after: tuple[str, ...], answer: bytes | None = None
+) -> tuple[object, ...]:
+    """A healthy session whose EHLO replies carry ``before`` and ``after`` (under
+    TLS); with ``answer``, AUTH is read and answered so, then nothing more."""
+    script: list[object] = list(session())
+    script[2] = Send(ehlo(*DEFAULT_EXT, *before, "STARTTLS"))
+    mail = script.index(Expect("MAIL"))
+    script[mail - 1] = Send(ehlo(*DEFAULT_EXT, *after))
+    if answer is not None:
+        script[mail:] = [Expect("AUTH"), Send(answer), Stall()]
+    return tuple(script)
+
+
+# (name, the script; stage, outcome, category, status, a finding it must hold)
+AUTH_CASES = (
+    # --auth, and no AUTH under TLS: not "advertises AUTH but names no mechanism".
+    (
+        "not-offered",
+        _auth_script((), ()),
+        None,
+        None,
+        "authentication",
+        1,
+        "auth.not_offered",
+    ),
+    (
+        "offered-before-tls-only",
+        _auth_script(("AUTH PLAIN LOGIN",), ()),
+        None,
+        None,
+        "authentication",
+        1,
+        "auth.not_offered",
+    ),
+    # RFC 4954 §4 allows a 334 to AUTH; after PLAIN's initial response there is
+    # nothing more to send: the server's SASL ignored it (not "334 is no valid reply").
+    (
+        "334-after-initial-response",
+        _auth_script((), ("AUTH PLAIN",), b"334 \r\n"),
+        "auth",
+        "protocol_error",
+        "authentication",
+        2,
+        "auth.challenge_after_initial_response",
+    ),
+)
+
+
+@pytest.mark.parametrize("spec", AUTH_CASES, ids=[a[0] for a in AUTH_CASES])
+def test_hostile_four_auth(
+    server: ScriptedServerThread, spec: tuple[object, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AUTH advertised oddly, or broken, under ``--auth``."""
+    name, script, stage, outcome, category, status, finding = spec
+    assert isinstance(script, tuple)
+    monkeypatch.setenv("SMTPDOCTOR_AUTH_PASSWORD", "secret")
+    case = Case(
+        f"auth/{name}",
+        script,
+        None if stage is None else str(stage),
+        None if outcome is None else str(outcome),
+        str(category),
+        int(str(status)),
+        args=("--auth", "user"),
+        finding=str(finding),
+        no_finding=("auth.no_mechanisms",),
+        timeout=3.0,
+    )
+    check(run(server, case, server.ca_file, None), case)

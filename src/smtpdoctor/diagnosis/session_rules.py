@@ -69,11 +69,30 @@ class SessionEvidence:
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
 
 
+def _auth_not_offered(ev: SessionEvidence) -> Finding:
+    """--auth given, and the EHLO reply it would follow names no AUTH."""
+    tls = ev.extensions_after_tls is not None
+    before = tls and "AUTH" in ev.extensions_before_tls
+    return finding(
+        "auth.not_offered",
+        evidence={"under_tls": tls, "offered_before_tls": before},
+        where=" under TLS" if tls else "",
+        before=" (it offered AUTH before STARTTLS only, and withdrew it under TLS)"
+        if before
+        else "",
+    )
+
+
 def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Finding:
     """A step that ended without a reply: how, and where."""
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
     ev["elapsed_ms"] = round(step.elapsed_ms, 1)
+    if stage is Stage.AUTH and step.reply is not None and step.reply.code == 334:
+        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response
+        # said all there is: the server did not take it.
+        evidence = {"reply": step.reply.to_json(), **ev}
+        return finding("auth.challenge_after_initial_response", evidence=evidence)
     if stage is Stage.CONNECT:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
@@ -742,15 +761,19 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     if ev.size_limit and wanted and wanted > ev.size_limit:
         evidence = {"size_limit": ev.size_limit, "size": wanted}
         findings.append(finding("size.over_limit", evidence=evidence))
-    for note in ev.notes:
-        if note == "the server advertises AUTH with no mechanisms":
-            findings.append(finding("auth.no_mechanisms"))
-        elif note.startswith("the server sent TLS records right after"):
-            capital = f"{note[0].upper()}{note[1:]}"
-            findings.append(finding("starttls.tls_before_client_hello", note=capital))
-        elif note.startswith("the server sent plaintext after"):
-            capital = f"{note[0].upper()}{note[1:]}"
-            findings.append(finding("starttls.plaintext_injection", note=capital))
-        else:
-            findings.append(finding("session.note", note=note))
+    findings += [_note_finding(note, ev) for note in ev.notes]
     return sort_findings(findings)
+
+
+def _note_finding(note: str, ev: SessionEvidence) -> Finding:
+    """What one of the walk's notes says, as a finding."""
+    if note == "the server advertises AUTH with no mechanisms":
+        return finding("auth.no_mechanisms")
+    if note == "the server does not advertise AUTH":
+        return _auth_not_offered(ev)
+    capital = f"{note[0].upper()}{note[1:]}"
+    if note.startswith("the server sent TLS records right after"):
+        return finding("starttls.tls_before_client_hello", note=capital)
+    if note.startswith("the server sent plaintext after"):
+        return finding("starttls.plaintext_injection", note=capital)
+    return finding("session.note", note=note)

@@ -776,6 +776,70 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             source="RFC 4954 §3",
         ),
         FindingSpec(
+            "auth.not_offered",
+            _S.WARNING,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="--auth was given, but the server does not advertise AUTH.",
+            message="--auth was given, but the server does not advertise AUTH in its EHLO "
+            "reply{where}{before}, so a client that must log in cannot here (RFC 4954 §3): "
+            "this is a port or a server set up to receive mail, not to take submissions; "
+            "use the submission port (587, or 465 with implicit TLS), or enable SASL "
+            "authentication on this one (Postfix: smtpd_sasl_auth_enable = yes; Exim: an "
+            "authenticator with server_condition).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "On the submission service in master.cf, enable SASL "
+                        "authentication (with TLS required before it).",
+                    ),
+                    "-o smtpd_sasl_auth_enable=yes -o smtpd_tls_security_level=encrypt",
+                    "swaks --server mx.example.com:587 --tls --quit-after AUTH",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    ("Define an authenticator (plaintext, PLAIN) with a server_condition.",),
+                    "begin authenticators\nPLAIN:\n  driver = plaintext\n  "
+                    "public_name = PLAIN\n  server_condition = ...",
+                    "swaks --server mx.example.com:587 --tls --quit-after AUTH",
+                ),
+            ),
+            source="RFC 4954 §3",
+            example={"where": " under TLS", "before": ""},
+        ),
+        FindingSpec(
+            "auth.challenge_after_initial_response",
+            _S.CRITICAL,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="The server answered AUTH PLAIN's initial response with another challenge.",
+            message="The server answered AUTH PLAIN with its credentials (the initial response "
+            "of RFC 4954 §4) by a 334 challenge, asking for more where PLAIN has nothing more "
+            "to send: its SASL layer ignored the initial response, so clients that send one "
+            "(most of them) fail to log in. Check the server's SASL setup (a mechanism "
+            "wrapper or proxy that drops the initial response).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what answers AUTH (the MTA's SASL library, Dovecot auth, a "
+                        "proxy) and let it take the initial response (RFC 4954 §4).",
+                    ),
+                    "",
+                    "swaks --server mx.example.com:587 --tls --auth PLAIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+            ),
+            source="RFC 4954 §4, RFC 4616",
+            supersedes=("auth.protocol_error",),
+            example={**_TRANSPORT_EXAMPLE, "outcome": "protocol_error"},
+        ),
+        FindingSpec(
             "size.over_limit",
             _S.CRITICAL,
             _C.MESSAGE_SIZE,
