@@ -19,6 +19,7 @@ status, no traceback and the run inside ``--timeout`` plus 1 s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,9 +38,11 @@ from smtpdoctor.lab.scripted import (
     Stall,
     Tls,
 )
+from support.helpers import run_cli
 from support.hostile_smtp import (
     BANNER,
     DEFAULT_EXT,
+    HELO,
     SLACK,
     Case,
     add_custom,
@@ -489,3 +492,26 @@ def test_hostile_four_auth(
         timeout=3.0,
     )
     check(run(server, case, server.ca_file, None), case)
+
+
+def test_hostile_four_scan(server: ScriptedServerThread, tmp_path: Path) -> None:
+    """``scan`` judges each address with diagnose's code: a server's
+    unrecognized_name alert and a wrong intermediate are said as diagnose now
+    says them, in the JSON Lines documents."""
+    alert = server.add(_at_hello(Send(_alert(112)), Close()))
+    certificate, root = _chain("wrong-intermediate", server, tmp_path)
+    chain = server.add(tuple(session()), certificate)
+    listed = tmp_path / "targets.txt"
+    listed.write_text("".join(f"{host}:{port}\n" for host, port in (alert, chain)))
+    out = tmp_path / "out.jsonl"
+    argv = ["scan", str(listed), "--jsonl", str(out), "--helo", HELO, "--tls-ca", str(root)]
+    argv += ["--timeout", "5", "--no-progress", "--spacing", "0", "--checkpoint"]
+    result = run_cli(*argv, str(tmp_path / "run.sqlite"))
+    assert "Traceback" not in result.stderr, result.stderr
+    docs = [json.loads(line) for line in out.read_text().splitlines()]
+    by_port = {d["hosts"][0]["port"]: d for d in docs}
+    said = by_port[alert[1]]["verdict"]
+    assert "alert unrecognized_name from the server" in said["summary"], said
+    assert "server name (SNI)" in said["summary"], said
+    ids = [f["id"] for f in by_port[chain[1]]["findings"]]
+    assert "tls.certificate.wrong_intermediate" in ids, ids
