@@ -515,3 +515,59 @@ def test_hostile_four_scan(server: ScriptedServerThread, tmp_path: Path) -> None
     assert "server name (SNI)" in said["summary"], said
     ids = [f["id"] for f in by_port[chain[1]]["findings"]]
     assert "tls.certificate.wrong_intermediate" in ids, ids
+
+
+def _expired_leaf(server: ScriptedServerThread) -> tuple[bytes, bytes]:
+    now = dt.datetime.now(dt.UTC)
+    ca = load_or_create_ca(server.state_dir)
+    leaf = issue(_NAMES, issuer=ca, not_before=now - 90 * _DAY, not_after=now - 2 * _DAY)
+    return leaf.pem, leaf.key_pem
+
+
+# (name, the other members' certificate; category, status, words the finding holds)
+POOL_CERTIFICATES = (
+    ("expired", _expired_leaf, "tls_certificate", 1, "it expired on"),
+    (
+        "other-name",
+        lambda server: lab_leaf(server, ["mx.other.example"]),
+        "tls_certificate",
+        1,
+        "it names mx.other.example",
+    ),
+    # The same names and dates, another key (a second member, or an RSA and an
+    # ECDSA certificate side by side): nothing to say.
+    ("same-names", lab_leaf, "ok", 0, None),
+)
+
+
+@pytest.mark.parametrize("spec", POOL_CERTIFICATES, ids=[p[0] for p in POOL_CERTIFICATES])
+def test_hostile_four_pool_certificate(
+    server: ScriptedServerThread, spec: tuple[object, ...]
+) -> None:
+    """A pool whose members present different certificates: the walk meets the
+    good one; the TLS matrix's TLS 1.2 hello, on another member, reads the
+    other's chain in clear. Before: healthy whatever the other member sent."""
+    name, other, category, status, words = spec
+    assert callable(other)
+    good = tls_context(lab_leaf(server))
+    bad = tls_context(other(server))
+    # The walk on the first member, every connection after it on the other.
+    scripts = [tuple(session())] * 7
+    host, port = add_custom(server, scripts, contexts=[good, *[bad] * 6])
+    fid = "tls.certificate.pool_differs"
+    case = Case(
+        f"pool-certificate/{name}",
+        (),
+        None,
+        None,
+        str(category),
+        int(str(status)),
+        finding=fid if words else None,
+        no_finding=() if words else (fid,),
+        within=3.0,
+    )
+    doc = run_at(host, port, case, server.ca_file)
+    check(doc, case)
+    if words:
+        said = next(f["message"] for f in doc["findings"] if f["id"] == fid)
+        assert str(words) in said, said

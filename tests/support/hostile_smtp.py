@@ -167,11 +167,14 @@ def add_custom(
     *,
     context: ssl.SSLContext | None = None,
     host: str | None = None,
+    contexts: Sequence[ssl.SSLContext] = (),
 ) -> tuple[str, int]:
     """A listener like ``server.add``'s, for what its options cannot say: the
     connections play ``scripts`` in turn, round and round (a load balancer over
     servers that differ); its TLS is ``context`` as given (a minimum version, a
-    cipher list); it listens on ``host`` (``::1``: an IPv6-only server)."""
+    cipher list), or the one of ``contexts`` at the script's place (members
+    with different certificates); it listens on ``host`` (``::1``: an
+    IPv6-only server)."""
     inner = server.server
     loop = server._loop  # (the thread's own loop; the lab has no such option)
     assert loop is not None
@@ -186,11 +189,12 @@ def add_custom(
         while True:
             sock, _ = await running.sock_accept(listener)
             script = scripts[accepted % len(scripts)]
+            own = contexts[accepted % len(contexts)] if contexts else tls
             accepted += 1
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn = Connection(SocketStream(sock), IDLE_TIMEOUT)
             inner._conns.add(conn)  # (closed by the server's stop)
-            inner._spawn(inner._serve(conn, tuple(script), tls))
+            inner._spawn(inner._serve(conn, tuple(script), own))
 
     async def add() -> tuple[str, int]:
         sock = socket.socket(family, socket.SOCK_STREAM)

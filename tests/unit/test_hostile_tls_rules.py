@@ -430,3 +430,32 @@ def test_certificate_required_for_our_hello_is_mutual_tls() -> None:
     top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
     assert top.id == "tls.handshake.client_certificate_required"
     assert "alert certificate_required from the server" in top.message
+
+
+def test_the_hello_parser_reads_a_tls12_chain_in_clear_when_asked() -> None:
+    """Below TLS 1.3 the Certificate message follows the ServerHello in clear:
+    the matrix's hellos read it (another pool member's chain); a list that
+    does not parse leaves the hello answered, with no chain."""
+    from smtpdoctor.protocol.tlshello import HelloParser
+    from smtpdoctor.testing import server_hello_record
+
+    def certificate(*certs: bytes, extra: bytes = b"") -> bytes:
+        listed = b"".join(len(c).to_bytes(3, "big") + c for c in certs)
+        body = len(listed).to_bytes(3, "big") + listed + extra
+        message = b"\x0b" + len(body).to_bytes(3, "big") + body
+        return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
+
+    hello = server_hello_record("TLSv1.2")
+    parser = HelloParser(certificate=True)
+    assert parser.feed(hello) is None  # the chain is awaited
+    result = parser.feed(certificate(b"leaf", b"issuer"))
+    assert result is not None
+    assert result.chain_der == (b"leaf", b"issuer")
+    assert HelloParser().feed(hello) is not None  # not asked: the hello alone
+    broken = HelloParser(certificate=True)
+    broken.feed(hello)
+    cut = certificate(b"leaf")[:-6] + b"\xff\xff\xff\x00\x00\x00"
+    result = broken.feed(cut)
+    assert result is not None
+    assert result.accepted
+    assert result.chain_der == ()

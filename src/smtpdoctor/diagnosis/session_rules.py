@@ -67,6 +67,9 @@ class SessionEvidence:
     ciphers_seen: Sequence[str] = ()
     implicit_tls: bool = False  # the walk spoke TLS from the first byte
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
+    # Certificates other connections to the address were served (the matrix's
+    # hellos below TLS 1.3), where not the walk's.
+    other_certificates: Sequence[CertificateInfo] = ()
 
 
 def _auth_not_offered(ev: SessionEvidence) -> Finding:
@@ -389,6 +392,36 @@ def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     out += _matrix_findings(ev, policy)
     if ev.certificate is not None:
         out += _certificate_findings(ev.certificate, policy)
+        out += _pool_certificates(ev.certificate, ev.other_certificates, policy)
+    return out
+
+
+def _pool_certificates(
+    walked: CertificateInfo, others: Sequence[CertificateInfo], policy: Policy
+) -> list[Finding]:
+    """Another connection served a certificate that fails where the walk's
+    holds: a pool whose members differ (one not renewed, another name)."""
+    out: list[Finding] = []
+    for other in others:
+        problems = []
+        if other.expired and not walked.expired:
+            problems.append(f"it expired on {other.not_after:%Y-%m-%d}")
+        if other.names_checked and walked.hostname_match and not other.hostname_match:
+            problems.append(f"it names {', '.join(other.san) or 'no host'}")
+        if walked.trusted and not other.trusted and not other.expired:
+            problems.append("it does not chain to a trusted CA")
+        if not problems:
+            continue
+        evidence = {"walk": walked.to_json(), "other": other.to_json()}
+        out.append(
+            finding(
+                "tls.certificate.pool_differs",
+                evidence=evidence,
+                severity=Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                subject=other.subject,
+                problems="; ".join(problems),
+            )
+        )
     return out
 
 

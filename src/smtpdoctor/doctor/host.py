@@ -27,7 +27,7 @@ from smtpdoctor.doctor.recheck import (
 )
 from smtpdoctor.doctor.results import HostReport
 from smtpdoctor.doctor.target import _is_ip
-from smtpdoctor.doctor.warmup import _warm_up, _warmed
+from smtpdoctor.doctor.warmup import _other_certificates, _warm_up, _warmed
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.evidence.tls import TlsMatrix
@@ -204,4 +204,5 @@ def _session_evidence(
         peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,
         implicit_tls=bool(result.tls and result.tls.implicit),
+        other_certificates=_other_certificates(cert, matrix, opts),
     )

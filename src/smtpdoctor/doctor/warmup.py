@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import importlib
 import sys
 import threading
@@ -15,6 +16,7 @@ from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up_full
 
 # The threads started, joined by _warmed.
@@ -94,3 +96,27 @@ def _certificate(name: str, result: SessionResult, opts: DiagnoseOptions) -> Cer
     own = name if not _is_ip(name) else None
     names = [n for n in (own, result.banner_host, result.ehlo_host) if n]
     return analyze_certificate(session.chain_der, names, opts.tls_ca)
+
+
+def _other_certificates(
+    cert: CertificateInfo | None, matrix: TlsMatrix | None, opts: DiagnoseOptions
+) -> list[CertificateInfo]:
+    """The chains the TLS matrix's hellos below TLS 1.3 were served in clear,
+    where their leaf is not the walk's, checked against the same names (at
+    most two: a pool's other members)."""
+    if cert is None or matrix is None:
+        return []
+    probes = [*matrix.probes, matrix.large_hello, matrix.peer_ciphers]
+    chains = {p.chain_der[0]: p.chain_der for p in probes if p is not None and p.chain_der}
+    others = [c for leaf, c in chains.items() if _fingerprint(leaf) != cert.sha256_fingerprint]
+    out = []
+    for chain in others[:2]:
+        with contextlib.suppress(ValueError):  # a certificate that does not parse
+            info = analyze_certificate(list(chain), cert.names_checked, opts.tls_ca)
+            if info is not None:
+                out.append(info)
+    return out
+
+
+def _fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()

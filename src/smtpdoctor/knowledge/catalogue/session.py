@@ -687,6 +687,18 @@ def _certificate() -> list[FindingSpec]:
             issuer="CN=R11,O=Let's Encrypt,C=US",
         ),
         cert(
+            "tls.certificate.pool_differs",
+            "Another connection to the same address was served a certificate that fails "
+            "where the walk's holds.",
+            "Another connection to the same address was served another certificate "
+            "({subject}), and {problems}, where the walk's certificate holds: the address "
+            "is a pool (a load balancer, several servers behind one address) whose members "
+            "do not present the same certificate, so senders fail on some connections and "
+            "not on others. Install the same, current certificate on every member.",
+            subject="CN=mx.example.com",
+            problems="it expired on 2025-01-31",
+        ),
+        cert(
             "tls.certificate.chain_incomplete",
             "The server does not send its intermediate certificates.",
             "The server does not send the intermediate certificates needed to build the chain.",
