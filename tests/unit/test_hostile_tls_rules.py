@@ -459,3 +459,19 @@ def test_the_hello_parser_reads_a_tls12_chain_in_clear_when_asked() -> None:
     assert result is not None
     assert result.accepted
     assert result.chain_der == ()
+
+
+def test_a_matrix_carried_from_an_earlier_probe_drops_the_chains_it_read() -> None:
+    """The monitor's known matrix stands in for a new one while the version
+    holds: the chains its hellos read then may have been renewed since, and a
+    pool check on them would blame the server for its old certificate."""
+    from smtpdoctor.doctor.beside import _without_chains
+    from smtpdoctor.evidence.tls import HelloProbe, TlsMatrix
+
+    old = HelloProbe("TLSv1.2", 200, accepted=True, chain_der=(b"old leaf",))
+    known = TlsMatrix("TLSv1.3", probes=[old], peer_ciphers=old)
+    fresh = _without_chains(known)
+    assert [p.chain_der for p in fresh.probes] == [None]
+    assert fresh.peer_ciphers is not None
+    assert fresh.peer_ciphers.chain_der is None
+    assert old.chain_der == (b"old leaf",)  # the carried matrix itself unchanged

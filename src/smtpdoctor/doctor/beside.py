@@ -17,7 +17,7 @@ from smtpdoctor.doctor.recheck import _comparable, _implicit_tls_check
 from smtpdoctor.doctor.warmup import _certificate, _precheck
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, TlsSession
-from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.evidence.tls import HelloProbe, TlsMatrix
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Finding, Stage
 from smtpdoctor.net.deadline import Deadline
@@ -220,7 +220,7 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
         if top is None:
             return None
         if known is not None and known.top == top[0]:
-            return known
+            return _without_chains(known)
         return await tls_matrix(
             address, opts.port, top=top[0], patience=top[1], walk_ended=walk_ended, **where
         )
@@ -232,3 +232,23 @@ def _large_hello_patience(took: float) -> float:
     """How long a ~1.5 KB ClientHello may go unanswered before it counts as a
     hang: ten times what the walk's own handshake took (seconds), within 1-5 s."""
     return min(5.0, max(1.0, 10 * took))
+
+
+def _without_chains(matrix: TlsMatrix) -> TlsMatrix:
+    """A matrix carried from an earlier probe, without the chains its hellos
+    read then: the certificates the servers present now are the walk's
+    (a chain since renewed is no pool member's)."""
+    strip = [p for p in (*matrix.probes, matrix.large_hello, matrix.peer_ciphers) if p]
+    if not any(p.chain_der for p in strip):
+        return matrix
+    copies = {id(p): replace(p, chain_der=None) for p in strip}
+
+    def own(probe: HelloProbe | None) -> HelloProbe | None:
+        return None if probe is None else copies[id(probe)]
+
+    return replace(
+        matrix,
+        probes=[copies[id(p)] for p in matrix.probes],
+        large_hello=own(matrix.large_hello),
+        peer_ciphers=own(matrix.peer_ciphers),
+    )
