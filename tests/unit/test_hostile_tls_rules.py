@@ -459,6 +459,13 @@ def test_the_hello_parser_reads_a_tls12_chain_in_clear_when_asked() -> None:
     assert result is not None
     assert result.accepted
     assert result.chain_der == ()
+    # A chain over the cap (128 KiB): the hello answered all the same.
+    huge = HelloParser(certificate=True)
+    huge.feed(hello)
+    result = huge.feed(b"\x16\x03\x03\x00\x04\x0b\x10\x00\x00")
+    assert result is not None
+    assert result.accepted
+    assert result.chain_der == ()
 
 
 def test_a_matrix_carried_from_an_earlier_probe_drops_the_chains_it_read() -> None:

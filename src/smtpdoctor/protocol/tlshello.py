@@ -708,6 +708,11 @@ class HelloParser:
                 return
             length = int.from_bytes(hs[1:4], "big")
             limit = MAX_HELLO_LENGTH if self._hello is None else MAX_FLIGHT_MESSAGE
+            if length > limit and self._hello is not None and not self._key_exchange:
+                # A chain read only for itself: over the cap, the hello answered.
+                self._handshake.clear()
+                self._result = replace(self._hello, chain_der=())
+                return
             if length > limit:
                 raise RemoteProtocolError(f"handshake message of {length} bytes (max {limit})")
             if len(hs) < 4 + length:
