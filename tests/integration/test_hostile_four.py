@@ -54,6 +54,7 @@ from support.hostile_smtp import (
     run,
     run_at,
     run_bounded,
+    server_hello_12,
     session,
     tls_context,
 )
@@ -97,6 +98,32 @@ def _alert_cases() -> Iterator[Case]:
     yield Case(
         "alert/certificate-required-at-hello",
         _at_hello(Send(_alert(116)), Close()),
+        "tls_handshake",
+        "tls_alert",
+        HANDSHAKE,
+        2,
+        finding="tls.handshake.client_certificate_required",
+    )
+    # The same alerts one step later, right behind a TLS 1.2 ServerHello (the
+    # server changed its mind once it had chosen): the same meanings.
+    # (with renegotiation_info, RFC 5746, which our client requires)
+    hello = server_hello_12(b"\xc0\x2f", b"\xff\x01\x00\x01\x00")
+    for name, code, words in (
+        ("handshake-failure", 40, "alert handshake_failure from the server"),
+        ("access-denied", 49, "access rule"),
+    ):
+        yield Case(
+            f"alert/after-server-hello-{name}",
+            _at_hello(Send(hello + _alert(code)), Close()),
+            "tls_handshake",
+            "tls_alert",
+            HANDSHAKE,
+            2,
+            summary=words,
+        )
+    yield Case(
+        "alert/after-server-hello-certificate-required",
+        _at_hello(Send(hello + _alert(116)), Close()),
         "tls_handshake",
         "tls_alert",
         HANDSHAKE,

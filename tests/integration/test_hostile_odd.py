@@ -68,6 +68,7 @@ from support.hostile_smtp import (
     run,
     run_at,
     run_bounded,
+    server_hello_12,
     session,
     tls_context,
 )
@@ -175,14 +176,6 @@ def _size_cases() -> Iterator[Case]:
         )
 
 
-def _server_hello_record(cipher: bytes, extensions: bytes) -> bytes:
-    """A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) in one record."""
-    body = b"\x03\x03" + bytes(range(32)) + b"\x00" + cipher + b"\x00"
-    body += len(extensions).to_bytes(2, "big") + extensions
-    message = b"\x02" + len(body).to_bytes(3, "big") + body
-    return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
-
-
 def _certificate_record(*certs: bytes) -> bytes:
     """A Certificate handshake message (RFC 5246 §7.4.2) holding ``certs`` as given."""
     listed = b"".join(len(c).to_bytes(3, "big") + c for c in certs)
@@ -220,7 +213,7 @@ def _tls_wire_cases() -> Iterator[Case]:
     )
     # A ServerHello, then a Certificate message whose certificate is not DER.
     renegotiation_info = b"\xff\x01\x00\x01\x00"
-    hello = _server_hello_record(b"\xc0\x2f", renegotiation_info)
+    hello = server_hello_12(b"\xc0\x2f", renegotiation_info)
     for name, cert in (
         ("not-der", b"this is not a certificate" * 4),
         ("empty-certificate", b""),

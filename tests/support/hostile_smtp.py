@@ -277,3 +277,11 @@ def run_bounded(server: ScriptedServerThread, case: Case) -> None:
     check(doc, case)
     for step in doc["hosts"][0]["timeline"]:
         assert step["bytes_received"] <= READ_CAP, step
+
+
+def server_hello_12(cipher: bytes, extensions: bytes) -> bytes:
+    """A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) in one record."""
+    body = b"\x03\x03" + bytes(range(32)) + b"\x00" + cipher + b"\x00"
+    body += len(extensions).to_bytes(2, "big") + extensions
+    message = b"\x02" + len(body).to_bytes(3, "big") + body
+    return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
