@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -598,3 +599,24 @@ def test_hostile_four_pool_certificate(
     if words:
         said = next(f["message"] for f in doc["findings"] if f["id"] == fid)
         assert str(words) in said, said
+
+
+def test_hostile_four_scan_connection_limit(server: ScriptedServerThread, tmp_path: Path) -> None:
+    """``scan`` on a server that takes one connection at a time: the matrix's
+    connections greeted 421 are a note, never the scan's 421 back-off (60 s)
+    nor a verdict; the versions not tried are null."""
+    host, port = server.add(tuple(session()), None, (Send(_LIMIT), Close()))
+    listed = tmp_path / "targets.txt"
+    listed.write_text(f"{host}:{port}\n")
+    out = tmp_path / "out.jsonl"
+    argv = ["scan", str(listed), "--jsonl", str(out), "--helo", HELO]
+    argv += ["--tls-ca", str(server.ca_file), "--timeout", "5", "--no-progress"]
+    started = time.monotonic()
+    result = run_cli(*argv, "--checkpoint", str(tmp_path / "run.sqlite"))
+    assert time.monotonic() - started < 5.0 + SLACK
+    assert "Traceback" not in result.stderr, result.stderr
+    (doc,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert doc["verdict"]["category"] == "ok", doc["verdict"]
+    assert "session.unlike_connections" in [f["id"] for f in doc["findings"]]
+    versions = doc["hosts"][0]["tls"]["versions"]
+    assert False not in versions.values(), versions
