@@ -276,6 +276,10 @@ def _matrix() -> Iterator[Case]:
             if ending.refusal:
                 actions += (PLAINTEXT_REST if stage == "starttls" else AFTER_REFUSAL,)
             category, status = _expected(where, stage, ending)
+            if stage == "auth" and ending.name == "code-not-allowed":
+                # A 334 to AUTH PLAIN's initial response: RFC 4954 §4 allows a
+                # challenge, PLAIN has nothing more to send: a login that fails.
+                category, status = "authentication", 2
             yield Case(
                 f"{where}/{ending.name}",
                 _script(turns, turn, actions),

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import socket
 import ssl
 import subprocess
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,21 +50,25 @@ from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net import Deadline
 from smtpdoctor.probe.session import SessionOptions, walk
 from smtpdoctor.protocol.tlshello import TLSVersionCode, build_client_hello
-from support.dns_hostile import HostileDns
-from support.helpers import run_cli, unavailable
+from support.helpers import unavailable
 from support.hostile_smtp import (
     BANNER,
     BYE,
     DEFAULT_EXT,
     HELO,
     OK250,
+    READ_CAP,
     Case,
     add_custom,
     check,
+    diagnose_domain,
     ehlo,
+    lab_leaf,
     reply,
     run,
     run_at,
+    run_bounded,
+    server_hello_12,
     session,
     tls_context,
 )
@@ -74,9 +76,6 @@ from support.hostile_smtp import (
 HANDSHAKE = "tls_handshake_failure"
 _DAY = dt.timedelta(days=1)
 _NAMES = [LAB_HOSTNAME, "127.0.0.1"]
-# A reply's bytes the walker may hold, whatever the server sends (the parser's
-# caps: a 2 KiB line, a 64 KiB reply), with room for the reads around it.
-_READ_CAP = 256 * 1024
 
 
 def _at_ehlo(data: bytes, *rest: Action, pieces: int = 1) -> tuple[Action, ...]:
@@ -177,14 +176,6 @@ def _size_cases() -> Iterator[Case]:
         )
 
 
-def _server_hello_record(cipher: bytes, extensions: bytes) -> bytes:
-    """A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) in one record."""
-    body = b"\x03\x03" + bytes(range(32)) + b"\x00" + cipher + b"\x00"
-    body += len(extensions).to_bytes(2, "big") + extensions
-    message = b"\x02" + len(body).to_bytes(3, "big") + body
-    return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
-
-
 def _certificate_record(*certs: bytes) -> bytes:
     """A Certificate handshake message (RFC 5246 §7.4.2) holding ``certs`` as given."""
     listed = b"".join(len(c).to_bytes(3, "big") + c for c in certs)
@@ -222,7 +213,7 @@ def _tls_wire_cases() -> Iterator[Case]:
     )
     # A ServerHello, then a Certificate message whose certificate is not DER.
     renegotiation_info = b"\xff\x01\x00\x01\x00"
-    hello = _server_hello_record(b"\xc0\x2f", renegotiation_info)
+    hello = server_hello_12(b"\xc0\x2f", renegotiation_info)
     for name, cert in (
         ("not-der", b"this is not a certificate" * 4),
         ("empty-certificate", b""),
@@ -330,10 +321,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_odd(server: ScriptedServerThread, case: Case) -> None:
-    doc = run(server, case, server.ca_file, None)
-    check(doc, case)
-    for step in doc["hosts"][0]["timeline"]:
-        assert step["bytes_received"] <= _READ_CAP, step
+    run_bounded(server, case)
 
 
 def _pem(key: object) -> bytes:
@@ -486,13 +474,6 @@ def test_hostile_odd_certificate(
     check(run(server, case, root, None), case)
 
 
-def _leaf(server: ScriptedServerThread) -> tuple[bytes, bytes]:
-    now = dt.datetime.now(dt.UTC)
-    ca = load_or_create_ca(server.state_dir)
-    leaf = issue(_NAMES, issuer=ca, not_before=now - _DAY, not_after=now + 30 * _DAY)
-    return leaf.pem, leaf.key_pem
-
-
 _V10, _V12, _V13 = ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
 _NO_SUITE = "tls.handshake.no_shared_cipher"
 # (name, lowest version, highest, suites; category, status, a finding it must hold)
@@ -538,7 +519,7 @@ def test_hostile_odd_tls_server(server: ScriptedServerThread, spec: tuple[object
     assert isinstance(low, ssl.TLSVersion)
     assert high is None or isinstance(high, ssl.TLSVersion)
     ciphers = f"{suites}:@SECLEVEL=0" if suites else None
-    context = tls_context(_leaf(server), minimum=low, maximum=high, ciphers=ciphers)
+    context = tls_context(lab_leaf(server), minimum=low, maximum=high, ciphers=ciphers)
     host, port = add_custom(server, [session()], context=context)
     refused = category == HANDSHAKE
     case = Case(
@@ -561,7 +542,7 @@ def test_hostile_odd_anonymous_ecdh_only(server: ScriptedServerThread) -> None:
     takes one, no modern peer's suite is accepted (the verdict), and the suite
     is named weak by its OpenSSL name (AECDH-..., no "anon" in it)."""
     ciphers = "AECDH-AES256-SHA:@SECLEVEL=0"
-    context = tls_context(_leaf(server), minimum=_V12, maximum=_V12, ciphers=ciphers)
+    context = tls_context(lab_leaf(server), minimum=_V12, maximum=_V12, ciphers=ciphers)
     host, port = add_custom(server, [session()], context=context)
     case = Case(
         "tls-server/tls12-only-anon-ecdh",
@@ -711,17 +692,10 @@ def test_hostile_odd_ipv6_only_mx(server: ScriptedServerThread) -> None:
         (mx, "AAAA"): [host],
         (mx, "TXT"): ['"exists"'],  # the name exists: its A is NODATA
     }
-    with HostileDns(records) as dns_server:
-        argv = ["diagnose", V6_DOMAIN.rstrip("."), "--format", "json", "--helo", HELO]
-        argv += ["--resolver", dns_server.spec, "--port", str(port), "--timeout", "5"]
-        started = time.monotonic()
-        result = run_cli(*argv, "--tls-ca", str(server.ca_file))
-        took = time.monotonic() - started
-    assert "Traceback" not in result.stderr, result.stderr
+    doc, took = diagnose_domain(server, records, V6_DOMAIN, port, 5.0)
     assert took < 3.0, took
-    doc = json.loads(result.stdout)
     verdict, ids = doc["verdict"], [f["id"] for f in doc["findings"]]
-    assert (verdict["category"], result.status) == ("dns_resolution", 1), (verdict, ids)
+    assert (verdict["category"], doc["_status"]) == ("dns_resolution", 1), (verdict, ids)
     assert "dns.mx.ipv6_only" in ids, ids
     (walked,) = doc["hosts"]
     assert walked["address"] == "::1", walked["address"]
@@ -754,7 +728,7 @@ def test_hostile_odd_memory_stays_bounded(server: ScriptedServerThread, data: by
     assert (failed.stage, failed.outcome) == (Stage.EHLO, Outcome.PROTOCOL_ERROR)
     # The server's 64 KiB writes are traced too (its thread shares the process).
     assert peak - before < 2 * 1024 * 1024, peak - before
-    assert failed.bytes_received <= _READ_CAP
+    assert failed.bytes_received <= READ_CAP
 
 
 ODD_DOMAIN = "mxodd.smtpdoctor.test."
@@ -800,16 +774,9 @@ def test_hostile_odd_mx_answer(server: ScriptedServerThread, spec: tuple[object,
     _, records, status, category, finding = spec
     assert isinstance(records, dict)
     _, port = server.add(tuple(session()))
-    with HostileDns(records) as dns_server:
-        argv = ["diagnose", ODD_DOMAIN.rstrip("."), "--format", "json", "--helo", HELO]
-        argv += ["--resolver", dns_server.spec, "--port", str(port), "--timeout", "4"]
-        started = time.monotonic()
-        result = run_cli(*argv, "--tls-ca", str(server.ca_file))
-        took = time.monotonic() - started
-    assert "Traceback" not in result.stderr, result.stderr
+    doc, took = diagnose_domain(server, records, ODD_DOMAIN, port, 4.0)
     assert took < 4.0 + 1.0, took
-    doc = json.loads(result.stdout)
     ids = [f["id"] for f in doc["findings"]]
-    assert (result.status, doc["verdict"]["category"]) == (status, category), (doc["verdict"], ids)
+    assert (doc["_status"], doc["verdict"]["category"]) == (status, category), (doc["verdict"], ids)
     if finding is not None:
         assert finding in ids, ids

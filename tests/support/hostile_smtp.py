@@ -6,6 +6,7 @@ as the matrix checks it (no traceback, an exit status of 0-2, the end within
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import socket
 import ssl
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smtpdoctor.lab.certs import issue, load_or_create_ca
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     IDLE_TIMEOUT,
@@ -30,6 +32,7 @@ from smtpdoctor.lab.scripted import (
 )
 from smtpdoctor.net.stream import SocketStream
 from smtpdoctor.receiver.connection import Connection
+from support.dns_hostile import HostileDns, Records
 from support.helpers import run_cli
 
 SLACK = 1.0
@@ -164,11 +167,14 @@ def add_custom(
     *,
     context: ssl.SSLContext | None = None,
     host: str | None = None,
+    contexts: Sequence[ssl.SSLContext] = (),
 ) -> tuple[str, int]:
     """A listener like ``server.add``'s, for what its options cannot say: the
     connections play ``scripts`` in turn, round and round (a load balancer over
     servers that differ); its TLS is ``context`` as given (a minimum version, a
-    cipher list); it listens on ``host`` (``::1``: an IPv6-only server)."""
+    cipher list), or the one of ``contexts`` at the script's place (members
+    with different certificates); it listens on ``host`` (``::1``: an
+    IPv6-only server)."""
     inner = server.server
     loop = server._loop  # (the thread's own loop; the lab has no such option)
     assert loop is not None
@@ -183,11 +189,12 @@ def add_custom(
         while True:
             sock, _ = await running.sock_accept(listener)
             script = scripts[accepted % len(scripts)]
+            own = contexts[accepted % len(contexts)] if contexts else tls
             accepted += 1
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn = Connection(SocketStream(sock), IDLE_TIMEOUT)
             inner._conns.add(conn)  # (closed by the server's stop)
-            inner._spawn(inner._serve(conn, tuple(script), tls))
+            inner._spawn(inner._serve(conn, tuple(script), own))
 
     async def add() -> tuple[str, int]:
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -227,3 +234,54 @@ def tls_context(
         key.write_bytes(chain_key[1])
         context.load_cert_chain(cert, key)
     return context
+
+
+def lab_leaf(
+    server: ScriptedServerThread, names: Sequence[str] = (LAB_HOSTNAME, "127.0.0.1")
+) -> tuple[bytes, bytes]:
+    """A leaf for ``names`` from the lab CA (trusted with ``server.ca_file``), PEM."""
+    now = dt.datetime.now(dt.UTC)
+    ca = load_or_create_ca(server.state_dir)
+    day = dt.timedelta(days=1)
+    leaf = issue(list(names), issuer=ca, not_before=now - day, not_after=now + 30 * day)
+    return leaf.pem, leaf.key_pem
+
+
+def diagnose_domain(
+    server: ScriptedServerThread, records: Records, domain: str, port: int, timeout: float
+) -> tuple[dict, float]:
+    """``diagnose domain`` through a DNS server the test starts with ``records``
+    (the scripted server on ``port``): the JSON document (its exit status as
+    ``_status``), checked for no traceback, and the seconds it took."""
+    with HostileDns(records) as dns_server:
+        argv = ["diagnose", domain.rstrip("."), "--format", "json", "--helo", HELO]
+        argv += ["--resolver", dns_server.spec, "--port", str(port), "--timeout", str(timeout)]
+        started = time.monotonic()
+        result = run_cli(*argv, "--tls-ca", str(server.ca_file))
+        took = time.monotonic() - started
+    assert "Traceback" not in result.stderr, result.stderr
+    doc = json.loads(result.stdout)
+    doc["_status"] = result.status
+    return doc, took
+
+
+# A reply's bytes the walker may hold, whatever the server sends (the parser's
+# caps: a 2 KiB line, a 64 KiB reply), with room for the reads around it.
+READ_CAP = 256 * 1024
+
+
+def run_bounded(server: ScriptedServerThread, case: Case) -> None:
+    """``diagnose`` on the case's server (trusting the lab CA), checked, and no
+    step's bytes over :data:`READ_CAP`."""
+    doc = run(server, case, server.ca_file, None)
+    check(doc, case)
+    for step in doc["hosts"][0]["timeline"]:
+        assert step["bytes_received"] <= READ_CAP, step
+
+
+def server_hello_12(cipher: bytes, extensions: bytes) -> bytes:
+    """A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) in one record."""
+    body = b"\x03\x03" + bytes(range(32)) + b"\x00" + cipher + b"\x00"
+    body += len(extensions).to_bytes(2, "big") + extensions
+    message = b"\x02" + len(body).to_bytes(3, "big") + body
+    return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message

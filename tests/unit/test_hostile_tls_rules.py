@@ -394,3 +394,91 @@ def test_anonymous_suites_are_weak_by_either_name(name: str, weak: bool) -> None
     from smtpdoctor.diagnosis.session_rules import weak_cipher_name
 
     assert weak_cipher_name(name) is weak
+
+
+@pytest.mark.parametrize(
+    ("reason", "alert", "words"),
+    [
+        ("TLSV1_UNRECOGNIZED_NAME", "unrecognized_name", "server name (SNI)"),
+        ("TLSV1_UNSUPPORTED_EXTENSION", "unsupported_extension", ""),
+        ("TLSV1_ALERT_ACCESS_DENIED", "access_denied", "access rule"),
+        ("TLSV1_ALERT_INTERNAL_ERROR", "internal_error", "failed on its side"),
+    ],
+)
+def test_the_servers_alerts_are_the_servers_and_say_what_they_mean(
+    reason: str, alert: str, words: str
+) -> None:
+    """Before: OpenSSL's five received alerts with no ALERT_ in their reason
+    (RFC 6066's: TLSV1_UNRECOGNIZED_NAME...) read 'alert tlsv1_unrecognized_name
+    (sent by us)'; and a server's alert was said by its bare name."""
+    exc = ssl.SSLError(1, f"[SSL: {reason}] {reason.lower()}")
+    exc.reason = reason
+    err = from_ssl_error(exc)
+    assert (err.tls_alert, err.alert_sent) == (alert, False)
+    hs = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=err.outcome, detail=err.detail)
+    hs.tls_alert, hs.alert_sent = err.tls_alert, err.alert_sent
+    top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
+    assert f"alert {alert} from the server" in top.message
+    assert words in top.message
+
+
+def test_certificate_required_for_our_hello_is_mutual_tls() -> None:
+    """Before: the TLS 1.3 alert certificate_required, sent for the hello
+    itself, read as a bare alert, not as the server requiring mutual TLS."""
+    hs = Step(Stage.TLS_HANDSHAKE, None, 0.0, outcome=Outcome.TLS_ALERT, detail="")
+    hs.tls_alert = "certificate_required"
+    top = session_findings(_evidence(*_BEFORE_TLS, _step(Stage.STARTTLS), hs))[0]
+    assert top.id == "tls.handshake.client_certificate_required"
+    assert "alert certificate_required from the server" in top.message
+
+
+def test_the_hello_parser_reads_a_tls12_chain_in_clear_when_asked() -> None:
+    """Below TLS 1.3 the Certificate message follows the ServerHello in clear:
+    the matrix's hellos read it (another pool member's chain); a list that
+    does not parse leaves the hello answered, with no chain."""
+    from smtpdoctor.protocol.tlshello import HelloParser
+    from smtpdoctor.testing import server_hello_record
+
+    def certificate(*certs: bytes, extra: bytes = b"") -> bytes:
+        listed = b"".join(len(c).to_bytes(3, "big") + c for c in certs)
+        body = len(listed).to_bytes(3, "big") + listed + extra
+        message = b"\x0b" + len(body).to_bytes(3, "big") + body
+        return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
+
+    hello = server_hello_record("TLSv1.2")
+    parser = HelloParser(certificate=True)
+    assert parser.feed(hello) is None  # the chain is awaited
+    result = parser.feed(certificate(b"leaf", b"issuer"))
+    assert result is not None
+    assert result.chain_der == (b"leaf", b"issuer")
+    assert HelloParser().feed(hello) is not None  # not asked: the hello alone
+    broken = HelloParser(certificate=True)
+    broken.feed(hello)
+    cut = certificate(b"leaf")[:-6] + b"\xff\xff\xff\x00\x00\x00"
+    result = broken.feed(cut)
+    assert result is not None
+    assert result.accepted
+    assert result.chain_der == ()
+    # A chain over the cap (128 KiB): the hello answered all the same.
+    huge = HelloParser(certificate=True)
+    huge.feed(hello)
+    result = huge.feed(b"\x16\x03\x03\x00\x04\x0b\x10\x00\x00")
+    assert result is not None
+    assert result.accepted
+    assert result.chain_der == ()
+
+
+def test_a_matrix_carried_from_an_earlier_probe_drops_the_chains_it_read() -> None:
+    """The monitor's known matrix stands in for a new one while the version
+    holds: the chains its hellos read then may have been renewed since, and a
+    pool check on them would blame the server for its old certificate."""
+    from smtpdoctor.doctor.beside import _without_chains
+    from smtpdoctor.evidence.tls import HelloProbe, TlsMatrix
+
+    old = HelloProbe("TLSv1.2", 200, accepted=True, chain_der=(b"old leaf",))
+    known = TlsMatrix("TLSv1.3", probes=[old], peer_ciphers=old)
+    fresh = _without_chains(known)
+    assert [p.chain_der for p in fresh.probes] == [None]
+    assert fresh.peer_ciphers is not None
+    assert fresh.peer_ciphers.chain_der is None
+    assert old.chain_der == (b"old leaf",)  # the carried matrix itself unchanged

@@ -75,9 +75,10 @@ def test_alerts_to_every_lower_hello_leave_only_the_top_version() -> None:
 def test_a_server_hello_accepts_and_a_lower_answer_does_not() -> None:
     matrix, _, _ = _matrix(
         "TLSv1.2",
-        _after_starttls(Data(server_hello_record("TLSv1.1", extended_master_secret=True))),
-        _after_starttls(Data(server_hello_record("TLSv1"))),
-        _after_starttls(Data(server_hello_record("TLSv1"))),  # SSLv3 asked, TLS 1.0 given
+        # (each closed after its ServerHello: the matrix reads on for a chain)
+        _after_starttls(Data(server_hello_record("TLSv1.1", extended_master_secret=True)), Close()),
+        _after_starttls(Data(server_hello_record("TLSv1")), Close()),
+        _after_starttls(Data(server_hello_record("TLSv1")), Close()),  # SSLv3 asked, TLS 1.0
         large_hello=False,
     )
     assert matrix.versions["TLSv1.1"] is True

@@ -67,6 +67,23 @@ class SessionEvidence:
     ciphers_seen: Sequence[str] = ()
     implicit_tls: bool = False  # the walk spoke TLS from the first byte
     peer_cipher_shared: bool | None = None  # at TLS 1.2, from the peer's own suite list
+    # Certificates other connections to the address were served (the matrix's
+    # hellos below TLS 1.3), where not the walk's.
+    other_certificates: Sequence[CertificateInfo] = ()
+
+
+def _auth_not_offered(ev: SessionEvidence) -> Finding:
+    """--auth given, and the EHLO reply it would follow names no AUTH."""
+    tls = ev.extensions_after_tls is not None
+    before = tls and "AUTH" in ev.extensions_before_tls
+    return finding(
+        "auth.not_offered",
+        evidence={"under_tls": tls, "offered_before_tls": before},
+        where=" under TLS" if tls else "",
+        before=" (it offered AUTH before STARTTLS only, and withdrew it under TLS)"
+        if before
+        else "",
+    )
 
 
 def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Finding:
@@ -74,6 +91,11 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
     ev["elapsed_ms"] = round(step.elapsed_ms, 1)
+    if stage is Stage.AUTH and step.reply is not None and step.reply.code == 334:
+        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response
+        # said all there is: the server did not take it.
+        evidence = {"reply": step.reply.to_json(), **ev}
+        return finding("auth.challenge_after_initial_response", evidence=evidence)
     if stage is Stage.CONNECT:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
@@ -164,7 +186,18 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         # refused ours (none): OpenSSL says a bare handshake_failure.
         how = f" (alert {step.tls_alert})" if step.tls_alert else _CLOSED_HOW[step.outcome]
         evidence = {"tls_alert": step.tls_alert, "certificate_requested": True, **ev}
-        return finding("tls.handshake.client_certificate_required", evidence=evidence, how=how)
+        return finding(
+            "tls.handshake.client_certificate_required",
+            evidence=evidence,
+            variant="requested",
+            how=how,
+        )
+    if step.tls_alert == "certificate_required" and not step.alert_sent:
+        # TLS 1.3's own alert for it (RFC 8446 §4.4.2.4), wherever it comes.
+        evidence = {"tls_alert": step.tls_alert, **ev}
+        return finding(
+            "tls.handshake.client_certificate_required", evidence=evidence, variant="alert", how=""
+        )
     if step.tls_alert == "excessive_message_size" and step.alert_sent:
         return finding(
             "tls.handshake.message_too_large", evidence={"tls_alert": step.tls_alert, **ev}
@@ -177,16 +210,42 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         )
         evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
         return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
-    sender = " from the server"
+    sender, hint = " from the server", _SERVER_ALERTS.get(step.tls_alert or "", "")
     if step.alert_sent:
         refused = _OUR_REFUSAL.search(step.detail)
         why = _OUR_REFUSALS.get(refused.group(1), "") if refused else ""
-        sender = f" (sent by us: {why})" if why else " (sent by us)"
+        sender, hint = (f" (sent by us: {why})" if why else " (sent by us)"), ""
+    if step.outcome is not Outcome.TLS_ALERT:
+        return finding(
+            f"tls.handshake.{step.outcome.value}",
+            evidence={"tls_alert": step.tls_alert, **ev},
+            sender=sender,
+        )
     return finding(
-        f"tls.handshake.{step.outcome.value}",
+        "tls.handshake.tls_alert",
         evidence={"tls_alert": step.tls_alert, **ev},
         sender=sender,
+        hint=hint,
     )
+
+
+# What a server's alert for our ClientHello means for a sender (RFC 8446 §6.2,
+# RFC 6066 §3): alerts no other rule reads.
+_SERVER_ALERTS = {
+    "unrecognized_name": ": the server has no certificate for the server name (SNI) in our "
+    "hello, or wants a name and got none (a walk by address sends none, nor do Postfix "
+    "and Exim by default, so they fail alike): give the server a default certificate "
+    "for hellos with no name or another one",
+    "access_denied": ": an access rule on the server's TLS side refuses this client (an "
+    "address or name allow-list in the server or a TLS proxy in front of it), whatever "
+    "its certificate",
+    "internal_error": ": the server's TLS layer failed on its side (often a certificate or "
+    "key it cannot load, or a TLS proxy that cannot reach its backend); its TLS log says why",
+    "decode_error": ": the server could not parse our hello (a TLS stack too old for a "
+    "modern hello, or a middlebox that mangles it)",
+    "illegal_parameter": ": the server found a field of our hello invalid (a TLS stack too "
+    "old for a modern hello, or a middlebox that mangles it)",
+}
 
 
 def _reply_finding(step: Step, policy: Policy) -> Finding:
@@ -333,6 +392,36 @@ def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     out += _matrix_findings(ev, policy)
     if ev.certificate is not None:
         out += _certificate_findings(ev.certificate, policy)
+        out += _pool_certificates(ev.certificate, ev.other_certificates, policy)
+    return out
+
+
+def _pool_certificates(
+    walked: CertificateInfo, others: Sequence[CertificateInfo], policy: Policy
+) -> list[Finding]:
+    """Another connection served a certificate that fails where the walk's
+    holds: a pool whose members differ (one not renewed, another name)."""
+    out: list[Finding] = []
+    for other in others:
+        problems = []
+        if other.expired and not walked.expired:
+            problems.append(f"it expired on {other.not_after:%Y-%m-%d}")
+        if other.names_checked and walked.hostname_match and not other.hostname_match:
+            problems.append(f"it names {', '.join(other.san) or 'no host'}")
+        if walked.trusted and not other.trusted and not other.expired:
+            problems.append("it does not chain to a trusted CA")
+        if not problems:
+            continue
+        evidence = {"walk": walked.to_json(), "other": other.to_json()}
+        out.append(
+            finding(
+                "tls.certificate.pool_differs",
+                evidence=evidence,
+                severity=Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                subject=other.subject,
+                problems="; ".join(problems),
+            )
+        )
     return out
 
 
@@ -479,13 +568,7 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
         # (A chain refused only for what another finding says, the leaf's dates
         # or its SHA-1/MD5 signature, is said once, by that finding: it chains
         # to the CA.)
-        add(
-            "tls.certificate.untrusted",
-            {"trust_error": cert.trust_error},
-            trust_error=_trust_advice(cert.trust_error),
-        )
-        if not cert.chain_complete:
-            add("tls.certificate.chain_incomplete")
+        out += _untrusted(cert, sev)
     if cert.names_checked and not cert.hostname_match:
         add(
             "tls.certificate.name_mismatch",
@@ -516,6 +599,10 @@ def _said_elsewhere(cert: CertificateInfo, weak_signature: bool) -> bool:
 # cryptography's verifier: "candidates exhausted: <the last interior error>".
 _INTERIOR = re.compile(r"candidates exhausted: (.+)$")
 _FORBIDDEN_SIGNATURE = "forbidden signature algorithm"
+# cryptography's words for a path over its depth, and that depth (its default
+# max_chain_depth; Postfix's smtp_tls_scert_verifydepth is 9).
+_TOO_DEEP = "exceeds max depth"
+_VERIFY_DEPTH = 8
 _FORBIDDEN_KEY = "forbidden public key"
 _OUT_OF_DATE = "not valid at validation time"
 _NO_SAN = "no subjectAltName"
@@ -536,14 +623,60 @@ def _bad_serial(error: str | None) -> str | None:
     return next((why for words, why in _SERIAL_RULES if words in text), None)
 
 
-def _trust_advice(error: str | None) -> str:
-    """The verifier's words (kept in the evidence) as what a person can act on."""
+def _untrusted(cert: CertificateInfo, severity: Severity) -> list[Finding]:
+    """A chain that leads to no trusted CA, said by what is wrong with it."""
+    wrong = _wrong_issuers(cert)
+    if wrong:
+        # Intermediates sent, none of them the leaf's issuer: not a missing
+        # intermediate but the wrong one (said once, by that).
+        evidence = {"trust_error": cert.trust_error, "chain": cert.chain_subjects}
+        return [
+            finding(
+                "tls.certificate.wrong_intermediate",
+                evidence=evidence,
+                severity=severity,
+                sent="; ".join(wrong),
+                issuer=cert.issuer,
+            )
+        ]
+    out = [
+        finding(
+            "tls.certificate.untrusted",
+            evidence={"trust_error": cert.trust_error},
+            severity=severity,
+            trust_error=_trust_advice(cert.trust_error, cert.chain_length),
+        )
+    ]
+    if not cert.chain_complete:
+        out.append(finding("tls.certificate.chain_incomplete", evidence=None, severity=severity))
+    return out
+
+
+def _wrong_issuers(cert: CertificateInfo) -> list[str]:
+    """The intermediates a chain sends when none of them is the leaf's issuer
+    (by name, in any order: RFC 8446 §4.4.2); empty when one is, or none is sent."""
+    sent = list(dict.fromkeys(cert.chain_subjects[1:]))
+    if cert.self_signed or not sent or cert.issuer in sent:
+        return []
+    return sent
+
+
+def _trust_advice(error: str | None, sent: int = 1) -> str:
+    """The verifier's words (kept in the evidence) as what a person can act on
+    (``sent``: the certificates the server sent)."""
     text = (error or "").lower()
     interior = _INTERIOR.search(text)
     if interior and "no interior errors" not in interior.group(1):
         # A path to a trusted root was tried and broke a rule on the way (an
         # intermediate that is no CA, a path length, an expired intermediate).
         rule = interior.group(1).strip()
+        if _TOO_DEEP in rule and sent <= _VERIFY_DEPTH:
+            # Too deep with fewer certificates than the depth: the verifier
+            # went round them (X issued by Y, Y by X), no way out to a root.
+            return (
+                "unknown issuer: the certificates it sends issue one another in a loop, "
+                "with no path out to a CA in the trust store"
+            )
         # cryptography's words for a weak algorithm carry a Rust debug dump.
         if _FORBIDDEN_SIGNATURE in rule:
             rule = "a certificate on it is signed with an algorithm verifiers refuse (SHA-1, MD5)"
@@ -661,15 +794,19 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     if ev.size_limit and wanted and wanted > ev.size_limit:
         evidence = {"size_limit": ev.size_limit, "size": wanted}
         findings.append(finding("size.over_limit", evidence=evidence))
-    for note in ev.notes:
-        if note == "the server advertises AUTH with no mechanisms":
-            findings.append(finding("auth.no_mechanisms"))
-        elif note.startswith("the server sent TLS records right after"):
-            capital = f"{note[0].upper()}{note[1:]}"
-            findings.append(finding("starttls.tls_before_client_hello", note=capital))
-        elif note.startswith("the server sent plaintext after"):
-            capital = f"{note[0].upper()}{note[1:]}"
-            findings.append(finding("starttls.plaintext_injection", note=capital))
-        else:
-            findings.append(finding("session.note", note=note))
+    findings += [_note_finding(note, ev) for note in ev.notes]
     return sort_findings(findings)
+
+
+def _note_finding(note: str, ev: SessionEvidence) -> Finding:
+    """What one of the walk's notes says, as a finding."""
+    if note == "the server advertises AUTH with no mechanisms":
+        return finding("auth.no_mechanisms")
+    if note == "the server does not advertise AUTH":
+        return _auth_not_offered(ev)
+    capital = f"{note[0].upper()}{note[1:]}"
+    if note.startswith("the server sent TLS records right after"):
+        return finding("starttls.tls_before_client_hello", note=capital)
+    if note.startswith("the server sent plaintext after"):
+        return finding("starttls.plaintext_injection", note=capital)
+    return finding("session.note", note=note)

@@ -6,8 +6,11 @@ and renders what comes back. The parts, by concern:
 - :mod:`~smtpdoctor.doctor.options`: the target as typed, :class:`DiagnoseOptions`,
   the local name;
 - :mod:`~smtpdoctor.doctor.results`: :class:`HostReport`, :class:`Diagnosis`;
-- :mod:`~smtpdoctor.doctor.host`: one address's probe (walk, TLS matrix beside
-  it, certificate), with :mod:`~smtpdoctor.doctor.followup`'s network probes;
+- :mod:`~smtpdoctor.doctor.host`: one address's probe judged: the walk and the
+  TLS matrix beside it (:mod:`~smtpdoctor.doctor.beside`), more connections
+  after it (:mod:`~smtpdoctor.doctor.recheck`), the certificate
+  (:mod:`~smtpdoctor.doctor.warmup`), :mod:`~smtpdoctor.doctor.followup`'s
+  network probes;
 - :mod:`~smtpdoctor.doctor.targets`: a domain's addresses, DNS and the lookups
   overlapped with the walks;
 - :mod:`~smtpdoctor.doctor.report`: the document assembled;

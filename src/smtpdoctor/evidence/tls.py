@@ -36,6 +36,9 @@ class HelloProbe:
     # Whether the hello went out: a connection that failed before it (reset at
     # the greeting, STARTTLS refused) says nothing about the hello.
     sent: bool = False
+    # Below TLS 1.3: the chain the server sent in clear (not in the JSON; the
+    # doctor checks it when it is not the walk's).
+    chain_der: tuple[bytes, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

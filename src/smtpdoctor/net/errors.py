@@ -111,6 +111,16 @@ def from_os_error(exc: OSError, icmp: IcmpError | None = None) -> NetError:
 
 # OpenSSL reason codes for alerts *received* are "<PREFIX>ALERT_<NAME>".
 _ALERT_PREFIXES = ("SSLV3_ALERT_", "TLSV1_ALERT_", "TLSV13_ALERT_")
+# ... but for five (RFC 6066's extension alerts), with no "ALERT_": OpenSSL's
+# SSL_R_TLSV1_* = SSL_AD_REASON_OFFSET (1000) + the alert's number, received
+# like the rest (a server without our SNI name sends unrecognized_name).
+_RECEIVED_WITHOUT_PREFIX = {
+    "TLSV1_UNSUPPORTED_EXTENSION": "unsupported_extension",
+    "TLSV1_CERTIFICATE_UNOBTAINABLE": "certificate_unobtainable",
+    "TLSV1_UNRECOGNIZED_NAME": "unrecognized_name",
+    "TLSV1_BAD_CERTIFICATE_STATUS_RESPONSE": "bad_certificate_status_response",
+    "TLSV1_BAD_CERTIFICATE_HASH_VALUE": "bad_certificate_hash_value",
+}
 # Reasons where our side refused what the server chose, with the alert we sent
 # (RFC 8446 §6.2 names).
 _LOCAL_REFUSALS = {
@@ -152,6 +162,8 @@ def from_ssl_error(exc: ssl.SSLError) -> NetError:
     for prefix in _ALERT_PREFIXES:
         if reason.startswith(prefix):
             return alert_received(reason[len(prefix) :].lower())
+    if reason in _RECEIVED_WITHOUT_PREFIX:
+        return alert_received(_RECEIVED_WITHOUT_PREFIX[reason])
     if reason in _LOCAL_REFUSALS:
         alert = _LOCAL_REFUSALS[reason]
         return NetError(

@@ -96,6 +96,8 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> 
 
 
 AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
+# --auth given, and no AUTH keyword in the EHLO reply the walk would log in after.
+AUTH_NOT_OFFERED = "the server does not advertise AUTH"
 # A reply that came in at least this many pieces, the last of them this recently
 # before the deadline, was still arriving: a tarpit, not a server that stopped.
 TRICKLE_PIECES = 3
@@ -529,6 +531,10 @@ class _Walker:
 
     async def _auth(self, exts: dict[str, str]) -> bool:
         assert self.options.auth is not None
+        if "AUTH" not in exts:
+            # Not advertised at all: not the same as a bare AUTH keyword.
+            self.result.notes.append(AUTH_NOT_OFFERED)
+            return True
         mechanisms = exts.get("AUTH", "").upper().split()
         if not mechanisms:
             # RFC 4954 §3: the AUTH keyword lists the mechanisms; none is no way in.

@@ -49,6 +49,8 @@ _CODES = {
 # A probe that gets no answer within this long is "no answer", not a hang of
 # the whole diagnosis (the probe's deadline still bounds it).
 PROBE_SECONDS = 5.0
+# At least this long for a TLS <= 1.2 chain after its ServerHello (seconds).
+CHAIN_WAIT = 0.25
 _NO_SHA1 = tuple(a for a in DEFAULT_SIGNATURE_ALGORITHMS if a not in SHA1_SIGNATURE_ALGORITHMS)
 # Below this much time left, the matrix is skipped rather than half-done.
 MIN_SECONDS = 1.0
@@ -87,7 +89,7 @@ async def _starttls_preamble(stream: Stream, helo: str, deadline: Deadline) -> s
     ehlo = await _reply(stream, conn, deadline)
     if ehlo is None or ehlo.code != 250:
         # (A refusal, not a server without STARTTLS: what a pool member that
-        # differs from the walk's says: doctor.host reads it.)
+        # differs from the walk's says: doctor.recheck reads it.)
         return f"EHLO answered {ehlo}" if ehlo else "closed after EHLO"
     if "STARTTLS" not in conn.extensions:
         return "STARTTLS not offered"
@@ -158,6 +160,7 @@ async def _finish(
     probe = HelloProbe(label, len(hello))
     started = time.monotonic()
     stream = slot.stream
+    parser: HelloParser | None = None
     try:
         if slot.failure is not None or stream is None:
             probe.outcome, probe.detail = slot.failure or ("skipped", "no connection")
@@ -166,18 +169,31 @@ async def _finish(
         try:
             probe.sent = True
             await stream.send(hello, local, "ClientHello")
-            parser = HelloParser()
+            # Below TLS 1.3 the chain follows the ServerHello in clear, in the
+            # same flight: read on to it (another pool member's certificate).
+            parser = HelloParser(certificate=True)
             result: ServerHelloResult | None = None
             while result is None:
-                data = await stream.recv(local, "ServerHello")
+                wait = local
+                if parser.server_hello is not None:
+                    # The chain is extra: waited for no longer than the hello took
+                    # (it comes in the same flight), never a stall's whole time.
+                    took = time.monotonic() - started
+                    wait = Deadline(min(local.remaining(), max(CHAIN_WAIT, took)))
+                data = await stream.recv(wait, "ServerHello")
                 if not data:
+                    if parser.server_hello is not None:  # answered; the chain cut short
+                        _fill(probe, parser.server_hello)
+                        return probe
                     probe.outcome, probe.detail = "closed", "the server closed without answering"
                     return probe
                 result = parser.feed(data)
             _fill(probe, result)
         except NetError as err:
             probe.outcome, probe.detail = err.outcome.value, err.detail
-            if local.expired and local.at >= deadline.at:
+            if parser is not None and parser.server_hello is not None:
+                _fill(probe, parser.server_hello)  # the hello answered; the rest is extra
+            elif local.expired and local.at >= deadline.at:
                 probe.outcome, probe.detail = "skipped", "the diagnosis deadline ran out"
         except ProtocolError as exc:
             probe.outcome, probe.detail = "protocol_error", str(exc)
@@ -218,6 +234,7 @@ def _fill(probe: HelloProbe, result: ServerHelloResult) -> None:
     probe.cipher = result.cipher_name
     probe.group = result.selected_group_name
     probe.extended_master_secret = result.extended_master_secret
+    probe.chain_der = result.chain_der
     # A server that answers a TLS 1.1 hello with 1.0 accepts 1.0, not 1.1.
     probe.accepted = result.version == probe.label if probe.label in _CODES else True
 

@@ -458,6 +458,9 @@ class ServerHelloResult:
     # the size of the server's finite-field DH prime, or its ECDH curve.
     dh_bits: int | None = None
     kex_group: int | None = None
+    # With ``HelloParser(certificate=True)``, from a TLS <= 1.2 Certificate
+    # message (RFC 5246 §7.4.2, sent in clear): the chain as sent, DER.
+    chain_der: tuple[bytes, ...] | None = None
 
     @property
     def selected_group_name(self) -> str | None:
@@ -560,6 +563,25 @@ def _sends_key_exchange(hello: ServerHelloResult) -> bool:
     return hello.kind == "server_hello" and old and ("DHE_" in name or "_anon_" in name)
 
 
+_CERTIFICATE: Final[int] = 11
+
+
+def _sends_certificate(hello: ServerHelloResult) -> bool:
+    """A certificate in clear after the ServerHello: TLS <= 1.2, not anonymous."""
+    old = hello.version_code is not None and hello.version_code <= TLSVersionCode.TLSv1_2
+    return hello.kind == "server_hello" and old and "_anon_" not in (hello.cipher_name or "")
+
+
+def _with_chain(hello: ServerHelloResult, body: bytes) -> ServerHelloResult:
+    """The certificates of a TLS <= 1.2 Certificate message (RFC 5246 §7.4.2)."""
+    r = TlsReader(body, "Certificate")
+    listed = TlsReader(r.take(int.from_bytes(r.take(3), "big")), "Certificate list")
+    chain: list[bytes] = []
+    while listed.remaining:
+        chain.append(listed.take(int.from_bytes(listed.take(3), "big")))
+    return replace(hello, chain_der=tuple(chain))
+
+
 def _with_key_exchange(hello: ServerHelloResult, body: bytes) -> ServerHelloResult:
     """The DH prime's size (RFC 5246 §7.4.3 ServerDHParams) or the ECDH curve (RFC 8422 §5.4)."""
     r = TlsReader(body, "ServerKeyExchange")
@@ -584,10 +606,13 @@ class HelloParser:
     one error type, and so does every later :meth:`feed`.
     """
 
-    def __init__(self, *, key_exchange: bool = False) -> None:
+    def __init__(self, *, key_exchange: bool = False, certificate: bool = False) -> None:
         # key_exchange: for a (EC)DHE or anonymous suite below TLS 1.3, read on
         # past the ServerHello (and Certificate) to the ServerKeyExchange.
+        # certificate: below TLS 1.3, read on to the Certificate message (the
+        # chain, in clear) when one follows the ServerHello.
         self._key_exchange = key_exchange
+        self._certificate = certificate
         self._hello: ServerHelloResult | None = None
         self._buffer = bytearray()
         self._handshake = bytearray()
@@ -683,6 +708,11 @@ class HelloParser:
                 return
             length = int.from_bytes(hs[1:4], "big")
             limit = MAX_HELLO_LENGTH if self._hello is None else MAX_FLIGHT_MESSAGE
+            if length > limit and self._hello is not None and not self._key_exchange:
+                # A chain read only for itself: over the cap, the hello answered.
+                self._handshake.clear()
+                self._result = replace(self._hello, chain_der=())
+                return
             if length > limit:
                 raise RemoteProtocolError(f"handshake message of {length} bytes (max {limit})")
             if len(hs) < 4 + length:
@@ -694,16 +724,30 @@ class HelloParser:
     def _on_message(self, kind: int, body: bytes) -> None:
         if self._hello is None:
             hello = _parse_server_hello(body, tuple(self._warnings))
-            if self._key_exchange and _sends_key_exchange(hello):
+            if (self._key_exchange and _sends_key_exchange(hello)) or (
+                self._certificate and _sends_certificate(hello)
+            ):
                 self._hello = hello
                 return
             # Later messages (Certificate, ...) in the same record are not ours.
             self._handshake.clear()
             self._result = hello
-        elif kind == _SERVER_KEY_EXCHANGE:
+        elif kind == _CERTIFICATE and self._certificate and self._hello.chain_der is None:
+            try:
+                self._hello = _with_chain(self._hello, body)
+            except RemoteProtocolError:
+                # The hello answered; a chain we cannot list is not the
+                # handshake's failure (our TLS library judges it there).
+                self._hello = replace(self._hello, chain_der=())
+            if not (self._key_exchange and _sends_key_exchange(self._hello)):
+                self._handshake.clear()
+                self._result = self._hello
+        elif kind == _SERVER_KEY_EXCHANGE and self._key_exchange:
             self._result = _with_key_exchange(self._hello, body)
-        elif kind == _SERVER_HELLO_DONE:
-            self._result = self._hello  # no ServerKeyExchange: nothing more to learn
+        elif kind == _SERVER_HELLO_DONE or not self._key_exchange:
+            # No ServerKeyExchange (or no Certificate where one was read for):
+            # nothing more to learn.
+            self._result = self._hello
 
     def _on_alert(self, payload: bytes) -> None:
         if self._hello is not None:

@@ -175,13 +175,16 @@ def _handshake() -> list[FindingSpec]:
         FindingSpec(
             "tls.handshake.tls_alert",
             title="The TLS handshake failed with a TLS alert.",
-            message="The TLS handshake failed with alert {tls_alert}{sender}.",
+            message="The TLS handshake failed with alert {tls_alert}{sender}{hint}.",
             example={
-                "tls_alert": "handshake_failure",
+                "tls_alert": "unrecognized_name",
                 **_TRANSPORT_EXAMPLE,
                 "outcome": "tls_alert",
                 "sender": " from the server",
+                "hint": ": the server has no certificate for the server name (SNI) in our "
+                "hello, or wants a name and got none",
             },
+            source="RFC 8446 §6.2, RFC 6066 §3",
             **common,
         ),
     ]
@@ -276,20 +279,34 @@ def _handshake() -> list[FindingSpec]:
             "tls.handshake.client_certificate_required",
             title="The server asked for a client certificate (mutual TLS) and refused the "
             "handshake without one.",
-            message="The TLS handshake failed{how} right after the server asked for a client "
-            "certificate (a TLS 1.2 CertificateRequest): the server requires mutual TLS, which "
-            "senders on the internet do not present. On a public MX, make the client "
-            "certificate optional (Postfix: smtpd_tls_ask_ccert = yes, not "
-            "smtpd_tls_req_ccert; Exim: tls_verify_hosts empty, tls_try_verify_hosts "
-            "instead); on a private relay, give the sender a certificate the server trusts.",
+            message={
+                variant: intro + ": the server requires mutual TLS, which senders on the "
+                "internet do not present. On a public MX, make the client certificate optional "
+                "(Postfix: smtpd_tls_ask_ccert = yes, not smtpd_tls_req_ccert; Exim: "
+                "tls_verify_hosts empty, tls_try_verify_hosts instead); on a private relay, "
+                "give the sender a certificate the server trusts."
+                for variant, intro in (
+                    (
+                        "requested",
+                        "The TLS handshake failed{how} right after the server asked for a "
+                        "client certificate (a TLS 1.2 CertificateRequest)",
+                    ),
+                    (
+                        "alert",
+                        "The TLS handshake failed with alert certificate_required from the "
+                        "server (RFC 8446 §4.4.2.4: no client certificate was sent)",
+                    ),
+                )
+            },
             example={
+                "variant": "requested",
                 "tls_alert": "handshake_failure",
                 "certificate_requested": True,
                 **_TRANSPORT_EXAMPLE,
                 "outcome": "tls_alert",
                 "how": " (alert handshake_failure)",
             },
-            source="RFC 5246 §7.4.4, §7.4.6",
+            source="RFC 5246 §7.4.4, §7.4.6, RFC 8446 §4.4.2.4",
             **common,
         )
     )
@@ -658,6 +675,30 @@ def _certificate() -> list[FindingSpec]:
             rule="required EKU not found",
         ),
         cert(
+            "tls.certificate.wrong_intermediate",
+            "The server sends an intermediate certificate that did not issue its certificate.",
+            "The server sends the wrong intermediate certificate: it sends {sent}, but its "
+            "certificate was issued by {issuer}, which it does not send, so senders find no "
+            "path to a trusted CA (an intermediate kept after the CA changed its issuing CA, "
+            "or another certificate's bundle). Serve the intermediate that issued it: the "
+            "CA's chain file for this certificate.",
+            trust_error="validation failed: candidates exhausted",
+            sent="CN=R10,O=Let's Encrypt,C=US",
+            issuer="CN=R11,O=Let's Encrypt,C=US",
+        ),
+        cert(
+            "tls.certificate.pool_differs",
+            "Another connection to the same address was served a certificate that fails "
+            "where the walk's holds.",
+            "Another connection to the same address was served another certificate "
+            "({subject}), and {problems}, where the walk's certificate holds: the address "
+            "is a pool (a load balancer, several servers behind one address) whose members "
+            "do not present the same certificate, so senders fail on some connections and "
+            "not on others. Install the same, current certificate on every member.",
+            subject="CN=mx.example.com",
+            problems="it expired on 2025-01-31",
+        ),
+        cert(
             "tls.certificate.chain_incomplete",
             "The server does not send its intermediate certificates.",
             "The server does not send the intermediate certificates needed to build the chain.",
@@ -745,6 +786,70 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             permanence=Permanence.PERMANENT,
             retry_helps=False,
             source="RFC 4954 §3",
+        ),
+        FindingSpec(
+            "auth.not_offered",
+            _S.WARNING,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="--auth was given, but the server does not advertise AUTH.",
+            message="--auth was given, but the server does not advertise AUTH in its EHLO "
+            "reply{where}{before}, so a client that must log in cannot here (RFC 4954 §3): "
+            "this is a port or a server set up to receive mail, not to take submissions; "
+            "use the submission port (587, or 465 with implicit TLS), or enable SASL "
+            "authentication on this one (Postfix: smtpd_sasl_auth_enable = yes; Exim: an "
+            "authenticator with server_condition).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "On the submission service in master.cf, enable SASL "
+                        "authentication (with TLS required before it).",
+                    ),
+                    "-o smtpd_sasl_auth_enable=yes -o smtpd_tls_security_level=encrypt",
+                    "swaks --server mx.example.com:587 --tls --quit-after AUTH",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    ("Define an authenticator (plaintext, PLAIN) with a server_condition.",),
+                    "begin authenticators\nPLAIN:\n  driver = plaintext\n  "
+                    "public_name = PLAIN\n  server_condition = ...",
+                    "swaks --server mx.example.com:587 --tls --quit-after AUTH",
+                ),
+            ),
+            source="RFC 4954 §3",
+            example={"where": " under TLS", "before": ""},
+        ),
+        FindingSpec(
+            "auth.challenge_after_initial_response",
+            _S.CRITICAL,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="The server answered AUTH PLAIN's initial response with another challenge.",
+            message="The server answered AUTH PLAIN with its credentials (the initial response "
+            "of RFC 4954 §4) by a 334 challenge, asking for more where PLAIN has nothing more "
+            "to send: its SASL layer ignored the initial response, so clients that send one "
+            "(most of them) fail to log in. Check the server's SASL setup (a mechanism "
+            "wrapper or proxy that drops the initial response).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what answers AUTH (the MTA's SASL library, Dovecot auth, a "
+                        "proxy) and let it take the initial response (RFC 4954 §4).",
+                    ),
+                    "",
+                    "swaks --server mx.example.com:587 --tls --auth PLAIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+            ),
+            source="RFC 4954 §4, RFC 4616",
+            supersedes=("auth.protocol_error",),
+            example={**_TRANSPORT_EXAMPLE, "outcome": "protocol_error"},
         ),
         FindingSpec(
             "size.over_limit",

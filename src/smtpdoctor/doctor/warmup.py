@@ -1,0 +1,122 @@
+"""The imports a diagnosis needs, made in a thread while the walks wait on
+the network, and the certificate check that waits for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib
+import sys
+import threading
+from collections.abc import Sequence
+
+from smtpdoctor.doctor.options import DiagnoseOptions
+from smtpdoctor.doctor.target import _is_ip
+from smtpdoctor.evidence.certificate import CertificateInfo
+from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up_full
+
+# The threads started, joined by _warmed.
+_WARMING: list[threading.Thread] = []
+
+
+def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
+    """In a thread, while the walks wait on the network: import the modules
+    ``first`` (a name's DNS engine and rules), so the DNS lookups do not wait
+    for them and the walks are not held up by them. The future returned is
+    done once they are imported (None: nothing to wait for). (A trusted RSA
+    chain's check needs no ``cryptography``; any other chain's imports start
+    in :func:`_precheck`, once the handshake shows the chain.)"""
+    wanted = [m for m in first if m not in sys.modules]
+    if not wanted:
+        return None  # nothing to import (an address), or warmed already
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    interval = sys.getswitchinterval()
+
+    def run() -> None:
+        # Only time is at stake: whatever fails here fails again, and is
+        # reported, where the module is used.
+        with contextlib.suppress(Exception):
+            for name in wanted:
+                importlib.import_module(name)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+            loop.call_soon_threadsafe(_settle, ready)
+        sys.setswitchinterval(interval)
+
+    # The event loop gets the GIL back within 0.5 ms of a reply, not the
+    # default 5 ms, while the import runs (on loopback a walk is many small
+    # waits).
+    sys.setswitchinterval(min(interval, 0.0005))
+
+    thread = threading.Thread(target=run, name="smtpdoctor-warm-up", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
+    return ready
+
+
+def _precheck(chain_der: Sequence[bytes], opts: DiagnoseOptions) -> None:
+    """In a thread, once the walk's handshake has the chain: settle it on the
+    DER route (a trusted chain, the usual case), or else import the x509 layer
+    its check needs while the walk goes on (~35 ms, hidden behind the
+    remaining round trips on a real path)."""
+    if not chain_der or "cryptography.x509.verification" in sys.modules:
+        return
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # as in _warm_up: only time is at stake
+            if not settles(chain_der, opts.tls_ca):
+                warm_up_full()
+
+    thread = threading.Thread(target=run, name="smtpdoctor-precheck", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _warmed() -> None:
+    """Wait for a warm-up still running (its work is not done twice)."""
+    while _WARMING:
+        _WARMING.pop().join()
+
+
+def _certificate(name: str, result: SessionResult, opts: DiagnoseOptions) -> CertificateInfo | None:
+    """The certificate the walk saw, checked against the names it should carry."""
+    session = result.tls.session if result.tls else None
+    if session is None:
+        return None
+    _warmed()
+    own = name if not _is_ip(name) else None
+    names = [n for n in (own, result.banner_host, result.ehlo_host) if n]
+    return analyze_certificate(session.chain_der, names, opts.tls_ca)
+
+
+def _other_certificates(
+    cert: CertificateInfo | None, matrix: TlsMatrix | None, opts: DiagnoseOptions
+) -> list[CertificateInfo]:
+    """The chains the TLS matrix's hellos below TLS 1.3 were served in clear,
+    where their leaf is not the walk's, checked against the same names (at
+    most two: a pool's other members)."""
+    if cert is None or matrix is None:
+        return []
+    probes = [*matrix.probes, matrix.large_hello, matrix.peer_ciphers]
+    chains = {p.chain_der[0]: p.chain_der for p in probes if p is not None and p.chain_der}
+    others = [c for leaf, c in chains.items() if _fingerprint(leaf) != cert.sha256_fingerprint]
+    out = []
+    for chain in others[:2]:
+        with contextlib.suppress(ValueError):  # a certificate that does not parse
+            info = analyze_certificate(list(chain), cert.names_checked, opts.tls_ca)
+            if info is not None:
+                out.append(info)
+    return out
+
+
+def _fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
