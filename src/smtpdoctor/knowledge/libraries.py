@@ -138,6 +138,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "Most servers offer AUTH only after STARTTLS; the client did not start TLS.",
         source=_LIB,
         # The library gives up on reading the EHLO reply: AUTH was never sent.
+        # (The corpus's expectations split: 11 tune rows say AUTH, 3 EHLO; the
+        # unit tests hold EHLO. Left for the lead, docs/explain.md, session 10.)
         stage=_S.EHLO,
         permanence=_PM,
         retry=False,
@@ -486,7 +488,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # nodemailer before it sends AUTH: the configuration gave no password.
         r'Missing credentials for "?(?:PLAIN|LOGIN|XOAUTH2|CRAM-MD5)\b|'
         # Ruby's Net::SMTP::Authenticator before it sends AUTH
-        r"SMTP-AUTH requested but missing (?:user name|secret phrase)",
+        r"SMTP-AUTH requested but missing (?:user name|secret phrase)|"
+        # Alertmanager's notifier (Go) before it sends AUTH, one per mechanism offered
+        r"\bmissing (?:password|username|user name|secret) for (?:PLAIN|LOGIN|CRAM-MD5|"
+        r"XOAUTH2) auth(?:entication)? mechanism\b",
         _C.AUTHENTICATION,
         "The application has no username or password configured for SMTP AUTH.",
         source=_LIB,

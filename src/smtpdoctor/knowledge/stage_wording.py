@@ -171,6 +171,15 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bwaiting for (?:the )?server ready message\b",
         _S.GREETING,
     ),
+    # Go's net/smtp NewClient reads the banner: an application's wrapper around its
+    # lost connection (Alertmanager's "create SMTP client: EOF", Mattermost's
+    # "Failed to open a connection to SMTP server EOF"; a dial error has other words)
+    stage_phrase(
+        "stage.go_client_greeting",
+        r"\bcreat(?:e|ing) (?:an? )?SMTP client: (?:unexpected )?EOF\b|"
+        r"\bopen(?:ing)? a connection to (?:the )?SMTP server:? (?:unexpected )?EOF\b",
+        _S.GREETING,
+    ),
     # sSMTP's refused or unreadable banner (its STARTTLS reply has its own words);
     # dma's "server greeting" is its EHLO exchange (perform_server_greeting)
     stage_phrase("stage.ssmtp_banner", r"\bInvalid response SMTP server\b(?! \()", _S.GREETING),

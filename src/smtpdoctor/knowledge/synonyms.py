@@ -131,7 +131,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # reason decides); weak, like it: a specific code (5.1.8, the sender's
         # domain) says more.
         r"\b(?:envelope )?sender(?: address)? (?:is |was )?(?:refused|denied|blocked)\b(?!:)|"
-        r"\benvelope sender (?:is |was )?rejected\b",
+        r"\benvelope sender (?:is |was )?rejected\b|"
+        # Coremail's bare "sender is rejected" (its help page's list of bounce texts)
+        r"\bsender(?: address)? (?:is|was|has been) rejected\b(?!:)",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender or its domain is on the receiver's block list, fails its checks, or "
@@ -142,7 +144,8 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "synonyms.message_refused_by_policy",
-        rf"\b(?:message|e-?mail|mail)(?: was| has been| is)? {_REFUSED}"
+        # (a deferral alike: OpenDKIM's "Message deferred for policy reasons")
+        rf"\b(?:message|e-?mail|mail)(?: was| has been| is)? (?:{_REFUSED}|deferred)"
         r" (?:due to|because of|by|for) (?:local |security |content |our |the |site )?"
         r"(?:polic(?:y|ies)|content filter|spam filter)\b",
         _C.POLICY_REJECTION,
