@@ -405,7 +405,6 @@ WORDS: dict[str, _Words] = {
     '8539a0aae5d92c5a': (('blank from: addresses are not allowed', 'from: domain is invalid. provide a valid from', 'ip addresses are not allowed as a from:'), (('blank from: addresses are not allowed',), ('ip addresses are not allowed as a from:',), ('from: domain is invalid. provide a valid from',))),
     '85791b3795331054': (('failure in',), (('dns look', 'failure in'),)),
     '8620bf223eb10658': ((', in mail',), ((', in mail', 'line'),)),
-    '864a8bdaa65c0b08': (('recipient address rejected:',), (('recipient address rejected:',),)),
     '8671416152cb0fd5': (('sa: action:',), (('sa: action:',),)),
     '86becb387252500e': (('blocked by your organization using tenant allow block list', 'delivery not authorized, message refused', 'not in allowed-senders list', 'recipient is only accepting mail from specific email addresses'), (('delivery not authorized, message refused',), ('not in allowed-senders list',), ('blocked by your organization using tenant allow block list',), ('recipient is only accepting mail from specific email addresses',))),
     '8710776d926d14d0': (('internal',), (('error', 'internal'),)),

@@ -58,12 +58,6 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),
     stage_phrase("stage.ruby_data", r"smtp\.rb:\d+:in [`']?data\b", _S.DATA),
     stage_phrase("stage.ruby_auth", r"smtp\.rb:\d+:in [`']?(?:authenticate|auth_\w+)", _S.AUTH),
-    # Postfix's RCPT restrictions prefix their reason with "Recipient address
-    # rejected:" whatever the reason (a user, a rate, a listed client IP): the reply
-    # answered RCPT TO (smtpd_recipient_restrictions; a VRFY's own line is read first).
-    stage_phrase(
-        "stage.postfix_recipient_restriction", r"\bRecipient address rejected:", _S.RCPT_TO
-    ),
     # Outlook's numbers for a refused sender and refused recipients (imnxport.h
     # SMTP_REJECTED_SENDER, SMTP_REJECTED_RECIPIENTS): the reply beside them says why.
     stage_phrase("stage.outlook_rejected_sender", r"\b0[x\u00d7]800CCC78\b", _S.MAIL_FROM),
