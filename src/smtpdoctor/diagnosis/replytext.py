@@ -103,6 +103,7 @@ _NESTED_LEAD = re.compile(
 
 _PY_REPLY = re.compile(r"\(([245]\d\d), b?(['\"])([^\n]*?)\2\)")
 _PY_REPLY_HEAD = re.compile(r"\(([245]\d\d), b?['\"]")
+_WRAPPED_CODE = re.compile(r"(?<![\w.])([245])(\d\d)[ \t]*\n[ \t]*(\1\.\d{1,3}\.\d{1,3})(?=\s)")
 _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 
 
@@ -140,6 +141,10 @@ def normalise(text: str) -> str:
         cut = cut.replace("\\\\n", "\n").replace("\\n", "\n")
     cut = decode_pasted(cut)
     cut = rust_reply_codes(cut)
+    if "\n" in cut:
+        # A paste wrapped between a reply code and its enhanced code ("550 \n5.7.1
+        # Command rejected"): one reply, as on the wire.
+        cut = _WRAPPED_CODE.sub(r"\1\2 \3", cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
     if "(" not in cut:
         return cut

@@ -57,7 +57,8 @@ _BARE_SESSION = re.compile(
 # "SMTP -> FROM SERVER:421" (its 5.x debug output) before the client said
 # anything, in a log that shows the client's lines too.
 _GREETING_REFUSED = re.compile(
-    r"\A(?:(?!>>>)[\s\S])*?<<<[ \t]*[45]\d\d[ -]|"
+    # (a transcript cut short, "... <<< 550", is no banner: its commands were left out)
+    r"\A(?:(?!>>>)[\s\S])*?(?<!\.\.\.\s)<<<[ \t]*[45]\d\d[ -]|"
     r"\A(?:(?!^[ \t]*-> )[\s\S])*?^<\*\*[ \t]*[45]\d\d[ -]|"
     r"\A(?:(?!CLIENT -> (?:SERVER|SMTP))[\s\S])*?(?:SERVER -> CLIENT:|SMTP -> FROM SERVER:)"
     r"[ \t]*[45]\d\d[ -][\s\S]*?CLIENT -> (?:SERVER|SMTP)",

@@ -138,6 +138,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "Most servers offer AUTH only after STARTTLS; the client did not start TLS.",
         source=_LIB,
         # The library gives up on reading the EHLO reply: AUTH was never sent.
+        # (The corpus's expectations split: 11 tune rows say AUTH, 3 EHLO; the
+        # unit tests hold EHLO. Left for the lead, docs/explain.md, session 10.)
         stage=_S.EHLO,
         permanence=_PM,
         retry=False,
@@ -486,7 +488,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # nodemailer before it sends AUTH: the configuration gave no password.
         r'Missing credentials for "?(?:PLAIN|LOGIN|XOAUTH2|CRAM-MD5)\b|'
         # Ruby's Net::SMTP::Authenticator before it sends AUTH
-        r"SMTP-AUTH requested but missing (?:user name|secret phrase)",
+        r"SMTP-AUTH requested but missing (?:user name|secret phrase)|"
+        # Alertmanager's notifier (Go) before it sends AUTH, one per mechanism offered
+        r"\bmissing (?:password|username|user name|secret) for (?:PLAIN|LOGIN|CRAM-MD5|"
+        r"XOAUTH2) auth(?:entication)? mechanism\b",
         _C.AUTHENTICATION,
         "The application has no username or password configured for SMTP AUTH.",
         source=_LIB,
@@ -572,6 +577,119 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         kind=_DROP,
         specific=False,
     ),
+    # Outlook's, Outlook Express's and Windows Mail's transport error numbers (the
+    # IXP_E_* HRESULTs of imnxport.h, the same in every language the client speaks:
+    # "Task 'x - Sending' reported error (0x800CCC0E) : ..."), each by its class.
+    pattern(
+        "library.outlook_cant_find_host",
+        r"\b0[x\u00d7]800CCC0D\b",
+        _C.DNS_RESOLUTION,
+        "The mail client could not find the SMTP server: its name does not resolve.",
+        "A typo in the outgoing server name, or no working DNS on the client's network.",
+        source=_LIB,
+        stage=_S.DNS,
+        retry=False,
+    ),
+    pattern(
+        "library.outlook_failed_to_connect",
+        # FAILED_TO_CONNECT, SOCKET_CONNECT_ERROR
+        r"\b0[x\u00d7]800CCC(?:0E|15)\b",
+        _C.FIREWALL_BLOCK,
+        "The mail client could not connect to the SMTP server's port.",
+        "A firewall, antivirus or the network blocks the port, or the server or port is wrong.",
+        source=_LIB,
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "library.outlook_connection_dropped",
+        r"\b0[x\u00d7]800CCC0F\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the SMTP server was closed during the session.",
+        "The server or something between (an antivirus scanner, a firewall) cut it.",
+        source=_LIB,
+    ),
+    pattern(
+        "library.outlook_timeout",
+        # TIMEOUT; Outlook's "timed out waiting for a response from the sending (SMTP)
+        # server"
+        r"\b0[x\u00d7](?:800CCC19|8004210B)\b",
+        _C.NETWORK_TIMEOUT,
+        "The SMTP server stopped answering the mail client within its time-out.",
+        "A slow or filtered link, or a large message on a slow upload.",
+        source=_LIB,
+    ),
+    pattern(
+        "library.outlook_busy",
+        r"\b0[x\u00d7]800CCC0B\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The server (or its mail drop) was busy and refused the session for now.",
+        source=_LIB,
+    ),
+    pattern(
+        "library.outlook_secure_connect_failed",
+        # SECURE_CONNECT_FAILED; SMTP_454_STARTTLS_FAILED
+        r"\b0[x\u00d7]800CCC(?:1A|7F)\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The mail client could not set up TLS with the SMTP server.",
+        "SSL/TLS chosen on the wrong port (implicit TLS on 587, STARTTLS on 465), or no "
+        "protocol version both sides share.",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+    ),
+    pattern(
+        "library.outlook_invalid_cert",
+        # INVALID_CERT_CN, INVALID_CERT_DATE
+        r"\b0[x\u00d7]800CCC0[12]\b",
+        _C.TLS_CERTIFICATE,
+        "The SMTP server's certificate does not match its name or is out of date.",
+        "The client connects by a name the certificate does not hold, or the certificate expired.",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+        retry=False,
+    ),
+    pattern(
+        "library.outlook_logon_failed",
+        r"\b0[x\u00d7]800CCC18\b",
+        _C.AUTHENTICATION,
+        "The SMTP server refused the mail client's login.",
+        "A wrong user name or password, or the account needs an app password.",
+        source=_LIB,
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    pattern(
+        "library.outlook_invalid_address",
+        # INVALID_ADDRESS, INVALID_ADDRESS_LIST
+        r"\b0[x\u00d7]800CCC1[01]\b",
+        _C.RECIPIENT,
+        "The server does not know an address the message is sent to.",
+        source=_LIB,
+        stage=_S.RCPT_TO,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "library.outlook_starttls_required",
+        # SMTP_530_STARTTLS_REQUIRED, SMTP_NO_STARTTLS_SUPPORT
+        r"\b0[x\u00d7]800CCC7[CD]\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server and the mail client disagree on STARTTLS: one requires it, the "
+        "other does not offer it.",
+        source=_LIB,
+        retry=False,
+    ),
+    pattern(
+        "library.zend_empty_response",
+        # Zend Framework's (and Laminas') SMTP protocol when the server's reply never
+        # came: the connection was closed or reset under it.
+        r"\bUnable to read response, or response is empty\b",
+        _C.CONNECTION_DROPPED,
+        "The SMTP server closed the connection (or sent nothing) where a reply was due.",
+        "A firewall or the server dropped the session; a TLS/port mismatch (SSL on a "
+        "STARTTLS port) looks the same.",
+        source=_LIB,
+        kind=_DROP,
+    ),
     pattern(
         "library.rcpt_not_accepted",
         # A client's own summary that the server refused a recipient, with no reason
@@ -579,8 +697,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # not accepted by the server"). Weak: the server's reply beside it decides.
         r"\bRCPT TO(?::? ?<[^>\n]*>)? (?:command )?(?:was )?not accepted\b|"
         r"\brecipient address \S+ not accepted by the server\b|"
-        # MailKit when every RCPT TO was refused
-        r"\bNo recipients were accepted\b",
+        # MailKit when every RCPT TO was refused; a PLC Ethernet module's SMTP client
+        # ("No recipient accepted by the SMTP server", Schneider's diagnostic 16#510A)
+        r"\bNo recipients were accepted\b|"
+        r"\bNo recipients? (?:was |were )?accepted by the SMTP server\b",
         _C.RECIPIENT,
         "The server refused a recipient of the message.",
         source=_LIB,

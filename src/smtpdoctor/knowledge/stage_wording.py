@@ -58,6 +58,48 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),
     stage_phrase("stage.ruby_data", r"smtp\.rb:\d+:in [`']?data\b", _S.DATA),
     stage_phrase("stage.ruby_auth", r"smtp\.rb:\d+:in [`']?(?:authenticate|auth_\w+)", _S.AUTH),
+    # Outlook's numbers for a refused sender and refused recipients (imnxport.h
+    # SMTP_REJECTED_SENDER, SMTP_REJECTED_RECIPIENTS): the reply beside them says why.
+    stage_phrase("stage.outlook_rejected_sender", r"\b0[x\u00d7]800CCC78\b", _S.MAIL_FROM),
+    stage_phrase("stage.outlook_rejected_recipients", r"\b0[x\u00d7]800CCC79\b", _S.RCPT_TO),
+    # A device's or a client's own report of the SMTP command that failed, with no
+    # reply ("SMTP HELO request unsuccessful", "SMTP RCPT request unsuccessful": a PLC
+    # Ethernet module's diagnostics)
+    stage_phrase(
+        "stage.command_request_failed_ehlo",
+        r"\b(?:HELO|EHLO) (?:request|command) (?:unsuccessful|failed)\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.command_request_failed_mail",
+        r"\bMAIL(?: FROM)? (?:request|command) (?:unsuccessful|failed)\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.command_request_failed_rcpt",
+        r"\bRCPT(?: TO)? (?:request|command) (?:unsuccessful|failed)\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.command_request_failed_data",
+        r"\bDATA (?:request|command) (?:unsuccessful|failed)\b",
+        _S.DATA,
+    ),
+    # Go's net/smtp steps as Mattermost's mail service names them (c.Mail, c.Rcpt, and
+    # the DATA writer's Close, which returns the reply to the end of the message).
+    stage_phrase(
+        "stage.go_mail_steps_rcpt",
+        r"\b[Ff]ailed to (?:set the to address|add to email address)\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.go_mail_steps_mail", r"\b[Ff]ailed to set the from address\b", _S.MAIL_FROM
+    ),
+    stage_phrase(
+        "stage.go_mail_steps_end",
+        r"\b[Ff]ailed to close connection to SMTP server\b(?= - [45]\d\d)",
+        _S.MESSAGE,
+    ),
     # Python's smtplib: connect() then getreply() is the wait for the greeting.
     stage_phrase(
         "stage.python_greeting",
@@ -169,6 +211,15 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         "stage.client_bad_greeting",
         r"\bGot bad greeting from SMTP host\b|\bInvalid greeting from server\b|"
         r"\bwaiting for (?:the )?server ready message\b",
+        _S.GREETING,
+    ),
+    # Go's net/smtp NewClient reads the banner: an application's wrapper around its
+    # lost connection (Alertmanager's "create SMTP client: EOF", Mattermost's
+    # "Failed to open a connection to SMTP server EOF"; a dial error has other words)
+    stage_phrase(
+        "stage.go_client_greeting",
+        r"\bcreat(?:e|ing) (?:an? )?SMTP client: (?:unexpected )?EOF\b|"
+        r"\bopen(?:ing)? a connection to (?:the )?SMTP server:? (?:unexpected )?EOF\b",
         _S.GREETING,
     ),
     # sSMTP's refused or unreadable banner (its STARTTLS reply has its own words);
@@ -439,7 +490,9 @@ _SENDER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _GREETING_WORDS = re.compile(
-    r"not allowed to connect|\bNo SMTP service\b|\bconnection (?:refused|rejected) by policy\b",
+    r"not allowed to connect|\bNo SMTP service\b|\bconnection (?:refused|rejected) by policy\b|"
+    # a connect hook's refusal of the whole connection (Haraka's default DENY text)
+    r"\b(?:mail|connection|you) (?:is |are )?not welcome here\b",
     re.IGNORECASE,
 )
 # (words, stage); the first that matches decides (NONE: the text names what
@@ -455,7 +508,7 @@ _SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
 # SUBJECT_STAGES' matches contains (its other words are not ASCII); None:
 # not worth checking. A text without any skips the regex's scan.
 _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
-    ("not allowed to connect", "no smtp service", " by policy"),
+    ("not allowed to connect", "no smtp service", " by policy", "not welcome here"),
     ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente"),
     ("block", "list", "spam"),
     None,

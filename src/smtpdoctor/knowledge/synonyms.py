@@ -50,6 +50,31 @@ RELAY_REFUSED = (
 
 SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
+        "synonyms.limited_per_period",
+        # A sending limit stated as a count per period ("domains are limited to 100
+        # messages / hour", Mailgun's probation notice): a rate limit, whatever the
+        # notice then says it did to the account.
+        r"\blimited to \d[\d,.]* (?:messages|e-?mails|mails|recipients)(?: ?/ ?| per | an? )"
+        r"(?:hour|day|minute|second)\b",
+        _C.RATE_LIMITED,
+        "The sending account or domain is held to a number of messages per period and "
+        "went over it.",
+        "A new or probationary account's low limit, or a burst of mail.",
+    ),
+    pattern(
+        "synonyms.helo_domain_invalid",
+        # Exchange's (and Brevo's) reply to a HELO/EHLO whose argument is no valid
+        # domain name: "501 5.5.4 Invalid domain name" (the same words after MAIL FROM
+        # carry X.1.x codes or name the sender).
+        r"\b501[ -]5\.5\.4 Invalid domain name\b",
+        _C.POLICY_REJECTION,
+        "The server refused the name the client gave in HELO/EHLO: it is no valid domain name.",
+        "The client announces a bare host name, an IP without brackets, or a name with "
+        "invalid characters.",
+        hint=_S.EHLO,
+        retry=False,
+    ),
+    pattern(
         "synonyms.relay_refused",
         # ("Relay(ing) denied" and "not permitted" are the generic table's, which
         # weighs them against a login the same text asks for.)
@@ -131,7 +156,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # reason decides); weak, like it: a specific code (5.1.8, the sender's
         # domain) says more.
         r"\b(?:envelope )?sender(?: address)? (?:is |was )?(?:refused|denied|blocked)\b(?!:)|"
-        r"\benvelope sender (?:is |was )?rejected\b",
+        r"\benvelope sender (?:is |was )?rejected\b|"
+        # Coremail's bare "sender is rejected" (its help page's list of bounce texts)
+        r"\bsender(?: address)? (?:is|was|has been) rejected\b(?!:)",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender or its domain is on the receiver's block list, fails its checks, or "
@@ -142,7 +169,8 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "synonyms.message_refused_by_policy",
-        rf"\b(?:message|e-?mail|mail)(?: was| has been| is)? {_REFUSED}"
+        # (a deferral alike: OpenDKIM's "Message deferred for policy reasons")
+        rf"\b(?:message|e-?mail|mail)(?: was| has been| is)? (?:{_REFUSED}|deferred)"
         r" (?:due to|because of|by|for) (?:local |security |content |our |the |site )?"
         r"(?:polic(?:y|ies)|content filter|spam filter)\b",
         _C.POLICY_REJECTION,
