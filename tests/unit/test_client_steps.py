@@ -16,22 +16,23 @@ from smtpdoctor.diagnosis.classifier import classify
 @pytest.mark.parametrize(
     ("text", "category", "stage"),
     [
-        # AUTH not offered (the EHLO reply had no mechanism both sides know)
+        # AUTH not offered (the EHLO reply had no mechanism both sides know): read at AUTH,
+        # the step the client could not take (as diagnose's auth.not_offered)
         (
             "SMTPException: No suitable authentication method found.",
             "authentication",
-            "ehlo",
+            "auth",
         ),
         (
             "mailer: The SMTP AUTH extension is not supported by this server.",
             "authentication",
-            "ehlo",
+            "auth",
         ),
         (
             "Failed to find an authenticator supported by the SMTP server, which currently "
             'supports: "kerberos".',
             "authentication",
-            "ehlo",
+            "auth",
         ),
         # STARTTLS not offered, in MailKit's and nodemailer's words; a named command stays
         (
@@ -172,7 +173,7 @@ def test_session_timeouts_after_the_connect_keep_their_reading() -> None:
         (
             "smtp: Failed: Server does not advertise certificate authentication",
             "authentication",
-            "ehlo",
+            "auth",
         ),
         # dma: its "server greeting" is the EHLO exchange; the peer's missing certificate
         (

@@ -2008,7 +2008,7 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
         (
             '{error,retries_exceeded,{missing_requirement,"mx.example.net",auth}}',
             "authentication",
-            "ehlo",
+            "auth",
         ),
         (
             '{error,retries_exceeded,{missing_requirement,"mx.example.net",tls}}',
@@ -2082,7 +2082,7 @@ def test_codes_and_stages_by_rule(text: str, category: str, stage: str) -> None:
             "ehlo",
         ),
         # Go's net/smtp: AUTH not in the EHLO reply.
-        ("smtp: server doesn't support AUTH", "authentication", "ehlo"),
+        ("smtp: server doesn't support AUTH", "authentication", "auth"),
         # Gmail's per-user daily limit, whatever 5.4.5 says in RFC 3463.
         ("550 5.4.5 Daily user sending limit exceeded.", "rate_limited", "none"),
         # A permanent "very low reputation" is a block, not a rate limit.

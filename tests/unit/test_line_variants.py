@@ -1121,7 +1121,7 @@ def test_synonyms_read_as_their_class(text: str, category: str, stage: str) -> N
             "EmailSendFailed: internal client error: No compatible authentication mechanism "
             "was found",
             "authentication",
-            "ehlo",
+            "auth",
         ),
         # OpenSSL's "http request", not an application's.
         (
@@ -1326,17 +1326,17 @@ def test_session7_mta_classes_read_as_their_class(text: str, category: str, stag
         ),
         ("The server does not allow plaintext passwords.", "authentication", "auth"),
         ("Kerberos ticket was not accepted by mx.example.org", "authentication", "auth"),
-        ("mutt: No authenticators available", "authentication", "ehlo"),
+        ("mutt: No authenticators available", "authentication", "auth"),
         (
             "Error: dial failed: server does not support SMTP AUTH type: CRAM-MD5",
             "authentication",
-            "ehlo",
+            "auth",
         ),
         (
             "Unable to authenticate to Outgoing server (SMTP) mx.example.org. It does not "
             "support authentication (SMTP-AUTH).",
             "authentication",
-            "ehlo",
+            "auth",
         ),
         ('AUTH PLAIN\n502 5.5.2 Error: command "AUTH" not recognized', "authentication", "auth"),
         ("503 5.5.1 Error: authentication not enabled", "authentication", "auth"),
@@ -1470,7 +1470,7 @@ def test_session8_client_classes_read_as_their_class(text: str, category: str, s
             "Error 0x800CCC80: None of the authentication methods supported by this client are "
             "supported by your server.",
             "authentication",
-            "ehlo",
+            "auth",
         ),
         # A client's trace: its end of the data, then the error.
         ("C: .\nS: 554 5.7.1 Message rejected as spam", "policy_rejection", "message"),

@@ -137,10 +137,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "Connected to port 25 instead of the submission port 587/465.",
         "Most servers offer AUTH only after STARTTLS; the client did not start TLS.",
         source=_LIB,
-        # The library gives up on reading the EHLO reply: AUTH was never sent.
-        # (The corpus's expectations split: 11 tune rows say AUTH, 3 EHLO; the
-        # unit tests hold EHLO. Left for the lead, docs/explain.md, session 10.)
-        stage=_S.EHLO,
+        # The step the client could not take is AUTH (it read the EHLO reply and
+        # gave up before sending it), as STARTTLS not offered is read at STARTTLS
+        # and as diagnose's auth.not_offered finding says (session 10).
+        stage=_S.AUTH,
         permanence=_PM,
         retry=False,
     ),
