@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
+from typing import Any
 
 from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
 from smtpdoctor.doctor.options import DiagnoseOptions
@@ -79,7 +80,10 @@ async def _diagnose(
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
     if targets.resolver is not None:
-        _load_dns_findings()
+        domain = targets.report is not None and targets.report.mx is not None
+        if domain:
+            _warm_policy_rules(sts_job, targets.tlsa_job)
+        _load_dns_findings(domain)
     try:
         reports = list(await walks)
         for learnt, report in zip(names, reports, strict=True):
@@ -111,21 +115,46 @@ _DNS_MODULES = (
     "smtpdoctor.probe.dnsquery",
     "smtpdoctor.probe.dns",
     "smtpdoctor.diagnosis.dns_rules",
-    "smtpdoctor.diagnosis.policy_rules",
 )
+# What build_diagnosis imports for a domain (an MX answer) only.
+_POLICY_MODULES = ("smtpdoctor.diagnosis.policy_rules",)
 
 
-def _load_dns_findings() -> None:
-    """Load the finding catalogue's areas up to the policy area now, while the
-    walks wait on the network: a name's DNS and policy findings come from
-    them (a PTR that does not match its banner, say), and the catalogue
-    otherwise loads an area when one of its findings is first made, after
-    the walks end, on the way to the report (~2 ms of CPU after the last
-    reply). What the catalogue holds once loaded does not depend on when it
-    loaded."""
-    from smtpdoctor.knowledge.catalogue import policy, spec
+def _warm_policy_rules(
+    sts_job: asyncio.Future[Any] | None, tlsa_job: asyncio.Future[Any] | None
+) -> None:
+    """Import a domain's MTA-STS and DANE rules (with cryptography's x509 layer,
+    ~35 ms of CPU) in a thread while the walks wait on the network, once it is
+    known that the report will need them (:func:`report.policy_published`): an
+    MTA-STS policy is being fetched, or a host's TLSA records came back. Not
+    beside the dnspython import, which then ends before the MX reply comes,
+    nor after the walks."""
+    if sts_job is not None:
+        _warm_up(_POLICY_MODULES)
+    elif tlsa_job is not None:
 
-    spec(policy.SPECS[0].id)
+        def found(job: asyncio.Future[Any]) -> None:
+            if (
+                not job.cancelled()
+                and job.exception() is None
+                and any(t.present for t in job.result())
+            ):
+                _warm_up(_POLICY_MODULES)
+
+        tlsa_job.add_done_callback(found)
+
+
+def _load_dns_findings(domain: bool) -> None:
+    """Load the finding catalogue's areas up to the names area (a domain's: up
+    to the policy area) now, while the walks wait on the network: a name's
+    DNS findings (a PTR that does not match its banner, say) and a domain's
+    policy findings come from them, and the catalogue otherwise loads an area
+    when one of its findings is first made, after the walks end, on the way
+    to the report (~2 ms of CPU after the last reply). What the catalogue
+    holds once loaded does not depend on when it loaded."""
+    from smtpdoctor.knowledge.catalogue import names, policy, spec
+
+    spec((policy if domain else names).SPECS[0].id)
 
 
 # evidence.dns.MAX_MX_HOSTS (a test checks), without importing that module
