@@ -166,8 +166,9 @@ async def _early_addresses(
     host: str, opts: DiagnoseOptions, deadline: Deadline, early: _EarlyWalks
 ) -> None:
     """Start a walk on each address the early replies name, as they arrive: the
-    MX answer's glue (or a host's A/AAAA), then the A/AAAA of the MX hosts it
-    gave no glue for, which went out as soon as it was read."""
+    MX answer's glue (or a host's A/AAAA), then the A/AAAA of its MX hosts,
+    which went out as soon as it was read (for a host the glue named, a walk
+    on the same address is not started twice)."""
     within = min(2.0, deadline.remaining())
     for pair in await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS):
         early.start(*pair)
