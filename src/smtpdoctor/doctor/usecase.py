@@ -80,10 +80,9 @@ async def _diagnose(
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
     if targets.resolver is not None:
-        domain = targets.report is not None and targets.report.mx is not None
-        if domain:
+        if targets.report is not None and targets.report.mx is not None:
             _warm_policy_rules(sts_job, targets.tlsa_job)
-        _load_dns_findings(domain)
+        _load_findings("names")
     try:
         reports = list(await walks)
         for learnt, report in zip(names, reports, strict=True):
@@ -130,7 +129,7 @@ def _warm_policy_rules(
     beside the dnspython import, which then ends before the MX reply comes,
     nor after the walks."""
     if sts_job is not None:
-        _warm_up(_POLICY_MODULES)
+        _warm_policy()
     elif tlsa_job is not None:
 
         def found(job: asyncio.Future[Any]) -> None:
@@ -139,22 +138,29 @@ def _warm_policy_rules(
                 and job.exception() is None
                 and any(t.present for t in job.result())
             ):
-                _warm_up(_POLICY_MODULES)
+                _warm_policy()
 
         tlsa_job.add_done_callback(found)
 
 
-def _load_dns_findings(domain: bool) -> None:
-    """Load the finding catalogue's areas up to the names area (a domain's: up
-    to the policy area) now, while the walks wait on the network: a name's
-    DNS findings (a PTR that does not match its banner, say) and a domain's
-    policy findings come from them, and the catalogue otherwise loads an area
-    when one of its findings is first made, after the walks end, on the way
-    to the report (~2 ms of CPU after the last reply). What the catalogue
-    holds once loaded does not depend on when it loaded."""
-    from smtpdoctor.knowledge.catalogue import names, policy, spec
+def _warm_policy() -> None:
+    _warm_up(_POLICY_MODULES)
+    _load_findings("policy")
 
-    spec((policy if domain else names).SPECS[0].id)
+
+def _load_findings(last: str) -> None:
+    """Load the finding catalogue's areas up to ``last`` now, while the walks
+    wait on the network: a name's DNS findings (a PTR that does not match its
+    banner, say: up to "names") and a domain's policy findings ("policy") come
+    from them, and the catalogue otherwise loads an area when one of its
+    findings is first made, after the walks end, on the way to the report
+    (~2 ms of CPU after the last reply). What the catalogue holds once loaded
+    does not depend on when it loaded."""
+    from importlib import import_module
+
+    from smtpdoctor.knowledge.catalogue import spec
+
+    spec(import_module(f"smtpdoctor.knowledge.catalogue.{last}").SPECS[0].id)
 
 
 # evidence.dns.MAX_MX_HOSTS (a test checks), without importing that module
