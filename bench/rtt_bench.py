@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -163,22 +164,33 @@ def commands(topo: Topology, sslyze: Path | None) -> dict[str, list[str]]:
 BASELINE: list[Path] = []
 
 
-def run_in_client(topo: Topology, argv: list[str], src: Path | None = None) -> tuple[float, str]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_in_client(
+    topo: Topology, argv: list[str], src: Path | None = None
+) -> tuple[float, str, float]:
+    """The command's wall time, its output, and its CPU time (user + system, all
+    its threads: ``ip netns exec`` execs it, so it is this process's child)."""
     env = dict(os.environ, NXCONNECT="127.0.0.1:0")  # testssl.sh: ask no resolver
     env["SMTPDOCTOR_COLD"] = "1"  # a cold start each run, whatever warm server runs
     if src is not None:
         env["PYTHONPATH"] = str(src)
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = topo.client.popen(
         argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     )
     out, err = proc.communicate(timeout=900)
     wall = time.perf_counter() - t0
+    cpu = _children_cpu() - cpu0
     # smtpdoctor 1: warnings (the domain's second MX name is not in the lab's
     # certificate); sslyze 1: a failed check.
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {err[-500:] or out[-500:]}")
-    return wall, out
+    return wall, out, cpu
 
 
 def compile_checkout(src: Path = ROOT / "src") -> None:
@@ -192,11 +204,16 @@ def compile_checkout(src: Path = ROOT / "src") -> None:
     )
 
 
+# Each tool's CPU time per run (seconds), filled by run_rounds.
+CPU: dict[str, list[float]] = {}
+
+
 def run_rounds(
     topo: Topology, cmds: dict[str, list[str]], repeat: int
 ) -> tuple[dict[str, list[float]], dict[str, Any]]:
     """Every tool once per round (sslyze in the first only), ``repeat`` rounds;
-    the wall times, and smtpdoctor's documents of the median run."""
+    the wall times (their CPU times in :data:`CPU`), and smtpdoctor's documents
+    of the median run."""
     walls: dict[str, list[float]] = {}
     outs: dict[str, list[tuple[float, str]]] = {}
     for round_ in range(repeat):
@@ -204,8 +221,9 @@ def run_rounds(
             if tool == "sslyze" and round_:
                 continue
             src = BASELINE[0] if tool.endswith("(baseline)") and BASELINE else None
-            wall, out = run_in_client(topo, argv_, src)
+            wall, out, cpu = run_in_client(topo, argv_, src)
             walls.setdefault(tool, []).append(wall)
+            CPU.setdefault(tool, []).append(cpu)
             outs.setdefault(tool, []).append((wall, out))
     for tool, w in walls.items():
         print(f"rtt-bench: {tool} {statistics.median(w):.2f} s", file=sys.stderr)
@@ -253,8 +271,8 @@ def render(
         f"namespace, same delay) on {SERVER2}. A loaded 2-core machine (load average "
         f"before: {LOAD}).",
         "",
-        "| tool | what it does | wall s | in RTTs | vs smtpdoctor |",
-        "|---|---|---:|---:|---:|",
+        "| tool | what it does | wall s | in RTTs | vs smtpdoctor | CPU ms |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     what = {
         "smtpdoctor": "full diagnosis of one host (walk, TLS matrix, certificate)",
@@ -270,8 +288,10 @@ def render(
     what.update({f"{t} (baseline)": "the same, from `--baseline`" for t in list(what)})
     base = med["smtpdoctor"]
     for tool, wall in med.items():
+        cpu = statistics.median(CPU[tool]) * 1000 if tool in CPU else float("nan")
         lines.append(
-            f"| {tool} | {what[tool]} | {wall:.2f} | {wall / rtt:.1f} | {wall / base:.2f}x |"
+            f"| {tool} | {what[tool]} | {wall:.2f} | {wall / rtt:.1f} | {wall / base:.2f}x "
+            f"| {cpu:.0f} |"
         )
     lines += ["", "smtpdoctor's walk, stage by stage, in round trips:", ""]
     lines.append("| step | RTTs |")
@@ -326,12 +346,20 @@ def _domain_paragraph(
         f"{met}; against the host by address, {dom - by_address:+.1f} RTTs. The hosts' walks "
         "ran side by side (their spans "
         + ", ".join(f"{x:.1f}" for x in spans)
-        + " RTTs). How: the MX, MTA-STS and TLS-RPT questions leave by hand before the CLI "
+        + " RTTs). CPU time per run (median, user + system, every thread): the domain "
+        + _cpu("smtpdoctor-domain")
+        + " ms, its hosts by name "
+        + ", ".join(_cpu(t) for t in ("smtpdoctor-mx1", "smtpdoctor-mx2"))
+        + ", the host by address "
+        + _cpu("smtpdoctor")
+        + ". How: the MX, MTA-STS and TLS-RPT questions leave by hand before the CLI "
         "has built its parser, so their round trip runs while asyncio, the walker and the "
-        "rules load; the MX answer's glue (the hosts' A records in its additional section, "
-        "as NSD sends them) starts the walks before dnspython is imported, and dnspython and "
-        "the DNS and policy rules then load in a thread beside the walks; the hosts' own A "
-        "and AAAA lookups are still asked, and alone make the report."
+        "DNS engine load; the MX answer's glue (the hosts' A records in its additional "
+        "section, as NSD sends them) starts the walks, and the hosts' own A and AAAA "
+        "questions go out by hand as soon as the MX reply is read (their replies, not the "
+        "glue, make the report); dnspython and the DNS rules load in a thread before the "
+        "MX reply comes, the MTA-STS and DANE rules (with cryptography's x509 layer) only "
+        "when the domain publishes an MTA-STS record or TLSA records, beside the walks."
         + (
             f" Without glue in the MX answer (a resolver with minimal responses), the hosts' "
             f"A and AAAA go out by hand as soon as the MX reply is read: {noglue / rtt:.1f} RTTs."
@@ -340,6 +368,10 @@ def _domain_paragraph(
         )
         + _baseline_sentence(med, rtt)
     )
+
+
+def _cpu(tool: str) -> str:
+    return f"{statistics.median(CPU[tool]) * 1000:.0f}" if tool in CPU else "?"
 
 
 def _baseline_sentence(med: dict[str, float], rtt: float) -> str:
@@ -351,7 +383,7 @@ def _baseline_sentence(med: dict[str, float], rtt: float) -> str:
         "smtpdoctor": "the host by address",
     }
     parts = [
-        f"{label} {med[f'{tool} (baseline)'] / rtt:.1f}"
+        f"{label} {med[f'{tool} (baseline)'] / rtt:.1f} ({_cpu(f'{tool} (baseline)')} ms of CPU)"
         for tool, label in shown.items()
         if f"{tool} (baseline)" in med
     ]
@@ -407,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         for tool, w in walls.items():
             runs = ", ".join(f"{x:.2f}" for x in w)
             inside = f"; inside {docs[tool]['elapsed_ms'] / rtt / 1000:.1f}" if tool in docs else ""
-            print(f"{tool}: {statistics.median(w) / rtt:.1f} RTT ({runs} s{inside})")
+            cpu = f"; CPU {statistics.median(CPU[tool]) * 1000:.0f} ms"
+            print(f"{tool}: {statistics.median(w) / rtt:.1f} RTT ({runs} s{inside}{cpu})")
         return 0
     stages = stage_round_trips(docs["smtpdoctor"], rtt * 1000)
     section = render(rtt, walls, stages, args, docs)

@@ -20,6 +20,10 @@ from smtpdoctor.cli import startregex  # noqa: E402
 
 startregex.preload(sys.argv[1:])  # the regexes they compile, from the last run's programs
 
+from smtpdoctor.cli.early import send_first  # noqa: E402
+
+send_first(sys.argv[1:])  # a diagnosis's first DNS questions, before the modules below
+
 from smtpdoctor.cli.main import main  # noqa: E402
 
 raise SystemExit(main())

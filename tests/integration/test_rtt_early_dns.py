@@ -36,8 +36,10 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(
     ("target", "early"),
     [
-        ("two.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # glue for both hosts
-        ("good.smtpdoctor.test", ["MX", "TXT", "TXT"]),
+        # Glue for both hosts: their A and AAAA still asked (the report's), sent
+        # as soon as the MX reply is read.
+        ("two.smtpdoctor.test", ["MX", "TXT", "TXT", "A", "AAAA", "A", "AAAA"]),
+        ("good.smtpdoctor.test", ["MX", "TXT", "TXT", "A", "AAAA"]),
         ("nope.smtpdoctor.test", ["MX", "TXT", "TXT"]),  # NXDOMAIN
         ("implicit.smtpdoctor.test", ["MX", "TXT", "TXT", "A", "AAAA"]),  # NODATA: its own next
         ("mx1.good.smtpdoctor.test:{port}", ["A", "AAAA"]),

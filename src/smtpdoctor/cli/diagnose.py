@@ -32,6 +32,8 @@ from smtpdoctor.doctor.target import parse_target, send_early_dns
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from smtpdoctor.doctor.results import Diagnosis
+
 __all__ = ["register", "run"]
 
 
@@ -396,8 +398,18 @@ def run(args: argparse.Namespace) -> int:
 
     from smtpdoctor.doctor.usecase import diagnose
 
+    done: list[Diagnosis] = []
+
+    async def diagnosed(opts: DiagnoseOptions) -> None:
+        # The diagnosis comes back through ``done``, not as the main task's
+        # result: at its end asyncio.run (3.11) looks its SIGINT handler up
+        # through signal's enum, whose failed match formats the handler with
+        # %r, and with it the main task and the whole document (~1-2 ms).
+        done.append(await diagnose(opts))
+
     with progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown:
-        result = asyncio.run(diagnose(replace(opts, on_stage=shown.set_stage)))
+        asyncio.run(diagnosed(replace(opts, on_stage=shown.set_stage)))
+    result = done[0]
     if args.html is not None:
         write_html(args.html, result.to_json())
     if wants_json(args):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["VALUED", "send_for"]
+__all__ = ["VALUED", "send_first", "send_for"]
 
 # Every option of `smtpdoctor diagnose` that takes a value.
 VALUED = frozenset(
@@ -85,3 +85,13 @@ def send_for(args: Sequence[str]) -> bool:
     from smtpdoctor.doctor.target import send_early_dns
 
     return send_early_dns(target, resolver, mx=not no_mx)
+
+
+def send_first(argv: Sequence[str]) -> None:
+    """For the command line ``diagnose ARGS``, send its first DNS questions now:
+    what the entries (``python -m smtpdoctor``, the console script) call before
+    they import the command line's own modules (argparse, json, the model:
+    ~10 ms of CPU), so the questions leave that much sooner. ``cli.main``
+    calls :func:`send_for` again, which sends nothing twice."""
+    if argv[:1] == ["diagnose"]:
+        send_for(argv[1:])

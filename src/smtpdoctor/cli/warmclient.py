@@ -442,6 +442,9 @@ def main() -> int:
     from smtpdoctor.cli import startregex
 
     startregex.preload(sys.argv[1:])
+    from smtpdoctor.cli.early import send_first
+
+    send_first(sys.argv[1:])
     from smtpdoctor.cli.main import main as cold
 
     return cold()

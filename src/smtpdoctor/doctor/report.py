@@ -48,7 +48,7 @@ async def build_diagnosis(
             receivers = await _receiver_ptrs(reports, targets.resolver, deadline)
         report = replace(report, receivers=receivers, sender=sender)
         findings = dns_findings(report)
-        if report.mx is not None:
+        if report.mx is not None and policy_published(sts_policy, report.tlsa):
             from smtpdoctor.diagnosis.policy_rules import policy_findings
 
             # Domain-level: they already say when another MX still works.
@@ -77,6 +77,16 @@ async def build_diagnosis(
         connections,
         (time.monotonic() - started) * 1000,
     )
+
+
+def policy_published(sts_policy: Any, tlsa: Sequence[Any]) -> bool:
+    """Whether a domain's transport-policy rules have anything to judge: an
+    MTA-STS policy fetched (``sts_policy``: the fetch's result, None when no
+    ``_mta-sts`` record asked for one) or a host's TLSA records found. Without
+    either they find nothing (``policy_findings`` judges a fetched policy and
+    the hosts that have TLSA records only; a test checks), and their module,
+    with cryptography's x509 layer (~35 ms of CPU), is not imported."""
+    return sts_policy is not None or any(t.present for t in tlsa)
 
 
 async def _sender_without_targets_dns(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
+from typing import Any
 
 from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
 from smtpdoctor.doctor.options import DiagnoseOptions
@@ -78,6 +79,10 @@ async def _diagnose(
     # MTA-STS is a policy for port 25 delivery (RFC 8461 §4); fetch it while
     # the hosts are walked.
     sts_job = start_sts_fetch(host, targets, opts, deadline, connector)
+    if targets.resolver is not None:
+        if targets.report is not None and targets.report.mx is not None:
+            _warm_policy_rules(sts_job, targets.tlsa_job)
+        _load_findings("names")
     try:
         reports = list(await walks)
         for learnt, report in zip(names, reports, strict=True):
@@ -109,8 +114,54 @@ _DNS_MODULES = (
     "smtpdoctor.probe.dnsquery",
     "smtpdoctor.probe.dns",
     "smtpdoctor.diagnosis.dns_rules",
-    "smtpdoctor.diagnosis.policy_rules",
 )
+# What build_diagnosis imports for a domain (an MX answer) only.
+_POLICY_MODULES = ("smtpdoctor.diagnosis.policy_rules",)
+
+
+def _warm_policy_rules(
+    sts_job: asyncio.Future[Any] | None, tlsa_job: asyncio.Future[Any] | None
+) -> None:
+    """Import a domain's MTA-STS and DANE rules (with cryptography's x509 layer,
+    ~35 ms of CPU) in a thread while the walks wait on the network, once it is
+    known that the report will need them (:func:`report.policy_published`): an
+    MTA-STS policy is being fetched, or a host's TLSA records came back. Not
+    beside the dnspython import, which then ends before the MX reply comes,
+    nor after the walks."""
+    if sts_job is not None:
+        _warm_policy()
+    elif tlsa_job is not None:
+
+        def found(job: asyncio.Future[Any]) -> None:
+            if (
+                not job.cancelled()
+                and job.exception() is None
+                and any(t.present for t in job.result())
+            ):
+                _warm_policy()
+
+        tlsa_job.add_done_callback(found)
+
+
+def _warm_policy() -> None:
+    _warm_up(_POLICY_MODULES)
+    _load_findings("policy")
+
+
+def _load_findings(last: str) -> None:
+    """Load the finding catalogue's areas up to ``last`` now, while the walks
+    wait on the network: a name's DNS findings (a PTR that does not match its
+    banner, say: up to "names") and a domain's policy findings ("policy") come
+    from them, and the catalogue otherwise loads an area when one of its
+    findings is first made, after the walks end, on the way to the report
+    (~2 ms of CPU after the last reply). What the catalogue holds once loaded
+    does not depend on when it loaded."""
+    from importlib import import_module
+
+    from smtpdoctor.knowledge.catalogue import spec
+
+    spec(import_module(f"smtpdoctor.knowledge.catalogue.{last}").SPECS[0].id)
+
 
 # evidence.dns.MAX_MX_HOSTS (a test checks), without importing that module
 # before the first walk starts.
@@ -121,8 +172,9 @@ async def _early_addresses(
     host: str, opts: DiagnoseOptions, deadline: Deadline, early: _EarlyWalks
 ) -> None:
     """Start a walk on each address the early replies name, as they arrive: the
-    MX answer's glue (or a host's A/AAAA), then the A/AAAA of the MX hosts it
-    gave no glue for, which went out as soon as it was read."""
+    MX answer's glue (or a host's A/AAAA), then the A/AAAA of its MX hosts,
+    which went out as soon as it was read (for a host the glue named, a walk
+    on the same address is not started twice)."""
     within = min(2.0, deadline.remaining())
     for pair in await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS):
         early.start(*pair)

@@ -10,9 +10,11 @@ here: names are text, lower-case and without the trailing dot
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = [
     "FAILURE_ORDER",

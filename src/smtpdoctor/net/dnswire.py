@@ -224,9 +224,12 @@ async def early_addresses(
     AAAA answers. [] for anything unusual (a CNAME, truncation, an error rcode).
     Hints only: the walks started on them wait for the ordinary lookups to confirm them.
 
-    With ``mx``, the A and AAAA questions of the hosts the reply gave no glue for
-    (or of ``host`` itself when it has no MX: the implicit MX) are sent at once;
-    :func:`followed_addresses` reads their replies.
+    With ``mx``, the A and AAAA questions of the hosts the reply names (or of
+    ``host`` itself when it has no MX: the implicit MX) are sent at once, those
+    the reply gave glue for too: the diagnosis asks them all, and takes their
+    replies here rather than asking again once dnspython has loaded (a round
+    trip later, and each ordinary query's CPU); :func:`followed_addresses`
+    reads them.
     """
     if mx:
         sent = _SENT.get((f"{host}.", MX))
@@ -234,9 +237,8 @@ async def early_addresses(
         records = _records(wire, sent.wire) if wire and sent else None
         if records is None or sent is None:
             return []
-        glue = _mx_glue(records, limit)
-        _follow(records, host, glue, sent.server, limit)
-        return glue
+        _follow(records, host, sent.server, limit)
+        return _mx_glue(records, limit)
     out: list[tuple[str, str]] = []
     for rdtype in (A, AAAA):
         out += await _addresses_of(host, rdtype, within)
@@ -257,19 +259,12 @@ async def _addresses_of(name: str, rdtype: int, within: float) -> list[tuple[str
 _FOLLOWED: list[str] = []  # names whose A and AAAA went out after the MX reply
 
 
-def _follow(
-    records: list[_Record],
-    host: str,
-    glue: list[tuple[str, str]],
-    server: tuple[str, int],
-    limit: int,
-) -> None:
+def _follow(records: list[_Record], host: str, server: tuple[str, int], limit: int) -> None:
     answers = [r for r in records if r[0] == "answer"]
     if not answers:
         names = [host]  # no MX (NODATA): the domain is its own, implicit MX
     elif all(r[1] == MX for r in answers):
-        covered = {n for n, _ in glue}
-        names = [n for n in _exchanges(records)[:limit] if n.lower() not in covered]
+        names = _exchanges(records)[:limit]
     else:
         return  # an alias: the resolver follows it, this reader does not
     for name in names:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 import dns.asyncresolver
@@ -42,6 +42,7 @@ from smtpdoctor.evidence.dns import (
     LookupStatus,
     normalize_name,
 )
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.net import dnswire
 from smtpdoctor.net.dnswire import parse_resolver_spec
 
