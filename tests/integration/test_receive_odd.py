@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import smtplib
 import socket
 import ssl
 import struct
@@ -32,8 +33,10 @@ from smtpdoctor.protocol.tlshello import TLSVersionCode, build_client_hello
 from smtpdoctor.receiver.profiles import PROFILES
 from smtpdoctor.receiver.server import Receiver
 from smtpdoctor.receiver.session import SessionSettings
-from support.postfix import _free_ports
-from support.receive import ReceiveProcess, ids
+from support.helpers import unavailable
+from support.postfix import _free_ports, unavailable_reason
+from support.postfix_client import SENDER_DOMAIN
+from support.receive import ReceiveProcess, Sender, SenderPostfix, ids
 
 Client = Callable[[int], None]
 
@@ -41,8 +44,9 @@ Client = Callable[[int], None]
 class Draining(ReceiveProcess):
     """ReceiveProcess whose stdout is read as it comes: many sessions overflow a pipe."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, port: int = 0) -> None:
         super().__init__(*args)
+        self.port = port
         self._out: list[str] = []
         assert self.proc.stdout is not None
         self._reader = threading.Thread(target=self._drain, daemon=True)
@@ -72,7 +76,7 @@ class Draining(ReceiveProcess):
 
 def start(sessions: int, *args: str) -> Draining:
     port = _free_ports(1)[0]
-    rp = Draining(
+    return Draining(
         "--listen",
         f"127.0.0.1:{port}",
         "--no-dns",
@@ -83,9 +87,8 @@ def start(sessions: int, *args: str) -> Draining:
         "--timeout",
         "60",
         *args,
+        port=port,
     )
-    rp.port = port  # type: ignore[attr-defined]
-    return rp
 
 
 @contextlib.contextmanager
@@ -128,7 +131,7 @@ def run(clients: list[Client], *args: str) -> list[dict[str, Any]]:
     """Each client in turn against one receive; its documents in session order."""
     with start(len(clients), *args) as rp:
         for client in clients:
-            client(rp.port)  # type: ignore[attr-defined]
+            client(rp.port)
         status = rp.wait(60)
     assert "Traceback" not in rp.stderr, rp.stderr
     assert status in (0, 1, 2), rp.stderr
@@ -151,7 +154,7 @@ def kinds(doc: dict[str, Any]) -> list[str]:
 def test_pregreet_is_reported_and_a_patient_client_is_not() -> None:
     """A client queued in the backlog that talks first is certainly early (postscreen's test)."""
     with start(2, "--max-clients", "1") as rp:
-        port = rp.port  # type: ignore[attr-defined]
+        port = rp.port
         with contextlib.ExitStack() as stack:
             with talk(port) as (first, r1):
                 ehlo(first, r1, b"patient.smtpdoctor.test")
@@ -446,6 +449,32 @@ def docs_of(*docs: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     return docs
 
 
+def _recipients(count: int) -> Client:
+    def client(port: int) -> None:
+        with talk(port) as (sock, reader):
+            ehlo(sock, reader)
+            rcpts = b"".join(b"RCPT TO:<r%d@example.test>\r\n" % i for i in range(count))
+            sock.sendall(b"MAIL FROM:<a@odd.test>\r\n" + rcpts + b"DATA\r\n")  # one group
+            for _ in range(count + 2):
+                reply(reader)
+            assert say(sock, reader, b"Subject: x\r\n\r\nhi\r\n.").startswith(b"250")
+            say(sock, reader, b"QUIT")
+
+    return client
+
+
+def test_more_recipients_than_rfc_5321_guarantees() -> None:
+    hundred, many = run([_recipients(100), _recipients(150)])
+    assert hundred["messages"][0]["recipients"] == 100
+    assert "sender.smtp.many_recipients" not in ids(hundred)
+    assert many["messages"][0]["recipients"] == 150
+    (f,) = [f for f in many["findings"] if f["id"] == "sender.smtp.many_recipients"]
+    assert f["severity"] == "info"  # before: nothing
+    for doc in (hundred, many):
+        assert "sender.smtp.pipelining" not in ids(doc)  # a correct group, not blamed
+        assert ending(doc) == ("quit", "quit")
+
+
 # -- bytes the sender did not declare -----------------------------------------------
 
 
@@ -598,7 +627,7 @@ def test_a_flood_of_connections_is_served_and_each_reported() -> None:
                 sock.close()
 
     with start(count, "--max-clients", "20") as rp:
-        flood(rp.port)  # type: ignore[attr-defined]
+        flood(rp.port)
         pid = rp.proc.pid
         hwm = _vm_hwm(pid)
         status = rp.wait(60)
@@ -623,7 +652,7 @@ def _vm_hwm(pid: int) -> int | None:
 
 def test_swaks_pipelining_correctly_is_not_blamed() -> None:
     with start(1) as rp:
-        done = swaks(rp.port, "--pipeline", "--tls", "--helo", "odd.smtpdoctor.test")  # type: ignore[attr-defined]
+        done = swaks(rp.port, "--pipeline", "--tls", "--helo", "odd.smtpdoctor.test")
         rp.wait(30)
     assert done.returncode == 0, done.stdout + done.stderr
     (doc,) = rp.documents()
@@ -633,9 +662,84 @@ def test_swaks_pipelining_correctly_is_not_blamed() -> None:
     assert ending(doc) == ("quit", "quit")
 
 
+ODD_POSTFIX = {
+    # Postfix that never says EHLO, with a HELO name that is not a host name.
+    "helo.test": Sender(
+        {
+            "smtp_never_send_ehlo": "yes",
+            "smtp_helo_name": "my_host.smtpdoctor.test",
+            "smtp_connection_cache_on_demand": "no",
+        }
+    ),
+    # Postfix that verifies the receiver's certificate (receive's is self-signed).
+    "verify.test": Sender({"smtp_connection_cache_on_demand": "no"}, tls="verify"),
+    # Postfix relaying an 8-bit message: it declares BODY=8BITMIME itself.
+    "eight.test": Sender({"smtp_connection_cache_on_demand": "no"}),
+}
+
+
+@pytest.fixture(scope="module")
+def odd_postfix() -> Iterator[SenderPostfix]:
+    reason = unavailable_reason()
+    if reason is not None:
+        unavailable(reason)
+    with SenderPostfix(ODD_POSTFIX) as running:
+        yield running
+
+
+def _from_postfix(
+    mta: SenderPostfix, domain: str, message: bytes | None = None, options: list[str] | None = None
+) -> dict[str, Any]:
+    with Draining(
+        "--listen",
+        f"127.0.0.1:{mta.ports[domain]}",
+        "--no-dns",
+        "--hostname",
+        "rx.smtpdoctor.test",
+        "--sessions",
+        "1",
+        "--timeout",
+        "40",
+    ) as rp:
+        if message is None:
+            mta.send(domain)
+        else:
+            host, port = mta.addresses["relay"]
+            with smtplib.SMTP(host, port, local_hostname="submit.smtpdoctor.test") as s:
+                s.sendmail(f"a@{SENDER_DOMAIN}", [f"b@{domain}"], message, options or [])
+        rp.wait(40)
+    assert "Traceback" not in rp.stderr
+    (doc,) = rp.documents()
+    return doc
+
+
+@pytest.mark.postfix
+def test_real_postfix_odd_senders(odd_postfix: SenderPostfix) -> None:
+    helo = _from_postfix(odd_postfix, "helo.test")
+    assert helo["helo"] == {"verb": "HELO", "name": "my_host.smtpdoctor.test"}
+    assert {"sender.smtp.helo", "sender.smtp.helo_syntax"} <= set(ids(helo))
+    assert len(helo["messages"]) == 1
+
+    verify = _from_postfix(odd_postfix, "verify.test")
+    assert verify["messages"] == []  # it would not deliver to an unverified certificate
+    assert verify["tls"]["negotiated"] is not None
+    (f,) = [f for f in verify["findings"] if f["id"] == "sender.tls.certificate_refused"]
+    assert "left without a MAIL FROM" in f["message"]  # before: "ok", no finding
+    assert ending(verify) == ("quit", "quit")
+
+    # Postfix passes on the body type it was given: declared, it says BODY=8BITMIME ...
+    body = "From: a@x.test\r\nSubject: caf\u00e9\r\n\r\nvoil\u00e0\r\n".encode()
+    declared = _from_postfix(odd_postfix, "eight.test", body, ["BODY=8BITMIME"])
+    assert len(declared["messages"]) == 1
+    assert "sender.smtp.eight_bit" not in ids(declared)
+    # ... undeclared, it relays the 8-bit octets without it.
+    undeclared = _from_postfix(odd_postfix, "eight.test", body)
+    assert "sender.smtp.eight_bit" in ids(undeclared)
+
+
 def test_text_report_line_says_the_ending() -> None:
     with start(1, "--format", "text") as rp:
-        _leaves(b"Subject: x\r\n\r\nhalf")(rp.port)  # type: ignore[attr-defined]
+        _leaves(b"Subject: x\r\n\r\nhalf")(rp.port)
         rp.wait(30)
     first = rp.stdout.splitlines()[0]
     assert "end=client_closed@message" in first

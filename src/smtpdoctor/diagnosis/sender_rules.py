@@ -114,7 +114,8 @@ def _handshake_failure(s: ReceivedSession) -> Finding:
         )
     alert = reason.removeprefix("alert ").removesuffix(" from the sender")
     if reason.endswith("from the sender") and alert in _CERTIFICATE_ALERTS:
-        return finding("sender.tls.certificate_refused", evidence={"error": reason}, alert=alert)
+        how = f"ended the handshake with the alert {alert}: it verifies the receiver's certificate"
+        return finding("sender.tls.certificate_refused", evidence={"error": reason}, how=how)
     legacy = tls.hello is not None and tls.hello.legacy_only
     if s.profile == "require-client-cert" and tls.client_certificate is not True:
         how = "presented none" if "certificate" not in reason else f"failed: {reason}"
@@ -161,6 +162,16 @@ def _starttls_findings(s: ReceivedSession) -> list[Finding]:
     ):
         how = "delivered the message" if s.delivered else "went on"
         out.append(finding("sender.tls.starttls_not_used", how=how))
+    left = [v for v in s.violations if v.kind == "left_after_tls"]
+    if left and not s.delivered:
+        how = (
+            f"completed TLS ({tls.version}) and left without a MAIL FROM, as a sender that "
+            "verifies the receiver's certificate does when it fails (Postfix logs 'Server "
+            "certificate not verified'; or it had nothing to send)"
+        )
+        out.append(
+            finding("sender.tls.certificate_refused", evidence={"after": left[0].detail}, how=how)
+        )
     fallback = _fallback(s)
     if fallback is not None:
         out.append(fallback)
@@ -291,6 +302,8 @@ def _odd_command_findings(
         )
     if eight := by_kind.get("eight_bit", []) + by_kind.get("utf8_address", []):
         out.append(finding("sender.smtp.eight_bit", stage=eight[0].stage, detail=eight[0].detail))
+    if many := by_kind.get("many_recipients"):
+        out.append(finding("sender.smtp.many_recipients", detail=many[0].detail))
     if nul := by_kind.get("nul"):
         out.append(finding("sender.smtp.nul", stage=nul[0].stage, detail=nul[0].detail))
     return out

@@ -53,15 +53,24 @@ from smtpdoctor.receiver.behaviours import drop, refuse
 from smtpdoctor.receiver.connection import Connection, LineTooLong, PeerGone
 from smtpdoctor.receiver.profiles import Profile, StartTLS
 
-__all__ = ["MAX_COMMAND_LINE", "MAX_ERRORS", "SessionSettings", "run_session"]
+__all__ = [
+    "MAX_COMMAND_LINE",
+    "MAX_ERRORS",
+    "RECIPIENTS_GUARANTEED",
+    "SessionSettings",
+    "run_session",
+]
 
 # RFC 4954 §4: servers accept lines of 12288 octets (AUTH); longer get 500.
 MAX_COMMAND_LINE = 12288
 MAX_ERRORS = 20  # Postfix's smtpd_hard_error_limit
+# RFC 5321 §4.5.3.1.8: a server must take at least 100 recipients per message; more may get 452.
+RECIPIENTS_GUARANTEED = 100
 _MAX_VIOLATIONS = 50
 _MAX_MESSAGES = 20  # facts kept per session; more messages are counted only
 _TEXT = 200  # characters of a command kept in the timeline
 _ALERT_RECORD = 21  # RFC 8446 §5.1 ContentType.alert
+_LEFT = (Ending.CLIENT_CLOSED, Ending.CLIENT_RESET, Ending.IDLE)  # endings the client chose
 # RFC 5321 §4.1.2: Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str].
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
 _ADDRESS_LITERAL = re.compile(r"\[(IPv6:)?[^\[\]\s]+\]", re.IGNORECASE)
@@ -109,6 +118,7 @@ class _Session:
         self.mail_size: int | None = None
         self.in_mail = False
         self.in_data = False  # between DATA's 354 and the end of data
+        self.mailed = False  # a MAIL FROM was accepted (since TLS, if TLS started)
         self.body_bytes = 0
         self.mail_8bit = False  # BODY=8BITMIME (or SMTPUTF8) declared on MAIL FROM
         self.recipients = 0
@@ -269,7 +279,7 @@ class _Session:
         await self.reply("220 2.0.0 Ready to start TLS")
         await self._handshake(ctx)
         # RFC 3207 §4.2: the server forgets what it learnt before TLS.
-        self.pipelining = self.in_mail = False
+        self.pipelining = self.in_mail = self.mailed = False
 
     async def _handshake(self, ctx: ssl.SSLContext) -> None:
         self.stage = Stage.TLS_HANDSHAKE
@@ -315,6 +325,7 @@ class _Session:
             await self.reply("552 5.3.4 Message size exceeds fixed maximum message size")
             return
         self.in_mail, self.mail_size, self.recipients = True, path.size, 0
+        self.mailed = True
         self.mail_8bit = path.params.get("BODY", "").upper() == "8BITMIME"
         await self.reply("250 2.1.0 Ok")
 
@@ -332,6 +343,10 @@ class _Session:
             await self.error("501 5.1.3 Bad recipient address syntax")
             return
         self.recipients += 1
+        if self.recipients == RECIPIENTS_GUARANTEED + 1:
+            self.violate(
+                "many_recipients", f"over {RECIPIENTS_GUARANTEED} RCPT TO in one transaction"
+            )
         await self.reply("250 2.1.5 Ok")
 
     async def _data(self, cmd: Command) -> None:
@@ -446,14 +461,24 @@ class _Session:
 
     async def _quit(self, cmd: Command) -> None:
         self.stage, self.quit = Stage.QUIT, True
-        await self.reply("221 2.0.0 Bye")
-        await self.conn.close_orderly(close_notify=True)
+        # After QUIT the session ended by QUIT, however the client then closes:
+        # Postfix (smtp_skip_quit_response = yes) does not wait for the 221, and
+        # over TLS its close arrives as a reset while we answer.
+        with contextlib.suppress(NetError, PeerGone):
+            await self.reply("221 2.0.0 Bye")
+            await self.conn.close_orderly(close_notify=True)
         raise _Over(Ending.QUIT)
 
     # -- the record -----------------------------------------------------------
     def abandoned(self, ending: Ending) -> None:
-        """A client that left (or went silent) in the middle of a mail transaction."""
-        if ending not in (Ending.CLIENT_CLOSED, Ending.CLIENT_RESET, Ending.IDLE):
+        """A client that left (or went silent) in the middle of a mail transaction.
+
+        Or one that left right after a successful handshake, without a MAIL FROM:
+        what a sender that verifies the certificate does when it fails.
+        """
+        if self.conn.tls and not self.mailed and ending in (Ending.QUIT, *_LEFT):
+            self.violate("left_after_tls", f"{self.tls.get('version')}, then {ending.value}")
+        if ending not in _LEFT:
             return
         if self.in_data:
             self.violate("abandoned", f"in the message, after {self.body_bytes} byte(s)")

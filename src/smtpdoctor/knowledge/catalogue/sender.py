@@ -333,8 +333,7 @@ def _tls() -> list[FindingSpec]:
             _C.TLS_CERTIFICATE,
             _TLS,
             title="The sender refused the receiver's certificate.",
-            message="The sender ended the handshake with the alert {alert}: it verifies the "
-            "receiver's certificate. Against receive's own self-signed certificate (no "
+            message="The sender {how}. Against receive's own self-signed certificate (no "
             "--tls-cert) that is what a verifying sender (DANE, MTA-STS, a 'secure' or "
             "'verify' policy) must do; with a certificate from a public CA, the sender's "
             "trust store lacks that CA.",
@@ -352,7 +351,10 @@ def _tls() -> list[FindingSpec]:
                     "postconf smtp_tls_CAfile smtp_tls_CApath smtp_tls_policy_maps",
                 ),
             ),
-            example={"alert": "unknown_ca"},
+            example={
+                "how": "ended the handshake with the alert unknown_ca: it verifies the "
+                "receiver's certificate"
+            },
             source="RFC 8446 §6.2",
         ),
         FindingSpec(
@@ -726,6 +728,34 @@ def _protocol() -> list[FindingSpec]:
             ),
             example={"detail": "240 8-bit octet(s) in the message, no BODY=8BITMIME"},
             source="RFC 6152 §3; RFC 6531 §3.4",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.many_recipients",
+            _S.INFO,
+            _C.RECIPIENT,
+            Stage.RCPT_TO,
+            title="The sender put more than 100 recipients in one transaction.",
+            message="The sender sent {detail}: RFC 5321 §4.5.3.1.8 guarantees only 100, and "
+            "Microsoft 365, Gmail and Postfix (smtpd_recipient_limit) answer 452 beyond their "
+            "limit; the sender must then send the rest in a new transaction, not bounce them.",
+            fixes=(
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Postfix splits by itself (default_destination_recipient_limit, "
+                        "50 per delivery) and handles 452 for the rest.",
+                    ),
+                    "default_destination_recipient_limit = 50",
+                    "postconf default_destination_recipient_limit",
+                ),
+                *_generic(
+                    "Treat 452 to RCPT TO as 'not now': deliver to the accepted recipients and "
+                    "send the rest in another transaction (RFC 5321 §4.5.3.1.10).",
+                ),
+            ),
+            example={"detail": "over 100 RCPT TO in one transaction"},
+            source="RFC 5321 §4.5.3.1.8, §4.5.3.1.10",
             **common,
         ),
         FindingSpec(
