@@ -475,6 +475,77 @@ def test_more_recipients_than_rfc_5321_guarantees() -> None:
         assert ending(doc) == ("quit", "quit")
 
 
+def test_starttls_injection_error_limit_and_a_silent_connection() -> None:
+    def injects(port: int) -> None:
+        # CVE-2011-0411: plaintext pipelined after STARTTLS must not run inside TLS.
+        with talk(port) as (sock, reader):
+            ehlo(sock, reader)
+            sock.sendall(b"STARTTLS\r\nMAIL FROM:<injected@odd.test>\r\n")
+            assert reply(reader).startswith(b"220")
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            with ctx.wrap_socket(sock, server_hostname="rx.smtpdoctor.test") as tls:
+                tls_reader = tls.makefile("rb")
+                assert say(tls, tls_reader, b"EHLO odd.smtpdoctor.test").startswith(b"250")
+                # had the injected MAIL run, this would be a nested MAIL (503)
+                assert say(tls, tls_reader, b"MAIL FROM:<a@odd.test>").startswith(b"250")
+                say(tls, tls_reader, b"QUIT")
+                tls_reader.close()
+
+    def babbles(port: int) -> None:
+        with talk(port) as (sock, reader):
+            for i in range(25):
+                answer = say(sock, reader, b"XYZZY %d" % i)
+                if answer.startswith(b"421"):
+                    break
+
+    def silent(port: int) -> None:
+        socket.create_connection(("127.0.0.1", port), timeout=10).close()
+
+    injected, babbler, scanner = run([injects, babbles, silent])
+    assert "sender.smtp.pipelining" in ids(injected)
+    assert "STARTTLS -> MAIL FROM:<injected@odd.test>" in str(injected["protocol"])
+    assert injected["tls"]["negotiated"] is not None
+    assert ending(injected) == ("quit", "quit")
+    assert babbler["ending"]["how"] == "error_limit"
+    (f,) = [f for f in babbler["findings"] if f["id"] == "sender.smtp.unknown_command"]
+    assert "20 command(s)" in f["message"]
+    assert ending(scanner) == ("client_closed", "greeting")
+    assert scanner["verdict"]["status"] == "ok"  # a connect-and-close probe is no sender's fault
+
+
+def test_starttls_not_offered_and_twice() -> None:
+    def unoffered(port: int) -> None:
+        with talk(port) as (sock, reader):
+            assert b"STARTTLS" not in ehlo(sock, reader)
+            assert say(sock, reader, b"STARTTLS").startswith(b"502")
+            say(sock, reader, b"QUIT")
+
+    (doc,) = run([unoffered], "--as", "no-starttls")
+    (f,) = [f for f in doc["findings"] if f["id"] == "sender.smtp.unknown_command"]
+    assert "STARTTLS was not advertised" in f["message"]  # before: nothing
+
+    def twice(port: int) -> None:
+        with talk(port) as (sock, reader):
+            ehlo(sock, reader)
+            assert say(sock, reader, b"STARTTLS").startswith(b"220")
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            with ctx.wrap_socket(sock, server_hostname="rx.smtpdoctor.test") as tls:
+                tls_reader = tls.makefile("rb")
+                say(tls, tls_reader, b"EHLO odd.smtpdoctor.test")
+                assert say(tls, tls_reader, b"STARTTLS").startswith(b"503")
+                say(tls, tls_reader, b"QUIT")
+                tls_reader.close()
+
+    (doc,) = run([twice])
+    (g,) = [f for f in doc["findings"] if f["id"] == "sender.smtp.sequence"]
+    assert "STARTTLS inside TLS" in g["message"]
+    assert ending(doc) == ("quit", "quit")
+
+
 # -- bytes the sender did not declare -----------------------------------------------
 
 

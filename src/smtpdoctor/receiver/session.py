@@ -264,9 +264,11 @@ class _Session:
         self.stage = Stage.STARTTLS
         ctx = self.s.tls_context
         if self.s.profile.starttls is StartTLS.HIDE or ctx is None:
+            self.violate("unoffered", "STARTTLS | STARTTLS was not advertised, RFC 3207 §4")
             await self.error("502 5.5.1 Error: STARTTLS not available")
             return
         if self.conn.tls:
+            self.violate("sequence", "STARTTLS inside TLS (RFC 3207 §4.2)")
             await self.error("503 5.5.1 Error: TLS already active")
             return
         self.tls["attempted"] = True
