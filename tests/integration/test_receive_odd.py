@@ -563,11 +563,18 @@ def test_eight_bit_utf8_and_nul() -> None:
         return client
 
     text = "Subject: café\r\n\r\nvoilà\r\n".encode()
-    undeclared, declared, utf8, nul = run(
+    plain = b"Subject: x\r\n\r\nhi\r\n"
+    undeclared, declared, utf8, utf8_param, dsn, nul = run(
         [
             message(b"MAIL FROM:<a@odd.test>", text),
             message(b"MAIL FROM:<a@odd.test> BODY=8BITMIME", text),
-            message("MAIL FROM:<jürgen@odd.test>".encode(), b"Subject: x\r\n\r\nhi\r\n"),
+            message("MAIL FROM:<jürgen@odd.test>".encode(), plain),
+            message("MAIL FROM:<jürgen@odd.test> SMTPUTF8".encode(), plain),
+            message(
+                b"MAIL FROM:<a@odd.test> RET=HDRS",
+                plain,
+                b"RCPT TO:<b@example.test> NOTIFY=FAILURE",
+            ),
             message(b"MAIL FROM:<a@odd.test>", b"Subject: x\r\n\r\nh\x00i\r\n"),
         ]
     )
@@ -576,6 +583,12 @@ def test_eight_bit_utf8_and_nul() -> None:
     assert "sender.smtp.eight_bit" not in ids(declared)
     (u,) = [f for f in utf8["findings"] if f["id"] == "sender.smtp.eight_bit"]
     assert "SMTPUTF8" in u["message"]
+    (p,) = [f for f in utf8_param["findings"] if f["id"] == "sender.smtp.unoffered_parameter"]
+    assert "SMTPUTF8" in p["message"]  # before: nothing
+    assert "sender.smtp.eight_bit" not in ids(utf8_param)  # declared, though not offered
+    (d,) = [f for f in dsn["findings"] if f["id"] == "sender.smtp.unoffered_parameter"]
+    assert "2 parameter(s)" in d["message"]
+    assert "DSN (RFC 3461)" in d["message"]
     (n,) = [f for f in nul["findings"] if f["id"] == "sender.smtp.nul"]
     assert "1 NUL byte(s) in the message" in n["message"]
 

@@ -302,6 +302,17 @@ def _odd_command_findings(
         )
     if eight := by_kind.get("eight_bit", []) + by_kind.get("utf8_address", []):
         out.append(finding("sender.smtp.eight_bit", stage=eight[0].stage, detail=eight[0].detail))
+    if params := by_kind.get("unoffered_parameter"):
+        what, _, extension = params[0].detail.partition(" | ")
+        out.append(
+            finding(
+                "sender.smtp.unoffered_parameter",
+                stage=params[0].stage,
+                count=len(params),
+                parameter=what,
+                extension=extension,
+            )
+        )
     if many := by_kind.get("many_recipients"):
         out.append(finding("sender.smtp.many_recipients", detail=many[0].detail))
     if nul := by_kind.get("nul"):

@@ -77,6 +77,18 @@ _ADDRESS_LITERAL = re.compile(r"\[(IPv6:)?[^\[\]\s]+\]", re.IGNORECASE)
 # Extensions this receiver never advertises, and what a client using them skipped.
 _NO_AUTH = "AUTH was not advertised, RFC 4954 §4"
 _NO_CHUNKING = "CHUNKING was not advertised, RFC 3030 §2"
+# MAIL/RCPT parameters and the extension that must be advertised first (RFC 5321 §4.1.1.11).
+_EXTENSION_OF = {
+    "SMTPUTF8": "SMTPUTF8 (RFC 6531)",
+    "RET": "DSN (RFC 3461)",
+    "ENVID": "DSN (RFC 3461)",
+    "NOTIFY": "DSN (RFC 3461)",
+    "ORCPT": "DSN (RFC 3461)",
+    "REQUIRETLS": "REQUIRETLS (RFC 8689)",
+    "AUTH": "AUTH (RFC 4954 §5)",
+    "BODY": "BINARYMIME (RFC 3030)",
+    "MT-PRIORITY": "MT-PRIORITY (RFC 6710)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,7 @@ class _Session:
         self.in_mail = False
         self.in_data = False  # between DATA's 354 and the end of data
         self.mailed = False  # a MAIL FROM was accepted (since TLS, if TLS started)
+        self.mail_utf8 = False  # SMTPUTF8 on the transaction's MAIL FROM
         self.body_bytes = 0
         self.mail_8bit = False  # BODY=8BITMIME (or SMTPUTF8) declared on MAIL FROM
         self.recipients = 0
@@ -340,7 +353,7 @@ class _Session:
         path = parse_path("RCPT", cmd.arg)
         if path.faults:
             self.violate("rcpt_syntax", f"{_faults(path.faults)}: RCPT {cmd.arg}")
-        self._judge_utf8("RCPT", cmd.arg, {})
+        self._judge_utf8("RCPT", cmd.arg, path.params)
         if not path.address:
             await self.error("501 5.1.3 Bad recipient address syntax")
             return
@@ -423,7 +436,14 @@ class _Session:
         )
 
     def _judge_utf8(self, verb: str, arg: str, params: dict[str, str]) -> None:
-        if not arg.isascii() and "SMTPUTF8" not in params:
+        for key, value in params.items():
+            if key == "SIZE" or (key == "BODY" and value.upper() in ("7BIT", "8BITMIME")):
+                continue  # what the EHLO reply advertised
+            extension = _EXTENSION_OF.get(key, "the extension it belongs to")
+            self.violate("unoffered_parameter", f"{key}={value[:40]} on {verb} | {extension}")
+        if verb == "MAIL":
+            self.mail_utf8 = "SMTPUTF8" in params
+        if not arg.isascii() and not self.mail_utf8:
             # RFC 6531 §3.4: a UTF-8 address needs SMTPUTF8, which the server must advertise.
             self.violate("utf8_address", f"{verb} {arg}: UTF-8 without SMTPUTF8 (not advertised)")
 

@@ -731,6 +731,29 @@ def _protocol() -> list[FindingSpec]:
             **common,
         ),
         FindingSpec(
+            "sender.smtp.unoffered_parameter",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            None,
+            title="The sender used a MAIL/RCPT parameter whose extension was not advertised.",
+            message="{count} parameter(s) the receiver did not offer, first {parameter}: it "
+            "belongs to {extension}, which the EHLO reply did not advertise; RFC 5321 "
+            "§4.1.1.11 lets the receiver refuse the command with 555.",
+            fixes=_generic(
+                "Send a MAIL FROM / RCPT TO parameter only when the receiver's EHLO reply "
+                "advertises its extension (RFC 5321 §4.1.1.11); otherwise leave it out "
+                "(DSN, SMTPUTF8) or do not deliver there (REQUIRETLS).",
+            ),
+            example={
+                "count": 1,
+                "parameter": "NOTIFY=SUCCESS on RCPT",
+                "extension": "DSN (RFC 3461)",
+                "stage": "rcpt_to",
+            },
+            source="RFC 5321 §4.1.1.11; RFC 3461; RFC 6531",
+            **common,
+        ),
+        FindingSpec(
             "sender.smtp.many_recipients",
             _S.INFO,
             _C.RECIPIENT,
