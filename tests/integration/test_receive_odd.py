@@ -821,6 +821,21 @@ def test_real_postfix_odd_senders(odd_postfix: SenderPostfix) -> None:
     assert "sender.smtp.eight_bit" in ids(undeclared)
 
 
+def test_swaks_with_tls_on_connect() -> None:
+    with start(1) as rp:
+        done = swaks(rp.port, "--tlsc")
+        rp.wait(30)
+    assert done.returncode != 0
+    (doc,) = rp.documents()
+    (f,) = [f for f in doc["findings"] if f["id"] == "sender.tls.implicit_tls"]
+    assert f["severity"] == "critical"
+    assert doc["verdict"]["category"] == "tls_handshake_failure"
+    # before: pipelining, bare LF, NUL and unknown-command findings about the hello's bytes
+    assert {i for i in ids(doc) if i.startswith("sender.smtp.")} == set()
+    assert "TLSv1.3" in doc["tls"]["client_hello"]["versions"]  # the hello is still read
+    assert ending(doc) == ("tls_failed", "tls_handshake")
+
+
 def test_text_report_line_says_the_ending() -> None:
     with start(1, "--format", "text") as rp:
         _leaves(b"Subject: x\r\n\r\nhalf")(rp.port)

@@ -143,7 +143,9 @@ def _handshake_failure(s: ReceivedSession) -> Finding:
 def _starttls_findings(s: ReceivedSession) -> list[Finding]:
     tls = s.tls
     out: list[Finding] = []
-    if tls.attempted and tls.starttls_reply == 220 and tls.version is None:
+    if any(v.kind == "implicit_tls" for v in s.violations):
+        out.append(finding("sender.tls.implicit_tls", evidence={"error": tls.handshake_error}))
+    elif tls.attempted and tls.starttls_reply == 220 and tls.version is None:
         out.append(_handshake_failure(s))
     if tls.client_certificate:
         subject = tls.client_certificate_subject or "subject unknown"

@@ -24,6 +24,7 @@ __all__ = [
     "Connection",
     "LineTooLong",
     "PeerGone",
+    "hello_complete",
 ]
 
 # RFC 5321 §4.5.3.2.7: the server waits at least five minutes for a command.
@@ -182,7 +183,7 @@ class Connection:
             data += record
             if len(record) < 5 or record[0] != _TLS_HANDSHAKE_RECORD:
                 break
-            if _hello_complete(bytes(data)):
+            if hello_complete(bytes(data)):
                 break
         return bytes(data)
 
@@ -221,7 +222,7 @@ class Connection:
         self.stream.abort()
 
 
-def _hello_complete(data: bytes) -> bool:
+def hello_complete(data: bytes) -> bool:
     """Whether the handshake bytes in these records hold one whole handshake message."""
     payload = bytearray()
     pos = 0

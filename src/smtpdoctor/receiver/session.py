@@ -50,7 +50,13 @@ from smtpdoctor.protocol.server import (
     parse_path,
 )
 from smtpdoctor.receiver.behaviours import drop, refuse
-from smtpdoctor.receiver.connection import Connection, LineTooLong, PeerGone
+from smtpdoctor.receiver.connection import (
+    MAX_HELLO_BYTES,
+    Connection,
+    LineTooLong,
+    PeerGone,
+    hello_complete,
+)
 from smtpdoctor.receiver.profiles import Profile, StartTLS
 
 __all__ = [
@@ -70,6 +76,7 @@ _MAX_VIOLATIONS = 50
 _MAX_MESSAGES = 20  # facts kept per session; more messages are counted only
 _TEXT = 200  # characters of a command kept in the timeline
 _ALERT_RECORD = 21  # RFC 8446 §5.1 ContentType.alert
+_HANDSHAKE_RECORD = 22  # RFC 8446 §5.1 ContentType.handshake
 _LEFT = (Ending.CLIENT_CLOSED, Ending.CLIENT_RESET, Ending.IDLE)  # endings the client chose
 # RFC 5321 §4.1.2: Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str].
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
@@ -208,6 +215,7 @@ class _Session:
         await self.reply(f"220 {self.s.hostname} ESMTP smtpdoctor receive")
 
     async def loop(self) -> None:
+        await self._implicit_tls()
         while True:
             try:
                 raw = await self.conn.read_raw_line(MAX_COMMAND_LINE)
@@ -227,6 +235,31 @@ class _Session:
                 await self.error("502 5.5.2 Error: command not recognized")
                 continue
             await handler(cmd)
+
+    async def _implicit_tls(self) -> None:
+        """A ClientHello where EHLO was due: a sender set up for SMTPS (RFC 8314 §3.3)."""
+        first = await self.conn.recv_some()
+        if not first:
+            raise _Over(Ending.CLIENT_CLOSED)
+        if not (first[0] == _HANDSHAKE_RECORD and first[1:2] == b"\x03"):
+            self.conn.unread(first)
+            return
+        raw = first
+        while len(raw) < MAX_HELLO_BYTES and not hello_complete(raw):
+            more = await self.conn.recv_some()
+            if not more:
+                break
+            raw += more
+        self.stage = Stage.TLS_HANDSHAKE
+        try:
+            hello = parse_client_hello(raw)
+            self.tls["hello"] = HelloFacts.from_hello(hello)
+            self.note("client", f"ClientHello {hello.size} bytes, before any command")
+        except RemoteProtocolError as exc:
+            self.tls["hello_error"] = str(exc)
+        self.tls["handshake_error"] = "implicit TLS: a ClientHello where EHLO was due"
+        self.violate("implicit_tls", f"{len(raw)} bytes of TLS handshake after the greeting")
+        raise _Over(Ending.TLS_FAILED)
 
     def _judge_line(self, cmd: Command, raw: bytes) -> None:
         if b"\0" in raw:

@@ -328,6 +328,40 @@ def _tls() -> list[FindingSpec]:
             source="RFC 3207 §4",
         ),
         FindingSpec(
+            "sender.tls.implicit_tls",
+            _S.CRITICAL,
+            _C.TLS_HANDSHAKE_FAILURE,
+            Stage.GREETING,
+            title="The sender started TLS at once instead of EHLO and STARTTLS.",
+            message="The sender answered the greeting with a TLS ClientHello: it is set up "
+            "for implicit TLS (SMTPS, as on submission port 465, RFC 8314 §3.3), but this "
+            "port speaks STARTTLS, as port 25 between MTAs always does. No mail gets through.",
+            retry_helps=False,
+            fixes=(
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Do not use TLS wrapper mode towards port 25: remove "
+                        "smtp_tls_wrappermode = yes (or the -o override on the smtp transport "
+                        "in master.cf); keep it only for relays on port 465.",
+                        "postfix reload",
+                    ),
+                    "smtp_tls_wrappermode = no\nsmtp_tls_security_level = may",
+                    "postconf smtp_tls_wrappermode; postconf -M | grep wrappermode",
+                ),
+                _fix(
+                    MTA.EXIM,
+                    (
+                        "On the smtp transport, use protocol = smtp (not smtps) and drop "
+                        "tls_on_connect for port 25 destinations.",
+                    ),
+                    "remote_smtp:\n  driver = smtp\n  protocol = smtp",
+                    "exim -bP transport remote_smtp | grep -E 'protocol|port'",
+                ),
+            ),
+            source="RFC 3207; RFC 8314 §3.3",
+        ),
+        FindingSpec(
             "sender.tls.certificate_refused",
             _S.WARNING,
             _C.TLS_CERTIFICATE,
