@@ -434,9 +434,21 @@ def test_out_of_order_and_auth() -> None:
         return client
 
     secret = b"AGFsaWNlAHMzY3JldA=="  # \0alice\0s3cret
-    order, clear, malformed = run(
-        [rcpt_first, auth(b"AUTH PLAIN " + secret), auth(b"AUTH PLAIN !!")]
+
+    def pipelined_auth(port: int) -> None:
+        # pipelined after EHLO (a group ender) and with a bare LF: two violations that
+        # quote the line, and neither may quote the credentials
+        with talk(port) as (sock, reader):
+            sock.sendall(b"EHLO odd.smtpdoctor.test\r\nAUTH PLAIN " + secret + b"\n")
+            reply(reader)
+            assert reply(reader).startswith(b"502")
+            say(sock, reader, b"QUIT")
+
+    order, clear, malformed, piped = run(
+        [rcpt_first, auth(b"AUTH PLAIN " + secret), auth(b"AUTH PLAIN !!"), pipelined_auth]
     )
+    assert {"sender.smtp.pipelining", "sender.smtp.bare_lf_command"} <= set(ids(piped))
+    assert secret.decode() not in str(piped)  # before: in the pipelining and bare LF details
     (f,) = [f for f in order["findings"] if f["id"] == "sender.smtp.sequence"]
     assert "RCPT before MAIL" in f["message"]
     assert "2 command(s)" in f["message"]

@@ -265,11 +265,12 @@ class _Session:
         if b"\0" in raw:
             self.violate("nul", f"{raw.count(0)} NUL byte(s) in {cmd.verb[:16]!r}")
         if cmd.bare_lf:
-            self.violate("bare_lf_command", f"{cmd.verb} {cmd.arg}".strip())
+            self.violate("bare_lf_command", _shown(cmd, b""))
         if cmd.length > MAX_LINE:
             self.violate("line_too_long", str(cmd.length))
         if self.conn.buffered and not may_follow(cmd.verb, self.pipelining):
-            nxt = self.conn.peek(80).split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
+            line = self.conn.peek(80).split(b"\n")[0] + b"\n"
+            nxt = _shown(parse_command(line), line)  # a pipelined AUTH's credentials stay out
             why = (
                 "RFC 2920 §3.1: a group ends with it"
                 if self.pipelining
