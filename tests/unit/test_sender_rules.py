@@ -212,3 +212,55 @@ def test_session_json_has_the_contract_parts() -> None:
     for key in ("client", "dns", "tls", "protocol", "messages", "ending", "timeline"):
         assert key in doc
     assert doc["tls"]["client_hello"]["versions"][0] == "TLSv1.3"
+
+
+# -- odd senders (tests/integration/test_receive_odd.py has them end to end) ----------
+
+
+def _with(*violations: Violation, **kw: object) -> list[str]:
+    findings, _ = judge(replace(GOOD, violations=violations, **kw))  # type: ignore[arg-type]
+    return [f.id for f in findings]
+
+
+def test_auth_in_plaintext_with_credentials_is_critical() -> None:
+    clear = Violation(
+        "auth",
+        Stage.EHLO,
+        "AUTH PLAIN in plaintext, before STARTTLS, with "
+        "credentials on the line | AUTH was not advertised, RFC 4954 §4",
+    )
+    findings, verdict = judge(replace(GOOD, violations=(clear,)))
+    (f,) = [f for f in findings if f.id == "sender.smtp.auth_unoffered"]
+    assert f.severity.value == "critical"
+    assert verdict.status is Status.FAILURE
+    tls = Violation("auth", Stage.EHLO, "AUTH LOGIN over TLS | AUTH was not advertised")
+    (g,) = [f for f in judge(replace(GOOD, violations=(tls,)))[0] if f.id.endswith("unoffered")]
+    assert g.severity.value == "warning"
+
+
+def test_abandoned_only_when_the_client_left() -> None:
+    left = Violation("abandoned", Stage.MESSAGE, "in the message, after 10 byte(s)")
+    assert "sender.smtp.abandoned" in _with(left, ending=Ending.CLIENT_RESET, messages=())
+    # the receiver ended it (a profile's drop): not the sender's doing
+    assert "sender.smtp.abandoned" not in _with(left, ending=Ending.DROPPED, messages=())
+
+
+def test_left_after_tls_without_mail_is_a_refused_certificate() -> None:
+    left = Violation("left_after_tls", Stage.QUIT, "TLSv1.3, then quit")
+    assert "sender.tls.certificate_refused" in _with(left, messages=())
+    assert "sender.tls.certificate_refused" not in _with(left)  # it delivered anyway
+
+
+def test_plaintext_after_starttls_is_no_client_hello_not_a_version_mismatch() -> None:
+    tls = TlsFacts(
+        offered=True,
+        attempted=True,
+        starttls_reply=220,
+        hello_error="plaintext: 'EHLO '",
+        handshake_error="protocol_error: wrong_version_number",
+    )
+    findings, verdict = judge(replace(GOOD, tls=tls, messages=(), ending=Ending.TLS_FAILED))
+    (f,) = [f for f in findings if f.id == "sender.tls.no_client_hello"]
+    assert f.category is Category.TLS_HANDSHAKE_FAILURE
+    assert "plaintext: 'EHLO '" in f.message
+    assert verdict.category is Category.TLS_HANDSHAKE_FAILURE

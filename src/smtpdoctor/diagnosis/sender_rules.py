@@ -46,7 +46,7 @@ def judge(session: ReceivedSession) -> tuple[list[Finding], Verdict]:
 
 def session_findings(s: ReceivedSession) -> list[Finding]:
     out = _hello_findings(s) + _starttls_findings(s) + _protocol_findings(s)
-    out += _message_findings(s) + _coping_findings(s)
+    out += _abandoned(s) + _message_findings(s) + _coping_findings(s)
     if s.dns is not None:
         out += sender_findings(s.dns)
     return out
@@ -86,9 +86,36 @@ def _hello_findings(s: ReceivedSession) -> list[Finding]:
     return out
 
 
+# Alerts a client sends when it does not accept the server's certificate (RFC 8446 §6.2).
+_CERTIFICATE_ALERTS = frozenset(
+    {
+        "bad_certificate",
+        "unsupported_certificate",
+        "certificate_revoked",
+        "certificate_expired",
+        "certificate_unknown",
+        "unknown_ca",
+    }
+)
+
+
 def _handshake_failure(s: ReceivedSession) -> Finding:
     tls = s.tls
     reason = tls.handshake_error or "the connection ended"
+    if tls.hello is None and tls.hello_error is not None:
+        # Not a TLS client at that point: plaintext, an SSLv2 hello, an alert, nothing.
+        sslv2 = "SSLv2" in tls.hello_error
+        category = Category.TLS_VERSION_MISMATCH if sslv2 else Category.TLS_HANDSHAKE_FAILURE
+        return finding(
+            "sender.tls.no_client_hello",
+            evidence={"error": reason, "sent": tls.hello_error},
+            category=category,
+            what=tls.hello_error,
+        )
+    alert = reason.removeprefix("alert ").removesuffix(" from the sender")
+    if reason.endswith("from the sender") and alert in _CERTIFICATE_ALERTS:
+        how = f"ended the handshake with the alert {alert}: it verifies the receiver's certificate"
+        return finding("sender.tls.certificate_refused", evidence={"error": reason}, how=how)
     legacy = tls.hello is not None and tls.hello.legacy_only
     if s.profile == "require-client-cert" and tls.client_certificate is not True:
         how = "presented none" if "certificate" not in reason else f"failed: {reason}"
@@ -116,7 +143,9 @@ def _handshake_failure(s: ReceivedSession) -> Finding:
 def _starttls_findings(s: ReceivedSession) -> list[Finding]:
     tls = s.tls
     out: list[Finding] = []
-    if tls.attempted and tls.starttls_reply == 220 and tls.version is None:
+    if any(v.kind == "implicit_tls" for v in s.violations):
+        out.append(finding("sender.tls.implicit_tls", evidence={"error": tls.handshake_error}))
+    elif tls.attempted and tls.starttls_reply == 220 and tls.version is None:
         out.append(_handshake_failure(s))
     if tls.client_certificate:
         subject = tls.client_certificate_subject or "subject unknown"
@@ -135,6 +164,16 @@ def _starttls_findings(s: ReceivedSession) -> list[Finding]:
     ):
         how = "delivered the message" if s.delivered else "went on"
         out.append(finding("sender.tls.starttls_not_used", how=how))
+    left = [v for v in s.violations if v.kind == "left_after_tls"]
+    if left and not s.delivered:
+        how = (
+            f"completed TLS ({tls.version}) and left without a MAIL FROM, as a sender that "
+            "verifies the receiver's certificate does when it fails (Postfix logs 'Server "
+            "certificate not verified'; or it had nothing to send)"
+        )
+        out.append(
+            finding("sender.tls.certificate_refused", evidence={"after": left[0].detail}, how=how)
+        )
     fallback = _fallback(s)
     if fallback is not None:
         out.append(fallback)
@@ -211,10 +250,87 @@ def _protocol_findings(s: ReceivedSession) -> list[Finding]:
                     line=line,
                 )
             )
+    out += _odd_command_findings(s.violations, by_kind)
     if not s.quit_sent and s.ending in (Ending.CLIENT_CLOSED, Ending.CLIENT_RESET) and s.delivered:
         how = "reset the connection" if s.ending is Ending.CLIENT_RESET else "closed the connection"
         out.append(finding("sender.smtp.no_quit", how=how))
     return out
+
+
+_LEFT = {
+    Ending.CLIENT_CLOSED: "closed the connection",
+    Ending.CLIENT_RESET: "reset the connection",
+    Ending.IDLE: "was timed out by the receiver",
+}
+
+
+def _odd_command_findings(
+    violations: tuple[Violation, ...], by_kind: dict[str, list[Violation]]
+) -> list[Finding]:
+    """Pregreet, EHLO syntax, order, unknown commands, AUTH, 8-bit, NUL, an abandoned transfer."""
+    out: list[Finding] = []
+    if early := by_kind.get("pregreet"):
+        count, _, line = early[0].detail.partition(" byte(s) before the greeting: ")
+        out.append(finding("sender.smtp.pregreet", count=int(count), line=line))
+    if helo := by_kind.get("helo_syntax"):
+        line, _, fault = helo[0].detail.partition(": ")
+        out.append(finding("sender.smtp.helo_syntax", line=line, fault=fault))
+    if order := by_kind.get("sequence"):
+        v = order[0]
+        out.append(finding("sender.smtp.sequence", stage=v.stage, count=len(order), what=v.detail))
+    unknown = [v for v in violations if v.kind in ("unoffered", "unknown_command")]
+    if unknown:
+        v = unknown[0]
+        command, _, why = v.detail.partition(" | ")
+        out.append(
+            finding(
+                "sender.smtp.unknown_command",
+                stage=v.stage,
+                count=len(unknown),
+                command=command,
+                why=f" ({why})" if why else "",
+            )
+        )
+    if auth := by_kind.get("auth"):
+        detail = auth[0].detail.partition(" | ")[0]
+        clear = "in plaintext" in detail and "credentials" in detail
+        out.append(
+            finding(
+                "sender.smtp.auth_unoffered",
+                severity=Severity.CRITICAL if clear else Severity.WARNING,
+                detail=detail,
+                clear=" Its credentials crossed the network unencrypted." if clear else "",
+            )
+        )
+    if eight := by_kind.get("eight_bit", []) + by_kind.get("utf8_address", []):
+        out.append(finding("sender.smtp.eight_bit", stage=eight[0].stage, detail=eight[0].detail))
+    if params := by_kind.get("unoffered_parameter"):
+        what, _, extension = params[0].detail.partition(" | ")
+        out.append(
+            finding(
+                "sender.smtp.unoffered_parameter",
+                stage=params[0].stage,
+                count=len(params),
+                parameter=what,
+                extension=extension,
+            )
+        )
+    if many := by_kind.get("many_recipients"):
+        out.append(finding("sender.smtp.many_recipients", detail=many[0].detail))
+    if nul := by_kind.get("nul"):
+        out.append(finding("sender.smtp.nul", stage=nul[0].stage, detail=nul[0].detail))
+    return out
+
+
+def _abandoned(s: ReceivedSession) -> list[Finding]:
+    left = [v for v in s.violations if v.kind == "abandoned"]
+    if not left or s.ending not in _LEFT:
+        return []
+    return [
+        finding(
+            "sender.smtp.abandoned", stage=s.ended_stage, how=_LEFT[s.ending], when=left[0].detail
+        )
+    ]
 
 
 def _message_findings(s: ReceivedSession) -> list[Finding]:

@@ -24,6 +24,7 @@ __all__ = [
     "Connection",
     "LineTooLong",
     "PeerGone",
+    "hello_complete",
 ]
 
 # RFC 5321 §4.5.3.2.7: the server waits at least five minutes for a command.
@@ -108,7 +109,12 @@ class Connection:
         return None if line is None else line[:-1].removesuffix(b"\r")
 
     async def read_raw_line(self, limit: int) -> bytes | None:
-        """One line with its line ending as sent (CRLF or a bare LF); None at EOF."""
+        """One line with its line ending as sent (CRLF or a bare LF); None at EOF.
+
+        The whole line must arrive within ``idle_timeout``: a client dripping
+        a byte at a time does not restart the clock with each byte.
+        """
+        deadline = self._idle()
         while True:
             end = self._buf.find(b"\n")
             if end >= 0:
@@ -118,16 +124,16 @@ class Connection:
                     raise LineTooLong
                 return line
             if len(self._buf) > limit:
-                await self._discard_line()
+                await self._discard_line(deadline)
                 raise LineTooLong
-            data = await self.stream.recv(self._idle(), "reading", _RECV_CHUNK)
+            data = await self.stream.recv(deadline, "reading", _RECV_CHUNK)
             if not data:
                 return None
             self._buf += data
 
-    async def _discard_line(self) -> None:
+    async def _discard_line(self, deadline: Deadline) -> None:
         self._buf.clear()
-        while data := await self.stream.recv(self._idle(), "reading", _RECV_CHUNK):
+        while data := await self.stream.recv(deadline, "reading", _RECV_CHUNK):
             end = data.find(b"\n")
             if end >= 0:
                 self._buf += data[end + 1 :]
@@ -177,7 +183,7 @@ class Connection:
             data += record
             if len(record) < 5 or record[0] != _TLS_HANDSHAKE_RECORD:
                 break
-            if _hello_complete(bytes(data)):
+            if hello_complete(bytes(data)):
                 break
         return bytes(data)
 
@@ -216,7 +222,7 @@ class Connection:
         self.stream.abort()
 
 
-def _hello_complete(data: bytes) -> bool:
+def hello_complete(data: bytes) -> bool:
     """Whether the handshake bytes in these records hold one whole handshake message."""
     payload = bytearray()
     pos = 0

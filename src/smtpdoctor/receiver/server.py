@@ -38,6 +38,7 @@ log = logging.getLogger("smtpdoctor.receive")
 MAX_CLIENTS = 100  # sessions served at once; more wait in the backlog
 MAX_HISTORY = 4096  # clients remembered for retries (least recently seen dropped)
 DNS_TIMEOUT = 5.0  # seconds for one client's PTR/FCrDNS checks
+_PREGREET_PEEK = 512  # bytes of early talk looked at (one command line)
 
 OnSession = Callable[[ReceivedSession], Awaitable[None] | None]
 
@@ -65,6 +66,14 @@ async def _accept(
             conn, _ = await accepting
             conn.close()
         raise
+
+
+def _early_bytes(sock: socket.socket) -> bytes:
+    """What the client sent before the greeting (postscreen's "pregreet"), left unread."""
+    try:
+        return sock.recv(_PREGREET_PEEK, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:  # nothing yet (EAGAIN), or a reset the session itself will see
+        return b""
 
 
 class Receiver:
@@ -176,6 +185,7 @@ class Receiver:
                 client=client,
                 refused=refused,
                 previous=previous,
+                early=_early_bytes(sock),
             )
             self._remember(record)
             record = await self._with_dns(record)

@@ -134,17 +134,17 @@ _BARE_LF_FIXES = (
 # Each generic fix is verified by sending a test message to the receiver again.
 _RECEIVE_AGAIN = "smtpdoctor receive --once --listen 0.0.0.0:2525"
 
-_LONG_LINE_FIXES = (
-    _fix(
-        MTA.GENERIC,
-        (
-            "Encode bodies with lines over 998 characters as quoted-printable or base64 "
-            "(RFC 5322 §2.1.1); most mail libraries do when told the text has long lines.",
-            "Receivers may refuse (Exchange: 'line too long'), wrap or truncate such lines, "
-            "which breaks DKIM signatures.",
-        ),
-        verify=_RECEIVE_AGAIN,
-    ),
+
+def _generic(*steps: str) -> tuple[Fix, ...]:
+    """One generic fix, verified by sending to the receiver again."""
+    return (_fix(MTA.GENERIC, steps, verify=_RECEIVE_AGAIN),)
+
+
+_LONG_LINE_FIXES = _generic(
+    "Encode bodies with lines over 998 characters as quoted-printable or base64 "
+    "(RFC 5322 §2.1.1); most mail libraries do when told the text has long lines.",
+    "Receivers may refuse (Exchange: 'line too long'), wrap or truncate such lines, "
+    "which breaks DKIM signatures.",
 )
 
 _PIPELINING_FIXES = (
@@ -308,6 +308,90 @@ def _tls() -> list[FindingSpec]:
             example={"reason": "alert protocol_version", "severity": "critical"},
         ),
         FindingSpec(
+            "sender.tls.no_client_hello",
+            _S.CRITICAL,
+            None,
+            _TLS,
+            title="After 220 to STARTTLS the sender did not start a TLS handshake.",
+            message="After the 220 to its STARTTLS the sender sent {what} instead of a TLS "
+            "ClientHello: no TLS session can start, and a receiver that requires TLS gets no "
+            "mail from it.",
+            retry_helps=False,
+            fixes=_generic(
+                "After a 220 reply to STARTTLS, start the TLS handshake at once "
+                "(RFC 3207 §4): a client that sends SMTP commands there, or an "
+                "SSL 2.0-format hello, has a broken or ancient TLS layer.",
+                "Look for a proxy or firewall in between that answers STARTTLS "
+                "itself or strips the handshake (Cisco ESMTP inspection).",
+            ),
+            example={"what": "plaintext: 'EHLO '", "category": "tls_handshake_failure"},
+            source="RFC 3207 §4",
+        ),
+        FindingSpec(
+            "sender.tls.implicit_tls",
+            _S.CRITICAL,
+            _C.TLS_HANDSHAKE_FAILURE,
+            Stage.GREETING,
+            title="The sender started TLS at once instead of EHLO and STARTTLS.",
+            message="The sender answered the greeting with a TLS ClientHello: it is set up "
+            "for implicit TLS (SMTPS, as on submission port 465, RFC 8314 §3.3), but this "
+            "port speaks STARTTLS, as port 25 between MTAs always does. No mail gets through.",
+            retry_helps=False,
+            fixes=(
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Do not use TLS wrapper mode towards port 25: remove "
+                        "smtp_tls_wrappermode = yes (or the -o override on the smtp transport "
+                        "in master.cf); keep it only for relays on port 465.",
+                        "postfix reload",
+                    ),
+                    "smtp_tls_wrappermode = no\nsmtp_tls_security_level = may",
+                    "postconf smtp_tls_wrappermode; postconf -M | grep wrappermode",
+                ),
+                _fix(
+                    MTA.EXIM,
+                    (
+                        "On the smtp transport, use protocol = smtp (not smtps) and drop "
+                        "tls_on_connect for port 25 destinations.",
+                    ),
+                    "remote_smtp:\n  driver = smtp\n  protocol = smtp",
+                    "exim -bP transport remote_smtp | grep -E 'protocol|port'",
+                ),
+            ),
+            source="RFC 3207; RFC 8314 §3.3",
+        ),
+        FindingSpec(
+            "sender.tls.certificate_refused",
+            _S.WARNING,
+            _C.TLS_CERTIFICATE,
+            _TLS,
+            title="The sender refused the receiver's certificate.",
+            message="The sender {how}. Against receive's own self-signed certificate (no "
+            "--tls-cert) that is what a verifying sender (DANE, MTA-STS, a 'secure' or "
+            "'verify' policy) must do; with a certificate from a public CA, the sender's "
+            "trust store lacks that CA.",
+            permanence=_NONE,
+            retry_helps=False,
+            fixes=(
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Give receive a certificate the sender trusts (--tls-cert, --tls-key), "
+                        "or check the sender's trust store: smtp_tls_CAfile / "
+                        "smtp_tls_CApath, and the policy in smtp_tls_policy_maps.",
+                    ),
+                    "",
+                    "postconf smtp_tls_CAfile smtp_tls_CApath smtp_tls_policy_maps",
+                ),
+            ),
+            example={
+                "how": "ended the handshake with the alert unknown_ca: it verifies the "
+                "receiver's certificate"
+            },
+            source="RFC 8446 §6.2",
+        ),
+        FindingSpec(
             "sender.tls.starttls_not_used",
             _S.WARNING,
             _C.STARTTLS_UNAVAILABLE,
@@ -465,15 +549,9 @@ def _protocol() -> list[FindingSpec]:
             title="MAIL FROM or RCPT TO breaks RFC 5321's syntax.",
             message="{command} breaks RFC 5321 §4.1.2's syntax ({faults}): {line!r}. "
             "Strict receivers answer 501.",
-            fixes=(
-                _fix(
-                    MTA.GENERIC,
-                    (
-                        "Send MAIL FROM:<address> and RCPT TO:<address> exactly: no space "
-                        "after the colon, angle brackets always, parameters as KEY=VALUE.",
-                    ),
-                    verify=_RECEIVE_AGAIN,
-                ),
+            fixes=_generic(
+                "Send MAIL FROM:<address> and RCPT TO:<address> exactly: no space "
+                "after the colon, angle brackets always, parameters as KEY=VALUE.",
             ),
             example={
                 "command": "MAIL FROM",
@@ -514,6 +592,245 @@ def _protocol() -> list[FindingSpec]:
             "too-big message is refused only after its whole transfer.",
             fixes=(),
             source="RFC 1870 §5",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.pregreet",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            Stage.GREETING,
+            title="The sender talked before the greeting (pregreet).",
+            message="The sender sent {count} byte(s) before the receiver's 220 greeting, "
+            "first {line!r}: RFC 5321 §3.1 makes a client wait for it, and Postfix's "
+            "postscreen (postscreen_greet_action) and other receivers drop such clients as "
+            "spambots.",
+            fixes=_PIPELINING_FIXES,
+            example={"count": 24, "line": "EHLO bot.example"},
+            source="RFC 5321 §3.1; Postfix POSTSCREEN_README",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.helo_syntax",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            Stage.EHLO,
+            title="The EHLO/HELO argument is not a domain name or an address literal.",
+            message="{line!r}: {fault}. Receivers with reject_invalid_helo_hostname "
+            "(Postfix) or similar checks refuse the session.",
+            fixes=(
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Set smtp_helo_name to the host's fully-qualified name (the PTR of "
+                        "its sending address), or [address] when it has none.",
+                        "postfix reload",
+                    ),
+                    "smtp_helo_name = mail.example.com",
+                    "postconf smtp_helo_name myhostname",
+                ),
+                _fix(
+                    MTA.EXIM,
+                    ("Set helo_data on the smtp transport to the host's FQDN.",),
+                    "remote_smtp:\n  driver = smtp\n  helo_data = mail.example.com",
+                    "exim -bP transport remote_smtp | grep helo_data",
+                ),
+            ),
+            example={"line": "EHLO my_host", "fault": "an underscore"},
+            source="RFC 5321 §4.1.1.1, §4.1.2, §4.1.3; RFC 1123 §2.1",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.sequence",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            None,
+            title="The sender sent commands out of order.",
+            message="{count} command(s) out of order, first {what} (RFC 5321 §3.3): the "
+            "receiver answered 503 each time.",
+            fixes=_generic(
+                "Follow RFC 5321 §3.3's order: EHLO, MAIL FROM, RCPT TO (one or "
+                "more), DATA; RSET before a new MAIL FROM; and act on each reply "
+                "(a refused MAIL FROM means no RCPT TO).",
+            ),
+            example={"count": 1, "what": "RCPT before MAIL", "stage": "rcpt_to"},
+            source="RFC 5321 §3.3, §4.1.4",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.unknown_command",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            None,
+            title="The sender sent commands the receiver does not know or did not offer.",
+            message="{count} command(s) the receiver does not know or did not advertise, first "
+            "{command!r}{why}: answered 502; the receiver's EHLO reply says what it offers.",
+            fixes=_generic(
+                "Use an extension (BDAT, AUTH, ...) only when the EHLO reply "
+                "advertises it (RFC 5321 §2.2.2); everything else is plain RFC 5321.",
+                "Garbage lines after a BDAT or a DATA usually mean a chunk size that "
+                "does not match the bytes sent.",
+            ),
+            example={
+                "count": 1,
+                "command": "BDAT 20 LAST",
+                "why": " (CHUNKING was not advertised)",
+                "stage": "rcpt_to",
+            },
+            source="RFC 5321 §2.2.2, §4.2.4; RFC 3030",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.auth_unoffered",
+            None,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="The sender tried AUTH the receiver did not offer.",
+            message="The sender sent {detail}, although the receiver did not advertise AUTH "
+            "(RFC 4954 §4).{clear}",
+            fixes=(
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Authenticate only where the relay needs it: smtp_sasl_auth_enable "
+                        "with per-destination passwords in smtp_sasl_password_maps, and "
+                        "smtp_sasl_tls_security_options / smtp_tls_security_level = encrypt "
+                        "for those destinations, so credentials never go out in clear.",
+                        "Change the password that went out in plaintext.",
+                    ),
+                    "smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = "
+                    "hash:/etc/postfix/sasl_passwd\nsmtp_tls_security_level = encrypt",
+                    "postconf smtp_sasl_auth_enable smtp_sasl_password_maps",
+                ),
+            ),
+            example={
+                "detail": "AUTH PLAIN in plaintext, before STARTTLS, with credentials",
+                "clear": " Its credentials crossed the network unencrypted.",
+                "severity": "critical",
+            },
+            source="RFC 4954 §4, §14",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.abandoned",
+            _S.WARNING,
+            _C.CONNECTION_DROPPED,
+            None,
+            title="The sender left in the middle of a mail transaction.",
+            message="The sender {how} {when}: the message was not delivered. A sender that "
+            "crashes, times out or loses its network in the transfer retries later; check its "
+            "log for the reason.",
+            fixes=_TIMEOUT_FIXES,
+            example={
+                "how": "closed the connection",
+                "when": "in the message, after 12 byte(s)",
+                "stage": "message",
+            },
+            source="RFC 5321 §4.1.1.4, §6.1",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.eight_bit",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            None,
+            title="8-bit or UTF-8 sent without declaring it (BODY=8BITMIME, SMTPUTF8).",
+            message="{detail}: RFC 6152 §3 and RFC 6531 §3.4 require the sender to declare "
+            "8-bit bodies and UTF-8 addresses on MAIL FROM (and the receiver to offer them); "
+            "a 7-bit receiver may bounce or mangle the mail.",
+            fixes=(
+                _fix(
+                    MTA.GENERIC,
+                    (
+                        "Send MAIL FROM:<...> BODY=8BITMIME when the body has 8-bit octets "
+                        "and the receiver offers 8BITMIME; otherwise encode the body "
+                        "(quoted-printable, base64).",
+                        "Use UTF-8 addresses only with SMTPUTF8 on MAIL FROM, and only to "
+                        "receivers that advertise it.",
+                    ),
+                    verify=_RECEIVE_AGAIN,
+                ),
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Postfix declares BODY=8BITMIME itself; undeclared 8-bit comes from "
+                        "the submitting program. smtputf8_enable = yes (default) handles "
+                        "UTF-8 addresses.",
+                    ),
+                    "",
+                    "postconf smtputf8_enable",
+                ),
+            ),
+            example={"detail": "240 8-bit octet(s) in the message, no BODY=8BITMIME"},
+            source="RFC 6152 §3; RFC 6531 §3.4",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.unoffered_parameter",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            None,
+            title="The sender used a MAIL/RCPT parameter whose extension was not advertised.",
+            message="{count} parameter(s) the receiver did not offer, first {parameter}: it "
+            "belongs to {extension}, which the EHLO reply did not advertise; RFC 5321 "
+            "§4.1.1.11 lets the receiver refuse the command with 555.",
+            fixes=_generic(
+                "Send a MAIL FROM / RCPT TO parameter only when the receiver's EHLO reply "
+                "advertises its extension (RFC 5321 §4.1.1.11); otherwise leave it out "
+                "(DSN, SMTPUTF8) or do not deliver there (REQUIRETLS).",
+            ),
+            example={
+                "count": 1,
+                "parameter": "NOTIFY=SUCCESS on RCPT",
+                "extension": "DSN (RFC 3461)",
+                "stage": "rcpt_to",
+            },
+            source="RFC 5321 §4.1.1.11; RFC 3461; RFC 6531",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.many_recipients",
+            _S.INFO,
+            _C.RECIPIENT,
+            Stage.RCPT_TO,
+            title="The sender put more than 100 recipients in one transaction.",
+            message="The sender sent {detail}: RFC 5321 §4.5.3.1.8 guarantees only 100, and "
+            "Microsoft 365, Gmail and Postfix (smtpd_recipient_limit) answer 452 beyond their "
+            "limit; the sender must then send the rest in a new transaction, not bounce them.",
+            fixes=(
+                _fix(
+                    MTA.POSTFIX,
+                    (
+                        "Postfix splits by itself (default_destination_recipient_limit, "
+                        "50 per delivery) and handles 452 for the rest.",
+                    ),
+                    "default_destination_recipient_limit = 50",
+                    "postconf default_destination_recipient_limit",
+                ),
+                *_generic(
+                    "Treat 452 to RCPT TO as 'not now': deliver to the accepted recipients and "
+                    "send the rest in another transaction (RFC 5321 §4.5.3.1.10).",
+                ),
+            ),
+            example={"detail": "over 100 RCPT TO in one transaction"},
+            source="RFC 5321 §4.5.3.1.8, §4.5.3.1.10",
+            **common,
+        ),
+        FindingSpec(
+            "sender.smtp.nul",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            None,
+            title="The sender sent NUL bytes.",
+            message="{detail}: NUL is not allowed in SMTP commands or mail text (RFC 5321 "
+            "§4.1.1.4, RFC 5322 §2.2/§3.5); many receivers refuse the message or drop the "
+            "session.",
+            fixes=_generic(
+                "Find the program that writes NUL into the message or command "
+                "(often a broken charset conversion) and fix it; binary content "
+                "goes in base64.",
+            ),
+            example={"detail": "3 NUL byte(s) in the message", "stage": "message"},
+            source="RFC 5321 §4.1.1.4; RFC 5322 §2.2",
             **common,
         ),
         FindingSpec(
