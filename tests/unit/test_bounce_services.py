@@ -176,3 +176,135 @@ def test_a_services_other_events_are_no_failure(event: dict[str, object], nature
     # A complaint, a delivery, an open: what the services report besides bounces.
     found = parse_bounce(json.dumps([event] if "email" in event else event))
     assert [e.nature for e in found.entries] == [nature]
+
+
+# Session 10: the other services' webhook events, in the shapes their documentation
+# gives (SparkPost, Mandrill, Mailjet, Brevo, Mailtrap, Unisender Go, MailerSend).
+_SPARKPOST = [
+    {
+        "msys": {
+            "message_event": {
+                "type": "bounce",
+                "rcpt_to": "ann@example.org",
+                "raw_reason": "550 5.1.1 <ann@example.org>: Recipient address rejected",
+                "error_code": "550",
+            }
+        }
+    }
+]
+_MANDRILL = [
+    {
+        "event": "deferral",
+        "msg": {
+            "email": "ann@example.org",
+            "state": "deferred",
+            "smtp_events": [
+                {"type": "deferred", "diag": "421 4.7.0 Try again later, closing connection."},
+                {"type": "deferred", "diag": "452 4.2.2 Mailbox full"},
+            ],
+        },
+    }
+]
+_UNISENDER = {
+    "auth": "x",
+    "events_by_user": [
+        {
+            "user_id": 1,
+            "events": [
+                {
+                    "event_name": "transactional_email_status",
+                    "event_data": {
+                        "email": "ann@example.org",
+                        "status": "hard_bounced",
+                        "delivery_info": {
+                            "delivery_status": "err_user_unknown",
+                            "destination_response": "550 5.1.1 No such user",
+                        },
+                    },
+                }
+            ],
+        }
+    ],
+}
+_MAILERSEND = {
+    "type": "activity.hard_bounced",
+    "data": {
+        "type": "hard_bounced",
+        "email": {"recipient": {"email": "ann@example.org"}},
+        "morph": {"object": "recipient_bounce", "reason": "Host or domain name not found"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("doc", "reading"),
+    [
+        (_SPARKPOST, ("ann@example.org", "recipient", "rcpt_to")),
+        # Mandrill: the last SMTP event's reply when the message has no diag
+        (_MANDRILL, ("ann@example.org", "recipient", "rcpt_to")),
+        # Mailjet: its own error words, read as a reply says them
+        (
+            [
+                {
+                    "event": "bounce",
+                    "email": "ann@example.org",
+                    "error_related_to": "recipient",
+                    "error": "user unknown",
+                    "hard_bounce": True,
+                }
+            ],
+            ("ann@example.org", "recipient", "rcpt_to"),
+        ),
+        (
+            {
+                "event": "hard_bounce",
+                "email": "ann@example.org",
+                "reason": "550 5.1.1 <ann@example.org>: Recipient address rejected: User unknown",
+            },
+            ("ann@example.org", "recipient", "rcpt_to"),
+        ),
+        (
+            {
+                "events": [
+                    {
+                        "event": "bounce",
+                        "email": "ann@example.org",
+                        "response": "550 5.1.1 User unknown",
+                        "response_code": 550,
+                    }
+                ]
+            },
+            ("ann@example.org", "recipient", "rcpt_to"),
+        ),
+        (_UNISENDER, ("ann@example.org", "recipient", "rcpt_to")),
+        (_MAILERSEND, ("ann@example.org", "dns_resolution", "dns")),
+    ],
+)
+def test_the_other_services_failures_read_their_reply(
+    tmp_path: Path, doc: object, reading: tuple[str, str, str]
+) -> None:
+    assert _explain(tmp_path, json.dumps(doc, indent=2)) == [reading]
+
+
+@pytest.mark.parametrize(
+    ("doc", "nature"),
+    [
+        (
+            [{"msys": {"message_event": {"type": "delivery", "rcpt_to": "ann@example.org"}}}],
+            "delivered",
+        ),
+        ([{"event": "send", "msg": {"email": "ann@example.org", "state": "sent"}}], "not-a-bounce"),
+        ([{"event": "spam", "msg": {"email": "ann@example.org"}}], "feedback-report"),
+        ({"events": [{"event": "open", "email": "ann@example.org"}]}, "not-a-bounce"),
+        (
+            {
+                "type": "activity.delivered",
+                "data": {"type": "delivered", "email": {"recipient": {"email": "ann@example.org"}}},
+            },
+            "delivered",
+        ),
+    ],
+)
+def test_the_other_services_other_events_are_no_failure(doc: object, nature: str) -> None:
+    found = parse_bounce(json.dumps(doc))
+    assert [e.nature for e in found.entries] == [nature]

@@ -239,7 +239,14 @@ BOUNCE_TEXT_OPENINGS = (
     r"^The attached message had PERMANENT fatal delivery errors|"
     # Russian reports: "Ваше письмо не может быть доставлено адресату x" ("your
     # letter cannot be delivered to the addressee x")
-    r"письмо не (?:может\s+быть|было|могло\s+быть)\s+доставлено"
+    r"письмо не (?:может\s+быть|было|могло\s+быть)\s+доставлено|"
+    # DragonFly Mail Agent (dma: "This is the DragonFly Mail Agent v0.13 at h.",
+    # "There was an error delivering your mail to <x>.") and Mimecast ("This is a
+    # delivery failure notification message indicating that", "An email that you
+    # attempted to send to the following address could not be delivered:")
+    r"^This is the DragonFly Mail Agent\b|^There was an error delivering your mail to\b|"
+    r"^This is a delivery failure notification message indicating that|"
+    r"^An email that you attempted to send to the following address"
 )
 
 
@@ -316,6 +323,45 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "The receiving host is down, or a firewall on either side drops port 25.",
         source="bounce",
         stage=_S.CONNECT,
+    ),
+    # Postfix's "Recipient address rejected:" is the prefix of any recipient
+    # restriction (an access map's own text follows it); when that text is RFC
+    # 3463's wording of another cause (a size limit, relaying, a mail system that
+    # takes nothing), that cause decides, not a missing user (session 10:
+    # DragonFly Mail Agent's reports quote such replies).
+    pattern(
+        "bounce.rcpt_restriction_size",
+        r"Recipient address rejected:\s+(?:Message length exceeds administrative limit|"
+        r"Message too (?:big|large) for system)",
+        _C.MESSAGE_SIZE,
+        "The receiving server refused the message for its size (its recipient restriction "
+        "says so: RFC 3463's 5.2.3 or 5.3.4).",
+        "Send a smaller message (attachments by link), or ask the receiver to raise the limit.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.rcpt_restriction_relay",
+        r"Recipient address rejected:\s+(?:No relaying|Relay(?:ing)? (?:access )?denied|"
+        r"Relaying (?:not (?:allowed|permitted)|denied))",
+        _C.POLICY_REJECTION,
+        "The receiving server does not relay for this recipient's domain: it is not a "
+        "destination it accepts mail for.",
+        "Check the recipient's domain and its MX; a server that should accept it lacks "
+        "the domain in its accepted (relay) domains.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.rcpt_restriction_system",
+        r"Recipient address rejected:\s+(?:System not accepting network messages|"
+        r"Internal system error|Mailer error)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving mail system refused for a fault or state of its own, not for "
+        "anything about the recipient.",
+        "The receiver's administrators must fix their system; send again later.",
+        source="bounce",
+        hint=_S.RCPT_TO,
     ),
     pattern(
         "bounce.server_busy",

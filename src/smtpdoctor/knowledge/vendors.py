@@ -751,10 +751,12 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # or unsubscribed) before: no SMTP session took place. Amazon SES ("... because it is on
     # the suppression list for your account"), Mailgun ("Not delivering to previously
     # bounced address"), Postmark ("recipient(s) that have been marked as inactive"),
-    # SparkPost ("recipient address suppressed").
+    # SparkPost ("recipient address suppressed"), Brevo's blocked event ("blocked : due
+    # to blacklist user").
     pattern(
         "vendor.suppressed_recipient",
         r"\bon the (?:account-level |global )?suppression list\b|"
+        r"\bblocked\s*:\s*due to (?:blacklist(?:ed)?|blocklist(?:ed)?|unsubscribed) user\b|"
         r"\bnot delivering to (?:a )?previously bounced address\b|"
         r"\bsuppressed (?:due to|because of) (?:a )?(?:previous |prior |earlier )?"
         r"(?:hard )?bounce|\brecipient address suppressed\b|"
@@ -770,6 +772,20 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.NONE,
         permanence=_PM,
         retry=False,
+    ),
+    # Brevo's soft bounce when the recipient's domain has no MX ("Unable to find MX of
+    # domain example.com"): the DNS answer, before any SMTP session.
+    pattern(
+        "vendor.brevo_no_mx",
+        r"\bunable to find MX (?:record )?(?:of|for) (?:the )?domain\b",
+        _C.DNS_RESOLUTION,
+        "The sending service found no MX (or A) record for the recipient's domain.",
+        "Check the domain in the address for a typo; if it is right, its owner must "
+        "publish MX records.",
+        source="vendor",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
     ),
     # Filtering gateways' and servers' own sentences (knowledge/filter_texts.py).
     *FILTER_PATTERNS,
