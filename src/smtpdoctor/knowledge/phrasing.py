@@ -19,7 +19,7 @@ from itertools import compress
 from typing import Any
 
 from smtpdoctor.knowledge.regexwords import Words as _Words
-from smtpdoctor.knowledge.regexwords import needed_words, words_of
+from smtpdoctor.knowledge.regexwords import branches_of, needed_words, split_top, words_of
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
@@ -405,7 +405,7 @@ def _branches(regex: LazyRegex) -> _Branches | None:
     if source in _SPLIT:
         return _SPLIT[source]
     gates = gates_of(regex)
-    parts = split_top(source)
+    parts = branches_of(source)
     if gates is None and any(map(_capitals, parts)):
         gates = tuple(frozenset[str]() for _ in parts)  # (no words: the capitals gate)
     found: _Branches | None = None
@@ -522,36 +522,6 @@ _Phrase = tuple[str, bool, bool]
 
 
 _WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
-
-
-def split_top(source: str) -> list[str]:
-    """``source`` cut at its top-level ``|`` (not inside a group, a class or after a backslash)."""
-    parts: list[str] = []
-    depth = start = i = 0
-    end = len(source)
-    while i < end:
-        c = source[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i += 1
-            if i < end and source[i] == "^":
-                i += 1
-            if i < end and source[i] == "]":  # a "]" first in a class is literal
-                i += 1
-            while i < end and source[i] != "]":
-                i += 2 if source[i] == "\\" else 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(source[start:i])
-            start = i + 1
-        i += 1
-    parts.append(source[start:])
-    return parts
 
 
 def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> None:
