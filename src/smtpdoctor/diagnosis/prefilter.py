@@ -9,7 +9,7 @@ built once per (module-level, never freed) table.
 from __future__ import annotations
 
 from functools import reduce
-from itertools import compress
+from itertools import compress, repeat
 from operator import or_
 from typing import Any, TypeVar
 
@@ -44,14 +44,11 @@ def _choose(table: tuple[_T, ...], low: frozenset[str]) -> tuple[_T, ...]:
     if index is None:
         index = _INDEXES[id(table)] = _table_index(table)
     chosen, by_word, opened, keyed = index
-    get = by_word.get
+    chosen = reduce(or_, map(by_word.get, low, repeat(0)), chosen)
     within = low.issuperset
-    for word in low:
-        chosen |= get(word, 0)
-        gated = keyed.get(word)
-        if gated is not None:
-            # The entries one of whose branch gates, keyed by this word, is open.
-            opened = reduce(or_, compress(gated[0], map(within, gated[1])), opened)
+    # The entries one of whose branch gates, keyed by a word the text holds, is open.
+    for bits, gates in filter(None, map(keyed.get, low)):
+        opened = reduce(or_, compress(bits, map(within, gates)), opened)
     chosen &= opened
     found = []
     # The set bits, lowest first (the table's order): each bit an entry.

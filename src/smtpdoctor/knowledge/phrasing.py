@@ -19,7 +19,13 @@ from itertools import compress
 from typing import Any
 
 from smtpdoctor.knowledge.regexwords import Words as _Words
-from smtpdoctor.knowledge.regexwords import branches_of, needed_words, split_top, words_of
+from smtpdoctor.knowledge.regexwords import (
+    branches_of,
+    group_close,
+    needed_words,
+    split_top,
+    words_of,
+)
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
@@ -338,12 +344,15 @@ def _starts(branch: str) -> tuple[str, ...] | None:
     i = _after_zero_width(branch)
     if i < 0:
         return None
-    if branch.startswith("(?:", i):
-        end = _group_end(branch, i)
+    # (A case-sensitive group's strings too, lower-cased: where its capitals stand
+    # as written, the lower-cased text holds them lower-cased.)
+    opens = 3 if branch.startswith("(?:", i) else 5 if branch.startswith("(?-i:", i) else 0
+    if opens:
+        end = group_close(branch, i)
         if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
             return None
         found: list[str] = []
-        for alternative in split_top(branch[i + 3 : end]):
+        for alternative in split_top(branch[i + opens : end]):
             starts = _starts(alternative)
             if starts is None:
                 return None
@@ -363,7 +372,7 @@ def _after_zero_width(branch: str) -> int:
         elif branch.startswith("^", i):
             i += 1
         elif branch.startswith(("(?<!", "(?<=", "(?=", "(?!"), i):
-            end = _group_end(branch, i)
+            end = group_close(branch, i)
             if end < 0:
                 return -1
             i = end + 1

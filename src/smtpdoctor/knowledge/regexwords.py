@@ -16,7 +16,7 @@ from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["Words", "branches_of", "needed_words", "split_top", "words_of"]
+__all__ = ["Words", "branches_of", "group_close", "needed_words", "split_top", "words_of"]
 
 Words = tuple[frozenset[str] | None, tuple[frozenset[str], ...] | None]
 
@@ -195,10 +195,11 @@ def split_top(source: str) -> list[str]:
 # A pattern that must be searched whole: backreferences, conditionals, inline flags.
 _WHOLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
 _QUANTIFIED = ("?", "*", "+", "{")
-# More branches than this for one regex and the alternatives stay grouped: each
-# search tests every branch's gate (a C call each), and a few long alternations
-# would give thousands.
-_MAX_BRANCHES = 128
+# More branches than these for one top-level alternative, or for one regex, and
+# the alternatives stay grouped: each search tests every branch's gate (a C call
+# each), and a few long alternations would give thousands.
+_MAX_SPREAD = 128
+_MAX_BRANCHES = 192
 
 
 def branches_of(source: str) -> list[str]:
@@ -211,11 +212,14 @@ def branches_of(source: str) -> list[str]:
     alternative at every position; no group that an atomic group, a possessive or
     other quantifier holds is cut); top-level only for a pattern with
     backreferences, conditionals or inline flags, or when distributing would give
-    more than ``_MAX_BRANCHES``."""
+    more than ``_MAX_SPREAD`` for one of them or ``_MAX_BRANCHES`` in all."""
     parts = split_top(source)
     if _WHOLE.search(source.replace("(?-i:", "(?:")):
         return parts
-    spread = [branch for part in parts for branch in _spread(part)]
+    spread: list[str] = []
+    for part in parts:
+        branches = _spread(part)
+        spread.extend(branches if len(branches) <= _MAX_SPREAD else [part])
     return spread if len(spread) <= _MAX_BRANCHES else parts
 
 
@@ -233,7 +237,7 @@ def _spread(branch: str) -> list[str]:
                 return [branch]
             i += 1
         elif c == "(":
-            close = _close(branch, i)
+            close = group_close(branch, i)
             if close < 0:
                 return [branch]
             if branch.startswith("(?:", i) and branch[close + 1 : close + 2] not in _QUANTIFIED:
@@ -251,7 +255,7 @@ def _spread(branch: str) -> list[str]:
     return [branch]
 
 
-def _close(source: str, start: int) -> int:
+def group_close(source: str, start: int) -> int:
     """The index of the ``)`` closing the group opened at ``start`` (classes and
     escapes skipped); -1 when there is none."""
     depth, i = 0, start
