@@ -202,19 +202,6 @@ for _name in _MUTATORS:
     setattr(_Part, _name, _forgetting(_name))
 
 
-def _header_line(line: str) -> bool:
-    """``_HEADER_RE.match(line)`` without the regex: an envelope line, a fold, or a
-    field name of printable ASCII but no space (nor ":", the first ends it) before
-    a colon."""
-    if line.startswith(("From ", "\t", " ")):
-        return True
-    colon = line.find(":")
-    if colon < 0:
-        return False
-    name = line[:colon]
-    return name.isascii() and name.isprintable() and " " not in name
-
-
 def _blank(line: str) -> bool:
     return line.startswith(("\r", "\n"))
 
@@ -329,7 +316,7 @@ class _Parser:
                 return
             if at_eof is not None and line[0] in _LINE_START and at_eof(line):
                 break
-            if not _header_line(line):
+            if not _HEADER_RE.match(line):
                 self.pos = i + 1
                 if not _blank(line):
                     cur.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
