@@ -23,6 +23,7 @@ from smtpdoctor.knowledge.regexwords import (
     branches_of,
     group_close,
     needed_words,
+    open_groups,
     split_top,
     words_of,
 )
@@ -451,9 +452,9 @@ def _capitals(branch: str) -> tuple[str, ...] | None:
     substring test for it spares the search.
     """
     at = branch.find("(?-i:")
-    if at < 0 or _depth(branch[:at]):
+    if at < 0 or open_groups(branch[:at]):
         return None
-    end = _group_end(branch, at)
+    end = group_close(branch, at)
     if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
         return None
     inner = branch[at + 5 : end]
@@ -461,42 +462,6 @@ def _capitals(branch: str) -> tuple[str, ...] | None:
         return None
     needs = needed_words(inner, least=3)
     return tuple(word.upper() for word in needs) if needs else None
-
-
-def _depth(source: str) -> int:
-    """How many groups are open at the end of ``source`` (classes and escapes skipped)."""
-    depth = i = 0
-    while i < len(source):
-        c = source[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            return -1  # (a class before the group: not worth reading; not gated)
-        depth += (c == "(") - (c == ")")
-        i += 1
-    return depth
-
-
-def _group_end(source: str, start: int) -> int:
-    """The index of the ``)`` closing the group opened at ``start``; -1 if unsure."""
-    depth = 0
-    i = start
-    while i < len(source):
-        c = source[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            return -1
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
 
 
 def _found(phrase: _Phrase, text: str, lowered: str) -> bool:

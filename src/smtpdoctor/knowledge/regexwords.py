@@ -9,6 +9,7 @@ Pure: a regex's source in, its words out.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # The stdlib's own regular-expression parser (the tree re.compile builds);
 # used once per pattern at import to find the literal words a match needs.
@@ -16,7 +17,15 @@ from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["Words", "branches_of", "group_close", "needed_words", "split_top", "words_of"]
+__all__ = [
+    "Words",
+    "branches_of",
+    "group_close",
+    "needed_words",
+    "open_groups",
+    "split_top",
+    "words_of",
+]
 
 Words = tuple[frozenset[str] | None, tuple[frozenset[str], ...] | None]
 
@@ -258,24 +267,45 @@ def _spread(branch: str) -> list[str]:
 def group_close(source: str, start: int) -> int:
     """The index of the ``)`` closing the group opened at ``start`` (classes and
     escapes skipped); -1 when there is none."""
-    depth, i = 0, start
+    depth = 0
+    for i, c in _parentheses(source, start):
+        if c == "[":
+            return -1
+        depth += 1 if c == "(" else -1
+        if depth == 0:
+            return i
+    return -1
+
+
+def open_groups(source: str) -> int:
+    """How many groups are open at the end of ``source``; -1 when a class there has
+    no end."""
+    depth = 0
+    for _, c in _parentheses(source, 0):
+        if c == "[":
+            return -1
+        depth += 1 if c == "(" else -1
+    return depth
+
+
+def _parentheses(source: str, start: int) -> Iterator[tuple[int, str]]:
+    """Each parenthesis from ``start`` on, with its index (escapes and classes
+    skipped; a class with no end is given as "[", and the last)."""
+    i = start
     while i < len(source):
         c = source[i]
         if c == "\\":
             i += 2
             continue
         if c == "[":
-            i = _class_end(source, i)
-            if i < 0:
-                return -1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+            end = _class_end(source, i)
+            if end < 0:
+                yield i, "["
+                return
+            i = end
+        elif c in "()":
+            yield i, c
         i += 1
-    return -1
 
 
 def _class_end(source: str, i: int) -> int:
