@@ -347,3 +347,24 @@ def test_distributed_branches_match_where_their_regex_does() -> None:
 )
 def test_a_grouped_alternation_is_distributed(source: str, branches: list[str]) -> None:
     assert phrasing.branches_of(source) == branches
+
+
+def test_the_open_branches_of_a_long_regex_are_those_whose_gate_is_held() -> None:
+    # A regex of many branches files its gates under their longest word: the
+    # branches it then tries are the ones (in order) whose every word the text holds.
+    from itertools import compress
+
+    phrasing.batch_mode()
+    presents = [phrasing.present_words(t.lower()) for t in _texts()[::3]]
+    presents += [frozenset(), frozenset({"user", "unknown"}), frozenset({"mailbox", "unavailable"})]
+    long = 0
+    for p in PATTERNS:
+        branches = phrasing._branches(p.regex)
+        if branches is None or len(branches) <= phrasing._MANY:
+            continue
+        long += 1
+        for present in presents:
+            assert present is not None
+            expected = tuple(compress(branches, (present.issuperset(b[0]) for b in branches)))
+            assert phrasing._open_of_many(p.regex.pattern, branches, present) == expected
+    assert long > 5

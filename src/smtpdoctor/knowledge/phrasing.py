@@ -245,9 +245,12 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     if present is None or branches is None:
         return any(regex.search(text) for text in texts)
     lowered: list[str] | None = None
-    # Only the branches whose gate is open (each tested in C, not in this loop).
-    for _, branch, phrase, capitals in compress(
-        branches, map(present.issuperset, map(_FIRST, branches))
+    # Only the branches whose gate is open (each tested in C, not in this loop;
+    # of many branches, only those whose gate's longest word the text holds).
+    for _, branch, phrase, capitals in (
+        _open_of_many(regex.pattern, branches, present)
+        if len(branches) > _MANY
+        else compress(branches, map(present.issuperset, map(_FIRST, branches)))
     ):
         if capitals is not None and not any(w in text for text in texts for w in capitals):
             continue
@@ -268,6 +271,31 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
             if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
                 return True
     return False
+
+
+def _open_of_many(source: str, branches: _Branches, present: frozenset[str]) -> _Branches:
+    """The branches (in order) whose gate ``present`` holds, a regex of many branches
+    asked by the words of its gates: each gate is filed under its longest word, and
+    only the gates filed under a word the text holds are tested."""
+    index = _KEYED.get(source)
+    if index is None:
+        always: list[int] = []
+        keyed: dict[str, list[int]] = {}
+        for i, (gate, _, _, _) in enumerate(branches):
+            if gate:
+                keyed.setdefault(min(gate, key=_longest_first), []).append(i)
+            else:
+                always.append(i)
+        index = _KEYED[source] = (tuple(always), {w: tuple(ids) for w, ids in keyed.items()})
+    found = set(index[0])
+    for ids in filter(None, map(index[1].get, present)):
+        found.update(ids)
+    within = present.issuperset
+    return tuple(branches[i] for i in sorted(found) if within(branches[i][0]))
+
+
+def _longest_first(word: str) -> tuple[int, str]:
+    return -len(word), word
 
 
 def openings(source: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
@@ -610,6 +638,9 @@ _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
+# A regex of more branches than this has its gates filed by word (see _open_of_many).
+_MANY = 24
+_KEYED: dict[str, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]] = {}
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
 # A compiled branch's source -> the strings its matches open with (see _starts).
 _STARTS: dict[str, tuple[str, ...] | None] = {}
