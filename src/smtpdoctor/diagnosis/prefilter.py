@@ -29,21 +29,23 @@ def candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, .
     """
     if low is None:
         return table
-    # Texts of a folder hold the same few word sets again and again.
+    index = _INDEXES.get(id(table))
+    if index is None:
+        index = _INDEXES[id(table)] = _table_index(table)
+    # Texts of a folder hold the same few word sets again and again; only the
+    # words of this table's needs and gates tell its entries apart.
+    low = low & index[4]
     key = (id(table), low)
     found = _CHOSEN.get(key)
     if found is None:
         if len(_CHOSEN) >= _CHOSEN_MAX:
             _CHOSEN.clear()
-        found = _CHOSEN[key] = _choose(table, low)
+        found = _CHOSEN[key] = _choose(table, index, low)
     return found
 
 
-def _choose(table: tuple[_T, ...], low: frozenset[str]) -> tuple[_T, ...]:
-    index = _INDEXES.get(id(table))
-    if index is None:
-        index = _INDEXES[id(table)] = _table_index(table)
-    chosen, by_word, opened, keyed = index
+def _choose(table: tuple[_T, ...], index: _TableIndex, low: frozenset[str]) -> tuple[_T, ...]:
+    chosen, by_word, opened, keyed, _ = index
     chosen = reduce(or_, map(by_word.get, low, repeat(0)), chosen)
     within = low.issuperset
     # The entries one of whose branch gates, keyed by a word the text holds, is open.
@@ -66,7 +68,8 @@ def _table_index(table: tuple[Any, ...]) -> _TableIndex:
     (:func:`~smtpdoctor.knowledge.phrasing.gates_of`: none, or one needing no
     word), and the other entries' gates, each under one of its words (its
     longest, in a text far less often than the shortest): an entry is asked only
-    when a needed word and every word of one of its gates stand in the text."""
+    when a needed word and every word of one of its gates stand in the text; and
+    all those words (no other word of a text changes what is chosen)."""
     always: list[int] = []
     by_word: dict[str, list[int]] = {}
     ungated: list[int] = []
@@ -85,11 +88,15 @@ def _table_index(table: tuple[Any, ...]) -> _TableIndex:
             bits, sets = keyed.setdefault(min(gate, key=_key_order), ([], []))
             bits.append(1 << i)
             sets.append(gate)
+    words = set(by_word)
+    for _, sets in keyed.values():
+        words.update(*sets)
     return (
         _bits(always),
         {w: _bits(ids) for w, ids in by_word.items()},
         _bits(ungated),
         {w: (tuple(bits), tuple(sets)) for w, (bits, sets) in keyed.items()},
+        frozenset(words),
     )
 
 
@@ -102,7 +109,11 @@ def _bits(entries: list[int]) -> int:
 
 
 _TableIndex = tuple[
-    int, dict[str, int], int, dict[str, tuple[tuple[int, ...], tuple[frozenset[str], ...]]]
+    int,
+    dict[str, int],
+    int,
+    dict[str, tuple[tuple[int, ...], tuple[frozenset[str], ...]]],
+    frozenset[str],  # every word of the needs and gates
 ]
 # By the id of the (module-level, never freed) table they index.
 _INDEXES: dict[int, _TableIndex] = {}
