@@ -105,7 +105,6 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 _NL_BOL = re.compile(r"(\r\n|\r|\n)")
 _MISSING = object()
-_UNSET = object()
 _LINE_START = "-\r\n"  # the only first characters an end-of-part line can have
 # Message methods that change the headers or the default type: each drops
 # the memo of :class:`_Part` (every other mutator goes through these).
@@ -134,8 +133,6 @@ class _Part(email.message.Message):
         # then the value itself when the policy hands back the raw str as is.
         self._first: dict[str, Any] | None = None
         self._ctype: str | None = None
-        # A header's parameters, as Message reads them (charset, boundary, file name).
-        self._params: dict[str, Any] | None = None
 
     def get(self, name: str, failobj: Any = None) -> Any:
         first = self._first
@@ -169,22 +166,9 @@ class _Part(email.message.Message):
             self._ctype = ctype
         return ctype
 
-    def _get_params_preserve(self, failobj: Any, header: str) -> Any:
-        # Message's own, once per header: each of get_content_charset, get_boundary
-        # and get_filename parses the same Content-Type (or -Disposition) again.
-        params = self._params
-        if params is None:
-            params = self._params = {}
-        key = header.lower()
-        found = params.get(key, _UNSET)
-        if found is _UNSET:
-            found = params[key] = super()._get_params_preserve(_MISSING, header)  # type: ignore[misc]
-        return failobj if found is _MISSING else list(found)
-
     def _forget(self) -> None:
         self._first = None
         self._ctype = None
-        self._params = None
 
 
 def _forgetting(name: str) -> Any:
