@@ -273,3 +273,71 @@ def test_the_returned_original_is_cut_where_its_regex_finds_it(texts: list[str])
         assert start == (-1 if m is None else m.start()), text[:80]
         found += start > 0
     assert found
+
+
+_ADDRESS_PIECES = [
+    "a@b.example",
+    "<x.y+z@mx.example.org>",
+    "_u@host.example",
+    ".dot@host.example",
+    "é@host.example",
+    "üser@host.example",
+    "ab=c%d-e@x-y.example",
+    "a@b",
+    "a@@b.example",
+    "a@b@c.example",
+    "@host.example",
+    "user@.example",
+    "x" * 40 + "@a.b",
+    "١٢@a.b",
+    "Mail from <n@x.example>:",
+    "\u212a@x.example",
+]
+
+
+def _address_texts(count: int) -> list[str]:
+    rng = random.Random(99)
+    pieces = _ADDRESS_PIECES + _PIECES + _ODD + [" ", ":", "(", "\n", "=", "_", ".", "-"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(count)]
+
+
+def test_masked_addresses_are_the_local_part_regex_sub(texts: list[str]) -> None:
+    from smtpdoctor.diagnosis import replytext
+
+    def reference(text: str) -> str:
+        return replytext._LOCAL_PART.sub(lambda m: "x" * len(m.group()), text)
+
+    for text in texts + _address_texts(20000):
+        assert replytext.mask_addresses(text) == reference(text), text[:120]
+
+
+def test_a_listing_is_searched_only_where_its_words_stand(texts: list[str]) -> None:
+    from smtpdoctor.evidence import bounce_recipients
+
+    made = [
+        f"{a}{b}{c}"
+        for a in ("", "The ", "x\n")
+        for b in (
+            "following address failed:",
+            "FOLLOWING ADDRESSES FAILED:\n",
+            "following addre\u017fs(es) failed: ",
+            "Following address(es) failed:",
+            "have not yet been delivered are:",
+            "NOT YET BEEN DELIVERED IS:",
+            "not yet been deliv\u0131red is:",
+            "fo\u212allowing address failed:",
+        )
+        for c in ("", " ", "\n", "x")
+    ]
+    for text in texts + made:
+        if bounce_recipients._LISTING.search(text):
+            assert bounce_recipients._may_list(text), text[:80]
+    # No other character matches those letters case-blind, or lower-cases to them.
+    import _sre  # type: ignore[import-not-found]
+    from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+
+    letters = {ord(c) for c in "notyebflw"} | {ord(c) for c in "NOTYEBFLW"}
+    for code in range(0x80, 0x110000):
+        assert not set(map(ord, chr(code).lower())) & letters, hex(code)
+        assert _sre.unicode_tolower(code) not in letters, hex(code)
+        assert not set(_EXTRA_CASES.get(code, ())) & letters, hex(code)

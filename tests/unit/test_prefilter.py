@@ -11,6 +11,7 @@ fourth mail: searching every regex over all of them takes seconds.)
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from pathlib import Path
@@ -61,8 +62,9 @@ def test_a_branch_gate_needs_every_word_of_the_branch() -> None:
     assert frozenset({"message", "blocked"}) in gates
     needs = needs_of(policy.regex)
     assert needs is not None
-    # Each branch's gate holds the word the coarser index takes for it.
-    assert all(gate & needs for gate in gates)
+    # Each branch's gate holds the word the coarser index takes for it (in a
+    # longer run of the branch's literal text, once its alternatives are distributed).
+    assert all(any(need in word for word in gate for need in needs) for gate in gates)
 
 
 def test_the_automaton_finds_the_words_the_triple_scan_finds(
@@ -233,7 +235,8 @@ def test_branches_that_start_alike_keep_their_gates() -> None:
         (r"\bat\b", None),  # too short to be worth a find
         (r"(?:mailbox|x) full", None),  # one alternative too short
         (r"(?:mailbox )?full", None),  # optional
-        (r"(?-i:MAIL) FROM", None),  # a case-sensitive group: not read
+        (r"(?-i:MAIL) FROM", ("mail",)),  # a case-sensitive group: lower-cased
+        (r"(?<!In: )(?-i:\b(?:EHLO|HELO)\b):", ("ehlo", "helo")),
         (r"[45]\d\d rejected", None),
         (r"<?(?<![\w.+-])[\w.+-]+@", None),
         (r"\sfull", None),
@@ -280,3 +283,88 @@ def test_a_regex_knows_its_openings_only_when_every_alternative_has_one() -> Non
     for text in ("a MESSAGE REJECTED", "amessage rejected", "x\u0130 spam detected", "none"):
         lowered = text.lower()
         assert phrasing.opens_in(rx, text, lowered, starts) == bool(rx.search(text)), text
+
+
+def _table_sources() -> list[tuple[str, int]]:
+    from smtpdoctor.knowledge import wordindex
+
+    wordindex._all_tables()
+    seen: dict[str, int] = {}
+    for obj in gc.get_objects():
+        if isinstance(obj, phrasing.LazyRegex):
+            seen.setdefault(obj.pattern, obj.flags)
+    return list(seen.items())
+
+
+def test_distributed_branches_match_where_their_regex_does() -> None:
+    # A grouped alternation is searched by its distributed branches ("a(?:b|c)d":
+    # "abd", "acd"), each gated by its own words: over every corpus text, the
+    # table phrases of other languages (as written, upper-cased, with the quoting
+    # changed) and made-up look-alikes, one branch matches exactly when the regex does.
+    from smtpdoctor.knowledge import client_languages, roundcube_labels
+
+    phrases = [
+        p
+        for table in (client_languages._TABLE, roundcube_labels._RC_TABLE)
+        for group in table.values()
+        for p in group
+    ]
+    texts = _texts()[::4] + [
+        variant
+        for p in phrases
+        for variant in (
+            p.upper(),
+            f"x{p.replace('$code', '550').replace('$', '').replace(chr(34), '„')}",
+            f"SMTP Error: {p[: len(p) // 2]}  {p[len(p) // 2 :]}",
+        )
+    ]
+    spread = 0
+    for source, flags in _table_sources():
+        parts = phrasing.branches_of(source)
+        if parts == phrasing.split_top(source):
+            continue
+        spread += 1
+        whole = re.compile(source, flags)
+        # (The branches as one alternation: a match of one of them somewhere.)
+        either = re.compile("|".join(f"(?:{part})" for part in parts), flags)
+        for text in texts:
+            assert bool(either.search(text)) == bool(whole.search(text)), (source[:80], text[:80])
+    assert spread > 100
+
+
+@pytest.mark.parametrize(
+    ("source", "branches"),
+    [
+        (r"a(?:b|c)d", ["abd", "acd"]),
+        (r"(?:\b(?:x(?:y|z)|w)|v)", [r"\bxy", r"\bxz", r"\bw", "v"]),
+        (r"a(?:b|c)?d|e", [r"a(?:b|c)?d", "e"]),  # repeated: kept
+        (r"(?:b|c)+", [r"(?:b|c)+"]),
+        (r"(?<=(?:a|b))c", [r"(?<=(?:a|b))c"]),  # in a lookaround: kept
+        (r"(a|b)\1", [r"(a|b)\1"]),  # a backreference: whole
+        (r"[(](?:a|b)", [r"[(]a", r"[(]b"]),
+        (r"(?-i:A(?:B|C))", [r"(?-i:A(?:B|C))"]),
+    ],
+)
+def test_a_grouped_alternation_is_distributed(source: str, branches: list[str]) -> None:
+    assert phrasing.branches_of(source) == branches
+
+
+def test_the_open_branches_of_a_long_regex_are_those_whose_gate_is_held() -> None:
+    # A regex of many branches files its gates under their longest word: the
+    # branches it then tries are the ones (in order) whose every word the text holds.
+    from itertools import compress
+
+    phrasing.batch_mode()
+    presents = [phrasing.present_words(t.lower()) for t in _texts()[::3]]
+    presents += [frozenset(), frozenset({"user", "unknown"}), frozenset({"mailbox", "unavailable"})]
+    long = 0
+    for p in PATTERNS:
+        branches = phrasing._branches(p.regex)
+        if branches is None or len(branches) <= phrasing._MANY:
+            continue
+        long += 1
+        for present in presents:
+            assert present is not None
+            expected = tuple(compress(branches, (present.issuperset(b[0]) for b in branches)))
+            assert phrasing._open_of_many(p.regex.pattern, branches, present) == expected
+    assert long > 5

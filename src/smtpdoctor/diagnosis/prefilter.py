@@ -8,7 +8,9 @@ built once per (module-level, never freed) table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import reduce
+from itertools import compress, repeat
+from operator import or_
 from typing import Any, TypeVar
 
 from smtpdoctor.knowledge import StagePhrase, TextPattern
@@ -27,66 +29,92 @@ def candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, .
     """
     if low is None:
         return table
-    # Texts of a folder hold the same few word sets again and again.
+    index = _INDEXES.get(id(table))
+    if index is None:
+        index = _INDEXES[id(table)] = _table_index(table)
+    # Texts of a folder hold the same few word sets again and again; only the
+    # words of this table's needs and gates tell its entries apart.
+    low = low & index[4]
     key = (id(table), low)
     found = _CHOSEN.get(key)
     if found is None:
         if len(_CHOSEN) >= _CHOSEN_MAX:
             _CHOSEN.clear()
-        found = _CHOSEN[key] = _choose(table, low)
+        found = _CHOSEN[key] = _choose(table, index, low)
     return found
 
 
-def _choose(table: tuple[_T, ...], low: frozenset[str]) -> tuple[_T, ...]:
-    index = _INDEXES.get(id(table))
-    if index is None:
-        index = _INDEXES[id(table)] = _table_index(table)
-    chosen, by_word, gates = index
-    get = by_word.get
-    for word in low:
-        chosen |= get(word, 0)
+def _choose(table: tuple[_T, ...], index: _TableIndex, low: frozenset[str]) -> tuple[_T, ...]:
+    chosen, by_word, opened, keyed, _ = index
+    chosen = reduce(or_, map(by_word.get, low, repeat(0)), chosen)
     within = low.issuperset
+    # The entries one of whose branch gates, keyed by a word the text holds, is open.
+    for bits, gates in filter(None, map(keyed.get, low)):
+        opened = reduce(or_, compress(bits, map(within, gates)), opened)
+    chosen &= opened
     found = []
     # The set bits, lowest first (the table's order): each bit an entry.
     while chosen:
         bit = chosen & -chosen
         chosen ^= bit
-        i = bit.bit_length() - 1
-        if _open(gates[i], within):
-            found.append(table[i])
+        found.append(table[bit.bit_length() - 1])
     return tuple(found)
-
-
-def _open(
-    gates: tuple[frozenset[str], ...] | None, within: Callable[[frozenset[str]], bool]
-) -> bool:
-    """Whether the text holds every word of one branch (None: a branch needs none);
-    ``within`` is the words' ``issuperset`` (a C call per gate, no generator)."""
-    return gates is None or any(map(within, gates))
 
 
 def _table_index(table: tuple[Any, ...]) -> _TableIndex:
     """The entries that need no word, the entries each needed word lets through
     (each a set of entries as an int's bits: bit i for entry i, one ``|`` per
-    word), and each entry's branch gates
-    (:func:`~smtpdoctor.knowledge.phrasing.gates_of`)."""
+    word), the entries no branch gate closes
+    (:func:`~smtpdoctor.knowledge.phrasing.gates_of`: none, or one needing no
+    word), and the other entries' gates, each under one of its words (its
+    longest, in a text far less often than the shortest): an entry is asked only
+    when a needed word and every word of one of its gates stand in the text; and
+    all those words (no other word of a text changes what is chosen)."""
     always: list[int] = []
     by_word: dict[str, list[int]] = {}
+    ungated: list[int] = []
+    keyed: dict[str, tuple[list[int], list[frozenset[str]]]] = {}
     for i, entry in enumerate(table):
         needs = needs_of(entry.regex)
         if needs is None:
             always.append(i)
         for word in needs or ():
             by_word.setdefault(word, []).append(i)
-    gates = tuple(gates_of(entry.regex) for entry in table)
-    return _bits(always), {w: _bits(ids) for w, ids in by_word.items()}, gates
+        gates = gates_of(entry.regex)
+        if gates is None or not all(gates):
+            ungated.append(i)
+            continue
+        for gate in dict.fromkeys(gates):
+            bits, sets = keyed.setdefault(min(gate, key=_key_order), ([], []))
+            bits.append(1 << i)
+            sets.append(gate)
+    words = set(by_word)
+    for _, sets in keyed.values():
+        words.update(*sets)
+    return (
+        _bits(always),
+        {w: _bits(ids) for w, ids in by_word.items()},
+        _bits(ungated),
+        {w: (tuple(bits), tuple(sets)) for w, (bits, sets) in keyed.items()},
+        frozenset(words),
+    )
+
+
+def _key_order(word: str) -> tuple[int, str]:
+    return -len(word), word
 
 
 def _bits(entries: list[int]) -> int:
     return sum(1 << i for i in entries)
 
 
-_TableIndex = tuple[int, dict[str, int], tuple[tuple[frozenset[str], ...] | None, ...]]
+_TableIndex = tuple[
+    int,
+    dict[str, int],
+    int,
+    dict[str, tuple[tuple[int, ...], tuple[frozenset[str], ...]]],
+    frozenset[str],  # every word of the needs and gates
+]
 # By the id of the (module-level, never freed) table they index.
 _INDEXES: dict[int, _TableIndex] = {}
 # The entries chosen, by the id of the table and the words present.

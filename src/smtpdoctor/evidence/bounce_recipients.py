@@ -120,6 +120,14 @@ _LISTING = re.compile(
 )
 
 
+def _may_list(para: str) -> bool:
+    """Whether ``para`` holds words every ``_LISTING`` match does, as its regex would see
+    them (letters other than i, k and s: no other character matches them case-blind,
+    and no other character lower-cases to them)."""
+    low = para.lower()
+    return "not yet been" in low or "follow" in low
+
+
 # Microsoft 365's opening names the one recipient it is about, in the sender's
 # language ("Your message to x couldn't be delivered.", "Ihre Nachricht an x konnte
 # nicht übermittelt werden.", "No se pudo entregar el mensaje a x."): the sentence
@@ -149,7 +157,7 @@ def listed(paragraphs: list[str]) -> list[str]:
         if all(_named(p) in (None, who) for p in paragraphs[1:]):
             out.append(who)
     for i, para in enumerate(paragraphs[:-1]):
-        if _LISTING.search(para):
+        if _LISTING.search(para) if _may_list(para) else False:
             for after in paragraphs[i + 1 :]:
                 who = _named(after)
                 if who is None:

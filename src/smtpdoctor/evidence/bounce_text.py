@@ -166,7 +166,9 @@ def paragraphs(body: str) -> list[str]:
     for block in _BLANK_LINE.split(text):
         # Postfix folds its "<addr>: host x said: ..." at 72 columns with an
         # indent: one reply, read whole ("not allowed / from this range").
-        unfolded = _FOLD.sub(" ", block) if _POSTFIX_FOLDED.match(block) else block
+        # (Only a block with an address and a second line can be one.)
+        folded = "@" in block and "\n" in block and _POSTFIX_FOLDED.match(block)
+        unfolded = _FOLD.sub(" ", block) if folded else block
         lines = [ln for ln in map(str.strip, unfolded.splitlines()) if ln]
         if "(reason: " in unfolded:
             # Sendmail's "(reason: 550 5.1.1 User unknown)" under the address:

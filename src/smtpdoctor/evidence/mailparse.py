@@ -445,8 +445,10 @@ def _lines(text: str) -> list[str]:
     lines = text.splitlines(keepends=True)
     # str.splitlines also cuts at form feed, NEL, U+2028 ...; StringIO only at
     # "\r\n", "\r" and "\n". As many lines as those make: it cut at nothing else.
-    crlf = text.count("\r\n")
-    breaks = text.count("\n") + text.count("\r") - crlf
+    # (Most mails end their lines with "\n" alone: one look for a "\r", not two counts.)
+    breaks = text.count("\n")
+    if "\r" in text:
+        breaks += text.count("\r") - text.count("\r\n")
     if len(lines) == breaks + (not text.endswith(("\n", "\r"))) - (not text):
         return lines
     return _LINE.findall(text)

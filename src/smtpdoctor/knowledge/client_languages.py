@@ -465,10 +465,15 @@ def _word(word: str) -> str:
     # Typographic apostrophes (’ ‘) and a straight one (') read alike; so do the
     # quotation marks around a placeholder ("„$from“"), which a paste or the
     # classifier's normalising may have made straight.
+    # (re.escape of the whole part is each character's escape; a quotation mark,
+    # left as it is, then becomes the class.)
     return "['’‘]".join(
-        "".join(_QUOTE_CLASS if ch in _QUOTES else re.escape(ch) for ch in part)
-        for part in re.split("['’‘]", word)
+        re.escape(part).translate(_QUOTE_TO_CLASS) for part in _APOSTROPHE.split(word)
     )
+
+
+_QUOTE_TO_CLASS = str.maketrans(dict.fromkeys(_QUOTES, _QUOTE_CLASS))
+_APOSTROPHE = re.compile("['’‘]")
 
 
 def phrase_regex(phrases: tuple[str, ...]) -> str:

@@ -19,7 +19,14 @@ from itertools import compress
 from typing import Any
 
 from smtpdoctor.knowledge.regexwords import Words as _Words
-from smtpdoctor.knowledge.regexwords import needed_words, words_of
+from smtpdoctor.knowledge.regexwords import (
+    branches_of,
+    group_close,
+    needed_words,
+    open_groups,
+    split_top,
+    words_of,
+)
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
@@ -238,9 +245,12 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
     if present is None or branches is None:
         return any(regex.search(text) for text in texts)
     lowered: list[str] | None = None
-    # Only the branches whose gate is open (each tested in C, not in this loop).
-    for _, branch, phrase, capitals in compress(
-        branches, map(present.issuperset, map(_FIRST, branches))
+    # Only the branches whose gate is open (each tested in C, not in this loop;
+    # of many branches, only those whose gate's longest word the text holds).
+    for _, branch, phrase, capitals in (
+        _open_of_many(regex.pattern, branches, present)
+        if len(branches) > _MANY
+        else compress(branches, map(present.issuperset, map(_FIRST, branches)))
     ):
         if capitals is not None and not any(w in text for text in texts for w in capitals):
             continue
@@ -261,6 +271,31 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
             if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
                 return True
     return False
+
+
+def _open_of_many(source: str, branches: _Branches, present: frozenset[str]) -> _Branches:
+    """The branches (in order) whose gate ``present`` holds, a regex of many branches
+    asked by the words of its gates: each gate is filed under its longest word, and
+    only the gates filed under a word the text holds are tested."""
+    index = _KEYED.get(source)
+    if index is None:
+        always: list[int] = []
+        keyed: dict[str, list[int]] = {}
+        for i, (gate, _, _, _) in enumerate(branches):
+            if gate:
+                keyed.setdefault(min(gate, key=_longest_first), []).append(i)
+            else:
+                always.append(i)
+        index = _KEYED[source] = (tuple(always), {w: tuple(ids) for w, ids in keyed.items()})
+    found = set(index[0])
+    for ids in filter(None, map(index[1].get, present)):
+        found.update(ids)
+    within = present.issuperset
+    return tuple(branches[i] for i in sorted(found) if within(branches[i][0]))
+
+
+def _longest_first(word: str) -> tuple[int, str]:
+    return -len(word), word
 
 
 def openings(source: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
@@ -338,12 +373,15 @@ def _starts(branch: str) -> tuple[str, ...] | None:
     i = _after_zero_width(branch)
     if i < 0:
         return None
-    if branch.startswith("(?:", i):
-        end = _group_end(branch, i)
+    # (A case-sensitive group's strings too, lower-cased: where its capitals stand
+    # as written, the lower-cased text holds them lower-cased.)
+    opens = 3 if branch.startswith("(?:", i) else 5 if branch.startswith("(?-i:", i) else 0
+    if opens:
+        end = group_close(branch, i)
         if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
             return None
         found: list[str] = []
-        for alternative in split_top(branch[i + 3 : end]):
+        for alternative in split_top(branch[i + opens : end]):
             starts = _starts(alternative)
             if starts is None:
                 return None
@@ -363,7 +401,7 @@ def _after_zero_width(branch: str) -> int:
         elif branch.startswith("^", i):
             i += 1
         elif branch.startswith(("(?<!", "(?<=", "(?=", "(?!"), i):
-            end = _group_end(branch, i)
+            end = group_close(branch, i)
             if end < 0:
                 return -1
             i = end + 1
@@ -405,7 +443,7 @@ def _branches(regex: LazyRegex) -> _Branches | None:
     if source in _SPLIT:
         return _SPLIT[source]
     gates = gates_of(regex)
-    parts = split_top(source)
+    parts = branches_of(source)
     if gates is None and any(map(_capitals, parts)):
         gates = tuple(frozenset[str]() for _ in parts)  # (no words: the capitals gate)
     found: _Branches | None = None
@@ -442,9 +480,9 @@ def _capitals(branch: str) -> tuple[str, ...] | None:
     substring test for it spares the search.
     """
     at = branch.find("(?-i:")
-    if at < 0 or _depth(branch[:at]):
+    if at < 0 or open_groups(branch[:at]):
         return None
-    end = _group_end(branch, at)
+    end = group_close(branch, at)
     if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
         return None
     inner = branch[at + 5 : end]
@@ -452,42 +490,6 @@ def _capitals(branch: str) -> tuple[str, ...] | None:
         return None
     needs = needed_words(inner, least=3)
     return tuple(word.upper() for word in needs) if needs else None
-
-
-def _depth(source: str) -> int:
-    """How many groups are open at the end of ``source`` (classes and escapes skipped)."""
-    depth = i = 0
-    while i < len(source):
-        c = source[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            return -1  # (a class before the group: not worth reading; not gated)
-        depth += (c == "(") - (c == ")")
-        i += 1
-    return depth
-
-
-def _group_end(source: str, start: int) -> int:
-    """The index of the ``)`` closing the group opened at ``start``; -1 if unsure."""
-    depth = 0
-    i = start
-    while i < len(source):
-        c = source[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            return -1
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
 
 
 def _found(phrase: _Phrase, text: str, lowered: str) -> bool:
@@ -522,36 +524,6 @@ _Phrase = tuple[str, bool, bool]
 
 
 _WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
-
-
-def split_top(source: str) -> list[str]:
-    """``source`` cut at its top-level ``|`` (not inside a group, a class or after a backslash)."""
-    parts: list[str] = []
-    depth = start = i = 0
-    end = len(source)
-    while i < end:
-        c = source[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i += 1
-            if i < end and source[i] == "^":
-                i += 1
-            if i < end and source[i] == "]":  # a "]" first in a class is literal
-                i += 1
-            while i < end and source[i] != "]":
-                i += 2 if source[i] == "\\" else 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(source[start:i])
-            start = i + 1
-        i += 1
-    parts.append(source[start:])
-    return parts
 
 
 def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> None:
@@ -666,6 +638,9 @@ _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
+# A regex of more branches than this has its gates filed by word (see _open_of_many).
+_MANY = 24
+_KEYED: dict[str, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]] = {}
 _BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
 # A compiled branch's source -> the strings its matches open with (see _starts).
 _STARTS: dict[str, tuple[str, ...] | None] = {}

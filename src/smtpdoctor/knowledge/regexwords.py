@@ -9,6 +9,7 @@ Pure: a regex's source in, its words out.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # The stdlib's own regular-expression parser (the tree re.compile builds);
 # used once per pattern at import to find the literal words a match needs.
@@ -16,7 +17,15 @@ from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["Words", "needed_words", "words_of"]
+__all__ = [
+    "Words",
+    "branches_of",
+    "group_close",
+    "needed_words",
+    "open_groups",
+    "split_top",
+    "words_of",
+]
 
 Words = tuple[frozenset[str] | None, tuple[frozenset[str], ...] | None]
 
@@ -26,7 +35,7 @@ def words_of(source: str) -> Words:
     tree = _parse(source)
     if tree is None:
         return None, None
-    return _seq_need(list(tree), _MIN_WORD) or None, _branch_gates(tree)
+    return _seq_need(list(tree), _MIN_WORD) or None, _branch_gates(source, tree)
 
 
 # --- the words a match needs ------------------------------------------------------
@@ -57,7 +66,13 @@ def _parse(regex: str) -> Any:
         return None
 
 
-def _branch_gates(tree: Any) -> tuple[frozenset[str], ...] | None:
+def _branch_gates(source: str, tree: Any) -> tuple[frozenset[str], ...] | None:
+    parts = branches_of(source)
+    trees = [_parse(part) for part in parts] if parts != split_top(source) else []
+    if trees and all(part is not None for part in trees):
+        # Each branch parsed on its own (the nested alternatives distributed).
+        gates = tuple(_all_need(list(part)) for part in trees)
+        return gates if any(gates) else None
     items = list(tree)
     if items and items[-1][0] is _sre.BRANCH:
         # A top-level alternation. The parser moves what all its branches start
@@ -151,3 +166,155 @@ def _item_need(op: Any, arg: Any, least: int) -> _Need:
     if op is _sre.ATOMIC_GROUP:
         return _seq_need(list(arg), least)
     return None
+
+
+# --- the branches a regex is searched by ----------------------------------------------
+
+
+def split_top(source: str) -> list[str]:
+    """``source`` cut at its top-level ``|`` (not inside a group, a class or after a backslash)."""
+    parts: list[str] = []
+    depth = start = i = 0
+    end = len(source)
+    while i < end:
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            if i < end and source[i] == "^":
+                i += 1
+            if i < end and source[i] == "]":  # a "]" first in a class is literal
+                i += 1
+            while i < end and source[i] != "]":
+                i += 2 if source[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    parts.append(source[start:])
+    return parts
+
+
+# A pattern that must be searched whole: backreferences, conditionals, inline flags.
+_WHOLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
+_QUANTIFIED = ("?", "*", "+", "{")
+# More branches than these for one top-level alternative, or for one regex, and
+# the alternatives stay grouped: each search tests every branch's gate (a C call
+# each), and a few long alternations would give thousands.
+_MAX_SPREAD = 128
+_MAX_BRANCHES = 192
+
+
+def branches_of(source: str) -> list[str]:
+    """``source``'s alternatives, each a regex of its own: its top-level ones, and in
+    each the alternatives of a group that stands in its sequence unrepeated
+    distributed ("a(?:b|c)d" is "abd" or "acd"), so that each one's words gate it
+    (a grouped alternation of phrases, each in another language, is then searched
+    only by the phrases whose words a text holds). A text holds a match of
+    ``source`` exactly when it holds one of a branch (the regex tries every
+    alternative at every position; no group that an atomic group, a possessive or
+    other quantifier holds is cut); top-level only for a pattern with
+    backreferences, conditionals or inline flags, or when distributing would give
+    more than ``_MAX_SPREAD`` for one of them or ``_MAX_BRANCHES`` in all."""
+    parts = split_top(source)
+    if _WHOLE.search(source.replace("(?-i:", "(?:")):
+        return parts
+    spread: list[str] = []
+    for part in parts:
+        branches = _spread(part)
+        spread.extend(branches if len(branches) <= _MAX_SPREAD else [part])
+    return spread if len(spread) <= _MAX_BRANCHES else parts
+
+
+def _spread(branch: str) -> list[str]:
+    """``branch`` with its first unrepeated ``(?:...|...)`` group at top level
+    distributed, and so on in each result (see :func:`branches_of`)."""
+    i, end = 0, len(branch)
+    while i < end:
+        c = branch[i]
+        if c == "\\":
+            i += 2
+        elif c == "[":
+            i = _class_end(branch, i)
+            if i < 0:
+                return [branch]
+            i += 1
+        elif c == "(":
+            close = group_close(branch, i)
+            if close < 0:
+                return [branch]
+            if branch.startswith("(?:", i) and branch[close + 1 : close + 2] not in _QUANTIFIED:
+                inner = branch[i + 3 : close]
+                alternatives = split_top(inner)
+                head, tail = branch[:i], branch[close + 1 :]
+                if len(alternatives) > 1:
+                    return [b for a in alternatives for b in _spread(head + a + tail)]
+                if "(?:" in inner and inner[:1] not in _QUANTIFIED:
+                    # One alternative: the group's inside stands in its place.
+                    return _spread(head + inner + tail)
+            i = close + 1
+        else:
+            i += 1
+    return [branch]
+
+
+def group_close(source: str, start: int) -> int:
+    """The index of the ``)`` closing the group opened at ``start`` (classes and
+    escapes skipped); -1 when there is none."""
+    depth = 0
+    for i, c in _parentheses(source, start):
+        if c == "[":
+            return -1
+        depth += 1 if c == "(" else -1
+        if depth == 0:
+            return i
+    return -1
+
+
+def open_groups(source: str) -> int:
+    """How many groups are open at the end of ``source``; -1 when a class there has
+    no end."""
+    depth = 0
+    for _, c in _parentheses(source, 0):
+        if c == "[":
+            return -1
+        depth += 1 if c == "(" else -1
+    return depth
+
+
+def _parentheses(source: str, start: int) -> Iterator[tuple[int, str]]:
+    """Each parenthesis from ``start`` on, with its index (escapes and classes
+    skipped; a class with no end is given as "[", and the last)."""
+    i = start
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            end = _class_end(source, i)
+            if end < 0:
+                yield i, "["
+                return
+            i = end
+        elif c in "()":
+            yield i, c
+        i += 1
+
+
+def _class_end(source: str, i: int) -> int:
+    """The index of the ``]`` closing the class opened at ``i``; -1 when there is none."""
+    i += 1
+    if source.startswith("^", i):
+        i += 1
+    if source.startswith("]", i):  # a "]" first in a class is literal
+        i += 1
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i if i < len(source) else -1
