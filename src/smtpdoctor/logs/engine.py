@@ -556,6 +556,8 @@ def run_dask(
 
 @dataclass
 class _Followed:
+    """One followed file: where it is read up to, and its handler."""
+
     source: Source
     inode: int = 0
     pos: int = 0
