@@ -718,6 +718,11 @@ static PyMethodDef METHODS[] = {
     {"merge_rows", scan_merge_rows, METH_VARARGS,
      "merge_rows(table, other_rows, limit) -> None: BoundedTable.merge's loop "
      "(_scan_tables.c)."},
+    {"pack_rows", scan_pack_rows, METH_VARARGS,
+     "pack_rows(rows, width) -> (keys, data) or None: a table's rows as their keys and one "
+     "bytes object of int32s, or int64s when one does not fit (_scan_tables.c)."},
+    {"unpack_rows", scan_unpack_rows, METH_VARARGS,
+     "unpack_rows(keys, data, width) -> rows: pack_rows undone (_scan_tables.c)."},
     {"prune_rows", scan_prune_rows, METH_VARARGS,
      "prune_rows(rows, cap, width, other_key) -> (kept rows, folded count) or None: "
      "BoundedTable._prune (_scan_tables.c)."},
