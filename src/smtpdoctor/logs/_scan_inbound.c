@@ -332,7 +332,7 @@ static int tls_in_peer(const char *b, Py_ssize_t n, Py_ssize_t ms, Py_ssize_t me
  * made again for each line). Only where the peer cannot change tls_detail's answer (peer_blind):
  * then each of its regexes, and each word it looks for first, matches the same in the
  * text before the peer and the text after it for every peer, and nowhere else. */
-static PyObject *BLIND_WHY;
+static PyObject *BLIND_WHY, *BLIND_FN;
 
 static int is_word(unsigned char c) { return c == '_' || (c < 128 && isalnum(c)); }
 
@@ -360,6 +360,10 @@ static int peer_blind(const char *b, Py_ssize_t n, Py_ssize_t ms, Py_ssize_t me)
 static PyObject *blind_why(PyObject *tls_detail, PyObject *replaced, PyObject *library,
                            Py_ssize_t ms, PyObject *text) {
     if (BLIND_WHY == NULL && (BLIND_WHY = PyDict_New()) == NULL) return NULL;
+    if (tls_detail != BLIND_FN) { /* (remembered for one tls_detail: another empties it) */
+        PyDict_Clear(BLIND_WHY);
+        Py_XSETREF(BLIND_FN, Py_NewRef(tls_detail));
+    }
     PyObject *at = PyLong_FromSsize_t(ms), *key = NULL, *said = NULL;
     if (at == NULL || (key = PyTuple_Pack(3, replaced, library, at)) == NULL) goto out;
     said = PyDict_GetItemWithError(BLIND_WHY, key);
