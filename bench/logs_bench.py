@@ -576,6 +576,56 @@ called back for what needs classifying or its rules: a reason, destination or re
 not seen yet (each distinct reason classified once), a rejection not seen yet, an
 inbound TLS failure's cause, the receiving side's rarer lines, and the report.
 
+Changed in session 10 (the "before" row above is 5d3e9b1, the tree at the session's
+start; the reports are byte-identical to it and to `SMTPDOCTOR_PURE_PYTHON=1`, JSON,
+text and `--events`, `--jobs 1` and the default, on both inputs and every log of
+`tests/data/logs`: `bench/logs_compare.py`, 510 comparisons, 0 different). Each step
+measured in instructions (callgrind, on *troubled*'s first half as one process of the
+default reads it, and on its tail): (1) start-up: two dataclasses without a docstring
+had `dataclasses` build one with `inspect.signature`, which imported inspect, ast, dis
+and tokenize (~4 ms of every run); (2) the tail of a split run: a table's rows cross
+the pipe as their keys and one bytes object of int32s (int64s when one does not fit)
+instead of a list of ints per row, unpickled with the collector off (the worker's
+result 84 -> 59 M instructions to unpickle, ~6.6 -> ~3.5 ms to pickle); a prune
+selects the rows it keeps before sorting only those, in the pass that checks them, and
+a merge skips the columns that add 0 (merging 108 -> 80 M); (3) per line: the peer and
+the recipient replaced in a failure's memo key, and the OpenSSL reason's line found,
+by memchr and memcmp instead of memmem, which prepares its needle at every call; an
+inbound TLS failure's why (`tls_detail`) remembered by its message without the peer
+where the peer cannot change the answer (ASCII without capitals, spaces, ")" or "=",
+alone in the line, no word character against it, none of tls_detail's words before
+it), and its cause taken from `inbound_cause_of_client`'s own memo without the call
+(one half 1117 -> 1051 M). The critical path of the default on
+*troubled* (CPU of the main process up to its chunk, plus the longer half with the
+worker's pickling, plus the main process's tail; timestamps in both processes, medians
+of 7 runs alternated with the before tree, load 5.4): 376 -> 331 ms and 363 -> 336 ms
+in two runs (start-up 110 -> 107, the halves ~199/206 -> ~175/181, the tail 53 -> 43);
+*busy* 248 -> 235 ms. On two free cores that is ~15.5x pflogsumm's ~5.25 s on
+*troubled* (20x needs ~0.26 s) and ~26x its ~6.2 s on *busy*. The bench's runs at the
+session's end (the tables above, load 2.0-2.9, and one a quarter of an hour earlier at
+load 2.1-3.2, with wall times up to twice the CPU times) are too loaded to tell the
+trees apart: *troubled* `--jobs 1` 0.46 and 0.45 CPU s, the before tree 0.51 and 0.43;
+pflogsumm took 4.0 CPU s on *troubled* in both (5.2 s in session 9's run), so the
+one-core ratio reads 8.7x and 8.8x (the before tree 7.9x and 9.2x): **not met** in
+today's runs, at the edge at best (9.9x, 0.40 s against 3.96 s, in a run at the
+session's start, load 0.1 rising to 2.5). The default's wall-time ratio is not met on
+either input (*busy* 14.5x and 12.8x, *troubled* 9.5x and 6.6x: the two processes
+seldom had both cores).
+**What is left** on *troubled*'s critical path: the start-up, ~0.107 s (the
+interpreter ~0.015, `cli.main` ~0.02, the classifier's import ~0.045, of which
+`knowledge/client_languages.py` and `roundcube_labels.py` building their regexes'
+sources ~0.016); each half, ~0.18 s (the per-line state in C ~43 % of its
+instructions, the marker, status-line, rare-line and line-count passes ~40 %, besides
+reading the file); the tail, ~0.043 s (unpickling ~0.005, merging and finishing
+~0.01, the report ~0.017, of which ~0.006 the finding catalogue's first imports, the
+JSON ~0.005). Trimming alone will not reach 0.26 s. What could: (a) the second core
+is idle during the main process's start-up (~0.1 s): the stateless passes of both
+chunks' first blocks (~0.07 s per half) could run there, in a thread with the GIL
+released while the main thread imports, before the fork (the worker inherits their
+results); (b) a start-up that does not build the knowledge tables' regex sources (a
+stored copy, as the regex programs are stored); (c) the report's first imports made
+while the main process waits for the worker.
+
 Changed in session 9 (the "before" row above is fb828e3, the tree at the session's
 start; the reports are byte-identical to it and to `SMTPDOCTOR_PURE_PYTHON=1`, JSON,
 text and `--events`, `--jobs 1` and the default, on both inputs and every log of

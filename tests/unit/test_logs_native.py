@@ -630,6 +630,78 @@ def test_same_report_on_the_receiving_sides_corners(
 
 
 @needs_engine
+def test_inbound_tls_why_remembered_without_the_peer_only_where_it_cannot_matter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An inbound TLS failure's why (tls_detail) is remembered in C by its message with
+    the peer replaced: the report is the Python path's when the peer could change the
+    answer (capitals as in TLSv1, the peer twice, tls_detail's words before it, a word
+    character against it) as when it cannot; tls_detail saying nothing (the text's head
+    is the why, with the peer in it)."""
+    head = "Nov 28 21:50:{:02d} mx postfix/smtpd[{}]: "
+    peers = [
+        "unknown[203.0.113.{n}]",
+        "mail{n}.example[2001:db8::{n}]",
+        "TLSv1.{n}.example[203.0.113.{n}]",
+        "SSLv3x{n}[203.0.113.{n}]",
+        "mx-tls1.{n}[198.51.100.{n}]",
+    ]
+    msgs = [
+        "SSL_accept error from {p}: -1",
+        "SSL_accept error from {p}: lost connection",
+        "SSL_accept error from {p}: {p} -1",
+        "SSL_accept error from {p}:TLSv1.2 lost",
+        "SSL_accept error (recv): x from {p}: -1",
+        "SSL_accept error reason=TLSv1 from {p}: y",
+        "SSL_accept error from x{p}: z",
+    ]
+    library = "warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol"
+    rnd = random.Random(11)
+    lines = []
+    for i in range(1500):
+        pid = rnd.choice([7, 8, 9])
+        peer = rnd.choice(peers).format(n=rnd.randrange(30))
+        lines.append(head.format(i % 60, pid) + rnd.choice(msgs).format(p=peer))
+        if rnd.random() < 0.5:
+            lines.append(head.format(i % 60, pid) + library)
+    log = tmp_path / "inbound-tls.log"
+    log.write_text("\n".join(lines) + "\n")
+    doc = _same(log, monkeypatch, block_size=4096)
+    assert doc["inbound"]
+
+
+def test_tables_through_a_pipe() -> None:
+    """A split run's tables come back pickled (BoundedTable.__reduce__): the same rows
+    in the same order whether their ints are packed as int32s or int64s, not packed
+    (an int beyond int64), or unpacked without the engine."""
+    import pickle
+
+    from smtpdoctor.logs.aggregate import OTHER_KEY, BoundedTable
+
+    rnd = random.Random(3)
+    big = [0, 1, -5, 2**31, -(2**31) - 1, 2**62, 2**70]
+    for trial in range(60):
+        width = rnd.randrange(1, 7)
+        table = BoundedTable(rnd.randrange(1, 50), width)
+        table.folded = rnd.randrange(9)
+        for i in range(rnd.randrange(0, 80)):
+            row = [rnd.randrange(1000) for _ in range(width)]
+            if trial % 3 == 0 and rnd.random() < 0.1:
+                row[rnd.randrange(width)] = rnd.choice(big[: 6 if trial % 2 else 7])
+            table.rows[rnd.choice([f"k{i}", "é", OTHER_KEY]) if i % 7 == 0 else f"k{i}"] = row
+        for engine in (True, False):
+            saved = native.unpack_rows
+            try:
+                if not engine:
+                    native.unpack_rows = None
+                back = pickle.loads(pickle.dumps(table, pickle.HIGHEST_PROTOCOL))
+            finally:
+                native.unpack_rows = saved
+            assert list(back.rows.items()) == list(table.rows.items())
+            assert (back.cap, back.width, back.folded) == (table.cap, table.width, table.folded)
+
+
+@needs_engine
 def test_every_block_goes_through_the_per_line_state_in_c(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

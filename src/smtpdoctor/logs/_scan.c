@@ -370,31 +370,46 @@ int scan_peer_search(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t *ms,
     return 0;
 }
 
+/* The first old (olen > 0 bytes) in b[0:n], or -1: memchr for its first byte, then
+ * memcmp (for a memo key's short needles, cheaper than memmem's preparation). */
+static Py_ssize_t find_lit(const char *b, Py_ssize_t n, const char *old, Py_ssize_t olen) {
+    for (Py_ssize_t i = 0; i + olen <= n;) {
+        const char *f = memchr(b + i, old[0], (size_t)(n - olen + 1 - i));
+        if (f == NULL) return -1;
+        i = f - b;
+        if (memcmp(f, old, (size_t)olen) == 0) return i;
+        i++;
+    }
+    return -1;
+}
+
 /* bytes.replace(old, new) on a heap buffer: a new buffer (or NULL, no memory). */
 char *scan_replace_all(const char *src, Py_ssize_t n, const char *old, Py_ssize_t olen,
                        const char *new, Py_ssize_t nlen, Py_ssize_t *out_len) {
-    Py_ssize_t count = 0;
+    /* (found once, left to right as memmem would, with find_lit: the first 16 places
+     * kept for the copy, any others found again) */
+    Py_ssize_t at[16], count = 0;
     if (olen > 0) {
         for (Py_ssize_t i = 0; i + olen <= n;) {
-            const char *f = memmem(src + i, (size_t)(n - i), old, (size_t)olen);
-            if (f == NULL) break;
+            Py_ssize_t f = find_lit(src + i, n - i, old, olen);
+            if (f < 0) break;
+            f += i;
+            if (count < 16) at[count] = f;
             count++;
-            i = (f - src) + olen;
+            i = f + olen;
         }
     }
     Py_ssize_t size = n + count * (nlen - olen);
     char *dst = PyMem_Malloc((size_t)(size > 0 ? size : 1));
     if (dst == NULL) return NULL;
     Py_ssize_t i = 0, o = 0;
-    while (count > 0) {
-        const char *f = memmem(src + i, (size_t)(n - i), old, (size_t)olen);
-        Py_ssize_t at_ = f - src;
+    for (Py_ssize_t c = 0; c < count; c++) {
+        Py_ssize_t at_ = c < 16 ? at[c] : i + find_lit(src + i, n - i, old, olen);
         memcpy(dst + o, src + i, (size_t)(at_ - i));
         o += at_ - i;
         memcpy(dst + o, new, (size_t)nlen);
         o += nlen;
         i = at_ + olen;
-        count--;
     }
     memcpy(dst + o, src + i, (size_t)(n - i));
     *out_len = o + (n - i);
@@ -421,18 +436,6 @@ Py_ssize_t scan_qid_start(const char *b, Py_ssize_t ls, Py_ssize_t start) {
     return 0;
 }
 
-/* The first old (olen > 0 bytes) in b[0:n], or -1: memchr for its first byte, then
- * memcmp (for a memo key's short needles, cheaper than memmem's preparation). */
-static Py_ssize_t find_lit(const char *b, Py_ssize_t n, const char *old, Py_ssize_t olen) {
-    for (Py_ssize_t i = 0; i + olen <= n;) {
-        const char *f = memchr(b + i, old[0], (size_t)(n - olen + 1 - i));
-        if (f == NULL) return -1;
-        i = f - b;
-        if (memcmp(f, old, (size_t)olen) == 0) return i;
-        i++;
-    }
-    return -1;
-}
 
 static int scratch_fit(Scratch *s, Py_ssize_t len) {
     if (len <= s->cap) return 0;
@@ -718,6 +721,11 @@ static PyMethodDef METHODS[] = {
     {"merge_rows", scan_merge_rows, METH_VARARGS,
      "merge_rows(table, other_rows, limit) -> None: BoundedTable.merge's loop "
      "(_scan_tables.c)."},
+    {"pack_rows", scan_pack_rows, METH_VARARGS,
+     "pack_rows(rows, width) -> (keys, data) or None: a table's rows as their keys and one "
+     "bytes object of int32s, or int64s when one does not fit (_scan_tables.c)."},
+    {"unpack_rows", scan_unpack_rows, METH_VARARGS,
+     "unpack_rows(keys, data, width) -> rows: pack_rows undone (_scan_tables.c)."},
     {"prune_rows", scan_prune_rows, METH_VARARGS,
      "prune_rows(rows, cap, width, other_key) -> (kept rows, folded count) or None: "
      "BoundedTable._prune (_scan_tables.c)."},

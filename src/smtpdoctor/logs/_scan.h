@@ -87,6 +87,8 @@ int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *lib
 PyObject *scan_route_rows(PyObject *self, PyObject *args);
 PyObject *scan_prune_rows(PyObject *self, PyObject *args);
 PyObject *scan_merge_rows(PyObject *self, PyObject *args);
+PyObject *scan_pack_rows(PyObject *self, PyObject *args);
+PyObject *scan_unpack_rows(PyObject *self, PyObject *args);
 /* BoundedTable.row(key), written out: the row in table.rows, else a new row of
  * zeros when the table has room (fewer than 2 * cap rows), else the method itself
  * (which prunes first). A new reference. */

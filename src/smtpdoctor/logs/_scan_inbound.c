@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include "_scan.h"
+#include <ctype.h>
 
 #define WHY_MEMO_MAX 4096
 
@@ -201,8 +202,8 @@ out:
 
 /* parts: (cause slots, stage slots, _printable, tls_detail, the why memo, examples
  * per cause), aggregate._INBOUND_PARTS. */
-static int inbound_add(PyObject *agg, PyObject *parts, PyObject *client, PyObject *cause,
-                       PyObject *stage, PyObject *text) {
+static int inbound_add_said(PyObject *agg, PyObject *parts, PyObject *client, PyObject *cause,
+                            PyObject *stage, PyObject *text, PyObject *known) {
     if (!PyTuple_Check(parts) || PyTuple_GET_SIZE(parts) != 6 || !PyUnicode_Check(text) ||
         !PyDict_CheckExact(PyTuple_GET_ITEM(parts, 4))) {
         PyErr_SetString(PyExc_TypeError, "inbound_add: the parts, a str text");
@@ -219,7 +220,8 @@ static int inbound_add(PyObject *agg, PyObject *parts, PyObject *client, PyObjec
     if (count_row(agg, key, ci, si) < 0 ||
         add_example(agg, PyTuple_GET_ITEM(parts, 2), most, cause, text) < 0)
         goto out;
-    said = why_of(PyTuple_GET_ITEM(parts, 3), PyTuple_GET_ITEM(parts, 4), text);
+    said = known != NULL ? Py_NewRef(known)
+                         : why_of(PyTuple_GET_ITEM(parts, 3), PyTuple_GET_ITEM(parts, 4), text);
     if (said == NULL) goto out;
     rc = set_why(agg, key, said);
 out:
@@ -227,6 +229,11 @@ out:
     Py_XDECREF(si);
     Py_XDECREF(said);
     return rc;
+}
+
+static int inbound_add(PyObject *agg, PyObject *parts, PyObject *client, PyObject *cause,
+                       PyObject *stage, PyObject *text) {
+    return inbound_add_said(agg, parts, client, cause, stage, text, NULL);
 }
 
 /* inbound_add(agg, parts, client, cause, stage, text) -> None: Aggregator.add_inbound. */
@@ -318,6 +325,100 @@ static int tls_in_peer(const char *b, Py_ssize_t n, Py_ssize_t ms, Py_ssize_t me
     return *client == NULL ? -1 : 0;
 }
 
+/* What an inbound TLS failure's text says of why, remembered by its message without the
+ * peer (tls_detail is pure, and a failing client's address is new on every line):
+ * (message with the peer replaced, library, the peer's offset) -> tls_detail(text), or
+ * None when it said nothing (the why is then the text's head, which holds the peer, so
+ * made again for each line). Only where the peer cannot change tls_detail's answer (peer_blind):
+ * then each of its regexes, and each word it looks for first, matches the same in the
+ * text before the peer and the text after it for every peer, and nowhere else. */
+static PyObject *BLIND_WHY, *BLIND_FN;
+
+static int is_word(unsigned char c) { return c == '_' || (c < 128 && isalnum(c)); }
+
+/* The peer b[ms:me] of msg b[0:n] cannot change tls_detail's answer: it is ASCII
+ * without capitals (SSLv, TLSv1, TLS1., "SSL routines:"), spaces, ")" or "=" ("): ",
+ * "reason="); no word character touches it (the version regex's \b); it is the only
+ * one in the message; and the text before it holds none of the words tls_detail looks
+ * for (so its regexes start after the peer, as they do after "host[addr]"). */
+static int peer_blind(const char *b, Py_ssize_t n, Py_ssize_t ms, Py_ssize_t me) {
+    for (Py_ssize_t i = ms; i < me; i++) {
+        unsigned char c = (unsigned char)b[i];
+        if (c >= 128 || (c >= 'A' && c <= 'Z') || c == ' ' || c == ')' || c == '=' || c < 32)
+            return 0;
+    }
+    if ((ms > 0 && is_word((unsigned char)b[ms - 1])) || (me < n && is_word((unsigned char)b[me])))
+        return 0;
+    if (memmem(b + me, (size_t)(n - me), b + ms, (size_t)(me - ms)) != NULL) return 0;
+    static const char *words[] = {"SSL routines:", "): ", "reason="};
+    for (int w = 0; w < 3; w++)
+        if (memmem(b, (size_t)ms, words[w], strlen(words[w])) != NULL) return 0;
+    return 1;
+}
+
+/* tls_detail(text) or text[:200], through BLIND_WHY for key (a new reference). */
+static PyObject *blind_why(PyObject *tls_detail, PyObject *replaced, PyObject *library,
+                           Py_ssize_t ms, PyObject *text) {
+    if (BLIND_WHY == NULL && (BLIND_WHY = PyDict_New()) == NULL) return NULL;
+    if (tls_detail != BLIND_FN) { /* (remembered for one tls_detail: another empties it) */
+        PyDict_Clear(BLIND_WHY);
+        Py_XSETREF(BLIND_FN, Py_NewRef(tls_detail));
+    }
+    PyObject *at = PyLong_FromSsize_t(ms), *key = NULL, *said = NULL;
+    if (at == NULL || (key = PyTuple_Pack(3, replaced, library, at)) == NULL) goto out;
+    said = PyDict_GetItemWithError(BLIND_WHY, key);
+    if (said != NULL) { /* (None: tls_detail said nothing, the text's head is the why) */
+        said = said == Py_None ? head_of(text, 200) : Py_NewRef(said);
+        goto out;
+    }
+    if (PyErr_Occurred() || (said = PyObject_CallOneArg(tls_detail, text)) == NULL) goto out;
+    int truth = PyObject_IsTrue(said);
+    if (truth < 0) {
+        Py_CLEAR(said);
+        goto out;
+    }
+    if (PyDict_GET_SIZE(BLIND_WHY) >= WHY_MEMO_MAX) PyDict_Clear(BLIND_WHY);
+    if (PyDict_SetItem(BLIND_WHY, key, truth ? said : Py_None) < 0) Py_CLEAR(said);
+    if (said != NULL && !truth) Py_SETREF(said, head_of(text, 200));
+out:
+    Py_XDECREF(at);
+    Py_XDECREF(key);
+    return said;
+}
+
+/* inbound_cause_of_client(text, stage, address) (fn), without the call when its answer
+ * is a hit of its memo: inbound._BLIND_MEMO[(text with "[address]" made "[]" once,
+ * stage)] when that is there and not None, which is then what it returns (a failing
+ * client's lines repeat their texts but for the address). Else, or when the memo is
+ * not found as such in fn's module, fn is called. */
+static PyObject *S_BLIND_MEMO, *S_BRACKETS;
+
+static PyObject *cause_of_client(PyObject *fn, PyObject *text, PyObject *stage,
+                                 PyObject *address) {
+    if (S_BRACKETS == NULL && ((S_BLIND_MEMO = PyUnicode_InternFromString("_BLIND_MEMO")) == NULL ||
+                               (S_BRACKETS = PyUnicode_InternFromString("[]")) == NULL))
+        return NULL;
+    PyObject *memo = PyFunction_Check(fn)
+                         ? PyDict_GetItemWithError(PyFunction_GetGlobals(fn), S_BLIND_MEMO)
+                         : NULL;
+    if (memo == NULL && PyErr_Occurred()) return NULL;
+    if (memo != NULL && PyDict_CheckExact(memo) && PyUnicode_Check(address)) {
+        PyObject *old = PyUnicode_FromFormat("[%U]", address), *blind = NULL, *key = NULL;
+        PyObject *found = NULL;
+        if (old != NULL && (blind = PyUnicode_Replace(text, old, S_BRACKETS, 1)) != NULL &&
+            (key = PyTuple_Pack(2, blind, stage)) != NULL)
+            found = PyDict_GetItemWithError(memo, key);
+        Py_XINCREF(found);
+        Py_XDECREF(old);
+        Py_XDECREF(blind);
+        Py_XDECREF(key);
+        if (found != NULL && found != Py_None) return found;
+        Py_XDECREF(found);
+        if (PyErr_Occurred()) return NULL;
+    }
+    return PyObject_CallFunctionObjArgs(fn, text, stage, address, NULL);
+}
+
 /* TlsLines._tls_in_counted(proc, msg, library) on the scanner's objects (inb as for
  * scan_inbound_kind, then _tls_memo, _tls_info, inbound_cause,
  * inbound_cause_of_client, Stage.TLS_HANDSHAKE, _TLS_CATS, _CAT_INDEX, the process
@@ -334,7 +435,7 @@ int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *lib
     Py_ssize_t n = PyBytes_GET_SIZE(msg), ms, me;
     PyObject *stage = PyTuple_GET_ITEM(inb, 11), *by_proc = PyTuple_GET_ITEM(inb, 6);
     PyObject *text = stripped(b, n), *peer = NULL, *client = NULL, *address = NULL;
-    PyObject *key = NULL, *info = NULL, *cause = NULL, *cat = NULL;
+    PyObject *key = NULL, *info = NULL, *cause = NULL, *cat = NULL, *said = NULL;
     int rc = -1;
     if (text == NULL) goto out;
     if (library != Py_None) {
@@ -363,7 +464,17 @@ int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *lib
         key = PyTuple_Pack(2, replaced, library);
         Py_DECREF(replaced);
         if (key == NULL || tls_in_peer(b, n, ms, me, &peer, &client, &address) < 0) goto out;
-        cause = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(inb, 10), text, stage, address, NULL);
+        cause = cause_of_client(PyTuple_GET_ITEM(inb, 10), text, stage, address);
+        if (cause != NULL && peer_blind(b, n, ms, me)) {
+            PyObject *parts = PyTuple_GET_ITEM(inb, 1);
+            if (!PyTuple_Check(parts) || PyTuple_GET_SIZE(parts) != 6) {
+                PyErr_SetString(PyExc_TypeError, "the inbound parts");
+                goto out;
+            }
+            said = blind_why(PyTuple_GET_ITEM(parts, 3), PyTuple_GET_ITEM(key, 0), library, ms,
+                             text);
+            if (said == NULL) goto out;
+        }
     }
     if (cause == NULL) goto out;
     info = PyDict_GetItemWithError(PyTuple_GET_ITEM(inb, 7), key);
@@ -374,7 +485,8 @@ int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *lib
                                                   PyTuple_GET_ITEM(key, 0), library, NULL)) == NULL)
         goto out;
     PyObject *agg = PyTuple_GET_ITEM(inb, 0);
-    if (inbound_add(agg, PyTuple_GET_ITEM(inb, 1), client, cause, stage, text) < 0) goto out;
+    if (inbound_add_said(agg, PyTuple_GET_ITEM(inb, 1), client, cause, stage, text, said) < 0)
+        goto out;
     if (client != Py_None) {
         Py_ssize_t most = PyLong_AsSsize_t(PyTuple_GET_ITEM(inb, 14));
         if (most == -1 && PyErr_Occurred()) goto out;
@@ -396,6 +508,7 @@ out:
     Py_XDECREF(info);
     Py_XDECREF(cause);
     Py_XDECREF(cat);
+    Py_XDECREF(said);
     return rc;
 }
 

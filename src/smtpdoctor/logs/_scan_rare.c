@@ -115,6 +115,19 @@ static int has(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit) {
     return 0;
 }
 
+/* The first lit (len > 0 bytes) in b[s:e], or NULL: as has(), for a span of a few lines
+ * (memmem prepares its needle at each call). */
+static const char *find_in(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit,
+                           size_t len) {
+    while (e - s >= (Py_ssize_t)len) {
+        const char *f = memchr(b + s, lit[0], (size_t)(e - s) - len + 1);
+        if (f == NULL) return NULL;
+        if (memcmp(f + 1, lit + 1, len - 1) == 0) return f;
+        s = (f - b) + 1;
+    }
+    return NULL;
+}
+
 #define LOOKAHEAD 4096
 
 /* PostfixScanner._library_problem_after: the "TLS library problem" line the same
@@ -125,7 +138,7 @@ static int library_problem(const char *b, Py_ssize_t n, Py_ssize_t end, const ch
     static const char LIB[] = "TLS library problem";
     Py_ssize_t limit = end + LOOKAHEAD < n ? end + LOOKAHEAD : n, from = end;
     while (from < limit) {
-        const char *hit = memmem(b + from, (size_t)(limit - from), LIB, sizeof(LIB) - 1);
+        const char *hit = find_in(b, from, limit, LIB, sizeof(LIB) - 1);
         if (hit == NULL) return 0;
         Py_ssize_t p = hit - b;
         const char *nl0 = memrchr(b, '\n', (size_t)p);
@@ -135,7 +148,8 @@ static int library_problem(const char *b, Py_ssize_t n, Py_ssize_t end, const ch
         Py_ssize_t he = scan_classic_head(b, cls, cle, &prog);
         if (he < 0) return -1;
         if (he - prog == plen && memcmp(b + prog, proc, (size_t)plen) == 0) {
-            if (cls > end && memmem(b + end, (size_t)(cls - end), proc, (size_t)plen)) return 0;
+            if (cls > end && plen > 0 && find_in(b, end, cls, proc, (size_t)plen)) return 0;
+            if (cls > end && plen == 0) return 0; /* (as memmem: an empty needle is found) */
             *ms = he;
             *me = cle;
             return 1;

@@ -416,6 +416,35 @@ static int by_rank(const void *pa, const void *pb) {
     return PyUnicode_Compare(a->key, b->key); /* (str keys, distinct: never 0 or an error) */
 }
 
+/* The first k of a[0:n] in by_rank's order moved to a[0:k] (in any order; k < n):
+ * Hoare's selection on the median of three. */
+static void select_first(Ranked *a, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        /* median of a[lo], a[mid], a[hi] into a[mid] */
+        Ranked t;
+        if (by_rank(&a[mid], &a[lo]) < 0) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
+        if (by_rank(&a[hi], &a[lo]) < 0) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
+        if (by_rank(&a[hi], &a[mid]) < 0) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
+        Ranked pivot = a[mid];
+        Py_ssize_t i = lo, j = hi;
+        while (i <= j) {
+            while (by_rank(&a[i], &pivot) < 0) i++;
+            while (by_rank(&pivot, &a[j]) < 0) j--;
+            if (i <= j) {
+                t = a[i]; a[i] = a[j]; a[j] = t;
+                i++;
+                j--;
+            }
+        }
+        /* a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] equal the pivot */
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return;
+    }
+}
+
 /* A row's ints, or -1 when one is not a small int (Python prunes that table). */
 static int row_ints(PyObject *vec, Py_ssize_t width, long long *first, long long *total) {
     if (!PyList_CheckExact(vec) || PyList_GET_SIZE(vec) != width || width < 1) return -1;
@@ -445,11 +474,6 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
         return NULL;
     Py_ssize_t n = PyDict_GET_SIZE(rows), used = 0, pos = 0;
     PyObject *key, *vec;
-    /* (all checked before anything changes: None leaves rows as they were) */
-    while (PyDict_Next(rows, &pos, &key, &vec)) {
-        long long a, t;
-        if (!PyUnicode_CheckExact(key) || row_ints(vec, width, &a, &t) < 0) Py_RETURN_NONE;
-    }
     if (cap < 1) Py_RETURN_NONE;
     Ranked *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Ranked));
     long long *sums = PyMem_Calloc((size_t)width, sizeof(long long));
@@ -458,23 +482,35 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    other = PyDict_GetItemWithError(rows, other_key);
-    if (other != NULL) {
-        Py_INCREF(other);
-        if (PyDict_DelItem(rows, other_key) < 0) goto done;
-    } else if (PyErr_Occurred()) {
-        goto done;
-    }
-    pos = 0;
+    /* (every row checked and ranked in one pass before anything changes: None leaves
+     * rows as they were; the other_key row is checked, not ranked) */
     while (PyDict_Next(rows, &pos, &key, &vec)) {
+        long long a, t;
+        if (!PyUnicode_CheckExact(key) || row_ints(vec, width, &a, &t) < 0) {
+            PyMem_Free(ranked);
+            PyMem_Free(sums);
+            Py_RETURN_NONE;
+        }
+        if (other == NULL && PyUnicode_Compare(key, other_key) == 0) {
+            other = vec; /* (borrowed until taken out below) */
+            continue;
+        }
         Ranked *r = &ranked[used++];
         r->key = key;
         r->vec = vec;
-        (void)row_ints(vec, width, &r->first, &r->total);
+        r->first = a;
+        r->total = t;
     }
-    qsort(ranked, (size_t)used, sizeof(Ranked), by_rank);
-    if ((keep = PyDict_New()) == NULL) goto done;
+    if (other != NULL) {
+        Py_INCREF(other);
+        if (PyDict_DelItem(rows, other_key) < 0) goto done;
+    }
     Py_ssize_t cut = cap - 1 < used ? cap - 1 : used;
+    /* Only the first cut rows are kept in rank order: they are selected first
+     * (the others are only summed), then sorted alone. */
+    if (cut < used) select_first(ranked, used, cut);
+    qsort(ranked, (size_t)cut, sizeof(Ranked), by_rank);
+    if ((keep = PyDict_New()) == NULL) goto done;
     for (Py_ssize_t i = 0; i < cut; i++)
         if (PyDict_SetItem(keep, ranked[i].key, ranked[i].vec) < 0) goto done;
     if (other == NULL) {
@@ -523,7 +559,27 @@ static int add_rows(PyObject *mine, PyObject *vec) {
                                                                   : PyList_GET_SIZE(vec);
     if (n == PyList_GET_SIZE(mine)) { /* (the usual case: the same width, in place) */
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *sum = PyNumber_Add(PyList_GET_ITEM(mine, i), PyList_GET_ITEM(vec, i));
+            PyObject *a = PyList_GET_ITEM(mine, i), *b = PyList_GET_ITEM(vec, i), *sum;
+            if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
+                /* (most of a row's columns are 0: an int plus 0 is the same int) */
+                int oa = 0, ob = 0;
+                long long x = PyLong_AsLongLongAndOverflow(a, &oa);
+                long long y = PyLong_AsLongLongAndOverflow(b, &ob);
+                if (!oa && !ob && y == 0) continue;
+                if (!oa && !ob && x == 0) {
+                    Py_INCREF(b);
+                    PyList_SetItem(mine, i, b); /* (steals b; i is in range) */
+                    continue;
+                }
+                if (!oa && !ob && x < (1LL << 62) && x > -(1LL << 62) && y < (1LL << 62) &&
+                    y > -(1LL << 62)) {
+                    sum = PyLong_FromLongLong(x + y);
+                    if (sum == NULL || PyList_SetItem(mine, i, sum) < 0) return -1;
+                    continue;
+                }
+                if (PyErr_Occurred()) return -1;
+            }
+            sum = PyNumber_Add(a, b);
             if (sum == NULL || PyList_SetItem(mine, i, sum) < 0) return -1;
         }
         return 0;
@@ -582,4 +638,100 @@ PyObject *scan_merge_rows(PyObject *self, PyObject *args) {
         if (rc < 0) return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* -- a table's rows through a pipe (BoundedTable.__reduce__) -- */
+
+/* pack_rows(rows, width) -> (keys, data) or None: the rows' str keys in their order and
+ * their ints in one bytes object, width of them per row, as native int32s when all fit
+ * (else int64s: unpack_rows tells them by the size). None when a key is not a str or a
+ * row not a list of width ints within int64: the table is then pickled as it is. One
+ * bytes object instead of a list of ints per row: less to pickle and unpickle for a
+ * split run's result (engine._run_forked). */
+PyObject *scan_pack_rows(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *rows, *key, *vec;
+    Py_ssize_t width, pos = 0, i = 0;
+    if (!PyArg_ParseTuple(args, "O!n", &PyDict_Type, &rows, &width)) return NULL;
+    Py_ssize_t n = PyDict_GET_SIZE(rows);
+    if (width < 1 || n > PY_SSIZE_T_MAX / 8 / width) Py_RETURN_NONE;
+    PyObject *keys = PyList_New(n);
+    PyObject *data = PyBytes_FromStringAndSize(NULL, n * width * 8);
+    if (keys == NULL || data == NULL) goto fail;
+    long long *all = (long long *)PyBytes_AS_STRING(data), *out = all;
+    int narrow = 1;
+    while (PyDict_Next(rows, &pos, &key, &vec)) {
+        if (i >= n || !PyUnicode_CheckExact(key) || !PyList_CheckExact(vec) ||
+            PyList_GET_SIZE(vec) != width)
+            goto none;
+        for (Py_ssize_t c = 0; c < width; c++) {
+            PyObject *x = PyList_GET_ITEM(vec, c);
+            int overflow = 0;
+            if (!PyLong_CheckExact(x)) goto none;
+            long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
+            if (overflow) goto none;
+            if (v == -1 && PyErr_Occurred()) goto fail;
+            if (v > INT32_MAX || v < INT32_MIN) narrow = 0;
+            *out++ = v;
+        }
+        PyList_SET_ITEM(keys, i++, Py_NewRef(key));
+    }
+    if (i != n) goto none;
+    if (narrow) { /* (in place: the int32s are written behind the int64s read) */
+        int32_t *to = (int32_t *)all;
+        for (Py_ssize_t j = 0; j < n * width; j++) to[j] = (int32_t)all[j];
+        if (_PyBytes_Resize(&data, n * width * 4) < 0) goto fail;
+    }
+    PyObject *result = PyTuple_Pack(2, keys, data);
+    Py_DECREF(keys);
+    Py_DECREF(data);
+    return result;
+none:
+    Py_DECREF(keys);
+    Py_DECREF(data);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(keys);
+    Py_XDECREF(data);
+    return NULL;
+}
+
+/* unpack_rows(keys, data, width) -> rows: pack_rows undone (the same order). */
+PyObject *scan_unpack_rows(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *keys;
+    Py_buffer buf;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "O!y*n", &PyList_Type, &keys, &buf, &width)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *rows = NULL;
+    int wide = width >= 1 && n <= PY_SSIZE_T_MAX / 8 / width && buf.len == n * width * 8;
+    if (!wide && (width < 1 || n > PY_SSIZE_T_MAX / 8 / width || buf.len != n * width * 4)) {
+        PyErr_SetString(PyExc_ValueError, "unpack_rows: the data's size");
+        goto out;
+    }
+    if ((rows = _PyDict_NewPresized(n)) == NULL) goto out;
+    const long long *in64 = buf.buf;
+    const int32_t *in32 = buf.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *vec = PyList_New(width);
+        if (vec == NULL) goto fail;
+        for (Py_ssize_t c = 0; c < width; c++) {
+            PyObject *x = wide ? PyLong_FromLongLong(*in64++) : PyLong_FromLong(*in32++);
+            if (x == NULL) {
+                Py_DECREF(vec);
+                goto fail;
+            }
+            PyList_SET_ITEM(vec, c, x);
+        }
+        int rc = PyDict_SetItem(rows, PyList_GET_ITEM(keys, i), vec);
+        Py_DECREF(vec);
+        if (rc < 0) goto fail;
+    }
+    goto out;
+fail:
+    Py_CLEAR(rows);
+out:
+    PyBuffer_Release(&buf);
+    return rows;
 }

@@ -168,6 +168,16 @@ class BoundedTable:
         if len(self.rows) > self.cap:
             self._prune()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # (A split run's results come back pickled through a pipe, ~1 MB on a troubled
+        # log, nearly all table rows: as their keys and one bytes object of their
+        # ints, they pickle and unpickle in a fraction of a list per row.)
+        pack = native.pack_rows
+        packed = pack(self.rows, self.width) if pack is not None else None
+        if packed is None:
+            return (_table, (self.cap, self.width, self.folded, self.rows))
+        return (_unpacked_table, (self.cap, self.width, self.folded, *packed))
+
     def top(self, n: int, slot: int = 0) -> list[tuple[str, list[int]]]:
         rows = self.rows
         if 0 < n < len(rows) // 4:
@@ -183,6 +193,29 @@ class BoundedTable:
         items = [(k, v) for k, v in rows.items() if any(v)]
         items.sort(key=lambda kv: (kv[0] == OTHER_KEY, -kv[1][slot], -kv[1][0], kv[0]))
         return items[:n]
+
+
+def _table(cap: int, width: int, folded: int, rows: dict[str, list[int]]) -> BoundedTable:
+    table = BoundedTable(cap, width)
+    table.folded = folded
+    table.rows = rows
+    return table
+
+
+def _unpacked_table(
+    cap: int, width: int, folded: int, keys: list[str], data: bytes
+) -> BoundedTable:
+    """A table pickled by BoundedTable.__reduce__ with its rows packed."""
+    unpack = native.unpack_rows
+    if unpack is not None:
+        return _table(cap, width, folded, unpack(keys, data, width))
+    import array  # noqa: PLC0415 - only where the engine is not built
+
+    ints = array.array("i" if len(data) == 4 * width * len(keys) else "q")
+    ints.frombytes(data)
+    flat = ints.tolist()
+    rows = {key: flat[i * width : (i + 1) * width] for i, key in enumerate(keys)}
+    return _table(cap, width, folded, rows)
 
 
 class TimeSeries:

@@ -460,7 +460,10 @@ def _child_result(pid: int, fd: int, pickle: Any) -> list[Aggregator]:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
     if payload[:1] == b"R":
-        results: list[Aggregator] = pickle.loads(payload[1:])
+        # (The collector off: its passes would walk this process's own large
+        # tables while the unpickling makes tens of thousands of objects.)
+        with _no_collector():
+            results: list[Aggregator] = pickle.loads(payload[1:])
         return results
     if payload[:1] == b"E":
         raise pickle.loads(payload[1:])
@@ -556,6 +559,8 @@ def run_dask(
 
 @dataclass
 class _Followed:
+    """One followed file: where it is read up to, and its handler."""
+
     source: Source
     inode: int = 0
     pos: int = 0

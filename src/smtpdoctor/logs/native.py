@@ -50,6 +50,7 @@ __all__ = [
     "keep_blocks",
     "line_counts",
     "merge_rows",
+    "pack_rows",
     "prune_rows",
     "rare_lines",
     "rare_starts",
@@ -57,6 +58,7 @@ __all__ = [
     "route_rows",
     "state_memo",
     "status_lines",
+    "unpack_rows",
 ]
 
 # runs: the offset of each second's first status line; run_sent: the sent lines
@@ -134,6 +136,11 @@ PruneRows = Callable[[dict[str, list[int]], int, int, str], tuple[dict[str, list
 prune_rows: PruneRows | None = None
 # BoundedTable.merge's loop (_scan_tables.c): merge_rows(table, other_rows, limit).
 merge_rows: Callable[[object, dict[str, list[int]], int], None] | None = None
+# A table's rows through a pipe (_scan_tables.c): pack_rows(rows, width) -> (keys,
+# their ints as native int64s in one bytes object) or None (then pickled as they are);
+# unpack_rows(keys, data, width) -> the rows again (BoundedTable.__reduce__).
+pack_rows: Callable[[dict[str, list[int]], int], tuple[list[str], bytes] | None] | None = None
+unpack_rows: Callable[[list[str], bytes, int], dict[str, list[int]]] | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
 # Aggregator.add_inbound's body (_scan_inbound.c): inbound_add(agg,
@@ -161,6 +168,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             keep_blocks,
             line_counts,
             merge_rows,
+            pack_rows,
             prune_rows,
             rare_lines,
             rare_starts,
@@ -168,11 +176,12 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             route_rows,
             state_memo,
             status_lines,
+            unpack_rows,
         )
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = state_memo = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
-        apply_sent = None
+        apply_sent = pack_rows = unpack_rows = None
         inbound_add = read_block = None
 
 ENGINE = "c" if status_lines is not None else "python"

@@ -81,6 +81,8 @@ class BaselineRule:
 
 @dataclass(frozen=True)
 class Anomaly:
+    """A run of buckets whose 421 count is anomalous (BaselineRule)."""
+
     start: int
     end: int  # exclusive
     count: int
