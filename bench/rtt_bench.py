@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -414,6 +415,11 @@ def main(argv: list[str] | None = None) -> int:
         args.no_doc = True
     if os.geteuid() != 0:
         print("rtt-bench: needs root (network namespaces)", file=sys.stderr)
+        return 3
+    missing = [tool for tool in ("swaks", "testssl") if shutil.which(tool) is None]
+    if missing:  # (a peer that is not there would be timed as a failed run)
+        what = ", ".join(missing)
+        print(f"rtt-bench: {what} missing: scripts/install-system-deps", file=sys.stderr)
         return 3
     sslyze = None if args.no_sslyze else (_find_sslyze() or _install_sslyze())
     compile_checkout()
