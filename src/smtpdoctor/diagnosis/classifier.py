@@ -670,13 +670,14 @@ def _stated_stage(  # noqa: PLR0917 - what the stage is read from
 
 def _refused_in_reply(reply: Reply | None, enhanced: str | None) -> bool:
     """A server's own 5xx reply that says "Connection refused" (GoDaddy's "IB105.
-    Connection refused.", Coremail's "Connection refused(mx)"): it answered, so
+    Connection refused.", Coremail's "Connection refused(mx)", BigPond's "Connection
+    Refused."): it answered, so
     the TCP connection was made; the words name a refusal of the client, not the
     connect stage. (An X.4.x code is a relay's report of its own failed connect.)"""
     return (
         reply is not None
         and reply.code >= 500
-        and "Connection refused" in (reply.text or "")
+        and "connection refused" in (reply.text or "").lower()
         and not (enhanced or "")[1:].startswith(".4.")
     )
 

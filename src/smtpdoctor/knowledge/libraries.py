@@ -28,6 +28,11 @@ __all__ = ["LIBRARY_PATTERNS", "rust_reply_codes"]
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 _DROP = "connection_drop"
+# What a client's own "could not connect" words mean, and their usual causes.
+_NO_CONNECT = (
+    "The client could not open a connection to the SMTP server.",
+    "Wrong host or port, a firewall or the provider blocking the port, or the server is down.",
+)
 # (a reply code after the client's words: the code's own reading decides)
 _NO_CODE = r"(?![245]\d\d\b)"
 _LIB = "library"
@@ -731,7 +736,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     # refusal there. Weak: a reply code, an enhanced code or words beside it decide.
     pattern(
         "library.localised_auth",
-        rf"{_NOT_LISTED}(?-i:\bAUTH\b){_LOCALISED}{_NO_CODE}",
+        # (and an appliance's own words for it: PacketFence's "SMTP auth() command
+        # failed: 5.0.0 Unknown or unimplemented command", the AUTH not taken)
+        rf"{_NOT_LISTED}(?-i:\bAUTH\b){_LOCALISED}{_NO_CODE}|"
+        r"\bauth\(\) command failed\b|(?-i:\bAUTH\b) command failed\b",
         _C.AUTHENTICATION,
         "The server refused the client's login (its AUTH command failed).",
         source=_LIB,
@@ -782,6 +790,108 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         source=_LIB,
         stage=_S.AUTH,
         permanence=_PM,
+        specific=False,
+    ),
+    # --- session 10: mail clients' and devices' own words around a failed session ----
+    # No greeting came: the client waited for the banner and the connection gave
+    # none (Nessus's "Failed to receive the SMTP banner", Delta Chat's "Failed to
+    # read greeting"); the same words as an implicit-TLS/STARTTLS port mix-up.
+    pattern(
+        "library.no_banner",
+        r"\b(?:fail(?:ed|ure)?|unable|could ?n[o']t|did ?n[o']t) (?:to )?(?:receive|read|get) "
+        r"(?:the |an? |any )?(?:(?:SMTP|server|initial|remote) )*(?:banner|greeting)\b",
+        _C.CONNECTION_DROPPED,
+        "The connection opened, but no greeting (220 banner) came from the server.",
+        "The client waits for a greeting on an implicit-TLS port (465) while the "
+        "server waits for the TLS handshake, or the other way round.",
+        "The server or a firewall drops this client before greeting it.",
+        source=_LIB,
+        stage=_S.GREETING,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    # A greeting came but the client could not read it as one (async-smtp in Delta
+    # Chat: "Unexpected greeting: \"220-host ESMTP ...\"", a multi-line banner).
+    pattern(
+        "library.unexpected_greeting",
+        r"\bUnexpected greeting\b",
+        _C.OTHER,
+        "The server greeted the client in a form the client did not expect (a "
+        "multi-line 220 banner, or extra text before it).",
+        "A client that reads only a one-line 220 banner; update it, or shorten the "
+        "server's banner to one line.",
+        source=_LIB,
+        stage=_S.GREETING,
+        permanence=_PM,
+        retry=False,
+    ),
+    # MailCore2's error names, as Mailspring and other MailCore clients log them
+    # ("An SMTP error occurred: ErrorConnection LibEtPan code: ...").
+    pattern(
+        "library.mailcore_connection",
+        r"(?-i:\b(?:MCO)?ErrorConnection\b)",
+        _C.FIREWALL_BLOCK,
+        *_NO_CONNECT,
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
+    ),
+    pattern(
+        "library.mailcore_authentication",
+        r"(?-i:\b(?:MCO)?ErrorAuthentication(?:Required)?\b)",
+        _C.AUTHENTICATION,
+        "The server refused the client's login.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "library.mailcore_starttls",
+        r"(?-i:\b(?:MCO)?Error(?:StartTLS|TLS)NotAvailable\b)",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server did not offer the TLS the client requires.",
+        source=_LIB,
+        stage=_S.STARTTLS,
+        permanence=_PM,
+        retry=False,
+    ),
+    pattern(
+        "library.mailcore_certificate",
+        r"(?-i:\b(?:MCO)?ErrorCertificate\b)",
+        _C.TLS_CERTIFICATE,
+        "The client did not accept the server's TLS certificate.",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # PHPMailer's (and its old ports') "Called Mail() without being connected", "Called
+    # MAIL FROM without being connected": the connection had closed (or never opened)
+    # before the command; the command named is the step.
+    pattern(
+        "library.called_without_connection",
+        r"\bCalled [\w() ]{2,20} without being connected\b",
+        _C.CONNECTION_DROPPED,
+        "The application sent an SMTP command after the connection had closed, or "
+        "before it opened.",
+        "An earlier step (connect, TLS, login) failed and the application went on; "
+        "its first error says why.",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    # "Échec de la connexion SMTP" (French: the SMTP connection failed); a bare
+    # "connexion" is also a login in French, so SMTP must be named. Weak.
+    pattern(
+        "library.fr_smtp_connection_failed",
+        r"\b[ée]chec de (?:la )?connexion (?:au serveur )?SMTP\b|"
+        r"\bconnexion (?:au serveur )?SMTP (?:a )?[ée]chou[ée]e?\b",
+        _C.FIREWALL_BLOCK,
+        *_NO_CONNECT,
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
         specific=False,
     ),
     # PHPMailer's message table in every language it ships (knowledge/client_languages.py).

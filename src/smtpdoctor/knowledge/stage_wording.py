@@ -213,6 +213,37 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bwaiting for (?:the )?server ready message\b",
         _S.GREETING,
     ),
+    # No banner came, or one the client could not read ("Failed to receive the SMTP
+    # banner", "Failed to read greeting", async-smtp's "Unexpected greeting")
+    stage_phrase(
+        "stage.client_no_banner",
+        r"\b(?:fail(?:ed|ure)?|unable|could ?n[o']t|did ?n[o']t) (?:to )?(?:receive|read|get) "
+        r"(?:the |an? |any )?(?:(?:SMTP|server|initial|remote) )*(?:banner|greeting)\b|"
+        r"\bUnexpected greeting\b",
+        _S.GREETING,
+    ),
+    # PHPMailer's "Called Mail() without being connected" (its older name of MAIL FROM),
+    # "Called Recipient() ...", "Called Data() ...", "Called Hello() ...": the step named
+    stage_phrase(
+        "stage.called_unconnected_mail",
+        r"\bCalled (?:Mail\(\)|MAIL FROM) without being connected\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.called_unconnected_rcpt",
+        r"\bCalled (?:Recipient\(\)|RCPT TO) without being connected\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.called_unconnected_data",
+        r"\bCalled (?:Data\(\)|DATA) without being connected\b",
+        _S.DATA,
+    ),
+    stage_phrase(
+        "stage.called_unconnected_ehlo",
+        r"\bCalled (?:Hello\(\)|HELO|EHLO) without being connected\b",
+        _S.EHLO,
+    ),
     # Go's net/smtp NewClient reads the banner: an application's wrapper around its
     # lost connection (Alertmanager's "create SMTP client: EOF", Mattermost's
     # "Failed to open a connection to SMTP server EOF"; a dial error has other words)
