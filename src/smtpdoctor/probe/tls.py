@@ -359,11 +359,14 @@ async def tls_matrix(
         return _assemble(matrix, await asyncio.gather(*jobs), peer)
     opening = [asyncio.ensure_future(_open(**where, seconds=seconds)) for _, _, seconds in plan]
     try:
+        sent_at: dict[asyncio.Future[Any], float] = {}
         cut = [
-            asyncio.ensure_future(_after_open(opening[i], label, hello, deadline, seconds))
+            asyncio.ensure_future(
+                _after_open(opening[i], label, hello, deadline, seconds, sent_at=sent_at)
+            )
             for i, (label, hello, seconds) in enumerate(plan)
         ]
-        await _until_walk_ends(cut, walk_ended, patience)
+        await _until_walk_ends(cut, walk_ended, patience, sent_at)
         results = [
             _result_or_cut(job, slot, label, hello)
             for job, slot, (label, hello, _) in zip(cut, opening, plan, strict=False)
@@ -444,11 +447,14 @@ async def early_matrix(
                     _open(**where, implicit=implicit, deadline=deadline, connector=connector)
                 )
             )
+        sent_at: dict[asyncio.Future[Any], float] = {}
         jobs = [
-            asyncio.ensure_future(_after_open(opening[i], label, hello, deadline, seconds))
+            asyncio.ensure_future(
+                _after_open(opening[i], label, hello, deadline, seconds, sent_at=sent_at)
+            )
             for i, (label, hello, seconds) in enumerate(plan)
         ]
-        await _until_walk_ends(jobs, walk_ended, patience)
+        await _until_walk_ends(jobs, walk_ended, patience, sent_at)
         results = [
             _result_or_cut(job, slot, label, hello)
             for job, slot, (label, hello, _) in zip(jobs, opening, plan, strict=False)
@@ -488,20 +494,34 @@ async def _preambles(
 
 
 async def _after_open(
-    opening: asyncio.Future[_Slot], label: str, hello: bytes, deadline: Deadline, seconds: float
+    opening: asyncio.Future[_Slot],
+    label: str,
+    hello: bytes,
+    deadline: Deadline,
+    seconds: float,
+    *,
+    sent_at: dict[asyncio.Future[Any], float],
 ) -> HelloProbe:
-    return await _finish(await opening, label, hello, deadline=deadline, seconds=seconds)
+    slot = await opening
+    task = asyncio.current_task()
+    if task is not None:
+        sent_at[task] = time.monotonic()
+    return await _finish(slot, label, hello, deadline=deadline, seconds=seconds)
 
 
 async def _until_walk_ends(
     jobs: Sequence[asyncio.Future[HelloProbe]],
     walk_ended: asyncio.Future[float] | None,
     patience: float,
+    sent_at: dict[asyncio.Future[Any], float] | None = None,
 ) -> None:
     """Wait for every probe; once the walk has ended, ``patience`` seconds and
     the walk's preamble time more (a probe still opening its connection then,
     or whose hello is unanswered, is cut short: on a healthy server each ends
-    within a round trip of the walk's handshake, long before)."""
+    within a round trip of the walk's handshake, long before). A hello sent
+    (``sent_at``: when, by job) gets ``patience`` from its sending even if its
+    connection was ready only after the walk ended: cut sooner, the large
+    hello's hang would read as skipped, by a scheduling race."""
     waiting: set[asyncio.Future[Any]] = set(jobs)
     while waiting and walk_ended is not None and not walk_ended.done():
         _, waiting = await asyncio.wait({*waiting, walk_ended}, return_when=asyncio.FIRST_COMPLETED)
@@ -512,6 +532,10 @@ async def _until_walk_ends(
     left = [job for job in jobs if not job.done()]
     if left:
         await asyncio.wait(left, timeout=patience + walk_ended.result())
+    late = [job for job in left if not job.done() and job in (sent_at or {})]
+    if late and sent_at is not None:
+        until = max(sent_at[job] for job in late) + patience
+        await asyncio.wait(late, timeout=max(0.0, until - time.monotonic()))
     for job in left:
         job.cancel()
     await asyncio.gather(*jobs, return_exceptions=True)
