@@ -222,10 +222,6 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     strong, weak = _match_patterns(flat, raw, low)
     strong, weak = _inner_first(found_reply, flat, strong, weak)
     code_ev, code_generic = code_evidence(enhanced, bool(microsoft))
-    # A code whose meaning names no cause the contract has (X.3.5 "System
-    # incorrectly configured", X.3.3) says no more than a generic one: the text's
-    # weak wording ("Temporarily unavailable, try again later") decides first.
-    code_generic = code_generic or (code_ev is not None and code_ev.category is Category.OTHER)
     phrase_stage, phrase_id = _stated_stage(raw, flat, low, strong, found_reply, enhanced)
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = basic_evidence(found_reply, known_stage)

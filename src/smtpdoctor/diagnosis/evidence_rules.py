@@ -122,7 +122,12 @@ def from_pattern(p: TextPattern) -> Evidence:
 # Pure of its two arguments; a folder holds a few dozen codes, said again and again.
 @functools.lru_cache(maxsize=1024)
 def code_evidence(enhanced: str | None, microsoft: bool) -> tuple[Evidence | None, bool]:
-    """Evidence from an enhanced code, and whether it is only a generic subject."""
+    """Evidence from an enhanced code, and whether it is only a generic subject.
+
+    A code whose meaning names no cause the contract has (X.3.5 "System
+    incorrectly configured", X.3.3) counts as generic too: it says no more than
+    X.0.0, so the text's own weak wording ("Temporarily unavailable, try again
+    later") decides before it."""
     if enhanced is None:
         return None, False
     parts = split_enhanced(enhanced)
@@ -139,7 +144,7 @@ def code_evidence(enhanced: str | None, microsoft: bool) -> tuple[Evidence | Non
             f"{vendor.title}: {vendor.meaning}",
             retry_helps=vendor.retry_helps,
             stage_hint=vendor.stage,
-        ), False
+        ), vendor.category is Category.OTHER
     entry = lookup_registry(enhanced)
     if entry is not None:
         category, generic = entry.category, detail == 0
@@ -154,7 +159,7 @@ def code_evidence(enhanced: str | None, microsoft: bool) -> tuple[Evidence | Non
             f"{entry.title}: {entry.meaning}",
             retry_helps=entry.retry_helps,
             stage_hint=CODE_STAGE.get((subject, detail)) or CODE_STAGE.get((subject, None)),
-        ), generic
+        ), generic or category is Category.OTHER
     subj = SUBJECTS.get(subject)
     if subj is None:
         return None, False
