@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from smtpdoctor.knowledge.catalogue import (
+    AREAS,
     UnknownFinding,
     catalogue,
     drop_superseded,
@@ -155,3 +158,17 @@ def test_supersedes_drops_the_bare_connect_timeout() -> None:
     )
     assert drop_superseded([timeout, filtered]) == [filtered]
     assert drop_superseded([timeout, silent]) == [timeout, silent]
+
+
+def test_load_through_loads_the_areas_in_order_and_no_further() -> None:
+    """As a fresh process: the areas up to the one named load, the later ones not."""
+    code = (
+        "import sys; from smtpdoctor.knowledge import catalogue as c; "
+        "c.load_through('logs_inbound'); "
+        "print(c._TABLE.loaded, sorted(m.rsplit('.', 1)[1] for m in sys.modules "
+        "if m.startswith('smtpdoctor.knowledge.catalogue.') and m[-4:] != 'spec'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    last = AREAS.index("logs_inbound")
+    assert out.stdout.split(" ", 1)[0] == str(last + 1)
+    assert out.stdout.split(" ", 1)[1].strip() == str(sorted(AREAS[: last + 1]))

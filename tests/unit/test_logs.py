@@ -490,8 +490,11 @@ def test_split_chunks_and_jobs_agree(tmp_path: Path) -> None:
     whole = run_local(plan_chunks(sources, options, 1), options)
     chunks = plan_chunks(sources, options, 2, split_at=1, part_size=40_000)
     assert len(chunks) > 2
-    split = run_local(chunks, options, jobs=1)
-    pooled = run_local(chunks, options, jobs=2)
+    calls: list[int] = []
+    split = run_local(chunks, options, jobs=1, meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == []  # (one process: nothing to wait for)
+    pooled = run_local(chunks, options, jobs=2, meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]  # once, here, while the worker reads
     assert split.lines == whole.lines == pooled.lines
     assert split.status == whole.status == pooled.status
     assert build_report(split) == build_report(pooled)

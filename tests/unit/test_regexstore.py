@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,14 @@ def _reload(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(regexstore, "_ADDED", [])
     monkeypatch.setattr(regexstore, "_CACHED", {})
     monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
+
+
+def _edited(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """The stamp function ``name`` of regexstore answering as if its source were edited
+    since (another modification time)."""
+    stamp = getattr(regexstore, name)()
+    assert stamp is not None
+    monkeypatch.setattr(regexstore, name, lambda: (stamp[0], stamp[1] + 1, stamp[2]))
 
 
 def test_every_table_regex_from_the_store_equals_re_compile(
@@ -272,10 +281,59 @@ def test_the_branches_phrasing_worked_out_are_kept_for_the_same_code_only(
     assert words == phrasing._KEPT_WORDS
     # The phrasing module edited since (another mtime or size): nothing is taken.
     fresh()
-    stamp = regexstore._derived_stamp()
-    assert stamp is not None
-    monkeypatch.setattr(regexstore, "_derived_stamp", lambda: (stamp[0], stamp[1] + 1, stamp[2]))
+    _edited(monkeypatch, "_derived_stamp")
     regexstore.enable()
     assert phrasing._SPLIT == {}
     assert phrasing._STARTS == {}
     assert phrasing._KEPT_WORDS == {}
+
+
+def _built_inputs() -> list[tuple[str, tuple[str, ...], Callable[[tuple[str, ...]], str]]]:
+    """What client_languages and roundcube_labels build their regex sources from."""
+    from smtpdoctor.knowledge import client_languages as cl
+    from smtpdoctor.knowledge import roundcube_labels as rc
+
+    phrases = [("phrase", parts, cl._phrase_regex) for parts in cl._TABLE.values()]
+    templates = [("template", parts, cl._template_regex) for parts in rc._RC_TABLE.values()]
+    return phrases + templates
+
+
+def test_the_table_sources_built_at_import_are_kept_for_the_same_code_only(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The regex sources client_languages builds from its tables' texts come back
+    from the store as they were built, each for its very input; written by other
+    builder code, not at all."""
+    from smtpdoctor.knowledge import client_languages as cl
+
+    def fresh() -> None:
+        _reload(monkeypatch)
+        monkeypatch.setattr(regexstore, "_DERIVED", {})
+        monkeypatch.setattr(phrasing, "_BUILT", {})
+        monkeypatch.setattr(phrasing, "_BUILT_HERE", [])
+
+    def never(parts: tuple[str, ...]) -> str:
+        raise AssertionError(f"built again: {parts[:1]}")
+
+    fresh()
+    inputs = _built_inputs()
+    built = {(name, parts): build(parts) for name, parts, build in inputs}
+    assert len(built) > 8
+    for name, parts, build in inputs:
+        assert phrasing.built_source(name, parts, build) == built[name, parts]
+    assert phrasing.built_sources() == (built, True)
+    regexstore.save()
+    assert store.exists()
+    fresh()
+    regexstore.preload()
+    for name, parts, _ in inputs:
+        assert phrasing.built_source(name, parts, never) == built[name, parts]
+    assert phrasing.built_sources() == (built, False)
+    other = ("Not in the table at all",)
+    assert phrasing.built_source("phrase", other, cl._phrase_regex) == cl._phrase_regex(other)
+    assert phrasing.built_sources()[1]
+    # The builders' module edited since (another mtime or size): nothing is taken.
+    fresh()
+    _edited(monkeypatch, "_built_stamp")
+    regexstore.preload()
+    assert phrasing._BUILT == {}

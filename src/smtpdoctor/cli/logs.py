@@ -44,6 +44,7 @@ from smtpdoctor.logs import (
 )
 from smtpdoctor.logs.engine import SPLIT_AT, run_chunk
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus, iso_time
+from smtpdoctor.logs.findings import prepare as prepare_findings
 from smtpdoctor.logs.html import render_html
 from smtpdoctor.logs.report import exit_status
 from smtpdoctor.logs.sources import Source
@@ -255,7 +256,7 @@ def _run_once(
         except EngineUnavailable as exc:
             fail(str(exc))
     if not show:
-        return run_local(chunks, options, jobs=jobs, sink=sink)
+        return run_local(chunks, options, jobs=jobs, sink=sink, meanwhile=prepare_findings)
     # (rich's progress bar only when one is shown: its import is ~20 ms of a run)
     from rich.progress import (
         BarColumn,
@@ -276,7 +277,12 @@ def _run_once(
     ) as bar:
         task = bar.add_task("reading logs", total=total or None)
         return run_local(
-            chunks, options, jobs=jobs, sink=sink, progress=lambda n: bar.advance(task, n)
+            chunks,
+            options,
+            jobs=jobs,
+            sink=sink,
+            progress=lambda n: bar.advance(task, n),
+            meanwhile=prepare_findings,
         )
 
 

@@ -31,6 +31,13 @@ stamped with ``phrasing.py``'s path, modification time and size (and
 ``regexwords.py``'s) as a
 bytecode file is with its source: written by other phrasing code, it is
 not taken (:func:`enable`).
+
+And the regex sources :mod:`~smtpdoctor.knowledge.client_languages` builds
+from its tables' texts at import (``phrasing.built_source``, ~11 ms at every
+start of ``logs`` and ``explain``), each under the builder and the whole input
+it was built from, stamped with ``client_languages.py``'s path, modification
+time and size (the builders' code): given to phrasing when this module is
+imported (:func:`preload`), before the tables are.
 """
 
 from __future__ import annotations
@@ -176,11 +183,13 @@ def _load() -> None:
     if path is None:
         return
     data = sidefile.read(path, _stamp())  # none, or any doubt: compiled as usual
-    if not (data and len(data) in (2, 3)):
+    if not (data and len(data) in (2, 3, 4)):
         return
     entries, cached = data[0], data[1]
-    if len(data) == 3:
+    if len(data) >= 3:
         _DERIVED["stored"] = data[2]
+    if len(data) == 4:
+        _DERIVED["built"] = data[3]
     if isinstance(entries, dict) and isinstance(cached, list):
         _STORE.update(entries)
         _CACHED.update((key, None) for key in cached if key in entries)
@@ -202,6 +211,35 @@ def preload() -> None:
             cache[key] = _sre.compile(pattern, *_STORE[pattern, flags])
         except Exception:  # any doubt: re.compile compiles it when asked
             continue
+    _give_built()
+
+
+def _built_stamp() -> tuple[str, int, int] | None:
+    """The builders' module (client_languages.py) as Python's bytecode check sees
+    it: the sources they built are kept for that code only."""
+    from smtpdoctor.knowledge import phrasing
+
+    here = getattr(phrasing, "__file__", None)
+    if not isinstance(here, str):
+        return None
+    source = os.path.join(os.path.dirname(here), "client_languages.py")
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return None
+    return (source, stat.st_mtime_ns, stat.st_size)
+
+
+def _give_built() -> None:
+    """Hand the stored table sources to phrasing (see phrasing.built_source)."""
+    built = _DERIVED.pop("built", None)
+    if not (isinstance(built, tuple) and len(built) == 2 and isinstance(built[1], dict)):
+        return
+    if built[0] != _built_stamp():
+        return
+    from smtpdoctor.knowledge import phrasing
+
+    phrasing.take_built(built[1])
 
 
 def _record_cache() -> None:
@@ -233,7 +271,9 @@ def save() -> None:
     from smtpdoctor.knowledge import phrasing
 
     split, starts, words = phrasing.derived()
-    if not _ADDED and len(split) + len(starts) + len(words) <= _DERIVED.get("given", 0):
+    built, built_here = phrasing.built_sources()
+    given = _DERIVED.get("given", 0)
+    if not _ADDED and not built_here and len(split) + len(starts) + len(words) <= given:
         return
     path = _path()
     if path is None:
@@ -241,7 +281,9 @@ def save() -> None:
     entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
     cached = [key for key in _CACHED if key in entries]
     derived = (_derived_stamp(), dict(split), dict(starts), words)
-    if sidefile.write(path, _stamp(), entries, cached, derived):
+    stamp = _built_stamp()
+    parts = (derived,) if stamp is None else (derived, (stamp, dict(built)))
+    if sidefile.write(path, _stamp(), entries, cached, *parts):
         _ADDED.clear()
 
 

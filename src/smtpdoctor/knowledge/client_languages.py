@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from smtpdoctor.knowledge.phrasing import TextPattern, pattern
+from smtpdoctor.knowledge.phrasing import TextPattern, built_source, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["CLIENT_LANGUAGE_PATTERNS", "phrase_regex", "template_regex"]
@@ -478,6 +478,11 @@ _APOSTROPHE = re.compile("['’‘]")
 
 def phrase_regex(phrases: tuple[str, ...]) -> str:
     """One alternation of ``phrases``, any run of (narrow, no-break) spaces matching any other."""
+    # (Built once per input and kept between runs: phrasing.built_source.)
+    return built_source("phrase", phrases, _phrase_regex)
+
+
+def _phrase_regex(phrases: tuple[str, ...]) -> str:
     return _grouped(
         {(p.strip()[:1], r"\s*".join(_word(w) for w in _SPACE.split(p.strip()))) for p in phrases}
     )
@@ -520,6 +525,10 @@ def template_regex(templates: tuple[str, ...]) -> str:
     other ``$name`` for a short run of text on the line; spacing is free.
     ``$msg`` and ``$limit`` (with their brackets) are left out.
     """
+    return built_source("template", templates, _template_regex)
+
+
+def _template_regex(templates: tuple[str, ...]) -> str:
     parts: set[tuple[str, str]] = set()
     for template in templates:
         # The server's text ($msg) and the limit, in brackets, are left out

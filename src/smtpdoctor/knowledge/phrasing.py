@@ -672,5 +672,40 @@ def take_derived(
         _KEPT_WORDS.setdefault(source, found)
 
 
+# The regex sources a table module builds from its own texts at import
+# (client_languages' phrase and template alternations, ~11 ms at every start),
+# keyed by the builder and its whole input: a store may keep them between runs
+# (cli.regexstore gives them before those modules are imported). A source is
+# taken only for the very input it was built from.
+_BUILT: dict[tuple[str, tuple[str, ...]], str] = {}
+_BUILT_HERE: list[tuple[str, tuple[str, ...]]] = []  # built in this process
+
+
+def built_source(
+    builder: str, parts: tuple[str, ...], build: Callable[[tuple[str, ...]], str]
+) -> str:
+    """``build(parts)``, or the source an earlier run of this same code built from
+    the same ``parts`` (see :func:`take_built`)."""
+    key = (builder, parts)
+    source = _BUILT.get(key)
+    if source is None:
+        source = _BUILT[key] = build(parts)
+        _BUILT_HERE.append(key)
+    return source
+
+
+def built_sources() -> tuple[dict[tuple[str, tuple[str, ...]], str], bool]:
+    """Every source :func:`built_source` knows, and whether this process built any."""
+    return _BUILT, bool(_BUILT_HERE)
+
+
+def take_built(stored: dict[tuple[str, tuple[str, ...]], str]) -> None:
+    """:func:`built_sources`' dictionary as an earlier run of the builders' same code
+    left it (the caller checks that: the builders' module unchanged)."""
+    for key, source in stored.items():
+        if isinstance(key, tuple) and isinstance(source, str):
+            _BUILT.setdefault(key, source)
+
+
 # What compiles a table regex (see batch_mode).
 _COMPILE: list[Callable[[str, int], re.Pattern[str]]] = [re.compile]

@@ -375,16 +375,20 @@ def run_local(
     jobs: int = 1,
     sink: EventSink | None = None,
     progress: ProgressFn | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Aggregator:
     """Run the chunks here (jobs=1) or over ``jobs`` processes: this one and
     forked workers, each reading a run of consecutive chunks of about the same
-    size; merged in chunk order (the same report as one process)."""
+    size; merged in chunk order (the same report as one process). In a split
+    run, ``meanwhile`` is called once this process has read its own chunks,
+    before it waits for the workers' answers (the caller's own preparation,
+    made while the workers still read)."""
     if jobs <= 1 or sink is not None or len(chunks) <= 1:
         return _merge((run_chunk(c, options, sink, progress=progress) for c in chunks), options)
     groups = _groups(chunks, jobs)
     if progress is None and hasattr(os, "fork"):
-        return _merge(_run_forked(groups, options), options)
-    return _merge(_run_pool(groups, options, progress), options)
+        return _merge(_run_forked(groups, options, meanwhile), options)
+    return _merge(_run_pool(groups, options, progress, meanwhile), options)
 
 
 def _groups(chunks: Sequence[Chunk], jobs: int) -> list[list[Chunk]]:
@@ -407,7 +411,9 @@ def _run_group(group: Sequence[Chunk], options: Options) -> list[Aggregator]:
     return [run_chunk(c, options) for c in group]
 
 
-def _run_forked(groups: list[list[Chunk]], options: Options) -> list[Aggregator]:
+def _run_forked(
+    groups: list[list[Chunk]], options: Options, meanwhile: Callable[[], object] | None = None
+) -> list[Aggregator]:
     """The first group here, each other one in a child forked for it; the
     children's aggregators come back pickled through a pipe. (A bare fork: a
     multiprocessing pool's start, its shared counter and its threads cost this
@@ -420,6 +426,8 @@ def _run_forked(groups: list[list[Chunk]], options: Options) -> list[Aggregator]
         for group in groups[1:]:
             children.append(_fork_child(group, options, pickle))
         results = _run_group(groups[0], options)
+        if meanwhile is not None:
+            meanwhile()
         while children:
             pid, fd = children.pop(0)
             results.extend(_child_result(pid, fd, pickle))
@@ -480,7 +488,10 @@ def _end_child(pid: int, fd: int) -> None:
 
 
 def _run_pool(
-    groups: list[list[Chunk]], options: Options, progress: ProgressFn | None
+    groups: list[list[Chunk]],
+    options: Options,
+    progress: ProgressFn | None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Aggregator]:
     """The first group here, the others in a multiprocessing pool whose workers
     report the bytes they read (the progress bar)."""
@@ -492,6 +503,8 @@ def _run_pool(
     with ctx.Pool(len(groups) - 1, initializer=_pool_init, initargs=(counter,)) as pool:
         pending = pool.starmap_async(_run_group, [(g, options) for g in groups[1:]], chunksize=1)
         results = [run_chunk(c, options, progress=progress) for c in groups[0]]
+        if meanwhile is not None:
+            meanwhile()
         seen = 0
         while not pending.ready():
             pending.wait(0.2)
