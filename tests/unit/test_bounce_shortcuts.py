@@ -341,3 +341,65 @@ def test_a_listing_is_searched_only_where_its_words_stand(texts: list[str]) -> N
         assert not set(map(ord, chr(code).lower())) & letters, hex(code)
         assert _sre.unicode_tolower(code) not in letters, hex(code)
         assert not set(_EXTRA_CASES.get(code, ())) & letters, hex(code)
+
+
+def test_the_ndr_heading_is_where_its_regex_search_finds_it(texts: list[str]) -> None:
+    # _from_microsoft_ndr's heading: tried only where an opening stands, the same
+    # match (its span) as the regex's search, or none.
+    extra = _HEADINGS + [f"x\n{h} and {h.upper()}" for h in _HEADINGS]
+    extra += [f"informa {h}" for h in _HEADINGS] + [f"Informa\u0131 {h}" for h in _HEADINGS]
+    found = 0
+    for text in texts + extra:
+        want = bounce._MS_NDR.search(text)
+        got = bounce._ms_ndr_heading(text)
+        assert (got is None) == (want is None), text[:80]
+        assert got is None or want is None or got.span() == want.span(), text[:80]
+        found += want is not None
+    assert found
+
+
+def test_the_failure_code_test_answers_as_its_two_branch_regex(texts: list[str]) -> None:
+    # _HAS_CODE: "\b" before the digit written as a lookbehind after it.
+    reference = re.compile(r"\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b")
+    rng = random.Random(55)
+    pieces = [
+        "4",
+        "5",
+        "0",
+        "9",
+        ".",
+        " ",
+        "x",
+        "_",
+        "-",
+        "\n",
+        "(",
+        "\u0665",
+        "\u00e9",
+        "550",
+        "5.1.1",
+    ]
+    made = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(30000)]
+    found = 0
+    for text in texts + made:
+        want = reference.search(text) is not None
+        assert (bounce._HAS_CODE.search(text) is not None) == want, text[:80]
+        found += want
+    assert found
+
+
+def test_the_wrapped_code_join_runs_only_where_it_can_match(texts: list[str]) -> None:
+    # normalise: _WRAPPED_CODE only where a line opens with an enhanced code's
+    # class and its dot; a text without one is one it cannot change.
+    from smtpdoctor.diagnosis import replytext
+
+    rng = random.Random(77)
+    pieces = ["550", " ", "\t", "\n", "5.7.1", "4.2.0", "2.0.0", "x", ".", "5", "(", "\u0665"]
+    made = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))) for _ in range(30000)]
+    joined = 0
+    for text in texts + made:
+        after = replytext._WRAPPED_CODE.sub(r"\1\2 \3", text)
+        if after != text:
+            assert replytext._WRAPPED_LINE.search(text), text[:80]
+            joined += 1
+    assert joined

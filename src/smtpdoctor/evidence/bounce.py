@@ -43,7 +43,7 @@ from smtpdoctor.evidence.bounce_kind import LURE as _LURE  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import LURE_WORDS as _LURE_WORDS  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import MS_NDR as _MS_NDR
 from smtpdoctor.evidence.bounce_kind import NATURE_TEXT as _NATURE_TEXT
-from smtpdoctor.evidence.bounce_kind import OPENINGS as _OPENINGS  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import OPENINGS as _OPENINGS
 from smtpdoctor.evidence.bounce_kind import auto_reply_mark as _auto_reply_mark  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import body_marked as _body_marked  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import caseless as _caseless  # noqa: F401
@@ -416,6 +416,29 @@ def _has_ms_ndr(body: str) -> bool:
     return "diagn" in _folded(body) and _opens(_MS_NDR, body)
 
 
+def _ms_ndr_heading(body: str) -> re.Match[str] | None:
+    """``_MS_NDR.search(body)``, tried only where one of its openings stands in the
+    :func:`_folded` text (as :func:`_opens` does for the truth): the leftmost of
+    those positions where it matches is where the search finds its match. A
+    case-insensitive alternation opening with a letter is otherwise tried at every
+    character, ~400 us on an NDR's body."""
+    starts = _OPENINGS.get(_MS_NDR.pattern)
+    lowered = _folded(body)
+    if starts is None or len(lowered) != len(body):
+        return _MS_NDR.search(body)
+    positions: set[int] = set()
+    for start in starts:
+        at = lowered.find(start)
+        while at >= 0:
+            positions.add(at)
+            at = lowered.find(start, at + 1)
+    for at in sorted(positions):
+        m = _MS_NDR.match(body, at)
+        if m is not None:
+            return m
+    return None
+
+
 def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
     out: list[email.message.Message] = []
     for part in msg.walk():
@@ -428,7 +451,12 @@ def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
     return out
 
 
-_HAS_CODE = re.compile(r"\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b")
+# A reply code or an enhanced code of a failure: "\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b",
+# the word boundary before the digit as a lookbehind after it (a digit is a word
+# character: the boundary is no word character before it), so that the regex
+# engine skips to each 4 or 5 instead of trying both branches at every character
+# (~3x faster on a bounce's texts; the same truth on every text).
+_HAS_CODE = re.compile(r"[45](?<!\w[45])(?:\d\d|\.\d{1,3}\.\d{1,3})\b")
 _INLINE_MAIL = re.compile(r"^(?:From MAILER-DAEMON|Return-Path: <>)", re.M | re.I)
 
 
@@ -473,7 +501,7 @@ def _from_microsoft_ndr(
     body: str, found: BounceParse, keep: Callable[[str], bool]
 ) -> list[BounceEntry]:
     """A Microsoft NDR's "Diagnostic information for administrators", per recipient."""
-    start = _MS_NDR.search(body)
+    start = _ms_ndr_heading(body)
     assert start is not None
     section = body[start.end() :]
     end = _MS_NDR_END.search(section)
