@@ -42,8 +42,11 @@ from smtpdoctor.lab.scripted import (
 from support.helpers import run_cli
 from support.hostile_smtp import (
     BANNER,
+    DAY,
     DEFAULT_EXT,
+    HANDSHAKE,
     HELO,
+    LAB_NAMES,
     SLACK,
     Case,
     add_custom,
@@ -59,10 +62,6 @@ from support.hostile_smtp import (
     session,
     tls_context,
 )
-
-HANDSHAKE = "tls_handshake_failure"
-_DAY = dt.timedelta(days=1)
-_NAMES = [LAB_HOSTNAME, "127.0.0.1"]
 
 
 def _alert(description: int, level: int = 2) -> bytes:
@@ -362,7 +361,7 @@ def test_hostile_four_ticket_flood(server: ScriptedServerThread) -> None:
 
 def _chain(name: str, server: ScriptedServerThread, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
     now = dt.datetime.now(dt.UTC)
-    valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
+    valid = {"not_before": now - DAY, "not_after": now + 30 * DAY}
     if name == "loop":
         # X signed by Y and Y by X (same subjects, same keys): a loop with no
         # anchor in it; the lab CA is what --tls-ca trusts.
@@ -370,7 +369,7 @@ def _chain(name: str, server: ScriptedServerThread, tmp: Path) -> tuple[tuple[by
         x0 = issue(["Loop X CA"], ca=True, key=kx, **valid)
         y = issue(["Loop Y CA"], issuer=x0, ca=True, key=ky, **valid)
         x = issue(["Loop X CA"], issuer=y, ca=True, key=kx, **valid)
-        leaf = issue(_NAMES, issuer=x, **valid)
+        leaf = issue(LAB_NAMES, issuer=x, **valid)
         ca = load_or_create_ca(server.state_dir)
         return (leaf.pem + x.pem + y.pem, leaf.key_pem), ca.cert_file
     if name in ("expired-intermediate", "intermediate-not-a-ca"):
@@ -379,10 +378,10 @@ def _chain(name: str, server: ScriptedServerThread, tmp: Path) -> tuple[tuple[by
         root = issue(["Four root CA"], ca=True, **valid)
         dates = valid
         if name == "expired-intermediate":
-            dates = {"not_before": now - 60 * _DAY, "not_after": now - _DAY}
+            dates = {"not_before": now - 60 * DAY, "not_after": now - DAY}
         is_ca = name != "intermediate-not-a-ca"
         middle = issue(["Four issuing CA"], issuer=root, ca=is_ca, **dates)
-        leaf = issue(_NAMES, issuer=middle, **valid)
+        leaf = issue(LAB_NAMES, issuer=middle, **valid)
         (tmp / "root.pem").write_bytes(root.pem)
         return (leaf.pem + middle.pem, leaf.key_pem), tmp / "root.pem"
     # The wrong intermediate: the leaf's issuer is one intermediate of the root,
@@ -390,7 +389,7 @@ def _chain(name: str, server: ScriptedServerThread, tmp: Path) -> tuple[tuple[by
     root = issue(["Four root CA"], ca=True, **valid)
     right = issue(["Four issuing CA 1"], issuer=root, ca=True, **valid)
     wrong = issue(["Four issuing CA 2"], issuer=root, ca=True, **valid)
-    leaf = issue(_NAMES, issuer=right, **valid)
+    leaf = issue(LAB_NAMES, issuer=right, **valid)
     (tmp / "root.pem").write_bytes(root.pem)
     return (leaf.pem + wrong.pem, leaf.key_pem), tmp / "root.pem"
 
@@ -548,7 +547,7 @@ def test_hostile_four_scan(server: ScriptedServerThread, tmp_path: Path) -> None
 def _expired_leaf(server: ScriptedServerThread) -> tuple[bytes, bytes]:
     now = dt.datetime.now(dt.UTC)
     ca = load_or_create_ca(server.state_dir)
-    leaf = issue(_NAMES, issuer=ca, not_before=now - 90 * _DAY, not_after=now - 2 * _DAY)
+    leaf = issue(LAB_NAMES, issuer=ca, not_before=now - 90 * DAY, not_after=now - 2 * DAY)
     return leaf.pem, leaf.key_pem
 
 

@@ -36,6 +36,7 @@ from smtpdoctor.lab.scripted import (
     Tls,
 )
 from support.helpers import run_cli
+from support.hostile_smtp import DAY, HANDSHAKE, LAB_NAMES
 
 # The deadline of a run where the server goes silent (the walk ends there), and
 # of every other run (generous: they end in milliseconds; a loaded machine must
@@ -48,7 +49,6 @@ HELO = "client.smtpdoctor.test"
 OK, REPLY, RESET, CLOSED = "ok", "reply", "reset", "closed"
 TIMEOUT_, ALERT, PROTO = "timeout", "tls_alert", "protocol_error"
 DROPPED, SLOW, OTHER = "connection_dropped", "network_timeout", "other"
-HANDSHAKE = "tls_handshake_failure"
 
 
 def _reply(code: int, *lines: str, eol: bytes = b"\r\n") -> bytes:
@@ -513,44 +513,42 @@ def _one_too_many() -> Iterator[Case]:
 
 # Odd certificates on an otherwise healthy server, each issued by the lab CA (trusted
 # with --tls-ca) unless said. The banner names LAB_HOSTNAME: the name checked.
-_NAMES = [LAB_HOSTNAME, "127.0.0.1"]
-_DAY = dt.timedelta(days=1)
 
 
 def _certificate(name: str, ca: LabCA) -> tuple[bytes, bytes]:
     now = dt.datetime.now(dt.UTC)
-    valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
+    valid = {"not_before": now - DAY, "not_after": now + 30 * DAY}
     leaf = {
         "wildcard": lambda: issue(["*.lab.smtpdoctor.test"], issuer=ca, **valid),
         "wildcard-and-apex": lambda: issue(
             ["*.lab.smtpdoctor.test", "lab.smtpdoctor.test"], issuer=ca, **valid
         ),
-        "ec-key": lambda: issue(_NAMES, issuer=ca, key=new_key("ec"), **valid),
+        "ec-key": lambda: issue(LAB_NAMES, issuer=ca, key=new_key("ec"), **valid),
         "not-yet-valid": lambda: issue(
-            _NAMES, issuer=ca, not_before=now + 3 * _DAY, not_after=now + 30 * _DAY
+            LAB_NAMES, issuer=ca, not_before=now + 3 * DAY, not_after=now + 30 * DAY
         ),
         "expired-long-ago": lambda: issue(
-            _NAMES,
+            LAB_NAMES,
             issuer=ca,
             not_before=dt.datetime(1990, 1, 1, tzinfo=dt.UTC),
             not_after=dt.datetime(1991, 1, 1, tzinfo=dt.UTC),
         ),
         "ip-only": lambda: issue(["127.0.0.1"], issuer=ca, **valid),
         "rsa-1024": lambda: issue(
-            _NAMES,
+            LAB_NAMES,
             issuer=ca,
             key=rsa.generate_private_key(public_exponent=65537, key_size=1024),
             **valid,
         ),
         "control-characters-in-subject": lambda: issue(
-            _NAMES,
+            LAB_NAMES,
             issuer=ca,
             common_name="mx\x00\x1b[2J\x07.lab",
             organization="\x1b]0;pwned\x07 Ltd\r\nX-Fake: yes",
             **valid,
         ),
-        "self-signed": lambda: issue(_NAMES, **valid),
-        "mutual-tls": lambda: issue(_NAMES, issuer=ca, **valid),
+        "self-signed": lambda: issue(LAB_NAMES, **valid),
+        "mutual-tls": lambda: issue(LAB_NAMES, issuer=ca, **valid),
     }[name]()
     return leaf.pem, leaf.key_pem
 

@@ -54,8 +54,11 @@ from support.helpers import unavailable
 from support.hostile_smtp import (
     BANNER,
     BYE,
+    DAY,
     DEFAULT_EXT,
+    HANDSHAKE,
     HELO,
+    LAB_NAMES,
     OK250,
     READ_CAP,
     Case,
@@ -72,10 +75,6 @@ from support.hostile_smtp import (
     session,
     tls_context,
 )
-
-HANDSHAKE = "tls_handshake_failure"
-_DAY = dt.timedelta(days=1)
-_NAMES = [LAB_HOSTNAME, "127.0.0.1"]
 
 
 def _at_ehlo(data: bytes, *rest: Action, pieces: int = 1) -> tuple[Action, ...]:
@@ -371,8 +370,8 @@ def _leaf_breaking(ca: LabCA, name: str) -> tuple[bytes, bytes]:
         .issuer_name(ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _DAY)
-        .not_valid_after(now + 30 * _DAY)
+        .not_valid_before(now - DAY)
+        .not_valid_after(now + 30 * DAY)
         .add_extension(x509.BasicConstraints(ca=name == "leaf-is-a-ca", path_length=None), True)
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(LAB_HOSTNAME)]), critical=False)
         .add_extension(
@@ -393,7 +392,7 @@ def _leaf_breaking(ca: LabCA, name: str) -> tuple[bytes, bytes]:
 def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
     """The chain and key the server presents, and the root ``--tls-ca`` trusts."""
     now = dt.datetime.now(dt.UTC)
-    valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
+    valid = {"not_before": now - DAY, "not_after": now + 30 * DAY}
     wildcards = {
         "wildcard-two-labels-up": "*.smtpdoctor.test",
         "wildcard-two-stars": "*.*.smtpdoctor.test",
@@ -411,7 +410,7 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
         return _leaf_breaking(ca, name), ca.cert_file
     if name == "100-certificates":
         # The leaf and 99 certificates no path needs (a bundle sent whole).
-        leaf = issue(_NAMES, issuer=ca, **valid)
+        leaf = issue(LAB_NAMES, issuer=ca, **valid)
         key = new_key("ec")  # one key: 99 RSA keys would take seconds to make
         junk = b"".join(issue([f"junk{i}.example"], key=key, **valid).pem for i in range(99))
         return (leaf.pem + junk, leaf.key_pem), ca.cert_file
@@ -421,7 +420,7 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
     for i in range(40):
         upper = issue([f"Deep CA {i}"], issuer=upper, ca=True, key=new_key("ec"), **valid)
         chain.insert(0, upper.pem)
-    leaf = issue(_NAMES, issuer=upper, **valid)
+    leaf = issue(LAB_NAMES, issuer=upper, **valid)
     (tmp / "root.pem").write_bytes(root.pem)
     return (leaf.pem + b"".join(chain), leaf.key_pem), tmp / "root.pem"
 

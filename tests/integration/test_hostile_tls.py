@@ -27,11 +27,7 @@ from cryptography.x509.oid import NameOID
 from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import Close, Expect, ScriptedServerThread, Send, Stall
-from support.hostile_smtp import Case, check, run, session
-
-HANDSHAKE = "tls_handshake_failure"
-_DAY = dt.timedelta(days=1)
-_NAMES = [LAB_HOSTNAME, "127.0.0.1"]
+from support.hostile_smtp import DAY, HANDSHAKE, LAB_NAMES, Case, check, run, session
 
 
 def _server_hello(
@@ -234,8 +230,8 @@ def _cn_only(ca: LabCA) -> tuple[bytes, bytes]:
         .issuer_name(ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _DAY)
-        .not_valid_after(now + 30 * _DAY)
+        .not_valid_before(now - DAY)
+        .not_valid_after(now + 30 * DAY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
@@ -252,7 +248,7 @@ def _cn_only(ca: LabCA) -> tuple[bytes, bytes]:
 def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
     """The chain and key the server presents, and the root ``--tls-ca`` trusts."""
     now = dt.datetime.now(dt.UTC)
-    valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
+    valid = {"not_before": now - DAY, "not_after": now + 30 * DAY}
     if name == "wrong-name":
         leaf = issue(["mx.other.example.net"], issuer=ca, **valid)
         return (leaf.pem, leaf.key_pem), ca.cert_file
@@ -261,12 +257,12 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
     if name == "cn-only":
         return _cn_only(ca), ca.cert_file
     if name == "expired-yesterday":
-        leaf = issue(_NAMES, issuer=ca, not_before=now - 90 * _DAY, not_after=now - _DAY)
+        leaf = issue(LAB_NAMES, issuer=ca, not_before=now - 90 * DAY, not_after=now - DAY)
         return (leaf.pem, leaf.key_pem), ca.cert_file
     if name == "expired-in-1991":
         # Before the CA's own dates too: the verifier's complaint is the dates.
         old = {"not_before": dt.datetime(1990, 1, 1, tzinfo=dt.UTC)}
-        leaf = issue(_NAMES, issuer=ca, not_after=dt.datetime(1991, 1, 1, tzinfo=dt.UTC), **old)
+        leaf = issue(LAB_NAMES, issuer=ca, not_after=dt.datetime(1991, 1, 1, tzinfo=dt.UTC), **old)
         return (leaf.pem, leaf.key_pem), ca.cert_file
     # Two intermediates under a root of our own (the lab CA allows none), sent
     # leaf, upper, lower: the leaf's issuer (lower) should come second (RFC 5246
@@ -274,7 +270,7 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
     root = issue(["Hostile root CA"], ca=True, **valid)
     upper = issue(["Hostile upper CA"], issuer=root, ca=True, **valid)
     lower = issue(["Hostile lower CA"], issuer=upper, ca=True, **valid)
-    leaf = issue(_NAMES, issuer=lower, **valid)
+    leaf = issue(LAB_NAMES, issuer=lower, **valid)
     (tmp / "root.pem").write_bytes(root.pem)
     return (leaf.pem + upper.pem + lower.pem, leaf.key_pem), tmp / "root.pem"
 

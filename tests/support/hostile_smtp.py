@@ -36,6 +36,11 @@ from support.dns_hostile import HostileDns, Records
 from support.helpers import run_cli
 
 SLACK = 1.0
+# The category a failed handshake reads as; a day for certificate dates; the lab
+# certificate's names (issued for both, so only the case's own fault shows).
+HANDSHAKE = "tls_handshake_failure"
+DAY = dt.timedelta(days=1)
+LAB_NAMES = [LAB_HOSTNAME, "127.0.0.1"]
 HELO = "client.smtpdoctor.test"
 
 
