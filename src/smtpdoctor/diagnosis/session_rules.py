@@ -762,6 +762,40 @@ def _helo_fallback(steps: Sequence[Step]) -> Step | None:
     return None
 
 
+# How a connection ends without a word, for a late refusal's message.
+_ENDED_HOW = {Outcome.CLOSED: "closed the connection", Outcome.RESET: "reset the connection"}
+
+
+def _refused_client_certificate(failed: Step | None, steps: Sequence[Step]) -> Finding | None:
+    """A TLS 1.3 session that came up after the server asked for a client
+    certificate, then ended by the server with no word at the first read after
+    the handshake: the server refused the handshake for want of a client
+    certificate (it judges the client's Certificate only once the client has
+    finished; some stacks close instead of sending certificate_required)."""
+    if failed is None or failed.outcome not in _ENDED_HOW or failed.reply is not None:
+        return None
+    at = steps.index(failed)
+    before = steps[at - 1] if at else None
+    if before is None or before.stage is not Stage.TLS_HANDSHAKE:
+        return None
+    if not before.certificate_requested or before.outcome is not Outcome.OK:
+        return None
+    where = STAGE_WORDS.get(failed.stage, f"at {failed.stage.value}")
+    evidence = {
+        "certificate_requested": True,
+        "outcome": failed.outcome.value,
+        "stage": failed.stage.value,
+        "detail": failed.detail,
+    }
+    return finding(
+        "tls.handshake.client_certificate_required",
+        evidence=evidence,
+        variant="closed",
+        ended=_ENDED_HOW[failed.outcome],
+        where=where,
+    )
+
+
 def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[Finding]:
     """Every finding a walked session supports, most severe first."""
     policy = policy or Policy()
@@ -781,7 +815,10 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
         if step.outcome is Outcome.REPLY and step.stage is not Stage.QUIT:
             findings.append(_reply_finding(step, policy))
     findings += _greeting_findings(ev)
-    if failed is not None and failed.outcome is not Outcome.REPLY:
+    late = _refused_client_certificate(failed, steps)
+    if late is not None:
+        findings.append(late)
+    elif failed is not None and failed.outcome is not Outcome.REPLY:
         findings.append(_transport_finding(failed, ev.port, ev.implicit_tls))
         findings += _pipelining_stall(failed, steps)
     findings += _reply_format(steps)

@@ -24,6 +24,10 @@ class TlsSession:
     cipher: str
     cipher_bits: int | None
     chain_der: list[bytes] = field(default_factory=list)  # leaf first
+    # The server asked for a client certificate: a TLS 1.2 CertificateRequest
+    # read in clear, or at TLS 1.3 (where it is encrypted) the (empty)
+    # Certificate our client sent back before its Finished.
+    certificate_requested: bool = False
 
 
 @dataclass(slots=True)
@@ -47,8 +51,9 @@ class Step:
     # Sent in one write with the steps around it (RFC 2920 PIPELINING): the
     # steps of a batch share their start, each ends at its own reply.
     pipelined: bool = False
-    # The server's clear TLS 1.2 handshake asked for a client certificate
-    # (CertificateRequest) before the handshake failed: mutual TLS.
+    # The server asked for a client certificate (CertificateRequest): in its
+    # clear TLS 1.2 handshake before the handshake failed, or (the handshake
+    # step of a TLS 1.3 session that came up) in its encrypted flight: mutual TLS.
     certificate_requested: bool = False
     # The reply was still arriving a few bytes at a time when the deadline came
     # (a tarpit), not stopped: what a timeout alone does not say.

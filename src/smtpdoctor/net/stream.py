@@ -37,7 +37,7 @@ from smtpdoctor.net.errors import (
     from_ssl_error,
     timeout,
 )
-from smtpdoctor.net.tlsscan import HandshakeScan
+from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records
 
 if TYPE_CHECKING:
     from smtpdoctor.evidence.network import IcmpError
@@ -465,6 +465,7 @@ class SocketStream:
         self._scan = None if tls.server_side else HandshakeScan()
         try:
             await self._handshake_loop(tls, deadline)
+            requested = bool(self._scan and self._scan.certificate_requested)
         except NetError as err:
             # What the server asked for in clear (TLS 1.2's CertificateRequest),
             # however the handshake then ended (an alert, a reset, a close).
@@ -472,15 +473,21 @@ class SocketStream:
             raise
         finally:
             self._scan = None
-        await self._flush_tls(deadline, "TLS handshake")
+        version = tls.version() or "unknown"
+        last = self._out.read()  # the client's last flight (TLS 1.3: ... Finished)
+        if version == "TLSv1.3" and not tls.server_side:
+            requested = requested or encrypted_records(last) > 1
+        if last:
+            await self._raw_send(last, deadline, "TLS handshake")
         self._tls = tls
         cipher = tls.cipher()
         return TlsSession(
-            version=tls.version() or "unknown",
+            version=version,
             cipher=cipher[0] if cipher else "unknown",
             cipher_bits=cipher[2] if cipher else None,
             # Server side: the client's certificate, if it presented one.
             chain_der=_peer_chain(tls) if not tls.server_side else _client_leaf(tls),
+            certificate_requested=requested,
         )
 
     async def _handshake_loop(self, tls: ssl.SSLObject, deadline: Deadline) -> None:

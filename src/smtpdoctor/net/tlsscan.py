@@ -11,10 +11,10 @@ message types tell what the server asked for: a TLS 1.2 CertificateRequest
 
 from __future__ import annotations
 
-__all__ = ["CERTIFICATE_REQUEST", "HandshakeScan"]
+__all__ = ["CERTIFICATE_REQUEST", "HandshakeScan", "encrypted_records"]
 
 CERTIFICATE_REQUEST = 13
-_HANDSHAKE, _CHANGE_CIPHER_SPEC, _ALERT = 22, 20, 21
+_HANDSHAKE, _CHANGE_CIPHER_SPEC, _ALERT, _APPLICATION_DATA = 22, 20, 21, 23
 # Beyond this the flight is not a server's first one: stop reading it.
 _LIMIT = 256 * 1024
 
@@ -63,3 +63,19 @@ class HandshakeScan:
     @property
     def certificate_requested(self) -> bool:
         return CERTIFICATE_REQUEST in self.types
+
+
+def encrypted_records(flight: bytes) -> int:
+    """How many encrypted records (TLS 1.3's opaque type 23) a flight holds.
+
+    Our client's last TLS 1.3 flight is its Finished alone, or, when the
+    server's encrypted flight held a CertificateRequest, an (empty)
+    Certificate before it: OpenSSL writes each handshake message as its own
+    record (RFC 8446 §4.4.2, §5.1), so two records mean the server asked.
+    """
+    count = at = 0
+    while at + 5 <= len(flight):
+        if flight[at] == _APPLICATION_DATA:
+            count += 1
+        at += 5 + int.from_bytes(flight[at + 3 : at + 5], "big")
+    return count

@@ -524,6 +524,7 @@ class _Walker:
             self._fail(step, err)
             return False
         self._end(step, Outcome.OK, f"{session.version} {session.cipher}")
+        step.certificate_requested = session.certificate_requested
         self.result.tls.session = session
         if self.options.on_tls is not None:
             self.options.on_tls(session, step.elapsed_ms / 1000)

@@ -296,6 +296,13 @@ def _handshake() -> list[FindingSpec]:
                         "The TLS handshake failed with alert certificate_required from the "
                         "server (RFC 8446 §4.4.2.4: no client certificate was sent)",
                     ),
+                    (
+                        "closed",
+                        "The TLS handshake seemed complete, but the server had asked for a "
+                        "client certificate (we sent none) and then {ended} without an alert "
+                        "{where}: its refusal, which a client meets only at its first read "
+                        "after the handshake (always so at TLS 1.3, RFC 8446 §4.4.2.4)",
+                    ),
                 )
             },
             example={
@@ -305,6 +312,8 @@ def _handshake() -> list[FindingSpec]:
                 **_TRANSPORT_EXAMPLE,
                 "outcome": "tls_alert",
                 "how": " (alert handshake_failure)",
+                "ended": "closed the connection",
+                "where": "after EHLO",
             },
             source="RFC 5246 §7.4.4, §7.4.6, RFC 8446 §4.4.2.4",
             **common,
