@@ -24,7 +24,13 @@ from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
 from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 
-__all__ = ["TLS_ORDER", "Policy", "SessionEvidence", "session_findings"]
+__all__ = [
+    "TLS_ORDER",
+    "Policy",
+    "SessionEvidence",
+    "certificate_problems",
+    "session_findings",
+]
 
 TLS_ORDER = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
@@ -403,13 +409,7 @@ def _pool_certificates(
     holds: a pool whose members differ (one not renewed, another name)."""
     out: list[Finding] = []
     for other in others:
-        problems = []
-        if other.expired and not walked.expired:
-            problems.append(f"it expired on {other.not_after:%Y-%m-%d}")
-        if other.names_checked and walked.hostname_match and not other.hostname_match:
-            problems.append(f"it names {', '.join(other.san) or 'no host'}")
-        if walked.trusted and not other.trusted and not other.expired:
-            problems.append("it does not chain to a trusted CA")
+        problems = certificate_problems(walked, other)
         if not problems:
             continue
         evidence = {"walk": walked.to_json(), "other": other.to_json()}
@@ -423,6 +423,18 @@ def _pool_certificates(
             )
         )
     return out
+
+
+def certificate_problems(walked: CertificateInfo, other: CertificateInfo) -> list[str]:
+    """How ``other`` (another connection's certificate) fails where the walk's holds."""
+    problems = []
+    if other.expired and not walked.expired:
+        problems.append(f"it expired on {other.not_after:%Y-%m-%d}")
+    if other.names_checked and walked.hostname_match and not other.hostname_match:
+        problems.append(f"it names {', '.join(other.san) or 'no host'}")
+    if walked.trusted and not other.trusted and not other.expired:
+        problems.append("it does not chain to a trusted CA")
+    return problems
 
 
 def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:

@@ -24,6 +24,7 @@ from smtpdoctor.doctor.recheck import (
     _cipher_scan,
     _ending_checks,
     _unlike_connections,
+    _unnamed_hello_check,
 )
 from smtpdoctor.doctor.results import HostReport
 from smtpdoctor.doctor.target import _is_ip
@@ -74,7 +75,19 @@ async def probe_host(
         name, address, opts, session_opts, deadline, connector, eager=eager, hold=hold
     )
     result, matrix = walked.result, walked.matrix
+    # (first: a named hello it sends takes the unnamed one's place in the matrix)
+    sni = await _unnamed_hello_check(
+        address,
+        walked.cert,
+        matrix,
+        session_opts,
+        opts,
+        deadline=deadline,
+        connector=connector,
+        hold=hold,
+    )
     findings = session_findings(_session_evidence(result, walked.cert, matrix, opts), opts.policy)
+    findings += sni
     if hold is not None:
         await hold
     findings += await _unlike_connections(

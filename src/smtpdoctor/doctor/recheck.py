@@ -1,21 +1,25 @@
 """What more connections to one MX address say after its walk: whether a
 silent greeting hides implicit TLS, whether a server that refused every modern
 hello offers only NULL, anonymous or export suites, whether other connections
-are served unlike the walk's (a pool, a limit), and the ``--ciphers`` scan.
+are served unlike the walk's (a pool, a limit), whether the server judges a
+hello by its SNI name (the matrix's hello with no name met another certificate
+or a refusal; the walk's named hello a refusal), and the ``--ciphers`` scan.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from smtpdoctor.diagnosis.session_rules import silent_greeting
+from smtpdoctor.diagnosis.session_rules import certificate_problems, silent_greeting
 from smtpdoctor.doctor.options import DiagnoseOptions
+from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, Step
-from smtpdoctor.evidence.tls import TlsMatrix
+from smtpdoctor.evidence.tls import HelloProbe, TlsMatrix
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.model import Category, Finding, Outcome, Severity, Stage
 from smtpdoctor.net.deadline import Deadline
@@ -38,7 +42,9 @@ async def _ending_checks(  # noqa: PLR0917  (private, one caller)
     """One more connection where the walk's ending calls for it: after a silent
     greeting on a plain port, whether it speaks implicit TLS (``early``: the
     check already started beside the greeting's wait); after a bare alert to
-    the walk's hello, whether the server offers only odd suites."""
+    the walk's hello, whether the server offers only odd suites; after an
+    unrecognized_name for the walk's named hello, whether a hello with no name
+    is served."""
     if session_opts.implicit_tls or not silent_greeting(result.steps):
         if early is not None:
             early.cancel()
@@ -47,6 +53,11 @@ async def _ending_checks(  # noqa: PLR0917  (private, one caller)
         step = result.failed_step
         if step is None or deadline.remaining() < 0.5:
             return []
+        if _name_refused(step, session_opts):
+            where = (address, port)
+            return await _unnamed_served(
+                step, session_opts, where, deadline=deadline, connector=connector
+            )
         return await _no_common_suite_check(step, session_opts, address, port, deadline, connector)
     if early is not None:
         return await early
@@ -116,6 +127,157 @@ async def _no_common_suite_check(  # noqa: PLR0917  (private, one caller)
             version=probe.version or "?",
         )
     ]
+
+
+def _name_refused(step: Step, session_opts: SessionOptions) -> bool:
+    """The server refused the walk's hello, which named the MX host, for its
+    name (RFC 6066 §3's unrecognized_name)."""
+    return (
+        session_opts.server_name is not None
+        and step.stage is Stage.TLS_HANDSHAKE
+        and step.outcome is Outcome.TLS_ALERT
+        and not step.alert_sent
+        and step.tls_alert == "unrecognized_name"
+    )
+
+
+async def _unnamed_served(
+    step: Step,
+    session_opts: SessionOptions,
+    at: tuple[str, int],
+    *,
+    deadline: Deadline,
+    connector: Connector,
+) -> list[Finding]:
+    """One hello (TLS 1.2 to 1.3) with no name: served, the server refuses the
+    MX host's own name, not every hello."""
+    from smtpdoctor.probe.tls import hello_probe  # only after such a refusal
+    from smtpdoctor.protocol.tlshello import TLSVersionCode, build_client_hello
+
+    hello = build_client_hello(
+        max_version=TLSVersionCode.TLSv1_3, min_version=TLSVersionCode.TLSv1_2, server_name=None
+    )
+    probe = await hello_probe(
+        "no-sni",
+        hello,
+        address=at[0],
+        port=at[1],
+        helo=session_opts.helo,
+        implicit=session_opts.implicit_tls,
+        deadline=Deadline(min(3.0, deadline.remaining() - 0.25)),
+        connector=connector,
+    )
+    if probe.outcome != "ok":
+        return []
+    probe.sni = False
+    evidence = {"tls_alert": step.tls_alert, "probe": probe.to_json()}
+    return [
+        finding(
+            "tls.sni.name_refused",
+            evidence=evidence,
+            refusal=f"alert {step.tls_alert}",
+            name=session_opts.server_name,
+        )
+    ]
+
+
+# How a refusal of the matrix's hello with no name reads, when the named one is
+# served: an alert other than protocol_version (the version itself), or an end.
+_REFUSALS = ("tls_alert", "closed", "reset")
+
+
+async def _unnamed_hello_check(
+    address: str,
+    cert: CertificateInfo | None,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+    hold: asyncio.Future[None] | None,
+) -> list[Finding]:
+    """Whether the server judges a hello by its SNI name.
+
+    The TLS version matrix sends its TLS 1.2 hello to a TLS 1.3 server with no
+    name (probe.tls), as Postfix and Exim do. Answered like the walk (its
+    certificate, or one that holds as well as the walk's; ``protocol_version``),
+    nothing is said and no connection is added. Refused, or served a
+    certificate that fails where the walk's holds, it may be the name or
+    something else (TLS 1.2 refused; a pool's other member): one more TLS 1.2
+    hello, this time naming the MX host as the walk did, tells. Its answer
+    takes the unnamed hello's place in the matrix (the versions, the peer's
+    suites, the pool check read it as before).
+    """
+    probe = next((p for p in matrix.probes if not p.sni and p.sent), None) if matrix else None
+    if probe is None or matrix is None or cert is None or session_opts.server_name is None:
+        return []
+    other: CertificateInfo | None = None
+    if probe.outcome == "ok" and probe.chain_der:
+        if hashlib.sha256(probe.chain_der[0]).hexdigest() == cert.sha256_fingerprint:
+            return []
+        from smtpdoctor.probe.certificate import analyze_certificate
+
+        with contextlib.suppress(ValueError):  # a certificate that does not parse
+            other = analyze_certificate(list(probe.chain_der), cert.names_checked, opts.tls_ca)
+        if other is None or not certificate_problems(cert, other):
+            return []
+    elif probe.outcome not in _REFUSALS or probe.alert == "protocol_version":
+        return []
+    if hold is not None:
+        await hold
+    if deadline.remaining() < 0.5:
+        return []
+    named = await _named_hello(address, session_opts, opts, deadline, connector)
+    from smtpdoctor.probe.tls import swap_probe
+
+    swap_probe(matrix, probe, named)
+    name = session_opts.server_name
+    if other is None:
+        if not named.accepted:
+            return []  # refused alike: TLS 1.2 itself (the matrix says so)
+        refusal = f"alert {probe.alert}" if probe.alert else probe.detail or probe.outcome
+        evidence = {"unnamed": probe.to_json(), "named": named.to_json()}
+        return [finding("tls.sni.required", evidence=evidence, refusal=refusal, name=name)]
+    leaf = named.chain_der[0] if named.chain_der else b""
+    if hashlib.sha256(leaf).hexdigest() != cert.sha256_fingerprint:
+        return []  # the name changes nothing: a pool's members (the pool check says it)
+    problems = certificate_problems(cert, other)
+    evidence = {"walk": cert.to_json(), "unnamed": other.to_json()}
+    return [
+        finding(
+            "tls.sni.default_certificate",
+            evidence=evidence,
+            subject=other.subject,
+            name=name,
+            problems="; ".join(problems),
+        )
+    ]
+
+
+async def _named_hello(
+    address: str,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    deadline: Deadline,
+    connector: Connector,
+) -> HelloProbe:
+    """The matrix's TLS 1.2 hello as it would be with the walk's name in it."""
+    from smtpdoctor.probe.tls import hello_probe, version_hello
+
+    hello = version_hello(
+        "TLSv1.2", session_opts.server_name, opts.policy.peer.tls12_ciphers or None
+    )
+    return await hello_probe(
+        "TLSv1.2",
+        hello,
+        address=address,
+        port=opts.port,
+        helo=session_opts.helo,
+        implicit=session_opts.implicit_tls,
+        deadline=Deadline(min(3.0, deadline.remaining() - 0.25)),
+        connector=connector,
+    )
 
 
 # A walk that ends in one of these before TLS is tried once more on a new

@@ -39,9 +39,12 @@ class HelloProbe:
     # Below TLS 1.3: the chain the server sent in clear (not in the JSON; the
     # doctor checks it when it is not the walk's).
     chain_der: tuple[bytes, ...] | None = None
+    # False: the hello named no server (no SNI) where the walk named one, as
+    # senders that send none (Postfix's and Exim's defaults) do.
+    sni: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc = {
             "offered": self.label,
             "hello_bytes": self.offered_bytes,
             "accepted": self.accepted,
@@ -54,6 +57,9 @@ class HelloProbe:
             "detail": self.detail,
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
+        if not self.sni:
+            doc["sni"] = False
+        return doc
 
 
 @dataclass(slots=True)

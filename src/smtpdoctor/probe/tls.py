@@ -37,7 +37,16 @@ from smtpdoctor.protocol.tlshello import (
     build_client_hello,
 )
 
-__all__ = ["Preambles", "early_matrix", "implicit_tls_probe", "read_reply", "tls_matrix"]
+__all__ = [
+    "Preambles",
+    "early_matrix",
+    "hello_probe",
+    "implicit_tls_probe",
+    "read_reply",
+    "swap_probe",
+    "tls_matrix",
+    "version_hello",
+]
 
 _CODES = {
     "SSLv3": TLSVersionCode.SSLv3,
@@ -291,7 +300,7 @@ def _plan(
     """The hellos a matrix below ``top`` needs: (label, ClientHello, seconds)."""
     lower = VERSIONS[: VERSIONS.index(top)]
     plan = [
-        (v, _hello(v, server_name, peer if v == "TLSv1.2" else None), PROBE_SECONDS)
+        (v, _hello(v, _named(v, top, server_name), peer if v == "TLSv1.2" else None), PROBE_SECONDS)
         for v in reversed(lower)
     ]
     if peer and top == "TLSv1.2":
@@ -301,8 +310,21 @@ def _plan(
     return plan
 
 
-def _assemble(matrix: TlsMatrix, results: Sequence[HelloProbe], peer: object) -> TlsMatrix:
+def _named(version: str, top: str, server_name: str | None) -> str | None:
+    """The name a matrix hello carries: the walk's, but none on a TLS 1.3
+    server's TLS 1.2 hello, whose chain comes in clear: a hello with no SNI, as
+    Postfix and Exim send by default, shows the certificate (or the refusal)
+    such senders get (doctor.recheck compares it with the walk's)."""
+    return None if version == "TLSv1.2" and top == "TLSv1.3" else server_name
+
+
+def _assemble(
+    matrix: TlsMatrix, results: Sequence[HelloProbe], peer: object, server_name: str | None
+) -> TlsMatrix:
     assert matrix.top is not None
+    for probe in results:
+        if server_name and probe.label in _CODES:
+            probe.sni = _named(probe.label, matrix.top, server_name) is not None
     matrix.probes = [r for r in results if r.label in _CODES]
     matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)
     if peer:
@@ -356,7 +378,7 @@ async def tls_matrix(
     plan = _plan(top, server_name, large_hello, peer, patience)
     if walk_ended is None:
         jobs = [_probe(label, hello, **where, seconds=seconds) for label, hello, seconds in plan]
-        return _assemble(matrix, await asyncio.gather(*jobs), peer)
+        return _assemble(matrix, await asyncio.gather(*jobs), peer, server_name)
     opening = [asyncio.ensure_future(_open(**where, seconds=seconds)) for _, _, seconds in plan]
     try:
         sent_at: dict[asyncio.Future[Any], float] = {}
@@ -371,7 +393,7 @@ async def tls_matrix(
             _result_or_cut(job, slot, label, hello)
             for job, slot, (label, hello, _) in zip(cut, opening, plan, strict=False)
         ]
-        return _assemble(matrix, results, peer)
+        return _assemble(matrix, results, peer, server_name)
     finally:
         for task in opening:
             _discard(task)
@@ -459,7 +481,7 @@ async def early_matrix(
             _result_or_cut(job, slot, label, hello)
             for job, slot, (label, hello, _) in zip(jobs, opening, plan, strict=False)
         ]
-        return _assemble(matrix, results, peer)
+        return _assemble(matrix, results, peer, server_name)
     finally:
         for task in opening:
             _discard(task)
@@ -567,6 +589,27 @@ def _discard(task: asyncio.Future[_Slot]) -> None:
         slot = task.result()
         if slot.stream is not None:
             slot.stream.abort()  # idempotent: a slot a hello used is closed already
+
+
+def version_hello(
+    version: str, server_name: str | None, ciphers: Sequence[int] | None = None
+) -> bytes:
+    """The matrix's hello for ``version`` (with a peer's ``ciphers``), naming ``server_name``."""
+    return _hello(version, server_name, tuple(ciphers) if ciphers else None)
+
+
+# One more hello as the matrix sends them (its own connection, the STARTTLS
+# preamble first unless ``implicit``): the ServerHello or the alert.
+hello_probe = _probe
+
+
+def swap_probe(matrix: TlsMatrix, old: HelloProbe, new: HelloProbe) -> None:
+    """Put ``new`` in ``old``'s place in the matrix, and read the versions again."""
+    matrix.probes = [new if p is old else p for p in matrix.probes]
+    if matrix.peer_ciphers is old:
+        matrix.peer_ciphers = new
+    if matrix.top in _CODES:
+        _fill_versions(matrix, matrix.top)
 
 
 async def implicit_tls_probe(

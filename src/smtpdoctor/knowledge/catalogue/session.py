@@ -746,6 +746,98 @@ def _certificate() -> list[FindingSpec]:
     ]
 
 
+# What a server that judges hellos by their SNI name should do instead (RFC
+# 6066 §3 lets it go on without a name; RFC 8461 §5's servers present a
+# fallback chain for a hello with none).
+_SNI_VERIFY = "openssl s_client -connect mx.example.com:25 -starttls smtp -noservername -brief"
+_SNI_FIXES = (
+    Fix(
+        MTA.POSTFIX,
+        (
+            "Keep a default certificate for the MX name: smtpd_tls_chain_files (or "
+            "smtpd_tls_cert_file/smtpd_tls_key_file) is what a hello with no name, or a name "
+            "not in tls_server_sni_maps, is served.",
+        ),
+        "smtpd_tls_chain_files = /etc/ssl/private/mx.example.com.pem",
+        _SNI_VERIFY,
+    ),
+    Fix(
+        MTA.EXIM,
+        (
+            "Make tls_certificate expand to the MX name's certificate when $tls_in_sni is "
+            "empty or unknown, not to a fail or an empty string.",
+        ),
+        "tls_certificate = ${if exists{/etc/exim4/certs/${tls_in_sni}.pem}"
+        "{/etc/exim4/certs/${tls_in_sni}.pem}{/etc/exim4/certs/mx.example.com.pem}}",
+        _SNI_VERIFY,
+    ),
+    Fix(
+        MTA.GENERIC,
+        (
+            "A TLS proxy or load balancer in front (HAProxy strict-sni, hitch, a hosting "
+            "provider's shared front end): give it a default certificate for the MX name, "
+            "served to a hello with no name or an unknown one, instead of refusing it.",
+        ),
+        "",
+        _SNI_VERIFY,
+    ),
+)
+
+
+def _sni() -> list[FindingSpec]:
+    common: dict[str, Any] = {"stage": _TLS, "retry_helps": False, "fixes": _SNI_FIXES}
+    return [
+        FindingSpec(
+            "tls.sni.required",
+            _S.WARNING,
+            _C.TLS_HANDSHAKE_FAILURE,
+            title="The server refuses a TLS hello that names no server (no SNI).",
+            message="The server refuses a TLS hello that names no server ({refusal}), and "
+            "serves the same hello naming {name}: it requires SNI. Senders that send none, "
+            "Postfix and Exim by default (smtp_tls_servername, tls_sni), fail the handshake: "
+            "opportunistic ones retry in plaintext or defer, those that require TLS defer the "
+            "mail.",
+            example={"refusal": "alert unrecognized_name", "name": "mx.example.com"},
+            source="RFC 6066 §3",
+            **common,
+        ),
+        FindingSpec(
+            "tls.sni.default_certificate",
+            _S.WARNING,
+            _C.TLS_CERTIFICATE,
+            title="A TLS hello with no SNI is served another certificate, one that fails.",
+            message="A TLS hello that names no server is served another certificate "
+            "({subject}) than one naming {name}, and {problems}: senders that send no SNI, "
+            "Postfix and Exim by default, get that one. Opportunistic ones deliver anyway; "
+            "those that verify it (MTA-STS enforce, DANE, a forced-TLS connector) defer the "
+            "mail.",
+            example={
+                "subject": "CN=localhost",
+                "name": "mx.example.com",
+                "problems": "it names localhost",
+            },
+            source="RFC 6066 §3, RFC 8461 §5",
+            **common,
+        ),
+        FindingSpec(
+            "tls.sni.name_refused",
+            _S.CRITICAL,
+            _C.TLS_HANDSHAKE_FAILURE,
+            title="The server refuses a TLS hello naming the MX host, and serves one with no name.",
+            message="The server refused our TLS hello naming {name} ({refusal}), and served "
+            "the same session with a hello that names no server: it does not know the MX "
+            "host's own name. Senders that send SNI (Gmail, Microsoft 365, Postfix with "
+            "smtp_tls_servername) fail the handshake. Add {name} to the server's certificate "
+            "names (its SNI map), or let it go on with its default certificate for a name it "
+            "does not know.",
+            supersedes=("tls.handshake.tls_alert",),
+            example={"refusal": "alert unrecognized_name", "name": "mx.example.com"},
+            source="RFC 6066 §3",
+            **common,
+        ),
+    ]
+
+
 def _ehlo_and_notes() -> list[FindingSpec]:
     return [
         FindingSpec(
@@ -963,5 +1055,6 @@ SPECS: tuple[FindingSpec, ...] = (
     *_endings(),
     *_tls(),
     *_certificate(),
+    *_sni(),
     *_ehlo_and_notes(),
 )
