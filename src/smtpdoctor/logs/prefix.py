@@ -8,11 +8,14 @@ terminal may leave ANSI colours. ``journalctl -o json`` of Exim or Sendmail
 (Postfix's is read by its own reader) is one JSON record per line, and so is
 what Docker's json-file driver keeps (``{"log":"…\\n","stream":"stdout","time":"…"}``);
 the container runtimes of Kubernetes write ``<time> stdout F <line>``; ``journalctl
--o short-full`` writes ``Thu 2024-03-07 02:09:33 CET``; Windows tools start a
-file with a UTF-8 byte order mark. The readers expect a line to start with
-its timestamp, so a :class:`Unwrapper` chosen from the file's first lines
-rewrites each block into that shape with a few whole-block substitutions
-(C speed; none at all for a plain syslog file, the common case).
+-o short-full`` writes ``Thu 2024-03-07 02:09:33 CET``; ``journalctl -o cat``
+writes the bare messages, with no time and no program name (each line is given
+a header whose time reads as unknown, :data:`NO_TIME`, and the program its
+shape names); Windows tools start a file with a UTF-8 byte order mark. The
+readers expect a line to start with its timestamp, so a :class:`Unwrapper`
+chosen from the file's first lines rewrites each block into that shape with a
+few whole-block substitutions (C speed; none at all for a plain syslog file,
+the common case).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Unwrapper", "unwrapper_for"]
+__all__ = ["NO_TIME", "Unwrapper", "unwrapper_for"]
 
 _ANSI = re.compile(rb"\x1b\[[0-9;]*m")
 # "mailserver     | ", "postfix-mailcow-1  | ", "mailu_smtp_1 | " (compose v1 and v2).
@@ -70,6 +73,47 @@ _JOURNAL_OTHER_MTA = re.compile(rb'"SYSLOG_IDENTIFIER" ?: ?"(?:exim[^"]*|sendmai
 # A line that starts with a time the readers know (then a wrapper's own time goes).
 _OWN_TIME = re.compile(rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)")
 _BOM = b"\xef\xbb\xbf"
+
+# journalctl -o cat: the messages alone. A line gets a syslog header whose time
+# no reader can read (no month is "Nil"), so its events carry no time: the times
+# are unknown, never made up; the program is the one the message's shape names.
+NO_TIME = b"Nil  0 00:00:00 -"
+_QID = rb"(?:[0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,16}|NOQUEUE)"
+# A Postfix message by the daemon that writes it (the first that matches).
+_POSTFIX_CAT = (
+    (re.compile(rb"^" + _QID + rb": from=<[^\n]*status=expired"), b"postfix/qmgr"),
+    (re.compile(rb"^" + _QID + rb": (?:reject|warning): (?:header|body) "), b"postfix/cleanup"),
+    (re.compile(rb"^NOQUEUE: reject: \w+ from \[[0-9A-Fa-f:.]+\]:\d+: "), b"postfix/postscreen"),
+    (
+        re.compile(
+            rb"^(?:" + _QID + rb": (?:reject|milter-reject|client=)|(?:dis)?connect from "
+            rb"|lost connection after |timeout after |too many errors after |SSL_accept error"
+            rb"|warning: [^\n]*SASL [^\n]*authentication failed|improper command pipelining"
+            rb"|(?:Anonymous|Untrusted|Trusted|Verified) TLS connection established from )"
+        ),
+        b"postfix/smtpd",
+    ),
+    (
+        re.compile(
+            rb"^(?:" + _QID + rb": to=<|connect to |SSL_connect error|server certificate "
+            rb"verification failed|(?:Anonymous|Untrusted|Trusted|Verified) TLS connection "
+            rb"established to )"
+        ),
+        b"postfix/smtp",
+    ),
+    (re.compile(rb"^" + _QID + rb": (?:from=<|removed$|message-id=)"), b"postfix/qmgr"),
+)
+# Exim through syslog with syslog_timestamp false: its main log's messages alone.
+_EXIM_CAT = re.compile(
+    rb"^(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} (?:<=|=>|->|>>|==|\*\*|Completed"
+    rb"|H=|SMTP )|(?:Start|End) queue run|SMTP (?:connection|command|protocol|call)"
+    rb"|H=[^\n]* (?:rejected|F=<)|TLS error on |no host name found|no MAIL in SMTP)"
+)
+# Sendmail's messages: "qid: to=..., stat=...", its rulesets and milter verdicts.
+_SENDMAIL_CAT = re.compile(
+    rb"^[0-9A-Za-z]{12,16}: (?:to=|from=|ruleset=|Milter|milter|[^\n]*\bstat=|<[^>]*>\.\.\. )"
+    rb"|^STARTTLS=(?:client|server)"
+)
 
 _Step = Callable[[bytes], bytes]
 
@@ -162,6 +206,50 @@ def _cri(block: bytes) -> bytes:
     return b"\n".join(out)
 
 
+def _cat_postfix(block: bytes) -> bytes:
+    """Each bare Postfix message behind a header with no time, its daemon by
+    its shape (a TLS library problem by the line before: the same process)."""
+    out: list[bytes] = []
+    last = b"postfix/smtpd"
+    for line in block.split(b"\n"):
+        if not line.strip():
+            out.append(line)
+            continue
+        if not line.startswith(b"warning: TLS library problem"):
+            last = next((p for rx, p in _POSTFIX_CAT if rx.match(line)), b"postfix/master")
+        out.append(NO_TIME + b" " + last + b"[0]: " + line)
+    return b"\n".join(out)
+
+
+def _cat(program: bytes) -> _Step:
+    head = NO_TIME + b" " + program + b"[0]: "
+
+    def step(block: bytes) -> bytes:
+        return _CAT_LINE.sub(head, block)
+
+    return step
+
+
+_CAT_LINE = re.compile(rb"(?m)^(?=[^\n]*\S)")
+
+
+def _cat_family(head: bytes) -> str | None:
+    """Which MTA a head of bare messages (no line with a time of its own) is
+    from: the family most of its lines' shapes name, if they are most lines."""
+    lines = [ln.rstrip(b"\r") for ln in head.split(b"\n")[:200] if ln.strip()]
+    if not lines or any(_OWN_TIME.match(ln) or ln.startswith(b"{") for ln in lines):
+        return None
+    counts = {
+        "journal-cat-sendmail": sum(1 for ln in lines if _SENDMAIL_CAT.match(ln)),
+        "journal-cat-exim": sum(1 for ln in lines if _EXIM_CAT.match(ln)),
+        "journal-cat-postfix": sum(
+            1 for ln in lines if any(rx.match(ln) for rx, _ in _POSTFIX_CAT)
+        ),
+    }
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] * 2 >= len(lines) else None
+
+
 def _short_full_line(m: re.Match[bytes]) -> bytes:
     zone = b"Z" if m.group(3) in (b"UTC", b"GMT") else b""
     return m.group(1) + b"T" + m.group(2) + zone + b" "
@@ -191,6 +279,9 @@ _STEPS: dict[str, _Step] = {
     "docker-timestamp": _docker_ts,
     "priority-tag": _tag,
     "unpadded-day": _unpadded,
+    "journal-cat-postfix": _cat_postfix,
+    "journal-cat-exim": _cat(b"exim"),
+    "journal-cat-sendmail": _cat(b"sendmail"),
 }
 _CLASSIC_OR_ISO = re.compile(
     rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)"
@@ -219,6 +310,9 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     if _ANSI.search(sample):
         names.append("ansi")
         sample = _ansi(sample)
+    family = _cat_family(sample)
+    if family is not None:
+        return Unwrapper((*names, family))
     lines = [ln for ln in sample.split(b"\n")[:200] if ln.strip()]
     if lines and not _CLASSIC_OR_ISO.match(lines[0]):
         composed = [ln for ln in lines if _COMPOSE.match(ln)]
