@@ -289,6 +289,7 @@ def test_m365_message_trace() -> None:
         ("sent", "alice@fabrikam.example"),
         ("deferred", "carol@slow.example"),
         ("bounced", "nobody@fabrikam.example"),
+        ("other", "bob@contoso.com"),  # FilteredAsSpam: the receiving tenant's filters
     ]
     assert all(e.mta == "microsoft365" for e in got)
 

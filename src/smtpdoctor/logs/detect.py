@@ -82,8 +82,16 @@ def _csv_format(lines: list[bytes]) -> str | None:
     if sum(1 for ln in lines if _PROTOCOL_ROW.match(ln)) * 2 > len(lines):
         return "exchange-protocol"
     first = lines[0].lstrip(b"\xef\xbb\xbf").lower()
+    if first.startswith(b"#type ") and len(lines) > 1:
+        first = lines[1].lower()  # Windows PowerShell's Export-Csv: the type, then the header
     if (b"recipientaddress" in first and b"status" in first) or b"origin_timestamp_utc" in first:
         return "m365-trace"
+    if b"messagetraceid" in first and b"event" in first and b"detail" in first:
+        return "m365-trace"  # Get-MessageTraceDetail
+    if first.startswith(b"{") and all(
+        k in first for k in (b'"messagetraceid"', b'"recipientaddress"', b'"status"')
+    ):
+        return "m365-trace"  # the Reporting Web Service's records, one per line
     return None
 
 

@@ -18,13 +18,17 @@ gets the same category here, in Postfix logs and in ``explain``.
   reply or note of a session): replies ≥ 400, TLS and connection failures.
 * Microsoft 365 message trace exports (CSV): ``Get-MessageTrace`` /
   ``Get-MessageTraceV2`` (Received, SenderAddress, RecipientAddress, Status,
-  ToIP, …) and historical search reports (``origin_timestamp_utc``,
-  ``recipient_status`` …).
+  ToIP, …; Windows PowerShell's ``#TYPE`` line first, too), the same records
+  as JSON, one per line (the Reporting Web Service's MessageTrace report),
+  ``Get-MessageTraceDetail`` (Date, Event, Detail: Deliver, Send external,
+  Defer and Fail with the reply its ``LED=`` carries) and historical search
+  reports (``origin_timestamp_utc``, ``recipient_status`` …).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -506,13 +510,34 @@ _M365_STATUS = {
     "failed": EventStatus.BOUNCED,
     "pending": EventStatus.DEFERRED,
     "deferred": EventStatus.DEFERRED,
+    # Held or marked by the receiving tenant's filters: not delivered as sent,
+    # and no attempt failed in transit either (Get-MessageTraceV2's -Status).
+    "quarantined": EventStatus.OTHER,
+    "filteredasspam": EventStatus.OTHER,
     "expanded": None,
-    "quarantined": None,
-    "filteredasspam": None,
     "gettingstatus": None,
     "none": None,
     "resolved": None,
 }
+# What those statuses mean, as the event's text (classified like any reason).
+_M365_STATUS_TEXT = {
+    "quarantined": "message trace status Quarantined: the receiving tenant's filters "
+    "quarantined the message (spam, bulk, phishing or malware policy)",
+    "filteredasspam": "message trace status FilteredAsSpam: the receiving tenant's filters "
+    "marked the message as spam (policy)",
+}
+# Get-MessageTraceDetail's events that say how the delivery went (the others,
+# Receive, Submit, Expand, Spam Diagnostics, Transport rule..., say nothing of it).
+_DETAIL_EVENT = {
+    "deliver": EventStatus.SENT,
+    "send external": EventStatus.SENT,
+    "send": EventStatus.SENT,
+    "fail": EventStatus.BOUNCED,
+    "defer": EventStatus.DEFERRED,
+}
+# The reply in a detail's text: "LED=451 4.4.0 ..." (up to "};" in a Fail's
+# "Reason: [{LED=...};{MSG=}...]").
+_DETAIL_LED = re.compile(r"LED=(.*?)(?:\};|\}\]|$)")
 _HIST_EVENT = {
     "deliver": EventStatus.SENT,
     "send external": EventStatus.SENT,
@@ -533,12 +558,21 @@ class M365TraceParser(LineParser):
         self.state: _CsvState | None = None
 
     def feed(self, line: str) -> ParseResult:
-        row = _csv_row(line.lstrip("\ufeff"))
+        line = line.lstrip("\ufeff")
+        if line.startswith("{"):
+            return self._record(line)
+        if line.startswith("#TYPE "):
+            return []  # Windows PowerShell's Export-Csv names the objects' type first
+        row = _csv_row(line)
         if row is None:
             return None
         if self.state is None or (row and row[0].strip().lower() in _HEADER_FIRST):
             names = [c.strip().lower() for c in row]
-            if {"recipientaddress", "status"} <= set(names) or "recipient_status" in names:
+            if (
+                {"recipientaddress", "status"} <= set(names)
+                or "recipient_status" in names
+                or {"event", "detail", "messagetraceid"} <= set(names)
+            ):
                 self.state = _CsvState()
                 self.state.set(names)
                 return []
@@ -547,22 +581,66 @@ class M365TraceParser(LineParser):
         st = self.state
         if "recipient_status" in st.index:
             return self._historical(row)
-        status = _M365_STATUS.get(st.get(row, "status").strip().lower().replace(" ", ""))
-        rcpt = st.get(row, "recipientaddress") or None
+        if "status" not in st.index:
+            return self._detail(row)
+        return self._summary({name: st.get(row, name) for name in _SUMMARY_FIELDS})
+
+    def _summary(self, row: dict[str, str]) -> ParseResult:
+        """One message and recipient, as Get-MessageTrace (its CSV, or the
+        Reporting Web Service's JSON record) gives them."""
+        key = row["status"].strip().lower().replace(" ", "")
+        status = _M365_STATUS.get(key)
         if status is None:
             return []
-        when = st.get(row, "received")
+        when = row["received"]
         epoch = self.times.iso_text(when) if when[:4].isdigit() else _us_date(when)
-        text = st.get(row, "status")
-        detail = st.get(row, "detail")
+        text = _M365_STATUS_TEXT.get(key) or f"message trace status {row['status']}"
         return [
             self.event(
                 time=epoch,
                 status=status,
-                text=detail or f"message trace status {text}",
-                recipient=rcpt,
+                text=row["detail"] or text,
+                recipient=row["recipientaddress"] or None,
+                queue_id=row["messagetraceid"] or None,
+                relay_ip=row["toip"] or None,
+            )
+        ]
+
+    def _record(self, line: str) -> ParseResult:
+        """A JSON record (the Reporting Web Service's MessageTrace report, one
+        object per line): the CSV's columns, by the same names."""
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(rec, dict):
+            return None
+        fields = {str(k).lower(): v for k, v in rec.items()}
+        if "status" not in fields or "recipientaddress" not in fields:
+            return None
+        row = {name: _text(fields.get(name)) for name in _SUMMARY_FIELDS}
+        return self._summary(row)
+
+    def _detail(self, row: list[str]) -> ParseResult:
+        """One event of Get-MessageTraceDetail: a delivery, a deferral or a
+        failure, with the reply its detail carries (``LED=``)."""
+        st = self.state
+        assert st is not None
+        status = _DETAIL_EVENT.get(st.get(row, "event").strip().lower())
+        if status is None:
+            return []
+        when = st.get(row, "date")
+        epoch = self.times.iso_text(when) if when[:4].isdigit() else _us_date(when)
+        detail = st.get(row, "detail").strip()
+        led = _DETAIL_LED.search(detail)
+        text = led.group(1).strip() if led and status is not EventStatus.SENT else detail
+        return [
+            self.event(
+                time=epoch,
+                status=status,
+                text=text or f"message trace event {st.get(row, 'event')}",
+                recipient=st.get(row, "recipientaddress") or None,
                 queue_id=st.get(row, "messagetraceid") or None,
-                relay_ip=st.get(row, "toip") or None,
             )
         ]
 
@@ -591,8 +669,22 @@ class M365TraceParser(LineParser):
         return out
 
 
+_SUMMARY_FIELDS = ("status", "received", "recipientaddress", "messagetraceid", "toip", "detail")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
 _HEADER_FIRST = frozenset(
-    {"psComputerName".lower(), "organization", "messageid", "received", "origin_timestamp_utc"}
+    {
+        "psComputerName".lower(),
+        "organization",
+        "messageid",
+        "messagetraceid",
+        "received",
+        "origin_timestamp_utc",
+    }
 )
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d\d)(?::(\d\d))?\s*([AP]M)?$")
 
