@@ -279,3 +279,25 @@ def test_hostile_five_sni_costs_only_when_suspect(server: ScriptedServerThread) 
     # The named hello took the unnamed one's place where it was sent.
     probes = required["hosts"][0]["tls"]["probes"]["probes"]
     assert not [p for p in probes if p.get("sni") is False], probes
+
+
+def test_hostile_five_sni_required_by_address(server: ScriptedServerThread) -> None:
+    """Walked by address (no name to send), refused with unrecognized_name: one
+    hello naming the host the server announces (its EHLO name) is served, so
+    the server requires SNI; the walk's refusal stays the verdict."""
+    host, port = add_custom(server, [session()], context=_sni_server(server, "alert:112"))
+    case = Case(
+        "sni/required-by-address",
+        (),
+        "tls_handshake",
+        "tls_alert",
+        HANDSHAKE,
+        2,
+        finding="tls.sni.required",
+        summary="server name",
+        within=3.0,
+    )
+    doc = run_at(host, port, case, server.ca_file)
+    check(doc, case)
+    said = next(f["message"] for f in doc["findings"] if f["id"] == "tls.sni.required")
+    assert f"naming {LAB_HOSTNAME}" in said, said

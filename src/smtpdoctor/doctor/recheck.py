@@ -43,8 +43,8 @@ async def _ending_checks(  # noqa: PLR0917  (private, one caller)
     greeting on a plain port, whether it speaks implicit TLS (``early``: the
     check already started beside the greeting's wait); after a bare alert to
     the walk's hello, whether the server offers only odd suites; after an
-    unrecognized_name for the walk's named hello, whether a hello with no name
-    is served."""
+    unrecognized_name, whether a hello with no name (walked by name) or naming
+    the host the server announces (walked by address) is served."""
     if session_opts.implicit_tls or not silent_greeting(result.steps):
         if early is not None:
             early.cancel()
@@ -53,11 +53,15 @@ async def _ending_checks(  # noqa: PLR0917  (private, one caller)
         step = result.failed_step
         if step is None or deadline.remaining() < 0.5:
             return []
-        if _name_refused(step, session_opts):
-            where = (address, port)
-            return await _unnamed_served(
-                step, session_opts, where, deadline=deadline, connector=connector
-            )
+        if _name_refused(step):
+            # Walked by name: is a hello with none served? By address: one
+            # naming the host the server announces?
+            other = None if session_opts.server_name else _announced_name(result)
+            if session_opts.server_name or other:
+                where = (address, port)
+                return await _other_name_served(
+                    step, session_opts, where, other, deadline=deadline, connector=connector
+                )
         return await _no_common_suite_check(step, session_opts, address, port, deadline, connector)
     if early is not None:
         return await early
@@ -129,36 +133,46 @@ async def _no_common_suite_check(  # noqa: PLR0917  (private, one caller)
     ]
 
 
-def _name_refused(step: Step, session_opts: SessionOptions) -> bool:
-    """The server refused the walk's hello, which named the MX host, for its
-    name (RFC 6066 §3's unrecognized_name)."""
+def _name_refused(step: Step) -> bool:
+    """The server refused the walk's hello for the name in it, or for want of
+    one (RFC 6066 §3's unrecognized_name)."""
     return (
-        session_opts.server_name is not None
-        and step.stage is Stage.TLS_HANDSHAKE
+        step.stage is Stage.TLS_HANDSHAKE
         and step.outcome is Outcome.TLS_ALERT
         and not step.alert_sent
         and step.tls_alert == "unrecognized_name"
     )
 
 
-async def _unnamed_served(
+def _announced_name(result: SessionResult) -> str | None:
+    """The host name the server announces (EHLO, else the greeting), if it is one."""
+    for name in (result.ehlo_host, result.banner_host):
+        if name and "." in name and not name.replace(".", "").replace(":", "").isdigit():
+            return name
+    return None
+
+
+async def _other_name_served(
     step: Step,
     session_opts: SessionOptions,
     at: tuple[str, int],
+    name: str | None,
     *,
     deadline: Deadline,
     connector: Connector,
 ) -> list[Finding]:
-    """One hello (TLS 1.2 to 1.3) with no name: served, the server refuses the
-    MX host's own name, not every hello."""
+    """One hello (TLS 1.2 to 1.3) naming ``name`` (None: no name) where the
+    walk's was refused for its name: served, the server refuses the MX host's
+    own name (walked by name), or requires a name (walked by address, which
+    sends none)."""
     from smtpdoctor.probe.tls import hello_probe  # only after such a refusal
     from smtpdoctor.protocol.tlshello import TLSVersionCode, build_client_hello
 
     hello = build_client_hello(
-        max_version=TLSVersionCode.TLSv1_3, min_version=TLSVersionCode.TLSv1_2, server_name=None
+        max_version=TLSVersionCode.TLSv1_3, min_version=TLSVersionCode.TLSv1_2, server_name=name
     )
     probe = await hello_probe(
-        "no-sni",
+        "no-sni" if name is None else "sni",
         hello,
         address=at[0],
         port=at[1],
@@ -169,16 +183,14 @@ async def _unnamed_served(
     )
     if probe.outcome != "ok":
         return []
-    probe.sni = False
+    probe.sni = name is not None
     evidence = {"tls_alert": step.tls_alert, "probe": probe.to_json()}
-    return [
-        finding(
-            "tls.sni.name_refused",
-            evidence=evidence,
-            refusal=f"alert {step.tls_alert}",
-            name=session_opts.server_name,
-        )
-    ]
+    refusal = f"alert {step.tls_alert}"
+    if name is None:
+        fid, name = "tls.sni.name_refused", session_opts.server_name
+    else:
+        fid = "tls.sni.required"
+    return [finding(fid, evidence=evidence, refusal=refusal, name=name)]
 
 
 # How a refusal of the matrix's hello with no name reads, when the named one is
