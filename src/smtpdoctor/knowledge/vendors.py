@@ -51,6 +51,18 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # MDaemon's refusal of a host that sent it too much ("451 The server has reached its
+    # limit for processing requests from your host", session 11): a limit on the client.
+    pattern(
+        "vendor.mdaemon_host_limit",
+        r"\breached its limit for processing requests from your host\b",
+        _C.RATE_LIMITED,
+        "The receiving server (MDaemon) limits how much it takes from one sending host, "
+        "and this host reached it.",
+        "Retry later and send fewer messages or connections to that server at once.",
+        source="vendor",
+        retry=True,
+    ),
     # Cisco ESA's bounce log names RFC 3463's X.1.2 in its own label ("Reason: "5.1.2 - Bad
     # destination host" Response: "('000', [])"": no reply, the destination host did not
     # resolve); the quotes around the label hide the code from the enhanced-code reading.
