@@ -66,3 +66,66 @@ from smtpdoctor.diagnosis.classifier import classify
 def test_session11_vendor_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Outlook's numbers for an SMTP reply are weak: the reply the client quotes decides.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        (
+            "Task 'x - Sending' reported error (0x800CCC67) : 'The server is busy.'",
+            "service_unavailable",
+            "none",
+        ),
+        ("Sending reported error (0x800CCC68)", "recipient", "rcpt_to"),
+        ("Error Number: 0x800CCC6E", "recipient", "rcpt_to"),
+        ("Error Number: 0x800CCC6F", "policy_rejection", "none"),
+        ("Error Number: 0x800CCC78", "policy_rejection", "mail_from"),
+        (
+            "Sending reported error (0x800CCC69) : The server responded: 550 5.7.1 Relay denied",
+            "policy_rejection",
+            "rcpt_to",
+        ),
+        (
+            "Sending reported error (0x800CCC69) : The server responded: 550 5.7.1 Message "
+            "rejected as spam",
+            "policy_rejection",
+            "message",
+        ),
+        # TwinCAT's SMTP codes
+        ("0x800E 32782 Send DATA command failed", "other", "data"),
+        ("0x8014 32788 Server Response got no password request", "authentication", "auth"),
+        ("0x8020 32800 Invalid hostname", "dns_resolution", "dns"),
+        # An address verifier's "SMTP greeting:" label
+        (
+            "UNKNOWN a@example.com: SMTP greeting: 421 4.7.0 Too many connections",
+            "rate_limited",
+            "greeting",
+        ),
+    ],
+)
+def test_session11_device_codes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+# Providers' words in Polish, Czech, Dutch, Turkish, Korean and Outlook Express's Chinese.
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("550 Nie ma takiego użytkownika", "recipient"),
+        ("550 Uživatel neexistuje", "recipient"),
+        ("552 5.2.2 Schránka příjemce je plná", "recipient"),
+        ("550 Gebruiker bestaat niet", "recipient"),
+        ("552 Postvak is vol", "recipient"),
+        ("550 Kullanıcı bulunamadı", "recipient"),
+        ("552 Posta kutusu dolu", "recipient"),
+        ("550 사용자가 존재하지 않습니다", "recipient"),
+        ("552 메일함 용량 초과", "recipient"),
+        ("邮件信箱不在此服务器上", "recipient"),
+        # "vol" only as a word: Dutch "volgend" is no full mailbox
+        ("554 Mailbox is volgend bericht geweigerd", "policy_rejection"),
+    ],
+)
+def test_session11_language_words(text: str, category: str) -> None:
+    assert classify(text).category.value == category

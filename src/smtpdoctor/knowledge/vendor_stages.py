@@ -10,6 +10,7 @@ Exim's error numbers (``macros.h`` ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.device_codes import DEVICE_STAGE_PHRASES
 from smtpdoctor.knowledge.filter_texts import FILTER_FALLBACK_PHRASES, FILTER_STAGE_PHRASES
 from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
 from smtpdoctor.model import Stage
@@ -241,6 +242,8 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     ),
     # Filters' and servers' own sentences said outright (knowledge/filter_texts.py).
     *FILTER_STAGE_PHRASES,
+    # Devices' numbered errors that name the command (knowledge/device_codes.py).
+    *DEVICE_STAGE_PHRASES,
 )
 
 # Weaker than any phrase that names a command: Exim's error numbers say

@@ -18,6 +18,7 @@ The stage phrases in the same vendors' and libraries' words are in
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.device_codes import DEVICE_PATTERNS
 from smtpdoctor.knowledge.filter_texts import FILTER_PATTERNS
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.knowledge.vendor_stages import FALLBACK_STAGE_PHRASES, VENDOR_STAGE_PHRASES
@@ -801,6 +802,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # Filtering gateways' and servers' own sentences (knowledge/filter_texts.py).
     *FILTER_PATTERNS,
+    # Mail clients' and devices' numbered errors (knowledge/device_codes.py).
+    *DEVICE_PATTERNS,
 )
 
 # Said outright: the mail was not (or will not be) delivered. Such a text is
