@@ -241,6 +241,12 @@ CASES: list[tuple[str, str, str, str]] = [
         "policy_rejection",
         "none",
     ),
+    (
+        "263_list_null",
+        "550 maillist team.list@example.cn is null, please contact admin",
+        "recipient",
+        "rcpt_to",
+    ),
 ]
 
 

@@ -92,6 +92,11 @@ def test_session11_vendor_classes(text: str, category: str, stage: str) -> None:
             "policy_rejection",
             "message",
         ),
+        # Outlook's TLS numbers are the handshake's, "Unable to connect" beside them or not
+        ("0x800CCC1A Unable to connect using SSL.", "tls_handshake_failure", "tls_handshake"),
+        ("Error Number: 0x800CCC7F", "tls_handshake_failure", "tls_handshake"),
+        # Amazon SES's SMTP interface, a recipient on its suppression list
+        ("554 Message rejected: Address blacklisted.", "recipient", "message"),
         # TwinCAT's SMTP codes
         ("0x800E 32782 Send DATA command failed", "other", "data"),
         ("0x8014 32788 Server Response got no password request", "authentication", "auth"),

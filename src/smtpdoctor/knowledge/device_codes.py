@@ -102,6 +102,10 @@ DEVICE_PATTERNS: tuple[TextPattern, ...] = (
 )
 
 DEVICE_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # Outlook's TLS numbers (SECURE_CONNECT_FAILED, SMTP_454_STARTTLS_FAILED, the
+    # certificate's name and date) are the handshake's, whatever "Unable to connect using
+    # SSL" beside them says about connecting.
+    stage_phrase("stage.outlook_tls", r"\b0[x\u00d7]800CCC(?:1A|7F|0[12])\b", _S.TLS_HANDSHAKE),
     # TwinCAT's codes 0x800D/0x800E/0x800F-0x8011/0x8012 name the command that failed.
     stage_phrase("stage.twincat_mail", r"\bSend FROM command failed\b", _S.MAIL_FROM),
     stage_phrase("stage.twincat_rcpt", r"\bSend \"?RCPT\"? command failed\b", _S.RCPT_TO),

@@ -525,4 +525,14 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "Nothing to fix: the retry after a few minutes gets through.",
         hint=_S.NONE,
     ),
+    # 263 (a Chinese business mail provider): a mailing-list address with no members
+    # ("maillist abc.list@xyz.cn is null, please contact admin", its help page's list of
+    # refusals; session 11) takes no mail: a recipient that cannot receive.
+    _isp(
+        "263_list_null",
+        r"\bmaillist \S+ is null\b",
+        _C.RECIPIENT,
+        "The recipient is a mailing list with no members: 263's server refuses mail to it.",
+        "Ask the list's administrator to add members, or write to a person directly.",
+    ),
 )

@@ -786,6 +786,22 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # Amazon SES's SMTP interface refusing a recipient on its suppression list, in its
+    # reply to the end of the data ("554 Message rejected: Address blacklisted.", the
+    # error its documentation names for the global suppression list; session 11).
+    pattern(
+        "vendor.ses_address_blacklisted",
+        r"\bMessage rejected: Address blacklisted\b",
+        _C.RECIPIENT,
+        "Amazon SES refused the message because a recipient is on its suppression list "
+        "(mail to it bounced hard or drew a complaint before).",
+        "Check the address; if it is right and works again, remove it from the account-level "
+        "suppression list, then send again.",
+        source="vendor",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
     # Brevo's soft bounce when the recipient's domain has no MX ("Unable to find MX of
     # domain example.com"): the DNS answer, before any SMTP session.
     pattern(
