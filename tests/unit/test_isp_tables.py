@@ -242,6 +242,12 @@ CASES: list[tuple[str, str, str, str]] = [
         "none",
     ),
     (
+        "yahoo_no_longer_valid",
+        "554 delivery error: dd someone@yahoo.example is no longer valid. [-20]",
+        "recipient",
+        "rcpt_to",
+    ),
+    (
         "263_list_null",
         "550 maillist team.list@example.cn is null, please contact admin",
         "recipient",
