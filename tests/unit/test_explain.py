@@ -1572,7 +1572,7 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         "session11-vendors-2": (27, 25, 26),
         # Its third (Yahoo's and AOL Japan's replies as Sisimai's YahooInc module quotes
         # them, cited by line; Trend Micro RBL+, Mailgun's 602, Firefox Relay's soft bounce;
-        # 13 tune rows, 2 held back): 12/13 and 11/13 fresh, 13/13 and 13/13 after.
+        # 13 tune rows, 2 held back): 12/13 and 11/13 fresh, 13/13 and 12/13 after.
         "session11-vendors-3": (13, 12, 12),
     }
     for name, (rows, cat_floor, stage_floor) in session7.items():

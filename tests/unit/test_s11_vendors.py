@@ -95,18 +95,6 @@ def test_session11_vendor_classes(text: str, category: str, stage: str) -> None:
         # Outlook's TLS numbers are the handshake's, "Unable to connect" beside them or not
         ("0x800CCC1A Unable to connect using SSL.", "tls_handshake_failure", "tls_handshake"),
         ("Error Number: 0x800CCC7F", "tls_handshake_failure", "tls_handshake"),
-        # The RFC 5321 "from" domain is the envelope sender's
-        (
-            "451 Message temporarily deferred due to unresolvable RFC.5321 from domain",
-            "dns_resolution",
-            "mail_from",
-        ),
-        (
-            "said: 451 Message temporarily deferred due to unresolvable RFC.5321 from domain "
-            "(in reply to end of DATA command)",
-            "dns_resolution",
-            "message",
-        ),
         # Amazon SES's SMTP interface, a recipient on its suppression list
         ("554 Message rejected: Address blacklisted.", "recipient", "message"),
         # TwinCAT's SMTP codes

@@ -260,12 +260,6 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bVerify mail ?from failed\b",
         _S.MAIL_FROM,
     ),
-    # The RFC 5321 "from" domain is the envelope sender's (DMARC's "RFC5321.MailFrom"):
-    # Yahoo's "deferred due to unresolvable RFC.5321 from domain" judges the sender, read
-    # at MAIL FROM where no command is named (Yahoo itself says it after the data).
-    stage_phrase(
-        "stage.rfc5321_mailfrom", r"\bRFC\.?5321[ .]?(?:from|mail ?from)\b(?! header)", _S.MAIL_FROM
-    ),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
     stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
     stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
