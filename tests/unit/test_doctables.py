@@ -426,6 +426,20 @@ CASES: list[tuple[str, str, str, str]] = [
         "other",
         "none",
     ),
+    # Momentum's "Message Responses" appendix (session 11): its own "[internal]" replies.
+    (
+        "momentum_cert",
+        "4.7.5 [internal] remote node SSL certificate not signed by a valid CA",
+        "tls_certificate",
+        "tls_handshake",
+    ),
+    (
+        "momentum_cert",
+        "4.7.5 [internal] SSL cert common name does not match host",
+        "tls_certificate",
+        "tls_handshake",
+    ),
+    ("momentum_purged", "5.7.0 [internal] Message manually purged", "other", "none"),
 ]
 
 

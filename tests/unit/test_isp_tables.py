@@ -241,6 +241,18 @@ CASES: list[tuple[str, str, str, str]] = [
         "policy_rejection",
         "none",
     ),
+    (
+        "yahoo_no_longer_valid",
+        "554 delivery error: dd someone@yahoo.example is no longer valid. [-20]",
+        "recipient",
+        "rcpt_to",
+    ),
+    (
+        "263_list_null",
+        "550 maillist team.list@example.cn is null, please contact admin",
+        "recipient",
+        "rcpt_to",
+    ),
 ]
 
 

@@ -548,7 +548,6 @@ def test_a_quoted_inner_reply_still_outranks_the_wrapper_summary() -> None:
         ("4.7.324", "dns_resolution", "dns"),
         ("4.7.877", "policy_rejection", None),
         ("5.1.90", "rate_limited", None),
-        ("5.5.0", "recipient", "rcpt_to"),
         ("5.6.11", "policy_rejection", "message"),
         ("5.7.13", "policy_rejection", "rcpt_to"),
         ("5.7.135", "policy_rejection", "rcpt_to"),
@@ -564,6 +563,34 @@ def test_microsoft_ndr_table_session10(code: str, category: str, stage: str | No
     assert entry is not None, code
     assert entry.category.value == category
     assert (entry.stage.value if entry.stage else None) == stage
+
+
+# Session 11: 5.5.0 is no Microsoft table entry. Exchange writes it for any remote reply that
+# carried no enhanced code ("#< #5.5.0 SMTP; 554-ironport...> #SMTP#"), so it says nothing
+# about Outlook.com's mailboxes; Outlook.com's own 5.5.0 is read from its words.
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        (
+            "550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302) "
+            "[BN1NAM02FT010.eop-nam02.prod.protection.outlook.com]",
+            "recipient",
+            "rcpt_to",
+        ),
+        (
+            "Delivery has failed to these recipients or distribution lists:\n"
+            "bob@example.com\nA communication failure occurred during the delivery of this "
+            "message. Microsoft Exchange will not try to redeliver this message for you.\n"
+            "#< #5.5.0 SMTP; 554-ironport.example.net> #SMTP#",
+            "other",
+            "none",
+        ),
+    ],
+)
+def test_microsoft_550_read_from_its_words(text: str, category: str, stage: str) -> None:
+    assert lookup_microsoft("5.5.0") is None
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
 
 
 def test_microsoft_registry_codes_keep_their_meaning_elsewhere() -> None:

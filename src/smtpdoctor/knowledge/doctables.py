@@ -707,6 +707,30 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         "Open fewer connections and send more slowly; the message may be retried.",
         hint=_S.NONE,
     ),
+    # Momentum's (SparkPost's on-premises MTA) "Message Responses" appendix: the replies
+    # it writes itself are marked "[internal]" (session 11). Its certificate checks of the
+    # remote node are the TLS handshake's; an operator's purge is no refusal.
+    _doc(
+        "momentum_cert",
+        r"\[internal\] (?:remote node )?SSL cert(?:ificate)? (?:subject|common name) does not "
+        r"match host|\[internal\] (?:remote node )?SSL cert(?:ificate)? (?:must be|not) signed "
+        r"by a valid CA",
+        _C.TLS_CERTIFICATE,
+        "Momentum's own check of the receiving server's certificate failed: its name does "
+        "not match the host, or no trusted CA signed it.",
+        "Have the receiving side present a certificate for its MX name from a public CA, "
+        "or relax Momentum's TLS verification for that domain.",
+        stage=_S.TLS_HANDSHAKE,
+    ),
+    _doc(
+        "momentum_purged",
+        r"\[internal\] Message manually purged",
+        _C.OTHER,
+        "An operator removed the message from Momentum's queue (its console's "
+        '"fail domain" command); no server refused it.',
+        "Ask the sending platform's operators why the queue was purged, then resend.",
+        stage=_S.NONE,
+    ),
     # Mailbox providers' and filtering vendors' own code tables (session 8).
     *ISP_PATTERNS,
     *FILTER_DOC_PATTERNS,

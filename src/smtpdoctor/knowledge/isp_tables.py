@@ -525,4 +525,24 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "Nothing to fix: the retry after a few minutes gets through.",
         hint=_S.NONE,
     ),
+    # Yahoo's (and AOL's) "554 delivery error: dd <address> is no longer valid": the
+    # mailbox was closed (Yahoo's error-code page; Sisimai's YahooInc module, session 11).
+    _isp(
+        "yahoo_no_longer_valid",
+        r"\bdelivery error: dd \S+ is no longer valid\b",
+        _C.RECIPIENT,
+        "Yahoo's meaning: the recipient's mailbox was closed; the address takes no mail.",
+        "Remove the address, or reach the recipient another way.",
+        hint=_S.RCPT_TO,
+    ),
+    # 263 (a Chinese business mail provider): a mailing-list address with no members
+    # ("maillist abc.list@xyz.cn is null, please contact admin", its help page's list of
+    # refusals; session 11) takes no mail: a recipient that cannot receive.
+    _isp(
+        "263_list_null",
+        r"\bmaillist \S+ is null\b",
+        _C.RECIPIENT,
+        "The recipient is a mailing list with no members: 263's server refuses mail to it.",
+        "Ask the list's administrator to add members, or write to a person directly.",
+    ),
 )

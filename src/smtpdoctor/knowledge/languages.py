@@ -4,7 +4,8 @@ French (Orange, La Poste, Free, SFR), German (GMX, web.de, T-Online),
 Spanish, Portuguese, Italian (Libero, Aruba), Russian (Yandex, Mail.ru,
 Rambler), Chinese (QQ, 163/126 NetEase, Sina) and Japanese providers say
 "user unknown", "mailbox full" or "blocked" in their own words, often with
-no enhanced code, or with a generic one (5.0.0). The words below are the
+no enhanced code, or with a generic one (5.0.0); Polish, Czech, Dutch, Turkish
+and Korean providers' words for a missing or full mailbox (session 11). The words below are the
 ones those providers' replies use; each category's meaning is ours.
 """
 
@@ -39,7 +40,20 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:почтов(?:ый|ого) )?ящик(?:а)? (?:не существует|не найден)|несуществующ|"
         r"用户不存在|收件人不存在|邮箱不存在|收信人不存在|帐户不存在|账户不存在|地址不存在|"
         r"ユーザ(?:ー)?(?:が|は)?存在しません|宛先(?:不明|が見つかりません)|"
-        r"アドレス(?:は|が)?存在しません|該当するユーザ",
+        r"アドレス(?:は|が)?存在しません|該当するユーザ|"
+        # (session 11) Outlook Express's Chinese table ("邮件信箱不在此服务器上"), Polish,
+        # Czech, Dutch, Turkish and Korean providers' words for a mailbox that is not there
+        r"(?:邮件)?信箱不在此服务器|不合法的(?:邮件)?信箱名称|找不到(?:邮件)?信箱|"
+        r"u[żz]ytkownik nie istnieje|nie ma takiego (?:u[żz]ytkownika|adresata|konta)|"
+        r"nieznany (?:u[żz]ytkownik|adresat)|(?:adresat|skrzynka) nie istnieje|"
+        r"u[žz]ivatel neexistuje|nezn[áa]m[ýy] u[žz]ivatel|adres[áa]t neexistuje|"
+        r"schr[áa]nka neexistuje|"
+        r"gebruiker (?:bestaat niet|is onbekend|onbekend)|onbekende (?:gebruiker|ontvanger)|"
+        r"(?:mailbox|postvak) bestaat niet|"
+        r"kullan[ıi]c[ıi] (?:bulunamad[ıi]|yok|mevcut de[ğg]il)|al[ıi]c[ıi] bulunamad[ıi]|"
+        r"b[öo]yle bir kullan[ıi]c[ıi] yok|"
+        r"사용자가 (?:존재하지 않|없습니다)|존재하지 않는 (?:사용자|계정|메일 ?주소)|"
+        r"받는 사람을 찾을 수 없",
         _C.RECIPIENT,
         "The recipient's mailbox does not exist at that provider (said in the "
         "provider's own language).",
@@ -59,7 +73,15 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         r"casella (?:di posta )?(?:piena|satura)|spazio esaurito|"
         r"(?:ящик|Почтовый ящик) (?:переполнен|заполнен)|превышен(?:а)? квот|"
         r"邮箱(?:已满|空间不足|容量不足)|空间已满|信箱已满|"
-        r"メールボックス(?:が|は)?(?:一杯|いっぱい|容量)|容量(?:超過|オーバー)",
+        r"メールボックス(?:が|は)?(?:一杯|いっぱい|容量)|容量(?:超過|オーバー)|"
+        # (session 11) Polish, Czech, Dutch, Turkish and Korean words for a full mailbox
+        r"skrzynka (?:odbiorcy )?(?:jest )?(?:pe[łl]na|przepe[łl]niona)|"
+        r"przepe[łl]nion[ay] skrzynk|"
+        r"schr[áa]nka (?:p[řr][íi]jemce )?(?:je )?(?:pln[áa]|p[řr]epln[ěe]n[áa])|"
+        r"p[řr]ekro[čc]ena kv[óo]ta|"
+        r"(?:mailbox|postvak|brievenbus) (?:is )?vol\b|quotum (?:is )?overschreden|"
+        r"posta kutusu (?:dolu|doldu)|kota a[şs][ıi]ld[ıi]|"
+        r"메일함(?:이)? (?:가득|꽉)|(?:메일함|사서함) 용량(?:이)? (?:초과|부족)",
         _C.RECIPIENT,
         "The recipient's mailbox is full (said in the provider's own language).",
         "The recipient must delete mail or raise the quota; retrying later may work.",

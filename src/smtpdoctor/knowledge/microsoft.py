@@ -439,15 +439,6 @@ MICROSOFT_CODES: tuple[VendorCode, ...] = (
         False,
     ),
     _v(
-        "5.5.0",
-        "Requested action not taken: mailbox unavailable",
-        "Outlook.com/Hotmail has no mailbox at this address (like 5.1.10).",
-        _C.RECIPIENT,
-        False,
-        stage=Stage.RCPT_TO,
-        overrides=True,
-    ),
-    _v(
         "5.6.11",
         "Invalid characters",
         "The message has bare line feeds (LF without CR), which SMTP forbids.",

@@ -10,6 +10,7 @@ Exim's error numbers (``macros.h`` ERRNO_RCPT4XX/MAIL4XX/DATA4XX).
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.device_codes import DEVICE_STAGE_PHRASES
 from smtpdoctor.knowledge.filter_texts import FILTER_FALLBACK_PHRASES, FILTER_STAGE_PHRASES
 from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
 from smtpdoctor.model import Stage
@@ -17,6 +18,13 @@ from smtpdoctor.model import Stage
 __all__ = ["FALLBACK_STAGE_PHRASES", "VENDOR_STAGE_PHRASES"]
 
 _S = Stage
+
+
+def _exim_v(command: str) -> str:
+    """Exim's "SMTP>> <command>" line, then the first failing reply before the next
+    command (the text is read flattened, one line)."""
+    return rf"SMTP>> {command}(?:(?!SMTP>>).){{0,300}}?SMTP<< [45]\d\d\b"
+
 
 VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # The return path is the envelope sender (RFC 5321's reverse-path): Proton Mail
@@ -214,8 +222,28 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # check_relay runs when the client connects; its refusal is sent instead
     # of the greeting (like "refused to talk to me").
     stage_phrase("stage.sendmail_relay", r"ruleset=check_relay\b", _S.GREETING),
+    # Exim's delivery transcript (exim -v, -d): "SMTP>> RCPT TO:<x>" then the server's
+    # "SMTP<< 550 ..."; the command the first failing reply answered (session 11). A
+    # refusal right after "Connecting to ... connected" was the greeting.
+    stage_phrase("stage.exim_v_rcpt", _exim_v(r"RCPT TO:"), _S.RCPT_TO),
+    stage_phrase("stage.exim_v_mail", _exim_v(r"MAIL FROM:"), _S.MAIL_FROM),
+    stage_phrase("stage.exim_v_data", _exim_v(r"DATA\b"), _S.DATA),
+    stage_phrase("stage.exim_v_dot", _exim_v(r"writing message and terminating"), _S.MESSAGE),
+    stage_phrase("stage.exim_v_ehlo", _exim_v(r"(?:EHLO|HELO)\b"), _S.EHLO),
+    stage_phrase("stage.exim_v_starttls", _exim_v(r"STARTTLS\b"), _S.STARTTLS),
+    stage_phrase("stage.exim_v_auth", _exim_v(r"AUTH\b"), _S.AUTH),
+    stage_phrase("stage.exim_v_greeting", r"\.\.\. connected\s+SMTP<< [45]\d\d\b", _S.GREETING),
+    # MDaemon's session log: "Waiting for protocol to start..." is written before the
+    # banner, so a "<-- 451" right after it refused the connection in the greeting.
+    stage_phrase(
+        "stage.mdaemon_greeting",
+        r"Waiting for protocol to start\.\.\.(?:(?!-->).){0,400}?<-- [45]\d\d\b",
+        _S.GREETING,
+    ),
     # Filters' and servers' own sentences said outright (knowledge/filter_texts.py).
     *FILTER_STAGE_PHRASES,
+    # Devices' numbered errors that name the command (knowledge/device_codes.py).
+    *DEVICE_STAGE_PHRASES,
 )
 
 # Weaker than any phrase that names a command: Exim's error numbers say

@@ -18,6 +18,7 @@ The stage phrases in the same vendors' and libraries' words are in
 
 from __future__ import annotations
 
+from smtpdoctor.knowledge.device_codes import DEVICE_PATTERNS
 from smtpdoctor.knowledge.filter_texts import FILTER_PATTERNS
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.knowledge.vendor_stages import FALLBACK_STAGE_PHRASES, VENDOR_STAGE_PHRASES
@@ -50,6 +51,18 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         source="vendor",
         retry=True,
         specific=False,
+    ),
+    # MDaemon's refusal of a host that sent it too much ("451 The server has reached its
+    # limit for processing requests from your host", session 11): a limit on the client.
+    pattern(
+        "vendor.mdaemon_host_limit",
+        r"\breached its limit for processing requests from your host\b",
+        _C.RATE_LIMITED,
+        "The receiving server (MDaemon) limits how much it takes from one sending host, "
+        "and this host reached it.",
+        "Retry later and send fewer messages or connections to that server at once.",
+        source="vendor",
+        retry=True,
     ),
     # Cisco ESA's bounce log names RFC 3463's X.1.2 in its own label ("Reason: "5.1.2 - Bad
     # destination host" Response: "('000', [])"": no reply, the destination host did not
@@ -773,6 +786,22 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # Amazon SES's SMTP interface refusing a recipient on its suppression list, in its
+    # reply to the end of the data ("554 Message rejected: Address blacklisted.", the
+    # error its documentation names for the global suppression list; session 11).
+    pattern(
+        "vendor.ses_address_blacklisted",
+        r"\bMessage rejected: Address blacklisted\b",
+        _C.RECIPIENT,
+        "Amazon SES refused the message because a recipient is on its suppression list "
+        "(mail to it bounced hard or drew a complaint before).",
+        "Check the address; if it is right and works again, remove it from the account-level "
+        "suppression list, then send again.",
+        source="vendor",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
     # Brevo's soft bounce when the recipient's domain has no MX ("Unable to find MX of
     # domain example.com"): the DNS answer, before any SMTP session.
     pattern(
@@ -789,6 +818,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # Filtering gateways' and servers' own sentences (knowledge/filter_texts.py).
     *FILTER_PATTERNS,
+    # Mail clients' and devices' numbered errors (knowledge/device_codes.py).
+    *DEVICE_PATTERNS,
 )
 
 # Said outright: the mail was not (or will not be) delivered. Such a text is
