@@ -432,7 +432,7 @@ def median_of(
     chosen.seconds = walls[middle]
     chosen.rss_mb = sorted(r.rss_mb for r in results)[middle]
     if chose:
-        name += f" ({'/'.join(map(str, chose))} processes)"
+        name += f" (processes: {'/'.join(map(str, chose))})"
     if n > 1:
         spread = ", ".join(f"{w:.2f}" for w in walls)
         name += f" (median of {n}: {spread} s)"
@@ -865,17 +865,26 @@ def _real_runs(args: argparse.Namespace, log: Path) -> list[Result]:
     default = [*env, *sd, str(log)]
     chose = _default_jobs(src, log)
     runs.append(median_of(args.repeat, "default", default, OUT / "sdN.json", before=chose))
-    same = all(
-        (OUT / "sd1.json").read_text() == (OUT / f"{other}.json").read_text()
-        for other in ("sdp", "sdJ", "sdN")
-    )
-    runs[-1].output = "identical" if same else "DIFFERENT"
-    if args.before_src:
-        same = (OUT / "sd1.json").read_text() == (OUT / "sd0.json").read_text()
-        runs[-1].output += "; the report of the older tree: " + (
-            "identical" if same else "DIFFERENT"
+    runs[-1].output = "; ".join(
+        f"{label} {_same(OUT / 'sd1.json', OUT / f'{other}.json')}"
+        for label, other in (
+            ("the pure-Python path", "sdp"),
+            ("--jobs N", "sdJ"),
+            ("the default", "sdN"),
         )
+    )
+    if args.before_src:
+        runs[-1].output += f"; the older tree's {_same(OUT / 'sd1.json', OUT / 'sd0.json')}"
     return runs
+
+
+def _same(mine: Path, other: Path) -> str:
+    """Whether two reports are identical; where not, the first JSON keys that differ."""
+    a, b = json.loads(mine.read_text()), json.loads(other.read_text())
+    if a == b:
+        return "identical"
+    keys = [k for k in a if a.get(k) != b.get(k)]
+    return f"DIFFERENT ({', '.join(keys[:3])})"
 
 
 def _real_table(shape: str, log: Path, lines: int, runs: list[Result]) -> str:
@@ -905,9 +914,9 @@ def _real_table(shape: str, log: Path, lines: int, runs: list[Result]) -> str:
 {chr(10).join(rows)}
 
 Counted: {t["sent"]} sent, {t["deferred"]} deferred, {t["bounced"]} bounced, {t["expired"]} expired;
-pflogsumm's delivered/deferrals/bounced {"the same" if same_pf else "DIFFERENT"}. The reports
-of `--jobs 1`, of the pure-Python path (`SMTPDOCTOR_PURE_PYTHON=1`), of `--jobs N` and
-of the default: {runs[-1].output}.
+pflogsumm's delivered/deferrals/bounced {"the same" if same_pf else "DIFFERENT"}. Against
+`--jobs 1`'s JSON report: {runs[-1].output} (a split run's tables fold their rows over the
+cap range by range: docs/logs.md "Processes").
 
 {_goal_line(runs)}
 """
