@@ -825,7 +825,7 @@ Processes (session 11; docs/logs.md "Processes"): the default reads the same ran
 as before but forks only while other work leaves a core idle (on a loaded machine
 its row is then `--jobs 1`'s work on two ranges, and the `--jobs N` row shows every
 core's). Where a split run's wall time goes on two free cores (each process's CPU
-time at points of the run, medians of 5, *busy* / *troubled*): start-up to the fork
+time at points of a few traced runs, *busy* / *troubled*): start-up to the fork
 ~0.085 s; each half 0.11 / 0.19 s, of which ~0.03 is the classifier's first-use work
 (its word indexes) that each process does again; the worker's answer unpickled
 0.004 / 0.011 s and merged 0.003 / 0.011 s (the rows already cross as packed bytes);
