@@ -32,6 +32,7 @@ from smtpdoctor.knowledge.phrasing import batch_mode
 from smtpdoctor.logs import (
     FORMATS,
     Aggregator,
+    Chunk,
     EngineUnavailable,
     Limits,
     Options,
@@ -42,7 +43,7 @@ from smtpdoctor.logs import (
     run_dask,
     run_local,
 )
-from smtpdoctor.logs.engine import SPLIT_AT, run_chunk
+from smtpdoctor.logs.engine import default_jobs, default_split, run_chunk
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus, iso_time
 from smtpdoctor.logs.findings import prepare as prepare_findings
 from smtpdoctor.logs.html import render_html
@@ -104,8 +105,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="worker processes for large files (default: as many as cores for inputs "
-        "over 64 MiB, else 1)",
+        help="processes to read the inputs with (default: one per idle core for inputs "
+        "holding over 64 MiB of log, else 1)",
     )
     parser.add_argument(
         "--engine",
@@ -232,18 +233,25 @@ def _event_printer() -> Any:
     return emit
 
 
-def _jobs(args: argparse.Namespace, sources: list[Source]) -> int:
+def _plan(
+    sources: list[Source], options: Options, sink: Any, args: argparse.Namespace
+) -> tuple[list[Chunk], int]:
+    """The chunks, from --jobs or the inputs and the cores; and the processes that
+    read them, from --jobs, or by default from the chunks and the cores idle now
+    (for dask, its workers: as many as the chunks were planned for)."""
+    if sink is not None:
+        return plan_chunks(sources, options, 1), 1
     if args.jobs > 0:
-        return int(args.jobs)
-    big = sum(s.size for s in sources if s.splittable)
-    return (os.cpu_count() or 1) if big > SPLIT_AT else 1
+        return plan_chunks(sources, options, args.jobs), int(args.jobs)
+    jobs = default_split(sources)
+    chunks = plan_chunks(sources, options, jobs)
+    return chunks, jobs if args.engine == "dask" else default_jobs(sources, chunks)
 
 
 def _run_once(
     sources: list[Source], options: Options, sink: Any, args: argparse.Namespace
 ) -> Aggregator:
-    jobs = 1 if sink is not None else _jobs(args, sources)
-    chunks = plan_chunks(sources, options, jobs)
+    chunks, jobs = _plan(sources, options, sink, args)
     total = sum(s.size for s in sources)
     show = (
         not args.no_progress

@@ -39,6 +39,8 @@ __all__ = [
     "Chunk",
     "EngineUnavailable",
     "Options",
+    "default_jobs",
+    "default_split",
     "follow",
     "plan_chunks",
     "run_chunk",
@@ -49,7 +51,9 @@ __all__ = [
 EventSink = Callable[[DeliveryEvent], None]
 ProgressFn = Callable[[int], None]
 
-# Plain files larger than this are split into byte ranges for parallel workers.
+# Plain files larger than this are split into byte ranges for parallel workers,
+# and by default a run whose inputs hold less log than this stays in one process
+# (docs/logs.md, "Processes").
 SPLIT_AT = 64 * 1024 * 1024
 _SNIFF = 64 * 1024
 
@@ -79,6 +83,70 @@ class Chunk:
     fmt: str | None
     start: int = 0
     end: int | None = None
+
+
+def default_split(sources: Sequence[Source]) -> int:
+    """The ``jobs`` the default plans its chunks for (:func:`plan_chunks`): as
+    many as cores when the plain files hold over :data:`SPLIT_AT` bytes, else one.
+    The chunks decide the report (a table that outgrows its cap folds its rows
+    chunk by chunk), so they depend on the inputs and the machine only, never on
+    what else runs: :func:`default_jobs` chooses the processes that read them."""
+    big = sum(s.size for s in sources if s.splittable)
+    return (os.cpu_count() or 1) if big > SPLIT_AT else 1
+
+
+def default_jobs(sources: Sequence[Source], chunks: Sequence[Chunk]) -> int:
+    """The processes that read ``chunks`` by default: one per core that is idle
+    now, when there are several and the inputs hold over :data:`SPLIT_AT`
+    bytes of log (a gzip file counted by the size it unpacks to); else one
+    (the same report either way: the same chunks merged in the same order)."""
+    if len(chunks) <= 1 or sum(map(_log_bytes, sources)) <= SPLIT_AT:
+        return 1
+    return min(len(chunks), _idle_cores())
+
+
+def _log_bytes(source: Source) -> int:
+    """The bytes of log in ``source``: its size, or for a gzip file the size its
+    trailer gives (of its last member, modulo 4 GiB: at least its own size)."""
+    if not (source.gzip and source.path):
+        return source.size
+    try:
+        with open(source.path, "rb") as fh:
+            fh.seek(-4, os.SEEK_END)
+            unpacked = int.from_bytes(fh.read(4), "little")
+    except OSError:
+        return source.size
+    return max(unpacked, source.size)
+
+
+def _idle_cores() -> int:
+    """The cores this process may use, less those other processes keep busy now
+    (the fewer of the load average and the other tasks running at this instant:
+    each alone is misled, the one by work that has just ended, the other by a
+    task that runs for a moment). On busy cores a second process slows a run
+    (measured: docs/logs.md, "Processes")."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # (not on every platform)
+        cores = os.cpu_count() or 1
+    if cores <= 1:
+        return 1
+    busy = _busy_elsewhere()
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def _busy_elsewhere() -> float:
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+    try:
+        with open("/proc/loadavg", "rb") as fh:
+            # "0.52 0.41 0.33 2/151 4242": the tasks runnable now (this one too).
+            running = int(fh.read().split()[3].split(b"/")[0])
+    except (OSError, IndexError, ValueError):
+        return busy
+    return min(busy, max(0, running - 1))
 
 
 def sniff(source: Source) -> bytes:
