@@ -18,7 +18,12 @@ from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.probe import dnsfeatures
-from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up_full
+from smtpdoctor.probe.certificate import (
+    analyze_certificate,
+    read_system_roots,
+    settles,
+    warm_up_full,
+)
 
 # The threads started, joined by _warmed.
 _WARMING: list[threading.Thread] = []
@@ -48,6 +53,9 @@ def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
                 importlib.import_module(name)
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
             loop.call_soon_threadsafe(_settle, ready)
+        if "smtpdoctor.probe.dnsquery" in wanted:
+            with contextlib.suppress(Exception):
+                read_system_roots()  # what the chain's check reads at the handshake
         sys.setswitchinterval(interval)
 
     # The event loop gets the GIL back within 0.5 ms of a reply, not the
