@@ -10,7 +10,7 @@ import hashlib
 import importlib
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.target import _is_ip
@@ -41,6 +41,7 @@ def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
         return None  # nothing to import (an address), or warmed already
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
+    interval = sys.getswitchinterval()
 
     def run() -> None:
         # Only time is at stake: whatever fails here fails again, and is
@@ -55,9 +56,16 @@ def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
         if "smtpdoctor.probe.dnsquery" in wanted:
             with contextlib.suppress(Exception):
                 read_system_roots()  # what the chain's check reads at the handshake
-        _relax()
+        sys.setswitchinterval(interval)
 
-    _start("smtpdoctor-warm-up", run)
+    # The event loop gets the GIL back within 0.5 ms of a reply, not the
+    # default 5 ms, while the import runs (on loopback a walk is many small
+    # waits).
+    sys.setswitchinterval(min(interval, 0.0005))
+
+    thread = threading.Thread(target=run, name="smtpdoctor-warm-up", daemon=True)
+    thread.start()
+    _WARMING.append(thread)
     return ready
 
 
@@ -73,45 +81,9 @@ def _precheck(chain_der: Sequence[bytes], opts: DiagnoseOptions) -> None:
         with contextlib.suppress(Exception):  # as in _warm_up: only time is at stake
             if not settles(chain_der, opts.tls_ca):
                 warm_up_full()
-        _relax()
 
-    # It starts as the handshake ends, when the walk's EHLO and the matrix's
-    # STARTTLS and hellos are due (two hosts' at once for a domain): the event
-    # loop takes the GIL back within 0.5 ms, not a 5 ms slice of the check.
-    _start("smtpdoctor-precheck", run)
-
-
-# While a warm-up or a precheck thread runs, the event loop gets the GIL back
-# within 0.5 ms of a reply, not the default 5 ms (on loopback a walk is many
-# small waits; on a real path several replies land at once).
-_QUICK_LOCK = threading.Lock()
-_QUICK: list[float] = []  # the interval to restore, once per thread running
-
-
-def _quicken() -> None:
-    with _QUICK_LOCK:
-        interval = _QUICK[0] if _QUICK else sys.getswitchinterval()
-        _QUICK.append(interval)
-        sys.setswitchinterval(min(interval, 0.0005))
-
-
-def _relax() -> None:
-    with _QUICK_LOCK:
-        if _QUICK:
-            interval = _QUICK.pop()
-            if not _QUICK:
-                sys.setswitchinterval(interval)
-
-
-def _start(name: str, run: Callable[[], None]) -> None:
-    """Start ``run`` (which ends with :func:`_relax`) in a thread :func:`_warmed` joins."""
-    _quicken()
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    try:
-        thread.start()
-    except BaseException:
-        _relax()
-        raise
+    thread = threading.Thread(target=run, name="smtpdoctor-precheck", daemon=True)
+    thread.start()
     _WARMING.append(thread)
 
 
