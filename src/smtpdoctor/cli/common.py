@@ -215,10 +215,11 @@ def indented_json(doc: Any) -> str:
 
     With ``indent`` the standard library encodes in Python, a generator per
     container and a yield per token (its C encoder does not indent): ~0.8 ms
-    of CPU for a two-host diagnosis's document, after its last reply (~0.5 here). Here one function appends
-    the same tokens to a list (strings escaped by json's own C function, numbers
-    as json writes them); anything else (another type, a cycle) goes to
-    ``json.dumps``, which says what is wrong with it.
+    of CPU for a two-host diagnosis's document, after its last reply (~0.5
+    here). Here one function appends the same tokens to a list (strings escaped
+    by json's own C function, numbers as json writes them); anything else
+    (another type, a cycle) goes to ``json.dumps``, which says what is wrong
+    with it.
     """
     out: list[str] = []
     try:
