@@ -177,6 +177,10 @@ def run_in_client(
     its threads: ``ip netns exec`` execs it, so it is this process's child)."""
     env = dict(os.environ, NXCONNECT="127.0.0.1:0")  # testssl.sh: ask no resolver
     env["SMTPDOCTOR_COLD"] = "1"  # a cold start each run, whatever warm server runs
+    # Each tool runs as installed (as bench/startup_bench.py runs them): Python writes
+    # what it caches beside the bytecode in the first run (smtpdoctor's start-up
+    # tables, cli/startimports.py and startregex.py), not in none.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
         env["PYTHONPATH"] = str(src)
     cpu0 = _children_cpu()

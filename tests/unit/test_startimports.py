@@ -47,7 +47,8 @@ for name in answered:
     same = same and shape(spec) == shape(PathFinder.find_spec(name, path))
 startimports.save()
 print(json.dumps({"installed": finder is not None, "answered": answered, "same": same,
-                  "colorsys": getattr(sys.modules.get("colorsys"), "__file__", None)}))
+                  "colorsys": getattr(sys.modules.get("colorsys"), "__file__", None),
+                  "features": startimports.dns_features()}))
 """
 
 
@@ -154,3 +155,20 @@ def test_a_namespace_packages_modules_are_left_to_the_path_finder(tmp_path: Path
     assert isinstance(answered, list)
     assert "colorsys" in answered
     assert not [name for name in answered if name.startswith("nsprobe")]
+
+
+def test_dnspythons_feature_answers_are_kept_with_the_paths_table(tmp_path: Path) -> None:
+    import dns._features
+    import dns.version
+
+    from smtpdoctor.probe.dnsfeatures import FEATURES
+
+    assert _run(tmp_path, ["diagnose", "x"], "import colorsys")["features"] is None
+    # A run that loaded dnspython adds its answers (it found modules the table lacked).
+    assert _run(tmp_path, ["diagnose", "x"], "import dns.resolver")["features"] is None
+    doc = _run(tmp_path, ["diagnose", "x"], "import colorsys")
+    assert doc["installed"] is True
+    expected = {name: dns._features.have(name) for name in FEATURES}
+    assert doc["features"] == [dns.version.version, expected]
+    # A run that loads no module the table lacks leaves them as they are.
+    assert _run(tmp_path, ["diagnose", "x"], "import colorsys")["features"] == doc["features"]

@@ -384,6 +384,18 @@ def _check_html(path: Path | None) -> None:
         fail(f"--html {path}: not a file in an existing directory")
 
 
+def _offer_dns_features() -> None:
+    """dnspython's feature answers the last run found on this path, so a name's
+    diagnosis need not import importlib.metadata for them (probe/dnsfeatures.py)."""
+    from smtpdoctor.cli import startimports
+
+    features = startimports.dns_features()
+    if features is not None:
+        from smtpdoctor.probe import dnsfeatures
+
+        dnsfeatures.offer(*features)
+
+
 def run(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     _check_html(args.html)
@@ -394,6 +406,7 @@ def run(args: argparse.Namespace) -> int:
     # here to the system's, now that the arguments are accepted.
     if not args.resolver:
         send_early_dns(args.target, None, mx=not args.no_mx)
+    _offer_dns_features()
     import asyncio
 
     from smtpdoctor.doctor.usecase import diagnose

@@ -122,9 +122,9 @@ def preload(args: list[str]) -> None:
         return
     _STATE["tables"] = data[0]
     mine = data[0].get(tuple(sys.path))
-    if not (isinstance(mine, tuple) and len(mine) == 2):
+    if not (isinstance(mine, tuple) and len(mine) == 3):
         return
-    table, times = mine
+    table, times, features = mine
     if not (isinstance(table, dict) and isinstance(times, dict)):
         return
     if not all(isinstance(e, tuple) and len(e) == 4 for e in table.values()):
@@ -137,7 +137,23 @@ def preload(args: list[str]) -> None:
     if _bootstrap.PathFinder not in finders:
         return
     _STATE["table"] = table
+    _STATE["features"] = features
     sys.meta_path.insert(finders.index(_bootstrap.PathFinder), _Finder(table))
+
+
+def dns_features() -> tuple[str, dict[str, bool]] | None:
+    """dnspython's version and its optional-feature answers on this path, as the run
+    that wrote the table found them (its directories unchanged since): see
+    :mod:`smtpdoctor.probe.dnsfeatures`. None without a table or answers."""
+    features = _STATE.get("features")
+    if not (isinstance(features, tuple) and len(features) == 2):
+        return None
+    version, answers = features
+    if not (isinstance(version, str) and isinstance(answers, dict)):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, bool) for k, v in answers.items()):
+        return None
+    return version, answers
 
 
 def _found() -> dict[str, _Entry]:
@@ -190,6 +206,14 @@ def save() -> None:
     tables = {k: v for k, v in _STATE["tables"].items() if k != key}
     while len(tables) >= _MAX_PATHS:
         del tables[next(iter(tables))]
-    tables[key] = (found, times)
+    # dnspython's feature answers, when it is loaded (probe/dnsfeatures.py), else
+    # those of the table this run took: they hold while the directories the table
+    # checks do, as the table does.
+    features = _STATE.get("features")
+    if "dns._features" in sys.modules:
+        from smtpdoctor.probe import dnsfeatures
+
+        features = dnsfeatures.answers()
+    tables[key] = (found, times, features)
     if sidefile.write(path, _stamp(), tables):
         _STATE["table"] = found

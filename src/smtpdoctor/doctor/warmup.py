@@ -17,7 +17,13 @@ from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.evidence.tls import TlsMatrix
-from smtpdoctor.probe.certificate import analyze_certificate, settles, warm_up_full
+from smtpdoctor.probe import dnsfeatures
+from smtpdoctor.probe.certificate import (
+    analyze_certificate,
+    read_system_roots,
+    settles,
+    warm_up_full,
+)
 
 # The threads started, joined by _warmed.
 _WARMING: list[threading.Thread] = []
@@ -41,10 +47,15 @@ def _warm_up(first: Sequence[str] = ()) -> asyncio.Future[None] | None:
         # Only time is at stake: whatever fails here fails again, and is
         # reported, where the module is used.
         with contextlib.suppress(Exception):
+            if "smtpdoctor.probe.dnsquery" in wanted:
+                dnsfeatures.prepare()  # before dnspython: its feature answers, if offered
             for name in wanted:
                 importlib.import_module(name)
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
             loop.call_soon_threadsafe(_settle, ready)
+        if "smtpdoctor.probe.dnsquery" in wanted:
+            with contextlib.suppress(Exception):
+                read_system_roots()  # what the chain's check reads at the handshake
         sys.setswitchinterval(interval)
 
     # The event loop gets the GIL back within 0.5 ms of a reply, not the
