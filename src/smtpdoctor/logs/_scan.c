@@ -19,10 +19,14 @@
 #define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 #include "_scan.h"
 #ifdef __GLIBC__
 #include <malloc.h>
+#endif
+#ifdef __SSE2__
+#include <emmintrin.h>
 #endif
 
 static const char *const WORDS[4] = {"sent", "deferred", "bounced", "expired"};
@@ -34,8 +38,17 @@ static int is_word(unsigned char c) {
            c == '_' || c == '-';
 }
 
-/* Up to the first of two bytes (or n). */
+/* Up to the first of two bytes (or n): 16 bytes at a time while they are there. */
 static Py_ssize_t upto2(const char *b, Py_ssize_t n, Py_ssize_t i, char x, char y) {
+#ifdef __SSE2__
+    const __m128i vx = _mm_set1_epi8(x), vy = _mm_set1_epi8(y);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, vx), _mm_cmpeq_epi8(v, vy)));
+        if (m) return i + __builtin_ctz(m);
+    }
+#endif
     while (i < n && b[i] != x && b[i] != y) i++;
     return i;
 }
@@ -667,6 +680,42 @@ done:
     return result;
 }
 
+/* The newlines of b[0:n] and those followed by the prefix p[0:k] (1 to 8 bytes),
+ * 16 offsets at a time: each newline's next bytes compared as one word (the last
+ * few lines of the block, where 8 bytes are not there, with memcmp). */
+static void count_prefixed(const char *b, Py_ssize_t n, const char *p, Py_ssize_t k,
+                           Py_ssize_t *lines, Py_ssize_t *good) {
+    uint64_t want = 0, mask = k >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * k)) - 1);
+    memcpy(&want, p, (size_t)k); /* (little-endian: the first bytes are the low ones) */
+    Py_ssize_t i = 0, nl = 0, ok = 0;
+#ifdef __SSE2__
+    const __m128i vnl = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + i)), vnl));
+        while (m) {
+            Py_ssize_t q = i + __builtin_ctz(m) + 1;
+            m &= m - 1;
+            nl++;
+            if (q + 8 <= n) {
+                uint64_t w;
+                memcpy(&w, b + q, 8);
+                ok += (w & mask) == want;
+            } else {
+                ok += n - q >= k && memcmp(b + q, p, (size_t)k) == 0;
+            }
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        if (b[i] != '\n') continue;
+        nl++;
+        ok += n - (i + 1) >= k && memcmp(b + i + 1, p, (size_t)k) == 0;
+    }
+    *lines = nl;
+    *good = ok;
+}
+
 /* line_counts(block, prefix) -> (newlines, newlines followed by prefix). */
 static PyObject *line_counts(PyObject *self, PyObject *args) {
     (void)self;
@@ -675,13 +724,17 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
     const char *b = (const char *)view.buf, *p = (const char *)pre.buf;
     Py_ssize_t n = view.len, k = pre.len, lines = 0, good = 0;
     Py_BEGIN_ALLOW_THREADS
-    const char *q = b, *end = b + n;
-    while (q < end) {
-        const char *nl = memchr(q, '\n', (size_t)(end - q));
-        if (nl == NULL) break;
-        lines++;
-        if (end - (nl + 1) >= k && memcmp(nl + 1, p, (size_t)k) == 0) good++;
-        q = nl + 1;
+    if (k >= 1 && k <= 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+        count_prefixed(b, n, p, k, &lines, &good);
+    } else {
+        const char *q = b, *end = b + n;
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            if (nl == NULL) break;
+            lines++;
+            if (end - (nl + 1) >= k && memcmp(nl + 1, p, (size_t)k) == 0) good++;
+            q = nl + 1;
+        }
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);

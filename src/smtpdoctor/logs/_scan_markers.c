@@ -2,8 +2,9 @@
  * markers.rare_line_starts_python returns, in C. A line is rare when it holds
  * one of the markers below (markers.HANDSHAKE's two spellings and
  * markers.LITERALS). One pass over the block: at every offset, two bytes are
- * compared with each marker's rarest pair of adjacent bytes (16 offsets at a
- * time with SSE2), and only where a pair matches is the whole marker compared.
+ * compared with each marker's rarest pair of adjacent bytes (32 offsets at a
+ * time with AVX2, by nibble tables; 16 with SSE2, marker by marker), and only
+ * where a pair matches is the whole marker compared.
  * The starts come back sorted, each once: the per-match work of the Python
  * version (and hyperscan's callback into Python) is what this saves.
  */
@@ -32,6 +33,7 @@ static const struct {
     {" after ", 7, 1},            {"authentication failed", 21, 0},
 };
 #define NMARKERS ((int)(sizeof(MARKERS) / sizeof(MARKERS[0])))
+_Static_assert(sizeof(MARKERS) / sizeof(MARKERS[0]) <= 8, "a marker per bit of a byte");
 
 typedef struct {
     Py_ssize_t *at;
@@ -92,23 +94,40 @@ static int scalar_pairs(const char *b, Py_ssize_t n, Py_ssize_t from, Py_ssize_t
 }
 
 #ifdef WITH_AVX2
-/* find_starts, 32 offsets at a time (on a processor with AVX2). */
+/* find_starts, 32 offsets at a time (on a processor with AVX2). Each marker is a bit
+ * of a byte (there are 8), and its pair's two bytes are looked up by their low and
+ * their high nibble in four 16-byte tables (vpshufb, as hyperscan's Teddy does): a
+ * byte's two lookups share marker k's bit only when it is that marker's byte, so the
+ * offsets where some marker's pair sits are exactly those of the eight compares
+ * this replaces, in about a third of the instructions. */
 __attribute__((target("avx2"))) static int find_starts_avx2(const char *b, Py_ssize_t n,
                                                              Starts *s) {
     Py_ssize_t p = 0, skip = 0;
-    __m256i first[NMARKERS], second[NMARKERS];
+    unsigned char lo0[16] = {0}, hi0[16] = {0}, lo1[16] = {0}, hi1[16] = {0};
     for (int k = 0; k < NMARKERS; k++) {
-        first[k] = _mm256_set1_epi8(MARKERS[k].text[MARKERS[k].pair]);
-        second[k] = _mm256_set1_epi8(MARKERS[k].text[MARKERS[k].pair + 1]);
+        unsigned char c0 = (unsigned char)MARKERS[k].text[MARKERS[k].pair];
+        unsigned char c1 = (unsigned char)MARKERS[k].text[MARKERS[k].pair + 1];
+        lo0[c0 & 15] |= (unsigned char)(1u << k);
+        hi0[c0 >> 4] |= (unsigned char)(1u << k);
+        lo1[c1 & 15] |= (unsigned char)(1u << k);
+        hi1[c1 >> 4] |= (unsigned char)(1u << k);
     }
+    const __m256i tlo0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lo0));
+    const __m256i thi0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)hi0));
+    const __m256i tlo1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lo1));
+    const __m256i thi1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)hi1));
+    const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
     for (; p + 33 <= n; p += 32) {
         __m256i v0 = _mm256_loadu_si256((const __m256i *)(b + p));
         __m256i v1 = _mm256_loadu_si256((const __m256i *)(b + p + 1));
-        __m256i any = _mm256_setzero_si256();
-        for (int k = 0; k < NMARKERS; k++)
-            any = _mm256_or_si256(any, _mm256_and_si256(_mm256_cmpeq_epi8(v0, first[k]),
-                                                         _mm256_cmpeq_epi8(v1, second[k])));
-        unsigned mask = (unsigned)_mm256_movemask_epi8(any);
+        __m256i m0 = _mm256_and_si256(
+            _mm256_shuffle_epi8(tlo0, _mm256_and_si256(v0, nib)),
+            _mm256_shuffle_epi8(thi0, _mm256_and_si256(_mm256_srli_epi16(v0, 4), nib)));
+        __m256i m1 = _mm256_and_si256(
+            _mm256_shuffle_epi8(tlo1, _mm256_and_si256(v1, nib)),
+            _mm256_shuffle_epi8(thi1, _mm256_and_si256(_mm256_srli_epi16(v1, 4), nib)));
+        unsigned mask = ~(unsigned)_mm256_movemask_epi8(
+            _mm256_cmpeq_epi8(_mm256_and_si256(m0, m1), zero));
         while (mask) {
             int bit = __builtin_ctz(mask);
             mask &= mask - 1;
