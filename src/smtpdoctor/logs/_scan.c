@@ -680,81 +680,6 @@ done:
     return result;
 }
 
-/* One newline at b[q - 1] of b[0:n]: whether the prefix (k bytes, as a word: want
- * under mask) follows it. */
-static inline int prefixed_at(const char *b, Py_ssize_t n, Py_ssize_t q, const char *p,
-                              Py_ssize_t k, uint64_t want, uint64_t mask) {
-    if (q + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, b + q, 8);
-        return (w & mask) == want;
-    }
-    return n - q >= k && memcmp(b + q, p, (size_t)k) == 0;
-}
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(SCAN_NO_AVX2)
-#include <immintrin.h>
-/* count_prefixed's loop, 64 offsets at a time (on a processor with AVX2); the
- * offset it stopped at. */
-__attribute__((target("avx2"))) static Py_ssize_t count_prefixed_avx2(
-    const char *b, Py_ssize_t n, const char *p, Py_ssize_t k, uint64_t want, uint64_t mask,
-    Py_ssize_t *lines, Py_ssize_t *good) {
-    const __m256i vnl = _mm256_set1_epi8('\n');
-    Py_ssize_t i = 0, nl = 0, ok = 0;
-    for (; i + 64 <= n; i += 64) {
-        uint64_t lo = (uint32_t)_mm256_movemask_epi8(
-            _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(b + i)), vnl));
-        uint64_t hi = (uint32_t)_mm256_movemask_epi8(
-            _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(b + i + 32)), vnl));
-        uint64_t m = lo | hi << 32;
-        while (m) {
-            Py_ssize_t q = i + __builtin_ctzll(m) + 1;
-            m &= m - 1;
-            nl++;
-            ok += prefixed_at(b, n, q, p, k, want, mask);
-        }
-    }
-    *lines += nl;
-    *good += ok;
-    return i;
-}
-#define WITH_AVX2 1
-#endif
-
-/* The newlines of b[0:n] and those followed by the prefix p[0:k] (1 to 8 bytes),
- * 64 (AVX2) or 16 (SSE2) offsets at a time: each newline's next bytes compared as
- * one word (the last few lines of the block, where 8 bytes are not there, with
- * memcmp). */
-static void count_prefixed(const char *b, Py_ssize_t n, const char *p, Py_ssize_t k,
-                           Py_ssize_t *lines, Py_ssize_t *good) {
-    uint64_t want = 0, mask = k >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * k)) - 1);
-    memcpy(&want, p, (size_t)k); /* (little-endian: the first bytes are the low ones) */
-    Py_ssize_t i = 0, nl = 0, ok = 0;
-#ifdef WITH_AVX2
-    if (__builtin_cpu_supports("avx2")) i = count_prefixed_avx2(b, n, p, k, want, mask, &nl, &ok);
-#endif
-#ifdef __SSE2__
-    const __m128i vnl = _mm_set1_epi8('\n');
-    for (; i + 16 <= n; i += 16) {
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + i)), vnl));
-        while (m) {
-            Py_ssize_t q = i + __builtin_ctz(m) + 1;
-            m &= m - 1;
-            nl++;
-            ok += prefixed_at(b, n, q, p, k, want, mask);
-        }
-    }
-#endif
-    for (; i < n; i++) {
-        if (b[i] != '\n') continue;
-        nl++;
-        ok += n - (i + 1) >= k && memcmp(b + i + 1, p, (size_t)k) == 0;
-    }
-    *lines = nl;
-    *good = ok;
-}
-
 /* line_counts(block, prefix) -> (newlines, newlines followed by prefix). */
 static PyObject *line_counts(PyObject *self, PyObject *args) {
     (void)self;
@@ -764,7 +689,7 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
     Py_ssize_t n = view.len, k = pre.len, lines = 0, good = 0;
     Py_BEGIN_ALLOW_THREADS
     if (k >= 1 && k <= 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
-        count_prefixed(b, n, p, k, &lines, &good);
+        scan_count_prefixed(b, n, p, k, &lines, &good);
     } else {
         const char *q = b, *end = b + n;
         while (q < end) {
@@ -807,6 +732,9 @@ static PyMethodDef METHODS[] = {
     {"rare_starts", scan_rare_starts, METH_O,
      "rare_starts(block) -> the sorted start offsets of the lines holding a rare-line marker "
      "(markers.rare_line_starts_python in C: _scan_markers.c)."},
+    {"rare_starts_counted", scan_rare_starts_counted, METH_VARARGS,
+     "rare_starts_counted(block, prefix) -> (rare_starts(block), *line_counts(block, prefix)) "
+     "in one pass over the block (_scan_markers.c)."},
     {"route_rows", scan_route_rows, METH_VARARGS,
      "route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns) -> "
      "{(status, iid): n}: Aggregator._failure_rows' tables (_scan_tables.c)."},
