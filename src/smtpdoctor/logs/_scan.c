@@ -485,6 +485,63 @@ static int scratch_replace(Scratch *s, const char *old, Py_ssize_t olen, const c
     return 0;
 }
 
+/* s->buf = src[0:n].replace(old, new) (olen > 0; src is not in s->buf): each old found
+ * left to right, as bytes.replace does, the pieces copied once. */
+static int replace_into(Scratch *s, const char *src, Py_ssize_t n, const char *old,
+                        Py_ssize_t olen, const char *new, Py_ssize_t nlen) {
+    Py_ssize_t r = 0, w = 0;
+    if (scratch_fit(s, n > 0 ? n : 1) < 0) return -1;
+    for (;;) {
+        Py_ssize_t f = find_lit(src + r, n - r, old, olen);
+        Py_ssize_t piece = f < 0 ? n - r : f;
+        if (scratch_fit(s, w + piece + (f < 0 ? 0 : nlen)) < 0) return -1;
+        memcpy(s->buf + w, src + r, (size_t)piece);
+        w += piece;
+        if (f < 0) break;
+        memcpy(s->buf + w, new, (size_t)nlen);
+        w += nlen;
+        r += f + olen;
+    }
+    s->len = w;
+    return 0;
+}
+
+/* "<" + recipient + ">" in s->buf replaced by "<user@domain>": in place when the
+ * needle is not shorter than its replacement (the text only shrinks: each piece moves
+ * left), else through scratch_replace. */
+static int replace_recipient(Scratch *s, const char *to, Py_ssize_t tlen) {
+    static const char NEW[] = "<user@domain>";
+    const Py_ssize_t nlen = (Py_ssize_t)sizeof(NEW) - 1;
+    Py_ssize_t olen = tlen + 2;
+    char small[256], *needle = olen <= (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)olen);
+    if (needle == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    needle[0] = '<';
+    memcpy(needle + 1, to, (size_t)tlen);
+    needle[olen - 1] = '>';
+    int rc = 0;
+    if (olen < nlen) {
+        rc = scratch_replace(s, needle, olen, NEW, nlen);
+    } else {
+        Py_ssize_t r = 0, w = 0, n = s->len;
+        for (;;) {
+            Py_ssize_t f = find_lit(s->buf + r, n - r, needle, olen);
+            Py_ssize_t piece = f < 0 ? n - r : f;
+            memmove(s->buf + w, s->buf + r, (size_t)piece);
+            w += piece;
+            if (f < 0) break;
+            memcpy(s->buf + w, NEW, (size_t)nlen);
+            w += nlen;
+            r += f + olen;
+        }
+        s->len = w;
+    }
+    if (needle != small) PyMem_Free(needle);
+    return rc;
+}
+
 int scan_failure_key(const char *b, const Status *st, Scratch *s, Py_ssize_t *ps,
                      Py_ssize_t *pe) {
     Py_ssize_t tail_start = st->g4s >= 0 ? st->g4s : st->g5s - 7;
@@ -506,24 +563,17 @@ int scan_failure_key(const char *b, const Status *st, Scratch *s, Py_ssize_t *ps
             olen = (br - old) + 1;
         }
     }
-    if (scratch_fit(s, len > 0 ? len : 1) < 0) return -1;
-    memcpy(s->buf, b + tail_start, (size_t)(len > 0 ? len : 0));
-    s->len = len > 0 ? len : 0;
-    if (old != NULL && scratch_replace(s, old, olen, "host[addr]", 10) < 0) return -1;
-    if (st->g1e > st->g1s) {
-        Py_ssize_t rlen = st->g1e - st->g1s + 2;
-        char *r = PyMem_Malloc((size_t)rlen);
-        if (r == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        r[0] = '<';
-        memcpy(r + 1, b + st->g1s, (size_t)(rlen - 2));
-        r[rlen - 1] = '>';
-        int rc = scratch_replace(s, r, rlen, "<user@domain>", 13);
-        PyMem_Free(r);
-        if (rc < 0) return -1;
+    if (len < 0) len = 0;
+    /* (the tail copied with the relay's name[address] replaced, in one pass; the old
+     * bytes are the block's, never the scratch buffer's) */
+    if (old != NULL && olen > 0) {
+        if (replace_into(s, b + tail_start, len, old, olen, "host[addr]", 10) < 0) return -1;
+    } else {
+        if (scratch_fit(s, len > 0 ? len : 1) < 0) return -1;
+        memcpy(s->buf, b + tail_start, (size_t)len);
+        s->len = len;
     }
+    if (st->g1e > st->g1s && replace_recipient(s, b + st->g1s, st->g1e - st->g1s) < 0) return -1;
     return 0;
 }
 
