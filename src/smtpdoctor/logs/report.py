@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import gc
 import math
-from dataclasses import dataclass
 from typing import Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs.aggregate import (
     CATEGORIES,
     D_ATTEMPTS,
