@@ -485,30 +485,36 @@ static int scratch_replace(Scratch *s, const char *old, Py_ssize_t olen, const c
     return 0;
 }
 
-/* s->buf = src[0:n].replace(old, new) (olen > 0; src is not in s->buf): each old found
- * left to right, as bytes.replace does, the pieces copied once. */
-static int replace_into(Scratch *s, const char *src, Py_ssize_t n, const char *old,
-                        Py_ssize_t olen, const char *new, Py_ssize_t nlen) {
+/* dst = src[0:n].replace(old, new) (olen > 0), each old found left to right as
+ * bytes.replace does, the pieces copied once; its length. dst holds the result (the
+ * caller fits it); dst may be src when nlen <= olen (each piece then moves left). */
+static Py_ssize_t replace_to(char *dst, const char *src, Py_ssize_t n, const char *old,
+                             Py_ssize_t olen, const char *new, Py_ssize_t nlen) {
     Py_ssize_t r = 0, w = 0;
-    if (scratch_fit(s, n > 0 ? n : 1) < 0) return -1;
     for (;;) {
         Py_ssize_t f = find_lit(src + r, n - r, old, olen);
         Py_ssize_t piece = f < 0 ? n - r : f;
-        if (scratch_fit(s, w + piece + (f < 0 ? 0 : nlen)) < 0) return -1;
-        memcpy(s->buf + w, src + r, (size_t)piece);
+        memmove(dst + w, src + r, (size_t)piece);
         w += piece;
-        if (f < 0) break;
-        memcpy(s->buf + w, new, (size_t)nlen);
+        if (f < 0) return w;
+        memcpy(dst + w, new, (size_t)nlen);
         w += nlen;
         r += f + olen;
     }
-    s->len = w;
+}
+
+/* s->buf = src[0:n].replace(old, new) (olen > 0; src is not in s->buf): s fitted to the
+ * longest the result can be. */
+static int replace_into(Scratch *s, const char *src, Py_ssize_t n, const char *old,
+                        Py_ssize_t olen, const char *new, Py_ssize_t nlen) {
+    Py_ssize_t most = n + (nlen > olen ? n / olen * (nlen - olen) : 0);
+    if (scratch_fit(s, most > 0 ? most : 1) < 0) return -1;
+    s->len = replace_to(s->buf, src, n, old, olen, new, nlen);
     return 0;
 }
 
 /* "<" + recipient + ">" in s->buf replaced by "<user@domain>": in place when the
- * needle is not shorter than its replacement (the text only shrinks: each piece moves
- * left), else through scratch_replace. */
+ * needle is not shorter than its replacement, else through scratch_replace. */
 static int replace_recipient(Scratch *s, const char *to, Py_ssize_t tlen) {
     static const char NEW[] = "<user@domain>";
     const Py_ssize_t nlen = (Py_ssize_t)sizeof(NEW) - 1;
@@ -522,22 +528,10 @@ static int replace_recipient(Scratch *s, const char *to, Py_ssize_t tlen) {
     memcpy(needle + 1, to, (size_t)tlen);
     needle[olen - 1] = '>';
     int rc = 0;
-    if (olen < nlen) {
+    if (olen < nlen)
         rc = scratch_replace(s, needle, olen, NEW, nlen);
-    } else {
-        Py_ssize_t r = 0, w = 0, n = s->len;
-        for (;;) {
-            Py_ssize_t f = find_lit(s->buf + r, n - r, needle, olen);
-            Py_ssize_t piece = f < 0 ? n - r : f;
-            memmove(s->buf + w, s->buf + r, (size_t)piece);
-            w += piece;
-            if (f < 0) break;
-            memcpy(s->buf + w, NEW, (size_t)nlen);
-            w += nlen;
-            r += f + olen;
-        }
-        s->len = w;
-    }
+    else
+        s->len = replace_to(s->buf, s->buf, s->len, needle, olen, NEW, nlen);
     if (needle != small) PyMem_Free(needle);
     return rc;
 }
