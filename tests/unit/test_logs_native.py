@@ -76,6 +76,7 @@ def test_the_engine_is_built() -> None:
     assert native.apply_sent is not None
     assert native.state_memo is not None
     assert native.rare_starts is not None
+    assert native.rare_starts_counted is not None
     assert native.route_rows is not None
     assert native.prune_rows is not None
     assert native.merge_rows is not None
@@ -245,6 +246,31 @@ def test_same_rare_line_starts_as_python() -> None:
     assert starts(memoryview(b"a\nb after c\n").tobytes()) == [2]
     with pytest.raises(TypeError):
         starts("text")  # type: ignore[arg-type]
+
+
+def _line_counts(block: bytes, prefix: bytes) -> tuple[int, int]:
+    """The newlines, and those followed by prefix (line_counts' definition)."""
+    after = [i + 1 for i, byte in enumerate(block) if byte == 10]
+    return len(after), sum(block.startswith(prefix, i) for i in after)
+
+
+@needs_engine
+def test_rare_starts_counted_is_both_passes() -> None:
+    """The marker pass that also counts the lines (what the scanner calls) gives
+    rare_starts and line_counts' answers, at every alignment, with every prefix."""
+    both = native.rare_starts_counted
+    assert both is not None
+    rnd = random.Random(7)
+    pieces = [b"SSL_connect error", b" after ", b"reject: ", b"\n", b"Dec ", b"De", b"x" * 40]
+    blocks = [path.read_bytes() for path in LOGS] + list(_hostile_blocks())
+    for _ in range(2000):
+        blocks.append(b"".join(rnd.choice(pieces) for _ in range(rnd.randrange(0, 20))))
+    for block in blocks:
+        for prefix in {block[:4], block[:1], b"Dec ", b"\n", b"Dec 12345", b""}:
+            want = (rare_line_starts_python(block), *_line_counts(block, prefix))
+            assert both(block, prefix) == want, (block[:200], prefix)
+    with pytest.raises(TypeError):
+        both("text", b"x")  # type: ignore[arg-type]
 
 
 def _check_rare(block: bytes) -> int:

@@ -19,10 +19,14 @@
 #define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 #include "_scan.h"
 #ifdef __GLIBC__
 #include <malloc.h>
+#endif
+#ifdef __SSE2__
+#include <emmintrin.h>
 #endif
 
 static const char *const WORDS[4] = {"sent", "deferred", "bounced", "expired"};
@@ -34,8 +38,17 @@ static int is_word(unsigned char c) {
            c == '_' || c == '-';
 }
 
-/* Up to the first of two bytes (or n). */
+/* Up to the first of two bytes (or n): 16 bytes at a time while they are there. */
 static Py_ssize_t upto2(const char *b, Py_ssize_t n, Py_ssize_t i, char x, char y) {
+#ifdef __SSE2__
+    const __m128i vx = _mm_set1_epi8(x), vy = _mm_set1_epi8(y);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, vx), _mm_cmpeq_epi8(v, vy)));
+        if (m) return i + __builtin_ctz(m);
+    }
+#endif
     while (i < n && b[i] != x && b[i] != y) i++;
     return i;
 }
@@ -472,6 +485,57 @@ static int scratch_replace(Scratch *s, const char *old, Py_ssize_t olen, const c
     return 0;
 }
 
+/* dst = src[0:n].replace(old, new) (olen > 0), each old found left to right as
+ * bytes.replace does, the pieces copied once; its length. dst holds the result (the
+ * caller fits it); dst may be src when nlen <= olen (each piece then moves left). */
+static Py_ssize_t replace_to(char *dst, const char *src, Py_ssize_t n, const char *old,
+                             Py_ssize_t olen, const char *new, Py_ssize_t nlen) {
+    Py_ssize_t r = 0, w = 0;
+    for (;;) {
+        Py_ssize_t f = find_lit(src + r, n - r, old, olen);
+        Py_ssize_t piece = f < 0 ? n - r : f;
+        memmove(dst + w, src + r, (size_t)piece);
+        w += piece;
+        if (f < 0) return w;
+        memcpy(dst + w, new, (size_t)nlen);
+        w += nlen;
+        r += f + olen;
+    }
+}
+
+/* s->buf = src[0:n].replace(old, new) (olen > 0; src is not in s->buf): s fitted to the
+ * longest the result can be. */
+static int replace_into(Scratch *s, const char *src, Py_ssize_t n, const char *old,
+                        Py_ssize_t olen, const char *new, Py_ssize_t nlen) {
+    Py_ssize_t most = n + (nlen > olen ? n / olen * (nlen - olen) : 0);
+    if (scratch_fit(s, most > 0 ? most : 1) < 0) return -1;
+    s->len = replace_to(s->buf, src, n, old, olen, new, nlen);
+    return 0;
+}
+
+/* "<" + recipient + ">" in s->buf replaced by "<user@domain>": in place when the
+ * needle is not shorter than its replacement, else through scratch_replace. */
+static int replace_recipient(Scratch *s, const char *to, Py_ssize_t tlen) {
+    static const char NEW[] = "<user@domain>";
+    const Py_ssize_t nlen = (Py_ssize_t)sizeof(NEW) - 1;
+    Py_ssize_t olen = tlen + 2;
+    char small[256], *needle = olen <= (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)olen);
+    if (needle == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    needle[0] = '<';
+    memcpy(needle + 1, to, (size_t)tlen);
+    needle[olen - 1] = '>';
+    int rc = 0;
+    if (olen < nlen)
+        rc = scratch_replace(s, needle, olen, NEW, nlen);
+    else
+        s->len = replace_to(s->buf, s->buf, s->len, needle, olen, NEW, nlen);
+    if (needle != small) PyMem_Free(needle);
+    return rc;
+}
+
 int scan_failure_key(const char *b, const Status *st, Scratch *s, Py_ssize_t *ps,
                      Py_ssize_t *pe) {
     Py_ssize_t tail_start = st->g4s >= 0 ? st->g4s : st->g5s - 7;
@@ -493,24 +557,17 @@ int scan_failure_key(const char *b, const Status *st, Scratch *s, Py_ssize_t *ps
             olen = (br - old) + 1;
         }
     }
-    if (scratch_fit(s, len > 0 ? len : 1) < 0) return -1;
-    memcpy(s->buf, b + tail_start, (size_t)(len > 0 ? len : 0));
-    s->len = len > 0 ? len : 0;
-    if (old != NULL && scratch_replace(s, old, olen, "host[addr]", 10) < 0) return -1;
-    if (st->g1e > st->g1s) {
-        Py_ssize_t rlen = st->g1e - st->g1s + 2;
-        char *r = PyMem_Malloc((size_t)rlen);
-        if (r == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        r[0] = '<';
-        memcpy(r + 1, b + st->g1s, (size_t)(rlen - 2));
-        r[rlen - 1] = '>';
-        int rc = scratch_replace(s, r, rlen, "<user@domain>", 13);
-        PyMem_Free(r);
-        if (rc < 0) return -1;
+    if (len < 0) len = 0;
+    /* (the tail copied with the relay's name[address] replaced, in one pass; the old
+     * bytes are the block's, never the scratch buffer's) */
+    if (old != NULL && olen > 0) {
+        if (replace_into(s, b + tail_start, len, old, olen, "host[addr]", 10) < 0) return -1;
+    } else {
+        if (scratch_fit(s, len > 0 ? len : 1) < 0) return -1;
+        memcpy(s->buf, b + tail_start, (size_t)len);
+        s->len = len;
     }
+    if (st->g1e > st->g1s && replace_recipient(s, b + st->g1s, st->g1e - st->g1s) < 0) return -1;
     return 0;
 }
 
@@ -675,13 +732,17 @@ static PyObject *line_counts(PyObject *self, PyObject *args) {
     const char *b = (const char *)view.buf, *p = (const char *)pre.buf;
     Py_ssize_t n = view.len, k = pre.len, lines = 0, good = 0;
     Py_BEGIN_ALLOW_THREADS
-    const char *q = b, *end = b + n;
-    while (q < end) {
-        const char *nl = memchr(q, '\n', (size_t)(end - q));
-        if (nl == NULL) break;
-        lines++;
-        if (end - (nl + 1) >= k && memcmp(nl + 1, p, (size_t)k) == 0) good++;
-        q = nl + 1;
+    if (k >= 1 && k <= 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+        scan_count_prefixed(b, n, p, k, &lines, &good);
+    } else {
+        const char *q = b, *end = b + n;
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            if (nl == NULL) break;
+            lines++;
+            if (end - (nl + 1) >= k && memcmp(nl + 1, p, (size_t)k) == 0) good++;
+            q = nl + 1;
+        }
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
@@ -715,6 +776,9 @@ static PyMethodDef METHODS[] = {
     {"rare_starts", scan_rare_starts, METH_O,
      "rare_starts(block) -> the sorted start offsets of the lines holding a rare-line marker "
      "(markers.rare_line_starts_python in C: _scan_markers.c)."},
+    {"rare_starts_counted", scan_rare_starts_counted, METH_VARARGS,
+     "rare_starts_counted(block, prefix) -> (rare_starts(block), *line_counts(block, prefix)) "
+     "in one pass over the block (_scan_markers.c)."},
     {"route_rows", scan_route_rows, METH_VARARGS,
      "route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns) -> "
      "{(status, iid): n}: Aggregator._failure_rows' tables (_scan_tables.c)."},

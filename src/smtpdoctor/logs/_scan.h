@@ -72,8 +72,13 @@ PyObject *scan_apply_sent(PyObject *self, PyObject *args);
 extern PyObject *S_TLS, *S_CATEGORY, *S_ROWS, *S_ROW, *S_UNKNOWN, *S_NONE_DEST;
 int scan_strings(void);
 
-/* _scan_markers.c: where a block's rare lines start. */
+/* _scan_markers.c: where a block's rare lines start (and its lines counted in the same
+ * pass); the newlines of b[0:n] and those followed by the prefix p[0:k] (1 to 8 bytes,
+ * on a little-endian machine). */
 PyObject *scan_rare_starts(PyObject *self, PyObject *arg);
+PyObject *scan_rare_starts_counted(PyObject *self, PyObject *args);
+void scan_count_prefixed(const char *b, Py_ssize_t n, const char *p, Py_ssize_t k,
+                         Py_ssize_t *lines, Py_ssize_t *good);
 /* The first ": to=<" at or after from in b[0:n], or -1 (memmem's answer). */
 Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from);
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include "_scan.h"
 
-static int is_space(unsigned char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+static inline int is_space(unsigned char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r'); /* (\t \n \v \f \r) */
 }
 
 static int dig(const char *b, Py_ssize_t e, Py_ssize_t i) {
@@ -100,19 +100,65 @@ static int expired_fields(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t 
     }
 }
 
-/* Whether b[s:e] holds lit (a line and a short literal: the literal's first byte
- * found with memchr, the rest compared; memmem would prepare its needle each time,
- * a dozen times per rare line). */
-static int has(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit) {
-    size_t len = strlen(lit);
-    if (len == 0) return e > s;  /* (as memmem: an empty literal is in any non-empty span) */
-    while (e - s >= (Py_ssize_t)len) {
-        const char *f = memchr(b + s, lit[0], (size_t)(e - s) - len + 1);
+/* Whether b[s:e] holds lit (len > 0 bytes; a line and a short literal): its byte at
+ * offset a (one rarer in log lines than its first) found with memchr, the rest
+ * compared where it fits. memmem would prepare its needle each time, a dozen times
+ * per rare line. */
+static int has_at(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit, Py_ssize_t len,
+                  Py_ssize_t a) {
+    for (Py_ssize_t i = s + a; e - i >= len - a;) {
+        const char *f = memchr(b + i, lit[a], (size_t)(e - i - (len - a) + 1));
         if (f == NULL) return 0;
-        if (memcmp(f + 1, lit + 1, len - 1) == 0) return 1;
-        s = (f - b) + 1;
+        if (memcmp(f - a, lit, (size_t)len) == 0) return 1;
+        i = (f - b) + 1;
     }
     return 0;
+}
+
+/* The literals a rare line is told apart by (each with its anchor byte's offset),
+ * looked for at most once per line (Line: -1 not yet). */
+enum { L_EXPIRED, L_STATUS, L_ACCEPT_ERROR, L_ACCEPT, L_CONNECT_ERROR, L_VERIFY, L_PORT,
+       L_REJECT, L_REJECT_WARNING, L_AFTER, L_AUTH, L_COUNT };
+static const struct {
+    const char *text;
+    Py_ssize_t len, anchor;
+} LITS[L_COUNT] = {
+    {"status=expired", 14, 6},   {"status=", 7, 6},
+    {"SSL_accept error", 16, 3}, {"SSL_accept", 10, 3},
+    {"SSL_connect error", 17, 3}, {"certificate verification failed", 31, 12},
+    {"]:", 2, 0},                {"reject: ", 8, 6},
+    {"reject_warning", 14, 6},   {" after ", 7, 2},
+    {"authentication failed", 21, 5},
+};
+
+typedef struct {
+    const char *b;
+    Py_ssize_t s, e;
+    signed char known[L_COUNT];
+} Line;
+
+static int has(Line *l, int which) {
+    if (l->known[which] < 0)
+        l->known[which] = (signed char)has_at(l->b, l->s, l->e, LITS[which].text,
+                                              LITS[which].len, LITS[which].anchor);
+    return l->known[which];
+}
+
+/* A tuple of n new references (stolen; NULL items: the tuple is not made). */
+static PyObject *tuple_of(int n, PyObject **items) {
+    PyObject *t = NULL;
+    int ok = 1;
+    for (int i = 0; i < n; i++) ok &= items[i] != NULL;
+    if (ok && (t = PyTuple_New(n)) != NULL) {
+        for (int i = 0; i < n; i++) PyTuple_SET_ITEM(t, i, items[i]);
+        return t;
+    }
+    for (int i = 0; i < n; i++) Py_XDECREF(items[i]);
+    return NULL;
+}
+
+static PyObject *span(const char *b, Py_ssize_t s, Py_ssize_t e) {
+    return PyBytes_FromStringAndSize(b + s, e - s);
 }
 
 /* The first lit (len > 0 bytes) in b[s:e], or NULL: as has(), for a span of a few lines
@@ -162,11 +208,12 @@ static int library_problem(const char *b, Py_ssize_t n, Py_ssize_t end, const ch
 
 /* An outbound TLS handshake or certificate failure (PostfixScanner._tls_failure_counted's
  * input): (proc, peer or None, message with the peer replaced, OpenSSL reason or None). */
-static PyObject *tls_out(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t he,
-                         Py_ssize_t le, Py_ssize_t end) {
+static PyObject *tls_out(Line *line, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t end) {
+    const char *b = line->b;
+    Py_ssize_t he = line->s, le = line->e;
     Py_ssize_t ls_ = -1, le_ = -1, ps, pe;
     int found = 0;
-    if (has(b, he, le, "SSL_connect error") || has(b, he, le, "SSL_accept error")) {
+    if (has(line, L_CONNECT_ERROR) || has(line, L_ACCEPT_ERROR)) {
         if (end >= 0) {
             found = library_problem(b, n, end, b + prog, he - prog, &ls_, &le_);
             if (found < 0) return Py_NewRef(Py_None);
@@ -185,13 +232,8 @@ static PyObject *tls_out(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_
         peer = Py_NewRef(Py_None);
     }
     lib = found == 1 ? PyBytes_FromStringAndSize(b + ls_, le_ - ls_) : Py_NewRef(Py_None);
-    PyObject *res = NULL;
-    if (peer != NULL && key != NULL && lib != NULL)
-        res = Py_BuildValue("(y#OOO)", b + prog, he - prog, peer, key, lib);
-    Py_XDECREF(peer);
-    Py_XDECREF(key);
-    Py_XDECREF(lib);
-    return res;
+    PyObject *items[4] = {span(b, prog, he), peer, key, lib};
+    return tuple_of(4, items);
 }
 
 /* An inbound TLS handshake failure (PostfixScanner._tls_in_counted's input):
@@ -204,9 +246,9 @@ static PyObject *tls_in(const char *b, Py_ssize_t n, Py_ssize_t prog, Py_ssize_t
         found = library_problem(b, n, end, b + prog, he - prog, &ls_, &le_);
         if (found < 0) return Py_NewRef(Py_None);
     }
-    if (found == 1)
-        return Py_BuildValue("(y#y#y#)", b + prog, he - prog, b + he, le - he, b + ls_, le_ - ls_);
-    return Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_None);
+    PyObject *items[3] = {span(b, prog, he), span(b, he, le),
+                          found == 1 ? span(b, ls_, le_) : Py_NewRef(Py_None)};
+    return tuple_of(3, items);
 }
 
 /* -- smtpd's session ends (postfix_inbound._SESSION_END, _CLIENT) -- */
@@ -283,9 +325,9 @@ static PyObject *session_end(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ss
     }
     PyObject *client = scan_client_key(b, ps, q);
     if (client == NULL) return NULL;
-    PyObject *res = Py_BuildValue("(y#y#y#y#N)", b + prog, s - prog, b + ws, we - ws, b + cs,
-                                  ce - cs, b + ps, q - ps, client);
-    return res;
+    PyObject *items[5] = {span(b, prog, s), span(b, ws, we), span(b, cs, ce), span(b, ps, q),
+                          client};
+    return tuple_of(5, items);
 }
 
 /* -- rejections (postfix_inbound._REJECT) -- */
@@ -355,9 +397,10 @@ static PyObject *rejection(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ssiz
             const char *m = memmem(b + s, (size_t)(r + 7 - s), "milter-reject", 13);
             PyObject *client = scan_client_key(b, ps, pe);
             if (client == NULL) return NULL;
-            return Py_BuildValue("(y#y#y#Oy#N)", b + prog, s - prog, b + r + 8, we - r - 8,
-                                 b + rs, e - rs, m != NULL ? Py_True : Py_False, b + ps, pe - ps,
-                                 client);
+            PyObject *items[6] = {span(b, prog, s), span(b, r + 8, we), span(b, rs, e),
+                                  Py_NewRef(m != NULL ? Py_True : Py_False), span(b, ps, pe),
+                                  client};
+            return tuple_of(6, items);
         }
     }
     return Py_NewRef(Py_False);
@@ -389,45 +432,44 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
             Py_ssize_t le = nl ? nl - b : n, end = nl ? nl - b : -1;
             if (le - ls > MAX_LINE) le = ls + MAX_LINE;
             Py_ssize_t prog, he = scan_classic_head(b, ls, le, &prog), qs, qe, rs;
-            if (he >= 0 && has(b, he, le, "status=expired")) {
+            Line line = {b, he, le, {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}};
+            Line *l = &line;
+            if (he >= 0 && has(l, L_EXPIRED)) {
                 if (expired_fields(b, he, le, &qs, &qe, &rs)) {
-                    item = Py_BuildValue("(y#y#)", b + qs, qe - qs, b + rs, le - rs);
+                    PyObject *items[2] = {span(b, qs, qe), span(b, rs, le)};
+                    item = tuple_of(2, items);
                     if (item == NULL) goto fail;
                     PyList_SET_ITEM(out, k, item);
                     continue;
                 }
                 item = Py_False;
-            } else if (he >= 0 && has(b, he, le, "status=")) {
+            } else if (he >= 0 && has(l, L_STATUS)) {
                 item = Py_False;
-            } else if (he >= 0 && has(b, he, le, "SSL_accept error")) {
+            } else if (he >= 0 && has(l, L_ACCEPT_ERROR)) {
                 item = tls_in(b, n, prog, he, le, end);
                 if (item == NULL) goto fail;
                 PyList_SET_ITEM(out, k, item);
                 continue;
-            } else if (he >= 0 && !has(b, he, le, "SSL_accept") &&
-                       (has(b, he, le, "SSL_connect error") ||
-                        has(b, he, le, "certificate verification failed"))) {
-                item = tls_out(b, n, prog, he, le, end);
+            } else if (he >= 0 && !has(l, L_ACCEPT) &&
+                       (has(l, L_CONNECT_ERROR) || has(l, L_VERIFY))) {
+                item = tls_out(l, n, prog, end);
                 if (item == NULL) goto fail;
                 PyList_SET_ITEM(out, k, item);
                 continue;
-            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
-                       !has(b, he, le, "SSL_accept error") &&
-                       !has(b, he, le, "certificate verification failed") &&
-                       at(b, le, he, "connect to ", 11) && has(b, he, le, "]:")) {
+            } else if (he >= 0 && !has(l, L_CONNECT_ERROR) && !has(l, L_ACCEPT_ERROR) &&
+                       !has(l, L_VERIFY) && at(b, le, he, "connect to ", 11) && has(l, L_PORT)) {
                 item = Py_True;  /* a failed connect: only counted */
-            } else if (he >= 0 && !has(b, he, le, "SSL_connect error") &&
-                       !has(b, he, le, "SSL_accept error") &&
-                       !has(b, he, le, "certificate verification failed")) {
+            } else if (he >= 0 && !has(l, L_CONNECT_ERROR) && !has(l, L_ACCEPT_ERROR) &&
+                       !has(l, L_VERIFY)) {
                 /* The receiving side's line (Python reads it from its message
                  * on), or a line without anything to count. */
-                if (has(b, he, le, "reject: ") && !has(b, he, le, "reject_warning")) {
+                if (has(l, L_REJECT) && !has(l, L_REJECT_WARNING)) {
                     item = rejection(b, prog, he, le);
                     if (item == NULL) goto fail;
                     PyList_SET_ITEM(out, k, item);
                     continue;
                 }
-                if (!has(b, he, le, "reject: ") && has(b, he, le, " after ")) {
+                if (!has(l, L_REJECT) && has(l, L_AFTER)) {
                     item = session_end(b, prog, he, le);
                     if (item == NULL) goto fail;
                     if (item != Py_None) {
@@ -436,9 +478,9 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
                     }
                     Py_DECREF(item);
                 }
-                if (has(b, he, le, "reject: ") || has(b, he, le, " after ") ||
-                    has(b, he, le, "authentication failed")) {
-                    item = Py_BuildValue("(y#y#O)", b + prog, he - prog, b + he, le - he, Py_False);
+                if (has(l, L_REJECT) || has(l, L_AFTER) || has(l, L_AUTH)) {
+                    PyObject *items[3] = {span(b, prog, he), span(b, he, le), Py_NewRef(Py_False)};
+                    item = tuple_of(3, items);
                     if (item == NULL) goto fail;
                     PyList_SET_ITEM(out, k, item);
                     continue;

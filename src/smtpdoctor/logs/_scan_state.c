@@ -263,15 +263,26 @@ static int add_time(Batch *bt, PyObject *epoch, int deferred, int st_is_421) {
     return 0;
 }
 
-/* d[key] = d.get(key, 0) + n */
+/* d[key] = d.get(key, 0) + n (a tuple key: hashed once, not at both steps, where the
+ * interpreter's headers offer it). */
 static int add_n(PyObject *d, PyObject *key, Py_ssize_t n) {
+#if PY_VERSION_HEX < 0x030D0000
+    Py_hash_t h = PyObject_Hash(key);
+    if (h == -1) return -1;
+    PyObject *old = _PyDict_GetItem_KnownHash(d, key, h);
+#else
     PyObject *old = PyDict_GetItemWithError(d, key);
+#endif
     Py_ssize_t v = 0;
     if (old != NULL && (v = PyLong_AsSsize_t(old)) == -1 && PyErr_Occurred()) return -1;
     if (old == NULL && PyErr_Occurred()) return -1;
     PyObject *nv = PyLong_FromSsize_t(v + n);
     if (nv == NULL) return -1;
+#if PY_VERSION_HEX < 0x030D0000
+    int rc = _PyDict_SetItem_KnownHash(d, key, nv, h);
+#else
     int rc = PyDict_SetItem(d, key, nv);
+#endif
     Py_DECREF(nv);
     return rc;
 }
@@ -355,12 +366,23 @@ static PyObject *time_at(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, P
     return PyObject_CallFunction(c->at, "On", block, ls);
 }
 
+/* deferrals.pop(qid, None): on the (ordered) dictionary itself, without the call. */
+static PyObject *pop_deferral(Ctx *c, PyObject *qid) {
+    if (!PyDict_Check(c->deferrals))
+        return PyObject_CallFunctionObjArgs(c->pop, qid, Py_None, NULL);
+    PyObject *last = PyDict_GetItemWithError(c->deferrals, qid);
+    if (last == NULL) return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    Py_INCREF(last);
+    if (PyObject_DelItem(c->deferrals, qid) < 0) Py_CLEAR(last);
+    return last;
+}
+
 /* An expiry the engine read (PostfixScanner._expiry, count-only, every epoch kept). */
 static int expiry(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, Py_ssize_t ls,
                   PyObject *qid, PyObject *reason) {
     PyObject *epoch = time_at(c, block, b, n, ls);
     if (epoch == NULL) return -1;
-    PyObject *last = PyObject_CallFunctionObjArgs(c->pop, qid, Py_None, NULL), *info;
+    PyObject *last = pop_deferral(c, qid), *info;
     int rc = -1;
     if (last == NULL) goto out;
     PyObject *dest = Py_None, *relay = Py_None;

@@ -17,10 +17,11 @@ input size:
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import field
 from operator import add
 from typing import Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
 from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus, Group, group_of
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail

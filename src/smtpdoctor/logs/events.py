@@ -10,10 +10,10 @@ consumers may ignore.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
 

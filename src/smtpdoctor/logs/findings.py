@@ -167,16 +167,20 @@ def _inbound_findings(
     from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
 
     out = []
+    # Each client's stages that it failed at, in STAGES' order (once, not per cause).
+    at_stages = {
+        k: [(stage, v[I_STAGES + i]) for i, stage in enumerate(STAGES) if v[I_STAGES + i]]
+        for k, v in rows
+    }
     for cause_value, count in by_cause.items():
         cause = Cause(cause_value)
         ci = I_CAUSES + CAUSES.index(cause)
         hit = sorted(((k, v) for k, v in rows if v[ci]), key=lambda kv: (-kv[1][ci], kv[0]))
         stages: dict[Stage, int] = {}
-        for _, v in hit:
-            for i, stage in enumerate(STAGES):
+        for k, v in hit:
+            for stage, n in at_stages[k]:
                 # A client's stages, weighted by this cause's share of its failures.
-                if v[I_STAGES + i]:
-                    stages[stage] = stages.get(stage, 0) + v[I_STAGES + i] * v[ci] // v[0]
+                stages[stage] = stages.get(stage, 0) + n * v[ci] // v[0]
         stage = max(stages, key=lambda s: (stages[s], -STAGES.index(s))) if stages else Stage.NONE
         examples = agg.inbound_examples.get(cause_value, [])
         f = finding(

@@ -6,7 +6,8 @@ install time when a compiler is there; the install falls back to pure Python oth
 ``status_lines(block)`` finds the delivery status lines of a block exactly as
 ``postfix._STATUS.finditer`` does, counts the successful deliveries per
 second and per (destination, remote relay) and hands the other status lines
-back parsed; ``rare_starts`` finds where the rare lines start, ``rare_lines``
+back parsed; ``rare_starts`` finds where the rare lines start (``rare_starts_counted``
+also counts the lines, in the same pass), ``rare_lines``
 reads the expiry, TLS failure and failed-connect lines among them, and the
 receiving side's rejections and session ends;
 ``line_counts`` counts a block's lines; ``read_block`` reads a plain file's next
@@ -54,6 +55,7 @@ __all__ = [
     "prune_rows",
     "rare_lines",
     "rare_starts",
+    "rare_starts_counted",
     "read_block",
     "route_rows",
     "state_memo",
@@ -127,6 +129,9 @@ apply_sent: Callable[[tuple[object, ...], bytes, bytes], None] | None = None
 # The sorted starts of the lines holding a rare-line marker (_scan_markers.c):
 # markers.rare_line_starts_python's result.
 rare_starts: Callable[[bytes], list[int]] | None = None
+# rare_starts(block) and line_counts(block, prefix) in one pass over the block:
+# (starts, newlines, newlines followed by prefix).
+rare_starts_counted: Callable[[bytes, bytes], tuple[list[int], int, int]] | None = None
 # Aggregator._failure_rows' per-key loop (_scan_tables.c): the pairs' totals.
 RouteRows = Callable[..., dict[Any, int]]
 route_rows: RouteRows | None = None
@@ -172,6 +177,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             prune_rows,
             rare_lines,
             rare_starts,
+            rare_starts_counted,
             read_block,
             route_rows,
             state_memo,
@@ -181,7 +187,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = state_memo = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
-        apply_sent = pack_rows = unpack_rows = None
+        apply_sent = pack_rows = unpack_rows = rare_starts_counted = None
         inbound_add = read_block = None
 
 ENGINE = "c" if status_lines is not None else "python"

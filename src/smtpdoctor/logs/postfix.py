@@ -78,7 +78,7 @@ from smtpdoctor.logs.postfix_tls import (
     _split_peer,
     _split_text_peer,
 )
-from smtpdoctor.logs.postfix_unparsed import broken_line
+from smtpdoctor.logs.postfix_unparsed import broken_line, counted_lines
 from smtpdoctor.logs.postfix_unparsed import count_lines as count_block_lines
 from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
@@ -166,9 +166,15 @@ class PostfixScanner(TlsLines, InboundLines):
 
     def scan(self, block: bytes, *, count_lines: bool = True) -> None:
         """One block of whole lines (ends with a newline, or is the file's tail)."""
-        if count_lines:
-            count_block_lines(self.agg, block)
-        rare = self._rare_lines(block)
+        both = native.rare_starts_counted
+        if count_lines and both is not None and native.line_counts and native.rare_starts:
+            # (one pass over the block finds the rare lines and counts the lines)
+            rare, newlines, good = both(block, block[:4])
+            counted_lines(self.agg, block, newlines, good)
+        else:
+            if count_lines:
+                count_block_lines(self.agg, block)
+            rare = self._rare_lines(block)
         engine = native.status_lines
         if engine is None or self.sink is not None or not self._scan_native(block, rare, engine):
             self._kinds = None

@@ -14,7 +14,7 @@ import re
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator
 
-__all__ = ["broken_line", "count_lines"]
+__all__ = ["broken_line", "count_lines", "counted_lines"]
 
 # Lines that do not start like a log line are counted as unparsed.
 _BAD_START = re.compile(
@@ -31,6 +31,12 @@ def count_lines(agg: Aggregator, block: bytes) -> None:
     counts = native.line_counts
     # (good: the newlines followed by the block's first four bytes; -1: not counted)
     newlines, good = counts(block, block[:4]) if counts else (block.count(b"\n"), -1)
+    counted_lines(agg, block, newlines, good)
+
+
+def counted_lines(agg: Aggregator, block: bytes, newlines: int, good: int) -> None:
+    """count_lines with the block's newlines and the newlines followed by its first
+    four bytes already counted (native.rare_starts_counted)."""
     agg.lines += newlines + (0 if block.endswith(b"\n") or not block else 1)
     _count_unparsed(agg, block, newlines, good)
 

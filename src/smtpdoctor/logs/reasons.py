@@ -16,9 +16,10 @@ costs a few re-classifications and keeps memory constant.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from smtpdoctor.diagnosis.classifier import classify
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.phrasing import batch_mode
 from smtpdoctor.logs.events import TLS_CATEGORIES, Group, group_of
 from smtpdoctor.model import Category, Permanence, Stage
