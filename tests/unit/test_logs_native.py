@@ -833,3 +833,46 @@ def test_destination_and_relay_memos_emptied_when_full_as_in_python(
     in_c = state(True)
     assert in_c == state(False)
     assert in_c[0] >= 3  # (the destinations once, the relays twice)
+
+
+@needs_engine
+def test_without_avx2_the_same_answers(tmp_path: Path) -> None:
+    """A processor without AVX2 takes _scan_markers.c's 16-byte passes (the AVX2 ones
+    are chosen at run time): built here with SCAN_NO_AVX2, the same answers as the
+    engine this machine runs, on recorded logs and hostile bytes."""
+    import importlib.util
+    import shutil
+    import subprocess
+    import sysconfig
+
+    gcc = shutil.which("gcc")
+    assert gcc is not None, "gcc (scripts/install-system-deps) builds the engine"
+    src = ROOT / "src" / "smtpdoctor" / "logs"
+    so = tmp_path / f"_scan{sysconfig.get_config_var('EXT_SUFFIX')}"
+    include = sysconfig.get_paths()["include"]
+    sources = sorted(str(p) for p in src.glob("_scan*.c"))
+    cmd = [gcc, "-shared", "-fPIC", "-O2", "-fwrapv", "-DSCAN_NO_AVX2", f"-I{include}", f"-I{src}"]
+    subprocess.run([*cmd, *sources, "-o", str(so)], check=True, timeout=300)
+    spec = importlib.util.spec_from_file_location("_scan", so)
+    assert spec is not None
+    assert spec.loader is not None
+    plain = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plain)
+    both, lines, starts, status = (
+        native.rare_starts_counted, native.line_counts, native.rare_starts, native.status_lines
+    )  # fmt: skip
+    assert both is not None
+    assert lines is not None
+    assert starts is not None
+    assert status is not None
+    blocks = [path.read_bytes() for path in LOGS] + list(_hostile_blocks())
+    rnd = random.Random(11)
+    for block in blocks[: len(LOGS)]:  # at every alignment of the wide passes
+        cut = rnd.randrange(0, 64)
+        blocks.append(block[cut:])
+    for block in blocks:
+        for prefix in (block[:4], b"Dec "):
+            assert plain.rare_starts_counted(block, prefix) == both(block, prefix)
+            assert plain.line_counts(block, prefix) == lines(block, prefix)
+        assert plain.rare_starts(block) == starts(block)
+        assert plain.status_lines(block) == status(block)
