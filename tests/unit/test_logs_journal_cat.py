@@ -85,3 +85,21 @@ def test_a_tls_library_problem_stays_with_its_process() -> None:
     ).split(b"\n")
     assert b"postfix/smtpd[0]: SSL_accept" in lines[0]
     assert b"postfix/smtpd[0]: warning: TLS library problem" in lines[1]
+
+
+def test_the_text_says_the_times_are_unknown_and_a_time_filter_says_it_kept_all() -> None:
+    import subprocess
+    import sys
+
+    def logs(*argv: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "smtpdoctor", "logs", "--no-progress", *argv]
+        return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=60)
+
+    path = str(PUBLIC / CAT[0])
+    plain = logs(path)
+    assert "times unknown" in plain.stdout
+    assert "→" not in plain.stdout.splitlines()[2]
+    assert plain.stderr == ""
+    since = logs("--since", "2h", path)
+    assert since.stderr.startswith("smtpdoctor: --since/--until: these lines carry no time")
+    assert since.stdout == plain.stdout

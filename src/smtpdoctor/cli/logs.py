@@ -153,6 +153,11 @@ def run(args: argparse.Namespace) -> int:
     agg.finish()
     regexstore.save()
     doc = build_report(agg, top=args.top)
+    if (args.since or args.until) and doc["lines"]["total"] and doc["period"]["first"] is None:
+        # (a journalctl -o cat export: its events pass any time filter)
+        sys.stderr.write(
+            "smtpdoctor: --since/--until: these lines carry no time; none was left out\n"
+        )
     if args.html:
         try:
             # (imported here: pathlib is ~3 ms of start-up, for --html only)
@@ -380,7 +385,7 @@ def _text_totals(out: Console, doc: dict[str, Any]) -> None:
     lines = doc["lines"]
     out.print(
         para(
-            f"{p['first'] or '-'} → {p['last'] or '-'}   {lines['total']} lines, "
+            f"{_period_text(p)}   {lines['total']} lines, "
             f"{t['attempts']} attempts: {t['sent']} sent, {t['deferred']} deferred, "
             f"{t['bounced']} bounced, {t['expired']} expired; "
             f"{t['other']} connection-level failures",
@@ -394,6 +399,12 @@ def _text_totals(out: Console, doc: dict[str, Any]) -> None:
         out.print(para(body, indent=2))
     if lines["filtered"]:
         out.print(f"  {lines['filtered']} events outside --since/--until were skipped")
+
+
+def _period_text(period: dict[str, Any]) -> str:
+    if period["first"] is None and period["last"] is None:
+        return "times unknown (the lines carry none)"
+    return f"{period['first'] or '-'} → {period['last'] or '-'}"
 
 
 def _text_timeline(out: Console, doc: dict[str, Any]) -> None:
