@@ -146,15 +146,24 @@ class Classification:
     kind: str  # "connection_drop" | "rejection" | "deferral" | "success" | "unknown"
     meaning: str
     causes: tuple[str, ...]
-    fixes: tuple[Fix, ...]
     matched: tuple[str, ...]  # ids of the patterns, codes and phrases that decided
     # The input as classified (cut to MAX_TEXT) and the enhanced code found,
     # also when there was no reply line to parse.
     text: str = ""
     enhanced: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
-    # Other readings of the same text, each with the check that tells them apart.
-    alternatives: tuple[dict[str, str], ...] = ()
+    # What the fixes and the alternatives are made from, on first use (see _Remedies).
+    remedies: _Remedies | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def fixes(self) -> tuple[Fix, ...]:
+        """Every MTA's recipe for the cause, the MTA the text comes from first."""
+        return self.remedies.fixes(self.stage) if self.remedies is not None else ()
+
+    @functools.cached_property
+    def alternatives(self) -> tuple[dict[str, str], ...]:
+        """Other readings of the same text, each with the check that tells them apart."""
+        return self.remedies.alternatives(self.matched) if self.remedies is not None else ()
 
     def to_json(self, *, fixes: bool = True) -> dict[str, Any]:
         """The contract's ``smtpdoctor.explanation/1`` document without ``schema``
@@ -285,9 +294,6 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         matched.append(cue_id)
 
     info = CATEGORY_INFO[category]
-    readings = readings_for(tuple(matched))
-    host, port = target(text_raw) if readings else ("", 0)
-    alternatives = tuple(r.to_json(host, port) for r in readings)
     retry_helps = retry_helps_of(category, permanence, decided, code_ev, basic_ev)
     # The deciding evidence's own causes when it has some; the category's
     # usual ones otherwise (a generic list would only dilute a precise one).
@@ -301,7 +307,6 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         kind=kind_of(category, permanence, decided, found_reply, enhanced),
         meaning=meaning_of(decided.meaning, category, permanence, retry_helps),
         causes=causes,
-        fixes=ordered_fixes(FIXES_OF.get(decided.id, category), final_stage, text_raw),
         matched=tuple(matched),
         text=text_raw.strip(),
         enhanced=enhanced,
@@ -310,8 +315,31 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
             "stage_stated": bool(phrase_id),
             "stage_phrase": phrase_id,
         },
-        alternatives=alternatives,
+        remedies=_Remedies(FIXES_OF.get(decided.id, category), text_raw),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Remedies:
+    """What a classification's fixes and alternatives are made from, made on first use.
+
+    Only the reading shown needs them: a bounce folder's run classifies every
+    paragraph of every mail (which one names the failure?) and each recipient's
+    several texts, and shows one reading per recipient.
+    """
+
+    category: Category  # whose recipes (a refused EHLO name: the host names')
+    raw: str  # the text as classified
+
+    def fixes(self, stage: Stage) -> tuple[Fix, ...]:
+        return ordered_fixes(self.category, stage, self.raw)
+
+    def alternatives(self, matched: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+        readings = readings_for(matched)
+        if not readings:
+            return ()
+        host, port = target(self.raw)
+        return tuple(r.to_json(host, port) for r in readings)
 
 
 # Cisco ESA's bounce and mail logs put the appliance's own label before the
@@ -536,7 +564,6 @@ def notice(nature: str, text: str = "") -> Classification:
         kind="success",
         meaning=_NOTICES.get(nature, _NOTICES["not-a-bounce"]),
         causes=(),
-        fixes=(),
         matched=(f"notice:{nature}",),
         text=text,
     )
@@ -703,7 +730,6 @@ def _unknown(
         kind="unknown",
         meaning="No SMTP reply code and no known failure wording was found in the text.",
         causes=(),
-        fixes=(),
         matched=(),
         text=raw.strip(),
         enhanced=enhanced,

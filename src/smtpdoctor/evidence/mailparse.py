@@ -156,7 +156,11 @@ class _Part(email.message.Message):
         ctype = self._ctype
         if ctype is None:
             # Message.get_content_type, the same steps without its extra calls.
-            value = self.get("content-type", _MISSING)
+            # (The parser asks every part, most of which, a returned original's,
+            # are asked nothing else: its first Content-Type found without the
+            # lookup table of all its fields that get() makes.)
+            first = self._first
+            value = self._first_type() if first is None else self.get("content-type", _MISSING)
             if value is _MISSING:
                 ctype = self.get_default_type()
             else:
@@ -165,6 +169,15 @@ class _Part(email.message.Message):
                     ctype = "text/plain"
             self._ctype = ctype
         return ctype
+
+    def _first_type(self) -> Any:
+        """``self.get("content-type", _MISSING)``, the fields looked through in order."""
+        for key, value in self._headers:
+            # (A name whose lower case is "content-type" has its 12 characters:
+            # only the Kelvin sign lowers to ASCII, and to one character.)
+            if len(key) == 12 and key.lower() == "content-type":
+                return self.policy.header_fetch_parse(key, value)
+        return _MISSING
 
     def _forget(self) -> None:
         self._first = None
