@@ -3278,3 +3278,38 @@ def test_sixteenth_collection_classes(text: str, category: str, stage: str) -> N
 def test_session10_classes(text: str, category: str, stage: str) -> None:
     c = classify(text)
     assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # Session 11 (generalisation): classes a provider table read for one provider,
+        # in words any server or client may use (texts written for the test).
+        ("554 Relaying requires TLS version 1.2 or higher", "tls_version_mismatch", "none"),
+        ("454 minimum TLS version not met", "tls_version_mismatch", "none"),
+        ("530 This server requires encryption", "starttls_unavailable", "none"),
+        ("451 4.7.1 SSL/TLS connection required", "starttls_unavailable", "none"),
+        # (the sender's own demand the server did not meet is STARTTLS's)
+        (
+            "status=deferred (TLS is required, but was not offered by host mx.example.test)",
+            "starttls_unavailable",
+            "starttls",
+        ),
+        ("550 Rejected: content inspection policy", "policy_rejection", "message"),
+        ("relay reports: connection with mx.example.test is broken", "connection_dropped", "none"),
+        ("Device log: SMTP logon failed", "authentication", "auth"),
+        ("ERR 12: invalid server certificate", "tls_certificate", "tls_handshake"),
+        ("421 Concurrency limit exceeded, try later", "rate_limited", "none"),
+        ("The mail server is currently busy.", "service_unavailable", "none"),
+        ("Error: cannot locate the SMTP server", "dns_resolution", "dns"),
+        ("Mail test: could not connect to the mail server", "firewall_block", "connect"),
+        ("550 Address not known here", "recipient", "rcpt_to"),
+        # What a policy refusal names as judged: the sender, the recipient.
+        ("550 5.7.1 sender <a@shop.example> banned", "policy_rejection", "mail_from"),
+        ("550 5.7.1 Originator is blocked", "policy_rejection", "mail_from"),
+        ("550 5.7.1 recipient <b@example.test> blocked by policy", "policy_rejection", "rcpt_to"),
+    ],
+)
+def test_session11_classes(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched

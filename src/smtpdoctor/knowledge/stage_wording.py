@@ -517,7 +517,21 @@ _SENDER_WORDS = re.compile(
     r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
     r"\bsender (?:address|domain)\b|\bEmetteur\b|"
     r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
-    r"\bInvalid Sender\b",
+    r"\bInvalid Sender\b|"
+    # the sender named with its address, or the refusal said of it (session 11: "sender
+    # <x@y> black listed", "sender is rejected", "NULL sender is not allowed", "Sender
+    # verify failed": what was judged is the MAIL FROM argument)
+    r"\bsender <?[\w.+=-]+@[\w.-]+>? (?:is |was |has been )?(?:black ?listed|block ?listed|blocked|"
+    r"banned|rejected|refused|denied|not allowed|from unknown)|"
+    r"\b(?:sender|originator) (?:is |was |has been )?(?:rejected|refused|denied|black ?listed|"
+    r"blocked|banned)\b|\bNULL sender\b|\bsender verif(?:y|ication) fail",
+    re.IGNORECASE,
+)
+# The recipient named as what was refused by policy ("recipient <x@y> black listed",
+# "Recipient doesn't want your mail"): the RCPT TO argument was judged.
+_RECIPIENT_WORDS = re.compile(
+    r"\brecipient (?:<?[\w.+=-]+@[\w.-]+>? )?(?:is |was |has been )?(?:black ?listed|block ?listed|"
+    r"blocked|banned|denied|not allowed)\b|\brecipient (?:does not|doesn't) (?:want|accept)\b",
     re.IGNORECASE,
 )
 _GREETING_WORDS = re.compile(
@@ -531,6 +545,7 @@ _GREETING_WORDS = re.compile(
 SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
     (_GREETING_WORDS, Stage.GREETING),
     (_SENDER_WORDS, Stage.MAIL_FROM),
+    (_RECIPIENT_WORDS, Stage.RCPT_TO),
     (_SOURCE_WORDS, Stage.NONE),
     (_MESSAGE_WORDS, Stage.MESSAGE),
 )
@@ -540,7 +555,8 @@ _SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
 # not worth checking. A text without any skips the regex's scan.
 _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
     ("not allowed to connect", "no smtp service", " by policy", "not welcome here"),
-    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente"),
+    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
+    ("recipient",),
     ("block", "list", "spam"),
     None,
 )

@@ -383,6 +383,102 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
         permanence=_PM,
     ),
+    # Session 11 (issue 10, generalisation): classes the tune split's documentation
+    # and vendor tables read for one provider each, in words any server may use.
+    # A TLS version floor stated as one ("requires TLS version 1.2 or greater", "TLS 1.2
+    # or higher required", "minimum TLS version"): the client's version is too old.
+    pattern(
+        "wording.tls_version_floor",
+        r"\bTLS ?(?:version |v)?1\.[0-3]\b[^.\n]{0,12}?\b(?:or (?:greater|higher|later|above|"
+        r"newer)|and (?:above|higher|later|newer))\b|"
+        r"\b(?:minimum|lowest) TLS (?:protocol )?version\b",
+        _C.TLS_VERSION_MISMATCH,
+        "The receiving side requires a newer TLS version than the sender negotiated.",
+        "The sender's TLS library or settings allow only TLS 1.0/1.1.",
+        # (a server's reply saying so came after the handshake: no stage of its own)
+        permanence=_PM,
+        retry=False,
+    ),
+    # TLS (or encryption) demanded before the mail is taken ("this route requires
+    # encryption (tls)", "TLS/SSLv3 Connection required", "Encryption required"): the
+    # sender did not use STARTTLS (RFC 3207), whatever X.7.x code stands beside it.
+    pattern(
+        "wording.tls_demanded",
+        r"\brequires? (?:an? )?(?:encryption|encrypted connection|secure connection|TLS|SSL|"
+        # (not .NET's canned "requires a secure connection or the client was not
+        # authenticated": the reply it quotes decides)
+        r"STARTTLS)\b(?! ?(?:version|v?1\.\d)| or (?:the )?client)|"
+        # (not the sender's own demand the server did not meet: "TLS is required, but
+        # was not offered by host")
+        r"\b(?:TLS|SSL|STARTTLS|encryption)(?:/(?:TLS|SSL)v?\d?)? (?:connection )?"
+        r"(?:is )?required\b(?![,;]? ?but\b)",
+        _C.STARTTLS_UNAVAILABLE,
+        "The receiving side takes mail only over an encrypted connection (STARTTLS), and "
+        "the sender did not start TLS.",
+        "STARTTLS is off in the sender's settings, or its TLS set-up failed and it went "
+        "on in plain text.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # A message refused by a content policy in its own words ("bounced due to content
+    # examination policy", "content policy violation"): judged on the message.
+    pattern(
+        "wording.content_policy",
+        r"\bcontent (?:examination|inspection|filter(?:ing)?|scan(?:ning)?|check(?:ing)?) "
+        r"polic(?:y|ies)\b|\bcontent polic(?:y|ies)\b",
+        _C.POLICY_REJECTION,
+        "A content policy at the receiving side refused the message.",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # A connection that broke in the middle ("connection with mx1 is broken",
+    # "connection ... was broken"): dropped, not refused.
+    pattern(
+        "wording.connection_broken",
+        r"\bconnection (?:(?:with|to) \S+ )?(?:is|was|has been|got) broken\b|"
+        r"\bbroken connection\b",
+        _C.CONNECTION_DROPPED,
+        "The connection broke before the session was done.",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    # A logon that failed, in the words of Windows clients and devices ("Logon attempt
+    # failed", "login unsuccessful", "failed logon"): the credentials at AUTH.
+    pattern(
+        "wording.logon_failed",
+        r"\blog(?:on|in|-in) (?:attempt )?(?:has )?"
+        r"(?:failed|unsuccessful|denied|refused|rejected)\b|"
+        r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b",
+        _C.AUTHENTICATION,
+        "The server refused the login (AUTH): the user name or password was not accepted.",
+        "A wrong password, an app password required, or the account not allowed to log in.",
+        hint=_S.AUTH,
+        retry=False,
+    ),
+    # A certificate called invalid or untrusted in any word order ("Invalid certificate
+    # date", "invalid server certificate", "certificate is invalid").
+    pattern(
+        "wording.certificate_invalid",
+        r"\binvalid (?:server |peer |remote |ssl |tls |x\.?509 )?certificate\b|"
+        r"\bcertificate (?:is |was )?(?:invalid|untrusted|not trusted|not valid|rejected|bad)\b",
+        _C.TLS_CERTIFICATE,
+        "The certificate could not be validated (its name, dates or issuer).",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # A sender's or receiver's cap on parallel work ("exceeding outbound thread limit",
+    # "concurrency limit", "too many simultaneous connections").
+    pattern(
+        "wording.concurrency_limit",
+        r"\b(?:thread|concurrency|concurrent connections?|simultaneous connections?) limit\b|"
+        r"\btoo many (?:concurrent|simultaneous|parallel) (?:connections|sessions|threads)\b",
+        _C.RATE_LIMITED,
+        "The receiving side limits how many connections it takes at once from this sender.",
+        permanence=_T,
+        retry=True,
+    ),
 )
 
 # Recipient nouns followed (within a word or an address) by a word that they
@@ -390,11 +486,12 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
 _GONE = (
     *("unknown", "disabled", "deactivated", "inactive", "suspended", "not found", "invalid"),
     *("(?:not )?unavailable", "not available", "no longer (?:valid|active|in use|exists?)"),
-    *("does(?: not|n't) exist", "not exist"),
+    *("does(?: not|n't) exist", "not exist", "not known"),
 )
 # Who or what is gone: a mailbox word (maybe with its address) or a bare address.
 _GONE_WHO = (
-    r"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
+    r"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire|"
+    r"(?<!e-mail )(?<!email )(?<!return )address(?= (?:is )?not known))"
     r"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
     r"(?:\w+ly )?"
 )
@@ -542,6 +639,49 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "The IP is on a DNS block list (Spamhaus, Spamcop, ...) or the receiver's own "
         "list after spam or a compromised account.",
         retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.server_busy",
+        # "Server or maildrop is busy", "the mail server is currently busy": for now.
+        r"\b(?:server|service|maildrop|host)(?: or \w+)? (?:is )?"
+        r"(?:currently |temporarily )?busy\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server is busy and takes no mail for now.",
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.server_not_found",
+        # A client that could not find the server's name ("Cannot locate server",
+        # "could not find the host", "unable to resolve the SMTP server"): DNS.
+        r"\b(?:cannot|can ?not|can't|could not|couldn't|unable to|failed to) "
+        r"(?:locate|find|resolve) (?:the )?(?:mail |smtp |outgoing |remote |e-?mail )?"
+        r"(?:server|host)\b",
+        _C.DNS_RESOLUTION,
+        "The client could not resolve the mail server's name in DNS.",
+        "A typo in the server name, or no working DNS resolver where the client runs.",
+        stage=_S.DNS,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.cannot_connect_server",
+        # A client that could not open the connection ("Cannot connect to server",
+        # "could not connect to the SMTP server"): the TCP connect.
+        r"\b(?:cannot|can ?not|can't|could not|couldn't|unable to|failed to) connect to "
+        r"(?:the )?(?:mail |smtp |outgoing |remote |e-?mail )?(?:server|host)\b"
+        # (JavaMail says so of a server that answered with a refusal: "..., response: 421")
+        r"(?![^\n]*\bresponse: [45]\d\d)",
+        _C.FIREWALL_BLOCK,
+        "The client could not open a TCP connection to the mail server.",
+        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
+        "The server is down or does not listen on that port.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
         specific=False,
     ),
     pattern(
