@@ -3308,6 +3308,14 @@ def test_session10_classes(text: str, category: str, stage: str) -> None:
         ("550 5.7.1 sender <a@shop.example> banned", "policy_rejection", "mail_from"),
         ("550 5.7.1 Originator is blocked", "policy_rejection", "mail_from"),
         ("550 5.7.1 recipient <b@example.test> blocked by policy", "policy_rejection", "rcpt_to"),
+        # Recipient and mailbox words in other orders and forms.
+        ("550 <b@example.test> is not a known user here", "recipient", "rcpt_to"),
+        ("550 account of b@example.test inactivated", "recipient", "rcpt_to"),
+        ("452 User has exhausted available mailbox space", "recipient", "rcpt_to"),
+        ("the mailbox quota limit was exceeded", "recipient", "rcpt_to"),
+        # A log's key for the command; something before the greeting.
+        ("warn: possible attack: cmd=STARTTLS, count=9", "other", "starttls"),
+        ("peer sent data before the SMTP greeting", "policy_rejection", "greeting"),
     ],
 )
 def test_session11_classes(text: str, category: str, stage: str) -> None:

@@ -53,6 +53,23 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"command=\"?MAIL FROM\b|\"MAIL FROM:[^\"]*\" =>|Failed command[^\n]*MAIL FROM",
         _S.MAIL_FROM,
     ),
+    # (session 11) any log's key for the command it was at ("command=AUTH", "cmd=DATA",
+    # "command: EHLO"), as OpenSMTPD's and Sendmail's name RCPT TO and MAIL FROM above.
+    stage_phrase("stage.command_key_auth", r"\b(?:command|cmd)[=:] ?[\"']?AUTH\b", _S.AUTH),
+    stage_phrase(
+        "stage.command_key_ehlo", r"\b(?:command|cmd)[=:] ?[\"']?(?:EHLO|HELO)\b", _S.EHLO
+    ),
+    stage_phrase("stage.command_key_data", r"\b(?:command|cmd)[=:] ?[\"']?DATA\b", _S.DATA),
+    stage_phrase(
+        "stage.command_key_starttls", r"\b(?:command|cmd)[=:] ?[\"']?STARTTLS\b", _S.STARTTLS
+    ),
+    # Something the client did or was refused before the server's greeting ("client
+    # sent data before SMTP greeting", "closed connection before SMTP greeting").
+    stage_phrase(
+        "stage.before_greeting",
+        r"\bbefore (?:the )?(?:SMTP |server )?(?:greeting|banner)\b",
+        _S.GREETING,
+    ),
     # Ruby's Net::SMTP frames name the command whose reply raised.
     stage_phrase("stage.ruby_rcpt", r"smtp\.rb:\d+:in [`']?(?:block in )?rcptto", _S.RCPT_TO),
     stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),

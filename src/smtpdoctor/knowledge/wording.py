@@ -199,6 +199,12 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # (.NET's SmtpException names any 552 so, then quotes the server's own words)
         r"(?:reached|over) (?:its |the |their )?disk quota|"
         r"exceeded storage allocation(?!\. The server response was:)|"
+        # (session 11: the same in other words: "has exhausted allowed storage space", "the
+        # recipient quota limit is exceeded", "has exceeded the allowed mailbox quota")
+        r"\bexhausted (?:its |the |their |his |her )?(?:allowed |available )?(?:storage|disk|"
+        r"mailbox) (?:space|quota)\b|\b(?:recipient|mailbox|user|storage|disk) quota (?:limit )?"
+        r"(?:is |was |has been )?exceeded\b|\bexceeded (?:the |its |their )?(?:allowed )?mailbox\s+"
+        r"quota\b|"
         r"boite (?:aux lettres )?(?:du destinataire )?pleine|boîte aux lettres du destinataire "
         r"est pleine",
         _C.RECIPIENT,
@@ -486,7 +492,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
 _GONE = (
     *("unknown", "disabled", "deactivated", "inactive", "suspended", "not found", "invalid"),
     *("(?:not )?unavailable", "not available", "no longer (?:valid|active|in use|exists?)"),
-    *("does(?: not|n't) exist", "not exist", "not known"),
+    *("does(?: not|n't) exist", "not exist", "not known", "locked", "not activated"),
+    *("inactivated", "no exists?", "now disabled"),
 )
 # Who or what is gone: a mailbox word (maybe with its address) or a bare address.
 _GONE_WHO = (
@@ -532,6 +539,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"suspended)(?: or \w+)? "
         r"(?:user|mailbox|recipient|account|addressee|(?:e-?mail )?address)\b|"
         r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b|"
+        # (session 11: "is not a known user", "not an active address at this host",
+        # "unavailable mail user", "BAD_RECIPIENT", "No mail box available for this user")
+        r"\bnot an? (?:known|valid|active|registered|local) (?:user|address|mailbox|account|"
+        r"recipient)\b|\bunavailable (?:mail )?(?:user|mailbox|recipient)\b|\bbad_recipient\b|"
+        r"\bno mail ?box (?:available )?for this user\b|"
         # Postfix's DATA reply once every RCPT TO was refused.
         r"\bno valid recipients\b",
         _C.RECIPIENT,
