@@ -70,6 +70,13 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bbefore (?:the )?(?:SMTP |server )?(?:greeting|banner)\b",
         _S.GREETING,
     ),
+    # A stack frame of an SMTP client class named for the command it was sending
+    # (emailjs's "at SMTPConnection.helo", any "SmtpSession.rcpt"): that command.
+    stage_phrase("stage.client_frame_ehlo", r"\bat \w*SMTP\w*\.(?:helo|ehlo)\b(?!\w)", _S.EHLO),
+    stage_phrase("stage.client_frame_auth", r"\bat \w*SMTP\w*\.(?:login|auth)\b", _S.AUTH),
+    stage_phrase("stage.client_frame_mail", r"\bat \w*SMTP\w*\.mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.client_frame_rcpt", r"\bat \w*SMTP\w*\.rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.client_frame_starttls", r"\bat \w*SMTP\w*\.starttls\b", _S.STARTTLS),
     # Ruby's Net::SMTP frames name the command whose reply raised.
     stage_phrase("stage.ruby_rcpt", r"smtp\.rb:\d+:in [`']?(?:block in )?rcptto", _S.RCPT_TO),
     stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),

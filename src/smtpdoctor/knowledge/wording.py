@@ -108,7 +108,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # errno names and runtime words for a connection the other side closed.
         r"\b(?:EPIPE|ECONNABORTED|ENOTCONN)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
         r"\bTransport endpoint is not connected\b|"
-        r"socket disconnected before secure TLS connection",
+        r"socket disconnected before secure TLS connection|"
+        # (a client asked to send with no connection open: emailjs's "SMTPError: no
+        # connection has been established", as PHPMailer's "without being connected")
+        r"\bno connection (?:has been|was|is) established\b",
         _C.CONNECTION_DROPPED,
         "The connection was closed (reset or abandoned) before the session was done.",
         "A firewall or the server cut the connection; on an implicit-TLS port (465) "
@@ -121,7 +124,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # WSAETIMEDOUT (10060) while connecting; the same words after "Unable to
         # read data from the transport connection:" are a read (libraries.py).
         r"(?<!transport connection: )A connection attempt failed because the connected party "
-        r"did not properly respond after a period of time|\bWSAETIMEDOUT\b",
+        r"did not properly respond after a period of time|\bWSAETIMEDOUT\b|"
+        # (its number as Python, .NET and Delphi print it: "socket.error: [Errno 10060]",
+        # "[WinError 10060]", "Socket Error # 10060")
+        r"\[(?:Errno|WinError) 10060\]|\bSocket Error # ?10060\b",
         _C.FIREWALL_BLOCK,
         "The TCP connection to the mail server got no answer in time (Windows socket error 10060).",
         "Outbound SMTP is blocked where the sender runs, or a firewall in front of the "
@@ -455,7 +461,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.logon_failed",
         r"\blog(?:on|in|-in) (?:attempt )?(?:has )?"
         r"(?:failed|unsuccessful|denied|refused|rejected)\b|"
-        r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b",
+        r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b|"
+        r"\bauthentication (?:was |has been )?(?:rejected|refused|denied)\b",
         _C.AUTHENTICATION,
         "The server refused the login (AUTH): the user name or password was not accepted.",
         "A wrong password, an app password required, or the account not allowed to log in.",
