@@ -17,7 +17,7 @@ Two measures:
   other group's tune rows (lines, corpus.jsonl, tune bounces) used are switched off, and
   the group's rows are scored. A rule written for one collection alone does not help it.
 
-Usage: PYTHONPATH=src python bench/generalise.py [tables|loco|full] [-v]
+Usage: PYTHONPATH=src python bench/generalise.py [tables|loco|full] [-v] [--without=collection,...]
 """
 
 from __future__ import annotations
@@ -58,11 +58,11 @@ def _rows(path: str) -> list[dict[str, Any]]:
     return [json.loads(x) for x in (ROOT / path).read_text("utf-8").splitlines() if x]
 
 
-def tune_lines() -> list[dict[str, Any]]:
+def tune_lines(without: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     return [
         r
         for r in _rows("tests/data/replies/lines.jsonl")
-        if r["split"] == "tune" and r.get("collection") not in SKIP
+        if r["split"] == "tune" and r.get("collection") not in SKIP | without
     ]
 
 
@@ -119,7 +119,9 @@ def bounce_rules() -> set[str]:
 def main() -> None:
     mode = next((a for a in sys.argv[1:] if not a.startswith("-")), "full")
     verbose = "-v" in sys.argv
-    rows = tune_lines()
+    # (--without=a,b: leave those collections out, to compare with a run before they came)
+    without = next((a[10:] for a in sys.argv if a.startswith("--without=")), "")
+    rows = tune_lines(frozenset(filter(None, without.split(","))))
     if mode == "full":
         cat, st = score(rows, verbose, "full")
     elif mode == "tables":

@@ -3304,6 +3304,7 @@ def test_session10_classes(text: str, category: str, stage: str) -> None:
         ("550 Rejected: content inspection policy", "policy_rejection", "message"),
         ("relay reports: connection with mx.example.test is broken", "connection_dropped", "none"),
         ("Device log: SMTP logon failed", "authentication", "auth"),
+        ("SMTPエラー: ログインに失敗しました", "authentication", "auth"),
         ("ERR 12: invalid server certificate", "tls_certificate", "tls_handshake"),
         ("421 Concurrency limit exceeded, try later", "rate_limited", "none"),
         ("The mail server is currently busy.", "service_unavailable", "none"),

@@ -462,7 +462,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\blog(?:on|in|-in) (?:attempt )?(?:has )?"
         r"(?:failed|unsuccessful|denied|refused|rejected)\b|"
         r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b|"
-        r"\bauthentication (?:was |has been )?(?:rejected|refused|denied)\b",
+        r"\bauthentication (?:was |has been )?(?:rejected|refused|denied)\b|"
+        # (the same in Chinese and Japanese: "登录失败", "登錄失敗", "ログインに失敗")
+        r"登录失败|登錄失敗|登入失敗|ログイン(?:に)?失敗",
         _C.AUTHENTICATION,
         "The server refused the login (AUTH): the user name or password was not accepted.",
         "A wrong password, an app password required, or the account not allowed to log in.",
