@@ -3305,6 +3305,17 @@ def test_session10_classes(text: str, category: str, stage: str) -> None:
         ("relay reports: connection with mx.example.test is broken", "connection_dropped", "none"),
         ("Device log: SMTP logon failed", "authentication", "auth"),
         ("SMTPエラー: ログインに失敗しました", "authentication", "auth"),
+        # A lost connection, a time-out, a refused relay in the clients' other languages.
+        ("Fehler: Die Verbindung wurde unterbrochen", "connection_dropped", "none"),
+        ("Erreur : la connexion a été perdue", "connection_dropped", "none"),
+        ("Zeitüberschreitung bei der Verbindung mit mx.example.test", "firewall_block", "connect"),
+        ("Tiempo de espera agotado al conectar a smtp.example.test", "firewall_block", "connect"),
+        ("SMTP: Zeitüberschreitung", "network_timeout", "none"),
+        ("550 Relaying nicht gestattet", "policy_rejection", "rcpt_to"),
+        ("550 retransmisión no permitida", "policy_rejection", "rcpt_to"),
+        ("550 relay no autorizado", "policy_rejection", "rcpt_to"),
+        # A DNS lookup that failed.
+        ("deferred: Temporary failure in MX lookup", "dns_resolution", "dns"),
         ("ERR 12: invalid server certificate", "tls_certificate", "tls_handshake"),
         ("421 Concurrency limit exceeded, try later", "rate_limited", "none"),
         ("The mail server is currently busy.", "service_unavailable", "none"),

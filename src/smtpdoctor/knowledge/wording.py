@@ -705,6 +705,63 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         kind="connection_drop",
         specific=False,
     ),
+    # (session 11) A lost connection and a time-out in the languages of the clients
+    # users paste from (German, French, Spanish, Portuguese, Italian): a time-out
+    # while connecting is the connect, as "timed out connecting" is in English.
+    pattern(
+        "wording.intl_connect_timeout",
+        r"\bZeitüberschreitung bei (?:der |dem )?Verbindung|"
+        r"\bDélai d'attente (?:dépassé|expiré)[^.;\n]{0,20}?\bconnexion\b|"
+        r"\bTiempo de espera agotado[^.;\n]{0,20}?\bconect|"
+        r"\btempo limite (?:esgotado|excedido)[^.;\n]{0,20}?\bcone|"
+        r"\btimeout (?:della|nella|di) connessione\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server got no answer in time.",
+        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
+        "The server is down or does not listen on that port.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_timeout",
+        r"\bZeitüberschreitung\b|\bDélai d'attente (?:dépassé|expiré)|\bTiempo de espera agotado\b|"
+        r"\btempo limite (?:esgotado|excedido)\b|\btempo (?:di attesa )?scaduto\b",
+        _C.NETWORK_TIMEOUT,
+        "A time-out expired during the session.",
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_connection_lost",
+        r"\bVerbindung\b[^.;\n]{0,40}?\b(?:unterbrochen|getrennt|abgebrochen|verloren)\b|"
+        r"\bconnexion\b[^.;\n]{0,40}?\b(?:interrompue|perdue|coupée)|"
+        r"\b(?:perdió|perdida|pérdida) (?:de )?(?:la )?conexión\b|"
+        r"\bconexión\b[^.;\n]{0,30}?\b(?:perdida|interrumpida)\b|"
+        r"\bconex[ãa]o\b[^.;\n]{0,30}?\b(?:perdida|interrompida)\b|"
+        r"\bconnessione\b[^.;\n]{0,30}?\b(?:persa|interrotta)\b",
+        _C.CONNECTION_DROPPED,
+        "The connection was lost before the session was done.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    # An MX or other DNS lookup that failed ("Temporary failure in MX lookup",
+    # "CNAME lookup failed temporarily"): DNS.
+    pattern(
+        "wording.dns_lookup_failed",
+        r"\b(?:MX|CNAME|DNS|AAAA|A) lookup (?:failed|failure|error)|"
+        r"\b(?:failure|error) in (?:the )?(?:MX|DNS) lookup\b",
+        _C.DNS_RESOLUTION,
+        "A DNS lookup for the destination failed.",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
     pattern(
         "wording.header_refused",
         r"\bFrom'?:? header\b|\bheaders? (?:are |is )?not (?:RFC[ -]?\d* ?)?compliant|"
