@@ -3316,6 +3316,18 @@ def test_session10_classes(text: str, category: str, stage: str) -> None:
         ("550 relay no autorizado", "policy_rejection", "rcpt_to"),
         # A DNS lookup that failed.
         ("deferred: Temporary failure in MX lookup", "dns_resolution", "dns"),
+        # Credentials called wrong, in English and other languages.
+        ("Login error: bad credentials", "authentication", "auth"),
+        ("Benutzername oder Passwort falsch", "authentication", "auth"),
+        ("Identifiant ou mot de passe incorrect", "authentication", "auth"),
+        # A cap per period in other words; an anti-spam filter's block; the sender's
+        # own account held.
+        ("You have reached the maximum number of emails per day", "rate_limited", "none"),
+        ("Mail blocked by the gateway's AntiSpam engine", "policy_rejection", "message"),
+        ("Your account has been suspended for sending spam", "policy_rejection", "none"),
+        # The server said to have refused the sender or the recipient.
+        ("Error: the server rejected the MAIL FROM command", "other", "mail_from"),
+        ("Le serveur a refusé l'adresse du destinataire", "other", "rcpt_to"),
         ("ERR 12: invalid server certificate", "tls_certificate", "tls_handshake"),
         ("421 Concurrency limit exceeded, try later", "rate_limited", "none"),
         ("The mail server is currently busy.", "service_unavailable", "none"),

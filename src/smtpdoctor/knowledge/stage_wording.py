@@ -77,6 +77,28 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.client_frame_mail", r"\bat \w*SMTP\w*\.mail\b", _S.MAIL_FROM),
     stage_phrase("stage.client_frame_rcpt", r"\bat \w*SMTP\w*\.rcpt\b", _S.RCPT_TO),
     stage_phrase("stage.client_frame_starttls", r"\bat \w*SMTP\w*\.starttls\b", _S.STARTTLS),
+    # (session 11) A server said to have refused the command or its argument, in
+    # English and the clients' other languages ("The server rejected the MAIL FROM
+    # command", "rejected the recipient", "Die Empfängeradresse wurde vom Server
+    # abgelehnt", "rechazó la dirección del destinatario").
+    stage_phrase(
+        "stage.refused_the_sender",
+        r"\b(?:rejected|refused|did not accept|didn't accept) the (?:MAIL FROM|MAIL|sender)"
+        r"(?: address| command)?\b|"
+        r"\bAbsender(?:adresse)?\b[^.;\n]{0,40}?\babgelehnt\b|"
+        r"\b(?:rechaz\w*|refus\w*) (?:la |l')?"
+        r"(?:direcci[óo]n del remitente|adresse de l'exp[ée]diteur)",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.refused_the_recipient",
+        r"\b(?:rejected|refused|did not accept|didn't accept) the (?:RCPT TO|RCPT|recipients?)"
+        r"(?: address(?:es)?| command)?\b|"
+        r"\bEmpfänger(?:adresse)?\b[^.;\n]{0,40}?\babgelehnt\b|"
+        r"\b(?:rechaz\w*|refus\w*) (?:la |l')?(?:direcci[óo]n del destinatario|"
+        r"adresse du destinataire)",
+        _S.RCPT_TO,
+    ),
     # Ruby's Net::SMTP frames name the command whose reply raised.
     stage_phrase("stage.ruby_rcpt", r"smtp\.rb:\d+:in [`']?(?:block in )?rcptto", _S.RCPT_TO),
     stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),
@@ -525,6 +547,8 @@ _SOURCE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _MESSAGE_WORDS = re.compile(
+    # (an anti-spam engine named, not a host named so: "antispam.example.com")
+    r"\banti-?spam\b(?!\.\w)|"
     r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|SpamAssassin|"
     # "your message" alone is an NDR's own prose ("Your mail to ... could not
     # be delivered"); it names the message as what was judged only with a verdict.

@@ -49,6 +49,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"queue quota exceeded|exceeded (?:their|the|its) limit for the number of messages|"
         r"receiving mail (?:at a rate|too quickly)|too many recent messages|"
         r"\bexcessive volume\b|max(?:imum)? (?:number of )?messages? per (?:connection|session)|"
+        # (session 11: "reached the maximum number of emails per hour")
+        r"\bmax(?:imum)? (?:number of )?(?:e-?mails|messages|mails) (?:allowed )?per "
+        r"(?:hour|day|minute)\b|"
         r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)|"
         # (Gmail's "has been temporarily rate limited" is its own pattern)
         r"\b(?:has|have) been rate[- ]limited\b",
@@ -471,6 +474,20 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.AUTH,
         retry=False,
     ),
+    # Credentials called wrong ("bad credentials", "wrong password", "incorrect
+    # username") in English and the clients' other languages: the login at AUTH.
+    pattern(
+        "wording.credentials_wrong",
+        r"\bbad credentials\b|\b(?:wrong|incorrect) (?:user ?name|login|password|credentials)\b|"
+        r"\bcontrase[ñn]a (?:es )?incorrecta\b|\b(?:Passwort|Kennwort) (?:ist )?falsch\b|"
+        r"\bfalsches (?:Passwort|Kennwort)\b|\bmot de passe (?:est )?incorrect\b|"
+        r"\bpassword errat[aoie]\b|\bsenha (?:incorreta|inv[áa]lida)\b",
+        _C.AUTHENTICATION,
+        "The server refused the login (AUTH): the user name or password was not accepted.",
+        "A wrong password, an app password required, or the account not allowed to log in.",
+        hint=_S.AUTH,
+        retry=False,
+    ),
     # A certificate called invalid or untrusted in any word order ("Invalid certificate
     # date", "invalid server certificate", "certificate is invalid").
     pattern(
@@ -506,12 +523,26 @@ _GONE = (
 )
 # Who or what is gone: a mailbox word (maybe with its address) or a bare address.
 _GONE_WHO = (
-    r"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire|"
+    r"(?:(?<!sender )(?<!from )(?<!your )"
+    r"\b(?:mail-?box|account|user|recipient|addressee|destinataire|"
     r"(?<!e-mail )(?<!email )(?<!return )address(?= (?:is )?not known))"
     r"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
     r"(?:\w+ly )?"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "wording.own_account_held",
+        # The sender's own account held ("Your account has been suspended for sending
+        # spam"): the provider's policy on the sender, not a missing recipient.
+        r"\byour (?:e-?mail |sending |smtp )?account (?:has been |is |was )?(?:temporarily )?"
+        r"(?:suspended|disabled|blocked|locked|deactivated)\b",
+        _C.POLICY_REJECTION,
+        "The sending account itself is suspended or blocked by its provider.",
+        "Spam or abuse reported from the account, an unpaid plan, or a security hold.",
+        hint=_S.NONE,
+        retry=False,
+        specific=False,
+    ),
     pattern(
         "wording.message_refused",
         # The message refused with no cause named ("550 Message rejected"): the
@@ -590,7 +621,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:unacceptable|prohibited|forbidden|objectionable|inappropriate) content|"
         r"\bjunk ?mail\b|\b(?:bad|poor|low|negative) (?:\w+ )?reputation\b|"
         r"\bSpam-?verdacht|\bals Spam (?:erkannt|eingestuft)|"
-        r"(?:rejected|refused|blocked|quarantined) by (?:the |our )?content[ -]?filter",
+        r"(?:rejected|refused|blocked|quarantined) by (?:the |our )?content[ -]?filter|"
+        # (session 11: "blocked by FortiGuard AntiSpam")
+        r"\b(?:rejected|refused|blocked|quarantined) by [^.;\n]{0,40}?\banti-?spam\b",
         _C.POLICY_REJECTION,
         "A content filter at the receiving server refused the message.",
         "The message (text, links, attachment) or its sender's reputation looked "
