@@ -3328,6 +3328,20 @@ def test_session10_classes(text: str, category: str, stage: str) -> None:
         # The server said to have refused the sender or the recipient.
         ("Error: the server rejected the MAIL FROM command", "other", "mail_from"),
         ("Le serveur a refusé l'adresse du destinataire", "other", "rcpt_to"),
+        # TLS set-ups and certificates in other runtimes' and languages' words.
+        (
+            "SSL routines::unsafe legacy renegotiation disabled",
+            "tls_handshake_failure",
+            "tls_handshake",
+        ),
+        (
+            "SmtpException: The server does not support secure connections.",
+            "starttls_unavailable",
+            "starttls",
+        ),
+        ("Fehler: Das Zertifikat ist abgelaufen", "tls_certificate", "tls_handshake"),
+        ("Erro: certificado inválido", "tls_certificate", "tls_handshake"),
+        ("Errore: host sconosciuto", "dns_resolution", "dns"),
         ("ERR 12: invalid server certificate", "tls_certificate", "tls_handshake"),
         ("421 Concurrency limit exceeded, try later", "rate_limited", "none"),
         ("The mail server is currently busy.", "service_unavailable", "none"),

@@ -500,6 +500,46 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # (session 11) TLS set-ups that failed in the words of other runtimes: OpenSSL 3's
+    # refusal of a peer without secure renegotiation, .NET's SslStream reading plain
+    # text ("Cannot determine the frame size or a corrupted frame was received"), a
+    # client that could not negotiate TLS.
+    pattern(
+        "wording.tls_setup_failed",
+        r"\bunsafe legacy renegotiation disabled\b|"
+        r"\bCannot determine the frame size or a corrupted frame was received\b|"
+        r"\b(?:unable|failed) to negotiate (?:TLS|SSL)\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake with the server failed.",
+        "The two sides have no TLS settings in common (versions, ciphers, renegotiation), "
+        "or one speaks TLS on a port where the other expects plain SMTP.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # .NET's SmtpClient with EnableSsl against a server that offers no STARTTLS.
+    pattern(
+        "wording.server_no_ssl",
+        r"\bThe server does not support (?:secure|SSL|TLS) connections\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client asked for STARTTLS, and the server does not offer it.",
+        stage=_S.STARTTLS,
+        permanence=_PM,
+        retry=False,
+    ),
+    # A certificate expired or invalid in the clients' other languages.
+    pattern(
+        "wording.intl_certificate",
+        r"\bZertifikat\b[^.;\n]{0,30}?\b(?:abgelaufen|ungültig|nicht vertrauenswürdig)|"
+        r"\bcertificat\b[^.;\n]{0,30}?\b(?:a expiré|expiré|invalide|non valide|non approuvé)|"
+        r"\bcertificado\b[^.;\n]{0,30}?\b(?:ha caducado|caducado|vencido|expirado|no válido|"
+        r"inválido|não confiável)|\bcertificato\b[^.;\n]{0,30}?\b(?:scaduto|non valido)",
+        _C.TLS_CERTIFICATE,
+        "The certificate could not be validated (its dates, name or issuer).",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
     # A sender's or receiver's cap on parallel work ("exceeding outbound thread limit",
     # "concurrency limit", "too many simultaneous connections").
     pattern(
@@ -716,6 +756,16 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         _C.DNS_RESOLUTION,
         "The client could not resolve the mail server's name in DNS.",
         "A typo in the server name, or no working DNS resolver where the client runs.",
+        stage=_S.DNS,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_host_unknown",
+        # "Host desconocido", "Hôte inconnu", "Host sconosciuto": the name did not resolve.
+        r"\bhost (?:desconocido|desconhecido|sconosciuto)\b|\bhôte inconnu\b",
+        _C.DNS_RESOLUTION,
+        "The client could not resolve the mail server's name in DNS.",
         stage=_S.DNS,
         retry=False,
         specific=False,
