@@ -25,6 +25,8 @@ source for each phrasing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
@@ -35,6 +37,16 @@ __all__ = [
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 
+
+# What a connection that could not be opened is, whoever words it: the connect, a
+# temporary state that retrying alone does not mend (weak: a reply code says more).
+_CONNECT_FAILED: dict[str, Any] = {
+    "stage": _S.CONNECT,
+    "permanence": _T,
+    "retry": False,
+    "kind": "connection_drop",
+    "specific": False,
+}
 
 # (the message, and the mailbox it went into, in local delivery's words)
 _MSG = r"(?:the |this |your )?(?:message|mail|e-?mail)"
@@ -467,17 +479,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b|"
         r"\bauthentication (?:was |has been )?(?:rejected|refused|denied)\b|"
         # (the same in Chinese and Japanese: "登录失败", "登錄失敗", "ログインに失敗")
-        r"登录失败|登錄失敗|登入失敗|ログイン(?:に)?失敗",
-        _C.AUTHENTICATION,
-        "The server refused the login (AUTH): the user name or password was not accepted.",
-        "A wrong password, an app password required, or the account not allowed to log in.",
-        hint=_S.AUTH,
-        retry=False,
-    ),
-    # Credentials called wrong ("bad credentials", "wrong password", "incorrect
-    # username") in English and the clients' other languages: the login at AUTH.
-    pattern(
-        "wording.credentials_wrong",
+        r"登录失败|登錄失敗|登入失敗|ログイン(?:に)?失敗|"
+        # credentials called wrong, in English and the clients' other languages
         r"\bbad credentials\b|\b(?:wrong|incorrect) (?:user ?name|login|password|credentials)\b|"
         r"\bcontrase[ñn]a (?:es )?incorrecta\b|\b(?:Passwort|Kennwort) (?:ist )?falsch\b|"
         r"\bfalsches (?:Passwort|Kennwort)\b|\bmot de passe (?:est )?incorrect\b|"
@@ -777,37 +780,22 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:cannot|can ?not|can't|could not|couldn't|unable to|failed to) connect to "
         r"(?:the )?(?:mail |smtp |outgoing |remote |e-?mail )?(?:server|host)\b"
         # (JavaMail says so of a server that answered with a refusal: "..., response: 421")
-        r"(?![^\n]*\bresponse: [45]\d\d)",
-        _C.FIREWALL_BLOCK,
-        "The client could not open a TCP connection to the mail server.",
-        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
-        "The server is down or does not listen on that port.",
-        stage=_S.CONNECT,
-        permanence=_T,
-        retry=False,
-        kind="connection_drop",
-        specific=False,
-    ),
-    # (session 11) A lost connection and a time-out in the languages of the clients
-    # users paste from (German, French, Spanish, Portuguese, Italian): a time-out
-    # while connecting is the connect, as "timed out connecting" is in English.
-    pattern(
-        "wording.intl_connect_timeout",
+        r"(?![^\n]*\bresponse: [45]\d\d)|"
+        # the same as a time-out while connecting, in the clients' other languages
         r"\bZeitüberschreitung bei (?:der |dem )?Verbindung|"
         r"\bDélai d'attente (?:dépassé|expiré)[^.;\n]{0,20}?\bconnexion\b|"
         r"\bTiempo de espera agotado[^.;\n]{0,20}?\bconect|"
         r"\btempo limite (?:esgotado|excedido)[^.;\n]{0,20}?\bcone|"
         r"\btimeout (?:della|nella|di) connessione\b",
         _C.FIREWALL_BLOCK,
-        "The TCP connection to the mail server got no answer in time.",
+        "The client could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
         "The server is down or does not listen on that port.",
-        stage=_S.CONNECT,
-        permanence=_T,
-        retry=False,
-        kind="connection_drop",
-        specific=False,
+        **_CONNECT_FAILED,
     ),
+    # (session 11) A time-out and a lost connection in the languages of the clients
+    # users paste from (German, French, Spanish, Portuguese, Italian); a time-out while
+    # connecting is the connect (wording.cannot_connect_server above).
     pattern(
         "wording.intl_timeout",
         r"\bZeitüberschreitung\b|\bDélai d'attente (?:dépassé|expiré)|\bTiempo de espera agotado\b|"
