@@ -287,7 +287,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"Unable to read data from the transport connection|"
         r"\bEOFError\b|end of file reached|"
         r"Unable to write data to the transport connection|unexpected EOF|"
-        r"The SMTP server has unexpectedly disconnected|Connection closed by the server|"
+        # (MailKit appends the server's last words after a colon when it had some:
+        # "... disconnected: 5.7.0 ...authentication rejected": those decide)
+        r"The SMTP server has unexpectedly disconnected(?!: \S)|Connection closed by the server|"
         r"connection closed unexpectedly|\{error,\s*closed\}|socket closed",
         _C.CONNECTION_DROPPED,
         "The server closed the connection (or never sent its greeting) before the "

@@ -53,6 +53,52 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"command=\"?MAIL FROM\b|\"MAIL FROM:[^\"]*\" =>|Failed command[^\n]*MAIL FROM",
         _S.MAIL_FROM,
     ),
+    # (session 11) any log's key for the command it was at ("command=AUTH", "cmd=DATA",
+    # "command: EHLO"), as OpenSMTPD's and Sendmail's name RCPT TO and MAIL FROM above.
+    stage_phrase("stage.command_key_auth", r"\b(?:command|cmd)[=:] ?[\"']?AUTH\b", _S.AUTH),
+    stage_phrase(
+        "stage.command_key_ehlo", r"\b(?:command|cmd)[=:] ?[\"']?(?:EHLO|HELO)\b", _S.EHLO
+    ),
+    stage_phrase("stage.command_key_data", r"\b(?:command|cmd)[=:] ?[\"']?DATA\b", _S.DATA),
+    stage_phrase(
+        "stage.command_key_starttls", r"\b(?:command|cmd)[=:] ?[\"']?STARTTLS\b", _S.STARTTLS
+    ),
+    # Something the client did or was refused before the server's greeting ("client
+    # sent data before SMTP greeting", "closed connection before SMTP greeting").
+    stage_phrase(
+        "stage.before_greeting",
+        r"\bbefore (?:the )?(?:SMTP |server )?(?:greeting|banner)\b",
+        _S.GREETING,
+    ),
+    # A stack frame of an SMTP client class named for the command it was sending
+    # (emailjs's "at SMTPConnection.helo", any "SmtpSession.rcpt"): that command.
+    stage_phrase("stage.client_frame_ehlo", r"\bat \w*SMTP\w*\.(?:helo|ehlo)\b(?!\w)", _S.EHLO),
+    stage_phrase("stage.client_frame_auth", r"\bat \w*SMTP\w*\.(?:login|auth)\b", _S.AUTH),
+    stage_phrase("stage.client_frame_mail", r"\bat \w*SMTP\w*\.mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.client_frame_rcpt", r"\bat \w*SMTP\w*\.rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.client_frame_starttls", r"\bat \w*SMTP\w*\.starttls\b", _S.STARTTLS),
+    # (session 11) A server said to have refused the command or its argument, in
+    # English and the clients' other languages ("The server rejected the MAIL FROM
+    # command", "rejected the recipient", "Die Empfängeradresse wurde vom Server
+    # abgelehnt", "rechazó la dirección del destinatario").
+    stage_phrase(
+        "stage.refused_the_sender",
+        r"\b(?:rejected|refused|did not accept|didn't accept) the (?:MAIL FROM|MAIL|sender)"
+        r"(?: address| command)?\b|"
+        r"\bAbsender(?:adresse)?\b[^.;\n]{0,40}?\babgelehnt\b|"
+        r"\b(?:rechaz\w*|refus\w*) (?:la |l')?"
+        r"(?:direcci[óo]n del remitente|adresse de l'exp[ée]diteur)",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.refused_the_recipient",
+        r"\b(?:rejected|refused|did not accept|didn't accept) the (?:RCPT TO|RCPT|recipients?)"
+        r"(?: address(?:es)?| command)?\b|"
+        r"\bEmpfänger(?:adresse)?\b[^.;\n]{0,40}?\babgelehnt\b|"
+        r"\b(?:rechaz\w*|refus\w*) (?:la |l')?(?:direcci[óo]n del destinatario|"
+        r"adresse du destinataire)",
+        _S.RCPT_TO,
+    ),
     # Ruby's Net::SMTP frames name the command whose reply raised.
     stage_phrase("stage.ruby_rcpt", r"smtp\.rb:\d+:in [`']?(?:block in )?rcptto", _S.RCPT_TO),
     stage_phrase("stage.ruby_mail", r"smtp\.rb:\d+:in [`']?mailfrom\b", _S.MAIL_FROM),
@@ -501,6 +547,8 @@ _SOURCE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _MESSAGE_WORDS = re.compile(
+    # (an anti-spam engine named, not a host named so: "antispam.example.com")
+    r"\banti-?spam\b(?!\.\w)|"
     r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|SpamAssassin|"
     # "your message" alone is an NDR's own prose ("Your mail to ... could not
     # be delivered"); it names the message as what was judged only with a verdict.
@@ -517,7 +565,21 @@ _SENDER_WORDS = re.compile(
     r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
     r"\bsender (?:address|domain)\b|\bEmetteur\b|"
     r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
-    r"\bInvalid Sender\b",
+    r"\bInvalid Sender\b|"
+    # the sender named with its address, or the refusal said of it (session 11: "sender
+    # <x@y> black listed", "sender is rejected", "NULL sender is not allowed", "Sender
+    # verify failed": what was judged is the MAIL FROM argument)
+    r"\bsender <?[\w.+=-]+@[\w.-]+>? (?:is |was |has been )?(?:black ?listed|block ?listed|blocked|"
+    r"banned|rejected|refused|denied|not allowed|from unknown)|"
+    r"\b(?:sender|originator) (?:is |was |has been )?(?:rejected|refused|denied|black ?listed|"
+    r"blocked|banned)\b|\bNULL sender\b|\bsender verif(?:y|ication) fail",
+    re.IGNORECASE,
+)
+# The recipient named as what was refused by policy ("recipient <x@y> black listed",
+# "Recipient doesn't want your mail"): the RCPT TO argument was judged.
+_RECIPIENT_WORDS = re.compile(
+    r"\brecipient (?:<?[\w.+=-]+@[\w.-]+>? )?(?:is |was |has been )?(?:black ?listed|block ?listed|"
+    r"blocked|banned|denied|not allowed)\b|\brecipient (?:does not|doesn't) (?:want|accept)\b",
     re.IGNORECASE,
 )
 _GREETING_WORDS = re.compile(
@@ -531,6 +593,7 @@ _GREETING_WORDS = re.compile(
 SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
     (_GREETING_WORDS, Stage.GREETING),
     (_SENDER_WORDS, Stage.MAIL_FROM),
+    (_RECIPIENT_WORDS, Stage.RCPT_TO),
     (_SOURCE_WORDS, Stage.NONE),
     (_MESSAGE_WORDS, Stage.MESSAGE),
 )
@@ -540,7 +603,8 @@ _SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
 # not worth checking. A text without any skips the regex's scan.
 _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
     ("not allowed to connect", "no smtp service", " by policy", "not welcome here"),
-    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente"),
+    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
+    ("recipient",),
     ("block", "list", "spam"),
     None,
 )

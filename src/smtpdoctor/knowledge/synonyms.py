@@ -83,7 +83,13 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # the refusal as a negated verb ("We do not relay" is the generic table's)
         r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b|"
         # a mail client's words for it (iOS Mail: "... because it does not allow relaying")
-        r"\b(?:does not|doesn'?t|do not) allow relaying\b",
+        r"\b(?:does not|doesn'?t|do not) allow relaying\b|"
+        # (session 11: the same in German, Spanish, Portuguese and Italian words)
+        r"\b(?:Relay(?:ing)?|Relais|Weiterleitung) (?:ist )?nicht "
+        r"(?:erlaubt|gestattet|zul[äa]ssig)\b|"
+        r"\b(?:relay|reenv[íi]o|retransmisi[óo]n) no (?:permitido|autorizado)\b|"
+        r"\brelay n[ãa]o (?:permitido|autorizado)\b|"
+        r"\brelay non (?:consentito|permesso|autorizzato)\b",
         _C.POLICY_REJECTION,
         *RELAY_REFUSED,
         hint=_S.RCPT_TO,

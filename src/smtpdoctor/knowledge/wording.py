@@ -25,6 +25,8 @@ source for each phrasing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
@@ -35,6 +37,16 @@ __all__ = [
 
 _C, _S, _T, _PM = Category, Stage, Permanence.TEMPORARY, Permanence.PERMANENT
 
+
+# What a connection that could not be opened is, whoever words it: the connect, a
+# temporary state that retrying alone does not mend (weak: a reply code says more).
+_CONNECT_FAILED: dict[str, Any] = {
+    "stage": _S.CONNECT,
+    "permanence": _T,
+    "retry": False,
+    "kind": "connection_drop",
+    "specific": False,
+}
 
 # (the message, and the mailbox it went into, in local delivery's words)
 _MSG = r"(?:the |this |your )?(?:message|mail|e-?mail)"
@@ -49,6 +61,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"queue quota exceeded|exceeded (?:their|the|its) limit for the number of messages|"
         r"receiving mail (?:at a rate|too quickly)|too many recent messages|"
         r"\bexcessive volume\b|max(?:imum)? (?:number of )?messages? per (?:connection|session)|"
+        # (session 11: "reached the maximum number of emails per hour")
+        r"\bmax(?:imum)? (?:number of )?(?:e-?mails|messages|mails) (?:allowed )?per "
+        r"(?:hour|day|minute)\b|"
         r"(?:sender|connection|send(?:ing)?) frequency (?:limited|exceeded)|"
         # (Gmail's "has been temporarily rate limited" is its own pattern)
         r"\b(?:has|have) been rate[- ]limited\b",
@@ -108,7 +123,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # errno names and runtime words for a connection the other side closed.
         r"\b(?:EPIPE|ECONNABORTED|ENOTCONN)\b|\bsocket hang up\b|\bUnexpected socket close\b|"
         r"\bTransport endpoint is not connected\b|"
-        r"socket disconnected before secure TLS connection",
+        r"socket disconnected before secure TLS connection|"
+        # (a client asked to send with no connection open: emailjs's "SMTPError: no
+        # connection has been established", as PHPMailer's "without being connected")
+        r"\bno connection (?:has been|was|is) established\b",
         _C.CONNECTION_DROPPED,
         "The connection was closed (reset or abandoned) before the session was done.",
         "A firewall or the server cut the connection; on an implicit-TLS port (465) "
@@ -121,7 +139,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # WSAETIMEDOUT (10060) while connecting; the same words after "Unable to
         # read data from the transport connection:" are a read (libraries.py).
         r"(?<!transport connection: )A connection attempt failed because the connected party "
-        r"did not properly respond after a period of time|\bWSAETIMEDOUT\b",
+        r"did not properly respond after a period of time|\bWSAETIMEDOUT\b|"
+        # (its number as Python, .NET and Delphi print it: "socket.error: [Errno 10060]",
+        # "[WinError 10060]", "Socket Error # 10060")
+        r"\[(?:Errno|WinError) 10060\]|\bSocket Error # ?10060\b",
         _C.FIREWALL_BLOCK,
         "The TCP connection to the mail server got no answer in time (Windows socket error 10060).",
         "Outbound SMTP is blocked where the sender runs, or a firewall in front of the "
@@ -199,6 +220,12 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # (.NET's SmtpException names any 552 so, then quotes the server's own words)
         r"(?:reached|over) (?:its |the |their )?disk quota|"
         r"exceeded storage allocation(?!\. The server response was:)|"
+        # (session 11: the same in other words: "has exhausted allowed storage space", "the
+        # recipient quota limit is exceeded", "has exceeded the allowed mailbox quota")
+        r"\bexhausted (?:its |the |their |his |her )?(?:allowed |available )?(?:storage|disk|"
+        r"mailbox) (?:space|quota)\b|\b(?:recipient|mailbox|user|storage|disk) quota (?:limit )?"
+        r"(?:is |was |has been )?exceeded\b|\bexceeded (?:the |its |their )?(?:allowed )?mailbox\s+"
+        r"quota\b|"
         r"boite (?:aux lettres )?(?:du destinataire )?pleine|boîte aux lettres du destinataire "
         r"est pleine",
         _C.RECIPIENT,
@@ -383,6 +410,150 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
         permanence=_PM,
     ),
+    # Session 11 (issue 10, generalisation): classes the tune split's documentation
+    # and vendor tables read for one provider each, in words any server may use.
+    # A TLS version floor stated as one ("requires TLS version 1.2 or greater", "TLS 1.2
+    # or higher required", "minimum TLS version"): the client's version is too old.
+    pattern(
+        "wording.tls_version_floor",
+        r"\bTLS ?(?:version |v)?1\.[0-3]\b[^.\n]{0,12}?\b(?:or (?:greater|higher|later|above|"
+        r"newer)|and (?:above|higher|later|newer))\b|"
+        r"\b(?:minimum|lowest) TLS (?:protocol )?version\b",
+        _C.TLS_VERSION_MISMATCH,
+        "The receiving side requires a newer TLS version than the sender negotiated.",
+        "The sender's TLS library or settings allow only TLS 1.0/1.1.",
+        # (a server's reply saying so came after the handshake: no stage of its own)
+        permanence=_PM,
+        retry=False,
+    ),
+    # TLS (or encryption) demanded before the mail is taken ("this route requires
+    # encryption (tls)", "TLS/SSLv3 Connection required", "Encryption required"): the
+    # sender did not use STARTTLS (RFC 3207), whatever X.7.x code stands beside it.
+    pattern(
+        "wording.tls_demanded",
+        r"\brequires? (?:an? )?(?:encryption|encrypted connection|secure connection|TLS|SSL|"
+        # (not .NET's canned "requires a secure connection or the client was not
+        # authenticated": the reply it quotes decides)
+        r"STARTTLS)\b(?! ?(?:version|v?1\.\d)| or (?:the )?client)|"
+        # (not the sender's own demand the server did not meet: "TLS is required, but
+        # was not offered by host")
+        r"\b(?:TLS|SSL|STARTTLS|encryption)(?:/(?:TLS|SSL)v?\d?)? (?:connection )?"
+        r"(?:is )?required\b(?![,;]? ?but\b)",
+        _C.STARTTLS_UNAVAILABLE,
+        "The receiving side takes mail only over an encrypted connection (STARTTLS), and "
+        "the sender did not start TLS.",
+        "STARTTLS is off in the sender's settings, or its TLS set-up failed and it went "
+        "on in plain text.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # A message refused by a content policy in its own words ("bounced due to content
+    # examination policy", "content policy violation"): judged on the message.
+    pattern(
+        "wording.content_policy",
+        r"\bcontent (?:examination|inspection|filter(?:ing)?|scan(?:ning)?|check(?:ing)?) "
+        r"polic(?:y|ies)\b|\bcontent polic(?:y|ies)\b",
+        _C.POLICY_REJECTION,
+        "A content policy at the receiving side refused the message.",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # A connection that broke in the middle ("connection with mx1 is broken",
+    # "connection ... was broken"): dropped, not refused.
+    pattern(
+        "wording.connection_broken",
+        r"\bconnection (?:(?:with|to) \S+ )?(?:is|was|has been|got) broken\b|"
+        r"\bbroken connection\b",
+        _C.CONNECTION_DROPPED,
+        "The connection broke before the session was done.",
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    # A logon that failed, in the words of Windows clients and devices ("Logon attempt
+    # failed", "login unsuccessful", "failed logon"): the credentials at AUTH.
+    pattern(
+        "wording.logon_failed",
+        r"\blog(?:on|in|-in) (?:attempt )?(?:has )?"
+        r"(?:failed|unsuccessful|denied|refused|rejected)\b|"
+        r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b|"
+        r"\bauthentication (?:was |has been )?(?:rejected|refused|denied)\b|"
+        # (the same in Chinese and Japanese: "登录失败", "登錄失敗", "ログインに失敗")
+        r"登录失败|登錄失敗|登入失敗|ログイン(?:に)?失敗|"
+        # credentials called wrong, in English and the clients' other languages
+        r"\bbad credentials\b|\b(?:wrong|incorrect) (?:user ?name|login|password|credentials)\b|"
+        r"\bcontrase[ñn]a (?:es )?incorrecta\b|\b(?:Passwort|Kennwort) (?:ist )?falsch\b|"
+        r"\bfalsches (?:Passwort|Kennwort)\b|\bmot de passe (?:est )?incorrect\b|"
+        r"\bpassword errat[aoie]\b|\bsenha (?:incorreta|inv[áa]lida)\b",
+        _C.AUTHENTICATION,
+        "The server refused the login (AUTH): the user name or password was not accepted.",
+        "A wrong password, an app password required, or the account not allowed to log in.",
+        hint=_S.AUTH,
+        retry=False,
+    ),
+    # A certificate called invalid or untrusted in any word order ("Invalid certificate
+    # date", "invalid server certificate", "certificate is invalid").
+    pattern(
+        "wording.certificate_invalid",
+        r"\binvalid (?:server |peer |remote |ssl |tls |x\.?509 )?certificate\b|"
+        r"\bcertificate (?:is |was )?(?:invalid|untrusted|not trusted|not valid|rejected|bad)\b",
+        _C.TLS_CERTIFICATE,
+        "The certificate could not be validated (its name, dates or issuer).",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 11) TLS set-ups that failed in the words of other runtimes: OpenSSL 3's
+    # refusal of a peer without secure renegotiation, .NET's SslStream reading plain
+    # text ("Cannot determine the frame size or a corrupted frame was received"), a
+    # client that could not negotiate TLS.
+    pattern(
+        "wording.tls_setup_failed",
+        r"\bunsafe legacy renegotiation disabled\b|"
+        r"\bCannot determine the frame size or a corrupted frame was received\b|"
+        r"\b(?:unable|failed) to negotiate (?:TLS|SSL)\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake with the server failed.",
+        "The two sides have no TLS settings in common (versions, ciphers, renegotiation), "
+        "or one speaks TLS on a port where the other expects plain SMTP.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # .NET's SmtpClient with EnableSsl against a server that offers no STARTTLS.
+    pattern(
+        "wording.server_no_ssl",
+        r"\bThe server does not support (?:secure|SSL|TLS) connections\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client asked for STARTTLS, and the server does not offer it.",
+        stage=_S.STARTTLS,
+        permanence=_PM,
+        retry=False,
+    ),
+    # A certificate expired or invalid in the clients' other languages.
+    pattern(
+        "wording.intl_certificate",
+        r"\bZertifikat\b[^.;\n]{0,30}?\b(?:abgelaufen|ungültig|nicht vertrauenswürdig)|"
+        r"\bcertificat\b[^.;\n]{0,30}?\b(?:a expiré|expiré|invalide|non valide|non approuvé)|"
+        r"\bcertificado\b[^.;\n]{0,30}?\b(?:ha caducado|caducado|vencido|expirado|no válido|"
+        r"inválido|não confiável)|\bcertificato\b[^.;\n]{0,30}?\b(?:scaduto|non valido)",
+        _C.TLS_CERTIFICATE,
+        "The certificate could not be validated (its dates, name or issuer).",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # A sender's or receiver's cap on parallel work ("exceeding outbound thread limit",
+    # "concurrency limit", "too many simultaneous connections").
+    pattern(
+        "wording.concurrency_limit",
+        r"\b(?:thread|concurrency|concurrent connections?|simultaneous connections?) limit\b|"
+        r"\btoo many (?:concurrent|simultaneous|parallel) (?:connections|sessions|threads)\b",
+        _C.RATE_LIMITED,
+        "The receiving side limits how many connections it takes at once from this sender.",
+        permanence=_T,
+        retry=True,
+    ),
 )
 
 # Recipient nouns followed (within a word or an address) by a word that they
@@ -390,15 +561,31 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
 _GONE = (
     *("unknown", "disabled", "deactivated", "inactive", "suspended", "not found", "invalid"),
     *("(?:not )?unavailable", "not available", "no longer (?:valid|active|in use|exists?)"),
-    *("does(?: not|n't) exist", "not exist"),
+    *("does(?: not|n't) exist", "not exist", "not known", "locked", "not activated"),
+    *("inactivated", "no exists?", "now disabled"),
 )
 # Who or what is gone: a mailbox word (maybe with its address) or a bare address.
 _GONE_WHO = (
-    r"(?:(?<!sender )(?<!from )\b(?:mail-?box|account|user|recipient|addressee|destinataire)"
+    r"(?:(?<!sender )(?<!from )(?<!your )"
+    r"\b(?:mail-?box|account|user|recipient|addressee|destinataire|"
+    r"(?<!e-mail )(?<!email )(?<!return )address(?= (?:is )?not known))"
     r"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
     r"(?:\w+ly )?"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "wording.own_account_held",
+        # The sender's own account held ("Your account has been suspended for sending
+        # spam"): the provider's policy on the sender, not a missing recipient.
+        r"\byour (?:e-?mail |sending |smtp )?account (?:has been |is |was )?(?:temporarily )?"
+        r"(?:suspended|disabled|blocked|locked|deactivated)\b",
+        _C.POLICY_REJECTION,
+        "The sending account itself is suspended or blocked by its provider.",
+        "Spam or abuse reported from the account, an unpaid plan, or a security hold.",
+        hint=_S.NONE,
+        retry=False,
+        specific=False,
+    ),
     pattern(
         "wording.message_refused",
         # The message refused with no cause named ("550 Message rejected"): the
@@ -435,6 +622,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"suspended)(?: or \w+)? "
         r"(?:user|mailbox|recipient|account|addressee|(?:e-?mail )?address)\b|"
         r"\b(?:bad|invalid) destination mailbox\b|\bno such (?:user|mailbox|account)\b|"
+        # (session 11: "is not a known user", "not an active address at this host",
+        # "unavailable mail user", "BAD_RECIPIENT", "No mail box available for this user")
+        r"\bnot an? (?:known|valid|active|registered|local) (?:user|address|mailbox|account|"
+        r"recipient)\b|\bunavailable (?:mail )?(?:user|mailbox|recipient)\b|\bbad_recipient\b|"
+        r"\bno mail ?box (?:available )?for this user\b|"
         # Postfix's DATA reply once every RCPT TO was refused.
         r"\bno valid recipients\b",
         _C.RECIPIENT,
@@ -472,7 +664,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:unacceptable|prohibited|forbidden|objectionable|inappropriate) content|"
         r"\bjunk ?mail\b|\b(?:bad|poor|low|negative) (?:\w+ )?reputation\b|"
         r"\bSpam-?verdacht|\bals Spam (?:erkannt|eingestuft)|"
-        r"(?:rejected|refused|blocked|quarantined) by (?:the |our )?content[ -]?filter",
+        r"(?:rejected|refused|blocked|quarantined) by (?:the |our )?content[ -]?filter|"
+        # (session 11: "blocked by FortiGuard AntiSpam")
+        r"\b(?:rejected|refused|blocked|quarantined) by [^.;\n]{0,40}?\banti-?spam\b",
         _C.POLICY_REJECTION,
         "A content filter at the receiving server refused the message.",
         "The message (text, links, attachment) or its sender's reputation looked "
@@ -542,6 +736,101 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "The IP is on a DNS block list (Spamhaus, Spamcop, ...) or the receiver's own "
         "list after spam or a compromised account.",
         retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.server_busy",
+        # "Server or maildrop is busy", "the mail server is currently busy": for now.
+        r"\b(?:server|service|maildrop|host)(?: or \w+)? (?:is )?"
+        r"(?:currently |temporarily )?busy\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server is busy and takes no mail for now.",
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.server_not_found",
+        # A client that could not find the server's name ("Cannot locate server",
+        # "could not find the host", "unable to resolve the SMTP server"): DNS.
+        r"\b(?:cannot|can ?not|can't|could not|couldn't|unable to|failed to) "
+        r"(?:locate|find|resolve) (?:the )?(?:mail |smtp |outgoing |remote |e-?mail )?"
+        r"(?:server|host)\b",
+        _C.DNS_RESOLUTION,
+        "The client could not resolve the mail server's name in DNS.",
+        "A typo in the server name, or no working DNS resolver where the client runs.",
+        stage=_S.DNS,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_host_unknown",
+        # "Host desconocido", "Hôte inconnu", "Host sconosciuto": the name did not resolve.
+        r"\bhost (?:desconocido|desconhecido|sconosciuto)\b|\bhôte inconnu\b",
+        _C.DNS_RESOLUTION,
+        "The client could not resolve the mail server's name in DNS.",
+        stage=_S.DNS,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.cannot_connect_server",
+        # A client that could not open the connection ("Cannot connect to server",
+        # "could not connect to the SMTP server"): the TCP connect.
+        r"\b(?:cannot|can ?not|can't|could not|couldn't|unable to|failed to) connect to "
+        r"(?:the )?(?:mail |smtp |outgoing |remote |e-?mail )?(?:server|host)\b"
+        # (JavaMail says so of a server that answered with a refusal: "..., response: 421")
+        r"(?![^\n]*\bresponse: [45]\d\d)|"
+        # the same as a time-out while connecting, in the clients' other languages
+        r"\bZeitüberschreitung bei (?:der |dem )?Verbindung|"
+        r"\bDélai d'attente (?:dépassé|expiré)[^.;\n]{0,20}?\bconnexion\b|"
+        r"\bTiempo de espera agotado[^.;\n]{0,20}?\bconect|"
+        r"\btempo limite (?:esgotado|excedido)[^.;\n]{0,20}?\bcone|"
+        r"\btimeout (?:della|nella|di) connessione\b",
+        _C.FIREWALL_BLOCK,
+        "The client could not open a TCP connection to the mail server.",
+        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
+        "The server is down or does not listen on that port.",
+        **_CONNECT_FAILED,
+    ),
+    # (session 11) A time-out and a lost connection in the languages of the clients
+    # users paste from (German, French, Spanish, Portuguese, Italian); a time-out while
+    # connecting is the connect (wording.cannot_connect_server above).
+    pattern(
+        "wording.intl_timeout",
+        r"\bZeitüberschreitung\b|\bDélai d'attente (?:dépassé|expiré)|\bTiempo de espera agotado\b|"
+        r"\btempo limite (?:esgotado|excedido)\b|\btempo (?:di attesa )?scaduto\b",
+        _C.NETWORK_TIMEOUT,
+        "A time-out expired during the session.",
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.intl_connection_lost",
+        r"\bVerbindung\b[^.;\n]{0,40}?\b(?:unterbrochen|getrennt|abgebrochen|verloren)\b|"
+        r"\bconnexion\b[^.;\n]{0,40}?\b(?:interrompue|perdue|coupée)|"
+        r"\b(?:perdió|perdida|pérdida) (?:de )?(?:la )?conexión\b|"
+        r"\bconexión\b[^.;\n]{0,30}?\b(?:perdida|interrumpida)\b|"
+        r"\bconex[ãa]o\b[^.;\n]{0,30}?\b(?:perdida|interrompida)\b|"
+        r"\bconnessione\b[^.;\n]{0,30}?\b(?:persa|interrotta)\b",
+        _C.CONNECTION_DROPPED,
+        "The connection was lost before the session was done.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    # An MX or other DNS lookup that failed ("Temporary failure in MX lookup",
+    # "CNAME lookup failed temporarily"): DNS.
+    pattern(
+        "wording.dns_lookup_failed",
+        r"\b(?:MX|CNAME|DNS|AAAA|A) lookup (?:failed|failure|error)|"
+        r"\b(?:failure|error) in (?:the )?(?:MX|DNS) lookup\b",
+        _C.DNS_RESOLUTION,
+        "A DNS lookup for the destination failed.",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
         specific=False,
     ),
     pattern(
