@@ -1048,3 +1048,31 @@ def test_phishing_dressed_as_a_bounce_is_no_failure_report() -> None:
     (entry,) = parse_bounce(real).entries
     assert entry.nature is None
     assert classify_best(entry.candidates).category is Category.RECIPIENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a worm's fake bounce: qmail's sentences with underscores for spaces
+        "Occured_Errors:\n\n192.0.2.7_does_not_like_recipient.\n"
+        "# 12: Remote_host_said:_Requested_action_not_taken\n# 40: MAILBOX NOT FOUND\n\n"
+        "End\n\nThe original mail is attached.\n",
+        # a phishing ask under a bounce's words
+        "Mail delivery failed\n\nYou have 4 pending messages. Please click the button below "
+        "to release your held incoming messages.\n",
+    ],
+)
+def test_a_lure_pasted_without_headers_is_no_failure(text: str) -> None:
+    (entry,) = parse_bounce(text).entries
+    assert entry.nature == "not-a-bounce"
+
+
+def test_qmails_own_words_pasted_stay_a_failure() -> None:
+    text = (
+        "Hi. This is the qmail-send program at example.org.\nI'm afraid I wasn't able to "
+        "deliver your message to the following addresses.\n\n<ann@example.net>:\n"
+        "192.0.2.7 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n"
+    )
+    (entry,) = parse_bounce(text).entries
+    assert (entry.nature, entry.recipient) == (None, "ann@example.net")
+    assert classify_best(entry.candidates).category is Category.RECIPIENT

@@ -888,6 +888,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
         later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
+        later += ("sixty-sixth",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -942,6 +943,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtytwo", "sixty-third"),
             ("sixtythree", "sixty-fourth"),
             ("sixtyfour", "sixty-fifth"),
+            ("sixtyfive", "sixty-sixth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1054,9 +1056,14 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # back at its fresh read; on those rows, as the sixty-fifth came after
         ("tune/sixtyfour", TUNE_FLOOR_S10),
         ("held/sixtyfour", HELD_FLOOR_S10),
-        # both whole splits with the sixty-fifth (session 10's end read)
-        ("tune", TUNE_FLOOR_S10B),
-        ("held", HELD_FLOOR_S10B),
+        # both splits up to the sixty-fifth (session 10's end read); on those rows,
+        # as the sixty-sixth came after
+        ("tune/sixtyfive", TUNE_FLOOR_S10B),
+        ("held/sixtyfive", HELD_FLOOR_S10B),
+        # both whole splits with the sixty-sixth (session 11): tune after its round,
+        # held back at its fresh read
+        ("tune", TUNE_FLOOR_S11),
+        ("held", HELD_FLOOR_S11),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1301,6 +1308,16 @@ HELD_FLOOR_S10 = (100.0 * 316 / 359, 100.0 * 319 / 359)
 # floor is that less a row.
 TUNE_FLOOR_S10B = (100.0 * 1108 / 1122, 100.0 * 1112 / 1122)
 HELD_FLOOR_S10B = (100.0 * 329 / 368, 100.0 * 332 / 368)
+# Those floors stay on those rows ("sixtyfive"). The sixty-sixth collection (texts pasted
+# into public threads: a forwarded qmail report of malformed addresses, a worm's fake
+# bounces inside an antivirus notice, Gmail's old reports of three refusals, an Exim delay
+# warning under a French client's header labels; 11 rows: 9 tune, 2 held back): held back
+# 332/370 and 335/370 at its fresh read (whole split only); tune 1116/1131 and 1122/1131
+# before its round (its tune rows 7/9 and 9/9), 1118/1131 and 1122/1131 after it (9/9 and
+# 9/9). Each floor is that less a row; the held-back floor is lower than HELD_FLOOR_S10B
+# only by the new rows.
+TUNE_FLOOR_S11 = (100.0 * 1117 / 1131, 100.0 * 1121 / 1131)
+HELD_FLOOR_S11 = (100.0 * 331 / 370, 100.0 * 334 / 370)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

@@ -50,6 +50,7 @@ from smtpdoctor.evidence.bounce_kind import caseless as _caseless  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import caseless_words as _caseless_words  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import gated as _gated  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import is_auto_reply_text as _is_auto_reply_text
+from smtpdoctor.evidence.bounce_kind import is_lure_text as _is_lure_text
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce as _looks_like_bounce
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce_body as _looks_like_bounce_body
 from smtpdoctor.evidence.bounce_kind import nature as _nature
@@ -154,6 +155,11 @@ def parse_bounce(
         # A sending service's bounce notification (Amazon SES, SendGrid, Mailgun,
         # Postmark) pasted or saved as JSON: one entry per recipient it names.
         found.entries = service[:MAX_ENTRIES]
+        return found
+    if may_be_mail and _is_lure_text(text):
+        # A lure dressed as a delivery notice (phishing, a worm's fake bounce) pasted
+        # without its headers: no report on mail the reader sent.
+        found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
         return found
     if may_be_mail and _is_auto_reply_text(text):
         # An out-of-office text pasted without its headers.

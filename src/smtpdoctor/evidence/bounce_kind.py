@@ -59,6 +59,7 @@ __all__ = [
     "gated",
     "is_aggregate_report",
     "is_auto_reply_text",
+    "is_lure_text",
     "looks_like_bounce",
     "looks_like_bounce_body",
     "nature",
@@ -217,6 +218,13 @@ def is_auto_reply_text(text: str) -> bool:
         return False
     # A report's text is none, whatever it quotes.
     return not (body_marked(head) or opens(MS_NDR, head))
+
+
+def is_lure_text(text: str) -> bool:
+    """A lure dressed as a delivery notice (LURE_MARKS), pasted without its headers:
+    the asks phishing makes, a worm's fake bounce; a report's text is none."""
+    head = _visible(text.lstrip())
+    return gated(LURE, LURE_WORDS, head) and not opens(MS_NDR, head)
 
 
 def auto_reply_mark(head: str) -> bool:

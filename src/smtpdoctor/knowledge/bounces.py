@@ -132,7 +132,13 @@ LURE_MARKS = (
     r"\bread\s+the\s+messages\s+below\s+to\s+avoid\s+losing\b|"
     r"\b(?:revalidate|re-validate|verify)\s+your\s+(?:e-?mail\s+)?account\s+(?:now|below|here)\b|"
     r"\bplease\s+click\s+the\s+button\s+below\b|"
-    r"\byour\s+(?:parcel|package|shipment)\s+(?:has\s+just\s+arrived|could\s+not\s+be\s+delivered)\b"
+    r"\byour\s+(?:parcel|package|shipment)\s+(?:has\s+just\s+arrived|could\s+not\s+be\s+delivered)\b|"
+    # A mass-mailing worm's fake bounce (the Sober family's "Mail Error" mails, 2004-2005,
+    # as they reached lists and bug trackers): qmail's sentences with underscores for
+    # spaces under "Occured_Errors:", its attachment the worm. No MTA writes them so:
+    # no report on mail the reader sent.
+    r"\bOccured_Errors:|failed_after_I_sent_the_message|does_not_like_(?:recipient|sender)\b|"
+    r"\bRemote_host_said:_"
 )
 # The aggregate reports receivers send a domain's postmaster: DMARC's (RFC 7489
 # §7.2.1.1: subject "Report Domain: <d> Submitter: <s> Report-ID: <id>",
