@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import re
 import sys
 import threading
@@ -32,7 +31,6 @@ __all__ = [
     "duration",
     "examples",
     "fail",
-    "indented_json",
     "parse_duration",
     "print_json",
     "print_line",
@@ -203,120 +201,4 @@ def wants_json(args: argparse.Namespace) -> bool:
 
 
 def print_json(doc: Any) -> None:
-    sys.stdout.write(json_safe(indented_json(doc)) + "\n")
-
-
-class _NotPlain(Exception):
-    """A value :func:`indented_json` leaves to ``json.dumps`` (and its errors)."""
-
-
-def indented_json(doc: Any) -> str:
-    """``json.dumps(doc, indent=2, ensure_ascii=False)``, the same text.
-
-    With ``indent`` the standard library encodes in Python, a generator per
-    container and a yield per token (its C encoder does not indent): ~0.8 ms
-    of CPU for a two-host diagnosis's document, after its last reply (~0.5
-    here). Here one function appends the same tokens to a list (strings escaped
-    by json's own C function, numbers as json writes them); anything else
-    (another type, a cycle) goes to ``json.dumps``, which says what is wrong
-    with it.
-    """
-    out: list[str] = []
-    try:
-        _encode(doc, "\n", out)
-    except (_NotPlain, RecursionError):
-        return json.dumps(doc, indent=2, ensure_ascii=False)
-    return "".join(out)
-
-
-_STRING = json.encoder.encode_basestring  # (the C encoder's, as json.dumps uses here)
-_FLOAT = float.__repr__
-_INT = int.__repr__
-
-
-def _number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if value == float("inf"):
-        return "Infinity"
-    if value == -float("inf"):
-        return "-Infinity"
-    return _FLOAT(value)
-
-
-def _key(key: Any) -> str:
-    # json.encoder._make_iterencode's order of tests, and its conversions.
-    if isinstance(key, str):
-        return _STRING(key)
-    if isinstance(key, float):
-        return _STRING(_number(key))
-    if key is True:
-        return '"true"'
-    if key is False:
-        return '"false"'
-    if key is None:
-        return '"null"'
-    if isinstance(key, int):
-        return _STRING(_INT(key))
-    raise _NotPlain
-
-
-def _scalar(value: Any) -> str | None:
-    """A scalar's text as json writes it; None for a container (or another type)."""
-    kind = type(value)
-    if kind is str:
-        return _STRING(value)
-    if kind is int:
-        return _INT(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if kind is float:
-        return _number(value)
-    if kind is list or kind is dict or kind is tuple:
-        return None
-    # Subclasses (a StrEnum, an IntEnum...), in json's order of tests.
-    if isinstance(value, str):
-        return _STRING(value)
-    if isinstance(value, int):
-        return _INT(value)
-    if isinstance(value, float):
-        return _number(value)
-    return None
-
-
-def _encode(value: Any, newline: str, out: list[str]) -> None:
-    """Append ``value``'s text; ``newline`` is a line break and this level's indent."""
-    text = _scalar(value)
-    if text is not None:
-        out.append(text)
-        return
-    pairs: Iterator[tuple[str, Any]]
-    if isinstance(value, (list, tuple)):
-        opening, closing, pairs = "[", "]", (("", item) for item in value)
-    elif isinstance(value, dict):
-        opening, closing = "{", "}"
-        pairs = (
-            ((_STRING(key) if type(key) is str else _key(key)) + ": ", item)
-            for key, item in value.items()
-        )
-    else:
-        raise _NotPlain
-    if not value:
-        out.append(opening + closing)
-        return
-    inner = newline + "  "
-    out.append(opening)
-    sep = inner
-    for head, item in pairs:
-        text = _scalar(item)
-        if text is None:
-            out.append(sep + head)
-            _encode(item, inner, out)
-        else:
-            out.append(sep + head + text)
-        sep = "," + inner
-    out.append(newline + closing)
+    sys.stdout.write(json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
