@@ -1,6 +1,15 @@
-"""Benchmark: ``smtpdoctor logs`` against pflogsumm and ``grep -c`` on one big Postfix log.
+"""Benchmark: ``smtpdoctor logs`` against pflogsumm (and ``grep -c``) on Postfix logs.
 
+    .venv/bin/python bench/logs_bench.py --shapes busy,troubled --lines 800000 --repeat 5 \
+        [--before-src OLD/src]
     .venv/bin/python bench/logs_bench.py --size-gb 1.0
+
+With ``--shapes`` (issue 17's measure, ``real_main``): inputs replayed from the logs
+a real Postfix wrote in the project's runs against the fault lab, shaped like a busy
+and a troubled server (``real_episodes()``, ``replay()``); ``--jobs 1``, every core
+and the default, against pflogsumm on each, CPU and wall time, between the
+``logs-real-bench`` markers of ``docs/benchmarks.md``. Without it, the older
+measure on one big generated log:
 
 1. Generates ``bench/out/postfix-bench.log`` (unless it exists with the
    same size and seed): a realistic Postfix log shaped on the lines the real
