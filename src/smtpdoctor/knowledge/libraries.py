@@ -232,6 +232,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # Symfony Mailer: the server said 220 to STARTTLS, the handshake failed (bare:
         # a cause PHP's stream layer adds after a colon decides, e.g. the certificate)
         r"\bUnable to connect with STARTTLS(?![:\w])|"
+        # Zend/Laminas Mail: stream_socket_enable_crypto() failed after the 220 to STARTTLS
+        r"\bUnable to connect via TLS\b|"
         # sSMTP: SSL_connect failed after the server took STARTTLS (or on port 465)
         r"\b(?:STARTTLS|SSL) not working\b|"
         r"Could not convert socket to TLS|stream_socket_enable_crypto\(\): SSL: "

@@ -50,7 +50,7 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         # PHP's stream layer (Symfony Mailer: "Unable to connect with STARTTLS:
         # stream_socket_enable_crypto()"), JavaMail's STARTTLS upgrade
         r"Unable to connect with STARTTLS|stream_socket_enable_crypto\(\)|"
-        r"Could not convert socket to TLS|STARTTLS upgrade failed",
+        r"Could not convert socket to TLS|STARTTLS upgrade failed|Unable to connect via TLS",
         _S.TLS_HANDSHAKE,
     ),
     _sp(

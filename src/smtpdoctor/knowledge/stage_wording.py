@@ -399,7 +399,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
             rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
             # (\b: not the end of a word, an upper-case "EMAIL REJECTED")
             rf"\b(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
-            rf"\[(?-i:{command})\]",
+            # (not a log's tag glued to a protocol name: RainLoop's "SMTP[DATA]: <")
+            rf"(?<!\w)\[(?-i:{command})\]",
             stage,
         )
         for name, command, stage in (
@@ -631,9 +632,11 @@ def subject_stage(category: Category, text: str) -> Stage | None:
 # not the name of a mechanism list ("SMTP AUTH type: PLAIN"), not a sentence going on
 # after it ("if you intended to use STARTTLS, make sure to use the following code:").
 # (nor an EHLO reply's keyword line, "250-AUTH PLAIN LOGIN", nor a line of a
-# session transcript, "Out: STARTTLS", "S: 250-AUTH", ">>> DATA")
+# session transcript, "Out: STARTTLS", "S: 250-AUTH", ">>> DATA", nor a log's tag
+# glued to the protocol's name, RainLoop's "SMTP[DATA]: < 250 ...")
 LOCALISED_NOT_LISTED = (
     r"(?<!\d[- ])(?<!Out: )(?<!In: )(?<!In:  )(?<![SC]: )(?<!<<< )(?<!>>> )(?<!<- )(?<!-> )"
+    r"(?<!\w\[)"
 )
 LOCALISED_CLAUSE = (
     r"(?!:\s*<|=|[,.;]|\s+(?:type|mechanisms?|methods?)\b)"

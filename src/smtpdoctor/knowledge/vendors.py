@@ -92,6 +92,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     # Amazon SES (and other sending services): the sender identity is not verified.
+    # No stage of its own: SES's API has none, and its SMTP interface says it after
+    # the message (the From header is an identity too), so only a stated stage decides.
     pattern(
         "vendor.sender_not_verified",
         r"Email address is not verified|identities failed the check|"
@@ -102,7 +104,6 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "Verify the address or its domain in the service (SES: verified identities; "
         "a sandbox account may also send only to verified recipients).",
         source="vendor",
-        hint=_S.MAIL_FROM,
         retry=False,
     ),
     # Postfix's reject_sender_login_mismatch for a client that did not log in.

@@ -271,9 +271,11 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.sender_not_login",
         # The envelope sender must be the account that logged in ("the from address
         # and the authenticated user must be the same", "Mail from address must be
-        # same as authorization user"); it judges MAIL FROM's argument.
+        # same as authorization user", "Mail from must equal authorized user"); it
+        # judges MAIL FROM's argument.
         r"\b(?:from|sender|envelope) address (?:and the authenticated user )?must (?:be|match) "
-        r"(?:the )?same\b|\bmust be (?:the )?same as (?:the )?(?:auth\w*|login) (?:user|account)\b|"
+        r"(?:the )?same\b|\bmust (?:be (?:the )?same as|equal) (?:the )?(?:auth\w*|login) "
+        r"(?:user|account)\b|"
         r"\b(?:from|sender) address (?:does not |doesn't |did not |must )?match(?:es)? (?:the )?"
         r"(?:authenticated|login|auth\w*) (?:user|account)\b",
         _C.POLICY_REJECTION,
@@ -482,6 +484,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"登录失败|登錄失敗|登入失敗|ログイン(?:に)?失敗|"
         # credentials called wrong, in English and the clients' other languages
         r"\bbad credentials\b|\b(?:wrong|incorrect) (?:user ?name|login|password|credentials)\b|"
+        # (an application's "Authentication required, invalid details provided")
+        r"\binvalid (?:login |account |user )?details(?: provided)?\b|"
         r"\bcontrase[ñn]a (?:es )?incorrecta\b|\b(?:Passwort|Kennwort) (?:ist )?falsch\b|"
         r"\bfalsches (?:Passwort|Kennwort)\b|\bmot de passe (?:est )?incorrect\b|"
         r"\bpassword errat[aoie]\b|\bsenha (?:incorreta|inv[áa]lida)\b",
