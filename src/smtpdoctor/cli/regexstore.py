@@ -47,7 +47,7 @@ import re
 import sys
 from typing import Any
 
-from smtpdoctor.cli import sidefile
+from smtpdoctor.cli import indexstore, sidefile
 
 __all__ = ["AVAILABLE", "compile_stored", "enable", "preload", "save"]
 
@@ -85,6 +85,7 @@ def enable() -> None:
         if not _STATE["loaded"]:
             _load()
         _give_derived()
+        indexstore.load()  # (the classifier's table indexes: their own store)
 
 
 def _derived_stamp() -> tuple[str, int, int] | None:
@@ -267,6 +268,7 @@ def save() -> None:
     """Write the store when this run compiled patterns it lacked (as Python writes bytecode)."""
     if not _STATE["enabled"] or sys.dont_write_bytecode:
         return
+    indexstore.save()
     _record_cache()
     from smtpdoctor.knowledge import phrasing
 

@@ -36,6 +36,7 @@ __all__ = [
     "TextPattern",
     "batch_mode",
     "gates_of",
+    "indexed",
     "needed_words",
     "needs_of",
     "openings",
@@ -215,6 +216,13 @@ def needs_of(regex: LazyRegex) -> frozenset[str] | None:
     if not _INDEX:
         _build_index()
     return _INDEX.get(regex.pattern)
+
+
+def indexed(source: str) -> bool:
+    """Whether the word index holds table regex ``source`` (made before it was built)."""
+    if not _INDEX:
+        _build_index()
+    return source in _INDEX
 
 
 def gates_of(regex: LazyRegex) -> tuple[frozenset[str], ...] | None:
