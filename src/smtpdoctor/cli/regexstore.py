@@ -6,8 +6,9 @@ batch mode): ~40 ms of Python in the stdlib's
 regex parser and compiler at every start, a twentieth of explaining a
 thousand bounces. The compiler's result for a pattern is a list of
 integers that :func:`_sre.compile` turns into the pattern object; this
-module keeps those lists, per pattern and flags, in one file where Python
-keeps the package's bytecode (``__pycache__``, or ``sys.pycache_prefix``),
+module keeps those lists, per pattern and flags, in one file per command
+(``logs``, ``explain``, any other: what one reads, the other need not) where
+Python keeps the package's bytecode (``__pycache__``, or ``sys.pycache_prefix``),
 under the same rule (nothing written when ``sys.dont_write_bytecode``).
 
 The pattern built from a stored program is the one :func:`re.compile`
@@ -70,7 +71,10 @@ _STATE = {"enabled": False, "loaded": False}
 # "given": how many entries of it this process took.
 _DERIVED: dict[str, Any] = {}
 _MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
-_NAME = "regexstore.{tag}.marshal"
+_NAME = "regexstore.{command}.{tag}.marshal"
+# The commands with a file of their own (a logs run reads its ~600 KB, ~6 ms, not the
+# 1.4 MB a folder's explanation adds to it); any other reads and writes "other".
+_COMMANDS = ("logs", "explain")
 
 
 def _stamp() -> tuple[str, int, str]:
@@ -175,7 +179,9 @@ def _path() -> str | None:
     except (NotImplementedError, ValueError, ImportError):
         return None
     tag = sys.implementation.cache_tag or ""
-    return os.path.join(os.path.dirname(here), _NAME.format(tag=tag))
+    first = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
+    command = first if first in _COMMANDS else "other"
+    return os.path.join(os.path.dirname(here), _NAME.format(command=command, tag=tag))
 
 
 def _load() -> None:

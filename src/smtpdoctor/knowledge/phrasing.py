@@ -264,7 +264,7 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
             continue
         if phrase is not None:
             if lowered is None:
-                lowered = [text.lower() for text in texts]
+                lowered = _lowered(texts)
             if any(_found(phrase, t, low) for t, low in zip(texts, lowered, strict=True)):
                 return True
         rx = _BRANCH_RX.get(branch) or _compile_branch(branch, regex.flags)
@@ -274,11 +274,24 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
                 return True
             continue
         if lowered is None:
-            lowered = [text.lower() for text in texts]
+            lowered = _lowered(texts)
         for text, low in zip(texts, lowered, strict=True):
             if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
                 return True
     return False
+
+
+def _lowered(texts: tuple[str, ...]) -> list[str]:
+    """``texts`` lower-cased; the same strings as the last call's are not lowered
+    again (a classification asks some forty table regexes of the same texts)."""
+    last, lowered = _LAST_LOWERED[0]
+    if len(last) != len(texts) or not all(map(operator.is_, last, texts)):
+        lowered = [text.lower() for text in texts]
+        _LAST_LOWERED[0] = (texts, lowered)  # (one tuple: another thread reads it whole)
+    return lowered
+
+
+_LAST_LOWERED: list[tuple[tuple[str, ...], list[str]]] = [((), [])]
 
 
 def _open_of_many(source: str, branches: _Branches, present: frozenset[str]) -> _Branches:
