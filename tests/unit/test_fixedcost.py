@@ -153,3 +153,32 @@ def test_a_command_lines_chunk_leaves_its_tables_frozen_with_the_same_result(
         gc.unfreeze()
     assert kept.attempts == before.attempts > 0
     assert kept.status == before.status
+
+
+def test_a_logs_command_line_leaves_at_once_with_its_whole_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The process ends through _leave_now (no teardown): the report and the exit
+    status are those of the same run in this process, two workers or one."""
+    import json
+    import os
+    import subprocess
+
+    from smtpdoctor.cli.main import main
+
+    log = str(DATA / "postfix-lab.log")
+    status = main(["logs", "--format", "json", log])
+    here = json.loads(capsys.readouterr().out)
+    env = {**os.environ, "PYTHONPATH": str(Path(prefix.__file__).parents[2])}
+    for jobs in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "smtpdoctor", "logs", "--jobs", jobs, "--format", "json", log],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == status
+        assert json.loads(done.stdout) == here
+        assert done.stderr == ""

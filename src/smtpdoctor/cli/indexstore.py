@@ -50,16 +50,10 @@ def _stamp() -> tuple[object, ...] | None:
         getattr(regexwords, "__file__", None),
         os.path.join(os.path.dirname(here), "_wordindex.py"),
     ]
-    stats: list[object] = [sys.version, sys.implementation.cache_tag or ""]
-    for source in sources:
-        if not isinstance(source, str):
-            return None
-        try:
-            stat = os.stat(source)
-        except OSError:
-            return None
-        stats.append((source, stat.st_mtime_ns, stat.st_size))
-    return tuple(stats)
+    found = sidefile.sources(sources)
+    if found is None:
+        return None
+    return (sys.version, sys.implementation.cache_tag or "", *found)
 
 
 def _path() -> str | None:

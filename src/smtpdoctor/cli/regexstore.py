@@ -98,17 +98,12 @@ def _derived_stamp() -> tuple[str, int, int] | None:
     they derived from the table regexes is kept for that code only."""
     from smtpdoctor.knowledge import phrasing, regexwords
 
-    sources = (getattr(phrasing, "__file__", None), getattr(regexwords, "__file__", None))
-    mtime = size = 0
-    for source in sources:
-        if not isinstance(source, str):
-            return None
-        try:
-            stat = os.stat(source)
-        except OSError:
-            return None
-        mtime, size = max(mtime, stat.st_mtime_ns), size + stat.st_size
-    return (str(sources[0]), mtime, size)
+    found = sidefile.sources(
+        (getattr(phrasing, "__file__", None), getattr(regexwords, "__file__", None))
+    )
+    if found is None:
+        return None
+    return (found[0][0], max(f[1] for f in found), sum(f[2] for f in found))
 
 
 def _give_derived() -> None:

@@ -14,10 +14,10 @@ import os
 import re
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.regexwords import Words as _Words
 from smtpdoctor.knowledge.regexwords import (
     branches_of,

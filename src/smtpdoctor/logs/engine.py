@@ -19,9 +19,10 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator, InputStats, Limits
 from smtpdoctor.logs.detect import detect_format

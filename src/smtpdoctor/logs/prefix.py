@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = ["NO_TIME", "Unwrapper", "unwrapper_for"]
 
