@@ -29,7 +29,7 @@ from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.postfix import PostfixScanner, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
-from smtpdoctor.logs.reasons import ReasonCache
+from smtpdoctor.logs.reasons import ReasonCache, warm_up
 from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser
 
@@ -503,6 +503,7 @@ def _run_forked(
     the serial part of a split run; measured on the troubled bench input.)"""
     import pickle  # noqa: PLC0415 - a split run only
 
+    warm_up()  # (the classifier's indexes made once, here, for every child)
     children: list[tuple[int, int]] = []
     try:
         for group in groups[1:]:
@@ -581,6 +582,7 @@ def _run_pool(
     import multiprocessing as mp  # noqa: PLC0415
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    warm_up()  # (as _run_forked: made once, inherited by forked workers)
     counter = ctx.Value("q", 0)
     with ctx.Pool(len(groups) - 1, initializer=_pool_init, initargs=(counter,)) as pool:
         pending = pool.starmap_async(_run_group, [(g, options) for g in groups[1:]], chunksize=1)
