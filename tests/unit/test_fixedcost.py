@@ -9,10 +9,11 @@ import gc
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from smtpdoctor.cli import indexstore
+from smtpdoctor.cli import indexstore, sidefile
 from smtpdoctor.diagnosis import classifier, prefilter
 from smtpdoctor.logs import engine, prefix
 from smtpdoctor.logs.engine import Options, plan_chunks
@@ -61,6 +62,32 @@ def test_a_stored_table_index_is_the_one_built_and_is_not_built_again(
     mtime = path.stat().st_mtime_ns
     indexstore.save()  # nothing new: not written again
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_the_file_is_read_at_the_first_index_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "indexstore.marshal"
+    _fresh(monkeypatch, path)
+    indexstore.load()
+    for table in _tables():
+        prefilter._stored_or_built(table)
+    indexstore.save()
+    _fresh(monkeypatch, path)
+    reads: list[object] = []
+    real = sidefile.read
+
+    def counted(*args: Any) -> Any:
+        reads.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(sidefile, "read", counted)
+    indexstore.load()
+    assert reads == []  # (a run that classifies nothing reads no file)
+    prefilter._stored_or_built(_tables()[0])
+    prefilter._stored_or_built(_tables()[1])
+    assert len(reads) == 1
+    assert not prefilter.built_here()
 
 
 def test_a_file_of_other_code_is_not_taken_and_none_is_written_without_bytecode(

@@ -15,8 +15,9 @@ the package's bytecode, each under its table's key
 with the interpreter build and those modules' paths, modification times and
 sizes, as a bytecode file is with its source: written by other code, it is not
 taken. Written after a run that built an index the file lacked (never when
-``sys.dont_write_bytecode``); read when :func:`~smtpdoctor.cli.regexstore.enable`
-is (``logs``, a folder run).
+``sys.dont_write_bytecode``); given when :func:`~smtpdoctor.cli.regexstore.enable`
+is (``logs``, a folder run), read when the first table is indexed (a clean log's
+run reads nothing).
 """
 
 from __future__ import annotations
@@ -66,17 +67,22 @@ def _path() -> str | None:
 
 
 def load() -> None:
-    """Give the stored indexes to the prefilter (once per process)."""
+    """Give the stored indexes to the prefilter (once per process; the file is
+    read when the prefilter needs its first index)."""
     if _STATE["loaded"]:
         return
     _STATE["loaded"] = True
-    stamp = _stamp()
-    data = sidefile.read(_path(), stamp) if stamp is not None else None
     from smtpdoctor.diagnosis import prefilter
 
+    prefilter.take_stored(_read)
+
+
+def _read() -> dict[str, Any]:
+    stamp = _stamp()
+    data = sidefile.read(_path(), stamp) if stamp is not None else None
     if data and len(data) == 1 and isinstance(data[0], dict):
         _STORED.update(data[0])
-    prefilter.take_stored(_STORED)  # (none, or any doubt: the prefilter builds them)
+    return _STORED  # (none, or any doubt: the prefilter builds them)
 
 
 def save() -> None:

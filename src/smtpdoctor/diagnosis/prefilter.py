@@ -9,6 +9,7 @@ built once per (module-level, never freed) table.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from functools import reduce
 from itertools import compress, repeat
 from operator import or_
@@ -114,6 +115,10 @@ def _stored_or_built(table: tuple[Any, ...]) -> _TableIndex:
     """The table's index as a store kept it (cli.indexstore), else built here."""
     if not _RECORD:
         return _table_index(table)
+    read = _RECORD[-1]
+    if read is not None:  # (the store's file, read at the first index asked)
+        _RECORD[-1] = None
+        _STORED.update(read())
     key = table_key(table)
     index = _STORED.get(key)
     if index is None:
@@ -121,11 +126,12 @@ def _stored_or_built(table: tuple[Any, ...]) -> _TableIndex:
     return index
 
 
-def take_stored(stored: dict[str, _TableIndex]) -> None:
-    """Indexes as :func:`built_here` gave them to an earlier run of this same
-    code (the caller checks that), by :func:`table_key`; none: the store is empty."""
-    _STORED.update(stored)
-    _RECORD.append(True)  # (from now on the indexes built are recorded)
+def take_stored(read: Callable[[], dict[str, _TableIndex]]) -> None:
+    """``read()``: indexes as :func:`built_here` gave them to an earlier run of
+    this same code (the caller checks that), by :func:`table_key`; called when
+    the first index is needed (a run that classifies nothing reads no file).
+    From now on the indexes built are recorded."""
+    _RECORD.append(read)
 
 
 def built_here() -> dict[str, _TableIndex]:
@@ -154,7 +160,8 @@ _INDEXES: dict[int, _TableIndex] = {}
 _CHOSEN: dict[tuple[int, frozenset[str]], tuple[Any, ...]] = {}
 _CHOSEN_MAX = 8192
 _STORED: dict[str, _TableIndex] = {}  # given by a store (take_stored), by table_key
-_RECORD: list[bool] = []  # non-empty once a store gave its indexes
+# Non-empty once a store gave its reader (None once read).
+_RECORD: list[Callable[[], dict[str, _TableIndex]] | None] = []
 _BUILT_HERE: dict[str, _TableIndex] = {}
 
 
