@@ -289,6 +289,18 @@ PATH_MODULES = [
     "smtpdoctor.doctor.options",
     "smtpdoctor.doctor.results",
     "smtpdoctor.doctor.targets",
+    # logs' and explain's (session 11: ~19 classes, ~10 ms of their start)
+    "smtpdoctor.knowledge.phrasing",
+    "smtpdoctor.knowledge.categories",
+    "smtpdoctor.knowledge.enhanced",
+    "smtpdoctor.knowledge.replycodes",
+    "smtpdoctor.knowledge.microsoft",
+    "smtpdoctor.knowledge.alternatives",
+    "smtpdoctor.diagnosis.evidence_rules",
+    "smtpdoctor.diagnosis.classifier",
+    "smtpdoctor.logs.prefix",
+    "smtpdoctor.logs.sources",
+    "smtpdoctor.logs.engine",
 ]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.cli import regexstore
+from smtpdoctor.cli import indexstore, regexstore
 from smtpdoctor.knowledge import patterns, phrasing
 
 pytestmark = pytest.mark.skipif(
@@ -27,6 +27,8 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(regexstore, "_CACHED", {})
     monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
     monkeypatch.setattr(regexstore, "_path", lambda: str(path))
+    # (enable and save reach the table indexes' store too: kept under tmp_path)
+    monkeypatch.setattr(indexstore, "_path", lambda: str(tmp_path / "indexstore.marshal"))
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     return path
 

@@ -43,7 +43,7 @@ from smtpdoctor.logs import (
     run_dask,
     run_local,
 )
-from smtpdoctor.logs.engine import default_jobs, default_split, run_chunk
+from smtpdoctor.logs.engine import default_jobs, default_split, keep_tables, run_chunk
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus, iso_time
 from smtpdoctor.logs.findings import prepare as prepare_findings
 from smtpdoctor.logs.html import render_html
@@ -144,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
     # store is written after the run when it lacked some.
     regexstore.enable()
     batch_mode(regexstore.compile_stored)
+    if getattr(args, "leaves_now", False):
+        keep_tables()  # (this process leaves after the report: cli.main._leave_now)
     if args.follow:
         agg = _follow(sources, options, sink, args)
     else:

@@ -17,7 +17,7 @@ TYPE_CHECKING = False  # typing is not loaded yet when the start-up caches are r
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["read", "write"]
+__all__ = ["read", "sources", "write"]
 
 
 def read(path: str | None, stamp: object) -> tuple[Any, ...] | None:
@@ -51,3 +51,18 @@ def write(path: str, stamp: Any, *parts: Any) -> bool:
             os.unlink(temp)
         return False
     return True
+
+
+def sources(paths: list[str | None] | tuple[str | None, ...]) -> list[tuple[str, int, int]] | None:
+    """Each source file's path, modification time (ns) and size, as Python's bytecode
+    check sees them; None when one is not a path or cannot be read."""
+    found = []
+    for path in paths:
+        if not isinstance(path, str):
+            return None
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        found.append((path, stat.st_mtime_ns, stat.st_size))
+    return found

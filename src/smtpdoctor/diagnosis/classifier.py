@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from smtpdoctor.diagnosis.evidence_rules import (
@@ -72,6 +72,7 @@ from smtpdoctor.diagnosis.transcript import (
     transcript_stage,
     without_summary,
 )
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
     MICROSOFT_HINT,

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from smtpdoctor.diagnosis.prefilter import maybe as _maybe
 from smtpdoctor.diagnosis.transcript import CODE_STAGE
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge import (
     CATEGORY_INFO,
     CLASSES,

@@ -8,15 +8,17 @@ built once per (module-level, never freed) table.
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Callable
 from functools import reduce
 from itertools import compress, repeat
 from operator import or_
 from typing import Any, TypeVar
 
 from smtpdoctor.knowledge import StagePhrase, TextPattern
-from smtpdoctor.knowledge.phrasing import gates_of, needs_of
+from smtpdoctor.knowledge.phrasing import gates_of, indexed, needs_of
 
-__all__ = ["candidates", "maybe"]
+__all__ = ["built_here", "candidates", "maybe", "table_key", "take_stored"]
 
 _T = TypeVar("_T", TextPattern, StagePhrase)
 
@@ -31,7 +33,7 @@ def candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, .
         return table
     index = _INDEXES.get(id(table))
     if index is None:
-        index = _INDEXES[id(table)] = _table_index(table)
+        index = _INDEXES[id(table)] = _stored_or_built(table)
     # Texts of a folder hold the same few word sets again and again; only the
     # words of this table's needs and gates tell its entries apart.
     low = low & index[4]
@@ -100,6 +102,43 @@ def _table_index(table: tuple[Any, ...]) -> _TableIndex:
     )
 
 
+def table_key(table: tuple[Any, ...]) -> str:
+    """What :func:`_table_index` of ``table`` depends on besides the code: its
+    regexes' sources, in order, and whether each is in the word index (two
+    checksums of them, 64 bits, and their length)."""
+    text = "\x00".join(f"{int(indexed(e.regex.pattern))}{e.regex.pattern}" for e in table)
+    data = text.encode("utf-8", "surrogatepass")
+    return f"{len(table)}.{len(data)}.{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def _stored_or_built(table: tuple[Any, ...]) -> _TableIndex:
+    """The table's index as a store kept it (cli.indexstore), else built here."""
+    if not _RECORD:
+        return _table_index(table)
+    read = _RECORD[-1]
+    if read is not None:  # (the store's file, read at the first index asked)
+        _RECORD[-1] = None
+        _STORED.update(read())
+    key = table_key(table)
+    index = _STORED.get(key)
+    if index is None:
+        index = _BUILT_HERE[key] = _table_index(table)
+    return index
+
+
+def take_stored(read: Callable[[], dict[str, _TableIndex]]) -> None:
+    """``read()``: indexes as :func:`built_here` gave them to an earlier run of
+    this same code (the caller checks that), by :func:`table_key`; called when
+    the first index is needed (a run that classifies nothing reads no file).
+    From now on the indexes built are recorded."""
+    _RECORD.append(read)
+
+
+def built_here() -> dict[str, _TableIndex]:
+    """The indexes this process built since :func:`take_stored`, by :func:`table_key`."""
+    return _BUILT_HERE
+
+
 def _key_order(word: str) -> tuple[int, str]:
     return -len(word), word
 
@@ -120,6 +159,10 @@ _INDEXES: dict[int, _TableIndex] = {}
 # The entries chosen, by the id of the table and the words present.
 _CHOSEN: dict[tuple[int, frozenset[str]], tuple[Any, ...]] = {}
 _CHOSEN_MAX = 8192
+_STORED: dict[str, _TableIndex] = {}  # given by a store (take_stored), by table_key
+# Non-empty once a store gave its reader (None once read).
+_RECORD: list[Callable[[], dict[str, _TableIndex]] | None] = []
+_BUILT_HERE: dict[str, _TableIndex] = {}
 
 
 def maybe(needs: tuple[str, ...] | None, lowered: str) -> bool:

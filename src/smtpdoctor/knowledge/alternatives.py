@@ -11,8 +11,7 @@ the text when it names them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category
 
 __all__ = ["ALTERNATIVES", "Reading", "readings_for"]

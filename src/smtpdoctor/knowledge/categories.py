@@ -8,8 +8,7 @@ helps when the reply is temporary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["CATEGORY_INFO", "CategoryInfo", "category_info"]

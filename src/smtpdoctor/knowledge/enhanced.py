@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category, Permanence
 
 __all__ = [

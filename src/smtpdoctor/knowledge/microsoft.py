@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.enhanced import split_enhanced
 from smtpdoctor.model import Category, Stage
 

@@ -14,10 +14,10 @@ import os
 import re
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.regexwords import Words as _Words
 from smtpdoctor.knowledge.regexwords import (
     branches_of,
@@ -36,6 +36,7 @@ __all__ = [
     "TextPattern",
     "batch_mode",
     "gates_of",
+    "indexed",
     "needed_words",
     "needs_of",
     "openings",
@@ -217,6 +218,13 @@ def needs_of(regex: LazyRegex) -> frozenset[str] | None:
     return _INDEX.get(regex.pattern)
 
 
+def indexed(source: str) -> bool:
+    """Whether the word index holds table regex ``source`` (made before it was built)."""
+    if not _INDEX:
+        _build_index()
+    return source in _INDEX
+
+
 def gates_of(regex: LazyRegex) -> tuple[frozenset[str], ...] | None:
     """For each top-level branch of table ``regex``, every word a match of it contains.
 
@@ -256,7 +264,7 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
             continue
         if phrase is not None:
             if lowered is None:
-                lowered = [text.lower() for text in texts]
+                lowered = _lowered(texts)
             if any(_found(phrase, t, low) for t, low in zip(texts, lowered, strict=True)):
                 return True
         rx = _BRANCH_RX.get(branch) or _compile_branch(branch, regex.flags)
@@ -266,11 +274,24 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
                 return True
             continue
         if lowered is None:
-            lowered = [text.lower() for text in texts]
+            lowered = _lowered(texts)
         for text, low in zip(texts, lowered, strict=True):
             if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
                 return True
     return False
+
+
+def _lowered(texts: tuple[str, ...]) -> list[str]:
+    """``texts`` lower-cased; the same strings as the last call's are not lowered
+    again (a classification asks some forty table regexes of the same texts)."""
+    last, lowered = _LAST_LOWERED[0]
+    if len(last) != len(texts) or not all(map(operator.is_, last, texts)):
+        lowered = [text.lower() for text in texts]
+        _LAST_LOWERED[0] = (texts, lowered)  # (one tuple: another thread reads it whole)
+    return lowered
+
+
+_LAST_LOWERED: list[tuple[tuple[str, ...], list[str]]] = [((), [])]
 
 
 def _open_of_many(source: str, branches: _Branches, present: frozenset[str]) -> _Branches:

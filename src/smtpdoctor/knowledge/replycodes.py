@@ -11,8 +11,7 @@ text pattern and no enhanced code says more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [

@@ -19,16 +19,17 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator, InputStats, Limits
 from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.postfix import PostfixScanner, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
-from smtpdoctor.logs.reasons import ReasonCache
+from smtpdoctor.logs.reasons import ReasonCache, warm_up
 from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser
 
@@ -191,6 +192,17 @@ def plan_chunks(
 # -- one chunk -------------------------------------------------------------------------
 
 _progress_counter: Any = None  # a multiprocessing.Value in pool workers
+_KEEP_TABLES = [False]  # see keep_tables
+
+
+def keep_tables() -> None:
+    """This process keeps what each chunk read until it leaves (a command line's
+    run): at a chunk's end its tables are moved out of the cyclic collector's
+    sight (``gc.freeze``, as the command line does with what start-up built),
+    as its first pass after the chunk would walk them all (~7-9 ms on a troubled
+    log) and free nothing. (A process that reads logs again and again leaves
+    this off: a cycle left among frozen objects is never freed.)"""
+    _KEEP_TABLES[0] = True
 
 
 def _pool_init(counter: Any) -> None:
@@ -236,6 +248,8 @@ def run_chunk(
         fmt = _read_blocks(reader, chunk.fmt, agg, stats, parse, progress=progress)
     finally:
         if collecting:
+            if _KEEP_TABLES[0]:
+                gc.freeze()  # (see keep_tables)
             gc.enable()
     if reader.long_lines:
         # Lines too long to be log lines: counted, a few kept as samples.
@@ -489,6 +503,7 @@ def _run_forked(
     the serial part of a split run; measured on the troubled bench input.)"""
     import pickle  # noqa: PLC0415 - a split run only
 
+    warm_up()  # (the classifier's indexes made once, here, for every child)
     children: list[tuple[int, int]] = []
     try:
         for group in groups[1:]:
@@ -567,6 +582,7 @@ def _run_pool(
     import multiprocessing as mp  # noqa: PLC0415
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    warm_up()  # (as _run_forked: made once, inherited by forked workers)
     counter = ctx.Value("q", 0)
     with ctx.Pool(len(groups) - 1, initializer=_pool_init, initargs=(counter,)) as pool:
         pending = pool.starmap_async(_run_group, [(g, options) for g in groups[1:]], chunksize=1)

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = ["NO_TIME", "Unwrapper", "unwrapper_for"]
 
@@ -288,6 +289,19 @@ _CLASSIC_OR_ISO = re.compile(
 )
 
 
+# Where any of the line-start steps' regexes matches (each one's ``(?m)^`` as the
+# newline before it: searched in the sample behind a newline, the first line too):
+# a search the regex engine runs from newline to newline.
+_ANY_LINE_STEP = re.compile(
+    rb"\n(?:"
+    + b"|".join(
+        rx.pattern.removeprefix(rb"(?m)^")
+        for rx in (_DOCKER_TS, _UNPADDED, _TAG_AFTER_TIME, _TAG_AFTER_HOST)
+    )
+    + rb")"
+)
+
+
 def _wraps(name: str, head: bytes) -> bool:
     """Whether the file's first line is in the layout a whole-line step takes off."""
     if name == "bom":
@@ -307,7 +321,10 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         if _wraps(name, sample):
             names.append(name)
             sample = _STEPS[name](sample)
-    if _ANSI.search(sample):
+    # (One pass for the five searches below: none matches in a plain log, the
+    # common case, which each of them proved over the whole head.)
+    plain = b"\x1b[" not in sample and _ANY_LINE_STEP.search(b"\n" + sample) is None
+    if not plain and _ANSI.search(sample):
         names.append("ansi")
         sample = _ansi(sample)
     family = _cat_family(sample)
@@ -320,6 +337,9 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         if len(composed) * 2 >= len(lines) and any(_CLASSIC_OR_ISO.match(r) for r in rest):
             names.append("compose")
             sample = _compose(sample)
+            plain = False  # (another sample: searched as usual)
+    if plain:
+        return Unwrapper(tuple(names))
     for name, rx in (
         ("docker-timestamp", _DOCKER_TS),
         ("unpadded-day", _UNPADDED),

@@ -25,7 +25,7 @@ from smtpdoctor.logs.events import TLS_CATEGORIES, Group, group_of
 from smtpdoctor.model import Category, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
 
-__all__ = ["MAX_REASON", "Info", "ReasonCache", "normalize_reason", "reply_from_text"]
+__all__ = ["MAX_REASON", "Info", "ReasonCache", "normalize_reason", "reply_from_text", "warm_up"]
 
 # Reasons longer than this are cut before normalizing (real ones are < 1 KiB).
 MAX_REASON = 2048
@@ -114,6 +114,15 @@ class Info:
     @property
     def is_421(self) -> bool:
         return self.code == 421
+
+
+def warm_up() -> None:
+    """Make the classifier's word index and table indexes now (or read them:
+    cli/indexstore.py), as its first classification in batch mode would: a split
+    run calls it before it forks, so that its children inherit them instead of
+    each making them again (~10 ms of CPU each). The classifier is pure: nothing
+    it answers later changes."""
+    classify("421 4.7.0 Try again later")
 
 
 class ReasonCache:

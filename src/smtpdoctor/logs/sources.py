@@ -24,9 +24,9 @@ import stat
 import sys
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
 
 __all__ = [
