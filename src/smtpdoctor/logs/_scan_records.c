@@ -239,6 +239,7 @@ PyObject *scan_apply_failures(PyObject *self, PyObject *args) {
 done:
     PyMem_Free(tail.buf);
     st_batch_free(&bt);
+    if (st_ctx_done(&c) < 0) Py_CLEAR(result);
     PyBuffer_Release(&view);
     return result;
 }
