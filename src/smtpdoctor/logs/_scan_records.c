@@ -136,7 +136,8 @@ static int rec_deferral(Ctx *c, const char *b, const FailRec *r, PyObject *dest,
     Py_XDECREF(to);
     Py_XDECREF(kept);
     if (rc < 0) return -1;
-    Py_ssize_t size = PyObject_Size(c->deferrals);
+    Py_ssize_t size = PyDict_Check(c->deferrals) ? PyDict_GET_SIZE(c->deferrals)
+                                                  : PyObject_Size(c->deferrals);
     if (size < 0) return -1;
     if (size > c->memory) {
         PyObject *res = PyObject_CallNoArgs(c->pop_oldest);

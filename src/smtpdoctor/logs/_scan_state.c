@@ -59,6 +59,7 @@ int st_ctx_parse(PyObject *tuple, Ctx *c) {
     const Py_ssize_t count = (Py_ssize_t)(sizeof(slots) / sizeof(slots[0]));
     c->stamp_epoch = NULL;
     c->other_pending = 0;
+    c->i421_info = NULL;
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 6) {
         PyErr_SetString(PyExc_TypeError, "context: the scanner's tuple (_state_context)");
         return -1;
@@ -275,6 +276,7 @@ static int add_n(PyObject *d, PyObject *key, Py_ssize_t n) {
 /* What a call kept for its end: status["other"] counted, the stamp memo released. */
 int st_ctx_done(Ctx *c) {
     Py_CLEAR(c->stamp_epoch);
+    Py_CLEAR(c->i421_info);
     Py_ssize_t n = c->other_pending;
     c->other_pending = 0;
     return n && !PyErr_Occurred() ? add_n(c->status, S_OTHER, n) : 0;
@@ -339,8 +341,13 @@ static int batch_add(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest, PyOb
                      PyObject *info, int count_tls) {
     if (add_key(c->batch, st, dest, relay, info, count_tls) < 0) return -1;
     if (epoch == Py_None) return 0;
-    int i421 = st_is_421(info);
-    return i421 < 0 ? -1 : add_time(c->batch, epoch, st == c->deferred, i421);
+    if (info != c->i421_info) {
+        int i421 = st_is_421(info);
+        if (i421 < 0) return -1;
+        Py_XSETREF(c->i421_info, Py_NewRef(info));
+        c->i421 = i421;
+    }
+    return add_time(c->batch, epoch, st == c->deferred, c->i421);
 }
 
 /* batch_add with info.code == 421 known (i421). */

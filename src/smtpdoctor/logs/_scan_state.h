@@ -24,6 +24,9 @@ typedef struct {
     /* status["other"] += 1 of this call's lines, added once at its end (st_ctx_done:
      * the dictionary holds every status from the start, so only the sum matters) */
     Py_ssize_t other_pending;
+    /* the last Info an expiry counted and whether its code is 421 (Info is frozen) */
+    PyObject *i421_info; /* strong, or NULL */
+    int i421;
 } Ctx;
 
 typedef struct {
