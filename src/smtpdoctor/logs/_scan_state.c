@@ -60,6 +60,7 @@ int st_ctx_parse(PyObject *tuple, Ctx *c) {
     c->stamp_epoch = NULL;
     c->other_pending = 0;
     c->i421_info = NULL;
+    memset(c->peers, 0, sizeof(c->peers));
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 6) {
         PyErr_SetString(PyExc_TypeError, "context: the scanner's tuple (_state_context)");
         return -1;
@@ -277,6 +278,10 @@ static int add_n(PyObject *d, PyObject *key, Py_ssize_t n) {
 int st_ctx_done(Ctx *c) {
     Py_CLEAR(c->stamp_epoch);
     Py_CLEAR(c->i421_info);
+    for (size_t i = 0; i < sizeof(c->peers) / sizeof(c->peers[0]); i++) {
+        Py_CLEAR(c->peers[i].peer);
+        Py_CLEAR(c->peers[i].text);
+    }
     Py_ssize_t n = c->other_pending;
     c->other_pending = 0;
     return n && !PyErr_Occurred() ? add_n(c->status, S_OTHER, n) : 0;
@@ -506,12 +511,31 @@ static int remember_tls(Ctx *c, PyObject *proc, PyObject *peer, PyObject *info, 
     return rc;
 }
 
+/* st_none_relay(peer) through the call's peers (the text depends on the bytes alone). */
+static PyObject *peer_of(Ctx *c, PyObject *peer) {
+    if (!PyBytes_CheckExact(peer)) return st_none_relay(peer);
+    const char *k = PyBytes_AS_STRING(peer);
+    Py_ssize_t len = PyBytes_GET_SIZE(peer);
+    size_t n = sizeof(c->peers) / sizeof(c->peers[0]);
+    size_t i = memo_hash(k, len) % n;
+    PyObject *known = c->peers[i].peer;
+    if (known != NULL && PyBytes_GET_SIZE(known) == len &&
+        memcmp(PyBytes_AS_STRING(known), k, (size_t)len) == 0)
+        return Py_NewRef(c->peers[i].text);
+    PyObject *text = st_none_relay(peer);
+    if (text != NULL) {
+        Py_XSETREF(c->peers[i].peer, Py_NewRef(peer));
+        Py_XSETREF(c->peers[i].text, Py_NewRef(text));
+    }
+    return text;
+}
+
 /* An outbound TLS failure line the engine read (TlsLines._tls_out, count-only):
  * kind is (proc, peer, message with the peer replaced, OpenSSL reason). */
 static int tls_out(Ctx *c, PyObject *kind) {
     PyObject *proc = PyTuple_GET_ITEM(kind, 0), *text = PyTuple_GET_ITEM(kind, 2);
     PyObject *library = PyTuple_GET_ITEM(kind, 3);
-    PyObject *peer = st_none_relay(PyTuple_GET_ITEM(kind, 1)), *info = NULL, *cat = NULL;
+    PyObject *peer = peer_of(c, PyTuple_GET_ITEM(kind, 1)), *info = NULL, *cat = NULL;
     if (peer == NULL) return -1;
     int rc = -1;
     PyObject *mkey = PyTuple_Pack(2, text, library);

@@ -27,6 +27,11 @@ typedef struct {
     /* the last Info an expiry counted and whether its code is 421 (Info is frozen) */
     PyObject *i421_info; /* strong, or NULL */
     int i421;
+    /* outbound TLS failures' peers (bytes) and their text (st_none_relay): a few
+     * peers fail again and again (strong references, or NULL) */
+    struct {
+        PyObject *peer, *text;
+    } peers[16];
 } Ctx;
 
 typedef struct {
