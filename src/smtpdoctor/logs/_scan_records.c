@@ -136,7 +136,8 @@ static int rec_deferral(Ctx *c, const char *b, const FailRec *r, PyObject *dest,
     Py_XDECREF(to);
     Py_XDECREF(kept);
     if (rc < 0) return -1;
-    Py_ssize_t size = PyObject_Size(c->deferrals);
+    Py_ssize_t size = PyDict_Check(c->deferrals) ? PyDict_GET_SIZE(c->deferrals)
+                                                  : PyObject_Size(c->deferrals);
     if (size < 0) return -1;
     if (size > c->memory) {
         PyObject *res = PyObject_CallNoArgs(c->pop_oldest);
@@ -239,6 +240,7 @@ PyObject *scan_apply_failures(PyObject *self, PyObject *args) {
 done:
     PyMem_Free(tail.buf);
     st_batch_free(&bt);
+    if (st_ctx_done(&c) < 0) Py_CLEAR(result);
     PyBuffer_Release(&view);
     return result;
 }

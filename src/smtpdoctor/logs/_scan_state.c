@@ -57,6 +57,10 @@ int st_ctx_parse(PyObject *tuple, Ctx *c) {
         &c->refined,     &c->inbound_kinds,
     };
     const Py_ssize_t count = (Py_ssize_t)(sizeof(slots) / sizeof(slots[0]));
+    c->stamp_epoch = NULL;
+    c->other_pending = 0;
+    c->i421_info = NULL;
+    memset(c->peers, 0, sizeof(c->peers));
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != count + 6) {
         PyErr_SetString(PyExc_TypeError, "context: the scanner's tuple (_state_context)");
         return -1;
@@ -102,23 +106,6 @@ int scan_strings(void) {
     return S_TLS && S_CODE && S_OTHER && S_NONE_DEST && S_CATEGORY && S_ROWS && S_ROW && S_UNKNOWN
                ? 0
                : -1;
-}
-
-/* d[key] = d.get(key, 0) + 1 */
-static int incr(PyObject *d, PyObject *key) {
-    PyObject *old = PyDict_GetItemWithError(d, key), *nv;
-    if (old == NULL) {
-        if (PyErr_Occurred()) return -1;
-        nv = PyLong_FromLong(1);
-    } else {
-        Py_ssize_t v = PyLong_AsSsize_t(old);
-        if (v == -1 && PyErr_Occurred()) return -1;
-        nv = PyLong_FromSsize_t(v + 1);
-    }
-    if (nv == NULL) return -1;
-    int rc = PyDict_SetItem(d, key, nv);
-    Py_DECREF(nv);
-    return rc;
 }
 
 /* info.code == 421 (code: an int or None); -1 on error. */
@@ -287,27 +274,61 @@ static int add_n(PyObject *d, PyObject *key, Py_ssize_t n) {
     return rc;
 }
 
+/* What a call kept for its end: status["other"] counted, the stamp memo released. */
+int st_ctx_done(Ctx *c) {
+    Py_CLEAR(c->stamp_epoch);
+    Py_CLEAR(c->i421_info);
+    for (size_t i = 0; i < sizeof(c->peers) / sizeof(c->peers[0]); i++) {
+        Py_CLEAR(c->peers[i].peer);
+        Py_CLEAR(c->peers[i].text);
+    }
+    Py_ssize_t n = c->other_pending;
+    c->other_pending = 0;
+    return n && !PyErr_Occurred() ? add_n(c->status, S_OTHER, n) : 0;
+}
+
+/* id(info), put in the FailureBatch's infos if not there yet: once per info and
+ * flush (bt->iids). A borrowed reference (the cache's). */
+static PyObject *batch_iid(Ctx *c, Batch *bt, PyObject *info) {
+    IidSlot *slot = &bt->iids[((uintptr_t)info >> 4) % IID_SLOTS];
+    if (slot->info == info) return slot->iid;
+    PyObject *iid = PyLong_FromVoidPtr(info);
+    if (iid == NULL) return NULL;
+    int has = PyDict_Contains(c->infos, iid);
+    if (has < 0 || (!has && PyDict_SetItem(c->infos, iid, info) < 0)) {
+        Py_DECREF(iid);
+        return NULL;
+    }
+    Py_XSETREF(slot->iid, iid);
+    slot->info = info;
+    return iid;
+}
+
+static void batch_forget_iids(Batch *bt) {
+    for (int i = 0; i < IID_SLOTS; i++) {
+        Py_CLEAR(bt->iids[i].iid);
+        bt->iids[i].info = NULL;
+    }
+}
+
 /* The C batch into the FailureBatch's dictionaries, in order; then emptied. */
 int st_batch_flush(Ctx *c, Batch *bt) {
     int rc = 0;
     for (Py_ssize_t i = 0; i < bt->used && rc == 0; i++) {
         BatchKey *k = &bt->keys[i];
-        PyObject *iid = PyLong_FromVoidPtr(k->info), *key = NULL;
+        PyObject *iid = batch_iid(c, bt, k->info), *key = NULL;
         if (iid == NULL) {
             rc = -1;
             break;
         }
-        int has = PyDict_Contains(c->infos, iid);
-        if (has < 0 || (!has && PyDict_SetItem(c->infos, iid, k->info) < 0))
-            rc = -1;
-        else if ((key = PyTuple_Pack(5, k->st, k->dest, k->relay, iid,
-                                     k->count_tls ? Py_True : Py_False)) == NULL)
+        if ((key = PyTuple_Pack(5, k->st, k->dest, k->relay, iid,
+                                k->count_tls ? Py_True : Py_False)) == NULL)
             rc = -1;
         else
             rc = add_n(c->counts, key, k->n);
         Py_XDECREF(key);
-        Py_DECREF(iid);
     }
+    batch_forget_iids(bt); /* (Python may change infos before the next flush) */
     for (Py_ssize_t i = 0; i < bt->tused && rc == 0; i++) {
         TimeKey *k = &bt->times[i];
         PyObject *key = PyTuple_Pack(3, k->epoch, k->deferred ? Py_True : Py_False,
@@ -325,8 +346,13 @@ static int batch_add(Ctx *c, PyObject *epoch, PyObject *st, PyObject *dest, PyOb
                      PyObject *info, int count_tls) {
     if (add_key(c->batch, st, dest, relay, info, count_tls) < 0) return -1;
     if (epoch == Py_None) return 0;
-    int i421 = st_is_421(info);
-    return i421 < 0 ? -1 : add_time(c->batch, epoch, st == c->deferred, i421);
+    if (info != c->i421_info) {
+        int i421 = st_is_421(info);
+        if (i421 < 0) return -1;
+        Py_XSETREF(c->i421_info, Py_NewRef(info));
+        c->i421 = i421;
+    }
+    return add_time(c->batch, epoch, st == c->deferred, c->i421);
 }
 
 /* batch_add with info.code == 421 known (i421). */
@@ -354,14 +380,23 @@ PyObject *st_none_relay(PyObject *peer) {
 }
 
 /* TimeParser.at(block, ls): its cache for a stamp seen before, else the call
- * (which fills the cache). A new reference. */
+ * (which fills the cache). A new reference. The last stamp found in the cache is
+ * kept for the call (what the cache holds for 15 bytes depends on them alone). */
 static PyObject *time_at(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, Py_ssize_t ls) {
     Py_ssize_t e = ls + 15 < n ? ls + 15 : n;
+    if (e - ls == 15 && c->stamp_epoch != NULL && memcmp(c->stamp, b + ls, 15) == 0)
+        return Py_NewRef(c->stamp_epoch);
     PyObject *key = PyBytes_FromStringAndSize(b + ls, e - ls);
     if (key == NULL) return NULL;
     PyObject *found = PyDict_GetItemWithError(c->tcache, key);
     Py_DECREF(key);
-    if (found != NULL) return Py_NewRef(found);
+    if (found != NULL) {
+        if (e - ls == 15) {
+            memcpy(c->stamp, b + ls, 15);
+            Py_XSETREF(c->stamp_epoch, Py_NewRef(found));
+        }
+        return Py_NewRef(found);
+    }
     if (PyErr_Occurred()) return NULL;
     return PyObject_CallFunction(c->at, "On", block, ls);
 }
@@ -476,12 +511,31 @@ static int remember_tls(Ctx *c, PyObject *proc, PyObject *peer, PyObject *info, 
     return rc;
 }
 
+/* st_none_relay(peer) through the call's peers (the text depends on the bytes alone). */
+static PyObject *peer_of(Ctx *c, PyObject *peer) {
+    if (!PyBytes_CheckExact(peer)) return st_none_relay(peer);
+    const char *k = PyBytes_AS_STRING(peer);
+    Py_ssize_t len = PyBytes_GET_SIZE(peer);
+    size_t n = sizeof(c->peers) / sizeof(c->peers[0]);
+    size_t i = memo_hash(k, len) % n;
+    PyObject *known = c->peers[i].peer;
+    if (known != NULL && PyBytes_GET_SIZE(known) == len &&
+        memcmp(PyBytes_AS_STRING(known), k, (size_t)len) == 0)
+        return Py_NewRef(c->peers[i].text);
+    PyObject *text = st_none_relay(peer);
+    if (text != NULL) {
+        Py_XSETREF(c->peers[i].peer, Py_NewRef(peer));
+        Py_XSETREF(c->peers[i].text, Py_NewRef(text));
+    }
+    return text;
+}
+
 /* An outbound TLS failure line the engine read (TlsLines._tls_out, count-only):
  * kind is (proc, peer, message with the peer replaced, OpenSSL reason). */
 static int tls_out(Ctx *c, PyObject *kind) {
     PyObject *proc = PyTuple_GET_ITEM(kind, 0), *text = PyTuple_GET_ITEM(kind, 2);
     PyObject *library = PyTuple_GET_ITEM(kind, 3);
-    PyObject *peer = st_none_relay(PyTuple_GET_ITEM(kind, 1)), *info = NULL, *cat = NULL;
+    PyObject *peer = peer_of(c, PyTuple_GET_ITEM(kind, 1)), *info = NULL, *cat = NULL;
     if (peer == NULL) return -1;
     int rc = -1;
     PyObject *mkey = PyTuple_Pack(2, text, library);
@@ -494,7 +548,8 @@ static int tls_out(Ctx *c, PyObject *kind) {
              (info = PyObject_CallFunctionObjArgs(c->tls_info, text, library, NULL)) == NULL)
         goto out;
     if ((cat = PyObject_GetAttr(info, S_CATEGORY)) == NULL) goto out;
-    if (remember_tls(c, proc, peer, info, cat) < 0 || incr(c->status, S_OTHER) < 0) goto out;
+    if (remember_tls(c, proc, peer, info, cat) < 0) goto out;
+    c->other_pending++;
     int tls = PySet_Contains(c->tls_cats, cat);
     if (tls < 0 || (tls && add_tls_out(c, peer, cat) < 0)) goto out;
     rc = 0;
@@ -524,7 +579,7 @@ int st_rare_upto(Ctx *c, PyObject *block, const char *b, Py_ssize_t n, PyObject 
         PyObject *kind = PyList_GET_ITEM(kinds, *ri), *r = NULL;
         if (kind == Py_False) continue;  /* (a status line: the main pass has it) */
         if (kind == Py_True) {           /* a failed connect, only counted */
-            if (incr(c->status, S_OTHER) < 0) return -1;
+            c->other_pending++;
             continue;
         }
         if (kind == Py_None) {  /* (Python may add to the batch: ours goes first) */
@@ -576,6 +631,15 @@ static int memo_keep(Ctx *c, PyObject *d, Py_ssize_t most, PyObject *key, PyObje
     return PyDict_SetItem(d, key, value);
 }
 
+/* Whether b[0:n] is ASCII with no capital letter. */
+static int plain_lower_ascii(const char *b, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)b[i];
+        if (ch >= 0x80 || (ch >= 'A' && ch <= 'Z')) return 0;
+    }
+    return 1;
+}
+
 /* PostfixScanner._destination(dkey) written out, for a key not in its dictionary:
  * "(none)" for ">" (a local name), else the domain decoded, lowered, without its
  * trailing dots (or "(none)"). A new reference. */
@@ -585,6 +649,9 @@ PyObject *st_destination(Ctx *c, PyObject *dkey) {
     PyObject *value;
     if (n == 1 && b[0] == '>') {
         value = Py_NewRef(S_NONE_DEST);
+    } else if (n > 0 && b[n - 1] != '.' && plain_lower_ascii(b, n)) {
+        /* (ASCII without capitals or a trailing dot: lower() and rstrip(".") keep it) */
+        if ((value = PyUnicode_DecodeASCII(b, n, NULL)) == NULL) return NULL;
     } else {
         PyObject *text = PyUnicode_DecodeUTF8(b, n, "replace"), *low = NULL;
         if (text == NULL) return NULL;
@@ -706,6 +773,7 @@ PyObject *scan_apply_rare(PyObject *self, PyObject *args) {
                        PY_SSIZE_T_MAX);
     if (rc == 0) rc = st_batch_flush(&c, &bt);
     st_batch_free(&bt);
+    if (st_ctx_done(&c) < 0) rc = -1;
     PyBuffer_Release(&view);
     if (rc < 0) return NULL;
     Py_RETURN_NONE;

@@ -17,6 +17,21 @@ typedef struct {
     PyObject *clears;    /* [n]: how often the scanner has cleared a memo dictionary */
     struct Memo *memo;   /* the C memos in front of them (state_memo) */
     struct Batch *batch; /* this call's failures (batch_add), flushed into counts/times */
+    /* the last classic stamp found in the time cache during this call, and its epoch
+     * (a pure function of the 15 bytes: TimeParser.at) */
+    char stamp[15];
+    PyObject *stamp_epoch; /* strong, or NULL */
+    /* status["other"] += 1 of this call's lines, added once at its end (st_ctx_done:
+     * the dictionary holds every status from the start, so only the sum matters) */
+    Py_ssize_t other_pending;
+    /* the last Info an expiry counted and whether its code is 421 (Info is frozen) */
+    PyObject *i421_info; /* strong, or NULL */
+    int i421;
+    /* outbound TLS failures' peers (bytes) and their text (st_none_relay): a few
+     * peers fail again and again (strong references, or NULL) */
+    struct {
+        PyObject *peer, *text;
+    } peers[16];
 } Ctx;
 
 typedef struct {
@@ -33,15 +48,25 @@ typedef struct {
     Py_ssize_t n;
 } TimeKey;
 
+/* The infos a flush has put in the FailureBatch's infos, with their id() (a small
+ * direct-mapped cache: a batch repeats a few reasons). */
+#define IID_SLOTS 64
+typedef struct {
+    PyObject *info; /* borrowed: the batch's keys hold it */
+    PyObject *iid;  /* strong */
+} IidSlot;
+
 typedef struct Batch {
     BatchKey *keys;
     Py_ssize_t used, cap, *slots, nslots;
     TimeKey *times;
     Py_ssize_t tused, tcap, *tslots, ntslots;
+    IidSlot iids[IID_SLOTS]; /* valid during one flush */
 } Batch;
 
 int st_memo_sync(Ctx *c);
 int st_ctx_parse(PyObject *tuple, Ctx *c);
+int st_ctx_done(Ctx *c);
 int st_is_421(PyObject *info);
 int st_batch_flush(Ctx *c, Batch *bt);
 void st_batch_free(Batch *bt);
