@@ -269,6 +269,43 @@ def test_a_branch_tried_where_it_opens_matches_as_its_regex_does() -> None:
     assert tried > 500
 
 
+def test_a_branch_searched_by_its_alternatives_matches_as_its_regex_does() -> None:
+    # A branch that opens with a group of alternatives none of which re could skip
+    # to (the wording tables' "<address> unknown": a lookbehind, then a class) is
+    # searched as each alternative with the rest, from its known strings or from
+    # each "@": the same truth as the whole branch's search, any text.
+    phrasing.batch_mode()
+    texts = _texts()[::3]
+    texts += [
+        "<x@example.org>: unknown",
+        "x@example.org... unknown",
+        "a.b+c@example.org is unknown",
+        "mailbox unavailable",
+        "user <x@example.org> is disabled",
+        "sender user unknown",
+        "your account suspended",
+        "@ unknown",
+        "x@@example.org unknown",
+        "ü<x@example.org> unknown",
+        "\u0130 user x@example.org unknown",
+        "address not known",
+    ]
+    split = 0
+    for p in PATTERNS:
+        for _, branch, _, _ in phrasing._branches(p.regex) or ():
+            if phrasing._starts(branch) is not None:
+                continue
+            found = phrasing._alternatives(branch, p.regex.flags)
+            if found is None:
+                continue
+            split += 1
+            rx = re.compile(branch, p.regex.flags)
+            for text in texts:
+                assert bool(found.search(text)) == bool(rx.search(text)), (branch, text[:80])
+                assert bool(found.match(text, 0)) == bool(rx.match(text, 0)), (branch, text[:80])
+    assert split >= 10
+
+
 def test_a_regex_knows_its_openings_only_when_every_alternative_has_one() -> None:
     assert phrasing.openings(r"^Diagnostic info|\bInformations de diagnostic") == (
         "diagnostic info",

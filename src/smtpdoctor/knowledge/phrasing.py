@@ -15,7 +15,7 @@ import re
 import zlib
 from collections.abc import Callable
 from itertools import compress
-from typing import Any
+from typing import Any, Protocol
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.regexwords import Words as _Words
@@ -365,15 +365,111 @@ def opens_in(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ..
     return _match_at(rx, text, lowered, starts)
 
 
-def _compile_branch(branch: str, flags: int) -> re.Pattern[str]:
+class _Matcher(Protocol):
+    """A compiled branch: a regex, or :class:`_Alternatives`."""
+
+    def search(self, string: str, /) -> object: ...
+
+    def match(self, string: str, pos: int = 0, /) -> object: ...
+
+
+def _compile_branch(branch: str, flags: int) -> _Matcher:
     """A branch compiled on its first search, and what its matches open with."""
-    rx = _BRANCH_RX[branch] = _COMPILE[0](branch, flags)
     if branch not in _STARTS:  # (or kept from an earlier run: see derived)
         _STARTS[branch] = _starts(branch) if not flags & re.VERBOSE else None
+    rx: _Matcher | None = None
+    if _STARTS[branch] is None and not flags & (re.VERBOSE | re.ASCII):
+        rx = _alternatives(branch, flags)
+    rx = _BRANCH_RX[branch] = rx or _COMPILE[0](branch, flags)
     return rx
 
 
-def _match_at(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ...]) -> bool:
+# What a branch's alternative may open with instead of a literal: a bare mail
+# address's local part, found from the "@" after it (see _from_addresses).
+_ADDRESS_HEADS = (r"<?(?<![\w.+-])[\w.+-]+@", r"(?<![\w.+-])[\w.+-]+@")
+_LOCAL_MARKS = "_.+-"  # what [\w.+-] holds besides the alphanumeric characters
+# Groups a branch's rest may refer to by number or name: such a branch stays whole.
+_REFERS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+class _Alternatives:
+    """A branch that opens with a group of alternatives (``(?:A|B)rest``), searched
+    as its alternatives each followed by the rest (``Arest``, ``Brest``: the regex
+    tries each alternative at every position, so the text holds a match of the
+    branch exactly when it holds one of them), each only where its matches may
+    open: at the strings :func:`_starts` finds (in an ASCII text), or from each
+    "@" for an alternative that opens with a bare address (``_ADDRESS_HEADS``).
+    Truth only, as :func:`search_open` asks (the wording tables' "recipient
+    <address> unknown" branches: a lookbehind and a class that open them made re
+    try them at every character, ~15 % of a bounce paragraph's classification)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...]) -> None:
+        self.parts = parts
+
+    def search(self, string: str, /) -> bool | None:
+        lowered = string.lower() if string.isascii() else None
+        for rx, starts in self.parts:
+            if lowered is None:  # (any text but ASCII: searched as usual)
+                found = rx.search(string) is not None
+            elif starts is None:
+                found = _from_addresses(rx, string)
+            else:
+                found = _match_at(rx, string, lowered, starts)
+            if found:
+                return True
+        return None
+
+    def match(self, string: str, pos: int = 0, /) -> bool | None:
+        return any(rx.match(string, pos) for rx, _ in self.parts) or None
+
+
+def _alternatives(branch: str, flags: int) -> _Alternatives | None:
+    """``branch`` as :class:`_Alternatives`, when it opens with an unrepeated group
+    each alternative of which (followed by the rest) opens with known strings or a
+    bare address; else None (searched whole)."""
+    if not branch.startswith("(?:") or _REFERS.search(branch):
+        return None
+    close = group_close(branch, 0)
+    if close < 0 or branch[close + 1 : close + 2] in ("?", "*", "+", "{"):
+        return None
+    alternatives = split_top(branch[3:close])
+    if len(alternatives) < 2:
+        return None
+    rest = branch[close + 1 :]
+    parts: list[tuple[re.Pattern[str], tuple[str, ...] | None]] = []
+    for alternative in alternatives:
+        source = alternative + rest
+        if source not in _STARTS:
+            _STARTS[source] = _starts(source)
+        starts = _STARTS[source]
+        if starts is None and not source.startswith(_ADDRESS_HEADS):
+            return None
+        parts.append((_COMPILE[0](source, flags), starts))
+    return _Alternatives(tuple(parts))
+
+
+def _from_addresses(rx: re.Pattern[str], text: str) -> bool:
+    """``rx.search(text) is not None`` for ``rx`` opening with one of ``_ADDRESS_HEADS``
+    and an ASCII ``text``: a match opens where a run of ``[\\w.+-]`` characters that
+    an "@" ends begins (the lookbehind: not inside such a run; "@" is none of them),
+    or at a "<" just before it."""
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _LOCAL_MARKS):
+            start -= 1
+        if start < at and (
+            rx.match(text, start)
+            or (start > 0 and text[start - 1] == "<" and rx.match(text, start - 1))
+        ):
+            return True
+        at = text.find("@", at + 1)
+    return False
+
+
+def _match_at(rx: _Matcher, text: str, lowered: str, starts: tuple[str, ...]) -> bool:
     """``rx.search(text)`` for an ASCII ``text`` (``lowered`` its lower-case) and a
     branch each match of which opens with one of ``starts`` (:func:`_starts`): tried
     only where one stands, not at every character (a case-insensitive regex that
@@ -662,7 +758,7 @@ _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branch
 # A regex of more branches than this has its gates filed by word (see _open_of_many).
 _MANY = 24
 _KEYED: dict[str, tuple[tuple[int, ...], dict[str, tuple[int, ...]]]] = {}
-_BRANCH_RX: dict[str, re.Pattern[str]] = {}  # a branch's source, compiled on first need
+_BRANCH_RX: dict[str, _Matcher] = {}  # a branch's source, compiled on first need
 # A compiled branch's source -> the strings its matches open with (see _starts).
 _STARTS: dict[str, tuple[str, ...] | None] = {}
 
