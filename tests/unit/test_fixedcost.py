@@ -44,6 +44,17 @@ def _fresh(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
 
 
+def _written_by_a_first_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The store file a first run writes: every table indexed, then saved."""
+    path = tmp_path / "indexstore.marshal"
+    _fresh(monkeypatch, path)
+    indexstore.load()
+    for table in _tables():
+        prefilter._stored_or_built(table)
+    indexstore.save()
+    return path
+
+
 def test_a_stored_table_index_is_the_one_built_and_is_not_built_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -67,12 +78,7 @@ def test_a_stored_table_index_is_the_one_built_and_is_not_built_again(
 def test_the_file_is_read_at_the_first_index_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "indexstore.marshal"
-    _fresh(monkeypatch, path)
-    indexstore.load()
-    for table in _tables():
-        prefilter._stored_or_built(table)
-    indexstore.save()
+    path = _written_by_a_first_run(tmp_path, monkeypatch)
     _fresh(monkeypatch, path)
     reads: list[object] = []
     real = sidefile.read
@@ -93,12 +99,7 @@ def test_the_file_is_read_at_the_first_index_only(
 def test_a_file_of_other_code_is_not_taken_and_none_is_written_without_bytecode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "indexstore.marshal"
-    _fresh(monkeypatch, path)
-    indexstore.load()
-    for table in _tables():
-        prefilter._stored_or_built(table)
-    indexstore.save()
+    path = _written_by_a_first_run(tmp_path, monkeypatch)
     stamp = indexstore._stamp()
     assert stamp is not None
     _fresh(monkeypatch, path)
