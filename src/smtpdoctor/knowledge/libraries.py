@@ -53,6 +53,21 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         kind=_DROP,
     ),
     pattern(
+        "library.empty_greeting",
+        # PHPMailer's debug output: the socket opened, the server's first line (the
+        # 220 greeting) came back empty and the client gave up (GLPI, WordPress plugins).
+        r"Connection: opened[^\n]*\n[^\n]*SERVER -> CLIENT: *(?:\d{4}-\d\d-\d\d[^\n]*)?\n"
+        r"[^\n]*Connection: closing due to error",
+        _C.CONNECTION_DROPPED,
+        "The connection opened but the server sent no greeting before it was closed.",
+        "Wrong port or TLS mode (implicit TLS on 465 vs plain SMTP), or a service that "
+        "is not SMTP listens there; a firewall or filter that hangs up on this client.",
+        source=_LIB,
+        stage=_S.GREETING,
+        permanence=_T,
+        kind=_DROP,
+    ),
+    pattern(
         "library.disconnected",
         # Python smtplib raises it when the server closed the socket (or the
         # session was never opened: "please run connect() first"); Swift/Symfony
@@ -234,6 +249,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bUnable to connect with STARTTLS(?![:\w])|"
         # Zend/Laminas Mail: stream_socket_enable_crypto() failed after the 220 to STARTTLS
         r"\bUnable to connect via TLS\b|"
+        # PEAR Net_SMTP (osTicket, Horde, old Roundcube): the server said 220 to STARTTLS,
+        # then stream_socket_enable_crypto() failed; the caller adds "authentication failure"
+        r"\bSTARTTLS failed \(code: 220\b|"
         # sSMTP: SSL_connect failed after the server took STARTTLS (or on port 465)
         r"\b(?:STARTTLS|SSL) not working\b|"
         r"Could not convert socket to TLS|stream_socket_enable_crypto\(\): SSL: "
@@ -370,6 +388,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout|"
+        # Ruby before Net::OpenTimeout: Timeout::Error raised in Net::SMTP#tcp_socket
+        r"execution expired[\s\S]{0,200}?in `tcp_socket'|"
         # aiosmtplib's SMTPConnectTimeoutError: the TCP connect took too long;
         # nullmailer's protocol: the socket's connect failed
         r"\bTimed out connecting to \S+ on port \d+|\bsmtp: Failed: Connect failed\b|"

@@ -260,6 +260,16 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bVerify mail ?from failed\b",
         _S.MAIL_FROM,
     ),
+    # PHP's mail() on Windows speaks HELO, MAIL FROM, RCPT TO and DATA, never AUTH: a 530
+    # "authentication required" it quotes answers its MAIL FROM.
+    stage_phrase("stage.php_mail_530", r"\bmail\(\): SMTP server response: 530\b", _S.MAIL_FROM),
+    # SendGrid checks the From header against the account's verified identities: the
+    # refusal answers the end of the message.
+    stage_phrase(
+        "stage.sender_identity_header",
+        r"\bfrom address (?:does not|doesn'?t) match a verified (?:sender )?identity\b",
+        _S.MESSAGE,
+    ),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
     stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
     stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),

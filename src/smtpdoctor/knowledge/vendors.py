@@ -128,7 +128,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         # "bad connection")
         r"Message submission rate for this client has exceeded|"
         r"limit on the number of allowed outgoing messages|sending quota exceeded|"
-        r"\bonly \d+ messages per (?:day|hour)\b",
+        r"\bonly \d+ messages per (?:day|hour)\b|"
+        # Migadu's per-address and per-domain sending caps ("Reached address outgoing limits")
+        r"\breached (?:address |domain |account )?outgoing limits?\b",
         _C.RATE_LIMITED,
         "The provider refuses more mail from this account for now: its sending "
         "quota (messages or recipients per day or hour) is used up.",
