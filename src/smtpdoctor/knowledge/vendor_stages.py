@@ -270,6 +270,8 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bfrom address (?:does not|doesn'?t) match a verified (?:sender )?identity\b",
         _S.MESSAGE,
     ),
+    # VPOP3's SMTP rules ("550 5.7.1 Recipient Prohibited (3)") refuse the recipient.
+    stage_phrase("stage.recipient_prohibited", r"\brecipient prohibited\b", _S.RCPT_TO),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
     stage_phrase("stage.exim_mail4xx", r"\bdefer \(-45\)", _S.MAIL_FROM),
     stage_phrase("stage.exim_data4xx", r"\bdefer \(-46\)", _S.MESSAGE),
