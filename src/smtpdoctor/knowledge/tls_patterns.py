@@ -168,6 +168,19 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    _p(
+        "tls.handshake_eof",
+        # rustls (Stalwart, lettre): the peer closed the socket inside the handshake
+        r"\btls handshake eof\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The server closed the connection in the middle of the TLS handshake.",
+        "The two sides share no TLS version or cipher (an old server that offers only "
+        "TLS 1.0/1.1 or old ciphers), or a filter drops the handshake.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
     # --- STARTTLS required or missing ----------------------------------------------------
     _p(
         "postfix.tls_required_not_offered",
@@ -184,7 +197,11 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
     _p(
         "smtp.tls_not_available",
         r"TLS not available|STARTTLS not available|TLS not supported|does not support STARTTLS|"
-        r"STARTTLS (?:is )?not offered",
+        r"STARTTLS (?:is )?not offered|"
+        # Stalwart's "STARTTLS (was) not advertised by host"; maddy's "TLS it not
+        # available or unauthenticated but required"
+        r"\bSTARTTLS (?:was )?not advertised by\b|"
+        r"\bTLS (?:it|is) not available or unauthenticated\b",
         _C.STARTTLS_UNAVAILABLE,
         "The server refused STARTTLS (no certificate configured, or TLS disabled).",
         stage=_S.STARTTLS,

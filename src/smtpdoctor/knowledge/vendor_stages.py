@@ -270,6 +270,15 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bfrom address (?:does not|doesn'?t) match a verified (?:sender )?identity\b",
         _S.MESSAGE,
     ),
+    # Relays that ask for a login before relaying ("550 Authentication is required for
+    # relay") refuse the outside recipient, and Exchange Online's "Remote certificate
+    # failed MTA-STS validation" is read from the certificate of the TLS handshake.
+    stage_phrase("stage.auth_for_relay", r"\bauthentication is required for relay\b", _S.RCPT_TO),
+    stage_phrase(
+        "stage.mta_sts_certificate",
+        r"\bcertificate failed MTA-STS validation\b",
+        _S.TLS_HANDSHAKE,
+    ),
     # VPOP3's SMTP rules ("550 5.7.1 Recipient Prohibited (3)") refuse the recipient.
     stage_phrase("stage.recipient_prohibited", r"\brecipient prohibited\b", _S.RCPT_TO),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),

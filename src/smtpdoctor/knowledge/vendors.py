@@ -140,6 +140,48 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=True,
     ),
+    # Sending services' API and relay refusals of a From domain the account has not set up
+    # (Resend's "domain is not verified", SparkPost's "No sending domain specified").
+    pattern(
+        "vendor.sending_domain_unverified",
+        r"\bdomain is not verified\b[^\n]{0,40}\bverify your domain\b|"
+        r"\bNo sending domain specified\b|\bsending domain (?:is )?not (?:verified|configured)\b",
+        _C.POLICY_REJECTION,
+        "The sending service refused the message: its From domain is not a verified "
+        "sending domain of this account.",
+        "The domain's DNS records for the service (SPF/DKIM) were not added or not yet "
+        "verified, or the From address uses another domain than the verified one.",
+        source="vendor",
+        permanence=_PM,
+        retry=False,
+    ),
+    # A server's refusal of a malformed recipient ("501 Invalid RCPT TO address provided").
+    pattern(
+        "vendor.invalid_rcpt_address",
+        r"\binvalid RCPT TO address\b",
+        _C.RECIPIENT,
+        "The server refused the recipient address as malformed.",
+        "A typo or stray characters in the address (a missing domain, spaces, brackets).",
+        source="vendor",
+        stage=_S.RCPT_TO,
+        permanence=_PM,
+        retry=False,
+    ),
+    # A submission server that ties the sender to the login ("From domain must match
+    # authenticated domain", SmarterMail and hosting relays) refuses MAIL FROM.
+    pattern(
+        "vendor.sender_login_mismatch",
+        r"\b(?:From|sender) (?:domain|address) must match (?:the )?authenticated "
+        r"(?:domain|user|address|account)\b",
+        _C.POLICY_REJECTION,
+        "The server refused the sender address: it does not belong to the account that logged in.",
+        "The application sends with a From/envelope address of another domain or mailbox "
+        "than its SMTP login.",
+        source="vendor",
+        stage=_S.MAIL_FROM,
+        permanence=_PM,
+        retry=False,
+    ),
     # --- texts that say what happened behind a generic code ---------------------------------
     pattern(
         "vendor.size_words",
