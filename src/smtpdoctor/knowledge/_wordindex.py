@@ -266,7 +266,6 @@ WORDS: dict[str, _Words] = {
     '4c3ae293a8bf0af0': (('smtptransport.',), (('smtptransport.helo',), ('smtptransport.ehlo',))),
     '4c858c30a2971dd4': (('[stage: on',), (('[stage: onsubmittedmessage]',), ('[stage: onsubmittedevent]',), ('[stage: onresolvedmessage]',), ('[stage: onresolvedevent]',), ('[stage: onroutedmessage]',), ('[stage: onroutedevent]',), ('[stage: oncategorizedmessage]',), ('[stage: oncategorizedevent]',), ('[stage: oncreatedmessage]',), ('[stage: oncreatedevent]',))),
     '4c8e69df6e1b08ad': (('maillist',), (('is null', 'maillist'),)),
-    '4c9d704c0f6a1afc': (('from address does',), (('from address does not match a verified', 'identity'), ('from address doesn', 'identity', 't match a verified'))),
     '4dee8e82c6e00c04': (("recipient doesn't want your mail",), (("recipient doesn't want your mail",),)),
     '4defe6b1b82e11ea': (('found',), (('could', 'found', 'not', 'recipient'), ('can', 'found', 'not', 'recipient'))),
     '4e0ebd80e86536dd': (('auth', 'authentication fail', 'authenticator failed', 'badcredentials', 'invalid credentials', 'username and password not accepted'), (('username and password not accepted',), ('badcredentials',), ('invalid credentials',), ('authentication failed',), ('authentication failure',), ('authenticator failed',), ('auth', 'failed'))),

@@ -263,13 +263,6 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # PHP's mail() on Windows speaks HELO, MAIL FROM, RCPT TO and DATA, never AUTH: a 530
     # "authentication required" it quotes answers its MAIL FROM.
     stage_phrase("stage.php_mail_530", r"\bmail\(\): SMTP server response: 530\b", _S.MAIL_FROM),
-    # SendGrid checks the From header against the account's verified identities: the
-    # refusal answers the end of the message.
-    stage_phrase(
-        "stage.sender_identity_header",
-        r"\bfrom address (?:does not|doesn'?t) match a verified (?:sender )?identity\b",
-        _S.MESSAGE,
-    ),
     # Relays that ask for a login before relaying ("550 Authentication is required for
     # relay") refuse the outside recipient, and Exchange Online's "Remote certificate
     # failed MTA-STS validation" is read from the certificate of the TLS handshake.
