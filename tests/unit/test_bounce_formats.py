@@ -1076,3 +1076,31 @@ def test_qmails_own_words_pasted_stay_a_failure() -> None:
     (entry,) = parse_bounce(text).entries
     assert (entry.nature, entry.recipient) == (None, "ann@example.net")
     assert classify_best(entry.candidates).category is Category.RECIPIENT
+
+
+def test_cpanels_unroutable_address_is_the_address_not_a_block_list() -> None:
+    # cPanel's Exim names the address it cannot route; "blacklisted" is one of
+    # the possibilities it lists, not a block list's answer (session 12).
+    remote = (
+        "<bob@example.org>: host mx.example.org[192.0.2.4] said: 550-The mail server\n"
+        "    could not deliver mail to bob@example.org.  The account 550-or domain may\n"
+        "    not exist, they may be blacklisted, or missing the proper dns 550 entries.\n"
+        "    (in reply to RCPT TO command)\n"
+    )
+    got = classify_best(parse_bounce(remote).entries[0].candidates)
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    alone = classify(
+        "550 The mail server could not deliver mail to bob@example.org.  The account or "
+        "domain may not exist, they may be blacklisted, or missing the proper dns entries."
+    )
+    assert (alone.category, alone.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    # the same words about the sender, under Exim's sender verification
+    sender = classify(
+        "550-Verification failed for <ann@example.net>\n550-The mail server could not "
+        "deliver mail to ann@example.net.  The account or domain may not exist, they may "
+        "be blacklisted, or missing the proper dns entries.\n550 Sender verify failed"
+    )
+    assert (sender.category, sender.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)
+    # a block list's own answer is still one
+    listed = classify("550 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org")
+    assert listed.category is Category.POLICY_REJECTION

@@ -212,6 +212,7 @@ WORDS: dict[str, _Words] = {
     '3b3ee84e39ea0f0d': (('name was not found at the remote site',), (('name was not found at the remote site',),)),
     '3b8dc5fab8b41cbf': (('not accepted',), (('not accepted', 'originator'), ('not accepted', 'sender'))),
     '3b9768418c860a69': (('content examination policy',), (('content examination policy',),)),
+    '3bb8bdc1cacd3129': (('could not deliver mail to',), (('account', 'could not deliver mail to', 'domain', 'exist', 'may', 'not', 'the'),)),
     '3c4badc232a20e9c': (('collect: i/o error', 'premature eom'), (('premature eom',), ('collect: i/o error',))),
     '3cbab87dd2b62ce3': (('-00', 'does not relay dynamically-assigned ip', 'part of their network is on our block', 's3130', 's3140', 's3150'), (('list', 'part of their network is on our block'), ('s3150',), ('s3140',), ('s3130',), ('sc-00',), ('ou-00',), ('does not relay dynamically-assigned ip',))),
     '3cbc260bfda7246a': (('email size exceeded the policy', 'is too long', 'maximum email size exceeded'), (('maximum email size exceeded',), ('email size exceeded the policy',), ('message is too long',), ('attachment is too long',))),

@@ -870,4 +870,24 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         permanence=_PM,
     ),
+    pattern(
+        "bounce.cpanel_cannot_route",
+        # cPanel's Exim says of an address its routers cannot route (its own
+        # outgoing mail, or a recipient it is asked to take): "The mail server
+        # could not deliver mail to x@y.  The account or domain may not exist,
+        # they may be blacklisted, or missing the proper dns entries." The
+        # address named has no account or no routable domain; "blacklisted" is
+        # one of the possibilities it lists, not a block list's answer. When the
+        # address is the sender's ("Sender verify failed") the sender check wins.
+        r"could not deliver mail to \S+\s+The\s+account\s+(?:\d{3}[- ])?or\s+domain\s+"
+        r"(?:\d{3}[- ])?may\s+not\s+exist\b(?![\s\S]{0,300}\bsender\s+verif)",
+        _C.RECIPIENT,
+        "The address cannot be routed: its account or its domain does not exist "
+        "(cPanel's Exim says so for an address no router takes).",
+        "Check the address and its domain for a typo; if the domain is right, check "
+        "that it publishes MX records and that the account exists.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+    ),
 )
