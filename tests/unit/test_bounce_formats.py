@@ -1104,3 +1104,22 @@ def test_cpanels_unroutable_address_is_the_address_not_a_block_list() -> None:
     # a block list's own answer is still one
     listed = classify("550 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org")
     assert listed.category is Category.POLICY_REJECTION
+
+
+def test_exchanges_supplementary_info_is_the_remote_reply() -> None:
+    # Exchange 2007 and later put the remote reply in X-Supplementary-Info and
+    # write no Diagnostic-Code (session 12).
+    dsn = (
+        "Final-recipient: RFC822; bob@example.org\nAction: failed\nStatus: 5.0.0\n"
+        "Remote-MTA: dns; mx.example.org\n"
+        "X-Supplementary-Info: <mx.example.org #5.0.0 smtp; 550 No such user here\n"
+        " (bob@example.org) - mta1.example.org>\n"
+    )
+    (entry,) = parse_bounce(dsn).entries
+    assert entry.recipient == "bob@example.org"
+    got = classify(entry.text)
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    # a Diagnostic-Code, where there is one, stays the reply read
+    both = dsn.replace("X-Supplementary-Info: <", "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\nX-Other: <")
+    (entry,) = parse_bounce(both).entries
+    assert "Mailbox full" in entry.text

@@ -888,7 +888,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
         later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
-        later += ("sixty-sixth",)
+        later += ("sixty-sixth", "sixty-seventh")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -944,6 +944,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtythree", "sixty-fourth"),
             ("sixtyfour", "sixty-fifth"),
             ("sixtyfive", "sixty-sixth"),
+            ("sixtysix", "sixty-seventh"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1060,10 +1061,14 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # as the sixty-sixth came after
         ("tune/sixtyfive", TUNE_FLOOR_S10B),
         ("held/sixtyfive", HELD_FLOOR_S10B),
-        # both whole splits with the sixty-sixth (session 11): tune after its round,
+        # both splits up to the sixty-sixth (session 11): tune after its round, held
+        # back at its fresh read; on those rows, as the sixty-seventh came after
+        ("tune/sixtysix", TUNE_FLOOR_S11),
+        ("held/sixtysix", HELD_FLOOR_S11),
+        # both whole splits with the sixty-seventh (session 12): tune after its round,
         # held back at its fresh read
-        ("tune", TUNE_FLOOR_S11),
-        ("held", HELD_FLOOR_S11),
+        ("tune", TUNE_FLOOR_S12),
+        ("held", HELD_FLOOR_S12),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1318,6 +1323,16 @@ HELD_FLOOR_S10B = (100.0 * 329 / 368, 100.0 * 332 / 368)
 # only by the new rows.
 TUNE_FLOOR_S11 = (100.0 * 1117 / 1131, 100.0 * 1121 / 1131)
 HELD_FLOOR_S11 = (100.0 * 331 / 370, 100.0 * 334 / 370)
+# Those floors stay on those rows ("sixtysix"). The sixty-seventh collection (texts pasted
+# into public threads of mailing-list and newsletter managers and mail servers: hMailServer's
+# report, OpenSMTPD's, amavis's UBE notice, Exchange's X-Supplementary-Info DSN fields,
+# Microsoft's 5.4.317, Gmail's "Address not found", a challenge's click-to-deliver ask; 11
+# rows: 7 tune, 4 held back): held back 338/374 and 340/374 at its fresh read (whole split
+# only, after this session's conventions were settled); tune 1125/1138 and 1128/1138 before
+# its round (its tune rows 4/7 and 4/7), 1128/1138 and 1131/1138 after it (7/7 and 7/7).
+# Each floor is that less a row.
+TUNE_FLOOR_S12 = (100.0 * 1127 / 1138, 100.0 * 1130 / 1138)
+HELD_FLOOR_S12 = (100.0 * 337 / 374, 100.0 * 339 / 374)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
