@@ -1120,6 +1120,7 @@ def test_exchanges_supplementary_info_is_the_remote_reply() -> None:
     got = classify(entry.text)
     assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
     # a Diagnostic-Code, where there is one, stays the reply read
-    both = dsn.replace("X-Supplementary-Info: <", "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\nX-Other: <")
+    both = dsn.replace("Remote-MTA:", "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\nRemote-MTA:")
     (entry,) = parse_bounce(both).entries
     assert "Mailbox full" in entry.text
+    assert "No such user" not in entry.text
