@@ -1076,3 +1076,106 @@ def test_qmails_own_words_pasted_stay_a_failure() -> None:
     (entry,) = parse_bounce(text).entries
     assert (entry.nature, entry.recipient) == (None, "ann@example.net")
     assert classify_best(entry.candidates).category is Category.RECIPIENT
+
+
+def test_cpanels_unroutable_address_is_the_address_not_a_block_list() -> None:
+    # cPanel's Exim names the address it cannot route; "blacklisted" is one of
+    # the possibilities it lists, not a block list's answer (session 12).
+    remote = (
+        "<bob@example.org>: host mx.example.org[192.0.2.4] said: 550-The mail server\n"
+        "    could not deliver mail to bob@example.org.  The account 550-or domain may\n"
+        "    not exist, they may be blacklisted, or missing the proper dns 550 entries.\n"
+        "    (in reply to RCPT TO command)\n"
+    )
+    got = classify_best(parse_bounce(remote).entries[0].candidates)
+    assert (got.category, got.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    alone = classify(
+        "550 The mail server could not deliver mail to bob@example.org.  The account or "
+        "domain may not exist, they may be blacklisted, or missing the proper dns entries."
+    )
+    assert (alone.category, alone.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+    # the same words about the sender, under Exim's sender verification
+    sender = classify(
+        "550-Verification failed for <ann@example.net>\n550-The mail server could not "
+        "deliver mail to ann@example.net.  The account or domain may not exist, they may "
+        "be blacklisted, or missing the proper dns entries.\n550 Sender verify failed"
+    )
+    assert (sender.category, sender.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)
+    # a block list's own answer is still one
+    listed = classify("550 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org")
+    assert listed.category is Category.POLICY_REJECTION
+
+
+def test_exchanges_supplementary_info_is_the_remote_reply() -> None:
+    # Exchange 2007 and later put the remote reply in X-Supplementary-Info and
+    # write no Diagnostic-Code (session 12).
+    dsn = "\n".join(
+        [
+            "Final-recipient: RFC822; bob@example.org",
+            "Action: failed",
+            "Status: 5.0.0",
+            "Remote-MTA: dns; mx.example.org",
+            "X-Supplementary-Info: <mx.example.org #5.0.0 smtp; 550 No such user here",
+            " (bob@example.org) - mta1.example.org>",
+        ]
+    )
+    [entry] = parse_bounce(dsn).entries
+    got = classify(entry.text)
+    assert (entry.recipient, got.category, got.stage) == (
+        "bob@example.org",
+        Category.RECIPIENT,
+        Stage.RCPT_TO,
+    )
+    # a Diagnostic-Code, where there is one, stays the reply read
+    both = dsn.replace("Remote-MTA:", "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\nRemote-MTA:")
+    (entry,) = parse_bounce(both).entries
+    assert "Mailbox full" in entry.text
+    assert "No such user" not in entry.text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # a receiving system's own failure, in English and in Japanese
+        (
+            "We are sorry: an error occurred in our mail system and your message to "
+            "ann@example.net could not be delivered.",
+            Category.SERVICE_UNAVAILABLE,
+        ),
+        (
+            "ann@example.net へのメールは、システムエラーのため届けられませんでした。",
+            Category.SERVICE_UNAVAILABLE,
+        ),
+        # a refusal that gives no reason
+        (
+            "Your message to ann@example.net was refused for an unknown reason.",
+            Category.POLICY_REJECTION,
+        ),
+        # a list that takes posts only from its members or its domain
+        (
+            "You have insufficient privileges to post to the list staff@example.org.",
+            Category.POLICY_REJECTION,
+        ),
+        ("This mailing list only accepts messages from its members.", Category.POLICY_REJECTION),
+    ],
+)
+def test_session_twelve_report_wordings(text: str, category: Category) -> None:
+    assert classify(text).category is category
+
+
+def test_a_report_kept_with_its_subject_line_alone_is_a_mail() -> None:
+    # A mail server's template or a paste that starts at "Subject:" (session 12): the
+    # body is read as the report's text, not line by line as a log.
+    failed = parse_bounce(
+        "Subject: Delivery failure\n\nHi,\n  your message to ann@example.net could not be "
+        "delivered: 550 5.1.1 user unknown.\n"
+    )
+    (entry,) = failed.entries
+    assert entry.nature is None
+    assert classify_best(entry.candidates).category is Category.RECIPIENT
+    # a notice that the mail was delivered is no failure
+    (entry,) = parse_bounce(
+        "Subject: Mail has been delivered successfully\n\nHi,\n  Your mail has been "
+        "delivered to ann@example.net successfully!\n"
+    ).entries
+    assert entry.nature is not None

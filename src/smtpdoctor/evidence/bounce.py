@@ -275,7 +275,9 @@ def _looks_like_mail(text: str) -> bool:
                 seen.add(name)
                 if len(seen) >= 2:  # enough: a long header block is not read to its end
                     return True
-    return False
+    # A report kept with its subject line alone above the body (a mail server's
+    # template, a paste that starts at "Subject:").
+    return len(lines) == 1 and seen == {"subject"}
 
 
 def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> None:

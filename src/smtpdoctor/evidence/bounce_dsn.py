@@ -130,7 +130,9 @@ def _diagnostic(block: email.message.Message) -> str | None:
     value = block.get("Diagnostic-Code")
     if value is not None and str(value).lstrip().lower().startswith("x-notes;"):
         return " ".join(_X_NOTES_FOLD.sub("", str(value)).split())
-    return _field(block, "Diagnostic-Code")
+    # Exchange 2007 and later write no Diagnostic-Code: the remote reply goes in
+    # X-Supplementary-Info ("<mx.example.com #5.1.1 smtp;550 5.1.1 ...>").
+    return _field(block, "Diagnostic-Code") or _field(block, "X-Supplementary-Info")
 
 
 def _dsn_block(block: email.message.Message, reporting: str | None) -> list[BounceEntry]:

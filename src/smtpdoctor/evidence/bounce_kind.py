@@ -27,6 +27,7 @@ from smtpdoctor.knowledge.bounces import (
     BOUNCE_SUBJECTS,
     BOUNCE_TEXT_OPENINGS,
     CHALLENGE_MARKS,
+    DELIVERED_SUBJECTS,
     LURE_MARKS,
     MS_NDR_HEADINGS,
 )
@@ -284,10 +285,13 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
         return "auto-reply"
     if first is not None and is_auto_reply_text(part_text(first)):
         return "auto-reply"
+    if _DELIVERED_SUBJECT.search(subject):
+        return "delivered"  # a delivery notice in words ("Mail has been delivered ...")
     return None
 
 
 _AGGREGATE_SUBJECT = re.compile(AGGREGATE_REPORT_SUBJECTS, re.I)
+_DELIVERED_SUBJECT = re.compile(DELIVERED_SUBJECTS, re.I)
 _AGGREGATE_FILE = re.compile(AGGREGATE_REPORT_FILES, re.I)
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "BOUNCE_SUBJECTS",
     "BOUNCE_TEXT_OPENINGS",
     "CHALLENGE_MARKS",
+    "DELIVERED_SUBJECTS",
     "LURE_MARKS",
     "MS_NDR_END",
     "MS_NDR_HEADINGS",
@@ -147,6 +148,16 @@ LURE_MARKS = (
 # header, report-type=tlsrpt). They count another sender's mail (pass and
 # fail alike): no delivery of the reader's mail failed. Providers put a
 # "[Preview]" tag before the subject.
+# The subjects of delivery notices written in words, not as a DSN (compiled
+# case-insensitive by evidence/bounce_kind.py): Gromox's "Mail has been delivered
+# successfully" (and its Japanese template's "メールが正常に配信されました"),
+# Exchange and Outlook's delivery receipt "Delivered: <subject>". The mail was
+# delivered: no failure to explain.
+DELIVERED_SUBJECTS = (
+    r"^\s*(?:(?:your\s+)?(?:e-?mail|mail|message)\s+(?:has\s+been|was)\s+(?:successfully\s+)?"
+    r"delivered\b(?!\s+to\s+the\s+following)|(?:e-?mail|mail|message)\s+delivered\s+successfully\b|"
+    r"Delivered:\s)|正常に配信されました"
+)
 AGGREGATE_REPORT_SUBJECTS = (
     r"^\s*(?:\[[^\]\n]{1,40}\]\s*)?Report\s+Domain:\s*\S+\s+Submitter:\s*\S+"
 )
@@ -868,6 +879,63 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "Reconfigure it to send mail out (dpkg-reconfigure exim4-config: an internet "
         "site, or mail sent by a smarthost).",
         source="bounce",
+        permanence=_PM,
+    ),
+    pattern(
+        "bounce.mail_system_error",
+        # A receiving system's own notice that it failed inside (Gromox's local
+        # delivery: "some error occurred in our mail system, your message to x cannot
+        # be delivered"; its Japanese template: "システムエラーがあったため").
+        r"\berror (?:has )?occurr?(?:ed|s) in (?:our|the|its) mail system\b|システムエラー",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving mail system failed internally and could not deliver the message.",
+        "A fault on the receiving side (storage, a crashed service); its administrator has "
+        "to fix it, then the mail can be sent again.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.refused_no_reason",
+        # A refusal that says only that there was a reason ("has been refused by some
+        # reason", "refused for an unknown reason").
+        r"\brefused (?:by|for|because of) (?:some|an unknown|unknown|other) reasons?\b",
+        _C.POLICY_REJECTION,
+        "The receiving system refused the message and gives no reason.",
+        "Ask the recipient's postmaster which rule refused it.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.list_posting_restricted",
+        # A mailing list that takes posts only from its members, its own domain or
+        # listed senders (Gromox's "You have not enough privilege to send mail to mail
+        # list x, this mail list can only accept mails internal the domain").
+        r"\b(?:not enough|insufficient|no) privileges? to (?:send|post)\b[^.\n]{0,40}?"
+        r"\b(?:mail(?:ing)? ?list|list|group)\b|"
+        r"\b(?:mail(?:ing)? ?list|list|group) (?:can )?only accepts? "
+        r"(?:e-?mails?|mails?|messages?|posts?)\b",
+        _C.POLICY_REJECTION,
+        "The mailing list takes posts only from its members, its own domain or listed "
+        "senders, and this sender is none of them.",
+        "Post from a subscribed address, or ask the list's owner to allow this sender.",
+        source="bounce",
+    ),
+    pattern(
+        "bounce.cpanel_cannot_route",
+        # cPanel's Exim says of an address its routers cannot route (its own
+        # outgoing mail, or a recipient it is asked to take): "The mail server
+        # could not deliver mail to x@y.  The account or domain may not exist,
+        # they may be blacklisted, or missing the proper dns entries." The
+        # address named has no account or no routable domain; "blacklisted" is
+        # one of the possibilities it lists, not a block list's answer. When the
+        # address is the sender's ("Sender verify failed") the sender check wins.
+        r"could not deliver mail to \S+\s+The\s+account\s+(?:\d{3}[- ])?or\s+domain\s+"
+        r"(?:\d{3}[- ])?may\s+not\s+exist\b(?![\s\S]{0,300}\bsender\s+verif)",
+        _C.RECIPIENT,
+        "The address cannot be routed: its account or its domain does not exist "
+        "(cPanel's Exim says so for an address no router takes).",
+        "Check the address and its domain for a typo; if the domain is right, check "
+        "that it publishes MX records and that the account exists.",
+        source="bounce",
+        hint=_S.RCPT_TO,
         permanence=_PM,
     ),
 )
