@@ -35,6 +35,28 @@ typedef struct {
     int remote;
 } SentRec;
 
+/* A growable array of offsets or counts (the raw allocator: filled with the GIL
+ * released). */
+typedef struct {
+    Py_ssize_t *at;
+    Py_ssize_t used, cap;
+} Offsets;
+
+static inline int offsets_push(Offsets *o, Py_ssize_t v) {
+    if (o->used == o->cap) {
+        Py_ssize_t cap = o->cap ? o->cap * 2 : 4096;
+        Py_ssize_t *at = PyMem_RawRealloc(o->at, (size_t)cap * sizeof(Py_ssize_t));
+        if (at == NULL) return -1;
+        o->at = at;
+        o->cap = cap;
+    }
+    o->at[o->used++] = v;
+    return 0;
+}
+
+/* The offsets as a list of ints (a new reference; _scan_markers.c). */
+PyObject *offsets_list(const Offsets *o);
+
 /* A growable scratch buffer (PyMem), reused from line to line. */
 typedef struct {
     char *buf;
