@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,13 +132,16 @@ def test_a_reader_that_stops_stops_the_thread_and_closes_the_blocks() -> None:
             closed.append(True)
 
     before = threading.active_count()
+    interval = sys.getswitchinterval()
     gen = pairs(blocks(), [len])
     for i, _ in enumerate(gen):
         if i == 3:
+            assert sys.getswitchinterval() < interval  # (while the thread runs)
             break
     gen.close()
     assert closed == [True]
     assert threading.active_count() == before
+    assert sys.getswitchinterval() == interval
 
 
 def test_the_default_reads_ahead_only_alone_on_a_large_log_with_a_core_idle(
