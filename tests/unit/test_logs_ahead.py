@@ -77,6 +77,14 @@ def test_same_report_as_one_thread_on_replayed_real_shaped_logs(
     assert seen[0] >= log.stat().st_size // (64 << 10) - 1 > 10
     doc = json.loads(one)
     assert doc["totals"]["deferred"] > 20
+    # --since/--until cutting through the blocks (the per-line state in Python).
+    from smtpdoctor.logs.timeparse import parse_user_time
+
+    a, b = parse_user_time(doc["period"]["first"]), parse_user_time(doc["period"]["last"])
+    cut = {"since": a + (b - a) / 3, "until": a + 2 * (b - a) / 3}
+    one = _report(log, ahead=False, block_size=64 << 10, **cut)
+    assert _report(log, ahead=True, block_size=64 << 10, **cut) == one
+    assert 0 < json.loads(one)["totals"]["sent"] < doc["totals"]["sent"]
 
 
 @needs_engine
