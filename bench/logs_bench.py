@@ -643,8 +643,8 @@ core is idle: it reads block k+1 and runs the passes that depend on the block al
 GIL released too) while the first keeps block k's state (`logs/ahead.py`,
 docs/logs.md "Processes"). On *troubled* in one process the first thread's
 instructions go from 2,147 M to 1,822 M (callgrind `--separate-threads=yes`; 327 M
-in the second, the same 2,149 M in all; main's tree 2,144 M); wall time 0.32 -> 0.31 s
-(medians of 7, `chrt -f 50`, load ~4); on a 40 MB cut of it 0.175 -> 0.166 s. Two
+in the second, the same 2,149 M in all; main's tree 2,144 M); wall time 0.32-0.34 ->
+0.30 s (medians of 7, `chrt -f 50`, load ~4); on a 40 MB cut of it 0.175 -> 0.166 s. Two
 processes (what the default runs on *troubled* when both cores are idle) gain nothing
 from a thread each (0.235-0.245 s either way), so they run without. The reports are
 byte-identical to main's (`bench/logs_compare.py --before-src`, 990 comparisons, 0

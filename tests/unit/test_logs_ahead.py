@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from smtpdoctor.logs import Options, build_report, engine, expand_inputs, native, plan_chunks
-from smtpdoctor.logs.ahead import Ahead, pairs
+from smtpdoctor.logs.ahead import Ahead, Blocks
 from smtpdoctor.logs.postfix import PostfixScanner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,21 +112,26 @@ def _blocks(n: int, fail_at: int | None = None) -> Iterator[bytes]:
 
 
 def test_blocks_come_in_order_each_with_what_prepare_made_of_it() -> None:
-    ahead: list[Any] = [None]
+    interval = sys.getswitchinterval()
+    blocks: Blocks[int] = Blocks(_blocks(50))
     got = []
-    for block, prepared in pairs(_blocks(50), ahead):
-        ahead[0] = len
+    for block, prepared in blocks:
+        if not got:
+            blocks.start(len)
         got.append((block, prepared))
     assert got[0] == (b"0\n", None)
     assert got[1:] == [(b"%d\n" % i, len(b"%d\n" % i)) for i in range(1, 50)]
+    assert sys.getswitchinterval() == interval  # (the thread ended with the blocks)
 
 
 def test_an_error_in_the_thread_reaches_the_reader() -> None:
-    ahead: list[Any] = [len]
+    blocks: Blocks[int] = Blocks(_blocks(10, fail_at=4))
+    blocks.start(len)
     seen = []
     with pytest.raises(OSError, match="disk went away"):
-        for block, _ in pairs(_blocks(10, fail_at=4), ahead):
+        for block, _ in blocks:
             seen.append(block)
+    blocks.close()
     assert seen == [b"0\n", b"1\n", b"2\n", b"3\n"]
 
 
@@ -141,7 +146,8 @@ def test_a_reader_that_stops_stops_the_thread_and_closes_the_blocks() -> None:
 
     before = threading.active_count()
     interval = sys.getswitchinterval()
-    gen = pairs(blocks(), [len])
+    gen: Blocks[int] = Blocks(blocks())
+    gen.start(len)
     for i, _ in enumerate(gen):
         if i == 3:
             assert sys.getswitchinterval() < interval  # (while the thread runs)

@@ -240,13 +240,7 @@ static int count_sent(SentTable *t, const char *key, Py_ssize_t klen, int remote
             return 0;
         }
     }
-    if (t->used == t->cap) {
-        Py_ssize_t cap = t->cap ? t->cap * 2 : 256;
-        SentEntry *entries = PyMem_RawRealloc(t->entries, (size_t)cap * sizeof(SentEntry));
-        if (entries == NULL) return -1;
-        t->entries = entries;
-        t->cap = cap;
-    }
+    if (t->used == t->cap) RAW_GROW(t->entries, t->cap, 256);
     t->entries[t->used] = (SentEntry){key, klen, 1, remote};
     t->slots[h & m] = ++t->used;
     return 0;
@@ -586,13 +580,7 @@ typedef struct {
 
 static int add_record(Records *r, Py_ssize_t start, Py_ssize_t run, Py_ssize_t ls,
                       const Status *st) {
-    if (r->used == r->cap) {
-        Py_ssize_t cap = r->cap ? r->cap * 2 : 1024;
-        FailRec *recs = PyMem_RawRealloc(r->recs, (size_t)cap * sizeof(FailRec));
-        if (recs == NULL) return -1;
-        r->recs = recs;
-        r->cap = cap;
-    }
+    if (r->used == r->cap) RAW_GROW(r->recs, r->cap, 1024);
     r->recs[r->used++] = (FailRec){start, run, ls, *st};
     return 0;
 }

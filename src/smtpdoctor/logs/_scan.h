@@ -35,21 +35,26 @@ typedef struct {
     int remote;
 } SentRec;
 
-/* A growable array of offsets or counts (the raw allocator: filled with the GIL
- * released). */
+/* Doubles the array ptr of cap elements (first: its first size) with the raw
+ * allocator (no GIL needed); returns -1 from the calling function when there is
+ * no memory (no exception set: the caller raises MemoryError with the GIL). */
+#define RAW_GROW(ptr, cap, first)                                                  \
+    do {                                                                           \
+        Py_ssize_t n_ = (cap) ? (cap) * 2 : (first);                               \
+        void *p_ = PyMem_RawRealloc((ptr), (size_t)n_ * sizeof(*(ptr)));           \
+        if (p_ == NULL) return -1;                                                 \
+        (ptr) = p_;                                                                \
+        (cap) = n_;                                                                \
+    } while (0)
+
+/* A growable array of offsets or counts (filled with the GIL released). */
 typedef struct {
     Py_ssize_t *at;
     Py_ssize_t used, cap;
 } Offsets;
 
 static inline int offsets_push(Offsets *o, Py_ssize_t v) {
-    if (o->used == o->cap) {
-        Py_ssize_t cap = o->cap ? o->cap * 2 : 4096;
-        Py_ssize_t *at = PyMem_RawRealloc(o->at, (size_t)cap * sizeof(Py_ssize_t));
-        if (at == NULL) return -1;
-        o->at = at;
-        o->cap = cap;
-    }
+    if (o->used == o->cap) RAW_GROW(o->at, o->cap, 4096);
     o->at[o->used++] = v;
     return 0;
 }

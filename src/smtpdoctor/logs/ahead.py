@@ -16,10 +16,10 @@ from __future__ import annotations
 import sys
 import threading
 from _queue import SimpleQueue
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["Ahead", "pairs"]
+__all__ = ["Ahead", "Blocks"]
 
 P = TypeVar("P")
 
@@ -80,20 +80,36 @@ class Ahead(Generic[P]):
         sys.setswitchinterval(self._interval)
 
 
-def pairs(
-    blocks: Iterator[bytes], ahead: list[Callable[[bytes], P] | None]
-) -> Generator[tuple[bytes, P | None], None, None]:
-    """Each block of ``blocks`` with None, until the caller puts a prepare function
-    in ``ahead[0]`` (it decides from the first block, its format): the blocks after
-    that one come through :class:`Ahead`, each with its prepared passes."""
-    for block in blocks:
-        yield block, None
-        if ahead[0] is not None:
-            break
-    else:
-        return
-    reader = Ahead(blocks, ahead[0])
-    try:
-        yield from reader
-    finally:
-        reader.close()
+class Blocks(Generic[P]):
+    """The blocks of ``blocks``, each with None, until :meth:`start`: from then on
+    (the caller decides from the first block, its format) the next blocks are read
+    and prepared in a thread (:class:`Ahead`), each coming with what ``prepare``
+    made of it. Started while the caller still handles the block just taken, so
+    the thread reads the next meanwhile."""
+
+    def __init__(self, blocks: Iterator[bytes]) -> None:
+        self._blocks = blocks
+        self._ahead: Ahead[P] | None = None
+
+    def start(self, prepare: Callable[[bytes], P]) -> None:
+        self._ahead = Ahead(self._blocks, prepare)
+
+    def __iter__(self) -> Iterator[tuple[bytes, P | None]]:
+        while self._ahead is None:
+            block = next(self._blocks, None)
+            if block is None:
+                return
+            yield block, None
+        try:
+            yield from self._ahead
+        finally:
+            self._ahead.close()  # (at the end too: the thread ends, the interval is back)
+
+    def close(self) -> None:
+        """Stops the thread, if started; closes ``blocks``."""
+        if self._ahead is not None:
+            self._ahead.close()
+            return
+        close = getattr(self._blocks, "close", None)
+        if close is not None:
+            close()

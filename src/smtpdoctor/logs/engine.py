@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator, InputStats, Limits
-from smtpdoctor.logs.ahead import pairs
+from smtpdoctor.logs.ahead import Blocks
 from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.postfix import PostfixScanner, Prepared, journal_to_syslog
@@ -320,10 +320,10 @@ def _read_blocks(
     handler: _Handler | None = None
     last_read = 0
     counter = _progress_counter
-    # (set from the first block: the next blocks read and prepared in a thread)
-    ahead: list[Callable[[bytes], Prepared | None] | None] = [None]
     scanner: PostfixScanner | None = None
-    with contextlib.closing(pairs(iter(reader), ahead)) as blocks:
+    # (from the first block on, the next ones may be read and prepared in a thread)
+    blocks: Blocks[Prepared | None] = Blocks(iter(reader))
+    with contextlib.closing(blocks):
         for count, (block, prepared) in enumerate(blocks, 1):
             if handler is None:
                 handler, fmt = _first_handler(block, fmt, agg, stats, parse)
@@ -331,7 +331,8 @@ def _read_blocks(
                     break
                 if parse.ahead and progress is None and counter is None:
                     scanner = _scanner_ahead(handler, reader, parse.options)
-                    ahead[0] = scanner.prepare if scanner is not None else None
+                    if scanner is not None:
+                        blocks.start(scanner.prepare)
             if prepared is not None and scanner is not None:
                 scanner.scan(block, prepared=prepared)
             else:
