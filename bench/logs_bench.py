@@ -649,7 +649,7 @@ processes (what the default runs on *troubled* when both cores are idle) gain no
 from a thread each (0.235-0.245 s either way), so they run without. The reports are
 byte-identical to main's (`bench/logs_compare.py --before-src`, 990 comparisons, 0
 different; `tests/unit/test_logs_ahead.py` against one thread). Peak RSS in one
-process ~71 -> ~105 MB (one block read ahead, and glibc's arena for the thread).
+process 85 -> 96 MB (one block read ahead, and glibc's arena for the thread).
 **What is left** for 20x on *troubled* (~0.22 s of wall time against pflogsumm's
 4.3 s): the two processes' critical path is ~0.24 s at real-time priority: the
 interpreter ~0.02, imports ~0.07, the classifier's indexes before the fork ~0.015,
