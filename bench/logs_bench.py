@@ -634,6 +634,32 @@ called back for what needs classifying or its rules: a reason, destination or re
 not seen yet (each distinct reason classified once), a rejection not seen yet, an
 inbound TLS failure's cause, the receiving side's rarer lines, and the report.
 
+Changed in session 12 (no bench run: the machine's load average stayed 3.5-5.5, so
+the tables above are session 11's; figures here are instructions and CPU, and wall
+times of single commands at real-time priority). The default reads a log that one
+process reads alone (under 64 MiB, over one 8 MiB block) with a second thread when a
+core is idle: it reads block k+1 and runs the passes that depend on the block alone
+(rare-line starts with the line counts, and the status pass, which now runs with the
+GIL released too) while the first keeps block k's state (`logs/ahead.py`,
+docs/logs.md "Processes"). On *troubled* in one process the first thread's
+instructions go from 2,147 M to 1,822 M (callgrind `--separate-threads=yes`; 327 M
+in the second, the same 2,149 M in all; main's tree 2,144 M); wall time 0.32-0.34 ->
+0.30 s (medians of 7, `chrt -f 50`, load ~4); on a 40 MB cut of it 0.175 -> 0.166 s. Two
+processes (what the default runs on *troubled* when both cores are idle) gain nothing
+from a thread each (0.235-0.245 s either way), so they run without. The reports are
+byte-identical to main's (`bench/logs_compare.py --before-src`, 990 comparisons, 0
+different; `tests/unit/test_logs_ahead.py` against one thread). Peak RSS in one
+process 85 -> 96 MB (one block read ahead, and glibc's arena for the thread).
+**What is left** for 20x on *troubled* (~0.22 s of wall time against pflogsumm's
+4.3 s): the two processes' critical path is ~0.24 s at real-time priority: the
+interpreter ~0.02, imports ~0.07, the classifier's indexes before the fork ~0.015,
+each half ~0.12 (of one process's 2,147 M instructions the GIL-free passes are 327 M;
+the per-line state and the tables were ~845 M in session 11's count),
+the worker's tables unpickled ~0.01 and merged ~0.011, the report ~0.01. The second
+core idles during the first ~0.09 s; what could use it is the GIL-free passes of the
+first blocks of both halves, started before the imports (which needs the command line
+read before `smtpdoctor.logs` is imported) and inherited by the forked worker.
+
 Changed in session 10 (the "before" row above is 5d3e9b1, the tree at the session's
 start; the reports are byte-identical to it and to `SMTPDOCTOR_PURE_PYTHON=1`, JSON,
 text and `--events`, `--jobs 1` and the default, on both inputs and every log of

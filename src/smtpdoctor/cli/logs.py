@@ -43,7 +43,13 @@ from smtpdoctor.logs import (
     run_dask,
     run_local,
 )
-from smtpdoctor.logs.engine import default_jobs, default_split, keep_tables, run_chunk
+from smtpdoctor.logs.engine import (
+    default_ahead,
+    default_jobs,
+    default_split,
+    keep_tables,
+    run_chunk,
+)
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus, iso_time
 from smtpdoctor.logs.findings import prepare as prepare_findings
 from smtpdoctor.logs.html import render_html
@@ -271,7 +277,12 @@ def _run_once(
         except EngineUnavailable as exc:
             fail(str(exc))
     if not show:
-        return run_local(chunks, options, jobs=jobs, sink=sink, meanwhile=prepare_findings)
+        # (by default one process reading alone reads ahead in a thread when a
+        # second core is idle: engine.default_ahead; --jobs N is N processes)
+        ahead = args.jobs <= 0 and sink is None and default_ahead(sources, jobs)
+        return run_local(
+            chunks, options, jobs=jobs, sink=sink, meanwhile=prepare_findings, ahead=ahead
+        )
     # (rich's progress bar only when one is shown: its import is ~20 ms of a run)
     from rich.progress import (
         BarColumn,

@@ -106,7 +106,7 @@ static int status_at(const char *b, Py_ssize_t n, Py_ssize_t i, Status *st) {
  * (walking it again: it is deterministic). Returns 0, the loop's result. */
 static int mark_dead(Scans *sc, const char *b, Py_ssize_t n, Py_ssize_t first, Py_ssize_t last) {
     if (sc->dead == NULL && !sc->nomem) {
-        sc->dead = PyMem_Calloc((size_t)(n / 8 + 1), 1);
+        sc->dead = PyMem_RawCalloc((size_t)(n / 8 + 1), 1);  /* (no GIL held) */
         sc->nomem = sc->dead == NULL;  /* (no memory: just slower) */
     }
     if (sc->dead == NULL) return 0;
@@ -182,14 +182,6 @@ static int remote_relay(const char *b, Py_ssize_t s, Py_ssize_t e) {
     return 0;
 }
 
-static int append_pair(PyObject *list, Py_ssize_t a) {
-    PyObject *x = PyLong_FromSsize_t(a);
-    if (x == NULL) return -1;
-    int rc = PyList_Append(list, x);
-    Py_DECREF(x);
-    return rc;
-}
-
 /* The sent lines per (destination key, remote relay), counted in C: the keys
  * point into the block (valid for the call); entries stay in the order first seen
  * (the order Python creates the destination rows in). */
@@ -207,9 +199,11 @@ typedef struct {
     Py_ssize_t *slots, nslots; /* open addressing: index + 1, 0 empty */
 } SentTable;
 
+/* (The table is filled with the GIL released: the raw allocator, and a failed
+ * allocation returns -1 without an exception; the caller raises MemoryError.) */
 static void sent_free(SentTable *t) {
-    PyMem_Free(t->entries);
-    PyMem_Free(t->slots);
+    PyMem_RawFree(t->entries);
+    PyMem_RawFree(t->slots);
 }
 
 static size_t sent_hash(const char *k, Py_ssize_t len, int remote) {
@@ -220,18 +214,15 @@ static size_t sent_hash(const char *k, Py_ssize_t len, int remote) {
 
 static int sent_grow(SentTable *t) {
     Py_ssize_t nslots = t->nslots ? t->nslots * 2 : 1024;
-    Py_ssize_t *slots = PyMem_Calloc((size_t)nslots, sizeof(Py_ssize_t));
-    if (slots == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
+    Py_ssize_t *slots = PyMem_RawCalloc((size_t)nslots, sizeof(Py_ssize_t));
+    if (slots == NULL) return -1;
     for (Py_ssize_t e = 0; e < t->used; e++) {
         size_t h = sent_hash(t->entries[e].key, t->entries[e].len, t->entries[e].remote);
         size_t m = (size_t)nslots - 1;
         while (slots[h & m]) h++;
         slots[h & m] = e + 1;
     }
-    PyMem_Free(t->slots);
+    PyMem_RawFree(t->slots);
     t->slots = slots;
     t->nslots = nslots;
     return 0;
@@ -249,16 +240,7 @@ static int count_sent(SentTable *t, const char *key, Py_ssize_t klen, int remote
             return 0;
         }
     }
-    if (t->used == t->cap) {
-        Py_ssize_t cap = t->cap ? t->cap * 2 : 256;
-        SentEntry *entries = PyMem_Realloc(t->entries, (size_t)cap * sizeof(SentEntry));
-        if (entries == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        t->entries = entries;
-        t->cap = cap;
-    }
+    if (t->used == t->cap) RAW_GROW(t->entries, t->cap, 256);
     t->entries[t->used] = (SentEntry){key, klen, 1, remote};
     t->slots[h & m] = ++t->used;
     return 0;
@@ -293,30 +275,6 @@ static PyObject *sent_records(const SentTable *t, const char *b) {
         memcpy(PyBytes_AS_STRING(out) + e * (Py_ssize_t)sizeof(SentRec), &r, sizeof(r));
     }
     return out;
-}
-
-/* runs[-1] and per_run[-1] grow by a new run at ls; per_run counts its sent lines. */
-static int new_run(PyObject *runs, PyObject *per_run, Py_ssize_t ls) {
-    PyObject *x = PyLong_FromSsize_t(ls);
-    if (x == NULL) return -1;
-    int rc = PyList_Append(runs, x);
-    Py_DECREF(x);
-    if (rc < 0) return -1;
-    x = PyLong_FromLong(0);
-    if (x == NULL) return -1;
-    rc = PyList_Append(per_run, x);
-    Py_DECREF(x);
-    return rc;
-}
-
-static int add_to_run(PyObject *per_run, Py_ssize_t run, Py_ssize_t n) {
-    if (run < 0 || n == 0) return 0;
-    PyObject *old = PyList_GET_ITEM(per_run, run);
-    PyObject *nv = PyLong_FromSsize_t(PyLong_AsSsize_t(old) + n);
-    if (nv == NULL) return -1;
-    PyList_SET_ITEM(per_run, run, nv);  /* steals nv */
-    Py_DECREF(old);
-    return 0;
 }
 
 #define STAMP 26
@@ -614,16 +572,7 @@ static PyObject *failure_tuple(const char *b, Py_ssize_t n, Py_ssize_t start, Py
     return res;
 }
 
-static int append_failure(PyObject *list, const char *b, Py_ssize_t n, Py_ssize_t start,
-                          Py_ssize_t run, Py_ssize_t ls, const Status *st) {
-    PyObject *t = failure_tuple(b, n, start, run, ls, st);
-    if (t == NULL) return -1;
-    int rc = PyList_Append(list, t);
-    Py_DECREF(t);
-    return rc;
-}
-
-/* The failure records of status_lines(block, True): a growable array. */
+/* The failure records of the status pass: a growable array. */
 typedef struct {
     FailRec *recs;
     Py_ssize_t used, cap;
@@ -631,44 +580,44 @@ typedef struct {
 
 static int add_record(Records *r, Py_ssize_t start, Py_ssize_t run, Py_ssize_t ls,
                       const Status *st) {
-    if (r->used == r->cap) {
-        Py_ssize_t cap = r->cap ? r->cap * 2 : 1024;
-        FailRec *recs = PyMem_Realloc(r->recs, (size_t)cap * sizeof(FailRec));
-        if (recs == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        r->recs = recs;
-        r->cap = cap;
-    }
+    if (r->used == r->cap) RAW_GROW(r->recs, r->cap, 1024);
     r->recs[r->used++] = (FailRec){start, run, ls, *st};
     return 0;
 }
 
-static PyObject *status_lines(PyObject *self, PyObject *args) {
-    (void)self;
-    Py_buffer view;
-    PyObject *arg;
-    int records = 0;
-    if (!PyArg_ParseTuple(args, "O|p", &arg, &records)) return NULL;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
-    Records recs = {NULL, 0, 0};
-    const char *b = (const char *)view.buf;
-    Py_ssize_t n = view.len;
-    SentTable table = {NULL, 0, 0, NULL, 0};
-    Scans scans = {{-1, -2}, {-1, -2}, NULL, 0};
-    PyObject *runs = PyList_New(0), *per_run = PyList_New(0), *sent = NULL;
-    PyObject *others = PyList_New(0), *broken = PyList_New(0), *result = NULL;
-    if (runs == NULL || per_run == NULL || others == NULL || broken == NULL) goto done;
-    Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0, run_sent = 0, before = 0;
+/* What the status pass found in a block, in C only: the offset of each second's
+ * first status line (runs) and its sent lines (per_run), the sent lines before
+ * the first run, the sent lines per (destination, remote relay), the failure
+ * lines and the lines cut short. */
+typedef struct {
+    Offsets runs, per_run, broken;
+    Py_ssize_t before;
+    SentTable table;
+    Records recs;
+    Scans scans;
+} Pass;
+
+static void pass_free(Pass *p) {
+    PyMem_RawFree(p->runs.at);
+    PyMem_RawFree(p->per_run.at);
+    PyMem_RawFree(p->broken.at);
+    PyMem_RawFree(p->recs.recs);
+    PyMem_RawFree(p->scans.dead);
+    sent_free(&p->table);
+}
+
+/* The status pass over b[0:n]: touches no Python object (it runs with the GIL
+ * released, so another thread's Python work goes on meanwhile). -1: no memory. */
+static int status_pass(const char *b, Py_ssize_t n, Pass *p) {
+    Py_ssize_t pos = 0, scan_from = 0, prev_ls = 0, run_sent = 0;
     const char *stamp = "\0";
     Py_ssize_t stamp_len = 1, run = -1;
     while (pos < n) {
         Py_ssize_t start = scan_find_to(b, n, pos);  /* (memmem(": to=<"), faster) */
         if (start < 0) break;
         Status st;
-        if (!status_rest(b, n, start + 6, &st, &scans)) {
-            if (append_pair(broken, start) < 0) goto done;  /* cut short */
+        if (!status_rest(b, n, start + 6, &st, &p->scans)) {
+            if (offsets_push(&p->broken, start) < 0) return -1;  /* cut short */
             pos = start + 6;
             continue;
         }
@@ -679,42 +628,82 @@ static PyObject *status_lines(PyObject *self, PyObject *args) {
         scan_from = start;
         prev_ls = ls;
         if (!(ls + stamp_len <= n && memcmp(b + ls, stamp, (size_t)stamp_len) == 0)) {
-            if (add_to_run(per_run, run, run_sent) < 0) goto done;
+            if (run >= 0) p->per_run.at[run] += run_sent;
             run_sent = 0;
             stamp = b + ls;
             stamp_len = n - ls < STAMP ? n - ls : STAMP;
-            run = PyList_GET_SIZE(runs);
-            if (new_run(runs, per_run, ls) < 0) goto done;
+            run = p->runs.used;
+            if (offsets_push(&p->runs, ls) < 0 || offsets_push(&p->per_run, 0) < 0) return -1;
         }
         if (st.status != 0) {
-            if ((records ? add_record(&recs, start, run, ls, &st)
-                         : append_failure(others, b, n, start, run, ls, &st)) < 0)
-                goto done;
+            if (add_record(&p->recs, start, run, ls, &st) < 0) return -1;
             continue;
         }
         if (run < 0)
-            before++;
+            p->before++;
         else
             run_sent++;
         /* The destination key: the domain, or ">" for a recipient without "@". */
         int has_at = st.g2s != st.g1s;
-        if (count_sent(&table, has_at ? b + st.g2s : SENT_NONE, has_at ? st.g2e - st.g2s : 1,
+        if (count_sent(&p->table, has_at ? b + st.g2s : SENT_NONE, has_at ? st.g2e - st.g2s : 1,
                        remote_relay(b, st.g3s, st.g3e)) < 0)
-            goto done;
+            return -1;
     }
-    if (add_to_run(per_run, run, run_sent) < 0) goto done;
-    if ((sent = records ? sent_records(&table, b) : sent_dict(&table)) == NULL) goto done;
-    if (records) {
-        /* (the records as bytes: apply_failures reads them back, nothing else does) */
-        Py_SETREF(others, PyBytes_FromStringAndSize((const char *)recs.recs,
-                                                    recs.used * (Py_ssize_t)sizeof(FailRec)));
-        if (others == NULL) goto done;
+    if (run >= 0) p->per_run.at[run] += run_sent;
+    return 0;
+}
+
+/* The failures of a pass as tuples (failure_tuple), in the order found. */
+static PyObject *failure_list(const char *b, Py_ssize_t n, const Records *r) {
+    PyObject *out = PyList_New(r->used);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < r->used; i++) {
+        const FailRec *x = &r->recs[i];
+        PyObject *t = failure_tuple(b, n, x->start, x->run, x->ls, &x->st);
+        if (t == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, t); /* (steals) */
     }
-    result = Py_BuildValue("(OOnOOO)", runs, per_run, before, sent, others, broken);
+    return out;
+}
+
+static PyObject *status_lines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer view;
+    PyObject *arg;
+    int records = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &arg, &records)) return NULL;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const char *b = (const char *)view.buf;
+    Py_ssize_t n = view.len;
+    Pass pass;
+    memset(&pass, 0, sizeof(pass));
+    pass.scans = (Scans){{-1, -2}, {-1, -2}, NULL, 0};
+    int rc;
+    /* (the block is a bytes object the caller holds: it cannot change meanwhile) */
+    Py_BEGIN_ALLOW_THREADS
+    rc = status_pass(b, n, &pass);
+    Py_END_ALLOW_THREADS
+    PyObject *runs = NULL, *per_run = NULL, *sent = NULL, *others = NULL, *broken = NULL;
+    PyObject *result = NULL;
+    if (rc < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if ((runs = offsets_list(&pass.runs)) == NULL) goto done;
+    if ((per_run = offsets_list(&pass.per_run)) == NULL) goto done;
+    if ((broken = offsets_list(&pass.broken)) == NULL) goto done;
+    if ((sent = records ? sent_records(&pass.table, b) : sent_dict(&pass.table)) == NULL) goto done;
+    /* (as records in bytes: apply_failures reads them back, nothing else does) */
+    others = records ? PyBytes_FromStringAndSize((const char *)pass.recs.recs,
+                                                 pass.recs.used * (Py_ssize_t)sizeof(FailRec))
+                     : failure_list(b, n, &pass.recs);
+    if (others == NULL) goto done;
+    result = Py_BuildValue("(OOnOOO)", runs, per_run, pass.before, sent, others, broken);
 done:
-    PyMem_Free(recs.recs);
-    PyMem_Free(scans.dead);
-    sent_free(&table);
+    pass_free(&pass);
     Py_XDECREF(broken);
     Py_XDECREF(runs);
     Py_XDECREF(per_run);

@@ -35,6 +35,33 @@ typedef struct {
     int remote;
 } SentRec;
 
+/* Doubles the array ptr of cap elements (first: its first size) with the raw
+ * allocator (no GIL needed); returns -1 from the calling function when there is
+ * no memory (no exception set: the caller raises MemoryError with the GIL). */
+#define RAW_GROW(ptr, cap, first)                                                  \
+    do {                                                                           \
+        Py_ssize_t n_ = (cap) ? (cap) * 2 : (first);                               \
+        void *p_ = PyMem_RawRealloc((ptr), (size_t)n_ * sizeof(*(ptr)));           \
+        if (p_ == NULL) return -1;                                                 \
+        (ptr) = p_;                                                                \
+        (cap) = n_;                                                                \
+    } while (0)
+
+/* A growable array of offsets or counts (filled with the GIL released). */
+typedef struct {
+    Py_ssize_t *at;
+    Py_ssize_t used, cap;
+} Offsets;
+
+static inline int offsets_push(Offsets *o, Py_ssize_t v) {
+    if (o->used == o->cap) RAW_GROW(o->at, o->cap, 4096);
+    o->at[o->used++] = v;
+    return 0;
+}
+
+/* The offsets as a list of ints (a new reference; _scan_markers.c). */
+PyObject *offsets_list(const Offsets *o);
+
 /* A growable scratch buffer (PyMem), reused from line to line. */
 typedef struct {
     char *buf;

@@ -36,22 +36,7 @@ static const struct {
 #define NMARKERS ((int)(sizeof(MARKERS) / sizeof(MARKERS[0])))
 _Static_assert(sizeof(MARKERS) / sizeof(MARKERS[0]) <= 8, "a marker per bit of a byte");
 
-typedef struct {
-    Py_ssize_t *at;
-    Py_ssize_t used, cap;
-} Starts;
-
-static int push(Starts *s, Py_ssize_t v) {
-    if (s->used == s->cap) {
-        Py_ssize_t cap = s->cap ? s->cap * 2 : 4096;
-        Py_ssize_t *at = PyMem_RawRealloc(s->at, (size_t)cap * sizeof(Py_ssize_t));
-        if (at == NULL) return -1;
-        s->at = at;
-        s->cap = cap;
-    }
-    s->at[s->used++] = v;
-    return 0;
-}
+typedef Offsets Starts; /* (_scan.h) */
 
 /* Whether a marker whose pair is at p is there; its start in *ms. */
 static int marker_at(const char *b, Py_ssize_t n, Py_ssize_t p, Py_ssize_t *ms) {
@@ -74,7 +59,7 @@ static int candidate(const char *b, Py_ssize_t n, Py_ssize_t p, Py_ssize_t *skip
     Py_ssize_t ms;
     if (p < *skip || !marker_at(b, n, p, &ms)) return 0;
     const char *nl = ms > 0 ? memrchr(b, '\n', (size_t)ms) : NULL;
-    if (push(s, nl ? (nl - b) + 1 : 0) < 0) return -1;
+    if (offsets_push(s, nl ? (nl - b) + 1 : 0) < 0) return -1;
     const char *next = memchr(b + ms, '\n', (size_t)(n - ms));
     *skip = next ? next - b : n;
     return 0;
@@ -271,8 +256,8 @@ Py_ssize_t scan_find_to(const char *b, Py_ssize_t n, Py_ssize_t from) {
     return -1;
 }
 
-/* The starts as a list of ints (a new reference). */
-static PyObject *starts_list(const Starts *s) {
+/* The offsets as a list of ints (a new reference; _scan.h). */
+PyObject *offsets_list(const Offsets *s) {
     PyObject *out = PyList_New(s->used);
     if (out == NULL) return NULL;
     for (Py_ssize_t i = 0; i < s->used; i++) {
@@ -296,7 +281,7 @@ PyObject *scan_rare_starts(PyObject *self, PyObject *arg) {
     Py_BEGIN_ALLOW_THREADS
     rc = find_starts((const char *)view.buf, view.len, &s, NULL);
     Py_END_ALLOW_THREADS
-    PyObject *out = rc < 0 ? PyErr_NoMemory() : starts_list(&s);
+    PyObject *out = rc < 0 ? PyErr_NoMemory() : offsets_list(&s);
     PyMem_RawFree(s.at);
     PyBuffer_Release(&view);
     return out;
@@ -329,7 +314,7 @@ PyObject *scan_rare_starts_counted(PyObject *self, PyObject *args) {
     }
     rc = find_starts(b, view.len, &s, one ? &lines : NULL);
     Py_END_ALLOW_THREADS
-    PyObject *out = NULL, *list = rc < 0 ? PyErr_NoMemory() : starts_list(&s);
+    PyObject *out = NULL, *list = rc < 0 ? PyErr_NoMemory() : offsets_list(&s);
     if (list != NULL) out = Py_BuildValue("(Nnn)", list, lines.lines, lines.good);
     PyMem_RawFree(s.at);
     PyBuffer_Release(&view);

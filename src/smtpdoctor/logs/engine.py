@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator, InputStats, Limits
+from smtpdoctor.logs.ahead import Blocks
 from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.events import DeliveryEvent
-from smtpdoctor.logs.postfix import PostfixScanner, journal_to_syslog
+from smtpdoctor.logs.postfix import PostfixScanner, Prepared, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.reasons import ReasonCache, warm_up
 from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
@@ -40,6 +41,7 @@ __all__ = [
     "Chunk",
     "EngineUnavailable",
     "Options",
+    "default_ahead",
     "default_jobs",
     "default_split",
     "follow",
@@ -104,6 +106,17 @@ def default_jobs(sources: Sequence[Source], chunks: Sequence[Chunk]) -> int:
     if len(chunks) <= 1 or sum(map(_log_bytes, sources)) <= SPLIT_AT:
         return 1
     return min(len(chunks), _idle_cores())
+
+
+def default_ahead(sources: Sequence[Source], jobs: int) -> bool:
+    """Whether a run whose chunks ``jobs`` processes read (:func:`default_jobs`)
+    reads each chunk's next block and prepares it in a thread while the block
+    before is handled (logs/ahead.py): when this process reads them all, they hold
+    more than one block, and a core besides this process's is idle now. (On busy
+    cores the thread would only add its own cost, ~6 % of a troubled log's CPU.)"""
+    if jobs != 1 or sum(map(_log_bytes, sources)) <= BLOCK_SIZE:
+        return False
+    return _idle_cores() >= 2
 
 
 def _log_bytes(source: Source) -> int:
@@ -224,8 +237,11 @@ def run_chunk(
     *,
     progress: ProgressFn | None = None,
     stdin: Any = None,
+    ahead: bool = False,
 ) -> Aggregator:
-    """Parse one chunk into a fresh aggregator (the map step of every engine)."""
+    """Parse one chunk into a fresh aggregator (the map step of every engine);
+    ``ahead``: its next blocks read and prepared in a thread (logs/ahead.py; the
+    same result)."""
     _keep_blocks(options)
     agg = Aggregator(options.limits)
     source = chunk.source
@@ -244,7 +260,7 @@ def run_chunk(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        parse = _Parse(times, reasons, sink, options, collect=collecting)
+        parse = _Parse(times, reasons, sink, options, collect=collecting, ahead=ahead)
         fmt = _read_blocks(reader, chunk.fmt, agg, stats, parse, progress=progress)
     finally:
         if collecting:
@@ -274,7 +290,7 @@ _GC_EVERY = 16  # blocks (128 MiB of log at the default block size)
 class _Parse:
     """What reading a chunk's blocks needs besides the blocks (run_chunk's)."""
 
-    __slots__ = ("collect", "options", "reasons", "sink", "times")
+    __slots__ = ("ahead", "collect", "options", "reasons", "sink", "times")
 
     def __init__(
         self,
@@ -284,9 +300,11 @@ class _Parse:
         options: Options,
         *,
         collect: bool,
+        ahead: bool = False,
     ) -> None:
         self.times, self.reasons, self.sink, self.options = times, reasons, sink, options
         self.collect = collect  # (the collector is off here: collect now and then)
+        self.ahead = ahead  # (the next blocks read and prepared in a thread)
 
 
 def _read_blocks(
@@ -302,39 +320,79 @@ def _read_blocks(
     handler: _Handler | None = None
     last_read = 0
     counter = _progress_counter
-    for count, block in enumerate(reader, 1):
-        if handler is None:
-            if fmt is None:
-                fmt = detect_format(block[:_SNIFF])
-            if fmt is None:
-                stats.error = "unknown log format (not Postfix, Exim, Sendmail, Exchange or M365)"
-                agg.lines += block.count(b"\n")
-                break
-            handler = _handler(
-                fmt,
-                agg,
-                times=parse.times,
-                reasons=parse.reasons,
-                sink=parse.sink,
-                options=parse.options,
-            )
-            if fmt not in _CSV_FORMATS:
-                # Docker prefixes, priority tags, unpadded days: off before parsing.
-                unwrap = unwrapper_for(block[:_SNIFF])
-                if unwrap:
-                    handler = _unwrapped(handler, unwrap)
-        handler(block)
-        if parse.collect and count % _GC_EVERY == 0:
-            gc.collect()
-        if progress is not None or counter is not None:
-            step = reader.bytes_read - last_read
-            last_read = reader.bytes_read
-            if progress is not None:
-                progress(step)
-            if counter is not None:
-                with counter.get_lock():
-                    counter.value += step
+    scanner: PostfixScanner | None = None
+    # (from the first block on, the next ones may be read and prepared in a thread)
+    blocks: Blocks[Prepared | None] = Blocks(iter(reader))
+    with contextlib.closing(blocks):
+        for count, (block, prepared) in enumerate(blocks, 1):
+            if handler is None:
+                handler, fmt = _first_handler(block, fmt, agg, stats, parse)
+                if handler is None:
+                    break
+                if parse.ahead and progress is None and counter is None:
+                    scanner = _scanner_ahead(handler, reader, parse.options)
+                    if scanner is not None:
+                        blocks.start(scanner.prepare)
+            if prepared is not None and scanner is not None:
+                scanner.scan(block, prepared=prepared)
+            else:
+                handler(block)
+            if parse.collect and count % _GC_EVERY == 0:
+                gc.collect()
+            if progress is not None or counter is not None:
+                step = reader.bytes_read - last_read
+                last_read = reader.bytes_read
+                if progress is not None:
+                    progress(step)
+                if counter is not None:
+                    with counter.get_lock():
+                        counter.value += step
     return fmt
+
+
+def _scanner_ahead(
+    handler: _Handler, reader: BlockReader, options: Options
+) -> PostfixScanner | None:
+    """The Postfix scanner whose next blocks are to be read and prepared in a
+    thread (logs/ahead.py), if any: a Postfix log (not unwrapped) read by the
+    compiled engine, whose first read filled a whole block (a log of one block,
+    most small ones, starts no thread)."""
+    scanner = getattr(handler, "__self__", None)
+    if (
+        not isinstance(scanner, PostfixScanner)
+        or getattr(handler, "__func__", None) is not PostfixScanner.scan
+        or reader.bytes_read < options.block_size
+        or not scanner.prepares()
+    ):
+        return None
+    return scanner
+
+
+def _first_handler(
+    block: bytes, fmt: str | None, agg: Aggregator, stats: InputStats, parse: _Parse
+) -> tuple[_Handler | None, str | None]:
+    """The handler of a chunk's blocks and their format, from the first block; no
+    handler when the format is unknown (the error in stats)."""
+    if fmt is None:
+        fmt = detect_format(block[:_SNIFF])
+    if fmt is None:
+        stats.error = "unknown log format (not Postfix, Exim, Sendmail, Exchange or M365)"
+        agg.lines += block.count(b"\n")
+        return None, None
+    handler = _handler(
+        fmt,
+        agg,
+        times=parse.times,
+        reasons=parse.reasons,
+        sink=parse.sink,
+        options=parse.options,
+    )
+    if fmt not in _CSV_FORMATS:
+        # Docker prefixes, priority tags, unpadded days: off before parsing.
+        unwrap = unwrapper_for(block[:_SNIFF])
+        if unwrap:
+            handler = _unwrapped(handler, unwrap)
+    return handler, fmt
 
 
 _Handler = Callable[[bytes], None]
@@ -458,15 +516,19 @@ def run_local(
     sink: EventSink | None = None,
     progress: ProgressFn | None = None,
     meanwhile: Callable[[], object] | None = None,
+    ahead: bool = False,
 ) -> Aggregator:
-    """Run the chunks here (jobs=1) or over ``jobs`` processes: this one and
+    """Run the chunks here (jobs=1; ``ahead``: each chunk's next blocks read and
+    prepared in a thread, logs/ahead.py) or over ``jobs`` processes: this one and
     forked workers, each reading a run of consecutive chunks of about the same
     size; merged in chunk order (the same report as one process). In a split
     run, ``meanwhile`` is called once this process has read its own chunks,
     before it waits for the workers' answers (the caller's own preparation,
     made while the workers still read)."""
     if jobs <= 1 or sink is not None or len(chunks) <= 1:
-        return _merge((run_chunk(c, options, sink, progress=progress) for c in chunks), options)
+        return _merge(
+            (run_chunk(c, options, sink, progress=progress, ahead=ahead) for c in chunks), options
+        )
     groups = _groups(chunks, jobs)
     if progress is None and hasattr(os, "fork"):
         return _merge(_run_forked(groups, options, meanwhile), options)

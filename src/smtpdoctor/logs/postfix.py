@@ -84,9 +84,12 @@ from smtpdoctor.logs.reasons import Info, ReasonCache, reply_from_text
 from smtpdoctor.logs.timeparse import TimeParser
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["PostfixScanner", "journal_to_syslog"]
+__all__ = ["PostfixScanner", "Prepared", "journal_to_syslog"]
 
 EventSink = Callable[[DeliveryEvent], None]
+# PostfixScanner.prepare's result: (rare line starts, newlines, newlines followed by
+# the block's first bytes) and the status pass (native.status_lines).
+Prepared = tuple[tuple[list[int], int, int], native.FoundAny]
 
 # A delivery status line, from the queue id's colon to the end of the line.
 # Everything after ": to=<" is optional so that a line cut short still
@@ -164,10 +167,39 @@ class PostfixScanner(TlsLines, InboundLines):
 
     # -- the block loop -------------------------------------------------------------
 
-    def scan(self, block: bytes, *, count_lines: bool = True) -> None:
-        """One block of whole lines (ends with a newline, or is the file's tail)."""
+    def prepare(self, block: bytes) -> Prepared | None:
+        """The passes of :meth:`scan` that depend on the block alone, or None when
+        the compiled engine is not there: where the rare lines start, the line
+        counts and the status pass (the C passes, run with the GIL released). Any
+        thread may call it (engine.py reads the next block and prepares it in a
+        thread while this one keeps the state of the block before)."""
+        both, engine = native.rare_starts_counted, native.status_lines
+        if both is None or engine is None or not self.prepares():
+            return None
+        return both(block, block[:4]), engine(block, self._records())
+
+    def prepares(self) -> bool:
+        """Whether :meth:`prepare` makes anything: the compiled engine is there and
+        no event is written (a sink takes the Python path)."""
+        return (
+            native.rare_starts_counted is not None
+            and native.status_lines is not None
+            and native.line_counts is not None
+            and native.rare_starts is not None
+            and self.sink is None
+        )
+
+    def scan(
+        self, block: bytes, *, count_lines: bool = True, prepared: Prepared | None = None
+    ) -> None:
+        """One block of whole lines (ends with a newline, or is the file's tail);
+        ``prepared`` is :meth:`prepare`'s result for it, when a thread made it."""
         both = native.rare_starts_counted
-        if count_lines and both is not None and native.line_counts and native.rare_starts:
+        found: native.FoundAny | None = None
+        if prepared is not None and count_lines:
+            (rare, newlines, good), found = prepared
+            counted_lines(self.agg, block, newlines, good)
+        elif count_lines and both is not None and native.line_counts and native.rare_starts:
             # (one pass over the block finds the rare lines and counts the lines)
             rare, newlines, good = both(block, block[:4])
             counted_lines(self.agg, block, newlines, good)
@@ -176,7 +208,11 @@ class PostfixScanner(TlsLines, InboundLines):
                 count_block_lines(self.agg, block)
             rare = self._rare_lines(block)
         engine = native.status_lines
-        if engine is None or self.sink is not None or not self._scan_native(block, rare, engine):
+        if (
+            engine is None
+            or self.sink is not None
+            or not self._scan_native(block, rare, engine, found)
+        ):
             self._kinds = None
             self._scan_python(block, rare)
         self._kinds = None
@@ -237,25 +273,38 @@ class PostfixScanner(TlsLines, InboundLines):
         agg.status["sent"] += sent
         self._rare_before(block, rare, ri, _NEVER)
 
-    def _scan_native(self, block: bytes, rare: list[int], engine: native.StatusLines) -> bool:
+    def _records(self) -> bool:
+        """Whether the per-line state is kept in C: then the status pass hands the
+        failures on as C records (no Python object per line: _scan_state.c reads
+        them); else as tuples."""
+        return (
+            native.apply_failures is not None
+            and native.apply_rare is not None
+            and native.apply_sent is not None
+            and native.rare_lines is not None
+            and not self._bounded
+        )
+
+    def _scan_native(
+        self,
+        block: bytes,
+        rare: list[int],
+        engine: native.StatusLines,
+        found: native.FoundAny | None = None,
+    ) -> bool:
         """The status lines of a block through the compiled engine: the successful
         deliveries come back counted per second and per (destination, remote relay),
         the failures parsed, with their memo key, for the same per-line state as
         :meth:`_scan_python` keeps. False (nothing done) when applying the counts per
         key instead of per line could change the report: the destination table would
-        be pruned meanwhile, or --since/--until keep some seconds and not others."""
+        be pruned meanwhile, or --since/--until keep some seconds and not others.
+        ``found`` is the status pass's result when :meth:`prepare` made it."""
         agg = self.agg
         apply, apply_rare = native.apply_failures, native.apply_rare
-        # With the per-line state in C, the failures come back as C records (no
-        # Python object per line: _scan_state.c reads them); else as tuples.
-        in_c = (
-            apply is not None
-            and apply_rare is not None
-            and native.apply_sent is not None
-            and native.rare_lines is not None
-            and not self._bounded
-        )
-        runs, run_sent, before, sent, failures, broken = engine(block, in_c)
+        in_c = self._records()
+        if found is None:
+            found = engine(block, in_c)
+        runs, run_sent, before, sent, failures, broken = found
         # (the distinct destinations of the sent lines: records in C, or a dict)
         distinct = len(sent) // native.SENT_RECORD if isinstance(sent, bytes) else len(sent)
         if len(agg.destinations.rows) + distinct >= 2 * agg.destinations.cap:
