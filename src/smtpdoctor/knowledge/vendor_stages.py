@@ -58,6 +58,14 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # nodemailer ("Mail command failed", "Recipient command failed") name the
     # command whose reply they quote.
     stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
+    # A refusal of the From header (SMTP2GO's "550 From header sender domain not verified")
+    # is read after the message: the header is part of the message, not of MAIL FROM.
+    stage_phrase(
+        "stage.from_header_refused",
+        r"\bFrom header\b[^\n]{0,40}\b"
+        r"(?:not verified|not allowed|rejected|invalid|does not match)\b",
+        _S.MESSAGE,
+    ),
     # Python smtplib's debug output: the AUTH it sent, then the refusal.
     stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
     stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
@@ -266,7 +274,15 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # Relays that ask for a login before relaying ("550 Authentication is required for
     # relay") refuse the outside recipient, and Exchange Online's "Remote certificate
     # failed MTA-STS validation" is read from the certificate of the TLS handshake.
-    stage_phrase("stage.auth_for_relay", r"\bauthentication is required for relay\b", _S.RCPT_TO),
+    # A relay refusal that asks for a login ("550 Relay access denied - please authenticate")
+    # answers RCPT TO too. (Exchange Online's bare "TenantAttribution; Relay Access Denied"
+    # names no login and stays at no stage.)
+    stage_phrase(
+        "stage.auth_for_relay",
+        r"\bauthentication is required for relay\b|"
+        r"\brelay access denied\b[^\n]{0,20}\b(?:please |must )?authenticat",
+        _S.RCPT_TO,
+    ),
     stage_phrase(
         "stage.mta_sts_certificate",
         r"\bcertificate failed MTA-STS validation\b",
