@@ -83,6 +83,21 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         kind=_DROP,
     ),
+    # Swift/Symfony Mailer (and PHPMailer-like clients) expecting one reply and getting a
+    # positive or intermediate one ("Expected response code "354" but got code "250", with
+    # message "250 2.1.5 Ok""): the session is out of step (a pipelining desync, a reply to
+    # an earlier command read late), not a refusal and not a success.
+    pattern(
+        "library.reply_out_of_step",
+        r"Expected response code \"?\d{3}(?:/\d{3})*\"? but got code \"?[23]\d\d\b",
+        _C.OTHER,
+        "The client got a positive reply where it expected another: client and server "
+        "are out of step in the session.",
+        "A reply to an earlier command read late (pipelining, a proxy or filter that "
+        "answers on the server's behalf), or two messages sent on one connection at once.",
+        source=_LIB,
+        permanence=_T,
+    ),
     # --- authentication ---------------------------------------------------------------
     pattern(
         "library.auth_failed",

@@ -26,6 +26,12 @@ def _exim_v(command: str) -> str:
     return rf"SMTP>> {command}(?:(?!SMTP>>).){{0,300}}?SMTP<< [45]\d\d\b"
 
 
+def _swift_log(command: str) -> str:
+    """Swift Mailer's log (">> MAIL FROM:<x>" then "<< 550 ..." or "!! Expected response
+    code ..."): the command the first failing reply answered, before the next command."""
+    return rf"(?<![>\w])>> {command}(?:(?!>> ).){{0,300}}?(?:<< [45]\d\d\b|<< !!|!! Expected)"
+
+
 VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # The return path is the envelope sender (RFC 5321's reverse-path): Proton Mail
     # Bridge's "invalid return path: not owned by user" refuses MAIL FROM (session 10).
@@ -69,6 +75,9 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # Python smtplib's debug output: the AUTH it sent, then the refusal.
     stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
     stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
+    # A second MAIL FROM in one transaction ("503 Error: nested MAIL command", Postfix and
+    # smtp-server) answers MAIL FROM, whatever the client's "Message failed" wrapper says.
+    stage_phrase("stage.nested_mail", r"\bnested MAIL command\b", _S.MAIL_FROM),
     stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
     # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals;
     # .NET raises SmtpFailedRecipientException(s) for them.
@@ -154,6 +163,15 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     ),
     # Receiving-side lines that say when the server refused (a sending MTA's own
     # "(in reply to X command)" after the words states the command instead).
+    # Exim's whole sender-verification refusal ("550-Verification failed for <sender>
+    # 550-... 550 Sender verify failed", as a DSN quotes it) comes from "verify = sender"
+    # in the RCPT ACL of Exim's default configuration (and cPanel's): it answers RCPT TO.
+    stage_phrase(
+        "stage.exim_sender_verify_rcpt",
+        r"\bVerification failed for <[^>\n]*>(?:(?!\(in reply to ).){0,300}?"
+        r"\bSender verify failed\b(?![^\n]*\(in reply to )",
+        _S.RCPT_TO,
+    ),
     stage_phrase(
         "stage.exim_sender_verify",
         r"(?:sender verify fail|Could not complete sender verify callout)"
@@ -240,6 +258,13 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.exim_v_ehlo", _exim_v(r"(?:EHLO|HELO)\b"), _S.EHLO),
     stage_phrase("stage.exim_v_starttls", _exim_v(r"STARTTLS\b"), _S.STARTTLS),
     stage_phrase("stage.exim_v_auth", _exim_v(r"AUTH\b"), _S.AUTH),
+    stage_phrase("stage.swift_log_rcpt", _swift_log(r"RCPT TO:"), _S.RCPT_TO),
+    stage_phrase("stage.swift_log_mail", _swift_log(r"MAIL FROM:"), _S.MAIL_FROM),
+    stage_phrase("stage.swift_log_data", _swift_log(r"DATA\b"), _S.DATA),
+    stage_phrase("stage.swift_log_dot", _swift_log(r"\.(?= )"), _S.MESSAGE),
+    stage_phrase("stage.swift_log_ehlo", _swift_log(r"(?:EHLO|HELO)\b"), _S.EHLO),
+    stage_phrase("stage.swift_log_starttls", _swift_log(r"STARTTLS\b"), _S.STARTTLS),
+    stage_phrase("stage.swift_log_auth", _swift_log(r"AUTH\b"), _S.AUTH),
     stage_phrase("stage.exim_v_greeting", r"\.\.\. connected\s+SMTP<< [45]\d\d\b", _S.GREETING),
     # MDaemon's session log: "Waiting for protocol to start..." is written before the
     # banner, so a "<-- 451" right after it refused the connection in the greeting.

@@ -52,6 +52,19 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # Exim's smtp_accept_max_nonmail ("554 Too many nonmail commands"): the client sent
+    # more RSET/NOOP/VRFY/HELO-like commands than the server allows in one session.
+    pattern(
+        "vendor.nonmail_command_limit",
+        r"\btoo many non-?mail commands\b",
+        _C.RATE_LIMITED,
+        "The receiving server limits the commands that send no mail in one session "
+        "(Exim's smtp_accept_max_nonmail), and this client went over it.",
+        "A client that resets or re-greets for every message on one connection; open a "
+        "new connection per batch, or send fewer RSET/NOOP commands.",
+        source="vendor",
+        retry=True,
+    ),
     # MDaemon's refusal of a host that sent it too much ("451 The server has reached its
     # limit for processing requests from your host", session 11): a limit on the client.
     pattern(
