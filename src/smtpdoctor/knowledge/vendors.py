@@ -346,6 +346,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         # Go's resolver timing out is DNS, not the connect ("dial tcp: lookup x: i/o timeout")
         r"\bdial tcp: lookup [\w.-]+(?: on [\w.:\[\]]+)?: i/o timeout\b|"
         r"\bNo MX or A records?\b|\banswer with no data\b|"
+        # (sending services' bounce classes: "a temporary DNS failure", KumoMTA's DNSFailure;
+        # a reverse-DNS failure is the sender's PTR, not this)
+        r"(?<![Rr]everse )(?<![Rr]everse-)\bDNS ?failure\b|"
         r"\b[\w-]+(?:\.[\w-]+)+ does not exist\b(?!.*(?:user|mailbox|account))",
         _C.DNS_RESOLUTION,
         "The domain does not resolve to a mail server (no such domain, no MX, or a "
