@@ -22,10 +22,10 @@ the held-back ones (a message table is data to hold whole; that collection's
 rows no longer measure unseen texts: docs/explain.md, tests/unit/test_explain.py's
 ``TABLE_COLLECTIONS``).
 
-Polish mail clients' own messages for SMTP replies (``POLISH_CLIENT_PATTERNS``,
+Polish mail clients' own messages for SMTP replies (``LOCAL_CLIENT_PATTERNS``,
 ``library.client_pl.*``, session 12) follow: a login refused or required, encryption
 required, a domain that takes no mail, a user not local, a mailbox unavailable, server
-storage full, a sending limit.
+storage full, a sending limit; and Czech ones for a refused login.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = [
     "CLIENT_LANGUAGE_PATTERNS",
-    "POLISH_CLIENT_PATTERNS",
+    "LOCAL_CLIENT_PATTERNS",
     "phrase_regex",
     "template_regex",
 ]
@@ -628,10 +628,10 @@ CLIENT_LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
     ),
 )
 
-# Polish mail clients' own messages for SMTP replies (session 12): the client says
+# Polish (and Czech) mail clients' own messages for SMTP replies (session 12): the client says
 # what the reply code meant in Polish and quotes no reply ("Niewłaściwe dane
 # logowania.": 535; "Ta domena nie przyjmuje poczty.": 521/556, RFC 7505).
-POLISH_CLIENT_PATTERNS: tuple[TextPattern, ...] = (
+LOCAL_CLIENT_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.client_pl.login_refused",
         r"\b(?:niew[łl]a[śs]ciwe|nieprawid[łl]owe|b[łl][ęe]dne) "
@@ -716,6 +716,21 @@ POLISH_CLIENT_PATTERNS: tuple[TextPattern, ...] = (
         "Wait for the limit to reset, send fewer messages, or ask the provider for a higher limit.",
         source=_SRC,
         permanence=_T,
+        specific=False,
+    ),
+    # Czech mail programs' own words for a refused login: "SMTP server vás neautorizoval"
+    # (the server did not authorize you), "ověření selhalo" (verification failed),
+    # "přihlášení se nezdařilo" (the login did not succeed).
+    pattern(
+        "library.client_cs.login_refused",
+        r"\b(?:server )?(?:v[áa]s )?neautorizoval\b|\bov[ěe][řr]en[íi] (?:u[žz]ivatele )?selhalo\b|"
+        r"\bp[řr]ihl[áa][šs]en[íi] (?:se )?(?:nezda[řr]ilo|selhalo)\b",
+        _C.AUTHENTICATION,
+        "The SMTP server refused the client's login.",
+        "Check the user name (often the whole address) and the password, and that the "
+        "client logs in before sending.",
+        source=_SRC,
+        stage=_S.AUTH,
         specific=False,
     ),
 )

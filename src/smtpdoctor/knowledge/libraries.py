@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import re
 
-from smtpdoctor.knowledge.client_languages import CLIENT_LANGUAGE_PATTERNS, POLISH_CLIENT_PATTERNS
+from smtpdoctor.knowledge.client_languages import (
+    CLIENT_LANGUAGE_PATTERNS,
+    LOCAL_CLIENT_PATTERNS,
+)
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.knowledge.roundcube_labels import ROUNDCUBE_PATTERNS
 from smtpdoctor.knowledge.stage_wording import LOCALISED_CLAUSE as _LOCALISED
@@ -935,7 +938,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # PHPMailer's message table in every language it ships (knowledge/client_languages.py).
     *CLIENT_LANGUAGE_PATTERNS,
-    *POLISH_CLIENT_PATTERNS,
+    *LOCAL_CLIENT_PATTERNS,
     # Roundcube's SMTP error labels in every localization (knowledge/roundcube_labels.py).
     *ROUNDCUBE_PATTERNS,
 )

@@ -313,6 +313,15 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bcertificate failed MTA-STS validation\b",
         _S.TLS_HANDSHAKE,
     ),
+    # An "authentication failed" under an X.1.x enhanced code (RFC 3463 address status:
+    # Forpsi's "550 5.1.0 <id> authentication failed") refuses the sender address of a
+    # client that did not log in: AUTH's own failures carry X.7.x (RFC 4954), so this
+    # answers MAIL FROM.
+    stage_phrase(
+        "stage.address_code_auth_refusal",
+        r"\b[45]\.1\.[0-9]\b[^\n]{0,60}?\bauthentication (?:failed|rejected)\b",
+        _S.MAIL_FROM,
+    ),
     # VPOP3's SMTP rules ("550 5.7.1 Recipient Prohibited (3)") refuse the recipient.
     stage_phrase("stage.recipient_prohibited", r"\brecipient prohibited\b", _S.RCPT_TO),
     stage_phrase("stage.exim_rcpt4xx", r"\bdefer \(-44\)", _S.RCPT_TO),
