@@ -21,6 +21,11 @@ languages whose files sat in the line corpus's tune split, then completed with
 the held-back ones (a message table is data to hold whole; that collection's
 rows no longer measure unseen texts: docs/explain.md, tests/unit/test_explain.py's
 ``TABLE_COLLECTIONS``).
+
+Polish mail clients' own messages for SMTP replies (``LOCAL_CLIENT_PATTERNS``,
+``library.client_pl.*``, session 12) follow: a login refused or required, encryption
+required, a domain that takes no mail, a user not local, a mailbox unavailable, server
+storage full, a sending limit; and Czech ones for a refused login.
 """
 
 from __future__ import annotations
@@ -30,7 +35,12 @@ import re
 from smtpdoctor.knowledge.phrasing import TextPattern, built_source, pattern
 from smtpdoctor.model import Category, Permanence, Stage
 
-__all__ = ["CLIENT_LANGUAGE_PATTERNS", "phrase_regex", "template_regex"]
+__all__ = [
+    "CLIENT_LANGUAGE_PATTERNS",
+    "LOCAL_CLIENT_PATTERNS",
+    "phrase_regex",
+    "template_regex",
+]
 
 # Generated from PHPMailer's language files (every language it ships).
 _PHPMAILER_COMMIT = "4a489474e7ef8bbf03c1cb219d8939ea76a7fb40"
@@ -614,6 +624,113 @@ CLIENT_LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         "SMTPDebug output) says why: content filters, the sender domain, size.",
         source=_SRC,
         stage=_S.DATA,
+        specific=False,
+    ),
+)
+
+# Polish (and Czech) mail clients' own messages for SMTP replies (session 12): the client says
+# what the reply code meant in Polish and quotes no reply ("Niewłaściwe dane
+# logowania.": 535; "Ta domena nie przyjmuje poczty.": 521/556, RFC 7505).
+LOCAL_CLIENT_PATTERNS: tuple[TextPattern, ...] = (
+    pattern(
+        "library.client_pl.login_refused",
+        r"\b(?:niew[łl]a[śs]ciwe|nieprawid[łl]owe|b[łl][ęe]dne) "
+        r"(?:dane logowania|has[łl]o|login)\b|"
+        r"\blogowanie nie powiod[łl]o si[ęe]|\bmetoda logowania jest zbyt s[łl]aba\b|"
+        r"\b(?:tymczasowy )?brak autoryzacji\b",
+        _C.AUTHENTICATION,
+        "The SMTP server refused the client's login (wrong credentials, a mechanism it "
+        "thinks too weak, or a temporary authentication failure).",
+        "Check the user name and password (an app password where the provider asks for "
+        "one) and let the client use an encrypted connection for the login.",
+        source=_SRC,
+        stage=_S.AUTH,
+        specific=False,
+    ),
+    pattern(
+        "library.client_pl.login_required",
+        r"\b(?:po[łl][ąa]czenie|serwer|wysy[łl]anie) wymaga (?:zalogowania|uwierzytelni\w*)\b",
+        _C.AUTHENTICATION,
+        "The SMTP server sends only for clients that log in, and this one did not.",
+        'Turn on SMTP authentication ("my server requires authentication") in the client.',
+        source=_SRC,
+        specific=False,
+    ),
+    pattern(
+        "library.client_pl.encryption_required",
+        r"\b(?:po[łl][ąa]czenie|serwer) wymaga szyfrowania\b|\bszyfrowanie jest wymagane\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The SMTP server requires an encrypted connection (STARTTLS or TLS) the client did "
+        "not use.",
+        "Choose STARTTLS on port 587 or SSL/TLS on port 465 in the client.",
+        source=_SRC,
+        specific=False,
+    ),
+    pattern(
+        "library.client_pl.domain_no_mail",
+        r"\bdomena nie przyjmuje poczty\b",
+        _C.DNS_RESOLUTION,
+        "The recipient domain says it accepts no mail (a null MX, RFC 7505, or no mail server).",
+        "Check the recipient's domain for a typo; the domain publishes no mail server.",
+        source=_SRC,
+        hint=_S.DNS,
+        specific=False,
+    ),
+    pattern(
+        "library.client_pl.user_not_local",
+        r"\bu[żz]ytkownik nie jest lokalny\b",
+        _C.POLICY_REJECTION,
+        "The server refused a recipient it does not host and will not relay to (RFC 5321's "
+        "551 user not local).",
+        "Send through your own provider's SMTP server with a login, not the recipient's.",
+        source=_SRC,
+        stage=_S.RCPT_TO,
+        specific=False,
+    ),
+    pattern(
+        "library.client_pl.mailbox_unavailable",
+        r"\bskrzynka (?:odbiorcy )?(?:jest )?(?:nie jest dost[ęe]pna|niedost[ęe]pna)\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox is unavailable (missing, busy or locked).",
+        "Check the address; if it is right, the recipient's mailbox is closed or locked.",
+        source=_SRC,
+        specific=False,
+    ),
+    pattern(
+        "library.client_pl.server_storage",
+        r"\bbrak miejsca (?:po stronie serwera|na serwerze)\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server has no room for the message now (RFC 5321's 452 insufficient "
+        "system storage).",
+        "Retry later; the receiving server's storage is full.",
+        source=_SRC,
+        permanence=_T,
+        specific=False,
+    ),
+    pattern(
+        "library.client_pl.sending_limit",
+        r"\bprzekroczon[oy] (?:dzienny |godzinowy )?limit "
+        r"(?:wysy[łl]ania|wysy[łl]ki|wiadomo[śs]ci)\b",
+        _C.RATE_LIMITED,
+        "The provider refuses more mail from this account for now: its sending limit is used up.",
+        "Wait for the limit to reset, send fewer messages, or ask the provider for a higher limit.",
+        source=_SRC,
+        permanence=_T,
+        specific=False,
+    ),
+    # Czech mail programs' own words for a refused login: "SMTP server vás neautorizoval"
+    # (the server did not authorize you), "ověření selhalo" (verification failed),
+    # "přihlášení se nezdařilo" (the login did not succeed).
+    pattern(
+        "library.client_cs.login_refused",
+        r"\b(?:server )?(?:v[áa]s )?neautorizoval\b|\bov[ěe][řr]en[íi] (?:u[žz]ivatele )?selhalo\b|"
+        r"\bp[řr]ihl[áa][šs]en[íi] (?:se )?(?:nezda[řr]ilo|selhalo)\b",
+        _C.AUTHENTICATION,
+        "The SMTP server refused the client's login.",
+        "Check the user name (often the whole address) and the password, and that the "
+        "client logs in before sending.",
+        source=_SRC,
+        stage=_S.AUTH,
         specific=False,
     ),
 )

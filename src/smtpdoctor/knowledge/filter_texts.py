@@ -42,7 +42,10 @@ FILTER_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "filter.attachment_not_allowed",
         r"\battachments? (?:(?:type )?(?:are|is) not (?:allowed|permitted)|"
-        r"(?:type )?(?:not allowed|not permitted|forbidden))\b",
+        r"(?:type )?(?:not allowed|not permitted|forbidden))\b|"
+        # (a bounce class's words: "blocked by the receiver because it contained an attachment")
+        r"\b(?:blocked|rejected|refused)\b[^\n]{0,60}\bbecause it contain(?:s|ed) an? "
+        r"(?:\w+ )?attachment\b",
         _C.POLICY_REJECTION,
         "The receiver's filter refuses an attachment of this type (by its extension or "
         "content type).",

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import re
 
-from smtpdoctor.knowledge.client_languages import CLIENT_LANGUAGE_PATTERNS
+from smtpdoctor.knowledge.client_languages import (
+    CLIENT_LANGUAGE_PATTERNS,
+    LOCAL_CLIENT_PATTERNS,
+)
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.knowledge.roundcube_labels import ROUNDCUBE_PATTERNS
 from smtpdoctor.knowledge.stage_wording import LOCALISED_CLAUSE as _LOCALISED
@@ -82,6 +85,21 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         source=_LIB,
         permanence=_T,
         kind=_DROP,
+    ),
+    # Swift/Symfony Mailer (and PHPMailer-like clients) expecting one reply and getting a
+    # positive or intermediate one ("Expected response code "354" but got code "250", with
+    # message "250 2.1.5 Ok""): the session is out of step (a pipelining desync, a reply to
+    # an earlier command read late), not a refusal and not a success.
+    pattern(
+        "library.reply_out_of_step",
+        r"Expected response code \"?\d{3}(?:/\d{3})*\"? but got code \"?[23]\d\d\b",
+        _C.OTHER,
+        "The client got a positive reply where it expected another: client and server "
+        "are out of step in the session.",
+        "A reply to an earlier command read late (pipelining, a proxy or filter that "
+        "answers on the server's behalf), or two messages sent on one connection at once.",
+        source=_LIB,
+        permanence=_T,
     ),
     # --- authentication ---------------------------------------------------------------
     pattern(
@@ -920,6 +938,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # PHPMailer's message table in every language it ships (knowledge/client_languages.py).
     *CLIENT_LANGUAGE_PATTERNS,
+    *LOCAL_CLIENT_PATTERNS,
     # Roundcube's SMTP error labels in every localization (knowledge/roundcube_labels.py).
     *ROUNDCUBE_PATTERNS,
 )

@@ -76,9 +76,32 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "unit (Postfix's smtpd_client_message_rate_limit).",
         "A burst of mail from one sending IP.",
     ),
+    # Exim's sender-verification refusal ("Verification failed for <sender> ... Sender
+    # verify failed"): the callout found no such sender, whatever words it quotes about
+    # that address ("No Such User Here" is the sender's mailbox, not the recipient's).
+    pattern(
+        "mta.exim_sender_verify",
+        r"\bVerification failed for <[^>\n]*>[^\n]{0,300}?\bSender verify failed\b",
+        _C.POLICY_REJECTION,
+        "The receiving server tried to verify the sender address (a callout to the "
+        "sender domain's MX) and could not: it refuses mail from unverifiable senders.",
+        "The sender address or domain does not accept mail (no such mailbox, no MX, a "
+        "null sender refused), or the callout was blocked.",
+    ),
+    # reject_non_fqdn_recipient: the recipient address is malformed (no domain part).
+    pattern(
+        "mta.fqdn_recipient",
+        r"\bRecipient address rejected: need fully-qualified address\b",
+        _C.RECIPIENT,
+        "The server refused the recipient address: it has no fully qualified domain "
+        "(a bare name or an address without @domain).",
+        "A typo or a missing domain in the recipient address.",
+        stage=_S.RCPT_TO,
+    ),
     pattern(
         "mta.fqdn_address",
-        r"\bneed fully-qualified address\b|\b(?:HELO|EHLO) requires domain name\b",
+        r"(?<!Recipient address rejected: )\bneed fully-qualified address\b|"
+        r"\b(?:HELO|EHLO) requires domain name\b",
         _C.POLICY_REJECTION,
         "The server refuses a bare name where it needs a fully qualified domain "
         "(an address without @domain, or an empty HELO/EHLO argument).",

@@ -26,6 +26,12 @@ def _exim_v(command: str) -> str:
     return rf"SMTP>> {command}(?:(?!SMTP>>).){{0,300}}?SMTP<< [45]\d\d\b"
 
 
+def _swift_log(command: str) -> str:
+    """Swift Mailer's log (">> MAIL FROM:<x>" then "<< 550 ..." or "!! Expected response
+    code ..."): the command the first failing reply answered, before the next command."""
+    return rf"(?<![>\w])>> {command}(?:(?!>> ).){{0,300}}?(?:<< [45]\d\d\b|<< !!|!! Expected)"
+
+
 VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # The return path is the envelope sender (RFC 5321's reverse-path): Proton Mail
     # Bridge's "invalid return path: not owned by user" refuses MAIL FROM (session 10).
@@ -58,9 +64,20 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # nodemailer ("Mail command failed", "Recipient command failed") name the
     # command whose reply they quote.
     stage_phrase("stage.library_data_end", r"\bDATA END command failed\b", _S.MESSAGE),
+    # A refusal of the From header (SMTP2GO's "550 From header sender domain not verified")
+    # is read after the message: the header is part of the message, not of MAIL FROM.
+    stage_phrase(
+        "stage.from_header_refused",
+        r"\bFrom header\b[^\n]{0,40}\b"
+        r"(?:not verified|not allowed|rejected|invalid|does not match)\b",
+        _S.MESSAGE,
+    ),
     # Python smtplib's debug output: the AUTH it sent, then the refusal.
     stage_phrase("stage.smtplib_debug_auth", r"send: 'AUTH [^']*'\s*reply: '[45]\d\d", _S.AUTH),
     stage_phrase("stage.library_data_failed", r"\bDATA command failed\b", _S.DATA),
+    # A second MAIL FROM in one transaction ("503 Error: nested MAIL command", Postfix and
+    # smtp-server) answers MAIL FROM, whatever the client's "Message failed" wrapper says.
+    stage_phrase("stage.nested_mail", r"\bnested MAIL command\b", _S.MAIL_FROM),
     stage_phrase("stage.library_message_failed", r"\bMessage failed: [45]\d\d\b", _S.MESSAGE),
     # JavaMail's SendFailedException "Invalid Addresses" wraps RCPT TO refusals;
     # .NET raises SmtpFailedRecipientException(s) for them.
@@ -146,6 +163,15 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     ),
     # Receiving-side lines that say when the server refused (a sending MTA's own
     # "(in reply to X command)" after the words states the command instead).
+    # Exim's whole sender-verification refusal ("550-Verification failed for <sender>
+    # 550-... 550 Sender verify failed", as a DSN quotes it) comes from "verify = sender"
+    # in the RCPT ACL of Exim's default configuration (and cPanel's): it answers RCPT TO.
+    stage_phrase(
+        "stage.exim_sender_verify_rcpt",
+        r"\bVerification failed for <[^>\n]*>(?:(?!\(in reply to ).){0,300}?"
+        r"\bSender verify failed\b(?![^\n]*\(in reply to )",
+        _S.RCPT_TO,
+    ),
     stage_phrase(
         "stage.exim_sender_verify",
         r"(?:sender verify fail|Could not complete sender verify callout)"
@@ -232,6 +258,13 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.exim_v_ehlo", _exim_v(r"(?:EHLO|HELO)\b"), _S.EHLO),
     stage_phrase("stage.exim_v_starttls", _exim_v(r"STARTTLS\b"), _S.STARTTLS),
     stage_phrase("stage.exim_v_auth", _exim_v(r"AUTH\b"), _S.AUTH),
+    stage_phrase("stage.swift_log_rcpt", _swift_log(r"RCPT TO:"), _S.RCPT_TO),
+    stage_phrase("stage.swift_log_mail", _swift_log(r"MAIL FROM:"), _S.MAIL_FROM),
+    stage_phrase("stage.swift_log_data", _swift_log(r"DATA\b"), _S.DATA),
+    stage_phrase("stage.swift_log_dot", _swift_log(r"\.(?= )"), _S.MESSAGE),
+    stage_phrase("stage.swift_log_ehlo", _swift_log(r"(?:EHLO|HELO)\b"), _S.EHLO),
+    stage_phrase("stage.swift_log_starttls", _swift_log(r"STARTTLS\b"), _S.STARTTLS),
+    stage_phrase("stage.swift_log_auth", _swift_log(r"AUTH\b"), _S.AUTH),
     stage_phrase("stage.exim_v_greeting", r"\.\.\. connected\s+SMTP<< [45]\d\d\b", _S.GREETING),
     # MDaemon's session log: "Waiting for protocol to start..." is written before the
     # banner, so a "<-- 451" right after it refused the connection in the greeting.
@@ -266,11 +299,28 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # Relays that ask for a login before relaying ("550 Authentication is required for
     # relay") refuse the outside recipient, and Exchange Online's "Remote certificate
     # failed MTA-STS validation" is read from the certificate of the TLS handshake.
-    stage_phrase("stage.auth_for_relay", r"\bauthentication is required for relay\b", _S.RCPT_TO),
+    # A relay refusal that asks for a login ("550 Relay access denied - please authenticate")
+    # answers RCPT TO too. (Exchange Online's bare "TenantAttribution; Relay Access Denied"
+    # names no login and stays at no stage.)
+    stage_phrase(
+        "stage.auth_for_relay",
+        r"\bauthentication is required for relay\b|"
+        r"\brelay access denied\b[^\n]{0,20}\b(?:please |must )?authenticat",
+        _S.RCPT_TO,
+    ),
     stage_phrase(
         "stage.mta_sts_certificate",
         r"\bcertificate failed MTA-STS validation\b",
         _S.TLS_HANDSHAKE,
+    ),
+    # An "authentication failed" under an X.1.x enhanced code (RFC 3463 address status:
+    # Forpsi's "550 5.1.0 <id> authentication failed") refuses the sender address of a
+    # client that did not log in: AUTH's own failures carry X.7.x (RFC 4954), so this
+    # answers MAIL FROM.
+    stage_phrase(
+        "stage.address_code_auth_refusal",
+        r"\b[45]\.1\.[0-9]\b[^\n]{0,60}?\bauthentication (?:failed|rejected)\b",
+        _S.MAIL_FROM,
     ),
     # VPOP3's SMTP rules ("550 5.7.1 Recipient Prohibited (3)") refuse the recipient.
     stage_phrase("stage.recipient_prohibited", r"\brecipient prohibited\b", _S.RCPT_TO),

@@ -52,6 +52,19 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
         specific=False,
     ),
+    # Exim's smtp_accept_max_nonmail ("554 Too many nonmail commands"): the client sent
+    # more RSET/NOOP/VRFY/HELO-like commands than the server allows in one session.
+    pattern(
+        "vendor.nonmail_command_limit",
+        r"\btoo many non-?mail commands\b",
+        _C.RATE_LIMITED,
+        "The receiving server limits the commands that send no mail in one session "
+        "(Exim's smtp_accept_max_nonmail), and this client went over it.",
+        "A client that resets or re-greets for every message on one connection; open a "
+        "new connection per batch, or send fewer RSET/NOOP commands.",
+        source="vendor",
+        retry=True,
+    ),
     # MDaemon's refusal of a host that sent it too much ("451 The server has reached its
     # limit for processing requests from your host", session 11): a limit on the client.
     pattern(
@@ -182,6 +195,40 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # A sending service or relay refusing an envelope sender its account may not use
+    # ("550 5.1.0 From address not allowed": the MAIL FROM domain is not enrolled), whatever
+    # the RFC 3463 X.1.0 code (other address status) would say of a recipient.
+    pattern(
+        "vendor.sender_not_allowed",
+        r"\b(?:From|sender|MAIL FROM) (?:address|domain) (?:is )?"
+        r"not (?:allowed|permitted|authori[sz]ed)\b",
+        _C.POLICY_REJECTION,
+        "The server refused the envelope sender: this account or host may not send from "
+        "that address or domain.",
+        "The From/envelope domain is not one the sending service or relay has set up for "
+        "this account (enrol or verify it, or send from an address of that domain).",
+        source="vendor",
+        stage=_S.MAIL_FROM,
+        permanence=_PM,
+        retry=False,
+    ),
+    # A server refusing the message for its Subject's bytes ("550 Subject contains invalid
+    # characters": raw non-ASCII not encoded per RFC 2047): read after the message.
+    pattern(
+        "vendor.subject_invalid_characters",
+        r"\bSubject (?:header |line )?(?:contains|has) (?:invalid|illegal|forbidden|disallowed|"
+        r"non-ASCII|8-?bit) characters?\b|\b(?:invalid|illegal|non-ASCII) characters? in (?:the )?"
+        r"(?:Subject|header)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message's header: its Subject holds characters "
+        "not encoded as RFC 2047 requires.",
+        "A script writes a raw non-ASCII Subject; encode it (=?UTF-8?B?...?=), as mail "
+        "libraries do.",
+        source="vendor",
+        stage=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
     # --- texts that say what happened behind a generic code ---------------------------------
     pattern(
         "vendor.size_words",
@@ -247,7 +294,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\buser not exists?\b|\bno such (?:user|mailbox|recipient)\b|"
         r"Invalid final delivery userid|mailbox exceeds allowed size|"
         r"mail ?folder is full|recipient's mailbox (?:is full|exceeded)|"
-        r"account is (?:locked|disabled|inactive|suspended)|"
+        # ("Your account is suspended" is the sender's own account: wording.own_account_held)
+        r"(?<!your )account is (?:locked|disabled|inactive|suspended)|"
         r"doesn't have an? \S+ account|account has been disabled or discontinued|"
         r"\bNo valid recipients for\b|check if (?:the )?address is correct|"
         r"not a registered gateway user|inactive email address|"
@@ -298,6 +346,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         # Go's resolver timing out is DNS, not the connect ("dial tcp: lookup x: i/o timeout")
         r"\bdial tcp: lookup [\w.-]+(?: on [\w.:\[\]]+)?: i/o timeout\b|"
         r"\bNo MX or A records?\b|\banswer with no data\b|"
+        # (sending services' bounce classes: "a temporary DNS failure", KumoMTA's DNSFailure;
+        # a reverse-DNS failure is the sender's PTR, not this)
+        r"(?<![Rr]everse )(?<![Rr]everse-)\bDNS ?failure\b|"
         r"\b[\w-]+(?:\.[\w-]+)+ does not exist\b(?!.*(?:user|mailbox|account))",
         _C.DNS_RESOLUTION,
         "The domain does not resolve to a mail server (no such domain, no MX, or a "
