@@ -15,11 +15,18 @@ to Sisimai's. The commands and folders are bench/bounce_bench.py's
 machine's load does not move. Each tree writes its bytecode (an environment's
 ``PYTHONDONTWRITEBYTECODE`` is dropped, as for the timed runs): without it every
 run compiles the package from source, some 4.8 G instructions more.
+
+``--ceiling`` (valgrind too): what this tree's folder run spends on the texts
+``explain``'s ``_recognised`` classifies only to drop (no failure, no stated
+stage): the instructions of the run as it is and of the same run with exactly
+those texts answered from a list an earlier run made (an oracle, not a
+pre-check): the most any pre-check before the classifier could save.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -56,6 +63,57 @@ def _instructions(cmd: list[str], env: dict[str, str] | None, out: Path) -> int:
     return int(found.group(1))
 
 
+# Run in this tree's interpreter by --ceiling: argv "list"|"as-is"|"oracle", the list's
+# file, then explain's arguments. "list" writes the dropped texts; "oracle" answers them.
+_CEILING = """
+import io, json, sys
+from contextlib import redirect_stdout
+from smtpdoctor.cli import explain
+from smtpdoctor.cli.main import main
+mode, listing, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+recognised = explain._recognised
+dropped = set()
+if mode != "list":
+    with open(listing, encoding="utf-8") as f:
+        dropped = set(json.load(f))
+def keep(text):
+    if mode == "oracle" and text in dropped:
+        return False
+    kept = recognised(text)
+    if mode == "list" and not kept:
+        dropped.add(text)
+    return kept
+explain._recognised = keep
+with redirect_stdout(io.StringIO()):
+    main(argv)
+if mode == "list":
+    with open(listing, "w", encoding="utf-8") as f:
+        json.dump(sorted(dropped), f)
+"""
+
+
+def _ceiling(cmd: list[str], env: dict[str, str] | None) -> int:
+    """--ceiling: this tree's run as it is and with the dropped texts answered by an oracle."""
+    for _ in range(2):
+        _cpu(cmd, env)  # warm-up: bytecode, regex store
+    listing = OUT / "bounce-dropped-texts.json"
+    run = [sys.executable, "-c", _CEILING]
+    rest = [str(listing), *cmd[3:]]  # (cmd: python -m smtpdoctor explain ...)
+    subprocess.run([*run, "list", *rest], env=env, check=True)
+    dropped = len(json.loads(listing.read_text("utf-8")))
+    counts = {
+        mode: _instructions([*run, mode, *rest], env, OUT / f"callgrind.ceiling-{mode}.out")
+        for mode in ("as-is", "oracle")
+    }
+    saved = counts["as-is"] - counts["oracle"]
+    print(
+        f"{dropped} distinct texts dropped; instructions as is {counts['as-is']:,}, "
+        f"with them answered by an oracle {counts['oracle']:,}: "
+        f"{saved:,} ({saved / counts['as-is']:.1%}) at most for a pre-check"
+    )
+    return 0
+
+
 def _explain(src: str, name: str, dirs: list[Path]) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "PYTHONPATH": src, "PYTHONPYCACHEPREFIX": str(OUT / f"pycache-{name}")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -73,9 +131,14 @@ def main() -> int:
     ap.add_argument(
         "--callgrind", action="store_true", help="count instructions (valgrind) instead of CPU time"
     )
+    ap.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="instructions this tree spends on the paragraphs it classifies only to drop",
+    )
     args = ap.parse_args()
-    if args.callgrind and shutil.which("valgrind") is None:
-        raise SystemExit("--callgrind needs valgrind")
+    if (args.callgrind or args.ceiling) and shutil.which("valgrind") is None:
+        raise SystemExit("--callgrind and --ceiling need valgrind")
     dirs = [leaf for d in (args.dirs or DEFAULT_DIRS) if d.is_dir() for leaf in _mail_dirs(d)]
     OUT.mkdir(parents=True, exist_ok=True)
     script = OUT / "sisimai.pl"
@@ -85,6 +148,8 @@ def main() -> int:
         "baseline": _explain(args.baseline, "baseline", dirs),
         "this tree": _explain(str(ROOT / "src"), "this", dirs),
     }
+    if args.ceiling:
+        return _ceiling(*tools["this tree"])
     for cmd, env in tools.values():
         _cpu(cmd, env)  # warm-up: page cache, bytecode, regex store
     if args.callgrind:
