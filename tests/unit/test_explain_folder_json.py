@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 from smtpdoctor.cli import explain
 from smtpdoctor.cli.mailfolder import MailInput, summarise
@@ -51,3 +54,28 @@ def test_reading_a_folder_leaves_the_garbage_collector_as_it_was(tmp_path: Path)
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_pieces_are_written_as_the_joined_text_would_be(monkeypatch: Any) -> None:
+    pieces = ['{"a": "plain"', ', "b": "Empf\u00e4nger \u4fe1\u4ef6 \U0001f4e7"', "}\n"]
+    for encoding, errors in (
+        ("utf-8", "strict"),
+        ("UTF8", "surrogateescape"),
+        ("latin-1", "replace"),
+    ):
+        expected = io.BytesIO()
+        text = io.TextIOWrapper(expected, encoding=encoding, errors=errors)
+        text.write("".join(pieces))
+        text.flush()
+        written = io.BytesIO()
+        out = io.TextIOWrapper(written, encoding=encoding, errors=errors)
+        out.write("before ")  # (held by the text layer: it goes first)
+        monkeypatch.setattr(sys, "stdout", out)
+        explain._write_pieces(pieces)
+        out.flush()
+        assert written.getvalue() == b"before " + expected.getvalue()
+    # A stream without a byte layer gets the joined text.
+    plain = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", plain)
+    explain._write_pieces(pieces)
+    assert plain.getvalue() == "".join(pieces)

@@ -6,6 +6,7 @@ import email
 import email.feedparser
 import email.message
 import email.policy
+import io
 import re
 from pathlib import Path
 
@@ -13,7 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smtpdoctor.evidence.mailparse import _MAX_DEPTH, _Boundary, _FeedParserRe, parse_mail
+from smtpdoctor.evidence.mailparse import (
+    _MAX_DEPTH,
+    _Boundary,
+    _FeedParserRe,
+    _lines,
+    parse_mail,
+)
 
 # Boundaries with the characters re.escape escapes, and lines around them
 # that match or nearly match (end marker, trailing blanks, line ends).
@@ -176,6 +183,7 @@ _PIECES = [
     "\r",
     "body",
     "form\ffeed \x85 and\u2028 other breaks\n",  # lines for str.splitlines, not for email
+    "ascii \x0bones: \x1cfile \x1dgroup \x1erecord\n",  # (the same, in an ASCII text)
 ]
 _HEAD = 'Content-Type: multipart/report; boundary="a"\n'
 
@@ -216,3 +224,9 @@ def test_a_field_with_undecodable_bytes_reads_as_the_stdlib_reads_it() -> None:
         assert str(got) == str(want)
         assert fast.get("x-plain") == reference.get("x-plain") == "ok"
     assert fast.get("missing", "default") == "default"
+
+
+@pytest.mark.parametrize("char", [chr(c) for c in range(128)] + ["\x85", "\u2028", "\u2029"])
+def test_the_lines_are_the_lines_stringio_reads(char: str) -> None:
+    for text in (f"a{char}b\nc\r\nd\re{char}", char, f"x\n{char}\n", f"{char}\r\n\u00e9"):
+        assert _lines(text) == io.StringIO(text, newline="").readlines()

@@ -457,7 +457,12 @@ def _lines(text: str) -> list[str]:
     """The lines as StringIO(newline="") reads them, each with its line end."""
     lines = text.splitlines(keepends=True)
     # str.splitlines also cuts at form feed, NEL, U+2028 ...; StringIO only at
-    # "\r\n", "\r" and "\n". As many lines as those make: it cut at nothing else.
+    # "\r\n", "\r" and "\n". An ASCII text holding none of the ASCII ones (NEL,
+    # U+2028 and U+2029 are not ASCII; isascii is a flag, each "in" a memchr) was
+    # cut at nothing else: the line ends need not be counted.
+    if text.isascii() and not any(map(text.__contains__, _OTHER_ASCII_BREAKS)):
+        return lines
+    # As many lines as those make: it cut at nothing else.
     # (Most mails end their lines with "\n" alone: one look for a "\r", not two counts.)
     breaks = text.count("\n")
     if "\r" in text:
@@ -465,6 +470,10 @@ def _lines(text: str) -> list[str]:
     if len(lines) == breaks + (not text.endswith(("\n", "\r"))) - (not text):
         return lines
     return _LINE.findall(text)
+
+
+# The ASCII characters besides "\r" and "\n" that str.splitlines ends a line at.
+_OTHER_ASCII_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 
 
 def _strip_eol(text: str) -> str:
