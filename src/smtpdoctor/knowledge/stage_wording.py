@@ -544,7 +544,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
 # What was blocked is the sending host or IP (a block list), not the message.
 _SOURCE_WORDS = re.compile(
     r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed)\b|"
-    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b|\bspamming\b|Spamhaus",
+    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b(?! or virus| content)|\bspamming\b|"
+    r"Spamhaus",
     re.IGNORECASE,
 )
 _MESSAGE_WORDS = re.compile(
@@ -557,7 +558,19 @@ _MESSAGE_WORDS = re.compile(
     r"(?:rejected|refused|blocked|considered|identified|classified|flagged|detected|"
     r"(?:was )?found|contains?|appears?)|"
     r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
-    r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
+    r"Message not allowed|mail content|From: header|unsolicited mail|"
+    # (session 12) more of what only the message shows: its From: header or the
+    # identity it claims ("send as this sender", "The from address does not match a
+    # verified Sender Identity", "header based", "MAIL FROM is mismatched with message
+    # header from"), how it was judged ("appears to be unsolicited", "mass mailer",
+    # "junk mail", "Message Filtered", "Content reject", "Mail data refused"), its form
+    # ("does not conform to RFC2822", "character sets", "To: fields", bare line feeds)
+    r"From:? (?:address(?:es)?|domain|field)|header[- ]based|header from|"
+    r"send as (?:this |that |the |another )?(?:sender|user|address)|SendAs\w*|"
+    r"sender identity|unauthenticated (?:e-?mail|mail|message)|appears? to be unsolicited|"
+    r"mass mail(?:er|ing)|junk|(?:message|mail|e-?mail) filtered|content reject\w*|"
+    r"(?:mail )?data refused|RFC ?2?822|RFC ?5322|character sets?|To: fields?|"
+    r"bare ?line ?feeds?|attach(?:ment)?s?(?: types?)?|file extensions?)\b|"
     # (no word boundaries inside CJK text)
     r"спам|垃圾邮件|垃圾郵件|スパム|\bSpam-?verdacht",
     re.IGNORECASE,

@@ -859,6 +859,81 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
+    # (session 12) The resolver's own words, as every runtime passes them on (glibc's
+    # gai_strerror, Windows' WSAHOST_NOT_FOUND, macOS's EAI_NONAME, Java's and Node's
+    # names for them): the client could not resolve the server's name.
+    pattern(
+        "wording.name_not_resolved",
+        r"\bName or service not known\b|\bnodename nor servname\b|\bNo such host is known\b|"
+        r"\bgetaddrinfo\b|\bUnknownHostException\b|\bEAI_(?:AGAIN|NONAME|NODATA|FAIL)\b|"
+        r"\bENOTFOUND\b|\bTemporary failure in name resolution\b|"
+        r"\bunknown (?:SMTP |mail |remote |outgoing )?host\b|\bno such host\b|"
+        r"\bHost or domain name not found\b|\bquery(?:A|AAAA|Mx) E[A-Z]+\b|"
+        r"\b(?:could not|couldn't|unable to|failed to|cannot|can't) resolve\b|"
+        r"\bNo MX (?:records? )?found\b",
+        _C.DNS_RESOLUTION,
+        "The mail server's name could not be resolved in DNS.",
+        "A typo in the server or domain name, or no working DNS resolver where the sender runs.",
+        stage=_S.DNS,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) A connection said to have ended before its time, in any runtime's
+    # words: closed or disconnected unexpectedly, an empty reply, a read that failed,
+    # an end of file, a client not (or no longer) connected.
+    pattern(
+        "wording.connection_ended",
+        r"\b(?:unexpectedly|abruptly|prematurely) (?:closed|disconnected|terminated|dropped|"
+        r"lost|shut ?down)\b|\bhas (?:unexpectedly )?disconnected\b|"
+        r"\b(?:got|received|returned) an? empty (?:response|reply)\b|"
+        r"\b(?:server|client|socket|session) (?:is )?not connected\b|\bwithout being connected\b|"
+        r"\bconnection (?:to|from|with)\b[^;\n]{0,80}?\b(?:was )?lost\b|"
+        r"\b(?:read|receive|recv) error\b|\berror while (?:receiving|reading) data\b|"
+        r"\bend of file reached\b|\bunexpected (?:EOF|end of (?:file|stream))\b",
+        _C.CONNECTION_DROPPED,
+        "The connection was closed before the session was done.",
+        "A firewall or the server cut the connection; on an implicit-TLS port (465) a "
+        "client speaking plain SMTP (or the other way round) is cut like this.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    # (session 12) A time-out named by what was waited for: a read (Ruby's
+    # Net::ReadTimeout, Python's ReadTimeout, "read timed out") is the session; an
+    # open or connect (Net::OpenTimeout, ConnectTimeoutError) is the connect.
+    pattern(
+        "wording.read_timeout",
+        r"\bRead ?Time ?out(?:Error|Exception)?\b|\bread (?:operation )?timed out\b",
+        _C.NETWORK_TIMEOUT,
+        "The connection was open, but the server's reply did not come in time.",
+        "A slow or overloaded server, or a firewall that lets the connection open but "
+        "drops what follows.",
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.open_timeout",
+        r"\bOpen ?Time ?out(?:Error|Exception)?\b|\bConnect ?Time ?out(?:Error|Exception)\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server got no answer in time.",
+        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
+        "The server is down or does not listen on that port.",
+        **_CONNECT_FAILED,
+    ),
+    # (session 12) A server without STARTTLS, in the clients' words.
+    pattern(
+        "wording.starttls_not_offered",
+        r"\bSTARTTLS (?:extension )?(?:is )?not (?:supported|offered|available|advertised)\b|"
+        r"\b(?:does not|doesn't|did not|didn't) (?:support|offer|advertise) (?:the )?STARTTLS\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client asked for STARTTLS, and the server does not offer it.",
+        "The server has no certificate or TLS switched off, or something between the two "
+        "strips STARTTLS from the EHLO reply.",
+        stage=_S.STARTTLS,
+        retry=False,
+        specific=False,
+    ),
     pattern(
         "wording.server_trouble",
         r"\bno healthy\b|Insufficient system resources|\bUnexpected failure\b|"
@@ -869,6 +944,28 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         _C.SERVICE_UNAVAILABLE,
         "The receiving server had a problem of its own and could not take the mail now.",
         retry=True,
+        specific=False,
+    ),
+    # (session 12) A refusal named as policy in the reply's own words ("550 Denied due to
+    # spam list", "550 Spoofed MAIL FROM", "553 Sorry, your domain has been blocked",
+    # "Reject due to policy restrictions", "IP reputation"): RFC 5321 §4.2.3's 550 and
+    # 553 cover a refusal "for policy reasons" as well as a missing mailbox, so these
+    # words say more than the bare code. Weakest of all: any other class word decides
+    # first. (Not a file's "Permission denied", nor an HTTP API's "Unauthorized"; not
+    # "a spoofed message" in an ordinary mail's prose.)
+    pattern(
+        "wording.policy_words",
+        r"\b(?:black|block|deny) ?list(?:ed|s)?\b|(?<!Permission )\b(?:blocked|banned|denied|"
+        r"prohibited|forbidden)\b|(?<!message )\bnot (?:allowed|permitted|authori[sz]ed)\b|"
+        r"\bspoof(?:ed|ing)? (?:MAIL FROM|sender|address|domain)\b|\banti-?spoofing\b|"
+        r"\breputation\b|\bpolicy (?:restrictions?|violations?|reasons)\b|"
+        r"\bdue to (?:local |our )?polic(?:y|ies)\b|\bby (?:local )?policy\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the mail by its policy (a block, a list, a rule on "
+        "the sender, its host or the message).",
+        "The sending IP or domain is on a block list or has a poor reputation; a rule at "
+        "the receiver refuses this sender, host or message.",
+        retry=False,
         specific=False,
     ),
 )
