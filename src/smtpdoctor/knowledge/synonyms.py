@@ -740,6 +740,43 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # (session 12) A sending rate or quota named as such, by any provider ("rate
+    # limited", "Ratelimit exceeded", "Daily send rate exceeded", "submission quota",
+    # "relay limit exceeded", "unexpected volume", "Unusual sending activity", "Max
+    # concurrent sessions"): a limit, whatever code stands beside it.
+    pattern(
+        "synonyms.rate_words",
+        r"\brate ?limit(?:ed|s|ing)?\b|\bratelimit\w*|"
+        r"\bsen(?:d|ding) (?:rate|limit|quota)s? (?:(?:was |has been )?exceeded|reached)\b|"
+        r"\b(?:daily|hourly) (?:user |smtp )?(?:send(?:ing)?|relay|submission) "
+        r"(?:rate|limit|quota)\b|\bsubmission ?quota\b|"
+        r"\b(?:relay|sending|outgoing messages?) limit (?:exceeded|reached)\b|"
+        r"\bunexpected volume\b|\btoo much (?:e-?mail|mail) in a short\b|"
+        r"\bunusual sending activity\b|\blimits? (?:for|on) your account (?:are |is |has been )?"
+        r"(?:exceeded|reached)\b|\bnumber of allowed outgoing messages\b|"
+        r"\bmax(?:imum)? concurrent (?:sessions|connections)\b",
+        _C.RATE_LIMITED,
+        "The receiving side limits how much mail it takes from this sender (or for this "
+        "recipient) in a period; it is a rate, not a refusal of the mail itself.",
+        "A burst of mail, a shared IP or account whose quota others used up, or a daily "
+        "sending cap of the account.",
+        retry=True,
+    ),
+    # (session 12) The sending host's name and address that do not match (forward-
+    # confirmed reverse DNS): "hostname x does not resolve to address y", a client
+    # address being resolved.
+    pattern(
+        "synonyms.reverse_dns_mismatch",
+        r"\bhostname \S+ does not resolve to address\b|"
+        r"\bwhile (?:in )?resolving (?:the )?client(?:'s)? (?:address|IP|host ?name)\b",
+        _C.DNS_PTR_MISMATCH,
+        "The sending host's reverse DNS name does not resolve back to its address.",
+        "The PTR record of the sending IP names a host whose A/AAAA record is missing or "
+        "points elsewhere.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+    ),
     pattern(
         "synonyms.login_failed",
         # an application's own words for a refused login (Home Assistant's "Login not

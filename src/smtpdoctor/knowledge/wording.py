@@ -632,7 +632,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"recipient)\b|\bunavailable (?:mail )?(?:user|mailbox|recipient)\b|\bbad_recipient\b|"
         r"\bno mail ?box (?:available )?for this user\b|"
         # Postfix's DATA reply once every RCPT TO was refused.
-        r"\bno valid recipients\b",
+        r"\bno valid recipients\b|"
+        # (session 12) "This user doesn't have a yahoo.com account", "No recipients were
+        # accepted", "Bad address syntax", a directory that does not list the user
+        r"\b(?:user|recipient) (?:does not|doesn't) have an? \S+ account\b|"
+        r"\bno recipients? (?:were |was )?accepted\b|"
+        r"\bbad (?:e-?mail )?address(?: mailbox)? syntax\b|"
+        r"\bnot listed in (?:the )?(?:public )?(?:Name (?:&|and) Address Book|directory)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -790,7 +796,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\bDélai d'attente (?:dépassé|expiré)[^.;\n]{0,20}?\bconnexion\b|"
         r"\bTiempo de espera agotado[^.;\n]{0,20}?\bconect|"
         r"\btempo limite (?:esgotado|excedido)[^.;\n]{0,20}?\bcone|"
-        r"\btimeout (?:della|nella|di) connessione\b",
+        r"\btimeout (?:della|nella|di) connessione\b|"
+        # (session 12) a host and port that could not be reached, "Connect failed",
+        # "connecting to ... failed", "attempts to connect", "Échec de la connexion"
+        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
+        r"\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
+        r"\bconnecting to\b[^.;\n]{0,60}?\bfailed\b|\battempts? to connect to\b|"
+        r"\b[ée]chec de (?:la )?connexion\b",
         _C.FIREWALL_BLOCK,
         "The client could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
@@ -931,6 +943,25 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "The server has no certificate or TLS switched off, or something between the two "
         "strips STARTTLS from the EHLO reply.",
         stage=_S.STARTTLS,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) A TLS handshake that failed, named so by any runtime
+    # ("SSLHandshakeException", "handshake eof", "Unable to connect using SSL", "unable
+    # to establish an SSL or TLS connection"); weak: a certificate's reason decides first.
+    pattern(
+        "wording.handshake_failed",
+        r"\bSSL ?Handshake ?(?:Exception|Error)\b|\bhandshake (?:eof|exception)\b|"
+        r"\b(?:unable|failed) to (?:establish|negotiate|complete) (?:an? |the )?(?:SSL|TLS|secure)"
+        r"(?: or TLS|/TLS)? (?:connection|channel|session|handshake)\b|"
+        r"\b(?:unable|failed) to connect (?:using|with|via|over) (?:SSL|TLS|STARTTLS)\b|"
+        r"\bSTARTTLS (?:is )?not working\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake with the server failed.",
+        "The two sides have no TLS settings in common (versions, ciphers), or one speaks "
+        "TLS on a port where the other expects plain SMTP.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
         retry=False,
         specific=False,
     ),
