@@ -71,6 +71,16 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bbefore (?:the )?(?:SMTP |server )?(?:greeting|banner)\b",
         _S.GREETING,
     ),
+    # (session 12) The greeting named as what went wrong or was waited for ("Got bad
+    # greeting", "Failed to receive the SMTP banner", "Timed out waiting for server ready
+    # message"), or a client that expected the greeting's 220 and got something else.
+    stage_phrase(
+        "stage.greeting_named",
+        r"\b(?:bad|invalid|incorrect|unexpected|no) (?:SMTP )?greeting\b|"
+        r"\b(?:receive|read|get|wait(?:ing)? for) (?:the )?(?:SMTP |server )?(?:banner|greeting)\b|"
+        r"\bserver ready message\b|\bExpected response code \"?220\"? but got\b",
+        _S.GREETING,
+    ),
     # A stack frame of an SMTP client class named for the command it was sending
     # (emailjs's "at SMTPConnection.helo", any "SmtpSession.rcpt"): that command.
     stage_phrase("stage.client_frame_ehlo", r"\bat \w*SMTP\w*\.(?:helo|ehlo)\b(?!\w)", _S.EHLO),
@@ -591,6 +601,7 @@ _SENDER_WORDS = re.compile(
     # (session 12) the envelope sender in other words: "Envelope blocked", "Spoofed MAIL
     # FROM", "Verify mailfrom failed", "Sender is on domain's blacklist", "your domain
     # has been blocked"
+    r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail )?is not in my domain\b|"
     r"\benvelope blocked\b|\benvelope from address\b|\bspoofed MAIL ?FROM\b|\bverify mail ?from\b|"
     r"\bsender is on\b|\byour domain (?:is |has been |was )?(?:blocked|black ?listed|banned|"
     r"rejected|refused|denied)\b",

@@ -609,7 +609,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"Sender address rejected|\bunknown sender(?: address)?\b|\bsender rejection\b|"
         r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b|"
         # Exim's callout ("550 Sender verify failed", "sender verify fail for <x>")
-        r"\bsender verif(?:y|ication) fail",
+        r"\bsender verif(?:y|ication) fail|"
+        # (session 12) "Fake sender", "Sender email is not in my domain"
+        r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail |address )?is not in my domain\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
@@ -736,8 +738,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.source_blocked",
         # The sending host or IP is what is refused (a block list, a ban).
-        r"\bbad IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
+        r"\b(?:bad|invalid) IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
         r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b|"
+        # (session 12) the IP said to be refused, and "blocked" in the clients' languages
+        r"\bIP (?:address )?(?:is |was |has been )?(?:rejected|refused|denied)\b|"
+        r"\bIP\b[^;\n]{0,30}?\b(?:bloccat[oa]|bloquead[oa]|bloqu[ée]e?|gesperrt|zablokowan\w*)\b|"
         # the other order: the block first, the sender's IP after ("Automated block
         # triggered by suspicious activity from your IP address")
         r"\b(?:block(?:ed)?|ban(?:ned)?)\b[^;\n]{0,60}?\b(?:from|for|on) your IP\b",
@@ -901,7 +906,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:server|client|socket|session) (?:is )?not connected\b|\bwithout being connected\b|"
         r"\bconnection (?:to|from|with)\b[^;\n]{0,80}?\b(?:was )?lost\b|"
         r"\b(?:read|receive|recv) error\b|\berror while (?:receiving|reading) data\b|"
-        r"\bend of file reached\b|\bunexpected (?:EOF|end of (?:file|stream))\b",
+        r"\bend of file reached\b|\bunexpected (?:EOF|end of (?:file|stream))\b|"
+        # (Windows' WSAECONNABORTED and WSAECONNRESET in words)
+        r"\bconnection was aborted\b|\bforcibly closed by the remote host\b",
         _C.CONNECTION_DROPPED,
         "The connection was closed before the session was done.",
         "A firewall or the server cut the connection; on an implicit-TLS port (465) a "
@@ -963,6 +970,94 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.TLS_HANDSHAKE,
         permanence=_T,
         retry=False,
+        specific=False,
+    ),
+    # (session 12) The message's form refused: malformed, bare or stray line feeds, not
+    # conforming to RFC 5322, a header it lacks, a character set or attachment type the
+    # receiver does not take, mail judged unsolicited (RFC 3463's X.6 subjects).
+    pattern(
+        "wording.message_form",
+        r"\bmalformed (?:message|mail|e-?mail|MIME|headers?)\b|"
+        r"\b(?:message|mail) (?:is )?malformed\b|"
+        r"\bbare ?(?:line ?feeds?|LFs?|CRs?)\b|\bBareLinefeeds\w*|"
+        r"\bstray (?:line ?feeds?|LFs?|CRs?)\b|"
+        r"\bdoes(?: not|n't) conform to RFC ?\d+|"
+        r"\bwithout (?:an? )?(?:To|From|Date|Subject|Message-ID):? (?:fields?|headers?)\b|"
+        r"\b(?:non-Western|non-Latin)\b[^.\n]{0,30}?\bcharacter sets?\b|"
+        r"\b(?:disallowed|forbidden|prohibited|blocked) attach(?:ment)? types?\b|"
+        r"\bappears? to be unsolicited\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message for its form or content (its headers, "
+        "line endings, character set or attachments), not for its sender or recipient.",
+        "A mailer that writes bare line feeds or lacks a header RFC 5322 requires; an "
+        "attachment type or character set the receiver's rules refuse.",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) The message's size in other words ("The size of the message ...
+    # exceeds the global size limit", "Message size larger than allowed", "mail size
+    # limit exceeded"); not a domain's storage limit.
+    pattern(
+        "wording.size_words",
+        r"\b(?:message|mail|e-?mail) size (?:limit )?(?:exceed(?:s|ed)?|(?:is )?larger than|too "
+        r"(?:large|big)|over)\b|\bsize of the (?:message|mail|e-?mail)\b[^.\n]{0,60}?\bexceeds?\b|"
+        r"(?<!domain )\bsize limit (?:exceeded|reached)\b|\bexceeds? (?:the )?(?:\w+ )?(?<!domain )"
+        r"size limit\b",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the receiving server accepts.",
+        "Large attachments; the receiver's limit is lower than the sender's.",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) Mail clients' failures in Chinese and Japanese (Outlook's and Foxmail's
+    # catalogues): a host not found, a connection that could not be made, ended by the
+    # server or timed out, a busy server.
+    pattern(
+        "wording.cjk_host_not_found",
+        r"找不到(?:主机|主機|服务器|伺服器)|(?:主机|主機)名?(?:无法|無法)解析|ホストが見つかりません",
+        _C.DNS_RESOLUTION,
+        "The client could not resolve the mail server's name in DNS.",
+        stage=_S.DNS,
+        retry=False,
+        specific=False,
+    ),
+    pattern(
+        "wording.cjk_connect_failed",
+        r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
+        r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
+        _C.FIREWALL_BLOCK,
+        "The client could not open a TCP connection to the mail server.",
+        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
+        **_CONNECT_FAILED,
+    ),
+    pattern(
+        "wording.cjk_connection_ended",
+        r"(?:服务器|伺服器)(?:结束|關閉|关闭|中断|中斷)了?(?:连线|连接|連線|連接)|"
+        r"(?:连接|連線|连线|連接)(?:被)?(?:中断|中斷|重置)|接続が切断",
+        _C.CONNECTION_DROPPED,
+        "The connection was closed before the session was done.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    pattern(
+        "wording.cjk_timeout",
+        r"(?:连接|連線|连线|連接)?(?:服务器|伺服器)?(?:超时|逾時)|タイムアウト",
+        _C.NETWORK_TIMEOUT,
+        "A time-out expired during the session.",
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.cjk_server_busy",
+        r"(?:服务器|伺服器)(?:忙碌|繁忙)|サーバーが(?:混雑|ビジー)",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server is busy and takes no mail for now.",
+        permanence=_T,
+        retry=True,
         specific=False,
     ),
     pattern(
