@@ -481,7 +481,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b|"
         r"\bauthentication (?:was |has been )?(?:rejected|refused|denied)\b|"
         # (the same in Chinese and Japanese: "登录失败", "登錄失敗", "ログインに失敗")
-        r"登录失败|登錄失敗|登入失敗|ログイン(?:に)?失敗|"
+        r"登录失败|登錄失敗|登入失敗|登入失败|ログイン(?:に)?失敗|"
         # credentials called wrong, in English and the clients' other languages
         r"\bbad credentials\b|\b(?:wrong|incorrect) (?:user ?name|login|password|credentials)\b|"
         # (an application's "Authentication required, invalid details provided")
@@ -596,7 +596,12 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # receiver's rules, not a recipient (weak: a named cause decides).
         r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b|"
         # a reply whose whole text is "Rejected"
-        r"\b[45]\d\d[ -]Rejected\.?\s*$",
+        r"\b[45]\d\d[ -]Rejected\.?\s*$|"
+        # (session 12) its content or data refused, a filter's verdict, its header From
+        # not matching the envelope ("Content reject", "Mail data refused", "Message
+        # Filtered", "MAIL FROM is mismatched with message header from")
+        r"\bcontent reject(?:ed)?\b|\bmail data refused\b|\b(?:message|mail|e-?mail) filtered\b|"
+        r"\bmismatched with (?:the )?(?:message )?header\b|\bFrom:? domain is invalid\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message by its rules without saying which.",
         "A content or reputation filter, or a rule on the sender or its headers.",
@@ -651,7 +656,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.cjk_recipient_gone",
         r"(?:宛先|アドレス|ユーザー?|メールボックス|受信者).{0,24}(?:見つかりません|存在しません|"
         r"ありません|無効)|(?:收件人|用户|邮箱|帐户|账户|帳號|用戶)[^。；;\n]{0,60}?"
-        r"(?:不存在|无效|無效|已停用|被冻结)",
+        r"(?:不存在|无效|無效|已停用|被冻结|未开通|未開通)",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -705,7 +710,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.intl_mailbox_full",
         r"\b(?:Postfach|boite|boîte|buzón|buzon|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
-        r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)",
+        r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)|"
+        r"(?:收件人|用户|用戶)的?(?:邮箱|郵箱|信箱)?(?:空间|空間|容量)(?:不足|已满|已滿)",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
