@@ -763,7 +763,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.server_busy",
         # "Server or maildrop is busy", "the mail server is currently busy": for now.
         r"\b(?:server|service|maildrop|host)(?: or \w+)? (?:is )?"
-        r"(?:currently |temporarily )?busy\b",
+        r"(?:currently |temporarily )?busy\b|"
+        # (session 12) in Chinese and Japanese
+        r"(?:服务器|伺服器)(?:忙碌|繁忙)|サーバーが(?:混雑|ビジー)",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is busy and takes no mail for now.",
         permanence=_T,
@@ -787,7 +789,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.intl_host_unknown",
         # "Host desconocido", "Hôte inconnu", "Host sconosciuto": the name did not resolve.
-        r"\bhost (?:desconocido|desconhecido|sconosciuto)\b|\bhôte inconnu\b",
+        r"\bhost (?:desconocido|desconhecido|sconosciuto)\b|\bhôte inconnu\b|"
+        # (session 12) in Chinese and Japanese mail clients' catalogues (Outlook, Foxmail)
+        r"找不到(?:主机|主機|服务器|伺服器)|(?:主机|主機)名?(?:无法|無法)解析|ホストが見つかりません",
         _C.DNS_RESOLUTION,
         "The client could not resolve the mail server's name in DNS.",
         stage=_S.DNS,
@@ -813,7 +817,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
         r"\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
         r"\bconnecting to\b[^.;\n]{0,60}?\bfailed\b|\battempts? to connect to\b|"
-        r"\b[ée]chec de (?:la )?connexion\b",
+        r"\b[ée]chec de (?:la )?connexion\b|"
+        r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
+        r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
         _C.FIREWALL_BLOCK,
         "The client could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
@@ -826,7 +832,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.intl_timeout",
         r"\bZeitüberschreitung\b|\bDélai d'attente (?:dépassé|expiré)|\bTiempo de espera agotado\b|"
-        r"\btempo limite (?:esgotado|excedido)\b|\btempo (?:di attesa )?scaduto\b",
+        r"\btempo limite (?:esgotado|excedido)\b|\btempo (?:di attesa )?scaduto\b|"
+        # (session 12) in Chinese and Japanese
+        r"(?:连接|連線|连线|連接)?(?:服务器|伺服器)?(?:超时|逾時)|タイムアウト",
         _C.NETWORK_TIMEOUT,
         "A time-out expired during the session.",
         permanence=_T,
@@ -840,7 +848,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:perdió|perdida|pérdida) (?:de )?(?:la )?conexión\b|"
         r"\bconexión\b[^.;\n]{0,30}?\b(?:perdida|interrumpida)\b|"
         r"\bconex[ãa]o\b[^.;\n]{0,30}?\b(?:perdida|interrompida)\b|"
-        r"\bconnessione\b[^.;\n]{0,30}?\b(?:persa|interrotta)\b",
+        r"\bconnessione\b[^.;\n]{0,30}?\b(?:persa|interrotta)\b|"
+        # (session 12) in Chinese and Japanese: ended by the server, cut, reset
+        r"(?:服务器|伺服器)(?:结束|關閉|关闭|中断|中斷)了?(?:连线|连接|連線|連接)|"
+        r"(?:连接|連線|连线|連接)(?:被)?(?:中断|中斷|重置)|接続が切断",
         _C.CONNECTION_DROPPED,
         "The connection was lost before the session was done.",
         permanence=_T,
@@ -1015,55 +1026,6 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "Large attachments; the receiver's limit is lower than the sender's.",
         hint=_S.MESSAGE,
         retry=False,
-        specific=False,
-    ),
-    # (session 12) Mail clients' failures in Chinese and Japanese (Outlook's and Foxmail's
-    # catalogues): a host not found, a connection that could not be made, ended by the
-    # server or timed out, a busy server.
-    pattern(
-        "wording.cjk_host_not_found",
-        r"找不到(?:主机|主機|服务器|伺服器)|(?:主机|主機)名?(?:无法|無法)解析|ホストが見つかりません",
-        _C.DNS_RESOLUTION,
-        "The client could not resolve the mail server's name in DNS.",
-        stage=_S.DNS,
-        retry=False,
-        specific=False,
-    ),
-    pattern(
-        "wording.cjk_connect_failed",
-        r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
-        r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
-        _C.FIREWALL_BLOCK,
-        "The client could not open a TCP connection to the mail server.",
-        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
-        **_CONNECT_FAILED,
-    ),
-    pattern(
-        "wording.cjk_connection_ended",
-        r"(?:服务器|伺服器)(?:结束|關閉|关闭|中断|中斷)了?(?:连线|连接|連線|連接)|"
-        r"(?:连接|連線|连线|連接)(?:被)?(?:中断|中斷|重置)|接続が切断",
-        _C.CONNECTION_DROPPED,
-        "The connection was closed before the session was done.",
-        permanence=_T,
-        kind="connection_drop",
-        specific=False,
-    ),
-    pattern(
-        "wording.cjk_timeout",
-        r"(?:连接|連線|连线|連接)?(?:服务器|伺服器)?(?:超时|逾時)|タイムアウト",
-        _C.NETWORK_TIMEOUT,
-        "A time-out expired during the session.",
-        permanence=_T,
-        retry=True,
-        specific=False,
-    ),
-    pattern(
-        "wording.cjk_server_busy",
-        r"(?:服务器|伺服器)(?:忙碌|繁忙)|サーバーが(?:混雑|ビジー)",
-        _C.SERVICE_UNAVAILABLE,
-        "The receiving server is busy and takes no mail for now.",
-        permanence=_T,
-        retry=True,
         specific=False,
     ),
     pattern(
