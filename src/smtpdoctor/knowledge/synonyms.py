@@ -790,7 +790,12 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # (session 12) "Unable to authenticate", "Could not authenticate", "Can't
         # authenticate" (not "at present": a server's own trouble)
         r"\b(?:unable|not able|failed|could not|couldn't|can ?not|can't) (?:to )?authenticate\b"
-        r"(?! at present)(?! due to)",
+        r"(?! at present)(?! due to)|"
+        # (session 12) credentials, a ticket or a token the server did not accept, an
+        # authentication "not possible" or whose function returned an error
+        r"\b(?:credentials|ticket|token|password) (?:was |were )?not accepted\b|"
+        r"\bauthentication\b[^.\n]{0,40}?\bnot possible\b|"
+        r"\bauthentication function returned an error\b",
         _C.AUTHENTICATION,
         "The server refused the login: the user name or password (or the way it was "
         "sent) was not accepted.",
