@@ -17,7 +17,11 @@ Two measures:
   other group's tune rows (lines, corpus.jsonl, tune bounces) used are switched off, and
   the group's rows are scored. A rule written for one collection alone does not help it.
 
-Usage: PYTHONPATH=src python bench/generalise.py [tables|loco|full] [-v] [--without=collection,...]
+Usage: PYTHONPATH=src python bench/generalise.py [tables|loco|full] [-v] [-g]
+       [--without=collection,...]
+
+``-v`` prints each tune miss; ``-g`` the misses counted by (expected -> read) category and
+stage, largest first: the confusions a class-wide rule could mend.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import json
 import sys
 import urllib.parse
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ SKIP = frozenset({"session8-phpmailer-lang", "session8-roundcube-lang", "session
 FULL_PATTERNS = P.PATTERNS
 FULL_STAGES = P.STAGE_PHRASES
 _KEEP: list[Any] = []  # (the tables made here: their ids key the prefilter's indexes)
+CONFUSIONS: Counter[str] = Counter()  # "expected -> read" of each miss (-g)
 
 SPECIFIC_PREFIXES = (
     "doc.", "isp.", "filter.", "mta.", "bounce.", "vendor.", "library.", "i18n.",
@@ -97,6 +102,8 @@ def score(rows: list[dict[str, Any]], verbose: bool, label: str) -> tuple[int, i
         ok_c, ok_s = c.category.value == r["category"], c.stage.value == r["stage"]
         cat += ok_c
         st += ok_s
+        if not (ok_c and ok_s):
+            CONFUSIONS[f"{r['category']}/{r['stage']} -> {c.category.value}/{c.stage.value}"] += 1
         if verbose and not (ok_c and ok_s):
             print(
                 f"MISS[{label}] {r['category']}/{r['stage']} -> {c.category.value}/"
@@ -148,6 +155,9 @@ def main() -> None:
             cat, st = cat + c, st + s
         use(frozenset())
     n = len(rows)
+    if "-g" in sys.argv:
+        for confusion, count in CONFUSIONS.most_common(40):
+            print(f"{count:5d}  {confusion}")
     print(f"{mode}: {n} tune rows, category {cat}/{n} ({100 * cat / n:.1f} %), "
           f"stage {st}/{n} ({100 * st / n:.1f} %)")  # fmt: skip
 

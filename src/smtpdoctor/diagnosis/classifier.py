@@ -86,7 +86,7 @@ from smtpdoctor.knowledge.phrasing import (
     present_words,
     search_open,
 )
-from smtpdoctor.knowledge.stage_wording import CODE_STAGES, subject_stage
+from smtpdoctor.knowledge.stage_wording import CODE_STAGES, names_recipient, subject_stage
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
@@ -439,8 +439,14 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
         # (Facebook's "5.1.1 RCP-P2 ... recipient preferences": a refusal there).
         or (code_ev.stage_hint if code_ev and _ADDRESSING.match(code_ev.id) else None)
         # A text that names a recipient problem was the reply to RCPT TO
-        # (RFC 5321 §3.3); a bare code is no text.
-        or (Stage.RCPT_TO if category is Category.RECIPIENT and decided is not basic_ev else None)
+        # (RFC 5321 §3.3); a bare code is no text, but a bare 550 whose words name the
+        # user, recipient or mailbox is (session 12: "550 User status is locked").
+        or (
+            Stage.RCPT_TO
+            if category is Category.RECIPIENT
+            and (decided is not basic_ev or names_recipient(reply.text if reply else text))
+            else None
+        )
         or Stage.NONE
     )
 

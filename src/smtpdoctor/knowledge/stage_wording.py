@@ -35,6 +35,7 @@ __all__ = [
     "LOCALISED_NOT_LISTED",
     "STATED_STAGES",
     "SUBJECT_STAGES",
+    "names_recipient",
     "subject_stage",
 ]
 
@@ -68,6 +69,16 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.before_greeting",
         r"\bbefore (?:the )?(?:SMTP |server )?(?:greeting|banner)\b",
+        _S.GREETING,
+    ),
+    # (session 12) The greeting named as what went wrong or was waited for ("Got bad
+    # greeting", "Failed to receive the SMTP banner", "Timed out waiting for server ready
+    # message"), or a client that expected the greeting's 220 and got something else.
+    stage_phrase(
+        "stage.greeting_named",
+        r"\b(?:bad|invalid|incorrect|unexpected|no) (?:SMTP )?greeting\b|"
+        r"\b(?:receive|read|get|wait(?:ing)? for) (?:the )?(?:SMTP |server )?(?:banner|greeting)\b|"
+        r"\bserver ready message\b|\bExpected response code \"?220\"? but got\b",
         _S.GREETING,
     ),
     # A stack frame of an SMTP client class named for the command it was sending
@@ -544,7 +555,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
 # What was blocked is the sending host or IP (a block list), not the message.
 _SOURCE_WORDS = re.compile(
     r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed)\b|"
-    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b|\bspamming\b|Spamhaus",
+    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b(?! or virus| content)|\bspamming\b|"
+    r"Spamhaus(?! DBL)",
     re.IGNORECASE,
 )
 _MESSAGE_WORDS = re.compile(
@@ -555,9 +567,21 @@ _MESSAGE_WORDS = re.compile(
     # be delivered"); it names the message as what was judged only with a verdict.
     r"(?:this|the|your) (?:message|mail|email) (?:was |has been |is |looks )?"
     r"(?:rejected|refused|blocked|considered|identified|classified|flagged|detected|"
-    r"(?:was )?found|contains?|appears?)|"
+    r"(?:was )?found|contains?|appears?|does not (?:meet|comply|conform)|violates)|\bDBL|infected|"
     r"message (?:not|was|has been|rejected|refused|blocked|not allowed|not accepted)|"
-    r"Message not allowed|mail content|From: header|unsolicited mail)\b|"
+    r"Message not allowed|mail content|From: header|unsolicited mail|"
+    # (session 12) more of what only the message shows: its From: header or the
+    # identity it claims ("send as this sender", "The from address does not match a
+    # verified Sender Identity", "header based", "MAIL FROM is mismatched with message
+    # header from"), how it was judged ("appears to be unsolicited", "mass mailer",
+    # "junk mail", "Message Filtered", "Content reject", "Mail data refused"), its form
+    # ("does not conform to RFC2822", "character sets", "To: fields", bare line feeds)
+    r"From:? (?:address(?:es)?|domain|field)|header[- ]based|header from|"
+    r"send as (?:this |that |the |another )?(?:sender|user|address)|SendAs\w*|"
+    r"sender identity|unauthenticated (?:e-?mail|mail|message)|appears? to be unsolicited|"
+    r"mass mail(?:er|ing)|junk|(?:message|mail|e-?mail) filtered|content reject\w*|"
+    r"(?:mail )?data refused|RFC ?2?822|RFC ?5322|character sets?|To: fields?|"
+    r"bare ?line ?feeds?|attach(?:ment)?s?(?: types?)?|file extensions?)\b|"
     # (no word boundaries inside CJK text)
     r"спам|垃圾邮件|垃圾郵件|スパム|\bSpam-?verdacht",
     re.IGNORECASE,
@@ -573,14 +597,28 @@ _SENDER_WORDS = re.compile(
     r"\bsender <?[\w.+=-]+@[\w.-]+>? (?:is |was |has been )?(?:black ?listed|block ?listed|blocked|"
     r"banned|rejected|refused|denied|not allowed|from unknown)|"
     r"\b(?:sender|originator) (?:is |was |has been )?(?:rejected|refused|denied|black ?listed|"
-    r"blocked|banned)\b|\bNULL sender\b|\bsender verif(?:y|ication) fail",
+    r"blocked|banned)\b|\bNULL sender\b|\bsender verif(?:y|ication) fail|"
+    # (session 12) the envelope sender in other words: "Envelope blocked", "Spoofed MAIL
+    # FROM", "Verify mailfrom failed", "Sender is on domain's blacklist", "your domain
+    # has been blocked"
+    r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail )?is not in my domain\b|"
+    r"\benvelope blocked\b|\benvelope from address\b|\bspoofed MAIL ?FROM\b|\bverify mail ?from\b|"
+    r"\bsender is on\b|\byour domain (?:is |has been |was )?(?:blocked|black ?listed|banned|"
+    r"rejected|refused|denied)\b",
     re.IGNORECASE,
 )
 # The recipient named as what was refused by policy ("recipient <x@y> black listed",
 # "Recipient doesn't want your mail"): the RCPT TO argument was judged.
 _RECIPIENT_WORDS = re.compile(
     r"\brecipient (?:<?[\w.+=-]+@[\w.-]+>? )?(?:is |was |has been )?(?:black ?listed|block ?listed|"
-    r"blocked|banned|denied|not allowed)\b|\brecipient (?:does not|doesn't) (?:want|accept)\b",
+    r"blocked|banned|denied|not allowed)\b|\brecipient (?:does not|doesn't) (?:want|accept)\b|"
+    # (session 12) a relay refused for the recipient ("relaying to <x> prohibited",
+    # qmail's "not in my list of allowed hosts"), delivery refused to the address, a
+    # client's "Failed to add recipient"
+    r"\brelay(?:ing)? to\b|\ballowed hosts\b|"
+    r"\bdelivery (?:is )?not (?:allowed|authori[sz]ed|permitted)\b|"
+    r"\bmailbox delivery restricted\b|\bfailed to add recipient\b|\ball recipients were rejected\b|"
+    r"\baddressing denied\b",
     re.IGNORECASE,
 )
 _GREETING_WORDS = re.compile(
@@ -604,8 +642,11 @@ _SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
 # not worth checking. A text without any skips the regex's scan.
 _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
     ("not allowed to connect", "no smtp service", " by policy", "not welcome here"),
-    ("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
-    ("recipient",),
+    (
+        *("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
+        *("envelope", "mail from", "mailfrom", "your domain"),
+    ),
+    ("recipient", "relay", "allowed hosts", "delivery", "addressing"),
     ("block", "list", "spam"),
     None,
 )
@@ -622,6 +663,19 @@ def subject_stage(category: Category, text: str) -> Stage | None:
         if words.search(text):
             return stage
     return None
+
+
+# (session 12) A reply that names the user, recipient or mailbox it refers to: read as a
+# bare 550's recipient reading, it answered RCPT TO (RFC 5321 §3.3) like any recipient
+# wording ("550 User status is locked", "550 Mailbox (x) not found or inactivated").
+_RECIPIENT_NOUNS = re.compile(
+    r"(?<!sender )(?<!from )\b(?:user|recipient|mail-?box|account|addressee)s?\b", re.IGNORECASE
+)
+
+
+def names_recipient(text: str) -> bool:
+    """The text names a user, recipient or mailbox."""
+    return _RECIPIENT_NOUNS.search(text) is not None
 
 
 # A client's sentence in any language that names the SMTP command it failed at: the

@@ -667,6 +667,116 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
         specific=False,
     ),
+    # (session 12) The authentication said to have failed, in any client's or server's
+    # words ("Authentication unsuccessful", "authentication failure", "Authentication
+    # credentials invalid"): at AUTH, whatever enhanced code stands beside it (Microsoft's
+    # 535 5.7.3 is no security conversion). Not SPF's, DKIM's or DMARC's, nor .NET's TLS
+    # stream ("Authentication failed because the remote party has closed ...").
+    pattern(
+        "synonyms.authentication_failed",
+        r"(?<!SPF )(?<!DKIM )(?<!DMARC )(?<!sender )(?<!ARC )\bauthentication (?:was |has )?"
+        r"(?:unsuccessful|failed|failure)\b(?! because)|"
+        r"\bauthentication credentials (?:are |were )?(?:invalid|rejected|not valid)\b|"
+        r"\bauth_failed\b",
+        _C.AUTHENTICATION,
+        "The server refused the login (AUTH): the user name, the password or the way it "
+        "was sent was not accepted.",
+        "A wrong password, an app password or OAuth2 required, or the account not allowed "
+        "to log in by SMTP.",
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 12) No authentication method both sides have, or none offered, in any
+    # client's words ("No suitable authentication method found", "No compatible
+    # authentication mechanisms", "does not support SMTP AUTH type: PLAIN", "no form of
+    # authorization supported"); credentials the client lacks ("Missing credentials for
+    # PLAIN", "missing password", "SMTP-AUTH requested but missing user name").
+    pattern(
+        "synonyms.auth_mechanism",
+        r"\bno (?:suitable|compatible|supported|common|matching|usable) (?:authentication|auth|"
+        r"SASL) (?:methods?|mechanisms?|types?)\b|"
+        r"\b(?:authentication|auth|SASL) (?:methods?|mechanisms?|types?) (?:is |are )?not "
+        r"(?:supported|available|offered)\b|"
+        r"\bno authentication mechan\w* supported\b|\bno authenticators? (?:available|found|"
+        r"supported)\b|\bno form of authori[sz]ation supported\b|"
+        r"\bfind an authenticator supported\b|"
+        r"\b(?:does not|doesn't|did not|didn't) support (?:the selected |any |SMTP[- ])?"
+        r"(?:AUTH\b|authentication)|\bAUTH extension (?:is )?not supported\b|"
+        r"\b(?:does not|doesn't) allow (?:plain ?text|clear ?text|unencrypted) (?:passwords?|"
+        r"logins?|auth\w*)\b|"
+        r"\bmissing (?:credentials|password|user ?name|login)\b",
+        _C.AUTHENTICATION,
+        "The client and the server could not agree on a way to log in (AUTH), or the "
+        "client had no credentials to send.",
+        "The server offers AUTH only after STARTTLS or on the submission port, or only "
+        "mechanisms the client does not have; the client has no user name or password set.",
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 12) The reasons a certificate fails, in the words of any runtime or
+    # server: an unknown issuer, a name it was not issued for, its dates, its chain
+    # (wording.certificate_invalid calls it invalid or untrusted).
+    pattern(
+        "synonyms.certificate_reason",
+        r"\bcertificate (?:is )?signed by (?:an? )?unknown authority\b|"
+        r"\bcertificate is valid for\b|\bcertificate relies on legacy Common Name\b|"
+        r"\bcertificate (?:subject|name|host ?name) (?:does not|doesn't|did not) match\b|"
+        r"\bcertificate (?:is )?not signed by an? (?:valid|trusted|known)\b|"
+        r"\bcertificate could not be (?:validated|verified)\b|\bcertificate verify failed\b|"
+        r"\bcertificate (?:has )?expired\b|\bexpired certificate\b|"
+        r"\bself[- ]signed certificate\b|\bPKIX path (?:building|validation) failed\b|"
+        r"\bunable to find valid certification path\b|"
+        r"\b(?:did not|didn't|does not) (?:provide|present|send) (?:a |any )?certificate\b|"
+        r"\bUntrustedRoot\b|\bRemoteCertificate(?:NameMismatch|ChainErrors)\b|"
+        r"\bhost ?name\b[^.\n]{0,80}?\b(?:did not|does not|doesn't) match\b[^.\n]{0,60}?"
+        r"certificate",
+        _C.TLS_CERTIFICATE,
+        "The certificate could not be validated (its issuer, name, dates or chain).",
+        "A self-signed or privately issued certificate, a certificate for another name, "
+        "an expired one, or a chain without its intermediate certificates.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 12) A sending rate or quota named as such, by any provider ("rate
+    # limited", "Ratelimit exceeded", "Daily send rate exceeded", "submission quota",
+    # "relay limit exceeded", "unexpected volume", "Unusual sending activity", "Max
+    # concurrent sessions"): a limit, whatever code stands beside it.
+    pattern(
+        "synonyms.rate_words",
+        r"\brate ?limit(?:ed|s|ing)?\b|\bratelimit\w*|"
+        r"\bsen(?:d|ding) (?:rate|limit|quota)s? (?:(?:was |has been )?exceeded|reached)\b|"
+        r"\b(?:daily|hourly) (?:user |smtp )?(?:send(?:ing)?|relay|submission) "
+        r"(?:rate|limit|quota)\b|\bsubmission ?quota\b|"
+        r"\b(?:relay|sending|outgoing messages?) limit (?:exceeded|reached)\b|"
+        r"\bunexpected volume\b|\btoo much (?:e-?mail|mail) in a short\b|"
+        r"\bunusual sending activity\b|\blimits? (?:for|on) your account (?:are |is |has been )?"
+        r"(?:exceeded|reached)\b|\bnumber of allowed outgoing messages\b|"
+        r"\bmax(?:imum)? concurrent (?:sessions|connections)\b",
+        _C.RATE_LIMITED,
+        "The receiving side limits how much mail it takes from this sender (or for this "
+        "recipient) in a period; it is a rate, not a refusal of the mail itself.",
+        "A burst of mail, a shared IP or account whose quota others used up, or a daily "
+        "sending cap of the account.",
+        retry=True,
+    ),
+    # (session 12) The sending host's name and address that do not match (forward-
+    # confirmed reverse DNS): "hostname x does not resolve to address y", a client
+    # address being resolved.
+    pattern(
+        "synonyms.reverse_dns_mismatch",
+        r"\bhostname \S+ does not resolve to address\b|"
+        r"\bwhile (?:in )?resolving (?:the )?client(?:'s)? (?:address|IP|host ?name)\b",
+        _C.DNS_PTR_MISMATCH,
+        "The sending host's reverse DNS name does not resolve back to its address.",
+        "The PTR record of the sending IP names a host whose A/AAAA record is missing or "
+        "points elsewhere.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+    ),
     pattern(
         "synonyms.login_failed",
         # an application's own words for a refused login (Home Assistant's "Login not
@@ -676,7 +786,16 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # most texts)
         r"\b(?:login|log in) (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|"
         r"cannot|can't) (?:login|log in)\b|"
-        r"\b(?:login|log in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b",
+        r"\b(?:login|log in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b|"
+        # (session 12) "Unable to authenticate", "Could not authenticate", "Can't
+        # authenticate" (not "at present": a server's own trouble)
+        r"\b(?:unable|not able|failed|could not|couldn't|can ?not|can't) (?:to )?authenticate\b"
+        r"(?! at present)(?! due to)|"
+        # (session 12) credentials, a ticket or a token the server did not accept, an
+        # authentication "not possible" or whose function returned an error
+        r"\b(?:credentials|ticket|token|password) (?:was |were )?not accepted\b|"
+        r"\bauthentication\b[^.\n]{0,40}?\bnot possible\b|"
+        r"\bauthentication function returned an error\b",
         _C.AUTHENTICATION,
         "The server refused the login: the user name or password (or the way it was "
         "sent) was not accepted.",

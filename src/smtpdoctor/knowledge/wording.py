@@ -481,7 +481,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:failed|unsuccessful) log(?:on|in)(?: attempt)?\b|"
         r"\bauthentication (?:was |has been )?(?:rejected|refused|denied)\b|"
         # (the same in Chinese and Japanese: "登录失败", "登錄失敗", "ログインに失敗")
-        r"登录失败|登錄失敗|登入失敗|ログイン(?:に)?失敗|"
+        r"登录失败|登錄失敗|登入失敗|登入失败|ログイン(?:に)?失敗|"
         # credentials called wrong, in English and the clients' other languages
         r"\bbad credentials\b|\b(?:wrong|incorrect) (?:user ?name|login|password|credentials)\b|"
         # (an application's "Authentication required, invalid details provided")
@@ -596,7 +596,12 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # receiver's rules, not a recipient (weak: a named cause decides).
         r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b|"
         # a reply whose whole text is "Rejected"
-        r"\b[45]\d\d[ -]Rejected\.?\s*$",
+        r"\b[45]\d\d[ -]Rejected\.?\s*$|"
+        # (session 12) its content or data refused, a filter's verdict, its header From
+        # not matching the envelope ("Content reject", "Mail data refused", "Message
+        # Filtered", "MAIL FROM is mismatched with message header from")
+        r"\bcontent reject(?:ed)?\b|\bmail data refused\b|\b(?:message|mail|e-?mail) filtered\b|"
+        r"\bmismatched with (?:the )?(?:message )?header\b|\bFrom:? domain is invalid\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message by its rules without saying which.",
         "A content or reputation filter, or a rule on the sender or its headers.",
@@ -609,7 +614,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"Sender address rejected|\bunknown sender(?: address)?\b|\bsender rejection\b|"
         r"\bsender (?:address )?(?:is )?(?:unknown|invalid|not found|does(?: not|n't) exist)\b|"
         # Exim's callout ("550 Sender verify failed", "sender verify fail for <x>")
-        r"\bsender verif(?:y|ication) fail",
+        r"\bsender verif(?:y|ication) fail|"
+        # (session 12) "Fake sender", "Sender email is not in my domain"
+        r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail |address )?is not in my domain\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
@@ -632,7 +639,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"recipient)\b|\bunavailable (?:mail )?(?:user|mailbox|recipient)\b|\bbad_recipient\b|"
         r"\bno mail ?box (?:available )?for this user\b|"
         # Postfix's DATA reply once every RCPT TO was refused.
-        r"\bno valid recipients\b",
+        r"\bno valid recipients\b|"
+        # (session 12) "This user doesn't have a yahoo.com account", "No recipients were
+        # accepted", "Bad address syntax", a directory that does not list the user
+        r"\b(?:user|recipient) (?:does not|doesn't) have an? \S+ account\b|"
+        r"\bno recipients? (?:were |was )?accepted\b|"
+        r"\bbad (?:e-?mail )?address(?: mailbox)? syntax\b|"
+        r"\bnot listed in (?:the )?(?:public )?(?:Name (?:&|and) Address Book|directory)\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -643,7 +656,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.cjk_recipient_gone",
         r"(?:宛先|アドレス|ユーザー?|メールボックス|受信者).{0,24}(?:見つかりません|存在しません|"
         r"ありません|無効)|(?:收件人|用户|邮箱|帐户|账户|帳號|用戶)[^。；;\n]{0,60}?"
-        r"(?:不存在|无效|無效|已停用|被冻结)",
+        r"(?:不存在|无效|無效|已停用|被冻结|未开通|未開通)",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -697,7 +710,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.intl_mailbox_full",
         r"\b(?:Postfach|boite|boîte|buzón|buzon|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
-        r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)",
+        r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)|"
+        r"(?:收件人|用户|用戶)的?(?:邮箱|郵箱|信箱)?(?:空间|空間|容量)(?:不足|已满|已滿)",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -730,8 +744,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.source_blocked",
         # The sending host or IP is what is refused (a block list, a ban).
-        r"\bbad IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
+        r"\b(?:bad|invalid) IP\b|\b(?:IP|host|client)\b[^;\n]{0,40}?\b(?:blocked|black ?listed|"
         r"block ?listed|banned|listed (?:in|on|at|by))\b|\bin an RBL\b|"
+        # (session 12) the IP said to be refused, and "blocked" in the clients' languages
+        r"\bIP (?:address )?(?:is |was |has been )?(?:rejected|refused|denied)\b|"
+        r"\bIP\b[^;\n]{0,30}?\b(?:bloccat[oa]|bloquead[oa]|bloqu[ée]e?|gesperrt|zablokowan\w*)\b|"
         # the other order: the block first, the sender's IP after ("Automated block
         # triggered by suspicious activity from your IP address")
         r"\b(?:block(?:ed)?|ban(?:ned)?)\b[^;\n]{0,60}?\b(?:from|for|on) your IP\b",
@@ -746,7 +763,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.server_busy",
         # "Server or maildrop is busy", "the mail server is currently busy": for now.
         r"\b(?:server|service|maildrop|host)(?: or \w+)? (?:is )?"
-        r"(?:currently |temporarily )?busy\b",
+        r"(?:currently |temporarily )?busy\b|"
+        # (session 12) in Chinese and Japanese
+        r"(?:服务器|伺服器)(?:忙碌|繁忙)|サーバーが(?:混雑|ビジー)",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is busy and takes no mail for now.",
         permanence=_T,
@@ -770,7 +789,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.intl_host_unknown",
         # "Host desconocido", "Hôte inconnu", "Host sconosciuto": the name did not resolve.
-        r"\bhost (?:desconocido|desconhecido|sconosciuto)\b|\bhôte inconnu\b",
+        r"\bhost (?:desconocido|desconhecido|sconosciuto)\b|\bhôte inconnu\b|"
+        # (session 12) in Chinese and Japanese mail clients' catalogues (Outlook, Foxmail)
+        r"找不到(?:主机|主機|服务器|伺服器)|(?:主机|主機)名?(?:无法|無法)解析|ホストが見つかりません",
         _C.DNS_RESOLUTION,
         "The client could not resolve the mail server's name in DNS.",
         stage=_S.DNS,
@@ -790,7 +811,15 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\bDélai d'attente (?:dépassé|expiré)[^.;\n]{0,20}?\bconnexion\b|"
         r"\bTiempo de espera agotado[^.;\n]{0,20}?\bconect|"
         r"\btempo limite (?:esgotado|excedido)[^.;\n]{0,20}?\bcone|"
-        r"\btimeout (?:della|nella|di) connessione\b",
+        r"\btimeout (?:della|nella|di) connessione\b|"
+        # (session 12) a host and port that could not be reached, "Connect failed",
+        # "connecting to ... failed", "attempts to connect", "Échec de la connexion"
+        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
+        r"\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
+        r"\bconnecting to\b[^.;\n]{0,60}?\bfailed\b|\battempts? to connect to\b|"
+        r"\b[ée]chec de (?:la )?connexion\b|"
+        r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
+        r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
         _C.FIREWALL_BLOCK,
         "The client could not open a TCP connection to the mail server.",
         "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
@@ -803,7 +832,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.intl_timeout",
         r"\bZeitüberschreitung\b|\bDélai d'attente (?:dépassé|expiré)|\bTiempo de espera agotado\b|"
-        r"\btempo limite (?:esgotado|excedido)\b|\btempo (?:di attesa )?scaduto\b",
+        r"\btempo limite (?:esgotado|excedido)\b|\btempo (?:di attesa )?scaduto\b|"
+        # (session 12) in Chinese and Japanese
+        r"(?:连接|連線|连线|連接)?(?:服务器|伺服器)?(?:超时|逾時)|タイムアウト",
         _C.NETWORK_TIMEOUT,
         "A time-out expired during the session.",
         permanence=_T,
@@ -817,7 +848,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:perdió|perdida|pérdida) (?:de )?(?:la )?conexión\b|"
         r"\bconexión\b[^.;\n]{0,30}?\b(?:perdida|interrumpida)\b|"
         r"\bconex[ãa]o\b[^.;\n]{0,30}?\b(?:perdida|interrompida)\b|"
-        r"\bconnessione\b[^.;\n]{0,30}?\b(?:persa|interrotta)\b",
+        r"\bconnessione\b[^.;\n]{0,30}?\b(?:persa|interrotta)\b|"
+        # (session 12) in Chinese and Japanese: ended by the server, cut, reset
+        r"(?:服务器|伺服器)(?:结束|關閉|关闭|中断|中斷)了?(?:连线|连接|連線|連接)|"
+        r"(?:连接|連線|连线|連接)(?:被)?(?:中断|中斷|重置)|接続が切断",
         _C.CONNECTION_DROPPED,
         "The connection was lost before the session was done.",
         permanence=_T,
@@ -859,6 +893,141 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
+    # (session 12) The resolver's own words, as every runtime passes them on (glibc's
+    # gai_strerror, Windows' WSAHOST_NOT_FOUND, macOS's EAI_NONAME, Java's and Node's
+    # names for them): the client could not resolve the server's name.
+    pattern(
+        "wording.name_not_resolved",
+        r"\bName or service not known\b|\bnodename nor servname\b|\bNo such host is known\b|"
+        r"\bgetaddrinfo\b|\bUnknownHostException\b|\bEAI_(?:AGAIN|NONAME|NODATA|FAIL)\b|"
+        r"\bENOTFOUND\b|\bTemporary failure in name resolution\b|"
+        r"\bunknown (?:SMTP |mail |remote |outgoing )?host\b|\bno such host\b|"
+        r"\bHost or domain name not found\b|\bquery(?:A|AAAA|Mx) E[A-Z]+\b|"
+        r"\b(?:could not|couldn't|unable to|failed to|cannot|can't) resolve\b|"
+        r"\bNo MX (?:records? )?found\b",
+        _C.DNS_RESOLUTION,
+        "The mail server's name could not be resolved in DNS.",
+        "A typo in the server or domain name, or no working DNS resolver where the sender runs.",
+        stage=_S.DNS,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) A connection said to have ended before its time, in any runtime's
+    # words: closed or disconnected unexpectedly, an empty reply, a read that failed,
+    # an end of file, a client not (or no longer) connected.
+    pattern(
+        "wording.connection_ended",
+        r"\b(?:unexpectedly|abruptly|prematurely) (?:closed|disconnected|terminated|dropped|"
+        r"lost|shut ?down)\b|\bhas (?:unexpectedly )?disconnected\b|"
+        r"\b(?:got|received|returned) an? empty (?:response|reply)\b|"
+        r"\b(?:server|client|socket|session) (?:is )?not connected\b|\bwithout being connected\b|"
+        r"\bconnection (?:to|from|with)\b[^;\n]{0,80}?\b(?:was )?lost\b|"
+        r"\b(?:read|receive|recv) error\b|\berror while (?:receiving|reading) data\b|"
+        r"\bend of file reached\b|\bunexpected (?:EOF|end of (?:file|stream))\b|"
+        # (Windows' WSAECONNABORTED and WSAECONNRESET in words)
+        r"\bconnection was aborted\b|\bforcibly closed by the remote host\b",
+        _C.CONNECTION_DROPPED,
+        "The connection was closed before the session was done.",
+        "A firewall or the server cut the connection; on an implicit-TLS port (465) a "
+        "client speaking plain SMTP (or the other way round) is cut like this.",
+        permanence=_T,
+        kind="connection_drop",
+        specific=False,
+    ),
+    # (session 12) A time-out named by what was waited for: a read (Ruby's
+    # Net::ReadTimeout, Python's ReadTimeout, "read timed out") is the session; an
+    # open or connect (Net::OpenTimeout, ConnectTimeoutError) is the connect.
+    pattern(
+        "wording.read_timeout",
+        r"\bRead ?Time ?out(?:Error|Exception)?\b|\bread (?:operation )?timed out\b",
+        _C.NETWORK_TIMEOUT,
+        "The connection was open, but the server's reply did not come in time.",
+        "A slow or overloaded server, or a firewall that lets the connection open but "
+        "drops what follows.",
+        permanence=_T,
+        retry=True,
+        specific=False,
+    ),
+    pattern(
+        "wording.open_timeout",
+        r"\bOpen ?Time ?out(?:Error|Exception)?\b|\bConnect ?Time ?out(?:Error|Exception)\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connection to the mail server got no answer in time.",
+        "Outbound SMTP is blocked where the client runs, or a firewall drops it.",
+        "The server is down or does not listen on that port.",
+        **_CONNECT_FAILED,
+    ),
+    # (session 12) A server without STARTTLS, in the clients' words.
+    pattern(
+        "wording.starttls_not_offered",
+        r"\bSTARTTLS (?:extension )?(?:is )?not (?:supported|offered|available|advertised)\b|"
+        r"\b(?:does not|doesn't|did not|didn't) (?:support|offer|advertise) (?:the )?STARTTLS\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client asked for STARTTLS, and the server does not offer it.",
+        "The server has no certificate or TLS switched off, or something between the two "
+        "strips STARTTLS from the EHLO reply.",
+        stage=_S.STARTTLS,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) A TLS handshake that failed, named so by any runtime
+    # ("SSLHandshakeException", "handshake eof", "Unable to connect using SSL", "unable
+    # to establish an SSL or TLS connection"); weak: a certificate's reason decides first.
+    pattern(
+        "wording.handshake_failed",
+        r"\bSSL ?Handshake ?(?:Exception|Error)\b|\bhandshake (?:eof|exception)\b|"
+        r"\b(?:unable|failed) to (?:establish|negotiate|complete) (?:an? |the )?(?:SSL|TLS|secure)"
+        r"(?: or TLS|/TLS)? (?:connection|channel|session|handshake)\b|"
+        r"\b(?:unable|failed) to connect (?:using|with|via|over) (?:SSL|TLS|STARTTLS)\b|"
+        r"\bSTARTTLS (?:is )?not working\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake with the server failed.",
+        "The two sides have no TLS settings in common (versions, ciphers), or one speaks "
+        "TLS on a port where the other expects plain SMTP.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) The message's form refused: malformed, bare or stray line feeds, not
+    # conforming to RFC 5322, a header it lacks, a character set or attachment type the
+    # receiver does not take, mail judged unsolicited (RFC 3463's X.6 subjects).
+    pattern(
+        "wording.message_form",
+        r"\bmalformed (?:message|mail|e-?mail|MIME|headers?)\b|"
+        r"\b(?:message|mail) (?:is )?malformed\b|"
+        r"\bbare ?(?:line ?feeds?|LFs?|CRs?)\b|\bBareLinefeeds\w*|"
+        r"\bstray (?:line ?feeds?|LFs?|CRs?)\b|"
+        r"\bdoes(?: not|n't) conform to RFC ?\d+|"
+        r"\bwithout (?:an? )?(?:To|From|Date|Subject|Message-ID):? (?:fields?|headers?)\b|"
+        r"\b(?:non-Western|non-Latin)\b[^.\n]{0,30}?\bcharacter sets?\b|"
+        r"\b(?:disallowed|forbidden|prohibited|blocked) attach(?:ment)? types?\b|"
+        r"\bappears? to be unsolicited\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message for its form or content (its headers, "
+        "line endings, character set or attachments), not for its sender or recipient.",
+        "A mailer that writes bare line feeds or lacks a header RFC 5322 requires; an "
+        "attachment type or character set the receiver's rules refuse.",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
+    # (session 12) The message's size in other words ("The size of the message ...
+    # exceeds the global size limit", "Message size larger than allowed", "mail size
+    # limit exceeded"); not a domain's storage limit.
+    pattern(
+        "wording.size_words",
+        r"\b(?:message|mail|e-?mail) size (?:limit )?(?:exceed(?:s|ed)?|(?:is )?larger than|too "
+        r"(?:large|big)|over)\b|\bsize of the (?:message|mail|e-?mail)\b[^.\n]{0,60}?\bexceeds?\b|"
+        r"(?<!domain )\bsize limit (?:exceeded|reached)\b|\bexceeds? (?:the )?(?:\w+ )?(?<!domain )"
+        r"size limit\b",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the receiving server accepts.",
+        "Large attachments; the receiver's limit is lower than the sender's.",
+        hint=_S.MESSAGE,
+        retry=False,
+        specific=False,
+    ),
     pattern(
         "wording.server_trouble",
         r"\bno healthy\b|Insufficient system resources|\bUnexpected failure\b|"
@@ -869,6 +1038,28 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         _C.SERVICE_UNAVAILABLE,
         "The receiving server had a problem of its own and could not take the mail now.",
         retry=True,
+        specific=False,
+    ),
+    # (session 12) A refusal named as policy in the reply's own words ("550 Denied due to
+    # spam list", "550 Spoofed MAIL FROM", "553 Sorry, your domain has been blocked",
+    # "Reject due to policy restrictions", "IP reputation"): RFC 5321 §4.2.3's 550 and
+    # 553 cover a refusal "for policy reasons" as well as a missing mailbox, so these
+    # words say more than the bare code. Weakest of all: any other class word decides
+    # first. (Not a file's "Permission denied", nor an HTTP API's "Unauthorized"; not
+    # "a spoofed message" in an ordinary mail's prose.)
+    pattern(
+        "wording.policy_words",
+        r"\b(?:black|block|deny) ?list(?:ed|s)?\b|(?<!Permission )\b(?:blocked|banned|denied|"
+        r"prohibited|forbidden)\b|(?<!message )\bnot (?:allowed|permitted|authori[sz]ed)\b|"
+        r"\bspoof(?:ed|ing)? (?:MAIL FROM|sender|address|domain)\b|\banti-?spoofing\b|"
+        r"\breputation\b|\bpolicy (?:restrictions?|violations?|reasons)\b|"
+        r"\bdue to (?:local |our )?polic(?:y|ies)\b|\bby (?:local )?policy\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the mail by its policy (a block, a list, a rule on "
+        "the sender, its host or the message).",
+        "The sending IP or domain is on a block list or has a poor reputation; a rule at "
+        "the receiver refuses this sender, host or message.",
+        retry=False,
         specific=False,
     ),
 )
