@@ -1094,13 +1094,14 @@ def test_cpanels_unroutable_address_is_the_address_not_a_block_list() -> None:
         "domain may not exist, they may be blacklisted, or missing the proper dns entries."
     )
     assert (alone.category, alone.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
-    # the same words about the sender, under Exim's sender verification
+    # the same words about the sender, under Exim's sender verification ("require
+    # verify = sender" in the RCPT ACL of Exim's default configuration: RCPT TO)
     sender = classify(
         "550-Verification failed for <ann@example.net>\n550-The mail server could not "
         "deliver mail to ann@example.net.  The account or domain may not exist, they may "
         "be blacklisted, or missing the proper dns entries.\n550 Sender verify failed"
     )
-    assert (sender.category, sender.stage) == (Category.POLICY_REJECTION, Stage.MAIL_FROM)
+    assert (sender.category, sender.stage) == (Category.POLICY_REJECTION, Stage.RCPT_TO)
     # a block list's own answer is still one
     listed = classify("550 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org")
     assert listed.category is Category.POLICY_REJECTION
