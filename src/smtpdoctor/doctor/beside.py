@@ -104,7 +104,9 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
     def on_tls(session: TlsSession, took: float) -> None:
         if not settled.done():
             settled.set_result((session.version, _large_hello_patience(took)))
-            _precheck(session.chain_der, opts)
+            # Once the walk's EHLO and the matrix's hellos are sent: starting
+            # a thread waits for it to run, and it then holds the GIL.
+            asyncio.get_running_loop().call_soon(_precheck, session.chain_der, opts)
 
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
