@@ -14,7 +14,7 @@ from typing import Any
 
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.recheck import _comparable, _implicit_tls_check
-from smtpdoctor.doctor.warmup import _certificate, _precheck
+from smtpdoctor.doctor.warmup import _certificate, _precheck, _warm_tls
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import HelloProbe, TlsMatrix
@@ -82,6 +82,8 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
 
     def on_stage(stage: Stage) -> None:
         share.on_stage(stage)
+        if stage is Stage.CONNECT:
+            asyncio.get_running_loop().call_soon(_warm_tls, session_opts.tls_context)
         if share.check_at is not None and not timer and not session_opts.implicit_tls:
             wait = max(0.0, share.check_at - time.monotonic())
             timer.append(asyncio.get_running_loop().call_later(wait, check_beside))
