@@ -73,6 +73,8 @@ def _tag(sock: socket.socket) -> str:
         peer, local = sock.getpeername(), sock.getsockname()
     except OSError:
         return "?"
+    if not (isinstance(peer, tuple) and isinstance(local, tuple)):
+        return "local"  # the event loop's self-pipe (AF_UNIX): a thread's call_soon_threadsafe
     return f"{peer[0]}:{peer[1]}/{local[1]}"
 
 

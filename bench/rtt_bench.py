@@ -378,7 +378,11 @@ def _domain_paragraph(
         "questions go out by hand as soon as the MX reply is read (their replies, not the "
         "glue, make the report); dnspython and the DNS rules load in a thread before the "
         "MX reply comes, the MTA-STS and DANE rules (with cryptography's x509 layer) only "
-        "when the domain publishes an MTA-STS record or TLSA records, beside the walks."
+        "when the domain publishes an MTA-STS record or TLSA records, beside the walks; "
+        "the walks connect before dnspython parses the replies that started them, the TLS "
+        "context and a first client hello are made while they connect, and each chain's "
+        "check runs once the walk's EHLO under TLS is sent (on the event loop, no thread "
+        "to start while the other host is in its handshake)."
         + (
             f" Without glue in the MX answer (a resolver with minimal responses), the hosts' "
             f"A and AAAA go out by hand as soon as the MX reply is read: {noglue / rtt:.1f} RTTs."
