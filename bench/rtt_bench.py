@@ -424,7 +424,7 @@ def _span(timeline: list[dict[str, Any]]) -> float:
 
 def _print_trial(walls: dict[str, list[float]], docs: dict[str, Any], rtt: float) -> None:
     for tool, w in walls.items():
-        runs = ", ".join(f"{x:.2f}" for x in w)
+        runs = ", ".join(f"{x:.3f}" for x in w)
         inside = f"; inside {docs[tool]['elapsed_ms'] / rtt / 1000:.1f}" if tool in docs else ""
         cpu = f"; CPU {statistics.median(CPU[tool]) * 1000:.0f} ms"
         print(f"{tool}: {statistics.median(w) / rtt:.1f} RTT ({runs} s{inside}{cpu})")
