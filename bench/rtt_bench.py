@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import dns.rrset
+import looptrace
 from benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,11 +172,16 @@ def _children_cpu() -> float:
 
 
 def run_in_client(
-    topo: Topology, argv: list[str], src: Path | None = None
+    topo: Topology, argv: list[str], src: Path | None = None, trace: Path | None = None
 ) -> tuple[float, str, float]:
     """The command's wall time, its output, and its CPU time (user + system, all
-    its threads: ``ip netns exec`` execs it, so it is this process's child)."""
+    its threads: ``ip netns exec`` execs it, so it is this process's child).
+    ``trace``: an smtpdoctor command runs under bench/looptrace.py, which writes
+    its event loop's and sockets' trace there."""
     env = dict(os.environ, NXCONNECT="127.0.0.1:0")  # testssl.sh: ask no resolver
+    if trace is not None and argv[1:3] == ["-m", "smtpdoctor"]:
+        argv = [argv[0], str(ROOT / "bench" / "looptrace.py"), *argv[3:]]
+        env["SMTPDOCTOR_LOOPTRACE"] = str(trace)
     env["SMTPDOCTOR_COLD"] = "1"  # a cold start each run, whatever warm server runs
     # Each tool runs as installed (as bench/startup_bench.py runs them): Python writes
     # what it caches beside the bytecode in the first run (smtpdoctor's start-up
@@ -211,6 +217,9 @@ def compile_checkout(src: Path = ROOT / "src") -> None:
 
 # Each tool's CPU time per run (seconds), filled by run_rounds.
 CPU: dict[str, list[float]] = {}
+# --trace: where each smtpdoctor run's loop trace goes, and the traces written.
+TRACE: list[Path] = []
+TRACES: dict[str, list[str]] = {}
 
 
 def run_rounds(
@@ -226,7 +235,12 @@ def run_rounds(
             if tool == "sslyze" and round_:
                 continue
             src = BASELINE[0] if tool.endswith("(baseline)") and BASELINE else None
-            wall, out, cpu = run_in_client(topo, argv_, src)
+            trace = None
+            if TRACE and tool.startswith("smtpdoctor"):
+                name = tool.replace(" (baseline)", "-baseline")
+                trace = TRACE[0] / f"{name}-{round_}.trace"
+                TRACES.setdefault(tool, []).append(str(trace))
+            wall, out, cpu = run_in_client(topo, argv_, src, trace)
             walls.setdefault(tool, []).append(wall)
             CPU.setdefault(tool, []).append(cpu)
             outs.setdefault(tool, []).append((wall, out))
@@ -364,7 +378,11 @@ def _domain_paragraph(
         "questions go out by hand as soon as the MX reply is read (their replies, not the "
         "glue, make the report); dnspython and the DNS rules load in a thread before the "
         "MX reply comes, the MTA-STS and DANE rules (with cryptography's x509 layer) only "
-        "when the domain publishes an MTA-STS record or TLSA records, beside the walks."
+        "when the domain publishes an MTA-STS record or TLSA records, beside the walks; "
+        "the walks connect before dnspython parses the replies that started them, the TLS "
+        "context and a first client hello are made while they connect, and each chain's "
+        "check runs once the walk's EHLO under TLS is sent (on the event loop, no thread "
+        "to start while the other host is in its handshake)."
         + (
             f" Without glue in the MX answer (a resolver with minimal responses), the hosts' "
             f"A and AAAA go out by hand as soon as the MX reply is read: {noglue / rtt:.1f} RTTs."
@@ -404,6 +422,16 @@ def _span(timeline: list[dict[str, Any]]) -> float:
     return end - float(timeline[0]["start_ms"])
 
 
+def _print_trial(walls: dict[str, list[float]], docs: dict[str, Any], rtt: float) -> None:
+    for tool, w in walls.items():
+        runs = ", ".join(f"{x:.3f}" for x in w)
+        inside = f"; inside {docs[tool]['elapsed_ms'] / rtt / 1000:.1f}" if tool in docs else ""
+        cpu = f"; CPU {statistics.median(CPU[tool]) * 1000:.0f} ms"
+        print(f"{tool}: {statistics.median(w) / rtt:.1f} RTT ({runs} s{inside}{cpu})")
+    if TRACES:
+        print(looptrace.report(TRACES))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rtt-ms", type=float, default=100.0)
@@ -414,9 +442,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline", type=Path, help="another tree's src/: its smtpdoctor runs in the same rounds"
     )
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        help="with --only: run smtpdoctor under bench/looptrace.py, its traces in this folder",
+    )
     args = parser.parse_args(argv)
     if args.only:
         args.no_doc = True
+    if args.trace is not None:
+        if not args.only:
+            parser.error("--trace goes with --only (a traced run is not the doc's)")
+        args.trace.mkdir(parents=True, exist_ok=True)
+        TRACE.append(args.trace)
     if os.geteuid() != 0:
         print("rtt-bench: needs root (network namespaces)", file=sys.stderr)
         return 3
@@ -446,11 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             dns_sock.close()
     if args.only:
-        for tool, w in walls.items():
-            runs = ", ".join(f"{x:.2f}" for x in w)
-            inside = f"; inside {docs[tool]['elapsed_ms'] / rtt / 1000:.1f}" if tool in docs else ""
-            cpu = f"; CPU {statistics.median(CPU[tool]) * 1000:.0f} ms"
-            print(f"{tool}: {statistics.median(w) / rtt:.1f} RTT ({runs} s{inside}{cpu})")
+        _print_trial(walls, docs, rtt)
         return 0
     stages = stage_round_trips(docs["smtpdoctor"], rtt * 1000)
     section = render(rtt, walls, stages, args, docs)

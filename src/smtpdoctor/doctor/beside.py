@@ -14,7 +14,7 @@ from typing import Any
 
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.recheck import _comparable, _implicit_tls_check
-from smtpdoctor.doctor.warmup import _certificate, _precheck
+from smtpdoctor.doctor.warmup import _certificate, _precheck, _warm_tls
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import HelloProbe, TlsMatrix
@@ -82,6 +82,8 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
 
     def on_stage(stage: Stage) -> None:
         share.on_stage(stage)
+        if stage is Stage.CONNECT:
+            asyncio.get_running_loop().call_soon(_warm_tls, session_opts.tls_context)
         if share.check_at is not None and not timer and not session_opts.implicit_tls:
             wait = max(0.0, share.check_at - time.monotonic())
             timer.append(asyncio.get_running_loop().call_later(wait, check_beside))
@@ -104,7 +106,9 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
     def on_tls(session: TlsSession, took: float) -> None:
         if not settled.done():
             settled.set_result((session.version, _large_hello_patience(took)))
-            _precheck(session.chain_der, opts)
+            # Once the walk's EHLO and the matrix's hellos are sent: starting
+            # a thread waits for it to run, and it then holds the GIL.
+            asyncio.get_running_loop().call_soon(_precheck, session.chain_der, opts)
 
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:

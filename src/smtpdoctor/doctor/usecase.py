@@ -176,8 +176,14 @@ async def _early_addresses(
     which went out as soon as it was read (for a host the glue named, a walk
     on the same address is not started twice)."""
     within = min(2.0, deadline.remaining())
-    for pair in await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS):
+    pairs = await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS)
+    for pair in pairs:
         early.start(*pair)
+    if pairs:
+        # The walks' SYNs leave before the MX hosts' A and AAAA questions (their
+        # replies confirm the walks, a round trip later, whichever goes first).
+        await asyncio.sleep(0)
+    dnswire.follow_up()
     await dnswire.followed_addresses(within, early.start)
 
 

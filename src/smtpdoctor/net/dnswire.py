@@ -225,11 +225,11 @@ async def early_addresses(
     Hints only: the walks started on them wait for the ordinary lookups to confirm them.
 
     With ``mx``, the A and AAAA questions of the hosts the reply names (or of
-    ``host`` itself when it has no MX: the implicit MX) are sent at once, those
-    the reply gave glue for too: the diagnosis asks them all, and takes their
-    replies here rather than asking again once dnspython has loaded (a round
-    trip later, and each ordinary query's CPU); :func:`followed_addresses`
-    reads them.
+    ``host`` itself when it has no MX: the implicit MX) are sent by
+    :func:`follow_up`, at once, those the reply gave glue for too: the
+    diagnosis asks them all, and takes their replies here rather than asking
+    again once dnspython has loaded (a round trip later, and each ordinary
+    query's CPU); :func:`followed_addresses` reads them.
     """
     if mx:
         sent = _SENT.get((f"{host}.", MX))
@@ -237,7 +237,7 @@ async def early_addresses(
         records = _records(wire, sent.wire) if wire and sent else None
         if records is None or sent is None:
             return []
-        _follow(records, host, sent.server, limit)
+        _TO_FOLLOW.append((records, host, sent.server, limit))
         return _mx_glue(records, limit)
     out: list[tuple[str, str]] = []
     for rdtype in (A, AAAA):
@@ -257,6 +257,16 @@ async def _addresses_of(name: str, rdtype: int, within: float) -> list[tuple[str
 
 
 _FOLLOWED: list[str] = []  # names whose A and AAAA went out after the MX reply
+# An MX reply read by early_addresses, its hosts' questions not yet sent.
+_TO_FOLLOW: list[tuple[list[_Record], str, tuple[str, int], int]] = []
+
+
+def follow_up() -> None:
+    """Send the A and AAAA questions of the MX hosts the reply :func:`early_addresses`
+    read names (the caller first starts the walks its glue allows: their SYNs
+    leave first)."""
+    while _TO_FOLLOW:
+        _follow(*_TO_FOLLOW.pop())
 
 
 def _follow(records: list[_Record], host: str, server: tuple[str, int], limit: int) -> None:
@@ -369,3 +379,4 @@ def discard() -> None:
     while _SENT:
         _SENT.popitem()[1].close()
     _FOLLOWED.clear()
+    _TO_FOLLOW.clear()

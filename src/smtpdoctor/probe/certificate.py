@@ -39,6 +39,7 @@ __all__ = [
     "check_ca_file",
     "read_ca_file",
     "read_system_roots",
+    "roots_read",
     "settles",
     "shown",
     "warm_up_full",
@@ -87,6 +88,11 @@ def read_system_roots() -> None:
     name's warm-up does it while the DNS round trip runs, so the chain's check at
     the walk's handshake, when the event loop is busiest, finds them read."""
     _system_anchors()
+
+
+def roots_read() -> bool:
+    """Whether the system's roots are read and split already (:func:`read_system_roots`)."""
+    return _system_anchors_once.cache_info().currsize > 0
 
 
 def _anchors(ca_files: Sequence[StrPath]) -> Anchors:

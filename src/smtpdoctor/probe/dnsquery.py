@@ -360,6 +360,9 @@ async def _early_reply(
         unusable += [sent.unusable] if sent.unusable else []
         return None
     elapsed_ms = (time.monotonic() - sent.sent_at) * 1000.0
+    # The walks this reply starts (:func:`dnswire.early_addresses` reads it too:
+    # an MX answer's glue, a host's A) connect first; its parse waits a turn.
+    await asyncio.sleep(0)
     try:
         query = dns.message.from_wire(sent.wire)
         response = dns.message.from_wire(wire, raise_on_truncation=True)
