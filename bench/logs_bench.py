@@ -666,8 +666,9 @@ spares, docs/logs.md "The compiled engine"). A page of fresh memory costs ~1.75 
 here (a block of 8 MiB read into fresh memory ~4.5 ms of CPU, into reused memory
 ~1.0 ms), and each chunk used to read its first three blocks into fresh memory, now
 one: on *troubled*, `--jobs 2` 27,400 -> 20,500 page faults, `--jobs 1` 23,000 ->
-11,800 (`perf stat -e page-faults`); each half of a split run ~0.117 -> ~0.104 s
-(in-process timers, `chrt -f 50`). Whole runs, main's tree and this one alternated at
+11,800 (`perf stat -e page-faults`); peak RSS `--jobs 2` 68 -> 53 MB, `--jobs 1` 97 -> 52 MB
+(`/usr/bin/time -v`); each half of a split run ~0.117 -> ~0.104 s (in-process timers,
+`chrt -f 50`). Whole runs, main's tree and this one alternated at
 `chrt -f 50` (CPU from `getrusage(RUSAGE_CHILDREN)` around each run; load
 6-9): `--jobs 2` CPU 0.42 -> 0.37 s (system time 0.120 -> 0.072), wall median 0.276 ->
 0.244 s (10 runs each); `--jobs 1` CPU 0.358 -> 0.336 s, wall 0.364 -> 0.336 s (6 runs
