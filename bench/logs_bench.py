@@ -660,6 +660,31 @@ core idles during the first ~0.09 s; what could use it is the GIL-free passes of
 first blocks of both halves, started before the imports (which needs the command line
 read before `smtpdoctor.logs` is imported) and inherited by the forked worker.
 
+Later in session 12 (no bench run either: load average 5-9): each block is read into
+the memory of the one before when nothing holds that one any more (`read_block`'s
+spares, docs/logs.md "The compiled engine"). A page of fresh memory costs ~1.75 us
+here (a block of 8 MiB read into fresh memory ~4.5 ms of CPU, into reused memory
+~1.0 ms), and each chunk used to read its first three blocks into fresh memory, now
+one: on *troubled*, `--jobs 2` 27,400 -> 20,500 page faults, `--jobs 1` 23,000 ->
+11,800 (`perf stat -e page-faults`); peak RSS `--jobs 2` 68 -> 53 MB, `--jobs 1` 97 -> 52 MB
+(`/usr/bin/time -v`); each half of a split run ~0.117 -> ~0.104 s (in-process timers,
+`chrt -f 50`). Whole runs, main's tree and this one alternated at
+`chrt -f 50` (CPU from `getrusage(RUSAGE_CHILDREN)` around each run; load
+6-9): `--jobs 2` CPU 0.42 -> 0.37 s (system time 0.120 -> 0.072), wall median 0.276 ->
+0.244 s (10 runs each); `--jobs 1` CPU 0.358 -> 0.336 s, wall 0.364 -> 0.336 s (6 runs
+each). Tried and not kept: the GIL-free passes (and the reads) of both halves' first
+blocks in a thread started before the imports, handed to the forked worker: each half
+~0.013 s shorter, but the imports ~0.006 s and the classifier's indexes ~0.002 s
+slower meanwhile, the wait for the thread's last block and the larger fork ~0.005-0.010
+s: no gain (0.222 s either way with the reuse above, in-process, 5 runs each); the
+same passes with `MADV_POPULATE_WRITE` on a fresh block: the same faults and time (the
+cost is the pages, not the traps). **What is left** for 20x (~0.217 s by the bench's
+wall time): at real-time priority the split run is ~0.22-0.23 s from the command's
+start (load 2-3): the interpreter ~0.02, imports ~0.05, the classifier's word index
+and automaton before the fork ~0.02 (knowledge/phrasing.py: built at every start, not
+stored), each half ~0.105, then the worker's answer ~0.006, unpickled ~0.0075, merged
+~0.0115 (C prune and merge of the tables), the report ~0.008.
+
 Changed in session 10 (the "before" row above is 5d3e9b1, the tree at the session's
 start; the reports are byte-identical to it and to `SMTPDOCTOR_PURE_PYTHON=1`, JSON,
 text and `--events`, `--jobs 1` and the default, on both inputs and every log of

@@ -96,3 +96,52 @@ def test_a_read_error_is_the_readers_error(monkeypatch: pytest.MonkeyPatch) -> N
     assert native.read_block is not None
     with pytest.raises(OSError, match="Input/output"):
         native.read_block(Failing(b"x\n"), b"", 10)
+
+
+@needs_engine
+def test_a_block_let_go_is_read_into_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A block the caller holds no more is read into again (its pages faulted in
+    once): the same blocks as the Python path, each hashed as its copy is."""
+    rnd = random.Random(3)
+    log = tmp_path / "x.log"
+    log.write_bytes(_lines(rnd, 3000))
+    want = _read(log, monkeypatch, fast=False, block_size=4096)[0]
+    sources, _ = expand_inputs([str(log)])
+    got: list[bytes] = []
+    where = set()
+    for block in BlockReader(sources[0], block_size=4096):
+        got.append(bytes(bytearray(block)))  # (a copy: not the block itself)
+        where.add(id(block))
+        assert hash(block) == hash(got[-1])
+        del block  # (held while the next is read, it could not be read into)
+    assert got == want
+    assert len(got) > 20
+    assert len(where) <= 3  # (the same memory again, not one object per block)
+
+
+@needs_engine
+def test_read_block_reads_into_a_block_only_when_let_go() -> None:
+    assert native.read_block is not None
+    fh = io.BufferedReader(io.BytesIO(b"one\ntwo\nthree\nfour\n"))
+    spares: list[object] = []
+    got, first, carry = native.read_block(fh, b"", 4, spares)
+    assert (got, first, carry) == (4, b"one\n", b"")
+    assert len(spares) == 2
+    kept = first
+    spares.insert(0, first)
+    del first
+    got, second, carry = native.read_block(fh, carry, 4, spares)
+    # (still held by kept: a new block, the old one unchanged)
+    assert (second, kept) == (b"two\n", b"one\n")
+    assert second is not kept
+    spares.insert(0, second)
+    reused = id(second)
+    del second
+    got, third, carry = native.read_block(fh, carry, 6, spares)
+    assert third == b"three\n"
+    assert id(third) == reused
+    # What read_block did not leave there is never written into.
+    other = b"five\n" * 3
+    spares[:] = [other, 1 << 30, 0]
+    got, fourth, carry = native.read_block(fh, carry, 5, spares)
+    assert (fourth, other) == (b"four\n", b"five\n" * 3)

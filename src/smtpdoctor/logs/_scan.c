@@ -795,8 +795,9 @@ static PyMethodDef METHODS[] = {
      "inbound_add(agg, parts, client, cause, stage, text) -> None: Aggregator.add_inbound "
      "(_scan_inbound.c)."},
     {"read_block", scan_read_block, METH_VARARGS,
-     "read_block(fh, carry, want) -> (got, block or None, carry): a plain file's next block "
-     "read into its own bytes object (_scan_read.c)."},
+     "read_block(fh, carry, want[, spares]) -> (got, block or None, carry): a plain file's "
+     "next block read into its own bytes object, or into the last one given back in spares "
+     "(_scan_read.c)."},
     {"keep_blocks", keep_blocks, METH_NOARGS,
      "keep_blocks(): large blocks stay in the heap between reads (glibc)."},
     {"line_counts", line_counts, METH_VARARGS,

@@ -6,8 +6,16 @@
  * read into a new bytes object and then a copy of it behind the carry, a second
  * pass over every byte of the log (~16 ms of a 110 MB log's CPU). read_block()
  * makes the block's bytes object first, copies the carry (one line) into it, has
- * the file's own readinto() fill the rest, and shrinks the object in place to end
- * at the last newline: the block's bytes are written once, by the read.
+ * the file's own readinto() fill the rest, and ends the object at the last newline:
+ * the block's bytes are written once, by the read.
+ *
+ * A block's memory is written again by the next read when the caller is done with
+ * it (``spares``: see read_block): a block in fresh memory has each of its 2,048
+ * pages (8 MiB) faulted in at its first write, ~3.6 ms of CPU; the heap's freed
+ * blocks (keep_blocks) were taken in part by other allocations meanwhile, so each
+ * half of a split run read its first three blocks into fresh memory, now one. A
+ * block's allocation has room for any carry up to READ_SLACK, and the block is
+ * ended by setting its length, not by a realloc (its room stays for the next).
  */
 #define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
@@ -15,24 +23,82 @@
 #include <string.h>
 #include "_scan.h"
 
-/* read_block(fh, carry, want) -> (got, block, carry): what
+/* read_block(fh, carry, want[, spares]) -> (got, block, carry): what
  *   data = fh.read(want); nl = data.rfind(b"\n")
  *   block = carry + data[:nl + 1] (None when data holds no newline)
  *   carry = data[nl + 1:] (carry + data when it holds none)
  * gives, with got = len(data) (0 at the end: then block is None, carry unchanged).
  * fh: a binary file with readinto (a BufferedReader: it fills our memory with as
  * many reads as read(want) makes). */
+#define READ_SLACK ((Py_ssize_t)64 * 1024)
+
+/* A bytes object of n bytes (n <= its allocation): its length set in place. */
+static void end_bytes(PyObject *buf, Py_ssize_t n) {
+    Py_SET_SIZE(buf, n);
+    PyBytes_AS_STRING(buf)[n] = '\0';
+}
+
+/* The block in spares ([block, its allocation, its address], as the last call left
+ * them and the caller gave the block back) to be written again, when nothing else
+ * holds it (after it is taken out of the list, this is its only reference) and it
+ * has room for need bytes: a new reference, its allocation in *cap; else NULL (an
+ * error set only when one occurred). The list is emptied either way. */
+static PyObject *take_spare(PyObject *spares, Py_ssize_t need, Py_ssize_t *cap) {
+    if (PyList_GET_SIZE(spares) != 3) {
+        (void)PyList_SetSlice(spares, 0, PyList_GET_SIZE(spares), NULL); /* (an error: set) */
+        return NULL;
+    }
+    PyObject *old = PyList_GET_ITEM(spares, 0);
+    Py_ssize_t have = PyLong_AsSsize_t(PyList_GET_ITEM(spares, 1));
+    void *where = PyLong_AsVoidPtr(PyList_GET_ITEM(spares, 2));
+    if (PyErr_Occurred()) PyErr_Clear(); /* (not ours: then not taken) */
+    Py_INCREF(old);
+    if (PyList_SetSlice(spares, 0, 3, NULL) < 0) {
+        Py_DECREF(old);
+        return NULL;
+    }
+    if (!PyBytes_CheckExact(old) || Py_REFCNT(old) != 1 || (void *)old != where || have < need) {
+        Py_DECREF(old);
+        return NULL;
+    }
+    *cap = have;
+    Py_SET_SIZE(old, have);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    ((PyBytesObject *)old)->ob_shash = -1; /* (its bytes change: no hash kept) */
+#pragma GCC diagnostic pop
+    return old;
+}
+
+/* Leaves [allocation, address] of the block handed on in spares (the caller puts
+ * the block in front when done with it), or nothing. */
+static int note_spare(PyObject *spares, PyObject *block, Py_ssize_t cap) {
+    if (spares == NULL) return 0;
+    PyObject *size = PyLong_FromSsize_t(cap), *where = PyLong_FromVoidPtr(block);
+    int rc = -1;
+    if (size != NULL && where != NULL && PyList_Append(spares, size) == 0)
+        rc = PyList_Append(spares, where);
+    Py_XDECREF(size);
+    Py_XDECREF(where);
+    return rc;
+}
+
 PyObject *scan_read_block(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *fh, *carry;
+    PyObject *fh, *carry, *spares = NULL;
     Py_ssize_t want;
-    if (!PyArg_ParseTuple(args, "OO!n", &fh, &PyBytes_Type, &carry, &want)) return NULL;
+    if (!PyArg_ParseTuple(
+            args, "OO!n|O!", &fh, &PyBytes_Type, &carry, &want, &PyList_Type, &spares))
+        return NULL;
     Py_ssize_t c = PyBytes_GET_SIZE(carry);
-    if (want < 1 || want > PY_SSIZE_T_MAX - c) {
+    if (want < 1 || want > PY_SSIZE_T_MAX - c - READ_SLACK) {
         PyErr_SetString(PyExc_ValueError, "read_block: want from 1 up");
         return NULL;
     }
-    PyObject *buf = PyBytes_FromStringAndSize(NULL, c + want);
+    Py_ssize_t cap = (c <= READ_SLACK ? READ_SLACK : c) + want;
+    PyObject *buf = spares != NULL ? take_spare(spares, c + want, &cap) : NULL;
+    if (buf == NULL && PyErr_Occurred()) return NULL;
+    if (buf == NULL) buf = PyBytes_FromStringAndSize(NULL, cap);
     if (buf == NULL) return NULL;
     char *b = PyBytes_AS_STRING(buf);
     memcpy(b, PyBytes_AS_STRING(carry), (size_t)c);
@@ -77,7 +143,7 @@ PyObject *scan_read_block(PyObject *self, PyObject *args) {
         return Py_BuildValue("nOO", (Py_ssize_t)0, Py_None, carry);
     }
     const char *data = b + c, *nl = memrchr(data, '\n', (size_t)got);
-    if (nl == NULL) { /* no newline: all of it is carried */
+    if (nl == NULL) { /* no newline: all of it is carried (in memory of its size) */
         if (_PyBytes_Resize(&buf, c + got) < 0) return NULL;
         PyObject *out = Py_BuildValue("nOO", got, Py_None, buf);
         Py_DECREF(buf);
@@ -85,9 +151,14 @@ PyObject *scan_read_block(PyObject *self, PyObject *args) {
     }
     Py_ssize_t cut = nl - data + 1;
     PyObject *rest = PyBytes_FromStringAndSize(data + cut, got - cut);
-    if (rest == NULL || _PyBytes_Resize(&buf, c + cut) < 0) {
-        Py_XDECREF(rest);
-        Py_XDECREF(buf); /* (_PyBytes_Resize frees it on failure and sets NULL) */
+    if (rest == NULL) {
+        Py_DECREF(buf);
+        return NULL;
+    }
+    end_bytes(buf, c + cut);
+    if (note_spare(spares, buf, cap) < 0) {
+        Py_DECREF(buf);
+        Py_DECREF(rest);
         return NULL;
     }
     PyObject *out = Py_BuildValue("nOO", got, buf, rest);

@@ -72,6 +72,7 @@ class Ahead(Generic[P]):
                 raise exc
             self._room.release()
             yield block, prepared
+            del item, block, prepared  # (see sources.BlockReader._plain_blocks)
 
     def close(self) -> None:
         self._stop = True
@@ -100,6 +101,7 @@ class Blocks(Generic[P]):
             if block is None:
                 return
             yield block, None
+            del block  # (before the next read: see sources.BlockReader._plain_blocks)
         try:
             yield from self._ahead
         finally:

@@ -323,8 +323,13 @@ def _read_blocks(
     scanner: PostfixScanner | None = None
     # (from the first block on, the next ones may be read and prepared in a thread)
     blocks: Blocks[Prepared | None] = Blocks(iter(reader))
+    count = 0
     with contextlib.closing(blocks):
-        for count, (block, prepared) in enumerate(blocks, 1):
+        # (No block is held while the next is read, so that it is read into the
+        # memory of the last: sources.BlockReader._plain_blocks. Hence no enumerate(),
+        # whose last tuple would hold it.)
+        for block, prepared in blocks:
+            count += 1
             if handler is None:
                 handler, fmt = _first_handler(block, fmt, agg, stats, parse)
                 if handler is None:
@@ -337,6 +342,7 @@ def _read_blocks(
                 scanner.scan(block, prepared=prepared)
             else:
                 handler(block)
+            del block, prepared  # (see above)
             if parse.collect and count % _GC_EVERY == 0:
                 gc.collect()
             if progress is not None or counter is not None:

@@ -38,6 +38,7 @@ __all__ = [
     "PruneRows",
     "RareLine",
     "RareLines",
+    "ReadBlock",
     "Rejection",
     "RouteRows",
     "SessionEnd",
@@ -155,9 +156,12 @@ inbound_add: InboundAdd | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
 # A plain file's next block, read into its own bytes object (_scan_read.c):
-# read_block(fh, carry, want) -> (bytes read, carry + the read up to its last newline
-# or None when it holds none, what follows that newline or carry + the read).
-read_block: Callable[[Any, bytes, int], tuple[int, bytes | None, bytes]] | None = None
+# read_block(fh, carry, want[, spares]) -> (bytes read, carry + the read up to its last
+# newline or None when it holds none, what follows that newline or carry + the read);
+# spares: the caller's list, through which a block it is done with is read into again
+# (sources.BlockReader._plain_blocks).
+ReadBlock = Callable[..., tuple[int, bytes | None, bytes]]
+read_block: ReadBlock | None = None
 # The size of one of status_lines(block, True)'s sent records (_scan.h's SentRec).
 SENT_RECORD = 32
 # A fresh set of apply_failures' C memos, for one scanner's context.

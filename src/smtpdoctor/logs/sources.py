@@ -23,8 +23,8 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO, Protocol
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
@@ -216,12 +216,13 @@ class BlockReader:
         if carry:
             yield carry
 
-    def _plain_blocks(
-        self, fh: _Stream, fast: Callable[[Any, bytes, int], tuple[int, bytes | None, bytes]]
-    ) -> Iterator[bytes]:
+    def _plain_blocks(self, fh: _Stream, fast: native.ReadBlock) -> Iterator[bytes]:
         """What _blocks yields, for a plain file read with native.read_block: each
-        block read into its own bytes object (no second copy behind the carry)."""
+        block read into its own bytes object (no second copy behind the carry), the
+        last one's memory again when the caller let go of it (``spares``: its pages
+        are faulted in once, not at every block)."""
         carry = b""
+        spares: list[object] = []  # (read_block's: the block given back, see there)
         pos = self._skip_first_line(fh) if self.start > 0 else self.start
         end = self.end
         while True:
@@ -231,7 +232,7 @@ class BlockReader:
                     break
                 want = min(want, end - pos)
             try:
-                got, block, carry = fast(fh, carry, want)
+                got, block, carry = fast(fh, carry, want, spares)
             except OSError as exc:
                 self.error = f"read error: {exc}"
                 if carry:
@@ -245,9 +246,17 @@ class BlockReader:
                 if len(carry) > MAX_LINE_BYTES:
                     carry = self._drop_long(carry)
                 continue
+            read = block
             if len(block) > MAX_LINE_BYTES and block.find(b"\n") > MAX_LINE_BYTES:
                 block = self._drop_long(block)
             yield block
+            # The caller asks for the next block: the one read last goes back to
+            # read_block, which reads into it if nothing else holds it now (the
+            # caller's loop holds no block while it asks: engine._read_blocks).
+            if block is read and len(spares) == 2:
+                spares.insert(0, block)
+            block = None
+            del read
         if end is not None and carry:
             carry = self._finish_last_line(fh, carry)
         if carry:
