@@ -194,8 +194,9 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
     A matrix the caller carries from an earlier probe of the same address
     (``known_matrices``, the monitor's) stands in while the walk's version
     holds; only when it does not are the hellos sent, after the walk's
-    handshake. ``eager`` (and nothing known): the probe connections open now
-    (``early_matrix``).
+    handshake. ``eager`` (and nothing known): the probe connections open now,
+    their SYNs out before this returns (``early_matrix``), so what they cost
+    does not hang on whether the walk met a loop turn before its handshake.
     """
     if not opts.tls_matrix:
         return []
@@ -217,7 +218,7 @@ def _start_matrix(  # noqa: PLR0917  (private, one caller)
             preambles=preambles,
             **where,
         )
-        return [asyncio.create_task(early)]
+        return [early]
 
     async def later() -> TlsMatrix | None:
         top = await settled

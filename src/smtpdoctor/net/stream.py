@@ -20,11 +20,12 @@ import _ssl
 import asyncio
 import contextlib
 import ipaddress
+import os
 import socket
 import ssl
 import struct
 import sys
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from smtpdoctor.evidence.session import TlsSession
 from smtpdoctor.fastdataclass import dataclass
@@ -167,6 +168,31 @@ class Connector:
                 self.connections -= 1  # no SYN went out
             raise
 
+    def dial(self, address: str, port: int, deadline: Deadline) -> asyncio.Future[Stream]:
+        """A connect begun now, for a caller that cannot await yet (a walk's
+        stage callback): with a backend that can begin one at once
+        (:meth:`SocketBackend.dial`) the SYN is out, and counted, when this
+        returns, whether or not the loop turns before the caller goes on; the
+        connections a diagnosis opens beside its walk then do not depend on
+        how fast the server answered the walk. Another backend's connect
+        begins at the loop's next turn (counted then, as :meth:`connect`)."""
+        dial = getattr(self.backend, "dial", None)
+        if dial is None:
+            return asyncio.ensure_future(self.connect(address, port, deadline))
+        self.connections += 1
+        try:
+            begun: asyncio.Future[Stream] = dial(
+                address, port, deadline=deadline, source_ip=self.source_ip, mss=self.mss
+            )
+        except NetError as err:
+            if err.setup:
+                self.connections -= 1  # no SYN went out
+            begun = asyncio.get_running_loop().create_future()
+            begun.set_exception(err)
+        return begun
+
+
+_S = TypeVar("_S", bound=Stream)
 
 # -- the raw-socket backend -----------------------------------------------------
 
@@ -315,31 +341,110 @@ class SocketBackend:
         mss: int | None = None,
         capture_icmp: bool = False,
     ) -> SocketStream:
+        begun = self.dial(
+            address,
+            port,
+            deadline=deadline,
+            source_ip=source_ip,
+            ttl=ttl,
+            mss=mss,
+            capture_icmp=capture_icmp,
+        )
+        try:
+            return await begun
+        except asyncio.CancelledError:
+            abandon(begun)  # connected as the caller was cancelled: closed, not leaked
+            raise
+
+    def dial(
+        self,
+        address: str,
+        port: int,
+        *,
+        deadline: Deadline,
+        source_ip: str | None = None,
+        ttl: int | None = None,
+        mss: int | None = None,
+        capture_icmp: bool = False,
+    ) -> asyncio.Future[SocketStream]:
+        """:meth:`connect` begun now: the SYN is out when this returns (a
+        ``NetError(setup=True)`` raised here: none went out). The future ends as
+        :meth:`connect` does; cancelling it closes the socket."""
         sock = _new_socket(address, source_ip, ttl, mss, capture_icmp)
         loop = asyncio.get_running_loop()
+        done: asyncio.Future[SocketStream] = loop.create_future()
         try:
-            async with asyncio.timeout(deadline.remaining()):
-                await loop.sock_connect(sock, (address, port))
-        except TimeoutError:
-            err = connect_timeout(_retransmits(sock))
-            sock.close()
-            raise err from None
+            sock.connect((address, port))
+        except (BlockingIOError, InterruptedError):
+            pass  # under way: the SYN is out
         except OSError as exc:
-            icmp = _read_icmp(sock) if capture_icmp else None
-            err = from_os_error(exc, icmp)
-            err.retransmits = _retransmits(sock)
+            done.set_exception(_connect_failed(sock, exc, capture_icmp))
+            return done
+        else:
+            done.set_result(_connected(sock, capture_icmp))
+            return done
+        fd = sock.fileno()
+
+        def end(error: NetError | None) -> None:
+            loop.remove_writer(fd)
+            timer.cancel()
+            if done.done():
+                return
+            if error is None:
+                done.set_result(_connected(sock, capture_icmp))
+            else:
+                done.set_exception(error)
+
+        def writable() -> None:
+            loop.remove_writer(fd)
+            code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                end(_connect_failed(sock, OSError(code, os.strerror(code)), capture_icmp))
+            else:
+                end(None)
+
+        def expired() -> None:
+            end(connect_timeout(_retransmits(sock)))
             sock.close()
-            raise err from None
-        except BaseException:
-            sock.close()
-            raise
-        with contextlib.suppress(OSError):
-            if capture_icmp:
-                # With IP_RECVERR on, Linux turns even transient ICMP errors on
-                # an established connection into hard socket errors: off again.
-                _set_recverr(sock, False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return SocketStream(sock)
+
+        def cancelled(future: asyncio.Future[SocketStream]) -> None:
+            if future.cancelled():
+                loop.remove_writer(fd)
+                timer.cancel()
+                sock.close()
+
+        loop.add_writer(fd, writable)
+        timer = loop.call_later(max(0.0, deadline.remaining()), expired)
+        done.add_done_callback(cancelled)
+        return done
+
+
+def abandon(begun: asyncio.Future[_S]) -> None:
+    """Give up a connect begun (:meth:`Connector.dial`): stop it, or close the
+    connection it made."""
+    if not begun.done():
+        begun.cancel()
+    elif not begun.cancelled() and begun.exception() is None:
+        begun.result().abort()
+
+
+def _connected(sock: socket.socket, capture_icmp: bool) -> SocketStream:
+    with contextlib.suppress(OSError):
+        if capture_icmp:
+            # With IP_RECVERR on, Linux turns even transient ICMP errors on
+            # an established connection into hard socket errors: off again.
+            _set_recverr(sock, False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return SocketStream(sock)
+
+
+def _connect_failed(sock: socket.socket, exc: OSError, capture_icmp: bool) -> NetError:
+    """How a connect ended in ``exc`` (the socket closed)."""
+    icmp = _read_icmp(sock) if capture_icmp else None
+    err = from_os_error(exc, icmp)
+    err.retransmits = _retransmits(sock)
+    sock.close()
+    return err
 
 
 class SocketStream:

@@ -22,7 +22,7 @@ from smtpdoctor.evidence.tls import VERSIONS, HelloProbe, TlsMatrix
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream
+from smtpdoctor.net.stream import Connector, Stream, abandon
 from smtpdoctor.protocol.client import ClientConnection, Closed, Command, NeedData, Verb
 from smtpdoctor.protocol.errors import ProtocolError
 from smtpdoctor.protocol.reply import Reply
@@ -127,13 +127,19 @@ async def _open(
     deadline: Deadline,
     connector: Connector,
     seconds: float = PROBE_SECONDS,
+    dialed: tuple[asyncio.Future[Stream], Deadline] | None = None,
 ) -> _Slot:
-    """Connect and, for STARTTLS, greet, EHLO and STARTTLS: ready for a ClientHello."""
+    """Connect and, for STARTTLS, greet, EHLO and STARTTLS: ready for a ClientHello.
+
+    ``dialed``: the connect already begun (:func:`_open_now`), with its deadline."""
     slot = _Slot()
     started = time.monotonic()
-    local = Deadline(min(seconds, deadline.remaining()))
+    local = Deadline(min(seconds, deadline.remaining())) if dialed is None else dialed[1]
     try:
-        slot.stream = await connector.connect(address, port, local)
+        if dialed is None:
+            slot.stream = await connector.connect(address, port, local)
+        else:
+            slot.stream = await dialed[0]
         if not implicit:
             why = await _starttls_preamble(slot.stream, helo, local)
             if why is not None:
@@ -156,6 +162,25 @@ async def _open(
         slot.stream.abort()
         slot.stream = None
     return slot
+
+
+def _open_now(*, deadline: Deadline, connector: Connector, **where: Any) -> asyncio.Future[_Slot]:
+    """:func:`_open` (``where``: its address, port, helo, implicit), its connect
+    begun before this returns (:meth:`Connector.dial`): its SYN is out and
+    counted whether or not the loop turns before the caller goes on.
+    Cancelled before its first step, it closes that connection."""
+    local = Deadline(min(PROBE_SECONDS, deadline.remaining()))
+    dialed = connector.dial(where["address"], where["port"], local)
+    task = asyncio.ensure_future(
+        _open(**where, deadline=deadline, connector=connector, dialed=(dialed, local))
+    )
+
+    def drop(opened: asyncio.Future[_Slot]) -> None:
+        if opened.cancelled():
+            abandon(dialed)
+
+    task.add_done_callback(drop)
+    return task
 
 
 async def _finish(
@@ -404,7 +429,7 @@ async def tls_matrix(
 EARLY_CONNECTIONS = 5
 
 
-async def early_matrix(
+def early_matrix(
     address: str,
     port: int,
     *,
@@ -418,7 +443,7 @@ async def early_matrix(
     peer_ciphers: Sequence[int] = (),
     walk_ended: asyncio.Future[float] | None = None,
     preambles: Preambles | None = None,
-) -> TlsMatrix | None:
+) -> asyncio.Task[TlsMatrix | None]:
     """:func:`tls_matrix`, its connections opened at once, beside the walk.
 
     Each probe connection goes as far as its ClientHello is due (connect,
@@ -429,6 +454,13 @@ async def early_matrix(
     about one round trip after the walk's handshake instead of a whole
     session later. Connections a lower top version does not need are closed
     unused; a plan that needs more than were opened opens the rest.
+
+    The connections' SYNs are out (and counted) when this returns, not at
+    the loop's next turn: a walk whose server answers before it reads may go
+    from EHLO to a failed handshake without a turn, and the matrix's
+    connections would then open or not by that race (a diagnosis would cost
+    one connection in one run and six in the next). The returned task
+    closes them when it ends, however it ends.
 
     ``walk_ended`` (done when the walk returns, with the seconds the walk took
     to reach its handshake): probes still going then get that long (their own
@@ -443,11 +475,48 @@ async def early_matrix(
     where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
     count = EARLY_CONNECTIONS if large_hello else EARLY_CONNECTIONS - 1
     opening = [
-        asyncio.ensure_future(
-            _open(**where, implicit=implicit, deadline=deadline, connector=connector)
-        )
+        _open_now(**where, implicit=implicit, deadline=deadline, connector=connector)
         for _ in range(count)
     ]
+    job = asyncio.ensure_future(
+        _early_matrix(
+            opening,
+            where,
+            server_name=server_name,
+            settled=settled,
+            deadline=deadline,
+            connector=connector,
+            implicit=implicit,
+            large_hello=large_hello,
+            peer_ciphers=peer_ciphers,
+            walk_ended=walk_ended,
+            preambles=preambles,
+        )
+    )
+
+    def close(_: asyncio.Future[TlsMatrix | None]) -> None:
+        for task in opening:
+            _discard(task)
+
+    job.add_done_callback(close)
+    return job
+
+
+async def _early_matrix(
+    opening: list[asyncio.Future[_Slot]],
+    where: dict[str, Any],
+    *,
+    server_name: str | None,
+    settled: Awaitable[tuple[str, float] | None],
+    deadline: Deadline,
+    connector: Connector,
+    implicit: bool,
+    large_hello: bool,
+    peer_ciphers: Sequence[int],
+    walk_ended: asyncio.Future[float] | None,
+    preambles: Preambles | None,
+) -> TlsMatrix | None:
+    """:func:`early_matrix`'s course once its connections are begun."""
     try:
         known = await settled
         if known is None:
