@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.diagnosis import classifier
+from smtpdoctor.diagnosis import classifier, replytext
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.knowledge import PATTERNS, phrasing
 from smtpdoctor.knowledge.phrasing import gates_of, needs_of
@@ -50,6 +50,7 @@ def test_the_prefilter_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> Non
     phrasing.batch_mode()
     filtered = [classifier._classify(text, None, None) for text in texts]
     monkeypatch.setattr(classifier, "present_words", lambda _lowered: None)
+    monkeypatch.setattr(classifier, "present_words_of", lambda _flat, _raw: None)
     full = [classifier._classify(text, None, None) for text in texts]
     differ = [t[:120] for t, a, b in zip(texts, filtered, full, strict=True) if a != b]
     assert differ == []
@@ -80,6 +81,48 @@ def test_the_automaton_finds_the_words_the_triple_scan_finds(
     scan = [phrasing.present_words(t) for t in texts]
     assert fast == scan
     assert any(fast)
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_the_words_of_a_text_and_its_flat_form_are_those_of_both_joined(
+    monkeypatch: pytest.MonkeyPatch, batch: bool
+) -> None:
+    # present_words_of scans only the flat form when it is the text with its
+    # line ends as spaces: the same words as the joined text, both engines, the
+    # short texts (None outside batch mode) too.
+    monkeypatch.setattr(phrasing, "_BATCH", batch)
+    texts = _texts()
+    texts += [t.replace("\n", "\n ") for t in texts if "\n" in t][:300]
+    texts += [t + "\nΣ İ ß" for t in texts if "\n" in t][:300]
+    pairs = []
+    for text in texts:
+        raw = replytext.normalise(text)
+        flat = replytext.flatten(raw)
+        pairs.append((replytext.mask_addresses(flat), replytext.mask_addresses(raw)))
+    assert sum(f == r.replace("\n", " ") for f, r in pairs if "\n" in r) > 300
+
+    def joined() -> list[frozenset[str] | None]:
+        return [
+            phrasing.present_words(f"{f}\n{r}".lower() if "\n" in r else f.lower())
+            for f, r in pairs
+        ]
+
+    assert [phrasing.present_words_of(f, r) for f, r in pairs] == joined()
+    monkeypatch.setattr(phrasing, "_AUTOMATON", None)  # the character-triple scan
+    assert [phrasing.present_words_of(f, r) for f, r in pairs] == joined()
+
+
+def test_the_flat_form_masked_is_the_masked_text_flattened_when_only_line_ends_differ() -> None:
+    texts = [t for t in _texts() if "@" in t]
+    texts += [t.replace("@", "\n@") for t in texts] + [t.replace(" ", "\n") for t in texts]
+    same = 0
+    for text in texts:
+        raw = replytext.normalise(text)
+        flat = replytext.flatten(raw)
+        masked = [replytext.mask_addresses(raw), replytext.mask_addresses(flat)]
+        assert list(classifier._masked(raw, flat)) == masked
+        same += flat == raw.replace("\n", " ")
+    assert same > 300
 
 
 def test_a_pattern_splits_at_its_top_level_bars_only() -> None:

@@ -84,6 +84,7 @@ from smtpdoctor.knowledge.alternatives import readings_for
 from smtpdoctor.knowledge.phrasing import (
     needed_words,
     present_words,
+    present_words_of,
     search_open,
 )
 from smtpdoctor.knowledge.stage_wording import CODE_STAGES, names_recipient, subject_stage
@@ -227,8 +228,8 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     microsoft = _looks_microsoft(flat, flat.lower()) if enhanced is not None else None
 
     # Words are read with the addresses' local parts masked (``mask_addresses``).
-    text_raw, raw, flat = raw, mask_addresses(raw), mask_addresses(flat)
-    low = present_words(f"{flat}\n{raw}".lower() if "\n" in raw else flat.lower())
+    text_raw, (raw, flat) = raw, _masked(raw, flat)
+    low = present_words_of(flat, raw)
     strong, weak = _match_patterns(flat, raw, low)
     strong, weak = _inner_first(found_reply, flat, strong, weak)
     code_ev, code_generic = code_evidence(enhanced, bool(microsoft))
@@ -318,6 +319,16 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         },
         remedies=_Remedies(FIXES_OF.get(decided.id, category), text_raw),
     )
+
+
+def _masked(raw: str, flat: str) -> tuple[str, str]:
+    """``mask_addresses`` of the text and of its flattened form."""
+    if "@" in flat and flat == raw.replace("\n", " "):
+        # Flattening changed only the line ends, which end a local part and a
+        # domain as a space does: the masked flat text is the masked raw one's.
+        masked = mask_addresses(raw)
+        return masked, masked.replace("\n", " ")
+    return mask_addresses(raw), mask_addresses(flat)
 
 
 @dataclass(frozen=True, slots=True)

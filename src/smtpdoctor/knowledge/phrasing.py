@@ -44,6 +44,7 @@ __all__ = [
     "pattern",
     "permanence_cue",
     "present_words",
+    "present_words_of",
     "search_open",
     "split_by_openings",
     "split_top",
@@ -188,6 +189,33 @@ def present_words(lowered: str) -> frozenset[str] | None:
         return None
     if not _INDEX:
         _build_index()
+    return _words_in(lowered)
+
+
+def present_words_of(flat: str, raw: str) -> frozenset[str] | None:
+    """``present_words(f"{flat}\\n{raw}".lower())`` for a multi-line ``raw`` and
+    ``flat``, its flattened form (``flat.lower()`` for a one-line ``raw``).
+
+    When ``flat`` is ``raw`` with its line ends as spaces (most multi-line
+    texts: nothing to strip or fold) and ASCII, every word ``raw`` holds stands
+    within one of its lines (no index word holds a line end: else the whole
+    text is scanned), and each line stands in ``flat``: the words of ``flat``
+    alone are those of both, found in half the characters. (ASCII: each
+    character lower-cases to one, on its own.)
+    """
+    if "\n" not in raw:
+        return present_words(flat.lower())
+    if not (raw.isascii() and flat == raw.replace("\n", " ")):
+        return present_words(f"{flat}\n{raw}".lower())
+    if 2 * len(flat) + 1 < _LONG and not _BATCH:  # (the joined text's length)
+        return None
+    if not _INDEX:
+        _build_index()
+    return _words_in(f"{flat}\n{raw}".lower() if _LINE_END_WORD else flat.lower())
+
+
+def _words_in(lowered: str) -> frozenset[str]:
+    """The index words ``lowered`` holds (the index built)."""
     if _AUTOMATON is not None:
         # Every needed word the text holds, in one C pass (Aho-Corasick).
         return frozenset(map(_SECOND, _AUTOMATON.iter(lowered)))
@@ -692,8 +720,9 @@ def _build_index() -> None:
             _SHORT.append(word)
         else:
             _BY_START.setdefault(word[:3], []).append(word)
-    global _AUTOMATON  # noqa: PLW0603 - built once, with the words
+    global _AUTOMATON, _LINE_END_WORD  # noqa: PLW0603 - built once, with the words
     _AUTOMATON = _automaton(_WORDS)
+    _LINE_END_WORD = any("\n" in word for word in _WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
 
@@ -752,6 +781,7 @@ _SHORT: list[str] = []  # the words shorter than that
 # A table regex's source -> its needs and gates, as an earlier run worked them out (take_derived).
 _KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
+_LINE_END_WORD = False  # whether an index word holds "\n" (see present_words_of)
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
