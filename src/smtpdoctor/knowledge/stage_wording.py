@@ -603,7 +603,7 @@ _SENDER_WORDS = re.compile(
     r"\bsender <?[\w.+=-]+@[\w.-]+>? (?:is |was |has been )?(?:black ?listed|block ?listed|blocked|"
     r"banned|rejected|refused|denied|not allowed|from unknown)|"
     r"\b(?:sender|originator) (?:is |was |has been )?(?:rejected|refused|denied|black ?listed|"
-    r"blocked|banned)\b|\bNULL sender\b|\bsender verif(?:y|ication) fail|"
+    r"blocked|banned|not accepted)\b|\bNULL sender\b|\bsender (?:verif(?:y|ication)|check) fail|"
     # (session 12) the envelope sender in other words: "Envelope blocked", "Spoofed MAIL
     # FROM", "Verify mailfrom failed", "Sender is on domain's blacklist", "your domain
     # has been blocked"

@@ -749,7 +749,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\brate ?limit(?:ed|s|ing)?\b|\bratelimit\w*|"
         r"\bsen(?:d|ding) (?:rate|limit|quota)s? (?:(?:was |has been )?exceeded|reached)\b|"
         r"\b(?:daily|hourly) (?:user |smtp )?(?:send(?:ing)?|relay|submission) "
-        r"(?:rate|limit|quota)\b|\bsubmission ?quota\b|"
+        r"(?:rate|limit|quota)\b|\bsubmission ?quota|\b(?:daily|hourly) limit\b|"
+        # (session 12, generic2) the sending limit in other languages
+        r"\blimit wysyłania\b|\bSendelimit\w*|\bl[íi]mite (?:de |d'|di )(?:env[íi]o|envoi|invio)\b|"
         r"\b(?:relay|sending|outgoing messages?) limit (?:exceeded|reached)\b|"
         r"\bunexpected volume\b|\btoo much (?:e-?mail|mail) in a short\b|"
         r"\bunusual sending activity\b|\blimits? (?:for|on) your account (?:are |is |has been )?"

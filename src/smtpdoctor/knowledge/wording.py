@@ -488,7 +488,13 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\binvalid (?:login |account |user )?details(?: provided)?\b|"
         r"\bcontrase[ñn]a (?:es )?incorrecta\b|\b(?:Passwort|Kennwort) (?:ist )?falsch\b|"
         r"\bfalsches (?:Passwort|Kennwort)\b|\bmot de passe (?:est )?incorrect\b|"
-        r"\bpassword errat[aoie]\b|\bsenha (?:incorreta|inv[áa]lida)\b",
+        r"\bpassword errat[aoie]\b|\bsenha (?:incorreta|inv[áa]lida)\b|"
+        # (session 12, generic2) Polish and Czech clients' words: wrong login data, a login
+        # method too weak, no authorisation, "the server did not authorise you" (not
+        # "wymaga zalogowania", a login required: an auth requirement, not a failure)
+        r"\b(?:niewłaściwe|nieprawidłowe|błędne) dane logowania\b|\bmetoda logowania\b|"
+        r"\bbrak autoryzacji\b|\bneautorizoval\b|"
+        r"\bnesprávné (?:heslo|přihlašovací údaje)\b",
         _C.AUTHENTICATION,
         "The server refused the login (AUTH): the user name or password was not accepted.",
         "A wrong password, an app password required, or the account not allowed to log in.",
@@ -616,7 +622,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # Exim's callout ("550 Sender verify failed", "sender verify fail for <x>")
         r"\bsender verif(?:y|ication) fail|"
         # (session 12) "Fake sender", "Sender email is not in my domain"
-        r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail |address )?is not in my domain\b",
+        r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail |address )?is not in my domain\b|"
+        # (session 12, generic2) a sender-address verifier's verdict (smf-sav's "sender check
+        # failed", "tempfailed"), the sender called the originator ("originator not accepted")
+        r"\bsender check (?:temp)?fail|\boriginator (?:not accepted|rejected|refused)\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
