@@ -233,7 +233,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "synonyms.mailbox_storage",
         r"\b(?:mail-?box|inbox|account|user'?s?(?: disk)?) (?:storage|disk space|size)"
-        r" (?:quota |limit )?(?:exceeded|reached|full)\b|\bstorage quota (?:exceeded|reached)\b",
+        r" (?:quota |limit )?(?:exceeded|reached|full)\b|\bstorage quota (?:exceeded|reached)\b|"
+        # (session 12, generic2) "Quota exceed the hard limit"; German "too many mails on
+        # the server"
+        r"\bquota exceed the\b|\bzu ?viele (?:E-?)?Mails auf dem Server\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,

@@ -654,7 +654,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:user|recipient) (?:does not|doesn't) have an? \S+ account\b|"
         r"\bno recipients? (?:were |was )?accepted\b|"
         r"\bbad (?:e-?mail )?address(?: mailbox)? syntax\b|"
-        r"\bnot listed in (?:the )?(?:public )?(?:Name (?:&|and) Address Book|directory)\b",
+        r"\bnot listed in (?:the )?(?:public )?(?:Name (?:&|and) Address Book|directory)\b|"
+        # (session 12, generic2) a recipient name that matches several users (RFC 3463's
+        # X.1.4, "ambiguous"; Domino's "not unique. Several matches found"), qmail's
+        # "does not like recipient" (also as its logs write it, with underscores)
+        r"\bambiguous (?:recipient|address|user)\b|"
+        r"\b(?:recipient|user)\b[^\n]{0,60}?\bnot unique\b|"
+        r"\bdoes[_ ]not[_ ]like[_ ]recipient\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -913,7 +919,14 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\bunknown (?:SMTP |mail |remote |outgoing )?host\b|\bno such host\b|"
         r"\bHost or domain name not found\b|\bquery(?:A|AAAA|Mx) E[A-Z]+\b|"
         r"\b(?:could not|couldn't|unable to|failed to|cannot|can't) resolve\b|"
-        r"\bNo MX (?:records? )?found\b",
+        r"\bNo MX (?:records? )?found\b|"
+        # (session 12, generic2) a DNS failure named so (the sending platforms' bounce
+        # class), a host the client could not locate or calls unknown ("Bad destination
+        # host", sSMTP's "Unable to locate x", Thunderbird's "Outgoing server (SMTP) x is
+        # unknown"), a domain that does not exist or take mail in Italian and Polish
+        r"\bDNS ?failure\b|\bbad destination host\b|\bunable to locate [\w-]+\.[\w.-]+|"
+        r"\b(?:server|host)(?: \(SMTP\))? [\w-]+\.[\w.-]+ is unknown\b|"
+        r"\bdominio\b[^.\n]{0,80}\bnon esiste\b|\bdomena nie przyjmuje poczty\b",
         _C.DNS_RESOLUTION,
         "The mail server's name could not be resolved in DNS.",
         "A typo in the server or domain name, or no working DNS resolver where the sender runs.",
