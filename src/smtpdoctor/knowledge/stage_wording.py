@@ -621,7 +621,8 @@ _RECIPIENT_WORDS = re.compile(
     # (session 12) a relay refused for the recipient ("relaying to <x> prohibited",
     # qmail's "not in my list of allowed hosts"), delivery refused to the address, a
     # client's "Failed to add recipient"
-    r"\brelay(?:ing)? to\b|\ballowed hosts\b|"
+    r"\brelay(?:ing)? to\b|\ballowed hosts\b|\bas a relay\b|\brelay attempt\b|"
+    r"\blocal users? only\b|\bnie jest lokalny\b|"
     r"\bdelivery (?:is )?not (?:allowed|authori[sz]ed|permitted)\b|"
     r"\bmailbox delivery restricted\b|\bfailed to add recipient\b|\ball recipients were rejected\b|"
     r"\baddressing denied\b|"
@@ -655,7 +656,7 @@ _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
         *("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
         *("envelope", "mail from", "mailfrom", "your domain"),
     ),
-    ("recipient", "relay", "allowed hosts", "delivery", "addressing"),
+    ("recipient", "relay", "allowed hosts", "delivery", "addressing", "local user", "lokalny"),
     ("block", "list", "spam"),
     None,
 )

@@ -708,7 +708,12 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:AUTH\b|authentication)|\bAUTH extension (?:is )?not supported\b|"
         r"\b(?:does not|doesn't) allow (?:plain ?text|clear ?text|unencrypted) (?:passwords?|"
         r"logins?|auth\w*)\b|"
-        r"\bmissing (?:credentials|password|user ?name|login)\b",
+        r"\bmissing (?:credentials|password|user ?name|login)\b|"
+        # (session 12, generic2) "Server does not advertise any supported authentication
+        # methods", "None of the authentication methods supported by this client are
+        # supported", gen_smtp's {missing_requirement, Host, auth}
+        r"\b(?:does not|doesn't) advertise (?:any )?(?:supported )?(?:authentication|AUTH)\b|"
+        r"\bNone of the authentication methods\b|\bmissing_requirement\b[^}\n]{0,60}\bauth\b",
         _C.AUTHENTICATION,
         "The client and the server could not agree on a way to log in (AUTH), or the "
         "client had no credentials to send.",

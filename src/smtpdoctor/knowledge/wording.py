@@ -660,7 +660,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # "does not like recipient" (also as its logs write it, with underscores)
         r"\bambiguous (?:recipient|address|user)\b|"
         r"\b(?:recipient|user)\b[^\n]{0,60}?\bnot unique\b|"
-        r"\bdoes[_ ]not[_ ]like[_ ]recipient\b",
+        r"\bdoes[_ ]not[_ ]like[_ ]recipient\b|"
+        # an address said invalid or no longer valid; Italian "recipient address unknown"
+        r"(?<!sender )\baddress (?:is )?invalid\b|\bis no longer valid\b|"
+        r"\bdestinatario sconosciuto\b",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
@@ -941,7 +944,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.connection_ended",
         r"\b(?:unexpectedly|abruptly|prematurely) (?:closed|disconnected|terminated|dropped|"
         r"lost|shut ?down)\b|\bhas (?:unexpectedly )?disconnected\b|"
-        r"\b(?:got|received|returned) an? empty (?:response|reply)\b|"
+        r"\b(?:got|received|returned) an? empty (?:respons\w*|reply)\b|"
+        # (session 12, generic2) Symfony's and Swift's empty reply, smtplib's
+        # SMTPServerDisconnected "please run connect() first", Erlang's {error, closed}
+        r"\bgot code \"\", with message \"\"|\bplease run connect\(\) first\b|"
+        r"\{:?error, :?closed\}|"
         r"\b(?:server|client|socket|session) (?:is )?not connected\b|\bwithout being connected\b|"
         r"\bconnection (?:to|from|with)\b[^;\n]{0,80}?\b(?:was )?lost\b|"
         r"\b(?:read|receive|recv) error\b|\berror while (?:receiving|reading) data\b|"
@@ -1075,7 +1082,14 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"prohibited|forbidden)\b|(?<!message )\bnot (?:allowed|permitted|authori[sz]ed)\b|"
         r"\bspoof(?:ed|ing)? (?:MAIL FROM|sender|address|domain)\b|\banti-?spoofing\b|"
         r"\breputation\b|\bpolicy (?:restrictions?|violations?|reasons)\b|"
-        r"\bdue to (?:local |our )?polic(?:y|ies)\b|\bby (?:local )?policy\b",
+        r"\bdue to (?:local |our )?polic(?:y|ies)\b|\bby (?:local )?policy\b|"
+        # (session 12, generic2) "550 black ip.", a denial of the connection, a white list
+        # to be put on, an interface or host the sender is not authorised for
+        r"\bblack ?ip\b|\bdenial of connection\b|\bwhite ?list\w*|"
+        r"\bunauthori[sz]ed (?:interface|IP|host|relay)\b|"
+        # a relay refused in other words ("use me ... as a relay", "Relay attempt ...
+        # rejected", "Local user only", Polish "the user named is not local")
+        r"\bas a relay\b|\brelay attempt\b|\blocal users? only\b|\bnie jest lokalny\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the mail by its policy (a block, a list, a rule on "
         "the sender, its host or the message).",
