@@ -575,11 +575,14 @@ _GONE = (
     *("inactivated", "no exists?", "now disabled"),
 )
 # Who or what is gone: a mailbox word (maybe with its address) or a bare address.
+# (session 12, generic2: the word boundary tested before the look-behinds, and the local
+# part taken possessively, as "@" is none of its characters: the same matches, found with
+# less backtracking; searched once per word of _GONE, it was the costliest entry)
 _GONE_WHO = (
-    r"(?:(?<!sender )(?<!from )(?<!your )"
-    r"\b(?:mail-?box|account|user|recipient|addressee|destinataire|"
+    r"(?:\b(?<!sender )(?<!from )(?<!your )"
+    r"(?:mail-?box|account|user|recipient|addressee|destinataire|"
     r"(?<!e-mail )(?<!email )(?<!return )address(?= (?:is )?not known))"
-    r"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]+@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
+    r"(?: <?\S+@\S+?>?)?|<?(?<![\w.+-])[\w.+-]++@[\w.-]+>?)(?:\.\.\.)? (?:is |has been |was )?"
     r"(?:\w+ly )?"
 )
 BROAD_PATTERNS: tuple[TextPattern, ...] = (
@@ -635,8 +638,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.recipient_gone",
-        # (one branch per word of _GONE: a text without the word skips its branch)
-        "|".join(rf"{_GONE_WHO}(?:{gone})\b" for gone in _GONE) + r"|\buser not local\b|"
+        # (session 12, generic2: one branch for all the words of _GONE, not one per word: a
+        # short text is searched outright, and each branch scanned it for _GONE_WHO again)
+        rf"{_GONE_WHO}(?:{'|'.join(_GONE)})\b" + r"|\buser not local\b|"
         # the same words in the other order ("unknown or illegal user")
         r"\b(?:unknown|invalid|illegal|nonexistent|non-existent|inactive|disabled|deactivated|"
         r"suspended)(?: or \w+)? "
