@@ -681,10 +681,12 @@ def subject_stage(category: Category, text: str) -> Stage | None:
 # writing the mailbox file. No SMTP command was answered: the stage is none, not the RCPT
 # TO a recipient's words usually answer. (Not RFC 3464's "x-unix" type nor Exchange's
 # STOREDRV.Deliver: the bounce corpus labels those mails' mailbox-full RCPT TO, the lines
-# corpus none; left unsettled.)
+# corpus none; left unsettled.) Nor did a sending platform's refusal of a recipient on its
+# own suppression list, before any SMTP ("marked as inactive", "on the suppression list").
 DELIVERED_LOCALLY = re.compile(
     r"\brelay=(?:local|virtual|dovecot|lmtp)\b|\blmtp\(|\bmaildrop:|"
-    r"\bwriting to (?:the )?(?:mailbox )?file\b",
+    r"\bwriting to (?:the )?(?:mailbox )?file\b|\bmarked as inactive\b|"
+    r"\bon (?:the|our|your|an?) (?:account[- ]level |global )?suppression list\b",
     re.IGNORECASE,
 )
 
