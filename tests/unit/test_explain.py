@@ -2991,11 +2991,12 @@ def test_eleventh_collection_classes(text: str, category: str, stage: str) -> No
         ("550 Rejected.", "policy_rejection", "none"),
         ("SMTP error, MAIL FROM:550 Rejected", "policy_rejection", "mail_from"),
         # "Recipient address rejected:" with an access map's words of a block or a
-        # policy is an access rule, not a missing user (the prefix states no stage).
+        # policy is an access rule, not a missing user; Postfix gives the prefix from its
+        # recipient restrictions, at RCPT TO (session 12, generic2: SMTPD_ACCESS_README).
         (
             "550 5.7.1 <x@example.org>: Recipient address rejected: Blocked by admin",
             "policy_rejection",
-            "none",
+            "rcpt_to",
         ),
         (
             "550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in virtual "

@@ -87,7 +87,12 @@ from smtpdoctor.knowledge.phrasing import (
     present_words_of,
     search_open,
 )
-from smtpdoctor.knowledge.stage_wording import CODE_STAGES, names_recipient, subject_stage
+from smtpdoctor.knowledge.stage_wording import (
+    CODE_STAGES,
+    DELIVERED_LOCALLY,
+    names_recipient,
+    subject_stage,
+)
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
@@ -432,7 +437,9 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
 ) -> Stage:
     """Where the deciding evidence usually happens, when the text states no stage."""
     return (
-        decided.stage_hint
+        # (session 12) a failure in the local delivery answered no SMTP command
+        (Stage.NONE if DELIVERED_LOCALLY.search(text) else None)
+        or decided.stage_hint
         # What the text says was judged (the message, the sender), then a reply
         # code that answers one command only (RFC 4954: 535 answers AUTH).
         # (the quoted remote reply's words, not the wrapper's prose about "your message")

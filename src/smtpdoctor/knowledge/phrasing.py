@@ -104,18 +104,21 @@ class LazyRegex:
     through. Anything else a compiled pattern has is passed to it.
     """
 
-    __slots__ = ("_compiled", "flags", "pattern")
+    __slots__ = ("_compiled", "flags", "pattern", "whole")
 
     def __init__(self, pattern: str, flags: int = re.IGNORECASE) -> None:
         self.pattern = pattern
         self.flags = flags
         self._compiled: re.Pattern[str] | None = None
+        # (session 12) an equivalent source for the search of the whole regex, cheaper than
+        # ``pattern``'s branches (which the word index and the branch search keep using)
+        self.whole: str | None = None
 
     @property
     def compiled(self) -> re.Pattern[str]:
         rx = self._compiled
         if rx is None:
-            rx = self._compiled = _COMPILE[0](self.pattern, self.flags)
+            rx = self._compiled = _COMPILE[0](self.whole or self.pattern, self.flags)
         return rx
 
     def search(self, string: str, *span: int) -> re.Match[str] | None:

@@ -30,6 +30,7 @@ from smtpdoctor.model import Category, Stage
 __all__ = [
     "CLIENT_SOCKET_STAGES",
     "CODE_STAGES",
+    "DELIVERED_LOCALLY",
     "LOCALISED_CLAUSE",
     "LOCALISED_COMMANDS",
     "LOCALISED_NOT_LISTED",
@@ -529,14 +530,19 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # Rust clients' debug logs (async-smtp, lettre): "...inner] >> MAIL FROM:<...>"
     # then, on the next line, "...inner] << 550 ...": the command the refusal answered
     # (searched on the flattened text, so no other "] >> " command in between).
+    # (session 12) other clients' marks for the same two lines: "SMTP>> RCPT TO:" /
+    # "SMTP<< 550" (BlackBerry's and others' SMTP logs), "C: RCPT TO:" / "S: 550" (RFC
+    # 5321's own examples' notation, as debug logs copy it).
     stage_phrase(
         "stage.debug_arrows_mail_from",
-        r"\] >> MAIL FROM:(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        r"(?:\] >>|\bSMTP>>|\bC:) MAIL FROM:(?:(?!\] >> |SMTP>>).){0,300}?"
+        r"(?:\] <<|SMTP<<|(?:\\n|\s)S:) [45]\d\d",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.debug_arrows_rcpt_to",
-        r"\] >> RCPT TO:(?:(?!\] >> ).){0,300}?\] << [45]\d\d",
+        r"(?:\] >>|\bSMTP>>|\bC:) RCPT TO:(?:(?!\] >> |SMTP>>).){0,300}?"
+        r"(?:\] <<|SMTP<<|(?:\\n|\s)S:) [45]\d\d",
         _S.RCPT_TO,
     ),
     stage_phrase(
@@ -597,7 +603,7 @@ _SENDER_WORDS = re.compile(
     r"\bsender <?[\w.+=-]+@[\w.-]+>? (?:is |was |has been )?(?:black ?listed|block ?listed|blocked|"
     r"banned|rejected|refused|denied|not allowed|from unknown)|"
     r"\b(?:sender|originator) (?:is |was |has been )?(?:rejected|refused|denied|black ?listed|"
-    r"blocked|banned)\b|\bNULL sender\b|\bsender verif(?:y|ication) fail|"
+    r"blocked|banned|not accepted)\b|\bNULL sender\b|\bsender (?:verif(?:y|ication)|check) fail|"
     # (session 12) the envelope sender in other words: "Envelope blocked", "Spoofed MAIL
     # FROM", "Verify mailfrom failed", "Sender is on domain's blacklist", "your domain
     # has been blocked"
@@ -615,10 +621,14 @@ _RECIPIENT_WORDS = re.compile(
     # (session 12) a relay refused for the recipient ("relaying to <x> prohibited",
     # qmail's "not in my list of allowed hosts"), delivery refused to the address, a
     # client's "Failed to add recipient"
-    r"\brelay(?:ing)? to\b|\ballowed hosts\b|"
+    r"\brelay(?:ing)? to\b|\ballowed hosts\b|\bas a relay\b|\brelay attempt\b|"
+    r"\blocal users? only\b|\bnie jest lokalny\b|"
     r"\bdelivery (?:is )?not (?:allowed|authori[sz]ed|permitted)\b|"
     r"\bmailbox delivery restricted\b|\bfailed to add recipient\b|\ball recipients were rejected\b|"
-    r"\baddressing denied\b",
+    r"\baddressing denied\b|"
+    # Postfix's reply from its recipient restrictions, which it applies at RCPT TO
+    # (postfix.org/SMTPD_ACCESS_README.html; 50 of the 51 tune rows that quote it)
+    r"\brecipient address rejected\b",
     re.IGNORECASE,
 )
 _GREETING_WORDS = re.compile(
@@ -646,7 +656,7 @@ _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
         *("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
         *("envelope", "mail from", "mailfrom", "your domain"),
     ),
-    ("recipient", "relay", "allowed hosts", "delivery", "addressing"),
+    ("recipient", "relay", "allowed hosts", "delivery", "addressing", "local user", "lokalny"),
     ("block", "list", "spam"),
     None,
 )
@@ -664,6 +674,21 @@ def subject_stage(category: Category, text: str) -> Stage | None:
             return stage
     return None
 
+
+# (session 12) A delivery agent's own log line for the local delivery after the SMTP
+# session ended, whatever failed in it: Postfix's local, virtual and LMTP agents
+# ("relay=local", "relay=dovecot"), Dovecot's "lmtp(", maildrop, a quota hit while
+# writing the mailbox file. No SMTP command was answered: the stage is none, not the RCPT
+# TO a recipient's words usually answer. (Not RFC 3464's "x-unix" type nor Exchange's
+# STOREDRV.Deliver: the bounce corpus labels those mails' mailbox-full RCPT TO, the lines
+# corpus none; left unsettled.) Nor did a sending platform's refusal of a recipient on its
+# own suppression list, before any SMTP ("marked as inactive", "on the suppression list").
+DELIVERED_LOCALLY = re.compile(
+    r"\brelay=(?:local|virtual|dovecot|lmtp)\b|\blmtp\(|\bmaildrop:|"
+    r"\bwriting to (?:the )?(?:mailbox )?file\b|\bmarked as inactive\b|"
+    r"\bon (?:the|our|your|an?) (?:account[- ]level |global )?suppression list\b",
+    re.IGNORECASE,
+)
 
 # (session 12) A reply that names the user, recipient or mailbox it refers to: read as a
 # bare 550's recipient reading, it answered RCPT TO (RFC 5321 §3.3) like any recipient

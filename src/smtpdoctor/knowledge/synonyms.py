@@ -233,7 +233,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "synonyms.mailbox_storage",
         r"\b(?:mail-?box|inbox|account|user'?s?(?: disk)?) (?:storage|disk space|size)"
-        r" (?:quota |limit )?(?:exceeded|reached|full)\b|\bstorage quota (?:exceeded|reached)\b",
+        r" (?:quota |limit )?(?:exceeded|reached|full)\b|\bstorage quota (?:exceeded|reached)\b|"
+        # (session 12, generic2) "Quota exceed the hard limit"; German "too many mails on
+        # the server"
+        r"\bquota exceed the\b|\bzu ?viele (?:E-?)?Mails auf dem Server\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -705,7 +708,12 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:AUTH\b|authentication)|\bAUTH extension (?:is )?not supported\b|"
         r"\b(?:does not|doesn't) allow (?:plain ?text|clear ?text|unencrypted) (?:passwords?|"
         r"logins?|auth\w*)\b|"
-        r"\bmissing (?:credentials|password|user ?name|login)\b",
+        r"\bmissing (?:credentials|password|user ?name|login)\b|"
+        # (session 12, generic2) "Server does not advertise any supported authentication
+        # methods", "None of the authentication methods supported by this client are
+        # supported", gen_smtp's {missing_requirement, Host, auth}
+        r"\b(?:does not|doesn't) advertise (?:any )?(?:supported )?(?:authentication|AUTH)\b|"
+        r"\bNone of the authentication methods\b|\bmissing_requirement\b[^}\n]{0,60}\bauth\b",
         _C.AUTHENTICATION,
         "The client and the server could not agree on a way to log in (AUTH), or the "
         "client had no credentials to send.",
@@ -749,7 +757,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\brate ?limit(?:ed|s|ing)?\b|\bratelimit\w*|"
         r"\bsen(?:d|ding) (?:rate|limit|quota)s? (?:(?:was |has been )?exceeded|reached)\b|"
         r"\b(?:daily|hourly) (?:user |smtp )?(?:send(?:ing)?|relay|submission) "
-        r"(?:rate|limit|quota)\b|\bsubmission ?quota\b|"
+        r"(?:rate|limit|quota)\b|\bsubmission ?quota|\b(?:daily|hourly) limit\b|"
+        # (session 12, generic2) the sending limit in other languages
+        r"\blimit wysyłania\b|\bSendelimit\w*|\bl[íi]mite (?:de |d'|di )(?:env[íi]o|envoi|invio)\b|"
         r"\b(?:relay|sending|outgoing messages?) limit (?:exceeded|reached)\b|"
         r"\bunexpected volume\b|\btoo much (?:e-?mail|mail) in a short\b|"
         r"\bunusual sending activity\b|\blimits? (?:for|on) your account (?:are |is |has been )?"
