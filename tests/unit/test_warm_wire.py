@@ -271,7 +271,7 @@ import smtpdoctor.cli.explain, smtpdoctor.cli.logs
 from smtpdoctor.knowledge import phrasing
 phrasing.warm_up()
 lazy = [o for o in gc.get_objects() if isinstance(o, phrasing.LazyRegex)]
-assert all(o._compiled == re.compile(o.pattern, o.flags) for o in lazy)
+assert all(o._compiled == re.compile(o.whole or o.pattern, o.flags) for o in lazy)
 branches = phrasing._BRANCH_RX
 split = [rx for rx in branches.values() if isinstance(rx, phrasing._Alternatives)]
 assert all(rx == re.compile(b, rx.flags) for b, rx in branches.items() if rx not in split)
