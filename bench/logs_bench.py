@@ -634,9 +634,11 @@ called back for what needs classifying or its rules: a reason, destination or re
 not seen yet (each distinct reason classified once), a rejection not seen yet, an
 inbound TLS failure's cause, the receiving side's rarer lines, and the report.
 
-Changed in session 12 (no bench run: the machine's load average stayed 3.5-5.5, so
-the tables above are session 11's; figures here are instructions and CPU, and wall
-times of single commands at real-time priority). The default reads a log that one
+Changed in session 12 (measured while the machine's load average stayed 3.5-5.5:
+instructions and CPU, and wall times of single commands at real-time priority; the
+tables above are the lead's run at the session's end, at idle, session 12's start as
+"before": *troubled* by default 0.25 s wall, 15.6x pflogsumm, up from session 11's
+11.4x, the goal of 20x still not met). The default reads a log that one
 process reads alone (under 64 MiB, over one 8 MiB block) with a second thread when a
 core is idle: it reads block k+1 and runs the passes that depend on the block alone
 (rare-line starts with the line counts, and the status pass, which now runs with the
@@ -660,7 +662,7 @@ core idles during the first ~0.09 s; what could use it is the GIL-free passes of
 first blocks of both halves, started before the imports (which needs the command line
 read before `smtpdoctor.logs` is imported) and inherited by the forked worker.
 
-Later in session 12 (no bench run either: load average 5-9): each block is read into
+Later in session 12 (measured at load average 5-9): each block is read into
 the memory of the one before when nothing holds that one any more (`read_block`'s
 spares, docs/logs.md "The compiled engine"). A page of fresh memory costs ~1.75 us
 here (a block of 8 MiB read into fresh memory ~4.5 ms of CPU, into reused memory
