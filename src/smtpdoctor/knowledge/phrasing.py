@@ -106,13 +106,13 @@ class LazyRegex:
 
     __slots__ = ("_compiled", "flags", "pattern", "whole")
 
-    def __init__(self, pattern: str, flags: int = re.IGNORECASE) -> None:
+    def __init__(self, pattern: str, flags: int = re.IGNORECASE, whole: str | None = None) -> None:
         self.pattern = pattern
         self.flags = flags
         self._compiled: re.Pattern[str] | None = None
         # (session 12) an equivalent source for the search of the whole regex, cheaper than
         # ``pattern``'s branches (which the word index and the branch search keep using)
-        self.whole: str | None = None
+        self.whole = whole
 
     @property
     def compiled(self) -> re.Pattern[str]:
@@ -136,9 +136,9 @@ class LazyRegex:
         return f"LazyRegex({self.pattern!r})"
 
 
-def _rx(text: str) -> LazyRegex:
+def _rx(text: str, whole: str | None = None) -> LazyRegex:
     _SOURCES.append(text)
-    return LazyRegex(text)
+    return LazyRegex(text, whole=whole)
 
 
 def pattern(
@@ -154,11 +154,13 @@ def pattern(
     retry: bool | None = None,
     kind: str | None = None,
     specific: bool = True,
+    whole: str | None = None,
 ) -> TextPattern:
-    """One :class:`TextPattern`, case-insensitive."""
+    """One :class:`TextPattern`, case-insensitive (``whole``: the same regex in a
+    form cheaper to search whole, :class:`LazyRegex`)."""
     return TextPattern(
         id,
-        _rx(regex),
+        _rx(regex, whole),
         category,
         meaning,
         tuple(causes),
