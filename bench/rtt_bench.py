@@ -289,14 +289,21 @@ def render(
     lines = [
         "## Round trips on a slow path (`bench/rtt_bench.py`)",
         "",
-        f"Produced by `PYTHONPATH=src .venv/bin/python bench/rtt_bench.py --rtt-ms {args.rtt_ms:g} "
+        f"Produced by `{_priority()}PYTHONPATH=src .venv/bin/python bench/rtt_bench.py "
+        f"--rtt-ms {args.rtt_ms:g} "
         f"--repeat {args.repeat}{baseline}` on {time.strftime('%Y-%m-%d')}: the lab's healthy "
         "server "
         f"behind a delaying bridge in network namespaces; measured RTT {rtt_ms:.0f} ms "
         f"(fastest TCP handshake). Median of {args.repeat} runs per tool (sslyze: one), the "
         "tools taking turns run by run; the second MX host is a second lab server (same "
         f"namespace, same delay) on {SERVER2}. A loaded 2-core machine (load average "
-        f"before: {LOAD}).",
+        f"before: {LOAD})"
+        + (
+            "; the bench, the delaying bridge, the servers and every tool at real-time "
+            "priority (`chrt -f`, inherited), so the machine's other jobs do not preempt them."
+            if _priority()
+            else "."
+        ),
         "",
         "| tool | what it does | wall s | in RTTs | vs smtpdoctor | CPU ms |",
         "|---|---|---:|---:|---:|---:|",
@@ -549,6 +556,13 @@ def _goal_sentences(rtt: float) -> str:
         + (f"; the `--baseline` tree's wall times: {verdict(base, rtt)}" if base else "")
         + "."
     )
+
+
+def _priority() -> str:
+    """``chrt -f N `` when this process runs under SCHED_FIFO (as its children do)."""
+    if os.sched_getscheduler(0) != os.SCHED_FIFO:
+        return ""
+    return f"chrt -f {os.sched_getparam(0).sched_priority} "
 
 
 def _cpu(tool: str) -> str:
