@@ -230,13 +230,18 @@ TRACES: dict[str, list[str]] = {}
 def run_rounds(
     topo: Topology, cmds: dict[str, list[str]], repeat: int
 ) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    """Every tool once per round (sslyze in the first only), ``repeat`` rounds;
+    """Every tool once per round (sslyze in the first only), ``repeat`` rounds,
+    each round's order rotated by one;
     the wall times (their CPU times in :data:`CPU`), and smtpdoctor's documents
     of the median run."""
     walls: dict[str, list[float]] = {}
     outs: dict[str, list[tuple[float, str]]] = {}
+    tools = list(cmds.items())
     for round_ in range(repeat):
-        for tool, argv_ in cmds.items():
+        # Each round starts one tool further along: no tool always runs right
+        # after the same one (testssl's load, say), nor always first.
+        shift = round_ % len(tools)
+        for tool, argv_ in tools[shift:] + tools[:shift]:
             if tool == "sslyze" and round_:
                 continue
             src = BASELINE[0] if tool.endswith("(baseline)") and BASELINE else None
@@ -295,7 +300,8 @@ def render(
         "server "
         f"behind a delaying bridge in network namespaces; measured RTT {rtt_ms:.0f} ms "
         f"(fastest TCP handshake). Median of {args.repeat} runs per tool (sslyze: one), the "
-        "tools taking turns run by run; the second MX host is a second lab server (same "
+        "tools taking turns run by run, each round starting one tool further along; the "
+        "second MX host is a second lab server (same "
         f"namespace, same delay) on {SERVER2}. A loaded 2-core machine (load average "
         f"before: {LOAD})"
         + (
@@ -405,10 +411,12 @@ def _domain_paragraph(
         "glue, make the report); dnspython and the DNS rules load in a thread before the "
         "MX reply comes, the MTA-STS and DANE rules (with cryptography's x509 layer) only "
         "when the domain publishes an MTA-STS record or TLSA records, beside the walks; "
-        "the walks connect before dnspython parses the replies that started them, the TLS "
-        "context and a first client hello are made while they connect, and each chain's "
-        "check runs once the walk's EHLO under TLS is sent (on the event loop, no thread "
-        "to start while the other host is in its handshake)."
+        "the walks connect before dnspython parses the replies that started them (and, when "
+        "the MX reply is in before the diagnosis begins, before that import thread starts), "
+        "the TLS context and a first client hello are made while they connect, and each "
+        "chain's check runs a quarter of the handshake's time after the walk's EHLO under "
+        "TLS is sent (on the event loop, no thread to start, and after the other host's "
+        "ServerHello that came in the same instant)."
         + (
             f" Without glue in the MX answer (a resolver with minimal responses), the hosts' "
             f"A and AAAA go out by hand as soon as the MX reply is read: {noglue / rtt:.1f} RTTs."
