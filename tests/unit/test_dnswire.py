@@ -3,6 +3,8 @@ hand reader of their replies (glue, a host's addresses)."""
 
 from __future__ import annotations
 
+import select
+import socket
 import struct
 from pathlib import Path
 
@@ -170,3 +172,45 @@ def test_nothing_is_sent_before_the_arguments_are_checked_without_a_resolver():
     # The system's resolver is asked only once diagnose accepts its arguments.
     assert send_for(["example.com", "--timeout", "0"]) is False
     assert not dnswire._SENT
+
+
+def _answer_one(server: socket.socket) -> None:
+    """Answer the next question that comes to ``server`` (an empty NOERROR reply)."""
+    data, peer = server.recvfrom(4096)
+    server.sendto(dns.message.make_response(dns.message.from_wire(data)).to_wire(), peer)
+
+
+def _wait_readable(*names: tuple[str, int], count: int | None = None) -> None:
+    """Until ``count`` (default: all) of these questions' sockets hold their reply."""
+    socks = [dnswire._SENT[n].sock for n in names]
+    while len(select.select(socks, [], [], 5)[0]) < (count or len(socks)):
+        pass
+
+
+def test_answered_says_whether_the_replies_the_walks_wait_for_are_in():
+    # A diagnosis starts its import thread only after the walks' SYNs when the
+    # reply that starts them is already waiting (doctor.usecase).
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    server.settimeout(5)
+    try:
+        where = server.getsockname()
+        dnswire.send_early(where, [("example.com.", dnswire.MX)])
+        assert not dnswire.answered("example.com", mx=True)
+        _answer_one(server)
+        _wait_readable(("example.com.", dnswire.MX))
+        assert dnswire.answered("example.com", mx=True)
+        assert not dnswire.answered("example.com", mx=False)  # its A was never asked
+        # A host: both its A and its AAAA replies.
+        dnswire.send_early(
+            where, [("mx.example.com.", dnswire.A), ("mx.example.com.", dnswire.AAAA)]
+        )
+        _answer_one(server)
+        _wait_readable(("mx.example.com.", dnswire.A), ("mx.example.com.", dnswire.AAAA), count=1)
+        assert not dnswire.answered("mx.example.com", mx=False)
+        _answer_one(server)
+        _wait_readable(("mx.example.com.", dnswire.A), ("mx.example.com.", dnswire.AAAA))
+        assert dnswire.answered("mx.example.com", mx=False)
+    finally:
+        dnswire.discard()
+        server.close()

@@ -68,6 +68,8 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
     preambles = Preambles()
     early: list[asyncio.Task[list[Finding]]] = []
     timer: list[asyncio.TimerHandle] = []
+    # The chain's early check, due a little after the handshake (on_tls).
+    prechecks: list[asyncio.TimerHandle] = []
 
     def check_beside() -> None:
         # (an address from glue is probed further only once confirmed)
@@ -107,12 +109,20 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
         if not settled.done():
             settled.set_result((session.version, _large_hello_patience(took)))
             # Once the walk's EHLO and the matrix's hellos are sent: starting
-            # a thread waits for it to run, and it then holds the GIL.
-            asyncio.get_running_loop().call_soon(_precheck, session.chain_der, opts)
+            # a thread waits for it to run, and it then holds the GIL. A
+            # quarter of the handshake's time later, not at the loop's next
+            # turn: a domain's other host's ServerHello comes in the same
+            # instant and its handshake goes first (the check is needed two
+            # round trips later, when the walk ends).
+            prechecks.append(
+                asyncio.get_running_loop().call_later(took / 4, _precheck, session.chain_der, opts)
+            )
 
     hooked = replace(session_opts, on_tls=on_tls, on_stage=on_stage)
     try:
         result = await walk(address, opts.port, hooked, share.walk, connector)
+        for due in prechecks:  # not due yet: the certificate's check does it now
+            due.cancel()
         walk_ended.set_result(share.preamble)
         preambles.wanted = _comparable(result)
         if not settled.done():
@@ -125,7 +135,7 @@ async def _walk_beside_matrix(  # noqa: PLR0917  (private, one caller)
     finally:
         for task in pending:
             task.cancel()
-        for handle in timer:
+        for handle in (*timer, *prechecks):
             handle.cancel()
     return _Walked(result, cert, matrix, bool(pending), preambles, next(iter(early), None))
 

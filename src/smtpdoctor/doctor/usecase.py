@@ -56,6 +56,14 @@ async def _diagnose(
         # The replies to what the CLI asked early may name addresses (the MX
         # answer's glue, a host's A/AAAA): walk them before dnspython loads.
         follow = asyncio.ensure_future(_early_addresses(host, opts, deadline, early))
+        if dnswire.answered(host, mx=opts.mx):
+            # The reply is in (a slow start-up): the walks it names send their
+            # SYNs first; a thread started before them would hold the GIL
+            # against them (and, preempted on a busy machine, hold it longer).
+            # (Bounded: a reply read but not used, another ID say, waits for the next.)
+            await asyncio.wait(
+                {early.begun, follow}, timeout=0.05, return_when=asyncio.FIRST_COMPLETED
+            )
         # dnspython and the DNS rules (for a name) are imported in a thread,
         # so the walks under way are not held up.
         ready = _warm_up(() if _is_ip(host) else _DNS_MODULES)
@@ -176,13 +184,17 @@ async def _early_addresses(
     which went out as soon as it was read (for a host the glue named, a walk
     on the same address is not started twice)."""
     within = min(2.0, deadline.remaining())
-    pairs = await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS)
-    for pair in pairs:
-        early.start(*pair)
-    if pairs:
-        # The walks' SYNs leave before the MX hosts' A and AAAA questions (their
-        # replies confirm the walks, a round trip later, whichever goes first).
-        await asyncio.sleep(0)
+    try:
+        pairs = await dnswire.early_addresses(host, mx=opts.mx, within=within, limit=_MAX_MX_HOSTS)
+        for pair in pairs:
+            early.start(*pair)
+        if pairs:
+            # The walks' SYNs leave before the MX hosts' A and AAAA questions (their
+            # replies confirm the walks, a round trip later, whichever goes first).
+            await asyncio.sleep(0)
+    finally:
+        if not early.begun.done():
+            early.begun.set_result(None)
     dnswire.follow_up()
     await dnswire.followed_addresses(within, early.start)
 
@@ -207,6 +219,8 @@ class _EarlyWalks:
         self.pending: dict[tuple[str, str], tuple[asyncio.Future[HostReport], Connector]] = {}
         self.holds: dict[tuple[str, str], asyncio.Future[None]] = {}
         self.kept: list[Connector] = []
+        # Done once the early replies' walks have sent their SYNs (or none will).
+        self.begun: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def start(self, name: str, address: str) -> None:
         if (name, address) in self.pending:
