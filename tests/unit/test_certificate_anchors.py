@@ -175,3 +175,62 @@ def test_a_ca_file_is_refused_in_the_same_words_either_way(
         assert str(cheap.value) == str(full.value)
     with pytest.raises(ValueError, match="directory"):
         check_ca_file(tmp_path)
+
+
+KEPT = """\
+import json, sys
+from smtpdoctor.probe import certificate as pc
+fresh = pc.Anchors(pc._system_bundle())
+anchors = pc._system_anchors_once()
+kept = pc._kept_roots(pc._bundle_key())
+path = pc._roots_file()
+other = pc._kept_roots(("/elsewhere.pem", 0, 0, 0, 0))
+blocks, index = fresh.split()
+subjects = [s.hex() for s in index]
+print(json.dumps({
+    "kept": kept is not None,
+    "same": anchors.split() == (blocks, index),
+    "kept_same": kept == (blocks, index),
+    "ders": all(anchors.ders(s) == fresh.ders(s) for s in index),
+    "other": other is None,
+    "file": path is not None and path.startswith(sys.argv[1]),
+    "roots": len(subjects),
+}))
+"""
+
+
+def _kept(tmp: Path, *flags: str) -> dict[str, object]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run(
+        [sys.executable, *flags, "-X", f"pycache_prefix={tmp}", "-c", KEPT, str(tmp)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    doc: dict[str, object] = json.loads(proc.stdout)
+    return doc
+
+
+def test_the_system_roots_kept_between_runs_read_as_the_bundle_does(tmp_path: Path) -> None:
+    first = _kept(tmp_path)  # reads the bundle, keeps what it split
+    assert first["file"] is True
+    second = _kept(tmp_path)  # takes the kept split: the same blocks, index and answers
+    assert second["kept"] is True
+    assert second["same"] is True
+    assert second["kept_same"] is True
+    assert second["ders"] is True
+    assert second["other"] is True  # another bundle (path, inode, size, time) reads as none
+    assert second["roots"] == first["roots"]
+
+
+def test_nothing_is_kept_under_pythondontwritebytecode(tmp_path: Path) -> None:
+    doc = _kept(tmp_path, "-B")
+    assert doc["same"] is True
+    assert doc["kept"] is False
+    assert not list(tmp_path.rglob("roots.*.marshal"))

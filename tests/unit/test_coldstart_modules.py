@@ -22,8 +22,8 @@ PATH = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor.u
 PROBE = f"""\
 import json, sys
 # As the command line's entries start (python -m smtpdoctor, the console script).
-from smtpdoctor.cli.deferred import DEFERRED, defer, is_deferred
-defer()
+from smtpdoctor.cli.deferred import DEFERRED, DIAGNOSE_DEFERRED, defer_for_diagnose, is_deferred
+defer_for_diagnose()
 before = set(sys.modules)
 import asyncio, ssl
 floor = set(sys.modules)
@@ -42,7 +42,8 @@ builtins.compile = lambda *a, **k: (
 {PATH}
 builtins.compile = real_compile
 stdlib = sorted(m for m in set(sys.modules) - floor - before if not m.startswith("smtpdoctor"))
-deferred = [name for name in DEFERRED if is_deferred(sys.modules[name])]
+deferred = [name for name in (*DEFERRED, *DIAGNOSE_DEFERRED, "hashlib")
+            if is_deferred(sys.modules[name])]
 loaded = sorted(sys.modules)
 plain, fast = [], []
 for name, module in list(sys.modules.items()):
@@ -62,17 +63,19 @@ print(json.dumps({{"generated": made, "compiled": len(compiled), "plain": plain,
 # output, the certificate's dates and digests, addresses, the dataclass machinery.
 ALLOWED_STDLIB = {
     "__future__",
-    "_blake2",
     "_datetime",
-    "_hashlib",
     "_json",
+    "_sha1",
+    "_sha256",
+    "_sha3",
+    "_sha512",
+    "_string",  # string.Formatter().parse itself (knowledge/catalogue/spec.py)
     "argparse",
     "copy",
     "dataclasses",
     "datetime",
     "gc",
     "gettext",
-    "hashlib",
     # cli.main imports the command's module by name (inspect loaded these before
     # cli/deferred.py deferred it: no module more than before).
     "importlib",
@@ -116,5 +119,49 @@ def test_the_path_leaves_inspect_and_its_imports_unloaded() -> None:
     # imports linecache (and tokenize), and this path calls none of it: cli/deferred.py
     # loads each on first use only.
     doc = _probe()
-    assert doc["deferred"] == ["inspect", "linecache"]
+    assert doc["deferred"][:2] == ["inspect", "linecache"]
     assert not {"ast", "dis", "opcode", "tokenize", "token"} & set(doc["loaded"])
+
+
+def test_the_path_leaves_asyncios_logging_subprocess_and_executors_unloaded() -> None:
+    # asyncio imports logging, subprocess and concurrent.futures for its log, its
+    # subprocesses and its executors; hashlib would load OpenSSL's digest table:
+    # cli/deferred.py's stand-ins for a cold diagnose load none of them.
+    doc = _probe()
+    assert doc["deferred"][2:] == ["subprocess", "concurrent.futures", "logging", "hashlib"]
+    assert not {"_hashlib", "_blake2", "_posixsubprocess", "concurrent.futures._base"} & set(
+        doc["loaded"]
+    )
+
+
+KNOWN = """\
+import json, sys
+from smtpdoctor.cli import deferred
+deferred.defer_for_diagnose()
+known = {name: {k: v for k, v in values.items() if isinstance(v, (int, str))}
+         for name, values in deferred._KNOWN.items()}
+stand_in = sys.modules["datetime"]
+for name in deferred.DIAGNOSE_DEFERRED:
+    del sys.modules[name]
+del sys.modules["datetime"]
+import concurrent.futures, datetime, hashlib, logging, subprocess
+real = {name: {k: getattr(sys.modules[name], k) for k in values} for name, values in known.items()}
+same_datetime = all(getattr(stand_in, k) is getattr(datetime, k) for k in datetime.__all__)
+digests = [hashlib.new(n, b"x").hexdigest() for n in ("sha1", "sha256", "sha384", "sha512")]
+built_in = deferred._KNOWN["hashlib"]
+mine = [built_in["new"](n, b"x").hexdigest() for n in ("sha1", "sha256", "sha384", "sha512")]
+shake = (hashlib.shake_256(b"x").hexdigest(9), built_in["shake_256"](b"x").hexdigest(9))
+print(json.dumps({"known": known, "real": real, "datetime": same_datetime,
+                  "digests": [digests, mine], "shake": shake}))
+"""
+
+
+def test_the_stand_ins_answer_what_the_real_modules_would() -> None:
+    proc = subprocess.run([sys.executable, "-c", KNOWN], capture_output=True, text=True, check=True)
+    doc = json.loads(proc.stdout)
+    assert doc["known"] == doc["real"]
+    assert doc["known"]["subprocess"]
+    assert doc["known"]["logging"]
+    assert doc["datetime"] is True
+    assert doc["digests"][0] == doc["digests"][1]
+    assert doc["shake"][0] == doc["shake"][1]

@@ -31,6 +31,9 @@ if os.environ.get("PATH_TOO"):
     exec(os.environ["PATH_TOO"])
 for pattern, flags in json.loads(os.environ["PATTERNS"]):
     re.compile(pattern.encode("latin-1") if flags & 4096 else pattern, flags & ~4096)
+with startregex.working():  # the command's work: not kept
+    for pattern, flags in json.loads(os.environ.get("WORK", "[]")):
+        re.compile(pattern.encode("latin-1") if flags & 4096 else pattern, flags & ~4096)
 _compiler.compile = real
 same = all(
     pattern == real(pattern.pattern, key[2]) for key, pattern in list(re._cache.items())
@@ -109,3 +112,14 @@ def test_a_store_from_another_build_or_damaged_is_not_taken(tmp_path: Path) -> N
     doc = _run(tmp_path, ["diagnose", "x"], PATTERNS)
     assert doc["compiled"] == 3
     assert doc["same"] is True
+
+
+def test_what_the_work_compiles_is_not_kept_for_the_next_start(tmp_path: Path) -> None:
+    # A diagnosis of a failing server compiles the reply-pattern library (~360
+    # regexes): kept, every later start would install them all (~10 ms).
+    work = json.dumps(PATTERNS[1:])
+    first = _run(tmp_path, ["diagnose", "mx.example.com"], PATTERNS[:1], WORK=work)
+    assert first["compiled"] == 3
+    second = _run(tmp_path, ["diagnose", "mx.example.com"], PATTERNS[:1], WORK=work)
+    assert second["preloaded"] == [PATTERNS[0]]
+    assert second["compiled"] == 2  # the work's two, compiled again when used

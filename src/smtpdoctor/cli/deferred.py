@@ -13,6 +13,15 @@ module, in any thread) imports the real module, which the stand-in then
 forwards to. What runs is the standard library's own code, unchanged; only
 when it loads moves.
 
+For a cold ``diagnose`` only, :func:`defer_for_diagnose` adds stand-ins for
+what asyncio imports for subprocesses, executors and its log (``subprocess``,
+``concurrent.futures``, ``logging``: ~4M instructions), which answer the few
+constants asyncio reads as it loads; and two modules as their C parts:
+``hashlib``'s SHA constructors are the interpreter's built-in ones (not
+OpenSSL's, whose ``_hashlib`` lists every digest as it loads: ~6M), and
+``datetime`` is the ``_datetime`` extension's names (``datetime.py`` defines
+pure-Python classes first, then replaces them with those: ~4M).
+
 Only the command line's entries call :func:`defer` (``python -m smtpdoctor``,
 the ``smtpdoctor`` console script's cold path), before anything else is
 imported: the package imported as a library changes nothing.
@@ -31,7 +40,14 @@ TYPE_CHECKING = False  # typing itself is not loaded yet when defer() runs
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["DEFERRED", "defer", "is_deferred", "load_deferred"]
+__all__ = [
+    "DEFERRED",
+    "DIAGNOSE_DEFERRED",
+    "defer",
+    "defer_for_diagnose",
+    "is_deferred",
+    "load_deferred",
+]
 
 # Imported by asyncio and dataclasses (and fastdataclass), used by neither on
 # a diagnosis's path; linecache (and with it tokenize and token) by traceback,
@@ -39,8 +55,15 @@ __all__ = ["DEFERRED", "defer", "is_deferred", "load_deferred"]
 # reads traceback.extract_stack when it loads.
 DEFERRED = ("inspect", "linecache")
 
+# A cold ``diagnose`` only (:func:`defer_for_diagnose`): what asyncio imports for
+# subprocesses, executors and its log, none of which a diagnosis runs. Each
+# stand-in answers the few names asyncio reads as it loads, with the values the
+# real module has (constants, and a logger that loads logging when it is used).
+DIAGNOSE_DEFERRED = ("subprocess", "concurrent.futures", "logging")
+
 _SWAP = allocate_lock()
 _REAL: dict[str, ModuleType] = {}
+_KNOWN: dict[str, dict[str, Any]] = {}
 
 
 def _real(name: str, stand_in: ModuleType) -> ModuleType:
@@ -51,7 +74,8 @@ def _real(name: str, stand_in: ModuleType) -> ModuleType:
         with _SWAP:
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
-        real = __import__(name)
+        __import__(name)
+        real = sys.modules[name]  # (__import__ gives a dotted name's top package)
         _REAL[name] = real
     return real
 
@@ -70,6 +94,9 @@ class _Deferred(ModuleType):
             if name == "__class__":
                 # isinstance() over a module's globals: a module, nothing to load.
                 return ModuleType.__getattribute__(self, name)
+            known = _KNOWN.get(module)
+            if known is not None and name in known:
+                return known[name]
             real = _real(module, self)
         return getattr(real, name)
 
@@ -87,6 +114,120 @@ def defer(names: tuple[str, ...] = DEFERRED) -> None:
             sys.modules[name] = _Deferred(name)
 
 
+class _Logger:
+    """What the ``logging`` stand-in's ``getLogger(name)`` gives: the real logger
+    of that name, got (and logging imported) when one of its names is first used."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str | None = None) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr in ("debug", "info") and "logging" not in _REAL:
+            # Until logging is imported nothing can have configured it: the root
+            # logger's level is WARNING and a logger's own unset, so these drop
+            # their message unformatted, as the real logger's would (asyncio's
+            # loop says which selector it uses at every start).
+            return _dropped
+        logging = _real("logging", sys.modules["logging"])
+        return getattr(logging.getLogger(self._name), attr)
+
+
+def _dropped(*args: Any, **kwargs: Any) -> None:
+    """A DEBUG or INFO message no handler could take yet (see :class:`_Logger`)."""
+
+
+def defer_for_diagnose() -> None:
+    """:func:`defer`, and stand-ins for :data:`DIAGNOSE_DEFERRED` (a cold ``diagnose``'s
+    command line only, before asyncio is imported; ~4 ms of its CPU).
+
+    asyncio reads ``subprocess.PIPE``, ``STDOUT`` and ``DEVNULL`` (argument
+    defaults), ``concurrent.futures.FIRST_COMPLETED`` and its two siblings, and
+    ``logging.DEBUG`` as it loads, and ``logging.getLogger("asyncio")`` for its
+    log: the stand-ins answer those with the real modules' values (a test compares
+    them), and any other name, or a use of the logger (an error the loop reports),
+    imports the real module as :func:`defer` does.
+    """
+    defer()
+    if any(name in sys.modules for name in DIAGNOSE_DEFERRED):
+        return  # (too late: one of them, or asyncio, is loaded already)
+    _KNOWN["subprocess"] = {"PIPE": -1, "STDOUT": -2, "DEVNULL": -3}
+    _KNOWN["concurrent.futures"] = {
+        "FIRST_COMPLETED": "FIRST_COMPLETED",
+        "FIRST_EXCEPTION": "FIRST_EXCEPTION",
+        "ALL_COMPLETED": "ALL_COMPLETED",
+    }
+    _KNOWN["logging"] = {"DEBUG": 10, "getLogger": _Logger}
+    import concurrent  # (the package: empty; `import concurrent.futures` reads its attribute)
+
+    for name in DIAGNOSE_DEFERRED:
+        sys.modules[name] = stand_in = _Deferred(name)
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, stand_in)
+    del concurrent
+    _builtin_digests()
+    _c_datetime()
+
+
+def _builtin_digests() -> None:
+    """A ``hashlib`` stand-in whose SHA-1, SHA-2 and SHAKE constructors (and ``new``
+    for those names) are the interpreter's built-in ones, which ``hashlib`` itself
+    falls back to without OpenSSL: the same digests, without loading ``_hashlib``,
+    whose start lists every OpenSSL digest (~6M instructions, ~1.5 ms). Any other
+    name imports the real module."""
+    try:
+        from _sha1 import sha1  # type: ignore[import-not-found]
+        from _sha3 import shake_128, shake_256  # type: ignore[import-not-found]
+        from _sha256 import sha224, sha256  # type: ignore[import-not-found]
+        from _sha512 import sha384, sha512  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - a build without them: hashlib as usual
+        return
+    if "hashlib" in sys.modules:
+        return
+    made = {
+        "sha1": sha1,
+        "sha224": sha224,
+        "sha256": sha256,
+        "sha384": sha384,
+        "sha512": sha512,
+        "shake_128": shake_128,
+        "shake_256": shake_256,
+    }
+
+    def new(name: str, data: bytes = b"", **kwargs: Any) -> Any:
+        make = made.get(name)
+        if make is None:
+            return _real("hashlib", stand_in).new(name, data, **kwargs)
+        return make(data, **kwargs)
+
+    _KNOWN["hashlib"] = {**made, "new": new}
+    sys.modules["hashlib"] = stand_in = _Deferred("hashlib")
+
+
+def _c_datetime() -> None:
+    """``datetime`` as the module ``datetime.py`` ends as: its names from the
+    ``_datetime`` extension (the pure-Python classes it defines first are
+    replaced by them at its end), without running those ~100 KB of bytecode
+    (~4M instructions, ~1 ms)."""
+    if "datetime" in sys.modules:
+        return
+    try:
+        import _datetime  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - datetime.py's pure-Python classes, as usual
+        return
+    module = ModuleType("datetime", _datetime.__doc__)
+    for name, value in vars(_datetime).items():
+        if not name.startswith("_"):
+            setattr(module, name, value)
+    module.__all__ = (  # type: ignore[attr-defined]
+        *("date", "datetime", "time", "timedelta", "timezone", "tzinfo"),
+        *("MINYEAR", "MAXYEAR", "UTC"),
+    )
+    sys.modules["datetime"] = module
+
+
 def is_deferred(module: object) -> bool:
     """Whether ``module`` is a stand-in whose real module is not imported yet."""
     if type(module) is not _Deferred:
@@ -97,7 +238,7 @@ def is_deferred(module: object) -> bool:
 def load_deferred() -> None:
     """Import now every module a stand-in still defers (the warm server, whose
     commands' forks would each load it again, loads them once before forking)."""
-    for name in DEFERRED:
+    for name in (*DEFERRED, *DIAGNOSE_DEFERRED):
         module = sys.modules.get(name)
         if type(module) is _Deferred:
             _real(name, module)

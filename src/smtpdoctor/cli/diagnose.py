@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from smtpdoctor.cli import startregex
 from smtpdoctor.cli.common import (
     add_format_option,
     add_mta_option,
@@ -420,7 +421,10 @@ def run(args: argparse.Namespace) -> int:
         # %r, and with it the main task and the whole document (~1-2 ms).
         done.append(await diagnose(opts))
 
-    with progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown:
+    with (
+        progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown,
+        startregex.working(),  # (what the diagnosis compiles is not kept for the next start)
+    ):
         asyncio.run(diagnosed(replace(opts, on_stage=shown.set_stage)))
     result = done[0]
     if args.html is not None:

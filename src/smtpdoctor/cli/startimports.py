@@ -116,6 +116,10 @@ def preload(args: list[str]) -> None:
     if command not in COMMANDS:
         return
     _STATE["command"] = command
+    if command == "diagnose":
+        from smtpdoctor.cli.deferred import defer_for_diagnose
+
+        defer_for_diagnose()  # what asyncio loads for what a diagnosis never runs
     path = _path(command)
     if path is None:
         return

@@ -13,7 +13,9 @@ bytecode (``__pycache__``, or ``sys.pycache_prefix``), under the same rule
 (written when the run compiled a pattern the file lacked, never when
 ``sys.dont_write_bytecode``): :func:`preload`, called by the command line's
 entries before anything else is imported, fills :func:`re.compile`'s cache
-from it, and :func:`save`, at the command's end, adds what was missing.
+from it, and :func:`save`, at the command's end, adds what was missing, but
+not what the command's work compiled (:func:`working`: a diagnosis of a failing
+server compiles the reply-pattern library, which no start needs).
 
 A pattern built from a stored program is the one :func:`re.compile` builds
 (``==`` on patterns compares their programs; the tests check it): the file is
@@ -24,6 +26,7 @@ to :func:`re.compile`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -32,6 +35,7 @@ from smtpdoctor.cli import sidefile
 
 TYPE_CHECKING = False  # typing is not loaded yet when preload() runs
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 try:  # CPython's regex engine; another Python compiles as usual
@@ -39,18 +43,19 @@ try:  # CPython's regex engine; another Python compiles as usual
 except ImportError:  # pragma: no cover - not CPython
     _sre = None
 
-__all__ = ["COMMANDS", "preload", "save"]
+__all__ = ["COMMANDS", "preload", "save", "working"]
 
 # The commands whose regexes are kept (explain and the folder runs have regexstore's).
 COMMANDS = frozenset({"diagnose"})
 _NAME = "startregex.{command}.{tag}.marshal"
 _MAX_ENTRIES = 400  # re.compile's cache keeps 512 patterns
-_STATE: dict[str, Any] = {"command": None, "stored": {}}
+_STATE: dict[str, Any] = {"command": None, "stored": {}, "work": set()}
 
 
-def _stamp() -> tuple[str, int, str]:
-    """The interpreter build a stored program belongs to."""
-    return (sys.version, getattr(_sre, "MAGIC", 0), sys.implementation.cache_tag or "")
+def _stamp() -> tuple[str, int, str, int]:
+    """The interpreter build a stored program belongs to, and this file's rule (2:
+    nothing the work itself compiled, see :func:`working`)."""
+    return (sys.version, getattr(_sre, "MAGIC", 0), sys.implementation.cache_tag or "", 2)
 
 
 def _path(command: str) -> str | None:
@@ -89,6 +94,26 @@ def preload(args: list[str]) -> None:
     _STATE["stored"] = stored
 
 
+@contextlib.contextmanager
+def working() -> Iterator[None]:
+    """Around a command's work (a diagnosis, after its start-up): what is compiled
+    meanwhile is left out of the file.
+
+    The file holds what the start-up compiles, the same at every run. What the
+    work compiles depends on the case: a failing server's reply brings in the
+    reply-pattern library (~360 regexes, ~1 MB of programs), and a file that
+    kept them made every later diagnosis install them all at its start (~40M
+    instructions, ~10 ms); a healthy one compiles a few small ones, when used.
+    """
+    cache: Any = vars(re).get("_cache")
+    before = set(cache) if isinstance(cache, dict) else None
+    try:
+        yield
+    finally:
+        if before is not None and isinstance(cache, dict):
+            _STATE["work"].update(set(cache) - before)
+
+
 def save() -> None:
     """Write the command's file when this run compiled patterns it lacked (as
     Python writes bytecode); nothing for a command :func:`preload` did not take."""
@@ -106,6 +131,7 @@ def save() -> None:
         and type(key[1]) is key[0]
         and type(key[2]) is int
         and (key[1], key[2]) not in stored
+        and key not in _STATE["work"]
     ]
     path = _path(command)
     if not new or path is None or len(stored) >= _MAX_ENTRIES:

@@ -121,12 +121,25 @@ class Anchors:
     ``certs``: anchors already parsed (a ``--tls-ca`` file read by the CLI).
     """
 
-    def __init__(self, pem: bytes = b"", certs: Iterable[x509.Certificate] = ()) -> None:
-        self._blocks = pem_blocks(pem)
+    def __init__(
+        self,
+        pem: bytes = b"",
+        certs: Iterable[x509.Certificate] = (),
+        *,
+        split: tuple[list[tuple[bytes, bytes | None]], dict[bytes, list[int]]] | None = None,
+    ) -> None:
+        # split: what :meth:`split` gave for ``pem`` (kept by the caller between runs).
+        self._blocks = pem_blocks(pem) if split is None else split[0]
         self._parsed = list(certs)
         self._loaded: dict[int, x509.Certificate | None] = {}
         self._every: list[x509.Certificate] | None = None
-        self._index: dict[bytes, list[int]] | None = None  # subject DER -> block indexes
+        # subject DER -> block indexes
+        self._index: dict[bytes, list[int]] | None = None if split is None else split[1]
+
+    def split(self) -> tuple[list[tuple[bytes, bytes | None]], dict[bytes, list[int]]]:
+        """The PEM blocks (each with its DER) and the index by subject: what
+        ``Anchors(split=...)`` takes to stand for the same PEM without reading it."""
+        return self._blocks, self._subjects
 
     @property
     def _subjects(self) -> dict[bytes, list[int]]:

@@ -11,7 +11,7 @@ area as ``SPECS``; :mod:`smtpdoctor.knowledge.catalogue` joins them.
 from __future__ import annotations
 
 import re
-import string
+from _string import formatter_parser  # type: ignore[import-not-found]  # string.Formatter().parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
 from functools import cache
@@ -33,14 +33,14 @@ FixSource = tuple[Fix, ...] | Callable[[Params], tuple[Fix, ...] | None] | None
 
 def placeholders(template: str) -> list[str]:
     """The ``{field}`` names in a template, in order."""
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    return [name for _, name, _, _ in formatter_parser(template) if name]
 
 
 @cache
 def _id_pattern(template: str) -> re.Pattern[str]:
     """``net.port{port}.open`` -> a regex with one named group per field."""
     rx = ""
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name, _, _ in formatter_parser(template):
         rx += re.escape(literal)
         if name:
             rx += f"(?P<{name}>[A-Za-z0-9_]+)"
