@@ -148,6 +148,8 @@ class Run:
     without_fast: float | None = None
     # smtpdoctor only: the best run (by wall time) with --jobs 2.
     two: Run | None = None
+    # The least wall time of the runs (the best CPU run's may be longer).
+    least_wall: float | None = None
 
 
 # Taken when the bench starts (the section reports it with the one at the end).
@@ -186,7 +188,8 @@ def _best(
         run = _timed(cmd, env)
         cpu = run.cpu_s - (before.ru_utime + before.ru_stime)
         runs.append(Run(cpu, run.wall_s, run.stdout))
-    return min(runs, key=lambda r: r.wall_s if wall else r.cpu_s)
+    best = min(runs, key=lambda r: r.wall_s if wall else r.cpu_s)
+    return Run(best.cpu_s, best.wall_s, best.stdout, least_wall=min(r.wall_s for r in runs))
 
 
 def sisimai(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], tuple[str, str]], Run]:
@@ -201,7 +204,7 @@ def sisimai(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], tuple[st
         parts = line.split("\t")
         if len(parts) >= 6:
             merged[(os.path.basename(parts[0]), parts[4])] = (parts[1], parts[5])
-    return merged, Run(run.cpu_s, run.wall_s, "")
+    return merged, Run(run.cpu_s, run.wall_s, "", least_wall=run.least_wall)
 
 
 def smtpdoctor(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], dict[str, Any]], Run]:
@@ -296,7 +299,7 @@ def _doc_section(  # noqa: PLR0917 - the figures of one run
     ratio = our_rate / max(1e-9, sis_rate)
     two = our_run.two or our_run
     two_rate = n_mails / max(1e-9, two.wall_s)
-    sis_wall_rate = n_mails / max(1e-9, sis_run.wall_s)
+    sis_wall_rate = n_mails / max(1e-9, sis_run.least_wall or sis_run.wall_s)
     load = " ".join(f"{x:.2f}" for x in LOAD_AT_START)
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     shown = ", ".join(str(d.relative_to(ROOT)) for d in dirs)
@@ -330,7 +333,7 @@ def _doc_section(  # noqa: PLR0917 - the figures of one run
             f"Two processes (`--jobs 2`, what the default does for 200 files or more while a "
             f"second core is idle; best wall time of {reps}): {two.cpu_s:.2f} CPU s (both "
             f"processes), {two.wall_s:.2f} s wall, {two_rate:.0f} bounces/s of wall time "
-            f"against Sisimai's {sis_wall_rate:.0f} (its best-CPU run's wall time): "
+            f"against Sisimai's {sis_wall_rate:.0f} (its least wall time of {reps}): "
             f"**{two_rate / max(1e-9, sis_wall_rate):.2f}x** (wall time moves with the load).",
             "",
             f"Pairs (mail, recipient) Sisimai reports: {c['pairs']}; with a cause that maps "
