@@ -10,9 +10,19 @@ the other, ``--reps`` rounds, each process's CPU time (user + system) from
 to Sisimai's. The commands and folders are bench/bounce_bench.py's
 (its bytecode cache and regex store kept apart per tree). Asserts nothing.
 
+This tree runs twice: with ``--jobs 1`` (one process, as Sisimai runs: the
+one-core ratio) and with ``--jobs 2`` (a worker process for the later half of
+the files, ``cli/mailfolder.py``): its CPU time is both processes' (the fork's
+cost included), and its wall time, the one that two cores shorten, is given
+with Sisimai's in the same rounds (the wall clock moves with the machine's load:
+compare it at idle).
+
 ``--callgrind``: instead of CPU time, the instructions of one run of each
 (valgrind's callgrind, after two warm-up runs, start-up included): a count the
-machine's load does not move. Each tree writes its bytecode (an environment's
+machine's load does not move. For ``--jobs 2`` each process's count (the
+worker's includes what its parent ran before the fork, as it inherits it) and
+the larger: the instructions on the longer of the two paths, what the wall time
+follows on two idle cores. Each tree writes its bytecode (an environment's
 ``PYTHONDONTWRITEBYTECODE`` is dropped, as for the timed runs): without it every
 run compiles the package from source, some 4.8 G instructions more.
 
@@ -34,21 +44,35 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bounce_bench import DEFAULT_DIRS, OUT, PERL, ROOT, _mail_dirs
 
 
 def _cpu(cmd: list[str], env: dict[str, str] | None) -> float:
+    return _cpu_wall(cmd, env)[0]
+
+
+def _cpu_wall(cmd: list[str], env: dict[str, str] | None) -> tuple[float, float]:
+    """CPU time (user + system: the process and the children it waited for) and wall time."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
 
 
 def _instructions(cmd: list[str], env: dict[str, str] | None, out: Path) -> int:
     """The instructions callgrind counts in one run of ``cmd`` (its profile left in ``out``)."""
-    grind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd]
+    return _instructions_each(cmd, env, out)[0]
+
+
+def _instructions_each(cmd: list[str], env: dict[str, str] | None, out: Path) -> list[int]:
+    """The instructions of each process of one run of ``cmd`` (the first one's first;
+    a forked worker's profile in ``out`` with its pid appended)."""
+    grind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p", *cmd]
     run = subprocess.run(
         grind,
         env=env,
@@ -57,10 +81,10 @@ def _instructions(cmd: list[str], env: dict[str, str] | None, out: Path) -> int:
         text=True,
         check=False,
     )
-    found = re.search(r"Collected : (\d+)", run.stderr)
-    if found is None:
+    found = re.findall(r"==(\d+)== Collected : (\d+)", run.stderr)
+    if not found:
         raise SystemExit(f"callgrind gave no count: {run.stderr.strip()[-300:]}")
-    return int(found.group(1))
+    return [int(count) for _, count in sorted(found, key=lambda f: int(f[0]))]
 
 
 # Run in this tree's interpreter by --ceiling: argv "list"|"as-is"|"oracle", the list's
@@ -114,13 +138,25 @@ def _ceiling(cmd: list[str], env: dict[str, str] | None) -> int:
     return 0
 
 
-def _explain(src: str, name: str, dirs: list[Path]) -> tuple[list[str], dict[str, str]]:
+def _explain(
+    src: str, name: str, dirs: list[Path], jobs: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "PYTHONPATH": src, "PYTHONPYCACHEPREFIX": str(OUT / f"pycache-{name}")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmd = [sys.executable, "-m", "smtpdoctor", "explain", "--format", "json"]
     for d in dirs:
         cmd += ["--file", str(d)]
+    if jobs is not None:
+        cmd += ["--jobs", jobs]
+    elif _has_jobs(src):  # (one process, as before --jobs; the default may fork)
+        cmd += ["--jobs", "1"]
     return cmd, env
+
+
+def _has_jobs(src: str) -> bool:
+    """Whether the tree's explain takes --jobs (a tree from before it: one process)."""
+    path = Path(src) / "smtpdoctor" / "cli" / "explain.py"
+    return path.is_file() and '"--jobs"' in path.read_text("utf-8")
 
 
 def main() -> int:
@@ -142,6 +178,7 @@ def main() -> int:
         "sisimai": (["perl", str(script), *map(str, dirs)], None),
         "baseline": _explain(args.baseline, "baseline", dirs),
         "this tree": _explain(str(ROOT / "src"), "this", dirs),
+        "this, -j 2": _explain(str(ROOT / "src"), "this", dirs, "2"),
     }
     if args.ceiling:
         return _ceiling(*tools["this tree"])
@@ -150,25 +187,34 @@ def main() -> int:
     if args.callgrind:
         for name, (cmd, env) in tools.items():
             _cpu(cmd, env)  # (a second warm-up: the regex store as a folder run leaves it)
-            out = OUT / f"callgrind.{name.replace(' ', '-')}.out"
-            print(f"{name:10s} {_instructions(cmd, env, out):,} instructions ({out.name})")
+            out = OUT / f"callgrind.{name.replace(' ', '-').replace(',', '')}.out"
+            counts = _instructions_each(cmd, env, out)
+            each = " + ".join(f"{c:,}" for c in counts)
+            longest = f"; the longer path {max(counts):,}" if len(counts) > 1 else ""
+            print(f"{name:10s} {each} instructions{longest} ({out.name}.PID)")
         return 0
     load = os.getloadavg()
-    runs: dict[str, list[float]] = {name: [] for name in tools}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in tools}
     for _ in range(args.reps):
         for name, (cmd, env) in tools.items():
-            runs[name].append(_cpu(cmd, env))
+            runs[name].append(_cpu_wall(cmd, env))
     mails = sum(1 for d in dirs for f in d.rglob("*") if f.is_file() and f.name != "README.md")
     print(
         f"{mails} mails, {args.reps} alternating rounds; load average {load[0]:.2f} at the start, "
         f"{os.getloadavg()[0]:.2f} at the end"
     )
-    sisimai = runs["sisimai"]
-    for name, cpu in runs.items():
+    sisimai = [cpu for cpu, _ in runs["sisimai"]]
+    sis_wall = [wall for _, wall in runs["sisimai"]]
+    for name, done in runs.items():
+        cpu = [c for c, _ in done]
+        wall = [w for _, w in done]
         best, median = min(cpu), statistics.median(cpu)
         print(
             f"{name:10s} CPU s best {best:.3f} median {median:.3f}; ratio to Sisimai "
-            f"best {min(sisimai) / best:.2f}x median {statistics.median(sisimai) / median:.2f}x"
+            f"best {min(sisimai) / best:.2f}x median {statistics.median(sisimai) / median:.2f}x; "
+            f"wall s best {min(wall):.3f} median {statistics.median(wall):.3f} (ratio "
+            f"{min(sis_wall) / min(wall):.2f}x, "
+            f"{statistics.median(sis_wall) / statistics.median(wall):.2f}x)"
         )
     return 0
 

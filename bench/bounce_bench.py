@@ -10,7 +10,12 @@ sources in their READMEs), each in one process:
 
 * ``perl`` with ``Sisimai->make`` (4.x) or ``Sisimai->rise`` (5.x) over the
   folder, delivered notices and vacation replies included;
-* ``smtpdoctor explain --file DIR --format json``.
+* ``smtpdoctor explain --file DIR --format json --jobs 1`` (one process, as
+  Sisimai: the one-core ratio); and again with ``--jobs 2`` (a worker process
+  reads the later half of the files, ``cli/mailfolder.py``; the default forks
+  it for 200 files or more while a second core is idle), whose CPU time is both
+  processes' and whose rate is given by the wall clock, against Sisimai's wall
+  clock in the same run (a figure for an idle machine: the load moves it).
 
 Speed is bounces per second of CPU time (user + system of the process,
 from ``wait4``: the wall clock on a shared machine measures the neighbours
@@ -141,6 +146,10 @@ class Run:
     stdout: str
     # smtpdoctor only: the best CPU time without the ``fast`` extra's pyahocorasick.
     without_fast: float | None = None
+    # smtpdoctor only: the best run (by wall time) with --jobs 2.
+    two: Run | None = None
+    # The least wall time of the runs (the best CPU run's may be longer).
+    least_wall: float | None = None
 
 
 # Taken when the bench starts (the section reports it with the one at the end).
@@ -169,14 +178,18 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     return Run(usage.ru_utime + usage.ru_stime, wall, out)
 
 
-def _best(cmd: list[str], reps: int, env: dict[str, str] | None = None) -> Run:
+def _best(
+    cmd: list[str], reps: int, env: dict[str, str] | None = None, *, wall: bool = False
+) -> Run:
+    """The run of least CPU time (``wall``: of least wall time) of ``reps``."""
     runs = []
     for _ in range(reps):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         run = _timed(cmd, env)
         cpu = run.cpu_s - (before.ru_utime + before.ru_stime)
         runs.append(Run(cpu, run.wall_s, run.stdout))
-    return min(runs, key=lambda r: r.cpu_s)
+    best = min(runs, key=lambda r: r.wall_s if wall else r.cpu_s)
+    return Run(best.cpu_s, best.wall_s, best.stdout, least_wall=min(r.wall_s for r in runs))
 
 
 def sisimai(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], tuple[str, str]], Run]:
@@ -191,7 +204,7 @@ def sisimai(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], tuple[st
         parts = line.split("\t")
         if len(parts) >= 6:
             merged[(os.path.basename(parts[0]), parts[4])] = (parts[1], parts[5])
-    return merged, Run(run.cpu_s, run.wall_s, "")
+    return merged, Run(run.cpu_s, run.wall_s, "", least_wall=run.least_wall)
 
 
 def smtpdoctor(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], dict[str, Any]], Run]:
@@ -208,12 +221,15 @@ def smtpdoctor(dirs: list[Path], reps: int) -> tuple[dict[tuple[str, str], dict[
     for d in dirs:
         cmd += ["--file", str(d)]
     _timed(cmd, env)  # warm-up: the bytecode written, the files in the page cache
-    run = _best(cmd, reps, env)
+    run = _best([*cmd, "--jobs", "1"], reps, env)
     # As without the ``fast`` extra: its pyahocorasick left unused.
-    plain = _best(cmd, reps, {**env, "SMTPDOCTOR_PURE_PYTHON": "1"})
+    plain = _best([*cmd, "--jobs", "1"], reps, {**env, "SMTPDOCTOR_PURE_PYTHON": "1"})
     if plain.stdout != run.stdout:
         raise RuntimeError("smtpdoctor answers differently without the fast extra")
-    run = Run(run.cpu_s, run.wall_s, run.stdout, plain.cpu_s)
+    two = _best([*cmd, "--jobs", "2"], reps, env, wall=True)
+    if two.stdout != run.stdout:
+        raise RuntimeError("smtpdoctor answers differently in two processes")
+    run = Run(run.cpu_s, run.wall_s, run.stdout, plain.cpu_s, Run(two.cpu_s, two.wall_s, ""))
     doc = json.loads(run.stdout)
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for e in doc["explanations"]:
@@ -281,6 +297,9 @@ def _doc_section(  # noqa: PLR0917 - the figures of one run
     plain_s = our_run.without_fast or our_run.cpu_s
     plain_rate = n_mails / max(1e-9, plain_s)
     ratio = our_rate / max(1e-9, sis_rate)
+    two = our_run.two or our_run
+    two_rate = n_mails / max(1e-9, two.wall_s)
+    sis_wall_rate = n_mails / max(1e-9, sis_run.least_wall or sis_run.wall_s)
     load = " ".join(f"{x:.2f}" for x in LOAD_AT_START)
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     shown = ", ".join(str(d.relative_to(ROOT)) for d in dirs)
@@ -303,13 +322,19 @@ def _doc_section(  # noqa: PLR0917 - the figures of one run
             "|---|---|---|---|---|",
             f"| Sisimai {_sisimai_version()} (perl, one process) | {sis_run.cpu_s:.2f} | "
             f"{sis_run.wall_s:.2f} | {sis_rate:.0f} | 1.00 |",
-            f"| smtpdoctor explain --file DIR | {our_run.cpu_s:.2f} | {our_run.wall_s:.2f} | "
-            f"{our_rate:.0f} | {ratio:.2f} |",
+            f"| smtpdoctor explain --file DIR --jobs 1 | {our_run.cpu_s:.2f} | "
+            f"{our_run.wall_s:.2f} | {our_rate:.0f} | {ratio:.2f} |",
             f"| smtpdoctor explain --file DIR, without the `fast` extra | {plain_s:.2f} | - | "
             f"{plain_rate:.0f} | {plain_rate / max(1e-9, sis_rate):.2f} |",
             "",
             f"Goal (issue 10, item 5): at least as many bounces per second as Sisimai in one "
-            f"process: **{met}** ({ratio:.2f}x in this run).",
+            f"process: **{met}** ({ratio:.2f}x in this run, both in one process: `--jobs 1`).",
+            "",
+            f"Two processes (`--jobs 2`, what the default does for 200 files or more while a "
+            f"second core is idle; best wall time of {reps}): {two.cpu_s:.2f} CPU s (both "
+            f"processes), {two.wall_s:.2f} s wall, {two_rate:.0f} bounces/s of wall time "
+            f"against Sisimai's {sis_wall_rate:.0f} (its least wall time of {reps}): "
+            f"**{two_rate / max(1e-9, sis_wall_rate):.2f}x** (wall time moves with the load).",
             "",
             f"Pairs (mail, recipient) Sisimai reports: {c['pairs']}; with a cause that maps "
             f"onto the contract: {c['mapped']}; agreement there: {c['agree']} "

@@ -16,6 +16,7 @@ _smtpdoctor() {
         "diagnose --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
         "explain --stage") COMPREPLY=($(compgen -W "dns connect greeting ehlo starttls tls_handshake auth mail_from rcpt_to data message quit" -- "$cur")); return;;
         "explain --for") COMPREPLY=($(compgen -W "postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic" -- "$cur")); return;;
+        "explain -j"|"explain --jobs") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return;;
         "explain --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "lab --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "logs --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
@@ -37,7 +38,7 @@ _smtpdoctor() {
         config) COMPREPLY=($(compgen -W "-h --help --local --postfix-config --exim-config --openssl-config --kind --cert --format" -- "$cur"));;
         demo) COMPREPLY=($(compgen -W "-h --help --timeout --format" -- "$cur"));;
         diagnose) COMPREPLY=($(compgen -W "-h --help --server --port --helo --ehlo --mail-from --from --rcpt --to --send --size --timeout --tls-ca --require-tls --source-ip --resolver --no-mx --auth --auth-file --peer --quick --ciphers --path --implicit-tls --for --all-fixes -q --quiet -v --verbose --format --warn-days --crit-days --html" -- "$cur"));;
-        explain) COMPREPLY=($(compgen -W "-h --help --file -f --stage --for --all-fixes --format" -- "$cur"));;
+        explain) COMPREPLY=($(compgen -W "-h --help --file -f --stage --for --all-fixes -j --jobs --format" -- "$cur"));;
         lab) COMPREPLY=($(compgen -W "-h --help --list --host --base-port --throttle-after --state-dir --format" -- "$cur"));;
         logs) COMPREPLY=($(compgen -W "-h --help --format --events --html --since --until --follow -F --from-start --log-format --jobs -j --engine --scheduler --top --max-destinations --no-progress" -- "$cur"));;
         monitor) COMPREPLY=($(compgen -W "-h --help --config --once --store --listen --web --log-level --format --warn-days --crit-days" -- "$cur"));;

@@ -56,6 +56,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -l file -s f -r 
 complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -l stage -r -a 'dns connect greeting ehlo starttls tls_handshake auth mail_from rcpt_to data message quit' -d 'the SMTP stage the reply came at, when the text does not say'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -l for -r -a 'postfix exim sendmail exchange microsoft365 opensmtpd qmail haraka hmailserver mdaemon zimbra courier generic' -d 'only show fixes for this MTA (repeatable): postfix, exim, sendmail, exchange, mi'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -l all-fixes -d 'every MTA\'s fix (default: the MTA the text names, or --for, and the generic one)'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -s j -l jobs -r -a '0 1 2' -d 'processes that read a folder\'s mails: 1 or 2, or 0 for the default (2 for 200 fi'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from explain' -l format -r -a 'text json' -d 'output format (default: text; json prints exactly one JSON document)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from lab' -s h -l help -d 'show this help message and exit'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from lab' -l list -d 'list the scenarios and exit'

@@ -34,8 +34,8 @@ from smtpdoctor.cli.common import (
     wants_json,
 )
 from smtpdoctor.cli.mailfolder import MailInput as _Input
+from smtpdoctor.cli.mailfolder import explain_mails, read_mails, render_folder, summarise
 from smtpdoctor.cli.mailfolder import is_mbox as _is_mbox
-from smtpdoctor.cli.mailfolder import read_mails, render_folder, summarise
 from smtpdoctor.cli.terminal import clean, json_safe, markup_safe
 from smtpdoctor.diagnosis.classifier import Classification, classify, classify_best, notice
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
@@ -93,6 +93,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="every MTA's fix (default: the MTA the text names, or --for, and the generic one)",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        choices=(0, 1, 2),
+        default=0,
+        help="processes that read a folder's mails: 1 or 2, or 0 for the default (2 for "
+        "200 files or more while a second core is idle, else 1)",
+    )
     add_format_option(parser)
     parser.set_defaults(func=run)
 
@@ -116,9 +125,11 @@ def _run(args: argparse.Namespace) -> int:
     # Unquoted words are one text: `explain 421 4.4.2 Connection dropped`.
     if isinstance(args.text, list):
         args.text = " ".join(args.text) if args.text else None
-    inputs = _read_inputs(args)
     stage = Stage(args.stage) if getattr(args, "stage", None) else None
-    results = [(item, _explain(item, stage)) for item in inputs]
+    results = _folder_results(args, stage)
+    if results is None:
+        results = [(item, _explain(item, stage)) for item in _read_inputs(args)]
+    inputs = [item for item, _ in results]
     mtas = [MTA(m) for m in args.mtas] if getattr(args, "mtas", None) else None
     # Read through read_mails (a folder, an mbox, several files): a summary too.
     many_mails = any("message" in item.origin for item in inputs)
@@ -170,6 +181,23 @@ def _explain(item: _Input, stage: Stage | None) -> Classification:
     if item.candidates:
         return classify_best(item.candidates, stage=stage)
     return classify(item.text, stage=stage)
+
+
+def _folder_results(
+    args: argparse.Namespace, stage: Stage | None
+) -> list[tuple[_Input, Classification]] | None:
+    """A folder's, an mbox's or several files' entries explained (:func:`explain_mails`:
+    in two processes for a large folder); None for any other input."""
+    paths: list[str] | None = args.file
+    if not paths or (args.text is not None and args.text != "-"):
+        return None
+    if len(paths) == 1 and not os.path.isdir(paths[0]):
+        return None  # (one file: an mbox is told from its bytes, _read_inputs)
+    jobs = int(getattr(args, "jobs", 0) or 0)
+    results = explain_mails(paths, _recognised, _unusable, lambda item: _explain(item, stage), jobs)
+    if not results:
+        fail("nothing to explain: no usable mail in the file or directory given")
+    return results
 
 
 def _read_inputs(args: argparse.Namespace) -> list[_Input]:

@@ -11,14 +11,16 @@ recipient domain.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import io
 import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.evidence.bounce import parse_bounce
@@ -27,7 +29,17 @@ from smtpdoctor.knowledge.phrasing import batch_mode
 if TYPE_CHECKING:
     from smtpdoctor.diagnosis.classifier import Classification
 
-__all__ = ["MAX_MAIL", "MailInput", "is_mbox", "read_mails", "render_folder", "summarise"]
+__all__ = [
+    "MAX_MAIL",
+    "MailInput",
+    "explain_mails",
+    "is_mbox",
+    "read_mails",
+    "render_folder",
+    "summarise",
+]
+
+_R = TypeVar("_R")
 
 MAX_MAIL = 20 * 1024 * 1024  # bytes read of one file (an mbox is read whole up to this)
 MAX_FILES = 100_000  # files taken from the folders given
@@ -117,6 +129,15 @@ def read_mails(
     """Every entry of every mail under ``paths``, each with its file and message number."""
     regexstore.enable()
     batch_mode(regexstore.compile_stored)
+    return _read_files(list(_files(paths)), keep, unusable)[0]
+
+
+def _read_files(
+    files: list[str],
+    keep: Callable[[str], bool],
+    unusable: Callable[[bytes, str], str | None],
+) -> tuple[list[MailInput], int]:
+    """The entries of the mails in ``files``, numbered from 1; and the mails numbered."""
     inputs: list[MailInput] = []
     number = 0
     # The reading makes many objects and no reference cycles: the cyclic
@@ -125,17 +146,189 @@ def read_mails(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for count, path in enumerate(_files(paths), 1):
+        for count, path in enumerate(files, 1):
             if count % _GC_EVERY == 0:
                 gc.collect()
             number = _read_one(path, inputs, number, keep, unusable)
     finally:
         if collecting:
             gc.enable()
-    return inputs
+    return inputs, number
 
 
 _GC_EVERY = 2000  # files read between two runs of the cyclic garbage collector
+
+
+def explain_mails(
+    paths: list[str],
+    keep: Callable[[str], bool],
+    unusable: Callable[[bytes, str], str | None],
+    explain: Callable[[MailInput], _R],
+    jobs: int = 0,
+) -> list[tuple[MailInput, _R]]:
+    """:func:`read_mails` with each entry's ``explain``, in order; with ``jobs`` 2
+    (0: when the folder is large and a second core is idle, :func:`default_jobs`)
+    the later files in a worker process forked for them.
+
+    The worker reads and explains its files while this process does the earlier
+    ones, and hands its entries and their answers back pickled (its warnings
+    too, written after this process's own, where one process writes them). The
+    answers are the same: the reading and the classifier are pure functions of
+    a mail's text, and the worker's message numbers follow this process's. A
+    worker that fails to answer leaves its files to this process.
+    """
+    regexstore.enable()
+    batch_mode(regexstore.compile_stored)
+    files = list(_files(paths))
+    if jobs == 0:
+        jobs = default_jobs(len(files))
+    if jobs < 2 or len(files) < 2 or not hasattr(os, "fork"):
+        return _explained(_read_files(files, keep, unusable)[0], explain)
+    cut = _cut(files)
+    # (This process's first files read and explained before the fork: the
+    # worker inherits the classifier's indexes and the regexes compiled for them.)
+    warm = min(cut, _WARM_FILES)
+    inputs, number = _read_files(files[:warm], keep, unusable)
+    done = _explained(inputs, explain)
+    worker = _fork_worker(files[cut:], keep, unusable, explain)
+    try:
+        inputs, more = _read_files(files[warm:cut], keep, unusable)
+        _renumber(inputs, number)
+        done += _explained(inputs, explain)
+        number += more
+    except BaseException:
+        _end_worker(worker)
+        raise
+    answer = _worker_answer(worker)
+    if answer is None:  # (the worker failed: its files read here)
+        inputs = _read_files(files[cut:], keep, unusable)[0]
+        theirs = _explained(inputs, explain)
+    else:
+        theirs, warnings, added = answer
+        sys.stderr.write(warnings)
+        regexstore.take_added(added)  # (saved with this process's at the end)
+    _renumber([item for item, _ in theirs], number)
+    return done + theirs
+
+
+_SPLIT_FILES = 200  # files a folder holds at least for the default to fork a worker
+_WARM_FILES = 8  # files read here before the fork (see explain_mails)
+_WORKER_SHARE = 0.53  # the worker's share of the files' weight (this process writes)
+_FILE_WEIGHT = 6000  # a file's fixed cost in bytes of mail (its weight: size + this)
+
+
+def default_jobs(files: int) -> int:
+    """2 when there are :data:`_SPLIT_FILES` files or more and this process may
+    run on two cores, at least one of them idle now (the load average and the
+    tasks running now both say so: on busy cores a worker only adds its cost);
+    else 1."""
+    if files < _SPLIT_FILES:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+        with open("/proc/loadavg", "rb") as fh:
+            # "0.52 0.41 0.33 2/151 4242": the tasks runnable now (this one too).
+            fields = fh.read().split()
+        others = min(float(fields[0]), int(fields[3].split(b"/")[0]) - 1)
+    except (AttributeError, OSError, IndexError, ValueError):
+        return 1
+    return 2 if cores >= 2 and cores - others >= 1.5 else 1
+
+
+def _cut(files: list[str]) -> int:
+    """Where the worker's files begin: the later ones, :data:`_WORKER_SHARE` of
+    the weight (each file's size and a fixed cost), at least one file each."""
+    weights = []
+    for path in files:
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0
+        weights.append(min(size, MAX_MAIL) + _FILE_WEIGHT)
+    mine = sum(weights) * (1.0 - _WORKER_SHARE)
+    reached = 0
+    for index, weight in enumerate(weights):
+        reached += weight
+        if reached > mine:
+            return max(1, min(index, len(files) - 1))
+    return len(files) - 1
+
+
+def _explained(
+    inputs: list[MailInput], explain: Callable[[MailInput], _R]
+) -> list[tuple[MailInput, _R]]:
+    return [(item, explain(item)) for item in inputs]
+
+
+def _renumber(inputs: list[MailInput], offset: int) -> None:
+    """The message numbers of entries numbered from 1, moved on by ``offset`` mails."""
+    if offset:
+        for item in inputs:
+            item.origin["message"] += offset
+
+
+def _fork_worker(
+    files: list[str],
+    keep: Callable[[str], bool],
+    unusable: Callable[[bytes, str], str | None],
+    explain: Callable[[MailInput], Any],
+) -> tuple[int, int]:
+    """A child that reads and explains ``files`` and sends (answers, warnings, what
+    it added to the regex store) pickled down a pipe, then leaves; its pid and the
+    pipe's reading end."""
+    import pickle  # (a split run only)
+
+    at = regexstore.mark()
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid != 0:
+        os.close(write_fd)
+        return pid, read_fd
+    os.close(read_fd)  # the worker, from here to its os._exit
+    status = 1
+    try:
+        sys.stderr = io.StringIO()  # (the warnings go to the parent)
+        answer = _explained(_read_files(files, keep, unusable)[0], explain)
+        added = regexstore.added_since(at)  # (the regexes compiled, for the store)
+        payload = pickle.dumps((answer, sys.stderr.getvalue(), added), pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(payload)
+        status = 0
+    finally:
+        os._exit(status)  # (no atexit handlers, no buffers of the parent flushed)
+
+
+def _worker_answer(worker: tuple[int, int]) -> tuple[list[tuple[MailInput, Any]], str, Any] | None:
+    """The worker's (answers, warnings, store additions), or None when it ended without them."""
+    import pickle  # (a split run only)
+
+    pid, fd = worker
+    with os.fdopen(fd, "rb") as pipe:
+        payload = pipe.read()
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:  # (reaped already by an embedding process)
+        status = 0
+    if status != 0 or not payload:
+        return None
+    try:
+        answer: tuple[list[tuple[MailInput, Any]], str, Any] = pickle.loads(payload)
+    except Exception:  # (any doubt: the files are read here)
+        return None
+    return answer
+
+
+def _end_worker(worker: tuple[int, int]) -> None:
+    import signal  # (a split run that failed only)
+
+    pid, fd = worker
+    with contextlib.suppress(OSError):
+        os.close(fd)
+    with contextlib.suppress(ProcessLookupError, ChildProcessError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)  # (reaped: no zombie left behind)
 
 
 def _read_one(

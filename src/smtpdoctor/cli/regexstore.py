@@ -50,7 +50,16 @@ from typing import Any
 
 from smtpdoctor.cli import indexstore, sidefile
 
-__all__ = ["AVAILABLE", "compile_stored", "enable", "preload", "save"]
+__all__ = [
+    "AVAILABLE",
+    "added_since",
+    "compile_stored",
+    "enable",
+    "mark",
+    "preload",
+    "save",
+    "take_added",
+]
 
 try:  # CPython's regex engine; another Python compiles as usual
     import _sre  # type: ignore[import-not-found]
@@ -263,6 +272,57 @@ def _record_cache() -> None:
             _STORE[pattern, flags] = entry
             _CACHED[pattern, flags] = None
             _ADDED.append((pattern, flags))
+
+
+def mark() -> tuple[int, ...]:
+    """Where this process stands (what :func:`save` would write), taken before it
+    forks a worker: :func:`added_since` gives what the worker adds to it."""
+    from smtpdoctor.diagnosis import prefilter
+    from smtpdoctor.knowledge import phrasing
+
+    split, starts, _ = phrasing.derived()
+    return len(_ADDED), len(_CACHED), len(split), len(starts), len(prefilter.built_here())
+
+
+def added_since(at: tuple[int, ...]) -> tuple[Any, ...]:
+    """What this process compiled and worked out since :func:`mark` gave ``at``
+    (the programs, the patterns of ``re.compile``'s cache, the table regexes'
+    branches and openings, the table indexes): a worker's, for :func:`take_added`
+    in its parent, whose :func:`save` writes them."""
+    from itertools import islice
+
+    from smtpdoctor.diagnosis import prefilter
+    from smtpdoctor.knowledge import phrasing
+
+    if _STATE["enabled"]:
+        _record_cache()  # (the modules' patterns this process compiled, as save does)
+    split, starts, _ = phrasing.derived()
+    return (
+        [(key, _STORE[key]) for key in _ADDED[at[0] :]],
+        list(islice(_CACHED, at[1], None)),
+        dict(islice(split.items(), at[2], None)),
+        dict(islice(starts.items(), at[3], None)),
+        dict(islice(prefilter.built_here().items(), at[4], None)),
+    )
+
+
+def take_added(added: tuple[Any, ...]) -> None:
+    """A worker's :func:`added_since`, kept as if made here (written by :func:`save`)."""
+    from smtpdoctor.diagnosis import prefilter
+    from smtpdoctor.knowledge import phrasing
+
+    programs, cached, split, starts, built = added
+    for key, entry in programs:
+        if key not in _STORE:
+            _STORE[key] = entry
+            _ADDED.append(key)
+    for key in cached:
+        if key in _STORE:
+            _CACHED.setdefault(key, None)
+    phrasing.take_derived(split, starts, {})
+    here = prefilter.built_here()
+    for table, index in built.items():
+        here.setdefault(table, index)
 
 
 def save() -> None:
