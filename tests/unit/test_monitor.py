@@ -500,6 +500,51 @@ def test_undelivered_notifications_survive_a_restart(tmp_path: Path) -> None:
     m2.store.close()
 
 
+class HangingNotifier:
+    """A receiver that takes the connection and never answers (a stuck SMTP relay)."""
+
+    name = "mail"
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        self.started.set()
+        await asyncio.Event().wait()
+
+
+def test_a_delivery_is_recorded_before_the_next_notifier_is_tried(tmp_path: Path) -> None:
+    """The webhook took the event while the email notifier hangs: the round is then
+    cancelled (as the loop's shutdown does after 5 s; a kill -9 leaves the store the
+    same). The webhook's delivery is already in the store, so a restart sends the
+    event to the email notifier only, not to the webhook again."""
+    prober, hook = FakeProber(), FlakyNotifier()
+    prober.status["a.test"] = "failure"
+    m = _monitor(tmp_path, prober, hook)
+
+    async def go() -> None:
+        mail = m.dispatcher.notifiers["mail"] = HangingNotifier()
+        for state in m.scheduler.states.values():
+            await m.probe(state)
+        m.evaluate(m.clock())
+        sending = asyncio.create_task(m.deliver(m.clock()))
+        await asyncio.wait_for(mail.started.wait(), 10)  # after the webhook's turn
+        sending.cancel()
+        await asyncio.gather(sending, return_exceptions=True)
+
+    asyncio.run(go())
+    assert [p["event"] for p in hook.got] == ["fired"]
+    m.store.close()
+    hook2, mail2 = FlakyNotifier(), FlakyNotifier("mail")
+    m2 = _monitor(tmp_path, prober, hook2)
+    m2.dispatcher.notifiers["mail"] = mail2
+    asyncio.run(m2.run_once())
+    assert hook2.got == []  # not repeated
+    assert [p["event"] for p in mail2.got] == ["fired"]  # not lost
+    assert m2.store.notifications(pending_only=True) == []
+    m2.store.close()
+
+
 def test_run_loop_probes_on_interval_and_stops(tmp_path: Path) -> None:
     prober, hook = FakeProber(), FlakyNotifier()
     m = _monitor(tmp_path, prober, hook)

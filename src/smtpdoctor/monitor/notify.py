@@ -2,10 +2,12 @@
 
 Events wait in an outbox (:class:`NotificationRecord` rows in the store),
 written *before* the first attempt; each is retried with exponential backoff
-while its receiver is down, and marked delivered once it got through. After a
-crash, the undelivered ones are loaded back and sent; delivered ones never
-are again. (A crash between a receiver accepting an event and the monitor
-recording it is the one window where an event may be sent twice.)
+while its receiver is down, and marked delivered once it got through: each
+attempt's outcome is recorded as soon as it ends, before the next attempt and
+before "notification sent" is logged. After a crash, the undelivered ones are
+loaded back and sent; delivered ones never are again. (A crash between a
+receiver accepting an event and the monitor recording it, the time of one HTTP
+reply and one write, is the one window where an event may be sent twice.)
 """
 
 from __future__ import annotations
@@ -202,8 +204,16 @@ class Dispatcher:
     def next_due(self) -> float | None:
         return min((self._next_at.get(i, 0.0) for i in self.pending), default=None)
 
-    async def deliver_due(self, now: float) -> list[NotificationRecord]:
+    async def deliver_due(
+        self, now: float, record: Callable[[NotificationRecord], object] | None = None
+    ) -> list[NotificationRecord]:
         """Try the due notifications once, oldest first; returns the updated rows.
+
+        ``record`` is given each updated row as soon as its attempt ends (the
+        store write), before the next attempt: a delivery is recorded without
+        waiting for the other notifiers' (a hanging one takes up to
+        ``3 * SEND_TIMEOUT``), so a crash or a cancelled round then does not
+        send it again. "notification sent" is logged after it is recorded.
 
         Per notifier, order is kept: behind one that is waiting for its retry
         or has just failed, the later ones wait too (a "resolved" never
@@ -219,8 +229,15 @@ class Dispatcher:
                 blocked.add(rec.notifier)
                 continue
             done = await self._attempt(rec, now)
+            if record is not None:
+                record(done)
             if done.delivered_at is None:
                 blocked.add(rec.notifier)
+            elif not done.last_error:
+                log.info(
+                    "notification sent",
+                    extra={"notifier": rec.notifier, "alert": rec.alert_key, "event": rec.event},
+                )
             updated.append(done)
         return updated
 
@@ -255,10 +272,6 @@ class Dispatcher:
         self.pending.pop(rec.id, None)
         self._next_at.pop(rec.id, None)
         self.delivered_total[rec.notifier] = self.delivered_total.get(rec.notifier, 0) + 1
-        log.info(
-            "notification sent",
-            extra={"notifier": rec.notifier, "alert": rec.alert_key, "event": rec.event},
-        )
         return _replace(rec, attempts=rec.attempts + 1, delivered_at=now, last_error="")
 
 

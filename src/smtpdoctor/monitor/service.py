@@ -515,8 +515,9 @@ class Monitor:
         return len(events)
 
     async def deliver(self, now: float) -> None:
-        updated = await self.dispatcher.deliver_due(now)
-        self._write(updated)
+        # Each outcome is written as its attempt ends, not once the round is over:
+        # a delivery waits for no other notifier's to be recorded (see deliver_due).
+        await self.dispatcher.deliver_due(now, record=lambda rec: self._write([rec]))
 
     async def refresh_alertmanager(self) -> None:
         firing = self.engine.firing()
