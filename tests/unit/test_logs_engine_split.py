@@ -88,6 +88,37 @@ def test_a_failing_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.Monk
         run_local(chunks, options, jobs=2)
 
 
+def test_a_worker_whose_answer_breaks_off_fails_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's answer is unpickled as it comes down the pipe: one that ends
+    midway (the worker killed while it writes) fails the run with a one-line
+    error, and the worker is reaped."""
+    import pickle
+
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options()
+    chunks = plan_chunks(sources, options, 2, split_at=1, part_size=30_000)
+    real_fork = engine._fork_child
+    pids: list[int] = []
+
+    def cut_short(obj: object, file: Any, protocol: int) -> None:
+        file.write(pickle.dumps(obj, protocol)[:100])  # (then the worker leaves)
+
+    def fork_child(*args: Any) -> tuple[int, int]:
+        pid, fd = real_fork(*args)
+        pids.append(pid)
+        return pid, fd
+
+    monkeypatch.setattr(pickle, "dump", cut_short)  # (the forked worker has it too)
+    monkeypatch.setattr(engine, "_fork_child", fork_child)
+    with pytest.raises(RuntimeError, match="a worker process ended without an answer"):
+        run_local(chunks, options, jobs=2)
+    assert len(pids) == 1
+    with pytest.raises(ChildProcessError):  # (reaped: no zombie left)
+        os.waitpid(pids[0], os.WNOHANG)
+
+
 def test_a_failing_main_process_ends_and_reaps_its_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
