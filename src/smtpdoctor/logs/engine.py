@@ -30,7 +30,7 @@ from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.postfix import PostfixScanner, Prepared, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
-from smtpdoctor.logs.reasons import ReasonCache, warm_up
+from smtpdoctor.logs.reasons import ReasonCache, learn, learned, warm_up
 from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser
 
@@ -605,7 +605,8 @@ def _fork_child(group: list[Chunk], options: Options, pickle: Any) -> tuple[int,
                     # (Pickled into the pipe as it is made, frame by frame, while
                     # the parent unpickles what came: the two overlap.)
                     out.write(b"R")
-                    pickle.dump(results, out, pickle.HIGHEST_PROTOCOL)
+                    # (with the reasons it classified, for the parent to keep: learned)
+                    pickle.dump((results, learned()), out, pickle.HIGHEST_PROTOCOL)
                     status = 0
         finally:
             os._exit(status)  # (no atexit handlers, no buffers of the parent flushed)
@@ -645,9 +646,11 @@ def _child_result(pid: int, fd: int, pickle: Any) -> list[Aggregator]:
                 # makes tens of thousands of objects.)
                 with _no_collector():
                     try:
-                        results: list[Aggregator] = pickle.load(pipe)
+                        results: list[Aggregator]
+                        results, classified = pickle.load(pipe)
                     except (EOFError, pickle.UnpicklingError):
                         raise RuntimeError("a worker process ended without an answer") from None
+                learn(classified)
                 return results
             if kind == b"E":
                 raise pickle.loads(pipe.read())
