@@ -72,6 +72,36 @@ def test_forked_workers_and_the_pool_give_the_report_of_one_process(
     assert sum(seen) == sum(s.size for s in sources)
 
 
+@pytest.mark.parametrize("limits", [(7, 5, 6, 4), (10, 10, 10, 10)])
+def test_a_workers_tables_merged_as_they_came_packed_give_the_report_of_one_process(
+    tmp_path: Path, limits: tuple[int, int, int, int]
+) -> None:
+    """A forked worker's tables come down the pipe packed and are merged from there
+    (aggregate.packed_table, native.merge_packed): with caps small enough that the
+    merge prunes midway (row() on a full table), the report is one process's."""
+    from smtpdoctor.logs import Limits
+    from smtpdoctor.logs.aggregate import BoundedTable
+
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options(reference=1_733_400_000.0, limits=Limits(*limits))
+    chunks = plan_chunks(sources, options, 2, split_at=1, part_size=30_000)
+    alone = _report(run_local(chunks, options, jobs=1))
+    merged: list[bool] = []
+    real = BoundedTable.merge
+
+    def merge(self: BoundedTable, other: BoundedTable) -> None:
+        merged.append(other.packed is not None)
+        real(self, other)
+
+    BoundedTable.merge = merge  # type: ignore[method-assign]
+    try:
+        forked = _report(run_local(chunks, options, jobs=2))
+    finally:
+        BoundedTable.merge = real  # type: ignore[method-assign]
+    assert forked == alone
+    assert any(merged)  # (the worker's tables did come packed)
+
+
 def test_a_failing_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sources, _ = expand_inputs([str(_big_log(tmp_path))])
     options = Options()
