@@ -604,7 +604,9 @@ table. The pure-Python row runs without the engine and without hyperscan
 install does; the shell here sets PYTHONDONTWRITEBYTECODE, which made every run compile
 the sources again, ~0.04 s), and makes one untimed run per tree first, as a user's first
 run: it writes the stored regex programs beside the bytecode (`cli/regexstore.py`,
-which `logs` now uses as `explain` does), and warms the page cache.
+which `logs` now uses as `explain` does) and the classifier's answers to the log's
+reasons (`cli/reasonstore.py`, since session 13: the timed runs then ask the classifier
+nothing), and warms the page cache.
 
 How it works: the per-line work of the Postfix reader is a C extension, one module
 from eight files (`src/smtpdoctor/logs/_scan*.c`, docs/logs.md "The compiled engine").
@@ -633,6 +635,51 @@ and the inbound TLS failures (peer, client, OpenSSL reason, the TLS table). Pyth
 called back for what needs classifying or its rules: a reason, destination or relay
 not seen yet (each distinct reason classified once), a rejection not seen yet, an
 inbound TLS failure's cause, the receiving side's rarer lines, and the report.
+
+Changed in session 13 (issue 17 item 3, 20x on *troubled* by default; measured while the
+machine's load average stayed 8-12, so with in-process timers at real-time priority,
+`chrt -f 50`, this tree and session 13's start alternated, medians of 9; the tables
+above are the lead's run at the session's end (at this change they were still session
+12's: a run of this bench at load 7-9 gave every wall time 3-4x its CPU time,
+pflogsumm's too, and was not kept)). (1) The classifier's answers are kept between runs
+(`cli/reasonstore.py`, docs/logs.md "Speed and memory": each under a BLAKE2b digest of
+the text classified, no log text; stamped with the interpreter and every loaded module
+of the package, so any change to the code drops them). A run whose reasons they hold
+does not import the classifier (~12 ms), nor read its stores of regex programs and table
+indexes (~4 ms), nor make its word index, automaton and table indexes before the fork
+(~20 ms), nor classify in the halves (~5 ms each). The bench's untimed first run writes
+them, as it writes the regex programs; a log with reasons the file lacks pays for them
+as before, in the process that meets one. (2) The worker pickles its counts into a pipe
+of 1 MiB as it makes them while this process unpickles them (was: one payload, written
+whole, read whole, unpickled), and is reaped after its answer is in (its exit, ~2-3 ms
+of freeing its memory, was waited for before the unpickling). (3) The worker's tables
+are merged as they came down the pipe, packed (`aggregate.packed_table`; `merge_packed`
+in `_scan_tables.c`, the loop of `merge_rows` without a list per row): unpickling and
+merging them 12.4 -> 10.7 ms. (4) The inbound section's rows and findings sorted by
+decorated tuples, the clients' stages picked by C iterators (the report ~0.8 ms less).
+Whole runs on *troubled* in two processes (`--jobs 2`: what the default runs when both
+cores are idle), this tree and session 13's start alternated at `chrt -f 50`, 11 runs
+each: with (1), (2) and (4), load 7-9, wall time median 0.259 -> 0.219 s (min 0.239 ->
+0.203), CPU 0.379 -> 0.340 s; with (3) too, load 7-8 on a machine slower then, 0.291 ->
+0.249 s (min 0.271 -> 0.236), CPU 0.424 -> 0.372 s; in-process timers (medians of 9,
+load ~10): the fork 86 -> 55 ms after the start, the end 285 -> 234 ms. `--jobs 1` (one
+core) 0.320 -> 0.300 s of CPU (7 runs each). Reports byte-identical to session 13's
+start (`bench/logs_compare.py --before-src`, which now also compares `--jobs 2` JSON and
+`--jobs 2 --html`'s page, with the answers' file written and read: 1386 comparisons, 0
+different). **What is left**: at idle session 13's start took 0.25 s by this bench
+against the 0.259 s it took at `chrt -f 50` under load above, and this tree took
+0.84-0.86 of the start's time in every alternated round, so it would take ~0.21 s,
+~18-19x pflogsumm's 3.89 s: 20x (~0.195 s) is still **not met**. What the two processes'
+critical path holds now (in-process, `chrt -f 50`, load 7-10): the interpreter ~0.015 s,
+the imports to the fork ~0.04 (`cli.main` and the parser ~0.013, `cli/regexstore.py`'s
+preload ~0.004-0.006, which reads the `logs` command's ~600 KB of regex programs, most
+of them the classifier's that such a run no longer imports: a next step; the engine's
+modules), each half ~0.105 (0.12-0.13 under that load; the per-line state in C about
+half of it), then the tail ~0.04: the worker's answer unpickled and merged ~0.017 (the
+relay table's prune at finish ~2.2 ms of it), the report ~0.008, the JSON ~0.002, the
+exit ~0.004 (43 MB to free). Tried and not kept: `malloc_trim` before the exit (0.8 ms
+spent, 0.7 saved); the tables' keys joined into one string for the pipe (pickling 4.7 ->
+4.3 ms, unpickling the same).
 
 Changed in session 12 (measured while the machine's load average stayed 3.5-5.5:
 instructions and CPU, and wall times of single commands at real-time priority; the

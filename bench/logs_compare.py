@@ -4,8 +4,10 @@
 
 For every log of ``tests/data/logs`` (and its ``public`` folder) and the bench's
 replayed inputs (``bench/out/postfix-SHAPE.log``, made by ``logs_bench.py --shapes``),
-each output (``--format json``, text, ``--events``) with ``--jobs 1`` and the
-default (one worker per core: the large inputs are split): the report of this
+each output (``--format json``, text, ``--html``, ``--events``) with ``--jobs 1``,
+``--jobs 2`` and the default (one worker per core: the large inputs are split;
+when a core is busy the default runs one process, ``--jobs 2`` always two,
+the same chunks either way): the report of this
 tree with its compiled engine is compared with the older tree's (``--before-src``,
 with its own engine built) and with this tree's pure-Python path
 (``SMTPDOCTOR_PURE_PYTHON=1``). A speed change must leave every one of them
@@ -19,6 +21,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +45,17 @@ def _run(src: str, mode: list[str], log: Path, *, pure: bool) -> bytes:
     env["COLUMNS"] = "120"
     if pure:
         env["SMTPDOCTOR_PURE_PYTHON"] = "1"
-    argv = [sys.executable, "-m", "smtpdoctor", "logs", "--no-progress", *mode, str(log)]
-    proc = subprocess.run(argv, env=env, capture_output=True, check=False)
-    return proc.stdout + b"\n--stderr--\n" + proc.stderr + f"\n--exit {proc.returncode}".encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        html = Path(tmp) / "report.html"
+        args = [str(html) if a == _HTML else a for a in mode]
+        argv = [sys.executable, "-m", "smtpdoctor", "logs", "--no-progress", *args, str(log)]
+        proc = subprocess.run(argv, env=env, capture_output=True, check=False)
+        page = html.read_bytes() if html.exists() else b""
+    out = proc.stdout + b"\n--stderr--\n" + proc.stderr + f"\n--exit {proc.returncode}".encode()
+    return out + (b"\n--html--\n" + page if _HTML in mode else b"")
+
+
+_HTML = "@HTML@"  # (in a mode: --html to a file, whose page is compared too)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     modes = [
         ["--format", "json", "--jobs", "1"],
         ["--format", "json"],
+        ["--format", "json", "--jobs", "2"],
         ["--jobs", "1"],
+        ["--jobs", "2", "--html", _HTML],
         [],
         ["--events"],
     ]

@@ -72,6 +72,36 @@ def test_forked_workers_and_the_pool_give_the_report_of_one_process(
     assert sum(seen) == sum(s.size for s in sources)
 
 
+@pytest.mark.parametrize("limits", [(7, 5, 6, 4), (10, 10, 10, 10)])
+def test_a_workers_tables_merged_as_they_came_packed_give_the_report_of_one_process(
+    tmp_path: Path, limits: tuple[int, int, int, int]
+) -> None:
+    """A forked worker's tables come down the pipe packed and are merged from there
+    (aggregate.packed_table, native.merge_packed): with caps small enough that the
+    merge prunes midway (row() on a full table), the report is one process's."""
+    from smtpdoctor.logs import Limits
+    from smtpdoctor.logs.aggregate import BoundedTable
+
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options(reference=1_733_400_000.0, limits=Limits(*limits))
+    chunks = plan_chunks(sources, options, 2, split_at=1, part_size=30_000)
+    alone = _report(run_local(chunks, options, jobs=1))
+    merged: list[bool] = []
+    real = BoundedTable.merge
+
+    def merge(self: BoundedTable, other: BoundedTable) -> None:
+        merged.append(other.packed is not None)
+        real(self, other)
+
+    BoundedTable.merge = merge  # type: ignore[method-assign]
+    try:
+        forked = _report(run_local(chunks, options, jobs=2))
+    finally:
+        BoundedTable.merge = real  # type: ignore[method-assign]
+    assert forked == alone
+    assert any(merged)  # (the worker's tables did come packed)
+
+
 def test_a_failing_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sources, _ = expand_inputs([str(_big_log(tmp_path))])
     options = Options()
@@ -86,6 +116,37 @@ def test_a_failing_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(engine, "run_chunk", run_chunk)
     with pytest.raises(ValueError, match="worker failed"):
         run_local(chunks, options, jobs=2)
+
+
+def test_a_worker_whose_answer_breaks_off_fails_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's answer is unpickled as it comes down the pipe: one that ends
+    midway (the worker killed while it writes) fails the run with a one-line
+    error, and the worker is reaped."""
+    import pickle
+
+    sources, _ = expand_inputs([str(_big_log(tmp_path))])
+    options = Options()
+    chunks = plan_chunks(sources, options, 2, split_at=1, part_size=30_000)
+    real_fork = engine._fork_child
+    pids: list[int] = []
+
+    def cut_short(obj: object, file: Any, protocol: int) -> None:
+        file.write(pickle.dumps(obj, protocol)[:100])  # (then the worker leaves)
+
+    def fork_child(*args: Any) -> tuple[int, int]:
+        pid, fd = real_fork(*args)
+        pids.append(pid)
+        return pid, fd
+
+    monkeypatch.setattr(pickle, "dump", cut_short)  # (the forked worker has it too)
+    monkeypatch.setattr(engine, "_fork_child", fork_child)
+    with pytest.raises(RuntimeError, match="a worker process ended without an answer"):
+        run_local(chunks, options, jobs=2)
+    assert len(pids) == 1
+    with pytest.raises(ChildProcessError):  # (reaped: no zombie left)
+        os.waitpid(pids[0], os.WNOHANG)
 
 
 def test_a_failing_main_process_ends_and_reaps_its_workers(

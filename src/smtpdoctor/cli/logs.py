@@ -40,6 +40,7 @@ from smtpdoctor.logs import (
     expand_inputs,
     follow,
     plan_chunks,
+    reasons,
     run_dask,
     run_local,
 )
@@ -146,10 +147,15 @@ def run(args: argparse.Namespace) -> int:
     for err in errors:
         sys.stderr.write(f"smtpdoctor: {err}\n")
     sink = _event_printer() if args.events else None
-    # The table regexes from their stored programs (as a folder run does); the
-    # store is written after the run when it lacked some.
-    regexstore.enable()
-    batch_mode(regexstore.compile_stored)
+    # The classifier's answers of earlier runs (imported here, after regexstore).
+    from smtpdoctor.cli import reasonstore
+
+    reasonstore.load()
+    # The table regexes from their stored programs (as a folder run does), and the
+    # classifier's indexes from theirs, once a reason is to be classified (a run
+    # whose reasons the answers above hold needs neither); the stores are written
+    # after the run when they lacked some.
+    reasons.before_classifying(_classifier_stores)
     if getattr(args, "leaves_now", False):
         keep_tables()  # (this process leaves after the report: cli.main._leave_now)
     if args.follow:
@@ -160,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.ERROR
     agg.finish()
     regexstore.save()
+    reasonstore.save()
     doc = build_report(agg, top=args.top)
     if (args.since or args.until) and doc["lines"]["total"] and doc["period"]["first"] is None:
         # (a journalctl -o cat export: its events pass any time filter)
@@ -185,6 +192,11 @@ def run(args: argparse.Namespace) -> int:
     elif not args.events:
         _render_text(doc)
     return exit_status(agg)
+
+
+def _classifier_stores() -> None:
+    regexstore.enable()
+    batch_mode(regexstore.compile_stored)
 
 
 def _options(args: argparse.Namespace) -> Options:

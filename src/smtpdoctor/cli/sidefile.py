@@ -17,7 +17,18 @@ TYPE_CHECKING = False  # typing is not loaded yet when the start-up caches are r
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["read", "sources", "write"]
+__all__ = ["beside", "read", "sources", "write"]
+
+
+def beside(cached: object, name: str) -> str | None:
+    """``name`` (``{tag}`` in it: the interpreter's cache tag) in the directory of the
+    bytecode file ``cached`` (a module's ``__cached__``); None where there is none."""
+    import sys
+
+    tag = sys.implementation.cache_tag
+    if not isinstance(cached, str) or not tag:
+        return None
+    return os.path.join(os.path.dirname(cached), name.format(tag=tag))
 
 
 def read(path: str | None, stamp: object) -> tuple[Any, ...] | None:

@@ -774,6 +774,9 @@ static PyMethodDef METHODS[] = {
     {"merge_rows", scan_merge_rows, METH_VARARGS,
      "merge_rows(table, other_rows, limit) -> None: BoundedTable.merge's loop "
      "(_scan_tables.c)."},
+    {"merge_packed", scan_merge_packed, METH_VARARGS,
+     "merge_packed(table, keys, data, width, limit) -> None: merge_rows over the rows "
+     "pack_rows made of the other table (_scan_tables.c)."},
     {"pack_rows", scan_pack_rows, METH_VARARGS,
      "pack_rows(rows, width) -> (keys, data) or None: a table's rows as their keys and one "
      "bytes object of int32s, or int64s when one does not fit (_scan_tables.c)."},

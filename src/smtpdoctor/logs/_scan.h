@@ -119,6 +119,7 @@ int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *lib
 PyObject *scan_route_rows(PyObject *self, PyObject *args);
 PyObject *scan_prune_rows(PyObject *self, PyObject *args);
 PyObject *scan_merge_rows(PyObject *self, PyObject *args);
+PyObject *scan_merge_packed(PyObject *self, PyObject *args);
 PyObject *scan_pack_rows(PyObject *self, PyObject *args);
 PyObject *scan_unpack_rows(PyObject *self, PyObject *args);
 /* BoundedTable.row(key), written out: the row in table.rows, else a new row of

@@ -599,6 +599,39 @@ static int add_rows(PyObject *mine, PyObject *vec) {
     return rc;
 }
 
+/* One key of the other table in a merge: when the table has no row for it and has room
+ * (under limit), make(ctx) is added as its row (1: done); else *mine is the table's row
+ * (a new reference), made by table.row() when there is none, which may prune (0: the
+ * caller adds to it). -1 on an error. */
+static int row_for(PyObject *table, PyObject *key, Py_ssize_t limit,
+                   PyObject *(*make)(void *), void *ctx, PyObject **mine) {
+    *mine = NULL;
+    PyObject *rows = PyObject_GetAttr(table, S_ROWS);
+    if (rows == NULL) return -1;
+    if (!PyDict_CheckExact(rows)) {
+        Py_DECREF(rows);
+        PyErr_SetString(PyExc_TypeError, "table.rows: a dict");
+        return -1;
+    }
+    PyObject *found = PyDict_GetItemWithError(rows, key);
+    if (found == NULL && PyErr_Occurred()) {
+        Py_DECREF(rows);
+        return -1;
+    }
+    if (found == NULL && PyDict_GET_SIZE(rows) < limit) {
+        PyObject *row = make(ctx);
+        int rc = row != NULL ? PyDict_SetItem(rows, key, row) : -1;
+        Py_XDECREF(row);
+        Py_DECREF(rows);
+        return rc < 0 ? -1 : 1;
+    }
+    Py_DECREF(rows);
+    *mine = found != NULL ? Py_NewRef(found) : PyObject_CallMethodOneArg(table, S_ROW, key);
+    return *mine != NULL ? 0 : -1;
+}
+
+static PyObject *list_of(void *vec) { return PySequence_List((PyObject *)vec); }
+
 /* merge_rows(table, other_rows, limit) -> None: BoundedTable.merge's loop over the
  * other table's rows (limit: twice the cap): a row not there is copied while the
  * table has room, else made by table.row() (which may prune); then added. */
@@ -609,30 +642,10 @@ PyObject *scan_merge_rows(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO!n", &table, &PyDict_Type, &other, &limit)) return NULL;
     if (names() < 0) return NULL;
     while (PyDict_Next(other, &pos, &key, &vec)) {
-        PyObject *rows = PyObject_GetAttr(table, S_ROWS);
-        if (rows == NULL) return NULL;
-        if (!PyDict_CheckExact(rows)) {
-            Py_DECREF(rows);
-            PyErr_SetString(PyExc_TypeError, "table.rows: a dict");
-            return NULL;
-        }
-        PyObject *mine = PyDict_GetItemWithError(rows, key);
-        if (mine == NULL && PyErr_Occurred()) {
-            Py_DECREF(rows);
-            return NULL;
-        }
-        if (mine == NULL && PyDict_GET_SIZE(rows) < limit) {
-            PyObject *copy = PySequence_List(vec);
-            int rc = copy != NULL ? PyDict_SetItem(rows, key, copy) : -1;
-            Py_XDECREF(copy);
-            Py_DECREF(rows);
-            if (rc < 0) return NULL;
-            continue;
-        }
-        Py_XINCREF(mine);
-        Py_DECREF(rows);
-        if (mine == NULL && (mine = PyObject_CallMethodOneArg(table, S_ROW, key)) == NULL)
-            return NULL;
+        PyObject *mine;
+        int got = row_for(table, key, limit, list_of, vec, &mine);
+        if (got < 0) return NULL;
+        if (got > 0) continue; /* (a copy of vec added) */
         int rc = add_rows(mine, vec);
         Py_DECREF(mine);
         if (rc < 0) return NULL;
@@ -734,4 +747,85 @@ fail:
 out:
     PyBuffer_Release(&buf);
     return rows;
+}
+
+/* Row i of pack_rows's data: width int64s, or int32s when not wide. */
+typedef struct {
+    const void *data;
+    Py_ssize_t i, width;
+    int wide;
+} Packed;
+
+/* That row as a new list. */
+static PyObject *packed_list(void *packed) {
+    const Packed *p = packed;
+    PyObject *vec = PyList_New(p->width);
+    for (Py_ssize_t c = 0; vec != NULL && c < p->width; c++) {
+        Py_ssize_t at = p->i * p->width + c;
+        long long v = p->wide ? ((const long long *)p->data)[at] : ((const int32_t *)p->data)[at];
+        PyObject *x = PyLong_FromLongLong(v);
+        if (x == NULL) Py_CLEAR(vec);
+        else PyList_SET_ITEM(vec, c, x);
+    }
+    return vec;
+}
+
+/* merge_packed(table, keys, data, width, limit) -> None: merge_rows over the rows
+ * pack_rows made of the other table (a worker's, as it came down the pipe: no list
+ * per row is made for a key this table has). The same loop: a row not there is made
+ * while the table has room (limit: twice the cap), else by table.row() (which may
+ * prune); then the other row's ints are added (a column of 0 leaves it as it is). */
+PyObject *scan_merge_packed(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *table, *keys, *result = NULL;
+    Py_buffer buf;
+    Py_ssize_t width, limit;
+    if (!PyArg_ParseTuple(args, "OO!y*nn", &table, &PyList_Type, &keys, &buf, &width, &limit))
+        return NULL;
+    if (names() < 0) goto out;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    int wide = width >= 1 && n <= PY_SSIZE_T_MAX / 8 / width && buf.len == n * width * 8;
+    if (!wide && (width < 1 || n > PY_SSIZE_T_MAX / 8 / width || buf.len != n * width * 4)) {
+        PyErr_SetString(PyExc_ValueError, "merge_packed: the data's size");
+        goto out;
+    }
+    const long long *in64 = buf.buf;
+    const int32_t *in32 = buf.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i), *mine;
+        Packed row = {buf.buf, i, width, wide};
+        int got = row_for(table, key, limit, packed_list, &row, &mine);
+        if (got < 0) goto out;
+        if (got > 0) continue; /* (the other row added, as a list) */
+        int rc = 0;
+        if (PyList_CheckExact(mine) && PyList_GET_SIZE(mine) == width) {
+            /* (in place, as add_rows does for rows of the same width) */
+            for (Py_ssize_t c = 0; rc == 0 && c < width; c++) {
+                long long y = wide ? in64[i * width + c] : in32[i * width + c];
+                if (y == 0) continue;
+                PyObject *a = PyList_GET_ITEM(mine, c), *sum = NULL;
+                int oa = 0;
+                long long x = PyLong_CheckExact(a) ? PyLong_AsLongLongAndOverflow(a, &oa) : 0;
+                if (PyLong_CheckExact(a) && !oa && x < (1LL << 62) && x > -(1LL << 62) &&
+                    y < (1LL << 62) && y > -(1LL << 62)) {
+                    sum = PyLong_FromLongLong(x + y);
+                } else if (!PyErr_Occurred()) {
+                    PyObject *b = PyLong_FromLongLong(y);
+                    sum = b != NULL ? PyNumber_Add(a, b) : NULL;
+                    Py_XDECREF(b);
+                }
+                if (sum == NULL || PyList_SetItem(mine, c, sum) < 0) rc = -1;
+            }
+        } else { /* (another width: add_rows' way, from a list of the other row) */
+            PyObject *vec = packed_list(&row);
+            rc = vec != NULL ? add_rows(mine, vec) : -1;
+            Py_XDECREF(vec);
+        }
+        Py_DECREF(mine);
+        if (rc < 0) goto out;
+    }
+    result = Py_NewRef(Py_None);
+out:
+    PyBuffer_Release(&buf);
+    return result;
 }

@@ -97,13 +97,22 @@ class Limits:
 class BoundedTable:
     """key → list of ints (slot 0 orders pruning), at most ~2×cap keys."""
 
-    __slots__ = ("cap", "folded", "rows", "width")
+    __slots__ = ("cap", "folded", "packed", "rows", "width")
 
     def __init__(self, cap: int, width: int) -> None:
         self.cap = cap
         self.width = width
         self.rows: dict[str, list[int]] = {}
         self.folded = 0  # distinct keys folded into OTHER_KEY so far
+        # A worker's table as it came down the pipe (packed_table): its rows still
+        # packed (pack_rows's keys and ints), rows empty until unpack().
+        self.packed: tuple[list[str], bytes] | None = None
+
+    def unpack(self) -> None:
+        """The rows of a table that came packed (packed_table), made now."""
+        packed, self.packed = self.packed, None
+        if packed is not None:
+            self.rows = _unpacked_table(self.cap, self.width, 0, *packed).rows
 
     def row(self, key: str) -> list[int]:
         rows = self.rows
@@ -142,6 +151,15 @@ class BoundedTable:
         self.rows = keep
 
     def merge(self, other: BoundedTable) -> None:
+        packed = other.packed
+        if packed is not None:
+            fast_packed = native.merge_packed
+            if fast_packed is not None and self.rows and other.width == self.width:
+                # (merge_rows's loop, from the packed rows: no list per row)
+                fast_packed(self, packed[0], packed[1], self.width, 2 * self.cap)
+                self.folded += other.folded
+                return
+            other.unpack()
         if not self.rows and len(other.rows) <= 2 * self.cap and other.width == self.width:
             # Into an empty table (the one result of --jobs 1): the rows as
             # row() would add them one by one (no prune: at most 2 * cap).
@@ -166,6 +184,7 @@ class BoundedTable:
 
     def finish(self) -> None:
         """Prune to the cap exactly (for a report that does not depend on timing)."""
+        self.unpack()
         if len(self.rows) > self.cap:
             self._prune()
 
@@ -174,12 +193,15 @@ class BoundedTable:
         # log, nearly all table rows: as their keys and one bytes object of their
         # ints, they pickle and unpickle in a fraction of a list per row.)
         pack = native.pack_rows
-        packed = pack(self.rows, self.width) if pack is not None else None
+        packed = self.packed
+        if packed is None:
+            packed = pack(self.rows, self.width) if pack is not None else None
         if packed is None:
             return (_table, (self.cap, self.width, self.folded, self.rows))
         return (_unpacked_table, (self.cap, self.width, self.folded, *packed))
 
     def top(self, n: int, slot: int = 0) -> list[tuple[str, list[int]]]:
+        self.unpack()
         rows = self.rows
         if 0 < n < len(rows) // 4:
             # Only rows whose slot reaches the n-th largest can be among the first n
@@ -200,6 +222,16 @@ def _table(cap: int, width: int, folded: int, rows: dict[str, list[int]]) -> Bou
     table = BoundedTable(cap, width)
     table.folded = folded
     table.rows = rows
+    return table
+
+
+def packed_table(cap: int, width: int, folded: int, keys: list[str], data: bytes) -> BoundedTable:
+    """A table pickled by BoundedTable.__reduce__ with its rows packed, kept packed:
+    for a table that is only merged into another (a split run's worker's, read by
+    engine._child_result), merge() adds them from there."""
+    table = BoundedTable(cap, width)
+    table.folded = folded
+    table.packed = (keys, data)
     return table
 
 
@@ -694,7 +726,7 @@ class Aggregator:
         tables: tuple[BoundedTable, ...] = (self.destinations, self.relays, self.reasons)
         tables += (self.tls_out, self.tls_in, self.inbound)
         return (
-            all(len(t.rows) <= 2 * t.cap for t in tables)
+            all(len(t.rows) <= 2 * t.cap and t.packed is None for t in tables)
             and len(self.series.buckets) <= MAX_BUCKETS
             and len(self.unparsed_samples) <= limits.samples
             and all(

@@ -14,6 +14,7 @@ counts, with findings from the catalogue (``logs.outbound.*``,
 
 from __future__ import annotations
 
+from itertools import compress
 from typing import Any
 
 from smtpdoctor.logs.aggregate import (
@@ -133,7 +134,10 @@ def inbound_section(agg: Aggregator, top: int) -> dict[str, Any]:
     total = sums[0] if sums else 0
     by_cause = _totals(sums, I_CAUSES, CAUSES)
     by_stage = _totals(sums, I_STAGES, STAGES)
-    rows.sort(key=lambda kv: (kv[0] == OTHER_KEY, -kv[1][0], kv[0]))
+    # ((other) last, then by failures down, then client: distinct, so no row is compared)
+    ranked = [(k == OTHER_KEY, -v[0], k, v) for k, v in rows]
+    ranked.sort()
+    rows = [(k, v) for _, _, k, v in ranked]
     clients = []
     for key, vec in rows[:top]:
         causes = _counts(vec, I_CAUSES, CAUSES)
@@ -167,15 +171,21 @@ def _inbound_findings(
     from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
 
     out = []
-    # Each client's stages that it failed at, in STAGES' order (once, not per cause).
+    # Each client's stages that it failed at, in STAGES' order (once, not per cause;
+    # each row's stage columns picked by C iterators, not a loop per column).
+    end = I_STAGES + len(STAGES)
     at_stages = {
-        k: [(stage, v[I_STAGES + i]) for i, stage in enumerate(STAGES) if v[I_STAGES + i]]
+        k: list(compress(zip(STAGES, counts, strict=True), counts))
         for k, v in rows
+        for counts in (v[I_STAGES:end],)
     }
     for cause_value, count in by_cause.items():
         cause = Cause(cause_value)
         ci = I_CAUSES + CAUSES.index(cause)
-        hit = sorted(((k, v) for k, v in rows if v[ci]), key=lambda kv: (-kv[1][ci], kv[0]))
+        # By this cause's count down, then client (distinct: no row is compared).
+        ranked = [(-v[ci], k, v) for k, v in rows if v[ci]]
+        ranked.sort()
+        hit = [(k, v) for _, k, v in ranked]
         stages: dict[Stage, int] = {}
         for k, v in hit:
             for stage, n in at_stages[k]:

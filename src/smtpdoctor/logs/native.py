@@ -51,6 +51,7 @@ __all__ = [
     "inbound_add",
     "keep_blocks",
     "line_counts",
+    "merge_packed",
     "merge_rows",
     "pack_rows",
     "prune_rows",
@@ -147,6 +148,9 @@ merge_rows: Callable[[object, dict[str, list[int]], int], None] | None = None
 # unpack_rows(keys, data, width) -> the rows again (BoundedTable.__reduce__).
 pack_rows: Callable[[dict[str, list[int]], int], tuple[list[str], bytes] | None] | None = None
 unpack_rows: Callable[[list[str], bytes, int], dict[str, list[int]]] | None = None
+# merge_rows over a worker's table as it came down the pipe, packed (BoundedTable.merge):
+# merge_packed(table, keys, data, width, limit).
+merge_packed: Callable[[object, list[str], bytes, int, int], None] | None = None
 apply_failures: ApplyFailures | None = None
 apply_rare: ApplyRare | None = None
 # Aggregator.add_inbound's body (_scan_inbound.c): inbound_add(agg,
@@ -176,6 +180,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             inbound_add,
             keep_blocks,
             line_counts,
+            merge_packed,
             merge_rows,
             pack_rows,
             prune_rows,
@@ -191,7 +196,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
     except ImportError:  # not built (no compiler at install time): pure Python
         status_lines = line_counts = rare_lines = keep_blocks = state_memo = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
-        apply_sent = pack_rows = unpack_rows = rare_starts_counted = None
+        apply_sent = pack_rows = unpack_rows = rare_starts_counted = merge_packed = None
         inbound_add = read_block = None
 
 ENGINE = "c" if status_lines is not None else "python"

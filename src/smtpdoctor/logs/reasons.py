@@ -18,14 +18,36 @@ from __future__ import annotations
 import re
 from dataclasses import field
 
-from smtpdoctor.diagnosis.classifier import classify
+try:
+    from _blake2 import blake2b  # (CPython's, without hashlib's OpenSSL: ~0.2 ms to import)
+except ImportError:  # pragma: no cover - another Python
+    from hashlib import blake2b
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.phrasing import batch_mode
 from smtpdoctor.logs.events import TLS_CATEGORIES, Group, group_of
 from smtpdoctor.model import Category, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
 
-__all__ = ["MAX_REASON", "Info", "ReasonCache", "normalize_reason", "reply_from_text", "warm_up"]
+if TYPE_CHECKING:
+    from smtpdoctor.diagnosis.classifier import Classification
+
+__all__ = [
+    "MAX_REASON",
+    "Info",
+    "Kept",
+    "ReasonCache",
+    "before_classifying",
+    "learn",
+    "learned",
+    "normalize_reason",
+    "reply_from_text",
+    "take_stored",
+    "warm_up",
+]
 
 # Reasons longer than this are cut before normalizing (real ones are < 1 KiB).
 MAX_REASON = 2048
@@ -116,13 +138,89 @@ class Info:
         return self.code == 421
 
 
+def classify(text: str) -> Classification:
+    """:func:`smtpdoctor.diagnosis.classifier.classify`, imported at its first call
+    (after what :func:`before_classifying` was given): its rules and tables are
+    ~12 ms of start-up, and the command line's stores for it ~4 ms more, which a
+    run whose reasons were all answered before (:func:`take_stored`) does without."""
+    while _BEFORE:
+        _BEFORE.pop(0)()
+    from smtpdoctor.diagnosis.classifier import classify as classifier  # noqa: PLC0415
+
+    return classifier(text)
+
+
+_BEFORE: list[Callable[[], object]] = []
+
+
+def before_classifying(prepare: Callable[[], object]) -> None:
+    """Have ``prepare()`` called once, just before the first question to the
+    classifier in this process (the command line's stores of its compiled regexes
+    and indexes: cli/logs.py)."""
+    _BEFORE.append(prepare)
+
+
 def warm_up() -> None:
     """Make the classifier's word index and table indexes now (or read them:
     cli/indexstore.py), as its first classification in batch mode would: a split
     run calls it before it forks, so that its children inherit them instead of
     each making them again (~10 ms of CPU each). The classifier is pure: nothing
-    it answers later changes."""
+    it answers later changes. Not when classifications were kept from earlier
+    runs (:func:`take_stored`): a log whose reasons they hold never asks the
+    classifier, and a process that does makes them at its first question, as
+    before, beside the other (~0.02 s of a troubled log's start-up)."""
+    if _STORED:
+        return
     classify("421 4.7.0 Try again later")
+
+
+# The classifier's answers kept between runs (cli/reasonstore.py): what Info holds
+# besides its key, under a digest of the text classified (the hint and the
+# normalized reason: the store holds no log text).
+Kept = tuple[str, str, str, int | None, str | None, str]
+_STORED: dict[bytes, Kept] = {}
+_LEARNED: dict[bytes, Kept] = {}
+_KEEPING = [False]
+LEARNED_MAX = 4096  # (what a run records for the store, at most: bounded memory)
+
+
+def take_stored(kept: dict[bytes, Kept]) -> None:
+    """Classifications an earlier run of the same code made (the caller checks
+    that), by :func:`_digest`; from now on the classifications made are
+    recorded too (:func:`learned`)."""
+    _STORED.update(kept)
+    _KEEPING[0] = True
+
+
+def learned() -> dict[bytes, Kept]:
+    """The classifications this process made since :func:`take_stored`, by digest."""
+    return _LEARNED
+
+
+def learn(more: dict[bytes, Kept]) -> None:
+    """Add a worker process's :func:`learned` to this one's."""
+    if _KEEPING[0]:
+        _LEARNED.update(list(more.items())[: max(0, LEARNED_MAX - len(_LEARNED))])
+
+
+def _digest(hint: str, norm: str) -> bytes:
+    return blake2b(f"{hint}\x00{norm}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _from_kept(kept: Kept, norm: str) -> Info | None:
+    try:
+        category, stage, permanence, code, enhanced, meaning = kept
+        return Info(
+            category=Category(category),
+            stage=Stage(stage),
+            permanence=Permanence(permanence),
+            code=code,
+            enhanced=enhanced,
+            meaning=meaning,
+            key=norm,
+        )
+    except (TypeError, ValueError):  # (not what this code keeps: asked again)
+        return None
 
 
 class ReasonCache:
@@ -160,11 +258,16 @@ class ReasonCache:
         return found
 
     def _classify(self, norm: str, hint: str) -> Info:
+        digest = _digest(hint, norm) if _KEEPING[0] else None
+        if digest is not None and (kept := _STORED.get(digest)) is not None:
+            found = _from_kept(kept, norm)
+            if found is not None:
+                return found
         self.classified += 1
         c = classify(f"{hint}{norm}" if hint else norm)
         code = c.reply.code if c.reply is not None else None
         enhanced = (c.reply.enhanced if c.reply is not None else None) or c.enhanced
-        return Info(
+        info = Info(
             category=c.category,
             stage=c.stage,
             permanence=c.permanence,
@@ -173,6 +276,16 @@ class ReasonCache:
             meaning=c.meaning,
             key=norm,
         )
+        if digest is not None and len(_LEARNED) < LEARNED_MAX:
+            _LEARNED[digest] = (
+                info.category.value,
+                info.stage.value,
+                info.permanence.value,
+                code,
+                enhanced,
+                info.meaning,
+            )
+        return info
 
 
 _IN_REPLY = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
