@@ -412,6 +412,22 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         hint=_S.RCPT_TO,
     ),
+    # (session 13) Exchange's store driver ("STOREDRV.Deliver: mailbox full",
+    # "STOREDRV.Deliver.Exception:QuotaExceededException") writes into the mailbox
+    # database after the recipient's Exchange accepted the message: the sender's SMTP
+    # session had ended with a 250, no command of it was refused (as a full mailbox
+    # in Postfix's local(8) delivery, session 12): no stage.
+    pattern(
+        "bounce.exchange_store_quota",
+        r"STOREDRV\.Deliver\b[^\n]{0,40}?(?:mailbox full|QuotaExceeded)|"
+        r"mailbox full;?\s+STOREDRV\.Deliver\b",
+        _C.RECIPIENT,
+        "The recipient's Exchange mailbox is full: its store refused the message after the "
+        "server had accepted it.",
+        "The recipient must delete mail or get a larger quota.",
+        source="bounce",
+        stage=_S.NONE,
+    ),
     pattern(
         "bounce.message_looping",
         r"Message looping|looping message|received \d+ times",
