@@ -269,9 +269,20 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
         and gated(LURE, LURE_WORDS, _visible(part_text(first)))
     ):
         return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
+    subject = header(msg, "Subject")
+    if (
+        not types & DSN_TYPES
+        and "delivery-status" not in ctype
+        and not msg.get("X-Failed-Recipients")
+        and _DELIVERED_SUBJECT.search(subject)
+        and (first is None or not looks_like_bounce_body(part_text(first)))
+    ):
+        # (session 13) A delivery notice in words sent from the postmaster (Exchange and
+        # Microsoft 365's "Delivered: x" and "Relayed: x"): the sender says delivered, no
+        # report of a failure stands in its text.
+        return "delivered"
     if types & DSN_TYPES or "delivery-status" in ctype or looks_like_bounce(msg):
         return None
-    subject = header(msg, "Subject")
     if is_aggregate_report(msg, subject, ctype, parts):
         return "not-a-bounce"  # a DMARC or TLS aggregate report: no failure of this mail
     auto = str(msg.get("Auto-Submitted", "")).lower()

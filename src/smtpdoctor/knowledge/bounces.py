@@ -151,12 +151,13 @@ LURE_MARKS = (
 # The subjects of delivery notices written in words, not as a DSN (compiled
 # case-insensitive by evidence/bounce_kind.py): Gromox's "Mail has been delivered
 # successfully" (and its Japanese template's "メールが正常に配信されました"),
-# Exchange and Outlook's delivery receipt "Delivered: <subject>". The mail was
-# delivered: no failure to explain.
+# Exchange and Outlook's delivery receipt "Delivered: <subject>", and their "Relayed:
+# <subject>" (session 13: RFC 3464's "relayed", handed to a system that sends no
+# delivery notice). The mail was delivered: no failure to explain.
 DELIVERED_SUBJECTS = (
     r"^\s*(?:(?:your\s+)?(?:e-?mail|mail|message)\s+(?:has\s+been|was)\s+(?:successfully\s+)?"
     r"delivered\b(?!\s+to\s+the\s+following)|(?:e-?mail|mail|message)\s+delivered\s+successfully\b|"
-    r"Delivered:\s)|正常に配信されました"
+    r"(?:Delivered|Relayed):\s)|正常に配信されました"
 )
 AGGREGATE_REPORT_SUBJECTS = (
     r"^\s*(?:\[[^\]\n]{1,40}\]\s*)?Report\s+Domain:\s*\S+\s+Submitter:\s*\S+"
