@@ -3,6 +3,9 @@ recipient, and the labels settled this session. The texts are written for the te
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from smtpdoctor.cli.explain import explain_files
 from smtpdoctor.diagnosis.classifier import classify, classify_best
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.model import Category, Stage
@@ -102,3 +105,19 @@ def test_conventions_settled_in_session_13() -> None:
     # a full mailbox refused in the session still answers RCPT TO
     c = classify("552 5.2.2 <x@example.org>: mailbox over quota (in reply to RCPT TO command)")
     assert (c.category, c.stage) == (Category.RECIPIENT, Stage.RCPT_TO)
+
+
+def test_a_report_from_the_null_sender_with_a_name_is_a_failure(tmp_path: Path) -> None:
+    # The null reverse-path (RFC 5321 §4.5.5) written with a display name: a report,
+    # though its subject and reason are in words nothing here knows.
+    mail = tmp_path / "report.eml"
+    mail.write_text(
+        'From: "Example Mail System" <>\nTo: list-admin@example.org\nSubject: Mail Error\n'
+        "Date: 06 Feb 2001 14:41:27 GMT\n\n"
+        "Your mail cannot be passed on to the following address(es):\n\n"
+        ' dylan "(0), ErrMsg=zzqx, account=dylan "\n',
+        encoding="utf-8",
+    )
+    [(item, c)] = explain_files([str(mail)])
+    assert item.nature is None
+    assert c.category is not Category.OK

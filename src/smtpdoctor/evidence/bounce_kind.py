@@ -138,7 +138,8 @@ def looks_like_bounce(msg: email.message.Message) -> bool:
     sender = header(msg, "From")
     return bool(
         _DAEMON.search(sender)
-        or sender.strip() == "<>"
+        # the null reverse-path (RFC 5321 §4.5.5), bare or with a name ("Jetmail System" <>)
+        or sender.strip().endswith("<>")
         or _BOUNCE_SUBJECT.search(header(msg, "Subject"))
         or msg.get("X-Failed-Recipients")
     )
@@ -158,7 +159,7 @@ def subject_only(msg: email.message.Message, bodies: list[str]) -> bool:
     return bool(
         _PERSON_PREFIX.match(header(msg, "Subject"))
         and not _DAEMON.search(sender)
-        and sender.strip() != "<>"
+        and not sender.strip().endswith("<>")
         and not msg.get("X-Failed-Recipients")
         and not any(looks_like_bounce_body(b) for b in bodies)
     )
