@@ -270,20 +270,12 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
         and gated(LURE, LURE_WORDS, _visible(part_text(first)))
     ):
         return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
-    subject = header(msg, "Subject")
-    if (
-        not types & DSN_TYPES
-        and "delivery-status" not in ctype
-        and not msg.get("X-Failed-Recipients")
-        and _DELIVERED_SUBJECT.search(subject)
-        and (first is None or not looks_like_bounce_body(part_text(first)))
-    ):
-        # (session 13) A delivery notice in words sent from the postmaster (Exchange and
-        # Microsoft 365's "Delivered: x" and "Relayed: x"): the sender says delivered, no
-        # report of a failure stands in its text.
+    report = bool(types & DSN_TYPES) or "delivery-status" in ctype
+    if not report and _delivered_notice(msg, first):
         return "delivered"
-    if types & DSN_TYPES or "delivery-status" in ctype or looks_like_bounce(msg):
+    if report or looks_like_bounce(msg):
         return None
+    subject = header(msg, "Subject")
     if is_aggregate_report(msg, subject, ctype, parts):
         return "not-a-bounce"  # a DMARC or TLS aggregate report: no failure of this mail
     auto = str(msg.get("Auto-Submitted", "")).lower()
@@ -297,9 +289,18 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
         return "auto-reply"
     if first is not None and is_auto_reply_text(part_text(first)):
         return "auto-reply"
-    if _DELIVERED_SUBJECT.search(subject):
-        return "delivered"  # a delivery notice in words ("Mail has been delivered ...")
     return None
+
+
+def _delivered_notice(msg: email.message.Message, first: email.message.Message | None) -> bool:
+    """(session 13) A delivery notice in words, also from the postmaster (Exchange and
+    Microsoft 365's "Delivered: x" and "Relayed: x"): its subject says delivered, and no
+    failed-recipients header or report of a failure stands in it."""
+    return bool(
+        _DELIVERED_SUBJECT.search(header(msg, "Subject"))
+        and not msg.get("X-Failed-Recipients")
+        and (first is None or not looks_like_bounce_body(part_text(first)))
+    )
 
 
 _AGGREGATE_SUBJECT = re.compile(AGGREGATE_REPORT_SUBJECTS, re.I)
