@@ -47,7 +47,8 @@ CASES: list[tuple[str, str, str, str]] = [
         "gmail_too_many_recipients",
         "452 4.5.3 Your message has too many recipients. For more information regarding "
         "Google's sending limits - gsmtp",
-        "policy_rejection",
+        # (session 13: "too many recipients" is rate_limited, the page names sending limits)
+        "rate_limited",
         "rcpt_to",
     ),
     (
@@ -526,11 +527,12 @@ def test_every_table_entry_has_a_case() -> None:
             "other",
             "none",
         ),
-        # A store fault that is a full mailbox stays the recipient's quota.
+        # A store fault that is a full mailbox stays the recipient's quota (session 13:
+        # written by the store after the server accepted the message, no stage).
         (
             "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException",
             "recipient",
-            "rcpt_to",
+            "none",
         ),
         # A locked account on login is no locked mailbox: the table wants a reply code first.
         (

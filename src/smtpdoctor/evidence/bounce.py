@@ -377,7 +377,11 @@ def _from_message(
     if dsn:
         everyone = [(e.recipient or "").lower() for e in dsn]
         return [
-            _with_human(
+            # (session 13) One recipient of several delivered, relayed or expanded (RFC
+            # 3464 §2.3.3): no failure for it, whatever the text says of the others.
+            _delivered(e)
+            if e.action and e.action.lower() in _DELIVERED
+            else _with_human(
                 e, kept, [w for w in everyone if w and w != (e.recipient or "").lower()], paragraphs
             )
             for e in dsn
@@ -399,6 +403,11 @@ def _from_message(
     if _looks_like_bounce(msg) and not _subject_only(msg, bodies):
         return [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return []
+
+
+def _delivered(entry: BounceEntry) -> BounceEntry:
+    """A DSN recipient the report says was delivered: a notice, its fields kept."""
+    return replace(entry, text=_NATURE_TEXT["delivered"], candidates=(), nature="delivered")
 
 
 # Microsoft 365's NDR restates the remote reply's code alone ("More Info for

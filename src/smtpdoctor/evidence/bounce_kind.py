@@ -138,7 +138,8 @@ def looks_like_bounce(msg: email.message.Message) -> bool:
     sender = header(msg, "From")
     return bool(
         _DAEMON.search(sender)
-        or sender.strip() == "<>"
+        # the null reverse-path (RFC 5321 §4.5.5), bare or with a name ("Jetmail System" <>)
+        or sender.strip().endswith("<>")
         or _BOUNCE_SUBJECT.search(header(msg, "Subject"))
         or msg.get("X-Failed-Recipients")
     )
@@ -158,7 +159,7 @@ def subject_only(msg: email.message.Message, bodies: list[str]) -> bool:
     return bool(
         _PERSON_PREFIX.match(header(msg, "Subject"))
         and not _DAEMON.search(sender)
-        and sender.strip() != "<>"
+        and not sender.strip().endswith("<>")
         and not msg.get("X-Failed-Recipients")
         and not any(looks_like_bounce_body(b) for b in bodies)
     )
@@ -269,7 +270,10 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
         and gated(LURE, LURE_WORDS, _visible(part_text(first)))
     ):
         return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
-    if types & DSN_TYPES or "delivery-status" in ctype or looks_like_bounce(msg):
+    report = bool(types & DSN_TYPES) or "delivery-status" in ctype
+    if not report and _delivered_notice(msg, first):
+        return "delivered"
+    if report or looks_like_bounce(msg):
         return None
     subject = header(msg, "Subject")
     if is_aggregate_report(msg, subject, ctype, parts):
@@ -285,9 +289,18 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
         return "auto-reply"
     if first is not None and is_auto_reply_text(part_text(first)):
         return "auto-reply"
-    if _DELIVERED_SUBJECT.search(subject):
-        return "delivered"  # a delivery notice in words ("Mail has been delivered ...")
     return None
+
+
+def _delivered_notice(msg: email.message.Message, first: email.message.Message | None) -> bool:
+    """(session 13) A delivery notice in words, also from the postmaster (Exchange and
+    Microsoft 365's "Delivered: x" and "Relayed: x"): its subject says delivered, and no
+    failed-recipients header or report of a failure stands in it."""
+    return bool(
+        _DELIVERED_SUBJECT.search(header(msg, "Subject"))
+        and not msg.get("X-Failed-Recipients")
+        and (first is None or not looks_like_bounce_body(part_text(first)))
+    )
 
 
 _AGGREGATE_SUBJECT = re.compile(AGGREGATE_REPORT_SUBJECTS, re.I)

@@ -614,6 +614,7 @@ WORDS: dict[str, _Words] = {
     'a2209e99c631244e': (('listed by',), (('listed by css',), ('listed by sbl',), ('listed by xbl',), ('listed by pbl',), ('listed by dbl',), ('listed by sbl-xbl',), ('listed by', 'zen.'), ('listed by', 'sbl.'), ('listed by', 'xbl.'), ('listed by', 'pbl.'), ('listed by', 'sbl-xbl.'))),
     'a2606202aa3319b3': (("because the ip is in spamhaus's list", 'bl2', 'spamhaus xbl', 'tss07', 'tss08'), (('[bl2',), ('[tss07]',), ('[tss08]',), ("because the ip is in spamhaus's list",), ('spamhaus xbl',))),
     'a335db68b1ae20ff': (('ecipient not found by smtp address lookup', 'ecipnotfound', 'esolver.adr.'), (('notfound', 'recip', 'resolver.adr.'), ('recipient not found by smtp address lookup',), ('recipnotfound',))),
+    'a3e028e2a4a722c5': (('storedrv.deliver',), (('mailbox full', 'storedrv.deliver'), ('quotaexceeded', 'storedrv.deliver'), ('mailbox full', 'storedrv.deliver'))),
     'a4024a38f5ee12f9': (('sender',), (('check failed', 'sender'), ('sender', 'verification failed'))),
     'a440dc6b78992a62': (('box space not enough', 'disk quota', 'quota violation for', 'recipient reached disk quota'), (('quota violation for',), ('box space not enough', 'mail'), ('disk quota', 'reached'), ('recipient reached disk quota',))),
     'a4e57a7a4da926e7': (("' is not allowed from your host", 'spoofed'), (('spoofed mail from',), ('spoofed sender',), ('spoofed envelope sender',), ("' is not allowed from your host", "mail from domain '"))),

@@ -151,12 +151,13 @@ LURE_MARKS = (
 # The subjects of delivery notices written in words, not as a DSN (compiled
 # case-insensitive by evidence/bounce_kind.py): Gromox's "Mail has been delivered
 # successfully" (and its Japanese template's "メールが正常に配信されました"),
-# Exchange and Outlook's delivery receipt "Delivered: <subject>". The mail was
-# delivered: no failure to explain.
+# Exchange and Outlook's delivery receipt "Delivered: <subject>", and their "Relayed:
+# <subject>" (session 13: RFC 3464's "relayed", handed to a system that sends no
+# delivery notice). The mail was delivered: no failure to explain.
 DELIVERED_SUBJECTS = (
     r"^\s*(?:(?:your\s+)?(?:e-?mail|mail|message)\s+(?:has\s+been|was)\s+(?:successfully\s+)?"
     r"delivered\b(?!\s+to\s+the\s+following)|(?:e-?mail|mail|message)\s+delivered\s+successfully\b|"
-    r"Delivered:\s)|正常に配信されました"
+    r"(?:Delivered|Relayed):\s)|正常に配信されました"
 )
 AGGREGATE_REPORT_SUBJECTS = (
     r"^\s*(?:\[[^\]\n]{1,40}\]\s*)?Report\s+Domain:\s*\S+\s+Submitter:\s*\S+"
@@ -411,6 +412,22 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         "The recipient must delete mail or get a larger quota.",
         source="bounce",
         hint=_S.RCPT_TO,
+    ),
+    # (session 13) Exchange's store driver ("STOREDRV.Deliver: mailbox full",
+    # "STOREDRV.Deliver.Exception:QuotaExceededException") writes into the mailbox
+    # database after the recipient's Exchange accepted the message: the sender's SMTP
+    # session had ended with a 250, no command of it was refused (as a full mailbox
+    # in Postfix's local(8) delivery, session 12): no stage.
+    pattern(
+        "bounce.exchange_store_quota",
+        r"STOREDRV\.Deliver\b[^\n]{0,40}?(?:mailbox full|QuotaExceeded)|"
+        r"mailbox full;?\s+STOREDRV\.Deliver\b",
+        _C.RECIPIENT,
+        "The recipient's Exchange mailbox is full: its store refused the message after the "
+        "server had accepted it.",
+        "The recipient must delete mail or get a larger quota.",
+        source="bounce",
+        stage=_S.NONE,
     ),
     pattern(
         "bounce.message_looping",

@@ -146,14 +146,17 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         _ASK,
         hint=_S.MESSAGE,
     ),
-    # Gmail's 452 4.5.3: more recipients than one message may have (a per-transaction
-    # limit, not the class-wide rate wording's throttle).
+    # Gmail's 452 4.5.3: more recipients than one message may have. (session 13) Read
+    # as the contract's rate_limited ("too many ... recipients"), like every "too many
+    # recipients": RFC 5321 4.5.3.1.10 has the client send the rest in a later
+    # transaction, RFC 3463 X.5.3 has the message split; nothing is refused for good.
     _doc(
         "gmail_too_many_recipients",
         r"Your message has too many recipients",
-        _C.POLICY_REJECTION,
+        _C.RATE_LIMITED,
         "Gmail's documented meaning: the message has more recipients than Gmail takes in "
-        "one transaction.",
+        "one transaction (its reply points to Google's sending limits); the rest are sent "
+        "later (RFC 5321 4.5.3.1.10).",
         "Send to fewer recipients per message (split the list).",
         hint=_S.RCPT_TO,
     ),
