@@ -556,6 +556,83 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.debug_arrows_auth", r"\] >> AUTH\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.AUTH
     ),
+    # (session 13) A client library's exception or method named for the step that was
+    # refused, in any library's naming (Python's smtplib and aiosmtplib
+    # "SMTPRecipientsRefused", .NET "SmtpFailedRecipientException", JavaMail
+    # "SMTPAddressFailedException" / "SMTPSenderFailedException", MailKit
+    # "OnRecipientNotAccepted" / "ProcessMailFromResponse"): identifiers, so matched
+    # case-sensitively. Tried after every phrase above (a socket error the exception wraps
+    # says more). A data error's stage is read like a transcript's ">>> DATA"
+    # (classifier._DATA_OR_AFTER): a content or size refusal answered the message's end.
+    stage_phrase(
+        "stage.exception_rcpt",
+        r"(?-i:(?:Recipients?(?:Refused|NotAccepted|Rejected)|FailedRecipients?|AddressFailed|"
+        r"RcptTo(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b)",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.exception_mail",
+        r"(?-i:(?:Sender(?:Refused|NotAccepted|Rejected|Failed)|"
+        r"MailFrom(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b)",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase("stage.exception_helo", r"(?-i:\b\w*(?:Helo|Ehlo)(?:Error|Exception)\b)", _S.EHLO),
+    stage_phrase(
+        "stage.exception_data", r"(?-i:\b\w*(?:SMTP|Smtp)Data(?:Error|Exception)\b)", _S.DATA
+    ),
+    # smtplib raises SMTPConnectError when the banner is not a 220 (a socket error it
+    # wraps was read above: CLIENT_SOCKET_STAGES).
+    stage_phrase("stage.exception_greeting", r"(?-i:\bSMTPConnectError\b)", _S.GREETING),
+    # (session 13) A check named for the command it runs at, in any MTA's naming:
+    # Sendmail's rulesets (check_relay at the connection, check_mail, check_rcpt; check_eoh
+    # and check_eom after the message), Exim's ACLs (acl_smtp_rcpt, Debian's
+    # acl_check_rcpt, "rejected connection in "connect" ACL"; its DATA and MIME ACLs run
+    # after the message), Postfix's smtpd_*_restrictions, Haraka's hooks.
+    stage_phrase(
+        "stage.check_named_rcpt",
+        r"\bcheck_rcpt\b|\bacl_(?:smtp|check)_rcpt\b|\bsmtpd_recipient_restrictions\b|"
+        r"\bhook_rcpt\b|\bin [\"']rcpt[\"'] ACL\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.check_named_mail",
+        r"\bcheck_mail\b|\bacl_(?:smtp|check)_mail\b|\bsmtpd_sender_restrictions\b|"
+        r"\bhook_mail\b|\bin [\"']mail[\"'] ACL\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.check_named_helo",
+        r"\bacl_(?:smtp|check)_(?:helo|ehlo)\b|\bsmtpd_helo_restrictions\b|\bhook_(?:helo|ehlo)\b|"
+        r"\bin [\"'](?:helo|ehlo)[\"'] ACL\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.check_named_connect",
+        r"\bcheck_relay\b|\bacl_(?:smtp|check)_connect\b|\bhook_connect\b|"
+        r"\b(?:rejected|refused|deferred) connection in [\"']connect[\"'] ACL\b",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.check_named_message",
+        r"\bcheck_eo[hm]\b|\bacl_(?:smtp|check)_(?:data|mime|dkim)\b|"
+        r"\bsmtpd_end_of_data_restrictions\b|\bhook_data_post\b|\bin [\"'](?:DATA|MIME)[\"'] ACL\b",
+        _S.MESSAGE,
+    ),
+    # An application's words for the step that failed (PEAR's and Roundcube's "Failed to
+    # set sender" / "Failed to add recipient", PHPMailer's "The following From address
+    # failed" / "The following recipients failed:").
+    stage_phrase(
+        "stage.step_failed_mail",
+        r"\b(?:fail(?:ed|ure)?|unable|could ?n[o']t|cannot|can't) (?:to )?set (?:the )?"
+        r"(?:sender|from address|envelope sender)\b|\bfollowing From address failed\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.step_failed_rcpt",
+        r"\b(?:fail(?:ed|ure)?|unable|could ?n[o']t|cannot|can't) (?:to )?add (?:the )?"
+        r"recipients?\b|\bfollowing recipients failed:",
+        _S.RCPT_TO,
+    ),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
