@@ -618,6 +618,35 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bsmtpd_end_of_data_restrictions\b|\bhook_data_post\b|\bin [\"'](?:DATA|MIME)[\"'] ACL\b",
         _S.MESSAGE,
     ),
+    # (session 13) Postfix's restriction prefix for the recipient names the check that
+    # refused, which it applies at RCPT TO whatever the reason (postfix.org/
+    # SMTPD_ACCESS_README.html; a quota, Microsoft's 5.4.1 "Access denied": 49 of the 50
+    # tune rows quoting it say RCPT TO, the other a VRFY); its smtpd log names a command
+    # outside the contract's stages (VRFY, ETRN, EXPN): none.
+    stage_phrase("stage.smtpd_other_command", r"\breject: (?:VRFY|ETRN|EXPN) from\b", _S.NONE),
+    stage_phrase("stage.recipient_restriction", r"\bRecipient address rejected:", _S.RCPT_TO),
+    # (session 13) JavaMail's "Could not connect to SMTP host: h, port: n, response: r" is
+    # raised when the greeting's code is not 220 (-1: none came, the connection closed);
+    # without a response the connect failed, as in any client's "Couldn't connect to host"
+    # (JavaMail's MailConnectException), or in Ruby's Net::SMTP socket frames.
+    stage_phrase(
+        "stage.greeting_response",
+        r"\bCould not connect to SMTP host: [^\n;]{0,120}?, response: -?\d",
+        _S.GREETING,
+    ),
+    # PHPMailer's debug output: the connection opened, then closed before the client sent
+    # a command (the greeting never came).
+    stage_phrase(
+        "stage.opened_then_closed",
+        r"\bConnection: opened\b(?:(?!CLIENT -> SERVER).){0,300}?\bConnection: clos",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.could_not_connect",
+        r"\b(?:could ?n[o']?t|can ?n[o']?t) connect to (?:the )?(?:SMTP |mail |remote )?"
+        r"(?:host|server)\b|\bin [`']tcp_socket'|\bTCPSocket#initialize\b",
+        _S.CONNECT,
+    ),
     # An application's words for the step that failed (PEAR's and Roundcube's "Failed to
     # set sender" / "Failed to add recipient", PHPMailer's "The following From address
     # failed" / "The following recipients failed:").
