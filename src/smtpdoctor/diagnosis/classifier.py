@@ -112,6 +112,7 @@ _DATA_OR_AFTER = frozenset(
         "stage.exception_data",
         "stage.after_data_command",
         "stage.command_key_data",
+        "stage.python_frame_data",
         "stage.gateway_data",
         "stage.at_command_data",
         "stage.localised_data",

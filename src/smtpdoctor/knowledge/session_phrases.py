@@ -52,7 +52,9 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         # PHP's stream layer (Symfony Mailer: "Unable to connect with STARTTLS:
         # stream_socket_enable_crypto()"), JavaMail's STARTTLS upgrade
         r"Unable to connect with STARTTLS|stream_socket_enable_crypto\(\)|"
-        r"Could not convert socket to TLS|STARTTLS upgrade failed|Unable to connect via TLS",
+        r"Could not convert socket to TLS|STARTTLS upgrade failed|Unable to connect via TLS|"
+        # (session 13) STARTTLS said to have failed after its 220: the handshake did
+        r"\bSTARTTLS failed \(code: 220\b",
         _S.TLS_HANDSHAKE,
     ),
     _sp(

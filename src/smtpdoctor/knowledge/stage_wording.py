@@ -408,7 +408,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     *(
         stage_phrase(
             f"stage.named_command_{name}",
-            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
+            # (session 13: the name quoted, a device's "Send \"RCPT\" command failed")
+            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) \"?(?-i:{command})\b|"
             # (\b: not the end of a word, an upper-case "EMAIL REJECTED")
             rf"\b(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
             # (not a log's tag glued to a protocol name: RainLoop's "SMTP[DATA]: <")
@@ -417,7 +418,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         )
         for name, command, stage in (
             ("rcpt", "RCPT(?: TO)?", _S.RCPT_TO),
-            ("mail", "MAIL(?: FROM)?", _S.MAIL_FROM),
+            # (session 13: "Send FROM command failed")
+            ("mail", "MAIL(?: FROM)?|FROM(?= command)", _S.MAIL_FROM),
             ("data", "DATA", _S.DATA),
             ("ehlo", "EHLO|HELO", _S.EHLO),
             ("auth", "AUTH(?: [A-Z0-9-]+)?", _S.AUTH),
@@ -646,6 +648,29 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\b(?:could ?n[o']?t|can ?n[o']?t) connect to (?:the )?(?:SMTP |mail |remote )?"
         r"(?:host|server)\b|\bin [`']tcp_socket'|\bTCPSocket#initialize\b",
         _S.CONNECT,
+    ),
+    # A Python traceback's last frame of an SMTP client's command method (smtplib's
+    # login/auth, mail, rcpt, data, ehlo/helo, starttls): that command was waiting for its
+    # reply when the connection failed (a later frame of another command decides instead).
+    *(
+        stage_phrase(
+            f"stage.python_frame_{name}",
+            rf"\bline \d+, in (?:{frame})\b(?!.*?\bline \d+, in (?:{others})\b)",
+            stage,
+        )
+        for name, frame, others, stage in (
+            ("auth", r"login|auth(?:_\w+)?", r"mail|rcpt|data|ehlo|helo|starttls", _S.AUTH),
+            ("rcpt", r"rcpt", r"login|auth\w*|mail|data|ehlo|helo|starttls", _S.RCPT_TO),
+            ("data", r"data", r"login|auth\w*|mail|rcpt|ehlo|helo|starttls", _S.DATA),
+        )
+    ),
+    # A reply that says the sender was refused, whatever its code (X.1.0 is read as the
+    # recipient's otherwise): not Postfix's "Sender address rejected:" prefix, applied at
+    # RCPT TO under smtpd_delay_reject (the tune rows label it both ways).
+    stage_phrase(
+        "stage.sender_said_refused",
+        r"\bsender (?:address )?(?:is |was )?(?:rejected|refused)\b(?!:)",
+        _S.MAIL_FROM,
     ),
     # An application's words for the step that failed (PEAR's and Roundcube's "Failed to
     # set sender" / "Failed to add recipient", PHPMailer's "The following From address
