@@ -672,6 +672,18 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bsender (?:address )?(?:is |was )?(?:rejected|refused)\b(?!:)",
         _S.MAIL_FROM,
     ),
+    # A reply that names HELO/EHLO as what it refused ("550 HELO denied", "555 helohost
+    # error"), or a banner that refuses ("mx.example ESMTP not accepting connections":
+    # RFC 5321 §3.1's 554 greeting).
+    stage_phrase(
+        "stage.helo_refused",
+        r"\b(?:HELO|EHLO)(?: ?host| name| hostname| argument)? "
+        r"(?:denied|rejected|refused|error|not accepted)\b",
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.banner_refuses", r"\bESMTP not accepting (?:connections|mail)\b", _S.GREETING
+    ),
     # An application's words for the step that failed (PEAR's and Roundcube's "Failed to
     # set sender" / "Failed to add recipient", PHPMailer's "The following From address
     # failed" / "The following recipients failed:").
@@ -816,6 +828,9 @@ def subject_stage(category: Category, text: str) -> Stage | None:
 # own suppression list, before any SMTP ("marked as inactive", "on the suppression list").
 DELIVERED_LOCALLY = re.compile(
     r"\brelay=(?:local|virtual|dovecot|lmtp)\b|\blmtp\(|\bmaildrop:|"
+    # (session 13) an LMTP server's or delivery agent's own syslog line (Cyrus' "lmtp[n]:",
+    # "lmtpd[n]:", Dovecot's "dovecot-lda(", "deliver(")
+    r"\blmtpd?\[\d+\]:|\b(?:dovecot-lda|deliver)\(|"
     r"\bwriting to (?:the )?(?:mailbox )?file\b|\bmarked as inactive\b|"
     r"\bon (?:the|our|your|an?) (?:account[- ]level |global )?suppression list\b",
     re.IGNORECASE,
