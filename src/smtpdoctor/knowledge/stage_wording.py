@@ -578,9 +578,9 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"MailFrom(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b)",
         _S.MAIL_FROM,
     ),
-    stage_phrase("stage.exception_helo", r"(?-i:\b\w*(?:Helo|Ehlo)(?:Error|Exception)\b)", _S.EHLO),
+    stage_phrase("stage.exception_helo", r"(?-i:(?:Helo|Ehlo)(?:Error|Exception)\b)", _S.EHLO),
     stage_phrase(
-        "stage.exception_data", r"(?-i:\b\w*(?:SMTP|Smtp)Data(?:Error|Exception)\b)", _S.DATA
+        "stage.exception_data", r"(?-i:(?:SMTP|Smtp)Data(?:Error|Exception)\b)", _S.DATA
     ),
     # smtplib raises SMTPConnectError when the banner is not a 220 (a socket error it
     # wraps was read above: CLIENT_SOCKET_STAGES).
