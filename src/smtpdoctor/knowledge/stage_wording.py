@@ -42,6 +42,8 @@ __all__ = [
 
 _S = Stage
 _CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
+# (a step said to have failed, "Failed to set sender": the literal "to " gates the search)
+_STEP_FAILED = r"(?:(?<=\bfailed )|(?<=\bfailure )|(?<=\bunable ))to "
 
 STATED_STAGES: tuple[StagePhrase, ...] = (
     # OpenSMTPD and others log the command with its result.
@@ -566,59 +568,77 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # case-sensitively. Tried after every phrase above (a socket error the exception wraps
     # says more). A data error's stage is read like a transcript's ">>> DATA"
     # (classifier._DATA_OR_AFTER): a content or size refusal answered the message's end.
-    stage_phrase(
-        "stage.exception_rcpt",
-        r"(?-i:(?:Recipients?(?:Refused|NotAccepted|Rejected)|FailedRecipients?|AddressFailed|"
-        r"RcptTo(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b)",
-        _S.RCPT_TO,
+    *(
+        stage_phrase(f"stage.exception_{name}", rf"(?-i:{names})", stage)
+        for name, names, stage in (
+            (
+                "rcpt",
+                r"(?:Recipients?(?:Refused|NotAccepted|Rejected)|FailedRecipients?|AddressFailed|"
+                r"RcptTo(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b",
+                _S.RCPT_TO,
+            ),
+            (
+                "mail",
+                r"(?:Sender(?:Refused|NotAccepted|Rejected|Failed)|"
+                r"MailFrom(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b",
+                _S.MAIL_FROM,
+            ),
+            ("helo", r"(?:Helo|Ehlo)(?:Error|Exception)\b", _S.EHLO),
+            ("data", r"(?:SMTP|Smtp)Data(?:Error|Exception)\b", _S.DATA),
+            # smtplib raises SMTPConnectError when the banner is not a 220 (a socket error
+            # it wraps was read above: CLIENT_SOCKET_STAGES).
+            ("greeting", r"\bSMTPConnectError\b", _S.GREETING),
+        )
     ),
-    stage_phrase(
-        "stage.exception_mail",
-        r"(?-i:(?:Sender(?:Refused|NotAccepted|Rejected|Failed)|"
-        r"MailFrom(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b)",
-        _S.MAIL_FROM,
-    ),
-    stage_phrase("stage.exception_helo", r"(?-i:(?:Helo|Ehlo)(?:Error|Exception)\b)", _S.EHLO),
-    stage_phrase(
-        "stage.exception_data", r"(?-i:(?:SMTP|Smtp)Data(?:Error|Exception)\b)", _S.DATA
-    ),
-    # smtplib raises SMTPConnectError when the banner is not a 220 (a socket error it
-    # wraps was read above: CLIENT_SOCKET_STAGES).
-    stage_phrase("stage.exception_greeting", r"(?-i:\bSMTPConnectError\b)", _S.GREETING),
     # (session 13) A check named for the command it runs at, in any MTA's naming:
     # Sendmail's rulesets (check_relay at the connection, check_mail, check_rcpt; check_eoh
     # and check_eom after the message), Exim's ACLs (acl_smtp_rcpt, Debian's
     # acl_check_rcpt, "rejected connection in "connect" ACL"; its DATA and MIME ACLs run
     # after the message), Postfix's smtpd_*_restrictions, Haraka's hooks.
-    stage_phrase(
-        "stage.check_named_rcpt",
-        r"\bcheck_rcpt\b|\bacl_(?:smtp|check)_rcpt\b|\bsmtpd_recipient_restrictions\b|"
-        r"\bhook_rcpt\b|\bin [\"']rcpt[\"'] ACL\b",
-        _S.RCPT_TO,
-    ),
-    stage_phrase(
-        "stage.check_named_mail",
-        r"\bcheck_mail\b|\bacl_(?:smtp|check)_mail\b|\bsmtpd_sender_restrictions\b|"
-        r"\bhook_mail\b|\bin [\"']mail[\"'] ACL\b",
-        _S.MAIL_FROM,
-    ),
-    stage_phrase(
-        "stage.check_named_helo",
-        r"\bacl_(?:smtp|check)_(?:helo|ehlo)\b|\bsmtpd_helo_restrictions\b|\bhook_(?:helo|ehlo)\b|"
-        r"\bin [\"'](?:helo|ehlo)[\"'] ACL\b",
-        _S.EHLO,
-    ),
-    stage_phrase(
-        "stage.check_named_connect",
-        r"\bcheck_relay\b|\bacl_(?:smtp|check)_connect\b|\bhook_connect\b|"
-        r"\b(?:rejected|refused|deferred) connection in [\"']connect[\"'] ACL\b",
-        _S.GREETING,
-    ),
-    stage_phrase(
-        "stage.check_named_message",
-        r"\bcheck_eo[hm]\b|\bacl_(?:smtp|check)_(?:data|mime|dkim)\b|"
-        r"\bsmtpd_end_of_data_restrictions\b|\bhook_data_post\b|\bin [\"'](?:DATA|MIME)[\"'] ACL\b",
-        _S.MESSAGE,
+    *(
+        stage_phrase(
+            f"stage.check_named_{name}",
+            rf"\b(?:{checks})\b|\b(?:{refused})in [\"'](?:{acl})[\"'] ACL\b",
+            stage,
+        )
+        for name, checks, refused, acl, stage in (
+            (
+                "rcpt",
+                r"check_rcpt|acl_(?:smtp|check)_rcpt|smtpd_recipient_restrictions|hook_rcpt",
+                "",
+                "rcpt",
+                _S.RCPT_TO,
+            ),
+            (
+                "mail",
+                r"check_mail|acl_(?:smtp|check)_mail|smtpd_sender_restrictions|hook_mail",
+                "",
+                "mail",
+                _S.MAIL_FROM,
+            ),
+            (
+                "helo",
+                r"acl_(?:smtp|check)_(?:helo|ehlo)|smtpd_helo_restrictions|hook_(?:helo|ehlo)",
+                "",
+                "helo|ehlo",
+                _S.EHLO,
+            ),
+            (
+                "connect",
+                r"check_relay|acl_(?:smtp|check)_connect|hook_connect",
+                r"(?:rejected|refused|deferred) connection ",
+                "connect",
+                _S.GREETING,
+            ),
+            (
+                "message",
+                r"check_eo[hm]|acl_(?:smtp|check)_(?:data|mime|dkim)|"
+                r"smtpd_end_of_data_restrictions|hook_data_post",
+                "",
+                "DATA|MIME",
+                _S.MESSAGE,
+            ),
+        )
     ),
     # (session 13) Postfix's restriction prefix for the recipient names the check that
     # refused, which it applies at RCPT TO whatever the reason (postfix.org/
@@ -666,10 +686,15 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     ),
     # A reply that says the sender was refused, whatever its code (X.1.0 is read as the
     # recipient's otherwise): not Postfix's "Sender address rejected:" prefix, applied at
-    # RCPT TO under smtpd_delay_reject (the tune rows label it both ways).
+    # RCPT TO under smtpd_delay_reject (the tune rows label it both ways). (Literal
+    # branches: their words gate the search of a long text.)
     stage_phrase(
         "stage.sender_said_refused",
-        r"\bsender (?:address )?(?:is |was )?(?:rejected|refused)\b(?!:)",
+        "|".join(
+            rf"\bsender {how}{what}\b"
+            for how in ("", "is ", "was ")
+            for what in ("rejected", "refused")
+        ),
         _S.MAIL_FROM,
     ),
     # A reply that names HELO/EHLO as what it refused ("550 HELO denied", "555 helohost
@@ -677,8 +702,11 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # RFC 5321 §3.1's 554 greeting).
     stage_phrase(
         "stage.helo_refused",
-        r"\b(?:HELO|EHLO)(?: ?host| name| hostname| argument)? "
-        r"(?:denied|rejected|refused|error|not accepted)\b",
+        "|".join(
+            rf"\b{command} {how}\b"
+            for command in ("HELO", "EHLO", "helohost")
+            for how in ("denied", "rejected", "refused", "error")
+        ),
         _S.EHLO,
     ),
     stage_phrase(
@@ -689,14 +717,13 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # failed" / "The following recipients failed:").
     stage_phrase(
         "stage.step_failed_mail",
-        r"\b(?:fail(?:ed|ure)?|unable|could ?n[o']t|cannot|can't) (?:to )?set (?:the )?"
-        r"(?:sender|from address|envelope sender)\b|\bfollowing From address failed\b",
+        rf"{_STEP_FAILED}set (?:the )?(?:sender|from address|envelope sender)\b|"
+        r"\bfollowing From address failed\b",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.step_failed_rcpt",
-        r"\b(?:fail(?:ed|ure)?|unable|could ?n[o']t|cannot|can't) (?:to )?add (?:the )?"
-        r"recipients?\b|\bfollowing recipients failed:",
+        rf"{_STEP_FAILED}add (?:the )?recipients?\b|\bfollowing recipients failed:",
         _S.RCPT_TO,
     ),
 )
