@@ -607,7 +607,8 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.service_unavailable",
         r"Service (?:is )?(?:currently )?(?:not available|temporarily unavailable|unavailable)|"
         r"not accepting (?:network )?messages|too busy|Server shutting down|"
-        r"Internal resource temporarily unavailable|Temporary (?:server|local) (?:error|problem)|"
+        r"Internal resource temporarily unavailable|\bresources? unavailable\b|"
+        r"Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
         r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b|"
         r"\b(?:please )?retry later\b|\btry later\b",

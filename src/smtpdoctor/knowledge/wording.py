@@ -612,7 +612,12 @@ _RECIPIENT_GONE_REST = (
     r"\bdoes[_ ]not[_ ]like[_ ]recipient\b|"
     # an address said invalid or no longer valid; Italian "recipient address unknown"
     r"(?<!sender )\baddress (?:is )?invalid\b|\bis no longer valid\b|"
-    r"\bdestinatario sconosciuto\b"
+    r"\bdestinatario sconosciuto\b|"
+    # (session 13, generic3) the recipient's or destination address said gone, a mailbox
+    # whose receiving is disabled, a RCPT TO address said invalid
+    r"\b(?:recipient|destination) address (?:is |was )?(?:no longer exists?|"
+    r"does(?: not|n't) exist|not found)\b|\b(?:mail )?receiving (?:is )?disabled\b|"
+    r"\binvalid RCPT(?: TO)? address\b"
 )
 _RECIPIENT_GONE = pattern(
     "wording.recipient_gone",
@@ -672,7 +677,12 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail |address )?is not in my domain\b|"
         # (session 12, generic2) a sender-address verifier's verdict (smf-sav's "sender check
         # failed", "tempfailed"), the sender called the originator ("originator not accepted")
-        r"\bsender check (?:temp)?fail|\boriginator (?:not accepted|rejected|refused)\b",
+        r"\bsender check (?:temp)?fail|\boriginator (?:not accepted|rejected|refused)\b|"
+        # (session 13, generic3) "sender rejected", "Invalid Sender", "bad outbound sender",
+        # "invalid return path", "From domain must match authenticated domain"
+        r"\b(?:envelope )?sender rejected\b(?!:)|\binvalid sender\b(?! address syntax)|"
+        r"\bbad (?:outbound )?sender\b(?! address syntax)|\binvalid return[- ]path\b|"
+        r"\b(?:from|sender) domain must match\b|\bsender (?:envelope )?domain not allowed\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
@@ -844,8 +854,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # (session 12) a host and port that could not be reached, "Connect failed",
         # "connecting to ... failed", "attempts to connect", "Échec de la connexion"
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
-        r"\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
-        r"\bconnecting to\b[^.;\n]{0,60}?\bfailed\b|\battempts? to connect to\b|"
+        r"(?:\w+://)?\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
+        # (session 13, generic3: a host name's dots inside, "connecting to Outgoing server
+        # (SMTP) smtp.example.com failed"; "Unable to connect to SMTP: timeout")
+        r"\bconnecting to\b(?:[^.;\n]|\.(?=\w)){0,60}?\bfailed\b|"
+        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) connect to SMTP\b"
+        r"(?! (?:server|host))|"
+        r"\battempts? to connect to\b|"
         r"\b[ée]chec de (?:la )?connexion\b|"
         r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
         r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
@@ -965,7 +980,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:read|receive|recv) error\b|\berror while (?:receiving|reading) data\b|"
         r"\bend of file reached\b|\bunexpected (?:EOF|end of (?:file|stream))\b|"
         # (Windows' WSAECONNABORTED and WSAECONNRESET in words)
-        r"\bconnection was aborted\b|\bforcibly closed by the remote host\b",
+        r"\bconnection was aborted\b|\bforcibly closed by the remote host\b|"
+        # (session 13, generic3) .NET's closed transport connection, a reply that came empty
+        r"\bnet_io_connectionclosed\b|\bThe connection was closed\b|"
+        r"\b(?:response|reply) (?:is|was) empty\b",
         _C.CONNECTION_DROPPED,
         "The connection was closed before the session was done.",
         "A firewall or the server cut the connection; on an implicit-TLS port (465) a "
