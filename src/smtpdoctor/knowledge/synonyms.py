@@ -49,6 +49,22 @@ RELAY_REFUSED = (
 )
 
 SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 13, generic3) The TLS start said to have failed in a client's words: a
+    # STARTTLS that failed after its 220 ("authentication failure [SMTP: STARTTLS
+    # failed (code: 220, ...)]"), .NET's SslStream whose peer closed the stream during
+    # the handshake ("Authentication failed because the remote party has closed the
+    # transport stream": the TLS authentication, not the SMTP login).
+    pattern(
+        "synonyms.starttls_failed",
+        r"\bSTARTTLS failed\b|\bremote party has closed the transport stream\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake after STARTTLS (or on connecting, on port 465) failed.",
+        "The two sides share no protocol version or cipher; a server that cannot read its "
+        "own certificate or key; a middlebox that cuts the handshake.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
     pattern(
         "synonyms.limited_per_period",
         # A sending limit stated as a count per period ("domains are limited to 100
@@ -107,7 +123,12 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\bsender(?:'s)?(?: address)? domain (?:must (?:exist|resolve)|"
         r"(?:does not|doesn'?t|did not|could not|cannot|can'?t) (?:be )?resolv\w*|"
         r"(?:is )?(?:not |un)resolvable)\b|"
-        r"\bsender address (?:does not|doesn'?t) have a valid domain\b",
+        r"\bsender address (?:does not|doesn'?t) have a valid domain\b|"
+        # (session 13, generic3) "requires valid sender domain", "unresolvable RFC.5321 from
+        # domain", "given in MAIL FROM: is unresolvable"
+        r"\brequires (?:a )?valid sender domain\b|"
+        r"\bunresolvable (?:RFC.?5321 )?(?:from|sender|envelope|MAIL FROM) domain\b|"
+        r"\bMAIL FROM:? is\s+unresolvable\b",
         _C.DNS_RESOLUTION,
         "The receiver could not find the sender address's domain in DNS (no MX or A "
         "record), and refuses mail from a domain it could not answer to.",
@@ -306,7 +327,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "synonyms.connect_timeout",
         # "Connection timed out" in other words, where it is the connect's.
-        r"connect to \S+: (?:Connection|Operation) time-?out\b|\bConnection time-?out with\b|"
+        r"connect to \S+: (?:Connection|Operation) time-?out\b|"
+        # (session 13, generic3) gen_smtp's {network_failure, Host, {error, timeout}}
+        r"\bnetwork_failure\b[^}\n]{0,80}?\btimeout\b|\bConnection time-?out with\b|"
         r"\b(?:outbound )?connection time-?out to \S+:\d+|"
         r"\bConnection time-?out\b(?! (?:exceeded|while|after|waiting|during|on|in)\b)",
         _C.FIREWALL_BLOCK,
@@ -443,7 +466,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # the quota words in the other orders ("over storage quota", "would exceed
         # mailbox storage quota", "reached disk storage quota")
         r"\b(?:over|exceeds?|exceeded|reached|would exceed) (?:its |the |their |his |her |your )?"
-        r"(?:(?:mail ?box|disk|storage|mail) )+quota\b",
+        r"(?:(?:mail ?box|disk|storage|mail) )+quota\b|"
+        # (session 13, generic3) "Requested mailbox exceeds quota", "recipient storage full"
+        r"\b(?:mail ?box|recipient|inbox) (?:exceeds|exceeded|over) (?:its |the )?quota\b|"
+        r"\b(?:mail ?box|recipient|inbox|user) storage (?:is )?full\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -907,11 +933,13 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     # (session 13, generic3) A greeting that never came ("Failed to receive the SMTP
-    # banner", "did not receive a greeting").
+    # banner", "did not receive a greeting"; JavaMail's "response: -1", a connection
+    # closed before any reply).
     pattern(
         "synonyms.no_banner",
         r"\b(?:failed to|did not|didn't|could not|couldn't|unable to) (?:receive|read|get) "
-        r"(?:the |an? )?(?:SMTP |server )?(?:banner|greeting)\b",
+        r"(?:the |an? )?(?:SMTP |server )?(?:banner|greeting)\b|"
+        r"\bconnect to (?:SMTP )?host\b[^\n]{0,80}?\bresponse: -1\b",
         _C.CONNECTION_DROPPED,
         "The connection opened, but the server closed it or sent nothing before its greeting.",
         "On an implicit-TLS port (465) a client speaking plain SMTP; a server that drops "
@@ -975,6 +1003,72 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         "many addresses that do not exist (a stale list).",
         permanence=_T,
         retry=True,
+    ),
+    # (session 13, generic3) A positive reply where the client expected another ("Expected
+    # response code 354 but got code 250", "Unexpected greeting: 220 ..."): the two
+    # sides disagree on where they are in the session, nothing was refused.
+    pattern(
+        "synonyms.unexpected_positive_reply",
+        r"\bexpected (?:response )?code \W?\d{3}\W?,? but got (?:code )?\W?[23]\d\d\b|"
+        r"\bunexpected (?:greeting|banner|reply|response)\W{0,3}[23]\d\d\b",
+        _C.OTHER,
+        "The server answered with a positive reply where the client expected another: "
+        "client and server disagree on where they are in the SMTP session.",
+        "A proxy or filter in between that answers for the server; pipelining replies "
+        "read out of order; a server that sends an extra or multi-line reply the client "
+        "does not read to its end.",
+        retry=False,
+    ),
+    # (session 13, generic3) The sender's own DKIM signing that failed: a local
+    # configuration fault (its key, its signer), no verdict of the receiver.
+    pattern(
+        "synonyms.dkim_signing_failed",
+        r"\bDKIM:? signing failed\b|\bfailed to (?:DKIM[- ])?sign\b[^.\n]{0,30}?\bDKIM\b",
+        _C.OTHER,
+        "The sending server could not DKIM-sign the message: its own signing setup failed.",
+        "The private key file missing, unreadable or malformed; a signer option the "
+        "library does not take.",
+        retry=False,
+    ),
+    # (session 13, generic3) A client that refuses to send its password over a connection
+    # that is not encrypted (Go's net/smtp "unencrypted connection").
+    pattern(
+        "synonyms.auth_needs_tls",
+        r"\bunencrypted connection\b(?! \w+ allowed)",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client would not log in over an unencrypted connection, and the session was "
+        "not encrypted (no STARTTLS).",
+        "The server does not offer STARTTLS on this port, or the client is set not to use "
+        "it; use port 587 with STARTTLS or 465 with implicit TLS.",
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    # (session 13, generic3) A recipient that takes mail only from senders of its own
+    # organisation who logged in ("Sender was not authenticated by organization / for
+    # mailbox"), a recipient outside the server's route list: the receiver's rule.
+    pattern(
+        "synonyms.recipient_restricted",
+        r"\bSender was not authenticated\b(?! to)|\bnot in (?:the )?route list\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the recipient by its rules: it takes mail for it only "
+        "from some senders, or does not route mail for it from this client.",
+        "A group or mailbox restricted to authenticated senders of its organisation; a "
+        "connector or route list that does not include this recipient.",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    # (session 13, generic3) A message refused for an invalid header.
+    pattern(
+        "synonyms.invalid_header",
+        r"\b(?:message|mail) with (?:an? )?(?:invalid|bad|malformed|illegal) headers?\b|"
+        r"\binvalid headers? rejected\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message's headers (one its rules or RFC 5322 do "
+        "not allow).",
+        "A mailer that writes a malformed or duplicate header, raw 8-bit characters in a "
+        "header, or a bad MIME structure.",
+        hint=_S.MESSAGE,
+        retry=False,
     ),
     # (session 13, generic3) A DNS query said to have failed, a DNS domain that does not
     # exist: a lookup, whatever code the reply carries.

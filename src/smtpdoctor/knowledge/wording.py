@@ -78,6 +78,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.mail_loop",
         r"\bloop(?:ing)? (?:detected|broken)|\bmessage looping\b|forwarding loop|"
+        r"\blooping (?:message|mail)\b|"
         r"aliasing/forwarding loop",
         _C.OTHER,
         "The message went round in a loop (aliases, forwards or MX records pointing "
@@ -640,7 +641,12 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # The sender's own account held ("Your account has been suspended for sending
         # spam"): the provider's policy on the sender, not a missing recipient.
         r"\byour (?:e-?mail |sending |smtp )?account (?:has been |is |was )?(?:temporarily )?"
-        r"(?:suspended|disabled|blocked|locked|deactivated)\b",
+        r"(?:suspended|disabled|blocked|locked|deactivated)\b|"
+        # (session 13, generic3) its sending disabled ("message sending for this account is
+        # disabled", "Outgoing mail from x has been suspended")
+        r"\bsending (?:for|from|on) (?:this|your) account (?:is |has been |was )?"
+        r"(?:disabled|suspended|blocked)\b|"
+        r"\boutgoing (?:mail|e-?mail|messages?)\b[^.\n]{0,40}?\bhas been suspended\b",
         _C.POLICY_REJECTION,
         "The sending account itself is suspended or blocked by its provider.",
         "Spam or abuse reported from the account, an unpaid plan, or a security hold.",
@@ -653,6 +659,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # The message refused with no cause named ("550 Message rejected"): the
         # receiver's rules, not a recipient (weak: a named cause decides).
         r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b|"
+        # (session 13, generic3) "Mail rejected", "mail <id> is rejected"
+        r"\bmail (?:(?!from\b)\S+ )?(?:is |was |has been )?rejected\b(?! by)|"
         # a reply whose whole text is "Rejected"
         r"\b[45]\d\d[ -]Rejected\.?\s*$|"
         # (session 12) its content or data refused, a filter's verdict, its header From
