@@ -329,7 +329,8 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # "Connection timed out" in other words, where it is the connect's.
         r"connect to \S+: (?:Connection|Operation) time-?out\b|"
         # (session 13, generic3) gen_smtp's {network_failure, Host, {error, timeout}}
-        r"\bnetwork_failure\b[^}\n]{0,80}?\btimeout\b|\bConnection time-?out with\b|"
+        r"\bnetwork_failure\b[^}\n]{0,80}?\btimeout\b|\btimed? ?out (?:while )?connecting to\b|"
+        r"\bConnection time-?out with\b|"
         r"\b(?:outbound )?connection time-?out to \S+:\d+|"
         r"\bConnection time-?out\b(?! (?:exceeded|while|after|waiting|during|on|in)\b)",
         _C.FIREWALL_BLOCK,

@@ -1027,7 +1027,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.starttls_not_offered",
         r"\bSTARTTLS (?:extension )?(?:is )?not (?:supported|offered|available|advertised)\b|"
-        r"\b(?:does not|doesn't|did not|didn't) (?:support|offer|advertise) (?:the )?STARTTLS\b",
+        r"\b(?:does not|doesn't|did not|didn't) (?:support|offer|advertise) (?:the |required )?"
+        r"STARTTLS\b|"
+        # (session 13, generic3) Thunderbird's "... using STARTTLS since it doesn't advertise
+        # that feature"
+        r"\busing STARTTLS since it (?:does not|doesn't) (?:advertise|support|offer)\b",
         _C.STARTTLS_UNAVAILABLE,
         "The client asked for STARTTLS, and the server does not offer it.",
         "The server has no certificate or TLS switched off, or something between the two "
@@ -1045,7 +1049,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:unable|failed) to (?:establish|negotiate|complete) (?:an? |the )?(?:SSL|TLS|secure)"
         r"(?: or TLS|/TLS)? (?:connection|channel|session|handshake)\b|"
         r"\b(?:unable|failed) to connect (?:using|with|via|over) (?:SSL|TLS|STARTTLS)\b|"
-        r"\bSTARTTLS (?:is )?not working\b",
+        r"\bSTARTTLS (?:is )?not working\b|"
+        # (session 13, generic3) JavaMail's STARTTLS that failed (its nested reason decides)
+        r"\bcould not convert socket to TLS\b",
         _C.TLS_HANDSHAKE_FAILURE,
         "The TLS handshake with the server failed.",
         "The two sides have no TLS settings in common (versions, ciphers), or one speaks "
