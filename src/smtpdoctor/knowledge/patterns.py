@@ -121,7 +121,9 @@ _CORE: tuple[TextPattern, ...] = (
         # ("550 R1: HELO should be a FQDN or address literal (See RFC 2821 4.1.1.1)")
         r"\b(?:helo|ehlo)\b[^\n]{0,30}\b(?:should|must) be an? (?:FQDN|fully[- ]qualified)|"
         # Exim: "rejected EHLO from [x]: syntactically invalid argument(s)"
-        r"rejected (?:EHLO|HELO) from",
+        r"rejected (?:EHLO|HELO) from|"
+        # (session 13, generic3) "501 EHLO Invalid domain address", "555 helohost error"
+        r"\b(?:EHLO|HELO) invalid\b|\bhelo ?host error\b",
         _C.POLICY_REJECTION,
         "The receiver refused the name the sender gave in EHLO (not a fully qualified "
         "name, a bare IP, or a name its rules reject).",
@@ -203,7 +205,9 @@ _CORE: tuple[TextPattern, ...] = (
         r"Authentication Required|WantAuthError|authentication is required|"
         r"SMTP AUTH(?:entication)? (?:is )?required|must (?:first )?authenticate|"
         r"Please turn on SMTP Authentication|without authentication|authorization required|"
-        r"Unauthenticated (?:mail|senders?) not allowed|please authenticate|\bnot authenticated\b",
+        r"Unauthenticated (?:mail|senders?) not allowed|please authenticate|\bnot authenticated\b|"
+        # (session 13, generic3) "SMTP server may require authentication"
+        r"\bserver (?:may |might )?requires? (?:SMTP )?authentication\b",
         _C.AUTHENTICATION,
         "The server only accepts this mail from a client that logged in with AUTH.",
         permanence=_PM,
@@ -607,7 +611,8 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.service_unavailable",
         r"Service (?:is )?(?:currently )?(?:not available|temporarily unavailable|unavailable)|"
         r"not accepting (?:network )?messages|too busy|Server shutting down|"
-        r"Internal resource temporarily unavailable|Temporary (?:server|local) (?:error|problem)|"
+        r"Internal resource temporarily unavailable|\bresources? unavailable\b|"
+        r"Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
         r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b|"
         r"\b(?:please )?retry later\b|\btry later\b",

@@ -49,6 +49,22 @@ RELAY_REFUSED = (
 )
 
 SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 13, generic3) The TLS start said to have failed in a client's words: a
+    # STARTTLS that failed after its 220 ("authentication failure [SMTP: STARTTLS
+    # failed (code: 220, ...)]"), .NET's SslStream whose peer closed the stream during
+    # the handshake ("Authentication failed because the remote party has closed the
+    # transport stream": the TLS authentication, not the SMTP login).
+    pattern(
+        "synonyms.starttls_failed",
+        r"\bSTARTTLS failed\b|\bremote party has closed the transport stream\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake after STARTTLS (or on connecting, on port 465) failed.",
+        "The two sides share no protocol version or cipher; a server that cannot read its "
+        "own certificate or key; a middlebox that cuts the handshake.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
     pattern(
         "synonyms.limited_per_period",
         # A sending limit stated as a count per period ("domains are limited to 100
@@ -84,6 +100,8 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:don'?t|doesn'?t|won'?t|will not|can'?t|cannot) relay\b|\bnot relaying\b|"
         # a mail client's words for it (iOS Mail: "... because it does not allow relaying")
         r"\b(?:does not|doesn'?t|do not) allow relaying\b|"
+        # (session 13, generic3) "553 host denies relay"
+        r"\bdenies relay(?:ing)?\b|"
         # (session 11: the same in German, Spanish, Portuguese and Italian words)
         r"\b(?:Relay(?:ing)?|Relais|Weiterleitung) (?:ist )?nicht "
         r"(?:erlaubt|gestattet|zul[äa]ssig)\b|"
@@ -105,7 +123,12 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\bsender(?:'s)?(?: address)? domain (?:must (?:exist|resolve)|"
         r"(?:does not|doesn'?t|did not|could not|cannot|can'?t) (?:be )?resolv\w*|"
         r"(?:is )?(?:not |un)resolvable)\b|"
-        r"\bsender address (?:does not|doesn'?t) have a valid domain\b",
+        r"\bsender address (?:does not|doesn'?t) have a valid domain\b|"
+        # (session 13, generic3) "requires valid sender domain", "unresolvable RFC.5321 from
+        # domain", "given in MAIL FROM: is unresolvable"
+        r"\brequires (?:a )?valid sender domain\b|"
+        r"\bunresolvable (?:RFC.?5321 )?(?:from|sender|envelope|MAIL FROM) domain\b|"
+        r"\bMAIL FROM:? is\s+unresolvable\b",
         _C.DNS_RESOLUTION,
         "The receiver could not find the sender address's domain in DNS (no MX or A "
         "record), and refuses mail from a domain it could not answer to.",
@@ -304,7 +327,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "synonyms.connect_timeout",
         # "Connection timed out" in other words, where it is the connect's.
-        r"connect to \S+: (?:Connection|Operation) time-?out\b|\bConnection time-?out with\b|"
+        r"connect to \S+: (?:Connection|Operation) time-?out\b|"
+        # (session 13, generic3) gen_smtp's {network_failure, Host, {error, timeout}}
+        r"\bnetwork_failure\b[^}\n]{0,80}?\btimeout\b|\btimed? ?out (?:while )?connecting to\b|"
+        r"\bConnection time-?out with\b|"
         r"\b(?:outbound )?connection time-?out to \S+:\d+|"
         r"\bConnection time-?out\b(?! (?:exceeded|while|after|waiting|during|on|in)\b)",
         _C.FIREWALL_BLOCK,
@@ -441,7 +467,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # the quota words in the other orders ("over storage quota", "would exceed
         # mailbox storage quota", "reached disk storage quota")
         r"\b(?:over|exceeds?|exceeded|reached|would exceed) (?:its |the |their |his |her |your )?"
-        r"(?:(?:mail ?box|disk|storage|mail) )+quota\b",
+        r"(?:(?:mail ?box|disk|storage|mail) )+quota\b|"
+        # (session 13, generic3) "Requested mailbox exceeds quota", "recipient storage full"
+        r"\b(?:mail ?box|recipient|inbox) (?:exceeds|exceeded|over) (?:its |the )?quota\b|"
+        r"\b(?:mail ?box|recipient|inbox|user) storage (?:is )?full\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -830,6 +859,228 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         "The SMTP host or port in the application's settings is the IMAP/POP3 one.",
         stage=_S.GREETING,
         retry=False,
+    ),
+    # (session 13, generic3) A DKIM or DMARC check that could not be made is no verdict
+    # on the mail (RFC 7489 §6.6.2's temporary error, RFC 6376 §6.1.2's key that could
+    # not be fetched): a DNS lookup that failed, or the checker's own fault.
+    pattern(
+        "synonyms.auth_check_dns_failed",
+        r"\b(?:DKIM|DMARC|ARC)\b[^.\n]{0,30}?\b(?:key retrieval|(?:DNS )?look-?up|"
+        r"(?:DNS )?quer(?:y|ies)) fail(?:ed|ure)\b",
+        _C.DNS_RESOLUTION,
+        "The receiving server could not fetch the DNS record its DKIM or DMARC check needs "
+        "(the signing domain's key or the From domain's policy); it defers the mail.",
+        "The sender domain's DNS servers are slow, broken or unreachable, or the record "
+        "(selector._domainkey, _dmarc) is malformed.",
+        hint=_S.MESSAGE,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
+        "synonyms.auth_check_internal",
+        r"\binternal (?:DKIM|DMARC|SPF|ARC) error\b|"
+        r"\b(?:DKIM|DMARC|ARC) (?:signature |verification )?processing (?:failed|error)\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server's own DKIM or DMARC checker failed; it defers the mail.",
+        "A fault or overload of the receiver's milter or filter; it passes with time.",
+        hint=_S.MESSAGE,
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 13, generic3) The login refused or not possible in other words: an "auth
+    # error", a mechanism the server does not know ("504 Unrecognized authentication
+    # type", "wrong authentication type"), an AUTH command it does not know, AUTH not
+    # allowed on this server or port.
+    pattern(
+        "synonyms.auth_refused_words",
+        r"(?<![\w/.-])auth error\b|"
+        r"\bcommand \W?AUTH\W? not (?:recognized|recognised|implemented|supported)\b|"
+        r"\bAuthentication (?:is )?not (?:allowed|permitted|enabled)\b",
+        _C.AUTHENTICATION,
+        "The server refused the login (AUTH), or does not take it the way the client "
+        "tried: the mechanism, the port or the account is not allowed to log in.",
+        "Wrong credentials; a mechanism the server does not offer; AUTH only on the "
+        "submission port or after STARTTLS.",
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (a mechanism the server does not know; weak: an enhanced code beside it, 5.7.4's
+    # "security features not supported", says more)
+    pattern(
+        "synonyms.auth_mechanism_unknown",
+        r"\b(?:unrecognized|unrecognised|unsupported|unknown|wrong|invalid) authentication "
+        r"(?:type|mechanism|method)s?\b",
+        _C.AUTHENTICATION,
+        "The server does not take the login the way the client tried: it does not know "
+        "the authentication mechanism (AUTH type) the client chose.",
+        "A mechanism the server does not offer (CRAM-MD5, NTLM, XOAUTH2); the client "
+        "forced one instead of taking one from the EHLO reply.",
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+        specific=False,
+    ),
+    # (session 13, generic3) The account may not send as this address: Exchange's
+    # SendAsDenied, "not allowed to send as", "does not have permissions to send as".
+    pattern(
+        "synonyms.send_as_denied",
+        r"\bSendAsDenied\w*|\bnot (?:allowed|permitted|authori[sz]ed) to send as\b|"
+        r"\b(?:does not|doesn't|do not) have (?:the )?permissions? to send as\b",
+        _C.POLICY_REJECTION,
+        "The account that logged in is not allowed to send with this From address.",
+        "The From address is not the account's own, nor an alias or a delegate it may send as.",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    # (session 13, generic3) A greeting that never came ("Failed to receive the SMTP
+    # banner", "did not receive a greeting"; JavaMail's "response: -1", a connection
+    # closed before any reply).
+    pattern(
+        "synonyms.no_banner",
+        r"\b(?:failed to|did not|didn't|could not|couldn't|unable to) (?:receive|read|get) "
+        r"(?:the |an? )?(?:SMTP |server )?(?:banner|greeting)\b|"
+        r"\bconnect to (?:SMTP )?host\b[^\n]{0,80}?\bresponse: -1\b",
+        _C.CONNECTION_DROPPED,
+        "The connection opened, but the server closed it or sent nothing before its greeting.",
+        "On an implicit-TLS port (465) a client speaking plain SMTP; a server that drops "
+        "this client; a firewall or proxy that accepts and then closes.",
+        stage=_S.GREETING,
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    # (session 13, generic3) A message refused for one of its parts: its Subject
+    # missing or with characters the receiver refuses, an attachment with macros.
+    pattern(
+        "synonyms.message_part_refused",
+        r"\bSubject (?:is |was )?(?:mandatory|required|missing|empty)\b|"
+        r"\b(?:missing|empty|no) Subject(?: header| line)?\b(?! \w+:)|"
+        r"\bSubject (?:contains|has) (?:invalid|illegal|forbidden|disallowed) characters\b|"
+        r"\b(?:file|attachment|document)s? contain(?:s|ing)? (?:VBA |Office )?macros\b|"
+        r"\bmacros? (?:found|detected)\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message for a part of its content: its "
+        "Subject, or an attachment its rules do not allow.",
+        "A mailer that sends no Subject or one with raw 8-bit characters; an Office "
+        "attachment with macros.",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    pattern(
+        "synonyms.attachment_too_large",
+        r"\battachments? (?:is |are |was |were )?too (?:long|large|big)\b|"
+        r"\battachments? (?:size )?exceeds?\b",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the receiving server accepts.",
+        "Large attachments; the receiver's limit is lower than the sender's.",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    # (session 13, generic3) A local delivery that could not write the mailbox file
+    # because it reached its size limit (EFBIG, "File too large"): the recipient's
+    # mailbox is full, not the message too large for the server.
+    pattern(
+        "synonyms.mailbox_file_full",
+        r"\b(?:error )?(?:writing|appending|delivering) (?:the )?(?:message|mail)\b[^\n]{0,40}?"
+        r": File too large\b",
+        _C.RECIPIENT,
+        "The recipient's mailbox file reached its size limit: local delivery could not "
+        "write to it.",
+        "The mailbox is full (Postfix's mailbox_size_limit, a file size limit of the "
+        "system); empty it or raise the limit.",
+        retry=True,
+    ),
+    # (session 13, generic3) A sending rate in other words: a client's submission rate,
+    # outgoing limits reached, excessive unknown recipients (a provider's rate of them).
+    pattern(
+        "synonyms.rate_other_words",
+        r"\bsubmission rate\b[^.\n]{0,40}?\b(?:exceeded|reached|limit)|"
+        r"\b(?:reached|exceeded|hit)\b[^.\n]{0,30}?\b(?:outgoing|sending|send) limits?\b|"
+        r"\bexcessive (?:number of )?unknown recipients\b",
+        _C.RATE_LIMITED,
+        "The receiving side limits how much mail it takes from this sender (or for this "
+        "recipient) in a period; it is a rate, not a refusal of the mail itself.",
+        "A burst of mail, a shared IP or account whose quota others used up, or mail to "
+        "many addresses that do not exist (a stale list).",
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 13, generic3) A positive reply where the client expected another ("Expected
+    # response code 354 but got code 250", "Unexpected greeting: 220 ..."): the two
+    # sides disagree on where they are in the session, nothing was refused.
+    pattern(
+        "synonyms.unexpected_positive_reply",
+        r"\bexpected (?:response )?code \W?\d{3}\W?,? but got (?:code )?\W?[23]\d\d\b|"
+        r"\bunexpected (?:greeting|banner|reply|response)\W{0,3}[23]\d\d\b",
+        _C.OTHER,
+        "The server answered with a positive reply where the client expected another: "
+        "client and server disagree on where they are in the SMTP session.",
+        "A proxy or filter in between that answers for the server; pipelining replies "
+        "read out of order; a server that sends an extra or multi-line reply the client "
+        "does not read to its end.",
+        retry=False,
+    ),
+    # (session 13, generic3) The sender's own DKIM signing that failed: a local
+    # configuration fault (its key, its signer), no verdict of the receiver.
+    pattern(
+        "synonyms.dkim_signing_failed",
+        r"\bDKIM:? signing failed\b|\bfailed to (?:DKIM[- ])?sign\b[^.\n]{0,30}?\bDKIM\b",
+        _C.OTHER,
+        "The sending server could not DKIM-sign the message: its own signing setup failed.",
+        "The private key file missing, unreadable or malformed; a signer option the "
+        "library does not take.",
+        retry=False,
+    ),
+    # (session 13, generic3) A client that refuses to send its password over a connection
+    # that is not encrypted (Go's net/smtp "unencrypted connection").
+    pattern(
+        "synonyms.auth_needs_tls",
+        r"\bunencrypted connection\b(?! \w+ allowed)",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client would not log in over an unencrypted connection, and the session was "
+        "not encrypted (no STARTTLS).",
+        "The server does not offer STARTTLS on this port, or the client is set not to use "
+        "it; use port 587 with STARTTLS or 465 with implicit TLS.",
+        stage=_S.AUTH,
+        retry=False,
+    ),
+    # (session 13, generic3) A recipient that takes mail only from senders of its own
+    # organisation who logged in ("Sender was not authenticated by organization / for
+    # mailbox"), a recipient outside the server's route list: the receiver's rule.
+    pattern(
+        "synonyms.recipient_restricted",
+        r"\bSender was not authenticated\b(?! to)|\bnot in (?:the )?route list\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the recipient by its rules: it takes mail for it only "
+        "from some senders, or does not route mail for it from this client.",
+        "A group or mailbox restricted to authenticated senders of its organisation; a "
+        "connector or route list that does not include this recipient.",
+        hint=_S.RCPT_TO,
+        retry=False,
+    ),
+    # (session 13, generic3) A message refused for an invalid header.
+    pattern(
+        "synonyms.invalid_header",
+        r"\b(?:message|mail) with (?:an? )?(?:invalid|bad|malformed|illegal) headers?\b|"
+        r"\binvalid headers? rejected\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message's headers (one its rules or RFC 5322 do "
+        "not allow).",
+        "A mailer that writes a malformed or duplicate header, raw 8-bit characters in a "
+        "header, or a bad MIME structure.",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
+    # (session 13, generic3) A DNS query said to have failed, a DNS domain that does not
+    # exist: a lookup, whatever code the reply carries.
+    pattern(
+        "synonyms.dns_query_failed",
+        r"\bDNS (?:query|queries|look-?ups?) (?:error|fail(?:ed|ure)?)\b|"
+        r"\bDNS domain \S+ does not exist\b",
+        _C.DNS_RESOLUTION,
+        "A DNS lookup failed while routing the mail.",
+        "The domain does not exist or its DNS servers do not answer.",
+        retry=True,
     ),
 )
 

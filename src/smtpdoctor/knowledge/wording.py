@@ -78,6 +78,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.mail_loop",
         r"\bloop(?:ing)? (?:detected|broken)|\bmessage looping\b|forwarding loop|"
+        r"\blooping (?:message|mail)\b|"
         r"aliasing/forwarding loop",
         _C.OTHER,
         "The message went round in a loop (aliases, forwards or MX records pointing "
@@ -612,7 +613,12 @@ _RECIPIENT_GONE_REST = (
     r"\bdoes[_ ]not[_ ]like[_ ]recipient\b|"
     # an address said invalid or no longer valid; Italian "recipient address unknown"
     r"(?<!sender )\baddress (?:is )?invalid\b|\bis no longer valid\b|"
-    r"\bdestinatario sconosciuto\b"
+    r"\bdestinatario sconosciuto\b|"
+    # (session 13, generic3) the recipient's or destination address said gone, a mailbox
+    # whose receiving is disabled, a RCPT TO address said invalid
+    r"\b(?:recipient|destination) address (?:is |was )?(?:no longer exists?|"
+    r"does(?: not|n't) exist|not found)\b|\b(?:mail )?receiving (?:is )?disabled\b|"
+    r"\binvalid RCPT(?: TO)? address\b"
 )
 _RECIPIENT_GONE = pattern(
     "wording.recipient_gone",
@@ -635,7 +641,12 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # The sender's own account held ("Your account has been suspended for sending
         # spam"): the provider's policy on the sender, not a missing recipient.
         r"\byour (?:e-?mail |sending |smtp )?account (?:has been |is |was )?(?:temporarily )?"
-        r"(?:suspended|disabled|blocked|locked|deactivated)\b",
+        r"(?:suspended|disabled|blocked|locked|deactivated)\b|"
+        # (session 13, generic3) its sending disabled ("message sending for this account is
+        # disabled", "Outgoing mail from x has been suspended")
+        r"\bsending (?:for|from|on) (?:this|your) account (?:is |has been |was )?"
+        r"(?:disabled|suspended|blocked)\b|"
+        r"\boutgoing (?:mail|e-?mail|messages?)\b[^.\n]{0,40}?\bhas been suspended\b",
         _C.POLICY_REJECTION,
         "The sending account itself is suspended or blocked by its provider.",
         "Spam or abuse reported from the account, an unpaid plan, or a security hold.",
@@ -648,6 +659,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # The message refused with no cause named ("550 Message rejected"): the
         # receiver's rules, not a recipient (weak: a named cause decides).
         r"\bmessage (?:was |has been )?(?:rejected|refused|not accepted)\b|\brejected message\b|"
+        # (session 13, generic3) "Mail rejected", "mail <id> is rejected"
+        r"\bmail (?:(?!from\b)\S+ )?(?:is |was |has been )?rejected\b(?! by)|"
         # a reply whose whole text is "Rejected"
         r"\b[45]\d\d[ -]Rejected\.?\s*$|"
         # (session 12) its content or data refused, a filter's verdict, its header From
@@ -672,7 +685,12 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail |address )?is not in my domain\b|"
         # (session 12, generic2) a sender-address verifier's verdict (smf-sav's "sender check
         # failed", "tempfailed"), the sender called the originator ("originator not accepted")
-        r"\bsender check (?:temp)?fail|\boriginator (?:not accepted|rejected|refused)\b",
+        r"\bsender check (?:temp)?fail|\boriginator (?:not accepted|rejected|refused)\b|"
+        # (session 13, generic3) "sender rejected", "Invalid Sender", "bad outbound sender",
+        # "invalid return path", "From domain must match authenticated domain"
+        r"\b(?:envelope )?sender rejected\b(?!:)|\binvalid sender\b(?! address syntax)|"
+        r"\bbad (?:outbound )?sender\b(?! address syntax)|\binvalid return[- ]path\b|"
+        r"\b(?:from|sender) domain must match\b|\bsender (?:envelope )?domain not allowed\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the sender address (MAIL FROM).",
         "The sender's domain does not resolve, the address is not allowed for this "
@@ -844,8 +862,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # (session 12) a host and port that could not be reached, "Connect failed",
         # "connecting to ... failed", "attempts to connect", "Échec de la connexion"
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
-        r"\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
-        r"\bconnecting to\b[^.;\n]{0,60}?\bfailed\b|\battempts? to connect to\b|"
+        r"(?:\w+://)?\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
+        # (session 13, generic3: a host name's dots inside, "connecting to Outgoing server
+        # (SMTP) smtp.example.com failed"; "Unable to connect to SMTP: timeout")
+        r"\bconnecting to\b(?:[^.;\n]|\.(?=\w)){0,60}?\bfailed\b|"
+        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) connect to SMTP\b"
+        r"(?! (?:server|host))|"
+        r"\battempts? to connect to\b|"
         r"\b[ée]chec de (?:la )?connexion\b|"
         r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
         r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
@@ -965,7 +988,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:read|receive|recv) error\b|\berror while (?:receiving|reading) data\b|"
         r"\bend of file reached\b|\bunexpected (?:EOF|end of (?:file|stream))\b|"
         # (Windows' WSAECONNABORTED and WSAECONNRESET in words)
-        r"\bconnection was aborted\b|\bforcibly closed by the remote host\b",
+        r"\bconnection was aborted\b|\bforcibly closed by the remote host\b|"
+        # (session 13, generic3) .NET's closed transport connection, a reply that came empty
+        r"\bnet_io_connectionclosed\b|\bThe connection was closed\b|"
+        r"\b(?:response|reply) (?:is|was) empty\b",
         _C.CONNECTION_DROPPED,
         "The connection was closed before the session was done.",
         "A firewall or the server cut the connection; on an implicit-TLS port (465) a "
@@ -1001,7 +1027,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "wording.starttls_not_offered",
         r"\bSTARTTLS (?:extension )?(?:is )?not (?:supported|offered|available|advertised)\b|"
-        r"\b(?:does not|doesn't|did not|didn't) (?:support|offer|advertise) (?:the )?STARTTLS\b",
+        r"\b(?:does not|doesn't|did not|didn't) (?:support|offer|advertise) (?:the |required )?"
+        r"STARTTLS\b|"
+        # (session 13, generic3) Thunderbird's "... using STARTTLS since it doesn't advertise
+        # that feature"
+        r"\busing STARTTLS since it (?:does not|doesn't) (?:advertise|support|offer)\b",
         _C.STARTTLS_UNAVAILABLE,
         "The client asked for STARTTLS, and the server does not offer it.",
         "The server has no certificate or TLS switched off, or something between the two "
@@ -1019,7 +1049,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:unable|failed) to (?:establish|negotiate|complete) (?:an? |the )?(?:SSL|TLS|secure)"
         r"(?: or TLS|/TLS)? (?:connection|channel|session|handshake)\b|"
         r"\b(?:unable|failed) to connect (?:using|with|via|over) (?:SSL|TLS|STARTTLS)\b|"
-        r"\bSTARTTLS (?:is )?not working\b",
+        r"\bSTARTTLS (?:is )?not working\b|"
+        # (session 13, generic3) JavaMail's STARTTLS that failed (its nested reason decides)
+        r"\bcould not convert socket to TLS\b",
         _C.TLS_HANDSHAKE_FAILURE,
         "The TLS handshake with the server failed.",
         "The two sides have no TLS settings in common (versions, ciphers), or one speaks "
