@@ -670,7 +670,7 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         _S.CONNECT,
     ),
     # A Python traceback's last frame of an SMTP client's command method (smtplib's
-    # login/auth, mail, rcpt, data, quit, ehlo/helo, starttls): that command was waiting for its
+    # login/auth, mail, rcpt, data, ehlo/helo, starttls): that command was waiting for its
     # reply when the connection failed (a later frame of another command decides instead).
     *(
         stage_phrase(
@@ -679,11 +679,9 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
             stage,
         )
         for name, frame, others, stage in (
-            ("auth", r"login|auth(?:_\w+)?", r"mail|rcpt|data|quit|ehlo|helo|starttls", _S.AUTH),
-            ("mail", r"mail", r"login|auth\w*|rcpt|data|quit|ehlo|helo|starttls", _S.MAIL_FROM),
-            ("rcpt", r"rcpt", r"login|auth\w*|mail|data|quit|ehlo|helo|starttls", _S.RCPT_TO),
-            ("data", r"data", r"login|auth\w*|mail|rcpt|quit|ehlo|helo|starttls", _S.DATA),
-            ("quit", r"quit", r"login|auth\w*|mail|rcpt|data|ehlo|helo|starttls", _S.QUIT),
+            ("auth", r"login|auth(?:_\w+)?", r"mail|rcpt|data|ehlo|helo|starttls", _S.AUTH),
+            ("rcpt", r"rcpt", r"login|auth\w*|mail|data|ehlo|helo|starttls", _S.RCPT_TO),
+            ("data", r"data", r"login|auth\w*|mail|rcpt|ehlo|helo|starttls", _S.DATA),
         )
     ),
     # A reply that says the sender was refused, whatever its code (X.1.0 is read as the

@@ -1124,6 +1124,11 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.nodemailer_frame_tls", r"\._action(?-i:STARTTLS)\b", _S.STARTTLS),
     stage_phrase("stage.nodemailer_frame_ehlo", r"\._action(?-i:EHLO|HELO|LHLO)\b", _S.EHLO),
     stage_phrase("stage.nodemailer_frame_greeting", r"\._actionGreeting\b", _S.GREETING),
+    # Python smtplib's frames for the other commands ("line 473, in mail", "in rcpt",
+    # "in quit": the reply or the lost connection answers that command).
+    stage_phrase("stage.python_frame_mail", r"line \d+, in mail\b", _S.MAIL_FROM),
+    stage_phrase("stage.python_frame_rcpt", r"line \d+, in rcpt\b", _S.RCPT_TO),
+    stage_phrase("stage.python_frame_quit", r"line \d+, in quit\b", _S.QUIT),
     # Outlook Express / Windows Mail's frame for a refused recipient, in English and
     # its Portuguese versions ("... one of the recipients was rejected by the server").
     stage_phrase(
