@@ -68,7 +68,6 @@ from smtpdoctor.diagnosis.replytext import STATUS_FIELD as _STATUS_FIELD  # noqa
 from smtpdoctor.diagnosis.replytext import enhanced_fields as _enhanced_fields  # noqa: F401
 from smtpdoctor.diagnosis.transcript import (
     after_data,
-    handshake_stage,
     target,
     transcript_stage,
     without_summary,
@@ -103,16 +102,11 @@ __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_
 # Stage phrases whose DATA may stand for the end of the message or for a
 # pipelined RCPT: Sendmail transcripts (no "." echoed), Python's SMTPDataError
 # (raised for the reply to DATA and to the message alike), m-FILTER's
-# "SMTP command DATA"; (session 13) any library's data exception, nodemailer's
-# command: 'DATA' (its code for the final reply too), a refusal "after DATA".
+# "SMTP command DATA".
 _DATA_OR_AFTER = frozenset(
     {
         "stage.transcript",
         "stage.library_data",
-        "stage.exception_data",
-        "stage.after_data_command",
-        "stage.command_key_data",
-        "stage.python_frame_data",
         "stage.gateway_data",
         "stage.at_command_data",
         "stage.localised_data",
@@ -301,8 +295,6 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
         final_stage = after_data(category, final_stage)
     decided, category = at_stage(decided, category, found_reply, final_stage, matched)
-    if reply is None:  # (a live session's walker knows its stage)
-        final_stage = handshake_stage(category, final_stage)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
     permanence, cue_id = permanence_from(found_reply, enhanced, raw, low, decided, category)
     if cue_id:

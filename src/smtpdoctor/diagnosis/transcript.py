@@ -13,14 +13,7 @@ import re
 
 from smtpdoctor.model import Category, Stage
 
-__all__ = [
-    "CODE_STAGE",
-    "after_data",
-    "handshake_stage",
-    "target",
-    "transcript_stage",
-    "without_summary",
-]
+__all__ = ["CODE_STAGE", "after_data", "target", "transcript_stage", "without_summary"]
 
 # Where a registered code is usually given (RFC 3463): mailbox and address
 # codes at RCPT TO, the sender's at MAIL FROM, routing to a domain in DNS,
@@ -97,22 +90,6 @@ def after_data(category: Category, stage: Stage) -> Stage:
         return Stage.RCPT_TO
     if category in (Category.POLICY_REJECTION, Category.MESSAGE_SIZE):
         return Stage.MESSAGE
-    return stage
-
-
-# A failure of the TLS handshake itself or of the certificate it presents (contract:
-# tls_handshake_failure, tls_certificate) happens in the handshake, whatever a wrapper
-# says around it: "Could not connect to SMTP host ... SSLHandshakeException", "Cannot
-# connect to remote server [Message=UntrustedRoot]", "STARTTLS failed (code: 220,
-# response: Ready to start TLS)" (STARTTLS was accepted; what failed came after it).
-_HANDSHAKE_CAUSES = frozenset({Category.TLS_HANDSHAKE_FAILURE, Category.TLS_CERTIFICATE})
-_AROUND_HANDSHAKE = frozenset({Stage.NONE, Stage.CONNECT, Stage.GREETING, Stage.STARTTLS})
-
-
-def handshake_stage(category: Category, stage: Stage) -> Stage:
-    """(session 13) The stage a TLS failure read from a text happened at."""
-    if category in _HANDSHAKE_CAUSES and stage in _AROUND_HANDSHAKE:
-        return Stage.TLS_HANDSHAKE
     return stage
 
 

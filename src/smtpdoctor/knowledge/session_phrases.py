@@ -29,9 +29,7 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         r"after (?:pipelined )?end of data|in reply to end of DATA command|"
         r"timed out while sending message|after DATA \(\d+ bytes\)|collect: read timeout|"
         r"timeout writing message|LMTP error after DATA|read timeout on connection|"
-        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data|"
-        # (session 13) PHPMailer's "DATA END command failed": the reply to the final dot
-        r"\bDATA END command\b",
+        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data",
         _S.MESSAGE,
     ),
     _sp(
@@ -52,9 +50,7 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         # PHP's stream layer (Symfony Mailer: "Unable to connect with STARTTLS:
         # stream_socket_enable_crypto()"), JavaMail's STARTTLS upgrade
         r"Unable to connect with STARTTLS|stream_socket_enable_crypto\(\)|"
-        r"Could not convert socket to TLS|STARTTLS upgrade failed|Unable to connect via TLS|"
-        # (session 13) STARTTLS said to have failed after its 220: the handshake did
-        r"\bSTARTTLS failed \(code: 220\b",
+        r"Could not convert socket to TLS|STARTTLS upgrade failed|Unable to connect via TLS",
         _S.TLS_HANDSHAKE,
     ),
     _sp(
@@ -78,15 +74,10 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
     ),
     _sp(
         "stage.data",
-        r"while sending DATA command|in reply to DATA command|"
+        r"while sending DATA command|in reply to DATA command|after (?:pipelined )?DATA\b|"
         r"in response to (?:pipelined )?DATA\b",
         _S.DATA,
     ),
-    # (session 13) A refusal "after DATA" is the DATA command's for a lost connection
-    # (Postfix's "lost connection after DATA") and the message's for a content or size
-    # refusal (Exim's "rejected after DATA": its DATA ACL runs once the message is in):
-    # read like a transcript's ">>> DATA" (classifier._DATA_OR_AFTER).
-    _sp("stage.after_data_command", r"after (?:pipelined )?DATA\b", _S.DATA),
     _sp(
         "stage.rcpt_to",
         r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"
