@@ -679,7 +679,12 @@ half of it), then the tail ~0.04: the worker's answer unpickled and merged ~0.01
 relay table's prune at finish ~2.2 ms of it), the report ~0.008, the JSON ~0.002, the
 exit ~0.004 (43 MB to free). Tried and not kept: `malloc_trim` before the exit (0.8 ms
 spent, 0.7 saved); the tables' keys joined into one string for the pipe (pickling 4.7 ->
-4.3 ms, unpickling the same).
+4.3 ms, unpickling the same). The lead's three runs of this bench at the session's end
+(load average under 1, the same tree, session 13's start as `--before-src`): *troubled*
+by default 25.0x, 14.1x and 18.4x pflogsumm's wall time (pflogsumm took 6.25, 3.96 and
+4.23 s; this tree's default 0.25, 0.28 and 0.23 s; the last at `chrt -f 50`, which the
+table above is): the goal is met in one of three, **not reliably**; *busy* 37.9x, 36.8x,
+33.1x.
 
 Changed in session 12 (measured while the machine's load average stayed 3.5-5.5:
 instructions and CPU, and wall times of single commands at real-time priority; the
