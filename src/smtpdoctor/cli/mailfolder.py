@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from smtpdoctor import cores
 from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.knowledge.phrasing import batch_mode
@@ -218,21 +219,10 @@ _FILE_WEIGHT = 6000  # a file's fixed cost in bytes of mail (its weight: size + 
 
 
 def default_jobs(files: int) -> int:
-    """2 when there are :data:`_SPLIT_FILES` files or more and this process may
-    run on two cores, at least one of them idle now (the load average and the
-    tasks running now both say so: on busy cores a worker only adds its cost);
-    else 1."""
-    if files < _SPLIT_FILES:
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-        with open("/proc/loadavg", "rb") as fh:
-            # "0.52 0.41 0.33 2/151 4242": the tasks runnable now (this one too).
-            fields = fh.read().split()
-        others = min(float(fields[0]), int(fields[3].split(b"/")[0]) - 1)
-    except (AttributeError, OSError, IndexError, ValueError):
-        return 1
-    return 2 if cores >= 2 and cores - others >= 1.5 else 1
+    """2 when there are :data:`_SPLIT_FILES` files or more and at least two cores are
+    idle now (:func:`smtpdoctor.cores.idle_cores`, as ``logs`` chooses: on busy cores
+    a worker only adds its cost); else 1."""
+    return 2 if files >= _SPLIT_FILES and cores.idle_cores() >= 2 else 1
 
 
 def _cut(files: list[str]) -> int:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from smtpdoctor import cores
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import Aggregator, InputStats, Limits, packed_table
@@ -134,33 +135,11 @@ def _log_bytes(source: Source) -> int:
 
 
 def _idle_cores() -> int:
-    """The cores this process may use, less those other processes keep busy now
-    (the fewer of the load average and the other tasks running at this instant:
-    each alone is misled, the one by work that has just ended, the other by a
-    task that runs for a moment). On busy cores a second process slows a run
-    (measured: docs/logs.md, "Processes")."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # (not on every platform)
-        cores = os.cpu_count() or 1
-    if cores <= 1:
-        return 1
-    busy = _busy_elsewhere()
-    return max(1, min(cores, int(cores - busy + 0.5)))
+    """:func:`smtpdoctor.cores.idle_cores`, with this module's :func:`_busy_elsewhere`."""
+    return cores.idle_cores(_busy_elsewhere())
 
 
-def _busy_elsewhere() -> float:
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
-    try:
-        with open("/proc/loadavg", "rb") as fh:
-            # "0.52 0.41 0.33 2/151 4242": the tasks runnable now (this one too).
-            running = int(fh.read().split()[3].split(b"/")[0])
-    except (OSError, IndexError, ValueError):
-        return busy
-    return min(busy, max(0, running - 1))
+_busy_elsewhere = cores.busy_elsewhere
 
 
 def sniff(source: Source) -> bytes:
