@@ -59,11 +59,7 @@ def _stamp() -> tuple[object, ...] | None:
 
 def _path() -> str | None:
     """The file beside this module's bytecode; None where there is none."""
-    cached = globals().get("__cached__")
-    if not isinstance(cached, str) or not sys.implementation.cache_tag:
-        return None
-    tag = sys.implementation.cache_tag
-    return os.path.join(os.path.dirname(cached), _NAME.format(tag=tag))
+    return sidefile.beside(globals().get("__cached__"), _NAME)
 
 
 def load() -> None:

@@ -22,9 +22,7 @@ again with the last run's).
 
 from __future__ import annotations
 
-import marshal
 import sys
-from typing import Any
 
 from smtpdoctor.cli import sidefile
 from smtpdoctor.logs import reasons
@@ -63,16 +61,14 @@ def load() -> None:
         return
     _STATE["loaded"] = True
     kept: dict[bytes, reasons.Kept] = {}
-    path = _path()
+    data = sidefile.read(_path(), _head())
     try:
-        if path is not None:
-            with open(path, "rb") as fh:
-                data: Any = marshal.loads(fh.read())
-            head, files, answers = data
-            same = head == _head() and sidefile.sources([f[0] for f in files]) == list(files)
+        if data is not None:
+            files, answers = data
+            same = sidefile.sources([f[0] for f in files]) == list(files)
             if same and isinstance(answers, dict):
                 kept = answers
-    except Exception:  # absent, unreadable, cut short, not ours: none
+    except Exception:  # not ours (another shape): none
         kept = {}
     _KEPT.update(kept)
     reasons.take_stored(kept)
