@@ -128,7 +128,8 @@ def test_jobs_out_of_range_is_a_one_line_error(tmp_path: Path) -> None:
 def test_what_the_worker_compiles_is_stored_as_one_process_stores_it(tmp_path: Path) -> None:
     """A store written by a two-process run holds what a one-process run's holds
     (the worker hands its regex programs, branches and indexes back)."""
-    from smtpdoctor.cli import regexstore, sidefile
+    from smtpdoctor import sidefile
+    from smtpdoctor.cli import regexstore
 
     folder = tmp_path / "mails"
     folder.mkdir()

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from smtpdoctor.cli import indexstore, sidefile
+from smtpdoctor import sidefile
+from smtpdoctor.cli import indexstore
 from smtpdoctor.diagnosis import classifier, prefilter
 from smtpdoctor.logs import engine, prefix
 from smtpdoctor.logs.engine import Options, plan_chunks

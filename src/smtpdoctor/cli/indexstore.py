@@ -26,7 +26,7 @@ import os
 import sys
 from typing import Any
 
-from smtpdoctor.cli import sidefile
+from smtpdoctor import sidefile
 
 __all__ = ["load", "save"]
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sys
 
-from smtpdoctor.cli import sidefile
+from smtpdoctor import sidefile
 from smtpdoctor.logs import reasons
 
 __all__ = ["load", "save"]

@@ -48,7 +48,8 @@ import re
 import sys
 from typing import Any
 
-from smtpdoctor.cli import indexstore, sidefile
+from smtpdoctor import sidefile
+from smtpdoctor.cli import indexstore
 
 __all__ = [
     "AVAILABLE",

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import sys
 
-from smtpdoctor.cli import sidefile
+from smtpdoctor import sidefile
 
 TYPE_CHECKING = False  # typing is not loaded yet when preload() runs
 if TYPE_CHECKING:

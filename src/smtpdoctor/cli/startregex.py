@@ -31,7 +31,7 @@ import os
 import re
 import sys
 
-from smtpdoctor.cli import sidefile
+from smtpdoctor import sidefile
 
 TYPE_CHECKING = False  # typing is not loaded yet when preload() runs
 if TYPE_CHECKING:

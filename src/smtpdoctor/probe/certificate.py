@@ -10,10 +10,8 @@ it (a diagnosis runs it in a thread while its walk goes on), and
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import marshal
 import os
 import ssl
 import sys
@@ -22,6 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from smtpdoctor import sidefile
 from smtpdoctor.evidence.certificate import (
     Anchors,
     CertificateInfo,
@@ -114,27 +113,18 @@ def _bundle_key() -> tuple[str, int, int, int, int] | None:
 
 
 def _roots_file() -> str | None:
-    cached = globals().get("__cached__")
-    tag = sys.implementation.cache_tag
-    if not (isinstance(cached, str) and tag):
-        return None
-    return os.path.join(os.path.dirname(cached), f"roots.{tag}.marshal")
+    return sidefile.beside(globals().get("__cached__"), "roots.{tag}.marshal")
 
 
 def _kept_roots(
     key: tuple[str, int, int, int, int] | None,
 ) -> tuple[list[tuple[bytes, bytes | None]], dict[bytes, list[int]]] | None:
-    path = _roots_file()
-    if key is None or path is None:
+    if key is None:
         return None
-    try:
-        with open(path, "rb") as fh:
-            data = marshal.loads(fh.read())
-        stamp, kept_key, blocks, index = data
-    except Exception:  # absent, unreadable, cut short, not ours: read the bundle
+    data = sidefile.read(_roots_file(), (_ROOTS_STAMP, key))
+    if data is None or len(data) != 2:
         return None
-    if (stamp, kept_key) != (_ROOTS_STAMP, key):
-        return None
+    blocks, index = data
     if not (isinstance(blocks, list) and isinstance(index, dict)):
         return None
     return blocks, index
@@ -147,15 +137,7 @@ def _keep_roots(key: tuple[str, int, int, int, int] | None, anchors: Anchors) ->
     blocks, index = anchors.split()
     if _bundle_key() != key:
         return  # (changed while it was read: kept by a later run)
-    temp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temp, "wb") as fh:
-            marshal.dump((_ROOTS_STAMP, key, blocks, index), fh)
-        os.replace(temp, path)  # whole or not at all: another run may be reading it
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+    sidefile.write(path, (_ROOTS_STAMP, key), blocks, index)
 
 
 def read_system_roots() -> None:

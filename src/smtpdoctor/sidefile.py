@@ -1,11 +1,13 @@
 """Small marshal files kept beside the bytecode between runs (the start-up caches).
 
-:mod:`~smtpdoctor.cli.regexstore`, :mod:`~smtpdoctor.cli.startregex` and
-:mod:`~smtpdoctor.cli.startimports` each keep one. A file is read whole or
-not at all and written whole or not at all (a temporary file renamed over the
-old one: another run may be reading it). It starts with the stamp of what
-wrote it: a file of another stamp, cut short, unreadable or not marshal reads
-as none, and the caller goes on as if there were none.
+:mod:`~smtpdoctor.cli.regexstore`, :mod:`~smtpdoctor.cli.indexstore`,
+:mod:`~smtpdoctor.cli.reasonstore`, :mod:`~smtpdoctor.cli.startregex`,
+:mod:`~smtpdoctor.cli.startimports` and :mod:`~smtpdoctor.probe.certificate` (the
+system's roots) each keep one; every layer may use it (standard library only).
+A file is read whole or not at all and written whole or not at all (a temporary
+file renamed over the old one: another run may be reading it). It starts with the
+stamp of what wrote it: a file of another stamp, cut short, unreadable or not
+marshal reads as none, and the caller goes on as if there were none.
 """
 
 from __future__ import annotations
