@@ -243,6 +243,11 @@ class _Walker:
         step.certificate_requested = err.certificate_requested
         self._end(step, err.outcome, err.detail)
 
+    def _unparsed(self, step: Step, exc: RemoteProtocolError) -> None:
+        """Keep the line that broke the protocol where the greeting was due."""
+        if step.stage is Stage.GREETING and not self.result.unparsed_greeting:
+            self.result.unparsed_greeting = exc.line
+
     async def _read_reply(self, step: Step) -> Reply | None:
         assert self.stream is not None
         reads: list[float] = []  # when each piece of this reply came
@@ -254,6 +259,7 @@ class _Walker:
                 return None
             except RemoteProtocolError as exc:
                 step.reply = exc.reply  # a well-formed reply with a code out of place
+                self._unparsed(step, exc)
                 self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
                 return None
             if isinstance(event, Reply):
@@ -279,6 +285,7 @@ class _Walker:
             try:
                 self.conn.receive_data(data)
             except RemoteProtocolError as exc:
+                self._unparsed(step, exc)
                 self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
                 return None
 
