@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import socket
 import ssl
 import time
@@ -105,6 +106,10 @@ TRICKLE_RECENT = 1.5
 
 
 ONE_TOO_MANY = "one reply too many in the pipelined batch"
+ONE_TOO_FEW = "one reply too few in the pipelined batch"
+# A reply code glued to the text before it ("Ok250 2.1.5 Ok"): two replies
+# written with no CRLF between them, read as one line.
+_GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
 
 
 def _shutting_down(exc: ReplyOutOfTurn) -> bool:
@@ -345,8 +350,46 @@ class _Walker:
             replies.append(reply)
             if reply is None or self.conn.state is ClientState.CLOSED:  # or after a 421
                 del self.result.steps[self.result.steps.index(step) + 1 :]
+                if reply is None:
+                    self._batch_one_too_few(step, steps, [c for _, c in commands])
                 break
         return replies
+
+    def _batch_one_too_few(self, step: Step, steps: list[Step], commands: list[Command]) -> None:
+        """A command of a pipelined batch (RSET) was answered with QUIT's 221, sent
+        later in the same write: a reply of the batch was lost, or glued to
+        another with no CRLF between them, and every reply after it moved one
+        back (the RCPT's "acceptance" is RSET's 250). Named where a glued reply
+        shows it, else at the batch's start."""
+        position = steps.index(step)
+        taken = step.reply
+        # Only just before QUIT: a 221 read earlier is more than one reply
+        # short, or a server saying goodbye to the command it answers.
+        next_is_quit = position + 1 < len(commands) and commands[position + 1].verb is Verb.QUIT
+        if not next_is_quit or taken is None or taken.code != 221:
+            return
+        at = 0
+        glued = ""
+        for index, earlier in enumerate(steps[:position]):
+            text = earlier.reply.text if earlier.reply is not None else ""
+            found = _GLUED.search(text)
+            if found is not None:
+                at, glued = index + 1, text
+                break
+        stray = Step(steps[at].stage, None, steps[at].start_ms)
+        stray.outcome = Outcome.PROTOCOL_ERROR
+        how = (
+            f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
+            if glued
+            else "a reply of the batch never came"
+        )
+        stray.detail = (
+            f"{ONE_TOO_FEW}: {step.command} was answered '{taken.code} {taken.text}', the "
+            f"reply of QUIT sent after it, so {how}, and every reply after it was read for "
+            "the command before its own"
+        )
+        self.result.steps.insert(self.result.steps.index(steps[at]), stray)
+        step.detail = f"'{taken.code} {taken.text}' came where its own reply was due"
 
     def _sent_quit(self, step: Step) -> None:
         """QUIT is sent and its 221 not awaited: nothing depends on it."""
