@@ -410,6 +410,26 @@ CASES = [
         summary="glued",
     ),
     Case(
+        # The same with --send: no RSET or QUIT in the batch, RCPT waits in vain.
+        "pipelining/two-replies-glued-with-send",
+        (
+            *_until(Expect("MAIL")),
+            Expect("MAIL"),
+            Send(b"250 2.1.0 Ok250 2.1.5 Ok\r\n"),
+            Expect("RCPT"),
+            Stall(),
+        ),
+        "rcpt_to",
+        "protocol_error",
+        "other",
+        2,
+        args=("--send",),
+        finding="rcpt_to.protocol_error",
+        no_finding=("session.pipelining_stall",),
+        summary="glued",
+        timeout=2.0,
+    ),
+    Case(
         "pipelining/rcpt-reply-lost",
         (*_until(Expect("MAIL")), *_envelope(_MAIL_OK, None)),
         "mail_from",

@@ -356,37 +356,40 @@ class _Walker:
         return replies
 
     def _batch_one_too_few(self, step: Step, steps: list[Step], commands: list[Command]) -> None:
-        """A command of a pipelined batch (RSET) was answered with QUIT's 221, sent
-        later in the same write: a reply of the batch was lost, or glued to
-        another with no CRLF between them, and every reply after it moved one
-        back (the RCPT's "acceptance" is RSET's 250). Named where a glued reply
-        shows it, else at the batch's start."""
+        """A pipelined batch one reply short: a reply lost, or glued to the one
+        before it with no CRLF between them ("250 2.1.0 Ok250 2.1.5 Ok").
+
+        With QUIT in the batch, the command just before it (RSET) is answered with
+        QUIT's 221, and every reply before moved one back (the RCPT's
+        "acceptance" is RSET's 250): named where a glued reply shows it, else at
+        the batch's start. Without QUIT (``--send``), the command after the
+        glued reply waits in vain: its step says so, not a plain stall."""
         position = steps.index(step)
+        at, glued = next(
+            (
+                (index + 1, earlier.reply.text)
+                for index, earlier in enumerate(steps[:position])
+                if earlier.reply is not None and _GLUED.search(earlier.reply.text)
+            ),
+            (0, ""),
+        )
+        how = f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
+        if step.outcome is Outcome.TIMEOUT and glued:
+            step.outcome = Outcome.PROTOCOL_ERROR
+            step.detail = f"{ONE_TOO_FEW}: {how}, so the reply awaited here never came as its own"
+            return
         taken = step.reply
         # Only just before QUIT: a 221 read earlier is more than one reply
         # short, or a server saying goodbye to the command it answers.
         next_is_quit = position + 1 < len(commands) and commands[position + 1].verb is Verb.QUIT
         if not next_is_quit or taken is None or taken.code != 221:
             return
-        at = 0
-        glued = ""
-        for index, earlier in enumerate(steps[:position]):
-            text = earlier.reply.text if earlier.reply is not None else ""
-            found = _GLUED.search(text)
-            if found is not None:
-                at, glued = index + 1, text
-                break
         stray = Step(steps[at].stage, None, steps[at].start_ms)
         stray.outcome = Outcome.PROTOCOL_ERROR
-        how = (
-            f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
-            if glued
-            else "a reply of the batch never came"
-        )
         stray.detail = (
             f"{ONE_TOO_FEW}: {step.command} was answered '{taken.code} {taken.text}', the "
-            f"reply of QUIT sent after it, so {how}, and every reply after it was read for "
-            "the command before its own"
+            f"reply of QUIT sent after it, so {how if glued else 'a reply of the batch never came'}"
+            ", and every reply after it was read for the command before its own"
         )
         self.result.steps.insert(self.result.steps.index(steps[at]), stray)
         step.detail = f"'{taken.code} {taken.text}' came where its own reply was due"
