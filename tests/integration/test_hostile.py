@@ -20,6 +20,7 @@ DEADLINE = 2.0
     [
         ("hostile-endless-line", Outcome.PROTOCOL_ERROR),
         ("hostile-endless-reply", Outcome.PROTOCOL_ERROR),
+        ("hostile-ssh-banner", Outcome.PROTOCOL_ERROR),
         ("hostile-drip", Outcome.TIMEOUT),
         ("tarpit", Outcome.TIMEOUT),
     ],

@@ -21,6 +21,7 @@ from smtpdoctor.evidence.session import Step
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
+from smtpdoctor.knowledge.services import other_service
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
 from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 
@@ -62,6 +63,8 @@ class SessionEvidence:
     notes: Sequence[str] = ()
     port: int = 25
     banner: str | None = None  # the greeting text
+    # The first line where the greeting was due, when it was no SMTP reply.
+    unparsed_greeting: bytes = b""
     ehlo_lines: Sequence[str] = ()  # the EHLO reply before TLS, as sent
     extensions_after_tls: Mapping[str, str] | None = None
     extensions_before_tls: Mapping[str, str] = field(default_factory=dict)
@@ -345,7 +348,33 @@ def _greeting_findings(ev: SessionEvidence) -> list[Finding]:
     if greeting.outcome is Outcome.OK and greeting.elapsed_ms >= SLOW_GREETING_MS:
         evidence = {"elapsed_ms": round(greeting.elapsed_ms, 1)}
         out.append(finding("greeting.slow", evidence=evidence, seconds=greeting.elapsed_ms / 1000))
+    other = _other_service(ev, greeting)
+    if other is not None:
+        out.append(other)
     return out
+
+
+def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
+    """Another service (SSH, HTTP, IMAP, FTP ...) answering where SMTP was due:
+    by the line it sent first, or, for one whose greeting is a 220 (FTP, LMTP),
+    by that greeting and EHLO refused."""
+    first = ev.unparsed_greeting
+    if not first and greeting.reply is not None:  # a 220, or a code out of place (200)
+        first = f"{greeting.reply.code} {' '.join(greeting.reply.lines)}".encode()
+    if not first:
+        return None
+    hellos = [s for s in ev.steps if s.stage is Stage.EHLO]
+    refused = bool(hellos) and all(
+        s.outcome is Outcome.REPLY and s.reply is not None and s.reply.code >= 500 for s in hellos
+    )
+    service = other_service(first, refused)
+    if service is None:
+        return None
+    line = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in first[:80])
+    evidence = {"service": service.name, "first_line": line, "source": service.source}
+    return finding(
+        "greeting.other_service", evidence=evidence, service=service.name, line=line, port=ev.port
+    )
 
 
 def silent_greeting(steps: Sequence[Step]) -> bool:

@@ -208,6 +208,7 @@ def _session_evidence(
         notes=result.notes,
         port=opts.port,
         banner=result.greeting.text if result.greeting else None,
+        unparsed_greeting=result.unparsed_greeting,
         ehlo_lines=result.ehlo.lines if result.ehlo and result.tls_extensions is None else (),
         extensions_before_tls=result.extensions,
         extensions_after_tls=result.tls_extensions,

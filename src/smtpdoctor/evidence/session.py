@@ -113,6 +113,9 @@ class SessionResult:
     tls: TlsResult | None = None
     message_sent: bool = False
     notes: list[str] = field(default_factory=list)
+    # The line that broke the protocol where the greeting was due (its first
+    # bytes): what another service on the port says first.
+    unparsed_greeting: bytes = b""
 
     @property
     def failed_step(self) -> Step | None:

@@ -109,6 +109,8 @@ _END_OF_DATA = b"\r\n.\r\n"  # RFC 5321 §4.1.1.4
 _FLOOD_CHUNK = 1024  # hostile floods: 1 KiB every 10 ms is ~100 KiB/s, cheap for both sides
 _FLOOD_INTERVAL = 0.01
 _DRIP_INTERVAL = 1.0
+# What the hostile-ssh-banner scenario says first (RFC 4253 §4.2).
+SSH_BANNER = b"SSH-2.0-OpenSSH_9.6 smtpdoctor-lab\r\n"
 
 
 # The violation scenarios' replies in place of the right ones (RFC 5321 §4.3.2).
@@ -243,6 +245,10 @@ class Conversation:
         if sc.hostile is Hostile.ENDLESS_REPLY:
             line = b"220-x\r\n"
             await self._flood(b"", line * (_FLOOD_CHUNK // len(line)))
+            return
+        if sc.hostile is Hostile.SSH_BANNER:
+            await self.conn.send(SSH_BANNER)
+            await self.conn.hold(read=True)  # an SSH server waits for the client's version
             return
         if self.throttled:
             await refuse(self.conn, THROTTLE_REPLY)

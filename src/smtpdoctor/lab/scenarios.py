@@ -120,6 +120,8 @@ class Hostile(StrEnum):
     ENDLESS_LINE = "endless-line"  # "220 " then bytes without a newline, forever
     DRIP = "drip"  # a valid greeting, one byte per second
     ENDLESS_REPLY = "endless-reply"  # "220-x" continuation lines, never a last line
+    # Another service where SMTP is due (a port forward aimed at an SSH server).
+    SSH_BANNER = "ssh-banner"
 
 
 class Quirk(StrEnum):
@@ -443,6 +445,13 @@ def _catalogue() -> list[Scenario]:
             "handshake message.",
             expect=_expect(Category.TLS_CERTIFICATE, Stage.TLS_HANDSHAKE, Outcome.TLS_ALERT),
             certificate=CertKind.HUGE,
+        ),
+        Scenario(
+            name="hostile-ssh-banner",
+            description="An SSH server answers where SMTP is due (a port forward aimed at "
+            "the wrong host): its first line is 'SSH-2.0-OpenSSH_9.6'.",
+            expect=_expect(Category.OTHER, Stage.GREETING, Outcome.PROTOCOL_ERROR),
+            hostile=Hostile.SSH_BANNER,
         ),
     ]
 

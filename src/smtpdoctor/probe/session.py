@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import socket
 import ssl
 import time
@@ -105,6 +106,10 @@ TRICKLE_RECENT = 1.5
 
 
 ONE_TOO_MANY = "one reply too many in the pipelined batch"
+ONE_TOO_FEW = "one reply too few in the pipelined batch"
+# A reply code glued to the text before it ("Ok250 2.1.5 Ok"): two replies
+# written with no CRLF between them, read as one line.
+_GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
 
 
 def _shutting_down(exc: ReplyOutOfTurn) -> bool:
@@ -243,6 +248,11 @@ class _Walker:
         step.certificate_requested = err.certificate_requested
         self._end(step, err.outcome, err.detail)
 
+    def _unparsed(self, step: Step, exc: RemoteProtocolError) -> None:
+        """Keep the line that broke the protocol where the greeting was due."""
+        if step.stage is Stage.GREETING and not self.result.unparsed_greeting:
+            self.result.unparsed_greeting = exc.line
+
     async def _read_reply(self, step: Step) -> Reply | None:
         assert self.stream is not None
         reads: list[float] = []  # when each piece of this reply came
@@ -254,6 +264,7 @@ class _Walker:
                 return None
             except RemoteProtocolError as exc:
                 step.reply = exc.reply  # a well-formed reply with a code out of place
+                self._unparsed(step, exc)
                 self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
                 return None
             if isinstance(event, Reply):
@@ -279,6 +290,7 @@ class _Walker:
             try:
                 self.conn.receive_data(data)
             except RemoteProtocolError as exc:
+                self._unparsed(step, exc)
                 self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
                 return None
 
@@ -338,8 +350,49 @@ class _Walker:
             replies.append(reply)
             if reply is None or self.conn.state is ClientState.CLOSED:  # or after a 421
                 del self.result.steps[self.result.steps.index(step) + 1 :]
+                if reply is None:
+                    self._batch_one_too_few(step, steps, [c for _, c in commands])
                 break
         return replies
+
+    def _batch_one_too_few(self, step: Step, steps: list[Step], commands: list[Command]) -> None:
+        """A pipelined batch one reply short: a reply lost, or glued to the one
+        before it with no CRLF between them ("250 2.1.0 Ok250 2.1.5 Ok").
+
+        With QUIT in the batch, the command just before it (RSET) is answered with
+        QUIT's 221, and every reply before moved one back (the RCPT's
+        "acceptance" is RSET's 250): named where a glued reply shows it, else at
+        the batch's start. Without QUIT (``--send``), the command after the
+        glued reply waits in vain: its step says so, not a plain stall."""
+        position = steps.index(step)
+        at, glued = next(
+            (
+                (index + 1, earlier.reply.text)
+                for index, earlier in enumerate(steps[:position])
+                if earlier.reply is not None and _GLUED.search(earlier.reply.text)
+            ),
+            (0, ""),
+        )
+        how = f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
+        if step.outcome is Outcome.TIMEOUT and glued:
+            step.outcome = Outcome.PROTOCOL_ERROR
+            step.detail = f"{ONE_TOO_FEW}: {how}, so the reply awaited here never came as its own"
+            return
+        taken = step.reply
+        # Only just before QUIT: a 221 read earlier is more than one reply
+        # short, or a server saying goodbye to the command it answers.
+        next_is_quit = position + 1 < len(commands) and commands[position + 1].verb is Verb.QUIT
+        if not next_is_quit or taken is None or taken.code != 221:
+            return
+        stray = Step(steps[at].stage, None, steps[at].start_ms)
+        stray.outcome = Outcome.PROTOCOL_ERROR
+        stray.detail = (
+            f"{ONE_TOO_FEW}: {step.command} was answered '{taken.code} {taken.text}', the "
+            f"reply of QUIT sent after it, so {how if glued else 'a reply of the batch never came'}"
+            ", and every reply after it was read for the command before its own"
+        )
+        self.result.steps.insert(self.result.steps.index(steps[at]), stray)
+        step.detail = f"'{taken.code} {taken.text}' came where its own reply was due"
 
     def _sent_quit(self, step: Step) -> None:
         """QUIT is sent and its 221 not awaited: nothing depends on it."""

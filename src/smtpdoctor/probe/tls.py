@@ -67,6 +67,7 @@ MIN_SECONDS = 1.0
 # default): middleboxes and some stacks that drop large first flights hang on
 # it while a small one passes.
 LARGE_HELLO_BYTES = 1500
+LARGE_HELLO = "large-hello"
 
 
 async def read_reply(
@@ -189,7 +190,10 @@ async def _finish(
     """Send ``hello`` on an opened slot and read the ServerHello or alert.
 
     ``seconds`` bounds the probe's active time (the preamble's included); any
-    wait between the two is not counted.
+    wait between the two is not counted. The large hello's ``seconds`` (its
+    patience) count from its sending: the hang it looks for is the answer's,
+    and a greeting or EHLO that is slow on every connection (a greet pause, a
+    dripped banner, a slow DNS check at EHLO) must not use them up.
     """
     probe = HelloProbe(label, len(hello))
     started = time.monotonic()
@@ -199,7 +203,8 @@ async def _finish(
         if slot.failure is not None or stream is None:
             probe.outcome, probe.detail = slot.failure or ("skipped", "no connection")
             return probe  # never sent (probe.sent): nothing said about the hello
-        local = Deadline(max(0.0, min(seconds - slot.active, deadline.remaining())))
+        spent = 0.0 if label == LARGE_HELLO else slot.active
+        local = Deadline(max(0.0, min(seconds - spent, deadline.remaining())))
         try:
             probe.sent = True
             await stream.send(hello, local, "ClientHello")
@@ -251,8 +256,11 @@ async def _probe(
     seconds: float = PROBE_SECONDS,
 ) -> HelloProbe:
     where: dict[str, Any] = {"address": address, "port": port, "helo": helo}
+    # The preamble's bound: the probe's own seconds, the large hello's patience
+    # aside (it counts from the hello's sending).
+    opening = PROBE_SECONDS if label == LARGE_HELLO else seconds
     slot = await _open(
-        **where, implicit=implicit, deadline=deadline, connector=connector, seconds=seconds
+        **where, implicit=implicit, deadline=deadline, connector=connector, seconds=opening
     )
     return await _finish(slot, label, hello, deadline=deadline, seconds=seconds)
 
@@ -331,7 +339,7 @@ def _plan(
     if peer and top == "TLSv1.2":
         plan.append(("peer-ciphers", _hello("TLSv1.2", server_name, peer), PROBE_SECONDS))
     if large_hello:
-        plan.append(("large-hello", _large_hello(top, server_name), patience))
+        plan.append((LARGE_HELLO, _large_hello(top, server_name), patience))
     return plan
 
 
@@ -351,7 +359,7 @@ def _assemble(
         if server_name and probe.label in _CODES:
             probe.sni = _named(probe.label, matrix.top, server_name) is not None
     matrix.probes = [r for r in results if r.label in _CODES]
-    matrix.large_hello = next((r for r in results if r.label == "large-hello"), None)
+    matrix.large_hello = next((r for r in results if r.label == LARGE_HELLO), None)
     if peer:
         label = "TLSv1.2" if matrix.top == "TLSv1.3" else "peer-ciphers"
         matrix.peer_ciphers = next((r for r in results if r.label == label), None)
@@ -404,7 +412,10 @@ async def tls_matrix(
     if walk_ended is None:
         jobs = [_probe(label, hello, **where, seconds=seconds) for label, hello, seconds in plan]
         return _assemble(matrix, await asyncio.gather(*jobs), peer, server_name)
-    opening = [asyncio.ensure_future(_open(**where, seconds=seconds)) for _, _, seconds in plan]
+    opening = [
+        asyncio.ensure_future(_open(**where, seconds=PROBE_SECONDS if label == LARGE_HELLO else s))
+        for label, _, s in plan
+    ]
     try:
         sent_at: dict[asyncio.Future[Any], float] = {}
         cut = [

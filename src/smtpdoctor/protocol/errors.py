@@ -18,12 +18,14 @@ class RemoteProtocolError(ProtocolError):
     """The peer sent something that is not valid SMTP (or exceeds a limit).
 
     ``reply``: the offending reply when it was a well-formed one (a code the
-    command does not allow, or a reply nobody asked for).
+    command does not allow, or a reply nobody asked for); ``line``: the first
+    bytes of a line that is no reply line at all (what another service says).
     """
 
-    def __init__(self, message: str, reply: Reply | None = None) -> None:
+    def __init__(self, message: str, reply: Reply | None = None, line: bytes = b"") -> None:
         super().__init__(message)
         self.reply = reply
+        self.line = line
 
 
 class ReplyOutOfTurn(RemoteProtocolError):

@@ -39,6 +39,12 @@ MAX_REPLY_LINES = 200
 # detail are 1-3 digits without leading zeros (tolerated here).
 _ENHANCED = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$|[^\w.])")
 _LINE = re.compile(rb"([2-5][0-9][0-9])([ -]?)(.*)", re.DOTALL)
+# What the first bytes of a line must be for it to end as a reply line: a
+# code's digits (RFC 5321 §4.2: the first 2-5), or the line's end.
+_HEAD = 3
+_REPLY_START = re.compile(rb"[2-5][0-9]{0,2}")
+# How much of a line that is no reply line an error keeps (for the rules).
+_SEEN = 256
 
 
 def parse_enhanced(text: str) -> str | None:
@@ -129,6 +135,12 @@ class ReplyParser:
             raise RemoteProtocolError(
                 f"reply line longer than {self._max_line} bytes without a line end"
             )
+        # A line whose first bytes already cannot start a reply (telnet's option
+        # bytes, a binary banner) fails now, not at a line end that may never come.
+        head = bytes(self._buf[:_HEAD])
+        if head and b"\n" not in head and not _REPLY_START.fullmatch(head):
+            seen = bytes(self._buf[:_SEEN]).split(b"\n", 1)[0].rstrip(b"\r")
+            raise RemoteProtocolError(f"not an SMTP reply line: {seen[:80]!r}", line=seen)
 
     def next_reply(self) -> Reply | None:
         """The next complete reply, or None until more bytes arrive."""
@@ -159,7 +171,7 @@ class ReplyParser:
             self._note(f"reply line of {len(raw)} octets (RFC 5321 §4.5.3.1.5 allows 512)")
         m = _LINE.fullmatch(body)
         if m is None:
-            raise RemoteProtocolError(f"not an SMTP reply line: {body[:80]!r}")
+            raise RemoteProtocolError(f"not an SMTP reply line: {body[:80]!r}", line=body[:_SEEN])
         code = int(m.group(1))
         sep = m.group(2)
         text = m.group(3).decode("utf-8", errors="replace")

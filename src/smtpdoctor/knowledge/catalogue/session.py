@@ -141,6 +141,41 @@ def _connect() -> list[FindingSpec]:
             source="RFC 8314 §3.3",
         ),
         FindingSpec(
+            "greeting.other_service",
+            _S.CRITICAL,
+            _C.OTHER,
+            Stage.GREETING,
+            title="Another service (SSH, HTTP, IMAP, POP3, FTP, LMTP, NNTP, telnet) answers "
+            "where an SMTP server was due.",
+            message="Port {port} speaks {service}, not SMTP: the first line it sent is "
+            "'{line}'. No mail server answers there: a port forward (DNAT) or load balancer "
+            "sends the port to the wrong host or port, the MX host name (or its address) "
+            "points at a machine that runs no mail server, or the mail server is down and "
+            "another program holds the port. Senders defer and retry, and every retry meets "
+            "the same {service} server.",
+            retry_helps=False,
+            supersedes=("greeting.protocol_error", "ehlo.reply.*", "greeting.reply.*"),
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what answers the port: on the host the MX's address points at, "
+                        "list the listeners (ss -ltnp 'sport = :25'); on the firewall or "
+                        "load balancer, the rule that forwards port 25.",
+                        "Point the forward (or the MX record and its A/AAAA records) at the "
+                        "mail server, or start the mail server and move the other service "
+                        "off the port.",
+                        "Check again: the greeting must be an SMTP 220.",
+                    ),
+                    "",
+                    "smtpdoctor diagnose mx.example.com",
+                ),
+            ),
+            example={"port": 25, "service": "SSH", "line": "SSH-2.0-OpenSSH_9.6"},
+            source="RFC 5321 §4.2, §3.1; RFC 4253 §4.2; RFC 9112 §4; RFC 9051 §7.1; "
+            "RFC 1939 §4; RFC 959 §5.4; RFC 2033 §4; RFC 3977 §5.1.1; RFC 854",
+        ),
+        FindingSpec(
             "connect.timeout",
             title="Nothing answered the connection attempt before the deadline.",
             message="No answer to the connection attempt on port {port} before the deadline: the "
