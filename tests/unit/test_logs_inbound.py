@@ -133,6 +133,11 @@ _STATUS = (
         f"Thu 2024-03-07 02:09:33.123456 CET mail {_STATUS}",
         f"2024-03-07 02:09:33 mail {_STATUS}",
         f"2024-03-07 02:09:33.123 mail {_STATUS}",
+        f"Μάρ  7 02:09:33 mail {_STATUS}",
+        f"мар 7 02:09:33 mail {_STATUS}",
+        f"Mär  7 02:09:33 mail {_STATUS}",
+        f"mars  7 02:09:33 mail {_STATUS}",
+        f"Attaching to mailcow_postfix_1\npostfix-mailcow_1  | Mar  7 02:09:33 mail {_STATUS}",
     ],
     ids=[
         "compose-v1",
@@ -153,6 +158,11 @@ _STATUS = (
         "journal-short-full-precise",
         "iso-with-a-space",
         "iso-with-a-space-precise",
+        "month-in-greek",
+        "month-in-russian-unpadded-day",
+        "month-in-german",
+        "month-in-french",
+        "compose-attaching-line",
     ],
 )
 def test_wrapped_lines_are_read_whole(line: str, tmp_path: Path) -> None:
@@ -163,6 +173,30 @@ def test_wrapped_lines_are_read_whole(line: str, tmp_path: Path) -> None:
     assert doc["totals"]["deferred"] == 3
     assert doc["period"]["first"] is not None  # the timestamp was read: a timeline exists
     assert doc["failures"]["by_stage"] == {"greeting": 3}
+
+
+def test_lines_that_start_with_their_syslog_tag_are_read(tmp_path: Path) -> None:
+    """A log whose time and host were cut off ("postfix/smtp[1]: …", a copy from
+    journalctl or a "%syslogtag%%msg%" template): read, its times unknown."""
+    log = write(tmp_path / "mail.log", f"{_STATUS}\n" * 2)
+    assert unwrapper_for(log.read_bytes()).names == ("tag-no-time",)
+    doc = report_of(log)
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert doc["totals"]["deferred"] == 2
+    assert doc["period"]["first"] is None
+
+
+def test_a_client_gone_after_commands_smtpd_does_not_know_is_a_protocol_failure(
+    tmp_path: Path,
+) -> None:
+    """smtpd's "lost connection after UNKNOWN": the client sent what is no SMTP command (a
+    TLS hello or an HTTP request on port 25), not a session dropped mid-way."""
+    lines = [
+        "Mar  7 02:09:33 mail postfix/smtpd[9]: lost connection after UNKNOWN from x[192.0.2.7]",
+        "Mar  7 02:09:34 mail postfix/smtpd[9]: lost connection after RCPT from x[192.0.2.8]",
+    ]
+    doc = report_of(write(tmp_path / "mail.log", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"protocol": 1, "dropped": 1}
 
 
 def test_a_plain_file_is_not_rewritten() -> None:

@@ -309,7 +309,9 @@ def _session_end(words: bytes, cmd: bytes) -> tuple[Stage, str, Cause]:
     """The stage, text and cause of smtpd's "<words> after <cmd>"."""
     stage = stage_of_command(cmd.decode())
     text = _SESSION_WORDS[words].format(cmd=cmd.decode())
-    if words == b"too many errors":
+    if words == b"too many errors" or cmd == b"UNKNOWN":
+        # (UNKNOWN: smtpd's name for a command it does not know, as a TLS hello or an
+        # HTTP request on port 25 is: the client does not speak SMTP to us)
         cause = Cause.PROTOCOL
     elif stage is Stage.STARTTLS:
         cause = Cause.TLS_HANDSHAKE
