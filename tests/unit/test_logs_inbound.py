@@ -199,6 +199,21 @@ def test_a_client_gone_after_commands_smtpd_does_not_know_is_a_protocol_failure(
     assert doc["inbound"]["by_cause"] == {"protocol": 1, "dropped": 1}
 
 
+def test_sendmail_delivery_lines_without_a_dsn_field_are_read(tmp_path: Path) -> None:
+    """Sendmail releases that logged no ``dsn=``: the stat alone says the outcome
+    (Sent, Deferred, any other a permanent failure; "queued" none yet)."""
+    head = "Jul 24 12:05:28 peri sendmail[1092]: MAA01090: to=<{}>, delay=00:00:04, mailer={}, "
+    lines = [
+        head.format("a@example.org", "tcp") + "relay=mx.example.org. [192.0.2.1], stat=Sent (ok)",
+        head.format("b@example.org", "tcp") + "stat=Deferred: Connection refused by mx.example.org",
+        head.format("c@example.org", "local") + "stat=User unknown",
+        head.format("d@example.org", "esmtp") + "stat=queued",
+    ]
+    doc = report_of(write(tmp_path / "maillog", "\n".join(lines) + "\n"))
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert [doc["totals"][k] for k in ("sent", "deferred", "bounced")] == [1, 1, 1]
+
+
 def test_a_plain_file_is_not_rewritten() -> None:
     assert not unwrapper_for(b"Mar  7 02:09:33 mail postfix/smtp[1]: hello\n")
     assert unwrapper_for(b"Mar 7 02:09:33 mail postfix/smtp[1]: hello\n").names == ("unpadded-day",)

@@ -103,10 +103,11 @@ class SendmailParser(LineParser):
                 key, eq, value = item.partition("=")
                 if eq:
                     fields.setdefault(key.split(": ")[-1], value)
-        if m is None or "dsn" not in fields:
+        # (A delivery line has dsn=, or only mailer= in releases that logged no DSN code.)
+        if m is None or ("dsn" not in fields and "mailer" not in fields):
             return self._not_delivery(msg, epoch)
         stat = stat.strip()
-        dsn = fields["dsn"]
+        dsn = fields.get("dsn", "")
         status = _sendmail_status(stat, dsn)
         relay_host = relay_ip = None
         if fields.get("relay"):
@@ -123,7 +124,7 @@ class SendmailParser(LineParser):
                     time=epoch,
                     status=status,
                     text=stat,
-                    hint=f"dsn={dsn}, stat=",
+                    hint=f"dsn={dsn}, stat=" if dsn else "stat=",
                     recipient=rcpt,
                     queue_id=m.group("qid"),
                     relay_host=relay_host,
@@ -209,6 +210,10 @@ def _sendmail_status(stat: str, dsn: str) -> EventStatus:
     if stat.startswith("Deferred") or dsn.startswith("4"):
         return EventStatus.DEFERRED
     if dsn.startswith("5"):
+        return EventStatus.BOUNCED
+    if not dsn and stat and not stat.lower().startswith("queued"):
+        # no DSN code logged: any other stat (User unknown, Host unknown, Service
+        # unavailable, …) is the permanent failure Sendmail returns to the sender
         return EventStatus.BOUNCED
     return EventStatus.OTHER
 
