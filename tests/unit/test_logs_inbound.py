@@ -214,6 +214,20 @@ def test_sendmail_delivery_lines_without_a_dsn_field_are_read(tmp_path: Path) ->
     assert [doc["totals"][k] for k in ("sent", "deferred", "bounced")] == [1, 1, 1]
 
 
+def test_a_failed_login_and_the_session_end_after_it_are_one_failure(tmp_path: Path) -> None:
+    """smtpd logs "SASL LOGIN authentication failed" and then "lost connection after
+    AUTH" for the same client: one client that could not log in; the same session
+    end of another client, or without a failed login, is a dropped session."""
+    head = "Nov  8 18:37:35 vps postfix/submission/smtpd[{}]: "
+    lines = [
+        head.format(1) + "warning: unknown[192.0.2.7]: SASL LOGIN authentication failed: x",
+        head.format(1) + "lost connection after AUTH from unknown[192.0.2.7]",
+        head.format(2) + "lost connection after AUTH from unknown[192.0.2.8]",
+    ]
+    doc = report_of(write(tmp_path / "mail.log", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"auth": 1, "dropped": 1}
+
+
 def test_a_plain_file_is_not_rewritten() -> None:
     assert not unwrapper_for(b"Mar  7 02:09:33 mail postfix/smtp[1]: hello\n")
     assert unwrapper_for(b"Mar 7 02:09:33 mail postfix/smtp[1]: hello\n").names == ("unpadded-day",)
