@@ -228,6 +228,27 @@ def test_a_failed_login_and_the_session_end_after_it_are_one_failure(tmp_path: P
     assert doc["inbound"]["by_cause"] == {"auth": 1, "dropped": 1}
 
 
+def test_message_tracking_exported_by_the_cmdlet_is_read(tmp_path: Path) -> None:
+    """``Get-MessageTrackingLog | Select-Object ..., @{n='Recipients';e={$_.Recipients
+    -join ';'}}, ... | Export-Csv``: the cmdlet's PascalCase names, US dates, every
+    value quoted; a string[] left unexpanded is only its type's name."""
+    head = '"Timestamp","ServerHostname","EventId","InternalMessageId","Recipients",'
+    head += '"RecipientStatus","Sender"'
+    rows = [
+        '"3/7/2024 2:09:33 AM","mx.example.org","SEND","11","a@example.org;b@example.org",'
+        '"250 2.1.5 ok;250 2.1.5 ok","s@example.net"',
+        '"3/7/2024 2:10:00 PM","","FAIL","12","c@example.org","550 5.1.1 User unknown",'
+        '"s@example.net"',
+        '"3/7/2024 2:11:00 PM","","DEFER","13","System.String[]","System.String[]","s@example.net"',
+    ]
+    log = write(tmp_path / "tracking.csv", "\n".join([head, *rows]) + "\n")
+    assert detect_format(log.read_bytes()) == "exchange-tracking"
+    doc = report_of(log)
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert [doc["totals"][k] for k in ("sent", "bounced", "deferred")] == [2, 1, 1]
+    assert doc["period"]["first"] == "2024-03-07T02:09:33Z"
+
+
 def test_a_plain_file_is_not_rewritten() -> None:
     assert not unwrapper_for(b"Mar  7 02:09:33 mail postfix/smtp[1]: hello\n")
     assert unwrapper_for(b"Mar 7 02:09:33 mail postfix/smtp[1]: hello\n").names == ("unpadded-day",)

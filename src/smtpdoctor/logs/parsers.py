@@ -246,8 +246,23 @@ class _CsvState:
 _LED = re.compile(r"\{LED=([^}]*)\}")
 
 
+# Get-MessageTrackingLog | Export-Csv: the cmdlet's property names for the log's fields
+# (PascalCase, "ClientIp" for client-ip; these three differ), multi-valued ones written
+# as their type's name (what Export-Csv does with a string[]: the values are not there).
+_CMDLET_FIELD = {"timestamp": "date-time", "recipients": "recipient-address"}
+_CMDLET_FIELD["sender"] = "sender-address"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TYPE_NAME = re.compile(r"^System\.[\w.`]+(?:\[.*\])?$")
+
+
+def _cmdlet_field(name: str) -> str:
+    kebab = _CAMEL.sub("-", name.strip()).lower()
+    return _CMDLET_FIELD.get(kebab, kebab)
+
+
 class ExchangeTrackingParser(LineParser):
-    """Message tracking logs: columns come from the latest ``#Fields:`` header."""
+    """Message tracking logs: columns come from the latest ``#Fields:`` header, or
+    from the header row ``Get-MessageTrackingLog | Export-Csv`` writes."""
 
     mta = "exchange"
 
@@ -296,6 +311,10 @@ class ExchangeTrackingParser(LineParser):
         if row is None or len(row) < 5:
             return None
         st = self.state
+        if any(name.strip().lower() == "eventid" for name in row):
+            st.set([_cmdlet_field(name) for name in row])
+            return []
+        row = ["" if _TYPE_NAME.match(v) else v for v in row]
         event_id = st.get(row, "event-id").upper()
         status = {
             "SEND": EventStatus.SENT,
@@ -306,7 +325,8 @@ class ExchangeTrackingParser(LineParser):
         }.get(event_id)
         if status is None:
             return [] if event_id else None
-        epoch = self.times.iso_text(st.get(row, "date-time"))
+        stamp = st.get(row, "date-time")
+        epoch = self.times.iso_text(stamp) if stamp[:4].isdigit() else _us_date(stamp)
         recipients = [r for r in st.get(row, "recipient-address").split(";") if r]
         statuses = st.get(row, "recipient-status").split(";")
         host = st.get(row, "server-hostname") or None
