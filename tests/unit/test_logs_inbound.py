@@ -29,6 +29,7 @@ from smtpdoctor.logs import (
     plan_chunks,
     run_local,
 )
+from smtpdoctor.logs.engine import sniff
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.model import Category, Stage
@@ -247,6 +248,26 @@ def test_message_tracking_exported_by_the_cmdlet_is_read(tmp_path: Path) -> None
     assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
     assert [doc["totals"][k] for k in ("sent", "bounced", "deferred")] == [2, 1, 1]
     assert doc["period"]["first"] == "2024-03-07T02:09:33Z"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_exports_are_read_as_their_utf8_text(codec: str, tmp_path: Path) -> None:
+    """Windows PowerShell writes UTF-16 with a byte order mark (``> file``, Out-File,
+    ``Export-Csv -Encoding Unicode``): the same report as from the UTF-8 text."""
+    for name in ("m365-trace-type-line.csv", "sendmail.log"):
+        text = (PUBLIC.parent / name).read_text(encoding="utf-8")
+        wide = tmp_path / name
+        wide.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode(codec))
+        assert detect_format(sources_head(wide)) == detect_format(text.encode())
+        got, want = report_of(wide), report_of(PUBLIC.parent / name)
+        assert got["lines"]["unparsed"] == want["lines"]["unparsed"]
+        assert got["totals"] == want["totals"]
+        assert got["totals"]["attempts"] > 0
+
+
+def sources_head(path: Path) -> bytes:
+    sources, _ = expand_inputs([str(path)])
+    return sniff(sources[0])
 
 
 def test_a_plain_file_is_not_rewritten() -> None:
