@@ -350,7 +350,41 @@ class _Prefixed:
         self._stream.close()
 
 
-class _GzipStream:
+class _Decoded:
+    """A stream of the bytes made from another's (decompressed, transcoded), handed
+    out from a buffer that :meth:`read` fills."""
+
+    _what = "a decoded stream"
+
+    def __init__(self, raw: _Stream) -> None:
+        self._raw = raw
+        self._buf = bytearray()
+        self._done = False
+
+    def read(self, n: int, /) -> bytes:  # pragma: no cover - each kind's own
+        raise NotImplementedError
+
+    def _take(self, n: int) -> bytes:
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def seek(self, offset: int, /) -> object:  # pragma: no cover - never split
+        raise OSError(f"cannot seek in {self._what}")
+
+    def readline(self, limit: int, /) -> bytes:
+        data = self.read(limit if limit > 0 else MAX_LINE_BYTES)
+        nl = data.find(b"\n")
+        if nl >= 0:
+            self._buf[:0] = data[nl + 1 :]
+            return data[: nl + 1]
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class _GzipStream(_Decoded):
     """gzip decompression that hands out every byte before damage.
 
     ``gzip.GzipFile.read`` raises on a truncated file and loses what the same
@@ -359,11 +393,11 @@ class _GzipStream:
     raises only once everything before the damage has been returned.
     """
 
+    _what = "a gzip stream"
+
     def __init__(self, raw: _Stream) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self._z = zlib.decompressobj(wbits=31)
-        self._buf = bytearray()
-        self._done = False
         self._error: BaseException | None = None
 
     def read(self, n: int, /) -> bytes:
@@ -386,57 +420,25 @@ class _GzipStream:
                 self._error = exc
         if not self._buf and self._error is not None:
             raise self._error
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
-        return out
-
-    def seek(self, offset: int, /) -> object:  # pragma: no cover - gzip is never split
-        raise OSError("cannot seek in a gzip stream")
-
-    def readline(self, limit: int, /) -> bytes:
-        data = self.read(limit if limit > 0 else MAX_LINE_BYTES)
-        nl = data.find(b"\n")
-        if nl >= 0:
-            self._buf[:0] = data[nl + 1 :]
-            return data[: nl + 1]
-        return data
-
-    def close(self) -> None:
-        self._raw.close()
+        return self._take(n)
 
 
-class _Utf16Stream:
+class _Utf16Stream(_Decoded):
     """UTF-16 text handed out as UTF-8 bytes (its byte order mark read and dropped;
     a lone surrogate or an odd last byte becomes U+FFFD, as bad UTF-8 would)."""
 
+    _what = "a UTF-16 stream"
+
     def __init__(self, raw: _Stream) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self._decoder = codecs.getincrementaldecoder("utf-16")("replace")
-        self._buf = bytearray()
-        self._done = False
 
     def read(self, n: int, /) -> bytes:
         while len(self._buf) < n and not self._done:
             chunk = self._raw.read(_GZIP_STEP)
             self._done = not chunk
             self._buf += self._decoder.decode(chunk, final=self._done).encode("utf-8")
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
-        return out
-
-    def seek(self, offset: int, /) -> object:  # pragma: no cover - UTF-16 is never split
-        raise OSError("cannot seek in a UTF-16 stream")
-
-    def readline(self, limit: int, /) -> bytes:
-        data = self.read(limit if limit > 0 else MAX_LINE_BYTES)
-        nl = data.find(b"\n")
-        if nl >= 0:
-            self._buf[:0] = data[nl + 1 :]
-            return data[: nl + 1]
-        return data
-
-    def close(self) -> None:
-        self._raw.close()
+        return self._take(n)
 
 
 class _ReadFailed(Exception):
