@@ -270,6 +270,21 @@ def sources_head(path: Path) -> bytes:
     return sniff(sources[0])
 
 
+def test_exim_commands_refused_as_malformed_are_protocol_failures(tmp_path: Path) -> None:
+    """Exim's "SMTP protocol error in" / "SMTP syntax error in" (log_selector
+    smtp_protocol_error, smtp_syntax_error; on by default): the client's command was
+    refused, at the stage the quoted command names."""
+    lines = [
+        '2016-03-18 00:34:06 [7513] SMTP protocol error in "AUTH LOGIN" H=(ylmf-pc) '
+        "[45.32.34.167]:60723 I=[172.89.0.6]:587 AUTH command used when not advertised",
+        '2016-03-18 00:34:07 [7514] SMTP syntax error in "MAIL FROM:<a b@c>" H=(x) '
+        "[45.32.34.168]:60724 I=[172.89.0.6]:25 malformed address: b@c> may not follow <a",
+    ]
+    doc = report_of(write(tmp_path / "mainlog", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"protocol": 2}
+    assert doc["inbound"]["by_stage"] == {"auth": 1, "mail_from": 1}
+
+
 def test_a_plain_file_is_not_rewritten() -> None:
     assert not unwrapper_for(b"Mar  7 02:09:33 mail postfix/smtp[1]: hello\n")
     assert unwrapper_for(b"Mar 7 02:09:33 mail postfix/smtp[1]: hello\n").names == ("unpadded-day",)
