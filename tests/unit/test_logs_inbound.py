@@ -29,6 +29,7 @@ from smtpdoctor.logs import (
     plan_chunks,
     run_local,
 )
+from smtpdoctor.logs.engine import sniff
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.model import Category, Stage
@@ -133,6 +134,11 @@ _STATUS = (
         f"Thu 2024-03-07 02:09:33.123456 CET mail {_STATUS}",
         f"2024-03-07 02:09:33 mail {_STATUS}",
         f"2024-03-07 02:09:33.123 mail {_STATUS}",
+        f"Μάρ  7 02:09:33 mail {_STATUS}",
+        f"мар 7 02:09:33 mail {_STATUS}",
+        f"Mär  7 02:09:33 mail {_STATUS}",
+        f"mars  7 02:09:33 mail {_STATUS}",
+        f"Attaching to mailcow_postfix_1\npostfix-mailcow_1  | Mar  7 02:09:33 mail {_STATUS}",
     ],
     ids=[
         "compose-v1",
@@ -153,6 +159,11 @@ _STATUS = (
         "journal-short-full-precise",
         "iso-with-a-space",
         "iso-with-a-space-precise",
+        "month-in-greek",
+        "month-in-russian-unpadded-day",
+        "month-in-german",
+        "month-in-french",
+        "compose-attaching-line",
     ],
 )
 def test_wrapped_lines_are_read_whole(line: str, tmp_path: Path) -> None:
@@ -163,6 +174,115 @@ def test_wrapped_lines_are_read_whole(line: str, tmp_path: Path) -> None:
     assert doc["totals"]["deferred"] == 3
     assert doc["period"]["first"] is not None  # the timestamp was read: a timeline exists
     assert doc["failures"]["by_stage"] == {"greeting": 3}
+
+
+def test_lines_that_start_with_their_syslog_tag_are_read(tmp_path: Path) -> None:
+    """A log whose time and host were cut off ("postfix/smtp[1]: …", a copy from
+    journalctl or a "%syslogtag%%msg%" template): read, its times unknown."""
+    log = write(tmp_path / "mail.log", f"{_STATUS}\n" * 2)
+    assert unwrapper_for(log.read_bytes()).names == ("tag-no-time",)
+    doc = report_of(log)
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert doc["totals"]["deferred"] == 2
+    assert doc["period"]["first"] is None
+
+
+def test_a_client_gone_after_commands_smtpd_does_not_know_is_a_protocol_failure(
+    tmp_path: Path,
+) -> None:
+    """smtpd's "lost connection after UNKNOWN": the client sent what is no SMTP command (a
+    TLS hello or an HTTP request on port 25), not a session dropped mid-way."""
+    lines = [
+        "Mar  7 02:09:33 mail postfix/smtpd[9]: lost connection after UNKNOWN from x[192.0.2.7]",
+        "Mar  7 02:09:34 mail postfix/smtpd[9]: lost connection after RCPT from x[192.0.2.8]",
+    ]
+    doc = report_of(write(tmp_path / "mail.log", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"protocol": 1, "dropped": 1}
+
+
+def test_sendmail_delivery_lines_without_a_dsn_field_are_read(tmp_path: Path) -> None:
+    """Sendmail releases that logged no ``dsn=``: the stat alone says the outcome
+    (Sent, Deferred, any other a permanent failure; "queued" none yet)."""
+    head = "Jul 24 12:05:28 peri sendmail[1092]: MAA01090: to=<{}>, delay=00:00:04, mailer={}, "
+    lines = [
+        head.format("a@example.org", "tcp") + "relay=mx.example.org. [192.0.2.1], stat=Sent (ok)",
+        head.format("b@example.org", "tcp") + "stat=Deferred: Connection refused by mx.example.org",
+        head.format("c@example.org", "local") + "stat=User unknown",
+        head.format("d@example.org", "esmtp") + "stat=queued",
+    ]
+    doc = report_of(write(tmp_path / "maillog", "\n".join(lines) + "\n"))
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert [doc["totals"][k] for k in ("sent", "deferred", "bounced")] == [1, 1, 1]
+
+
+def test_a_failed_login_and_the_session_end_after_it_are_one_failure(tmp_path: Path) -> None:
+    """smtpd logs "SASL LOGIN authentication failed" and then "lost connection after
+    AUTH" for the same client: one client that could not log in; the same session
+    end of another client, or without a failed login, is a dropped session."""
+    head = "Nov  8 18:37:35 vps postfix/submission/smtpd[{}]: "
+    lines = [
+        head.format(1) + "warning: unknown[192.0.2.7]: SASL LOGIN authentication failed: x",
+        head.format(1) + "lost connection after AUTH from unknown[192.0.2.7]",
+        head.format(2) + "lost connection after AUTH from unknown[192.0.2.8]",
+    ]
+    doc = report_of(write(tmp_path / "mail.log", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"auth": 1, "dropped": 1}
+
+
+def test_message_tracking_exported_by_the_cmdlet_is_read(tmp_path: Path) -> None:
+    """``Get-MessageTrackingLog | Select-Object ..., @{n='Recipients';e={$_.Recipients
+    -join ';'}}, ... | Export-Csv``: the cmdlet's PascalCase names, US dates, every
+    value quoted; a string[] left unexpanded is only its type's name."""
+    head = '"Timestamp","ServerHostname","EventId","InternalMessageId","Recipients",'
+    head += '"RecipientStatus","Sender"'
+    rows = [
+        '"3/7/2024 2:09:33 AM","mx.example.org","SEND","11","a@example.org;b@example.org",'
+        '"250 2.1.5 ok;250 2.1.5 ok","s@example.net"',
+        '"3/7/2024 2:10:00 PM","","FAIL","12","c@example.org","550 5.1.1 User unknown",'
+        '"s@example.net"',
+        '"3/7/2024 2:11:00 PM","","DEFER","13","System.String[]","System.String[]","s@example.net"',
+    ]
+    log = write(tmp_path / "tracking.csv", "\n".join([head, *rows]) + "\n")
+    assert detect_format(log.read_bytes()) == "exchange-tracking"
+    doc = report_of(log)
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert [doc["totals"][k] for k in ("sent", "bounced", "deferred")] == [2, 1, 1]
+    assert doc["period"]["first"] == "2024-03-07T02:09:33Z"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_exports_are_read_as_their_utf8_text(codec: str, tmp_path: Path) -> None:
+    """Windows PowerShell writes UTF-16 with a byte order mark (``> file``, Out-File,
+    ``Export-Csv -Encoding Unicode``): the same report as from the UTF-8 text."""
+    for name in ("m365-trace-type-line.csv", "sendmail.log"):
+        text = (PUBLIC.parent / name).read_text(encoding="utf-8")
+        wide = tmp_path / name
+        wide.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode(codec))
+        assert detect_format(sources_head(wide)) == detect_format(text.encode())
+        got, want = report_of(wide), report_of(PUBLIC.parent / name)
+        assert got["lines"]["unparsed"] == want["lines"]["unparsed"]
+        assert got["totals"] == want["totals"]
+        assert got["totals"]["attempts"] > 0
+
+
+def sources_head(path: Path) -> bytes:
+    sources, _ = expand_inputs([str(path)])
+    return sniff(sources[0])
+
+
+def test_exim_commands_refused_as_malformed_are_protocol_failures(tmp_path: Path) -> None:
+    """Exim's "SMTP protocol error in" / "SMTP syntax error in" (log_selector
+    smtp_protocol_error, smtp_syntax_error; on by default): the client's command was
+    refused, at the stage the quoted command names."""
+    lines = [
+        '2016-03-18 00:34:06 [7513] SMTP protocol error in "AUTH LOGIN" H=(ylmf-pc) '
+        "[45.32.34.167]:60723 I=[172.89.0.6]:587 AUTH command used when not advertised",
+        '2016-03-18 00:34:07 [7514] SMTP syntax error in "MAIL FROM:<a b@c>" H=(x) '
+        "[45.32.34.168]:60724 I=[172.89.0.6]:25 malformed address: b@c> may not follow <a",
+    ]
+    doc = report_of(write(tmp_path / "mainlog", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"protocol": 2}
+    assert doc["inbound"]["by_stage"] == {"auth": 1, "mail_from": 1}
 
 
 def test_a_plain_file_is_not_rewritten() -> None:

@@ -84,6 +84,8 @@ def _csv_format(lines: list[bytes]) -> str | None:
     first = lines[0].lstrip(b"\xef\xbb\xbf").lower()
     if first.startswith(b"#type ") and len(lines) > 1:
         first = lines[1].lower()  # Windows PowerShell's Export-Csv: the type, then the header
+    if b"eventid" in first and b"timestamp" in first:
+        return "exchange-tracking"  # Get-MessageTrackingLog | Export-Csv
     if (b"recipientaddress" in first and b"status" in first) or b"origin_timestamp_utc" in first:
         return "m365-trace"
     if b"messagetraceid" in first and b"event" in first and b"detail" in first:

@@ -67,6 +67,9 @@ _EXIM_IN = re.compile(
     r"unrecognized commands|nonmail commands)|authenticator failed|dropped: too many"
     r"|rejected by local_scan|local_scan\(\) function (?:timed out|crashed)"
     r"|no MAIL in SMTP connection|closed by DROP in ACL"
+    # a command refused as malformed or out of place (log_selector smtp_protocol_error,
+    # smtp_syntax_error, both on by default): 'SMTP protocol error in "AUTH LOGIN" H=…'
+    r'|SMTP (?:protocol|syntax) error in "(?P<bad>[A-Za-z]+)'
 )
 _EXIM_IN_PEER = re.compile(
     r"(?:H=|from (?:host |H=)?|failed for )(?:(?P<host>[^\s\[(]+) )?(?:\((?P<helo>[^)]*)\) )?"
@@ -182,7 +185,7 @@ class EximParser(LineParser):
         self, epoch: float | None, qid: str | None, rest: str, m: re.Match[str]
     ) -> Parsed:
         peer = _EXIM_IN_PEER.search(rest)
-        cmd = m.group("cmd") or ""
+        cmd = m.group("cmd") or (m.group("bad") or "").upper()
         stage = _EXIM_CMD_STAGE.get(cmd, Stage.NONE)
         if stage is Stage.NONE:
             if "while reading message data" in rest or "data timeout" in rest:

@@ -166,7 +166,8 @@ _RULES: tuple[tuple[Cause, str], ...] = (
         r"PREGREET|COMMAND PIPELINING|BARE NEWLINE|NON-SMTP COMMAND|synchronization error"
         r"|improper command pipelining|non-SMTP command"
         r"|too many (?:errors|unknown commands)"
-        r"|protocol error|unrecognized command|pipelining|nonmail commands|pre-?greeting",
+        r"|protocol error|SMTP syntax error|unrecognized command|pipelining|nonmail commands"
+        r"|pre-?greeting",
     ),
     (Cause.HELO, r"Helo command rejected|HELO|EHLO.*(?:invalid|rejected|syntactically)"),
     (

@@ -103,10 +103,11 @@ class SendmailParser(LineParser):
                 key, eq, value = item.partition("=")
                 if eq:
                     fields.setdefault(key.split(": ")[-1], value)
-        if m is None or "dsn" not in fields:
+        # (A delivery line has dsn=, or only mailer= in releases that logged no DSN code.)
+        if m is None or ("dsn" not in fields and "mailer" not in fields):
             return self._not_delivery(msg, epoch)
         stat = stat.strip()
-        dsn = fields["dsn"]
+        dsn = fields.get("dsn", "")
         status = _sendmail_status(stat, dsn)
         relay_host = relay_ip = None
         if fields.get("relay"):
@@ -123,7 +124,7 @@ class SendmailParser(LineParser):
                     time=epoch,
                     status=status,
                     text=stat,
-                    hint=f"dsn={dsn}, stat=",
+                    hint=f"dsn={dsn}, stat=" if dsn else "stat=",
                     recipient=rcpt,
                     queue_id=m.group("qid"),
                     relay_host=relay_host,
@@ -210,6 +211,10 @@ def _sendmail_status(stat: str, dsn: str) -> EventStatus:
         return EventStatus.DEFERRED
     if dsn.startswith("5"):
         return EventStatus.BOUNCED
+    if not dsn and stat and not stat.lower().startswith("queued"):
+        # no DSN code logged: any other stat (User unknown, Host unknown, Service
+        # unavailable, …) is the permanent failure Sendmail returns to the sender
+        return EventStatus.BOUNCED
     return EventStatus.OTHER
 
 
@@ -241,8 +246,23 @@ class _CsvState:
 _LED = re.compile(r"\{LED=([^}]*)\}")
 
 
+# Get-MessageTrackingLog | Export-Csv: the cmdlet's property names for the log's fields
+# (PascalCase, "ClientIp" for client-ip; these three differ), multi-valued ones written
+# as their type's name (what Export-Csv does with a string[]: the values are not there).
+_CMDLET_FIELD = {"timestamp": "date-time", "recipients": "recipient-address"}
+_CMDLET_FIELD["sender"] = "sender-address"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TYPE_NAME = re.compile(r"^System\.[\w.`]+(?:\[.*\])?$")
+
+
+def _cmdlet_field(name: str) -> str:
+    kebab = _CAMEL.sub("-", name.strip()).lower()
+    return _CMDLET_FIELD.get(kebab, kebab)
+
+
 class ExchangeTrackingParser(LineParser):
-    """Message tracking logs: columns come from the latest ``#Fields:`` header."""
+    """Message tracking logs: columns come from the latest ``#Fields:`` header, or
+    from the header row ``Get-MessageTrackingLog | Export-Csv`` writes."""
 
     mta = "exchange"
 
@@ -291,6 +311,10 @@ class ExchangeTrackingParser(LineParser):
         if row is None or len(row) < 5:
             return None
         st = self.state
+        if any(name.strip().lower() == "eventid" for name in row):
+            st.set([_cmdlet_field(name) for name in row])
+            return []
+        row = ["" if _TYPE_NAME.match(v) else v for v in row]
         event_id = st.get(row, "event-id").upper()
         status = {
             "SEND": EventStatus.SENT,
@@ -301,7 +325,8 @@ class ExchangeTrackingParser(LineParser):
         }.get(event_id)
         if status is None:
             return [] if event_id else None
-        epoch = self.times.iso_text(st.get(row, "date-time"))
+        stamp = st.get(row, "date-time")
+        epoch = self.times.iso_text(stamp) if stamp[:4].isdigit() else _us_date(stamp)
         recipients = [r for r in st.get(row, "recipient-address").split(";") if r]
         statuses = st.get(row, "recipient-status").split(";")
         host = st.get(row, "server-hostname") or None

@@ -60,8 +60,9 @@ from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause, inbound_cause_of_client
 from smtpdoctor.logs.journal import journal_to_syslog
 from smtpdoctor.logs.postfix_inbound import (
+    _FOLLOW_UP_STAGES,
+    _PROC_MEMORY,
     _REJECT_MEMO,
-    _TLS_STAGES,
     InboundLines,
     _rejection_memo,
     _session_end,
@@ -69,7 +70,6 @@ from smtpdoctor.logs.postfix_inbound import (
 from smtpdoctor.logs.postfix_tls import (
     _HEAD,
     _PEER,
-    _PROC_MEMORY,
     TlsLines,
     _none_relay,
     _peer_text,
@@ -146,7 +146,7 @@ class PostfixScanner(TlsLines, InboundLines):
         self._tls_by_proc: dict[bytes, tuple[str | None, Info]] = {}
         # smtpd process → the client whose TLS handshake with us just failed
         # (its "lost connection after STARTTLS" is the same failure).
-        self._tls_in_by_proc: dict[bytes, str] = {}
+        self._failed_by_proc: dict[bytes, str] = {}
         self._tls_memo: dict[tuple[bytes, bytes | None], Info] = {}
         self._deferrals: OrderedDict[bytes, tuple[bytes, str | None, str | None, Info]] = (
             OrderedDict()
@@ -378,8 +378,8 @@ class PostfixScanner(TlsLines, InboundLines):
                 _session_end,
                 _REJECT_MEMO,
                 _rejection_memo,
-                _TLS_STAGES,
-                self._tls_in_by_proc,
+                _FOLLOW_UP_STAGES,
+                self._failed_by_proc,
                 self._tls_memo,
                 self._tls_info,
                 inbound_cause,

@@ -61,8 +61,13 @@ _POSTSCREEN = re.compile(
     rb"COMMAND (?:TIME|COUNT|LENGTH) LIMIT)(?: \d+)?(?: after [\d.]+)? from "
     rb"(\[[^\]\n]+\](?::\d+)?)(?: after ([A-Z][A-Z-]*))?"
 )
-# The stages a session end after a failed handshake of ours is logged at.
-_TLS_STAGES = frozenset((Stage.STARTTLS, Stage.CONNECT))
+# The stages at which a session end follows a failure this smtpd has just logged for
+# the client, and is part of it: after a failed handshake of ours (STARTTLS; CONNECT on
+# port 465) and after a failed authentication ("SASL LOGIN authentication failed", then
+# "lost connection after AUTH": one client that could not log in, not two failures).
+_FOLLOW_UP_STAGES = frozenset((Stage.STARTTLS, Stage.CONNECT, Stage.AUTH))
+# How many smtpd processes' last logged failure is kept (more: forgotten at once).
+_PROC_MEMORY = 4096
 _POSTSCREEN_CAUSE = {b"HANGUP": Cause.DROPPED, b"COMMAND TIME LIMIT": Cause.TIMEOUT}
 
 
@@ -86,7 +91,7 @@ class ScannerParts:
 class InboundLines(ScannerParts):
     """Inbound line readers, mixed into the Postfix scanner."""
 
-    _tls_in_by_proc: dict[bytes, str]
+    _failed_by_proc: dict[bytes, str]
 
     def _inbound_line(self, block: bytes, ls: int, proc: bytes, msg: bytes) -> None:
         """A line with one of the inbound markers (most are not inbound failures)."""
@@ -104,6 +109,11 @@ class InboundLines(ScannerParts):
             if self._epoch_ok(epoch):
                 text = am.group(2).decode("utf-8", "replace")
                 self._inbound(epoch, am.group(1), Cause.AUTH, Stage.AUTH, text)
+                client = client_key(am.group(1))
+                if client is not None:
+                    if len(self._failed_by_proc) >= _PROC_MEMORY:
+                        self._failed_by_proc.clear()
+                    self._failed_by_proc[proc] = client
             return
         if b"postscreen" in proc:
             self._inbound_postscreen(block, ls, msg)
@@ -127,8 +137,8 @@ class InboundLines(ScannerParts):
         stage, text, cause = _session_end(words, cmd)
         client = client_key(peer)
         # (as _inbound_session_end: the handshake failure this smtpd just logged)
-        if stage in _TLS_STAGES and self._tls_in_by_proc.get(proc, 0) == client:
-            del self._tls_in_by_proc[proc]
+        if stage in _FOLLOW_UP_STAGES and self._failed_by_proc.get(proc, 0) == client:
+            del self._failed_by_proc[proc]
             return
         self.agg.add_inbound(client, cause, stage, text)
 
@@ -208,8 +218,8 @@ class InboundLines(ScannerParts):
         # After STARTTLS (port 25) or CONNECT (port 465, TLS from the start): the
         # handshake failure this smtpd has just logged, not a failure of its own.
         # (client is None for a peer that is not host[address]: never a match.)
-        if stage in _TLS_STAGES and self._tls_in_by_proc.get(proc, 0) == client:
-            del self._tls_in_by_proc[proc]
+        if stage in _FOLLOW_UP_STAGES and self._failed_by_proc.get(proc, 0) == client:
+            del self._failed_by_proc[proc]
             return
         self._inbound_client(epoch, peer, client, cause, stage, text=text)
 
@@ -309,7 +319,9 @@ def _session_end(words: bytes, cmd: bytes) -> tuple[Stage, str, Cause]:
     """The stage, text and cause of smtpd's "<words> after <cmd>"."""
     stage = stage_of_command(cmd.decode())
     text = _SESSION_WORDS[words].format(cmd=cmd.decode())
-    if words == b"too many errors":
+    if words == b"too many errors" or cmd == b"UNKNOWN":
+        # (UNKNOWN: smtpd's name for a command it does not know, as a TLS hello or an
+        # HTTP request on port 25 is: the client does not speak SMTP to us)
         cause = Cause.PROTOCOL
     elif stage is Stage.STARTTLS:
         cause = Cause.TLS_HANDSHAKE

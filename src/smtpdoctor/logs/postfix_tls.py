@@ -17,7 +17,7 @@ from smtpdoctor.logs import native
 from smtpdoctor.logs.aggregate import _TLS_CATS
 from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause, inbound_cause_of_client
-from smtpdoctor.logs.postfix_inbound import ScannerParts, client_key
+from smtpdoctor.logs.postfix_inbound import _PROC_MEMORY, ScannerParts, client_key
 from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
 
@@ -48,7 +48,6 @@ _PEER = re.compile(
     rb"(?<![^\s\[\](),;<>])([^\s\[\](),;<>]+)\[((?:IPv6:)?[0-9A-Fa-f:.]+)\](?::(\d+))?"
 )
 
-_PROC_MEMORY = 4096
 # An inbound TLS failure's peer, client and address, by the peer's match (when
 # it is the first client its line names).
 _CLIENT_MEMO: dict[bytes, tuple[str, str | None, str]] = {}
@@ -62,7 +61,7 @@ class TlsLines(ScannerParts):
     # process → (peer, most specific TLS reason) from its last handshake failure
     _tls_by_proc: dict[bytes, tuple[str | None, Info]]
     # smtpd process → the client whose TLS handshake with us just failed
-    _tls_in_by_proc: dict[bytes, str]
+    _failed_by_proc: dict[bytes, str]
     _tls_memo: dict[tuple[bytes, bytes | None], Info]
 
     def _refine_tls(self, proc: bytes | None, relay: str | None, info: Info) -> tuple[Info, bool]:
@@ -152,9 +151,9 @@ class TlsLines(ScannerParts):
                 client, inbound_cause(text, Stage.TLS_HANDSHAKE), Stage.TLS_HANDSHAKE, text
             )
             if client is not None:
-                if len(self._tls_in_by_proc) >= _PROC_MEMORY:
-                    self._tls_in_by_proc.clear()
-                self._tls_in_by_proc[proc] = client
+                if len(self._failed_by_proc) >= _PROC_MEMORY:
+                    self._failed_by_proc.clear()
+                self._failed_by_proc[proc] = client
         self.agg.add_other(event)
         if self.sink is not None:
             self.events += 1
@@ -238,9 +237,9 @@ class TlsLines(ScannerParts):
         agg = self.agg
         agg.add_inbound(client, cause, stage, text)
         if client is not None:
-            if len(self._tls_in_by_proc) >= _PROC_MEMORY:
-                self._tls_in_by_proc.clear()
-            self._tls_in_by_proc[proc] = client
+            if len(self._failed_by_proc) >= _PROC_MEMORY:
+                self._failed_by_proc.clear()
+            self._failed_by_proc[proc] = client
         agg.status["other"] += 1  # as add_other() counts the event
         if info.category in _TLS_CATS:
             agg.add_tls(peer, info.category, inbound=True)

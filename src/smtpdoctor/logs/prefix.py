@@ -11,7 +11,9 @@ the container runtimes of Kubernetes write ``<time> stdout F <line>``; ``journal
 -o short-full`` writes ``Thu 2024-03-07 02:09:33 CET``; ``journalctl -o cat``
 writes the bare messages, with no time and no program name (each line is given
 a header whose time reads as unknown, :data:`NO_TIME`, and the program its
-shape names); Windows tools start a file with a UTF-8 byte order mark. The
+shape names; a line that starts with its syslog tag, its time and host cut off,
+gets the same header); journalctl prints the month in the language of ``LC_TIME``
+(``Απρ 15 12:20:28``); Windows tools start a file with a UTF-8 byte order mark. The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
@@ -31,6 +33,9 @@ __all__ = ["NO_TIME", "Unwrapper", "unwrapper_for"]
 _ANSI = re.compile(rb"\x1b\[[0-9;]*m")
 # "mailserver     | ", "postfix-mailcow-1  | ", "mailu_smtp_1 | " (compose v1 and v2).
 _COMPOSE = re.compile(rb"(?m)^[A-Za-z0-9][\w.-]*[ \t]*\| ?")
+# What compose itself prints first ("Attaching to mailcowdockerized_postfix-mailcow_1"):
+# no line of a program's.
+_COMPOSE_ATTACHING = re.compile(rb"(?m)^Attaching to [^\n]*(?:\n|\Z)")
 # docker logs -t / compose --timestamps: an RFC 3339 time with nanoseconds and Z,
 # followed by the program's own line (which has a timestamp of its own).
 _DOCKER_TS = re.compile(
@@ -39,6 +44,36 @@ _DOCKER_TS = re.compile(
 )
 # "Mar 7 02:09:33" -> "Mar  7 02:09:33" (RFC 3164 pads the day with a space).
 _UNPADDED = re.compile(rb"(?m)^([A-Z][a-z]{2}) (\d \d\d:\d\d:\d\d)")
+# Month abbreviations of other locales (journalctl's short formats print the month as
+# LC_TIME has it: "Απρ 15 12:20:28", "Okt  3 …", "janv. 7 …"): glibc's abmon of the
+# languages most mail admins run, each month's names in January-to-December order.
+_MONTH_NAMES = (
+    "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez",  # de
+    "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",  # fr
+    "ene feb mar abr may jun jul ago sep oct nov dic",  # es
+    "gen feb mar apr mag giu lug ago set ott nov dic",  # it
+    "jan fev mar abr mai jun jul ago set out nov dez",  # pt
+    "jan feb mrt apr mei jun jul aug sep okt nov dec",  # nl
+    "jan feb mar apr maj jun jul aug sep okt nov dec",  # sv, da
+    "sty lut mar kwi maj cze lip sie wrz paź lis gru",  # pl
+    "янв фев мар апр мая июн июл авг сен окт ноя дек",  # ru
+    "Ιαν Φεβ Μάρ Απρ Μάι Ιούν Ιούλ Αύγ Σεπ Οκτ Νοέ Δεκ",  # el (accented, newer glibc)
+    "Ιαν Φεβ Μαρ Απρ Μαϊ Ιουν Ιουλ Αυγ Σεπ Οκτ Νοε Δεκ",  # el
+)
+_ENGLISH = _MONTH_NAMES[0].split()
+_LOCAL_MONTH: dict[bytes, bytes] = {
+    form.encode(): _ENGLISH[i].encode()
+    for row in _MONTH_NAMES[1:]
+    for i, name in enumerate(row.split())
+    for form in {name, name.capitalize(), name.lower(), name.rstrip(".")}
+    if form.rstrip(".") != _ENGLISH[i]
+}
+_LOCALIZED = re.compile(
+    rb"(?m)^("
+    + b"|".join(re.escape(k) for k in sorted(_LOCAL_MONTH, key=len, reverse=True))
+    + rb")(?= +\d{1,2} \d\d:\d\d:\d\d )"
+)
 # "<mail.notice>" / "<22>" tags after the time (FreeBSD syslogd -v/-vv, some relays).
 _TAG_AFTER_TIME = re.compile(
     rb"(?m)^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?"
@@ -116,6 +151,11 @@ _SENDMAIL_CAT = re.compile(
     rb"|^STARTTLS=(?:client|server)"
 )
 
+# A syslog tag and the message, with no time and no host before it ("postfix/smtp[11977]:
+# connect to …", what a log shows when its header was cut off, or a syslog template of
+# "%syslogtag%%msg%"): given the same header with no time as ``-o cat``'s lines.
+_TAGGED = re.compile(rb"[A-Za-z][\w.-]*(?:/[\w.-]+)*\[\d+\]: ")
+
 _Step = Callable[[bytes], bytes]
 
 
@@ -139,7 +179,7 @@ def _ansi(block: bytes) -> bytes:
 
 
 def _compose(block: bytes) -> bytes:
-    return _COMPOSE.sub(b"", block)
+    return _COMPOSE.sub(b"", _COMPOSE_ATTACHING.sub(b"", block))
 
 
 def _docker_ts(block: bytes) -> bytes:
@@ -232,6 +272,11 @@ def _cat(program: bytes) -> _Step:
 
 
 _CAT_LINE = re.compile(rb"(?m)^(?=[^\n]*\S)")
+_TAGGED_LINE = re.compile(rb"(?m)^(?=" + _TAGGED.pattern + rb")")
+
+
+def _tagged(block: bytes) -> bytes:
+    return _TAGGED_LINE.sub(NO_TIME + b" ", block)
 
 
 def _cat_family(head: bytes) -> str | None:
@@ -240,6 +285,8 @@ def _cat_family(head: bytes) -> str | None:
     lines = [ln.rstrip(b"\r") for ln in head.split(b"\n")[:200] if ln.strip()]
     if not lines or any(_OWN_TIME.match(ln) or ln.startswith(b"{") for ln in lines):
         return None
+    if sum(1 for ln in lines if _TAGGED.match(ln)) * 2 >= len(lines):
+        return "tag-no-time"
     counts = {
         "journal-cat-sendmail": sum(1 for ln in lines if _SENDMAIL_CAT.match(ln)),
         "journal-cat-exim": sum(1 for ln in lines if _EXIM_CAT.match(ln)),
@@ -265,6 +312,10 @@ def _tag(block: bytes) -> bytes:
     return _TAG_AFTER_HOST.sub(rb"\1 \2 ", block)
 
 
+def _localized(block: bytes) -> bytes:
+    return _LOCALIZED.sub(lambda m: _LOCAL_MONTH[m.group(1)], block)
+
+
 def _unpadded(block: bytes) -> bytes:
     return _UNPADDED.sub(rb"\1  \2", block)
 
@@ -279,10 +330,12 @@ _STEPS: dict[str, _Step] = {
     "compose": _compose,
     "docker-timestamp": _docker_ts,
     "priority-tag": _tag,
+    "localized-month": _localized,
     "unpadded-day": _unpadded,
     "journal-cat-postfix": _cat_postfix,
     "journal-cat-exim": _cat(b"exim"),
     "journal-cat-sendmail": _cat(b"sendmail"),
+    "tag-no-time": _tagged,
 }
 _CLASSIC_OR_ISO = re.compile(
     rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)"
@@ -296,7 +349,7 @@ _ANY_LINE_STEP = re.compile(
     rb"\n(?:"
     + b"|".join(
         rx.pattern.removeprefix(rb"(?m)^")
-        for rx in (_DOCKER_TS, _UNPADDED, _TAG_AFTER_TIME, _TAG_AFTER_HOST)
+        for rx in (_DOCKER_TS, _LOCALIZED, _UNPADDED, _TAG_AFTER_TIME, _TAG_AFTER_HOST)
     )
     + rb")"
 )
@@ -342,6 +395,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         return Unwrapper(tuple(names))
     for name, rx in (
         ("docker-timestamp", _DOCKER_TS),
+        ("localized-month", _LOCALIZED),
         ("unpadded-day", _UNPADDED),
         ("priority-tag", _TAG_AFTER_TIME),
     ):

@@ -17,6 +17,7 @@ error is reported for that input; the run goes on.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import os
@@ -42,6 +43,9 @@ BLOCK_SIZE = 8 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_STEP = 64 * 1024  # decompressed bytes per read of a gzip stream
+# A UTF-16 byte order mark (Windows PowerShell's "> file", Out-File and
+# Export-Csv -Encoding Unicode write UTF-16 with one): the text is read as UTF-8.
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class _Stream(Protocol):
@@ -66,10 +70,11 @@ class Source:
     gzip: bool = False
     size: int = 0  # bytes on disk (0 for stdin)
     mtime: float | None = None
+    utf16: bool = False  # UTF-16 text (a byte order mark first), read as UTF-8
 
     @property
     def splittable(self) -> bool:
-        return self.path is not None and not self.gzip
+        return self.path is not None and not self.gzip and not self.utf16
 
 
 def expand_inputs(args: list[str]) -> tuple[list[Source], list[str]]:
@@ -116,7 +121,9 @@ def _source(path: str) -> Source:
             magic = fh.read(2)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return Source(path, path, magic == _GZIP_MAGIC, st.st_size, st.st_mtime)
+    return Source(
+        path, path, magic == _GZIP_MAGIC, st.st_size, st.st_mtime, utf16=magic in _UTF16_BOMS
+    )
 
 
 class BlockReader:
@@ -152,10 +159,14 @@ class BlockReader:
                 stream = _Prefixed(head, raw_in)
             if head == _GZIP_MAGIC:
                 return _GzipStream(stream)
+            if head in _UTF16_BOMS:
+                return _Utf16Stream(stream)
             return stream
         raw = open(self.source.path, "rb")  # noqa: SIM115 - closed by the caller
         if self.source.gzip:
             return _GzipStream(raw)
+        if self.source.utf16:
+            return _Utf16Stream(raw)
         return raw
 
     def __iter__(self) -> Iterator[bytes]:
@@ -166,7 +177,8 @@ class BlockReader:
             return
         fast = native.read_block
         try:
-            if fast is not None and not self.source.gzip and self.source.path is not None:
+            plain = not (self.source.gzip or self.source.utf16)
+            if fast is not None and plain and self.source.path is not None:
                 yield from self._plain_blocks(fh, fast)
             else:
                 yield from self._blocks(fh)
@@ -285,7 +297,7 @@ class BlockReader:
     def _read(self, fh: _Stream, want: int) -> bytes:
         """Up to ``want`` bytes. Gzip data is decompressed in small steps, so a
         truncated or corrupt file still gives everything before the damage."""
-        if not (self.source.gzip or self.source.path is None):
+        if not (self.source.gzip or self.source.utf16 or self.source.path is None):
             try:
                 return fh.read(want)
             except OSError as exc:
@@ -338,7 +350,41 @@ class _Prefixed:
         self._stream.close()
 
 
-class _GzipStream:
+class _Decoded:
+    """A stream of the bytes made from another's (decompressed, transcoded), handed
+    out from a buffer that :meth:`read` fills."""
+
+    _what = "a decoded stream"
+
+    def __init__(self, raw: _Stream) -> None:
+        self._raw = raw
+        self._buf = bytearray()
+        self._done = False
+
+    def read(self, n: int, /) -> bytes:  # pragma: no cover - each kind's own
+        raise NotImplementedError
+
+    def _take(self, n: int) -> bytes:
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def seek(self, offset: int, /) -> object:  # pragma: no cover - never split
+        raise OSError(f"cannot seek in {self._what}")
+
+    def readline(self, limit: int, /) -> bytes:
+        data = self.read(limit if limit > 0 else MAX_LINE_BYTES)
+        nl = data.find(b"\n")
+        if nl >= 0:
+            self._buf[:0] = data[nl + 1 :]
+            return data[: nl + 1]
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class _GzipStream(_Decoded):
     """gzip decompression that hands out every byte before damage.
 
     ``gzip.GzipFile.read`` raises on a truncated file and loses what the same
@@ -347,11 +393,11 @@ class _GzipStream:
     raises only once everything before the damage has been returned.
     """
 
+    _what = "a gzip stream"
+
     def __init__(self, raw: _Stream) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self._z = zlib.decompressobj(wbits=31)
-        self._buf = bytearray()
-        self._done = False
         self._error: BaseException | None = None
 
     def read(self, n: int, /) -> bytes:
@@ -374,23 +420,25 @@ class _GzipStream:
                 self._error = exc
         if not self._buf and self._error is not None:
             raise self._error
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
-        return out
+        return self._take(n)
 
-    def seek(self, offset: int, /) -> object:  # pragma: no cover - gzip is never split
-        raise OSError("cannot seek in a gzip stream")
 
-    def readline(self, limit: int, /) -> bytes:
-        data = self.read(limit if limit > 0 else MAX_LINE_BYTES)
-        nl = data.find(b"\n")
-        if nl >= 0:
-            self._buf[:0] = data[nl + 1 :]
-            return data[: nl + 1]
-        return data
+class _Utf16Stream(_Decoded):
+    """UTF-16 text handed out as UTF-8 bytes (its byte order mark read and dropped;
+    a lone surrogate or an odd last byte becomes U+FFFD, as bad UTF-8 would)."""
 
-    def close(self) -> None:
-        self._raw.close()
+    _what = "a UTF-16 stream"
+
+    def __init__(self, raw: _Stream) -> None:
+        super().__init__(raw)
+        self._decoder = codecs.getincrementaldecoder("utf-16")("replace")
+
+    def read(self, n: int, /) -> bytes:
+        while len(self._buf) < n and not self._done:
+            chunk = self._raw.read(_GZIP_STEP)
+            self._done = not chunk
+            self._buf += self._decoder.decode(chunk, final=self._done).encode("utf-8")
+        return self._take(n)
 
 
 class _ReadFailed(Exception):
