@@ -370,6 +370,21 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
         hint=_S.RCPT_TO,
     ),
+    # (session 14) A recipient restriction whose only words ask for a later retry:
+    # greylisting's deferral (a policy service answering DEFER_IF_PERMIT), not a
+    # missing user nor a server fault ("450 4.7.1 <a>: Recipient address rejected:
+    # Please try again later!").
+    pattern(
+        "bounce.rcpt_restriction_retry",
+        r"Recipient address rejected:\s+(?:Please\s+)?(?:try (?:again )?later|come back later)",
+        _C.POLICY_REJECTION,
+        "The receiving server deferred this recipient until a later attempt: greylisting "
+        "(a first delivery from an unknown sender and address pair is told to come back).",
+        "Nothing to fix if the sending server retries: the next attempt after a few minutes "
+        "passes. A sender that never retries (a script, a bulk tool) loses the mail.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
     pattern(
         "bounce.rcpt_restriction_system",
         r"Recipient address rejected:\s+(?:System not accepting network messages|"

@@ -175,6 +175,22 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
     ),
     pattern(
+        "i18n.dns_not_found",
+        # (session 14) Postfix's "Host or domain name not found. Name service error for
+        # name=... type=A: Host found but no data record of requested type" as a
+        # provider's Chinese bounce renders it (Proton Mail's: "未找到主機或網域名稱。域名服務
+        # 錯誤 ... 已找到主機，但沒有請求類型的資料記錄"), in Traditional and Simplified characters
+        r"未找到主[機机]或[網网]?域名[稱称]?|找不到主[機机]或[網网]?域名|域名服[務务][錯错][誤误]|"
+        r"沒有請求類型的資料記錄|没有请求类型的数据记录",
+        _C.DNS_RESOLUTION,
+        "The recipient's domain (or its mail host) does not resolve: the DNS lookup found "
+        "no record of the type asked for (said in the provider's own language).",
+        "A typo in the domain, a domain that lapsed, or no MX/A record published for it.",
+        source="i18n",
+        stage=_S.DNS,
+        retry=False,
+    ),
+    pattern(
         "i18n.auth_failed",
         # a refused login in the words of a mail library's translations (PHPMailer's
         # "SMTP 错误：登录失败。", "SMTP-Fehler: Authentifizierung fehlgeschlagen.",

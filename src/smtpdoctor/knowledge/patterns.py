@@ -363,9 +363,14 @@ _CORE: tuple[TextPattern, ...] = (
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient|user)|"
         # ("Recipient address rejected: Access denied", or an access map's own words
         # of a block or policy, is an access rule, not a missing user; Microsoft's
-        # 5.4.1 table says otherwise for its own.)
-        r"Recipient address rejected(?!:\s+(?:Access denied|[^\n;]{0,40}?\b(?:block\w*|"
-        r"black ?list\w*|denied|polic(?:y|ies)|spam\w*)))|no mailbox here|\buser not found\b|"
+        # 5.4.1 table says otherwise for its own. Session 14: the words may follow
+        # "for" or "due to" ("Recipient address rejected for policy reasons"), run on
+        # past a bounce's line wrap, or only ask for a later retry, greylisting's
+        # answer, or be cut off where a reply parser ended the line ("Recipient address
+        # rejected:" and nothing after it): none of these is a missing user either.)
+        r"Recipient address rejected(?!:\s*$|(?::\s+|\s+(?:for|due to|because of)\s+)"
+        r"(?:Access denied|[^;]{0,40}?\b(?:block\w*|black ?list\w*|denied|polic(?:y|ies)|spam\w*|"
+        r"gr[ae]y-?list\w*|try (?:again )?later)))|no mailbox here|\buser not found\b|"
         r"no mailbox found|"
         r"\baddress unknown\b|\bunknown (?:user )?(?:address|account)\b",
         _C.RECIPIENT,

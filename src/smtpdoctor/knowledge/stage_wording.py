@@ -65,6 +65,15 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.command_key_starttls", r"\b(?:command|cmd)[=:] ?[\"']?STARTTLS\b", _S.STARTTLS
     ),
+    # (session 14) A size refusal judged on the size the client declared with MAIL FROM's
+    # SIZE parameter (RFC 1870), before any data: Apache James's "exceeding system maximum
+    # message size of N based on SIZE option", "SIZE parameter exceeds ...".
+    stage_phrase(
+        "stage.size_declared",
+        r"\b(?:based on|by|from|per) (?:the |its )?(?-i:SIZE) (?:option|parameter|extension)\b|"
+        r"\b(?-i:SIZE) parameter (?:exceeds|too large|is too)\b|\bdeclared (?-i:SIZE)\b",
+        _S.MAIL_FROM,
+    ),
     # Something the client did or was refused before the server's greeting ("client
     # sent data before SMTP greeting", "closed connection before SMTP greeting").
     stage_phrase(
@@ -533,16 +542,18 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # (session 12) other clients' marks for the same two lines: "SMTP>> RCPT TO:" /
     # "SMTP<< 550" (BlackBerry's and others' SMTP logs), "C: RCPT TO:" / "S: 550" (RFC
     # 5321's own examples' notation, as debug logs copy it).
+    # (session 14) MDaemon's session logs and ListManager's delivery logs: "--> RCPT
+    # TO:<x>" for what was sent, "<-- 451 ..." for the answer.
     stage_phrase(
         "stage.debug_arrows_mail_from",
-        r"(?:\] >>|\bSMTP>>|\bC:) MAIL FROM:(?:(?!\] >> |SMTP>>).){0,300}?"
-        r"(?:\] <<|SMTP<<|(?:\\n|\s)S:) [45]\d\d",
+        r"(?:\] >>|\bSMTP>>|\bC:|(?<!-)-->) MAIL FROM:(?:(?!\] >> |SMTP>>|--> ).){0,300}?"
+        r"(?:\] <<|SMTP<<|(?:\\n|\s)S:|<--) [45]\d\d",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.debug_arrows_rcpt_to",
-        r"(?:\] >>|\bSMTP>>|\bC:) RCPT TO:(?:(?!\] >> |SMTP>>).){0,300}?"
-        r"(?:\] <<|SMTP<<|(?:\\n|\s)S:) [45]\d\d",
+        r"(?:\] >>|\bSMTP>>|\bC:|(?<!-)-->) RCPT TO:(?:(?!\] >> |SMTP>>|--> ).){0,300}?"
+        r"(?:\] <<|SMTP<<|(?:\\n|\s)S:|<--) [45]\d\d",
         _S.RCPT_TO,
     ),
     stage_phrase(
@@ -560,7 +571,9 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
 
 # What was blocked is the sending host or IP (a block list), not the message.
 _SOURCE_WORDS = re.compile(
-    r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed)\b|"
+    # (session 14: or its reputation, "Message rejected due to sender IP reputation")
+    r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed|"
+    r"reputation)\b|"
     r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b(?! or virus| content)|\bspamming\b|"
     r"Spamhaus(?! DBL)",
     re.IGNORECASE,
@@ -657,7 +670,7 @@ _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
         *("envelope", "mail from", "mailfrom", "your domain"),
     ),
     ("recipient", "relay", "allowed hosts", "delivery", "addressing", "local user", "lokalny"),
-    ("block", "list", "spam"),
+    ("block", "list", "spam", "reputation"),
     None,
 )
 

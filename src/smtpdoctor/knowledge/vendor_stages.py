@@ -238,6 +238,10 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     stage_phrase("stage.gateway_rcpt", r"-+\s*SMTP command\s+RCPT\b", _S.RCPT_TO),
     stage_phrase("stage.gateway_mail", r"-+\s*SMTP command\s+MAIL\b", _S.MAIL_FROM),
     stage_phrase("stage.failed_connect", r"Failed to connect\. Winsock", _S.CONNECT),
+    # (session 14) Domino's SMTP client debug log names the command a reply answered:
+    # "SMTPClient: ReceiveResponse: Server: <ip> Command:EODT Error:554 ..." (EODT: its
+    # end of the message data; its RCPT and MAIL are read by the command keys).
+    stage_phrase("stage.domino_eodt", r"\bCommand:\s?EODT\b", _S.MESSAGE),
     stage_phrase(
         "stage.sendmail_transcript",
         r">>> (?:RCPT To:|RCPT TO:)|ruleset=check_rcpt\b",

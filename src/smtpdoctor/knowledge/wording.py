@@ -601,7 +601,8 @@ _RECIPIENT_GONE_REST = (
     r"\bno valid recipients\b|"
     # (session 12) "This user doesn't have a yahoo.com account", "No recipients were
     # accepted", "Bad address syntax", a directory that does not list the user
-    r"\b(?:user|recipient) (?:does not|doesn't) have an? \S+ account\b|"
+    # (session 14: with the domain left out, "This user doesn't have a account")
+    r"\b(?:user|recipient) (?:does not|doesn't) have an? (?:\S+ )?account\b|"
     r"\bno recipients? (?:were |was )?accepted\b|"
     r"\bbad (?:e-?mail )?address(?: mailbox)? syntax\b|"
     r"\bnot listed in (?:the )?(?:public )?(?:Name (?:&|and) Address Book|directory)\b|"
