@@ -392,16 +392,22 @@ _TIMEOUT_WORDS = re.compile(r"\btimed? ?out\b|\btime-?out\b", re.IGNORECASE)
 def _after_connect(decided: Evidence | None, stated: Stage | None, flat: str) -> Evidence | None:
     """A connect timeout's words at a stage the text states after the connection
     was made ("Connection timed out (in reply to end of DATA command)") are a
-    timeout in the session, not a blocked connect."""
+    timeout in the session, not a blocked connect; a client's "unable to connect"
+    after its log says it was in the TLS handshake (session 14: ESP Mail Client's
+    "perform the SSL/TLS handshake ... unable to connect to server") is the
+    handshake that failed on a connection that was made."""
     if (
         decided is None
         or decided.category is not Category.FIREWALL_BLOCK
         or stated is None
         or stated in _STAGES_BEFORE_SESSION
-        or not _TIMEOUT_WORDS.search(flat)
     ):
         return decided
-    return from_pattern(pattern_by_id("generic.timeout"))
+    if _TIMEOUT_WORDS.search(flat):
+        return from_pattern(pattern_by_id("generic.timeout"))
+    if stated is Stage.TLS_HANDSHAKE:
+        return from_pattern(pattern_by_id("tls.handshake_failed"))
+    return decided
 
 
 _SESSION_TIMEOUTS = frozenset({"smtp.session_timeout", "generic.timeout"})

@@ -103,6 +103,36 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # --- authentication ---------------------------------------------------------------
     pattern(
+        "library.auth_tls_first",
+        # (session 14) A login exception (Ruby's Net::SMTPAuthenticationError, smtplib's
+        # SMTPAuthenticationError, JavaMail's AuthenticationFailedException) only says the
+        # AUTH step raised it; a reply it quotes that asks for STARTTLS first says why.
+        r"\bMust issue (?:a )?STARTTLS command first\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server wants the session encrypted with STARTTLS before the login, and the "
+        "client tried to log in without it.",
+        "The client's TLS setting is off or set to implicit TLS on a STARTTLS port "
+        "(587/25): turn on STARTTLS.",
+        source=_LIB,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
+        "library.tls_not_offered",
+        # (session 14) A client that requires TLS and found no STARTTLS in the server's
+        # EHLO reply: Twisted's TLSRequiredError ("502 Server does not support secure
+        # communication via TLS / SSL", Synapse, Buildbot and every twisted.mail client).
+        r"\bTLSRequiredError\b|\bdoes not support secure communication\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The client requires an encrypted session, and the server did not offer STARTTLS.",
+        "The server has no certificate or TLS turned off, or a firewall removed STARTTLS "
+        "from its EHLO reply.",
+        source=_LIB,
+        stage=_S.STARTTLS,
+        permanence=_T,
+        retry=False,
+    ),
+    pattern(
         "library.auth_failed",
         r"SMTPAuthenticationError|AuthenticationFailedException|"
         r"Net::SMTPAuthenticationError|\bInvalid login\b|\bEAUTH\b|"

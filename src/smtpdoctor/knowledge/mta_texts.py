@@ -101,7 +101,9 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "mta.fqdn_address",
         r"(?<!Recipient address rejected: )\bneed fully-qualified address\b|"
-        r"\b(?:HELO|EHLO) requires domain name\b",
+        # (and Sendmail's "501 5.0.0 HELO requires domain address", "... valid address",
+        # as a camera's or a board's client quotes it: session 14)
+        r"\b(?:HELO|EHLO) requires (?:domain name|(?:a )?(?:valid|domain) address)\b",
         _C.POLICY_REJECTION,
         "The server refuses a bare name where it needs a fully qualified domain "
         "(an address without @domain, or an empty HELO/EHLO argument).",
@@ -200,6 +202,12 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
 )
 
 MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # (session 14) A HELO argument refused for its form (mta.fqdn_address) answers HELO.
+    stage_phrase(
+        "stage.helo_form",
+        r"\b(?:HELO|EHLO) requires (?:domain name|(?:a )?(?:valid|domain) address)\b",
+        _S.EHLO,
+    ),
     # Exim's synchronization error quotes the command it rejected.
     stage_phrase("stage.exim_rejected_ehlo", r"\brejected \"(?:EHLO|HELO)\b", _S.EHLO),
     stage_phrase("stage.exim_rejected_mail", r"\brejected \"MAIL\b", _S.MAIL_FROM),

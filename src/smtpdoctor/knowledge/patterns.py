@@ -547,7 +547,11 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "smtp.no_route",
-        r"No route to host|Network is unreachable|Host is unreachable|EHOSTUNREACH|ENETUNREACH",
+        r"No route to host|Network is unreachable|Host is unreachable|EHOSTUNREACH|ENETUNREACH|"
+        # (session 14) nodemailer's words when the host has no address of that family
+        # (Node-RED's, n8n's and Ghost's email: "Can not use IPv4 addresses with current
+        # network")
+        r"\bCan ?not use IPv[46] addresses with current network\b",
         _C.FIREWALL_BLOCK,
         "No route to the destination: a router or firewall answered 'unreachable', or "
         "this host has no route for that address family (often IPv6).",

@@ -44,6 +44,10 @@ _S = Stage
 _CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
 
 STATED_STAGES: tuple[StagePhrase, ...] = (
+    # (session 14) A client's "error 535 ..." ("Check SMTP settings: error 535
+    # Authentication required"): RFC 4954's 535 answers AUTH only (CODE_STAGES), also
+    # where the client's words stand before it and no reply line is parsed.
+    stage_phrase("stage.error_code_535", r"\berror:? \(?535\b(?![.\d])", _S.AUTH),
     # OpenSMTPD and others log the command with its result.
     stage_phrase(
         "stage.quoted_rcpt",

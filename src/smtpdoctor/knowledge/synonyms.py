@@ -719,6 +719,25 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # (session 14) A login's grant that has run out, in a device's or an application's
+    # words (QNAP's Notification Center "Authorization has expired. Reauthorize the
+    # account.", an OAuth2 access or refresh token expired or revoked, "invalid_grant"):
+    # the client must sign in to the provider again.
+    pattern(
+        "synonyms.authorization_expired",
+        r"\bauthori[sz]ation (?:has |had )?expired\b|"
+        r"\bre-?authori[sz]e (?:the|your|this) account\b|"
+        r"\b(?:access|refresh|OAuth2?) token (?:has |is |was )?(?:expired|revoked)\b|"
+        r"\binvalid_grant\b",
+        _C.AUTHENTICATION,
+        "The authorization the client signs in with (an OAuth2 grant or token) has "
+        "expired or was revoked, so the login is refused.",
+        "Sign the account in again (re-authorize it in the application); a password change "
+        "or the provider's token lifetime ends a grant.",
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
     # (session 12) No authentication method both sides have, or none offered, in any
     # client's words ("No suitable authentication method found", "No compatible
     # authentication mechanisms", "does not support SMTP AUTH type: PLAIN", "no form of
@@ -1080,6 +1099,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         _C.DNS_RESOLUTION,
         "A DNS lookup failed while routing the mail.",
         "The domain does not exist or its DNS servers do not answer.",
+        # (session 14) a lookup that failed is the DNS step, before any connection
+        # (Twisted's "DNSLookupError: DNS lookup failed: host")
+        stage=_S.DNS,
         retry=True,
     ),
 )

@@ -38,7 +38,9 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _p(
         "tls.protocol_version",
-        r"unsupported[ _]protocol|alert protocol version|\bprotocol[ _]version\b|"
+        # (and OpenSSL's and BoringSSL's reason symbols, as Mono and others print them:
+        # "SSL routines:OPENSSL_internal:TLSV1_ALERT_PROTOCOL_VERSION")
+        r"unsupported[ _]protocol|alert[ _]protocol[ _]version|\bprotocol[ _]version\b|"
         r"no protocols available|wrong ssl version|unsupported (?:tls |ssl )?version|"
         r"version too low|inappropriate fallback|no shared (?:protocol|version)",
         _C.TLS_VERSION_MISMATCH,
@@ -91,6 +93,9 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         r"does not match (?:the )?(?:host ?name|server name|(?:server )?certificate)|altnames|"
         # PHP's stream layer: "Peer certificate CN=`a' did not match expected CN=`b'".
         r"did not match expected CN|"
+        # (session 14) curl's: "no alternative certificate subject name matches target host
+        # name", "certificate subject name 'x' does not match target host name 'y'"
+        r"\bmatch(?:es)? target host ?name\b|"
         r"subjectAltName does not match",
         _C.TLS_CERTIFICATE,
         "The certificate does not name the host that was contacted.",
@@ -158,7 +163,11 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         r"TLS handshake failed|Cannot start TLS|SSL_connect error|SSL_accept error|"
         r"TLS error on connection|handshake failure|TLS negotiation failed|TLS library problem|"
         r"SSL connect attempt failed|lost connection after STARTTLS|no shared cipher|"
-        r"TLS session failure|Handshake failed|received fatal alert|"
+        r"TLS session failure|Handshake ?failed|received fatal alert|"
+        # (session 14) Qt's QSslSocket with no TLS library to start, .NET's SslStream
+        # exception (its namespace says "Authentication": TLS's, not SMTP AUTH's)
+        r"\bTLS initiali[sz]ation failed\b|\bA call to SSPI failed\b|"
+        r"\bSystem\.Security\.Authentication\.AuthenticationException\b|"
         # OpenSSL's own error strings
         r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b",
         _C.TLS_HANDSHAKE_FAILURE,

@@ -196,6 +196,15 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # curl's SMTP errors name the command: "(55) MAIL failed: 553", "RCPT failed: 550".
     stage_phrase("stage.curl_mail", r"\bMAIL failed: [45]\d\d\b", _S.MAIL_FROM),
     stage_phrase("stage.curl_rcpt", r"\bRCPT failed: [45]\d\d\b", _S.RCPT_TO),
+    # (session 14) Perl's Email::Sender names the step of its failure: "error at RCPT",
+    # "error at DATA start" (the DATA command), "error at after DATA" (the reply to the
+    # message sent, the end of data).
+    stage_phrase("stage.email_sender_after_data", r"\berror at after DATA\b", _S.MESSAGE),
+    # JavaMail's AuthenticationFailedException when it had no password to log in with
+    # ("failed to connect, no password specified?"): the login, not the connect.
+    stage_phrase(
+        "stage.javamail_no_password", r"\bfailed to connect, no password specified\b", _S.AUTH
+    ),
     stage_phrase("stage.command_reply_data", r"SMTP error, DATA:\s?[45]\d\d\b", _S.DATA),
     stage_phrase("stage.route_list", r"Recipient not in route list", _S.RCPT_TO),
     # Gmail's older DSNs name the state the session was in ("(SENT_HELO)").

@@ -992,7 +992,16 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\bconnection was aborted\b|\bforcibly closed by the remote host\b|"
         # (session 13, generic3) .NET's closed transport connection, a reply that came empty
         r"\bnet_io_connectionclosed\b|\bThe connection was closed\b|"
-        r"\b(?:response|reply) (?:is|was) empty\b",
+        r"\b(?:response|reply) (?:is|was) empty\b|"
+        # (session 14) libcurl's CURLE_RECV_ERROR and CURLE_SEND_ERROR as every program on
+        # libcurl prints them (R's curl, Domoticz, Zabbix), Haskell's end of file on a
+        # socket handle ("<socket: 6>: Data.ByteString.hGetLine: end of file"), LuaSocket's
+        # and OpenResty's bare "closed" after the Lua file and line, and OpenSSL's or
+        # LibreSSL's failed socket call under TLS (its errno 110/60, ETIMEDOUT on Linux and
+        # on BSD/macOS, is a time-out: wording.read_timeout)
+        r"\bFailure when receiving data from the peer\b|\bFailed sending data to the peer\b|"
+        r"\bCURLE_(?:RECV|SEND)_ERROR\b|\bhGet\w*: end of file\b|\.lua:\d+: closed\b|"
+        r"\bSSL_ERROR_SYSCALL\b(?!,? errno (?:60|110)\b)",
         _C.CONNECTION_DROPPED,
         "The connection was closed before the session was done.",
         "A firewall or the server cut the connection; on an implicit-TLS port (465) a "
@@ -1006,7 +1015,12 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     # open or connect (Net::OpenTimeout, ConnectTimeoutError) is the connect.
     pattern(
         "wording.read_timeout",
-        r"\bRead ?Time ?out(?:Error|Exception)?\b|\bread (?:operation )?timed out\b",
+        r"\bRead ?Time ?out(?:Error|Exception)?\b|\bread (?:operation )?timed out\b|"
+        # (session 14) a TLS read whose socket call timed out: OpenSSL's or LibreSSL's
+        # SSL_ERROR_SYSCALL with ETIMEDOUT (110 on Linux, 60 on BSD and macOS), as curl
+        # prints it ("LibreSSL SSL_read: SSL_ERROR_SYSCALL, errno 60"); LuaSocket's
+        # "timeout" after the Lua file and line
+        r"\bSSL_ERROR_SYSCALL,? errno (?:60|110)\b|\.lua:\d+: timeout\b",
         _C.NETWORK_TIMEOUT,
         "The connection was open, but the server's reply did not come in time.",
         "A slow or overloaded server, or a firewall that lets the connection open but "
