@@ -16,8 +16,9 @@ result is an ordinary enum (``type(Stage) is EnumType``), which
 from the same body (``_test_simple_enum``, and each member's name, value,
 ``repr``, ``str``, ``format``, hash and pickling). A class this does not cover
 (more than one base, keywords, ``super()`` in a method, a nested qualified
-name, ``_ignore_``) and a Python without ``_simple_enum`` get ``EnumType``'s
-own path, with its checks.
+name, ``_ignore_``, a descriptor with ``__set_name__`` other than a property)
+and a Python without ``_simple_enum`` get ``EnumType``'s own path, with its
+checks.
 """
 
 from __future__ import annotations
@@ -69,4 +70,10 @@ def _quick(
         and classdict.get("__qualname__") == cls
         and "__classcell__" not in classdict
         and "_ignore_" not in classdict
+        # (the plain class would call a descriptor's __set_name__ once more; a property's
+        # only records the name)
+        and not any(
+            type(value) is not property and hasattr(type(value), "__set_name__")
+            for value in classdict.values()
+        )
     )

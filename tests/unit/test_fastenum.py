@@ -12,6 +12,7 @@ hash, lookups by value and name, iteration order, aliases and pickling.
 from __future__ import annotations
 
 import enum
+import functools
 import importlib.util
 import json
 import pathlib
@@ -107,6 +108,9 @@ def test_the_same_enums_as_enumtype_builds(module: str, monkeypatch: pytest.Monk
             assert simple(other.value) is simple[other.name]
             assert json.dumps(member) == json.dumps(other)
             assert simple[key] is member
+            for prop, attr in vars(full).items():  # the body's properties, member by member
+                if isinstance(attr, property):
+                    assert repr(getattr(member, prop)) == repr(getattr(other, prop))
         with pytest.raises(ValueError, match="is not a valid"):
             simple(object())
 
@@ -141,6 +145,11 @@ def test_what_it_does_not_cover_goes_through_enumtype() -> None:
         ONE = 1
         UNO = 1  # an alias
 
+    class Named(StrEnum, metaclass=FastEnumType):
+        A = "a"
+        word = functools.cached_property(lambda self: self.value * 2)
+
+    assert Named.A.word == "aa"
     assert str(WithSuper.A) == "<a>"
     assert list(Ignoring) == [Ignoring.ONE]
     assert Ignoring.UNO is Ignoring.ONE
