@@ -13,6 +13,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from smtpdoctor.fastdataclass import dataclass
+from smtpdoctor.fastenum import FastEnumType
 
 __all__ = [
     "MTA",
@@ -31,7 +32,7 @@ __all__ = [
 JSON = dict[str, Any]
 
 
-class Category(StrEnum):
+class Category(StrEnum, metaclass=FastEnumType):
     """The root-cause class of a failure."""
 
     OK = "ok"
@@ -53,7 +54,7 @@ class Category(StrEnum):
     OTHER = "other"
 
 
-class Stage(StrEnum):
+class Stage(StrEnum, metaclass=FastEnumType):
     """Where in the session something happened, in walking order."""
 
     DNS = "dns"
@@ -71,7 +72,7 @@ class Stage(StrEnum):
     NONE = "none"
 
 
-class Outcome(StrEnum):
+class Outcome(StrEnum, metaclass=FastEnumType):
     """How one step of a session ended."""
 
     OK = "ok"
@@ -85,13 +86,13 @@ class Outcome(StrEnum):
     PROTOCOL_ERROR = "protocol_error"
 
 
-class Permanence(StrEnum):
+class Permanence(StrEnum, metaclass=FastEnumType):
     TEMPORARY = "temporary"
     PERMANENT = "permanent"
     NONE = "none"
 
 
-class Severity(StrEnum):
+class Severity(StrEnum, metaclass=FastEnumType):
     CRITICAL = "critical"
     WARNING = "warning"
     INFO = "info"
@@ -101,7 +102,7 @@ class Severity(StrEnum):
         return {"critical": 0, "warning": 1, "info": 2}[self.value]
 
 
-class ExitCode(IntEnum):
+class ExitCode(IntEnum, metaclass=FastEnumType):
     """Every exit status of the command (contract: Exit status).
 
     The monitoring-plugin convention: a run that found a broken server is a
@@ -115,7 +116,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C: the shell's 128 + SIGINT
 
 
-class Status(StrEnum):
+class Status(StrEnum, metaclass=FastEnumType):
     OK = "ok"
     WARNING = "warning"
     FAILURE = "failure"
@@ -126,7 +127,7 @@ class Status(StrEnum):
         return ExitCode[self.name]
 
 
-class MTA(StrEnum):
+class MTA(StrEnum, metaclass=FastEnumType):
     """Who a fix is for."""
 
     POSTFIX = "postfix"

@@ -133,3 +133,60 @@ print(json.dumps({"before": before, "after": [is_deferred(inspect), is_deferred(
 """
     )
     assert doc == {"before": [True, True], "after": [False, False], "real": "module"}
+
+
+_GETTEXT = """\
+import json, os, sys
+if {stand_in}:
+    from smtpdoctor.cli.deferred import defer_for_diagnose, is_deferred
+    defer_for_diagnose()
+import argparse, gettext
+words = [argparse._("usage: "), argparse.ngettext("one %s", "many %s", 1),
+         argparse.ngettext("one %s", "many %s", 2), gettext.gettext("options")]
+loaded = "locale" in sys.modules
+parser = argparse.ArgumentParser(prog="x")
+print(json.dumps({{"words": words, "help": parser.format_help(), "locale": loaded}}))
+"""
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"LANGUAGE": "de:fr_FR"}, {"LC_ALL": "pt_BR.UTF-8"}, {"LANG": "/tmp/nowhere"}],
+)
+def test_argparse_words_are_the_real_gettext_answers(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gettext stand-in answers as gettext does (no catalogue under the default
+    directory here), without importing locale while no language names a path."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    real = _run(_GETTEXT.format(stand_in=False))
+    stood = _run(_GETTEXT.format(stand_in=True))
+    assert stood["words"] == real["words"]
+    assert stood["help"] == real["help"]
+    assert real["words"] == ["usage: ", "one %s", "many %s", "options"]  # (no catalogue here)
+    assert stood["locale"] is ("/" in env.get("LANG", ""))
+
+
+def test_the_gettext_stand_in_defers_to_the_real_module_once_loaded() -> None:
+    doc = _run(
+        """\
+import json, os, sys, tempfile
+from smtpdoctor.cli.deferred import defer_for_diagnose, is_deferred
+defer_for_diagnose()
+import argparse
+bound = is_deferred(sys.modules["gettext"])
+import gettext
+calls = []
+class Catalogue(gettext.NullTranslations):  # loads the real module
+    def gettext(self, message):
+        return message.upper()
+gettext._translations.clear()
+gettext.translation = lambda *a, **k: Catalogue()
+print(json.dumps({"bound": bound, "loaded": not is_deferred(sys.modules["gettext"]),
+                  "word": argparse._("usage: ")}))
+"""
+    )
+    assert doc == {"bound": True, "loaded": True, "word": "USAGE: "}

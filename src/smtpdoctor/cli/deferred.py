@@ -20,7 +20,10 @@ constants asyncio reads as it loads; and two modules as their C parts:
 ``hashlib``'s SHA constructors are the interpreter's built-in ones (not
 OpenSSL's, whose ``_hashlib`` lists every digest as it loads: ~6M), and
 ``datetime`` is the ``_datetime`` extension's names (``datetime.py`` defines
-pure-Python classes first, then replaces them with those: ~4M).
+pure-Python classes first, then replaces them with those: ~4M); and
+``gettext``'s two functions ``argparse`` binds answer the message itself while
+no catalogue can exist (no default locale directory: the real ones import
+``locale`` for its alias tables to look for none, ~5M).
 
 Only the command line's entries call :func:`defer` (``python -m smtpdoctor``,
 the ``smtpdoctor`` console script's cold path), before anything else is
@@ -64,6 +67,7 @@ DIAGNOSE_DEFERRED = ("subprocess", "concurrent.futures", "logging")
 _SWAP = allocate_lock()
 _REAL: dict[str, ModuleType] = {}
 _KNOWN: dict[str, dict[str, Any]] = {}
+_NOT_PACKAGES: set[str] = set()  # stand-ins for modules known to be no package
 
 
 def _real(name: str, stand_in: ModuleType) -> ModuleType:
@@ -97,6 +101,10 @@ class _Deferred(ModuleType):
             known = _KNOWN.get(module)
             if known is not None and name in known:
                 return known[name]
+            if name == "__path__" and module in _NOT_PACKAGES:
+                # What `from module import name` asks first (a package's submodule?):
+                # a plain module has none.
+                raise AttributeError(name)
             real = _real(module, self)
         return getattr(real, name)
 
@@ -169,6 +177,7 @@ def defer_for_diagnose() -> None:
     del concurrent
     _builtin_digests()
     _c_datetime()
+    _untranslated()
 
 
 def _builtin_digests() -> None:
@@ -226,6 +235,51 @@ def _c_datetime() -> None:
         *("MINYEAR", "MAXYEAR", "UTC"),
     )
     sys.modules["datetime"] = module
+
+
+def _untranslated() -> None:
+    """A ``gettext`` stand-in whose ``gettext`` and ``ngettext`` (what ``argparse``
+    binds as it loads, and calls for its parser's words) answer as the real ones
+    do when no catalogue can be found: the message itself (``msgid1`` or ``msgid2``
+    by ``n``). The real ``find`` looks for ``LOCALEDIR/LANG/LC_MESSAGES/messages.mo``
+    under the default ``LOCALEDIR`` (``sys.base_prefix/share/locale``) for the
+    languages of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``, each first
+    normalised by ``locale`` (whose import, for its alias tables, is ~3M
+    instructions, ~1 ms, of a cold ``diagnose``): when that directory does not
+    exist no such file can, unless a language names a path of its own (a ``/``:
+    then, as for any other name of the module, or once the real module is loaded,
+    the real functions answer)."""
+    if "gettext" in sys.modules:
+        return
+    import os
+
+    localedir = os.path.join(sys.base_prefix, "share", "locale")  # gettext's default
+    seps = [sep for sep in (os.sep, os.altsep) if sep]
+
+    def nothing_to_find() -> bool:
+        if "gettext" in _REAL or os.path.exists(localedir):
+            return False
+        for envar in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+            value = os.environ.get(envar)
+            if value:
+                return not any(sep in value for sep in seps)
+        return True
+
+    def gettext(message: str) -> str:
+        if nothing_to_find():
+            return message
+        real: Any = _real("gettext", stand_in)
+        return real.gettext(message)  # type: ignore[no-any-return]
+
+    def ngettext(msgid1: str, msgid2: str, n: int) -> str:
+        if nothing_to_find():
+            return msgid1 if n == 1 else msgid2
+        real: Any = _real("gettext", stand_in)
+        return real.ngettext(msgid1, msgid2, n)  # type: ignore[no-any-return]
+
+    _KNOWN["gettext"] = {"gettext": gettext, "ngettext": ngettext}
+    _NOT_PACKAGES.add("gettext")  # (argparse's `from gettext import ...`)
+    sys.modules["gettext"] = stand_in = _Deferred("gettext")
 
 
 def is_deferred(module: object) -> bool:

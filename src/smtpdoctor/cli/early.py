@@ -95,3 +95,7 @@ def send_first(argv: Sequence[str]) -> None:
     calls :func:`send_for` again, which sends nothing twice."""
     if argv[:1] == ["diagnose"]:
         send_for(argv[1:])
+        # And OpenSSL's first context, on another core while the modules load.
+        from smtpdoctor.net.tls import start_early
+
+        start_early()

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Final
 
 from smtpdoctor.fastdataclass import dataclass
+from smtpdoctor.fastenum import FastEnumType
 from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError, ReplyOutOfTurn
 from smtpdoctor.protocol.reply import Reply, ReplyParser
 
@@ -36,7 +37,7 @@ __all__ = [
 MAX_COMMAND_LINE = 512
 
 
-class Verb(StrEnum):
+class Verb(StrEnum, metaclass=FastEnumType):
     EHLO = "EHLO"
     HELO = "HELO"
     STARTTLS = "STARTTLS"
@@ -50,7 +51,7 @@ class Verb(StrEnum):
     QUIT = "QUIT"
 
 
-class ClientState(StrEnum):
+class ClientState(StrEnum, metaclass=FastEnumType):
     GREETING = "greeting"  # connected, the server's 220 has not come yet
     INITIAL = "initial"  # greeted (or TLS just started): EHLO/HELO next
     TLS_PENDING = "tls_pending"  # 220 to STARTTLS: the TLS handshake is due

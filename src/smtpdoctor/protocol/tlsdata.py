@@ -11,11 +11,13 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
+from smtpdoctor.fastenum import FastEnumType
+
 # ---------------------------------------------------------------------------
 # Wire codes. Open sets: unknown codes from a server are kept as integers.
 
 
-class TLSVersionCode(IntEnum):
+class TLSVersionCode(IntEnum, metaclass=FastEnumType):
     """Protocol versions as they appear on the wire (RFC 8446 §4.2.1, App. D)."""
 
     SSLv3 = 0x0300  # RFC 6101
@@ -44,7 +46,7 @@ def version_name(code: int) -> str:
     return VERSION_LABELS.get(code, f"0x{code:04x}")
 
 
-class ContentType(IntEnum):
+class ContentType(IntEnum, metaclass=FastEnumType):
     """TLS record content types (RFC 8446 §5.1, RFC 5246 §6.2.1)."""
 
     CHANGE_CIPHER_SPEC = 20
@@ -53,14 +55,14 @@ class ContentType(IntEnum):
     APPLICATION_DATA = 23
 
 
-class HandshakeType(IntEnum):
+class HandshakeType(IntEnum, metaclass=FastEnumType):
     """Handshake message types we send or expect (RFC 8446 §4)."""
 
     CLIENT_HELLO = 1
     SERVER_HELLO = 2  # also carries HelloRetryRequest (RFC 8446 §4.1.3)
 
 
-class ExtensionType(IntEnum):
+class ExtensionType(IntEnum, metaclass=FastEnumType):
     """Extensions (IANA "TLS ExtensionType Values")."""
 
     SERVER_NAME = 0  # RFC 6066 §3
@@ -76,7 +78,7 @@ class ExtensionType(IntEnum):
     RENEGOTIATION_INFO = 0xFF01  # RFC 5746 §3.2
 
 
-class NamedGroup(IntEnum):
+class NamedGroup(IntEnum, metaclass=FastEnumType):
     """Key exchange groups (RFC 8446 §4.2.7, RFC 7919, IANA "TLS Supported Groups")."""
 
     SECP256R1 = 0x0017
