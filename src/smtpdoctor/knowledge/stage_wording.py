@@ -556,6 +556,36 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.debug_arrows_auth", r"\] >> AUTH\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.AUTH
     ),
+    # (session 14, from session 13's unlanded round) A client library's exception or
+    # method named for the step that was refused, in any library's naming (Python's
+    # smtplib and aiosmtplib "SMTPRecipientsRefused", .NET "SmtpFailedRecipientException",
+    # JavaMail "SMTPAddressFailedException" / "SMTPSenderFailedException", MailKit
+    # "OnRecipientNotAccepted" / "ProcessMailFromResponse"): identifiers, so matched
+    # case-sensitively. Tried after every phrase above (a socket error the exception wraps
+    # says more). A data error's stage is read like a transcript's ">>> DATA"
+    # (classifier._DATA_OR_AFTER): a content or size refusal answered the message's end.
+    *(
+        stage_phrase(f"stage.exception_{name}", rf"(?-i:{names})", stage)
+        for name, names, stage in (
+            (
+                "rcpt",
+                r"(?:Recipients?(?:Refused|NotAccepted|Rejected)|FailedRecipients?|AddressFailed|"
+                r"RcptTo(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b",
+                _S.RCPT_TO,
+            ),
+            (
+                "mail",
+                r"(?:Sender(?:Refused|NotAccepted|Rejected|Failed)|"
+                r"MailFrom(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b",
+                _S.MAIL_FROM,
+            ),
+            ("helo", r"(?:Helo|Ehlo)(?:Error|Exception)\b", _S.EHLO),
+            ("data", r"(?:SMTP|Smtp)Data(?:Error|Exception)\b", _S.DATA),
+            # smtplib raises SMTPConnectError when the banner is not a 220 (a socket error
+            # it wraps was read above: CLIENT_SOCKET_STAGES).
+            ("greeting", r"\bSMTPConnectError\b", _S.GREETING),
+        )
+    ),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
