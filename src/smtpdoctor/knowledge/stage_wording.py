@@ -586,6 +586,57 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
             ("greeting", r"\bSMTPConnectError\b", _S.GREETING),
         )
     ),
+    # (session 14, from session 13's unlanded round) A check named for the command it
+    # runs at, in any MTA's naming: Sendmail's rulesets (check_relay at the connection,
+    # check_mail, check_rcpt; check_eoh and check_eom after the message), Exim's ACLs
+    # (acl_smtp_rcpt, Debian's acl_check_rcpt, "rejected connection in "connect" ACL"; its
+    # DATA and MIME ACLs run after the message), Postfix's smtpd_*_restrictions, Haraka's
+    # hooks.
+    *(
+        stage_phrase(
+            f"stage.check_named_{name}",
+            rf"\b(?:{checks})\b|\b(?:{refused})in [\"'](?:{acl})[\"'] ACL\b",
+            stage,
+        )
+        for name, checks, refused, acl, stage in (
+            (
+                "rcpt",
+                r"check_rcpt|acl_(?:smtp|check)_rcpt|smtpd_recipient_restrictions|hook_rcpt",
+                "",
+                "rcpt",
+                _S.RCPT_TO,
+            ),
+            (
+                "mail",
+                r"check_mail|acl_(?:smtp|check)_mail|smtpd_sender_restrictions|hook_mail",
+                "",
+                "mail",
+                _S.MAIL_FROM,
+            ),
+            (
+                "helo",
+                r"acl_(?:smtp|check)_(?:helo|ehlo)|smtpd_helo_restrictions|hook_(?:helo|ehlo)",
+                "",
+                "helo|ehlo",
+                _S.EHLO,
+            ),
+            (
+                "connect",
+                r"check_relay|acl_(?:smtp|check)_connect|hook_connect",
+                r"(?:rejected|refused|deferred) connection ",
+                "connect",
+                _S.GREETING,
+            ),
+            (
+                "message",
+                r"check_eo[hm]|acl_(?:smtp|check)_(?:data|mime|dkim)|"
+                r"smtpd_end_of_data_restrictions|hook_data_post",
+                "",
+                "DATA|MIME",
+                _S.MESSAGE,
+            ),
+        )
+    ),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
