@@ -29,7 +29,9 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         r"after (?:pipelined )?end of data|in reply to end of DATA command|"
         r"timed out while sending message|after DATA \(\d+ bytes\)|collect: read timeout|"
         r"timeout writing message|LMTP error after DATA|read timeout on connection|"
-        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data",
+        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data|"
+        # (session 14) PHPMailer's "DATA END command failed": the reply to the final dot
+        r"\bDATA END command\b",
         _S.MESSAGE,
     ),
     _sp(

@@ -42,6 +42,8 @@ __all__ = [
 
 _S = Stage
 _CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
+# (a step said to have failed, "Failed to set sender": the literal "to " gates the search)
+_STEP_FAILED = r"(?:(?<=\bfailed )|(?<=\bfailure )|(?<=\bunable ))to "
 
 STATED_STAGES: tuple[StagePhrase, ...] = (
     # OpenSMTPD and others log the command with its result.
@@ -408,7 +410,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     *(
         stage_phrase(
             f"stage.named_command_{name}",
-            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
+            # (session 14: the name quoted, a device's "Send \"RCPT\" command failed")
+            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) \"?(?-i:{command})\b|"
             # (\b: not the end of a word, an upper-case "EMAIL REJECTED")
             rf"\b(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
             # (not a log's tag glued to a protocol name: RainLoop's "SMTP[DATA]: <")
@@ -417,7 +420,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         )
         for name, command, stage in (
             ("rcpt", "RCPT(?: TO)?", _S.RCPT_TO),
-            ("mail", "MAIL(?: FROM)?", _S.MAIL_FROM),
+            # (session 14: "Send FROM command failed")
+            ("mail", "MAIL(?: FROM)?|FROM(?= command)", _S.MAIL_FROM),
             ("data", "DATA", _S.DATA),
             ("ehlo", "EHLO|HELO", _S.EHLO),
             ("auth", "AUTH(?: [A-Z0-9-]+)?", _S.AUTH),
@@ -636,6 +640,44 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
                 _S.MESSAGE,
             ),
         )
+    ),
+    # (session 14, from session 13's unlanded round) JavaMail's "Could not connect to SMTP
+    # host: h, port: n, response: r" is raised when the greeting's code is not 220 (-1:
+    # none came, the connection closed); without a response the connect failed, as in any
+    # client's "Couldn't connect to host" (JavaMail's MailConnectException), or in Ruby's
+    # Net::SMTP socket frames. (Not JavaMail's "Could not connect to SMTP host: h, port: n"
+    # without a response: a wrapper of any nested exception, a TLS handshake's too.)
+    stage_phrase(
+        "stage.greeting_response",
+        r"\bCould not connect to SMTP host: [^\n;]{0,120}?, response: -?\d",
+        _S.GREETING,
+    ),
+    # PHPMailer's debug output: the connection opened, then closed before the client sent
+    # a command (the greeting never came).
+    stage_phrase(
+        "stage.opened_then_closed",
+        r"\bConnection: opened\b(?:(?!CLIENT -> SERVER).){0,300}?\bConnection: clos",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.could_not_connect",
+        r"\b(?:could ?n[o']?t|can ?n[o']?t) connect to (?:the )?(?:SMTP |mail |remote )?"
+        r"(?:host|server)\b(?!:)|\bin [`']tcp_socket'|\bTCPSocket#initialize\b",
+        _S.CONNECT,
+    ),
+    # An application's words for the step that failed (PEAR's and Roundcube's "Failed to
+    # set sender" / "Failed to add recipient", PHPMailer's "The following From address
+    # failed" / "The following recipients failed:").
+    stage_phrase(
+        "stage.step_failed_mail",
+        rf"{_STEP_FAILED}set (?:the )?(?:sender|from address|envelope sender)\b|"
+        r"\bfollowing From address failed\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.step_failed_rcpt",
+        rf"{_STEP_FAILED}add (?:the )?recipients?\b|\bfollowing recipients failed:",
+        _S.RCPT_TO,
     ),
 )
 
