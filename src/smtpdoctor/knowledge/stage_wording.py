@@ -808,6 +808,9 @@ def subject_stage(category: Category, text: str) -> Stage | None:
 # own suppression list, before any SMTP ("marked as inactive", "on the suppression list").
 DELIVERED_LOCALLY = re.compile(
     r"\brelay=(?:local|virtual|dovecot|lmtp)\b|\blmtp\(|\bmaildrop:|"
+    # (session 14, from session 13's unlanded round) an LMTP server's or delivery agent's
+    # own syslog line (Cyrus' "lmtp[n]:", "lmtpd[n]:", Dovecot's "dovecot-lda(", "deliver(")
+    r"\blmtpd?\[\d+\]:|\b(?:dovecot-lda|deliver)\(|"
     r"\bwriting to (?:the )?(?:mailbox )?file\b|\bmarked as inactive\b|"
     r"\bon (?:the|our|your|an?) (?:account[- ]level |global )?suppression list\b",
     re.IGNORECASE,
