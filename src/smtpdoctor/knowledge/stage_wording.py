@@ -679,6 +679,22 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         rf"{_STEP_FAILED}add (?:the )?recipients?\b|\bfollowing recipients failed:",
         _S.RCPT_TO,
     ),
+    # (session 14, from session 13's unlanded round) A reply that names HELO/EHLO as what
+    # it refused ("550 HELO denied", "555 helohost error"), or a banner that refuses
+    # ("mx.example ESMTP not accepting connections": RFC 5321 §3.1's 554 greeting).
+    # (Literal branches: their words gate the search of a long text.)
+    stage_phrase(
+        "stage.helo_refused",
+        "|".join(
+            rf"\b{command} {how}\b"
+            for command in ("HELO", "EHLO", "helohost")
+            for how in ("denied", "rejected", "refused", "error")
+        ),
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.banner_refuses", r"\bESMTP not accepting (?:connections|mail)\b", _S.GREETING
+    ),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
