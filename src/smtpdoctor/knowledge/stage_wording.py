@@ -695,6 +695,22 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.banner_refuses", r"\bESMTP not accepting (?:connections|mail)\b", _S.GREETING
     ),
+    # (session 14, from session 13's unlanded round) A Python traceback's last frame of an
+    # SMTP client's command method (smtplib's login/auth, data; mail and rcpt:
+    # synonyms.SYNONYM_STAGES): that command was waiting for its reply when the connection
+    # failed (a later frame of another command decides instead). A data frame is read like
+    # a transcript's DATA (classifier._DATA_OR_AFTER).
+    *(
+        stage_phrase(
+            f"stage.traceback_frame_{name}",
+            rf"\bline \d+, in (?:{frame})\b(?!.*?\bline \d+, in (?:{others})\b)",
+            stage,
+        )
+        for name, frame, others, stage in (
+            ("auth", r"login|auth(?:_\w+)?", r"mail|rcpt|data|ehlo|helo|starttls", _S.AUTH),
+            ("data", r"data", r"login|auth\w*|mail|rcpt|ehlo|helo|starttls", _S.DATA),
+        )
+    ),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
