@@ -770,6 +770,7 @@ WORDS: dict[str, _Words] = {
     'd0bbdbf55cb20857': (('cannot decode response',), (('cannot decode response',),)),
     'd119901146400ec7': (('sent data before',), (('sent data before', 'smtp greeting'),)),
     'd1ac006e51591405': (('invalid hostname',), (('0x8019', 'invalid hostname'), ('32793', 'invalid hostname'), ('0x8020', 'invalid hostname'), ('32800', 'invalid hostname'))),
+    'd1cc8582f7ec3285': (('sender',), (('sender rejected',), ('sender refused',), ('sender is rejected',), ('sender is refused',), ('sender was rejected',), ('sender was refused',))),
     'd1db2aa8df680c46': (('domain present in the spamhaus dbl',), (('domain present in the spamhaus dbl',),)),
     'd200d50b82fd1a1a': (('concurrent connections', 'connection backlog slots'), (('connection backlog slots',), ('concurrent connections', 'max'))),
     'd26a362aae3323b2': (('client does not have permissions to send as this sender', 'mapiexceptionsendasdenied', 'sendasdenied'), (('sendasdenied',), ('mapiexceptionsendasdenied',), ('client does not have permissions to send as this sender',))),

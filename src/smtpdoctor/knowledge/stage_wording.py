@@ -679,6 +679,19 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         rf"{_STEP_FAILED}add (?:the )?recipients?\b|\bfollowing recipients failed:",
         _S.RCPT_TO,
     ),
+    # (session 14, from session 13's unlanded round) A reply that says the sender was
+    # refused, whatever its code (X.1.0 is read as the recipient's otherwise): not Postfix's
+    # "Sender address rejected:" prefix, applied at RCPT TO under smtpd_delay_reject (the
+    # tune rows label it both ways).
+    stage_phrase(
+        "stage.sender_said_refused",
+        "|".join(
+            rf"\bsender {how}{what}\b"
+            for how in ("", "is ", "was ")
+            for what in ("rejected", "refused")
+        ),
+        _S.MAIL_FROM,
+    ),
     # (session 14, from session 13's unlanded round) A reply that names HELO/EHLO as what
     # it refused ("550 HELO denied", "555 helohost error"), or a banner that refuses
     # ("mx.example ESMTP not accepting connections": RFC 5321 §3.1's 554 greeting).
