@@ -679,6 +679,9 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         rf"{_STEP_FAILED}add (?:the )?recipients?\b|\bfollowing recipients failed:",
         _S.RCPT_TO,
     ),
+    # (session 14, from session 13's unlanded round) Postfix's smtpd log of a refusal at a
+    # command outside the contract's stages (VRFY, ETRN, EXPN): none.
+    stage_phrase("stage.smtpd_other_command", r"\breject: (?:VRFY|ETRN|EXPN) from\b", _S.NONE),
     # (session 14, from session 13's unlanded round) A reply that says the sender was
     # refused, whatever its code (X.1.0 is read as the recipient's otherwise): not Postfix's
     # "Sender address rejected:" prefix, applied at RCPT TO under smtpd_delay_reject (the
