@@ -85,7 +85,7 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
     # message's for a content or size refusal (Exim's "rejected after DATA": its DATA ACL
     # runs once the message is in): read like a transcript's ">>> DATA"
     # (classifier._DATA_OR_AFTER).
-    _sp("stage.after_data_command", r"after (?:pipelined )?DATA\b", _S.DATA),
+    _sp("stage.after_data_command", r"after DATA\b|after pipelined DATA\b", _S.DATA),
     _sp(
         "stage.rcpt_to",
         r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"

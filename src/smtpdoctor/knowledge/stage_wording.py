@@ -420,14 +420,15 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         )
         for name, command, stage in (
             ("rcpt", "RCPT(?: TO)?", _S.RCPT_TO),
-            # (session 14: "Send FROM command failed")
-            ("mail", "MAIL(?: FROM)?|FROM(?= command)", _S.MAIL_FROM),
+            ("mail", "MAIL(?: FROM)?", _S.MAIL_FROM),
             ("data", "DATA", _S.DATA),
             ("ehlo", "EHLO|HELO", _S.EHLO),
             ("auth", "AUTH(?: [A-Z0-9-]+)?", _S.AUTH),
             ("starttls", "STARTTLS", _S.STARTTLS),
         )
     ),
+    # (session 14) a device's "Send FROM command failed"
+    stage_phrase("stage.send_from_command", r"\bsend (?-i:FROM) command\b", _S.MAIL_FROM),
     # OpenCart's "Password not accepted from server!"; libetpan's (Delta Chat,
     # MailCore) function names ("mailsmtp_rcpt: unexpected error code").
     stage_phrase(
@@ -568,26 +569,44 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # case-sensitively. Tried after every phrase above (a socket error the exception wraps
     # says more). A data error's stage is read like a transcript's ">>> DATA"
     # (classifier._DATA_OR_AFTER): a content or size refusal answered the message's end.
+    # (Literal branches, one a name: their words gate the search of a long text.)
     *(
-        stage_phrase(f"stage.exception_{name}", rf"(?-i:{names})", stage)
-        for name, names, stage in (
+        stage_phrase(
+            f"stage.exception_{name}",
+            "|".join(rf"(?-i:{word}{suffix})\b" for word in words),
+            stage,
+        )
+        for name, words, suffix, stage in (
             (
                 "rcpt",
-                r"(?:Recipients?(?:Refused|NotAccepted|Rejected)|FailedRecipients?|AddressFailed|"
-                r"RcptTo(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b",
+                (
+                    *(
+                        f"Recipient{s}{how}"
+                        for s in ("s", "")
+                        for how in ("Refused", "NotAccepted", "Rejected")
+                    ),
+                    "FailedRecipients",
+                    "FailedRecipient",
+                    "AddressFailed",
+                    *(f"RcptTo{how}" for how in ("Response", "Error", "Exception", "Failed")),
+                ),
+                "(?:Error|Exception)?",
                 _S.RCPT_TO,
             ),
             (
                 "mail",
-                r"(?:Sender(?:Refused|NotAccepted|Rejected|Failed)|"
-                r"MailFrom(?:Response|Error|Exception|Failed))(?:Error|Exception)?\b",
+                (
+                    *(f"Sender{how}" for how in ("Refused", "NotAccepted", "Rejected", "Failed")),
+                    *(f"MailFrom{how}" for how in ("Response", "Error", "Exception", "Failed")),
+                ),
+                "(?:Error|Exception)?",
                 _S.MAIL_FROM,
             ),
-            ("helo", r"(?:Helo|Ehlo)(?:Error|Exception)\b", _S.EHLO),
-            ("data", r"(?:SMTP|Smtp)Data(?:Error|Exception)\b", _S.DATA),
+            ("helo", ("HeloE", "EhloE"), "(?:rror|xception)", _S.EHLO),
+            ("data", ("SMTPDataE", "SmtpDataE"), "(?:rror|xception)", _S.DATA),
             # smtplib raises SMTPConnectError when the banner is not a 220 (a socket error
             # it wraps was read above: CLIENT_SOCKET_STAGES).
-            ("greeting", r"\bSMTPConnectError\b", _S.GREETING),
+            ("greeting", (r"\bSMTPConnectError",), "", _S.GREETING),
         )
     ),
     # (session 14, from session 13's unlanded round) A check named for the command it
