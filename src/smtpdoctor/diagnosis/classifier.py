@@ -102,11 +102,17 @@ __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_
 # Stage phrases whose DATA may stand for the end of the message or for a
 # pipelined RCPT: Sendmail transcripts (no "." echoed), Python's SMTPDataError
 # (raised for the reply to DATA and to the message alike), m-FILTER's
-# "SMTP command DATA".
+# "SMTP command DATA"; (session 14) any library's data exception, nodemailer's
+# command: 'DATA' (its code for the final reply too), a refusal "after DATA", a
+# traceback's last frame in smtplib's data().
 _DATA_OR_AFTER = frozenset(
     {
         "stage.transcript",
         "stage.library_data",
+        "stage.exception_data",
+        "stage.after_data_command",
+        "stage.command_key_data",
+        "stage.traceback_frame_data",
         "stage.gateway_data",
         "stage.at_command_data",
         "stage.localised_data",

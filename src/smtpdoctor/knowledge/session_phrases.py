@@ -29,7 +29,9 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         r"after (?:pipelined )?end of data|in reply to end of DATA command|"
         r"timed out while sending message|after DATA \(\d+ bytes\)|collect: read timeout|"
         r"timeout writing message|LMTP error after DATA|read timeout on connection|"
-        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data",
+        r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data|"
+        # (session 14) PHPMailer's "DATA END command failed": the reply to the final dot
+        r"\bDATA END command\b",
         _S.MESSAGE,
     ),
     _sp(
@@ -74,10 +76,16 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
     ),
     _sp(
         "stage.data",
-        r"while sending DATA command|in reply to DATA command|after (?:pipelined )?DATA\b|"
+        r"while sending DATA command|in reply to DATA command|"
         r"in response to (?:pipelined )?DATA\b",
         _S.DATA,
     ),
+    # (session 14, from session 13's unlanded round) A refusal "after DATA" is the DATA
+    # command's for a lost connection (Postfix's "lost connection after DATA") and the
+    # message's for a content or size refusal (Exim's "rejected after DATA": its DATA ACL
+    # runs once the message is in): read like a transcript's ">>> DATA"
+    # (classifier._DATA_OR_AFTER).
+    _sp("stage.after_data_command", r"after DATA\b|after pipelined DATA\b", _S.DATA),
     _sp(
         "stage.rcpt_to",
         r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"

@@ -42,6 +42,8 @@ __all__ = [
 
 _S = Stage
 _CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
+# (a step said to have failed, "Failed to set sender": the literal "to " gates the search)
+_STEP_FAILED = r"(?:(?<=\bfailed )|(?<=\bfailure )|(?<=\bunable ))to "
 
 STATED_STAGES: tuple[StagePhrase, ...] = (
     # (session 14) A client's "error 535 ..." ("Check SMTP settings: error 535
@@ -421,7 +423,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     *(
         stage_phrase(
             f"stage.named_command_{name}",
-            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) (?-i:{command})\b|"
+            # (session 14: the name quoted, a device's "Send \"RCPT\" command failed")
+            rf"\b(?:send(?:ing)?|refused|rejected|failed(?: at| on)?|on) \"?(?-i:{command})\b|"
             # (\b: not the end of a word, an upper-case "EMAIL REJECTED")
             rf"\b(?-i:{command})(?: command)? (?:rejected|refused|failed|not accepted)\b|"
             # (not a log's tag glued to a protocol name: RainLoop's "SMTP[DATA]: <")
@@ -437,6 +440,8 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
             ("starttls", "STARTTLS", _S.STARTTLS),
         )
     ),
+    # (session 14) a device's "Send FROM command failed"
+    stage_phrase("stage.send_from_command", r"\bsend (?-i:FROM) command\b", _S.MAIL_FROM),
     # OpenCart's "Password not accepted from server!"; libetpan's (Delta Chat,
     # MailCore) function names ("mailsmtp_rcpt: unexpected error code").
     stage_phrase(
@@ -571,6 +576,191 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.debug_arrows_auth", r"\] >> AUTH\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.AUTH
     ),
+    # (session 14, from session 13's unlanded round) A client library's exception or
+    # method named for the step that was refused, in any library's naming (Python's
+    # smtplib and aiosmtplib "SMTPRecipientsRefused", .NET "SmtpFailedRecipientException",
+    # JavaMail "SMTPAddressFailedException" / "SMTPSenderFailedException", MailKit
+    # "OnRecipientNotAccepted" / "ProcessMailFromResponse"): identifiers, so matched
+    # case-sensitively. Tried after every phrase above (a socket error the exception wraps
+    # says more). A data error's stage is read like a transcript's ">>> DATA"
+    # (classifier._DATA_OR_AFTER): a content or size refusal answered the message's end.
+    # (Literal branches, one a name: their words gate the search of a long text.)
+    *(
+        stage_phrase(
+            f"stage.exception_{name}",
+            "|".join(rf"(?-i:{word}{suffix})\b" for word in words),
+            stage,
+        )
+        for name, words, suffix, stage in (
+            (
+                "rcpt",
+                (
+                    *(
+                        f"Recipient{s}{how}"
+                        for s in ("s", "")
+                        for how in ("Refused", "NotAccepted", "Rejected")
+                    ),
+                    "FailedRecipients",
+                    "FailedRecipient",
+                    "AddressFailed",
+                    *(f"RcptTo{how}" for how in ("Response", "Error", "Exception", "Failed")),
+                ),
+                "(?:Error|Exception)?",
+                _S.RCPT_TO,
+            ),
+            (
+                "mail",
+                (
+                    *(f"Sender{how}" for how in ("Refused", "NotAccepted", "Rejected", "Failed")),
+                    *(f"MailFrom{how}" for how in ("Response", "Error", "Exception", "Failed")),
+                ),
+                "(?:Error|Exception)?",
+                _S.MAIL_FROM,
+            ),
+            ("helo", ("HeloE", "EhloE"), "(?:rror|xception)", _S.EHLO),
+            ("data", ("SMTPDataE", "SmtpDataE"), "(?:rror|xception)", _S.DATA),
+            # smtplib raises SMTPConnectError when the banner is not a 220 (a socket error
+            # it wraps was read above: CLIENT_SOCKET_STAGES).
+            ("greeting", (r"\bSMTPConnectError",), "", _S.GREETING),
+        )
+    ),
+    # (session 14, from session 13's unlanded round) A check named for the command it
+    # runs at, in any MTA's naming: Sendmail's rulesets (check_relay at the connection,
+    # check_mail, check_rcpt; check_eoh and check_eom after the message), Exim's ACLs
+    # (acl_smtp_rcpt, Debian's acl_check_rcpt, "rejected connection in "connect" ACL"; its
+    # DATA and MIME ACLs run after the message), Postfix's smtpd_*_restrictions, Haraka's
+    # hooks.
+    *(
+        stage_phrase(
+            f"stage.check_named_{name}",
+            rf"\b(?:{checks})\b|\b(?:{refused})in [\"'](?:{acl})[\"'] ACL\b",
+            stage,
+        )
+        for name, checks, refused, acl, stage in (
+            (
+                "rcpt",
+                r"check_rcpt|acl_(?:smtp|check)_rcpt|smtpd_recipient_restrictions|hook_rcpt",
+                "",
+                "rcpt",
+                _S.RCPT_TO,
+            ),
+            (
+                "mail",
+                r"check_mail|acl_(?:smtp|check)_mail|smtpd_sender_restrictions|hook_mail",
+                "",
+                "mail",
+                _S.MAIL_FROM,
+            ),
+            (
+                "helo",
+                r"acl_(?:smtp|check)_(?:helo|ehlo)|smtpd_helo_restrictions|hook_(?:helo|ehlo)",
+                "",
+                "helo|ehlo",
+                _S.EHLO,
+            ),
+            (
+                "connect",
+                r"check_relay|acl_(?:smtp|check)_connect|hook_connect",
+                r"(?:rejected|refused|deferred) connection ",
+                "connect",
+                _S.GREETING,
+            ),
+            (
+                "message",
+                r"check_eo[hm]|acl_(?:smtp|check)_(?:data|mime|dkim)|"
+                r"smtpd_end_of_data_restrictions|hook_data_post",
+                "",
+                "DATA|MIME",
+                _S.MESSAGE,
+            ),
+        )
+    ),
+    # (session 14, from session 13's unlanded round) JavaMail's "Could not connect to SMTP
+    # host: h, port: n, response: r" is raised when the greeting's code is not 220 (-1:
+    # none came, the connection closed); without a response the connect failed, as in any
+    # client's "Couldn't connect to host" (JavaMail's MailConnectException), or in Ruby's
+    # Net::SMTP socket frames. (Not JavaMail's "Could not connect to SMTP host: h, port: n"
+    # without a response: a wrapper of any nested exception, a TLS handshake's too.)
+    stage_phrase(
+        "stage.greeting_response",
+        r"\bCould not connect to SMTP host: [^\n;]{0,120}?, response: -?\d",
+        _S.GREETING,
+    ),
+    # PHPMailer's debug output: the connection opened, then closed before the client sent
+    # a command (the greeting never came).
+    stage_phrase(
+        "stage.opened_then_closed",
+        r"\bConnection: opened\b(?:(?!CLIENT -> SERVER).){0,300}?\bConnection: clos",
+        _S.GREETING,
+    ),
+    stage_phrase(
+        "stage.could_not_connect",
+        r"\b(?:could ?n[o']?t|can ?n[o']?t) connect to (?:the )?(?:SMTP |mail |remote )?"
+        r"(?:host|server)\b(?!:)|\bin [`']tcp_socket'|\bTCPSocket#initialize\b",
+        _S.CONNECT,
+    ),
+    # An application's words for the step that failed (PEAR's and Roundcube's "Failed to
+    # set sender" / "Failed to add recipient", PHPMailer's "The following From address
+    # failed" / "The following recipients failed:").
+    stage_phrase(
+        "stage.step_failed_mail",
+        rf"{_STEP_FAILED}set (?:the )?(?:sender|from address|envelope sender)\b|"
+        r"\bfollowing From address failed\b",
+        _S.MAIL_FROM,
+    ),
+    stage_phrase(
+        "stage.step_failed_rcpt",
+        rf"{_STEP_FAILED}add (?:the )?recipients?\b|\bfollowing recipients failed:",
+        _S.RCPT_TO,
+    ),
+    # (session 14, from session 13's unlanded round) Postfix's smtpd log of a refusal at a
+    # command outside the contract's stages (VRFY, ETRN, EXPN): none.
+    stage_phrase("stage.smtpd_other_command", r"\breject: (?:VRFY|ETRN|EXPN) from\b", _S.NONE),
+    # (session 14, from session 13's unlanded round) A reply that says the sender was
+    # refused, whatever its code (X.1.0 is read as the recipient's otherwise): not Postfix's
+    # "Sender address rejected:" prefix, applied at RCPT TO under smtpd_delay_reject (the
+    # tune rows label it both ways).
+    stage_phrase(
+        "stage.sender_said_refused",
+        "|".join(
+            rf"\bsender {how}{what}\b"
+            for how in ("", "is ", "was ")
+            for what in ("rejected", "refused")
+        ),
+        _S.MAIL_FROM,
+    ),
+    # (session 14, from session 13's unlanded round) A reply that names HELO/EHLO as what
+    # it refused ("550 HELO denied", "555 helohost error"), or a banner that refuses
+    # ("mx.example ESMTP not accepting connections": RFC 5321 §3.1's 554 greeting).
+    # (Literal branches: their words gate the search of a long text.)
+    stage_phrase(
+        "stage.helo_refused",
+        "|".join(
+            rf"\b{command} {how}\b"
+            for command in ("HELO", "EHLO", "helohost")
+            for how in ("denied", "rejected", "refused", "error")
+        ),
+        _S.EHLO,
+    ),
+    stage_phrase(
+        "stage.banner_refuses", r"\bESMTP not accepting (?:connections|mail)\b", _S.GREETING
+    ),
+    # (session 14, from session 13's unlanded round) A Python traceback's last frame of an
+    # SMTP client's command method (smtplib's login/auth, data; mail and rcpt:
+    # synonyms.SYNONYM_STAGES): that command was waiting for its reply when the connection
+    # failed (a later frame of another command decides instead). A data frame is read like
+    # a transcript's DATA (classifier._DATA_OR_AFTER).
+    *(
+        stage_phrase(
+            f"stage.traceback_frame_{name}",
+            rf"\bline \d+, in (?:{frame})\b(?!.*?\bline \d+, in (?:{others})\b)",
+            stage,
+        )
+        for name, frame, others, stage in (
+            ("auth", r"login|auth(?:_\w+)?", r"mail|rcpt|data|ehlo|helo|starttls", _S.AUTH),
+            ("data", r"data", r"login|auth\w*|mail|rcpt|ehlo|helo|starttls", _S.DATA),
+        )
+    ),
 )
 
 # What was blocked is the sending host or IP (a block list), not the message.
@@ -702,6 +892,9 @@ def subject_stage(category: Category, text: str) -> Stage | None:
 # own suppression list, before any SMTP ("marked as inactive", "on the suppression list").
 DELIVERED_LOCALLY = re.compile(
     r"\brelay=(?:local|virtual|dovecot|lmtp)\b|\blmtp\(|\bmaildrop:|"
+    # (session 14, from session 13's unlanded round) an LMTP server's or delivery agent's
+    # own syslog line (Cyrus' "lmtp[n]:", "lmtpd[n]:", Dovecot's "dovecot-lda(", "deliver(")
+    r"\blmtpd?\[\d+\]:|\b(?:dovecot-lda|deliver)\(|"
     r"\bwriting to (?:the )?(?:mailbox )?file\b|\bmarked as inactive\b|"
     r"\bon (?:the|our|your|an?) (?:account[- ]level |global )?suppression list\b",
     re.IGNORECASE,
