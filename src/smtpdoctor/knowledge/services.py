@@ -12,13 +12,16 @@ was refused too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from smtpdoctor.fastdataclass import dataclass
 
 __all__ = ["OTHER_SERVICES", "OtherService", "other_service"]
 
 
 @dataclass(frozen=True, slots=True)
 class OtherService:
+    """One service's first line, and whether it counts only after EHLO was refused."""
+
     name: str
     first_line: re.Pattern[bytes]
     refuses_ehlo: bool
