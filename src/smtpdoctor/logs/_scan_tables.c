@@ -69,8 +69,12 @@ PyObject *scan_table_row(PyObject *table, PyObject *key) {
     }
     row = PyList_New(width);
     if (row != NULL) {
-        for (Py_ssize_t i = 0; i < width; i++) PyList_SET_ITEM(row, i, PyLong_FromLong(0));
-        if (PyDict_SetItem(rows, key, row) < 0) Py_CLEAR(row);
+        PyObject *zero = PyLong_FromLong(0); /* (a small int: the same object each time) */
+        if (zero == NULL) Py_CLEAR(row);
+        for (Py_ssize_t i = 0; row != NULL && i < width; i++)
+            PyList_SET_ITEM(row, i, Py_NewRef(zero));
+        Py_XDECREF(zero);
+        if (row != NULL && PyDict_SetItem(rows, key, row) < 0) Py_CLEAR(row);
     }
     Py_DECREF(rows);
     return row;
@@ -445,6 +449,22 @@ static void select_first(Ranked *a, Py_ssize_t n, Py_ssize_t k) {
     }
 }
 
+/* An exact int of one digit (|x| < 2**30), read in place: 1, else 0 (then the caller
+ * asks PyLong's own functions). CPython 3.11's layout; a later one always says 0. */
+static inline int one_digit(PyObject *x, long long *v) {
+#if PY_VERSION_HEX < 0x030C0000 && PYLONG_BITS_IN_DIGIT == 30
+    Py_ssize_t size = Py_SIZE(x);
+    if (size >= -1 && size <= 1) {
+        *v = size * (long long)((PyLongObject *)x)->ob_digit[0];
+        return 1;
+    }
+#else
+    (void)x;
+    (void)v;
+#endif
+    return 0;
+}
+
 /* A row's ints, or -1 when one is not a small int (Python prunes that table). */
 static int row_ints(PyObject *vec, Py_ssize_t width, long long *first, long long *total) {
     if (!PyList_CheckExact(vec) || PyList_GET_SIZE(vec) != width || width < 1) return -1;
@@ -452,8 +472,10 @@ static int row_ints(PyObject *vec, Py_ssize_t width, long long *first, long long
     for (Py_ssize_t i = 0; i < width; i++) {
         PyObject *x = PyList_GET_ITEM(vec, i);
         int overflow = 0;
-        long long v = PyLong_CheckExact(x) ? PyLong_AsLongLongAndOverflow(x, &overflow) : 0;
-        if (!PyLong_CheckExact(x) || overflow || v > (1LL << 40) || v < -(1LL << 40)) return -1;
+        long long v = 0;
+        if (!PyLong_CheckExact(x)) return -1;
+        if (!one_digit(x, &v)) v = PyLong_AsLongLongAndOverflow(x, &overflow);
+        if (overflow || v > (1LL << 40) || v < -(1LL << 40)) return -1;
         if (i == 0) *first = v;
         sum += v;
     }
@@ -482,6 +504,10 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
+    /* (the other_key row found by its key: then known by its list in the pass below,
+     * instead of a comparison of each key with other_key) */
+    PyObject *other_row = PyDict_GetItemWithError(rows, other_key);
+    if (other_row == NULL && PyErr_Occurred()) goto done;
     /* (every row checked and ranked in one pass before anything changes: None leaves
      * rows as they were; the other_key row is checked, not ranked) */
     while (PyDict_Next(rows, &pos, &key, &vec)) {
@@ -491,7 +517,8 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
             PyMem_Free(sums);
             Py_RETURN_NONE;
         }
-        if (other == NULL && PyUnicode_Compare(key, other_key) == 0) {
+        if (vec == other_row && other == NULL &&
+            (key == other_key || PyUnicode_Compare(key, other_key) == 0)) {
             other = vec; /* (borrowed until taken out below) */
             continue;
         }
@@ -530,8 +557,11 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
             goto done;
         }
         for (Py_ssize_t i = cut; i < used; i++)
-            for (Py_ssize_t c = 0; c < width; c++)
-                sums[c] += PyLong_AsLongLong(PyList_GET_ITEM(ranked[i].vec, c));
+            for (Py_ssize_t c = 0; c < width; c++) {
+                PyObject *x = PyList_GET_ITEM(ranked[i].vec, c);
+                long long v;
+                sums[c] += one_digit(x, &v) ? v : PyLong_AsLongLong(x);
+            }
         for (Py_ssize_t c = 0; c < width; c++) {
             PyObject *x = PyLong_FromLongLong(sums[c]);
             if (x == NULL || PyList_SetItem(other, c, x) < 0) goto done;
