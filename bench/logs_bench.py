@@ -7,7 +7,8 @@
 With ``--shapes`` (issue 17's measure, ``real_main``): inputs replayed from the logs
 a real Postfix wrote in the project's runs against the fault lab, shaped like a busy
 and a troubled server (``real_episodes()``, ``replay()``); ``--jobs 1``, every core
-and the default, against pflogsumm on each, CPU and wall time, between the
+and the default, against pflogsumm on each, CPU and wall time, in paired rounds
+(each round runs every command once; the ratios are per round), between the
 ``logs-real-bench`` markers of ``docs/benchmarks.md``. Without it, the older
 measure on one big generated log:
 

@@ -413,11 +413,60 @@ typedef struct {
     PyObject *key, *vec;    /* borrowed from the rows dict */
 } Ranked;
 
-static int by_rank(const void *pa, const void *pb) {
+/* PyUnicode_Compare's order of two str: two ASCII ones compared as bytes, in place. */
+static inline int str_order(PyObject *a, PyObject *b) {
+    if (PyUnicode_IS_COMPACT_ASCII(a) && PyUnicode_IS_COMPACT_ASCII(b)) {
+        Py_ssize_t la = PyUnicode_GET_LENGTH(a), lb = PyUnicode_GET_LENGTH(b);
+        int c = memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)(la < lb ? la : lb));
+        return c != 0 ? (c < 0 ? -1 : 1) : (la < lb ? -1 : la > lb);
+    }
+    return PyUnicode_Compare(a, b);
+}
+
+static inline int by_rank(const void *pa, const void *pb) {
     const Ranked *a = pa, *b = pb;
     if (a->first != b->first) return a->first > b->first ? -1 : 1;
     if (a->total != b->total) return a->total > b->total ? -1 : 1;
-    return PyUnicode_Compare(a->key, b->key); /* (str keys, distinct: never 0 or an error) */
+    return str_order(a->key, b->key); /* (str keys, distinct: never 0 or an error) */
+}
+
+/* a[0:n] sorted in by_rank's order (a strict total order: the keys are distinct, so
+ * the result is qsort's), with the comparison inlined: quicksort on the median of
+ * three, insertion sort under 16. */
+static void sort_ranked(Ranked *a, Py_ssize_t n) {
+    while (n > 16) {
+        Py_ssize_t mid = n / 2, hi = n - 1;
+        Ranked t;
+        if (by_rank(&a[mid], &a[0]) < 0) { t = a[mid]; a[mid] = a[0]; a[0] = t; }
+        if (by_rank(&a[hi], &a[0]) < 0) { t = a[hi]; a[hi] = a[0]; a[0] = t; }
+        if (by_rank(&a[hi], &a[mid]) < 0) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
+        Ranked pivot = a[mid];
+        Py_ssize_t i = 0, j = hi;
+        while (i <= j) {
+            while (by_rank(&a[i], &pivot) < 0) i++;
+            while (by_rank(&pivot, &a[j]) < 0) j--;
+            if (i <= j) {
+                t = a[i]; a[i] = a[j]; a[j] = t;
+                i++;
+                j--;
+            }
+        }
+        /* a[0..j] <= pivot <= a[i..n-1]: the smaller side sorted by recursion */
+        if (j + 1 < n - i) {
+            sort_ranked(a, j + 1);
+            a += i;
+            n -= i;
+        } else {
+            sort_ranked(a + i, n - i);
+            n = j + 1;
+        }
+    }
+    for (Py_ssize_t i = 1; i < n; i++) {
+        Ranked t = a[i];
+        Py_ssize_t j = i;
+        for (; j > 0 && by_rank(&t, &a[j - 1]) < 0; j--) a[j] = a[j - 1];
+        a[j] = t;
+    }
 }
 
 /* The first k of a[0:n] in by_rank's order moved to a[0:k] (in any order; k < n):
@@ -536,7 +585,7 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
     /* Only the first cut rows are kept in rank order: they are selected first
      * (the others are only summed), then sorted alone. */
     if (cut < used) select_first(ranked, used, cut);
-    qsort(ranked, (size_t)cut, sizeof(Ranked), by_rank);
+    sort_ranked(ranked, cut);
     if ((keep = PyDict_New()) == NULL) goto done;
     for (Py_ssize_t i = 0; i < cut; i++)
         if (PyDict_SetItem(keep, ranked[i].key, ranked[i].vec) < 0) goto done;
