@@ -648,6 +648,58 @@ called back for what needs classifying or its rules: a reason, destination or re
 not seen yet (each distinct reason classified once), a rejection not seen yet, an
 inbound TLS failure's cause, the receiving side's rarer lines, and the report.
 
+Changed in session 14 (issue 17 item 3: why *troubled*'s default read 25.0x, 14.1x and
+18.4x in session 13's three runs at idle, and cuts). **Why it varied**: (1) the default
+chose its processes from the load at its start (`smtpdoctor.cores.idle_cores`: the fewer
+of the one-minute load average and the other tasks runnable at that instant), and on this
+shared machine the bench's own runs keep the load average near 1 while another session's
+task is often runnable at the instant asked (at load 3, 4 of 40 answers sampled every
+0.25 s were two processes): the default then read both ranges in one process, at `--jobs
+1`'s speed (this session's first run, at load 0.6-2.1: the default 0.30 s, 13.6x, in one
+process all five times, `--jobs 2` 0.19 s, 21.5x; session 13's table says "processes:
+1/1/1/1/1" yet its CPU above wall time shows some runs forked, the probe and the run being
+asked at different instants); (2) pflogsumm ran once against five runs of each
+smtpdoctor mode, and its time moved from 3.9 to 6.3 s between runs. Not the classifier
+(the timed runs answer every reason from `cli/reasonstore.py`: 13 calls, no import of the
+classifier), nor the page cache (the bench reads the file before the runs), nor the merge:
+traced in-process at `chrt -f 50` (load 8-9), a split run forks 52-56 ms after its start,
+each half takes 95-125 ms and the two end within ~10 ms of each other, the worker's
+answer is in 5 ms later, the merge ~10 ms, the report, JSON and exit ~10 ms, run after run.
+**Changes**: (a) a run at real-time priority counts every core idle (`cores.py`: no
+ordinary process can take a core from it or from its forks), so the bench's runs at `chrt
+-f 50` measure what the default does on an idle machine (two processes every time); without
+`chrt`, on a loaded machine, the default still reads in one process, as before; (b) the
+bench runs in paired rounds, its ratios per round with their median and range, and states
+its decision rule (above); it times the older tree's default too; (c) instructions
+(callgrind, *troubled*, `--jobs 2`, main's tree -> this one, reports identical): the main
+process 1,173.6 -> 1,134.7 M, the worker 1,003.7 -> 983.7 M: a table's prune reads one-digit
+ints in place, finds the `(other)` row by one lookup and sorts the kept rows with its
+comparison inlined (the main process's 10 prunes 59.7 -> 35.5 M), a new row's zeros are one
+reference, and the HTML page's module is imported for `--html` only (~1.3 ms before the
+fork). Reports byte-identical to main (`bench/logs_compare.py --before-src`, 1,386
+comparisons, 0 different, after each C change). **Runs of this bench this session** (all
+`chrt -f 50`, `--repeat 5` unless said, main's tree as `--before-src`; the default's paired
+wall ratio on *troubled*): before (a), 13.6x (one process, unpaired; load 0.6-2.1); after
+(a), 2 rounds, 18.4x (14.6-22.1; load 2.2-2.4); after the first prune cut, 22.1x
+(19.6-22.8), 4 of 5 rounds, pflogsumm 3.73-3.87 s (load 7.6-8.5); the final tree, 17.9x
+(17.3-26.2), 1 of 5, pflogsumm 5.18-7.86 s, and every command ~1.5-2x its time in the run
+before (other sessions' real-time work on both cores: a split run needs both, so it
+suffers more than pflogsumm's one process) (load 3.3-4.2); and the run in the tables
+above, the final tree again, 19.3x (17.1-27.1), 2 of 5 rounds: **not met** (load
+3.6-4.2, contended again: pflogsumm 4.45-6.24 s, this tree's `--jobs 1` 0.33-0.56 s
+against 0.23 s in the quieter run; one core 13.0x, 4 of 5 rounds at 10x; *busy*'s
+default 46.9x, 5 of 5). **What is left**:
+the goal holds when both cores are free and not otherwise; the margin is thin (~0.17-0.19
+s against ~0.19 s needed at pflogsumm's fastest 3.8 s). The critical path's largest single
+parts: the start-up to the fork ~53 ms, of which `cli/regexstore.py`'s preload ~7 ms (it
+reads the `logs` store's ~690 KB and compiles every pattern into `re`'s cache, the
+classifier's too, which a run answered from the reasons' store never imports: to load
+those at `reasons.before_classifying` instead would save most of it), then each half
+~100 ms. Measured and not changed: blocks of 2 MiB instead of 8 (the passes' data stays in
+cache: *troubled* `--jobs 1` 0.274 -> 0.259 s of CPU, medians of 7) can change a report
+(blocks of 1 MiB changed *troubled*'s inbound section; 2 and 4 MiB did not), so not
+without deciding that; `logs/sources.py` is another session's.
+
 Changed in session 13 (issue 17 item 3, 20x on *troubled* by default; measured while the
 machine's load average stayed 8-12, so with in-process timers at real-time priority,
 `chrt -f 50`, this tree and session 13's start alternated, medians of 9; the tables
