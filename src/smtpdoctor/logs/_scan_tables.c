@@ -430,28 +430,38 @@ static inline int by_rank(const void *pa, const void *pb) {
     return str_order(a->key, b->key); /* (str keys, distinct: never 0 or an error) */
 }
 
+/* Hoare's partition of a[lo..hi] (lo < hi) on the median of a[lo], a[mid], a[hi]:
+ * after it a[lo..*pj] <= pivot <= a[*pi..hi], and a[*pj+1..*pi-1] equal the pivot. */
+static inline void split(Ranked *a, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t *pi,
+                         Py_ssize_t *pj) {
+    Py_ssize_t mid = lo + (hi - lo) / 2;
+    Ranked t;
+    if (by_rank(&a[mid], &a[lo]) < 0) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
+    if (by_rank(&a[hi], &a[lo]) < 0) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
+    if (by_rank(&a[hi], &a[mid]) < 0) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
+    Ranked pivot = a[mid];
+    Py_ssize_t i = lo, j = hi;
+    while (i <= j) {
+        while (by_rank(&a[i], &pivot) < 0) i++;
+        while (by_rank(&pivot, &a[j]) < 0) j--;
+        if (i <= j) {
+            t = a[i]; a[i] = a[j]; a[j] = t;
+            i++;
+            j--;
+        }
+    }
+    *pi = i;
+    *pj = j;
+}
+
 /* a[0:n] sorted in by_rank's order (a strict total order: the keys are distinct, so
- * the result is qsort's), with the comparison inlined: quicksort on the median of
- * three, insertion sort under 16. */
+ * the result is qsort's), with the comparison inlined: quicksort, insertion sort
+ * under 16. */
 static void sort_ranked(Ranked *a, Py_ssize_t n) {
     while (n > 16) {
-        Py_ssize_t mid = n / 2, hi = n - 1;
-        Ranked t;
-        if (by_rank(&a[mid], &a[0]) < 0) { t = a[mid]; a[mid] = a[0]; a[0] = t; }
-        if (by_rank(&a[hi], &a[0]) < 0) { t = a[hi]; a[hi] = a[0]; a[0] = t; }
-        if (by_rank(&a[hi], &a[mid]) < 0) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
-        Ranked pivot = a[mid];
-        Py_ssize_t i = 0, j = hi;
-        while (i <= j) {
-            while (by_rank(&a[i], &pivot) < 0) i++;
-            while (by_rank(&pivot, &a[j]) < 0) j--;
-            if (i <= j) {
-                t = a[i]; a[i] = a[j]; a[j] = t;
-                i++;
-                j--;
-            }
-        }
-        /* a[0..j] <= pivot <= a[i..n-1]: the smaller side sorted by recursion */
+        Py_ssize_t i, j;
+        split(a, 0, n - 1, &i, &j);
+        /* the smaller side sorted by recursion, the larger by the loop */
         if (j + 1 < n - i) {
             sort_ranked(a, j + 1);
             a += i;
@@ -470,28 +480,12 @@ static void sort_ranked(Ranked *a, Py_ssize_t n) {
 }
 
 /* The first k of a[0:n] in by_rank's order moved to a[0:k] (in any order; k < n):
- * Hoare's selection on the median of three. */
+ * Hoare's selection. */
 static void select_first(Ranked *a, Py_ssize_t n, Py_ssize_t k) {
     Py_ssize_t lo = 0, hi = n - 1;
     while (hi > lo) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        /* median of a[lo], a[mid], a[hi] into a[mid] */
-        Ranked t;
-        if (by_rank(&a[mid], &a[lo]) < 0) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
-        if (by_rank(&a[hi], &a[lo]) < 0) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
-        if (by_rank(&a[hi], &a[mid]) < 0) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
-        Ranked pivot = a[mid];
-        Py_ssize_t i = lo, j = hi;
-        while (i <= j) {
-            while (by_rank(&a[i], &pivot) < 0) i++;
-            while (by_rank(&pivot, &a[j]) < 0) j--;
-            if (i <= j) {
-                t = a[i]; a[i] = a[j]; a[j] = t;
-                i++;
-                j--;
-            }
-        }
-        /* a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] equal the pivot */
+        Py_ssize_t i, j;
+        split(a, lo, hi, &i, &j);
         if (k <= j) hi = j;
         else if (k >= i) lo = i;
         else return;
