@@ -688,7 +688,10 @@ suffers more than pflogsumm's one process) (load 3.3-4.2); and the run in the ta
 above, the final tree again, 19.3x (17.1-27.1), 2 of 5 rounds: **not met** (load
 3.6-4.2, contended again: pflogsumm 4.45-6.24 s, this tree's `--jobs 1` 0.33-0.56 s
 against 0.23 s in the quieter run; one core 13.0x, 4 of 5 rounds at 10x; *busy*'s
-default 46.9x, 5 of 5). **What is left**:
+default 46.9x, 5 of 5); one more after the last commit (the prune's selection and
+sort sharing their partition: the same instructions), at load 2.1-2.2 and as contended
+(pflogsumm 4.51-5.79 s, `--jobs 1` 0.33-0.58 s), 17.5x (16.6-19.6), 0 of 5 rounds,
+one core 11.0x, 4 of 5 (not in the tables). **What is left**:
 the goal holds when both cores are free and not otherwise; the margin is thin (~0.17-0.19
 s against ~0.19 s needed at pflogsumm's fastest 3.8 s). The critical path's largest single
 parts: the start-up to the fork ~53 ms, of which `cli/regexstore.py`'s preload ~7 ms (it
