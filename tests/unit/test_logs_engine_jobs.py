@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from smtpdoctor import cores
 from smtpdoctor.logs import Options, engine, expand_inputs, plan_chunks
 from smtpdoctor.logs.sources import Source
 
@@ -121,3 +124,33 @@ def test_the_cores_busy_elsewhere_are_the_fewer_of_the_load_and_the_tasks_runnin
 
     monkeypatch.setattr(os, "getloadavg", unknown)
     assert engine._busy_elsewhere() == 0.0
+
+
+def test_a_process_at_real_time_priority_counts_no_core_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ordinary processes cannot keep a SCHED_FIFO process (or its forks) off a core.
+    monkeypatch.setattr(os, "getloadavg", lambda: (1000.0, 1000.0, 1000.0))
+    monkeypatch.setattr(os, "sched_getscheduler", lambda _pid: os.SCHED_FIFO)
+    assert engine._busy_elsewhere() == 0.0
+    monkeypatch.setattr(os, "sched_getscheduler", lambda _pid: os.SCHED_OTHER)
+    assert engine._busy_elsewhere() > 0
+
+
+def test_the_real_time_priority_is_read_from_the_process_itself() -> None:
+    # A child that sets itself SCHED_FIFO (when allowed here) then counts no core busy.
+    code = (
+        "import os, sys\n"
+        "from smtpdoctor import cores\n"
+        "try:\n"
+        "    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))\n"
+        "except PermissionError:\n"
+        "    sys.exit(77)\n"
+        "print(cores._real_time(), cores.busy_elsewhere())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if out.returncode == 77:
+        pytest.skip("no permission to run at real-time priority here")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "0.0"]
+    assert cores._real_time() is (os.sched_getscheduler(0) in (os.SCHED_FIFO, os.SCHED_RR))

@@ -427,19 +427,26 @@ def _counted(lines: list[Any]) -> dict[Any, int]:
 def test_prune_in_c_as_in_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """BoundedTable._prune through the engine (_scan_tables.c) keeps and folds the
     same rows in the same order as the Python ranking: ties in attempts and totals
-    (then the key decides, non-ASCII ones too), with and without an (other) row."""
+    (then the key decides, ASCII and non-ASCII ones), with and without an (other) row; ints
+    of one 30-bit digit (read in place) and of more, negative ones too."""
     from smtpdoctor.logs.aggregate import OTHER_KEY, BoundedTable
 
     rnd = random.Random(seed)
-    keys = [f"k{i}" for i in range(40)] + ["é", "z", "Z", "a\u212a", "(none)"]
-    for _ in range(200):
-        cap, width = rnd.randrange(1, 12), rnd.randrange(1, 6)
+    keys = [f"k{i}" for i in range(90)] + ["é", "z", "Z", "a\u212a", "(none)", "k1\xe9", "k"]
+    wide = [-1, -(2**30) + 1, -(2**30), 2**30 - 1, 2**30, 2**31 + 7, 2**39]
+    for i in range(300):
+
+        def value(most: int, i: int = i) -> int:
+            return rnd.choice(wide) if i >= 200 and rnd.random() < 0.3 else rnd.randrange(most)
+
+        # (caps over 17: more rows kept than the engine's sort takes by insertion)
+        cap, width = rnd.choice((rnd.randrange(1, 12), rnd.randrange(17, 80))), rnd.randrange(1, 6)
         rows = {
-            k: [rnd.randrange(4) for _ in range(width)]
+            k: [value(4) for _ in range(width)]
             for k in rnd.sample(keys, rnd.randrange(0, len(keys)))
         }
         if rnd.random() < 0.5:
-            rows[OTHER_KEY] = [rnd.randrange(9) for _ in range(width)]
+            rows[OTHER_KEY] = [value(9) for _ in range(width)]
         tables = []
         for engine in (True, False):
             table = BoundedTable(cap, width)

@@ -69,8 +69,12 @@ PyObject *scan_table_row(PyObject *table, PyObject *key) {
     }
     row = PyList_New(width);
     if (row != NULL) {
-        for (Py_ssize_t i = 0; i < width; i++) PyList_SET_ITEM(row, i, PyLong_FromLong(0));
-        if (PyDict_SetItem(rows, key, row) < 0) Py_CLEAR(row);
+        PyObject *zero = PyLong_FromLong(0); /* (a small int: the same object each time) */
+        if (zero == NULL) Py_CLEAR(row);
+        for (Py_ssize_t i = 0; row != NULL && i < width; i++)
+            PyList_SET_ITEM(row, i, Py_NewRef(zero));
+        Py_XDECREF(zero);
+        if (row != NULL && PyDict_SetItem(rows, key, row) < 0) Py_CLEAR(row);
     }
     Py_DECREF(rows);
     return row;
@@ -409,40 +413,99 @@ typedef struct {
     PyObject *key, *vec;    /* borrowed from the rows dict */
 } Ranked;
 
-static int by_rank(const void *pa, const void *pb) {
+/* PyUnicode_Compare's order of two str: two ASCII ones compared as bytes, in place. */
+static inline int str_order(PyObject *a, PyObject *b) {
+    if (PyUnicode_IS_COMPACT_ASCII(a) && PyUnicode_IS_COMPACT_ASCII(b)) {
+        Py_ssize_t la = PyUnicode_GET_LENGTH(a), lb = PyUnicode_GET_LENGTH(b);
+        int c = memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)(la < lb ? la : lb));
+        return c != 0 ? (c < 0 ? -1 : 1) : (la < lb ? -1 : la > lb);
+    }
+    return PyUnicode_Compare(a, b);
+}
+
+static inline int by_rank(const void *pa, const void *pb) {
     const Ranked *a = pa, *b = pb;
     if (a->first != b->first) return a->first > b->first ? -1 : 1;
     if (a->total != b->total) return a->total > b->total ? -1 : 1;
-    return PyUnicode_Compare(a->key, b->key); /* (str keys, distinct: never 0 or an error) */
+    return str_order(a->key, b->key); /* (str keys, distinct: never 0 or an error) */
+}
+
+/* Hoare's partition of a[lo..hi] (lo < hi) on the median of a[lo], a[mid], a[hi]:
+ * after it a[lo..*pj] <= pivot <= a[*pi..hi], and a[*pj+1..*pi-1] equal the pivot. */
+static inline void split(Ranked *a, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t *pi,
+                         Py_ssize_t *pj) {
+    Py_ssize_t mid = lo + (hi - lo) / 2;
+    Ranked t;
+    if (by_rank(&a[mid], &a[lo]) < 0) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
+    if (by_rank(&a[hi], &a[lo]) < 0) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
+    if (by_rank(&a[hi], &a[mid]) < 0) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
+    Ranked pivot = a[mid];
+    Py_ssize_t i = lo, j = hi;
+    while (i <= j) {
+        while (by_rank(&a[i], &pivot) < 0) i++;
+        while (by_rank(&pivot, &a[j]) < 0) j--;
+        if (i <= j) {
+            t = a[i]; a[i] = a[j]; a[j] = t;
+            i++;
+            j--;
+        }
+    }
+    *pi = i;
+    *pj = j;
+}
+
+/* a[0:n] sorted in by_rank's order (a strict total order: the keys are distinct, so
+ * the result is qsort's), with the comparison inlined: quicksort, insertion sort
+ * under 16. */
+static void sort_ranked(Ranked *a, Py_ssize_t n) {
+    while (n > 16) {
+        Py_ssize_t i, j;
+        split(a, 0, n - 1, &i, &j);
+        /* the smaller side sorted by recursion, the larger by the loop */
+        if (j + 1 < n - i) {
+            sort_ranked(a, j + 1);
+            a += i;
+            n -= i;
+        } else {
+            sort_ranked(a + i, n - i);
+            n = j + 1;
+        }
+    }
+    for (Py_ssize_t i = 1; i < n; i++) {
+        Ranked t = a[i];
+        Py_ssize_t j = i;
+        for (; j > 0 && by_rank(&t, &a[j - 1]) < 0; j--) a[j] = a[j - 1];
+        a[j] = t;
+    }
 }
 
 /* The first k of a[0:n] in by_rank's order moved to a[0:k] (in any order; k < n):
- * Hoare's selection on the median of three. */
+ * Hoare's selection. */
 static void select_first(Ranked *a, Py_ssize_t n, Py_ssize_t k) {
     Py_ssize_t lo = 0, hi = n - 1;
     while (hi > lo) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        /* median of a[lo], a[mid], a[hi] into a[mid] */
-        Ranked t;
-        if (by_rank(&a[mid], &a[lo]) < 0) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
-        if (by_rank(&a[hi], &a[lo]) < 0) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
-        if (by_rank(&a[hi], &a[mid]) < 0) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
-        Ranked pivot = a[mid];
-        Py_ssize_t i = lo, j = hi;
-        while (i <= j) {
-            while (by_rank(&a[i], &pivot) < 0) i++;
-            while (by_rank(&pivot, &a[j]) < 0) j--;
-            if (i <= j) {
-                t = a[i]; a[i] = a[j]; a[j] = t;
-                i++;
-                j--;
-            }
-        }
-        /* a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] equal the pivot */
+        Py_ssize_t i, j;
+        split(a, lo, hi, &i, &j);
         if (k <= j) hi = j;
         else if (k >= i) lo = i;
         else return;
     }
+}
+
+/* An exact int of one digit (|x| < 2**30), read in place: 1, else 0 (then the caller
+ * asks PyLong's own functions). CPython 3.11's layout; a later one always says 0. */
+static inline int one_digit(PyObject *x, long long *v) {
+#if PY_VERSION_HEX < 0x030C0000 && PYLONG_BITS_IN_DIGIT == 30
+    Py_ssize_t size = Py_SIZE(x);
+    if (size >= -1 && size <= 1) {
+        *v = size * (long long)((PyLongObject *)x)->ob_digit[0];
+        return 1;
+    }
+#else
+    (void)x;
+    (void)v;
+#endif
+    return 0;
 }
 
 /* A row's ints, or -1 when one is not a small int (Python prunes that table). */
@@ -452,8 +515,10 @@ static int row_ints(PyObject *vec, Py_ssize_t width, long long *first, long long
     for (Py_ssize_t i = 0; i < width; i++) {
         PyObject *x = PyList_GET_ITEM(vec, i);
         int overflow = 0;
-        long long v = PyLong_CheckExact(x) ? PyLong_AsLongLongAndOverflow(x, &overflow) : 0;
-        if (!PyLong_CheckExact(x) || overflow || v > (1LL << 40) || v < -(1LL << 40)) return -1;
+        long long v = 0;
+        if (!PyLong_CheckExact(x)) return -1;
+        if (!one_digit(x, &v)) v = PyLong_AsLongLongAndOverflow(x, &overflow);
+        if (overflow || v > (1LL << 40) || v < -(1LL << 40)) return -1;
         if (i == 0) *first = v;
         sum += v;
     }
@@ -482,6 +547,10 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
+    /* (the other_key row found by its key: then known by its list in the pass below,
+     * instead of a comparison of each key with other_key) */
+    PyObject *other_row = PyDict_GetItemWithError(rows, other_key);
+    if (other_row == NULL && PyErr_Occurred()) goto done;
     /* (every row checked and ranked in one pass before anything changes: None leaves
      * rows as they were; the other_key row is checked, not ranked) */
     while (PyDict_Next(rows, &pos, &key, &vec)) {
@@ -491,7 +560,8 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
             PyMem_Free(sums);
             Py_RETURN_NONE;
         }
-        if (other == NULL && PyUnicode_Compare(key, other_key) == 0) {
+        if (vec == other_row && other == NULL &&
+            (key == other_key || PyUnicode_Compare(key, other_key) == 0)) {
             other = vec; /* (borrowed until taken out below) */
             continue;
         }
@@ -509,7 +579,7 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
     /* Only the first cut rows are kept in rank order: they are selected first
      * (the others are only summed), then sorted alone. */
     if (cut < used) select_first(ranked, used, cut);
-    qsort(ranked, (size_t)cut, sizeof(Ranked), by_rank);
+    sort_ranked(ranked, cut);
     if ((keep = PyDict_New()) == NULL) goto done;
     for (Py_ssize_t i = 0; i < cut; i++)
         if (PyDict_SetItem(keep, ranked[i].key, ranked[i].vec) < 0) goto done;
@@ -530,8 +600,11 @@ PyObject *scan_prune_rows(PyObject *self, PyObject *args) {
             goto done;
         }
         for (Py_ssize_t i = cut; i < used; i++)
-            for (Py_ssize_t c = 0; c < width; c++)
-                sums[c] += PyLong_AsLongLong(PyList_GET_ITEM(ranked[i].vec, c));
+            for (Py_ssize_t c = 0; c < width; c++) {
+                PyObject *x = PyList_GET_ITEM(ranked[i].vec, c);
+                long long v;
+                sums[c] += one_digit(x, &v) ? v : PyLong_AsLongLong(x);
+            }
         for (Py_ssize_t c = 0; c < width; c++) {
             PyObject *x = PyLong_FromLongLong(sums[c]);
             if (x == NULL || PyList_SetItem(other, c, x) < 0) goto done;
