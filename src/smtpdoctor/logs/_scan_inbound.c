@@ -522,7 +522,7 @@ static int unpack(PyObject *found, Py_ssize_t n) {
 /* A session end or a rejection the engine read (_scan_rare.c), counted as
  * postfix_inbound's _session_end_counted and _reject_counted do. inb: the
  * scanner's (agg, aggregate._INBOUND_PARTS, _session_end, _REJECT_MEMO,
- * _rejection_memo, _TLS_STAGES, _tls_in_by_proc). */
+ * _rejection_memo, _FOLLOW_UP_STAGES, _failed_by_proc). */
 int scan_inbound_kind(PyObject *inb, PyObject *kind) {
     if (!PyTuple_Check(inb) || PyTuple_GET_SIZE(inb) != 16 ||
         !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 3)) || !PyDict_CheckExact(PyTuple_GET_ITEM(inb, 6))) {
