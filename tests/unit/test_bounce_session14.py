@@ -66,7 +66,7 @@ def test_outlook_ndr_in_dutch_and_a_connection_rate() -> None:
         "421 4.5.1 Connection Rate exceeded, try again later\n"
     )
     cat, stage, _, _ = _one(text)
-    assert (cat, stage) == (Category.RATE_LIMITED, Stage.CONNECT)
+    assert (cat, stage) == (Category.RATE_LIMITED, Stage.NONE)
 
 
 def test_qmail_send_log_line_is_no_lure_but_the_worm_still_is() -> None:

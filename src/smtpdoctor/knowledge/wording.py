@@ -79,14 +79,14 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.connection_rate",
         # (session 14) a refusal that names the rate of connections it counts ("421
         # 4.5.1. Connection Rate - See <help page>", "connection rate limit exceeded"):
-        # too many connections from this client in a period, refused as it connects
+        # too many connections from this client in a period (a bare reply states no
+        # stage: 452 answers a command, 421 any)
         r"\bconnection rate\b",
         _C.RATE_LIMITED,
         "The receiving server limits how many connections it takes from this client "
         "in a period, and this one came over the limit.",
         "Many connections opened in a short time (a burst, parallel deliveries, clients "
         "retrying at once) from this IP address.",
-        hint=_S.CONNECT,
         permanence=_T,
         retry=True,
     ),
