@@ -747,6 +747,25 @@ BOUNCE_SOURCES = (
     "https://github.com/feinoujc/Mandrill.net/blob/",
     # the sixty-eighth: Gromox's (grommunio) own bounce and notice templates (session 12)
     "https://github.com/grommunio/gromox/blob/",
+    # the sixty-ninth (session 14): sample bounces and notices that providers', hosts' and
+    # universities' help pages quote (one prefix per page), and two test-suite mails
+    "https://de.hilfe.yahoo.com/kb/Es-gibt-weitere-Informationen-%EF%BF%BD%EF%BF%BDber-nicht-zugestellte-E-Mails-sln3275.html",
+    "http://dream.jp/support/techinfo/mail/error/error05.html",
+    "http://www.shopmaker.jp/ct/contents6.htm",
+    "https://www.kei.pl/pomoc/wiadmosc-zwrotna/",
+    "http://www.renaissance.nl/helpdesk/email/email-problemen-oplossingen/mailbox-quota-overschreden",
+    "https://helpdesk.ugent.be/email/faq.php",
+    "http://xoomer.virgilio.it/cpoeri/PCTel/Trucchi/Suggerimento007.htm",
+    "http://uit.tufts.edu/?pid=548",
+    "https://technet.microsoft.com/nb-no/library/ff715024.aspx",
+    "https://learn.microsoft.com/de-de/previous-versions/ff714960(v=technet.10)",
+    "https://pymesenlared.es/blog/incidencias-correo-electronico",
+    "http://faq.busblog.jp/faq/show/410",
+    "https://www.cyberhome.ne.jp/service/security/virus-check/",
+    "http://www.wbs.ne.jp/service/viruscheck-d/sample2.htm",
+    "https://www.alpha-prm.jp/help_r/mail_p_riyou_015.html",
+    "https://github.com/python/cpython/blob/",
+    "https://github.com/php-mime-mail-parser/php-mime-mail-parser/blob/",
 )
 
 
@@ -805,6 +824,11 @@ OWN_FOLDERS = (
     "tests/data/bounces/sisimai-new/",
     # the sixty-eighth: Gromox's (grommunio) own bounce templates, session 12
     "tests/data/bounces/gromox/",
+    # the sixty-ninth: help pages' sample bounces, CPython's and php-mime-mail-parser's
+    # test mails, session 14
+    "tests/data/bounces/pages/",
+    "tests/data/bounces/cpython/",
+    "tests/data/bounces/php-mime-mail-parser/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -892,7 +916,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("fifty-fifth", "fifty-sixth", "fifty-seventh")
         later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
-        later += ("sixty-sixth", "sixty-seventh", "sixty-eighth")
+        later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -950,6 +974,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtyfive", "sixty-sixth"),
             ("sixtysix", "sixty-seventh"),
             ("sixtyseven", "sixty-eighth"),
+            ("sixtyeight", "sixty-ninth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1074,10 +1099,14 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # back at its fresh read; on those rows, as the sixty-eighth came after
         ("tune/sixtyseven", TUNE_FLOOR_S12),
         ("held/sixtyseven", HELD_FLOOR_S12),
-        # both whole splits with the sixty-eighth (session 12): tune after its round,
+        # both splits up to the sixty-eighth (session 12): tune after its round, held
+        # back at its fresh read; on those rows, as the sixty-ninth came after
+        ("tune/sixtyeight", TUNE_FLOOR_S12B),
+        ("held/sixtyeight", HELD_FLOOR_S12B),
+        # both whole splits with the sixty-ninth (session 14): tune after its round,
         # held back at its fresh read
-        ("tune", TUNE_FLOOR_S12B),
-        ("held", HELD_FLOOR_S12B),
+        ("tune", TUNE_FLOOR_S14),
+        ("held", HELD_FLOOR_S14),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1352,6 +1381,14 @@ HELD_FLOOR_S12 = (100.0 * 337 / 374, 100.0 * 339 / 374)
 # as a log). Each floor is that less a row.
 TUNE_FLOOR_S12B = (100.0 * 1138 / 1149, 100.0 * 1142 / 1149)
 HELD_FLOOR_S12B = (100.0 * 341 / 382, 100.0 * 345 / 382)
+# Those floors stay on those rows ("sixtyeight"). The sixty-ninth collection (session 14;
+# help pages' sample bounces and notices, two threads, two test-suite mails; 27 rows: 23
+# tune, 4 held back): held back 349/386 and 348/386 at its fresh read (whole split only;
+# its 4 held-back rows 3/4 and 3/4); tune 1148/1172 and 1160/1172 before its round (its tune
+# rows 9/23 and 16/23), 1162/1172 and 1167/1172 after it (23/23 and 23/23). Each floor is
+# that less a row.
+TUNE_FLOOR_S14 = (100.0 * 1161 / 1172, 100.0 * 1166 / 1172)
+HELD_FLOOR_S14 = (100.0 * 348 / 386, 100.0 * 347 / 386)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

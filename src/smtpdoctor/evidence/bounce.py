@@ -51,6 +51,7 @@ from smtpdoctor.evidence.bounce_kind import caseless_words as _caseless_words  #
 from smtpdoctor.evidence.bounce_kind import gated as _gated  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import is_auto_reply_text as _is_auto_reply_text
 from smtpdoctor.evidence.bounce_kind import is_lure_text as _is_lure_text
+from smtpdoctor.evidence.bounce_kind import is_notice_text as _is_notice_text
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce as _looks_like_bounce
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce_body as _looks_like_bounce_body
 from smtpdoctor.evidence.bounce_kind import nature as _nature
@@ -141,6 +142,13 @@ def parse_bounce(
         if found.entries:
             return found
         if not found.warnings:
+            if _DECLARED_REPORT.search(text[: text.find("\n\n") + 1 or 8192]):
+                # (session 14) A delivery report by its own type (RFC 6522's
+                # multipart/report, report-type=delivery-status) whose parts name no
+                # recipient and no reason it can be read by (cut short, or in an
+                # unknown language): a failure without a cause, never ordinary mail.
+                found.entries = [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
+                return found
             # A mail with no report and no failure text: its headers (spf=pass,
             # DKIM-Signature ...) are not replies to explain.
             found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
@@ -156,14 +164,8 @@ def parse_bounce(
         # Postmark) pasted or saved as JSON: one entry per recipient it names.
         found.entries = service[:MAX_ENTRIES]
         return found
-    if may_be_mail and _is_lure_text(text):
-        # A lure dressed as a delivery notice (phishing, a worm's fake bounce) pasted
-        # without its headers: no report on mail the reader sent.
-        found.entries = [BounceEntry(_NATURE_TEXT["not-a-bounce"], nature="not-a-bounce")]
-        return found
-    if may_be_mail and _is_auto_reply_text(text):
-        # An out-of-office text pasted without its headers.
-        found.entries = [BounceEntry(_NATURE_TEXT["auto-reply"], nature="auto-reply")]
+    if may_be_mail and (nature := _pasted_nature(text)) is not None:
+        found.entries = [BounceEntry(_NATURE_TEXT[nature], nature=nature)]
         return found
     report = may_be_mail and _looks_like_bounce_body(text)
     if report:
@@ -186,7 +188,29 @@ def parse_bounce(
     return found
 
 
+def _pasted_nature(text: str) -> str | None:
+    """What a text pasted without its headers is when it is no failure report."""
+    if _is_lure_text(text):
+        # A lure dressed as a delivery notice (phishing, a worm's fake bounce): no
+        # report on mail the reader sent.
+        return "not-a-bounce"
+    if _is_notice_text(text):
+        # (session 14) an anti-virus filter's or a quota notice (cleaned and
+        # delivered, to the recipient, to a mailbox's owner).
+        return "not-a-bounce"
+    if _is_auto_reply_text(text):
+        # An out-of-office text.
+        return "auto-reply"
+    return None
+
+
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"
+# The mail's own header says it is a delivery report (RFC 6522 §3, RFC 3464 §2).
+_DECLARED_REPORT = re.compile(
+    r"^Content-Type:[ \t]*multipart/report\b[^\n]*(?:\n[ \t][^\n]*)*?"
+    r"report-type=\"?delivery-status",
+    re.I | re.M,
+)
 
 # Postfix's paragraph pasted without its first line: every line an indented
 # fold, the last one closing with "(in reply to X command)".

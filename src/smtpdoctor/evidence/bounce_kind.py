@@ -30,6 +30,8 @@ from smtpdoctor.knowledge.bounces import (
     DELIVERED_SUBJECTS,
     LURE_MARKS,
     MS_NDR_HEADINGS,
+    NOTICE_MARKS,
+    QMAIL_LOG_FAILURE,
 )
 from smtpdoctor.knowledge.phrasing import (
     LazyRegex,
@@ -182,6 +184,8 @@ AUTO_REPLY_TEXT = re.compile(AUTO_REPLY_OPENINGS, re.I)
 AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
 CHALLENGE = re.compile(CHALLENGE_MARKS, re.I)
 LURE = re.compile(LURE_MARKS, re.I)
+NOTICE = re.compile(NOTICE_MARKS, re.I)
+_QMAIL_LOG = re.compile(QMAIL_LOG_FAILURE)
 
 
 def caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -203,11 +207,13 @@ def caseless(char: str) -> bool:
 AUTO_REPLY_MARK_WORDS = caseless_words(needed_words(AUTO_REPLY_MARKS))
 CHALLENGE_WORDS = caseless_words(needed_words(CHALLENGE_MARKS))
 LURE_WORDS = caseless_words(needed_words(LURE_MARKS))
+NOTICE_WORDS = caseless_words(needed_words(NOTICE_MARKS))
 
 
 # The strings the matches of these open with (None: not known; searched as usual).
 OPENINGS = {
-    rx.pattern: openings(rx.pattern, rx.flags) for rx in (MS_NDR, AUTO_REPLY_MARK, CHALLENGE, LURE)
+    rx.pattern: openings(rx.pattern, rx.flags)
+    for rx in (MS_NDR, AUTO_REPLY_MARK, CHALLENGE, LURE, NOTICE)
 }
 
 
@@ -226,7 +232,39 @@ def is_lure_text(text: str) -> bool:
     """A lure dressed as a delivery notice (LURE_MARKS), pasted without its headers:
     the asks phishing makes, a worm's fake bounce; a report's text is none."""
     head = _visible(text.lstrip())
-    return gated(LURE, LURE_WORDS, head) and not opens(MS_NDR, head)
+    return lure(head) and not opens(MS_NDR, head)
+
+
+def lure(head: str) -> bool:
+    """LURE_MARKS stand in ``head``, and not only as qmail-send's own log line of a
+    failure (QMAIL_LOG_FAILURE: its underscored sentences are real, the worm's copy
+    of them comes under its "Occured_Errors:")."""
+    if not gated(LURE, LURE_WORDS, head):
+        return False
+    return "Occured_Errors" in head or _QMAIL_LOG.search(head) is None
+
+
+def is_notice_text(text: str) -> bool:
+    """(session 14) A notice that reports no failed delivery of the reader's mail
+    (NOTICE_MARKS: an anti-virus filter's "cleaned and delivered", a notice to the
+    recipient about mail sent to them, a quota warning to a mailbox's owner) that
+    quotes no reply and is no Microsoft NDR. (Forefront's notices open as its reports
+    do, "This message was created automatically by mail delivery software": their
+    words decide, not the opening.)"""
+    return notice(_visible(text.lstrip()))
+
+
+def notice(head: str) -> bool:
+    """:func:`is_notice_text` of a text's visible start (its topic words looked for
+    first: a notice of an anti-virus filter or a mailbox quota names one)."""
+    low = folded(head)
+    if "virus" not in low and "quota" not in low and "ウイルス" not in low:
+        return False
+    return (
+        gated(NOTICE, NOTICE_WORDS, head)
+        and _REPLY_CODE.search(head) is None
+        and not opens(MS_NDR, head)
+    )
 
 
 def auto_reply_mark(head: str) -> bool:
@@ -264,17 +302,15 @@ def nature(msg: email.message.Message, parts: list[email.message.Message]) -> st
     ):
         return "feedback-report"
     first = next((p for p in parts if p.get_content_maintype() == "text"), None)
-    if (
-        not types & DSN_TYPES
-        and first is not None
-        and gated(LURE, LURE_WORDS, _visible(part_text(first)))
-    ):
+    if not types & DSN_TYPES and first is not None and lure(_visible(part_text(first))):
         return "not-a-bounce"  # phishing that imitates a bounce: no report on sent mail
     report = bool(types & DSN_TYPES) or "delivery-status" in ctype
     if not report and _delivered_notice(msg, first):
         return "delivered"
     if report or looks_like_bounce(msg):
         return None
+    if first is not None and notice(_visible(part_text(first))):
+        return "not-a-bounce"  # an anti-virus or quota notice: no failure of sent mail
     subject = header(msg, "Subject")
     if is_aggregate_report(msg, subject, ctype, parts):
         return "not-a-bounce"  # a DMARC or TLS aggregate report: no failure of this mail

@@ -29,7 +29,9 @@ __all__ = [
     "LURE_MARKS",
     "MS_NDR_END",
     "MS_NDR_HEADINGS",
+    "NOTICE_MARKS",
     "ORIGINAL_MARKS",
+    "QMAIL_LOG_FAILURE",
 ]
 
 _C, _S, _PM = Category, Stage, Permanence.PERMANENT
@@ -140,6 +142,31 @@ LURE_MARKS = (
     # no report on mail the reader sent.
     r"\bOccured_Errors:|failed_after_I_sent_the_message|does_not_like_(?:recipient|sender)\b|"
     r"\bRemote_host_said:_"
+)
+# (session 14) qmail-send's own log line for a failed delivery ("delivery 12: failure:
+# 1.2.3.4_does_not_like_recipient./Remote_host_said:_550_.../Giving_up_on_1.2.3.4./"): it
+# writes the report's sentences with underscores for spaces, which is what the worm's fake
+# bounce imitates. A text that holds such a log line and not the worm's "Occured_Errors:"
+# is qmail's report as a host's help page or a log shows it, no lure.
+QMAIL_LOG_FAILURE = (
+    r"\b(?:failure|deferral):\s*\S*_(?:does_not_like_(?:recipient|sender)|"
+    r"failed_after_I_sent_the_message|Remote_host_said:_)"
+)
+# (session 14) Notices that report no failed delivery of the reader's mail (compiled
+# case-insensitive by evidence/bounce_kind.py): an anti-virus filter's notice that a
+# message was cleaned and delivered, or sent on without its infected attachment
+# (Forefront Online Protection's "renset og levert", a Japanese provider's "the mail
+# transmission has been successfully completed"); one addressed to the recipient about
+# mail sent to them ("detected a virus in a message sent to you", "お客さまへのメール");
+# a warning to a mailbox's owner that their own mailbox is over its quota.
+NOTICE_MARKS = (
+    r"\b(?:cleaned|renset|bereinigt|nettoy[ée]) (?:and|og|und|et) (?:delivered|levert|"
+    r"zugestellt|remis|distribu[ée])\b|"
+    r"\bhas been sent\s*,\s*but the infected attachment was (?:deleted|removed)\b|"
+    r"\bmail transmission has been successfully completed\b|"
+    r"\ba virus in (?:a|the) (?:message|mail|e-?mail) sent\s+to you\b|"
+    r"お客(?:さま|様)へのメールにウイルス|"
+    r"\byour mailbox quota (?:was|has been|is) exceeded\b|\bquota exceeding warning\b"
 )
 # The aggregate reports receivers send a domain's postmaster: DMARC's (RFC 7489
 # §7.2.1.1: subject "Report Domain: <d> Submitter: <s> Report-ID: <id>",
@@ -264,7 +291,27 @@ BOUNCE_TEXT_OPENINGS = (
     # attempted to send to the following address could not be delivered:")
     r"^This is the DragonFly Mail Agent\b|^There was an error delivering your mail to\b|"
     r"^This is a delivery failure notification message indicating that|"
-    r"^An email that you attempted to send to the following address"
+    r"^An email that you attempted to send to the following address|"
+    # (session 14) Postfix's report before 2.1 ("This is the Postfix program at host h.",
+    # "the message returned below could not be delivered to one or more destinations");
+    # qmail-send's report in another language, known by its own separator above the
+    # returned message; Sun/Oracle Messaging Server's per-recipient block pasted alone
+    # ("Recipient address: x", "Original address: y", "Reason: Over quota"); Outlook and
+    # Exchange 2003's opening and recipient heading in Dutch, German, French and Spanish
+    r"^This is the Postfix program at host\b|could not\s+be\s+delivered to one or more "
+    r"destinations|--- Below this line is a copy of the message\.?[ \t]*$|"
+    r"Recipient address:[ \t]*\S+@\S+[ \t]*\n(?:[ \t]*Original address:[^\n]*\n)?"
+    r"[ \t]*Reason:|"
+    r"Uw bericht heeft enkele of alle geadresseerden niet bereikt|"
+    r"De volgende geadresseerde\(n\) zijn niet bereikt|"
+    r"Ihre Nachricht hat einige oder alle Empf(?:ä|ae)nger nicht erreicht|"
+    r"Votre message n'est pas parvenu (?:à|a) (?:tous les destinataires|certains)|"
+    r"Su mensaje no lleg(?:ó|o) a (?:todos|algunos)|"
+    # (the same) Forefront Online Protection's notices open with "This message was
+    # created automatically by mail delivery software." in the reader's language
+    # (Norwegian: "... av et e-postleveringsprogram", "... av programvare for e-postlevering")
+    r"^Denne meldingen ble opprettet automatisk av (?:et e-postleveringsprogram|programvare "
+    r"for e-postlevering)"
 )
 
 

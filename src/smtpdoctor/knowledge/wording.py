@@ -76,6 +76,21 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "wording.connection_rate",
+        # (session 14) a refusal that names the rate of connections it counts ("421
+        # 4.5.1. Connection Rate - See <help page>", "connection rate limit exceeded"):
+        # too many connections from this client in a period (a bare reply states no
+        # stage: 452 answers a command, 421 any)
+        r"\bconnection rate\b",
+        _C.RATE_LIMITED,
+        "The receiving server limits how many connections it takes from this client "
+        "in a period, and this one came over the limit.",
+        "Many connections opened in a short time (a burst, parallel deliveries, clients "
+        "retrying at once) from this IP address.",
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
         "wording.mail_loop",
         r"\bloop(?:ing)? (?:detected|broken)|\bmessage looping\b|forwarding loop|"
         r"\blooping (?:message|mail)\b|"
@@ -720,7 +735,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # (a page named in a link, ".../spam.html", is no verdict)
         r"(?<!/)\bspam\b(?! ?(?:list|trap|haus|house)|\.\w)|\bphishing\b|"
         r"\b(?:virus|malware)(?:es)? (?:was |were |has been )?(?:found|detected)|"
-        r"\b(?:virus|malware)[- ]infected|\binfected\b|contains? (?:an? )?(?:virus|malware)|"
+        r"\b(?:virus|malware)[- ]infected|\binfected\b|contain(?:s|ed)? (?:an? )?(?:virus|malware)|"
         r"(?:rejected|refused|blocked|quarantined)\b[^.\n]{0,40}\b(?:virus|malware)|"
         r"\b(?:virus|malware)\b[^.\n]{0,40}\b(?:rejected|refused|blocked|quarantined)|"
         r"\bSpamAssassin\b|(?:banned|illegal|prohibited|forbidden|dangerous) (?:attachment|file)|"
@@ -742,6 +757,24 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     # The same classes in the languages of the providers users paste from
     # (German, French, Spanish, Italian, Portuguese, Polish, Russian, Chinese,
     # Japanese): a noun and a verb stem, in either order where the language does.
+    pattern(
+        "wording.intl_virus_found",
+        # (session 14) the same verdict of an anti-virus filter in the languages of its
+        # localised notices (Norwegian, German, French, Spanish, Italian, Portuguese,
+        # Dutch): the message was infected with, or contained, a virus
+        r"\binfisert med (?:et )?virus\b|\binfiziert mit (?:einem )?(?:Virus|Viren)\b|"
+        r"\binfect[ée]e? par (?:un )?virus\b|\binfectad[oa] (?:por|con) (?:un )?virus\b|"
+        r"\binfett[oa] da (?:un )?virus\b|\binfetad[oa] (?:por|com) (?:um )?v[íi]rus\b|"
+        r"\bge[ïi]nfecteerd met (?:een )?virus\b|\b(?:enthielt|enthält) (?:einen|ein) Virus\b|"
+        r"\bconten(?:ait|ía|ia|eva) (?:un|uno) virus\b|\bcontinha um v[íi]rus\b|"
+        r"\b(?:bevatte|bevat) een virus\b|\binneholdt et virus\b",
+        _C.POLICY_REJECTION,
+        "An anti-virus filter found a virus in the message and did not deliver it.",
+        "An attachment (or the body) matched a virus signature: an infected sender, or a "
+        "file the scanner mistook for one.",
+        retry=False,
+        specific=False,
+    ),
     pattern(
         "wording.intl_recipient_gone",
         r"\b(?:Empf[äa]nger|Postfach|Benutzer|destinataire|adresse|destinatario|usuario|"
