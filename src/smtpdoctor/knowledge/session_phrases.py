@@ -26,7 +26,7 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp(
         "stage.message",
         r"while sending (?:end of data|message body|message content|the message)|"
-        r"after (?:pipelined )?end of data|in reply to end of DATA command|"
+        r"after (?:pipelined )?end of data|in reply to end of DATA\b|"
         r"timed out while sending message|after DATA \(\d+ bytes\)|collect: read timeout|"
         r"timeout writing message|LMTP error after DATA|read timeout on connection|"
         r"during (?:DATA transfer|message transfer)|in response to (?:pipelined )?end of data|"
@@ -88,14 +88,14 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
     _sp("stage.after_data_command", r"after DATA\b|after pipelined DATA\b", _S.DATA),
     _sp(
         "stage.rcpt_to",
-        r"while sending RCPT TO|in reply to RCPT TO command|after (?:pipelined )?RCPT TO|"
+        r"while sending RCPT TO|in reply to RCPT TO\b|after (?:pipelined )?RCPT TO|"
         r"for RCPT TO command|reject(?:_warning)?: RCPT from|rejected RCPT\b|\bafter rcpt\b|"
         r"in reply to RCPT command|in response to (?:pipelined )?RCPT TO|during RCPT TO",
         _S.RCPT_TO,
     ),
     _sp(
         "stage.mail_from",
-        r"while sending MAIL FROM|in reply to MAIL FROM command|after (?:pipelined )?MAIL FROM|"
+        r"while sending MAIL FROM|in reply to MAIL FROM\b|after (?:pipelined )?MAIL FROM|"
         r"for MAIL FROM command|during MAIL FROM|in reply to MAIL command|"
         r"in response to (?:pipelined )?MAIL FROM|reject: MAIL from",
         _S.MAIL_FROM,

@@ -470,7 +470,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:(?:mail ?box|disk|storage|mail) )+quota\b|"
         # (session 13, generic3) "Requested mailbox exceeds quota", "recipient storage full"
         r"\b(?:mail ?box|recipient|inbox) (?:exceeds|exceeded|over) (?:its |the )?quota\b|"
-        r"\b(?:mail ?box|recipient|inbox|user) storage (?:is )?full\b",
+        r"\b(?:mail ?box|recipient|inbox|user) storage (?:is )?full\b|"
+        # (session 14, lines9) GNU Mailutils' maidag: "message would exceed maximum
+        # mailbox size for this recipient"
+        r"\b(?:would )?exceeds? (?:the )?maximum (?:mail ?box|storage) size\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,

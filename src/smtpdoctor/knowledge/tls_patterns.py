@@ -115,7 +115,10 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         # The peer's alert about *our* certificate (RFC 8446 §6.2): it did
         # not trust the CA (48), or found the certificate bad or unknown.
         r"alert (?:unknown ca|bad certificate|certificate unknown)|"
-        r"alert number (?:42|46|48)\b",
+        r"alert number (?:42|46|48)\b|"
+        # (session 14, lines9) Sendmail's STARTTLS log line: "verify=FAIL" is its word
+        # for a peer certificate that failed verification (the session may go on)
+        r"STARTTLS=(?:client|server),[^\n]*\bverify=FAIL\b",
         _C.TLS_CERTIFICATE,
         "The certificate could not be verified: self-signed, an unknown or private CA, "
         "or a missing intermediate certificate.",
