@@ -54,6 +54,24 @@ from smtpdoctor.diagnosis.classifier import classify
             "starttls",
         ),
         ("Sunucu STARTTLS komutunu desteklemiyor.", "starttls_unavailable", "starttls"),
+        # Claws-like session errors: the remote host closed the connection, an unknown
+        # host, a socket wait, an error during authentication, SMTP AUTH not available,
+        # a message too big, a TLS handshake, a certificate (written for the purpose).
+        ("Η σύνδεση έκλεισε από τον απομακρυσμένο διακομιστή.", "connection_dropped", "none"),
+        ("Bağlantı karşı taraftan kesildi (587).", "connection_dropped", "none"),
+        ("원격 호스트에 의해 연결이 끊겼습니다: mail.example.org", "connection_dropped", "none"),
+        ("mail.example.org:25: bilinmeyen sunucu.", "dns_resolution", "dns"),
+        ("mail.example.org:465: neznámy hostiteľ.", "dns_resolution", "dns"),
+        ("Tidsgränsen för socket I/O överskreds (60 s).", "network_timeout", "none"),
+        ("Temps d'espera excedit mentre s'enviava el missatge.", "network_timeout", "none"),
+        ("Det oppstod en feil ved autentisering mot mail.example.org", "authentication", "auth"),
+        ("Kimlik doğrulaması başarısız: mail.example.org", "authentication", "auth"),
+        ("Nincs elérhető SMTP AUTH mód a kiszolgálón", "authentication", "auth"),
+        ("SMTP AUTH-metoden er ikke tilgjengelig", "authentication", "auth"),
+        ("Meddelandet är för stort för servern (högst 25 MB)", "message_size", "message"),
+        ("Poruka je prevelika za poslužitelj.", "message_size", "message"),
+        ("TLS kézfogás sikertelen: mail.example.org", "tls_handshake_failure", "tls_handshake"),
+        ("Serveren bruger et selvsigneret certifikat", "tls_certificate", "tls_handshake"),
         # Readings the rules must not move: a quoted reply still decides.
         (
             "Veza s poslužiteljem je prekinuta. 550 5.1.1 <a@example.net>: Recipient address "
