@@ -209,4 +209,148 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.AUTH,
         retry=False,
     ),
+    # (session 14, lines8) A mail client's own words for a failed send, with no reply
+    # code: the outgoing (SMTP) server unknown, unreachable, cut off or silent, its login
+    # method refused, STARTTLS not offered; in Greek, Hebrew, Arabic, Serbian, Croatian,
+    # Slovak, Slovenian, Georgian, Kazakh, Finnish, Norwegian, Bulgarian and Turkish
+    # (Thunderbird's translated messages first showed them; the words are each
+    # language's ordinary ones for the fault, not one program's sentence)
+    pattern(
+        "i18n.client_server_unknown",
+        r"διακομιστ\w*(?: \S+){0,3} (?:είναι )?άγνωστος|"
+        r"сервер\w*(?: \S+){0,4} (?:је |е )?непознат|"
+        r"(?:poslužitelj|server)\w*(?: \S+){0,4} (?:je )?nepoznat|"
+        # a client's "host:port: unknown host" (Slovak, Turkish)
+        r"nezn[áa]my hostite[lľ]|bilinmeyen (?:sunucu|ana makine)",
+        _C.DNS_RESOLUTION,
+        "The mail client could not find the outgoing (SMTP) server's name in DNS (said in "
+        "the client's own language).",
+        "A typo in the server name, or no working DNS on the client's network.",
+        source="i18n",
+        stage=_S.DNS,
+    ),
+    pattern(
+        "i18n.client_connect_failed",
+        r"החיבור לשרת\S*(?: \S+){0,5} נכשל|"
+        r"повезивање (?:на|са)(?: \S+){0,5} није успело|"
+        r"დაკავშირება ვერ მოხერხდა|"
+        r"σύνδεση(?: \S+){0,6} (?:απέτυχε|ήταν αδύνατη)|"
+        r"(?:povezivanje|spajanje|veza) (?:s|sa|na)(?: \S+){0,6} "
+        r"(?:nije uspjel[oa]|nije uspel[oa])",
+        _C.FIREWALL_BLOCK,
+        "The mail client could not connect to the outgoing (SMTP) server (said in the "
+        "client's own language): no server there, or its port is refused or filtered.",
+        "A wrong server name or port, or a firewall that blocks the SMTP port.",
+        source="i18n",
+        stage=_S.CONNECT,
+    ),
+    pattern(
+        "i18n.client_connection_lost",
+        r"החיבור(?: \S+){0,6} נקטע|"
+        r"veza(?: \S+){0,8} prekinuta|"
+        r"კავშირი გაწყდა|"
+        r"pripojenie(?: \S+){0,8} (?:bolo )?(?:počas \S+ )?prerušené|"
+        r"spojení(?: \S+){0,8} (?:bylo )?(?:během \S+ )?přerušeno|"
+        # the remote host closed the connection (Greek, Croatian, Korean, Slovak,
+        # Serbian, Turkish)
+        r"σύνδεση έκλεισε από τον απομακρυσμένο|"
+        r"veza je (?:završena|zatvorena|prekinuta) od strane udaljenog|"
+        r"원격 호스트에 의해 연결이 (?:끊겼|종료)|"
+        r"vzdialen[ýy] hostite[lľ] ukončil spojenie|"
+        r"удаљени (?:сервер|рачунар|домаћин) је прекинуо везу|"
+        r"bağlantı karşı taraftan kesildi",
+        _C.CONNECTION_DROPPED,
+        "The connection to the outgoing (SMTP) server broke off in the middle of the "
+        "transfer (said in the mail client's own language).",
+        "An unstable network, a middlebox that cuts long sessions, or the server dropping "
+        "the client.",
+        source="i18n",
+        stage=_S.NONE,
+    ),
+    pattern(
+        "i18n.client_timeout",
+        r"انتهاء مهلة الاتصال|"
+        r"veza(?: \S+){0,8} (?:je )?istekla|"
+        r"байланыс\w*(?: \S+){0,2} уақыты (?:аяқталды|бітті)|"
+        r"časový limit(?: \S+){0,8} vypršal|časový limit(?: \S+){0,8} vypršel|"
+        # a socket's I/O wait ran out (Catalan, Romanian, Swedish)
+        r"temps d.espera (?:excedit|esgotat)|socket(?:-ul)?(?: \S+){0,2} a expirat|"
+        r"tidsgräns\w*(?: \S+){0,4} överskreds",
+        _C.NETWORK_TIMEOUT,
+        "The outgoing (SMTP) server stopped answering and the mail client's wait ran out "
+        "(said in the client's own language).",
+        "A slow or congested link, or a server that stalls under load.",
+        source="i18n",
+        stage=_S.NONE,
+    ),
+    pattern(
+        "i18n.client_auth_method",
+        r"kimlik doğrulan(?:am)?ad[ıi]|yetkilendirme yöntem|düz metin biçimindeki parola|"
+        r"(?:μέθοδο|μέθοδος) ταυτοποίησης|ταυτοποίηση(?: \S+){0,4} απέτυχε|"
+        r"(?:تعذر|فشل) (?:ال)?استيثاق|طريقة الاستيثاق|"
+        r"метод(?:а)? (?:за |на )?удостоверяване|пароли от обикновен текст|"
+        r"todennus(?: \S+){0,4} epäonnistui|todennustap|"
+        r"passord i klartekst|autentiseringsmetode|"
+        r"ni mogoče overiti|metod\w* overitve|"
+        # an error during authentication (Greek, Croatian, Norwegian, Serbian, Swedish,
+        # Turkish) and SMTP AUTH not available (Bulgarian, Hungarian, Norwegian)
+        r"σφάλμα(?: \S+){0,3} πιστοποίηση|greška prilikom ovjeravanja|"
+        r"feil (?:oppstod )?ved autentisering|fel (?:uppstod )?vid autentisering|"
+        r"грешка при (?:идентификацији|аутентификацији)|kimlik doğrulaması başarısız|"
+        r"(?:Няма наличен|Nincs elérhető) SMTP AUTH|"
+        r"SMTP AUTH(?:-\w+)?(?: \S+){0,2} (?:не е наличен|nem elérhető|(?:er )?ikke tilgjengelig)",
+        _C.AUTHENTICATION,
+        "The outgoing (SMTP) server refused the login, or the login method the mail client "
+        "was set to (said in the client's own language).",
+        "A wrong password, or an authentication method (plain or encrypted password) the "
+        "server does not accept.",
+        source="i18n",
+        stage=_S.AUTH,
+    ),
+    pattern(
+        "i18n.client_starttls_missing",
+        r"STARTTLS(?:\S*)(?: \S+){0,8} (?:ei kerro tukevansa|ei tue|te možnosti ne podpira|"
+        r"ne podpira|nepodporuje|не поддерживает|не підтримує|desteklemiyor)|"
+        r"(?:ei tue|ne podpira|nepodporuje|не поддерживает|не підтримує)(?: \S+){0,3} STARTTLS",
+        _C.STARTTLS_UNAVAILABLE,
+        "The mail client was set to use STARTTLS, but the outgoing (SMTP) server does not "
+        "offer it (said in the client's own language).",
+        "The server's STARTTLS is off, or a middlebox strips it from the EHLO reply.",
+        source="i18n",
+        stage=_S.STARTTLS,
+    ),
+    pattern(
+        "i18n.client_message_too_big",
+        # a client's "Message is too big (Maximum size is ...)" (Catalan, Greek, Croatian,
+        # Romanian, Serbian, Swedish)
+        r"missatge és massa gros|μήνυμα είναι πολύ μεγάλο|poruka je prevelika|"
+        r"mesajul este prea mare|порука је превелика|meddelandet är för stort",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the server's size limit (said in the mail client's own "
+        "language).",
+        "Large attachments; send a link instead, or split the message.",
+        source="i18n",
+        stage=_S.MESSAGE,
+    ),
+    pattern(
+        "i18n.client_tls_handshake",
+        r"TLS[- ]kézfogás (?:sikertelen|nem sikerült)",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake with the server failed (said in the mail client's own language).",
+        "No TLS version or cipher in common, or a middlebox that breaks the handshake.",
+        source="i18n",
+        stage=_S.TLS_HANDSHAKE,
+    ),
+    pattern(
+        "i18n.client_certificate",
+        # a client's certificate verdicts (Danish)
+        r"selvsigneret certifikat|(?:ophævet|tilbagekaldt) certifikat|"
+        r"certificeringsinstans er ikke en CA",
+        _C.TLS_CERTIFICATE,
+        "The server's certificate was not trusted: self-signed, revoked, or issued by a "
+        "certificate that is no CA (said in the mail client's own language).",
+        "Install a certificate from a public CA with its full chain on the server.",
+        source="i18n",
+        stage=_S.TLS_HANDSHAKE,
+    ),
 )
