@@ -246,7 +246,8 @@ class BlockReader:
                     break
                 want = min(want, end - pos)
             try:
-                got, block, carry = fast(fh, carry, want, spares)
+                # (cut at handshake_cut's line too, in place: no copy)
+                got, block, carry = fast(fh, carry, want, spares, HANDSHAKE_LOOKAHEAD)
             except OSError as exc:
                 self.error = f"read error: {exc}"
                 if carry:
@@ -261,7 +262,6 @@ class BlockReader:
                     carry = self._drop_long(carry)
                 continue
             read = block
-            block, carry = _recut(block, carry)  # (when cut, not given back below)
             if len(block) > MAX_LINE_BYTES and block.find(b"\n") > MAX_LINE_BYTES:
                 block = self._drop_long(block)
             yield block
