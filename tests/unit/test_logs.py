@@ -475,10 +475,35 @@ def test_block_boundaries_do_not_matter(tmp_path: Path) -> None:
         assert doc["totals"] == base["totals"], size
         assert doc["lines"] == base["lines"], size
         # A TLS failure whose OpenSSL reason falls into the next block keeps
-        # its generic category; everything else is the same.
+        # its generic category in blocks this small (under sources.HANDSHAKE_LOOKAHEAD:
+        # see test_a_handshake_failures_reason_in_the_next_block_is_found); everything
+        # else is the same.
         fails = doc["failures"]["by_category"]
         assert sum(fails.values()) == sum(base["failures"]["by_category"].values())
         assert fails["connection_dropped"] == base["failures"]["by_category"]["connection_dropped"]
+
+
+def test_a_handshake_failures_reason_in_the_next_block_is_found(tmp_path: Path) -> None:
+    """The OpenSSL reason a process logs after its handshake failure line, read in
+    the next block: the same report as from one block (the line before the block's
+    end is carried into the next, sources.handshake_cut)."""
+    size = 64 << 10
+    head = "Dec  5 10:00:00 mx postfix/smtpd[{}]: "
+    filler = head.format(999) + "connect from a.example[192.0.2.9]\n"
+    failure = head.format(123) + "SSL_accept error from x.example[192.0.2.1]: -1\n"
+    library = head.format(123) + (
+        "warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol:"
+        "../ssl/statem/statem_srvr.c:1664:\n"
+    )
+    before = filler * ((size - 1500) // len(filler))
+    after = filler * (3000 // len(filler))  # (the block ends among these)
+    text = before + failure + after + library + filler * 10
+    assert len(before) + len(failure) < size < len(before) + len(failure) + len(after)
+    log = write(tmp_path / "mail.log", text)
+    whole = report_of(log)
+    assert report_of(log, block_size=size) == whole
+    assert report_of(log, block_size=size // 2 + 700) == whole
+    assert "tls_version" in json.dumps(whole["inbound"])
 
 
 def test_split_chunks_and_jobs_agree(tmp_path: Path) -> None:

@@ -238,8 +238,9 @@ def test_a_folder_explained_the_same_without_the_store_writing_it_and_reading_it
     without = explain(PYTHONDONTWRITEBYTECODE="1")
     assert not list(tmp_path.rglob("regexstore.*"))  # nothing written, as no bytecode is
     writing = explain()
-    stores = list(tmp_path.rglob("regexstore.*.marshal"))
-    assert len(stores) == 1
+    stores = sorted(tmp_path.rglob("regexstore.*.marshal"), key=lambda p: len(p.name))
+    assert len(stores) == 2  # the store, and its head (what preload reads at import)
+    assert stores[1].name == stores[0].name.replace(".marshal", ".head.marshal")
     reading = explain()
     assert stores[0].stat().st_size > 100_000
     assert without == writing == reading
@@ -339,3 +340,42 @@ def test_the_table_sources_built_at_import_are_kept_for_the_same_code_only(
     _edited(monkeypatch, "_built_stamp")
     regexstore.preload()
     assert phrasing._BUILT == {}
+
+
+def test_the_head_holds_what_was_compiled_before_enable_and_enable_adds_the_rest(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A logs run's own readers compile their regexes at import, the classifier its
+    own only once a reason is to be classified (enable): the next process preloads
+    the first from the head file at import, the others at enable."""
+
+    def fresh() -> None:
+        _reload(monkeypatch)
+        monkeypatch.setattr(regexstore, "_STATE", {"enabled": False, "loaded": False})
+        monkeypatch.setattr(regexstore, "_EARLY", {})
+        monkeypatch.setattr(regexstore, "_PRELOADED", set())
+        monkeypatch.setattr(regexstore, "_HEAD", {})
+        re.purge()
+
+    early, late = (rb"^\w+\[(\d+)\]: reader", re.M), (r"\bclassifier\s+(?P<x>rule)", re.I)
+    fresh()
+    held = [re.compile(*early)]  # (a module's, compiled at its import)
+    regexstore.enable()
+    held.append(re.compile(*late))
+    regexstore.save()
+    head = Path(str(store).replace(".marshal", ".head.marshal"))
+    assert head.exists()
+    fresh()
+    regexstore.preload()  # the next process, at import: the head only
+    cache = vars(re)["_cache"]
+    key_early = (bytes, early[0], int(early[1]))
+    key_late = (str, late[0], int(late[1]))
+    assert key_early in cache
+    assert key_late not in cache
+    assert not regexstore._STATE["loaded"]  # (the store itself not read)
+    regexstore.enable()
+    assert key_late in cache
+    for key in (key_early, key_late):
+        assert cache[key] == re._compiler.compile(key[1], key[2])  # type: ignore[attr-defined]
+    del held
+    re.purge()

@@ -23,7 +23,13 @@ another ~20 ms) go through :func:`re.compile`, whose own cache holds each
 pattern once compiled: importing this module fills that cache from the
 store (:func:`preload`), so it must be imported before them (``explain``
 and the folder reader import it first). A folder run records them
-(:func:`save`).
+(:func:`save`). Those that were in the cache when :func:`enable` was first
+called (and that something held: a module's) go in a small head file beside
+the store, which is all :func:`preload` reads when it is there: a ``logs`` run
+enables the store only before its first classification, so its head holds its
+readers' regexes, and the classifier's (with the table regexes' programs and
+what phrasing derived, ~0.7 MB) are read and put in the cache by :func:`enable`,
+which a run answered from :mod:`~smtpdoctor.cli.reasonstore` never calls.
 
 The file also keeps what :mod:`~smtpdoctor.knowledge.phrasing` works out
 from the table regexes' sources alone (their branches, what each branch
@@ -75,6 +81,11 @@ _STORE: dict[tuple[str | bytes, int], _Entry] = {}
 _ADDED: list[tuple[str | bytes, int]] = []  # compiled here, not in the file read
 # The entries re.compile's cache gets at import (the modules' own regexes), in order.
 _CACHED: dict[tuple[str | bytes, int], None] = {}
+# The patterns in re.compile's cache when enable() was first called (the head file's,
+# see _save_head).
+_EARLY: dict[tuple[str | bytes, int], None] = {}
+_PRELOADED: set[tuple[type, str | bytes, int]] = set()  # (re's cache keys)
+_HEAD: dict[tuple[str | bytes, int], None] = {}  # the head file's keys, when read
 _MAX_CACHED = 320  # re keeps 512 patterns: room left for what it compiles itself
 _STATE = {"enabled": False, "loaded": False}
 # "stored": what phrasing derived in the run that wrote the file (see _give_derived);
@@ -95,9 +106,14 @@ def _stamp() -> tuple[str, int, str]:
 def enable() -> None:
     """Use the stored programs from now on in this process (a folder run)."""
     if AVAILABLE and sys.implementation.cache_tag:
+        if not _STATE["enabled"] and not _EARLY:
+            _EARLY.update(_used_keys())  # (the head's patterns: see _save_head)
+            _STATE["built early"] = "smtpdoctor.knowledge.client_languages" in sys.modules
         _STATE["enabled"] = True
         if not _STATE["loaded"]:
             _load()
+            _preload(_CACHED)  # (what the head left out: the classifier's, in a logs run)
+            _give_built()
         _give_derived()
         indexstore.load()  # (the classifier's table indexes: their own store)
 
@@ -208,22 +224,88 @@ def _load() -> None:
 
 
 def preload() -> None:
-    """Fill :func:`re.compile`'s cache from the store (the patterns a folder run
-    recorded there: the modules' own, compiled at their import)."""
-    cache: Any = vars(re).get("_cache")
-    if not (AVAILABLE and sys.implementation.cache_tag and isinstance(cache, dict)):
+    """Fill :func:`re.compile`'s cache from the store (the patterns a run recorded
+    there: the modules' own, compiled at their import): from the head file alone
+    when there is one (what the run that wrote it had compiled before :func:`enable`:
+    a ``logs`` run's own readers, not the classifier's, which :func:`enable` adds),
+    else from the whole store."""
+    if not (AVAILABLE and sys.implementation.cache_tag):
+        return
+    head = None if _STATE["loaded"] else _read_head()
+    if head is not None:
+        _preload(head[0])
+        if head[1] is not None:
+            _DERIVED["built"] = head[1]
+            _give_built()
         return
     if not _STATE["loaded"]:
         _load()
-    for pattern, flags in _CACHED:
+    _preload(_CACHED)
+    _give_built()
+
+
+def _preload(entries: dict[tuple[str | bytes, int], Any]) -> None:
+    """Put the patterns of ``entries`` (keys of the store, or programs) in re's cache."""
+    cache: Any = vars(re).get("_cache")
+    if not isinstance(cache, dict):
+        return
+    for (pattern, flags), entry in entries.items():
         key = (type(pattern), pattern, flags)
         if key in cache:
             continue
         try:
-            cache[key] = _sre.compile(pattern, *_STORE[pattern, flags])
+            cache[key] = _sre.compile(pattern, *(entry or _STORE[pattern, flags]))
+            _PRELOADED.add(key)
         except Exception:  # any doubt: re.compile compiles it when asked
             continue
-    _give_built()
+
+
+def _used_keys() -> dict[tuple[str | bytes, int], None]:
+    """The (pattern, flags) of re.compile's cache, in its order, but for the patterns
+    :func:`preload` put there that nothing asked for (none but the cache holds them:
+    the modules keep theirs, which they compiled at import)."""
+    cache: Any = vars(re).get("_cache")
+    if not isinstance(cache, dict):
+        return {}
+    out: dict[tuple[str | bytes, int], None] = {}
+    for key in list(cache):
+        if not (isinstance(key, tuple) and len(key) == 3 and key[0] in (str, bytes)):
+            continue
+        value = cache[key]
+        # (3: the cache, ``value`` and getrefcount's argument)
+        if key not in _PRELOADED or sys.getrefcount(value) > 3:
+            out[key[1], key[2]] = None
+    return out
+
+
+def _head_path() -> str | None:
+    path = _path()
+    return None if path is None else path.replace(".marshal", ".head.marshal")
+
+
+def _read_head() -> tuple[dict[tuple[str | bytes, int], _Entry], Any] | None:
+    """The head file's programs, and the tables' sources when given at import."""
+    data = sidefile.read(_head_path(), _stamp())
+    if not (data and len(data) == 2 and isinstance(data[0], dict)):
+        return None
+    _STATE["head"] = True
+    _HEAD.update(dict.fromkeys(data[0]))
+    return data[0], data[1]
+
+
+def _save_head(built: Any) -> None:
+    """The head file: the store's patterns that were in re.compile's cache when
+    :func:`enable` was first called (the modules imported before it), for the next
+    process's :func:`preload` at import, which then reads neither the table regexes'
+    programs nor what phrasing derived (~0.7 MB in a logs run); with the tables'
+    sources (``built``) when the builders' module was imported by then (explain)."""
+    path = _head_path()
+    if path is None or not _EARLY:
+        return
+    head = {key: _STORE[key] for key in _CACHED if key in _EARLY and key in _STORE}
+    if _STATE.get("head") and head.keys() <= _HEAD.keys():
+        return  # (the head read holds them all: as it was)
+    sidefile.write(path, _stamp(), head, built if _STATE.get("built early") else None)
 
 
 def _built_stamp() -> tuple[str, int, int] | None:
@@ -337,6 +419,8 @@ def save() -> None:
     split, starts, words = phrasing.derived()
     built, built_here = phrasing.built_sources()
     given = _DERIVED.get("given", 0)
+    stamp = _built_stamp()
+    _save_head(None if stamp is None else (stamp, dict(built)))
     if not _ADDED and not built_here and len(split) + len(starts) + len(words) <= given:
         return
     path = _path()
@@ -345,7 +429,6 @@ def save() -> None:
     entries = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
     cached = [key for key in _CACHED if key in entries]
     derived = (_derived_stamp(), dict(split), dict(starts), words)
-    stamp = _built_stamp()
     parts = (derived,) if stamp is None else (derived, (stamp, dict(built)))
     if sidefile.write(path, _stamp(), entries, cached, *parts):
         _ADDED.clear()

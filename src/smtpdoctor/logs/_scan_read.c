@@ -83,12 +83,28 @@ static int note_spare(PyObject *spares, PyObject *block, Py_ssize_t cap) {
     return rc;
 }
 
+/* sources.handshake_cut on b[0:n]: where the block ends instead (0: at n), before the
+ * first TLS handshake failure line whose look-ahead of `look` bytes passes n. */
+static Py_ssize_t handshake_cut(const char *b, Py_ssize_t n, Py_ssize_t look) {
+    static const char *const MARKERS[2] = {"SSL_accept error", "SSL_connect error"};
+    if (look <= 0 || n <= look) return 0;
+    const char *nl = memrchr(b, '\n', (size_t)(n - look));
+    Py_ssize_t start = nl ? (nl - b) + 1 : 0, first = -1;
+    for (int i = 0; i < 2; i++) {
+        const char *f = memmem(b + start, (size_t)(n - start), MARKERS[i], strlen(MARKERS[i]));
+        if (f != NULL && (first < 0 || f - b < first)) first = f - b;
+    }
+    if (first < 0) return 0;
+    const char *ls = memrchr(b, '\n', (size_t)first);
+    return ls ? (ls - b) + 1 : 0;
+}
+
 PyObject *scan_read_block(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *fh, *carry, *spares = NULL;
-    Py_ssize_t want;
-    if (!PyArg_ParseTuple(
-            args, "OO!n|O!", &fh, &PyBytes_Type, &carry, &want, &PyList_Type, &spares))
+    Py_ssize_t want, look = 0;
+    if (!PyArg_ParseTuple(args, "OO!n|O!n", &fh, &PyBytes_Type, &carry, &want, &PyList_Type,
+                          &spares, &look))
         return NULL;
     Py_ssize_t c = PyBytes_GET_SIZE(carry);
     if (want < 1 || want > PY_SSIZE_T_MAX - c - READ_SLACK) {
@@ -149,13 +165,15 @@ PyObject *scan_read_block(PyObject *self, PyObject *args) {
         Py_DECREF(buf);
         return out;
     }
-    Py_ssize_t cut = nl - data + 1;
-    PyObject *rest = PyBytes_FromStringAndSize(data + cut, got - cut);
+    Py_ssize_t cut = c + (nl - data + 1); /* (in b) */
+    Py_ssize_t recut = handshake_cut(b, cut, look);
+    if (recut > 0) cut = recut; /* (that line and the rest go to the next block) */
+    PyObject *rest = PyBytes_FromStringAndSize(b + cut, c + got - cut);
     if (rest == NULL) {
         Py_DECREF(buf);
         return NULL;
     }
-    end_bytes(buf, c + cut);
+    end_bytes(buf, cut);
     if (note_spare(spares, buf, cap) < 0) {
         Py_DECREF(buf);
         Py_DECREF(rest);

@@ -160,8 +160,9 @@ inbound_add: InboundAdd | None = None
 # Called once by a reader of large blocks: they stay in the heap between reads.
 keep_blocks: Callable[[], None] | None = None
 # A plain file's next block, read into its own bytes object (_scan_read.c):
-# read_block(fh, carry, want[, spares]) -> (bytes read, carry + the read up to its last
-# newline or None when it holds none, what follows that newline or carry + the read);
+# read_block(fh, carry, want[, spares[, lookahead]]) -> (bytes read, carry + the read up
+# to its last newline, or before the line sources.handshake_cut names with that lookahead,
+# or None when it holds none; what follows, or carry + the read);
 # spares: the caller's list, through which a block it is done with is read into again
 # (sources.BlockReader._plain_blocks).
 ReadBlock = Callable[..., tuple[int, bytes | None, bytes]]

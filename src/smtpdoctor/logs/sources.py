@@ -37,6 +37,7 @@ __all__ = [
     "InputError",
     "Source",
     "expand_inputs",
+    "handshake_cut",
 ]
 
 BLOCK_SIZE = 8 * 1024 * 1024
@@ -220,6 +221,7 @@ class BlockReader:
             # (one copy of the block, not two: a slice and then the concatenation)
             block = b"".join((carry, memoryview(data)[: nl + 1])) if carry else data[: nl + 1]
             carry = data[nl + 1 :]
+            block, carry = _recut(block, carry)
             if len(block) > MAX_LINE_BYTES and block.find(b"\n") > MAX_LINE_BYTES:
                 block = self._drop_long(block)
             yield block
@@ -244,7 +246,8 @@ class BlockReader:
                     break
                 want = min(want, end - pos)
             try:
-                got, block, carry = fast(fh, carry, want, spares)
+                # (cut at handshake_cut's line too, in place: no copy)
+                got, block, carry = fast(fh, carry, want, spares, HANDSHAKE_LOOKAHEAD)
             except OSError as exc:
                 self.error = f"read error: {exc}"
                 if carry:
@@ -446,6 +449,36 @@ class _ReadFailed(Exception):
         super().__init__(message)
         self.message = message
         self.partial = partial
+
+
+# How far after a TLS handshake failure line the Postfix reader looks for the same
+# process's "TLS library problem" line (LOOKAHEAD in _scan_rare.c, postfix_tls's).
+HANDSHAKE_LOOKAHEAD = 4096
+_HANDSHAKE_MARKERS = (b"SSL_accept error", b"SSL_connect error")
+
+
+def handshake_cut(block: bytes) -> int:
+    """Where to end ``block`` instead (0: where it ends): before the first TLS
+    handshake failure line whose look-ahead for its OpenSSL reason would reach past
+    the block's end. That line and the rest go to the next block, where the
+    look-ahead sees the lines that follow it, as in one block: the report does not
+    depend on where the blocks end (for blocks over HANDSHAKE_LOOKAHEAD + a line)."""
+    n = len(block)
+    if n <= HANDSHAKE_LOOKAHEAD:
+        return 0
+    start = block.rfind(b"\n", 0, n - HANDSHAKE_LOOKAHEAD) + 1
+    hits = [p for p in (block.find(m, start) for m in _HANDSHAKE_MARKERS) if p >= 0]
+    if not hits:
+        return 0
+    return block.rfind(b"\n", 0, min(hits)) + 1
+
+
+def _recut(block: bytes, carry: bytes) -> tuple[bytes, bytes]:
+    """The block and the carry, the block cut at :func:`handshake_cut`."""
+    cut = handshake_cut(block)
+    if not cut:
+        return block, carry
+    return block[:cut], block[cut:] + carry
 
 
 def _gzip_error(exc: BaseException) -> str:
