@@ -15,6 +15,7 @@ import pytest
 from smtpdoctor import cores
 from smtpdoctor.logs import Options, engine, expand_inputs, plan_chunks
 from smtpdoctor.logs.sources import Source
+from support.helpers import unavailable
 
 LAB_LOG = Path(__file__).parents[1] / "data" / "logs" / "postfix-lab.log"
 
@@ -150,7 +151,7 @@ def test_the_real_time_priority_is_read_from_the_process_itself() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if out.returncode == 77:
-        pytest.skip("no permission to run at real-time priority here")
+        unavailable("no permission to run at real-time priority here")
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "0.0"]
     assert cores._real_time() is (os.sched_getscheduler(0) in (os.SCHED_FIFO, os.SCHED_RR))
