@@ -5,6 +5,7 @@ amount of log and the cores idle now (``engine.default_jobs``)."""
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import subprocess
 import sys
@@ -135,7 +136,10 @@ def test_a_process_at_real_time_priority_counts_no_core_busy(
     monkeypatch.setattr(os, "sched_getscheduler", lambda _pid: os.SCHED_FIFO)
     assert engine._busy_elsewhere() == 0.0
     monkeypatch.setattr(os, "sched_getscheduler", lambda _pid: os.SCHED_OTHER)
-    assert engine._busy_elsewhere() > 0
+    # (five tasks runnable now, whatever this machine runs: the count is read too)
+    loadavg = b"1000.00 1000.00 1000.00 5/151 4242\n"
+    monkeypatch.setattr(cores, "open", lambda *_a, **_k: io.BytesIO(loadavg), raising=False)
+    assert engine._busy_elsewhere() == 4
 
 
 def test_the_real_time_priority_is_read_from_the_process_itself() -> None:

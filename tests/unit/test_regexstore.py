@@ -26,6 +26,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(regexstore, "_ADDED", [])
     monkeypatch.setattr(regexstore, "_CACHED", {})
     monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
+    _fresh_head(monkeypatch)
     monkeypatch.setattr(regexstore, "_path", lambda: str(path))
     # (enable and save reach the table indexes' store too: kept under tmp_path)
     monkeypatch.setattr(indexstore, "_path", lambda: str(tmp_path / "indexstore.marshal"))
@@ -50,6 +51,15 @@ def _reload(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(regexstore, "_ADDED", [])
     monkeypatch.setattr(regexstore, "_CACHED", {})
     monkeypatch.setattr(regexstore, "_STATE", {"enabled": True, "loaded": False})
+    _fresh_head(monkeypatch)
+
+
+def _fresh_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head file's state as a new process has it (an earlier test in this process,
+    a folder run's, may have enabled the store and filled it)."""
+    monkeypatch.setattr(regexstore, "_EARLY", {})
+    monkeypatch.setattr(regexstore, "_HEAD", {})
+    monkeypatch.setattr(regexstore, "_PRELOADED", set())
 
 
 def _edited(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
