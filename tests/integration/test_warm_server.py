@@ -133,12 +133,27 @@ def _stuck_diagnosis(
     # suite started in the background), the kernel would discard the SIGTSTP of
     # Ctrl-Z (POSIX: no one could resume it), and the Ctrl-Z test would fail.
     return subprocess.Popen(
-        [sys.executable, "-m", "smtpdoctor", *args],
+        [*_AS_A_TERMINALS_JOB, sys.executable, "-m", "smtpdoctor", *args],
         stdout=output,
         stderr=output,
         env=env,
         process_group=0,
     )
+
+
+# The command after it, exec'd with SIGINT and SIGQUIT as a job started from a terminal
+# has them: a suite started in the background (an asynchronous list of a shell without
+# job control, `cmd &`) inherits both ignored (POSIX), and the client rightly hands its
+# command the dispositions a cold interpreter would keep, so Ctrl-C would reach neither.
+# (exec keeps the process: its pid is the client's.)
+_AS_A_TERMINALS_JOB = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+    "signal.signal(signal.SIGQUIT, signal.SIG_DFL)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n",
+]
 
 
 @pytest.mark.parametrize(
@@ -638,7 +653,7 @@ def test_the_command_has_the_clients_limits_nice_and_cpus(warm: Warm, lab: LabTh
     # the client's shell's `ulimit -n 100` (hard 200), `nice -n 7` and `taskset -c 0`
     shell = 'ulimit -Sn 100 && ulimit -Hn 200 && exec nice -n 7 taskset -c 0 "$0" "$@"'
     with subprocess.Popen(
-        ["sh", "-c", shell, sys.executable, "-m", "smtpdoctor", *args],
+        ["sh", "-c", shell, *_AS_A_TERMINALS_JOB, sys.executable, "-m", "smtpdoctor", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=warm.env,
