@@ -19,6 +19,7 @@ from smtpdoctor.logs.events import DeliveryEvent, EventStatus
 from smtpdoctor.logs.inbound import inbound_cause, inbound_cause_of_client
 from smtpdoctor.logs.postfix_inbound import _PROC_MEMORY, ScannerParts, client_key
 from smtpdoctor.logs.reasons import Info
+from smtpdoctor.logs.sources import HANDSHAKE_LOOKAHEAD
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["TlsLines"]
@@ -28,7 +29,9 @@ __all__ = ["TlsLines"]
 # OpenSSL reason ("TLS library problem") on the next line of the same process
 # is looked for right after a handshake error, not in a pass of its own.
 _LIBRARY_PROBLEM = b"TLS library problem"
-_LOOKAHEAD = 4096  # bytes after a handshake failure searched for its OpenSSL reason
+# (bytes after a handshake failure searched for its OpenSSL reason: the block reader
+# ends a block before a failure line whose look-ahead would pass its end)
+_LOOKAHEAD = HANDSHAKE_LOOKAHEAD
 # The syslog header: timestamp, host, program[pid] (RFC 3164) or
 # program pid msgid sd (RFC 5424), then the message.
 _HEAD = re.compile(

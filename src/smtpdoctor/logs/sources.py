@@ -452,7 +452,8 @@ class _ReadFailed(Exception):
 
 
 # How far after a TLS handshake failure line the Postfix reader looks for the same
-# process's "TLS library problem" line (LOOKAHEAD in _scan_rare.c, postfix_tls's).
+# process's "TLS library problem" line (postfix_tls reads it from here; the C engine's
+# LOOKAHEAD in _scan_rare.c is the same).
 HANDSHAKE_LOOKAHEAD = 4096
 _HANDSHAKE_MARKERS = (b"SSL_accept error", b"SSL_connect error")
 
