@@ -27,8 +27,11 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         r"Adresse d au moins un destinataire invalide|"
         r"Benutzer unbekannt|unbekannte?r? (?:Empf[aä]nger|Benutzer)|Empf[aä]nger unbekannt|"
         r"(?:Postfach|Mailbox|Adresse) (?:existiert nicht|unbekannt|nicht vorhanden)|"
-        # Lotus Domino's German "not listed in Domino Directory" (its umlaut often mangled)
-        r"nicht im Domino-Verzeichnis|"
+        # Lotus Domino's German "not listed in Domino Directory" (its umlaut often mangled),
+        # (session 15) its Spanish and French ("no se encuentra en el Directorio de Domino",
+        # "non répertorié dans l'annuaire Domino")
+        r"nicht im Domino-Verzeichnis|no se encuentra en el Directorio de Domino|"
+        r"non r[ée]pertori[ée] dans l'annuaire Domino|"
         r"usuario (?:desconocido|inexistente|no existe)|destinatario desconocido|"
         r"(?:el )?buz[oó]n (?:no existe|inexistente|desconocido)|cuenta (?:no existe|inexistente)|"
         r"usu[aá]rio (?:desconhecido|inexistente|n[aã]o existe)|destinat[aá]rio desconhecido|"

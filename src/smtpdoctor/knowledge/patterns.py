@@ -75,7 +75,10 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.delivered",
         r"\bstatus=sent\b|\bstat=Sent\b|\bAction:\s*(?:delivered|relayed|expanded)\b|"
         # (Exim's SpamAssassin hook: scored as spam, yet taken)
-        r"\bSA: Action: flagged as Spam but accepted\b",
+        r"\bSA: Action: flagged as Spam but accepted\b|"
+        # (session 15) a challenge-response filter's notice that the held mail went on
+        # (TMDA's "your original message has been successfully delivered")
+        r"\b(?:original )?message has been (?:successfully )?(?:delivered|released)\b",
         _C.OK,
         "The log line reports a successful delivery.",
         permanence=Permanence.NONE,

@@ -768,7 +768,9 @@ _SOURCE_WORDS = re.compile(
     # (session 14: or its reputation, "Message rejected due to sender IP reputation")
     r"\b(?:IP|host|server|network)\b[^;\n]{0,40}?\b(?:block(?:ed|listed)?|black ?listed|listed|"
     r"reputation)\b|"
-    r"\bblock ?list|\bspam ?list|\b(?:for|de) spam(?:ming)?\b(?! or virus| content)|\bspamming\b|"
+    # (session 15: "suspected spam IP", the host judged)
+    r"\bblock ?list|\bspam ?list|\bspam ?IPs?\b|"
+    r"\b(?:for|de) spam(?:ming)?\b(?! or virus| content)|\bspamming\b|"
     r"Spamhaus(?! DBL)",
     re.IGNORECASE,
 )

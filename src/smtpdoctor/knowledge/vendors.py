@@ -251,7 +251,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"\bHL:I\w\w\b|\bblocked by (?:policy|administrator)\b|rejected for policy reasons|"
         r"(?:Spam|Virus) (?:detected|message rejected|content rejected)|looks like spam|"
         r"under suspicion of SPAM|message (?:was )?(?:identified|classified) as spam|"
-        r"considered (?:as )?(?:spam|unsolicited)|content (?:rejected|denied)",
+        r"considered (?:as )?(?:spam|unsolicited)|content (?:rejected|denied)|"
+        # (session 15) QQ Mail's (Tencent) words for a refused sender or mail
+        r"\bsuspected bounce attacks?\b|\b(?:mail|message) is rejected by recipients?\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the mail by its policy (reputation, relay "
         "rules, content filter).",
@@ -290,6 +292,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         "vendor.recipient_words",
         r"\bUnknown Recipient\b|Recipient not found|"
         r"not listed in (?:the )?(?:Domino Directory|public Name & Address Book)|"
+        # (session 15) Domino's router with no route to the user's mail file; a server that
+        # "can't accept user"; TMDA's tagged addresses ("sent email to an invalid dated
+        # address", its keyword addresses alike)
+        r"\bCannot route mail to user\b|\bcan(?:'t|not) accept user\b|"
+        r"\bsent e-?mail to an invalid (?:dated |keyword )?address\b|"
         r"ディレクトリ(?:には|に)?見つかりません|ディレクトリのリストにありません|"
         r"\buser not exists?\b|\bno such (?:user|mailbox|recipient)\b|"
         r"Invalid final delivery userid|mailbox exceeds allowed size|"
@@ -335,7 +342,12 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "vendor.dns_words",
-        r"\bNo such domain\b(?! at this location)|Domain does not exist|"
+        r"\bNo such domain\b(?! at this location)|Domain (?:does not|doesn'?t) exist|"
+        # (session 15) qmail-remote's own ("Sorry, I couldn't find a mail exchanger or IP
+        # address", "... any host named", "Although I'm listed as a best-preference MX or A
+        # for that host"), Courier's "This domain's DNS violates RFC 1035."
+        r"\bcouldn't find (?:a mail exchanger or IP address|any host (?:named|by that name))|"
+        r"\blisted as a best-preference MX\b|\bDNS violates RFC ?1035\b|"
         r"\bNo MX (?:record )?found\b|\bno valid MX hosts?\b|"
         r"domain is not reachable|Could not find a gateway|Unroutable sender address|"
         r"Illegal host/domain name|host/domain does not accept mail|"

@@ -81,7 +81,11 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # 4.5.1. Connection Rate - See <help page>", "connection rate limit exceeded"):
         # too many connections from this client in a period (a bare reply states no
         # stage: 452 answers a command, 421 any)
-        r"\bconnection rate\b",
+        r"\bconnection rate\b|"
+        # (session 15) the connections it takes at once, counted and full ("the maximum
+        # number of allowed inbound connections (200) has been reached": IIS SMTP, Exchange)
+        r"\bmaximum number of (?:allowed )?(?:inbound |concurrent |simultaneous )?connections\b"
+        r"[^.;\n]{0,40}?\b(?:has been|was|is) reached\b",
         _C.RATE_LIMITED,
         "The receiving server limits how many connections it takes from this client "
         "in a period, and this one came over the limit.",
@@ -94,6 +98,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.mail_loop",
         r"\bloop(?:ing)? (?:detected|broken)|\bmessage looping\b|forwarding loop|"
         r"\blooping (?:message|mail)\b|"
+        # (session 15) Exchange Online's "agent generated message depth exceeded": mail its
+        # own agents made from mail they made, until a limit stopped it
+        r"\bmessage depth exceeded\b|"
         r"aliasing/forwarding loop",
         _C.OTHER,
         "The message went round in a loop (aliases, forwards or MX records pointing "
@@ -1154,7 +1161,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"temporar(?:y|ily) (?:server|system|local) (?:error|failure|problem)|"
         r"Internal (?:server )?error|\bUnknown error\b|"
         # its own queue storage (OpenSMTPD's queue-fs, Postfix's queue file)
-        r"\bqueue-fs: \w+: |\bqueue file write error\b",
+        r"\bqueue-fs: \w+: |\bqueue file write error\b|"
+        # (session 15) Exchange Online's own shadow copies ("Message failed to be replicated:
+        # ...") and its agents ("PFA agent busy, please try again")
+        r"\bfailed to be replicated\b|\bagent busy\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server had a problem of its own and could not take the mail now.",
         retry=True,
