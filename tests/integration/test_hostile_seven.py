@@ -1,0 +1,554 @@
+"""Hostile round seven: what rounds one to six do not play.
+
+STARTTLS response injection in its attack shape (a whole forged EHLO reply, or
+a refusal, written in plaintext right behind ``220 Ready to start TLS``: the
+client must throw it away and read the real reply under TLS); a multi-line
+reply whose last line is a ``421`` (the server shutting down mid-reply,
+RFC 5321 §3.8) or a refusal turned into ``250`` on its last line; line ends
+mixed inside one reply; the EHLO reply under TLS dripped one TLS record at a
+time past the deadline, or 4 MiB long (the TLS read path's bounds, not only
+the plaintext one's); TLS alerts at the steps the earlier rounds skip
+(``unexpected_message`` for the hello, close_notify or a fatal alert right
+behind a ServerHello); a certificate whose name hides a NUL
+(``mx.lab.smtpdoctor.test\\0.evil.test``, the CVE-2009-2408 class); other
+services with a banner of their own on the port (MySQL and MariaDB, a MySQL
+refusal packet, VNC, rsync, IRC, ManageSieve); and a UTF-8 address with
+``--rcpt`` / ``--mail-from`` (RFC 6531: SMTPUTF8 must be declared on MAIL
+FROM, and a server that does not offer it cannot take the mail).
+
+Each case is a scripted server on loopback (:mod:`smtpdoctor.lab.scripted`,
+one server for the module; the SMTPUTF8 cases a small server of their own
+that answers as Postfix does); ``diagnose`` runs on it in-process and the case
+checks the failing step's stage and outcome, the verdict's category and
+stage, a finding, the exit status, no traceback and the run inside
+``--timeout`` plus 1 s (docs/lab.md, "Hostile round seven"). What belongs
+together on the wire goes in one write (one ``Send``), so a loaded machine
+cannot split it. The hard bound is the test timeout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import ssl
+import threading
+from dataclasses import replace
+from collections.abc import Iterator
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from smtpdoctor.lab.certs import issue, load_or_create_ca, new_key
+from smtpdoctor.lab.scenarios import LAB_HOSTNAME
+from smtpdoctor.lab.scripted import (
+    Action,
+    Close,
+    Expect,
+    ReadHello,
+    ScriptedServerThread,
+    Send,
+    Stall,
+)
+from support.hostile_smtp import (
+    BANNER,
+    DAY,
+    DEFAULT_EXT,
+    HANDSHAKE,
+    READ_CAP,
+    READY,
+    Case,
+    check,
+    ehlo,
+    reply,
+    run,
+    run_at,
+    server_hello_12,
+    session,
+    tls_context,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+OTHER = "greeting.other_service"
+INJECTION = "starttls.plaintext_injection"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerThread]:
+    with ScriptedServerThread(tmp_path_factory.mktemp("scripted-seven")) as running:
+        yield running
+
+
+def _with_ready(ready: bytes) -> tuple[Action, ...]:
+    """A healthy session whose ``220 Ready`` is replaced by ``ready``, one write."""
+    healthy = session()
+    at = healthy.index(Send(READY))
+    return (*healthy[:at], Send(ready), *healthy[at + 1 :])
+
+
+def _until_tls_ehlo() -> list[Action]:
+    """A healthy session up to (and with) the EHLO under TLS read."""
+    healthy = session()
+    at = healthy.index(Expect("EHLO"), healthy.index(ReadHello())) + 1
+    return healthy[:at]
+
+
+def _banner_only(first: bytes) -> tuple[Action, ...]:
+    return (Send(first), Stall())
+
+
+def _mysql(version: bytes) -> bytes:
+    """A MySQL Protocol::HandshakeV10 packet, as mysqld sends it at connect."""
+    payload = b"\x0a" + version + b"\x00" + (8).to_bytes(4, "little") + b"abcdefgh\x00"
+    payload += b"\xff\xf7\xff\x02\x00\xff\xdf\x15" + b"\x00" * 10 + b"ijklmnopqrst\x00"
+    payload += b"caching_sha2_password\x00"
+    return len(payload).to_bytes(3, "little") + b"\x00" + payload
+
+
+def _mysql_refused() -> bytes:
+    """mysqld's ERR packet for a client host it does not know (error 1130)."""
+    text = b"Host '127.0.0.1' is not allowed to connect to this MySQL server"
+    payload = b"\xff" + (1130).to_bytes(2, "little") + text
+    return len(payload).to_bytes(3, "little") + b"\x00" + payload
+
+
+_FORGED_EHLO = reply(250, "forged.example", "AUTH PLAIN LOGIN", "INJECTEDKEYWORD")
+_CONTINUED_421 = (
+    reply(250, LAB_HOSTNAME, "PIPELINING", "SIZE 10485760")[:-2].replace(b"250 SIZE", b"250-SIZE")
+    + b"\r\n"
+    + reply(421, "4.3.2 Service shutting down, closing transmission channel")
+)
+_FOUR_MIB = b"".join(b"250-line %06d\r\n" % i for i in range(4 * 1024 * 1024 // 16))
+_CLOSE_NOTIFY = b"\x15\x03\x03\x00\x02\x01\x00"
+_UNEXPECTED_MESSAGE = b"\x15\x03\x03\x00\x02\x02\x0a"
+_SERVER_HELLO = server_hello_12(b"\xc0\x2f", b"\xff\x01\x00\x01\x00")
+
+CASES = [
+    # ---- STARTTLS response injection: plaintext right behind 220 Ready ----
+    Case(
+        "injection/forged-ehlo-reply-behind-ready",
+        _with_ready(READY + _FORGED_EHLO),
+        None,
+        None,
+        "other",
+        1,
+        finding=INJECTION,
+    ),
+    Case(
+        "injection/forged-554-behind-ready",
+        _with_ready(READY + reply(554, "5.7.1 forged refusal")),
+        None,
+        None,
+        "other",
+        1,
+        finding=INJECTION,
+    ),
+    # ---- multi-line replies whose codes differ ----
+    Case(
+        # A server shutting down mid-reply: its last word is 421 (RFC 5321 §3.8);
+        # Postfix's client reads a reply's code from its last line.
+        "continuation/ehlo-250-lines-then-421",
+        (Send(BANNER), Expect("EHLO"), Send(_CONTINUED_421), Close()),
+        "ehlo",
+        "reply|protocol_error",
+        "service_unavailable",
+        2,
+    ),
+    Case(
+        "continuation/greeting-220-lines-then-421",
+        (
+            Send(
+                reply(220, f"{LAB_HOSTNAME} ESMTP", "busy")[:-2].replace(b"220 busy", b"220-busy")
+                + b"\r\n"
+                + reply(421, "4.3.2 Too busy, try later")
+            ),
+            Close(),
+        ),
+        "greeting",
+        "reply|protocol_error",
+        "service_unavailable",
+        2,
+    ),
+    Case(
+        # A refusal whose last line says 250: never an accepted recipient.
+        "continuation/rcpt-550-lines-then-250",
+        (
+            *session()[: session().index(Expect("RCPT")) + 1],
+            Send(
+                b"550-5.1.1 <postmaster@lab.smtpdoctor.test>: Recipient address rejected\r\n"
+                b"250 2.1.5 Ok\r\n"
+            ),
+            Stall(),
+        ),
+        "rcpt_to",
+        "protocol_error",
+        "other",
+        2,
+        timeout=2.0,
+    ),
+    Case(
+        # Line ends mixed inside one reply (CRLF and bare LF): read, said once.
+        "line-ends/crlf-and-bare-lf-in-one-ehlo-reply",
+        (
+            Send(BANNER),
+            Expect("EHLO"),
+            Send(
+                b"250-" + LAB_HOSTNAME.encode() + b"\r\n250-PIPELINING\n250-SIZE 10485760\r\n"
+                b"250-8BITMIME\n250 STARTTLS\r\n"
+            ),
+            *session()[3:],
+        ),
+        None,
+        None,
+        "ok",
+        0,
+        finding="session.reply_format",
+    ),
+    # ---- the TLS read path's bounds ----
+    Case(
+        # One TLS record of one byte every 0.25 s, no line end: the deadline holds.
+        "tls-read/ehlo-reply-one-record-per-0.25s",
+        (*_until_tls_ehlo(), Send(b"250-" + b"x" * 60, pieces=64, gap=0.25), Stall()),
+        "ehlo",
+        "timeout",
+        "network_timeout",
+        2,
+        timeout=2.0,
+    ),
+    Case(
+        "tls-read/ehlo-reply-4-mib-of-continuation-lines",
+        (*_until_tls_ehlo(), Send(_FOUR_MIB), Stall()),
+        "ehlo",
+        "protocol_error",
+        "other",
+        2,
+        within=4.0,
+    ),
+    # ---- TLS alerts at the steps the other rounds skip ----
+    Case(
+        "tls-alert/unexpected-message-for-the-hello",
+        (*session()[: session().index(ReadHello()) + 1], Send(_UNEXPECTED_MESSAGE), Close()),
+        "tls_handshake",
+        "tls_alert",
+        HANDSHAKE,
+        2,
+    ),
+    Case(
+        "tls-alert/close-notify-behind-the-server-hello",
+        (
+            *session()[: session().index(ReadHello()) + 1],
+            Send(_SERVER_HELLO + _CLOSE_NOTIFY),
+            Close(),
+        ),
+        "tls_handshake",
+        "closed|tls_alert",
+        HANDSHAKE,
+        2,
+    ),
+    Case(
+        "tls-alert/unexpected-message-behind-the-server-hello",
+        (
+            *session()[: session().index(ReadHello()) + 1],
+            Send(_SERVER_HELLO + _UNEXPECTED_MESSAGE),
+            Close(),
+        ),
+        "tls_handshake",
+        "tls_alert",
+        HANDSHAKE,
+        2,
+    ),
+    # ---- another service with a banner of its own ----
+    Case(
+        "other-service/mysql",
+        _banner_only(_mysql(b"8.0.36")),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary="MySQL",
+        within=2.0,
+    ),
+    Case(
+        "other-service/mariadb",
+        _banner_only(_mysql(b"5.5.5-10.11.6-MariaDB-0+deb12u1")),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary="MySQL",
+        within=2.0,
+    ),
+    Case(
+        "other-service/mysql-host-not-allowed",
+        (Send(_mysql_refused()), Close()),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary="MySQL",
+        within=2.0,
+    ),
+    Case(
+        "other-service/vnc",
+        _banner_only(b"RFB 003.008\n"),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary="VNC",
+        within=2.0,
+    ),
+    Case(
+        "other-service/rsync",
+        _banner_only(b"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n"),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary="rsync",
+        within=2.0,
+    ),
+    Case(
+        "other-service/irc",
+        _banner_only(b":irc.example.net NOTICE * :*** Looking up your hostname...\r\n"),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary="IRC",
+        within=2.0,
+    ),
+    Case(
+        "other-service/managesieve",
+        _banner_only(
+            b'"IMPLEMENTATION" "Dovecot Pigeonhole"\r\n"SIEVE" "fileinto reject"\r\n'
+            b'"STARTTLS"\r\n"VERSION" "1.0"\r\nOK "Dovecot ready."\r\n'
+        ),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary="ManageSieve",
+        within=2.0,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_seven(server: ScriptedServerThread, case: Case) -> None:
+    doc = run(server, case, server.ca_file, None)
+    check(doc, case)
+    for step in doc["hosts"][0]["timeline"]:
+        assert step["bytes_received"] <= READ_CAP, step
+    if case.finding == INJECTION:
+        # The forged bytes were thrown away: the EHLO under TLS got the real reply.
+        assert "INJECTEDKEYWORD" not in str(doc["hosts"][0]), doc["hosts"][0]
+        assert "forged" not in doc["verdict"]["summary"], doc["verdict"]
+    if case.finding == OTHER:
+        said = next(f for f in doc["findings"] if f["id"] == OTHER)
+        assert said["fixes"], said
+        assert said["evidence"]["first_line"], said
+
+
+# ---- a certificate whose name hides a NUL (CVE-2009-2408 class) ----
+
+
+def _nul_leaf_without_san(server: ScriptedServerThread) -> tuple[bytes, bytes]:
+    """A leaf from the lab CA naming the host only in its CN, with a NUL and a tail."""
+    ca = load_or_create_ca(server.state_dir)
+    key = new_key()
+    now = dt.datetime.now(dt.UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{LAB_HOSTNAME}\0.evil.test")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - DAY)
+        .not_valid_after(now + 30 * DAY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+@pytest.mark.parametrize("where", ["subject-alt-name", "common-name-only"])
+def test_certificate_name_with_a_nul(server: ScriptedServerThread, where: str) -> None:
+    if where == "subject-alt-name":
+        ca = load_or_create_ca(server.state_dir)
+        now = dt.datetime.now(dt.UTC)
+        leaf = issue(
+            [f"{LAB_HOSTNAME}\0.evil.test"],
+            issuer=ca,
+            not_before=now - DAY,
+            not_after=now + 30 * DAY,
+        )
+        chain_key = (leaf.pem, leaf.key_pem)
+    else:
+        chain_key = _nul_leaf_without_san(server)
+    case = Case(
+        f"certificate/nul-in-the-name-{where}",
+        tuple(session()),
+        None,
+        None,
+        "tls_certificate",
+        1,
+        finding="tls.certificate.name_mismatch",
+        certificate=chain_key,
+    )
+    doc = run(server, case, server.ca_file, None)
+    check(doc, case)
+
+
+# ---- UTF-8 addresses (RFC 6531) against a server that answers as Postfix does ----
+
+
+class _Utf8Server:
+    """One plaintext-then-STARTTLS SMTP server answering as Postfix 3 does: it
+    offers SMTPUTF8 (or not), and refuses a UTF-8 address not declared with
+    SMTPUTF8 on MAIL FROM (``553 5.6.7 Must declare SMTPUTF8 to send unicode
+    address``, smtpd.c). Each reply is one write."""
+
+    def __init__(self, context: ssl.SSLContext, *, offered: bool) -> None:
+        self.context = context
+        self.offered = offered
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.mail_lines: list[str] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        stream: socket.socket = conn
+        declared = False
+        try:
+            reader = stream.makefile("rb")
+            stream.sendall(BANNER)
+            while line := reader.readline(4096):
+                text = line.decode("utf-8", "replace").rstrip("\r\n")
+                verb = text.split(" ", 1)[0].upper()
+                if verb == "EHLO":
+                    ext = [*DEFAULT_EXT, *(["SMTPUTF8"] if self.offered else [])]
+                    tls = isinstance(stream, ssl.SSLSocket)
+                    stream.sendall(ehlo(*ext) if tls else ehlo(*ext, "STARTTLS"))
+                elif verb == "STARTTLS":
+                    stream.sendall(READY)
+                    stream = self.context.wrap_socket(conn, server_side=True)
+                    reader = stream.makefile("rb")
+                elif verb == "MAIL":
+                    self.mail_lines.append(text)
+                    declared = " SMTPUTF8" in text.upper()
+                    bad = not text.isascii() and not declared
+                    stream.sendall(
+                        reply(553, "5.6.7 Must declare SMTPUTF8 to send unicode address")
+                        if bad
+                        else reply(250, "2.1.0 Ok")
+                    )
+                elif verb == "RCPT":
+                    bad = not text.isascii() and not declared
+                    stream.sendall(
+                        reply(553, "5.6.7 Must declare SMTPUTF8 to send unicode address")
+                        if bad
+                        else reply(250, "2.1.5 Ok")
+                    )
+                elif verb == "QUIT":
+                    stream.sendall(reply(221, "2.0.0 Bye"))
+                    return
+                else:
+                    stream.sendall(reply(250, "2.0.0 Ok"))
+        except (OSError, ValueError):
+            return
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def utf8_context(server: ScriptedServerThread) -> ssl.SSLContext:
+    ca = load_or_create_ca(server.state_dir)
+    now = dt.datetime.now(dt.UTC)
+    leaf = issue(
+        [LAB_HOSTNAME, "127.0.0.1"], issuer=ca, not_before=now - DAY, not_after=now + 30 * DAY
+    )
+    return tls_context((leaf.pem, leaf.key_pem))
+
+
+UTF8_CASES = [
+    # Offered: the walk declares SMTPUTF8 and the address is taken.
+    (
+        True,
+        ("--rcpt", "jörg@lab.smtpdoctor.test"),
+        Case("utf8/rcpt-offered", (), None, None, "ok", 0),
+    ),
+    (
+        True,
+        ("--mail-from", "prüfung@client.smtpdoctor.test"),
+        Case("utf8/mail-from-offered", (), None, None, "ok", 0),
+    ),
+    # Not offered: a sender cannot deliver a UTF-8 address there (RFC 6531 §3.2).
+    (
+        False,
+        ("--rcpt", "jörg@lab.smtpdoctor.test"),
+        Case(
+            "utf8/rcpt-not-offered",
+            (),
+            "rcpt_to",
+            "reply",
+            "other|recipient",
+            2,
+            finding="mail_from.smtputf8_not_offered",
+            verdict_stage="mail_from",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("offered", "args", "case"), UTF8_CASES, ids=[c.id for _, _, c in UTF8_CASES]
+)
+def test_utf8_addresses(
+    server: ScriptedServerThread,
+    utf8_context: ssl.SSLContext,
+    offered: bool,
+    args: tuple[str, ...],
+    case: Case,
+) -> None:
+    utf8 = _Utf8Server(utf8_context, offered=offered)
+    try:
+        doc = run_at("127.0.0.1", utf8.port, replace(case, args=args), server.ca_file)
+        check(doc, case)
+        if offered:
+            assert all(
+                line.upper().endswith(" SMTPUTF8") or " SMTPUTF8 " in line.upper()
+                for line in utf8.mail_lines
+            ), utf8.mail_lines
+    finally:
+        utf8.close()
