@@ -32,8 +32,8 @@ import datetime as dt
 import socket
 import ssl
 import threading
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from cryptography import x509
