@@ -17,7 +17,7 @@ from typing import Any
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
-from smtpdoctor.evidence.session import Step
+from smtpdoctor.evidence.session import SMTPUTF8_NOT_OFFERED, Step
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
@@ -370,7 +370,11 @@ def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
     service = other_service(first, refused)
     if service is None:
         return None
-    line = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in first[:80])
+    # Shown: its first line of text, or a binary banner's first bytes (MySQL's
+    # length and sequence, then protocol version 10: a LF that ends no line).
+    head = first.split(b"\n", 1)[0].rstrip(b"\r")
+    shown = head if head.isascii() and all(b >= 32 for b in head) else first
+    line = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in shown[:80])
     evidence = {"service": service.name, "first_line": line, "source": service.source}
     return finding(
         "greeting.other_service", evidence=evidence, service=service.name, line=line, port=ev.port
@@ -885,6 +889,11 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):
         return finding("starttls.tls_before_client_hello", note=capital)
+    if note.startswith(SMTPUTF8_NOT_OFFERED):
+        addresses = note.removeprefix(SMTPUTF8_NOT_OFFERED)
+        return finding(
+            "smtputf8.not_offered", evidence={"addresses": addresses}, addresses=addresses
+        )
     if note.startswith("the server sent plaintext after"):
         return finding("starttls.plaintext_injection", note=capital)
     return finding("session.note", note=note)
