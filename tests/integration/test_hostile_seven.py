@@ -189,6 +189,22 @@ CASES = [
         timeout=2.0,
     ),
     Case(
+        # PIPELINING: the batch's replies in the wrong order (RCPT's 2.1.5 before
+        # MAIL's 2.1.0). Both accept; a sender reads them so, and so does the walk.
+        "pipelining/mail-and-rcpt-replies-swapped",
+        (
+            *session()[: session().index(Expect("MAIL"))],
+            Expect("MAIL"),
+            Expect("RCPT"),
+            Send(reply(250, "2.1.5 Ok") + reply(250, "2.1.0 Ok")),
+            *session()[session().index(Expect("RSET")) :],
+        ),
+        None,
+        None,
+        "ok",
+        0,
+    ),
+    Case(
         # Line ends mixed inside one reply (CRLF and bare LF): read, said once.
         "line-ends/crlf-and-bare-lf-in-one-ehlo-reply",
         (
@@ -343,8 +359,18 @@ CASES = [
 ]
 
 
+# Every run's --timeout, unless its case sets a tighter one: tight, so a case that
+# waits where it should not fails on the run's bound (--timeout + 1 s).
+TIGHT = 3.0
+
+
+def _tight(case: Case) -> Case:
+    return replace(case, timeout=min(case.timeout, TIGHT))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_seven(server: ScriptedServerThread, case: Case) -> None:
+    case = _tight(case)
     doc = run(server, case, server.ca_file, None)
     check(doc, case)
     for step in doc["hosts"][0]["timeline"]:
@@ -414,7 +440,7 @@ def test_certificate_name_with_a_nul(server: ScriptedServerThread, where: str) -
         finding="tls.certificate.name_mismatch",
         certificate=chain_key,
     )
-    doc = run(server, case, server.ca_file, None)
+    doc = run(server, _tight(case), server.ca_file, None)
     check(doc, case)
 
 
@@ -427,9 +453,11 @@ class _Utf8Server:
     SMTPUTF8 on MAIL FROM (``553 5.6.7 Must declare SMTPUTF8 to send unicode
     address``, smtpd.c). Each reply is one write."""
 
-    def __init__(self, context: ssl.SSLContext, *, offered: bool) -> None:
+    def __init__(self, context: ssl.SSLContext, *, mode: str) -> None:
         self.context = context
-        self.offered = offered
+        # "offered"; "not-offered"; "broken": offered, and the parameter refused.
+        self.offered = mode != "not-offered"
+        self.broken = mode == "broken"
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -466,6 +494,9 @@ class _Utf8Server:
                 elif verb == "MAIL":
                     self.mail_lines.append(text)
                     declared = " SMTPUTF8" in text.upper()
+                    if declared and self.broken:
+                        stream.sendall(reply(555, "5.5.4 Unsupported option: SMTPUTF8"))
+                        continue
                     mail_taken = text.isascii() or declared
                     stream.sendall(
                         reply(250, "2.1.0 Ok")
@@ -512,12 +543,12 @@ def utf8_context(server: ScriptedServerThread) -> ssl.SSLContext:
 UTF8_CASES = [
     # Offered: the walk declares SMTPUTF8 and the address is taken.
     (
-        True,
+        "offered",
         ("--rcpt", "jörg@lab.smtpdoctor.test"),
         Case("utf8/rcpt-offered", (), None, None, "ok", 0),
     ),
     (
-        True,
+        "offered",
         ("--mail-from", "prüfung@client.smtpdoctor.test"),
         Case("utf8/mail-from-offered", (), None, None, "ok", 0),
     ),
@@ -525,7 +556,7 @@ UTF8_CASES = [
     # (Written first as a refused RCPT at rcpt_to; the walk now stops before MAIL
     # as a sender does, so no step fails and the finding is the verdict.)
     (
-        False,
+        "not-offered",
         ("--rcpt", "jörg@lab.smtpdoctor.test"),
         Case(
             "utf8/rcpt-not-offered",
@@ -537,27 +568,32 @@ UTF8_CASES = [
             finding="smtputf8.not_offered",
         ),
     ),
+    # Advertised, and the parameter refused (555, RFC 5321 §4.1.1.11): the server's
+    # answer is the verdict, at MAIL FROM.
+    (
+        "broken",
+        ("--rcpt", "jörg@lab.smtpdoctor.test"),
+        Case("utf8/advertised-but-refused", (), "mail_from", "reply", "other", 2),
+    ),
 ]
 
 
-@pytest.mark.parametrize(
-    ("offered", "args", "case"), UTF8_CASES, ids=[c.id for _, _, c in UTF8_CASES]
-)
+@pytest.mark.parametrize(("mode", "args", "case"), UTF8_CASES, ids=[c.id for _, _, c in UTF8_CASES])
 def test_utf8_addresses(
     server: ScriptedServerThread,
     utf8_context: ssl.SSLContext,
-    offered: bool,
+    mode: str,
     args: tuple[str, ...],
     case: Case,
 ) -> None:
-    utf8 = _Utf8Server(utf8_context, offered=offered)
+    utf8 = _Utf8Server(utf8_context, mode=mode)
     try:
-        doc = run_at("127.0.0.1", utf8.port, replace(case, args=args), server.ca_file)
+        doc = run_at("127.0.0.1", utf8.port, _tight(replace(case, args=args)), server.ca_file)
         check(doc, case)
-        if not offered:
+        if mode == "not-offered":
             assert doc["verdict"]["stage"] == "mail_from", doc["verdict"]
             assert utf8.mail_lines == [], utf8.mail_lines
-        if offered:
+        else:
             assert all(
                 line.upper().endswith(" SMTPUTF8") or " SMTPUTF8 " in line.upper()
                 for line in utf8.mail_lines
