@@ -36,11 +36,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from smtpdoctor.lab.certs import issue, load_or_create_ca, new_key
+from smtpdoctor.lab.certs import issue, load_or_create_ca
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     Action,
@@ -60,6 +57,7 @@ from support.hostile_smtp import (
     READY,
     Case,
     check,
+    cn_only_leaf,
     ehlo,
     reply,
     run,
@@ -112,6 +110,21 @@ def _mysql_refused() -> bytes:
     text = b"Host '127.0.0.1' is not allowed to connect to this MySQL server"
     payload = b"\xff" + (1130).to_bytes(2, "little") + text
     return len(payload).to_bytes(3, "little") + b"\x00" + payload
+
+
+def _other(name: str, script: tuple[Action, ...], service: str) -> Case:
+    """Another service's banner where the greeting was due: named at once."""
+    return Case(
+        f"other-service/{name}",
+        script,
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        finding=OTHER,
+        summary=service,
+        within=2.0,
+    )
 
 
 _FORGED_EHLO = reply(250, "forged.example", "AUTH PLAIN LOGIN", "INJECTEDKEYWORD")
@@ -276,85 +289,23 @@ CASES = [
         2,
     ),
     # ---- another service with a banner of its own ----
-    Case(
-        "other-service/mysql",
-        _banner_only(_mysql(b"8.0.36")),
-        "greeting",
-        "protocol_error",
-        "other",
-        2,
-        finding=OTHER,
-        summary="MySQL",
-        within=2.0,
-    ),
-    Case(
-        "other-service/mariadb",
-        _banner_only(_mysql(b"5.5.5-10.11.6-MariaDB-0+deb12u1")),
-        "greeting",
-        "protocol_error",
-        "other",
-        2,
-        finding=OTHER,
-        summary="MySQL",
-        within=2.0,
-    ),
-    Case(
-        "other-service/mysql-host-not-allowed",
-        (Send(_mysql_refused()), Close()),
-        "greeting",
-        "protocol_error",
-        "other",
-        2,
-        finding=OTHER,
-        summary="MySQL",
-        within=2.0,
-    ),
-    Case(
-        "other-service/vnc",
-        _banner_only(b"RFB 003.008\n"),
-        "greeting",
-        "protocol_error",
-        "other",
-        2,
-        finding=OTHER,
-        summary="VNC",
-        within=2.0,
-    ),
-    Case(
-        "other-service/rsync",
-        _banner_only(b"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n"),
-        "greeting",
-        "protocol_error",
-        "other",
-        2,
-        finding=OTHER,
-        summary="rsync",
-        within=2.0,
-    ),
-    Case(
-        "other-service/irc",
+    _other("mysql", _banner_only(_mysql(b"8.0.36")), "MySQL"),
+    _other("mariadb", _banner_only(_mysql(b"5.5.5-10.11.6-MariaDB-0+deb12u1")), "MySQL"),
+    _other("mysql-host-not-allowed", (Send(_mysql_refused()), Close()), "MySQL"),
+    _other("vnc", _banner_only(b"RFB 003.008\n"), "VNC"),
+    _other("rsync", _banner_only(b"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n"), "rsync"),
+    _other(
+        "irc",
         _banner_only(b":irc.example.net NOTICE * :*** Looking up your hostname...\r\n"),
-        "greeting",
-        "protocol_error",
-        "other",
-        2,
-        finding=OTHER,
-        summary="IRC",
-        within=2.0,
+        "IRC",
     ),
-    Case(
-        "other-service/managesieve",
+    _other(
+        "managesieve",
         _banner_only(
             b'"IMPLEMENTATION" "Dovecot Pigeonhole"\r\n"SIEVE" "fileinto reject"\r\n'
             b'"STARTTLS"\r\n"VERSION" "1.0"\r\nOK "Dovecot ready."\r\n'
         ),
-        "greeting",
-        "protocol_error",
-        "other",
-        2,
-        finding=OTHER,
-        summary="ManageSieve",
-        within=2.0,
+        "ManageSieve",
     ),
 ]
 
@@ -390,32 +341,6 @@ def test_hostile_seven(server: ScriptedServerThread, case: Case) -> None:
 # ---- a certificate whose name hides a NUL (CVE-2009-2408 class) ----
 
 
-def _nul_leaf_without_san(server: ScriptedServerThread) -> tuple[bytes, bytes]:
-    """A leaf from the lab CA naming the host only in its CN, with a NUL and a tail."""
-    ca = load_or_create_ca(server.state_dir)
-    key = new_key()
-    now = dt.datetime.now(dt.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{LAB_HOSTNAME}\0.evil.test")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - DAY)
-        .not_valid_after(now + 30 * DAY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca.key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), key_pem
-
-
 @pytest.mark.parametrize("where", ["subject-alt-name", "common-name-only"])
 def test_certificate_name_with_a_nul(server: ScriptedServerThread, where: str) -> None:
     if where == "subject-alt-name":
@@ -429,7 +354,7 @@ def test_certificate_name_with_a_nul(server: ScriptedServerThread, where: str) -
         )
         chain_key = (leaf.pem, leaf.key_pem)
     else:
-        chain_key = _nul_leaf_without_san(server)
+        chain_key = cn_only_leaf(load_or_create_ca(server.state_dir), f"{LAB_HOSTNAME}\0.evil.test")
     case = Case(
         f"certificate/nul-in-the-name-{where}",
         tuple(session()),
