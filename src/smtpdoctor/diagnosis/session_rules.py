@@ -354,6 +354,10 @@ def _greeting_findings(ev: SessionEvidence) -> list[Finding]:
     return out
 
 
+# How much of a binary banner a finding shows (each byte may take four characters).
+_BINARY_SHOWN = 24
+
+
 def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
     """Another service (SSH, HTTP, IMAP, FTP ...) answering where SMTP was due:
     by the line it sent first, or, for one whose greeting is a 220 (FTP, LMTP),
@@ -373,8 +377,9 @@ def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
     # Shown: its first line of text, or a binary banner's first bytes (MySQL's
     # length and sequence, then protocol version 10: a LF that ends no line).
     head = first.split(b"\n", 1)[0].rstrip(b"\r")
-    shown = head if head.isascii() and all(b >= 32 for b in head) else first
-    line = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in shown[:80])
+    text = head.isascii() and all(b >= 32 for b in head)
+    shown = head[:80] if text else first[:_BINARY_SHOWN]
+    line = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in shown)
     evidence = {"service": service.name, "first_line": line, "source": service.source}
     return finding(
         "greeting.other_service", evidence=evidence, service=service.name, line=line, port=ev.port
