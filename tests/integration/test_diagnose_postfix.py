@@ -139,3 +139,26 @@ def test_ciphers_on_a_stock_postfix_find_its_anonymous_suites(postfix_lab):
     )
     dh = [s for suites in scan["versions"].values() for s in suites if "dh_bits" in s]
     assert all(s["dh_bits"] >= 1024 for s in dh)
+
+
+@pytest.mark.parametrize(
+    ("listener", "status", "finding"),
+    [
+        ("healthy", 0, None),
+        # strict_smtputf8 = yes: "553 5.6.7 Must declare SMTPUTF8 to send unicode
+        # address" for an undeclared UTF-8 address (the walk's verdict before).
+        ("strict-smtputf8", 0, None),
+        # smtputf8_enable = no: SMTPUTF8 not offered; a sender does not send there.
+        ("no-smtputf8", 2, "smtputf8.not_offered"),
+    ],
+)
+def test_a_utf8_recipient(postfix_lab, listener, status, finding):
+    # RFC 6531 §3.4: the walk declares SMTPUTF8 on MAIL FROM for a UTF-8 address.
+    result = diagnose(listener, server=postfix_lab, timeout=10, rcpt=f"jörg@{RELAY_DOMAIN}")
+    doc = result.json()
+    steps = [(s["stage"], s["outcome"]) for s in doc["hosts"][0]["timeline"]]
+    ids = [f["id"] for f in doc["findings"]]
+    assert result.status == status, (doc["verdict"], steps, ids)
+    if finding is not None:
+        assert finding in ids, ids
+        assert doc["verdict"]["stage"] == "mail_from", doc["verdict"]

@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import Close, Expect, ScriptedServerThread, Send, Stall
-from support.hostile_smtp import DAY, HANDSHAKE, LAB_NAMES, Case, check, run, session
+from support.hostile_smtp import DAY, HANDSHAKE, LAB_NAMES, Case, check, cn_only_leaf, run, session
 
 
 def _server_hello(
@@ -220,31 +220,6 @@ def _sha1_signed(ca: LabCA, tmp: Path) -> tuple[bytes, bytes]:
     return signed, key_pem
 
 
-def _cn_only(ca: LabCA) -> tuple[bytes, bytes]:
-    """A leaf that names the host only in its subject CN: no subjectAltName."""
-    key = new_key("rsa")
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, LAB_HOSTNAME)]))
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - DAY)
-        .not_valid_after(now + 30 * DAY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
-            critical=False,
-        )
-        .sign(ca.key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), key_pem
-
-
 def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], Path]:
     """The chain and key the server presents, and the root ``--tls-ca`` trusts."""
     now = dt.datetime.now(dt.UTC)
@@ -255,7 +230,7 @@ def _certificate(name: str, ca: LabCA, tmp: Path) -> tuple[tuple[bytes, bytes], 
     if name == "sha1-signed":
         return _sha1_signed(ca, tmp), ca.cert_file
     if name == "cn-only":
-        return _cn_only(ca), ca.cert_file
+        return cn_only_leaf(ca), ca.cert_file
     if name == "expired-yesterday":
         leaf = issue(LAB_NAMES, issuer=ca, not_before=now - 90 * DAY, not_after=now - DAY)
         return (leaf.pem, leaf.key_pem), ca.cert_file

@@ -17,7 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smtpdoctor.lab.certs import issue, load_or_create_ca
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
+
+from smtpdoctor.lab.certs import LabCA, issue, load_or_create_ca, new_key
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import (
     IDLE_TIMEOUT,
@@ -250,6 +254,32 @@ def lab_leaf(
     day = dt.timedelta(days=1)
     leaf = issue(list(names), issuer=ca, not_before=now - day, not_after=now + 30 * day)
     return leaf.pem, leaf.key_pem
+
+
+def cn_only_leaf(ca: LabCA, common_name: str = LAB_HOSTNAME) -> tuple[bytes, bytes]:
+    """A leaf from ``ca`` that names the host only in its subject CN (no
+    subjectAltName), PEM."""
+    key = new_key("rsa")
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - DAY)
+        .not_valid_after(now + 30 * DAY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
 def diagnose_domain(

@@ -13,6 +13,9 @@ free ``127.0.0.1`` port and set apart by ``-o`` overrides in ``master.cf``:
 ``cert-wrong-host`` STARTTLS with a certificate for :data:`WRONG_HOSTNAME` only
 ``greeting-421``    ``421 4.3.2 Service not available`` instead of the greeting
 ``relay``           the healthy configuration, for tests that ``--send``
+``strict-smtputf8`` healthy, and ``strict_smtputf8 = yes``: a UTF-8 address not
+                    declared with SMTPUTF8 gets ``553 5.6.7``
+``no-smtputf8``     healthy, and ``smtputf8_enable = no``: no SMTPUTF8 offered
 ==================  ============================================================
 
 Every listener accepts mail for :data:`RELAY_DOMAIN` and throws it away
@@ -93,6 +96,8 @@ _OVERRIDES: dict[str, tuple[str, ...]] = {
         "smtpd_client_restrictions=$smtpdoctor_greeting_421",
     ),
     "relay": (),
+    "strict-smtputf8": ("strict_smtputf8=yes",),
+    "no-smtputf8": ("smtputf8_enable=no",),
 }
 LISTENERS: tuple[str, ...] = tuple(_OVERRIDES)
 

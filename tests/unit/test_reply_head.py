@@ -42,4 +42,32 @@ def test_the_whole_line_is_kept_when_it_came_at_once() -> None:
     parser = ReplyParser()
     with pytest.raises(RemoteProtocolError) as caught:
         parser.feed(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu\r\n")
-    assert caught.value.line == b"SSH-2.0-OpenSSH_9.6p1 Ubuntu"
+    assert caught.value.line == b"SSH-2.0-OpenSSH_9.6p1 Ubuntu\r\n"
+    assert "b'SSH-2.0-OpenSSH_9.6p1 Ubuntu'" in str(caught.value)
+
+
+def test_a_binary_banner_is_kept_past_a_lf_in_its_header() -> None:
+    # MySQL's HandshakeV10: length, sequence 0, then protocol version 10 (a LF).
+    packet = b"J\x00\x00\x00\x0a8.0.36\x00" + bytes(40)
+    parser = ReplyParser()
+    with pytest.raises(RemoteProtocolError) as caught:
+        parser.feed(packet)
+    assert caught.value.line == packet
+
+
+def test_a_421_cut_into_a_multiline_reply_is_the_reply() -> None:
+    # RFC 5321 §3.8: a server shutting down sends 421 whatever was due.
+    parser = ReplyParser()
+    parser.feed(b"250-mx\r\n250-PIPELINING\r\n421-4.3.2 Shutting down\r\n421 bye\r\n")
+    reply = parser.next_reply()
+    assert reply is not None
+    assert (reply.code, reply.lines) == (421, ("4.3.2 Shutting down", "bye"))
+    assert any("changed from 250 to 421" in v for v in reply.violations), reply.violations
+
+
+@pytest.mark.parametrize("second", [b"550 refused\r\n", b"220 hello\r\n", b"221 bye\r\n"])
+def test_any_other_code_change_inside_a_reply_still_fails(second: bytes) -> None:
+    parser = ReplyParser()
+    parser.feed(b"250-mx\r\n" + second)
+    with pytest.raises(RemoteProtocolError, match="reply code changed"):
+        parser.next_reply()

@@ -17,7 +17,7 @@ from typing import Any
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
-from smtpdoctor.evidence.session import Step
+from smtpdoctor.evidence.session import SMTPUTF8_NOT_OFFERED, Step
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
@@ -354,6 +354,10 @@ def _greeting_findings(ev: SessionEvidence) -> list[Finding]:
     return out
 
 
+# How much of a binary banner a finding shows (each byte may take four characters).
+_BINARY_SHOWN = 24
+
+
 def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
     """Another service (SSH, HTTP, IMAP, FTP ...) answering where SMTP was due:
     by the line it sent first, or, for one whose greeting is a 220 (FTP, LMTP),
@@ -370,7 +374,12 @@ def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
     service = other_service(first, refused)
     if service is None:
         return None
-    line = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in first[:80])
+    # Shown: its first line of text, or a binary banner's first bytes (MySQL's
+    # length and sequence, then protocol version 10: a LF that ends no line).
+    head = first.split(b"\n", 1)[0].rstrip(b"\r")
+    text = head.isascii() and all(b >= 32 for b in head)
+    shown = head[:80] if text else first[:_BINARY_SHOWN]
+    line = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in shown)
     evidence = {"service": service.name, "first_line": line, "source": service.source}
     return finding(
         "greeting.other_service", evidence=evidence, service=service.name, line=line, port=ev.port
@@ -885,6 +894,11 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):
         return finding("starttls.tls_before_client_hello", note=capital)
+    if note.startswith(SMTPUTF8_NOT_OFFERED):
+        addresses = note.removeprefix(SMTPUTF8_NOT_OFFERED)
+        return finding(
+            "smtputf8.not_offered", evidence={"addresses": addresses}, addresses=addresses
+        )
     if note.startswith("the server sent plaintext after"):
         return finding("starttls.plaintext_injection", note=capital)
     return finding("session.note", note=note)

@@ -13,7 +13,13 @@ from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.protocol.reply import Reply
 
-__all__ = ["SessionResult", "Step", "TlsResult", "TlsSession"]
+__all__ = ["SMTPUTF8_NOT_OFFERED", "SessionResult", "Step", "TlsResult", "TlsSession"]
+
+# The walk's note for a UTF-8 address in the envelope and no SMTPUTF8 in the EHLO
+# reply (the addresses follow it): a sender does not send the mail there (RFC 6531
+# §3.2; Postfix: "SMTPUTF8 is required, but was not offered by host"), nor does
+# the walk; the session rules read it back.
+SMTPUTF8_NOT_OFFERED = "the server does not offer SMTPUTF8, which these addresses need: "
 
 
 @dataclass(slots=True)

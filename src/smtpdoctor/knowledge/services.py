@@ -2,9 +2,10 @@
 
 A port forward (DNAT) or load balancer aimed at the wrong host or port, an MX
 (or its address) that names a host running no mail server, or another program
-holding the port: the client meets SSH, HTTP, IMAP, POP3, FTP, LMTP, NNTP or
-telnet where an SMTP greeting was due. Each row reads the first line the
-server sent (its raw bytes); a row marked ``refuses_ehlo`` looks like an SMTP
+holding the port: the client meets SSH, HTTP, IMAP, POP3, FTP, LMTP, NNTP,
+telnet, MySQL, VNC, rsync, IRC or ManageSieve where an SMTP greeting was due.
+Each row reads the first bytes the server sent (raw, line ends and all: a
+binary banner such as MySQL's packet is no line); a row marked ``refuses_ehlo`` looks like an SMTP
 greeting (FTP's and LMTP's ``220``), so it counts only when EHLO (and HELO)
 was refused too.
 """
@@ -49,6 +50,42 @@ OTHER_SERVICES: tuple[OtherService, ...] = (
         re.compile(rb"20[01][ -].*\b(?:NNTP|InterNetNews|INN|news|Leafnode)\b", re.IGNORECASE),
         False,
         "RFC 3977 §5.1.1 (greeting: 200 or 201)",
+    ),
+    # A MySQL/MariaDB packet: 3-byte length (a greeting is under 256 bytes), sequence
+    # 0, then HandshakeV10 (0x0a and the version) or an ERR packet (0xff) for a host
+    # it refuses before any handshake ("Host '...' is not allowed to connect").
+    OtherService(
+        "MySQL",
+        re.compile(rb"[\s\S]\x00\x00\x00(?:\x0a\d+\.\d+\.\d+|\xff[\s\S]{2})"),
+        False,
+        "MySQL client/server protocol: Protocol::HandshakeV10 and ERR_Packet "
+        "(https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase.html)",
+    ),
+    OtherService(
+        "VNC", re.compile(rb"RFB \d{3}\.\d{3}\n"), False, "RFC 6143 §7.1.1 (ProtocolVersion)"
+    ),
+    OtherService(
+        "rsync",
+        re.compile(rb"@RSYNCD: \d+"),
+        False,
+        "rsync daemon protocol: the '@RSYNCD: <version>' greeting "
+        "(https://download.samba.org/pub/rsync/rsyncd.conf.5)",
+    ),
+    # An IRC server's first words while it looks the client up: a NOTICE to "*" or
+    # AUTH, or the numeric 020 some networks send.
+    OtherService(
+        "IRC",
+        re.compile(rb"(?::\S+ )?(?:NOTICE (?:\*|AUTH)|020 \*) :"),
+        False,
+        "RFC 2812 §3.3.2 (NOTICE), RFC 1459 §4.4.2",
+    ),
+    OtherService(
+        "ManageSieve",
+        re.compile(
+            rb'"(?:IMPLEMENTATION|SASL|SIEVE|STARTTLS|VERSION|NOTIFY|MAXREDIRECTS|LANGUAGE|OWNER)"'
+        ),
+        False,
+        "RFC 5804 §1.7 (the greeting is the capability list)",
     ),
     OtherService(
         "FTP",

@@ -20,7 +20,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import field
 
-from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
+from smtpdoctor.evidence.session import (
+    SMTPUTF8_NOT_OFFERED,
+    SessionResult,
+    Step,
+    TlsResult,
+    TlsSession,
+)
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
@@ -181,12 +187,21 @@ TLS_BEFORE_CLIENT_HELLO = (
 )
 
 
+# How much of what came after '220 Ready' a note shows (its first line, cut).
+_SHOWN_AFTER_READY = 60
+
+
 def _after_ready(head: bytes) -> str:
     """The note for bytes the server sent after its 220 to STARTTLS: TLS records
     pushed before the client's hello, or plaintext (the injection class)."""
     if len(head) >= 2 and head[0] in _TLS_RECORD_TYPES and head[1] == 3:
         return TLS_BEFORE_CLIENT_HELLO
-    return "the server sent plaintext after '220 Ready to start TLS'"
+    line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    shown = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in line)
+    return (
+        f"the server sent plaintext after '220 Ready to start TLS' ('{shown}'), which "
+        "the walk threw away"
+    )
 
 
 def _plaintext_reply(head: bytes) -> Reply | None:
@@ -555,7 +570,7 @@ class _Walker:
         # plaintext the server sent after its 220 would be read as if it came
         # under TLS. Note it.
         if self.conn.buffered:
-            self.result.notes.append(_after_ready(self.conn.peek_buffered(3)))
+            self.result.notes.append(_after_ready(self.conn.peek_buffered(_SHOWN_AFTER_READY)))
         if not await self._handshake():
             return False
         self.conn.tls_started()
@@ -616,12 +631,19 @@ class _Walker:
     async def _transaction(self, exts: dict[str, str]) -> bool:
         opts = self.options
         mail_arg = f"FROM:<{opts.mail_from}>"
+        utf8 = [address for address in (opts.mail_from, *opts.rcpt) if not address.isascii()]
+        if utf8 and "SMTPUTF8" not in exts:
+            self.result.notes.append(SMTPUTF8_NOT_OFFERED + ", ".join(utf8))
+            await self._quit()
+            return False
         message: tuple[int, Iterator[bytes]] | None = None
         if opts.send:
             message = message_parts(opts.size or 1024, opts.mail_from, opts.rcpt, opts.helo)
         declared = message[0] if message is not None else opts.size
         if declared is not None and "SIZE" in exts:
             mail_arg += f" SIZE={declared}"  # RFC 1870 §6
+        if utf8:
+            mail_arg += " SMTPUTF8"  # RFC 6531 §3.4: a UTF-8 address is declared
         mail = Command(Verb.MAIL, mail_arg)
         rcpts = [Command(Verb.RCPT, f"TO:<{rcpt}>") for rcpt in opts.rcpt]
         # RFC 2920: MAIL and RCPTs in one write

@@ -26,6 +26,8 @@ __all__ = [
 
 # RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets including CRLF.
 RFC_REPLY_LINE = 512
+# The code a server sends, whatever was due, when it must shut down (RFC 5321 §3.8).
+SHUTDOWN_CODE = 421
 # Longer lines are parsed but recorded as a violation, up to this hard cap
 # (the same tolerance Postfix's SMTP client has: line_length_limit = 2048).
 # Past it the server is not speaking SMTP any more.
@@ -139,8 +141,12 @@ class ReplyParser:
         # bytes, a binary banner) fails now, not at a line end that may never come.
         head = bytes(self._buf[:_HEAD])
         if head and b"\n" not in head and not _REPLY_START.fullmatch(head):
-            seen = bytes(self._buf[:_SEEN]).split(b"\n", 1)[0].rstrip(b"\r")
-            raise RemoteProtocolError(f"not an SMTP reply line: {seen[:80]!r}", line=seen)
+            # The error names the first line; ``line`` keeps the bytes as sent,
+            # line ends and all: a binary banner (MySQL's packet, whose protocol
+            # version byte is a LF) is told by more than its first "line".
+            head = bytes(self._buf[:_SEEN])
+            seen = head.split(b"\n", 1)[0].rstrip(b"\r")
+            raise RemoteProtocolError(f"not an SMTP reply line: {seen[:80]!r}", line=head)
 
     def next_reply(self) -> Reply | None:
         """The next complete reply, or None until more bytes arrive."""
@@ -178,9 +184,19 @@ class ReplyParser:
         if sep == b"" and text:
             raise RemoteProtocolError(f"no space after the reply code: {body[:80]!r}")
         if self._code is not None and code != self._code:
-            raise RemoteProtocolError(
-                f"reply code changed from {self._code} to {code} inside one reply"
+            if code != SHUTDOWN_CODE:
+                raise RemoteProtocolError(
+                    f"reply code changed from {self._code} to {code} inside one reply"
+                )
+            # RFC 5321 §3.8: a server that must shut down sends 421 whatever was
+            # due, even cut into a reply it had begun; a sender reads a reply's
+            # code from its last line (Postfix's smtp_chat), so the 421 is the
+            # reply (its lines from here), and the cut is said as a violation.
+            self._note(
+                f"reply code changed from {self._code} to 421 inside one reply "
+                "(the server shut down mid-reply; RFC 5321 §4.2.1 wants one code)"
             )
+            self._lines = []
         self._code = code
         self._lines.append(text)
         if sep == b"-":

@@ -1000,16 +1000,86 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             example={"size_limit": 10240000, "size": 20000000},
         ),
         FindingSpec(
+            "smtputf8.not_offered",
+            _S.CRITICAL,
+            _C.OTHER,
+            Stage.MAIL_FROM,
+            title="The envelope holds a UTF-8 address, and the server does not offer SMTPUTF8.",
+            message="The server does not advertise SMTPUTF8 in its EHLO reply, and {addresses} "
+            "cannot be written in ASCII: a sender must not send a UTF-8 address there (RFC "
+            "6531 §3.2), so it bounces the mail (Postfix: 'SMTPUTF8 is required, but was not "
+            "offered by host'); the walk stopped before MAIL FROM, as a sender does.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Enable SMTPUTF8 (RFC 6531) on the receiving server, or give the "
+                        "mailbox an ASCII address and use that one.",
+                    ),
+                    "",
+                    "smtpdoctor diagnose mx.example.com --rcpt 'jörg@example.com'",
+                ),
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Turn SMTPUTF8 support on (the default since Postfix 3.0 at "
+                        "compatibility_level 1 or later; Postfix built with EAI support).",
+                    ),
+                    "smtputf8_enable = yes",
+                    "postconf smtputf8_enable",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "Exim built with SUPPORT_I18N advertises SMTPUTF8 to the hosts in "
+                        "smtputf8_advertise_hosts (default: all).",
+                    ),
+                    "smtputf8_advertise_hosts = *",
+                    "exim -bP smtputf8_advertise_hosts",
+                ),
+            ),
+            source="RFC 6531 §3.2, §3.4",
+            example={"addresses": "jörg@example.com"},
+        ),
+        FindingSpec(
             "starttls.plaintext_injection",
             _S.WARNING,
             _C.OTHER,
             Stage.STARTTLS,
-            title="The server answers plaintext sent after STARTTLS inside the TLS session.",
-            message="{note}: a STARTTLS command-injection weakness (RFC 3207 §4.2; "
-            "CVE-2011-0411 class).",
+            title="Plaintext came after the server's 220 to STARTTLS: the STARTTLS buffer is "
+            "not flushed, or bytes are injected on the path.",
+            message="{note}: whatever comes in plaintext between '220 Ready to start TLS' and "
+            "the handshake must be discarded, or a client takes it for the server's answer "
+            "under TLS (the STARTTLS injection class: RFC 3207 §4.2, CVE-2011-0411). The "
+            "server (or a proxy in front of it) writes into the plaintext stream at STARTTLS "
+            "instead of flushing it, or something on the path injects replies.",
             permanence=_NONE,
-            source="RFC 3207 §4.2, CVE-2011-0411",
-            example={"note": "The server sent plaintext after the STARTTLS reply"},
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Run the same STARTTLS from inside the server's network; if the "
+                        "plaintext is gone, a device on the path (an SMTP-inspecting firewall, "
+                        "a proxy) injects it: turn its SMTP inspection off or replace it.",
+                        "If the server itself sends it, upgrade the MTA or the TLS proxy in "
+                        "front of it: after the 220 to STARTTLS nothing may be written until "
+                        "the handshake (RFC 3207 §4.2).",
+                        "Senders: discard buffered plaintext after the STARTTLS response "
+                        "(Postfix does since the CVE-2011-0411 fix: 2.7.3, 2.6.9, 2.5.12, "
+                        "2.4.16; 2.8 and later).",
+                    ),
+                    "",
+                    "smtpdoctor diagnose mx.example.com",
+                ),
+            ),
+            source="RFC 3207 §4.2, CVE-2011-0411 "
+            "(http://www.postfix.org/announcements/postfix-2.7.3.html)",
+            example={
+                "note": "The server sent plaintext after '220 Ready to start TLS' "
+                "('250-forged.example'), which the walk threw away"
+            },
         ),
         FindingSpec(
             "starttls.tls_before_client_hello",
