@@ -311,27 +311,39 @@ BOUNCE_TEXT_OPENINGS = (
     # created automatically by mail delivery software." in the reader's language
     # (Norwegian: "... av et e-postleveringsprogram", "... av programvare for e-postlevering")
     r"^Denne meldingen ble opprettet automatisk av (?:et e-postleveringsprogram|programvare "
-    r"for e-postlevering)"
+    r"for e-postlevering)|"
+    # (session 15) Gmail's, Microsoft 365's and Exchange's reports in Estonian, as their
+    # text parts read pasted alone: Gmail's "** Aadressi ei leitud **" ("Address not
+    # found") and "Vastus kaugserverist oli järgmine:" ("The response from the remote
+    # server was:"), Microsoft 365's "Teie sõnumit adressaadile x ei saanud kohale
+    # toimetada." and "Tõrke üksikasjad / Teatatud tõrge:" ("Error Details / Reported
+    # error:"), Exchange's "Kohaletoimetamine nendele adressaatidele või rühmadele nurjus"
+    # ("Delivery has failed to these recipients or groups")
+    r"^(?:\*\* )?Aadressi ei leitud(?: \*\*)?[ \t]*$|^Vastus kaugserverist oli j(?:ä|a)rgmine:|"
+    r"Teie s(?:õ|o)numit adressaadile \S+ ei saanud kohale toimetada|"
+    r"^T(?:õ|o)rke (?:ü|u)ksikasjad[ \t]*\n[ \t]*Teatatud t(?:õ|o)rge:|"
+    r"Kohaletoimetamine nendele adressaatidele v(?:õ|o)i r(?:ü|u)hmadele nurjus"
 )
 
 
 # Exchange writes its NDR in the sender's language: the heading of the part
 # for administrators (compiled case-insensitive by evidence/bounce.py) and of
 # the quoted headers (case-insensitive, multi-line) in English, German,
-# French, Spanish, Italian, Portuguese and Dutch.
+# French, Spanish, Italian, Portuguese and Dutch (and, since session 15, the
+# administrators' heading and the quoted headers' in Estonian).
 MS_NDR_HEADINGS = (
     r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
     r"Informations de diagnostic pour les administrateurs|"
     r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
     r"Informazioni di diagnostica per gli amministratori|"
     r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
-    r"Diagnostische gegevens voor beheerders"
+    r"Diagnostische gegevens voor beheerders|Diagnostikateave administraatorite jaoks"
 )
 MS_NDR_END = (
     r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
     r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
     r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
-    r"Oorspronkelijke berichtkoppen)"
+    r"Oorspronkelijke berichtkoppen|S(?:õ|o)numi algp(?:ä|a)ised)"
 )
 
 # Subjects of delivery reports (compiled case-insensitive by evidence/bounce.py).
@@ -339,7 +351,7 @@ BOUNCE_SUBJECTS = (
     r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
     r"mail failure|failed mail|delivery report|DSN|message not delivered|"
     r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
-    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
+    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|Kohaletoimetamatu|"
     r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce"
 )
 
