@@ -769,6 +769,22 @@ BOUNCE_SOURCES = (
     # the seventieth (session 15): EmailEngine's bounce test mails (163, Mail.ru, Rambler,
     # Outlook and Office 365 in Estonian, Fastmail, WorkMail, Zoho, ZoneMTA...)
     "https://github.com/postalsys/emailengine/blob/",
+    # the seventy-first (session 15): sample bounces and notices quoted by help pages,
+    # articles and FAQs (Sendmail, SmarterMail, Exchange-style delay and expiry notices,
+    # Japanese providers' qmail and Postfix samples, a challenge's opening, Winmail)
+    "https://informit.com/articles/article.aspx?p=170904&seqNum=3",
+    "http://softlab.ntua.gr/facilities/documentation/internet/zen-1.0/zen-1.0_14.html",
+    "http://support.rackteam.com/kb/a136/common-email-delivery-errors-you-may-receive.aspx",
+    "https://www.calzadamedia.com/knowledgebase/kb11/message-undeliverable/",
+    "https://support.everycloud.com/support/solutions/articles/4000041760-",
+    "https://www.webinstinct.com/help/hosting/article/2017/notifications_for_delayed_",
+    "https://askleo.com/why-i-still-dont-like-challenge-response-spam-blockers/",
+    "http://mahoro-ba.net/e771.html",
+    "http://www.doplaza.jp/life/mail/001563.php",
+    "http://asahi-net.jp/support/qa/item.html?sheetName=d01&questionNo=d01601",
+    "https://faq.asahi-net.jp/en/faq_detail.html?id=5238",
+    "http://jful.jp/supast/supast1010.html",
+    "https://www.fzithome.com/xitong/1713338126a468174.html",
 )
 
 
@@ -922,7 +938,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
         later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
-        later += ("seventieth",)
+        later += ("seventieth", "seventy-first")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -982,6 +998,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtyseven", "sixty-eighth"),
             ("sixtyeight", "sixty-ninth"),
             ("sixtynine", "seventieth"),
+            ("seventy", "seventy-first"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
