@@ -1131,6 +1131,10 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # back at its fresh read; on those rows, as the seventieth came after
         ("tune/sixtynine", TUNE_FLOOR_S14),
         ("held/sixtynine", HELD_FLOOR_S14),
+        # both whole splits with the seventieth and seventy-first (session 15): tune after
+        # its round, held back at its end read (a row of margin each)
+        ("tune", TUNE_FLOOR_S15),
+        ("held", HELD_FLOOR_S15),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1413,6 +1417,8 @@ HELD_FLOOR_S12B = (100.0 * 341 / 382, 100.0 * 345 / 382)
 # that less a row.
 TUNE_FLOOR_S14 = (100.0 * 1161 / 1172, 100.0 * 1166 / 1172)
 HELD_FLOOR_S14 = (100.0 * 348 / 386, 100.0 * 347 / 386)
+TUNE_FLOOR_S15 = (100.0 * 1188 / 1199, 100.0 * 1193 / 1199)
+HELD_FLOOR_S15 = (100.0 * 356 / 392, 100.0 * 354 / 392)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
