@@ -7,17 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from smtpdoctor.cli.explain import explain_files
-from smtpdoctor.diagnosis.classifier import classify, classify_best
+from smtpdoctor.diagnosis.classifier import classify
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.model import Category, Stage
-
-
-def _one(text: str) -> tuple[Category, Stage, str | None, str]:
-    entries = parse_bounce(text).entries
-    assert len(entries) == 1, [e.text[:60] for e in entries]
-    e = entries[0]
-    c = classify_best(e.candidates) if e.candidates else classify(e.text)
-    return c.category, c.stage, e.nature, e.recipient
+from support.bounces import one_reading
 
 
 def test_old_postfix_report_indented_as_a_block() -> None:
@@ -31,7 +24,7 @@ def test_old_postfix_report_indented_as_a_block() -> None:
         "        <ann@example.net>: connect to mx.example.net[192.0.2.7]: Connection\n"
         "            refused\n"
     )
-    cat, stage, nature, _ = _one(text)
+    cat, stage, nature, _ = one_reading(text)
     assert nature is None
     assert (cat, stage) == (Category.FIREWALL_BLOCK, Stage.CONNECT)
 
@@ -45,7 +38,7 @@ def test_qmail_report_in_another_language_by_its_separator() -> None:
         "--- Below this line is a copy of the message.\n\n"
         "Return-Path: <ana@example.org>\n"
     )
-    cat, _, nature, rcpt = _one(text)
+    cat, _, nature, rcpt = one_reading(text)
     assert nature is None
     assert rcpt == "pablo@example.net"
     assert cat is Category.RECIPIENT
@@ -53,7 +46,7 @@ def test_qmail_report_in_another_language_by_its_separator() -> None:
 
 def test_messaging_server_block_pasted_alone() -> None:
     text = "Recipient address: kim@example.net\nReason: Over quota\n"
-    cat, stage, _, rcpt = _one(text)
+    cat, stage, _, rcpt = one_reading(text)
     assert rcpt == "kim@example.net"
     assert (cat, stage) == (Category.RECIPIENT, Stage.RCPT_TO)
 
@@ -65,7 +58,7 @@ def test_outlook_ndr_in_dutch_and_a_connection_rate() -> None:
         "jan@example.net op 3-3-2010 10:02\n"
         "421 4.5.1 Connection Rate exceeded, try again later\n"
     )
-    cat, stage, _, _ = _one(text)
+    cat, stage, _, _ = one_reading(text)
     assert (cat, stage) == (Category.RATE_LIMITED, Stage.NONE)
 
 

@@ -766,6 +766,25 @@ BOUNCE_SOURCES = (
     "https://www.alpha-prm.jp/help_r/mail_p_riyou_015.html",
     "https://github.com/python/cpython/blob/",
     "https://github.com/php-mime-mail-parser/php-mime-mail-parser/blob/",
+    # the seventieth (session 15): EmailEngine's bounce test mails (163, Mail.ru, Rambler,
+    # Outlook and Office 365 in Estonian, Fastmail, WorkMail, Zoho, ZoneMTA...)
+    "https://github.com/postalsys/emailengine/blob/",
+    # the seventy-first (session 15): sample bounces and notices quoted by help pages,
+    # articles and FAQs (Sendmail, SmarterMail, Exchange-style delay and expiry notices,
+    # Japanese providers' qmail and Postfix samples, a challenge's opening, Winmail)
+    "https://informit.com/articles/article.aspx?p=170904&seqNum=3",
+    "http://softlab.ntua.gr/facilities/documentation/internet/zen-1.0/zen-1.0_14.html",
+    "http://support.rackteam.com/kb/a136/common-email-delivery-errors-you-may-receive.aspx",
+    "https://www.calzadamedia.com/knowledgebase/kb11/message-undeliverable/",
+    "https://support.everycloud.com/support/solutions/articles/4000041760-",
+    "https://www.webinstinct.com/help/hosting/article/2017/notifications_for_delayed_",
+    "https://askleo.com/why-i-still-dont-like-challenge-response-spam-blockers/",
+    "http://mahoro-ba.net/e771.html",
+    "http://www.doplaza.jp/life/mail/001563.php",
+    "http://asahi-net.jp/support/qa/item.html?sheetName=d01&questionNo=d01601",
+    "https://faq.asahi-net.jp/en/faq_detail.html?id=5238",
+    "http://jful.jp/supast/supast1010.html",
+    "https://www.fzithome.com/xitong/1713338126a468174.html",
 )
 
 
@@ -829,6 +848,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/pages/",
     "tests/data/bounces/cpython/",
     "tests/data/bounces/php-mime-mail-parser/",
+    # the seventieth: EmailEngine's bounce test mails, session 15
+    "tests/data/bounces/emailengine/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -917,6 +938,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
         later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
+        later += ("seventieth", "seventy-first")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -975,6 +997,8 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtysix", "sixty-seventh"),
             ("sixtyseven", "sixty-eighth"),
             ("sixtyeight", "sixty-ninth"),
+            ("sixtynine", "seventieth"),
+            ("seventy", "seventy-first"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1103,10 +1127,14 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # back at its fresh read; on those rows, as the sixty-ninth came after
         ("tune/sixtyeight", TUNE_FLOOR_S12B),
         ("held/sixtyeight", HELD_FLOOR_S12B),
-        # both whole splits with the sixty-ninth (session 14): tune after its round,
-        # held back at its fresh read
-        ("tune", TUNE_FLOOR_S14),
-        ("held", HELD_FLOOR_S14),
+        # both splits up to the sixty-ninth (session 14): tune after its round, held
+        # back at its fresh read; on those rows, as the seventieth came after
+        ("tune/sixtynine", TUNE_FLOOR_S14),
+        ("held/sixtynine", HELD_FLOOR_S14),
+        # both whole splits with the seventieth and seventy-first (session 15): tune after
+        # its round, held back at its end read (a row of margin each)
+        ("tune", TUNE_FLOOR_S15),
+        ("held", HELD_FLOOR_S15),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1389,6 +1417,8 @@ HELD_FLOOR_S12B = (100.0 * 341 / 382, 100.0 * 345 / 382)
 # that less a row.
 TUNE_FLOOR_S14 = (100.0 * 1161 / 1172, 100.0 * 1166 / 1172)
 HELD_FLOOR_S14 = (100.0 * 348 / 386, 100.0 * 347 / 386)
+TUNE_FLOOR_S15 = (100.0 * 1188 / 1199, 100.0 * 1193 / 1199)
+HELD_FLOOR_S15 = (100.0 * 356 / 392, 100.0 * 354 / 392)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

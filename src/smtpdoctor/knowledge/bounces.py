@@ -114,7 +114,12 @@ CHALLENGE_MARKS = (
     r"\breply\s+to\s+this\s+confirmation\s+request\b|"
     r"have\s+your\s+(?:e-?mail\s+)?address\s+added\s+to\s+the\s+recipient'?s?\s+"
     r"(?:allowed|approved|safe)\s+list|"
-    r"\bnot\s+pre-?approved\b|your\s+(?:e-?mail|message)\s+requires\s+verification"
+    r"\bnot\s+pre-?approved\b|your\s+(?:e-?mail|message)\s+requires\s+verification|"
+    # (session 15) Spam Arrest's and its kind's opening: "I am protecting myself from
+    # receiving junk mail. Please click the link below to complete the verification
+    # process."
+    r"\b(?:I\s+am|I'm)\s+protecting\s+myself\s+from\s+(?:receiving\s+)?(?:junk|spam|unsolicited)\b|"
+    r"\bclick\s+the\s+link\s+below\s+to\s+complete\s+the\s+verification\s+process\b"
 )
 # What phishing dressed as a bounce or a mailbox notice asks (seen in mailing-list
 # archives: "Undeliverable: Incoming messages failure", "N pending messages"): to
@@ -267,9 +272,10 @@ BOUNCE_TEXT_OPENINGS = (
     # SmarterMail ("Could not deliver message to the following recipient(s):",
     # then "Failed Recipient:" and "Reason:"); Alibaba Mail's Chinese report
     # ("退信原因 |" the reason, "远程响应 |" the remote server's reply); NetEase
-    # (163/126: "抱歉，您的邮件被退回来了", then "出错原因：").
+    # (163/126: "抱歉，您的邮件被退回来了", then "出错原因："); since session 15 also
+    # Yahoo's older report ("Unable to deliver message to the following address(es).").
     r"(?:could not|couldn't|cannot|unable to) deliver (?:the |your )?message to the following "
-    r"recipients?|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]|"
+    r"(?:recipients?|address(?:\(es\)|es)?)|^退信原因\s*[|｜:：]|^远程响应\s*[|｜:：]|您的邮件被退回|^出错原因[:：]|"
     # Exim's per-address block pasted without its opening paragraph ("  x@y /
     # host h [ip] / SMTP error from remote mail server after RCPT TO:<x>: /
     # 550-5.1.1 ..."): a report's part, read as one, not line by line.
@@ -311,27 +317,43 @@ BOUNCE_TEXT_OPENINGS = (
     # created automatically by mail delivery software." in the reader's language
     # (Norwegian: "... av et e-postleveringsprogram", "... av programvare for e-postlevering")
     r"^Denne meldingen ble opprettet automatisk av (?:et e-postleveringsprogram|programvare "
-    r"for e-postlevering)"
+    r"for e-postlevering)|"
+    # (session 15) qmail-send's second sentence, which its forks and look-alikes keep
+    # whatever their first line names (a host's page that redacts the program's name):
+    # "I'm afraid I wasn't able to deliver your message to the following addresses."
+    r"I'm afraid I wasn't able to deliver your message to the following addresses|"
+    # (the same) Gmail's, Microsoft 365's and Exchange's reports in Estonian, as their
+    # text parts read pasted alone: Gmail's "** Aadressi ei leitud **" ("Address not
+    # found") and "Vastus kaugserverist oli järgmine:" ("The response from the remote
+    # server was:"), Microsoft 365's "Teie sõnumit adressaadile x ei saanud kohale
+    # toimetada." and "Tõrke üksikasjad / Teatatud tõrge:" ("Error Details / Reported
+    # error:"), Exchange's "Kohaletoimetamine nendele adressaatidele või rühmadele nurjus"
+    # ("Delivery has failed to these recipients or groups")
+    r"^(?:\*\* )?Aadressi ei leitud(?: \*\*)?[ \t]*$|^Vastus kaugserverist oli j(?:ä|a)rgmine:|"
+    r"Teie s(?:õ|o)numit adressaadile \S+ ei saanud kohale toimetada|"
+    r"^T(?:õ|o)rke (?:ü|u)ksikasjad[ \t]*\n[ \t]*Teatatud t(?:õ|o)rge:|"
+    r"Kohaletoimetamine nendele adressaatidele v(?:õ|o)i r(?:ü|u)hmadele nurjus"
 )
 
 
 # Exchange writes its NDR in the sender's language: the heading of the part
 # for administrators (compiled case-insensitive by evidence/bounce.py) and of
 # the quoted headers (case-insensitive, multi-line) in English, German,
-# French, Spanish, Italian, Portuguese and Dutch.
+# French, Spanish, Italian, Portuguese and Dutch (and, since session 15, the
+# administrators' heading and the quoted headers' in Estonian).
 MS_NDR_HEADINGS = (
     r"Diagnostic information for administrators|Diagnoseinformationen f(?:ü|ue)r Administratoren|"
     r"Informations de diagnostic pour les administrateurs|"
     r"Informaci(?:ó|o)n de diagn(?:ó|o)stico para administradores|"
     r"Informazioni di diagnostica per gli amministratori|"
     r"Informa(?:çõ|co)es de diagn(?:ó|o)stico para administradores|"
-    r"Diagnostische gegevens voor beheerders"
+    r"Diagnostische gegevens voor beheerders|Diagnostikateave administraatorite jaoks"
 )
 MS_NDR_END = (
     r"^\s*(?:Original message headers|Urspr(?:ü|ue)ngliche Nachrichtenkopfzeilen|"
     r"En-t(?:ê|e)tes de message d'origine|Encabezados del mensaje original|"
     r"Intestazioni originali del messaggio|Cabeçalhos da mensagem original|"
-    r"Oorspronkelijke berichtkoppen)"
+    r"Oorspronkelijke berichtkoppen|S(?:õ|o)numi algp(?:ä|a)ised)"
 )
 
 # Subjects of delivery reports (compiled case-insensitive by evidence/bounce.py).
@@ -339,7 +361,7 @@ BOUNCE_SUBJECTS = (
     r"undeliver|returned mail|delivery (?:status|failure|failed|notification)|failure notice|"
     r"mail failure|failed mail|delivery report|DSN|message not delivered|"
     r"mail delivery|non[- ]?delivery|nondeliverable|could not be delivered|rejected|"
-    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|"
+    r"Unzustellbar|Non remis|No se puede entregar|Non recapitabile|Kohaletoimetamatu|"
     r"delivery (?:problem|error)|warning: could not|DELIVERY FAILURE|bounce"
 )
 
