@@ -127,6 +127,10 @@ _RULESETS = {
 # Ordered: the first that matches decides. TLS first (a TLS alert may quote a
 # reply), then the receiver's own policies, then the generic endings.
 _RULES: tuple[tuple[Cause, str], ...] = (
+    # Exim's check of the CLIENT's certificate ("TLS error on connection from …
+    # (certificate verification failed): certificate revoked"): not the client's
+    # alert about ours.
+    (Cause.TLS_HANDSHAKE, r"\(certificate verification failed\)"),
     (
         Cause.TLS_VERSION,
         r"unsupported protocol|version too low|wrong version number|no protocols available"
@@ -186,7 +190,10 @@ _RULES: tuple[tuple[Cause, str], ...] = (
     ),
     (
         Cause.AUTH,
-        r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 |command=AUTH",
+        r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 |command=AUTH"
+        # (Exim's authenticators, whatever their reply: 435 "Unable to authenticate at
+        # present", 501 "Authentication cancelled"; a client that must log in first)
+        r"|authenticator failed|\bAUTH(?:entication)? (?:is )?required",
     ),
     (
         Cause.CONTENT,
@@ -204,7 +211,9 @@ _RULES: tuple[tuple[Cause, str], ...] = (
     (
         Cause.SENDER,
         r"Sender address rejected|sender verify|Domain of sender|sender domain|check_mail"
-        r"|Sender .* rejected|unverified sender|5\.1\.[78]|no valid sender in any header line",
+        r"|Sender .* rejected|unverified sender|5\.1\.[78]|no valid sender in any header line"
+        # (Exim's MAIL ACL refusing with no message: the sender is what it was given)
+        r"|^rejected MAIL <[^>]*>$",
     ),
     (Cause.TIMEOUT, r"timeout|timed out"),
     (
