@@ -68,18 +68,7 @@ def test_the_corpus_is_big_enough_and_cited() -> None:
         assert e["file"] in readme, e["file"]
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        # A class of line the readers do not see yet (named in docs/logs.md's Known
-        # limits): the person's count stands, and the case fails until it is read.
-        pytest.param(e, marks=pytest.mark.xfail(reason=e["known_limit"], strict=True))
-        if "known_limit" in e
-        else e
-        for e in EXCERPTS
-    ],
-    ids=[e["file"] for e in EXCERPTS],
-)
+@pytest.mark.parametrize("case", EXCERPTS, ids=[e["file"] for e in EXCERPTS])
 def test_public_excerpt_totals(case: dict[str, Any]) -> None:
     doc = report_of(PUBLIC / case["file"])
     want = case["expect"]

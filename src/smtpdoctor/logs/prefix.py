@@ -137,6 +137,7 @@ _POSTFIX_CAT = (
             rb"^(?:" + _QID + rb": (?:reject|milter-reject|client=)|(?:dis)?connect from "
             rb"|lost connection after |timeout after |too many errors after |SSL_accept error"
             rb"|warning: [^\n]*SASL [^\n]*authentication failed|improper command pipelining"
+            rb"|warning: non-SMTP command from "
             rb"|(?:Anonymous|Untrusted|Trusted|Verified) TLS connection established from )"
         ),
         b"postfix/smtpd",
