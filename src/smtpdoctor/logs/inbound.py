@@ -127,6 +127,15 @@ _RULESETS = {
 # Ordered: the first that matches decides. TLS first (a TLS alert may quote a
 # reply), then the receiver's own policies, then the generic endings.
 _RULES: tuple[tuple[Cause, str], ...] = (
+    # Exim's temporary refusals because its ACL itself is wrong (a configuration error:
+    # "cannot test domains condition in DATA ACL", "unknown ACL verb", 'expected
+    # "sender[=address]", "recipient", "helo", … at start of ACL condition'): the words
+    # of the configuration they quote are no reason of the client's.
+    (
+        Cause.POLICY,
+        r"\bACL error\b|unknown ACL (?:condition|verb|modifier)|at start of ACL condition"
+        r"|cannot (?:verify|test) [\w ]+? in (?:[\w-]+ ACL|ACL for)",
+    ),
     # Exim's check of the CLIENT's certificate ("TLS error on connection from …
     # (certificate verification failed): certificate revoked"): not the client's
     # alert about ours.
@@ -360,7 +369,10 @@ _TLS_STAGES = (Stage.STARTTLS, Stage.TLS_HANDSHAKE, Stage.NONE)
 # address (hex digits, ":", ".", "IPv6:"; RECIPIENT's "5.1.1" and SENDER's
 # "5.1.[78]" can), nor a literal bracket; their ".*" spans "[addr]" as "[]".
 _ADDRESS_BLIND = frozenset(
-    cause for cause, _ in _RULES[: [c for c, _ in _RULES].index(Cause.RECIPIENT)]
+    cause
+    for cause, _ in _RULES[: [c for c, _ in _RULES].index(Cause.RECIPIENT)]
+    # (not POLICY, the ACL errors' rule: it is also what a text no rule reads gets)
+    if cause is not Cause.POLICY
 )
 _BLIND_MEMO: dict[tuple[str, Stage], Cause | None] = {}
 
