@@ -73,7 +73,8 @@ def test_public_excerpt_totals(case: dict[str, Any]) -> None:
     doc = report_of(PUBLIC / case["file"])
     want = case["expect"]
     assert doc["inputs"][0]["format"] == case["format"]
-    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    # A file that starts mid-record (rotated, partly copied) has one line a reader cannot take.
+    assert doc["lines"]["unparsed"] == want.get("unparsed", 0), doc["lines"]["unparsed_samples"]
     for key in ("sent", "deferred", "bounced", "expired"):
         assert doc["totals"][key] == want[key], key
     if "other" in want:

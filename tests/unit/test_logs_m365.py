@@ -71,3 +71,46 @@ def test_reporting_web_service_records() -> None:
         ("sent", "linus@contoso.com", None),
     ]
     assert got[0].queue_id == "a5e6dc0f-23df-4b20-d240-08dab38944a1"
+
+
+def test_json_documents_printed_over_several_lines(tmp_path: Path) -> None:
+    """Trace records as an API's JSON document gives them, pretty-printed: a Graph
+    ``{"value": [...]}`` page (camelCase names, ``receivedDateTime``), an OData
+    ``{"d": {"results": [...]}}`` page with ``/Date(ms)/`` times, a bare array."""
+    graph = tmp_path / "graph.json"
+    graph.write_text(
+        '{\n  "@odata.context": "https://graph.microsoft.com/beta/$metadata#x",\n'
+        '  "value": [\n    {\n      "id": "m1",\n      "recipientAddress": "a@x.example",\n'
+        '      "receivedDateTime": "2025-06-13T10:30:00Z",\n      "status": "Failed"\n    },\n'
+        '    {\n      "id": "m2",\n      "recipientAddress": "b@x.example",\n'
+        '      "receivedDateTime": "2025-06-13T10:31:00Z",\n      "status": "Delivered"\n'
+        "    }\n  ]\n}\n"
+    )
+    odata = tmp_path / "odata.json"
+    odata.write_text(
+        '{"d": {"results": [\n {"RecipientAddress": "c@y.example", "Status": "Pending",\n'
+        '  "Received": "/Date(1658751973240)/", "MessageTraceId": "t1"}\n]}}\n'
+    )
+    array = tmp_path / "array.json"
+    array.write_text('[\n {"RecipientAddress": "d@z.example", "Status": "Delivered"}\n]\n')
+    for path in (graph, odata, array):
+        assert detect_format(path.read_bytes()) == "m365-trace", path.name
+    got = _events(graph)
+    assert [(e.status.value, e.recipient, e.queue_id) for e in got] == [
+        ("bounced", "a@x.example", "m1"),
+        ("sent", "b@x.example", "m2"),
+    ]
+    assert got[0].time == 1749810600.0
+    (pending,) = _events(odata)
+    assert (pending.status.value, pending.time) == ("deferred", 1658751973.24)
+    assert [e.status.value for e in _events(array)] == ["sent"]
+
+
+def test_a_json_document_cut_before_its_end_gives_no_record(tmp_path: Path) -> None:
+    """Its records are read when its brackets close; a file cut before they do
+    (a copy stopped short) gives none of them, rather than half a document's."""
+    cut = tmp_path / "cut.json"
+    cut.write_text('[\n {"RecipientAddress": "d@z.example", "Status": "Delivered"},\n')
+    sources, _ = expand_inputs([str(cut)])
+    agg = run_local(plan_chunks(sources, Options(), 1), Options())
+    assert agg.status["sent"] == 0

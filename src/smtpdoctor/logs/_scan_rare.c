@@ -118,7 +118,7 @@ static int has_at(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit, Py
 /* The literals a rare line is told apart by (each with its anchor byte's offset),
  * looked for at most once per line (Line: -1 not yet). */
 enum { L_EXPIRED, L_STATUS, L_ACCEPT_ERROR, L_ACCEPT, L_CONNECT_ERROR, L_VERIFY, L_PORT,
-       L_REJECT, L_REJECT_WARNING, L_AFTER, L_AUTH, L_COUNT };
+       L_REJECT, L_REJECT_WARNING, L_AFTER, L_AUTH, L_NON_SMTP, L_LISTED, L_COUNT };
 static const struct {
     const char *text;
     Py_ssize_t len, anchor;
@@ -129,6 +129,8 @@ static const struct {
     {"]:", 2, 0},                {"reject: ", 8, 6},
     {"reject_warning", 14, 6},   {" after ", 7, 2},
     {"authentication failed", 21, 5},
+    {"non-SMTP command", 16, 3},
+    {"LISTED [", 8, 0},
 };
 
 typedef struct {
@@ -432,7 +434,8 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
             Py_ssize_t le = nl ? nl - b : n, end = nl ? nl - b : -1;
             if (le - ls > MAX_LINE) le = ls + MAX_LINE;
             Py_ssize_t prog, he = scan_classic_head(b, ls, le, &prog), qs, qe, rs;
-            Line line = {b, he, le, {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}};
+            Line line = {b, he, le, {0}};
+            memset(line.known, -1, sizeof line.known); /* (every literal: not looked for) */
             Line *l = &line;
             if (he >= 0 && has(l, L_EXPIRED)) {
                 if (expired_fields(b, he, le, &qs, &qe, &rs)) {
@@ -478,7 +481,8 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
                     }
                     Py_DECREF(item);
                 }
-                if (has(l, L_REJECT) || has(l, L_AFTER) || has(l, L_AUTH)) {
+                if (has(l, L_REJECT) || has(l, L_AFTER) || has(l, L_AUTH) ||
+                    has(l, L_NON_SMTP) || has(l, L_LISTED)) {
                     PyObject *items[3] = {span(b, prog, he), span(b, he, le), Py_NewRef(Py_False)};
                     item = tuple_of(3, items);
                     if (item == NULL) goto fail;

@@ -94,6 +94,12 @@ def _csv_format(lines: list[bytes]) -> str | None:
         k in first for k in (b'"messagetraceid"', b'"recipientaddress"', b'"status"')
     ):
         return "m365-trace"  # the Reporting Web Service's records, one per line
+    if first.rstrip() in (b"{", b"[") or first.startswith((b'{"value"', b'{"d"', b'{"@odata')):
+        # a JSON document printed over several lines: trace records pretty-printed,
+        # an array of them, the Graph API's {"value": [...]}, OData's {"d": ...}
+        whole = b"\n".join(lines).lower()
+        if b'"recipientaddress"' in whole and b'"status"' in whole:
+            return "m365-trace"
     return None
 
 

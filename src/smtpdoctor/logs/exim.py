@@ -72,8 +72,16 @@ _EXIM_IN = re.compile(
     r'|SMTP (?:protocol|syntax) error in "(?P<bad>[A-Za-z]+)'
 )
 _EXIM_IN_PEER = re.compile(
-    r"(?:H=|from (?:host |H=)?|failed for )(?:(?P<host>[^\s\[(]+) )?(?:\((?P<helo>[^)]*)\) )?"
-    r"\[(?P<ip>[0-9A-Fa-f:.]+)\]"
+    r"(?P<pre>H=|from (?:host |H=)?|failed for )(?:(?P<host>[^\s\[(]+) )?"
+    r"(?:\((?P<helo>[^)]*)\) )?\[(?P<ip>[0-9A-Fa-f:.]+)\]"
+)
+# How a session ends that already failed its TLS handshake (the same client's next
+# line: "SMTP command timeout on connection from …" after "TLS error on connection
+# from …: timed out"): part of that one failure, as Postfix's "lost connection after
+# STARTTLS" after its SSL_accept error is.
+_EXIM_SESSION_END = re.compile(
+    r"SMTP command timeout|unexpected disconnection|SMTP connection from .*? lost"
+    r"|no MAIL in SMTP connection"
 )
 # Not an attempt: Exim skipped the address in this queue run.
 _RETRY_NOT_REACHED = re.compile(r"retry time not (?:yet )?reached", re.IGNORECASE)
@@ -98,6 +106,8 @@ class EximParser(LineParser):
         super().__init__(times, reasons)
         self._deferrals: OrderedDict[tuple[str | None, str], Parsed] = OrderedDict()
         self._dump = False  # after a message's line: the reject log's copy may follow
+        # Clients whose TLS handshake with us failed, until their session's next line.
+        self._tls_failed: OrderedDict[str, None] = OrderedDict()
 
     def feed(self, line: str) -> ParseResult:
         m = _EXIM_LINE.match(line)
@@ -141,6 +151,10 @@ class EximParser(LineParser):
         tls = _EXIM_TLS.search(rest)
         if tls is not None:
             inbound = tls.group(1) == "from"
+            if inbound and tls.group(3):
+                self._tls_failed[tls.group(3)] = None
+                if len(self._tls_failed) > self._MEMORY:
+                    self._tls_failed.popitem(last=False)
             return [
                 self.event(
                     time=epoch,
@@ -155,7 +169,8 @@ class EximParser(LineParser):
             ]
         incoming = _EXIM_IN.search(rest)
         if incoming is not None:
-            return [self._incoming(epoch, qid, rest, incoming)]
+            parsed = self._incoming(epoch, qid, rest, incoming)
+            return [] if parsed is None else [parsed]
         return []
 
     def _tls_fallback(
@@ -183,8 +198,11 @@ class EximParser(LineParser):
 
     def _incoming(
         self, epoch: float | None, qid: str | None, rest: str, m: re.Match[str]
-    ) -> Parsed:
+    ) -> Parsed | None:
         peer = _EXIM_IN_PEER.search(rest)
+        after_tls = peer is not None and self._tls_failed.pop(peer.group("ip"), False) is None
+        if after_tls and _EXIM_SESSION_END.search(rest):
+            return None  # the end of a session whose TLS failure is counted
         cmd = m.group("cmd") or (m.group("bad") or "").upper()
         stage = _EXIM_CMD_STAGE.get(cmd, Stage.NONE)
         if stage is Stage.NONE:
@@ -192,7 +210,16 @@ class EximParser(LineParser):
                 stage = Stage.MESSAGE
             elif "without waiting for greeting" in rest:
                 stage = Stage.GREETING
-        text = rest[m.start() :] if m.group("cmd") else rest
+        if m.group("cmd"):
+            text = rest[m.start() :]
+        elif peer is not None:
+            # The client's names are no reason: "authenticator failed for no-helo.example
+            # [addr]" is no HELO refusal, a host named spam-gw no content refusal.
+            text = (
+                f"{rest[: peer.start()]}{peer.group('pre')}[{peer.group('ip')}]{rest[peer.end() :]}"
+            )
+        else:
+            text = rest
         parsed = self.event(
             time=epoch,
             status=EventStatus.OTHER,

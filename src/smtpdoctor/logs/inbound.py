@@ -127,6 +127,19 @@ _RULESETS = {
 # Ordered: the first that matches decides. TLS first (a TLS alert may quote a
 # reply), then the receiver's own policies, then the generic endings.
 _RULES: tuple[tuple[Cause, str], ...] = (
+    # Exim's temporary refusals because its ACL itself is wrong (a configuration error:
+    # "cannot test domains condition in DATA ACL", "unknown ACL verb", 'expected
+    # "sender[=address]", "recipient", "helo", … at start of ACL condition'): the words
+    # of the configuration they quote are no reason of the client's.
+    (
+        Cause.POLICY,
+        r"\bACL error\b|unknown ACL (?:condition|verb|modifier)|at start of ACL condition"
+        r"|cannot (?:verify|test) [\w ]+? in (?:[\w-]+ ACL|ACL for)",
+    ),
+    # Exim's check of the CLIENT's certificate ("TLS error on connection from …
+    # (certificate verification failed): certificate revoked"): not the client's
+    # alert about ours.
+    (Cause.TLS_HANDSHAKE, r"\(certificate verification failed\)"),
     (
         Cause.TLS_VERSION,
         r"unsupported protocol|version too low|wrong version number|no protocols available"
@@ -186,7 +199,10 @@ _RULES: tuple[tuple[Cause, str], ...] = (
     ),
     (
         Cause.AUTH,
-        r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 |command=AUTH",
+        r"authentication failed|SASL|AUTH .*(?:failed|rejected)|535 |command=AUTH"
+        # (Exim's authenticators, whatever their reply: 435 "Unable to authenticate at
+        # present", 501 "Authentication cancelled"; a client that must log in first)
+        r"|authenticator failed|\bAUTH(?:entication)? (?:is )?required",
     ),
     (
         Cause.CONTENT,
@@ -204,7 +220,9 @@ _RULES: tuple[tuple[Cause, str], ...] = (
     (
         Cause.SENDER,
         r"Sender address rejected|sender verify|Domain of sender|sender domain|check_mail"
-        r"|Sender .* rejected|unverified sender|5\.1\.[78]|no valid sender in any header line",
+        r"|Sender .* rejected|unverified sender|5\.1\.[78]|no valid sender in any header line"
+        # (Exim's MAIL ACL refusing with no message: the sender is what it was given)
+        r"|^rejected MAIL <[^>]*>$",
     ),
     (Cause.TIMEOUT, r"timeout|timed out"),
     (
@@ -351,7 +369,10 @@ _TLS_STAGES = (Stage.STARTTLS, Stage.TLS_HANDSHAKE, Stage.NONE)
 # address (hex digits, ":", ".", "IPv6:"; RECIPIENT's "5.1.1" and SENDER's
 # "5.1.[78]" can), nor a literal bracket; their ".*" spans "[addr]" as "[]".
 _ADDRESS_BLIND = frozenset(
-    cause for cause, _ in _RULES[: [c for c, _ in _RULES].index(Cause.RECIPIENT)]
+    cause
+    for cause, _ in _RULES[: [c for c, _ in _RULES].index(Cause.RECIPIENT)]
+    # (not POLICY, the ACL errors' rule: it is also what a text no rule reads gets)
+    if cause is not Cause.POLICY
 )
 _BLIND_MEMO: dict[tuple[str, Stage], Cause | None] = {}
 

@@ -4,7 +4,7 @@ The Postfix scanner reads only a few kinds of lines besides the delivery
 status lines (TLS handshake failures, certificate failures, failed connects,
 expiries, the receiving side's rejections and session ends). Finding them
 takes one search per marker over the whole block in pure Python
-(``bytes.find``, C speed, but seven passes over every byte). With the
+(``bytes.find``, C speed, but ten passes over every byte). With the
 optional ``hyperscan`` extra (``pip install 'smtpdoctor[fast]'``) the markers
 are compiled into one automaton and the block is scanned once.
 
@@ -33,6 +33,9 @@ LITERALS = (
     b"reject: ",
     b" after ",
     b"authentication failed",  # "warning: c[a]: SASL LOGIN authentication failed: ..."
+    b"non-SMTP command",  # "warning: non-SMTP command from c[a]: GET / HTTP/1.1"
+    b"BLACKLISTED [",  # postscreen's "BLACKLISTED [a]:p" (DENYLISTED since Postfix 3.6)
+    b"DENYLISTED [",
 )
 
 

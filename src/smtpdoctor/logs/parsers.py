@@ -15,11 +15,14 @@ gets the same category here, in Postfix logs and in ``explain``.
 * Exchange message tracking logs (CSV, columns named by ``#Fields:``, which
   differ between versions): SEND, DELIVER, FAIL, DEFER events.
 * Exchange SMTP send and receive protocol logs (CSV, one line per command,
-  reply or note of a session): replies ≥ 400, TLS and connection failures.
+  reply or note of a session): replies ≥ 400, TLS and connection failures;
+  rows without their header: each session's side told by who replies.
 * Microsoft 365 message trace exports (CSV): ``Get-MessageTrace`` /
   ``Get-MessageTraceV2`` (Received, SenderAddress, RecipientAddress, Status,
   ToIP, …; Windows PowerShell's ``#TYPE`` line first, too), the same records
-  as JSON, one per line (the Reporting Web Service's MessageTrace report),
+  as JSON, one per line (the Reporting Web Service's MessageTrace report) or
+  as a document printed over several lines (an array, Graph's ``value``,
+  OData's ``d``/``results``; ``/Date(ms)/`` times),
   ``Get-MessageTraceDetail`` (Date, Event, Detail: Deliver, Send external,
   Defer and Fail with the reply its ``LED=`` carries) and historical search
   reports (``origin_timestamp_utc``, ``recipient_status`` …).
@@ -384,6 +387,7 @@ class _Session:
     stage: Stage = Stage.CONNECT
     rcpts: list[str] = field(default_factory=list)
     data_sent: bool = False
+    receive: bool | None = None  # the session's side, when no #Log-type line said it
 
 
 class ExchangeProtocolParser(LineParser):
@@ -409,6 +413,7 @@ class ExchangeProtocolParser(LineParser):
             ]
         )
         self.receive = False
+        self.side_known = False  # a #Log-type line said send or receive
         self.sessions: OrderedDict[str, _Session] = OrderedDict()
 
     def feed(self, line: str) -> ParseResult:
@@ -418,6 +423,7 @@ class ExchangeProtocolParser(LineParser):
                 self.state.set(line.split(":", 1)[1].strip().split(","))
             elif low.startswith("#log-type:"):
                 self.receive = "receive" in low
+                self.side_known = True
             return []
         row = _csv_row(line)
         if row is None or len(row) < 7:
@@ -438,19 +444,34 @@ class ExchangeProtocolParser(LineParser):
         if event == "-":
             self.sessions.pop(sid, None)
             return []
-        if event == ("<" if self.receive else ">"):  # a command we sent
+        receive = self._side(session, event, data)
+        if event == ("<" if receive else ">"):  # a command: the client's or ours
             _command(session, data)
             return []
-        if event == (">" if self.receive else "<"):  # a reply we got
-            return self._reply(session, data, epoch, host)
+        if event == (">" if receive else "<"):  # a reply: ours or the server's
+            return self._reply(session, data, epoch, host, receive)
         if event == "*":
-            return self._note(session, " ".join(x for x in (data, context) if x), epoch, host)
+            return self._note(
+                session, " ".join(x for x in (data, context) if x), epoch, host, receive
+            )
         if event == "+":
             return []
         return None
 
+    def _side(self, session: _Session, event: str, data: str) -> bool:
+        """Whether a session's rows are a receive log's: as the ``#Log-type:`` line
+        says, else (rows without their file's header, shipped one by one or a file
+        cut after it) by who replies. A receive log's ">" rows are our replies
+        (``220 …``, ``535 …``) and its "<" rows the client's commands; a send
+        log's the other way round."""
+        if self.side_known:
+            return self.receive
+        if session.receive is None and event in ("<", ">"):
+            session.receive = (_REPLY_CODE.match(data) is not None) == (event == ">")
+        return self.receive if session.receive is None else session.receive
+
     def _reply(
-        self, session: _Session, data: str, epoch: float | None, host: str | None
+        self, session: _Session, data: str, epoch: float | None, host: str | None, receive: bool
     ) -> ParseResult:
         code = _REPLY_CODE.match(data)
         if code is None:
@@ -458,7 +479,7 @@ class ExchangeProtocolParser(LineParser):
         value = int(code.group(1))
         if value < 400:
             # The 250 after the message (the data itself is not logged).
-            if not self.receive and value == 250 and session.stage in _AFTER_DATA:
+            if not receive and value == 250 and session.stage in _AFTER_DATA:
                 out = [
                     self.event(
                         time=epoch,
@@ -472,7 +493,7 @@ class ExchangeProtocolParser(LineParser):
                 session.rcpts = []
                 return out
             return []
-        if self.receive:
+        if receive:
             status = EventStatus.OTHER
         else:
             status = EventStatus.DEFERRED if value < 500 else EventStatus.BOUNCED
@@ -486,19 +507,24 @@ class ExchangeProtocolParser(LineParser):
                 text=data,
                 recipient=r,
                 relay_ip=host,
-                direction="inbound" if self.receive else "outbound",
+                direction="inbound" if receive else "outbound",
                 stage=session.stage,
             )
             for r in (rcpts or [""])
         ]
 
     def _note(
-        self, session: _Session, text: str, epoch: float | None, host: str | None
+        self,
+        session: _Session,
+        text: str,
+        epoch: float | None,
+        host: str | None,
+        receive: bool,
     ) -> ParseResult:
         """A ``*`` line: Exchange's own note, a failure when it names one."""
         if not _PROTO_FAIL.search(text):
             return []
-        status = EventStatus.OTHER if self.receive else EventStatus.DEFERRED
+        status = EventStatus.OTHER if receive else EventStatus.DEFERRED
         stage = session.stage
         if "TLS" in text:
             stage = Stage.TLS_HANDSHAKE
@@ -509,7 +535,7 @@ class ExchangeProtocolParser(LineParser):
                 text=text,
                 recipient=r or None,
                 relay_ip=host,
-                direction="inbound" if self.receive else "outbound",
+                direction="inbound" if receive else "outbound",
                 stage=stage,
             )
             for r in (session.rcpts or [""])
@@ -578,13 +604,23 @@ class M365TraceParser(LineParser):
 
     mta = "microsoft365"
 
+    _MAX_PENDING = 1 << 20  # characters of one pretty-printed JSON document, at most
+
     def __init__(self, times: TimeParser, reasons: ReasonCache) -> None:
         super().__init__(times, reasons)
         self.state: _CsvState | None = None
+        # A JSON document printed over several lines (a record pretty-printed, an
+        # array of them, the Graph API's {"value": [...]}, OData's {"d": {"results":
+        # [...]}}): its lines so far and how deep its brackets stand.
+        self._pending: list[str] | None = None
+        self._depth = 0
+        self._size = 0
 
     def feed(self, line: str) -> ParseResult:
         line = line.lstrip("\ufeff")
-        if line.startswith("{"):
+        if self._pending is not None:
+            return self._more_json(line)
+        if line.startswith(("{", "[")):
             return self._record(line)
         if line.startswith("#TYPE "):
             return []  # Windows PowerShell's Export-Csv names the objects' type first
@@ -618,7 +654,7 @@ class M365TraceParser(LineParser):
         if status is None:
             return []
         when = row["received"]
-        epoch = self.times.iso_text(when) if when[:4].isdigit() else _us_date(when)
+        epoch = self.times.iso_text(when) if when[:4].isdigit() else _other_date(when)
         text = _M365_STATUS_TEXT.get(key) or f"message trace status {row['status']}"
         return [
             self.event(
@@ -633,18 +669,60 @@ class M365TraceParser(LineParser):
 
     def _record(self, line: str) -> ParseResult:
         """A JSON record (the Reporting Web Service's MessageTrace report, one
-        object per line): the CSV's columns, by the same names."""
+        object per line): the CSV's columns, by the same names; or the first line
+        of a document printed over several lines."""
         try:
-            rec = json.loads(line)
+            doc = json.loads(line)
+        except ValueError:
+            depth = _json_depth(line)
+            if depth <= 0:
+                return None
+            self._pending, self._depth, self._size = [line], depth, len(line)
+            return []
+        return self._records(doc)
+
+    def _more_json(self, line: str) -> ParseResult:
+        """A line of a JSON document printed over several lines: read when its
+        brackets close (a document that never closes within bounds is unparsed)."""
+        pending = self._pending
+        assert pending is not None
+        pending.append(line)
+        self._size += len(line)
+        self._depth += _json_depth(line)
+        if self._depth > 0 and self._size <= self._MAX_PENDING:
+            return []
+        self._pending = None
+        try:
+            doc = json.loads("\n".join(pending))
         except ValueError:
             return None
-        if not isinstance(rec, dict):
+        return self._records(doc)
+
+    def _records(self, doc: object) -> ParseResult:
+        """The trace records a JSON document holds: itself, the items of an array,
+        of the Graph API's ``value`` or of OData's ``d``/``results``."""
+        if isinstance(doc, list):
+            out: list[Parsed] = []
+            for item in doc:
+                found = self._records(item)
+                if found is None:
+                    return None
+                out.extend(found)
+            return out
+        if not isinstance(doc, dict):
             return None
-        fields = {str(k).lower(): v for k, v in rec.items()}
-        if "status" not in fields or "recipientaddress" not in fields:
-            return None
-        row = {name: _text(fields.get(name)) for name in _SUMMARY_FIELDS}
-        return self._summary(row)
+        fields = {str(k).lower(): v for k, v in doc.items()}
+        if "status" in fields and "recipientaddress" in fields:
+            # (Microsoft Graph's exchangeMessageTrace: receivedDateTime, id)
+            if "received" not in fields:
+                fields["received"] = fields.get("receiveddatetime")
+            if "messagetraceid" not in fields:
+                fields["messagetraceid"] = fields.get("id")
+            return self._summary({name: _text(fields.get(name)) for name in _SUMMARY_FIELDS})
+        for key in ("value", "d", "results"):
+            if key in fields:
+                return self._records(fields[key])
+        return None
 
     def _detail(self, row: list[str]) -> ParseResult:
         """One event of Get-MessageTraceDetail: a delivery, a deferral or a
@@ -712,6 +790,41 @@ _HEADER_FIRST = frozenset(
     }
 )
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d\d)(?::(\d\d))?\s*([AP]M)?$")
+
+
+# OData's JSON date of the Reporting Web Service: "/Date(1658751973240)/" (ms, UTC).
+_ODATA_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
+
+
+def _other_date(text: str) -> float | None:
+    """A trace's time that is no ISO date: OData's "/Date(ms)/" or a US date."""
+    m = _ODATA_DATE.match(text.strip())
+    if m is not None:
+        return int(m.group(1)) / 1000
+    return _us_date(text)
+
+
+def _json_depth(line: str) -> int:
+    """How much deeper a line of JSON leaves its document's brackets (strings
+    skipped: a pretty-printed document keeps each string on one line)."""
+    if '"' not in line:
+        return line.count("{") + line.count("[") - line.count("}") - line.count("]")
+    depth, inside, escaped = 0, False, False
+    for ch in line:
+        if inside:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                inside = False
+        elif ch == '"':
+            inside = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+    return depth
 
 
 def _us_date(text: str) -> float | None:

@@ -66,6 +66,7 @@ from smtpdoctor.logs.postfix_inbound import (
     InboundLines,
     _rejection_memo,
     _session_end,
+    receiving_side_marked,
 )
 from smtpdoctor.logs.postfix_tls import (
     _HEAD,
@@ -741,7 +742,7 @@ class PostfixScanner(TlsLines, InboundLines):
         if msg.startswith(b"connect to ") and b"]:" in msg:
             self._connect_failure(block, ls, msg)
             return
-        if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
+        if receiving_side_marked(msg):
             self._inbound_line(block, ls, proc, msg)
 
     def _when(self, block: bytes, ls: int) -> float | None:

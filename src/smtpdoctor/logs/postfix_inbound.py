@@ -66,6 +66,24 @@ _POSTSCREEN = re.compile(
 # port 465) and after a failed authentication ("SASL LOGIN authentication failed", then
 # "lost connection after AUTH": one client that could not log in, not two failures).
 _FOLLOW_UP_STAGES = frozenset((Stage.STARTTLS, Stage.CONNECT, Stage.AUTH))
+# The receiving side's markers of the rare-line pass (markers.LITERALS): a rare line's
+# message holding one is read here (most are not inbound failures).
+_MARKED = (b"reject: ", b" after ", b"authentication failed", b"non-SMTP command", b"LISTED [")
+# smtpd's "warning: non-SMTP command from c[a]: GET / HTTP/1.1" (smtpd_forbidden_commands:
+# it hangs up; the session's only sign of the HTTP request or TLS hello it got).
+_NON_SMTP = re.compile(rb"warning: non-SMTP command from ([^\s\[\]]*\[[^\]\n]+\]): ?([^\n]*)")
+# postscreen's static list verdict "BLACKLISTED [a]:p" ("DENYLISTED" since Postfix 3.6).
+_LISTED = re.compile(rb"^(?:BLACK|DENY)LISTED (\[[^\]\n]+\](?::\d+)?)")
+
+
+def receiving_side_marked(msg: bytes) -> bool:
+    """Whether a rare line's message holds a receiving-side marker."""
+    for marker in _MARKED:  # noqa: SIM110 - a loop costs less than any() over a generator
+        if marker in msg:
+            return True
+    return False
+
+
 # How many smtpd processes' last logged failure is kept (more: forgotten at once).
 _PROC_MEMORY = 4096
 _POSTSCREEN_CAUSE = {b"HANGUP": Cause.DROPPED, b"COMMAND TIME LIMIT": Cause.TIMEOUT}
@@ -115,6 +133,19 @@ class InboundLines(ScannerParts):
                         self._failed_by_proc.clear()
                     self._failed_by_proc[proc] = client
             return
+        nm = _NON_SMTP.match(msg)
+        if nm is not None:
+            epoch = self._when(block, ls)
+            if self._epoch_ok(epoch):
+                text = b"non-SMTP command: " + nm.group(2)
+                self._inbound(
+                    epoch,
+                    nm.group(1),
+                    Cause.PROTOCOL,
+                    stage_of_command("UNKNOWN"),
+                    text.decode("utf-8", "replace"),
+                )
+            return
         if b"postscreen" in proc:
             self._inbound_postscreen(block, ls, msg)
 
@@ -161,6 +192,12 @@ class InboundLines(ScannerParts):
         """postscreen's protocol tests: a client that talks too early, pipelines, hangs up."""
         pm = _POSTSCREEN.match(msg)
         if pm is None:
+            lm = _LISTED.match(msg)
+            if lm is not None:
+                epoch = self.times.at(block, ls)
+                if self._epoch_ok(epoch):
+                    text = msg[: lm.end()].decode("utf-8", "replace")
+                    self._inbound(epoch, lm.group(1), Cause.POLICY, Stage.CONNECT, text)
             return
         epoch = self.times.at(block, ls)
         if not self._epoch_ok(epoch):

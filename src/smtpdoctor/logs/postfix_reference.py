@@ -17,7 +17,13 @@ from smtpdoctor.logs.postfix import (
     PostfixScanner,
     _failure_key,
 )
-from smtpdoctor.logs.postfix_inbound import _REJECT, _SESSION_END, _reject_key, client_key
+from smtpdoctor.logs.postfix_inbound import (
+    _REJECT,
+    _SESSION_END,
+    _reject_key,
+    client_key,
+    receiving_side_marked,
+)
 from smtpdoctor.logs.postfix_tls import _CLASSIC_HEAD, _HEAD, _PEER
 
 __all__ = ["rare_line_python", "status_lines_python"]
@@ -111,6 +117,6 @@ def _receiving_side(proc: bytes, msg: bytes) -> native.RareLine:
     if b"reject: " not in msg and (sm := _SESSION_END.match(msg)) is not None:
         words, cmd, peer = sm.group(1, 2, 3)
         return proc, words, cmd, peer, client_key(peer)
-    if b"reject: " in msg or b" after " in msg or b"authentication failed" in msg:
+    if receiving_side_marked(msg):
         return proc, msg, False
     return False

@@ -120,11 +120,24 @@ _POSTFIX_CAT = (
     (re.compile(rb"^" + _QID + rb": from=<[^\n]*status=expired"), b"postfix/qmgr"),
     (re.compile(rb"^" + _QID + rb": (?:reject|warning): (?:header|body) "), b"postfix/cleanup"),
     (re.compile(rb"^NOQUEUE: reject: \w+ from \[[0-9A-Fa-f:.]+\]:\d+: "), b"postfix/postscreen"),
+    # postscreen's own verdicts and notes ("PASS OLD [addr]:port", "HANGUP after 0 from
+    # [addr]:port …", "COMMAND TIME LIMIT from …", "cache btree:… full cleanup: …")
+    (
+        re.compile(
+            rb"^(?:(?:CONNECT|NON-SMTP COMMAND|BARE NEWLINE|COMMAND PIPELINING"
+            rb"|COMMAND (?:TIME|COUNT|LENGTH) LIMIT) from \["
+            rb"|(?:DISCONNECT|PASS (?:OLD|NEW)|(?:WHITE|BLACK|ALLOW|DENY)LISTED"
+            rb"|(?:WHITE|ALLOW)LIST VETO) \["
+            rb"|PREGREET \d+ after |HANGUP after |DNSBL rank \d+ for \[|cache \S+ full cleanup: )"
+        ),
+        b"postfix/postscreen",
+    ),
     (
         re.compile(
             rb"^(?:" + _QID + rb": (?:reject|milter-reject|client=)|(?:dis)?connect from "
             rb"|lost connection after |timeout after |too many errors after |SSL_accept error"
             rb"|warning: [^\n]*SASL [^\n]*authentication failed|improper command pipelining"
+            rb"|warning: non-SMTP command from "
             rb"|(?:Anonymous|Untrusted|Trusted|Verified) TLS connection established from )"
         ),
         b"postfix/smtpd",
