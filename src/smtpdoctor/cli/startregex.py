@@ -45,8 +45,10 @@ except ImportError:  # pragma: no cover - not CPython
 
 __all__ = ["COMMANDS", "preload", "save", "working"]
 
-# The commands whose regexes are kept (explain and the folder runs have regexstore's).
-COMMANDS = frozenset({"diagnose"})
+# The commands whose regexes are kept (explain and the folder runs have regexstore's;
+# logs has both: this file the standard library's and its parser's, compiled before
+# regexstore is imported, regexstore's head its readers' and its store the classifier's).
+COMMANDS = frozenset({"diagnose", "logs"})
 _NAME = "startregex.{command}.{tag}.marshal"
 _MAX_ENTRIES = 400  # re.compile's cache keeps 512 patterns
 _STATE: dict[str, Any] = {"command": None, "stored": {}, "work": set()}
