@@ -17,10 +17,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from smtpdoctor.cli import (
-    regexstore,  # (first: it fills re's cache for the rest)
-    startregex,
-)
+from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.cli.common import (
     add_format_option,
     console,
@@ -140,13 +137,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # (What the run compiles (the classifier's regexes, when a reason is new) is not
-    # kept for the next start: regexstore keeps those, read only when needed.)
-    with startregex.working():
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     options = _options(args)
     sources, errors = expand_inputs(args.files)
     if not sources:
