@@ -140,7 +140,8 @@ def test_a_worker_whose_answer_breaks_off_fails_the_run(
         pids.append(pid)
         return pid, fd
 
-    monkeypatch.setattr(pickle, "dump", cut_short)  # (the forked worker has it too)
+    # (the pickler the engine uses; the forked worker has it too)
+    monkeypatch.setattr(engine._pickle_module(), "dump", cut_short)
     monkeypatch.setattr(engine, "_fork_child", fork_child)
     with pytest.raises(RuntimeError, match="a worker process ended without an answer"):
         run_local(chunks, options, jobs=2)

@@ -34,6 +34,10 @@ for pattern, flags in json.loads(os.environ["PATTERNS"]):
 with startregex.working():  # the command's work: not kept
     for pattern, flags in json.loads(os.environ.get("WORK", "[]")):
         re.compile(pattern.encode("latin-1") if flags & 4096 else pattern, flags & ~4096)
+if os.environ.get("AFTER_STORE"):  # (as a logs run imports cli/regexstore)
+    import smtpdoctor.cli.regexstore
+    for pattern, flags in json.loads(os.environ["AFTER_STORE"]):
+        re.compile(pattern.encode("latin-1") if flags & 4096 else pattern, flags & ~4096)
 _compiler.compile = real
 same = all(
     pattern == real(pattern.pattern, key[2]) for key, pattern in list(re._cache.items())
@@ -123,3 +127,22 @@ def test_what_the_work_compiles_is_not_kept_for_the_next_start(tmp_path: Path) -
     second = _run(tmp_path, ["diagnose", "mx.example.com"], PATTERNS[:1], WORK=work)
     assert second["preloaded"] == [PATTERNS[0]]
     assert second["compiled"] == 2  # the work's two, compiled again when used
+
+
+def test_a_logs_run_keeps_only_what_it_compiled_before_the_regex_store(tmp_path: Path) -> None:
+    # A logs run's readers' regexes come from cli/regexstore's head file, the
+    # classifier's from its store: this file keeps what was compiled before that
+    # module's import (the standard library's, the parser's), once.
+    after = json.dumps(PATTERNS[1:])
+    first = _run(tmp_path, ["logs", "mail.log"], PATTERNS[:1], AFTER_STORE=after)
+    assert first["compiled"] == 3
+    tag = sys.implementation.cache_tag
+    assert [p.name for p in _stores(tmp_path)] == [f"startregex.logs.{tag}.marshal"]
+    second = _run(tmp_path, ["logs", "mail.log"], PATTERNS[:1], AFTER_STORE=after)
+    assert second["preloaded"] == [PATTERNS[0]]
+    assert second["compiled"] == 2  # (after the store's import: the store's to keep)
+    # A diagnosis that imports the regex store keeps what it compiles after it.
+    diagnosis = _run(tmp_path, ["diagnose", "x"], PATTERNS[:1], AFTER_STORE=after)
+    assert diagnosis["compiled"] == 3
+    again = _run(tmp_path, ["diagnose", "x"], PATTERNS[:1], AFTER_STORE=after)
+    assert again["compiled"] == 0

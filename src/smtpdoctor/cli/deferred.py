@@ -48,6 +48,7 @@ __all__ = [
     "DIAGNOSE_DEFERRED",
     "defer",
     "defer_for_diagnose",
+    "defer_for_logs",
     "is_deferred",
     "load_deferred",
 ]
@@ -176,6 +177,16 @@ def defer_for_diagnose() -> None:
             setattr(sys.modules[parent], child, stand_in)
     del concurrent
     _builtin_digests()
+    _c_datetime()
+    _untranslated()
+
+
+def defer_for_logs() -> None:
+    """:func:`defer`, and of :func:`defer_for_diagnose`'s the two that a cold ``logs``
+    imports too (its events' times, its parser's words): ``datetime`` as the
+    ``_datetime`` extension's names and ``gettext``'s two functions while no
+    catalogue can exist (~2 ms before a split run forks)."""
+    defer()
     _c_datetime()
     _untranslated()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -329,6 +328,8 @@ def _run_once(
 def _follow(
     sources: list[Source], options: Options, sink: Any, args: argparse.Namespace
 ) -> Aggregator:
+    import signal  # (--follow only: its enums are ~0.5 ms of start-up)
+
     files = [s for s in sources if s.path is not None]
     if not files:
         fail("--follow needs files (it cannot follow standard input)")

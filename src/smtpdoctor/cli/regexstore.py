@@ -55,7 +55,7 @@ import sys
 from typing import Any
 
 from smtpdoctor import sidefile
-from smtpdoctor.cli import indexstore
+from smtpdoctor.cli import indexstore, startregex
 
 __all__ = [
     "AVAILABLE",
@@ -70,7 +70,6 @@ __all__ = [
 
 try:  # CPython's regex engine; another Python compiles as usual
     import _sre  # type: ignore[import-not-found]
-    from re import _compiler, _parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - not CPython
     _sre = None
 AVAILABLE = _sre is not None
@@ -167,25 +166,9 @@ def compile_stored(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 
 def _program(pattern: str | bytes, flags: int) -> _Entry | None:
-    """What ``re._compiler.compile`` hands to ``_sre.compile`` (its steps, in order)."""
-    if flags & re.DEBUG:
-        return None
-    try:
-        tree = _parser.parse(pattern, flags)
-        code = _compiler._code(tree, flags)
-    except Exception:  # re.compile raises it (or not) itself
-        return None
-    groupindex = dict(tree.state.groupdict)
-    indexgroup: list[str | None] = [None] * tree.state.groups
-    for name, index in groupindex.items():
-        indexgroup[index] = name
-    return (
-        int(flags | tree.state.flags),
-        [int(op) for op in code],
-        tree.state.groups - 1,
-        groupindex,
-        tuple(indexgroup),
-    )
+    """What ``re._compiler.compile`` hands to ``_sre.compile`` (startregex.program)."""
+    entry: _Entry | None = startregex.program(pattern, flags)
+    return entry
 
 
 def _path() -> str | None:
@@ -434,4 +417,5 @@ def save() -> None:
         _ADDED.clear()
 
 
+startregex.head_ends("logs")  # (what a logs run compiled before this module: its file's)
 preload()  # (see the module's docstring)

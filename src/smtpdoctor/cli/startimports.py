@@ -120,6 +120,10 @@ def preload(args: list[str]) -> None:
         from smtpdoctor.cli.deferred import defer_for_diagnose
 
         defer_for_diagnose()  # what asyncio loads for what a diagnosis never runs
+    elif command == "logs":
+        from smtpdoctor.cli.deferred import defer_for_logs
+
+        defer_for_logs()  # datetime as its C part, gettext while no catalogue can exist
     path = _path(command)
     if path is None:
         return

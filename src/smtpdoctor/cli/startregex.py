@@ -43,10 +43,13 @@ try:  # CPython's regex engine; another Python compiles as usual
 except ImportError:  # pragma: no cover - not CPython
     _sre = None
 
-__all__ = ["COMMANDS", "preload", "save", "working"]
+__all__ = ["COMMANDS", "head_ends", "preload", "program", "save", "working"]
 
-# The commands whose regexes are kept (explain and the folder runs have regexstore's).
-COMMANDS = frozenset({"diagnose"})
+# The commands whose regexes are kept (explain and the folder runs have regexstore's;
+# logs has both: this file the standard library's and its parser's, compiled before
+# regexstore is imported (head_ends), regexstore's head its readers' and its store the
+# classifier's).
+COMMANDS = frozenset({"diagnose", "logs"})
 _NAME = "startregex.{command}.{tag}.marshal"
 _MAX_ENTRIES = 400  # re.compile's cache keeps 512 patterns
 _STATE: dict[str, Any] = {"command": None, "stored": {}, "work": set()}
@@ -54,8 +57,9 @@ _STATE: dict[str, Any] = {"command": None, "stored": {}, "work": set()}
 
 def _stamp() -> tuple[str, int, str, int]:
     """The interpreter build a stored program belongs to, and this file's rule (2:
-    nothing the work itself compiled, see :func:`working`)."""
-    return (sys.version, getattr(_sre, "MAGIC", 0), sys.implementation.cache_tag or "", 2)
+    nothing the work itself compiled, see :func:`working`; 3: for ``logs``, nothing
+    compiled after regexstore's import, see :func:`head_ends`)."""
+    return (sys.version, getattr(_sre, "MAGIC", 0), sys.implementation.cache_tag or "", 3)
 
 
 def _path(command: str) -> str | None:
@@ -114,6 +118,16 @@ def working() -> Iterator[None]:
             _STATE["work"].update(set(cache) - before)
 
 
+def head_ends(command: str) -> None:
+    """For a run of ``command``: what :func:`re.compile`'s cache holds now is all its
+    file is to keep (``logs``: what was compiled before :mod:`~smtpdoctor.cli.regexstore`
+    was imported, the standard library's and the parser's; that module's head file
+    gives the log readers' own, and its store the classifier's)."""
+    cache: Any = vars(re).get("_cache")
+    if _STATE["command"] == command and isinstance(cache, dict) and "kept" not in _STATE:
+        _STATE["kept"] = set(cache)
+
+
 def save() -> None:
     """Write the command's file when this run compiled patterns it lacked (as
     Python writes bytecode); nothing for a command :func:`preload` did not take."""
@@ -132,17 +146,39 @@ def save() -> None:
         and type(key[2]) is int
         and (key[1], key[2]) not in stored
         and key not in _STATE["work"]
+        and ("kept" not in _STATE or key in _STATE["kept"])
     ]
     path = _path(command)
     if not new or path is None or len(stored) >= _MAX_ENTRIES:
         return
-    # (The rare run that writes: regexstore's reading of a pattern as re.compile reads it.)
-    from smtpdoctor.cli.regexstore import _program
-
     entries = dict(stored)
     for pattern, flags in new[: _MAX_ENTRIES - len(stored)]:
-        entry = _program(pattern, flags)
+        entry = program(pattern, flags)
         if entry is not None:
             entries[pattern, flags] = entry
     if sidefile.write(path, _stamp(), entries):
         _STATE["stored"] = entries
+
+
+def program(pattern: str | bytes, flags: int) -> Any:
+    """What ``re._compiler.compile`` hands to ``_sre.compile`` (its steps, in order):
+    the flags, the code, the groups, the group index and the index group (this
+    module's and :mod:`~smtpdoctor.cli.regexstore`'s entries); None when in doubt."""
+    if flags & re.DEBUG:
+        return None
+    try:
+        tree = re._parser.parse(pattern, flags)  # type: ignore[attr-defined]
+        code = re._compiler._code(tree, flags)  # type: ignore[attr-defined]
+    except Exception:  # re.compile raises it (or not) itself
+        return None
+    groupindex = dict(tree.state.groupdict)
+    indexgroup: list[str | None] = [None] * tree.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return (
+        int(flags | tree.state.flags),
+        [int(op) for op in code],
+        tree.state.groups - 1,
+        groupindex,
+        tuple(indexgroup),
+    )

@@ -16,7 +16,6 @@ import contextlib
 import gc
 import importlib
 import os
-import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
@@ -548,8 +547,7 @@ def _run_forked(
     multiprocessing pool's start, its shared counter and its threads cost this
     process ~40 ms of CPU and more of wall time before its own chunk began,
     the serial part of a split run; measured on the troubled bench input.)"""
-    import pickle  # noqa: PLC0415 - a split run only
-
+    pickle = _pickle_module()
     warm_up()  # (the classifier's indexes made once, here, for every child)
     children: list[tuple[int, int]] = []
     try:
@@ -565,6 +563,20 @@ def _run_forked(
         for pid, fd in children:  # (this process failed or was interrupted)
             _end_child(pid, fd)
     return results
+
+
+def _pickle_module() -> Any:
+    """The pickler of a split run's answers: CPython's C pickler alone (``_pickle``:
+    the classes ``pickle`` takes from it), without ``pickle.py``'s Python pickler,
+    whose import before the fork was ~1 ms of start-up; ``pickle`` where there is none."""
+    try:
+        import _pickle  # noqa: PLC0415 - a split run only
+
+        return _pickle
+    except ImportError:  # pragma: no cover - not CPython
+        import pickle  # noqa: PLC0415 - a split run only
+
+        return pickle
 
 
 def _fork_child(group: list[Chunk], options: Options, pickle: Any) -> tuple[int, int]:
@@ -585,7 +597,7 @@ def _fork_child(group: list[Chunk], options: Options, pickle: Any) -> tuple[int,
                     # the parent unpickles what came: the two overlap.)
                     out.write(b"R")
                     # (with the reasons it classified, for the parent to keep: learned)
-                    pickle.dump((results, learned()), out, pickle.HIGHEST_PROTOCOL)
+                    pickle.dump((results, learned()), out, _HIGHEST)
                     status = 0
         finally:
             os._exit(status)  # (no atexit handlers, no buffers of the parent flushed)
@@ -595,11 +607,12 @@ def _fork_child(group: list[Chunk], options: Options, pickle: Any) -> tuple[int,
 
 def _pickled_error(exc: BaseException, pickle: Any) -> bytes:
     try:
-        return bytes(pickle.dumps(exc, pickle.HIGHEST_PROTOCOL))
+        return bytes(pickle.dumps(exc, _HIGHEST))
     except Exception:  # (an exception that does not pickle)
         return bytes(pickle.dumps(RuntimeError(repr(exc))))
 
 
+_HIGHEST = -1  # (the highest protocol, as pickle.HIGHEST_PROTOCOL: _pickle has no name for it)
 _PIPE_SIZE = 1 << 20
 
 
@@ -661,10 +674,17 @@ def _answer(pickle: Any, pipe: Any) -> Any:
 def _end_child(pid: int, fd: int) -> None:
     os.close(fd)
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, _sigterm())
         os.waitpid(pid, 0)
     except (ProcessLookupError, ChildProcessError):
         pass
+
+
+def _sigterm() -> int:
+    """SIGTERM (``signal`` imported here: its enums are ~0.5 ms of start-up)."""
+    import signal  # noqa: PLC0415 - see above
+
+    return int(signal.SIGTERM)
 
 
 def _run_pool(
