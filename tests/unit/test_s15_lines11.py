@@ -1,6 +1,5 @@
 """Session 15's lines11 classes (docs/explain.md, "Session 15: lines11"), on texts
-written for the purpose: Postfix's "Server configuration problem" beside its "error",
-its "Recipient address rejected:" read at RCPT TO whatever cause follows, Gmail's
+written for the purpose: Postfix's "Server configuration problem" beside its "error", Gmail's
 "555 5.5.2 Syntax error, cannot decode response" (a MAIL/RCPT parameter, not AUTH),
 a message's size with its figure between "size" and "exceeds"; and the readings these
 rules must not move."""
@@ -21,17 +20,6 @@ CLASSES = [
         "rcpt_to",
     ),
     ("451 4.3.5 Server configuration problem", "service_unavailable", "none"),
-    # "Recipient address rejected:" answers RCPT TO, whatever the cause after it.
-    (
-        "450 4.7.1 <joe@example.com>: Recipient address rejected: Hourly sending quota exceeded",
-        "rate_limited",
-        "rcpt_to",
-    ),
-    (
-        "451 4.3.0 <joe@example.com>: Recipient address rejected: Temporary lookup failure",
-        "service_unavailable",
-        "rcpt_to",
-    ),
     # Gmail's 555 answers a parameter of MAIL FROM or RCPT TO, never AUTH.
     (
         "smtp: MAIL FROM failed: 555 5.5.2 Syntax error, cannot decode response. "

@@ -160,7 +160,6 @@ WORDS: dict[str, _Words] = {
     '2407237a45bd0734': (('mailsmtp_auth',), (('mailsmtp_auth',),)),
     '241bc8b6ea752d6e': (None, (('status=deferred',), ('stat=deferred',), ('deferred:',), ('defer (',), ('action:', 'delayed'), ('delivery temporarily suspended',), (), ())),
     '241f979d2fb32073': (('connection timed out', 'i/o timeout'), (('dial tcp', 'i/o timeout'), ('connection timed out', 'dial tcp'))),
-    '24995299b20a0b8c': (('recipient address rejected',), (('recipient address rejected',),)),
     '24f08fb4b7d41c2c': (('refused to talk to me:',), (('ehlo denied', 'refused to talk to me:'), ('ehlo rejected', 'refused to talk to me:'), ('helo denied', 'refused to talk to me:'), ('helo rejected', 'refused to talk to me:'))),
     '2566add9624429e5': (('got bad greeting from smtp host', 'invalid greeting from server', 'server ready message'), (('got bad greeting from smtp host',), ('invalid greeting from server',), ('server ready message', 'waiting for'))),
     '25974790cc282138': ((', in data',), ((', in data', 'line'),)),

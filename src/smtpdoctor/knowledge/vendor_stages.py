@@ -306,10 +306,6 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bVerify mail ?from failed\b",
         _S.MAIL_FROM,
     ),
-    # (session 15, lines11) Postfix's recipient restrictions answer RCPT TO whatever the
-    # cause they give ("451 4.3.5 <a>: Recipient address rejected: Server configuration
-    # problem"); SUBJECT_STAGES reads the same prefix for policy refusals only.
-    stage_phrase("stage.recipient_rejected", r"\bRecipient address rejected\b", _S.RCPT_TO),
     # PHP's mail() on Windows speaks HELO, MAIL FROM, RCPT TO and DATA, never AUTH: a 530
     # "authentication required" it quotes answers its MAIL FROM.
     stage_phrase("stage.php_mail_530", r"\bmail\(\): SMTP server response: 530\b", _S.MAIL_FROM),
