@@ -94,9 +94,11 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
         "Google's SMTP relay does not know this IP (or its domain) for the account.",
         "Register the sending IP in the SMTP relay service, or log in with SMTP AUTH.",
     ),
+    # (session 15, lines11) Not Gmail's "555 5.5.2 Syntax error, cannot decode response":
+    # RFC 5321's 555 answers MAIL FROM/RCPT TO parameters, never AUTH.
     _doc(
         "gmail_auth_decode",
-        r"Cannot Decode response",
+        r"(?<!Syntax error, )Cannot Decode response",
         _C.AUTHENTICATION,
         "The AUTH exchange sent something the server could not decode (base64).",
         "Check the client's AUTH mechanism and the encoding of its credentials.",

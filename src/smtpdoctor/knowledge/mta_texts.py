@@ -40,10 +40,12 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.AUTH,
         retry=True,
     ),
-    # smtpd_check.c: a table lookup that failed, a map or restriction misconfigured.
+    # smtpd_check.c: a table lookup that failed, a map or restriction misconfigured
+    # ("451 4.3.5 Server configuration error", and "... Server configuration problem" for
+    # a restriction it cannot evaluate, session 15).
     pattern(
         "mta.postfix_config_error",
-        r"\bServer configuration error\b",
+        r"\bServer configuration (?:error|problem)\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving Postfix could not evaluate its own restrictions (a table it "
         "needs is missing or misconfigured), so it deferred the command.",

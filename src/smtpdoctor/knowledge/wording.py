@@ -1147,7 +1147,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:message|mail|e-?mail) size (?:limit )?(?:exceed(?:s|ed)?|(?:is )?larger than|too "
         r"(?:large|big)|over)\b|\bsize of the (?:message|mail|e-?mail)\b[^.\n]{0,60}?\bexceeds?\b|"
         r"(?<!domain )\bsize limit (?:exceeded|reached)\b|\bexceeds? (?:the )?(?:\w+ )?(?<!domain )"
-        r"size limit\b",
+        r"size limit\b|"
+        # (session 15) the size stated between ("Email size 0.01 MB exceeds the maximum
+        # allowed size")
+        r"\b(?:message|mail|e-?mail) size [\d.,]+ ?[KMG]i?B exceeds?\b",
         _C.MESSAGE_SIZE,
         "The message is larger than the receiving server accepts.",
         "Large attachments; the receiver's limit is lower than the sender's.",
