@@ -30,8 +30,8 @@ from smtpdoctor.diagnosis import classifier
 from smtpdoctor.knowledge import learned as L
 
 ROOT = Path(__file__).resolve().parents[1]
-# --stage-anywhere: the stage read wherever the rules found none (not only where they found
-# no cause either, as the classifier does): measured worse (docs/explain.md)
+# --stage-anywhere: the stage read wherever the rules found none and some evidence (not only
+# where the model read the cause, as the classifier does): measured worse (docs/explain.md)
 CAUSE_ONLY = "--stage-anywhere" not in sys.argv
 
 
@@ -151,11 +151,8 @@ def _report(records: list[Any], t: float, th: float, verbose: bool) -> None:
             )
         tot["category"] += category == r["category"]
         stage = rule.stage.value
-        if (
-            st
-            and (rule.matched or category != rule.category.value)
-            and (not CAUSE_ONLY or rule.category.value == "other")
-        ):
+        learned_cause = category != rule.category.value
+        if st and (learned_cause if CAUSE_ONLY else rule.matched or learned_cause):
             stage = _tally(tally["stage"], r, "stage", stage, st[category], th=th, verbose=verbose)
         tot["stage"] += stage == r["stage"]
     out = []

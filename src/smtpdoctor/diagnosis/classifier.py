@@ -276,8 +276,8 @@ def _with_learned(c: Classification, stage: Stage | None) -> Classification:
     if got.label not in {"ok", "other"} and got.confidence >= learned.threshold("category"):
         category = Category(got.label)
         said["category"] = got.to_json()
-    # A stage alone is no reading of a text where nothing was recognised.
-    if open_stage and (c.matched or "category" in said):
+    # A stage alone is no reading of a text whose cause is still unknown.
+    if open_stage and "category" in said:
         # The stage model reads the category too (as it was trained: with the row's).
         got = learned.read(c.text, learned.model("stage"), category.value)
         if got.label != "none" and got.confidence >= learned.threshold("stage"):

@@ -12,9 +12,10 @@ the category, the other the stage. They are trained on the tune split
 only (``tests/data/replies/lines.jsonl`` rows whose split is ``tune``, and
 every row of ``corpus.jsonl``, which is tuned on whole); a held-back row is
 never read. The classifier asks them only where its rules found no cause
-(category ``other``, read by no phrase) or no stage, and takes the answer
-only above a confidence threshold chosen by leave-one-collection-out
-cross-validation on the tune split (``bench/learned.py``).
+(category ``other``, read by no phrase), the stage only where the model read
+the cause and the rules found no stage, and takes an answer only above a
+confidence threshold chosen by leave-one-collection-out cross-validation on
+the tune split (``bench/learned.py``). Bounces are read by the rules alone.
 
 Training is deterministic: the same rows give the same ``_learned.py``, byte
 for byte. The weights are each token's centred log-likelihood per class,
