@@ -25,8 +25,11 @@ SOE = ROOT / "bench" / "data" / "set-of-emails" / "maildir" / "bsd"
 # Phrasings written for this test (no corpus row says them so): a known class in
 # words no rule's phrase holds.
 UNSEEN = [
-    ("The mailbox of this user is not there any more", Category.RECIPIENT),
-    ("The name of the receiving domain could not be found", Category.DNS_RESOLUTION),
+    ("That user account is closed and its mailbox is gone", Category.RECIPIENT),
+    (
+        "The username and password you entered for the outgoing server were not accepted",
+        Category.AUTHENTICATION,
+    ),
 ]
 
 

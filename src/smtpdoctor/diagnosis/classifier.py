@@ -32,6 +32,7 @@ configuration.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import field
 from typing import Any
@@ -297,10 +298,11 @@ def _learned_reading(
         got = said["category"]
         info = CATEGORY_INFO[category]
         words = ", ".join(f"'{w}'" for w in got["words"]) or "none in particular"
+        sure = math.floor(1000 * got["confidence"]) / 10  # (99.96 % is not 100 %)
         meaning = (
             f"No rule recognised this text; a model learned from the corpus's words reads it "
-            f"as {category.value} ({round(100 * got['confidence'])} % confident; the words "
-            f"that weighed most: {words}). {info.meaning}"
+            f"as {category.value} ({sure:g} % confident; the words that weighed most: "
+            f"{words}). {info.meaning}"
         )
         causes = merged_causes(info.causes)
         decided = Evidence("learned:category", category, meaning)

@@ -130,7 +130,7 @@ class Reading(NamedTuple):
         """The reading in an explanation's JSON (``learned``)."""
         return {
             "label": self.label,
-            "confidence": round(self.confidence, 3),
+            "confidence": round(self.confidence, 4),
             "words": list(self.words),
         }
 
@@ -202,7 +202,7 @@ ALPHA = 0.5  # Laplace smoothing
 TEMPERATURE = 0.5  # (see confidence())
 MIN_DF = 6  # a token kept occurs in at least this many training texts
 # The thresholds chosen by bench/learned.py's leave-one-collection-out run on the tune split.
-THRESHOLDS = {"category": 0.95, "stage": 0.99}
+THRESHOLDS = {"category": 0.99, "stage": 0.99}
 FIELDS = ("category", "stage")
 
 
