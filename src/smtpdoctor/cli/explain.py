@@ -318,8 +318,9 @@ def _split(text: str, source: str, truncated: bool, *, may_be_mail: bool) -> lis
 
 
 def _recognised(text: str) -> bool:
-    """Whether a line of a plain bounce carries a reply, a known failure text or a stated stage."""
-    c = classify(text)
+    """Whether a line of a plain bounce carries a reply, a known failure text or a stated stage
+    (the rules' reading: the learned fallback's words do not make a line a failure)."""
+    c = classify(text, learned=False)
     return _exit_code(c) is not None or bool(c.evidence.get("stage_stated"))
 
 

@@ -32,6 +32,7 @@ configuration.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import field
 from typing import Any
@@ -201,27 +202,132 @@ class Classification:
             "kind": self.kind,
             "matched": list(self.matched),
             "alternatives": list(self.alternatives),
+            # (Only where the learned fallback read the category or the stage.)
+            **({"learned": self.evidence["learned"]} if "learned" in self.evidence else {}),
         }
 
 
 def classify(
-    text: str, *, reply: Reply | None = None, stage: Stage | None = None
+    text: str, *, reply: Reply | None = None, stage: Stage | None = None, learned: bool = True
 ) -> Classification:
     """Classify a reply, bounce text, NDR line or MTA log line.
 
     ``reply`` and ``stage`` come from a live session when there is one; the
-    text is still read for provider phrasings.
+    text is still read for provider phrasings. ``learned=False``: the rules'
+    reading alone, without the learned fallback (``knowledge/learned.py``).
     """
     if reply is None:
         # The same text comes again and again in a bounce folder or a log
         # (a provider's one rejection for thousands of recipients).
-        return _classify_text(text, stage)
-    return _classify(text, reply, stage)
+        return _classify_learned(text, stage) if learned else _classify_text(text, stage)
+    c = _classify(text, reply, stage)
+    return _with_learned(c, stage) if learned else c
 
 
 @functools.lru_cache(maxsize=4096)
 def _classify_text(text: str, stage: Stage | None) -> Classification:
     return _classify(text, None, stage)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_learned(text: str, stage: Stage | None) -> Classification:
+    return _with_learned(_classify_text(text, stage), stage)
+
+
+# The evidence that reads a category from a code alone (a generic 5.0.0, a bare
+# 550 read as "other"), or from words that say only that delivery failed.
+_CODE_IDS = ("reply:", "enhanced:", "microsoft:", _FAILURE_SAID.id)
+
+
+def learned_may_read(c: Classification, stage: Stage | None) -> tuple[bool, bool]:
+    """Whether the learned fallback may read ``c``'s category, and its stage
+    (``stage``: the one the caller gave): a failure whose cause no phrase read."""
+    if c.category is Category.OK or not c.text:
+        return False, False
+    first = c.matched[0] if c.matched else ""
+    open_category = c.category is Category.OTHER and (not first or first.startswith(_CODE_IDS))
+    # A rule that read a cause also chose its stage, none included (a refusal of the
+    # client itself states none): the stage is open only where the cause is.
+    open_stage = (
+        open_category
+        and c.stage is Stage.NONE
+        and stage is None
+        and not c.evidence.get("stage_stated")
+    )
+    return open_category, open_stage
+
+
+def _with_learned(c: Classification, stage: Stage | None) -> Classification:
+    """The learned fallback where the rules found no cause, or no stage (issue 10).
+
+    Only for a failure (never a success or a notice), only where no phrase
+    decided (category ``other`` read from a code alone, or from nothing), its
+    stage only there too and where none was found (none given, none stated),
+    and only a reading above the model's confidence threshold: it never
+    overrides a rule's answer.
+    """
+    open_category, open_stage = learned_may_read(c, stage)
+    if not open_category:
+        return c
+    from smtpdoctor.knowledge import learned  # noqa: PLC0415 - loaded only when needed
+
+    said: dict[str, dict[str, Any]] = {}
+    category, final_stage = c.category, c.stage
+    got = learned.read(c.text, learned.model("category"))
+    if got.label not in {"ok", "other"} and got.confidence >= learned.threshold("category"):
+        category = Category(got.label)
+        said["category"] = got.to_json()
+    # A stage alone is no reading of a text whose cause is still unknown.
+    if open_stage and "category" in said:
+        # The stage model reads the category too (as it was trained: with the row's).
+        got = learned.read(c.text, learned.model("stage"), category.value)
+        if got.label != "none" and got.confidence >= learned.threshold("stage"):
+            final_stage = Stage(got.label)
+            said["stage"] = got.to_json()
+    if not said:
+        return c
+    return _learned_reading(c, category, final_stage, said)
+
+
+def _learned_reading(
+    c: Classification, category: Category, stage: Stage, said: dict[str, dict[str, Any]]
+) -> Classification:
+    """``c`` with the learned category and/or stage, saying it was learned and from which words."""
+    meaning, causes, kind, retry_helps = c.meaning, c.causes, c.kind, c.retry_helps
+    if "category" in said:
+        got = said["category"]
+        info = CATEGORY_INFO[category]
+        words = ", ".join(f"'{w}'" for w in got["words"]) or "none in particular"
+        sure = math.floor(1000 * got["confidence"]) / 10  # (99.96 % is not 100 %)
+        meaning = (
+            f"No rule recognised this text; a model learned from the corpus's words reads it "
+            f"as {category.value} ({sure:g} % confident; the words that weighed most: "
+            f"{words}). {info.meaning}"
+        )
+        causes = merged_causes(info.causes)
+        decided = Evidence("learned:category", category, meaning)
+        retry_helps = c.permanence is Permanence.TEMPORARY and info.retry_helps
+        kind = kind_of(category, c.permanence, decided, c.reply, c.enhanced)
+    learned_ids = tuple(f"learned:{k}" for k in said)
+    return Classification(
+        reply=c.reply,
+        category=category,
+        stage=stage,
+        permanence=c.permanence,
+        retry_helps=retry_helps,
+        kind=kind,
+        meaning=meaning,
+        causes=causes,
+        # A learned category leads (nothing else decided it); a learned stage follows.
+        matched=((*learned_ids, *c.matched) if "category" in said else (*c.matched, *learned_ids)),
+        text=c.text,
+        enhanced=c.enhanced,
+        evidence={**c.evidence, "learned": said},
+        remedies=_Remedies(
+            category if "category" in said else (c.remedies.category if c.remedies else category),
+            c.text,
+        ),
+    )
 
 
 def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classification:
@@ -484,12 +590,16 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
 def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) -> Classification:
     """The most specific reading among texts that describe the same failure.
 
+    The rules alone read a bounce: on the tune split's bounces (texts the learned
+    fallback was not trained on) it lost rows and gained none (docs/explain.md,
+    "Session 15: a learned fallback").
+
     A bounce says it several times: the DSN's Diagnostic-Code, the
     human-readable part, the Status field. The most specific wins, not the
     first (a provider phrase over a code, a precise code over a generic
     ``5.0.0``); a stage one of them states is kept when the winner has none.
     """
-    results = [classify(text, stage=stage) for text in candidates if text.strip()]
+    results = [classify(text, stage=stage, learned=False) for text in candidates if text.strip()]
     if not results:
         return _unknown("", stage)
     # A report of a failure is never healthy: a success one of its texts quotes
@@ -499,8 +609,8 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
         results = failing
     # A remote reply a wrapper's words hid from its own phrases ("#542 x Rejected ##",
     # "Permanent Error 550 ..."): read as it came too, where the wrapper said little.
-    results += [classify(bare, stage=stage) for bare in _bare_replies(results)]
-    results += [classify(line, stage=stage) for line in _earlier_attempts(results)]
+    results += [classify(bare, stage=stage, learned=False) for bare in _bare_replies(results)]
+    results += [classify(line, stage=stage, learned=False) for line in _earlier_attempts(results)]
     best = max(results, key=_specificity)
     source = next((c for c in results if c.evidence.get("stage_stated")), None)
     if source is None or best.evidence.get("stage_stated") or source.stage == best.stage:
@@ -508,7 +618,7 @@ def classify_best(candidates: tuple[str, ...], *, stage: Stage | None = None) ->
     stated = source.stage
     if source.evidence.get("stage_phrase") in _DATA_OR_AFTER and stated is Stage.DATA:
         stated = after_data(best.category, stated)
-    return classify(best.text, stage=stated)
+    return classify(best.text, stage=stated, learned=False)
 
 
 _WRAPPER_TAIL = re.compile(r"\s*(?:> #SMTP#|##)\s*\Z")
@@ -557,7 +667,9 @@ def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
     if not c.matched:
         return (0, 0, 0, 0, 0)
     first = c.matched[0]
-    if first.startswith(("microsoft:", "enhanced:")):
+    if first.startswith("learned:"):
+        rank = 0  # a learned reading: known, but weaker than any rule's
+    elif first.startswith(("microsoft:", "enhanced:")):
         rank = 1 if (c.enhanced or "").endswith(".0") else 3
     elif first.startswith("reply:"):
         rank = 1
