@@ -19,13 +19,14 @@ import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import SessionResult, Step, TlsResult, TlsSession
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream
+from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tls import probe_context
 from smtpdoctor.protocol.client import (
     ClientConnection,
@@ -37,6 +38,9 @@ from smtpdoctor.protocol.client import (
 )
 from smtpdoctor.protocol.errors import RemoteProtocolError, ReplyOutOfTurn
 from smtpdoctor.protocol.reply import Reply, ReplyParser
+
+if TYPE_CHECKING:
+    from smtpdoctor.net.seam import Stream
 
 __all__ = ["SessionOptions", "build_message", "message_parts", "walk"]
 
