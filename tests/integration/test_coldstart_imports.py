@@ -6,7 +6,8 @@ alone cost ~15 ms of a cold start) and ``--tls-ca`` is read without pathlib;
 ``logging``, ``subprocess`` and ``concurrent.futures``, which asyncio imports,
 nor OpenSSL's digests (``_hashlib``), nor ``traceback`` (with ``textwrap``),
 ``typing``, ``signal``'s enums or asyncio's modules for TLS transports, happy
-eyeballs and transport sockets (cli/deferred.py);
+eyeballs, transport sockets, locks, queues, streams, subprocesses, task groups and
+threads (cli/deferred.py);
 a module that comes back on this path shows up here, not only as a slower
 benchmark. Run in a fresh interpreter, as a user's command is.
 """
@@ -25,15 +26,16 @@ PROBE = """\
 import sys
 # As the command line's entries start (cli/deferred.py).
 from smtpdoctor.cli.deferred import (
-    ASYNCIO_DEFERRED, DIAGNOSE_DEFERRED, defer_for_diagnose, is_deferred)
+    ASYNCIO_DEFERRED, ASYNCIO_UNUSED, DIAGNOSE_DEFERRED, defer_for_diagnose, is_deferred)
 defer_for_diagnose()
 from smtpdoctor.cli.main import main
 status = main(sys.argv[1:])
 watched = ("cryptography", "pathlib", "dns", "rich", "smtpdoctor.knowledge.patterns", "textwrap")
 loaded = sorted({m.split(".")[0] if m.startswith(("cryptography", "dns.")) else m
                  for m in sys.modules if m.startswith(watched)})
-loaded += [m for m in ("inspect", "linecache", *DIAGNOSE_DEFERRED, "hashlib", *ASYNCIO_DEFERRED)
-           if not is_deferred(sys.modules[m])]
+unused = [f"asyncio.{sub}" for sub in ASYNCIO_UNUSED]
+loaded += [m for m in ("inspect", "linecache", *DIAGNOSE_DEFERRED, "hashlib", *ASYNCIO_DEFERRED,
+                       *unused) if not is_deferred(sys.modules[m])]
 loaded += [m for m in ("_hashlib",) if m in sys.modules]
 sys.stderr.write("LOADED " + ",".join(loaded) + "\\n")
 """

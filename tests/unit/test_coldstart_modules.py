@@ -23,7 +23,8 @@ PROBE = f"""\
 import json, sys
 # As the command line's entries start (python -m smtpdoctor, the console script).
 from smtpdoctor.cli.deferred import (
-    ASYNCIO_DEFERRED, DEFERRED, DIAGNOSE_DEFERRED, defer_for_diagnose, is_deferred)
+    ASYNCIO_DEFERRED, ASYNCIO_UNUSED, DEFERRED, DIAGNOSE_DEFERRED, defer_for_diagnose,
+    is_deferred)
 defer_for_diagnose()
 before = set(sys.modules)
 import asyncio, ssl
@@ -45,7 +46,8 @@ builtins.compile = real_compile
 stdlib = sorted(m for m in set(sys.modules) - floor - before if not m.startswith("smtpdoctor"))
 deferred = [name for name in (*DEFERRED, *DIAGNOSE_DEFERRED, "hashlib")
             if is_deferred(sys.modules[name])]
-asyncio_deferred = [name for name in ASYNCIO_DEFERRED if is_deferred(sys.modules[name])]
+unused = [f"asyncio.{{sub}}" for sub in ASYNCIO_UNUSED]
+asyncio_deferred = [name for name in (*ASYNCIO_DEFERRED, *unused) if is_deferred(sys.modules[name])]
 loaded = sorted(sys.modules)
 plain, fast = [], []
 for name, module in list(sys.modules.items()):
@@ -144,12 +146,17 @@ def test_the_path_leaves_asyncios_logging_subprocess_and_executors_unloaded() ->
 def test_the_path_leaves_typing_traceback_signal_and_asyncios_unused_modules_unloaded() -> None:
     # The project's modules import typing for mypy only (TYPE_CHECKING), asyncio's
     # timeouts get its three names from the stand-in, asyncio.run's SIGINT handler is
-    # set through _signal, and the asyncio modules for TLS transports, happy eyeballs
-    # and transport sockets are deferred (cli/deferred.py).
+    # set through _signal, and the asyncio modules for TLS transports, happy eyeballs,
+    # transport sockets, locks, queues, streams, subprocesses, task groups and threads
+    # are deferred (cli/deferred.py).
     doc = _probe()
     assert doc["deferred"][5:8] == ["traceback", "typing", "signal"]
-    assert doc["asyncio_deferred"] == ["asyncio.sslproto", "asyncio.staggered", "asyncio.trsock"]
-    assert not {"textwrap", "_typing", "smtpdoctor.net.seam"} & set(doc["loaded"])
+    assert doc["asyncio_deferred"] == [
+        *("asyncio.sslproto", "asyncio.staggered", "asyncio.trsock", "asyncio.locks"),
+        *("asyncio.queues", "asyncio.streams", "asyncio.subprocess", "asyncio.taskgroups"),
+        "asyncio.threads",
+    ]
+    assert not {"textwrap", "_typing", "smtpdoctor.net.seam", "asyncio.mixins"} & set(doc["loaded"])
 
 
 KNOWN = """\

@@ -313,3 +313,48 @@ def test_ctrl_c_in_asyncio_run_is_handled_as_with_the_real_signal_module() -> No
     stand_in = _run(_SIGINT.format(stand_in=True))
     assert real == {"ended": "KeyboardInterrupt", "cancelled": [True], "loaded": True, "back": True}
     assert stand_in == {**real, "loaded": False}
+
+
+_ASYNCIO = """\
+import json, sys
+if {stand_in}:
+    from smtpdoctor.cli.deferred import ASYNCIO_UNUSED, defer_for_diagnose, is_deferred
+    defer_for_diagnose()
+import asyncio
+deferred = sorted(m for m in sys.modules
+                  if m.startswith("asyncio.") and type(sys.modules[m]).__name__ == "_Deferred")
+every = list(asyncio.__all__)
+where = {{name: getattr(asyncio, name).__module__ for name in every
+          if hasattr(getattr(asyncio, name), "__module__")}}
+from asyncio import Lock, TaskGroup, open_connection
+tables = {{}}
+if {stand_in}:
+    tables = {{sub: [list(names), list(getattr(asyncio, sub).__all__)]
+              for sub, names in ASYNCIO_UNUSED.items()}}
+print(json.dumps({{"deferred": deferred, "all": every, "where": where,
+                  "loader": type(asyncio.__loader__).__name__,
+                  "spec": type(asyncio.__spec__.loader).__name__,
+                  "lock": Lock.__module__, "group": TaskGroup.__module__,
+                  "open": open_connection.__module__, "tables": tables}}))
+"""
+
+
+def test_asyncios_unused_modules_load_at_their_first_name_and_its_all_is_whole() -> None:
+    # For a cold diagnose asyncio's __init__ runs with stand-ins for its locks, queues,
+    # streams, subprocess, taskgroups and threads (cli/deferred.py): the package's
+    # __all__, loader and every name are what a plain import gives, each module loaded
+    # when one of its names is first asked for.
+    real = _run(_ASYNCIO.format(stand_in=False))
+    stand_in = _run(_ASYNCIO.format(stand_in=True))
+    assert stand_in["deferred"] == [
+        *("asyncio.locks", "asyncio.queues", "asyncio.sslproto", "asyncio.staggered"),
+        *("asyncio.streams", "asyncio.subprocess", "asyncio.taskgroups", "asyncio.threads"),
+        "asyncio.trsock",
+    ]
+    assert real["deferred"] == []
+    tables = stand_in.pop("tables")
+    assert isinstance(tables, dict)
+    assert len(tables) == 6
+    assert all(mine == theirs for mine, theirs in tables.values())
+    del real["tables"]
+    assert {**stand_in, "deferred": []} == real

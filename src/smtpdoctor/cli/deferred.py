@@ -30,9 +30,12 @@ which the project's modules on the path import for mypy only (``TYPE_CHECKING``)
 and ``asyncio.timeouts`` for ``final`` and its annotations (``Optional[float]``,
 kept as written until something reads them); ``signal``, for ``asyncio.run``'s
 SIGINT handler, through the ``_signal`` functions it wraps (none of its enums
-built); and asyncio's ``sslproto``, ``staggered`` and ``trsock``
+built); asyncio's ``sslproto``, ``staggered`` and ``trsock``
 (:data:`ASYNCIO_DEFERRED`), which its modules import for TLS transports, the
-happy-eyeballs race and transport sockets, none of which the seam uses.
+happy-eyeballs race and transport sockets, none of which the seam uses; and
+those its ``__init__`` star-imports for locks, queues, streams, subprocesses,
+task groups and threads (:data:`ASYNCIO_UNUSED`, ~4M more), which the package
+then answers by name (PEP 562).
 
 Only the command line's entries call :func:`defer` (``python -m smtpdoctor``,
 the ``smtpdoctor`` console script's cold path), before anything else is
@@ -88,6 +91,29 @@ DIAGNOSE_DEFERRED = (
 # ``create_connection`` (``staggered``, which imports ``typing``) and the socket
 # wrapper its transports hand out (``trsock``).
 ASYNCIO_DEFERRED = ("asyncio.sslproto", "asyncio.staggered", "asyncio.trsock")
+
+# And those asyncio's ``__init__`` star-imports, for names no diagnosis uses (locks,
+# queues, streams, subprocesses, task groups, threads), each with the names it
+# gives the package (Python 3.11's: a test compares them with the real modules').
+# asyncio's ``__init__`` runs with a stand-in for each (:class:`_AsyncioFinder`),
+# and the package then answers those names by loading the module (PEP 562).
+ASYNCIO_UNUSED: dict[str, tuple[str, ...]] = {
+    "locks": ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"),
+    "queues": ("Queue", "PriorityQueue", "LifoQueue", "QueueFull", "QueueEmpty"),
+    "streams": (
+        *("StreamReader", "StreamWriter", "StreamReaderProtocol", "open_connection"),
+        *("start_server", "open_unix_connection", "start_unix_server"),
+    ),
+    "subprocess": ("create_subprocess_exec", "create_subprocess_shell"),
+    "taskgroups": ("TaskGroup",),
+    "threads": ("to_thread",),
+}
+# The order of asyncio's ``__all__`` (its ``__init__``), then unix_events' names.
+_ASYNCIO_ALL = (
+    *("base_events", "coroutines", "events", "exceptions", "futures", "locks"),
+    *("protocols", "runners", "queues", "streams", "subprocess", "tasks", "threads"),
+    *("timeouts", "transports", "unix_events"),
+)
 
 _SWAP = allocate_lock()
 _REAL: dict[str, ModuleType] = {}
@@ -214,9 +240,80 @@ def defer_for_diagnose() -> None:
     for name in ASYNCIO_DEFERRED:
         # (asyncio's `from . import name` takes it from sys.modules.)
         sys.modules.setdefault(name, _Deferred(name))
+    if sys.version_info[:2] == (3, 11) and sys.platform != "win32":
+        sys.meta_path.insert(0, _AsyncioFinder)
     _builtin_digests()
     _c_datetime()
     _untranslated()
+
+
+class _AsyncioFinder:
+    """Finds ``asyncio`` as the next finders do, once, and runs its ``__init__`` with a
+    stand-in for each of :data:`ASYNCIO_UNUSED` (its ``from .locks import *`` then binds
+    nothing, its ``locks.__all__`` is empty); after it, the package's ``__all__`` is
+    what the whole ``__init__`` makes, and a module ``__getattr__`` answers those
+    modules' names by loading the module (as any use of the stand-in does)."""
+
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "asyncio":
+            return None
+        sys.meta_path.remove(cls)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _AsyncioLoader(spec.loader)
+        return spec
+
+
+class _AsyncioLoader:
+    """:class:`_AsyncioFinder`'s loader: the real one's, with the stand-ins put in first."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The spec and module name the real loader, as without this class.
+        module.__spec__.loader = module.__loader__ = self._loader  # type: ignore[union-attr]
+        stand_ins: dict[str, ModuleType] = {}
+        for sub in ASYNCIO_UNUSED:
+            name = f"asyncio.{sub}"
+            if name not in sys.modules:
+                _KNOWN[name] = {"__all__": ()}
+                _NOT_PACKAGES.add(name)
+                sys.modules[name] = stand_ins[sub] = _Deferred(name)
+                setattr(module, sub, stand_ins[sub])
+        self._loader.exec_module(module)
+        if not stand_ins:
+            return
+        names = vars(module)
+        every: list[str] = []
+        for sub in _ASYNCIO_ALL:
+            if sub == "taskgroups":
+                continue  # (star-imported, not in asyncio's __all__)
+            every += ASYNCIO_UNUSED[sub] if sub in stand_ins else names[sub].__all__
+        names["__all__"] = tuple(every)
+        where = {name: sub for sub in stand_ins for name in ASYNCIO_UNUSED[sub]}
+
+        def __getattr__(name: str) -> Any:
+            sub = where.get(name)
+            if sub is None:
+                raise AttributeError(f"module 'asyncio' has no attribute {name!r}")
+            real = _real(f"asyncio.{sub}", stand_ins[sub])
+            value = getattr(real, name)
+            names[name] = value
+            return value
+
+        names["__getattr__"] = __getattr__
 
 
 def _no_signal_enums() -> None:
@@ -406,7 +503,8 @@ def is_deferred(module: object) -> bool:
 def load_deferred() -> None:
     """Import now every module a stand-in still defers (the warm server, whose
     commands' forks would each load it again, loads them once before forking)."""
-    for name in (*DEFERRED, *DIAGNOSE_DEFERRED, *ASYNCIO_DEFERRED):
+    unused = (f"asyncio.{sub}" for sub in ASYNCIO_UNUSED)
+    for name in (*DEFERRED, *DIAGNOSE_DEFERRED, *ASYNCIO_DEFERRED, *unused):
         module = sys.modules.get(name)
         if type(module) is _Deferred:
             _real(name, module)
