@@ -32,18 +32,49 @@ import dataclasses
 import inspect  # dataclasses imports it: no cost
 import re
 import sys
-import typing
 from _thread import get_ident
 from collections.abc import Callable
 from operator import attrgetter
-from types import CodeType, FunctionType, MemberDescriptorType
-from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
+from types import CodeType, FunctionType, MemberDescriptorType, ModuleType
+from typing import TYPE_CHECKING
 
 from smtpdoctor import _fastinits
 
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform, overload
+
+    _T = TypeVar("_T", bound=type)
+else:
+    # typing's two decorators as written there (Python 3.11), without importing it for
+    # them: a cold diagnose runs without typing (cli/deferred.py). ``overload``'s
+    # registry (typing.get_overloads) is left out: the overloads below are for mypy.
+
+    def overload(func):
+        return func
+
+    def dataclass_transform(
+        *,
+        eq_default=True,
+        order_default=False,
+        kw_only_default=False,
+        field_specifiers=(),
+        **kwargs,
+    ):
+        def decorator(cls_or_fn):
+            cls_or_fn.__dataclass_transform__ = {
+                "eq_default": eq_default,
+                "order_default": order_default,
+                "kw_only_default": kw_only_default,
+                "field_specifiers": field_specifiers,
+                "kwargs": kwargs,
+            }
+            return cls_or_fn
+
+        return decorator
+
+
 __all__ = ["dataclass"]
 
-_T = TypeVar("_T", bound=type)
 _MISSING: Any = dataclasses.MISSING
 
 
@@ -67,12 +98,13 @@ _MADE: list[tuple[str, str]] = []
 def dataclass(cls: _T, /) -> _T: ...
 
 
+# (noqa F811: ruff takes only typing's own overload for one.)
 @overload
-def dataclass(*, frozen: bool = False, slots: bool = False) -> Callable[[_T], _T]: ...
+def dataclass(*, frozen: bool = False, slots: bool = False) -> Callable[[_T], _T]: ...  # noqa: F811
 
 
 @dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
-def dataclass(
+def dataclass(  # noqa: F811
     cls: _T | None = None, /, *, frozen: bool = False, slots: bool = False
 ) -> _T | Callable[[_T], _T]:
     """``dataclasses.dataclass(cls, frozen=frozen, slots=slots)``: the same class."""
@@ -227,6 +259,8 @@ def _is_classvar(kind: Any, cls: type) -> bool:
     if isinstance(kind, str):
         if "ClassVar" not in kind:
             return False
+        import typing  # noqa: PLC0415  (only for an annotation naming ClassVar)
+
         match = _MODULE_IDENTIFIER.match(kind)
         if not match:
             return False
@@ -237,7 +271,13 @@ def _is_classvar(kind: Any, cls: type) -> bool:
                 return False
             scope = vars(typing)
         kind = scope.get(match.group(2))
-    return kind is ClassVar or typing.get_origin(kind) is ClassVar
+        return kind is typing.ClassVar or typing.get_origin(kind) is typing.ClassVar
+    # A ClassVar object exists only once typing is loaded (dataclasses asks so too);
+    # a stand-in (cli/deferred.py, a ModuleType's subclass) means it is not yet.
+    loaded = sys.modules.get("typing")
+    if loaded is None or type(loaded) is not ModuleType:
+        return False
+    return kind is loaded.ClassVar or loaded.get_origin(kind) is loaded.ClassVar
 
 
 def _refused(kind: Any) -> bool:

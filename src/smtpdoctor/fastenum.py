@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import enum
 from enum import EnumType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["FastEnumType"]
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.fastenum import FastEnumType
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "MTA",
@@ -29,7 +32,7 @@ __all__ = [
     "Verdict",
 ]
 
-JSON = dict[str, Any]
+JSON = dict[str, "Any"]  # (typing is for mypy only: a cold diagnose runs without it)
 
 
 class Category(StrEnum, metaclass=FastEnumType):

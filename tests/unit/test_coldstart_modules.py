@@ -22,7 +22,9 @@ PATH = "import smtpdoctor.cli.main, smtpdoctor.cli.diagnose, smtpdoctor.doctor.u
 PROBE = f"""\
 import json, sys
 # As the command line's entries start (python -m smtpdoctor, the console script).
-from smtpdoctor.cli.deferred import DEFERRED, DIAGNOSE_DEFERRED, defer_for_diagnose, is_deferred
+from smtpdoctor.cli.deferred import (
+    ASYNCIO_DEFERRED, ASYNCIO_UNUSED, DEFERRED, DIAGNOSE_DEFERRED, defer_for_diagnose,
+    is_deferred)
 defer_for_diagnose()
 before = set(sys.modules)
 import asyncio, ssl
@@ -44,6 +46,8 @@ builtins.compile = real_compile
 stdlib = sorted(m for m in set(sys.modules) - floor - before if not m.startswith("smtpdoctor"))
 deferred = [name for name in (*DEFERRED, *DIAGNOSE_DEFERRED, "hashlib")
             if is_deferred(sys.modules[name])]
+unused = [f"asyncio.{{sub}}" for sub in ASYNCIO_UNUSED]
+asyncio_deferred = [name for name in (*ASYNCIO_DEFERRED, *unused) if is_deferred(sys.modules[name])]
 loaded = sorted(sys.modules)
 plain, fast = [], []
 for name, module in list(sys.modules.items()):
@@ -55,7 +59,8 @@ for name, module in list(sys.modules.items()):
             made_by = getattr(value.__eq__, "__module__", None)
             (fast if made_by == "smtpdoctor.fastdataclass" else plain).append(value.__qualname__)
 print(json.dumps({{"generated": made, "compiled": len(compiled), "plain": plain,
-                  "fast": fast, "stdlib": stdlib, "deferred": deferred, "loaded": loaded}}))
+                  "fast": fast, "stdlib": stdlib, "deferred": deferred, "loaded": loaded,
+                  "asyncio_deferred": asyncio_deferred}}))
 """
 
 # What the path needs beyond asyncio and ssl (inspect deferred: see
@@ -71,6 +76,9 @@ ALLOWED_STDLIB = {
     "_sha512",
     "_string",  # string.Formatter().parse itself (knowledge/catalogue/spec.py)
     "argparse",
+    # (the project's own modules import it; `python -m` and the console script's runpy
+    # and importlib.util load it before them anyway)
+    "contextlib",
     "copy",
     "dataclasses",
     "datetime",
@@ -128,10 +136,27 @@ def test_the_path_leaves_asyncios_logging_subprocess_and_executors_unloaded() ->
     # subprocesses and its executors; hashlib would load OpenSSL's digest table:
     # cli/deferred.py's stand-ins for a cold diagnose load none of them.
     doc = _probe()
-    assert doc["deferred"][2:] == ["subprocess", "concurrent.futures", "logging", "hashlib"]
+    assert doc["deferred"][2:5] == ["subprocess", "concurrent.futures", "logging"]
+    assert doc["deferred"][-1] == "hashlib"
     assert not {"_hashlib", "_blake2", "_posixsubprocess", "concurrent.futures._base"} & set(
         doc["loaded"]
     )
+
+
+def test_the_path_leaves_typing_traceback_signal_and_asyncios_unused_modules_unloaded() -> None:
+    # The project's modules import typing for mypy only (TYPE_CHECKING), asyncio's
+    # timeouts get its three names from the stand-in, asyncio.run's SIGINT handler is
+    # set through _signal, and the asyncio modules for TLS transports, happy eyeballs,
+    # transport sockets, locks, queues, streams, subprocesses, task groups and threads
+    # are deferred (cli/deferred.py).
+    doc = _probe()
+    assert doc["deferred"][5:8] == ["traceback", "typing", "signal"]
+    assert doc["asyncio_deferred"] == [
+        *("asyncio.sslproto", "asyncio.staggered", "asyncio.trsock", "asyncio.locks"),
+        *("asyncio.queues", "asyncio.streams", "asyncio.subprocess", "asyncio.taskgroups"),
+        "asyncio.threads",
+    ]
+    assert not {"textwrap", "_typing", "smtpdoctor.net.seam", "asyncio.mixins"} & set(doc["loaded"])
 
 
 KNOWN = """\
@@ -144,7 +169,7 @@ stand_in = sys.modules["datetime"]
 for name in deferred.DIAGNOSE_DEFERRED:
     del sys.modules[name]
 del sys.modules["datetime"]
-import concurrent.futures, datetime, hashlib, logging, subprocess
+import concurrent.futures, datetime, hashlib, logging, subprocess, traceback, typing
 real = {name: {k: getattr(sys.modules[name], k) for k in values} for name, values in known.items()}
 same_datetime = all(getattr(stand_in, k) is getattr(datetime, k) for k in datetime.__all__)
 digests = [hashlib.new(n, b"x").hexdigest() for n in ("sha1", "sha256", "sha384", "sha512")]

@@ -190,3 +190,171 @@ print(json.dumps({"bound": bound, "loaded": not is_deferred(sys.modules["gettext
 """
     )
     assert doc == {"bound": True, "loaded": True, "word": "USAGE: "}
+
+
+def test_typings_and_tracebacks_stand_ins_answer_as_the_real_names() -> None:
+    # What asyncio reads of them as it loads (cli/deferred.py, a cold diagnose): timeouts'
+    # final, Optional and Type, _asyncio's traceback.extract_stack; each is the real one's
+    # answer once typing and traceback load.
+    doc = _run(
+        """\
+import json, sys
+from smtpdoctor.cli.deferred import defer_for_diagnose, is_deferred
+defer_for_diagnose()
+import asyncio
+import asyncio.timeouts as timeouts
+before = [is_deferred(sys.modules["typing"]), is_deferred(sys.modules["traceback"])]
+async def main():
+    async with asyncio.timeout(5) as cm:
+        await asyncio.sleep(0)
+    return cm.expired()
+expired = asyncio.run(main())
+still = [is_deferred(sys.modules["typing"]), is_deferred(sys.modules["traceback"])]
+from smtpdoctor.cli import deferred
+stack = deferred._KNOWN["traceback"]["extract_stack"]()
+import typing
+from types import TracebackType
+hints = typing.get_type_hints(timeouts.Timeout.__aexit__)
+real = {"exc_type": typing.Optional[typing.Type[BaseException]],
+        "exc_val": typing.Optional[BaseException],
+        "exc_tb": typing.Optional[TracebackType], "return": typing.Optional[bool]}
+init = timeouts.Timeout.__init__.__annotations__["when"]
+print(json.dumps({
+    "before": before, "still": still, "expired": expired,
+    "stack": type(stack).__name__, "frames": len(stack) > 0,
+    "hints": hints == real, "hash": hash(init) == hash(typing.Optional[float]),
+    "repr": repr(init), "or": (init | None) == typing.Optional[float],
+    "final": timeouts.Timeout.__final__,
+}))
+"""
+    )
+    assert doc == {
+        "before": [True, True],
+        "still": [True, True],
+        "expired": False,
+        "stack": "StackSummary",
+        "frames": True,
+        "hints": True,
+        "hash": True,
+        "repr": "typing.Optional[float]",
+        "or": True,
+        "final": True,
+    }
+
+
+def test_asyncios_deferred_modules_load_on_first_use() -> None:
+    doc = _run(
+        """\
+import json, sys
+from smtpdoctor.cli.deferred import ASYNCIO_DEFERRED, defer_for_diagnose, is_deferred
+defer_for_diagnose()
+import asyncio, asyncio.base_events as base_events, asyncio.selector_events as selector_events
+before = [is_deferred(sys.modules[name]) for name in ASYNCIO_DEFERRED]
+race = base_events.staggered.staggered_race
+proto = selector_events.sslproto.SSLProtocol
+import asyncio.staggered, asyncio.sslproto
+print(json.dumps({
+    "before": before, "after": [is_deferred(sys.modules[name]) for name in ASYNCIO_DEFERRED],
+    "same": [race is asyncio.staggered.staggered_race, proto is asyncio.sslproto.SSLProtocol],
+}))
+"""
+    )
+    assert doc == {
+        "before": [True, True, True],
+        "after": [False, False, True],
+        "same": [True, True],
+    }
+
+
+def test_fastdataclass_is_marked_as_typing_would_mark_it() -> None:
+    doc = _run(
+        """\
+import json, dataclasses, typing
+from smtpdoctor import fastdataclass
+probe = typing.dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))(
+    lambda: None)
+print(json.dumps({"same": fastdataclass.dataclass.__dataclass_transform__
+                  == probe.__dataclass_transform__}))
+"""
+    )
+    assert doc == {"same": True}
+
+
+_SIGINT = """\
+import json, os, sys
+if {stand_in}:
+    from smtpdoctor.cli.deferred import defer_for_diagnose, is_deferred
+    defer_for_diagnose()
+import asyncio, _signal
+cancelled = []
+async def main():
+    asyncio.get_running_loop().call_later(0.01, os.kill, os.getpid(), _signal.SIGINT)
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        cancelled.append(True)
+        raise
+try:
+    asyncio.run(main())
+    ended = "returned"
+except KeyboardInterrupt:
+    ended = "KeyboardInterrupt"
+loaded = type(sys.modules["signal"]).__name__ == "module"
+print(json.dumps({{"ended": ended, "cancelled": cancelled, "loaded": loaded,
+                  "back": _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler}}))
+"""
+
+
+def test_ctrl_c_in_asyncio_run_is_handled_as_with_the_real_signal_module() -> None:
+    # asyncio.run's Runner sets its own SIGINT handler (the first Ctrl-C cancels the main
+    # task, which then ends in KeyboardInterrupt) and puts Python's back after: the same
+    # with the signal stand-in of a cold diagnose, which builds none of signal's enums.
+    real = _run(_SIGINT.format(stand_in=False))
+    stand_in = _run(_SIGINT.format(stand_in=True))
+    assert real == {"ended": "KeyboardInterrupt", "cancelled": [True], "loaded": True, "back": True}
+    assert stand_in == {**real, "loaded": False}
+
+
+_ASYNCIO = """\
+import json, sys
+if {stand_in}:
+    from smtpdoctor.cli.deferred import ASYNCIO_UNUSED, defer_for_diagnose, is_deferred
+    defer_for_diagnose()
+import asyncio
+deferred = sorted(m for m in sys.modules
+                  if m.startswith("asyncio.") and type(sys.modules[m]).__name__ == "_Deferred")
+every = list(asyncio.__all__)
+where = {{name: getattr(asyncio, name).__module__ for name in every
+          if hasattr(getattr(asyncio, name), "__module__")}}
+from asyncio import Lock, TaskGroup, open_connection
+tables = {{}}
+if {stand_in}:
+    tables = {{sub: [list(names), list(getattr(asyncio, sub).__all__)]
+              for sub, names in ASYNCIO_UNUSED.items()}}
+print(json.dumps({{"deferred": deferred, "all": every, "where": where,
+                  "loader": type(asyncio.__loader__).__name__,
+                  "spec": type(asyncio.__spec__.loader).__name__,
+                  "lock": Lock.__module__, "group": TaskGroup.__module__,
+                  "open": open_connection.__module__, "tables": tables}}))
+"""
+
+
+def test_asyncios_unused_modules_load_at_their_first_name_and_its_all_is_whole() -> None:
+    # For a cold diagnose asyncio's __init__ runs with stand-ins for its locks, queues,
+    # streams, subprocess, taskgroups and threads (cli/deferred.py): the package's
+    # __all__, loader and every name are what a plain import gives, each module loaded
+    # when one of its names is first asked for.
+    real = _run(_ASYNCIO.format(stand_in=False))
+    stand_in = _run(_ASYNCIO.format(stand_in=True))
+    assert stand_in["deferred"] == [
+        *("asyncio.locks", "asyncio.queues", "asyncio.sslproto", "asyncio.staggered"),
+        *("asyncio.streams", "asyncio.subprocess", "asyncio.taskgroups", "asyncio.threads"),
+        "asyncio.trsock",
+    ]
+    assert real["deferred"] == []
+    tables = stand_in.pop("tables")
+    assert isinstance(tables, dict)
+    assert len(tables) == 6
+    assert all(mine == theirs for mine, theirs in tables.values())
+    del real["tables"]
+    assert {**stand_in, "deferred": []} == real

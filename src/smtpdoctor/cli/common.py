@@ -16,10 +16,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING
 
 from smtpdoctor.cli.terminal import console, json_safe, line
 from smtpdoctor.model import MTA
+
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 __all__ = [
     "UsageError",

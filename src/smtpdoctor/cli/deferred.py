@@ -23,7 +23,19 @@ OpenSSL's, whose ``_hashlib`` lists every digest as it loads: ~6M), and
 pure-Python classes first, then replaces them with those: ~4M); and
 ``gettext``'s two functions ``argparse`` binds answer the message itself while
 no catalogue can exist (no default locale directory: the real ones import
-``locale`` for its alias tables to look for none, ~5M).
+``locale`` for its alias tables to look for none, ~5M). And (session 15, ~19M
+together): ``traceback`` (with ``textwrap``), whose ``extract_stack`` the
+``_asyncio`` extension takes as it loads, for asyncio's debug mode; ``typing``,
+which the project's modules on the path import for mypy only (``TYPE_CHECKING``)
+and ``asyncio.timeouts`` for ``final`` and its annotations (``Optional[float]``,
+kept as written until something reads them); ``signal``, for ``asyncio.run``'s
+SIGINT handler, through the ``_signal`` functions it wraps (none of its enums
+built); asyncio's ``sslproto``, ``staggered`` and ``trsock``
+(:data:`ASYNCIO_DEFERRED`), which its modules import for TLS transports, the
+happy-eyeballs race and transport sockets, none of which the seam uses; and
+those its ``__init__`` star-imports for locks, queues, streams, subprocesses,
+task groups and threads (:data:`ASYNCIO_UNUSED`, ~4M more), which the package
+then answers by name (PEP 562).
 
 Only the command line's entries call :func:`defer` (``python -m smtpdoctor``,
 the ``smtpdoctor`` console script's cold path), before anything else is
@@ -44,6 +56,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "ASYNCIO_DEFERRED",
     "DEFERRED",
     "DIAGNOSE_DEFERRED",
     "defer",
@@ -63,7 +76,45 @@ DEFERRED = ("inspect", "linecache")
 # subprocesses, executors and its log, none of which a diagnosis runs. Each
 # stand-in answers the few names asyncio reads as it loads, with the values the
 # real module has (constants, and a logger that loads logging when it is used).
-DIAGNOSE_DEFERRED = ("subprocess", "concurrent.futures", "logging")
+# Then ``traceback`` (and with it ``textwrap``), for the tracebacks asyncio formats
+# in its debug mode and when it logs an error; ``typing``, for annotations (the
+# project's modules on the path import it only for mypy: ``TYPE_CHECKING``); and
+# ``signal``, whose enums (``Signals``, ``Handlers``, ``Sigmasks``) are built as it
+# loads, for ``asyncio.run``'s Ctrl-C handler (the ``_signal`` functions it wraps).
+DIAGNOSE_DEFERRED = (
+    *("subprocess", "concurrent.futures", "logging"),
+    *("traceback", "typing", "signal"),
+)
+
+# asyncio's own modules for what a diagnosis never calls, which its modules import
+# as ``from . import name`` and use only inside functions: TLS over its transports
+# (``sslproto``: the seam has its own, net/stream.py), the happy-eyeballs race of
+# ``create_connection`` (``staggered``, which imports ``typing``) and the socket
+# wrapper its transports hand out (``trsock``).
+ASYNCIO_DEFERRED = ("asyncio.sslproto", "asyncio.staggered", "asyncio.trsock")
+
+# And those asyncio's ``__init__`` star-imports, for names no diagnosis uses (locks,
+# queues, streams, subprocesses, task groups, threads), each with the names it
+# gives the package (Python 3.11's: a test compares them with the real modules').
+# asyncio's ``__init__`` runs with a stand-in for each (:class:`_AsyncioFinder`),
+# and the package then answers those names by loading the module (PEP 562).
+ASYNCIO_UNUSED: dict[str, tuple[str, ...]] = {
+    "locks": ("Lock", "Event", "Condition", "Semaphore", "BoundedSemaphore", "Barrier"),
+    "queues": ("Queue", "PriorityQueue", "LifoQueue", "QueueFull", "QueueEmpty"),
+    "streams": (
+        *("StreamReader", "StreamWriter", "StreamReaderProtocol", "open_connection"),
+        *("start_server", "open_unix_connection", "start_unix_server"),
+    ),
+    "subprocess": ("create_subprocess_exec", "create_subprocess_shell"),
+    "taskgroups": ("TaskGroup",),
+    "threads": ("to_thread",),
+}
+# The order of asyncio's ``__all__`` (its ``__init__``), then unix_events' names.
+_ASYNCIO_ALL = (
+    *("base_events", "coroutines", "events", "exceptions", "futures", "locks"),
+    *("protocols", "runners", "queues", "streams", "subprocess", "tasks", "threads"),
+    *("timeouts", "transports", "unix_events"),
+)
 
 _SWAP = allocate_lock()
 _REAL: dict[str, ModuleType] = {}
@@ -159,7 +210,7 @@ def defer_for_diagnose() -> None:
     imports the real module as :func:`defer` does.
     """
     defer()
-    if any(name in sys.modules for name in DIAGNOSE_DEFERRED):
+    if "asyncio" in sys.modules or any(name in sys.modules for name in DIAGNOSE_DEFERRED[:3]):
         return  # (too late: one of them, or asyncio, is loaded already)
     _KNOWN["subprocess"] = {"PIPE": -1, "STDOUT": -2, "DEVNULL": -3}
     _KNOWN["concurrent.futures"] = {
@@ -168,14 +219,30 @@ def defer_for_diagnose() -> None:
         "ALL_COMPLETED": "ALL_COMPLETED",
     }
     _KNOWN["logging"] = {"DEBUG": 10, "getLogger": _Logger}
+    _KNOWN["traceback"] = {"extract_stack": _extract_stack}
+    _KNOWN["typing"] = {
+        "TYPE_CHECKING": False,
+        "final": _final,
+        "Optional": _Form("Optional"),
+        "Type": _Form("Type"),
+    }
+    _NOT_PACKAGES.update(("traceback", "typing", "signal"))
+    _no_signal_enums()
     import concurrent  # (the package: empty; `import concurrent.futures` reads its attribute)
 
     for name in DIAGNOSE_DEFERRED:
+        if name in sys.modules:
+            continue  # (traceback, typing or signal loaded before: left as it is)
         sys.modules[name] = stand_in = _Deferred(name)
         parent, _, child = name.rpartition(".")
         if parent:
             setattr(sys.modules[parent], child, stand_in)
     del concurrent
+    for name in ASYNCIO_DEFERRED:
+        # (asyncio's `from . import name` takes it from sys.modules.)
+        sys.modules.setdefault(name, _Deferred(name))
+    if sys.version_info[:2] == (3, 11) and sys.platform != "win32":
+        sys.meta_path.insert(0, _AsyncioFinder)
     _builtin_digests()
     _c_datetime()
     _untranslated()
@@ -189,6 +256,150 @@ def defer_for_logs() -> None:
     defer()
     _c_datetime()
     _untranslated()
+
+
+class _AsyncioFinder:
+    """Finds ``asyncio`` as the next finders do, once, and runs its ``__init__`` with a
+    stand-in for each of :data:`ASYNCIO_UNUSED` (its ``from .locks import *`` then binds
+    nothing, its ``locks.__all__`` is empty); after it, the package's ``__all__`` is
+    what the whole ``__init__`` makes, and a module ``__getattr__`` answers those
+    modules' names by loading the module (as any use of the stand-in does)."""
+
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "asyncio":
+            return None
+        sys.meta_path.remove(cls)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _AsyncioLoader(spec.loader)
+        return spec
+
+
+class _AsyncioLoader:
+    """:class:`_AsyncioFinder`'s loader: the real one's, with the stand-ins put in first."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The spec and module name the real loader, as without this class.
+        module.__spec__.loader = module.__loader__ = self._loader  # type: ignore[union-attr]
+        stand_ins: dict[str, ModuleType] = {}
+        for sub in ASYNCIO_UNUSED:
+            name = f"asyncio.{sub}"
+            if name not in sys.modules:
+                _KNOWN[name] = {"__all__": ()}
+                _NOT_PACKAGES.add(name)
+                sys.modules[name] = stand_ins[sub] = _Deferred(name)
+                setattr(module, sub, stand_ins[sub])
+        self._loader.exec_module(module)
+        if not stand_ins:
+            return
+        names = vars(module)
+        every: list[str] = []
+        for sub in _ASYNCIO_ALL:
+            if sub == "taskgroups":
+                continue  # (star-imported, not in asyncio's __all__)
+            every += ASYNCIO_UNUSED[sub] if sub in stand_ins else names[sub].__all__
+        names["__all__"] = tuple(every)
+        where = {name: sub for sub in stand_ins for name in ASYNCIO_UNUSED[sub]}
+
+        def __getattr__(name: str) -> Any:
+            sub = where.get(name)
+            if sub is None:
+                raise AttributeError(f"module 'asyncio' has no attribute {name!r}")
+            real = _real(f"asyncio.{sub}", stand_ins[sub])
+            value = getattr(real, name)
+            names[name] = value
+            return value
+
+        names["__getattr__"] = __getattr__
+
+
+def _no_signal_enums() -> None:
+    """What ``asyncio.run`` reads of ``signal`` (its ``Runner`` puts its own SIGINT
+    handler in while the loop runs, if Python's default one is in, and puts that back
+    after), answered by the ``_signal`` extension that ``signal.py`` wraps: the same
+    handlers set and got, without the three enums it builds as it loads (~3.5M
+    instructions, ~1 ms). ``signal.py`` only converts what goes in and out (``SIGINT``
+    is ``Signals.SIGINT``, equal to 2; ``getsignal`` gives ``SIG_DFL``/``SIG_IGN`` as
+    ``Handlers``, a handler function as itself); any other name loads it."""
+    import _signal  # type: ignore[import-not-found]
+
+    _KNOWN["signal"] = {
+        name: getattr(_signal, name)
+        for name in ("SIGINT", "default_int_handler", "getsignal", "signal")
+    }
+
+
+def _extract_stack(f: Any = None, limit: Any = None) -> Any:
+    """``traceback.extract_stack``, which the ``_asyncio`` extension takes from
+    ``traceback`` as it loads (and calls in asyncio's debug mode only)."""
+    return _real("traceback", sys.modules["traceback"]).extract_stack(f, limit)
+
+
+def _final(f: Any) -> Any:
+    """``typing.final`` (asyncio's ``Timeout`` class is marked with it), as written
+    there: it sets ``__final__`` where it can and returns its argument."""
+    try:  # noqa: SIM105 - as typing.py writes it
+        f.__final__ = True
+    except (AttributeError, TypeError):
+        pass
+    return f
+
+
+class _Form:
+    """``typing.Optional`` or ``typing.Type`` as ``asyncio.timeouts`` uses them: in
+    the annotations its functions are defined with (``Optional[float]``), which
+    nothing on a diagnosis's path reads. Subscripted, it keeps its arguments; any
+    other use (``==``, ``repr``, an attribute: what ``typing.get_type_hints`` or
+    ``inspect`` would do) imports ``typing`` and answers as the real form with the
+    same arguments does."""
+
+    __slots__ = ("_args", "_name")
+
+    def __init__(self, name: str, args: tuple[Any, ...] = ()) -> None:
+        self._name = name
+        self._args = args
+
+    def __getitem__(self, item: Any) -> _Form:
+        return _Form(self._name, (*self._args, item))
+
+    def resolved(self) -> Any:
+        form = getattr(_real("typing", sys.modules["typing"]), self._name)
+        if not self._args:
+            return form
+        args = tuple(arg.resolved() if type(arg) is _Form else arg for arg in self._args)
+        return form[args[0] if len(args) == 1 else args]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolved(), name)
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self.resolved() == (other.resolved() if type(other) is _Form else other))
+
+    def __hash__(self) -> int:
+        return hash(self.resolved())
+
+    def __repr__(self) -> str:
+        return repr(self.resolved())
+
+    def __or__(self, other: Any) -> Any:
+        return self.resolved() | other
+
+    def __ror__(self, other: Any) -> Any:
+        return other | self.resolved()
 
 
 def _builtin_digests() -> None:
@@ -303,7 +514,8 @@ def is_deferred(module: object) -> bool:
 def load_deferred() -> None:
     """Import now every module a stand-in still defers (the warm server, whose
     commands' forks would each load it again, loads them once before forking)."""
-    for name in (*DEFERRED, *DIAGNOSE_DEFERRED):
+    unused = (f"asyncio.{sub}" for sub in ASYNCIO_UNUSED)
+    for name in (*DEFERRED, *DIAGNOSE_DEFERRED, *ASYNCIO_DEFERRED, *unused):
         module = sys.modules.get(name)
         if type(module) is _Deferred:
             _real(name, module)

@@ -7,7 +7,7 @@ import ipaddress
 import os
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.cli import startregex
 from smtpdoctor.cli.common import (
@@ -32,6 +32,7 @@ from smtpdoctor.doctor.target import parse_target, send_early_dns
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
     from smtpdoctor.doctor.results import Diagnosis
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.cli.common import fail
 from smtpdoctor.cli.terminal import line
 from smtpdoctor.model import ExitCode, Status
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.doctor import Diagnosis, HostReport
 
 __all__ = [

@@ -14,10 +14,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor import __version__
 from smtpdoctor.cli.common import UsageError
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["COMMAND_EXAMPLES", "HelpFormatter", "Parser", "root_parser"]
 

@@ -22,9 +22,11 @@ import functools
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from rich.console import Console, ConsoleOptions, RenderableType
     from rich.segment import Segment
 

@@ -4,10 +4,14 @@
 module does not compile the whole pattern library.
 """
 
+from __future__ import annotations
+
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.diagnosis.classifier import Classification, classify, classify_reply
 
 __all__ = ["Classification", "classify", "classify_reply"]

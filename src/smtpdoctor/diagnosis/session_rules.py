@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import field
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
@@ -24,6 +24,9 @@ from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
 from smtpdoctor.knowledge.services import other_service
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
 from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "TLS_ORDER",

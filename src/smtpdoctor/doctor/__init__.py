@@ -27,9 +27,11 @@ before the walker and ``asyncio`` are imported.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.doctor.host import probe_host, rename_host
     from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
     from smtpdoctor.doctor.report import build_diagnosis

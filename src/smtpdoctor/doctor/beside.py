@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.doctor.recheck import _comparable, _implicit_tls_check
@@ -24,6 +24,9 @@ from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions, walk
 from smtpdoctor.probe.tls import Preambles, early_matrix, tls_matrix
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

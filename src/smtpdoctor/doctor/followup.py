@@ -5,7 +5,7 @@ a stall, the transfer rate of ``--send --size``, and ``--path``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.evidence.session import SessionResult
@@ -13,6 +13,9 @@ from smtpdoctor.model import Finding, Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 async def _follow_up(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.diagnosis.verdict import sort_findings, verdict_for
 from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
@@ -20,6 +20,8 @@ from smtpdoctor.model import Finding, Severity, Status
 from smtpdoctor.net.deadline import Deadline
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.diagnosis.policy_rules import MxTransport
     from smtpdoctor.evidence.dns import DnsReport, PtrResult
 

@@ -6,7 +6,7 @@ whole document (:class:`Diagnosis`), with their JSON (the contract's
 from __future__ import annotations
 
 from dataclasses import field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult
@@ -15,6 +15,8 @@ from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Finding, Verdict
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.evidence.ciphers import CipherScan
 
 

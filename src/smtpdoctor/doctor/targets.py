@@ -10,7 +10,7 @@ import asyncio
 import socket
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.doctor.options import DiagnoseOptions, local_fqdn
 from smtpdoctor.doctor.results import HostReport
@@ -22,6 +22,8 @@ from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.evidence.dns import DnsReport, PtrResult
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.doctor.host import _warm_up, _warmed, probe_host
 from smtpdoctor.doctor.options import DiagnoseOptions
@@ -27,6 +27,9 @@ from smtpdoctor.doctor.targets import (
 from smtpdoctor.net import dnswire
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 async def diagnose(opts: DiagnoseOptions) -> Diagnosis:

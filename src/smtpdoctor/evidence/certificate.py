@@ -22,12 +22,14 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.der import cert_names, pem_blocks
 from smtpdoctor.fastdataclass import dataclass
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from cryptography import x509
     from cryptography.x509.verification import PolicyBuilder
 

@@ -7,11 +7,14 @@ them. Each :class:`Step` records its stage, timing, bytes and how it ended.
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.protocol.reply import Reply
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SMTPUTF8_NOT_OFFERED", "SessionResult", "Step", "TlsResult", "TlsSession"]
 

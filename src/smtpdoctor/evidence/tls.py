@@ -8,9 +8,12 @@ Extended Master Secret, and whether the peer's own TLS 1.2 suites are shared.
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["VERSIONS", "HelloProbe", "TlsMatrix"]
 

@@ -9,10 +9,14 @@ category. :mod:`smtpdoctor.diagnosis.classifier` turns these into answers.
 # The names below load on first use (PEP 562): the pattern tables compile
 # dozens of regular expressions, which a diagnosis that never meets a
 # negative reply should not pay for at start-up.
+from __future__ import annotations
+
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.knowledge.categories import CATEGORY_INFO, CategoryInfo, category_info
     from smtpdoctor.knowledge.enhanced import (
         CLASSES,

@@ -7,12 +7,15 @@ sends a diagnosis's first DNS questions before ``asyncio`` and ``ssl`` load.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.net.deadline import Deadline
     from smtpdoctor.net.errors import NetError
-    from smtpdoctor.net.stream import Connector, NetworkBackend, Stream
+    from smtpdoctor.net.seam import NetworkBackend, Stream
+    from smtpdoctor.net.stream import Connector
     from smtpdoctor.net.tls import probe_context
 
 __all__ = [
@@ -28,8 +31,8 @@ _WHERE = {
     "Connector": "stream",
     "Deadline": "deadline",
     "NetError": "errors",
-    "NetworkBackend": "stream",
-    "Stream": "stream",
+    "NetworkBackend": "seam",
+    "Stream": "seam",
     "probe_context": "tls",
 }
 

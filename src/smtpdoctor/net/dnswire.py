@@ -23,9 +23,12 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "AAAA",
@@ -311,7 +314,8 @@ async def followed_addresses(within: float, on_address: Callable[[str, str], Non
     await asyncio.gather(*(one(n, t) for n in _FOLLOWED for t in (A, AAAA)))
 
 
-_Record = tuple[str, int, str, Any]  # (section, type, owner as spelt, value)
+if TYPE_CHECKING:
+    _Record = tuple[str, int, str, Any]  # (section, type, owner as spelt, value)
 
 
 def _exchanges(records: list[_Record]) -> list[str]:

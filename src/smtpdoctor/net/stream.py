@@ -25,7 +25,7 @@ import socket
 import ssl
 import struct
 import sys
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import TlsSession
 from smtpdoctor.fastdataclass import dataclass
@@ -41,7 +41,12 @@ from smtpdoctor.net.errors import (
 from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records
 
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from smtpdoctor.evidence.network import IcmpError
+    from smtpdoctor.net.seam import NetworkBackend, Stream
+
+    _S = TypeVar("_S", bound=Stream)
 
 __all__ = [
     "READ_CHUNK",
@@ -54,6 +59,17 @@ __all__ = [
     "TlsSession",
     "source_ip_problem",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The seam's two interfaces, in net/seam.py (for mypy; a cold diagnose imports no
+    # typing), still importable from here.
+    if name in ("NetworkBackend", "Stream"):
+        from smtpdoctor.net import seam  # noqa: PLC0415
+
+        return getattr(seam, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 READ_CHUNK = 16 * 1024
 _HEAD = 512  # enough of a non-TLS answer to show its first line
@@ -68,56 +84,6 @@ class TcpInfo:
     snd_mss: int  # the segment size used toward the peer
     rcv_mss: int  # the largest segment seen from the peer
     retransmits: int  # segments (SYNs included) sent again
-
-
-class Stream(Protocol):
-    """One connection. Every call takes the probe's deadline; failures are :class:`NetError`."""
-
-    @property
-    def bytes_sent(self) -> int: ...
-    @property
-    def bytes_received(self) -> int: ...
-    @property
-    def tls(self) -> bool: ...
-
-    async def recv(self, deadline: Deadline, what: str = "reading") -> bytes:
-        """Some bytes (decrypted under TLS); ``b""`` once the peer has closed."""
-        ...
-
-    async def send(self, data: bytes, deadline: Deadline, what: str = "writing") -> None: ...
-
-    async def start_tls(
-        self, context: ssl.SSLContext, server_name: str | None, deadline: Deadline
-    ) -> TlsSession:
-        """The client's TLS handshake on this connection (STARTTLS or implicit TLS)."""
-        ...
-
-    def tcp_info(self) -> TcpInfo | None: ...
-
-    def abort(self) -> None:
-        """Close at once; used when the session is over or broken."""
-        ...
-
-
-class NetworkBackend(Protocol):
-    """Opens TCP connections; raises :class:`NetError` saying how a connect ended."""
-
-    async def connect(
-        self,
-        address: str,
-        port: int,
-        *,
-        deadline: Deadline,
-        source_ip: str | None = None,
-        ttl: int | None = None,
-        mss: int | None = None,
-        capture_icmp: bool = False,
-    ) -> Stream:
-        """``ttl``: the SYN's IP TTL (hop limit). ``mss``: clamp the MSS (TCP_MAXSEG).
-        ``capture_icmp``: an ICMP error for the SYN is read off the socket
-        (``IP_RECVERR``) and lands in :attr:`NetError.icmp`.
-        ``NetError.setup`` is set when nothing was sent."""
-        ...
 
 
 class Connector:
@@ -191,8 +157,6 @@ class Connector:
             begun.set_exception(err)
         return begun
 
-
-_S = TypeVar("_S", bound=Stream)
 
 # -- the raw-socket backend -----------------------------------------------------
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import _thread
 import ssl
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["VERSION_NAMES", "probe_context", "start_early"]
 

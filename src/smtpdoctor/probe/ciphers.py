@@ -11,11 +11,12 @@ know (hundreds). TLS 1.3 suites come the same way, from a TLS 1.3-only hello.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.ciphers import AcceptedSuite, CipherScan
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream
+from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.tls import _CODES, PROBE_SECONDS, _starttls_preamble
 from smtpdoctor.protocol.errors import ProtocolError
 from smtpdoctor.protocol.tlsdata import (
@@ -27,6 +28,9 @@ from smtpdoctor.protocol.tlsdata import (
     TLSVersionCode,
 )
 from smtpdoctor.protocol.tlshello import HelloParser, ServerHelloResult, build_client_hello
+
+if TYPE_CHECKING:
+    from smtpdoctor.net.seam import Stream
 
 __all__ = ["MAX_PER_VERSION", "candidates", "cipher_scan"]
 

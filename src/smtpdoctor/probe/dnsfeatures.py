@@ -27,7 +27,10 @@ import importlib
 import sys
 import threading
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["FEATURES", "answers", "offer", "prepare"]
 

@@ -28,12 +28,16 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.network import IcmpError, PortResult, PortsResult, PortState
 from smtpdoctor.model import Outcome
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream
+from smtpdoctor.net.stream import Connector
+
+if TYPE_CHECKING:
+    from smtpdoctor.net.seam import Stream
 
 __all__ = [
     "CLIENT_SPEAKS_FIRST",

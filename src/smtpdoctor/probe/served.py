@@ -8,13 +8,18 @@ QUIT, tells a fault of the address from a fault of one member behind it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream
+from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.tls import read_reply
 from smtpdoctor.protocol.client import ClientConnection, Command, Verb
 from smtpdoctor.protocol.errors import ProtocolError
 from smtpdoctor.protocol.reply import Reply
+
+if TYPE_CHECKING:
+    from smtpdoctor.net.seam import Stream
 
 __all__ = ["served"]
 

@@ -19,6 +19,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import (
     SMTPUTF8_NOT_OFFERED,
@@ -31,7 +32,7 @@ from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream
+from smtpdoctor.net.stream import Connector
 from smtpdoctor.net.tls import probe_context
 from smtpdoctor.protocol.client import (
     ClientConnection,
@@ -43,6 +44,9 @@ from smtpdoctor.protocol.client import (
 )
 from smtpdoctor.protocol.errors import RemoteProtocolError, ReplyOutOfTurn
 from smtpdoctor.protocol.reply import Reply, ReplyParser
+
+if TYPE_CHECKING:
+    from smtpdoctor.net.seam import Stream
 
 __all__ = ["SessionOptions", "build_message", "message_parts", "walk"]
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.tls import VERSIONS, HelloProbe, TlsMatrix
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import NetError
-from smtpdoctor.net.stream import Connector, Stream, abandon
+from smtpdoctor.net.stream import Connector, abandon
 from smtpdoctor.protocol.client import ClientConnection, Closed, Command, NeedData, Verb
 from smtpdoctor.protocol.errors import ProtocolError
 from smtpdoctor.protocol.reply import Reply
@@ -36,6 +36,11 @@ from smtpdoctor.protocol.tlshello import (
     TLSVersionCode,
     build_client_hello,
 )
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from smtpdoctor.net.seam import Stream
 
 __all__ = [
     "Preambles",

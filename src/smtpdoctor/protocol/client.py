@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.fastenum import FastEnumType
 from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError, ReplyOutOfTurn
 from smtpdoctor.protocol.reply import Reply, ReplyParser
+
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "NEED_DATA",

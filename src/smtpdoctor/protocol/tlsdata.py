@@ -9,9 +9,12 @@ integer by the parser.
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Final
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastenum import FastEnumType
+
+if TYPE_CHECKING:
+    from typing import Final
 
 # ---------------------------------------------------------------------------
 # Wire codes. Open sets: unknown codes from a server are kept as integers.

@@ -29,7 +29,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Final, Literal
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.protocol.errors import RemoteProtocolError
@@ -64,6 +64,9 @@ from smtpdoctor.protocol.tlsdata import (
     version_name,
 )
 from smtpdoctor.protocol.tlsreader import TlsReader
+
+if TYPE_CHECKING:
+    from typing import Final, Literal
 
 __all__ = [
     "ALERT_DESCRIPTIONS",
@@ -424,7 +427,8 @@ def build_client_hello(
 # ---------------------------------------------------------------------------
 # Parsing the server's answer
 
-HelloKind = Literal["server_hello", "hello_retry_request", "alert"]
+if TYPE_CHECKING:
+    HelloKind = Literal["server_hello", "hello_retry_request", "alert"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,14 @@ import threading
 from collections.abc import Iterable, Mapping
 from importlib import import_module
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, FixSource, Params
 from smtpdoctor.knowledge.fixes import fixes_for
 from smtpdoctor.model import Category, Finding, Permanence, Severity, Stage
+
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
 
 __all__ = [
     "AREAS",
@@ -58,7 +61,8 @@ AREAS: tuple[str, ...] = (
 )
 
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    _T = TypeVar("_T")
 
 
 class UnknownFinding(KeyError):

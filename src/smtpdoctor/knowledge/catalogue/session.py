@@ -7,10 +7,13 @@ a negative reply carries the fixes the text classifier ordered for it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, Params
 from smtpdoctor.model import MTA, Category, Fix, Outcome, Permanence, Severity, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["HOW", "SPECS", "STAGE_WORDS"]
 

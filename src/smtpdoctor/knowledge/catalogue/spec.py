@@ -16,14 +16,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
 from functools import cache
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category, Fix, Permanence, Severity, Stage
 
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["FindingSpec", "FixSource", "Params", "placeholders"]
 
-Params = Mapping[str, Any]
+Params = Mapping[str, "Any"]  # (typing is for mypy only: a cold diagnose runs without it)
 # Static fixes, or fixes built from the finding's fields and evidence (the
 # target's real names, addresses and records), or None: the category's recipes
 # from :mod:`smtpdoctor.knowledge.fixes`. A builder may also return None for
