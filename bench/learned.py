@@ -8,10 +8,17 @@ read by the rules and, where the rules found no cause or no stage, by the models
 neither the rules nor the model have seen the collection: the figure is the honest
 estimate of what the held-back split sees. It never reads a held-back row.
 
-Usage: PYTHONPATH=src python bench/learned.py [--thresholds=0.9,0.99] [--min-df=2] [-v]
+Usage: PYTHONPATH=src python bench/learned.py [--thresholds=0.9,0.99]
+       [--stage-thresholds=0.8,0.9] [--min-df=2] [--char-word=4] [--with-bounces] [-v]
 
 Prints, per threshold: how often the fallback fires (category, stage), its accuracy
-where it fires, and the net gain in rows right against the rules alone.
+where it fires, and the net gain in rows right against the rules alone. The stage's
+threshold is the category's unless ``--stage-thresholds`` gives others (each paired
+with each category threshold). ``--char-word=N``: character trigrams of words of N
+characters or more (0: none). ``--with-bounces``: also train on the tune bounces'
+deciding texts (the text ``classify_best`` chose in each tune bounce, labelled with the
+row's category and stage; a bounce file is read only when every row of it hashes
+into the tune split), each in its source's group (measured worse: docs/explain.md).
 """
 
 from __future__ import annotations
@@ -69,10 +76,16 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
     thresholds = [
         float(x) for x in args.get("thresholds", "0.5,0.8,0.9,0.95,0.99,0.999").split(",")
     ]
+    stage_ths = (
+        [float(x) for x in args["stage-thresholds"].split(",")]
+        if "stage-thresholds" in args
+        else None
+    )
     min_df = int(args.get("min-df", L.MIN_DF))
+    L.CHAR_WORD = int(args.get("char-word", L.CHAR_WORD)) or 10**6
     verbose = "-v" in sys.argv
 
-    train_rows = L.training_rows(ROOT)
+    train_rows = L.training_rows(ROOT) + (_bounce_texts() if "--with-bounces" in sys.argv else [])
     group = [G.group_of({"collection": r.collection, "source": r.source}) for r in train_rows]
     by_group: dict[str, list[int]] = defaultdict(list)
     for i, g in enumerate(group):
@@ -134,10 +147,43 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
     print(f"rules alone (loco): {n} tune rows, category {rule_cat}, stage {rule_st}")
     for t in temps:
         for th in thresholds:
-            _report(records, t, th, verbose and th == thresholds[-1])
+            for ts in stage_ths or [th]:
+                _report(records, t, th, ts, verbose and th == thresholds[-1])
 
 
-def _report(records: list[Any], t: float, th: float, verbose: bool) -> None:
+def _bounce_texts() -> list[L.Row]:
+    """The tune bounces' deciding texts (``--with-bounces``), never a held-back file's."""
+    from smtpdoctor.cli.explain import explain_files  # noqa: PLC0415 - only for this variant
+
+    rows = G._rows("tests/data/replies/bounces.jsonl")
+    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_file[r["file"]].append(r)
+    files = sorted(
+        f
+        for f, rs in by_file.items()
+        if all(r.get("split") == "tune" and L._split_of(r["source"]) == "tune" for r in rs)
+    )
+    got: dict[str, list[Any]] = defaultdict(list)
+    for item, c in explain_files([str(ROOT / f) for f in files]):
+        got[str(Path(item.origin["source"]).relative_to(ROOT))].append((item, c))
+    out = []
+    for f in files:
+        for row in by_file[f]:
+            mine = [
+                x
+                for x in got[f]
+                if (x[0].origin.get("recipient") or "").lower() == row["recipient"]
+            ]
+            if not mine and (len(got[f]) == 1 or all(x[0].nature for x in got[f])):
+                mine = got[f][:1]
+            if mine and not mine[0][0].nature:
+                text = mine[0][1].text
+                out.append(L.Row(text, row["category"], row["stage"], row["source"], None))
+    return out
+
+
+def _report(records: list[Any], t: float, th: float, ts: float, verbose: bool) -> None:
     # fired / right where the rules were wrong (a gain each) and where they were right (a loss)
     n = len(records)
     tally = {f: [0, 0, 0, 0, 0] for f in L.FIELDS}  # open&wrong, fired, right; open&right, fired
@@ -153,7 +199,7 @@ def _report(records: list[Any], t: float, th: float, verbose: bool) -> None:
         stage = rule.stage.value
         learned_cause = category != rule.category.value
         if st and (learned_cause if CAUSE_ONLY else rule.matched or learned_cause):
-            stage = _tally(tally["stage"], r, "stage", stage, st[category], th=th, verbose=verbose)
+            stage = _tally(tally["stage"], r, "stage", stage, st[category], th=ts, verbose=verbose)
         tot["stage"] += stage == r["stage"]
     out = []
     for f in L.FIELDS:
@@ -162,7 +208,7 @@ def _report(records: list[Any], t: float, th: float, verbose: bool) -> None:
             f"{f}: {tot[f]}/{n}; open where the rules were wrong {ow}, fired {fw}, right {right}; "
             f"open where right {orr}, fired {fr}"
         )
-    print(f"T={t} threshold {th}: " + " | ".join(out))
+    print(f"T={t} threshold {th} (stage {ts}): " + " | ".join(out))
 
 
 def _tally(

@@ -40,6 +40,22 @@ def test_stored_weights_are_fresh() -> None:
     assert learned.render(ROOT) == STORED.read_text("utf-8")
 
 
+def test_stored_counts_give_the_trained_models() -> None:
+    """``_learned.py`` stores each token's counts per label; the loader makes from them
+    the very models the trainer makes (every entry, base, prior and threshold)."""
+    assert learned._load() == learned.models_of(learned.training_rows(ROOT))
+
+
+def test_words_give_their_character_trigrams() -> None:
+    """An inflected or compounded word shares trigrams with its stem; words of fewer
+    than four characters (a reply code, "at") and masked tokens give none."""
+    toks = learned.tokens("Mailboxen voll: 550 5.2.2 at mx.example.org")
+    assert {"#^ma", "#box", "#xen", "#en$", "#^vo", "#ll$"} <= set(toks)
+    assert "#.2." in toks  # (an enhanced code's too: its subject, whatever its class)
+    assert not {"#^55", "#^at", "#^<h"} & set(toks)
+    assert not any("<" in t for t in toks if t.startswith("#"))
+
+
 def test_trainer_reads_no_held_back_row(tmp_path: Path) -> None:
     """With every held-back row deleted from a copy of the corpora (told by the
     source URL's hash alone, no text read), the trainer writes the same module;

@@ -7,7 +7,8 @@ Two multinomial naive Bayes models over a text's words (unigrams and
 bigrams of a normalised text: case-folded; addresses, hosts, IPs and URLs
 masked, a URL's or host's name kept as a word; reply codes, enhanced codes
 and other numbers as shape tokens such as ``550``, ``5xx``, ``5.7.1``,
-``x.7.1``; Chinese, Japanese and Korean runs as character pairs): one says
+``x.7.1``; Chinese, Japanese and Korean runs as character pairs; and each
+word's character trigrams, for the inflections and compounds of other languages): one says
 the category, the other the stage. They are trained on the tune split
 only (``tests/data/replies/lines.jsonl`` rows whose split is ``tune``, and
 every row of ``corpus.jsonl``, which is tuned on whole); a held-back row is
@@ -18,9 +19,9 @@ confidence threshold chosen by leave-one-collection-out cross-validation on
 the tune split (``bench/learned.py``). Bounces are read by the rules alone.
 
 Training is deterministic: the same rows give the same ``_learned.py``, byte
-for byte. The weights are each token's centred log-likelihood per class,
-pruned to the tokens that occur in at least ``MIN_DF`` training texts, in
-hundredths; the scorer is a lookup and a sum. ``_learned.py`` loads only when
+for byte. It stores each kept token's counts per label (the tokens that occur in
+at least ``MIN_DF`` training texts), from which the loader makes the weights:
+log-likelihoods in hundredths; the scorer is a lookup and a sum. ``_learned.py`` loads only when
 a text needs the fallback (a diagnose's cold path never imports it).
 """
 
@@ -57,6 +58,7 @@ _TOKEN = re.compile(
 # A host's or URL's name: the label before its top-level domain(s).
 _SECOND_LEVEL = re.compile(r"([a-z0-9-]+)\.(?:(?:co|com|net|org|ac|gov|ne|or)\.)?[a-z]{2,}$")
 MAX_CHARS = 4000
+CHAR_WORD = 4  # words this long or longer also give their character trigrams
 
 
 def _name_of(host: str) -> str | None:
@@ -93,11 +95,22 @@ def _words(text: str) -> Iterator[str]:
 
 
 def tokens(text: str, category: str | None = None) -> tuple[str, ...]:
-    """The features of ``text``: its words and shapes, and each adjacent pair, once each
-    (and the category, for the stage model)."""
+    """The features of ``text``: its words and shapes, each adjacent pair, and the
+    character trigrams of each word of ``CHAR_WORD`` or more characters, once each (and
+    the category, for the stage model)."""
     words = list(_words(text))
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
-    return tuple(dict.fromkeys(words + pairs + ([f"<category {category}>"] if category else [])))
+    grams = [g for w in words if len(w) >= CHAR_WORD and w[0] != "<" for g in _grams(w)]
+    cat = [f"<category {category}>"] if category else []
+    return tuple(dict.fromkeys(words + pairs + grams + cat))
+
+
+def _grams(word: str) -> Iterator[str]:
+    """A word's character trigrams, its ends marked (``#^mai``, ``#ail``, ``#il$``): an
+    inflected or compounded word shares them with its stem (``mailbox``, ``Mailboxen``)."""
+    marked = f"^{word}$"
+    for i in range(len(marked) - 2):
+        yield "#" + marked[i : i + 3]
 
 
 # --- the scorer ---------------------------------------------------------------------
@@ -200,9 +213,9 @@ def use(models: dict[str, Model]) -> None:
 
 ALPHA = 0.5  # Laplace smoothing
 TEMPERATURE = 0.5  # (see confidence())
-MIN_DF = 6  # a token kept occurs in at least this many training texts
+MIN_DF = 10  # a token kept occurs in at least this many training texts
 # The thresholds chosen by bench/learned.py's leave-one-collection-out run on the tune split.
-THRESHOLDS = {"category": 0.99, "stage": 0.99}
+THRESHOLDS = {"category": 0.97, "stage": 0.8}
 FIELDS = ("category", "stage")
 
 
@@ -303,7 +316,7 @@ def token_weights(counts: Counts, labels: tuple[str, ...], token: str) -> tuple[
     for i, k in enumerate(labels):
         n = counts.tokens[k][token]
         if n:
-            pairs += [i, round(100 * math.log((n + ALPHA) / ALPHA))]
+            pairs += [i, _extra(n)]
     return tuple(pairs)
 
 
@@ -320,12 +333,20 @@ def models_of(rows: list[Row]) -> dict[str, Model]:
     return {f: train(count(labelled(rows, f)), THRESHOLDS[f]) for f in FIELDS}
 
 
+def _extra(n: int) -> int:
+    """A token's entry for a label whose texts held it ``n`` times (train())."""
+    return round(100 * math.log((n + ALPHA) / ALPHA))
+
+
 def render(root: Path) -> str:
     """The ``_learned`` module's text, from the tune rows under ``root``: each
-    model's labels, priors, bases and threshold, and one table of the tokens
-    with both models' entries (a token only one model keeps has ``()`` for the other)."""
+    model's labels, priors, bases and threshold, and one table of the tokens with
+    both models' counts, a string each (``"g3l12"``: label 6 held it in 3 texts,
+    label 11 in 12; ``""`` where that model does not keep the token): the loader
+    makes the entries from the counts (``_extra``), as train() does."""
     rows = training_rows(root)
-    models = models_of(rows)
+    counted = {f: count(labelled(rows, f)) for f in FIELDS}
+    models = {f: train(counted[f], THRESHOLDS[f]) for f in FIELDS}
     out = [
         '"""The learned fallback\'s weights (generated: python -m '
         'smtpdoctor.knowledge.learned)."""',
@@ -338,21 +359,36 @@ def render(root: Path) -> str:
     for name, m in models.items():
         out.append(f"    {name!r}: ({m.labels!r}, {m.prior!r}, {m.base!r}, {m.threshold!r}),")
     out += ["}", "TOKENS = {"]
-    cat, stage = models["category"].weights, models["stage"].weights
-    for t in sorted(cat.keys() | stage.keys()):
-        out.append(f"    {t!r}: ({cat.get(t, ())!r}, {stage.get(t, ())!r}),")
+
+    def held(f: str, t: str) -> str:
+        m, per = models[f], counted[f].tokens
+        if t not in m.weights:
+            return ""
+        return "".join(f"{chr(97 + i)}{per[k][t]}" for i, k in enumerate(m.labels) if per[k][t])
+
+    for t in sorted(models["category"].weights.keys() | models["stage"].weights.keys()):
+        out.append(f"    {t!r}: ({held('category', t)!r}, {held('stage', t)!r}),")
     out += ["}", ""]
     return "\n".join(out)
+
+
+_HELD = re.compile(r"([a-z])(\d+)")
 
 
 def _load() -> dict[str, Model]:
     from smtpdoctor.knowledge import _learned  # noqa: PLC0415 - only when a text needs it
 
+    extra: dict[str, int] = {}
     tables: tuple[dict[str, tuple[int, ...]], ...] = ({}, {})
     for token, entries in _learned.TOKENS.items():
-        for table, pairs in zip(tables, entries, strict=True):
-            if pairs:
-                table[token] = pairs
+        for table, held in zip(tables, entries, strict=True):
+            if held:
+                pairs: list[int] = []
+                for label, n in _HELD.findall(held):
+                    if n not in extra:
+                        extra[n] = _extra(int(n))
+                    pairs += (ord(label) - 97, extra[n])
+                table[token] = tuple(pairs)
     return {
         name: Model(labels, prior, base, table, threshold)
         for (name, (labels, prior, base, threshold)), table in zip(
