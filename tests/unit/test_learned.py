@@ -101,6 +101,7 @@ def test_unseen_phrasing_of_a_known_class(text: str, category: Category) -> None
     assert got["label"] == category.value
     assert got["confidence"] >= learned.threshold("category")
     assert got["words"]
+    assert not any(w.startswith(("<", "#")) for w in got["words"])  # no shape, no trigram
     assert "learned from the corpus's words" in c.meaning
     assert c.fixes  # the category's recipes
 

@@ -184,7 +184,8 @@ def read(text: str, model: Model, category: str | None = None) -> Reading:
         ((_weight(model, t, best) - _weight(model, t, second), t) for t in toks),
         key=lambda x: (-x[0], x[1]),
     )
-    words = tuple(t for gain, t in pull if gain > 0 and not t.startswith("<"))[:5]
+    # (Words and pairs only: a masked shape or a trigram says nothing to a reader.)
+    words = tuple(t for gain, t in pull if gain > 0 and not t.startswith(("<", "#")))[:5]
     return Reading(model.labels[best], confidence(scores, best, len(toks)), words)
 
 
