@@ -19,7 +19,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import field
 from operator import add
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
@@ -27,6 +27,9 @@ from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus,
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "CATEGORIES",

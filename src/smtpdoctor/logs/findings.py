@@ -15,7 +15,7 @@ counts, with findings from the catalogue (``logs.outbound.*``,
 from __future__ import annotations
 
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.logs.aggregate import (
     CAUSES,
@@ -31,6 +31,9 @@ from smtpdoctor.logs.aggregate import (
 )
 from smtpdoctor.logs.inbound import Cause
 from smtpdoctor.model import Category, Severity, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["inbound_section", "outbound_findings"]
 
