@@ -242,6 +242,47 @@ print(json.dumps({
     }
 
 
+def test_a_cold_logs_path_leaves_typing_unloaded_and_its_names_load_it() -> None:
+    # cli/deferred.py's defer_for_logs: the logs path (the reader, the report, the
+    # classifier a reason not in the answer store needs) imports typing for mypy only;
+    # any other name of it, or a generic class subscripted, is the real one's.
+    doc = _run(
+        """\
+import json, sys
+from smtpdoctor.cli.deferred import defer_for_logs, is_deferred
+defer_for_logs()
+import smtpdoctor.cli.main, smtpdoctor.cli.logs, smtpdoctor.logs.engine
+import smtpdoctor.logs.report, smtpdoctor.diagnosis.classifier
+import smtpdoctor.diagnosis.prefilter, smtpdoctor.knowledge.wording
+from smtpdoctor.diagnosis.classifier import classify
+from smtpdoctor.logs.ahead import Ahead, Blocks
+category = classify("421 4.7.0 Try again later, closing connection.").category.value
+blocks = Blocks(iter([b"a", b"b"]))
+read = [block for block, _ in blocks]
+before = is_deferred(sys.modules["typing"])
+from typing import TYPE_CHECKING
+still = is_deferred(sys.modules["typing"])
+from typing import Any
+import typing
+print(json.dumps({
+    "before": before, "still": still, "checking": TYPE_CHECKING, "category": category,
+    "read": [b.decode() for b in read], "alias": Blocks[int] is Blocks,
+    "loaded": not is_deferred(sys.modules["typing"]), "any": Any is typing.Any,
+}))
+"""
+    )
+    assert doc == {
+        "before": True,
+        "still": True,
+        "checking": False,
+        "category": "service_unavailable",
+        "read": ["a", "b"],
+        "alias": True,
+        "loaded": True,
+        "any": True,
+    }
+
+
 def test_asyncios_deferred_modules_load_on_first_use() -> None:
     doc = _run(
         """\

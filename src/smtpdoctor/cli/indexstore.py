@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor import sidefile
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["load", "save"]
 

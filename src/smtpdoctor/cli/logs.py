@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.cli.common import (
@@ -58,6 +58,8 @@ from smtpdoctor.logs.timeparse import parse_user_time
 from smtpdoctor.model import ExitCode
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from rich.console import Console
 
 __all__ = ["register", "run"]

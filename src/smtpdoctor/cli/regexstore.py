@@ -52,10 +52,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor import sidefile
 from smtpdoctor.cli import indexstore, startregex
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "AVAILABLE",

@@ -35,7 +35,7 @@ import functools
 import math
 import re
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.diagnosis.evidence_rules import (
     FIXES_OF,
@@ -97,6 +97,9 @@ from smtpdoctor.knowledge.stage_wording import (
 from smtpdoctor.knowledge.vendors import FAILURE_SAID as _FAILURE_SAID
 from smtpdoctor.model import Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["MAX_TEXT", "Classification", "classify", "classify_best", "classify_reply", "notice"]
 

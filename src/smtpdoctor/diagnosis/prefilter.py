@@ -13,14 +13,17 @@ from collections.abc import Callable
 from functools import reduce
 from itertools import compress, repeat
 from operator import or_
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge import StagePhrase, TextPattern
 from smtpdoctor.knowledge.phrasing import gates_of, indexed, needs_of
 
-__all__ = ["built_here", "candidates", "maybe", "table_key", "take_stored"]
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
 
-_T = TypeVar("_T", TextPattern, StagePhrase)
+    _T = TypeVar("_T", TextPattern, StagePhrase)
+
+__all__ = ["built_here", "candidates", "maybe", "table_key", "take_stored"]
 
 
 def candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, ...]:

@@ -15,7 +15,7 @@ import re
 import zlib
 from collections.abc import Callable
 from itertools import compress
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.regexwords import Words as _Words
@@ -28,6 +28,9 @@ from smtpdoctor.knowledge.regexwords import (
     words_of,
 )
 from smtpdoctor.model import Category, Permanence, Stage
+
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
 __all__ = [
     "LazyRegex",
@@ -398,12 +401,14 @@ def opens_in(rx: re.Pattern[str], text: str, lowered: str, starts: tuple[str, ..
     return _match_at(rx, text, lowered, starts)
 
 
-class _Matcher(Protocol):
-    """A compiled branch: a regex, or :class:`_Alternatives`."""
+if TYPE_CHECKING:  # (for mypy: typing is not imported on a logs run)
 
-    def search(self, string: str, /) -> object: ...
+    class _Matcher(Protocol):
+        """A compiled branch: a regex, or :class:`_Alternatives`."""
 
-    def match(self, string: str, pos: int = 0, /) -> object: ...
+        def search(self, string: str, /) -> object: ...
+
+        def match(self, string: str, pos: int = 0, /) -> object: ...
 
 
 def _compile_branch(branch: str, flags: int) -> _Matcher:

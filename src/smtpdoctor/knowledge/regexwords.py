@@ -15,7 +15,10 @@ from collections.abc import Iterator
 # used once per pattern at import to find the literal words a match needs.
 from re import _constants as _sre  # type: ignore[attr-defined]
 from re import _parser as _sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "Words",

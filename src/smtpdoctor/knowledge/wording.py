@@ -25,10 +25,13 @@ source for each phrasing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Permanence, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "BROAD_PATTERNS",

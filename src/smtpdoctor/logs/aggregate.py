@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import field
+from itertools import compress
 from operator import add
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
@@ -27,6 +28,9 @@ from smtpdoctor.logs.events import FAILURE_STATUSES, DeliveryEvent, EventStatus,
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
 from smtpdoctor.logs.reasons import Info
 from smtpdoctor.model import Category, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "CATEGORIES",
@@ -792,18 +796,26 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
 
 
+# (Each category's group and value once: an enum member's value is a Python-level
+# property, and the report asks them of every destination, relay and peer it lists.)
+_GROUPS = tuple(Group)
+_CAT_GROUPS = tuple(group_of(cat) for cat in CATEGORIES)
+_CAT_VALUES = tuple(cat.value for cat in CATEGORIES)
+_CAT_INDEXES = range(len(CATEGORIES))
+
+
 def group_counts(vec: list[int]) -> dict[Group, int]:
     """Failures of a destination/relay row by :class:`Group`."""
-    out = dict.fromkeys(Group, 0)
-    for i, cat in enumerate(CATEGORIES):
-        n = vec[D_CATS + i]
-        if n:
-            out[group_of(cat)] += n
+    out = dict.fromkeys(_GROUPS, 0)
+    counts = vec[D_CATS : D_CATS + len(CATEGORIES)]
+    for i in compress(_CAT_INDEXES, counts):  # (the categories it has)
+        out[_CAT_GROUPS[i]] += counts[i]
     return out
 
 
 def category_counts(vec: list[int], offset: int) -> dict[str, int]:
-    return {cat.value: vec[offset + i] for i, cat in enumerate(CATEGORIES) if vec[offset + i]}
+    counts = vec[offset : offset + len(CATEGORIES)]
+    return {value: n for value, n in zip(_CAT_VALUES, counts, strict=True) if n}
 
 
 # What _scan_inbound.c's add_inbound reads: the row's slots by cause and stage,

@@ -17,16 +17,30 @@ import sys
 import threading
 from _queue import SimpleQueue
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING
 
 __all__ = ["Ahead", "Blocks"]
 
-P = TypeVar("P")
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    P = TypeVar("P")
+
+    class _Generic(Generic[P]):
+        """Generic in ``P`` (for mypy)."""
+
+else:  # (a logs run does not import typing: nothing reads the parameter at run time)
+
+    class _Generic:
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    P = None
 
 _SWITCH = 0.0005  # seconds between GIL switches while the thread runs (see Ahead)
 
 
-class Ahead(Generic[P]):
+class Ahead(_Generic[P]):
     """The blocks of ``blocks``, each with ``prepare(block)``, made in a thread one
     block ahead of the caller. Iterate once; :meth:`close` (also after an error)
     stops the thread and closes ``blocks``."""
@@ -81,7 +95,7 @@ class Ahead(Generic[P]):
         sys.setswitchinterval(self._interval)
 
 
-class Blocks(Generic[P]):
+class Blocks(_Generic[P]):
     """The blocks of ``blocks``, each with None, until :meth:`start`: from then on
     (the caller decides from the first block, its format) the next blocks are read
     and prepared in a thread (:class:`Ahead`), each coming with what ``prepare``

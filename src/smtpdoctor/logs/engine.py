@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor import cores
 from smtpdoctor.fastdataclass import dataclass
@@ -35,6 +35,8 @@ from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smtpdoctor.logs.parsers import LineParser
 
 __all__ = [

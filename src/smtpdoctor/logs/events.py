@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "FAILURE_STATUSES",

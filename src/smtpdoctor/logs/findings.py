@@ -14,8 +14,10 @@ counts, with findings from the catalogue (``logs.outbound.*``,
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import compress
-from typing import Any
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from smtpdoctor.logs.aggregate import (
     CAUSES,
@@ -32,11 +34,15 @@ from smtpdoctor.logs.aggregate import (
 from smtpdoctor.logs.inbound import Cause
 from smtpdoctor.model import Category, Severity, Stage
 
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["inbound_section", "outbound_findings"]
 
 # Fewer destinations than this all timing out is too little to call a block.
 MIN_DESTINATIONS_FOR_BLOCK = 2
 _LIST = 8  # names listed in a message
+_STAGE_INDEXES = range(len(STAGES))
 
 
 def _names(keys: list[str]) -> str:
@@ -134,10 +140,15 @@ def inbound_section(agg: Aggregator, top: int) -> dict[str, Any]:
     total = sums[0] if sums else 0
     by_cause = _totals(sums, I_CAUSES, CAUSES)
     by_stage = _totals(sums, I_STAGES, STAGES)
-    # ((other) last, then by failures down, then client: distinct, so no row is compared)
-    ranked = [(k == OTHER_KEY, -v[0], k, v) for k, v in rows]
-    ranked.sort()
-    rows = [(k, v) for _, _, k, v in ranked]
+    # ((other) last, then by failures down, then client: sorted by client, then by
+    # failures down, a stable sort, each by one key compared as it is, int or str;
+    # then (other) moved last)
+    by_name = sorted(rows, key=itemgetter(0))
+    rows = sorted(by_name, key=lambda kv: -kv[1][0])
+    other = agg.inbound.rows.get(OTHER_KEY)
+    if other is not None and other[0]:
+        rows = [kv for kv in rows if kv[0] != OTHER_KEY]
+        rows.append((OTHER_KEY, other))
     clients = []
     for key, vec in rows[:top]:
         causes = _counts(vec, I_CAUSES, CAUSES)
@@ -161,37 +172,41 @@ def inbound_section(agg: Aggregator, top: int) -> dict[str, Any]:
         "by_cause": dict(sorted(by_cause.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_stage": dict(sorted(by_stage.items(), key=lambda kv: (-kv[1], kv[0]))),
         "top_clients": clients,
-        "findings": _inbound_findings(agg, rows, by_cause),
+        "findings": _inbound_findings(agg, by_name, by_cause),
     }
 
 
 def _inbound_findings(
-    agg: Aggregator, rows: list[tuple[str, list[int]]], by_cause: dict[str, int]
+    agg: Aggregator, by_name: list[tuple[str, list[int]]], by_cause: dict[str, int]
 ) -> list[dict[str, Any]]:
+    """The findings of the clients' rows ``by_name`` (sorted by client)."""
     from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
 
     out = []
-    # Each client's stages that it failed at, in STAGES' order (once, not per cause;
-    # each row's stage columns picked by C iterators, not a loop per column).
     end = I_STAGES + len(STAGES)
-    at_stages = {
-        k: list(compress(zip(STAGES, counts, strict=True), counts))
-        for k, v in rows
-        for counts in (v[I_STAGES:end],)
-    }
+    # Each distinct row once, with how many clients have it (a failing client's
+    # sessions repeat: ~1,000 clients, a few distinct rows on a troubled log), for
+    # the stages below; each row's stage columns picked by C iterators.
+    alike = Counter(map(tuple, (v for _, v in by_name)))
+    at_stages = [
+        (row, times, [*compress(_STAGE_INDEXES, row[I_STAGES:end])]) for row, times in alike.items()
+    ]
+    # Each cause's clients filtered from those by name, sorted by its count down (a
+    # stable sort: then by client, as (count down, client) sorts them).
     for cause_value, count in by_cause.items():
         cause = Cause(cause_value)
         ci = I_CAUSES + CAUSES.index(cause)
-        # By this cause's count down, then client (distinct: no row is compared).
-        ranked = [(-v[ci], k, v) for k, v in rows if v[ci]]
-        ranked.sort()
-        hit = [(k, v) for _, k, v in ranked]
-        stages: dict[Stage, int] = {}
-        for k, v in hit:
-            for stage, n in at_stages[k]:
-                # A client's stages, weighted by this cause's share of its failures.
-                stages[stage] = stages.get(stage, 0) + n * v[ci] // v[0]
-        stage = max(stages, key=lambda s: (stages[s], -STAGES.index(s))) if stages else Stage.NONE
+        hit = [kv for kv in by_name if kv[1][ci]]
+        hit.sort(key=lambda kv: -kv[1][ci])
+        stages: dict[int, int] = {}
+        for row, times, indexes in at_stages:
+            share = row[ci]
+            if share:
+                failures = row[0]
+                for i in indexes:
+                    # A client's stages, weighted by this cause's share of its failures.
+                    stages[i] = stages.get(i, 0) + times * (row[I_STAGES + i] * share // failures)
+        stage = STAGES[max(stages, key=lambda i: (stages[i], -i))] if stages else Stage.NONE
         examples = agg.inbound_examples.get(cause_value, [])
         f = finding(
             f"logs.inbound.{cause_value}",

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, Protocol, overload
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, Protocol, overload
 
 __all__ = [
     "ENGINE",
@@ -87,11 +90,13 @@ FoundAny = tuple[
 ]
 
 
-class StatusLines(Protocol):
-    @overload
-    def __call__(self, block: bytes, /) -> Found: ...
-    @overload
-    def __call__(self, block: bytes, records: bool, /) -> FoundAny: ...
+if TYPE_CHECKING:  # (for mypy: typing is not imported on a logs run)
+
+    class StatusLines(Protocol):
+        @overload
+        def __call__(self, block: bytes, /) -> Found: ...
+        @overload
+        def __call__(self, block: bytes, records: bool, /) -> FoundAny: ...
 
 
 # Of a rare line: None (Python reads it), False (nothing to count), True (a
@@ -135,7 +140,7 @@ rare_starts: Callable[[bytes], list[int]] | None = None
 # (starts, newlines, newlines followed by prefix).
 rare_starts_counted: Callable[[bytes, bytes], tuple[list[int], int, int]] | None = None
 # Aggregator._failure_rows' per-key loop (_scan_tables.c): the pairs' totals.
-RouteRows = Callable[..., dict[Any, int]]
+RouteRows = Callable[..., "dict[Any, int]"]  # (Any: for mypy only)
 route_rows: RouteRows | None = None
 # BoundedTable._prune (_scan_tables.c): the kept rows and how many were folded, or
 # None when the table holds anything but str keys and int rows (Python prunes it).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs.aggregate import (
@@ -39,6 +39,9 @@ from smtpdoctor.logs.aggregate import (
 from smtpdoctor.logs.events import Group, iso_time
 from smtpdoctor.logs.findings import inbound_section, outbound_findings
 from smtpdoctor.model import ExitCode, Status
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "SCHEMA",

@@ -23,10 +23,13 @@ import stat
 import sys
 import zlib
 from collections.abc import Iterator
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING
 
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.logs import native
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Protocol
 
 __all__ = [
     "BLOCK_SIZE",
@@ -47,13 +50,15 @@ _GZIP_STEP = 64 * 1024  # decompressed bytes per read of a gzip stream
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-class _Stream(Protocol):
-    """What the block reader needs of a file, gzip stream or stdin."""
+if TYPE_CHECKING:  # (for mypy: typing is not imported on a logs run)
 
-    def read(self, n: int, /) -> bytes: ...
-    def readline(self, limit: int, /) -> bytes: ...
-    def seek(self, offset: int, /) -> object: ...
-    def close(self) -> None: ...
+    class _Stream(Protocol):
+        """What the block reader needs of a file, gzip stream or stdin."""
+
+        def read(self, n: int, /) -> bytes: ...
+        def readline(self, limit: int, /) -> bytes: ...
+        def seek(self, offset: int, /) -> object: ...
+        def close(self) -> None: ...
 
 
 class InputError(Exception):

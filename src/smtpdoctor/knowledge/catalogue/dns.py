@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, Params
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Severity, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SPECS"]
 

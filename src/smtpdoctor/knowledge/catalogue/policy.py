@@ -10,11 +10,14 @@ passes.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, Params
 from smtpdoctor.knowledge.fixes import fixes_for
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Severity, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SPECS"]
 
