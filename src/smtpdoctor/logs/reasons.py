@@ -142,12 +142,17 @@ def classify(text: str) -> Classification:
     """:func:`smtpdoctor.diagnosis.classifier.classify`, imported at its first call
     (after what :func:`before_classifying` was given): its rules and tables are
     ~12 ms of start-up, and the command line's stores for it ~4 ms more, which a
-    run whose reasons were all answered before (:func:`take_stored`) does without."""
+    run whose reasons were all answered before (:func:`take_stored`) does without.
+
+    The rules alone, without the learned fallback: a report counts what happened,
+    and a guessed category must not move a line into a table (an Exim ACL's
+    "certificate not verified" refusal after a TLS session that stood is no TLS
+    failure)."""
     while _BEFORE:
         _BEFORE.pop(0)()
     from smtpdoctor.diagnosis.classifier import classify as classifier  # noqa: PLC0415
 
-    return classifier(text)
+    return classifier(text, learned=False)
 
 
 _BEFORE: list[Callable[[], object]] = []

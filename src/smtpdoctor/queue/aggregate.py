@@ -91,7 +91,7 @@ class CauseCache:
         cause = self._norm.get(norm)
         if cause is None:
             self.classified += 1
-            c = classify(norm)
+            c = classify(norm, learned=False)  # (the rules alone, as logs counts causes)
             cause = Cause(c.category, c.stage, c.permanence, c.retry_helps, c.meaning)
             if len(self._norm) >= self._max:
                 self._norm.clear()
