@@ -34,7 +34,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import field
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from smtpdoctor.diagnosis.evidence_rules import (
@@ -312,19 +312,16 @@ def _learned_reading(
         retry_helps = c.permanence is Permanence.TEMPORARY and info.retry_helps
         kind = kind_of(category, c.permanence, decided, c.reply, c.enhanced)
     learned_ids = tuple(f"learned:{k}" for k in said)
-    return Classification(
-        reply=c.reply,
+    return replace(
+        c,
         category=category,
         stage=stage,
-        permanence=c.permanence,
         retry_helps=retry_helps,
         kind=kind,
         meaning=meaning,
         causes=causes,
         # A learned category leads (nothing else decided it); a learned stage follows.
         matched=((*learned_ids, *c.matched) if "category" in said else (*c.matched, *learned_ids)),
-        text=c.text,
-        enhanced=c.enhanced,
         evidence={**c.evidence, "learned": said},
         remedies=_Remedies(
             category if "category" in said else (c.remedies.category if c.remedies else category),
