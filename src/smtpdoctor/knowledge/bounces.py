@@ -724,6 +724,36 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "bounce.b7-x400_recipient_address",
+        # Exchange 4.0-5.5's (and MS Mail's) sentences for the X.400 non-delivery
+        # diagnostics on the recipient's O/R address (KB Q145585, Q247080, Q156710,
+        # Q126792): unrecognized or invalid address, invalid arguments, no address.
+        r"recipient postal address was (?:incorrect|not known)|"
+        r"recipient specified in the recipient postal address was not known|"
+        r"arguments in the recipient (?:was|were) detected as being invalid|"
+        r"recipient has been deleted or has no e-?mail address",
+        _C.RECIPIENT,
+        "The receiving system does not know the recipient's address (an X.400 "
+        "non-delivery diagnostic: unrecognized or invalid O/R address).",
+        "A typo in the address, a stale address-book entry, or a mailbox that was removed.",
+        source="bounce",
+        hint=_S.RCPT_TO,
+    ),
+    pattern(
+        "bounce.b7-x400_restriction",
+        # Exchange 4.0-5.5's sentences for a delivery restriction (KB Q241632,
+        # Q250521, Q246274): the recipient's "Accept messages from" list or a
+        # restriction on the sender refused the message (RFC 3463's 5.7.1).
+        r"a restriction in the system prevented delivery|"
+        r"originator does not have permission to submit",
+        _C.POLICY_REJECTION,
+        "A delivery restriction refused the message: the recipient accepts mail only from "
+        "some senders, or the sender may not send to it.",
+        "Ask the recipient's administrator to allow this sender, or check the sender's own "
+        "sending restrictions.",
+        source="bounce",
+    ),
+    pattern(
         "bounce.m365_no_response",
         # Microsoft 365: "Despite repeated attempts to contact the recipient's
         # email system it didn't respond ... isn't accepting connection requests".
