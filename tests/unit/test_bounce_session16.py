@@ -40,3 +40,18 @@ def test_x400_delivery_restrictions_are_a_policy_refusal() -> None:
         cat, stage, nature, _ = one_reading(_exchange55(reason, who="Sales Team"))
         assert nature is None, reason
         assert (cat, stage) == (Category.POLICY_REJECTION, Stage.NONE), reason
+
+
+def test_a_spam_score_refusal_is_of_the_message_when_no_command_is_named() -> None:
+    # A DSN whose only reason is the filter's score: no "in reply to", no transcript.
+    text = (
+        "Reporting-MTA: dns; out.example.org\n\n"
+        "Final-Recipient: rfc822; team@lists.example.net\n"
+        "Action: failed\n"
+        "Status: 5.0.0\n"
+        "Diagnostic-Code: smtp; 550 Your mail scored 8.4 points here, refused.\n"
+    )
+    cat, stage, nature, rcpt = one_reading(text)
+    assert nature is None
+    assert rcpt == "team@lists.example.net"
+    assert (cat, stage) == (Category.POLICY_REJECTION, Stage.MESSAGE)

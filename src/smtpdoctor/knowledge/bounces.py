@@ -754,6 +754,20 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
     ),
     pattern(
+        "bounce.b7-spam_score_points",
+        # A refusal that gives the content filter's score ("550 This message scored
+        # 10.3 points", SourceForge's SpamAssassin gate; "... scored 7 spam points"):
+        # a score is taken over the whole message, so the refusal is of the message,
+        # after its data, whatever command the report names or leaves out.
+        r"\b(?:message|mail|e-?mail) (?:has )?scored [0-9]+(?:\.[0-9]+)? (?:spam )?points?\b",
+        _C.POLICY_REJECTION,
+        "The receiving server's content filter scored the message as spam and refused it.",
+        "Words, links or headers in the message that spam filters score; a missing DKIM "
+        "signature or a listed link domain adds to the score.",
+        source="bounce",
+        hint=_S.MESSAGE,
+    ),
+    pattern(
         "bounce.m365_no_response",
         # Microsoft 365: "Despite repeated attempts to contact the recipient's
         # email system it didn't respond ... isn't accepting connection requests".
