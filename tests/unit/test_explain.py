@@ -938,7 +938,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("fifty-eighth", "fifty-ninth", "sixtieth", "sixty-first")
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
         later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
-        later += ("seventieth", "seventy-first")
+        later += ("seventieth", "seventy-first", "seventy-second", "seventy-third")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -999,6 +999,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtyeight", "sixty-ninth"),
             ("sixtynine", "seventieth"),
             ("seventy", "seventy-first"),
+            ("seventyone", "seventy-second"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1131,10 +1132,15 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # back at its fresh read; on those rows, as the seventieth came after
         ("tune/sixtynine", TUNE_FLOOR_S14),
         ("held/sixtynine", HELD_FLOOR_S14),
-        # both whole splits with the seventieth and seventy-first (session 15): tune after
-        # its round, held back at its end read (a row of margin each)
-        ("tune", TUNE_FLOOR_S15),
-        ("held", HELD_FLOOR_S15),
+        # both splits up to the seventy-first (session 15): tune after its round, held
+        # back at its end read (a row of margin each); on those rows, as the
+        # seventy-second came after
+        ("tune/seventyone", TUNE_FLOOR_S15),
+        ("held/seventyone", HELD_FLOOR_S15),
+        # both whole splits with the seventy-second and seventy-third (session 16): tune
+        # after its round, held back at its end read (a row of margin each)
+        ("tune", TUNE_FLOOR_S16),
+        ("held", HELD_FLOOR_S16),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1419,6 +1425,14 @@ TUNE_FLOOR_S14 = (100.0 * 1161 / 1172, 100.0 * 1166 / 1172)
 HELD_FLOOR_S14 = (100.0 * 348 / 386, 100.0 * 347 / 386)
 TUNE_FLOOR_S15 = (100.0 * 1188 / 1199, 100.0 * 1193 / 1199)
 HELD_FLOOR_S15 = (100.0 * 356 / 392, 100.0 * 354 / 392)
+# Those floors stay on those rows ("seventyone"). The seventy-second collection (session
+# 16; 43 Exchange 4.0-5.5 and MS Mail NDRs quoted by archived Microsoft KB articles: 29
+# tune, 14 held back) and the seventy-third (10 rows from 6 bounces that reached the
+# osst-users list: 8 tune, 2 held back): held back 369/406 and 368/406 at the first's fresh
+# read, 373/408 and 371/408 at the second's and at the round's end (whole splits only);
+# tune 1226/1236 and 1231/1236 after the round. Each floor is that less a row.
+TUNE_FLOOR_S16 = (100.0 * 1225 / 1236, 100.0 * 1230 / 1236)
+HELD_FLOOR_S16 = (100.0 * 372 / 408, 100.0 * 370 / 408)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
