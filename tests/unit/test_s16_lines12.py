@@ -1,9 +1,9 @@
 """Session 16's lines12 classes (docs/explain.md, "Session 16: lines12"), on texts written
 for the purpose: Windows Schannel's "no credentials" (a missing certificate, not a failed
-handshake), Yahoo's numeric deferral codes 4.16.5x, the recipient limit in other words, a
-sending IP required to resolve, an address blocked for what it sent (the host judged, not this
-message), and the sender's address not allowed to send; and the readings these rules must not
-move."""
+handshake), qmail's "TLS connect failed", Yahoo's numeric deferral codes 4.16.5x, the
+recipient limit in other words, a sending IP required to resolve, an address blocked for what
+it sent (the host judged, not this message), and the sender's address not allowed to send; and
+the readings these rules must not move."""
 
 from __future__ import annotations
 
@@ -43,6 +43,12 @@ CLASSES = [
         "policy_rejection",
         "none",
     ),
+    # qmail-remote's TLS patch: the handshake failed.
+    (
+        "TLS connect failed: error:00000000:lib(0):func(0):reason(0); connected to 192.0.2.25.",
+        "tls_handshake_failure",
+        "tls_handshake",
+    ),
     # The sender's address not allowed to send: MAIL FROM.
     (
         "550 Relay is not allowed to send mail from this address",
@@ -56,6 +62,13 @@ KEPT = [
     (
         "TLS negotiation failed with error UnknownError",
         "tls_handshake_failure",
+        "tls_handshake",
+    ),
+    # A certificate's own words still decide after qmail's TLS prefix.
+    (
+        "TLS connect failed: error:14090086:SSL routines:ssl3_get_server_certificate:"
+        "certificate verify failed",
+        "tls_certificate",
         "tls_handshake",
     ),
     # A real RFC 3463 code (4.1.6 in a moved mailbox) is not Yahoo's 4.16.x.

@@ -198,6 +198,19 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # (session 16, lines12) qmail-remote's TLS patch ("TLS connect failed: error:140770FC:SSL
+    # routines..."): the handshake after STARTTLS failed; a certificate's own words, read
+    # above, decide first.
+    _p(
+        "l12-tls.connect_failed",
+        r"\bTLS connect failed\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
     _p(
         "tls.handshake_eof",
         # rustls (Stalwart, lettre): the peer closed the socket inside the handshake
