@@ -190,19 +190,9 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         r"\bTLS initiali[sz]ation failed\b|\bA call to SSPI failed\b|"
         r"\bSystem\.Security\.Authentication\.AuthenticationException\b|"
         # OpenSSL's own error strings
-        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b",
-        _C.TLS_HANDSHAKE_FAILURE,
-        "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
-        source="tls",
-        stage=_S.TLS_HANDSHAKE,
-        permanence=_T,
-        retry=False,
-    ),
-    # (session 16, lines12) qmail-remote's TLS patch ("TLS connect failed: error:140770FC:SSL
-    # routines..."): the handshake after STARTTLS failed; a certificate's own words, read
-    # above, decide first.
-    _p(
-        "l12-tls.connect_failed",
+        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b|"
+        # (session 16, lines12) qmail-remote's TLS patch ("TLS connect failed: error:..."); a
+        # certificate's own words, read above, decide first
         r"\bTLS connect failed\b",
         _C.TLS_HANDSHAKE_FAILURE,
         "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
