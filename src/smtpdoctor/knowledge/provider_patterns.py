@@ -373,6 +373,20 @@ YAHOO_PATTERNS: tuple[TextPattern, ...] = (
         source="yahoo",
         retry=True,
     ),
+    # (session 16, lines12) Yahoo's older replies carry a numeric diagnostic instead of a
+    # bracketed code ("421 Message from (x.x.x.x) temporarily deferred - 4.16.50", 4.16.55
+    # "... due to excessive user complaints"): Yahoo's postmaster pages read 4.16.5x as a
+    # deferral for complaints or unusual traffic. (X.16.x is no RFC 3463 subject, so the
+    # number is Yahoo's own.)
+    _p(
+        "l12-yahoo.numeric_deferral",
+        r"(?<![\d.])4\.16\.5\d(?:\.\d)?(?![\d.])",
+        _C.RATE_LIMITED,
+        "Yahoo is deferring mail from this IP because of volume or user complaints; "
+        "it advises retrying after a few hours and sending more slowly.",
+        source="yahoo",
+        retry=True,
+    ),
     _p(
         "yahoo.permanent_deferral",
         r"\[(?:TS03|TSS06|TSS09)\]|permanently deferred|Retrying will NOT succeed",

@@ -771,6 +771,12 @@ _SOURCE_WORDS = re.compile(
     # (session 15: "suspected spam IP", the host judged)
     r"\bblock ?list|\bspam ?list|\bspam ?IPs?\b|"
     r"\b(?:for|de) spam(?:ming)?\b(?! or virus| content)|\bspamming\b|"
+    # (session 16, lines12) an address blocked or listed ("x.x.x.x is blocked from
+    # sending", "[1.2.3.4] is listed"), or blocked for what it sent before ("Probably due
+    # to sending spam messages"): the host judged, not this message
+    r"(?<![\w.])(?:\d{1,3}|[x*]{1,3})(?:\.(?:\d{1,3}|[x*]{1,3})){3}\]?\)? (?:is |was |has been )?"
+    r"(?:temporarily |permanently )?(?:blocked|black ?listed|block ?listed|banned|listed)\b|"
+    r"\b(?:due to|for|because of) (?:sending|having sent) (?:of )?(?:spam|unsolicited)\b|"
     r"Spamhaus(?! DBL)",
     re.IGNORECASE,
 )
@@ -818,6 +824,10 @@ _SENDER_WORDS = re.compile(
     # has been blocked"
     r"\b(?:fake|forged) sender\b|\bsender (?:e-?mail )?is not in my domain\b|"
     r"\benvelope blocked\b|\benvelope from address\b|\bspoofed MAIL ?FROM\b|\bverify mail ?from\b|"
+    # (session 16, lines12) the sender's address not allowed to send ("ExchangeDefender is
+    # not allowed to send mail on behalf of your email address")
+    r"\bnot (?:allowed|authori[sz]ed|permitted) to send (?:mail |e-?mail |messages? )?"
+    r"(?:on behalf of|from) (?:your|this|the|that) (?:e-?mail )?address\b|"
     r"\bsender is on\b|\byour domain (?:is |has been |was )?(?:blocked|black ?listed|banned|"
     r"rejected|refused|denied)\b",
     re.IGNORECASE,
@@ -863,7 +873,7 @@ _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
     ("not allowed to connect", "no smtp service", " by policy", "not welcome here"),
     (
         *("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
-        *("envelope", "mail from", "mailfrom", "your domain"),
+        *("envelope", "mail from", "mailfrom", "your domain", "to send"),
     ),
     ("recipient", "relay", "allowed hosts", "delivery", "addressing", "local user", "lokalny"),
     ("block", "list", "spam", "reputation"),

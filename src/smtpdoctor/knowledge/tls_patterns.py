@@ -36,6 +36,24 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # (session 16, lines12) Windows' Schannel found no certificate (credentials) to offer:
+    # Exchange's "TLS negotiation failed with error NoCredentials" (the certificate named in
+    # a connector's TlsCertificateName is missing), SEC_E_NO_CREDENTIALS in other words.
+    # A certificate problem, read before the handshake's generic failure words.
+    _p(
+        "l12-tls.no_credentials",
+        r"\bTLS negotiation failed with error NoCredentials\b|\bSEC_E_NO_CREDENTIALS\b|"
+        r"\bNo credentials are available in the security package\b",
+        _C.TLS_CERTIFICATE,
+        "The TLS side had no certificate to present (Windows Schannel: no credentials), "
+        "so the handshake could not be completed.",
+        "The certificate a connector names (Exchange's TlsCertificateName) was renewed or "
+        "removed, or is not enabled for SMTP.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
     _p(
         "tls.protocol_version",
         # (and OpenSSL's and BoringSSL's reason symbols, as Mono and others print them:
@@ -172,7 +190,10 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         r"\bTLS initiali[sz]ation failed\b|\bA call to SSPI failed\b|"
         r"\bSystem\.Security\.Authentication\.AuthenticationException\b|"
         # OpenSSL's own error strings
-        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b",
+        r"SSL routines:\w*(?:HELLO|HANDSHAKE|CONNECT|ACCEPT)\w*|\b(?:sslv3|tlsv1) alert\b|"
+        # (session 16, lines12) qmail-remote's TLS patch ("TLS connect failed: error:..."); a
+        # certificate's own words, read above, decide first
+        r"\bTLS connect failed\b",
         _C.TLS_HANDSHAKE_FAILURE,
         "The TLS handshake after STARTTLS failed, so the session could not continue encrypted.",
         source="tls",

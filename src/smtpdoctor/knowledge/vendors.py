@@ -628,6 +628,10 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"IP name lookup failed|name lookup failed for|no reverse DNS|Reverse DNS (?:failed|"
         r"validation failed|lookup .* failed|required)|invalid RDNS|Missing reverse DNS|"
         r"Bad DNS PTR|no PTR|hostname \S+ does not resolve to address|"
+        # (session 16, lines12) the sending IP's name required ("Sender IP must resolve",
+        # "IP address does not properly resolve for reverse DNS lookup")
+        r"\b(?:sender|client|sending|connecting) IP (?:address )?must resolve\b|"
+        r"\bdoes not (?:properly )?resolve for reverse DNS\b|"
         # Postfix's reverse-name check: the PTR name does not resolve back
         r"\bwarning: [\w.:-]+: hostname \S+ verification failed\b",
         _C.DNS_PTR_MISMATCH,

@@ -293,6 +293,22 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=True,
     ),
+    # (session 16, lines12) The recipient limit in other words ("The e-mail system limits
+    # the number of recipients that can be addressed in a single message", Exchange's
+    # #5.5.3 NDR; "maximum number of recipients per message exceeded"): RFC 5321
+    # §4.5.3.1.10's limit, reached at RCPT TO.
+    pattern(
+        "l12-wording.recipient_count_limit",
+        r"\blimits? the number of recipients\b|"
+        r"\b(?:maximum|max\.?) (?:number of )?recipients (?:per|in a|for a|for each) "
+        r"(?:single )?(?:message|mail|e-?mail|transaction)\b",
+        _C.RATE_LIMITED,
+        "The server takes no more recipients for one message; the rest must be sent in "
+        "another transaction.",
+        hint=_S.RCPT_TO,
+        permanence=_T,
+        retry=True,
+    ),
     pattern(
         "wording.sender_not_login",
         # The envelope sender must be the account that logged in ("the from address
