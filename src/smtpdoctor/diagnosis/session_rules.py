@@ -175,6 +175,14 @@ _OUR_REFUSALS = {
     "sent, or its key share is invalid",
     "unexpected_message": "the server sent a handshake message out of order (a second "
     "HelloRetryRequest, or a message the protocol does not allow there)",
+    "inappropriate_fallback": "the server's TLS 1.2 hello carries TLS 1.3's downgrade "
+    "sentinel (RFC 8446 §4.1.3): a TLS 1.3 server's answer was turned into a TLS 1.2 one "
+    "on the way (a TLS-terminating proxy or middlebox), or the server sets the sentinel "
+    "wrongly",
+    "no_suitable_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
+    "§4.2.8), so no key can be agreed",
+    "missing_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
+    "§4.2.8), so no key can be agreed",
 }
 _REFUSED_HANDSHAKE = frozenset({Outcome.TLS_ALERT, Outcome.CLOSED, Outcome.RESET})
 _CLOSED_HOW = {
@@ -244,6 +252,13 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
 # What a server's alert for our ClientHello means for a sender (RFC 8446 §6.2,
 # RFC 6066 §3): alerts no other rule reads.
 _SERVER_ALERTS = {
+    "inappropriate_fallback": ": the server read our hello as a retry at a lower TLS version "
+    "than it speaks (RFC 7507: the TLS_FALLBACK_SCSV suite), which our hello does not carry "
+    "at our highest version: a middlebox altered the hello, or the server's TLS stack "
+    "misreads it",
+    "insufficient_security": ": the server requires stronger security than our hello "
+    "offered (RFC 5246 §7.2.2: cipher suites, key sizes or curves beyond what its policy "
+    "allows)",
     "unrecognized_name": ": the server has no certificate for the server name (SNI) in our "
     "hello, or wants a name and got none (a walk by address sends none, nor do Postfix "
     "and Exim by default, so they fail alike): give the server a default certificate "
