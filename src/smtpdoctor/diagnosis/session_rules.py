@@ -296,8 +296,23 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
                 "retrying from the same address will not pass until the rule changes"
             )
             fixes = fixes_for(Category.POLICY_REJECTION)
-    category = c.category
-    if step.stage is Stage.STARTTLS and reply.code != 421 and category is not _NO_TLS:
+    category, permanence = c.category, c.permanence
+    if reply.code == 221:
+        # A closing reply where the command's answer was due (RFC 5321 §4.2.2):
+        # the server ends the session rather than serve this client.
+        from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
+
+        category, permanence, retry_helps = Category.POLICY_REJECTION, Permanence.PERMANENT, False
+        meaning = (
+            "a closing reply (RFC 5321 §4.2.2) where the command's answer was due: the server "
+            "ends the session rather than serve this client (Postfix's postscreen says 'I can "
+            "break rules, too' to a client it caught speaking before its turn or pipelining "
+            "unasked; other filters close so after a block-list or rate check); its log names "
+            "the rule"
+        )
+        fixes = fixes_for(Category.POLICY_REJECTION)
+    closing = reply.code in (421, 221)  # the session is over: nothing goes on
+    if step.stage is Stage.STARTTLS and not closing and category is not _NO_TLS:
         # Whatever a refusal of STARTTLS says (a 502 from a server that advertised
         # it, a 554, a 451), what it does is the same: no TLS in this session.
         from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
@@ -310,7 +325,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
         )
         fixes = fixes_for(_NO_TLS)
     severity = Severity.CRITICAL
-    if step.stage is Stage.STARTTLS and not policy.tls_required and reply.code != 421:
+    if step.stage is Stage.STARTTLS and not policy.tls_required and not closing:
         # Opportunistic senders go on in plaintext; after a 421 nothing goes on.
         severity = Severity.WARNING
     return finding(
@@ -319,7 +334,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
         severity=severity,
         category=category,
         stage=step.stage,
-        permanence=c.permanence,
+        permanence=permanence,
         retry_helps=retry_helps,
         code=reply.code,
         enhanced=f" {reply.enhanced}" if reply.enhanced else "",

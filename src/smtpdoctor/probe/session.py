@@ -122,6 +122,18 @@ ONE_TOO_FEW = "one reply too few in the pipelined batch"
 _GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
 
 
+def _ends_session(reply: Reply) -> bool:
+    """A reply that closes the session, to a command other than QUIT: a 421
+    (RFC 5321 §3.8), or a 221 (§4.2.2's closing reply, which a filter such as
+    Postfix's postscreen sends to a client it will not serve)."""
+    return reply.code in (421, 221)
+
+
+def _taken(reply: Reply) -> bool:
+    """The command (not QUIT) went through: a 2xx/3xx that does not end the session."""
+    return reply.positive and not _ends_session(reply)
+
+
 def _shutting_down(exc: ReplyOutOfTurn) -> bool:
     """A stray 421 that no command has taken yet: a server's shutdown notice."""
     return exc.own is None and exc.reply is not None and exc.reply.code == 421
@@ -288,8 +300,7 @@ class _Walker:
                 return None
             if isinstance(event, Reply):
                 step.reply = event
-                positive = event.positive and event.code != 421
-                self._end(step, Outcome.OK if positive else Outcome.REPLY)
+                self._end(step, Outcome.OK if _taken(event) else Outcome.REPLY)
                 return event
             if isinstance(event, Closed):
                 how = "in the middle of a reply" if event.mid_reply else "without a reply"
@@ -550,8 +561,8 @@ class _Walker:
         if reply is None:
             return False
         self.result.ehlo = reply
-        if not reply.positive:
-            if reply.code != 421:
+        if not _taken(reply):
+            if not _ends_session(reply):
                 await self._quit()
             return False
         if self.stream is not None and self.stream.tls:
@@ -569,7 +580,7 @@ class _Walker:
         if reply.code != 220:
             # RFC 3207 §4: the client may go on without TLS; opportunistic
             # senders do, and so does the walk, to see the rest of the session.
-            return reply.code != 421
+            return not _ends_session(reply)
         # RFC 3207 §4.2 / the STARTTLS command injection class of bugs: any
         # plaintext the server sent after its 220 would be read as if it came
         # under TLS. Note it.
@@ -626,8 +637,8 @@ class _Walker:
         )
         if reply is None:
             return False
-        if not reply.positive:
-            if reply.code != 421:
+        if not _taken(reply):
+            if not _ends_session(reply):
                 await self._quit()
             return False
         return True
@@ -673,7 +684,7 @@ class _Walker:
         if not await self._send_message(*message):
             return False
         reply = await self._read_reply(self.result.steps[-1])
-        if reply is not None and reply.positive:
+        if reply is not None and _taken(reply):
             self.result.message_sent = True
         return await self._accepted(reply)
 
@@ -693,7 +704,7 @@ class _Walker:
                 + (tail if closing else [])
             )
             envelope = replies[: len(rcpts) + 1]
-            refused = replies[0] if replies and replies[0] and not replies[0].positive else None
+            refused = replies[0] if replies and replies[0] and not _taken(replies[0]) else None
             if refused is not None:
                 # The walk stops at a refused MAIL FROM, pipelined or not: the
                 # RCPT (and RSET) replies after it were read to keep the
@@ -707,12 +718,12 @@ class _Walker:
                 return False  # a step without a reply: the walk ended there
         else:
             replies = [await self._command(Stage.MAIL_FROM, mail)]
-        if replies[0] is None or not replies[0].positive:
+        if replies[0] is None or not _taken(replies[0]):
             return await self._accepted(replies[0])
         accepted = 0
         for index, rcpt in enumerate(rcpts, start=1):
             reply = replies[index] if pipelining else await self._command(Stage.RCPT_TO, rcpt)
-            if reply is None or reply.code == 421:
+            if reply is None or _ends_session(reply):
                 return False
             accepted += reply.positive
         if accepted == 0:
@@ -741,9 +752,9 @@ class _Walker:
     async def _accepted(self, reply: Reply | None) -> bool:
         if reply is None:
             return False
-        if reply.positive:
+        if _taken(reply):
             return True
-        if reply.code != 421:
+        if not _ends_session(reply):
             await self._quit()
         return False
 
