@@ -126,6 +126,19 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         return finding(
             "tls.handshake.alert_after", evidence=evidence, tls_alert=alert, where=where, hint=hint
         )
+    if outcome is Outcome.TLS_ALERT and step.alert_sent:
+        # Our TLS library refused a record after the handshake: the alert is ours.
+        reason = step.tls_alert or "(unnamed)"
+        evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": True, **ev}
+        hint = _REFUSED_RECORDS.get(reason, "")
+        return finding(
+            "tls.record.refused",
+            evidence=evidence,
+            stage=stage,
+            where=where,
+            reason=reason,
+            hint=hint,
+        )
     if outcome is Outcome.TIMEOUT and step.trickled:
         return finding("{stage}.tarpit", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.TIMEOUT:
@@ -135,6 +148,21 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     how = HOW.get(outcome, outcome.value)
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
+
+# Why our TLS library refuses a record under TLS (OpenSSL reasons, RFC 8446 §5.2).
+_ALTERED = (
+    ": the record failed its integrity check, so its bytes were changed on the way (an "
+    "SMTP-inspecting firewall or proxy that rewrites the encrypted stream, a faulty NIC "
+    "offload) or the server's TLS stack is broken; the same path breaks every sender"
+)
+_REFUSED_RECORDS = {
+    "decryption_failed_or_bad_record_mac": _ALTERED,
+    "bad_record_mac": _ALTERED,
+    "decryption_failed": _ALTERED,
+    "record_overflow": ": the server sent a record longer than TLS allows (RFC 8446 §5.2)",
+    "wrong_version_number": ": what came is not a TLS record (plaintext written into the "
+    "encrypted session)",
+}
 
 # Alerts a peer sends by name (not our TLS library's own errors, which are
 # reported with a TLS outcome too).

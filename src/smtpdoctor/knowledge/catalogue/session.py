@@ -294,6 +294,32 @@ def _handshake() -> list[FindingSpec]:
     ]
     out.append(
         FindingSpec(
+            "tls.record.refused",
+            _S.CRITICAL,
+            _C.CONNECTION_DROPPED,
+            None,
+            title="Under TLS, our side refused a record the server's side sent, and the "
+            "session ended.",
+            message="The TLS handshake completed, then our TLS library refused a record that "
+            "came {where} and ended the session ({reason}; the alert is ours, not the "
+            "server's){hint}.",
+            example={
+                "reason": "decryption_failed_or_bad_record_mac",
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "where": "after EHLO",
+                "hint": ": the record failed its integrity check, so its bytes were changed on "
+                "the way (an SMTP-inspecting firewall or proxy that rewrites the encrypted "
+                "stream, a faulty NIC offload) or the server's TLS stack is broken; the "
+                "same path breaks every sender",
+            },
+            permanence=Permanence.TEMPORARY,
+            retry_helps=False,
+            source="RFC 8446 §5.2, §6.2; RFC 5246 §7.2.2",
+        )
+    )
+    out.append(
+        FindingSpec(
             "tls.handshake.alert_after",
             title="The TLS handshake seemed complete, then the server sent a TLS alert.",
             message="The TLS handshake seemed complete, then the server sent alert {tls_alert} "
