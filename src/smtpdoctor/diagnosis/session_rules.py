@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
-from smtpdoctor.evidence.session import SMTPUTF8_NOT_OFFERED, Step
+from smtpdoctor.evidence.session import AUTH_NO_PASSWORD_MECHANISM, SMTPUTF8_NOT_OFFERED, Step
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
@@ -952,6 +952,13 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
         return finding("auth.no_mechanisms")
     if note == "the server does not advertise AUTH":
         return _auth_not_offered(ev)
+    if note.startswith(AUTH_NO_PASSWORD_MECHANISM):
+        mechanisms = note[len(AUTH_NO_PASSWORD_MECHANISM) :]
+        return finding(
+            "auth.no_password_mechanism",
+            evidence={"mechanisms": mechanisms.split()},
+            mechanisms=mechanisms,
+        )
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):
         return finding("starttls.tls_before_client_hello", note=capital)

@@ -22,6 +22,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import (
+    AUTH_NO_PASSWORD_MECHANISM,
     SMTPUTF8_NOT_OFFERED,
     SessionResult,
     Step,
@@ -109,6 +110,11 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> 
 AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
 # --auth given, and no AUTH keyword in the EHLO reply the walk would log in after.
 AUTH_NOT_OFFERED = "the server does not advertise AUTH"
+# --auth given, and every mechanism offered needs something other than a password
+# (a Kerberos ticket, a client certificate, an OAuth token, nothing at all).
+_NO_PASSWORD_MECHANISMS = frozenset(
+    ("GSSAPI", "GS2-KRB5", "EXTERNAL", "XOAUTH2", "OAUTHBEARER", "XOAUTH", "ANONYMOUS")
+)
 # A reply that came in at least this many pieces, the last of them this recently
 # before the deadline, was still arriving: a tarpit, not a server that stopped.
 TRICKLE_PIECES = 3
@@ -623,6 +629,9 @@ class _Walker:
         if not mechanisms:
             # RFC 4954 §3: the AUTH keyword lists the mechanisms; none is no way in.
             self.result.notes.append(AUTH_WITHOUT_MECHANISMS)
+            return True
+        if _NO_PASSWORD_MECHANISMS.issuperset(mechanisms):
+            self.result.notes.append(AUTH_NO_PASSWORD_MECHANISM + " ".join(mechanisms))
             return True
         if "PLAIN" not in mechanisms:
             self.result.notes.append(

@@ -953,6 +953,24 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             source="RFC 4954 §3",
         ),
         FindingSpec(
+            "auth.no_password_mechanism",
+            _S.WARNING,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="--auth was given, but no AUTH mechanism the server offers takes a password.",
+            message="--auth was given, but the server offers only AUTH {mechanisms}, none of "
+            "which takes a user name and password (GSSAPI wants a Kerberos ticket, EXTERNAL a "
+            "client certificate, XOAUTH2 and OAUTHBEARER an OAuth token), so a client that "
+            "logs in with a password cannot here (RFC 4954 §3): an internal connector (such "
+            "as Exchange's default receive connector, integrated Windows authentication "
+            "only) or an account moved to OAuth. Use the submission service that offers "
+            "PLAIN or LOGIN under TLS, or give the client the credential the mechanism needs.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 4954 §3, RFC 4422 §3.1",
+            example={"mechanisms": "GSSAPI XOAUTH2"},
+        ),
+        FindingSpec(
             "auth.not_offered",
             _S.WARNING,
             _C.AUTHENTICATION,
