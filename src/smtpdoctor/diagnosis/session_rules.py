@@ -207,6 +207,11 @@ _OUR_REFUSALS = {
     "sentinel (RFC 8446 §4.1.3): a TLS 1.3 server's answer was turned into a TLS 1.2 one "
     "on the way (a TLS-terminating proxy or middlebox), or the server sets the sentinel "
     "wrongly",
+    "compression_disabled": "the server chose TLS compression, which we did not offer "
+    "(RFC 5246 §7.4.1.3; left out everywhere since the CRIME attack, RFC 7457 §2.6)",
+    "unsupported_compression_algorithm": "the server chose TLS compression, which we did "
+    "not offer (RFC 5246 §7.4.1.3; left out everywhere since the CRIME attack, RFC 7457 "
+    "§2.6)",
     "no_suitable_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
     "§4.2.8), so no key can be agreed",
     "missing_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
@@ -259,10 +264,16 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
         return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
     sender, hint = " from the server", _SERVER_ALERTS.get(step.tls_alert or "", "")
+    alert = f"alert {step.tls_alert}"
     if step.alert_sent:
         refused = _OUR_REFUSAL.search(step.detail)
         why = _OUR_REFUSALS.get(refused.group(1), "") if refused else ""
         sender, hint = (f" (sent by us: {why})" if why else " (sent by us)"), ""
+        if step.tls_alert not in _ALERT_NAMES:
+            # OpenSSL's reason for a refusal whose alert it does not say: never
+            # shown as if it were an alert's name.
+            alert = f"our TLS library's refusal ({step.tls_alert})"
+            sender = f": {why}" if why else ""
     if step.outcome is not Outcome.TLS_ALERT:
         return finding(
             f"tls.handshake.{step.outcome.value}",
@@ -272,6 +283,7 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
     return finding(
         "tls.handshake.tls_alert",
         evidence={"tls_alert": step.tls_alert, **ev},
+        alert=alert,
         sender=sender,
         hint=hint,
     )

@@ -213,9 +213,10 @@ def _handshake() -> list[FindingSpec]:
         FindingSpec(
             "tls.handshake.tls_alert",
             title="The TLS handshake failed with a TLS alert.",
-            message="The TLS handshake failed with alert {tls_alert}{sender}{hint}.",
+            message="The TLS handshake failed with {alert}{sender}{hint}.",
             example={
                 "tls_alert": "unrecognized_name",
+                "alert": "alert unrecognized_name",
                 **_TRANSPORT_EXAMPLE,
                 "outcome": "tls_alert",
                 "sender": " from the server",
