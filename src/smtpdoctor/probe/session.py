@@ -44,7 +44,7 @@ from smtpdoctor.protocol.client import (
     Verb,
 )
 from smtpdoctor.protocol.errors import RemoteProtocolError, ReplyOutOfTurn
-from smtpdoctor.protocol.reply import Reply, ReplyParser
+from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_enhanced
 
 if TYPE_CHECKING:
     from smtpdoctor.net.seam import Stream
@@ -138,6 +138,14 @@ def _ends_session(reply: Reply) -> bool:
 def _taken(reply: Reply) -> bool:
     """The command (not QUIT) went through: a 2xx/3xx that does not end the session."""
     return reply.positive and not _ends_session(reply)
+
+
+def _merged(reply: Reply) -> str:
+    """The lines of a multi-line reply whose lines carry different enhanced codes
+    (RFC 2034 §4 has every line of a reply carry the same one): two commands'
+    replies merged into one, as ' / '-joined lines; empty otherwise."""
+    codes = {code for line in reply.lines if (code := parse_enhanced(line))}
+    return " / ".join(reply.lines) if len(codes) > 1 else ""
 
 
 def _shutting_down(exc: ReplyOutOfTurn) -> bool:
@@ -401,15 +409,23 @@ class _Walker:
         the batch's start. Without QUIT (``--send``), the command after the
         glued reply waits in vain: its step says so, not a plain stall."""
         position = steps.index(step)
-        at, glued = next(
-            (
-                (index + 1, earlier.reply.text)
-                for index, earlier in enumerate(steps[:position])
-                if earlier.reply is not None and _GLUED.search(earlier.reply.text)
-            ),
-            (0, ""),
-        )
-        how = f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
+        at, glued, how = 0, "", ""
+        for index, earlier in enumerate(steps[:position]):
+            if earlier.reply is None:
+                continue
+            merged = _merged(earlier.reply)
+            if _GLUED.search(earlier.reply.text):
+                at, glued = index + 1, earlier.reply.text
+                how = f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
+                break
+            if merged:
+                at, glued = index + 1, merged
+                how = (
+                    f"two replies came merged into one multi-line reply ('{merged[:120]}': "
+                    "each line with an enhanced code of its own, where RFC 2920 §3.2 gives "
+                    "each command its own reply)"
+                )
+                break
         if step.outcome is Outcome.TIMEOUT and glued:
             step.outcome = Outcome.PROTOCOL_ERROR
             step.detail = f"{ONE_TOO_FEW}: {how}, so the reply awaited here never came as its own"
