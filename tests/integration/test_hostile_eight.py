@@ -238,6 +238,21 @@ CASES = [
         2,
     ),
     Case(
+        # The same to MAIL in a pipelined batch (MAIL, RCPT, RSET, QUIT in one write):
+        # a 221 with more than QUIT still unanswered is the server closing.
+        "mail_from/221-closing-reply-pipelined",
+        (
+            *_upto(Expect("MAIL"), after=False),
+            Expect("MAIL"),
+            Send(reply(221, "2.7.0 Error: I can break rules, too. Goodbye.")),
+            Close(),
+        ),
+        "mail_from",
+        "reply",
+        "policy_rejection",
+        2,
+    ),
+    Case(
         # RFC 3207 §4.2: what was learnt before TLS is forgotten; the SIZE under TLS
         # (1000) holds, not the 10 MB one before it, and the server enforces it.
         "size/smaller-limit-under-tls-enforced",

@@ -81,6 +81,19 @@ def test_a_221_to_another_command_than_quit_closes_the_session(verb: Verb, arg: 
     assert conn.state is ClientState.CLOSED
 
 
+def test_a_221_to_a_pipelined_mail_is_the_server_closing() -> None:
+    # MAIL, RCPT, RSET and QUIT in one write: a 221 to MAIL, with more than QUIT
+    # unanswered, ends the session (and the batch's other replies never come).
+    conn = _ready()
+    batch = [Command(Verb.MAIL, "FROM:<>"), Command(Verb.RCPT, "TO:<a@b.test>")]
+    conn.send_pipelined([*batch, Command(Verb.RSET), Command(Verb.QUIT)])
+    conn.receive_data(b"221 2.7.0 Goodbye\r\n")
+    event = conn.next_event()
+    assert isinstance(event, Reply)
+    assert event.code == 221
+    assert conn.state is ClientState.CLOSED
+
+
 def test_a_221_before_a_pipelined_quit_is_quits_own_reply_come_early() -> None:
     # MAIL, RSET and QUIT in one write: a 221 to RSET is QUIT's (a reply went
     # missing), never RSET's closing reply.

@@ -464,11 +464,10 @@ class ClientConnection:
 
     def _closing(self, reply: Reply, verb: Verb | None) -> bool:
         """A 221 where another command's answer was due: the server ends the session.
-        (With QUIT pipelined behind, a 221 is QUIT's own reply come early: one
-        reply of the batch went missing, which the walker names.)"""
-        return (
-            reply.code == 221 and verb not in (None, Verb.QUIT) and Verb.QUIT not in self._pending
-        )
+        (With QUIT the next command pipelined behind, a 221 is QUIT's own reply
+        come early: one reply of the batch went missing, which the walker names.)"""
+        next_is_quit = bool(self._pending) and self._pending[0] is Verb.QUIT
+        return reply.code == 221 and verb not in (None, Verb.QUIT) and not next_is_quit
 
     def _unexpected(self, reply: Reply, what: str, expect: tuple[int, ...]) -> None:
         """A positive code the command does not allow: a protocol error, never "go on"."""
