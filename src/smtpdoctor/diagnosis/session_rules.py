@@ -344,7 +344,8 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
 
         category, permanence, retry_helps = Category.POLICY_REJECTION, Permanence.PERMANENT, False
         meaning = (
-            "a closing reply (RFC 5321 §4.2.2) where the command's answer was due: the server "
+            "a closing reply (RFC 5321 §4.2.2) where the command's answer was due, which "
+            "§3.8 allows only after QUIT: the server "
             "ends the session rather than serve this client (Postfix's postscreen says 'I can "
             "break rules, too' to a client it caught speaking before its turn or pipelining "
             "unasked; other filters close so after a block-list or rate check); its log names "
