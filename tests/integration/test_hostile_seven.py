@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -56,6 +55,7 @@ from support.hostile_smtp import (
     READ_CAP,
     READY,
     Case,
+    ThreadedListener,
     check,
     cn_only_leaf,
     ehlo,
@@ -372,7 +372,7 @@ def test_certificate_name_with_a_nul(server: ScriptedServerThread, where: str) -
 # ---- UTF-8 addresses (RFC 6531) against a server that answers as Postfix does ----
 
 
-class _Utf8Server:
+class _Utf8Server(ThreadedListener):
     """One plaintext-then-STARTTLS SMTP server answering as Postfix 3 does: it
     offers SMTPUTF8 (or not), and refuses a UTF-8 address not declared with
     SMTPUTF8 on MAIL FROM (``553 5.6.7 Must declare SMTPUTF8 to send unicode
@@ -383,22 +383,10 @@ class _Utf8Server:
         # "offered"; "not-offered"; "broken": offered, and the parameter refused.
         self.offered = mode != "not-offered"
         self.broken = mode == "broken"
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
         self.mail_lines: list[str] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(backlog=8)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
+    def serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         stream: socket.socket = conn
         declared = mail_taken = False
@@ -450,9 +438,6 @@ class _Utf8Server:
         finally:
             stream.close()
             conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

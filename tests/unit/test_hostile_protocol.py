@@ -50,7 +50,7 @@ def _ready() -> ClientConnection:
     return conn
 
 
-@pytest.mark.parametrize("code", [220, 354, 221, 251])
+@pytest.mark.parametrize("code", [220, 354, 251])
 def test_an_unexpected_positive_reply_to_ehlo_is_a_remote_error_and_the_connection_is_dead(
     code: int,
 ) -> None:
@@ -65,6 +65,43 @@ def test_an_unexpected_positive_reply_to_ehlo_is_a_remote_error_and_the_connecti
     with pytest.raises(LocalProtocolError, match="unusable"):
         conn.send(Command(Verb.MAIL, "FROM:<>"))
     with pytest.raises(LocalProtocolError, match="unusable"):
+        conn.next_event()
+
+
+_PIPELINED_MAIL = [
+    Command(Verb.MAIL, "FROM:<>"),
+    Command(Verb.RCPT, "TO:<a@b.test>"),
+    Command(Verb.RSET),
+    Command(Verb.QUIT),
+]
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [[Command(Verb.EHLO, "c.test")], [Command(Verb.MAIL, "FROM:<>")], _PIPELINED_MAIL],
+    ids=["ehlo", "mail", "pipelined-mail"],
+)
+def test_a_221_to_another_command_than_quit_closes_the_session(commands: list[Command]) -> None:
+    # RFC 5321 §4.2.2: 221 is the closing reply (Postfix's postscreen sends it to a
+    # client it will not serve): the command's answer, and the session is over;
+    # pipelined, with more than QUIT unanswered, the batch's other replies never come.
+    conn = _greeted() if commands[0].verb is Verb.EHLO else _ready()
+    conn.send_pipelined(commands)
+    conn.receive_data(b"221 2.7.0 Error: I can break rules, too. Goodbye.\r\n")
+    event = conn.next_event()
+    assert isinstance(event, Reply)
+    assert event.code == 221
+    assert conn.state is ClientState.CLOSED
+
+
+def test_a_221_before_a_pipelined_quit_is_quits_own_reply_come_early() -> None:
+    # MAIL, RSET and QUIT in one write: a 221 to RSET is QUIT's (a reply went
+    # missing), never RSET's closing reply.
+    conn = _ready()
+    conn.send_pipelined([Command(Verb.MAIL, "FROM:<>"), Command(Verb.RSET), Command(Verb.QUIT)])
+    conn.receive_data(b"250 2.1.0 Ok\r\n221 2.0.0 Bye\r\n")
+    assert isinstance(conn.next_event(), Reply)
+    with pytest.raises(RemoteProtocolError):
         conn.next_event()
 
 
@@ -157,7 +194,6 @@ def _findings(result: SessionResult) -> list[str]:
         ([GREETING, EHLO, Data(b"251 ok\r\n")], Stage.MAIL_FROM),
         ([GREETING, EHLO, Data(b"354 go\r\n")], Stage.MAIL_FROM),
         ([GREETING, EHLO_TLS, Data(b"250 ok\r\n")], Stage.STARTTLS),
-        ([GREETING, EHLO_TLS, Data(b"221 bye\r\n")], Stage.STARTTLS),
     ],
 )
 def test_the_walker_names_an_unexpected_code_a_protocol_error(
@@ -170,6 +206,16 @@ def test_the_walker_names_an_unexpected_code_a_protocol_error(
     assert failed.reply is not None
     assert _findings(result)[0] == f"{stage.value}.protocol_error"
     # Nothing is sent after a protocol error: not even QUIT.
+    assert result.steps[-1] is failed
+
+
+def test_a_221_to_starttls_ends_the_session_as_a_refusal() -> None:
+    # RFC 5321 §4.2.2: a closing reply; the walk does not go on in plaintext.
+    result = _walk([GREETING, EHLO_TLS, Data(b"221 2.7.0 bye\r\n")])
+    failed = result.failed_step
+    assert failed is not None
+    assert (failed.stage, failed.outcome) == (Stage.STARTTLS, Outcome.REPLY)
+    assert _findings(result)[0] == "starttls.reply.221"
     assert result.steps[-1] is failed
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
-from smtpdoctor.evidence.session import SMTPUTF8_NOT_OFFERED, Step
+from smtpdoctor.evidence.session import AUTH_NO_PASSWORD_MECHANISM, SMTPUTF8_NOT_OFFERED, Step
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
@@ -126,6 +126,19 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         return finding(
             "tls.handshake.alert_after", evidence=evidence, tls_alert=alert, where=where, hint=hint
         )
+    if outcome is Outcome.TLS_ALERT and step.alert_sent:
+        # Our TLS library refused a record after the handshake: the alert is ours.
+        reason = step.tls_alert or "(unnamed)"
+        evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": True, **ev}
+        hint = _REFUSED_RECORDS.get(reason, "")
+        return finding(
+            "tls.record.refused",
+            evidence=evidence,
+            stage=stage,
+            where=where,
+            reason=reason,
+            hint=hint,
+        )
     if outcome is Outcome.TIMEOUT and step.trickled:
         return finding("{stage}.tarpit", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.TIMEOUT:
@@ -135,6 +148,21 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     how = HOW.get(outcome, outcome.value)
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
+
+# Why our TLS library refuses a record under TLS (OpenSSL reasons, RFC 8446 §5.2).
+_ALTERED = (
+    ": the record failed its integrity check, so its bytes were changed on the way (an "
+    "SMTP-inspecting firewall or proxy that rewrites the encrypted stream, a faulty NIC "
+    "offload) or the server's TLS stack is broken; the same path breaks every sender"
+)
+_REFUSED_RECORDS = {
+    "decryption_failed_or_bad_record_mac": _ALTERED,
+    "bad_record_mac": _ALTERED,
+    "decryption_failed": _ALTERED,
+    "record_overflow": ": the server sent a record longer than TLS allows (RFC 8446 §5.2)",
+    "wrong_version_number": ": what came is not a TLS record (plaintext written into the "
+    "encrypted session)",
+}
 
 # Alerts a peer sends by name (not our TLS library's own errors, which are
 # reported with a TLS outcome too).
@@ -175,6 +203,19 @@ _OUR_REFUSALS = {
     "sent, or its key share is invalid",
     "unexpected_message": "the server sent a handshake message out of order (a second "
     "HelloRetryRequest, or a message the protocol does not allow there)",
+    "inappropriate_fallback": "the server's TLS 1.2 hello carries TLS 1.3's downgrade "
+    "sentinel (RFC 8446 §4.1.3): a TLS 1.3 server's answer was turned into a TLS 1.2 one "
+    "on the way (a TLS-terminating proxy or middlebox), or the server sets the sentinel "
+    "wrongly",
+    "compression_disabled": "the server chose TLS compression, which we did not offer "
+    "(RFC 5246 §7.4.1.3; left out everywhere since the CRIME attack, RFC 7457 §2.6)",
+    "unsupported_compression_algorithm": "the server chose TLS compression, which we did "
+    "not offer (RFC 5246 §7.4.1.3; left out everywhere since the CRIME attack, RFC 7457 "
+    "§2.6)",
+    "no_suitable_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
+    "§4.2.8), so no key can be agreed",
+    "missing_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
+    "§4.2.8), so no key can be agreed",
 }
 _REFUSED_HANDSHAKE = frozenset({Outcome.TLS_ALERT, Outcome.CLOSED, Outcome.RESET})
 _CLOSED_HOW = {
@@ -223,10 +264,16 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
         evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
         return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
     sender, hint = " from the server", _SERVER_ALERTS.get(step.tls_alert or "", "")
+    alert = f"alert {step.tls_alert}"
     if step.alert_sent:
         refused = _OUR_REFUSAL.search(step.detail)
         why = _OUR_REFUSALS.get(refused.group(1), "") if refused else ""
         sender, hint = (f" (sent by us: {why})" if why else " (sent by us)"), ""
+        if step.tls_alert not in _ALERT_NAMES:
+            # OpenSSL's reason for a refusal whose alert it does not say: never
+            # shown as if it were an alert's name.
+            alert = f"our TLS library's refusal ({step.tls_alert})"
+            sender = f": {why}" if why else ""
     if step.outcome is not Outcome.TLS_ALERT:
         return finding(
             f"tls.handshake.{step.outcome.value}",
@@ -236,6 +283,7 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
     return finding(
         "tls.handshake.tls_alert",
         evidence={"tls_alert": step.tls_alert, **ev},
+        alert=alert,
         sender=sender,
         hint=hint,
     )
@@ -244,6 +292,13 @@ def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: 
 # What a server's alert for our ClientHello means for a sender (RFC 8446 §6.2,
 # RFC 6066 §3): alerts no other rule reads.
 _SERVER_ALERTS = {
+    "inappropriate_fallback": ": the server read our hello as a retry at a lower TLS version "
+    "than it speaks (RFC 7507: the TLS_FALLBACK_SCSV suite), which our hello does not carry "
+    "at our highest version: a middlebox altered the hello, or the server's TLS stack "
+    "misreads it",
+    "insufficient_security": ": the server requires stronger security than our hello "
+    "offered (RFC 5246 §7.2.2: cipher suites, key sizes or curves beyond what its policy "
+    "allows)",
     "unrecognized_name": ": the server has no certificate for the server name (SNI) in our "
     "hello, or wants a name and got none (a walk by address sends none, nor do Postfix "
     "and Exim by default, so they fail alike): give the server a default certificate "
@@ -281,8 +336,24 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
                 "retrying from the same address will not pass until the rule changes"
             )
             fixes = fixes_for(Category.POLICY_REJECTION)
-    category = c.category
-    if step.stage is Stage.STARTTLS and reply.code != 421 and category is not _NO_TLS:
+    category, permanence = c.category, c.permanence
+    if reply.code == 221:
+        # A closing reply where the command's answer was due (RFC 5321 §4.2.2):
+        # the server ends the session rather than serve this client.
+        from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
+
+        category, permanence, retry_helps = Category.POLICY_REJECTION, Permanence.PERMANENT, False
+        meaning = (
+            "a closing reply (RFC 5321 §4.2.2) where the command's answer was due, which "
+            "§3.8 allows only after QUIT: the server "
+            "ends the session rather than serve this client (Postfix's postscreen says 'I can "
+            "break rules, too' to a client it caught speaking before its turn or pipelining "
+            "unasked; other filters close so after a block-list or rate check); its log names "
+            "the rule"
+        )
+        fixes = fixes_for(Category.POLICY_REJECTION)
+    closing = reply.code in (421, 221)  # the session is over: nothing goes on
+    if step.stage is Stage.STARTTLS and not closing and category is not _NO_TLS:
         # Whatever a refusal of STARTTLS says (a 502 from a server that advertised
         # it, a 554, a 451), what it does is the same: no TLS in this session.
         from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
@@ -295,7 +366,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
         )
         fixes = fixes_for(_NO_TLS)
     severity = Severity.CRITICAL
-    if step.stage is Stage.STARTTLS and not policy.tls_required and reply.code != 421:
+    if step.stage is Stage.STARTTLS and not policy.tls_required and not closing:
         # Opportunistic senders go on in plaintext; after a 421 nothing goes on.
         severity = Severity.WARNING
     return finding(
@@ -304,7 +375,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
         severity=severity,
         category=category,
         stage=step.stage,
-        permanence=c.permanence,
+        permanence=permanence,
         retry_helps=retry_helps,
         code=reply.code,
         enhanced=f" {reply.enhanced}" if reply.enhanced else "",
@@ -894,6 +965,13 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
         return finding("auth.no_mechanisms")
     if note == "the server does not advertise AUTH":
         return _auth_not_offered(ev)
+    if note.startswith(AUTH_NO_PASSWORD_MECHANISM):
+        mechanisms = note[len(AUTH_NO_PASSWORD_MECHANISM) :]
+        return finding(
+            "auth.no_password_mechanism",
+            evidence={"mechanisms": mechanisms.split()},
+            mechanisms=mechanisms,
+        )
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):
         return finding("starttls.tls_before_client_hello", note=capital)

@@ -488,12 +488,22 @@ _VIOLATIONS: tuple[tuple[Violation, Stage, str, tuple[str, ...]], ...] = (
 )
 
 
+# A 221 where a command's answer was due is the server closing (RFC 5321 §4.2.2),
+# read as its refusal: the session ends on a reply, not on a protocol error.
+_VIOLATION_READINGS = {Violation.STARTTLS_221: (Category.POLICY_REJECTION, Outcome.REPLY)}
+
+
+def _violation_expect(violation: Violation, stage: Stage) -> Expectation:
+    category, outcome = _VIOLATION_READINGS.get(violation, (_PROTOCOL, Outcome.PROTOCOL_ERROR))
+    return _expect(category, stage, outcome)
+
+
 def _violations() -> list[Scenario]:
     return [
         Scenario(
             name=f"hostile-{v.value}",
             description=text,
-            expect=_expect(_PROTOCOL, stage, Outcome.PROTOCOL_ERROR),
+            expect=_violation_expect(v, stage),
             needs=needs,
             violation=v,
         )

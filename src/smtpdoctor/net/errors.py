@@ -140,6 +140,11 @@ _LOCAL_REFUSALS = {
     "UNSAFE_LEGACY_RENEGOTIATION_DISABLED": "handshake_failure",
     "BAD_SIGNATURE": "decrypt_error",
     "NO_SUITABLE_SIGNATURE_ALGORITHM": "handshake_failure",
+    # RFC 8446 §4.1.3: TLS 1.3's downgrade sentinel in a lower version's ServerHello.
+    "INAPPROPRIATE_FALLBACK": "illegal_parameter",
+    # RFC 8446 §4.2.8, §9.2: a TLS 1.3 ServerHello with no key share.
+    "NO_SUITABLE_KEY_SHARE": "missing_extension",
+    "MISSING_KEY_SHARE": "missing_extension",
 }
 # The peer is not speaking TLS at all (e.g. plaintext after "220 Ready").
 _NOT_TLS = {

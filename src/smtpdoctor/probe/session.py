@@ -22,6 +22,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import (
+    AUTH_NO_PASSWORD_MECHANISM,
     SMTPUTF8_NOT_OFFERED,
     SessionResult,
     Step,
@@ -43,7 +44,7 @@ from smtpdoctor.protocol.client import (
     Verb,
 )
 from smtpdoctor.protocol.errors import RemoteProtocolError, ReplyOutOfTurn
-from smtpdoctor.protocol.reply import Reply, ReplyParser
+from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_enhanced
 
 if TYPE_CHECKING:
     from smtpdoctor.net.seam import Stream
@@ -109,6 +110,11 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> 
 AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
 # --auth given, and no AUTH keyword in the EHLO reply the walk would log in after.
 AUTH_NOT_OFFERED = "the server does not advertise AUTH"
+# --auth given, and every mechanism offered needs something other than a password
+# (a Kerberos ticket, a client certificate, an OAuth token, nothing at all).
+_NO_PASSWORD_MECHANISMS = frozenset(
+    ("GSSAPI", "GS2-KRB5", "EXTERNAL", "XOAUTH2", "OAUTHBEARER", "XOAUTH", "ANONYMOUS")
+)
 # A reply that came in at least this many pieces, the last of them this recently
 # before the deadline, was still arriving: a tarpit, not a server that stopped.
 TRICKLE_PIECES = 3
@@ -120,6 +126,26 @@ ONE_TOO_FEW = "one reply too few in the pipelined batch"
 # A reply code glued to the text before it ("Ok250 2.1.5 Ok"): two replies
 # written with no CRLF between them, read as one line.
 _GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
+
+
+def _ends_session(reply: Reply) -> bool:
+    """A reply that closes the session, to a command other than QUIT: a 421
+    (RFC 5321 §3.8), or a 221 (§4.2.2's closing reply, which a filter such as
+    Postfix's postscreen sends to a client it will not serve)."""
+    return reply.code in (421, 221)
+
+
+def _taken(reply: Reply) -> bool:
+    """The command (not QUIT) went through: a 2xx/3xx that does not end the session."""
+    return reply.positive and not _ends_session(reply)
+
+
+def _merged(reply: Reply) -> str:
+    """The lines of a multi-line reply whose lines carry different enhanced codes
+    (RFC 2034 §4 has every line of a reply carry the same one): two commands'
+    replies merged into one, as ' / '-joined lines; empty otherwise."""
+    codes = {code for line in reply.lines if (code := parse_enhanced(line))}
+    return " / ".join(reply.lines) if len(codes) > 1 else ""
 
 
 def _shutting_down(exc: ReplyOutOfTurn) -> bool:
@@ -288,8 +314,7 @@ class _Walker:
                 return None
             if isinstance(event, Reply):
                 step.reply = event
-                positive = event.positive and event.code != 421
-                self._end(step, Outcome.OK if positive else Outcome.REPLY)
+                self._end(step, Outcome.OK if _taken(event) else Outcome.REPLY)
                 return event
             if isinstance(event, Closed):
                 how = "in the middle of a reply" if event.mid_reply else "without a reply"
@@ -384,15 +409,23 @@ class _Walker:
         the batch's start. Without QUIT (``--send``), the command after the
         glued reply waits in vain: its step says so, not a plain stall."""
         position = steps.index(step)
-        at, glued = next(
-            (
-                (index + 1, earlier.reply.text)
-                for index, earlier in enumerate(steps[:position])
-                if earlier.reply is not None and _GLUED.search(earlier.reply.text)
-            ),
-            (0, ""),
-        )
-        how = f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
+        at, glued, how = 0, "", ""
+        for index, earlier in enumerate(steps[:position]):
+            if earlier.reply is None:
+                continue
+            merged = _merged(earlier.reply)
+            if _GLUED.search(earlier.reply.text):
+                at, glued = index + 1, earlier.reply.text
+                how = f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
+                break
+            if merged:
+                at, glued = index + 1, merged
+                how = (
+                    f"two replies came merged into one multi-line reply ('{merged[:120]}': "
+                    "each line with an enhanced code of its own, where RFC 2920 §3.2 gives "
+                    "each command its own reply)"
+                )
+                break
         if step.outcome is Outcome.TIMEOUT and glued:
             step.outcome = Outcome.PROTOCOL_ERROR
             step.detail = f"{ONE_TOO_FEW}: {how}, so the reply awaited here never came as its own"
@@ -550,8 +583,8 @@ class _Walker:
         if reply is None:
             return False
         self.result.ehlo = reply
-        if not reply.positive:
-            if reply.code != 421:
+        if not _taken(reply):
+            if not _ends_session(reply):
                 await self._quit()
             return False
         if self.stream is not None and self.stream.tls:
@@ -569,7 +602,7 @@ class _Walker:
         if reply.code != 220:
             # RFC 3207 §4: the client may go on without TLS; opportunistic
             # senders do, and so does the walk, to see the rest of the session.
-            return reply.code != 421
+            return not _ends_session(reply)
         # RFC 3207 §4.2 / the STARTTLS command injection class of bugs: any
         # plaintext the server sent after its 220 would be read as if it came
         # under TLS. Note it.
@@ -613,6 +646,9 @@ class _Walker:
             # RFC 4954 §3: the AUTH keyword lists the mechanisms; none is no way in.
             self.result.notes.append(AUTH_WITHOUT_MECHANISMS)
             return True
+        if _NO_PASSWORD_MECHANISMS.issuperset(mechanisms):
+            self.result.notes.append(AUTH_NO_PASSWORD_MECHANISM + " ".join(mechanisms))
+            return True
         if "PLAIN" not in mechanisms:
             self.result.notes.append(
                 f"AUTH skipped: the server offers {mechanisms or 'no mechanisms'}, "
@@ -626,8 +662,8 @@ class _Walker:
         )
         if reply is None:
             return False
-        if not reply.positive:
-            if reply.code != 421:
+        if not _taken(reply):
+            if not _ends_session(reply):
                 await self._quit()
             return False
         return True
@@ -673,7 +709,7 @@ class _Walker:
         if not await self._send_message(*message):
             return False
         reply = await self._read_reply(self.result.steps[-1])
-        if reply is not None and reply.positive:
+        if reply is not None and _taken(reply):
             self.result.message_sent = True
         return await self._accepted(reply)
 
@@ -693,7 +729,7 @@ class _Walker:
                 + (tail if closing else [])
             )
             envelope = replies[: len(rcpts) + 1]
-            refused = replies[0] if replies and replies[0] and not replies[0].positive else None
+            refused = replies[0] if replies and replies[0] and not _taken(replies[0]) else None
             if refused is not None:
                 # The walk stops at a refused MAIL FROM, pipelined or not: the
                 # RCPT (and RSET) replies after it were read to keep the
@@ -707,12 +743,12 @@ class _Walker:
                 return False  # a step without a reply: the walk ended there
         else:
             replies = [await self._command(Stage.MAIL_FROM, mail)]
-        if replies[0] is None or not replies[0].positive:
+        if replies[0] is None or not _taken(replies[0]):
             return await self._accepted(replies[0])
         accepted = 0
         for index, rcpt in enumerate(rcpts, start=1):
             reply = replies[index] if pipelining else await self._command(Stage.RCPT_TO, rcpt)
-            if reply is None or reply.code == 421:
+            if reply is None or _ends_session(reply):
                 return False
             accepted += reply.positive
         if accepted == 0:
@@ -741,9 +777,9 @@ class _Walker:
     async def _accepted(self, reply: Reply | None) -> bool:
         if reply is None:
             return False
-        if reply.positive:
+        if _taken(reply):
             return True
-        if reply.code != 421:
+        if not _ends_session(reply):
             await self._quit()
         return False
 

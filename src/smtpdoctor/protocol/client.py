@@ -436,7 +436,9 @@ class ClientConnection:
     def _apply(self, reply: Reply) -> None:
         self._waiting = False
         verb, self._awaiting = self._awaiting, None
-        if reply.code == 421:
+        if reply.code == 421 or (self._closing(reply, verb)):
+            # 421 closes the conversation from any state (RFC 5321 §3.8); so does a
+            # 221 to any command but QUIT (§4.2.2: "closing transmission channel").
             self._state = ClientState.CLOSED
             return
         if verb is None:
@@ -459,6 +461,13 @@ class ClientConnection:
         self._state = move.positive if positive else move.negative
         if verb is Verb.EHLO and positive:
             self.extensions = parse_ehlo(reply)
+
+    def _closing(self, reply: Reply, verb: Verb | None) -> bool:
+        """A 221 where another command's answer was due: the server ends the session.
+        (With QUIT the next command pipelined behind, a 221 is QUIT's own reply
+        come early: one reply of the batch went missing, which the walker names.)"""
+        next_is_quit = bool(self._pending) and self._pending[0] is Verb.QUIT
+        return reply.code == 221 and verb not in (None, Verb.QUIT) and not next_is_quit
 
     def _unexpected(self, reply: Reply, what: str, expect: tuple[int, ...]) -> None:
         """A positive code the command does not allow: a protocol error, never "go on"."""

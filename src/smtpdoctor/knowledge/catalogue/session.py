@@ -213,9 +213,10 @@ def _handshake() -> list[FindingSpec]:
         FindingSpec(
             "tls.handshake.tls_alert",
             title="The TLS handshake failed with a TLS alert.",
-            message="The TLS handshake failed with alert {tls_alert}{sender}{hint}.",
+            message="The TLS handshake failed with {alert}{sender}{hint}.",
             example={
                 "tls_alert": "unrecognized_name",
+                "alert": "alert unrecognized_name",
                 **_TRANSPORT_EXAMPLE,
                 "outcome": "tls_alert",
                 "sender": " from the server",
@@ -292,6 +293,32 @@ def _handshake() -> list[FindingSpec]:
             **{**common, "category": _C.OTHER, "permanence": _NONE},
         ),
     ]
+    out.append(
+        FindingSpec(
+            "tls.record.refused",
+            _S.CRITICAL,
+            _C.CONNECTION_DROPPED,
+            None,
+            title="Under TLS, our side refused a record the server's side sent, and the "
+            "session ended.",
+            message="The TLS handshake completed, then our TLS library refused a record that "
+            "came {where} and ended the session ({reason}; the alert is ours, not the "
+            "server's){hint}.",
+            example={
+                "reason": "decryption_failed_or_bad_record_mac",
+                **_TRANSPORT_EXAMPLE,
+                "outcome": "tls_alert",
+                "where": "after EHLO",
+                "hint": ": the record failed its integrity check, so its bytes were changed on "
+                "the way (an SMTP-inspecting firewall or proxy that rewrites the encrypted "
+                "stream, a faulty NIC offload) or the server's TLS stack is broken; the "
+                "same path breaks every sender",
+            },
+            permanence=Permanence.TEMPORARY,
+            retry_helps=False,
+            source="RFC 8446 §5.2, §6.2; RFC 5246 §7.2.2",
+        )
+    )
     out.append(
         FindingSpec(
             "tls.handshake.alert_after",
@@ -925,6 +952,24 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             permanence=Permanence.PERMANENT,
             retry_helps=False,
             source="RFC 4954 §3",
+        ),
+        FindingSpec(
+            "auth.no_password_mechanism",
+            _S.WARNING,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="--auth was given, but no AUTH mechanism the server offers takes a password.",
+            message="--auth was given, but the server offers only AUTH {mechanisms}, none of "
+            "which takes a user name and password (GSSAPI wants a Kerberos ticket, EXTERNAL a "
+            "client certificate, XOAUTH2 and OAUTHBEARER an OAuth token), so a client that "
+            "logs in with a password cannot here (RFC 4954 §3): an internal connector (such "
+            "as Exchange's default receive connector, integrated Windows authentication "
+            "only) or an account moved to OAuth. Use the submission service that offers "
+            "PLAIN or LOGIN under TLS, or give the client the credential the mechanism needs.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            source="RFC 4954 §3, RFC 4422 §3.1",
+            example={"mechanisms": "GSSAPI XOAUTH2"},
         ),
         FindingSpec(
             "auth.not_offered",
