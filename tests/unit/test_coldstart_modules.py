@@ -190,3 +190,40 @@ def test_the_stand_ins_answer_what_the_real_modules_would() -> None:
     assert doc["datetime"] is True
     assert doc["digests"][0] == doc["digests"][1]
     assert doc["shake"][0] == doc["shake"][1]
+
+
+def test_the_path_leaves_copy_array_the_fix_tables_and_nagios_unloaded() -> None:
+    # dataclasses and evidence/certificate.py import copy, socket imports array, for
+    # functions a diagnosis seldom calls; the recipes of knowledge/fixes*.py load with
+    # the first finding that takes its category's recipes, --format nagios's module
+    # when it is asked for, SHA-1 and SHA-384/512 at their first use (session 16).
+    doc = _probe()
+    assert doc["deferred"][8:10] == ["copy", "array"]
+    unloaded = {"_sha1", "_sha512", "smtpdoctor.cli.nagios", "smtpdoctor.knowledge.fixes"}
+    assert not unloaded & set(doc["loaded"])
+
+
+LATER = """\
+import json, sys
+from smtpdoctor.cli import deferred
+deferred.defer_for_diagnose()
+import hashlib
+before = [m for m in ("_sha1", "_sha512") if m in sys.modules]
+import _sha1, _sha512
+same = [hashlib.sha1 is _sha1.sha1, hashlib.sha384 is _sha512.sha384,
+        hashlib.sha512 is _sha512.sha512]
+made = [hashlib.new(n, b"x").hexdigest() for n in ("sha1", "sha384", "sha512")]
+print(json.dumps({"before": before, "same": same, "made": made,
+                  "deferred": deferred.is_deferred(sys.modules["hashlib"])}))
+"""
+
+
+def test_the_digest_stand_in_loads_sha1_and_sha512_at_their_first_use() -> None:
+    proc = subprocess.run([sys.executable, "-c", LATER], capture_output=True, text=True, check=True)
+    doc = json.loads(proc.stdout)
+    assert doc["before"] == []
+    assert doc["same"] == [True, True, True]
+    assert doc["deferred"] is True
+    import hashlib
+
+    assert doc["made"] == [hashlib.new(n, b"x").hexdigest() for n in ("sha1", "sha384", "sha512")]

@@ -25,10 +25,14 @@ if TYPE_CHECKING:
     from typing import Any, NoReturn
 
 __all__ = [
+    "CRIT_DAYS",
+    "WARN_DAYS",
     "UsageError",
+    "add_days_options",
     "add_format_option",
     "add_mta_option",
     "add_verbosity_options",
+    "check_days",
     "chosen_mtas",
     "console",
     "duration",
@@ -205,3 +209,34 @@ def wants_json(args: argparse.Namespace) -> bool:
 
 def print_json(doc: Any) -> None:
     sys.stdout.write(json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
+
+
+# ``--format nagios`` (cli/nagios.py), here so that a diagnosis that does not ask for it
+# loads none of it: check_ssl_cert's defaults: warn 20 days before expiry, critical at 15.
+WARN_DAYS = 20
+CRIT_DAYS = 15
+
+
+def add_days_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warn-days",
+        type=int,
+        default=WARN_DAYS,
+        metavar="N",
+        help="with --format nagios: WARNING when a certificate expires within N days "
+        f"(default {WARN_DAYS})",
+    )
+    parser.add_argument(
+        "--crit-days",
+        type=int,
+        default=CRIT_DAYS,
+        metavar="N",
+        help=f"with --format nagios: CRITICAL within N days (default {CRIT_DAYS})",
+    )
+
+
+def check_days(warn: int, crit: int) -> None:
+    if warn < 0 or crit < 0:
+        fail("--warn-days and --crit-days cannot be negative")
+    if crit > warn:
+        fail(f"--crit-days {crit} is more than --warn-days {warn}: critical comes later")

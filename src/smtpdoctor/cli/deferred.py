@@ -72,6 +72,14 @@ __all__ = [
 # reads traceback.extract_stack when it loads.
 DEFERRED = ("inspect", "linecache")
 
+# Imported by the path's modules at their top, used there only by functions a
+# diagnosis seldom runs (session 16, ~3M instructions): ``copy`` by dataclasses
+# (``asdict``'s deep copies, ``replace`` needs none) and evidence/certificate.py (a
+# store's shallow copy), with the search for Jython's ``org.python.core`` that it
+# makes as it loads; ``array`` (an extension to open) by
+# ``socket``, for ``send_fds``/``recv_fds``. The first use of a name loads the module.
+_UNUSED_ON_THE_PATH = ("copy", "array")
+
 # A cold ``diagnose`` only (:func:`defer_for_diagnose`): what asyncio imports for
 # subprocesses, executors and its log, none of which a diagnosis runs. Each
 # stand-in answers the few names asyncio reads as it loads, with the values the
@@ -84,6 +92,7 @@ DEFERRED = ("inspect", "linecache")
 DIAGNOSE_DEFERRED = (
     *("subprocess", "concurrent.futures", "logging"),
     *("traceback", "typing", "signal"),
+    *_UNUSED_ON_THE_PATH,
 )
 
 # asyncio's own modules for what a diagnosis never calls, which its modules import
@@ -152,7 +161,10 @@ class _Deferred(ModuleType):
                 return ModuleType.__getattribute__(self, name)
             known = _KNOWN.get(module)
             if known is not None and name in known:
-                return known[name]
+                value = known[name]
+                if value.__class__ is _Later:
+                    value = known[name] = value.load(self)
+                return value
             if name == "__path__" and module in _NOT_PACKAGES:
                 # What `from module import name` asks first (a package's submodule?):
                 # a plain module has none.
@@ -165,6 +177,26 @@ class _Deferred(ModuleType):
 
     def __delattr__(self, name: str) -> None:
         delattr(_real(ModuleType.__getattribute__(self, "__name__"), self), name)
+
+
+class _Later:
+    """A name a stand-in answers from an extension module imported at the name's
+    first use (the module's own object, as if imported at once); without the
+    extension, the real module's name."""
+
+    __slots__ = ("attr", "extension")
+
+    def __init__(self, extension: str, attr: str) -> None:
+        self.extension = extension
+        self.attr = attr
+
+    def load(self, stand_in: ModuleType) -> Any:
+        try:
+            return getattr(__import__(self.extension), self.attr)
+        except ImportError:  # pragma: no cover - a build without it
+            return getattr(
+                _real(ModuleType.__getattribute__(stand_in, "__name__"), stand_in), self.attr
+            )
 
 
 def defer(names: tuple[str, ...] = DEFERRED) -> None:
@@ -226,7 +258,7 @@ def defer_for_diagnose() -> None:
         "Optional": _Form("Optional"),
         "Type": _Form("Type"),
     }
-    _NOT_PACKAGES.update(("traceback", "typing", "signal"))
+    _NOT_PACKAGES.update(("traceback", "typing", "signal", *_UNUSED_ON_THE_PATH))
     _no_signal_enums()
     import concurrent  # (the package: empty; `import concurrent.futures` reads its attribute)
 
@@ -414,22 +446,22 @@ def _builtin_digests() -> None:
     for those names) are the interpreter's built-in ones, which ``hashlib`` itself
     falls back to without OpenSSL: the same digests, without loading ``_hashlib``,
     whose start lists every OpenSSL digest (~6M instructions, ~1.5 ms). Any other
-    name imports the real module."""
+    name imports the real module. SHA-256 (fingerprints) and SHAKE (the large
+    hello's key) are on every diagnosis's path; SHA-1 and SHA-384/512 (a chain
+    signed with them) load at their first use (session 16: two extensions, ~0.8M)."""
     try:
-        from _sha1 import sha1  # type: ignore[import-not-found]
         from _sha3 import shake_128, shake_256  # type: ignore[import-not-found]
         from _sha256 import sha224, sha256  # type: ignore[import-not-found]
-        from _sha512 import sha384, sha512  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - a build without them: hashlib as usual
         return
     if "hashlib" in sys.modules:
         return
-    made = {
-        "sha1": sha1,
+    made: dict[str, Any] = {
+        "sha1": _Later("_sha1", "sha1"),
         "sha224": sha224,
         "sha256": sha256,
-        "sha384": sha384,
-        "sha512": sha512,
+        "sha384": _Later("_sha512", "sha384"),
+        "sha512": _Later("_sha512", "sha512"),
         "shake_128": shake_128,
         "shake_256": shake_256,
     }
@@ -438,9 +470,11 @@ def _builtin_digests() -> None:
         make = made.get(name)
         if make is None:
             return _real("hashlib", stand_in).new(name, data, **kwargs)
+        if make.__class__ is _Later:
+            make = made[name] = known[name] = make.load(stand_in)
         return make(data, **kwargs)
 
-    _KNOWN["hashlib"] = {**made, "new": new}
+    _KNOWN["hashlib"] = known = {**made, "new": new}
     sys.modules["hashlib"] = stand_in = _Deferred("hashlib")
 
 

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from smtpdoctor.cli import startregex
 from smtpdoctor.cli.common import (
+    add_days_options,
     add_format_option,
     add_mta_option,
     add_verbosity_options,
+    check_days,
     chosen_mtas,
     console,
     duration,
@@ -24,7 +26,6 @@ from smtpdoctor.cli.common import (
     progress,
     wants_json,
 )
-from smtpdoctor.cli.nagios import add_days_options, check_days, diagnosis_nagios
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.doctor.options import DiagnoseOptions
@@ -434,6 +435,8 @@ def run(args: argparse.Namespace) -> int:
         print_json(result.to_json())
         return result.verdict.status.exit_code
     if args.format == "nagios":
+        from smtpdoctor.cli.nagios import diagnosis_nagios
+
         text, code = diagnosis_nagios(result, warn_days=args.warn_days, crit_days=args.crit_days)
         print_line(text)
         return code

@@ -10,12 +10,11 @@ can print the same line.
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from smtpdoctor.cli.common import fail
+from smtpdoctor.cli.common import add_days_options, check_days
 from smtpdoctor.cli.terminal import line
 from smtpdoctor.model import ExitCode, Status
 
@@ -34,35 +33,7 @@ __all__ = [
     "queue_nagios",
 ]
 
-# check_ssl_cert's defaults: warn 20 days before expiry, critical at 15.
-WARN_DAYS = 20
-CRIT_DAYS = 15
 _WORD = {ExitCode.OK: "OK", ExitCode.WARNING: "WARNING", ExitCode.FAILURE: "CRITICAL"}
-
-
-def add_days_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--warn-days",
-        type=int,
-        default=WARN_DAYS,
-        metavar="N",
-        help="with --format nagios: WARNING when a certificate expires within N days "
-        f"(default {WARN_DAYS})",
-    )
-    parser.add_argument(
-        "--crit-days",
-        type=int,
-        default=CRIT_DAYS,
-        metavar="N",
-        help=f"with --format nagios: CRITICAL within N days (default {CRIT_DAYS})",
-    )
-
-
-def check_days(warn: int, crit: int) -> None:
-    if warn < 0 or crit < 0:
-        fail("--warn-days and --crit-days cannot be negative")
-    if crit > warn:
-        fail(f"--crit-days {crit} is more than --warn-days {warn}: critical comes later")
 
 
 def nagios_line(

@@ -20,11 +20,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge.catalogue.spec import FindingSpec, FixSource, Params
-from smtpdoctor.knowledge.fixes import fixes_for
 from smtpdoctor.model import Category, Finding, Permanence, Severity, Stage
 
 if TYPE_CHECKING:
     from typing import Any, TypeVar
+
+    from smtpdoctor.model import Fix
 
 __all__ = [
     "AREAS",
@@ -187,10 +188,20 @@ def finding(
         stage=stg,
         message=s.render(params),
         evidence=ev,
-        fixes=fixes_for(cat) if own is None else own,
+        fixes=_category_fixes(cat) if own is None else own,
         permanence=perm if perm is not None else Permanence.TEMPORARY,
         retry_helps=retry_helps if s.retry_open else s.retry_helps,
     )
+
+
+def _category_fixes(category: Category) -> tuple[Fix, ...]:
+    """:func:`smtpdoctor.knowledge.fixes.fixes_for`, its module (and the recipe tables
+    it builds as it loads, ~6M instructions) imported by the first finding that takes
+    its category's recipes: a healthy diagnosis's findings bring their own, so a cold
+    ``diagnose`` of a healthy server loads none of it (docs/benchmarks.md, start-up)."""
+    from smtpdoctor.knowledge.fixes import fixes_for  # noqa: PLC0415
+
+    return fixes_for(category)
 
 
 def drop_superseded(findings: Iterable[Finding]) -> list[Finding]:
