@@ -108,6 +108,10 @@ def test_the_same_enums_as_enumtype_builds(module: str, monkeypatch: pytest.Monk
             assert simple(other.value) is simple[other.name]
             assert json.dumps(member) == json.dumps(other)
             assert simple[key] is member
+            assert getattr(simple, key) is member
+            if not any(key in vars(base) for base in simple.__mro__[1:]):
+                # (in the dictionary itself, as 3.12 puts it: no redirect called)
+                assert vars(simple)[key] is member
             for prop, attr in vars(full).items():  # the body's properties, member by member
                 if isinstance(attr, property):
                     assert repr(getattr(member, prop)) == repr(getattr(other, prop))
@@ -123,6 +127,9 @@ def test_the_real_classes_pickle_and_compare() -> None:
     assert pickle.loads(pickle.dumps(Category.OK)) is Category.OK
     assert pickle.loads(pickle.dumps(ExitCode.ERROR)) is ExitCode.ERROR
     assert Category("ok") is Category.OK
+    with pytest.raises(AttributeError, match="reassign"):
+        Category.OK = Category.OTHER  # type: ignore[misc]
+    assert Category.OK == "ok"
     assert Category.OK == "ok"
     assert isinstance(NamedGroup(23), NamedGroup)
     assert NamedGroup(23) == 23

@@ -46,6 +46,44 @@ def test_stored_counts_give_the_trained_models() -> None:
     assert learned._load() == learned.models_of(learned.training_rows(ROOT))
 
 
+def test_models_kept_beside_the_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader keeps the models it made in a file beside the bytecode and reads them
+    back equal, without making them again; a file of another stamp is not taken."""
+    monkeypatch.setattr(learned, "__cached__", str(tmp_path / "learned.pyc"), raising=False)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    built = learned._build()
+    assert learned._load() == built  # made, and written
+    kept = tmp_path / f"_learned.{sys.implementation.cache_tag}.marshal"
+    assert kept.is_file()
+
+    def no_build() -> None:
+        raise AssertionError("made again")
+
+    with monkeypatch.context() as m:
+        m.setattr(learned, "_build", no_build)
+        assert learned._load() == built  # read back
+    learned.sidefile.write(str(kept), [("elsewhere", 0, 0)], ())
+    assert learned._load() == built  # another stamp: made again (and written)
+    monkeypatch.setattr(learned, "_build", no_build)
+    assert learned._load() == built
+
+
+def test_a_reading_taken_is_the_reading() -> None:
+    """``read_taken`` gives ``read``'s reading where its label is not refused and its
+    confidence reaches the threshold, and None elsewhere (every corpus text, both models)."""
+    rows = learned.training_rows(ROOT)[::7]
+    seen = set()
+    for which, category in (("category", None), ("stage", "recipient")):
+        m = learned.model(which)
+        for r in rows:
+            got = learned.read(r.text, m, category)
+            taken = learned.read_taken(r.text, m, category, refused=("other", "none"))
+            ok = got.label not in {"other", "none"} and got.confidence >= m.threshold
+            assert taken == (got if ok else None)
+            seen.add(ok)
+    assert seen == {True, False}
+
+
 def test_words_give_their_character_trigrams() -> None:
     """An inflected or compounded word shares trigrams with its stem; words of fewer
     than four characters (a reply code, "at") and masked tokens give none."""

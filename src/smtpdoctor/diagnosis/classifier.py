@@ -276,15 +276,16 @@ def _with_learned(c: Classification, stage: Stage | None) -> Classification:
 
     said: dict[str, dict[str, Any]] = {}
     category, final_stage = c.category, c.stage
-    got = learned.read(c.text, learned.model("category"))
-    if got.label not in {"ok", "other"} and got.confidence >= learned.threshold("category"):
+    # (A reading under its model's threshold is not taken.)
+    got = learned.read_taken(c.text, learned.model("category"), refused=("ok", "other"))
+    if got is not None:
         category = Category(got.label)
         said["category"] = got.to_json()
     # A stage alone is no reading of a text whose cause is still unknown.
     if open_stage and "category" in said:
         # The stage model reads the category too (as it was trained: with the row's).
-        got = learned.read(c.text, learned.model("stage"), category.value)
-        if got.label != "none" and got.confidence >= learned.threshold("stage"):
+        got = learned.read_taken(c.text, learned.model("stage"), category.value, refused=("none",))
+        if got is not None:
             final_stage = Stage(got.label)
             said["stage"] = got.to_json()
     if not said:
