@@ -20,8 +20,9 @@ the tune split (``bench/learned.py``). Bounces are read by the rules alone.
 
 Training is deterministic: the same rows give the same ``_learned.py``, byte
 for byte. It stores each kept token's counts per label (the tokens that occur in
-at least ``MIN_DF`` training texts), from which the loader makes the weights:
-log-likelihoods in hundredths; the scorer is a lookup and a sum. ``_learned.py`` loads only when
+at least ``MIN_DF`` training texts), from which the loader makes the weights, a
+token's the first time a text holds it: log-likelihoods in hundredths; the scorer
+is a lookup and a sum. ``_learned.py`` loads only when
 a text needs the fallback (a diagnose's cold path never imports it).
 """
 
@@ -34,7 +35,7 @@ import math
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -122,13 +123,13 @@ class Model(NamedTuple):
     A token's log-likelihood under a label is ``base`` (that of a token the
     label's texts never held) plus the token's entry for the label, stored only
     for the labels whose texts held it: ``weights[token]`` is a flat tuple of
-    (label index, extra) pairs.
+    (label index, extra) pairs (a stored model's parsed from its counts on first use).
     """
 
     labels: tuple[str, ...]
     prior: tuple[int, ...]
     base: tuple[int, ...]
-    weights: dict[str, tuple[int, ...]]
+    weights: Mapping[str, tuple[int, ...]]
     threshold: float
 
 
@@ -376,25 +377,52 @@ def render(root: Path) -> str:
 _HELD = re.compile(r"([a-z])(\d+)")
 
 
+class _Stored(Mapping[str, tuple[int, ...]]):
+    """One stored model's entries: ``_learned.TOKENS``'s counts for it (``which``: 0 the
+    category model's, 1 the stage model's), a token's parsed into (label index, extra)
+    pairs the first time a text holds it (parsing all 3,400 at load cost 17 ms)."""
+
+    __slots__ = ("_parsed", "_tokens", "_which")
+
+    def __init__(self, stored: dict[str, tuple[str, str]], which: int) -> None:
+        self._tokens = stored
+        self._which = which
+        self._parsed: dict[str, tuple[int, ...]] = {}
+
+    def __contains__(self, token: object) -> bool:
+        entry = self._tokens.get(token) if isinstance(token, str) else None
+        return entry is not None and entry[self._which] != ""
+
+    def __getitem__(self, token: str) -> tuple[int, ...]:
+        got = self._parsed.get(token)
+        if got is None:
+            held = self._tokens[token][self._which]
+            if not held:
+                raise KeyError(token)
+            got = self._parsed[token] = _entries(held)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t, entry in self._tokens.items() if entry[self._which])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _entries(held: str) -> tuple[int, ...]:
+    """The (label index, extra) pairs of one stored count string (``"g3l12"``)."""
+    pairs: list[int] = []
+    for label, n in _HELD.findall(held):
+        pairs += (ord(label) - 97, _extra(int(n)))
+    return tuple(pairs)
+
+
 def _load() -> dict[str, Model]:
     from smtpdoctor.knowledge import _learned  # noqa: PLC0415 - only when a text needs it
 
-    extra: dict[str, int] = {}
-    tables: tuple[dict[str, tuple[int, ...]], ...] = ({}, {})
-    for token, entries in _learned.TOKENS.items():
-        for table, held in zip(tables, entries, strict=True):
-            if held:
-                pairs: list[int] = []
-                for label, n in _HELD.findall(held):
-                    if n not in extra:
-                        extra[n] = _extra(int(n))
-                    pairs += (ord(label) - 97, extra[n])
-                table[token] = tuple(pairs)
     return {
-        name: Model(labels, prior, base, table, threshold)
-        for (name, (labels, prior, base, threshold)), table in zip(
-            _learned.HEADS.items(), tables, strict=True
-        )
+        name: Model(labels, prior, base, _Stored(_learned.TOKENS, which), threshold)
+        for which, (name, (labels, prior, base, threshold)) in enumerate(_learned.HEADS.items())
     }
 
 
