@@ -41,6 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # --stage-anywhere: the stage read wherever the rules found none and some evidence (not only
 # where the model read the cause, as the classifier does): measured worse (docs/explain.md)
 CAUSE_ONLY = "--stage-anywhere" not in sys.argv
+# --stage-cause: the stage also read where a rule read the cause but found no stage (none
+# stated, none given), not only where the model read the cause
+STAGE_CAUSE = any(a.startswith("--stage-cause") for a in sys.argv)
+CAUSE_TH = 2.0  # --stage-cause=0.99: its threshold (the stage model's own by default)
 
 
 def loco_model(
@@ -82,6 +86,8 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
         if "stage-thresholds" in args
         else None
     )
+    global CAUSE_TH  # noqa: PLW0603 - one measurement's setting
+    CAUSE_TH = float(args.get("stage-cause", L.THRESHOLDS["stage"]))
     min_df = int(args.get("min-df", L.MIN_DF))
     L.CHAR_WORD = int(args.get("char-word", L.CHAR_WORD)) or 10**6
     verbose = "-v" in sys.argv
@@ -115,6 +121,7 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
     temps = [float(x) for x in args.get("temperatures", str(L.TEMPERATURE)).split(",")]
     # (row, rules' reading, {temperature: (category reading, {category: stage reading})})
     records = []
+    dumped: list[dict[str, Any]] = []
     for g, rs in sorted(groups.items()):
         models = {
             f: loco_model(
@@ -130,17 +137,21 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
         for r in rs:
             rule = classifier.classify(r["text"], learned=False)
             oc, os_ = classifier.learned_may_read(rule, None)
-            reads = {}
-            for t in temps:
-                L.TEMPERATURE = t
-                cat = L.read(rule.text, models["category"]) if oc else None
-                st = {}
-                if os_:
-                    for k in {rule.category.value, cat.label if cat else rule.category.value}:
-                        st[k] = L.read(rule.text, models["stage"], k)
-                reads[t] = (cat, st)
+            sc = STAGE_CAUSE and _cause_without_stage(rule)
+            reads = {t: _readings(rule, models, t, oc=oc, os_=os_, sc=sc) for t in temps}
             records.append((r, rule, reads))
+            if "dump" in args:
+                dumped.append({"group": g, "category": r["category"], "stage": r["stage"],
+                               "rule_category": rule.category.value, "rule_stage": rule.stage.value,
+                               "open_category": oc, "open_stage": os_, "cause_stage": sc,
+                               "tokens": L.tokens(rule.text)})  # fmt: skip
     G.use(frozenset())
+    if "dump" in args:
+        import json  # noqa: PLC0415 - only for this variant
+
+        train = [{"group": g, "category": r.category, "stage": r.stage, "tokens": L.tokens(r.text)}
+                 for g, r in zip(group, train_rows, strict=True)]  # fmt: skip
+        Path(args["dump"]).write_text(json.dumps({"train": train, "records": dumped}), "utf-8")
 
     n = len(records)
     rule_cat = sum(rule.category.value == r["category"] for r, rule, _ in records)
@@ -150,6 +161,32 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
         for th in thresholds:
             for ts in stage_ths or [th]:
                 _report(records, t, th, ts, verbose and th == thresholds[-1])
+
+
+def _readings(
+    rule: Any, models: dict[str, L.Model], t: float, *, oc: bool, os_: bool, sc: bool
+) -> tuple[L.Reading | None, dict[str, L.Reading]]:
+    """The models' readings of one row at temperature ``t``: the category where it is open,
+    the stage for each category it may end with where the stage is open."""
+    L.TEMPERATURE = t
+    cat = L.read(rule.text, models["category"]) if oc else None
+    st = {}
+    if os_:
+        for k in {rule.category.value, cat.label if cat else rule.category.value}:
+            st[k] = L.read(rule.text, models["stage"], k)
+    if sc:
+        st[rule.category.value] = L.read(rule.text, models["stage"], rule.category.value)
+    return cat, st
+
+
+def _cause_without_stage(rule: Any) -> bool:
+    """A rule read the cause (not ``ok``, not ``other``) but no stage, and none was stated."""
+    return (
+        rule.category.value not in {"ok", "other"}
+        and rule.stage.value == "none"
+        and bool(rule.text)
+        and not rule.evidence.get("stage_stated")
+    )
 
 
 def _bounce_texts() -> list[L.Row]:
@@ -187,7 +224,9 @@ def _bounce_texts() -> list[L.Row]:
 def _report(records: list[Any], t: float, th: float, ts: float, verbose: bool) -> None:
     # fired / right where the rules were wrong (a gain each) and where they were right (a loss)
     n = len(records)
-    tally = {f: [0, 0, 0, 0, 0] for f in L.FIELDS}  # open&wrong, fired, right; open&right, fired
+    tally = {
+        f: [0, 0, 0, 0, 0] for f in (*L.FIELDS, "cause")
+    }  # open&wrong, fired, right; open&right, fired
     tot = dict.fromkeys(L.FIELDS, 0)
     for r, rule, reads in records:
         cat, st = reads[t]
@@ -199,15 +238,20 @@ def _report(records: list[Any], t: float, th: float, ts: float, verbose: bool) -
         tot["category"] += category == r["category"]
         stage = rule.stage.value
         learned_cause = category != rule.category.value
-        if st and (learned_cause if CAUSE_ONLY else rule.matched or learned_cause):
+        rule_cause = STAGE_CAUSE and not learned_cause and _cause_without_stage(rule)
+        if st and rule_cause:
+            stage = _tally(
+                tally["cause"], r, "stage", stage, st[category], th=CAUSE_TH, verbose=verbose
+            )
+        elif st and (learned_cause if CAUSE_ONLY else rule.matched or learned_cause):
             stage = _tally(tally["stage"], r, "stage", stage, st[category], th=ts, verbose=verbose)
         tot["stage"] += stage == r["stage"]
     out = []
-    for f in L.FIELDS:
+    for f in (*L.FIELDS, "cause"):
         ow, fw, right, orr, fr = tally[f]
         out.append(
-            f"{f}: {tot[f]}/{n}; open where the rules were wrong {ow}, fired {fw}, right {right}; "
-            f"open where right {orr}, fired {fr}"
+            f"{f}: {tot.get(f, '-')}/{n}; open where the rules were wrong {ow}, fired {fw}, "
+            f"right {right}; open where right {orr}, fired {fr}"
         )
     print(f"T={t} threshold {th} (stage {ts}): " + " | ".join(out))
 
@@ -246,13 +290,16 @@ def cost() -> None:
         "Poruka je prevelika (Maksimalna veličina je 10.0 MB)",
         "451 4.5.7  try again after some time",
     ]
+    for text in texts:
+        L.read(text, m)  # (the first: a stored model parses its tokens' counts on first use)
+    t3 = time.process_time()
     for _ in range(1000):
         for text in texts:
             L.read(text, m)
-    t3 = time.process_time()
+    t4 = time.process_time()
     print(
         f"import _learned {1000 * (t1 - t0):.1f} ms, build the tables {1000 * (t2 - t1):.1f} ms, "
-        f"one reading {(t3 - t2) / 3:.3f} ms"
+        f"first reading {1000 * (t3 - t2) / 3:.3f} ms, one reading {(t4 - t3) / 3:.3f} ms"
     )
 
 
