@@ -18,14 +18,17 @@ prints, per pair of thresholds, the totals as bench/learned.py does (docs/explai
 "Session 16: learned3").
 """
 
-# mypy: ignore-errors
-# ruff: noqa
-import json, sys, math, itertools
-from collections import Counter, defaultdict
-import numpy as np, scipy.sparse as sp, scipy.optimize as so
+import json
+import sys
+from collections import Counter
+
+import numpy as np
+import scipy.optimize as so
+import scipy.sparse as sp
 
 args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if "=" in a)
-d = json.load(open(args["dump"]))
+with open(args["dump"]) as fh:
+    d = json.load(fh)
 train, recs = d["train"], d["records"]
 MIN_DF = int(args.get("min-df", 3))
 C = float(args.get("c", 1.0))
@@ -119,7 +122,8 @@ for g in groups:
             o["cst"] = predict(ms, feats(r["tokens"], r["rule_category"]))
         out[i] = o
     print(g, len(out), flush=True, file=sys.stderr)
-json.dump({str(k): v for k, v in out.items()}, open(args.get("save", "/tmp/learned_lr.json"), "w"))
+with open(args.get("save", "/tmp/learned_lr.json"), "w") as fh:
+    json.dump({str(k): v for k, v in out.items()}, fh)
 rc = sum(r["rule_category"] == r["category"] for r in recs)
 rs = sum(r["rule_stage"] == r["stage"] for r in recs)
 print(f"\nrules alone: {len(recs)} cat {rc} stage {rs}")
@@ -152,5 +156,8 @@ for ct in CTH:
                 tc += cat == r["category"]
                 ts += stage == r["stage"]
             print(
-                f"cat th {ct} stage th {st} cause-stage th {cst}: cat {tc} (+{tc - rc}) fired {fired} right {right} | stage {ts} (+{ts - rs}) fired {sfired} right {sright} cause-stage fired {cf} right {cr}"
+                f"cat th {ct} stage th {st} cause-stage th {cst}: "
+                f"cat {tc} (+{tc - rc}) fired {fired} right {right} | "
+                f"stage {ts} (+{ts - rs}) fired {sfired} right {sright} "
+                f"cause-stage fired {cf} right {cr}"
             )

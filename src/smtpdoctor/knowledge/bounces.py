@@ -724,7 +724,7 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
-        "bounce.b7-x400_recipient_address",
+        "bounce.x400_recipient_address",
         # Exchange 4.0-5.5's (and MS Mail's) sentences for the X.400 non-delivery
         # diagnostics on the recipient's O/R address (KB Q145585, Q247080, Q156710,
         # Q126792): unrecognized or invalid address, invalid arguments, no address.
@@ -740,7 +740,7 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.RCPT_TO,
     ),
     pattern(
-        "bounce.b7-x400_restriction",
+        "bounce.x400_restriction",
         # Exchange 4.0-5.5's sentences for a delivery restriction (KB Q241632,
         # Q250521, Q246274): the recipient's "Accept messages from" list or a
         # restriction on the sender refused the message (RFC 3463's 5.7.1).
@@ -754,7 +754,7 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         source="bounce",
     ),
     pattern(
-        "bounce.b7-spam_score_points",
+        "bounce.spam_score_points",
         # A refusal that gives the content filter's score ("550 This message scored
         # 10.3 points", SourceForge's SpamAssassin gate; "... scored 7 spam points"):
         # a score is taken over the whole message, so the refusal is of the message,

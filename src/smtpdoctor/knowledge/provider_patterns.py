@@ -379,7 +379,7 @@ YAHOO_PATTERNS: tuple[TextPattern, ...] = (
     # deferral for complaints or unusual traffic. (X.16.x is no RFC 3463 subject, so the
     # number is Yahoo's own.)
     _p(
-        "l12-yahoo.numeric_deferral",
+        "yahoo.numeric_deferral",
         r"(?<![\d.])4\.16\.5\d(?:\.\d)?(?![\d.])",
         _C.RATE_LIMITED,
         "Yahoo is deferring mail from this IP because of volume or user complaints; "

@@ -41,7 +41,7 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
     # a connector's TlsCertificateName is missing), SEC_E_NO_CREDENTIALS in other words.
     # A certificate problem, read before the handshake's generic failure words.
     _p(
-        "l12-tls.no_credentials",
+        "tls.no_credentials",
         r"\bTLS negotiation failed with error NoCredentials\b|\bSEC_E_NO_CREDENTIALS\b|"
         r"\bNo credentials are available in the security package\b",
         _C.TLS_CERTIFICATE,

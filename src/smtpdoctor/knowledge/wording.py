@@ -298,7 +298,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     # #5.5.3 NDR; "maximum number of recipients per message exceeded"): RFC 5321
     # §4.5.3.1.10's limit, reached at RCPT TO.
     pattern(
-        "l12-wording.recipient_count_limit",
+        "wording.recipient_count_limit",
         r"\blimits? the number of recipients\b|"
         r"\b(?:maximum|max\.?) (?:number of )?recipients (?:per|in a|for a|for each) "
         r"(?:single )?(?:message|mail|e-?mail|transaction)\b",
