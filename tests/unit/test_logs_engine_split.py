@@ -205,3 +205,39 @@ def test_a_merge_starts_from_the_first_result_as_from_a_copy(
         pass
 
     assert not Sub(lim).adoptable(lim)
+
+
+def test_a_workers_answer_larger_than_the_pipe_is_made_before_the_parent_reads() -> None:
+    """engine._Spill: the worker's writes return while nobody reads (what the pipe
+    has no room for is kept), and close() hands all of it over, in order, once the
+    parent reads."""
+    import threading
+
+    read_fd, write_fd = os.pipe()
+    spill = engine._Spill(write_fd)
+    frames = [bytes([i % 251]) * (64 * 1024 + i) for i in range(60)]  # ~3.8 MB
+    for frame in frames:  # (a pipe holds 64 KiB-1 MiB: these would block)
+        assert spill.write(frame) == len(frame)
+    assert spill.kept  # (the rest waits in the worker)
+    got: list[bytes] = []
+
+    def read() -> None:
+        with os.fdopen(read_fd, "rb") as pipe:
+            got.append(pipe.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    spill.close()
+    reader.join(timeout=30)
+    assert got == [b"".join(frames)]
+
+
+def test_a_workers_answer_goes_straight_into_the_pipe_while_it_has_room() -> None:
+    read_fd, write_fd = os.pipe()
+    spill = engine._Spill(write_fd)
+    assert spill.write(b"R") == 1
+    assert spill.write(b"x" * 1000) == 1000
+    assert not spill.kept
+    spill.close()
+    with os.fdopen(read_fd, "rb") as pipe:
+        assert pipe.read() == b"R" + b"x" * 1000

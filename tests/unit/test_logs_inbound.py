@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -738,6 +739,37 @@ def test_inbound_cause_on_ascii_words_is_the_regexes_cause() -> None:
     for text in texts:
         for stage in (Stage.NONE, Stage.RCPT_TO):
             assert inbound._inbound_cause(text, stage) is by_regex(text, stage), (text, stage)
+
+
+@pytest.mark.parametrize(
+    ("branch", "texts"),
+    [
+        ("relay access denied", ["relay access denied"]),
+        ("(?:Client|Sender) host", ["client host", "sender host"]),
+        (
+            "no (?:PTR )?record(?:s)?",
+            ["no ptr records", "no ptr record", "no records", "no record"],
+        ),
+        ("(?:a|b)(?:c|d)", ["ac", "ad", "bc", "bd"]),
+        ("x(?:)", ["x"]),
+        ("", [""]),
+        ("rejected.*client", None),
+        ("(?:a|b+)", None),
+        ("(?:unclosed", None),
+        ("a(b)", None),
+        ("a?", None),
+        ("café", None),
+    ],
+)
+def test_spelled_out_gives_every_text_a_plain_branch_matches(
+    branch: str, texts: list[str] | None
+) -> None:
+    from smtpdoctor.logs import inbound
+
+    assert inbound._spelled_out(branch) == texts
+    if texts is not None:  # (each is what the case-insensitive regex matches whole)
+        for text in texts:
+            assert re.fullmatch(branch, text, re.IGNORECASE)
 
 
 def test_inbound_cause_of_a_client_is_inbound_causes_whatever_its_address() -> None:

@@ -589,22 +589,77 @@ def _fork_child(group: list[Chunk], options: Options, pickle: Any) -> tuple[int,
         os.close(read_fd)
         status = 1
         try:
-            with os.fdopen(write_fd, "wb") as out:
-                try:
-                    results = _run_group(group, options)
-                except BaseException as exc:  # (handed to the parent, which raises it)
-                    out.write(b"E" + _pickled_error(exc, pickle))
-                else:
-                    # (Pickled into the pipe as it is made, frame by frame, while
-                    # the parent unpickles what came: the two overlap.)
-                    out.write(b"R")
-                    # (with the reasons it classified, for the parent to keep: learned)
-                    pickle.dump((results, learned()), out, _HIGHEST)
-                    status = 0
+            out = _Spill(write_fd)
+            try:
+                results = _run_group(group, options)
+            except BaseException as exc:  # (handed to the parent, which raises it)
+                out.write(b"E" + _pickled_error(exc, pickle))
+            else:
+                # (Pickled into the pipe as it is made, frame by frame, while the
+                # parent unpickles what came: the two overlap; what the pipe has no
+                # room for yet waits here, so the pickling never waits for the parent.)
+                out.write(b"R")
+                # (with the reasons it classified, for the parent to keep: learned)
+                pickle.dump((results, learned()), out, _HIGHEST)
+                status = 0
+            out.close()
         finally:
             os._exit(status)  # (no atexit handlers, no buffers of the parent flushed)
     os.close(write_fd)
     return pid, read_fd
+
+
+class _Spill:
+    """A worker's end of the pipe, as ``pickle.dump``'s file: each write goes into
+    the pipe as far as it has room now, the rest is kept here (in order) and
+    written when the answer is made (:meth:`close`, which waits for the parent to
+    read it). A worker that ends its range before the parent ends its own (whose
+    answer, ~1.6 MB on a troubled log, outgrows the pipe) so pickles all of it
+    meanwhile instead of stopping at a full pipe and pickling the rest only once
+    the parent reads, while the parent waits; when the parent reads first, it
+    unpickles each frame as it comes, as before."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.kept: list[memoryview] = []
+        os.set_blocking(fd, False)
+
+    def write(self, data: bytes) -> int:
+        size = len(data)
+        view = memoryview(data)
+        if self._drain():
+            with contextlib.suppress(BlockingIOError):
+                view = view[os.write(self.fd, view) :]
+            if not view:
+                return size
+        # (a copy: the pickler may write a bytes object it goes on to fill)
+        self.kept.append(memoryview(bytes(view)))
+        return size
+
+    def _drain(self) -> bool:
+        """What was kept, into the pipe as far as it has room (without waiting):
+        whether all of it went."""
+        kept = self.kept
+        try:
+            while kept:
+                view = kept[0][os.write(self.fd, kept[0]) :]
+                if view:
+                    kept[0] = view
+                    return False
+                kept.pop(0)
+        except BlockingIOError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """The rest into the pipe (waiting for the reader), then the pipe closed."""
+        os.set_blocking(self.fd, True)
+        for data in self.kept:
+            view = data
+            while view:
+                view = view[os.write(self.fd, view) :]
+        self.kept.clear()
+        os.close(self.fd)
 
 
 def _pickled_error(exc: BaseException, pickle: Any) -> bytes:
