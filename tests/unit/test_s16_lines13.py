@@ -2,7 +2,8 @@
 written for the purpose: Windows SChannel's "no common algorithm", Ruby's Net::OpenTimeout
 raised in ssl_socket_connect (the TLS handshake, not the TCP connect), a Python socket
 connect that timed out, an application's "could not open the SMTP port", smtplib's
-SMTPRecipientsRefused with no reply quoted, MailKit's error codes printed alone; and the
+SMTPRecipientsRefused with no reply quoted, MailKit's error codes printed alone; a message
+line too long (not a size), a size stated in bytes, PHP mailers' authenticator frames; and the
 readings these rules must not move."""
 
 from __future__ import annotations
@@ -47,7 +48,25 @@ CLASSES = [
         "service_unavailable",
         "message",
     ),
+    (
+        "send failed: 552 message line is too long",
+        "other",
+        "message",
+    ),
+    (
+        "550 Message refused: data is more than 26214400 bytes",
+        "message_size",
+        "message",
+    ),
+    (
+        'Expected response code 250 but got code "530", with message "530 5.7.0 Must issue a '
+        'STARTTLS command first" #1 lib/classes/Swift/Transport/Esmtp/Auth/'
+        "LoginAuthenticator.php(40): Swift_Transport_EsmtpTransport->executeCommand('RSET')",
+        "starttls_unavailable",
+        "auth",
+    ),
 ]
+
 # Readings these rules must not move.
 KEPT = [
     # Net::OpenTimeout in the TCP socket's open stays the connect.
@@ -77,6 +96,10 @@ KEPT = [
         "network_timeout",
         "none",
     ),
+    # The command line's "500 Line too long" stays as it was read; a daily volume is no
+    # message size.
+    ("500 Line too long", "message_size", "message"),
+    ("550 Sending more than 500 MB per day is not allowed", "policy_rejection", "none"),
     # OpenSSL's version alert stays the version mismatch it was.
     ("SSL routines::tlsv1 alert protocol version", "tls_version_mismatch", "tls_handshake"),
 ]
