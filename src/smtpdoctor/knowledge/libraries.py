@@ -423,6 +423,60 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.AUTH,
         permanence=_PM,
     ),
+    # (session 16, lines13) Ruby's Net::OpenTimeout raised in Net::Protocol's
+    # ssl_socket_connect: the TCP connection opened, the TLS handshake did not finish
+    # within the open timeout (implicit TLS to a port that waits for EHLO, or TLS
+    # traffic dropped on the way). Before library.connect_failed, which reads any
+    # Net::OpenTimeout as the TCP connect.
+    pattern(
+        "l13.library.tls_open_timeout",
+        r"Net::OpenTimeout[\s\S]{0,300}?\bssl_socket_connect\b",
+        _C.NETWORK_TIMEOUT,
+        "The TCP connection opened, but the TLS handshake did not finish before the "
+        "client's open timeout (Ruby's Net::OpenTimeout in ssl_socket_connect).",
+        "Implicit TLS (tls: true / ssl: true) to a port that speaks plain SMTP first "
+        "(587 or 25): the server waits for EHLO while the client waits for the handshake.",
+        "A firewall or proxy between the hosts that lets the connection open but drops "
+        "the TLS traffic.",
+        source=_LIB,
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 16, lines13) Python's socket connect that timed out, shown by the
+    # traceback's last frame (".connect((host, port))", then TimeoutError or
+    # socket.timeout): the TCP connect, read as the other connect timeouts are.
+    pattern(
+        "l13.library.python_connect_timeout",
+        r"\.connect\((?:[^()\n]|\([^()\n]*\)){0,80}\)\s+(?:socket\.timeout|TimeoutError)\b",
+        _C.FIREWALL_BLOCK,
+        "The TCP connect to the mail server timed out (Python raised the timeout in "
+        "the socket's connect).",
+        "Outbound SMTP is blocked where the application runs, or a firewall drops the "
+        "packets to that port.",
+        "Wrong host or port, or the server is down.",
+        source=_LIB,
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 16, lines13) smtplib's SMTPRecipientsRefused (aiosmtplib's too) raised
+    # with no reply quoted ("{'a@example.com'}", "{}"): the server refused every
+    # recipient at RCPT TO. Weak: a quoted reply's own reading decides (a relay
+    # refusal, a PTR check, a rate limit).
+    pattern(
+        "l13.library.recipients_refused",
+        r"\bSMTPRecipientsRefused\b",
+        _C.RECIPIENT,
+        "The server refused every recipient of the message at RCPT TO (the library "
+        "raised SMTPRecipientsRefused without quoting the reply).",
+        "The recipient addresses do not exist, are misspelt or empty, or the server "
+        "does not accept mail for their domain from this client (relaying).",
+        source=_LIB,
+        stage=_S.RCPT_TO,
+        permanence=_PM,
+        specific=False,
+    ),
     pattern(
         "library.connect_failed",
         r"Could not connect to SMTP host(?!: [^,\n]+, port: \d+, response: [45])|"
@@ -436,6 +490,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         r"\bnxdomain\b.*smtp|"
         r"Couldn't connect to host, port|Errno::EHOSTUNREACH|"
         r"lettre.*Connection error|Net::OpenTimeout|"
+        # (session 16, lines13) an application's own "could not open the SMTP port"
+        r"\b(?:could not|couldn't|unable to|cannot|can't) open (?:the |a )?"
+        r"(?:SMTP (?:port|socket|connection)|(?:connection|socket) to (?:the )?"
+        r"(?:SMTP|mail) (?:server|host))\b|"
         # Ruby before Net::OpenTimeout: Timeout::Error raised in Net::SMTP#tcp_socket
         r"execution expired[\s\S]{0,200}?in `tcp_socket'|"
         # aiosmtplib's SMTPConnectTimeoutError: the TCP connect took too long;

@@ -503,22 +503,25 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\bFailed to establish (?:a |the )?(?:TCP )?connection\b",
         _S.CONNECT,
     ),
-    # MailKit's stack frames and error codes, JavaMail's SMTPTransport frames:
+    # MailKit's stack frames and error codes (SmtpErrorCode, printed alone or after
+    # "ErrorCode: "; session 16), JavaMail's SMTPTransport frames:
     # the method that raised names the command (MailKit's and JavaMail's data
     # methods send the message too; most refusals there come at its end).
     stage_phrase(
         "stage.library_frame_rcpt_to",
-        r"SmtpClient\.RcptTo(?:Async)?\b|ErrorCode: RecipientNotAccepted|SMTPTransport\.rcptTo\b",
+        r"SmtpClient\.RcptTo(?:Async)?\b|\b(?:ErrorCode: )?RecipientNotAccepted\b|"
+        r"SMTPTransport\.rcptTo\b",
         _S.RCPT_TO,
     ),
     stage_phrase(
         "stage.library_frame_mail_from",
-        r"SmtpClient\.MailFrom(?:Async)?\b|ErrorCode: SenderNotAccepted|SMTPTransport\.mailFrom\b",
+        r"SmtpClient\.MailFrom(?:Async)?\b|\b(?:ErrorCode: )?SenderNotAccepted\b|"
+        r"SMTPTransport\.mailFrom\b",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.library_frame_message",
-        r"SmtpClient\.(?:Data|Bdat)(?:Async)?\b|ErrorCode: MessageNotAccepted|"
+        r"SmtpClient\.(?:Data|Bdat)(?:Async)?\b|\b(?:ErrorCode: )?MessageNotAccepted\b|"
         r"SMTPTransport\.finishData\b",
         _S.MESSAGE,
     ),

@@ -69,6 +69,22 @@ TLS_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
     ),
+    # (session 16, lines13) Windows SChannel's SEC_E_ALGORITHM_MISMATCH (0x80090331), as
+    # .NET's SmtpClient and MailKit print it: the two sides share no protocol version
+    # or cipher suite (most often a server limited to TLS 1.0/1.1, or a client to 1.0).
+    _p(
+        "l13.tls.schannel_no_common_algorithm",
+        r"cannot communicate, because they do not possess a common algorithm",
+        _C.TLS_VERSION_MISMATCH,
+        "Windows (SChannel) could not agree a TLS version or cipher suite with the other "
+        "side: they have none in common.",
+        "One side allows only old TLS versions (1.0/1.1) and the other requires 1.2 or "
+        "later, or the cipher suites enabled on each side do not overlap.",
+        source="tls",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
     _p(
         "ms.tls_required_version",
         r"TLS 1\.[01] (?:is )?(?:not supported|deprecated|disabled)",

@@ -115,6 +115,17 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"System\.Net\.Mail\.RecipientCommand\.Send\b",
         _S.RCPT_TO,
     ),
+    # (session 16, lines13) PHP mailers' authenticator frames (Swift Mailer 3's
+    # Swift_Authenticator_LOGIN and its "Authenticator/LOGIN.php", Swift Mailer 5/6's
+    # Swift_Transport_Esmtp_Auth_*Authenticator, Symfony Mailer's Smtp\Auth\*Authenticator):
+    # the reply, whatever command the frame sent (a RSET on the way), came while logging in.
+    stage_phrase(
+        "l13-stage.php_authenticator_frame",
+        r"\bSwift_Authenticator_\w+|"
+        r"\bSwift[/\\](?:Authenticator|Transport[/\\]Esmtp[/\\]Auth)[/\\]\w+\.php\b|"
+        r"\bSwift_Transport_Esmtp_Auth_\w*Authenticator\b|\bSmtp\\+Auth\\+\w+Authenticator\b",
+        _S.AUTH,
+    ),
     stage_phrase(
         "stage.library_frame_greeting",
         r"ReadLine\(SmtpReplyReader caller\)\s+"

@@ -59,6 +59,20 @@ _BOX = (
 )
 
 PRECISE_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 16, lines13) The message said larger than a size the text states ("554
+    # Message rejected: Stream is more than 10485760 bytes long", "the message is larger
+    # than 25 MB"): a stated size is the cause, whatever refusal verb wraps it (a daily
+    # volume, "more than 500 MB per day", is a quota, not this).
+    pattern(
+        "l13.wording.size_stated_over",
+        r"\b(?:message|mail|e-?mail|stream|data|body) (?:is |was )?(?:more|larger|bigger|"
+        r"greater) than [\d.,]+ ?(?:bytes|octets|[KMG]i?B)\b(?! (?:per|a|an|each|in) )",
+        _C.MESSAGE_SIZE,
+        "The message is larger than the size the receiving server states it accepts.",
+        "Large attachments; the receiver's limit is lower than the sender's.",
+        hint=_S.MESSAGE,
+        retry=False,
+    ),
     pattern(
         "wording.rate_quota",
         r"queue quota exceeded|exceeded (?:their|the|its) limit for the number of messages|"
@@ -1157,6 +1171,23 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
         retry=False,
         specific=False,
+    ),
+    # (session 16, lines13) A line of the message longer than the receiver or the
+    # transport takes (RFC 5322 §2.1.1: 998 characters; Exim's "message has lines too
+    # long for transport", Swift Mailer's server's "552 message line is too long"): the
+    # message's form, not its size. The command line's "500 Line too long" is not it.
+    pattern(
+        "l13.wording.message_line_too_long",
+        r"\bmessage line (?:is )?too long\b|\bmessage has lines too long\b|"
+        r"\blines? too long for transport\b",
+        _C.OTHER,
+        "A line of the message is longer than the receiving server or the transport "
+        "accepts (RFC 5322 allows 998 characters a line); the message's size is not the "
+        "problem.",
+        "A mailer that writes long HTML or base64 without line breaks; encode the body "
+        "as quoted-printable or base64, which wrap the lines.",
+        stage=_S.MESSAGE,
+        retry=False,
     ),
     # (session 12) The message's size in other words ("The size of the message ...
     # exceeds the global size limit", "Message size larger than allowed", "mail size
