@@ -39,7 +39,7 @@ from smtpdoctor.cli.mailfolder import is_mbox as _is_mbox
 from smtpdoctor.cli.terminal import clean, json_safe, markup_safe
 from smtpdoctor.diagnosis.classifier import Classification, classify, classify_best, notice
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
-from smtpdoctor.knowledge.phrasing import use_compiler
+from smtpdoctor.knowledge.phrasing import use_compiler, warmed
 from smtpdoctor.model import MTA, ExitCode, Fix, Permanence, Stage
 
 __all__ = ["MAX_READ", "explain_files", "register", "run"]
@@ -131,9 +131,11 @@ def _run(args: argparse.Namespace) -> int:
     if results is None:
         # A short text is searched outright by every table regex it reaches (~800 for a
         # blocklist refusal): their compiled programs come from the store a folder run
-        # keeps too (the same patterns, tested), not from the regex parser (~0.25 s).
-        regexstore.enable()
-        use_compiler(regexstore.compile_stored)
+        # keeps too (the same patterns, tested), not from the regex parser (~0.25 s); a
+        # warm server (docs/warm.md) compiled them all before its first command.
+        if not warmed():
+            regexstore.enable()
+            use_compiler(regexstore.compile_stored)
         results = [(item, _explain(item, stage)) for item in _read_inputs(args)]
     inputs = [item for item, _ in results]
     mtas = [MTA(m) for m in args.mtas] if getattr(args, "mtas", None) else None

@@ -54,6 +54,7 @@ __all__ = [
     "stage_phrase",
     "use_compiler",
     "warm_up",
+    "warmed",
     "words_absent",
     "words_of",
 ]
@@ -694,6 +695,11 @@ def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> 
         use_compiler(compile)
 
 
+def warmed() -> bool:
+    """Whether :func:`warm_up` ran in this process (every table regex compiled)."""
+    return _WARMED[0]
+
+
 def use_compiler(compile: Callable[[str, int], re.Pattern[str]]) -> None:
     """Compile the table regexes with ``compile`` from now on (``re.compile``'s
     signature and result: the caller's store of compiled programs), the
@@ -708,6 +714,7 @@ def warm_up() -> None:
     table regex compiled whole and by branch (~0.2 s). For a resident process
     (the warm server, docs/warm.md), where every command would pay it again;
     the compiled patterns are the ones the lazy route makes."""
+    _WARMED[0] = True
     if not _INDEX:
         _build_index()
     for obj in gc.get_objects():
@@ -874,5 +881,7 @@ def take_built(stored: dict[tuple[str, tuple[str, ...]], str]) -> None:
             _BUILT.setdefault(key, source)
 
 
+# Whether warm_up ran (a resident process: nothing left to compile).
+_WARMED = [False]
 # What compiles a table regex (see batch_mode).
 _COMPILE: list[Callable[[str, int], re.Pattern[str]]] = [re.compile]
