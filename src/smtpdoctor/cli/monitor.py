@@ -11,8 +11,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from smtpdoctor.cli.common import add_format_option, fail, print_json, print_line, wants_json
-from smtpdoctor.cli.nagios import add_days_options, check_days
+from smtpdoctor.cli.common import (
+    add_days_options,
+    add_format_option,
+    check_days,
+    fail,
+    print_json,
+    print_line,
+    wants_json,
+)
 
 if TYPE_CHECKING:
     from smtpdoctor.monitor import Monitor, MonitorConfig

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from smtpdoctor.cli.common import add_days_options, check_days
 from smtpdoctor.cli.terminal import line
 from smtpdoctor.model import ExitCode, Status
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     from smtpdoctor.doctor import Diagnosis, HostReport
 
 __all__ = [
-    "add_days_options",
-    "check_days",
     "diagnosis_nagios",
     "logs_nagios",
     "monitor_nagios",

@@ -180,6 +180,14 @@ _LATE_ALERTS = {
 # Why our TLS library refused the server's ServerHello or its certificate
 # (the OpenSSL reason net.errors keeps in the detail), in the reader's words.
 _OUR_REFUSAL = re.compile(r"(?:TLS parameters|refused what the server sent) \(([a-z0-9_]+)\)")
+# (OpenSSL names each of these two refusals two ways, by version.)
+_COMPRESSION = (
+    "the server chose TLS compression, which we did not offer (RFC 5246 §7.4.1.3; left "
+    "out everywhere since the CRIME attack, RFC 7457 §2.6)"
+)
+_NO_KEY_SHARE = (
+    "the server's TLS 1.3 hello carries no key share (RFC 8446 §4.2.8), so no key can be agreed"
+)
 _OUR_REFUSALS = {
     "unknown_cipher_returned": "the server chose a cipher suite we did not offer",
     "wrong_cipher_returned": "the server chose a cipher suite we did not offer",
@@ -207,15 +215,10 @@ _OUR_REFUSALS = {
     "sentinel (RFC 8446 §4.1.3): a TLS 1.3 server's answer was turned into a TLS 1.2 one "
     "on the way (a TLS-terminating proxy or middlebox), or the server sets the sentinel "
     "wrongly",
-    "compression_disabled": "the server chose TLS compression, which we did not offer "
-    "(RFC 5246 §7.4.1.3; left out everywhere since the CRIME attack, RFC 7457 §2.6)",
-    "unsupported_compression_algorithm": "the server chose TLS compression, which we did "
-    "not offer (RFC 5246 §7.4.1.3; left out everywhere since the CRIME attack, RFC 7457 "
-    "§2.6)",
-    "no_suitable_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
-    "§4.2.8), so no key can be agreed",
-    "missing_key_share": "the server's TLS 1.3 hello carries no key share (RFC 8446 "
-    "§4.2.8), so no key can be agreed",
+    "compression_disabled": _COMPRESSION,
+    "unsupported_compression_algorithm": _COMPRESSION,
+    "no_suitable_key_share": _NO_KEY_SHARE,
+    "missing_key_share": _NO_KEY_SHARE,
 }
 _REFUSED_HANDSHAKE = frozenset({Outcome.TLS_ALERT, Outcome.CLOSED, Outcome.RESET})
 _CLOSED_HOW = {

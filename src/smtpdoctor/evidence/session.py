@@ -16,15 +16,23 @@ from smtpdoctor.protocol.reply import Reply
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["SMTPUTF8_NOT_OFFERED", "SessionResult", "Step", "TlsResult", "TlsSession"]
+__all__ = [
+    "AUTH_NO_PASSWORD_MECHANISM",
+    "SMTPUTF8_NOT_OFFERED",
+    "SessionResult",
+    "Step",
+    "TlsResult",
+    "TlsSession",
+]
 
 # The walk's note for a UTF-8 address in the envelope and no SMTPUTF8 in the EHLO
 # reply (the addresses follow it): a sender does not send the mail there (RFC 6531
 # §3.2; Postfix: "SMTPUTF8 is required, but was not offered by host"), nor does
 # the walk; the session rules read it back.
-# The walk's note where --auth was given and no mechanism offered takes a password.
-AUTH_NO_PASSWORD_MECHANISM = "the server offers no AUTH mechanism that takes a password: "
 SMTPUTF8_NOT_OFFERED = "the server does not offer SMTPUTF8, which these addresses need: "
+# The walk's note where --auth was given and no mechanism offered takes a password
+# (the mechanisms follow it).
+AUTH_NO_PASSWORD_MECHANISM = "the server offers no AUTH mechanism that takes a password: "
 
 
 @dataclass(slots=True)

@@ -413,11 +413,11 @@ class _Walker:
         for index, earlier in enumerate(steps[:position]):
             if earlier.reply is None:
                 continue
-            merged = _merged(earlier.reply)
             if _GLUED.search(earlier.reply.text):
                 at, glued = index + 1, earlier.reply.text
                 how = f"two replies came glued in one line ('{glued[:80]}': no CRLF between them)"
                 break
+            merged = _merged(earlier.reply)
             if merged:
                 at, glued = index + 1, merged
                 how = (

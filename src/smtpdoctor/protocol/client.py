@@ -436,7 +436,7 @@ class ClientConnection:
     def _apply(self, reply: Reply) -> None:
         self._waiting = False
         verb, self._awaiting = self._awaiting, None
-        if reply.code == 421 or (self._closing(reply, verb)):
+        if reply.code == 421 or self._closing(reply, verb):
             # 421 closes the conversation from any state (RFC 5321 §3.8); so does a
             # 221 to any command but QUIT (§4.2.2: "closing transmission channel").
             self._state = ClientState.CLOSED
