@@ -262,6 +262,15 @@ VENDOR_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # "SMTPClient: ReceiveResponse: Server: <ip> Command:EODT Error:554 ..." (EODT: its
     # end of the message data; its RCPT and MAIL are read by the command keys).
     stage_phrase("stage.domino_eodt", r"\bCommand:\s?EODT\b", _S.MESSAGE),
+    # (session 17, lines14) Mail servers' own session logs that mark the end of the
+    # message's transfer before the reply to it: MDaemon's "[id] Transfer Complete" then
+    # "[id] <-- 550 ...", pmsrv's "[End of Data]", and the Japanese "EOD にエラー応答"
+    # ("error reply at end of data"): the reply answers the message's final dot.
+    stage_phrase(
+        "stage.session_log_end_of_data",
+        r"\bTransfer Complete\s+(?:\[\d+\]\s+)?<--|\[End of Data\]|\bEOD\s?にエラー応答",
+        _S.MESSAGE,
+    ),
     stage_phrase(
         "stage.sendmail_transcript",
         r">>> (?:RCPT To:|RCPT TO:)|ruleset=check_rcpt\b",

@@ -93,6 +93,25 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     pattern(
+        "l14.wording.connection_limit_per_period",
+        # (session 17, lines14) A limit on the connections one source opens in a period,
+        # with the words between the limit and its "reached" (Kerio Control's warning log:
+        # "Connection limit per minute for source address '192.0.2.7' reached (limit:
+        # 1200)"; "maximum connections per minute from <ip> exceeded"): it counts
+        # connections, so it is met as the connection opens.
+        r"\bconnections? limit per (?:second|minute|hour)\b[^;\n]{0,60}?\b(?:reached|exceeded)\b|"
+        r"\bmax(?:imum)? (?:number of )?connections per (?:second|minute|hour) (?:from|for) "
+        r"[^;\n]{0,60}?\b(?:reached|exceeded)\b",
+        _C.RATE_LIMITED,
+        "The receiving side limits how many connections one source opens in a period, "
+        "and this one came over the limit.",
+        "Many connections opened in a short time from this address (parallel deliveries, "
+        "clients retrying at once, a device polling or sending in a loop).",
+        hint=_S.CONNECT,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
         "wording.connection_rate",
         # (session 14) a refusal that names the rate of connections it counts ("421
         # 4.5.1. Connection Rate - See <help page>", "connection rate limit exceeded"):
@@ -132,7 +151,7 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # Go's dialer; "dial tcp: lookup ...: i/o timeout" is a DNS timeout, not this.
         # Not \b: an application's own words may run into it ("邮件投递失败dial tcp").
         r"(?<![A-Za-z0-9_])dial tcp(?: \[?[0-9a-f.:]+\]?:\d+)?: (?:connect: )?"
-        r"(?:i/o timeout|connection timed out)",
+        r"(?:i/o timeout|connection timed out|context deadline exceeded)",
         _C.FIREWALL_BLOCK,
         "The TCP connection to the mail server got no answer (Go's dialer timed out).",
         "Outbound SMTP is blocked where the application runs (many clouds block "
@@ -142,6 +161,21 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         retry=False,
         kind="connection_drop",
+    ),
+    pattern(
+        "l14.wording.go_context_deadline",
+        # (session 17, lines14) Go's context.DeadlineExceeded ("context deadline exceeded",
+        # the Err of a context whose deadline passed: Go's context package), as Go mail
+        # servers and clients print it (maddy's "Delivery attempt failed, reason: ...",
+        # go-smtp, mox): the operation ran out of time. A dial's own words say more and
+        # are read first (wording.go_dial_timeout).
+        r"\bcontext deadline exceeded\b",
+        _C.NETWORK_TIMEOUT,
+        "The operation (a connection, a command or the whole delivery) ran past its deadline.",
+        "A slow or unreachable server; a deadline set shorter than the server's usual "
+        "replies (greylisting servers and tarpits answer late on purpose).",
+        permanence=_T,
+        retry=True,
     ),
     pattern(
         "wording.socket_read_timeout",
