@@ -36,6 +36,46 @@ CLASSES = [
         "message",
     ),
     ("550 Unknown user a@example.jp\nMTA先が EOD にエラー応答", "recipient", "message"),
+    # The host the MTA would deliver to is itself: a loop, at the reply it judged.
+    (
+        "warning: host mx.example.net[192.0.2.10]:25 greeted me with my own hostname "
+        "mx.example.net",
+        "other",
+        "greeting",
+    ),
+    (
+        "warning: host mx.example.net[192.0.2.10]:25 replied to HELO/EHLO with my own "
+        "hostname mx.example.net",
+        "other",
+        "ehlo",
+    ),
+    (
+        "Error Type: SMTP Connection to recipients server failed. Error: Could not connect "
+        "to 192.0.2.10 on port 25 since this would mean connecting to myself.",
+        "other",
+        "connect",
+    ),
+    # Sendmail's dsn= names the reply's code; its stat= is a generic summary.
+    (
+        "q4BNpoVr011344: to=<a@example.org>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, "
+        "pri=120934, relay=mx.example.org. [192.0.2.5], dsn=5.7.1, stat=Service unavailable",
+        "policy_rejection",
+        "none",
+    ),
+    # The connection refused in the reply's own words.
+    (
+        "host smtp.example.com[192.0.2.1] refused to talk to me: 521 connection rejected",
+        "policy_rejection",
+        "greeting",
+    ),
+    # A receiving Postfix names the command it refused in.
+    (
+        "postfix/cleanup[99]: 1A2B3C: milter-reject: END-OF-MESSAGE from unknown[192.0.2.9]: "
+        "5.7.1 Delivery not authorized, message refused; from=<a@example.org> "
+        "to=<b@example.net> proto=ESMTP",
+        "policy_rejection",
+        "message",
+    ),
 ]
 # Readings these rules must not move.
 KEPT = [
@@ -51,6 +91,27 @@ KEPT = [
     # Connection limits with no period and no words between keep their readings.
     ("421 4.7.0 Error: too many connections from 192.0.2.1", "rate_limited", "none"),
     ("connection rate limit exceeded", "rate_limited", "none"),
+    # Sendmail's generic 5.0.0 leaves its summary to decide.
+    (
+        "q1: to=<a@example.org>, delay=00:00:01, mailer=esmtp, relay=mx.example.org. "
+        "[192.0.2.5], dsn=5.0.0, stat=Service unavailable",
+        "other",
+        "none",
+    ),
+    # The table's usual stage stands where no command is stated.
+    ("550 5.7.1 Delivery not authorized, message refused", "policy_rejection", "rcpt_to"),
+    # Postfix's loop found while resolving the MX stays at DNS.
+    (
+        "Diagnostic-Code: X-Postfix; mail for mta.example.com loops back to myself",
+        "other",
+        "dns",
+    ),
+    (
+        "NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 <b@example.net>: Relay "
+        "access denied; from=<a@example.org> to=<b@example.net> proto=ESMTP",
+        "policy_rejection",
+        "rcpt_to",
+    ),
 ]
 
 

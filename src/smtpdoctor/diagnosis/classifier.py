@@ -806,7 +806,10 @@ _COMMAND_STATED = re.compile(
     r"(?:RCPT(?: TO)?|MAIL(?: FROM)?|DATA|end of data|EHLO|HELO|STARTTLS|AUTH|BDAT|"
     r"RSET|QUIT)\b"
     # the greeting, named or in Postfix's words for a refusal there
-    r"|\bgreeting\b|\brefused to talk to me\b",
+    r"|\bgreeting\b|\brefused to talk to me\b"
+    # (session 17, lines14) a receiving Postfix's own log names the command it refused
+    # in ("NOQUEUE: reject: RCPT from", "milter-reject: END-OF-MESSAGE from")
+    r"|\b(?:milter-)?reject: (?:CONNECT|EHLO|HELO|MAIL|RCPT|DATA|END-OF-MESSAGE)\b",
     re.IGNORECASE,
 )
 

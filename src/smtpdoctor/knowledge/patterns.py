@@ -610,7 +610,10 @@ _CORE: tuple[TextPattern, ...] = (
         # (a reply that is only "Service unavailable" is Sendmail's summary with its
         # generic 5.0.0, bounce.sendmail_summary; with a policy code it is Postfix's
         # default text for a client its access rules or block lists refused)
-        r"\bstat=Service unavailable\b|DSN: Service unavailable",
+        # (session 17, lines14) Sendmail's log line puts the reply's enhanced code in
+        # "dsn=" before its stat= summary: only a generic X.0.0 leaves the summary to
+        # decide; "dsn=5.7.1, stat=Service unavailable" is the policy code's refusal.
+        r"(?:\bdsn=[245]\.0\.0, |(?<!, ))\bstat=Service unavailable\b|DSN: Service unavailable",
         _C.OTHER,
         "sendmail's summary for a permanent refusal from the remote server; the reply "
         "that says why is in the DSN transcript or a verbose delivery.",

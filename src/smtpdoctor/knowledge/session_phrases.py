@@ -39,7 +39,10 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         r"while receiving the initial server greeting|initial (?:SMTP |server )?greeting|"
         r"refused to talk to me|after initial connection|"
         r"in response to (?:the )?(?:greeting|banner)|"
-        r"during client greeting|lost connection after CONNECT|Greeting never received",
+        r"during client greeting|lost connection after CONNECT|Greeting never received|"
+        # (session 17, lines14) Postfix's smtp(8) loop check names the reply it judged:
+        # "host X greeted me with my own hostname Y" (the 220 banner)
+        r"\bgreeted me with my own hostname\b",
         _S.GREETING,
     ),
     _sp(
@@ -65,7 +68,9 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         "stage.ehlo",
         r"while performing the (?:EHLO|HELO|LHLO) handshake|"
         r"in reply to (?:EHLO|HELO|LHLO) command|in response to (?:EHLO|HELO|LHLO)\b|"
-        r"after (?:EHLO|HELO)\b|lost connection after (?:EHLO|HELO)",
+        r"after (?:EHLO|HELO)\b|lost connection after (?:EHLO|HELO)|"
+        # (session 17, lines14) "host X replied to HELO/EHLO with my own hostname Y"
+        r"\breplied to HELO/EHLO with my own hostname\b",
         _S.EHLO,
     ),
     _sp(
@@ -120,7 +125,10 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         # server" after a 535: the server's own back end, at AUTH)
         r"failed: Connection(?! lost to auth)|Operation timed out(?! after \d+ milliseconds)|"
         r"\b[45]\.4\.31[67]\b|Socket error code 10061|"
-        r"unable to connect|Cannot connect to remote server",
+        r"unable to connect|Cannot connect to remote server|"
+        # (session 17, lines14) hMailServer's NDR names the step: "Error Type: SMTP
+        # Connection to recipients server failed."
+        r"\bSMTP Connection to recipients? server failed\b",
         _S.CONNECT,
     ),
     _sp(

@@ -137,7 +137,14 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # (session 15) Exchange Online's "agent generated message depth exceeded": mail its
         # own agents made from mail they made, until a limit stopped it
         r"\bmessage depth exceeded\b|"
-        r"aliasing/forwarding loop",
+        r"aliasing/forwarding loop|"
+        # (session 17, lines14) an MTA finding that the host it would deliver to is
+        # itself: Postfix's smtp(8) "greeted me with my own hostname" / "replied to
+        # HELO/EHLO with my own hostname" (before its "mail for x loops back to myself"),
+        # hMailServer's "Could not connect to <ip> ... since this would mean connecting
+        # to myself"
+        r"\b(?:greeted me|replied to HELO/EHLO) with my own hostname\b|"
+        r"\bwould mean connecting to myself\b",
         _C.OTHER,
         "The message went round in a loop (aliases, forwards or MX records pointing "
         "back) until a hop limit stopped it.",
@@ -1274,6 +1281,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # (session 12, generic2) "550 black ip.", a denial of the connection, a white list
         # to be put on, an interface or host the sender is not authorised for
         r"\bblack ?ip\b|\bdenial of connection\b|\bwhite ?list\w*|"
+        # (session 17, lines14) the connection itself refused in the reply's words
+        # (Gmail's "521 connection rejected.", "554 Connection rejected by policy")
+        r"\bconnection (?:is |was |has been )?rejected\b|"
         r"\bunauthori[sz]ed (?:interface|IP|host|relay)\b|"
         # a relay refused in other words ("use me ... as a relay", "Relay attempt ...
         # rejected", "Local user only", Polish "the user named is not local")
