@@ -785,6 +785,13 @@ BOUNCE_SOURCES = (
     "https://faq.asahi-net.jp/en/faq_detail.html?id=5238",
     "http://jful.jp/supast/supast1010.html",
     "https://www.fzithome.com/xitong/1713338126a468174.html",
+    # the seventy-fourth (session 17): Japanese carriers' and providers' bounce texts quoted
+    # by a webmaster's notes, a blog, a cable-TV FAQ and a quiz wiki (docomo, au/EZweb,
+    # WILLCOM, Yahoo Japan, Gmail)
+    "https://tuono034s.com/web-entry/3575/",
+    "https://nobuneko.com/blog/archives/2012/03/undelivered_mail_returned_to_s.html",
+    "https://catvfaq.net/archives/54",
+    "https://kaltq.wicurio.com/index.php?cmd=backup&page=Q1013&age=2&action=nowdiff",
 )
 
 
@@ -939,6 +946,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
         later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
         later += ("seventieth", "seventy-first", "seventy-second", "seventy-third")
+        later += ("seventy-fourth",)
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -1000,6 +1008,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtynine", "seventieth"),
             ("seventy", "seventy-first"),
             ("seventyone", "seventy-second"),
+            ("seventythree", "seventy-fourth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
