@@ -479,6 +479,7 @@ WORDS: dict[str, _Words] = {
     '7a0763b825781524': (('>> starttls',), (('>> starttls',), ('<< !!', '>> starttls'), ('!! expected', '>> starttls'))),
     '7a26b27271421b75': (('cpt', 'cpt command'), None),
     '7a30d30951d73300': (('not accepted by the server', 'secure connection or'), (('envelope from address', 'not accepted by the server'), ('client was not authenticated', 'requires', 'secure connection or'), ('client is not authenticated', 'requires', 'secure connection or'))),
+    '7a45523b85d91eb4': (('(in reply to end of',), (('(in reply to end of', '@docomo.ne.jp', 'data command)', 'unknown user'),)),
     '7a9a330423390db9': (('refused to accept your message (data)',), (('refused to accept your message (data)',),)),
     '7a9fb0a5e42e1b6a': (('congestion in the message transfer s', 'mts-congestion'), (('congestion in the message transfer service',), ('congestion in the message transfer system',), ('mts-congestion',))),
     '7b051728f8cc47c0': (('action:', 'message has been', 'sa: action: flagged as spam but accepted', 'stat=sent', 'status=sent'), (('status=sent',), ('stat=sent',), ('action:', 'delivered'), ('action:', 'relayed'), ('action:', 'expanded'), ('sa: action: flagged as spam but accepted',), ('delivered', 'message has been'), ('message has been', 'released'))),
