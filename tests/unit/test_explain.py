@@ -792,6 +792,9 @@ BOUNCE_SOURCES = (
     "https://nobuneko.com/blog/archives/2012/03/undelivered_mail_returned_to_s.html",
     "https://catvfaq.net/archives/54",
     "https://kaltq.wicurio.com/index.php?cmd=backup&page=Q1013&age=2&action=nowdiff",
+    # the seventy-fifth (session 17): ZMailer's delivery reports (vger.kernel.org's) that its
+    # postmaster forwarded to the git and linux-kernel lists, cited by Message-ID
+    "https://lore.kernel.org/",
 )
 
 
@@ -857,6 +860,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/php-mime-mail-parser/",
     # the seventieth: EmailEngine's bounce test mails, session 15
     "tests/data/bounces/emailengine/",
+    # the seventy-fifth: ZMailer's reports forwarded to the vger lists, session 17
+    "tests/data/bounces/lore/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -946,7 +951,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
         later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
         later += ("seventieth", "seventy-first", "seventy-second", "seventy-third")
-        later += ("seventy-fourth",)
+        later += ("seventy-fourth", "seventy-fifth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -1009,6 +1014,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("seventy", "seventy-first"),
             ("seventyone", "seventy-second"),
             ("seventythree", "seventy-fourth"),
+            ("seventyfour", "seventy-fifth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
