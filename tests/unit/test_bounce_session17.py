@@ -76,3 +76,26 @@ def test_docomo_unknown_user_after_data_is_the_recipients_filter() -> None:
     assert one_reading(text)[:2] == (Category.POLICY_REJECTION, Stage.MESSAGE)
     text = "550 Unknown user ann@docomo.ne.jp (in reply to RCPT TO command)"
     assert one_reading(text)[:2] == (Category.RECIPIENT, Stage.RCPT_TO)
+
+
+def test_zmailer_diagnostic_texts_state_the_command() -> None:
+    # ZMailer's report lists what it sent ("<<- RCPT To:") and what came back ("->> 550").
+    from smtpdoctor.diagnosis.transcript import transcript_stage
+
+    text = (
+        "  Diagnostic texts:\n"
+        "      <<- MAIL From:<list-owner@example.org> BODY=8BITMIME SIZE=3040\n"
+        "     ->> 250 2.1.0 <list-owner@example.org>... Sender ok\n"
+        "     <<- RCPT To:<ann@example.net> NOTIFY=FAILURE\n"
+        "     ->> 550 5.7.1 <ann@example.net>... Mail from 192.0.2.7 refused by a block list\n"
+    )
+    assert transcript_stage(text)[0] is Stage.RCPT_TO
+    after = text.replace("550 5.7.1", "250 2.1.5") + (
+        "     <<- DATA\n     ->> 354 go ahead\n     <<- .\n     ->> 554 5.6.0 rejected\n"
+    )
+    assert transcript_stage(after)[0] is Stage.MESSAGE
+
+
+def test_a_header_line_format_error_is_the_messages_form_refused() -> None:
+    text = "553 5.0.0 Date header line format error (in reply to end of DATA command)"
+    assert one_reading(text)[:2] == (Category.POLICY_REJECTION, Stage.MESSAGE)
