@@ -795,6 +795,17 @@ BOUNCE_SOURCES = (
     # the seventy-fifth (session 17): ZMailer's delivery reports (vger.kernel.org's) that its
     # postmaster forwarded to the git and linux-kernel lists, cited by Message-ID
     "https://lore.kernel.org/",
+    # the seventy-sixth (session 17): bounces quoted by Korean, Indonesian, Vietnamese, Thai
+    # and Turkish pages (Naver's qmail, a research network's Sympa wiki, the MDaemon users'
+    # list, hosts' notice lists)
+    "http://adminplay.com/Mail/1844",
+    "https://wiki.kreonet.net/pages/viewpage.action?pageId=198181008",
+    "https://www.mail-archive.com/mdaemon-l@dutaint.com/",
+    "http://alinweb.blogspot.com/2010/12/postmaster-nedir.html",
+    "https://vietnap.vn/a/loi-thu-dien-tu/",
+    "https://cdspvinhlong.edu.vn/nhung-ma-loi-email-thuong-gap-trung-tam-ho-tro-ky-thuat/",
+    "https://thailandemailhosting.com/reject-message-as-spam-by-filltering/",
+    "https://www.hainhan.com/vn/ho-tro/huong-dan/cac-thong-bao-email-thuong-gap/",
 )
 
 
@@ -951,7 +962,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
         later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
         later += ("seventieth", "seventy-first", "seventy-second", "seventy-third")
-        later += ("seventy-fourth", "seventy-fifth")
+        later += ("seventy-fourth", "seventy-fifth", "seventy-sixth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -1015,6 +1026,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("seventyone", "seventy-second"),
             ("seventythree", "seventy-fourth"),
             ("seventyfour", "seventy-fifth"),
+            ("seventyfive", "seventy-sixth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
