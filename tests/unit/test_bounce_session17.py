@@ -25,7 +25,10 @@ def test_a_reply_folded_onto_indented_lines_is_one_reply() -> None:
             "550 No such mailbox ann@example.jp (in reply to end of\n    DATA command)\n",
             (Category.RECIPIENT, Stage.MESSAGE),
         ),
-        ("550 :\n    User unknown (in reply to RCPT TO command)\n", (Category.RECIPIENT, Stage.RCPT_TO)),
+        (
+            "550 :\n    User unknown (in reply to RCPT TO command)\n",
+            (Category.RECIPIENT, Stage.RCPT_TO),
+        ),
         (
             "552-5.2.2 The mailbox you tried to reach is full.\n"
             "    Please ask 552-5.2.2 the owner to free space.\n"

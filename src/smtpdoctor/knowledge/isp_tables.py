@@ -400,7 +400,8 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
     # (note.com/sendmagic, akisoftware.com's docomo notes, tuono034s.com).
     _isp(
         "docomo_filter_after_data",
-        r"\bUnknown user [^\s@]*@docomo\.ne\.jp\b[^\n()]{0,40}\(in reply to end of\s+DATA command\)",
+        r"\bUnknown user [^\s@]*@docomo\.ne\.jp\b[^\n()]{0,40}"
+        r"\(in reply to end of\s+DATA command\)",
         _C.POLICY_REJECTION,
         "NTT docomo's documented behaviour: an address it does not have is refused at "
         "RCPT TO; 'Unknown user' after the message means the recipient's receiving "
