@@ -785,6 +785,27 @@ BOUNCE_SOURCES = (
     "https://faq.asahi-net.jp/en/faq_detail.html?id=5238",
     "http://jful.jp/supast/supast1010.html",
     "https://www.fzithome.com/xitong/1713338126a468174.html",
+    # the seventy-fourth (session 17): Japanese carriers' and providers' bounce texts quoted
+    # by a webmaster's notes, a blog, a cable-TV FAQ and a quiz wiki (docomo, au/EZweb,
+    # WILLCOM, Yahoo Japan, Gmail)
+    "https://tuono034s.com/web-entry/3575/",
+    "https://nobuneko.com/blog/archives/2012/03/undelivered_mail_returned_to_s.html",
+    "https://catvfaq.net/archives/54",
+    "https://kaltq.wicurio.com/index.php?cmd=backup&page=Q1013&age=2&action=nowdiff",
+    # the seventy-fifth (session 17): ZMailer's delivery reports (vger.kernel.org's) that its
+    # postmaster forwarded to the git and linux-kernel lists, cited by Message-ID
+    "https://lore.kernel.org/",
+    # the seventy-sixth (session 17): bounces quoted by Korean, Indonesian, Vietnamese, Thai
+    # and Turkish pages (Naver's qmail, a research network's Sympa wiki, the MDaemon users'
+    # list, hosts' notice lists)
+    "http://adminplay.com/Mail/1844",
+    "https://wiki.kreonet.net/pages/viewpage.action?pageId=198181008",
+    "https://www.mail-archive.com/mdaemon-l@dutaint.com/",
+    "http://alinweb.blogspot.com/2010/12/postmaster-nedir.html",
+    "https://vietnap.vn/a/loi-thu-dien-tu/",
+    "https://cdspvinhlong.edu.vn/nhung-ma-loi-email-thuong-gap-trung-tam-ho-tro-ky-thuat/",
+    "https://thailandemailhosting.com/reject-message-as-spam-by-filltering/",
+    "https://www.hainhan.com/vn/ho-tro/huong-dan/cac-thong-bao-email-thuong-gap/",
 )
 
 
@@ -850,6 +871,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/php-mime-mail-parser/",
     # the seventieth: EmailEngine's bounce test mails, session 15
     "tests/data/bounces/emailengine/",
+    # the seventy-fifth: ZMailer's reports forwarded to the vger lists, session 17
+    "tests/data/bounces/lore/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
@@ -939,6 +962,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("sixty-second", "sixty-third", "sixty-fourth", "sixty-fifth")
         later += ("sixty-sixth", "sixty-seventh", "sixty-eighth", "sixty-ninth")
         later += ("seventieth", "seventy-first", "seventy-second", "seventy-third")
+        later += ("seventy-fourth", "seventy-fifth", "seventy-sixth")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -1000,6 +1024,9 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("sixtynine", "seventieth"),
             ("seventy", "seventy-first"),
             ("seventyone", "seventy-second"),
+            ("seventythree", "seventy-fourth"),
+            ("seventyfour", "seventy-fifth"),
+            ("seventyfive", "seventy-sixth"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1137,10 +1164,15 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # seventy-second came after
         ("tune/seventyone", TUNE_FLOOR_S15),
         ("held/seventyone", HELD_FLOOR_S15),
-        # both whole splits with the seventy-second and seventy-third (session 16): tune
+        # both splits up to the seventy-third (session 16): tune after its round, held
+        # back at its end read (a row of margin each); on those rows, as the
+        # seventy-fourth came after
+        ("tune/seventythree", TUNE_FLOOR_S16),
+        ("held/seventythree", HELD_FLOOR_S16),
+        # both whole splits with the seventy-fourth to seventy-sixth (session 17): tune
         # after its round, held back at its end read (a row of margin each)
-        ("tune", TUNE_FLOOR_S16),
-        ("held", HELD_FLOOR_S16),
+        ("tune", TUNE_FLOOR_S17),
+        ("held", HELD_FLOOR_S17),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1433,6 +1465,16 @@ HELD_FLOOR_S15 = (100.0 * 356 / 392, 100.0 * 354 / 392)
 # tune 1226/1236 and 1231/1236 after the round. Each floor is that less a row.
 TUNE_FLOOR_S16 = (100.0 * 1225 / 1236, 100.0 * 1230 / 1236)
 HELD_FLOOR_S16 = (100.0 * 372 / 408, 100.0 * 370 / 408)
+# Those floors stay on those rows ("seventythree"). Session 17 (bounces8): the seventy-fourth
+# collection (Japanese carriers' and providers' bounce texts quoted by four pages, 11 rows, all
+# tune), the seventy-fifth (ZMailer's reports forwarded to the vger lists, 7 rows: 6 tune, 1
+# held back) and the seventy-sixth (bounces quoted by Korean, Indonesian, Vietnamese, Thai and
+# Turkish pages, 11 rows: 7 tune, 4 held back). Held back 373/408 and 371/408 at the first's
+# fresh read, 375/409 and 373/409 at the second's, 379/413 and 376/413 at the third's and at
+# the round's end (whole splits only); tune 1249/1260 and 1255/1260 after the round (the three
+# collections' 23/24 and 24/24). Each floor is that less a row.
+TUNE_FLOOR_S17 = (100.0 * 1248 / 1260, 100.0 * 1254 / 1260)
+HELD_FLOOR_S17 = (100.0 * 378 / 413, 100.0 * 375 / 413)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

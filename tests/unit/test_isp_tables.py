@@ -161,6 +161,13 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     ("qq_recipient", "550 收件人邮箱已满", "recipient", "rcpt_to"),
     ("qq_recipient", "退信原因: 该用户未开通QQ邮箱", "recipient", "rcpt_to"),
+    (
+        "docomo_filter_after_data",
+        "host mfsmax.docomo.ne.jp[203.0.113.9] said: 550 Unknown user ann@docomo.ne.jp "
+        "(in reply to end of DATA command)",
+        "policy_rejection",
+        "message",
+    ),
     ("ftgate_mailbox", "550 5.2.1 Mailbox Disabled (#1.01)", "recipient", "rcpt_to"),
     ("ftgate_mailbox", "452 Allocated mailbox storage exceeded (#1.02)", "recipient", "rcpt_to"),
     ("ftgate_server", "452 Out of disk space (#1.03)", "service_unavailable", "none"),

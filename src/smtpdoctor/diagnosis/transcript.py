@@ -37,13 +37,14 @@ CODE_STAGE: dict[tuple[int, int | None], Stage] = {
 # failing reply answered.
 # swaks marks the client's lines " -> ", the server's "<- " and a failing reply "<** ".
 # MDaemon's session transcript marks them "--> RCPT To:" / "<-- 550" after a
-# timestamp; hMailServer's NDR "hMailServer sent: RCPT TO:" / "Remote server replied: 550".
+# timestamp; hMailServer's NDR "hMailServer sent: RCPT TO:" / "Remote server replied: 550";
+# ZMailer's report's "Diagnostic texts:" "<<- RCPT To:" (sent) / "->> 550" (received).
 _TRANSCRIPT = re.compile(
-    r"(?:>>>|\bIn:|CLIENT -> SERVER:|^[ \t]*->|: --> |hMailServer sent: )[ \t]*"
+    r"(?:>>>|\bIn:|CLIENT -> SERVER:|^[ \t]*->|: --> |hMailServer sent: |^[ \t]*<<-)[ \t]*"
     r"(MAIL\b|RCPT\b|DATA\b|EHLO\b|HELO\b|STARTTLS\b|AUTH\b|\.(?=\s))[^\n]*\n"
-    r"(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<-|: <-- )[ \t]*[23]\d\d[^\n]*\n)*"
-    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<(?:-|\*\*)|: <-- |Remote server replied:)"
-    r"[ \t]*[45]\d\d",
+    r"(?:[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<-|: <-- |^[ \t]*->>)[ \t]*[23]\d\d[^\n]*\n)*"
+    r"[^\n]*(?:<<<|Out:|SERVER -> CLIENT:|^[ \t]*<(?:-|\*\*)|: <-- |Remote server replied:|"
+    r"^[ \t]*->>)[ \t]*[45]\d\d",
     re.IGNORECASE | re.MULTILINE,
 )
 # A bare session copied from telnet or netcat: the command line, its 2xx/3xx

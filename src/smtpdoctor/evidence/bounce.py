@@ -39,6 +39,7 @@ from smtpdoctor.evidence.bounce_kind import BODY_MARK as _BODY_MARK  # noqa: F40
 from smtpdoctor.evidence.bounce_kind import BODY_MARK_PARTS as _BODY_MARK_PARTS  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import CHALLENGE as _CHALLENGE  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import CHALLENGE_WORDS as _CHALLENGE_WORDS  # noqa: F401
+from smtpdoctor.evidence.bounce_kind import LOG_LINE as _LOG_LINE
 from smtpdoctor.evidence.bounce_kind import LURE as _LURE  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import LURE_WORDS as _LURE_WORDS  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import MS_NDR as _MS_NDR
@@ -108,6 +109,9 @@ _CONTINUED = re.compile(r"^\s*(\d{3})-")
 # A Sendmail (or Postfix) transcript: what the client sent, what came back.
 _SENT = re.compile(r"^\s*>>> ")
 _RECEIVED = re.compile(r"^\s*<<< ")
+# A line that opens with a reply code (a bare "550" or "550 :" whose words are folded
+# onto the lines below it too).
+_REPLY_START = re.compile(r"^\s*[245]\d\d(?:[ :-]|$)")
 _FRAME = re.compile(r"^\s+(?:at |from /|from [\w.]+:\d|\.\.\. \d+ more)")
 _REPLY_LINE = re.compile(r"^[^\n]*(?:\b[45]\d\d[ -]|said:)[^\n]*$", re.M)
 
@@ -180,7 +184,7 @@ def parse_bounce(
         found.entries = _from_dsn_fields(text, MAX_ENTRIES)
         if found.entries:
             return found
-    found.entries = _from_lines(text, found)
+    found.entries = _from_lines(text, found, keep)
     if report and not any(_HAS_CODE.search(e.text) for e in found.entries):
         # A report that names no reason ("Delivery incomplete ... Gmail will
         # retry"): one failure without a cause, not its sentences one by one.
@@ -217,8 +221,15 @@ _DECLARED_REPORT = re.compile(
 _IN_REPLY_END = re.compile(r"\(in reply to [^()\n]*command\)\s*$")
 
 
-def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:
-    """One entry per non-empty line; a multi-line reply ("250-" … "250 ") stays whole."""
+def _from_lines(
+    text: str, found: BounceParse, keep: Callable[[str], bool] = bool
+) -> list[BounceEntry]:
+    """One entry per non-empty line; a multi-line reply ("250-" … "250 ") stays whole.
+
+    (session 17) Where a line carries a reply and the text is no log, the lines
+    ``keep`` does not take (a page's heading above a pasted reply, a gloss in the
+    reader's language below it) are not explained as failures of their own.
+    """
     folds = [ln for ln in text.splitlines() if ln.strip()]
     if (
         len(folds) > 1
@@ -236,6 +247,10 @@ def _from_lines(text: str, found: BounceParse) -> list[BounceEntry]:
     if len(items) >= MAX_ENTRIES:
         found.warnings.append(f"only the first {MAX_ENTRIES} lines are explained")
         items = items[:MAX_ENTRIES]
+    if len(items) > 1 and _LOG_LINE.search(text) is None:
+        kept = [e for e in items if keep(e.text)]
+        if kept and any(_HAS_CODE.search(e.text) for e in kept):
+            return kept
     return items
 
 
@@ -258,6 +273,21 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
             cont = _CONTINUED.match(line)
             if cont is None or cont.group(1) != group_code:
                 group_code = None
+            continue
+        if (
+            line[0] in " \t"
+            and blocks
+            and blocks[-1][0] + len(blocks[-1][1]) >= number
+            and _REPLY_START.match(blocks[-1][1][0])
+            and not _REPLY_START.match(line)
+            and not _FRAME.match(line)
+            and not _SENT.match(line)
+        ):
+            # (session 17) The reply's words folded onto an indented line below it,
+            # as Postfix folds a report's reply ("550 Unknown user ... (in reply to
+            # end of" / "    DATA command)"): one reply, not a line of its own.
+            blocks[-1][1].append(line)
+            group_code = None
             continue
         if blocks and _FRAME.match(line) and blocks[-1][0] + len(blocks[-1][1]) >= number - 1:
             # Java's "\tat", .NET's "   at", Ruby's "\tfrom": the frames of the

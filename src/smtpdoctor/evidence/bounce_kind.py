@@ -50,6 +50,7 @@ __all__ = [
     "BODY_MARK_PARTS",
     "CHALLENGE",
     "CHALLENGE_WORDS",
+    "LOG_LINE",
     "LURE",
     "LURE_WORDS",
     "MS_NDR",
@@ -79,7 +80,7 @@ MS_NDR = re.compile(MS_NDR_HEADINGS, re.I)
 BODY_MARK = LazyRegex(BOUNCE_TEXT_OPENINGS, re.I | re.M)
 # A log file is read line by line, even when its lines quote a bounce (a
 # timestamp alone on its line is a report's field value, not a log line).
-_LOG_LINE = re.compile(
+LOG_LINE = re.compile(
     r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)[^\n]*?[ \t]\S", re.M
 )
 
@@ -114,7 +115,7 @@ def looks_like_bounce_body(text: str) -> bool:
     """A bounce's text without the mail around it (no header block, no log lines)."""
     head = text[:20_000]
     marked = body_marked(head) or opens(MS_NDR, head)
-    return (marked or _laid_out_as_report(head)) and _LOG_LINE.search(head) is None
+    return (marked or _laid_out_as_report(head)) and LOG_LINE.search(head) is None
 
 
 # (Compiled on first need: a folder of mails with their headers never needs them.)

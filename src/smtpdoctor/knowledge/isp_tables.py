@@ -21,6 +21,7 @@ meaning shares one):
 * a UK relay's prefixes (Iridis: ``HST-RTE``, ``SND-NUL``, ``SND-VFY``, ``MSG-DOM``,
   ``MSG-RFC``, ``MSG-VMS``, ``MSG-EXT``);
 * QQ Mail's bounce keywords (a recipient without a QQ mailbox, a full one);
+* NTT docomo's "Unknown user" after the end of DATA (the recipient's filter, session 17);
 * block-list operators named in a listing text (Spamhaus, SORBS, SpamCop, Barracuda,
   Invaluement, Cloudmark, UCEPROTECT, PSBL, Mailspike, hostkarma), and Barracuda
   Email Security Service's per-recipient ``:blocked`` result;
@@ -391,6 +392,23 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "the recipient's mailbox has no space left.",
         "Check the address; otherwise ask the recipient to free space.",
         hint=_S.RCPT_TO,
+    ),
+    # --- NTT docomo: "Unknown user" after the end of DATA (session 17) -----------------------
+    # docomo refuses an address it does not have at RCPT TO; the same words after the
+    # message was sent are its answer when the recipient's own filter (domain or address
+    # refusal, "refuse mail from PCs") matched the sender: docomo's and its senders' pages
+    # (note.com/sendmagic, akisoftware.com's docomo notes, tuono034s.com).
+    _isp(
+        "docomo_filter_after_data",
+        r"\bUnknown user [^\s@]*@docomo\.ne\.jp\b[^\n()]{0,40}"
+        r"\(in reply to end of\s+DATA command\)",
+        _C.POLICY_REJECTION,
+        "NTT docomo's documented behaviour: an address it does not have is refused at "
+        "RCPT TO; 'Unknown user' after the message means the recipient's receiving "
+        "filter (domain or address refusal, mail from PCs refused) matched the sender.",
+        "Ask the recipient to allow the sender's domain or address in their docomo "
+        "mail settings; the address itself exists.",
+        hint=_S.MESSAGE,
     ),
     # --- FTGate: reference codes ----------------------------------------------------------
     _isp(

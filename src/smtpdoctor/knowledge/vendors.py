@@ -784,6 +784,8 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"not (?:RFC ?5322|RFC ?2822) compliant|non-compliant with RFC ?(?:5322|2822)|"
         r"(?:does not|doesn't) conform to (?:the )?RFC ?(?:5322|2822|822)|"
         r"\bMessage with invalid header rejected\b|\bMIME error\b|\bMIME/REJECT\b|"
+        # a header's syntax refused ("Message-Id header line format error")
+        r"\b[\w-]+ header line format error\b|"
         # a required header missing ("Messages without To: fields are not accepted here")
         r"\b(?:messages? )?without (?:a |an )?(?:To|From|Date|Message-ID):? (?:fields?|headers?) "
         r"(?:are|is) not accepted\b",
