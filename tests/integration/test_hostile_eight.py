@@ -58,6 +58,7 @@ from support.hostile_smtp import (
     READ_CAP,
     READY,
     Case,
+    StarttlsListener,
     ThreadedListener,
     check,
     ehlo,
@@ -504,25 +505,15 @@ def _no_key_share(sock: socket.socket) -> None:
             return
 
 
-class _RawServer(ThreadedListener):
-    """A STARTTLS preamble spoken plainly, then ``tls(sock)`` on the raw socket."""
+class _RawServer(StarttlsListener):
+    """A STARTTLS preamble spoken plainly, then ``play(sock)`` on the raw socket."""
 
-    def __init__(self, tls: Callable[[socket.socket], None]) -> None:
-        self.tls = tls
+    def __init__(self, play: Callable[[socket.socket], None]) -> None:
+        self.play = play
         super().__init__()
 
-    def serve(self, conn: socket.socket) -> None:
-        conn.settimeout(10)
-        with contextlib.suppress(OSError), conn:
-            conn.sendall(BANNER)
-            reader = conn.makefile("rb")
-            reader.readline()
-            conn.sendall(ehlo(*DEFAULT_EXT, "STARTTLS"))
-            reader.readline()
-            conn.sendall(READY)
-            self.tls(conn)
-            while conn.recv(4096):
-                pass
+    def tls(self, conn: socket.socket) -> None:
+        self.play(conn)
 
 
 RAW_CASES = [

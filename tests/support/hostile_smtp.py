@@ -6,6 +6,7 @@ as the matrix checks it (no traceback, an exit status of 0-2, the end within
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import socket
@@ -353,3 +354,26 @@ class ThreadedListener:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class StarttlsListener(ThreadedListener):
+    """A listener whose connections get a healthy plain preamble (greeting, an
+    EHLO reply offering STARTTLS, ``220 Ready``), then ``tls(sock)`` on the raw
+    socket: the tests' crafted or hand-driven TLS servers. Any socket or TLS
+    error ends the connection quietly (the TLS matrix's hellos come too)."""
+
+    def serve(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        with contextlib.suppress(OSError, ssl.SSLError), conn:
+            conn.sendall(BANNER)
+            reader = conn.makefile("rb")
+            reader.readline()
+            conn.sendall(ehlo(*DEFAULT_EXT, "STARTTLS"))
+            reader.readline()
+            conn.sendall(READY)
+            self.tls(conn)
+            while conn.recv(4096):
+                pass
+
+    def tls(self, conn: socket.socket) -> None:
+        raise NotImplementedError

@@ -507,6 +507,11 @@ class SocketStream:
         while view:
             try:
                 n = self._tls.write(view[:READ_CHUNK])
+            except ssl.SSLWantReadError:
+                # A handshake the server started (a TLS 1.2 renegotiation, RFC
+                # 5246 §7.4.1.1) holds our write until its messages are read.
+                await self._feed_tls(deadline, what)
+                continue
             except ssl.SSLError as exc:
                 raise from_ssl_error(exc) from None
             view = view[n:]

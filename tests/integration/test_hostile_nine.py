@@ -1,0 +1,488 @@
+"""Hostile round nine: what rounds one to eight do not play.
+
+A TLS 1.2 server that renegotiates in the middle of the session (a
+HelloRequest, RFC 5246 §7.4.1.1; with a CertificateRequest too, as servers that
+ask for a client certificate late do) and a TLS 1.3 server that updates its
+keys (a KeyUpdate, RFC 8446 §4.6.3), played by OpenSSL's own ``s_server``
+behind a plain STARTTLS preamble (Python's ``ssl`` sends neither); a server
+that writes its reply in plain text inside the TLS session, or ends TLS with a
+close_notify and goes on in plain text; server hellos an old or broken stack
+sends (SSL 3.0, an SSL 2.0 SERVER-HELLO, a TLS 1.2 ServerHello choosing a suite
+we never offered); a greeting behind a UTF-8 byte order mark; EHLO replies
+whose lines all end the reply, or whose keywords come on lines with no code
+(smtp4dev's, https://github.com/rnwood/smtp4dev/issues/5); and basic and
+enhanced codes that disagree (RFC 3463 §2: the class must match the reply's
+first digit; a sender acts on the basic code, RFC 5321 §4.2).
+
+Each case is a scripted server on loopback (:mod:`smtpdoctor.lab.scripted`,
+one server for the module), a small server of the test's own that speaks TLS
+through memory buffers (it can write plain bytes where a record is due), or
+``openssl s_server`` driven through its stdin. ``diagnose`` runs in-process and
+the case checks the failing step's stage and outcome, the verdict's category
+and stage, a finding or the words the verdict must say, the exit status, no
+traceback, the run inside ``--timeout`` plus 1 s and no step over 256 KiB read
+(docs/lab.md, "Session 17: hostile9"). Each expectation was written from the
+RFCs before the case first ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from smtpdoctor.lab.scripted import Action, Close, Expect, ReadHello, ScriptedServerThread, Send
+from support.hostile_smtp import (
+    BANNER,
+    DEFAULT_EXT,
+    HANDSHAKE,
+    READ_CAP,
+    Case,
+    StarttlsListener,
+    check,
+    ehlo,
+    lab_leaf,
+    reply,
+    run,
+    run_at,
+    server_hello_12,
+    session,
+    tls_context,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+TIGHT = 3.0
+_RENEGOTIATION_INFO = b"\xff\x01\x00\x01\x00"  # RFC 5746 §3.6: empty on a first handshake
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerThread]:
+    with ScriptedServerThread(tmp_path_factory.mktemp("scripted-nine")) as running:
+        yield running
+
+
+def _replacing(old: Action, new: Action, script: list[Action] | None = None) -> tuple[Action, ...]:
+    """A healthy session with its first ``old`` played as ``new``."""
+    healthy = session() if script is None else script
+    at = healthy.index(old)
+    return (*healthy[:at], new, *healthy[at + 1 :])
+
+
+def _hello_then(data: bytes) -> tuple[Action, ...]:
+    """A healthy session to our ClientHello, then ``data`` in one write, and a close."""
+    healthy = session()
+    return (*healthy[: healthy.index(ReadHello()) + 1], Send(data), Close())
+
+
+def _handshake_record(version: bytes, message: bytes) -> bytes:
+    return b"\x16" + version + len(message).to_bytes(2, "big") + message
+
+
+def _ssl3_server_hello() -> bytes:
+    """An SSL 3.0 ServerHello (RFC 6101 §5.6.1.3): TLS_RSA_WITH_AES_128_CBC_SHA."""
+    body = b"\x03\x00" + bytes(range(32)) + b"\x00" + b"\x00\x2f" + b"\x00"
+    return _handshake_record(b"\x03\x00", b"\x02" + len(body).to_bytes(3, "big") + body)
+
+
+def _ssl2_server_hello() -> bytes:
+    """An SSL 2.0 SERVER-HELLO (two-byte record header, message type 4, version
+    0x0002), as a server that speaks nothing newer answers any hello."""
+    certificate = b"\x30\x03\x02\x01\x00"  # (not read: the header is refused first)
+    ciphers = b"\x01\x00\x80"  # SSL_CK_RC4_128_WITH_MD5
+    connection_id = bytes(range(16))
+    body = b"\x04\x00\x01\x00\x02"
+    body += len(certificate).to_bytes(2, "big") + len(ciphers).to_bytes(2, "big")
+    body += len(connection_id).to_bytes(2, "big") + certificate + ciphers + connection_id
+    return (0x8000 | len(body)).to_bytes(2, "big") + body
+
+
+_NAME_AND_KEYWORDS_ALONE = (
+    # smtp4dev 2.0.9 (rnwood/smtp4dev#5): the keywords on lines with no code.
+    b"250 mx.lab.smtpdoctor.test Nice to meet you.\r\nSIZE\r\nSTARTTLS\r\nPIPELINING\r\n"
+)
+_EVERY_LINE_FINAL = b"".join(
+    f"250 {line}\r\n".encode()
+    for line in ("mx.lab.smtpdoctor.test", *DEFAULT_EXT, "STARTTLS", "ENHANCEDSTATUSCODES")
+)
+
+CASES = [
+    # ---- TLS: hellos no client of today can take ----
+    Case(
+        # RFC 5246 §7.4.1.3: the suite must be one the client offered; our side
+        # refuses it (illegal_parameter, "wrong cipher returned").
+        "tls12/server-hello-choosing-a-suite-never-offered",
+        _hello_then(server_hello_12(b"\x00\x04", _RENEGOTIATION_INFO)),
+        "tls_handshake",
+        "tls_alert",
+        HANDSHAKE,
+        2,
+        summary="never offered",
+    ),
+    Case(
+        # RFC 7568: SSL 3.0 MUST NOT be used; the two sides share no version.
+        "tls/ssl3-server-hello",
+        _hello_then(_ssl3_server_hello()),
+        "tls_handshake",
+        "tls_alert|protocol_error",
+        "tls_version_mismatch",
+        2,
+        summary="SSL 3.0",
+    ),
+    Case(
+        # RFC 6176: SSL 2.0 MUST NOT be used; an SSL 2.0 record is no TLS record.
+        "tls/ssl2-server-hello",
+        _hello_then(_ssl2_server_hello()),
+        "tls_handshake",
+        "tls_alert|protocol_error|closed",
+        "tls_version_mismatch",
+        2,
+        summary="SSL 2.0",
+    ),
+    # ---- replies: framing the RFC forbids ----
+    Case(
+        # RFC 5321 §4.2: a reply starts with its three digits; a greeting behind
+        # a UTF-8 byte order mark (a banner file saved by a Windows editor) is
+        # garbage to every client: Postfix skips the line and waits, Exim calls
+        # it malformed.
+        "greeting/utf8-byte-order-mark",
+        _replacing(Send(BANNER), Send(b"\xef\xbb\xbf" + BANNER)),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+        summary="byte order mark",
+    ),
+    Case(
+        # rnwood/smtp4dev#5: the reply ends at its first line (a space after the
+        # code); the keywords on lines with no code come out of turn.
+        "ehlo/keywords-on-lines-with-no-code",
+        _replacing(Send(ehlo(*DEFAULT_EXT, "STARTTLS")), Send(_NAME_AND_KEYWORDS_ALONE)),
+        "ehlo",
+        "protocol_error",
+        "other",
+        2,
+    ),
+    Case(
+        # RFC 5321 §4.2.1: every line but the last carries "-"; each "250 " line
+        # is a whole reply, so the EHLO reply is its first line and the rest come
+        # out of turn.
+        "ehlo/every-line-a-final-line",
+        _replacing(Send(ehlo(*DEFAULT_EXT, "STARTTLS")), Send(_EVERY_LINE_FINAL)),
+        "ehlo",
+        "protocol_error",
+        "other",
+        2,
+    ),
+    Case(
+        # RFC 3463 §2 / RFC 5321 §4.2: the basic code decides; a 550 refuses the
+        # recipient whatever its enhanced code says.
+        "rcpt_to/550-with-a-success-enhanced-code",
+        _replacing(Send(reply(250, "2.1.5 Ok")), Send(reply(550, "2.1.5 Recipient OK"))),
+        "rcpt_to",
+        "reply",
+        "recipient",
+        2,
+    ),
+    Case(
+        # The same: a 250 accepts the recipient whatever its enhanced code says.
+        "rcpt_to/250-with-a-failure-enhanced-code",
+        _replacing(Send(reply(250, "2.1.5 Ok")), Send(reply(250, "5.1.1 Ok"))),
+        None,
+        None,
+        "ok",
+        0,
+    ),
+    Case(
+        # RFC 5321 §3.4: 251 "user not local; will forward" accepts the recipient.
+        "rcpt_to/251-will-forward",
+        _replacing(
+            Send(reply(250, "2.1.5 Ok")),
+            Send(reply(251, "2.1.5 User not local; will forward to <a@other.test>")),
+        ),
+        None,
+        None,
+        "ok",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_nine(server: ScriptedServerThread, case: Case) -> None:
+    case = replace(case, timeout=min(case.timeout, TIGHT))
+    doc = run(server, case, server.ca_file, None)
+    check(doc, case)
+    for step in doc["hosts"][0]["timeline"]:
+        assert step["bytes_received"] <= READ_CAP, step
+
+
+# ---- TLS through memory buffers: plain bytes where a record is due ----
+
+
+class _BufferedTls:
+    """A server's TLS session over ``conn``, spoken through memory buffers, so
+    the test can write plain bytes on the socket where a record is due."""
+
+    def __init__(self, conn: socket.socket, context: ssl.SSLContext) -> None:
+        self.conn = conn
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = context.wrap_bio(self.incoming, self.outgoing, server_side=True)
+        self._step(self.tls.do_handshake)
+
+    def _flush(self) -> None:
+        if pending := self.outgoing.read():
+            self.conn.sendall(pending)
+
+    def _step(self, call: Callable[[], object]) -> object:
+        while True:
+            try:
+                done = call()
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self.conn.recv(65536)
+                if not data:
+                    raise ConnectionError("closed") from None
+                self.incoming.write(data)
+                continue
+            self._flush()
+            return done
+
+    def line(self) -> bytes:
+        """One command line read through TLS."""
+        got = b""
+        while not got.endswith(b"\n"):
+            got += bytes(self._step(lambda: self.tls.read(1)))  # type: ignore[arg-type]
+        return got
+
+    def send(self, data: bytes) -> None:
+        self._step(lambda: self.tls.write(data))
+
+    def close_notify(self) -> None:
+        with contextlib.suppress(ssl.SSLWantReadError):
+            self.tls.unwrap()
+        self._flush()
+
+
+class _BufferedServer(StarttlsListener):
+    """The STARTTLS preamble, then ``play`` on a :class:`_BufferedTls`."""
+
+    def __init__(self, context: ssl.SSLContext, play: Callable[[_BufferedTls], None]) -> None:
+        self.context, self.play = context, play
+        super().__init__()
+
+    def tls(self, conn: socket.socket) -> None:
+        with contextlib.suppress(ConnectionError):
+            self.play(_BufferedTls(conn, self.context))
+
+
+def _plain_ehlo_reply(tls: _BufferedTls) -> None:
+    # A server whose TLS layer is bypassed after the handshake: the EHLO reply
+    # goes out as plain text where a TLS record is due.
+    tls.line()
+    tls.conn.sendall(ehlo(*DEFAULT_EXT))
+
+
+def _close_notify_then_plain(tls: _BufferedTls) -> None:
+    # TLS ended by the server (close_notify) after the EHLO reply, the session
+    # going on in plain text on the same connection.
+    tls.line()
+    tls.send(ehlo(*DEFAULT_EXT))
+    tls.line()
+    tls.close_notify()
+    tls.conn.sendall(reply(250, "2.1.0 Ok"))
+
+
+BUFFERED_CASES = [
+    (
+        # RFC 5246 §6.2.1 / RFC 8446 §5: after the handshake every byte is a
+        # record; "250-…" is none (its first byte is no content type).
+        _plain_ehlo_reply,
+        Case(
+            "tls/plain-text-reply-inside-the-tls-session",
+            (),
+            "ehlo",
+            "tls_alert|protocol_error",
+            "tls_handshake_failure|connection_dropped",
+            2,
+            summary="plain text",
+        ),
+    ),
+    (
+        # RFC 5246 §7.2.1 / RFC 8446 §6.1: close_notify ends the TLS session;
+        # what follows in clear is not the session (RFC 3207 §4.1: TLS, once
+        # negotiated, stays on); the session is over.
+        _close_notify_then_plain,
+        Case(
+            "tls/close-notify-then-plain-text",
+            (),
+            "mail_from",
+            "closed",
+            "connection_dropped",
+            2,
+            summary="close_notify",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("play", "case"), BUFFERED_CASES, ids=[c.id for _, c in BUFFERED_CASES]
+)
+def test_buffered_tls(
+    server: ScriptedServerThread, play: Callable[[_BufferedTls], None], case: Case
+) -> None:
+    listener = _BufferedServer(tls_context(lab_leaf(server)), play)
+    try:
+        doc = run_at("127.0.0.1", listener.port, replace(case, timeout=TIGHT), server.ca_file)
+        check(doc, case)
+    finally:
+        listener.close()
+
+
+# ---- OpenSSL's s_server: renegotiation and key updates ----
+
+
+_VERB_REPLIES = {
+    "EHLO": ehlo(*DEFAULT_EXT),
+    "MAIL": reply(250, "2.1.0 Ok"),
+    "RCPT": reply(250, "2.1.5 Ok"),
+    "RSET": reply(250, "2.0.0 Ok"),
+    "QUIT": reply(221, "2.0.0 Bye"),
+}
+
+
+class _OpensslServer(StarttlsListener):
+    """The STARTTLS preamble, then each connection's bytes spliced to a fresh
+    ``openssl s_server`` (one connection each, on an ephemeral port), whose stdin
+    the test drives: the session's replies, and at the first EHLO under TLS
+    ``command`` (``r``: renegotiate; ``R``: renegotiate asking for a client
+    certificate; ``k``/``K``: a TLS 1.3 KeyUpdate, not/requested) before the
+    reply, once s_server says the handshake it started is done."""
+
+    def __init__(self, folder: Path, chain_key: tuple[bytes, bytes], command: str, *flags: str):
+        self.folder, self.command, self.flags = folder, command, flags
+        self.cert, self.key = folder / "cert.pem", folder / "key.pem"
+        self.cert.write_bytes(chain_key[0])
+        self.key.write_bytes(chain_key[1])
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.done: list[str] = []  # what s_server said after each command
+        self.lock = threading.Lock()
+        super().__init__()
+
+    def tls(self, conn: socket.socket) -> None:
+        # (stdbuf: s_server printf()s how its command went; a line at a time.)
+        argv = ["stdbuf", "-oL", "openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1"]
+        argv += ["-cert", str(self.cert), "-key", str(self.key), *self.flags]
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        with self.lock:
+            self.procs.append(proc)
+        assert proc.stdout is not None
+        port = 0
+        for raw in proc.stdout:  # "ACCEPT 127.0.0.1:PORT": where it listens
+            if raw.startswith(b"ACCEPT "):
+                port = int(raw.rsplit(b":", 1)[1])
+                break
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as backend:
+            threading.Thread(target=self._drive, args=(proc,), daemon=True).start()
+            down = threading.Thread(target=self._pump, args=(backend, conn), daemon=True)
+            down.start()
+            self._pump(conn, backend)
+            down.join(10)
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+            sink.shutdown(socket.SHUT_WR)
+
+    def _drive(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        commanded = False
+        with contextlib.suppress(OSError, ValueError):
+            for raw in proc.stdout:
+                line = raw.decode("latin-1").strip()
+                verb = line.split(" ", 1)[0].split(":", 1)[0].upper()
+                if verb not in _VERB_REPLIES:
+                    continue
+                if verb == "EHLO" and not commanded:
+                    commanded = True
+                    proc.stdin.write(f"{self.command}\n".encode())
+                    proc.stdin.flush()
+                    self.done.append(self._after(proc))
+                proc.stdin.write(_VERB_REPLIES[verb])
+                proc.stdin.flush()
+
+    @staticmethod
+    def _after(proc: subprocess.Popen[bytes]) -> str:
+        """s_server's line saying how the handshake its command started went."""
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            text = raw.decode("latin-1").strip()
+            if text.startswith("SSL_do_handshake"):
+                return text
+        return ""
+
+    def close(self) -> None:
+        super().close()
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()  # (only the processes this listener started)
+            proc.wait(5)
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+
+
+OPENSSL_CASES = [
+    # RFC 5246 §7.4.1.1: a HelloRequest may come at any time; a client
+    # renegotiates (RFC 5746 secures it) or declines with a no_renegotiation
+    # warning, and the session goes on either way.
+    ("r", ("-tls1_2",), Case("tls12/server-renegotiates-after-ehlo", (), None, None, "ok", 0)),
+    (
+        # The renegotiation asks for a client certificate (servers that want one
+        # only for some clients do so); none is sent, the server goes on.
+        "R",
+        ("-tls1_2", "-verify", "1"),
+        Case("tls12/server-renegotiates-asking-a-client-certificate", (), None, None, "ok", 0),
+    ),
+    # RFC 8446 §4.6.3: a KeyUpdate may come at any time after the handshake;
+    # asked to (update_requested), the client updates its own keys too.
+    ("k", (), Case("tls13/server-key-update", (), None, None, "ok", 0)),
+    ("K", (), Case("tls13/server-key-update-requested", (), None, None, "ok", 0)),
+]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+@pytest.mark.parametrize(
+    ("command", "flags", "case"), OPENSSL_CASES, ids=[c.id for *_, c in OPENSSL_CASES]
+)
+def test_openssl_s_server(
+    server: ScriptedServerThread,
+    tmp_path: Path,
+    command: str,
+    flags: tuple[str, ...],
+    case: Case,
+) -> None:
+    listener = _OpensslServer(tmp_path, lab_leaf(server), command, *flags)
+    try:
+        doc = run_at("127.0.0.1", listener.port, replace(case, timeout=TIGHT), server.ca_file)
+        check(doc, case)
+        # The command was carried out: the walk's session met it.
+        assert listener.done, "s_server never saw the EHLO under TLS"
+        assert listener.done == ["SSL_do_handshake -> 1"], listener.done
+    finally:
+        listener.close()
+
+
