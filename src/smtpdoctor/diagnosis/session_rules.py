@@ -229,6 +229,15 @@ _CLOSED_HOW = {
 
 
 def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: bool) -> Finding:
+    if step.server_ssl is not None:
+        # However our side refused it (protocol_version, or no TLS record at all).
+        forbidden = "RFC 6176" if step.server_ssl == "SSL 2.0" else "RFC 7568"
+        who = (
+            f"the server answered in {step.server_ssl}, which {forbidden} forbids and no "
+            "sender of today offers: its TLS library or configuration is decades old"
+        )
+        evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
+        return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
     if step.outcome is Outcome.PROTOCOL_ERROR and step.reply is not None:
         line = f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
         evidence = {"reply": step.reply.to_json(), **ev}

@@ -47,6 +47,8 @@ class NetError(Exception):
     plaintext: bytes = b""
     # The server's clear handshake held a CertificateRequest (TLS 1.2 mutual TLS).
     certificate_requested: bool = False
+    # The server answered our hello in SSL ("SSL 2.0", "SSL 3.0"), not TLS.
+    server_ssl: str | None = None
 
     def __str__(self) -> str:
         return self.detail

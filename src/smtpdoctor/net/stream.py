@@ -38,7 +38,7 @@ from smtpdoctor.net.errors import (
     from_ssl_error,
     timeout,
 )
-from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records
+from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records, legacy_ssl
 
 if TYPE_CHECKING:
     from typing import Any, TypeVar
@@ -575,6 +575,7 @@ class SocketStream:
                 err = from_ssl_error(exc)
                 if err.outcome is Outcome.PROTOCOL_ERROR:
                     err.plaintext = self._head
+                err.server_ssl = legacy_ssl(self._head)
                 # Deliver the alert we are sending, as a real peer would.
                 with contextlib.suppress(NetError):
                     await self._flush_tls(deadline, "TLS alert")

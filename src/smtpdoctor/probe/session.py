@@ -291,6 +291,7 @@ class _Walker:
         step.tls_alert = err.tls_alert
         step.alert_sent = err.alert_sent
         step.certificate_requested = err.certificate_requested
+        step.server_ssl = err.server_ssl
         self._end(step, err.outcome, err.detail)
 
     def _unparsed(self, step: Step, exc: RemoteProtocolError) -> None:
