@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.lab.scripted import Action, Close, Expect, ReadHello, ScriptedServerThread, Send
+from smtpdoctor.lab.scripted import Action, Close, ReadHello, ScriptedServerThread, Send
 from support.hostile_smtp import (
     BANNER,
     DEFAULT_EXT,
@@ -336,9 +336,7 @@ BUFFERED_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("play", "case"), BUFFERED_CASES, ids=[c.id for _, c in BUFFERED_CASES]
-)
+@pytest.mark.parametrize(("play", "case"), BUFFERED_CASES, ids=[c.id for _, c in BUFFERED_CASES])
 def test_buffered_tls(
     server: ScriptedServerThread, play: Callable[[_BufferedTls], None], case: Case
 ) -> None:
@@ -410,7 +408,8 @@ class _OpensslServer(StarttlsListener):
             sink.shutdown(socket.SHUT_WR)
 
     def _drive(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdin is not None and proc.stdout is not None
+        assert proc.stdin is not None
+        assert proc.stdout is not None
         commanded = False
         with contextlib.suppress(OSError, ValueError):
             for raw in proc.stdout:
@@ -486,5 +485,3 @@ def test_openssl_s_server(
         assert listener.done == ["SSL_do_handshake -> 1"], listener.done
     finally:
         listener.close()
-
-
