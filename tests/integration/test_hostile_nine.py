@@ -316,7 +316,7 @@ BUFFERED_CASES = [
             # session's protocol, which is "other".)
             "other",
             2,
-            summary="did not answer in TLS",
+            summary="an SMTP reply in plain text inside the TLS session",
         ),
     ),
     (

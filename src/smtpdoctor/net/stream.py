@@ -36,6 +36,7 @@ from smtpdoctor.net.errors import (
     connect_timeout,
     from_os_error,
     from_ssl_error,
+    plain_inside_tls,
     timeout,
 )
 from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records, legacy_ssl
@@ -73,6 +74,8 @@ def __getattr__(name: str) -> Any:
 
 READ_CHUNK = 16 * 1024
 _HEAD = 512  # enough of a non-TLS answer to show its first line
+# A TLS record's first byte (RFC 8446 §5.1: change_cipher_spec to application_data).
+_RECORD_TYPES = (b"", b"\x14", b"\x15", b"\x16", b"\x17")
 # The format argument of _ssl.Certificate.public_bytes (not exported by ssl).
 _ENCODING_DER = int(getattr(_ssl, "ENCODING_DER", 1))
 
@@ -430,6 +433,7 @@ class SocketStream:
         self.peer_closed = False
         self.closed = False
         self._head = b""  # the first bytes read during a handshake (is it TLS at all?)
+        self._last = b""  # the last bytes read for TLS (what a record was refused for)
         self._scan: HandshakeScan | None = None  # the server's clear handshake, client side
 
     @property
@@ -468,6 +472,7 @@ class SocketStream:
         """Send what TLS has to say (e.g. a KeyUpdate answer), then read more for it."""
         await self._flush_tls(deadline, what)
         data = await self._raw_recv(deadline, what)
+        self._last = data
         if len(self._head) < _HEAD:
             self._head += data[: _HEAD - len(self._head)]
         if self._scan is not None:
@@ -495,6 +500,9 @@ class SocketStream:
                 err = from_ssl_error(exc)
                 if err.outcome is Outcome.CLOSED:
                     return b""  # a TCP close without close_notify: still a close
+                if err.outcome is Outcome.PROTOCOL_ERROR and self._last[:1] not in _RECORD_TYPES:
+                    # (The chunk read last opens with the bytes refused.)
+                    err = plain_inside_tls(self._last[:_HEAD])
                 raise err from None
             await self._flush_tls(deadline, what)
             return data
