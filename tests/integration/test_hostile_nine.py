@@ -39,7 +39,8 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.lab.scripted import Action, Close, ReadHello, ScriptedServerThread, Send
+from smtpdoctor.lab.scripted import Action, Close, Expect, ReadHello, ScriptedServerThread, Send
+from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from support.hostile_smtp import (
     BANNER,
     DEFAULT_EXT,
@@ -105,6 +106,22 @@ def _ssl2_server_hello() -> bytes:
     return (0x8000 | len(body)).to_bytes(2, "big") + body
 
 
+def _starttls_answered(answer: bytes) -> tuple[Action, ...]:
+    """STARTTLS offered and answered ``answer``; the session goes on in plain text."""
+    plain = session(tls=False)
+    at = plain.index(Expect("MAIL"))
+    offered = Send(ehlo(*DEFAULT_EXT, "STARTTLS"))
+    return (plain[0], plain[1], offered, Expect("STARTTLS"), Send(answer), *plain[at:])
+
+
+def _ehlo_refused_then_helo(refusal: bytes) -> tuple[Action, ...]:
+    """EHLO answered ``refusal``, HELO accepted, the session plain and unextended."""
+    plain = session(tls=False)
+    at = plain.index(Expect("MAIL"))
+    helo = (Send(refusal), Expect("HELO"), Send(reply(250, LAB_HOSTNAME)))
+    return (plain[0], plain[1], *helo, *plain[at:])
+
+
 _NAME_AND_KEYWORDS_ALONE = (
     # smtp4dev 2.0.9 (rnwood/smtp4dev#5): the keywords on lines with no code.
     b"250 mx.lab.smtpdoctor.test Nice to meet you.\r\nSIZE\r\nSTARTTLS\r\nPIPELINING\r\n"
@@ -115,6 +132,53 @@ _EVERY_LINE_FINAL = b"".join(
 )
 
 CASES = [
+    # ---- an SMTP-inspecting firewall that rewrites our commands ----
+    Case(
+        # nodemailer/nodemailer#694: "500 5.0.0 'XXXXXXXX': command not understood"
+        # to STARTTLS: a firewall's ESMTP inspection (Cisco PIX/ASA) rewrote the
+        # command on the way, as it masks STARTTLS in the EHLO reply elsewhere.
+        "starttls/command-rewritten-to-xxxxxxxx-on-the-path",
+        _starttls_answered(reply(500, "5.0.0 'XXXXXXXX': command not understood.")),
+        "starttls",
+        "reply",
+        "starttls_unavailable",
+        1,
+        finding="middlebox.esmtp_inspection",
+    ),
+    Case(
+        # The same inspection's older form (PIX "fixup protocol smtp", RFC 821
+        # commands only): EHLO arrives as XXXX, the server refuses it, HELO
+        # passes, and the session has no extensions, STARTTLS none.
+        "ehlo/command-rewritten-to-xxxx-on-the-path",
+        _ehlo_refused_then_helo(reply(500, '5.5.1 Command unrecognized: "XXXX client"')),
+        "ehlo",
+        "reply",
+        "starttls_unavailable",
+        1,
+        finding="middlebox.esmtp_inspection",
+        verdict_stage="ehlo|starttls",
+    ),
+    # ---- stray empty lines (nodemailer/nodemailer#1833: "a stray blank server
+    # line (leading, standalone, or trailing like 250 OK\r\n\r\n)") ----
+    Case(
+        # RFC 5321 §4.2: an empty line is no reply; it comes where the next
+        # reply is due. Postfix calls a non-reply line a protocol error under
+        # PIPELINING (advertised here), Exim "malformed".
+        "mail_from/empty-line-after-the-reply",
+        _replacing(Send(reply(250, "2.1.0 Ok")), Send(reply(250, "2.1.0 Ok") + b"\r\n")),
+        "mail_from|rcpt_to",
+        "protocol_error",
+        "other",
+        2,
+    ),
+    Case(
+        "greeting/empty-line-before-the-greeting",
+        _replacing(Send(BANNER), Send(b"\r\n" + BANNER)),
+        "greeting",
+        "protocol_error",
+        "other",
+        2,
+    ),
     # ---- TLS: hellos no client of today can take ----
     Case(
         # RFC 5246 §7.4.1.3: the suite must be one the client offered; our side
@@ -273,11 +337,26 @@ class _BufferedTls:
 
 
 class _BufferedServer(StarttlsListener):
-    """The STARTTLS preamble, then ``play`` on a :class:`_BufferedTls`."""
+    """The STARTTLS preamble (none with ``implicit``: TLS from the first byte,
+    the greeting under it), then ``play`` on a :class:`_BufferedTls`."""
 
-    def __init__(self, context: ssl.SSLContext, play: Callable[[_BufferedTls], None]) -> None:
-        self.context, self.play = context, play
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        play: Callable[[_BufferedTls], None],
+        *,
+        implicit: bool = False,
+    ) -> None:
+        self.context, self.play, self.implicit = context, play, implicit
         super().__init__()
+
+    def serve(self, conn: socket.socket) -> None:
+        if not self.implicit:
+            super().serve(conn)
+            return
+        conn.settimeout(10)
+        with contextlib.suppress(OSError, ssl.SSLError), conn:
+            self.tls(conn)
 
     def tls(self, conn: socket.socket) -> None:
         with contextlib.suppress(ConnectionError):
@@ -299,6 +378,25 @@ def _close_notify_then_plain(tls: _BufferedTls) -> None:
     tls.line()
     tls.close_notify()
     tls.conn.sendall(reply(250, "2.1.0 Ok"))
+
+
+def _session_then_quit_in_clear(*, greet: bool) -> Callable[[_BufferedTls], None]:
+    """A healthy session under TLS (greeted there when ``greet``: implicit TLS);
+    QUIT answered with a close_notify and then ``221`` in clear, as SMTP2GO's
+    port 465 does (nodemailer/nodemailer#1801)."""
+
+    def play(tls: _BufferedTls) -> None:
+        if greet:
+            tls.send(BANNER)
+        answers = [ehlo(*DEFAULT_EXT), reply(250, "2.1.0 Ok"), reply(250, "2.1.5 Ok")]
+        for answer in [*answers, reply(250, "2.0.0 Ok")]:
+            tls.line()
+            tls.send(answer)
+        tls.line()  # QUIT
+        tls.close_notify()
+        tls.conn.sendall(reply(221, "mail.example closing connection"))
+
+    return play
 
 
 BUFFERED_CASES = [
@@ -333,6 +431,25 @@ BUFFERED_CASES = [
             2,
         ),
     ),
+    (
+        # RFC 5321 §4.1.1.10: QUIT's reply ends the session; the message and
+        # recipients were accepted before it. SMTP2GO's 221 in clear after its
+        # close_notify (nodemailer 8.0.0 crashed on it) changes nothing.
+        _session_then_quit_in_clear(greet=False),
+        Case("quit/close-notify-then-221-in-clear", (), None, None, "ok", 0),
+    ),
+    (
+        _session_then_quit_in_clear(greet=True),
+        Case(
+            "implicit-tls/quit-close-notify-then-221-in-clear",
+            (),
+            None,
+            None,
+            "ok",
+            0,
+            args=("--implicit-tls",),
+        ),
+    ),
 ]
 
 
@@ -340,7 +457,8 @@ BUFFERED_CASES = [
 def test_buffered_tls(
     server: ScriptedServerThread, play: Callable[[_BufferedTls], None], case: Case
 ) -> None:
-    listener = _BufferedServer(tls_context(lab_leaf(server)), play)
+    implicit = "--implicit-tls" in case.args
+    listener = _BufferedServer(tls_context(lab_leaf(server)), play, implicit=implicit)
     try:
         doc = run_at("127.0.0.1", listener.port, replace(case, timeout=TIGHT), server.ca_file)
         check(doc, case)

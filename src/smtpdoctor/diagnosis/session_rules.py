@@ -629,21 +629,44 @@ def weak_cipher_name(name: str) -> bool:
     return any(mark in upper for mark in _WEAK_MARKS) or upper.startswith(_ANON_OPENSSL)
 
 
+# A refusal quoting our command as X's: an inspecting firewall rewrote it on the
+# way (PIX "fixup protocol smtp": EHLO as XXXX; ESMTP inspection: STARTTLS as
+# XXXXXXXX), https://github.com/nodemailer/nodemailer/issues/694.
+_XED_COMMAND = re.compile(r"(?<![\w-])X{4}(?:X{4})?(?![\w-])")
+
+
+def _rewritten_command(steps: Sequence[Step]) -> Step | None:
+    """The refusal of our EHLO or STARTTLS that quotes it rewritten to X's."""
+    for step in steps:
+        if step.stage not in (Stage.EHLO, Stage.STARTTLS) or step.reply is None:
+            continue
+        if step.reply.code >= 500 and _XED_COMMAND.search(step.reply.text):
+            return step
+    return None
+
+
 def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     out: list[Finding] = []
     masked_banner = bool(ev.banner) and set((ev.banner or "").replace(" ", "")) <= {"*", "2", "0"}
     rewritten = any(line.strip().upper().startswith("XXXXXXXA") for line in ev.ehlo_lines)
-    if masked_banner or rewritten:
+    command = _rewritten_command(ev.steps)
+    if masked_banner or rewritten or command:
         what = []
         if masked_banner:
             what.append("the banner is masked with asterisks")
         if rewritten:
             what.append("STARTTLS is rewritten to XXXXXXXA in the EHLO reply")
+        if command and command.reply:
+            verb = "EHLO" if command.stage is Stage.EHLO else "STARTTLS"
+            line = (command.reply.text.splitlines() or [""])[0][:80]
+            what.append(f"our {verb} reached the server as X's ('{command.reply.code} {line}')")
         out.append(
             finding(
                 "middlebox.esmtp_inspection",
                 evidence={"banner": ev.banner},
                 severity=Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                # Where it broke the session: the STARTTLS it rewrote, else EHLO.
+                stage=command.stage if command else Stage.EHLO,
                 what="; ".join(what),
             )
         )

@@ -909,12 +909,13 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             "middlebox.esmtp_inspection",
             None,
             _C.STARTTLS_UNAVAILABLE,
-            Stage.EHLO,
-            title="A firewall doing ESMTP inspection masks the banner or hides STARTTLS.",
+            None,  # EHLO, or STARTTLS where it rewrote the command
+            title="A firewall doing ESMTP inspection masks the banner, hides STARTTLS or "
+            "rewrites our commands.",
             message="A firewall doing ESMTP inspection sits in front of this server ({what}): it "
             "hides STARTTLS, so mail goes in plaintext or fails where TLS is required, and it "
             "cuts long command lines. Turn the inspection off for SMTP (Cisco ASA/FTD: 'no "
-            "inspect esmtp' in the policy map).",
+            "inspect esmtp' in the policy map; Cisco PIX: 'no fixup protocol smtp 25').",
             retry_helps=False,
             example={
                 "banner": "220 ****************",
