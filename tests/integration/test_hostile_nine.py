@@ -39,8 +39,8 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.lab.scripted import Action, Close, Expect, ReadHello, ScriptedServerThread, Send
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
+from smtpdoctor.lab.scripted import Action, Close, Expect, ReadHello, ScriptedServerThread, Send
 from support.hostile_smtp import (
     BANNER,
     DEFAULT_EXT,
