@@ -28,6 +28,7 @@ RFCs before the case first ran.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import socket
 import ssl
@@ -38,7 +39,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from smtpdoctor.lab.certs import issue
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import Action, Close, Expect, ReadHello, ScriptedServerThread, Send
 from support.hostile_smtp import (
@@ -120,6 +123,16 @@ def _ehlo_refused_then_helo(refusal: bytes) -> tuple[Action, ...]:
     at = plain.index(Expect("MAIL"))
     helo = (Send(refusal), Expect("HELO"), Send(reply(250, LAB_HOSTNAME)))
     return (plain[0], plain[1], *helo, *plain[at:])
+
+
+def _secp256k1_leaf() -> tuple[bytes, bytes]:
+    """A leaf for the lab host whose key is on secp256k1, self-signed (PEM):
+    the handshake fails before any certificate is read."""
+    key = ec.generate_private_key(ec.SECP256K1())
+    now = dt.datetime.now(dt.UTC)
+    day = dt.timedelta(days=1)
+    leaf = issue([LAB_HOSTNAME], key=key, not_before=now - day, not_after=now + 30 * day)
+    return leaf.pem, leaf.key_pem
 
 
 _NAME_AND_KEYWORDS_ALONE = (
@@ -210,6 +223,22 @@ CASES = [
         "tls_version_mismatch",
         2,
         summary="SSL 2.0",
+    ),
+    # ---- a certificate key no peer can use ----
+    Case(
+        # openssl/openssl#14820, #15675: a certificate key on secp256k1 (a
+        # Bitcoin key), which RFC 8446 §4.2.7 does not list and OpenSSL's groups
+        # leave out: the server has no suite it can sign for, and says
+        # handshake_failure to every hello.
+        "tls/certificate-key-on-secp256k1",
+        tuple(session()),
+        "tls_handshake",
+        "tls_alert",
+        HANDSHAKE,
+        2,
+        finding="tls.handshake.no_shared_cipher",
+        summary="secp256k1",
+        certificate=_secp256k1_leaf(),
     ),
     # ---- replies: framing the RFC forbids ----
     Case(

@@ -245,7 +245,9 @@ def _handshake() -> list[FindingSpec]:
                 "cipher suite in common, and a second hello offering only NULL, anonymous and "
                 "export suites was refused alike, so the server seems to have no suite it can "
                 "use (a cipher list its certificate's key type cannot serve, such as ECDSA "
-                "suites with an RSA key, or DH suites with no DH parameters loaded). Check the "
+                "suites with an RSA key, or DH suites with no DH parameters loaded; or a key "
+                "on a curve TLS peers do not accept, such as secp256k1, which TLS 1.3 and "
+                "OpenSSL's defaults leave out). Check the "
                 "server's TLS log for 'no shared cipher' and give it a modern cipher list that "
                 "matches its key: TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 "
                 "(RFC 9325 §4.2), or TLS 1.3.",
