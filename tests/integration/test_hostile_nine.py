@@ -29,14 +29,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -44,11 +48,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from smtpdoctor.lab.certs import issue
 from smtpdoctor.lab.scenarios import LAB_HOSTNAME
 from smtpdoctor.lab.scripted import Action, Close, Expect, ReadHello, ScriptedServerThread, Send
+from support.cli import diagnose_argv
 from support.hostile_smtp import (
     BANNER,
     DEFAULT_EXT,
     HANDSHAKE,
     READ_CAP,
+    SLACK,
     Case,
     StarttlsListener,
     check,
@@ -61,6 +67,7 @@ from support.hostile_smtp import (
     session,
     tls_context,
 )
+from support.netns import SERVER, Topology
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -632,3 +639,72 @@ def test_openssl_s_server(
         assert listener.done == ["SSL_do_handshake -> 1"], listener.done
     finally:
         listener.close()
+
+
+# ---- a firewall on a real path (network namespaces the test builds) ----
+
+
+def _diagnose_across(topo: Topology) -> tuple[dict[str, Any], float]:
+    """``diagnose`` run in the client namespace on the lab server across the
+    router (its port 25): the JSON document (exit status as ``_status``) and
+    the seconds it took."""
+    argv = diagnose_argv(SERVER, "--timeout", "4", "--quick")
+    started = time.monotonic()
+    proc = topo.client.run(sys.executable, "-m", "smtpdoctor", *argv, check=False)
+    took = time.monotonic() - started
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    doc = json.loads(proc.stdout)
+    doc["_status"] = proc.returncode
+    return doc, took
+
+
+FIREWALL_CASES = [
+    (
+        # A firewall that resets any TLS hello to port 25 (a TLS record header,
+        # 16 03 01, in a segment toward the server), as DPI boxes that block
+        # mail encryption do: the RST comes from the path; the server's side
+        # stays open (half-open). Every hello is refused alike, so nothing is
+        # said about a hello's size.
+        ("-m", "string", "--algo", "bm", "--hex-string", "|160301|"),
+        ("-j", "REJECT", "--reject-with", "tcp-reset"),
+        Case(
+            "path/tls-hello-reset-by-a-firewall",
+            (),
+            "tls_handshake",
+            "reset",
+            HANDSHAKE,
+            2,
+            no_finding=("tls.large_client_hello",),
+        ),
+    ),
+    (
+        # A firewall that silently drops any segment carrying STARTTLS (the
+        # EHLO keyword, so the reply never comes, or our command): what is lost
+        # is lost on the path; the walk ends at the deadline, never past it.
+        ("-m", "string", "--algo", "bm", "--string", "STARTTLS"),
+        ("-j", "DROP"),
+        Case(
+            "path/starttls-dropped-by-a-firewall",
+            (),
+            "ehlo|starttls",
+            "timeout",
+            "network_timeout",
+            2,
+        ),
+    ),
+]
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize(
+    ("match", "action", "case"), FIREWALL_CASES, ids=[c.id for *_, c in FIREWALL_CASES]
+)
+def test_firewall_on_the_path(
+    path: Topology, match: tuple[str, ...], action: tuple[str, ...], case: Case
+) -> None:
+    path.iptables("-A", "FORWARD", "-p", "tcp", "--dport", "25", *match, *action)
+    path.iptables("-A", "FORWARD", "-p", "tcp", "--sport", "25", *match, *action)
+    doc, took = _diagnose_across(path)
+    assert took < 4 + SLACK + 1.0, took  # (+1 s: a cold interpreter in the namespace)
+    check(doc, case)
