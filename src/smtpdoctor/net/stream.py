@@ -39,7 +39,7 @@ from smtpdoctor.net.errors import (
     plain_inside_tls,
     timeout,
 )
-from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records, legacy_ssl
+from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records, legacy_ssl, not_records
 
 if TYPE_CHECKING:
     from typing import Any, TypeVar
@@ -74,8 +74,6 @@ def __getattr__(name: str) -> Any:
 
 READ_CHUNK = 16 * 1024
 _HEAD = 512  # enough of a non-TLS answer to show its first line
-# A TLS record's first byte (RFC 8446 §5.1: change_cipher_spec to application_data).
-_RECORD_TYPES = (b"", b"\x14", b"\x15", b"\x16", b"\x17")
 # The format argument of _ssl.Certificate.public_bytes (not exported by ssl).
 _ENCODING_DER = int(getattr(_ssl, "ENCODING_DER", 1))
 
@@ -432,6 +430,7 @@ class SocketStream:
         self.bytes_received = 0
         self.peer_closed = False
         self.closed = False
+        self.tls_ended = False  # the server's close_notify came
         self._head = b""  # the first bytes read during a handshake (is it TLS at all?)
         self._last = b""  # the last bytes read for TLS (what a record was refused for)
         self._scan: HandshakeScan | None = None  # the server's clear handshake, client side
@@ -495,15 +494,17 @@ class SocketStream:
                 await self._feed_tls(deadline, what)
                 continue
             except ssl.SSLZeroReturnError:
-                return b""  # close_notify: an orderly close
+                data = b""  # close_notify (Python returns b"" for it as a rule)
             except ssl.SSLError as exc:
                 err = from_ssl_error(exc)
                 if err.outcome is Outcome.CLOSED:
                     return b""  # a TCP close without close_notify: still a close
-                if err.outcome is Outcome.PROTOCOL_ERROR and self._last[:1] not in _RECORD_TYPES:
-                    # (The chunk read last opens with the bytes refused.)
-                    err = plain_inside_tls(self._last[:_HEAD])
+                plain = not_records(self._last)  # (the chunk read last holds them)
+                if err.outcome is Outcome.PROTOCOL_ERROR and plain:
+                    err = plain_inside_tls(plain[:_HEAD])
                 raise err from None
+            if not data:
+                self.tls_ended = True  # the server's close_notify: an orderly close
             await self._flush_tls(deadline, what)
             return data
 

@@ -319,7 +319,10 @@ class _Walker:
                 return event
             if isinstance(event, Closed):
                 how = "in the middle of a reply" if event.mid_reply else "without a reply"
-                self._end(step, Outcome.CLOSED, f"the server closed the connection {how}")
+                closed = (
+                    "ended TLS (close_notify)" if self.stream.tls_ended else "closed the connection"
+                )
+                self._end(step, Outcome.CLOSED, f"the server {closed} {how}")
                 return None
             assert isinstance(event, NeedData)
             try:
