@@ -62,6 +62,7 @@ from support.hostile_smtp import (
     ThreadedListener,
     check,
     ehlo,
+    pump,
     reply,
     run,
     run_at,
@@ -606,7 +607,7 @@ class _Proxy(ThreadedListener):
         except OSError:
             conn.close()
             return
-        threading.Thread(target=self._pump, args=(conn, upstream), daemon=True).start()
+        threading.Thread(target=pump, args=(conn, upstream), daemon=True).start()
         try:
             self._down(upstream, conn)
         finally:
@@ -616,13 +617,6 @@ class _Proxy(ThreadedListener):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-            sink.shutdown(socket.SHUT_WR)
 
     def _down(self, upstream: socket.socket, conn: socket.socket) -> None:
         with contextlib.suppress(OSError):

@@ -60,6 +60,7 @@ from support.hostile_smtp import (
     check,
     ehlo,
     lab_leaf,
+    pump,
     reply,
     run,
     run_at,
@@ -552,17 +553,10 @@ class _OpensslServer(StarttlsListener):
                 break
         with socket.create_connection(("127.0.0.1", port), timeout=10) as backend:
             threading.Thread(target=self._drive, args=(proc,), daemon=True).start()
-            down = threading.Thread(target=self._pump, args=(backend, conn), daemon=True)
+            down = threading.Thread(target=pump, args=(backend, conn), daemon=True)
             down.start()
-            self._pump(conn, backend)
+            pump(conn, backend)
             down.join(10)
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-            sink.shutdown(socket.SHUT_WR)
 
     def _drive(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdin is not None

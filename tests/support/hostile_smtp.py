@@ -325,6 +325,15 @@ def server_hello_12(cipher: bytes, extensions: bytes) -> bytes:
     return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
 
 
+def pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy ``source``'s bytes to ``sink`` until it closes, then close ``sink``'s
+    sending side (the tests' proxies, one direction a thread)."""
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+
+
 class ThreadedListener:
     """A listener on loopback whose every connection is served by ``serve`` on a
     thread of its own (the tests' small raw-socket servers and proxies)."""
