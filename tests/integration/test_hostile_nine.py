@@ -37,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -513,21 +514,32 @@ _VERB_REPLIES = {
     "EHLO": ehlo(*DEFAULT_EXT),
     "MAIL": reply(250, "2.1.0 Ok"),
     "RCPT": reply(250, "2.1.5 Ok"),
+    "DATA": reply(354, "End data with <CR><LF>.<CR><LF>"),
+    ".": reply(250, "2.0.0 Ok: queued as 9"),
     "RSET": reply(250, "2.0.0 Ok"),
     "QUIT": reply(221, "2.0.0 Bye"),
 }
+_BODY = "SUBJECT"  # (a header line of the walk's test message: the body is coming)
 
 
 class _OpensslServer(StarttlsListener):
     """The STARTTLS preamble, then each connection's bytes spliced to a fresh
     ``openssl s_server`` (one connection each, on an ephemeral port), whose stdin
     the test drives: the session's replies, and at the first EHLO under TLS
-    ``command`` (``r``: renegotiate; ``R``: renegotiate asking for a client
-    certificate; ``k``/``K``: a TLS 1.3 KeyUpdate, not/requested) before the
-    reply, once s_server says the handshake it started is done."""
+    (``at``; or ``_BODY``: the message's first header, in the middle of the
+    body) ``command`` (``r``: renegotiate; ``R``: renegotiate asking for a
+    client certificate; ``k``/``K``: a TLS 1.3 KeyUpdate, not/requested) before
+    the reply, once s_server says the handshake it started is done."""
 
-    def __init__(self, folder: Path, chain_key: tuple[bytes, bytes], command: str, *flags: str):
-        self.folder, self.command, self.flags = folder, command, flags
+    def __init__(
+        self,
+        folder: Path,
+        chain_key: tuple[bytes, bytes],
+        command: str,
+        *flags: str,
+        at: str = "EHLO",
+    ) -> None:
+        self.folder, self.command, self.flags, self.at = folder, command, flags, at
         self.cert, self.key = folder / "cert.pem", folder / "key.pem"
         self.cert.write_bytes(chain_key[0])
         self.key.write_bytes(chain_key[1])
@@ -562,28 +574,28 @@ class _OpensslServer(StarttlsListener):
         assert proc.stdin is not None
         assert proc.stdout is not None
         commanded = False
+        lines = (raw.decode("latin-1").strip() for raw in proc.stdout)
+        skipped: deque[str] = deque()  # read while waiting for s_server's word
         with contextlib.suppress(OSError, ValueError):
-            for raw in proc.stdout:
-                line = raw.decode("latin-1").strip()
+            while (line := skipped.popleft() if skipped else next(lines, None)) is not None:
                 verb = line.split(" ", 1)[0].split(":", 1)[0].upper()
-                if verb not in _VERB_REPLIES:
-                    continue
-                if verb == "EHLO" and not commanded:
+                if verb == self.at and not commanded:
                     commanded = True
                     proc.stdin.write(f"{self.command}\n".encode())
                     proc.stdin.flush()
-                    self.done.append(self._after(proc))
-                proc.stdin.write(_VERB_REPLIES[verb])
-                proc.stdin.flush()
+                    self.done.append(self._after(lines, skipped))
+                if verb in _VERB_REPLIES:
+                    proc.stdin.write(_VERB_REPLIES[verb])
+                    proc.stdin.flush()
 
     @staticmethod
-    def _after(proc: subprocess.Popen[bytes]) -> str:
-        """s_server's line saying how the handshake its command started went."""
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            text = raw.decode("latin-1").strip()
+    def _after(lines: Iterator[str], skipped: deque[str]) -> str:
+        """s_server's line saying how the handshake its command started went;
+        the session's lines read on the way are kept in ``skipped``."""
+        for text in lines:
             if text.startswith("SSL_do_handshake"):
                 return text
+            skipped.append(text)
         return ""
 
     def close(self) -> None:
@@ -594,7 +606,8 @@ class _OpensslServer(StarttlsListener):
             proc.wait(5)
             for pipe in (proc.stdin, proc.stdout):
                 if pipe is not None:
-                    pipe.close()
+                    with contextlib.suppress(OSError):  # (a write the dead process never read)
+                        pipe.close()
 
 
 OPENSSL_CASES = [
@@ -613,6 +626,35 @@ OPENSSL_CASES = [
     # asked to (update_requested), the client updates its own keys too.
     ("k", (), Case("tls13/server-key-update", (), None, None, "ok", 0)),
     ("K", (), Case("tls13/server-key-update-requested", (), None, None, "ok", 0)),
+    # The same in the middle of a 200 kB message (--send): the server's
+    # HelloRequest or KeyUpdate waits in our stream while the body goes out,
+    # and is taken when the end-of-data reply is read.
+    (
+        "r",
+        ("-tls1_2",),
+        Case(
+            "tls12/server-renegotiates-during-the-message",
+            (),
+            None,
+            None,
+            "ok",
+            0,
+            args=("--send", "--size", "200000"),
+        ),
+    ),
+    (
+        "K",
+        (),
+        Case(
+            "tls13/server-key-update-requested-during-the-message",
+            (),
+            None,
+            None,
+            "ok",
+            0,
+            args=("--send", "--size", "200000"),
+        ),
+    ),
 ]
 
 
@@ -627,12 +669,13 @@ def test_openssl_s_server(
     flags: tuple[str, ...],
     case: Case,
 ) -> None:
-    listener = _OpensslServer(tmp_path, lab_leaf(server), command, *flags)
+    at = _BODY if "--send" in case.args else "EHLO"
+    listener = _OpensslServer(tmp_path, lab_leaf(server), command, *flags, at=at)
     try:
         doc = run_at("127.0.0.1", listener.port, replace(case, timeout=TIGHT), server.ca_file)
         check(doc, case)
         # The command was carried out: the walk's session met it.
-        assert listener.done, "s_server never saw the EHLO under TLS"
+        assert listener.done, f"s_server never saw {at} under TLS"
         assert listener.done == ["SSL_do_handshake -> 1"], listener.done
     finally:
         listener.close()
