@@ -3,26 +3,33 @@
 A TLS 1.2 server that renegotiates in the middle of the session (a
 HelloRequest, RFC 5246 §7.4.1.1; with a CertificateRequest too, as servers that
 ask for a client certificate late do) and a TLS 1.3 server that updates its
-keys (a KeyUpdate, RFC 8446 §4.6.3), played by OpenSSL's own ``s_server``
-behind a plain STARTTLS preamble (Python's ``ssl`` sends neither); a server
-that writes its reply in plain text inside the TLS session, or ends TLS with a
-close_notify and goes on in plain text; server hellos an old or broken stack
-sends (SSL 3.0, an SSL 2.0 SERVER-HELLO, a TLS 1.2 ServerHello choosing a suite
-we never offered); a greeting behind a UTF-8 byte order mark; EHLO replies
-whose lines all end the reply, or whose keywords come on lines with no code
-(smtp4dev's, https://github.com/rnwood/smtp4dev/issues/5); and basic and
+keys (a KeyUpdate, RFC 8446 §4.6.3), after EHLO and in the middle of the
+message, played by OpenSSL's own ``s_server`` behind a plain STARTTLS preamble
+(Python's ``ssl`` sends neither); a server that writes its reply in plain text
+inside the TLS session, or ends TLS with a close_notify and goes on in clear
+(SMTP2GO's 221 after its close_notify, nodemailer/nodemailer#1801); server
+hellos an old or broken stack sends (SSL 3.0, an SSL 2.0 SERVER-HELLO, a TLS
+1.2 ServerHello choosing a suite we never offered) and a certificate key on
+secp256k1; a firewall that rewrites our STARTTLS or EHLO to X's
+(nodemailer/nodemailer#694), resets every TLS hello, or drops what carries
+STARTTLS (the last two on a real path of network namespaces); a greeting
+behind a UTF-8 byte order mark or an empty line, an empty line after a reply
+(nodemailer/nodemailer#1833); EHLO replies whose lines all end the reply, or
+whose keywords come on lines with no code (rnwood/smtp4dev#5); and basic and
 enhanced codes that disagree (RFC 3463 §2: the class must match the reply's
 first digit; a sender acts on the basic code, RFC 5321 §4.2).
 
 Each case is a scripted server on loopback (:mod:`smtpdoctor.lab.scripted`,
 one server for the module), a small server of the test's own that speaks TLS
-through memory buffers (it can write plain bytes where a record is due), or
-``openssl s_server`` driven through its stdin. ``diagnose`` runs in-process and
-the case checks the failing step's stage and outcome, the verdict's category
-and stage, a finding or the words the verdict must say, the exit status, no
-traceback, the run inside ``--timeout`` plus 1 s and no step over 256 KiB read
-(docs/lab.md, "Session 17: hostile9"). Each expectation was written from the
-RFCs before the case first ran.
+through memory buffers (it can write plain bytes where a record is due),
+``openssl s_server`` driven through its stdin, or the lab's healthy server
+across a router namespace whose iptables play the firewall. ``diagnose`` runs
+(in-process, or in the client namespace) and the case checks the failing
+step's stage and outcome, the verdict's category and stage, a finding or the
+words the verdict must say, the exit status, no traceback, the run inside
+``--timeout`` plus 1 s and no step over 256 KiB read (docs/lab.md, "Session 17:
+hostile9"). Each expectation was written from the RFCs, or the report cited,
+before the case first ran.
 """
 
 from __future__ import annotations
