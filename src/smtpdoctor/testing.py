@@ -181,6 +181,7 @@ class ScriptedStream:
         self.bytes_received = 0
         self.tls_session: TlsSession | None = None
         self.aborted = False
+        self.tls_ended = False  # (a scripted close is a TCP close)
 
     @property
     def tls(self) -> bool:

@@ -58,9 +58,11 @@ from support.hostile_smtp import (
     READ_CAP,
     READY,
     Case,
+    StarttlsListener,
     ThreadedListener,
     check,
     ehlo,
+    pump,
     reply,
     run,
     run_at,
@@ -504,25 +506,15 @@ def _no_key_share(sock: socket.socket) -> None:
             return
 
 
-class _RawServer(ThreadedListener):
-    """A STARTTLS preamble spoken plainly, then ``tls(sock)`` on the raw socket."""
+class _RawServer(StarttlsListener):
+    """A STARTTLS preamble spoken plainly, then ``play(sock)`` on the raw socket."""
 
-    def __init__(self, tls: Callable[[socket.socket], None]) -> None:
-        self.tls = tls
+    def __init__(self, play: Callable[[socket.socket], None]) -> None:
+        self.play = play
         super().__init__()
 
-    def serve(self, conn: socket.socket) -> None:
-        conn.settimeout(10)
-        with contextlib.suppress(OSError), conn:
-            conn.sendall(BANNER)
-            reader = conn.makefile("rb")
-            reader.readline()
-            conn.sendall(ehlo(*DEFAULT_EXT, "STARTTLS"))
-            reader.readline()
-            conn.sendall(READY)
-            self.tls(conn)
-            while conn.recv(4096):
-                pass
+    def tls(self, conn: socket.socket) -> None:
+        self.play(conn)
 
 
 RAW_CASES = [
@@ -615,7 +607,7 @@ class _Proxy(ThreadedListener):
         except OSError:
             conn.close()
             return
-        threading.Thread(target=self._pump, args=(conn, upstream), daemon=True).start()
+        threading.Thread(target=pump, args=(conn, upstream), daemon=True).start()
         try:
             self._down(upstream, conn)
         finally:
@@ -625,13 +617,6 @@ class _Proxy(ThreadedListener):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-            sink.shutdown(socket.SHUT_WR)
 
     def _down(self, upstream: socket.socket, conn: socket.socket) -> None:
         with contextlib.suppress(OSError):

@@ -6,6 +6,7 @@ as the matrix checks it (no traceback, an exit status of 0-2, the end within
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import socket
@@ -324,6 +325,15 @@ def server_hello_12(cipher: bytes, extensions: bytes) -> bytes:
     return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
 
 
+def pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy ``source``'s bytes to ``sink`` until it closes, then close ``sink``'s
+    sending side (the tests' proxies, one direction a thread)."""
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+
+
 class ThreadedListener:
     """A listener on loopback whose every connection is served by ``serve`` on a
     thread of its own (the tests' small raw-socket servers and proxies)."""
@@ -353,3 +363,26 @@ class ThreadedListener:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class StarttlsListener(ThreadedListener):
+    """A listener whose connections get a healthy plain preamble (greeting, an
+    EHLO reply offering STARTTLS, ``220 Ready``), then ``tls(sock)`` on the raw
+    socket: the tests' crafted or hand-driven TLS servers. Any socket or TLS
+    error ends the connection quietly (the TLS matrix's hellos come too)."""
+
+    def serve(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        with contextlib.suppress(OSError, ssl.SSLError), conn:
+            conn.sendall(BANNER)
+            reader = conn.makefile("rb")
+            reader.readline()
+            conn.sendall(ehlo(*DEFAULT_EXT, "STARTTLS"))
+            reader.readline()
+            conn.sendall(READY)
+            self.tls(conn)
+            while conn.recv(4096):
+                pass
+
+    def tls(self, conn: socket.socket) -> None:
+        raise NotImplementedError

@@ -114,6 +114,11 @@ _POSTFIX_TAIL = re.compile(r"\s*\(in reply to [^()]*\)\)?\s*$", re.IGNORECASE)
 def reply_and_enhanced(raw: str, flat: str, reply: Reply | None) -> tuple[Reply | None, str | None]:
     """The reply (given, or found in the text) and the enhanced status code."""
     found_reply, reply_enhanced = (reply, _enhanced_of(reply)) if reply else _find_reply(raw)
+    if reply is not None and reply.enhanced is None and _disagrees(reply_enhanced, reply.code):
+        # RFC 3463 §2: an enhanced code's class agrees with the reply's. The wire
+        # parser dropped one that does not ("550 2.1.5 Recipient OK": a sender
+        # acts on the 550); the reply's text must not bring it back.
+        reply_enhanced = None
     enhanced = reply_enhanced or enhanced_fields(raw)
     if reply_enhanced is None and found_reply is not None and enhanced and enhanced[1:] == ".0.0":
         # A report's "dsn=5.0.0", "Status: 5.0.0", "#5.0.0" around a reply that
@@ -124,6 +129,10 @@ def reply_and_enhanced(raw: str, flat: str, reply: Reply | None) -> tuple[Reply 
         loose = _ENHANCED_LOOSE.search(flat)
         enhanced = loose.group(1) if loose else None
     return found_reply, enhanced
+
+
+def _disagrees(enhanced: str | None, code: int) -> bool:
+    return enhanced is not None and enhanced[0] != str(code)[0]
 
 
 def wire_text(reply: Reply) -> str:

@@ -146,6 +146,10 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     if outcome is Outcome.PROTOCOL_ERROR:
         return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
     how = HOW.get(outcome, outcome.value)
+    if outcome is Outcome.CLOSED and step.detail.startswith(_TLS_ENDED):
+        # Not a dropped connection alone: the server's TLS layer ended the session
+        # (a TLS proxy such as stunnel whose backend went away or talks on in clear).
+        how = step.detail.removeprefix("the server ")
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
 
@@ -229,6 +233,15 @@ _CLOSED_HOW = {
 
 
 def _handshake_finding(step: Step, ev: dict[str, Any], port: int, implicit_tls: bool) -> Finding:
+    if step.server_ssl is not None:
+        # However our side refused it (protocol_version, or no TLS record at all).
+        forbidden = "RFC 6176" if step.server_ssl == "SSL 2.0" else "RFC 7568"
+        who = (
+            f"the server answered in {step.server_ssl}, which {forbidden} forbids and no "
+            "sender of today offers: its TLS library or configuration is decades old"
+        )
+        evidence = {"tls_alert": step.tls_alert, "alert_sent_by_us": step.alert_sent, **ev}
+        return finding("tls.handshake.protocol_version", evidence=evidence, who=who)
     if step.outcome is Outcome.PROTOCOL_ERROR and step.reply is not None:
         line = f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
         evidence = {"reply": step.reply.to_json(), **ev}
@@ -389,6 +402,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
 
 
 _NO_TLS = Category.STARTTLS_UNAVAILABLE
+_TLS_ENDED = "the server ended TLS (close_notify)"  # probe/session.py's _read_reply
 _SIZE_PARAM = re.compile(r"\sSIZE=(\d{1,15})\b", re.IGNORECASE)
 
 
@@ -620,21 +634,44 @@ def weak_cipher_name(name: str) -> bool:
     return any(mark in upper for mark in _WEAK_MARKS) or upper.startswith(_ANON_OPENSSL)
 
 
+# A refusal quoting our command as X's: an inspecting firewall rewrote it on the
+# way (PIX "fixup protocol smtp": EHLO as XXXX; ESMTP inspection: STARTTLS as
+# XXXXXXXX), https://github.com/nodemailer/nodemailer/issues/694.
+_XED_COMMAND = re.compile(r"(?<![\w-])X{4}(?:X{4})?(?![\w-])")
+
+
+def _rewritten_command(steps: Sequence[Step]) -> Step | None:
+    """The refusal of our EHLO or STARTTLS that quotes it rewritten to X's."""
+    for step in steps:
+        if step.stage not in (Stage.EHLO, Stage.STARTTLS) or step.reply is None:
+            continue
+        if step.reply.code >= 500 and _XED_COMMAND.search(step.reply.text):
+            return step
+    return None
+
+
 def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     out: list[Finding] = []
     masked_banner = bool(ev.banner) and set((ev.banner or "").replace(" ", "")) <= {"*", "2", "0"}
     rewritten = any(line.strip().upper().startswith("XXXXXXXA") for line in ev.ehlo_lines)
-    if masked_banner or rewritten:
+    command = _rewritten_command(ev.steps)
+    if masked_banner or rewritten or command:
         what = []
         if masked_banner:
             what.append("the banner is masked with asterisks")
         if rewritten:
             what.append("STARTTLS is rewritten to XXXXXXXA in the EHLO reply")
+        if command and command.reply:
+            verb = "EHLO" if command.stage is Stage.EHLO else "STARTTLS"
+            line = (command.reply.text.splitlines() or [""])[0][:80]
+            what.append(f"our {verb} reached the server as X's ('{command.reply.code} {line}')")
         out.append(
             finding(
                 "middlebox.esmtp_inspection",
                 evidence={"banner": ev.banner},
                 severity=Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                # Where it broke the session: the STARTTLS it rewrote, else EHLO.
+                stage=command.stage if command else Stage.EHLO,
                 what="; ".join(what),
             )
         )

@@ -77,6 +77,8 @@ class Step:
     # The reply was still arriving a few bytes at a time when the deadline came
     # (a tarpit), not stopped: what a timeout alone does not say.
     trickled: bool = False
+    # The server answered our hello in SSL 2.0 or 3.0, not TLS (the handshake step).
+    server_ssl: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

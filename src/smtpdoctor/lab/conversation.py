@@ -361,6 +361,10 @@ class Conversation:
         if sc.starttls is StartTLS.HIDE or sc.quirk is Quirk.ESMTP_INSPECTION:
             await self._error("502 5.5.1 Error: STARTTLS not available")
             return
+        if sc.quirk is Quirk.ESMTP_REWRITE:
+            # What a server answers a STARTTLS the firewall rewrote on the way.
+            await self._error("500 5.0.0 'XXXXXXXX': command not understood.")
+            return
         if self.conn.tls:
             await self._error("503 5.5.1 Error: TLS already active")
             return

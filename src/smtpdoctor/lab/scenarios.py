@@ -130,6 +130,7 @@ class Quirk(StrEnum):
     IMPLICIT_TLS = "implicit-tls"  # TLS from the first byte (port 465, RFC 8314 §3.3)
     STARTTLS_INJECTION = "starttls-injection"  # plaintext after "220 Ready to start TLS"
     ESMTP_INSPECTION = "esmtp-inspection"  # banner masked, STARTTLS rewritten to XXXXXXXA
+    ESMTP_REWRITE = "esmtp-rewrite"  # STARTTLS reaches the server as XXXXXXXX
     LARGE_HELLO_HANG = "large-hello-hang"  # silence when the ClientHello record > 1 KiB
     MARKUP = "markup"  # banner, EHLO and the RCPT refusal carry MARKUP_PAYLOAD
 
@@ -452,6 +453,14 @@ def _catalogue() -> list[Scenario]:
             "the wrong host): its first line is 'SSH-2.0-OpenSSH_9.6'.",
             expect=_expect(Category.OTHER, Stage.GREETING, Outcome.PROTOCOL_ERROR),
             hostile=Hostile.SSH_BANNER,
+        ),
+        Scenario(
+            name="esmtp-command-rewrite",
+            description="A firewall's ESMTP inspection lets STARTTLS through in the EHLO "
+            "reply but rewrites the command to XXXXXXXX, which the server refuses "
+            "(nodemailer/nodemailer#694).",
+            expect=_expect(Category.STARTTLS_UNAVAILABLE, Stage.STARTTLS, Outcome.REPLY),
+            quirk=Quirk.ESMTP_REWRITE,
         ),
     ]
 

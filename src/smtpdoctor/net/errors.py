@@ -26,6 +26,7 @@ __all__ = [
     "from_os_error",
     "from_ssl_error",
     "not_tls",
+    "plain_inside_tls",
     "timeout",
 ]
 
@@ -47,6 +48,8 @@ class NetError(Exception):
     plaintext: bytes = b""
     # The server's clear handshake held a CertificateRequest (TLS 1.2 mutual TLS).
     certificate_requested: bool = False
+    # The server answered our hello in SSL ("SSL 2.0", "SSL 3.0"), not TLS.
+    server_ssl: str | None = None
 
     def __str__(self) -> str:
         return self.detail
@@ -72,6 +75,20 @@ def alert_received(alert: str) -> NetError:
 
 def not_tls(reason: str) -> NetError:
     return NetError(Outcome.PROTOCOL_ERROR, f"the server did not answer in TLS ({reason})")
+
+
+def plain_inside_tls(head: bytes) -> NetError:
+    """Bytes that are no TLS record where one was due, after the handshake
+    (RFC 8446 §5, RFC 5246 §6.2): shown, with what their shape says."""
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")[:60]
+    said = f"the server wrote {first!r} where a TLS record was due, after the handshake"
+    if first[:3].isdigit():
+        said += (
+            ": an SMTP reply in plain text inside the TLS session (the server's TLS layer "
+            "is bypassed once the handshake is done, or a proxy in front of it ends TLS "
+            "and passes its backend's plain replies on)"
+        )
+    return NetError(Outcome.PROTOCOL_ERROR, said, plaintext=head)
 
 
 _RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}

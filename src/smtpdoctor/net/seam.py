@@ -31,6 +31,10 @@ class Stream(Protocol):
     def bytes_received(self) -> int: ...
     @property
     def tls(self) -> bool: ...
+    @property
+    def tls_ended(self) -> bool:
+        """Whether the server ended TLS with a close_notify (RFC 8446 §6.1)."""
+        ...
 
     async def recv(self, deadline: Deadline, what: str = "reading") -> bytes:
         """Some bytes (decrypted under TLS); ``b""`` once the peer has closed."""

@@ -36,9 +36,10 @@ from smtpdoctor.net.errors import (
     connect_timeout,
     from_os_error,
     from_ssl_error,
+    plain_inside_tls,
     timeout,
 )
-from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records
+from smtpdoctor.net.tlsscan import HandshakeScan, encrypted_records, legacy_ssl, not_records
 
 if TYPE_CHECKING:
     from typing import Any, TypeVar
@@ -429,7 +430,9 @@ class SocketStream:
         self.bytes_received = 0
         self.peer_closed = False
         self.closed = False
+        self.tls_ended = False  # the server's close_notify came
         self._head = b""  # the first bytes read during a handshake (is it TLS at all?)
+        self._last = b""  # the last bytes read for TLS (what a record was refused for)
         self._scan: HandshakeScan | None = None  # the server's clear handshake, client side
 
     @property
@@ -468,6 +471,7 @@ class SocketStream:
         """Send what TLS has to say (e.g. a KeyUpdate answer), then read more for it."""
         await self._flush_tls(deadline, what)
         data = await self._raw_recv(deadline, what)
+        self._last = data
         if len(self._head) < _HEAD:
             self._head += data[: _HEAD - len(self._head)]
         if self._scan is not None:
@@ -490,12 +494,17 @@ class SocketStream:
                 await self._feed_tls(deadline, what)
                 continue
             except ssl.SSLZeroReturnError:
-                return b""  # close_notify: an orderly close
+                data = b""  # close_notify (Python returns b"" for it as a rule)
             except ssl.SSLError as exc:
                 err = from_ssl_error(exc)
                 if err.outcome is Outcome.CLOSED:
                     return b""  # a TCP close without close_notify: still a close
+                plain = not_records(self._last)  # (the chunk read last holds them)
+                if err.outcome is Outcome.PROTOCOL_ERROR and plain:
+                    err = plain_inside_tls(plain[:_HEAD])
                 raise err from None
+            if not data:
+                self.tls_ended = True  # the server's close_notify: an orderly close
             await self._flush_tls(deadline, what)
             return data
 
@@ -507,6 +516,11 @@ class SocketStream:
         while view:
             try:
                 n = self._tls.write(view[:READ_CHUNK])
+            except ssl.SSLWantReadError:
+                # A handshake the server started (a TLS 1.2 renegotiation, RFC
+                # 5246 §7.4.1.1) holds our write until its messages are read.
+                await self._feed_tls(deadline, what)
+                continue
             except ssl.SSLError as exc:
                 raise from_ssl_error(exc) from None
             view = view[n:]
@@ -570,6 +584,7 @@ class SocketStream:
                 err = from_ssl_error(exc)
                 if err.outcome is Outcome.PROTOCOL_ERROR:
                     err.plaintext = self._head
+                err.server_ssl = legacy_ssl(self._head)
                 # Deliver the alert we are sending, as a real peer would.
                 with contextlib.suppress(NetError):
                     await self._flush_tls(deadline, "TLS alert")

@@ -11,10 +11,11 @@ message types tell what the server asked for: a TLS 1.2 CertificateRequest
 
 from __future__ import annotations
 
-__all__ = ["CERTIFICATE_REQUEST", "HandshakeScan", "encrypted_records"]
+__all__ = ["CERTIFICATE_REQUEST", "HandshakeScan", "encrypted_records", "legacy_ssl", "not_records"]
 
 CERTIFICATE_REQUEST = 13
 _HANDSHAKE, _CHANGE_CIPHER_SPEC, _ALERT, _APPLICATION_DATA = 22, 20, 21, 23
+_RECORD_TYPES = (_CHANGE_CIPHER_SPEC, _ALERT, _HANDSHAKE, _APPLICATION_DATA)
 # Beyond this the flight is not a server's first one: stop reading it.
 _LIMIT = 256 * 1024
 
@@ -79,3 +80,29 @@ def encrypted_records(flight: bytes) -> int:
             count += 1
         at += 5 + int.from_bytes(flight[at + 3 : at + 5], "big")
     return count
+
+
+def legacy_ssl(head: bytes) -> str | None:
+    """``"SSL 2.0"`` or ``"SSL 3.0"`` when the server's first bytes are that
+    protocol's ServerHello, which no client of today takes (RFC 6176, RFC 7568).
+
+    SSL 2.0: a two-byte record header with the top bit set, SERVER-HELLO (4),
+    then session-ID-hit and certificate type, then version 0x0002. SSL 3.0: a
+    handshake record whose ServerHello (2) says version 3.0 (RFC 6101 §5.6.1.3).
+    """
+    if len(head) >= 7 and head[0] & 0x80 and head[2] == 4 and head[5:7] == b"\x00\x02":
+        return "SSL 2.0"
+    if len(head) >= 11 and head[0] == _HANDSHAKE and head[5] == 2 and head[9:11] == b"\x03\x00":
+        return "SSL 3.0"
+    return None
+
+
+def not_records(chunk: bytes) -> bytes:
+    """What follows the whole TLS records at the start of ``chunk`` when it is no
+    record (its first byte no content type, RFC 8446 §5.1): bytes written in
+    clear where a record was due. ``b""`` if the chunk is records throughout."""
+    at = 0
+    while at + 5 <= len(chunk) and chunk[at] in _RECORD_TYPES and chunk[at + 1] == 3:
+        at += 5 + int.from_bytes(chunk[at + 3 : at + 5], "big")
+    rest = chunk[at:]
+    return rest if rest[:1] and rest[0] not in _RECORD_TYPES else b""

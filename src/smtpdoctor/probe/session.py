@@ -291,6 +291,7 @@ class _Walker:
         step.tls_alert = err.tls_alert
         step.alert_sent = err.alert_sent
         step.certificate_requested = err.certificate_requested
+        step.server_ssl = err.server_ssl
         self._end(step, err.outcome, err.detail)
 
     def _unparsed(self, step: Step, exc: RemoteProtocolError) -> None:
@@ -318,7 +319,10 @@ class _Walker:
                 return event
             if isinstance(event, Closed):
                 how = "in the middle of a reply" if event.mid_reply else "without a reply"
-                self._end(step, Outcome.CLOSED, f"the server closed the connection {how}")
+                closed = (
+                    "ended TLS (close_notify)" if self.stream.tls_ended else "closed the connection"
+                )
+                self._end(step, Outcome.CLOSED, f"the server {closed} {how}")
                 return None
             assert isinstance(event, NeedData)
             try:

@@ -97,6 +97,22 @@ def _strip_enhanced(line: str, enhanced: str | None) -> str:
     return line[m.end() :].lstrip() if m else line
 
 
+_BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark (U+FEFF)
+
+
+def _not_a_reply(line: bytes) -> str:
+    """The error for a line that cannot be a reply, naming a byte order mark
+    before its code (a banner file saved by an editor that writes one)."""
+    said = f"not an SMTP reply line: {line[:80]!r}"
+    if line.startswith(_BOM) and _REPLY_START.fullmatch(line[3 : 3 + _HEAD]):
+        said += (
+            " (a UTF-8 byte order mark before the reply code, which RFC 5321 §4.2 has "
+            "first: the banner text was saved by an editor that writes one; every "
+            "client reads the line as garbage)"
+        )
+    return said
+
+
 class ReplyParser:
     """Frames bytes into :class:`Reply` values; raises only RemoteProtocolError."""
 
@@ -146,7 +162,7 @@ class ReplyParser:
             # version byte is a LF) is told by more than its first "line".
             head = bytes(self._buf[:_SEEN])
             seen = head.split(b"\n", 1)[0].rstrip(b"\r")
-            raise RemoteProtocolError(f"not an SMTP reply line: {seen[:80]!r}", line=head)
+            raise RemoteProtocolError(_not_a_reply(seen), line=head)
 
     def next_reply(self) -> Reply | None:
         """The next complete reply, or None until more bytes arrive."""
@@ -177,7 +193,7 @@ class ReplyParser:
             self._note(f"reply line of {len(raw)} octets (RFC 5321 §4.5.3.1.5 allows 512)")
         m = _LINE.fullmatch(body)
         if m is None:
-            raise RemoteProtocolError(f"not an SMTP reply line: {body[:80]!r}", line=body[:_SEEN])
+            raise RemoteProtocolError(_not_a_reply(body), line=body[:_SEEN])
         code = int(m.group(1))
         sep = m.group(2)
         text = m.group(3).decode("utf-8", errors="replace")

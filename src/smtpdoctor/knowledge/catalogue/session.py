@@ -245,7 +245,9 @@ def _handshake() -> list[FindingSpec]:
                 "cipher suite in common, and a second hello offering only NULL, anonymous and "
                 "export suites was refused alike, so the server seems to have no suite it can "
                 "use (a cipher list its certificate's key type cannot serve, such as ECDSA "
-                "suites with an RSA key, or DH suites with no DH parameters loaded). Check the "
+                "suites with an RSA key, or DH suites with no DH parameters loaded; or a key "
+                "on a curve TLS peers do not accept, such as secp256k1, which TLS 1.3 and "
+                "OpenSSL's defaults leave out). Check the "
                 "server's TLS log for 'no shared cipher' and give it a modern cipher list that "
                 "matches its key: TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 "
                 "(RFC 9325 §4.2), or TLS 1.3.",
@@ -909,12 +911,13 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             "middlebox.esmtp_inspection",
             None,
             _C.STARTTLS_UNAVAILABLE,
-            Stage.EHLO,
-            title="A firewall doing ESMTP inspection masks the banner or hides STARTTLS.",
+            None,  # EHLO, or STARTTLS where it rewrote the command
+            title="A firewall doing ESMTP inspection masks the banner, hides STARTTLS or "
+            "rewrites our commands.",
             message="A firewall doing ESMTP inspection sits in front of this server ({what}): it "
             "hides STARTTLS, so mail goes in plaintext or fails where TLS is required, and it "
             "cuts long command lines. Turn the inspection off for SMTP (Cisco ASA/FTD: 'no "
-            "inspect esmtp' in the policy map).",
+            "inspect esmtp' in the policy map; Cisco PIX: 'no fixup protocol smtp 25').",
             retry_helps=False,
             example={
                 "banner": "220 ****************",
