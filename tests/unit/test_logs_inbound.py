@@ -189,6 +189,50 @@ def test_lines_that_start_with_their_syslog_tag_are_read(tmp_path: Path) -> None
     assert doc["period"]["first"] is None
 
 
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        (f"smtp_1       | {_STATUS}", ("compose", "tag-no-time")),
+        (f"postfix-0 {_STATUS}", ("host-tag-no-time",)),
+        (f"mail-1  | postfix-0 {_STATUS}", ("compose", "host-tag-no-time")),
+    ],
+    ids=["compose-then-tag", "host-then-tag", "compose-host-then-tag"],
+)
+def test_lines_with_their_syslog_tag_and_no_time_behind_a_prefix_or_host_are_read(
+    line: str, names: tuple[str, ...], tmp_path: Path
+) -> None:
+    """The same messages behind a compose prefix (a container whose syslog template has
+    no time: Mailu #154) or behind a host name and no time (ox-app-suite #9)."""
+    log = write(tmp_path / "mail.log", f"{line}\n" * 2)
+    assert unwrapper_for(log.read_bytes()).names == names
+    doc = report_of(log)
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert doc["totals"]["deferred"] == 2
+    assert doc["period"]["first"] is None
+
+
+def test_postscreen_verdicts_and_forced_expiries_are_read(tmp_path: Path) -> None:
+    """postscreen's hang-up on DATA or BDAT after every recipient was refused is a
+    protocol failure at that command; qmgr's ``status=force-expired`` (postsuper -e) is
+    an expiry, given the reason of the message's last deferral as an expiry is."""
+    head = "Jan  1 00:00:00 mx postfix/{}[1]: "
+    lines = [
+        head.format("postscreen") + "DATA without valid RCPT from [192.0.2.7]:4242",
+        head.format("postscreen") + "BDAT without valid RCPT from [192.0.2.8]:4242",
+        head.format("smtp") + "A1: to=<a@example.org>, relay=mx.example.org[192.0.2.1]:25, "
+        "delay=1, delays=0/0/0/1, dsn=4.4.2, status=deferred (lost connection with "
+        "mx.example.org[192.0.2.1] while receiving the initial server greeting)",
+        head.format("qmgr") + "A1: from=<s@example.net>, status=force-expired, returned to sender",
+        head.format("qmgr") + "B2: from=<s@example.net>, status=force-expired, returned to sender",
+    ]
+    doc = report_of(write(tmp_path / "mail.log", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"protocol": 2}
+    assert doc["inbound"]["by_stage"] == {"data": 1, "message": 1}
+    assert doc["totals"]["expired"] == 2
+    stages = {e.stage for e in events_of(write(tmp_path / "m.log", "\n".join(lines[2:4])))}
+    assert stages == {Stage.GREETING}
+
+
 def test_a_client_gone_after_commands_smtpd_does_not_know_is_a_protocol_failure(
     tmp_path: Path,
 ) -> None:

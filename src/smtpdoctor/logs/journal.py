@@ -6,20 +6,13 @@ import datetime as dt
 import json
 
 from smtpdoctor.logs.aggregate import Aggregator
+from smtpdoctor.logs.markers import LITERALS
 
 __all__ = ["journal_to_syslog", "record_line"]
 
-_MARKERS = (
-    b": to=<",
-    b"TLS library problem",
-    b"SSL_",
-    b"verification failed",
-    b"connect to ",
-    b"status=expired",
-    b"reject: ",
-    b" after ",
-    b"authentication failed",
-)
+# The records the Postfix scanner reads: status lines, TLS library problems and
+# every rare line's marker.
+_MARKERS = (b": to=<", b"TLS library problem", b"SSL_", *LITERALS)
 
 
 def journal_to_syslog(block: bytes, agg: Aggregator) -> bytes:
