@@ -233,6 +233,19 @@ def test_postscreen_verdicts_and_forced_expiries_are_read(tmp_path: Path) -> Non
     assert stages == {Stage.GREETING}
 
 
+def test_exim_flags_followed_by_more_than_one_space_are_deliveries(tmp_path: Path) -> None:
+    """An Exim delivery flag with two spaces after it (``->  a@b <c@d> R=…``) is the
+    same delivery; the time with log_timezone's offset is read as that zone's."""
+    lines = [
+        "2021-05-04 13:37:00 +0100 1gtTXl-009NOy-Ft =>  a@example.org R=r T=t H=mx [192.0.2.1]",
+        "2021-05-04 13:37:00 +0100 1gtTXl-009NOy-Ft ->  b@example.org <c@example.org> R=r T=t",
+        "2021-05-04 13:37:01 +0100 1gtTXl-009NOy-Ft **  d@example.org R=r: No Such User Here",
+    ]
+    doc = report_of(write(tmp_path / "mainlog", "\n".join(lines) + "\n"))
+    assert [doc["totals"][k] for k in ("sent", "bounced")] == [2, 1]
+    assert doc["period"]["first"] == "2021-05-04T12:37:00Z"
+
+
 def test_a_client_gone_after_commands_smtpd_does_not_know_is_a_protocol_failure(
     tmp_path: Path,
 ) -> None:
