@@ -45,7 +45,7 @@ __all__ = [
 BLOCK_SIZE = 8 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
-_GZIP_STEP = 64 * 1024  # decompressed bytes per read of a compressed stream
+_DECODE_STEP = 64 * 1024  # bytes per read of a compressed or UTF-16 stream
 # A compressed file by its first bytes (RFC 1952; bzip2's "BZh" and its block size
 # digit; the xz format's stream header magic): what logrotate's compresscmd makes.
 _PACKED_MAGIC = ((_GZIP_MAGIC, "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
@@ -334,7 +334,7 @@ class BlockReader:
         got = 0
         while got < want:
             try:
-                piece = fh.read(min(_GZIP_STEP, want - got))
+                piece = fh.read(min(_DECODE_STEP, want - got))
             except OSError as exc:  # (an _Unpacked stream's errors are OSErrors too)
                 raise _ReadFailed(_read_error(exc), b"".join(parts)) from None
             if not piece:
@@ -416,18 +416,18 @@ class _UnpackError(OSError):
     """What went wrong in a compressed stream, said for the report."""
 
 
-def _decompressor(packed: str) -> Any:
-    """A fresh decompressor of one stream of ``packed`` data (bz2 and lzma imported
-    only when such a file is read: start-up)."""
+def _decompressor(packed: str) -> tuple[Any, tuple[type[Exception], ...]]:
+    """A fresh decompressor of one stream of ``packed`` data and the errors it raises
+    on bad data (bz2 and lzma imported only when such a file is read: start-up)."""
     if packed == "gzip":
-        return zlib.decompressobj(wbits=31)
+        return zlib.decompressobj(wbits=31), (zlib.error,)
     if packed == "bzip2":
         import bz2  # noqa: PLC0415 - see above
 
-        return bz2.BZ2Decompressor()
+        return bz2.BZ2Decompressor(), (OSError, EOFError)
     import lzma  # noqa: PLC0415 - see above
 
-    return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+    return lzma.LZMADecompressor(format=lzma.FORMAT_XZ), (lzma.LZMAError, EOFError)
 
 
 class _Unpacked(_Decoded):
@@ -444,12 +444,12 @@ class _Unpacked(_Decoded):
         super().__init__(raw)
         self._packed = packed
         self._what = f"a {packed} stream"
-        self._z = _decompressor(packed)
+        self._z, self._bad_data = _decompressor(packed)
         self._error: _UnpackError | None = None
 
     def read(self, n: int, /) -> bytes:
         while len(self._buf) < n and not self._done and self._error is None:
-            chunk = self._raw.read(_GZIP_STEP)
+            chunk = self._raw.read(_DECODE_STEP)
             if not chunk:
                 if not self._z.eof:
                     self._error = _UnpackError(
@@ -465,8 +465,8 @@ class _Unpacked(_Decoded):
                         break
                     chunk = self._z.unused_data
                     if chunk:
-                        self._z = _decompressor(self._packed)
-            except Exception as exc:  # (zlib.error, OSError, lzma.LZMAError, EOFError)
+                        self._z, _ = _decompressor(self._packed)
+            except self._bad_data as exc:
                 self._error = _UnpackError(f"corrupt {self._packed} data: {exc}")
         if not self._buf and self._error is not None:
             raise self._error
@@ -485,7 +485,7 @@ class _Utf16Stream(_Decoded):
 
     def read(self, n: int, /) -> bytes:
         while len(self._buf) < n and not self._done:
-            chunk = self._raw.read(_GZIP_STEP)
+            chunk = self._raw.read(_DECODE_STEP)
             self._done = not chunk
             self._buf += self._decoder.decode(chunk, final=self._done).encode("utf-8")
         return self._take(n)
