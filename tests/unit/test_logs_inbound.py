@@ -27,11 +27,13 @@ from smtpdoctor.logs import (
     build_report,
     detect_format,
     expand_inputs,
+    journal,
     plan_chunks,
     run_local,
 )
 from smtpdoctor.logs.engine import sniff
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
+from smtpdoctor.logs.markers import LITERALS
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.model import Category, Stage
 
@@ -231,6 +233,24 @@ def test_postscreen_verdicts_and_forced_expiries_are_read(tmp_path: Path) -> Non
     assert doc["totals"]["expired"] == 2
     stages = {e.stage for e in events_of(write(tmp_path / "m.log", "\n".join(lines[2:4])))}
     assert stages == {Stage.GREETING}
+
+
+def test_the_journal_keeps_every_record_the_postfix_scanner_reads(tmp_path: Path) -> None:
+    """journalctl -o json's prefilter passes each rare line's marker on (it had lost
+    ``non-SMTP command`` and ``LISTED [``): postscreen's records are read from it too."""
+    assert set(LITERALS) <= set(journal._MARKERS)
+    records = [
+        {
+            "MESSAGE": msg,
+            "__REALTIME_TIMESTAMP": "1709776173000000",
+            "_HOSTNAME": "mx",
+            "SYSLOG_IDENTIFIER": "postfix/postscreen",
+            "SYSLOG_PID": "9",
+        }
+        for msg in ("BLACKLISTED [192.0.2.7]:4242", "DATA without valid RCPT from [192.0.2.8]:1")
+    ]
+    log = write(tmp_path / "journal.json", "".join(json.dumps(r) + "\n" for r in records))
+    assert report_of(log)["inbound"]["by_cause"] == {"policy": 1, "protocol": 1}
 
 
 def test_exim_flags_followed_by_more_than_one_space_are_deliveries(tmp_path: Path) -> None:
