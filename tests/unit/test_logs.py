@@ -9,9 +9,11 @@ fault lab (``postfix-lab.log``), and one sample per other format.
 from __future__ import annotations
 
 import argparse
+import bz2
 import gzip
 import io
 import json
+import lzma
 import os
 import shutil
 import threading
@@ -42,6 +44,7 @@ from smtpdoctor.logs import (
     plan_chunks,
     run_local,
 )
+from smtpdoctor.logs.sources import BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser, parse_user_time
 from smtpdoctor.model import Category, ExitCode, Stage
 
@@ -441,6 +444,30 @@ def test_junk_lines_are_counted_and_the_rest_is_read(tmp_path: Path) -> None:
     assert doc["lines"]["unparsed"] == 3
     assert doc["lines"]["total"] == clean["lines"]["total"] + 3
     assert len(doc["lines"]["unparsed_samples"]) == 3
+
+
+@pytest.mark.parametrize("packed", ["bzip2", "xz"])
+def test_bzip2_and_xz_rotations_are_read(
+    packed: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """logrotate's compresscmd may make bzip2 or xz: read whole, from a file or stdin,
+    and a truncated one gives what it has, with the error reported."""
+    data = (bz2.compress if packed == "bzip2" else lzma.compress)(LAB_LOG.read_bytes())
+    whole = write(tmp_path / f"mail.log.1.{packed}", data + data)  # (two streams)
+    doubled = report_of(whole)["totals"]
+    assert doubled["attempts"] == 2 * report_of(LAB_LOG)["totals"]["attempts"]
+    sources, _ = expand_inputs([str(whole)])
+    assert sources[0].packed == packed
+    assert not sources[0].splittable
+    piped = b"".join(BlockReader(Source("-", None), stdin=io.BytesIO(data)))
+    assert piped == LAB_LOG.read_bytes()
+    # (bzip2 gives nothing of a block it has not read whole: this one input says so)
+    cut = write(tmp_path / f"mail.log.2.{packed}", data[: len(data) // 2])
+    _, _, err = run_cli([str(cut), str(LAB_LOG), "--format", "json"], capsys)
+    assert f"truncated {packed} file" in err
+    bad = write(tmp_path / f"mail.log.3.{packed}", data[:20] + b"\0" * 200)
+    _, out, err = run_cli([str(bad), str(LAB_LOG), "--format", "json"], capsys)
+    assert f"corrupt {packed} data" in json.loads(out)["inputs"][0]["error"]
 
 
 def test_truncated_gzip_gives_what_it_has(

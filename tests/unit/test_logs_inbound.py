@@ -27,11 +27,13 @@ from smtpdoctor.logs import (
     build_report,
     detect_format,
     expand_inputs,
+    journal,
     plan_chunks,
     run_local,
 )
 from smtpdoctor.logs.engine import sniff
 from smtpdoctor.logs.inbound import Cause, inbound_cause, tls_detail
+from smtpdoctor.logs.markers import LITERALS
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.model import Category, Stage
 
@@ -187,6 +189,81 @@ def test_lines_that_start_with_their_syslog_tag_are_read(tmp_path: Path) -> None
     assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
     assert doc["totals"]["deferred"] == 2
     assert doc["period"]["first"] is None
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        (f"smtp_1       | {_STATUS}", ("compose", "tag-no-time")),
+        (f"postfix-0 {_STATUS}", ("host-tag-no-time",)),
+        (f"mail-1  | postfix-0 {_STATUS}", ("compose", "host-tag-no-time")),
+    ],
+    ids=["compose-then-tag", "host-then-tag", "compose-host-then-tag"],
+)
+def test_lines_with_their_syslog_tag_and_no_time_behind_a_prefix_or_host_are_read(
+    line: str, names: tuple[str, ...], tmp_path: Path
+) -> None:
+    """The same messages behind a compose prefix (a container whose syslog template has
+    no time: Mailu #154) or behind a host name and no time (ox-app-suite #9)."""
+    log = write(tmp_path / "mail.log", f"{line}\n" * 2)
+    assert unwrapper_for(log.read_bytes()).names == names
+    doc = report_of(log)
+    assert doc["lines"]["unparsed"] == 0, doc["lines"]["unparsed_samples"]
+    assert doc["totals"]["deferred"] == 2
+    assert doc["period"]["first"] is None
+
+
+def test_postscreen_verdicts_and_forced_expiries_are_read(tmp_path: Path) -> None:
+    """postscreen's hang-up on DATA or BDAT after every recipient was refused is a
+    protocol failure at that command; qmgr's ``status=force-expired`` (postsuper -e) is
+    an expiry, given the reason of the message's last deferral as an expiry is."""
+    head = "Jan  1 00:00:00 mx postfix/{}[1]: "
+    lines = [
+        head.format("postscreen") + "DATA without valid RCPT from [192.0.2.7]:4242",
+        head.format("postscreen") + "BDAT without valid RCPT from [192.0.2.8]:4242",
+        head.format("smtp") + "A1: to=<a@example.org>, relay=mx.example.org[192.0.2.1]:25, "
+        "delay=1, delays=0/0/0/1, dsn=4.4.2, status=deferred (lost connection with "
+        "mx.example.org[192.0.2.1] while receiving the initial server greeting)",
+        head.format("qmgr") + "A1: from=<s@example.net>, status=force-expired, returned to sender",
+        head.format("qmgr") + "B2: from=<s@example.net>, status=force-expired, returned to sender",
+    ]
+    doc = report_of(write(tmp_path / "mail.log", "\n".join(lines) + "\n"))
+    assert doc["inbound"]["by_cause"] == {"protocol": 2}
+    assert doc["inbound"]["by_stage"] == {"data": 1, "message": 1}
+    assert doc["totals"]["expired"] == 2
+    stages = {e.stage for e in events_of(write(tmp_path / "m.log", "\n".join(lines[2:4])))}
+    assert stages == {Stage.GREETING}
+
+
+def test_the_journal_keeps_every_record_the_postfix_scanner_reads(tmp_path: Path) -> None:
+    """journalctl -o json's prefilter passes each rare line's marker on (it had lost
+    ``non-SMTP command`` and ``LISTED [``): postscreen's records are read from it too."""
+    assert set(LITERALS) <= set(journal._MARKERS)
+    records = [
+        {
+            "MESSAGE": msg,
+            "__REALTIME_TIMESTAMP": "1709776173000000",
+            "_HOSTNAME": "mx",
+            "SYSLOG_IDENTIFIER": "postfix/postscreen",
+            "SYSLOG_PID": "9",
+        }
+        for msg in ("BLACKLISTED [192.0.2.7]:4242", "DATA without valid RCPT from [192.0.2.8]:1")
+    ]
+    log = write(tmp_path / "journal.json", "".join(json.dumps(r) + "\n" for r in records))
+    assert report_of(log)["inbound"]["by_cause"] == {"policy": 1, "protocol": 1}
+
+
+def test_exim_flags_followed_by_more_than_one_space_are_deliveries(tmp_path: Path) -> None:
+    """An Exim delivery flag with two spaces after it (``->  a@b <c@d> R=…``) is the
+    same delivery; the time with log_timezone's offset is read as that zone's."""
+    lines = [
+        "2021-05-04 13:37:00 +0100 1gtTXl-009NOy-Ft =>  a@example.org R=r T=t H=mx [192.0.2.1]",
+        "2021-05-04 13:37:00 +0100 1gtTXl-009NOy-Ft ->  b@example.org <c@example.org> R=r T=t",
+        "2021-05-04 13:37:01 +0100 1gtTXl-009NOy-Ft **  d@example.org R=r: No Such User Here",
+    ]
+    doc = report_of(write(tmp_path / "mainlog", "\n".join(lines) + "\n"))
+    assert [doc["totals"][k] for k in ("sent", "bounced")] == [2, 1]
+    assert doc["period"]["first"] == "2021-05-04T12:37:00Z"
 
 
 def test_a_client_gone_after_commands_smtpd_does_not_know_is_a_protocol_failure(

@@ -303,6 +303,16 @@ def test_same_rare_lines_read_on_hostile_bytes() -> None:
         b"Dec  5 10:00:00  h  p[]: A: from=<a>, status=expired, empty pid\n",
         b"Dec 5 10:00:00 h p[1]: A: from=<a>, status=expired, short day\n",
         b"Dec  5 10:00:00 h p[1]: A: from=<a> status=expired, no comma\n",
+        # postsuper -e's expiry, and the words of one where they are something else
+        b"Dec  5 10:00:00 h postfix/qmgr[9]: A1: from=<a>, status=force-expired, returned to x\n",
+        b"Dec  5 10:00:00 h p[9]: A1: from=<a>, status=forced-expired, returned to sender\n",
+        b"Dec  5 10:00:00 h p[9]: A1: from=<a>, status=sent, force-expired, returned\n",
+        b"Dec  5 10:00:00 h p[9]: A1: from=<a>, status=, status=force-expired, returned\n",
+        b"Dec  5 10:00:00 h p[9]: A1: to=<b>, status=deferred (cert expired, returned 4)\n",
+        # postscreen's hang-up on a message sent after every recipient was refused
+        b"Dec  5 10:00:00 h postfix/postscreen[9]: DATA without valid RCPT from [1.2.3.4]:5\n",
+        b"Dec  5 10:00:00 h postfix/postscreen[9]: BDAT without valid RCPT from [::1]:5\n",
+        b"Dec  5 10:00:00 h postfix/smtpd[9]: DATA without valid RCPT from [1.2.3.4\n",
         b"Dec  5 10:00:00 h p[1]: status=sent, reject: \n",
         # Outbound TLS failures and the OpenSSL reason their process logs next.
         b"Nov 28 21:50:53 mx postfix/smtp[1]: SSL_connect error to a.b[1.2.3.4]:25: -1\n"

@@ -25,7 +25,7 @@
 /* Each marker and the offset of the pair of bytes the first pass looks for
  * (the pair least frequent in Postfix logs: a choice for speed only, every
  * candidate is compared whole). */
-/* The AVX2 pass gives each marker a bit of a byte (its bucket); the last three share
+/* The AVX2 pass gives each marker a bit of a byte (its bucket); the last four share
  * the bucket of a marker whose pair and theirs, crossed nibble by nibble, match few
  * other pairs in Postfix logs (every candidate is compared whole: a shared bucket
  * only adds candidates, never loses one). */
@@ -37,7 +37,8 @@ static const struct {
     {"SSL_accept error", 16, 3, 1},
     {"verification failed", 19, 2, 2},
     {"connect to ", 11, 9, 3},
-    {"status=expired", 14, 6, 4},
+    /* qmgr's "status=expired, returned to sender" and "status=force-expired, …" */
+    {"expired, returned", 17, 1, 4},
     {"reject: ", 8, 5, 5},
     {" after ", 7, 1, 6},
     {"authentication failed", 21, 0, 7},
@@ -46,6 +47,8 @@ static const struct {
     {"non-SMTP command", 16, 6, 1},
     {"BLACKLISTED [", 13, 8, 5},
     {"DENYLISTED [", 12, 2, 2},
+    /* postscreen's "DATA without valid RCPT from [a]:p" (and BDAT) */
+    {"without valid RCPT from [", 25, 23, 3},
 };
 #define NMARKERS ((int)(sizeof(MARKERS) / sizeof(MARKERS[0])))
 

@@ -78,14 +78,16 @@ static int expired_fields(const char *b, Py_ssize_t s, Py_ssize_t e, Py_ssize_t 
         while (q < e && alnum((unsigned char)b[q])) q++;
         if (at(b, e, q, ": from=<", 8)) {
             Py_ssize_t f = q + 8;
-            /* The first ">+, status=expired," after f (from the start of its run of ">"). */
+            /* The first ">+, status=expired," or ">+, status=force-expired," after f
+             * (from the start of its run of ">"). */
             Py_ssize_t x = f;
             while (x < e) {
-                const char *hit = memmem(b + x, (size_t)(e - x), ", status=expired,", 17);
+                const char *hit = memmem(b + x, (size_t)(e - x), ", status=", 9);
                 if (hit == NULL) return 0;
-                Py_ssize_t y = hit - b;
-                if (y > f && b[y - 1] == '>') {
-                    Py_ssize_t r = y + 17;
+                Py_ssize_t y = hit - b, w = y + 9;
+                if (at(b, e, w, "force-", 6)) w += 6;
+                if (y > f && b[y - 1] == '>' && at(b, e, w, "expired,", 8)) {
+                    Py_ssize_t r = w + 8;
                     if (r < e && b[r] == ' ') r++;
                     *qs = p;
                     *qe = q;
@@ -118,12 +120,13 @@ static int has_at(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit, Py
 /* The literals a rare line is told apart by (each with its anchor byte's offset),
  * looked for at most once per line (Line: -1 not yet). */
 enum { L_EXPIRED, L_STATUS, L_ACCEPT_ERROR, L_ACCEPT, L_CONNECT_ERROR, L_VERIFY, L_PORT,
-       L_REJECT, L_REJECT_WARNING, L_AFTER, L_AUTH, L_NON_SMTP, L_LISTED, L_COUNT };
+       L_REJECT, L_REJECT_WARNING, L_AFTER, L_AUTH, L_NON_SMTP, L_LISTED, L_VALID_RCPT,
+       L_COUNT };
 static const struct {
     const char *text;
     Py_ssize_t len, anchor;
 } LITS[L_COUNT] = {
-    {"status=expired", 14, 6},   {"status=", 7, 6},
+    {"expired, returned", 17, 1}, {"status=", 7, 6},
     {"SSL_accept error", 16, 3}, {"SSL_accept", 10, 3},
     {"SSL_connect error", 17, 3}, {"certificate verification failed", 31, 12},
     {"]:", 2, 0},                {"reject: ", 8, 6},
@@ -131,6 +134,7 @@ static const struct {
     {"authentication failed", 21, 5},
     {"non-SMTP command", 16, 3},
     {"LISTED [", 8, 0},
+    {"without valid RCPT from [", 25, 14},
 };
 
 typedef struct {
@@ -482,7 +486,7 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
                     Py_DECREF(item);
                 }
                 if (has(l, L_REJECT) || has(l, L_AFTER) || has(l, L_AUTH) ||
-                    has(l, L_NON_SMTP) || has(l, L_LISTED)) {
+                    has(l, L_NON_SMTP) || has(l, L_LISTED) || has(l, L_VALID_RCPT)) {
                     PyObject *items[3] = {span(b, prog, he), span(b, he, le), Py_NewRef(Py_False)};
                     item = tuple_of(3, items);
                     if (item == NULL) goto fail;

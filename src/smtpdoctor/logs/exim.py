@@ -31,8 +31,10 @@ _EXIM_LINE = re.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)(?: (?P<tz>[+-]\d{4}))?"
     r"(?: \[\d+\])? (?:(?P<id>" + EXIM_ID + r") )?(?P<rest>.*)$"
 )
+# (Some lines have more than one space after the flag: "->  a@b <c@d> R=…", as
+# lbausch/filebeat-exim4's tests quote them.)
 _EXIM_FLAG = re.compile(
-    r"^(<=|=>|->|\*>|\*\*|==|>>) (?P<addr>\S+)(?: <(?P<orig>[^>]*)>)?(?P<tail>.*)$"
+    r"^(<=|=>|->|\*>|\*\*|==|>>) +(?P<addr>\S+)(?: <(?P<orig>[^>]*)>)?(?P<tail>.*)$"
 )
 _EXIM_HOST = re.compile(r"\bH=(\S+)(?: \[([0-9A-Fa-f:.]+)\])?")
 _EXIM_TLS = re.compile(

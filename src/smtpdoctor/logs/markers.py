@@ -27,7 +27,9 @@ HANDSHAKE = re.compile(rb"SSL_(?:connect|accept) error")
 LITERALS = (
     b"verification failed",
     b"connect to ",
-    b"status=expired",
+    # qmgr's "from=<s>, status=expired, returned to sender" and, for a message an admin
+    # expired (postsuper -e, Postfix 3.5), "status=force-expired, returned to sender"
+    b"expired, returned",
     # The receiving side: smtpd/postscreen/cleanup/milter rejections, and
     # "lost connection after X from", "timeout after X from", "too many errors after".
     b"reject: ",
@@ -36,6 +38,9 @@ LITERALS = (
     b"non-SMTP command",  # "warning: non-SMTP command from c[a]: GET / HTTP/1.1"
     b"BLACKLISTED [",  # postscreen's "BLACKLISTED [a]:p" (DENYLISTED since Postfix 3.6)
     b"DENYLISTED [",
+    # postscreen's "DATA without valid RCPT from [a]:p" (and BDAT): it hangs up on a
+    # client that sends a message after every recipient was refused
+    b"without valid RCPT from [",
 )
 
 

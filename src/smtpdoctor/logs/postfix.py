@@ -109,7 +109,7 @@ _STATUS_NAMES = {
 }
 _DELAY = re.compile(rb"\bdelay=([\d.]+)")
 # The sender may be malformed ("from=<a@b>>"): up to the last ">" before ", status".
-_EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=expired, ?([^\n]*)")
+_EXPIRED = re.compile(rb"([0-9A-Za-z]+): from=<([^\n]*?)>+, status=(?:force-)?expired, ?([^\n]*)")
 # A relay on one of these ports is a mail server out there (an MX, a smarthost),
 # not local delivery or a content filter (127.0.0.1:10024): findings.py.
 _SMTP_PORTS = (b"]:25", b"]:587", b"]:465", b"]:2525")
@@ -727,7 +727,7 @@ class PostfixScanner(TlsLines, InboundLines):
             return
         msg = line[head.end() :]
         proc = line[head.start(1) : head.end()]
-        if b"status=expired" in msg:
+        if b"expired, returned" in msg:
             self._expired(block, ls, msg)
             return
         if b"status=" in msg:

@@ -55,10 +55,12 @@ _SESSION_WORDS = {
 # postscreen's verdicts on a client before or instead of smtpd (postscreen_early.c,
 # postscreen_smtpd.c, postscreen_misc.c): "PREGREET 11 after 0.15 from [a]:p: EHLO x",
 # "HANGUP after 0.8 from [a]:p in tests before SMTP handshake", "BARE NEWLINE from
-# [a]:p after RCPT", "COMMAND TIME LIMIT from [a]:p after DATA".
+# [a]:p after RCPT", "COMMAND TIME LIMIT from [a]:p after DATA", "DATA without valid
+# RCPT from [a]:p" (a message sent after every recipient was refused: it hangs up).
 _POSTSCREEN = re.compile(
     rb"\b(PREGREET|HANGUP|COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|"
-    rb"COMMAND (?:TIME|COUNT|LENGTH) LIMIT)(?: \d+)?(?: after [\d.]+)? from "
+    rb"COMMAND (?:TIME|COUNT|LENGTH) LIMIT|(?:DATA|BDAT) without valid RCPT)"
+    rb"(?: \d+)?(?: after [\d.]+)? from "
     rb"(\[[^\]\n]+\](?::\d+)?)(?: after ([A-Z][A-Z-]*))?"
 )
 # The stages at which a session end follows a failure this smtpd has just logged for
@@ -68,7 +70,14 @@ _POSTSCREEN = re.compile(
 _FOLLOW_UP_STAGES = frozenset((Stage.STARTTLS, Stage.CONNECT, Stage.AUTH))
 # The receiving side's markers of the rare-line pass (markers.LITERALS): a rare line's
 # message holding one is read here (most are not inbound failures).
-_MARKED = (b"reject: ", b" after ", b"authentication failed", b"non-SMTP command", b"LISTED [")
+_MARKED = (
+    b"reject: ",
+    b" after ",
+    b"authentication failed",
+    b"non-SMTP command",
+    b"LISTED [",
+    b"without valid RCPT from [",
+)
 # smtpd's "warning: non-SMTP command from c[a]: GET / HTTP/1.1" (smtpd_forbidden_commands:
 # it hangs up; the session's only sign of the HTTP request or TLS hello it got).
 _NON_SMTP = re.compile(rb"warning: non-SMTP command from ([^\s\[\]]*\[[^\]\n]+\]): ?([^\n]*)")
@@ -203,6 +212,8 @@ class InboundLines(ScannerParts):
         if not self._epoch_ok(epoch):
             return
         verdict, peer, cmd = pm.group(1, 2, 3)
+        if verdict.endswith(b"valid RCPT"):
+            cmd = verdict[:4]  # (DATA or BDAT: the command it refused)
         stage = stage_of_command(cmd.decode()) if cmd else Stage.GREETING
         cause = _POSTSCREEN_CAUSE.get(verdict, Cause.PROTOCOL)
         text = msg[: pm.end()].decode("utf-8", "replace")

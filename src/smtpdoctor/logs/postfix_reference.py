@@ -80,7 +80,7 @@ def rare_line_python(block: bytes, ls: int) -> native.RareLine:
     if head is None:
         return None
     msg = line[head.end() :]
-    if b"status=expired" in msg:
+    if b"expired, returned" in msg:
         m = _EXPIRED.search(msg)
         return (m.group(1), m.group(3)) if m is not None else False
     if b"status=" in msg:

@@ -120,7 +120,7 @@ NO_TIME = b"Nil  0 00:00:00 -"
 _QID = rb"(?:[0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,16}|NOQUEUE)"
 # A Postfix message by the daemon that writes it (the first that matches).
 _POSTFIX_CAT = (
-    (re.compile(rb"^" + _QID + rb": from=<[^\n]*status=expired"), b"postfix/qmgr"),
+    (re.compile(rb"^" + _QID + rb": from=<[^\n]*status=(?:force-)?expired"), b"postfix/qmgr"),
     (re.compile(rb"^" + _QID + rb": (?:reject|warning): (?:header|body) "), b"postfix/cleanup"),
     (re.compile(rb"^NOQUEUE: reject: \w+ from \[[0-9A-Fa-f:.]+\]:\d+: "), b"postfix/postscreen"),
     # postscreen's own verdicts and notes ("PASS OLD [addr]:port", "HANGUP after 0 from
@@ -128,7 +128,7 @@ _POSTFIX_CAT = (
     (
         re.compile(
             rb"^(?:(?:CONNECT|NON-SMTP COMMAND|BARE NEWLINE|COMMAND PIPELINING"
-            rb"|COMMAND (?:TIME|COUNT|LENGTH) LIMIT) from \["
+            rb"|COMMAND (?:TIME|COUNT|LENGTH) LIMIT|(?:DATA|BDAT) without valid RCPT) from \["
             rb"|(?:DISCONNECT|PASS (?:OLD|NEW)|(?:WHITE|BLACK|ALLOW|DENY)LISTED"
             rb"|(?:WHITE|ALLOW)LIST VETO) \["
             rb"|PREGREET \d+ after |HANGUP after |DNSBL rank \d+ for \[|cache \S+ full cleanup: )"
@@ -171,6 +171,10 @@ _SENDMAIL_CAT = re.compile(
 # connect to …", what a log shows when its header was cut off, or a syslog template of
 # "%syslogtag%%msg%"): given the same header with no time as ``-o cat``'s lines.
 _TAGGED = re.compile(rb"[A-Za-z][\w.-]*(?:/[\w.-]+)*\[\d+\]: ")
+# The same with the host name before the tag, and still no time ("postfix-0
+# postfix/lmtp[216]: A53C31E428A: to=<…>": a time-less template's "%HOSTNAME% %syslogtag%",
+# a copy with the time cut off): the host kept, behind the same header with no time.
+_HOST_TAGGED = re.compile(rb"[A-Za-z0-9][\w.-]* " + _TAGGED.pattern)
 
 _Step = Callable[[bytes], bytes]
 
@@ -295,6 +299,14 @@ def _tagged(block: bytes) -> bytes:
     return _TAGGED_LINE.sub(NO_TIME + b" ", block)
 
 
+_HOST_TAGGED_LINE = re.compile(rb"(?m)^(?=" + _HOST_TAGGED.pattern + rb")")
+_NO_TIME_NO_HOST = NO_TIME.removesuffix(b"-")
+
+
+def _host_tagged(block: bytes) -> bytes:
+    return _HOST_TAGGED_LINE.sub(_NO_TIME_NO_HOST, block)
+
+
 def _cat_family(head: bytes) -> str | None:
     """Which MTA a head of bare messages (no line with a time of its own) is
     from: the family most of its lines' shapes name, if they are most lines."""
@@ -303,6 +315,8 @@ def _cat_family(head: bytes) -> str | None:
         return None
     if sum(1 for ln in lines if _TAGGED.match(ln)) * 2 >= len(lines):
         return "tag-no-time"
+    if sum(1 for ln in lines if _HOST_TAGGED.match(ln)) * 2 >= len(lines):
+        return "host-tag-no-time"
     counts = {
         "journal-cat-sendmail": sum(1 for ln in lines if _SENDMAIL_CAT.match(ln)),
         "journal-cat-exim": sum(1 for ln in lines if _EXIM_CAT.match(ln)),
@@ -352,6 +366,7 @@ _STEPS: dict[str, _Step] = {
     "journal-cat-exim": _cat(b"exim"),
     "journal-cat-sendmail": _cat(b"sendmail"),
     "tag-no-time": _tagged,
+    "host-tag-no-time": _host_tagged,
 }
 _CLASSIC_OR_ISO = re.compile(
     rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)"
@@ -403,10 +418,17 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     if lines and not _CLASSIC_OR_ISO.match(lines[0]):
         composed = [ln for ln in lines if _COMPOSE.match(ln)]
         rest = [_COMPOSE.sub(b"", ln, count=1) for ln in composed]
-        if len(composed) * 2 >= len(lines) and any(_CLASSIC_OR_ISO.match(r) for r in rest):
+        if len(composed) * 2 >= len(lines) and any(
+            _CLASSIC_OR_ISO.match(r) or _TAGGED.match(r) or _HOST_TAGGED.match(r) for r in rest
+        ):
             names.append("compose")
             sample = _compose(sample)
             plain = False  # (another sample: searched as usual)
+            # A program that logs its messages behind its syslog tag but no time
+            # (a container's syslog template): read as such once the prefix is off.
+            family = _cat_family(sample)
+            if family is not None:
+                return Unwrapper((*names, family))
     if plain:
         return Unwrapper(tuple(names))
     for name, rx in (

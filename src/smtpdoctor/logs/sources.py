@@ -1,4 +1,4 @@
-"""Inputs: files, globs, ``-`` for stdin, gzip, read in large blocks of whole lines.
+"""Inputs: files, globs, ``-`` for stdin, gzip, bzip2 or xz, read in large blocks of whole lines.
 
 A block is ``block_size`` bytes read at once and cut after its last newline
 (the rest is carried into the next block), so the parsers see whole lines
@@ -9,9 +9,10 @@ line cannot fill memory.
 A plain file can be read as byte ranges (``start``/``end``) for parallel
 workers: a range starts after the first newline at or after ``start`` and
 ends with the line that contains ``end - 1``, so every line belongs to
-exactly one range. Gzip files and stdin are read whole by one worker.
+exactly one range. Compressed files (gzip, and the bzip2 and xz that
+logrotate's ``compresscmd`` may make) and stdin are read whole by one worker.
 
-A truncated or corrupt gzip file gives what it could decompress, and the
+A truncated or corrupt compressed file gives what it could decompress, and the
 error is reported for that input; the run goes on.
 """
 
@@ -44,7 +45,11 @@ __all__ = [
 BLOCK_SIZE = 8 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
-_GZIP_STEP = 64 * 1024  # decompressed bytes per read of a gzip stream
+_DECODE_STEP = 64 * 1024  # bytes per read of a compressed or UTF-16 stream
+# A compressed file by its first bytes (RFC 1952; bzip2's "BZh" and its block size
+# digit; the xz format's stream header magic): what logrotate's compresscmd makes.
+_PACKED_MAGIC = ((_GZIP_MAGIC, "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
+_MAGIC_BYTES = 6
 # A UTF-16 byte order mark (Windows PowerShell's "> file", Out-File and
 # Export-Csv -Encoding Unicode write UTF-16 with one): the text is read as UTF-8.
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -53,7 +58,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 if TYPE_CHECKING:  # (for mypy: typing is not imported on a logs run)
 
     class _Stream(Protocol):
-        """What the block reader needs of a file, gzip stream or stdin."""
+        """What the block reader needs of a file, compressed stream or stdin."""
 
         def read(self, n: int, /) -> bytes: ...
         def readline(self, limit: int, /) -> bytes: ...
@@ -71,14 +76,18 @@ class Source:
 
     name: str
     path: str | None
-    gzip: bool = False
+    packed: str = ""  # its compression ("gzip", "bzip2", "xz"), or "" for plain text
     size: int = 0  # bytes on disk (0 for stdin)
     mtime: float | None = None
     utf16: bool = False  # UTF-16 text (a byte order mark first), read as UTF-8
 
     @property
+    def gzip(self) -> bool:
+        return self.packed == "gzip"
+
+    @property
     def splittable(self) -> bool:
-        return self.path is not None and not self.gzip and not self.utf16
+        return self.path is not None and not self.packed and not self.utf16
 
 
 def _glob() -> Any:
@@ -129,12 +138,17 @@ def _source(path: str) -> Source:
         raise InputError(f"cannot read {path}: it is a directory")
     try:
         with open(path, "rb") as fh:
-            magic = fh.read(2)
+            magic = fh.read(_MAGIC_BYTES)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     return Source(
-        path, path, magic == _GZIP_MAGIC, st.st_size, st.st_mtime, utf16=magic in _UTF16_BOMS
+        path, path, _packed(magic), st.st_size, st.st_mtime, utf16=magic[:2] in _UTF16_BOMS
     )
+
+
+def _packed(head: bytes) -> str:
+    """The compression a file's first bytes name, or "" for none."""
+    return next((kind for magic, kind in _PACKED_MAGIC if head.startswith(magic)), "")
 
 
 class BlockReader:
@@ -155,7 +169,7 @@ class BlockReader:
         self.end = end
         self._stdin = stdin
         self.error: str | None = None
-        self.bytes_read = 0  # raw bytes consumed (compressed bytes for gzip files)
+        self.bytes_read = 0  # raw bytes consumed (compressed bytes for compressed files)
         self.long_lines = 0  # lines dropped for exceeding MAX_LINE_BYTES
         self.long_samples: list[bytes] = []
 
@@ -164,18 +178,19 @@ class BlockReader:
             raw_in: BinaryIO = self._stdin or sys.stdin.buffer
             stream: _Stream = raw_in
             if hasattr(raw_in, "peek"):
-                head = raw_in.peek(2)[:2]
+                head = raw_in.peek(_MAGIC_BYTES)[:_MAGIC_BYTES]
             else:
-                head = raw_in.read(2)
+                head = raw_in.read(_MAGIC_BYTES)
                 stream = _Prefixed(head, raw_in)
-            if head == _GZIP_MAGIC:
-                return _GzipStream(stream)
-            if head in _UTF16_BOMS:
+            packed = _packed(head)
+            if packed:
+                return _Unpacked(stream, packed)
+            if head[:2] in _UTF16_BOMS:
                 return _Utf16Stream(stream)
             return stream
         raw = open(self.source.path, "rb")  # noqa: SIM115 - closed by the caller
-        if self.source.gzip:
-            return _GzipStream(raw)
+        if self.source.packed:
+            return _Unpacked(raw, self.source.packed)
         if self.source.utf16:
             return _Utf16Stream(raw)
         return raw
@@ -188,7 +203,7 @@ class BlockReader:
             return
         fast = native.read_block
         try:
-            plain = not (self.source.gzip or self.source.utf16)
+            plain = not (self.source.packed or self.source.utf16)
             if fast is not None and plain and self.source.path is not None:
                 yield from self._plain_blocks(fh, fast)
             else:
@@ -303,14 +318,14 @@ class BlockReader:
         """The line that straddles the end of our range, read to its end."""
         try:
             carry += fh.readline(MAX_LINE_BYTES)
-        except (EOFError, zlib.error, OSError) as exc:  # (gzip.BadGzipFile is an OSError)
-            self.error = _gzip_error(exc)
+        except OSError as exc:  # (an _Unpacked stream's errors are OSErrors too)
+            self.error = _read_error(exc)
         return carry
 
     def _read(self, fh: _Stream, want: int) -> bytes:
-        """Up to ``want`` bytes. Gzip data is decompressed in small steps, so a
+        """Up to ``want`` bytes. Compressed data is decompressed in small steps, so a
         truncated or corrupt file still gives everything before the damage."""
-        if not (self.source.gzip or self.source.utf16 or self.source.path is None):
+        if not (self.source.packed or self.source.utf16 or self.source.path is None):
             try:
                 return fh.read(want)
             except OSError as exc:
@@ -319,9 +334,9 @@ class BlockReader:
         got = 0
         while got < want:
             try:
-                piece = fh.read(min(_GZIP_STEP, want - got))
-            except (EOFError, zlib.error, OSError) as exc:  # (gzip.BadGzipFile is an OSError)
-                raise _ReadFailed(_gzip_error(exc), b"".join(parts)) from None
+                piece = fh.read(min(_DECODE_STEP, want - got))
+            except OSError as exc:  # (an _Unpacked stream's errors are OSErrors too)
+                raise _ReadFailed(_read_error(exc), b"".join(parts)) from None
             if not piece:
                 break
             parts.append(piece)
@@ -397,28 +412,50 @@ class _Decoded:
         self._raw.close()
 
 
-class _GzipStream(_Decoded):
-    """gzip decompression that hands out every byte before damage.
+class _UnpackError(OSError):
+    """What went wrong in a compressed stream, said for the report."""
+
+
+def _decompressor(packed: str) -> tuple[Any, tuple[type[Exception], ...]]:
+    """A fresh decompressor of one stream of ``packed`` data and the errors it raises
+    on bad data (bz2 and lzma imported only when such a file is read: start-up)."""
+    if packed == "gzip":
+        return zlib.decompressobj(wbits=31), (zlib.error,)
+    if packed == "bzip2":
+        import bz2  # noqa: PLC0415 - see above
+
+        return bz2.BZ2Decompressor(), (OSError, EOFError)
+    import lzma  # noqa: PLC0415 - see above
+
+    return lzma.LZMADecompressor(format=lzma.FORMAT_XZ), (lzma.LZMAError, EOFError)
+
+
+class _Unpacked(_Decoded):
+    """Decompression (gzip, bzip2, xz) that hands out every byte before damage.
 
     ``gzip.GzipFile.read`` raises on a truncated file and loses what the same
-    call had decompressed; this reads the compressed stream in steps with
-    ``zlib`` (members concatenated one after the other are read in turn) and
-    raises only once everything before the damage has been returned.
+    call had decompressed; this reads the compressed stream in steps with the
+    format's decompressor (streams concatenated one after the other, as gzip's
+    members and pbzip2's streams are, are read in turn) and raises only once
+    everything before the damage has been returned.
     """
 
-    _what = "a gzip stream"
-
-    def __init__(self, raw: _Stream) -> None:
+    def __init__(self, raw: _Stream, packed: str) -> None:
         super().__init__(raw)
-        self._z = zlib.decompressobj(wbits=31)
-        self._error: BaseException | None = None
+        self._packed = packed
+        self._what = f"a {packed} stream"
+        self._z, self._bad_data = _decompressor(packed)
+        self._error: _UnpackError | None = None
 
     def read(self, n: int, /) -> bytes:
         while len(self._buf) < n and not self._done and self._error is None:
-            chunk = self._raw.read(_GZIP_STEP)
+            chunk = self._raw.read(_DECODE_STEP)
             if not chunk:
                 if not self._z.eof:
-                    self._error = EOFError("truncated")
+                    self._error = _UnpackError(
+                        f"truncated {self._packed} file: "
+                        "the data ends before the end-of-stream marker"
+                    )
                 self._done = True
                 break
             try:
@@ -428,9 +465,9 @@ class _GzipStream(_Decoded):
                         break
                     chunk = self._z.unused_data
                     if chunk:
-                        self._z = zlib.decompressobj(wbits=31)
-            except zlib.error as exc:
-                self._error = exc
+                        self._z, _ = _decompressor(self._packed)
+            except self._bad_data as exc:
+                self._error = _UnpackError(f"corrupt {self._packed} data: {exc}")
         if not self._buf and self._error is not None:
             raise self._error
         return self._take(n)
@@ -448,7 +485,7 @@ class _Utf16Stream(_Decoded):
 
     def read(self, n: int, /) -> bytes:
         while len(self._buf) < n and not self._done:
-            chunk = self._raw.read(_GZIP_STEP)
+            chunk = self._raw.read(_DECODE_STEP)
             self._done = not chunk
             self._buf += self._decoder.decode(chunk, final=self._done).encode("utf-8")
         return self._take(n)
@@ -492,11 +529,7 @@ def _recut(block: bytes, carry: bytes) -> tuple[bytes, bytes]:
     return block[:cut], block[cut:] + carry
 
 
-def _gzip_error(exc: BaseException) -> str:
-    if isinstance(exc, EOFError):
-        return "truncated gzip file: the data ends before the end-of-stream marker"
-    import gzip  # noqa: PLC0415 - on an error only (its import, ~0.7 ms, is start-up)
-
-    if isinstance(exc, gzip.BadGzipFile | zlib.error):
-        return f"corrupt gzip data: {exc}"
+def _read_error(exc: OSError) -> str:
+    if isinstance(exc, _UnpackError):
+        return str(exc)
     return f"read error: {exc}"

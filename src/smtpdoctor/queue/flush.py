@@ -143,7 +143,7 @@ class LogTail:
             return
         if self.fmt is None:
             self.fmt = detect_format(data[: end + 1])
-        source = Source(self.path, self.path, False, size, None)
+        source = Source(self.path, self.path, "", size, None)
         chunk = Chunk(0, source, self.fmt, start=self.pos, end=self.pos + end + 1)
         run_chunk(chunk, self.options, self.sink)
         self.pos += end + 1
