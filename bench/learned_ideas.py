@@ -285,6 +285,15 @@ def fallback(r: dict[str, Any], th: float, near: float, k: int = 5) -> tuple[str
     return label, s
 
 
+def union(r: dict[str, Any], th: float, near: float, k: int) -> tuple[str, str]:
+    """Idea 3c: the shipped reading; where it kept the rules', the fallback at ``th`` where
+    the ``k`` nearest texts vote with it (at least ``near``)."""
+    c, s = shipped(r)
+    if (c, s) != (r["rule_category"], r["rule_stage"]) or not r["open_category"]:
+        return c, s
+    return fallback(r, th, near, k)
+
+
 def knn_only(r: dict[str, Any], least: float, share: float, k: int = 5) -> tuple[str, str]:
     """Idea 3b: the nearest texts' cause alone, where the rules found none."""
     c, s = shipped(r)
@@ -297,15 +306,24 @@ def knn_only(r: dict[str, Any], least: float, share: float, k: int = 5) -> tuple
 
 
 def ideas(recs: list[dict[str, Any]], v: bool) -> None:
-    ths = (0.9, 0.95, 0.97, 0.99, 0.999)
+    _table("Idea 1: the model's cause over a weak rule's", recs, _overrides(), v)
+    _table("Idea 2: a stage where none was read", recs, _stages(), v)
+    title = "Idea 3: the fallback's threshold, and the nearest texts as a second opinion"
+    _table(title, recs, _fallbacks(), v)
+
+
+def _overrides() -> list[tuple[str, Any]]:
     tried: list[tuple[str, Any]] = []
     for ranks in ({1}, {1, 2}, {1, 2, 3}):
-        for th in ths:
+        for th in (0.9, 0.95, 0.97, 0.99, 0.999):
             for near in (0.0, 0.6):
                 name = f"ranks {sorted(ranks)}, {th}" + (f", nearest agree {near}" if near else "")
                 tried.append((name, partial(override, ranks=ranks, th=th, near=near)))
-    _table("Idea 1: the model's cause over a weak rule's", recs, tried, v)
-    tried = []
+    return tried
+
+
+def _stages() -> list[tuple[str, Any]]:
+    tried: list[tuple[str, Any]] = []
     for th in (0.7, 0.8, 0.9, 0.95, 0.99):
         for least in (1, 20):
             name = f"cause's usual stage at >= {th}" + (f", of {least}+ rows" if least > 1 else "")
@@ -316,8 +334,11 @@ def ideas(recs: list[dict[str, Any]], v: bool) -> None:
                 name = f"stage model at {th}" + (f", {agree} agrees" if agree else "")
                 name += ", also for other" if wo else ""
                 tried.append((name, partial(model_stage, th=th, with_other=wo, agree=agree)))
-    _table("Idea 2: a stage where none was read", recs, tried, v)
-    tried = []
+    return tried
+
+
+def _fallbacks() -> list[tuple[str, Any]]:
+    tried: list[tuple[str, Any]] = []
     for th in (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99):
         for near in (0.0, 0.5, 0.6, 0.8, 1.0):
             name = f"fallback at {th}" + (f", 5 nearest vote it with >= {near}" if near else "")
@@ -326,8 +347,12 @@ def ideas(recs: list[dict[str, Any]], v: bool) -> None:
         for share in (0.6, 0.8, 1.0):
             name = f"nearest texts alone: cosine >= {least}, share >= {share}"
             tried.append((name, partial(knn_only, least=least, share=share)))
-    title = "Idea 3: the fallback's threshold, and the nearest texts as a second opinion"
-    _table(title, recs, tried, v)
+    for th in (0.5, 0.7, 0.8, 0.9):
+        for near in (0.5, 0.6, 0.8, 1.0):
+            for k in (3, 5, 10):
+                name = f"shipped, else fallback at {th} where {k} nearest vote it >= {near}"
+                tried.append((name, partial(union, th=th, near=near, k=k)))
+    return tried
 
 
 if __name__ == "__main__":
