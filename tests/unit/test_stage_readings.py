@@ -3,10 +3,15 @@ and a refusal of STARTTLS read as the session rules read it."""
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import pytest
 
 from smtpdoctor.diagnosis.classifier import classify
+from smtpdoctor.knowledge import learned
 from smtpdoctor.knowledge.replycodes import lookup_basic
+from smtpdoctor.knowledge.stage_wording import CAUSE_STAGES
 from smtpdoctor.model import Category, Stage
 
 
@@ -100,12 +105,6 @@ def test_the_causes_judged_at_one_stage_are_so_in_the_tune_rows() -> None:
     """Each cause of ``CAUSE_STAGES`` is judged at its stage in at least 95 % of 20 or more
     tune texts (lines' tune rows and corpus.jsonl, as the learned fallback trains on; no
     other cause was when bench/learned_ideas.py measured the table)."""
-    from collections import Counter
-    from pathlib import Path
-
-    from smtpdoctor.knowledge import learned
-    from smtpdoctor.knowledge.stage_wording import CAUSE_STAGES
-
     per: dict[str, Counter[str]] = {}
     for row in learned.training_rows(Path(__file__).parents[2]):
         per.setdefault(row.category, Counter())[row.stage] += 1
