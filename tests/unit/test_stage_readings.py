@@ -3,15 +3,10 @@ and a refusal of STARTTLS read as the session rules read it."""
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
 from smtpdoctor.diagnosis.classifier import classify
-from smtpdoctor.knowledge import learned
 from smtpdoctor.knowledge.replycodes import lookup_basic
-from smtpdoctor.knowledge.stage_wording import CAUSE_STAGES
 from smtpdoctor.model import Category, Stage
 
 
@@ -83,32 +78,3 @@ def test_a_bare_554_takes_the_reading_of_a_stage_inferred_later() -> None:
     c = classify("554 Message not allowed - [299]")
     assert c.stage is Stage.MESSAGE
     assert "refused the message itself" in c.meaning
-
-
-# (session 17) Texts written for this test: a certificate cause read from an enhanced
-# code (X.7.5) with no stage stated, which the rules used to leave at no stage.
-@pytest.mark.parametrize(
-    "text",
-    [
-        "454 4.7.5 The client certificate named in the connector settings is missing",
-        "4.7.5 Cannot load the certificate for this host",
-    ],
-)
-def test_a_cause_judged_at_one_stage_only_takes_it(text: str) -> None:
-    c = classify(text, learned=False)
-    assert (c.category, c.stage) == (Category.TLS_CERTIFICATE, Stage.TLS_HANDSHAKE)
-    # A stage the caller gives still wins.
-    assert classify(text, stage=Stage.MAIL_FROM).stage is Stage.MAIL_FROM
-
-
-def test_the_causes_judged_at_one_stage_are_so_in_the_tune_rows() -> None:
-    """Each cause of ``CAUSE_STAGES`` is judged at its stage in at least 95 % of 20 or more
-    tune texts (lines' tune rows and corpus.jsonl, as the learned fallback trains on; no
-    other cause was when bench/learned_ideas.py measured the table)."""
-    per: dict[str, Counter[str]] = {}
-    for row in learned.training_rows(Path(__file__).parents[2]):
-        per.setdefault(row.category, Counter())[row.stage] += 1
-    for category, stage in CAUSE_STAGES.items():
-        stages = per[category.value]
-        assert sum(stages.values()) >= 20
-        assert stages[stage.value] >= 0.95 * sum(stages.values()), (category, stages)

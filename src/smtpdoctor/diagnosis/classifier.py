@@ -89,7 +89,6 @@ from smtpdoctor.knowledge.phrasing import (
     search_open,
 )
 from smtpdoctor.knowledge.stage_wording import (
-    CAUSE_STAGES,
     CODE_STAGES,
     DELIVERED_LOCALLY,
     names_recipient,
@@ -585,8 +584,6 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
             and (decided is not basic_ev or names_recipient(reply.text if reply else text))
             else None
         )
-        # (session 17) a cause judged at one stage only (a certificate in the handshake)
-        or CAUSE_STAGES.get(category)
         or Stage.NONE
     )
 

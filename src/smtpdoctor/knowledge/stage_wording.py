@@ -28,7 +28,6 @@ from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
 from smtpdoctor.model import Category, Stage
 
 __all__ = [
-    "CAUSE_STAGES",
     "CLIENT_SOCKET_STAGES",
     "CODE_STAGES",
     "DELIVERED_LOCALLY",
@@ -965,18 +964,6 @@ LOCALISED_COMMANDS: tuple[StagePhrase, ...] = tuple(
 
 # RFC 4954 §6: these replies answer AUTH and nothing else.
 CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AUTH}
-
-# (session 17) Causes judged at one stage only, by what they are (the contract's
-# vocabulary): a certificate is presented and checked in the TLS handshake, a handshake
-# fails there, a port is filtered or refused at the TCP connect. The usual stage of such
-# a cause where the text states none and nothing else places it; the tune split's rows of
-# each are judged there (at least 95 % of 20 or more; no other cause's are), and no text
-# of theirs is judged at no stage (docs/explain.md, "Session 17: learned4").
-CAUSE_STAGES: dict[Category, Stage] = {
-    Category.TLS_CERTIFICATE: Stage.TLS_HANDSHAKE,
-    Category.TLS_HANDSHAKE_FAILURE: Stage.TLS_HANDSHAKE,
-    Category.FIREWALL_BLOCK: Stage.CONNECT,
-}
 
 # Read before the libraries' exception names (vendor_stages' SMTPConnectError, raised
 # by smtplib for a refused banner): the socket's own error the exception wraps says
