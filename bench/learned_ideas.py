@@ -14,12 +14,10 @@ and each row's nearest training texts are found, so that one run can score:
 * ``fallback``: the shipped fallback at lower thresholds, alone or where the nearest
   training texts (TF-IDF cosine over the same tokens) agree with it.
 
-Usage: PYTHONPATH=src python bench/learned_ideas.py [--collect] [--no-cause-stages] [-v]
+Usage: PYTHONPATH=src python bench/learned_ideas.py [--collect] [-v]
 
 ``--collect`` reads the rows (~2 min) into /tmp/learned_ideas.pickle; without it the
-tables are made from that file (seconds). ``--no-cause-stages``: the rules without
-``CAUSE_STAGES`` (session 17's shipped form of the ``stage`` idea), as they were when
-the tables in docs/explain.md were made. ``-v`` prints the tune rows each idea changes.
+tables are made from that file (seconds). ``-v`` prints the tune rows each idea changes.
 """
 
 from __future__ import annotations
@@ -165,8 +163,6 @@ def shipped(r: dict[str, Any], cth: float = 0.97, sth: float = 0.8) -> tuple[str
 
 
 def main() -> None:
-    if "--no-cause-stages" in sys.argv:
-        classifier.CAUSE_STAGES = {}  # type: ignore[misc]
     if "--collect" in sys.argv or not CACHE.exists():
         CACHE.write_bytes(pickle.dumps(collect()))
     data = pickle.loads(CACHE.read_bytes())
