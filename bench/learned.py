@@ -76,7 +76,57 @@ def loco_model(
     return L.Model(labels, prior, tuple(base), weights, 0.0)
 
 
-def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
+class Training:
+    """The training texts counted once, each one's group, and what loco_model needs."""
+
+    def __init__(self, rows: list[L.Row], min_df: int) -> None:
+        self.rows = rows
+        self.group = [G.group_of({"collection": r.collection, "source": r.source}) for r in rows]
+        self.by_group: dict[str, list[int]] = defaultdict(list)
+        for i, g in enumerate(self.group):
+            self.by_group[g].append(i)
+        self.feats = {f: L.labelled(rows, f) for f in L.FIELDS}
+        self.full = {f: L.count(self.feats[f]) for f in L.FIELDS}
+        self.whole = {f: L.train(self.full[f], 0.0, min_df) for f in L.FIELDS}
+        self.totals = {
+            f: {k: sum(self.full[f].tokens[k][t] for t in m.weights) for k in m.labels}
+            for f, m in self.whole.items()
+        }
+        self.min_df = min_df
+
+    def models_without(self, g: str) -> dict[str, L.Model]:
+        """Both models trained without group ``g``'s texts."""
+        gone = self.by_group.get(g, [])
+        return {
+            f: loco_model(
+                self.full[f],
+                self.whole[f],
+                self.totals[f],
+                L.count(self.feats[f][i] for i in gone),
+                self.min_df,
+            )
+            for f in L.FIELDS
+        }
+
+
+def rule_groups() -> tuple[dict[str, list[dict[str, Any]]], dict[str, set[str]]]:
+    """The tune lines by group, and each rule's groups (lines, corpus.jsonl, tune bounces):
+    a rule only one group uses is switched off for it (generalise.py's ``loco``)."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    support: dict[str, set[str]] = defaultdict(set)
+    for r in G.tune_lines():
+        groups[G.group_of(r)].append(r)
+        for rule in classifier.classify(r["text"], learned=False).matched:
+            support[rule].add(G.group_of(r))
+    for r in G._rows("tests/data/replies/corpus.jsonl"):
+        for rule in classifier.classify(r["text"], learned=False).matched:
+            support[rule].add(G.group_of(r) + "#corpus")
+    for rule in G.bounce_rules():
+        support[rule].add("#bounces")
+    return groups, support
+
+
+def main() -> None:
     args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
     thresholds = [
         float(x) for x in args.get("thresholds", "0.5,0.8,0.9,0.95,0.99,0.999").split(",")
@@ -93,46 +143,15 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
     verbose = "-v" in sys.argv
 
     train_rows = L.training_rows(ROOT) + (_bounce_texts() if "--with-bounces" in sys.argv else [])
-    group = [G.group_of({"collection": r.collection, "source": r.source}) for r in train_rows]
-    by_group: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(group):
-        by_group[g].append(i)
-    feats = {f: L.labelled(train_rows, f) for f in L.FIELDS}
-    full = {f: L.count(feats[f]) for f in L.FIELDS}
-    whole = {f: L.train(full[f], 0.0, min_df) for f in L.FIELDS}
-    totals = {
-        f: {k: sum(full[f].tokens[k][t] for t in whole[f].weights) for k in whole[f].labels}
-        for f in L.FIELDS
-    }
-
-    rows = G.tune_lines()
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    support: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        groups[G.group_of(r)].append(r)
-        for rule in classifier.classify(r["text"], learned=False).matched:
-            support[rule].add(G.group_of(r))
-    for r in G._rows("tests/data/replies/corpus.jsonl"):
-        for rule in classifier.classify(r["text"], learned=False).matched:
-            support[rule].add(G.group_of(r) + "#corpus")
-    for rule in G.bounce_rules():
-        support[rule].add("#bounces")
+    training = Training(train_rows, min_df)
+    groups, support = rule_groups()
 
     temps = [float(x) for x in args.get("temperatures", str(L.TEMPERATURE)).split(",")]
     # (row, rules' reading, {temperature: (category reading, {category: stage reading})})
     records = []
     dumped: list[dict[str, Any]] = []
     for g, rs in sorted(groups.items()):
-        models = {
-            f: loco_model(
-                full[f],
-                whole[f],
-                totals[f],
-                L.count(feats[f][i] for i in by_group.get(g, [])),
-                min_df,
-            )
-            for f in L.FIELDS
-        }
+        models = training.models_without(g)
         G.use(frozenset(rule for rule, gs in support.items() if gs == {g}))
         for r in rs:
             rule = classifier.classify(r["text"], learned=False)
@@ -150,7 +169,7 @@ def main() -> None:  # noqa: PLR0912 - one measurement, read top to bottom
         import json  # noqa: PLC0415 - only for this variant
 
         train = [{"group": g, "category": r.category, "stage": r.stage, "tokens": L.tokens(r.text)}
-                 for g, r in zip(group, train_rows, strict=True)]  # fmt: skip
+                 for g, r in zip(training.group, train_rows, strict=True)]  # fmt: skip
         Path(args["dump"]).write_text(json.dumps({"train": train, "records": dumped}), "utf-8")
 
     n = len(records)

@@ -659,6 +659,21 @@ def _earlier_attempts(results: list[Classification]) -> list[str]:
     return out
 
 
+def evidence_rank(c: Classification) -> int:
+    """How strong the evidence that decided ``c``'s category is: 4 a specific phrase,
+    3 a precise enhanced code (or Microsoft's), 2 a generic phrase (one class-wide
+    wording), 1 a bare reply code or a generic enhanced code (X.Y.0), 0 words that
+    say only that delivery failed, a learned reading, or nothing."""
+    first = c.matched[0] if c.matched else ""
+    if not first or first.startswith("learned:") or first == _FAILURE_SAID.id:
+        return 0  # (a learned reading: known, but weaker than any rule's)
+    if first.startswith(("microsoft:", "enhanced:")):
+        return 1 if (c.enhanced or "").endswith(".0") else 3
+    if first.startswith("reply:"):
+        return 1
+    return 4 if pattern_by_id(first).specific else 2
+
+
 def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
     """How much a classification says: a known cause, a remote reply, how it was decided, a stage.
 
@@ -667,17 +682,7 @@ def _specificity(c: Classification) -> tuple[int, int, int, int, int]:
     """
     if not c.matched:
         return (0, 0, 0, 0, 0)
-    first = c.matched[0]
-    if first.startswith("learned:"):
-        rank = 0  # a learned reading: known, but weaker than any rule's
-    elif first.startswith(("microsoft:", "enhanced:")):
-        rank = 1 if (c.enhanced or "").endswith(".0") else 3
-    elif first.startswith("reply:"):
-        rank = 1
-    elif first == _FAILURE_SAID.id:
-        rank = 0
-    else:
-        rank = 4 if pattern_by_id(first).specific else 2
+    rank = evidence_rank(c)
     known = c.category is not Category.OTHER
     # A reply read by its generic code only ("553 5.3.0 ... Addressee unknown"
     # with no phrase known) does not outrank a phrase that names the cause
