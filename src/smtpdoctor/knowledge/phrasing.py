@@ -233,6 +233,8 @@ def _words_in(lowered: str) -> frozenset[str]:
     # searched for: a set of the text's character triples is cheaper to
     # build than ~800 substring searches, and lets fewer words through than
     # pairs did. The few two-character (CJK) words are searched outright.
+    if not _BY_START and not _SHORT:
+        _by_start()
     triples = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
     found = [
         word for key in triples & _BY_START.keys() for word in _BY_START[key] if word in lowered
@@ -739,19 +741,25 @@ def _build_index() -> None:
         index[source] = needs
         words.update(needs or ())
         _GATES[source] = gates
-        for gate in gates or ():
-            words.update(gate)
+        words.update(*(gates or ()))
     _WORDS[:] = sorted(words)
-    for word in _WORDS:
-        if len(word) < 3:
-            _SHORT.append(word)
-        else:
-            _BY_START.setdefault(word[:3], []).append(word)
     global _AUTOMATON, _LINE_END_WORD  # noqa: PLW0603 - built once, with the words
     _AUTOMATON = _automaton(_WORDS)
-    _LINE_END_WORD = any("\n" in word for word in _WORDS)
+    if _AUTOMATON is None:
+        _by_start()  # (else made only if the scan is asked for: a test compares the two)
+    _LINE_END_WORD = "\n" in "".join(_WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
+
+
+def _by_start() -> None:
+    """The index words by their first three characters, for the scan without the automaton."""
+    by_start: dict[str, list[str]] = {}
+    for word in _WORDS:
+        if len(word) >= 3:
+            by_start.setdefault(word[:3], []).append(word)
+    _BY_START.update(by_start)
+    _SHORT[:] = [word for word in _WORDS if len(word) < 3]
 
 
 def source_key(source: str) -> str:
