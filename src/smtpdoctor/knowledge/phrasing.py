@@ -832,7 +832,7 @@ _SHORT: list[str] = []  # the words shorter than that
 _KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _LINE_END_WORD = False  # whether an index word holds "\n" (see present_words_of)
-# Whether one holds white space other than single spaces within it (see present_words_of).
+# Whether one holds white space at an end, two together, or any but a space (present_words_of).
 _ODD_SPACE_WORD = False
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
