@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -280,6 +281,46 @@ print(json.dumps({
         "alias": True,
         "loaded": True,
         "any": True,
+    }
+
+
+def test_a_cold_explain_reads_a_bounce_folder_without_what_email_utils_imports() -> None:
+    # cli/deferred.py's defer_for_explain: email.utils (the mail tree's) imports socket,
+    # random, urllib.parse and calendar for functions a folder's reading does not call;
+    # their first use loads them (a Message-ID, RFC 2231 quoting, a date's timestamp).
+    doc = _run(
+        """\
+import io, json, sys
+from contextlib import redirect_stdout
+from smtpdoctor.cli.deferred import EXPLAIN_DEFERRED, defer_for_explain, is_deferred
+defer_for_explain()
+from smtpdoctor.cli.main import main
+with redirect_stdout(io.StringIO()) as out:
+    main(["explain", "--format", "json", "--jobs", "1", "--file", FOLDER])
+read = len(json.loads(out.getvalue())["explanations"])
+still = [is_deferred(sys.modules[name]) for name in EXPLAIN_DEFERRED]
+import email.utils, urllib.parse
+msgid = email.utils.make_msgid(domain="example.org")  # (its random part)
+hostname = callable(email.utils.socket.gethostname)  # (not called: no name looked up)
+quoted = email.utils.encode_rfc2231("caf\u00e9", "utf-8")
+when = email.utils.mktime_tz(email.utils.parsedate_tz("Mon, 7 Dec 2026 07:00:00 +0000"))
+print(json.dumps({
+    "read": read > 0, "still": still, "msgid": msgid.endswith("@example.org>"),
+    "hostname": hostname,
+    "quoted": quoted, "when": when, "parse": urllib.parse.unquote("%41"),
+    "loaded": [is_deferred(sys.modules[name]) for name in EXPLAIN_DEFERRED],
+}))
+""".replace("FOLDER", repr(str(Path(__file__).parent.parent / "data" / "bounces" / "cpython")))
+    )
+    assert doc == {
+        "read": True,
+        "still": [True, True, True, True],
+        "msgid": True,
+        "hostname": True,
+        "quoted": "utf-8''caf%C3%A9",
+        "when": 1796626800,
+        "parse": "A",
+        "loaded": [False, False, False, False],
     }
 
 

@@ -84,6 +84,23 @@ def test_a_reading_taken_is_the_reading() -> None:
     assert seen == {True, False}
 
 
+def test_scores_are_each_labels_sum_of_its_token_weights() -> None:
+    """``_scores`` (each token's extras kept by label, summed in C) gives, for every
+    corpus text and both models, the prior, ``base`` per token and each extra a
+    token's pairs hold, added one by one."""
+    rows = learned.training_rows(ROOT)[::3]
+    for which, category in (("category", None), ("stage", "recipient")):
+        m = learned.model(which)
+        for r in rows:
+            toks = [t for t in learned.tokens(r.text, category) if t in m.weights]
+            plain = [p + len(toks) * b for p, b in zip(m.prior, m.base, strict=True)]
+            for t in toks:
+                pairs = m.weights[t]
+                for j in range(0, len(pairs), 2):
+                    plain[pairs[j]] += pairs[j + 1]
+            assert learned._scores(toks, m) == plain
+
+
 def test_words_give_their_character_trigrams() -> None:
     """An inflected or compounded word shares trigrams with its stem; words of fewer
     than four characters (a reply code, "at") and masked tokens give none."""

@@ -94,12 +94,17 @@ def test_the_words_of_a_text_and_its_flat_form_are_those_of_both_joined(
     texts = _texts()
     texts += [t.replace("\n", "\n ") for t in texts if "\n" in t][:300]
     texts += [t + "\nΣ İ ß" for t in texts if "\n" in t][:300]
+    # (White space the flat form collapses, and a reply's code prefix it cuts.)
+    texts += [t.replace(" ", "  ", 3).replace("\n", " \t\n", 2) for t in texts if "\n" in t][:300]
+    texts += ["550-5.1.1 " + "\n550-5.1.1 ".join(t.split("\n")) for t in texts if "\n" in t][:300]
     pairs = []
     for text in texts:
         raw = replytext.normalise(text)
         flat = replytext.flatten(raw)
         pairs.append((replytext.mask_addresses(flat), replytext.mask_addresses(raw)))
     assert sum(f == r.replace("\n", " ") for f, r in pairs if "\n" in r) > 300
+    # (And those it is not, whose lines not in the flat form are scanned besides.)
+    assert sum(f != r.replace("\n", " ") and r.isascii() for f, r in pairs if "\n" in r) > 100
 
     def joined() -> list[frozenset[str] | None]:
         return [

@@ -124,6 +124,10 @@ def preload(args: list[str]) -> None:
         from smtpdoctor.cli.deferred import defer_for_logs
 
         defer_for_logs()  # datetime as its C part, gettext while no catalogue can exist
+    elif command == "explain":
+        from smtpdoctor.cli.deferred import defer_for_explain
+
+        defer_for_explain()  # and what email.utils imports for what a folder never runs
     path = _path(command)
     if path is None:
         return

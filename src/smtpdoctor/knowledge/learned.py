@@ -153,12 +153,30 @@ class Reading(NamedTuple):
 
 
 def _scores(toks: list[str], model: Model) -> list[int]:
-    scores = [p + len(toks) * b for p, b in zip(model.prior, model.base, strict=True)]
-    for t in toks:
-        pairs = model.weights[t]
-        for j in range(0, len(pairs), 2):
-            scores[pairs[j]] += pairs[j + 1]
-    return scores
+    """Each label's score: its prior, ``base`` per token and each token's extras, summed
+    by label in C (a token's extras as one entry per label, made at its first use: a
+    folder's texts share most of their tokens)."""
+    held = _DENSE.get(id(model))
+    if held is None or held[0] is not model:
+        held = _DENSE[id(model)] = (model, {})
+    dense = held[1]
+    rows = [dense.get(t) or _dense(dense, t, model) for t in toks]
+    start = [p + len(toks) * b for p, b in zip(model.prior, model.base, strict=True)]
+    return list(map(sum, zip(start, *rows, strict=True)))
+
+
+def _dense(dense: dict[str, tuple[int, ...]], token: str, model: Model) -> tuple[int, ...]:
+    """``token``'s extras as one entry per label (0 where it has none), kept in ``dense``."""
+    row = [0] * len(model.labels)
+    pairs = model.weights[token]
+    for j in range(0, len(pairs), 2):
+        row[pairs[j]] += pairs[j + 1]
+    dense[token] = found = tuple(row)
+    return found
+
+
+# Per model (held, so its id stays its own): each token's extras by label (_dense).
+_DENSE: dict[int, tuple[Model, dict[str, tuple[int, ...]]]] = {}
 
 
 def _weight(model: Model, token: str, label: int) -> int:

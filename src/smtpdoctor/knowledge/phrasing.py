@@ -206,22 +206,36 @@ def present_words_of(flat: str, raw: str) -> frozenset[str] | None:
     """``present_words(f"{flat}\\n{raw}".lower())`` for a multi-line ``raw`` and
     ``flat``, its flattened form (``flat.lower()`` for a one-line ``raw``).
 
-    When ``flat`` is ``raw`` with its line ends as spaces (most multi-line
-    texts: nothing to strip or fold) and ASCII, every word ``raw`` holds stands
-    within one of its lines (no index word holds a line end: else the whole
-    text is scanned), and each line stands in ``flat``: the words of ``flat``
-    alone are those of both, found in half the characters. (ASCII: each
-    character lower-cases to one, on its own.)
+    No index word holds a line end (else the whole text is scanned): every word
+    ``raw`` holds stands within one of its lines, and the joined text's words are
+    those of ``flat`` and of ``raw``'s lines. When ``flat`` is ``raw`` with its
+    line ends as spaces (most multi-line texts: nothing to strip or fold), each
+    line stands in ``flat``, lower-cased alike (a character lower-cases on its
+    own, but for a final sigma, whose ending is a line end or a space alike): the
+    words of ``flat`` alone are those of both, found in half the characters.
+    Else (an ASCII text), a line whose words, its spaces collapsed, stand in the
+    lower-cased ``flat`` holds no word ``flat`` lacks (no index word holds a
+    space at its ends or beside another, or other white space: else the whole
+    text is scanned): only the other lines (a reply's repeated code prefix, cut
+    from ``flat``) are scanned besides ``flat``.
     """
     if "\n" not in raw:
         return present_words(flat.lower())
-    if not (raw.isascii() and flat == raw.replace("\n", " ")):
+    if len(flat) + 1 + len(raw) < _LONG and not _BATCH:
+        # (None when short, as the joined text would be: lower-cased, no shorter.)
         return present_words(f"{flat}\n{raw}".lower())
-    if 2 * len(flat) + 1 < _LONG and not _BATCH:  # (the joined text's length)
-        return None
     if not _INDEX:
         _build_index()
-    return _words_in(f"{flat}\n{raw}".lower() if _LINE_END_WORD else flat.lower())
+    if _LINE_END_WORD:
+        return _words_in(f"{flat}\n{raw}".lower())
+    lowered = flat.lower()
+    if flat == raw.replace("\n", " "):
+        return _words_in(lowered)
+    if _ODD_SPACE_WORD or not raw.isascii():
+        return _words_in(f"{flat}\n{raw}".lower())
+    found = _words_in(lowered)
+    rest = [ln for ln in raw.lower().split("\n") if " ".join(ln.split()) not in lowered]
+    return found | _words_in("\n".join(rest)) if rest else found
 
 
 def _words_in(lowered: str) -> frozenset[str]:
@@ -233,6 +247,8 @@ def _words_in(lowered: str) -> frozenset[str]:
     # searched for: a set of the text's character triples is cheaper to
     # build than ~800 substring searches, and lets fewer words through than
     # pairs did. The few two-character (CJK) words are searched outright.
+    if not _BY_START and not _SHORT:
+        _by_start()
     triples = {lowered[i : i + 3] for i in range(len(lowered) - 2)}
     found = [
         word for key in triples & _BY_START.keys() for word in _BY_START[key] if word in lowered
@@ -739,19 +755,26 @@ def _build_index() -> None:
         index[source] = needs
         words.update(needs or ())
         _GATES[source] = gates
-        for gate in gates or ():
-            words.update(gate)
+        words.update(*(gates or ()))
     _WORDS[:] = sorted(words)
-    for word in _WORDS:
-        if len(word) < 3:
-            _SHORT.append(word)
-        else:
-            _BY_START.setdefault(word[:3], []).append(word)
-    global _AUTOMATON, _LINE_END_WORD  # noqa: PLW0603 - built once, with the words
+    global _AUTOMATON, _LINE_END_WORD, _ODD_SPACE_WORD  # noqa: PLW0603 - built once, with the words
     _AUTOMATON = _automaton(_WORDS)
-    _LINE_END_WORD = any("\n" in word for word in _WORDS)
+    if _AUTOMATON is None:
+        _by_start()  # (else made only if the scan is asked for: a test compares the two)
+    _LINE_END_WORD = "\n" in "".join(_WORDS)
+    _ODD_SPACE_WORD = any(word != " ".join(word.split()) for word in _WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
+
+
+def _by_start() -> None:
+    """The index words by their first three characters, for the scan without the automaton."""
+    by_start: dict[str, list[str]] = {}
+    for word in _WORDS:
+        if len(word) >= 3:
+            by_start.setdefault(word[:3], []).append(word)
+    _BY_START.update(by_start)
+    _SHORT[:] = [word for word in _WORDS if len(word) < 3]
 
 
 def source_key(source: str) -> str:
@@ -809,6 +832,8 @@ _SHORT: list[str] = []  # the words shorter than that
 _KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 _LINE_END_WORD = False  # whether an index word holds "\n" (see present_words_of)
+# Whether one holds white space at an end, two together, or any but a space (present_words_of).
+_ODD_SPACE_WORD = False
 _SECOND = operator.itemgetter(1)  # the word of an automaton hit (end, word)
 _FIRST = operator.itemgetter(0)  # a branch's gate
 _SPLIT: dict[str, _Branches | None] = {}  # a table regex's source -> its branches (see _branches)
