@@ -73,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="report failures in mail server logs by cause, stage, destination and time",
         description=(
             "Read mail server logs (Postfix, Exim, Sendmail, Exchange, Microsoft 365 message "
-            "traces; .gz too; '-' for standard input; globs) and report delivery failures by "
+            "traces; .gz, .bz2 and .xz too; '-' for standard input; globs) and report delivery failures by "
             "cause, stage, destination, MX host, reply code and hour, TLS failures by peer, and "
             "rises in the 421 rate. Exit status: 0 no failures, 1 only deferrals, 2 bounces or "
             "expired messages, 3 unusable input."
@@ -205,7 +205,9 @@ def _classifier_stores() -> None:
 def _options(args: argparse.Namespace) -> Options:
     """The engine's options from the command line, or a usage error."""
     if not args.files:
-        fail("give one or more log files (globs and .gz too), or - for standard input")
+        fail(
+            "give one or more log files (globs, and .gz, .bz2 or .xz too), or - for standard input"
+        )
     if args.events and wants_json(args):
         fail("--events and --format json are two different outputs: choose one")
     since = _user_time(args.since, "--since")
