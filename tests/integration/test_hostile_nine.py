@@ -540,7 +540,7 @@ def _own_lines_apart(stdout: Iterator[bytes]) -> Iterator[str]:
     s_server writes what it reads with write(2), a record at a time, and a
     record ends anywhere in a line; a word of its own printed between two
     records lands in the middle of the session's line ("smtpdoctor test
-    daSSL_do_handshake -> 1": so in each of the 7 failures of 24 runs under
+    daSSL_do_handshake -> 1": so in each of 7 failures in 24 cases under
     load, the command read in the middle of the body). The word is taken
     out, and the line's start joined to its rest (the next line)."""
     start = ""
