@@ -73,10 +73,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="report failures in mail server logs by cause, stage, destination and time",
         description=(
             "Read mail server logs (Postfix, Exim, Sendmail, Exchange, Microsoft 365 message "
-            "traces; .gz, .bz2 and .xz too; '-' for standard input; globs) and report delivery failures by "
-            "cause, stage, destination, MX host, reply code and hour, TLS failures by peer, and "
-            "rises in the 421 rate. Exit status: 0 no failures, 1 only deferrals, 2 bounces or "
-            "expired messages, 3 unusable input."
+            "traces; .gz, .bz2 and .xz too; '-' for standard input; globs) and report delivery "
+            "failures by cause, stage, destination, MX host, reply code and hour, TLS failures by "
+            "peer, and rises in the 421 rate. Exit status: 0 no failures, 1 only deferrals, 2 "
+            "bounces or expired messages, 3 unusable input."
         ),
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="log files, globs, or -")
