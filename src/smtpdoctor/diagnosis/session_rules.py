@@ -146,7 +146,7 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     if outcome is Outcome.PROTOCOL_ERROR:
         return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
     how = HOW.get(outcome, outcome.value)
-    if outcome is Outcome.CLOSED and step.detail.startswith(_TLS_ENDED):
+    if outcome is Outcome.CLOSED and step.tls_ended:
         # Not a dropped connection alone: the server's TLS layer ended the session
         # (a TLS proxy such as stunnel whose backend went away or talks on in clear).
         how = step.detail.removeprefix("the server ")
@@ -402,7 +402,6 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
 
 
 _NO_TLS = Category.STARTTLS_UNAVAILABLE
-_TLS_ENDED = "the server ended TLS (close_notify)"  # probe/session.py's _read_reply
 _SIZE_PARAM = re.compile(r"\sSIZE=(\d{1,15})\b", re.IGNORECASE)
 
 

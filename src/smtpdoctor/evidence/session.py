@@ -79,6 +79,8 @@ class Step:
     trickled: bool = False
     # The server answered our hello in SSL 2.0 or 3.0, not TLS (the handshake step).
     server_ssl: str | None = None
+    # The close was the server's TLS close_notify (RFC 8446 §6.1), not a TCP close alone.
+    tls_ended: bool = False
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

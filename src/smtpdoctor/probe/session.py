@@ -319,9 +319,8 @@ class _Walker:
                 return event
             if isinstance(event, Closed):
                 how = "in the middle of a reply" if event.mid_reply else "without a reply"
-                closed = (
-                    "ended TLS (close_notify)" if self.stream.tls_ended else "closed the connection"
-                )
+                step.tls_ended = self.stream.tls_ended
+                closed = "ended TLS (close_notify)" if step.tls_ended else "closed the connection"
                 self._end(step, Outcome.CLOSED, f"the server {closed} {how}")
                 return None
             assert isinstance(event, NeedData)
