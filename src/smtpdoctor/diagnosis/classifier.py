@@ -814,7 +814,11 @@ _COMMAND_STATED = re.compile(
     r"|\bgreeting\b|\brefused to talk to me\b"
     # (session 17, lines14) a receiving Postfix's own log names the command it refused
     # in ("NOQUEUE: reject: RCPT from", "milter-reject: END-OF-MESSAGE from")
-    r"|\b(?:milter-)?reject: (?:CONNECT|EHLO|HELO|MAIL|RCPT|DATA|END-OF-MESSAGE)\b",
+    r"|\b(?:milter-)?reject: (?:CONNECT|EHLO|HELO|MAIL|RCPT|DATA|END-OF-MESSAGE)\b"
+    # (session 18, lines15) Python's smtplib names the command in the exception it raises
+    # for the refusal (SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused,
+    # SMTPDataError: smtplib.py raises each for that command's reply only)
+    r"|\bSMTP(?:HeloError|SenderRefused|RecipientsRefused|DataError)\b",
     re.IGNORECASE,
 )
 

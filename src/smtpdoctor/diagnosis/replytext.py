@@ -159,9 +159,12 @@ def normalise(text: str) -> str:
         # Command rejected"): one reply, as on the wire.
         cut = _WRAPPED_CODE.sub(r"\1\2 \3", cut)
     # Python's smtplib quotes a reply as a tuple: "(550, b'5.7.1 Unable to relay')".
+    # (session 18, lines15) Its "(" stays before the code, as for the three-item tuple:
+    # an application's log may give the tuple as a key's value ("error=(538, b'...')"),
+    # and a code after "=" is a reply only with an enhanced code, a "(" before it is one.
     if "(" not in cut:
         return cut
-    return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("\\1 \\3\\n", cut))
+    return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("(\\1 \\3\\n", cut))
 
 
 # A mail address's local part is a name, not a statement: "<dmarc@example.org>:

@@ -439,7 +439,9 @@ _CORE: tuple[TextPattern, ...] = (
         r"conversation with \S+ timed out while|timed out while (?:receiving|sending)|"
         r"SMTP timeout (?:after|while)|timeout waiting for input|read timeout|"
         r"timeout writing message|Timeout waiting for data from client|"
-        r"Error: timeout exceeded|Error: timed out|Greeting never received|timed out waiting for",
+        # (not lettre's "Connection error: timed out": its connect's, smtp.connect_timeout)
+        r"Error: timeout exceeded|(?<!Connection )Error: timed out|Greeting never received|"
+        r"timed out waiting for",
         _C.NETWORK_TIMEOUT,
         "The connection was up, but the other side stopped answering until a timeout expired.",
         permanence=_T,
@@ -526,7 +528,10 @@ _CORE: tuple[TextPattern, ...] = (
         r"\bOperation timed out\b|\bETIMEDOUT\b|"
         # curl ("Failed to connect to h port 25 after 21000 ms: Timed out"),
         # Perl's IO::Socket ("connect: timeout")
-        r"Failed to connect to \S+ port \d+[^\n]{0,40}: Timed out|\bconnect: timeout\b",
+        r"Failed to connect to \S+ port \d+[^\n]{0,40}: Timed out|\bconnect: timeout\b|"
+        # (session 18, lines15) lettre's connection error (its Kind::Connection, raised
+        # while opening the TCP connection) holding the socket's timeout
+        r"\bConnection error: timed out\b",
         _C.FIREWALL_BLOCK,
         "The TCP connection to port 25 timed out: packets were dropped on the way.",
         "Outbound port 25 is blocked where the sender runs (cloud providers and ISPs "

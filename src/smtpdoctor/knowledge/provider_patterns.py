@@ -164,7 +164,9 @@ PROVIDER_PATTERNS: tuple[TextPattern, ...] = (
     _p(
         "generic.mail_loop",
         r"Hop count exceeded|possible mail loop|Too many hops|mail loop|routing loop|"
-        r"too many \"?Received\"? headers|loops back to myself",
+        # (session 18, lines15) the header named as MTAs and gateways write it, quoted or
+        # with its colon ("Too many \"Received\" headers", "554 Too many Received: headers")
+        r"too many \"?Received\"?:? headers|loops back to myself",
         _C.OTHER,
         "The message went round in a loop between servers until a hop limit stopped it.",
         "An MX record, forward or connector points back to a server that sent it.",

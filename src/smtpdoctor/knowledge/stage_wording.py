@@ -705,15 +705,19 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # An application's words for the step that failed (PEAR's and Roundcube's "Failed to
     # set sender" / "Failed to add recipient", PHPMailer's "The following From address
     # failed" / "The following recipients failed:").
+    # (session 18, lines15) and the step named before its failure, as Go programs on
+    # net/smtp wrap c.Mail's and c.Rcpt's errors ("set sender failed: %w", "set recipient
+    # failed: %w") and ESP Mail Client logs its RCPT refusal ("E: set recipient failed")
     stage_phrase(
         "stage.step_failed_mail",
         rf"{_STEP_FAILED}set (?:the )?(?:sender|from address|envelope sender)\b|"
-        r"\bfollowing From address failed\b",
+        r"\bfollowing From address failed\b|\bset (?:the )?sender failed\b",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.step_failed_rcpt",
-        rf"{_STEP_FAILED}add (?:the )?recipients?\b|\bfollowing recipients failed:",
+        rf"{_STEP_FAILED}(?:add|set) (?:the )?recipients?\b|\bfollowing recipients failed:|"
+        r"\b(?:add|set) (?:the )?recipients? failed\b",
         _S.RCPT_TO,
     ),
     # (session 14, from session 13's unlanded round) Postfix's smtpd log of a refusal at a

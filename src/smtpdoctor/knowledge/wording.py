@@ -189,7 +189,11 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # Python's smtplib reports a socket timeout while waiting for a reply as
         # a closed connection: "Connection unexpectedly closed: timed out".
         r"unexpectedly closed: timed out|Timeout\(\d+\) while trying to read|"
-        r"timed out while (?:trying to )?read(?:ing)?\b",
+        r"timed out while (?:trying to )?read(?:ing)?\b|"
+        # (session 18, lines15) Rust's std on Unix gives a socket read or write that ran
+        # past its set timeout as WouldBlock, EAGAIN: "Resource temporarily unavailable
+        # (os error 11)" (35 on macOS and the BSDs), as lettre-based senders print it
+        r"\bResource temporarily unavailable \(os error (?:11|35)\)",
         _C.NETWORK_TIMEOUT,
         "The connection was open, but the server's reply did not come in time.",
         "The client waits for a greeting on an implicit-TLS port (465) while the "
