@@ -1187,6 +1187,10 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # collections came after
         ("tune/seventysix", TUNE_FLOOR_S17),
         ("held/seventysix", HELD_FLOOR_S17),
+        # both whole splits with session 18's three collections: tune after its round,
+        # held back at its end read (a row of margin each)
+        ("tune", TUNE_FLOOR_S18),
+        ("held", HELD_FLOOR_S18),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1489,6 +1493,14 @@ HELD_FLOOR_S16 = (100.0 * 372 / 408, 100.0 * 370 / 408)
 # collections' 23/24 and 24/24). Each floor is that less a row.
 TUNE_FLOOR_S17 = (100.0 * 1248 / 1260, 100.0 * 1254 / 1260)
 HELD_FLOOR_S17 = (100.0 * 378 / 413, 100.0 * 375 / 413)
+# Those floors stay on those rows ("seventysix"). Session 18 (bounces9): the seventy-seventh
+# to seventy-ninth collections (30 rows: list archives' bounces and lures, node-bounce-handler's
+# later fixtures, anti-virus notices kept by Perl's old tracker, German and Italian pages; 20
+# tune, 10 held back). Held back 388/423 and 383/423 at their first sight and at the round's
+# end (whole splits only); tune 1261/1280 and 1272/1280 before the round's classes, 1268/1280
+# and 1275/1280 after them (the collections' 19/20 and 20/20). Each floor is that less a row.
+TUNE_FLOOR_S18 = (100.0 * 1267 / 1280, 100.0 * 1274 / 1280)
+HELD_FLOOR_S18 = (100.0 * 387 / 423, 100.0 * 382 / 423)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"
