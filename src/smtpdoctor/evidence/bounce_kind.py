@@ -121,6 +121,9 @@ def looks_like_bounce_body(text: str) -> bool:
 # (Compiled on first need: a folder of mails with their headers never needs them.)
 _FAILURE_WORDS = LazyRegex(REPORT_FAILURE_WORDS, re.I)
 _REPLY_CODE = LazyRegex(REPORT_REPLY_CODE, re.M)
+# (session 18) A notice that says the mail was not delivered is a refusal, whatever
+# else it says of an attachment or a virus.
+_NOT_DELIVERED = re.compile(r"\bnot (?:been )?delivered\b", re.I)
 
 
 def _laid_out_as_report(head: str) -> bool:
@@ -259,11 +262,12 @@ def notice(head: str) -> bool:
     """:func:`is_notice_text` of a text's visible start (its topic words looked for
     first: a notice of an anti-virus filter or a mailbox quota names one)."""
     low = folded(head)
-    if "virus" not in low and "quota" not in low and "ウイルス" not in low:
+    if "virus" not in low and "quota" not in low and "ウイルス" not in low and "attach" not in low:
         return False
     return (
         gated(NOTICE, NOTICE_WORDS, head)
         and _REPLY_CODE.search(head) is None
+        and _NOT_DELIVERED.search(head) is None
         and not opens(MS_NDR, head)
     )
 

@@ -171,6 +171,19 @@ NOTICE_MARKS = (
     r"\bmail transmission has been successfully completed\b|"
     r"\ba virus in (?:a|the) (?:message|mail|e-?mail) sent\s+to you\b|"
     r"お客(?:さま|様)へのメールにウイルス|"
+    # (session 18) more gateways' notices to the recipient (rt.perl.org's, 2002): mail
+    # "sent to you" with a virus, a virus "in your receiving mail traffic", the infected
+    # message attached with "it is recommended that you delete this message"; and the
+    # mail sent on without its attachment: "the attachment was moved/removed", "the
+    # file attached to this email was removed" (Trend ScanMail, a gateway's file
+    # blocking). A notice that says the mail was not delivered is none (notice()).
+    r"\bsent to you (?:a |an )?(?:mail|message|e-?mail) (?:with|containing)\b|"
+    r"\bin your (?:receiving|incoming|inbound) (?:mail|e-?mail|message)s?(?: traffic)?\b|"
+    r"\brecommended that you delete this (?:message|mail|e-?mail)\b|"
+    r"\battachment(?:\(s\))?(?: [\w.-]{1,60})? (?:was|were|has been|have been) "
+    r"(?:moved|removed|deleted|stripped)\b|"
+    r"\b(?:file|attachment)s? attached to this (?:e-?mail|message|mail) (?:was|were|has been) "
+    r"(?:removed|deleted|stripped)\b|"
     r"\byour mailbox quota (?:was|has been|is) exceeded\b|\bquota exceeding warning\b"
 )
 # The aggregate reports receivers send a domain's postmaster: DMARC's (RFC 7489
@@ -288,6 +301,10 @@ BOUNCE_TEXT_OPENINGS = (
     # MDaemon's "Permanent Delivery Failure" ("The attached message had PERMANENT
     # fatal delivery errors!" above its session transcript), forwarded by its user
     r"^The attached message had PERMANENT fatal delivery errors|"
+    # (session 18) an anti-virus scanner's report to the sender ("The mail was not
+    # delivered because it contained dangerous code", RAV AntiVirus): its verdict and
+    # the infected file named on other lines, read as one report
+    r"\b(?:mail|message|e-?mail) was not delivered because it contain(?:ed|s)\b|"
     # Russian reports: "Ваше письмо не может быть доставлено адресату x" ("your
     # letter cannot be delivered to the addressee x")
     r"письмо не (?:может\s+быть|было|могло\s+быть)\s+доставлено|"

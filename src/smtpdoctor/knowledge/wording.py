@@ -877,7 +877,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         "wording.intl_mailbox_full",
         r"\b(?:Postfach|boite|boîte|buzón|buzon|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
         r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)|"
-        r"(?:收件人|用户|用戶)的?(?:邮箱|郵箱|信箱)?(?:空间|空間|容量)(?:不足|已满|已滿)",
+        # (session 18) "收件方" (the receiving side) and "可用" (available) as Alibaba
+        # Mail writes it: "收件方邮箱可用容量不足" (the recipient's mailbox has too little
+        # available space)
+        r"(?:收件人|收件方|用户|用戶)的?(?:邮箱|郵箱|信箱)?(?:可用)?(?:空间|空間|容量)(?:不足|已满|已滿)",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
