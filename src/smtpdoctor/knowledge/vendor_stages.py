@@ -335,9 +335,6 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # Encryption required for requested authentication mechanism"; hMailServer's "530 A
     # SSL/TLS-connection is required for authentication", mox's "authentication requires
     # tls"): the answer to AUTH.
-    # (session 18, catalogues) The sender's domain named as MAIL FROM's ("cannot verify mx
-    # records for mailfrom domain", mox): judged at MAIL FROM.
-    stage_phrase("c18.stage.mailfrom_domain", r"\bmail ?from domain\b", _S.MAIL_FROM),
     stage_phrase(
         "c18.stage.tls_for_auth",
         r"\b(?:TLS|SSL|encryption|STARTTLS)\b[^.;\n]{0,30}?\brequired (?:for|before) (?:the )?"

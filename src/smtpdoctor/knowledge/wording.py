@@ -706,7 +706,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "c18.wording.spf_temperror",
         r"\btemporary SPF (?:validation |lookup |check |evaluation )?(?:error|failure)\b|"
         r"\bproblem (?:on|with|during) (?:the )?SPF (?:lookup|check|validation)\b|"
-        r"\bSPF\b[^.;\n]{0,50}?\b(?:with a temporary error|temp ?error)\b",
+        r"\bSPF\b[^.;\n]{0,50}?\b(?:with a temporary error|temp ?error)\b|"
+        # (qpsmtpd's "450 SPF - no response": the lookup got no answer)
+        r"\bSPF\b[^.;\n]{0,20}?\bno (?:DNS )?response\b",
         _C.DNS_RESOLUTION,
         "The receiving server could not finish its SPF check of the sender's domain: a "
         'DNS lookup of the domain\'s SPF record failed for now (SPF "temperror").',
@@ -758,7 +760,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "c18.wording.sender_address_form",
         r"\bsender address (?:syntax error|(?:is )?(?:malformed|not valid)|must be specified|"
-        r"must contain a domain)\b|\b(?:malformed|invalid) sender address\b",
+        r"must contain a domain)\b|\b(?:malformed|invalid) sender address\b|"
+        # (Zimbra's LMTP "501 5.5.4 Syntax error in sender address")
+        r"\bsyntax error in (?:the )?sender address\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the envelope sender's address for its form (empty, "
         "malformed, or without a domain).",
@@ -787,7 +791,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     # address in the example is no recipient's.
     pattern(
         "c18.wording.command_usage_mail",
-        r"\b(?:syntax should be|usage:|syntax:) MAIL FROM\b",
+        # (emersion/go-smtp: "Was expecting MAIL arg syntax of FROM:<address>")
+        r"\b(?:syntax should be|usage:|syntax:) MAIL FROM\b|\bwas expecting MAIL arg syntax\b",
         _C.OTHER,
         "The server refused the MAIL FROM command's syntax (it quotes the form it expects).",
         "A mailer that writes MAIL FROM with a space before the address or without angle brackets.",
@@ -796,11 +801,86 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "c18.wording.command_usage_rcpt",
-        r"\b(?:syntax should be|usage:|syntax:) RCPT TO\b",
+        r"\b(?:syntax should be|usage:|syntax:) RCPT TO\b|\bwas expecting RCPT arg syntax\b",
         _C.OTHER,
         "The server refused the RCPT TO command's syntax (it quotes the form it expects).",
         "A mailer that writes RCPT TO with a space before the address or without angle brackets.",
         stage=_S.RCPT_TO,
+        retry=False,
+    ),
+    # (aiosmtpd's "501 Syntax: HELO hostname", Python smtpd's too) HELO/EHLO without the
+    # name it needs: refused at EHLO, as "HELO requires domain name" is.
+    pattern(
+        "c18.wording.command_usage_helo",
+        r"\b(?:syntax should be|usage:|syntax:) (?:HELO|EHLO) (?:hostname|domain)\b",
+        _C.POLICY_REJECTION,
+        "The server refused HELO/EHLO without the client's host name.",
+        "A client that sends HELO or EHLO with no name (or an empty one).",
+        stage=_S.EHLO,
+        retry=False,
+    ),
+    # (session 18, catalogues) A command line over the server's limit (RFC 5321
+    # §4.5.3.1.4: 512 octets; Haraka's "521 Command line too long", OpenSMTPD's "500 5.0.0
+    # Command line too long", Postfix's "500 5.5.2 Error: command too long"): the client's
+    # command, not the message's size nor the server's trouble.
+    pattern(
+        "c18.wording.command_too_long",
+        r"\bcommand(?: line)? (?:is )?too long\b",
+        _C.OTHER,
+        "The server refused a command line longer than its limit (RFC 5321: 512 octets).",
+        "A client that sends a very long MAIL FROM or RCPT TO (many ESMTP parameters, a "
+        "long address) or garbage on the connection.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 18, catalogues) The message's form against RFC 5322/6532: 8-bit header
+    # text without SMTPUTF8, no blank line between header and body, NUL characters
+    # (Cyrus lmtpd's imap_err.et: "Message contains non-ASCII characters in headers",
+    # "Message has no header/body separator", "Message contains NUL characters"; mox's
+    # "message with non-us-ascii requires 8bitmime extension"), whatever X.6.0 stands
+    # beside it.
+    pattern(
+        "c18.wording.message_malformed",
+        r"\bnon-(?:us-)?ascii (?:characters? )?(?:in (?:the )?(?:message )?headers?|"
+        r"requires (?:the )?8BITMIME)\b|"
+        r"\b(?:no|missing) header/body separator\b|\bhas no header/body separator\b|"
+        r"\bmessage contains (?:NUL|null) characters\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message for its form: 8-bit text in its header "
+        "without SMTPUTF8, no blank line between header and body, or NUL characters.",
+        "A mailer or script that builds the message by hand (raw UTF-8 in a Subject, no "
+        "blank line after the headers).",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 18, catalogues) A mailbox, list or group that takes posts only from some
+    # senders (Cyrus lmtpd's "You do not have permission to post a message to this
+    # mailbox", Google Groups' "You do not have permission to post to this group"): the
+    # sender's right to post, judged as the recipient is named.
+    pattern(
+        "c18.wording.no_permission_to_post",
+        r"\b(?:do(?:es)? not|don't) have (?:the )?permission to (?:post|send|submit)\b"
+        r"[^.;\n]{0,30}?\bto (?:this|the|that) (?:mailbox|list|mailing list|group|recipient)\b",
+        _C.POLICY_REJECTION,
+        "The mailbox, list or group takes messages only from senders it allows, and this "
+        "sender is not one of them.",
+        "A list or group that accepts posts from members only; a shared mailbox whose "
+        "permissions leave this sender out.",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 18, catalogues) Lists that refuse a null sender (qpsmtpd's "mailing lists
+    # do not accept null senders"): a refusal of the empty envelope sender.
+    pattern(
+        "c18.wording.null_sender_refused",
+        r"\b(?:do(?:es)? not|don't|cannot) accept (?:null|empty|bounce) senders?\b",
+        _C.POLICY_REJECTION,
+        "The receiving side refuses mail with an empty envelope sender (a bounce or "
+        "auto-reply) for this recipient.",
+        "A bounce or auto-reply sent to a mailing list or an address that takes no notifications.",
+        permanence=_PM,
         retry=False,
     ),
     # A sender's or receiver's cap on parallel work ("exceeding outbound thread limit",
