@@ -1423,7 +1423,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
-    # (session 12) The message's form refused: malformed, bare or stray line feeds, not
+    # (session 12) The message's form refused: malformed (bare or stray line feeds: the
+    # precise c18.wording.line_endings, since session 18), not
     # conforming to RFC 5322, a header it lacks, a character set or attachment type the
     # receiver does not take, mail judged unsolicited (RFC 3463's X.6 subjects).
     pattern(
