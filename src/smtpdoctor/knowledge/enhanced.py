@@ -392,9 +392,10 @@ _ENTRIES: tuple[EnhancedCode, ...] = (
     _e(7, 26, 'Multiple authentication checks failed',
        'More than one of SPF, DKIM and DMARC failed.',
        'RFC 7372', _C.POLICY_REJECTION, False),
+    # (session 18: a refusal of the sender, as the corpus reads a sender's null MX)
     _e(7, 27, 'Sender address has null MX',
        "The sender's domain publishes a null MX, so bounces could not be returned.",
-       'RFC 7505', _C.DNS_RESOLUTION, False),
+       'RFC 7505', _C.POLICY_REJECTION, False),
     _e(7, 28, 'Mail flood detected',
        'The message looks like part of a flood of similar messages.',
        'draft-levine-mailbomb-header', _C.RATE_LIMITED, True),

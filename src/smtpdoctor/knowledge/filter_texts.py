@@ -45,7 +45,10 @@ FILTER_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:type )?(?:not allowed|not permitted|forbidden))\b|"
         # (a bounce class's words: "blocked by the receiver because it contained an attachment")
         r"\b(?:blocked|rejected|refused)\b[^\n]{0,60}\bbecause it contain(?:s|ed) an? "
-        r"(?:\w+ )?attachment\b",
+        r"(?:\w+ )?attachment\b|"
+        # (session 18, catalogues) archives a scanner cannot open ("We do not accept
+        # password-protected zip files!", qpsmtpd's uvscan plugin; "encrypted archive")
+        r"\b(?:password[- ]protected|encrypted) (?:zip|rar|7z|archive|attachment)s?\b",
         _C.POLICY_REJECTION,
         "The receiver's filter refuses an attachment of this type (by its extension or "
         "content type).",

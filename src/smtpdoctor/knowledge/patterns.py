@@ -363,6 +363,9 @@ _CORE: tuple[TextPattern, ...] = (
         r"\b(?:block\w*|black ?list\w*|denied|polic(?:y|ies)|spam\w*)))|"
         r"mail-?box (?:unavailable|not found|"
         r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
+        # (session 18, catalogues: Courier's "556 Address unavailable.", RFC 5321's 550
+        # "mailbox unavailable" in other words; not EADDRNOTAVAIL's "Address not available")
+        r"\baddress (?:is )?(?:temporarily )?unavailable\b|"
         r"invalid (?:recipient|mailbox)|recipient not found|not a valid (?:mailbox|recipient|user)|"
         # ("Recipient address rejected: Access denied", or an access map's own words
         # of a block or policy, is an access rule, not a missing user; Microsoft's
@@ -635,7 +638,10 @@ _CORE: tuple[TextPattern, ...] = (
         r"Temporary (?:server|local) (?:error|problem)|"
         r"Resources? temporarily (?:not )?(?:available|unavailable)|local error in processing|"
         r"system (?:is )?(?:busy|overloaded)|try again later|\bI'?m busy\b|"
-        r"\b(?:please )?retry later\b|\btry later\b",
+        r"\b(?:please )?retry later\b|\btry later\b|"
+        # (session 18, catalogues) RFC 3463 X.3.1's own words, as Courier ("431 Mail system
+        # full.") and Stalwart write them: the server's storage, not a mailbox
+        r"\bmail system (?:is )?full\b",
         _C.SERVICE_UNAVAILABLE,
         "The receiving server is temporarily unable to take mail.",
         retry=True,

@@ -1098,6 +1098,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "synonyms.dns_query_failed",
         r"\bDNS (?:query|queries|look-?ups?) (?:error|fail(?:ed|ure)?)\b|"
+        # (session 18, catalogues: Courier's "417 DNS lookup on HELO mail.example.com
+        # failed.  Try again later.")
+        r"\bDNS (?:query|look-?up) (?:on|of|for) (?:(?:HELO|EHLO|host|domain) )?"
+        r"[^\s;]{1,100} failed\b|"
         r"\bDNS domain \S+ does not exist\b",
         _C.DNS_RESOLUTION,
         "A DNS lookup failed while routing the mail.",

@@ -326,6 +326,22 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bVerify mail ?from failed\b",
         _S.MAIL_FROM,
     ),
+    # (session 18, catalogues) Postfix's reply classes name the restriction list that
+    # refused (smtpd_dsn_fix.h: "Data command", "End-of-data"; "<%s>: %s rejected: ..."):
+    # smtpd_data_restrictions answer DATA, smtpd_end_of_data_restrictions the message.
+    stage_phrase("c18.stage.postfix_data_class", r"\bData command rejected\b", _S.DATA),
+    stage_phrase("c18.stage.postfix_eod_class", r"\bEnd-of-data rejected\b", _S.MESSAGE),
+    # (session 18, catalogues) Encryption demanded for a login (RFC 4954 §6: "538 5.7.11
+    # Encryption required for requested authentication mechanism"; hMailServer's "530 A
+    # SSL/TLS-connection is required for authentication", mox's "authentication requires
+    # tls"): the answer to AUTH.
+    stage_phrase(
+        "c18.stage.tls_for_auth",
+        r"\b(?:TLS|SSL|encryption|STARTTLS)\b[^.;\n]{0,30}?\brequired (?:for|before) (?:the )?"
+        r"(?:requested )?(?:authentication|AUTH|login)\b|"
+        r"\bauthentication requires (?:TLS|SSL|encryption)\b",
+        _S.AUTH,
+    ),
     # PHP's mail() on Windows speaks HELO, MAIL FROM, RCPT TO and DATA, never AUTH: a 530
     # "authentication required" it quotes answers its MAIL FROM.
     stage_phrase("stage.php_mail_530", r"\bmail\(\): SMTP server response: 530\b", _S.MAIL_FROM),

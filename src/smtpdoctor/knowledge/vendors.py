@@ -763,7 +763,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
     # --- the message's form refused (RFC 5321 §4.5.3.1.6 line length, RFC 5322/6532) -----------
     pattern(
         "vendor.line_limit",
-        r"Line limit exceeded|line (?:too long|length exceeded)|lines? longer than \d+|"
+        # (session 18, catalogues: not a command's line, "521 Command line too long")
+        r"Line limit exceeded|(?<!command )line (?:too long|length exceeded)|"
+        r"lines? longer than \d+|"
         # a line named by what it is ("Input line to submit longer than 254
         # characters", Microsoft KB Q180414), or said to exceed a count
         r"\bline\b[\w ]{1,30}? longer than \d+ (?:characters|chars|bytes|octets)\b|"

@@ -257,6 +257,26 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "from senders it knows; the envelope sender is not one of them.",
         retry=False,
     ),
+    # (session 18, catalogues) The sender's domain that takes no mail (RFC 7505 §4.2:
+    # "550 5.7.27 Sender address has null MX"), in the servers' own words: Postfix's
+    # reject_unknown_sender_domain ("<a@b>: Sender address rejected: Domain b does not
+    # accept mail (nullMX)", smtpd_check.c), mox's "mailfrom domain not configured for
+    # mail": a refusal of the sender at MAIL FROM, as rspamd's "Domain published RFC
+    # 7505 Null MX" is (session 9), not the lookup of a recipient's domain below.
+    pattern(
+        "c18.wording.sender_null_mx",
+        r"\bSender address rejected: Domain \S+ does not accept mail\b|"
+        r"\b(?:mail ?from|sender'?s?|envelope sender) domain (?:is )?not configured "
+        r"(?:for|to (?:send|receive)) (?:e-?)?mail\b|"
+        r"\bsender(?:'s)? (?:address |domain )?(?:has|publishes) (?:a )?null ?MX\b",
+        _C.POLICY_REJECTION,
+        "The sender's domain publishes a null MX (RFC 7505): it says it takes no mail, so "
+        "the receiving server refuses mail from it (a bounce could not be returned).",
+        "The envelope sender is a domain used only for the web, or its null MX was "
+        "published by mistake.",
+        stage=_S.MAIL_FROM,
+        retry=False,
+    ),
     pattern(
         "wording.null_mx",
         # RFC 7505: a domain that publishes a null MX takes no mail at all.
@@ -360,7 +380,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "wording.recipient_count_limit",
         r"\blimits? the number of recipients\b|"
         r"\b(?:maximum|max\.?) (?:number of )?recipients (?:per|in a|for a|for each) "
-        r"(?:single )?(?:message|mail|e-?mail|transaction)\b",
+        r"(?:single )?(?:message|mail|e-?mail|transaction)\b|"
+        # (session 18, catalogues: mox's "max of 1000 recipients reached", James's
+        # "Requested action not taken: max recipients reached")
+        r"\bmax(?:imum)? (?:of |number of )?(?:\d+ )?recipients (?:reached|exceeded)\b",
         _C.RATE_LIMITED,
         "The server takes no more recipients for one message; the rest must be sent in "
         "another transaction.",
@@ -540,8 +563,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"STARTTLS)\b(?! ?(?:version|v?1\.\d)| or (?:the )?client)|"
         # (not the sender's own demand the server did not meet: "TLS is required, but
         # was not offered by host")
-        r"\b(?:TLS|SSL|STARTTLS|encryption)(?:/(?:TLS|SSL)v?\d?)? (?:connection )?"
-        r"(?:is )?required\b(?![,;]? ?but\b)",
+        # (session 18, catalogues: maddy's "TLS conversation required", hMailServer's "A
+        # SSL/TLS-connection is required for authentication")
+        r"\b(?:TLS|SSL|STARTTLS|encryption)(?:/(?:TLS|SSL)v?\d?)?(?:[- ](?:connection|conversation|"
+        r"session))? (?:is )?required\b(?![,;]? ?but\b)",
         _C.STARTTLS_UNAVAILABLE,
         "The receiving side takes mail only over an encrypted connection (STARTTLS), and "
         "the sender did not start TLS.",
@@ -652,6 +677,214 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "The certificate could not be validated (its dates, name or issuer).",
         stage=_S.TLS_HANDSHAKE,
         permanence=_T,
+        retry=False,
+    ),
+    # (session 18, catalogues) Line endings the receiver refuses: a bare LF or CR
+    # (RFC 5321 §2.3.8: CRLF only), in the servers' own words (hMailServer's "Message
+    # containing bare LF's", chasquid's "invalid line ending", mox's "invalid bare \\r or
+    # \\n, may be smtp smuggling", qmail-smtpd's pointer to its page on them, "451 See
+    # https://cr.yp.to/docs/smtplf.html."): the message's form, whatever syntax code
+    # (5.5.2, 5.6.0) stands beside it.
+    pattern(
+        "c18.wording.line_endings",
+        r"\bbare ?(?:line ?feeds?|LFs?|CRs?)\b|\bBareLinefeeds\w*|"
+        r"\bstray (?:line ?feeds?|LFs?|CRs?)\b|"
+        r"\bbare (?:\\r|CR) or (?:\\n|LF)\b|\bSMTP smuggling\b|/docs/smtplf\b|"
+        r"\b(?:invalid|illegal|bad) (?:line[- ]ending|end[- ]of[- ]line)s?\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message for its line endings: a bare line feed "
+        "or carriage return where SMTP allows only CR LF (RFC 5321 §2.3.8).",
+        "A mailer or script that writes bare line feeds (LF) into the message; servers "
+        "refuse them since the SMTP smuggling attacks of 2023.",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 18, catalogues) An SPF check that could not finish (RFC 7208 §2.6.6:
+    # "temperror", a transient, generally DNS, error; RFC 7372's X.7.24), in servers'
+    # words: Stalwart's "451 4.7.24 Temporary SPF validation error", James's
+    # "Temporarily rejected: Problem on SPF lookup", maddy's "SPF authentication failed
+    # with a temporary error". A lookup of the sender domain's DNS, not a failed SPF
+    # (which generic.dmarc_spf_dkim reads).
+    pattern(
+        "c18.wording.spf_temperror",
+        r"\btemporary SPF (?:validation |lookup |check |evaluation )?(?:error|failure)\b|"
+        r"\bproblem (?:on|with|during) (?:the )?SPF (?:lookup|check|validation)\b|"
+        r"\bSPF\b[^.;\n]{0,50}?\b(?:with a temporary error|temp ?error)\b|"
+        # (qpsmtpd's "450 SPF - no response": the lookup got no answer)
+        r"\bSPF\b[^.;\n]{0,20}?\bno (?:DNS )?response\b",
+        _C.DNS_RESOLUTION,
+        "The receiving server could not finish its SPF check of the sender's domain: a "
+        'DNS lookup of the domain\'s SPF record failed for now (SPF "temperror").',
+        "The sender domain's DNS servers are slow, unreachable or answer with errors; an "
+        "SPF record whose includes time out.",
+        hint=_S.MAIL_FROM,
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 18, catalogues) The receiver could not check an address now (chasquid's
+    # "451 4.4.3 Temporary error checking address", Stalwart's "451 4.4.3 Unable to
+    # verify address at this time"): its directory or lookup is in trouble, the address
+    # itself was not judged. RFC 3463 X.4.3 (directory server failure) beside it is no
+    # DNS failure of the sender's.
+    pattern(
+        "c18.wording.address_check_deferred",
+        r"\btemporary (?:error|failure|problem) (?:while )?(?:checking|verifying|validating) "
+        r"(?:the )?(?:recipient )?address\b|"
+        r"\bunable to (?:verify|check|validate) (?:the )?(?:recipient )?address "
+        r"(?:at this time|right now|now|temporarily)\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server could not check the recipient address just now (its user "
+        "directory or lookup failed); the address itself was not refused.",
+        "A directory (LDAP, SQL, a remote lookup) the server asks is down or slow.",
+        hint=_S.RCPT_TO,
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 18, catalogues) DANE (RFC 7672 §2.2): the server's certificate matched
+    # none of the destination's TLSA records (maddy's "No matching TLSA records"):
+    # a certificate the TLS handshake showed.
+    pattern(
+        "c18.wording.tlsa_mismatch",
+        r"\bno (?:matching|usable|valid) TLSA records?\b|"
+        r"\b(?:did|does|do) not match any (?:of the )?TLSA\b|\bTLSA (?:record )?mismatch\b",
+        _C.TLS_CERTIFICATE,
+        "The server's certificate matches none of the destination's DANE TLSA records.",
+        "The certificate was renewed (a new key) before the TLSA record was updated; a "
+        "TLSA record published for another certificate.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 18, catalogues) The sender's address refused for its form (OpenSMTPD's
+    # "553 5.1.0 Sender address syntax error", hMailServer's "550 Sender address must be
+    # specified.", chasquid's "Sender address malformed"): a refusal of MAIL FROM's
+    # argument (as "501 5.1.7 Bad sender address syntax" reads by its code), whatever
+    # address-status code (5.1.0) stands beside it.
+    pattern(
+        "c18.wording.sender_address_form",
+        r"\bsender address (?:syntax error|(?:is )?(?:malformed|not valid)|must be specified|"
+        r"must contain a domain)\b|\b(?:malformed|invalid) sender address\b|"
+        # (Zimbra's LMTP "501 5.5.4 Syntax error in sender address")
+        r"\bsyntax error in (?:the )?sender address\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the envelope sender's address for its form (empty, "
+        "malformed, or without a domain).",
+        "A mailer that sends MAIL FROM with an empty, unqualified or malformed address.",
+        stage=_S.MAIL_FROM,
+        retry=False,
+    ),
+    # (session 18, catalogues) The MX records of a domain that could not be found or
+    # checked (mox's "451 4.4.0 cannot verify mx records for mailfrom domain", Postfix's
+    # "Unable to look up mail exchanger host"): a DNS lookup, whatever network code
+    # (4.4.0) stands beside it.
+    pattern(
+        "c18.wording.mx_lookup_failed",
+        r"\b(?:cannot|can't|could not|couldn't|unable to) (?:verify|check|look ?up|find|"
+        r"resolve) (?:the )?(?:MX|mail exchanger) (?:records?|hosts?|information)\b",
+        _C.DNS_RESOLUTION,
+        "The MX records of a domain could not be looked up or checked.",
+        "The domain's DNS servers do not answer or answer with errors; the domain has "
+        "no MX records.",
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 18, catalogues) A reply that quotes the command's syntax ("550 Invalid
+    # syntax. Syntax should be MAIL FROM:<mailbox@domain>[crlf]", hMailServer; "501 5.5.2
+    # Usage: RCPT TO:<recipient>", Apache James): the command's own syntax refused, the
+    # address in the example is no recipient's.
+    pattern(
+        "c18.wording.command_usage_mail",
+        # (emersion/go-smtp: "Was expecting MAIL arg syntax of FROM:<address>")
+        r"\b(?:syntax should be|usage:|syntax:) MAIL FROM\b|\bwas expecting MAIL arg syntax\b",
+        _C.OTHER,
+        "The server refused the MAIL FROM command's syntax (it quotes the form it expects).",
+        "A mailer that writes MAIL FROM with a space before the address or without angle brackets.",
+        stage=_S.MAIL_FROM,
+        retry=False,
+    ),
+    pattern(
+        "c18.wording.command_usage_rcpt",
+        r"\b(?:syntax should be|usage:|syntax:) RCPT TO\b|\bwas expecting RCPT arg syntax\b",
+        _C.OTHER,
+        "The server refused the RCPT TO command's syntax (it quotes the form it expects).",
+        "A mailer that writes RCPT TO with a space before the address or without angle brackets.",
+        stage=_S.RCPT_TO,
+        retry=False,
+    ),
+    # (aiosmtpd's "501 Syntax: HELO hostname", Python smtpd's too) HELO/EHLO without the
+    # name it needs: refused at EHLO, as "HELO requires domain name" is.
+    pattern(
+        "c18.wording.command_usage_helo",
+        r"\b(?:syntax should be|usage:|syntax:) (?:HELO|EHLO) (?:hostname|domain)\b",
+        _C.POLICY_REJECTION,
+        "The server refused HELO/EHLO without the client's host name.",
+        "A client that sends HELO or EHLO with no name (or an empty one).",
+        stage=_S.EHLO,
+        retry=False,
+    ),
+    # (session 18, catalogues) A command line over the server's limit (RFC 5321
+    # §4.5.3.1.4: 512 octets; Haraka's "521 Command line too long", OpenSMTPD's "500 5.0.0
+    # Command line too long", Postfix's "500 5.5.2 Error: command too long"): the client's
+    # command, not the message's size nor the server's trouble.
+    pattern(
+        "c18.wording.command_too_long",
+        r"\bcommand(?: line)? (?:is )?too long\b",
+        _C.OTHER,
+        "The server refused a command line longer than its limit (RFC 5321: 512 octets).",
+        "A client that sends a very long MAIL FROM or RCPT TO (many ESMTP parameters, a "
+        "long address) or garbage on the connection.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 18, catalogues) The message's form against RFC 5322/6532: 8-bit header
+    # text without SMTPUTF8, no blank line between header and body, NUL characters
+    # (Cyrus lmtpd's imap_err.et: "Message contains non-ASCII characters in headers",
+    # "Message has no header/body separator", "Message contains NUL characters"; mox's
+    # "message with non-us-ascii requires 8bitmime extension"), whatever X.6.0 stands
+    # beside it.
+    pattern(
+        "c18.wording.message_malformed",
+        r"\bnon-(?:us-)?ascii (?:characters? )?(?:in (?:the )?(?:message )?headers?|"
+        r"requires (?:the )?8BITMIME)\b|"
+        r"\b(?:no|missing) header/body separator\b|\bhas no header/body separator\b|"
+        r"\bmessage contains (?:NUL|null) characters\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message for its form: 8-bit text in its header "
+        "without SMTPUTF8, no blank line between header and body, or NUL characters.",
+        "A mailer or script that builds the message by hand (raw UTF-8 in a Subject, no "
+        "blank line after the headers).",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 18, catalogues) A mailbox, list or group that takes posts only from some
+    # senders (Cyrus lmtpd's "You do not have permission to post a message to this
+    # mailbox", Google Groups' "You do not have permission to post to this group"): the
+    # sender's right to post, judged as the recipient is named.
+    pattern(
+        "c18.wording.no_permission_to_post",
+        r"\b(?:do(?:es)? not|don't) have (?:the )?permission to (?:post|send|submit)\b"
+        r"[^.;\n]{0,30}?\bto (?:this|the|that) (?:mailbox|list|mailing list|group|recipient)\b",
+        _C.POLICY_REJECTION,
+        "The mailbox, list or group takes messages only from senders it allows, and this "
+        "sender is not one of them.",
+        "A list or group that accepts posts from members only; a shared mailbox whose "
+        "permissions leave this sender out.",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 18, catalogues) Lists that refuse a null sender (qpsmtpd's "mailing lists
+    # do not accept null senders"): a refusal of the empty envelope sender.
+    pattern(
+        "c18.wording.null_sender_refused",
+        r"\b(?:do(?:es)? not|don't|cannot) accept (?:null|empty|bounce) senders?\b",
+        _C.POLICY_REJECTION,
+        "The receiving side refuses mail with an empty envelope sender (a bounce or "
+        "auto-reply) for this recipient.",
+        "A bounce or auto-reply sent to a mailing list or an address that takes no notifications.",
+        permanence=_PM,
         retry=False,
     ),
     # A sender's or receiver's cap on parallel work ("exceeding outbound thread limit",
@@ -1197,15 +1430,14 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         retry=False,
         specific=False,
     ),
-    # (session 12) The message's form refused: malformed, bare or stray line feeds, not
+    # (session 12) The message's form refused: malformed (bare or stray line feeds: the
+    # precise c18.wording.line_endings, since session 18), not
     # conforming to RFC 5322, a header it lacks, a character set or attachment type the
     # receiver does not take, mail judged unsolicited (RFC 3463's X.6 subjects).
     pattern(
         "wording.message_form",
         r"\bmalformed (?:message|mail|e-?mail|MIME|headers?)\b|"
         r"\b(?:message|mail) (?:is )?malformed\b|"
-        r"\bbare ?(?:line ?feeds?|LFs?|CRs?)\b|\bBareLinefeeds\w*|"
-        r"\bstray (?:line ?feeds?|LFs?|CRs?)\b|"
         r"\bdoes(?: not|n't) conform to RFC ?\d+|"
         r"\bwithout (?:an? )?(?:To|From|Date|Subject|Message-ID):? (?:fields?|headers?)\b|"
         r"\b(?:non-Western|non-Latin)\b[^.\n]{0,30}?\bcharacter sets?\b|"
