@@ -297,12 +297,14 @@ PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e) {
 
 static const char *const END_WORDS[3] = {"lost connection", "timeout", "too many errors"};
 
-/* _SESSION_END.match on b[s:e] ("lost connection after STARTTLS from c[a]",
+/* _SESSION_END.match on b[s:e] ("[NOQUEUE: ]lost connection after STARTTLS from c[a]",
  * "timeout after DATA (0 bytes) from c[a]:p"): (proc, words, command, peer,
  * client_key(peer)), or None (no match). A new reference. The regex cannot
  * backtrack into another match: each part stops at a byte the next must start with. */
 static PyObject *session_end(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ssize_t e) {
-    Py_ssize_t p = s, ws = s, we = -1;
+    Py_ssize_t p = s, we = -1;
+    if (at(b, e, p, "NOQUEUE: ", 9)) p += 9;  /* (?:NOQUEUE: )? */
+    Py_ssize_t ws = p;
     for (int w = 0; w < 3 && we < 0; w++) {
         Py_ssize_t len = (Py_ssize_t)strlen(END_WORDS[w]);
         if (at(b, e, p, END_WORDS[w], len)) we = p + len;

@@ -36,14 +36,17 @@ _REJECT = re.compile(
     rb"reject: (header|body|[A-Z][A-Z-]*)\b[^\n]*? from ([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)[:;] ?"
     rb"([^\n]*)"
 )
-# smtpd's "lost connection after STARTTLS from c[a]", "timeout after DATA (0 bytes) from c[a]".
+# smtpd's "lost connection after STARTTLS from c[a]", "timeout after DATA (0 bytes) from c[a]"
+# (some builds put "NOQUEUE: " before it, as before a rejection: fail2ban's test logs).
 _SESSION_END = re.compile(
-    rb"(lost connection|timeout|too many errors) after ([A-Z][A-Z-]*)(?: \([^)]*\))? from "
+    rb"(?:NOQUEUE: )?(lost connection|timeout|too many errors) after ([A-Z][A-Z-]*)"
+    rb"(?: \([^)]*\))? from "
     rb"([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)"
 )
-# smtpd's "warning: c[a]: SASL LOGIN authentication failed: <reason>".
+# smtpd's "warning: c[a]: SASL LOGIN authentication failed: <reason>" (c[a]:port with
+# smtpd_client_port_logging = yes).
 _SASL_FAILED = re.compile(
-    rb"warning: ([^\s\[\]]*\[[^\]\n]+\]): (SASL \S+ authentication failed[^\n]*)"
+    rb"warning: ([^\s\[\]]*\[[^\]\n]+\](?::\d+)?): (SASL \S+ authentication failed[^\n]*)"
 )
 _SESSION_WORDS = {
     b"lost connection": "lost connection after {cmd}",

@@ -45,11 +45,20 @@ CONTEXT = _TAIL + 1  # (the bytes before an input's start a reader hands Repeats
 # The header: up to the tag's ": " (the first ": " of a line; a time's colons are
 # followed by digits).
 _HEAD = rb"(?:[^:\n]|:(?! ))*"
-_QUOTED = re.compile(_HEAD + rb": message repeated ([0-9]{1,9}) times: \[ ?(.*)\]\r?")
-_LAST = re.compile(
+_QUOTED = _HEAD + rb": message repeated ([0-9]{1,9}) times: \[ ?(.*)\]\r?"
+_LAST = (
     rb"(" + _HEAD + rb"?(?:: )?)(?<![^ ])(?:--- )?last message repeated ([0-9]{1,9}) times?"
     rb"(?: ---)?[ \t\r]*"
 )
+# (compiled when a block first holds the words: a log without repeat lines, the
+# common case, does not pay for it at start-up)
+_COMPILED: list[re.Pattern[bytes]] = []
+
+
+def _patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    if not _COMPILED:
+        _COMPILED.extend((re.compile(_QUOTED), re.compile(_LAST)))
+    return _COMPILED[0], _COMPILED[1]
 
 
 def _find(block: bytes, needle: bytes, start: int = 0) -> int:
@@ -60,9 +69,10 @@ def _find(block: bytes, needle: bytes, start: int = 0) -> int:
 
 
 def _is_repeat(line: bytes) -> bool:
-    return MARK in line and (
-        _QUOTED.fullmatch(line) is not None or _LAST.fullmatch(line) is not None
-    )
+    if MARK not in line:
+        return False
+    quoted, last = _patterns()
+    return quoted.fullmatch(line) is not None or last.fullmatch(line) is not None
 
 
 def _origin(head: bytes) -> tuple[bytes | None, bytes | None]:
@@ -148,11 +158,12 @@ class Repeats:
         """The line a repeat line stands for and how many times; (None, 0) when the
         line is no repeat line (or the line it repeats is not in sight)."""
         text = block[start:end].rstrip(b"\n")
-        quoted = _QUOTED.fullmatch(text)
+        quoted_at, last_at = _patterns()
+        quoted = quoted_at.fullmatch(text)
         if quoted is not None and int(quoted.group(1)) > 0:
             head = text[: quoted.start(1) - len(MARK)]
             return head + quoted.group(2) + b"\n", min(int(quoted.group(1)), MOST)
-        last = _LAST.fullmatch(text)
+        last = last_at.fullmatch(text)
         if last is None or int(last.group(2)) == 0:
             return None, 0
         host, tag = _origin(last.group(1))
