@@ -13,6 +13,7 @@ written, after the one that was (OpenBSD syslogd's regress test args-repeat.pl).
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,18 @@ def test_words_that_are_no_repeat_line_are_left_alone() -> None:
     )
     assert Repeats().feed(block, got.append) == 0
     assert b"".join(got) == block
+
+
+@pytest.mark.skipif(native.find is None, reason="the C extension is not built")
+def test_the_compiled_find_is_bytes_find() -> None:
+    find = native.find
+    assert find is not None
+    rnd = random.Random(7)
+    needles = (MARK, b"mp", b"me", b"m p", b"message rep")
+    for _ in range(5000):
+        block = bytes(rnd.choice(b"mp eas gr\n") for _ in range(rnd.randrange(0, 140)))
+        for needle in needles:
+            if rnd.random() < 0.3 and len(block) > len(needle):
+                i = rnd.randrange(0, len(block) - len(needle) + 1)
+                block = block[:i] + needle + block[i + len(needle) :]
+            assert find(block, needle) == block.find(needle), (block, needle)
