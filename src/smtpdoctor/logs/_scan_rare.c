@@ -121,7 +121,7 @@ static int has_at(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit, Py
  * looked for at most once per line (Line: -1 not yet). */
 enum { L_EXPIRED, L_STATUS, L_ACCEPT_ERROR, L_ACCEPT, L_CONNECT_ERROR, L_VERIFY, L_PORT,
        L_REJECT, L_REJECT_WARNING, L_AFTER, L_AUTH, L_NON_SMTP, L_LISTED, L_VALID_RCPT,
-       L_COUNT };
+       L_LIMIT, L_COUNT };
 static const struct {
     const char *text;
     Py_ssize_t len, anchor;
@@ -135,6 +135,7 @@ static const struct {
     {"non-SMTP command", 16, 3},
     {"LISTED [", 8, 0},
     {"without valid RCPT from [", 25, 14},
+    {"limit exceeded: ", 16, 7},
 };
 
 typedef struct {
@@ -488,7 +489,8 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
                     Py_DECREF(item);
                 }
                 if (has(l, L_REJECT) || has(l, L_AFTER) || has(l, L_AUTH) ||
-                    has(l, L_NON_SMTP) || has(l, L_LISTED) || has(l, L_VALID_RCPT)) {
+                    has(l, L_NON_SMTP) || has(l, L_LISTED) || has(l, L_VALID_RCPT) ||
+                    has(l, L_LIMIT)) {
                     PyObject *items[3] = {span(b, prog, he), span(b, he, le), Py_NewRef(Py_False)};
                     item = tuple_of(3, items);
                     if (item == NULL) goto fail;
