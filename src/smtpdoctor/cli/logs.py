@@ -596,6 +596,7 @@ _MTA_OF_FORMAT = {
     "journal-json": "postfix",
     "exim": "exim",
     "sendmail": "sendmail",
+    "opensmtpd": "opensmtpd",
     "exchange-tracking": "exchange",
     "exchange-protocol": "exchange",
     "m365-trace": "microsoft365",

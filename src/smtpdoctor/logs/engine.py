@@ -385,7 +385,9 @@ def _first_handler(
     if fmt is None:
         fmt = detect_format(block[:_SNIFF])
     if fmt is None:
-        stats.error = "unknown log format (not Postfix, Exim, Sendmail, Exchange or M365)"
+        stats.error = (
+            "unknown log format (not Postfix, Exim, Sendmail, OpenSMTPD, Exchange or M365)"
+        )
         agg.lines += block.count(b"\n")
         return None, None
     handler = _handler(

@@ -41,6 +41,7 @@ from smtpdoctor.logs.events import EventStatus
 from smtpdoctor.logs.exim import EximParser
 from smtpdoctor.logs.inbound import stage_of_command
 from smtpdoctor.logs.lineparser import SYSLOG_HEAD, LineParser, Parsed, ParseResult
+from smtpdoctor.logs.opensmtpd import OpenSmtpdParser
 from smtpdoctor.logs.reasons import ReasonCache
 from smtpdoctor.logs.timeparse import TimeParser, parse_iso_bytes
 from smtpdoctor.model import Stage
@@ -843,6 +844,7 @@ def _us_date(text: str) -> float | None:
 PARSERS: dict[str, Callable[[TimeParser, ReasonCache], LineParser]] = {
     "exim": EximParser,
     "sendmail": SendmailParser,
+    "opensmtpd": OpenSmtpdParser,
     "exchange-tracking": ExchangeTrackingParser,
     "exchange-protocol": ExchangeProtocolParser,
     "m365-trace": M365TraceParser,
