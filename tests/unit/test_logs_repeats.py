@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import json
 import random
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from smtpdoctor.logs import Options, build_report, expand_inputs, native, plan_chunks, run_local
-from smtpdoctor.logs.engine import Chunk
+from smtpdoctor.logs.aggregate import Aggregator
+from smtpdoctor.logs.engine import Chunk, follow
+from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.repeats import MARK, MOST, Repeats
 
 _DEFER = (
@@ -162,7 +166,7 @@ def test_the_same_report_however_the_input_is_cut(tmp_path: Path) -> None:
 def test_a_block_without_repeat_lines_passes_untouched() -> None:
     got: list[bytes] = []
     block = f"Sep 30 17:02:03 mx postfix/smtp[11558]: {_SENT}\n".encode()
-    assert Repeats().feed(block, got.append) is None
+    assert not Repeats().feed(block, got.append, Aggregator())
     assert got == []  # (the caller reads it: a thread may have prepared it)
 
 
@@ -173,8 +177,9 @@ def test_a_hostile_count_is_bounded() -> None:
         "Sep 30 17:02:04 mx last message repeated 999999999 times\n"
         "Sep 30 17:02:05 mx postfix/smtp[1]: message repeated 0 times: [ x]\n"
     ).encode()
-    added = Repeats().feed(block, got.append)
-    assert added == MOST - 1  # (MOST copies for one line; "0 times" is no repeat line)
+    agg = Aggregator()
+    assert Repeats().feed(block, got.append, agg)
+    assert agg.lines == -(MOST - 1)  # (MOST copies for one line; "0 times" is no repeat line)
     assert max(len(p) for p in got) < 2 * (1 << 20)
     text = b"".join(got)
     assert text.count(b"status=sent") == 1 + MOST
@@ -188,8 +193,9 @@ def test_words_that_are_no_repeat_line_are_left_alone() -> None:
         b"delays=0/0/0/1, dsn=5.0.0, status=bounced (the message repeated 3 times: [ x])\n"
         b"Sep 30 17:02:04 mx2 last message repeated 2 times\n"  # nothing of mx2 before it
     )
-    assert Repeats().feed(block, got.append) == 0
-    assert b"".join(got) == block
+    agg = Aggregator()
+    assert Repeats().feed(block, got.append, agg)
+    assert (b"".join(got), agg.lines) == (block, 0)
 
 
 @pytest.mark.skipif(native.find is None, reason="the C extension is not built")
@@ -205,3 +211,29 @@ def test_the_compiled_find_is_bytes_find() -> None:
                 i = rnd.randrange(0, len(block) - len(needle) + 1)
                 block = block[:i] + needle + block[i + len(needle) :]
             assert find(block, needle) == block.find(needle), (block, needle)
+
+
+def test_follow_reads_repeat_lines(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    (source,), _ = expand_inputs([str(log)])
+    agg = Aggregator()
+    got: list[DeliveryEvent] = []
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=follow, args=([source], Options(), agg, got.append, stop), kwargs={"poll": 0.02}
+    )
+    worker.start()
+    try:
+        time.sleep(0.1)
+        with log.open("a") as fh:
+            fh.write(f"Sep 30 17:01:03 mx postfix/smtp[1]: {_DEFER}\n")
+            fh.write(f"Sep 30 17:01:05 mx postfix/smtp[1]: message repeated 3 times: [ {_DEFER}]\n")
+        deadline = time.monotonic() + 5
+        while len(got) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        worker.join(5)
+    assert [e.status.value for e in got] == ["deferred"] * 4
+    assert agg.lines == 2

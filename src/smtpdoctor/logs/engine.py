@@ -350,10 +350,9 @@ def _read_block(
     """One block through its handler: its repeat lines first read as the lines they
     stand for (then what a thread prepared of it is not used), or with what a
     thread prepared."""
-    added = repeats.feed(block, handler) if repeats is not None else None
-    if added is not None:
-        agg.lines -= added  # (the repetitions are no lines read)
-    elif prepared is not None and scanner is not None:
+    if repeats is not None and repeats.feed(block, handler, agg):
+        return
+    if prepared is not None and scanner is not None:
         scanner.scan(block, prepared=prepared)
     else:
         handler(block)
@@ -977,9 +976,9 @@ def _feed(f: _Followed, data: bytes, agg: Aggregator, *, final: bool = False) ->
             f.carry = buf
             return
         block, f.carry = buf[: nl + 1], buf[nl + 1 :]
-    if block and f.handler is not None:
-        added = f.repeats.feed(block, f.handler) if f.repeats is not None else None
-        if added is None:
-            f.handler(block)
-        else:
-            agg.lines -= added  # (the repetitions are no lines read)
+    if (
+        block
+        and f.handler is not None
+        and (f.repeats is None or not f.repeats.feed(block, f.handler, agg))
+    ):
+        f.handler(block)

@@ -29,8 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from smtpdoctor.logs import native
+
+if TYPE_CHECKING:
+    from smtpdoctor.logs.aggregate import Aggregator
 
 __all__ = ["CONTEXT", "MARK", "MOST", "Repeats"]
 
@@ -109,19 +113,17 @@ class Repeats:
         self._tail = b""
         self._before = before
 
-    def feed(self, block: bytes, handler: Callable[[bytes], None]) -> int | None:
-        """The block to ``handler``, its repeat lines as the lines they stand for;
-        the lines that added (to be taken off the count of lines read), or None, and
-        nothing done, when the block holds none (the caller reads it then)."""
+    def feed(self, block: bytes, handler: Callable[[bytes], None], agg: Aggregator) -> bool:
+        """The block to ``handler``, its repeat lines as the lines they stand for (the
+        lines that adds taken off ``agg``'s count of lines read); False, and nothing
+        done, when it holds none (the caller reads it then)."""
         at = _find(block, MARK)
-        added: int | None = None
         if at >= 0:
-            added = 0
-            for part, more in self._expanded(block, at):
+            for part, added in self._expanded(block, at):
                 handler(part)
-                added += more
+                agg.lines -= added
         self.keep(block)
-        return added
+        return at >= 0
 
     def keep(self, block: bytes) -> None:
         """The end of a block read, for the next block's ``last message repeated``."""
