@@ -65,11 +65,10 @@ def _patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     return _COMPILED[0], _COMPILED[1]
 
 
-def _find(block: bytes, needle: bytes, start: int = 0) -> int:
+def _find(block: bytes, needle: bytes) -> int:
+    """``block.find(needle)``, by the engine's pair search when it is built."""
     fast = native.find
-    if fast is None or start:
-        return block.find(needle, start)
-    return fast(block, needle)
+    return block.find(needle) if fast is None else fast(block, needle)
 
 
 def _is_repeat(line: bytes) -> bool:
