@@ -172,15 +172,13 @@ class EximParser(LineParser):
                 if len(self._tls_failed) > self._MEMORY:
                     self._tls_failed.popitem(last=False)
             return [
-                self.event(
+                self.tls_failure(
                     time=epoch,
-                    status=EventStatus.OTHER,
                     text=rest,
+                    host=tls.group(2),
+                    ip=tls.group(3),
+                    inbound=inbound,
                     queue_id=qid,
-                    relay_host=tls.group(2),
-                    relay_ip=tls.group(3),
-                    direction="inbound" if inbound else "outbound",
-                    stage=Stage.TLS_HANDSHAKE,
                 )
             ]
         incoming = _EXIM_IN.search(rest)

@@ -200,17 +200,7 @@ class OpenSmtpdParser(LineParser):
         name, addr = self._peers.get(sid, (None, None))
         inbound = m.group("tls") is None
         text = m.group("handshake") or f"TLS handshake failed ({m.group('end') or m.group('tls')})"
-        return [
-            self.event(
-                time=epoch,
-                status=EventStatus.OTHER,
-                text=text,
-                relay_host=name,
-                relay_ip=addr,
-                direction="inbound" if inbound else "outbound",
-                stage=Stage.TLS_HANDSHAKE,
-            )
-        ]
+        return [self.tls_failure(time=epoch, text=text, host=name, ip=addr, inbound=inbound)]
 
     def _inbound(self, epoch: float | None, sid: str, text: str, stage: Stage) -> Parsed:
         name, addr = self._peers.get(sid, (None, None))

@@ -144,14 +144,12 @@ class SendmailParser(LineParser):
         if tls is not None:
             peer = _SM_IN_PEER.search(msg)
             return [
-                self.event(
+                self.tls_failure(
                     time=epoch,
-                    status=EventStatus.OTHER,
                     text=msg,
-                    relay_host=(tls.group(2) or "").split(" [")[0].rstrip(".") or None,
-                    relay_ip=peer.group("ip") if peer else None,
-                    direction="inbound" if tls.group(1) == "server" else "outbound",
-                    stage=Stage.TLS_HANDSHAKE,
+                    host=(tls.group(2) or "").split(" [")[0].rstrip(".") or None,
+                    ip=peer.group("ip") if peer else None,
+                    inbound=tls.group(1) == "server",
                 )
             ]
         incoming = self._incoming(msg, epoch)
