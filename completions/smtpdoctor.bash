@@ -20,7 +20,7 @@ _smtpdoctor() {
         "explain --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "lab --format") COMPREPLY=($(compgen -W "text json" -- "$cur")); return;;
         "logs --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;
-        "logs --log-format") COMPREPLY=($(compgen -W "postfix journal-json exim sendmail exchange-tracking exchange-protocol m365-trace" -- "$cur")); return;;
+        "logs --log-format") COMPREPLY=($(compgen -W "postfix journal-json exim sendmail opensmtpd exchange-tracking exchange-protocol m365-trace" -- "$cur")); return;;
         "logs --engine") COMPREPLY=($(compgen -W "local dask" -- "$cur")); return;;
         "monitor --log-level") COMPREPLY=($(compgen -W "debug info warning error" -- "$cur")); return;;
         "monitor --format") COMPREPLY=($(compgen -W "text json nagios" -- "$cur")); return;;

@@ -73,7 +73,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l since -r -d 'onl
 complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l until -r -d 'only events before TIME (ISO or 30m)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l follow -s F -d 'keep reading new lines (survives rotation); print failures as they come, the sum'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l from-start -d 'with --follow: read the files from the start, not from their end'
-complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l log-format -r -a 'postfix journal-json exim sendmail exchange-tracking exchange-protocol m365-trace' -d 'the log format, instead of detecting it from each file\'s first lines'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l log-format -r -a 'postfix journal-json exim sendmail opensmtpd exchange-tracking exchange-protocol m365-trace' -d 'the log format, instead of detecting it from each file\'s first lines'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l jobs -s j -r -d 'processes to read the inputs with (default: one per idle core for inputs holding'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l engine -r -a 'local dask' -d 'where to run: this machine (default) or a dask.distributed cluster'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from logs' -l scheduler -r -d 'with --engine dask: the scheduler (tcp://host:8786); default a local cluster'

@@ -40,6 +40,7 @@ def _json(
             m.setattr(native, "status_lines", None)
             m.setattr(native, "line_counts", None)
             m.setattr(native, "rare_lines", None)
+            m.setattr(native, "find", None)
         if pure or not state:
             # The parsing in C, the per-line state in Python (PostfixScanner._failures).
             m.setattr(native, "apply_failures", None)

@@ -1,7 +1,7 @@
 """``smtpdoctor logs``: mail server logs → failures by cause, stage, destination and time.
 
 Reads Postfix (syslog, RFC 3339, RFC 5424, ``journalctl -o json``), Exim,
-Sendmail, Exchange message tracking and protocol logs and Microsoft 365
+Sendmail, OpenSMTPD, Exchange message tracking and protocol logs and Microsoft 365
 message traces; the format of each file is detected from its first lines.
 
 Exit status (contract): 0 no failures, 1 only deferrals, 2 bounces or
@@ -72,11 +72,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "logs",
         help="report failures in mail server logs by cause, stage, destination and time",
         description=(
-            "Read mail server logs (Postfix, Exim, Sendmail, Exchange, Microsoft 365 message "
-            "traces; .gz, .bz2 and .xz too; '-' for standard input; globs) and report delivery "
-            "failures by cause, stage, destination, MX host, reply code and hour, TLS failures by "
-            "peer, and rises in the 421 rate. Exit status: 0 no failures, 1 only deferrals, 2 "
-            "bounces or expired messages, 3 unusable input."
+            "Read mail server logs (Postfix, Exim, Sendmail, OpenSMTPD, Exchange, Microsoft 365 "
+            "message traces; .gz, .bz2 and .xz too; '-' for standard input; globs) and report "
+            "delivery failures by cause, stage, destination, MX host, reply code and hour, TLS "
+            "failures by peer, and rises in the 421 rate. Exit status: 0 no failures, 1 only "
+            "deferrals, 2 bounces or expired messages, 3 unusable input."
         ),
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="log files, globs, or -")
@@ -596,6 +596,7 @@ _MTA_OF_FORMAT = {
     "journal-json": "postfix",
     "exim": "exim",
     "sendmail": "sendmail",
+    "opensmtpd": "opensmtpd",
     "exchange-tracking": "exchange",
     "exchange-protocol": "exchange",
     "m365-trace": "microsoft365",

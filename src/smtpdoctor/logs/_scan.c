@@ -803,6 +803,8 @@ static PyMethodDef METHODS[] = {
      "(_scan_read.c)."},
     {"keep_blocks", keep_blocks, METH_NOARGS,
      "keep_blocks(): large blocks stay in the heap between reads (glibc)."},
+    {"find", scan_find, METH_VARARGS,
+     "find(block, needle) -> the first needle's offset, or -1 (bytes.find by memmem)."},
     {"line_counts", line_counts, METH_VARARGS,
      "line_counts(block, prefix) -> (newlines, newlines followed by prefix)."},
     {NULL, NULL, 0, NULL},

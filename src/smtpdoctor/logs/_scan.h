@@ -104,6 +104,7 @@ int scan_strings(void);
  * on a little-endian machine). */
 PyObject *scan_rare_starts(PyObject *self, PyObject *arg);
 PyObject *scan_rare_starts_counted(PyObject *self, PyObject *args);
+PyObject *scan_find(PyObject *self, PyObject *args);
 void scan_count_prefixed(const char *b, Py_ssize_t n, const char *p, Py_ssize_t k,
                          Py_ssize_t *lines, Py_ssize_t *good);
 /* The first ": to=<" at or after from in b[0:n], or -1 (memmem's answer). */

@@ -121,7 +121,7 @@ static int has_at(const char *b, Py_ssize_t s, Py_ssize_t e, const char *lit, Py
  * looked for at most once per line (Line: -1 not yet). */
 enum { L_EXPIRED, L_STATUS, L_ACCEPT_ERROR, L_ACCEPT, L_CONNECT_ERROR, L_VERIFY, L_PORT,
        L_REJECT, L_REJECT_WARNING, L_AFTER, L_AUTH, L_NON_SMTP, L_LISTED, L_VALID_RCPT,
-       L_COUNT };
+       L_LIMIT, L_COUNT };
 static const struct {
     const char *text;
     Py_ssize_t len, anchor;
@@ -135,6 +135,7 @@ static const struct {
     {"non-SMTP command", 16, 3},
     {"LISTED [", 8, 0},
     {"without valid RCPT from [", 25, 14},
+    {"limit exceeded: ", 16, 7},
 };
 
 typedef struct {
@@ -297,12 +298,14 @@ PyObject *scan_client_key(const char *b, Py_ssize_t s, Py_ssize_t e) {
 
 static const char *const END_WORDS[3] = {"lost connection", "timeout", "too many errors"};
 
-/* _SESSION_END.match on b[s:e] ("lost connection after STARTTLS from c[a]",
+/* _SESSION_END.match on b[s:e] ("[NOQUEUE: ]lost connection after STARTTLS from c[a]",
  * "timeout after DATA (0 bytes) from c[a]:p"): (proc, words, command, peer,
  * client_key(peer)), or None (no match). A new reference. The regex cannot
  * backtrack into another match: each part stops at a byte the next must start with. */
 static PyObject *session_end(const char *b, Py_ssize_t prog, Py_ssize_t s, Py_ssize_t e) {
-    Py_ssize_t p = s, ws = s, we = -1;
+    Py_ssize_t p = s, we = -1;
+    if (at(b, e, p, "NOQUEUE: ", 9)) p += 9;  /* (?:NOQUEUE: )? */
+    Py_ssize_t ws = p;
     for (int w = 0; w < 3 && we < 0; w++) {
         Py_ssize_t len = (Py_ssize_t)strlen(END_WORDS[w]);
         if (at(b, e, p, END_WORDS[w], len)) we = p + len;
@@ -486,7 +489,8 @@ PyObject *scan_rare_lines(PyObject *self, PyObject *args) {
                     Py_DECREF(item);
                 }
                 if (has(l, L_REJECT) || has(l, L_AFTER) || has(l, L_AUTH) ||
-                    has(l, L_NON_SMTP) || has(l, L_LISTED) || has(l, L_VALID_RCPT)) {
+                    has(l, L_NON_SMTP) || has(l, L_LISTED) || has(l, L_VALID_RCPT) ||
+                    has(l, L_LIMIT)) {
                     PyObject *items[3] = {span(b, prog, he), span(b, he, le), Py_NewRef(Py_False)};
                     item = tuple_of(3, items);
                     if (item == NULL) goto fail;

@@ -19,6 +19,7 @@ FORMATS = (
     "journal-json",
     "exim",
     "sendmail",
+    "opensmtpd",
     "exchange-tracking",
     "exchange-protocol",
     "m365-trace",
@@ -105,7 +106,7 @@ def _csv_format(lines: list[bytes]) -> str | None:
 
 def _line_format(lines: list[bytes]) -> str | None:
     """Syslog, Exim and journal lines: the format most lines of the head have."""
-    scores = {"postfix": 0, "sendmail": 0, "exim": 0, "journal-json": 0}
+    scores = {"postfix": 0, "sendmail": 0, "exim": 0, "opensmtpd": 0, "journal-json": 0}
     syslog = 0
     for line in lines:
         if line.startswith(b"{") and b"MESSAGE" in line:
@@ -128,6 +129,10 @@ def _line_format(lines: list[bytes]) -> str | None:
             # sm-mta, sm-msp-queue, and the process titles sendmail sets
             # (sm-acceptingconnections, ...).
             scores["sendmail"] += 1
+        elif prog == b"smtpd":
+            # OpenSMTPD's tag (Postfix's smtpd logs as postfix/smtpd, or another
+            # syslog_name with a slash)
+            scores["opensmtpd"] += 1
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0:
         # A syslog file whose head has no mail program yet (or lines cut

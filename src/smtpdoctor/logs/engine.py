@@ -31,6 +31,8 @@ from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.postfix import PostfixScanner, Prepared, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.reasons import ReasonCache, learn, learned, warm_up
+from smtpdoctor.logs.repeats import CONTEXT as REPEATS_CONTEXT
+from smtpdoctor.logs.repeats import Repeats
 from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
 from smtpdoctor.logs.timeparse import TimeParser
 
@@ -303,6 +305,7 @@ def _read_blocks(
     scanner: PostfixScanner | None = None
     # (from the first block on, the next ones may be read and prepared in a thread)
     blocks: Blocks[Prepared | None] = Blocks(iter(reader))
+    repeats: Repeats | None = None
     count = 0
     with contextlib.closing(blocks):
         # (No block is held while the next is read, so that it is read into the
@@ -314,14 +317,13 @@ def _read_blocks(
                 handler, fmt = _first_handler(block, fmt, agg, stats, parse)
                 if handler is None:
                     break
+                if fmt not in _CSV_FORMATS:
+                    repeats = Repeats(lambda: reader.text_before(REPEATS_CONTEXT))
                 if parse.ahead and progress is None and counter is None:
                     scanner = _scanner_ahead(handler, reader, parse.options)
                     if scanner is not None:
                         blocks.start(scanner.prepare)
-            if prepared is not None and scanner is not None:
-                scanner.scan(block, prepared=prepared)
-            else:
-                handler(block)
+            _read_block(block, prepared, handler=handler, scanner=scanner, repeats=repeats, agg=agg)
             del block, prepared  # (see above)
             if parse.collect and count % _GC_EVERY == 0:
                 gc.collect()
@@ -334,6 +336,26 @@ def _read_blocks(
                     with counter.get_lock():
                         counter.value += step
     return fmt
+
+
+def _read_block(
+    block: bytes,
+    prepared: Prepared | None,
+    *,
+    handler: _Handler,
+    scanner: PostfixScanner | None,
+    repeats: Repeats | None,
+    agg: Aggregator,
+) -> None:
+    """One block through its handler: its repeat lines first read as the lines they
+    stand for (then what a thread prepared of it is not used), or with what a
+    thread prepared."""
+    if repeats is not None and repeats.feed(block, handler, agg):
+        return
+    if prepared is not None and scanner is not None:
+        scanner.scan(block, prepared=prepared)
+    else:
+        handler(block)
 
 
 def _scanner_ahead(
@@ -362,7 +384,9 @@ def _first_handler(
     if fmt is None:
         fmt = detect_format(block[:_SNIFF])
     if fmt is None:
-        stats.error = "unknown log format (not Postfix, Exim, Sendmail, Exchange or M365)"
+        stats.error = (
+            "unknown log format (not Postfix, Exim, Sendmail, OpenSMTPD, Exchange or M365)"
+        )
         agg.lines += block.count(b"\n")
         return None, None
     handler = _handler(
@@ -838,6 +862,7 @@ class _Followed:
     carry: bytes = b""
     handler: _Handler | None = None
     fh: Any = None
+    repeats: Repeats | None = None
 
 
 def follow(
@@ -897,8 +922,10 @@ def _open_followed(
             fmt or "postfix", agg, times=times, reasons=reasons, sink=sink, options=options
         )
         unwrap = unwrapper_for(head)
-        if unwrap and (fmt or "postfix") not in _CSV_FORMATS:
-            f.handler = _unwrapped(f.handler, unwrap)
+        if (fmt or "postfix") not in _CSV_FORMATS:
+            f.repeats = Repeats()
+            if unwrap:
+                f.handler = _unwrapped(f.handler, unwrap)
     f.pos = st.st_size if at_end else 0
     fh.seek(f.pos)
 
@@ -917,7 +944,7 @@ def _poll_followed(
     data = f.fh.read(options.block_size)
     if data:
         f.pos += len(data)
-        _feed(f, data)
+        _feed(f, data, agg)
         return True
     assert f.source.path is not None
     try:
@@ -925,19 +952,19 @@ def _poll_followed(
     except OSError:
         return False  # rotated away, the new file not there yet
     if st.st_ino != f.inode:
-        _feed(f, b"", final=True)
+        _feed(f, b"", agg, final=True)
         f.fh.close()
         _open_followed(f, options, agg, reasons, sink, at_end=False)
         return True
     if st.st_size < f.pos:
-        _feed(f, b"", final=True)
+        _feed(f, b"", agg, final=True)
         f.fh.seek(0)
         f.pos = 0
         return True
     return False
 
 
-def _feed(f: _Followed, data: bytes, *, final: bool = False) -> None:
+def _feed(f: _Followed, data: bytes, agg: Aggregator, *, final: bool = False) -> None:
     buf = f.carry + data
     if final:
         block, f.carry = buf, b""
@@ -949,5 +976,9 @@ def _feed(f: _Followed, data: bytes, *, final: bool = False) -> None:
             f.carry = buf
             return
         block, f.carry = buf[: nl + 1], buf[nl + 1 :]
-    if block and f.handler is not None:
+    if (
+        block
+        and f.handler is not None
+        and (f.repeats is None or not f.repeats.feed(block, f.handler, agg))
+    ):
         f.handler(block)

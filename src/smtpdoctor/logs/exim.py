@@ -69,6 +69,9 @@ _EXIM_IN = re.compile(
     r"unrecognized commands|nonmail commands)|authenticator failed|dropped: too many"
     r"|rejected by local_scan|local_scan\(\) function (?:timed out|crashed)"
     r"|no MAIL in SMTP connection|closed by DROP in ACL"
+    # an ACL's drop logged with its message ("H=[a]:p dropped by 'connect' ACL: Country is
+    # banned", fail2ban's test logs, its filter's aggressive mode)
+    r"|dropped by '(?P<acl>[a-z_]+)' ACL"
     # a command refused as malformed or out of place (log_selector smtp_protocol_error,
     # smtp_syntax_error, both on by default): 'SMTP protocol error in "AUTH LOGIN" H=…'
     r'|SMTP (?:protocol|syntax) error in "(?P<bad>[A-Za-z]+)'
@@ -97,6 +100,17 @@ _EXIM_CMD_STAGE = {
     "DATA": Stage.DATA,
     "AUTH": Stage.AUTH,
     "connection": Stage.CONNECT,
+}
+# The command at which each of Exim's ACLs (acl_smtp_<name>) runs.
+_EXIM_ACL_CMD = {
+    "connect": "connection",
+    "helo": "HELO",
+    "mail": "MAIL",
+    "rcpt": "RCPT",
+    "predata": "DATA",
+    "data": "after DATA",
+    "mime": "after DATA",
+    "auth": "AUTH",
 }
 
 
@@ -158,15 +172,13 @@ class EximParser(LineParser):
                 if len(self._tls_failed) > self._MEMORY:
                     self._tls_failed.popitem(last=False)
             return [
-                self.event(
+                self.tls_failure(
                     time=epoch,
-                    status=EventStatus.OTHER,
                     text=rest,
+                    host=tls.group(2),
+                    ip=tls.group(3),
+                    inbound=inbound,
                     queue_id=qid,
-                    relay_host=tls.group(2),
-                    relay_ip=tls.group(3),
-                    direction="inbound" if inbound else "outbound",
-                    stage=Stage.TLS_HANDSHAKE,
                 )
             ]
         incoming = _EXIM_IN.search(rest)
@@ -205,7 +217,11 @@ class EximParser(LineParser):
         after_tls = peer is not None and self._tls_failed.pop(peer.group("ip"), False) is None
         if after_tls and _EXIM_SESSION_END.search(rest):
             return None  # the end of a session whose TLS failure is counted
-        cmd = m.group("cmd") or (m.group("bad") or "").upper()
+        cmd = (
+            m.group("cmd")
+            or _EXIM_ACL_CMD.get(m.group("acl") or "")
+            or (m.group("bad") or "").upper()
+        )
         stage = _EXIM_CMD_STAGE.get(cmd, Stage.NONE)
         if stage is Stage.NONE:
             if "while reading message data" in rest or "data timeout" in rest:

@@ -180,7 +180,11 @@ _RULES: tuple[tuple[Cause, str], ...] = (
         r"|improper command pipelining|non-SMTP command"
         r"|too many (?:errors|unknown commands)"
         r"|protocol error|SMTP syntax error|unrecognized command|pipelining|nonmail commands"
-        r"|pre-?greeting",
+        r"|pre-?greeting"
+        # a command out of place (RFC 5321's 503: "Bad sequence of commands"; OpenSMTPD's
+        # "503 5.5.1 Invalid command: Command not allowed at this point", AUTH or STARTTLS
+        # when not offered)
+        r"|bad sequence of commands|command not allowed at this point",
     ),
     (Cause.HELO, r"Helo command rejected|HELO|EHLO.*(?:invalid|rejected|syntactically)"),
     (

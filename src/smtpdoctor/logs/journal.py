@@ -26,6 +26,7 @@ _MARKERS = (
     b"BLACKLISTED [",
     b"DENYLISTED [",
     b"without valid RCPT from [",
+    b"limit exceeded: ",
 )
 
 

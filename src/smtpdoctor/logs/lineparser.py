@@ -104,6 +104,28 @@ class LineParser:
         )
         return Parsed(ev, info)
 
+    def tls_failure(
+        self,
+        *,
+        time: float | None,
+        text: str,
+        host: str | None,
+        ip: str | None,
+        inbound: bool,
+        queue_id: str | None = None,
+    ) -> Parsed:
+        """A TLS handshake that failed with a peer, outside any delivery verdict."""
+        return self.event(
+            time=time,
+            status=EventStatus.OTHER,
+            text=text,
+            queue_id=queue_id,
+            relay_host=host,
+            relay_ip=ip,
+            direction="inbound" if inbound else "outbound",
+            stage=Stage.TLS_HANDSHAKE,
+        )
+
 
 def domain_of(address: str | None) -> str | None:
     if not address or "@" not in address:

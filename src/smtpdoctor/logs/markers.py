@@ -41,6 +41,9 @@ LITERALS = (
     # postscreen's "DATA without valid RCPT from [a]:p" (and BDAT): it hangs up on a
     # client that sends a message after every recipient was refused
     b"without valid RCPT from [",
+    # smtpd's anvil limits: "warning: Connection rate limit exceeded: 31 from c[a] for
+    # service smtpd" (concurrency, message, recipient, TLS session and AUTH alike)
+    b"limit exceeded: ",
 )
 
 

@@ -10,13 +10,12 @@ back parsed; ``rare_starts`` finds where the rare lines start (``rare_starts_cou
 also counts the lines, in the same pass), ``rare_lines``
 reads the expiry, TLS failure and failed-connect lines among them, and the
 receiving side's rejections and session ends;
-``line_counts`` counts a block's lines; ``read_block`` reads a plain file's next
-block into the block's own bytes object; ``apply_failures`` and ``apply_rare``
-keep the per-line state on the scanner's own dictionaries; ``route_rows``,
-``prune_rows`` and ``merge_rows`` are the tables' loops, ``inbound_add`` the
-inbound table's. All are None when the
-extension is missing or ``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two
-paths).
+``line_counts`` counts a block's lines, ``find`` is ``bytes.find`` by memmem;
+``read_block`` reads a plain file's next block into the block's own bytes object;
+``apply_failures`` and ``apply_rare`` keep the per-line state on the scanner's own
+dictionaries; ``route_rows``, ``prune_rows`` and ``merge_rows`` are the tables' loops,
+``inbound_add`` the inbound table's. All are None when the extension is missing or
+``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two paths).
 """
 
 from __future__ import annotations
@@ -51,6 +50,7 @@ __all__ = [
     "apply_failures",
     "apply_rare",
     "apply_sent",
+    "find",
     "inbound_add",
     "keep_blocks",
     "line_counts",
@@ -133,6 +133,8 @@ ApplyFailures = Callable[
 ApplyRare = Callable[[tuple[object, ...], bytes, list[int], list[RareLine], int], None]
 # The sent lines of status_lines(block, True) into the destination table (_scan_state.c).
 apply_sent: Callable[[tuple[object, ...], bytes, bytes], None] | None = None
+# bytes.find(block, needle) by glibc's memmem (_scan_markers.c).
+find: Callable[[bytes, bytes], int] | None = None
 # The sorted starts of the lines holding a rare-line marker (_scan_markers.c):
 # markers.rare_line_starts_python's result.
 rare_starts: Callable[[bytes], list[int]] | None = None
@@ -183,6 +185,7 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
             apply_failures,
             apply_rare,
             apply_sent,
+            find,
             inbound_add,
             keep_blocks,
             line_counts,
@@ -203,6 +206,6 @@ if not os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
         status_lines = line_counts = rare_lines = keep_blocks = state_memo = None
         apply_failures = apply_rare = rare_starts = route_rows = prune_rows = merge_rows = None
         apply_sent = pack_rows = unpack_rows = rare_starts_counted = merge_packed = None
-        inbound_add = read_block = None
+        inbound_add = read_block = find = None
 
 ENGINE = "c" if status_lines is not None else "python"

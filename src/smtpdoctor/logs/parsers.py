@@ -41,6 +41,7 @@ from smtpdoctor.logs.events import EventStatus
 from smtpdoctor.logs.exim import EximParser
 from smtpdoctor.logs.inbound import stage_of_command
 from smtpdoctor.logs.lineparser import SYSLOG_HEAD, LineParser, Parsed, ParseResult
+from smtpdoctor.logs.opensmtpd import OpenSmtpdParser
 from smtpdoctor.logs.reasons import ReasonCache
 from smtpdoctor.logs.timeparse import TimeParser, parse_iso_bytes
 from smtpdoctor.model import Stage
@@ -143,14 +144,12 @@ class SendmailParser(LineParser):
         if tls is not None:
             peer = _SM_IN_PEER.search(msg)
             return [
-                self.event(
+                self.tls_failure(
                     time=epoch,
-                    status=EventStatus.OTHER,
                     text=msg,
-                    relay_host=(tls.group(2) or "").split(" [")[0].rstrip(".") or None,
-                    relay_ip=peer.group("ip") if peer else None,
-                    direction="inbound" if tls.group(1) == "server" else "outbound",
-                    stage=Stage.TLS_HANDSHAKE,
+                    host=(tls.group(2) or "").split(" [")[0].rstrip(".") or None,
+                    ip=peer.group("ip") if peer else None,
+                    inbound=tls.group(1) == "server",
                 )
             ]
         incoming = self._incoming(msg, epoch)
@@ -843,6 +842,7 @@ def _us_date(text: str) -> float | None:
 PARSERS: dict[str, Callable[[TimeParser, ReasonCache], LineParser]] = {
     "exim": EximParser,
     "sendmail": SendmailParser,
+    "opensmtpd": OpenSmtpdParser,
     "exchange-tracking": ExchangeTrackingParser,
     "exchange-protocol": ExchangeProtocolParser,
     "m365-trace": M365TraceParser,

@@ -36,14 +36,17 @@ _REJECT = re.compile(
     rb"reject: (header|body|[A-Z][A-Z-]*)\b[^\n]*? from ([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)[:;] ?"
     rb"([^\n]*)"
 )
-# smtpd's "lost connection after STARTTLS from c[a]", "timeout after DATA (0 bytes) from c[a]".
+# smtpd's "lost connection after STARTTLS from c[a]", "timeout after DATA (0 bytes) from c[a]"
+# (some builds put "NOQUEUE: " before it, as before a rejection: fail2ban's test logs).
 _SESSION_END = re.compile(
-    rb"(lost connection|timeout|too many errors) after ([A-Z][A-Z-]*)(?: \([^)]*\))? from "
+    rb"(?:NOQUEUE: )?(lost connection|timeout|too many errors) after ([A-Z][A-Z-]*)"
+    rb"(?: \([^)]*\))? from "
     rb"([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)"
 )
-# smtpd's "warning: c[a]: SASL LOGIN authentication failed: <reason>".
+# smtpd's "warning: c[a]: SASL LOGIN authentication failed: <reason>" (c[a]:port with
+# smtpd_client_port_logging = yes).
 _SASL_FAILED = re.compile(
-    rb"warning: ([^\s\[\]]*\[[^\]\n]+\]): (SASL \S+ authentication failed[^\n]*)"
+    rb"warning: ([^\s\[\]]*\[[^\]\n]+\](?::\d+)?): (SASL \S+ authentication failed[^\n]*)"
 )
 _SESSION_WORDS = {
     b"lost connection": "lost connection after {cmd}",
@@ -77,10 +80,29 @@ _MARKED = (
     b"non-SMTP command",
     b"LISTED [",
     b"without valid RCPT from [",
+    b"limit exceeded: ",
 )
 # smtpd's "warning: non-SMTP command from c[a]: GET / HTTP/1.1" (smtpd_forbidden_commands:
 # it hangs up; the session's only sign of the HTTP request or TLS hello it got).
 _NON_SMTP = re.compile(rb"warning: non-SMTP command from ([^\s\[\]]*\[[^\]\n]+\]): ?([^\n]*)")
+# smtpd's anvil limits (smtpd.c; smtpd_client_connection_count_limit,
+# _connection_rate_limit, _message_rate_limit, _recipient_rate_limit,
+# _new_tls_session_rate_limit, _auth_rate_limit): "warning: Connection rate limit
+# exceeded: 31 from c[a] for service smtpd"; the client is refused with a 421 at that
+# command.
+_ANVIL = re.compile(
+    rb"warning: (Connection concurrency|Connection rate|Message delivery request rate|"
+    rb"Recipient address rate|New TLS session rate|AUTH command rate) limit exceeded: \d+ "
+    rb"from ([^\s\[\]]*\[[^\]\n]+\](?::\d+)?)"
+)
+_ANVIL_COMMAND = {
+    b"Connection concurrency": "CONNECT",
+    b"Connection rate": "CONNECT",
+    b"Message delivery request rate": "MAIL",
+    b"Recipient address rate": "RCPT",
+    b"New TLS session rate": "STARTTLS",
+    b"AUTH command rate": "AUTH",
+}
 # postscreen's static list verdict "BLACKLISTED [a]:p" ("DENYLISTED" since Postfix 3.6).
 _LISTED = re.compile(rb"^(?:BLACK|DENY)LISTED (\[[^\]\n]+\](?::\d+)?)")
 
@@ -154,6 +176,14 @@ class InboundLines(ScannerParts):
                     stage_of_command("UNKNOWN"),
                     text.decode("utf-8", "replace"),
                 )
+            return
+        lm = _ANVIL.match(msg)
+        if lm is not None:
+            epoch = self._when(block, ls)
+            if self._epoch_ok(epoch):
+                text = lm.group(0)[len(b"warning: ") :].decode("utf-8", "replace")
+                stage = stage_of_command(_ANVIL_COMMAND[lm.group(1)])
+                self._inbound(epoch, lm.group(2), Cause.RATE, stage, text)
             return
         if b"postscreen" in proc:
             self._inbound_postscreen(block, ls, msg)

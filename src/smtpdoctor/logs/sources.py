@@ -172,6 +172,7 @@ class BlockReader:
         self.bytes_read = 0  # raw bytes consumed (compressed bytes for compressed files)
         self.long_lines = 0  # lines dropped for exceeding MAX_LINE_BYTES
         self.long_samples: list[bytes] = []
+        self._first = 0  # (where the range's first line starts, once read)
 
     def _open(self) -> _Stream:
         if self.source.path is None:
@@ -312,7 +313,21 @@ class BlockReader:
             rest = fh.readline(MAX_LINE_BYTES)
             pos = self.start + len(rest)
         self.bytes_read = pos - self.start
+        self._first = pos
         return pos
+
+    def text_before(self, size: int) -> bytes:
+        """Up to ``size`` bytes before the range's first line (none when the range
+        starts the input): the lines a repeat line at its start may stand for."""
+        first = self._first
+        if first <= 0 or self.source.path is None:
+            return b""
+        try:
+            with open(self.source.path, "rb") as fh:
+                fh.seek(max(0, first - size))
+                return fh.read(min(size, first))
+        except OSError:
+            return b""
 
     def _finish_last_line(self, fh: _Stream, carry: bytes) -> bytes:
         """The line that straddles the end of our range, read to its end."""
