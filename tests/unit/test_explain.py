@@ -1848,8 +1848,12 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # measured at its end with session18-lines15 (54 tune rows) and its classes: 2626/2677
 # and 2567/2677; session 18 (catalogues), measured at its end with session18-catalogues
 # and -2 (127 tune rows) and their classes: tune 2688/2750 and 2594/2750; the two merged
-# (lead): 2741/2804 and 2644/2804; a row of margin.
-LINE_TUNE_FLOOR_ALL = (2740, 2643)
+# (lead): 2741/2804 and 2644/2804; a row of margin. Session 18 (relabel): the catalogue
+# rows' stages re-read by the corpus's conventions (42 of 167 changed, labelled from the
+# text alone, no code or rule changed; `_learned.py` regenerated), measured once after:
+# 2741/2804 and 2669/2804. These floors could have fallen here, the expectations having
+# changed by convention and not the tool; they rose. A row of margin.
+LINE_TUNE_FLOOR_ALL = (2740, 2668)
 # Measured once at the end of session 6's line round: held back 286/339 and 283/339
 # (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6). Measured
 # once at the end of session 7 (five collections, 29 held-back rows, 24 and 23 of
@@ -1866,8 +1870,12 @@ LINE_TUNE_FLOOR_ALL = (2740, 2643)
 # session18-lines15 (8 held-back rows) and its classes: 712/830 and 701/830; session 18
 # (catalogues), read at its end with session18-catalogues and -2 (40 held-back rows,
 # servers' own reply texts) and their classes: 732/862 and 713/862; the two merged
-# (lead): 742/870 and 719/870; a row of margin.
-LINE_HELD_FLOOR_ALL = (741, 718)
+# (lead): 742/870 and 719/870; a row of margin. Session 18 (relabel): the catalogue
+# rows' stages re-read by the corpus's conventions (42 of 167 changed, labelled from the
+# text alone before the tool ran, no code or rule changed), measured once after: 742/870
+# and 728/870. These floors could have fallen here, the expectations having changed by
+# convention and not the tool; they rose. A row of margin.
+LINE_HELD_FLOOR_ALL = (741, 727)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
