@@ -27,11 +27,9 @@ or the report cited, before the case first ran.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
 import time
 import warnings
@@ -66,13 +64,11 @@ from support.hostile_smtp import (
     READY,
     SLACK,
     Case,
-    StarttlsListener,
     add_custom,
     check,
     diagnose_domain,
     ehlo,
     lab_leaf,
-    pump,
     reply,
     run,
     run_at,
@@ -282,6 +278,28 @@ CASES = [
         no_finding=(_KEY_RULE,),
     ),
     Case(
+        # P-521 is in TLS 1.3's list (RFC 8446 §4.2.3): nothing to say.
+        "tls/p521-leaf-from-a-trusted-ca",
+        tuple(session()),
+        None,
+        None,
+        "ok",
+        0,
+        no_finding=(_KEY_RULE,),
+    ),
+    Case(
+        # --quick promises one connection: the key is said from the walk alone
+        # (no hello asks for another certificate).
+        "tls/ed25519-leaf-with-quick",
+        tuple(session()),
+        None,
+        None,
+        "tls_certificate",
+        1,
+        finding=_KEY_RULE,
+        args=("--quick",),
+    ),
+    Case(
         # An RSA leaf whose signature is Ed25519 (the intermediate's key): the
         # sender must verify an Ed25519 signature on the path.
         "tls/rsa-leaf-signed-by-an-ed25519-intermediate",
@@ -397,6 +415,8 @@ def test_hostile_ten(server: ScriptedServerThread, case: Case) -> None:
     check(doc, case)
     for step in doc["hosts"][0]["timeline"]:
         assert step["bytes_received"] <= READ_CAP, step
+    if "--quick" in case.args:
+        assert doc["connections"] == 1, doc["connections"]
 
 
 def _dsa_key() -> dsa.DSAPrivateKey:
@@ -411,6 +431,7 @@ def _certificate_for(state_dir: Path, case_id: str) -> tuple[bytes, bytes] | Non
         "ed448": ed448.Ed448PrivateKey.generate,
         "brainpool": lambda: ec.generate_private_key(ec.BrainpoolP256R1()),
         "p384": lambda: ec.generate_private_key(ec.SECP384R1()),
+        "p521": lambda: ec.generate_private_key(ec.SECP521R1()),
     }
     if "ed25519-intermediate" in case_id:
         return _ed25519_intermediate_chain(state_dir)
@@ -439,6 +460,19 @@ def _close_notify_then(clear: bytes, *, pause: float) -> Any:
 
 
 _CLEAR_421 = reply(421, "4.7.0 mx.lab.smtpdoctor.test TLS session ended, closing")
+
+
+def _implicit_close_notify_then(clear: bytes) -> Any:
+    """Implicit TLS (port 465): the greeting and EHLO under TLS, then MAIL
+    answered with a close_notify and ``clear`` in plain text."""
+    after = _close_notify_then(clear, pause=0.0)
+
+    def play(tls: Any) -> None:
+        tls.send(BANNER)
+        after(tls)
+
+    return play
+
 
 CLEAR_CASES = [
     (
@@ -471,11 +505,56 @@ CLEAR_CASES = [
 ]
 
 
+CLEAR_CASES += [
+    (
+        _implicit_close_notify_then(_CLEAR_421),
+        Case(
+            "implicit-tls/close-notify-then-421-in-clear",
+            (),
+            "mail_from",
+            "closed",
+            "connection_dropped",
+            2,
+            summary="421 4.7.0",
+            args=("--implicit-tls",),
+        ),
+    ),
+    (
+        # Binary bytes in clear: shown escaped, never a crash.
+        _close_notify_then(b"\x00\xff\x15\x03\x03junk\r\n", pause=0.0),
+        Case(
+            "tls/close-notify-then-binary-in-clear",
+            (),
+            "mail_from",
+            "closed",
+            "connection_dropped",
+            2,
+            summary="in clear",
+        ),
+    ),
+    (
+        # 100 kB in clear with no line end: a line's worth is shown, at once.
+        _close_notify_then(b"421 " + b"x" * 100_000, pause=0.0),
+        Case(
+            "tls/close-notify-then-100kb-in-clear-with-no-line-end",
+            (),
+            "mail_from",
+            "closed",
+            "connection_dropped",
+            2,
+            summary="in clear",
+            within=2.5,
+        ),
+    ),
+]
+
+
 @pytest.mark.parametrize(("play", "case"), CLEAR_CASES, ids=[c.id for _, c in CLEAR_CASES])
 def test_clear_text_after_close_notify(server: ScriptedServerThread, play: Any, case: Case) -> None:
     from test_hostile_nine import _BufferedServer  # (round nine's server, shared)
 
-    listener = _BufferedServer(tls_context(lab_leaf(server)), play)
+    implicit = "--implicit-tls" in case.args
+    listener = _BufferedServer(tls_context(lab_leaf(server)), play, implicit=implicit)
     try:
         doc = run_at("127.0.0.1", listener.port, replace(case, timeout=TIGHT), server.ca_file)
         check(doc, case)
@@ -484,70 +563,6 @@ def test_clear_text_after_close_notify(server: ScriptedServerThread, play: Any, 
 
 
 # ---- OpenSSL's s_server: an Ed25519 certificate, OCSP junk stapled ----
-
-
-class _SServer(StarttlsListener):
-    """The STARTTLS preamble, then each connection spliced to a fresh
-    ``openssl s_server -naccept 1`` whose stdin answers the session (QUIT
-    gets 221); the matrix's connections get their own."""
-
-    _REPLIES = {
-        "EHLO": ehlo(*DEFAULT_EXT),
-        "MAIL": reply(250, "2.1.0 Ok"),
-        "RCPT": reply(250, "2.1.5 Ok"),
-        "RSET": reply(250, "2.0.0 Ok"),
-        "QUIT": reply(221, "2.0.0 Bye"),
-    }
-
-    def __init__(self, folder: Path, chain_key: tuple[bytes, bytes], *flags: str) -> None:
-        self.cert, self.key = folder / "cert.pem", folder / "key.pem"
-        self.cert.write_bytes(chain_key[0])
-        self.key.write_bytes(chain_key[1])
-        self.flags = flags
-        self.procs: list[subprocess.Popen[bytes]] = []
-        super().__init__()
-
-    def tls(self, conn: socket.socket) -> None:
-        argv = ["stdbuf", "-oL", "openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1"]
-        argv += ["-cert", str(self.cert), "-key", str(self.key), *self.flags]
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        self.procs.append(proc)
-        assert proc.stdout is not None and proc.stdin is not None
-        port = 0
-        for raw in proc.stdout:
-            if raw.startswith(b"ACCEPT "):
-                port = int(raw.rsplit(b":", 1)[1])
-                break
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as backend:
-            import threading
-
-            threading.Thread(target=self._drive, args=(proc,), daemon=True).start()
-            down = threading.Thread(target=pump, args=(backend, conn), daemon=True)
-            down.start()
-            pump(conn, backend)
-            down.join(10)
-
-    def _drive(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None and proc.stdin is not None
-        with contextlib.suppress(OSError, ValueError):
-            for raw in proc.stdout:
-                verb = raw.decode("latin-1").strip().split(" ", 1)[0].split(":", 1)[0].upper()
-                if verb in self._REPLIES:
-                    proc.stdin.write(self._REPLIES[verb])
-                    proc.stdin.flush()
-
-    def close(self) -> None:
-        super().close()
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()  # (only the processes this listener started)
-            proc.wait(5)
-            for pipe in (proc.stdin, proc.stdout):
-                if pipe is not None:
-                    with contextlib.suppress(OSError):
-                        pipe.close()
 
 
 SSERVER_CASES = [
@@ -634,7 +649,9 @@ def test_openssl_s_server(
     rsa_key.write_bytes(rsa[1])
     named = {"JUNK": junk, "RSA_CERT": rsa_cert, "RSA_KEY": rsa_key}
     flags = tuple(str(named.get(f, f)) for f in flags)
-    listener = _SServer(tmp_path, chain_key, *flags)
+    from test_hostile_nine import _OpensslServer  # (round nine's, no command sent)
+
+    listener = _OpensslServer(tmp_path, chain_key, "", *flags, at="-")
     try:
         doc = run_at("127.0.0.1", listener.port, replace(case, timeout=TIGHT), server.ca_file)
         check(doc, case)
@@ -666,6 +683,7 @@ def v6ns() -> Iterator[Namespace]:
 
 
 V6_DOMAIN = "dual.smtpdoctor.test."
+_MTU = "net.path.mtu_blackhole"
 
 V6_PATH_CASES = [
     # RFC 5321 §5.1: a sender tries the MX host's next address when one fails;
@@ -674,50 +692,52 @@ V6_PATH_CASES = [
     # the IPv6 address.
     (
         ("-p", "tcp", "-d", "::1", "--dport", "PORT", "-j", "DROP"),
-        "connect",
-        "timeout",
-        "firewall_block|network_timeout",
-        None,
+        ("connect", "timeout", "firewall_block|network_timeout", None),
     ),
     # Only large IPv6 packets are lost (a tunnel whose MTU is smaller and
     # whose ICMPv6 "packet too big" is filtered): the v6 walk stalls where
     # the certificate flight comes; IPv4 works. A warning, the MTU named.
     (
         ("-p", "tcp", "-d", "::1", "-m", "length", "--length", "1300:65535", "-j", "DROP"),
-        "tls_handshake",
-        "timeout",
-        "network_timeout|tls_handshake_failure",
-        "net.path.mtu_blackhole",
+        ("tls_handshake", "timeout", "network_timeout|tls_handshake_failure", _MTU),
     ),
+    # An AAAA published for a server that listens on IPv4 only (Postfix's
+    # inet_protocols = ipv4): the IPv6 connect is refused at once (RST); mail
+    # flows over IPv4. A warning naming the IPv6 address. (No rule: no
+    # listener on the IPv6 address.)
+    ((), ("connect", "refused", "firewall_block", None)),
 ]
 
 
 @pytest.mark.netns
 @pytest.mark.parametrize(
-    ("rule", "stage", "outcome", "category", "finding"),
+    ("rule", "want"),
     V6_PATH_CASES,
-    ids=["ipv6/dropped-while-ipv4-works", "ipv6/large-packets-dropped-while-ipv4-works"],
+    ids=[
+        "ipv6/dropped-while-ipv4-works",
+        "ipv6/large-packets-dropped-while-ipv4-works",
+        "ipv6/refused-while-ipv4-works",
+    ],
 )
 def test_ipv6_path(
-    v6ns: Namespace,
-    tmp_path: Path,
-    rule: tuple[str, ...],
-    stage: str,
-    outcome: str,
-    category: str,
-    finding: str | None,
+    v6ns: Namespace, tmp_path: Path, rule: tuple[str, ...], want: tuple[str, str, str, str | None]
 ) -> None:
+    """The domain's MX host has an A (127.0.0.1, served) and an AAAA (::1,
+    whose path ``rule`` breaks): the failing IPv6 step (stage, outcome), and
+    the verdict's category and a finding (``want``); a warning naming ::1."""
+    stage, outcome, category, finding = want
     # (The MTU probe runs only with 2 s of the deadline left after the walk:
     # its reserve, 30 %, is that from a --timeout of 7 s.)
-    timeout = 8.0 if finding == "net.path.mtu_blackhole" else 4.0
+    timeout = 8.0 if finding == _MTU else 4.0
 
     def inside() -> tuple[dict[str, Any], float]:
         with ScriptedServerThread(tmp_path) as running:
             healthy = session()
             host, port = running.add(healthy)
-            add_custom(running, [healthy], host="::1", port=port)  # (both families, one port)
-            argv_rule = [str(port) if r == "PORT" else r for r in rule]
-            v6ns.run("ip6tables", "-w", "-A", "INPUT", *argv_rule)
+            if rule:  # (both families, one port; none on IPv6 without a rule)
+                add_custom(running, [healthy], host="::1", port=port)
+                argv_rule = [str(port) if r == "PORT" else r for r in rule]
+                v6ns.run("ip6tables", "-w", "-A", "INPUT", *argv_rule)
             mx = LAB_HOSTNAME + "."
             records = {
                 (V6_DOMAIN, "MX"): [f"10 {mx}"],
@@ -733,9 +753,8 @@ def test_ipv6_path(
     assert set(hosts) == {"127.0.0.1", "::1"}, list(hosts)
     assert all(s["outcome"] == "ok" for s in hosts["127.0.0.1"]["timeline"])
     v6_failed = [s for s in hosts["::1"]["timeline"] if s["outcome"] != "ok"]
-    assert v6_failed and (v6_failed[0]["stage"], v6_failed[0]["outcome"]) == (stage, outcome), (
-        v6_failed
-    )
+    assert v6_failed, hosts["::1"]["timeline"]
+    assert (v6_failed[0]["stage"], v6_failed[0]["outcome"]) == (stage, outcome), v6_failed
     assert doc["_status"] == 1, (verdict, ids)
     assert verdict["category"] in category.split("|"), (verdict, ids)
     assert "::1" in verdict["summary"], verdict

@@ -313,7 +313,7 @@ async def _common_key_served(
 
     with contextlib.suppress(ValueError):  # a certificate that does not parse
         other = analyze_certificate(list(probe.chain_der), cert.names_checked, opts.tls_ca)
-        return few_senders_take(other) is None
+        return other is not None and few_senders_take(other) is None
     return False
 
 

@@ -164,7 +164,7 @@ def _in_clear(clear: bytes) -> str:
     step's detail shows it (what it meant to say, outside the TLS session)."""
     if not clear:
         return ""
-    line = clear.split(b"\n", 1)[0].rstrip(b"\r")[:120].decode("utf-8", "replace")
+    line = clear.split(b"\n", 1)[0].rstrip(b"\r")[:120].decode("utf-8", "backslashreplace")
     return f" (and wrote in clear after it: {line!r})"
 
 
