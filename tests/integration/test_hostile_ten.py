@@ -491,9 +491,9 @@ CLEAR_CASES = [
         ),
     ),
     (
-        _close_notify_then(_CLEAR_421, pause=0.3),
+        _close_notify_then(_CLEAR_421, pause=0.1),
         Case(
-            "tls/close-notify-then-421-in-clear-0.3s-later",
+            "tls/close-notify-then-421-in-clear-in-a-later-write",
             (),
             "mail_from",
             "closed",
