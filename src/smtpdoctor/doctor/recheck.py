@@ -294,19 +294,10 @@ async def _common_key_served(
         await hold
     if deadline.remaining() < 0.5:
         return None
-    from smtpdoctor.probe.tls import common_key_hello, hello_probe
+    from smtpdoctor.probe.tls import common_key_hello
 
     hello = common_key_hello(session_opts.server_name, opts.policy.peer.tls12_ciphers or None)
-    probe = await hello_probe(
-        "TLSv1.2",
-        hello,
-        address=address,
-        port=opts.port,
-        helo=session_opts.helo,
-        implicit=session_opts.implicit_tls,
-        deadline=Deadline(min(3.0, deadline.remaining() - 0.25)),
-        connector=connector,
-    )
+    probe = await _named_hello(address, session_opts, opts, deadline, connector, hello)
     if probe.outcome != "ok" or not probe.chain_der:
         return False
     from smtpdoctor.probe.certificate import analyze_certificate
@@ -317,19 +308,21 @@ async def _common_key_served(
     return False
 
 
-async def _named_hello(
+async def _named_hello(  # noqa: PLR0917  (private, two callers)
     address: str,
     session_opts: SessionOptions,
     opts: DiagnoseOptions,
     deadline: Deadline,
     connector: Connector,
+    hello: bytes | None = None,
 ) -> HelloProbe:
-    """The matrix's TLS 1.2 hello as it would be with the walk's name in it."""
+    """The matrix's TLS 1.2 hello as it would be with the walk's name in it
+    (or ``hello``, another TLS 1.2 hello naming it), on a connection of its own."""
     from smtpdoctor.probe.tls import hello_probe, version_hello
 
-    hello = version_hello(
-        "TLSv1.2", session_opts.server_name, opts.policy.peer.tls12_ciphers or None
-    )
+    if hello is None:
+        ciphers = opts.policy.peer.tls12_ciphers or None
+        hello = version_hello("TLSv1.2", session_opts.server_name, ciphers)
     return await hello_probe(
         "TLSv1.2",
         hello,

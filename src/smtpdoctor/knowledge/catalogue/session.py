@@ -870,7 +870,8 @@ def _certificate() -> list[FindingSpec]:
             "senders' TLS cannot use (Ed25519, Ed448, DSA, a curve TLS 1.3 does not list).",
             message={
                 variant: "The certificate's {what} is {kind}, which " + who + " cannot use: "
-                "such a sender fails the TLS handshake with this server, then delivers in clear "
+                "such a sender fails the TLS handshake with this server (or, for an issuer's "
+                "signature, cannot verify the chain), then delivers in clear "
                 "(opportunistic TLS) or not at all (TLS required: MTA-STS, DANE, a connector "
                 "that forces TLS). Serve an RSA (2048 bits or more) or ECDSA P-256 certificate "
                 "from a public CA, beside this one if you keep it: the server picks the one "
