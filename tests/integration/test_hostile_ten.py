@@ -28,6 +28,7 @@ or the report cited, before the case first ran.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import shutil
 import subprocess
@@ -86,10 +87,10 @@ _KEY_RULE = "tls.certificate.key_type_unsupported"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerThread]:
-    # The first refusal a process classifies imports the pattern library: under
-    # a load of ~11 on the 2 cores that alone took ~1.6 s, on the clock of
-    # whichever case came first (the 554 greeting, 4.0 s under --timeout 3 in
-    # 1 run of 5). Taken here, so each case's time is its probe's.
+    # The first refusal a process classifies loads the pattern library (~1.6 s
+    # of wall time at a load of ~8 on the 2 cores), on the clock of whichever
+    # case came first (the 554 greeting: 4.0 s under --timeout 3 in 3 runs of
+    # 5 beside two busy loops). Taken here, so each case's time is its probe's.
     run_cli("explain", "554 5.7.1 No SMTP service here", "--format", "json")
     with ScriptedServerThread(tmp_path_factory.mktemp("scripted-ten")) as running:
         yield running
@@ -117,14 +118,10 @@ def _key_pem(key: Any) -> bytes:
     )
 
 
-def _lab_ca(folder: Path) -> Any:
-    return load_or_create_ca(folder)
-
-
 def _leaf_with(state_dir: Path, key: Any) -> tuple[bytes, bytes]:
     """A leaf for the lab host from the lab CA (trusted), whose key is ``key``."""
     now = dt.datetime.now(dt.UTC)
-    ca = _lab_ca(state_dir)
+    ca = load_or_create_ca(state_dir)
     leaf = issue(
         [LAB_HOSTNAME, "127.0.0.1"],
         issuer=ca,
@@ -139,7 +136,7 @@ def _ed25519_intermediate_chain(state_dir: Path) -> tuple[bytes, bytes]:
     """An RSA leaf signed by an Ed25519 intermediate the lab CA issued: the
     leaf's own key is ordinary; its signature is one SChannel cannot check."""
     now = dt.datetime.now(dt.UTC)
-    ca = _lab_ca(state_dir)
+    ca = load_or_create_ca(state_dir)
     middle_key = ed25519.Ed25519PrivateKey.generate()
     middle = issue(
         ["Hostile Ten Ed25519 CA"],
@@ -166,7 +163,7 @@ def _ed25519_intermediate_chain(state_dir: Path) -> tuple[bytes, bytes]:
             x509.SubjectAlternativeName(
                 [
                     x509.DNSName(LAB_HOSTNAME),
-                    x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1")),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
                 ]
             ),
             critical=False,
