@@ -75,7 +75,6 @@ from support.hostile_smtp import (
     run,
     run_at,
     session,
-    tls_context,
 )
 from support.netns import Namespace, unavailable_reason
 
@@ -226,32 +225,25 @@ def _refused_greeting() -> tuple[Action, ...]:
 
 CASES = [
     # ---- certificate keys: the handshake holds here (OpenSSL takes them) ----
-    Case(
-        # RFC 8410 keys in a server certificate: Microsoft's Schannel names RSA,
-        # DSA and ECDSA as its signature algorithms and no EdDSA
-        # (learn.microsoft.com, SecPkgContext_SupportedSignatures); LibreSSL's
-        # libssl has no Ed25519 server certificates (libressl/portable#821, the
-        # TLS of OpenSMTPD on OpenBSD), nor has Conscrypt (netty/netty#10916).
-        # Such senders cannot complete the handshake: mail arrives in clear from
-        # opportunistic ones, not at all from those that require TLS.
-        "tls/ed25519-leaf-from-a-trusted-ca",
-        tuple(session()),
-        None,
-        None,
-        "tls_certificate",
-        1,
-        finding=_KEY_RULE,
-        no_finding=("tls.versions.tls13_only", "tls.large_client_hello"),
-    ),
-    Case(
-        "tls/ed448-leaf-from-a-trusted-ca",
-        tuple(session()),
-        None,
-        None,
-        "tls_certificate",
-        1,
-        finding=_KEY_RULE,
-        no_finding=("tls.versions.tls13_only", "tls.large_client_hello"),
+    # RFC 8410 keys in a server certificate: Microsoft's Schannel names RSA,
+    # DSA and ECDSA as its signature algorithms and no EdDSA
+    # (learn.microsoft.com, SecPkgContext_SupportedSignatures); LibreSSL's
+    # libssl has no Ed25519 server certificates (libressl/portable#821, the
+    # TLS of OpenSMTPD on OpenBSD), nor has Conscrypt (netty/netty#10916).
+    # Such senders cannot complete the handshake: mail arrives in clear from
+    # opportunistic ones, not at all from those that require TLS.
+    *(
+        Case(
+            f"tls/{key}-leaf-from-a-trusted-ca",
+            tuple(session()),
+            None,
+            None,
+            "tls_certificate",
+            1,
+            finding=_KEY_RULE,
+            no_finding=("tls.versions.tls13_only", "tls.large_client_hello"),
+        )
+        for key in ("ed25519", "ed448")
     ),
     Case(
         # RFC 7027's brainpool curves: public CAs issue P-256/P-384 keys, and
@@ -554,15 +546,9 @@ CLEAR_CASES += [
 
 @pytest.mark.parametrize(("play", "case"), CLEAR_CASES, ids=[c.id for _, c in CLEAR_CASES])
 def test_clear_text_after_close_notify(server: ScriptedServerThread, play: Any, case: Case) -> None:
-    from test_hostile_nine import _BufferedServer  # (round nine's server, shared)
+    from test_hostile_nine import run_buffered  # (round nine's server, shared)
 
-    implicit = "--implicit-tls" in case.args
-    listener = _BufferedServer(tls_context(lab_leaf(server)), play, implicit=implicit)
-    try:
-        doc = run_at("127.0.0.1", listener.port, replace(case, timeout=TIGHT), server.ca_file)
-        check(doc, case)
-    finally:
-        listener.close()
+    run_buffered(server, play, case)  # (under round nine's --timeout 3, as here)
 
 
 # ---- OpenSSL's s_server: an Ed25519 certificate, OCSP junk stapled ----
