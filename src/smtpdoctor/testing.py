@@ -211,6 +211,9 @@ class ScriptedStream:
             raise timeout(what)
         raise ScriptError(f"{event} where the client reads ({what})")
 
+    async def clear_text(self, deadline: Deadline, wait: float = 0.0) -> bytes:
+        return b""  # (a scripted close is a TCP close: no close_notify)
+
     async def send(self, data: bytes, deadline: Deadline, what: str = "writing") -> None:
         if isinstance(self._ended, Reset):
             raise _reset()

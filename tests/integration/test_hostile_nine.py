@@ -506,6 +506,14 @@ BUFFERED_CASES = [
 def test_buffered_tls(
     server: ScriptedServerThread, play: Callable[[_BufferedTls], None], case: Case
 ) -> None:
+    run_buffered(server, play, case)
+
+
+def run_buffered(
+    server: ScriptedServerThread, play: Callable[[_BufferedTls], None], case: Case
+) -> None:
+    """``diagnose`` on a :class:`_BufferedServer` playing ``play`` (implicit TLS
+    when the case's arguments say so), checked (also round ten's)."""
     implicit = "--implicit-tls" in case.args
     listener = _BufferedServer(tls_context(lab_leaf(server)), play, implicit=implicit)
     try:

@@ -180,13 +180,14 @@ def add_custom(
     context: ssl.SSLContext | None = None,
     host: str | None = None,
     contexts: Sequence[ssl.SSLContext] = (),
+    port: int = 0,
 ) -> tuple[str, int]:
     """A listener like ``server.add``'s, for what its options cannot say: the
     connections play ``scripts`` in turn, round and round (a load balancer over
     servers that differ); its TLS is ``context`` as given (a minimum version, a
     cipher list), or the one of ``contexts`` at the script's place (members
     with different certificates); it listens on ``host`` (``::1``: an
-    IPv6-only server)."""
+    IPv6-only server), on ``port`` when given (another family's listener's)."""
     inner = server.server
     loop = server._loop  # (the thread's own loop; the lab has no such option)
     assert loop is not None
@@ -194,6 +195,7 @@ def add_custom(
     assert tls is not None
     where = host or inner.host
     family = socket.AF_INET6 if ":" in where else socket.AF_INET
+    at_port = port
 
     async def accept(listener: socket.socket) -> None:
         running = asyncio.get_running_loop()
@@ -211,7 +213,7 @@ def add_custom(
     async def add() -> tuple[str, int]:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((where, 0))
+        sock.bind((where, at_port))
         sock.listen(16)
         sock.setblocking(False)
         inner._listeners.append(sock)  # (closed by the server's stop)

@@ -82,6 +82,10 @@ class SessionEvidence:
     # Certificates other connections to the address were served (the matrix's
     # hellos below TLS 1.3), where not the walk's.
     other_certificates: Sequence[CertificateInfo] = ()
+    # For a walk's certificate of a kind many senders cannot use: whether a
+    # hello offering only RSA and ECDSA signatures was served one they can
+    # (doctor.recheck); None when not asked.
+    common_key_served: bool | None = None
 
 
 def _auth_not_offered(ev: SessionEvidence) -> Finding:
@@ -525,7 +529,7 @@ def _tls_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
         )
     out += _matrix_findings(ev, policy)
     if ev.certificate is not None:
-        out += _certificate_findings(ev.certificate, policy)
+        out += _certificate_findings(ev.certificate, policy, ev.common_key_served)
         out += _pool_certificates(ev.certificate, ev.other_certificates, policy)
     return out
 
@@ -690,7 +694,9 @@ def _ehlo_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
     return out
 
 
-def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding]:
+def _certificate_findings(
+    cert: CertificateInfo, policy: Policy, common_key_served: bool | None = None
+) -> list[Finding]:
     sev = Severity.CRITICAL if policy.tls_required else Severity.WARNING
     out: list[Finding] = []
 
@@ -745,7 +751,36 @@ def _certificate_findings(cert: CertificateInfo, policy: Policy) -> list[Finding
         add("tls.certificate.weak_key", {"key_bits": cert.key_bits})
     if weak_signature:
         add("tls.certificate.weak_signature", algorithm=cert.signature_algorithm)
+    if (few_take := few_senders_take(cert)) and not common_key_served:
+        # (Served another certificate to a hello with RSA and ECDSA signatures
+        # only, the server keeps one for such senders: nothing to say.)
+        variant, what, kind = few_take
+        evidence = {
+            "key_type": cert.key_type,
+            "signature_algorithm": cert.signature_algorithm,
+            "common_key_served": common_key_served,
+        }
+        add("tls.certificate.key_type_unsupported", evidence, variant=variant, what=what, kind=kind)
     return out
+
+
+# The curves every TLS peer takes for an ECDSA certificate (RFC 8446 §4.2.3).
+_COMMON_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+
+
+def few_senders_take(cert: CertificateInfo) -> tuple[str, str, str] | None:
+    """The leaf's key, or its issuer's signature, when it is of a kind many
+    senders' TLS cannot use: (the catalogue's variant, which of the two, its kind)."""
+    signer = cert.signature_algorithm.rpartition("-")[2]
+    for what, kind in (("key", cert.key_type), ("issuer's signature", signer)):
+        if kind in ("Ed25519", "Ed448"):
+            return "eddsa", what, kind
+        if kind == "DSA":
+            return "dsa", what, kind
+        curve = kind.removeprefix("EC ")
+        if curve != kind and curve not in _COMMON_CURVES:
+            return "ec", what, f"ECDSA on {curve}"
+    return None
 
 
 def _said_elsewhere(cert: CertificateInfo, weak_signature: bool) -> bool:
@@ -756,6 +791,8 @@ def _said_elsewhere(cert: CertificateInfo, weak_signature: bool) -> bool:
     rule = interior.group(1)
     if _FORBIDDEN_SIGNATURE in rule:
         return weak_signature
+    if _FORBIDDEN_KEY in rule:
+        return few_senders_take(cert) is not None
     return _OUT_OF_DATE in rule and (cert.expired or cert.not_yet_valid)
 
 
@@ -844,7 +881,10 @@ def _trust_advice(error: str | None, sent: int = 1) -> str:
         if _FORBIDDEN_SIGNATURE in rule:
             rule = "a certificate on it is signed with an algorithm verifiers refuse (SHA-1, MD5)"
         elif _FORBIDDEN_KEY in rule:
-            rule = "a certificate on it has a key verifiers refuse (RSA under 2048 bits)"
+            rule = (
+                "a certificate on it has a key verifiers refuse (RSA under 2048 bits, or a "
+                "key type or curve they do not take)"
+            )
         return f"the path to a trusted CA breaks a rule: {rule}"
     if "candidates exhausted" in text or "issuer" in text or not text:
         return (

@@ -22,6 +22,7 @@ from smtpdoctor.doctor.followup import _follow_up
 from smtpdoctor.doctor.options import DiagnoseOptions, _literal, local_fqdn
 from smtpdoctor.doctor.recheck import (
     _cipher_scan,
+    _common_key_served,
     _ending_checks,
     _unlike_connections,
     _unnamed_hello_check,
@@ -86,7 +87,17 @@ async def probe_host(
         connector=connector,
         hold=hold,
     )
-    findings = session_findings(_session_evidence(result, walked.cert, matrix, opts), opts.policy)
+    common_key = await _common_key_served(
+        address,
+        walked.cert,
+        session_opts,
+        opts,
+        deadline=deadline,
+        connector=connector,
+        hold=hold,
+    )
+    evidence = _session_evidence(result, walked.cert, matrix, opts, common_key)
+    findings = session_findings(evidence, opts.policy)
     findings += sni
     if hold is not None:
         await hold
@@ -136,6 +147,7 @@ async def probe_host(
         network,
         scan,
         net_findings,
+        common_key,
     )
 
 
@@ -153,7 +165,9 @@ def rename_host(report: HostReport, name: str, opts: DiagnoseOptions) -> HostRep
         own = name if not _is_ip(name) else None
         names = [n for n in (own, report.session.banner_host, report.session.ehlo_host) if n]
         cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
-    evidence = _session_evidence(report.session, cert, report.matrix, opts)
+    evidence = _session_evidence(
+        report.session, cert, report.matrix, opts, report.common_key_served
+    )
     findings = session_findings(evidence, opts.policy)
     findings = sort_findings(drop_superseded([*findings, *report.network_findings]))
     return replace(
@@ -191,8 +205,10 @@ def _session_evidence(
     cert: CertificateInfo | None,
     matrix: TlsMatrix | None,
     opts: DiagnoseOptions,
+    common_key_served: bool | None = None,
 ) -> SessionEvidence:
-    """What the session rules read of the walk and the matrix."""
+    """What the session rules read of the walk and the matrix (and of the
+    hello that asks for a certificate every sender takes)."""
     session = result.tls.session if result.tls else None
     ciphers = [session.cipher] if session else []
     if matrix is not None:
@@ -219,4 +235,5 @@ def _session_evidence(
         ciphers_seen=ciphers,
         implicit_tls=bool(result.tls and result.tls.implicit),
         other_certificates=_other_certificates(cert, matrix, opts),
+        common_key_served=common_key_served,
     )

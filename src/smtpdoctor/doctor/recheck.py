@@ -15,7 +15,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from smtpdoctor.diagnosis.session_rules import certificate_problems, silent_greeting
+from smtpdoctor.diagnosis.session_rules import (
+    certificate_problems,
+    few_senders_take,
+    silent_greeting,
+)
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import SessionResult, Step
@@ -267,19 +271,58 @@ async def _unnamed_hello_check(
     ]
 
 
-async def _named_hello(
+async def _common_key_served(
+    address: str,
+    cert: CertificateInfo | None,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+    hold: asyncio.Future[None] | None,
+) -> bool | None:
+    """Whether a server whose walk met a certificate many senders cannot use
+    (an Ed25519 or DSA key, a rare curve, an EdDSA issuer's signature) serves
+    those senders another: one TLS 1.2 hello offering only RSA and ECDSA
+    signatures on the NIST curves, as Schannel's. True when it is served a
+    certificate every sender takes (the server keeps one of each kind, as
+    Postfix's smtpd_tls_chain_files does), False when refused or served the
+    same kind; None when not asked (an ordinary certificate costs nothing)."""
+    if cert is None or few_senders_take(cert) is None or not opts.tls_matrix:
+        return None
+    if hold is not None:
+        await hold
+    if deadline.remaining() < 0.5:
+        return None
+    from smtpdoctor.probe.tls import common_key_hello
+
+    hello = common_key_hello(session_opts.server_name, opts.policy.peer.tls12_ciphers or None)
+    probe = await _named_hello(address, session_opts, opts, deadline, connector, hello)
+    if probe.outcome != "ok" or not probe.chain_der:
+        return False
+    from smtpdoctor.probe.certificate import analyze_certificate
+
+    with contextlib.suppress(ValueError):  # a certificate that does not parse
+        other = analyze_certificate(list(probe.chain_der), cert.names_checked, opts.tls_ca)
+        return other is not None and few_senders_take(other) is None
+    return False
+
+
+async def _named_hello(  # noqa: PLR0917  (private, two callers)
     address: str,
     session_opts: SessionOptions,
     opts: DiagnoseOptions,
     deadline: Deadline,
     connector: Connector,
+    hello: bytes | None = None,
 ) -> HelloProbe:
-    """The matrix's TLS 1.2 hello as it would be with the walk's name in it."""
+    """The matrix's TLS 1.2 hello as it would be with the walk's name in it
+    (or ``hello``, another TLS 1.2 hello naming it), on a connection of its own."""
     from smtpdoctor.probe.tls import hello_probe, version_hello
 
-    hello = version_hello(
-        "TLSv1.2", session_opts.server_name, opts.policy.peer.tls12_ciphers or None
-    )
+    if hello is None:
+        ciphers = opts.policy.peer.tls12_ciphers or None
+        hello = version_hello("TLSv1.2", session_opts.server_name, ciphers)
     return await hello_probe(
         "TLSv1.2",
         hello,

@@ -41,6 +41,9 @@ class HostReport:
     # The follow-up probes' own findings (also in ``findings``), kept apart so
     # the host can be judged again under another MX name (``rename_host``).
     network_findings: list[Finding] = field(default_factory=list)
+    # Whether a hello with RSA and ECDSA signatures only was served a
+    # certificate every sender takes (doctor.recheck; None: not asked).
+    common_key_served: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         s = self.session

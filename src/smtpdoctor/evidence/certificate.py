@@ -267,6 +267,15 @@ def hostname_matches(name: str, cert_names: Sequence[str]) -> bool:
 
 
 def _key(cert: x509.Certificate) -> tuple[str, int]:
+    with warnings.catch_warnings():
+        # cryptography deprecates DSA (its module and its keys): a DSA key is
+        # said by the key type rule (tls.certificate.key_type_unsupported), not
+        # on stderr.
+        warnings.filterwarnings("ignore", message="DSA is deprecated")
+        return _key_of(cert)
+
+
+def _key_of(cert: x509.Certificate) -> tuple[str, int]:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
     key = cert.public_key()
@@ -461,8 +470,9 @@ def analyze_chain(
         hostname_match=any(hostname_matches(n, cert_names) for n in checked),
         key_type=key_type,
         key_bits=key_bits,
-        # e.g. "sha256-RSA"; Ed25519/Ed448 sign without a separate hash.
-        signature_algorithm=key_type if sig is None else f"{sig.name}-{_signer(leaf)}",
+        # e.g. "sha256-RSA"; Ed25519/Ed448 sign without a separate hash (the
+        # issuer's key type, not the leaf's: an RSA leaf an Ed25519 CA signed).
+        signature_algorithm=_signer(leaf) if sig is None else f"{sig.name}-{_signer(leaf)}",
         sha256_fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
         chain_subjects=[c.subject.rfc4514_string() for c in chain],
     )
@@ -477,4 +487,12 @@ def _signer(cert: x509.Certificate) -> str:
         return "ECDSA"
     if oid.startswith("1.2.840.10040.4."):
         return "DSA"
-    return oid
+    return _OTHER_SIGNERS.get(oid, oid)
+
+
+_OTHER_SIGNERS = {
+    "2.16.840.1.101.3.4.3.1": "DSA",  # dsa-with-sha224 (RFC 5758 §3.1)
+    "2.16.840.1.101.3.4.3.2": "DSA",  # dsa-with-sha256
+    "1.3.101.112": "Ed25519",  # RFC 8410 §3: the signature algorithm is the key's own
+    "1.3.101.113": "Ed448",
+}

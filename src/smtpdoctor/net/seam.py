@@ -42,6 +42,10 @@ class Stream(Protocol):
 
     async def send(self, data: bytes, deadline: Deadline, what: str = "writing") -> None: ...
 
+    async def clear_text(self, deadline: Deadline, wait: float = ...) -> bytes:
+        """After the server's close_notify, what it wrote in clear (``b""`` if nothing)."""
+        ...
+
     async def start_tls(
         self, context: ssl.SSLContext, server_name: str | None, deadline: Deadline
     ) -> TlsSession:

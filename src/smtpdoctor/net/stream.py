@@ -74,6 +74,10 @@ def __getattr__(name: str) -> Any:
 
 READ_CHUNK = 16 * 1024
 _HEAD = 512  # enough of a non-TLS answer to show its first line
+# What the server writes in clear after its close_notify: a line's worth, and
+# no longer a wait for it than a reply already on its way takes.
+CLEAR_CAP = 512
+CLEAR_WAIT = 0.5
 # The format argument of _ssl.Certificate.public_bytes (not exported by ssl).
 _ENCODING_DER = int(getattr(_ssl, "ENCODING_DER", 1))
 
@@ -507,6 +511,23 @@ class SocketStream:
                 self.tls_ended = True  # the server's close_notify: an orderly close
             await self._flush_tls(deadline, what)
             return data
+
+    async def clear_text(self, deadline: Deadline, wait: float = CLEAR_WAIT) -> bytes:
+        """What the server wrote in clear after its close_notify (RFC 8446 §6.1
+        ends the TLS session there; a TLS proxy whose backend talks on, or a
+        server that says why in plain text, writes more): the bytes left behind
+        the alert, and those that come within ``wait`` seconds, up to a line
+        end or :data:`CLEAR_CAP` bytes. ``b""`` before a close_notify."""
+        if not self.tls_ended:
+            return b""
+        data = self._in.read(CLEAR_CAP)
+        short = Deadline(min(wait, deadline.remaining()))
+        while not self.peer_closed and b"\n" not in data and len(data) < CLEAR_CAP:
+            try:
+                data += await self._raw_recv(short, "reading after close_notify", CLEAR_CAP)
+            except NetError:
+                break
+        return data[:CLEAR_CAP]
 
     async def send(self, data: bytes, deadline: Deadline, what: str = "writing") -> None:
         if self._tls is None:

@@ -159,10 +159,23 @@ BARE_CR = (
 )
 
 
-def _bare_cr_lines(head: bytes) -> bool:
+def _in_clear(clear: bytes) -> str:
+    """The first line a server wrote in clear after its close_notify, as a
+    step's detail shows it (what it meant to say, outside the TLS session)."""
+    if not clear:
+        return ""
+    line = clear.split(b"\n", 1)[0].rstrip(b"\r")[:120].decode("utf-8", "backslashreplace")
+    return f" (and wrote in clear after it: {line!r})"
+
+
+def _bare_cr_lines(head: bytes, replied: bool) -> bool:
     """Whether what sat unread at the deadline is reply lines ended by CR alone
-    (a reply code, a CR, and no LF anywhere)."""
-    return len(head) > 4 and head[:3].isdigit() and b"\r" in head and b"\n" not in head
+    (a reply code, a CR, and no LF anywhere). A CR only at the very end, on a
+    connection whose earlier replies ended in CRLF (``replied``), is a reply
+    that stalled before its LF: a stall, not a server that ends lines so."""
+    if not (len(head) > 4 and head[:3].isdigit() and b"\r" in head and b"\n" not in head):
+        return False
+    return not replied or b"\r" in head.rstrip(b"\r")
 
 
 def _trickling(reads: list[float]) -> bool:
@@ -321,14 +334,17 @@ class _Walker:
                 how = "in the middle of a reply" if event.mid_reply else "without a reply"
                 step.tls_ended = self.stream.tls_ended
                 closed = "ended TLS (close_notify)" if step.tls_ended else "closed the connection"
-                self._end(step, Outcome.CLOSED, f"the server {closed} {how}")
+                clear = await self.stream.clear_text(self.deadline)
+                self._end(step, Outcome.CLOSED, f"the server {closed} {how}{_in_clear(clear)}")
                 return None
             assert isinstance(event, NeedData)
             try:
                 data = await self.stream.recv(self.deadline, f"waiting for the {step.stage} reply")
             except NetError as err:
                 step.trickled = err.outcome is Outcome.TIMEOUT and _trickling(reads)
-                if err.outcome is Outcome.TIMEOUT and _bare_cr_lines(self.conn.peek_buffered(512)):
+                if err.outcome is Outcome.TIMEOUT and _bare_cr_lines(
+                    self.conn.peek_buffered(512), any(s.reply for s in self.result.steps)
+                ):
                     self._end(step, Outcome.PROTOCOL_ERROR, BARE_CR)
                     return None
                 self._fail(step, err)

@@ -683,6 +683,25 @@ def version_hello(
     return _hello(version, server_name, tuple(ciphers) if ciphers else None)
 
 
+# The signatures Schannel (Microsoft 365, Exchange) verifies: RSA (PKCS #1 and
+# PSS) and ECDSA on the NIST curves, no EdDSA (learn.microsoft.com,
+# SecPkgContext_SupportedSignatures), nor DSA in its TLS 1.3 or default lists.
+COMMON_SIGNATURES = (0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601)
+
+
+def common_key_hello(server_name: str | None, ciphers: Sequence[int] | None = None) -> bytes:
+    """The matrix's TLS 1.2 hello (its chain comes in clear) offering only the
+    signatures every sender verifies: what a server with a certificate of a
+    rarer kind serves a sender that cannot use it."""
+    return build_client_hello(
+        max_version=TLSVersionCode.TLSv1_2,
+        min_version=TLSVersionCode.TLSv1_2,
+        server_name=server_name,
+        ciphers=tuple(ciphers) if ciphers else None,
+        signature_algorithms=COMMON_SIGNATURES,
+    )
+
+
 # One more hello as the matrix sends them (its own connection, the STARTTLS
 # preamble first unless ``implicit``): the ServerHello or the alert.
 hello_probe = _probe

@@ -246,8 +246,10 @@ def _handshake() -> list[FindingSpec]:
                 "export suites was refused alike, so the server seems to have no suite it can "
                 "use (a cipher list its certificate's key type cannot serve, such as ECDSA "
                 "suites with an RSA key, or DH suites with no DH parameters loaded; or a key "
-                "on a curve TLS peers do not accept, such as secp256k1, which TLS 1.3 and "
-                "OpenSSL's defaults leave out). Check the "
+                "on a curve TLS peers do not accept, such as secp256k1 or a brainpool curve "
+                "(RFC 7027), which TLS 1.3's list and OpenSSL's default groups leave out: a "
+                "TLS 1.2 server can use an ECDSA key only on a curve the client's hello "
+                "names, RFC 8422 §5.1). Check the "
                 "server's TLS log for 'no shared cipher' and give it a modern cipher list that "
                 "matches its key: TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 "
                 "(RFC 9325 §4.2), or TLS 1.3.",
@@ -687,6 +689,61 @@ def _tls() -> list[FindingSpec]:
     ]
 
 
+# Who cannot use a certificate key (or an issuer's signature) of each kind. Schannel
+# (Microsoft 365, Exchange, Windows) signs and verifies RSA, DSA and ECDSA only
+# (learn.microsoft.com, SecPkgContext_SupportedSignatures); LibreSSL's libssl has
+# no Ed25519 server certificates (libressl/portable#821), nor has Conscrypt
+# (netty/netty#10916); TLS 1.3 has no DSA scheme and lists P-256, P-384 and P-521
+# alone (RFC 8446 §4.2.3), Go dropped DSA from crypto/x509 and the Mozilla root
+# store refuses it (golang/go#40337), and BoringSSL and Go have no brainpool.
+_EDDSA_WHO = (
+    "senders such as Microsoft 365 and Exchange (Schannel signs and verifies RSA, DSA "
+    "and ECDSA only), LibreSSL-based MTAs (OpenSMTPD on OpenBSD) and Java's Conscrypt"
+)
+_KEY_TYPE_WHO = {
+    "eddsa": _EDDSA_WHO,
+    "dsa": "TLS 1.3 (it has no DSA signature scheme), Gmail's BoringSSL, Go and any sender "
+    "that verifies against the public roots (no public CA issues DSA)",
+    "ec": "TLS 1.3 (its signature schemes name P-256, P-384 and P-521 only), OpenSSL's "
+    "default groups, Gmail's BoringSSL and Go",
+}
+_KEY_TYPE_VERIFY = (
+    "openssl s_client -connect mx.example.com:25 -starttls smtp -brief "
+    "-sigalgs rsa_pss_rsae_sha256:rsa_pkcs1_sha256:ecdsa_secp256r1_sha256"
+)
+_KEY_TYPE_FIXES = (
+    Fix(
+        MTA.POSTFIX,
+        (
+            "Postfix 3.4 and later serve several certificates at once, one per key type: "
+            "list an RSA or ECDSA P-256 chain beside this one.",
+        ),
+        "smtpd_tls_chain_files = /etc/ssl/private/mx-ecdsa.pem, /etc/ssl/private/mx-rsa.pem",
+        _KEY_TYPE_VERIFY,
+    ),
+    Fix(
+        MTA.EXIM,
+        (
+            "Exim built with OpenSSL takes lists: name an RSA or ECDSA P-256 certificate "
+            "and its key beside this one, in the same order.",
+        ),
+        "tls_certificate = /etc/exim4/mx-rsa.crt : /etc/exim4/mx-ecdsa.crt\n"
+        "tls_privatekey = /etc/exim4/mx-rsa.key : /etc/exim4/mx-ecdsa.key",
+        _KEY_TYPE_VERIFY,
+    ),
+    Fix(
+        MTA.GENERIC,
+        (
+            "Reissue the certificate with an RSA (2048 bits or more) or ECDSA P-256 key "
+            "from a public CA (certbot: --key-type rsa, or --key-type ecdsa "
+            "--elliptic-curve secp256r1), and the intermediate that signs with one.",
+        ),
+        "",
+        _KEY_TYPE_VERIFY,
+    ),
+)
+
+
 def _certificate() -> list[FindingSpec]:
     common: dict[str, Any] = {"category": _C.TLS_CERTIFICATE, "stage": _TLS, "retry_helps": False}
 
@@ -803,6 +860,28 @@ def _certificate() -> list[FindingSpec]:
             "The certificate's RSA key has {key_bits} bits; OpenSSL 3 peers refuse keys under "
             "2048 bits.",
             key_bits=1024,
+        ),
+        FindingSpec(
+            "tls.certificate.key_type_unsupported",
+            None,  # a warning; critical where the sender requires TLS
+            _C.TLS_CERTIFICATE,
+            _TLS,
+            title="The certificate's key, or its issuer's signature, is of a kind many "
+            "senders' TLS cannot use (Ed25519, Ed448, DSA, a curve TLS 1.3 does not list).",
+            message={
+                variant: "The certificate's {what} is {kind}, which " + who + " cannot use: "
+                "such a sender fails the TLS handshake with this server (or, for an issuer's "
+                "signature, cannot verify the chain), then delivers in clear "
+                "(opportunistic TLS) or not at all (TLS required: MTA-STS, DANE, a connector "
+                "that forces TLS). Serve an RSA (2048 bits or more) or ECDSA P-256 certificate "
+                "from a public CA, beside this one if you keep it: the server picks the one "
+                "the client's hello can use."
+                for variant, who in _KEY_TYPE_WHO.items()
+            },
+            retry_helps=False,
+            fixes=_KEY_TYPE_FIXES,
+            example={"variant": "eddsa", "what": "key", "kind": "Ed25519"},
+            source="RFC 8446 §4.2.3; learn.microsoft.com SecPkgContext_SupportedSignatures",
         ),
         cert(
             "tls.certificate.weak_signature",
