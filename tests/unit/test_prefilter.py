@@ -14,10 +14,12 @@ from __future__ import annotations
 import gc
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
+from smtpdoctor import sidefile
 from smtpdoctor.diagnosis import classifier, replytext
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.knowledge import PATTERNS, phrasing
@@ -81,6 +83,32 @@ def test_the_automaton_finds_the_words_the_triple_scan_finds(
     scan = [phrasing.present_words(t) for t in texts]
     assert fast == scan
     assert any(fast)
+
+
+def test_a_stored_automaton_finds_the_words_a_built_one_finds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    phrasing.batch_mode()
+    phrasing.present_words("")  # the index (and the automaton) built
+    if phrasing._AUTOMATON is None:
+        unavailable("pyahocorasick is not installed (the fast extra)")
+    # (kept beside a bytecode file of this test's own, written as bytecode would be)
+    monkeypatch.setattr(phrasing, "__cached__", str(tmp_path / "phrasing.cpython-311.pyc"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    words = list(phrasing._WORDS)
+    built = phrasing._automaton(words)
+    assert len(list(tmp_path.glob("automaton.*.marshal"))) == 1
+    written: list[object] = []
+    monkeypatch.setattr(sidefile, "write", lambda *args: written.append(args))
+    kept = phrasing._automaton(words)
+    assert written == []  # read back, not built again
+    assert kept is not built
+    texts = [t.lower() for t in _texts()] + ["", "迷惑メール 見つかりません"]
+    assert [sorted(kept.iter(t)) for t in texts] == [sorted(built.iter(t)) for t in texts]
+    # Other words: the file is not taken.
+    other = phrasing._automaton(words[:-1])
+    assert len(other) == len(words) - 1
+    assert len(written) == 1
 
 
 @pytest.mark.parametrize("batch", [False, True])

@@ -21,7 +21,7 @@ import gc
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.cli.common import (
@@ -41,6 +41,9 @@ from smtpdoctor.diagnosis.classifier import Classification, classify, classify_b
 from smtpdoctor.evidence.bounce import MAX_LINE, BounceEntry, parse_bounce
 from smtpdoctor.knowledge.phrasing import use_compiler, warmed
 from smtpdoctor.model import MTA, ExitCode, Fix, Permanence, Stage
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["MAX_READ", "explain_files", "register", "run"]
 

@@ -19,16 +19,21 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import field
+from typing import TYPE_CHECKING
 
 from smtpdoctor import cores
 from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
 from smtpdoctor.evidence.bounce import parse_bounce
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.phrasing import batch_mode
 
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from smtpdoctor.diagnosis.classifier import Classification
+
+    _R = TypeVar("_R")
 
 __all__ = [
     "MAX_MAIL",
@@ -39,8 +44,6 @@ __all__ = [
     "render_folder",
     "summarise",
 ]
-
-_R = TypeVar("_R")
 
 MAX_MAIL = 20 * 1024 * 1024  # bytes read of one file (an mbox is read whole up to this)
 MAX_FILES = 100_000  # files taken from the folders given

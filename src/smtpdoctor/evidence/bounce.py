@@ -20,7 +20,7 @@ from __future__ import annotations
 import email.message
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from smtpdoctor.evidence.bounce_dsn import DELIVERED as _DELIVERED
 from smtpdoctor.evidence.bounce_dsn import DSN_FIELD as _DSN_FIELD
@@ -78,6 +78,7 @@ from smtpdoctor.evidence.bounce_text import paragraphs as _paragraphs
 from smtpdoctor.evidence.bounce_text import part_text as _part_text
 from smtpdoctor.evidence.mailparse import parse_mail
 from smtpdoctor.evidence.pastes import unpaste
+from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.bounces import MS_NDR_END
 
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounce"]

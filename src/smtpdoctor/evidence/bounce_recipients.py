@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import email.message
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from smtpdoctor.fastdataclass import dataclass
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ADDRESS_LINE",

@@ -25,9 +25,12 @@ one brace before it makes it whole. Pure.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.bounce_recipients import BounceEntry
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["from_service_json"]
 

@@ -33,7 +33,10 @@ from collections.abc import Callable
 
 # (Not email.policy, the same object: importing that module costs ~4 ms at every start.)
 from email._policybase import compat32
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["parse_mail"]
 
