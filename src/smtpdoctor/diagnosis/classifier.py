@@ -81,7 +81,7 @@ from smtpdoctor.knowledge import (
     STAGE_PHRASES,
     pattern_by_id,
 )
-from smtpdoctor.knowledge.alternatives import readings_for
+from smtpdoctor.knowledge.alternatives import named_readings, readings_for
 from smtpdoctor.knowledge.phrasing import (
     needed_words,
     present_words,
@@ -467,7 +467,11 @@ class _Remedies:
     def alternatives(self, matched: tuple[str, ...]) -> tuple[dict[str, str], ...]:
         readings = readings_for(matched)
         if not readings:
-            return ()
+            # A text whose words name two causes ("mailbox full or message too
+            # large"), the one it was read as among them.
+            readings = named_readings(self.raw)
+            if all(r.category is not self.category for r in readings):
+                return ()
         host, port = target(self.raw)
         return tuple(r.to_json(host, port) for r in readings)
 

@@ -11,10 +11,14 @@ the text when it names them).
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from itertools import pairwise
+
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.model import Category
 
-__all__ = ["ALTERNATIVES", "Reading", "readings_for"]
+__all__ = ["ALTERNATIVES", "Reading", "named_readings", "readings_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,4 +109,151 @@ def readings_for(ids: tuple[str, ...]) -> tuple[Reading, ...]:
         found = ALTERNATIVES.get(id_)
         if found:
             return found
+    return ()
+
+
+# ---------------------------------------------------------------------------
+# Texts whose own words name two causes ("552 Mailbox full or message too large";
+# Alibaba Mail's "收件方邮箱可用容量不足或该邮件大小超过..."). The reply's first cause
+# is its category (the classifier reads it); the text still admits the other, and
+# a check tells them apart. A cause is named by the words servers use for it, in
+# the languages knowledge/wording.py reads for it; two causes of different
+# categories joined by "or" (or, oder, ou, o, lub, или, 或, または) a few words
+# apart make the text's readings, in the order it names them.
+
+_SMALL_TEST = "smtpdoctor diagnose {host}:{port} --send --size 1000 --to RECIPIENT"
+_DOMAIN_TEST = "smtpdoctor diagnose RECIPIENT-DOMAIN --to RECIPIENT"
+_LATER_TEST = "smtpdoctor diagnose {host}:{port} --to RECIPIENT"
+
+_MAILBOX_FULL = Reading(
+    Category.RECIPIENT,
+    "The recipient's mailbox is full (over its storage quota): it refuses any "
+    "message, however small, until space is freed.",
+    _SMALL_TEST,
+    "a small test message is refused too; the recipient or their provider must "
+    "free space or raise the quota",
+)
+_TOO_LARGE = Reading(
+    Category.MESSAGE_SIZE,
+    "The message is larger than the receiving server or this mailbox accepts.",
+    _SMALL_TEST,
+    "a small test message is accepted (send the large one smaller: link or split its attachments)",
+)
+_NO_SUCH_USER = Reading(
+    Category.RECIPIENT,
+    "The address does not exist (or is disabled) on the recipient domain's server.",
+    _DOMAIN_TEST,
+    "the domain's own MX hosts refuse the address at RCPT TO",
+)
+_NO_RELAY = Reading(
+    Category.POLICY_REJECTION,
+    "The server that answered does not take mail for the recipient's domain and "
+    "will not relay it for this sender (not the domain's MX, or no authentication).",
+    _DOMAIN_TEST,
+    "the domain's own MX hosts accept the address: the mail went to another server",
+)
+_BLOCKED = Reading(
+    Category.POLICY_REJECTION,
+    "The receiver refuses this sender (its IP or domain) by policy or a block list; "
+    "waiting does not help.",
+    _LATER_TEST,
+    "run after an hour without sending to it, RCPT TO is still refused",
+)
+_RATE = Reading(
+    Category.RATE_LIMITED,
+    "The sender went over the receiver's rate limit; mail is taken again after a pause.",
+    _LATER_TEST,
+    "run after an hour without sending to it, RCPT TO is accepted",
+)
+
+# What names each cause: English as servers write it, and the words
+# knowledge/wording.py's intl_* patterns read in other languages.
+# (compiled on first use: only the reading shown needs them)
+_NAMED_WORDS: tuple[tuple[Reading, str], ...] = (
+    (
+        _MAILBOX_FULL,
+        (
+            r"\b(?:mail ?box|in ?box|account|user)(?: is)? (?:full|over (?:its |the )?quota)\b|"
+            r"\bover (?:the |its )?(?:mailbox |storage |disk )?quota\b|"
+            r"\b(?:mailbox|storage|disk|user|mail) quota (?:exceeded|full|reached)\b|"
+            r"(?<!sending )(?<!daily )(?<!rate )\bquota (?:exceeded|full)\b|"
+            r"\bexceeded storage allocation\b|\bstorage (?:allocation|limit) exceeded\b|"
+            r"\binsufficient (?:storage|space)\b|"
+            r"\b(?:Postfach|boite|boîte|buzón|buzon|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
+            r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|"
+            r"(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)|"
+            r"(?:收件人|收件方|用户|用戶)的?(?:邮箱|郵箱|信箱)?(?:可用)?(?:空间|空間|容量)(?:不足|已满|已滿)"
+        ),
+    ),
+    (
+        _TOO_LARGE,
+        (
+            r"\bmessage (?:is )?too (?:large|big|long)\b|"
+            r"\bmessage (?:size|length) (?:exceeds|is over|too large|limit exceeded)|"
+            r"\bexceeds? (?:the )?(?:fixed )?(?:maximum|max|allowed) (?:message )?size\b|"
+            r"\bmessage exceeds\b[^.;]{0,30}\bsize\b|"
+            r"\b(?:Nachricht|message|mensaje|messaggio|mensagem|wiadomo[śs][ćc]|сообщение)\b"
+            r"[^.;]{0,30}?(?:zu gro[ßs]|trop (?:volumineux|gros|grand)|demasiado grande|"
+            r"troppo grande|muito grande|za du[żz]|слишком больш)|"
+            r"(?:邮件|郵件|信件)(?:大小)?(?:超过|超過|过大|過大)|(?:メッセージ|メール)(?:サイズ)?が?大きすぎ"
+        ),
+    ),
+    (
+        _NO_SUCH_USER,
+        (
+            r"\b(?:user|recipient|address|mailbox) (?:is )?(?:unknown|not found|does not exist)\b|"
+            r"\bunknown (?:user|recipient|address|mailbox)\b|"
+            r"\bno such (?:user|recipient|mailbox)\b|"
+            r"\brecipient (?:address )?rejected\b|\binvalid (?:recipient|mailbox|address)\b"
+        ),
+    ),
+    (
+        _NO_RELAY,
+        (
+            r"\brelay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited)\b|"
+            r"\b(?:unable|not allowed|not permitted) to relay\b"
+        ),
+    ),
+    (
+        _BLOCKED,
+        r"\b(?:blocked|black ?listed|block ?listed|banned)\b",
+    ),
+    (
+        _RATE,
+        (
+            r"\brate[- ]?limit(?:ed)?\b|\bthrottled\b|\btoo many (?:messages|connections|"
+            r"recipients|mails|emails)\b|\brate of (?:mail|messages) exceeded\b"
+        ),
+    ),
+)
+
+# "or" between two causes, a few words apart, in one sentence.
+_OR = re.compile(r"(?:^|[^\w])(?:or|oder|ou|o|lub|или)(?:[^\w]|$)|或|または", re.IGNORECASE)
+_GAP = 40  # characters between the two causes' words at most
+_SENTENCE_END = re.compile(r"[.;!?。；](?:\s|$)")
+
+
+@cache
+def _named() -> tuple[tuple[Reading, re.Pattern[str]], ...]:
+    return tuple((reading, re.compile(words, re.IGNORECASE)) for reading, words in _NAMED_WORDS)
+
+
+def named_readings(text: str) -> tuple[Reading, ...]:
+    """The causes ``text`` names joined by "or", when they are of different
+    categories: each reading in the order the text names it, else ()."""
+    if _OR.search(text) is None:
+        return ()
+    found = sorted(
+        ((m.start(), m.end(), reading) for reading, rx in _named() for m in rx.finditer(text)),
+        key=lambda f: (f[0], f[1]),
+    )
+    for (_, end, first), (start, _, second) in pairwise(found):
+        gap = text[end:start]
+        if (
+            first.category is not second.category
+            and len(gap) <= _GAP
+            and _OR.search(gap) is not None
+            and _SENTENCE_END.search(gap) is None
+        ):
+            return (first, second)
     return ()
