@@ -137,7 +137,7 @@ _TOO_LARGE = Reading(
     Category.MESSAGE_SIZE,
     "The message is larger than the receiving server or this mailbox accepts.",
     _SMALL_TEST,
-    "a small test message is accepted (send the large one smaller: link or split its attachments)",
+    "a small test message is accepted; send the large one smaller (a link, or split attachments)",
 )
 _NO_SUCH_USER = Reading(
     Category.RECIPIENT,
