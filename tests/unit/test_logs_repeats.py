@@ -113,8 +113,8 @@ def test_syslog_ng_suppressed_repeats_the_hosts_line_it_quotes(tmp_path: Path) -
     # syslog-ng's suppress(): "Last message '%.20s' repeated %d times, suppressed by
     # syslog-ng on %s" under the message's host and program (lib/logwriter.c).
     def ng(at: str, tag: str, line: str, n: int) -> str:
-        quoted = line[:20]
-        return f"Sep 30 {at} mx {tag}Last message '{quoted}' repeated {n} times, suppressed by syslog-ng on mx.example.org\n"
+        said = f"Last message '{line[:20]}' repeated {n} times"
+        return f"Sep 30 {at} mx {tag}{said}, suppressed by syslog-ng on mx.example.org\n"
 
     log = tmp_path / "mail.log"
     log.write_text(
