@@ -55,6 +55,23 @@ def test_a_real_opensmtpd_7_4_log() -> None:
     assert [p["peer"] for p in tls["outbound"]] == ["fake.test"]
 
 
+def test_a_real_opensmtpd_7_4_in_the_foreground() -> None:
+    # smtpd -d writes its messages alone to stderr (no header, no time): the same real
+    # OpenSMTPD 7.4.0 relaying to servers on loopback that accept, refuse (550), greylist
+    # (451) or are closed, queue ttl 1m; clients sent an unserved recipient and HTTP.
+    doc = _report(DATA / "opensmtpd-7.4-foreground.log")
+    assert doc["inputs"][0]["format"] == "opensmtpd"
+    assert doc["lines"]["unparsed"] == 0
+    t = doc["totals"]
+    # sent: one; deferred: 451 and the closed port; bounced: the 550; expired: the two
+    assert (t["sent"], t["deferred"], t["bounced"], t["expired"]) == (1, 2, 1, 2)
+    # the unserved recipient and the three bounce reports to a sender it does not
+    # serve; the HTTP request (bad input)
+    assert doc["inbound"]["by_cause"] == {"recipient": 4, "protocol": 1}
+    reasons = {r["text"] for r in doc["top_deferral_reasons"]}
+    assert "IO Error: Connection refused" in reasons  # (through its route's own error)
+
+
 def test_older_shapes(tmp_path: Path) -> None:
     log = tmp_path / "maillog"
     log.write_text(
@@ -92,3 +109,9 @@ def test_detected_by_its_tag() -> None:
     assert detect_format(line * 3) == "opensmtpd"
     postfix = b"Dec  7 09:43:16 mx postfix/smtpd[30651]: connect from unknown[192.0.2.1]\n"
     assert detect_format(postfix * 3) == "postfix"
+    # smtpd -d's session messages, without a header; lines that only look alike are not
+    foreground = b"ca1b169bcc1f225d smtp connected address=127.0.0.1 host=localhost\n"
+    assert detect_format(b"info: OpenSMTPD 7.4.0-portable starting\n" + foreground * 3) == (
+        "opensmtpd"
+    )
+    assert detect_format(b"ca1b169bcc1f225d: to=<a@b.c>, status=sent\n" * 3) != "opensmtpd"

@@ -109,6 +109,36 @@ def test_last_message_repeated_repeats_the_hosts_previous_line(tmp_path: Path) -
     assert _counts(doc) == (3, 6, 2, 8)
 
 
+def test_syslog_ng_suppressed_repeats_the_hosts_line_it_quotes(tmp_path: Path) -> None:
+    # syslog-ng's suppress(): "Last message '%.20s' repeated %d times, suppressed by
+    # syslog-ng on %s" under the message's host and program (lib/logwriter.c).
+    def ng(at: str, tag: str, line: str, n: int) -> str:
+        said = f"Last message '{line[:20]}' repeated {n} times"
+        return f"Sep 30 {at} mx {tag}{said}, suppressed by syslog-ng on mx.example.org\n"
+
+    log = tmp_path / "mail.log"
+    log.write_text(
+        f"Sep 30 17:02:03 mx postfix/smtp[11558]: {_SENT}\n"
+        "Sep 30 17:02:03 relay2 postfix/smtp[7]: "
+        + _SENT.replace("635", "835")
+        + "\n"
+        + ng("17:02:33", "postfix/smtp: ", _SENT, 2)  # relay2's line between: not it
+        + f"Sep 30 17:03:03 mx postfix/smtp[11560]: {_DEFER}\n"
+        "Sep 30 17:03:03 mx postfix/qmgr[900]: 9F3A: removed\n"  # not the quoted message
+        + ng("17:03:33", "postfix/smtp: ", _DEFER, 5)
+        + f"Sep 30 17:04:00 mx postfix/smtp[11561]: {_BOUNCE}\n"
+        # no program found in the message: its header is quoted too
+        + ng("17:04:30", "", f"postfix/smtp[11561]: {_BOUNCE}", 1)
+        + ng("17:04:31", "postfix/smtp: ", _SENT, 0)  # (no copies)
+        + ng("17:04:32", "postfix/smtp: ", "nothing of mx said so", 7)  # nothing quoted
+    )
+    doc = _both(log)
+    # sent: mx's 1 + 2 and relay2's 1; deferred: 1 + 5; bounced: 1 + 1.
+    assert _counts(doc) == (4, 6, 2, 10)
+    for size in (4096, 333):
+        assert _counts(_report(log, block_size=size)) == _counts(doc)
+
+
 def test_repeats_of_other_readers(tmp_path: Path) -> None:
     exim = tmp_path / "exim.log"
     exim.write_text(
@@ -203,7 +233,7 @@ def test_the_compiled_find_is_bytes_find() -> None:
     find = native.find
     assert find is not None
     rnd = random.Random(7)
-    needles = (MARK, b"mp", b"me", b"m p", b"message rep")
+    needles = (MARK, b"message repeated ", b"mp", b"me", b"m p", b"message rep")
     for _ in range(5000):
         block = bytes(rnd.choice(b"mp eas gr\n") for _ in range(rnd.randrange(0, 140)))
         for needle in needles:

@@ -39,6 +39,9 @@ _EXIM = re.compile(
 _EXIM_LOOSE = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? ")
 _SYSLOG_PROG = re.compile(rb"^\S+ \S+(?: [+-]\d{4})? \S+ [^\s\[]+\[\d+\]: ")
 _SNIFF_LINES = 200
+# OpenSMTPD's session message written alone (smtpd -d writes to stderr, no header):
+# "<16 hex> smtp connected address=…", "<16 hex> mta delivery evpid=…"
+_OPENSMTPD_FOREGROUND = re.compile(rb"^[0-9a-f]{16} (?:smtp|mta|mda) [a-z-]+(?: |$)")
 # A protocol log line without its header: time, connector, a 16-hex-digit session
 # id, a sequence number, two endpoints, then the event (+ - < > *).
 _PROTOCOL_ROW = re.compile(
@@ -117,6 +120,8 @@ def _line_format(lines: list[bytes]) -> str | None:
             continue
         m = _SYSLOG.match(line)
         if m is None:
+            # OpenSMTPD in the foreground (smtpd -d): a session's message, no header
+            scores["opensmtpd"] += _OPENSMTPD_FOREGROUND.match(line) is not None
             continue
         syslog += 1
         prog = m.group(1)

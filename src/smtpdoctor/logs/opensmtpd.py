@@ -1,4 +1,9 @@
-"""OpenSMTPD's log (``smtpd[pid]:`` through syslog), line by line.
+"""OpenSMTPD's log (``smtpd[pid]:`` through syslog, or ``smtpd -d``'s), line by line.
+
+In the foreground (``smtpd -d``) OpenSMTPD writes each message alone to stderr, with
+no syslog header (log.c's ``vlog``: the format and a newline when ``debug`` is set):
+the same messages, without their time (a real OpenSMTPD 7.4.0's ``-d`` output:
+``tests/data/logs/opensmtpd-7.4-foreground.log``).
 
 The shapes are OpenSMTPD's own format strings (7.4's ``smtpd`` binary; 6.x writes the
 same), checked against a real OpenSMTPD 7.4.0 (``tests/data/logs/opensmtpd-7.4.log``):
@@ -100,6 +105,10 @@ if TYPE_CHECKING:
     from typing import TypeVar
 
     _V = TypeVar("_V")
+# A message of smtpd -d: a session's ("<16 hex> smtp|mta|mda …") or one with its
+# process's or level's name ("smtp-in: …", "relay: …", "info: …", "warn: …"), or
+# the parent's "Exiting".
+_FOREGROUND = re.compile(r"[0-9a-f]{16} (?:smtp|mta|mda) |[a-z-]+: |Exiting$")
 _SESSIONS = 4096  # sessions whose peer is remembered (more: the oldest forgotten)
 
 
@@ -118,11 +127,14 @@ class OpenSmtpdParser(LineParser):
     def feed(self, line: str) -> ParseResult:
         head = SYSLOG_HEAD.match(line)
         if head is None:
-            return None
-        if head.group("prog") != "smtpd":
+            if _FOREGROUND.match(line) is None:
+                return None
+            msg, epoch = line, None  # (smtpd -d: the message alone, no time)
+        elif head.group("prog") != "smtpd":
             return []
-        msg = head.group("msg")
-        epoch = self.times.at(line.encode("utf-8", "replace"), 0)
+        else:
+            msg = head.group("msg")
+            epoch = self.times.at(line.encode("utf-8", "replace"), 0)
         m = _DELIVERY.match(msg) or _ENVELOPE.search(msg)
         if m is not None:
             return self._delivery(epoch, m)

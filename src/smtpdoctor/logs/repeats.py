@@ -15,7 +15,13 @@ deliveries, so each such line is read as N copies of the line it stands for: the
 quoted message under the repeat line's own header, or, for ``last message
 repeated``, which does not quote it, the nearest line before it of the same host
 (of the same program and pid when the repeat line names them; that line as it was
-written, its time included).
+written, its time included). syslog-ng's ``suppress()`` option writes ``Last message
+'<the message's first 20 bytes>' repeated N times, suppressed by syslog-ng on HOST``
+under the host and program of the message (``log_writer_last_msg_flush`` in
+https://github.com/syslog-ng/syslog-ng/blob/master/lib/logwriter.c: ``"Last message
+'%.20s' repeated %d times, suppressed by syslog-ng on %s"``, N the copies it dropped,
+counted by ``log_writer_last_msg_check``): it stands for the nearest line before it of
+the same host whose message starts with those bytes.
 
 Blocks without the words (the common case: one memmem per block) pass untouched.
 The repetitions are lines the daemon did not write: ``lines`` still counts the lines
@@ -38,8 +44,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CONTEXT", "MARK", "MOST", "Repeats"]
 
-# Both forms hold these words, and a block without them has no repeat line.
-MARK = b"message repeated "
+# Every form holds these words, and a block without them has no repeat line (one
+# search per block; as cheap as "message repeated " was: "r" and " " eight bytes on).
+MARK = b"repeated "
 MOST = 100_000
 _PIECE = 1 << 20
 # How much of the text before a block is kept to find the line a "last message
@@ -49,20 +56,26 @@ CONTEXT = _TAIL + 1  # (the bytes before an input's start a reader hands Repeats
 # The header: up to the tag's ": " (the first ": " of a line; a time's colons are
 # followed by digits).
 _HEAD = rb"(?:[^:\n]|:(?! ))*"
-_QUOTED = _HEAD + rb": message repeated ([0-9]{1,9}) times: \[ ?(.*)\]\r?"
+_QUOTED = rb"(" + _HEAD + rb": )message repeated ([0-9]{1,9}) times: \[ ?(.*)\]\r?"
 _LAST = (
     rb"(" + _HEAD + rb"?(?:: )?)(?<![^ ])(?:--- )?last message repeated ([0-9]{1,9}) times?"
     rb"(?: ---)?[ \t\r]*"
+)
+# syslog-ng's (the message's first 20 bytes quoted; they may hold a quote).
+_SUPPRESSED = (
+    rb"(" + _HEAD + rb"?(?:: )?)(?<![^ ])Last message '(.{0,20})' repeated ([0-9]{1,9}) times, "
+    rb"suppressed by syslog-ng on [^ ]*[ \t\r]*"
 )
 # (compiled when a block first holds the words: a log without repeat lines, the
 # common case, does not pay for it at start-up)
 _COMPILED: list[re.Pattern[bytes]] = []
 
 
-def _patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+def _patterns() -> list[re.Pattern[bytes]]:
+    """The quoted, the last message and syslog-ng's form, compiled."""
     if not _COMPILED:
-        _COMPILED.extend((re.compile(_QUOTED), re.compile(_LAST)))
-    return _COMPILED[0], _COMPILED[1]
+        _COMPILED.extend(re.compile(p) for p in (_QUOTED, _LAST, _SUPPRESSED))
+    return _COMPILED
 
 
 def _find(block: bytes, needle: bytes) -> int:
@@ -74,8 +87,7 @@ def _find(block: bytes, needle: bytes) -> int:
 def _is_repeat(line: bytes) -> bool:
     if MARK not in line:
         return False
-    quoted, last = _patterns()
-    return quoted.fullmatch(line) is not None or last.fullmatch(line) is not None
+    return any(p.fullmatch(line) is not None for p in _patterns())
 
 
 def _origin(head: bytes) -> tuple[bytes | None, bytes | None]:
@@ -90,10 +102,27 @@ def _origin(head: bytes) -> tuple[bytes | None, bytes | None]:
     return words[-1], None
 
 
-def _matches(line: bytes, host: bytes | None, tag: bytes | None) -> bool:
-    """Whether ``line`` is from that host (its word before the tag) or program."""
+def _host(head: bytes) -> bytes | None:
+    """The host of a header with or without a tag (None when there is none to
+    compare: a word with a colon is the time)."""
+    words = head.split()
+    if head.rstrip().endswith(b":"):
+        words = words[:-1]
+    return words[-1] if words and b":" not in words[-1] else None
+
+
+def _matches(
+    line: bytes, host: bytes | None, tag: bytes | None, prefix: bytes | None = None
+) -> bool:
+    """Whether ``line`` is from that host (its word before the tag) or program, and
+    its message (what follows the tag, or the host when syslog-ng found no tag in
+    it) starts with ``prefix``."""
     colon = line.find(b": ")
     words = (line[:colon] if colon >= 0 else line).split()
+    if prefix is not None and (b" " + prefix) not in (
+        line if colon < 0 else line[: colon + 2 + len(prefix)]
+    ):
+        return False
     if tag is not None:
         return bool(words) and words[-1] == tag
     if host is not None:
@@ -159,17 +188,21 @@ class Repeats:
         """The line a repeat line stands for and how many times; (None, 0) when the
         line is no repeat line (or the line it repeats is not in sight)."""
         text = block[start:end].rstrip(b"\n")
-        quoted_at, last_at = _patterns()
+        quoted_at, last_at, suppressed_at = _patterns()
         quoted = quoted_at.fullmatch(text)
-        if quoted is not None and int(quoted.group(1)) > 0:
-            head = text[: quoted.start(1) - len(MARK)]
-            return head + quoted.group(2) + b"\n", min(int(quoted.group(1)), MOST)
+        if quoted is not None and int(quoted.group(2)) > 0:
+            return quoted.group(1) + quoted.group(3) + b"\n", min(int(quoted.group(2)), MOST)
         last = last_at.fullmatch(text)
-        if last is None or int(last.group(2)) == 0:
-            return None, 0
-        host, tag = _origin(last.group(1))
-        previous = _nearest(self._window(block, start), host, tag)
-        return (previous, min(int(last.group(2)), MOST)) if previous is not None else (None, 0)
+        if last is not None and int(last.group(2)) > 0:
+            host, tag = _origin(last.group(1))
+            count, previous = int(last.group(2)), _nearest(self._window(block, start), host, tag)
+        else:
+            ng = suppressed_at.fullmatch(text)
+            if ng is None or int(ng.group(3)) == 0:
+                return None, 0
+            window = self._window(block, start)
+            count, previous = int(ng.group(3)), _nearest(window, _host(ng.group(1)), None, ng[2])
+        return (previous, min(count, MOST)) if previous is not None else (None, 0)
 
     def _window(self, block: bytes, start: int) -> bytes:
         """The whole lines that start in the _TAIL bytes before ``start`` (the same
@@ -185,13 +218,16 @@ class Repeats:
         return text
 
 
-def _nearest(text: bytes, host: bytes | None, tag: bytes | None) -> bytes | None:
-    """The last line of ``text`` from that host or program that is no repeat line."""
+def _nearest(
+    text: bytes, host: bytes | None, tag: bytes | None, prefix: bytes | None = None
+) -> bytes | None:
+    """The last line of ``text`` from that host or program (its message starting
+    with ``prefix``) that is no repeat line."""
     end = len(text)
     while end > 0:
         start = text.rfind(b"\n", 0, end - 1) + 1
         line = text[start:end].rstrip(b"\n")
-        if line.strip() and _matches(line, host, tag) and not _is_repeat(line):
+        if line.strip() and _matches(line, host, tag, prefix) and not _is_repeat(line):
             return line + b"\n"
         end = start
     return None
