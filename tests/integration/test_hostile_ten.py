@@ -57,7 +57,7 @@ from smtpdoctor.lab.scripted import (
     Send,
     Stall,
 )
-from support.helpers import run_cli
+from support.helpers import run_cli, unavailable
 from support.hostile_smtp import (
     BANNER,
     DAY,
@@ -660,7 +660,7 @@ def test_openssl_s_server(
 def v6ns() -> Iterator[Namespace]:
     reason = unavailable_reason()
     if reason is not None:
-        pytest.skip(reason)
+        unavailable(reason)
     ns = Namespace(f"sd{os.getpid()}h10")
     subprocess.run(["ip", "netns", "add", ns.name], check=True)
     try:
