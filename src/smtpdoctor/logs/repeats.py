@@ -94,12 +94,10 @@ def _origin(head: bytes) -> tuple[bytes | None, bytes | None]:
     """A repeat line's header as (host, program[pid]) to look for: the tag when
     the header has one (``…: ``), else the host (its last word, unless that is
     the time: no host to compare)."""
-    words = head.split()
     if head.rstrip().endswith(b":"):
+        words = head.split()
         return None, words[-1][:-1] if words else None
-    if not words or b":" in words[-1]:
-        return None, None
-    return words[-1], None
+    return _host(head), None
 
 
 def _host(head: bytes) -> bytes | None:
