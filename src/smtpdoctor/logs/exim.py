@@ -238,19 +238,14 @@ class EximParser(LineParser):
             )
         else:
             text = rest
-        parsed = self.event(
+        return self.inbound_event(
             time=epoch,
-            status=EventStatus.OTHER,
             text=text,
             queue_id=qid,
-            relay_host=peer.group("host") if peer else None,
-            relay_ip=peer.group("ip") if peer else None,
-            direction="inbound",
+            host=peer.group("host") if peer else None,
+            ip=peer.group("ip") if peer else None,
             stage=stage,
         )
-        if stage is not Stage.NONE:
-            parsed.event.stage = stage
-        return parsed
 
     def _delivery(self, epoch: float | None, qid: str | None, flag: re.Match[str]) -> ParseResult:
         kind = flag.group(1)

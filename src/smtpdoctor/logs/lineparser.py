@@ -104,6 +104,32 @@ class LineParser:
         )
         return Parsed(ev, info)
 
+    def inbound_event(
+        self,
+        *,
+        time: float | None,
+        text: str,
+        host: str | None,
+        ip: str | None,
+        stage: Stage,
+        queue_id: str | None = None,
+    ) -> Parsed:
+        """What a receiving server's log says went wrong with a client: the stage its
+        line states (the command it refused) outranks the one its words suggest."""
+        parsed = self.event(
+            time=time,
+            status=EventStatus.OTHER,
+            text=text,
+            queue_id=queue_id,
+            relay_host=host,
+            relay_ip=ip,
+            direction="inbound",
+            stage=stage,
+        )
+        if stage is not Stage.NONE:
+            parsed.event.stage = stage
+        return parsed
+
     def tls_failure(
         self,
         *,

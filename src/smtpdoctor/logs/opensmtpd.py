@@ -216,18 +216,7 @@ class OpenSmtpdParser(LineParser):
 
     def _inbound(self, epoch: float | None, sid: str, text: str, stage: Stage) -> Parsed:
         name, addr = self._peers.get(sid, (None, None))
-        parsed = self.event(
-            time=epoch,
-            status=EventStatus.OTHER,
-            text=text,
-            relay_host=name,
-            relay_ip=addr,
-            direction="inbound",
-            stage=stage,
-        )
-        if stage is not Stage.NONE:
-            parsed.event.stage = stage
-        return parsed
+        return self.inbound_event(time=epoch, text=text, host=name, ip=addr, stage=stage)
 
     def _remember(self, sid: str, name: str | None, addr: str | None) -> None:
         _bounded(self._peers, sid, (name, addr))

@@ -192,18 +192,13 @@ class SendmailParser(LineParser):
                 stage = Stage.GREETING
             if "DATA" in text or "data" in cmd:
                 stage = Stage.DATA if stage is Stage.NONE else stage
-        parsed = self.event(
+        return self.inbound_event(
             time=epoch,
-            status=EventStatus.OTHER,
             text=text,
-            relay_host=(peer.group("host") or "").rstrip(".") or None if peer else None,
-            relay_ip=peer.group("ip") if peer else None,
-            direction="inbound",
+            host=(peer.group("host") or "").rstrip(".") or None if peer else None,
+            ip=peer.group("ip") if peer else None,
             stage=stage,
         )
-        if stage is not Stage.NONE:
-            parsed.event.stage = stage
-        return parsed
 
 
 def _sendmail_status(stat: str, dsn: str) -> EventStatus:
