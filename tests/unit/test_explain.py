@@ -815,6 +815,13 @@ BOUNCE_SOURCES = (
     "https://webdiretto.it/messaggio-non-recapitato-perche-la-email-torna-indietro-risolvere-problema/",
     "https://orange-panther.de/support/e-mail-debug/",
     "https://www.schieb.de/fehler-meldung-email-konnte-nicht-zugestellt-werden-entschluesseln",
+    # session 19 (bounces10): Japanese, Polish and Dutch hosts' help pages quoting Postfix,
+    # Sendmail and qmail report lines, a Dutch host's DSN fields, an ISP's Sendmail samples
+    "https://ccsnet.ne.jp/?p=132",
+    "https://support.konto.pl/kb/a2286/informacje-zwrotne-o-niedostarczeniu-wiadomosci.aspx",
+    "http://nl.help.carerix.com/nl/articles/2245905-e-mail-bounce",
+    "http://support.active8.nl/e-mail/veel-gestelde-vragen/gedetailleerde-lijst-met-statuscodes-",
+    "http://help.wwbcity.com/pages/mail-errors.php",
 )
 
 
@@ -975,6 +982,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("seventieth", "seventy-first", "seventy-second", "seventy-third")
         later += ("seventy-fourth", "seventy-fifth", "seventy-sixth")
         later += ("session18-bounces9", "session18-bounces9-2", "session18-bounces9-3")
+        later += ("session19-bounces10", "session19-bounces10-2")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -1040,6 +1048,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("seventyfour", "seventy-fifth"),
             ("seventyfive", "seventy-sixth"),
             ("seventysix", "session18-bounces9"),
+            ("seventynine", "session19-bounces10"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1187,10 +1196,10 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # collections came after
         ("tune/seventysix", TUNE_FLOOR_S17),
         ("held/seventysix", HELD_FLOOR_S17),
-        # both whole splits with session 18's three collections: tune after its round,
-        # held back at its end read (a row of margin each)
-        ("tune", TUNE_FLOOR_S18),
-        ("held", HELD_FLOOR_S18),
+        # both splits with session 18's three collections: tune after its round, held back
+        # at its end read (a row of margin each); on those rows, as session 19's came after
+        ("tune/seventynine", TUNE_FLOOR_S18),
+        ("held/seventynine", HELD_FLOOR_S18),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
