@@ -258,11 +258,16 @@ def is_notice_text(text: str) -> bool:
     return notice(_visible(text.lstrip()))
 
 
+# A notice names one of these: an anti-virus filter's, a mailbox quota's, an attachment
+# removed; (session 19) a list manager's warning that mail to a member was bouncing.
+_NOTICE_TOPICS = ("virus", "quota", "ウイルス", "attach", "bounc")
+
+
 def notice(head: str) -> bool:
     """:func:`is_notice_text` of a text's visible start (its topic words looked for
     first: a notice of an anti-virus filter or a mailbox quota names one)."""
     low = folded(head)
-    if "virus" not in low and "quota" not in low and "ウイルス" not in low and "attach" not in low:
+    if not any(map(low.__contains__, _NOTICE_TOPICS)):
         return False
     return (
         gated(NOTICE, NOTICE_WORDS, head)

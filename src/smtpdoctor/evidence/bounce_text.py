@@ -19,7 +19,7 @@ import re
 
 from smtpdoctor.evidence.bounce_recipients import ADDRESS_LINE as _ADDRESS_LINE
 from smtpdoctor.evidence.bounce_recipients import listed_lines as _listed_lines
-from smtpdoctor.knowledge.bounces import HELP_GLOSSARY, ORIGINAL_MARKS
+from smtpdoctor.knowledge.bounces import HELP_GLOSSARY, ORIGINAL_MARKS, REPORT_ADVICE
 from smtpdoctor.knowledge.phrasing import split_top
 
 __all__ = [
@@ -88,6 +88,7 @@ def is_text(part: email.message.Message) -> bool:
 # once its tags are gone took 60 ms per AOL bounce.
 ORIGINAL = re.compile(ORIGINAL_MARKS, re.I | re.M)
 _HELP_GLOSSARY = re.compile(HELP_GLOSSARY, re.I | re.M)
+_REPORT_ADVICE = re.compile(REPORT_ADVICE, re.M)
 _TAGS = re.compile(r"<(?:style|script)[^>]*>.*?</(?:style|script)>|<[^>]+>", re.I | re.S)
 # A line break within a paragraph ("<br>" and the newline the page's source keeps
 # after it) is one line end, not the blank line two would make.
@@ -108,6 +109,8 @@ def cut_original(body: str) -> str:
         body = body[:start]
     if "ommon error messages" in body:
         body = _HELP_GLOSSARY.sub("", body)
+    if "解决" in body or "Solution" in body:
+        body = _REPORT_ADVICE.sub("", body)
     return body
 
 

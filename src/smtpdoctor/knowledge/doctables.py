@@ -182,7 +182,9 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _doc(
         "ms_bad_outbound_sender",
-        r"bad outbound sender",
+        # (session 19) and the NDR's own sentence for it: "you weren't recognized as a
+        # valid sender", "the sending email address was not recognized as a valid sender"
+        r"bad outbound sender|(?:\bnot|n't) recognized as a valid sender\b",
         _C.POLICY_REJECTION,
         "Microsoft blocked the sending account for sending spam.",
         "Secure the account (reset its password), then ask the admin to release it.",

@@ -122,7 +122,10 @@ PROVIDER_PATTERNS: tuple[TextPattern, ...] = (
     _p(
         "ms.recipient_not_found",
         r"RESOLVER\.ADR\.\w*Recip\w*NotFound|Recipient not found by SMTP address lookup|"
-        r"RecipNotFound",
+        r"RecipNotFound|"
+        # (session 19) the NDR's banner for the same ("Action Required ... Recipient /
+        # Unknown To address"), as its HTML table reads pasted as text
+        r"\bUnknown To address\b",
         _C.RECIPIENT,
         "Exchange has no recipient with this address.",
         source="microsoft",

@@ -1224,8 +1224,13 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) connect to SMTP\b"
         r"(?! (?:server|host))|"
         r"\battempts? to connect to\b|"
+        # (session 19) Alibaba Mail's system reply: 'connect to the "1.2.3.4(1.2.3.4) of
+        # example.com" server failed'
+        r"\bconnect to the \"[^\"\n]{1,120}\" (?:mail |smtp )?server failed\b|"
         r"\b[ée]chec de (?:la )?connexion\b|"
         r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
+        # (session 19) "连接收件方邮件系统失败" (connecting to the recipient's mail system failed)
+        r"(?:连接|連接)(?:收件方|收信方|对方|對方)(?:的)?(?:邮件|郵件)?(?:系统|系統|服务器|伺服器)(?:失败|失敗)|"
         r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
         _C.FIREWALL_BLOCK,
         "The client could not open a TCP connection to the mail server.",
