@@ -69,7 +69,8 @@ def test_alibaba_mails_report_that_could_not_connect(tmp_path: Path) -> None:
         "无法发送到 ops@example.net\n"
         '    系统应答：(9)connect to the "192.0.2.7(192.0.2.7) of example.net" server failed\n'
         "    退信原因：连接收件方邮件系统失败，导致邮件被系统退回。\n"
-        "    解决建议：1.请联系收件方确认是否设置相关的拒收策略,或添加了黑名单等设置；2. 请稍后重试。\n"
+        "    解决建议：1.请联系收件方确认是否设置相关的拒收策略,或添加了黑名单等设置；"
+        "2. 请稍后重试。\n"
     )
     got = _read(tmp_path, text)
     assert [(c, s) for _, c, s in got] == [(Category.FIREWALL_BLOCK, Stage.CONNECT)], got
