@@ -220,6 +220,21 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         kind="connection_drop",
     ),
     pattern(
+        # (session 19, lines16) The resolver tools' words when no DNS server answered
+        # (dig's, host's and nslookup's ";; connection timed out; no servers could be
+        # reached"), as setup scripts and monitors paste them while looking up a mail
+        # server: the lookup timed out, no SMTP connection was tried.
+        "l16.wording.resolver_unreachable",
+        r"\bno servers could be reached\b",
+        _C.DNS_RESOLUTION,
+        "The DNS lookup got no answer: none of the resolvers configured could be reached.",
+        "The host's resolver (/etc/resolv.conf, a container's DNS) is down or blocked; "
+        "outbound port 53 is filtered.",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
         "wording.connect_timeout_windows",
         # WSAETIMEDOUT (10060) while connecting; the same words after "Unable to
         # read data from the transport connection:" are a read (libraries.py).
@@ -1218,6 +1233,10 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # "connecting to ... failed", "attempts to connect", "Échec de la connexion"
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
         r"(?:\w+://)?\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
+        # (session 19, lines16) "Cannot open a connection to the mailserver localhost:25"
+        # (Monit), "could not establish a connection to": not a secure one (TLS's own)
+        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:open|establish) (?:an? |the )?"
+        r"(?:TCP |SMTP )?connection to\b|"
         # (session 13, generic3: a host name's dots inside, "connecting to Outgoing server
         # (SMTP) smtp.example.com failed"; "Unable to connect to SMTP: timeout")
         r"\bconnecting to\b(?:[^.;\n]|\.(?=\w)){0,60}?\bfailed\b|"
