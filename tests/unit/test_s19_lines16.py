@@ -1,8 +1,9 @@
 """Session 19's lines16 classes (docs/explain.md, "Session 19: lines16"), on texts written
 for the purpose: a source file's line number is no reply code, Go's address parse errors,
 "could not set sender", the resolver tools' "no servers could be reached", a STARTTLS that
-failed after its 220, PEAR Net_SMTP's reply code -1, "cannot open a connection to"; and the
-readings these rules must not move."""
+failed after its 220, PEAR Net_SMTP's reply code -1, "cannot open a connection to",
+encryption demanded as a ban on its absence, Coremail's connect failure in English and Chinese;
+and the readings these rules must not move."""
 
 from __future__ import annotations
 
@@ -50,6 +51,25 @@ CLASSES = [
         "connection_dropped",
         "greeting",
     ),
+    # Encryption demanded as a ban on its absence.
+    (
+        "535 5.7.0 Authentication without TLS encryption is not permitted",
+        "starttls_unavailable",
+        "auth",
+    ),
+    (
+        # (530 states no stage; 535 answers AUTH, RFC 4954)
+        "530 5.7.0 Plaintext authentication disallowed on non-secure (SSL/TLS) connections",
+        "starttls_unavailable",
+        "none",
+    ),
+    # Coremail's bounce of a connect that failed, in English and Chinese.
+    (
+        '系统应答：(9)connect to the "192.0.2.7(192.0.2.7) of example.org" server failed',
+        "firewall_block",
+        "connect",
+    ),
+    ("退信原因：连接对方邮件服务器失败，导致邮件被系统退回。", "firewall_block", "connect"),
     # A connection that could not be opened (Monit's words).
     (
         "Cannot open a connection to the mailserver mail.example.org:25 -- Operation now in "
@@ -102,6 +122,15 @@ KEPT = [
         "warning: read TCP map reply from 127.0.0.1:10030: unexpected EOF (Operation now in "
         "progress)",
         "service_unavailable",
+        "none",
+    ),
+    # TLS required in its usual words, and a sender's own demand the server did not meet.
+    ("530 5.7.0 Must issue a STARTTLS command first", "starttls_unavailable", "none"),
+    # Apache Commons Email's "server failed" names no connect.
+    (
+        "org.apache.commons.mail.EmailException: Sending the email to the following server "
+        "failed : smtp.example.org:587",
+        "other",
         "none",
     ),
     # A reply after a colon lead is still a reply.

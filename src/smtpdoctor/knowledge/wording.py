@@ -581,7 +581,13 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # (session 18, catalogues: maddy's "TLS conversation required", hMailServer's "A
         # SSL/TLS-connection is required for authentication")
         r"\b(?:TLS|SSL|STARTTLS|encryption)(?:/(?:TLS|SSL)v?\d?)?(?:[- ](?:connection|conversation|"
-        r"session))? (?:is )?required\b(?![,;]? ?but\b)",
+        r"session))? (?:is )?required\b(?![,;]? ?but\b)|"
+        # (session 19, lines16) the same said as a ban on its absence: Yandex's "Email
+        # sending without SSL/TLS encryption is not allowed", Dovecot's "Plaintext
+        # authentication disallowed on non-secure (SSL/TLS) connections"
+        r"\bwithout (?:SSL/TLS|TLS|SSL|STARTTLS|encryption)(?: encryption)? (?:is |are )?not "
+        r"(?:allowed|permitted|accepted)\b|\bplain ?text (?:authentication|login|auth) "
+        r"(?:is )?(?:disallowed|not (?:allowed|permitted))\b",
         _C.STARTTLS_UNAVAILABLE,
         "The receiving side takes mail only over an encrypted connection (STARTTLS), and "
         "the sender did not start TLS.",
@@ -1234,9 +1240,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
         r"(?:\w+://)?\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
         # (session 19, lines16) "Cannot open a connection to the mailserver localhost:25"
-        # (Monit), "could not establish a connection to": not a secure one (TLS's own)
-        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:open|establish) (?:an? |the )?"
-        r"(?:TCP |SMTP )?connection to\b|"
+        # (Monit); Coremail's bounce "connect to the \"ip(ip) of example.com\" server failed"
+        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) open (?:a |the )?"
+        r"(?:TCP |SMTP )?connection to\b|\bconnect to the \"[^\"\n]{1,120}\" server failed\b|"
         # (session 13, generic3: a host name's dots inside, "connecting to Outgoing server
         # (SMTP) smtp.example.com failed"; "Unable to connect to SMTP: timeout")
         r"\bconnecting to\b(?:[^.;\n]|\.(?=\w)){0,60}?\bfailed\b|"
@@ -1244,7 +1250,9 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"(?! (?:server|host))|"
         r"\battempts? to connect to\b|"
         r"\b[ée]chec de (?:la )?connexion\b|"
-        r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
+        # (session 19, lines16: and Coremail's "连接收件方邮件系统失败", the recipient's mail system)
+        r"(?:连接|連接|联机|連線|联接)到?(?:收件方|对方|收信方)?(?:邮件系统|邮件服务器|服务器|伺服器|主机|主機)?"
+        r"(?:失败|失敗)|"
         r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
         _C.FIREWALL_BLOCK,
         "The client could not open a TCP connection to the mail server.",
