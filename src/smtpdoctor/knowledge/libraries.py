@@ -408,8 +408,7 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         "library.pear_no_reply",
         r"\bInvalid response code received from server ?\(code: ?-1\b",
         _C.CONNECTION_DROPPED,
-        "The server sent no reply the client could read: the connection was closed or "
-        "went silent.",
+        "The server sent no reply the client could read: the connection was closed or went silent.",
         "A plain-text client on an implicit-TLS port (465), a server or firewall that "
         "drops this client, or a server that stopped mid-session.",
         source=_LIB,

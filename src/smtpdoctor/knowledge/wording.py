@@ -1250,7 +1250,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"(?! (?:server|host))|"
         r"\battempts? to connect to\b|"
         r"\b[ée]chec de (?:la )?connexion\b|"
-        # (session 19, lines16: and Coremail's "连接收件方邮件系统失败", the recipient's mail system)
+        # (session 19, lines16: and Coremail's "连接收件方邮件系统失败", the recipient's
+        # mail system)
         r"(?:连接|連接|联机|連線|联接)到?(?:收件方|对方|收信方)?(?:邮件系统|邮件服务器|服务器|伺服器|主机|主機)?"
         r"(?:失败|失敗)|"
         r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
