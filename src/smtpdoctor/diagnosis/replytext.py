@@ -91,8 +91,13 @@ _CONTINUATION = re.compile(
 )
 # Numbers that look like reply codes but are not: a mailer's exit status
 # ("Diagnostic-Code: X-Unix; 255"), a header's "id:number" ("Feedback-Id:
-# 10345:200"), a port ("host:250").
-_NOT_A_REPLY = re.compile(r"(?:X-Unix|X-Local);\s*\Z|\d:\Z|[\w-]+-Id:\s*\S*\Z", re.I)
+# 10345:200"), a port ("host:250"), a source file's line number as loggers and
+# stack traces write it ("handler_projection.go:254", "smtp.rb:553:in", "index.js:555:19").
+_NOT_A_REPLY = re.compile(
+    r"(?:X-Unix|X-Local);\s*\Z|\d:\Z|[\w-]+-Id:\s*\S*\Z|"
+    r"\w\.(?:go|py|rb|js|mjs|cjs|ts|php|java|kt|scala|cs|rs|c|cc|cpp|h|pl|pm|ex|exs|erl|lua):\Z",
+    re.I,
+)
 # What stands before a reply one server quotes from another.
 _NESTED_LEAD = re.compile(
     r"(?:said|responded with|returned|reply was|replied|answered|error|response|"

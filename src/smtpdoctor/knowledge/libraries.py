@@ -399,6 +399,22 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_T,
         kind=_DROP,
     ),
+    pattern(
+        # (session 19, lines16) PEAR Net_SMTP (osTicket, Roundcube's older releases, PHP
+        # applications) gives a reply it could not read as code -1: "Failed to set sender
+        # ... [SMTP: Invalid response code received from server (code: -1, response: )]".
+        # No reply came: the server closed the connection or sent nothing. The command
+        # it names is the stage (stage_wording.py).
+        "library.pear_no_reply",
+        r"\bInvalid response code received from server ?\(code: ?-1\b",
+        _C.CONNECTION_DROPPED,
+        "The server sent no reply the client could read: the connection was closed or went silent.",
+        "A plain-text client on an implicit-TLS port (465), a server or firewall that "
+        "drops this client, or a server that stopped mid-session.",
+        source=_LIB,
+        permanence=_T,
+        kind=_DROP,
+    ),
     # gen_smtp (Erlang/Elixir: Swoosh, Bamboo): the server closed the socket, or
     # refused the login, inside its retry tuples.
     pattern(

@@ -583,6 +583,24 @@ _CORE: tuple[TextPattern, ...] = (
         retry=False,
         kind=_DROP,
     ),
+    _p(
+        # (session 19, lines16) Go's net.SplitHostPort refusing the configured address
+        # before any connect ("missing port in address", "too many colons in address",
+        # "missing ']' in address"), as Gitea's gomail, Zitadel and notifiers print it:
+        # the application's own setting, read at the connect it stopped (as "Cannot
+        # assign requested address"), not a connection the network refused.
+        "smtp.address_missing_port",
+        r"\b(?:missing port|too many colons|missing '\]') in address\b",
+        _C.OTHER,
+        "The mail server's address in the application's settings could not be parsed; "
+        "no connection was tried.",
+        "The host was set without its port where the application wants host:port, or "
+        "an IPv6 address without its brackets.",
+        stage=_S.CONNECT,
+        permanence=_T,
+        retry=False,
+        kind=_DROP,
+    ),
     # --- MTA queue states ------------------------------------------------------------------------
     _p(
         "exim.retry_not_reached",

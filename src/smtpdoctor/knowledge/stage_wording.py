@@ -44,6 +44,7 @@ _S = Stage
 _CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
 # (a step said to have failed, "Failed to set sender": the literal "to " gates the search)
 _STEP_FAILED = r"(?:(?<=\bfailed )|(?<=\bfailure )|(?<=\bunable ))to "
+_COULD_NOT = r"\b(?:could not|couldn't|cannot|can't) "
 
 STATED_STAGES: tuple[StagePhrase, ...] = (
     # (session 14) A client's "error 535 ..." ("Check SMTP settings: error 535
@@ -418,6 +419,15 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\b(?:send|use) HELO/EHLO first\b|\bneed (?:HELO|EHLO) first\b",
         _S.MAIL_FROM,
     ),
+    # (session 19, lines16) A STARTTLS its library calls failed although the server
+    # answered 220, the go-ahead of RFC 3207 ("STARTTLS failed (code: 220, response:
+    # TLS go ahead)", PEAR Net_SMTP's words, whatever the server's 220 text): the
+    # handshake that followed failed, not the command.
+    stage_phrase(
+        "stage.starttls_go_ahead_failed",
+        r"\bSTARTTLS (?:command )?failed\W{1,4}(?:code:? ?)?220\b",
+        _S.TLS_HANDSHAKE,
+    ),
     # An application's own words around the command it sent ("Failed to send
     # RCPT TO: 550", "MAIL FROM rejected: 553", "[MAIL FROM] 553", "refused DATA").
     *(
@@ -708,16 +718,20 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # (session 18, lines15) and the step named before its failure, as Go programs on
     # net/smtp wrap c.Mail's and c.Rcpt's errors ("set sender failed: %w", "set recipient
     # failed: %w") and ESP Mail Client logs its RCPT refusal ("E: set recipient failed")
+    # (session 19, lines16) and "could not set sender: a@b.org" (Zitadel's notifier, Go
+    # programs wrapping net/smtp's c.Mail error), "could not add recipient"
     stage_phrase(
         "stage.step_failed_mail",
         rf"{_STEP_FAILED}set (?:the )?(?:sender|from address|envelope sender)\b|"
-        r"\bfollowing From address failed\b|\bset (?:the )?sender failed\b",
+        r"\bfollowing From address failed\b|\bset (?:the )?sender failed\b|"
+        rf"{_COULD_NOT}set (?:the )?(?:sender|from address|envelope sender)\b",
         _S.MAIL_FROM,
     ),
     stage_phrase(
         "stage.step_failed_rcpt",
         rf"{_STEP_FAILED}(?:add|set) (?:the )?recipients?\b|\bfollowing recipients failed:|"
-        r"\b(?:add|set) (?:the )?recipients? failed\b",
+        r"\b(?:add|set) (?:the )?recipients? failed\b|"
+        rf"{_COULD_NOT}(?:add|set) (?:the )?recipients?\b",
         _S.RCPT_TO,
     ),
     # (session 14, from session 13's unlanded round) Postfix's smtpd log of a refusal at a
@@ -982,6 +996,22 @@ CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
     ),
     stage_phrase(
         "stage.client_resolver_errno", r"\bError connecting to \S+ on port \d+: \[Errno -\d", _S.DNS
+    ),
+    # (session 19, lines16) dig's, host's and nslookup's resolver timeout (";; connection
+    # timed out; no servers could be reached"): the lookup, whatever "timed out" says.
+    stage_phrase("stage.resolver_unreachable", r"\bno servers could be reached\b", _S.DNS),
+    # (session 19, lines16) A connect a library reports with reply code -1, no reply
+    # read at all: PEAR Net_SMTP's "Failed to connect to host:465 [SMTP: Invalid
+    # response code received from server (code: -1, ...)]", JavaMail's "Could not
+    # connect to SMTP host: h, port: 465, response: -1". The TCP connect was made;
+    # the greeting never came.
+    stage_phrase(
+        "stage.client_connect_no_reply",
+        # (not PEAR's "Failed to connect socket: Connection refused (code: -1, ...)": its
+        # -1 there is the socket's failure, the connect itself)
+        r"\bconnect to\b[^\n]{0,80}?(?:\bInvalid response code received from server ?"
+        r"\(code: ?-1\b|\bresponse: -1\b)",
+        _S.GREETING,
     ),
 )
 

@@ -220,6 +220,21 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         kind="connection_drop",
     ),
     pattern(
+        # (session 19, lines16) The resolver tools' words when no DNS server answered
+        # (dig's, host's and nslookup's ";; connection timed out; no servers could be
+        # reached"), as setup scripts and monitors paste them while looking up a mail
+        # server: the lookup timed out, no SMTP connection was tried.
+        "l16.wording.resolver_unreachable",
+        r"\bno servers could be reached\b",
+        _C.DNS_RESOLUTION,
+        "The DNS lookup got no answer: none of the resolvers configured could be reached.",
+        "The host's resolver (/etc/resolv.conf, a container's DNS) is down or blocked; "
+        "outbound port 53 is filtered.",
+        stage=_S.DNS,
+        permanence=_T,
+        retry=True,
+    ),
+    pattern(
         "wording.connect_timeout_windows",
         # WSAETIMEDOUT (10060) while connecting; the same words after "Unable to
         # read data from the transport connection:" are a read (libraries.py).
@@ -566,7 +581,13 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # (session 18, catalogues: maddy's "TLS conversation required", hMailServer's "A
         # SSL/TLS-connection is required for authentication")
         r"\b(?:TLS|SSL|STARTTLS|encryption)(?:/(?:TLS|SSL)v?\d?)?(?:[- ](?:connection|conversation|"
-        r"session))? (?:is )?required\b(?![,;]? ?but\b)",
+        r"session))? (?:is )?required\b(?![,;]? ?but\b)|"
+        # (session 19, lines16) the same said as a ban on its absence: Yandex's "Email
+        # sending without SSL/TLS encryption is not allowed", Dovecot's "Plaintext
+        # authentication disallowed on non-secure (SSL/TLS) connections"
+        r"\bwithout (?:SSL/TLS|TLS|SSL|STARTTLS|encryption)(?: encryption)? (?:is |are )?not "
+        r"(?:allowed|permitted|accepted)\b|\bplain ?text (?:authentication|login|auth) "
+        r"(?:is )?(?:disallowed|not (?:allowed|permitted))\b",
         _C.STARTTLS_UNAVAILABLE,
         "The receiving side takes mail only over an encrypted connection (STARTTLS), and "
         "the sender did not start TLS.",
@@ -1218,19 +1239,24 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # "connecting to ... failed", "attempts to connect", "Échec de la connexion"
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) (?:connect|open)(?: to)? "
         r"(?:\w+://)?\[?[\w.:-]+\]?:\d{2,5}\b|(?<!SSL )(?<!TLS )\bconnect(?:\(\))? failed\b|"
+        # (session 19, lines16) "Cannot open a connection to the mailserver localhost:25"
+        # (Monit)
+        r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) open (?:a |the )?"
+        r"(?:TCP |SMTP )?connection to\b|"
         # (session 13, generic3: a host name's dots inside, "connecting to Outgoing server
         # (SMTP) smtp.example.com failed"; "Unable to connect to SMTP: timeout")
         r"\bconnecting to\b(?:[^.;\n]|\.(?=\w)){0,60}?\bfailed\b|"
         r"\b(?:unable to|cannot|can't|could not|couldn't|failed to) connect to SMTP\b"
         r"(?! (?:server|host))|"
         r"\battempts? to connect to\b|"
-        # (session 19) Alibaba Mail's system reply: 'connect to the "1.2.3.4(1.2.3.4) of
-        # example.com" server failed'
+        # (session 19, bounces10 and lines16) Alibaba Mail's and Coremail's system reply:
+        # 'connect to the "1.2.3.4(1.2.3.4) of example.com" server failed'
         r"\bconnect to the \"[^\"\n]{1,120}\" (?:mail |smtp )?server failed\b|"
         r"\b[ée]chec de (?:la )?connexion\b|"
-        r"(?:连接|連接|联机|連線|联接)到?(?:服务器|伺服器|主机|主機)?(?:失败|失敗)|"
-        # (session 19) "连接收件方邮件系统失败" (connecting to the recipient's mail system failed)
-        r"(?:连接|連接)(?:收件方|收信方|对方|對方)(?:的)?(?:邮件|郵件)?(?:系统|系統|服务器|伺服器)(?:失败|失敗)|"
+        # (session 19, bounces10 and lines16: Alibaba Mail's and Coremail's
+        # "连接收件方邮件系统失败", connecting to the recipient's mail system failed)
+        r"(?:连接|連接|联机|連線|联接)到?(?:(?:收件方|收信方|对方|對方)的?)?(?:邮件|郵件)?"
+        r"(?:系统|系統|服务器|伺服器|主机|主機)?(?:失败|失敗)|"
         r"(?:无法|無法)[^。，,]{0,8}建立(?:联机|连接|連線|連接)|サーバーに接続できません",
         _C.FIREWALL_BLOCK,
         "The client could not open a TCP connection to the mail server.",
