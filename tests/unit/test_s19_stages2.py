@@ -50,6 +50,21 @@ def test_stated_stage_classes(text: str, stage: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # authentication in the native words of the wording tables' languages: the cause,
+        # and AUTH with it
+        "Legitimierung am Server fehlgeschlagen",
+        "Serwer odrzucił uwierzytelnienie użytkownika",
+        "Selhalo ověření totožnosti uživatele",
+    ],
+)
+def test_native_authentication_words(text: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == ("authentication", "auth"), c.matched
+
+
+@pytest.mark.parametrize(
     ("text", "category", "stage"),
     [
         # a wire command is no client's sentence, colon or not
@@ -73,6 +88,8 @@ def test_stated_stage_classes(text: str, stage: str) -> None:
             "dns_resolution",
             "dns",
         ),
+        # Czech "verify" alone is no login ("Ověřte prosím adresu příjemce")
+        ("Ověřte prosím adresu příjemce.", "other", "none"),
         # a lower-case "arc" is no ARC
         ("550 5.7.1 arc of the covenant", "policy_rejection", "none"),
         # the code table's entry keeps its place where no command is stated
