@@ -34,6 +34,8 @@ from smtpdoctor.diagnosis.classifier import classify
         # A DNS failure of the domain named as the sender's, a refusal of null senders
         ("451 4.4.3 MailFrom domain example.net has no usable MX records", "mail_from"),
         ("554 null senders are not accepted for this list", "mail_from"),
+        # the mail judged by the client's address it came from: a refusal of the client
+        ("550 5.7.1 Message from 198.51.100.7 refused: unauthenticated mail", "none"),
         # ARC (RFC 8617) seals the message's headers: judged on the message, like DKIM
         ("550 5.7.1 Message failed ARC chain validation", "message"),
         # Exim's delivery transcript ("SMTP>> RCPT TO:", then "SMTP<< 550 ...") names the
@@ -87,6 +89,12 @@ def test_native_authentication_words(text: str) -> None:
             "Host not found",
             "dns_resolution",
             "dns",
+        ),
+        # the sender judged unauthenticated: the message (its From: header)
+        (
+            "550 5.7.1 This mail has been blocked because the sender is unauthenticated.",
+            "policy_rejection",
+            "message",
         ),
         # Czech "verify" alone is no login ("Ověřte prosím adresu příjemce")
         ("Ověřte prosím adresu příjemce.", "other", "none"),

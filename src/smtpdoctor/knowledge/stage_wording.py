@@ -801,6 +801,10 @@ _SOURCE_WORDS = re.compile(
     r"(?<![\w.])(?:\d{1,3}|[x*]{1,3})(?:\.(?:\d{1,3}|[x*]{1,3})){3}\]?\)? (?:is |was |has been )?"
     r"(?:temporarily |permanently )?(?:blocked|black ?listed|block ?listed|banned|listed)\b|"
     r"\b(?:due to|for|because of) (?:sending|having sent) (?:of )?(?:spam|unsolicited)\b|"
+    # (session 19) the mail judged by the address it came from ("unauthenticated e-mail
+    # from /192.0.2.10 is restricted", "Mail from 11.22.33.44 rejected using ..."): the
+    # client's IP, not the message nor the sender
+    r"\b(?:e-?mail|mail|messages?) from /?\[?(?:\d{1,3}|[x*]{1,3})(?:\.(?:\d{1,3}|[x*]{1,3})){3}\b|"
     r"Spamhaus(?! DBL)",
     re.IGNORECASE,
 )
@@ -910,7 +914,7 @@ _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
         *("envelope", "mail from", "mailfrom", "your domain", "to send"),
     ),
     ("recipient", "relay", "allowed hosts", "delivery", "addressing", "local user", "lokalny"),
-    ("block", "list", "spam", "reputation"),
+    ("block", "list", "spam", "reputation", " from "),
     None,
 )
 
