@@ -1738,8 +1738,11 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # Evolution's SMTP errors in every language it ships (296 tune rows, scored
         # outside the split totals, LANGUAGE_COLLECTIONS): 5/296 and 6/296 fresh,
         # 144/296 and 144/296 after the language-neutral classes (the command named in
-        # capitals, one word root across languages); a row of margin.
-        "session9-evolution-lang": (296, 143, 143),
+        # capitals, one word root across languages); a row of margin. Session 19
+        # (stages2): 234/296 and 238/296 after its classes (the colon a script writes, a
+        # stated DATA read by the learned cause, the welcome reply named, native words for
+        # authentication); a row of margin.
+        "session9-evolution-lang": (296, 233, 237),
         # Thunderbird's and Claws Mail's SMTP errors in every language they ship (40 and
         # 42 tune rows, LANGUAGE_COLLECTIONS; docs/explain.md, "Session 14: lines8"):
         # 26/82 and 43/82 fresh (both), 40/40 and 42/42 after its classes; a row of margin.
@@ -1875,8 +1878,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # 2741/2804 and 2669/2804. These floors could have fallen here, the expectations having
 # changed by convention and not the tool; they rose. A row of margin. Session 19 (lines16),
 # measured at its end with session19-lines16 and -2 (53 tune rows) and their classes:
-# 2794/2857 and 2724/2857; a row of margin.
-LINE_TUNE_FLOOR_ALL = (2793, 2723)
+# 2794/2857 and 2724/2857. Session 19 (stages2): stated stages the tune lines give in
+# words the engine missed (no row added or relabelled): 2741/2804 and 2675/2804 on its
+# own tree. Merged (lead): 2794/2857 and 2730/2857; a row of margin.
+LINE_TUNE_FLOOR_ALL = (2793, 2729)
 # Measured once at the end of session 6's line round: held back 286/339 and 283/339
 # (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6). Measured
 # once at the end of session 7 (five collections, 29 held-back rows, 24 and 23 of

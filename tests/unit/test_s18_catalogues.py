@@ -48,7 +48,9 @@ CLASSES = [
     ("501 Sender address must contain a domain", "policy_rejection", "mail_from"),
     # MX records that could not be looked up or checked.
     ("451 4.4.0 Could not look up MX records for example.net", "dns_resolution", "none"),
-    ("451 4.4.0 unable to check mx hosts for mailfrom domain", "dns_resolution", "none"),
+    # (session 19, stages2) the domain named as the sender's: judged at MAIL FROM, as the
+    # collection's tune row "cannot verify mx records for mailfrom domain" is labelled
+    ("451 4.4.0 unable to check mx hosts for mailfrom domain", "dns_resolution", "mail_from"),
     # A reply quoting the command's syntax: that command, no recipient's trouble.
     ("501 Usage: RCPT TO:<address>", "other", "rcpt_to"),
     ("550 Bad syntax. Syntax: MAIL FROM:<user@example.com>", "other", "mail_from"),

@@ -281,6 +281,10 @@ def _with_learned(c: Classification, stage: Stage | None) -> Classification:
     if got is not None:
         category = Category(got.label)
         said["category"] = got.to_json()
+        # (session 19) A DATA the text states stands for the command or the message's
+        # end by the cause, as where a rule read the cause (``after_data``).
+        if c.evidence.get("stage_phrase") in _DATA_OR_AFTER and c.stage is Stage.DATA:
+            final_stage = after_data(category, final_stage)
     # A stage alone is no reading of a text whose cause is still unknown.
     if open_stage and "category" in said:
         # The stage model reads the category too (as it was trained: with the row's).
@@ -822,7 +826,10 @@ _COMMAND_STATED = re.compile(
     # (session 18, lines15) Python's smtplib names the command in the exception it raises
     # for the refusal (SMTPHeloError, SMTPSenderRefused, SMTPRecipientsRefused,
     # SMTPDataError: smtplib.py raises each for that command's reply only)
-    r"|\bSMTP(?:HeloError|SenderRefused|RecipientsRefused|DataError)\b",
+    r"|\bSMTP(?:HeloError|SenderRefused|RecipientsRefused|DataError)\b"
+    # (session 19) a delivery transcript's line of the command sent (Exim's -v and -d
+    # output, "SMTP>> RCPT TO:<x>", then the reply to it: vendor_stages' exim_v phrases)
+    r"|\bSMTP>> (?:MAIL FROM|RCPT TO|DATA|EHLO|HELO|STARTTLS|AUTH)\b",
     re.IGNORECASE,
 )
 

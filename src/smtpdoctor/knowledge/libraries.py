@@ -930,7 +930,11 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.intl_authentication",
         r"\b\w*(?:authenti[fcsz]|autenti[fckz]|аутентиф|автентиф|αυθεντικ)\w*|"
-        r"認証|认证|認證|인증(?!서)",
+        r"認証|认证|認證|인증(?!서)|"
+        # (session 19) the native words of the wording tables' languages: Polish
+        # "uwierzytelnienie", German "Legitimierung" (GNOME's and KDE's catalogues), Czech
+        # "ověřování totožnosti"
+        r"\buwierzytelni\w*|\bLegitimierung\w*|\bověř\w* totožnosti\b",
         _C.AUTHENTICATION,
         "The server refused the client's login.",
         source=_LIB,

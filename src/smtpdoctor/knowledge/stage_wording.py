@@ -766,6 +766,23 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.banner_refuses", r"\bESMTP not accepting (?:connections|mail)\b", _S.GREETING
     ),
+    # (session 19) The server's first reply named as what failed, as a client calls it:
+    # "Welcome response error" (Evolution's prefix, RFC 5321 §3.1's greeting), "greeting
+    # reply", and in the languages the wording tables read, where a catalogue that keeps
+    # "Welcome" untranslated ("Welcome-Antwort", "Welcome 応答", "Welcome 응답") or says it
+    # in its own words ("respuesta de bienvenida", "réponse de bienvenue", "risposta di
+    # benvenuto", "resposta de boas-vindas", "Begrüßungsantwort", "ответ на приветствие",
+    # "问候应答", "迎接的回應", "歓迎応答", "환영 응답", "odpowiedź powitalna", "welkomstantwoord").
+    stage_phrase(
+        "stage.welcome_response",
+        r"\b(?:welcome|greeting)[- ]?(?:response|reply|Antwort)\b|"
+        r"\bWelcome ?(?:応答|응답)|"
+        r"\b(?:respuesta de bienvenida|r[ée]ponse de bienvenue|risposta di benvenuto|"
+        r"resposta de boas-vindas|Begr[üu](?:ß|ss)ungsantwort|Antwort auf die Begr[üu](?:ß|ss)ung|"
+        r"ответа? на приветствие|odpowied[źz]i? powitaln\w*|welkomst(?:antwoord|reactie))\b|"
+        r"问候应答|欢迎应答|迎接的回應|歓迎応答|ウェルカム応答|환영 응답",
+        _S.GREETING,
+    ),
     # (session 14, from session 13's unlanded round) A Python traceback's last frame of an
     # SMTP client's command method (smtplib's login/auth, data; mail and rcpt:
     # synonyms.SYNONYM_STAGES): that command was waiting for its reply when the connection
@@ -798,13 +815,18 @@ _SOURCE_WORDS = re.compile(
     r"(?<![\w.])(?:\d{1,3}|[x*]{1,3})(?:\.(?:\d{1,3}|[x*]{1,3})){3}\]?\)? (?:is |was |has been )?"
     r"(?:temporarily |permanently )?(?:blocked|black ?listed|block ?listed|banned|listed)\b|"
     r"\b(?:due to|for|because of) (?:sending|having sent) (?:of )?(?:spam|unsolicited)\b|"
+    # (session 19) the mail judged by the address it came from ("unauthenticated e-mail
+    # from /192.0.2.10 is restricted", "Mail from 11.22.33.44 rejected using ..."): the
+    # client's IP, not the message nor the sender
+    r"\b(?:e-?mail|mail|messages?) from /?\[?(?:\d{1,3}|[x*]{1,3})(?:\.(?:\d{1,3}|[x*]{1,3})){3}\b|"
     r"Spamhaus(?! DBL)",
     re.IGNORECASE,
 )
 _MESSAGE_WORDS = re.compile(
     # (an anti-spam engine named, not a host named so: "antispam.example.com")
     r"\banti-?spam\b(?!\.\w)|"
-    r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|headers?|content|SpamAssassin|"
+    # (session 19: ARC, RFC 8617, seals the message's own headers as DKIM signs them)
+    r"\b(?:spam|virus|malware|attachment|DMARC|DKIM|(?-i:ARC)|headers?|content|SpamAssassin|"
     # "your message" alone is an NDR's own prose ("Your mail to ... could not
     # be delivered"); it names the message as what was judged only with a verdict.
     r"(?:this|the|your) (?:message|mail|email) (?:was |has been |is |looks )?"
@@ -830,6 +852,9 @@ _MESSAGE_WORDS = re.compile(
 )
 _SENDER_WORDS = re.compile(
     r"\bSPF\b|Sender Policy Framework|\bMail ?From domain\b|\benvelope sender\b|"
+    # (session 19) the MAIL FROM identity in RFC 7489's and Yahoo's words ("RFC5321.MailFrom",
+    # "unresolvable RFC.5321 from domain")
+    r"\bRFC\.? ?5321\.? ?(?:Mail ?)?From\b|"
     r"\bsender (?:address|domain)\b|\bEmetteur\b|"
     r"\bAbsender\b|\bexp[ée]diteur\b|\bremitente\b|отправител|发件人|送信者|"
     r"\bInvalid Sender\b|"
@@ -839,7 +864,7 @@ _SENDER_WORDS = re.compile(
     r"\bsender <?[\w.+=-]+@[\w.-]+>? (?:is |was |has been )?(?:black ?listed|block ?listed|blocked|"
     r"banned|rejected|refused|denied|not allowed|from unknown)|"
     r"\b(?:sender|originator) (?:is |was |has been )?(?:rejected|refused|denied|black ?listed|"
-    r"blocked|banned|not accepted)\b|\bNULL sender\b|\bsender (?:verif(?:y|ication)|check) fail|"
+    r"blocked|banned|not accepted)\b|\bNULL senders?\b|\bsender (?:verif(?:y|ication)|check) fail|"
     # (session 12) the envelope sender in other words: "Envelope blocked", "Spoofed MAIL
     # FROM", "Verify mailfrom failed", "Sender is on domain's blacklist", "your domain
     # has been blocked"
@@ -887,27 +912,35 @@ SUBJECT_STAGES: tuple[tuple[re.Pattern[str], Stage], ...] = (
     (_MESSAGE_WORDS, Stage.MESSAGE),
 )
 _SUBJECT_CATEGORIES = frozenset({Category.POLICY_REJECTION})
+# (session 19) A DNS failure of the domain the text names as the sender's ("cannot verify
+# mx records for mailfrom domain", "unresolvable RFC.5321 from domain") was judged at
+# MAIL FROM, as a refused sender domain is (docs/explain.md, "Session 18: relabel": a DNS
+# failure of an address named as neither sender nor recipient is at `dns`).
+_SENDER_CATEGORIES = frozenset({Category.DNS_RESOLUTION})
 # For an ASCII text, the (lower-cased) words one of which each of
 # SUBJECT_STAGES' matches contains (its other words are not ASCII); None:
 # not worth checking. A text without any skips the regex's scan.
 _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
     ("not allowed to connect", "no smtp service", " by policy", "not welcome here"),
     (
-        *("spf", "sender", "from domain", "emetteur", "expediteur", "remitente", "originator"),
+        *("spf", "sender", "from domain", "5321", "emetteur", "expediteur", "remitente"),
+        "originator",
         *("envelope", "mail from", "mailfrom", "your domain", "to send"),
     ),
     ("recipient", "relay", "allowed hosts", "delivery", "addressing", "local user", "lokalny"),
-    ("block", "list", "spam", "reputation"),
+    ("block", "list", "spam", "reputation", " from "),
     None,
 )
 
 
 def subject_stage(category: Category, text: str) -> Stage | None:
     """Where a refusal of ``category`` usually happens, from what the text says was judged."""
-    if category not in _SUBJECT_CATEGORIES:
+    if category not in _SUBJECT_CATEGORIES and category not in _SENDER_CATEGORIES:
         return None
     lowered = text.lower() if text.isascii() else None
     for (words, stage), needs in zip(SUBJECT_STAGES, _SUBJECT_NEEDS, strict=True):
+        if category in _SENDER_CATEGORIES and words is not _SENDER_WORDS:
+            continue
         if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
             continue
         if words.search(text):
@@ -960,9 +993,14 @@ LOCALISED_NOT_LISTED = (
     r"(?<!\d[- ])(?<!Out: )(?<!In: )(?<!In:  )(?<![SC]: )(?<!<<< )(?<!>>> )(?<!<- )(?<!-> )"
     r"(?<!\w\[)"
 )
+# (session 19) The colon as the catalogues' scripts write it: a full-width "：" needs no
+# space after it (Chinese, "MAIL FROM 命令失败：..."), nor does Khmer's "៖"; an ASCII colon
+# glued to the reason's first letter ("DATA कमांड असफल:निवेदित", "je spodletel:Zahtevano")
+# ends the client's words too, after at least one of them (not "MAIL FROM:<a>").
 LOCALISED_CLAUSE = (
     r"(?!:\s*<|=|[,.;]|\s+(?:type|mechanisms?|methods?)\b)"
-    r"[^\n:：<>]{0,40}(?:<[^\n<>]{0,80}>[^\n:：]{0,40})?[:：]\s"
+    r"(?:[^\n:：៖<>]{0,40}(?:<[^\n<>]{0,80}>[^\n:：៖]{0,40})?(?:[:：៖]\s|[：៖])|"
+    r"\s[^\n:：៖<>]{0,39}(?<![\s\x00-\x40\x5b-\x60\x7b-\x7f]):(?=[^\W\d_]))"
 )
 LOCALISED_COMMANDS: tuple[StagePhrase, ...] = tuple(
     stage_phrase(
