@@ -23,6 +23,7 @@ from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
 from smtpdoctor.knowledge.services import other_service
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
+from smtpdoctor.protocol.reply import TLS_RECORD_WORDS
 from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 
 if TYPE_CHECKING:
@@ -75,6 +76,13 @@ class SessionEvidence:
     # how the ~1.5 KB ClientHello fared, Extended Master Secret, ciphers seen.
     tls_versions: Mapping[str, bool | None] = field(default_factory=dict)
     large_hello_outcome: str | None = None  # "ok", "timeout", "reset", ...
+    # The group the server chose for the large hello at TLS 1.3 (its key share,
+    # or its HelloRetryRequest's), offered every group; None when not seen.
+    tls13_group: str | None = None
+    # For a server whose chosen group is one many senders lack: whether a hello
+    # offering only X25519, P-256 and P-384 was served (doctor.recheck); None
+    # when not asked.
+    common_groups_served: bool | None = None
     extended_master_secret: bool | None = None
     ciphers_seen: Sequence[str] = ()
     implicit_tls: bool = False  # the walk spoke TLS from the first byte
@@ -480,13 +488,18 @@ def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
     )
 
 
-def silent_greeting(steps: Sequence[Step]) -> bool:
-    """The server said nothing at all before the walk gave up on its greeting
-    (what a port that speaks TLS from the first byte does to an SMTP client)."""
+def greeting_like_implicit_tls(steps: Sequence[Step]) -> bool:
+    """The server said nothing at all before the walk gave up on its greeting, or
+    sent a TLS record where it was due (what a port that speaks TLS from the
+    first byte does to an SMTP client: waits for a hello, or answers the
+    silence with an alert)."""
     greeting = next((s for s in steps if s.stage is Stage.GREETING), None)
+    if greeting is None:
+        return False
+    if greeting.outcome is Outcome.PROTOCOL_ERROR:
+        return TLS_RECORD_WORDS in greeting.detail
     return (
-        greeting is not None
-        and greeting.outcome in (Outcome.TIMEOUT, Outcome.CLOSED, Outcome.RESET)
+        greeting.outcome in (Outcome.TIMEOUT, Outcome.CLOSED, Outcome.RESET)
         and greeting.bytes_received == 0
     )
 
@@ -592,7 +605,28 @@ def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
         out.append(finding("tls.versions.tls13_only", evidence={"accepted": accepted}))
     if ev.large_hello_outcome in ("timeout", "reset", "closed"):
         out.append(finding("tls.large_client_hello", evidence={"outcome": ev.large_hello_outcome}))
+    if ev.tls13_group is not None and ev.common_groups_served is False:
+        out.append(
+            finding(
+                "tls.groups.uncommon",
+                evidence={"group": ev.tls13_group, "common_groups_served": False},
+                severity=Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                group=ev.tls13_group,
+            )
+        )
     return out + _cipher_findings(ev, policy, accepted)
+
+
+# TLS 1.3 groups that BoringSSL (Gmail), Schannel (Microsoft 365) or both do not
+# offer by default (IANA names, as tlsdata.GROUP_NAMES gives them).
+_UNCOMMON_GROUPS = ("secp521r1", "x448", "ffdhe")
+
+
+def uncommon_group(group: str) -> bool:
+    """Whether a server's chosen TLS 1.3 group is one many senders do not offer
+    (FFDHE, X448, P-521): its choice, when offered every group, calls for a
+    hello with the common ones alone (doctor.recheck)."""
+    return group.startswith(_UNCOMMON_GROUPS)
 
 
 def _cipher_findings(ev: SessionEvidence, policy: Policy, accepted: Sequence[str]) -> list[Finding]:

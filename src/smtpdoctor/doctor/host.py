@@ -22,6 +22,7 @@ from smtpdoctor.doctor.followup import _follow_up
 from smtpdoctor.doctor.options import DiagnoseOptions, _literal, local_fqdn
 from smtpdoctor.doctor.recheck import (
     _cipher_scan,
+    _common_groups_served,
     _common_key_served,
     _ending_checks,
     _unlike_connections,
@@ -96,7 +97,23 @@ async def probe_host(
         connector=connector,
         hold=hold,
     )
-    evidence = _session_evidence(result, walked.cert, matrix, opts, common_key)
+    common_groups = await _common_groups_served(
+        address,
+        matrix,
+        session_opts,
+        opts,
+        deadline=deadline,
+        connector=connector,
+        hold=hold,
+    )
+    evidence = _session_evidence(
+        result,
+        walked.cert,
+        matrix,
+        opts,
+        common_key_served=common_key,
+        common_groups_served=common_groups,
+    )
     findings = session_findings(evidence, opts.policy)
     findings += sni
     if hold is not None:
@@ -148,6 +165,7 @@ async def probe_host(
         scan,
         net_findings,
         common_key,
+        common_groups,
     )
 
 
@@ -166,7 +184,12 @@ def rename_host(report: HostReport, name: str, opts: DiagnoseOptions) -> HostRep
         names = [n for n in (own, report.session.banner_host, report.session.ehlo_host) if n]
         cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
     evidence = _session_evidence(
-        report.session, cert, report.matrix, opts, report.common_key_served
+        report.session,
+        cert,
+        report.matrix,
+        opts,
+        common_key_served=report.common_key_served,
+        common_groups_served=report.common_groups_served,
     )
     findings = session_findings(evidence, opts.policy)
     findings = sort_findings(drop_superseded([*findings, *report.network_findings]))
@@ -205,10 +228,13 @@ def _session_evidence(
     cert: CertificateInfo | None,
     matrix: TlsMatrix | None,
     opts: DiagnoseOptions,
+    *,
     common_key_served: bool | None = None,
+    common_groups_served: bool | None = None,
 ) -> SessionEvidence:
     """What the session rules read of the walk and the matrix (and of the
-    hello that asks for a certificate every sender takes)."""
+    hellos that ask for a certificate every sender takes, and for the groups
+    every sender offers)."""
     session = result.tls.session if result.tls else None
     ciphers = [session.cipher] if session else []
     if matrix is not None:
@@ -230,10 +256,12 @@ def _session_evidence(
         extensions_after_tls=result.tls_extensions,
         tls_versions=matrix.versions if matrix else {},
         large_hello_outcome=matrix.large_hello_outcome if matrix else None,
+        tls13_group=matrix.tls13_group if matrix else None,
         extended_master_secret=matrix.extended_master_secret if matrix else None,
         peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,
         implicit_tls=bool(result.tls and result.tls.implicit),
         other_certificates=_other_certificates(cert, matrix, opts),
         common_key_served=common_key_served,
+        common_groups_served=common_groups_served,
     )

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from smtpdoctor.diagnosis.session_rules import (
     certificate_problems,
     few_senders_take,
-    silent_greeting,
+    greeting_like_implicit_tls,
+    uncommon_group,
 )
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.evidence.certificate import CertificateInfo
@@ -49,7 +50,7 @@ async def _ending_checks(  # noqa: PLR0917  (private, one caller)
     the walk's hello, whether the server offers only odd suites; after an
     unrecognized_name, whether a hello with no name (walked by name) or naming
     the host the server announces (walked by address) is served."""
-    if session_opts.implicit_tls or not silent_greeting(result.steps):
+    if session_opts.implicit_tls or not greeting_like_implicit_tls(result.steps):
         if early is not None:
             early.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -306,6 +307,46 @@ async def _common_key_served(
         other = analyze_certificate(list(probe.chain_der), cert.names_checked, opts.tls_ca)
         return other is not None and few_senders_take(other) is None
     return False
+
+
+async def _common_groups_served(
+    address: str,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+    hold: asyncio.Future[None] | None,
+) -> bool | None:
+    """Whether a TLS 1.3 server that chose a group many senders lack (FFDHE,
+    X448, P-521) for the matrix's large hello, offered every group, serves a
+    hello offering only X25519, P-256 and P-384, as BoringSSL's and Schannel's
+    (one more connection). None when not asked (a server that chose a common
+    group costs nothing)."""
+    group = matrix.tls13_group if matrix is not None else None
+    if group is None or not uncommon_group(group):
+        return None
+    if hold is not None:
+        await hold
+    if deadline.remaining() < 0.5:
+        return None
+    from smtpdoctor.probe.tls import common_groups_hello, hello_probe
+
+    probe = await hello_probe(
+        "common-groups",
+        common_groups_hello(session_opts.server_name),
+        address=address,
+        port=opts.port,
+        helo=session_opts.helo,
+        implicit=session_opts.implicit_tls,
+        deadline=Deadline(min(3.0, deadline.remaining() - 0.25)),
+        connector=connector,
+    )
+    if probe.outcome == "ok":
+        return True
+    # (Refused by an alert: no group in common. Anything else says nothing.)
+    return False if probe.outcome == "tls_alert" else None
 
 
 async def _named_hello(  # noqa: PLR0917  (private, two callers)

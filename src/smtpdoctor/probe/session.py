@@ -44,7 +44,7 @@ from smtpdoctor.protocol.client import (
     Verb,
 )
 from smtpdoctor.protocol.errors import RemoteProtocolError, ReplyOutOfTurn
-from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_enhanced
+from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_enhanced, tls_record_kind
 
 if TYPE_CHECKING:
     from smtpdoctor.net.seam import Stream
@@ -222,8 +222,6 @@ def build_message(size: int, sender: str, recipients: tuple[str, ...], helo: str
     return b"".join(chunks)
 
 
-# A TLS record header (RFC 8446 §5.1): content type 20-23, then version 3.x.
-_TLS_RECORD_TYPES = frozenset((20, 21, 22, 23))
 TLS_BEFORE_CLIENT_HELLO = (
     "the server sent TLS records right after '220 Ready to start TLS', before our "
     "ClientHello: it speaks first, where RFC 8446 §4.1 has the client begin"
@@ -237,7 +235,7 @@ _SHOWN_AFTER_READY = 60
 def _after_ready(head: bytes) -> str:
     """The note for bytes the server sent after its 220 to STARTTLS: TLS records
     pushed before the client's hello, or plaintext (the injection class)."""
-    if len(head) >= 2 and head[0] in _TLS_RECORD_TYPES and head[1] == 3:
+    if tls_record_kind(head) is not None:
         return TLS_BEFORE_CLIENT_HELLO
     line = head.split(b"\n", 1)[0].rstrip(b"\r")
     shown = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in line)
