@@ -983,8 +983,9 @@ def _command_words(command: str) -> str:
     return command.split(":", maxsplit=1)[0].strip() or command
 
 
-def _helo_fallback(steps: Sequence[Step]) -> Step | None:
-    """An EHLO refused with 500/502 that a HELO then passed (RFC 5321 §4.1.4): no fault."""
+def _helo_fallback(steps: Sequence[Step]) -> tuple[Step, Step] | None:
+    """An EHLO refused with 500/502 and the HELO a client then sends (RFC 5321
+    §4.1.4): the refusal is no fault; what became of the HELO decides."""
     for step, after in pairwise(steps):
         refused = step.reply is not None and step.reply.code in (500, 502)
         if (
@@ -993,9 +994,8 @@ def _helo_fallback(steps: Sequence[Step]) -> Step | None:
             and (step.command or "").startswith("EHLO")
             and after.stage is Stage.EHLO
             and (after.command or "").startswith("HELO")
-            and after.outcome is Outcome.OK
         ):
-            return step
+            return step, after
     return None
 
 
@@ -1037,9 +1037,10 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     """Every finding a walked session supports, most severe first."""
     policy = policy or Policy()
     findings: list[Finding] = []
-    fallback = _helo_fallback(ev.steps)
-    if fallback is not None and fallback.reply is not None:
-        findings.append(finding("ehlo.helo_fallback", code=fallback.reply.code))
+    fell_back = _helo_fallback(ev.steps)
+    fallback = fell_back[0] if fell_back else None
+    if fell_back and fell_back[0].reply is not None and fell_back[1].outcome is Outcome.OK:
+        findings.append(finding("ehlo.helo_fallback", code=fell_back[0].reply.code))
     steps = [s for s in ev.steps if s is not fallback]
     failed = next(
         (s for s in steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
