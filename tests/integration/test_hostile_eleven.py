@@ -24,8 +24,9 @@ first ran.
 
 from __future__ import annotations
 
+import base64
 import shutil
-import subprocess
+import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -433,8 +434,9 @@ SSERVER_CASES = [
         ),
     ),
     (
-        # The same with a 2,048-bit group: nothing to say.
-        ("-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256", "-dhparam", "DH2048"),
+        # The same with s_server's own group for a 2,048-bit RSA key (2,048
+        # bits): nothing to say.
+        ("-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"),
         Case("dh/tls12-dhe-on-a-2048-bit-group", (), None, None, "ok", 0, no_finding=(_DH,)),
     ),
     (
@@ -460,20 +462,31 @@ SSERVER_CASES = [
 ]
 
 
+# RFC 2409 §6.2's Second Oakley Group: the 1,024-bit MODP prime (generator 2)
+# that servers of old shipped as their DH group (weakdh.org: Logjam).
+_OAKLEY_2 = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22"
+    "514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6"
+    "F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381"
+    "FFFFFFFFFFFFFFFF",
+    16,
+)
+
+
 @pytest.fixture(scope="module")
 def dhparams(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("dh")
-    out = {}
-    for bits in (1024, 2048):
-        path = folder / f"dh{bits}.pem"
-        # (-dsaparam: made in a moment, not the minutes a safe prime takes.)
-        subprocess.run(
-            ["openssl", "dhparam", "-dsaparam", "-out", str(path), str(bits)],
-            check=True,
-            capture_output=True,
-        )
-        out[f"DH{bits}"] = path
-    return out
+    """The 1,024-bit group as a PKCS #3 file for s_server's -dhparam (with no
+    such file, s_server picks a group as large as its key: 2,048 bits)."""
+    path = tmp_path_factory.mktemp("dh") / "dh1024.pem"
+    # DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER } (PKCS #3), in DER
+    # by hand (cryptography warns that FFDH is deprecated).
+    prime = b"\x00" + _OAKLEY_2.to_bytes(128, "big")
+    body = b"\x02\x81" + bytes([len(prime)]) + prime + b"\x02\x01\x02"
+    der = b"\x30\x81" + bytes([len(body)]) + body
+    lines = textwrap.wrap(base64.b64encode(der).decode(), 64)
+    pem = "\n".join(["-----BEGIN DH PARAMETERS-----", *lines, "-----END DH PARAMETERS-----", ""])
+    path.write_text(pem)
+    return {"DH1024": path}
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")

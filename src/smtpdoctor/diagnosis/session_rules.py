@@ -79,6 +79,8 @@ class SessionEvidence:
     # The group the server chose for the large hello at TLS 1.3 (its key share,
     # or its HelloRetryRequest's), offered every group; None when not seen.
     tls13_group: str | None = None
+    # The walk's DH group size in bits, where it settled on a DHE suite.
+    tls_dh_bits: int | None = None
     # For a server whose chosen group is one many senders lack: whether a hello
     # offering only X25519, P-256 and P-384 was served (doctor.recheck); None
     # when not asked.
@@ -649,6 +651,15 @@ def _cipher_findings(ev: SessionEvidence, policy: Policy, accepted: Sequence[str
                 consequence=consequence,
             )
         )
+    if ev.tls_dh_bits is not None and ev.tls_cipher:
+        # The walk's own handshake settled on a DHE suite (the cipher scan,
+        # --ciphers, judges every DHE suite the server accepts).
+        from smtpdoctor.evidence.ciphers import MIN_DH_BITS  # noqa: PLC0415  (off a cold path)
+
+        if ev.tls_dh_bits < MIN_DH_BITS:
+            evidence = {"dh_bits": ev.tls_dh_bits, "suites": [ev.tls_cipher]}
+            bits, names = ev.tls_dh_bits, ev.tls_cipher
+            out.append(finding("tls.ciphers.dh_small", evidence=evidence, bits=bits, names=names))
     if ev.extended_master_secret is False:
         out.append(finding("tls.ems.missing"))
     weak = sorted({c for c in ev.ciphers_seen if weak_cipher_name(c)})

@@ -32,7 +32,7 @@ from smtpdoctor.doctor.results import HostReport
 from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.doctor.warmup import _other_certificates, _warm_up, _warmed
 from smtpdoctor.evidence.certificate import CertificateInfo
-from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded
 from smtpdoctor.net.deadline import Deadline
@@ -223,6 +223,20 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     )
 
 
+def _dh_bits(session: TlsSession | None) -> int | None:
+    """The DH group's size of a handshake that settled on a DHE suite (its
+    ServerKeyExchange read in clear), else None."""
+    if session is None or not session.cipher.startswith(("DHE-", "EDH-")):
+        return None
+    from smtpdoctor.protocol.errors import ProtocolError
+    from smtpdoctor.protocol.tlshello import dh_prime_bits
+
+    try:
+        return dh_prime_bits(session.server_key_exchange) or None
+    except ProtocolError:  # (none read, or cut)
+        return None
+
+
 def _session_evidence(
     result: SessionResult,
     cert: CertificateInfo | None,
@@ -244,6 +258,7 @@ def _session_evidence(
         starttls_offered=bool(result.tls and result.tls.offered),
         tls_version=result.tls.negotiated if result.tls else None,
         tls_cipher=session.cipher if session else None,
+        tls_dh_bits=_dh_bits(session),
         certificate=cert,
         size_limit=_size_limit(result),
         size_wanted=opts.size,

@@ -47,6 +47,9 @@ class TlsSession:
     # read in clear, or at TLS 1.3 (where it is encrypted) the (empty)
     # Certificate our client sent back before its Finished.
     certificate_requested: bool = False
+    # A TLS <= 1.2 ServerKeyExchange's body as the server sent it in clear
+    # (its DH group's prime for a DHE suite; not in the JSON).
+    server_key_exchange: bytes = b""
 
 
 @dataclass(slots=True)
