@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
-from smtpdoctor.evidence.session import AUTH_NO_PASSWORD_MECHANISM, SMTPUTF8_NOT_OFFERED, Step
+from smtpdoctor.evidence.session import (
+    AUTH_NO_PASSWORD_MECHANISM,
+    SMTPUTF8_NOT_OFFERED,
+    STARTTLS_NOT_220,
+    Step,
+)
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
@@ -1100,6 +1105,9 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):
         return finding("starttls.tls_before_client_hello", note=capital)
+    if note.startswith(STARTTLS_NOT_220):
+        said = note.removeprefix(STARTTLS_NOT_220)
+        return finding("starttls.reply.not_220", evidence={"reply": said}, reply=said)
     if note.startswith(SMTPUTF8_NOT_OFFERED):
         addresses = note.removeprefix(SMTPUTF8_NOT_OFFERED)
         return finding(

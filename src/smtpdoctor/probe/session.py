@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     SMTPUTF8_NOT_OFFERED,
+    STARTTLS_NOT_220,
     SessionResult,
     Step,
     TlsResult,
@@ -616,10 +617,15 @@ class _Walker:
         reply = await self._command(Stage.STARTTLS, Command(Verb.STARTTLS))
         if reply is None:
             return False
-        if reply.code != 220:
-            # RFC 3207 §4: the client may go on without TLS; opportunistic
-            # senders do, and so does the walk, to see the rest of the session.
+        if self.conn.state is not ClientState.TLS_PENDING:
+            # Refused (RFC 3207 §4: the client may go on without TLS; opportunistic
+            # senders do, and so does the walk, to see the rest of the session),
+            # or closed (a 421, a 221).
             return not _ends_session(reply)
+        if reply.code != 220:
+            # Another 2xx (protocol.client.STARTTLS_EXPECT): into TLS, as
+            # Postfix and Exim go; clients that wait for 220 do not.
+            self.result.notes.append(STARTTLS_NOT_220 + str(reply))
         # RFC 3207 §4.2 / the STARTTLS command injection class of bugs: any
         # plaintext the server sent after its 220 would be read as if it came
         # under TLS. Note it.

@@ -1263,6 +1263,34 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "starttls.reply.not_220",
+            _S.WARNING,
+            _C.STARTTLS_UNAVAILABLE,
+            Stage.STARTTLS,
+            title="The server answers STARTTLS with a 2xx other than 220, then starts TLS.",
+            message="The server answered STARTTLS with '{reply}', where RFC 3207 §4 has 220 "
+            "(ready to start TLS). Postfix and Exim start TLS on any 2xx, as the walk did, so "
+            "mail between MTAs goes in TLS; clients that wait for 220 (curl, and libraries "
+            "that check the code) take it for a refusal and go on in clear or give up. Make "
+            "the server (or the proxy in front of it) answer 220.",
+            permanence=_NONE,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what writes the reply: an SMTP proxy or filter in front of the "
+                        "MTA answers STARTTLS itself when the MTA's own reply is a 220; "
+                        "upgrade or reconfigure it to pass 220 through.",
+                    ),
+                    "",
+                    "openssl s_client -connect mx.example.com:25 -starttls smtp -brief </dev/null",
+                ),
+            ),
+            source="RFC 3207 §4; Postfix smtp_proto.c, Exim transports/smtp.c, curl lib/smtp.c",
+            example={"reply": "250 2.0.0 Ready to start TLS"},
+        ),
+        FindingSpec(
             "starttls.tls_before_client_hello",
             _S.WARNING,
             _C.TLS_HANDSHAKE_FAILURE,
