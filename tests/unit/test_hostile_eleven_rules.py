@@ -6,6 +6,7 @@ the DH group of a walk that settled on DHE."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -229,3 +230,37 @@ def test_a_small_dh_group_in_the_walk_is_said_without_ciphers(bits: int | None, 
     ev = _evidence(*_HEALTHY_TLS, cipher="DHE-RSA-AES128-GCM-SHA256", tls_dh_bits=bits)
     ids = [f.id for f in session_findings(ev)]
     assert ("tls.ciphers.dh_small" in ids) is said, ids
+
+
+# ---- the deadline counts from the command's start ----
+
+
+def test_the_deadline_counts_from_the_command_start_up_to_half_of_it() -> None:
+    import time
+
+    from smtpdoctor.doctor.options import DiagnoseOptions
+    from smtpdoctor.doctor.usecase import _counted_from
+
+    now = time.monotonic()
+    opts = DiagnoseOptions(target="mx.test", timeout=4.0)
+    assert _counted_from(opts, now) == now
+    assert _counted_from(replace(opts, started=now - 1.0), now) == now - 1.0
+    # A start-up that took longer than half the deadline leaves the servers half.
+    assert _counted_from(replace(opts, started=now - 3.5), now) == now - 2.0
+    deadline = Deadline(4.0, _counted_from(replace(opts, started=now - 1.0), now))
+    assert deadline.remaining() <= 3.0
+
+
+def test_the_command_start_is_marked_before_now() -> None:
+    import time
+
+    from smtpdoctor.cli.common import command_started, mark_command_start
+
+    mark_command_start(process=True)  # (this process's start, or now when long ago)
+    began = command_started()
+    assert began is not None
+    assert began <= time.monotonic()
+    mark_command_start(process=False)
+    again = command_started()
+    assert again is not None
+    assert again >= began
