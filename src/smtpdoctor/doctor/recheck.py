@@ -331,17 +331,11 @@ async def _common_groups_served(
         await hold
     if deadline.remaining() < 0.5:
         return None
-    from smtpdoctor.probe.tls import common_groups_hello, hello_probe
+    from smtpdoctor.probe.tls import common_groups_hello
 
-    probe = await hello_probe(
-        "common-groups",
-        common_groups_hello(session_opts.server_name),
-        address=address,
-        port=opts.port,
-        helo=session_opts.helo,
-        implicit=session_opts.implicit_tls,
-        deadline=Deadline(min(3.0, deadline.remaining() - 0.25)),
-        connector=connector,
+    hello = common_groups_hello(session_opts.server_name)
+    probe = await _named_hello(
+        address, session_opts, opts, deadline, connector, hello, label="common-groups"
     )
     if probe.outcome == "ok":
         return True
@@ -349,23 +343,26 @@ async def _common_groups_served(
     return False if probe.outcome == "tls_alert" else None
 
 
-async def _named_hello(  # noqa: PLR0917  (private, two callers)
+async def _named_hello(  # noqa: PLR0917  (private, three callers)
     address: str,
     session_opts: SessionOptions,
     opts: DiagnoseOptions,
     deadline: Deadline,
     connector: Connector,
     hello: bytes | None = None,
+    *,
+    label: str = "TLSv1.2",
 ) -> HelloProbe:
     """The matrix's TLS 1.2 hello as it would be with the walk's name in it
-    (or ``hello``, another TLS 1.2 hello naming it), on a connection of its own."""
+    (or ``hello``, another hello naming it, under ``label``: a version's name
+    judges the answer's version), on a connection of its own."""
     from smtpdoctor.probe.tls import hello_probe, version_hello
 
     if hello is None:
         ciphers = opts.policy.peer.tls12_ciphers or None
         hello = version_hello("TLSv1.2", session_opts.server_name, ciphers)
     return await hello_probe(
-        "TLSv1.2",
+        label,
         hello,
         address=address,
         port=opts.port,
