@@ -45,7 +45,6 @@ from smtpdoctor.lab.scripted import (
     Stall,
     Tls,
 )
-from support.helpers import run_cli
 from support.hostile_smtp import (
     BANNER,
     BYE,
@@ -55,11 +54,13 @@ from support.hostile_smtp import (
     Case,
     check,
     lab_leaf,
+    replacing,
     reply,
     run,
     run_at,
     server_hello_12,
     session,
+    warmed_server,
 )
 
 pytestmark = pytest.mark.timeout(90)
@@ -71,20 +72,8 @@ _DH = "tls.ciphers.dh_small"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerThread]:
-    # (Round ten's: the first refusal a process classifies loads the pattern
-    # library; taken here, so each case's clock holds its probe alone.)
-    run_cli("explain", "554 5.7.1 No SMTP service here", "--format", "json")
-    with ScriptedServerThread(tmp_path_factory.mktemp("scripted-eleven")) as running:
+    with warmed_server(tmp_path_factory.mktemp("scripted-eleven")) as running:
         yield running
-
-
-def _replacing(
-    old: Action, new: tuple[Action, ...], script: list[Action] | None = None
-) -> tuple[Action, ...]:
-    """A healthy session with its first ``old`` played as ``new``."""
-    healthy = session() if script is None else script
-    at = healthy.index(old)
-    return (*healthy[:at], *new, *healthy[at + 1 :])
 
 
 def _upto(verb: str, then: tuple[Action, ...], *, send: bool = False) -> tuple[Action, ...]:
@@ -139,7 +128,7 @@ CASES = [
         # as a refusal. Mail between MTAs flows in TLS: the walk goes on as
         # they do; a warning that clients which check for 220 do not start TLS.
         "starttls/250-instead-of-220-then-tls",
-        _replacing(Send(READY), (Send(reply(250, "2.0.0 Ready to start TLS")),)),
+        replacing(Send(READY), (Send(reply(250, "2.0.0 Ready to start TLS")),)),
         None,
         None,
         "starttls_unavailable|other",
@@ -152,7 +141,7 @@ CASES = [
         # command ("500 command not recognized" in clear). Postfix and Exim
         # start the handshake and meet plain text: no TLS with this server.
         "starttls/250-then-no-tls-and-a-500-to-the-hello",
-        _replacing(
+        replacing(
             Send(READY),
             (
                 Send(reply(250, "2.0.0 Ok")),
@@ -195,7 +184,7 @@ CASES = [
         # that turns into a 554 is no reply (round seven: only a 421 cut into a
         # reply is taken, any other change stays a protocol error).
         "greeting/220-line-then-554-final",
-        _replacing(
+        replacing(
             Send(BANNER),
             (
                 Send(b"220-mx.lab.smtpdoctor.test ESMTP\r\n554 5.7.1 No SMTP service here\r\n"),
@@ -212,7 +201,7 @@ CASES = [
         # (a front end's shutdown notice): RFC 5321 §3.8, the 421 is the next
         # command's answer, and a client sends nothing more after it.
         "greeting/220-and-421-in-one-write-then-served",
-        _replacing(Send(BANNER), (Send(BANNER + reply(421, "4.3.2 System going down, closing")),)),
+        replacing(Send(BANNER), (Send(BANNER + reply(421, "4.3.2 System going down, closing")),)),
         "ehlo",
         "reply",
         "service_unavailable",
@@ -281,7 +270,7 @@ CASES = [
         # mail is lost (RFC 5321 §4.1.1.10 asks a 221, and a sender has its
         # answers by then). Healthy.
         "quit/reset-at-quit-only",
-        _replacing(Send(BYE), (Reset(),)),
+        replacing(Send(BYE), (Reset(),)),
         None,
         None,
         "ok",

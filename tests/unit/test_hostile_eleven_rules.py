@@ -76,8 +76,8 @@ _HEALTHY_TLS = (
 # ---- STARTTLS answered with another 2xx ----
 
 
-@pytest.mark.parametrize("code", [250, 220, 200])
-def test_a_2xx_to_starttls_leads_to_the_handshake(code: int) -> None:
+def _sent_starttls() -> ClientConnection:
+    """A client greeted, its EHLO answered with STARTTLS, STARTTLS sent."""
     conn = ClientConnection()
     conn.receive_data(b"220 mx ESMTP\r\n")
     conn.next_event()
@@ -85,19 +85,19 @@ def test_a_2xx_to_starttls_leads_to_the_handshake(code: int) -> None:
     conn.receive_data(b"250-mx\r\n250 STARTTLS\r\n")
     conn.next_event()
     conn.send(Command(Verb.STARTTLS))
+    return conn
+
+
+@pytest.mark.parametrize("code", [250, 220, 200])
+def test_a_2xx_to_starttls_leads_to_the_handshake(code: int) -> None:
+    conn = _sent_starttls()
     conn.receive_data(f"{code} 2.0.0 Ready\r\n".encode())
     assert isinstance(conn.next_event(), Reply)
     assert conn.state is ClientState.TLS_PENDING
 
 
 def test_a_3xx_to_starttls_stays_a_protocol_error() -> None:
-    conn = ClientConnection()
-    conn.receive_data(b"220 mx ESMTP\r\n")
-    conn.next_event()
-    conn.send(Command(Verb.EHLO, "c"))
-    conn.receive_data(b"250-mx\r\n250 STARTTLS\r\n")
-    conn.next_event()
-    conn.send(Command(Verb.STARTTLS))
+    conn = _sent_starttls()
     conn.receive_data(b"354 go ahead\r\n")
     with pytest.raises(RemoteProtocolError, match="354 is not a valid reply to STARTTLS"):
         conn.next_event()
