@@ -1001,7 +1001,7 @@ def _command_words(command: str) -> str:
 
 def _helo_fallback(steps: Sequence[Step]) -> tuple[Step, Step] | None:
     """An EHLO refused with 500/502 and the HELO a client then sends (RFC 5321
-    §4.1.4): the refusal is no fault; what became of the HELO decides."""
+    §4.1.4): the pair, for session_findings to weigh."""
     for step, after in pairwise(steps):
         refused = step.reply is not None and step.reply.code in (500, 502)
         if (
@@ -1054,7 +1054,9 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     policy = policy or Policy()
     findings: list[Finding] = []
     fell_back = _helo_fallback(ev.steps)
-    fallback = fell_back[0] if fell_back else None
+    # The EHLO refusal is no fault where the HELO passed, or failed otherwise
+    # than by a refusal (a drop: the drop decides); refused too, it stays the fault.
+    fallback = fell_back[0] if fell_back and fell_back[1].outcome is not Outcome.REPLY else None
     if fell_back and fell_back[0].reply is not None and fell_back[1].outcome is Outcome.OK:
         findings.append(finding("ehlo.helo_fallback", code=fell_back[0].reply.code))
     steps = [s for s in ev.steps if s is not fallback]
