@@ -57,7 +57,7 @@ from smtpdoctor.lab.scripted import (
     Send,
     Stall,
 )
-from support.helpers import run_cli, unavailable
+from support.helpers import unavailable
 from support.hostile_smtp import (
     BANNER,
     DAY,
@@ -71,10 +71,12 @@ from support.hostile_smtp import (
     diagnose_domain,
     ehlo,
     lab_leaf,
+    replacing,
     reply,
     run,
     run_at,
     session,
+    warmed_server,
 )
 from support.netns import Namespace, unavailable_reason
 
@@ -86,22 +88,8 @@ _KEY_RULE = "tls.certificate.key_type_unsupported"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerThread]:
-    # The first refusal a process classifies loads the pattern library (~1.6 s
-    # of wall time at a load of ~8 on the 2 cores), on the clock of whichever
-    # case came first (the 554 greeting: 4.0 s under --timeout 3 in 3 runs of
-    # 5 beside two busy loops). Taken here, so each case's time is its probe's.
-    run_cli("explain", "554 5.7.1 No SMTP service here", "--format", "json")
-    with ScriptedServerThread(tmp_path_factory.mktemp("scripted-ten")) as running:
+    with warmed_server(tmp_path_factory.mktemp("scripted-ten")) as running:
         yield running
-
-
-def _replacing(
-    old: Action, new: tuple[Action, ...], script: list[Action] | None = None
-) -> tuple[Action, ...]:
-    """A healthy session with its first ``old`` played as ``new``."""
-    healthy = session() if script is None else script
-    at = healthy.index(old)
-    return (*healthy[:at], *new, *healthy[at + 1 :])
 
 
 # ---- certificates whose key a sender of today may not take ----
@@ -310,7 +298,7 @@ CASES = [
         # RFC 5321 §2.3.8: a line ends with CRLF; the CR alone at the end of a
         # read is not yet an end (its LF may be in the next segment).
         "greeting/cr-and-lf-0.8s-apart",
-        _replacing(Send(BANNER), _GREETING_CR_THEN_LF),
+        replacing(Send(BANNER), _GREETING_CR_THEN_LF),
         None,
         None,
         "starttls_unavailable|ok",
@@ -318,7 +306,7 @@ CASES = [
     ),
     Case(
         "ehlo/cut-after-its-first-digit-with-two-gaps",
-        _replacing(Send(ehlo(*DEFAULT_EXT, "STARTTLS")), _EHLO_CUT_AFTER_ITS_FIRST_DIGIT),
+        replacing(Send(ehlo(*DEFAULT_EXT, "STARTTLS")), _EHLO_CUT_AFTER_ITS_FIRST_DIGIT),
         None,
         None,
         "ok",
@@ -326,7 +314,7 @@ CASES = [
     ),
     Case(
         "starttls/ready-cut-in-the-middle-for-a-second",
-        _replacing(Send(READY), _READY_CUT_IN_THE_MIDDLE),
+        replacing(Send(READY), _READY_CUT_IN_THE_MIDDLE),
         None,
         None,
         "ok",
@@ -368,7 +356,7 @@ CASES = [
     Case(
         # RFC 5321 §4.2: three digits; "2\0" is no reply code. At once.
         "greeting/nul-inside-the-code",
-        _replacing(Send(BANNER), (Send(b"2\x0020 " + BANNER[4:]),)),
+        replacing(Send(BANNER), (Send(b"2\x0020 " + BANNER[4:]),)),
         "greeting",
         "protocol_error",
         "other",
@@ -392,7 +380,7 @@ CASES = [
         # pass, one command at a time, on a new connection); that connection
         # and the matrix's drip their greeting. The batch's fault decides.
         "mail_from/one-reply-too-many-then-the-next-connections-drip",
-        _replacing(Send(reply(250, "2.1.0 Ok")), (Send(_ONE_TOO_MANY),)),
+        replacing(Send(reply(250, "2.1.0 Ok")), (Send(_ONE_TOO_MANY),)),
         "mail_from|rcpt_to|quit",
         "protocol_error",
         "other",

@@ -107,7 +107,9 @@ def test_a_221_before_a_pipelined_quit_is_quits_own_reply_come_early() -> None:
 
 @pytest.mark.parametrize(
     ("verb", "arg", "code"),
-    [(Verb.MAIL, "FROM:<>", 251), (Verb.MAIL, "FROM:<>", 354), (Verb.STARTTLS, "", 250)],
+    # (A 250 to STARTTLS is taken, as Postfix and Exim take any 2xx there:
+    # protocol.client.STARTTLS_EXPECT, session 19; a 354 is not.)
+    [(Verb.MAIL, "FROM:<>", 251), (Verb.MAIL, "FROM:<>", 354), (Verb.STARTTLS, "", 354)],
 )
 def test_mail_and_starttls_with_a_code_they_do_not_allow(verb: Verb, arg: str, code: int) -> None:
     conn = _ready()
@@ -193,7 +195,7 @@ def _findings(result: SessionResult) -> list[str]:
         ([GREETING, Data(b"354 go\r\n")], Stage.EHLO),
         ([GREETING, EHLO, Data(b"251 ok\r\n")], Stage.MAIL_FROM),
         ([GREETING, EHLO, Data(b"354 go\r\n")], Stage.MAIL_FROM),
-        ([GREETING, EHLO_TLS, Data(b"250 ok\r\n")], Stage.STARTTLS),
+        ([GREETING, EHLO_TLS, Data(b"354 go\r\n")], Stage.STARTTLS),
     ],
 )
 def test_the_walker_names_an_unexpected_code_a_protocol_error(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import sys
 import threading
@@ -34,10 +35,12 @@ __all__ = [
     "add_verbosity_options",
     "check_days",
     "chosen_mtas",
+    "command_started",
     "console",
     "duration",
     "examples",
     "fail",
+    "mark_command_start",
     "parse_duration",
     "print_json",
     "print_line",
@@ -240,3 +243,33 @@ def check_days(warn: int, crit: int) -> None:
         fail("--warn-days and --crit-days cannot be negative")
     if crit > warn:
         fail(f"--crit-days {crit} is more than --warn-days {warn}: critical comes later")
+
+
+_command_started: list[float] = []  # (one value: when this command began)
+
+
+def mark_command_start(*, process: bool) -> None:
+    """Note when the command began: this process's start where ``process``
+    (the command line; read from /proc, the interpreter's start-up included),
+    else now (a caller in this process, a warm server's fork)."""
+    now = time.monotonic()
+    began = _process_start(now) if process else None
+    _command_started[:] = [now if began is None else min(now, began)]
+
+
+def command_started() -> float | None:
+    """When the command began (time.monotonic()), once marked."""
+    return _command_started[0] if _command_started else None
+
+
+def _process_start(now: float) -> float | None:
+    """This process's start on the monotonic clock (Linux: /proc/self/stat's
+    starttime, in clock ticks since boot, against CLOCK_BOOTTIME)."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        ticks = int(fields[19])  # field 22 (starttime); fields[0] is field 3
+        since = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return now - since if 0 <= since < 60 else None

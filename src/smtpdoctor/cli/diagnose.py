@@ -17,6 +17,7 @@ from smtpdoctor.cli.common import (
     add_verbosity_options,
     check_days,
     chosen_mtas,
+    command_started,
     console,
     duration,
     examples,
@@ -248,6 +249,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         path=args.path,
         implicit_tls=True if args.implicit_tls else None,
         ciphers=args.ciphers,
+        started=command_started(),
     )
 
 

@@ -11,7 +11,7 @@ import sys
 
 from smtpdoctor import __version__
 from smtpdoctor.cli import startimports, startregex
-from smtpdoctor.cli.common import UsageError, quiet_broken_pipe, usage_error
+from smtpdoctor.cli.common import UsageError, mark_command_start, quiet_broken_pipe, usage_error
 from smtpdoctor.cli.parser import root_parser
 from smtpdoctor.model import ExitCode
 
@@ -55,6 +55,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # (diagnose's --timeout counts from here: from the process's start on the
+    # command line, where a loaded machine's start-up is part of the wait)
+    mark_command_start(process=argv is None)
     if sys.stdout is None:  # started with standard output closed (>&-)
         _say("standard output is closed; nothing could be printed")
         return ExitCode.ERROR

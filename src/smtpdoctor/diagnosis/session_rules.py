@@ -17,12 +17,18 @@ from typing import TYPE_CHECKING
 from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
-from smtpdoctor.evidence.session import AUTH_NO_PASSWORD_MECHANISM, SMTPUTF8_NOT_OFFERED, Step
+from smtpdoctor.evidence.session import (
+    AUTH_NO_PASSWORD_MECHANISM,
+    SMTPUTF8_NOT_OFFERED,
+    STARTTLS_NOT_220,
+    Step,
+)
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.catalogue import finding
 from smtpdoctor.knowledge.catalogue.session import HOW, STAGE_WORDS
 from smtpdoctor.knowledge.services import other_service
 from smtpdoctor.model import Category, Finding, Outcome, Permanence, Severity, Stage
+from smtpdoctor.protocol.reply import TLS_RECORD_WORDS
 from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 
 if TYPE_CHECKING:
@@ -75,6 +81,15 @@ class SessionEvidence:
     # how the ~1.5 KB ClientHello fared, Extended Master Secret, ciphers seen.
     tls_versions: Mapping[str, bool | None] = field(default_factory=dict)
     large_hello_outcome: str | None = None  # "ok", "timeout", "reset", ...
+    # The group the server chose for the large hello at TLS 1.3 (its key share,
+    # or its HelloRetryRequest's), offered every group; None when not seen.
+    tls13_group: str | None = None
+    # The walk's DH group size in bits, where it settled on a DHE suite.
+    tls_dh_bits: int | None = None
+    # For a server whose chosen group is one many senders lack: whether a hello
+    # offering only X25519, P-256 and P-384 was served (doctor.recheck); None
+    # when not asked.
+    common_groups_served: bool | None = None
     extended_master_secret: bool | None = None
     ciphers_seen: Sequence[str] = ()
     implicit_tls: bool = False  # the walk spoke TLS from the first byte
@@ -480,13 +495,18 @@ def _other_service(ev: SessionEvidence, greeting: Step) -> Finding | None:
     )
 
 
-def silent_greeting(steps: Sequence[Step]) -> bool:
-    """The server said nothing at all before the walk gave up on its greeting
-    (what a port that speaks TLS from the first byte does to an SMTP client)."""
+def greeting_like_implicit_tls(steps: Sequence[Step]) -> bool:
+    """The server said nothing at all before the walk gave up on its greeting, or
+    sent a TLS record where it was due (what a port that speaks TLS from the
+    first byte does to an SMTP client: waits for a hello, or answers the
+    silence with an alert)."""
     greeting = next((s for s in steps if s.stage is Stage.GREETING), None)
+    if greeting is None:
+        return False
+    if greeting.outcome is Outcome.PROTOCOL_ERROR:
+        return TLS_RECORD_WORDS in greeting.detail
     return (
-        greeting is not None
-        and greeting.outcome in (Outcome.TIMEOUT, Outcome.CLOSED, Outcome.RESET)
+        greeting.outcome in (Outcome.TIMEOUT, Outcome.CLOSED, Outcome.RESET)
         and greeting.bytes_received == 0
     )
 
@@ -592,7 +612,28 @@ def _matrix_findings(ev: SessionEvidence, policy: Policy) -> list[Finding]:
         out.append(finding("tls.versions.tls13_only", evidence={"accepted": accepted}))
     if ev.large_hello_outcome in ("timeout", "reset", "closed"):
         out.append(finding("tls.large_client_hello", evidence={"outcome": ev.large_hello_outcome}))
+    if ev.tls13_group is not None and ev.common_groups_served is False:
+        out.append(
+            finding(
+                "tls.groups.uncommon",
+                evidence={"group": ev.tls13_group, "common_groups_served": False},
+                severity=Severity.CRITICAL if policy.tls_required else Severity.WARNING,
+                group=ev.tls13_group,
+            )
+        )
     return out + _cipher_findings(ev, policy, accepted)
+
+
+# TLS 1.3 groups that BoringSSL (Gmail), Schannel (Microsoft 365) or both do not
+# offer by default (IANA names, as tlsdata.GROUP_NAMES gives them).
+_UNCOMMON_GROUPS = ("secp521r1", "x448", "ffdhe")
+
+
+def uncommon_group(group: str) -> bool:
+    """Whether a server's chosen TLS 1.3 group is one many senders do not offer
+    (FFDHE, X448, P-521): its choice, when offered every group, calls for a
+    hello with the common ones alone (doctor.recheck)."""
+    return group.startswith(_UNCOMMON_GROUPS)
 
 
 def _cipher_findings(ev: SessionEvidence, policy: Policy, accepted: Sequence[str]) -> list[Finding]:
@@ -615,6 +656,15 @@ def _cipher_findings(ev: SessionEvidence, policy: Policy, accepted: Sequence[str
                 consequence=consequence,
             )
         )
+    if ev.tls_dh_bits is not None and ev.tls_cipher:
+        # The walk's own handshake settled on a DHE suite (the cipher scan,
+        # --ciphers, judges every DHE suite the server accepts).
+        from smtpdoctor.evidence.ciphers import MIN_DH_BITS  # noqa: PLC0415  (off a cold path)
+
+        if ev.tls_dh_bits < MIN_DH_BITS:
+            evidence = {"dh_bits": ev.tls_dh_bits, "suites": [ev.tls_cipher]}
+            bits, names = ev.tls_dh_bits, ev.tls_cipher
+            out.append(finding("tls.ciphers.dh_small", evidence=evidence, bits=bits, names=names))
     if ev.extended_master_secret is False:
         out.append(finding("tls.ems.missing"))
     weak = sorted({c for c in ev.ciphers_seen if weak_cipher_name(c)})
@@ -949,8 +999,9 @@ def _command_words(command: str) -> str:
     return command.split(":", maxsplit=1)[0].strip() or command
 
 
-def _helo_fallback(steps: Sequence[Step]) -> Step | None:
-    """An EHLO refused with 500/502 that a HELO then passed (RFC 5321 §4.1.4): no fault."""
+def _helo_fallback(steps: Sequence[Step]) -> tuple[Step, Step] | None:
+    """An EHLO refused with 500/502 and the HELO a client then sends (RFC 5321
+    §4.1.4): the pair, for session_findings to weigh."""
     for step, after in pairwise(steps):
         refused = step.reply is not None and step.reply.code in (500, 502)
         if (
@@ -959,9 +1010,8 @@ def _helo_fallback(steps: Sequence[Step]) -> Step | None:
             and (step.command or "").startswith("EHLO")
             and after.stage is Stage.EHLO
             and (after.command or "").startswith("HELO")
-            and after.outcome is Outcome.OK
         ):
-            return step
+            return step, after
     return None
 
 
@@ -1003,9 +1053,12 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     """Every finding a walked session supports, most severe first."""
     policy = policy or Policy()
     findings: list[Finding] = []
-    fallback = _helo_fallback(ev.steps)
-    if fallback is not None and fallback.reply is not None:
-        findings.append(finding("ehlo.helo_fallback", code=fallback.reply.code))
+    fell_back = _helo_fallback(ev.steps)
+    # The EHLO refusal is no fault where the HELO passed, or failed otherwise
+    # than by a refusal (a drop: the drop decides); refused too, it stays the fault.
+    fallback = fell_back[0] if fell_back and fell_back[1].outcome is not Outcome.REPLY else None
+    if fell_back and fell_back[0].reply is not None and fell_back[1].outcome is Outcome.OK:
+        findings.append(finding("ehlo.helo_fallback", code=fell_back[0].reply.code))
     steps = [s for s in ev.steps if s is not fallback]
     failed = next(
         (s for s in steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
@@ -1054,6 +1107,9 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):
         return finding("starttls.tls_before_client_hello", note=capital)
+    if note.startswith(STARTTLS_NOT_220):
+        said = note.removeprefix(STARTTLS_NOT_220)
+        return finding("starttls.reply.not_220", evidence={"reply": said}, reply=said)
     if note.startswith(SMTPUTF8_NOT_OFFERED):
         addresses = note.removeprefix(SMTPUTF8_NOT_OFFERED)
         return finding(

@@ -22,6 +22,7 @@ from smtpdoctor.doctor.followup import _follow_up
 from smtpdoctor.doctor.options import DiagnoseOptions, _literal, local_fqdn
 from smtpdoctor.doctor.recheck import (
     _cipher_scan,
+    _common_groups_served,
     _common_key_served,
     _ending_checks,
     _unlike_connections,
@@ -31,7 +32,7 @@ from smtpdoctor.doctor.results import HostReport
 from smtpdoctor.doctor.target import _is_ip
 from smtpdoctor.doctor.warmup import _other_certificates, _warm_up, _warmed
 from smtpdoctor.evidence.certificate import CertificateInfo
-from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.evidence.session import SessionResult, TlsSession
 from smtpdoctor.evidence.tls import TlsMatrix
 from smtpdoctor.knowledge.catalogue import drop_superseded
 from smtpdoctor.net.deadline import Deadline
@@ -96,7 +97,23 @@ async def probe_host(
         connector=connector,
         hold=hold,
     )
-    evidence = _session_evidence(result, walked.cert, matrix, opts, common_key)
+    common_groups = await _common_groups_served(
+        address,
+        matrix,
+        session_opts,
+        opts,
+        deadline=deadline,
+        connector=connector,
+        hold=hold,
+    )
+    evidence = _session_evidence(
+        result,
+        walked.cert,
+        matrix,
+        opts,
+        common_key_served=common_key,
+        common_groups_served=common_groups,
+    )
     findings = session_findings(evidence, opts.policy)
     findings += sni
     if hold is not None:
@@ -148,6 +165,7 @@ async def probe_host(
         scan,
         net_findings,
         common_key,
+        common_groups,
     )
 
 
@@ -166,7 +184,12 @@ def rename_host(report: HostReport, name: str, opts: DiagnoseOptions) -> HostRep
         names = [n for n in (own, report.session.banner_host, report.session.ehlo_host) if n]
         cert = analyze_certificate(session.chain_der, names, opts.tls_ca)
     evidence = _session_evidence(
-        report.session, cert, report.matrix, opts, report.common_key_served
+        report.session,
+        cert,
+        report.matrix,
+        opts,
+        common_key_served=report.common_key_served,
+        common_groups_served=report.common_groups_served,
     )
     findings = session_findings(evidence, opts.policy)
     findings = sort_findings(drop_superseded([*findings, *report.network_findings]))
@@ -200,15 +223,32 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
     )
 
 
+def _dh_bits(session: TlsSession | None) -> int | None:
+    """The DH group's size of a handshake that settled on a DHE suite (its
+    ServerKeyExchange read in clear), else None."""
+    if session is None or not session.cipher.startswith(("DHE-", "EDH-")):
+        return None
+    from smtpdoctor.protocol.errors import ProtocolError
+    from smtpdoctor.protocol.tlshello import dh_prime_bits
+
+    try:
+        return dh_prime_bits(session.server_key_exchange) or None
+    except ProtocolError:  # (none read, or cut)
+        return None
+
+
 def _session_evidence(
     result: SessionResult,
     cert: CertificateInfo | None,
     matrix: TlsMatrix | None,
     opts: DiagnoseOptions,
+    *,
     common_key_served: bool | None = None,
+    common_groups_served: bool | None = None,
 ) -> SessionEvidence:
     """What the session rules read of the walk and the matrix (and of the
-    hello that asks for a certificate every sender takes)."""
+    hellos that ask for a certificate every sender takes, and for the groups
+    every sender offers)."""
     session = result.tls.session if result.tls else None
     ciphers = [session.cipher] if session else []
     if matrix is not None:
@@ -218,6 +258,7 @@ def _session_evidence(
         starttls_offered=bool(result.tls and result.tls.offered),
         tls_version=result.tls.negotiated if result.tls else None,
         tls_cipher=session.cipher if session else None,
+        tls_dh_bits=_dh_bits(session),
         certificate=cert,
         size_limit=_size_limit(result),
         size_wanted=opts.size,
@@ -230,10 +271,12 @@ def _session_evidence(
         extensions_after_tls=result.tls_extensions,
         tls_versions=matrix.versions if matrix else {},
         large_hello_outcome=matrix.large_hello_outcome if matrix else None,
+        tls13_group=matrix.tls13_group if matrix else None,
         extended_master_secret=matrix.extended_master_secret if matrix else None,
         peer_cipher_shared=matrix.peer_cipher_shared if matrix else None,
         ciphers_seen=ciphers,
         implicit_tls=bool(result.tls and result.tls.implicit),
         other_certificates=_other_certificates(cert, matrix, opts),
         common_key_served=common_key_served,
+        common_groups_served=common_groups_served,
     )

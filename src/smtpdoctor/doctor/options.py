@@ -51,6 +51,10 @@ class DiagnoseOptions:
     # (address, port) -> a matrix probed before (the monitor's): used instead of
     # probing again while the walk still settles on the same TLS version.
     known_matrices: Mapping[tuple[str, int], TlsMatrix] | None = None
+    # When the command began (time.monotonic(); the CLI's start, its process's
+    # where it can tell): the deadline counts from there, so ``timeout`` bounds
+    # the run a user waits for, start-up included (None: from diagnose()).
+    started: float | None = None
 
 
 _FQDN: list[str] = []

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from smtpdoctor.diagnosis.session_rules import (
     certificate_problems,
     few_senders_take,
-    silent_greeting,
+    greeting_like_implicit_tls,
+    uncommon_group,
 )
 from smtpdoctor.doctor.options import DiagnoseOptions
 from smtpdoctor.evidence.certificate import CertificateInfo
@@ -49,7 +50,7 @@ async def _ending_checks(  # noqa: PLR0917  (private, one caller)
     the walk's hello, whether the server offers only odd suites; after an
     unrecognized_name, whether a hello with no name (walked by name) or naming
     the host the server announces (walked by address) is served."""
-    if session_opts.implicit_tls or not silent_greeting(result.steps):
+    if session_opts.implicit_tls or not greeting_like_implicit_tls(result.steps):
         if early is not None:
             early.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -308,23 +309,60 @@ async def _common_key_served(
     return False
 
 
-async def _named_hello(  # noqa: PLR0917  (private, two callers)
+async def _common_groups_served(
+    address: str,
+    matrix: TlsMatrix | None,
+    session_opts: SessionOptions,
+    opts: DiagnoseOptions,
+    *,
+    deadline: Deadline,
+    connector: Connector,
+    hold: asyncio.Future[None] | None,
+) -> bool | None:
+    """Whether a TLS 1.3 server that chose a group many senders lack (FFDHE,
+    X448, P-521) for the matrix's large hello, offered every group, serves a
+    hello offering only X25519, P-256 and P-384, as BoringSSL's and Schannel's
+    (one more connection). None when not asked (a server that chose a common
+    group costs nothing)."""
+    group = matrix.tls13_group if matrix is not None else None
+    if group is None or not uncommon_group(group):
+        return None
+    if hold is not None:
+        await hold
+    if deadline.remaining() < 0.5:
+        return None
+    from smtpdoctor.probe.tls import common_groups_hello
+
+    hello = common_groups_hello(session_opts.server_name)
+    probe = await _named_hello(
+        address, session_opts, opts, deadline, connector, hello, label="common-groups"
+    )
+    if probe.outcome == "ok":
+        return True
+    # (Refused by an alert: no group in common. Anything else says nothing.)
+    return False if probe.outcome == "tls_alert" else None
+
+
+async def _named_hello(  # noqa: PLR0917  (private, three callers)
     address: str,
     session_opts: SessionOptions,
     opts: DiagnoseOptions,
     deadline: Deadline,
     connector: Connector,
     hello: bytes | None = None,
+    *,
+    label: str = "TLSv1.2",
 ) -> HelloProbe:
     """The matrix's TLS 1.2 hello as it would be with the walk's name in it
-    (or ``hello``, another TLS 1.2 hello naming it), on a connection of its own."""
+    (or ``hello``, another hello naming it, under ``label``: a version's name
+    judges the answer's version), on a connection of its own."""
     from smtpdoctor.probe.tls import hello_probe, version_hello
 
     if hello is None:
         ciphers = opts.policy.peer.tls12_ciphers or None
         hello = version_hello("TLSv1.2", session_opts.server_name, ciphers)
     return await hello_probe(
-        "TLSv1.2",
+        label,
         hello,
         address=address,
         port=opts.port,

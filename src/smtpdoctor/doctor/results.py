@@ -44,6 +44,9 @@ class HostReport:
     # Whether a hello with RSA and ECDSA signatures only was served a
     # certificate every sender takes (doctor.recheck; None: not asked).
     common_key_served: bool | None = None
+    # Whether a hello offering only X25519, P-256 and P-384 was served, for a
+    # server that chose a rarer group (doctor.recheck; None: not asked).
+    common_groups_served: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         s = self.session

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
     """Diagnose one target within ``opts.timeout`` seconds."""
     started = time.monotonic()
-    deadline = Deadline(opts.timeout)
+    deadline = Deadline(opts.timeout, _counted_from(opts, started))
     host, port = parse_target(opts.target)
     if port is not None:
         # "host:port" names one server: no MX lookup.
@@ -46,6 +46,15 @@ async def diagnose(opts: DiagnoseOptions) -> Diagnosis:
     finally:
         _warmed()
         dnswire.discard()
+
+
+def _counted_from(opts: DiagnoseOptions, now: float) -> float:
+    """Where the deadline counts from: the command's start (its start-up on a
+    loaded machine is part of what the user waits for), but never more than
+    half the deadline back, so the servers keep at least half of it."""
+    if opts.started is None:
+        return now
+    return max(opts.started, now - opts.timeout / 2)
 
 
 async def _diagnose(

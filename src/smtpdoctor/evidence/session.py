@@ -30,6 +30,9 @@ __all__ = [
 # §3.2; Postfix: "SMTPUTF8 is required, but was not offered by host"), nor does
 # the walk; the session rules read it back.
 SMTPUTF8_NOT_OFFERED = "the server does not offer SMTPUTF8, which these addresses need: "
+# The walk's note where STARTTLS got a 2xx other than 220 and the walk went on
+# into TLS as Postfix and Exim do (the reply's first line follows it).
+STARTTLS_NOT_220 = "the server answered STARTTLS with "
 # The walk's note where --auth was given and no mechanism offered takes a password
 # (the mechanisms follow it).
 AUTH_NO_PASSWORD_MECHANISM = "the server offers no AUTH mechanism that takes a password: "
@@ -47,6 +50,9 @@ class TlsSession:
     # read in clear, or at TLS 1.3 (where it is encrypted) the (empty)
     # Certificate our client sent back before its Finished.
     certificate_requested: bool = False
+    # A TLS <= 1.2 ServerKeyExchange's body as the server sent it in clear
+    # (its DH group's prime for a DHE suite; not in the JSON).
+    server_key_exchange: bytes = b""
 
 
 @dataclass(slots=True)

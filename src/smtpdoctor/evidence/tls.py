@@ -106,6 +106,15 @@ class TlsMatrix:
         return probe.outcome if answered or probe.outcome == "ok" else None
 
     @property
+    def tls13_group(self) -> str | None:
+        """The group the server chose for the large hello at TLS 1.3 (a key share
+        or a HelloRetryRequest's), where it was answered so."""
+        probe = self.large_hello
+        if probe is None or probe.outcome != "ok" or probe.version != "TLSv1.3":
+            return None
+        return probe.group
+
+    @property
     def accepted(self) -> list[str]:
         return [v for v in VERSIONS if self.versions.get(v)]
 

@@ -475,8 +475,10 @@ _VIOLATIONS: tuple[tuple[Violation, Stage, str, tuple[str, ...]], ...] = (
     (Violation.MAIL_354, Stage.MAIL_FROM, "The server answers MAIL FROM with 354.", ()),
     (Violation.DATA_250, Stage.DATA, "The server answers DATA with 250 instead of 354.", _SEND),
     (
+        # (Read at the handshake: Postfix and Exim start TLS on any 2xx, and
+        # meet plaintext where the ServerHello was due; protocol.client.)
         Violation.STARTTLS_250,
-        Stage.STARTTLS,
+        Stage.TLS_HANDSHAKE,
         "The server answers STARTTLS with 250 and never starts TLS.",
         (),
     ),
@@ -499,7 +501,12 @@ _VIOLATIONS: tuple[tuple[Violation, Stage, str, tuple[str, ...]], ...] = (
 
 # A 221 where a command's answer was due is the server closing (RFC 5321 §4.2.2),
 # read as its refusal: the session ends on a reply, not on a protocol error.
-_VIOLATION_READINGS = {Violation.STARTTLS_221: (Category.POLICY_REJECTION, Outcome.REPLY)}
+# A 250 to STARTTLS is taken as senders take it, and the handshake that follows
+# meets plaintext: the TLS handshake fails.
+_VIOLATION_READINGS = {
+    Violation.STARTTLS_221: (Category.POLICY_REJECTION, Outcome.REPLY),
+    Violation.STARTTLS_250: (Category.TLS_HANDSHAKE_FAILURE, Outcome.PROTOCOL_ERROR),
+}
 
 
 def _violation_expect(violation: Violation, stage: Stage) -> Expectation:

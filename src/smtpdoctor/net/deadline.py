@@ -12,8 +12,9 @@ class Deadline:
 
     __slots__ = ("at", "started")
 
-    def __init__(self, seconds: float) -> None:
-        self.started = time.monotonic()
+    def __init__(self, seconds: float, started: float | None = None) -> None:
+        """``seconds`` from ``started`` (a time.monotonic() value; now when None)."""
+        self.started = time.monotonic() if started is None else started
         self.at = self.started + seconds
 
     def remaining(self) -> float:

@@ -570,6 +570,7 @@ class SocketStream:
         try:
             await self._handshake_loop(tls, deadline)
             requested = bool(self._scan and self._scan.certificate_requested)
+            key_exchange = self._scan.key_exchange if self._scan else b""
         except NetError as err:
             # What the server asked for in clear (TLS 1.2's CertificateRequest),
             # however the handshake then ended (an alert, a reset, a close).
@@ -592,6 +593,7 @@ class SocketStream:
             # Server side: the client's certificate, if it presented one.
             chain_der=_peer_chain(tls) if not tls.server_side else _client_leaf(tls),
             certificate_requested=requested,
+            server_key_exchange=key_exchange,
         )
 
     async def _handshake_loop(self, tls: ssl.SSLObject, deadline: Deadline) -> None:

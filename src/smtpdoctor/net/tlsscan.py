@@ -14,6 +14,7 @@ from __future__ import annotations
 __all__ = ["CERTIFICATE_REQUEST", "HandshakeScan", "encrypted_records", "legacy_ssl", "not_records"]
 
 CERTIFICATE_REQUEST = 13
+SERVER_KEY_EXCHANGE = 12  # RFC 5246 §7.4.3
 _HANDSHAKE, _CHANGE_CIPHER_SPEC, _ALERT, _APPLICATION_DATA = 22, 20, 21, 23
 _RECORD_TYPES = (_CHANGE_CIPHER_SPEC, _ALERT, _HANDSHAKE, _APPLICATION_DATA)
 # Beyond this the flight is not a server's first one: stop reading it.
@@ -23,12 +24,14 @@ _LIMIT = 256 * 1024
 class HandshakeScan:
     """Fed the server's bytes in order; collects the clear handshake message types."""
 
-    __slots__ = ("_hs", "_records", "done", "seen", "types")
+    __slots__ = ("_hs", "_records", "done", "key_exchange", "seen", "types")
 
     def __init__(self) -> None:
         self._records = b""  # bytes not yet parsed into whole records
         self._hs = b""  # handshake bytes not yet parsed into whole messages
         self.types: list[int] = []
+        # A TLS <= 1.2 ServerKeyExchange's body (its DH or ECDH parameters).
+        self.key_exchange = b""
         self.seen = 0
         self.done = False  # encrypted from here on, or not TLS
 
@@ -59,6 +62,8 @@ class HandshakeScan:
             if len(self._hs) < 4 + length:
                 return
             self.types.append(self._hs[0])
+            if self._hs[0] == SERVER_KEY_EXCHANGE and not self.key_exchange:
+                self.key_exchange = self._hs[4 : 4 + length]
             self._hs = self._hs[4 + length :]
 
     @property

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     SMTPUTF8_NOT_OFFERED,
+    STARTTLS_NOT_220,
     SessionResult,
     Step,
     TlsResult,
@@ -44,7 +45,7 @@ from smtpdoctor.protocol.client import (
     Verb,
 )
 from smtpdoctor.protocol.errors import RemoteProtocolError, ReplyOutOfTurn
-from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_enhanced
+from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_enhanced, tls_record_kind
 
 if TYPE_CHECKING:
     from smtpdoctor.net.seam import Stream
@@ -222,8 +223,6 @@ def build_message(size: int, sender: str, recipients: tuple[str, ...], helo: str
     return b"".join(chunks)
 
 
-# A TLS record header (RFC 8446 §5.1): content type 20-23, then version 3.x.
-_TLS_RECORD_TYPES = frozenset((20, 21, 22, 23))
 TLS_BEFORE_CLIENT_HELLO = (
     "the server sent TLS records right after '220 Ready to start TLS', before our "
     "ClientHello: it speaks first, where RFC 8446 §4.1 has the client begin"
@@ -237,7 +236,7 @@ _SHOWN_AFTER_READY = 60
 def _after_ready(head: bytes) -> str:
     """The note for bytes the server sent after its 220 to STARTTLS: TLS records
     pushed before the client's hello, or plaintext (the injection class)."""
-    if len(head) >= 2 and head[0] in _TLS_RECORD_TYPES and head[1] == 3:
+    if tls_record_kind(head) is not None:
         return TLS_BEFORE_CLIENT_HELLO
     line = head.split(b"\n", 1)[0].rstrip(b"\r")
     shown = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in line)
@@ -618,10 +617,15 @@ class _Walker:
         reply = await self._command(Stage.STARTTLS, Command(Verb.STARTTLS))
         if reply is None:
             return False
-        if reply.code != 220:
-            # RFC 3207 §4: the client may go on without TLS; opportunistic
-            # senders do, and so does the walk, to see the rest of the session.
+        if self.conn.state is not ClientState.TLS_PENDING:
+            # Refused (RFC 3207 §4: the client may go on without TLS; opportunistic
+            # senders do, and so does the walk, to see the rest of the session),
+            # or closed (a 421, a 221).
             return not _ends_session(reply)
+        if reply.code != 220:
+            # Another 2xx (protocol.client.STARTTLS_EXPECT): into TLS, as
+            # Postfix and Exim go; clients that wait for 220 do not.
+            self.result.notes.append(STARTTLS_NOT_220 + str(reply))
         # RFC 3207 §4.2 / the STARTTLS command injection class of bugs: any
         # plaintext the server sent after its 220 would be read as if it came
         # under TLS. Note it.

@@ -702,6 +702,27 @@ def common_key_hello(server_name: str | None, ciphers: Sequence[int] | None = No
     )
 
 
+# The groups and suites BoringSSL (Gmail; ssl_key_share.cc's default groups) and
+# Schannel (Microsoft 365; "TLS Elliptic Curves in Windows": curve25519,
+# NistP256, NistP384 by default) both offer: TLS 1.2-1.3, X25519, P-256 and
+# P-384 with an X25519 share, ECDHE suites with AES-GCM or ChaCha20 at TLS 1.2.
+_COMMON_GROUPS = (NamedGroup.X25519, NamedGroup.SECP256R1, NamedGroup.SECP384R1)
+_COMMON_SUITES = (0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8)
+
+
+def common_groups_hello(server_name: str | None) -> bytes:
+    """A hello offering only the key exchange groups every common sender
+    offers: what a server whose own groups are rarer (FFDHE, X448) refuses."""
+    return build_client_hello(
+        max_version=TLSVersionCode.TLSv1_3,
+        min_version=TLSVersionCode.TLSv1_2,
+        server_name=server_name,
+        ciphers=_COMMON_SUITES,
+        groups=_COMMON_GROUPS,
+        key_share_groups=(NamedGroup.X25519,),
+    )
+
+
 # One more hello as the matrix sends them (its own connection, the STARTTLS
 # preamble first unless ``implicit``): the ServerHello or the alert.
 hello_probe = _probe

@@ -86,7 +86,7 @@ class Transition:
 # allow. A 421 reply closes the conversation from any state (RFC 5321 §3.8).
 # A positive reply (2xx/3xx) outside ``expect`` is a protocol error (RFC 5321
 # §4.3.2 lists each command's codes): a 220 to EHLO, a 354 to MAIL, a 250 to
-# DATA or STARTTLS do not mean "go on", and going on would misread the rest.
+# DATA do not mean "go on", and going on would misread the rest.
 # RFC 5321 §4.3.2: the greeting is 220 (or 554/421, which are negative).
 GREETING_EXPECT: Final = (220,)
 # RCPT: any 2xx is an accepted recipient, as senders read it (Postfix's and
@@ -94,13 +94,18 @@ GREETING_EXPECT: Final = (220,)
 # but real servers also send 252 ("cannot verify, will try": §3.5.3's VRFY code)
 # and the sender then delivers; a 3xx stays a protocol error.
 RCPT_EXPECT: Final = tuple(range(200, 260))
+# STARTTLS: RFC 3207 §4 names 220, but Postfix's client starts TLS on any 2xx
+# (smtp_proto.c: "code / 100 == 2") and so does Exim's (transports/smtp.c reads
+# the reply for a '2'): a 250 then TLS delivers between MTAs. The handshake
+# decides (a server that meant "no TLS" fails it); the walker notes the code.
+STARTTLS_EXPECT: Final = tuple(range(200, 260))
 TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
     (S.INITIAL, Verb.EHLO): Transition(S.READY, S.INITIAL, (250,)),
     (S.INITIAL, Verb.HELO): Transition(S.READY, S.INITIAL, (250,)),
     (S.INITIAL, Verb.NOOP): Transition(S.INITIAL, S.INITIAL, (250,)),
     (S.INITIAL, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
     (S.READY, Verb.EHLO): Transition(S.READY, S.READY, (250,)),
-    (S.READY, Verb.STARTTLS): Transition(S.TLS_PENDING, S.READY, (220,)),
+    (S.READY, Verb.STARTTLS): Transition(S.TLS_PENDING, S.READY, STARTTLS_EXPECT),
     (S.READY, Verb.AUTH): Transition(S.READY, S.READY, (235,)),
     (S.READY, Verb.MAIL): Transition(S.MAIL, S.READY, (250,)),
     (S.READY, Verb.RSET): Transition(S.READY, S.READY, (250,)),

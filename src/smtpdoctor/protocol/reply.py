@@ -18,10 +18,12 @@ __all__ = [
     "MAX_REPLY_BYTES",
     "MAX_REPLY_LINES",
     "RFC_REPLY_LINE",
+    "TLS_RECORD_WORDS",
     "Reply",
     "ReplyParser",
     "parse_enhanced",
     "parse_reply_text",
+    "tls_record_kind",
 ]
 
 # RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets including CRLF.
@@ -100,15 +102,37 @@ def _strip_enhanced(line: str, enhanced: str | None) -> str:
 _BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark (U+FEFF)
 
 
+# A TLS record's header (RFC 8446 §5.1): its content type (alert 21,
+# handshake 22; change_cipher_spec 20, application data 23), then 3.x.
+_TLS_RECORD_KINDS = {0x14: "change_cipher_spec", 0x15: "alert", 0x16: "handshake", 0x17: "data"}
+TLS_RECORD_WORDS = "a TLS record where an SMTP reply was due"
+
+
+def tls_record_kind(data: bytes) -> str | None:
+    """The kind of TLS record ``data`` opens with, or None when it opens with no
+    TLS record header."""
+    if len(data) < 2 or data[1] != 3 or (len(data) > 2 and data[2] > 4):
+        return None
+    return _TLS_RECORD_KINDS.get(data[0])
+
+
 def _not_a_reply(line: bytes) -> str:
     """The error for a line that cannot be a reply, naming a byte order mark
-    before its code (a banner file saved by an editor that writes one)."""
+    before its code (a banner file saved by an editor that writes one), or a TLS
+    record (a server that speaks TLS where the client speaks SMTP in clear)."""
     said = f"not an SMTP reply line: {line[:80]!r}"
     if line.startswith(_BOM) and _REPLY_START.fullmatch(line[3 : 3 + _HEAD]):
         said += (
             " (a UTF-8 byte order mark before the reply code, which RFC 5321 §4.2 has "
             "first: the banner text was saved by an editor that writes one; every "
             "client reads the line as garbage)"
+        )
+    elif (kind := tls_record_kind(line)) is not None:
+        said += (
+            f" ({TLS_RECORD_WORDS}: a TLS {kind} record; the server speaks TLS on "
+            "this connection while the client speaks SMTP in clear: a port that "
+            "expects TLS from the first byte (implicit TLS, RFC 8314), or a TLS "
+            "server behind a clear-text front end)"
         )
     return said
 

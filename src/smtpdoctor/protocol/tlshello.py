@@ -95,6 +95,7 @@ __all__ = [
     "ServerHelloResult",
     "TLSVersionCode",
     "build_client_hello",
+    "dh_prime_bits",
     "version_name",
 ]
 
@@ -594,9 +595,14 @@ def _with_key_exchange(hello: ServerHelloResult, body: bytes) -> ServerHelloResu
         if r.u8() != _NAMED_CURVE:
             return hello
         return replace(hello, kex_group=r.u16())
-    prime = r.vec16().lstrip(b"\x00")
-    bits = len(prime) * 8 - (8 - prime[0].bit_length()) if prime else 0
-    return replace(hello, dh_bits=bits)
+    return replace(hello, dh_bits=dh_prime_bits(body))
+
+
+def dh_prime_bits(server_key_exchange: bytes) -> int:
+    """The DH prime's size in bits, from a (DHE) ServerKeyExchange's body
+    (RFC 5246 §7.4.3 ServerDHParams: dh_p first); raises ProtocolError when cut."""
+    prime = TlsReader(server_key_exchange, "ServerKeyExchange").vec16()
+    return int.from_bytes(prime, "big").bit_length()
 
 
 class HelloParser:

@@ -624,6 +624,57 @@ def _tls() -> list[FindingSpec]:
             example={"accepted": ["TLSv1.3"]},
         ),
         FindingSpec(
+            "tls.groups.uncommon",
+            None,  # a warning; critical where the sender requires TLS
+            _C.TLS_HANDSHAKE_FAILURE,
+            _TLS,
+            title="The server's TLS 1.3 key exchange groups are ones many senders do not offer "
+            "(FFDHE, X448, P-521 alone).",
+            message="The server chose {group} for TLS 1.3 when offered every group, and refused "
+            "a hello offering only X25519, P-256 and P-384, the groups every common sender "
+            "offers: it takes none of them. BoringSSL (Gmail) offers X25519, P-256 and P-384 only, "
+            "Schannel (Microsoft 365, Exchange) the same, Go adds P-521; none offers FFDHE "
+            "(RFC 7919) or X448. Such a sender shares no group with this server and fails the "
+            "handshake (RFC 8446 §4.1.1), then delivers in clear (opportunistic TLS) or not "
+            "at all (MTA-STS, DANE, a connector that forces TLS). OpenSSL-based senders "
+            "(Postfix, Exim) offer these groups and get through. Add X25519 and P-256 to the "
+            "server's groups.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    ("Let OpenSSL's default groups through, or list the common ones first.",),
+                    "tls_eecdh_auto_curves = X25519 X448 prime256v1 secp384r1 secp521r1\n"
+                    "tls_ffdhe_auto_groups = ffdhe2048 ffdhe3072",
+                    "openssl s_client -connect mx.example.com:25 -starttls smtp "
+                    "-groups X25519:P-256:P-384 -brief </dev/null",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "Name the common groups in tls_eccurve (a list where Exim is "
+                        "built with OpenSSL 1.1.1 or later).",
+                    ),
+                    "tls_eccurve = X25519:P-256:P-384",
+                    "openssl s_client -connect mx.example.com:25 -starttls smtp "
+                    "-groups X25519:P-256:P-384 -brief </dev/null",
+                ),
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Configure the TLS library's groups (OpenSSL: Groups = "
+                        "X25519:P-256:P-384:X448:ffdhe2048) so X25519 and P-256 come first.",
+                    ),
+                    "",
+                    "openssl s_client -connect mx.example.com:25 -starttls smtp "
+                    "-groups X25519:P-256:P-384 -brief </dev/null",
+                ),
+            ),
+            example={"group": "ffdhe2048"},
+            source="RFC 8446 §4.1.1, §4.2.7; RFC 7919; BoringSSL ssl_key_share.cc",
+        ),
+        FindingSpec(
             "tls.versions.legacy_accepted",
             _S.INFO,
             _C.OK,
@@ -1210,6 +1261,34 @@ def _ehlo_and_notes() -> list[FindingSpec]:
                 "note": "The server sent plaintext after '220 Ready to start TLS' "
                 "('250-forged.example'), which the walk threw away"
             },
+        ),
+        FindingSpec(
+            "starttls.reply.not_220",
+            _S.WARNING,
+            _C.STARTTLS_UNAVAILABLE,
+            Stage.STARTTLS,
+            title="The server answers STARTTLS with a 2xx other than 220, then starts TLS.",
+            message="The server answered STARTTLS with '{reply}', where RFC 3207 §4 has 220 "
+            "(ready to start TLS). Postfix and Exim start TLS on any 2xx, as the walk did, so "
+            "mail between MTAs goes in TLS; clients that wait for 220 (curl, and libraries "
+            "that check the code) take it for a refusal and go on in clear or give up. Make "
+            "the server (or the proxy in front of it) answer 220.",
+            permanence=_NONE,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what writes the reply: an SMTP proxy or filter in front of the "
+                        "MTA answers STARTTLS itself when the MTA's own reply is a 220; "
+                        "upgrade or reconfigure it to pass 220 through.",
+                    ),
+                    "",
+                    "openssl s_client -connect mx.example.com:25 -starttls smtp -brief </dev/null",
+                ),
+            ),
+            source="RFC 3207 §4; Postfix smtp_proto.c, Exim transports/smtp.c, curl lib/smtp.c",
+            example={"reply": "250 2.0.0 Ready to start TLS"},
         ),
         FindingSpec(
             "starttls.tls_before_client_hello",
