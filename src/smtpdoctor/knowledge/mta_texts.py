@@ -104,8 +104,10 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "mta.fqdn_address",
         r"(?<!Recipient address rejected: )\bneed fully-qualified address\b|"
         # (and Sendmail's "501 5.0.0 HELO requires domain address", "... valid address",
-        # as a camera's or a board's client quotes it: session 14)
-        r"\b(?:HELO|EHLO) requires (?:domain name|(?:a )?(?:valid|domain) address)\b",
+        # as a camera's or a board's client quotes it: session 14; Haraka's "HELO requires
+        # domain/address - see RFC-2821 4.1.1.1": session 19)
+        r"\b(?:HELO|EHLO) requires (?:domain name|domain/address|"
+        r"(?:a )?(?:valid|domain) address)\b",
         _C.POLICY_REJECTION,
         "The server refuses a bare name where it needs a fully qualified domain "
         "(an address without @domain, or an empty HELO/EHLO argument).",
@@ -207,7 +209,8 @@ MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # (session 14) A HELO argument refused for its form (mta.fqdn_address) answers HELO.
     stage_phrase(
         "stage.helo_form",
-        r"\b(?:HELO|EHLO) requires (?:domain name|(?:a )?(?:valid|domain) address)\b",
+        r"\b(?:HELO|EHLO) requires (?:domain name|domain/address|"
+        r"(?:a )?(?:valid|domain) address)\b",
         _S.EHLO,
     ),
     # Exim's synchronization error quotes the command it rejected.

@@ -773,7 +773,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\bsender address (?:syntax error|(?:is )?(?:malformed|not valid)|must be specified|"
         r"must contain a domain)\b|\b(?:malformed|invalid) sender address\b|"
         # (Zimbra's LMTP "501 5.5.4 Syntax error in sender address")
-        r"\bsyntax error in (?:the )?sender address\b",
+        r"\bsyntax error in (?:the )?sender address\b|"
+        # (session 19, catalogues2: Haraka's "501 Invalid MAIL FROM address")
+        r"\binvalid MAIL FROM address\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the envelope sender's address for its form (empty, "
         "malformed, or without a domain).",
@@ -855,7 +857,11 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\bnon-(?:us-)?ascii (?:characters? )?(?:in (?:the )?(?:message )?headers?|"
         r"requires (?:the )?8BITMIME)\b|"
         r"\b(?:no|missing) header/body separator\b|\bhas no header/body separator\b|"
-        r"\bmessage contains (?:NUL|null) characters\b",
+        r"\bmessage contains (?:NUL|null) characters\b|"
+        # (session 19, catalogues2: amavisd-new's "BAD HEADER: nonencoded 8-bit character",
+        # "duplicate header field", "missing required header field")
+        r"\bnon-?encoded 8-bit characters?\b|\bduplicate header fields?\b|"
+        r"\bmissing required header fields?\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message for its form: 8-bit text in its header "
         "without SMTPUTF8, no blank line between header and body, or NUL characters.",
@@ -1045,7 +1051,8 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     # during a mail transaction"): the AUTH command's answer.
     pattern(
         "c19.wording.auth_in_transaction",
-        r"\bAUTH (?:command )?(?:is )?not permitted during a mail transaction\b",
+        r"\bAUTH (?:command )?(?:is )?not (?:permitted|allowed) (?:during|within|in) (?:a |the )?"
+        r"(?:mail )?transaction\b",
         _C.AUTHENTICATION,
         "The client sent AUTH after MAIL FROM; RFC 4954 allows it only before a mail "
         "transaction starts.",
@@ -1138,6 +1145,46 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "A mailer that writes addresses in the header without quoting a display name that "
         "holds a comma, dot or at-sign, or with unbalanced angle brackets.",
         hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A sending volume quota said exceeded (mtpolicyd's Quota
+    # plugin: "defer smtp traffic quota has been exceeded"): a rate, no mailbox's quota.
+    pattern(
+        "c19.wording.traffic_quota",
+        r"\b(?:smtp |outbound |sending )?traffic quota (?:has been |was |is )?"
+        r"(?:exceeded|reached)\b|"
+        r"\b(?:outbound|relay|SMTP) quota (?:has been |was |is )?(?:exceeded|reached)\b",
+        _C.RATE_LIMITED,
+        "The receiving side (or a policy service in front of it) counts how much mail "
+        "this sender sends, and its quota for the period is used up.",
+        "A burst of mail from one account or address.",
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 19, catalogues2) Characters a command may not carry (Haraka's "501 Syntax
+    # error (8-bit characters not allowed)", Exim's "501 NUL characters are not allowed in
+    # SMTP commands"): the client's command, whatever its address or code.
+    pattern(
+        "c19.wording.command_characters",
+        r"\bsyntax error \((?:8-bit|NUL) characters not allowed\)|"
+        r"\b(?:8-bit|NUL|null|control) characters (?:are )?not allowed in (?:SMTP )?commands?\b",
+        _C.OTHER,
+        "The server refused a command that holds characters SMTP commands may not carry "
+        "(8-bit or NUL bytes).",
+        "A client that writes a non-ASCII address without SMTPUTF8, or sends binary data "
+        "as a command.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A command the server wants first, named alone (Haraka's
+    # "503 RCPT required first"): the order of the client's commands.
+    pattern(
+        "c19.wording.command_required_first",
+        r"\b(?:MAIL|RCPT|HELO|EHLO)(?: FROM| TO)?(?: command)? (?:is )?required first\b",
+        _C.OTHER,
+        "The client sent its commands out of order (RFC 5321 §4.1.4: EHLO, MAIL, RCPT, then DATA).",
+        "A client that skipped a command, or went on after the server refused an earlier one.",
         permanence=_PM,
         retry=False,
     ),
