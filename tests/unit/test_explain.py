@@ -1852,8 +1852,11 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # rows' stages re-read by the corpus's conventions (42 of 167 changed, labelled from the
 # text alone, no code or rule changed; `_learned.py` regenerated), measured once after:
 # 2741/2804 and 2669/2804. These floors could have fallen here, the expectations having
-# changed by convention and not the tool; they rose. A row of margin.
-LINE_TUNE_FLOOR_ALL = (2740, 2668)
+# changed by convention and not the tool; they rose. A row of margin. Session 19
+# (catalogues2), measured at its end with session19-catalogues2 and -2 (99 tune rows,
+# the reply texts of the services in front of Postfix and Sendmail, Sendmail's and
+# Exim's own) and their classes: 2835/2903 and 2758/2903; a row of margin.
+LINE_TUNE_FLOOR_ALL = (2834, 2757)
 # Measured once at the end of session 6's line round: held back 286/339 and 283/339
 # (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6). Measured
 # once at the end of session 7 (five collections, 29 held-back rows, 24 and 23 of
@@ -1874,8 +1877,11 @@ LINE_TUNE_FLOOR_ALL = (2740, 2668)
 # rows' stages re-read by the corpus's conventions (42 of 167 changed, labelled from the
 # text alone before the tool ran, no code or rule changed), measured once after: 742/870
 # and 728/870. These floors could have fallen here, the expectations having changed by
-# convention and not the tool; they rose. A row of margin.
-LINE_HELD_FLOOR_ALL = (741, 727)
+# convention and not the tool; they rose. A row of margin. Session 19 (catalogues2),
+# read at its end with session19-catalogues2 and -2 (31 held-back rows) and their
+# classes: 762/901 and 749/901 (right after adding the first, no class yet: 756/891 and
+# 741/891); a row of margin.
+LINE_HELD_FLOOR_ALL = (761, 748)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------

@@ -336,17 +336,13 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # rejected: Invalid HELO/EHLO; ...", "...: Failed SPF check; ...", postfwd's "invalid
     # helo", pypolicyd-spf's "Message rejected due to: SPF fail"): the class names
     # smtpd_recipient_restrictions, RCPT TO, where the words alone would give EHLO or MAIL
-    # FROM. Only these reasons: the prefix itself stays stageless
-    # (read as RCPT TO for any reason, four rounds lost a held-back bounce row).
+    # FROM. Only these reasons: the prefix itself stays stageless (read as RCPT TO for any
+    # reason, four rounds lost a held-back bounce row: docs/explain.md).
     stage_phrase(
         "c19.stage.postfix_rcpt_class_client_check",
         r"\bRecipient address rejected: [^\n]{0,40}?\b(?:HELO|EHLO|SPF)\b",
         _S.RCPT_TO,
     ),
-    # (session 19, catalogues2) A refusal that names the message's MIME structure or its
-    # header (MIMEDefang's "Message contained too many MIME parts", "MIME type
-    # message/partial not accepted here"; Exim's "552 Message header is ridiculously
-    # long"): the message was judged.
     # (session 19, catalogues2) A content scanner's verdict on the message (rspamd's
     # scanners: "DCC: bulk message found", "spam message found"; amavisd-new's blocked
     # categories after its id: "id=12345-01 - BANNED: ...", "- UNCHECKED: encrypted").
@@ -356,6 +352,10 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         r"\bid=[\w.-]+ - (?:INFECTED|BANNED|UNCHECKED|BAD HEADER|spammy?)\b",
         _S.MESSAGE,
     ),
+    # (session 19, catalogues2) A refusal that names the message's MIME structure or its
+    # header (MIMEDefang's "Message contained too many MIME parts", "MIME type
+    # message/partial not accepted here"; Exim's "552 Message header is ridiculously
+    # long"): the message was judged.
     stage_phrase(
         "c19.stage.message_structure",
         r"\bMIME (?:types?|parts?|structure|boundar(?:y|ies))\b|"
