@@ -24,6 +24,13 @@ __all__ = ["MTA_PATTERNS", "MTA_STAGE_PHRASES"]
 
 _C, _S = Category, Stage
 
+# HELO/EHLO without the domain it needs, in Sendmail's, OpenSMTPD's and Haraka's words
+# ("HELO requires domain address", "HELO requires domain name", Haraka's "HELO requires
+# domain/address - see RFC-2821 4.1.1.1": session 19): the refusal and its stage.
+_HELO_REQUIRES = (
+    r"\b(?:HELO|EHLO) requires (?:domain name|domain/address|(?:a )?(?:valid|domain) address)\b"
+)
+
 MTA_PATTERNS: tuple[TextPattern, ...] = (
     # RFC 4954's 454 4.7.0 "Temporary authentication failure" (Postfix
     # smtpd_sasl_glue.c) and Exim's "435 Unable to authenticate at present"
@@ -105,7 +112,7 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         r"(?<!Recipient address rejected: )\bneed fully-qualified address\b|"
         # (and Sendmail's "501 5.0.0 HELO requires domain address", "... valid address",
         # as a camera's or a board's client quotes it: session 14)
-        r"\b(?:HELO|EHLO) requires (?:domain name|(?:a )?(?:valid|domain) address)\b",
+        + _HELO_REQUIRES,
         _C.POLICY_REJECTION,
         "The server refuses a bare name where it needs a fully qualified domain "
         "(an address without @domain, or an empty HELO/EHLO argument).",
@@ -207,7 +214,7 @@ MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # (session 14) A HELO argument refused for its form (mta.fqdn_address) answers HELO.
     stage_phrase(
         "stage.helo_form",
-        r"\b(?:HELO|EHLO) requires (?:domain name|(?:a )?(?:valid|domain) address)\b",
+        _HELO_REQUIRES,
         _S.EHLO,
     ),
     # Exim's synchronization error quotes the command it rejected.

@@ -373,10 +373,16 @@ _CORE: tuple[TextPattern, ...] = (
         # "for" or "due to" ("Recipient address rejected for policy reasons"), run on
         # past a bounce's line wrap, or only ask for a later retry, greylisting's
         # answer, or be cut off where a reply parser ended the line ("Recipient address
-        # rejected:" and nothing after it): none of these is a missing user either.)
+        # rejected:" and nothing after it): none of these is a missing user either.
+        # Session 19 (catalogues2): nor is a policy service's reason that names a limit, a
+        # score, a size, the client's DNS, its reputation or a trap ("sorry, max 3 requests
+        # per 5 minutes", "postfwd3 score exceeded", "message too big", "No DNS entries for
+        # your MTA", mtpolicyd's "delivery from XX (ip) rejected", "trapped by honeypod").)
         r"Recipient address rejected(?!:\s*$|(?::\s+|\s+(?:for|due to|because of)\s+)"
         r"(?:Access denied|[^;]{0,40}?\b(?:block\w*|black ?list\w*|denied|polic(?:y|ies)|spam\w*|"
-        r"gr[ae]y-?list\w*|try (?:again )?later)))|no mailbox here|\buser not found\b|"
+        r"gr[ae]y-?list\w*|try (?:again )?later|exceed\w*|score|too (?:big|large)|max(?:imum)?|"
+        r"DNS|reputation|delivery from|trap(?:ped)?|honey ?po[td]\w*)\b))|no mailbox here|"
+        r"\buser not found\b|"
         r"no mailbox found|"
         r"\baddress unknown\b|\bunknown (?:user )?(?:address|account)\b",
         _C.RECIPIENT,

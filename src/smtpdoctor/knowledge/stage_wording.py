@@ -403,8 +403,17 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     ),
     # RFC 5321 §4.1.4 sequence replies name what should have come first: the
     # command they answer is the next one.
-    stage_phrase("stage.need_mail", r"\bneed MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
-    stage_phrase("stage.need_rcpt", r"\bneed RCPT(?: TO)? (?:command|before DATA)\b", _S.DATA),
+    # (session 19, catalogues2: Haraka's "503 Use MAIL before RCPT", "503 Use EHLO/HELO
+    # before MAIL")
+    stage_phrase("stage.need_mail", r"\b(?:need|use) MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
+    stage_phrase(
+        "stage.need_rcpt", r"\b(?:need|use) RCPT(?: TO)? (?:command|before DATA)\b", _S.DATA
+    ),
+    stage_phrase(
+        "c19.stage.need_helo",
+        r"\b(?:need|use|send) (?:EHLO|HELO)(?:/(?:EHLO|HELO))? (?:command )?before MAIL\b",
+        _S.MAIL_FROM,
+    ),
     # Swift/Symfony Mailer wait for 354 only after DATA; mailio's "Mail sender
     # rejection" and mail clients' "Recipient address 'x' not accepted" name theirs.
     stage_phrase("stage.expected_354", r"\bExpected response code 354\b", _S.DATA),

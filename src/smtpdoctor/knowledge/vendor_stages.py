@@ -331,6 +331,37 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # smtpd_data_restrictions answer DATA, smtpd_end_of_data_restrictions the message.
     stage_phrase("c18.stage.postfix_data_class", r"\bData command rejected\b", _S.DATA),
     stage_phrase("c18.stage.postfix_eod_class", r"\bEnd-of-data rejected\b", _S.MESSAGE),
+    # (session 19, catalogues2) A policy service's check of the client's HELO name or SPF
+    # reported under Postfix's recipient class (cbpolicyd's "<a>: Recipient address
+    # rejected: Invalid HELO/EHLO; ...", "...: Failed SPF check; ...", postfwd's "invalid
+    # helo", pypolicyd-spf's "Message rejected due to: SPF fail"): the class names
+    # smtpd_recipient_restrictions, RCPT TO, where the words alone would give EHLO or MAIL
+    # FROM. Only these reasons: the prefix itself stays stageless (read as RCPT TO for any
+    # reason, four rounds lost a held-back bounce row: docs/explain.md).
+    stage_phrase(
+        "c19.stage.postfix_rcpt_class_client_check",
+        r"\bRecipient address rejected: [^\n]{0,40}?\b(?:HELO|EHLO|SPF)\b",
+        _S.RCPT_TO,
+    ),
+    # (session 19, catalogues2) A content scanner's verdict on the message (rspamd's
+    # scanners: "DCC: bulk message found", "spam message found"; amavisd-new's blocked
+    # categories after its id: "id=12345-01 - BANNED: ...", "- UNCHECKED: encrypted").
+    stage_phrase(
+        "c19.stage.content_verdict",
+        r"\b(?:bulk|spam|threat) message found\b|"
+        r"\bid=[\w.-]+ - (?:INFECTED|BANNED|UNCHECKED|BAD HEADER|spammy?)\b",
+        _S.MESSAGE,
+    ),
+    # (session 19, catalogues2) A refusal that names the message's MIME structure or its
+    # header (MIMEDefang's "Message contained too many MIME parts", "MIME type
+    # message/partial not accepted here"; Exim's "552 Message header is ridiculously
+    # long"): the message was judged.
+    stage_phrase(
+        "c19.stage.message_structure",
+        r"\bMIME (?:types?|parts?|structure|boundar(?:y|ies))\b|"
+        r"\bmessage header(?: line)? (?:is |was )?(?:(?:too|ridiculously) long|not CRLF)",
+        _S.MESSAGE,
+    ),
     # (session 18, catalogues) Encryption demanded for a login (RFC 4954 §6: "538 5.7.11
     # Encryption required for requested authentication mechanism"; hMailServer's "530 A
     # SSL/TLS-connection is required for authentication", mox's "authentication requires

@@ -711,7 +711,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\bbare ?(?:line ?feeds?|LFs?|CRs?)\b|\bBareLinefeeds\w*|"
         r"\bstray (?:line ?feeds?|LFs?|CRs?)\b|"
         r"\bbare (?:\\r|CR) or (?:\\n|LF)\b|\bSMTP smuggling\b|/docs/smtplf\b|"
-        r"\b(?:invalid|illegal|bad) (?:line[- ]ending|end[- ]of[- ]line)s?\b",
+        r"\b(?:invalid|illegal|bad) (?:line[- ]ending|end[- ]of[- ]line)s?\b|"
+        # (session 19, catalogues2: Exim's "552 Message header not CRLF terminated")
+        r"\bnot CRLF[- ]terminated\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message for its line endings: a bare line feed "
         "or carriage return where SMTP allows only CR LF (RFC 5321 §2.3.8).",
@@ -733,7 +735,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\bproblem (?:on|with|during) (?:the )?SPF (?:lookup|check|validation)\b|"
         r"\bSPF\b[^.;\n]{0,50}?\b(?:with a temporary error|temp ?error)\b|"
         # (qpsmtpd's "450 SPF - no response": the lookup got no answer)
-        r"\bSPF\b[^.;\n]{0,20}?\bno (?:DNS )?response\b",
+        r"\bSPF\b[^.;\n]{0,20}?\bno (?:DNS )?response\b|"
+        # (session 19, catalogues2: cbpolicyd's "Failed SPF check; example.net: temporary
+        # DNS error", its reason after a semicolon)
+        r"\bSPF (?:check|lookup|validation)\b[^\n]{0,80}?\btemporary (?:DNS )?(?:error|failure)\b",
         _C.DNS_RESOLUTION,
         "The receiving server could not finish its SPF check of the sender's domain: a "
         'DNS lookup of the domain\'s SPF record failed for now (SPF "temperror").',
@@ -768,7 +773,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "c18.wording.tlsa_mismatch",
         r"\bno (?:matching|usable|valid) TLSA records?\b|"
-        r"\b(?:did|does|do) not match any (?:of the )?TLSA\b|\bTLSA (?:record )?mismatch\b",
+        r"\b(?:did|does|do) not match any (?:of the )?TLSA\b|\bTLSA (?:record )?mismatch\b|"
+        # (session 19, catalogues2: Sendmail's "454 4.7.0 DANE check failed.")
+        r"\bDANE (?:check|verification|validation|authentication) failed\b",
         _C.TLS_CERTIFICATE,
         "The server's certificate matches none of the destination's DANE TLSA records.",
         "The certificate was renewed (a new key) before the TLSA record was updated; a "
@@ -787,7 +794,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\bsender address (?:syntax error|(?:is )?(?:malformed|not valid)|must be specified|"
         r"must contain a domain)\b|\b(?:malformed|invalid) sender address\b|"
         # (Zimbra's LMTP "501 5.5.4 Syntax error in sender address")
-        r"\bsyntax error in (?:the )?sender address\b",
+        r"\bsyntax error in (?:the )?sender address\b|"
+        # (session 19, catalogues2: Haraka's "501 Invalid MAIL FROM address")
+        r"\binvalid MAIL FROM address\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the envelope sender's address for its form (empty, "
         "malformed, or without a domain).",
@@ -869,7 +878,11 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         r"\bnon-(?:us-)?ascii (?:characters? )?(?:in (?:the )?(?:message )?headers?|"
         r"requires (?:the )?8BITMIME)\b|"
         r"\b(?:no|missing) header/body separator\b|\bhas no header/body separator\b|"
-        r"\bmessage contains (?:NUL|null) characters\b",
+        r"\bmessage contains (?:NUL|null) characters\b|"
+        # (session 19, catalogues2: amavisd-new's "BAD HEADER: nonencoded 8-bit character",
+        # "duplicate header field", "missing required header field")
+        r"\bnon-?encoded 8-bit characters?\b|\bduplicate header fields?\b|"
+        r"\bmissing required header fields?\b",
         _C.POLICY_REJECTION,
         "The receiving server refused the message for its form: 8-bit text in its header "
         "without SMTPUTF8, no blank line between header and body, or NUL characters.",
@@ -905,6 +918,294 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "The receiving side refuses mail with an empty envelope sender (a bounce or "
         "auto-reply) for this recipient.",
         "A bounce or auto-reply sent to a mailing list or an address that takes no notifications.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A volume allowed per period, stated as a count or size
+    # (postfwd's manual: "sorry, max 3 requests per 5 minutes", "max 1.5mb per hour", "max 3
+    # recipients per hour"): the policy service counts what this sender sent, a rate.
+    pattern(
+        "c19.wording.volume_per_period",
+        r"\bmax(?:imum)?\.? (?:of )?[\d.,]+ ?(?:requests|messages|mails|e-?mails|recipients|"
+        r"rcpts|connections|[KMG]i?B|bytes)\b (?:per|an?|each|every) (?:[\d.]+ )?"
+        r"(?:seconds?|minutes?|mins?|hours?|days?)\b",
+        _C.RATE_LIMITED,
+        "The receiving side limits how much this sender sends in a period (messages, "
+        "recipients or bytes), and this one came over the limit.",
+        "A burst of mail from one account or address; a script or list sending many "
+        "messages in a short time.",
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 19, catalogues2) A policy service's or filter's score over its threshold
+    # (postfwd's default "554 5.7.1 postfwd3 score exceeded"; its manual's "postfwd score
+    # too high"): the sum of its checks refused the mail, a policy refusal.
+    pattern(
+        "c19.wording.score_exceeded",
+        r"\bscore (?:exceeded|(?:is |was )?too high|(?:is |was )?over (?:the )?"
+        r"(?:limit|threshold))\b|\bscore exceeds (?:the )?(?:limit|threshold|maximum)\b",
+        _C.POLICY_REJECTION,
+        "A policy service or filter scored this mail or its sender over its threshold "
+        "and refused it.",
+        "The sender's IP address listed on DNS block lists, a HELO name or DNS that "
+        "does not match, or content its rules count against.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) The client's own DNS missing, named as its MTA's
+    # (policyd-weight's "450 No DNS entries for your MTA, HELO and Domain. Contact YOUR
+    # administrator"): the sending server's names in DNS, as a missing PTR reads.
+    pattern(
+        "c19.wording.client_dns_missing",
+        r"\bno (?:reverse )?DNS (?:entries|entry|records?) for your (?:MTA|mail ?server|server|"
+        r"host|IP)\b",
+        _C.DNS_PTR_MISMATCH,
+        "The receiving side found no DNS names for the sending server (no PTR record, "
+        "or its HELO name and domain do not resolve).",
+        "The sending server's IP address has no PTR record, or its HELO name is not in DNS.",
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 19, catalogues2) HELO/EHLO named invalid before the reason (cbpolicyd's
+    # CheckHelo: "Invalid HELO/EHLO; Cannot resolve 'x', no such domain", "Invalid
+    # HELO/EHLO; No A or MX records found for 'x'"): the name the client gave was judged,
+    # the DNS words after it say why, no DNS failure of the sender's mail.
+    pattern(
+        "c19.wording.helo_judged_first",
+        r"\b(?:invalid|bad|bogus|illegal) (?:HELO|EHLO)(?:/(?:HELO|EHLO))?"
+        r"(?: (?:name|host ?name|argument|domain))?\s*[;:]",
+        _C.POLICY_REJECTION,
+        "The receiver refused the name the sender gave in HELO/EHLO (its words after say "
+        "why: not a fully qualified name, or a name that does not resolve).",
+        "The server announces a short, local or unresolvable host name instead of its "
+        "public, fully qualified name.",
+        hint=_S.EHLO,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A DKIM signature the sending side's signer could not make
+    # (OpenDKIM's "451 4.7.0 DKIM signing error", its "signature generation error" log):
+    # a fault of the signer (its key, its configuration), not a refusal of the mail.
+    pattern(
+        "c19.wording.dkim_signing_failed",
+        r"\bDKIM sign(?:ing|ature generation) (?:error|failed|failure)\b|"
+        r"\b(?:could not|unable to|failed to) DKIM[- ]sign\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The DKIM signer (a milter or the MTA's signing step) failed to sign the message, "
+        "so the server deferred it.",
+        "A missing or unreadable private key, a key table or signing table that names "
+        "no key for the domain, a signer that ran out of resources.",
+        hint=_S.MESSAGE,
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 19, catalogues2) An address refused for its form in the words of
+    # Sendmail's address rulesets (cf/m4/proto.m4: "Local part must not end with a dot",
+    # "Invalid host name", "Colon illegal in host name part", "Invalid route address"),
+    # with RFC 3463's destination-address codes (5.1.2/5.1.3) beside them: the address's
+    # syntax, not a domain missing from DNS.
+    pattern(
+        "c19.wording.address_form",
+        r"\blocal[- ]part (?:must not|may not|cannot|can't) (?:begin|end|start) with a "
+        r"(?:dot|period)\b|\b(?:invalid|illegal) route address\b|"
+        r"\bcolon illegal in host ?name\b|\.\.\. (?:Invalid host ?name|Hostname required|"
+        r"User address required)\b",
+        _C.RECIPIENT,
+        "The receiving server refused an address for its form (a dot at the start or end "
+        "of the local part, an invalid host name, a route address).",
+        "A typo in the address (two dots, a trailing dot, a missing domain), or a mailer "
+        "that writes an old source route (@a:b@c).",
+        hint=_S.RCPT_TO,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) The client's IP address without a name that matches it
+    # (Sendmail's FEATURE(require_rdns): "451 4.1.8 Client IP address 192.0.2.1 does not
+    # resolve", "451 4.1.8 Possibly forged hostname for 192.0.2.1"): the PTR record, not
+    # the sender's domain that X.1.8 beside it would name.
+    pattern(
+        "c19.wording.client_ip_unresolved",
+        r"\bclient IP address \[?[\w.:]+\]? does not resolve\b|"
+        r"\b(?:possibly )?forged host ?name for\b",
+        _C.DNS_PTR_MISMATCH,
+        "The receiving server found no host name for the sending server's IP address, "
+        "or a name that does not resolve back to it (reverse DNS).",
+        "The sending IP address has no PTR record, or its PTR names a host whose A/AAAA "
+        "record is another address.",
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A certificate whose names leave out the host connected to
+    # (Sendmail's FEATURE(check_cert_altnames): "450 4.7.0 mx.example.com not listed in
+    # SANs"): the certificate the TLS handshake showed.
+    pattern(
+        "c19.wording.cert_name_not_in_san",
+        r"\bnot (?:listed|found|present|included) in (?:the )?(?:certificate'?s? )?"
+        r"(?:SANs?|subject ?alt(?:ernative)? ?names?)\b|"
+        r"\b(?:SANs?|subject ?alt(?:ernative)? ?names?) (?:do(?:es)? not|don't) "
+        r"(?:match|contain|include)\b",
+        _C.TLS_CERTIFICATE,
+        "The server's certificate does not name the host the client connected to.",
+        "A certificate issued for another name (the domain, not the MX host), or an MX "
+        "record that points at a name the certificate leaves out.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 19, catalogues2) STARTTLS refused for now or at this point of the session
+    # (Sendmail's "454 4.7.0 STARTTLS temporarily not possible.", srvrsmtp.c's "503 5.5.0
+    # TLS not permitted during a mail transaction"): the STARTTLS command's answer.
+    pattern(
+        "c19.wording.starttls_not_now",
+        r"\bSTARTTLS (?:is )?temporarily (?:not possible|unavailable)\b|"
+        r"\b(?:STARTTLS|TLS) (?:command )?(?:is )?not permitted during a mail transaction\b",
+        _C.STARTTLS_UNAVAILABLE,
+        "The server would not start TLS at this point (not now, or not inside a mail transaction).",
+        "A TLS set-up problem on the server (its certificate or key could not be "
+        "loaded), or a client that sends STARTTLS after MAIL FROM.",
+        stage=_S.STARTTLS,
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 19, catalogues2) RFC 4954 §4: "The AUTH command is not permitted during a
+    # mail transaction" and MUST get a 503 (Sendmail's "503 5.5.0 AUTH not permitted
+    # during a mail transaction"): the AUTH command's answer.
+    pattern(
+        "c19.wording.auth_in_transaction",
+        r"\bAUTH (?:command )?(?:is )?not (?:permitted|allowed) (?:during|within|in) (?:a |the )?"
+        r"(?:mail )?transaction\b",
+        _C.AUTHENTICATION,
+        "The client sent AUTH after MAIL FROM; RFC 4954 allows it only before a mail "
+        "transaction starts.",
+        "A client that logs in late, or retries AUTH inside a transaction after a failure.",
+        stage=_S.AUTH,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) The MTA-STS policy of the destination that could not be
+    # fetched for now (Sendmail's FEATURE(sts): "450 4.7.0 STS lookup temp fail"): the
+    # lookup of the destination's policy (DNS TXT record and HTTPS fetch, RFC 8461 §3).
+    pattern(
+        "c19.wording.sts_lookup_failed",
+        r"\b(?:MTA-)?STS (?:policy )?(?:lookup|fetch|retrieval) (?:temp(?:orary)? ?)?"
+        r"(?:fail(?:ed|ure)?|error)\b",
+        _C.DNS_RESOLUTION,
+        "The sending server could not look up the destination's MTA-STS policy for now, "
+        "and it defers delivery.",
+        "The destination's _mta-sts TXT record or its policy host (mta-sts.DOMAIN over "
+        "HTTPS) does not answer.",
+        hint=_S.DNS,
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 19, catalogues2) A client whose commands the server could not parse too
+    # often (Sendmail's "421 4.7.0 host Too many bad commands; closing connection"): the
+    # client's protocol, whatever policy code (4.7.0) stands beside it.
+    pattern(
+        "c19.wording.bad_commands",
+        r"\btoo many (?:bad|invalid|unrecognized|unknown|erroneous|syntax) (?:commands|errors)\b",
+        _C.OTHER,
+        "The server closed the session after too many commands it could not accept.",
+        "A client that does not speak SMTP (a port scanner, a web client on port 25) or "
+        "sends commands out of order.",
+        permanence=_T,
+        retry=False,
+    ),
+    # (session 19, catalogues2) An SMTP extension or parameter the server does not offer
+    # (Sendmail's "504 5.7.0 Sorry, SMTPUTF8 not supported", "Sorry, NOTIFY not supported,
+    # we do not allow DSN"): the client used a service extension the server lacks, no
+    # refusal by policy whatever X.7.0 beside it.
+    pattern(
+        "c19.wording.extension_unsupported",
+        r"\b(?:SMTPUTF8|8BITMIME|BINARYMIME|CHUNKING|DSN|NOTIFY|ORCPT|ENVID|RET|DELIVERBY|"
+        r"REQUIRETLS|MT-PRIORITY)(?: parameter| extension)? (?:is )?not (?:supported|"
+        r"implemented)\b|\bwe do not allow DSN\b",
+        _C.OTHER,
+        "The client used an SMTP service extension or parameter the server does not offer.",
+        "A client that sends DSN parameters (NOTIFY, RET, ENVID) or SMTPUTF8 without "
+        "checking the server's EHLO reply.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) No verified TLS client certificate where the receiver
+    # demands one (Exim's verify = certificate: "550 no verified certificate").
+    pattern(
+        "c19.wording.no_verified_certificate",
+        r"\bno (?:verified|valid|trusted) (?:client |TLS |peer )?certificate\b",
+        _C.TLS_CERTIFICATE,
+        "The receiving server demands a TLS certificate it can verify, and the client "
+        "showed none (or one it could not verify).",
+        "A client that sends no client certificate, or one not signed by a CA the receiver trusts.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A server or service down for maintenance (postfwd's
+    # manual: "450 4.7.1 maintenance ongoing, try again later"): the receiving side is
+    # unavailable for now, whatever policy code (4.7.1) stands beside it.
+    pattern(
+        "c19.wording.maintenance",
+        r"\bmaintenance (?:ongoing|in progress|mode|window|underway)\b|"
+        r"\b(?:down|closed|offline|unavailable) for (?:scheduled |planned )?maintenance\b|"
+        r"\b(?:under|during) (?:scheduled |planned )?maintenance\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server or a service it depends on is down for maintenance; it "
+        "takes mail again when the work is over.",
+        "Planned maintenance on the receiving side.",
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 19, catalogues2) The message's header lines refused for their syntax
+    # (Exim's default configuration: "deny !verify = header_syntax, message = header
+    # syntax"; its verify.c's "syntax error in 'From' header"): the message's form.
+    pattern(
+        "c19.wording.header_syntax",
+        r"\b(?:invalid |bad )?header syntax\b|\bsyntax error in '[\w-]+' header\b",
+        _C.POLICY_REJECTION,
+        "The receiving server refused the message because a header line (From, To, Cc, "
+        "Reply-To) is not well formed (RFC 5322).",
+        "A mailer that writes addresses in the header without quoting a display name that "
+        "holds a comma, dot or at-sign, or with unbalanced angle brackets.",
+        hint=_S.MESSAGE,
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A sending volume quota said exceeded (mtpolicyd's Quota
+    # plugin: "defer smtp traffic quota has been exceeded"): a rate, no mailbox's quota.
+    pattern(
+        "c19.wording.traffic_quota",
+        r"\b(?:smtp |outbound |sending )?traffic quota (?:has been |was |is )?"
+        r"(?:exceeded|reached)\b|"
+        r"\b(?:outbound|relay|SMTP) quota (?:has been |was |is )?(?:exceeded|reached)\b",
+        _C.RATE_LIMITED,
+        "The receiving side (or a policy service in front of it) counts how much mail "
+        "this sender sends, and its quota for the period is used up.",
+        "A burst of mail from one account or address.",
+        permanence=_T,
+        retry=True,
+    ),
+    # (session 19, catalogues2) Characters a command may not carry (Haraka's "501 Syntax
+    # error (8-bit characters not allowed)", Exim's "501 NUL characters are not allowed in
+    # SMTP commands"): the client's command, whatever its address or code.
+    pattern(
+        "c19.wording.command_characters",
+        r"\bsyntax error \((?:8-bit|NUL) characters not allowed\)|"
+        r"\b(?:8-bit|NUL|null|control) characters (?:are )?not allowed in (?:SMTP )?commands?\b",
+        _C.OTHER,
+        "The server refused a command that holds characters SMTP commands may not carry "
+        "(8-bit or NUL bytes).",
+        "A client that writes a non-ASCII address without SMTPUTF8, or sends binary data "
+        "as a command.",
+        permanence=_PM,
+        retry=False,
+    ),
+    # (session 19, catalogues2) A command the server wants first, named alone (Haraka's
+    # "503 RCPT required first"): the order of the client's commands.
+    pattern(
+        "c19.wording.command_required_first",
+        r"\b(?:MAIL|RCPT|HELO|EHLO)(?: FROM| TO)?(?: command)? (?:is )?required first\b",
+        _C.OTHER,
+        "The client sent its commands out of order (RFC 5321 §4.1.4: EHLO, MAIL, RCPT, then DATA).",
+        "A client that skipped a command, or went on after the server refused an earlier one.",
         permanence=_PM,
         retry=False,
     ),
