@@ -62,7 +62,7 @@ def test_process_titles_in_the_tag(tmp_path: Path, tag: str) -> None:
     )
     assert doc["inputs"][0]["format"] == "opensmtpd"
     assert _counts(doc) == (0, 0, 0, {"recipient": 1})
-    assert doc["inbound"]["clients"][0]["client"] == "client.example[192.0.2.7]"
+    assert doc["inbound"]["top_clients"][0]["client"] == "client.example[192.0.2.7]"
 
 
 def test_5x_process_titles_as_tags(tmp_path: Path) -> None:
@@ -148,5 +148,5 @@ def test_6_0_event_lines(tmp_path: Path) -> None:
     )
     assert doc["inputs"][0]["format"] == "opensmtpd"
     assert _counts(doc) == (1, 0, 1, {"recipient": 1, "timeout": 1, "protocol": 1})
-    clients = {c["client"] for c in doc["inbound"]["clients"]}
+    clients = {c["client"] for c in doc["inbound"]["top_clients"]}
     assert clients == {"client.example[192.0.2.7]", "other.example[192.0.2.8]"}

@@ -56,7 +56,7 @@ _SESSION = r"(?P<sid>[0-9a-f]{16}) "
 _DELIVERY = re.compile(
     _SESSION + r"(?:mta|mda) delivery evpid=(?P<evpid>[0-9a-f]{16}) from=<[^>]*> "
     r"to=<(?P<to>[^>]*)> (?:rcpt=<[^>]*> )?(?:source=\"[^\"]*\" relay=\"(?P<relay>[^\"]*)\" )?"
-    r"(?:user=\S+ )?delay=\S+ result=\"?(?P<result>[A-Za-z]+)\"? stat=(?P<stat>.*)$"
+    r"(?:user=\S+ )?(?:method=\S+ )?delay=\S+ result=\"?(?P<result>[A-Za-z]+)\"? stat=(?P<stat>.*)$"
 )
 # log_envelope(): "<what>: <Result> for <evpid>: from=…, to=…, [rcpt=…, ][relay=…, ]delay=…,
 # stat=…" (5.x's deliveries; 6.x on its expiries and removals).
@@ -106,9 +106,19 @@ if TYPE_CHECKING:
 
     _V = TypeVar("_V")
 # A message of smtpd -d: a session's ("<16 hex> smtp|mta|mda …") or one with its
-# process's or level's name ("smtp-in: …", "relay: …", "info: …", "warn: …"), or
-# the parent's "Exiting".
-_FOREGROUND = re.compile(r"[0-9a-f]{16} (?:smtp|mta|mda) |[a-z-]+: |Exiting$")
+# process's or level's name ("smtp-in: …", "relay: …", "info: …", "warn: …"), the
+# parent's "Exiting", or one of -v's that starts with a tab (mta.c's MX list,
+# "\t%s preference %d").
+_FOREGROUND = re.compile(r"[0-9a-f]{16} (?:smtp|mta|mda) |[a-z-]+: |Exiting$|\t")
+# OpenSMTPD portable's process title where syslog expects the message (6.7 under
+# systemd: "smtpd[pid]: y express[pid]: <session> smtp …", OpenSMTPD #1059)
+_TITLE = re.compile(r"[\w .-]{1,40}\[\d+\]: ")
+# 6.0-6.3's session lines: "<session> smtp event=<what> address=<a> host=<h> …", read as
+# 6.4's ("<session> smtp <what> …"; its "closed" is 6.4's "disconnected")
+_EVENT_6_0 = re.compile(
+    r"(?P<sid>[0-9a-f]{16} (?:smtp|mta|mda) )event=(?P<what>[a-z-]+)"
+    r"(?: (?P<peer>address=\S+ host=\S+))?"
+)
 _SESSIONS = 4096  # sessions whose peer is remembered (more: the oldest forgotten)
 
 
@@ -130,11 +140,18 @@ class OpenSmtpdParser(LineParser):
             if _FOREGROUND.match(line) is None:
                 return None
             msg, epoch = line, None  # (smtpd -d: the message alone, no time)
-        elif head.group("prog") != "smtpd":
-            return []
         else:
             msg = head.group("msg")
+            title = _TITLE.match(msg)
+            if title is not None:
+                msg = msg[title.end() :]
+            # (5.x's processes log under their titles, "transfer[pid]:", "smtp[pid]:":
+            # any tag whose message is one of smtpd's is read)
+            if head.group("prog") != "smtpd" and _FOREGROUND.match(msg) is None:
+                return []
             epoch = self.times.at(line.encode("utf-8", "replace"), 0)
+        if "event=" in msg[17:29]:
+            msg = self._event_6_0(msg)
         m = _DELIVERY.match(msg) or _ENVELOPE.search(msg)
         if m is not None:
             return self._delivery(epoch, m)
@@ -153,6 +170,21 @@ class OpenSmtpdParser(LineParser):
                 return []
             return [self._dropped(epoch, m.group("gone"), m.group("io"))]
         return []
+
+    def _event_6_0(self, msg: str) -> str:
+        """A 6.0-6.3 session line in 6.4's words (its peer remembered from it)."""
+        m = _EVENT_6_0.match(msg)
+        if m is None:
+            return msg
+        what, peer = m.group("what"), m.group("peer")
+        if what == "connected":
+            return f"{m.group('sid')}connected {peer}"
+        if peer is not None:
+            # (every smtp line names its client: the session need not have been seen)
+            addr, host = peer.split(" ", 1)
+            self._remember(m.group("sid")[:16], host[5:], addr[8:])
+        what = "disconnected" if what == "closed" else what
+        return f"{m.group('sid')}{what}{msg[m.end() :]}"
 
     def _dropped(self, epoch: float | None, sid: str, why: str) -> Parsed:
         """A session whose connection broke (an IO error other than a handshake's)."""
