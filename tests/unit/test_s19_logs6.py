@@ -150,3 +150,65 @@ def test_6_0_event_lines(tmp_path: Path) -> None:
     assert _counts(doc) == (1, 0, 1, {"recipient": 1, "timeout": 1, "protocol": 1})
     clients = {c["client"] for c in doc["inbound"]["top_clients"]}
     assert clients == {"client.example[192.0.2.7]", "other.example[192.0.2.8]"}
+
+
+@pytest.mark.parametrize(
+    ("line", "when"),
+    [
+        # runit's svlogd -tt (OpenSMTPD #632): UTC, svlogd(8)
+        ("2015-08-17_09:16:20.41495 {msg}", "2015-08-17T09:16"),
+        # Docker's json-file driver, and docker logs -t
+        ('{{"log":"{msg}\\n","stream":"stderr","time":"2024-03-07T02:09:33.5Z"}}', "2024-03-07T02:09"),
+        ("2024-03-07T02:09:33.123456789Z {msg}", "2024-03-07T02:09"),
+    ],
+)
+def test_smtpd_d_behind_a_wrappers_time(tmp_path: Path, line: str, when: str) -> None:
+    msgs = (
+        "smtp-in: session 7833f0235c0b5845: connection from host c.example [192.0.2.7] established",
+        "smtp-in: session 7833f0235c0b5845: connection from host c.example [192.0.2.7] closed "
+        "(session timeout)",
+        "relay: TempFail for c534b8c7f5ad4a41: session=a6ee64ec089bf84f, from=<a@example.net>, "
+        "to=<d@example.org>, rcpt=<->, source=-, relay=192.0.2.9 (mx.example.org), delay=1s, "
+        "stat=451 Temporary failure",
+    )
+    doc = _report(tmp_path, "".join(line.format(msg=m) + "\n" for m in msgs))
+    assert doc["inputs"][0]["format"] == "opensmtpd"
+    assert doc["lines"]["unparsed"] == 0
+    assert _counts(doc) == (0, 1, 0, {"timeout": 1})
+    assert doc["inbound"]["top_clients"][0]["client"] == "c.example[192.0.2.7]"
+    assert doc["period"]["first"].startswith(when)
+
+
+def test_5_7_session_lines(tmp_path: Path) -> None:
+    # smtp_session.c of 5.7.3p2: the session's end, and every refused command but AUTH
+    # logged as "received invalid command" (smtp_reply(), the reply not logged)
+    sid = "7833f0235c0b5845"
+    doc = _report(
+        tmp_path,
+        f"Aug 17 09:16:20 mx smtpd[1]: smtp-in: session {sid}: connection from host "
+        "c.example [192.0.2.7] established\n"
+        f'Aug 17 09:16:21 mx smtpd[1]: smtp-in: session {sid}: received invalid command: ""\n'
+        f"Aug 17 09:16:22 mx smtpd[1]: smtp-in: session {sid}: connection from host "
+        "c.example [192.0.2.7] closed (IO error: Connection reset by peer)\n"
+        f"Aug 17 09:16:23 mx smtpd[1]: smtp-in: session {sid}: connection from host "
+        "c.example [192.0.2.7] closed (client sent QUIT)\n",
+    )
+    assert _counts(doc) == (0, 0, 0, {"protocol": 1, "dropped": 1})
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        # RFC 3463 X.5.1 "Invalid command" is the protocol's; X.5.4's arguments are not
+        ("500 5.5.1 Invalid command: Command unrecognized", "protocol"),
+        ("501 5.5.4 Invalid command arguments: HELO requires domain name", "helo"),
+    ],
+)
+def test_invalid_command_is_the_protocols(tmp_path: Path, reply: str, cause: str) -> None:
+    cmd = "HELO " if "HELO" in reply else "FOO"
+    doc = _report(
+        tmp_path,
+        f'Jan  1 10:00:00 mx smtpd[1]: a1b2c3d4e5f60718 smtp failed-command command="{cmd}" '
+        f'result="{reply}"\n',
+    )
+    assert doc["inbound"]["by_cause"] == {cause: 1}

@@ -46,8 +46,10 @@ _OPENSMTPD_MESSAGE = (
     rb"(?:[0-9a-f]{16} (?:smtp|mta|mda) [a-z=-]+(?: |$)|smtp-(?:in|out): "
     rb"|[a-z]+: (?:Ok|TempFail|PermFail|Loop|Expire|Remove) for [0-9a-f]{16}: )"
 )
-# ... written alone (smtpd -d writes to stderr, no header)
-_OPENSMTPD_FOREGROUND = re.compile(rb"^" + _OPENSMTPD_MESSAGE)
+# ... written alone (smtpd -d writes to stderr, no header), maybe behind a wrapper's
+# time ("<time> - <message>": a container runtime's, svlogd's; docker logs -t's
+# "<time> <message>")
+_OPENSMTPD_FOREGROUND = re.compile(rb"^(?:\d{4}-\d\d-\d\dT\S+ (?:- )?)?" + _OPENSMTPD_MESSAGE)
 # ... under a tag other than smtpd's: OpenSMTPD portable's processes log under their
 # process titles (5.x: "transfer[pid]:", "delivery[pid]:"; 6.7 under systemd: the title
 # after the tag, "smtpd[pid]: y express[pid]: …", "journal[pid]: y express[pid]: …")
@@ -128,10 +130,12 @@ def _line_format(lines: list[bytes]) -> str | None:
         if _EXIM.match(line) or (_EXIM_LOOSE.match(line) and not _SYSLOG_PROG.match(line)):
             scores["exim"] += 1
             continue
+        if _OPENSMTPD_FOREGROUND.match(line):
+            # OpenSMTPD in the foreground (smtpd -d): its message, no header
+            scores["opensmtpd"] += 1
+            continue
         m = _SYSLOG.match(line)
         if m is None:
-            # OpenSMTPD in the foreground (smtpd -d): a session's message, no header
-            scores["opensmtpd"] += _OPENSMTPD_FOREGROUND.match(line) is not None
             continue
         syslog += 1
         prog = m.group(1)
