@@ -158,7 +158,10 @@ def test_6_0_event_lines(tmp_path: Path) -> None:
         # runit's svlogd -tt (OpenSMTPD #632): UTC, svlogd(8)
         ("2015-08-17_09:16:20.41495 {msg}", "2015-08-17T09:16"),
         # Docker's json-file driver, and docker logs -t
-        ('{{"log":"{msg}\\n","stream":"stderr","time":"2024-03-07T02:09:33.5Z"}}', "2024-03-07T02:09"),
+        (
+            '{{"log":"{msg}\\n","stream":"stderr","time":"2024-03-07T02:09:33.5Z"}}',
+            "2024-03-07T02:09",
+        ),
         ("2024-03-07T02:09:33.123456789Z {msg}", "2024-03-07T02:09"),
     ],
 )

@@ -146,25 +146,24 @@ class OpenSmtpdParser(LineParser):
 
     def feed(self, line: str) -> ParseResult:
         head = SYSLOG_HEAD.match(line)
-        stamped = _STAMPED.match(line) if head is None or line[:1].isdigit() else None
-        if stamped is not None and _FOREGROUND.match(stamped.group("msg")) is not None:
-            msg = stamped.group("msg")
+        if head is not None and head.group("prog") == "smtpd":
+            msg = _untitled(head.group("msg"))
             epoch = self.times.at(line.encode("utf-8", "replace"), 0)
-        elif head is None:
-            if _FOREGROUND.match(line) is None:
-                return None
-            msg, epoch = line, None  # (smtpd -d: the message alone, no time)
-        else:
-            msg = head.group("msg")
-            title = _TITLE.match(msg)
-            if title is not None:
-                msg = msg[title.end() :]
+        elif (stamped := _STAMPED.match(line)) and _FOREGROUND.match(stamped.group("msg")):
+            msg = stamped.group("msg")  # (smtpd -d behind a wrapper's time)
+            epoch = self.times.at(line.encode("utf-8", "replace"), 0)
+        elif head is not None:
             # (5.x's processes log under their titles, "transfer[pid]:", "smtp[pid]:":
             # any tag whose message is one of smtpd's is read)
-            if head.group("prog") != "smtpd" and _FOREGROUND.match(msg) is None:
+            msg = _untitled(head.group("msg"))
+            if _FOREGROUND.match(msg) is None:
                 return []
             epoch = self.times.at(line.encode("utf-8", "replace"), 0)
-        if "event=" in msg[17:29]:
+        elif _FOREGROUND.match(line) is None:
+            return None
+        else:
+            msg, epoch = line, None  # (smtpd -d: the message alone, no time)
+        if "event=" in msg[17:29]:  # (after "<16 hex> smtp " or "<16 hex> mta ")
             msg = self._event_6_0(msg)
         m = _DELIVERY.match(msg) or _ENVELOPE.search(msg)
         if m is not None:
@@ -208,7 +207,7 @@ class OpenSmtpdParser(LineParser):
             return msg
         what, peer = m.group("what"), m.group("peer")
         if what == "connected":
-            return f"{m.group('sid')}connected {peer}"
+            return f"{m.group('sid')}connected {peer}" if peer is not None else msg
         if peer is not None:
             # (every smtp line names its client: the session need not have been seen)
             addr, host = peer.split(" ", 1)
@@ -282,6 +281,12 @@ class OpenSmtpdParser(LineParser):
 
     def _remember(self, sid: str, name: str | None, addr: str | None) -> None:
         _bounded(self._peers, sid, (name, addr))
+
+
+def _untitled(msg: str) -> str:
+    """The message without the process title the portable build may put before it."""
+    title = _TITLE.match(msg)
+    return msg if title is None else msg[title.end() :]
 
 
 def _stage_of(command: str) -> Stage:
