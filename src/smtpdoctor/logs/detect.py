@@ -130,12 +130,10 @@ def _line_format(lines: list[bytes]) -> str | None:
         if _EXIM.match(line) or (_EXIM_LOOSE.match(line) and not _SYSLOG_PROG.match(line)):
             scores["exim"] += 1
             continue
-        if _OPENSMTPD_FOREGROUND.match(line):
-            # OpenSMTPD in the foreground (smtpd -d): its message, no header
-            scores["opensmtpd"] += 1
-            continue
         m = _SYSLOG.match(line)
         if m is None:
+            # OpenSMTPD in the foreground (smtpd -d): its message, no header
+            scores["opensmtpd"] += _OPENSMTPD_FOREGROUND.match(line) is not None
             continue
         syslog += 1
         prog = m.group(1)
@@ -148,9 +146,14 @@ def _line_format(lines: list[bytes]) -> str | None:
             # sm-mta, sm-msp-queue, and the process titles sendmail sets
             # (sm-acceptingconnections, ...).
             scores["sendmail"] += 1
-        elif prog == b"smtpd" or _OPENSMTPD_TAGGED.match(line, m.end()):
+        elif (
+            prog == b"smtpd"
+            or _OPENSMTPD_TAGGED.match(line, m.end())
+            or _OPENSMTPD_FOREGROUND.match(line)
+        ):
             # OpenSMTPD's tag (Postfix's smtpd logs as postfix/smtpd, or another
-            # syslog_name with a slash), or its message under a process title
+            # syslog_name with a slash), its message under a process title, or smtpd
+            # -d's behind a wrapper's time (read as a header whose host is "-")
             scores["opensmtpd"] += 1
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0:
