@@ -39,9 +39,21 @@ _EXIM = re.compile(
 _EXIM_LOOSE = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? ")
 _SYSLOG_PROG = re.compile(rb"^\S+ \S+(?: [+-]\d{4})? \S+ [^\s\[]+\[\d+\]: ")
 _SNIFF_LINES = 200
-# OpenSMTPD's session message written alone (smtpd -d writes to stderr, no header):
-# "<16 hex> smtp connected address=…", "<16 hex> mta delivery evpid=…"
-_OPENSMTPD_FOREGROUND = re.compile(rb"^[0-9a-f]{16} (?:smtp|mta|mda) [a-z-]+(?: |$)")
+# OpenSMTPD's own message: a session's ("<16 hex> smtp connected address=…", "<16 hex>
+# mta delivery evpid=…"; 6.0-6.3: "<16 hex> smtp event=connected …"), or 5.x's
+# ("smtp-in: …", "smtp-out: …", "relay: TempFail for <16 hex>: …")
+_OPENSMTPD_MESSAGE = (
+    rb"(?:[0-9a-f]{16} (?:smtp|mta|mda) [a-z=-]+(?: |$)|smtp-(?:in|out): "
+    rb"|[a-z]+: (?:Ok|TempFail|PermFail|Loop|Expire|Remove) for [0-9a-f]{16}: )"
+)
+# ... written alone (smtpd -d writes to stderr, no header), maybe behind a wrapper's
+# time ("<time> - <message>": a container runtime's, svlogd's; docker logs -t's
+# "<time> <message>")
+_OPENSMTPD_FOREGROUND = re.compile(rb"^(?:\d{4}-\d\d-\d\dT\S+ (?:- )?)?" + _OPENSMTPD_MESSAGE)
+# ... under a tag other than smtpd's: OpenSMTPD portable's processes log under their
+# process titles (5.x: "transfer[pid]:", "delivery[pid]:"; 6.7 under systemd: the title
+# after the tag, "smtpd[pid]: y express[pid]: …", "journal[pid]: y express[pid]: …")
+_OPENSMTPD_TAGGED = re.compile(rb"(?:\[\d+\])?: (?:[\w .-]{1,40}\[\d+\]: )?" + _OPENSMTPD_MESSAGE)
 # A protocol log line without its header: time, connector, a 16-hex-digit session
 # id, a sequence number, two endpoints, then the event (+ - < > *).
 _PROTOCOL_ROW = re.compile(
@@ -120,7 +132,7 @@ def _line_format(lines: list[bytes]) -> str | None:
             continue
         m = _SYSLOG.match(line)
         if m is None:
-            # OpenSMTPD in the foreground (smtpd -d): a session's message, no header
+            # OpenSMTPD in the foreground (smtpd -d): its message, no header
             scores["opensmtpd"] += _OPENSMTPD_FOREGROUND.match(line) is not None
             continue
         syslog += 1
@@ -134,9 +146,14 @@ def _line_format(lines: list[bytes]) -> str | None:
             # sm-mta, sm-msp-queue, and the process titles sendmail sets
             # (sm-acceptingconnections, ...).
             scores["sendmail"] += 1
-        elif prog == b"smtpd":
+        elif (
+            prog == b"smtpd"
+            or _OPENSMTPD_TAGGED.match(line, m.end())
+            or _OPENSMTPD_FOREGROUND.match(line)
+        ):
             # OpenSMTPD's tag (Postfix's smtpd logs as postfix/smtpd, or another
-            # syslog_name with a slash)
+            # syslog_name with a slash), its message under a process title, or smtpd
+            # -d's behind a wrapper's time (read as a header whose host is "-")
             scores["opensmtpd"] += 1
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0:

@@ -184,7 +184,11 @@ _RULES: tuple[tuple[Cause, str], ...] = (
         # a command out of place (RFC 5321's 503: "Bad sequence of commands"; OpenSMTPD's
         # "503 5.5.1 Invalid command: Command not allowed at this point", AUTH or STARTTLS
         # when not offered)
-        r"|bad sequence of commands|command not allowed at this point",
+        r"|bad sequence of commands|command not allowed at this point"
+        # RFC 3463's X.5.1 "Invalid command" (out of sequence or not supported), in the
+        # words OpenSMTPD replies and logs ("500 5.5.1 Invalid command: …", 5.7-5.9's
+        # "received invalid command: …"); X.5.4 "Invalid command arguments" is not it
+        r"|invalid command:",
     ),
     (Cause.HELO, r"Helo command rejected|HELO|EHLO.*(?:invalid|rejected|syntactically)"),
     (

@@ -56,7 +56,7 @@ _SESSION = r"(?P<sid>[0-9a-f]{16}) "
 _DELIVERY = re.compile(
     _SESSION + r"(?:mta|mda) delivery evpid=(?P<evpid>[0-9a-f]{16}) from=<[^>]*> "
     r"to=<(?P<to>[^>]*)> (?:rcpt=<[^>]*> )?(?:source=\"[^\"]*\" relay=\"(?P<relay>[^\"]*)\" )?"
-    r"(?:user=\S+ )?delay=\S+ result=\"?(?P<result>[A-Za-z]+)\"? stat=(?P<stat>.*)$"
+    r"(?:user=\S+ )?(?:method=\S+ )?delay=\S+ result=\"?(?P<result>[A-Za-z]+)\"? stat=(?P<stat>.*)$"
 )
 # log_envelope(): "<what>: <Result> for <evpid>: from=…, to=…, [rcpt=…, ][relay=…, ]delay=…,
 # stat=…" (5.x's deliveries; 6.x on its expiries and removals).
@@ -74,10 +74,16 @@ _FAILED_COMMAND_5 = re.compile(
     r"smtp-in: Failed command on session (?P<sid>[0-9a-f]{16}): \"(?P<cmd>.*?)\" => (?P<reply>.*)$"
 )
 # 5.x's sessions: "smtp-in: New session <s> from host <name> [<addr>]", "smtp-in:
-# Disconnecting session <s>: IO error: <why>"
+# Disconnecting session <s>: IO error: <why>"; 5.7-5.9's "smtp-in: session <s>:
+# connection from host <name> [<addr>] established|closed (<why>)", and their refused
+# commands (any but AUTH: smtp_reply() logs the command, not the reply) and input
 _SESSION_5 = re.compile(
-    r"smtp-in: (?:New session (?P<sid>[0-9a-f]{16}) from host (?P<host>\S+) \[(?P<addr>[^\]]*)\]"
-    r"|Disconnecting session (?P<gone>[0-9a-f]{16}): IO error: (?P<io>.*))$"
+    r"smtp-in: (?:(?:New session (?P<sid>[0-9a-f]{16})|session (?P<sid7>[0-9a-f]{16}): "
+    r"connection) from host (?P<host>\S+) \[(?P<addr>[^\]]*)\]"
+    r"(?: (?:established|closed \((?:(?P<timeout>session timeout)|IO error: (?P<io7>.*))\)))?"
+    r"|Disconnecting session (?P<gone>[0-9a-f]{16}): IO error: (?P<io>.*)"
+    r"|session (?P<refused>[0-9a-f]{16}): received invalid "
+    r"(?:command: \"(?P<cmd>.*)\"|input: (?P<bad>.*)))$"
 )
 _SESSION_EVENT = re.compile(
     _SESSION + r"(?:smtp|mta) (?:connected address=(?P<addr>\S+) host=(?P<host>\S+)"
@@ -106,9 +112,23 @@ if TYPE_CHECKING:
 
     _V = TypeVar("_V")
 # A message of smtpd -d: a session's ("<16 hex> smtp|mta|mda …") or one with its
-# process's or level's name ("smtp-in: …", "relay: …", "info: …", "warn: …"), or
-# the parent's "Exiting".
-_FOREGROUND = re.compile(r"[0-9a-f]{16} (?:smtp|mta|mda) |[a-z-]+: |Exiting$")
+# process's or level's name ("smtp-in: …", "relay: …", "info: …", "warn: …"), the
+# parent's "Exiting", or one of -v's that starts with a tab (mta.c's MX list,
+# "\t%s preference %d").
+_FOREGROUND = re.compile(r"[0-9a-f]{16} (?:smtp|mta|mda) |[a-z-]+: |Exiting$|\t")
+# smtpd -d's message behind a wrapper's time: "<time> - <message>" (the unwrapped
+# Docker json-file, CRI and svlogd lines of a program without a time of its own), or
+# "<time> <message>" (docker logs -t)
+_STAMPED = re.compile(r"\d{4}-\d\d-\d\dT\S+ (?:- )?(?P<msg>.*)$")
+# OpenSMTPD portable's process title where syslog expects the message (6.7 under
+# systemd: "smtpd[pid]: y express[pid]: <session> smtp …", OpenSMTPD #1059)
+_TITLE = re.compile(r"[\w .-]{1,40}\[\d+\]: ")
+# 6.0-6.3's session lines: "<session> smtp event=<what> address=<a> host=<h> …", read as
+# 6.4's ("<session> smtp <what> …"; its "closed" is 6.4's "disconnected")
+_EVENT_6_0 = re.compile(
+    r"(?P<sid>[0-9a-f]{16} (?:smtp|mta|mda) )event=(?P<what>[a-z-]+)"
+    r"(?: (?P<peer>address=\S+ host=\S+))?"
+)
 _SESSIONS = 4096  # sessions whose peer is remembered (more: the oldest forgotten)
 
 
@@ -126,33 +146,74 @@ class OpenSmtpdParser(LineParser):
 
     def feed(self, line: str) -> ParseResult:
         head = SYSLOG_HEAD.match(line)
-        if head is None:
-            if _FOREGROUND.match(line) is None:
-                return None
-            msg, epoch = line, None  # (smtpd -d: the message alone, no time)
-        elif head.group("prog") != "smtpd":
-            return []
-        else:
-            msg = head.group("msg")
+        if head is not None and head.group("prog") == "smtpd":
+            msg = _untitled(head.group("msg"))
             epoch = self.times.at(line.encode("utf-8", "replace"), 0)
+        elif (stamped := _STAMPED.match(line)) and _FOREGROUND.match(stamped.group("msg")):
+            msg = stamped.group("msg")  # (smtpd -d behind a wrapper's time)
+            epoch = self.times.at(line.encode("utf-8", "replace"), 0)
+        elif head is not None:
+            # (5.x's processes log under their titles, "transfer[pid]:", "smtp[pid]:":
+            # any tag whose message is one of smtpd's is read)
+            msg = _untitled(head.group("msg"))
+            if _FOREGROUND.match(msg) is None:
+                return []
+            epoch = self.times.at(line.encode("utf-8", "replace"), 0)
+        elif _FOREGROUND.match(line) is None:
+            return None
+        else:
+            msg, epoch = line, None  # (smtpd -d: the message alone, no time)
+        if "event=" in msg[17:29]:  # (after "<16 hex> smtp " or "<16 hex> mta ")
+            msg = self._event_6_0(msg)
         m = _DELIVERY.match(msg) or _ENVELOPE.search(msg)
         if m is not None:
             return self._delivery(epoch, m)
         m = _FAILED_COMMAND.match(msg) or _FAILED_COMMAND_5.search(msg)
         if m is not None:
             cmd = m.group("cmd").strip()
-            stage = stage_of_command(cmd.split(" ", 1)[0].split(":", 1)[0] or "NONE")
-            return [self._inbound(epoch, m.group("sid"), f"{m.group('reply')} ({cmd})", stage)]
+            text = f"{m.group('reply')} ({cmd})"
+            return [self._inbound(epoch, m.group("sid"), text, _stage_of(cmd))]
         m = _SESSION_EVENT.match(msg)
         if m is not None:
             return self._session_event(epoch, m)
         m = _SESSION_5.match(msg)
         if m is not None:
-            if m.group("sid") is not None:
-                self._remember(m.group("sid"), m.group("host"), m.group("addr"))
-                return []
-            return [self._dropped(epoch, m.group("gone"), m.group("io"))]
+            return self._session_5(epoch, m)
         return []
+
+    def _session_5(self, epoch: float | None, m: re.Match[str]) -> ParseResult:
+        sid = m.group("sid") or m.group("sid7")
+        if sid is not None:
+            self._remember(sid, m.group("host"), m.group("addr"))
+            if m.group("timeout") is not None:
+                return [self._inbound(epoch, sid, "session timeout", Stage.NONE)]
+            if m.group("io7") is not None:
+                return [self._dropped(epoch, sid, m.group("io7"))]
+            return []
+        if m.group("gone") is not None:
+            return [self._dropped(epoch, m.group("gone"), m.group("io"))]
+        sid = m.group("refused")
+        if m.group("bad") is not None:
+            text = f"bad input (no SMTP command): {m.group('bad')}"
+            return [self._inbound(epoch, sid, text, Stage.NONE)]
+        cmd = m.group("cmd")
+        text = f'received invalid command: "{cmd}"'
+        return [self._inbound(epoch, sid, text, _stage_of(cmd.strip()))]
+
+    def _event_6_0(self, msg: str) -> str:
+        """A 6.0-6.3 session line in 6.4's words (its peer remembered from it)."""
+        m = _EVENT_6_0.match(msg)
+        if m is None:
+            return msg
+        what, peer = m.group("what"), m.group("peer")
+        if what == "connected":
+            return f"{m.group('sid')}connected {peer}" if peer is not None else msg
+        if peer is not None:
+            # (every smtp line names its client: the session need not have been seen)
+            addr, host = peer.split(" ", 1)
+            self._remember(m.group("sid")[:16], host[5:], addr[8:])
+        what = "disconnected" if what == "closed" else what
+        return f"{m.group('sid')}{what}{msg[m.end() :]}"
 
     def _dropped(self, epoch: float | None, sid: str, why: str) -> Parsed:
         """A session whose connection broke (an IO error other than a handshake's)."""
@@ -220,6 +281,17 @@ class OpenSmtpdParser(LineParser):
 
     def _remember(self, sid: str, name: str | None, addr: str | None) -> None:
         _bounded(self._peers, sid, (name, addr))
+
+
+def _untitled(msg: str) -> str:
+    """The message without the process title the portable build may put before it."""
+    title = _TITLE.match(msg)
+    return msg if title is None else msg[title.end() :]
+
+
+def _stage_of(command: str) -> Stage:
+    """The stage of a command as the client sent it (``RCPT TO:<x>``, ``AUTH PLAIN``)."""
+    return stage_of_command(command.split(" ", 1)[0].split(":", 1)[0] or "NONE")
 
 
 def _bounded(table: OrderedDict[str, _V], key: str, value: _V) -> None:

@@ -101,6 +101,8 @@ _DOCKER_JSON = re.compile(
 _CRI = re.compile(
     rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [FP] "
 )
+# runit's svlogd -tt: "2015-08-17_09:16:20.41495 <line>", its time in UTC (svlogd(8)).
+_SVLOGD = re.compile(rb"(?m)^(\d{4}-\d\d-\d\d)_(\d\d:\d\d:\d\d\.\d+) (.*)$")
 # journalctl -o short-full: "Thu 2024-03-07 02:09:33 CET host prog[pid]: ...".
 _SHORT_FULL = re.compile(
     rb"(?m)^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) "
@@ -249,6 +251,14 @@ def _docker_json(block: bytes) -> bytes:
     return _DOCKER_JSON.sub(_docker_json_line, block)
 
 
+def _svlogd_line(m: re.Match[bytes]) -> bytes:
+    return _with_time(m.group(1) + b"T" + m.group(2) + b"Z", m.group(3))
+
+
+def _svlogd(block: bytes) -> bytes:
+    return _SVLOGD.sub(_svlogd_line, block)
+
+
 def _cri(block: bytes) -> bytes:
     """Each record's line; a long line the runtime cut into partial (``P``)
     records is joined up to its final (``F``) one."""
@@ -355,6 +365,7 @@ _STEPS: dict[str, _Step] = {
     "journal": _journal,
     "docker-json": _docker_json,
     "cri": _cri,
+    "svlogd": _svlogd,
     "short-full": _short_full,
     "ansi": _ansi,
     "compose": _compose,
@@ -392,7 +403,9 @@ def _wraps(name: str, head: bytes) -> bool:
         return head.startswith(_BOM)
     if name == "journal":
         return head.startswith(b"{") and _JOURNAL_OTHER_MTA.search(head) is not None
-    rx = {"docker-json": _DOCKER_JSON, "cri": _CRI, "short-full": _SHORT_FULL}[name]
+    rx = {"docker-json": _DOCKER_JSON, "cri": _CRI, "svlogd": _SVLOGD, "short-full": _SHORT_FULL}[
+        name
+    ]
     return rx.match(head) is not None
 
 
@@ -401,7 +414,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     only if some line of the head needs it, and then runs on every block)."""
     names: list[str] = []
     sample = head
-    for name in ("bom", "journal", "docker-json", "cri", "short-full"):
+    for name in ("bom", "journal", "docker-json", "cri", "svlogd", "short-full"):
         if _wraps(name, sample):
             names.append(name)
             sample = _STEPS[name](sample)
