@@ -749,6 +749,7 @@ def test_targets_on_one_ip_run_back_to_back(tmp_path: Path) -> None:
         }
     )
     running, most = [0], [0]
+    stop = asyncio.Event()
 
     class SlowProber(FakeProber):
         async def __call__(self, cfg) -> dict[str, Any]:
@@ -756,7 +757,10 @@ def test_targets_on_one_ip_run_back_to_back(tmp_path: Path) -> None:
             most[0] = max(most[0], running[0])
             await asyncio.sleep(0.02)
             running[0] -= 1
-            return await super().__call__(cfg)
+            done = await super().__call__(cfg)
+            if len(self.calls) == len(names):
+                stop.set()
+            return done
 
     prober = SlowProber()
     m = Monitor(cfg, open_store(str(tmp_path / "h.sqlite3")), prober=prober)
@@ -764,12 +768,14 @@ def test_targets_on_one_ip_run_back_to_back(tmp_path: Path) -> None:
         state.addresses = ("192.0.2.1",)  # as learnt from an earlier probe
 
     async def go() -> None:
-        stop = asyncio.Event()
-        asyncio.get_running_loop().call_later(1.5, stop.set)
+        # Stops when the 30th probe ends; a scheduler that waited for the next tick
+        # (interval 1000 s) would still be at the first when the 120 s cap ends the run
+        # (a cap no machine's load reaches: the 30 probes sleep 0.6 s in all).
+        asyncio.get_running_loop().call_later(120, stop.set)
         await m.run(stop, tick_seconds=1.0)
 
     asyncio.run(go())
-    assert sorted(prober.calls) == sorted(names)  # all 30 in 1.5 s...
+    assert sorted(prober.calls) == sorted(names)  # all 30 before the next tick...
     assert most == [1]  # ...one at a time
     m.store.close()
 
