@@ -822,6 +822,12 @@ BOUNCE_SOURCES = (
     "http://nl.help.carerix.com/nl/articles/2245905-e-mail-bounce",
     "http://support.active8.nl/e-mail/veel-gestelde-vragen/gedetailleerde-lijst-met-statuscodes-",
     "http://help.wwbcity.com/pages/mail-errors.php",
+    # the eighty-third (session 19, bounces11): reports quoted in public repositories' blog
+    # posts and rules pages (OVH's Postfix quoting Gmail's SPF refusal, Gmail's older report,
+    # an Exchange NDR)
+    "https://github.com/valeriangalliat/blog/blob/",
+    "https://github.com/calfzhou/gocalf-blog/blob/",
+    "https://github.com/SSWConsulting/SSW.Rules.Content/blob/",
 )
 
 
