@@ -989,6 +989,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("seventy-fourth", "seventy-fifth", "seventy-sixth")
         later += ("session18-bounces9", "session18-bounces9-2", "session18-bounces9-3")
         later += ("session19-bounces10", "session19-bounces10-2")
+        later += ("session19-bounces11", "session19-bounces11-2")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -1055,6 +1056,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("seventyfive", "seventy-sixth"),
             ("seventysix", "session18-bounces9"),
             ("seventynine", "session19-bounces10"),
+            ("eightyone", "session19-bounces11"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1206,10 +1208,11 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # at its end read (a row of margin each); on those rows, as session 19's came after
         ("tune/seventynine", TUNE_FLOOR_S18),
         ("held/seventynine", HELD_FLOOR_S18),
-        # both whole splits with session 19's two collections (bounces10): tune after its
-        # round, held back at its end read (a row of margin each)
-        ("tune", TUNE_FLOOR_S19),
-        ("held", HELD_FLOOR_S19),
+        # both splits with session 19's first two collections (bounces10): tune after its
+        # round, held back at its end read (a row of margin each); on those rows, as
+        # bounces11's came after
+        ("tune/eightyone", TUNE_FLOOR_S19),
+        ("held/eightyone", HELD_FLOOR_S19),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
