@@ -989,7 +989,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("seventy-fourth", "seventy-fifth", "seventy-sixth")
         later += ("session18-bounces9", "session18-bounces9-2", "session18-bounces9-3")
         later += ("session19-bounces10", "session19-bounces10-2")
-        later += ("session19-bounces11", "session19-bounces11-2")
+        later += ("session19-bounces11", "session19-bounces11-2", "session19-bounces11-3")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
