@@ -62,3 +62,17 @@ def test_a_count_of_the_readers_held_mail_is_a_lure_not_a_report(tmp_path: Path)
     )
     got = _read(tmp_path, text)
     assert [(c, s) for _, c, s in got] == [(Category.RECIPIENT, Stage.RCPT_TO)], got
+
+
+def test_an_address_that_only_collects_replies_answers_with_no_failure(tmp_path: Path) -> None:
+    # An application's answer from the address its mail's replies go to: it takes no mail
+    # itself, as a no-reply address's answer; no report on a failed delivery.
+    for text in (
+        "Hello,\n\nThe email sent to anna@example.org cannot be processed. This address is "
+        "used to collect replies and should not be used to directly contact Example.\n\n"
+        "Please contact us instead using help@example.org\n",
+        "Your message was received by an automated system. The address must not be used to "
+        "contact our staff; write to support@example.net instead.\n",
+    ):
+        got = _read(tmp_path, text)
+        assert [c for _, c, _ in got] == [Category.OK], (text, got)

@@ -242,7 +242,12 @@ AUTO_REPLY_MARKS = (
     # address"
     r"\bthis\s+is\s+an?\s+no-?reply\s+(?:e-?mail\s+|mail\s+)?(?:address|mailbox)\b|"
     r"\byou\s+(?:have\s+)?(?:sent|replied)\s+(?:a\s+message\s+|an\s+e-?mail\s+|a\s+mail\s+)?to\s+an?\s+"
-    r"no-?reply\s+(?:e-?mail\s+|mail\s+)?(?:address|mailbox)\b"
+    r"no-?reply\s+(?:e-?mail\s+|mail\s+)?(?:address|mailbox)\b|"
+    # an application's answer from an address that only collects replies or bounces ("This
+    # address is used to collect replies and should not be used to directly contact us")
+    r"\b(?:this|the)\s+(?:e-?mail\s+)?address\s+is\s+(?:only\s+)?used\s+(?:to\s+collect|for)\s+"
+    r"(?:replies|bounces)\b|\b(?:this|the)\s+(?:e-?mail\s+)?address\s+(?:should|must)\s+not\s+"
+    r"be\s+used\s+to\s+(?:directly\s+)?contact\b"
 )
 
 BOUNCE_TEXT_OPENINGS = (
