@@ -52,7 +52,7 @@ def test_a_count_of_the_readers_held_mail_is_a_lure_not_a_report(tmp_path: Path)
     ):
         got = _read(tmp_path, text)
         assert [c for _, c, _ in got] == [Category.OK], (text, got)
-    # A report that counts the reader's recipients stays a failure.
+    # A report on a message the reader sent stays a failure.
     text = (
         "This is the mail system at host mx.example.net.\n\n"
         "I'm sorry to have to inform you that your message could not\n"
