@@ -822,6 +822,12 @@ BOUNCE_SOURCES = (
     "http://nl.help.carerix.com/nl/articles/2245905-e-mail-bounce",
     "http://support.active8.nl/e-mail/veel-gestelde-vragen/gedetailleerde-lijst-met-statuscodes-",
     "http://help.wwbcity.com/pages/mail-errors.php",
+    # the eighty-third (session 19, bounces11): reports quoted in public repositories' blog
+    # posts and rules pages (OVH's Postfix quoting Gmail's SPF refusal, Gmail's older report,
+    # an Exchange NDR)
+    "https://github.com/valeriangalliat/blog/blob/",
+    "https://github.com/calfzhou/gocalf-blog/blob/",
+    "https://github.com/SSWConsulting/SSW.Rules.Content/blob/",
 )
 
 
@@ -983,6 +989,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
         later += ("seventy-fourth", "seventy-fifth", "seventy-sixth")
         later += ("session18-bounces9", "session18-bounces9-2", "session18-bounces9-3")
         later += ("session19-bounces10", "session19-bounces10-2")
+        later += ("session19-bounces11", "session19-bounces11-2", "session19-bounces11-3")
         first = () if group in later else (f"{row['split']}/first",)
         # "nine": the nine collections the previous round's whole-split floors were set on
         nine = () if group in later[3:] else (f"{row['split']}/nine",)
@@ -1049,6 +1056,7 @@ def _bounce_scores() -> dict[str, tuple[float, float, int]]:
             ("seventyfive", "seventy-sixth"),
             ("seventysix", "session18-bounces9"),
             ("seventynine", "session19-bounces10"),
+            ("eightyone", "session19-bounces11"),
         ):
             if group not in later[later.index(before) :]:
                 keys += (f"{row['split']}/{key}",)
@@ -1200,10 +1208,15 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
         # at its end read (a row of margin each); on those rows, as session 19's came after
         ("tune/seventynine", TUNE_FLOOR_S18),
         ("held/seventynine", HELD_FLOOR_S18),
-        # both whole splits with session 19's two collections (bounces10): tune after its
-        # round, held back at its end read (a row of margin each)
-        ("tune", TUNE_FLOOR_S19),
-        ("held", HELD_FLOOR_S19),
+        # both splits with session 19's first two collections (bounces10): tune after its
+        # round, held back at its end read (a row of margin each); on those rows, as
+        # bounces11's came after
+        ("tune/eightyone", TUNE_FLOOR_S19),
+        ("held/eightyone", HELD_FLOOR_S19),
+        # both whole splits with session 19's bounces11 collections: tune after its round,
+        # held back at its end read (a row of margin each)
+        ("tune", TUNE_FLOOR_S19B),
+        ("held", HELD_FLOOR_S19B),
     )
     for key, (cat_floor, stage_floor) in floors:
         cat, stage, _ = scores[key]
@@ -1522,6 +1535,16 @@ HELD_FLOOR_S18 = (100.0 * 387 / 423, 100.0 * 382 / 423)
 # 1293/1305 and 1300/1305 after them (the collections' 25/25). Each floor is that less a row.
 TUNE_FLOOR_S19 = (100.0 * 1292 / 1305, 100.0 * 1299 / 1305)
 HELD_FLOOR_S19 = (100.0 * 388 / 424, 100.0 * 383 / 424)
+# Those floors stay on those rows ("eightyone"). Session 19 (bounces11): the eighty-second
+# collection (bounces that reached three SourceForge lists, 18 rows: 14 tune, 4 held back),
+# the eighty-third (reports quoted in blog posts, a rules page and a list post, 4 rows: 2
+# tune, 2 held back) and the eighty-fourth (3 rows, all tune). Held back 394/430 and
+# 390/430 at the first two's first sight, 396/430 and 391/430 at the round's end (whole
+# splits only); tune 1306/1321 and 1316/1321 at first sight (the first two's 13/16 and
+# 16/16), 1311/1324 and 1319/1324 after the round's classes (the three's 18/19 and 19/19;
+# every older tune row as before). Each floor is that less a row.
+TUNE_FLOOR_S19B = (100.0 * 1310 / 1324, 100.0 * 1318 / 1324)
+HELD_FLOOR_S19B = (100.0 * 395 / 430, 100.0 * 390 / 430)
 
 
 LINES_PATH = Path(__file__).parents[1] / "data" / "replies" / "lines.jsonl"

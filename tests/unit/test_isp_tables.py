@@ -162,6 +162,12 @@ CASES: list[tuple[str, str, str, str]] = [
     ("qq_recipient", "550 收件人邮箱已满", "recipient", "rcpt_to"),
     ("qq_recipient", "退信原因: 该用户未开通QQ邮箱", "recipient", "rcpt_to"),
     (
+        "qq_sender_domain_dns",
+        "550 Domain may not exist or DNS check failed [AbCd== IP: 198.51.100.4].",
+        "dns_resolution",
+        "mail_from",
+    ),
+    (
         "docomo_filter_after_data",
         "host mfsmax.docomo.ne.jp[203.0.113.9] said: 550 Unknown user ann@docomo.ne.jp "
         "(in reply to end of DATA command)",

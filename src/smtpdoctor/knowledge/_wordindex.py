@@ -53,6 +53,7 @@ WORDS: dict[str, _Words] = {
     '091a773e6750082f': (('rejected after data',), (('rejected after data',),)),
     '093e82b2f6fb1320': (('lookup',), (('rbl lookup error',), ('rbl lookup failed',), ('rbl lookup failure',), ('dnsbl lookup error',), ('dnsbl lookup failed',), ('dnsbl lookup failure',), ('rhsbl lookup error',), ('rhsbl lookup failed',), ('rhsbl lookup failure',))),
     '093f3294381d0516': (('1.03)', '3.15)'), (('(#1.03)',), ('(#3.15)',))),
+    '0962d4c1614a0fa3': (('domain may not exist or dns check failed',), (('domain may not exist or dns check failed',),)),
     '0aaa9b44e1021221': (('illegal address syntax from',), (('illegal address syntax from', 'in rcpt command'),)),
     '0b1fd821814a1559': (('add to email address', 'set the to address'), (('ailed to set the to address',), ('ailed to add to email address',))),
     '0b387f61874c1486': (('reject',), (('reject: ehlo from',), ('reject: helo from',), ('rejected ehlo from',), ('rejected helo from',))),

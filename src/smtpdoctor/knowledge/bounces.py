@@ -141,6 +141,11 @@ LURE_MARKS = (
     r"\b(?:revalidate|re-validate|verify)\s+your\s+(?:e-?mail\s+)?account\s+(?:now|below|here)\b|"
     r"\bplease\s+click\s+the\s+button\s+below\b|"
     r"\byour\s+(?:parcel|package|shipment)\s+(?:has\s+just\s+arrived|could\s+not\s+be\s+delivered)\b|"
+    # (session 19) A count of the reader's own mail said to be held ("You have (7) Suspended
+    # incoming messages", "You have 3 pending messages"): a quarantine's or a lure's words
+    # to a mailbox's owner, never a report on one message the reader sent.
+    r"\byou\s+have\s+\(?\d+\)?\s+(?:suspended|pending|held|undelivered|blocked)\s+"
+    r"(?:incoming\s+|outgoing\s+)?(?:e-?mails?|messages?)\b|"
     # A mass-mailing worm's fake bounce (the Sober family's "Mail Error" mails, 2004-2005,
     # as they reached lists and bug trackers): qmail's sentences with underscores for
     # spaces under "Occured_Errors:", its attachment the worm. No MTA writes them so:
@@ -237,7 +242,12 @@ AUTO_REPLY_MARKS = (
     # address"
     r"\bthis\s+is\s+an?\s+no-?reply\s+(?:e-?mail\s+|mail\s+)?(?:address|mailbox)\b|"
     r"\byou\s+(?:have\s+)?(?:sent|replied)\s+(?:a\s+message\s+|an\s+e-?mail\s+|a\s+mail\s+)?to\s+an?\s+"
-    r"no-?reply\s+(?:e-?mail\s+|mail\s+)?(?:address|mailbox)\b"
+    r"no-?reply\s+(?:e-?mail\s+|mail\s+)?(?:address|mailbox)\b|"
+    # an application's answer from an address that only collects replies or bounces ("This
+    # address is used to collect replies and should not be used to directly contact us")
+    r"\b(?:this|the)\s+(?:e-?mail\s+)?address\s+is\s+(?:only\s+)?used\s+(?:to\s+collect|for)\s+"
+    r"(?:replies|bounces)\b|\b(?:this|the)\s+(?:e-?mail\s+)?address\s+(?:should|must)\s+not\s+"
+    r"be\s+used\s+to\s+(?:directly\s+)?contact\b"
 )
 
 BOUNCE_TEXT_OPENINGS = (

@@ -20,7 +20,8 @@ meaning shares one):
 * Sophos Email's ``XGEMAIL_0001``-``XGEMAIL_0015``;
 * a UK relay's prefixes (Iridis: ``HST-RTE``, ``SND-NUL``, ``SND-VFY``, ``MSG-DOM``,
   ``MSG-RFC``, ``MSG-VMS``, ``MSG-EXT``);
-* QQ Mail's bounce keywords (a recipient without a QQ mailbox, a full one);
+* QQ Mail's bounce keywords (a recipient without a QQ mailbox, a full one) and its refusal
+  of a sender domain its DNS check could not find (session 19);
 * NTT docomo's "Unknown user" after the end of DATA (the recipient's filter, session 17);
 * block-list operators named in a listing text (Spamhaus, SORBS, SpamCop, Barracuda,
   Invaluement, Cloudmark, UCEPROTECT, PSBL, Mailspike, hostkarma), and Barracuda
@@ -392,6 +393,18 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
         "the recipient's mailbox has no space left.",
         "Check the address; otherwise ask the recipient to free space.",
         hint=_S.RCPT_TO,
+    ),
+    # (session 19) QQ Mail's refusal of a sender whose domain its DNS check could not find
+    # ("550 Domain may not exist or DNS check failed [id IP: x]"), at the end of DATA in
+    # the reports that quote it: the sending domain's records, as a sender domain not found.
+    _isp(
+        "qq_sender_domain_dns",
+        r"\bDomain may not exist or DNS check failed\b",
+        _C.DNS_RESOLUTION,
+        "QQ Mail could not find the sender's domain in DNS (no MX or A record it would "
+        "accept), so it refused the mail.",
+        "Publish the sending domain's MX (or A) records, and check they resolve from outside.",
+        hint=_S.MAIL_FROM,
     ),
     # --- NTT docomo: "Unknown user" after the end of DATA (session 17) -----------------------
     # docomo refuses an address it does not have at RCPT TO; the same words after the
