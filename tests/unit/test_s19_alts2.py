@@ -34,12 +34,15 @@ The logs excerpts are tests/data/logs/ files and lines in Postfix's own format
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from smtpdoctor.cli.main import main
 from smtpdoctor.diagnosis.classifier import classify
 from smtpdoctor.knowledge.alternatives import named_readings
+from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
 
 _SIZE = ["recipient", "message_size"]
 _GONE_RELAY = ["recipient", "policy_rejection"]
@@ -180,3 +183,104 @@ def test_no_classification_changes() -> None:
     ]:
         c = classify(text)
         assert (c.category.value, c.stage.value) == want
+
+
+# --- 3. logs: the whole file decides, for refusals and TLS failures too -----------
+
+_LOGS = Path(__file__).parents[1] / "data" / "logs"
+
+
+def _findings(path: Path) -> list[dict[str, Any]]:
+    sources, errors = expand_inputs([str(path)])
+    assert not errors
+    findings: list[dict[str, Any]] = build_report(
+        run_local(plan_chunks(sources, Options(), 1), Options()), top=50
+    )["findings"]
+    return findings
+
+
+@pytest.mark.parametrize(
+    ("name", "ids"),
+    [
+        # real Postfix 3.7: every destination a closed port 25 (tests/data/logs/README.md)
+        ("postfix-s19-refused.log", ["logs.outbound.refused_everywhere"]),
+        # every destination resets the session right after STARTTLS ("encrypt")
+        ("postfix-s19-tls.log", ["logs.outbound.tls_failing_everywhere"]),
+        # both, while mail to another server on port 25 was delivered
+        (
+            "postfix-s19-some.log",
+            ["logs.outbound.hosts_refusing", "logs.outbound.tls_failing_peers"],
+        ),
+        # the fault lab's log: many kinds of failure, nothing on port 25 delivered: no
+        # class holds every failing destination, and nothing proves port 25 works
+        ("postfix-lab.log", []),
+    ],
+)
+def test_the_whole_real_log_decides(name: str, ids: list[str]) -> None:
+    findings = _findings(_LOGS / name)
+    assert [f["id"] for f in findings] == ids
+    for f in findings:
+        assert f["evidence"]["alternatives"]
+        assert set(f["evidence"]["destinations"]) <= {"a.test", "b.test", "c.test", "d.test"}
+
+
+def test_the_findings_name_the_destinations_of_their_class() -> None:
+    refusing, tls = _findings(_LOGS / "postfix-s19-some.log")
+    assert refusing["evidence"]["destinations"] == ["a.test", "b.test"]
+    assert refusing["evidence"]["remote_deliveries"] >= 1
+    assert refusing["category"] == "service_unavailable"
+    assert tls["evidence"]["destinations"] == ["c.test", "d.test"]
+    assert tls["category"] == "tls_handshake_failure"
+
+
+def _lines(status: str, domains: list[str], sent_to: list[str]) -> str:
+    """Postfix status lines of the real runs' shapes, for other domains."""
+    out = [
+        f"Mar  7 02:{i:02d}:00 mx postfix/smtp[{i}]: Q{i}: to=<u@{d}>, relay=none, delay=0, "
+        f"delays=0/0/0/0, dsn=4.4.1, status=deferred ({status.format(d=d, i=i)})"
+        for i, d in enumerate(domains)
+    ]
+    out += [
+        f"Mar  7 03:{i:02d}:00 mx postfix/smtp[9{i}]: S{i}: to=<u@{d}>, "
+        f"relay=mx.{d}[198.51.100.{i}]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, "
+        "status=sent (250 2.0.0 Ok)"
+        for i, d in enumerate(sent_to)
+    ]
+    return "\n".join(out) + "\n"
+
+
+_REFUSED = "connect to mx.{d}[192.0.2.{i}]:25: Connection refused"
+_TLS = "Cannot start TLS: handshake failure"
+
+
+@pytest.mark.parametrize(
+    ("status", "domains", "sent_to", "ids"),
+    [
+        (_REFUSED, ["gmail.com", "outlook.com"], [], ["logs.outbound.refused_everywhere"]),
+        (
+            _REFUSED,
+            ["dead.example", "gone.example"],
+            ["gmail.com"],
+            ["logs.outbound.hosts_refusing"],
+        ),
+        (_REFUSED, ["gmail.com"], [], []),  # one destination alone: too little to tell
+        (_TLS, ["gmail.com", "outlook.com"], [], ["logs.outbound.tls_failing_everywhere"]),
+        (_TLS, ["old.example"], ["gmail.com"], ["logs.outbound.tls_failing_peers"]),
+    ],
+)
+def test_all_or_some_destinations(
+    status: str, domains: list[str], sent_to: list[str], ids: list[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text(_lines(status, domains, sent_to), encoding="utf-8")
+    assert [f["id"] for f in _findings(log)] == ids
+
+
+def test_a_refusal_and_a_timeout_stay_apart(tmp_path: Path) -> None:
+    # one destination times out, one refuses: neither class holds every failing one
+    text = _lines(_REFUSED, ["gmail.com"], []) + _lines(
+        "connect to mx.{d}[192.0.2.{i}]:25: Connection timed out", ["outlook.com"], []
+    ).replace("Q0", "T0")
+    log = tmp_path / "mail.log"
+    log.write_text(text, encoding="utf-8")
+    assert _findings(log) == []
