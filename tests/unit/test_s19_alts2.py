@@ -63,6 +63,11 @@ _RELAY = ["policy_rejection", "authentication"]
         ("550 邮箱已满或邮件大小超过限制", _SIZE),
         ("550 ユーザが存在しません、または迷惑メール", _GONE_RELAY),
         ("550 Relay access denied or user unknown", ["policy_rejection", "recipient"]),
+        # RFC 5321 4.2.3's own 552 text, read by wording.mailbox_quota
+        (
+            "552 Requested mail action aborted: exceeded storage allocation or message too large",
+            _SIZE,
+        ),
     ],
 )
 def test_or_between_two_causes_in_the_tables_languages(text: str, readings: list[str]) -> None:

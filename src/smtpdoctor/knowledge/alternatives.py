@@ -239,8 +239,8 @@ def class_readings(
 # is its category (the classifier reads it); the text still admits the other, and
 # a check tells them apart. A cause is named by the words servers use for it, in
 # the languages knowledge/wording.py reads for it; two causes of different
-# categories joined by "or" (or, oder, ou, o, lub, или, 或, または) a few words
-# apart make the text's readings, in the order it names them.
+# categories joined by "or" (in the languages below) a few words apart make the
+# text's readings, in the order it names them.
 
 
 _MAILBOX_FULL = Reading(
@@ -290,7 +290,15 @@ _RATE = Reading(
 # Portuguese, Italian, Russian, Chinese, Japanese, Polish, Czech, Dutch, Turkish,
 # Korean) and knowledge/wording.py's intl_*/cjk_* classes.
 _NAMED_BY: tuple[tuple[Reading, tuple[str, ...]], ...] = (
-    (_MAILBOX_FULL, ("generic.mailbox_full", "i18n.mailbox_full", "wording.intl_mailbox_full")),
+    (
+        _MAILBOX_FULL,
+        (
+            "generic.mailbox_full",
+            "wording.mailbox_quota",
+            "i18n.mailbox_full",
+            "wording.intl_mailbox_full",
+        ),
+    ),
     (_TOO_LARGE, ("generic.message_size", "wording.intl_message_size")),
     (
         _NO_SUCH_USER,
