@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import compress
 from operator import itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from smtpdoctor.logs.aggregate import (
     CATEGORIES,
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    _Class = tuple[Callable[[list[int]], int], str, str, tuple[dict[str, str], ...]]
+
 __all__ = ["inbound_section", "outbound_findings"]
 
 # Fewer destinations than this all timing out is too little to call a block.
@@ -66,20 +68,15 @@ def prepare() -> None:
     load_through("logs_inbound")
 
 
-class _Class(NamedTuple):
-    """A class of connection failure one line cannot place, read against the whole log:
-    the finding when every destination tried fails so (ours), and when some do while
-    mail to others flows (theirs), each with the readings it rules out."""
-
-    count: Callable[[list[int]], int]  # a destination row's failures of the class
-    everywhere: str  # finding ids
-    some: str
-    unlikely: tuple[dict[str, str], ...]  # the readings "everywhere" rules out
+# A class of connection failure one line cannot place, read against the whole log: a
+# destination row's failures of the class, the finding when every destination tried
+# fails so (ours) and the one when some do while mail to others flows (theirs), and the
+# readings the first rules out (_Class; plain tuples: typing stays unloaded on the logs path).
 
 
 _TLS_COLUMNS = tuple(D_CATS + i for i, c in enumerate(CATEGORIES) if c in TLS_CATEGORIES)
-_CLASSES = (
-    _Class(
+_CLASSES: tuple[_Class, ...] = (
+    (
         itemgetter(D_CONNECT_TIMEOUT),
         "logs.outbound.port25_blocked",
         "logs.outbound.hosts_unreachable",
@@ -94,7 +91,7 @@ _CLASSES = (
             },
         ),
     ),
-    _Class(
+    (
         itemgetter(D_CONNECT_REFUSED),
         "logs.outbound.refused_everywhere",
         "logs.outbound.hosts_refusing",
@@ -106,7 +103,7 @@ _CLASSES = (
             },
         ),
     ),
-    _Class(
+    (
         lambda row: sum(row[i] for i in _TLS_COLUMNS),
         "logs.outbound.tls_failing_everywhere",
         "logs.outbound.tls_failing_peers",
@@ -132,15 +129,16 @@ def outbound_findings(agg: Aggregator) -> list[dict[str, Any]]:
 def _outbound(agg: Aggregator, c: _Class) -> list[dict[str, Any]]:
     from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
 
+    count, everywhere, some, unlikely = c
     rows = agg.destinations.rows
     failing = sorted(
-        (k for k, v in rows.items() if k != OTHER_KEY and c.count(v) and not v[D_REMOTE_SENT]),
-        key=lambda k: (-c.count(rows[k]), k),
+        (k for k, v in rows.items() if k != OTHER_KEY and count(v) and not v[D_REMOTE_SENT]),
+        key=lambda k: (-count(rows[k]), k),
     )
     if not failing:
         return []
     # Destinations that only ever failed so (nothing else went wrong).
-    only = [k for k in failing if c.count(rows[k]) == rows[k][D_FAILURES]]
+    only = [k for k in failing if count(rows[k]) == rows[k][D_FAILURES]]
     tried = [k for k, v in rows.items() if k not in ("(none)", OTHER_KEY) and v[D_ATTEMPTS]]
     evidence: dict[str, Any] = {
         "destinations": only[:50] or failing[:50],
@@ -149,8 +147,8 @@ def _outbound(agg: Aggregator, c: _Class) -> list[dict[str, Any]]:
     }
     all_failed = {k for k in tried if rows[k][D_FAILURES] == rows[k][D_ATTEMPTS]}
     if agg.remote_sent == 0 and len(only) >= MIN_DESTINATIONS_FOR_BLOCK and set(only) >= all_failed:
-        evidence["alternatives"] = list(c.unlikely)
-        f = finding(c.everywhere, evidence=evidence, count=len(only), destinations=_names(only))
+        evidence["alternatives"] = list(unlikely)
+        f = finding(everywhere, evidence=evidence, count=len(only), destinations=_names(only))
         return [f.to_json()]
     if agg.remote_sent > 0 and only:
         evidence["alternatives"] = [
@@ -161,7 +159,7 @@ def _outbound(agg: Aggregator, c: _Class) -> list[dict[str, Any]]:
             },
         ]
         f = finding(
-            c.some,
+            some,
             evidence=evidence,
             count=len(only),
             destinations=_names(only),
