@@ -24,8 +24,11 @@ Where the classes come from (the sources' own words):
   smtp_accept_max (https://www.exim.org/exim-html-current/doc/html/spec_html/ch-main_configuration.html).
 - Postfix's "Relay access denied" from reject_unauth_destination, which lets
   permit_sasl_authenticated and mynetworks relay (https://www.postfix.org/SMTPD_ACCESS_README.html).
-- Cisco ASA's ESMTP inspection masking STARTTLS as "XXXXXXXA"
-  (https://www.cisco.com/c/en/us/support/docs/security/email-security-appliance/118550-qa-esa-00.html).
+- Cisco ASA's ESMTP inspection, whose default map removes the STARTTLS indication
+  and masks EHLO parameters and commands with X's (the ASA Series Firewall CLI
+  Configuration Guide, "Defaults for ESMTP Inspection",
+  https://www.manualslib.com/manual/1531207/Cisco-Asa-Series.html?page=315, and
+  https://cisco.com/c/en/us/support/docs/security/asa-5500-x-series-next-generation-firewalls/113423-asa-esmtp-smtp-inspection.html).
 The logs excerpts are tests/data/logs/ files and lines in Postfix's own format
 (src/smtp/smtp_connect.c's "connect to %s[%s]:%d: %m", src/tls/tls_client.c's
 "SSL_connect error to %s: %d").
