@@ -192,12 +192,12 @@ static PyObject *cached_row(Route *r, TableCache *tc, PyObject *key) {
 /* The failures, attempts, status and category columns of one row (and the
  * connect timeouts' or refusals' column when asked). */
 static int add_route(Route *r, TableCache *tc, PyObject *key, Py_ssize_t slot, Py_ssize_t ci,
-                     Py_ssize_t n, const Py_ssize_t *cols, Py_ssize_t timeout_col) {
+                     Py_ssize_t n, const Py_ssize_t *cols, Py_ssize_t connect_col) {
     PyObject *row = cached_row(r, tc, key);
     if (row == NULL) return -1;
     int rc = add_at(row, cols[0], n) < 0 || add_at(row, cols[1], n) < 0 ||
                      add_at(row, slot, n) < 0 || add_at(row, ci, n) < 0 ||
-                     (timeout_col >= 0 && add_at(row, timeout_col, n) < 0)
+                     (connect_col >= 0 && add_at(row, connect_col, n) < 0)
                  ? -1
                  : 0;
     Py_DECREF(row);

@@ -70,7 +70,7 @@ _DEST_SLOT = {"deferred": D_DEFERRED, "bounced": D_BOUNCED, "expired": D_EXPIRED
 # EventStatus → its value through an identity-keyed dict (Enum hashing is slow).
 _STATUS_VALUE: dict[EventStatus, str] = {s: s.value for s in EventStatus}
 # For the compiled _route_rows (native.route_rows): a failure status's column, and
-# the failures, attempts, first category and connect-timeout columns.
+# the failures, attempts, first category, connect-timeout and connect-refused columns.
 _FAILURE_SLOT: dict[EventStatus, int] = {s: _DEST_SLOT[s.value] for s in FAILURE_STATUSES}
 _ROUTE_COLUMNS = (D_FAILURES, D_ATTEMPTS, D_CATS, D_CONNECT_TIMEOUT, D_CONNECT_REFUSED)
 # Time series vector: attempts, failures, deferred, bounced+expired, 421 replies.
