@@ -599,12 +599,14 @@ def test_out_of_reach_at_connect_reads_like_a_timeout(why: str, tmp_path: Path) 
     assert [f["id"] for f in findings] == ["logs.outbound.hosts_unreachable"]
 
 
-def test_a_refused_connection_is_not_read_as_a_block(tmp_path: Path) -> None:
-    """A refusal is an answer: the port is reachable, the receiver says no."""
+def test_a_refused_connection_is_not_read_as_a_timeout(tmp_path: Path) -> None:
+    """A refusal is an answer, not silence: never the timeout's port25_blocked. Every
+    destination refusing is a REJECT of ours (session 19, test_s19_alts2.py)."""
     text = _timeouts(["gmail.com", "outlook.com"], []).replace(
         "Connection timed out", "Connection refused"
     )
-    assert report_of(write(tmp_path / "mail.log", text))["findings"] == []
+    findings = report_of(write(tmp_path / "mail.log", text))["findings"]
+    assert [f["id"] for f in findings] == ["logs.outbound.refused_everywhere"]
 
 
 def test_one_destination_timing_out_alone_says_nothing(tmp_path: Path) -> None:

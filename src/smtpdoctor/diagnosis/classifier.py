@@ -81,7 +81,7 @@ from smtpdoctor.knowledge import (
     STAGE_PHRASES,
     pattern_by_id,
 )
-from smtpdoctor.knowledge.alternatives import named_readings, readings_for
+from smtpdoctor.knowledge.alternatives import class_readings, named_readings, readings_for
 from smtpdoctor.knowledge.phrasing import (
     needed_words,
     present_words,
@@ -180,7 +180,9 @@ class Classification:
     @functools.cached_property
     def alternatives(self) -> tuple[dict[str, str], ...]:
         """Other readings of the same text, each with the check that tells them apart."""
-        return self.remedies.alternatives(self.matched) if self.remedies is not None else ()
+        if self.remedies is None:
+            return ()
+        return self.remedies.alternatives(self.matched, self.category, self.stage)
 
     def to_json(self, *, fixes: bool = True) -> dict[str, Any]:
         """The contract's ``smtpdoctor.explanation/1`` document without ``schema``
@@ -468,14 +470,17 @@ class _Remedies:
     def fixes(self, stage: Stage) -> tuple[Fix, ...]:
         return ordered_fixes(self.category, stage, self.raw)
 
-    def alternatives(self, matched: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    def alternatives(
+        self, matched: tuple[str, ...], category: Category, stage: Stage
+    ) -> tuple[dict[str, str], ...]:
         readings = readings_for(matched)
         if not readings:
             # A text whose words name two causes ("mailbox full or message too
             # large"), the one it was read as among them.
             readings = named_readings(self.raw)
-            if all(r.category is not self.category for r in readings):
-                return ()
+            if all(r.category is not category for r in readings):
+                # A class of text several causes word alike ("Relay access denied").
+                readings = class_readings(matched, category, stage, self.raw)
         host, port = target(self.raw)
         return tuple(r.to_json(host, port) for r in readings)
 

@@ -120,7 +120,10 @@ def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
 _TARGET = re.compile(
     r"connect to ([\w.-]+)(?:\[[^\]]*\])?:(\d+)|H=([\w.-]+)|"
     r"(?:host|server|SMTP host:?)\s+([\w-]+\.[\w.-]+)|"
-    r"\b(\d{1,3}(?:\.\d{1,3}){3}|[\w-]+\.[\w.-]+\.[a-z]{2,}):(\d{2,5})\b",
+    r"\b(\d{1,3}(?:\.\d{1,3}){3}|[\w-]+\.[\w.-]+\.[a-z]{2,}):(\d{2,5})\b|"
+    # Postfix's peer, "host[addr]" or "host[addr]:port" ("SSL_connect error to ...",
+    # "lost connection with ...")
+    r"\b([\w-]+\.[\w.-]+)\[[^\]\s]*\](?::(\d{2,5}))?",
     re.IGNORECASE,
 )
 
@@ -130,8 +133,8 @@ def target(raw: str) -> tuple[str, int]:
     m = _TARGET.search(raw)
     if m is None:
         return "MX-HOST", 25
-    host = m.group(1) or m.group(3) or m.group(4) or m.group(5) or "MX-HOST"
-    port = m.group(2) or m.group(6)
+    host = m.group(1) or m.group(3) or m.group(4) or m.group(5) or m.group(7) or "MX-HOST"
+    port = m.group(2) or m.group(6) or m.group(8)
     return host, int(port) if port else 25
 
 

@@ -16,9 +16,9 @@ from functools import cache
 from itertools import pairwise
 
 from smtpdoctor.fastdataclass import dataclass
-from smtpdoctor.model import Category
+from smtpdoctor.model import Category, Stage
 
-__all__ = ["ALTERNATIVES", "Reading", "named_readings", "readings_for"]
+__all__ = ["ALTERNATIVES", "Reading", "class_readings", "named_readings", "readings_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,73 @@ _NO_IPV6 = Reading(
     "the IPv4 addresses of the same host connect and only the IPv6 ones fail",
 )
 
+_SMALL_TEST = "smtpdoctor diagnose {host}:{port} --send --size 1000 --to RECIPIENT"
+_DOMAIN_TEST = "smtpdoctor diagnose RECIPIENT-DOMAIN --to RECIPIENT"
+_LATER_TEST = "smtpdoctor diagnose {host}:{port} --to RECIPIENT"
+
+_TLS_OFFER = Reading(
+    Category.TLS_VERSION_MISMATCH,
+    "The two sides share no TLS version or cipher suite and the server's TLS stack hangs "
+    "up instead of sending an alert (an old server with TLS 1.0/1.1 or RC4/3DES only, "
+    "a client that requires TLS 1.2).",
+    "smtpdoctor diagnose {host}:{port} --ciphers",
+    "some TLS versions or ciphers handshake and none of this client's do (tls.version.*)",
+)
+_MIDDLEBOX = Reading(
+    Category.FIREWALL_BLOCK,
+    "A middlebox on the path (an IPS, a TLS-inspecting firewall, an SMTP fixup) cuts the "
+    "session once STARTTLS begins, whatever the server would negotiate.",
+    "smtpdoctor diagnose {host}:{port} --ciphers",
+    "every TLS version is cut the same way right after STARTTLS, or the EHLO reply shows "
+    "STARTTLS masked (XXXXXXXA)",
+)
+_CONNECTION_LIMIT = Reading(
+    Category.RATE_LIMITED,
+    "This sender keeps more connections open to the server than it allows one client "
+    "address (Postfix's smtpd_client_connection_count_limit, Exim's smtp_accept_max_per_host).",
+    "smtpdoctor diagnose {host}:{port} --quick",
+    "one connection from this machine, with its other deliveries paused, gets the greeting: "
+    "lower the sender's concurrency to that destination",
+)
+_OVERLOADED = Reading(
+    Category.SERVICE_UNAVAILABLE,
+    "The server is at its total connection limit, busy for every client (Postfix's process "
+    "limit, Exim's smtp_accept_max), whatever this sender does.",
+    "smtpdoctor diagnose {host}:{port} --quick",
+    "that one connection gets the 421 too: the receiver is overloaded; retries get through later",
+)
+_NOT_HOSTED = Reading(
+    Category.POLICY_REJECTION,
+    "The server that answered does not host the recipient's domain (a stale MX, a wrong "
+    "relay host or transport), so it refuses to relay the mail.",
+    _DOMAIN_TEST,
+    "the domain's own MX hosts accept the address: send to them (fix the MX, relayhost "
+    "or transport)",
+)
+_NOT_AUTHENTICATED = Reading(
+    Category.AUTHENTICATION,
+    "The server is the sender's own outgoing server and relays only for clients that log "
+    "in (or send from its trusted networks); this client sent without AUTH.",
+    "smtpdoctor diagnose {host}:587 --auth USER --to RECIPIENT",
+    "with AUTH the same RCPT TO is accepted: turn on SMTP authentication in the client",
+)
+_ADDRESS_GONE = Reading(
+    Category.RECIPIENT,
+    "The address does not exist, or its mailbox is disabled, on the recipient's server "
+    "(RFC 5321's 550 text 'mailbox unavailable' covers both).",
+    "smtpdoctor diagnose RECIPIENT-DOMAIN --to RECIPIENT",
+    "postmaster@RECIPIENT-DOMAIN is accepted while RECIPIENT is refused (5.1.1: no such "
+    "user; 5.2.1: disabled)",
+)
+_SENDER_REFUSED = Reading(
+    Category.POLICY_REJECTION,
+    "The receiver refuses this sender by policy and words it with RFC 5321's generic "
+    "550 text ('no access, or command rejected for policy reasons').",
+    "smtpdoctor diagnose RECIPIENT-DOMAIN --to postmaster@RECIPIENT-DOMAIN",
+    "postmaster@, which every domain must accept (RFC 5321 4.5.1), is refused too: the "
+    "sender is refused, not the mailbox",
+)
+
 # Keyed by the id of the evidence that decided (a pattern or a vendor code).
 ALTERNATIVES: dict[str, tuple[Reading, ...]] = {
     "smtp.connect_timeout": (_OUTBOUND, _FILTERED, _DEAD),
@@ -112,18 +179,69 @@ def readings_for(ids: tuple[str, ...]) -> tuple[Reading, ...]:
     return ()
 
 
+# Classes of text that state one cause in words several causes give (issue 10
+# item 2): each with the condition on the classification and the text.
+_TLS_STAGES = frozenset({Stage.STARTTLS, Stage.TLS_HANDSHAKE})
+# (the peer gone without a TLS alert: reset, closed, EOF)
+_TLS_CUT = re.compile(
+    r"\breset\b|\blost connection\b|\bconnection (?:was )?closed\b|\bclosed by\b|"
+    r"\bunexpected eof\b|\bEOF\b|\bbroken pipe\b|\bdisconnected\b",
+    re.IGNORECASE,
+)
+# "too many connections" in the words of the rate patterns' languages
+_CONNECTIONS = re.compile(
+    r"connections|sessions|connexions|Verbindungen|conexiones|connessioni|conexões|"
+    r"соединени|подключени|连接|連線|接続",
+    re.IGNORECASE,
+)
+_RELAY_IDS = frozenset(
+    {
+        "generic.relay_denied",
+        "i18n.relay_denied",
+        "synonyms.relay_refused",
+        "bounce.rcpt_restriction_relay",
+    }
+)
+_MAILBOX_UNAVAILABLE = re.compile(
+    r"\bmail-?box (?:is )?(?:currently )?(?:unavailable|not available)\b", re.IGNORECASE
+)
+# an enhanced code that already says which (X.1.x the address, X.2.x the mailbox, X.7.x policy)
+_DECIDING_ENHANCED = re.compile(r"(?<![\d.])[245]\.[127]\.\d{1,3}(?![\d.])")
+
+
+def class_readings(
+    matched: tuple[str, ...], category: Category, stage: Stage, text: str
+) -> tuple[Reading, ...]:
+    """The readings of a class of text that states its cause in words several
+    causes give (a reset after STARTTLS, 421 too many connections, relay access
+    denied, mailbox unavailable), else ()."""
+    if stage in _TLS_STAGES and category in (
+        Category.TLS_HANDSHAKE_FAILURE,
+        Category.CONNECTION_DROPPED,
+    ):
+        return (_TLS_OFFER, _MIDDLEBOX) if _TLS_CUT.search(text) else ()
+    if category is Category.RATE_LIMITED and _CONNECTIONS.search(text):
+        return (_CONNECTION_LIMIT, _OVERLOADED)
+    if category is Category.POLICY_REJECTION and not _RELAY_IDS.isdisjoint(matched):
+        return (_NOT_HOSTED, _NOT_AUTHENTICATED)
+    if (
+        category is Category.RECIPIENT
+        and _MAILBOX_UNAVAILABLE.search(text)
+        and not _DECIDING_ENHANCED.search(text)
+    ):
+        return (_ADDRESS_GONE, _SENDER_REFUSED)
+    return ()
+
+
 # ---------------------------------------------------------------------------
 # Texts whose own words name two causes ("552 Mailbox full or message too large";
 # Alibaba Mail's "收件方邮箱可用容量不足或该邮件大小超过..."). The reply's first cause
 # is its category (the classifier reads it); the text still admits the other, and
 # a check tells them apart. A cause is named by the words servers use for it, in
 # the languages knowledge/wording.py reads for it; two causes of different
-# categories joined by "or" (or, oder, ou, o, lub, или, 或, または) a few words
-# apart make the text's readings, in the order it names them.
+# categories joined by "or" (in the languages below) a few words apart make the
+# text's readings, in the order it names them.
 
-_SMALL_TEST = "smtpdoctor diagnose {host}:{port} --send --size 1000 --to RECIPIENT"
-_DOMAIN_TEST = "smtpdoctor diagnose RECIPIENT-DOMAIN --to RECIPIENT"
-_LATER_TEST = "smtpdoctor diagnose {host}:{port} --to RECIPIENT"
 
 _MAILBOX_FULL = Reading(
     Category.RECIPIENT,
@@ -166,76 +284,56 @@ _RATE = Reading(
     "run after an hour without sending to it, RCPT TO is accepted",
 )
 
-# What names each cause: English as servers write it, and the words
-# knowledge/wording.py's intl_* patterns read in other languages.
-# (compiled on first use: only the reading shown needs them)
-_NAMED_WORDS: tuple[tuple[Reading, str], ...] = (
+# What names each cause: the classifier's own patterns for it (no word list of
+# this module's), English and every language they read: knowledge/patterns.py's
+# generic table, knowledge/languages.py's i18n table (French, German, Spanish,
+# Portuguese, Italian, Russian, Chinese, Japanese, Polish, Czech, Dutch, Turkish,
+# Korean) and knowledge/wording.py's intl_*/cjk_* classes.
+_NAMED_BY: tuple[tuple[Reading, tuple[str, ...]], ...] = (
     (
         _MAILBOX_FULL,
         (
-            r"\b(?:mail ?box|in ?box|account|user)(?: is)? (?:full|over (?:its |the )?quota)\b|"
-            r"\bover (?:the |its )?(?:mailbox |storage |disk )?quota\b|"
-            r"\b(?:mailbox|storage|disk|user|mail) quota (?:exceeded|full|reached)\b|"
-            r"(?<!sending )(?<!daily )(?<!rate )\bquota (?:exceeded|full)\b|"
-            r"\bexceeded storage allocation\b|\bstorage (?:allocation|limit) exceeded\b|"
-            r"\binsufficient (?:storage|space)\b|"
-            r"\b(?:Postfach|boite|boîte|buzón|buzon|casella|caixa|skrzynka|ящик)\b[^.;]{0,40}?"
-            r"(?:voll|pleine|lleno|piena|cheia|pe[łl]na|переполнен)|"
-            r"(?:邮箱|郵箱|信箱)(?:已满|已滿|空间不足)|"
-            r"(?:收件人|收件方|用户|用戶)的?(?:邮箱|郵箱|信箱)?(?:可用)?(?:空间|空間|容量)(?:不足|已满|已滿)"
+            "generic.mailbox_full",
+            "wording.mailbox_quota",
+            "i18n.mailbox_full",
+            "wording.intl_mailbox_full",
         ),
     ),
-    (
-        _TOO_LARGE,
-        (
-            r"\bmessage (?:is )?too (?:large|big|long)\b|"
-            r"\bmessage (?:size|length) (?:exceeds|is over|too large|limit exceeded)|"
-            r"\bexceeds? (?:the )?(?:fixed )?(?:maximum|max|allowed) (?:message )?size\b|"
-            r"\bmessage exceeds\b[^.;]{0,30}\bsize\b|"
-            r"\b(?:Nachricht|message|mensaje|messaggio|mensagem|wiadomo[śs][ćc]|сообщение)\b"
-            r"[^.;]{0,30}?(?:zu gro[ßs]|trop (?:volumineux|gros|grand)|demasiado grande|"
-            r"troppo grande|muito grande|za du[żz]|слишком больш)|"
-            r"(?:邮件|郵件|信件)(?:大小)?(?:超过|超過|过大|過大)|(?:メッセージ|メール)(?:サイズ)?が?大きすぎ"
-        ),
-    ),
+    (_TOO_LARGE, ("generic.message_size", "wording.intl_message_size")),
     (
         _NO_SUCH_USER,
         (
-            r"\b(?:user|recipient|address|mailbox) (?:is )?(?:unknown|not found|does not exist)\b|"
-            r"\bunknown (?:user|recipient|address|mailbox)\b|"
-            r"\bno such (?:user|recipient|mailbox)\b|"
-            r"\brecipient (?:address )?rejected\b|\binvalid (?:recipient|mailbox|address)\b"
+            "generic.user_unknown",
+            "i18n.user_unknown",
+            "wording.intl_recipient_gone",
+            "wording.cjk_recipient_gone",
         ),
     ),
-    (
-        _NO_RELAY,
-        (
-            r"\brelay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited)\b|"
-            r"\b(?:unable|not allowed|not permitted) to relay\b"
-        ),
-    ),
-    (
-        _BLOCKED,
-        r"\b(?:blocked|black ?listed|block ?listed|banned)\b",
-    ),
-    (
-        _RATE,
-        (
-            r"\brate[- ]?limit(?:ed)?\b|\bthrottled\b|\btoo many (?:messages|connections|"
-            r"recipients|mails|emails)\b|\brate of (?:mail|messages) exceeded\b"
-        ),
-    ),
+    (_NO_RELAY, ("generic.relay_denied", "i18n.relay_denied")),
+    (_BLOCKED, ("generic.blocklist", "wording.policy_words", "i18n.blocked")),
+    (_RATE, ("generic.rate_limit", "i18n.rate", "wording.cjk_rate")),
 )
 
 # "or" between two causes, a few words apart, in one sentence.
-_OR = re.compile(r"(?:^|[^\w])(?:or|oder|ou|o|lub|или)(?:[^\w]|$)|或|または", re.IGNORECASE)
+# (English or, German oder, French/Portuguese ou, Spanish/Italian o and u, Polish lub
+# and albo, Czech nebo, Russian или and либо, Turkish veya, Korean 또는, Chinese 或,
+# Japanese または and もしくは; Dutch "of" is left out: it is English's "of" too.)
+_OR = re.compile(
+    r"(?:^|[^\w])(?:or|oder|ou|o|u|lub|albo|nebo|или|либо|veya|또는)(?:[^\w]|$)|或|または|もしくは",
+    re.IGNORECASE,
+)
 _GAP = 40  # characters between the two causes' words at most
 _SENTENCE_END = re.compile(r"[.;!?。；](?:\s|$)")
 
 
 @cache
-def _named() -> tuple[tuple[Reading, re.Pattern[str]], ...]:
-    return tuple((reading, re.compile(words, re.IGNORECASE)) for reading, words in _NAMED_WORDS)
+def _named() -> tuple[tuple[Reading, tuple[re.Pattern[str], ...]], ...]:
+    from smtpdoctor.knowledge.patterns import pattern_by_id  # noqa: PLC0415 - the tables, on first use
+
+    return tuple(
+        (reading, tuple(pattern_by_id(id_).regex.compiled for id_ in ids))
+        for reading, ids in _NAMED_BY
+    )
 
 
 def named_readings(text: str) -> tuple[Reading, ...]:
@@ -243,10 +341,20 @@ def named_readings(text: str) -> tuple[Reading, ...]:
     categories: each reading in the order the text names it, else ()."""
     if _OR.search(text) is None:
         return ()
-    found = sorted(
-        ((m.start(), m.end(), reading) for reading, rx in _named() for m in rx.finditer(text)),
-        key=lambda f: (f[0], f[1]),
-    )
+    found: list[tuple[int, int, Reading]] = []
+    # (a cause's words inside another's are not a cause of their own: "Relay
+    # access denied" is no block for its "denied")
+    for start, end, reading in sorted(
+        (
+            (m.start(), -m.end(), reading)
+            for reading, regexes in _named()
+            for rx in regexes
+            for m in rx.finditer(text)
+        ),
+        key=lambda f: f[:2],
+    ):
+        if not found or start >= found[-1][1]:
+            found.append((start, -end, reading))
     for (_, end, first), (start, _, second) in pairwise(found):
         gap = text[end:start]
         if (

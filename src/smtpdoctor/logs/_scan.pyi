@@ -40,7 +40,7 @@ def route_rows(
     relays: object,
     tls_out: object,
     cat_index: dict[object, int],
-    columns: tuple[int, int, int, int],
+    columns: tuple[int, int, int, int, int],
     /,
 ) -> dict[Any, int]: ...
 def prune_rows(

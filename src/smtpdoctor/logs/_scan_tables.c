@@ -9,14 +9,15 @@
 #include <Python.h>
 #include "_scan.h"
 
-static PyObject *S_CAT_INDEX, *S_CONNECT_TIMEOUT;
+static PyObject *S_CAT_INDEX, *S_CONNECT_TIMEOUT, *S_CONNECT_REFUSED;
 
 static int names(void) {
     if (S_CAT_INDEX != NULL) return 0;
     if (scan_strings() < 0) return -1;
     S_CAT_INDEX = PyUnicode_InternFromString("cat_index");
     S_CONNECT_TIMEOUT = PyUnicode_InternFromString("connect_timeout");
-    return S_CAT_INDEX && S_CONNECT_TIMEOUT ? 0 : -1;
+    S_CONNECT_REFUSED = PyUnicode_InternFromString("connect_refused");
+    return S_CAT_INDEX && S_CONNECT_TIMEOUT && S_CONNECT_REFUSED ? 0 : -1;
 }
 
 /* row[i] += n */
@@ -110,7 +111,7 @@ typedef struct {
     PyObject *info;     /* strong */
     PyObject *category; /* strong, read when first needed (NULL before) */
     Py_ssize_t ci;      /* info.cat_index */
-    int timeout, tls;   /* info.connect_timeout, info.tls */
+    int timeout, refused, tls; /* info.connect_timeout, .connect_refused, .tls */
     Py_ssize_t pair[4]; /* the index in the pairs' order per status slot, or -1 */
 } InfoCache;
 
@@ -189,14 +190,14 @@ static PyObject *cached_row(Route *r, TableCache *tc, PyObject *key) {
 }
 
 /* The failures, attempts, status and category columns of one row (and the
- * connect timeouts when asked). */
+ * connect timeouts' or refusals' column when asked). */
 static int add_route(Route *r, TableCache *tc, PyObject *key, Py_ssize_t slot, Py_ssize_t ci,
-                     Py_ssize_t n, const Py_ssize_t *cols, Py_ssize_t timeout_col) {
+                     Py_ssize_t n, const Py_ssize_t *cols, Py_ssize_t connect_col) {
     PyObject *row = cached_row(r, tc, key);
     if (row == NULL) return -1;
     int rc = add_at(row, cols[0], n) < 0 || add_at(row, cols[1], n) < 0 ||
                      add_at(row, slot, n) < 0 || add_at(row, ci, n) < 0 ||
-                     (timeout_col >= 0 && add_at(row, timeout_col, n) < 0)
+                     (connect_col >= 0 && add_at(row, connect_col, n) < 0)
                  ? -1
                  : 0;
     Py_DECREF(row);
@@ -239,6 +240,8 @@ static InfoCache *info_of(Route *r, PyObject *infos, PyObject *iid_obj) {
     if (ci == -1 && PyErr_Occurred()) return NULL;
     int timeout = attr_true(info, S_CONNECT_TIMEOUT);
     if (timeout < 0) return NULL;
+    int refused = attr_true(info, S_CONNECT_REFUSED);
+    if (refused < 0) return NULL;
     int tls = attr_true(info, S_TLS);
     if (tls < 0) return NULL;
     InfoCache *ic = &r->infos[r->ninfos];
@@ -247,6 +250,7 @@ static InfoCache *info_of(Route *r, PyObject *infos, PyObject *iid_obj) {
     ic->category = NULL;
     ic->ci = ci;
     ic->timeout = timeout;
+    ic->refused = refused;
     ic->tls = tls;
     for (int k = 0; k < 4; k++) ic->pair[k] = -1;
     r->islots[i] = r->ninfos++;
@@ -337,7 +341,8 @@ static int route(Route *r, PyObject *key, Py_ssize_t n, PyObject *infos, PyObjec
     int err = 0;
     PyObject *dkey = or_else(dest, S_NONE_DEST, &err), *rkey = err ? NULL : or_else(relay, S_NONE_DEST, &err);
     if (err) return -1;
-    if (add_route(r, &r->tables[0], dkey, sc->slot, ci, n, cols, ic->timeout ? cols[3] : -1) < 0 ||
+    Py_ssize_t connect_col = ic->timeout ? cols[3] : ic->refused ? cols[4] : -1;
+    if (add_route(r, &r->tables[0], dkey, sc->slot, ci, n, cols, connect_col) < 0 ||
         add_route(r, &r->tables[1], rkey, sc->slot, ci, n, cols, -1) < 0)
         return -1;
     int count_tls = PyObject_IsTrue(PyTuple_GET_ITEM(key, 4));
@@ -360,7 +365,7 @@ static PyObject *pairs_dict(Route *r) {
 
 /* route_rows(counts, infos, slots, destinations, relays, tls_out, cat_index, columns)
  * -> {(status, iid): n} in the order first seen. columns: (D_FAILURES, D_ATTEMPTS,
- * D_CATS, D_CONNECT_TIMEOUT); slots: status -> its column. */
+ * D_CATS, D_CONNECT_TIMEOUT, D_CONNECT_REFUSED); slots: status -> its column. */
 PyObject *scan_route_rows(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *counts, *infos, *slots, *dests, *relays, *tls, *cat_index, *columns;
@@ -371,12 +376,12 @@ PyObject *scan_route_rows(PyObject *self, PyObject *args) {
     if (names() < 0 || (S_CAP == NULL && ((S_CAP = PyUnicode_InternFromString("cap")) == NULL ||
                                           (S_WIDTH = PyUnicode_InternFromString("width")) == NULL)))
         return NULL;
-    if (PyTuple_GET_SIZE(columns) != 4) {
-        PyErr_SetString(PyExc_ValueError, "columns: four");
+    if (PyTuple_GET_SIZE(columns) != 5) {
+        PyErr_SetString(PyExc_ValueError, "columns: five");
         return NULL;
     }
-    Py_ssize_t cols[4];
-    for (int i = 0; i < 4; i++)
+    Py_ssize_t cols[5];
+    for (int i = 0; i < 5; i++)
         if ((cols[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(columns, i))) == -1 && PyErr_Occurred())
             return NULL;
     Route r = {.tables = {{dests, NULL, -1, -1}, {relays, NULL, -1, -1}, {tls, NULL, -1, -1}}};

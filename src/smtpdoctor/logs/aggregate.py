@@ -60,7 +60,9 @@ D_CATS = 6  # then one count per category
 D_CONNECT_TIMEOUT = D_CATS + len(CATEGORIES)
 # and deliveries to a remote mail server (an MX or smarthost: not local, not a filter).
 D_REMOTE_SENT = D_CONNECT_TIMEOUT + 1
-DEST_WIDTH = D_REMOTE_SENT + 1
+# and failures that were a connection refused (session 19: refusals to all or some).
+D_CONNECT_REFUSED = D_REMOTE_SENT + 1
+DEST_WIDTH = D_CONNECT_REFUSED + 1
 # Reason vector: count, deferred, bounced, expired.
 R_COUNT, R_DEFERRED, R_BOUNCED, R_EXPIRED = range(4)
 _REASON_SLOT_BY_NAME = {"deferred": R_DEFERRED, "bounced": R_BOUNCED, "expired": R_EXPIRED}
@@ -68,9 +70,9 @@ _DEST_SLOT = {"deferred": D_DEFERRED, "bounced": D_BOUNCED, "expired": D_EXPIRED
 # EventStatus → its value through an identity-keyed dict (Enum hashing is slow).
 _STATUS_VALUE: dict[EventStatus, str] = {s: s.value for s in EventStatus}
 # For the compiled _route_rows (native.route_rows): a failure status's column, and
-# the failures, attempts, first category and connect-timeout columns.
+# the failures, attempts, first category, connect-timeout and connect-refused columns.
 _FAILURE_SLOT: dict[EventStatus, int] = {s: _DEST_SLOT[s.value] for s in FAILURE_STATUSES}
-_ROUTE_COLUMNS = (D_FAILURES, D_ATTEMPTS, D_CATS, D_CONNECT_TIMEOUT)
+_ROUTE_COLUMNS = (D_FAILURES, D_ATTEMPTS, D_CATS, D_CONNECT_TIMEOUT, D_CONNECT_REFUSED)
 # Time series vector: attempts, failures, deferred, bounced+expired, 421 replies.
 S_ATTEMPTS, S_FAILURES, S_DEFERRED, S_BOUNCED, S_421 = range(5)
 # TLS peer vector: count, then one count per category.
@@ -564,6 +566,8 @@ class Aggregator:
         row[ci] += n
         if info.connect_timeout:
             row[D_CONNECT_TIMEOUT] += n
+        elif info.connect_refused:
+            row[D_CONNECT_REFUSED] += n
         rkey = relay or "(none)"
         rrow = self.relays.rows.get(rkey) or self.relays.row(rkey)
         rrow[D_FAILURES] += n

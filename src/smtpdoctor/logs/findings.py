@@ -4,10 +4,12 @@ Two parts of the ``smtpdoctor.logs/1`` document built from an Aggregator's
 counts, with findings from the catalogue (``logs.outbound.*``,
 ``logs.inbound.*``):
 
-* :func:`outbound_findings`: connect timeouts read against the rest of the
-  file. Every destination timing out at connect while no mail reached any
-  remote SMTP server is our outbound port 25 blocked; some destinations
-  timing out while others take mail is those receivers' problem.
+* :func:`outbound_findings`: connect timeouts, refused connections and TLS
+  failures read against the rest of the file. Every destination timing out at
+  connect while no mail reached any remote SMTP server is our outbound port 25
+  blocked; some destinations timing out while others take mail is those
+  receivers' problem; likewise every destination refusing (a REJECT of ours)
+  or failing in TLS (our TLS settings, or a middlebox on our path).
 * :func:`inbound_section`: which clients failed to hand us mail, at which
   stage, why, with the receiving side's fixes.
 """
@@ -20,8 +22,11 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from smtpdoctor.logs.aggregate import (
+    CATEGORIES,
     CAUSES,
     D_ATTEMPTS,
+    D_CATS,
+    D_CONNECT_REFUSED,
     D_CONNECT_TIMEOUT,
     D_FAILURES,
     D_REMOTE_SENT,
@@ -31,11 +36,15 @@ from smtpdoctor.logs.aggregate import (
     STAGES,
     Aggregator,
 )
+from smtpdoctor.logs.events import TLS_CATEGORIES
 from smtpdoctor.logs.inbound import Cause
 from smtpdoctor.model import Category, Severity, Stage
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
+
+    _Class = tuple[Callable[[list[int]], int], str, str, tuple[dict[str, str], ...]]
 
 __all__ = ["inbound_section", "outbound_findings"]
 
@@ -59,32 +68,19 @@ def prepare() -> None:
     load_through("logs_inbound")
 
 
-def outbound_findings(agg: Aggregator) -> list[dict[str, Any]]:
-    """The whole-file reading of connect timeouts (possibly none)."""
-    from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
+# A class of connection failure one line cannot place, read against the whole log: a
+# destination row's failures of the class, the finding when every destination tried
+# fails so (ours) and the one when some do while mail to others flows (theirs), and the
+# readings the first rules out (_Class; plain tuples: typing stays unloaded on the logs path).
 
-    rows = agg.destinations.rows
-    timing_out = sorted(
+
+_TLS_COLUMNS = tuple(D_CATS + i for i, c in enumerate(CATEGORIES) if c in TLS_CATEGORIES)
+_CLASSES: tuple[_Class, ...] = (
+    (
+        itemgetter(D_CONNECT_TIMEOUT),
+        "logs.outbound.port25_blocked",
+        "logs.outbound.hosts_unreachable",
         (
-            k
-            for k, v in rows.items()
-            if k != OTHER_KEY and v[D_CONNECT_TIMEOUT] and not v[D_REMOTE_SENT]
-        ),
-        key=lambda k: (-rows[k][D_CONNECT_TIMEOUT], k),
-    )
-    if not timing_out:
-        return []
-    # Destinations that only ever timed out at connect (nothing else went wrong).
-    only = [k for k in timing_out if rows[k][D_CONNECT_TIMEOUT] == rows[k][D_FAILURES]]
-    tried = [k for k, v in rows.items() if k not in ("(none)", OTHER_KEY) and v[D_ATTEMPTS]]
-    evidence = {
-        "destinations": only[:50] or timing_out[:50],
-        "remote_deliveries": agg.remote_sent,
-        "destinations_tried": len(tried),
-    }
-    all_failed = {k for k in tried if rows[k][D_FAILURES] == rows[k][D_ATTEMPTS]}
-    if agg.remote_sent == 0 and len(only) >= MIN_DESTINATIONS_FOR_BLOCK and set(only) >= all_failed:
-        evidence["alternatives"] = [
             {
                 "category": Category.NETWORK_TIMEOUT.value,
                 "why": "each receiver down at once: unlikely for several unrelated domains",
@@ -93,24 +89,77 @@ def outbound_findings(agg: Aggregator) -> list[dict[str, Any]]:
                 "category": Category.DNS_RESOLUTION.value,
                 "why": "not it: the log shows connects to resolved addresses timing out",
             },
-        ]
-        f = finding(
-            "logs.outbound.port25_blocked",
-            evidence=evidence,
-            count=len(only),
-            destinations=_names(only),
-        )
+        ),
+    ),
+    (
+        itemgetter(D_CONNECT_REFUSED),
+        "logs.outbound.refused_everywhere",
+        "logs.outbound.hosts_refusing",
+        (
+            {
+                "category": Category.SERVICE_UNAVAILABLE.value,
+                "why": "each receiver's MTA stopped at once: unlikely for several unrelated "
+                "domains",
+            },
+        ),
+    ),
+    (
+        lambda row: sum(row[i] for i in _TLS_COLUMNS),
+        "logs.outbound.tls_failing_everywhere",
+        "logs.outbound.tls_failing_peers",
+        (
+            {
+                "category": Category.TLS_HANDSHAKE_FAILURE.value,
+                "why": "each receiver's TLS broken at once: unlikely for several unrelated domains",
+            },
+        ),
+    ),
+)
+
+
+def outbound_findings(agg: Aggregator) -> list[dict[str, Any]]:
+    """The whole-file reading of connect timeouts, refused connections and TLS
+    failures (possibly none)."""
+    out: list[dict[str, Any]] = []
+    for c in _CLASSES:
+        out += _outbound(agg, c)
+    return out
+
+
+def _outbound(agg: Aggregator, c: _Class) -> list[dict[str, Any]]:
+    from smtpdoctor.knowledge.catalogue import finding  # noqa: PLC0415 - only when needed
+
+    count, everywhere, some, unlikely = c
+    rows = agg.destinations.rows
+    failing = sorted(
+        (k for k, v in rows.items() if k != OTHER_KEY and count(v) and not v[D_REMOTE_SENT]),
+        key=lambda k: (-count(rows[k]), k),
+    )
+    if not failing:
+        return []
+    # Destinations that only ever failed so (nothing else went wrong).
+    only = [k for k in failing if count(rows[k]) == rows[k][D_FAILURES]]
+    tried = [k for k, v in rows.items() if k not in ("(none)", OTHER_KEY) and v[D_ATTEMPTS]]
+    evidence: dict[str, Any] = {
+        "destinations": only[:50] or failing[:50],
+        "remote_deliveries": agg.remote_sent,
+        "destinations_tried": len(tried),
+    }
+    all_failed = {k for k in tried if rows[k][D_FAILURES] == rows[k][D_ATTEMPTS]}
+    if agg.remote_sent == 0 and len(only) >= MIN_DESTINATIONS_FOR_BLOCK and set(only) >= all_failed:
+        evidence["alternatives"] = list(unlikely)
+        f = finding(everywhere, evidence=evidence, count=len(only), destinations=_names(only))
         return [f.to_json()]
     if agg.remote_sent > 0 and only:
         evidence["alternatives"] = [
             {
                 "category": Category.FIREWALL_BLOCK.value,
-                "why": f"an outbound block of ours: ruled out, {agg.remote_sent} deliveries "
-                "to other SMTP servers on port 25 went through",
+                "why": f"a block or interception of ours: ruled out, {agg.remote_sent} "
+                "deliveries to other SMTP servers on port 25 went through",
             },
         ]
         f = finding(
-            "logs.outbound.hosts_unreachable",
+            some,
             evidence=evidence,
             count=len(only),
             destinations=_names(only),

@@ -108,6 +108,7 @@ class Info:
     code_key: str = field(init=False, compare=False)
     tls: bool = field(init=False, compare=False)
     connect_timeout: bool = field(init=False, compare=False)
+    connect_refused: bool = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cat_index", _CATEGORY_INDEX[self.category])
@@ -127,6 +128,11 @@ class Info:
             self.stage is Stage.CONNECT
             and self.category in (Category.FIREWALL_BLOCK, Category.NETWORK_TIMEOUT)
             and ("timed out" in low or "unreachable" in low or "no route to host" in low),
+        )
+        # "connect to mx[addr]:25: Connection refused": a stopped MTA or a firewall's
+        # REJECT, theirs or ours; the whole log tells which too.
+        object.__setattr__(
+            self, "connect_refused", self.stage is Stage.CONNECT and "refused" in low
         )
 
     @property
