@@ -101,7 +101,7 @@ _MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
 _NAME = "regexstore.{command}.{tag}.marshal"
 # The commands with a file of their own (a logs run reads its ~600 KB, ~6 ms, not the
 # 1.4 MB a folder's explanation adds to it); any other reads and writes "other".
-_COMMANDS = ("logs", "explain")
+_COMMANDS = ("logs", "explain", "diagnose")
 
 
 def _stamp() -> tuple[str, int, str, str]:
