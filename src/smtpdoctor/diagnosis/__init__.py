@@ -23,8 +23,9 @@ _BEFORE: list[Callable[[], None]] = []
 
 
 def before_library(hook: Callable[[], None]) -> None:
-    """Run ``hook`` once, just before the pattern library (the classifier) is first
-    loaded through this package (a healthy diagnosis never loads it)."""
+    """Run ``hook`` once, at the first lookup of the classifier's names through this
+    package, before the classifier is imported (where nothing imported it before:
+    a diagnosis loads it there, for its first refusal, and a healthy one never)."""
     _BEFORE.append(hook)
 
 
