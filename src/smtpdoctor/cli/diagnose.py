@@ -27,6 +27,7 @@ from smtpdoctor.cli.common import (
     progress,
     wants_json,
 )
+from smtpdoctor.diagnosis import before_library
 from smtpdoctor.diagnosis.peers import PEERS
 from smtpdoctor.diagnosis.session_rules import TLS_ORDER, Policy
 from smtpdoctor.doctor.options import DiagnoseOptions
@@ -425,12 +426,37 @@ def run(args: argparse.Namespace) -> int:
         # %r, and with it the main task and the whole document (~1-2 ms).
         done.append(await diagnose(opts))
 
+    before_library(_classifier_stores)
     with (
         progress(f"diagnosing {args.target}", quiet=args.format is not None) as shown,
         startregex.working(),  # (what the diagnosis compiles is not kept for the next start)
     ):
         asyncio.run(diagnosed(replace(opts, on_stage=shown.set_stage)))
-    result = done[0]
+    try:
+        return _output(args, done[0])
+    finally:
+        if (store := sys.modules.get("smtpdoctor.cli.regexstore")) is not None:
+            store.save()  # the table regexes a refusal compiled, for the next run
+
+
+def _classifier_stores() -> None:
+    """Before a refusal's first classification (the pattern library loads only then):
+    the table regexes' compiled programs, what was derived from them and the tables'
+    indexes from the stores a one-line ``explain`` reads (cli/regexstore.py), not
+    from the regex parser at every cold run (~0.2 s of CPU after the network, which
+    no deadline bounds); a warm server compiled them all before its first command."""
+    phrasing = sys.modules.get("smtpdoctor.knowledge.phrasing")
+    if phrasing is not None and phrasing.warmed():
+        return
+    from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the library)
+
+    regexstore.enable()
+    from smtpdoctor.knowledge.phrasing import use_compiler
+
+    use_compiler(regexstore.compile_stored)
+
+
+def _output(args: argparse.Namespace, result: Diagnosis) -> int:
     if args.html is not None:
         write_html(args.html, result.to_json())
     if wants_json(args):

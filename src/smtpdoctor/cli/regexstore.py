@@ -7,7 +7,7 @@ regex parser and compiler at every start, a twentieth of explaining a
 thousand bounces. The compiler's result for a pattern is a list of
 integers that :func:`_sre.compile` turns into the pattern object; this
 module keeps those lists, per pattern and flags, in one file per command
-(``logs``, ``explain``, any other: what one reads, the other need not) where
+(``logs``, ``explain``, ``diagnose``, any other: what one reads, the other need not) where
 Python keeps the package's bytecode (``__pycache__``, or ``sys.pycache_prefix``),
 under the same rule (nothing written when ``sys.dont_write_bytecode``).
 
@@ -16,9 +16,10 @@ builds (``==`` on patterns compares their programs; a test checks it on
 every stored entry): the file is read only by the interpreter build that
 wrote it (its version and the regex engine's magic number), and a
 pattern it lacks, or any doubt, goes to :func:`re.compile`. The table
-regexes come from it in a folder run and in a one-line ``explain``
-(:func:`enable`; a short text is searched outright by every table regex it
-reaches, ~800 for a blocklist refusal: ~0.25 s through the regex parser).
+regexes come from it in a folder run, in a one-line ``explain`` and in a
+``diagnose`` whose server refused (:func:`enable`; a short text is searched
+outright by every table regex it reaches, ~800 for a blocklist refusal: ~0.25 s
+through the regex parser).
 
 The regexes the bounce reader and the classifier compile at import (~130,
 another ~20 ms) go through :func:`re.compile`, whose own cache holds each
@@ -101,7 +102,7 @@ _MAX_ENTRIES = 5000  # past this the file starts again with this run's patterns
 _NAME = "regexstore.{command}.{tag}.marshal"
 # The commands with a file of their own (a logs run reads its ~600 KB, ~6 ms, not the
 # 1.4 MB a folder's explanation adds to it); any other reads and writes "other".
-_COMMANDS = ("logs", "explain")
+_COMMANDS = ("logs", "explain", "diagnose")
 
 
 def _stamp() -> tuple[str, int, str, str]:

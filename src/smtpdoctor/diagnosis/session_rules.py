@@ -351,8 +351,9 @@ _SERVER_ALERTS = {
 
 
 def _reply_finding(step: Step, policy: Policy) -> Finding:
-    # Imported here: the pattern library is only needed when a server said no.
-    from smtpdoctor.diagnosis.classifier import classify_reply  # noqa: PLC0415
+    # Imported here: the pattern library is only needed when a server said no
+    # (through the package: what the command asked to run before it loads).
+    from smtpdoctor.diagnosis import classify_reply  # noqa: PLC0415
 
     assert step.reply is not None
     reply = step.reply
