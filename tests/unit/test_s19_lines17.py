@@ -16,7 +16,8 @@ CLASSES = [
     # The client's IP is not on the receiving domain's allow list: a refusal of the
     # client itself, which states no stage.
     (
-        "L'IP 192.0.2.7 non è nell'elenco degli IP autorizzati per questo dominio. Chiusura connessione",
+        "L'IP 192.0.2.7 non è nell'elenco degli IP autorizzati per questo dominio. "
+        "Chiusura connessione",
         "policy_rejection",
         "none",
     ),

@@ -131,8 +131,8 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         r"(?:ありません|含まれていません|登録されていません)|"
         r"\bIP(?: \S+)? (?:n'est )?pas (?:dans|sur) la liste (?:blanche|des (?:IP|adresses) "
         r"autoris[ée]es)|"
-        r"\bIP(?: \S+)? no (?:est[aá] )?(?:en|incluida en) la lista (?:blanca|de (?:IP|direcciones) "
-        r"autorizadas)",
+        r"\bIP(?: \S+)? no (?:est[aá] )?(?:en|incluida en) la lista "
+        r"(?:blanca|de (?:IP|direcciones) autorizadas)",
         _C.POLICY_REJECTION,
         "The receiving domain takes mail only from the IP addresses on its allow list, and "
         "the sending IP is not on it (said in the provider's own language).",

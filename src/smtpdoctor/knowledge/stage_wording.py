@@ -786,10 +786,12 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         r"\b(?:welcome|greeting)[- ]?(?:response|reply|Antwort)\b|"
         r"\bWelcome ?(?:応答|응답)|"
         r"\b(?:respuesta de bienvenida|r[ée]ponse de bienvenue|risposta di benvenuto|"
-        r"resposta de boas[- ]vindas|Begr[üu](?:ß|ss)ungsantwort|Antwort auf die Begr[üu](?:ß|ss)ung|"
+        r"resposta de boas[- ]vindas|Begr[üu](?:ß|ss)ungsantwort|"
+        r"Antwort auf die Begr[üu](?:ß|ss)ung|"
         r"ответа? на приветствие|odpowied[źz]i? powitaln\w*|welkomst(?:antwoord|reactie)|"
         # (session 19, lines17) Polish, Czech and Slovak "response to the greeting"
-        r"odpowiedzi na powitanie|odpov[ěe]di na p[řr]iv[íi]t[áa]n[íi]|odpovede na priv[íi]tanie)\b|"
+        r"odpowiedzi na powitanie|odpov[ěe]di na p[řr]iv[íi]t[áa]n[íi]|"
+        r"odpovede na priv[íi]tanie)\b|"
         r"问候应答|欢迎应答|迎接的回應|歓迎応答|ウェルカム応答|환영 응답",
         _S.GREETING,
     ),
