@@ -90,6 +90,11 @@ CLASSES = [
         "service_unavailable",
         "greeting",
     ),
+    # "Authentication (is) required": a login not done states no stage (as the English).
+    ("530 5.7.0 Authentifizierung erforderlich", "authentication", "none"),
+    ("530 Se requiere autenticación", "authentication", "none"),
+    ("530 Authentification requise", "authentication", "none"),
+    ("530 5.7.0 Autenticazione richiesta", "authentication", "none"),
     # Encryption demanded for the login: RFC 4954's 538, in a client's own words.
     (
         "Błąd SMTP: szyfrowanie jest wymagane do zalogowania na tym serwerze",
@@ -125,6 +130,7 @@ KEPT = [
     ("554 5.7.1 迷惑メールとして拒否されました", "policy_rejection", "none"),
     ("552 5.2.2 La casella di posta è piena", "recipient", "rcpt_to"),
     ("421 Trop de connexions, veuillez vérifier votre configuration", "rate_limited", "none"),
+    ("535 5.7.8 Authentifizierung fehlgeschlagen", "authentication", "auth"),
     (
         "538 5.7.11 Encryption required for requested authentication mechanism",
         "starttls_unavailable",
