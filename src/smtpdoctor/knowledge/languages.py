@@ -117,6 +117,66 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         source="i18n",
         hint=_S.RCPT_TO,
     ),
+    # (session 19, lines17) A refusal of the client's IP because it is not on the receiving
+    # domain's allow list (Gmail's "IP not in whitelist for RCPT domain" as its help pages
+    # translate it, and the same words in French and Spanish): the client is refused, at
+    # no stage of its own.
+    pattern(
+        "i18n.ip_not_allowlisted",
+        r"\bIP(?:-Adresse)?(?: \S+)? (?:ist )?nicht auf (?:der )?(?:Zulassungsliste|Positivliste|"
+        r"Allowlist|Whitelist)|"
+        r"\bIP(?: \S+)? non (?:[eè] )?(?:presente )?nell'elenco degli (?:IP|indirizzi) "
+        r"autorizzati|"
+        r"\bIP(?: ?アドレス)? ?(?:が|は)[^\n。]{0,30}(?:ホワイトリスト|許可リスト)に"
+        r"(?:ありません|含まれていません|登録されていません)|"
+        r"\bIP(?: \S+)? (?:n'est )?pas (?:dans|sur) la liste (?:blanche|des (?:IP|adresses) "
+        r"autoris[ée]es)|"
+        r"\bIP(?: \S+)? no (?:est[aá] )?(?:en|incluida en) la lista "
+        r"(?:blanca|de (?:IP|direcciones) autorizadas)",
+        _C.POLICY_REJECTION,
+        "The receiving domain takes mail only from the IP addresses on its allow list, and "
+        "the sending IP is not on it (said in the provider's own language).",
+        "The recipient's domain restricts inbound mail to its own gateways or partners.",
+        source="i18n",
+        retry=False,
+    ),
+    # (session 19, lines17) An unusual volume of unwanted mail seen from the sender's IP,
+    # held back for now (Gmail's "unusual rate of unsolicited mail" as its help pages
+    # translate it; French and Spanish alike): a rate limit, before the blocked words below.
+    pattern(
+        "i18n.unusual_spam_volume",
+        r"percentuale insolita di (?:posta|e-?mail|messaggi) (?:indesiderat[ae]|non richiest[ae])|"
+        r"大量の迷惑メール(?:が|を)送信され|"
+        r"(?:taux|volume|nombre) inhabituel de (?:courriers?|messages|e-?mails) "
+        r"(?:ind[ée]sirables|non sollicit[ée]s)|"
+        r"(?:tasa|cantidad|volumen) inusual de (?:correos?|mensajes|e-?mails) "
+        r"(?:no deseados?|no solicitados?)",
+        _C.RATE_LIMITED,
+        "The receiving provider holds mail from this IP back for now after an unusual "
+        "volume of unwanted mail from it (said in the provider's own language).",
+        "A volume spike, a new IP, or recipients marking the mail as spam.",
+        source="i18n",
+        retry=True,
+    ),
+    # (session 19, lines17) TLS or encryption demanded before the mail is taken (Gmail's
+    # "TLS required for RCPT domain" as its help pages translate it, and the same words in
+    # French, Spanish and Portuguese): the sender did not start TLS.
+    pattern(
+        "i18n.tls_required",
+        r"(?:crittografia )?TLS (?:[eè] )?(?:richiest[ao]|obbligatori[ao])|"
+        r"TLS ?(?:接続|暗号化)?が必要|"
+        r"(?:TLS|chiffrement)(?: TLS)? (?:est )?(?:requis|obligatoire)|"
+        r"(?:se requiere|requiere) (?:TLS|cifrado)|(?:TLS|cifrado)(?: TLS)? (?:es )?"
+        r"(?:obligatorio|requerido)|"
+        r"(?:TLS|criptografia)(?: TLS)? (?:[eé] )?(?:obrigat[oó]ri[ao]|exigid[ao])",
+        _C.STARTTLS_UNAVAILABLE,
+        "The receiving side takes mail only over an encrypted connection (STARTTLS), and "
+        "the sender did not start TLS (said in the provider's own language).",
+        "STARTTLS is off in the sender's settings, or its TLS set-up failed and it went on "
+        "in plain text.",
+        source="i18n",
+        retry=False,
+    ),
     pattern(
         "i18n.blocked",
         r"adresse IP (?:bloqu[ée]e|refus[ée]e|list[ée]e)|IP bloqu[ée]e|"
@@ -152,12 +212,41 @@ LANGUAGE_PATTERNS: tuple[TextPattern, ...] = (
         r"trop de (?:connexions|messages)|zu viele (?:Verbindungen|Nachrichten)|"
         r"demasiadas conexiones|troppe connessioni|слишком много|"
         r"发送(?:频率|过于频繁)|频率(?:过快|受限|限制)|连接(?:数)?过多|"
-        r"送信(?:数|頻度)が(?:多|上限)",
+        r"送信(?:数|頻度)が(?:多|上限)|"
+        # (session 19, lines17) a recipient receiving mail faster than the provider allows
+        # (Gmail's "receiving mail too quickly" as its help pages translate it; French and
+        # Spanish alike)
+        r"ricev(?:endo|e) (?:e-?mail|posta|messaggi) troppo (?:rapidamente|velocemente)|"
+        r"(?:非常に)?速いペースで(?:メールを)?受信|"
+        r"re[çc]oi(?:t|vent) (?:des )?(?:e-?mails|messages|courriers) trop (?:rapidement|vite)|"
+        r"recib(?:iendo|e) (?:correos?|mensajes|e-?mails) (?:demasiado|muy) (?:r[aá]pido|deprisa)",
         _C.RATE_LIMITED,
         "The receiving provider throttles this sender: too many connections or "
         "messages in a short time (said in the provider's own language).",
         source="i18n",
         retry=True,
+    ),
+    # (session 19, lines17) A service, protocol or server said to be unavailable, in a
+    # client's or server's own words (a Polish client's "Protokół SMTP nie jest dostępny";
+    # Czech, French, Spanish, Italian, Portuguese and German alike): for now, and weak,
+    # so a cause named beside it decides.
+    pattern(
+        "i18n.service_unavailable",
+        r"(?:usługa|protokół SMTP|serwer)(?: SMTP)? (?:jest )?(?:chwilowo |tymczasowo )?"
+        r"(?:niedostępn[ya]|nie jest dostępn[ya])|"
+        r"služba(?: SMTP)? (?:je )?(?:dočasně )?nedostupná|"
+        r"service(?: SMTP)? (?:est )?(?:temporairement )?indisponible|"
+        r"servicio(?: SMTP)? (?:est[aá] )?(?:temporalmente )?no disponible|"
+        r"servizio(?: SMTP)? (?:[eè] )?(?:temporaneamente )?non disponibile|"
+        r"servi[çc]o(?: SMTP)? (?:est[aá] )?(?:temporariamente )?indispon[ií]vel|"
+        r"Dienst(?: SMTP)? (?:ist )?(?:vor[uü]bergehend )?nicht verf[uü]gbar",
+        _C.SERVICE_UNAVAILABLE,
+        "The receiving server or its mail service is not available at the moment (said in "
+        "the client's or provider's own language).",
+        "Overload, maintenance, or a backend it depends on is down.",
+        source="i18n",
+        retry=True,
+        specific=False,
     ),
     pattern(
         "i18n.relay_denied",

@@ -210,7 +210,18 @@ _CORE: tuple[TextPattern, ...] = (
         r"Please turn on SMTP Authentication|without authentication|authorization required|"
         r"Unauthenticated (?:mail|senders?) not allowed|please authenticate|\bnot authenticated\b|"
         # (session 13, generic3) "SMTP server may require authentication"
-        r"\bserver (?:may |might )?requires? (?:SMTP )?authentication\b",
+        r"\bserver (?:may |might )?requires? (?:SMTP )?authentication\b|"
+        # (session 19, lines17) "authentication (is) required" in the wording tables'
+        # languages (BlueMail's German "Authentifizierung ist erforderlich"): a login not
+        # done, which states no stage, as the English does
+        r"\bAuthentifizierung (?:ist )?(?:erforderlich|notwendig)\b|"
+        r"\bauthentification (?:est )?(?:requise|obligatoire|n[ée]cessaire)\b|"
+        r"\b(?:se requiere|requiere) autenticaci[oó]n\b|"
+        r"\bautenticaci[oó]n (?:es )?(?:requerida|obligatoria|necesaria)\b|"
+        r"\bautenticazione (?:[eè] )?(?:richiesta|obbligatoria|necessaria)\b|"
+        r"\bautentica[çc][ãa]o (?:[eé] )?(?:necess[áa]ria|obrigat[óo]ria|exigida)\b|"
+        r"\bauthenticatie (?:is )?(?:vereist|verplicht|nodig)\b|"
+        r"\b(?:wymagane (?:jest )?uwierzytelnienie|uwierzytelnienie jest wymagane)\b",
         _C.AUTHENTICATION,
         "The server only accepts this mail from a client that logged in with AUTH.",
         permanence=_PM,

@@ -508,7 +508,14 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # RFC 4954 §6's 538 text answers AUTH (its 504 5.7.4 keeps the corpus's none).
     stage_phrase(
         "stage.auth_mechanism",
-        r"\bEncryption required for requested authentication mechanism\b",
+        r"\bEncryption required for requested authentication mechanism\b|"
+        # (session 19, lines17) encryption demanded for the login in a client's own words
+        # (Polish; French, Spanish, Italian and German alike)
+        r"\bwymagan[ey] do (?:zalogowania|uwierzytelnienia)|"
+        r"\brequis pour (?:l'authentification|s'authentifier)\b|"
+        r"\brequerid[oa] para (?:la )?autenticaci[oó]n\b|"
+        r"\brichiest[ao] per l'autenticazione\b|"
+        r"\bf[uü]r die (?:Authentifizierung|Anmeldung) erforderlich\b",
         _S.AUTH,
     ),
     stage_phrase(
@@ -781,14 +788,19 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # "Welcome" untranslated ("Welcome-Antwort", "Welcome 応答", "Welcome 응답") or says it
     # in its own words ("respuesta de bienvenida", "réponse de bienvenue", "risposta di
     # benvenuto", "resposta de boas-vindas", "Begrüßungsantwort", "ответ на приветствие",
-    # "问候应答", "迎接的回應", "歓迎応答", "환영 응답", "odpowiedź powitalna", "welkomstantwoord").
+    # "问候应答", "迎接的回應", "歓迎応答", "환영 응답", "odpowiedź powitalna", "welkomstantwoord";
+    # "resposta de boas vindas" written without its hyphen, as Evolution's pt_BR does).
     stage_phrase(
         "stage.welcome_response",
         r"\b(?:welcome|greeting)[- ]?(?:response|reply|Antwort)\b|"
         r"\bWelcome ?(?:応答|응답)|"
         r"\b(?:respuesta de bienvenida|r[ée]ponse de bienvenue|risposta di benvenuto|"
-        r"resposta de boas-vindas|Begr[üu](?:ß|ss)ungsantwort|Antwort auf die Begr[üu](?:ß|ss)ung|"
-        r"ответа? на приветствие|odpowied[źz]i? powitaln\w*|welkomst(?:antwoord|reactie))\b|"
+        r"resposta de boas[- ]vindas|Begr[üu](?:ß|ss)ungsantwort|"
+        r"Antwort auf die Begr[üu](?:ß|ss)ung|"
+        r"ответа? на приветствие|odpowied[źz]i? powitaln\w*|welkomst(?:antwoord|reactie)|"
+        # (session 19, lines17) Polish, Czech and Slovak "response to the greeting"
+        r"odpowiedzi na powitanie|odpov[ěe]di na p[řr]iv[íi]t[áa]n[íi]|"
+        r"odpovede na priv[íi]tanie)\b|"
         r"问候应答|欢迎应答|迎接的回應|歓迎応答|ウェルカム応答|환영 응답",
         _S.GREETING,
     ),
