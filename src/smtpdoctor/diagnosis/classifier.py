@@ -757,7 +757,14 @@ def _inner_first(
         return strong, weak
     inner = mask_addresses(" ".join(reply.text.split()))
     i_strong, i_weak = _inner_patterns(inner)
-    if i_strong is not None and strong is not None and _reads_on(strong, inner, flat):
+    # (The same phrase inside and around the reply is one reading either way: its
+    # regex need not be searched again to tell which.)
+    if (
+        i_strong is not None
+        and strong is not None
+        and strong.id != i_strong.id
+        and _reads_on(strong, inner, flat)
+    ):
         return strong, weak
     if i_strong is not None:
         return i_strong, weak
