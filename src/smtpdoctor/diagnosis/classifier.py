@@ -355,12 +355,14 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = basic_evidence(found_reply, known_stage)
 
-    # A text that says the mail was not delivered is never a success, whatever
-    # 2xx code (a mailer's exit status, a header's number) stands in it.
-    failed = search_open(_FAILURE_SAID.regex, low, flat)
-    # Nor is one where a specific failure phrase follows a positive reply (a
-    # session's "220 Ready to start TLS", then the handshake that failed).
-    failed = failed or bool(strong and strong.category is not Category.OK)
+    # A text where a specific failure phrase follows a positive reply is never a
+    # success (a session's "220 Ready to start TLS", then the handshake that failed);
+    # nor is one that says the mail was not delivered, whatever 2xx code (a mailer's
+    # exit status, a header's number) stands in it. (The phrase first: it is known,
+    # and with it the sentence's search is not needed.)
+    failed = bool(strong and strong.category is not Category.OK) or search_open(
+        _FAILURE_SAID.regex, low, flat
+    )
     success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
