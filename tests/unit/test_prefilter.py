@@ -24,6 +24,7 @@ from smtpdoctor.diagnosis import classifier, replytext
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.knowledge import PATTERNS, phrasing
 from smtpdoctor.knowledge.phrasing import gates_of, needs_of
+from smtpdoctor.knowledge.stage_wording import DELIVERED_LOCALLY
 from support.helpers import unavailable
 
 ROOT = Path(__file__).parents[2]
@@ -143,6 +144,20 @@ def test_the_words_of_a_text_and_its_flat_form_are_those_of_both_joined(
     assert [phrasing.present_words_of(f, r) for f, r in pairs] == joined()
     monkeypatch.setattr(phrasing, "_AUTOMATON", None)  # the character-triple scan
     assert [phrasing.present_words_of(f, r) for f, r in pairs] == joined()
+
+
+def test_the_local_delivery_gate_agrees_with_its_regex() -> None:
+    # (session 19) Its words are looked for in an ASCII text only: beyond ASCII a
+    # case-insensitive letter may stand for one lower-casing does not give ("\u017f": s).
+    texts = _texts()
+    texts += [
+        "status=bounced relay=LOCAL (mailbox full)",
+        "550 on our \u017fuppression list",
+        "Dovecot-LDA(user): Error: quota exceeded",
+    ]
+    found = [classifier._delivered_locally(t) for t in texts]
+    assert found == [DELIVERED_LOCALLY.search(t) is not None for t in texts]
+    assert 3 <= sum(found) < len(texts) // 2
 
 
 def test_the_flat_form_masked_is_the_masked_text_flattened_when_only_line_ends_differ() -> None:

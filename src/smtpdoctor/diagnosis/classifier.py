@@ -361,12 +361,14 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
     known_stage = phrase_stage or (strong.stage if strong else None) or stage
     basic_ev = basic_evidence(found_reply, known_stage)
 
-    # A text that says the mail was not delivered is never a success, whatever
-    # 2xx code (a mailer's exit status, a header's number) stands in it.
-    failed = search_open(_FAILURE_SAID.regex, low, flat)
-    # Nor is one where a specific failure phrase follows a positive reply (a
-    # session's "220 Ready to start TLS", then the handshake that failed).
-    failed = failed or bool(strong and strong.category is not Category.OK)
+    # A text where a specific failure phrase follows a positive reply is never a
+    # success (a session's "220 Ready to start TLS", then the handshake that failed);
+    # nor is one that says the mail was not delivered, whatever 2xx code (a mailer's
+    # exit status, a header's number) stands in it. (The phrase first: it is known,
+    # and with it the sentence's search is not needed.)
+    failed = bool(strong and strong.category is not Category.OK) or search_open(
+        _FAILURE_SAID.regex, low, flat
+    )
     success = found_reply is not None and found_reply.code < 400 and not failed
     if success:
         assert basic_ev is not None
@@ -559,6 +561,23 @@ def _connect_timeout(decided: Evidence | None, stated: Stage | None, flat: str) 
 _ADDRESSING = re.compile(r"enhanced:[45]\.1\.(?:[1236]|10)$")
 
 
+def _delivered_locally(text: str) -> bool:
+    """``DELIVERED_LOCALLY`` matches in ``text``: in an ASCII text, searched only when
+    it holds one of the words every match holds, lower-cased (the branches open with
+    a word boundary, so the regex was tried at every character: ~10 us a bounce
+    paragraph; beyond ASCII a case-insensitive letter may match what lower-casing
+    does not show, "\u017f" an "s")."""
+    if text.isascii() and not _maybe(_local_delivery_needs(), text.lower()):
+        return False
+    return DELIVERED_LOCALLY.search(text) is not None
+
+
+@functools.cache
+def _local_delivery_needs() -> tuple[str, ...] | None:
+    # (On first use: a one-line explain rarely gets here.)
+    return needed_words(DELIVERED_LOCALLY.pattern, least=2)
+
+
 def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
     category: Category,
     decided: Evidence,
@@ -570,7 +589,7 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
     """Where the deciding evidence usually happens, when the text states no stage."""
     return (
         # (session 12) a failure in the local delivery answered no SMTP command
-        (Stage.NONE if DELIVERED_LOCALLY.search(text) else None)
+        (Stage.NONE if _delivered_locally(text) else None)
         or decided.stage_hint
         # What the text says was judged (the message, the sender), then a reply
         # code that answers one command only (RFC 4954: 535 answers AUTH).
@@ -766,7 +785,14 @@ def _inner_first(
         return strong, weak
     inner = mask_addresses(" ".join(reply.text.split()))
     i_strong, i_weak = _inner_patterns(inner)
-    if i_strong is not None and strong is not None and _reads_on(strong, inner, flat):
+    # (The same phrase inside and around the reply is one reading either way: its
+    # regex need not be searched again to tell which.)
+    if (
+        i_strong is not None
+        and strong is not None
+        and strong.id != i_strong.id
+        and _reads_on(strong, inner, flat)
+    ):
         return strong, weak
     if i_strong is not None:
         return i_strong, weak

@@ -32,7 +32,7 @@ from smtpdoctor.knowledge import (
     permanence_of,
     split_enhanced,
 )
-from smtpdoctor.knowledge.phrasing import needed_words, words_absent
+from smtpdoctor.knowledge.phrasing import needed_words, search_open, words_absent
 from smtpdoctor.model import MTA, Category, Fix, Permanence, Stage
 from smtpdoctor.protocol.reply import Reply
 
@@ -255,7 +255,11 @@ def permanence_from(  # noqa: PLR0917 - the evidence in order of strength
             return CLASSES[parts[0]].permanence, None
     lowered = raw.lower()
     for cue, needs in zip(PERMANENCE_CUES, _CUE_NEEDS, strict=True):
-        if not words_absent(cue.regex, low) and _maybe(needs, lowered) and cue.regex.search(raw):
+        if (
+            not words_absent(cue.regex, low)
+            and _maybe(needs, lowered)
+            and search_open(cue.regex, low, raw)
+        ):
             return cue.permanence, cue.id
     if decided.permanence is not None:
         return decided.permanence, None

@@ -167,7 +167,9 @@ def normalise(text: str) -> str:
     # (session 18, lines15) Its "(" stays before the code, as for the three-item tuple:
     # an application's log may give the tuple as a key's value ("error=(538, b'...')"),
     # and a code after "=" is a reply only with an enhanced code, a "(" before it is one.
-    if "(" not in cut:
+    # (Each match of _PY_REPLY opens with one of _PY_REPLY_HEAD: without one, neither
+    # sub changes the text, and each would still run re's template code in Python.)
+    if "(" not in cut or _PY_REPLY_HEAD.search(cut) is None:
         return cut
     return _PY_REPLY_HEAD.sub(r"(\1 ", _PY_REPLY.sub("(\\1 \\3\\n", cut))
 
