@@ -16,6 +16,7 @@ from functools import cache
 from itertools import pairwise
 
 from smtpdoctor.fastdataclass import dataclass
+from smtpdoctor.knowledge.phrasing import LazyRegex, present_words, words_absent
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["ALTERNATIVES", "Reading", "class_readings", "named_readings", "readings_for"]
@@ -327,12 +328,11 @@ _SENTENCE_END = re.compile(r"[.;!?。；](?:\s|$)")
 
 
 @cache
-def _named() -> tuple[tuple[Reading, tuple[re.Pattern[str], ...]], ...]:
+def _named() -> tuple[tuple[Reading, tuple[LazyRegex, ...]], ...]:
     from smtpdoctor.knowledge.patterns import pattern_by_id  # noqa: PLC0415 - the tables, on first use
 
     return tuple(
-        (reading, tuple(pattern_by_id(id_).regex.compiled for id_ in ids))
-        for reading, ids in _NAMED_BY
+        (reading, tuple(pattern_by_id(id_).regex for id_ in ids)) for reading, ids in _NAMED_BY
     )
 
 
@@ -341,15 +341,26 @@ def named_readings(text: str) -> tuple[Reading, ...]:
     categories: each reading in the order the text names it, else ()."""
     if _OR.search(text) is None:
         return ()
+    # Only the causes whose patterns' needed words the text holds (the word index
+    # the classifier's tables search by), and only when two categories remain: most
+    # texts with an "or" in them name one cause or none.
+    present = present_words(text.lower())
+    named = [
+        (reading, rx)
+        for reading, regexes in _named()
+        for rx in regexes
+        if not words_absent(rx, present)
+    ]
+    if len({reading.category for reading, _ in named}) < 2:
+        return ()
     found: list[tuple[int, int, Reading]] = []
     # (a cause's words inside another's are not a cause of their own: "Relay
     # access denied" is no block for its "denied")
     for start, end, reading in sorted(
         (
             (m.start(), -m.end(), reading)
-            for reading, regexes in _named()
-            for rx in regexes
-            for m in rx.finditer(text)
+            for reading, rx in named
+            for m in rx.compiled.finditer(text)
         ),
         key=lambda f: f[:2],
     ):
