@@ -245,21 +245,25 @@ def check_days(warn: int, crit: int) -> None:
         fail(f"--crit-days {crit} is more than --warn-days {warn}: critical comes later")
 
 
-_command_started: list[float] = []  # (one value: when this command began)
+_command_started: list[tuple[float, bool]] = []  # (one value: when marked, from /proc or not)
 
 
 def mark_command_start(*, process: bool) -> None:
     """Note when the command began: this process's start where ``process``
     (the command line; read from /proc, the interpreter's start-up included),
-    else now (a caller in this process, a warm server's fork)."""
-    now = time.monotonic()
-    began = _process_start(now) if process else None
-    _command_started[:] = [now if began is None else min(now, began)]
+    else now (a caller in this process, a warm server's fork). /proc is read
+    only when asked (:func:`command_started`: diagnose's deadline), not at every
+    command's start."""
+    _command_started[:] = [(time.monotonic(), process)]
 
 
 def command_started() -> float | None:
     """When the command began (time.monotonic()), once marked."""
-    return _command_started[0] if _command_started else None
+    if not _command_started:
+        return None
+    marked, process = _command_started[0]
+    began = _process_start(time.monotonic()) if process else None
+    return marked if began is None else min(marked, began)
 
 
 def _process_start(now: float) -> float | None:
