@@ -2989,7 +2989,8 @@ def test_text_names_no_mta_gets_the_common_fixes_and_a_hint(
             "tls_handshake",
         ),
         ("dh key too small", "tls_handshake"),
-        ("Remote host said: 451 qqt failure (#4.3.0)", "message"),
+        # (session 20: qmail-queue's "qqt failure" names no command, no stage)
+        ("Remote host said: 451 qqt failure (#4.3.0)", "none"),
         ("qmail-smtpd: 553 sorry, your HELO host name has been denied (#5.7.1)", "ehlo"),
         # smtplib's debug output: the command sent, then the failing reply
         ("send: 'rcpt TO:<a@b.com>\\r\\n'\nreply: b'550 5.1.1 User unknown\\r\\n'", "rcpt_to"),

@@ -498,8 +498,10 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.certificate_validation", r"\bCertificate validation fail", _S.TLS_HANDSHAKE
     ),
-    # qmail-smtpd's qmail-queue results come after the data; its HELO check.
-    stage_phrase("stage.qmail_queue", r"\bqqt failure\b|\bqq temporary problem\b", _S.MESSAGE),
+    # qmail-smtpd's HELO check. (Its qmail-queue results, "qqt failure" and "qq temporary
+    # problem", name no command: a server-side fault that states no stage, as session 18's
+    # relabel reads it; they come after the data only by qmail's code, which a pasted reply
+    # does not carry. Session 20, conventions.)
     stage_phrase(
         "stage.your_helo", r"\byour (?:HELO|EHLO) (?:host ?name|name|greeting)\b", _S.EHLO
     ),
