@@ -135,7 +135,9 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         "stage.dns",
         r"Host or domain name not found|Name service error|Host unknown|Unrouteable address|"
         r"DNS query failed|\bHost not found\b|MX record points to local host|Name server timeout|"
-        r"all relevant MX records|loops back to myself",
+        # (Postfix's "mail for X loops back to myself" is a mail loop, which states no
+        # stage, as session 18's relabel and the tune rows read it: session 20, conventions.)
+        r"all relevant MX records",
         _S.DNS,
     ),
     # Postfix's restriction prefixes name the check that refused (postconf(5),
