@@ -144,8 +144,8 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
     # smtpd_*_restrictions): the HELO name's is answered to EHLO. Tried last: a
     # log's "reject: RCPT from" or a lookup failure says more. (Sender's is
     # stage.sender_rejected; the client's is answered at RCPT TO only under
-    # smtpd_delay_reject; the recipient's "Recipient address rejected:" is left
-    # stageless: read as RCPT TO it lost a held-back bounce row, docs/explain.md.)
+    # smtpd_delay_reject; the recipient's "Recipient address rejected:" is
+    # vendor_stages' c20.stage.postfix_rcpt_class, RCPT TO.)
     _sp("stage.postfix_helo_check", r"\bHelo command rejected:", _S.EHLO),
 )
 

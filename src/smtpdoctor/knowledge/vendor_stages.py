@@ -331,18 +331,17 @@ FALLBACK_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # smtpd_data_restrictions answer DATA, smtpd_end_of_data_restrictions the message.
     stage_phrase("c18.stage.postfix_data_class", r"\bData command rejected\b", _S.DATA),
     stage_phrase("c18.stage.postfix_eod_class", r"\bEnd-of-data rejected\b", _S.MESSAGE),
-    # (session 19, catalogues2) A policy service's check of the client's HELO name or SPF
-    # reported under Postfix's recipient class (cbpolicyd's "<a>: Recipient address
-    # rejected: Invalid HELO/EHLO; ...", "...: Failed SPF check; ...", postfwd's "invalid
-    # helo", pypolicyd-spf's "Message rejected due to: SPF fail"): the class names
-    # smtpd_recipient_restrictions, RCPT TO, where the words alone would give EHLO or MAIL
-    # FROM. Only these reasons: the prefix itself stays stageless (read as RCPT TO for any
-    # reason, four rounds lost a held-back bounce row, and session 20 a fifth time, though
-    # 89 of the 90 tune lines quoting the prefix were first labelled RCPT TO: docs/explain.md,
-    # "Session 20: conventions").
+    # Postfix's recipient class "<a>: Recipient address rejected: <reason>" (smtpd_dsn_fix.h;
+    # smtpd_recipient_restrictions, and every other restriction list under the default
+    # smtpd_delay_reject) states that the recipient address, RCPT TO's argument (RFC 5321
+    # §3.3), was refused, whatever the reason after it: a rate, a busy server, a listed
+    # client, a policy service's HELO or SPF check (cbpolicyd's "Invalid HELO/EHLO",
+    # pypolicyd-spf's "SPF fail"). Session 20 (conventions): 89 of the 90 tune lines quoting
+    # it were first labelled RCPT TO; the earlier convention (the prefix stageless unless
+    # its reason judged the recipient) was the engine's, not a fresh reader's.
     stage_phrase(
-        "c19.stage.postfix_rcpt_class_client_check",
-        r"\bRecipient address rejected: [^\n]{0,40}?\b(?:HELO|EHLO|SPF)\b",
+        "c20.stage.postfix_rcpt_class",
+        r"\bRecipient address rejected:",
         _S.RCPT_TO,
     ),
     # (session 19, catalogues2) A content scanner's verdict on the message (rspamd's
