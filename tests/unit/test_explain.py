@@ -1084,7 +1084,11 @@ def test_bounce_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
             print(f"\nbounce corpus {split}: {n} rows, category {cat:.1f} %, stage {stage:.1f} %")
     # Each floor stays on the rows it was set on (the keys of _bounce_scores).
     floors = (
-        ("held/sisimai", (90.0, 90.0)),
+        # Session 20 (lead): stage 90.0 -> 89.7. Postfix's "Recipient address rejected:
+        # <reason>" read at RCPT TO whatever the reason (89 of the 90 tune lines quoting it
+        # were labelled so by their first labellers) costs one of these 98 rows (88/98,
+        # 89.8 %); docs/explain.md "Session 20: the lead" says why it was kept.
+        ("held/sisimai", (90.0, 89.7)),
         ("held/first", HELD_FLOOR),
         ("tune/first", TUNE_FLOOR),
         ("held/nine", HELD_FLOOR_ALL),
@@ -1912,8 +1916,10 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # other languages) and their classes: 2821/2882 and 2755/2882. Merged (lead, lines17):
 # 2914/2981 and 2844/2981; a row of margin. Session 20 (conventions): "qqt failure" and
 # Postfix's "loops back to myself" state no stage (no row added, no lines label changed):
-# 2914/2981 and 2846/2981 on its own tree; a row of margin.
-LINE_TUNE_FLOOR_ALL = (2913, 2845)
+# 2914/2981 and 2846/2981 on its own tree; a row of margin. Merged (lead), with
+# Postfix's "Recipient address rejected: <reason>" at RCPT TO kept (conventions' df543514,
+# which it had withdrawn): 2914/2981 and 2857/2981; a row of margin.
+LINE_TUNE_FLOOR_ALL = (2913, 2856)
 # Measured once at the end of session 6's line round: held back 286/339 and 283/339
 # (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6). Measured
 # once at the end of session 7 (five collections, 29 held-back rows, 24 and 23 of
@@ -1942,8 +1948,10 @@ LINE_TUNE_FLOOR_ALL = (2913, 2845)
 # no class yet: 756/891 and 741/891).
 # Merged (lead, catalogues2): 779/921 and 768/921. Session 19 (lines17), read at its
 # end with session19-lines17 and -2 (32 held-back rows) and their classes: 768/922 and
-# 769/922. Merged (lead, lines17): 788/953 and 790/953; a row of margin.
-LINE_HELD_FLOOR_ALL = (787, 789)
+# 769/922. Merged (lead, lines17): 788/953 and 790/953; a row of margin. Session 20
+# (lead, conventions merged with "Recipient address rejected" at RCPT TO): 788/953 and
+# 791/953; a row of margin.
+LINE_HELD_FLOOR_ALL = (787, 790)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
