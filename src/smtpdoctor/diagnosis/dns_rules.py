@@ -272,17 +272,17 @@ def _localhost_why(host: MxHost) -> str | None:
         return f"{host.name.rstrip('.')}, which always names this host (RFC 6761 §6.3)"
     if not name.startswith("localhost.") or not host.addresses:
         return None
-    if all(ipaddress.ip_address(a).is_loopback for a in host.addresses if _is_ip(a)):
+    if all(_loopback(a) for a in host.addresses):
         return f"a localhost name that resolves to {', '.join(host.addresses)} (loopback)"
     return None
 
 
-def _is_ip(text: str) -> bool:
+def _loopback(address: str) -> bool:
+    """127.0.0.0/8 or ::1 (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3): this machine."""
     try:
-        ipaddress.ip_address(text)
+        return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
-    return True
 
 
 def _localhost_hosts(mx: MxResult) -> list[Finding]:

@@ -168,7 +168,8 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     how = HOW.get(outcome, outcome.value)
     if outcome is Outcome.CLOSED and (step.tls_ended or step.detail.startswith(CUT_LINE)):
         # Not a dropped connection alone: the server's TLS layer ended the session
-        # (a TLS proxy such as stunnel whose backend went away or talks on in clear).
+        # (a TLS proxy such as stunnel whose backend went away or talks on in clear),
+        # or it closed behind a line with no line end, which the detail quotes.
         how = step.detail.removeprefix("the server ")
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
