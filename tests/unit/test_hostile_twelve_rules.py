@@ -272,3 +272,14 @@ def test_written_beside_unless_no_bytecode_or_not_writable(
     assert sidefile.write_or_spare(str(unwritable), "stamp", [3])
     assert sidefile.read_or_spare(str(unwritable), "stamp") == ([3],)
     assert sidefile.read_or_spare(str(unwritable), "another stamp") is None
+
+
+def test_the_rate_of_a_message_by_bdat_takes_one_round_trip_off() -> None:
+    from smtpdoctor.probe.path import transfer_rate
+
+    mail = Step(Stage.MAIL_FROM, "MAIL FROM:<>", 0.0)
+    mail.elapsed_ms, mail.outcome = 100.0, Outcome.OK
+    message = _bdat_step(outcome=Outcome.OK, elapsed_ms=1100.0, bytes_sent=100_000)
+    rate = transfer_rate([mail, message])
+    assert rate is not None
+    assert rate.elapsed_ms == 1000.0  # the BDAT reply's round trip, as DATA's 354
