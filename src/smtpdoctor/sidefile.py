@@ -8,6 +8,15 @@ A file is read whole or not at all and written whole or not at all (a temporary
 file renamed over the old one: another run may be reading it). It starts with the
 stamp of what wrote it: a file of another stamp, cut short, unreadable or not
 marshal reads as none, and the caller goes on as if there were none.
+
+Where no bytecode is written beside the package (``python -B``,
+``PYTHONDONTWRITEBYTECODE``, common in container images; or a directory this user
+cannot write, a root-owned install), a store that matters enough goes to the user's
+cache directory instead (:func:`read_or_spare`, :func:`write_or_spare`:
+``$XDG_CACHE_HOME/smtpdoctor/stores``, else ``~/.cache/…``, under the path it would
+have had), as the lab keeps its CA there: the table regexes' programs, without which
+a refused ``diagnose`` costs ~6x the instructions (docs/lab.md, "Session 20:
+hostile12").
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ TYPE_CHECKING = False  # typing is not loaded yet when the start-up caches are r
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["beside", "read", "sources", "write"]
+__all__ = ["beside", "read", "read_or_spare", "sources", "spare", "write", "write_or_spare"]
 
 
 def beside(cached: object, name: str) -> str | None:
@@ -64,6 +73,38 @@ def write(path: str, stamp: Any, *parts: Any) -> bool:
             os.unlink(temp)
         return False
     return True
+
+
+def spare(path: str | None) -> str | None:
+    """Where ``path``'s store goes when it cannot be kept beside the bytecode: the
+    same path under ``$XDG_CACHE_HOME/smtpdoctor/stores`` (``~/.cache`` when that is
+    unset or relative, XDG's rule); None with no home to put it in."""
+    if path is None:
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return os.path.join(base, "smtpdoctor", "stores", os.path.abspath(path).lstrip(os.sep))
+
+
+def read_or_spare(path: str | None, stamp: object) -> tuple[Any, ...] | None:
+    """:func:`read` of ``path``, else of its :func:`spare`."""
+    found = read(path, stamp)
+    return found if found is not None else read(spare(path), stamp)
+
+
+def write_or_spare(path: str, stamp: Any, *parts: Any) -> bool:
+    """:func:`write` at ``path``, or at its :func:`spare` where no bytecode is
+    written (``sys.dont_write_bytecode``) or ``path`` cannot be written."""
+    import sys
+
+    if not sys.dont_write_bytecode and write(path, stamp, *parts):
+        return True
+    other = spare(path)
+    return other is not None and write(other, stamp, *parts)
 
 
 def _shared(value: Any, seen: dict[object, Any]) -> Any:

@@ -21,11 +21,12 @@ ROOT = Path(__file__).parents[2]
 GREETING = b"554 5.7.1 mx.example.test ESMTP not accepting mail from your address\r\n"
 
 
-def _env(prefix: Path) -> dict[str, str]:
+def _env(prefix: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT / "src")
     env["PYTHONPYCACHEPREFIX"] = str(prefix)  # (bytecode and stores of this test only)
-    return env
+    env["XDG_CACHE_HOME"] = str(prefix / "user-cache")  # (nor the user's own)
+    return {**env, **(extra or {})}
 
 
 @pytest.fixture
@@ -71,12 +72,12 @@ def _untimed(doc: object) -> object:
     return doc
 
 
-def _diagnose(port: int, prefix: Path) -> tuple[int, object]:
+def _diagnose(port: int, prefix: Path, extra: dict[str, str] | None = None) -> tuple[int, object]:
     args = ["diagnose", f"127.0.0.1:{port}", "--format", "json", "--timeout", "30"]
     done = subprocess.run(
         [sys.executable, "-m", "smtpdoctor", *args],
         check=False,
-        env=_env(prefix),
+        env=_env(prefix, extra),
         capture_output=True,
         text=True,
         timeout=120,
@@ -120,3 +121,30 @@ def test_library_hook_runs_once_before_the_library_loads() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param({"PYTHONPYCACHEPREFIX": "/proc/smtpdoctor-no-bytecode"}, id="unwritable"),
+        pytest.param({"PYTHONDONTWRITEBYTECODE": "1"}, id="dont-write-bytecode"),
+    ],
+)
+def test_refusal_keeps_the_store_where_no_bytecode_is_written(
+    refusing_server: int, tmp_path: Path, how: dict[str, str]
+) -> None:
+    """Where the bytecode directory cannot be written (a root-owned install run by
+    a user) or no bytecode is written (``python -B``, ``PYTHONDONTWRITEBYTECODE``,
+    common in container images), the store goes to the user's cache directory
+    (``$XDG_CACHE_HOME/smtpdoctor``), so a refusal's second run still reads the
+    table regexes' programs rather than compiling them again; the document is the
+    same."""
+    cache = tmp_path / "cache"
+    extra = {"XDG_CACHE_HOME": str(cache), **how}
+    first = _diagnose(refusing_server, tmp_path / "prefix", extra)
+    stores = list(cache.rglob("regexstore.diagnose.*.marshal"))
+    assert stores, "the store is kept in the user's cache directory"
+    second = _diagnose(refusing_server, tmp_path / "prefix", extra)
+    assert first == second
+    if "PYTHONDONTWRITEBYTECODE" in how:
+        assert not list((tmp_path / "prefix").rglob("*.pyc")), "no bytecode written"

@@ -116,6 +116,10 @@ def test_send_through_postfix_relay(postfix_lab):
     _, doc = _diagnose(postfix_lab, "relay", "--send", "--size", "20000")
     steps = {s["stage"]: s for s in doc["hosts"][0]["timeline"]}
     assert steps["message"]["reply"]["code"] == 250
+    # Postfix (3.4 and later) offers CHUNKING: the message goes by BDAT, as Exim
+    # and Exchange send it (RFC 3030), and Postfix's smtpd reads it whole.
+    assert steps["message"]["command"] == "BDAT 20000 LAST", steps["message"]
+    assert "data" not in steps
     assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
 
 

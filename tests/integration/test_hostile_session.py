@@ -17,6 +17,7 @@ import pytest
 from smtpdoctor.lab.scripted import (
     Action,
     Answer,
+    Chunk,
     Close,
     Expect,
     Pause,
@@ -26,7 +27,7 @@ from smtpdoctor.lab.scripted import (
     Send,
     Stall,
 )
-from support.hostile_smtp import BANNER, DEFAULT_EXT, Case, check, ehlo, reply, run, session
+from support.hostile_smtp import BANNER, BYE, DEFAULT_EXT, Case, check, ehlo, reply, run, session
 
 SEND = ("--send",)
 AFTER = Answer({"RSET": reply(250, "2.0.0 Ok"), "MAIL": reply(250, "2.1.0 Ok")})
@@ -34,6 +35,14 @@ AFTER = Answer({"RSET": reply(250, "2.0.0 Ok"), "MAIL": reply(250, "2.1.0 Ok")})
 
 def _with_ext(*ext: str) -> tuple[Action, ...]:
     return tuple(session(ext=ext, send=True))
+
+
+def _chunking_only() -> tuple[Action, ...]:
+    """CHUNKING alone in EHLO: MAIL, RCPT one by one, then one BDAT LAST chunk."""
+    healthy = session(ext=("CHUNKING",))
+    at = healthy.index(Expect("RSET"))
+    queued = Send(reply(250, "2.0.0 Ok: queued as 1"))
+    return (*healthy[:at], Chunk(1024), queued, Expect("QUIT"), Send(BYE), Close())
 
 
 def _ehlo_cases() -> Iterator[Case]:
@@ -63,8 +72,9 @@ def _ehlo_cases() -> Iterator[Case]:
     # Neither 8BITMIME nor PIPELINING: the probe message is 7-bit, and commands
     # go one by one.
     yield Case("ehlo/bare-minimum", _with_ext("SIZE 10485760"), None, None, "ok", 0, SEND)
-    # CHUNKING (RFC 3030) alone: DATA must still work, and the walk uses it.
-    yield Case("ehlo/chunking-only", _with_ext("CHUNKING"), None, None, "ok", 0, SEND)
+    # CHUNKING (RFC 3030) alone: the message goes by BDAT, as Exim and Exchange
+    # send it where CHUNKING is offered (until session 20 the walk used DATA).
+    yield Case("ehlo/chunking-only", _chunking_only(), None, None, "ok", 0, SEND)
     yield Case(
         "ehlo/unknown-keywords",
         _with_ext("X-EXPS GSSAPI NTLM", "XEXCH50", "X-LINK2STATE", "TURN", "VRFY"),

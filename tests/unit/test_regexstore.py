@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpdoctor import sidefile
 from smtpdoctor.cli import indexstore, regexstore
 from smtpdoctor.knowledge import patterns, phrasing
 
@@ -136,13 +137,20 @@ def test_a_file_from_another_interpreter_or_broken_is_not_read(
     assert (str, "abc", int(re.I)) not in vars(re)["_cache"]
 
 
-def test_nothing_is_written_when_bytecode_is_not(
-    store: Path, monkeypatch: pytest.MonkeyPatch
+def test_written_to_the_users_cache_when_bytecode_is_not(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No bytecode written (python -B): nothing beside it, the store in the user's
+    cache directory (session 20: a refused diagnose costs ~6x without it)."""
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     regexstore.compile_stored(r"\bquota\b", re.I)
     regexstore.save()
     assert not store.exists()
+    spare = sidefile.spare(str(store))
+    assert spare is not None
+    assert spare.startswith(str(tmp_path / "user-cache" / "smtpdoctor" / "stores"))
+    assert Path(spare).exists()
 
 
 def test_off_until_enabled(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -240,7 +248,9 @@ def test_a_folder_explained_the_same_without_the_store_writing_it_and_reading_it
     for folder in ("crisp", "flanker", "inmail", "mailman2"):
         argv += ["--file", str(root / "tests" / "data" / "bounces" / folder)]
     src = str(root / "src")
-    base = {**os.environ, "PYTHONPATH": src, "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")}
+    pycache, spare = tmp_path / "pycache", tmp_path / "spare"
+    base = {**os.environ, "PYTHONPATH": src, "PYTHONPYCACHEPREFIX": str(pycache)}
+    base["XDG_CACHE_HOME"] = str(tmp_path / "no-spare")  # (the runs that write bytecode)
     base.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def explain(**env: str) -> str:
@@ -250,10 +260,11 @@ def test_a_folder_explained_the_same_without_the_store_writing_it_and_reading_it
         assert done.returncode in (0, 1, 2), done.stderr
         return done.stdout
 
-    without = explain(PYTHONDONTWRITEBYTECODE="1")
-    assert not list(tmp_path.rglob("regexstore.*"))  # nothing written, as no bytecode is
+    without = explain(PYTHONDONTWRITEBYTECODE="1", XDG_CACHE_HOME=str(spare))
+    assert not list(pycache.rglob("regexstore.*"))  # nothing beside it, as no bytecode is
+    assert list(spare.rglob("regexstore.*.marshal"))  # (the user's cache holds it then)
     writing = explain()
-    stores = sorted(tmp_path.rglob("regexstore.*.marshal"), key=lambda p: len(p.name))
+    stores = sorted(pycache.rglob("regexstore.*.marshal"), key=lambda p: len(p.name))
     assert len(stores) == 2  # the store, and its head (what preload reads at import)
     assert stores[1].name == stores[0].name.replace(".marshal", ".head.marshal")
     reading = explain()

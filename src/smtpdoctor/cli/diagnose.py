@@ -101,7 +101,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="ADDR",
         help="RCPT TO, repeatable (default: postmaster@TARGET; postmaster@[ADDRESS])",
     )
-    p.add_argument("--send", action="store_true", help="really send a test message (DATA)")
+    p.add_argument(
+        "--send",
+        action="store_true",
+        help="really send a test message (DATA; BDAT where CHUNKING is offered)",
+    )
     p.add_argument("--size", type=int, metavar="BYTES", help="message size to declare/send")
     p.add_argument(
         "--timeout",

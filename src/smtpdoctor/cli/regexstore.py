@@ -8,8 +8,9 @@ thousand bounces. The compiler's result for a pattern is a list of
 integers that :func:`_sre.compile` turns into the pattern object; this
 module keeps those lists, per pattern and flags, in one file per command
 (``logs``, ``explain``, ``diagnose``, any other: what one reads, the other need not) where
-Python keeps the package's bytecode (``__pycache__``, or ``sys.pycache_prefix``),
-under the same rule (nothing written when ``sys.dont_write_bytecode``).
+Python keeps the package's bytecode (``__pycache__``, or ``sys.pycache_prefix``);
+where no bytecode is written (``sys.dont_write_bytecode``) or that directory cannot
+be written, in the user's cache directory (:func:`~smtpdoctor.sidefile.spare`).
 
 The pattern built from a stored program is the one :func:`re.compile`
 builds (``==`` on patterns compares their programs; a test checks it on
@@ -234,7 +235,7 @@ def _load() -> None:
     path = _path()
     if path is None:
         return
-    data = sidefile.read(path, _stamp())  # none, or any doubt: compiled as usual
+    data = sidefile.read_or_spare(path, _stamp())  # none, or any doubt: compiled as usual
     if not (data and len(data) in (2, 3, 4)):
         return
     entries, cached = data[0], data[1]
@@ -309,7 +310,7 @@ def _head_path() -> str | None:
 
 def _read_head() -> tuple[dict[tuple[str | bytes, int], _Entry], Any] | None:
     """The head file's programs, and the tables' sources when given at import."""
-    data = sidefile.read(_head_path(), _stamp())
+    data = sidefile.read_or_spare(_head_path(), _stamp())
     if not (data and len(data) == 2 and isinstance(data[0], dict)):
         return None
     _STATE["head"] = True
@@ -329,7 +330,7 @@ def _save_head(built: Any) -> None:
     head = {key: _packed(_STORE[key]) for key in _CACHED if key in _EARLY and key in _STORE}
     if _STATE.get("head") and head.keys() <= _HEAD.keys():
         return  # (the head read holds them all: as it was)
-    sidefile.write(path, _stamp(), head, built if _STATE.get("built early") else None)
+    sidefile.write_or_spare(path, _stamp(), head, built if _STATE.get("built early") else None)
 
 
 def _built_stamp() -> tuple[str, int, int] | None:
@@ -434,7 +435,7 @@ def take_added(added: tuple[Any, ...]) -> None:
 
 def save() -> None:
     """Write the store when this run compiled patterns it lacked (as Python writes bytecode)."""
-    if not _STATE["enabled"] or sys.dont_write_bytecode:
+    if not _STATE["enabled"]:
         return
     indexstore.save()
     _record_cache()
@@ -455,7 +456,7 @@ def save() -> None:
     cached = [key for key in _CACHED if key in entries]
     derived = (_derived_stamp(), dict(split), dict(starts), words)
     parts = (derived,) if stamp is None else (derived, (stamp, dict(built)))
-    if sidefile.write(path, _stamp(), entries, cached, *parts):
+    if sidefile.write_or_spare(path, _stamp(), entries, cached, *parts):
         _ADDED.clear()
 
 

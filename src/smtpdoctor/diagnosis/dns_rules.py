@@ -263,6 +263,57 @@ def _unusable_addresses(mx: MxResult, usable: Sequence[MxHost]) -> list[Finding]
     ]
 
 
+def _localhost_why(host: MxHost) -> str | None:
+    """Why an MX host's name is this machine for every sender: "localhost" or a name
+    under it (RFC 6761 §6.3), or a zone's own "localhost" whose addresses are all
+    loopback (the "localhost IN A 127.0.0.1" of old zone templates)."""
+    name = host.name.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return f"{host.name.rstrip('.')}, which always names this host (RFC 6761 §6.3)"
+    if not name.startswith("localhost.") or not host.addresses:
+        return None
+    if all(_loopback(a) for a in host.addresses):
+        return f"a localhost name that resolves to {', '.join(host.addresses)} (loopback)"
+    return None
+
+
+def _loopback(address: str) -> bool:
+    """127.0.0.0/8 or ::1 (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3): this machine."""
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _localhost_hosts(mx: MxResult) -> list[Finding]:
+    """MX hosts named localhost: a sender delivers to itself (a loop)."""
+    out: list[Finding] = []
+    for host in mx.hosts:
+        why = _localhost_why(host)
+        if why is None:
+            continue
+        others = [h.preference for h in mx.hosts if h is not host and _localhost_why(h) is None]
+        first = not others or host.preference <= min(others)
+        order = (
+            "No MX host is preferred to it, so every sender tries it first."
+            if first
+            else "Senders try it when the MX hosts preferred to it do not answer."
+        )
+        out.append(
+            finding(
+                "dns.mx.localhost",
+                evidence={**_mx_evidence(mx), "host": host.name, "addresses": host.addresses},
+                severity=Severity.CRITICAL if first else Severity.WARNING,
+                host=host.name.rstrip("."),
+                preference=host.preference,
+                domain=mx.domain,
+                why=why,
+                order=order,
+            )
+        )
+    return out
+
+
 def _mx_address_findings(mx: MxResult) -> list[Finding]:
     """Whether the MX hosts have addresses: none, some, IPv6 only; how many were checked."""
     out: list[Finding] = []
@@ -302,6 +353,7 @@ def _mx_address_findings(mx: MxResult) -> list[Finding]:
             out.append(finding(fid, evidence=host_evidence))
     out += _family_failures(mx, usable)
     out += _unusable_addresses(mx, usable)
+    out += _localhost_hosts(mx)
     if usable and not any(h.ipv4 for h in usable):
         hosts = [h.name for h in usable]
         out.append(finding("dns.mx.ipv6_only", evidence={**evidence, "hosts": hosts}))

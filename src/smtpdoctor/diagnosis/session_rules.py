@@ -19,6 +19,7 @@ from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
+    CUT_LINE,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     Step,
@@ -132,7 +133,7 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
     if stage is Stage.TLS_HANDSHAKE:
         return _handshake_finding(step, ev, port, implicit_tls)
-    where = STAGE_WORDS.get(stage, f"at {stage.value}")
+    where = _where(step)
     if step.out_of_turn:
         if step.reply is not None:
             ev["reply"] = step.reply.to_json()
@@ -165,9 +166,10 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     if outcome is Outcome.PROTOCOL_ERROR:
         return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
     how = HOW.get(outcome, outcome.value)
-    if outcome is Outcome.CLOSED and step.tls_ended:
+    if outcome is Outcome.CLOSED and (step.tls_ended or step.detail.startswith(CUT_LINE)):
         # Not a dropped connection alone: the server's TLS layer ended the session
-        # (a TLS proxy such as stunnel whose backend went away or talks on in clear).
+        # (a TLS proxy such as stunnel whose backend went away or talks on in clear),
+        # or it closed behind a line with no line end, which the detail quotes.
         how = step.detail.removeprefix("the server ")
     return finding("{stage}.dropped.{outcome}", evidence=ev, stage=stage, where=where, how=how)
 
@@ -350,7 +352,35 @@ _SERVER_ALERTS = {
 }
 
 
+def _where(step: Step) -> str:
+    """Where in the session ``step`` ended, as a message says it (a message sent by
+    BDAT says so: where the fix lies differs from DATA's)."""
+    if step.command and step.command.startswith("BDAT "):
+        return "while the message was being sent by BDAT (CHUNKING, RFC 3030) or before its reply"
+    return STAGE_WORDS.get(step.stage, f"at {step.stage.value}")
+
+
+# RFC 5321 §4.2.4 and §4.2.2: "command unrecognized", "syntax error in parameters",
+# "not implemented", "bad sequence", "parameter not implemented".
+_NOT_KNOWN = frozenset((500, 501, 502, 503, 504))
+
+
+def _bdat_refused(step: Step) -> Finding | None:
+    """BDAT refused as a command the server does not know, after it offered CHUNKING."""
+    reply = step.reply
+    if not (step.command or "").startswith("BDAT ") or reply is None:
+        return None
+    if reply.code not in _NOT_KNOWN:
+        return None
+    line = f"{reply.code} {(reply.text.splitlines() or [''])[0][:80]}".strip()
+    evidence = {"reply": reply.to_json(), "command": step.command}
+    return finding("chunking.bdat_refused", evidence=evidence, command=step.command, reply=line)
+
+
 def _reply_finding(step: Step, policy: Policy) -> Finding:
+    refused = _bdat_refused(step)
+    if refused is not None:
+        return refused
     # Imported here: the pattern library is only needed when a server said no
     # (through the package: what the command asked to run before it loads).
     from smtpdoctor.diagnosis import classify_reply  # noqa: PLC0415
@@ -359,7 +389,7 @@ def _reply_finding(step: Step, policy: Policy) -> Finding:
     reply = step.reply
     c = classify_reply(reply, step.stage)
     retry_helps, meaning, fixes = c.retry_helps, c.meaning, c.fixes
-    where = STAGE_WORDS.get(step.stage, "at " + step.stage.value)
+    where = _where(step)
     if step.stage is Stage.GREETING:
         where = "as its greeting"
         if reply.code == 421 and _standing_block(reply.text, reply.enhanced):

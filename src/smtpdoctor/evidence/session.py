@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUTH_NO_PASSWORD_MECHANISM",
+    "CUT_LINE",
     "SMTPUTF8_NOT_OFFERED",
     "SessionResult",
     "Step",
@@ -30,6 +31,9 @@ __all__ = [
 # §3.2; Postfix: "SMTPUTF8 is required, but was not offered by host"), nor does
 # the walk; the session rules read it back.
 SMTPUTF8_NOT_OFFERED = "the server does not offer SMTPUTF8, which these addresses need: "
+# A step's detail where the server closed after part of a line with no line end:
+# what it wrote follows (quoted), the one clue to why it closed.
+CUT_LINE = "the server closed the connection in the middle of a reply, after "
 # The walk's note where STARTTLS got a 2xx other than 220 and the walk went on
 # into TLS as Postfix and Exim do (the reply's first line follows it).
 STARTTLS_NOT_220 = "the server answered STARTTLS with "

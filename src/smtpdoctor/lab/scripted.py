@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import re
 import socket
 import ssl
 import tempfile
@@ -46,6 +47,7 @@ from smtpdoctor.receiver.connection import Connection, LineTooLong
 __all__ = [
     "Action",
     "Answer",
+    "Chunk",
     "Close",
     "Discard",
     "Expect",
@@ -98,6 +100,16 @@ class ReadBody:
     """Read the message after 354 up to its end mark; with ``limit``, stop after that many bytes."""
 
     limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Read a ``BDAT <size> [LAST]`` command and the ``size`` octets of its chunk
+    (RFC 3030 §2: no end mark, no dot-stuffing); with ``size`` set, a command of
+    another size, or any other command, is answered ``500`` and the script goes
+    on (what it sends next lands where the chunk's reply was due)."""
+
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +174,18 @@ class Pause:
 
 
 Action = (
-    Send | Expect | ReadBody | ReadHello | Tls | Reset | Close | Stall | Discard | Answer | Pause
+    Send
+    | Expect
+    | ReadBody
+    | Chunk
+    | ReadHello
+    | Tls
+    | Reset
+    | Close
+    | Stall
+    | Discard
+    | Answer
+    | Pause
 )
 Script = Sequence[Action]
 
@@ -206,6 +229,8 @@ async def _play_one(conn: Connection, action: Action, context: ssl.SSLContext) -
         await asyncio.sleep(action.seconds)
     elif isinstance(action, Answer):
         await _answer(conn, action)
+    elif isinstance(action, Chunk):
+        await _chunk(conn, action.size)
     else:
         await _end(conn, action)
 
@@ -227,6 +252,26 @@ async def _read(conn: Connection, action: Expect | ReadBody | ReadHello | Discar
         await conn.recv_some()  # returns (and forgets) the buffer
 
 
+_BDAT = re.compile(rb"BDAT ([0-9]{1,12})(?: LAST)?", re.IGNORECASE)
+
+
+async def _chunk(conn: Connection, size: int | None) -> None:
+    line = await conn.read_line(_MAX_LINE)
+    if line is None:
+        raise _Over
+    command = _BDAT.fullmatch(line.strip())
+    if command is None or (size is not None and int(command[1]) != size):
+        await conn.send(b"500 5.5.2 Error: not the BDAT command expected\r\n")
+        return
+    left = int(command[1])
+    while left > 0:
+        data = await conn.recv_some()
+        if not data:
+            raise _Over
+        conn.unread(data[left:])
+        left -= len(data[:left])
+
+
 async def _answer(conn: Connection, answer: Answer) -> None:
     while True:
         try:
@@ -241,6 +286,9 @@ async def _answer(conn: Connection, answer: Answer) -> None:
             await conn.send(answer.replies.get("QUIT", b"221 2.0.0 Bye\r\n"))
             await _end(conn, Close(close_notify=True))
         reply = answer.replies.get(verb, answer.default)
+        if verb == "BDAT" and reply.startswith(b"250"):
+            conn.unread(line + b"\r\n")
+            await _chunk(conn, None)  # (RFC 3030 §2: answered once the chunk is read)
         await conn.send(reply)
         if verb == "DATA" and reply.startswith(b"354"):
             await _read_body(conn, None)

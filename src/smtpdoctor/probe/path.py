@@ -208,8 +208,8 @@ _MIN_RELIABLE_BYTES = 64 * 1024
 def transfer_rate(steps: Sequence[Step], size: int | None = None) -> TransferRate | None:
     """The DATA rate of a walk's ``message`` step; None if the walk sent no message.
 
-    The DATA command's round trip (the wait for 354) is taken off the
-    message's time: the end-of-data reply costs one round trip too. When the
+    The DATA command's round trip (the wait for 354; MAIL FROM's by BDAT) is
+    taken off the message's time: the end-of-data reply costs one round trip too. When the
     transfer stalled, ``size`` (the message size asked for) stands in for the
     bytes, and the rate is an upper bound.
     """
@@ -217,6 +217,8 @@ def transfer_rate(steps: Sequence[Step], size: int | None = None) -> TransferRat
     if message is None:
         return None
     data = next((s for s in reversed(steps) if s.stage is Stage.DATA), None)
+    # Sent by BDAT (RFC 3030) there is no DATA: MAIL FROM's reply is a round trip too.
+    data = data or next((s for s in reversed(steps) if s.stage is Stage.MAIL_FROM), None)
     rtt = min(data.elapsed_ms, message.elapsed_ms / 2) if data is not None else 0.0
     completed = message.outcome in (Outcome.OK, Outcome.REPLY)
     sent = message.bytes_sent if message.bytes_sent > 0 else (size or 0)

@@ -2,8 +2,10 @@
 
 Connect → greeting → EHLO (HELO on 500/502) → STARTTLS → TLS handshake →
 EHLO → AUTH (only with credentials, only under TLS) → MAIL FROM → RCPT TO →
-RSET → QUIT. With ``send=True``: … RCPT TO → DATA → message → QUIT.
-Without it, DATA is never sent.
+RSET → QUIT. With ``send=True``: … RCPT TO → DATA → message → QUIT, or,
+where the server offers CHUNKING, … RCPT TO → BDAT (the message as one last
+chunk, RFC 3030) → QUIT, as Exim and Exchange send. Without it, no message is
+sent.
 
 A server's fault is never an exception here: the walk stops at the first
 step that did not end well, and the result says where and how.
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
+    CUT_LINE,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     SessionResult,
@@ -167,6 +170,17 @@ def _in_clear(clear: bytes) -> str:
         return ""
     line = clear.split(b"\n", 1)[0].rstrip(b"\r")[:120].decode("utf-8", "backslashreplace")
     return f" (and wrote in clear after it: {line!r})"
+
+
+# How much of a line cut by a close a step's detail quotes.
+_SHOWN_CUT = 120
+
+
+def _cut_line(cut: bytes) -> str:
+    """A line the server left with no line end when it closed, quoted for a detail."""
+    shown = cut[:_SHOWN_CUT].decode("utf-8", "backslashreplace")
+    more = "…" if len(cut) > _SHOWN_CUT else ""
+    return f"{shown!r}{more}, with no line end"
 
 
 def _bare_cr_lines(head: bytes, replied: bool) -> bool:
@@ -333,6 +347,12 @@ class _Walker:
                 how = "in the middle of a reply" if event.mid_reply else "without a reply"
                 step.tls_ended = self.stream.tls_ended
                 closed = "ended TLS (close_notify)" if step.tls_ended else "closed the connection"
+                cut = self.conn.peek_buffered(_SHOWN_CUT + 1)
+                if cut and not step.tls_ended:
+                    # A line with no line end (a whole refusal, often): what it says is
+                    # the one clue to why the server closed.
+                    self._end(step, Outcome.CLOSED, CUT_LINE + _cut_line(cut))
+                    return None
                 clear = await self.stream.clear_text(self.deadline)
                 self._end(step, Outcome.CLOSED, f"the server {closed} {how}{_in_clear(clear)}")
                 return None
@@ -726,6 +746,11 @@ class _Walker:
                 # flight as RSET's, so awaiting it costs no round trip (docs/lab.md).
                 await self._confirm_quit(self.result.steps[-1], QUIT_FLIGHT, "pipelined")
             return True
+        if "CHUNKING" in exts:
+            # RFC 3030: a client may send by BDAT where CHUNKING is offered; Exim
+            # (hosts_try_chunking, "*" by default) and Exchange / Microsoft 365 do,
+            # so a server that offers it and breaks BDAT loses their mail.
+            return await self._chunked(*message)
         reply = await self._command(Stage.DATA, Command(Verb.DATA))
         if not await self._accepted(reply):
             return False
@@ -796,6 +821,30 @@ class _Walker:
             self._fail(step, err)
             return False
         return True
+
+    async def _chunked(self, length: int, chunks: Iterator[bytes]) -> bool:
+        """The message as one ``BDAT <length> LAST`` chunk (RFC 3030 §2): its octets
+        as they are (CRLF lines, no dot-stuffing, no end mark), streamed behind the
+        command; the reply comes once the server has read them all."""
+        assert self.stream is not None
+        command = Command(Verb.BDAT, f"{length} LAST")
+        try:
+            data = self.conn.send(command)
+        except ReplyOutOfTurn as exc:
+            self._out_of_turn(exc)
+            return False
+        step = self._begin(Stage.MESSAGE, command.line().decode().strip())
+        try:
+            await self.stream.send(data, self.deadline, "sending BDAT")
+            for chunk in chunks:
+                await self.stream.send(chunk, self.deadline, "sending the message (BDAT)")
+        except NetError as err:
+            self._fail(step, err)
+            return False
+        reply = await self._read_reply(step)
+        if reply is not None and _taken(reply):
+            self.result.message_sent = True
+        return await self._accepted(reply)
 
     async def _accepted(self, reply: Reply | None) -> bool:
         if reply is None:

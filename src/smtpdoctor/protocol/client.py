@@ -49,6 +49,7 @@ class Verb(StrEnum, metaclass=FastEnumType):
     RCPT = "RCPT"
     DATA = "DATA"
     BODY = "BODY"  # the message and its terminating "." line, sent after 354
+    BDAT = "BDAT"  # RFC 3030: "BDAT <size> LAST" and the message's octets behind it
     RSET = "RSET"
     NOOP = "NOOP"
     QUIT = "QUIT"
@@ -122,6 +123,9 @@ TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
     (S.RCPT, Verb.QUIT): Transition(S.CLOSED, S.CLOSED, (221,)),
     # After the end-of-data reply the transaction is over either way.
     (S.DATA, Verb.BODY): Transition(S.READY, S.READY, (250,)),
+    # RFC 3030 §2: the message as one last chunk; 250 once it is read, and the
+    # transaction is over either way (§3: a refused BDAT LAST ends it too).
+    (S.RCPT, Verb.BDAT): Transition(S.READY, S.READY, (250,)),
 }
 
 

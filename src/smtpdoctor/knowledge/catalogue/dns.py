@@ -666,6 +666,27 @@ def _mx() -> list[FindingSpec]:
             **_DNS,
         ),
         _spec(
+            "dns.mx.localhost",
+            None,  # critical when no other MX host is preferred to it, else a warning
+            "An MX host is named localhost: every sender delivers to itself.",
+            "MX host {host} (preference {preference}) of {domain} is {why}: a sender looks it "
+            "up and reaches its own machine, so the mail loops back (Postfix: 'mail for "
+            "{domain} loops back to myself', then a bounce; Exim: 'remote host address is "
+            "the local host', the message frozen). {order} A diagnosis run here reached "
+            "this machine, not the domain's server. Point the MX at the real server's name, "
+            "or publish a null MX (RFC 7505) if the domain takes no mail.",
+            retry_helps=False,
+            fixes=_mx_host_fixes,
+            example={
+                **_MX_EXAMPLE,
+                "host": "localhost",
+                "preference": 10,
+                "why": "localhost, which always names this host (RFC 6761 §6.3)",
+                "order": "No MX host is preferred to it, so every sender tries it first.",
+            },
+            **_DNS,
+        ),
+        _spec(
             "dns.mx.host.family_lookup_failed",
             _S.WARNING,
             "One MX host's A or AAAA lookup fails while the other answers.",

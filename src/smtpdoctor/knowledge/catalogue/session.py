@@ -1181,6 +1181,58 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             example={"size_limit": 10240000, "size": 20000000},
         ),
         FindingSpec(
+            "chunking.bdat_refused",
+            _S.CRITICAL,
+            _C.OTHER,
+            Stage.MESSAGE,
+            title="The server offers CHUNKING, then refuses BDAT as a command it does not know.",
+            message="The server advertises CHUNKING in its EHLO reply and answered our "
+            "'{command}' with '{reply}': the message went by BDAT (RFC 3030 §2), as Exim "
+            "(hosts_try_chunking) and Exchange / Microsoft 365 send it wherever CHUNKING is "
+            "offered, and was refused as a command not implemented or not understood. Those "
+            "senders' mail fails here, whatever is in it (senders that use DATA, as Postfix's "
+            "client does, are not affected). The server, or a filter or firewall in front of it "
+            "that does not know BDAT (ESMTP inspection), breaks the extension it offers.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Stop advertising CHUNKING, or let BDAT through: a proxy, content "
+                        "filter or firewall that inspects SMTP must pass BDAT and its chunks "
+                        "(or strip CHUNKING from the EHLO reply it relays).",
+                    ),
+                    "",
+                    "smtpdoctor diagnose mx.example.com --send",
+                ),
+                Fix(
+                    MTA.POSTFIX,
+                    ("Take CHUNKING out of the EHLO reply (Postfix 3.4 and later).",),
+                    "smtpd_discard_ehlo_keywords = chunking",
+                    "postconf smtpd_discard_ehlo_keywords",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    ("Advertise CHUNKING to no host (Exim 4.88 and later).",),
+                    "chunking_advertise_hosts =",
+                    "exim -bP chunking_advertise_hosts",
+                ),
+                Fix(
+                    MTA.EXCHANGE,
+                    ("Turn chunking off on the receive connector.",),
+                    'Set-ReceiveConnector -Identity "SERVER\\Default Frontend SERVER" '
+                    "-ChunkingEnabled $false",
+                    "Get-ReceiveConnector | Format-List Name,ChunkingEnabled",
+                ),
+            ),
+            source="RFC 3030 §2, §4; RFC 5321 §4.2.4",
+            example={
+                "command": "BDAT 1024 LAST",
+                "reply": "502 5.5.1 Error: command not implemented",
+            },
+        ),
+        FindingSpec(
             "smtputf8.not_offered",
             _S.CRITICAL,
             _C.OTHER,
