@@ -116,9 +116,16 @@ def test_send_through_postfix_relay(postfix_lab):
     _, doc = _diagnose(postfix_lab, "relay", "--send", "--size", "20000")
     steps = {s["stage"]: s for s in doc["hosts"][0]["timeline"]}
     assert steps["message"]["reply"]["code"] == 250
-    # Postfix (3.4 and later) offers CHUNKING: the message goes by BDAT, as Exim
-    # and Exchange send it (RFC 3030), and Postfix's smtpd reads it whole.
+    # Postfix (3.4 and later) offers CHUNKING; without --bdat the walk sends by
+    # DATA, as Postfix's own client does.
+    assert steps["data"]["reply"]["code"] == 354, steps["data"]
+    assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
+    # With --bdat, by BDAT, as Exim and Exchange send it (RFC 3030); Postfix's
+    # smtpd reads the one chunk whole.
+    _, doc = _diagnose(postfix_lab, "relay", "--send", "--bdat", "--size", "20000")
+    steps = {s["stage"]: s for s in doc["hosts"][0]["timeline"]}
     assert steps["message"]["command"] == "BDAT 20000 LAST", steps["message"]
+    assert steps["message"]["reply"]["code"] == 250
     assert "data" not in steps
     assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
 

@@ -72,9 +72,11 @@ def _ehlo_cases() -> Iterator[Case]:
     # Neither 8BITMIME nor PIPELINING: the probe message is 7-bit, and commands
     # go one by one.
     yield Case("ehlo/bare-minimum", _with_ext("SIZE 10485760"), None, None, "ok", 0, SEND)
-    # CHUNKING (RFC 3030) alone: the message goes by BDAT, as Exim and Exchange
-    # send it where CHUNKING is offered (until session 20 the walk used DATA).
-    yield Case("ehlo/chunking-only", _chunking_only(), None, None, "ok", 0, SEND)
+    # CHUNKING (RFC 3030) alone: DATA must still work, and the walk uses it (as
+    # Postfix's and Sendmail's clients do); with --bdat, the message goes by BDAT,
+    # as Exim and Exchange send it where CHUNKING is offered.
+    yield Case("ehlo/chunking-only", _with_ext("CHUNKING"), None, None, "ok", 0, SEND)
+    yield Case("ehlo/chunking-only-bdat", _chunking_only(), None, None, "ok", 0, (*SEND, "--bdat"))
     yield Case(
         "ehlo/unknown-keywords",
         _with_ext("X-EXPS GSSAPI NTLM", "XEXCH50", "X-LINK2STATE", "TURN", "VRFY"),

@@ -1,6 +1,6 @@
 """Hostile round twelve: what rounds one to eleven do not play.
 
-CHUNKING (RFC 3030): with ``--send``, a server that advertises it meets the
+CHUNKING (RFC 3030): with ``--send --bdat``, a server that advertises it meets the
 walk's message as Exim (``hosts_try_chunking``, default ``*``) and Exchange /
 Microsoft 365 send theirs, by ``BDAT <size> LAST``; served, refused as a command
 not known, read as commands, answered 354 as if DATA, dropped or reset by a
@@ -117,14 +117,14 @@ CASES = [
         # RFC 3030 §2: "BDAT <size> LAST", then exactly <size> octets, no end
         # mark, no dot-stuffing; 250 once the chunk is read. Exim
         # (transports/smtp.c, hosts_try_chunking default "*") and Exchange send
-        # so when CHUNKING is offered: the walk does too, and is served.
+        # so when CHUNKING is offered: the walk does too with --bdat, and is served.
         "bdat/served-one-chunk",
         _bdat_served(1024),
         None,
         None,
         "ok",
         0,
-        args=("--send",),
+        args=("--send", "--bdat"),
     ),
     Case(
         "bdat/served-one-chunk-of-200000-octets",
@@ -133,7 +133,7 @@ CASES = [
         None,
         "ok",
         0,
-        args=("--send", "--size", "200000"),
+        args=("--send", "--bdat", "--size", "200000"),
     ),
     Case(
         # A server that advertises CHUNKING and does not implement BDAT (or a
@@ -150,7 +150,7 @@ CASES = [
         "reply",
         "other",
         2,
-        args=("--send",),
+        args=("--send", "--bdat"),
         finding=_BDAT_REFUSED,
     ),
     Case(
@@ -170,7 +170,7 @@ CASES = [
         "reply|protocol_error",
         "other",
         2,
-        args=("--send",),
+        args=("--send", "--bdat"),
         finding=_BDAT_REFUSED,
     ),
     Case(
@@ -183,7 +183,7 @@ CASES = [
         "timeout",
         "network_timeout",
         2,
-        args=("--send",),
+        args=("--send", "--bdat"),
         summary="BDAT",
     ),
     Case(
@@ -193,7 +193,7 @@ CASES = [
         "reset|closed",
         "connection_dropped",
         2,
-        args=("--send",),
+        args=("--send", "--bdat"),
         summary="BDAT",
     ),
     Case(
@@ -213,7 +213,7 @@ CASES = [
         "reply",
         "message_size",
         2,
-        args=("--send",),
+        args=("--send", "--bdat"),
     ),
     Case(
         # 354 to BDAT: a server that takes it as DATA. RFC 3030 §2 allows 250 or
@@ -224,7 +224,7 @@ CASES = [
         "protocol_error",
         "other",
         2,
-        args=("--send",),
+        args=("--send", "--bdat"),
     ),
     Case(
         # CHUNKING before STARTTLS only (RFC 3207 §4.2: forgotten): DATA, healthy.
@@ -234,7 +234,7 @@ CASES = [
         None,
         "ok",
         0,
-        args=("--send",),
+        args=("--send", "--bdat"),
     ),
     # ---- SIZE refusals ----
     Case(

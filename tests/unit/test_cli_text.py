@@ -366,6 +366,7 @@ def test_local_mistakes_are_one_line_and_exit_3() -> None:
         ("diagnose",): "a TARGET is needed",
         ("diagnos", "x"): "did you mean diagnose?",
         ("diagnose", "x", "--format", "jsn"): "did you mean json?",
+        ("diagnose", "127.0.0.1", "--bdat"): "--bdat needs --send",
     }
     for argv, words in cases.items():
         result = run_cli(*argv)

@@ -104,7 +104,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--send",
         action="store_true",
-        help="really send a test message (DATA; BDAT where CHUNKING is offered)",
+        help="really send a test message (by DATA, as Postfix and Sendmail send)",
+    )
+    p.add_argument(
+        "--bdat",
+        action="store_true",
+        help="with --send: by BDAT where the server offers CHUNKING, as Exim and "
+        "Exchange / Microsoft 365 send (RFC 3030)",
     )
     p.add_argument("--size", type=int, metavar="BYTES", help="message size to declare/send")
     p.add_argument(
@@ -242,6 +248,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         mail_from=args.mail_from,
         rcpt=tuple(args.rcpt),
         send=args.send,
+        bdat=args.bdat,
         size=args.size,
         timeout=args.timeout,
         tls_ca=tuple(args.tls_ca),
@@ -272,6 +279,8 @@ def _check_ranges(args: argparse.Namespace) -> None:
         fail("--timeout must be more than 0 and at most 3600 seconds")
     if args.size is not None and not 0 < args.size <= 1 << 30:
         fail("--size must be between 1 byte and 1 GiB")
+    if args.bdat and not args.send:
+        fail("--bdat needs --send (it says how the test message goes)")
 
 
 def _check_tls_ca_and_source(args: argparse.Namespace) -> None:

@@ -211,6 +211,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
         mail_from=opts.mail_from,
         rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else f"postmaster@{_literal(name)}",),
         send=opts.send,
+        bdat=opts.bdat,
         size=opts.size,
         auth=opts.auth,
         server_name=name if is_name else None,

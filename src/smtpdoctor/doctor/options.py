@@ -34,6 +34,7 @@ class DiagnoseOptions:
     mail_from: str = ""
     rcpt: tuple[str, ...] = ()
     send: bool = False
+    bdat: bool = False  # with send: by BDAT where CHUNKING is offered (RFC 3030)
     size: int | None = None
     timeout: float = 30.0
     tls_ca: tuple[StrPath, ...] = ()

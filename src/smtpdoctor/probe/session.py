@@ -2,10 +2,10 @@
 
 Connect → greeting → EHLO (HELO on 500/502) → STARTTLS → TLS handshake →
 EHLO → AUTH (only with credentials, only under TLS) → MAIL FROM → RCPT TO →
-RSET → QUIT. With ``send=True``: … RCPT TO → DATA → message → QUIT, or,
-where the server offers CHUNKING, … RCPT TO → BDAT (the message as one last
-chunk, RFC 3030) → QUIT, as Exim and Exchange send. Without it, no message is
-sent.
+RSET → QUIT. With ``send=True``: … RCPT TO → DATA → message → QUIT, or, with
+``bdat=True`` too, where the server offers CHUNKING, … RCPT TO → BDAT (the
+message as one last chunk, RFC 3030) → QUIT, as Exim and Exchange send. Without
+``send``, no message is sent.
 
 A server's fault is never an exception here: the walk stops at the first
 step that did not end well, and the result says where and how.
@@ -70,6 +70,7 @@ class SessionOptions:
     mail_from: str = ""
     rcpt: tuple[str, ...] = ()
     send: bool = False
+    bdat: bool = False  # with send: by BDAT where CHUNKING is offered (RFC 3030)
     size: int | None = None  # declared with MAIL FROM SIZE=; the message size with send
     starttls: bool = True
     implicit_tls: bool = False  # TLS from the first byte (port 465, RFC 8314 §3.3)
@@ -746,10 +747,11 @@ class _Walker:
                 # flight as RSET's, so awaiting it costs no round trip (docs/lab.md).
                 await self._confirm_quit(self.result.steps[-1], QUIT_FLIGHT, "pipelined")
             return True
-        if "CHUNKING" in exts:
+        if opts.bdat and "CHUNKING" in exts:
             # RFC 3030: a client may send by BDAT where CHUNKING is offered; Exim
             # (hosts_try_chunking, "*" by default) and Exchange / Microsoft 365 do,
-            # so a server that offers it and breaks BDAT loses their mail.
+            # so a server that offers it and breaks BDAT loses their mail. (By
+            # DATA unless asked: Postfix's and Sendmail's clients never use BDAT.)
             return await self._chunked(*message)
         reply = await self._command(Stage.DATA, Command(Verb.DATA))
         if not await self._accepted(reply):
