@@ -1,0 +1,74 @@
+"""``smtpdoctor logs`` on the layouts real collectors write (session 20, logs7).
+
+``tests/data/logs/layouts/plain.log`` is the lines a real Postfix 3.7 wrote
+(``postfix-inbound.log`` and ``postfix-lab.log``, without the submissions); every other
+file there is what a real collector made of those lines (tests/support/journald.py):
+systemd-journald 252 through each ``journalctl -o`` mode, daemontools' ``multilog t``,
+s6's ``s6-log t``, ``T`` and ``t T``, runit's ``svlogd -t`` and ``-ttt``. Each must read
+as the plain file does: the same deliveries, inbound failures and TLS failures, no
+line left unparsed, and a period wherever the layout keeps a wall-clock time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
+
+LAYOUTS = Path(__file__).parents[1] / "data" / "logs" / "layouts"
+FILES = sorted(p for p in LAYOUTS.iterdir() if p.name != "plain.log")
+# The layouts that keep no wall-clock time: only the messages (cat), or the time since boot.
+NO_WALL_TIME = ("journal-cat.log", "journal-short-monotonic.log", "journal-short-delta.log")
+
+
+def report_of(path: Path, **kw: Any) -> dict[str, Any]:
+    sources, errors = expand_inputs([str(path)])
+    assert not errors
+    options = Options(**kw)
+    return build_report(run_local(plan_chunks(sources, options, 1), options), top=50)
+
+
+def counts(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "format": doc["inputs"][0]["format"],
+        "totals": {k: doc["totals"][k] for k in ("sent", "deferred", "bounced", "expired")},
+        "inbound": doc["inbound"]["by_cause"],
+        "tls_out": sum(p["count"] for p in doc["tls_failures"]["outbound"]),
+        "tls_in": sum(p["count"] for p in doc["tls_failures"]["inbound"]),
+        "unparsed": doc["lines"]["unparsed"],
+    }
+
+
+PLAIN = counts(report_of(LAYOUTS / "plain.log"))
+
+
+def test_the_plain_file_reads_as_its_sources_do() -> None:
+    # (each of its two sources' counts is checked on its own by test_logs_postfix.py)
+    assert PLAIN["format"] == "postfix"
+    assert PLAIN["unparsed"] == 0
+    assert sum(PLAIN["totals"].values()) > 40
+    assert PLAIN["inbound"] and PLAIN["tls_out"] and PLAIN["tls_in"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("block_size", [4096, 8 << 20])
+def test_a_collectors_layout_reads_as_the_plain_file(path: Path, block_size: int) -> None:
+    doc = report_of(path, block_size=block_size)
+    got = counts(doc)
+    assert got.pop("format") in ("postfix", "journal-json")
+    assert got == {k: v for k, v in PLAIN.items() if k != "format"}
+    if path.name in NO_WALL_TIME:
+        assert doc["period"]["first"] is None
+    else:
+        assert doc["period"]["first"] is not None
+        assert doc["period"]["first"].startswith("2026-12-07T")
+
+
+def test_the_layouts_are_all_there() -> None:
+    names = {p.name for p in FILES}
+    assert len(names) == 22
+    assert json.dumps(sorted(names))  # (listed in tests/data/logs/README.md)
