@@ -23,6 +23,10 @@ LAYOUTS = Path(__file__).parents[1] / "data" / "logs" / "layouts"
 FILES = sorted(p for p in LAYOUTS.iterdir() if p.name != "plain.log")
 # The layouts that keep no wall-clock time: only the messages (cat), or the time since boot.
 NO_WALL_TIME = ("journal-cat.log", "journal-short-monotonic.log", "journal-short-delta.log")
+# What a layout loses: -o cat drops the pids, and a TLS handshake failure is told from its
+# deferral by its process (postfix_tls.py): where another smtp process failed between one
+# process's failure and its deferral (lines 114-120 of plain.log), both count twice.
+LOST = {"journal-cat.log": {"tls_out": 12}}
 
 
 def report_of(path: Path, **kw: Any) -> dict[str, Any]:
@@ -43,7 +47,9 @@ def counts(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PLAIN = counts(report_of(LAYOUTS / "plain.log"))
+_PLAIN_DOC = report_of(LAYOUTS / "plain.log")
+PLAIN = counts(_PLAIN_DOC)
+PLAIN_PERIOD = _PLAIN_DOC["period"]
 
 
 def test_the_plain_file_reads_as_its_sources_do() -> None:
@@ -60,12 +66,14 @@ def test_a_collectors_layout_reads_as_the_plain_file(path: Path, block_size: int
     doc = report_of(path, block_size=block_size)
     got = counts(doc)
     assert got.pop("format") in ("postfix", "journal-json")
-    assert got == {k: v for k, v in PLAIN.items() if k != "format"}
+    assert got == {k: v for k, v in PLAIN.items() if k != "format"} | LOST.get(path.name, {})
     if path.name in NO_WALL_TIME:
         assert doc["period"]["first"] is None
+    elif path.name.startswith("journal-"):
+        assert doc["period"]["first"].startswith("2026-12-07T")  # (when journald took them)
     else:
-        assert doc["period"]["first"] is not None
-        assert doc["period"]["first"].startswith("2026-12-07T")
+        # a supervisor's stamp goes before a line with a time of its own: that one reads
+        assert doc["period"] == PLAIN_PERIOD
 
 
 def test_the_layouts_are_all_there() -> None:

@@ -31,9 +31,10 @@ from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.postfix import PostfixScanner, Prepared, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.reasons import ReasonCache, learn, learned, warm_up
+from smtpdoctor.logs.records import SPLITTABLE, Records, record_layout
 from smtpdoctor.logs.repeats import CONTEXT as REPEATS_CONTEXT
 from smtpdoctor.logs.repeats import Repeats
-from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
+from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source, handshake_cut
 from smtpdoctor.logs.timeparse import TimeParser
 
 if TYPE_CHECKING:
@@ -171,6 +172,10 @@ def plan_chunks(
         # Only the Postfix scanner keeps no state between lines that matters
         # across a split; the CSV and session-based formats are read whole.
         can_split = fmt in ("postfix", "exim", "sendmail", "journal-json")
+        if can_split and fmt != "postfix" and source.path is not None:
+            # (journalctl's records spread over lines are read whole, by one worker)
+            layout = record_layout(sniff(source))
+            can_split = layout is None or layout in SPLITTABLE
         if jobs > 1 and source.splittable and can_split and source.size > split_at:
             parts = max(jobs, -(-source.size // part_size))
             step = -(-source.size // parts)
@@ -335,6 +340,8 @@ def _read_blocks(
                 if counter is not None:
                     with counter.get_lock():
                         counter.value += step
+    if isinstance(handler, _Joined):
+        handler.finish()
     return fmt
 
 
@@ -397,16 +404,51 @@ def _first_handler(
         sink=parse.sink,
         options=parse.options,
     )
+    head = block[:_SNIFF]
+    layout = record_layout(head)
     if fmt not in _CSV_FORMATS:
         # Docker prefixes, priority tags, unpadded days: off before parsing.
-        unwrap = unwrapper_for(block[:_SNIFF])
+        unwrap = unwrapper_for(Records(layout)(head) if layout is not None else head)
         if unwrap:
             handler = _unwrapped(handler, unwrap)
+    if layout is not None:
+        handler = _Joined(handler, Records(layout), agg)
     return handler, fmt
 
 
 _Handler = Callable[[bytes], None]
 _CSV_FORMATS = frozenset({"exchange-tracking", "exchange-protocol", "m365-trace", "journal-json"})
+
+
+class _Joined:
+    """A handler of journalctl's framed or multi-line records (records.py), each
+    block first made ``-o json``'s lines, handed on in blocks of at least 64 KiB cut
+    where sources.handshake_cut cuts (a TLS failure's record and the OpenSSL reason
+    after it in one block, as BlockReader does for a plain file); the lines read
+    still count the file's."""
+
+    _AT_LEAST = 64 * 1024
+
+    def __init__(self, handler: _Handler, records: Records, agg: Aggregator) -> None:
+        self.handler, self.records, self.agg = handler, records, agg
+        self.pending = b""
+
+    def __call__(self, block: bytes) -> None:
+        self.agg.lines += block.count(b"\n")
+        self.pending += self.records(block)
+        if len(self.pending) >= self._AT_LEAST:
+            cut = handshake_cut(self.pending) or len(self.pending)
+            text, self.pending = self.pending[:cut], self.pending[cut:]
+            self._hand(text)
+
+    def finish(self) -> None:
+        text, self.pending = self.pending + self.records.finish(), b""
+        self._hand(text)
+
+    def _hand(self, text: bytes) -> None:
+        if text:
+            self.agg.lines -= text.count(b"\n")  # (the handler counts them again)
+            self.handler(text)
 
 
 def _unwrapped(handler: _Handler, unwrap: Callable[[bytes], bytes]) -> _Handler:

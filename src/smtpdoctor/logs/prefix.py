@@ -22,6 +22,7 @@ the common case).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -101,8 +102,29 @@ _DOCKER_JSON = re.compile(
 _CRI = re.compile(
     rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [FP] "
 )
-# runit's svlogd -tt: "2015-08-17_09:16:20.41495 <line>", its time in UTC (svlogd(8)).
-_SVLOGD = re.compile(rb"(?m)^(\d{4}-\d\d-\d\d)_(\d\d:\d\d:\d\d\.\d+) (.*)$")
+# A supervisor's log writer's stamp before each line a program wrote to its stdout:
+# TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
+# svlogd -t), runit's svlogd -tt ("2015-08-17_09:16:20.41495 ", UTC) and -ttt
+# ("2015-08-17T09:16:20.41495 ", UTC), s6-log T's local time and two spaces
+# ("2024-03-07 02:09:33.123456789  "), tai64nlocal's with one; s6-log "t T" writes both.
+_SUPERVISED = re.compile(
+    rb"(?m)^(@4000[0-9a-f]{20} )?(?:(\d{4}-\d\d-\d\d)([ T_])(\d\d:\d\d:\d\d\.\d+)( ?) )?"
+)
+# TAI64N's label is 2**62 + the TAI second; daemontools' and runit's writers (and
+# tai64nlocal) take TAI as UTC + 10 s, leap seconds left out, as is done here. (s6's
+# skalibs counts the leap seconds: its labels read 27 s late.)
+_TAI64_UTC = (1 << 62) + 10
+# Loki's logcli query (its default output): "<RFC 3339 time> {label="value", …} <line>",
+# the labels padded with spaces to the widest (pkg/logcli/output/default.go).
+_LOKI = re.compile(
+    rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) "
+    rb'\{(?:[A-Za-z_]\w*="(?:[^"\\\n]|\\.)*"(?:, )?)*\} +'
+)
+# journalctl -o short-unix: "1709777373.123456 host prog[pid]: ..." (seconds since 1970, UTC).
+_SHORT_UNIX = re.compile(rb"(?m)^(\d{9,11})\.(\d{1,9}) (?=\S+ \S)")
+# journalctl -o short-monotonic / short-delta: "[ 5336.149036] host prog[pid]: ...",
+# "[ 5336.149036 <    0.000123>] ...": seconds since boot, no wall-clock time.
+_SHORT_MONOTONIC = re.compile(rb"(?m)^\[ *\d+\.\d{6}(?: *<[ \d.]+>)? *\] (?=\S+ \S)")
 # journalctl -o short-full: "Thu 2024-03-07 02:09:33 CET host prog[pid]: ...".
 _SHORT_FULL = re.compile(
     rb"(?m)^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) "
@@ -251,12 +273,76 @@ def _docker_json(block: bytes) -> bytes:
     return _DOCKER_JSON.sub(_docker_json_line, block)
 
 
-def _svlogd_line(m: re.Match[bytes]) -> bytes:
-    return _with_time(m.group(1) + b"T" + m.group(2) + b"Z", m.group(3))
+def _supervised_stamp(m: re.Match[bytes]) -> bytes:
+    """A line's supervisor stamp taken off: the line's own time, when it has one,
+    reads; else the stamp, as a header's time with no host (``-``). A zone-less ISO
+    time and one space before a message is left alone: a syslog line's own time
+    (rsyslog's without a zone), or a message's that its reader takes as such."""
+    tai, day, sep, clock, wide = m.groups()
+    if m.end() == 0:
+        return b""
+    if _OWN_TIME.match(m.string, m.end()):
+        return b""
+    if day is not None and (tai is not None or sep == b"_" or wide):
+        zone = b"Z" if sep != b" " else b""  # (svlogd's times are UTC, s6-log T's local)
+        return day + b"T" + clock + zone + b" - "
+    if day is None and tai is not None:
+        secs = int(tai[5:17], 16) - _TAI64_UTC
+        at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
+        return at + b".%09dZ - " % int(tai[17:25], 16)
+    return m.group(0)
 
 
-def _svlogd(block: bytes) -> bytes:
-    return _SVLOGD.sub(_svlogd_line, block)
+def _supervised(block: bytes) -> bytes:
+    return _SUPERVISED.sub(_supervised_stamp, block)
+
+
+def _loki_stamp(m: re.Match[bytes]) -> bytes:
+    return b"" if _OWN_TIME.match(m.string, m.end()) else m.group(1) + b" - "
+
+
+def _loki(block: bytes) -> bytes:
+    return _LOKI.sub(_loki_stamp, block)
+
+
+def _platform_json(block: bytes) -> bytes:
+    """Each log platform's JSON record (records.platform_line) as its syslog line."""
+    from smtpdoctor.logs.records import platform_line  # noqa: PLC0415 - rare: only when met
+
+    out = []
+    for line in block.split(b"\n"):
+        if line.startswith(b"{"):
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                rec = None
+            text = platform_line(rec) if isinstance(rec, dict) else None
+            if text is not None:
+                out.append(text)
+                continue
+        out.append(line)  # (a record that is not one is left for the reader to count)
+    return b"\n".join(out)
+
+
+def _is_platform_record(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0]
+    if not first.startswith(b"{") or b'"MESSAGE"' in first or b"__REALTIME_TIMESTAMP" in first:
+        return False  # (journalctl -o json's: journal.py reads those)
+    return _platform_json(first) != first
+
+
+def _short_unix_time(m: re.Match[bytes]) -> bytes:
+    at = dt.datetime.fromtimestamp(int(m.group(1)), dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return at.encode() + b"." + m.group(2) + b"Z "
+
+
+def _short_unix(block: bytes) -> bytes:
+    return _SHORT_UNIX.sub(_short_unix_time, block)
+
+
+def _short_monotonic(block: bytes) -> bytes:
+    # (the time since boot is no wall-clock time: read as unknown, as -o cat's)
+    return _SHORT_MONOTONIC.sub(_NO_TIME_NO_HOST, block)
 
 
 def _cri(block: bytes) -> bytes:
@@ -365,7 +451,11 @@ _STEPS: dict[str, _Step] = {
     "journal": _journal,
     "docker-json": _docker_json,
     "cri": _cri,
-    "svlogd": _svlogd,
+    "supervised": _supervised,
+    "loki": _loki,
+    "platform-json": _platform_json,
+    "short-unix": _short_unix,
+    "short-monotonic": _short_monotonic,
     "short-full": _short_full,
     "ansi": _ansi,
     "compose": _compose,
@@ -403,9 +493,19 @@ def _wraps(name: str, head: bytes) -> bool:
         return head.startswith(_BOM)
     if name == "journal":
         return head.startswith(b"{") and _JOURNAL_OTHER_MTA.search(head) is not None
-    rx = {"docker-json": _DOCKER_JSON, "cri": _CRI, "svlogd": _SVLOGD, "short-full": _SHORT_FULL}[
-        name
-    ]
+    if name == "platform-json":
+        return _is_platform_record(head)
+    if name == "supervised":
+        m = _SUPERVISED.match(head)
+        return m is not None and m.end() > 0 and _supervised_stamp(m) != m.group(0)
+    rx = {
+        "docker-json": _DOCKER_JSON,
+        "cri": _CRI,
+        "short-full": _SHORT_FULL,
+        "short-unix": _SHORT_UNIX,
+        "short-monotonic": _SHORT_MONOTONIC,
+        "loki": _LOKI,
+    }[name]
     return rx.match(head) is not None
 
 
@@ -414,7 +514,18 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     only if some line of the head needs it, and then runs on every block)."""
     names: list[str] = []
     sample = head
-    for name in ("bom", "journal", "docker-json", "cri", "svlogd", "short-full"):
+    for name in (
+        "bom",
+        "journal",
+        "docker-json",
+        "platform-json",
+        "cri",
+        "supervised",
+        "loki",
+        "short-full",
+        "short-unix",
+        "short-monotonic",
+    ):
         if _wraps(name, sample):
             names.append(name)
             sample = _STEPS[name](sample)
