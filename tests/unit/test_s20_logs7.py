@@ -4,7 +4,9 @@
 (``postfix-inbound.log`` and ``postfix-lab.log``, without the submissions); every other
 file there is what a real collector made of those lines (tests/support/journald.py):
 systemd-journald 252 through each ``journalctl -o`` mode, daemontools' ``multilog t``,
-s6's ``s6-log t``, ``T`` and ``t T``, runit's ``svlogd -t`` and ``-ttt``. Each must read
+s6's ``s6-log t``, ``T`` and ``t T``, runit's ``svlogd -t`` and ``-ttt``; and what log
+platforms export of them in the shapes their code gives (tests/support/platforms.py:
+Loki's logcli, Filebeat's and ECS's JSON, Graylog's and Splunk's CSV). Each must read
 as the plain file does: the same deliveries, inbound failures and TLS failures, no
 line left unparsed, and a period wherever the layout keeps a wall-clock time.
 """
@@ -78,5 +80,5 @@ def test_a_collectors_layout_reads_as_the_plain_file(path: Path, block_size: int
 
 def test_the_layouts_are_all_there() -> None:
     names = {p.name for p in FILES}
-    assert len(names) == 22
+    assert len(names) == 29
     assert json.dumps(sorted(names))  # (listed in tests/data/logs/README.md)

@@ -37,7 +37,7 @@ SPLITTABLE = frozenset({"seq", "sse"})
 # the line (Loki's logcli --output jsonl "line"; Elastic's, Filebeat's, Vector's and
 # Graylog's "message"; Fluent Bit's "log"; Splunk's "_raw"), of its time, of the program
 # that wrote it (ECS's process.name, log.syslog.appname; Graylog's application_name), its
-# pid and its host, the first present of each.
+# pid (Graylog's process_id) and its host (Graylog's source), the first present of each.
 TEXT_KEYS = ("line", "message", "log", "_raw", "full_message", "msg")
 TIME_KEYS = ("timestamp", "@timestamp", "_time", "time", "date")
 _PROGRAM_KEYS = (
@@ -50,7 +50,14 @@ _PROGRAM_KEYS = (
     "log.syslog.appname",
     "syslog.appname",
 )
-_PID_KEYS = ("pid", "procid", "process.pid", "log.syslog.procid", "syslog.procid")
+_PID_KEYS = (
+    "pid",
+    "procid",
+    "process_id",
+    "process.pid",
+    "log.syslog.procid",
+    "syslog.procid",
+)
 _HOST_KEYS = ("hostname", "host", "host.name", "host.hostname", "source")
 # a line that starts with its own time, or with its syslog tag
 _OWN_HEAD = re.compile(
