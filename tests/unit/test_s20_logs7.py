@@ -82,3 +82,19 @@ def test_the_layouts_are_all_there() -> None:
     names = {p.name for p in FILES}
     assert len(names) == 29
     assert json.dumps(sorted(names))  # (listed in tests/data/logs/README.md)
+
+
+# -- a program with no time of its own under a supervisor: the stamp is the time ----------
+
+FOREGROUND = Path(__file__).parents[1] / "data" / "logs" / "opensmtpd-7.4-foreground.log"
+SUPERVISED = sorted((LAYOUTS.parent / "layouts-foreground").iterdir())
+
+
+@pytest.mark.parametrize("path", SUPERVISED, ids=lambda p: p.name)
+def test_a_supervisors_stamp_is_the_time_of_a_line_without_one(path: Path) -> None:
+    # smtpd -d's output (no header, no time) through real multilog t, s6-log T and svlogd
+    # -t/-ttt on 2026-12-07 at 15:47:44 UTC (s6-log T's local time is UTC on that machine)
+    want = counts(report_of(FOREGROUND))
+    doc = report_of(path)
+    assert counts(doc) == want
+    assert doc["period"]["first"].startswith("2026-12-07T15:47:4")
