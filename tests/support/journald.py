@@ -98,8 +98,16 @@ kill $J; wait $J || true
 """
         subprocess.run(
             [
-                "unshare", "-m", "-p", "-f", "--mount-proc", "--propagation", "private",
-                "sh", "-c", script,
+                "unshare",
+                "-m",
+                "-p",
+                "-f",
+                "--mount-proc",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
             ],
             check=True,
             capture_output=True,
@@ -108,9 +116,7 @@ kill $J; wait $J || true
         return {mode: (work / mode).read_bytes() for mode in modes}
 
 
-def supervised_outputs(
-    lines: Iterable[str], writers: dict[str, Sequence[str]]
-) -> dict[str, bytes]:
+def supervised_outputs(lines: Iterable[str], writers: dict[str, Sequence[str]]) -> dict[str, bytes]:
     """The ``current`` file each log writer (name -> its command before its log
     directory, e.g. ``("multilog", "t")``) makes of ``lines`` written to its stdin."""
     data = "".join(f"{line}\n" for line in lines).encode()

@@ -340,9 +340,14 @@ def _read_blocks(
                 if counter is not None:
                     with counter.get_lock():
                         counter.value += step
+    _finish_handler(handler)
+    return fmt
+
+
+def _finish_handler(handler: _Handler | None) -> None:
+    """What a handler kept back at the input's end (records.py's last record), read."""
     if isinstance(handler, _Joined):
         handler.finish()
-    return fmt
 
 
 def _read_block(

@@ -287,8 +287,11 @@ def _supervised_stamp(m: re.Match[bytes]) -> bytes:
         zone = b"Z" if sep != b" " else b""  # (svlogd's times are UTC, s6-log T's local)
         return day + b"T" + clock + zone + b" - "
     if day is None and tai is not None:
-        secs = int(tai[5:17], 16) - _TAI64_UTC
-        at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
+        secs = int(tai[1:17], 16) - _TAI64_UTC
+        try:
+            at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
+        except (ValueError, OverflowError, OSError):  # (before year 1 or past 9999)
+            return m.group(0)
         return at + b".%09dZ - " % int(tai[17:25], 16)
     return m.group(0)
 

@@ -96,7 +96,10 @@ def _csv_header(line: bytes) -> list[str] | None:
     "message"): one names the line, another its time; or None."""
     if b"," not in line or len(line) > 4096:
         return None
-    names = [c.strip().lower() for c in next(csv.reader([line.decode("utf-8", "replace")]))]
+    cells = _cells(line)
+    if cells is None:
+        return None
+    names = [c.strip().lower() for c in cells]
     if any(n in TEXT_KEYS for n in names) and any(n in TIME_KEYS for n in names):
         return names
     return None
@@ -165,7 +168,10 @@ class Records:
             row = raw.rstrip(b"\r")
             if not row:
                 continue
-            cells = next(csv.reader([row.decode("utf-8", "replace")]), [])
+            cells = _cells(row)
+            if cells is None:
+                out.append(row)  # (no row: left for the reader to count)
+                continue
             out.append(json.dumps(dict(zip(self._columns, cells, strict=False))).encode())
         return _lines(out)
 
@@ -231,6 +237,14 @@ class Records:
         if fields:
             out.append(json.dumps(fields).encode())
         return _lines(out)
+
+
+def _cells(row: bytes) -> list[str] | None:
+    """One CSV row's cells, or None when it is no row (a stray carriage return, …)."""
+    try:
+        return next(csv.reader([row.decode("utf-8", "replace")]), [])
+    except csv.Error:
+        return None
 
 
 def platform_line(rec: dict[str, object]) -> bytes | None:
