@@ -18,7 +18,7 @@ import re
 __all__ = ["exports"]
 
 _LINE = re.compile(r"^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\S+) ([^\s\[]+)\[(\d+)\]: (.*)$")
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def _parts(line: str, year: int) -> tuple[dt.datetime, str, str, str, str]:
