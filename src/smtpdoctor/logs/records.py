@@ -252,7 +252,8 @@ def platform_line(rec: dict[str, object]) -> bytes | None:
     it holds no line: the line itself when it has its own time; else behind the
     record's time (and host), with the record's program and pid as its tag when
     the line is the message alone."""
-    flat = _flat(rec.get("_source") if isinstance(rec.get("_source"), dict) else rec)
+    source = rec.get("_source")  # (an Elasticsearch hit: the event is its _source)
+    flat = _flat(source if isinstance(source, dict) else rec)
     text = next((v for k in TEXT_KEYS if isinstance(v := flat.get(k), str)), None)
     if text is None:
         return None
@@ -261,9 +262,9 @@ def platform_line(rec: dict[str, object]) -> bytes | None:
     if own is not None and own.group("tag") is None:
         return text.encode("utf-8", "replace")
     stamp = _stamp(next((flat[k] for k in TIME_KEYS if k in flat), None))
-    host = _word(next((flat[k] for k in _HOST_KEYS if isinstance(flat.get(k), str)), "-"))
+    host = _word(next((v for k in _HOST_KEYS if isinstance(v := flat.get(k), str)), "-"))
     if own is None:
-        program = next((flat[k] for k in _PROGRAM_KEYS if isinstance(flat.get(k), str)), None)
+        program = next((v for k in _PROGRAM_KEYS if isinstance(v := flat.get(k), str)), None)
         if program:
             pid = _word(str(next((flat[k] for k in _PID_KEYS if k in flat), 0)))
             text = f"{_word(str(program))}[{pid}]: {text}"
