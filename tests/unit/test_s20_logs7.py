@@ -3,7 +3,9 @@
 ``tests/data/logs/layouts/plain.log`` is the lines a real Postfix 3.7 wrote
 (``postfix-inbound.log`` and ``postfix-lab.log``, without the submissions); every other
 file there is what a real collector made of those lines (tests/support/journald.py):
-systemd-journald 252 through each ``journalctl -o`` mode, daemontools' ``multilog t``,
+systemd-journald 252 through each ``journalctl -o`` mode, rsyslog 8.2302's file templates
+(``RSYSLOG_FileFormat``, ``RSYSLOG_TraditionalFileFormat``,
+``RSYSLOG_SyslogProtocol23Format``), daemontools' ``multilog t``,
 s6's ``s6-log t``, ``T`` and ``t T``, runit's ``svlogd -t`` and ``-ttt``; and what log
 platforms export of them in the shapes their code gives (tests/support/platforms.py:
 Loki's logcli, Filebeat's and ECS's JSON, Graylog's and Splunk's CSV). Each must read
@@ -81,7 +83,7 @@ def test_a_collectors_layout_reads_as_the_plain_file(path: Path, block_size: int
 
 def test_the_layouts_are_all_there_and_cited() -> None:
     readme = (LAYOUTS.parent / "README.md").read_text()
-    assert len(FILES) == 29
+    assert len(FILES) == 32
     for path in FILES:
         stem = path.name.split(".")[0]
         assert f"`{stem}" in readme or stem.startswith("journal-"), path.name
