@@ -74,8 +74,8 @@ def test_a_collectors_layout_reads_as_the_plain_file(path: Path, block_size: int
     assert got == {k: v for k, v in PLAIN.items() if k != "format"} | LOST.get(path.name, {})
     if path.name in NO_WALL_TIME:
         assert doc["period"]["first"] is None
-    elif path.name.startswith("journal-"):
-        assert doc["period"]["first"].startswith("2026-12-07T")  # (when journald took them)
+    elif path.name.startswith(("journal-", "rsyslog-")):
+        assert doc["period"]["first"].startswith("2026-12-07T")  # (when the daemon took them)
     else:
         # a supervisor's stamp goes before a line with a time of its own: that one reads
         assert doc["period"] == PLAIN_PERIOD

@@ -93,6 +93,14 @@ _TAG_AFTER_HOST = re.compile(
     rb"\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)) "
 )
 
+# An RFC 5424 header whose message starts with a space: rsyslog's
+# RSYSLOG_SyslogProtocol23Format of a local program's RFC 3164 message keeps the space
+# after its tag ("<22>1 2024-03-07T02:09:33.1+01:00 mx postfix 123 - -  timeout after …");
+# the readers take the message from one space after the header.
+_RFC5424_SPACED = re.compile(
+    rb'(?m)^(<\d{1,3}>1 \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]"\\\n]|"(?:[^"\\\n]|\\.)*")*\])+))'
+    rb" {2,}"
+)
 # Docker's json-file driver: one JSON record per line; "log" holds the line.
 _DOCKER_JSON = re.compile(
     rb'(?m)^\{"log": ?"((?:[^"\\]|\\.)*)", ?"stream": ?"(?:stdout|stderr)", ?'
@@ -441,6 +449,10 @@ def _tag(block: bytes) -> bytes:
     return _TAG_AFTER_HOST.sub(rb"\1 \2 ", block)
 
 
+def _rfc5424_spaced(block: bytes) -> bytes:
+    return _RFC5424_SPACED.sub(rb"\1 ", block)
+
+
 def _localized(block: bytes) -> bytes:
     return _LOCALIZED.sub(lambda m: _LOCAL_MONTH[m.group(1)], block)
 
@@ -464,6 +476,7 @@ _STEPS: dict[str, _Step] = {
     "compose": _compose,
     "docker-timestamp": _docker_ts,
     "priority-tag": _tag,
+    "rfc5424-spaced": _rfc5424_spaced,
     "localized-month": _localized,
     "unpadded-day": _unpadded,
     "journal-cat-postfix": _cat_postfix,
@@ -484,7 +497,14 @@ _ANY_LINE_STEP = re.compile(
     rb"\n(?:"
     + b"|".join(
         rx.pattern.removeprefix(rb"(?m)^")
-        for rx in (_DOCKER_TS, _LOCALIZED, _UNPADDED, _TAG_AFTER_TIME, _TAG_AFTER_HOST)
+        for rx in (
+            _DOCKER_TS,
+            _LOCALIZED,
+            _UNPADDED,
+            _TAG_AFTER_TIME,
+            _TAG_AFTER_HOST,
+            _RFC5424_SPACED,
+        )
     )
     + rb")"
 )
@@ -563,6 +583,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         ("localized-month", _LOCALIZED),
         ("unpadded-day", _UNPADDED),
         ("priority-tag", _TAG_AFTER_TIME),
+        ("rfc5424-spaced", _RFC5424_SPACED),
     ):
         if rx.search(sample) or (name == "priority-tag" and _TAG_AFTER_HOST.search(sample)):
             names.append(name)

@@ -17,7 +17,6 @@ worker (it is not split for ``--jobs``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -94,7 +93,8 @@ def _csv_header(line: bytes) -> list[str] | None:
     """The columns of a log platform's CSV export header (Graylog's "timestamp",
     "source", "message"; Splunk's "_time", …, "_raw"; Kibana's "@timestamp", …,
     "message"): one names the line, another its time; or None."""
-    if b"," not in line or len(line) > 4096:
+    lowered = line.lower()
+    if b"," not in line or len(line) > 4096 or not any(k.encode() in lowered for k in TIME_KEYS):
         return None
     cells = _cells(line)
     if cells is None:
@@ -241,6 +241,8 @@ class Records:
 
 def _cells(row: bytes) -> list[str] | None:
     """One CSV row's cells, or None when it is no row (a stray carriage return, …)."""
+    import csv  # noqa: PLC0415 - rare: only for a file with a CSV-like first line
+
     try:
         return next(csv.reader([row.decode("utf-8", "replace")]), [])
     except csv.Error:
