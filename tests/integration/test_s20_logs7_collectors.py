@@ -17,6 +17,7 @@ import pytest
 
 from support.helpers import run_cli, unavailable
 from support.journald import journal_outputs, journald_unavailable, supervised_outputs
+from support.logcounts import counts
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "data" / "logs" / "layouts"
 LINES = (LAYOUTS / "plain.log").read_text().splitlines()
@@ -32,14 +33,7 @@ LOST = {"cat": {"tls_out": 12}}
 def _counts(path: Path) -> dict[str, Any]:
     result = run_cli("logs", str(path), "--format", "json", "--jobs", "1")
     assert result.status in (0, 1, 2), result.stderr
-    doc = result.json()
-    return {
-        "totals": {k: doc["totals"][k] for k in ("sent", "deferred", "bounced", "expired")},
-        "inbound": doc["inbound"]["by_cause"],
-        "tls_out": sum(p["count"] for p in doc["tls_failures"]["outbound"]),
-        "tls_in": sum(p["count"] for p in doc["tls_failures"]["inbound"]),
-        "unparsed": doc["lines"]["unparsed"],
-    }
+    return counts(result.json())
 
 
 PLAIN = _counts(LAYOUTS / "plain.log")
