@@ -336,7 +336,10 @@ def _platform_json(block: bytes) -> bytes:
 
 
 def _is_platform_record(head: bytes) -> bool:
-    first = head.split(b"\n", 1)[0]
+    if not head.startswith(b"{"):
+        return False
+    end = head.find(b"\n")
+    first = head[:end] if end >= 0 else head
     if not first.startswith(b"{") or b'"MESSAGE"' in first or b"__REALTIME_TIMESTAMP" in first:
         return False  # (journalctl -o json's: journal.py reads those)
     return _platform_json(first) != first

@@ -71,7 +71,8 @@ _MAX_CARRY = 1 << 20
 def record_layout(head: bytes) -> str | None:
     """The journalctl layout a file's first bytes are in, of those :class:`Records`
     reads ("seq", "sse", "pretty", "export", "verbose"), or None."""
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    end = head.find(b"\n")
+    first = (head[:end] if end >= 0 else head).rstrip(b"\r")  # (no copy of the rest)
     if first.startswith(b"\x1e{"):
         return "seq"
     if first.startswith(b"data: {"):
