@@ -94,3 +94,18 @@ def test_a_supervisors_stamp_is_the_time_of_a_line_without_one(path: Path) -> No
     doc = report_of(path)
     assert counts(doc) == want
     assert doc["period"]["first"].startswith("2026-12-07T15:47:4")
+
+
+@pytest.mark.parametrize(
+    "name", ["journal-json-pretty.log.gz", "graylog-rfc3164.csv", "journal-json-seq.log.gz"]
+)
+def test_a_layout_read_by_its_head_is_read_whole(name: str, tmp_path: Path) -> None:
+    # (a CSV export's header, a record spread over lines: no worker may start mid-file;
+    # json-seq's records are one a line: that file may be split)
+    import gzip
+
+    path = tmp_path / name.removesuffix(".gz")
+    data = (LAYOUTS / name).read_bytes()
+    path.write_bytes(gzip.decompress(data) if name.endswith(".gz") else data)
+    chunks = plan_chunks(expand_inputs([str(path)])[0], Options(), 4, split_at=1024, part_size=4096)
+    assert (len(chunks) == 1) is (name != "journal-json-seq.log.gz")

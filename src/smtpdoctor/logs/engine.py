@@ -168,13 +168,15 @@ def plan_chunks(
     into parts of about ``part_size`` (at least ``jobs`` parts) when ``jobs`` > 1."""
     chunks: list[Chunk] = []
     for source in sources:
-        fmt = options.log_format or (detect_format(sniff(source)) if source.path else None)
+        wanted = source.path is not None and (options.log_format is None or jobs > 1)
+        head = sniff(source) if wanted else b""
+        fmt = options.log_format or (detect_format(head) if source.path else None)
         # Only the Postfix scanner keeps no state between lines that matters
-        # across a split; the CSV and session-based formats are read whole.
+        # across a split; the CSV and session-based formats are read whole, and so
+        # are records spread over lines or read by a CSV export's header (records.py).
         can_split = fmt in ("postfix", "exim", "sendmail", "journal-json")
-        if can_split and fmt != "postfix" and source.path is not None:
-            # (journalctl's records spread over lines are read whole, by one worker)
-            layout = record_layout(sniff(source))
+        if can_split and head:
+            layout = record_layout(head)
             can_split = layout is None or layout in SPLITTABLE
         if jobs > 1 and source.splittable and can_split and source.size > split_at:
             parts = max(jobs, -(-source.size // part_size))
