@@ -13,7 +13,11 @@ writes the bare messages, with no time and no program name (each line is given
 a header whose time reads as unknown, :data:`NO_TIME`, and the program its
 shape names; a line that starts with its syslog tag, its time and host cut off,
 gets the same header); journalctl prints the month in the language of ``LC_TIME``
-(``Απρ 15 12:20:28``); Windows tools start a file with a UTF-8 byte order mark. The
+(``Απρ 15 12:20:28``); Windows tools start a file with a UTF-8 byte order mark;
+supervisors' log writers stamp each line (TAI64N, ``@4000…``), ``journalctl -o
+short-unix`` and ``short-monotonic`` write other times, and log platforms export
+records (Loki's ``<time> {labels} <line>``, JSON with the line in ``message``; their
+CSV rows and journalctl's multi-line records come as JSON lines from records.py). The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
@@ -287,7 +291,7 @@ def _supervised_stamp(m: re.Match[bytes]) -> bytes:
     time and one space before a message is left alone: a syslog line's own time
     (rsyslog's without a zone), or a message's that its reader takes as such."""
     tai, day, sep, clock, wide = m.groups()
-    if m.end() == 0:
+    if m.end() == m.start():  # (a line with no stamp)
         return b""
     if _OWN_TIME.match(m.string, m.end()):
         return b""
