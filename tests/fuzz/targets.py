@@ -140,6 +140,27 @@ def _log(fmt: str) -> Callable[[bytes], None]:
     return run
 
 
+def _log_sniffed(data: bytes) -> None:
+    """A log as a run reads one: its format detected and what wraps its lines taken
+    off (prefix.py, records.py) from its head, then read in two blocks and finished."""
+    from smtpdoctor.logs.aggregate import Aggregator, InputStats
+    from smtpdoctor.logs.engine import Options, _finish_handler, _first_handler, _Parse
+    from smtpdoctor.logs.timeparse import TimeParser
+
+    agg = Aggregator()
+    parse = _Parse(TimeParser(_REF), _reasons(), None, Options(), collect=False)
+    cut = data.rfind(b"\n", 0, len(data) // 2) + 1
+    first, second = data[:cut] or data, data[cut:] if cut else b""
+    handler, _fmt = _first_handler(first, None, agg, InputStats("fuzz"), parse)
+    if handler is None:
+        return
+    for block in (first, second):
+        if block:
+            handler(block if block.endswith(b"\n") else block + b"\n")
+    _finish_handler(handler)
+    agg.finish()
+
+
 def _config(kind: str | None) -> Callable[[bytes], None]:
     def run(data: bytes) -> None:
         from smtpdoctor.config import Kind, audit_bytes
@@ -299,6 +320,7 @@ def _targets() -> list[Target]:
     ]
     out += [Target(f"log-{fmt}", _log(fmt), ()) for fmt in FORMATS]
     out += [Target("log-postfix-native", _postfix_native, ())]
+    out += [Target("log-sniffed", _log_sniffed, ())]
     kinds = ["postfix", "exim", "sendmail", "exchange-send-connector", "exchange-receive-connector"]
     out += [Target("config-sniffed", _config(None), (ConfigError,))]
     out += [Target(f"config-{k}", _config(k), (ConfigError,)) for k in kinds]

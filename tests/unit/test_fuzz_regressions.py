@@ -28,6 +28,12 @@ FOUND = [
         b'{"__REALTIME_TIMESTAMP":"17092800000142515229","SYSLOG_IDENTIFIER":"postfix/smtp",'
         b'"MESSAGE":"AB12: to=<a@b.example>, status=sent (250 ok)"}\n',
     ),
+    # A carriage return inside a first line with a comma: csv.Error from the CSV export
+    # layout's header test (records.py).
+    ("log-sniffed", b"a,b\rc\n"),
+    ("log-sniffed", b'"timestamp","message"\n"2024-03-07T02:09:33Z","x\ry"\n'),
+    # A TAI64N label past year 9999 (OSError from datetime; prefix.py's supervisor step).
+    ("log-sniffed", b"@400000006b16d2892d5869f9 x\n@4000ffffffffffff2d5869f9 y\n"),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from smtpdoctor.logs.prefix import unwrapper_for
+from smtpdoctor.logs.records import Records, record_layout
 
 __all__ = ["FORMATS", "detect_format"]
 
@@ -73,6 +74,9 @@ _TRACKING_ROW = re.compile(
 def detect_format(head: bytes) -> str | None:
     """The format of a file that starts with ``head``, or None if unknown."""
     text = head.lstrip(b"\xef\xbb\xbf")
+    layout = record_layout(text)
+    if layout is not None:
+        text = Records(layout)(text)  # (journalctl's other layouts: as -o json's lines)
     unwrap = unwrapper_for(text)
     if unwrap:
         text = unwrap(text)

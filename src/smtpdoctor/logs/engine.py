@@ -31,9 +31,10 @@ from smtpdoctor.logs.events import DeliveryEvent
 from smtpdoctor.logs.postfix import PostfixScanner, Prepared, journal_to_syslog
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.reasons import ReasonCache, learn, learned, warm_up
+from smtpdoctor.logs.records import SPLITTABLE, Records, record_layout
 from smtpdoctor.logs.repeats import CONTEXT as REPEATS_CONTEXT
 from smtpdoctor.logs.repeats import Repeats
-from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source
+from smtpdoctor.logs.sources import BLOCK_SIZE, BlockReader, Source, handshake_cut
 from smtpdoctor.logs.timeparse import TimeParser
 
 if TYPE_CHECKING:
@@ -167,10 +168,16 @@ def plan_chunks(
     into parts of about ``part_size`` (at least ``jobs`` parts) when ``jobs`` > 1."""
     chunks: list[Chunk] = []
     for source in sources:
-        fmt = options.log_format or (detect_format(sniff(source)) if source.path else None)
+        wanted = source.path is not None and (options.log_format is None or jobs > 1)
+        head = sniff(source) if wanted else b""
+        fmt = options.log_format or (detect_format(head) if source.path else None)
         # Only the Postfix scanner keeps no state between lines that matters
-        # across a split; the CSV and session-based formats are read whole.
+        # across a split; the CSV and session-based formats are read whole, and so
+        # are records spread over lines or read by a CSV export's header (records.py).
         can_split = fmt in ("postfix", "exim", "sendmail", "journal-json")
+        if can_split and head:
+            layout = record_layout(head)
+            can_split = layout is None or layout in SPLITTABLE
         if jobs > 1 and source.splittable and can_split and source.size > split_at:
             parts = max(jobs, -(-source.size // part_size))
             step = -(-source.size // parts)
@@ -335,7 +342,14 @@ def _read_blocks(
                 if counter is not None:
                     with counter.get_lock():
                         counter.value += step
+    _finish_handler(handler)
     return fmt
+
+
+def _finish_handler(handler: _Handler | None) -> None:
+    """What a handler kept back at the input's end (records.py's last record), read."""
+    if isinstance(handler, _Joined):
+        handler.finish()
 
 
 def _read_block(
@@ -397,16 +411,51 @@ def _first_handler(
         sink=parse.sink,
         options=parse.options,
     )
+    head = block[:_SNIFF]
+    layout = record_layout(head)
     if fmt not in _CSV_FORMATS:
         # Docker prefixes, priority tags, unpadded days: off before parsing.
-        unwrap = unwrapper_for(block[:_SNIFF])
+        unwrap = unwrapper_for(Records(layout)(head) if layout is not None else head)
         if unwrap:
             handler = _unwrapped(handler, unwrap)
+    if layout is not None:
+        handler = _Joined(handler, Records(layout), agg)
     return handler, fmt
 
 
 _Handler = Callable[[bytes], None]
 _CSV_FORMATS = frozenset({"exchange-tracking", "exchange-protocol", "m365-trace", "journal-json"})
+
+
+class _Joined:
+    """A handler of journalctl's framed or multi-line records (records.py), each
+    block first made ``-o json``'s lines, handed on in blocks of at least 64 KiB cut
+    where sources.handshake_cut cuts (a TLS failure's record and the OpenSSL reason
+    after it in one block, as BlockReader does for a plain file); the lines read
+    still count the file's."""
+
+    _AT_LEAST = 64 * 1024
+
+    def __init__(self, handler: _Handler, records: Records, agg: Aggregator) -> None:
+        self.handler, self.records, self.agg = handler, records, agg
+        self.pending = b""
+
+    def __call__(self, block: bytes) -> None:
+        self.agg.lines += block.count(b"\n")
+        self.pending += self.records(block)
+        if len(self.pending) >= self._AT_LEAST:
+            cut = handshake_cut(self.pending) or len(self.pending)
+            text, self.pending = self.pending[:cut], self.pending[cut:]
+            self._hand(text)
+
+    def finish(self) -> None:
+        text, self.pending = self.pending + self.records.finish(), b""
+        self._hand(text)
+
+    def _hand(self, text: bytes) -> None:
+        if text:
+            self.agg.lines -= text.count(b"\n")  # (the handler counts them again)
+            self.handler(text)
 
 
 def _unwrapped(handler: _Handler, unwrap: Callable[[bytes], bytes]) -> _Handler:

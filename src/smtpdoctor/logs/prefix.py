@@ -13,7 +13,11 @@ writes the bare messages, with no time and no program name (each line is given
 a header whose time reads as unknown, :data:`NO_TIME`, and the program its
 shape names; a line that starts with its syslog tag, its time and host cut off,
 gets the same header); journalctl prints the month in the language of ``LC_TIME``
-(``Απρ 15 12:20:28``); Windows tools start a file with a UTF-8 byte order mark. The
+(``Απρ 15 12:20:28``); Windows tools start a file with a UTF-8 byte order mark;
+supervisors' log writers stamp each line (TAI64N, ``@4000…``), ``journalctl -o
+short-unix`` and ``short-monotonic`` write other times, and log platforms export
+records (Loki's ``<time> {labels} <line>``, JSON with the line in ``message``; their
+CSV rows and journalctl's multi-line records come as JSON lines from records.py). The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
@@ -22,6 +26,7 @@ the common case).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -92,6 +97,14 @@ _TAG_AFTER_HOST = re.compile(
     rb"\.(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)) "
 )
 
+# An RFC 5424 header whose message starts with a space: rsyslog's
+# RSYSLOG_SyslogProtocol23Format of a local program's RFC 3164 message keeps the space
+# after its tag ("<22>1 2024-03-07T02:09:33.1+01:00 mx postfix 123 - -  timeout after …");
+# the readers take the message from one space after the header.
+_RFC5424_SPACED = re.compile(
+    rb'(?m)^(<\d{1,3}>1 \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]"\\\n]|"(?:[^"\\\n]|\\.)*")*\])+))'
+    rb" {2,}"
+)
 # Docker's json-file driver: one JSON record per line; "log" holds the line.
 _DOCKER_JSON = re.compile(
     rb'(?m)^\{"log": ?"((?:[^"\\]|\\.)*)", ?"stream": ?"(?:stdout|stderr)", ?'
@@ -101,8 +114,29 @@ _DOCKER_JSON = re.compile(
 _CRI = re.compile(
     rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [FP] "
 )
-# runit's svlogd -tt: "2015-08-17_09:16:20.41495 <line>", its time in UTC (svlogd(8)).
-_SVLOGD = re.compile(rb"(?m)^(\d{4}-\d\d-\d\d)_(\d\d:\d\d:\d\d\.\d+) (.*)$")
+# A supervisor's log writer's stamp before each line a program wrote to its stdout:
+# TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
+# svlogd -t), runit's svlogd -tt ("2015-08-17_09:16:20.41495 ", UTC) and -ttt
+# ("2015-08-17T09:16:20.41495 ", UTC), s6-log T's local time and two spaces
+# ("2024-03-07 02:09:33.123456789  "), tai64nlocal's with one; s6-log "t T" writes both.
+_SUPERVISED = re.compile(
+    rb"(?m)^(@4000[0-9a-f]{20} )?(?:(\d{4}-\d\d-\d\d)([ T_])(\d\d:\d\d:\d\d\.\d+)( ?) )?"
+)
+# TAI64N's label is 2**62 + the TAI second; daemontools' and runit's writers (and
+# tai64nlocal) take TAI as UTC + 10 s, leap seconds left out, as is done here. (s6's
+# skalibs counts the leap seconds: its labels read 27 s late.)
+_TAI64_UTC = (1 << 62) + 10
+# Loki's logcli query (its default output): "<RFC 3339 time> {label="value", …} <line>",
+# the labels padded with spaces to the widest (pkg/logcli/output/default.go).
+_LOKI = re.compile(
+    rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) "
+    rb'\{(?:[A-Za-z_]\w*="(?:[^"\\\n]|\\.)*"(?:, )?)*\} +'
+)
+# journalctl -o short-unix: "1709777373.123456 host prog[pid]: ..." (seconds since 1970, UTC).
+_SHORT_UNIX = re.compile(rb"(?m)^(\d{9,11})\.(\d{1,9}) (?=\S+ \S)")
+# journalctl -o short-monotonic / short-delta: "[ 5336.149036] host prog[pid]: ...",
+# "[ 5336.149036 <    0.000123>] ...": seconds since boot, no wall-clock time.
+_SHORT_MONOTONIC = re.compile(rb"(?m)^\[ *\d+\.\d{6}(?: *<[ \d.]+>)? *\] (?=\S+ \S)")
 # journalctl -o short-full: "Thu 2024-03-07 02:09:33 CET host prog[pid]: ...".
 _SHORT_FULL = re.compile(
     rb"(?m)^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) "
@@ -251,12 +285,82 @@ def _docker_json(block: bytes) -> bytes:
     return _DOCKER_JSON.sub(_docker_json_line, block)
 
 
-def _svlogd_line(m: re.Match[bytes]) -> bytes:
-    return _with_time(m.group(1) + b"T" + m.group(2) + b"Z", m.group(3))
+def _supervised_stamp(m: re.Match[bytes]) -> bytes:
+    """A line's supervisor stamp taken off: the line's own time, when it has one,
+    reads; else the stamp, as a header's time with no host (``-``). A zone-less ISO
+    time and one space before a message is left alone: a syslog line's own time
+    (rsyslog's without a zone), or a message's that its reader takes as such."""
+    tai, day, sep, clock, wide = m.groups()
+    if m.end() == m.start():  # (a line with no stamp)
+        return b""
+    if _OWN_TIME.match(m.string, m.end()):
+        return b""
+    if day is not None and (tai is not None or sep == b"_" or wide):
+        zone = b"Z" if sep != b" " else b""  # (svlogd's times are UTC, s6-log T's local)
+        return day + b"T" + clock + zone + b" - "
+    if day is None and tai is not None:
+        secs = int(tai[1:17], 16) - _TAI64_UTC
+        try:
+            at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
+        except (ValueError, OverflowError, OSError):  # (before year 1 or past 9999)
+            return m.group(0)
+        return at + b".%09dZ - " % int(tai[17:25], 16)
+    return m.group(0)
 
 
-def _svlogd(block: bytes) -> bytes:
-    return _SVLOGD.sub(_svlogd_line, block)
+def _supervised(block: bytes) -> bytes:
+    return _SUPERVISED.sub(_supervised_stamp, block)
+
+
+def _loki_stamp(m: re.Match[bytes]) -> bytes:
+    return b"" if _OWN_TIME.match(m.string, m.end()) else m.group(1) + b" - "
+
+
+def _loki(block: bytes) -> bytes:
+    return _LOKI.sub(_loki_stamp, block)
+
+
+def _platform_json(block: bytes) -> bytes:
+    """Each log platform's JSON record (records.platform_line) as its syslog line."""
+    from smtpdoctor.logs.records import platform_line  # noqa: PLC0415 - rare: only when met
+
+    out = []
+    for line in block.split(b"\n"):
+        if line.startswith(b"{"):
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                rec = None
+            text = platform_line(rec) if isinstance(rec, dict) else None
+            if text is not None:
+                out.append(text)
+                continue
+        out.append(line)  # (a record that is not one is left for the reader to count)
+    return b"\n".join(out)
+
+
+def _is_platform_record(head: bytes) -> bool:
+    if not head.startswith(b"{"):
+        return False
+    end = head.find(b"\n")
+    first = head[:end] if end >= 0 else head
+    if not first.startswith(b"{") or b'"MESSAGE"' in first or b"__REALTIME_TIMESTAMP" in first:
+        return False  # (journalctl -o json's: journal.py reads those)
+    return _platform_json(first) != first
+
+
+def _short_unix_time(m: re.Match[bytes]) -> bytes:
+    at = dt.datetime.fromtimestamp(int(m.group(1)), dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return at.encode() + b"." + m.group(2) + b"Z "
+
+
+def _short_unix(block: bytes) -> bytes:
+    return _SHORT_UNIX.sub(_short_unix_time, block)
+
+
+def _short_monotonic(block: bytes) -> bytes:
+    # (the time since boot is no wall-clock time: read as unknown, as -o cat's)
+    return _SHORT_MONOTONIC.sub(_NO_TIME_NO_HOST, block)
 
 
 def _cri(block: bytes) -> bytes:
@@ -352,6 +456,10 @@ def _tag(block: bytes) -> bytes:
     return _TAG_AFTER_HOST.sub(rb"\1 \2 ", block)
 
 
+def _rfc5424_spaced(block: bytes) -> bytes:
+    return _RFC5424_SPACED.sub(rb"\1 ", block)
+
+
 def _localized(block: bytes) -> bytes:
     return _LOCALIZED.sub(lambda m: _LOCAL_MONTH[m.group(1)], block)
 
@@ -365,12 +473,17 @@ _STEPS: dict[str, _Step] = {
     "journal": _journal,
     "docker-json": _docker_json,
     "cri": _cri,
-    "svlogd": _svlogd,
+    "supervised": _supervised,
+    "loki": _loki,
+    "platform-json": _platform_json,
+    "short-unix": _short_unix,
+    "short-monotonic": _short_monotonic,
     "short-full": _short_full,
     "ansi": _ansi,
     "compose": _compose,
     "docker-timestamp": _docker_ts,
     "priority-tag": _tag,
+    "rfc5424-spaced": _rfc5424_spaced,
     "localized-month": _localized,
     "unpadded-day": _unpadded,
     "journal-cat-postfix": _cat_postfix,
@@ -391,7 +504,14 @@ _ANY_LINE_STEP = re.compile(
     rb"\n(?:"
     + b"|".join(
         rx.pattern.removeprefix(rb"(?m)^")
-        for rx in (_DOCKER_TS, _LOCALIZED, _UNPADDED, _TAG_AFTER_TIME, _TAG_AFTER_HOST)
+        for rx in (
+            _DOCKER_TS,
+            _LOCALIZED,
+            _UNPADDED,
+            _TAG_AFTER_TIME,
+            _TAG_AFTER_HOST,
+            _RFC5424_SPACED,
+        )
     )
     + rb")"
 )
@@ -403,9 +523,19 @@ def _wraps(name: str, head: bytes) -> bool:
         return head.startswith(_BOM)
     if name == "journal":
         return head.startswith(b"{") and _JOURNAL_OTHER_MTA.search(head) is not None
-    rx = {"docker-json": _DOCKER_JSON, "cri": _CRI, "svlogd": _SVLOGD, "short-full": _SHORT_FULL}[
-        name
-    ]
+    if name == "platform-json":
+        return _is_platform_record(head)
+    if name == "supervised":
+        m = _SUPERVISED.match(head)
+        return m is not None and m.end() > 0 and _supervised_stamp(m) != m.group(0)
+    rx = {
+        "docker-json": _DOCKER_JSON,
+        "cri": _CRI,
+        "short-full": _SHORT_FULL,
+        "short-unix": _SHORT_UNIX,
+        "short-monotonic": _SHORT_MONOTONIC,
+        "loki": _LOKI,
+    }[name]
     return rx.match(head) is not None
 
 
@@ -414,7 +544,18 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     only if some line of the head needs it, and then runs on every block)."""
     names: list[str] = []
     sample = head
-    for name in ("bom", "journal", "docker-json", "cri", "svlogd", "short-full"):
+    for name in (
+        "bom",
+        "journal",
+        "docker-json",
+        "platform-json",
+        "cri",
+        "supervised",
+        "loki",
+        "short-full",
+        "short-unix",
+        "short-monotonic",
+    ):
         if _wraps(name, sample):
             names.append(name)
             sample = _STEPS[name](sample)
@@ -449,6 +590,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         ("localized-month", _LOCALIZED),
         ("unpadded-day", _UNPADDED),
         ("priority-tag", _TAG_AFTER_TIME),
+        ("rfc5424-spaced", _RFC5424_SPACED),
     ):
         if rx.search(sample) or (name == "priority-tag" and _TAG_AFTER_HOST.search(sample)):
             names.append(name)
