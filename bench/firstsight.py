@@ -81,6 +81,31 @@ try:
 except ImportError:
     said = "generic.not_delivered"
 has_learned = "learned" in inspect.signature(classify).parameters
+from smtpdoctor.knowledge import PATTERNS
+try:
+    from smtpdoctor.diagnosis import replytext, transcript
+except ImportError:
+    replytext = transcript = None
+
+def _fn(names, same):
+    for mod in (replytext, transcript, classifier):
+        for name in names:
+            if mod is not None and getattr(mod, name, None) is not None:
+                return getattr(mod, name)
+    return same
+
+norm = _fn(("normalise", "_normalise"), str)
+flatten = _fn(("flatten", "_flatten"), lambda t: " ".join(t.split()))
+mask = _fn(("mask_addresses", "_mask_addresses"), str)
+summary = _fn(("without_summary",), str)
+
+def specific_matches(text):
+    """Every specific pattern that matches, in table order (the decider is the first,
+    or the one read inside a quoted reply)."""
+    raw = summary(norm(text))
+    flat, raw = mask(flatten(raw)), mask(raw)
+    return [p.id for p in PATTERNS if p.specific and (
+        p.regex.search(flat) or ("\n" in raw and p.regex.search(raw)))]
 if has_learned:
     from smtpdoctor.knowledge import learned
 
@@ -112,6 +137,8 @@ for text in json.load(sys.stdin):
            "enhanced": c.enhanced, "stage_phrase": ev.get("stage_phrase"),
            "implied": [x for x in (implied(c, i) for i in c.matched) if x],
            "failure_said": said}
+    rec["implied"] += [x for x in (implied(c, i) for i in specific_matches(text))
+                       if x and x["id"] not in c.matched]
     if has_learned:
         r = classify(text, learned=False)
         rec["rules"] = {"category": r.category.value, "stage": r.stage.value,
