@@ -199,13 +199,14 @@ def test_a_rule_answer_is_never_overridden() -> None:
 
 def test_a_cause_read_from_a_code_alone_is_open() -> None:
     """(session 20) A cause a bare reply code or a generic enhanced code read, with no
-    stage stated, may be read by the model (its stage stays the rules'); not where a
+    stage stated or given, may be read by the model (its stage stays the rules'); not where a
     precise code, a phrase or a stated stage read it (docs/explain.md, "Session 20:
     firstsight")."""
     bare = classify("550 5.7.0 Error: insufficient authorization", learned=False)
     assert bare.matched[0] == "enhanced:5.7.0"
     assert bare.category is not Category.OTHER
     assert learned_may_read(bare, None) == (True, False)
+    assert learned_may_read(bare, Stage.RCPT_TO) == (False, False)  # a stage given
     for text in (
         "550 5.1.1 mailbox gone forever",  # a precise enhanced code
         "host mx.example.org[192.0.2.1] refused to talk to me: 554 no thanks",  # stated

@@ -253,14 +253,12 @@ def learned_may_read(c: Classification, stage: Stage | None) -> tuple[bool, bool
     unknown = c.category is Category.OTHER and (not first or first.startswith(_CODE_IDS))
     stated = bool(c.evidence.get("stage_stated"))
     # (session 20) Also a cause read from a bare reply code or a generic enhanced code
-    # (evidence_rank 1) where the text states no stage (a stated stage says what the
-    # code refused: a 554 at the greeting refuses the client): on the texts the engine
-    # saw first, such a cause was right about half the time, the model's sure reading
-    # far more often (docs/explain.md, "Session 20: firstsight"). The code's stage
-    # stays: the model reads only the cause there.
-    open_category = unknown or (
-        not stated and first.startswith(_CODE_IDS[:3]) and evidence_rank(c) == 1
-    )
+    # (evidence_rank 1) where neither the text nor the caller states the stage (a stage
+    # says what the code refused: a 550 at MAIL FROM, a 554 at the greeting refuse the
+    # client): on the texts the engine saw first, such a cause was right about half the
+    # time, the model's sure reading far more often (docs/explain.md, "Session 20:
+    # firstsight"). The code's stage stays: the model reads only the cause there.
+    open_category = unknown or (not stated and stage is None and evidence_rank(c) == 1)
     # A rule that read a cause also chose its stage, none included (a refusal of the
     # client itself states none): the stage is open only where no cause was read.
     open_stage = unknown and c.stage is Stage.NONE and stage is None and not stated
@@ -272,10 +270,10 @@ def _with_learned(c: Classification, stage: Stage | None) -> Classification:
 
     Only for a failure (never a success or a notice), only where no phrase
     decided (category ``other`` read from a code alone, or from nothing; or a cause
-    read from a bare reply code or a generic enhanced code where no stage is stated),
-    its stage only where no cause was read and none was found (none given, none stated),
-    and only a reading above the model's confidence threshold: it never
-    overrides a rule's answer.
+    read from a bare reply code or a generic enhanced code where no stage is stated or
+    given), its stage only where no cause was read and none was found (none given, none
+    stated), and only a reading above the model's confidence threshold: it never
+    overrides a phrase's answer, a precise code's or a stage's.
     """
     open_category, open_stage = learned_may_read(c, stage)
     if not open_category:
