@@ -91,6 +91,7 @@ def use(off: frozenset[str]) -> None:
     classifier.PATTERNS = pats  # type: ignore[misc]
     classifier.STAGE_PHRASES = stages  # type: ignore[misc]
     classifier._classify_text.cache_clear()
+    classifier._classify_learned.cache_clear()  # (classify() reads through this one)
     classifier._inner_patterns.cache_clear()
     prefilter._CHOSEN.clear()
 

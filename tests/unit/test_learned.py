@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smtpdoctor.cli.main import main
-from smtpdoctor.diagnosis.classifier import classify, notice
+from smtpdoctor.diagnosis.classifier import classify, learned_may_read, notice
 from smtpdoctor.knowledge import learned
 from smtpdoctor.model import Category, Stage
 
@@ -195,6 +195,25 @@ def test_a_rule_answer_is_never_overridden() -> None:
         "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"
     )
     assert not any(m.startswith("learned:") for m in c.matched)
+
+
+def test_a_cause_read_from_a_code_alone_is_open() -> None:
+    """(session 20) A cause a bare reply code or a generic enhanced code read, with no
+    stage stated or given, may be read by the model (its stage stays the rules'); not where a
+    precise code, a phrase or a stated stage read it (docs/explain.md, "Session 20:
+    firstsight")."""
+    bare = classify("550 5.7.0 Error: insufficient authorization", learned=False)
+    assert bare.matched[0] == "enhanced:5.7.0"
+    assert bare.category is not Category.OTHER
+    assert learned_may_read(bare, None) == (True, False)
+    assert learned_may_read(bare, Stage.RCPT_TO) == (False, False)  # a stage given
+    for text in (
+        "550 5.1.1 mailbox gone forever",  # a precise enhanced code
+        "host mx.example.org[192.0.2.1] refused to talk to me: 554 no thanks",  # stated
+    ):
+        rules = classify(text, learned=False)
+        assert learned_may_read(rules, None) == (False, False), rules.matched
+        assert classify(text) == rules
 
 
 def test_stage_given_by_the_caller_is_kept() -> None:

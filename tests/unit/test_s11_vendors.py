@@ -133,4 +133,6 @@ def test_session11_device_codes(text: str, category: str, stage: str) -> None:
     ],
 )
 def test_session11_language_words(text: str, category: str) -> None:
-    assert classify(text).category.value == category
+    # (The rules' words: since session 20 the learned fallback may read a cause a bare
+    # code read, and reads "554 Mailbox ..." as a recipient's.)
+    assert classify(text, learned=False).category.value == category

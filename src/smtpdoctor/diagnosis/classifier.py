@@ -250,15 +250,18 @@ def learned_may_read(c: Classification, stage: Stage | None) -> tuple[bool, bool
     if c.category is Category.OK or not c.text:
         return False, False
     first = c.matched[0] if c.matched else ""
-    open_category = c.category is Category.OTHER and (not first or first.startswith(_CODE_IDS))
+    unknown = c.category is Category.OTHER and (not first or first.startswith(_CODE_IDS))
+    stated = bool(c.evidence.get("stage_stated"))
+    # (session 20) Also a cause read from a bare reply code or a generic enhanced code
+    # (evidence_rank 1) where neither the text nor the caller states the stage (a stage
+    # says what the code refused: a 550 at MAIL FROM, a 554 at the greeting refuse the
+    # client): on the texts the engine saw first, such a cause was right about half the
+    # time, the model's sure reading far more often (docs/explain.md, "Session 20:
+    # firstsight"). The code's stage stays: the model reads only the cause there.
+    open_category = unknown or (not stated and stage is None and evidence_rank(c) == 1)
     # A rule that read a cause also chose its stage, none included (a refusal of the
-    # client itself states none): the stage is open only where the cause is.
-    open_stage = (
-        open_category
-        and c.stage is Stage.NONE
-        and stage is None
-        and not c.evidence.get("stage_stated")
-    )
+    # client itself states none): the stage is open only where no cause was read.
+    open_stage = unknown and c.stage is Stage.NONE and stage is None and not stated
     return open_category, open_stage
 
 
@@ -266,10 +269,11 @@ def _with_learned(c: Classification, stage: Stage | None) -> Classification:
     """The learned fallback where the rules found no cause, or no stage (issue 10).
 
     Only for a failure (never a success or a notice), only where no phrase
-    decided (category ``other`` read from a code alone, or from nothing), its
-    stage only there too and where none was found (none given, none stated),
-    and only a reading above the model's confidence threshold: it never
-    overrides a rule's answer.
+    decided (category ``other`` read from a code alone, or from nothing; or a cause
+    read from a bare reply code or a generic enhanced code where no stage is stated or
+    given), its stage only where no cause was read and none was found (none given, none
+    stated), and only a reading above the model's confidence threshold: it never
+    overrides a phrase's answer, a precise code's or a stage's.
     """
     open_category, open_stage = learned_may_read(c, stage)
     if not open_category:
