@@ -580,7 +580,8 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
     # output after it; Sendmail's prog mailer writes libsm/strexit.c's text after the
     # program's address ('554 "|/usr/bin/procmail ..."... Service unavailable');
     # procmail, whose exit status is EX_CANTCREAT by default, writes its own failure
-    # ("procmail: Lock failure on", "Error while writing to"). The status code is the
+    # ("procmail: Lock failure on"; its "Error while writing to" a mailbox is left to the
+    # save failures of wording.mailbox_save_failed's convention). The status code is the
     # exit status translated, not a mailbox's or a server's state (RFC 3463's X.2.0 and
     # X.3.0 read from it would blame the recipient or an outage); the contract names no
     # local delivery class. Only the forms where nothing else is said: a program whose
@@ -598,8 +599,7 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         r"Cannot open input|Service unavailable|Internal error|Operating system error|"
         r"System file missing|Can't create output|I/O error|Remote protocol error|"
         r"Local configuration error)\b|"
-        r"\bprocmail: (?:Lock failure on|Error while writing to|Couldn't create|"
-        r"Program failure \(\d+\) of|Failed forking)\b",
+        r"\bprocmail: (?:Lock failure on|Program failure \(\d+\) of|Failed forking)\b",
         _C.OTHER,
         "The receiving host's local delivery program (a pipe command, procmail or another "
         "mailbox writer) failed; the report gives its exit status and no cause beyond it.",
