@@ -54,7 +54,8 @@ def test_the_translated_status_code_does_not_outrank_the_program_failure() -> No
             "recipient",
         ),
         (
-            "maildrop: maildir over quota.\n550 5.0.0 <jdoe@example.org>... Insufficient permission",
+            "maildrop: maildir over quota.\n"
+            "550 5.0.0 <jdoe@example.org>... Insufficient permission",
             "recipient",
         ),
         # the sysexits texts that name a cause are left to their words
