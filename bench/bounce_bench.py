@@ -31,7 +31,10 @@ Agreement: each (mail, recipient) both tools report is compared after
 mapping Sisimai's reasons onto the contract's categories
 (:data:`SISIMAI_TO_CATEGORY`; a reason that maps to several categories
 agrees with any of them). ``expired``, ``onhold`` and ``undefined`` say no
-cause and are counted apart. Disagreements are written to
+cause and are counted apart. Where smtpdoctor says ``other`` (or reports no such
+pair), the pairs whose Sisimai reason maps onto a named class only are counted
+apart too (mailererror, syntaxerror and systemerror map onto ``other`` as well).
+Disagreements are written to
 ``bench/out/bounce-disagreements.tsv`` for judging by hand (the judged
 table is in docs/explain.md). The figures go between the ``bounce-bench``
 markers in docs/benchmarks.md (bench/benchdoc.py).
