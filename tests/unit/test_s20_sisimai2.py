@@ -66,3 +66,17 @@ def test_a_program_whose_words_name_the_cause_is_read_by_them(text: str, categor
     c = classify(text)
     assert c.category.value == category, c.matched
     assert "bounce.local_program_failed" not in c.matched
+
+
+def test_cpanels_three_causes_are_named_as_readings() -> None:
+    # cPanel's Exim lists them itself; the first, the address named, stays the category.
+    c = classify(
+        "The mail server could not deliver mail to jdoe@example.net.  The account or domain "
+        "may not exist, they may be blacklisted, or missing the proper dns entries."
+    )
+    assert (c.category.value, c.stage.value) == ("recipient", "rcpt_to"), c.matched
+    assert [a["category"] for a in c.alternatives] == [
+        "recipient",
+        "policy_rejection",
+        "dns_resolution",
+    ]
