@@ -31,7 +31,10 @@ Agreement: each (mail, recipient) both tools report is compared after
 mapping Sisimai's reasons onto the contract's categories
 (:data:`SISIMAI_TO_CATEGORY`; a reason that maps to several categories
 agrees with any of them). ``expired``, ``onhold`` and ``undefined`` say no
-cause and are counted apart. Disagreements are written to
+cause and are counted apart. Where smtpdoctor says ``other`` (or reports no such
+pair), the pairs whose Sisimai reason maps onto a named class only are counted
+apart too (mailererror, syntaxerror and systemerror map onto ``other`` as well).
+Disagreements are written to
 ``bench/out/bounce-disagreements.tsv`` for judging by hand (the judged
 table is in docs/explain.md). The figures go between the ``bounce-bench``
 markers in docs/benchmarks.md (bench/benchdoc.py).
@@ -269,6 +272,9 @@ def compare(
         counts["mapped"] += 1
         if answer in ("other", "(none)"):
             counts["ours_other_where_sisimai_answers"] += 1
+            # (a reason that maps onto `other` too, mailererror or syntaxerror: no named class)
+            if "other" not in allowed:
+                counts["ours_other_where_sisimai_names_a_class"] += 1
         if answer in allowed:
             counts["agree"] += 1
         else:
@@ -339,7 +345,9 @@ def _doc_section(  # noqa: PLR0917 - the figures of one run
             f"Pairs (mail, recipient) Sisimai reports: {c['pairs']}; with a cause that maps "
             f"onto the contract: {c['mapped']}; agreement there: {c['agree']} "
             f"({agree:.1f} %); smtpdoctor says `other` or nothing where Sisimai has a "
-            f"cause: {c['ours_other_where_sisimai_answers']}; Sisimai says no cause "
+            f"cause: {c['ours_other_where_sisimai_answers']} (where Sisimai's cause maps onto a "
+            f"class the contract names, not `other` too: "
+            f"{c['ours_other_where_sisimai_names_a_class']}); Sisimai says no cause "
             f"(expired, onhold, undefined): {c['sisimai_no_cause']}.",
             "Disagreements are in `bench/out/bounce-disagreements.tsv`; the judged ones are "
             "in [explain.md](explain.md#sisimai-side-by-side).",

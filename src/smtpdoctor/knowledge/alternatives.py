@@ -154,6 +154,25 @@ _SENDER_REFUSED = Reading(
     "sender is refused, not the mailbox",
 )
 
+_NO_ACCOUNT = Reading(
+    Category.RECIPIENT,
+    "The address has no account on the recipient's domain (a typo, or a closed account).",
+    "smtpdoctor diagnose RECIPIENT-DOMAIN --to RECIPIENT",
+    "the domain's own MX hosts refuse the address at RCPT TO",
+)
+_LISTED = Reading(
+    Category.POLICY_REJECTION,
+    "The mail server keeps a block list, and the address or its domain is on it.",
+    "smtpdoctor diagnose RECIPIENT-DOMAIN --to RECIPIENT",
+    "the domain's own MX hosts accept the address: the refusal is that server's list",
+)
+_NO_DNS = Reading(
+    Category.DNS_RESOLUTION,
+    "The recipient's domain publishes no usable MX or address record, so no route to it is found.",
+    "smtpdoctor diagnose RECIPIENT-DOMAIN",
+    "the DNS stage finds no MX and no A/AAAA record for the domain",
+)
+
 # Keyed by the id of the evidence that decided (a pattern or a vendor code).
 ALTERNATIVES: dict[str, tuple[Reading, ...]] = {
     "smtp.connect_timeout": (_OUTBOUND, _FILTERED, _DEAD),
@@ -168,6 +187,10 @@ ALTERNATIVES: dict[str, tuple[Reading, ...]] = {
     "microsoft:4.4.316": (_STOPPED, _REJECT),
     "ms.connection_refused_316": (_STOPPED, _REJECT),
     "smtp.no_route": (_NO_ROUTE, _NO_IPV6),
+    # (session 20) cPanel's Exim names three causes itself: "The account or domain may
+    # not exist, they may be blacklisted, or missing the proper dns entries" (Sisimai
+    # reads its lhost-exim-31 as a host that does not resolve).
+    "bounce.cpanel_cannot_route": (_NO_ACCOUNT, _LISTED, _NO_DNS),
 }
 
 

@@ -573,6 +573,41 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # (session 20) A local delivery program that failed and said no more than its exit
+    # status. Postfix's pipe_command() (local(8)'s "|command" and pipe(8)) reports a
+    # command's sysexits status by global/sys_exits.c's text and status code ("can't
+    # create user output file", 5.2.0; "temporary failure", 4.3.0) and the command's own
+    # output after it; Sendmail's prog mailer writes libsm/strexit.c's text after the
+    # program's address ('554 "|/usr/bin/procmail ..."... Service unavailable');
+    # procmail, whose exit status is EX_CANTCREAT by default, writes its own failure
+    # ("procmail: Lock failure on"; its "Error while writing to" a mailbox is left to the
+    # save failures of wording.mailbox_save_failed's convention). The status code is the
+    # exit status translated, not a mailbox's or a server's state (RFC 3463's X.2.0 and
+    # X.3.0 read from it would blame the recipient or an outage); the contract names no
+    # local delivery class. Only the forms where nothing else is said: a program whose
+    # output names the cause ("maildir over quota", "Disk quota exceeded") is read by
+    # those words (the sysexits texts of a missing user, a missing host and Sendmail's
+    # "Insufficient permission", which quota scripts exit with, are left out).
+    pattern(
+        "bounce.local_program_failed",
+        r"\bx-unix;\s*(?:command line usage error|data format error|cannot open input|"
+        r"service unavailable|internal software error|system resource problem|"
+        r"critical OS file missing|can't create user output file|input/output error|"
+        r"temporary failure|remote error in protocol|local configuration error)\.?\s*$|"
+        r"\bCommand died with (?:status|signal) \d+: \"[^\"\n]*\"\.?\s*$|"
+        r"\"\|[^\"\n]{1,300}\"\.\.\. (?:Command line usage error|Data format error|"
+        r"Cannot open input|Service unavailable|Internal error|Operating system error|"
+        r"System file missing|Can't create output|I/O error|Remote protocol error|"
+        r"Local configuration error)\b|"
+        r"\bprocmail: (?:Lock failure on|Program failure \(\d+\) of|Failed forking)\b",
+        _C.OTHER,
+        "The receiving host's local delivery program (a pipe command, procmail or another "
+        "mailbox writer) failed; the report gives its exit status and no cause beyond it.",
+        "The program's own log on the receiving host says why: a mailbox lock or "
+        "permission problem, a full disk, a broken filter script.",
+        source="bounce",
+        stage=_S.NONE,
+    ),
     pattern(
         "bounce.directory_server",
         # The receiving side's own user directory is down (qmail-ldap's
