@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from smtpdoctor.testing import Close, Data, Script, ScriptedBackend, Stall
 
 GREETING = Data(b"220 mx.test ESMTP\r\n")
 SEND = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",), send=True)
+BDAT = replace(SEND, bdat=True)
 OK_MAIL, OK_RCPT = Data(b"250 2.1.0 Ok\r\n"), Data(b"250 2.1.5 Ok\r\n")
 
 
@@ -65,7 +67,7 @@ def test_the_client_sends_bdat_after_rcpt_only() -> None:
 
 def test_the_message_goes_as_one_last_chunk_of_its_exact_octets() -> None:
     result, written = _walk(
-        [GREETING, _ehlo("CHUNKING"), OK_MAIL, OK_RCPT, Data(b"250 2.0.0 Ok\r\n"), Close()]
+        [GREETING, _ehlo("CHUNKING"), OK_MAIL, OK_RCPT, Data(b"250 2.0.0 Ok\r\n"), Close()], BDAT
     )
     length, _ = message_parts(1024, "a@client.test", ("b@mx.test",), "client.test")
     head = f"BDAT {length} LAST\r\n".encode()
@@ -82,10 +84,15 @@ def test_the_message_goes_as_one_last_chunk_of_its_exact_octets() -> None:
     assert result.message_sent
 
 
-def test_without_chunking_the_message_goes_by_data() -> None:
-    script: Script = [GREETING, _ehlo("8BITMIME"), OK_MAIL, OK_RCPT]
+@pytest.mark.parametrize(
+    ("ext", "options"), [("8BITMIME", BDAT), ("CHUNKING", SEND)], ids=["no-chunking", "no-bdat"]
+)
+def test_without_chunking_or_bdat_the_message_goes_by_data(
+    ext: str, options: SessionOptions
+) -> None:
+    script: Script = [GREETING, _ehlo(ext), OK_MAIL, OK_RCPT]
     script += [Data(b"354 go\r\n"), Data(b"250 2.0.0 Ok\r\n"), Close()]
-    result, written = _walk(script)
+    result, written = _walk(script, options)
     assert b"BDAT" not in written
     done = [s.stage for s in result.steps if s.outcome is Outcome.OK and s.stage is not Stage.QUIT]
     assert done[-2:] == [Stage.DATA, Stage.MESSAGE]
