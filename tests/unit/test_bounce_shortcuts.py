@@ -237,6 +237,33 @@ def test_headings_found_only_where_they_open_answer_as_their_regexes(texts: list
         assert found
 
 
+_NOTICES = [
+    "The message was cleaned and delivered",
+    "A VIRUS IN THE MESSAGE was found",
+    "Your mailbox quota has been exceeded",
+    "Bereinigt und zugestellt",
+    "Messages to you from the list were bouncing",
+]
+
+
+def test_the_marks_searched_by_their_alternatives_answer_as_their_regexes(
+    texts: list[str],
+) -> None:
+    # (session 20) AUTO_REPLY_MARK, CHALLENGE and NOTICE (no known openings): each
+    # top-level alternative searched only where the folded text holds its words.
+    from smtpdoctor.evidence import bounce_kind
+
+    extra = _PIECES + _LURES + _NOTICES + [f"x\n{p.upper()} y" for p in _NOTICES + _LURES]
+    for pattern in (bounce._AUTO_REPLY_MARK, bounce._CHALLENGE, bounce_kind.NOTICE):
+        assert bounce_kind._gated_branches(pattern)  # (the shortcut is on)
+        found = 0
+        for text in texts + extra:
+            answer = bounce._opens(pattern, text)
+            assert answer == (pattern.search(text) is not None), (pattern.pattern[:30], text[:80])
+            found += answer
+        assert found
+
+
 def test_the_report_openings_answer_as_their_regex(texts: list[str]) -> None:
     # BOUNCE_TEXT_OPENINGS cut in two: the alternatives with known openings tried
     # where one stands, the others searched as one regex; the same answer.
