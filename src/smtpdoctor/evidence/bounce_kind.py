@@ -40,6 +40,7 @@ from smtpdoctor.knowledge.phrasing import (
     opens_in,
     split_by_openings,
     split_top,
+    tied,
 )
 from smtpdoctor.knowledge.report_shapes import REPORT_FAILURE_WORDS, REPORT_REPLY_CODE
 
@@ -327,8 +328,6 @@ def _by_branch(pattern: re.Pattern[str], text: str) -> bool:
 _Gated = tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...]
 _BRANCHES: dict[str, _Gated | None] = {}
 _UNSPLIT: _Gated = ()
-# (Backreferences, conditionals and inline flags tie the alternatives together.)
-_TIED = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux-]+[:)]")
 
 
 def _gated_branches(pattern: re.Pattern[str]) -> _Gated | None:
@@ -336,7 +335,7 @@ def _gated_branches(pattern: re.Pattern[str]) -> _Gated | None:
     searched whatever the text), on first use; None when it has no two, or any
     alternative has words (nothing to gate) or they cannot be cut apart."""
     parts = split_top(pattern.pattern)
-    if len(parts) < 2 or _TIED.search(pattern.pattern.replace("(?-i:", "(?:")):
+    if len(parts) < 2 or tied(pattern.pattern):
         return None
     gated = tuple(
         (caseless_words(needed_words(part)), re.compile(part, pattern.flags)) for part in parts
