@@ -98,3 +98,23 @@ def test_json_and_text_show_the_readings(capsys: pytest.CaptureFixture[str]) -> 
     assert "readings" in out
     assert "message_size: The message is larger" in out
     assert "check: smtpdoctor diagnose MX-HOST:25 --send --size 1000" in out
+
+
+def test_the_ascii_or_answers_as_the_whole_or_on_ascii_texts() -> None:
+    # (session 20) An ASCII text is searched for "or" by its ASCII words alone, with
+    # ASCII cases and word characters: the same truth as the whole regex.
+    import random
+
+    from smtpdoctor.knowledge import alternatives
+
+    words = ["or", "OR", "Or", "oder", "ou", "o", "u", "U", "lub", "albo", "nebo", "veya"]
+    words += ["VEYA", "for", "color", "uu", "o_", "_o", "x", "Ou"]
+    seps = [" ", "\n", ".", "_", "-", "1", "a", "\t", "(", ")", ",", ""]
+    rng = random.Random(20)
+    found = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(words + seps) for _ in range(rng.randint(0, 6)))
+        answer = alternatives._OR_ASCII.search(text) is not None
+        assert answer == (alternatives._OR.search(text) is not None), repr(text)
+        found += answer
+    assert 0 < found < 20000

@@ -228,13 +228,40 @@ def test_headings_found_only_where_they_open_answer_as_their_regexes(texts: list
     # folded text (phrasing.openings), the same answer as the regex's search.
     assert bounce._OPENINGS[bounce._MS_NDR.pattern]  # (the shortcut is on)
     extra = _HEADINGS + [f"x\n{h} and {h.upper()}" for h in _HEADINGS] + _LURES
-    for pattern in (bounce._MS_NDR, bounce._LURE, bounce._CHALLENGE):
+    _opens_as_searched((bounce._MS_NDR, bounce._LURE, bounce._CHALLENGE), texts + extra)
+
+
+def _opens_as_searched(patterns: tuple[re.Pattern[str], ...], texts: list[str]) -> None:
+    """bounce._opens answers each pattern's search on every text, and finds some."""
+    for pattern in patterns:
         found = 0
-        for text in texts + extra:
+        for text in texts:
             answer = bounce._opens(pattern, text)
             assert answer == (pattern.search(text) is not None), (pattern.pattern[:30], text[:80])
             found += answer
         assert found
+
+
+_NOTICES = [
+    "The message was cleaned and delivered",
+    "A VIRUS IN THE MESSAGE was found",
+    "Your mailbox quota has been exceeded",
+    "Bereinigt und zugestellt",
+    "Messages to you from the list were bouncing",
+]
+
+
+def test_the_marks_searched_by_their_alternatives_answer_as_their_regexes(
+    texts: list[str],
+) -> None:
+    # (session 20) AUTO_REPLY_MARK, CHALLENGE and NOTICE (no known openings): each
+    # top-level alternative searched only where the folded text holds its words.
+    from smtpdoctor.evidence import bounce_kind
+
+    extra = _PIECES + _LURES + _NOTICES + [f"x\n{p.upper()} y" for p in _NOTICES + _LURES]
+    marks = (bounce._AUTO_REPLY_MARK, bounce._CHALLENGE, bounce_kind.NOTICE)
+    assert all(map(bounce_kind._gated_branches, marks))  # (the shortcut is on)
+    _opens_as_searched(marks, texts + extra)
 
 
 def test_the_report_openings_answer_as_their_regex(texts: list[str]) -> None:

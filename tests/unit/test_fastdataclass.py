@@ -405,3 +405,43 @@ def test_a_class_not_generated_ahead_compiles_its_init() -> None:
 
     assert Fresh.__init__.__code__.co_filename == "<string>"
     assert repr(Fresh()) == f"{Fresh.__qualname__}(never_seen_before=4)"
+
+
+def test_a_frozen_init_sets_a_descriptor_named_field_through_it() -> None:
+    # (session 20) A frozen class's fields go into the instance dictionary at once,
+    # unless a field's name is a data descriptor of the class: then, as the standard
+    # library does, through object.__setattr__ (the descriptor's __set__).
+    seen: list[object] = []
+
+    class Through:
+        def __set_name__(self, owner: type, name: str) -> None:
+            self.name = name
+
+        def __get__(self, obj: object, owner: type | None = None) -> object:
+            return obj.__dict__.get("_" + self.name) if obj is not None else self
+
+        def __set__(self, obj: object, value: object) -> None:
+            seen.append(value)
+            obj.__dict__["_" + self.name] = value
+
+    class Base:
+        b = Through()
+
+    @fast(frozen=True)
+    class Plain:
+        a: int
+        b: str = "x"
+
+    @fast(frozen=True)
+    class WithDescriptor(Base):
+        a: int
+        b: str  # (no default: the base's descriptor is the class attribute)
+
+    assert vars(Plain(1, "y")) == {"a": 1, "b": "y"}
+    assert vars(Plain(2)) == vars(
+        dataclasses.dataclass(frozen=True)(
+            type("P", (), {"__annotations__": {"a": int, "b": str}, "b": "x"})
+        )(2)
+    )
+    WithDescriptor(3, "z")
+    assert seen == ["z"]

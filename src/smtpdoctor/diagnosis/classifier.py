@@ -487,6 +487,9 @@ class _Remedies:
             if all(r.category is not category for r in readings):
                 # A class of text several causes word alike ("Relay access denied").
                 readings = class_readings(matched, category, stage, self.raw)
+        if not readings:
+            # (Most texts have none: the host and port their checks name need no search.)
+            return ()
         host, port = target(self.raw)
         return tuple(r.to_json(host, port) for r in readings)
 

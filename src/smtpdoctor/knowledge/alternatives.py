@@ -346,6 +346,12 @@ _OR = re.compile(
     r"(?:^|[^\w])(?:or|oder|ou|o|u|lub|albo|nebo|или|либо|veya|또는)(?:[^\w]|$)|或|または|もしくは",
     re.IGNORECASE,
 )
+# (session 20) _OR of an ASCII text: its ASCII words alone can stand there, and an ASCII
+# text's letters, cases and word characters are the ASCII ones: the same truth, without
+# a Unicode case and word lookup at every character of a long bounce paragraph.
+_OR_ASCII = re.compile(
+    r"(?:^|[^\w])(?:or|oder|ou|o|u|lub|albo|nebo|veya)(?:[^\w]|$)", re.IGNORECASE | re.ASCII
+)
 _GAP = 40  # characters between the two causes' words at most
 _SENTENCE_END = re.compile(r"[.;!?。；](?:\s|$)")
 
@@ -362,7 +368,7 @@ def _named() -> tuple[tuple[Reading, tuple[LazyRegex, ...]], ...]:
 def named_readings(text: str) -> tuple[Reading, ...]:
     """The causes ``text`` names joined by "or", when they are of different
     categories: each reading in the order the text names it, else ()."""
-    if _OR.search(text) is None:
+    if (_OR_ASCII if text.isascii() else _OR).search(text) is None:
         return ()
     # Only the causes whose patterns' needed words the text holds (the word index
     # the classifier's tables search by), and only when two categories remain: most

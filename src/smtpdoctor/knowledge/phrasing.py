@@ -28,6 +28,7 @@ from smtpdoctor.knowledge.regexwords import (
     needed_words,
     open_groups,
     split_top,
+    tied,
     words_of,
 )
 from smtpdoctor.model import Category, Permanence, Stage
@@ -55,6 +56,7 @@ __all__ = [
     "split_by_openings",
     "split_top",
     "stage_phrase",
+    "tied",
     "use_compiler",
     "warm_up",
     "warmed",

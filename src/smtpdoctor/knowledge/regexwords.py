@@ -27,6 +27,7 @@ __all__ = [
     "needed_words",
     "open_groups",
     "split_top",
+    "tied",
     "words_of",
 ]
 
@@ -214,6 +215,13 @@ _MAX_SPREAD = 128
 _MAX_BRANCHES = 192
 
 
+def tied(source: str) -> bool:
+    """Whether ``source`` holds what ties its alternatives together (a backreference, a
+    conditional, an inline flag other than a scoped case one): then its branches
+    are not cut apart but at its top level."""
+    return _WHOLE.search(source.replace("(?-i:", "(?:")) is not None
+
+
 def branches_of(source: str) -> list[str]:
     """``source``'s alternatives, each a regex of its own: its top-level ones, and in
     each the alternatives of a group that stands in its sequence unrepeated
@@ -226,7 +234,7 @@ def branches_of(source: str) -> list[str]:
     backreferences, conditionals or inline flags, or when distributing would give
     more than ``_MAX_SPREAD`` for one of them or ``_MAX_BRANCHES`` in all."""
     parts = split_top(source)
-    if _WHOLE.search(source.replace("(?-i:", "(?:")):
+    if tied(source):
         return parts
     spread: list[str] = []
     for part in parts:
