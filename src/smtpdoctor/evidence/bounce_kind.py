@@ -332,8 +332,8 @@ _UNSPLIT: _Gated = ()
 
 def _gated_branches(pattern: re.Pattern[str]) -> _Gated | None:
     """Each top-level alternative of ``pattern`` with its caseless needed words (None:
-    searched whatever the text), on first use; None when it has no two, or any
-    alternative has words (nothing to gate) or they cannot be cut apart."""
+    searched whatever the text), on first use; None when it has fewer than two, when
+    no alternative has words (nothing to gate) or when they cannot be cut apart."""
     parts = split_top(pattern.pattern)
     if len(parts) < 2 or tied(pattern.pattern):
         return None
