@@ -112,6 +112,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --send: by BDAT where the server offers CHUNKING, as Exim and "
         "Exchange / Microsoft 365 send (RFC 3030)",
     )
+    p.add_argument(
+        "--8bit",
+        dest="eight_bit",
+        action="store_true",
+        help="with --send: the message's body is 8-bit UTF-8 text, declared BODY=8BITMIME "
+        "where the server offers 8BITMIME, else sent quoted-printable (RFC 6152)",
+    )
     p.add_argument("--size", type=int, metavar="BYTES", help="message size to declare/send")
     p.add_argument(
         "--timeout",
@@ -249,6 +256,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         rcpt=tuple(args.rcpt),
         send=args.send,
         bdat=args.bdat,
+        eight_bit=args.eight_bit,
         size=args.size,
         timeout=args.timeout,
         tls_ca=tuple(args.tls_ca),
@@ -281,6 +289,8 @@ def _check_ranges(args: argparse.Namespace) -> None:
         fail("--size must be between 1 byte and 1 GiB")
     if args.bdat and not args.send:
         fail("--bdat needs --send (it says how the test message goes)")
+    if args.eight_bit and not args.send:
+        fail("--8bit needs --send (it says what the test message holds)")
 
 
 def _check_tls_ca_and_source(args: argparse.Namespace) -> None:

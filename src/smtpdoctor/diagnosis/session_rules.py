@@ -20,6 +20,7 @@ from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     CUT_LINE,
+    EIGHTBITMIME_NOT_OFFERED,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     Step,
@@ -377,8 +378,120 @@ def _bdat_refused(step: Step) -> Finding | None:
     return finding("chunking.bdat_refused", evidence=evidence, command=step.command, reply=line)
 
 
-def _reply_finding(step: Step, policy: Policy) -> Finding:
+# The MAIL FROM parameters the walk declares and the extension each belongs to
+# (it declares one only where the EHLO reply offers that extension).
+_PARAMETER_OF = {"SIZE": "SIZE", "BODY": "8BITMIME", "SMTPUTF8": "SMTPUTF8"}
+# Who declares each, for a finding's words.
+_DECLARERS = {
+    "SIZE": "Postfix, Exim, Sendmail and Exchange declare SIZE wherever it is offered",
+    "BODY": "Postfix, Exim and Exchange declare BODY=8BITMIME for every 8-bit message",
+    "SMTPUTF8": "every sender declares SMTPUTF8 for a UTF-8 address or header",
+}
+# RFC 5321 §4.2.3: 555 "parameters not recognized or not implemented", 504 "command
+# parameter not implemented"; a 501 "syntax error in parameters" only when it names one.
+_PARAMETER_CODES = frozenset((504, 555))
+# An address refused for being UTF-8: RFC 6531 §3.7.4's X.6.7 (non-ASCII address not
+# permitted), RFC 3463's X.1.3 / X.1.7 (bad address syntax), or words that say so.
+_UTF8_ADDRESS_CODES = re.compile(r"^[45]\.(?:6\.7|1\.[37])$")
+_UTF8_WORDS = re.compile(r"non-?ascii|utf-?8|unicode|internationali[sz]ed|8-?bit", re.IGNORECASE)
+# The 8-bit message refused for its content: RFC 3463 §3.7's X.6.x (media), or words.
+_MEDIA_CODE = re.compile(r"^[45]\.6\.\d{1,3}$")
+_EIGHT_BIT_WORDS = re.compile(
+    r"8-?bit|8BITMIME|non-?ascii|body type|binary|content-transfer-encoding", re.IGNORECASE
+)
+
+
+def _declared(steps: Sequence[Step]) -> list[str]:
+    """The parameters the walk's MAIL FROM carried (``SIZE=…``, ``BODY=8BITMIME``, …)."""
+    mail = next((s for s in steps if s.stage is Stage.MAIL_FROM and s.command), None)
+    if mail is None or mail.command is None:
+        return []
+    return [w for w in mail.command.split()[2:] if w.split("=", 1)[0].upper() in _PARAMETER_OF]
+
+
+def _first_line(step: Step) -> str:
+    assert step.reply is not None
+    return f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
+
+
+def _parameter_refused(step: Step, declared: list[str]) -> Finding | None:
+    """MAIL FROM refused for a parameter of an extension the server offers."""
+    reply = step.reply
+    if step.stage is not Stage.MAIL_FROM or reply is None or not declared:
+        return None
+    text = reply.text.upper()
+    keys = [p.split("=", 1)[0].upper() for p in declared]
+    named = [
+        p
+        for p, key in zip(declared, keys, strict=True)
+        if re.search(rf"\b{key}\b", text) or (key == "BODY" and "8BITMIME" in text)
+    ]
+    if reply.code not in _PARAMETER_CODES and not (reply.code == 501 and named):
+        return None
+    refused = named or declared
+    refused_keys = [p.split("=", 1)[0].upper() for p in refused]
+    return finding(
+        "mail.parameter_refused",
+        evidence={"reply": reply.to_json(), "command": step.command, "parameters": refused},
+        extensions=" and ".join(_PARAMETER_OF[k] for k in refused_keys),
+        command=step.command,
+        reply=_first_line(step),
+        parameters=" or ".join(refused),
+        who="; ".join(_DECLARERS[k] for k in refused_keys),
+    )
+
+
+def _utf8_address_refused(step: Step, declared: list[str]) -> Finding | None:
+    """A UTF-8 address declared with SMTPUTF8, refused as an address the server cannot take."""
+    reply = step.reply
+    if reply is None or step.stage not in (Stage.MAIL_FROM, Stage.RCPT_TO):
+        return None
+    if "SMTPUTF8" not in (p.upper() for p in declared) or not step.command:
+        return None
+    address = step.command.split(":", 1)[-1].split(">", 1)[0].lstrip("<")
+    if address.isascii():
+        return None
+    if not (_UTF8_ADDRESS_CODES.match(reply.enhanced or "") or _UTF8_WORDS.search(reply.text)):
+        return None
+    return finding(
+        "smtputf8.address_refused",
+        evidence={"reply": reply.to_json(), "address": address},
+        stage=step.stage,
+        address=address,
+        reply=_first_line(step),
+    )
+
+
+def _eight_bit_refused(step: Step, declared: list[str]) -> Finding | None:
+    """The message declared BODY=8BITMIME refused after its end for its 8-bit content."""
+    reply = step.reply
+    if reply is None or step.stage is not Stage.MESSAGE or "BODY=8BITMIME" not in declared:
+        return None
+    if not (_MEDIA_CODE.match(reply.enhanced or "") or _EIGHT_BIT_WORDS.search(reply.text)):
+        return None
+    return finding(
+        "8bitmime.message_refused",
+        evidence={"reply": reply.to_json()},
+        reply=_first_line(step),
+    )
+
+
+def _extension_refused(step: Step, steps: Sequence[Step]) -> Finding | None:
+    """A refusal of what an extension the server offers says it takes: BDAT, a MAIL
+    FROM parameter, a UTF-8 address under SMTPUTF8, an 8-bit message under 8BITMIME."""
     refused = _bdat_refused(step)
+    if refused is not None or step.reply is None or step.reply.code in (421, 221):
+        return refused
+    declared = _declared(steps)
+    return (
+        _utf8_address_refused(step, declared)
+        or _parameter_refused(step, declared)
+        or _eight_bit_refused(step, declared)
+    )
+
+
+def _reply_finding(step: Step, policy: Policy, steps: Sequence[Step]) -> Finding:
+    refused = _extension_refused(step, steps)
     if refused is not None:
         return refused
     # Imported here: the pattern library is only needed when a server said no
@@ -1100,7 +1213,7 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     )
     for step in steps:
         if step.outcome is Outcome.REPLY and step.stage is not Stage.QUIT:
-            findings.append(_reply_finding(step, policy))
+            findings.append(_reply_finding(step, policy, steps))
     findings += _greeting_findings(ev)
     late = _refused_client_certificate(failed, steps)
     if late is not None:
@@ -1146,6 +1259,9 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
         return finding(
             "smtputf8.not_offered", evidence={"addresses": addresses}, addresses=addresses
         )
+    if note.startswith(EIGHTBITMIME_NOT_OFFERED):
+        done = note.removeprefix(EIGHTBITMIME_NOT_OFFERED)
+        return finding("8bitmime.not_offered", evidence={"done": done}, done=done)
     if note.startswith("the server sent plaintext after"):
         return finding("starttls.plaintext_injection", note=capital)
     return finding("session.note", note=note)

@@ -212,6 +212,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
         rcpt=opts.rcpt or (f"postmaster@{name}" if is_name else f"postmaster@{_literal(name)}",),
         send=opts.send,
         bdat=opts.bdat,
+        eight_bit=opts.eight_bit,
         size=opts.size,
         auth=opts.auth,
         server_name=name if is_name else None,

@@ -35,6 +35,7 @@ class DiagnoseOptions:
     rcpt: tuple[str, ...] = ()
     send: bool = False
     bdat: bool = False  # with send: by BDAT where CHUNKING is offered (RFC 3030)
+    eight_bit: bool = False  # with send: an 8-bit body, declared BODY=8BITMIME (RFC 6152)
     size: int | None = None
     timeout: float = 30.0
     tls_ca: tuple[StrPath, ...] = ()

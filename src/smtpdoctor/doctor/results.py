@@ -74,7 +74,7 @@ class HostReport:
             }
             if self.ciphers is not None:
                 tls["ciphers"] = self.ciphers.to_json()
-        return {
+        doc: dict[str, Any] = {
             "name": self.name,
             "address": self.address,
             "port": self.port,
@@ -86,6 +86,9 @@ class HostReport:
             "tls": tls,
             "network": self.network or None,
         }
+        if s.message is not None:
+            doc["message"] = s.message.to_json(s.message_sent)
+        return doc
 
 
 @dataclass(slots=True)

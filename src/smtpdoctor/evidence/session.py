@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTH_NO_PASSWORD_MECHANISM",
     "CUT_LINE",
+    "EIGHTBITMIME_NOT_OFFERED",
     "SMTPUTF8_NOT_OFFERED",
+    "SentMessage",
     "SessionResult",
     "Step",
     "TlsResult",
@@ -31,6 +33,10 @@ __all__ = [
 # §3.2; Postfix: "SMTPUTF8 is required, but was not offered by host"), nor does
 # the walk; the session rules read it back.
 SMTPUTF8_NOT_OFFERED = "the server does not offer SMTPUTF8, which these addresses need: "
+# The walk's note for an 8-bit test message (--8bit, or UTF-8 headers) and no
+# 8BITMIME in the EHLO reply it sends after (what the walk did follows: RFC 6152 §3
+# has a client downgrade the message or not send it).
+EIGHTBITMIME_NOT_OFFERED = "the server does not offer 8BITMIME, so the 8-bit test message was "
 # A step's detail where the server closed after part of a line with no line end:
 # what it wrote follows (quoted), the one clue to why it closed.
 CUT_LINE = "the server closed the connection in the middle of a reply, after "
@@ -131,6 +137,28 @@ class TlsResult:
         return self.session.version if self.session else None
 
 
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """The test message of a walk with ``--send``: what it was, how its octets went,
+    and what MAIL FROM declared for it."""
+
+    length: int  # octets, as sent
+    eight_bit: bool  # written with octets over 127 (an 8-bit body, UTF-8 headers)
+    # How it went: "7bit", "8bit" (octets over 127 on the wire), or "quoted-printable"
+    # (its 8-bit body downgraded for a server without 8BITMIME, RFC 6152 §3).
+    sent_as: str
+    declared: tuple[str, ...]  # the MAIL FROM parameters: SIZE=, BODY=8BITMIME, SMTPUTF8
+
+    def to_json(self, sent: bool) -> dict[str, Any]:
+        return {
+            "bytes": self.length,
+            "eight_bit": self.eight_bit,
+            "sent_as": self.sent_as,
+            "declared": list(self.declared),
+            "sent": sent,
+        }
+
+
 @dataclass(slots=True)
 class SessionResult:
     """One walk of an SMTP session: each stage's step, and what the server said."""
@@ -145,6 +173,7 @@ class SessionResult:
     used_helo: bool = False
     tls: TlsResult | None = None
     message_sent: bool = False
+    message: SentMessage | None = None  # the test message, with --send
     notes: list[str] = field(default_factory=list)
     # The line that broke the protocol where the greeting was due (its first
     # bytes): what another service on the port says first.

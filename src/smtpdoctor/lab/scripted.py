@@ -47,6 +47,7 @@ from smtpdoctor.receiver.connection import Connection, LineTooLong
 __all__ = [
     "Action",
     "Answer",
+    "Body",
     "Chunk",
     "Close",
     "Discard",
@@ -100,6 +101,17 @@ class ReadBody:
     """Read the message after 354 up to its end mark; with ``limit``, stop after that many bytes."""
 
     limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """Read the message after 354 up to its end mark and answer it as a 7-bit server
+    (or a filter that refuses 8-bit data) does: ``accepted`` when every octet is
+    under 128, ``eight_bit`` when one is not (RFC 6152 §3: 8-bit data is sent only
+    to a server that offers 8BITMIME)."""
+
+    accepted: bytes
+    eight_bit: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +189,7 @@ Action = (
     Send
     | Expect
     | ReadBody
+    | Body
     | Chunk
     | ReadHello
     | Tls
@@ -194,9 +207,12 @@ class _Over(Exception):
     """The client left; the script stops."""
 
 
-async def _read_body(conn: Connection, limit: int | None) -> None:
+async def _read_body(conn: Connection, limit: int | None) -> bool:
+    """Read the message to its end mark (or ``limit`` bytes): whether an octet over
+    127 was in it."""
     tail = b"\r\n"
     size = 0
+    eight_bit = False
     while True:
         chunk = await conn.recv_some()
         if not chunk:
@@ -205,10 +221,12 @@ async def _read_body(conn: Connection, limit: int | None) -> None:
         end = window.find(_END_OF_DATA)
         size += len(chunk)
         if limit is not None and size >= limit:
-            return
+            return eight_bit or not chunk.isascii()
         if end >= 0:
-            conn.unread(chunk[end + len(_END_OF_DATA) - len(tail) :])
-            return
+            body_end = end - len(tail)
+            conn.unread(chunk[body_end + len(_END_OF_DATA) :])
+            return eight_bit or not chunk[: max(0, body_end)].isascii()
+        eight_bit = eight_bit or not chunk.isascii()
         tail = window[-(len(_END_OF_DATA) - 1) :]
 
 
@@ -231,6 +249,8 @@ async def _play_one(conn: Connection, action: Action, context: ssl.SSLContext) -
         await _answer(conn, action)
     elif isinstance(action, Chunk):
         await _chunk(conn, action.size)
+    elif isinstance(action, Body):
+        await conn.send(action.eight_bit if await _read_body(conn, None) else action.accepted)
     else:
         await _end(conn, action)
 

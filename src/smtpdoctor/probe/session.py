@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     CUT_LINE,
+    EIGHTBITMIME_NOT_OFFERED,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
+    SentMessage,
     SessionResult,
     Step,
     TlsResult,
@@ -71,6 +73,7 @@ class SessionOptions:
     rcpt: tuple[str, ...] = ()
     send: bool = False
     bdat: bool = False  # with send: by BDAT where CHUNKING is offered (RFC 3030)
+    eight_bit: bool = False  # with send: the message's body is 8-bit UTF-8 text (RFC 6152)
     size: int | None = None  # declared with MAIL FROM SIZE=; the message size with send
     starttls: bool = True
     implicit_tls: bool = False  # TLS from the first byte (port 465, RFC 8314 §3.3)
@@ -91,13 +94,32 @@ _FILLER = b"smtpdoctor test data 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHI
 _LINES_PER_CHUNK = 800  # ~64 KiB a chunk: memory is one chunk, whatever the size
 
 
-def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> bytes:
+# The --8bit message's line of UTF-8 text, in several scripts: octets over 127 that
+# a 7-bit path mangles and a server that refuses 8-bit data refuses.
+_EIGHT_BIT_TEXT = "8-bit line: Grüße, Ærø, Ελληνικά, Русский, 日本語 (UTF-8)\r\n".encode()
+# How the body goes: as it is, or downgraded (RFC 6152 §3) to quoted-printable
+# (RFC 2045 §6.7), as Postfix and Sendmail convert it for a server without 8BITMIME.
+SEVEN_BIT, EIGHT_BIT, QUOTED_PRINTABLE = "7bit", "8bit", "quoted-printable"
+
+
+def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str, body: str) -> bytes:
+    """The message's head and its first body lines: ``body`` says whether they
+    carry the 8-bit line, as it is or quoted-printable."""
     # Imported here: only --send builds a message (start-up time counts).
     import uuid
     from datetime import UTC, datetime
     from email.utils import format_datetime
 
     now = datetime.now(UTC)
+    content = "Content-Type: text/plain; charset=us-ascii\r\n"
+    text = b""
+    if body != SEVEN_BIT:
+        import binascii
+
+        content = (
+            f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: {body}\r\n"
+        )
+        text = _EIGHT_BIT_TEXT if body == EIGHT_BIT else binascii.b2a_qp(_EIGHT_BIT_TEXT)
     return (
         f"Date: {format_datetime(now)}\r\n"
         f"From: <{sender or 'postmaster@' + helo}>\r\n"
@@ -105,11 +127,11 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str) -> 
         f"Subject: smtpdoctor test message ({size} bytes)\r\n"
         f"Message-ID: <{uuid.uuid4().hex}@{helo}>\r\n"
         "MIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=us-ascii\r\n"
+        f"{content}"
         "X-Mailer: smtpdoctor\r\n"
         "\r\n"
         "This is a test message sent by smtpdoctor to measure how this path carries mail.\r\n"
-    ).encode()
+    ).encode() + text
 
 
 AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
@@ -205,12 +227,13 @@ def _trickling(reads: list[float]) -> bool:
 
 
 def message_parts(
-    size: int, sender: str, recipients: tuple[str, ...], helo: str
+    size: int, sender: str, recipients: tuple[str, ...], helo: str, body: str = SEVEN_BIT
 ) -> tuple[int, Iterator[bytes]]:
     """A real RFC 5322 test message of ``size`` bytes (at least the headers), as
     its exact length and a stream of chunks: ``--send --size 1073741824`` never
-    holds more than one chunk."""
-    headers = _headers(size, sender, recipients, helo)
+    holds more than one chunk. ``body``: 7-bit, with a line of UTF-8 text
+    (``8bit``), or that line ``quoted-printable``."""
+    headers = _headers(size, sender, recipients, helo, body)
     room = max(0, size - len(headers))
     full, rest = divmod(room, len(_FILLER))
     if rest == 1 and full == 0:
@@ -576,7 +599,10 @@ class _Walker:
         else:
             self.result.tls = TlsResult(offered="STARTTLS" in self.result.extensions)
 
-        exts = self.result.tls_extensions or self.result.extensions
+        # RFC 3207 §4.2: under TLS only the EHLO reply under TLS counts, even one
+        # that offers nothing (an empty dict is not "no EHLO under TLS").
+        tls_exts = self.result.tls_extensions
+        exts = tls_exts if tls_exts is not None else self.result.extensions
         if opts.auth is not None:
             if not self.stream or not self.stream.tls:
                 self.result.notes.append("AUTH skipped: credentials are never sent without TLS")
@@ -714,21 +740,13 @@ class _Walker:
 
     async def _transaction(self, exts: dict[str, str]) -> bool:
         opts = self.options
-        mail_arg = f"FROM:<{opts.mail_from}>"
         utf8 = [address for address in (opts.mail_from, *opts.rcpt) if not address.isascii()]
         if utf8 and "SMTPUTF8" not in exts:
             self.result.notes.append(SMTPUTF8_NOT_OFFERED + ", ".join(utf8))
             await self._quit()
             return False
-        message: tuple[int, Iterator[bytes]] | None = None
-        if opts.send:
-            message = message_parts(opts.size or 1024, opts.mail_from, opts.rcpt, opts.helo)
-        declared = message[0] if message is not None else opts.size
-        if declared is not None and "SIZE" in exts:
-            mail_arg += f" SIZE={declared}"  # RFC 1870 §6
-        if utf8:
-            mail_arg += " SMTPUTF8"  # RFC 6531 §3.4: a UTF-8 address is declared
-        mail = Command(Verb.MAIL, mail_arg)
+        message = self._message(exts, bool(utf8)) if opts.send else None
+        mail = self._mail(exts, bool(utf8), message)
         rcpts = [Command(Verb.RCPT, f"TO:<{rcpt}>") for rcpt in opts.rcpt]
         # RFC 2920: MAIL and RCPTs in one write
         pipelining = opts.pipelining and "PIPELINING" in exts
@@ -747,21 +765,79 @@ class _Walker:
                 # flight as RSET's, so awaiting it costs no round trip (docs/lab.md).
                 await self._confirm_quit(self.result.steps[-1], QUIT_FLIGHT, "pipelined")
             return True
+        length, chunks, _, _ = message
         if opts.bdat and "CHUNKING" in exts:
             # RFC 3030: a client may send by BDAT where CHUNKING is offered; Exim
             # (hosts_try_chunking, "*" by default) and Exchange / Microsoft 365 do,
             # so a server that offers it and breaks BDAT loses their mail. (By
             # DATA unless asked: Postfix's and Sendmail's clients never use BDAT.)
-            return await self._chunked(*message)
+            return await self._chunked(length, chunks)
         reply = await self._command(Stage.DATA, Command(Verb.DATA))
         if not await self._accepted(reply):
             return False
-        if not await self._send_message(*message):
+        if not await self._send_message(length, chunks):
             return False
         reply = await self._read_reply(self.result.steps[-1])
         if reply is not None and _taken(reply):
             self.result.message_sent = True
         return await self._accepted(reply)
+
+    def _mail(
+        self,
+        exts: dict[str, str],
+        utf8: bool,
+        message: tuple[int, Iterator[bytes], bool, str] | None,
+    ) -> Command:
+        """MAIL FROM with the parameters the server's extensions and the message call
+        for (the test message, if any, recorded with them)."""
+        size = message[0] if message is not None else self.options.size
+        params: list[str] = []
+        if size is not None and "SIZE" in exts:
+            params.append(f"SIZE={size}")  # RFC 1870 §6
+        if message is not None and message[2] and "8BITMIME" in exts:
+            params.append("BODY=8BITMIME")  # RFC 6152 §3: 8-bit content is declared
+        if utf8:
+            params.append("SMTPUTF8")  # RFC 6531 §3.4: a UTF-8 address is declared
+        if message is not None:
+            length, _, eight_bit, sent_as = message
+            self.result.message = SentMessage(length, eight_bit, sent_as, tuple(params))
+        return Command(Verb.MAIL, " ".join((f"FROM:<{self.options.mail_from}>", *params)))
+
+    def _message(self, exts: dict[str, str], utf8: bool) -> tuple[int, Iterator[bytes], bool, str]:
+        """The test message for this server: its length, its chunks, whether it is
+        8-bit (an 8-bit body, or UTF-8 addresses in its headers), and how it goes.
+
+        RFC 6152 §3: 8-bit content goes only to a server that offers 8BITMIME;
+        to another one the client converts it to 7-bit or does not send it. The
+        walk converts the body to quoted-printable, as Postfix and Sendmail do;
+        UTF-8 headers cannot be converted, and go as they are under SMTPUTF8
+        (whose server RFC 6531 §3.1 has offer 8BITMIME too). Either way it says so.
+        """
+        opts = self.options
+        offered = "8BITMIME" in exts
+        body = EIGHT_BIT if opts.eight_bit else SEVEN_BIT
+        if opts.eight_bit and not offered:
+            body = QUOTED_PRINTABLE
+        eight_bit = opts.eight_bit or utf8
+        if eight_bit and not offered:
+            done = []
+            if opts.eight_bit:
+                done.append(
+                    "downgraded: its 8-bit body sent quoted-printable (RFC 2045 §6.7), as "
+                    "Postfix and Sendmail convert it"
+                )
+            if utf8:
+                done.append(
+                    "sent with its UTF-8 headers as they are, under SMTPUTF8 (headers cannot "
+                    "be downgraded; RFC 6531 §3.1 has a server that offers SMTPUTF8 offer "
+                    "8BITMIME too)"
+                )
+            self.result.notes.append(EIGHTBITMIME_NOT_OFFERED + ", and ".join(done))
+        sent_as = EIGHT_BIT if utf8 else body
+        length, chunks = message_parts(
+            opts.size or 1024, opts.mail_from, opts.rcpt, opts.helo, body
+        )
+        return length, chunks, eight_bit, sent_as
 
     async def _envelope(
         self, mail: Command, rcpts: list[Command], *, pipelining: bool, closing: bool = False

@@ -1415,6 +1415,214 @@ def _ehlo_and_notes() -> list[FindingSpec]:
     ]
 
 
+_EIGHT_BIT_CHECK = "smtpdoctor diagnose mx.example.com --send --8bit"
+
+
+def _eight_bit_and_utf8() -> list[FindingSpec]:
+    """8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531) as a real message meets them,
+    and the MAIL FROM parameters of an extension the server offers."""
+    return [
+        FindingSpec(
+            "8bitmime.not_offered",
+            _S.WARNING,
+            _C.OTHER,
+            Stage.MAIL_FROM,
+            title="An 8-bit message, and the server does not offer 8BITMIME.",
+            message="The server does not advertise 8BITMIME in its EHLO reply, so the 8-bit "
+            "test message was {done}. RFC 6152 §3 forbids 8-bit data to such a server: a "
+            "sender converts the message (Postfix and Sendmail send it quoted-printable, "
+            "which breaks a DKIM signature over the body) or returns it; Exim and qmail send "
+            "it as it is anyway, and an old Exchange returned it. Every mail server since the "
+            "1990s takes 8-bit data: the keyword is missing by configuration, or a filter in "
+            "front of the server strips it.",
+            permanence=_NONE,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Advertise 8BITMIME (and take 8-bit data) on the receiving server; a "
+                        "proxy or firewall that inspects SMTP must not strip it from the EHLO "
+                        "reply.",
+                    ),
+                    "",
+                    _EIGHT_BIT_CHECK,
+                ),
+                Fix(
+                    MTA.POSTFIX,
+                    ("Postfix offers 8BITMIME unless told not to: take it out of the list.",),
+                    "smtpd_discard_ehlo_keywords =",
+                    "postconf smtpd_discard_ehlo_keywords",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    ("Offer 8BITMIME (the default since Exim 4.80).",),
+                    "accept_8bitmime = true",
+                    "exim -bP accept_8bitmime",
+                ),
+                Fix(
+                    MTA.EXCHANGE,
+                    ("Turn 8BITMIME on for the receive connector.",),
+                    'Set-ReceiveConnector -Identity "SERVER\\Default Frontend SERVER" '
+                    "-EightBitMimeEnabled $true",
+                    "Get-ReceiveConnector | Format-List Name,EightBitMimeEnabled",
+                ),
+            ),
+            source="RFC 6152 §3; RFC 6531 §3.1; RFC 2045 §6.7",
+            example={
+                "done": "downgraded: its 8-bit body sent quoted-printable (RFC 2045 §6.7), as "
+                "Postfix and Sendmail convert it"
+            },
+        ),
+        FindingSpec(
+            "mail.parameter_refused",
+            _S.CRITICAL,
+            _C.OTHER,
+            Stage.MAIL_FROM,
+            title="The server offers an extension, then refuses its MAIL FROM parameter.",
+            message="The server advertises {extensions} in its EHLO reply and refused our "
+            "'{command}' with '{reply}': the parameter {parameters} belongs to an extension "
+            "it offers, so a server must take it (RFC 5321 §4.1.1.11 keeps 555 for "
+            "parameters not offered). Every sender that declares it fails here ({who}). The "
+            "server offers what it does not do, or a filter or firewall in front of it that "
+            "parses MAIL FROM itself relays the EHLO reply of the server behind it.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Take the parameters of every extension the EHLO reply offers, or stop "
+                        "offering the extension; a proxy, content filter or firewall that "
+                        "inspects SMTP must pass MAIL FROM's parameters (or strip the "
+                        "keywords from the EHLO reply it relays).",
+                    ),
+                    "",
+                    _EIGHT_BIT_CHECK,
+                ),
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Postfix's own smtpd takes SIZE, BODY and SMTPUTF8; where a filter "
+                        "in front cannot, have Postfix stop offering the extension.",
+                    ),
+                    "smtpd_discard_ehlo_keywords = 8bitmime, smtputf8",
+                    "postconf smtpd_discard_ehlo_keywords",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "Offer only what the server in front can take: 8BITMIME with "
+                        "accept_8bitmime, SMTPUTF8 with smtputf8_advertise_hosts.",
+                    ),
+                    "accept_8bitmime = false\nsmtputf8_advertise_hosts =",
+                    "exim -bP accept_8bitmime smtputf8_advertise_hosts",
+                ),
+            ),
+            source="RFC 5321 §4.1.1.11, §4.2.3; RFC 1870 §6; RFC 6152 §3; RFC 6531 §3.4",
+            example={
+                "extensions": "8BITMIME",
+                "command": "MAIL FROM:<> SIZE=1024 BODY=8BITMIME",
+                "reply": "555 5.5.4 Unsupported option: BODY=8BITMIME",
+                "parameters": "BODY=8BITMIME",
+                "who": "Postfix, Exim and Exchange declare BODY=8BITMIME for every 8-bit message",
+            },
+        ),
+        FindingSpec(
+            "8bitmime.message_refused",
+            _S.CRITICAL,
+            _C.OTHER,
+            Stage.MESSAGE,
+            title="The server offers 8BITMIME, then refuses the 8-bit message.",
+            message="The server advertises 8BITMIME, took 'BODY=8BITMIME' on MAIL FROM, and "
+            "refused the 8-bit message after its end with '{reply}': it offers 8-bit "
+            "transport and does not take it (RFC 6152 §3). Senders declare 8-bit mail (any "
+            "message with non-ASCII text not encoded for 7 bits) and do not convert it for a "
+            "server that offers 8BITMIME, so such mail fails here; the server, or a content "
+            "filter behind it, refuses octets over 127.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Let 8-bit messages through (the content filter or the delivery "
+                        "agent behind the server must take them), or stop offering "
+                        "8BITMIME so that senders convert their mail to 7 bits first.",
+                    ),
+                    "",
+                    _EIGHT_BIT_CHECK,
+                ),
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Where a filter behind Postfix takes 7-bit data only, stop offering "
+                        "8BITMIME (senders then convert).",
+                    ),
+                    "smtpd_discard_ehlo_keywords = 8bitmime",
+                    "postconf smtpd_discard_ehlo_keywords",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    ("The same: offer 8BITMIME only where the message can go on as it is.",),
+                    "accept_8bitmime = false",
+                    "exim -bP accept_8bitmime",
+                ),
+            ),
+            source="RFC 6152 §3; RFC 3463 §3.7",
+            example={"reply": "554 5.6.1 Body type not supported by Remote Host"},
+        ),
+        FindingSpec(
+            "smtputf8.address_refused",
+            _S.CRITICAL,
+            _C.OTHER,
+            None,
+            title="The server offers SMTPUTF8, then refuses a UTF-8 address declared with it.",
+            message="The server advertises SMTPUTF8, took it on MAIL FROM, and refused "
+            "{address} with '{reply}': RFC 6531 §3.2 has a server that offers SMTPUTF8 take "
+            "UTF-8 addresses, so every sender writing to a UTF-8 address fails here (senders "
+            "do not convert an address). Its address parser, a filter in front of it, or the "
+            "delivery behind it does not take UTF-8.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Take UTF-8 addresses wherever SMTPUTF8 is offered (the address "
+                        "lookup and the delivery behind the server too), or stop offering "
+                        "SMTPUTF8 and give the mailbox an ASCII address.",
+                    ),
+                    "",
+                    "smtpdoctor diagnose mx.example.com --rcpt 'jörg@example.com'",
+                ),
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Postfix takes UTF-8 addresses with smtputf8_enable = yes; its lookup "
+                        "tables must hold the UTF-8 form.",
+                    ),
+                    "smtputf8_enable = yes",
+                    "postconf smtputf8_enable",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "Exim built with SUPPORT_I18N: offer SMTPUTF8 only where the routers "
+                        "take UTF-8 local parts.",
+                    ),
+                    "smtputf8_advertise_hosts = *",
+                    "exim -bP smtputf8_advertise_hosts",
+                ),
+            ),
+            source="RFC 6531 §3.2, §3.7.4; RFC 3463 §3.2",
+            example={
+                "address": "jörg@example.com",
+                "reply": "553 5.6.7 Non-ASCII addresses not permitted for that recipient",
+            },
+        ),
+    ]
+
+
 SPECS: tuple[FindingSpec, ...] = (
     *_connect(),
     *_handshake(),
@@ -1423,4 +1631,5 @@ SPECS: tuple[FindingSpec, ...] = (
     *_certificate(),
     *_sni(),
     *_ehlo_and_notes(),
+    *_eight_bit_and_utf8(),
 )
