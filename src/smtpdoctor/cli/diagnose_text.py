@@ -206,6 +206,15 @@ def _render_capabilities(host: HostReport, out: Console) -> None:
         if exts:
             words = [f"{k} {v}".strip() for k, v in exts.items()]
             out.print(_hanging(Text(label), line(", ".join(words))))
+        elif exts is not None and label == "after TLS:":
+            out.print(_hanging(Text(label), line("none (RFC 3207 §4.2: nothing offered)")))
+    m = s.message
+    if m is not None:
+        how = f"{'8-bit' if m.eight_bit else '7-bit'}, sent {m.sent_as}"
+        declared = " ".join(m.declared) or "no parameter"
+        taken = "taken" if s.message_sent else "not taken"
+        text = f"{m.length} bytes, {how}; MAIL FROM declared {declared}; {taken}"
+        out.print(_hanging(Text("message:"), line(text)))
 
 
 def _render_transcript(host: HostReport, out: Console) -> None:

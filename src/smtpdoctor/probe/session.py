@@ -100,6 +100,7 @@ _EIGHT_BIT_TEXT = "8-bit line: Grüße, Ærø, Ελληνικά, Русский,
 # How the body goes: as it is, or downgraded (RFC 6152 §3) to quoted-printable
 # (RFC 2045 §6.7), as Postfix and Sendmail convert it for a server without 8BITMIME.
 SEVEN_BIT, EIGHT_BIT, QUOTED_PRINTABLE = "7bit", "8bit", "quoted-printable"
+_INTRO = b"This is a test message sent by smtpdoctor to measure how this path carries mail.\r\n"
 
 
 def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str, body: str) -> bytes:
@@ -112,14 +113,16 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str, bod
 
     now = datetime.now(UTC)
     content = "Content-Type: text/plain; charset=us-ascii\r\n"
-    text = b""
+    text = _INTRO
     if body != SEVEN_BIT:
         import binascii
 
         content = (
             f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: {body}\r\n"
         )
-        text = _EIGHT_BIT_TEXT if body == EIGHT_BIT else binascii.b2a_qp(_EIGHT_BIT_TEXT)
+        text += _EIGHT_BIT_TEXT
+        if body == QUOTED_PRINTABLE:
+            text = binascii.b2a_qp(text)  # (lines of at most 76 octets, RFC 2045 §6.7)
     return (
         f"Date: {format_datetime(now)}\r\n"
         f"From: <{sender or 'postmaster@' + helo}>\r\n"
@@ -130,7 +133,6 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str, bod
         f"{content}"
         "X-Mailer: smtpdoctor\r\n"
         "\r\n"
-        "This is a test message sent by smtpdoctor to measure how this path carries mail.\r\n"
     ).encode() + text
 
 

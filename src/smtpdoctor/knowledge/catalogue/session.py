@@ -1431,7 +1431,7 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             message="The server does not advertise 8BITMIME in its EHLO reply, so the 8-bit "
             "test message was {done}. RFC 6152 §3 forbids 8-bit data to such a server: a "
             "sender converts the message (Postfix and Sendmail send it quoted-printable, "
-            "which breaks a DKIM signature over the body) or returns it; Exim and qmail send "
+            "which breaks a DKIM signature made over the 8-bit body) or returns it; Exim and qmail send "
             "it as it is anyway, and an old Exchange returned it. Every mail server since the "
             "1990s takes 8-bit data: the keyword is missing by configuration, or a filter in "
             "front of the server strips it.",
