@@ -130,6 +130,30 @@ def test_send_through_postfix_relay(postfix_lab):
     assert doc["verdict"]["status"] == "ok", doc["findings"][:3]
 
 
+@pytest.mark.parametrize(
+    ("listener", "declared", "sent_as", "status"),
+    [
+        # Postfix offers 8BITMIME: the 8-bit body goes as it is, declared (RFC 6152 §3).
+        ("relay", "BODY=8BITMIME", "8bit", 0),
+        # Not offered: the walk downgrades the body to quoted-printable, as Postfix's
+        # own client would, and warns (8bitmime.not_offered); Postfix takes it.
+        ("no-8bitmime", None, "quoted-printable", 1),
+    ],
+)
+def test_an_8bit_message(postfix_lab, listener, declared, sent_as, status):
+    result, doc = _diagnose(postfix_lab, listener, "--send", "--8bit", "--size", "20000")
+    host = doc["hosts"][0]
+    steps = {s["stage"]: s for s in host["timeline"]}
+    assert steps["message"]["reply"]["code"] == 250, steps["message"]
+    mail = steps["mail_from"]["command"]
+    assert (declared in mail.split()) if declared else ("BODY=" not in mail), mail
+    assert host["message"]["sent_as"] == sent_as, host["message"]
+    assert host["message"]["sent"] is True
+    ids = [f["id"] for f in doc["findings"]]
+    assert result.status == status, (doc["verdict"], ids)
+    assert ("8bitmime.not_offered" in ids) is (status == 1), ids
+
+
 def test_ciphers_on_a_stock_postfix_find_its_anonymous_suites(postfix_lab):
     """Issue 19: sslyze reports anonymous-DH suites on this Postfix; so must --ciphers.
 

@@ -426,3 +426,16 @@ def test_hostile_thirteen_declared(server: ScriptedServerThread, name: str) -> N
         set(message["declared"]) - {p for p in message["declared"] if p.startswith("SIZE=")}
         == declared
     ), message
+
+
+def test_hostile_thirteen_no_capabilities_under_tls_are_not_the_ones_before(
+    server: ScriptedServerThread,
+) -> None:
+    """RFC 3207 §4.2: the client forgets the EHLO reply before TLS. Under TLS the
+    server offers nothing: no PIPELINING (one command at a time), no SIZE= on MAIL."""
+    case = next(c for c in CASES if c.id == "ehlo/no-capabilities-under-tls")
+    doc = run(server, replace(case, timeout=TIGHT), server.ca_file, None)
+    timeline = doc["hosts"][0]["timeline"]
+    assert _mail_line(doc) == "MAIL FROM:<>", _mail_line(doc)
+    assert not any(s.get("pipelined") for s in timeline), timeline
+    assert doc["hosts"][0]["extensions"] == {}

@@ -16,6 +16,8 @@ free ``127.0.0.1`` port and set apart by ``-o`` overrides in ``master.cf``:
 ``strict-smtputf8`` healthy, and ``strict_smtputf8 = yes``: a UTF-8 address not
                     declared with SMTPUTF8 gets ``553 5.6.7``
 ``no-smtputf8``     healthy, and ``smtputf8_enable = no``: no SMTPUTF8 offered
+``no-8bitmime``     healthy, and ``smtpd_discard_ehlo_keywords = 8bitmime``: no
+                    8BITMIME offered (8-bit data still taken)
 ==================  ============================================================
 
 Every listener accepts mail for :data:`RELAY_DOMAIN` and throws it away
@@ -98,6 +100,7 @@ _OVERRIDES: dict[str, tuple[str, ...]] = {
     "relay": (),
     "strict-smtputf8": ("strict_smtputf8=yes",),
     "no-smtputf8": ("smtputf8_enable=no",),
+    "no-8bitmime": ("smtpd_discard_ehlo_keywords=8bitmime",),
 }
 LISTENERS: tuple[str, ...] = tuple(_OVERRIDES)
 
