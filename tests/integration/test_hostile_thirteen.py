@@ -304,6 +304,55 @@ CASES = [
         2,
         no_finding=("smtputf8.address_refused",),
     ),
+    # ---- what the EHLO reply under TLS offers (RFC 3207 §4.2), keyword case ----
+    Case(
+        # 8BITMIME offered before STARTTLS only: forgotten under TLS, so the 8-bit
+        # body is downgraded, as for a server that never offered it.
+        "8bitmime/before-tls-only",
+        _to_body(Body(_QUEUED, _SEVEN_BIT_REFUSAL), ext=_NO_8BITMIME)[:2]
+        + (Send(ehlo(*DEFAULT_EXT, "STARTTLS")),)
+        + _to_body(Body(_QUEUED, _SEVEN_BIT_REFUSAL), ext=_NO_8BITMIME)[3:],
+        None,
+        None,
+        "other",
+        1,
+        args=EIGHT,
+        finding="8bitmime.not_offered",
+    ),
+    Case(
+        # SMTPUTF8 before STARTTLS only: forgotten, so a UTF-8 recipient is not sent
+        # (RFC 6531 §3.2): round seven's not-offered case, reached through TLS.
+        "smtputf8/before-tls-only",
+        (
+            Send(BANNER),
+            Expect("EHLO"),
+            Send(ehlo(*DEFAULT_EXT, "SMTPUTF8", "STARTTLS")),
+            *session()[3:],
+        ),
+        None,
+        None,
+        "other",
+        2,
+        args=UTF8_RCPT,
+        finding="smtputf8.not_offered",
+        verdict_stage="mail_from",
+    ),
+    Case(
+        # EHLO keywords in lower case: RFC 5321 §2.4 has them case-insensitive, so
+        # "8bitmime" is 8BITMIME and the body goes declared.
+        "8bitmime/lower-case-keyword",
+        tuple(
+            Send(reply(250, "mx.lab.smtpdoctor.test", "pipelining", "size 10485760", "8bitmime"))
+            if a == Send(ehlo(*DEFAULT_EXT))
+            else a
+            for a in _to_body(Body(_QUEUED, _QUEUED))
+        ),
+        None,
+        None,
+        "ok",
+        0,
+        args=EIGHT,
+    ),
     # ---- other odd servers ----
     Case(
         # The EHLO under TLS is "250 <domain>" and nothing else: RFC 3207 §4.2 has
@@ -405,6 +454,8 @@ def _mail_line(doc: dict) -> str:
 # RFC 6531 §3.4: SMTPUTF8 for UTF-8 addresses; neither otherwise).
 DECLARED = {
     "8bitmime/declared-and-served": ({"BODY=8BITMIME"}, "8bit"),
+    "8bitmime/before-tls-only": (set(), "quoted-printable"),
+    "8bitmime/lower-case-keyword": ({"BODY=8BITMIME"}, "8bit"),
     "8bitmime/declared-by-bdat": ({"BODY=8BITMIME"}, "8bit"),
     "8bitmime/not-offered-downgraded": (set(), "quoted-printable"),
     "smtputf8/utf8-message-declared-both": ({"BODY=8BITMIME", "SMTPUTF8"}, "8bit"),
