@@ -102,6 +102,12 @@ def _by_bdat() -> tuple[Action, ...]:
     return (*healthy[:at], Chunk(), Send(_QUEUED), Expect("QUIT"), Send(BYE), Close())
 
 
+def _before_tls_only(script: tuple[Action, ...]) -> tuple[Action, ...]:
+    """``script`` whose EHLO reply before STARTTLS offers 8BITMIME (the one under TLS
+    does not)."""
+    return (*script[:2], Send(ehlo(*DEFAULT_EXT, "STARTTLS")), *script[3:])
+
+
 def _tls_ehlo_bare() -> tuple[Action, ...]:
     """The EHLO under TLS answered ``250 <domain>`` alone (RFC 5321 §4.1.1.1 allows
     it: no extension at all), the rest served."""
@@ -309,9 +315,7 @@ CASES = [
         # 8BITMIME offered before STARTTLS only: forgotten under TLS, so the 8-bit
         # body is downgraded, as for a server that never offered it.
         "8bitmime/before-tls-only",
-        _to_body(Body(_QUEUED, _SEVEN_BIT_REFUSAL), ext=_NO_8BITMIME)[:2]
-        + (Send(ehlo(*DEFAULT_EXT, "STARTTLS")),)
-        + _to_body(Body(_QUEUED, _SEVEN_BIT_REFUSAL), ext=_NO_8BITMIME)[3:],
+        _before_tls_only(_to_body(Body(_QUEUED, _SEVEN_BIT_REFUSAL), ext=_NO_8BITMIME)),
         None,
         None,
         "other",

@@ -36,6 +36,8 @@ from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 if TYPE_CHECKING:
     from typing import Any
 
+    from smtpdoctor.protocol.reply import Reply
+
 __all__ = [
     "TLS_ORDER",
     "Policy",
@@ -373,9 +375,16 @@ def _bdat_refused(step: Step) -> Finding | None:
         return None
     if reply.code not in _NOT_KNOWN:
         return None
-    line = f"{reply.code} {(reply.text.splitlines() or [''])[0][:80]}".strip()
     evidence = {"reply": reply.to_json(), "command": step.command}
-    return finding("chunking.bdat_refused", evidence=evidence, command=step.command, reply=line)
+    return finding(
+        "chunking.bdat_refused", evidence=evidence, command=step.command, reply=_first_line(reply)
+    )
+
+
+def _first_line(reply: Reply) -> str:
+    """A reply as a finding quotes it: code, enhanced code, its first line (cut)."""
+    head = f"{reply.code} {reply.enhanced}" if reply.enhanced else str(reply.code)
+    return f"{head} {(reply.text.splitlines() or [''])[0][:80]}".strip()
 
 
 # The MAIL FROM parameters the walk declares and the extension each belongs to
@@ -409,11 +418,6 @@ def _declared(steps: Sequence[Step]) -> list[str]:
     return [w for w in mail.command.split()[2:] if w.split("=", 1)[0].upper() in _PARAMETER_OF]
 
 
-def _first_line(step: Step) -> str:
-    assert step.reply is not None
-    return f"{step.reply.code} {(step.reply.text.splitlines() or [''])[0][:80]}".strip()
-
-
 def _parameter_refused(step: Step, declared: list[str]) -> Finding | None:
     """MAIL FROM refused for a parameter of an extension the server offers."""
     reply = step.reply
@@ -435,7 +439,7 @@ def _parameter_refused(step: Step, declared: list[str]) -> Finding | None:
         evidence={"reply": reply.to_json(), "command": step.command, "parameters": refused},
         extensions=" and ".join(_PARAMETER_OF[k] for k in refused_keys),
         command=step.command,
-        reply=_first_line(step),
+        reply=_first_line(reply),
         parameters=" or ".join(refused),
         who="; ".join(_DECLARERS[k] for k in refused_keys),
     )
@@ -458,7 +462,7 @@ def _utf8_address_refused(step: Step, declared: list[str]) -> Finding | None:
         evidence={"reply": reply.to_json(), "address": address},
         stage=step.stage,
         address=address,
-        reply=_first_line(step),
+        reply=_first_line(reply),
     )
 
 
@@ -472,7 +476,7 @@ def _eight_bit_refused(step: Step, declared: list[str]) -> Finding | None:
     return finding(
         "8bitmime.message_refused",
         evidence={"reply": reply.to_json()},
-        reply=_first_line(step),
+        reply=_first_line(reply),
     )
 
 

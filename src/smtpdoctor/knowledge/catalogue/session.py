@@ -1431,10 +1431,10 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             message="The server does not advertise 8BITMIME in its EHLO reply, so the 8-bit "
             "test message was {done}. RFC 6152 §3 forbids 8-bit data to such a server: a "
             "sender converts the message (Postfix and Sendmail send it quoted-printable, "
-            "which breaks a DKIM signature made over the 8-bit body) or returns it; Exim and qmail send "
-            "it as it is anyway, and an old Exchange returned it. Every mail server since the "
-            "1990s takes 8-bit data: the keyword is missing by configuration, or a filter in "
-            "front of the server strips it.",
+            "which breaks a DKIM signature made over the 8-bit body) or returns it; Exim and "
+            "qmail send it as it is anyway, and an old Exchange returned it. Every mail "
+            "server since the 1990s takes 8-bit data: the keyword is missing by "
+            "configuration, or a filter in front of the server strips it.",
             permanence=_NONE,
             fixes=(
                 Fix(
@@ -1481,10 +1481,11 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             title="The server offers an extension, then refuses its MAIL FROM parameter.",
             message="The server advertises {extensions} in its EHLO reply and refused our "
             "'{command}' with '{reply}': the parameter {parameters} belongs to an extension "
-            "it offers, so a server must take it (RFC 5321 §4.1.1.11 keeps 555 for "
-            "parameters not offered). Every sender that declares it fails here ({who}). The "
-            "server offers what it does not do, or a filter or firewall in front of it that "
-            "parses MAIL FROM itself relays the EHLO reply of the server behind it.",
+            "it offers, so it must take it (RFC 5321 §4.1.1.11 keeps 555 for parameters a "
+            "server does not recognize or implement). Every sender that declares it fails "
+            "here ({who}). The server offers what it does not do, or a filter or firewall in "
+            "front of it that parses MAIL FROM itself relays the EHLO reply of the server "
+            "behind it.",
             permanence=Permanence.PERMANENT,
             retry_helps=False,
             fixes=(
