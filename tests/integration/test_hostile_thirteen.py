@@ -69,6 +69,9 @@ _QUEUED = reply(250, "2.0.0 Ok: queued as 1")
 # "554 5.6.1 Body type not supported by Remote Host" is the one its NDRs quote.
 _SEVEN_BIT_REFUSAL = reply(554, "5.6.1 Body type not supported by Remote Host")
 _NO_8BITMIME = tuple(e for e in DEFAULT_EXT if e != "8BITMIME")
+_DSN = (*DEFAULT_EXT, "DSN")
+# The rest of a session, each command answered as a server that takes it does.
+_REST = {"RCPT": reply(250, "2.1.5 Ok"), "RSET": reply(250, "2.0.0 Ok")}
 
 
 @pytest.fixture(scope="module")
@@ -357,6 +360,63 @@ CASES = [
         0,
         args=EIGHT,
     ),
+    # ---- DSN (RFC 3461) with --dsn ----
+    Case(
+        # Offered: MAIL FROM carries RET=HDRS (RFC 3461 §4.3), RCPT TO NOTIFY=FAILURE,DELAY
+        # and ORCPT=rfc822;<address> (§4.1, §4.2), as a sender whose user asked for
+        # delivery notifications sends them; the server takes them.
+        "dsn/offered-and-served",
+        _upto("MAIL", (Send(reply(250, "2.1.0 Ok")), Answer(_REST)), ext=_DSN, send=False),
+        None,
+        None,
+        "ok",
+        0,
+        args=("--dsn",),
+    ),
+    Case(
+        # NOTIFY refused at RCPT TO (RFC 5321 §4.2.3's 555): the server breaks the DSN
+        # extension it offers; a sender asking for notifications fails here.
+        "dsn/notify-refused-at-rcpt",
+        _upto(
+            "RCPT",
+            (Send(reply(555, "5.5.4 Unsupported option: NOTIFY=FAILURE,DELAY")), Answer(_REST)),
+            ext=_DSN,
+            send=False,
+        ),
+        "rcpt_to",
+        "reply",
+        "other",
+        2,
+        args=("--dsn",),
+        finding="mail.parameter_refused",
+    ),
+    Case(
+        # RET refused at MAIL FROM with a 501 that names it.
+        "dsn/ret-refused-at-mail",
+        _upto(
+            "MAIL",
+            (Send(reply(501, "5.5.4 Bad RET parameter")), Answer(_REST)),
+            ext=_DSN,
+            send=False,
+        ),
+        "mail_from",
+        "reply",
+        "other",
+        2,
+        args=("--dsn",),
+        finding="mail.parameter_refused",
+    ),
+    Case(
+        # Not offered: RFC 3461 §4 has the client send no DSN parameter; a plain
+        # envelope is served.
+        "dsn/not-offered",
+        _upto("MAIL", (Send(reply(250, "2.1.0 Ok")), Answer(_REST)), send=False),
+        None,
+        None,
+        "ok",
+        0,
+        args=("--dsn",),
+    ),
     # ---- other odd servers ----
     Case(
         # The EHLO under TLS is "250 <domain>" and nothing else: RFC 3207 §4.2 has
@@ -494,3 +554,29 @@ def test_hostile_thirteen_no_capabilities_under_tls_are_not_the_ones_before(
     assert _mail_line(doc) == "MAIL FROM:<>", _mail_line(doc)
     assert not any(s.get("pipelined") for s in timeline), timeline
     assert doc["hosts"][0]["extensions"] == {}
+
+
+# What the walk declares for DSN (RFC 3461 §4): on MAIL FROM and on RCPT TO, only
+# where the EHLO reply offers DSN.
+DSN_DECLARED = {
+    "dsn/offered-and-served": (
+        {"RET=HDRS"},
+        {"NOTIFY=FAILURE,DELAY", "ORCPT=rfc822;postmaster@[127.0.0.1]"},
+    ),
+    "dsn/not-offered": (set(), set()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DSN_DECLARED))
+def test_hostile_thirteen_dsn_declared(server: ScriptedServerThread, name: str) -> None:
+    case = next(c for c in CASES if c.id == name)
+    doc = run(server, replace(case, timeout=TIGHT), server.ca_file, None)
+    mail, rcpt = DSN_DECLARED[name]
+    timeline = doc["hosts"][0]["timeline"]
+    words = {
+        s["stage"]: set(s["command"].split()[2:])
+        for s in timeline
+        if s["stage"] in ("mail_from", "rcpt_to")
+    }
+    assert {w for w in words["mail_from"] if not w.startswith("SIZE=")} == mail, words
+    assert words["rcpt_to"] == rcpt, words
