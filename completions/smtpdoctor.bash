@@ -37,7 +37,7 @@ _smtpdoctor() {
     case "$cmd" in
         config) COMPREPLY=($(compgen -W "-h --help --local --postfix-config --exim-config --openssl-config --kind --cert --format" -- "$cur"));;
         demo) COMPREPLY=($(compgen -W "-h --help --timeout --format" -- "$cur"));;
-        diagnose) COMPREPLY=($(compgen -W "-h --help --server --port --helo --ehlo --mail-from --from --rcpt --to --send --bdat --8bit --size --timeout --tls-ca --require-tls --source-ip --resolver --no-mx --auth --auth-file --peer --quick --ciphers --path --implicit-tls --for --all-fixes -q --quiet -v --verbose --format --warn-days --crit-days --html" -- "$cur"));;
+        diagnose) COMPREPLY=($(compgen -W "-h --help --server --port --helo --ehlo --mail-from --from --rcpt --to --send --bdat --8bit --dsn --size --timeout --tls-ca --require-tls --source-ip --resolver --no-mx --auth --auth-file --peer --quick --ciphers --path --implicit-tls --for --all-fixes -q --quiet -v --verbose --format --warn-days --crit-days --html" -- "$cur"));;
         explain) COMPREPLY=($(compgen -W "-h --help --file -f --stage --for --all-fixes -j --jobs --format" -- "$cur"));;
         lab) COMPREPLY=($(compgen -W "-h --help --list --host --base-port --throttle-after --state-dir --format" -- "$cur"));;
         logs) COMPREPLY=($(compgen -W "-h --help --format --events --html --since --until --follow -F --from-start --log-format --jobs -j --engine --scheduler --top --max-destinations --no-progress" -- "$cur"));;

@@ -31,6 +31,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l rcpt -l to -
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l send -d 'really send a test message (by DATA, as Postfix and Sendmail send)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l bdat -d 'with --send: by BDAT where the server offers CHUNKING, as Exim and Exchange / Mi'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l 8bit -d 'with --send: the message\'s body is 8-bit UTF-8 text, declared BODY=8BITMIME wher'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l dsn -d 'ask for delivery status notifications as a sender\'s user can: RET=HDRS on MAIL F'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l size -r -d 'message size to declare/send'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l timeout -r -d 'deadline for the whole probe: 30, 30s, 2m, 500ms (default 30s)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l tls-ca -r -d 'extra trusted CA certificates (PEM), repeatable'

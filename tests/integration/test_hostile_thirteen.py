@@ -395,7 +395,8 @@ CASES = [
         "dsn/ret-refused-at-mail",
         _upto(
             "MAIL",
-            (Send(reply(501, "5.5.4 Bad RET parameter")), Answer(_REST)),
+            # (RCPT after the refused MAIL: 503, as a real server answers it)
+            (Send(reply(501, "5.5.4 Bad RET parameter")), Answer({"RSET": _REST["RSET"]})),
             ext=_DSN,
             send=False,
         ),

@@ -266,3 +266,64 @@ def test_a_utf8_sender_refused_under_smtputf8_is_named_at_mail_from() -> None:
     findings = session_findings(_evidence(*_BEFORE, mail))
     assert findings[0].id == "smtputf8.address_refused"
     assert findings[0].stage is Stage.MAIL_FROM
+
+
+# ---- DSN (RFC 3461) ----
+
+
+def test_dsn_parameters_go_only_where_dsn_is_offered() -> None:
+    options = replace(
+        SessionOptions(helo="c.test", rcpt=("a+b=c@mx.test", "jörg@mx.test")), dsn=True
+    )
+    _, written = _walk(
+        [
+            GREETING,
+            _ehlo("DSN", "SMTPUTF8"),
+            OK_MAIL,
+            OK_RCPT,
+            OK_RCPT,
+            Data(b"250 2.0.0 Ok\r\n"),
+            Close(),
+        ],
+        options,
+    )
+    lines = written.decode("utf-8").split("\r\n")
+    assert _mail(written) == "MAIL FROM:<> SMTPUTF8 RET=HDRS"
+    rcpts = [line for line in lines if line.startswith("RCPT")]
+    # RFC 3461 §4: "+" and "=" in xtext as "+2B" and "+3D"; no ORCPT for a UTF-8 address.
+    assert rcpts == [
+        "RCPT TO:<a+b=c@mx.test> NOTIFY=FAILURE,DELAY ORCPT=rfc822;a+2Bb+3Dc@mx.test",
+        "RCPT TO:<jörg@mx.test> NOTIFY=FAILURE,DELAY",
+    ]
+    _, plain = _walk(
+        [
+            GREETING,
+            _ehlo("SMTPUTF8"),
+            OK_MAIL,
+            OK_RCPT,
+            OK_RCPT,
+            Data(b"250 2.0.0 Ok\r\n"),
+            Close(),
+        ],
+        options,
+    )
+    assert b"NOTIFY=" not in plain
+    assert b"RET=" not in plain
+
+
+def test_a_refused_notify_is_named_at_rcpt() -> None:
+    steps = (
+        *_BEFORE,
+        _ok(Stage.MAIL_FROM, "MAIL FROM:<> RET=HDRS"),
+        _refused(
+            Stage.RCPT_TO,
+            "RCPT TO:<b@mx.test> NOTIFY=FAILURE,DELAY ORCPT=rfc822;b@mx.test",
+            555,
+            "5.5.4 Unsupported option: NOTIFY=FAILURE,DELAY",
+        ),
+    )
+    findings = session_findings(_evidence(*steps))
+    assert findings[0].id == "mail.parameter_refused"
+    assert findings[0].stage is Stage.RCPT_TO
+    assert "advertises DSN " in findings[0].message
+    assert "the parameter NOTIFY=FAILURE,DELAY " in findings[0].message

@@ -119,6 +119,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --send: the message's body is 8-bit UTF-8 text, declared BODY=8BITMIME "
         "where the server offers 8BITMIME, else sent quoted-printable (RFC 6152)",
     )
+    p.add_argument(
+        "--dsn",
+        action="store_true",
+        help="ask for delivery status notifications as a sender's user can: RET=HDRS on MAIL "
+        "FROM, NOTIFY=FAILURE,DELAY and ORCPT on RCPT TO, where the server offers DSN "
+        "(RFC 3461)",
+    )
     p.add_argument("--size", type=int, metavar="BYTES", help="message size to declare/send")
     p.add_argument(
         "--timeout",
@@ -257,6 +264,7 @@ def options_from_args(args: argparse.Namespace) -> DiagnoseOptions:
         send=args.send,
         bdat=args.bdat,
         eight_bit=args.eight_bit,
+        dsn=args.dsn,
         size=args.size,
         timeout=args.timeout,
         tls_ca=tuple(args.tls_ca),

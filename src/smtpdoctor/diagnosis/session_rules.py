@@ -389,13 +389,24 @@ def _first_line(reply: Reply) -> str:
 
 # The MAIL FROM parameters the walk declares and the extension each belongs to
 # (it declares one only where the EHLO reply offers that extension).
-_PARAMETER_OF = {"SIZE": "SIZE", "BODY": "8BITMIME", "SMTPUTF8": "SMTPUTF8"}
+_PARAMETER_OF = {
+    "SIZE": "SIZE",
+    "BODY": "8BITMIME",
+    "SMTPUTF8": "SMTPUTF8",
+    "RET": "DSN",
+    "NOTIFY": "DSN",
+    "ORCPT": "DSN",
+}
 # Who declares each, for a finding's words.
 _DECLARERS = {
     "SIZE": "Postfix, Exim, Sendmail and Exchange declare SIZE wherever it is offered",
     "BODY": "Postfix, Exim and Exchange declare BODY=8BITMIME for every 8-bit message",
     "SMTPUTF8": "every sender declares SMTPUTF8 for a UTF-8 address or header",
+    "RET": "senders send RET, NOTIFY and ORCPT for mail whose author asked for delivery "
+    "notifications (Outlook's delivery receipts, sendmail -N), and Postfix and Sendmail "
+    "pass on those they received",
 }
+_DECLARERS["NOTIFY"] = _DECLARERS["ORCPT"] = _DECLARERS["RET"]
 # RFC 5321 §4.2.3: 555 "parameters not recognized or not implemented", 504 "command
 # parameter not implemented"; a 501 "syntax error in parameters" only when it names one.
 _PARAMETER_CODES = frozenset((504, 555))
@@ -410,18 +421,23 @@ _EIGHT_BIT_WORDS = re.compile(
 )
 
 
+def _parameters(command: str | None) -> list[str]:
+    """The extensions' parameters a MAIL FROM or RCPT TO carried (``SIZE=…``,
+    ``BODY=8BITMIME``, ``NOTIFY=…``, …)."""
+    words = (command or "").split()[2:]
+    return [w for w in words if w.split("=", 1)[0].upper() in _PARAMETER_OF]
+
+
 def _declared(steps: Sequence[Step]) -> list[str]:
-    """The parameters the walk's MAIL FROM carried (``SIZE=…``, ``BODY=8BITMIME``, …)."""
-    mail = next((s for s in steps if s.stage is Stage.MAIL_FROM and s.command), None)
-    if mail is None or mail.command is None:
-        return []
-    return [w for w in mail.command.split()[2:] if w.split("=", 1)[0].upper() in _PARAMETER_OF]
+    """The parameters the walk's MAIL FROM carried."""
+    return _parameters(next((s.command for s in steps if s.stage is Stage.MAIL_FROM), None))
 
 
-def _parameter_refused(step: Step, declared: list[str]) -> Finding | None:
-    """MAIL FROM refused for a parameter of an extension the server offers."""
+def _parameter_refused(step: Step) -> Finding | None:
+    """MAIL FROM or RCPT TO refused for a parameter of an extension the server offers."""
     reply = step.reply
-    if step.stage is not Stage.MAIL_FROM or reply is None or not declared:
+    declared = _parameters(step.command)
+    if step.stage not in (Stage.MAIL_FROM, Stage.RCPT_TO) or reply is None or not declared:
         return None
     text = reply.text.upper()
     keys = [p.split("=", 1)[0].upper() for p in declared]
@@ -437,11 +453,12 @@ def _parameter_refused(step: Step, declared: list[str]) -> Finding | None:
     return finding(
         "mail.parameter_refused",
         evidence={"reply": reply.to_json(), "command": step.command, "parameters": refused},
-        extensions=" and ".join(_PARAMETER_OF[k] for k in refused_keys),
+        stage=step.stage,
+        extensions=" and ".join(dict.fromkeys(_PARAMETER_OF[k] for k in refused_keys)),
         command=step.command,
         reply=_first_line(reply),
         parameters=" or ".join(refused),
-        who="; ".join(_DECLARERS[k] for k in refused_keys),
+        who="; ".join(dict.fromkeys(_DECLARERS[k] for k in refused_keys)),
     )
 
 
@@ -489,7 +506,7 @@ def _extension_refused(step: Step, steps: Sequence[Step]) -> Finding | None:
     declared = _declared(steps)
     return (
         _utf8_address_refused(step, declared)
-        or _parameter_refused(step, declared)
+        or _parameter_refused(step)
         or _eight_bit_refused(step, declared)
     )
 

@@ -213,6 +213,7 @@ def _session_options(name: str, opts: DiagnoseOptions) -> SessionOptions:
         send=opts.send,
         bdat=opts.bdat,
         eight_bit=opts.eight_bit,
+        dsn=opts.dsn,
         size=opts.size,
         auth=opts.auth,
         server_name=name if is_name else None,

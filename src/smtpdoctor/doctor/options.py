@@ -36,6 +36,7 @@ class DiagnoseOptions:
     send: bool = False
     bdat: bool = False  # with send: by BDAT where CHUNKING is offered (RFC 3030)
     eight_bit: bool = False  # with send: an 8-bit body, declared BODY=8BITMIME (RFC 6152)
+    dsn: bool = False  # RET, NOTIFY and ORCPT where DSN is offered (RFC 3461)
     size: int | None = None
     timeout: float = 30.0
     tls_ca: tuple[StrPath, ...] = ()

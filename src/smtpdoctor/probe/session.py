@@ -74,6 +74,7 @@ class SessionOptions:
     send: bool = False
     bdat: bool = False  # with send: by BDAT where CHUNKING is offered (RFC 3030)
     eight_bit: bool = False  # with send: the message's body is 8-bit UTF-8 text (RFC 6152)
+    dsn: bool = False  # ask for delivery status notifications where DSN is offered (RFC 3461)
     size: int | None = None  # declared with MAIL FROM SIZE=; the message size with send
     starttls: bool = True
     implicit_tls: bool = False  # TLS from the first byte (port 465, RFC 8314 §3.3)
@@ -296,6 +297,23 @@ def _plaintext_reply(head: bytes) -> Reply | None:
         return parser.next_reply()
     except RemoteProtocolError:
         return None
+
+
+def _xtext(text: str) -> str:
+    """RFC 3461 §4's xtext: "+", "=" and octets outside "!" to "~" as "+XX"."""
+    return "".join(c if "!" <= c <= "~" and c not in "+=" else f"+{ord(c):02X}" for c in text)
+
+
+def _rcpt(address: str, dsn: bool) -> Command:
+    """RCPT TO, with RFC 3461's NOTIFY (failure and delay: what a sender gets unasked,
+    so no notification of success is ever sent by the test) and ORCPT where ``dsn``;
+    a UTF-8 address takes no ORCPT (its type would be RFC 6533's utf-8)."""
+    params = ""
+    if dsn:
+        params = " NOTIFY=FAILURE,DELAY"
+        if address.isascii():
+            params += f" ORCPT=rfc822;{_xtext(address)}"
+    return Command(Verb.RCPT, f"TO:<{address}>{params}")
 
 
 class _Walker:
@@ -749,7 +767,7 @@ class _Walker:
             return False
         message = self._message(exts, bool(utf8)) if opts.send else None
         mail = self._mail(exts, bool(utf8), message)
-        rcpts = [Command(Verb.RCPT, f"TO:<{rcpt}>") for rcpt in opts.rcpt]
+        rcpts = [_rcpt(rcpt, opts.dsn and "DSN" in exts) for rcpt in opts.rcpt]
         # RFC 2920: MAIL and RCPTs in one write
         pipelining = opts.pipelining and "PIPELINING" in exts
         # Without a message, RSET and QUIT join that write (RFC 2920 §3.1:
@@ -800,6 +818,8 @@ class _Walker:
             params.append("BODY=8BITMIME")  # RFC 6152 §3: 8-bit content is declared
         if utf8:
             params.append("SMTPUTF8")  # RFC 6531 §3.4: a UTF-8 address is declared
+        if self.options.dsn and "DSN" in exts:
+            params.append("RET=HDRS")  # RFC 3461 §4.3
         if message is not None:
             length, _, eight_bit, sent_as = message
             self.result.message = SentMessage(length, eight_bit, sent_as, tuple(params))

@@ -1477,8 +1477,9 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             "mail.parameter_refused",
             _S.CRITICAL,
             _C.OTHER,
-            Stage.MAIL_FROM,
-            title="The server offers an extension, then refuses its MAIL FROM parameter.",
+            None,
+            title="The server offers an extension, then refuses its MAIL FROM or RCPT TO "
+            "parameter.",
             message="The server advertises {extensions} in its EHLO reply and refused our "
             "'{command}' with '{reply}': the parameter {parameters} belongs to an extension "
             "it offers, so it must take it (RFC 5321 §4.1.1.11 keeps 555 for parameters a "
@@ -1503,23 +1504,26 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
                 Fix(
                     MTA.POSTFIX,
                     (
-                        "Postfix's own smtpd takes SIZE, BODY and SMTPUTF8; where a filter "
-                        "in front cannot, have Postfix stop offering the extension.",
+                        "Postfix's own smtpd takes SIZE, BODY, SMTPUTF8 and the DSN "
+                        "parameters; where a filter in front cannot, have Postfix stop "
+                        "offering the extension.",
                     ),
-                    "smtpd_discard_ehlo_keywords = 8bitmime, smtputf8",
+                    "smtpd_discard_ehlo_keywords = 8bitmime, smtputf8, dsn",
                     "postconf smtpd_discard_ehlo_keywords",
                 ),
                 Fix(
                     MTA.EXIM,
                     (
                         "Offer only what the server in front can take: 8BITMIME with "
-                        "accept_8bitmime, SMTPUTF8 with smtputf8_advertise_hosts.",
+                        "accept_8bitmime, SMTPUTF8 with smtputf8_advertise_hosts, DSN with "
+                        "dsn_advertise_hosts.",
                     ),
-                    "accept_8bitmime = false\nsmtputf8_advertise_hosts =",
-                    "exim -bP accept_8bitmime smtputf8_advertise_hosts",
+                    "accept_8bitmime = false\nsmtputf8_advertise_hosts =\ndsn_advertise_hosts =",
+                    "exim -bP accept_8bitmime smtputf8_advertise_hosts dsn_advertise_hosts",
                 ),
             ),
-            source="RFC 5321 §4.1.1.11, §4.2.3; RFC 1870 §6; RFC 6152 §3; RFC 6531 §3.4",
+            source="RFC 5321 §4.1.1.11, §4.2.3; RFC 1870 §6; RFC 6152 §3; RFC 6531 §3.4; "
+            "RFC 3461 §4",
             example={
                 "extensions": "8BITMIME",
                 "command": "MAIL FROM:<> SIZE=1024 BODY=8BITMIME",
