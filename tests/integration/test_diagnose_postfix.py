@@ -154,6 +154,17 @@ def test_an_8bit_message(postfix_lab, listener, declared, sent_as, status):
     assert ("8bitmime.not_offered" in ids) is (status == 1), ids
 
 
+def test_dsn_parameters(postfix_lab):
+    # Postfix offers DSN (RFC 3461): RET on MAIL FROM, NOTIFY and ORCPT on RCPT TO are taken.
+    result, doc = _diagnose(postfix_lab, "relay", "--dsn")
+    steps = {s["stage"]: s for s in doc["hosts"][0]["timeline"]}
+    assert "RET=HDRS" in steps["mail_from"]["command"].split(), steps["mail_from"]
+    rcpt = steps["rcpt_to"]["command"].split()
+    assert "NOTIFY=FAILURE,DELAY" in rcpt, rcpt
+    assert f"ORCPT=rfc822;someone@{RELAY_DOMAIN}" in rcpt, rcpt
+    assert result.status == 0, doc["verdict"]
+
+
 def test_ciphers_on_a_stock_postfix_find_its_anonymous_suites(postfix_lab):
     """Issue 19: sslyze reports anonymous-DH suites on this Postfix; so must --ciphers.
 
