@@ -70,6 +70,7 @@ _QUEUED = reply(250, "2.0.0 Ok: queued as 1")
 _SEVEN_BIT_REFUSAL = reply(554, "5.6.1 Body type not supported by Remote Host")
 _NO_8BITMIME = tuple(e for e in DEFAULT_EXT if e != "8BITMIME")
 _DSN = (*DEFAULT_EXT, "DSN")
+_UTF8_EXT = (*DEFAULT_EXT, "SMTPUTF8")
 # The rest of a session, each command answered as a server that takes it does.
 _REST = {"RCPT": reply(250, "2.1.5 Ok"), "RSET": reply(250, "2.0.0 Ok")}
 
@@ -87,6 +88,12 @@ def _upto(
     healthy = session(ext=ext, send=send)
     at = healthy.index(Expect(verb))
     return (*healthy[: at + 1], *then)
+
+
+def _rcpt_refused(refusal: bytes, ext: tuple[str, ...] = DEFAULT_EXT) -> tuple[Action, ...]:
+    """A healthy session offering ``ext`` up to RCPT, refused with ``refusal``; RSET
+    and QUIT served (no message)."""
+    return _upto("RCPT", (Send(refusal), Answer({"RSET": _REST["RSET"]})), ext=ext, send=False)
 
 
 def _to_body(body: Body, *, ext: tuple[str, ...] = DEFAULT_EXT) -> tuple[Action, ...]:
@@ -237,7 +244,7 @@ CASES = [
         # Offered with 8BITMIME: a UTF-8 address makes the headers UTF-8, so MAIL
         # FROM carries BODY=8BITMIME and SMTPUTF8 (RFC 6531 §3.4; Postfix does so).
         "smtputf8/utf8-message-declared-both",
-        _to_body(Body(_QUEUED, _QUEUED), ext=(*DEFAULT_EXT, "SMTPUTF8")),
+        _to_body(Body(_QUEUED, _QUEUED), ext=_UTF8_EXT),
         None,
         None,
         "ok",
@@ -262,14 +269,8 @@ CASES = [
         # 6531 §3.7.4's X.6.7 ("non-ASCII addresses not permitted"): the server
         # offers what it does not do.
         "smtputf8/offered-then-address-refused-567",
-        _upto(
-            "RCPT",
-            (
-                Send(reply(553, "5.6.7 Non-ASCII addresses not permitted for that recipient")),
-                Answer({"RSET": reply(250, "2.0.0 Ok")}),
-            ),
-            ext=(*DEFAULT_EXT, "SMTPUTF8"),
-            send=False,
+        _rcpt_refused(
+            reply(553, "5.6.7 Non-ASCII addresses not permitted for that recipient"), _UTF8_EXT
         ),
         "rcpt_to",
         "reply",
@@ -281,15 +282,7 @@ CASES = [
     Case(
         # The same, its address parser refusing the syntax (RFC 3463 X.1.3).
         "smtputf8/offered-then-bad-address-syntax",
-        _upto(
-            "RCPT",
-            (
-                Send(reply(501, "5.1.3 Bad recipient address syntax")),
-                Answer({"RSET": reply(250, "2.0.0 Ok")}),
-            ),
-            ext=(*DEFAULT_EXT, "SMTPUTF8"),
-            send=False,
-        ),
+        _rcpt_refused(reply(501, "5.1.3 Bad recipient address syntax"), _UTF8_EXT),
         "rcpt_to",
         "reply",
         "other",
@@ -301,12 +294,7 @@ CASES = [
         # An ASCII address refused as unknown on a SMTPUTF8 server is the
         # recipient's fault, not SMTPUTF8's.
         "smtputf8/ascii-address-unknown-is-recipient",
-        _upto(
-            "RCPT",
-            (Send(reply(550, "5.1.1 User unknown")), Answer({"RSET": reply(250, "2.0.0 Ok")})),
-            ext=(*DEFAULT_EXT, "SMTPUTF8"),
-            send=False,
-        ),
+        _rcpt_refused(reply(550, "5.1.1 User unknown"), _UTF8_EXT),
         "rcpt_to",
         "reply",
         "recipient",
@@ -377,12 +365,7 @@ CASES = [
         # NOTIFY refused at RCPT TO (RFC 5321 §4.2.3's 555): the server breaks the DSN
         # extension it offers; a sender asking for notifications fails here.
         "dsn/notify-refused-at-rcpt",
-        _upto(
-            "RCPT",
-            (Send(reply(555, "5.5.4 Unsupported option: NOTIFY=FAILURE,DELAY")), Answer(_REST)),
-            ext=_DSN,
-            send=False,
-        ),
+        _rcpt_refused(reply(555, "5.5.4 Unsupported option: NOTIFY=FAILURE,DELAY"), _DSN),
         "rcpt_to",
         "reply",
         "other",
@@ -475,11 +458,7 @@ CASES = [
         # ENHANCEDSTATUSCODES offered (RFC 2034 §3: every reply but the greeting
         # and EHLO's carries one) and RCPT refused without it: read by its words.
         "enhanced/offered-and-missing-on-a-refusal",
-        _upto(
-            "RCPT",
-            (Send(reply(550, "No such user here")), Answer({"RSET": reply(250, "2.0.0 Ok")})),
-            send=False,
-        ),
+        _rcpt_refused(reply(550, "No such user here")),
         "rcpt_to",
         "reply",
         "recipient",
