@@ -387,8 +387,8 @@ def _first_line(reply: Reply) -> str:
     return f"{head} {(reply.text.splitlines() or [''])[0][:80]}".strip()
 
 
-# The MAIL FROM parameters the walk declares and the extension each belongs to
-# (it declares one only where the EHLO reply offers that extension).
+# The MAIL FROM and RCPT TO parameters the walk declares and the extension each
+# belongs to (it declares one only where the EHLO reply offers that extension).
 _PARAMETER_OF = {
     "SIZE": "SIZE",
     "BODY": "8BITMIME",
@@ -417,7 +417,7 @@ _UTF8_WORDS = re.compile(r"non-?ascii|utf-?8|unicode|internationali[sz]ed|8-?bit
 # The 8-bit message refused for its content: RFC 3463 §3.7's X.6.x (media), or words.
 _MEDIA_CODE = re.compile(r"^[45]\.6\.\d{1,3}$")
 _EIGHT_BIT_WORDS = re.compile(
-    r"8-?bit|8BITMIME|non-?ascii|body type|binary|content-transfer-encoding", re.IGNORECASE
+    r"8-?bit|8BITMIME|non-?ascii|body type|content-transfer-encoding", re.IGNORECASE
 )
 
 
