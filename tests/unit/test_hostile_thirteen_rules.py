@@ -229,6 +229,13 @@ def test_an_8bit_message_refused_for_its_content(text: str, found: bool) -> None
     assert ("8bitmime.message_refused" in _ids(*steps, refusal)) is found
 
 
+def test_an_8bit_message_refused_after_its_bdat_chunk() -> None:
+    steps = (*_BEFORE, _ok(Stage.MAIL_FROM, _MAIL8))
+    refusal = _refused(Stage.MESSAGE, "BDAT 1024 LAST", 554, "5.6.1 Body type not supported")
+    findings = session_findings(_evidence(*steps, refusal))
+    assert findings[0].id == "8bitmime.message_refused"
+
+
 def test_a_7bit_message_refused_for_its_content_is_not_8bitmime() -> None:
     steps = (*_BEFORE, _ok(Stage.MAIL_FROM, "MAIL FROM:<> SIZE=1024"), _ok(Stage.DATA, "DATA"))
     refusal = _refused(Stage.MESSAGE, "<message of 1024 bytes>", 554, "5.6.1 Body type")
