@@ -64,8 +64,10 @@ TABLES = frozenset(
     }
 )
 
-# Runs inside the old tree: texts on stdin (a JSON list), records on stdout.
-WORKER = r'''
+# The helpers of a worker run inside an old tree (bench/bouncefirst.py's worker uses them
+# too): what each piece of evidence in ``matched`` implies, every specific pattern that
+# matches.
+WORKER_DEFS = r'''
 import inspect, json, sys
 from smtpdoctor.diagnosis import classifier
 from smtpdoctor.diagnosis import classify
@@ -128,7 +130,12 @@ def implied(c, ident):
     return {"id": ident, "category": p.category.value, "specific": p.specific,
             "stage": p.stage.value if p.stage else None,
             "stage_hint": p.stage_hint.value if p.stage_hint else None}
+'''
 
+# Runs inside the old tree: texts on stdin (a JSON list), records on stdout.
+WORKER = (
+    WORKER_DEFS
+    + r"""
 out = []
 for text in json.load(sys.stdin):
     c = classify(text)
@@ -149,7 +156,8 @@ for text in json.load(sys.stdin):
                         "threshold": m.threshold}
     out.append(rec)
 json.dump(out, sys.stdout)
-'''
+"""
+)
 
 
 def split_of(source: str) -> str:
@@ -181,14 +189,14 @@ def rows_at(commit: str) -> list[dict[str, Any]]:
     return out
 
 
-def tree_of(parent: str) -> Path:
-    tree = CACHE / f"tree-{parent[:12]}"
+def tree_of(parent: str, cache: Path = CACHE) -> Path:
+    tree = cache / f"tree-{parent[:12]}"
     if not (tree / "src").is_dir():
         tree.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
             ["git", "archive", parent, "src"], cwd=ROOT, check=True, capture_output=True
         ).stdout
-        tar = CACHE / f"{parent[:12]}.tar"
+        tar = cache / f"{parent[:12]}.tar"
         tar.write_bytes(archive)
         with tarfile.open(tar) as t:
             t.extractall(tree, filter="data")
@@ -196,22 +204,24 @@ def tree_of(parent: str) -> Path:
     return tree
 
 
-def classify_in(parent: str, texts: list[str]) -> dict[str, dict[str, Any]]:
-    """``texts`` read by the engine of ``parent``, cached by text."""
-    worker = hashlib.sha256(WORKER.encode()).hexdigest()[:8]
-    cache = CACHE / f"{parent}-{worker}.json"
+def classify_in(
+    parent: str, texts: list[str], worker: str = WORKER, where: Path = CACHE
+) -> dict[str, dict[str, Any]]:
+    """``texts`` read by the engine of ``parent``, cached by text (``worker``: the code run
+    in the tree, each text on its stdin's JSON list giving one record on its stdout's)."""
+    cache = where / f"{parent}-{hashlib.sha256(worker.encode()).hexdigest()[:8]}.json"
     known: dict[str, dict[str, Any]] = json.loads(cache.read_text()) if cache.exists() else {}
     todo = [t for t in texts if t not in known]
     if todo:
-        tree = tree_of(parent)
+        tree = tree_of(parent, where)
         env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
         done = subprocess.run(
-            ["nice", "-n", "10", PYTHON, "-c", WORKER],
+            ["nice", "-n", "10", PYTHON, "-c", worker],
             input=json.dumps(todo),
             cwd=tree,
             env=env,
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # (its stderr shown: a failing old tree says why)
             text=True,
         ).stdout
         known.update(zip(todo, json.loads(done), strict=True))
