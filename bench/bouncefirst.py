@@ -226,39 +226,23 @@ def format_of(path: str) -> str:
 # --- tables -------------------------------------------------------------------
 
 
-def _tally(records: list[dict[str, Any]], key: Callable[[dict[str, Any]], str], title: str) -> None:
-    by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for rec in records:
-        s = by[key(rec)]
-        s[0] += rec["category"] == rec["expected"]["category"]
-        s[1] += rec["stage"] == rec["expected"]["stage"]
-        s[2] += 1
-    print(f"\n| {title} | rows | category right | stage right |")
-    print("|---|---:|---:|---:|")
-    for name, (c, s, k) in sorted(by.items(), key=lambda x: (-x[1][2], x[0])):
-        print(f"| {name} | {k} | {FS.pct(c, k)} | {FS.pct(s, k)} |")
-
-
 def kind(rec: dict[str, Any]) -> str:
     return "a no-failure notice" if rec.get("nature") else FS.kind_of(rec)
 
 
 def table(records: list[dict[str, Any]]) -> None:
-    n = len(records)
-    cat = sum(r["category"] == r["expected"]["category"] for r in records)
-    st = sum(r["stage"] == r["expected"]["stage"] for r in records)
-    print(f"first sight, {n} tune bounce rows: category {FS.pct(cat, n)}, stage {FS.pct(st, n)}")
-    _tally(records, lambda r: r["decided"], "where the deciding text stood")
-    _tally(records, kind, "deciding evidence (`matched[0]`)")
-    _tally(records, lambda r: f"{r['decided']} / {kind(r)}", "where / what decided")
+    FS.headline(records, "tune bounce rows")
+    FS.tally(records, lambda r: r["decided"], "where the deciding text stood")
+    FS.tally(records, kind, "deciding evidence (`matched[0]`)")
+    FS.tally(records, lambda r: f"{r['decided']} / {kind(r)}", "where / what decided")
 
 
 def formats(records: list[dict[str, Any]]) -> None:
-    _tally(records, lambda r: r["format"], "format (by the mail's headers and wording)")
+    FS.tally(records, lambda r: r["format"], "format (by the mail's headers and wording)")
     sisimai = [r for r in records if r["file"].startswith("bench/data/set-of-emails/")]
     modules = Counter(r["module"] for r in sisimai)
     big = [r for r in sisimai if modules[r["module"]] >= 5]
-    _tally(big, lambda r: r["module"], "Sisimai's module (set-of-emails; 5 rows or more)")
+    FS.tally(big, lambda r: r["module"], "Sisimai's module (set-of-emails; 5 rows or more)")
 
 
 def pairs(records: list[dict[str, Any]]) -> None:
@@ -273,15 +257,8 @@ def pairs(records: list[dict[str, Any]]) -> None:
             if other is won or other["category"] == rec["category"]:
                 continue
             key = (f"{won['role']} ({FS.kind_of(won)})", f"{other['role']} ({FS.kind_of(other)})")
-            s = duel[key]
-            s[0] += rec["category"] == expected
-            s[1] += other["category"] == expected
-            s[2] += 1
-    print("\n| decided by | outweighed, reading another category | rows | decider right "
-          "| outweighed right |")  # fmt: skip
-    print("|---|---|---:|---:|---:|")
-    for (a, b), (x, y, k) in sorted(duel.items(), key=lambda x: (-x[1][2], x[0])):
-        print(f"| {a} | {b} | {k} | {FS.pct(x, k)} | {FS.pct(y, k)} |")
+            FS.add_duel(duel, key, rec["category"] == expected, other["category"] == expected)
+    FS.print_duels(duel, "outweighed")
 
 
 _PARTS = ("a cause read", "a precise cause", "a remote reply", "the evidence's rank", "a stage")
@@ -304,10 +281,7 @@ def parts(records: list[dict[str, Any]]) -> None:
                 continue
             a, b = _today(won), _today(other)
             at = next((_PARTS[i] for i in range(len(a)) if a[i] != b[i]), "a tie: the order")
-            s = duel[at]
-            s[0] += won["category"] == expected
-            s[1] += other["category"] == expected
-            s[2] += 1
+            FS.add_duel(duel, at, won["category"] == expected, other["category"] == expected)
         own = next((c for c in cands if c["same"]), None)
         if own is not None and own["stage"] != rec["stage"]:
             e = rec["expected"]["stage"]
@@ -324,19 +298,13 @@ def parts(records: list[dict[str, Any]]) -> None:
           f"neither {stated['neither']}")  # fmt: skip
 
 
-def confusions(records: list[dict[str, Any]], top: int = 30) -> None:
-    cats: dict[str, int] = defaultdict(int)
-    stages: dict[str, int] = defaultdict(int)
-    for rec in records:
-        e = rec["expected"]
-        if rec["category"] != e["category"]:
-            cats[f"{e['category']} -> {rec['category']} [{rec['decided']}; {kind(rec)}]"] += 1
-        if rec["stage"] != e["stage"]:
-            stages[f"{e['stage']} -> {rec['stage']} [{rec['decided']}]"] += 1
-    for title, counts in (("category", cats), ("stage", stages)):
-        print(f"\nfirst-sight {title} misses (expected -> read [where; what decided]):")
-        for k, v in sorted(counts.items(), key=lambda x: -x[1])[:top]:
-            print(f"{v:5d}  {k}")
+def confusions(records: list[dict[str, Any]]) -> None:
+    FS.confusions(
+        records,
+        why=lambda r: f"{r['decided']}; {kind(r)}",
+        where=lambda r: str(r["decided"]),
+        said=("where; what decided", "where"),
+    )
 
 
 # --- other weighings, from the candidates' recorded readings --------------------------
