@@ -230,10 +230,23 @@ def kind(rec: dict[str, Any]) -> str:
     return "a no-failure notice" if rec.get("nature") else FS.kind_of(rec)
 
 
+def stage_from(rec: dict[str, Any]) -> str:
+    """Where the answer's stage came from."""
+    own = next((c for c in rec["candidates"] if c["same"]), None)
+    if rec.get("nature") or rec["stage"] == "-":
+        return rec["decided"]
+    if own is not None and own["stage"] != rec["stage"]:
+        return "a stage another piece states"
+    if rec.get("stated"):
+        return "a stage the deciding text states"
+    return "no stage found" if rec["stage"] == "none" else "the deciding evidence's usual stage"
+
+
 def table(records: list[dict[str, Any]]) -> None:
     FS.headline(records, "tune bounce rows")
     FS.tally(records, lambda r: r["decided"], "where the deciding text stood")
     FS.tally(records, kind, "deciding evidence (`matched[0]`)")
+    FS.tally(records, stage_from, "where the stage came from")
     FS.tally(records, lambda r: f"{r['decided']} / {kind(r)}", "where / what decided")
 
 
