@@ -18,19 +18,22 @@ tree's own ``evidence_rank`` and ``_specificity``; and which of them decided.
 
 Usage: python bench/bouncefirst.py [table|pairs|formats|confusions|weigh|all] [--since=DATE]
 
-``table`` prints first-sight category and stage by where the deciding text stood and by the
-kind of evidence that decided it (firstsight.py's kinds); ``formats`` by the mail's format
-(Sisimai's module, else the MTA or provider its headers and wording name); ``pairs`` the
-head-to-heads (the candidate that decided against each other candidate that read another
-category: which was right); ``confusions`` the misses, largest first; ``weigh`` the
-first-sight category under other orders of the candidates (``WEIGHINGS``), from the
-candidates' recorded readings. Run it with ``nice``: two cores are shared.
+``table`` prints first-sight category and stage by where the deciding text stood, by the
+kind of evidence that decided it (firstsight.py's kinds) and by where the stage came from;
+``formats`` by the mail's format (the MTA or provider its headers and wording name; and
+Sisimai's module for its set-of-emails); ``pairs`` the head-to-heads (the candidate that
+decided against each other candidate that read another category, and the part of
+``_specificity`` that parted them: which was right); ``confusions`` the misses, largest
+first; ``weigh`` the first-sight category under other orders of the candidates
+(``WEIGHINGS``), from the candidates' recorded readings. ``--since=2026-12-06`` keeps the
+commits from that date on. Run it with ``nice``: two cores are shared.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -133,7 +136,7 @@ def tune_rows(commit: str) -> list[dict[str, Any]]:
     """The file's tune rows at ``commit`` (held-back rows dropped before anything else)."""
     try:
         blob = FS.git("show", f"{commit}:{BOUNCES}")
-    except FS.subprocess.CalledProcessError:
+    except subprocess.CalledProcessError:
         return []
     rows = (json.loads(line) for line in blob.splitlines() if line.strip())
     return [
@@ -148,7 +151,7 @@ def mail_copy(commit: str, file: str) -> str:
     path = CACHE / "mails" / commit[:12] / file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        blob = FS.subprocess.run(
+        blob = subprocess.run(
             ["git", "show", f"{commit}:{file}"], cwd=FS.ROOT, check=True, capture_output=True
         ).stdout
         path.write_bytes(blob)
