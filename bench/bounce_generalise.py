@@ -31,7 +31,7 @@ import sys
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -41,6 +41,7 @@ from smtpdoctor.cli.explain import explain_files
 from smtpdoctor.diagnosis import classifier
 
 ROOT = G.ROOT
+T = TypeVar("T")
 _SISIMAI_MODULE = re.compile(r"^((?:lhost|rhost|arf|rfc\d+|[a-z]+)(?:-[a-z0-9]+)*?)-\d+\.eml$")
 
 
@@ -68,12 +69,19 @@ def readings(rows: list[dict[str, Any]]) -> dict[int, Any]:
         by_file.setdefault(key, []).append((item, c))
     out: dict[int, Any] = {}
     for i, r in enumerate(rows):
-        got = by_file.get(r["file"], [])
-        mine = [x for x in got if (x[0].origin.get("recipient") or "").lower() == r["recipient"]]
-        if not mine and (len(got) == 1 or all(x[0].nature for x in got)):
-            mine = got[:1]
-        out[i] = mine[0][1] if mine else None
+        got = [(x[0].origin.get("recipient"), x[0].nature, x) for x in by_file.get(r["file"], [])]
+        mine = entry_for(got, r["recipient"])
+        out[i] = mine[1] if mine else None
     return out
+
+
+def entry_for(got: list[tuple[str | None, str | None, T]], recipient: str) -> T | None:
+    """The row's entry among a file's (recipient, nature, entry): the recipient's own, else
+    the only one, else the first where every entry is a notice (no failure)."""
+    mine = [x for who, _, x in got if (who or "").lower() == recipient]
+    if not mine and (len(got) == 1 or all(nature for _, nature, _ in got)):
+        mine = [x for _, _, x in got[:1]]
+    return mine[0] if mine else None
 
 
 def score(rows: list[dict[str, Any]], verbose: bool, label: str) -> tuple[int, int]:

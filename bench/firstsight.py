@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tarfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,10 @@ TABLES = frozenset(
     }
 )
 
-# Runs inside the old tree: texts on stdin (a JSON list), records on stdout.
-WORKER = r'''
+# The helpers of a worker run inside an old tree (bench/bouncefirst.py's worker uses them
+# too): what each piece of evidence in ``matched`` implies, every specific pattern that
+# matches.
+WORKER_DEFS = r'''
 import inspect, json, sys
 from smtpdoctor.diagnosis import classifier
 from smtpdoctor.diagnosis import classify
@@ -128,7 +131,12 @@ def implied(c, ident):
     return {"id": ident, "category": p.category.value, "specific": p.specific,
             "stage": p.stage.value if p.stage else None,
             "stage_hint": p.stage_hint.value if p.stage_hint else None}
+'''
 
+# Runs inside the old tree: texts on stdin (a JSON list), records on stdout.
+WORKER = (
+    WORKER_DEFS
+    + r"""
 out = []
 for text in json.load(sys.stdin):
     c = classify(text)
@@ -149,7 +157,8 @@ for text in json.load(sys.stdin):
                         "threshold": m.threshold}
     out.append(rec)
 json.dump(out, sys.stdout)
-'''
+"""
+)
 
 
 def split_of(source: str) -> str:
@@ -181,14 +190,14 @@ def rows_at(commit: str) -> list[dict[str, Any]]:
     return out
 
 
-def tree_of(parent: str) -> Path:
-    tree = CACHE / f"tree-{parent[:12]}"
+def tree_of(parent: str, cache: Path = CACHE) -> Path:
+    tree = cache / f"tree-{parent[:12]}"
     if not (tree / "src").is_dir():
         tree.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
             ["git", "archive", parent, "src"], cwd=ROOT, check=True, capture_output=True
         ).stdout
-        tar = CACHE / f"{parent[:12]}.tar"
+        tar = cache / f"{parent[:12]}.tar"
         tar.write_bytes(archive)
         with tarfile.open(tar) as t:
             t.extractall(tree, filter="data")
@@ -196,22 +205,24 @@ def tree_of(parent: str) -> Path:
     return tree
 
 
-def classify_in(parent: str, texts: list[str]) -> dict[str, dict[str, Any]]:
-    """``texts`` read by the engine of ``parent``, cached by text."""
-    worker = hashlib.sha256(WORKER.encode()).hexdigest()[:8]
-    cache = CACHE / f"{parent}-{worker}.json"
+def classify_in(
+    parent: str, texts: list[str], worker: str = WORKER, where: Path = CACHE
+) -> dict[str, dict[str, Any]]:
+    """``texts`` read by the engine of ``parent``, cached by text (``worker``: the code run
+    in the tree, each text on its stdin's JSON list giving one record on its stdout's)."""
+    cache = where / f"{parent}-{hashlib.sha256(worker.encode()).hexdigest()[:8]}.json"
     known: dict[str, dict[str, Any]] = json.loads(cache.read_text()) if cache.exists() else {}
     todo = [t for t in texts if t not in known]
     if todo:
-        tree = tree_of(parent)
+        tree = tree_of(parent, where)
         env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
         done = subprocess.run(
-            ["nice", "-n", "10", PYTHON, "-c", WORKER],
+            ["nice", "-n", "10", PYTHON, "-c", worker],
             input=json.dumps(todo),
             cwd=tree,
             env=env,
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # (its stderr shown: a failing old tree says why)
             text=True,
         ).stdout
         known.update(zip(todo, json.loads(done), strict=True))
@@ -305,21 +316,30 @@ def pct(n: int, d: int) -> str:
     return f"{n}/{d} ({100 * n / d:.0f} %)" if d else "0/0"
 
 
-def table(records: list[dict[str, Any]]) -> None:
-    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for rec in records:
-        s = by_kind[kind_of(rec)]
-        s[0] += rec["category"] == rec["expected"]["category"]
-        s[1] += rec["stage"] == rec["expected"]["stage"]
-        s[2] += 1
+def headline(records: list[dict[str, Any]], what: str) -> None:
     n = len(records)
     cat = sum(r["category"] == r["expected"]["category"] for r in records)
     st = sum(r["stage"] == r["expected"]["stage"] for r in records)
-    print(f"first sight, {n} tune rows: category {pct(cat, n)}, stage {pct(st, n)}")
-    print("\n| deciding evidence (category) | rows | category right | stage right |")
+    print(f"first sight, {n} {what}: category {pct(cat, n)}, stage {pct(st, n)}")
+
+
+def tally(records: list[dict[str, Any]], key: Callable[[dict[str, Any]], str], title: str) -> None:
+    """Category and stage right per ``key`` of the records, largest group first."""
+    by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for rec in records:
+        s = by[key(rec)]
+        s[0] += rec["category"] == rec["expected"]["category"]
+        s[1] += rec["stage"] == rec["expected"]["stage"]
+        s[2] += 1
+    print(f"\n| {title} | rows | category right | stage right |")
     print("|---|---:|---:|---:|")
-    for kind, (c, s, k) in sorted(by_kind.items(), key=lambda x: -x[1][2]):
-        print(f"| {kind} | {k} | {pct(c, k)} | {pct(s, k)} |")
+    for name, (c, s, k) in sorted(by.items(), key=lambda x: -x[1][2]):
+        print(f"| {name} | {k} | {pct(c, k)} | {pct(s, k)} |")
+
+
+def table(records: list[dict[str, Any]]) -> None:
+    headline(records, "tune rows")
+    tally(records, kind_of, "deciding evidence (category)")
     by_stage: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for rec in records:
         s = by_stage[stage_source(rec)]
@@ -367,32 +387,47 @@ def pairs(records: list[dict[str, Any]]) -> None:
         for other in rec["implied"]:
             if other["id"] == first or other["category"] == rec["category"]:
                 continue
-            s = duel[(kind_of(rec), kind_of(rec, other["id"]))]
-            s[0] += rec["category"] == expected
-            s[1] += other["category"] == expected
-            s[2] += 1
-    print("\n| decided by | outranked, reading another category | rows | decider right "
-          "| outranked right |")  # fmt: skip
+            key = (kind_of(rec), kind_of(rec, other["id"]))
+            add_duel(duel, key, rec["category"] == expected, other["category"] == expected)
+    print_duels(duel, "outranked")
+
+
+def add_duel(duel: dict[Any, list[int]], key: Any, decider: bool, other: bool) -> None:
+    """One head-to-head counted: whether the decider was right, whether the other was."""
+    s = duel[key]
+    s[0] += decider
+    s[1] += other
+    s[2] += 1
+
+
+def print_duels(duel: dict[tuple[str, str], list[int]], beaten: str) -> None:
+    print(f"\n| decided by | {beaten}, reading another category | rows | decider right "
+          f"| {beaten} right |")  # fmt: skip
     print("|---|---|---:|---:|---:|")
     for (a, b), (x, y, k) in sorted(duel.items(), key=lambda x: -x[1][2]):
         print(f"| {a} | {b} | {k} | {pct(x, k)} | {pct(y, k)} |")
 
 
-def confusions(records: list[dict[str, Any]], top: int = 30) -> None:
+def confusions(
+    records: list[dict[str, Any]],
+    top: int = 30,
+    why: Callable[[dict[str, Any]], str] = kind_of,
+    where: Callable[[dict[str, Any]], str] = stage_source,
+    said: tuple[str, str] = ("deciding evidence", "stage source"),
+) -> None:
+    """The misses as expected -> read [``why``] (category) and [``where``] (stage)."""
     cats: Counter[str] = Counter()
     stages: Counter[str] = Counter()
     for rec in records:
         e = rec["expected"]
         if rec["category"] != e["category"]:
-            cats[f"{e['category']} -> {rec['category']} [{kind_of(rec)}]"] += 1
+            cats[f"{e['category']} -> {rec['category']} [{why(rec)}]"] += 1
         if rec["stage"] != e["stage"]:
-            stages[f"{e['stage']} -> {rec['stage']} [{stage_source(rec)}]"] += 1
-    print("\nfirst-sight category misses (expected -> read [deciding evidence]):")
-    for k, v in cats.most_common(top):
-        print(f"{v:5d}  {k}")
-    print("\nfirst-sight stage misses (expected -> read [stage source]):")
-    for k, v in stages.most_common(top):
-        print(f"{v:5d}  {k}")
+            stages[f"{e['stage']} -> {rec['stage']} [{where(rec)}]"] += 1
+    for title, counts, note in (("category", cats, said[0]), ("stage", stages, said[1])):
+        print(f"\nfirst-sight {title} misses (expected -> read [{note}]):")
+        for k, v in counts.most_common(top):
+            print(f"{v:5d}  {k}")
 
 
 def main() -> None:
