@@ -6,7 +6,6 @@ offered extension takes are findings."""
 
 from __future__ import annotations
 
-import asyncio
 import binascii
 from dataclasses import replace
 
@@ -17,28 +16,14 @@ from smtpdoctor.evidence.session import SessionResult, Step
 from smtpdoctor.model import Outcome, Severity, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
-from smtpdoctor.probe.session import SessionOptions, message_parts, walk
+from smtpdoctor.probe.session import SessionOptions, message_parts
 from smtpdoctor.protocol.reply import Reply, ReplyParser
-from smtpdoctor.testing import Close, Data, Script, ScriptedBackend
+from smtpdoctor.testing import Close, Data
 from support.helpers import run_cli
+from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, walk_script
 
-GREETING = Data(b"220 mx.test ESMTP\r\n")
-SEND = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",), send=True)
 EIGHT = replace(SEND, eight_bit=True)
-OK_MAIL, OK_RCPT = Data(b"250 2.1.0 Ok\r\n"), Data(b"250 2.1.5 Ok\r\n")
 SERVED = [OK_MAIL, OK_RCPT, Data(b"354 go\r\n"), Data(b"250 2.0.0 Ok\r\n"), Close()]
-
-
-def _walk(script: Script, options: SessionOptions) -> tuple[SessionResult, bytes]:
-    backend = ScriptedBackend([script])
-    result = asyncio.run(walk("192.0.2.1", 25, options, Deadline(3), Connector(backend=backend)))
-    return result, bytes(backend.streams[0].written)
-
-
-def _ehlo(*ext: str) -> Data:
-    lines = ["mx.test", *ext]
-    out = [f"250-{line}" for line in lines[:-1]] + [f"250 {lines[-1]}"]
-    return Data("".join(f"{line}\r\n" for line in out).encode())
 
 
 def _mail(written: bytes) -> str:
@@ -49,7 +34,7 @@ def _mail(written: bytes) -> str:
 
 
 def test_an_8bit_body_is_declared_where_8bitmime_is_offered() -> None:
-    result, written = _walk([GREETING, _ehlo("8BITMIME", "SIZE 100000"), *SERVED], EIGHT)
+    result, written = walk_script([GREETING, ehlo("8BITMIME", "SIZE 100000"), *SERVED], EIGHT)
     assert _mail(written).endswith(" BODY=8BITMIME")
     assert "Grüße".encode() in written
     assert b"Content-Transfer-Encoding: 8bit\r\n" in written
@@ -61,7 +46,7 @@ def test_an_8bit_body_is_declared_where_8bitmime_is_offered() -> None:
 
 
 def test_an_8bit_body_is_downgraded_where_8bitmime_is_not_offered() -> None:
-    result, written = _walk([GREETING, _ehlo("SIZE 100000"), *SERVED], EIGHT)
+    result, written = walk_script([GREETING, ehlo("SIZE 100000"), *SERVED], EIGHT)
     assert "BODY=" not in _mail(written)
     assert written.isascii()  # RFC 6152 §3: no octet over 127 to this server
     assert b"Content-Transfer-Encoding: quoted-printable\r\n" in written
@@ -73,7 +58,7 @@ def test_an_8bit_body_is_downgraded_where_8bitmime_is_not_offered() -> None:
 
 
 def test_a_7bit_message_declares_no_body() -> None:
-    result, written = _walk([GREETING, _ehlo("8BITMIME"), *SERVED], SEND)
+    result, written = walk_script([GREETING, ehlo("8BITMIME"), *SERVED], SEND)
     assert _mail(written) == "MAIL FROM:<a@client.test>"
     assert written.isascii()
     assert result.message is not None
@@ -82,7 +67,7 @@ def test_a_7bit_message_declares_no_body() -> None:
 
 def test_a_utf8_address_makes_the_message_8bit_and_declares_both() -> None:
     options = replace(SEND, rcpt=("jörg@mx.test",))
-    result, written = _walk([GREETING, _ehlo("8BITMIME", "SMTPUTF8"), *SERVED], options)
+    result, written = walk_script([GREETING, ehlo("8BITMIME", "SMTPUTF8"), *SERVED], options)
     assert _mail(written).endswith(" BODY=8BITMIME SMTPUTF8")
     assert result.message is not None
     assert result.message.sent_as == "8bit"
@@ -282,10 +267,10 @@ def test_dsn_parameters_go_only_where_dsn_is_offered() -> None:
     options = replace(
         SessionOptions(helo="c.test", rcpt=("a+b=c@mx.test", "jörg@mx.test")), dsn=True
     )
-    _, written = _walk(
+    _, written = walk_script(
         [
             GREETING,
-            _ehlo("DSN", "SMTPUTF8"),
+            ehlo("DSN", "SMTPUTF8"),
             OK_MAIL,
             OK_RCPT,
             OK_RCPT,
@@ -302,10 +287,10 @@ def test_dsn_parameters_go_only_where_dsn_is_offered() -> None:
         "RCPT TO:<a+b=c@mx.test> NOTIFY=FAILURE,DELAY ORCPT=rfc822;a+2Bb+3Dc@mx.test",
         "RCPT TO:<jörg@mx.test> NOTIFY=FAILURE,DELAY",
     ]
-    _, plain = _walk(
+    _, plain = walk_script(
         [
             GREETING,
-            _ehlo("SMTPUTF8"),
+            ehlo("SMTPUTF8"),
             OK_MAIL,
             OK_RCPT,
             OK_RCPT,

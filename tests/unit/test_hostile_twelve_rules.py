@@ -5,7 +5,6 @@ localhost, the regex store's spare place where no bytecode is written."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from dataclasses import replace
@@ -17,31 +16,15 @@ from smtpdoctor import sidefile
 from smtpdoctor.diagnosis import dns_rules
 from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
 from smtpdoctor.evidence.dns import LookupStatus, MxHost, MxKind, MxResult
-from smtpdoctor.evidence.session import CUT_LINE, SessionResult, Step
+from smtpdoctor.evidence.session import CUT_LINE, Step
 from smtpdoctor.model import Category, Outcome, Severity, Stage
-from smtpdoctor.net.deadline import Deadline
-from smtpdoctor.net.stream import Connector
-from smtpdoctor.probe.session import SessionOptions, message_parts, walk
+from smtpdoctor.probe.session import SessionOptions, message_parts
 from smtpdoctor.protocol.client import ClientConnection, ClientState, Command, Verb
 from smtpdoctor.protocol.reply import Reply
-from smtpdoctor.testing import Close, Data, Script, ScriptedBackend, Stall
+from smtpdoctor.testing import Close, Data, Script, Stall
+from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, walk_script
 
-GREETING = Data(b"220 mx.test ESMTP\r\n")
-SEND = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",), send=True)
 BDAT = replace(SEND, bdat=True)
-OK_MAIL, OK_RCPT = Data(b"250 2.1.0 Ok\r\n"), Data(b"250 2.1.5 Ok\r\n")
-
-
-def _walk(script: Script, options: SessionOptions = SEND) -> tuple[SessionResult, bytes]:
-    backend = ScriptedBackend([script])
-    result = asyncio.run(walk("192.0.2.1", 25, options, Deadline(3), Connector(backend=backend)))
-    return result, bytes(backend.streams[0].written)
-
-
-def _ehlo(*ext: str) -> Data:
-    lines = ["mx.test", *ext]
-    out = [f"250-{line}" for line in lines[:-1]] + [f"250 {lines[-1]}"]
-    return Data("".join(f"{line}\r\n" for line in out).encode())
 
 
 # ---- BDAT where CHUNKING is offered (RFC 3030) ----
@@ -66,8 +49,8 @@ def test_the_client_sends_bdat_after_rcpt_only() -> None:
 
 
 def test_the_message_goes_as_one_last_chunk_of_its_exact_octets() -> None:
-    result, written = _walk(
-        [GREETING, _ehlo("CHUNKING"), OK_MAIL, OK_RCPT, Data(b"250 2.0.0 Ok\r\n"), Close()], BDAT
+    result, written = walk_script(
+        [GREETING, ehlo("CHUNKING"), OK_MAIL, OK_RCPT, Data(b"250 2.0.0 Ok\r\n"), Close()], BDAT
     )
     length, _ = message_parts(1024, "a@client.test", ("b@mx.test",), "client.test")
     head = f"BDAT {length} LAST\r\n".encode()
@@ -90,9 +73,9 @@ def test_the_message_goes_as_one_last_chunk_of_its_exact_octets() -> None:
 def test_without_chunking_or_bdat_the_message_goes_by_data(
     ext: str, options: SessionOptions
 ) -> None:
-    script: Script = [GREETING, _ehlo(ext), OK_MAIL, OK_RCPT]
+    script: Script = [GREETING, ehlo(ext), OK_MAIL, OK_RCPT]
     script += [Data(b"354 go\r\n"), Data(b"250 2.0.0 Ok\r\n"), Close()]
-    result, written = _walk(script, options)
+    result, written = walk_script(script, options)
     assert b"BDAT" not in written
     done = [s.stage for s in result.steps if s.outcome is Outcome.OK and s.stage is not Stage.QUIT]
     assert done[-2:] == [Stage.DATA, Stage.MESSAGE]
@@ -165,7 +148,7 @@ def test_the_data_path_keeps_its_words() -> None:
 
 
 def test_a_line_with_no_line_end_then_a_close_is_quoted() -> None:
-    result, _ = _walk([Data(b"554 5.7.1 Access denied"), Close()])
+    result, _ = walk_script([Data(b"554 5.7.1 Access denied"), Close()])
     (step,) = [s for s in result.steps if s.stage is Stage.GREETING]
     assert step.outcome is Outcome.CLOSED
     assert step.detail.startswith(CUT_LINE)
@@ -176,14 +159,14 @@ def test_a_line_with_no_line_end_then_a_close_is_quoted() -> None:
 
 
 def test_a_close_with_nothing_cut_keeps_its_words() -> None:
-    result, _ = _walk([GREETING, Close()])
+    result, _ = walk_script([GREETING, Close()])
     step = result.steps[-1]
     assert step.outcome is Outcome.CLOSED
     assert not step.detail.startswith(CUT_LINE)
 
 
 def test_a_stalled_partial_line_is_still_a_timeout() -> None:
-    result, _ = _walk([Data(b"220 mx.test ESMT"), Stall()])
+    result, _ = walk_script([Data(b"220 mx.test ESMT"), Stall()])
     assert result.steps[-1].outcome is Outcome.TIMEOUT
 
 
