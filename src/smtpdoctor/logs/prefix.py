@@ -26,6 +26,7 @@ the common case).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import re
@@ -122,10 +123,24 @@ _CRI = re.compile(
 _SUPERVISED = re.compile(
     rb"(?m)^(@4000[0-9a-f]{20} )?(?:(\d{4}-\d\d-\d\d)([ T_])(\d\d:\d\d:\d\d\.\d+)( ?) )?"
 )
-# TAI64N's label is 2**62 + the TAI second; daemontools' and runit's writers (and
-# tai64nlocal) take TAI as UTC + 10 s, leap seconds left out, as is done here. (s6's
-# skalibs counts the leap seconds: its labels read 27 s late.)
+# TAI64N's label is 2**62 + the TAI second. daemontools' and runit's writers (and
+# tai64nlocal, busybox's svlogd) take TAI as UTC + 10 s, leap seconds left out; s6's
+# (skalibs' tai_from_utc) count them, as TAI does: UTC + 37 s since 2017.
 _TAI64_UTC = (1 << 62) + 10
+# Which of the two a file's labels are, by their nanoseconds (docs/logs.md, session 21):
+# djb's taia_now writes gettimeofday's microseconds * 1000 + 500 (daemontools, runit),
+# busybox's svlogd the microseconds * 1000; skalibs since 2.9 (2019) clock_gettime's
+# nanoseconds + 500, which end in any three digits. And s6-log alone writes "t T", a
+# label and its local time.
+_TAI_NANO = re.compile(rb"(?m)^@4000[0-9a-f]{12}([0-9a-f]{8}) ")
+_TAI_AND_LOCAL = re.compile(rb"(?m)^@4000[0-9a-f]{20} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}  ")
+# The days TAI - UTC grew by one second, at 00:00 UTC (IERS Bulletin C; skalibs'
+# tools/leapsecs.txt, the table s6 reads its labels by): 10 s before the first.
+_LEAP_DAYS = (
+    "1972-07 1973-01 1974-01 1975-01 1976-01 1977-01 1978-01 1979-01 1980-01 1981-07 "
+    "1982-07 1983-07 1985-07 1988-01 1990-01 1991-01 1992-07 1993-07 1994-07 1996-01 "
+    "1997-07 1999-01 2006-01 2009-01 2012-07 2015-07 2017-01"
+)
 # Loki's logcli query (its default output): "<RFC 3339 time> {label="value", …} <line>",
 # the labels padded with spaces to the widest (pkg/logcli/output/default.go).
 _LOKI = re.compile(
@@ -285,31 +300,60 @@ def _docker_json(block: bytes) -> bytes:
     return _DOCKER_JSON.sub(_docker_json_line, block)
 
 
-def _supervised_stamp(m: re.Match[bytes]) -> bytes:
-    """A line's supervisor stamp taken off: the line's own time, when it has one,
-    reads; else the stamp, as a header's time with no host (``-``). A zone-less ISO
-    time and one space before a message is left alone: a syslog line's own time
-    (rsyslog's without a zone), or a message's that its reader takes as such."""
-    tai, day, sep, clock, wide = m.groups()
-    if m.end() == m.start():  # (a line with no stamp)
-        return b""
-    if _OWN_TIME.match(m.string, m.end()):
-        return b""
-    if day is not None and (tai is not None or sep == b"_" or wide):
-        zone = b"Z" if sep != b" " else b""  # (svlogd's times are UTC, s6-log T's local)
-        return day + b"T" + clock + zone + b" - "
-    if day is None and tai is not None:
-        secs = int(tai[1:17], 16) - _TAI64_UTC
-        try:
-            at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
-        except (ValueError, OverflowError, OSError):  # (before year 1 or past 9999)
-            return m.group(0)
-        return at + b".%09dZ - " % int(tai[17:25], 16)
-    return m.group(0)
+def _counts_leap_seconds(head: bytes) -> bool:
+    """Whether a head's TAI64N labels are s6's (leap seconds counted), by the writer's
+    clock their nanoseconds show or s6-log's "t T" layout; else daemontools'."""
+    if _TAI_AND_LOCAL.search(head):
+        return True
+    return any(int(m.group(1), 16) % 1000 not in (0, 500) for m in _TAI_NANO.finditer(head))
 
 
-def _supervised(block: bytes) -> bytes:
-    return _SUPERVISED.sub(_supervised_stamp, block)
+_tai_steps: list[int] = []
+
+
+def _leap_seconds(tai: int) -> int:
+    """How many leap seconds an s6 label's TAI second (since 1970's) counts."""
+    if not _tai_steps:  # (the TAI second each leap took effect at, made at first use)
+        for n, day in enumerate(_LEAP_DAYS.split(), 1):
+            year, month = day.split("-")
+            at = dt.datetime(int(year), int(month), 1, tzinfo=dt.UTC).timestamp()
+            _tai_steps.append(int(at) + 10 + n)
+    return bisect.bisect_right(_tai_steps, tai)
+
+
+def _supervised_with(leap_seconds: bool) -> _Step:
+    def stamp(m: re.Match[bytes]) -> bytes:
+        """A line's supervisor stamp taken off: the line's own time, when it has one,
+        reads; else the stamp, as a header's time with no host (``-``): the label,
+        which is UTC, before a local time. A zone-less ISO time and one space before a
+        message is left alone: a syslog line's own time (rsyslog's without a zone), or
+        a message's that its reader takes as such."""
+        tai, day, sep, clock, wide = m.groups()
+        if m.end() == m.start():  # (a line with no stamp)
+            return b""
+        if _OWN_TIME.match(m.string, m.end()):
+            return b""
+        if tai is not None:
+            secs = int(tai[1:17], 16) - _TAI64_UTC
+            if leap_seconds:
+                secs -= _leap_seconds(secs + 10)
+            try:
+                at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            except (ValueError, OverflowError, OSError):  # (before year 1 or past 9999)
+                return m.group(0)
+            return at.encode() + b".%09dZ - " % int(tai[17:25], 16)
+        if day is not None and (sep == b"_" or wide):
+            zone = b"Z" if sep != b" " else b""  # (svlogd's times are UTC, s6-log T's local)
+            return day + b"T" + clock + zone + b" - "
+        return m.group(0)
+
+    def step(block: bytes) -> bytes:
+        return _SUPERVISED.sub(stamp, block)
+
+    return step
+
+
+_supervised = _supervised_with(leap_seconds=False)
 
 
 def _loki_stamp(m: re.Match[bytes]) -> bytes:
@@ -474,6 +518,7 @@ _STEPS: dict[str, _Step] = {
     "docker-json": _docker_json,
     "cri": _cri,
     "supervised": _supervised,
+    "supervised-s6": _supervised_with(leap_seconds=True),
     "loki": _loki,
     "platform-json": _platform_json,
     "short-unix": _short_unix,
@@ -526,8 +571,9 @@ def _wraps(name: str, head: bytes) -> bool:
     if name == "platform-json":
         return _is_platform_record(head)
     if name == "supervised":
-        m = _SUPERVISED.match(head)
-        return m is not None and m.end() > 0 and _supervised_stamp(m) != m.group(0)
+        end = head.find(b"\n")  # (the first line alone: no copy of the rest)
+        first = head if end < 0 else head[:end]
+        return _supervised(first) != first
     rx = {
         "docker-json": _DOCKER_JSON,
         "cri": _CRI,
@@ -557,8 +603,11 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         "short-monotonic",
     ):
         if _wraps(name, sample):
-            names.append(name)
-            sample = _STEPS[name](sample)
+            step = (
+                "supervised-s6" if name == "supervised" and _counts_leap_seconds(sample) else name
+            )
+            names.append(step)
+            sample = _STEPS[step](sample)
     # (One pass for the five searches below: none matches in a plain log, the
     # common case, which each of them proved over the whole head.)
     plain = b"\x1b[" not in sample and _ANY_LINE_STEP.search(b"\n" + sample) is None

@@ -1,0 +1,102 @@
+"""``smtpdoctor logs`` in session 21 (logs8): TAI64N labels read as their writer meant.
+
+daemontools' ``multilog`` and runit's ``svlogd`` write TAI64N labels as UTC + 10 s; s6's
+``s6-log`` counts the leap seconds too (TAI: UTC + 37 s since 2017). Which writer made a
+file shows in its labels' nanoseconds (docs/logs.md, session 21).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
+from smtpdoctor.logs.prefix import unwrapper_for
+from support.logcounts import counts
+
+DATA = Path(__file__).parents[1] / "data" / "logs"
+FOREGROUND = DATA / "opensmtpd-7.4-foreground.log"
+TAI64N = sorted((DATA / "layouts-tai64n").iterdir())
+
+
+def report_of(path: Path) -> dict[str, Any]:
+    sources, errors = expand_inputs([str(path)])
+    assert not errors
+    options = Options()
+    return build_report(run_local(plan_chunks(sources, options, 1), options), top=50)
+
+
+def test_the_tai64n_files_are_the_three_writers() -> None:
+    assert [p.name.removeprefix("opensmtpd-foreground-") for p in TAI64N] == [
+        "multilog-t.log",
+        "s6-log-t.log",
+        "s6-log-tT.log",
+    ]
+
+
+@pytest.mark.parametrize("path", TAI64N, ids=lambda p: p.name)
+def test_each_writers_labels_read_as_the_moment_they_were_written(path: Path) -> None:
+    # the same lines through real multilog t, s6-log t and s6-log t T in one run at
+    # 18:45:01 UTC: s6's labels, 27 s further on for the same moment, read 27 s late before
+    doc = report_of(path)
+    assert counts(doc) == counts(report_of(FOREGROUND))
+    assert doc["period"]["first"] == "2026-12-07T18:45:01Z"
+
+
+def test_s6_log_t_T_labels_read_as_its_own_local_time_beside_them() -> None:
+    # s6-log "t T" stamps each line with its label and its local time (UTC on the machine
+    # that wrote it) of one clock reading: the label read with leap seconds is that time.
+    lines = (DATA / "layouts-tai64n" / "opensmtpd-foreground-s6-log-tT.log").read_bytes()
+    local = re.findall(rb"(?m)^@\w{24} (\S+) (\S+)  ", lines)
+    assert len(local) == len(lines.splitlines()) > 5
+    labels_only = re.sub(rb"(?m)^(@\w{24}) \S+ \S+  ", rb"\1 ", lines)
+    read = unwrapper_for(lines)(labels_only)
+    assert re.findall(rb"(?m)^(\S+)T(\S+)Z - ", read) == local
+
+
+def _label(unix: int, nano: int, leaps: int) -> bytes:
+    return b"@%016x%08x " % ((1 << 62) + 10 + leaps + unix, nano)
+
+
+LINE = b"c550c36c5591ff5e smtp connected address=127.0.0.1 host=localhost\n"
+
+
+@pytest.mark.parametrize(
+    ("nanos", "leaps"),
+    [
+        ((123456500, 7500, 999999500), 0),  # daemontools, runit: microseconds * 1000 + 500
+        ((123456000, 7000, 999999000), 0),  # busybox svlogd: microseconds * 1000
+        ((123456789, 7500, 999999000), 27),  # s6 (skalibs >= 2.9): nanoseconds + 500
+    ],
+)
+def test_a_files_labels_are_read_by_the_clock_their_nanoseconds_show(
+    nanos: tuple[int, ...], leaps: int
+) -> None:
+    unix = calendar.timegm((2026, 12, 7, 18, 45, 1))
+    head = b"".join(_label(unix + i, n, leaps) + LINE for i, n in enumerate(nanos))
+    read = unwrapper_for(head)(head)
+    assert read.startswith(b"2026-12-07T18:45:01.%09dZ - c550" % nanos[0])
+    assert b"\n2026-12-07T18:45:03." in read
+
+
+@pytest.mark.parametrize(
+    ("when", "leaps"),
+    [
+        ((1999, 1, 1, 0, 0, 0), 32),  # the day a leap second took effect
+        ((2005, 6, 1, 12, 0, 0), 32),
+        ((2016, 12, 31, 23, 59, 59), 36),
+        ((2017, 1, 1, 0, 0, 0), 37),
+        ((1972, 3, 1, 0, 0, 0), 10),
+    ],
+)
+def test_s6_labels_count_the_leap_seconds_of_their_day(when: tuple[int, ...], leaps: int) -> None:
+    # TAI - UTC per IERS Bulletin C (skalibs' tools/leapsecs.txt)
+    unix = calendar.timegm(when)
+    head = _label(unix, 123456789, leaps - 10) + LINE
+    want = dt.datetime(*when).strftime("%Y-%m-%dT%H:%M:%S.123456789Z - ")
+    assert unwrapper_for(head)(head).startswith(want.encode())
