@@ -22,6 +22,7 @@ from support.logcounts import counts
 DATA = Path(__file__).parents[1] / "data" / "logs"
 FOREGROUND = DATA / "opensmtpd-7.4-foreground.log"
 TAI64N = sorted((DATA / "layouts-tai64n").iterdir())
+LAYOUTS = DATA / "layouts"
 
 
 def report_of(path: Path) -> dict[str, Any]:
@@ -100,3 +101,26 @@ def test_s6_labels_count_the_leap_seconds_of_their_day(when: tuple[int, ...], le
     head = _label(unix, 123456789, leaps - 10) + LINE
     want = dt.datetime(*when).strftime("%Y-%m-%dT%H:%M:%S.123456789Z - ")
     assert unwrapper_for(head)(head).startswith(want.encode())
+
+
+# -- journalctl -o cat: an smtp line's server for the process id it lost -----------------
+
+
+def test_an_smtp_lines_server_stands_for_its_lost_process_id() -> None:
+    # lines 114-120 of layouts/plain.log as -o cat has them: two smtp processes' handshake
+    # failures, then their deferrals; each failure and its deferral name the same server
+    cat = b"".join(
+        line + b"\n"
+        for line in (LAYOUTS / "journal-cat.log").read_bytes().splitlines()[113:120]
+        if b"SSL_connect error to" in line
+        or b"TLS library problem" in line
+        or b"(Cannot start TLS" in line
+    )
+    read = unwrapper_for(cat)(cat).decode()
+    pids = re.findall(r"postfix/smtp\[(\d+)\]: (?:SSL_connect error to|warning|\w+: to=)", read)
+    assert len(pids) == 5
+    first, library, second, deferral_1, deferral_2 = pids
+    assert first == library == deferral_1 != second == deferral_2
+    assert "0" not in pids
+    doc = report_of(LAYOUTS / "journal-cat.log")
+    assert counts(doc)["tls_out"] == counts(report_of(LAYOUTS / "plain.log"))["tls_out"] == 10

@@ -30,6 +30,7 @@ import bisect
 import datetime as dt
 import json
 import re
+import zlib
 from collections.abc import Callable
 
 from smtpdoctor.fastdataclass import dataclass
@@ -427,17 +428,34 @@ def _cri(block: bytes) -> bytes:
 
 def _cat_postfix(block: bytes) -> bytes:
     """Each bare Postfix message behind a header with no time, its daemon by
-    its shape (a TLS library problem by the line before: the same process)."""
+    its shape (a TLS library problem by the line before: the same process).
+    An smtp client's line that names its server gets that server's number
+    (:func:`_peer_pid`) for the process id it lost: its TLS failure and its
+    deferral, both naming the server, are then told as one process's."""
     out: list[bytes] = []
-    last = b"postfix/smtpd"
+    last = b"postfix/smtpd[0]: "
     for line in block.split(b"\n"):
         if not line.strip():
             out.append(line)
             continue
         if not line.startswith(b"warning: TLS library problem"):
-            last = next((p for rx, p in _POSTFIX_CAT if rx.match(line)), b"postfix/master")
-        out.append(NO_TIME + b" " + last + b"[0]: " + line)
+            daemon = next((p for rx, p in _POSTFIX_CAT if rx.match(line)), b"postfix/master")
+            last = daemon + (_peer_pid(line) if daemon == b"postfix/smtp" else b"[0]: ")
+        out.append(NO_TIME + b" " + last + line)
     return b"\n".join(out)
+
+
+# The server an smtp client's line names ("connect to P:", "SSL_connect error to P:",
+# "TLS connection established to P:", "verification failed for P:", "relay=P,").
+_CAT_PEER = re.compile(rb"(?:\bto |\bfor |, relay=)([^\s\[\],;]+\[[0-9A-Fa-f:.]+\](?::\d+)?)")
+
+
+def _peer_pid(line: bytes) -> bytes:
+    """A process id made of the server a line names (0 for none): ``-o cat`` keeps
+    none, and a handshake failure is paired with its deferral by its process
+    (postfix_tls.py), which talks to one server at a time."""
+    m = _CAT_PEER.search(line)
+    return b"[%d]: " % (zlib.crc32(m.group(1)) + 1) if m else b"[0]: "
 
 
 def _cat(program: bytes) -> _Step:
