@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,10 @@ from typing import Any
 import pytest
 
 from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
+from smtpdoctor.evidence import recordkeys
+from smtpdoctor.evidence.records import unrecord
 from smtpdoctor.logs.prefix import unwrapper_for
+from smtpdoctor.logs.records import platform_line
 from support.logcounts import counts
 
 DATA = Path(__file__).parents[1] / "data" / "logs"
@@ -124,3 +128,16 @@ def test_an_smtp_lines_server_stands_for_its_lost_process_id() -> None:
     assert "0" not in pids
     doc = report_of(LAYOUTS / "journal-cat.log")
     assert counts(doc)["tls_out"] == counts(report_of(LAYOUTS / "plain.log"))["tls_out"] == 10
+
+
+# -- one table of a record's fields for explain's and logs' readers ----------------------
+
+
+@pytest.mark.parametrize("key", recordkeys.MESSAGE)
+def test_explain_and_logs_read_a_records_fields_by_one_table(key: str) -> None:
+    message = "7F7A120C124: to=<u@tls.test>, relay=none, status=deferred (Host not found)"
+    for program_key, pid_key in zip(recordkeys.PROGRAM, recordkeys.PID, strict=False):
+        record = {key: message, program_key: "postfix/smtp", pid_key: 7}
+        assert unrecord(json.dumps(record)) == f"postfix/smtp[7]: {message}"
+        line = platform_line(record | {"timestamp": "2026-12-07T18:45:01Z", "host": "mx"})
+        assert line == f"2026-12-07T18:45:01Z mx postfix/smtp[7]: {message}".encode()
