@@ -25,6 +25,7 @@ from smtpdoctor.probe.session import SessionOptions, message_parts, walk
 from smtpdoctor.protocol.client import ClientConnection, ClientState, Command, Verb
 from smtpdoctor.protocol.reply import Reply
 from smtpdoctor.testing import Close, Data, Script, ScriptedBackend, Stall
+from support.evidence import session_evidence
 
 GREETING = Data(b"220 mx.test ESMTP\r\n")
 SEND = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",), send=True)
@@ -99,15 +100,7 @@ def test_without_chunking_or_bdat_the_message_goes_by_data(
 
 
 def _evidence(*steps: Step) -> SessionEvidence:
-    return SessionEvidence(
-        steps=steps,
-        starttls_offered=False,
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-    )
+    return session_evidence(steps)
 
 
 def _bdat_step(**fields: object) -> Step:
