@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
 from smtpdoctor.evidence import recordkeys
 from smtpdoctor.evidence.records import unrecord
+from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.records import platform_line
 from support.logcounts import counts
@@ -141,3 +141,34 @@ def test_explain_and_logs_read_a_records_fields_by_one_table(key: str) -> None:
         assert unrecord(json.dumps(record)) == f"postfix/smtp[7]: {message}"
         line = platform_line(record | {"timestamp": "2026-12-07T18:45:01Z", "host": "mx"})
         assert line == f"2026-12-07T18:45:01Z mx postfix/smtp[7]: {message}".encode()
+
+
+# -- mailcow's admin-page Postfix table -------------------------------------------------
+
+PUBLIC = DATA / "public"
+
+
+def test_mailcows_table_rows_read_as_the_log_lines_they_were() -> None:
+    # (the published paste: GitHub's table, newest first, a rule after the first row)
+    table = (PUBLIC / "mailcow-2885-admin-page-table-en-gb.log").read_bytes()
+    read = unwrapper_for(table)(table).decode().splitlines()
+    assert len(read) == len(table.splitlines()) - 1  # (the rule left out)
+    assert read[0].startswith("2019-09-25T18:17:10 - postfix/")
+    assert read[0].endswith(
+        "]: warning: hostname ip-38-52.ZervDNS does not resolve to address "
+        "92.118.38.52: Name or service not known"
+    )
+    assert read == sorted(read, key=lambda line: line[:19])  # (the log's order again)
+    assert "- postfix/smtpd[0]: warning: unknown[92.118.38.52]: SASL LOGIN" in read[3]
+    assert "- postfix/smtpd[0]: lost connection after AUTH from" in read[4]
+
+
+def test_mailcows_table_copied_as_cells_reads_as_its_paste() -> None:
+    # A copy from the browser itself has the cells between tabs, and no rule.
+    table = (PUBLIC / "mailcow-2237-admin-page-table.log").read_bytes()
+    cells = b"".join(
+        line.replace(b" | ", b"\t", 2) + b"\n"
+        for line in table.splitlines()
+        if not line.startswith(b"--")
+    )
+    assert unwrapper_for(cells)(cells) == unwrapper_for(table)(table)

@@ -427,22 +427,70 @@ def _cri(block: bytes) -> bytes:
 
 
 def _cat_postfix(block: bytes) -> bytes:
-    """Each bare Postfix message behind a header with no time, its daemon by
-    its shape (a TLS library problem by the line before: the same process).
-    An smtp client's line that names its server gets that server's number
-    (:func:`_peer_pid`) for the process id it lost: its TLS failure and its
-    deferral, both naming the server, are then told as one process's."""
+    """Each bare Postfix message behind a header with no time (:func:`_postfix_tag`)."""
     out: list[bytes] = []
     last = b"postfix/smtpd[0]: "
     for line in block.split(b"\n"):
         if not line.strip():
             out.append(line)
             continue
-        if not line.startswith(b"warning: TLS library problem"):
-            daemon = next((p for rx, p in _POSTFIX_CAT if rx.match(line)), b"postfix/master")
-            last = daemon + (_peer_pid(line) if daemon == b"postfix/smtp" else b"[0]: ")
+        last = _postfix_tag(line, last)
         out.append(NO_TIME + b" " + last + line)
     return b"\n".join(out)
+
+
+def _postfix_tag(message: bytes, last: bytes) -> bytes:
+    """The syslog tag of a bare Postfix message: its daemon by its shape (a TLS
+    library problem's is ``last``, the line before's: the same process). An smtp
+    client's line that names its server gets that server's number
+    (:func:`_peer_pid`) for the process id it lost: its TLS failure and its
+    deferral, both naming the server, are then told as one process's."""
+    if message.startswith(b"warning: TLS library problem"):
+        return last
+    daemon = next((p for rx, p in _POSTFIX_CAT if rx.match(message)), b"postfix/master")
+    return daemon + (_peer_pid(message) if daemon == b"postfix/smtp" else b"[0]: ")
+
+
+# mailcow's admin page, its Postfix log table copied from the browser: the time as
+# toLocaleDateString writes it (2-digit fields: a German browser's "28.01.2019, 19:19:55",
+# a British one's "25/09/2019, 18:28:40"; data/web/js/site/debug.js), the priority and
+# the message, in cells (tabs), or as GitHub shows such a paste ("a | b | c", with the
+# rule "-- | -- | --" after the first row). No program name: a message's daemon is
+# read from its shape, as -o cat's.
+_MAILCOW_TABLE = re.compile(
+    rb"(\d\d)[./](\d\d)[./](\d{4}), (\d\d:\d\d:\d\d)(?: \| |\t)[a-z]+(?: \| |\t)"
+)
+_TABLE_RULE = re.compile(rb"-+(?: \| -+)+\r?")
+
+
+def _mailcow_table(block: bytes) -> bytes:
+    """Each row of mailcow's Postfix log table as the syslog line it was (its local
+    time, no zone, read as every zone-less time is), the table's rule left out. The
+    table lists the newest first: rows whose times descend are put back in the
+    log's order, so that a line is read after those it follows (a failed login
+    before the client's leaving after AUTH)."""
+    body, end = (block[:-1], b"\n") if block.endswith(b"\n") else (block, b"")
+    rows: list[tuple[bytes, bytes] | bytes] = []
+    for line in body.split(b"\n"):
+        m = _MAILCOW_TABLE.match(line)
+        if m is not None:
+            day, month, year, clock = m.groups()
+            rows.append((b"%s-%s-%sT%s" % (year, month, day, clock), line[m.end() :]))
+        elif _TABLE_RULE.fullmatch(line) is None:
+            rows.append(line)
+    stamps = [row[0] for row in rows if isinstance(row, tuple)]
+    if stamps and stamps[0] > stamps[-1]:
+        rows.reverse()
+    out: list[bytes] = []
+    last = b"postfix/smtpd[0]: "
+    for row in rows:
+        if isinstance(row, bytes):
+            out.append(row)
+            continue
+        stamp, message = row
+        last = _postfix_tag(message, last)
+        out.append(stamp + b" - " + last + message)
+    return b"\n".join(out) + end
 
 
 # The server an smtp client's line names ("connect to P:", "SSL_connect error to P:",
@@ -537,6 +585,7 @@ _STEPS: dict[str, _Step] = {
     "cri": _cri,
     "supervised": _supervised,
     "supervised-s6": _supervised_with(leap_seconds=True),
+    "mailcow-table": _mailcow_table,
     "loki": _loki,
     "platform-json": _platform_json,
     "short-unix": _short_unix,
@@ -593,6 +642,7 @@ def _wraps(name: str, head: bytes) -> bool:
         first = head if end < 0 else head[:end]
         return _supervised(first) != first
     rx = {
+        "mailcow-table": _MAILCOW_TABLE,
         "docker-json": _DOCKER_JSON,
         "cri": _CRI,
         "short-full": _SHORT_FULL,
@@ -610,6 +660,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     sample = head
     for name in (
         "bom",
+        "mailcow-table",
         "journal",
         "docker-json",
         "platform-json",
