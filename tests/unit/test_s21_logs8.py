@@ -172,3 +172,26 @@ def test_mailcows_table_copied_as_cells_reads_as_its_paste() -> None:
         if not line.startswith(b"--")
     )
     assert unwrapper_for(cells)(cells) == unwrapper_for(table)(table)
+
+
+# -- Exim's log on stderr ----------------------------------------------------------------
+
+
+def test_exims_log_lines_on_stderr_read_as_its_syslog_lines_without_a_time() -> None:
+    text = (PUBLIC / "appwrite-docker-smtp-9-exim-stderr.log").read_bytes()
+    read = unwrapper_for(text)(text).decode().splitlines()
+    assert [line for line in read if line] == [
+        "Nil  0 00:00:00 - exim[1]: exim 4.93 daemon started: pid=1, -q15m, listening for "
+        "SMTP on port 25 (IPv6 and IPv4)",
+        "Nil  0 00:00:00 - exim[8]: Start queue run: pid=8",
+        "Nil  0 00:00:00 - exim[8]: End queue run: pid=8",
+        "Nil  0 00:00:00 - exim[9]: H=(localhost) [172.22.0.1] F=<no-reply@saocloud.com> "
+        "rejected RCPT <admin11@test.com>: relay not permitted",
+        "Nil  0 00:00:00 - exim[9]: unexpected disconnection while reading SMTP command from "
+        "(localhost) [172.22.0.1] D=0s",
+    ]
+    # (debug output that is no log line is left as it is)
+    other = text + b"  274 Exim version 4.92 uid=101 gid=101 pid=274 D=80001\n"
+    assert unwrapper_for(other)(other).endswith(
+        b"\n  274 Exim version 4.92 uid=101 gid=101 pid=274 D=80001\n"
+    )

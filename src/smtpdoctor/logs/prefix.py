@@ -116,6 +116,11 @@ _DOCKER_JSON = re.compile(
 _CRI = re.compile(
     rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [FP] "
 )
+# Exim in the foreground writing its log to stderr (a container's "exim -bdf" with
+# debug output on): each log line as "LOG: <selectors> MAIN" and the line itself on the
+# next, indented by two spaces, both behind the process id; no time ("    9 LOG: MAIN
+# REJECT\n    9   H=(localhost) [172.22.0.1] F=<…> rejected RCPT <…>: …").
+_EXIM_STDERR = re.compile(rb"(?m)^ *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n *\1   ")
 # A supervisor's log writer's stamp before each line a program wrote to its stdout:
 # TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
 # svlogd -t), runit's svlogd -tt ("2015-08-17_09:16:20.41495 ", UTC) and -ttt
@@ -278,6 +283,12 @@ def _journal(block: bytes) -> bytes:
                 continue
         out.append(line)  # (a record that is not one is left for the reader to count)
     return b"\n".join(out)
+
+
+def _exim_stderr(block: bytes) -> bytes:
+    """Each of Exim's log lines on stderr as the syslog line with no time it stands
+    for (``exim[pid]: <line>``; read as a syslog tag's lines with no time are)."""
+    return _EXIM_STDERR.sub(rb"exim[\1]: ", block)
 
 
 def _with_time(stamp: bytes, line: bytes) -> bytes:
@@ -586,6 +597,7 @@ _STEPS: dict[str, _Step] = {
     "supervised": _supervised,
     "supervised-s6": _supervised_with(leap_seconds=True),
     "mailcow-table": _mailcow_table,
+    "exim-stderr": _exim_stderr,
     "loki": _loki,
     "platform-json": _platform_json,
     "short-unix": _short_unix,
@@ -643,6 +655,7 @@ def _wraps(name: str, head: bytes) -> bool:
         return _supervised(first) != first
     rx = {
         "mailcow-table": _MAILCOW_TABLE,
+        "exim-stderr": _EXIM_STDERR,
         "docker-json": _DOCKER_JSON,
         "cri": _CRI,
         "short-full": _SHORT_FULL,
@@ -661,6 +674,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     for name in (
         "bom",
         "mailcow-table",
+        "exim-stderr",
         "journal",
         "docker-json",
         "platform-json",
