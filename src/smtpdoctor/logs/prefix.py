@@ -17,7 +17,10 @@ gets the same header); journalctl prints the month in the language of ``LC_TIME`
 supervisors' log writers stamp each line (TAI64N, ``@4000…``), ``journalctl -o
 short-unix`` and ``short-monotonic`` write other times, and log platforms export
 records (Loki's ``<time> {labels} <line>``, JSON with the line in ``message``; their
-CSV rows and journalctl's multi-line records come as JSON lines from records.py). The
+CSV rows and journalctl's multi-line records come as JSON lines from records.py);
+mailcow's admin page shows a Postfix log table (``28.01.2019, 19:19:55 | info | …``,
+newest first) and Exim in the foreground writes its log to stderr (``9 LOG: MAIN`` and
+the line on the next, no time). The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
