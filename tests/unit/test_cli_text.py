@@ -19,7 +19,7 @@ import pytest
 from smtpdoctor.cli.diagnose_text import View, render_text, transcript, verdict_line
 from smtpdoctor.cli.nagios import diagnosis_nagios, logs_nagios, queue_nagios
 from smtpdoctor.cli.terminal import _console_class, clean, json_safe, line
-from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
+from smtpdoctor.diagnosis.session_rules import session_findings
 from smtpdoctor.diagnosis.verdict import verdict_for
 from smtpdoctor.doctor import Diagnosis, HostReport
 from smtpdoctor.evidence.certificate import CertificateInfo
@@ -29,6 +29,7 @@ from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions, walk
 from smtpdoctor.testing import Data, ScriptedBackend
+from support.evidence import session_evidence
 from support.helpers import run_cli
 
 HOSTILE = (
@@ -53,17 +54,7 @@ def _hostile_diagnosis(greeting: str) -> Diagnosis:
     connector = Connector(backend=ScriptedBackend([script]))
     options = SessionOptions(helo="client.test", mail_from="", rcpt=("postmaster@mx.test",))
     result = asyncio.run(walk("192.0.2.1", 25, options, Deadline(5), connector))
-    evidence = SessionEvidence(
-        steps=result.steps,
-        starttls_offered=False,
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-        banner=greeting,
-        port=25,
-    )
+    evidence = session_evidence(result.steps, banner=greeting, port=25)
     findings = session_findings(evidence)
     now = datetime.now(UTC)
     cert = CertificateInfo(
@@ -465,17 +456,7 @@ def _diagnosis_of(steps: list, greeting: str = "mx.test ESMTP") -> Diagnosis:  #
     from smtpdoctor.evidence.session import SessionResult
 
     result = SessionResult("192.0.2.1", 25, steps=steps)
-    evidence = SessionEvidence(
-        steps=steps,
-        starttls_offered=False,
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-        banner=greeting,
-        port=25,
-    )
+    evidence = session_evidence(steps, banner=greeting, port=25)
     findings = session_findings(evidence)
     host = HostReport("192.0.2.1", "192.0.2.1", 25, result, None, findings, verdict_for(findings))
     return Diagnosis("192.0.2.1", verdict_for(findings), findings, [host], {}, 1, 1.0)

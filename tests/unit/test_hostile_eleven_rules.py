@@ -30,6 +30,7 @@ from smtpdoctor.protocol.reply import Reply, ReplyParser, tls_record_kind
 from smtpdoctor.protocol.tlsdata import NamedGroup
 from smtpdoctor.protocol.tlshello import dh_prime_bits
 from smtpdoctor.testing import Alert, Close, Data, Reset, Script, ScriptedBackend
+from support.evidence import TLS13, session_evidence
 
 GREETING = Data(b"220 mx.test ESMTP\r\n")
 EHLO_TLS = Data(b"250-mx.test\r\n250 STARTTLS\r\n")
@@ -44,16 +45,7 @@ def _walk(*scripts: Script) -> SessionResult:
 def _evidence(
     *steps: Step, cipher: str = "TLS_AES_256_GCM_SHA384", **more: object
 ) -> SessionEvidence:
-    return SessionEvidence(
-        steps=steps,
-        starttls_offered=True,
-        tls_version="TLSv1.3",
-        tls_cipher=cipher,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-        **more,  # type: ignore[arg-type]
-    )
+    return session_evidence(steps, **TLS13 | {"tls_cipher": cipher} | more)
 
 
 def _step(stage: Stage, command: str | None = None, **fields: object) -> Step:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
+from smtpdoctor.diagnosis.session_rules import session_findings
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.errors import from_ssl_error
@@ -26,6 +26,7 @@ from smtpdoctor.protocol.client import (
 from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError, ReplyOutOfTurn
 from smtpdoctor.protocol.reply import Reply
 from smtpdoctor.testing import Data, Script, ScriptedBackend
+from support.evidence import session_evidence
 
 GREETING = Data(b"220 mx.test ESMTP\r\n")
 EHLO = Data(b"250-mx.test\r\n250 SIZE 1000000\r\n")
@@ -175,15 +176,7 @@ def _walk(*scripts: Script, options: SessionOptions = OPTIONS) -> SessionResult:
 
 
 def _findings(result: SessionResult) -> list[str]:
-    ev = SessionEvidence(
-        steps=result.steps,
-        starttls_offered=bool(result.tls and result.tls.offered),
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-    )
+    ev = session_evidence(result.steps, starttls_offered=bool(result.tls and result.tls.offered))
     return [f.id for f in session_findings(ev)]
 
 

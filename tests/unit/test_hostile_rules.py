@@ -23,6 +23,7 @@ from smtpdoctor.protocol.client import ClientConnection, ClientState
 from smtpdoctor.protocol.errors import RemoteProtocolError
 from smtpdoctor.protocol.reply import Reply, ReplyParser, parse_reply_text
 from smtpdoctor.testing import Data, Reset, ScriptedBackend
+from support.evidence import session_evidence
 
 
 def _step(stage: Stage, outcome: Outcome = Outcome.OK, reply: Reply | None = None) -> Step:
@@ -30,15 +31,7 @@ def _step(stage: Stage, outcome: Outcome = Outcome.OK, reply: Reply | None = Non
 
 
 def _evidence(*steps: Step, offered: bool = True) -> SessionEvidence:
-    return SessionEvidence(
-        steps=steps,
-        starttls_offered=offered,
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-    )
+    return session_evidence(steps, starttls_offered=offered)
 
 
 _GREETED = (_step(Stage.CONNECT), _step(Stage.GREETING), _step(Stage.EHLO))

@@ -8,11 +8,12 @@ import datetime
 
 import pytest
 
-from smtpdoctor.diagnosis.session_rules import SessionEvidence, few_senders_take, session_findings
+from smtpdoctor.diagnosis.session_rules import few_senders_take, session_findings
 from smtpdoctor.evidence.certificate import CertificateInfo
 from smtpdoctor.evidence.session import Step
 from smtpdoctor.model import Outcome, Stage
 from smtpdoctor.probe.session import _bare_cr_lines, _in_clear
+from support.evidence import TLS13, session_evidence
 
 _KEY_RULE = "tls.certificate.key_type_unsupported"
 
@@ -45,16 +46,7 @@ def _cert(key_type: str, signature: str = "sha256-RSA", **changes: object) -> Ce
 def _ids(cert: CertificateInfo, common_key_served: bool | None = None) -> list[str]:
     stages = (Stage.CONNECT, Stage.GREETING, Stage.EHLO, Stage.STARTTLS, Stage.TLS_HANDSHAKE)
     steps = [Step(s, None, 0.0) for s in stages]
-    ev = SessionEvidence(
-        steps=steps,
-        starttls_offered=True,
-        tls_version="TLSv1.3",
-        tls_cipher="TLS_AES_256_GCM_SHA384",
-        certificate=cert,
-        size_limit=None,
-        size_wanted=None,
-        common_key_served=common_key_served,
-    )
+    ev = session_evidence(steps, **TLS13, certificate=cert, common_key_served=common_key_served)
     return [f.id for f in session_findings(ev)]
 
 

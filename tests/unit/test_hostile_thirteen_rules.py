@@ -19,6 +19,7 @@ from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions, message_parts
 from smtpdoctor.protocol.reply import Reply, ReplyParser
 from smtpdoctor.testing import Close, Data
+from support.evidence import session_evidence
 from support.helpers import run_cli
 from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, walk_script
 
@@ -115,16 +116,7 @@ def test_8bit_without_send_is_a_one_line_error() -> None:
 
 
 def _evidence(*steps: Step, notes: tuple[str, ...] = ()) -> SessionEvidence:
-    return SessionEvidence(
-        steps=steps,
-        starttls_offered=False,
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-        notes=notes,
-    )
+    return session_evidence(steps, notes=notes)
 
 
 def _evidence_of(result: SessionResult) -> SessionEvidence:

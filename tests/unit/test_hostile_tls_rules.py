@@ -25,6 +25,7 @@ from smtpdoctor.net.tlsscan import HandshakeScan
 from smtpdoctor.probe.session import SessionOptions, _trickling, walk
 from smtpdoctor.protocol.tlsdata import ALERT_DESCRIPTIONS
 from smtpdoctor.testing import Data, ScriptedBackend
+from support.evidence import session_evidence
 
 
 def _step(stage: Stage, outcome: Outcome = Outcome.OK) -> Step:
@@ -32,15 +33,7 @@ def _step(stage: Stage, outcome: Outcome = Outcome.OK) -> Step:
 
 
 def _evidence(*steps: Step) -> SessionEvidence:
-    return SessionEvidence(
-        steps=steps,
-        starttls_offered=True,
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-    )
+    return session_evidence(steps, starttls_offered=True)
 
 
 _BEFORE_TLS = (_step(Stage.CONNECT), _step(Stage.GREETING), _step(Stage.EHLO))

@@ -22,6 +22,7 @@ from smtpdoctor.probe.session import SessionOptions, message_parts
 from smtpdoctor.protocol.client import ClientConnection, ClientState, Command, Verb
 from smtpdoctor.protocol.reply import Reply
 from smtpdoctor.testing import Close, Data, Script, Stall
+from support.evidence import session_evidence
 from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, walk_script
 
 BDAT = replace(SEND, bdat=True)
@@ -82,15 +83,7 @@ def test_without_chunking_or_bdat_the_message_goes_by_data(
 
 
 def _evidence(*steps: Step) -> SessionEvidence:
-    return SessionEvidence(
-        steps=steps,
-        starttls_offered=False,
-        tls_version=None,
-        tls_cipher=None,
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-    )
+    return session_evidence(steps)
 
 
 def _bdat_step(**fields: object) -> Step:

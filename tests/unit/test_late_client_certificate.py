@@ -8,6 +8,7 @@ from smtpdoctor.diagnosis.session_rules import SessionEvidence, session_findings
 from smtpdoctor.evidence.session import Step
 from smtpdoctor.model import Category, Outcome, Stage
 from smtpdoctor.net.tlsscan import encrypted_records
+from support.evidence import TLS13, session_evidence
 
 _CCS = b"\x14\x03\x03\x00\x01\x01"
 
@@ -35,15 +36,7 @@ def _steps(requested: bool, ending: Outcome) -> list[Step]:
 
 
 def _evidence(steps: list[Step]) -> SessionEvidence:
-    return SessionEvidence(
-        steps=steps,
-        starttls_offered=True,
-        tls_version="TLSv1.3",
-        tls_cipher="TLS_AES_256_GCM_SHA384",
-        certificate=None,
-        size_limit=None,
-        size_wanted=None,
-    )
+    return session_evidence(steps, **TLS13)
 
 
 def test_asked_then_closed_is_a_required_client_certificate() -> None:

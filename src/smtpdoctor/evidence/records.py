@@ -19,13 +19,10 @@ import csv
 import json
 import re
 
+from smtpdoctor.evidence import recordkeys
+
 __all__ = ["unrecord"]
 
-# The fields a JSON log record keeps its message in (journald, docker, ECS,
-# Graylog's GELF, Bunyan/pino, CloudWatch), and its program and pid.
-_MESSAGE_KEYS = ("MESSAGE", "message", "msg", "log", "@message", "short_message", "Message")
-_PROGRAM_KEYS = ("SYSLOG_IDENTIFIER", "process.name", "app", "program", "ident", "appname")
-_PID_KEYS = ("_PID", "SYSLOG_PID", "process.pid", "pid")
 
 # docker compose: "mailserver-1  | ", "mail_1        | " before each line.
 # (a service name holds a letter: "550 | ..." is a reply, not a service "550")
@@ -114,17 +111,18 @@ def _json_record(text: str) -> str:
         return text
     if not isinstance(record, dict):
         return text
-    message = next((record[k] for k in _MESSAGE_KEYS if isinstance(record.get(k), str)), None)
-    if message is None or not all(_frame_key(k) for k in record if k not in _MESSAGE_KEYS):
+    fields = {str(k).lower(): v for k, v in record.items()}  # (recordkeys' names)
+    message = next((v for k in recordkeys.MESSAGE if isinstance(v := fields.get(k), str)), None)
+    if message is None or not all(_frame_key(k) for k in fields if k not in recordkeys.MESSAGE):
         # (A service's JSON that keeps a reply's code or status beside its text is
         # no log record: unpaste puts them back together.)
         return text
     message = message.rstrip("\n")
-    program = next((record[k] for k in _PROGRAM_KEYS if isinstance(record.get(k), str)), None)
+    program = next((v for k in recordkeys.PROGRAM if isinstance(v := fields.get(k), str)), None)
     if program is None or message.startswith(program):
         # (docker's "log" holds the whole syslog line, header and tag.)
         return unrecord(message) if message[:1] == "{" else message
-    pid = next((str(record[k]) for k in _PID_KEYS if isinstance(record.get(k), (str, int))), "")
+    pid = next((str(v) for k in recordkeys.PID if isinstance(v := fields.get(k), str | int)), "")
     return _tagged(program, pid, message)
 
 
@@ -138,15 +136,15 @@ def _tagged(program: str, pid: str, message: str) -> str:
     return f"{program}[{pid}]: {message}" if pid else f"{program}: {message}"
 
 
-# The keys a log record's frame holds: when, where, who, how urgent.
+# The keys a log record's frame holds (lower case): when, where, who, how urgent.
 _FRAME_KEYS = frozenset(
     {
-        *_PROGRAM_KEYS,
-        *_PID_KEYS,
-        *("time", "timestamp", "@timestamp", "ts", "date", "stream", "level", "log.level"),
-        *("severity", "PRIORITY", "SYSLOG_FACILITY", "host", "hostname", "host.name"),
-        *("_HOSTNAME", "__REALTIME_TIMESTAMP", "__MONOTONIC_TIMESTAMP", "__CURSOR", "tag"),
-        *("container_name", "container_id", "source", "attrs", "logger", "caller", "@version"),
+        *recordkeys.TIME,
+        *recordkeys.PROGRAM,
+        *recordkeys.PID,
+        *recordkeys.HOST,
+        *("ts", "stream", "level", "log.level", "severity", "priority", "syslog_facility"),
+        *("tag", "container_name", "container_id", "attrs", "logger", "caller", "@version"),
     }
 )
 

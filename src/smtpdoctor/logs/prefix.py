@@ -17,7 +17,10 @@ gets the same header); journalctl prints the month in the language of ``LC_TIME`
 supervisors' log writers stamp each line (TAI64N, ``@4000…``), ``journalctl -o
 short-unix`` and ``short-monotonic`` write other times, and log platforms export
 records (Loki's ``<time> {labels} <line>``, JSON with the line in ``message``; their
-CSV rows and journalctl's multi-line records come as JSON lines from records.py). The
+CSV rows and journalctl's multi-line records come as JSON lines from records.py);
+mailcow's admin page shows a Postfix log table (``28.01.2019, 19:19:55 | info | …``,
+newest first) and Exim in the foreground writes its log to stderr (``9 LOG: MAIN`` and
+the line on the next, no time). The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
@@ -26,9 +29,11 @@ the common case).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import re
+import zlib
 from collections.abc import Callable
 
 from smtpdoctor.fastdataclass import dataclass
@@ -114,6 +119,11 @@ _DOCKER_JSON = re.compile(
 _CRI = re.compile(
     rb"(?m)^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:stdout|stderr) [FP] "
 )
+# Exim in the foreground writing its log to stderr (a container's "exim -bdf" with
+# debug output on): each log line as "LOG: <selectors> MAIN" and the line itself on the
+# next, indented by two spaces, both behind the process id; no time ("    9 LOG: MAIN
+# REJECT\n    9   H=(localhost) [172.22.0.1] F=<…> rejected RCPT <…>: …").
+_EXIM_STDERR = re.compile(rb"(?m)^ *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n *\1   ")
 # A supervisor's log writer's stamp before each line a program wrote to its stdout:
 # TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
 # svlogd -t), runit's svlogd -tt ("2015-08-17_09:16:20.41495 ", UTC) and -ttt
@@ -122,10 +132,24 @@ _CRI = re.compile(
 _SUPERVISED = re.compile(
     rb"(?m)^(@4000[0-9a-f]{20} )?(?:(\d{4}-\d\d-\d\d)([ T_])(\d\d:\d\d:\d\d\.\d+)( ?) )?"
 )
-# TAI64N's label is 2**62 + the TAI second; daemontools' and runit's writers (and
-# tai64nlocal) take TAI as UTC + 10 s, leap seconds left out, as is done here. (s6's
-# skalibs counts the leap seconds: its labels read 27 s late.)
+# TAI64N's label is 2**62 + the TAI second. daemontools' and runit's writers (and
+# tai64nlocal, busybox's svlogd) take TAI as UTC + 10 s, leap seconds left out; s6's
+# (skalibs' tai_from_utc) count them, as TAI does: UTC + 37 s since 2017.
 _TAI64_UTC = (1 << 62) + 10
+# Which of the two a file's labels are, by their nanoseconds (docs/logs.md, session 21):
+# djb's taia_now writes gettimeofday's microseconds * 1000 + 500 (daemontools, runit),
+# busybox's svlogd the microseconds * 1000; skalibs since 2.9 (2019) clock_gettime's
+# nanoseconds + 500, which end in any three digits. And s6-log alone writes "t T", a
+# label and its local time.
+_TAI_NANO = re.compile(rb"(?m)^@4000[0-9a-f]{12}([0-9a-f]{8}) ")
+_TAI_AND_LOCAL = re.compile(rb"(?m)^@4000[0-9a-f]{20} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}  ")
+# The days TAI - UTC grew by one second, at 00:00 UTC (IERS Bulletin C; skalibs'
+# tools/leapsecs.txt, the table s6 reads its labels by): 10 s before the first.
+_LEAP_DAYS = (
+    "1972-07 1973-01 1974-01 1975-01 1976-01 1977-01 1978-01 1979-01 1980-01 1981-07 "
+    "1982-07 1983-07 1985-07 1988-01 1990-01 1991-01 1992-07 1993-07 1994-07 1996-01 "
+    "1997-07 1999-01 2006-01 2009-01 2012-07 2015-07 2017-01"
+)
 # Loki's logcli query (its default output): "<RFC 3339 time> {label="value", …} <line>",
 # the labels padded with spaces to the widest (pkg/logcli/output/default.go).
 _LOKI = re.compile(
@@ -264,6 +288,12 @@ def _journal(block: bytes) -> bytes:
     return b"\n".join(out)
 
 
+def _exim_stderr(block: bytes) -> bytes:
+    """Each of Exim's log lines on stderr as the syslog line with no time it stands
+    for (``exim[pid]: <line>``; read as a syslog tag's lines with no time are)."""
+    return _EXIM_STDERR.sub(rb"exim[\1]: ", block)
+
+
 def _with_time(stamp: bytes, line: bytes) -> bytes:
     """The wrapped line, behind the wrapper's time when it has none of its own
     (then ``-``, syslog's empty value, stands for the host it does not name)."""
@@ -285,31 +315,60 @@ def _docker_json(block: bytes) -> bytes:
     return _DOCKER_JSON.sub(_docker_json_line, block)
 
 
-def _supervised_stamp(m: re.Match[bytes]) -> bytes:
-    """A line's supervisor stamp taken off: the line's own time, when it has one,
-    reads; else the stamp, as a header's time with no host (``-``). A zone-less ISO
-    time and one space before a message is left alone: a syslog line's own time
-    (rsyslog's without a zone), or a message's that its reader takes as such."""
-    tai, day, sep, clock, wide = m.groups()
-    if m.end() == m.start():  # (a line with no stamp)
-        return b""
-    if _OWN_TIME.match(m.string, m.end()):
-        return b""
-    if day is not None and (tai is not None or sep == b"_" or wide):
-        zone = b"Z" if sep != b" " else b""  # (svlogd's times are UTC, s6-log T's local)
-        return day + b"T" + clock + zone + b" - "
-    if day is None and tai is not None:
-        secs = int(tai[1:17], 16) - _TAI64_UTC
-        try:
-            at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
-        except (ValueError, OverflowError, OSError):  # (before year 1 or past 9999)
-            return m.group(0)
-        return at + b".%09dZ - " % int(tai[17:25], 16)
-    return m.group(0)
+def _counts_leap_seconds(head: bytes) -> bool:
+    """Whether a head's TAI64N labels are s6's (leap seconds counted), by the writer's
+    clock their nanoseconds show or s6-log's "t T" layout; else daemontools'."""
+    if _TAI_AND_LOCAL.search(head):
+        return True
+    return any(int(m.group(1), 16) % 1000 not in (0, 500) for m in _TAI_NANO.finditer(head))
 
 
-def _supervised(block: bytes) -> bytes:
-    return _SUPERVISED.sub(_supervised_stamp, block)
+_tai_steps: list[int] = []
+
+
+def _leap_seconds(tai: int) -> int:
+    """How many leap seconds an s6 label's TAI second (since 1970's) counts."""
+    if not _tai_steps:  # (the TAI second each leap took effect at, made at first use)
+        for n, day in enumerate(_LEAP_DAYS.split(), 1):
+            year, month = day.split("-")
+            at = dt.datetime(int(year), int(month), 1, tzinfo=dt.UTC).timestamp()
+            _tai_steps.append(int(at) + 10 + n)
+    return bisect.bisect_right(_tai_steps, tai)
+
+
+def _supervised_with(leap_seconds: bool) -> _Step:
+    def stamp(m: re.Match[bytes]) -> bytes:
+        """A line's supervisor stamp taken off: the line's own time, when it has one,
+        reads; else the stamp, as a header's time with no host (``-``): the label,
+        which is UTC, before a local time. A zone-less ISO time and one space before a
+        message is left alone: a syslog line's own time (rsyslog's without a zone), or
+        a message's that its reader takes as such."""
+        tai, day, sep, clock, wide = m.groups()
+        if m.end() == m.start():  # (a line with no stamp)
+            return b""
+        if _OWN_TIME.match(m.string, m.end()):
+            return b""
+        if tai is not None:
+            secs = int(tai[1:17], 16) - _TAI64_UTC
+            if leap_seconds:
+                secs -= _leap_seconds(secs + 10)
+            try:
+                at = dt.datetime.fromtimestamp(secs, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            except (ValueError, OverflowError, OSError):  # (before year 1 or past 9999)
+                return m.group(0)
+            return at.encode() + b".%09dZ - " % int(tai[17:25], 16)
+        if day is not None and (sep == b"_" or wide):
+            zone = b"Z" if sep != b" " else b""  # (svlogd's times are UTC, s6-log T's local)
+            return day + b"T" + clock + zone + b" - "
+        return m.group(0)
+
+    def step(block: bytes) -> bytes:
+        return _SUPERVISED.sub(stamp, block)
+
+    return step
+
+
+_supervised = _supervised_with(leap_seconds=False)
 
 
 def _loki_stamp(m: re.Match[bytes]) -> bytes:
@@ -382,18 +441,83 @@ def _cri(block: bytes) -> bytes:
 
 
 def _cat_postfix(block: bytes) -> bytes:
-    """Each bare Postfix message behind a header with no time, its daemon by
-    its shape (a TLS library problem by the line before: the same process)."""
+    """Each bare Postfix message behind a header with no time (:func:`_postfix_tag`)."""
     out: list[bytes] = []
-    last = b"postfix/smtpd"
+    last = b"postfix/smtpd[0]: "
     for line in block.split(b"\n"):
         if not line.strip():
             out.append(line)
             continue
-        if not line.startswith(b"warning: TLS library problem"):
-            last = next((p for rx, p in _POSTFIX_CAT if rx.match(line)), b"postfix/master")
-        out.append(NO_TIME + b" " + last + b"[0]: " + line)
+        last = _postfix_tag(line, last)
+        out.append(NO_TIME + b" " + last + line)
     return b"\n".join(out)
+
+
+def _postfix_tag(message: bytes, last: bytes) -> bytes:
+    """The syslog tag of a bare Postfix message: its daemon by its shape (a TLS
+    library problem's is ``last``, the line before's: the same process). An smtp
+    client's line that names its server gets that server's number
+    (:func:`_peer_pid`) for the process id it lost: its TLS failure and its
+    deferral, both naming the server, are then told as one process's."""
+    if message.startswith(b"warning: TLS library problem"):
+        return last
+    daemon = next((p for rx, p in _POSTFIX_CAT if rx.match(message)), b"postfix/master")
+    return daemon + (_peer_pid(message) if daemon == b"postfix/smtp" else b"[0]: ")
+
+
+# mailcow's admin page, its Postfix log table copied from the browser: the time as
+# toLocaleDateString writes it (2-digit fields: a German browser's "28.01.2019, 19:19:55",
+# a British one's "25/09/2019, 18:28:40"; data/web/js/site/debug.js), the priority and
+# the message, in cells (tabs), or as GitHub shows such a paste ("a | b | c", with the
+# rule "-- | -- | --" after the first row). No program name: a message's daemon is
+# read from its shape, as -o cat's.
+_MAILCOW_TABLE = re.compile(
+    rb"(\d\d)[./](\d\d)[./](\d{4}), (\d\d:\d\d:\d\d)(?: \| |\t)[a-z]+(?: \| |\t)"
+)
+_TABLE_RULE = re.compile(rb"-+(?: \| -+)+\r?")
+
+
+def _mailcow_table(block: bytes) -> bytes:
+    """Each row of mailcow's Postfix log table as the syslog line it was (its local
+    time, no zone, read as every zone-less time is), the table's rule left out. The
+    table lists the newest first: rows whose times descend are put back in the
+    log's order, so that a line is read after those it follows (a failed login
+    before the client's leaving after AUTH)."""
+    body, end = (block[:-1], b"\n") if block.endswith(b"\n") else (block, b"")
+    rows: list[tuple[bytes, bytes] | bytes] = []
+    for line in body.split(b"\n"):
+        m = _MAILCOW_TABLE.match(line)
+        if m is not None:
+            day, month, year, clock = m.groups()
+            rows.append((b"%s-%s-%sT%s" % (year, month, day, clock), line[m.end() :]))
+        elif _TABLE_RULE.fullmatch(line) is None:
+            rows.append(line)
+    stamps = [row[0] for row in rows if isinstance(row, tuple)]
+    if stamps and stamps[0] > stamps[-1]:
+        rows.reverse()
+    out: list[bytes] = []
+    last = b"postfix/smtpd[0]: "
+    for row in rows:
+        if isinstance(row, bytes):
+            out.append(row)
+            continue
+        stamp, message = row
+        last = _postfix_tag(message, last)
+        out.append(stamp + b" - " + last + message)
+    return b"\n".join(out) + end
+
+
+# The server an smtp client's line names ("connect to P:", "SSL_connect error to P:",
+# "TLS connection established to P:", "verification failed for P:", "relay=P,").
+_CAT_PEER = re.compile(rb"(?:\bto |\bfor |, relay=)([^\s\[\],;]+\[[0-9A-Fa-f:.]+\](?::\d+)?)")
+
+
+def _peer_pid(line: bytes) -> bytes:
+    """A process id made of the server a line names (0 for none): ``-o cat`` keeps
+    none, and a handshake failure is paired with its deferral by its process
+    (postfix_tls.py), which talks to one server at a time."""
+    m = _CAT_PEER.search(line)
+    return b"[%d]: " % (zlib.crc32(m.group(1)) + 1) if m else b"[0]: "
 
 
 def _cat(program: bytes) -> _Step:
@@ -474,6 +598,9 @@ _STEPS: dict[str, _Step] = {
     "docker-json": _docker_json,
     "cri": _cri,
     "supervised": _supervised,
+    "supervised-s6": _supervised_with(leap_seconds=True),
+    "mailcow-table": _mailcow_table,
+    "exim-stderr": _exim_stderr,
     "loki": _loki,
     "platform-json": _platform_json,
     "short-unix": _short_unix,
@@ -526,9 +653,12 @@ def _wraps(name: str, head: bytes) -> bool:
     if name == "platform-json":
         return _is_platform_record(head)
     if name == "supervised":
-        m = _SUPERVISED.match(head)
-        return m is not None and m.end() > 0 and _supervised_stamp(m) != m.group(0)
+        end = head.find(b"\n")  # (the first line alone: no copy of the rest)
+        first = head if end < 0 else head[:end]
+        return _supervised(first) != first
     rx = {
+        "mailcow-table": _MAILCOW_TABLE,
+        "exim-stderr": _EXIM_STDERR,
         "docker-json": _DOCKER_JSON,
         "cri": _CRI,
         "short-full": _SHORT_FULL,
@@ -546,6 +676,8 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     sample = head
     for name in (
         "bom",
+        "mailcow-table",
+        "exim-stderr",
         "journal",
         "docker-json",
         "platform-json",
@@ -557,8 +689,11 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         "short-monotonic",
     ):
         if _wraps(name, sample):
-            names.append(name)
-            sample = _STEPS[name](sample)
+            step = (
+                "supervised-s6" if name == "supervised" and _counts_leap_seconds(sample) else name
+            )
+            names.append(step)
+            sample = _STEPS[step](sample)
     # (One pass for the five searches below: none matches in a plain log, the
     # common case, which each of them proved over the whole head.)
     plain = b"\x1b[" not in sample and _ANY_LINE_STEP.search(b"\n" + sample) is None

@@ -22,7 +22,9 @@ import json
 import re
 from collections.abc import Iterable
 
-__all__ = ["SPLITTABLE", "TEXT_KEYS", "TIME_KEYS", "Records", "platform_line", "record_layout"]
+from smtpdoctor.evidence import recordkeys
+
+__all__ = ["SPLITTABLE", "Records", "platform_line", "record_layout"]
 
 _VERBOSE_HEAD = re.compile(
     rb"^(?:[A-Z][a-z]{2} )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ "
@@ -32,32 +34,8 @@ _EXPORT_FIELD = re.compile(rb"^[A-Z0-9_]+=")
 _VERBOSE_FIELD = re.compile(rb"^    ([A-Z0-9_]+)=(.*)$")
 # The layouts whose records stay one a line: a file in them can be cut anywhere at a line.
 SPLITTABLE = frozenset({"seq", "sse"})
-# A log platform's record (one JSON object a line, or a CSV export's row): the key of
-# the line (Loki's logcli --output jsonl "line"; Elastic's, Filebeat's, Vector's and
-# Graylog's "message"; Fluent Bit's "log"; Splunk's "_raw"), of its time, of the program
-# that wrote it (ECS's process.name, log.syslog.appname; Graylog's application_name), its
-# pid (Graylog's process_id) and its host (Graylog's source), the first present of each.
-TEXT_KEYS = ("line", "message", "log", "_raw", "full_message", "msg")
-TIME_KEYS = ("timestamp", "@timestamp", "_time", "time", "date")
-_PROGRAM_KEYS = (
-    "syslog_identifier",
-    "program",
-    "application_name",
-    "appname",
-    "ident",
-    "process.name",
-    "log.syslog.appname",
-    "syslog.appname",
-)
-_PID_KEYS = (
-    "pid",
-    "procid",
-    "process_id",
-    "process.pid",
-    "log.syslog.procid",
-    "syslog.procid",
-)
-_HOST_KEYS = ("hostname", "host", "host.name", "host.hostname", "source")
+# (A log platform's record, one JSON object a line or a CSV export's row, keeps its
+# line, time, program, pid and host in the fields evidence/recordkeys.py names.)
 # a line that starts with its own time, or with its syslog tag
 _OWN_HEAD = re.compile(
     r"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)"
@@ -95,13 +73,17 @@ def _csv_header(line: bytes) -> list[str] | None:
     "source", "message"; Splunk's "_time", …, "_raw"; Kibana's "@timestamp", …,
     "message"): one names the line, another its time; or None."""
     lowered = line.lower()
-    if b"," not in line or len(line) > 4096 or not any(k.encode() in lowered for k in TIME_KEYS):
+    if (
+        b"," not in line
+        or len(line) > 4096
+        or not any(k.encode() in lowered for k in recordkeys.TIME)
+    ):
         return None
     cells = _cells(line)
     if cells is None:
         return None
     names = [c.strip().lower() for c in cells]
-    if any(n in TEXT_KEYS for n in names) and any(n in TIME_KEYS for n in names):
+    if any(n in recordkeys.MESSAGE for n in names) and any(n in recordkeys.TIME for n in names):
         return names
     return None
 
@@ -257,19 +239,19 @@ def platform_line(rec: dict[str, object]) -> bytes | None:
     the line is the message alone."""
     source = rec.get("_source")  # (an Elasticsearch hit: the event is its _source)
     flat = _flat(source if isinstance(source, dict) else rec)
-    text = next((v for k in TEXT_KEYS if isinstance(v := flat.get(k), str)), None)
+    text = next((v for k in recordkeys.MESSAGE if isinstance(v := flat.get(k), str)), None)
     if text is None:
         return None
     text = text.rstrip("\r\n").replace("\r", " ").replace("\n", " ")
     own = _OWN_HEAD.match(text)
     if own is not None and own.group("tag") is None:
         return text.encode("utf-8", "replace")
-    stamp = _stamp(next((flat[k] for k in TIME_KEYS if k in flat), None))
-    host = _word(next((v for k in _HOST_KEYS if isinstance(v := flat.get(k), str)), "-"))
+    stamp = _stamp(next((flat[k] for k in recordkeys.TIME if k in flat), None))
+    host = _word(next((v for k in recordkeys.HOST if isinstance(v := flat.get(k), str)), "-"))
     if own is None:
-        program = next((v for k in _PROGRAM_KEYS if isinstance(v := flat.get(k), str)), None)
+        program = next((v for k in recordkeys.PROGRAM if isinstance(v := flat.get(k), str)), None)
         if program:
-            pid = _word(str(next((flat[k] for k in _PID_KEYS if k in flat), 0)))
+            pid = _word(str(next((flat[k] for k in recordkeys.PID if k in flat), 0)))
             text = f"{_word(str(program))}[{pid}]: {text}"
     return f"{stamp} {host} {text}".encode("utf-8", "replace")
 
