@@ -45,6 +45,9 @@ CAUSE_ONLY = "--stage-anywhere" not in sys.argv
 # stated, none given), not only where the model read the cause
 STAGE_CAUSE = any(a.startswith("--stage-cause") for a in sys.argv)
 CAUSE_TH = 2.0  # --stage-cause=0.99: its threshold (the stage model's own by default)
+# --kind-thresholds=nothing:0.9,code:0.9,cause:0.8: the category threshold per open_kind()
+# (the shipped gate: a cause a code alone read is taken over at CODE_CAUSE_THRESHOLD)
+KIND_TH: dict[str, float] = {"cause": L.CODE_CAUSE_THRESHOLD}
 
 
 def loco_model(
@@ -93,16 +96,19 @@ class Training:
             for f, m in self.whole.items()
         }
         self.min_df = min_df
+        # (--patterns: the category model's extra texts that leave with each group)
+        self.extra_by_group: dict[str, list[int]] = {}
 
     def models_without(self, g: str) -> dict[str, L.Model]:
         """Both models trained without group ``g``'s texts."""
         gone = self.by_group.get(g, [])
+        extra = self.extra_by_group.get(g, [])
         return {
             f: loco_model(
                 self.full[f],
                 self.whole[f],
                 self.totals[f],
-                L.count(self.feats[f][i] for i in gone),
+                L.count(self.feats[f][i] for i in (gone + extra if f == "category" else gone)),
                 self.min_df,
             )
             for f in L.FIELDS
@@ -139,12 +145,16 @@ def main() -> None:
     global CAUSE_TH  # noqa: PLW0603 - one measurement's setting
     CAUSE_TH = float(args.get("stage-cause", L.THRESHOLDS["stage"]))
     min_df = int(args.get("min-df", L.MIN_DF))
+    kinds = (x.split(":") for x in args.get("kind-thresholds", "").split(",") if x)
+    KIND_TH.update((k, float(v)) for k, v in kinds)
     L.CHAR_WORD = int(args.get("char-word", L.CHAR_WORD)) or 10**6
     verbose = "-v" in sys.argv
 
     train_rows = L.training_rows(ROOT) + (_bounce_texts() if "--with-bounces" in sys.argv else [])
     training = Training(train_rows, min_df)
     groups, support = rule_groups()
+    if "patterns" in args or "--patterns" in sys.argv:
+        with_patterns(training, support, args.get("patterns", ""))
 
     temps = [float(x) for x in args.get("temperatures", str(L.TEMPERATURE)).split(",")]
     # (row, rules' reading, {temperature: (category reading, {category: stage reading})})
@@ -180,6 +190,27 @@ def main() -> None:
         for th in thresholds:
             for ts in stage_ths or [th]:
                 _report(records, t, th, ts, verbose and th == thresholds[-1])
+
+
+def with_patterns(training: Training, support: dict[str, set[str]], how: str) -> None:
+    """``--patterns[=strict]``: the category model also learns each table pattern's
+    literal words (``learned.pattern_rows``); a pattern only the left-out group's texts
+    match (``strict``: any of them) is left out with the group."""
+    extra = L.pattern_rows()
+    start = len(training.rows)
+    training.rows = training.rows + [r for r, _ in extra]
+    cat = training.feats["category"] + L.labelled([r for r, _ in extra], "category")
+    training.feats["category"] = cat
+    training.full["category"] = L.count(cat)
+    training.whole["category"] = m = L.train(training.full["category"], 0.0, training.min_df)
+    training.totals["category"] = {
+        k: sum(training.full["category"].tokens[k][t] for t in m.weights) for k in m.labels
+    }
+    training.extra_by_group = defaultdict(list)
+    for i, (_, ident) in enumerate(extra):
+        gs = support.get(ident, set())
+        for g in gs if how == "strict" or len(gs) == 1 else ():
+            training.extra_by_group[g].append(start + i)
 
 
 def _readings(
@@ -247,13 +278,20 @@ def _report(records: list[Any], t: float, th: float, ts: float, verbose: bool) -
         f: [0, 0, 0, 0, 0] for f in (*L.FIELDS, "cause")
     }  # open&wrong, fired, right; open&right, fired
     tot = dict.fromkeys(L.FIELDS, 0)
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # open, rules right, after
     for r, rule, reads in records:
         cat, st = reads[t]
         category = rule.category.value
         if cat is not None:
+            kind = open_kind(rule)
             category = _tally(
-                tally["category"], r, "category", category, cat, th=th, verbose=verbose
-            )
+                tally["category"], r, "category", category, cat,
+                th=KIND_TH.get(kind, th), verbose=verbose,
+            )  # fmt: skip
+            k = kinds[kind]
+            k[0] += 1
+            k[1] += rule.category.value == r["category"]
+            k[2] += category == r["category"]
         tot["category"] += category == r["category"]
         stage = rule.stage.value
         learned_cause = category != rule.category.value
@@ -273,6 +311,22 @@ def _report(records: list[Any], t: float, th: float, ts: float, verbose: bool) -
             f"right {right}; open where right {orr}, fired {fr}"
         )
     print(f"T={t} threshold {th} (stage {ts}): " + " | ".join(out))
+    print("  category by kind: " + ", ".join(
+        f"{k} {n} open, rules {b}, net {a - b:+d}" for k, (n, b, a) in sorted(kinds.items())
+    ))  # fmt: skip
+
+
+def open_kind(rule: Any) -> str:
+    """Why the category is open to the fallback: ``nothing`` read (or words that say only
+    that delivery failed), a ``code`` read no cause, or a code alone read a ``cause``."""
+    if rule.category.value != "other":
+        return "cause"
+    return "code" if classifier.evidence_rank(rule) == 1 or _coded(rule) else "nothing"
+
+
+def _coded(rule: Any) -> bool:
+    first = rule.matched[0] if rule.matched else ""
+    return first.startswith(("reply:", "enhanced:", "microsoft:"))
 
 
 def _tally(
