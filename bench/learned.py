@@ -10,6 +10,7 @@ estimate of what the held-back split sees. It never reads a held-back row.
 
 Usage: PYTHONPATH=src python bench/learned.py [--thresholds=0.9,0.99]
        [--stage-thresholds=0.8,0.9] [--min-df=2] [--char-word=4] [--with-bounces] [-v]
+       [--kind-thresholds=nothing:0.97,code:0.97,cause:0.85] [--patterns[=strict]]
        PYTHONPATH=src python bench/learned.py --cost
 
 Prints, per threshold: how often the fallback fires (category, stage), its accuracy
@@ -20,11 +21,18 @@ characters or more (0: none). ``--with-bounces``: also train on the tune bounces
 deciding texts (the text ``classify_best`` chose in each tune bounce, labelled with the
 row's category and stage; a bounce file is read only when every row of it hashes
 into the tune split), each in its source's group (measured worse: docs/explain.md).
+``--kind-thresholds``: the category threshold by why the category is open (``open_kind``:
+no cause read from ``nothing``, none read from a ``code``, a ``cause`` a code alone read;
+the shipped gate's ``cause`` threshold by default); each threshold's line also gives
+the net rows per kind. ``--patterns[=strict]``: the category model also learns each
+table pattern's literal words (``pattern_rows``; measured, not taken: docs/explain.md,
+"Session 21: learned5").
 """
 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -35,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generalise as G
 
 from smtpdoctor.diagnosis import classifier
+from smtpdoctor.knowledge import PATTERNS
 from smtpdoctor.knowledge import learned as L
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,11 +201,32 @@ def main() -> None:
                 _report(records, t, th, ts, verbose and th == thresholds[-1])
 
 
+_OPERATORS = re.compile(r"\\[bBsSdDwW]|\[[^\]]*\]|\(\?[:!=<]*|[()|?*+{}^$]|\\")
+
+
+def pattern_text(source: str) -> str:
+    """A table regex's literal words: its operators and character classes taken out
+    (``\\bmailbox (?:is )?full\\b`` gives ``mailbox is full``)."""
+    return " ".join(_OPERATORS.sub(" ", source).split())
+
+
+def pattern_rows() -> list[tuple[L.Row, str]]:
+    """Each table pattern's literal words as a training text of the category model, with
+    the pattern's id (``--patterns``: the words the rules know, each with its cause, might
+    reach texts that hold them where no pattern matches; measured, not taken)."""
+    out = []
+    for p in PATTERNS:
+        text = pattern_text(p.regex.pattern)
+        if text:
+            out.append((L.Row(text, p.category.value, "none", f"pattern:{p.id}", None), p.id))
+    return out
+
+
 def with_patterns(training: Training, support: dict[str, set[str]], how: str) -> None:
     """``--patterns[=strict]``: the category model also learns each table pattern's
     literal words (``learned.pattern_rows``); a pattern only the left-out group's texts
     match (``strict``: any of them) is left out with the group."""
-    extra = L.pattern_rows()
+    extra = pattern_rows()
     start = len(training.rows)
     training.rows = training.rows + [r for r, _ in extra]
     cat = training.feats["category"] + L.labelled([r for r, _ in extra], "category")

@@ -21,9 +21,9 @@ Ideas measured (docs/explain.md, "Session 21: learned5"):
   ``shipped``: the classifier's, ``CODE_CAUSE_THRESHOLD`` where a code alone read a
   cause, ``THRESHOLDS["category"]`` elsewhere); the per-kind tally shows what a
   threshold per kind of evidence would give.
-* ``--patterns[=strict]``: every table pattern's literal words (``learned.pattern_rows``)
-  as one more training text of the category model, labelled with the pattern's
-  category (``bench/learned.py``'s ``with_patterns``); a pattern that only the left-out
+* ``--patterns[=strict]``: every table pattern's literal words as one more training
+  text of the category model, labelled with the pattern's category
+  (``bench/learned.py``'s ``pattern_rows``, ``with_patterns``); a pattern that only the left-out
   group's tune texts match (``rule_groups``: lines, corpus.jsonl, tune bounces) is left
   out with it, as ``loco`` switches such a rule off (``strict``: every pattern that any
   of the group's texts matches: it may have been written from them).

@@ -312,29 +312,6 @@ def training_rows(root: Path) -> list[Row]:
     return out
 
 
-_OPERATORS = re.compile(r"\\[bBsSdDwW]|\[[^\]]*\]|\(\?[:!=<]*|[()|?*+{}^$]|\\")
-
-
-def pattern_text(source: str) -> str:
-    """A table regex's literal words: its operators and character classes taken out
-    (``\\bmailbox (?:is )?full\\b`` gives ``mailbox is full``)."""
-    return " ".join(_OPERATORS.sub(" ", source).split())
-
-
-def pattern_rows() -> list[tuple[Row, str]]:
-    """Each table pattern's literal words as a training text of the category model, with
-    the pattern's id: the words the rules know, each with its cause, also reach texts
-    that hold them where no pattern matches (the model weighs words, not their order)."""
-    from smtpdoctor.knowledge import PATTERNS  # noqa: PLC0415 - the trainer's, not a reading's
-
-    out = []
-    for p in PATTERNS:
-        text = pattern_text(p.regex.pattern)
-        if text:
-            out.append((Row(text, p.category.value, "none", f"pattern:{p.id}", None), p.id))
-    return out
-
-
 class Counts(NamedTuple):
     """The counts a model is made from; leave-one-out subtracts a group's."""
 
