@@ -154,8 +154,10 @@ def main() -> None:
     global CAUSE_TH  # noqa: PLW0603 - one measurement's setting
     CAUSE_TH = float(args.get("stage-cause", L.THRESHOLDS["stage"]))
     min_df = int(args.get("min-df", L.MIN_DF))
-    kinds = (x.split(":") for x in args.get("kind-thresholds", "").split(",") if x)
-    KIND_TH.update((k, float(v)) for k, v in kinds)
+    if "kind-thresholds" in args:  # (given empty: every kind at the category threshold)
+        KIND_TH.clear()
+        kinds = (x.split(":") for x in args["kind-thresholds"].split(",") if x)
+        KIND_TH.update((k, float(v)) for k, v in kinds)
     L.CHAR_WORD = int(args.get("char-word", L.CHAR_WORD)) or 10**6
     verbose = "-v" in sys.argv
 
@@ -224,7 +226,7 @@ def pattern_rows() -> list[tuple[L.Row, str]]:
 
 def with_patterns(training: Training, support: dict[str, set[str]], how: str) -> None:
     """``--patterns[=strict]``: the category model also learns each table pattern's
-    literal words (``learned.pattern_rows``); a pattern only the left-out group's texts
+    literal words (``pattern_rows``); a pattern only the left-out group's texts
     match (``strict``: any of them) is left out with the group."""
     extra = pattern_rows()
     start = len(training.rows)
@@ -351,12 +353,8 @@ def open_kind(rule: Any) -> str:
     that delivery failed), a ``code`` read no cause, or a code alone read a ``cause``."""
     if rule.category.value != "other":
         return "cause"
-    return "code" if classifier.evidence_rank(rule) == 1 or _coded(rule) else "nothing"
-
-
-def _coded(rule: Any) -> bool:
     first = rule.matched[0] if rule.matched else ""
-    return first.startswith(("reply:", "enhanced:", "microsoft:"))
+    return "code" if first.startswith(("reply:", "enhanced:", "microsoft:")) else "nothing"
 
 
 def _tally(
