@@ -10,6 +10,7 @@ estimate of what the held-back split sees. It never reads a held-back row.
 
 Usage: PYTHONPATH=src python bench/learned.py [--thresholds=0.9,0.99]
        [--stage-thresholds=0.8,0.9] [--min-df=2] [--char-word=4] [--with-bounces] [-v]
+       [--kind-thresholds=nothing:0.97,code:0.97,cause:0.85] [--patterns[=strict]]
        PYTHONPATH=src python bench/learned.py --cost
 
 Prints, per threshold: how often the fallback fires (category, stage), its accuracy
@@ -20,11 +21,18 @@ characters or more (0: none). ``--with-bounces``: also train on the tune bounces
 deciding texts (the text ``classify_best`` chose in each tune bounce, labelled with the
 row's category and stage; a bounce file is read only when every row of it hashes
 into the tune split), each in its source's group (measured worse: docs/explain.md).
+``--kind-thresholds``: the category threshold by why the category is open (``open_kind``:
+no cause read from ``nothing``, none read from a ``code``, a ``cause`` a code alone read;
+the shipped gate's ``cause`` threshold by default); each threshold's line also gives
+the net rows per kind. ``--patterns[=strict]``: the category model also learns each
+table pattern's literal words (``pattern_rows``; measured, not taken: docs/explain.md,
+"Session 21: learned5").
 """
 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -35,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generalise as G
 
 from smtpdoctor.diagnosis import classifier
+from smtpdoctor.knowledge import PATTERNS
 from smtpdoctor.knowledge import learned as L
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +54,9 @@ CAUSE_ONLY = "--stage-anywhere" not in sys.argv
 # stated, none given), not only where the model read the cause
 STAGE_CAUSE = any(a.startswith("--stage-cause") for a in sys.argv)
 CAUSE_TH = 2.0  # --stage-cause=0.99: its threshold (the stage model's own by default)
+# --kind-thresholds=nothing:0.9,code:0.9,cause:0.8: the category threshold per open_kind()
+# (the shipped gate: a cause a code alone read is taken over at CODE_CAUSE_THRESHOLD)
+KIND_TH: dict[str, float] = {"cause": L.CODE_CAUSE_THRESHOLD}
 
 
 def loco_model(
@@ -93,16 +105,19 @@ class Training:
             for f, m in self.whole.items()
         }
         self.min_df = min_df
+        # (--patterns: the category model's extra texts that leave with each group)
+        self.extra_by_group: dict[str, list[int]] = {}
 
     def models_without(self, g: str) -> dict[str, L.Model]:
         """Both models trained without group ``g``'s texts."""
         gone = self.by_group.get(g, [])
+        extra = self.extra_by_group.get(g, [])
         return {
             f: loco_model(
                 self.full[f],
                 self.whole[f],
                 self.totals[f],
-                L.count(self.feats[f][i] for i in gone),
+                L.count(self.feats[f][i] for i in (gone + extra if f == "category" else gone)),
                 self.min_df,
             )
             for f in L.FIELDS
@@ -139,12 +154,18 @@ def main() -> None:
     global CAUSE_TH  # noqa: PLW0603 - one measurement's setting
     CAUSE_TH = float(args.get("stage-cause", L.THRESHOLDS["stage"]))
     min_df = int(args.get("min-df", L.MIN_DF))
+    if "kind-thresholds" in args:  # (given empty: every kind at the category threshold)
+        KIND_TH.clear()
+        kinds = (x.split(":") for x in args["kind-thresholds"].split(",") if x)
+        KIND_TH.update((k, float(v)) for k, v in kinds)
     L.CHAR_WORD = int(args.get("char-word", L.CHAR_WORD)) or 10**6
     verbose = "-v" in sys.argv
 
     train_rows = L.training_rows(ROOT) + (_bounce_texts() if "--with-bounces" in sys.argv else [])
     training = Training(train_rows, min_df)
     groups, support = rule_groups()
+    if "patterns" in args or "--patterns" in sys.argv:
+        with_patterns(training, support, args.get("patterns", ""))
 
     temps = [float(x) for x in args.get("temperatures", str(L.TEMPERATURE)).split(",")]
     # (row, rules' reading, {temperature: (category reading, {category: stage reading})})
@@ -180,6 +201,48 @@ def main() -> None:
         for th in thresholds:
             for ts in stage_ths or [th]:
                 _report(records, t, th, ts, verbose and th == thresholds[-1])
+
+
+_OPERATORS = re.compile(r"\\[bBsSdDwW]|\[[^\]]*\]|\(\?[:!=<]*|[()|?*+{}^$]|\\")
+
+
+def pattern_text(source: str) -> str:
+    """A table regex's literal words: its operators and character classes taken out
+    (``\\bmailbox (?:is )?full\\b`` gives ``mailbox is full``)."""
+    return " ".join(_OPERATORS.sub(" ", source).split())
+
+
+def pattern_rows() -> list[tuple[L.Row, str]]:
+    """Each table pattern's literal words as a training text of the category model, with
+    the pattern's id (``--patterns``: the words the rules know, each with its cause, might
+    reach texts that hold them where no pattern matches; measured, not taken)."""
+    out = []
+    for p in PATTERNS:
+        text = pattern_text(p.regex.pattern)
+        if text:
+            out.append((L.Row(text, p.category.value, "none", f"pattern:{p.id}", None), p.id))
+    return out
+
+
+def with_patterns(training: Training, support: dict[str, set[str]], how: str) -> None:
+    """``--patterns[=strict]``: the category model also learns each table pattern's
+    literal words (``pattern_rows``); a pattern only the left-out group's texts
+    match (``strict``: any of them) is left out with the group."""
+    extra = pattern_rows()
+    start = len(training.rows)
+    training.rows = training.rows + [r for r, _ in extra]
+    cat = training.feats["category"] + L.labelled([r for r, _ in extra], "category")
+    training.feats["category"] = cat
+    training.full["category"] = L.count(cat)
+    training.whole["category"] = m = L.train(training.full["category"], 0.0, training.min_df)
+    training.totals["category"] = {
+        k: sum(training.full["category"].tokens[k][t] for t in m.weights) for k in m.labels
+    }
+    training.extra_by_group = defaultdict(list)
+    for i, (_, ident) in enumerate(extra):
+        gs = support.get(ident, set())
+        for g in gs if how == "strict" or len(gs) == 1 else ():
+            training.extra_by_group[g].append(start + i)
 
 
 def _readings(
@@ -247,13 +310,20 @@ def _report(records: list[Any], t: float, th: float, ts: float, verbose: bool) -
         f: [0, 0, 0, 0, 0] for f in (*L.FIELDS, "cause")
     }  # open&wrong, fired, right; open&right, fired
     tot = dict.fromkeys(L.FIELDS, 0)
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # open, rules right, after
     for r, rule, reads in records:
         cat, st = reads[t]
         category = rule.category.value
         if cat is not None:
+            kind = open_kind(rule)
             category = _tally(
-                tally["category"], r, "category", category, cat, th=th, verbose=verbose
-            )
+                tally["category"], r, "category", category, cat,
+                th=KIND_TH.get(kind, th), verbose=verbose,
+            )  # fmt: skip
+            k = kinds[kind]
+            k[0] += 1
+            k[1] += rule.category.value == r["category"]
+            k[2] += category == r["category"]
         tot["category"] += category == r["category"]
         stage = rule.stage.value
         learned_cause = category != rule.category.value
@@ -273,6 +343,18 @@ def _report(records: list[Any], t: float, th: float, ts: float, verbose: bool) -
             f"right {right}; open where right {orr}, fired {fr}"
         )
     print(f"T={t} threshold {th} (stage {ts}): " + " | ".join(out))
+    print("  category by kind: " + ", ".join(
+        f"{k} {n} open, rules {b}, net {a - b:+d}" for k, (n, b, a) in sorted(kinds.items())
+    ))  # fmt: skip
+
+
+def open_kind(rule: Any) -> str:
+    """Why the category is open to the fallback: ``nothing`` read (or words that say only
+    that delivery failed), a ``code`` read no cause, or a code alone read a ``cause``."""
+    if rule.category.value != "other":
+        return "cause"
+    first = rule.matched[0] if rule.matched else ""
+    return "code" if first.startswith(("reply:", "enhanced:", "microsoft:")) else "nothing"
 
 
 def _tally(

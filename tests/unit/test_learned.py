@@ -216,6 +216,25 @@ def test_a_cause_read_from_a_code_alone_is_open() -> None:
         assert classify(text) == rules
 
 
+def test_a_cause_read_from_a_code_alone_yields_at_a_lower_threshold() -> None:
+    """(session 21) Where a code alone read a cause, the model's reading is taken from
+    ``CODE_CAUSE_THRESHOLD`` on, under the threshold where no cause was read (a text
+    written for this test: its 550 reads a missing recipient, its words a size refusal;
+    docs/explain.md, "Session 21: learned5")."""
+    text = "550 The message is larger than we allow"
+    rules = classify(text, learned=False)
+    assert rules.category is Category.RECIPIENT
+    assert learned_may_read(rules, None) == (True, False)
+    got = learned.read(text, learned.model("category"))
+    assert got.label == "message_size"
+    assert learned.CODE_CAUSE_THRESHOLD <= got.confidence < learned.threshold("category")
+    assert classify(text).category is Category.MESSAGE_SIZE
+    assert learned.read_taken(text, learned.model("category")) is None
+    assert learned.read_taken(
+        text, learned.model("category"), threshold=learned.CODE_CAUSE_THRESHOLD
+    )
+
+
 def test_stage_given_by_the_caller_is_kept() -> None:
     text, _ = UNSEEN[1]
     assert classify(text, stage=Stage.MAIL_FROM).stage is Stage.MAIL_FROM

@@ -204,16 +204,21 @@ def read(text: str, model: Model, category: str | None = None) -> Reading:
 
 
 def read_taken(
-    text: str, model: Model, category: str | None = None, *, refused: Iterable[str] = ()
+    text: str,
+    model: Model,
+    category: str | None = None,
+    *,
+    refused: Iterable[str] = (),
+    threshold: float | None = None,
 ) -> Reading | None:
     """:func:`read`'s reading where it is taken: a label not in ``refused`` read with at
-    least the model's threshold of confidence; None otherwise. (The words that weighed
-    most, a sort over the text's tokens, are worked out only for a reading taken: a
-    bounce folder asks some 260 texts and takes a handful.)"""
+    least ``threshold`` of confidence (default: the model's); None otherwise. (The words
+    that weighed most, a sort over the text's tokens, are worked out only for a reading
+    taken: a bounce folder asks some 260 texts and takes a handful.)"""
     toks, scores, best = _label(text, model, category)
     label = model.labels[best]
     sure = confidence(scores, best, len(toks))
-    if label in refused or sure < model.threshold:
+    if label in refused or sure < (model.threshold if threshold is None else threshold):
         return None
     return Reading(label, sure, _pull(toks, scores, best, model))
 
@@ -264,6 +269,11 @@ TEMPERATURE = 0.5  # (see confidence())
 MIN_DF = 10  # a token kept occurs in at least this many training texts
 # The thresholds chosen by bench/learned.py's leave-one-collection-out run on the tune split.
 THRESHOLDS = {"category": 0.97, "stage": 0.8}
+# (session 21) The category threshold where a bare reply code or a generic enhanced code
+# read a cause (not where no cause was read): such causes were right 38 % of the time at
+# first sight, and the model's reading there is taken from 0.85 on (bench/learned.py's
+# leave-one-out and bench/learned_firstsight.py: docs/explain.md, "Session 21: learned5").
+CODE_CAUSE_THRESHOLD = 0.85
 FIELDS = ("category", "stage")
 
 
