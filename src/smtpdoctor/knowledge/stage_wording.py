@@ -36,6 +36,7 @@ __all__ = [
     "LOCALISED_NOT_LISTED",
     "STATED_STAGES",
     "SUBJECT_STAGES",
+    "implied_stage",
     "names_recipient",
     "subject_stage",
 ]
@@ -969,6 +970,70 @@ def subject_stage(category: Category, text: str) -> Stage | None:
         if words.search(text):
             return stage
     return None
+
+
+# (session 21) Relaying refused: a server decides whether it relays for each recipient
+# (RFC 5321 §3.6.2, §7.1: "relay access denied" answers RCPT TO), whatever cause was read
+# beside it ("Relaying denied. IP name lookup failed"). Not "Relaying disallowed as
+# <address>" (Zoho's refusal of the From address, read by its own phrase).
+_RELAY_REFUSED = re.compile(
+    r"\brelay(?:ing)?\b[^.;\n]{0,20}?\b(?:denied|not (?:permitted|allowed)|prohibited|refused|"
+    r"disallowed|rejected)\b(?! as\b)|\b(?:denies|no|unable to) relay(?:ing)?\b|"
+    r"\brequired for relay(?:ing)?\b|\brcpthosts\b",
+    re.IGNORECASE,
+)
+# (session 21) The address a recipient cause refused, named so ("A valid address is required",
+# "not an active address", a "BAD_RECIPIENT" token): RCPT TO's argument.
+_RECIPIENT_ADDRESS = re.compile(
+    r"(?<!\bIP )(?<!\bsender )(?<!\bfrom )\baddress\b|(?-i:\bRECIPIENT\b|_RECIPIENT\b)",
+    re.IGNORECASE,
+)
+# (session 21) The mechanism AUTH named refused (RFC 4954 §6: 504 "Unrecognized
+# authentication type" answers AUTH).
+_AUTH_MECHANISM = re.compile(
+    r"\bauthentication (?:type|method|mechanism)s?\b|\bAUTH (?:type|method|mechanism)s?\b",
+    re.IGNORECASE,
+)
+# (session 21) The HELO/EHLO name said to be refused or invalid: the EHLO argument was judged.
+_HELO_JUDGED = re.compile(
+    r"\b(?:HELO|EHLO)\b(?: command| name| host ?name| domain| argument)?(?: \[[^\]\n]{0,80}\])?"
+    r"[^.;\n]{0,20}?\b(?:denied|rejected|refused|blocked|invalid|not accepted|should be|must be)\b|"
+    r"\b(?:invalid|bad|bogus|forged) (?:HELO|EHLO)\b",
+    re.IGNORECASE,
+)
+# Causes whose refusal judges one command's argument or the message, as a policy refusal
+# does (the subject words read for them too).
+_ARGUMENT_CAUSES = frozenset(
+    {
+        Category.RECIPIENT,
+        Category.MESSAGE_SIZE,
+        Category.AUTHENTICATION,
+        Category.STARTTLS_UNAVAILABLE,
+    }
+)
+
+
+def implied_stage(category: Category, text: str, by_code: bool) -> Stage | None:
+    """(session 21) Where a failure of ``category`` happened, from words of the text that
+    imply a stage, when nothing else gave one (docs/explain.md, "Session 21: stages3").
+
+    ``by_code``: the cause was read from a bare reply code or a generic enhanced code
+    alone, a guess (right about half the time at first sight), so the words say what
+    was judged whatever the cause: the subject words (``SUBJECT_STAGES``) are read for
+    it as for a policy refusal, and for the causes that judge an argument."""
+    if category in {Category.OK, Category.OTHER}:
+        return None
+    if by_code or category in _ARGUMENT_CAUSES:
+        for words, stage in SUBJECT_STAGES:
+            if words.search(text):
+                return stage
+    if _RELAY_REFUSED.search(text):
+        return Stage.RCPT_TO
+    if category is Category.RECIPIENT and _RECIPIENT_ADDRESS.search(text):
+        return Stage.RCPT_TO
+    if category is Category.AUTHENTICATION and _AUTH_MECHANISM.search(text):
+        return Stage.AUTH
+    return Stage.EHLO if _HELO_JUDGED.search(text) else None
 
 
 # (session 12) A delivery agent's own log line for the local delivery after the SMTP
