@@ -132,29 +132,20 @@ def size_message(category: str, words: str, by_code: bool = False) -> str | None
     return "message" if category == "message_size" else None
 
 
-def recipient_words_any(category: str, words: str, by_code: bool = False) -> str | None:
-    """Any refusal whose words name a recipient, mailbox or user: RCPT TO."""
-    if category in {"ok", "other"}:
-        return None
-    return "rcpt_to" if _RCPT.search(words) else None
+def _words_any(rx: re.Pattern[str], stage: str, name: str) -> Rule:
+    """Any failure cause whose words match ``rx``: ``stage`` (the broad word classes)."""
+
+    def rule(category: str, words: str, by_code: bool = False) -> str | None:
+        return stage if category not in {"ok", "other"} and rx.search(words) else None
+
+    rule.__name__ = name
+    return rule
 
 
-def message_words_any(category: str, words: str, by_code: bool = False) -> str | None:
-    if category in {"ok", "other"}:
-        return None
-    return "message" if _MSG.search(words) else None
-
-
-def sender_words_any(category: str, words: str, by_code: bool = False) -> str | None:
-    if category in {"ok", "other"}:
-        return None
-    return "mail_from" if _SENDER.search(words) else None
-
-
-def greeting_words_any(category: str, words: str, by_code: bool = False) -> str | None:
-    if category in {"ok", "other"}:
-        return None
-    return "greeting" if _GREET.search(words) else None
+recipient_words_any = _words_any(_RCPT, "rcpt_to", "recipient_words_any")
+message_words_any = _words_any(_MSG, "message", "message_words_any")
+sender_words_any = _words_any(_SENDER, "mail_from", "sender_words_any")
+greeting_words_any = _words_any(_GREET, "greeting", "greeting_words_any")
 
 
 def subject_code(category: str, words: str, by_code: bool = False) -> str | None:
