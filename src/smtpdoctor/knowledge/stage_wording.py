@@ -959,11 +959,16 @@ _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
 
 def subject_stage(category: Category, text: str) -> Stage | None:
     """Where a refusal of ``category`` usually happens, from what the text says was judged."""
-    if category not in _SUBJECT_CATEGORIES and category not in _SENDER_CATEGORIES:
-        return None
+    if category in _SUBJECT_CATEGORIES:
+        return _judged_stage(text)
+    return _judged_stage(text, _SENDER_WORDS) if category in _SENDER_CATEGORIES else None
+
+
+def _judged_stage(text: str, only: re.Pattern[str] | None = None) -> Stage | None:
+    """The stage of the first of ``SUBJECT_STAGES``' words in ``text`` (``only``: those)."""
     lowered = text.lower() if text.isascii() else None
     for (words, stage), needs in zip(SUBJECT_STAGES, _SUBJECT_NEEDS, strict=True):
-        if category in _SENDER_CATEGORIES and words is not _SENDER_WORDS:
+        if only is not None and words is not only:
             continue
         if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
             continue
@@ -972,10 +977,11 @@ def subject_stage(category: Category, text: str) -> Stage | None:
     return None
 
 
-# (session 21) Relaying refused: a server decides whether it relays for each recipient
-# (RFC 5321 §3.6.2, §7.1: "relay access denied" answers RCPT TO), whatever cause was read
-# beside it ("Relaying denied. IP name lookup failed"). Not "Relaying disallowed as
-# <address>" (Zoho's refusal of the From address, read by its own phrase).
+# (session 21) Relaying refused: a server decides whether it relays by each recipient's
+# domain (RFC 5321 §3.6; Postfix's reject_unauth_destination is a recipient restriction,
+# SMTPD_ACCESS_README), so it answers RCPT TO, whatever cause was read beside it
+# ("Relaying denied. IP name lookup failed"). Not "Relaying disallowed as <address>"
+# (Zoho's refusal of the address the mail is sent as, read by its own phrase).
 _RELAY_REFUSED = re.compile(
     r"\brelay(?:ing)?\b[^.;\n]{0,20}?\b(?:denied|not (?:permitted|allowed)|prohibited|refused|"
     r"disallowed|rejected)\b(?! as\b)|\b(?:denies|no|unable to) relay(?:ing)?\b|"
@@ -1024,16 +1030,27 @@ def implied_stage(category: Category, text: str, by_code: bool) -> Stage | None:
     if category in {Category.OK, Category.OTHER}:
         return None
     if by_code or category in _ARGUMENT_CAUSES:
-        for words, stage in SUBJECT_STAGES:
-            if words.search(text):
-                return stage
-    if _RELAY_REFUSED.search(text):
+        judged = _judged_stage(text)
+        if judged is not None:
+            return judged
+    # (An ASCII text without the words each pattern needs skips its search.)
+    low = text.lower() if text.isascii() else None
+    if _has(low, "relay", "rcpthosts") and _RELAY_REFUSED.search(text):
         return Stage.RCPT_TO
-    if category is Category.RECIPIENT and _RECIPIENT_ADDRESS.search(text):
+    if (
+        category is Category.RECIPIENT
+        and _has(low, "address", "recipient")
+        and _RECIPIENT_ADDRESS.search(text)
+    ):
         return Stage.RCPT_TO
-    if category is Category.AUTHENTICATION and _AUTH_MECHANISM.search(text):
+    if category is Category.AUTHENTICATION and _has(low, "auth") and _AUTH_MECHANISM.search(text):
         return Stage.AUTH
-    return Stage.EHLO if _HELO_JUDGED.search(text) else None
+    return Stage.EHLO if _has(low, "helo", "ehlo") and _HELO_JUDGED.search(text) else None
+
+
+def _has(lowered: str | None, *words: str) -> bool:
+    """``lowered`` (None: not ASCII, so not known) holds one of ``words``."""
+    return lowered is None or any(map(lowered.__contains__, words))
 
 
 # (session 12) A delivery agent's own log line for the local delivery after the SMTP
