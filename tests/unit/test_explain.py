@@ -1921,8 +1921,9 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # which it had withdrawn): 2914/2981 and 2857/2981; a row of margin.
 # Session 20 (firstsight: the learned fallback reads a cause a code alone read):
 # 2917/2981 and 2844/2981; a row of margin. Merged (lead, firstsight): 2917/2981 and
-# 2857/2981; a row of margin.
-LINE_TUNE_FLOOR_ALL = (2916, 2856)
+# 2857/2981; a row of margin. Session 21 (stages3: a stage implied by a text's words
+# where nothing else gave one; no row added): 2917/2981 and 2863/2981; a row of margin.
+LINE_TUNE_FLOOR_ALL = (2916, 2862)
 # Measured once at the end of session 6's line round: held back 286/339 and 283/339
 # (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6). Measured
 # once at the end of session 7 (five collections, 29 held-back rows, 24 and 23 of

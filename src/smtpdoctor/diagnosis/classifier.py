@@ -91,6 +91,7 @@ from smtpdoctor.knowledge.phrasing import (
 from smtpdoctor.knowledge.stage_wording import (
     CODE_STAGES,
     DELIVERED_LOCALLY,
+    implied_stage,
     names_recipient,
     subject_stage,
 )
@@ -424,6 +425,17 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     if phrase_id in _DATA_OR_AFTER and final_stage is Stage.DATA:
         final_stage = after_data(category, final_stage)
+    if (
+        decided is basic_ev
+        and not success
+        and known_stage is None
+        and final_stage is not Stage.NONE
+    ):
+        # (session 21) A bare code read again at the stage its words imply ("550 Sender
+        # address must be specified": MAIL FROM), as at a stated one: a 550 there refuses
+        # the sender, not a recipient.
+        decided = basic_evidence(found_reply, final_stage) or decided
+        category = decided.category
     decided, category = at_stage(decided, category, found_reply, final_stage, matched)
     # Permanence: the reply class, the enhanced class, log words, the pattern.
     permanence, cue_id = permanence_from(found_reply, enhanced, raw, low, decided, category)
@@ -599,19 +611,17 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
     text: str,
 ) -> Stage:
     """Where the deciding evidence usually happens, when the text states no stage."""
+    # (the quoted remote reply's words, not the wrapper's prose about "your message")
+    judged = (
+        mask_addresses(" ".join(reply.text.split())) if reply is not None and reply.text else text
+    )
     return (
         # (session 12) a failure in the local delivery answered no SMTP command
         (Stage.NONE if _delivered_locally(text) else None)
         or decided.stage_hint
         # What the text says was judged (the message, the sender), then a reply
         # code that answers one command only (RFC 4954: 535 answers AUTH).
-        # (the quoted remote reply's words, not the wrapper's prose about "your message")
-        or subject_stage(
-            category,
-            mask_addresses(" ".join(reply.text.split()))
-            if reply is not None and reply.text
-            else text,
-        )
+        or subject_stage(category, judged)
         or (CODE_STAGES.get(reply.code) if reply is not None else None)
         or (code_ev.stage if code_ev else None)
         or (code_ev.stage_hint if code_ev and code_ev is decided else None)
@@ -627,6 +637,12 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
             if category is Category.RECIPIENT
             and (decided is not basic_ev or names_recipient(reply.text if reply else text))
             else None
+        )
+        # (session 21) words that imply a stage; a cause read from a code alone is a guess
+        or implied_stage(
+            category,
+            judged,
+            decided is basic_ev or (decided is code_ev and decided.id.endswith(".0")),
         )
         or Stage.NONE
     )

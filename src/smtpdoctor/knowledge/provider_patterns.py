@@ -32,6 +32,9 @@ PROVIDER_PATTERNS: tuple[TextPattern, ...] = (
         "TlsSenderCertificateName no longer matches.",
         "The sending server's public IP changed and the IP-based connector still has the old one.",
         source="microsoft",
+        # (session 21) a refusal of the connecting server itself (its certificate name or
+        # IP), whatever "Relay Access Denied" beside it says: no stage ("What decides")
+        hint=_S.NONE,
         retry=False,
     ),
     _p(

@@ -36,6 +36,7 @@ __all__ = [
     "LOCALISED_NOT_LISTED",
     "STATED_STAGES",
     "SUBJECT_STAGES",
+    "implied_stage",
     "names_recipient",
     "subject_stage",
 ]
@@ -958,17 +959,98 @@ _SUBJECT_NEEDS: tuple[tuple[str, ...] | None, ...] = (
 
 def subject_stage(category: Category, text: str) -> Stage | None:
     """Where a refusal of ``category`` usually happens, from what the text says was judged."""
-    if category not in _SUBJECT_CATEGORIES and category not in _SENDER_CATEGORIES:
-        return None
+    if category in _SUBJECT_CATEGORIES:
+        return _judged_stage(text)
+    return _judged_stage(text, _SENDER_WORDS) if category in _SENDER_CATEGORIES else None
+
+
+def _judged_stage(text: str, only: re.Pattern[str] | None = None) -> Stage | None:
+    """The stage of the first of ``SUBJECT_STAGES``' words in ``text`` (``only``: those)."""
     lowered = text.lower() if text.isascii() else None
     for (words, stage), needs in zip(SUBJECT_STAGES, _SUBJECT_NEEDS, strict=True):
-        if category in _SENDER_CATEGORIES and words is not _SENDER_WORDS:
+        if only is not None and words is not only:
             continue
         if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
             continue
         if words.search(text):
             return stage
     return None
+
+
+# (session 21) Relaying refused: a server decides whether it relays by each recipient's
+# domain (RFC 5321 §3.6; Postfix's reject_unauth_destination is a recipient restriction,
+# SMTPD_ACCESS_README), so it answers RCPT TO, whatever cause was read beside it
+# ("Relaying denied. IP name lookup failed"). Not "Relaying disallowed as <address>"
+# (Zoho's refusal of the address the mail is sent as, read by its own phrase).
+_RELAY_REFUSED = re.compile(
+    r"\brelay(?:ing)?\b[^.;\n]{0,20}?\b(?:denied|not (?:permitted|allowed)|prohibited|refused|"
+    r"disallowed|rejected)\b(?! as\b)|\b(?:denies|no|unable to) relay(?:ing)?\b|"
+    r"\brequired for relay(?:ing)?\b|\brcpthosts\b",
+    re.IGNORECASE,
+)
+# (session 21) The address a recipient cause refused, named so ("A valid address is required",
+# "not an active address", a "BAD_RECIPIENT" token): RCPT TO's argument.
+_RECIPIENT_ADDRESS = re.compile(
+    r"(?<!\bIP )(?<!\bsender )(?<!\bfrom )\baddress\b|(?-i:\bRECIPIENT\b|_RECIPIENT\b)",
+    re.IGNORECASE,
+)
+# (session 21) The mechanism AUTH named refused (RFC 4954 §6: 504 "Unrecognized
+# authentication type" answers AUTH).
+_AUTH_MECHANISM = re.compile(
+    r"\bauthentication (?:type|method|mechanism)s?\b|\bAUTH (?:type|method|mechanism)s?\b",
+    re.IGNORECASE,
+)
+# (session 21) The HELO/EHLO name said to be refused or invalid: the EHLO argument was judged.
+_HELO_JUDGED = re.compile(
+    r"\b(?:HELO|EHLO)\b(?: command| name| host ?name| domain| argument)?(?: \[[^\]\n]{0,80}\])?"
+    r"[^.;\n]{0,20}?\b(?:denied|rejected|refused|blocked|invalid|not accepted|should be|must be)\b|"
+    r"\b(?:invalid|bad|bogus|forged) (?:HELO|EHLO)\b",
+    re.IGNORECASE,
+)
+# Causes whose refusal judges one command's argument or the message, as a policy refusal
+# does (the subject words read for them too).
+_ARGUMENT_CAUSES = frozenset(
+    {
+        Category.RECIPIENT,
+        Category.MESSAGE_SIZE,
+        Category.AUTHENTICATION,
+        Category.STARTTLS_UNAVAILABLE,
+    }
+)
+
+
+def implied_stage(category: Category, text: str, by_code: bool) -> Stage | None:
+    """(session 21) Where a failure of ``category`` happened, from words of the text that
+    imply a stage, when nothing else gave one (docs/explain.md, "Session 21: stages3").
+
+    ``by_code``: the cause was read from a bare reply code or a generic enhanced code
+    alone, a guess (right about half the time at first sight), so the words say what
+    was judged whatever the cause: the subject words (``SUBJECT_STAGES``) are read for
+    it as for a policy refusal, and for the causes that judge an argument."""
+    if category in {Category.OK, Category.OTHER}:
+        return None
+    if by_code or category in _ARGUMENT_CAUSES:
+        judged = _judged_stage(text)
+        if judged is not None:
+            return judged
+    # (An ASCII text without the words each pattern needs skips its search.)
+    low = text.lower() if text.isascii() else None
+    if _has(low, "relay", "rcpthosts") and _RELAY_REFUSED.search(text):
+        return Stage.RCPT_TO
+    if (
+        category is Category.RECIPIENT
+        and _has(low, "address", "recipient")
+        and _RECIPIENT_ADDRESS.search(text)
+    ):
+        return Stage.RCPT_TO
+    if category is Category.AUTHENTICATION and _has(low, "auth") and _AUTH_MECHANISM.search(text):
+        return Stage.AUTH
+    return Stage.EHLO if _has(low, "helo", "ehlo") and _HELO_JUDGED.search(text) else None
+
+
+def _has(lowered: str | None, *words: str) -> bool:
+    """``lowered`` (None: not ASCII, so not known) holds one of ``words``."""
+    return lowered is None or any(map(lowered.__contains__, words))
 
 
 # (session 12) A delivery agent's own log line for the local delivery after the SMTP
