@@ -147,8 +147,9 @@ def test_the_words_of_a_text_and_its_flat_form_are_those_of_both_joined(
 
 
 def test_the_local_delivery_gate_agrees_with_its_regex() -> None:
-    # (session 19) Its words are looked for in an ASCII text only: beyond ASCII a
-    # case-insensitive letter may stand for one lower-casing does not give ("\u017f": s).
+    # (session 21) Each alternative searched where its words stand in the folded text
+    # (phrasing.search_gated): beyond ASCII a case-insensitive letter may stand for one
+    # lower-casing does not give ("\u017f": s), which folding makes that letter first.
     texts = _texts()
     texts += [
         "status=bounced relay=LOCAL (mailbox full)",
