@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
+from smtpdoctor.knowledge.phrasing import StagePhrase, search_gated, stage_phrase
 from smtpdoctor.model import Category, Stage
 
 __all__ = [
@@ -966,7 +966,8 @@ def subject_stage(category: Category, text: str) -> Stage | None:
             continue
         if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
             continue
-        if words.search(text):
+        # (Each of its alternatives searched where its words stand: phrasing.search_gated.)
+        if search_gated(words, text, lowered):
             return stage
     return None
 
