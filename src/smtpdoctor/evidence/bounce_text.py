@@ -6,7 +6,7 @@ own lines up to where it quotes the returned message, and the paragraphs a
 person would read (a recipient's line, a folded Postfix reply, a reason
 announced before a blank line kept whole). Also the case-folded copy of a
 text that the substring gates before the case-insensitive regexes read
-(:func:`folded`). Pure.
+(:func:`folded`, knowledge.phrasing's since session 21, re-exported). Pure.
 """
 
 from __future__ import annotations

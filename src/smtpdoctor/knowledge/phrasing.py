@@ -390,9 +390,8 @@ _UNGATED: _Gated = ((), (), {})
 def _gated_alternatives(pattern: re.Pattern[str]) -> _Gated | None:
     """The top-level alternatives of ``pattern``, each compiled (with what its matches
     open with, :func:`openings`) and filed under its caseless needed words (or among
-    those always searched); None when it has fewer
-    than two, when no alternative has words (nothing to gate) or when they cannot be
-    cut apart (:func:`tied`)."""
+    those always searched); None when it has fewer than two, when no alternative has
+    words (nothing to gate) or when they cannot be cut apart (:func:`tied`)."""
     parts = split_top(pattern.pattern)
     if len(parts) < 2 or tied(pattern.pattern):
         return None
