@@ -147,8 +147,9 @@ def test_the_words_of_a_text_and_its_flat_form_are_those_of_both_joined(
 
 
 def test_the_local_delivery_gate_agrees_with_its_regex() -> None:
-    # (session 19) Its words are looked for in an ASCII text only: beyond ASCII a
-    # case-insensitive letter may stand for one lower-casing does not give ("\u017f": s).
+    # (session 21) Each alternative searched where its words stand in the folded text
+    # (phrasing.search_gated): beyond ASCII a case-insensitive letter may stand for one
+    # lower-casing does not give ("\u017f": s), which folding makes that letter first.
     texts = _texts()
     texts += [
         "status=bounced relay=LOCAL (mailbox full)",
@@ -158,6 +159,25 @@ def test_the_local_delivery_gate_agrees_with_its_regex() -> None:
     found = [classifier._delivered_locally(t) for t in texts]
     assert found == [DELIVERED_LOCALLY.search(t) is not None for t in texts]
     assert 3 <= sum(found) < len(texts) // 2
+
+
+def test_a_regex_searched_by_its_gated_alternatives_answers_as_searched_whole() -> None:
+    # (session 21) phrasing.search_gated: the classifier's Microsoft hint and the
+    # subject-stage words (the bounce marks: test_bounce_shortcuts.py), each
+    # alternative tried where its words and openings stand in the folded text.
+    from smtpdoctor.knowledge.microsoft import MICROSOFT_HINT
+    from smtpdoctor.knowledge.stage_wording import SUBJECT_STAGES
+
+    regexes = [MICROSOFT_HINT, DELIVERED_LOCALLY, *(words for words, _ in SUBJECT_STAGES)]
+    texts = _texts()
+    # look-alike letters a case-insensitive regex takes for ASCII ones, and capitals
+    texts += [t.replace("s", "\u017f").replace("k", "\u212a") for t in texts[::7]]
+    texts += [t.upper() for t in texts[::11]]
+    for rx in regexes:
+        assert phrasing._gated_alternatives(rx) is not None  # (the shortcut is on)
+        found = [phrasing.search_gated(rx, t) for t in texts]
+        assert found == [rx.search(t) is not None for t in texts], rx.pattern[:40]
+        assert any(found)
 
 
 def test_the_flat_form_masked_is_the_masked_text_flattened_when_only_line_ends_differ() -> None:

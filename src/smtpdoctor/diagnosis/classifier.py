@@ -52,7 +52,6 @@ from smtpdoctor.diagnosis.evidence_rules import (
     retry_helps_of,
 )
 from smtpdoctor.diagnosis.prefilter import candidates as _candidates
-from smtpdoctor.diagnosis.prefilter import maybe as _maybe
 
 # (Read here by tests/unit/test_bounce_shortcuts.py, as before the split.)
 from smtpdoctor.diagnosis.replytext import DSN_EQUALS as _DSN_EQUALS  # noqa: F401
@@ -83,9 +82,9 @@ from smtpdoctor.knowledge import (
 )
 from smtpdoctor.knowledge.alternatives import class_readings, named_readings, readings_for
 from smtpdoctor.knowledge.phrasing import (
-    needed_words,
     present_words,
     present_words_of,
+    search_gated,
     search_open,
 )
 from smtpdoctor.knowledge.stage_wording import (
@@ -125,31 +124,11 @@ _DATA_OR_AFTER = frozenset(
 )
 
 
-_MICROSOFT_NEEDS = needed_words(MICROSOFT_HINT.pattern, least=2)
-
-
-def _alternatives(
-    rx: re.Pattern[str],
-) -> tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] | None:
-    """Each top-level alternative of ``rx`` with its needed words; None when a
-    group or class (which may hold a ``|``) makes cutting at ``|`` unsafe."""
-    if re.search(r"[(\[]", re.sub(r"\\.", "", rx.pattern)):
-        return None
-    return tuple((needed_words(p, least=2), re.compile(p, rx.flags)) for p in rx.pattern.split("|"))
-
-
-_MICROSOFT_PARTS = _alternatives(MICROSOFT_HINT)
-
-
-def _looks_microsoft(flat: str, lowered: str) -> bool:
-    """``MICROSOFT_HINT`` matches in ``flat``: for an ASCII text, only the
-    alternatives whose words it holds are searched (one scan of the long
-    alternation cost more than the few short ones)."""
-    if not _maybe(_MICROSOFT_NEEDS, lowered):
-        return False
-    if _MICROSOFT_PARTS is None or not flat.isascii():
-        return MICROSOFT_HINT.search(flat) is not None
-    return any(_maybe(needs, lowered) and rx.search(flat) for needs, rx in _MICROSOFT_PARTS)
+def _looks_microsoft(flat: str) -> bool:
+    """``MICROSOFT_HINT`` matches in ``flat``: only its alternatives whose words the
+    text holds are searched (phrasing.search_gated: one scan of the long alternation
+    cost more than the few short ones)."""
+    return search_gated(MICROSOFT_HINT, flat)
 
 
 @dataclass(frozen=True)
@@ -359,7 +338,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
 
     found_reply, enhanced = reply_and_enhanced(raw, flat, reply)
     # (Only an enhanced code's reading and a decided text's evidence use it.)
-    microsoft = _looks_microsoft(flat, flat.lower()) if enhanced is not None else None
+    microsoft = _looks_microsoft(flat) if enhanced is not None else None
 
     # Words are read with the addresses' local parts masked (``mask_addresses``).
     text_raw, (raw, flat) = raw, _masked(raw, flat)
@@ -460,7 +439,7 @@ def _classify(text: str, reply: Reply | None, stage: Stage | None) -> Classifica
         text=text_raw.strip(),
         enhanced=enhanced,
         evidence={
-            "microsoft": _looks_microsoft(flat, flat.lower()) if microsoft is None else microsoft,
+            "microsoft": _looks_microsoft(flat) if microsoft is None else microsoft,
             "stage_stated": bool(phrase_id),
             "stage_phrase": phrase_id,
         },
@@ -586,20 +565,11 @@ _ADDRESSING = re.compile(r"enhanced:[45]\.1\.(?:[1236]|10)$")
 
 
 def _delivered_locally(text: str) -> bool:
-    """``DELIVERED_LOCALLY`` matches in ``text``: in an ASCII text, searched only when
-    it holds one of the words every match holds, lower-cased (the branches open with
-    a word boundary, so the regex was tried at every character: ~10 us a bounce
-    paragraph; beyond ASCII a case-insensitive letter may match what lower-casing
-    does not show, "\u017f" an "s")."""
-    if text.isascii() and not _maybe(_local_delivery_needs(), text.lower()):
-        return False
-    return DELIVERED_LOCALLY.search(text) is not None
-
-
-@functools.cache
-def _local_delivery_needs() -> tuple[str, ...] | None:
-    # (On first use: a one-line explain rarely gets here.)
-    return needed_words(DELIVERED_LOCALLY.pattern, least=2)
+    """``DELIVERED_LOCALLY`` matches in ``text``: each alternative searched only where
+    the text holds its words (phrasing.search_gated: the branches open with a word
+    boundary, so the regex was tried at every character, ~10 us a bounce paragraph,
+    and "deliver", one alternative's word, stands in most)."""
+    return search_gated(DELIVERED_LOCALLY, text)
 
 
 def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength

@@ -35,12 +35,13 @@ from smtpdoctor.knowledge.bounces import (
 )
 from smtpdoctor.knowledge.phrasing import (
     LazyRegex,
+    caseless,
+    caseless_words,
     needed_words,
     openings,
     opens_in,
+    search_gated,
     split_by_openings,
-    split_top,
-    tied,
 )
 from smtpdoctor.knowledge.report_shapes import REPORT_FAILURE_WORDS, REPORT_REPLY_CODE
 
@@ -194,20 +195,6 @@ NOTICE = re.compile(NOTICE_MARKS, re.I)
 _QMAIL_LOG = re.compile(QMAIL_LOG_FAILURE)
 
 
-def caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """``words`` when each character is ASCII or a CJK one (which has no case):
-    then a case-insensitive match of a word stands in the :func:`folded`
-    text as the word itself; else None (a cased letter beyond ASCII may match
-    in ways lower-casing does not show)."""
-    if words is None or not all(map(caseless, "".join(words))):
-        return None
-    return words
-
-
-def caseless(char: str) -> bool:
-    return char.isascii() or "\u3000" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7a3"
-
-
 # Each match of AUTO_REPLY_MARK holds one of these, lower-cased: a text
 # holding none (most) is not searched, 4,000 characters case-insensitively.
 AUTO_REPLY_MARK_WORDS = caseless_words(needed_words(AUTO_REPLY_MARKS))
@@ -299,48 +286,15 @@ def opens(pattern: re.Pattern[str], text: str) -> bool:
     known strings (phrasing.openings: a heading, a phrase), tried only where one
     stands in the :func:`folded` text: a case-insensitive regex that opens with
     a letter is otherwise tried at every character (~250 us on a long NDR). Any
-    other is searched by its top-level alternatives (:func:`_by_branch`)."""
+    other is searched by its top-level alternatives, each only where the folded text
+    holds its words (phrasing.search_gated: session 20, an auto-reply mark's words,
+    "reply" and "contact" among them, stand in most bounces; then its whole
+    alternation of sentences ran case-insensitively at every character of 4,000,
+    ~120 us a mail)."""
     starts = OPENINGS.get(pattern.pattern)
     if starts is None:
-        return _by_branch(pattern, text)
+        return search_gated(pattern, text, folded(text))
     return opens_in(pattern, text, folded(text), starts)
-
-
-def _by_branch(pattern: re.Pattern[str], text: str) -> bool:
-    """``pattern.search(text) is not None``, each top-level alternative searched only
-    where the :func:`folded` text holds one of the words its every match holds
-    (session 20: an auto-reply mark's words, "reply" and "contact" among them, stand
-    in most bounces; then its whole alternation of sentences ran case-insensitively
-    at every character of 4,000, ~120 us a mail). A text holds a match of the
-    regex exactly when it holds one of an alternative."""
-    branches = _BRANCHES.get(pattern.pattern, _UNSPLIT)
-    if branches is _UNSPLIT:
-        branches = _BRANCHES[pattern.pattern] = _gated_branches(pattern)
-    if branches is None:
-        return pattern.search(text) is not None
-    low = folded(text)
-    return any(
-        (words is None or any(map(low.__contains__, words))) and rx.search(text) is not None
-        for words, rx in branches
-    )
-
-
-_Gated = tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...]
-_BRANCHES: dict[str, _Gated | None] = {}
-_UNSPLIT: _Gated = ()
-
-
-def _gated_branches(pattern: re.Pattern[str]) -> _Gated | None:
-    """Each top-level alternative of ``pattern`` with its caseless needed words (None:
-    searched whatever the text), on first use; None when it has fewer than two, when
-    no alternative has words (nothing to gate) or when they cannot be cut apart."""
-    parts = split_top(pattern.pattern)
-    if len(parts) < 2 or tied(pattern.pattern):
-        return None
-    gated = tuple(
-        (caseless_words(needed_words(part)), re.compile(part, pattern.flags)) for part in parts
-    )
-    return gated if any(words is not None for words, _ in gated) else None
 
 
 def nature(msg: email.message.Message, parts: list[email.message.Message]) -> str | None:

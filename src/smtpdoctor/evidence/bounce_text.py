@@ -6,7 +6,7 @@ own lines up to where it quotes the returned message, and the paragraphs a
 person would read (a recipient's line, a folded Postfix reply, a reason
 announced before a blank line kept whole). Also the case-folded copy of a
 text that the substring gates before the case-insensitive regexes read
-(:func:`folded`). Pure.
+(:func:`folded`, knowledge.phrasing's since session 21, re-exported). Pure.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import re
 from smtpdoctor.evidence.bounce_recipients import ADDRESS_LINE as _ADDRESS_LINE
 from smtpdoctor.evidence.bounce_recipients import listed_lines as _listed_lines
 from smtpdoctor.knowledge.bounces import HELP_GLOSSARY, ORIGINAL_MARKS, REPORT_ADVICE
-from smtpdoctor.knowledge.phrasing import split_top
+from smtpdoctor.knowledge.phrasing import folded, split_top
 
 __all__ = [
     "HEADER_LINE",
@@ -39,20 +39,6 @@ __all__ = [
 # RFC 5322 §2.2: a field name, a colon; the space after it is customary only
 # ("x-store-info:D6taffy...").
 HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:(?!//)")
-
-
-@functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
-def folded(text: str) -> str:
-    """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
-    ``text`` stands in it: the four other characters such a regex takes for
-    ASCII letters ("İ", "ı", "ſ", the Kelvin sign) made those letters first."""
-    if text.isascii() or not any(map(text.__contains__, _LOOKALIKE_CHARS)):
-        return text.lower()
-    return text.translate(_ASCII_LOOKALIKES).lower()
-
-
-_LOOKALIKE_CHARS = ("\u0130", "\u0131", "\u017f", "\u212a")
-_ASCII_LOOKALIKES = str.maketrans(dict(zip(_LOOKALIKE_CHARS, "iisk", strict=True)))
 
 
 # (A mail's From and Subject are read by several tests, a part's text twice or

@@ -16,7 +16,7 @@ from functools import cache
 from itertools import pairwise
 
 from smtpdoctor.fastdataclass import dataclass
-from smtpdoctor.knowledge.phrasing import LazyRegex, present_words, words_absent
+from smtpdoctor.knowledge.phrasing import LazyRegex, present_words, search_open, words_absent
 from smtpdoctor.model import Category, Stage
 
 __all__ = ["ALTERNATIVES", "Reading", "class_readings", "named_readings", "readings_for"]
@@ -380,6 +380,11 @@ def named_readings(text: str) -> tuple[Reading, ...]:
         for rx in regexes
         if not words_absent(rx, present)
     ]
+    if len({reading.category for reading, _ in named}) < 2:
+        return ()
+    # Of those, the causes whose regexes match (searched by their open branches: a whole
+    # table regex's matches, below, are tried with its every branch at every character).
+    named = [(reading, rx) for reading, rx in named if search_open(rx, present, text)]
     if len({reading.category for reading, _ in named}) < 2:
         return ()
     found: list[tuple[int, int, Reading]] = []

@@ -8,6 +8,7 @@ same way without importing the others.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import operator
@@ -42,6 +43,9 @@ __all__ = [
     "StagePhrase",
     "TextPattern",
     "batch_mode",
+    "caseless",
+    "caseless_words",
+    "folded",
     "gates_of",
     "indexed",
     "needed_words",
@@ -52,6 +56,7 @@ __all__ = [
     "permanence_cue",
     "present_words",
     "present_words_of",
+    "search_gated",
     "search_open",
     "split_by_openings",
     "split_top",
@@ -338,6 +343,103 @@ def search_open(regex: LazyRegex, present: frozenset[str] | None, *texts: str) -
             if _match_at(rx, text, low, starts) if text.isascii() else rx.search(text):
                 return True
     return False
+
+
+def search_gated(pattern: re.Pattern[str], text: str, lowered: str | None = None) -> bool:
+    """``pattern.search(text) is not None``, each top-level alternative of ``pattern``
+    searched only where the :func:`folded` text (``lowered``, when the caller has it)
+    holds one of the words its every match holds (:func:`needed_words`, worked out
+    on first use: a long alternation of sentences case-insensitively tried at every
+    character of a bounce cost more than a few substring tests and the alternatives
+    they let through). Only words of ASCII and CJK characters (which have no case)
+    gate: an alternative that needs another is searched whatever the text. A text
+    holds a match of the regex exactly when it holds one of an alternative. The
+    table regexes have their own, finer gates (:func:`search_open`); this is for
+    the others (the bounce reader's marks, the classifier's Microsoft hint and local
+    delivery words)."""
+    gated = _GATED.get((pattern.pattern, pattern.flags), _UNGATED)
+    if gated is _UNGATED:
+        gated = _GATED[pattern.pattern, pattern.flags] = _gated_alternatives(pattern)
+    if gated is None:
+        return pattern.search(text) is not None
+    always, words, by_word = gated
+    low = _fold(text) if lowered is None else lowered
+    if any(_opens(rx, starts, text, low) for rx, starts in always):
+        return True
+    # (The words the text holds found in one pass in C; most texts hold none.)
+    for word in filter(low.__contains__, words):
+        if any(_opens(rx, starts, text, low) for rx, starts in by_word[word]):
+            return True
+    return False
+
+
+def _opens(rx: re.Pattern[str], starts: tuple[str, ...] | None, text: str, low: str) -> bool:
+    """``rx.search(text) is not None``, tried only where one of ``starts`` (what its
+    matches open with) stands in ``low``, the folded text (:func:`opens_in`)."""
+    return rx.search(text) is not None if starts is None else opens_in(rx, text, low, starts)
+
+
+# An alternative: its regex and what its matches open with (None: not known).
+_Alternative = tuple[re.Pattern[str], "tuple[str, ...] | None"]
+# The alternatives no word gates, every gate word, and the alternatives each word gates.
+_Gated = tuple[tuple[_Alternative, ...], tuple[str, ...], dict[str, tuple[_Alternative, ...]]]
+_GATED: dict[tuple[str, int], _Gated | None] = {}
+_UNGATED: _Gated = ((), (), {})
+
+
+def _gated_alternatives(pattern: re.Pattern[str]) -> _Gated | None:
+    """The top-level alternatives of ``pattern``, each compiled (with what its matches
+    open with, :func:`openings`) and filed under its caseless needed words (or among
+    those always searched); None when it has fewer than two, when no alternative has
+    words (nothing to gate) or when they cannot be cut apart (:func:`tied`)."""
+    parts = split_top(pattern.pattern)
+    if len(parts) < 2 or tied(pattern.pattern):
+        return None
+    always: list[_Alternative] = []
+    by_word: dict[str, list[_Alternative]] = {}
+    for part in parts:
+        alternative = (_COMPILE[0](part, pattern.flags), openings(part, pattern.flags))
+        words = caseless_words(needed_words(part, least=2))
+        if words is None:
+            always.append(alternative)
+        for word in words or ():
+            by_word.setdefault(word, []).append(alternative)
+    if not by_word:
+        return None
+    return tuple(always), tuple(by_word), {w: tuple(rxs) for w, rxs in by_word.items()}
+
+
+@functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
+def folded(text: str) -> str:
+    """``text`` lower-cased so that an ASCII word a case-insensitive regex finds in
+    ``text`` stands in it: the four other characters such a regex takes for
+    ASCII letters ("İ", "ı", "ſ", the Kelvin sign) made those letters first."""
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    """:func:`folded`, not kept (a classified text's: the bounce reader's long texts
+    stay in the small cache)."""
+    if text.isascii() or not any(map(text.__contains__, _LOOKALIKE_CHARS)):
+        return text.lower()
+    return text.translate(_ASCII_LOOKALIKES).lower()
+
+
+_LOOKALIKE_CHARS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_ASCII_LOOKALIKES = str.maketrans(dict(zip(_LOOKALIKE_CHARS, "iisk", strict=True)))
+
+
+def caseless_words(words: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``words`` when each character is ASCII or a CJK one (no case: a case-insensitive
+    match of such a word stands in the folded text as the word itself); else None."""
+    if words is None or not all(map(caseless, "".join(words))):
+        return None
+    return words
+
+
+def caseless(char: str) -> bool:
+    """``char`` is ASCII, or a CJK or Hangul character (none has a case)."""
+    return char.isascii() or "\u3000" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7a3"
 
 
 def _lowered(texts: tuple[str, ...]) -> list[str]:

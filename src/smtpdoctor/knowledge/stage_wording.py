@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from smtpdoctor.knowledge.phrasing import StagePhrase, stage_phrase
+from smtpdoctor.knowledge.phrasing import StagePhrase, search_gated, stage_phrase
 from smtpdoctor.model import Category, Stage
 
 __all__ = [
@@ -972,7 +972,8 @@ def _judged_stage(text: str, only: re.Pattern[str] | None = None) -> Stage | Non
             continue
         if lowered is not None and needs is not None and not any(map(lowered.__contains__, needs)):
             continue
-        if words.search(text):
+        # (Each of its alternatives searched where its words stand: phrasing.search_gated.)
+        if search_gated(words, text, lowered):
             return stage
     return None
 
