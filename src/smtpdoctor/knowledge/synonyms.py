@@ -259,7 +259,11 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r" (?:quota |limit )?(?:exceeded|reached|full)\b|\bstorage quota (?:exceeded|reached)\b|"
         # (session 12, generic2) "Quota exceed the hard limit"; German "too many mails on
         # the server"
-        r"\bquota exceed the\b|\bzu ?viele (?:E-?)?Mails auf dem Server\b",
+        r"\bquota exceed the\b|\bzu ?viele (?:E-?)?Mails auf dem Server\b|"
+        # (session 21, vocab) "the recipient's mailbox is over its storage limit", "mailbox
+        # has exceeded the limit", "inbox exceeds its size limit"
+        r"\b(?:mail-?box|inbox)(?: \S+)? (?:is over|has exceeded|exceeded|exceeds|is above) "
+        r"(?:its|the|their|his|her) (?:storage |size |disk )?(?:limit|quota|allowance)\b",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -847,7 +851,7 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # most texts)
         r"\b(?:login|log in) (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|"
         r"cannot|can't) (?:login|log in)\b|"
-        r"\b(?:login|log in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b|"
+        r"\b(?:login|log in|sign[ -]?in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b|"
         # (session 12) "Unable to authenticate", "Could not authenticate", "Can't
         # authenticate" (not "at present": a server's own trouble)
         r"\b(?:unable|not able|failed|could not|couldn't|can ?not|can't) (?:to )?authenticate\b"
@@ -1097,7 +1101,7 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     # exist: a lookup, whatever code the reply carries.
     pattern(
         "synonyms.dns_query_failed",
-        r"\bDNS (?:query|queries|look-?ups?) (?:error|fail(?:ed|ure)?)\b|"
+        r"(?<!reverse )\bDNS (?:query|queries|look-?ups?) (?:error|fail(?:ed|ure)?)\b|"
         # (session 18, catalogues: Courier's "417 DNS lookup on HELO mail.example.com
         # failed.  Try again later.")
         r"\bDNS (?:query|look-?up) (?:on|of|for) (?:(?:HELO|EHLO|host|domain) )?"
