@@ -61,6 +61,13 @@ from smtpdoctor.diagnosis.classifier import classify
         ("Impossible de se connecter au serveur SMTP", "firewall_block"),
         # a mailbox over its limit is the recipient's, not the message's size
         ("550 The mailbox exceeds its size limit", "recipient"),
+        # unwanted mail, a recipient invalid, a DNS error in the clients' other languages
+        ("550 Nachricht als unerwünscht eingestuft", "policy_rejection"),
+        ("550 Courrier indésirable refusé", "policy_rejection"),
+        ("550 Ontvanger onbekend", "recipient"),
+        ("Erreur DNS", "dns_resolution"),
+        ("Errore DNS", "dns_resolution"),
+        ("DNS-Fehler", "dns_resolution"),
     ],
 )
 def test_class_words(text: str, category: str) -> None:

@@ -289,14 +289,8 @@ _CORE: tuple[TextPattern, ...] = (
         # (a site's own list of refused senders or domains, not a DNSBL)
         r"\bis on (?:the|our|a) (?:local )?(?:block|black|deny) ?list\b|"
         r"message (?:has been )?blocked|Administrative prohibition|"
-        # (session 21, vocab) a policy said violated ("message violates our content
-        # policy"); the client itself said not accepted ("we do not accept mail from you",
-        # "connections from your IP are not accepted")
-        r"\bviolat(?:es|ed|ing|ion of) (?:\w+ ){0,3}?polic(?:y|ies)\b|"
-        r"\b(?:do not|don't|does not|doesn't|will not|won't) accept (?:any )?(?:mail|e-?mails?|"
-        r"messages?|connections?) from (?:you\b|(?:your|this) (?:IP|host|server|network|system))|"
-        r"\b(?:mail|e-?mails?|messages?|connections?) from your (?:IP|host|server|network|system)"
-        r"(?: address)? (?:is|are) not (?:accepted|welcome|allowed|permitted)\b",
+        # (session 21, vocab) a policy said violated ("message violates our content policy")
+        r"\bviolat(?:es|ed|ing|ion of) (?:\w+ ){0,3}?polic(?:y|ies)\b",
         _C.POLICY_REJECTION,
         "The receiver refused the mail by local policy.",
         retry=False,

@@ -39,6 +39,12 @@ _REFUSED = r"(?:rejected|refused|denied|blocked)"
 # class word of wording.py: a specific enhanced code outranks it, tested.)
 _WHO = r"(?:mail-?box|recipient|account|e-?mail address|destination address)"
 
+# (session 21, vocab) a mailbox said over its limit, after the mailbox noun
+_OVER_LIMIT = (
+    r"(?: \S+)? (?:is over|has exceeded|exceeded|exceeds|is above) (?:its|the|their|his|her) "
+    r"(?:storage |size |disk )?(?:limit|quota|allowance)\b"
+)
+
 # What a refused relay means and why it happens: the generic table's relay pattern
 # (patterns.py) says the same of its own wordings.
 RELAY_REFUSED = (
@@ -213,7 +219,13 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         rf"\byour access to [\w -]{{1,60}} has been {_REFUSED}\b|"
         rf"\b{_REFUSED} for security reasons\b|\benvelope {_REFUSED}\b|"
         # a block list named after the verb (Postfix says "blocked using"; others vary it)
-        rf"\bClient host \[?[^\]\s]*\]? {_REFUSED} using\b",
+        rf"\bClient host \[?[^\]\s]*\]? {_REFUSED} using\b|"
+        # (session 21, vocab) the client said not accepted ("we do not accept mail from
+        # you", "connections from your IP are not accepted")
+        r"(?<=not |n't )accept (?:any )?(?:mail|e-?mails?|messages?|connections?) from "
+        r"(?:you\b|(?:your|this) (?:IP|host|server|network|system))|"
+        r"\b(?:mail|e-?mails?|messages?|connections?) from your (?:IP|host|server|network|system)"
+        r"(?: address)? (?:is|are) not (?:accepted|welcome|allowed|permitted)\b",
         _C.POLICY_REJECTION,
         "The receiving server refuses this client (its IP, its reputation or a block list).",
         "The sending IP is on a block list or has a poor reputation with the receiver.",
@@ -262,8 +274,7 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\bquota exceed the\b|\bzu ?viele (?:E-?)?Mails auf dem Server\b|"
         # (session 21, vocab) "the recipient's mailbox is over its storage limit", "mailbox
         # has exceeded the limit", "inbox exceeds its size limit"
-        r"\b(?:mail-?box|inbox)(?: \S+)? (?:is over|has exceeded|exceeded|exceeds|is above) "
-        r"(?:its|the|their|his|her) (?:storage |size |disk )?(?:limit|quota|allowance)\b",
+        rf"\bmailbox{_OVER_LIMIT}|\binbox{_OVER_LIMIT}",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,

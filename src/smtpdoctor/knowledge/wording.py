@@ -1279,7 +1279,12 @@ _RECIPIENT_GONE_REST = (
     # whose receiving is disabled, a RCPT TO address said invalid
     r"\b(?:recipient|destination) address (?:is |was )?(?:no longer exists?|"
     r"does(?: not|n't) exist|not found)\b|\b(?:mail )?receiving (?:is )?disabled\b|"
-    r"\binvalid RCPT(?: TO)? address\b"
+    r"\binvalid RCPT(?: TO)? address\b|"
+    # (session 21, vocab) a recipient unknown or invalid in Spanish, Italian, Portuguese
+    # and Dutch
+    r"\bdestinatari[oa] (?:no v[áa]lido|inv[áa]lido|desconocido|inexistente|non valido|"
+    r"inesistente)\b|\bdestinat[áa]rio (?:inv[áa]lido|desconhecido|inexistente)\b|"
+    r"\bontvanger (?:onbekend|ongeldig|bestaat niet)\b"
 )
 _RECIPIENT_GONE = pattern(
     "wording.recipient_gone",
@@ -1400,7 +1405,11 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"messages?)\b(?! originating)|\bUCE\b|"
         r"\b(?:rejected|refused|classified|flagged|identified|marked|treated) as (?:junk|bulk)\b|"
         r"\b(?:executable|unsafe|disallowed|restricted) (?:file )?attachments?\b|"
-        r"\battachments?(?: types?)? (?:are |is )not (?:allowed|accepted|permitted)\b",
+        r"\battachments?(?: types?)? (?:are |is )not (?:allowed|accepted|permitted)\b|"
+        # ... and unwanted mail in German, French, Italian, Portuguese and Dutch
+        r"\bunerw[üu]nscht\w*\b|\b(?:courrier|courriel|message|mail)s? ind[ée]sirables?\b|"
+        r"\bposta indesiderata\b|\b(?:mensagem|correio|e-?mail) indesejad[oa]\b|"
+        r"\bongewenste (?:e-?mail|post|berichten|mail)\b",
         _C.POLICY_REJECTION,
         "A content filter at the receiving server refused the message.",
         "The message (text, links, attachment) or its sender's reputation looked "
@@ -1681,6 +1690,8 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # to have failed, a host or domain that "could not be found"
         r"(?<!reverse )\bDNS (?:server )?(?:error|failure|problem|temporary failure)\b|"
         r"\bname resolution (?:failed|failure|error)\b|"
+        # ... a DNS error in German, French, Spanish, Italian, Portuguese and Dutch
+        r"\bDNS-?(?:Fehler|fout)\b|\berr(?:eur|or|ore|o) (?:de |di )?DNS\b|"
         r"\b(?:host|server|domain|host ?name|server name)(?: [\w-]+\.[\w.-]+)? could not be "
         r"(?:found|resolved)\b",
         _C.DNS_RESOLUTION,
