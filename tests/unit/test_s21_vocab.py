@@ -68,6 +68,13 @@ from smtpdoctor.diagnosis.classifier import classify
         ("Erreur DNS", "dns_resolution"),
         ("Errore DNS", "dns_resolution"),
         ("DNS-Fehler", "dns_resolution"),
+        # a sender the receiver has not approved, an identity a service has not verified
+        ("550 Sender not approved", "policy_rejection"),
+        ("550 Your address is not on the recipient's approved senders list", "policy_rejection"),
+        ("550 Domain not verified", "policy_rejection"),
+        # a rate said exceeded; a token called invalid
+        ("Message rate exceeded", "rate_limited"),
+        ("Invalid access token", "authentication"),
     ],
 )
 def test_class_words(text: str, category: str) -> None:

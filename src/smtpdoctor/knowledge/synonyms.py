@@ -213,6 +213,28 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
         retry=False,
     ),
+    # (session 21, vocab) A sender the receiver has not approved (a challenge-response or
+    # allow-list system: "Sender not pre-approved", "not on the recipient's approved
+    # senders list") or an identity a sending service has not verified ("the domain is not
+    # verified", "not a verified sender"): the policy of that service on the sender; the
+    # reply states no command.
+    pattern(
+        "synonyms.sender_not_approved",
+        r"\bsender (?:is )?not (?:pre-?)?approved\b|"
+        r"\bnot (?:on|in) (?:the |my |our |(?:the )?recipient'?s? )?(?:approved|allowed|accepted|"
+        r"safe) senders? list\b|"
+        # (a sender domain not verified is the sending service's own table's,
+        # vendor.sender_not_verified, its place the header or MAIL FROM it names)
+        r"(?<!sender )\bdomain (?:is |has )?not (?:been )?verified\b|"
+        r"\bnot an? verified (?:sender|identity|domain|address)\b|"
+        r"\bunverified (?:sender|identity|from address)\b",
+        _C.POLICY_REJECTION,
+        "The receiver (or the sending service) takes mail only from senders it has approved "
+        "or verified, and this sender is not one of them.",
+        "A challenge-response or allow-list filter at the recipient, or a sending service "
+        "whose account has not verified the sender's address or domain.",
+        retry=False,
+    ),
     pattern(
         "synonyms.client_refused",
         rf"\baccess from (?:ip )?(?:address )?\[?[0-9a-f.:]+\]? (?:is |was )?{_REFUSED}\b|"
@@ -746,6 +768,8 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\bauthori[sz]ation (?:has |had )?expired\b|"
         r"\bre-?authori[sz]e (?:the|your|this) account\b|"
         r"\b(?:access|refresh|OAuth2?) token (?:has |is |was )?(?:expired|revoked)\b|"
+        # (session 21, vocab) the token called invalid
+        r"\binvalid (?:OAuth2? |access |bearer |refresh )token\b|"
         r"\binvalid_grant\b",
         _C.AUTHENTICATION,
         "The authorization the client signs in with (an OAuth2 grant or token) has "
@@ -830,7 +854,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\bunexpected volume\b|\btoo much (?:e-?mail|mail) in a short\b|"
         r"\bunusual sending activity\b|\blimits? (?:for|on) your account (?:are |is |has been )?"
         r"(?:exceeded|reached)\b|\bnumber of allowed outgoing messages\b|"
-        r"\bmax(?:imum)? concurrent (?:sessions|connections)\b",
+        r"\bmax(?:imum)? concurrent (?:sessions|connections)\b|"
+        # (session 21, vocab) a rate of messages or connections said exceeded
+        r"\b(?:message|mail|e-?mail|connection|recipient) rate (?:limit )?(?:exceeded|reached)\b",
         _C.RATE_LIMITED,
         "The receiving side limits how much mail it takes from this sender (or for this "
         "recipient) in a period; it is a rate, not a refusal of the mail itself.",
