@@ -1403,7 +1403,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # rate limit) and attachments refused by kind ("executable attachments are not
         # accepted", "attachments are not allowed")
         r"(?<!rate of )\b(?:unsolicited|bulk|junk) (?:commercial |bulk )?(?:e-?mail|mail|"
-        r"messages?)\b(?! originating)|\bUCE\b|"
+        r"messages?)\b(?! originating)|\bUCE\b(?!-?PROTECT)|"
         r"\b(?:rejected|refused|classified|flagged|identified|marked|treated) as (?:junk|bulk)\b|"
         r"\b(?:executable|unsafe|disallowed|restricted) (?:file )?attachments?\b|"
         r"\battachments?(?: types?)? (?:are |is )not (?:allowed|accepted|permitted)\b|"
