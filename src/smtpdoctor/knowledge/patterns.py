@@ -98,7 +98,10 @@ _CORE: tuple[TextPattern, ...] = (
         "generic.ptr",
         r"PTR record|reverse DNS|\brDNS\b|reverse (?:host ?name|lookup)|"
         r"does not resolve to an IP|FCrDNS|cannot find your (?:reverse )?hostname|"
-        r"Bad DNS PTR|PTR resource record",
+        r"Bad DNS PTR|PTR resource record|"
+        # (session 21, vocab) "missing PTR", "has no PTR", "PTR mismatch"
+        r"\b(?:no|missing|without an?|have an?|has an?) PTR\b|"
+        r"\bPTR (?:mismatch|missing|check|lookup|failure)\b",
         _C.DNS_PTR_MISMATCH,
         "The receiver checked the sending IP's reverse DNS (PTR) and found it missing or "
         "not matching forward DNS.",
@@ -209,6 +212,10 @@ _CORE: tuple[TextPattern, ...] = (
         r"SMTP AUTH(?:entication)? (?:is )?required|must (?:first )?authenticate|"
         r"Please turn on SMTP Authentication|without authentication|authorization required|"
         r"Unauthenticated (?:mail|senders?) not allowed|please authenticate|\bnot authenticated\b|"
+        # (session 21, vocab) a login said required ("login required", "please log in",
+        # "you must sign in first")
+        r"\b(?:log ?in|logon|sign[ -]?in) (?:is )?(?:required|needed)\b|"
+        r"\bplease (?:log|sign) ?in\b|\byou must (?:log|sign) ?in\b|"
         # (session 13, generic3) "SMTP server may require authentication"
         r"\bserver (?:may |might )?requires? (?:SMTP )?authentication\b|"
         # (session 19, lines17) "authentication (is) required" in the wording tables'
@@ -264,6 +271,8 @@ _CORE: tuple[TextPattern, ...] = (
         r"Relay access denied|Relay(?:ing)? (?:is )?(?:denied|prohibited|forbidden)|"
         r"relay(?:ing)? (?:is )?not (?:permitted|allowed)|"
         r"Unable to relay|not permitted to relay|we do not relay|"
+        # (session 21, vocab) "we are not an open relay", "this server is not a relay"
+        r"\b(?:is|am|are) not an? (?:open )?relay\b|"
         # qmail: the recipient's domain is not one it takes mail for.
         r"list of allowed rcpthosts",
         _C.POLICY_REJECTION,
@@ -279,7 +288,9 @@ _CORE: tuple[TextPattern, ...] = (
         r"closed by DROP in ACL|not allowed to connect|You are banned|"
         # (a site's own list of refused senders or domains, not a DNSBL)
         r"\bis on (?:the|our|a) (?:local )?(?:block|black|deny) ?list\b|"
-        r"message (?:has been )?blocked|Administrative prohibition",
+        r"message (?:has been )?blocked|Administrative prohibition|"
+        # (session 21, vocab) a policy said violated ("message violates our content policy")
+        r"\bviolat(?:es|ed|ing|ion of) (?:\w+ ){0,3}?polic(?:y|ies)\b",
         _C.POLICY_REJECTION,
         "The receiver refused the mail by local policy.",
         retry=False,
@@ -693,7 +704,14 @@ _CORE: tuple[TextPattern, ...] = (
     ),
     _p(
         "generic.connection_closed",
-        r"connection (?:closed|lost|dropped)|\bEOF\b",
+        r"connection (?:closed|lost|dropped)|\bEOF\b|"
+        # (session 21, vocab) the connection said interrupted, broken or aborted
+        # (ECONNABORTED's "Software caused connection abort"), the other end said to have
+        # hung up, the client disconnected by the server or its connection to it lost
+        r"\bconnection (?:was |has been |is )?(?:interrupted|broken|abort(?:ed)?)\b|"
+        r"\b(?:server|peer|remote (?:end|host|server|side)) hung up\b|"
+        r"\blost (?:the )?connection (?:to|with) (?:the )?(?:server|host|peer|remote)\b|"
+        r"\bdisconnected (?:from|by) (?:the )?(?:server|remote (?:host|server|side)|peer)\b",
         _C.CONNECTION_DROPPED,
         "The connection was closed before the session finished.",
         permanence=_T,

@@ -39,6 +39,12 @@ _REFUSED = r"(?:rejected|refused|denied|blocked)"
 # class word of wording.py: a specific enhanced code outranks it, tested.)
 _WHO = r"(?:mail-?box|recipient|account|e-?mail address|destination address)"
 
+# (session 21, vocab) a mailbox said over its limit, after the mailbox noun
+_OVER_LIMIT = (
+    r"(?: \S+)? (?:is over|has exceeded|exceeded|exceeds|is above) (?:its|the|their|his|her) "
+    r"(?:storage |size |disk )?(?:limit|quota|allowance)\b"
+)
+
 # What a refused relay means and why it happens: the generic table's relay pattern
 # (patterns.py) says the same of its own wordings.
 RELAY_REFUSED = (
@@ -207,13 +213,41 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
         retry=False,
     ),
+    # (session 21, vocab) A sender the receiver has not approved (a challenge-response or
+    # allow-list system: "Sender not pre-approved", "not on the recipient's approved
+    # senders list") or an identity a sending service has not verified ("the domain is not
+    # verified", "not a verified sender"): the policy of that service on the sender; the
+    # reply states no command.
+    pattern(
+        "synonyms.sender_not_approved",
+        r"\bsender (?:is )?not (?:pre-?)?approved\b|"
+        r"\bnot (?:on|in) (?:the |my |our |(?:the )?recipient'?s? )?(?:approved|allowed|accepted|"
+        r"safe) senders? list\b|"
+        # (a sender domain not verified is the sending service's own table's,
+        # vendor.sender_not_verified, its place the header or MAIL FROM it names)
+        r"(?<!sender )\bdomain (?:is |has )?not (?:been )?verified\b|"
+        r"\bnot an? verified (?:sender|identity|domain|address)\b|"
+        r"\bunverified (?:sender|identity|from address)\b",
+        _C.POLICY_REJECTION,
+        "The receiver (or the sending service) takes mail only from senders it has approved "
+        "or verified, and this sender is not one of them.",
+        "A challenge-response or allow-list filter at the recipient, or a sending service "
+        "whose account has not verified the sender's address or domain.",
+        retry=False,
+    ),
     pattern(
         "synonyms.client_refused",
         rf"\baccess from (?:ip )?(?:address )?\[?[0-9a-f.:]+\]? (?:is |was )?{_REFUSED}\b|"
         rf"\byour access to [\w -]{{1,60}} has been {_REFUSED}\b|"
         rf"\b{_REFUSED} for security reasons\b|\benvelope {_REFUSED}\b|"
         # a block list named after the verb (Postfix says "blocked using"; others vary it)
-        rf"\bClient host \[?[^\]\s]*\]? {_REFUSED} using\b",
+        rf"\bClient host \[?[^\]\s]*\]? {_REFUSED} using\b|"
+        # (session 21, vocab) the client said not accepted ("we do not accept mail from
+        # you", "connections from your IP are not accepted")
+        r"(?<=not |n't )accept (?:any )?(?:mail|e-?mails?|messages?|connections?) from "
+        r"(?:you\b|(?:your|this) (?:IP|host|server|network|system))|"
+        r"\b(?:mail|e-?mails?|messages?|connections?) from your (?:IP|host|server|network|system)"
+        r"(?: address)? (?:is|are) not (?:accepted|welcome|allowed|permitted)\b",
         _C.POLICY_REJECTION,
         "The receiving server refuses this client (its IP, its reputation or a block list).",
         "The sending IP is on a block list or has a poor reputation with the receiver.",
@@ -259,7 +293,10 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r" (?:quota |limit )?(?:exceeded|reached|full)\b|\bstorage quota (?:exceeded|reached)\b|"
         # (session 12, generic2) "Quota exceed the hard limit"; German "too many mails on
         # the server"
-        r"\bquota exceed the\b|\bzu ?viele (?:E-?)?Mails auf dem Server\b",
+        r"\bquota exceed the\b|\bzu ?viele (?:E-?)?Mails auf dem Server\b|"
+        # (session 21, vocab) "the recipient's mailbox is over its storage limit", "mailbox
+        # has exceeded the limit", "inbox exceeds its size limit"
+        rf"\bmailbox{_OVER_LIMIT}|\binbox{_OVER_LIMIT}",
         _C.RECIPIENT,
         "The recipient's mailbox is full.",
         hint=_S.RCPT_TO,
@@ -731,6 +768,8 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\bauthori[sz]ation (?:has |had )?expired\b|"
         r"\bre-?authori[sz]e (?:the|your|this) account\b|"
         r"\b(?:access|refresh|OAuth2?) token (?:has |is |was )?(?:expired|revoked)\b|"
+        # (session 21, vocab) the token called invalid
+        r"\binvalid (?:OAuth2? |access |bearer |refresh )token\b|"
         r"\binvalid_grant\b",
         _C.AUTHENTICATION,
         "The authorization the client signs in with (an OAuth2 grant or token) has "
@@ -815,7 +854,9 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\bunexpected volume\b|\btoo much (?:e-?mail|mail) in a short\b|"
         r"\bunusual sending activity\b|\blimits? (?:for|on) your account (?:are |is |has been )?"
         r"(?:exceeded|reached)\b|\bnumber of allowed outgoing messages\b|"
-        r"\bmax(?:imum)? concurrent (?:sessions|connections)\b",
+        r"\bmax(?:imum)? concurrent (?:sessions|connections)\b|"
+        # (session 21, vocab) a rate of messages or connections said exceeded
+        r"\b(?:message|mail|e-?mail|connection|recipient) rate (?:limit )?(?:exceeded|reached)\b",
         _C.RATE_LIMITED,
         "The receiving side limits how much mail it takes from this sender (or for this "
         "recipient) in a period; it is a rate, not a refusal of the mail itself.",
@@ -847,7 +888,7 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         # most texts)
         r"\b(?:login|log in) (?:is |was )?not possible\b|\b(?:could not|couldn't|unable to|"
         r"cannot|can't) (?:login|log in)\b|"
-        r"\b(?:login|log in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b|"
+        r"\b(?:login|log in|sign[ -]?in) (?:fail(?:ed|ure)?|unsuccessful|refused)\b|"
         # (session 12) "Unable to authenticate", "Could not authenticate", "Can't
         # authenticate" (not "at present": a server's own trouble)
         r"\b(?:unable|not able|failed|could not|couldn't|can ?not|can't) (?:to )?authenticate\b"
@@ -1097,7 +1138,7 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
     # exist: a lookup, whatever code the reply carries.
     pattern(
         "synonyms.dns_query_failed",
-        r"\bDNS (?:query|queries|look-?ups?) (?:error|fail(?:ed|ure)?)\b|"
+        r"(?<!reverse )\bDNS (?:query|queries|look-?ups?) (?:error|fail(?:ed|ure)?)\b|"
         # (session 18, catalogues: Courier's "417 DNS lookup on HELO mail.example.com
         # failed.  Try again later.")
         r"\bDNS (?:query|look-?up) (?:on|of|for) (?:(?:HELO|EHLO|host|domain) )?"
