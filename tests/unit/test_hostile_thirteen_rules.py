@@ -18,7 +18,7 @@ from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions, message_parts
 from smtpdoctor.protocol.reply import Reply, ReplyParser
-from smtpdoctor.testing import Close, Data
+from smtpdoctor.testing import Close, Data, Script
 from support.evidence import session_evidence
 from support.helpers import run_cli
 from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, walk_script
@@ -259,18 +259,11 @@ def test_dsn_parameters_go_only_where_dsn_is_offered() -> None:
     options = replace(
         SessionOptions(helo="c.test", rcpt=("a+b=c@mx.test", "jörg@mx.test")), dsn=True
     )
-    _, written = walk_script(
-        [
-            GREETING,
-            ehlo("DSN", "SMTPUTF8"),
-            OK_MAIL,
-            OK_RCPT,
-            OK_RCPT,
-            Data(b"250 2.0.0 Ok\r\n"),
-            Close(),
-        ],
-        options,
-    )
+
+    def script(*ext: str) -> Script:
+        return [GREETING, ehlo(*ext), OK_MAIL, OK_RCPT, OK_RCPT, Data(b"250 2.0.0 Ok\r\n"), Close()]
+
+    _, written = walk_script(script("DSN", "SMTPUTF8"), options)
     lines = written.decode("utf-8").split("\r\n")
     assert _mail(written) == "MAIL FROM:<> SMTPUTF8 RET=HDRS"
     rcpts = [line for line in lines if line.startswith("RCPT")]
@@ -279,18 +272,7 @@ def test_dsn_parameters_go_only_where_dsn_is_offered() -> None:
         "RCPT TO:<a+b=c@mx.test> NOTIFY=FAILURE,DELAY ORCPT=rfc822;a+2Bb+3Dc@mx.test",
         "RCPT TO:<jörg@mx.test> NOTIFY=FAILURE,DELAY",
     ]
-    _, plain = walk_script(
-        [
-            GREETING,
-            ehlo("SMTPUTF8"),
-            OK_MAIL,
-            OK_RCPT,
-            OK_RCPT,
-            Data(b"250 2.0.0 Ok\r\n"),
-            Close(),
-        ],
-        options,
-    )
+    _, plain = walk_script(script("SMTPUTF8"), options)
     assert b"NOTIFY=" not in plain
     assert b"RET=" not in plain
 
