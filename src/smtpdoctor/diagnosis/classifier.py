@@ -581,17 +581,19 @@ def _usual_stage(  # noqa: PLR0917 - the evidence in order of strength
     text: str,
 ) -> Stage:
     """Where the deciding evidence usually happens, when the text states no stage."""
-    # (the quoted remote reply's words, not the wrapper's prose about "your message")
+    # (session 12) a failure in the local delivery answered no SMTP command
+    first = (Stage.NONE if _delivered_locally(text) else None) or decided.stage_hint
+    if first:
+        return first
+    # (the quoted remote reply's words, not the wrapper's prose about "your message";
+    # masked only when the words are read)
     judged = (
         mask_addresses(" ".join(reply.text.split())) if reply is not None and reply.text else text
     )
     return (
-        # (session 12) a failure in the local delivery answered no SMTP command
-        (Stage.NONE if _delivered_locally(text) else None)
-        or decided.stage_hint
         # What the text says was judged (the message, the sender), then a reply
         # code that answers one command only (RFC 4954: 535 answers AUTH).
-        or subject_stage(category, judged)
+        subject_stage(category, judged)
         or (CODE_STAGES.get(reply.code) if reply is not None else None)
         or (code_ev.stage if code_ev else None)
         or (code_ev.stage_hint if code_ev and code_ev is decided else None)
