@@ -122,8 +122,23 @@ _CRI = re.compile(
 # Exim in the foreground writing its log to stderr (a container's "exim -bdf" with
 # debug output on): each log line as "LOG: <selectors> MAIN" and the line itself on the
 # next, indented by two spaces, both behind the process id; no time ("    9 LOG: MAIN
-# REJECT\n    9   H=(localhost) [172.22.0.1] F=<…> rejected RCPT <…>: …").
-_EXIM_STDERR = re.compile(rb"(?m)^ *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n *\1   ")
+# REJECT\n    9   H=(localhost) [172.22.0.1] F=<…> rejected RCPT <…>: …"); behind
+# docker compose's prefix too. Such output's other lines are no log records: Exim's
+# debug lines ("  278 delivering 1gwqzr-00004T-MX", its version banner's lines with no
+# pid) and the container's (an entry script's shell trace, "+ sed -ri '…").
+_EXIM_STDERR_PREFIX = rb"(?:[A-Za-z0-9][\w.-]*[ \t]*\| ?)?"
+# A delivery process's debug line naming the message it delivers ("  278 delivering
+# 1gwqzr-00004T-MX"; ids as smtpdoctor.logs.exim.EXIM_ID's), and a delivery line's flag:
+# on stderr Exim writes a delivery's log line without the id the main log has.
+_EXIM_DELIVERING = re.compile(
+    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb" *(\d+) delivering "
+    rb"([0-9A-Za-z]{6}-(?:[0-9A-Za-z]{11}-[0-9A-Za-z]{4}|[0-9A-Za-z]{6}-[0-9A-Za-z]{2}))\b"
+)
+_EXIM_DELIVERY_FLAG = re.compile(rb"(?:=>|->|\*>|\*\*|==|>>) ")
+_EXIM_STDERR = re.compile(
+    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb" *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
+    + _EXIM_STDERR_PREFIX + rb" *\1   ([^\n]*)"
+)
 # A supervisor's log writer's stamp before each line a program wrote to its stdout:
 # TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
 # svlogd -t), runit's svlogd -tt ("2015-08-17_09:16:20.41495 ", UTC) and -ttt
@@ -161,6 +176,9 @@ _SHORT_UNIX = re.compile(rb"(?m)^(\d{9,11})\.(\d{1,9}) (?=\S+ \S)")
 # journalctl -o short-monotonic / short-delta: "[ 5336.149036] host prog[pid]: ...",
 # "[ 5336.149036 <    0.000123>] ...": seconds since boot, no wall-clock time.
 _SHORT_MONOTONIC = re.compile(rb"(?m)^\[ *\d+\.\d{6}(?: *<[ \d.]+>)? *\] (?=\S+ \S)")
+# A time of day and no date before the host ("3:03:59 c49364445807 mail.info
+# postfix/smtpd[2468]: ...": a container UI's copy of busybox syslogd's lines).
+_TIME_OF_DAY = re.compile(rb"(?m)^\d{1,2}:\d\d:\d\d(?:\.\d+)? (?=\S+ \S)")
 # journalctl -o short-full: "Thu 2024-03-07 02:09:33 CET host prog[pid]: ...".
 _SHORT_FULL = re.compile(
     rb"(?m)^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) "
@@ -290,8 +308,29 @@ def _journal(block: bytes) -> bytes:
 
 def _exim_stderr(block: bytes) -> bytes:
     """Each of Exim's log lines on stderr as the syslog line with no time it stands
-    for (``exim[pid]: <line>``; read as a syslog tag's lines with no time are)."""
-    return _EXIM_STDERR.sub(rb"exim[\1]: ", block)
+    for (``exim[pid]: <line>`` behind :data:`NO_TIME`), its header's line left empty;
+    the output's other lines (debug, shell) left empty too, unless one has a time of
+    its own (a log line after all): no record to read, none to count as unparsed."""
+    out = []
+    at = 0
+    ids: dict[bytes, bytes] = {}  # pid -> the message its debug lines say it delivers
+    for m in _EXIM_STDERR.finditer(block):
+        between = block[at : m.start()]
+        ids.update(_EXIM_DELIVERING.findall(between))
+        out.append(_no_records(between))
+        pid, line = m.group(1, 2)
+        if pid in ids and _EXIM_DELIVERY_FLAG.match(line):
+            line = ids[pid] + b" " + line  # (stderr's delivery lines omit the id)
+        out.append(b"\n" + NO_TIME + b" exim[" + pid + b"]: " + line)
+        at = m.end()
+    out.append(_no_records(block[at:]))
+    return b"".join(out)
+
+
+def _no_records(text: bytes) -> bytes:
+    """Exim's stderr lines between its log records: each left empty, unless it has
+    a time of its own."""
+    return b"\n".join(ln if _OWN_TIME.match(ln) else b"" for ln in text.split(b"\n"))
 
 
 def _with_time(stamp: bytes, line: bytes) -> bytes:
@@ -420,6 +459,11 @@ def _short_unix(block: bytes) -> bytes:
 def _short_monotonic(block: bytes) -> bytes:
     # (the time since boot is no wall-clock time: read as unknown, as -o cat's)
     return _SHORT_MONOTONIC.sub(_NO_TIME_NO_HOST, block)
+
+
+def _time_of_day(block: bytes) -> bytes:
+    # (a time with no date is no point in time either: read as unknown)
+    return _TIME_OF_DAY.sub(_NO_TIME_NO_HOST, block)
 
 
 def _cri(block: bytes) -> bytes:
@@ -605,6 +649,7 @@ _STEPS: dict[str, _Step] = {
     "platform-json": _platform_json,
     "short-unix": _short_unix,
     "short-monotonic": _short_monotonic,
+    "time-of-day": _time_of_day,
     "short-full": _short_full,
     "ansi": _ansi,
     "compose": _compose,
@@ -656,14 +701,16 @@ def _wraps(name: str, head: bytes) -> bool:
         end = head.find(b"\n")  # (the first line alone: no copy of the rest)
         first = head if end < 0 else head[:end]
         return _supervised(first) != first
+    if name == "exim-stderr":  # (its records anywhere in the head: debug lines come first)
+        return b" LOG: " in head and _EXIM_STDERR.search(head) is not None
     rx = {
         "mailcow-table": _MAILCOW_TABLE,
-        "exim-stderr": _EXIM_STDERR,
         "docker-json": _DOCKER_JSON,
         "cri": _CRI,
         "short-full": _SHORT_FULL,
         "short-unix": _SHORT_UNIX,
         "short-monotonic": _SHORT_MONOTONIC,
+        "time-of-day": _TIME_OF_DAY,
         "loki": _LOKI,
     }[name]
     return rx.match(head) is not None
@@ -687,6 +734,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
         "short-full",
         "short-unix",
         "short-monotonic",
+        "time-of-day",
     ):
         if _wraps(name, sample):
             step = (
