@@ -136,8 +136,11 @@ _EXIM_DELIVERING = re.compile(
 )
 _EXIM_DELIVERY_FLAG = re.compile(rb"(?:=>|->|\*>|\*\*|==|>>) ")
 _EXIM_STDERR = re.compile(
-    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb" *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
-    + _EXIM_STDERR_PREFIX + rb" *\1   ([^\n]*)"
+    rb"(?m)^"
+    + _EXIM_STDERR_PREFIX
+    + rb" *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
+    + _EXIM_STDERR_PREFIX
+    + rb" *\1   ([^\n]*)"
 )
 # A supervisor's log writer's stamp before each line a program wrote to its stdout:
 # TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
