@@ -10,6 +10,7 @@ no message id (docs/logs.md, session 22). The published excerpts are counted in
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,48 @@ def test_each_excerpt_reads_the_same_at_one_worker_and_two(case: dict[str, Any])
     two = build_report(run_local(plan_chunks(sources, Options(), 2), Options()), top=50)
     assert one["totals"] == two["totals"]
     assert one["inbound"]["by_cause"] == two["inbound"]["by_cause"]
+
+
+# -- mailcow's table in a 12-hour clock's browser ------------------------------------------
+
+_GERMAN = re.compile(rb"(?m)^(\d\d)\.(\d\d)\.(\d{4}), (\d\d)(:\d\d:\d\d)")
+
+
+def _twelve_hour(table: bytes, *, month_first: bool, space: bytes, am: bytes, pm: bytes) -> bytes:
+    """The German browser's table as a 12-hour clock's browser writes the same times."""
+
+    def clock(m: re.Match[bytes]) -> bytes:
+        day, month, year, hour, rest = m.groups()
+        h = int(hour)
+        first, second = (month, day) if month_first else (day, month)
+        half = pm if h >= 12 else am
+        return b"%s/%s/%s, %02d%s%s%s" % (first, second, year, (h % 12) or 12, rest, space, half)
+
+    return _GERMAN.sub(clock, table)
+
+
+@pytest.mark.parametrize(
+    ("month_first", "space", "am", "pm"),
+    [
+        (True, b" ", b"AM", b"PM"),  # en-US
+        (True, "\u202f".encode(), b"AM", b"PM"),  # en-US, ICU 72 on
+        (False, b" ", b"am", b"pm"),  # en-AU, en-IN
+    ],
+)
+def test_mailcows_table_in_a_twelve_hour_clocks_browser_reads_as_in_a_german_one(
+    month_first: bool, space: bytes, am: bytes, pm: bytes
+) -> None:
+    german = (PUBLIC / "mailcow-2237-admin-page-table.log").read_bytes()
+    other = _twelve_hour(german, month_first=month_first, space=space, am=am, pm=pm)
+    assert other != german
+    assert unwrapper_for(other)(other) == unwrapper_for(german)(german)
+
+
+def test_midnight_and_noon_on_a_twelve_hour_clock() -> None:
+    table = (
+        b"01/28/2019, 12:00:01 PM | info | connect from unknown[192.0.2.7]\n"
+        b"01/28/2019, 12:00:01 AM | info | connect from unknown[192.0.2.7]\n"
+    )
+    read = unwrapper_for(table)(table)
+    assert read.startswith(b"2019-01-28T00:00:01 - ")
+    assert b"\n2019-01-28T12:00:01 - " in read

@@ -517,9 +517,12 @@ def _postfix_tag(message: bytes, last: bytes) -> bytes:
 # a British one's "25/09/2019, 18:28:40"; data/web/js/site/debug.js), the priority and
 # the message, in cells (tabs), or as GitHub shows such a paste ("a | b | c", with the
 # rule "-- | -- | --" after the first row). No program name: a message's daemon is
-# read from its shape, as -o cat's.
+# read from its shape, as -o cat's. A 12-hour clock's browser (CLDR's patterns) writes
+# the month first with "AM"/"PM" (en-US: "01/28/2019, 07:30:48 PM") and the day first
+# with "am"/"pm" (en-AU, en-IN), after a space or, since ICU 72, U+202F.
 _MAILCOW_TABLE = re.compile(
-    rb"(\d\d)[./](\d\d)[./](\d{4}), (\d\d:\d\d:\d\d)(?: \| |\t)[a-z]+(?: \| |\t)"
+    rb"(\d\d)[./](\d\d)[./](\d{4}), (\d\d)(:\d\d:\d\d)(?:(?: |\xe2\x80\xaf)([AaPp])[Mm])?"
+    rb"(?: \| |\t)[a-z]+(?: \| |\t)"
 )
 _TABLE_RULE = re.compile(rb"-+(?: \| -+)+\r?")
 
@@ -535,8 +538,13 @@ def _mailcow_table(block: bytes) -> bytes:
     for line in body.split(b"\n"):
         m = _MAILCOW_TABLE.match(line)
         if m is not None:
-            day, month, year, clock = m.groups()
-            rows.append((b"%s-%s-%sT%s" % (year, month, day, clock), line[m.end() :]))
+            day, month, year, hour, rest, half = m.groups()
+            if half in (b"A", b"P"):  # (en-US: the month first)
+                day, month = month, day
+            if half is not None:
+                hour = b"%02d" % (int(hour) % 12 + (12 if half in b"Pp" else 0))
+            stamp = b"%s-%s-%sT%s%s" % (year, month, day, hour, rest)
+            rows.append((stamp, line[m.end() :]))
         elif _TABLE_RULE.fullmatch(line) is None:
             rows.append(line)
     stamps = [row[0] for row in rows if isinstance(row, tuple)]
