@@ -128,12 +128,9 @@ _CRI = re.compile(
 # pid) and the container's (an entry script's shell trace, "+ sed -ri '…").
 _EXIM_STDERR_PREFIX = rb"(?:[A-Za-z0-9][\w.-]*[ \t]*\| ?)?"
 # A delivery process's debug line naming the message it delivers ("  278 delivering
-# 1gwqzr-00004T-MX"; ids as smtpdoctor.logs.exim.EXIM_ID's), and a delivery line's flag:
-# on stderr Exim writes a delivery's log line without the id the main log has.
-_EXIM_DELIVERING = re.compile(
-    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb" *(\d+) delivering "
-    rb"([0-9A-Za-z]{6}-(?:[0-9A-Za-z]{11}-[0-9A-Za-z]{4}|[0-9A-Za-z]{6}-[0-9A-Za-z]{2}))\b"
-)
+# 1gwqzr-00004T-MX": the id alone; the reader checks its form), and a delivery line's
+# flag: on stderr Exim writes a delivery's log line without the id the main log has.
+_EXIM_DELIVERING = re.compile(rb"(?m)^" + _EXIM_STDERR_PREFIX + rb" *(\d+) delivering (\S+)\r?$")
 _EXIM_DELIVERY_FLAG = re.compile(rb"(?:=>|->|\*>|\*\*|==|>>) ")
 _EXIM_STDERR = re.compile(
     rb"(?m)^"
