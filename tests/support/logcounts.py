@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-__all__ = ["counts"]
+from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
+
+__all__ = ["counts", "report_of"]
+
+
+def report_of(path: Path, jobs: int = 1) -> dict[str, Any]:
+    """The report of one file, read in-process by ``jobs`` workers' chunks."""
+    sources, errors = expand_inputs([str(path)])
+    assert not errors
+    options = Options()
+    return build_report(run_local(plan_chunks(sources, options, jobs), options), top=50)
 
 
 def counts(doc: dict[str, Any]) -> dict[str, Any]:

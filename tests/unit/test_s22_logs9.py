@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from smtpdoctor.logs import Options, build_report, expand_inputs, plan_chunks, run_local
 from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.prefix import unwrapper_for
+from support.logcounts import report_of
 
 DATA = Path(__file__).parents[1] / "data" / "logs"
 PUBLIC = DATA / "public"
@@ -40,13 +40,6 @@ _DEBUG = (
     b"  280 LOG: smtp_connection MAIN\n"
     b"  280   SMTP connection from [192.0.2.7] lost D=0s\n"
 )
-
-
-def report_of(path: Path) -> dict[str, Any]:
-    sources, errors = expand_inputs([str(path)])
-    assert not errors
-    options = Options()
-    return build_report(run_local(plan_chunks(sources, options, 1), options), top=50)
 
 
 def test_the_collection_is_the_fifteen_excerpts_each_cited() -> None:
@@ -124,9 +117,8 @@ def test_a_time_of_day_with_no_date_reads_as_unknown(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["file"])
 def test_each_excerpt_reads_the_same_at_one_worker_and_two(case: dict[str, Any]) -> None:
-    sources, _ = expand_inputs([str(PUBLIC / case["file"])])
-    one = build_report(run_local(plan_chunks(sources, Options(), 1), Options()), top=50)
-    two = build_report(run_local(plan_chunks(sources, Options(), 2), Options()), top=50)
+    one = report_of(PUBLIC / case["file"])
+    two = report_of(PUBLIC / case["file"], jobs=2)
     assert one["totals"] == two["totals"]
     assert one["inbound"]["by_cause"] == two["inbound"]["by_cause"]
 
