@@ -709,8 +709,14 @@ def _wraps(name: str, head: bytes) -> bool:
         end = head.find(b"\n")  # (the first line alone: no copy of the rest)
         first = head if end < 0 else head[:end]
         return _supervised(first) != first
-    if name == "exim-stderr":  # (its records anywhere in the head: debug lines come first)
-        return b" LOG: " in head and _EXIM_STDERR.search(head) is not None
+    if name == "exim-stderr":
+        # Its records anywhere in the head (debug lines, a shell trace come first), in
+        # a file whose first line has no time of its own (a log file's has: not searched).
+        return (
+            _OWN_TIME.match(head) is None
+            and b" LOG: " in head
+            and _EXIM_STDERR.search(head) is not None
+        )
     rx = {
         "mailcow-table": _MAILCOW_TABLE,
         "docker-json": _DOCKER_JSON,
