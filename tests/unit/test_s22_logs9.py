@@ -166,3 +166,25 @@ def test_midnight_and_noon_on_a_twelve_hour_clock() -> None:
     read = unwrapper_for(table)(table)
     assert read.startswith(b"2019-01-28T00:00:01 - ")
     assert b"\n2019-01-28T12:00:01 - " in read
+
+
+# -- Exim's host-level connect failures ----------------------------------------------------
+
+
+def test_exims_connect_failures_are_connection_level_as_postfixs(tmp_path: Path) -> None:
+    path = tmp_path / "mainlog"
+    path.write_bytes(
+        b"2020-06-19 04:54:02 1jmFYj-00039V-QX H=null.corp [6.6.6.6] Connection timed out\n"
+        b"2020-06-19 04:54:03 1jmFYj-00039V-QX H=mx.example.org [192.0.2.1]: Connection refused\n"
+        b"2020-06-19 04:54:03 1jmFYj-00039V-QX == a@example.org R=dnslookup T=remote_smtp "
+        b"defer (111): Connection refused\n"
+    )
+    doc = report_of(path)
+    assert doc["totals"]["deferred"] == 1
+    assert doc["totals"]["other"] == 2
+    # (a refused SMTP reply names its host too, but it is no connect failure)
+    path.write_bytes(
+        b"2020-06-19 04:54:02 1jmFYj-00039V-QX H=mx.example.org [192.0.2.1]: SMTP error "
+        b"from remote mail server after RCPT TO:<a@example.org>: 451 Connection refused here\n"
+    )
+    assert report_of(path)["totals"]["other"] == 0

@@ -37,6 +37,13 @@ _EXIM_FLAG = re.compile(
     r"^(<=|=>|->|\*>|\*\*|==|>>) +(?P<addr>\S+)(?: <(?P<orig>[^>]*)>)?(?P<tail>.*)$"
 )
 _EXIM_HOST = re.compile(r"\bH=(\S+)(?: \[([0-9A-Fa-f:.]+)\])?")
+# A host the smtp transport could not connect to, logged before the address's "=="
+# line ("H=mx.example.org [192.0.2.1] Connection timed out"; Postfix's "connect to"
+# lines): a connection-level failure, as Postfix's are.
+_EXIM_CONNECT = re.compile(
+    r"^H=(\S+) \[([0-9A-Fa-f:.]+)\](?::\d+)?:? (Connection (?:timed out|refused)"
+    r"|Network is unreachable|No route to host|Cannot assign requested address)\b"
+)
 _EXIM_TLS = re.compile(
     # (any bracketed address: Exim's test suite writes "[ip4.ip4.ip4.ip4]")
     # ("from host (helo) [addr]": the HELO name, when logged, is passed over)
@@ -179,6 +186,19 @@ class EximParser(LineParser):
                     ip=tls.group(3),
                     inbound=inbound,
                     queue_id=qid,
+                )
+            ]
+        connect = _EXIM_CONNECT.match(rest)
+        if connect is not None:
+            return [
+                self.event(
+                    time=epoch,
+                    status=EventStatus.OTHER,
+                    text=rest,
+                    queue_id=qid,
+                    relay_host=connect.group(1),
+                    relay_ip=connect.group(2),
+                    stage=Stage.CONNECT,
                 )
             ]
         incoming = _EXIM_IN.search(rest)
