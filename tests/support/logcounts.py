@@ -1,4 +1,5 @@
-"""What the layout tests compare of a ``smtpdoctor.logs/1`` report (session 20, logs7)."""
+"""What the layout tests compare of a ``smtpdoctor.logs/1`` report (session 20, logs7),
+and one file's report."""
 
 from __future__ import annotations
 
