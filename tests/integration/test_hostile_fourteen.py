@@ -1,0 +1,299 @@
+"""Hostile round fourteen: AUTH beyond PLAIN, as submission servers and the boxes in
+front of them speak it.
+
+Rounds four and eight played AUTH PLAIN only (no AUTH, AUTH withdrawn under TLS, a
+bare AUTH keyword, a 334 after PLAIN's initial response, no password mechanism).
+A server that offers LOGIN and not PLAIN (Microsoft 365's smtp.office365.com
+advertises ``AUTH LOGIN XOAUTH2``; Exchange's client connectors ``AUTH NTLM
+LOGIN``) was never logged in to: ``--auth`` skipped it with a note, so a wrong
+password, SMTP AUTH switched off for the tenant, a LOGIN that loops or a server
+that drops the session at the password were all "healthy". So were servers that
+advertise AUTH only in the pre-RFC 2554 form ``AUTH=LOGIN PLAIN`` (read as "no
+AUTH").
+
+Each case is a scripted server on loopback (:mod:`smtpdoctor.lab.scripted`, one
+server for the module), run under ``--auth user`` (the password from the
+environment) and ``--timeout 3``. The checks are round thirteen's: the failing
+step's stage and outcome, the verdict's category and stage, a finding, the exit
+status, no traceback, the run inside ``--timeout`` plus 1 s, no step over 256 KiB
+read; and for a server that takes the login, that the walk logged in (its AUTH
+steps, and what the server read). A real Exim (the tests' Exim, with a LOGIN
+authenticator of this file's own) plays the class where a real server shows it.
+Each expectation was written from the RFCs, or the source cited, before the case
+first ran (docs/lab.md, "Session 22: hostile14").
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from smtpdoctor.lab.scripted import (
+    Action,
+    Answer,
+    Close,
+    Expect,
+    Reset,
+    ScriptedServerThread,
+    Send,
+    Stall,
+)
+from support.hostile_smtp import (
+    DEFAULT_EXT,
+    OK250,
+    READ_CAP,
+    Case,
+    check,
+    ehlo,
+    reply,
+    run,
+    session,
+    warmed_server,
+)
+
+pytestmark = pytest.mark.timeout(90)
+
+TIGHT = 3.0
+PASSWORD = "s3cret"
+AUTH = ("--auth", "alice")
+# draft-murchison-sasl-login-00 §2: the server's prompts, base64 ("Username:",
+# "Password:"), as Postfix (Cyrus, Dovecot) and Exchange send them.
+USER_PROMPT = reply(334, "VXNlcm5hbWU6")
+PASSWORD_PROMPT = reply(334, "UGFzc3dvcmQ6")
+AUTHENTICATED = reply(235, "2.7.0 Authentication successful")
+# Microsoft 365's submission port (smtp.office365.com:587), as its EHLO reply
+# reads under TLS: LOGIN, and XOAUTH2 (learn.microsoft.com/exchange/
+# clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission).
+M365_AUTH = "AUTH LOGIN XOAUTH2"
+_REST = Answer({"MAIL": reply(250, "2.1.0 Ok"), "RCPT": reply(250, "2.1.5 Ok"), "RSET": OK250})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerThread]:
+    with warmed_server(tmp_path_factory.mktemp("scripted-fourteen")) as running:
+        yield running
+
+
+def _with_auth(auth_line: str, exchange: tuple[Action, ...]) -> tuple[Action, ...]:
+    """A healthy session whose EHLO reply under TLS offers ``auth_line``, the AUTH
+    exchange played by ``exchange`` where MAIL was due."""
+    healthy = session(ext=(*DEFAULT_EXT, auth_line))
+    healthy[2] = Send(ehlo(*DEFAULT_EXT, "STARTTLS"))  # (no AUTH before TLS)
+    at = healthy.index(Expect("MAIL"))
+    return (*healthy[:at], *exchange)
+
+
+def _login(*after_password: Action, auth_line: str = M365_AUTH) -> tuple[Action, ...]:
+    """AUTH LOGIN's two prompts (the user name and the password read), then
+    ``after_password``."""
+    return _with_auth(
+        auth_line,
+        (
+            Expect("AUTH"),
+            Send(USER_PROMPT),
+            Expect("user name"),
+            Send(PASSWORD_PROMPT),
+            Expect("password"),
+            *after_password,
+        ),
+    )
+
+
+CASES = [
+    # ---- a LOGIN-only server that takes the login ----
+    Case(
+        # Microsoft 365's submission port: LOGIN and XOAUTH2, no PLAIN. A password
+        # client logs in by LOGIN; so does the walk now (it skipped before).
+        "auth/login-only-microsoft365",
+        _login(Send(AUTHENTICATED), _REST),
+        None,
+        None,
+        "ok",
+        0,
+    ),
+    Case(
+        # Prompts in plain text, or none (RFC 4954 §4 has them base64; clients
+        # answer the first 334 with the user name and the second with the password
+        # whatever they say): served.
+        "auth/login-prompts-not-base64",
+        _with_auth(
+            "AUTH LOGIN",
+            (
+                Expect("AUTH"),
+                Send(reply(334, "Username:")),
+                Expect("user name"),
+                Send(b"334 \r\n"),
+                Expect("password"),
+                Send(AUTHENTICATED),
+                _REST,
+            ),
+        ),
+        None,
+        None,
+        "ok",
+        0,
+    ),
+    Case(
+        # Only the pre-RFC 2554 form "AUTH=LOGIN PLAIN" (what Postfix's
+        # broken_sasl_auth_clients adds for Outlook Express 4 and Exchange 5.0;
+        # Python's smtplib reads it, "some servers only advertise the auth methods
+        # we support using the old style"): AUTH is offered, PLAIN taken.
+        "auth/obsolete-auth-equals-only",
+        _with_auth("AUTH=LOGIN PLAIN", (Expect("AUTH"), Send(AUTHENTICATED), _REST)),
+        None,
+        None,
+        "ok",
+        0,
+    ),
+    # ---- a LOGIN-only server that refuses or breaks ----
+    Case(
+        # The password refused (RFC 4954 §6: 535 5.7.8, "authentication
+        # credentials invalid"; Postfix's words).
+        "auth/login-credentials-refused",
+        _login(Send(reply(535, "5.7.8 Error: authentication failed: UGFzc3dvcmQ6")), Answer({})),
+        "auth",
+        "reply",
+        "authentication",
+        2,
+    ),
+    Case(
+        # Microsoft 365 with SMTP AUTH switched off for the tenant (its documented
+        # reply; learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/
+        # authenticated-client-smtp-submission "5.7.139").
+        "auth/login-microsoft365-smtp-auth-disabled",
+        _login(
+            Send(
+                reply(
+                    535,
+                    "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
+                    "disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for "
+                    "more information.",
+                )
+            ),
+            Answer({}),
+        ),
+        "auth",
+        "reply",
+        "authentication",
+        2,
+    ),
+    Case(
+        # LOGIN advertised and refused at once (RFC 4954 §6's 504 "unrecognized
+        # authentication type": the mechanism is listed but not enabled).
+        "auth/login-advertised-then-504",
+        _with_auth(
+            "AUTH LOGIN",
+            (Expect("AUTH"), Send(reply(504, "5.7.4 Unrecognized authentication type")), Answer({})),
+        ),
+        "auth",
+        "reply",
+        "authentication",
+        2,
+    ),
+    Case(
+        # A third 334 after the password: LOGIN has nothing more to send. The
+        # client cancels with "*" and the server answers 501 (RFC 4954 §4).
+        "auth/login-third-challenge",
+        _login(
+            Send(PASSWORD_PROMPT),
+            Expect("*"),
+            Send(reply(501, "5.7.0 Authentication cancelled")),
+            Answer({}),
+        ),
+        "auth",
+        "protocol_error",
+        "authentication",
+        2,
+        finding="auth.login_challenge_loop",
+    ),
+    Case(
+        # The same server challenging "*" too (RFC 4954 §4 has it answer 501): no
+        # QUIT can follow; the walk ends, inside its deadline.
+        "auth/login-challenges-forever",
+        _login(Send(PASSWORD_PROMPT), Expect("*"), Send(PASSWORD_PROMPT), Stall()),
+        "auth",
+        "protocol_error",
+        "authentication",
+        2,
+        finding="auth.login_challenge_loop",
+    ),
+    Case(
+        # The password read and never answered (an authentication backend that
+        # hangs: Postfix waits on Dovecot's auth socket).
+        "auth/login-password-never-answered",
+        _login(Stall()),
+        "auth",
+        "timeout",
+        "network_timeout",
+        2,
+    ),
+    Case(
+        # An RST after the user name (a box in front that drops what it cannot
+        # inspect).
+        "auth/login-reset-after-user-name",
+        _with_auth(M365_AUTH, (Expect("AUTH"), Send(USER_PROMPT), Expect("user name"), Reset())),
+        "auth",
+        "reset",
+        "connection_dropped",
+        2,
+    ),
+    Case(
+        # A 421 to the password (RFC 5321 §3.8: a server shutting down), then a close.
+        "auth/login-421-to-the-password",
+        _login(Send(reply(421, "4.3.2 Service shutting down")), Close()),
+        "auth",
+        "reply",
+        "service_unavailable",
+        2,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_fourteen(
+    server: ScriptedServerThread, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMTPDOCTOR_AUTH_PASSWORD", PASSWORD)
+    case = replace(case, timeout=min(case.timeout, TIGHT), args=(*AUTH, *case.args))
+    doc = run(server, case, server.ca_file, None)
+    check(doc, case)
+    for step in doc["hosts"][0]["timeline"]:
+        assert step["bytes_received"] <= READ_CAP, step
+
+
+# The AUTH commands the walk's timeline shows for a server that takes the login
+# (the secrets never shown).
+LOGGED_IN = {
+    "auth/login-only-microsoft365": [
+        "AUTH LOGIN",
+        "******** (the user name)",
+        "******** (the password)",
+    ],
+    "auth/login-prompts-not-base64": [
+        "AUTH LOGIN",
+        "******** (the user name)",
+        "******** (the password)",
+    ],
+    "auth/obsolete-auth-equals-only": ["AUTH PLAIN ********"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOGGED_IN))
+def test_hostile_fourteen_logged_in(
+    server: ScriptedServerThread, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMTPDOCTOR_AUTH_PASSWORD", PASSWORD)
+    case = next(c for c in CASES if c.id == name)
+    doc = run(server, replace(case, timeout=TIGHT, args=AUTH), server.ca_file, None)
+    auth = [s for s in doc["hosts"][0]["timeline"] if s["stage"] == "auth"]
+    assert [s["command"] for s in auth] == LOGGED_IN[name], auth
+    assert all(s["outcome"] == "ok" for s in auth), auth
+    assert auth[-1]["reply"]["code"] == 235, auth
+    text = json.dumps(doc)
+    for secret in (PASSWORD, base64.b64encode(PASSWORD.encode()).decode()):
+        assert secret not in text
+    assert not [f["id"] for f in doc["findings"] if f["id"].startswith("auth.")]
