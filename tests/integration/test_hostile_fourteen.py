@@ -187,7 +187,11 @@ CASES = [
         "auth/login-advertised-then-504",
         _with_auth(
             "AUTH LOGIN",
-            (Expect("AUTH"), Send(reply(504, "5.7.4 Unrecognized authentication type")), Answer({})),
+            (
+                Expect("AUTH"),
+                Send(reply(504, "5.7.4 Unrecognized authentication type")),
+                Answer({}),
+            ),
         ),
         "auth",
         "reply",

@@ -139,7 +139,8 @@ def test_a_response_line_is_only_sent_after_a_challenge() -> None:
 def test_the_obsolete_auth_line_counts_where_no_standard_one_is(
     lines: list[str], auth: str
 ) -> None:
-    reply = _reply("".join(f"250-{x}\r\n" for x in ["mx", *lines[:-1]]).encode() + b"250 " + lines[-1].encode() + b"\r\n")
+    head = "".join(f"250-{x}\r\n" for x in ["mx", *lines[:-1]])
+    reply = _reply(f"{head}250 {lines[-1]}\r\n".encode())
     extensions = parse_ehlo(reply)
     assert extensions["AUTH"] == auth
     assert not any("=" in k for k in extensions)
@@ -171,7 +172,7 @@ def test_a_login_only_server_is_logged_in_to() -> None:
 
 
 def test_plain_is_preferred_where_both_are_offered() -> None:
-    result, lines = _walk(*_under_tls("AUTH LOGIN PLAIN"), AUTHENTICATED, *REST)
+    _result, lines = _walk(*_under_tls("AUTH LOGIN PLAIN"), AUTHENTICATED, *REST)
     assert any(line.startswith(b"AUTH PLAIN ") for line in lines)
     assert b"AUTH LOGIN" not in lines
 
@@ -186,7 +187,8 @@ def test_the_prompts_are_not_read() -> None:
         AUTHENTICATED,
         *REST,
     )
-    assert USER in lines and PASSWORD in lines
+    assert USER in lines
+    assert PASSWORD in lines
     assert all(s.outcome is Outcome.OK for s in result.steps if s.stage is Stage.AUTH)
 
 
@@ -200,8 +202,10 @@ def test_a_refused_login_is_the_refusal() -> None:
         Close(),
     )
     failed = [s for s in result.steps if s.outcome is not Outcome.OK]
-    assert failed[0].stage is Stage.AUTH and failed[0].outcome is Outcome.REPLY
-    assert failed[0].reply is not None and failed[0].reply.code == 535
+    assert failed[0].stage is Stage.AUTH
+    assert failed[0].outcome is Outcome.REPLY
+    assert failed[0].reply is not None
+    assert failed[0].reply.code == 535
     assert not any(s.stage is Stage.MAIL_FROM for s in result.steps)
 
 
@@ -231,7 +235,8 @@ def test_a_third_challenge_is_cancelled_and_named() -> None:
     assert lines[lines.index(PASSWORD) + 1] == b"*"  # RFC 4954 §4's cancel
     assert b"QUIT" in lines
     failed = next(s for s in result.steps if s.outcome is not Outcome.OK)
-    assert failed.stage is Stage.AUTH and failed.outcome is Outcome.PROTOCOL_ERROR
+    assert failed.stage is Stage.AUTH
+    assert failed.outcome is Outcome.PROTOCOL_ERROR
     assert not any(s.stage is Stage.MAIL_FROM for s in result.steps)
     findings = session_findings(session_evidence(result.steps, notes=tuple(result.notes)))
     loop = next(f for f in findings if f.id == "auth.login_challenge_loop")
@@ -249,7 +254,8 @@ def test_the_obsolete_auth_line_is_logged_in_to() -> None:
     result, lines = _walk(*_under_tls("AUTH=LOGIN PLAIN"), AUTHENTICATED, *REST)
     assert any(line.startswith(b"AUTH PLAIN ") for line in lines)
     assert "auth.not_offered" not in _ids(result)
-    assert result.tls_extensions is not None and result.tls_extensions["AUTH"] == "LOGIN PLAIN"
+    assert result.tls_extensions is not None
+    assert result.tls_extensions["AUTH"] == "LOGIN PLAIN"
 
 
 def test_neither_plain_nor_login_is_skipped_with_a_note() -> None:

@@ -21,6 +21,7 @@ from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
+    LOGIN_LOOP,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     Step,
@@ -127,9 +128,12 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
     ev["elapsed_ms"] = round(step.elapsed_ms, 1)
     if stage is Stage.AUTH and step.reply is not None and step.reply.code == 334:
-        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response
-        # said all there is: the server did not take it.
+        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response, and
+        # LOGIN's user name and password, said all there is: the server did not
+        # take them.
         evidence = {"reply": step.reply.to_json(), **ev}
+        if step.detail.startswith(LOGIN_LOOP):
+            return finding("auth.login_challenge_loop", evidence=evidence)
         return finding("auth.challenge_after_initial_response", evidence=evidence)
     if stage is Stage.CONNECT:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}

@@ -1169,6 +1169,60 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             example={**_TRANSPORT_EXAMPLE, "outcome": "protocol_error"},
         ),
         FindingSpec(
+            "auth.login_challenge_loop",
+            _S.CRITICAL,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="The server asked for more after AUTH LOGIN's user name and password.",
+            message="The server answered AUTH LOGIN's password with another 334 challenge, "
+            "where LOGIN has nothing more to send (the user name and the password, each "
+            "answering one prompt): its SASL layer lost the exchange, so every client that "
+            "logs in by LOGIN fails here (they loop, or cancel with '*' as smtpdoctor did, "
+            "RFC 4954 §4). Check what answers AUTH (the MTA's SASL library, Dovecot auth, an "
+            "authentication proxy in front).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Check the SASL backend Postfix hands AUTH to "
+                        "(smtpd_sasl_type, smtpd_sasl_path) and that it offers LOGIN as "
+                        "Dovecot does: auth_mechanisms = plain login.",
+                    ),
+                    "postconf smtpd_sasl_type smtpd_sasl_path; doveconf auth_mechanisms",
+                    "swaks --server mx.example.com:587 --tls --auth LOGIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "Check the LOGIN authenticator: a plaintext driver with two prompts "
+                        "(server_prompts = User Name : Password), the condition on $auth1 and "
+                        "$auth2.",
+                    ),
+                    "begin authenticators\nLOGIN:\n  driver = plaintext\n  "
+                    "public_name = LOGIN\n  server_prompts = User Name : Password\n  "
+                    "server_condition = ...",
+                    "swaks --server mx.example.com:587 --tls --auth LOGIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what answers AUTH (an appliance or proxy in front of the "
+                        "server) and let LOGIN end after its two prompts.",
+                    ),
+                    "",
+                    "swaks --server mx.example.com:587 --tls --auth LOGIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+            ),
+            source="RFC 4954 §4, draft-murchison-sasl-login-00",
+            supersedes=("auth.protocol_error",),
+            example={**_TRANSPORT_EXAMPLE, "outcome": "protocol_error"},
+        ),
+        FindingSpec(
             "size.over_limit",
             _S.CRITICAL,
             _C.MESSAGE_SIZE,
