@@ -301,3 +301,80 @@ def test_hostile_fourteen_logged_in(
     for secret in (PASSWORD, base64.b64encode(PASSWORD.encode()).decode()):
         assert secret not in text
     assert not [f["id"] for f in doc["findings"] if f["id"].startswith("auth.")]
+
+
+# ---- a real Exim offering LOGIN alone ----
+
+# Exim's own LOGIN authenticator (its spec, "The plaintext authenticator": a
+# plaintext driver with two prompts), offered under TLS only and the only one, so
+# the EHLO reply under TLS reads "AUTH LOGIN" as a LOGIN-only submission server's.
+_EXIM_LOGIN = f"""
+begin authenticators
+
+login:
+  driver = plaintext
+  public_name = LOGIN
+  server_prompts = <| Username: | Password:
+  server_condition = ${{if and {{{{eq{{$auth1}}{{alice}}}}{{eq{{$auth2}}{{{PASSWORD}}}}}}}}}
+  server_set_id = $auth1
+  server_advertise_condition = ${{if def:tls_in_cipher}}
+"""
+
+
+@pytest.fixture(scope="module")
+def exim_login() -> Iterator[object]:
+    """The tests' private Exim (tests/support/exim.py), every listener with the LOGIN
+    authenticator above."""
+    from support.exim import EximLab, EximUnavailable, unavailable_reason
+    from support.helpers import unavailable
+
+    class _LoginExim(EximLab):
+        def _config(self) -> str:
+            return super()._config() + _EXIM_LOGIN
+
+    reason = unavailable_reason()
+    if reason is not None:
+        unavailable(reason)
+    lab = _LoginExim()
+    try:
+        lab.start()
+    except EximUnavailable as exc:
+        unavailable(f"Exim is unavailable: {exc}")
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.mark.exim
+@pytest.mark.parametrize(
+    ("password", "category", "status"),
+    [(PASSWORD, "ok", 0), ("wrong", "authentication", 2)],
+    ids=["right-password", "wrong-password"],
+)
+def test_real_exim_login_only(
+    exim_login: object,
+    monkeypatch: pytest.MonkeyPatch,
+    password: str,
+    category: str,
+    status: int,
+) -> None:
+    """Exim 4.96 offering AUTH LOGIN alone under TLS: the walk logs in by LOGIN (235),
+    or is refused (535 "Incorrect authentication data") at AUTH."""
+    from support.cli import diagnose
+    from support.exim import RELAY_DOMAIN
+
+    monkeypatch.setenv("SMTPDOCTOR_AUTH_PASSWORD", password)
+    result = diagnose(
+        "healthy", *AUTH, server=exim_login, timeout=10, rcpt=f"someone@{RELAY_DOMAIN}"
+    )
+    doc = result.json()
+    host = doc["hosts"][0]
+    assert host["extensions"]["AUTH"] == "LOGIN", host["extensions"]
+    auth = [s for s in host["timeline"] if s["stage"] == "auth"]
+    assert [s["command"] for s in auth] == LOGGED_IN["auth/login-only-microsoft365"], auth
+    assert doc["verdict"]["category"] == category, doc["verdict"]
+    assert result.status == status
+    assert auth[-1]["reply"]["code"] == (235 if status == 0 else 535), auth
+    if status:
+        assert doc["verdict"]["stage"] == "auth", doc["verdict"]
