@@ -256,13 +256,118 @@ CASES = [
     ),
 ]
 
+# ---- the null reverse-path refused (RFC 5321 §4.5.5, §6.1) ----
+# The walk's MAIL FROM is <> unless --mail-from is given: the sender of every
+# bounce, DSN and MDN. RFC 5321 §4.5.5 has a server accept it ("MUST NOT"
+# refuse it as such, §6.1: "MUST be accepted"); a domain whose server refuses it
+# loses every bounce addressed to it (rfc-ignorant.org listed such domains).
+
+
+def _null_sender_at(verb: str, refusal: bytes) -> tuple[Action, ...]:
+    """A healthy pipelined session with ``verb``'s reply replaced by ``refusal``
+    (RCPT after a refused MAIL answered 503, RSET and QUIT served)."""
+    healthy = session()
+    at = healthy.index(Expect(verb))
+    return (*healthy[: at + 1], Send(refusal), Answer({"RSET": OK250}))
+
+
+CASES += [
+    Case(
+        # Postfix with smtpd_delay_reject = no and an access map entry for "<>"
+        # (smtpd_null_access_lookup_key): its words, at MAIL FROM.
+        "null-sender/refused-at-mail-postfix-words",
+        _null_sender_at("MAIL", reply(554, "5.7.1 <>: Sender address rejected: Access denied")),
+        "mail_from",
+        "reply",
+        "policy_rejection",
+        2,
+        finding="mail.null_sender_refused",
+    ),
+    Case(
+        # The same with Postfix's default smtpd_delay_reject = yes: the sender
+        # restriction is applied at RCPT TO, where its words come.
+        "null-sender/refused-at-rcpt-postfix-delayed",
+        _null_sender_at("RCPT", reply(554, "5.7.1 <>: Sender address rejected: Access denied")),
+        "rcpt_to",
+        "reply",
+        "policy_rejection",
+        2,
+        finding="mail.null_sender_refused",
+        no_finding=("recipient.unknown",),
+    ),
+    Case(
+        # Sendmail's access map "From:<> REJECT": its words.
+        "null-sender/sendmail-access-reject",
+        _null_sender_at("MAIL", reply(550, "5.7.1 <>... Access denied")),
+        "mail_from",
+        "reply",
+        "policy_rejection",
+        2,
+        finding="mail.null_sender_refused",
+    ),
+    Case(
+        # Words that name the null sender, no address quoted.
+        "null-sender/refused-in-words",
+        _null_sender_at("MAIL", reply(550, "5.7.1 Null sender is not allowed")),
+        "mail_from",
+        "reply",
+        "policy_rejection",
+        2,
+        finding="mail.null_sender_refused",
+    ),
+    Case(
+        # RFC 3463 X.1.7 ("bad sender's mailbox address syntax") to <>: the
+        # server's parser takes no empty path.
+        "null-sender/bad-sender-syntax-code",
+        _null_sender_at("MAIL", reply(501, "5.1.7 Bad sender address syntax")),
+        "mail_from",
+        "reply",
+        "policy_rejection",
+        2,
+        finding="mail.null_sender_refused",
+    ),
+    Case(
+        # A refusal at MAIL FROM for the client, not the sender (a block list):
+        # not blamed on the null sender.
+        "null-sender/client-blocked-is-not-the-null-sender",
+        _null_sender_at(
+            "MAIL",
+            reply(
+                554,
+                "5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org",
+            ),
+        ),
+        "mail_from",
+        "reply",
+        "policy_rejection",
+        2,
+        no_finding=("mail.null_sender_refused",),
+    ),
+    Case(
+        # A real sender (--mail-from) refused with the same words: that address's
+        # fault, not the null sender's.
+        "null-sender/real-sender-refused-is-not-the-null-sender",
+        _null_sender_at(
+            "MAIL",
+            reply(554, "5.7.1 <a@client.smtpdoctor.test>: Sender address rejected: Access denied"),
+        ),
+        "mail_from",
+        "reply",
+        "policy_rejection",
+        2,
+        args=("--mail-from", "a@client.smtpdoctor.test"),
+        no_finding=("mail.null_sender_refused",),
+    ),
+]
+
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_fourteen(
     server: ScriptedServerThread, case: Case, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SMTPDOCTOR_AUTH_PASSWORD", PASSWORD)
-    case = replace(case, timeout=min(case.timeout, TIGHT), args=(*AUTH, *case.args))
+    logs_in = AUTH if case.id.startswith("auth/") else ()
+    case = replace(case, timeout=min(case.timeout, TIGHT), args=(*logs_in, *case.args))
     doc = run(server, case, server.ca_file, None)
     check(doc, case)
     for step in doc["hosts"][0]["timeline"]:
