@@ -483,3 +483,56 @@ def test_real_exim_login_only(
     assert auth[-1]["reply"]["code"] == (235 if status == 0 else 535), auth
     if status:
         assert doc["verdict"]["stage"] == "auth", doc["verdict"]
+
+
+# ---- a real Postfix that refuses the null sender ----
+
+
+@pytest.fixture(scope="module")
+def postfix_no_bounces() -> Iterator[object]:
+    """The tests' private Postfix (tests/support/postfix.py) with an access entry for
+    the null sender (Postfix looks it up as "<>", smtpd_null_access_lookup_key)
+    on every listener; its default smtpd_delay_reject = yes refuses it at RCPT TO."""
+    from support.helpers import unavailable
+    from support.postfix import PostfixLab, unavailable_reason
+
+    class _NoBounces(PostfixLab):
+        def _main_cf(self) -> str:
+            refuse = "smtpd_sender_restrictions = check_sender_access inline:{<>=REJECT}\n"
+            return super()._main_cf() + refuse
+
+    reason = unavailable_reason()
+    if reason is not None:
+        unavailable(reason)
+    with _NoBounces() as lab:
+        yield lab
+
+
+@pytest.mark.postfix
+@pytest.mark.parametrize(
+    ("sender", "status"), [(None, 2), ("someone@client.smtpdoctor.test", 0)], ids=["null", "real"]
+)
+def test_real_postfix_refusing_the_null_sender(
+    postfix_no_bounces: object, sender: str | None, status: int
+) -> None:
+    """Postfix 3.7 with '<> REJECT' in its sender access map: the walk's MAIL
+    FROM:<> is refused at RCPT TO, named mail.null_sender_refused; a real sender
+    (--mail-from) goes through."""
+    from support.cli import diagnose
+    from support.postfix import RELAY_DOMAIN
+
+    extra = () if sender is None else ("--mail-from", sender)
+    result = diagnose(
+        "healthy", *extra, server=postfix_no_bounces, timeout=10, rcpt=f"someone@{RELAY_DOMAIN}"
+    )
+    doc = result.json()
+    ids = [f["id"] for f in doc["findings"]]
+    assert result.status == status, (doc["verdict"], ids)
+    if status:
+        steps = [(s["stage"], s["outcome"]) for s in doc["hosts"][0]["timeline"]]
+        assert ("rcpt_to", "reply") in steps, steps
+        assert doc["verdict"]["category"] == "policy_rejection", doc["verdict"]
+        assert doc["verdict"]["stage"] == "rcpt_to", doc["verdict"]
+        assert "mail.null_sender_refused" in ids, ids
+    else:
+        assert "mail.null_sender_refused" not in ids, ids

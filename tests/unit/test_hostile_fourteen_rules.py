@@ -262,3 +262,57 @@ def test_neither_plain_nor_login_is_skipped_with_a_note() -> None:
     result, lines = _walk(*_under_tls("AUTH CRAM-MD5 DIGEST-MD5"), *REST)
     assert not any(line.startswith(b"AUTH") for line in lines)
     assert any("PLAIN and LOGIN" in note for note in result.notes)
+
+
+# ---- the null reverse-path refused (RFC 5321 §4.5.5) ----
+
+
+def _refused_at(verb: bytes, refusal: bytes, options: object = None) -> SessionResult:
+    """A pipelined envelope (MAIL, RCPT, RSET, QUIT) whose ``verb`` is refused."""
+    mail = Data(refusal) if verb == b"MAIL" else OK_MAIL
+    rcpt = Data(refusal) if verb == b"RCPT" else OK_RCPT
+    if verb == b"MAIL":
+        rcpt = Data(b"503 5.5.1 Error: need MAIL command\r\n")
+    script = [GREETING, ehlo("PIPELINING"), mail, rcpt, Data(b"250 2.0.0 Ok\r\n")]
+    chosen = options if options is not None else replace(SEND, send=False, mail_from="")
+    result, _ = walk_script([*script, Data(b"221 Bye\r\n"), Close()], chosen)  # type: ignore[arg-type]
+    return result
+
+
+@pytest.mark.parametrize(
+    ("verb", "refusal"),
+    [
+        (b"MAIL", b"554 5.7.1 <>: Sender address rejected: Access denied\r\n"),
+        (b"RCPT", b"554 5.7.1 <>: Sender address rejected: Access denied\r\n"),
+        (b"MAIL", b"550 5.7.1 <>... Access denied\r\n"),
+        (b"MAIL", b"550 Empty envelope senders not allowed\r\n"),
+        (b"MAIL", b"553 5.1.8 Sender domain not resolvable\r\n"),
+        (b"RCPT", b"550 5.7.1 Bounce address not accepted for this recipient\r\n"),
+    ],
+)
+def test_the_null_sender_refused_is_named(verb: bytes, refusal: bytes) -> None:
+    result = _refused_at(verb, refusal)
+    findings = session_findings(session_evidence(result.steps, notes=tuple(result.notes)))
+    named = next(f for f in findings if f.id == "mail.null_sender_refused")
+    assert named.severity is Severity.CRITICAL
+    assert named.stage is (Stage.MAIL_FROM if verb == b"MAIL" else Stage.RCPT_TO)
+
+
+@pytest.mark.parametrize(
+    ("verb", "refusal"),
+    [
+        # About the client, the recipient or the transaction, not the sender.
+        (b"MAIL", b"554 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org\r\n"),
+        (b"RCPT", b"550 5.1.1 <b@mx.test>: Recipient address rejected: User unknown\r\n"),
+        (b"MAIL", b"452 4.3.1 Insufficient system storage\r\n"),
+        (b"RCPT", b"554 5.7.1 <b@mx.test>: Relay access denied\r\n"),
+    ],
+)
+def test_other_refusals_are_not_blamed_on_the_null_sender(verb: bytes, refusal: bytes) -> None:
+    assert "mail.null_sender_refused" not in _ids(_refused_at(verb, refusal))
+
+
+def test_a_real_sender_refused_is_not_the_null_sender() -> None:
+    refusal = b"554 5.7.1 <a@client.test>: Sender address rejected: Access denied\r\n"
+    result = _refused_at(b"MAIL", refusal, replace(SEND, send=False))
+    assert "mail.null_sender_refused" not in _ids(result)

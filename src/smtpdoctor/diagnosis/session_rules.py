@@ -515,8 +515,38 @@ def _extension_refused(step: Step, steps: Sequence[Step]) -> Finding | None:
     )
 
 
+# RFC 3463 §3.2: X.1.7 "bad sender's mailbox address syntax", X.1.8 "bad sender's
+# system address": codes about the sender, here the null path the walk sent.
+_SENDER_CODES = re.compile(r"^[45]\.1\.[78]$")
+_NULL_SENDER_WORDS = re.compile(
+    r"<>|\b(?:null|empty|blank|bounce)[ -](?:sender|envelope|reverse[ -]path|address)",
+    re.IGNORECASE,
+)
+
+
+def _null_sender_refused(step: Step, steps: Sequence[Step]) -> Finding | None:
+    """The walk's null reverse-path (MAIL FROM:<>, bounces' sender) refused, at MAIL
+    FROM or at RCPT TO (where Postfix applies its sender restrictions by default),
+    by a reply that names it or a code about the sender."""
+    reply = step.reply
+    if reply is None or step.stage not in (Stage.MAIL_FROM, Stage.RCPT_TO):
+        return None
+    mail = next((s for s in steps if s.stage is Stage.MAIL_FROM), None)
+    if mail is None or not (mail.command or "").startswith("MAIL FROM:<>"):
+        return None
+    if not (_NULL_SENDER_WORDS.search(reply.text) or _SENDER_CODES.match(reply.enhanced or "")):
+        return None
+    return finding(
+        "mail.null_sender_refused",
+        evidence={"reply": reply.to_json(), "command": mail.command},
+        stage=step.stage,
+        reply=_first_line(reply),
+        where=STAGE_WORDS.get(step.stage, step.stage.value),
+    )
+
+
 def _reply_finding(step: Step, policy: Policy, steps: Sequence[Step]) -> Finding:
-    refused = _extension_refused(step, steps)
+    refused = _extension_refused(step, steps) or _null_sender_refused(step, steps)
     if refused is not None:
         return refused
     # Imported here: the pattern library is only needed when a server said no

@@ -1528,6 +1528,68 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "mail.null_sender_refused",
+            _S.CRITICAL,
+            _C.POLICY_REJECTION,
+            None,
+            title="The server refuses the null sender (MAIL FROM:<>), which bounces use.",
+            message="The server refused the walk's null reverse-path {where} with '{reply}'. "
+            "MAIL FROM:<> is the sender of every bounce, delivery status notification and "
+            "read receipt, and RFC 5321 §4.5.5 and §6.1 have every server accept it: this "
+            "server loses the bounces and DSNs sent to this domain (its users never learn "
+            "that their mail failed), and callout checks by other servers against its "
+            "addresses fail. An access rule aimed at the empty sender, or a filter that "
+            "requires a sender address, refuses it. To see the path of ordinary mail, run "
+            "again with --mail-from.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Postfix looks the null sender up as '<>' "
+                        "(smtpd_null_access_lookup_key) in check_sender_access tables: "
+                        "remove the '<>' entry that rejects it.",
+                    ),
+                    "postconf smtpd_sender_restrictions smtpd_recipient_restrictions; "
+                    "postmap -q '<>' hash:/etc/postfix/sender_access",
+                    "swaks --server mx.example.com --from '' --to postmaster@example.com "
+                    "--quit-after RCPT",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "In the MAIL and RCPT ACLs, remove the statement that denies the "
+                        "empty sender ('deny senders = :').",
+                    ),
+                    "exim -bP acl_smtp_mail acl_smtp_rcpt",
+                    "exim -bh 192.0.2.1   # then: MAIL FROM:<>",
+                ),
+                Fix(
+                    MTA.SENDMAIL,
+                    ("Remove the access database entry that rejects the null sender.",),
+                    "makemap -u hash /etc/mail/access | grep -F 'From:<>'",
+                    "swaks --server mx.example.com --from '' --to postmaster@example.com "
+                    "--quit-after RCPT",
+                ),
+                Fix(
+                    MTA.EXCHANGE,
+                    (
+                        "The Sender Filter agent's blank sender blocking refuses MAIL "
+                        "FROM:<>: turn it off.",
+                    ),
+                    "Set-SenderFilterConfig -BlankSenderBlockingEnabled $false",
+                    "Get-SenderFilterConfig | Format-List BlankSenderBlockingEnabled",
+                ),
+            ),
+            source="RFC 5321 §4.5.5, §6.1; RFC 3464; Postfix postconf(5) "
+            "smtpd_null_access_lookup_key; Exchange Set-SenderFilterConfig",
+            example={
+                "reply": "554 5.7.1 <>: Sender address rejected: Access denied",
+                "where": "after RCPT TO",
+            },
+        ),
+        FindingSpec(
             "mail.parameter_refused",
             _S.CRITICAL,
             _C.OTHER,
