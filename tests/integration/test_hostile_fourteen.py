@@ -138,10 +138,32 @@ CASES = [
         0,
     ),
     Case(
+        # Prompts that decode to "User Name\0" and "Password\0" (aiosmtpd's, until
+        # aio-libs/aiosmtpd#620: Go's net/smtp and curl compare the prompt and
+        # cancel with "*"); the draft has clients ignore it: served.
+        "auth/login-prompts-with-nul",
+        _with_auth(
+            "AUTH LOGIN",
+            (
+                Expect("AUTH"),
+                Send(reply(334, "VXNlciBOYW1lAA==")),
+                Expect("user name"),
+                Send(reply(334, "UGFzc3dvcmQA")),
+                Expect("password"),
+                Send(AUTHENTICATED),
+                _REST,
+            ),
+        ),
+        None,
+        None,
+        "ok",
+        0,
+    ),
+    Case(
         # Only the pre-RFC 2554 form "AUTH=LOGIN PLAIN" (what Postfix's
         # broken_sasl_auth_clients adds for Outlook Express 4 and Exchange 5.0;
-        # Python's smtplib reads it, "some servers only advertise the auth methods
-        # we support using the old style"): AUTH is offered, PLAIN taken.
+        # servers that send it alone: bluetiger9/SmtpClient-for-Qt#165; Postfix's
+        # client and Python's smtplib read it): AUTH is offered, PLAIN taken.
         "auth/obsolete-auth-equals-only",
         _with_auth("AUTH=LOGIN PLAIN", (Expect("AUTH"), Send(AUTHENTICATED), _REST)),
         None,
@@ -383,6 +405,11 @@ LOGGED_IN = {
         "******** (the password)",
     ],
     "auth/login-prompts-not-base64": [
+        "AUTH LOGIN",
+        "******** (the user name)",
+        "******** (the password)",
+    ],
+    "auth/login-prompts-with-nul": [
         "AUTH LOGIN",
         "******** (the user name)",
         "******** (the password)",

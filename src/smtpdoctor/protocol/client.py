@@ -252,7 +252,9 @@ def parse_ehlo(reply: Reply) -> dict[str, str]:
     An ``AUTH=PLAIN LOGIN`` line (the pre-RFC 2554 form, which Postfix's
     broken_sasl_auth_clients adds for Outlook Express 4 and Exchange 5.0) counts as
     ``AUTH PLAIN LOGIN`` where no standard AUTH line is given: some servers send
-    only that form, and clients such as Python's smtplib read it.
+    only that form, and senders read it (Postfix's smtp_proto.c splits a keyword at
+    "=", "because MicroSoft implemented AUTH based on an old draft"; so does
+    Python's smtplib).
     """
     extensions: dict[str, str] = {}
     obsolete = ""
