@@ -382,6 +382,70 @@ CASES += [
     ),
 ]
 
+# ---- a first connection deferred, the next served (Postfix postscreen) ----
+# postscreen's tests after the 220 greeting (pipelining, non_smtp_command,
+# bare_newline) run in its own SMTP engine, which offers no PIPELINING and defers
+# RCPT TO with "450 4.3.2 Service currently unavailable" even for a client that
+# passed: the client must come back, and the next connection goes to smtpd
+# (Postfix POSTSCREEN_README, "Tests after the 220 SMTP server greeting";
+# postscreen_smtpd.c, "REJECTING RCPT TO VERSUS SENDING LIVE SOCKETS TO SMTPD").
+_POSTSCREEN_EXT = ("SIZE 10240000", "ETRN", "8BITMIME", "DSN")
+_DEFERRED = reply(450, "4.3.2 Service currently unavailable")
+# Postgrey's words (round five's greylisting case): deferred on every connection.
+_GREYLISTED = reply(
+    450,
+    "4.2.0 <postmaster@[127.0.0.1]>: Recipient address rejected: Greylisted, see "
+    "http://postgrey.schweikert.ch/help/lab.smtpdoctor.test.html",
+)
+
+
+def _deferred_at_rcpt(refusal: bytes) -> tuple[Action, ...]:
+    """postscreen's engine: no PIPELINING, MAIL taken, RCPT deferred, RSET and QUIT
+    served."""
+    healthy = session(ext=_POSTSCREEN_EXT)
+    at = healthy.index(Expect("RCPT"))
+    return (*healthy[: at + 1], Send(refusal), Answer({"RSET": OK250}))
+
+
+CASES += [
+    Case(
+        # The walk deferred at RCPT, a second walk on a new connection served: the
+        # refusal was the first connection's only; a sender that retries (every
+        # MTA) delivers, one retry late.
+        "first-connection/deferred-then-served",
+        _deferred_at_rcpt(_DEFERRED),
+        "rcpt_to",
+        "reply",
+        "policy_rejection",
+        1,
+        finding="session.first_connection_deferred",
+        later=tuple(session()),
+    ),
+    Case(
+        # Deferred on every connection (greylisting with a delay): as before, the
+        # refusal is the verdict; no first-connection finding.
+        "first-connection/deferred-every-time",
+        _deferred_at_rcpt(_GREYLISTED),
+        "rcpt_to",
+        "reply",
+        "policy_rejection|rate_limited|service_unavailable",
+        2,
+        no_finding=("session.first_connection_deferred",),
+    ),
+    Case(
+        # A permanent refusal at RCPT on the first connection is not retried: a
+        # sender does not come back after a 5xx.
+        "first-connection/refused-permanently-then-served",
+        _deferred_at_rcpt(reply(550, "5.1.1 <postmaster@[127.0.0.1]>: User unknown")),
+        "rcpt_to",
+        "reply",
+        "recipient",
+        2,
+        no_finding=("session.first_connection_deferred",),
+        later=tuple(session()),
+    ),
+]
+
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_fourteen(
