@@ -627,3 +627,66 @@ def test_real_postfix_refusing_the_null_sender(
         assert "mail.null_sender_refused" in ids, ids
     else:
         assert "mail.null_sender_refused" not in ids, ids
+
+
+# ---- a real Postfix behind postscreen, its tests after the greeting on ----
+
+
+@pytest.fixture(scope="module")
+def postfix_postscreen() -> Iterator[object]:
+    """The tests' private Postfix with postscreen in front of the "healthy" listener
+    (master.cf: postscreen on the port, smtpd as the "pass" service, tlsproxy for
+    its STARTTLS) and its pipelining test on: a new client is deferred at RCPT TO
+    once, then handed to smtpd (POSTSCREEN_README). No DNSBL (no DNS here)."""
+    from support.helpers import unavailable
+    from support.postfix import PostfixLab, unavailable_reason
+
+    class _Postscreen(PostfixLab):
+        def _main_cf(self) -> str:
+            return super()._main_cf() + (
+                # (permit_mynetworks by default: loopback would skip every test)
+                "postscreen_access_list =\n"
+                "postscreen_pipelining_enable = yes\n"
+                "postscreen_greet_wait = 1s\n"
+                "postscreen_dnsbl_sites =\n"
+                "postscreen_cache_map = btree:$data_directory/postscreen_cache\n"
+            )
+
+        def _master_cf(self) -> str:
+            host, port = self.addresses["healthy"]
+            listener = f"{host}:{port} inet n - n - - smtpd"
+            out = super()._master_cf()
+            assert listener in out, out
+            return out.replace(listener, f"{host}:{port} inet n - n - 1 postscreen") + (
+                "smtpd      pass  -       -       n       -       -       smtpd\n"
+                "dnsblog    unix  -       -       n       -       0       dnsblog\n"
+                "tlsproxy   unix  -       -       n       -       0       tlsproxy\n"
+            )
+
+    reason = unavailable_reason()
+    if reason is not None:
+        unavailable(reason)
+    with _Postscreen() as lab:
+        yield lab
+
+
+@pytest.mark.postfix
+def test_real_postscreen_defers_the_first_connection(postfix_postscreen: object) -> None:
+    """Postfix 3.7's postscreen with postscreen_pipelining_enable = yes: the walk's
+    RCPT TO is deferred (450 4.3.2), the second walk's taken: a warning,
+    session.first_connection_deferred, not a failure."""
+    from support.cli import diagnose
+    from support.postfix import RELAY_DOMAIN
+
+    result = diagnose(
+        "healthy", server=postfix_postscreen, timeout=15, rcpt=f"someone@{RELAY_DOMAIN}"
+    )
+    doc = result.json()
+    ids = [f["id"] for f in doc["findings"]]
+    steps = [(s["stage"], s["outcome"]) for s in doc["hosts"][0]["timeline"]]
+    rcpt = next(s for s in doc["hosts"][0]["timeline"] if s["stage"] == "rcpt_to")
+    assert rcpt["reply"]["code"] == 450, rcpt
+    assert ("rcpt_to", "reply") in steps, steps
+    assert "session.first_connection_deferred" in ids, (doc["verdict"], ids)
+    assert doc["verdict"]["category"] == "policy_rejection", doc["verdict"]
+    assert result.status == 1, (doc["verdict"], ids)

@@ -316,3 +316,53 @@ def test_a_real_sender_refused_is_not_the_null_sender() -> None:
     refusal = b"554 5.7.1 <a@client.test>: Sender address rejected: Access denied\r\n"
     result = _refused_at(b"MAIL", refusal, replace(SEND, send=False))
     assert "mail.null_sender_refused" not in _ids(result)
+
+
+# ---- a first connection deferred, the next served (postscreen) ----
+
+
+def _two_walks(first: bytes, second: bytes) -> SessionResult:
+    """The walk (RCPT answered ``first``) and, when it asks, a second connection
+    (RCPT answered ``second``); no PIPELINING, as postscreen's engine offers none."""
+    import asyncio
+
+    from smtpdoctor.net.deadline import Deadline
+    from smtpdoctor.net.stream import Connector
+    from smtpdoctor.probe.session import walk
+    from smtpdoctor.testing import ScriptedBackend
+
+    def script(rcpt: bytes) -> list[object]:
+        rset = [Data(b"250 2.0.0 Ok\r\n")] if rcpt.startswith(b"2") else []  # (refused: QUIT)
+        return [GREETING, ehlo("SIZE 10240000"), OK_MAIL, Data(rcpt), *rset, Data(b"221 Bye\r\n")]
+
+    backend = ScriptedBackend([script(first), script(second)])  # type: ignore[list-item]
+    options = replace(SEND, send=False)
+    return asyncio.run(walk("192.0.2.1", 25, options, Deadline(3), Connector(backend=backend)))
+
+
+DEFERRED = b"450 4.3.2 Service currently unavailable\r\n"
+
+
+def test_a_deferral_the_next_connection_does_not_repeat_is_a_warning() -> None:
+    result = _two_walks(DEFERRED, b"250 2.1.5 Ok\r\n")
+    findings = session_findings(session_evidence(result.steps, notes=tuple(result.notes)))
+    first = next(f for f in findings if f.id == "session.first_connection_deferred")
+    assert first.severity is Severity.WARNING
+    assert not [f for f in findings if f.severity is Severity.CRITICAL]
+    # The timeline is the walk's: its RCPT TO deferred.
+    rcpt = next(s for s in result.steps if s.stage is Stage.RCPT_TO)
+    assert rcpt.outcome is Outcome.REPLY
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (DEFERRED, DEFERRED),  # every connection (greylisting's delay)
+        (b"550 5.1.1 User unknown\r\n", b"250 2.1.5 Ok\r\n"),  # permanent: no retry
+        (b"421 4.3.2 Shutting down\r\n", b"250 2.1.5 Ok\r\n"),  # closing
+    ],
+)
+def test_other_refusals_at_rcpt_keep_their_reading(first: bytes, second: bytes) -> None:
+    result = _two_walks(first, second)
+    assert "session.first_connection_deferred" not in _ids(result)
+    assert not result.notes

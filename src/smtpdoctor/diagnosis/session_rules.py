@@ -21,6 +21,7 @@ from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
+    FIRST_DEFERRED,
     LOGIN_LOOP,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
@@ -1266,8 +1267,14 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     starttls_refused = any(
         s.stage is Stage.STARTTLS and s.outcome is Outcome.REPLY for s in ev.steps
     )
+    deferred = any(note.startswith(FIRST_DEFERRED) for note in ev.notes)
     for step in steps:
-        if step.outcome is Outcome.REPLY and step.stage is not Stage.QUIT:
+        if step.outcome is not Outcome.REPLY or step.stage is Stage.QUIT:
+            continue
+        if deferred and step is failed and step.stage is Stage.RCPT_TO and step.reply:
+            # Deferred on the first connection only (the walk's second was taken).
+            findings.append(_first_deferred(step.reply))
+        else:
             findings.append(_reply_finding(step, policy, steps))
     findings += _greeting_findings(ev)
     late = _refused_client_certificate(failed, steps)
@@ -1286,8 +1293,16 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     if ev.size_limit and wanted and wanted > ev.size_limit:
         evidence = {"size_limit": ev.size_limit, "size": wanted}
         findings.append(finding("size.over_limit", evidence=evidence))
-    findings += [_note_finding(note, ev) for note in ev.notes]
+    findings += [_note_finding(n, ev) for n in ev.notes if not n.startswith(FIRST_DEFERRED)]
     return sort_findings(findings)
+
+
+def _first_deferred(reply: Reply) -> Finding:
+    return finding(
+        "session.first_connection_deferred",
+        evidence={"reply": reply.to_json()},
+        reply=_first_line(reply),
+    )
 
 
 def _note_finding(note: str, ev: SessionEvidence) -> Finding:

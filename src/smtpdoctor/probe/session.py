@@ -27,6 +27,7 @@ from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
+    FIRST_DEFERRED,
     LOGIN_LOOP,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
@@ -1085,16 +1086,39 @@ async def walk(
     connector = connector or Connector()
     result = await _Walker(address, port, options, deadline, connector).run()
     stray = next((s for s in result.steps if s.detail.startswith(ONE_TOO_MANY)), None)
-    if stray is not None and options.pipelining and deadline.remaining() > 0:
+    deferred = _deferred_rcpt(result)
+    if (stray is None and deferred is None) or deadline.remaining() <= 0:
+        return result
+    # (Imported here: the dataclasses import line is the start-up work's.)
+    from dataclasses import replace
+
+    if stray is not None and options.pipelining:
         # Which reply of the batch was extra, identical replies cannot tell; the
         # same envelope one command at a time shows it (only on such a server).
-        # (Imported here: the dataclasses import line is the start-up work's.)
-        from dataclasses import replace
-
         again = replace(options, pipelining=False, on_stage=None, on_tls=None)
         second = await _Walker(address, port, again, deadline, connector).run()
         _place(stray, second)
+    elif deferred is not None:
+        # A deferral a sender's retry may not meet: Postfix's postscreen defers a
+        # new client's RCPT TO once after its tests past the greeting, and sends
+        # the next connection to smtpd. The same walk on a new connection tells it
+        # from a deferral every connection gets (greylisting's delay, a full disk).
+        again = replace(options, on_stage=None, on_tls=None)
+        second = await _Walker(address, port, again, deadline, connector).run()
+        if any(s.stage is Stage.RCPT_TO and s.outcome is Outcome.OK for s in second.steps):
+            result.notes.append(FIRST_DEFERRED + str(deferred))
     return result
+
+
+def _deferred_rcpt(result: SessionResult) -> Reply | None:
+    """The walk's first failure, when it is a 4xx to RCPT TO (not 421: closing)."""
+    failed = next(
+        (s for s in result.steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT),
+        None,
+    )
+    if failed is None or failed.stage is not Stage.RCPT_TO or failed.reply is None:
+        return None
+    return failed.reply if failed.reply.transient and failed.reply.code != 421 else None
 
 
 def _place(stray: Step, second: SessionResult) -> None:

@@ -1528,6 +1528,52 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "session.first_connection_deferred",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            Stage.RCPT_TO,
+            title="The first connection's RCPT TO was deferred, the next connection's taken.",
+            message="The server deferred the walk's RCPT TO with '{reply}', and the same walk "
+            "on a new connection was served: the deferral is the first connection's only. "
+            "Postfix's postscreen does this by design when its tests after the 220 greeting "
+            "(pipelining, non_smtp_command, bare_newline) are on: its own SMTP engine, which "
+            "offers no PIPELINING, cannot hand the session to smtpd, so a new client that "
+            "passes is deferred once and let in when it comes back. Senders retry, so mail "
+            "from a new sender arrives one retry late (minutes to an hour, by the sender's "
+            "queue schedule); a client that does not retry (a device, an application's mail "
+            "library) loses it.",
+            permanence=Permanence.TEMPORARY,
+            retry_helps=True,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "If the delay matters, turn off postscreen's tests after the 220 "
+                        "greeting (the tests before it, DNSBL and pregreet, cost no retry), "
+                        "or list the senders that must not wait in postscreen_access_list.",
+                    ),
+                    "postscreen_pipelining_enable = no\npostscreen_non_smtp_command_enable = "
+                    "no\npostscreen_bare_newline_enable = no",
+                    "postconf postscreen_pipelining_enable postscreen_non_smtp_command_enable "
+                    "postscreen_bare_newline_enable",
+                ),
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find the filter that defers a client's first connection (a "
+                        "greylisting filter with no delay, a first-contact check) and "
+                        "exempt the senders that do not retry.",
+                    ),
+                    "",
+                    "swaks --server mx.example.com --to postmaster@example.com "
+                    "--quit-after RCPT   # twice: the second is served",
+                ),
+            ),
+            source="Postfix POSTSCREEN_README, 'Tests after the 220 SMTP server greeting'; "
+            "RFC 5321 §4.2.1, §4.5.4.1",
+            example={"reply": "450 4.3.2 Service currently unavailable"},
+        ),
+        FindingSpec(
             "mail.null_sender_refused",
             _S.CRITICAL,
             _C.POLICY_REJECTION,
