@@ -293,60 +293,39 @@ def _null_sender_at(verb: str, refusal: bytes) -> tuple[Action, ...]:
     return (*healthy[: at + 1], Send(refusal), Answer({"RSET": OK250}))
 
 
+# Postfix's words for an access map's REJECT of the sender "<>".
+_POSTFIX_NULL = "554 5.7.1 <>: Sender address rejected: Access denied"
+# (name, the command refused, the refusal): each the null sender's refusal, named
+# at the stage it came.
+_NULL_REFUSED = (
+    # Postfix with smtpd_delay_reject = no and an access map entry for "<>"
+    # (smtpd_null_access_lookup_key): its words, at MAIL FROM.
+    ("refused-at-mail-postfix-words", "MAIL", _POSTFIX_NULL),
+    # The same with Postfix's default smtpd_delay_reject = yes: the sender
+    # restriction is applied at RCPT TO, where its words come.
+    ("refused-at-rcpt-postfix-delayed", "RCPT", _POSTFIX_NULL),
+    # Sendmail's access map "From:<> REJECT": its words.
+    ("sendmail-access-reject", "MAIL", "550 5.7.1 <>... Access denied"),
+    # Words that name the null sender, no address quoted.
+    ("refused-in-words", "MAIL", "550 5.7.1 Null sender is not allowed"),
+    # RFC 3463 X.1.7 ("bad sender's mailbox address syntax") to <>: the server's
+    # parser takes no empty path.
+    ("bad-sender-syntax-code", "MAIL", "501 5.1.7 Bad sender address syntax"),
+)
+
 CASES += [
-    Case(
-        # Postfix with smtpd_delay_reject = no and an access map entry for "<>"
-        # (smtpd_null_access_lookup_key): its words, at MAIL FROM.
-        "null-sender/refused-at-mail-postfix-words",
-        _null_sender_at("MAIL", reply(554, "5.7.1 <>: Sender address rejected: Access denied")),
-        "mail_from",
-        "reply",
-        "policy_rejection",
-        2,
-        finding="mail.null_sender_refused",
-    ),
-    Case(
-        # The same with Postfix's default smtpd_delay_reject = yes: the sender
-        # restriction is applied at RCPT TO, where its words come.
-        "null-sender/refused-at-rcpt-postfix-delayed",
-        _null_sender_at("RCPT", reply(554, "5.7.1 <>: Sender address rejected: Access denied")),
-        "rcpt_to",
-        "reply",
-        "policy_rejection",
-        2,
-        finding="mail.null_sender_refused",
-        no_finding=("recipient.unknown",),
-    ),
-    Case(
-        # Sendmail's access map "From:<> REJECT": its words.
-        "null-sender/sendmail-access-reject",
-        _null_sender_at("MAIL", reply(550, "5.7.1 <>... Access denied")),
-        "mail_from",
-        "reply",
-        "policy_rejection",
-        2,
-        finding="mail.null_sender_refused",
-    ),
-    Case(
-        # Words that name the null sender, no address quoted.
-        "null-sender/refused-in-words",
-        _null_sender_at("MAIL", reply(550, "5.7.1 Null sender is not allowed")),
-        "mail_from",
-        "reply",
-        "policy_rejection",
-        2,
-        finding="mail.null_sender_refused",
-    ),
-    Case(
-        # RFC 3463 X.1.7 ("bad sender's mailbox address syntax") to <>: the
-        # server's parser takes no empty path.
-        "null-sender/bad-sender-syntax-code",
-        _null_sender_at("MAIL", reply(501, "5.1.7 Bad sender address syntax")),
-        "mail_from",
-        "reply",
-        "policy_rejection",
-        2,
-        finding="mail.null_sender_refused",
+    *(
+        Case(
+            f"null-sender/{name}",
+            _null_sender_at(verb, reply(int(refusal[:3]), refusal[4:])),
+            "mail_from" if verb == "MAIL" else "rcpt_to",
+            "reply",
+            "policy_rejection",
+            2,
+            finding="mail.null_sender_refused",
+            no_finding=("recipient.unknown",),
+        )
+        for name, verb, refusal in _NULL_REFUSED
     ),
     Case(
         # A refusal at MAIL FROM for the client, not the sender (a block list):
@@ -536,10 +515,8 @@ def exim_login() -> Iterator[object]:
         lab.start()
     except EximUnavailable as exc:
         unavailable(f"Exim is unavailable: {exc}")
-    try:
-        yield lab
-    finally:
-        lab.stop()
+    yield lab  # (pytest resumes a fixture after its tests whatever they did)
+    lab.stop()
 
 
 @pytest.mark.exim
