@@ -87,16 +87,20 @@ def _with_auth(auth_line: str, exchange: tuple[Action, ...]) -> tuple[Action, ..
     return (*healthy[:at], *exchange)
 
 
-def _login(*after_password: Action, auth_line: str = M365_AUTH) -> tuple[Action, ...]:
-    """AUTH LOGIN's two prompts (the user name and the password read), then
+def _login(
+    *after_password: Action,
+    auth_line: str = M365_AUTH,
+    prompts: tuple[bytes, bytes] = (USER_PROMPT, PASSWORD_PROMPT),
+) -> tuple[Action, ...]:
+    """AUTH LOGIN's two ``prompts`` (the user name and the password read), then
     ``after_password``."""
     return _with_auth(
         auth_line,
         (
             Expect("AUTH"),
-            Send(USER_PROMPT),
+            Send(prompts[0]),
             Expect("user name"),
-            Send(PASSWORD_PROMPT),
+            Send(prompts[1]),
             Expect("password"),
             *after_password,
         ),
@@ -120,17 +124,11 @@ CASES = [
         # answer the first 334 with the user name and the second with the password
         # whatever they say): served.
         "auth/login-prompts-not-base64",
-        _with_auth(
-            "AUTH LOGIN",
-            (
-                Expect("AUTH"),
-                Send(reply(334, "Username:")),
-                Expect("user name"),
-                Send(b"334 \r\n"),
-                Expect("password"),
-                Send(AUTHENTICATED),
-                _REST,
-            ),
+        _login(
+            Send(AUTHENTICATED),
+            _REST,
+            auth_line="AUTH LOGIN",
+            prompts=(reply(334, "Username:"), b"334 \r\n"),
         ),
         None,
         None,
@@ -142,17 +140,11 @@ CASES = [
         # aio-libs/aiosmtpd#620: Go's net/smtp and curl compare the prompt and
         # cancel with "*"); the draft has clients ignore it: served.
         "auth/login-prompts-with-nul",
-        _with_auth(
-            "AUTH LOGIN",
-            (
-                Expect("AUTH"),
-                Send(reply(334, "VXNlciBOYW1lAA==")),
-                Expect("user name"),
-                Send(reply(334, "UGFzc3dvcmQA")),
-                Expect("password"),
-                Send(AUTHENTICATED),
-                _REST,
-            ),
+        _login(
+            Send(AUTHENTICATED),
+            _REST,
+            auth_line="AUTH LOGIN",
+            prompts=(reply(334, "VXNlciBOYW1lAA=="), reply(334, "UGFzc3dvcmQA")),
         ),
         None,
         None,
