@@ -21,6 +21,8 @@ from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
+    FIRST_DEFERRED,
+    LOGIN_LOOP,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     Step,
@@ -127,9 +129,12 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
     ev["elapsed_ms"] = round(step.elapsed_ms, 1)
     if stage is Stage.AUTH and step.reply is not None and step.reply.code == 334:
-        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response
-        # said all there is: the server did not take it.
+        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response, and
+        # LOGIN's user name and password, said all there is: the server did not
+        # take them.
         evidence = {"reply": step.reply.to_json(), **ev}
+        if step.detail.startswith(LOGIN_LOOP):
+            return finding("auth.login_challenge_loop", evidence=evidence)
         return finding("auth.challenge_after_initial_response", evidence=evidence)
     if stage is Stage.CONNECT:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
@@ -511,8 +516,38 @@ def _extension_refused(step: Step, steps: Sequence[Step]) -> Finding | None:
     )
 
 
+# RFC 3463 §3.2: X.1.7 "bad sender's mailbox address syntax", X.1.8 "bad sender's
+# system address": codes about the sender, here the null path the walk sent.
+_SENDER_CODES = re.compile(r"^[45]\.1\.[78]$")
+_NULL_SENDER_WORDS = re.compile(
+    r"<>|\b(?:null|empty|blank|bounce)[ -](?:sender|envelope|reverse[ -]path|address)",
+    re.IGNORECASE,
+)
+
+
+def _null_sender_refused(step: Step, steps: Sequence[Step]) -> Finding | None:
+    """The walk's null reverse-path (MAIL FROM:<>, bounces' sender) refused, at MAIL
+    FROM or at RCPT TO (where Postfix applies its sender restrictions by default),
+    by a reply that names it or a code about the sender."""
+    reply = step.reply
+    if reply is None or step.stage not in (Stage.MAIL_FROM, Stage.RCPT_TO):
+        return None
+    mail = next((s for s in steps if s.stage is Stage.MAIL_FROM), None)
+    if mail is None or not (mail.command or "").startswith("MAIL FROM:<>"):
+        return None
+    if not (_NULL_SENDER_WORDS.search(reply.text) or _SENDER_CODES.match(reply.enhanced or "")):
+        return None
+    return finding(
+        "mail.null_sender_refused",
+        evidence={"reply": reply.to_json(), "command": mail.command},
+        stage=step.stage,
+        reply=_first_line(reply),
+        where=STAGE_WORDS.get(step.stage, step.stage.value),
+    )
+
+
 def _reply_finding(step: Step, policy: Policy, steps: Sequence[Step]) -> Finding:
-    refused = _extension_refused(step, steps)
+    refused = _extension_refused(step, steps) or _null_sender_refused(step, steps)
     if refused is not None:
         return refused
     # Imported here: the pattern library is only needed when a server said no
@@ -1232,8 +1267,14 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     starttls_refused = any(
         s.stage is Stage.STARTTLS and s.outcome is Outcome.REPLY for s in ev.steps
     )
+    deferred = any(note.startswith(FIRST_DEFERRED) for note in ev.notes)
     for step in steps:
-        if step.outcome is Outcome.REPLY and step.stage is not Stage.QUIT:
+        if step.outcome is not Outcome.REPLY or step.stage is Stage.QUIT:
+            continue
+        if deferred and step is failed and step.stage is Stage.RCPT_TO and step.reply:
+            # Deferred on the first connection only (the walk's second was taken).
+            findings.append(_first_deferred(step.reply))
+        else:
             findings.append(_reply_finding(step, policy, steps))
     findings += _greeting_findings(ev)
     late = _refused_client_certificate(failed, steps)
@@ -1252,8 +1293,16 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     if ev.size_limit and wanted and wanted > ev.size_limit:
         evidence = {"size_limit": ev.size_limit, "size": wanted}
         findings.append(finding("size.over_limit", evidence=evidence))
-    findings += [_note_finding(note, ev) for note in ev.notes]
+    findings += [_note_finding(n, ev) for n in ev.notes if not n.startswith(FIRST_DEFERRED)]
     return sort_findings(findings)
+
+
+def _first_deferred(reply: Reply) -> Finding:
+    return finding(
+        "session.first_connection_deferred",
+        evidence={"reply": reply.to_json()},
+        reply=_first_line(reply),
+    )
 
 
 def _note_finding(note: str, ev: SessionEvidence) -> Finding:

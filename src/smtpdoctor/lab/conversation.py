@@ -314,7 +314,9 @@ class Conversation:
         # STARTTLS, RFC 4954 AUTH, RFC 2034 ENHANCEDSTATUSCODES, RFC 6531 SMTPUTF8.
         ext = ["PIPELINING", f"SIZE {self.scenario.max_size}", "8BITMIME"]
         if self.conn.tls:
-            ext.append("AUTH PLAIN LOGIN")  # RFC 4954 §4: never offer plain passwords in clear
+            # RFC 4954 §4: never offer plain passwords in clear.
+            login_only = self.scenario.quirk is Quirk.AUTH_LOGIN_LOOP
+            ext.append("AUTH LOGIN" if login_only else "AUTH PLAIN LOGIN")
         elif self.scenario.quirk is Quirk.ESMTP_INSPECTION:
             ext.append("XXXXXXXA")  # what the inspecting firewall leaves of STARTTLS
         elif self.scenario.starttls is not StartTLS.HIDE:
@@ -460,6 +462,8 @@ class Conversation:
             answers.append(await self._response(initial, "VXNlcm5hbWU6"))  # "Username:"
             if answers[0] is not None:
                 answers.append(await self._challenge("UGFzc3dvcmQ6"))  # "Password:"
+            while answers[-1] is not None and self.scenario.quirk is Quirk.AUTH_LOGIN_LOOP:
+                answers.append(await self._challenge("UGFzc3dvcmQ6"))  # again, until "*"
         else:
             await self._error("504 5.5.4 Unrecognized authentication type")
             return

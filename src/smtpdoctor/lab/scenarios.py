@@ -133,6 +133,8 @@ class Quirk(StrEnum):
     ESMTP_REWRITE = "esmtp-rewrite"  # STARTTLS reaches the server as XXXXXXXX
     LARGE_HELLO_HANG = "large-hello-hang"  # silence when the ClientHello record > 1 KiB
     MARKUP = "markup"  # banner, EHLO and the RCPT refusal carry MARKUP_PAYLOAD
+    # AUTH LOGIN alone under TLS, and a third 334 after the password, until "*"
+    AUTH_LOGIN_LOOP = "auth-login-loop"
 
 
 class Violation(StrEnum):
@@ -461,6 +463,14 @@ def _catalogue() -> list[Scenario]:
             "(nodemailer/nodemailer#694).",
             expect=_expect(Category.STARTTLS_UNAVAILABLE, Stage.STARTTLS, Outcome.REPLY),
             quirk=Quirk.ESMTP_REWRITE,
+        ),
+        Scenario(
+            name="auth-login-loop",
+            description="A submission server offering AUTH LOGIN alone under TLS that asks "
+            "for the password again after it is sent, until the client cancels.",
+            expect=_expect(Category.AUTHENTICATION, Stage.AUTH, Outcome.PROTOCOL_ERROR),
+            needs=("--auth", "lab:lab"),
+            quirk=Quirk.AUTH_LOGIN_LOOP,
         ),
     ]
 

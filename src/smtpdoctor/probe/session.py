@@ -27,6 +27,8 @@ from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
+    FIRST_DEFERRED,
+    LOGIN_LOOP,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     SentMessage,
@@ -138,6 +140,9 @@ def _headers(size: int, sender: str, recipients: tuple[str, ...], helo: str, bod
 
 
 AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
+# AUTH LOGIN's two response lines, as the timeline shows them (never the secrets).
+LOGIN_USER = "******** (the user name)"
+LOGIN_PASSWORD = "******** (the password)"
 # --auth given, and no AUTH keyword in the EHLO reply the walk would log in after.
 AUTH_NOT_OFFERED = "the server does not advertise AUTH"
 # --auth given, and every mechanism offered needs something other than a password
@@ -739,17 +744,19 @@ class _Walker:
         if _NO_PASSWORD_MECHANISMS.issuperset(mechanisms):
             self.result.notes.append(AUTH_NO_PASSWORD_MECHANISM + " ".join(mechanisms))
             return True
-        if "PLAIN" not in mechanisms:
+        user, password = self.options.auth
+        if "PLAIN" in mechanisms:
+            token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+            reply = await self._command(
+                Stage.AUTH, Command(Verb.AUTH, f"PLAIN {token}"), shown="AUTH PLAIN ********"
+            )
+        elif "LOGIN" in mechanisms:
+            reply = await self._auth_login(user, password)
+        else:
             self.result.notes.append(
-                f"AUTH skipped: the server offers {mechanisms or 'no mechanisms'}, "
-                "smtpdoctor speaks PLAIN"
+                f"AUTH skipped: the server offers {mechanisms}, smtpdoctor speaks PLAIN and LOGIN"
             )
             return True
-        user, password = self.options.auth
-        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
-        reply = await self._command(
-            Stage.AUTH, Command(Verb.AUTH, f"PLAIN {token}"), shown="AUTH PLAIN ********"
-        )
         if reply is None:
             return False
         if not _taken(reply):
@@ -757,6 +764,28 @@ class _Walker:
                 await self._quit()
             return False
         return True
+
+    async def _auth_login(self, user: str, password: str) -> Reply | None:
+        """AUTH LOGIN (draft-murchison-sasl-login; Microsoft 365's submission port
+        offers it and XOAUTH2 alone): the user name, then the password, each a
+        base64 line answering a 334 prompt, whatever the prompt says (clients do not
+        read it). A third 334 is a challenge LOGIN has no answer for: the exchange
+        is cancelled with "*" (RFC 4954 §4) and the step is a protocol error."""
+        reply = await self._command(Stage.AUTH, Command(Verb.AUTH, "LOGIN"))
+        for secret, shown in ((user, LOGIN_USER), (password, LOGIN_PASSWORD)):
+            if reply is None or reply.code != 334:
+                return reply
+            token = base64.b64encode(secret.encode()).decode()
+            reply = await self._command(Stage.AUTH, Command(Verb.SASL, token), shown=shown)
+        if reply is None or reply.code != 334:
+            return reply
+        step = self.result.steps[-1]
+        step.outcome = Outcome.PROTOCOL_ERROR
+        step.detail = LOGIN_LOOP + f"'{reply.code} {reply.text[:80]}'"
+        await self._command(Stage.AUTH, Command(Verb.SASL, "*"))
+        if self.conn.state is ClientState.READY:  # (a server that challenges "*" too is left)
+            await self._quit()
+        return None
 
     async def _transaction(self, exts: dict[str, str]) -> bool:
         opts = self.options
@@ -1057,16 +1086,39 @@ async def walk(
     connector = connector or Connector()
     result = await _Walker(address, port, options, deadline, connector).run()
     stray = next((s for s in result.steps if s.detail.startswith(ONE_TOO_MANY)), None)
-    if stray is not None and options.pipelining and deadline.remaining() > 0:
+    deferred = _deferred_rcpt(result)
+    if (stray is None and deferred is None) or deadline.remaining() <= 0:
+        return result
+    # (Imported here: the dataclasses import line is the start-up work's.)
+    from dataclasses import replace
+
+    if stray is not None and options.pipelining:
         # Which reply of the batch was extra, identical replies cannot tell; the
         # same envelope one command at a time shows it (only on such a server).
-        # (Imported here: the dataclasses import line is the start-up work's.)
-        from dataclasses import replace
-
         again = replace(options, pipelining=False, on_stage=None, on_tls=None)
         second = await _Walker(address, port, again, deadline, connector).run()
         _place(stray, second)
+    elif deferred is not None:
+        # A deferral a sender's retry may not meet: Postfix's postscreen defers a
+        # new client's RCPT TO once after its tests past the greeting, and sends
+        # the next connection to smtpd. The same walk on a new connection tells it
+        # from a deferral every connection gets (greylisting's delay, a full disk).
+        again = replace(options, on_stage=None, on_tls=None)
+        second = await _Walker(address, port, again, deadline, connector).run()
+        if any(s.stage is Stage.RCPT_TO and s.outcome is Outcome.OK for s in second.steps):
+            result.notes.append(FIRST_DEFERRED + str(deferred))
     return result
+
+
+def _deferred_rcpt(result: SessionResult) -> Reply | None:
+    """The walk's first failure, when it is a 4xx to RCPT TO (not 421: closing)."""
+    failed = next(
+        (s for s in result.steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT),
+        None,
+    )
+    if failed is None or failed.stage is not Stage.RCPT_TO or failed.reply is None:
+        return None
+    return failed.reply if failed.reply.transient and failed.reply.code != 421 else None
 
 
 def _place(stray: Step, second: SessionResult) -> None:

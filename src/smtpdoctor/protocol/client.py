@@ -50,6 +50,9 @@ class Verb(StrEnum, metaclass=FastEnumType):
     DATA = "DATA"
     BODY = "BODY"  # the message and its terminating "." line, sent after 354
     BDAT = "BDAT"  # RFC 3030: "BDAT <size> LAST" and the message's octets behind it
+    # RFC 4954 §4: the client's line answering a 334 challenge (base64, or "*" to
+    # cancel); no verb on the wire, only its argument.
+    SASL = "SASL"
     RSET = "RSET"
     NOOP = "NOOP"
     QUIT = "QUIT"
@@ -60,6 +63,7 @@ class ClientState(StrEnum, metaclass=FastEnumType):
     INITIAL = "initial"  # greeted (or TLS just started): EHLO/HELO next
     TLS_PENDING = "tls_pending"  # 220 to STARTTLS: the TLS handshake is due
     READY = "ready"  # EHLO/HELO accepted, no mail transaction open
+    AUTH = "auth"  # a 334 challenge to AUTH came: a SASL response line is due (RFC 4954 §4)
     MAIL = "mail"  # MAIL FROM accepted
     RCPT = "rcpt"  # at least one RCPT TO accepted
     DATA = "data"  # 354 received: the message body is due
@@ -108,6 +112,9 @@ TRANSITIONS: Final[dict[tuple[ClientState, Verb], Transition]] = {
     (S.READY, Verb.EHLO): Transition(S.READY, S.READY, (250,)),
     (S.READY, Verb.STARTTLS): Transition(S.TLS_PENDING, S.READY, STARTTLS_EXPECT),
     (S.READY, Verb.AUTH): Transition(S.READY, S.READY, (235,)),
+    # RFC 4954 §4: each response line gets 235 (done), another 334 (``_challenge``),
+    # or a refusal (501 to "*", the exchange cancelled).
+    (S.AUTH, Verb.SASL): Transition(S.READY, S.READY, (235,)),
     (S.READY, Verb.MAIL): Transition(S.MAIL, S.READY, (250,)),
     (S.READY, Verb.RSET): Transition(S.READY, S.READY, (250,)),
     (S.READY, Verb.NOOP): Transition(S.READY, S.READY, (250,)),
@@ -137,7 +144,10 @@ class Command:
     argument: str = ""
 
     def line(self) -> bytes:
-        text = f"{self.verb.value} {self.argument}" if self.argument else self.verb.value
+        if self.verb is Verb.SASL:
+            text = self.argument
+        else:
+            text = f"{self.verb.value} {self.argument}" if self.argument else self.verb.value
         if "\r" in text or "\n" in text:
             raise LocalProtocolError(f"line break inside a command: {text!r}")
         data = text.encode("utf-8") + b"\r\n"
@@ -239,12 +249,23 @@ def parse_ehlo(reply: Reply) -> dict[str, str]:
     """EHLO keywords (upper case) and their parameters, e.g. {"SIZE": "10240"}.
 
     The first line is the server's name and greeting (RFC 5321 §4.1.1.1).
+    An ``AUTH=PLAIN LOGIN`` line (the pre-RFC 2554 form, which Postfix's
+    broken_sasl_auth_clients adds for Outlook Express 4 and Exchange 5.0) counts as
+    ``AUTH PLAIN LOGIN`` where no standard AUTH line is given: some servers send
+    only that form, and senders read it (Postfix's smtp_proto.c splits a keyword at
+    "=", "because MicroSoft implemented AUTH based on an old draft"; so does
+    Python's smtplib).
     """
     extensions: dict[str, str] = {}
+    obsolete = ""
     for line in reply.lines[1:]:
         keyword, _, params = line.strip().partition(" ")
-        if keyword:
+        if keyword[:5].upper() == "AUTH=":
+            obsolete = f"{keyword[5:]} {params}".strip()
+        elif keyword:
             extensions[keyword.upper()] = params.strip()
+    if obsolete and "AUTH" not in extensions:
+        extensions["AUTH"] = obsolete
     return extensions
 
 
@@ -266,6 +287,8 @@ class ClientConnection:
         # came just after a command was sent is taken as its answer, and the
         # command's own reply then comes one too late (``_one_behind``).
         self._previous: tuple[Verb, Reply, tuple[int, ...]] | None = None
+        # Whether a 334 may answer the command awaited (``_challenge``).
+        self._challenge = False
 
     @property
     def state(self) -> ClientState:
@@ -320,6 +343,13 @@ class ClientConnection:
         line = command.line()
         self._awaiting = self._last = command.verb
         self._waiting = True
+        # RFC 4954 §4: AUTH with no initial response is answered by a 334
+        # challenge, and so may each response line be. After an initial response
+        # a 334 stays a protocol error: PLAIN, the one mechanism sent so, has
+        # nothing more to say (diagnosis's auth.challenge_after_initial_response).
+        self._challenge = command.verb is Verb.SASL or (
+            command.verb is Verb.AUTH and " " not in command.argument.strip()
+        )
         return line
 
     def send_pipelined(self, commands: Sequence[Command]) -> bytes:
@@ -345,6 +375,7 @@ class ClientConnection:
         self._pending = deque(command.verb for command in commands[1:])
         self._last = commands[-1].verb
         self._waiting = True
+        self._challenge = False
         return data
 
     def start_body(self) -> BodyEncoder:
@@ -358,6 +389,7 @@ class ClientConnection:
             raise LocalProtocolError(f"message body not allowed in state {self._state}")
         self._awaiting = self._last = Verb.BODY
         self._waiting = True
+        self._challenge = False
         return BodyEncoder()
 
     def send_body(self, message: bytes) -> bytes:
@@ -464,6 +496,10 @@ class ClientConnection:
         what = "the message" if verb is Verb.BODY else verb.value
         if verb is Verb.QUIT and reply.code != 221:
             self._one_behind(reply)  # the last command's own reply, read for QUIT
+        if reply.code == 334 and self._challenge:
+            self._previous = (verb, reply, (334,))
+            self._state = ClientState.AUTH
+            return
         self._unexpected(reply, what, move.expect)
         self._previous = (verb, reply, move.expect)
         positive = reply.code in move.expect

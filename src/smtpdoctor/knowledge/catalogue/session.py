@@ -1169,6 +1169,60 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             example={**_TRANSPORT_EXAMPLE, "outcome": "protocol_error"},
         ),
         FindingSpec(
+            "auth.login_challenge_loop",
+            _S.CRITICAL,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="The server asked for more after AUTH LOGIN's user name and password.",
+            message="The server answered AUTH LOGIN's password with another 334 challenge, "
+            "where LOGIN has nothing more to send (the user name and the password, each "
+            "answering one prompt): its SASL layer lost the exchange, so every client that "
+            "logs in by LOGIN fails here (they loop, or cancel with '*' as smtpdoctor did, "
+            "RFC 4954 §4). Check what answers AUTH (the MTA's SASL library, Dovecot auth, an "
+            "authentication proxy in front).",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Check the SASL backend Postfix hands AUTH to "
+                        "(smtpd_sasl_type, smtpd_sasl_path) and that it offers LOGIN as "
+                        "Dovecot does: auth_mechanisms = plain login.",
+                    ),
+                    "postconf smtpd_sasl_type smtpd_sasl_path; doveconf auth_mechanisms",
+                    "swaks --server mx.example.com:587 --tls --auth LOGIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "Check the LOGIN authenticator: a plaintext driver with two prompts "
+                        "(server_prompts = User Name : Password), the condition on $auth1 and "
+                        "$auth2.",
+                    ),
+                    "begin authenticators\nLOGIN:\n  driver = plaintext\n  "
+                    "public_name = LOGIN\n  server_prompts = User Name : Password\n  "
+                    "server_condition = ...",
+                    "swaks --server mx.example.com:587 --tls --auth LOGIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what answers AUTH (an appliance or proxy in front of the "
+                        "server) and let LOGIN end after its two prompts.",
+                    ),
+                    "",
+                    "swaks --server mx.example.com:587 --tls --auth LOGIN "
+                    "--auth-user USER --auth-password PASS --quit-after AUTH",
+                ),
+            ),
+            source="RFC 4954 §4, draft-murchison-sasl-login-00",
+            supersedes=("auth.protocol_error",),
+            example={**_TRANSPORT_EXAMPLE, "outcome": "protocol_error"},
+        ),
+        FindingSpec(
             "size.over_limit",
             _S.CRITICAL,
             _C.MESSAGE_SIZE,
@@ -1471,6 +1525,114 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             example={
                 "done": "downgraded: its 8-bit body sent quoted-printable (RFC 2045 §6.7), as "
                 "Postfix and Sendmail convert it"
+            },
+        ),
+        FindingSpec(
+            "session.first_connection_deferred",
+            _S.WARNING,
+            _C.POLICY_REJECTION,
+            Stage.RCPT_TO,
+            title="The first connection's RCPT TO was deferred, the next connection's taken.",
+            message="The server deferred the walk's RCPT TO with '{reply}', and the same walk "
+            "on a new connection was served: the deferral is the first connection's only. "
+            "Postfix's postscreen does this by design when its tests after the 220 greeting "
+            "(pipelining, non_smtp_command, bare_newline) are on: its own SMTP engine, which "
+            "offers no PIPELINING, cannot hand the session to smtpd, so a new client that "
+            "passes is deferred once and let in when it comes back. Senders retry, so mail "
+            "from a new sender arrives one retry late (minutes to an hour, by the sender's "
+            "queue schedule); a client that does not retry (a device, an application's mail "
+            "library) loses it.",
+            permanence=Permanence.TEMPORARY,
+            retry_helps=True,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "If the delay matters, turn off postscreen's tests after the 220 "
+                        "greeting (the tests before it, DNSBL and pregreet, cost no retry), "
+                        "or list the senders that must not wait in postscreen_access_list.",
+                    ),
+                    "postscreen_pipelining_enable = no\npostscreen_non_smtp_command_enable = "
+                    "no\npostscreen_bare_newline_enable = no",
+                    "postconf postscreen_pipelining_enable postscreen_non_smtp_command_enable "
+                    "postscreen_bare_newline_enable",
+                ),
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find the filter that defers a client's first connection (a "
+                        "greylisting filter with no delay, a first-contact check) and "
+                        "exempt the senders that do not retry.",
+                    ),
+                    "",
+                    "swaks --server mx.example.com --to postmaster@example.com "
+                    "--quit-after RCPT   # twice: the second is served",
+                ),
+            ),
+            source="Postfix POSTSCREEN_README, 'Tests after the 220 SMTP server greeting'; "
+            "RFC 5321 §4.2.1, §4.5.4.1",
+            example={"reply": "450 4.3.2 Service currently unavailable"},
+        ),
+        FindingSpec(
+            "mail.null_sender_refused",
+            _S.CRITICAL,
+            _C.POLICY_REJECTION,
+            None,
+            title="The server refuses the null sender (MAIL FROM:<>), which bounces use.",
+            message="The server refused the walk's null reverse-path {where} with '{reply}'. "
+            "MAIL FROM:<> is the sender of every bounce, delivery status notification and "
+            "read receipt, and RFC 5321 §4.5.5 and §6.1 have every server accept it: this "
+            "server loses the bounces and DSNs sent to this domain (its users never learn "
+            "that their mail failed), and callout checks by other servers against its "
+            "addresses fail. An access rule aimed at the empty sender, or a filter that "
+            "requires a sender address, refuses it. To see the path of ordinary mail, run "
+            "again with --mail-from.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Postfix looks the null sender up as '<>' "
+                        "(smtpd_null_access_lookup_key) in check_sender_access tables: "
+                        "remove the '<>' entry that rejects it.",
+                    ),
+                    "postconf smtpd_sender_restrictions smtpd_recipient_restrictions; "
+                    "postmap -q '<>' hash:/etc/postfix/sender_access",
+                    "swaks --server mx.example.com --from '' --to postmaster@example.com "
+                    "--quit-after RCPT",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "In the MAIL and RCPT ACLs, remove the statement that denies the "
+                        "empty sender ('deny senders = :').",
+                    ),
+                    "exim -bP acl_smtp_mail acl_smtp_rcpt",
+                    "exim -bh 192.0.2.1   # then: MAIL FROM:<>",
+                ),
+                Fix(
+                    MTA.SENDMAIL,
+                    ("Remove the access database entry that rejects the null sender.",),
+                    "makemap -u hash /etc/mail/access | grep -F 'From:<>'",
+                    "swaks --server mx.example.com --from '' --to postmaster@example.com "
+                    "--quit-after RCPT",
+                ),
+                Fix(
+                    MTA.EXCHANGE,
+                    (
+                        "The Sender Filter agent's blank sender blocking refuses MAIL "
+                        "FROM:<>: turn it off.",
+                    ),
+                    "Set-SenderFilterConfig -BlankSenderBlockingEnabled $false",
+                    "Get-SenderFilterConfig | Format-List BlankSenderBlockingEnabled",
+                ),
+            ),
+            source="RFC 5321 §4.5.5, §6.1; RFC 3464; Postfix postconf(5) "
+            "smtpd_null_access_lookup_key; Exchange Set-SenderFilterConfig",
+            example={
+                "reply": "554 5.7.1 <>: Sender address rejected: Access denied",
+                "where": "after RCPT TO",
             },
         ),
         FindingSpec(
