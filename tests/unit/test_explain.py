@@ -828,6 +828,8 @@ BOUNCE_SOURCES = (
     "https://github.com/valeriangalliat/blog/blob/",
     "https://github.com/calfzhou/gocalf-blog/blob/",
     "https://github.com/SSWConsulting/SSW.Rules.Content/blob/",
+    # session 22 (bounces5): salmon's (Lamson's successor) bounce-handling test mail
+    "https://github.com/moggers87/salmon/blob/master/tests/data/",
 )
 
 
@@ -897,6 +899,8 @@ OWN_FOLDERS = (
     "tests/data/bounces/lore/",
     # session 18 (bounces9): node-bounce-handler's later fixtures
     "tests/data/bounces/node-bounce-handler/",
+    # session 22 (bounces5): salmon's bounce-handling test mail
+    "tests/data/bounces/salmon/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
