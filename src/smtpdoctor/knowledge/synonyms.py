@@ -42,9 +42,7 @@ _WHO = r"(?:mail-?box|recipient|account|e-?mail address|destination address)"
 # (session 21, vocab) a mailbox said over its limit, after the mailbox noun
 _OVER_LIMIT = (
     r"(?: \S+)? (?:is over|has exceeded|exceeded|exceeds|is above) (?:its|the|their|his|her) "
-    # (session 22, bounces5: "has exceeded the maximum size", the mailbox's, not the
-    # message's)
-    r"(?:(?:storage |size |disk )?(?:limit|quota|allowance)|(?:maximum|allowed) size)\b"
+    r"(?:storage |size |disk )?(?:limit|quota|allowance)\b"
 )
 
 # What a refused relay means and why it happens: the generic table's relay pattern

@@ -1286,12 +1286,15 @@ _RECIPIENT_GONE_REST = (
     r"\bdestinatari[oa] (?:no v[áa]lido|inv[áa]lido|desconocido|inexistente|non valido|"
     r"inesistente)\b|\bdestinat[áa]rio (?:inv[áa]lido|desconhecido|inexistente)\b|"
     r"\bontvanger (?:onbekend|ongeldig|bestaat niet)\b|"
-    # (session 22, bounces5) the recipient's address said not found or wrong in an NDR's
-    # sentence ("The e-mail address you entered couldn't be found", "the recipient's
-    # address is incorrect"; RFC 3463's X.1.1 and X.1.3 in words)
-    r"\b(?:recipient(?:'s)?|destination|e-?mail) (?:e-?mail )?address(?: you entered| you "
-    r"specified| specified)? (?:could not|couldn't|cannot|can't) be found\b|"
-    r"\brecipient(?:'s)? (?:e-?mail )?address (?:is |was )(?:incorrect|wrong|not recogni[sz]ed)\b"
+    # (session 22, bounces5) the recipient or its address said not found or wrong in an
+    # NDR's sentence ("The e-mail address you entered couldn't be found", "Recipient could
+    # not be found", "the recipient's address is incorrect"; RFC 3463's X.1.1 and X.1.3 in
+    # words), and "no such user" joined into one token ("500 (err.nosuchuser)", Gmail's
+    # "?p=NoSuchUser")
+    r"\b(?:recipient(?:'s)?(?: (?:e-?mail )?address)?|(?:destination|e-?mail) address)(?: you "
+    r"entered| you specified| specified)? (?:could not|couldn't|cannot|can't) be found\b|"
+    r"\brecipient(?:'s)? (?:e-?mail )?address (?:is |was )(?:incorrect|wrong|not recogni[sz]ed)\b|"
+    r"\bnosuchuser\b"
 )
 _RECIPIENT_GONE = pattern(
     "wording.recipient_gone",
@@ -1588,13 +1591,6 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # connect to the server" in French, Spanish, Italian and Portuguese
         r"\bconnection to (?:the )?(?:mail |smtp |outgoing |remote |e-?mail )?(?:server|host)\b"
         r"[^.;\n]{0,30}?\bfailed\b|\bimpossible de (?:se )?connecter au serveur\b|"
-        # (session 22, bounces5) an NDR's words for the recipient's server not reached ("the
-        # destination server could not be reached", "could not connect to the recipient's
-        # server")
-        r"\b(?:destination|recipient(?:'s)?|receiving|remote) (?:mail |smtp |e-?mail )?"
-        r"(?:server|host) (?:could not|couldn't|cannot|can't) be reached\b|"
-        r"\b(?:cannot|can't|could not|couldn't|unable to|failed to) connect to (?:the )?"
-        r"(?:recipient(?:'s)?|destination|receiving) (?:mail |smtp |e-?mail )?(?:server|host)\b|"
         r"\bno se (?:pudo|puede) conectar (?:al|con el) servidor\b|"
         r"\bimpossibile (?:connettersi|collegarsi) al server\b|"
         r"\bn[ãa]o (?:foi|[ée]) poss[íi]vel (?:se )?conectar ao servidor\b|"
@@ -1707,15 +1703,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         # ... a DNS error in German, French, Spanish, Italian, Portuguese and Dutch
         r"\bDNS-?(?:Fehler|fout)\b|\berr(?:eur|or|ore|o) (?:de |di )?DNS\b|"
         r"\b(?:host|server|domain|host ?name|server name)(?: [\w-]+\.[\w.-]+)? could not be "
-        r"(?:found|resolved)\b|"
-        # (session 22, bounces5) the recipient's domain said not to exist or to have no mail
-        # server (RFC 3463's X.1.2 and X.4.4 in words: "Non-existent domain", "Unable to
-        # find the domain", "the recipient's domain has no mail servers"); a sender's domain
-        # is the sender check's
-        r"\bnon-?existe?nt domain\b|(?<!sender )(?<!from )\bdomain (?:name )?(?:does not|doesn't) "
-        r"exist\b|\b(?:unable to|could not|couldn't|cannot|can't) find (?:the )?"
-        r"(?:recipient(?:'s)? )?domain\b|\bdomain (?:has|with) no (?:mail ?servers?|MX(?: records?)?)\b|"
-        r"\bno mail ?servers? (?:found )?for (?:the )?(?:recipient(?:'s)? )?domain\b",
+        r"(?:found|resolved)\b",
         _C.DNS_RESOLUTION,
         "The mail server's name could not be resolved in DNS.",
         "A typo in the server or domain name, or no working DNS resolver where the sender runs.",
