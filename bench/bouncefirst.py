@@ -17,6 +17,7 @@ remote replies read bare, the earlier attempts), each read alone by the rules, w
 tree's own ``evidence_rank`` and ``_specificity``; and which of them decided.
 
 Usage: python bench/bouncefirst.py [table|pairs|formats|confusions|weigh|all] [--since=DATE]
+       python bench/bouncefirst.py words CATEGORY=REGEX ... [--since=DATE]
 
 ``table`` prints first-sight category and stage by where the deciding text stood, by the
 kind of evidence that decided it (firstsight.py's kinds) and by where the stage came from;
@@ -25,7 +26,10 @@ Sisimai's module for its set-of-emails); ``pairs`` the head-to-heads (the candid
 decided against each other candidate that read another category, and the part of
 ``_specificity`` that parted them: which was right); ``confusions`` the misses, largest
 first; ``weigh`` the first-sight category under other orders of the candidates
-(``WEIGHINGS``), from the candidates' recorded readings. ``--since=2026-12-06`` keeps the
+(``WEIGHINGS``), from the candidates' recorded readings; ``words`` (session 22) the words
+of candidate rules alone, each ``CATEGORY=REGEX`` searched in the rows' mails as their
+commits held them, counted by whether the row was read right at first sight and whether
+the rule's category is the row's. ``--since=2026-12-06`` keeps the
 commits from that date on. Run it with ``nice``: two cores are shared.
 """
 
@@ -398,11 +402,38 @@ def weigh(records: list[dict[str, Any]]) -> None:
         print(f"| {name} | {FS.pct(right, len(rows))} | {gained} | {lost} |")
 
 
+def words(records: list[dict[str, Any]], rules: list[str]) -> None:
+    """Words alone at first sight: each ``CATEGORY=REGEX`` searched (case-insensitive, white
+    space folded) in each record's mail as its commit held it (tune rows only), and each
+    match counted by whether the engine of its day read the row right and whether the
+    rule's category is the row's expected one."""
+    wanted = [(cat, re.compile(rx, re.I)) for cat, _, rx in (r.partition("=") for r in rules)]
+    counts: Counter[str] = Counter()
+    for rec in records:
+        path = next((CACHE / "mails").glob(f"{rec['commit']}*/{rec['file']}"), None)
+        if path is None:
+            continue
+        text = re.sub(r"\s+", " ", path.read_bytes().decode("utf-8", "replace"))
+        expected = rec["expected"]["category"]
+        seen = "right" if rec["category"] == expected else "missed"
+        for cat, rx in wanted:
+            if (m := rx.search(text)) is not None:
+                said = "its category" if cat == expected else "another category"
+                counts[f"read {seen} then, the rule says {said}"] += 1
+                where = f"{rec['file']} ({expected}, read {rec['category']})"
+                print(f"{seen}: {where}: {m.group(0)[:70]}")
+    for key, n in sorted(counts.items()):
+        print(f"{n:5}  {key}")
+
+
 def main() -> None:
     args = sys.argv[1:]
     mode = next((a for a in args if not a.startswith("-")), "table")
     since = next((a[8:] for a in args if a.startswith("--since=")), "")
     records = first_sight(since)
+    if mode == "words":
+        words(records, [a for a in args[args.index("words") + 1 :] if not a.startswith("--")])
+        return
     for name, show in (("table", table), ("formats", formats), ("pairs", pairs), ("pairs", parts),
                        ("confusions", confusions), ("weigh", weigh)):  # fmt: skip
         if mode in {name, "all"}:

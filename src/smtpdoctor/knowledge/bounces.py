@@ -1143,7 +1143,9 @@ BOUNCE_PATTERNS: tuple[TextPattern, ...] = (
         # list x, this mail list can only accept mails internal the domain").
         r"\b(?:not enough|insufficient|no) privileges? to (?:send|post)\b[^.\n]{0,40}?"
         r"\b(?:mail(?:ing)? ?list|list|group)\b|"
-        r"\b(?:mail(?:ing)? ?list|list|group) (?:can )?only accepts? "
+        # (session 22, bounces5: the list or group named before it, as Microsoft 365's "The
+        # group x only accepts messages from people in its organization")
+        r"\b(?:mail(?:ing)? ?list|list|group)(?: \S+)? (?:can )?only accepts? "
         r"(?:e-?mails?|mails?|messages?|posts?)\b",
         _C.POLICY_REJECTION,
         "The mailing list takes posts only from its members, its own domain or listed "

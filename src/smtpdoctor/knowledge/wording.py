@@ -1285,7 +1285,16 @@ _RECIPIENT_GONE_REST = (
     # and Dutch
     r"\bdestinatari[oa] (?:no v[áa]lido|inv[áa]lido|desconocido|inexistente|non valido|"
     r"inesistente)\b|\bdestinat[áa]rio (?:inv[áa]lido|desconhecido|inexistente)\b|"
-    r"\bontvanger (?:onbekend|ongeldig|bestaat niet)\b"
+    r"\bontvanger (?:onbekend|ongeldig|bestaat niet)\b|"
+    # (session 22, bounces5) the recipient or its address said not found or wrong in an
+    # NDR's sentence ("The e-mail address you entered couldn't be found", "Recipient could
+    # not be found", "the recipient's address is incorrect"; RFC 3463's X.1.1 and X.1.3 in
+    # words), and "no such user" joined into one token ("500 (err.nosuchuser)", Gmail's
+    # "?p=NoSuchUser")
+    r"\b(?:recipient(?:'s)?(?: (?:e-?mail )?address)?|(?:destination|e-?mail) address)(?: you "
+    r"entered| you specified| specified)? (?:could not|couldn't|cannot|can't) be found\b|"
+    r"\brecipient(?:'s)? (?:e-?mail )?address (?:is |was )(?:incorrect|wrong|not recogni[sz]ed)\b|"
+    r"\bnosuchuser\b"
 )
 _RECIPIENT_GONE = pattern(
     "wording.recipient_gone",
