@@ -375,19 +375,23 @@ class SendmailServer(LogWatch, StartStop):
             raise SendmailUnavailable(f"m4 {mc} failed:\n{proc.stderr}")
         self.config_file.write_text(proc.stdout)
         access = self.base_dir / "access"
-        makemap = str(self.root / "usr/libexec/sendmail/makemap")
         access.write_text("".join(f"{k}\t{v}\n" for k, v in self.access.items()))
-        proc = subprocess.run(
-            [makemap, "-C", str(self.config_file), "hash", str(access)],
-            input=access.read_text(),
+        proc = self.makemap(access)
+        if proc.returncode != 0:
+            raise SendmailUnavailable(f"makemap hash {access} failed:\n{proc.stderr}")
+
+    def makemap(self, source: Path) -> subprocess.CompletedProcess[str]:
+        """``makemap hash SOURCE < SOURCE``: the ``SOURCE.db`` Sendmail reads."""
+        makemap = str(self.root / "usr/libexec/sendmail/makemap")
+        return subprocess.run(
+            [makemap, "-C", str(self.config_file), "hash", str(source)],
+            input=source.read_text(),
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
             env={"LD_LIBRARY_PATH": _lib_path(self.root), "PATH": "/usr/bin:/bin"},
         )
-        if proc.returncode != 0:
-            raise SendmailUnavailable(f"makemap hash {access} failed:\n{proc.stderr}")
 
     # -- internals ----------------------------------------------------------
 

@@ -77,8 +77,12 @@ _SM_IN_END = re.compile(
     # (up to its ", user=..., relay=..." fields)
     r"|AUTH failure \([\w-]+\): [^,]*|possible SMTP attack: command=AUTH, count=\d+"
 )
+# The client: after "relay=", "from " or "host " (whole words: "localhost [a]" is
+# a client, not the label "host "), or first after the queue id when a colon or
+# "did not issue" follows ("qid: h [a] (may be forged) did not issue MAIL/...").
 _SM_IN_PEER = re.compile(
-    r"(?:relay=|from |host |^\w+: (?=[^\s\[,]*\s?\[[^\]]*\](?: \(may be forged\))?: ))"
+    r"(?:\b(?:relay=|from |host )"
+    r"|^\w+: (?=[^\s\[,]*\s?\[[^\]]*\](?: \(may be forged\))?(?::| did not issue) ))"
     r"(?P<host>[^\s\[,]+)?\s?\[(?P<ip>(?:IPv6:)?[0-9A-Fa-f:.]+)\]"
 )
 _SM_CMD = {"rcpt": Stage.RCPT_TO, "mail": Stage.MAIL_FROM, "helo": Stage.EHLO, "data": Stage.DATA}
