@@ -40,11 +40,8 @@ starts the ones the diagnose tests need, see :data:`CONFIGS`.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
-import random
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -53,14 +50,12 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-import dns.message
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 from .debroot import DebRoot
-from .dns_answerer import answer
 from .helpers import LogWatch, StartStop, unavailable
 from .postfix import TestCertificates, make_certificates
+from .private_ns import Resolver, stop_group, write_namespace
 
 __all__ = [
     "CONFIGS",
@@ -108,25 +103,17 @@ CONFIGS: dict[str, tuple[str, Mapping[str, str]]] = {
     ),
 }
 
-_NS_SCRIPT = """\
-#!/bin/sh
-# ns.sh BASE PROGRAM ARGS...: run PROGRAM in this (new, private) mount and UTS
-# namespace with the test's resolv.conf, hosts, host name and /dev/log.
-set -e
-base=$1; shift
-mount --bind "$base/resolv.conf" /etc/resolv.conf
-mount --bind "$base/hosts" /etc/hosts
-mkdir -p "$base/hostdev"
-mount --bind /dev "$base/hostdev"
+# The namespace's /dev: a tmpfs with the host's usual nodes, and /dev/log the fixture's.
+_DEV_MOUNTS = """\
+mkdir -p "{base}/hostdev"
+mount --bind /dev "{base}/hostdev"
 mount -t tmpfs -o mode=755 smtpdoctor-dev /dev
 for n in null zero random urandom full tty; do
-  touch "/dev/$n"; mount --bind "$base/hostdev/$n" "/dev/$n"
+  touch "/dev/$n"; mount --bind "{base}/hostdev/$n" "/dev/$n"
 done
 ln -s /proc/self/fd /dev/fd
 touch /dev/log
-mount --bind "$base/log.sock" /dev/log
-hostname {hostname}
-exec "$@"
+mount --bind "{base}/log.sock" /dev/log
 """
 
 
@@ -198,40 +185,6 @@ class _SyslogSink:
         self.sock.close()
 
 
-class _Resolver:
-    """The namespace's DNS server: :data:`HOSTNAME` only, every question recorded."""
-
-    def __init__(self) -> None:
-        self.questions: list[str] = []
-        self.records = {(HOSTNAME + ".", "A"): ["127.0.0.1"]}
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for _ in range(50):
-            self.address = f"127.53.{random.randint(1, 254)}.{random.randint(1, 254)}"
-            try:
-                self.sock.bind((self.address, 53))
-                break
-            except OSError:
-                continue
-        else:
-            raise SendmailUnavailable("no free loopback address for the test DNS server")
-        threading.Thread(target=self._loop, name="sendmail-dns", daemon=True).start()
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                wire, peer = self.sock.recvfrom(4096)
-                q = dns.message.from_wire(wire).question[0]
-                self.questions.append(f"{q.name} {dns.rdatatype.to_text(q.rdtype)}")
-                self.sock.sendto(answer(wire, self.records), peer)
-            except OSError:
-                return
-            except Exception:  # a malformed query: keep serving
-                continue
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind((LOOPBACK, 0))
@@ -278,7 +231,7 @@ class SendmailServer(LogWatch, StartStop):
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._sink: _SyslogSink | None = None
-        self._dns: _Resolver | None = None
+        self._dns: Resolver | None = None
 
     @property
     def addresses(self) -> dict[str, tuple[str, int]]:
@@ -325,18 +278,8 @@ class SendmailServer(LogWatch, StartStop):
     def stop(self) -> None:
         """Stop the daemon by its PID (its process group); idempotent."""
         atexit.unregister(self.stop)
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                if proc.poll() is not None:
-                    break
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, sig)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=5)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # leftover per-connection children
-            self.pid = None
+        stop_group(self._proc)
+        self._proc = self.pid = None
         for closing in (self._sink, self._dns):
             if closing is not None:
                 closing.close()
@@ -408,31 +351,23 @@ class SendmailServer(LogWatch, StartStop):
             (base / name).touch()
         (base / "relay-domains").write_text(f"{RELAY_DOMAIN}\n")
         (base / "aliases").write_text("postmaster: root\n")
-        self._dns = _Resolver()
-        (base / "resolv.conf").write_text(f"nameserver {self._dns.address}\noptions attempts:1\n")
-        (base / "hosts").write_text(f"127.0.0.1 localhost\n127.0.0.1 {HOSTNAME} mx\n")
         self._sink = _SyslogSink(base / "log.sock", self.log_path, "mx")
-        ns = base / "ns.sh"
-        ns.write_text(_NS_SCRIPT.format(hostname=HOSTNAME))
-        ns.chmod(0o755)
+        try:
+            ns, self._dns = write_namespace(base, HOSTNAME, _DEV_MOUNTS.format(base=base))
+        except OSError as exc:
+            raise SendmailUnavailable(str(exc)) from None
         real = self.root / BINARY
         wrapper = (
             "#!/bin/sh\n"
             f"LD_LIBRARY_PATH={_lib_path(self.root)} exec unshare -m -u "
-            f'{ns} {base} {real} -C {self.config_file} {{args}}"$@"\n'
+            f'{ns} {real} -C {self.config_file} {{args}}"$@"\n'
         )
         for name, args in (("sendmail", ""), ("mailq", "-bp ")):
             path = self.bin_dir / name
             path.write_text(wrapper.format(args=args))
             path.chmod(0o755)
         self.certificates = make_certificates(hostname=HOSTNAME)
-        self.ca_file.write_bytes(self.certificates.ca_pem)
-        (base / "server.crt").write_bytes(
-            self.certificates.healthy.public_bytes(serialization.Encoding.PEM)
-        )
-        key = base / "server.key"
-        key.write_bytes(self.certificates.key_pem)
-        key.chmod(0o600)
+        self.certificates.write_healthy(base)
 
     def _mc(self) -> str:
         base, root = self.base_dir, self.root
@@ -494,15 +429,9 @@ MAILER(`smtp')dnl
             return None
         said = out_file.read_text(errors="replace").strip()
         log = "\n".join(self.log_text().splitlines()[-10:])
-        self.stop_daemon_only()
+        stop_group(self._proc)
+        self._proc = self.pid = None
         return "\n".join(x for x in (said, log) if x) or "no output; the daemon did not listen"
-
-    def stop_daemon_only(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
 
     def _wait_listening(self, timeout: float) -> bool:
         """Listening: the log says so (a greeting would be held by a tarpit)."""
