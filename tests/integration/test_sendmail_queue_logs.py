@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 import smtplib
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,8 +32,10 @@ from support.helpers import run_cli, unavailable
 from support.sendmail import (
     DENIED_DOMAIN,
     HOSTNAME,
+    RoutingSendmail,
     SendmailServer,
     SendmailUnavailable,
+    closed_port,
     submit,
     unavailable_reason,
 )
@@ -48,53 +49,6 @@ DOMAINS: dict[str, str | None] = {  # domain -> lab scenario (None: a closed por
     "ok.test": "healthy",
 }
 STUCK = [d for d in DOMAINS if d != "ok.test"]
-
-_MAILER = (
-    "M{name},\t\tP=[IPC], F=mDFMuXa, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\\r\\n, "
-    "L=990,\n\t\tT=DNS/RFC822/SMTP,\n\t\tA=TCP $h {port}\n"
-)
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RoutingSendmail(SendmailServer):
-    """The test Sendmail, also routing each test domain to its own port by a mailertable."""
-
-    def __init__(self, ports: dict[str, int]) -> None:
-        super().__init__("relay", mc="", access={f"To:{DENIED_DOMAIN}": "REJECT"})
-        self.ports = dict(ports)
-
-    def _mc(self) -> str:
-        base = super()._mc()
-        table = self.base_dir / "mailertable"
-        mailers = "".join(
-            _MAILER.format(name=f"lab{i}", port=port) for i, port in enumerate(self.ports.values())
-        )
-        routes = "".join(f"{d}\tlab{i}:[127.0.0.1]\n" for i, d in enumerate(self.ports))
-        table.write_text(routes)
-        (self.base_dir / "relay-domains").write_text("".join(f"{d}\n" for d in self.ports))
-        extra = (
-            f"FEATURE(`mailertable', `hash -o {table}')dnl\n"
-            # One try per submission, and never the host status of an earlier run.
-            "define(`confTO_QUEUEWARN', `4h')dnl\n"
-        )
-        base = base.replace("MAILER(`local')dnl\n", f"{extra}MAILER(`local')dnl\n")
-        return f"{base}MAILER_DEFINITIONS\n{mailers}"
-
-    def write_config(self) -> None:
-        super().write_config()
-        table = self.base_dir / "mailertable"
-        proc = self.makemap(table)
-        if proc.returncode != 0:
-            raise SendmailUnavailable(f"makemap hash {table} failed:\n{proc.stderr}")
-
-    def reroute(self, ports: dict[str, int]) -> None:
-        self.ports = dict(ports)
-        self.write_config()
 
 
 @dataclass
@@ -140,8 +94,8 @@ def filled(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[Filled]:
     if reason is not None:
         unavailable(reason)
     with LabThread(["greeting-421", "healthy"], base_port=0) as lab:
-        ports = {d: lab.addresses[s][1] if s else _closed_port() for d, s in DOMAINS.items()}
-        server = RoutingSendmail(ports)
+        ports = {d: lab.addresses[s][1] if s else closed_port() for d, s in DOMAINS.items()}
+        server = RoutingSendmail(ports, access={f"To:{DENIED_DOMAIN}": "REJECT"})
         try:
             server.start()
         except SendmailUnavailable as exc:

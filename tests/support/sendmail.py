@@ -62,10 +62,13 @@ __all__ = [
     "DENIED_DOMAIN",
     "HOSTNAME",
     "RELAY_DOMAIN",
+    "RoutingSendmail",
     "SendmailServer",
     "SendmailUnavailable",
+    "closed_port",
     "sendmail_root",
     "sendmail_servers",
+    "submit",
     "unavailable_reason",
 ]
 
@@ -185,9 +188,10 @@ class _SyslogSink:
         self.sock.close()
 
 
-def _free_port() -> int:
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
     with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
+        s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
@@ -264,7 +268,7 @@ class SendmailServer(LogWatch, StartStop):
         try:
             self._prepare()
             for attempt in range(attempts):
-                self.port = _free_port()
+                self.port = closed_port()
                 self.write_config()
                 error = self._start_once()
                 if error is None:
@@ -371,7 +375,7 @@ class SendmailServer(LogWatch, StartStop):
 
     def _mc(self) -> str:
         base, root = self.base_dir, self.root
-        relay = self.smart_host or (LOOPBACK, _free_port())
+        relay = self.smart_host or (LOOPBACK, closed_port())
         tls = (
             f"define(`confSERVER_CERT', `{base}/server.crt')dnl\n"
             f"define(`confSERVER_KEY', `{base}/server.key')dnl\n"
@@ -448,6 +452,48 @@ MAILER(`smtp')dnl
                     pass
             time.sleep(0.05)
         return False
+
+
+_MAILER = (
+    "M{name},\t\tP=[IPC], F=mDFMuXa, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\\r\\n, "
+    "L=990,\n\t\tT=DNS/RFC822/SMTP,\n\t\tA=TCP $h {port}\n"
+)
+
+
+class RoutingSendmail(SendmailServer):
+    """The test Sendmail, also routing each test domain to its own port by a mailertable."""
+
+    def __init__(self, ports: dict[str, int], access: Mapping[str, str] | None = None) -> None:
+        super().__init__("relay", access=access)
+        self.ports = dict(ports)
+
+    def _mc(self) -> str:
+        base = super()._mc()
+        table = self.base_dir / "mailertable"
+        mailers = "".join(
+            _MAILER.format(name=f"lab{i}", port=port) for i, port in enumerate(self.ports.values())
+        )
+        routes = "".join(f"{d}\tlab{i}:[127.0.0.1]\n" for i, d in enumerate(self.ports))
+        table.write_text(routes)
+        (self.base_dir / "relay-domains").write_text("".join(f"{d}\n" for d in self.ports))
+        extra = (
+            f"FEATURE(`mailertable', `hash -o {table}')dnl\n"
+            # One try per submission, and never the host status of an earlier run.
+            "define(`confTO_QUEUEWARN', `4h')dnl\n"
+        )
+        base = base.replace("MAILER(`local')dnl\n", f"{extra}MAILER(`local')dnl\n")
+        return f"{base}MAILER_DEFINITIONS\n{mailers}"
+
+    def write_config(self) -> None:
+        super().write_config()
+        table = self.base_dir / "mailertable"
+        proc = self.makemap(table)
+        if proc.returncode != 0:
+            raise SendmailUnavailable(f"makemap hash {table} failed:\n{proc.stderr}")
+
+    def reroute(self, ports: dict[str, int]) -> None:
+        self.ports = dict(ports)
+        self.write_config()
 
 
 def submit(

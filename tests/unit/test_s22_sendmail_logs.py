@@ -65,3 +65,42 @@ def test_the_public_excerpt_names_every_silent_client(tmp_path: Path) -> None:
 def test_a_relay_field_still_names_the_client(tmp_path: Path) -> None:
     path = write(tmp_path / "maillog", OWN_RUN)
     assert _clients(path) == [("localhost", "127.0.0.1"), ("localhost", "127.0.0.1")]
+
+
+# Written by the same Sendmail delivering to the lab's "tarpit" server (greeting held
+# past confTO_INITIAL=3s): the timeout's phase, then the delivery line.
+TARPIT = """\
+Dec  7 22:17:50 mx sm-mta[30967]: 6B7MHlJD030965: timeout waiting for input from [127.0.0.1] during client greeting
+Dec  7 22:17:50 mx sm-mta[30967]: 6B7MHlJD030965: to=<u@tarpit.test>, delay=00:00:03, xdelay=00:00:03, mailer=lab0, pri=30033, relay=[127.0.0.1] [127.0.0.1], dsn=4.4.2, stat=Deferred: Connection timed out with [127.0.0.1]
+"""  # noqa: E501
+
+
+def test_a_timeout_during_client_greeting_is_outbound_at_the_greeting(tmp_path: Path) -> None:
+    """Sendmail as the client: "during client greeting" says which wait timed out.
+
+    "Connection timed out with HOST" alone reads as a connect that never
+    completed (a firewall); the line before it, for the same queue id, says the
+    connection was up and the server's greeting never came. Neither line is an
+    incoming client's failure.
+    """
+    events = events_of(write(tmp_path / "maillog", TARPIT))
+    assert [e.direction for e in events] == ["outbound"]
+    (event,) = events
+    assert (event.category.value, event.stage.value) == ("network_timeout", "greeting")
+    assert event.recipient == "u@tarpit.test"
+    assert "Connection timed out with [127.0.0.1]" in event.text
+    assert "during client greeting" in event.text
+
+
+def test_a_connect_timeout_alone_is_still_the_connect(tmp_path: Path) -> None:
+    line = TARPIT.splitlines()[1].replace("6B7MHlJD030965", "6B7MHlJD030966")
+    (event,) = events_of(write(tmp_path / "maillog", TARPIT.splitlines()[0] + "\n" + line + "\n"))
+    assert (event.category.value, event.stage.value) == ("firewall_block", "connect")
+
+
+def test_a_server_side_timeout_stays_inbound(tmp_path: Path) -> None:
+    line = (
+        "Mar  1 10:00:00 mx sm-mta[1]: 6B7MHlJD030967: timeout waiting for input from "
+        "client.example [192.0.2.7] during server cmd read\n"
+    )
+    assert _clients(write(tmp_path / "maillog", line)) == [("client.example", "192.0.2.7")]
