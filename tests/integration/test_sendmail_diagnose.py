@@ -137,3 +137,14 @@ def test_no_dns_query_left_the_namespace(sendmail_servers):
     for server in sendmail_servers.values():
         for question in server.dns_questions:
             assert ".smtpdoctor.test." in question, (server.name, question)
+
+
+def test_a_sent_test_message_is_taken_and_relayed(sendmail_servers):
+    server = sendmail_servers["healthy"]
+    result, doc = _diagnose(sendmail_servers, "healthy", "--send", "--dsn")
+    assert _verdict(doc) == ("ok", "ok", "none"), doc["findings"][:3]
+    assert ("message", "ok") in _outcomes(doc)
+    assert result.status == 0
+    # Sendmail took it over TLS and relayed it to the smart host (the lab's healthy server).
+    server.wait_for_log(rf"to=<someone@{RELAY_DOMAIN}>, .*stat=Sent")
+    assert "proto=ESMTPS" in server.log_text()
