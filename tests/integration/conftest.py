@@ -19,6 +19,13 @@ from support.sendmail import sendmail_servers  # noqa: F401  (session fixture: p
 RESOLVER_TIMEOUT = 2.0  # seconds per query to the test NSD
 
 
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    """``monkeypatch`` for a module-scoped fixture (PATH for a server's own tools)."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabThread]:
     with LabThread(base_port=0, state_dir=tmp_path_factory.mktemp("lab-state")) as running:

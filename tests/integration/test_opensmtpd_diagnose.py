@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from support.cli import diagnose
-from support.helpers import unavailable
+from support.helpers import running
 from support.opensmtpd import HOSTNAME, RELAY_DOMAIN, OpenSmtpd, OpenSmtpdUnavailable
 
 pytestmark = pytest.mark.opensmtpd
@@ -21,15 +21,8 @@ pytestmark = pytest.mark.opensmtpd
 
 @pytest.fixture(scope="module")
 def opensmtpd() -> Iterator[OpenSmtpd]:
-    server = OpenSmtpd()
-    try:
-        server.start()
-    except OpenSmtpdUnavailable as exc:
-        unavailable(f"OpenSMTPD is unavailable: {exc}")
-    try:
+    with running(OpenSmtpd(), OpenSmtpdUnavailable, "OpenSMTPD") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_opensmtpd_68_with_openssl3_fails_every_handshake(opensmtpd):

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 import pytest
 
 from smtpdoctor.lab import LabThread
-from support.helpers import run_cli, unavailable
-from support.sendmail import RoutingSendmail, SendmailUnavailable, submit, unavailable_reason
+from support.helpers import run_cli, running
+from support.sendmail import RoutingSendmail, SendmailUnavailable, submit
 
 pytestmark = pytest.mark.sendmail
 
@@ -41,17 +41,9 @@ EXPECT = {
 
 @pytest.fixture(scope="module")
 def events() -> Iterator[dict[str, list[dict]]]:
-    reason = unavailable_reason()
-    if reason is not None:
-        unavailable(reason)
     with LabThread(list(EXPECT), base_port=0) as lab:
         ports = {f"{name}.test": lab.addresses[name][1] for name in EXPECT}
-        server = RoutingSendmail(ports)
-        try:
-            server.start()
-        except SendmailUnavailable as exc:
-            unavailable(f"Sendmail is unavailable: {exc}")
-        try:
+        with running(RoutingSendmail(ports), SendmailUnavailable, "Sendmail") as server:
             submit(server, [f"u@{d}" for d in ports])
             for domain in ports:
                 server.wait_for_log(rf"to=<u@{domain}>, .*stat=", timeout=30)
@@ -62,8 +54,6 @@ def events() -> Iterator[dict[str, list[dict]]]:
                 event = json.loads(line)
                 got.setdefault(event.get("destination") or "(inbound)", []).append(event)
             yield got
-        finally:
-            server.stop()
 
 
 @pytest.mark.parametrize("scenario", list(EXPECT))

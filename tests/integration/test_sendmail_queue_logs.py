@@ -21,23 +21,20 @@ from __future__ import annotations
 import json
 import re
 import smtplib
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from smtpdoctor.lab import LabThread
-from support.helpers import run_cli, unavailable
+from support.helpers import run_cli, running
 from support.sendmail import (
     DENIED_DOMAIN,
     HOSTNAME,
     RoutingSendmail,
-    SendmailServer,
     SendmailUnavailable,
     closed_port,
     submit,
-    unavailable_reason,
 )
 
 pytestmark = pytest.mark.sendmail
@@ -75,47 +72,19 @@ def _refusals(server: RoutingSendmail) -> dict[str, str]:
     return said
 
 
-def _wait_lines(server: SendmailServer, pattern: str, count: int, timeout: float = 60) -> None:
-    regex = re.compile(pattern, re.MULTILINE)
-    deadline = time.monotonic() + timeout
-    while True:
-        found = len(regex.findall(server.log_text()))
-        if found >= count:
-            return
-        if time.monotonic() > deadline:
-            log = server.log_text()
-            raise TimeoutError(f"{found} of {count} lines matching {pattern!r}:\n{log}")
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def filled(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[Filled]:
-    reason = unavailable_reason()
-    if reason is not None:
-        unavailable(reason)
     with LabThread(["greeting-421", "healthy"], base_port=0) as lab:
         ports = {d: lab.addresses[s][1] if s else closed_port() for d, s in DOMAINS.items()}
         server = RoutingSendmail(ports, access={f"To:{DENIED_DOMAIN}": "REJECT"})
-        try:
-            server.start()
-        except SendmailUnavailable as exc:
-            unavailable(f"Sendmail is unavailable: {exc}")
-        try:
+        with running(server, SendmailUnavailable, "Sendmail"):
             # The CLI runs "mailq" and "sendmail" by name: this instance's wrappers.
             monkeypatch_module.setenv("PATH", server.env()["PATH"])
             refused = _refusals(server)
             submit(server, [f"u{i}@{d}" for d in DOMAINS for i in range(PER_DOMAIN)])
             # Every message has had its first try: a stat= line per message.
-            _wait_lines(server, r"^.* to=<u\d+@\S+>, .*stat=", PER_DOMAIN * len(DOMAINS))
+            server.wait_for_count(r"^.* to=<u\d+@\S+>, .*stat=", len(DOMAINS) * PER_DOMAIN, 60)
             yield Filled(server, lab, ports, refused)
-        finally:
-            server.stop()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
 
 
 def test_submissions_were_refused_as_configured(filled):

@@ -35,7 +35,7 @@ from pathlib import Path
 from .debroot import DebRoot, run
 from .helpers import StartStop
 from .postfix import make_certificates
-from .private_ns import Resolver, stop_group, write_namespace
+from .private_ns import Resolver, missing, stop_group, write_namespace
 
 __all__ = ["HOSTNAME", "OpenSmtpd", "OpenSmtpdUnavailable", "unavailable_reason"]
 
@@ -64,12 +64,8 @@ class OpenSmtpdUnavailable(RuntimeError):
 
 
 def unavailable_reason() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root (private mount namespaces) to run a private OpenSMTPD"
-    for tool in ("apt-get", "dpkg", "unshare", "useradd"):
-        if shutil.which(tool) is None:
-            return f"{tool} is missing (the OpenSMTPD fixture needs it)"
-    return None
+    """Why a private OpenSMTPD cannot run here (before any download), or None."""
+    return missing("OpenSMTPD", ("apt-get", "dpkg", "useradd", "groupadd"))
 
 
 def _ensure_users() -> None:

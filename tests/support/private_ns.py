@@ -14,10 +14,12 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import dns.message
@@ -25,7 +27,17 @@ import dns.rdatatype
 
 from .dns_answerer import answer
 
-__all__ = ["Resolver", "stop_group", "write_namespace"]
+__all__ = ["Resolver", "missing", "stop_group", "write_namespace"]
+
+
+def missing(server: str, tools: Iterable[str]) -> str | None:
+    """Why ``server`` cannot run privately here (not root, a tool missing), or None."""
+    if os.geteuid() != 0:
+        return f"needs root (private mount namespaces) to run a private {server}"
+    for tool in ("unshare", *tools):
+        if shutil.which(tool) is None:
+            return f"{tool} is missing (the {server} fixture needs it)"
+    return None
 
 
 class Resolver:

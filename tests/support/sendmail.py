@@ -55,7 +55,7 @@ import pytest
 from .debroot import DebRoot
 from .helpers import LogWatch, StartStop, unavailable
 from .postfix import TestCertificates, make_certificates
-from .private_ns import Resolver, stop_group, write_namespace
+from .private_ns import Resolver, missing, stop_group, write_namespace
 
 __all__ = [
     "CONFIGS",
@@ -126,12 +126,7 @@ class SendmailUnavailable(RuntimeError):
 
 def unavailable_reason() -> str | None:
     """Why a private Sendmail cannot run here (before any download), or None."""
-    if os.geteuid() != 0:
-        return "needs root (private mount namespaces) to run a private Sendmail"
-    for tool in ("apt-get", "dpkg", "m4", "unshare"):
-        if shutil.which(tool) is None:
-            return f"{tool} is missing (the Sendmail fixture needs it)"
-    return None
+    return missing("Sendmail", ("apt-get", "dpkg", "m4"))
 
 
 def sendmail_root() -> Path:
