@@ -8,15 +8,26 @@ with ``apt-get download`` into a cache folder and unpacked there with
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["DOWNLOAD_TIMEOUT", "DebRoot", "run"]
+__all__ = ["DOWNLOAD_TIMEOUT", "DebRoot", "cache_dir", "run"]
 
 DOWNLOAD_TIMEOUT = 180  # seconds for "apt-get download" (a few MB)
+
+
+def cache_dir(name: str) -> Path:
+    """Where ``name``'s packages are kept: ``$SMTPDOCTOR_<NAME>_CACHE``, else a shared cache."""
+    given = os.environ.get(f"SMTPDOCTOR_{name.upper()}_CACHE")
+    if given:
+        return Path(given)
+    if os.geteuid() == 0:
+        return Path("/var/cache/smtpdoctor-tests") / name
+    return Path.home() / ".cache/smtpdoctor-tests" / name
 
 
 def run(cmd: list[str], timeout: float, cwd: Path | None = None) -> tuple[int, str]:

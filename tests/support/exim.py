@@ -50,7 +50,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from .debroot import DebRoot
+from .debroot import DebRoot, cache_dir
 from .helpers import LogWatch, StartStop, unavailable
 from .postfix import RELAY_DOMAIN, TestCertificates, make_certificates
 
@@ -71,14 +71,7 @@ HOSTNAME = "mx.exim.smtpdoctor.test"
 LOOPBACK = "127.0.0.1"
 EXIM_USER = "Debian-exim"
 PACKAGES = ("exim4-base", "exim4-config", "exim4-daemon-light", "libidn12")
-CACHE_DIR = Path(
-    os.environ.get("SMTPDOCTOR_EXIM_CACHE")
-    or (
-        "/var/cache/smtpdoctor-tests/exim"
-        if os.geteuid() == 0
-        else Path.home() / ".cache/smtpdoctor-tests/exim"
-    )
-)
+CACHE_DIR = cache_dir("exim")
 LEGACY_PRIORITY = "NORMAL:-VERS-ALL:+VERS-TLS1.0:+VERS-TLS1.1:%COMPAT"
 LISTENERS: tuple[str, ...] = ("healthy", "no-starttls", "tls-legacy")
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import grp
-import os
 import pwd
 import shutil
 import socket
@@ -32,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .debroot import DebRoot, run
+from .debroot import DebRoot, cache_dir, run
 from .helpers import StartStop
 from .postfix import make_certificates
 from .private_ns import Resolver, missing, stop_group, write_namespace
@@ -42,14 +41,7 @@ __all__ = ["HOSTNAME", "OpenSmtpd", "OpenSmtpdUnavailable", "unavailable_reason"
 HOSTNAME = "mx.opensmtpd.smtpdoctor.test"
 RELAY_DOMAIN = "remote.smtpdoctor.test"
 LOOPBACK = "127.0.0.1"
-CACHE_DIR = Path(
-    os.environ.get("SMTPDOCTOR_OPENSMTPD_CACHE")
-    or (
-        "/var/cache/smtpdoctor-tests/opensmtpd"
-        if os.geteuid() == 0
-        else Path.home() / ".cache/smtpdoctor-tests/opensmtpd"
-    )
-)
+CACHE_DIR = cache_dir("opensmtpd")
 USERS = ("opensmtpd", "opensmtpq")
 _MOUNTS = """\
 mount -t tmpfs -o mode=755 smtpdoctor-spool /var/spool

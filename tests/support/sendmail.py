@@ -52,7 +52,7 @@ from pathlib import Path
 
 import pytest
 
-from .debroot import DebRoot
+from .debroot import DebRoot, cache_dir
 from .helpers import LogWatch, StartStop, unavailable
 from .postfix import TestCertificates, make_certificates
 from .private_ns import Resolver, missing, stop_group, write_namespace
@@ -77,14 +77,7 @@ RELAY_DOMAIN = "remote.smtpdoctor.test"  # relayed to the smart host (a lab serv
 DENIED_DOMAIN = "denied.smtpdoctor.test"  # refused by an access db To: rule
 LOOPBACK = "127.0.0.1"
 PACKAGES = ("sendmail-bin", "sendmail-base", "sendmail-cf", "liblockfile1", "libwrap0")
-CACHE_DIR = Path(
-    os.environ.get("SMTPDOCTOR_SENDMAIL_CACHE")
-    or (
-        "/var/cache/smtpdoctor-tests/sendmail"
-        if os.geteuid() == 0
-        else Path.home() / ".cache/smtpdoctor-tests/sendmail"
-    )
-)
+CACHE_DIR = cache_dir("sendmail")
 BINARY = "usr/libexec/sendmail/sendmail"
 
 # The server configurations the diagnose tests use: extra .mc lines, access db entries.
