@@ -451,8 +451,10 @@ _MAILER = (
 class RoutingSendmail(SendmailServer):
     """The test Sendmail, also routing each test domain to its own port by a mailertable."""
 
-    def __init__(self, ports: dict[str, int], access: Mapping[str, str] | None = None) -> None:
-        super().__init__("relay", access=access)
+    def __init__(
+        self, ports: dict[str, int], access: Mapping[str, str] | None = None, mc: str = ""
+    ) -> None:
+        super().__init__("relay", access=access, mc=mc)
         self.ports = dict(ports)
 
     def _mc(self) -> str:
