@@ -151,7 +151,6 @@ class _SyslogSink:
         sock_path.chmod(0o666)
         self.log_path = log_path
         self.host = host
-        self.lock = threading.Lock()
         log_path.touch()
         threading.Thread(target=self._loop, name="sendmail-syslog", daemon=True).start()
 
@@ -295,9 +294,6 @@ class SendmailServer(LogWatch, StartStop):
             check=False,
             stdin=subprocess.DEVNULL,
         )
-
-    def queue_files(self) -> list[Path]:
-        return sorted(self.queue_dir.glob("qf*"))
 
     def write_config(self) -> None:
         """(Re)write the ``.mc``, build ``sendmail.cf`` and the access db."""
