@@ -1,5 +1,5 @@
 """Fixtures for the tests against real servers: the fault lab, test networks,
-NSD and a resolver that asks it, private Postfix and Exim instances."""
+NSD and a resolver that asks it, private Postfix, Exim and Sendmail instances."""
 
 from __future__ import annotations
 
@@ -14,8 +14,16 @@ from support.exim import exim_lab  # noqa: F401  (session fixture: a private Exi
 from support.netns import Topology, require_netns
 from support.nsd import NsdServer, nsd_lab  # noqa: F401  (session fixture: a real NSD on loopback)
 from support.postfix import postfix_lab  # noqa: F401  (session fixture: private Postfix instances)
+from support.sendmail import sendmail_servers  # noqa: F401  (session fixture: private Sendmails)
 
 RESOLVER_TIMEOUT = 2.0  # seconds per query to the test NSD
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    """``monkeypatch`` for a module-scoped fixture (PATH for a server's own tools)."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
 
 
 @pytest.fixture(scope="session")

@@ -127,30 +127,10 @@ def filled(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[Filled]:
             _fill(*exim.addresses["healthy"])
             # Every message has had its first try: one defer line per message.
             deadline_re = r"(?m)^.*== u\d+@\S+ .*defer \("
-            _wait_count(exim, deadline_re, TOTAL, timeout=120)
+            exim.wait_for_count(deadline_re, TOTAL, timeout=120)
             yield Filled(exim, lab, ports)
         finally:
             exim.stop()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
-
-
-def _wait_count(exim: EximLab, pattern: str, count: int, timeout: float) -> None:
-    import time
-
-    regex = re.compile(pattern)
-    deadline = time.monotonic() + timeout
-    while True:
-        found = len(regex.findall(exim.log_text()))
-        if found >= count:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{found} of {count} lines matching {pattern!r}")
-        time.sleep(0.2)
 
 
 def _expected(domain: str) -> Category:

@@ -40,7 +40,6 @@ import shutil
 import signal
 import socket
 import ssl
-import stat
 import subprocess
 import tempfile
 import time
@@ -51,6 +50,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from .debroot import DebRoot, cache_dir
 from .helpers import LogWatch, StartStop, unavailable
 from .postfix import RELAY_DOMAIN, TestCertificates, make_certificates
 
@@ -71,15 +71,7 @@ HOSTNAME = "mx.exim.smtpdoctor.test"
 LOOPBACK = "127.0.0.1"
 EXIM_USER = "Debian-exim"
 PACKAGES = ("exim4-base", "exim4-config", "exim4-daemon-light", "libidn12")
-CACHE_DIR = Path(
-    os.environ.get("SMTPDOCTOR_EXIM_CACHE")
-    or (
-        "/var/cache/smtpdoctor-tests/exim"
-        if os.geteuid() == 0
-        else Path.home() / ".cache/smtpdoctor-tests/exim"
-    )
-)
-DOWNLOAD_TIMEOUT = 180  # seconds for "apt-get download" (a ~2 MB fetch)
+CACHE_DIR = cache_dir("exim")
 LEGACY_PRIORITY = "NORMAL:-VERS-ALL:+VERS-TLS1.0:+VERS-TLS1.1:%COMPAT"
 LISTENERS: tuple[str, ...] = ("healthy", "no-starttls", "tls-legacy")
 
@@ -171,45 +163,17 @@ def ensure_exim() -> Path:
     reason = unavailable_reason()
     if reason is not None:
         raise EximUnavailable(reason)
-    binary = exim_binary()
-    stamp = CACHE_DIR / ".extracted"
-    if not (stamp.exists() and binary.exists()):
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        missing = [p for p in PACKAGES if not list(CACHE_DIR.glob(f"{p}_*.deb"))]
-        if missing:
-            # apt's _apt sandbox user cannot write to a root-owned cache dir;
-            # APT::Sandbox::User=root says so up front instead of a warning.
-            rc, out = _run(
-                [
-                    "apt-get",
-                    "download",
-                    "-o",
-                    "APT::Sandbox::User=root",
-                    *missing,
-                ],
-                timeout=DOWNLOAD_TIMEOUT,
-                cwd=CACHE_DIR,
-            )
-            if rc != 0:
-                raise EximUnavailable(f"apt-get download {' '.join(missing)} failed:\n{out}")
-        shutil.rmtree(_root(), ignore_errors=True)
-        for pkg in PACKAGES:
-            debs = sorted(CACHE_DIR.glob(f"{pkg}_*.deb"))
-            if not debs:
-                raise EximUnavailable(f"no {pkg} package in {CACHE_DIR} after download")
-            rc, out = _run(["dpkg", "-x", str(debs[-1]), str(_root())], timeout=60)
-            if rc != 0:
-                raise EximUnavailable(f"dpkg -x {debs[-1]} failed:\n{out}")
-        if not binary.exists():
-            raise EximUnavailable(f"{binary} missing after unpacking {', '.join(PACKAGES)}")
-        stamp.touch()
-    # The packaged binary is setuid root. The loader ignores LD_LIBRARY_PATH
-    # (our unpacked libidn12) in a setuid process, so the delivery process
-    # that Exim re-execs after each message could not start. The daemon runs
-    # as root anyway; without the bit, deliveries run as Debian-exim (enough
-    # for a :blackhole: router; Exim logs "lost privilege for using -C").
-    if binary.stat().st_mode & stat.S_ISUID:
-        binary.chmod(binary.stat().st_mode & ~stat.S_ISUID)
+    root = DebRoot(CACHE_DIR, PACKAGES, "usr/sbin/exim4")
+    try:
+        binary = root.ensure()
+    except RuntimeError as exc:
+        raise EximUnavailable(str(exc)) from None
+    # The packaged binary is setuid root (see DebRoot.drop_set_id): the
+    # delivery process that Exim re-execs after each message could not load
+    # our unpacked libidn12. The daemon runs as root anyway; without the bit,
+    # deliveries run as Debian-exim (enough for a :blackhole: router; Exim
+    # logs "lost privilege for using -C").
+    root.drop_set_id(binary)
     _ensure_user()
     return binary
 

@@ -7,11 +7,12 @@ import json
 import os
 import re
 import time
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn, Self
+from typing import Any, NoReturn, Self, TypeVar
 
 import pytest
 
@@ -93,3 +94,33 @@ class LogWatch:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"no log line matching {pattern!r} in {self.log_path}")
             time.sleep(0.05)
+
+    def wait_for_count(self, pattern: str, count: int, timeout: float) -> None:
+        """Wait until ``count`` log lines match the regular expression ``pattern``."""
+        regex = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = len(regex.findall(self.log_text()))
+            if found >= count:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{found} of {count} lines matching {pattern!r}")
+            time.sleep(0.1)
+
+
+StartStopT = TypeVar("StartStopT", bound=StartStop)
+
+
+@contextmanager
+def running(
+    server: StartStopT, unavailable_error: type[Exception], what: str
+) -> Iterator[StartStopT]:
+    """``server`` started (skipped with ``what`` and the error when it cannot run), then stopped."""
+    try:
+        server.start()
+    except unavailable_error as exc:
+        unavailable(f"{what} is unavailable: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

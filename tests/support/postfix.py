@@ -166,6 +166,15 @@ class TestCertificates:
     ca_pem: bytes
     key_pem: bytes  # the one server key behind every server certificate
 
+    def write_healthy(self, directory: Path) -> tuple[Path, Path, Path]:
+        """Write ``server.crt`` (the healthy one), ``server.key`` (0600) and ``ca.pem``."""
+        cert, key, ca = directory / "server.crt", directory / "server.key", directory / "ca.pem"
+        cert.write_bytes(self.healthy.public_bytes(serialization.Encoding.PEM))
+        key.write_bytes(self.key_pem)
+        key.chmod(0o600)
+        ca.write_bytes(self.ca_pem)
+        return cert, key, ca
+
 
 def make_certificates(now: dt.datetime | None = None, hostname: str = HOSTNAME) -> TestCertificates:
     """A test CA and three end-entity certificates (CA:FALSE, serverAuth).

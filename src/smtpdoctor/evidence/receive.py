@@ -183,6 +183,7 @@ class MessageFacts:
     dkim_signed: bool
     message_id: bool
     header_bytes: int
+    lines: int = 0  # line ends (LF) in the message
 
     def to_json(self) -> JSON:
         return {
@@ -198,6 +199,7 @@ class MessageFacts:
             "dkim_signed": self.dkim_signed,
             "message_id": self.message_id,
             "header_bytes": self.header_bytes,
+            "lines": self.lines,
         }
 
 

@@ -311,7 +311,9 @@ TLS: dict[Category, tuple[Fix, ...]] = {
             "define(`confSERVER_KEY', `/etc/mail/certs/privkey.pem')dnl\n"
             "define(`confCLIENT_CERT', `/etc/mail/certs/fullchain.pem')dnl\n"
             "define(`confCLIENT_KEY', `/etc/mail/certs/privkey.pem')dnl",
-            "echo EHLO test | sendmail -bs | grep -i STARTTLS",
+            # Not "echo EHLO test | sendmail -bs": Sendmail 8.17 answers input sent
+            # before its greeting with "554 5.5.0 SMTP protocol error", fixed or not.
+            "grep -E '^O ServerCertFile=' /etc/mail/sendmail.cf",
         ),
         _f(
             _E,

@@ -63,6 +63,13 @@ _SM_TO = re.compile(r"^(?P<qid>[0-9A-Za-z]{8,20}): to=")
 _SM_RELAY = re.compile(r"^\s*(\S*?)\.?(?: \[([0-9A-Fa-f:.]+)\])?(?: \(may be forged\))?\s*$")
 _SM_TLS = re.compile(r"STARTTLS=(client|server)(?:, relay=([^,]+))?, error: (.*)")
 _SM_EXPIRED = re.compile(r"Cannot send message for \d+", re.IGNORECASE)
+# Sendmail as the client: which wait timed out ("during client greeting", "client
+# RCPT", "client DATA status"), logged before the delivery line of the same queue id,
+# whose "Connection timed out with HOST" alone would read as a connect that never
+# completed.
+_SM_CLIENT_WAIT = re.compile(
+    r"^(?P<qid>[0-9A-Za-z]{8,20}): (?P<wait>timeout waiting for input from .+? during client .+)$"
+)
 # Incoming: "ruleset=check_rcpt, arg1=<x>, relay=h [a], reject=550 5.7.1 ...",
 # "milter=m, ..., reject=...", "lost input channel from h [a] to MTA after rcpt",
 # "timeout waiting for input from h [a] during server cmd read".
@@ -70,15 +77,20 @@ _SM_REJECT = re.compile(
     r"(?:ruleset=(?P<rs>check_\w+)|[Mm]ilter[=:][^,]*),.*?\breject=(?P<reply>.*)"
 )
 _SM_IN_END = re.compile(
-    r"lost input channel from .*? to \S+ after (?P<cmd>\w+)|timeout waiting for input from .*"
+    r"lost input channel from .*? to \S+ after (?P<cmd>\w+)"
+    r"|timeout waiting for input from (?!.* during client ).*"  # "during server cmd read"
     r"|did not issue MAIL/EXPN/VRFY/ETRN|rejecting commands from .* due to pre-greeting traffic"
     r"|^\w+: <[^>]*>\.\.\. (?:User unknown|No such user(?: here)?)"
     # a client's failed AUTH (Cyrus SASL's verdict), and too many AUTH commands
     # (up to its ", user=..., relay=..." fields)
     r"|AUTH failure \([\w-]+\): [^,]*|possible SMTP attack: command=AUTH, count=\d+"
 )
+# The client: after "relay=", "from " or "host " (whole words: "localhost [a]" is
+# a client, not the label "host "), or first after the queue id when a colon or
+# "did not issue" follows ("qid: h [a] (may be forged) did not issue MAIL/...").
 _SM_IN_PEER = re.compile(
-    r"(?:relay=|from |host |^\w+: (?=[^\s\[,]*\s?\[[^\]]*\](?: \(may be forged\))?: ))"
+    r"(?:\b(?:relay=|from |host )"
+    r"|^\w+: (?=[^\s\[,]*\s?\[[^\]]*\](?: \(may be forged\))?(?::| did not issue) ))"
     r"(?P<host>[^\s\[,]+)?\s?\[(?P<ip>(?:IPv6:)?[0-9A-Fa-f:.]+)\]"
 )
 _SM_CMD = {"rcpt": Stage.RCPT_TO, "mail": Stage.MAIL_FROM, "helo": Stage.EHLO, "data": Stage.DATA}
@@ -86,6 +98,11 @@ _SM_CMD = {"rcpt": Stage.RCPT_TO, "mail": Stage.MAIL_FROM, "helo": Stage.EHLO, "
 
 class SendmailParser(LineParser):
     mta = "sendmail"
+    _MEMORY = 4096  # queue ids whose client-side timeout awaits their delivery line
+
+    def __init__(self, times: TimeParser, reasons: ReasonCache) -> None:
+        super().__init__(times, reasons)
+        self._waits: OrderedDict[str, str] = OrderedDict()
 
     def feed(self, line: str) -> ParseResult:
         head = SYSLOG_HEAD.match(line)
@@ -113,6 +130,7 @@ class SendmailParser(LineParser):
         stat = stat.strip()
         dsn = fields.get("dsn", "")
         status = _sendmail_status(stat, dsn)
+        wait = self._waits.pop(m.group("qid"), None) if "timed out" in stat else None
         relay_host = relay_ip = None
         if fields.get("relay"):
             rm = _SM_RELAY.match(fields["relay"])
@@ -123,23 +141,34 @@ class SendmailParser(LineParser):
             rcpt = item.strip().strip("<>")
             if not rcpt:
                 continue
-            out.append(
-                self.event(
-                    time=epoch,
-                    status=status,
-                    text=stat,
-                    hint=f"dsn={dsn}, stat=" if dsn else "stat=",
-                    recipient=rcpt,
-                    queue_id=m.group("qid"),
-                    relay_host=relay_host,
-                    relay_ip=relay_ip,
-                    dsn=dsn,
-                )
+            parsed = self.event(
+                time=epoch,
+                status=status,
+                # The wait that timed out, when its line came first, says the stage.
+                text=wait or stat,
+                hint="" if wait else (f"dsn={dsn}, stat=" if dsn else "stat="),
+                recipient=rcpt,
+                queue_id=m.group("qid"),
+                relay_host=relay_host,
+                relay_ip=relay_ip,
+                dsn=dsn,
             )
+            if wait:
+                parsed.event.text = f"{stat} ({wait})"
+            out.append(parsed)
         return out
 
     def _not_delivery(self, msg: str, epoch: float | None) -> ParseResult:
-        """A line without a delivery status: a STARTTLS error, an expiry, or nothing."""
+        """A line without a delivery status: a STARTTLS error, an expiry, or nothing.
+
+        A client-side timeout is kept for its delivery line (no event by itself).
+        """
+        wait = _SM_CLIENT_WAIT.match(msg)
+        if wait is not None:
+            self._waits[wait.group("qid")] = wait.group("wait")
+            if len(self._waits) > self._MEMORY:
+                self._waits.popitem(last=False)
+            return []
         tls = _SM_TLS.search(msg)
         if tls is not None:
             peer = _SM_IN_PEER.search(msg)

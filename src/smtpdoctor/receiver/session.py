@@ -464,6 +464,7 @@ class _Session:
                 dkim_signed=counts["DKIM-Signature"] > 0,
                 message_id=counts["Message-ID"] > 0,
                 header_bytes=len(headers),
+                lines=scanner.lines,
             )
         )
 
