@@ -28,6 +28,26 @@ NODEMAILER = (
 )
 CURL = "https://github.com/curl/curl/blob/5c61e168698a72b87437d58ed728bcdea6d5db42/lib/"
 MAILKIT = "https://github.com/jstedfast/MailKit/blob/d1f7aa7655d50777c4ece3803ff86f3591e60db5/"
+QMAIL = "https://github.com/notqmail/notqmail/blob/a7012e4fdf2f82f6aa5abe2f57e20831d238d774/"
+SENDMAIL = (
+    "https://github.com/deepin-community/sendmail/blob/c7e7de44d95651fef2967c9e1623bb204f250bb3/"
+    "sendmail/"
+)
+RUBY = (
+    "https://github.com/ruby/net-smtp/blob/a0075eb8a74910bd05566f0a208589263bce7597/"
+    "lib/net/smtp.rb"
+)
+LETTRE = (
+    "https://github.com/lettre/lettre/blob/fa402db598b2a3847752b8f2764a2274189d6aba/"
+    "src/transport/smtp/error.rs"
+)
+JAKARTA = (
+    "https://github.com/eclipse-ee4j/angus-mail/blob/eca8e08baa56a83ab68ae3faaca25d8ca3c0e5ee/"
+    "providers/smtp/src/main/java/org/eclipse/angus/mail/smtp/SMTPTransport.java"
+)
+SYMFONY = "https://github.com/symfony/mailer/blob/eb0c3187c7ddfde12d8aa0e1fa5fb29e730a41e0/"
+SMTPLIB = "https://github.com/python/cpython/blob/37bfecd2bc71961cbb30b28af3982159ca04601c/Lib/smtplib.py"
+GOSMTP = "https://github.com/golang/go/blob/07858f11a8fc8ae91c010664631a54e9379e6f26/src/net/smtp/"
 POSTFIX = (
     "https://github.com/vdukhovni/postfix/blob/17830e5c13c160d51c95cb971d137a46de84e48c/"
     "postfix/src/"
@@ -118,7 +138,9 @@ ROWS: tuple[tuple[str, str, str, str, str], ...] = (
      "due to local problem { code: 'ETLS', command: 'STARTTLS' }",
      "starttls_unavailable", "starttls", NODEMAILER + "#L1607"),
     ("nodemailer", "Error: Error initiating TLS - wrong version number { code: 'ETLS', command: "
-     "'STARTTLS' }", "tls_handshake_failure", "tls_handshake", NODEMAILER + "#L1613"),
+     "'STARTTLS' }", "tls_handshake_failure", "starttls", NODEMAILER + "#L1613"),
+    # (corrected after the first run from tls_handshake: nodemailer's command key states
+    # the stage, a settled convention, docs/explain.md "What decides" item 4)
     ("nodemailer", "Error: Unknown authentication method \"NTLM\" { code: 'EAUTH', command: "
      "'API' }", "authentication", "auth", NODEMAILER + "#L701"),
     ("nodemailer", "Error: Invalid login sequence while waiting for \"334 VXNlcm5hbWU6\": "
@@ -262,6 +284,174 @@ ROWS: tuple[tuple[str, str, str, str, str], ...] = (
      "mx.example.org[192.0.2.1]", "message_size", "message", POSTFIX + "smtp/smtp_proto.c#L2707"),
     ("postfix", "mail for example.org loops back to myself", "other", "none",
      POSTFIX + "smtp/smtp_addr.c#L728"),
+    # --- qmail (notqmail's qmail-remote, qmail-local, qmail-send: the bounce's own lines) --
+    ("qmail", "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)",
+     "firewall_block", "connect", QMAIL + "qmail-remote.c#L63"),
+    ("qmail", "Sorry, I couldn't find any host by that name. (#4.1.2)",
+     "dns_resolution", "dns", QMAIL + "qmail-remote.c#L68"),
+    ("qmail", "Sorry, I couldn't find any host named example.org. (#5.1.2)",
+     "dns_resolution", "dns", QMAIL + "qmail-remote.c#L78"),
+    ("qmail", "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)",
+     "dns_resolution", "dns", QMAIL + "qmail-remote.c#L82"),
+    ("qmail", "CNAME lookup failed temporarily. (#4.4.3)", "dns_resolution", "dns",
+     QMAIL + "qmail-remote.c#L66"),
+    ("qmail", "Sorry. Although I'm listed as a best-preference MX or A for that host,\nit isn't in "
+     "my control/locals file, so I don't treat it as local. (#5.4.6)", "other", "none",
+     QMAIL + "qmail-remote.c#L85"),
+    ("qmail", "Connected to 192.0.2.1 but greeting failed.", "other", "greeting",
+     QMAIL + "qmail-remote.c#L224"),
+    ("qmail", "Connected to 192.0.2.1 but sender was rejected.", "policy_rejection", "mail_from",
+     QMAIL + "qmail-remote.c#L237"),
+    ("qmail", "192.0.2.1 does not like recipient.", "recipient", "rcpt_to",
+     QMAIL + "qmail-remote.c#L249"),
+    ("qmail", "192.0.2.1 failed on DATA command.", "other", "data", QMAIL + "qmail-remote.c#L264"),
+    ("qmail", "192.0.2.1 failed after I sent the message.", "other", "message",
+     QMAIL + "qmail-remote.c#L270"),
+    ("qmail", "SMTP cannot transfer messages with partial final lines. (#5.6.2)", "other",
+     "message", QMAIL + "qmail-remote.c#L74"),
+    ("qmail", "Sorry, no mailbox here by that name. (#5.1.1)", "recipient", "rcpt_to",
+     QMAIL + "qmail-local.c#L590"),
+    ("qmail", "This message is looping: it already has my Delivered-To line. (#5.4.6)", "other",
+     "none", QMAIL + "qmail-local.c#L312"),
+    ("qmail", "I'm not going to try again; this message has been in the queue too long.",
+     "other", "none", QMAIL + "qmail-send.c#L921"),
+    # --- Sendmail as a client (deliver.c, usersmtp.c, err.c, util.c, envelope.c) ----------
+    ("sendmail", "Deferred: Connection refused by mx.example.org.", "firewall_block", "connect",
+     SENDMAIL + "err.c#L1222"),
+    ("sendmail", "Deferred: Connection timed out with mx.example.org.", "firewall_block",
+     "connect", SENDMAIL + "err.c#L1180"),
+    ("sendmail", "Host mx.example.org is down", "firewall_block", "connect",
+     SENDMAIL + "err.c#L1215"),
+    ("sendmail", "451 4.4.1 reply: read error from mx.example.org", "connection_dropped", "none",
+     SENDMAIL + "usersmtp.c#L3287"),
+    ("sendmail", "421 4.4.1 Connection reset by mx.example.org", "connection_dropped", "none",
+     SENDMAIL + "usersmtp.c#L3275"),
+    ("sendmail", "timeout waiting for input from mx.example.org during client greeting",
+     "network_timeout", "greeting", SENDMAIL + "util.c#L1460"),
+    ("sendmail", "timeout waiting for input from mx.example.org during client RCPT",
+     "network_timeout", "rcpt_to", SENDMAIL + "util.c#L1460"),
+    ("sendmail", "451 4.4.1 timeout writing message to mx.example.org", "network_timeout",
+     "message", SENDMAIL + "usersmtp.c#L2903"),
+    ("sendmail", "553 5.3.5 mx.example.org config error: mail loops back to me (MX problem?)",
+     "other", "none", SENDMAIL + "usersmtp.c#L260"),
+    ("sendmail", "504 SMTPUTF8 required but not offered", "other", "none",
+     SENDMAIL + "usersmtp.c#L2115"),
+    # (corrected after the first run from none: an enhanced code's usual stage, "What
+    # decides" item 5)
+    ("sendmail", "554 5.6.3 mx.example.org does not support 8BITMIME", "other", "message",
+     SENDMAIL + "usersmtp.c#L2182"),
+    # (the two below and qmail's queue line corrected after the first run from
+    # network_timeout: "a queue expiry or a loop is `other`", docs/explain.md)
+    ("sendmail", "Cannot send message for 5 days", "other", "none",
+     SENDMAIL + "envelope.c#L320"),
+    ("sendmail", "Warning: could not send message for past 4 hours", "other", "none",
+     SENDMAIL + "envelope.c#L417"),
+    ("sendmail", "Deferred: DNS failure: CNAME loop for example.org", "dns_resolution", "dns",
+     SENDMAIL + "domain.c#L1618"),
+    # --- Ruby net-smtp (Rails' Action Mailer) ---------------------------------------------
+    ("ruby", "Net::SMTPUnsupportedCommand: STARTTLS is not supported on this server",
+     "starttls_unavailable", "starttls", RUBY + "#L680"),
+    ("ruby", "Net::SMTPUnknownError: could not get 3xx (550: 550 5.7.1 Relaying denied)",
+     "policy_rejection", "rcpt_to", RUBY + "#L1042"),
+    # (corrected after the first run from none: relaying refused answers RCPT TO, session
+    # 21 stages3)
+    ("ruby", "Net::SMTPServerBusy: 421 4.7.0 Try again later, closing connection.",
+     "service_unavailable", "none", RUBY),
+    ("ruby", "Net::SMTPFatalError: 550 5.1.1 <user@example.org>: Recipient address rejected: "
+     "User unknown in local recipient table", "recipient", "rcpt_to", RUBY),
+    # (corrected after the first run from other: a reply quoting HELO's syntax is the
+    # HELO name judged, session 18's c18.wording.command_usage_helo)
+    ("ruby", "Net::SMTPSyntaxError: 501 5.5.4 Syntax: EHLO hostname", "policy_rejection", "ehlo",
+     RUBY),
+    ("ruby", "Net::OpenTimeout: execution expired", "firewall_block", "connect", RUBY),
+    ("ruby", "Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>", "network_timeout",
+     "none", RUBY),
+    # --- lettre (Rust) --------------------------------------------------------------------
+    ("lettre", "permanent error (550): 5.1.1 The email account that you tried to reach does not "
+     "exist.", "recipient", "rcpt_to", LETTRE + "#L151"),
+    ("lettre", "transient error (421): 4.7.0 Try again later, closing connection.",
+     "service_unavailable", "none", LETTRE + "#L148"),
+    ("lettre", "Connection error: Connection refused (os error 111)", "firewall_block",
+     "connect", LETTRE + "#L143"),
+    ("lettre", "network error: Connection reset by peer (os error 104)", "connection_dropped",
+     "none", LETTRE + "#L142"),
+    ("lettre", "tls error: invalid peer certificate: UnknownIssuer", "tls_certificate",
+     "tls_handshake", LETTRE + "#L145"),
+    ("lettre", "permanent error (535): 5.7.8 Username and Password not accepted.",
+     "authentication", "auth", LETTRE + "#L151"),
+    # --- Jakarta Mail / JavaMail (Angus Mail's SMTP provider) ------------------------------
+    ("jakarta", "jakarta.mail.MessagingException: STARTTLS is required but host does not "
+     "support STARTTLS", "starttls_unavailable", "starttls", JAKARTA + "#L752"),
+    ("jakarta", "jakarta.mail.AuthenticationFailedException: No authentication mechanisms "
+     "supported by both server and client", "authentication", "auth", JAKARTA + "#L870"),
+    ("jakarta", "jakarta.mail.SendFailedException: Invalid Addresses;\n  nested exception is:\n"
+     "\torg.eclipse.angus.mail.smtp.SMTPAddressFailedException: 550 5.1.1 <user@example.org>: "
+     "Recipient address rejected: User unknown", "recipient", "rcpt_to", JAKARTA + "#L2097"),
+    ("jakarta", "jakarta.mail.MessagingException: Got bad greeting from SMTP host: "
+     "smtp.example.com, port: 25, response: 554 5.7.1 Service unavailable", "policy_rejection",
+     "greeting",
+     # (corrected after the first run from other: the quoted reply decides, item 1)
+     JAKARTA + "#L2232"),
+    ("jakarta", "jakarta.mail.MessagingException: Can't send command to SMTP host;\n  nested "
+     "exception is:\n\tjava.net.SocketException: Broken pipe", "connection_dropped", "none",
+     JAKARTA + "#L2465"),
+    ("jakarta", "jakarta.mail.MessagingException: Exception reading response;\n  nested "
+     "exception is:\n\tjava.net.SocketTimeoutException: Read timed out", "network_timeout",
+     "none", JAKARTA + "#L2520"),
+    ("jakarta", "jakarta.mail.MessagingException: IOException while sending message;\n  nested "
+     "exception is:\n\tjava.net.SocketException: Connection reset", "connection_dropped",
+     "message", JAKARTA + "#L1355"),
+    ("jakarta", "jakarta.mail.MessagingException: Could not start protocol to SMTP host: "
+     "smtp.example.com, port: 25, response: -1", "connection_dropped", "greeting",
+     JAKARTA + "#L2303"),
+    ("jakarta", "jakarta.mail.SendFailedException: No recipient addresses", "other", "none",
+     JAKARTA + "#L1255"),
+    # --- Symfony Mailer (Laravel's and Symfony's mailer) ----------------------------------
+    ("symfony", "Failed to find an authenticator supported by the SMTP server, which currently "
+     "supports: \"login\", \"plain\".", "authentication", "auth",
+     SYMFONY + "Transport/Smtp/EsmtpTransport.php#L218"),
+    ("symfony", "Connection to \"smtp.example.com:587\" timed out.", "network_timeout", "none",
+     SYMFONY + "Transport/Smtp/Stream/AbstractStream.php#L85"),
+    ("symfony", "Connection to \"smtp.example.com:587\" has been closed unexpectedly.",
+     "connection_dropped", "none", SYMFONY + "Transport/Smtp/Stream/AbstractStream.php#L88"),
+    ("symfony", "Unable to write bytes on the wire.", "connection_dropped", "none",
+     SYMFONY + "Transport/Smtp/Stream/AbstractStream.php#L50"),
+    ("symfony", "Connection could not be established with host \"ssl://smtp.example.com:465\": "
+     "stream_socket_client(): Unable to connect to ssl://smtp.example.com:465 (Connection "
+     "refused)", "firewall_block", "connect", SYMFONY + "Transport/Smtp/Stream/SocketStream.php#L154"),
+    ("symfony", "Expected response code \"250\" but got code \"550\", with message \"550 5.7.1 "
+     "<noreply@example.com>: Sender address rejected: not owned by user app@example.com\".",
+     "policy_rejection", "mail_from", SYMFONY + "Transport/Smtp/SmtpTransport.php#L333"),
+    ("symfony", "Process could not be started: sh: 1: /usr/sbin/sendmail: not found", "other",
+     "none", SYMFONY + "Transport/Smtp/Stream/ProcessStream.php#L44"),
+    # --- Python smtplib -------------------------------------------------------------------
+    ("smtplib", "smtplib.SMTPNotSupportedError: SMTP AUTH extension not supported by server.",
+     "authentication", "auth", SMTPLIB),
+    ("smtplib", "smtplib.SMTPNotSupportedError: STARTTLS extension not supported by server.",
+     "starttls_unavailable", "starttls", SMTPLIB),
+    ("smtplib", "smtplib.SMTPException: No suitable authentication method found.",
+     "authentication", "auth", SMTPLIB),
+    ("smtplib", "smtplib.SMTPServerDisconnected: Connection unexpectedly closed: timed out",
+     "network_timeout", "none", SMTPLIB),
+    ("smtplib", "smtplib.SMTPHeloError: (501, b'5.5.4 Invalid domain name')", "policy_rejection",
+     "ehlo", SMTPLIB),
+    ("smtplib", "smtplib.SMTPNotSupportedError: SMTPUTF8 not supported by server", "other",
+     "none", SMTPLIB),
+    ("smtplib", "smtplib.SMTPDataError: (554, b'5.7.1 Message rejected as spam')",
+     "policy_rejection", "message", SMTPLIB),
+    ("smtplib", "smtplib.SMTPSenderRefused: (530, b'5.7.0 Authentication Required', "
+     "'noreply@example.com')", "authentication", "mail_from", SMTPLIB),
+    # --- Go net/smtp ----------------------------------------------------------------------
+    ("gosmtp", "smtp: server doesn't support AUTH", "authentication", "auth",
+     GOSMTP + "smtp.go"),
+    ("gosmtp", "unencrypted connection", "starttls_unavailable", "auth", GOSMTP + "auth.go"),
+    ("gosmtp", "wrong host name", "authentication", "auth", GOSMTP + "auth.go"),
+    ("gosmtp", "535 5.7.8 Username and Password not accepted.", "authentication", "auth",
+     GOSMTP + "smtp.go"),
+    ("gosmtp", "dial tcp 192.0.2.1:25: connect: connection timed out", "firewall_block",
+     "connect", GOSMTP + "smtp.go"),
+    ("gosmtp", "x509: certificate signed by unknown authority", "tls_certificate",
+     "tls_handshake", GOSMTP + "smtp.go"),
 )
 
 

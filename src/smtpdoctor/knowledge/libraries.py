@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from smtpdoctor.knowledge.client_catalogues import CATALOGUE_PATTERNS
 from smtpdoctor.knowledge.client_languages import (
     CLIENT_LANGUAGE_PATTERNS,
     LOCAL_CLIENT_PATTERNS,
@@ -41,6 +42,9 @@ _NO_CODE = r"(?![245]\d\d\b)"
 _LIB = "library"
 
 LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
+    # Widely used mail software's own sentences, read whole from its source (session 22,
+    # knowledge/client_catalogues.py).
+    *CATALOGUE_PATTERNS,
     pattern(
         "library.eof_at_connect",
         # PHPMailer reports "Could not authenticate" after any failed connect;
@@ -388,7 +392,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.javamail_no_greeting",
         # JavaMail's "response: -1": connected, but the server closed before a greeting.
-        r"Could not connect to SMTP host: \S+, port: \d+, response: -1",
+        # (session 22) and its "Could not start protocol to SMTP host" when the EHLO
+        # exchange read no reply (Angus Mail SMTPTransport.java#L2303)
+        r"Could not (?:connect|start protocol) to SMTP host: \S+, port: \d+, response: -1",
         _C.CONNECTION_DROPPED,
         "The application connected, but the server closed the connection before sending "
         "its greeting.",

@@ -18,7 +18,7 @@ mta_session.c; Haraka connection.js.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
-from smtpdoctor.model import Category, Stage
+from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["MTA_PATTERNS", "MTA_STAGE_PHRASES"]
 
@@ -32,6 +32,22 @@ _HELO_REQUIRES = (
 )
 
 MTA_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 22) notqmail qmail-remote.c#L85 (commit a7012e4) perm_ambigmx: "Sorry.
+    # Although I'm listed as a best-preference MX or A for that host, it isn't in my
+    # control/locals file, so I don't treat it as local. (#5.4.6)": mail for a domain
+    # whose MX points at this server, which does not take it as its own: X.4.6's routing
+    # loop, not a failed lookup.
+    pattern(
+        "c22.mta.qmail_best_mx_not_local",
+        r"\blisted as a best-preference MX\b",
+        _C.OTHER,
+        "The domain's MX points at this server, but the server does not take the domain's "
+        "mail as its own: the mail would loop back to it.",
+        "The domain is missing from qmail's control/locals (or rcpthosts/virtualdomains); "
+        "an MX record that names the wrong host.",
+        permanence=Permanence.PERMANENT,
+        retry=False,
+    ),
     # RFC 4954's 454 4.7.0 "Temporary authentication failure" (Postfix
     # smtpd_sasl_glue.c) and Exim's "435 Unable to authenticate at present"
     # (smtp_in.c, an authenticator's expansion deferred): the server could not

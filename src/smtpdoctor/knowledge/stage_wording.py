@@ -1153,7 +1153,7 @@ CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
         "stage.client_connect_no_reply",
         # (not PEAR's "Failed to connect socket: Connection refused (code: -1, ...)": its
         # -1 there is the socket's failure, the connect itself)
-        r"\bconnect to\b[^\n]{0,80}?(?:\bInvalid response code received from server ?"
+        r"\b(?:connect|start protocol) to\b[^\n]{0,80}?(?:\bInvalid response code received from server ?"
         r"\(code: ?-1\b|\bresponse: -1\b)",
         _S.GREETING,
     ),

@@ -1122,7 +1122,9 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "c19.wording.extension_unsupported",
         r"\b(?:SMTPUTF8|8BITMIME|BINARYMIME|CHUNKING|DSN|NOTIFY|ORCPT|ENVID|RET|DELIVERBY|"
         r"REQUIRETLS|MT-PRIORITY)(?: parameter| extension)? (?:is )?not (?:supported|"
-        r"implemented)\b|\bwe do not allow DSN\b",
+        r"implemented)\b|\bwe do not allow DSN\b|"
+        # (session 22) Sendmail's client, usersmtp.c#L2100/#L2115
+        r"\bSMTPUTF8 required but not (?:offered|enabled)\b",
         _C.OTHER,
         "The client used an SMTP service extension or parameter the server does not offer.",
         "A client that sends DSN parameters (NOTIFY, RET, ENVID) or SMTPUTF8 without "
