@@ -57,7 +57,7 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         _C.STARTTLS_UNAVAILABLE,
         "The server refused the STARTTLS command, so the session could not be encrypted.",
         "The server has TLS turned off or cannot load its certificate or key (RFC 3207's "
-        "454 \"TLS not available due to local problem\").",
+        '454 "TLS not available due to local problem").',
         source=_LIB,
         stage=_S.STARTTLS,
         permanence=_T,
@@ -113,8 +113,7 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         # Symfony Mailer AbstractStream.php#L50: a write to the closed socket failed
         r"\bUnable to write bytes on the wire\b",
         _C.CONNECTION_DROPPED,
-        "The connection to the server had already closed when the client tried its next "
-        "step.",
+        "The connection to the server had already closed when the client tried its next step.",
         "The server (or a firewall) closed an idle or refused session; an application "
         "that reuses a closed connection.",
         source=_LIB,
@@ -126,8 +125,7 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         "c22.library.host_down",
         r"\bHost \S+ is down\b",
         _C.FIREWALL_BLOCK,
-        "The client's system reported the server's host as down: the connect got no "
-        "answer at all.",
+        "The client's system reported the server's host as down: the connect got no answer at all.",
         "The server is off or unreachable on this network; a firewall drops the "
         "connection silently.",
         source=_LIB,

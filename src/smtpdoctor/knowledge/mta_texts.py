@@ -32,19 +32,30 @@ _HELO_REQUIRES = (
 )
 
 MTA_PATTERNS: tuple[TextPattern, ...] = (
-    # (session 22) notqmail qmail-remote.c#L85 (commit a7012e4) perm_ambigmx: "Sorry.
-    # Although I'm listed as a best-preference MX or A for that host, it isn't in my
-    # control/locals file, so I don't treat it as local. (#5.4.6)": mail for a domain
-    # whose MX points at this server, which does not take it as its own: X.4.6's routing
-    # loop, not a failed lookup.
+    # (session 22) Exim transports/smtp.c#L3200 (commit 13835a3): "a TLS session is
+    # required, but an attempt to start TLS failed": TLS was offered and the handshake
+    # (or the STARTTLS command) failed where hosts_require_tls demands it.
     pattern(
-        "c22.mta.qmail_best_mx_not_local",
-        r"\blisted as a best-preference MX\b",
-        _C.OTHER,
-        "The domain's MX points at this server, but the server does not take the domain's "
-        "mail as its own: the mail would loop back to it.",
-        "The domain is missing from qmail's control/locals (or rcpthosts/virtualdomains); "
-        "an MX record that names the wrong host.",
+        "c22.mta.exim_tls_required_failed",
+        r"\bTLS session is required, but an attempt to start TLS failed\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The server offered STARTTLS, but the TLS session could not be started, and this "
+        "sender requires TLS for the host.",
+        "The two sides share no protocol version or cipher, or the server's certificate "
+        "or key cannot be loaded; see the TLS error logged beside it.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 22) Postfix smtpd_check.c#L4757 reject_multi_recipient_bounce: a bounce
+    # (null sender) addressed to several recipients, refused at DATA by policy.
+    pattern(
+        "c22.mta.postfix_multi_recipient_bounce",
+        r"\bMulti-recipient bounce\b",
+        _C.POLICY_REJECTION,
+        "The server refuses a delivery report (null sender) addressed to more than one "
+        "recipient: genuine bounces have one.",
+        "A backscatter or spam run using the null sender; a mailer that sends its bounces "
+        "to several recipients at once.",
         permanence=Permanence.PERMANENT,
         retry=False,
     ),
