@@ -28,12 +28,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from smtpdoctor.diagnosis import classify
+
 DATA = Path(__file__).resolve().parent / "data" / "catalogues.jsonl"
 
 
 def main(argv: list[str]) -> int:
-    from smtpdoctor.diagnosis import classify
-
     only = argv[argv.index("--product") + 1] if "--product" in argv else None
     rows = [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line]
     right: Counter[tuple[str, str]] = Counter()

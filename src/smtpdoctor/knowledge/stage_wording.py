@@ -1162,8 +1162,8 @@ CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
         "stage.client_connect_no_reply",
         # (not PEAR's "Failed to connect socket: Connection refused (code: -1, ...)": its
         # -1 there is the socket's failure, the connect itself)
-        r"\b(?:connect|start protocol) to\b[^\n]{0,80}?(?:\bInvalid response code received from server ?"
-        r"\(code: ?-1\b|\bresponse: -1\b)",
+        r"\b(?:connect|start protocol) to\b[^\n]{0,80}?"
+        r"(?:\bInvalid response code received from server ?\(code: ?-1\b|\bresponse: -1\b)",
         _S.GREETING,
     ),
 )
