@@ -159,6 +159,29 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # .NET System.Net.Mail's MailHostNotFound (Strings.resx): "The SMTP host was not
+    # found." (the name did not resolve).
+    pattern(
+        "c22.library.dotnet_host_not_found",
+        r"\bThe SMTP host was not found\b",
+        _C.DNS_RESOLUTION,
+        "The SMTP server's name did not resolve, so the client could not connect.",
+        "A misspelt host name in the settings; the client's DNS cannot resolve it.",
+        source=_LIB,
+        stage=_S.DNS,
+        permanence=_T,
+    ),
+    # sSMTP ssmtp.c#L1648 "Timeout on stdin while reading body": the local program that
+    # piped the message stopped writing; no server is involved.
+    pattern(
+        "c22.library.stdin_timeout",
+        r"\bTimeout on stdin\b",
+        _C.OTHER,
+        "The mailer timed out reading the message from its own input: the program that "
+        "hands it the message stopped writing; no server was involved.",
+        source=_LIB,
+        permanence=_T,
+    ),
     # Go net/smtp auth.go: PlainAuth refuses to send the password when the server name it
     # dialled is not the host it was given ("wrong host name").
     pattern(
@@ -188,6 +211,10 @@ CATALOGUE_STAGE_PHRASES: tuple[StagePhrase, ...] = (
     # MailKit SmtpClient.cs#L999 "must be connected before you can authenticate".
     stage_phrase(
         "c22.stage.before_authenticate", r"\bconnected before you can authenticate\b", _S.AUTH
+    ),
+    # .NET System.Net.Mail's SmtpEhloResponseInvalid (Strings.resx).
+    stage_phrase(
+        "c22.stage.invalid_ehlo_response", r"\binvalid response to the EHLO command\b", _S.EHLO
     ),
     # qmail-remote.c#L66 "CNAME lookup failed temporarily": a DNS lookup.
     stage_phrase("c22.stage.cname_lookup", r"\bCNAME lookup failed\b", _S.DNS),

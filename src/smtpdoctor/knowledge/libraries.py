@@ -167,7 +167,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # Go's net/smtp PlainAuth will not send a password over a connection TLS does not
         # protect ("error authenticating: unencrypted connection"; Mattermost's "Failed to
         # authenticate on SMTP server, unencrypted connection")
-        r"\bauthenticat\w*[^\n]{0,40}[:,] ?unencrypted connection\b",
+        r"\bauthenticat\w*[^\n]{0,40}[:,] ?unencrypted connection\b|"
+        # (session 22) OpenSMTPD's client, mta_session.c#L646
+        r"\bRefuse to AUTH over insecure channel\b",
         _C.STARTTLS_UNAVAILABLE,
         "The client would not send the password because the connection is not "
         "encrypted: TLS was never started before AUTH.",
@@ -857,7 +859,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # MailKit when every RCPT TO was refused; a PLC Ethernet module's SMTP client
         # ("No recipient accepted by the SMTP server", Schneider's diagnostic 16#510A)
         r"\bNo recipients were accepted\b|"
-        r"\bNo recipients? (?:was |were )?accepted by the SMTP server\b",
+        r"\bNo recipients? (?:was |were )?accepted by the SMTP server\b|"
+        # (session 22) .NET's SmtpFailedRecipient(s)Exception (System.Net.Mail Strings.resx
+        # SmtpAllRecipientsFailed, SmtpRecipientFailed)
+        r"\bUnable to send to (?:all recipients|a recipient)\b",
         _C.RECIPIENT,
         "The server refused a recipient of the message.",
         source=_LIB,

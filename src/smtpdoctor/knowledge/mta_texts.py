@@ -46,6 +46,30 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         stage=_S.TLS_HANDSHAKE,
         permanence=Permanence.TEMPORARY,
     ),
+    # (session 22) OpenSMTPD's client, mta.c#L1214/#L1230/#L1232 (commit 3153385): every
+    # route to the destination's MX hosts failed or is marked as failing (connections that
+    # could not be made), "No valid route to remote MX", "All routes to destination blocked".
+    pattern(
+        "c22.mta.opensmtpd_no_route",
+        r"\bNo valid route to (?:remote MX|destination)\b|\bAll routes to destination blocked\b",
+        _C.FIREWALL_BLOCK,
+        "The sending OpenSMTPD could not connect to any MX host of the destination (each "
+        "route failed or is held back after failures).",
+        "Outbound port 25 blocked by the network or provider; the MX hosts unreachable or "
+        "down; no address family in common (IPv6-only MX, IPv4-only sender).",
+        stage=_S.CONNECT,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 22) OpenSMTPD mta.c#L1222 "Destination seem to reject all mails": every MX
+    # host refused the session (its banner or HELO), most often this sender's address.
+    pattern(
+        "c22.mta.opensmtpd_rejects_all",
+        r"\bDestination seems? to reject all mails?\b",
+        _C.POLICY_REJECTION,
+        "Every MX host of the destination refused the sending server's session.",
+        "The sending IP is on a block list or has no reverse DNS the destination accepts.",
+        permanence=Permanence.TEMPORARY,
+    ),
     # (session 22) Postfix smtpd_check.c#L4757 reject_multi_recipient_bounce: a bounce
     # (null sender) addressed to several recipients, refused at DATA by policy.
     pattern(
