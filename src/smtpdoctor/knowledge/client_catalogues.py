@@ -53,7 +53,9 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
     # "STARTTLS denied, code %d" is the same refusal.
     pattern(
         "c22.library.starttls_refused",
-        r"\bcommand STARTTLS failed\b|\bSTARTTLS denied\b",
+        r"\bcommand STARTTLS failed\b|\bSTARTTLS denied\b|"
+        # Zeta Components' ezcMail: "SMTP server does not accept the STARTTLS command."
+        r"\bdoes not accept the STARTTLS command\b",
         _C.STARTTLS_UNAVAILABLE,
         "The server refused the STARTTLS command, so the session could not be encrypted.",
         "The server has TLS turned off or cannot load its certificate or key (RFC 3207's "

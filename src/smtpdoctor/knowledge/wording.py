@@ -1132,7 +1132,11 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # (session 22) Postfix smtpd.c#L2774 (a DSN parameter with DSN turned off) and
         # #L4524 (a non-ASCII address without the SMTPUTF8 parameter), whatever X.7.1 or
         # X.6.7 beside them
-        r"\bDSN support is disabled\b|\bMust declare SMTPUTF8\b",
+        r"\bDSN support is disabled\b|\bMust declare SMTPUTF8\b|"
+        # a client's own check of the EHLO reply (MailKit SmtpClient.cs#L2387 "The SMTP
+        # server does not support the 8BITMIME extension.")
+        r"\bdoes not support the (?:SMTPUTF8|8BITMIME|BINARYMIME|CHUNKING|DSN|"
+        r"REQUIRETLS) extension\b",
         _C.OTHER,
         "The client used an SMTP service extension or parameter the server does not offer.",
         "A client that sends DSN parameters (NOTIFY, RET, ENVID) or SMTPUTF8 without "
