@@ -2,7 +2,7 @@
 for the purpose with other values than bench/data/catalogues.jsonl's: widely used mail
 software's own failure sentences, each read for its format string's family (msmtp, nodemailer,
 curl, MailKit, .NET System.Net.Mail, Symfony Mailer, Angus/Jakarta Mail, Go net/smtp, sSMTP,
-Sendmail's client, OpenSMTPD's client, Exim, Postfix's smtpd, ezcMail); and the readings these
+Sendmail's client, OpenSMTPD's client, Exim, Postfix's smtpd, ezcMail, Dovecot LMTP); and the readings these
 rules must not move."""
 
 from __future__ import annotations
@@ -105,6 +105,12 @@ CLASSES = [
         "550 5.5.0 <DATA>: Data command rejected: Multi-recipient bounce",
         "policy_rejection",
         "data",
+    ),
+    # Dovecot LMTP's per-user delivery concurrency: a rate at RCPT TO.
+    (
+        "451 4.3.0 <bob@example.net> Too many concurrent deliveries for user",
+        "rate_limited",
+        "rcpt_to",
     ),
     # qmail-remote's CNAME lookup: DNS.
     ("CNAME lookup failed temporarily. (#4.4.3)", "dns_resolution", "dns"),

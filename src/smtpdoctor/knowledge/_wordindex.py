@@ -451,6 +451,7 @@ WORDS: dict[str, _Words] = {
     '6c7fbd3da5290ac8': (('mailsmtp_',), (('helo', 'mailsmtp_'), ('mailsmtp_init',))),
     '6cc0f21c57ca2b2e': (('invalid addresses', 'smtpaddressfailedexception', 'smtpfailedrecipientexception', 'smtptransport.rcptto'), (('invalid addresses',), ('smtpaddressfailedexception',), ('smtptransport.rcptto',), ('smtpfailedrecipientexception',))),
     '6d12e8cc318d193a': (('account service is temporarily unavailable', 'outbound thread limit'), (('account service is temporarily unavailable',), ('outbound thread limit',))),
+    '6d24179114f6135a': (('too many concurrent deliveries for',), (('too many concurrent deliveries for', 'user'),)),
     '6d595907dd7a28e7': (("recipient's e", 't accepting connection requests from your e'), (('didn', 'mail system', "recipient's e", 't respond'), ('isn', 'mail system', 't accepting connection requests from your e'))),
     '6d631bc560cf1423': (('(rtr:', '[ph01]', 'not accepted for policy reasons'), (('not accepted for policy reasons',), ('[ph01]',), ('(rtr:',))),
     '6d8e100bcf630cb2': (('excessive unknown recipients',), (('excessive unknown recipients',),)),

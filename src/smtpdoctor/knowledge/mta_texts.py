@@ -70,6 +70,20 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "The sending IP is on a block list or has no reverse DNS the destination accepts.",
         permanence=Permanence.TEMPORARY,
     ),
+    # (session 22) Dovecot LMTP, src/lmtp/lmtp-local.c (commit addedc4): "451 4.3.0 <x>
+    # Too many concurrent deliveries for user" (lmtp_user_concurrency_limit): the
+    # recipient's deliveries at their limit, a deferral at RCPT TO.
+    pattern(
+        "c22.mta.dovecot_user_concurrency",
+        r"\bToo many concurrent deliveries for (?:this )?user\b",
+        _C.RATE_LIMITED,
+        "The recipient's mail server is already delivering as many messages to this "
+        "mailbox as it allows at once; the delivery was deferred.",
+        "Dovecot's lmtp_user_concurrency_limit reached by a burst of mail to one user; a "
+        "slow mail store that keeps deliveries open.",
+        stage=_S.RCPT_TO,
+        permanence=Permanence.TEMPORARY,
+    ),
     # (session 22) Postfix smtpd_check.c#L4757 reject_multi_recipient_bounce: a bounce
     # (null sender) addressed to several recipients, refused at DATA by policy.
     pattern(
