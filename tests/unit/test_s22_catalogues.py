@@ -2,8 +2,8 @@
 for the purpose with other values than bench/data/catalogues.jsonl's: widely used mail
 software's own failure sentences, each read for its format string's family (msmtp, nodemailer,
 curl, MailKit, .NET System.Net.Mail, Symfony Mailer, Angus/Jakarta Mail, Go net/smtp, sSMTP,
-Sendmail's client, OpenSMTPD's client, Exim, Postfix's smtpd, ezcMail, Dovecot LMTP); and the readings these
-rules must not move."""
+Sendmail's client, OpenSMTPD's client, Exim, Postfix's smtpd, ezcMail, Dovecot LMTP); and the
+readings these rules must not move."""
 
 from __future__ import annotations
 

@@ -17,6 +17,22 @@ Sources (commits):
   https://github.com/curl/curl/blob/5c61e168698a72b87437d58ed728bcdea6d5db42/lib/smtp.c
 * MailKit ``MailKit/Net/Smtp/SmtpClient.cs``:
   https://github.com/jstedfast/MailKit/blob/d1f7aa7655d50777c4ece3803ff86f3591e60db5/
+* Sendmail ``sendmail/err.c``, ``usersmtp.c``:
+  https://github.com/deepin-community/sendmail/blob/c7e7de44d95651fef2967c9e1623bb204f250bb3/
+* .NET System.Net.Mail ``Resources/Strings.resx``:
+  https://github.com/dotnet/runtime/blob/003e43b4e551874822af3c8f28188e0139a798f4/src/libraries/System.Net.Mail/src/Resources/Strings.resx
+* Angus (Jakarta) Mail ``SMTPTransport.java``:
+  https://github.com/eclipse-ee4j/angus-mail/blob/eca8e08baa56a83ab68ae3faaca25d8ca3c0e5ee/
+* Symfony Mailer ``Transport/Smtp/Stream/AbstractStream.php``:
+  https://github.com/symfony/mailer/blob/eb0c3187c7ddfde12d8aa0e1fa5fb29e730a41e0/
+* sSMTP ``ssmtp.c``:
+  https://github.com/TheJonny/debian-ssmtp/blob/d4631356318ae3f78f15bd55eeae295dec2a48e2/ssmtp.c
+* Go ``src/net/smtp/auth.go``:
+  https://github.com/golang/go/blob/07858f11a8fc8ae91c010664631a54e9379e6f26/src/net/smtp/
+* notqmail ``qmail-remote.c``:
+  https://github.com/notqmail/notqmail/blob/a7012e4fdf2f82f6aa5abe2f57e20831d238d774/
+* Zeta Components' ezcMail (its STARTTLS refusal, quoted in
+  https://github.com/zetacomponents/Mail/issues/34)
 
 A client's summary sentence that names no reason is weak (``specific=False``): the
 server's reply it quotes beside it decides, as for PHPMailer's table

@@ -1165,7 +1165,8 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     # A structured log's event named after the command that failed (maddy's
     # "smtp: RCPT error", "MAIL FROM error").
     stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
-    # (session 22: not Mautic's log tag "[MAIL ERROR]", put before any mail error)
+    # (session 22: not Mautic's log tag "[MAIL ERROR]", in capitals before every mail
+    # error it logs)
     stage_phrase(
         "stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? (?-i:[Ee]rror)\b", _S.MAIL_FROM
     ),

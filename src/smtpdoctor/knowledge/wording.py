@@ -1106,11 +1106,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     # client's protocol, whatever policy code (4.7.0) stands beside it.
     pattern(
         "c19.wording.bad_commands",
-        r"\btoo many (?:bad|invalid|unrecognized|unknown|erroneous|syntax) (?:commands|errors)\b|"
-        # (session 22) Exim smtp_in.c#L2921's "Too many syntax or protocol errors"
-        r"\btoo many syntax or protocol errors\b|"
-        # (session 22) OpenSMTPD's client, mta_session.c#L1085
-        r"\btoo many consecutive errors\b",
+        # (session 22: Exim smtp_in.c#L2921's "Too many syntax or protocol errors",
+        # OpenSMTPD's client's "Too many consecutive errors", mta_session.c#L1085)
+        r"\btoo many (?:bad|invalid|unrecognized|unknown|erroneous|syntax(?: or protocol)?|"
+        r"consecutive) (?:commands|errors)\b",
         _C.OTHER,
         "The server closed the session after too many commands it could not accept.",
         "A client that does not speak SMTP (a port scanner, a web client on port 25) or "
