@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from smtpdoctor.knowledge.client_catalogues import CATALOGUE_PATTERNS
 from smtpdoctor.knowledge.client_languages import (
     CLIENT_LANGUAGE_PATTERNS,
     LOCAL_CLIENT_PATTERNS,
@@ -41,6 +42,9 @@ _NO_CODE = r"(?![245]\d\d\b)"
 _LIB = "library"
 
 LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
+    # Widely used mail software's own sentences, read whole from its source (session 22,
+    # knowledge/client_catalogues.py).
+    *CATALOGUE_PATTERNS,
     pattern(
         "library.eof_at_connect",
         # PHPMailer reports "Could not authenticate" after any failed connect;
@@ -163,7 +167,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # Go's net/smtp PlainAuth will not send a password over a connection TLS does not
         # protect ("error authenticating: unencrypted connection"; Mattermost's "Failed to
         # authenticate on SMTP server, unencrypted connection")
-        r"\bauthenticat\w*[^\n]{0,40}[:,] ?unencrypted connection\b",
+        r"\bauthenticat\w*[^\n]{0,40}[:,] ?unencrypted connection\b|"
+        # (session 22) OpenSMTPD's client, mta_session.c#L646
+        r"\bRefuse to AUTH over insecure channel\b",
         _C.STARTTLS_UNAVAILABLE,
         "The client would not send the password because the connection is not "
         "encrypted: TLS was never started before AUTH.",
@@ -388,7 +394,9 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
         "library.javamail_no_greeting",
         # JavaMail's "response: -1": connected, but the server closed before a greeting.
-        r"Could not connect to SMTP host: \S+, port: \d+, response: -1",
+        # (session 22) and its "Could not start protocol to SMTP host" when the EHLO
+        # exchange read no reply (Angus Mail SMTPTransport.java#L2303)
+        r"Could not (?:connect|start protocol) to SMTP host: \S+, port: \d+, response: -1",
         _C.CONNECTION_DROPPED,
         "The application connected, but the server closed the connection before sending "
         "its greeting.",
@@ -851,7 +859,10 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # MailKit when every RCPT TO was refused; a PLC Ethernet module's SMTP client
         # ("No recipient accepted by the SMTP server", Schneider's diagnostic 16#510A)
         r"\bNo recipients were accepted\b|"
-        r"\bNo recipients? (?:was |were )?accepted by the SMTP server\b",
+        r"\bNo recipients? (?:was |were )?accepted by the SMTP server\b|"
+        # (session 22) .NET's SmtpFailedRecipient(s)Exception (System.Net.Mail Strings.resx
+        # SmtpAllRecipientsFailed, SmtpRecipientFailed)
+        r"\bUnable to send to (?:all recipients|a recipient)\b",
         _C.RECIPIENT,
         "The server refused a recipient of the message.",
         source=_LIB,

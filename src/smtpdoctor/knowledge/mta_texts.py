@@ -18,7 +18,7 @@ mta_session.c; Haraka connection.js.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
-from smtpdoctor.model import Category, Stage
+from smtpdoctor.model import Category, Permanence, Stage
 
 __all__ = ["MTA_PATTERNS", "MTA_STAGE_PHRASES"]
 
@@ -32,6 +32,71 @@ _HELO_REQUIRES = (
 )
 
 MTA_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 22) Exim transports/smtp.c#L3200 (commit 13835a3): "a TLS session is
+    # required, but an attempt to start TLS failed": TLS was offered and the handshake
+    # (or the STARTTLS command) failed where hosts_require_tls demands it.
+    pattern(
+        "c22.mta.exim_tls_required_failed",
+        r"\bTLS session is required, but an attempt to start TLS failed\b",
+        _C.TLS_HANDSHAKE_FAILURE,
+        "The server offered STARTTLS, but the TLS session could not be started, and this "
+        "sender requires TLS for the host.",
+        "The two sides share no protocol version or cipher, or the server's certificate "
+        "or key cannot be loaded; see the TLS error logged beside it.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 22) OpenSMTPD's client, mta.c#L1214/#L1230/#L1232 (commit 3153385): every
+    # route to the destination's MX hosts failed or is marked as failing (connections that
+    # could not be made), "No valid route to remote MX", "All routes to destination blocked".
+    pattern(
+        "c22.mta.opensmtpd_no_route",
+        r"\bNo valid route to (?:remote MX|destination)\b|\bAll routes to destination blocked\b",
+        _C.FIREWALL_BLOCK,
+        "The sending OpenSMTPD could not connect to any MX host of the destination (each "
+        "route failed or is held back after failures).",
+        "Outbound port 25 blocked by the network or provider; the MX hosts unreachable or "
+        "down; no address family in common (IPv6-only MX, IPv4-only sender).",
+        stage=_S.CONNECT,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 22) OpenSMTPD mta.c#L1222 "Destination seem to reject all mails": every MX
+    # host refused the session (its banner or HELO), most often this sender's address.
+    pattern(
+        "c22.mta.opensmtpd_rejects_all",
+        r"\bDestination seems? to reject all mails?\b",
+        _C.POLICY_REJECTION,
+        "Every MX host of the destination refused the sending server's session.",
+        "The sending IP is on a block list or has no reverse DNS the destination accepts.",
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 22) Dovecot LMTP, src/lmtp/lmtp-local.c (commit addedc4): "451 4.3.0 <x>
+    # Too many concurrent deliveries for user" (lmtp_user_concurrency_limit): the
+    # recipient's deliveries at their limit, a deferral at RCPT TO.
+    pattern(
+        "c22.mta.dovecot_user_concurrency",
+        r"\bToo many concurrent deliveries for (?:this )?user\b",
+        _C.RATE_LIMITED,
+        "The recipient's mail server is already delivering as many messages to this "
+        "mailbox as it allows at once; the delivery was deferred.",
+        "Dovecot's lmtp_user_concurrency_limit reached by a burst of mail to one user; a "
+        "slow mail store that keeps deliveries open.",
+        stage=_S.RCPT_TO,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 22) Postfix smtpd_check.c#L4757 reject_multi_recipient_bounce: a bounce
+    # (null sender) addressed to several recipients, refused at DATA by policy.
+    pattern(
+        "c22.mta.postfix_multi_recipient_bounce",
+        r"\bMulti-recipient bounce\b",
+        _C.POLICY_REJECTION,
+        "The server refuses a delivery report (null sender) addressed to more than one "
+        "recipient: genuine bounces have one.",
+        "A backscatter or spam run using the null sender; a mailer that sends its bounces "
+        "to several recipients at once.",
+        permanence=Permanence.PERMANENT,
+        retry=False,
+    ),
     # RFC 4954's 454 4.7.0 "Temporary authentication failure" (Postfix
     # smtpd_sasl_glue.c) and Exim's "435 Unable to authenticate at present"
     # (smtp_in.c, an authenticator's expansion deferred): the server could not

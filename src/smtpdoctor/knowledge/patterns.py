@@ -23,6 +23,7 @@ test corpus (tests/data/replies/corpus.jsonl) names a public source for each.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
+from smtpdoctor.knowledge.client_catalogues import CATALOGUE_STAGE_PHRASES
 from smtpdoctor.knowledge.doctables import DOC_PATTERNS, DOC_STAGE_PHRASES
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
@@ -746,6 +747,7 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *CLIENT_SOCKET_STAGES,
     *VENDOR_STAGE_PHRASES,
     *MTA_STAGE_PHRASES,
+    *CATALOGUE_STAGE_PHRASES,
     *SYNONYM_STAGES,
     # (a timeout naming its command, before the connect words of CORE_STAGES)
     *TIMEOUT_COMMAND_STAGES,

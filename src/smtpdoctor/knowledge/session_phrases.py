@@ -123,7 +123,9 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
         # (not MailKit's "Operation timed out after 5000 milliseconds": a read)
         # (not Dovecot's "authentication failed: Connection lost to authentication
         # server" after a 535: the server's own back end, at AUTH)
-        r"failed: Connection(?! lost to auth)|Operation timed out(?! after \d+ milliseconds)|"
+        # (nor msmtp's "network read error: the operation timed out": a read, session 22)
+        r"failed: Connection(?! lost to auth)|"
+        r"(?<!error: the )Operation timed out(?! after \d+ milliseconds)|"
         r"\b[45]\.4\.31[67]\b|Socket error code 10061|"
         r"unable to connect|Cannot connect to remote server|"
         # (session 17, lines14) hMailServer's NDR names the step: "Error Type: SMTP

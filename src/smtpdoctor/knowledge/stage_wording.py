@@ -406,9 +406,18 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # command they answer is the next one.
     # (session 19, catalogues2: Haraka's "503 Use MAIL before RCPT", "503 Use EHLO/HELO
     # before MAIL")
-    stage_phrase("stage.need_mail", r"\b(?:need|use) MAIL (?:command|before RCPT)\b", _S.RCPT_TO),
+    # (session 22: Exim smtp_in.c#L5004's "503 sender not yet given", its RCPT handler's;
+    # #L5331's "503 valid RCPT command must precede DATA")
     stage_phrase(
-        "stage.need_rcpt", r"\b(?:need|use) RCPT(?: TO)? (?:command|before DATA)\b", _S.DATA
+        "stage.need_mail",
+        r"\b(?:need|use) MAIL (?:command|before RCPT)\b|\bsender not yet given\b",
+        _S.RCPT_TO,
+    ),
+    stage_phrase(
+        "stage.need_rcpt",
+        r"\b(?:need|use) RCPT(?: TO)? (?:command|before DATA)\b|"
+        r"\bRCPT command must precede (?:DATA|BDAT)\b",
+        _S.DATA,
     ),
     stage_phrase(
         "c19.stage.need_helo",
@@ -1153,8 +1162,8 @@ CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
         "stage.client_connect_no_reply",
         # (not PEAR's "Failed to connect socket: Connection refused (code: -1, ...)": its
         # -1 there is the socket's failure, the connect itself)
-        r"\bconnect to\b[^\n]{0,80}?(?:\bInvalid response code received from server ?"
-        r"\(code: ?-1\b|\bresponse: -1\b)",
+        r"\b(?:connect|start protocol) to\b[^\n]{0,80}?"
+        r"(?:\bInvalid response code received from server ?\(code: ?-1\b|\bresponse: -1\b)",
         _S.GREETING,
     ),
 )

@@ -1165,7 +1165,11 @@ SYNONYM_STAGES: tuple[StagePhrase, ...] = (
     # A structured log's event named after the command that failed (maddy's
     # "smtp: RCPT error", "MAIL FROM error").
     stage_phrase("stage.event_rcpt_error", r"\b(?-i:RCPT)(?: TO)? error\b", _S.RCPT_TO),
-    stage_phrase("stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? error\b", _S.MAIL_FROM),
+    # (session 22: not Mautic's log tag "[MAIL ERROR]", in capitals before every mail
+    # error it logs)
+    stage_phrase(
+        "stage.event_mail_error", r"\b(?-i:MAIL)(?: FROM)? (?-i:[Ee]rror)\b", _S.MAIL_FROM
+    ),
     stage_phrase("stage.event_data_error", r"(?-i:DATA)(?<!\wDATA) error\b", _S.DATA),
     # Go mailers name the command: gomail's "Auth: 451 ...", "Mail: 501 ..." and
     # go-mail's "failed to issue MAIL command: 555 ..." (the literal first, the

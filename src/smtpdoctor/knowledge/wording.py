@@ -1106,7 +1106,10 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
     # client's protocol, whatever policy code (4.7.0) stands beside it.
     pattern(
         "c19.wording.bad_commands",
-        r"\btoo many (?:bad|invalid|unrecognized|unknown|erroneous|syntax) (?:commands|errors)\b",
+        # (session 22: Exim smtp_in.c#L2921's "Too many syntax or protocol errors",
+        # OpenSMTPD's client's "Too many consecutive errors", mta_session.c#L1085)
+        r"\btoo many (?:bad|invalid|unrecognized|unknown|erroneous|syntax(?: or protocol)?|"
+        r"consecutive) (?:commands|errors)\b",
         _C.OTHER,
         "The server closed the session after too many commands it could not accept.",
         "A client that does not speak SMTP (a port scanner, a web client on port 25) or "
@@ -1122,7 +1125,17 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         "c19.wording.extension_unsupported",
         r"\b(?:SMTPUTF8|8BITMIME|BINARYMIME|CHUNKING|DSN|NOTIFY|ORCPT|ENVID|RET|DELIVERBY|"
         r"REQUIRETLS|MT-PRIORITY)(?: parameter| extension)? (?:is )?not (?:supported|"
-        r"implemented)\b|\bwe do not allow DSN\b",
+        r"implemented)\b|\bwe do not allow DSN\b|"
+        # (session 22) Sendmail's client, usersmtp.c#L2100/#L2115
+        r"\bSMTPUTF8 required but not (?:offered|enabled)\b|"
+        # (session 22) Postfix smtpd.c#L2774 (a DSN parameter with DSN turned off) and
+        # #L4524 (a non-ASCII address without the SMTPUTF8 parameter), whatever X.7.1 or
+        # X.6.7 beside them
+        r"\bDSN support is disabled\b|\bMust declare SMTPUTF8\b|"
+        # a client's own check of the EHLO reply (MailKit SmtpClient.cs#L2387 "The SMTP
+        # server does not support the 8BITMIME extension.")
+        r"\bdoes not support the (?:SMTPUTF8|8BITMIME|BINARYMIME|CHUNKING|DSN|"
+        r"REQUIRETLS) extension\b",
         _C.OTHER,
         "The client used an SMTP service extension or parameter the server does not offer.",
         "A client that sends DSN parameters (NOTIFY, RET, ENVID) or SMTPUTF8 without "
