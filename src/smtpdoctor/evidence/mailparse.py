@@ -151,7 +151,11 @@ class _Part(email.message.Message):
             return failobj
         if type(hit) is str:
             return hit
-        value = self.policy.header_fetch_parse(*hit)
+        value = hit[1]
+        # (compat32 hands back an ASCII str as it is: only a str holding surrogates
+        # becomes a Header. Its three calls skipped for most fields.)
+        if not (type(value) is str and value.isascii() and self.policy is compat32):
+            value = self.policy.header_fetch_parse(*hit)
         if value is hit[1] and type(value) is str:  # the same str every time: keep it
             first[lowered] = value
         return value
@@ -197,6 +201,8 @@ class _Part(email.message.Message):
             # (A name whose lower case is "content-type" has its 12 characters:
             # only the Kelvin sign lowers to ASCII, and to one character.)
             if len(key) == 12 and key.lower() == "content-type":
+                if type(value) is str and value.isascii() and self.policy is compat32:
+                    return value  # (what compat32 hands back: see get)
                 return self.policy.header_fetch_parse(key, value)
         return _MISSING
 
