@@ -420,8 +420,7 @@ def _cut_alternatives(source: str, flags: int) -> _Cut | None:
     if len(parts) < 2 or tied(source):
         return None
     return tuple(
-        (part, openings(part, flags), caseless_words(needed_words(part, least=2)))
-        for part in parts
+        (part, openings(part, flags), caseless_words(needed_words(part, least=2))) for part in parts
     )
 
 
