@@ -27,10 +27,12 @@ __all__ = [
     "MAX_PARAGRAPH",
     "ORIGINAL",
     "ORIGINAL_AFTER_LINE",
+    "after_line_end",
     "cut_original",
     "folded",
     "header",
     "is_text",
+    "line_start_search",
     "original_start",
     "paragraphs",
     "part_text",
@@ -101,20 +103,25 @@ def cut_original(body: str) -> str:
 
 
 def original_start(body: str) -> int:
-    """Where ``ORIGINAL.search(body)`` matches, or -1. Each of its alternatives
-    opens with "^": past the start, a match follows a "\n", and the regex
-    "\n(?:...)" is searched instead (re skips to each "\n" at once; "^" is
-    tried at every character)."""
-    if ORIGINAL_AFTER_LINE is None:
-        m = ORIGINAL.search(body)
+    """Where ``ORIGINAL.search(body)`` matches, or -1 (:func:`line_start_search`)."""
+    return line_start_search(ORIGINAL, ORIGINAL_AFTER_LINE, body)
+
+
+def line_start_search(rx: re.Pattern[str], after: re.Pattern[str] | None, text: str) -> int:
+    """Where ``rx.search(text)`` matches, or -1, ``after`` being :func:`after_line_end`
+    of ``rx``. Each of its alternatives opens with "^": past the start, a match
+    follows a "\n", and the regex "\n(?:...)" is searched instead (re skips to each
+    "\n" at once; "^" is tried at every character)."""
+    if after is None:
+        m = rx.search(text)
         return -1 if m is None else m.start()
-    if ORIGINAL.match(body) is not None:
+    if rx.match(text) is not None:
         return 0
-    m = ORIGINAL_AFTER_LINE.search(body)
+    m = after.search(text)
     return -1 if m is None else m.start() + 1
 
 
-def _after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+def after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
     """``rx`` (multi-line, each top-level alternative opening with "^") as
     "\n(?:...)" without those "^"; None when it is not of that shape."""
     source = rx.pattern
@@ -130,7 +137,7 @@ def _after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
 
 
 _INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
-ORIGINAL_AFTER_LINE = _after_line_end(ORIGINAL)
+ORIGINAL_AFTER_LINE = after_line_end(ORIGINAL)
 
 
 def paragraphs(body: str) -> list[str]:
