@@ -366,31 +366,19 @@ def search_gated(pattern: re.Pattern[str], text: str, lowered: str | None = None
         return pattern.search(text) is not None
     always, words, by_word = gated
     low = _fold(text) if lowered is None else lowered
-    if any(_opens(rx, starts, after, text, low) for rx, starts, after in always):
+    if any(_opens(rx, starts, text, low) for rx, starts in always):
         return True
     # (The words the text holds found in one pass in C; most texts hold none.)
     for word in filter(low.__contains__, words):
-        if any(_opens(rx, starts, after, text, low) for rx, starts, after in by_word[word]):
+        if any(_opens(rx, starts, text, low) for rx, starts in by_word[word]):
             return True
     return False
 
 
-def _opens(
-    rx: re.Pattern[str],
-    starts: tuple[str, ...] | None,
-    after: re.Pattern[str] | None,
-    text: str,
-    low: str,
-) -> bool:
+def _opens(rx: re.Pattern[str], starts: tuple[str, ...] | None, text: str, low: str) -> bool:
     """``rx.search(text) is not None``, tried only where one of ``starts`` (what its
-    matches open with) stands in ``low``, the folded text (:func:`opens_in`), or, for
-    a regex opening with a multi-line "^", at the start and after each line end
-    (``after``: :func:`line_start_search`)."""
-    if starts is not None:
-        return opens_in(rx, text, low, starts)
-    if after is not None:
-        return rx.match(text) is not None or after.search(text) is not None
-    return rx.search(text) is not None
+    matches open with) stands in ``low``, the folded text (:func:`opens_in`)."""
+    return rx.search(text) is not None if starts is None else opens_in(rx, text, low, starts)
 
 
 def line_start_search(rx: re.Pattern[str], after: re.Pattern[str] | None, text: str) -> int:
@@ -410,28 +398,22 @@ def line_start_search(rx: re.Pattern[str], after: re.Pattern[str] | None, text: 
 def after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
     """``rx`` (multi-line, each top-level alternative opening with "^") as
     "\n(?:...)" without those "^"; None when it is not of that shape."""
-    source = _after_line_source(rx.pattern, rx.flags)
-    return None if source is None else re.compile(source, rx.flags)
-
-
-def _after_line_source(source: str, flags: int) -> str | None:
-    """:func:`after_line_end`'s source for regex ``source`` compiled with ``flags``."""
+    source = rx.pattern
     alternatives = split_top(source)
     if (
-        not flags & re.MULTILINE
-        or flags & re.VERBOSE
+        not rx.flags & re.MULTILINE
+        or rx.flags & re.VERBOSE
         or _INLINE_OR_BACKREF.search(source)
         or not all(a.startswith("^") for a in alternatives)
     ):
         return None
-    return "\n(?:" + "|".join(a[1:] for a in alternatives) + ")"
+    return re.compile("\n(?:" + "|".join(a[1:] for a in alternatives) + ")", rx.flags)
 
 
 _INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
 
-# An alternative: its regex, what its matches open with (None: not known), and, for
-# one opening with a multi-line "^" and no openings, its search after line ends.
-_Alternative = tuple[re.Pattern[str], "tuple[str, ...] | None", "re.Pattern[str] | None"]
+# An alternative: its regex and what its matches open with (None: not known).
+_Alternative = tuple[re.Pattern[str], "tuple[str, ...] | None"]
 # The alternatives no word gates, every gate word, and the alternatives each word gates.
 _Gated = tuple[tuple[_Alternative, ...], tuple[str, ...], dict[str, tuple[_Alternative, ...]]]
 _GATED: dict[tuple[str, int], _Gated | None] = {}
@@ -452,11 +434,7 @@ def _gated_alternatives(pattern: re.Pattern[str]) -> _Gated | None:
     always: list[_Alternative] = []
     by_word: dict[str, list[_Alternative]] = {}
     for part, starts, words in cut:
-        after = None
-        if starts is None and part.startswith("^"):
-            source = _after_line_source(part, pattern.flags)
-            after = None if source is None else _COMPILE[0](source, pattern.flags)
-        alternative = (_COMPILE[0](part, pattern.flags), starts, after)
+        alternative = (_COMPILE[0](part, pattern.flags), starts)
         if words is None:
             always.append(alternative)
         for word in words or ():
