@@ -270,6 +270,10 @@ def test_the_report_openings_answer_as_their_regex(texts: list[str]) -> None:
     # BOUNCE_TEXT_OPENINGS cut in two: the alternatives with known openings tried
     # where one stands, the others searched as one regex; the same answer.
     pieces = ["This is the mail system at host x.", "THIS MESSAGE WAS CREATED AUTOMATICALLY"]
+    # (session 22) the alternatives opening with "^", searched after each line end
+    pieces += ["<a@example.org>: host mx said: 550 no", "** Address not found **"]
+    pieces += ["  退信原因: x", "a@b.example (expanded from <c@d.example>): lost connection"]
+    pieces += ["x <a@b.example>: host y", "Message blocked ** x", "\n\n** Message blocked **\r"]
     found = 0
     for text in texts + pieces + [f"x\n{p}" for p in pieces]:
         answer = bounce._body_marked(text)
@@ -278,7 +282,9 @@ def test_the_report_openings_answer_as_their_regex(texts: list[str]) -> None:
     assert found
     parts = bounce._BODY_MARK_PARTS[0]
     assert parts is not None
-    assert parts[2] is not None  # (both halves are in use)
+    assert parts[2] is not None  # (every part is in use)
+    assert parts[3] is not None
+    assert parts[4] is not None
 
 
 def test_the_returned_original_is_cut_where_its_regex_finds_it(texts: list[str]) -> None:

@@ -230,3 +230,63 @@ def test_a_field_with_undecodable_bytes_reads_as_the_stdlib_reads_it() -> None:
 def test_the_lines_are_the_lines_stringio_reads(char: str) -> None:
     for text in (f"a{char}b\nc\r\nd\re{char}", char, f"x\n{char}\n", f"{char}\r\n\u00e9"):
         assert _lines(text) == io.StringIO(text, newline="").readlines()
+
+
+# Content-Type values that steer Message.get_param: quotes around ";" and "=",
+# angle brackets, bare names, repeated and differently cased names, blanks, RFC 2231
+# parameters and quoted pairs (those two left to the standard library), non-ASCII.
+_PARAM_VALUES = [
+    "",
+    ";",
+    "text/plain",
+    'text/plain; charset="utf-8"',
+    "text/plain; charset=<x>",
+    'multipart/mixed; boundary="a;b"; charset=q',
+    'x; boundary="a"b";c=1',
+    'x; BOUNDARY = " z " ',
+    'x; charset="',
+    'x; charset=""',
+    "x;charset=a;charset=b",
+    ' x ; CharSet = "<a>" ',
+    "x; charset=\u0130",
+    "x; \u0130=1",
+    "charset",
+    "x; charset",
+    "=x; charset=y",
+    'x; name="a\\"b"',
+    "x; name*=utf-8''a%20b",
+    'x; "; charset=a',
+    'x; a="b;c"; charset=d; e="f',
+    "x;\tcharset=\tq\t",
+    "x; charset=a=b",
+]
+_PARAMS = ["charset", "boundary", "name", "", "CHARSET", "\u0130", "text/plain", "x"]
+
+
+def _params_agree(value: str) -> None:
+    fast, reference = parse_mail(f"Content-Type: {value}\n\nbody\n"), email.message.Message()
+    reference["Content-Type"] = value
+    for param in _PARAMS:
+        for failobj in (None, "missing"):
+            got, want = fast.get_param(param, failobj), reference.get_param(param, failobj)
+            assert got == want, (value, param)
+            assert type(got) is type(want), (value, param)
+    assert fast.get_boundary() == reference.get_boundary()
+    assert fast.get_content_charset() == reference.get_content_charset()
+
+
+@pytest.mark.parametrize("value", _PARAM_VALUES)
+def test_a_parameter_is_the_one_the_stdlib_finds(value: str) -> None:
+    _params_agree(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(['"', ";", "=", " ", "<", ">", "a", "B", "charset", "\\", "*"])))
+def test_any_parameter_text_reads_as_the_stdlib_reads_it(pieces: list[str]) -> None:
+    _params_agree("x/y; " + "".join(pieces))
+
+
+def test_a_missing_field_has_no_parameter() -> None:
+    msg = parse_mail("Subject: a\n\nbody\n")
+    assert msg.get_param("charset", "none") == "none"
+    assert msg.get_boundary() is None

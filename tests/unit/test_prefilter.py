@@ -180,6 +180,24 @@ def test_a_regex_searched_by_its_gated_alternatives_answers_as_searched_whole() 
         assert any(found)
 
 
+def test_gated_alternatives_kept_from_an_earlier_run_are_the_ones_worked_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (session 22) What search_gated cuts from a regex's source (each alternative,
+    # its openings and words) goes in the regex store with the rest of
+    # phrasing.derived; taken back, it is used as is, the regex parser not asked.
+    from smtpdoctor.knowledge.microsoft import MICROSOFT_HINT
+
+    key = (MICROSOFT_HINT.pattern, MICROSOFT_HINT.flags)
+    worked_out = phrasing._gated_alternatives(MICROSOFT_HINT)
+    cut = phrasing.derived()[3]
+    assert cut[key] == phrasing._cut_alternatives(*key)
+    monkeypatch.setattr(phrasing, "_CUT", {})
+    monkeypatch.setattr(phrasing, "needed_words", None)  # (not asked again)
+    phrasing.take_derived({}, {}, {}, {key: cut[key]})
+    assert phrasing._gated_alternatives(MICROSOFT_HINT) == worked_out
+
+
 def test_the_flat_form_masked_is_the_masked_text_flattened_when_only_line_ends_differ() -> None:
     texts = [t for t in _texts() if "@" in t]
     texts += [t.replace("@", "\n@") for t in texts] + [t.replace(" ", "\n") for t in texts]

@@ -37,7 +37,9 @@ which a run answered from :mod:`~smtpdoctor.cli.reasonstore` never calls.
 
 The file also keeps what :mod:`~smtpdoctor.knowledge.phrasing` works out
 from the table regexes' sources alone (their branches, what each branch
-opens with, the word index: ``phrasing.derived``, ~20 ms at every start),
+opens with, the word index: ``phrasing.derived``, ~20 ms at every start)
+and the alternatives of the regexes ``phrasing.search_gated`` searches (their
+openings and words, read through the regex parser: ~1 % of a folder's run),
 stamped with ``phrasing.py``'s path, modification time and size (and
 ``regexwords.py``'s) as a
 bytecode file is with its source: written by other phrasing code, it is
@@ -177,13 +179,13 @@ def _give_derived() -> None:
     """Hand the stored branches of the table regexes to phrasing (see phrasing.derived)."""
     derived = _DERIVED.pop("stored", None)
     stamp = _derived_stamp()
-    if stamp is None or not (isinstance(derived, tuple) and len(derived) == 4):
+    if stamp is None or not (isinstance(derived, tuple) and len(derived) == 5):
         return
     if derived[0] != stamp or not all(isinstance(d, dict) for d in derived[1:]):
         return
     from smtpdoctor.knowledge import phrasing
 
-    phrasing.take_derived(derived[1], derived[2], derived[3])
+    phrasing.take_derived(derived[1], derived[2], derived[3], derived[4])
     _DERIVED["given"] = sum(map(len, derived[1:]))
 
 
@@ -388,8 +390,15 @@ def mark() -> tuple[int, ...]:
     from smtpdoctor.diagnosis import prefilter
     from smtpdoctor.knowledge import phrasing
 
-    split, starts, _ = phrasing.derived()
-    return len(_ADDED), len(_CACHED), len(split), len(starts), len(prefilter.built_here())
+    split, starts, _, cut = phrasing.derived()
+    return (
+        len(_ADDED),
+        len(_CACHED),
+        len(split),
+        len(starts),
+        len(prefilter.built_here()),
+        len(cut),
+    )
 
 
 def added_since(at: tuple[int, ...]) -> tuple[Any, ...]:
@@ -404,13 +413,14 @@ def added_since(at: tuple[int, ...]) -> tuple[Any, ...]:
 
     if _STATE["enabled"]:
         _record_cache()  # (the modules' patterns this process compiled, as save does)
-    split, starts, _ = phrasing.derived()
+    split, starts, _, cut = phrasing.derived()
     return (
         [(key, _STORE[key]) for key in _ADDED[at[0] :]],
         list(islice(_CACHED, at[1], None)),
         dict(islice(split.items(), at[2], None)),
         dict(islice(starts.items(), at[3], None)),
         dict(islice(prefilter.built_here().items(), at[4], None)),
+        dict(islice(cut.items(), at[5], None)),
     )
 
 
@@ -419,7 +429,7 @@ def take_added(added: tuple[Any, ...]) -> None:
     from smtpdoctor.diagnosis import prefilter
     from smtpdoctor.knowledge import phrasing
 
-    programs, cached, split, starts, built = added
+    programs, cached, split, starts, built, cut = added
     for key, entry in programs:
         if key not in _STORE:
             _STORE[key] = entry
@@ -427,7 +437,7 @@ def take_added(added: tuple[Any, ...]) -> None:
     for key in cached:
         if key in _STORE:
             _CACHED.setdefault(key, None)
-    phrasing.take_derived(split, starts, {})
+    phrasing.take_derived(split, starts, {}, cut)
     here = prefilter.built_here()
     for table, index in built.items():
         here.setdefault(table, index)
@@ -441,12 +451,12 @@ def save() -> None:
     _record_cache()
     from smtpdoctor.knowledge import phrasing
 
-    split, starts, words = phrasing.derived()
+    split, starts, words, cut = phrasing.derived()
     built, built_here = phrasing.built_sources()
     given = _DERIVED.get("given", 0)
     stamp = _built_stamp()
     _save_head(None if stamp is None else (stamp, dict(built)))
-    if not _ADDED and not built_here and len(split) + len(starts) + len(words) <= given:
+    if not _ADDED and not built_here and len(split) + len(starts) + len(words) + len(cut) <= given:
         return
     path = _path()
     if path is None:
@@ -454,7 +464,7 @@ def save() -> None:
     kept = _STORE if len(_STORE) <= _MAX_ENTRIES else {k: _STORE[k] for k in _ADDED}
     entries = {key: _packed(entry) for key, entry in kept.items()}
     cached = [key for key in _CACHED if key in entries]
-    derived = (_derived_stamp(), dict(split), dict(starts), words)
+    derived = (_derived_stamp(), dict(split), dict(starts), words, dict(cut))
     parts = (derived,) if stamp is None else (derived, (stamp, dict(built)))
     if sidefile.write_or_spare(path, _stamp(), entries, cached, *parts):
         _ADDED.clear()

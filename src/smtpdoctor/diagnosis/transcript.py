@@ -54,6 +54,9 @@ _BARE_SESSION = re.compile(
     r"(?:[ \t]*[23]\d\d[ -][^\n]*\n)*[ \t]*[45]\d\d[ -]",
     re.IGNORECASE | re.MULTILINE,
 )
+# The line after a bare session's command line opens with a reply code: a text with no
+# such line holds no session (and the regex above, tried at every character, need not run).
+_REPLY_AFTER_LINE = re.compile(r"\n[ \t]*[2345]\d\d[ -]")
 # "<<< 554" (Sendmail) before any ">>>"; PHPMailer's "SERVER -> CLIENT: 421" /
 # "SMTP -> FROM SERVER:421" (its 5.x debug output) before the client said
 # anything, in a log that shows the client's lines too.
@@ -98,7 +101,7 @@ def transcript_stage(raw: str) -> tuple[Stage | None, str | None]:
     m = None
     if ">>>" in raw or "In:" in raw or "CLIENT -> SERVER" in raw or "->" in raw or " sent: " in raw:
         m = _TRANSCRIPT.search(raw)
-    if m is None and "\n" in raw:
+    if m is None and "\n" in raw and _REPLY_AFTER_LINE.search(raw):
         m = _BARE_SESSION.search(raw)
     if (
         m is None

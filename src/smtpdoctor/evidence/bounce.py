@@ -69,10 +69,12 @@ from smtpdoctor.evidence.bounce_services import from_service_json as _from_servi
 from smtpdoctor.evidence.bounce_text import HEADER_LINE as _HEADER_LINE
 from smtpdoctor.evidence.bounce_text import ORIGINAL as _ORIGINAL  # noqa: F401
 from smtpdoctor.evidence.bounce_text import ORIGINAL_AFTER_LINE as _ORIGINAL_AFTER_LINE  # noqa: F401
+from smtpdoctor.evidence.bounce_text import after_line_end as _after_line_end
 from smtpdoctor.evidence.bounce_text import cut_original as _cut_original
 from smtpdoctor.evidence.bounce_text import folded as _folded
 from smtpdoctor.evidence.bounce_text import header as _header  # noqa: F401
 from smtpdoctor.evidence.bounce_text import is_text as _is_text
+from smtpdoctor.evidence.bounce_text import line_start_search as _line_start_search
 from smtpdoctor.evidence.bounce_text import original_start as _original_start  # noqa: F401
 from smtpdoctor.evidence.bounce_text import paragraphs as _paragraphs
 from smtpdoctor.evidence.bounce_text import part_text as _part_text
@@ -530,6 +532,7 @@ def _attached_mails(msg: email.message.Message) -> list[email.message.Message]:
 # (~3x faster on a bounce's texts; the same truth on every text).
 _HAS_CODE = re.compile(r"[45](?<!\w[45])(?:\d\d|\.\d{1,3}\.\d{1,3})\b")
 _INLINE_MAIL = re.compile(r"^(?:From MAILER-DAEMON|Return-Path: <>)", re.M | re.I)
+_INLINE_MAIL_AFTER_LINE = _after_line_end(_INLINE_MAIL)
 
 
 def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Message]:
@@ -539,9 +542,9 @@ def _inline_mails(parts: list[email.message.Message]) -> list[email.message.Mess
         if part.get_content_maintype() != "text":
             continue
         body = _part_text(part)
-        m = _INLINE_MAIL.search(body)
-        if m is not None:
-            start = body.find("\n", m.start()) + 1 if body[m.start()] == "F" else m.start()
+        at = _line_start_search(_INLINE_MAIL, _INLINE_MAIL_AFTER_LINE, body)
+        if at >= 0:
+            start = body.find("\n", at) + 1 if body[at] == "F" else at
             out.append(parse_mail(body[start:]))
     return out[:2]
 

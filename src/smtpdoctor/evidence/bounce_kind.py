@@ -35,13 +35,16 @@ from smtpdoctor.knowledge.bounces import (
 )
 from smtpdoctor.knowledge.phrasing import (
     LazyRegex,
+    after_line_end,
     caseless,
     caseless_words,
+    line_start_search,
     needed_words,
     openings,
     opens_in,
     search_gated,
     split_by_openings,
+    split_top,
 )
 from smtpdoctor.knowledge.report_shapes import REPORT_FAILURE_WORDS, REPORT_REPLY_CODE
 
@@ -90,28 +93,51 @@ LOG_LINE = re.compile(
 
 def body_marked(head: str) -> bool:
     """``BODY_MARK.search(head) is not None``: its alternatives that open with known
-    strings tried only where one stands (see opens), the others searched as one."""
+    strings tried only where one stands (see opens); of the others, those that open
+    with a multi-line "^" (session 22: a Postfix "<addr>: host" paragraph, Gmail's
+    "** Address not found **") at the start and after each line end
+    (phrasing.line_start_search: as one regex they were tried at every character),
+    the rest searched as one."""
     if not BODY_MARK_PARTS:  # (worked out on first need, as BODY_MARK is compiled)
-        split = split_by_openings(BOUNCE_TEXT_OPENINGS, BODY_MARK.flags)
-        BODY_MARK_PARTS.append(
-            None
-            if split is None
-            else (
-                re.compile(split[0], BODY_MARK.flags),
-                split[1],
-                re.compile(split[2], BODY_MARK.flags) if split[2] else None,
-            )
-        )
+        BODY_MARK_PARTS.append(_body_mark_parts())
     parts = BODY_MARK_PARTS[0]
     if parts is None:
         return BODY_MARK.search(head) is not None
-    opening, starts, rest = parts
-    return opens_in(opening, head, folded(head), starts) or (
-        rest is not None and rest.search(head) is not None
+    opening, starts, rest, anchored, after = parts
+    return (
+        opens_in(opening, head, folded(head), starts)
+        or (rest is not None and rest.search(head) is not None)
+        or (anchored is not None and line_start_search(anchored, after, head) >= 0)
     )
 
 
-BODY_MARK_PARTS: list[tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str] | None] | None] = []
+def _body_mark_parts() -> _BodyMarkParts | None:
+    split = split_by_openings(BOUNCE_TEXT_OPENINGS, BODY_MARK.flags)
+    if split is None:
+        return None
+    others = split_top(split[2]) if split[2] else []
+    rest = "|".join(a for a in others if not a.startswith("^"))
+    lines = "|".join(a for a in others if a.startswith("^"))
+    anchored = re.compile(lines, BODY_MARK.flags) if lines else None
+    return (
+        re.compile(split[0], BODY_MARK.flags),
+        split[1],
+        re.compile(rest, BODY_MARK.flags) if rest else None,
+        anchored,
+        after_line_end(anchored) if anchored is not None else None,
+    )
+
+
+# The openings' regex, its openings, the other alternatives but those opening with
+# "^", those, and those searched after line ends (see body_marked).
+_BodyMarkParts = tuple[
+    re.Pattern[str],
+    tuple[str, ...],
+    "re.Pattern[str] | None",
+    "re.Pattern[str] | None",
+    "re.Pattern[str] | None",
+]
+BODY_MARK_PARTS: list[_BodyMarkParts | None] = []
 
 
 def looks_like_bounce_body(text: str) -> bool:

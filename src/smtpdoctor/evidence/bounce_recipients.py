@@ -170,6 +170,13 @@ def listed(paragraphs: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _has_address(text: str) -> bool:
+    """``_ADDRESS.search(text)`` found: looked for only where an "@" stands (its
+    local part's class tried at every character, and again from each one of a long
+    word, costs more than the paragraph's one memchr)."""
+    return "@" in text and _ADDRESS.search(text) is not None
+
+
 def fields_inside_named(fields: list[str], paragraphs: list[str]) -> bool:
     """Whether each of ``fields`` (a DSN field line, "Diagnostic-Code: ...") stands
     inside a paragraph that opens with the address it is about: a Postfix
@@ -288,9 +295,7 @@ def with_human(
     else:
         mine = [_excerpt(p, who, others) for p in kept if who and who in p.lower()]
         owners = _owners(every or kept, [who, *others])
-        about = mine + [
-            p for p in kept if not _ADDRESS.search(p) and owners.get(id(p)) in (None, who)
-        ]
+        about = mine + [p for p in kept if not _has_address(p) and owners.get(id(p)) in (None, who)]
     diagnostic = [
         ln
         for ln in entry.text.splitlines()
@@ -343,7 +348,7 @@ def _owners(paragraphs: list[str], recipients: list[str]) -> dict[int, str | Non
     out: dict[int, str | None] = {}
     owner: str | None = None
     for p in paragraphs:
-        if not _ADDRESS.search(p):
+        if not _has_address(p):
             out[id(p)] = owner
             continue
         low = p.lower()

@@ -20,17 +20,19 @@ import re
 from smtpdoctor.evidence.bounce_recipients import ADDRESS_LINE as _ADDRESS_LINE
 from smtpdoctor.evidence.bounce_recipients import listed_lines as _listed_lines
 from smtpdoctor.knowledge.bounces import HELP_GLOSSARY, ORIGINAL_MARKS, REPORT_ADVICE
-from smtpdoctor.knowledge.phrasing import folded, split_top
+from smtpdoctor.knowledge.phrasing import after_line_end, folded, line_start_search
 
 __all__ = [
     "HEADER_LINE",
     "MAX_PARAGRAPH",
     "ORIGINAL",
     "ORIGINAL_AFTER_LINE",
+    "after_line_end",
     "cut_original",
     "folded",
     "header",
     "is_text",
+    "line_start_search",
     "original_start",
     "paragraphs",
     "part_text",
@@ -101,36 +103,11 @@ def cut_original(body: str) -> str:
 
 
 def original_start(body: str) -> int:
-    """Where ``ORIGINAL.search(body)`` matches, or -1. Each of its alternatives
-    opens with "^": past the start, a match follows a "\n", and the regex
-    "\n(?:...)" is searched instead (re skips to each "\n" at once; "^" is
-    tried at every character)."""
-    if ORIGINAL_AFTER_LINE is None:
-        m = ORIGINAL.search(body)
-        return -1 if m is None else m.start()
-    if ORIGINAL.match(body) is not None:
-        return 0
-    m = ORIGINAL_AFTER_LINE.search(body)
-    return -1 if m is None else m.start() + 1
+    """Where ``ORIGINAL.search(body)`` matches, or -1 (:func:`line_start_search`)."""
+    return line_start_search(ORIGINAL, ORIGINAL_AFTER_LINE, body)
 
 
-def _after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
-    """``rx`` (multi-line, each top-level alternative opening with "^") as
-    "\n(?:...)" without those "^"; None when it is not of that shape."""
-    source = rx.pattern
-    alternatives = split_top(source)
-    if (
-        not rx.flags & re.MULTILINE
-        or rx.flags & re.VERBOSE
-        or _INLINE_OR_BACKREF.search(source)
-        or not all(a.startswith("^") for a in alternatives)
-    ):
-        return None
-    return re.compile("\n(?:" + "|".join(a[1:] for a in alternatives) + ")", rx.flags)
-
-
-_INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
-ORIGINAL_AFTER_LINE = _after_line_end(ORIGINAL)
+ORIGINAL_AFTER_LINE = after_line_end(ORIGINAL)
 
 
 def paragraphs(body: str) -> list[str]:

@@ -39,6 +39,10 @@ _LINE_TIME = re.compile(
     r"|\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d(?: \w{3,4})?)\]?[ \t]+(?=[245]\d\d[ -])",
     re.M,
 )
+# What a second line of _LINE_TIME's opens with after its line end (its date's first
+# two or four digits and a "-"): without one, at most the first line holds a time, and
+# the multi-line regex (tried at every character) need not run.
+_TIMED_LINE = re.compile(r"\n[ \t]*\[?\d\d(?:\d\d)?-")
 
 
 # A rendered page's typography: no-break spaces, curly quotes (Outlook's
@@ -86,7 +90,7 @@ def unpaste(text: str) -> str:
     if '"code"' in text and '"message"' in text:
         text = _JSON_CODE_FIRST.sub(r"\1\2 ", text)
         text = _JSON_MESSAGE_FIRST.sub(r"\1\3 \2", text)
-    if "\n" in text and ":" in text:
+    if "\n" in text and ":" in text and _TIMED_LINE.search(text):
         times = _LINE_TIME.findall(text)
         if len(times) >= 2:  # a single line's time is read where it stands
             text = _LINE_TIME.sub("", text)

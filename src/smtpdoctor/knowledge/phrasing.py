@@ -42,12 +42,14 @@ __all__ = [
     "PermanenceCue",
     "StagePhrase",
     "TextPattern",
+    "after_line_end",
     "batch_mode",
     "caseless",
     "caseless_words",
     "folded",
     "gates_of",
     "indexed",
+    "line_start_search",
     "needed_words",
     "needs_of",
     "openings",
@@ -379,6 +381,37 @@ def _opens(rx: re.Pattern[str], starts: tuple[str, ...] | None, text: str, low: 
     return rx.search(text) is not None if starts is None else opens_in(rx, text, low, starts)
 
 
+def line_start_search(rx: re.Pattern[str], after: re.Pattern[str] | None, text: str) -> int:
+    """Where ``rx.search(text)`` matches, or -1, ``after`` being :func:`after_line_end`
+    of ``rx``. Each of its alternatives opens with "^": past the start, a match
+    follows a "\n", and the regex "\n(?:...)" is searched instead (re skips to each
+    "\n" at once; "^" is tried at every character)."""
+    if after is None:
+        m = rx.search(text)
+        return -1 if m is None else m.start()
+    if rx.match(text) is not None:
+        return 0
+    m = after.search(text)
+    return -1 if m is None else m.start() + 1
+
+
+def after_line_end(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``rx`` (multi-line, each top-level alternative opening with "^") as
+    "\n(?:...)" without those "^"; None when it is not of that shape."""
+    source = rx.pattern
+    alternatives = split_top(source)
+    if (
+        not rx.flags & re.MULTILINE
+        or rx.flags & re.VERBOSE
+        or _INLINE_OR_BACKREF.search(source)
+        or not all(a.startswith("^") for a in alternatives)
+    ):
+        return None
+    return re.compile("\n(?:" + "|".join(a[1:] for a in alternatives) + ")", rx.flags)
+
+
+_INLINE_OR_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+
 # An alternative: its regex and what its matches open with (None: not known).
 _Alternative = tuple[re.Pattern[str], "tuple[str, ...] | None"]
 # The alternatives no word gates, every gate word, and the alternatives each word gates.
@@ -392,14 +425,16 @@ def _gated_alternatives(pattern: re.Pattern[str]) -> _Gated | None:
     open with, :func:`openings`) and filed under its caseless needed words (or among
     those always searched); None when it has fewer than two, when no alternative has
     words (nothing to gate) or when they cannot be cut apart (:func:`tied`)."""
-    parts = split_top(pattern.pattern)
-    if len(parts) < 2 or tied(pattern.pattern):
+    key = (pattern.pattern, pattern.flags)
+    cut = _CUT.get(key, _UNCUT)
+    if cut is _UNCUT:
+        cut = _CUT[key] = _cut_alternatives(pattern.pattern, pattern.flags)
+    if cut is None:
         return None
     always: list[_Alternative] = []
     by_word: dict[str, list[_Alternative]] = {}
-    for part in parts:
-        alternative = (_COMPILE[0](part, pattern.flags), openings(part, pattern.flags))
-        words = caseless_words(needed_words(part, least=2))
+    for part, starts, words in cut:
+        alternative = (_COMPILE[0](part, pattern.flags), starts)
         if words is None:
             always.append(alternative)
         for word in words or ():
@@ -407,6 +442,26 @@ def _gated_alternatives(pattern: re.Pattern[str]) -> _Gated | None:
     if not by_word:
         return None
     return tuple(always), tuple(by_word), {w: tuple(rxs) for w, rxs in by_word.items()}
+
+
+def _cut_alternatives(source: str, flags: int) -> _Cut | None:
+    """The top-level alternatives of regex ``source``, each with what its matches open
+    with and its caseless needed words: what :func:`_gated_alternatives` works out from
+    the source alone (reading ~130 alternatives through the regex parser: ~1 % of a
+    bounce folder's run, so a store keeps it between runs, see :func:`derived`)."""
+    parts = split_top(source)
+    if len(parts) < 2 or tied(source):
+        return None
+    return tuple(
+        (part, openings(part, flags), caseless_words(needed_words(part, least=2))) for part in parts
+    )
+
+
+# A search_gated regex's (source, flags) -> its alternatives as _cut_alternatives cut
+# them (each one's source, openings and gate words; None: not gated).
+_Cut = tuple[tuple[str, "tuple[str, ...] | None", "tuple[str, ...] | None"], ...]
+_CUT: dict[tuple[str, int], _Cut | None] = {}
+_UNCUT: _Cut = (("", None, None),)
 
 
 @functools.lru_cache(maxsize=16)  # (a body is asked for its DSN fields, then its NDR heading)
@@ -978,19 +1033,25 @@ _STARTS: dict[str, tuple[str, ...] | None] = {}
 
 
 def derived() -> tuple[
-    dict[str, _Branches | None], dict[str, tuple[str, ...] | None], dict[str, _Words]
+    dict[str, _Branches | None],
+    dict[str, tuple[str, ...] | None],
+    dict[str, _Words],
+    dict[tuple[str, int], _Cut | None],
 ]:
     """What this process worked out from table regexes' sources alone (each one's
     branches, what each compiled branch opens with, its needed words and branch
-    gates): a store may keep it between runs (cli.regexstore), as splitting and
-    reading ~300 regexes and loading the word index cost ~25 ms."""
-    return _SPLIT, _STARTS, {source: (_INDEX[source], _GATES.get(source)) for source in _INDEX}
+    gates) and from :func:`search_gated`'s regexes (their alternatives cut): a store
+    may keep it between runs (cli.regexstore), as splitting and reading ~300 regexes
+    and loading the word index cost ~25 ms."""
+    words = {source: (_INDEX[source], _GATES.get(source)) for source in _INDEX}
+    return _SPLIT, _STARTS, words, _CUT
 
 
 def take_derived(
     split: dict[str, _Branches | None],
     starts: dict[str, tuple[str, ...] | None],
     words: dict[str, _Words],
+    cut: dict[tuple[str, int], _Cut | None],
 ) -> None:
     """:func:`derived`'s dictionaries as an earlier run of this same code left them:
     each entry is kept by the source it comes from, so one for a regex changed
@@ -1001,6 +1062,8 @@ def take_derived(
         _STARTS.setdefault(branch, opens)
     for source, found in words.items():
         _KEPT_WORDS.setdefault(source, found)
+    for key, alternatives in cut.items():
+        _CUT.setdefault(key, alternatives)
 
 
 # The regex sources a table module builds from its own texts at import
