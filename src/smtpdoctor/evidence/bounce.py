@@ -51,6 +51,7 @@ from smtpdoctor.evidence.bounce_kind import caseless as _caseless  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import caseless_words as _caseless_words  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import gated as _gated  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import is_auto_reply_text as _is_auto_reply_text
+from smtpdoctor.evidence.bounce_kind import is_delivered_text as _is_delivered_text
 from smtpdoctor.evidence.bounce_kind import is_lure_text as _is_lure_text
 from smtpdoctor.evidence.bounce_kind import is_notice_text as _is_notice_text
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce as _looks_like_bounce
@@ -206,6 +207,9 @@ def _pasted_nature(text: str) -> str | None:
     if _is_auto_reply_text(text):
         # An out-of-office text.
         return "auto-reply"
+    if _is_delivered_text(text):
+        # (session 22) a delivery or read receipt's text
+        return "delivered"
     return None
 
 
