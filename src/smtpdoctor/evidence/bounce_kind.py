@@ -72,6 +72,7 @@ __all__ = [
     "looks_like_bounce",
     "looks_like_bounce_body",
     "nature",
+    "no_failure_nature",
     "opens",
     "subject_only",
 ]
@@ -229,6 +230,26 @@ def is_auto_reply_text(text: str) -> bool:
     return not (body_marked(head) or opens(MS_NDR, head))
 
 
+def no_failure_nature(text: str) -> str | None:
+    """What a text pasted without its headers is when it reports no failure (None: it
+    may): a lure, a notice, an auto-reply, a delivery receipt (NATURE_TEXT's keys)."""
+    if is_lure_text(text):
+        # A lure dressed as a delivery notice (phishing, a worm's fake bounce): no
+        # report on mail the reader sent.
+        return "not-a-bounce"
+    if is_notice_text(text):
+        # (session 14) an anti-virus filter's or a quota notice (cleaned and
+        # delivered, to the recipient, to a mailbox's owner).
+        return "not-a-bounce"
+    if is_auto_reply_text(text):
+        # An out-of-office text.
+        return "auto-reply"
+    if is_delivered_text(text):
+        # (session 22) a delivery or read receipt's text
+        return "delivered"
+    return None
+
+
 def is_lure_text(text: str) -> bool:
     """A lure dressed as a delivery notice (LURE_MARKS), pasted without its headers:
     the asks phishing makes, a worm's fake bounce; a report's text is none."""
@@ -258,7 +279,18 @@ def is_notice_text(text: str) -> bool:
 # A notice names one of these: an anti-virus filter's, a mailbox quota's, an attachment
 # removed; (session 19) a list manager's warning that mail to a member was bouncing;
 # (session 22) a mailbox almost full, its share of the quota.
-_NOTICE_TOPICS = ("virus", "quota", "ウイルス", "attach", "bounc", "most full", "early full", "% of")
+_NOTICE_TOPICS = (
+    "virus",
+    "quota",
+    "ウイルス",
+    "attach",
+    "bounc",
+    "most full",
+    "early full",
+    "% of",
+    "% full",
+    "size limit set on your",
+)
 
 
 def notice(head: str) -> bool:

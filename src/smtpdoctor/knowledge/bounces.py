@@ -88,7 +88,7 @@ AUTO_REPLY_OPENINGS = (
     r"[^\n]{0,40}|(?:hartelijk )?(?:bedankt|dank u|dank je) (?:wel )?voor (?:uw|je|jouw) "
     r"(?:bericht|e-?mail|mail)[^\n]{0,40}|dzi(?:ę|e)kuj(?:ę|e) za (?:(?:pa(?:ń|n)sk(?:ą|a)|twoj(?:ą|a)) )?"
     r"(?:wiadomo(?:ść|sc)|e-?mail|maila?|list)[^\n]{0,40}|ciao|salve|goedemorgen|goedemiddag|"
-    r"dzie(?:ń|n) dobry|witam)"
+    r"dzie(?:ń|n) dobry|witam|hej|hei|moi|ahoj|merhaba|здравствуйте)"
     r"[\s,.!]+)?"
     r"(?:(?:I am|I'm|I will be|I'll be) (?:currently )?(?:out of (?:the )?office|away from "
     r"(?:the |my )?(?:office|desk)|on (?:annual )?(?:leave|vacation|holiday)|away|absent|"
@@ -214,6 +214,11 @@ NOTICE_MARKS = (
     r"\byour (?:mailbox|inbox|mail ?box|e-?mail account) is (?:almost|nearly) full\b|"
     r"\byour (?:mailbox|inbox|e-?mail account) (?:has )?(?:reached|exceeded|is at) \d{1,2} ?% "
     r"of its (?:storage |size )?(?:limit|quota|capacity)\b|"
+    r"\byour (?:mailbox|inbox) is (?:now )?\d{1,2} ?% full\b|"
+    # (Exchange's warning: "You are exceeding the size limit set on your mailbox by the
+    # system administrator"; "You are approaching quota")
+    r"\byou are (?:exceeding|approaching) the size limit set on your mailbox\b|"
+    r"\byou are approaching (?:your )?(?:mailbox )?quota\b|"
     # (session 19) a list manager's warning to a member that the list's mail to them
     # bounced (ezmlm: "Messages to you from the x mailing list seem to have been
     # bouncing"; Mailman: "Your membership in the mailing list x has been disabled due to
@@ -285,8 +290,8 @@ AUTO_REPLY_MARKS = (
     # acknowledgement ("A support ticket has been created", "Your request has been
     # received and assigned ticket #123")
     r"\b(?:with\s+)?(?:limited|no|restricted|intermittent)\s+access\s+to\s+(?:my\s+)?"
-    r"(?:e-?mails?|mail|messages)\b|\b(?:this|the)\s+(?:e-?mail\s+|mail\s+)?(?:mailbox|inbox|"
-    r"address)\s+is\s+(?:not|no\s+longer|un)\s?(?:monitored|attended|read)\b|"
+    r"(?:e-?mails?|mail|messages)\b|\b(?:this|the)\s+(?:[\w-]+\s+)?(?:mailbox|inbox|address|"
+    r"account)\s+is\s+(?:not|no\s+longer|un)\s?(?:actively\s+)?(?:monitored|attended|read)\b|"
     r"\b(?:a\s+|your\s+)?(?:support\s+|service\s+|help\s?desk\s+)?(?:ticket|case)(?:\s+(?:number\s+|"
     r"no\.?\s*)?#?[\w-]+)?\s+(?:has\s+been|was)\s+(?:created|opened|logged|raised)\b|"
     r"\bassigned\s+(?:the\s+)?(?:ticket|case)\s+(?:number|#|id)\b|"
