@@ -50,10 +50,10 @@ from smtpdoctor.evidence.bounce_kind import body_marked as _body_marked  # noqa:
 from smtpdoctor.evidence.bounce_kind import caseless as _caseless  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import caseless_words as _caseless_words  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import gated as _gated  # noqa: F401
-from smtpdoctor.evidence.bounce_kind import no_failure_nature as _pasted_nature
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce as _looks_like_bounce
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce_body as _looks_like_bounce_body
 from smtpdoctor.evidence.bounce_kind import nature as _nature
+from smtpdoctor.evidence.bounce_kind import no_failure_nature as _pasted_nature
 from smtpdoctor.evidence.bounce_kind import opens as _opens
 from smtpdoctor.evidence.bounce_kind import subject_only as _subject_only
 from smtpdoctor.evidence.bounce_recipients import NOT_DELIVERED as _NOT_DELIVERED
