@@ -221,8 +221,8 @@ def is_auto_reply_text(text: str) -> bool:
     # (The responder's words first: most texts have none, and then the long
     # alternation of report headings need not run.)
     if not AUTO_REPLY_TEXT.search(head[:600]) and not (
-        # (session 22) a responder's sentence in a text that names no reply code and
-        # no mail "not delivered": a server's reply may say its mailbox is unread
+        # (session 22) a responder's sentence in a text that names no reply code: a
+        # server's reply may say its mailbox is unread ("550 ... not monitored")
         auto_reply_mark(head) and _REPLY_CODE.search(head) is None
     ):
         return False
