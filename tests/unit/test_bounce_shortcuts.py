@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpdoctor.evidence import bounce
+from smtpdoctor.evidence import bounce, bounce_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = [ROOT / "bench" / "data" / "set-of-emails" / "maildir" / "bsd", ROOT / "tests" / "data"]
@@ -28,11 +28,15 @@ def _texts() -> list[str]:
 
 
 def _reference_auto_reply(text: str) -> bool:
-    """_is_auto_reply_text as it was written before its shortcuts."""
+    """is_auto_reply_text as it was written before its shortcuts (since session 22, a text
+    read by the marks alone names no reply code)."""
     head = text.lstrip()[:4000]
     if bounce._BODY_MARK.search(head) or bounce._MS_NDR.search(head):
         return False
-    return bool(bounce._AUTO_REPLY_TEXT.search(head[:600]) or bounce._AUTO_REPLY_MARK.search(head))
+    return bool(
+        bounce._AUTO_REPLY_TEXT.search(head[:600])
+        or (bounce._AUTO_REPLY_MARK.search(head) and bounce_kind._REPLY_CODE.search(head) is None)
+    )
 
 
 # The characters a case-insensitive regex takes for ASCII letters, and words
@@ -118,7 +122,7 @@ def test_lure_and_challenge_words_cover_every_match(
 def test_auto_reply_text_answers_as_before(texts: list[str]) -> None:
     seen = {True: 0, False: 0}
     for text in texts:
-        answer = bounce._is_auto_reply_text(text)
+        answer = bounce_kind.is_auto_reply_text(text)
         assert answer == _reference_auto_reply(text)
         seen[answer] += 1
     # (both answers were tried)

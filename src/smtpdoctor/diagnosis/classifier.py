@@ -258,6 +258,14 @@ def _with_learned(c: Classification, stage: Stage | None) -> Classification:
     open_category, open_stage = learned_may_read(c, stage)
     if not open_category:
         return c
+    if not c.matched:
+        # (session 22) A text nothing read that says it reports no failure (an
+        # out-of-office text, a quota warning, a delivery receipt, pasted without its
+        # headers) is that notice, not a failure for the model to guess the cause of.
+        from smtpdoctor.evidence.bounce_kind import no_failure_nature  # noqa: PLC0415
+
+        if (nature := no_failure_nature(c.text)) is not None:
+            return notice(nature, c.text)
     from smtpdoctor.knowledge import learned  # noqa: PLC0415 - loaded only when needed
 
     said: dict[str, dict[str, Any]] = {}

@@ -50,12 +50,10 @@ from smtpdoctor.evidence.bounce_kind import body_marked as _body_marked  # noqa:
 from smtpdoctor.evidence.bounce_kind import caseless as _caseless  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import caseless_words as _caseless_words  # noqa: F401
 from smtpdoctor.evidence.bounce_kind import gated as _gated  # noqa: F401
-from smtpdoctor.evidence.bounce_kind import is_auto_reply_text as _is_auto_reply_text
-from smtpdoctor.evidence.bounce_kind import is_lure_text as _is_lure_text
-from smtpdoctor.evidence.bounce_kind import is_notice_text as _is_notice_text
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce as _looks_like_bounce
 from smtpdoctor.evidence.bounce_kind import looks_like_bounce_body as _looks_like_bounce_body
 from smtpdoctor.evidence.bounce_kind import nature as _nature
+from smtpdoctor.evidence.bounce_kind import no_failure_nature as _pasted_nature
 from smtpdoctor.evidence.bounce_kind import opens as _opens
 from smtpdoctor.evidence.bounce_kind import subject_only as _subject_only
 from smtpdoctor.evidence.bounce_recipients import NOT_DELIVERED as _NOT_DELIVERED
@@ -193,22 +191,6 @@ def parse_bounce(
         # retry"): one failure without a cause, not its sentences one by one.
         found.entries = [BounceEntry(_NOT_DELIVERED, candidates=(_NOT_DELIVERED,))]
     return found
-
-
-def _pasted_nature(text: str) -> str | None:
-    """What a text pasted without its headers is when it is no failure report."""
-    if _is_lure_text(text):
-        # A lure dressed as a delivery notice (phishing, a worm's fake bounce): no
-        # report on mail the reader sent.
-        return "not-a-bounce"
-    if _is_notice_text(text):
-        # (session 14) an anti-virus filter's or a quota notice (cleaned and
-        # delivered, to the recipient, to a mailbox's owner).
-        return "not-a-bounce"
-    if _is_auto_reply_text(text):
-        # An out-of-office text.
-        return "auto-reply"
-    return None
 
 
 _BODY_ONLY = "Content-Type: text/plain; charset=utf-8\nMIME-Version: 1.0\n\n"

@@ -27,6 +27,7 @@ from smtpdoctor.knowledge.bounces import (
     BOUNCE_SUBJECTS,
     BOUNCE_TEXT_OPENINGS,
     CHALLENGE_MARKS,
+    DELIVERED_MARKS,
     DELIVERED_SUBJECTS,
     LURE_MARKS,
     MS_NDR_HEADINGS,
@@ -69,10 +70,12 @@ __all__ = [
     "gated",
     "is_aggregate_report",
     "is_auto_reply_text",
+    "is_delivered_text",
     "is_lure_text",
     "looks_like_bounce",
     "looks_like_bounce_body",
     "nature",
+    "no_failure_nature",
     "opens",
     "subject_only",
 ]
@@ -218,6 +221,7 @@ AUTO_REPLY_MARK = re.compile(AUTO_REPLY_MARKS, re.I)
 CHALLENGE = re.compile(CHALLENGE_MARKS, re.I)
 LURE = re.compile(LURE_MARKS, re.I)
 NOTICE = re.compile(NOTICE_MARKS, re.I)
+DELIVERED = re.compile(DELIVERED_MARKS, re.I | re.M)
 _QMAIL_LOG = re.compile(QMAIL_LOG_FAILURE)
 
 
@@ -227,12 +231,13 @@ AUTO_REPLY_MARK_WORDS = caseless_words(needed_words(AUTO_REPLY_MARKS))
 CHALLENGE_WORDS = caseless_words(needed_words(CHALLENGE_MARKS))
 LURE_WORDS = caseless_words(needed_words(LURE_MARKS))
 NOTICE_WORDS = caseless_words(needed_words(NOTICE_MARKS))
+DELIVERED_WORDS = caseless_words(needed_words(DELIVERED_MARKS))
 
 
 # The strings the matches of these open with (None: not known; searched as usual).
 OPENINGS = {
     rx.pattern: openings(rx.pattern, rx.flags)
-    for rx in (MS_NDR, AUTO_REPLY_MARK, CHALLENGE, LURE, NOTICE)
+    for rx in (MS_NDR, AUTO_REPLY_MARK, CHALLENGE, LURE, NOTICE, DELIVERED)
 }
 
 
@@ -241,10 +246,34 @@ def is_auto_reply_text(text: str) -> bool:
     head = text.lstrip()[:4000]
     # (The responder's words first: most texts have none, and then the long
     # alternation of report headings need not run.)
-    if not (AUTO_REPLY_TEXT.search(head[:600]) or auto_reply_mark(head)):
+    if not AUTO_REPLY_TEXT.search(head[:600]) and not (
+        # (session 22) a responder's sentence in a text that names no reply code: a
+        # server's reply may say its mailbox is unread ("550 ... not monitored")
+        auto_reply_mark(head) and _REPLY_CODE.search(head) is None
+    ):
         return False
     # A report's text is none, whatever it quotes.
     return not (body_marked(head) or opens(MS_NDR, head))
+
+
+def no_failure_nature(text: str) -> str | None:
+    """What a text pasted without its headers is when it reports no failure (None: it
+    may): a lure, a notice, an auto-reply, a delivery receipt (NATURE_TEXT's keys)."""
+    if is_lure_text(text):
+        # A lure dressed as a delivery notice (phishing, a worm's fake bounce): no
+        # report on mail the reader sent.
+        return "not-a-bounce"
+    if is_notice_text(text):
+        # (session 14) an anti-virus filter's or a quota notice (cleaned and
+        # delivered, to the recipient, to a mailbox's owner).
+        return "not-a-bounce"
+    if is_auto_reply_text(text):
+        # An out-of-office text.
+        return "auto-reply"
+    if is_delivered_text(text):
+        # (session 22) a delivery or read receipt's text
+        return "delivered"
+    return None
 
 
 def is_lure_text(text: str) -> bool:
@@ -274,8 +303,20 @@ def is_notice_text(text: str) -> bool:
 
 
 # A notice names one of these: an anti-virus filter's, a mailbox quota's, an attachment
-# removed; (session 19) a list manager's warning that mail to a member was bouncing.
-_NOTICE_TOPICS = ("virus", "quota", "ウイルス", "attach", "bounc")
+# removed; (session 19) a list manager's warning that mail to a member was bouncing;
+# (session 22) a mailbox almost full, its share of the quota.
+_NOTICE_TOPICS = (
+    "virus",
+    "quota",
+    "ウイルス",
+    "attach",
+    "bounc",
+    "most full",
+    "early full",
+    "% of",
+    "% full",
+    "size limit set on your",
+)
 
 
 def notice(head: str) -> bool:
@@ -284,9 +325,21 @@ def notice(head: str) -> bool:
     low = folded(head)
     if not any(map(low.__contains__, _NOTICE_TOPICS)):
         return False
+    return gated(NOTICE, NOTICE_WORDS, head) and _reports_no_failure(head)
+
+
+def is_delivered_text(text: str) -> bool:
+    """(session 22) A delivery or read receipt pasted without its subject (DELIVERED_MARKS:
+    Outlook's "was delivered to the following recipient(s):"), naming no failure."""
+    head = _visible(text.lstrip()[:4000])
+    return gated(DELIVERED, DELIVERED_WORDS, head) and _reports_no_failure(head)
+
+
+def _reports_no_failure(head: str) -> bool:
+    """``head`` (a notice's words found in it) names no reply code, no mail "not
+    delivered", and is no Microsoft NDR: a notice that says so is a report."""
     return (
-        gated(NOTICE, NOTICE_WORDS, head)
-        and _REPLY_CODE.search(head) is None
+        _REPLY_CODE.search(head) is None
         and _NOT_DELIVERED.search(head) is None
         and not opens(MS_NDR, head)
     )

@@ -25,6 +25,7 @@ __all__ = [
     "BOUNCE_SUBJECTS",
     "BOUNCE_TEXT_OPENINGS",
     "CHALLENGE_MARKS",
+    "DELIVERED_MARKS",
     "DELIVERED_SUBJECTS",
     "LURE_MARKS",
     "MS_NDR_END",
@@ -78,16 +79,35 @@ AUTO_REPLY_OPENINGS = (
     r"\A\W*(?:(?:hello|hi|dear [^\n,]{0,40}|thank you for your (?:e-?mail|message)[^\n]{0,40}|"
     r"guten (?:tag|morgen)|hallo|vielen dank f(?:ü|ue)r ihre (?:nachricht|e-?mail)[^\n]{0,40}|"
     r"bonjour|merci pour votre (?:message|e-?mail)[^\n]{0,40}|hola|buenos d[íi]as|"
-    r"gracias por su (?:mensaje|correo)[^\n]{0,40}|ol[áa]|bom dia|buongiorno|goedendag)"
+    r"gracias por su (?:mensaje|correo)[^\n]{0,40}|ol[áa]|bom dia|buongiorno|goedendag|"
+    # (session 22) the thanks Italian, Portuguese, Dutch and Polish responders open with
+    # ("Grazie per il messaggio.", "Obrigado pela sua mensagem.", "Bedankt voor uw
+    # bericht.", "Dziękuję za wiadomość."), and their greetings
+    r"grazie (?:per|della) (?:il |la )?(?:suo |sua |tuo |tua )?(?:messaggio|e-?mail|mail)"
+    r"[^\n]{0,40}|obrigad[oa] (?:pela|pelo) (?:sua |seu )?(?:mensagem|e-?mail|contato|contacto)"
+    r"[^\n]{0,40}|(?:hartelijk )?(?:bedankt|dank u|dank je) (?:wel )?voor (?:uw|je|jouw) "
+    r"(?:bericht|e-?mail|mail)[^\n]{0,40}|"
+    r"dzi(?:ę|e)kuj(?:ę|e) za (?:(?:pa(?:ń|n)sk(?:ą|a)|twoj(?:ą|a)) )?"
+    r"(?:wiadomo(?:ść|sc)|e-?mail|maila?|list)[^\n]{0,40}|ciao|salve|goedemorgen|goedemiddag|"
+    r"dzie(?:ń|n) dobry|witam|hej|hei|moi|ahoj|merhaba|здравствуйте)"
     r"[\s,.!]+)?"
     r"(?:(?:I am|I'm|I will be|I'll be) (?:currently )?(?:out of (?:the )?office|away from "
-    r"(?:the |my )?(?:office|desk)|on (?:annual )?(?:leave|vacation|holiday)|away|absent)|"
+    r"(?:the |my )?(?:office|desk)|on (?:annual )?(?:leave|vacation|holiday)|away|absent|"
+    r"travell?ing|on (?:a )?business trip)|"
     r"(?:ich bin|ich befinde mich)\b[^\n]{0,60}?(?:abwesend|nicht im b(?:ü|ue)ro|im urlaub)|"
     r"je (?:suis|serai) (?:actuellement )?(?:absente?|en cong[ée]s?)|"
     r"(?:estoy|estar[ée]) (?:fuera de la oficina|de vacaciones|ausente)|"
     r"(?:estou|estarei) (?:fora do escrit[óo]rio|de f[ée]rias|ausente)|"
-    r"(?:sono|sar[òo]) (?:fuori (?:sede|ufficio)|in ferie|assente)|"
+    r"(?:sono|sar[òo]) (?:attualmente |al momento )?(?:fuori (?:sede|ufficio)|in ferie|assente)|"
     r"ik ben (?:momenteel |tot [^\n]{0,20})?(?:afwezig|niet op kantoor|met vakantie)|"
+    # (session 22) the others the subject table names: Polish, Scandinavian, Finnish,
+    # Czech, Russian, Turkish ("Jestem na urlopie", "Jag är på semester", "Olen
+    # lomalla", "Jsem na dovolené", "Я в отпуске", "İzindeyim")
+    r"(?:jestem|b(?:ę|e)d(?:ę|e)) (?:obecnie |aktualnie )?(?:na urlopie|poza biurem|"
+    r"nieobecn[ya])|jag (?:är|kommer att vara) (?:ledig|på semester|tjänstledig|inte på kontoret)|"
+    r"jeg er (?:på ferie|fraværende|ikke på kontoret|ude af huset)|olen (?:lomalla|poissa)|"
+    r"jsem (?:na dovolen(?:é|e)|mimo kancel(?:á|a)ř)|я (?:сейчас |нахожусь )?в отпуске|"
+    r"(?:izindeyim|ofis dışındayım)|"
     # "I will be back on ...", Lotus Notes' German "Ich kehre zurück am ..."
     # (its umlaut often lost on the way: "zur\ufffdck")
     r"I (?:will|shall) (?:be back|return) (?:on|at|by)\b|ich kehre zur.{1,2}ck am\b|"
@@ -190,6 +210,16 @@ NOTICE_MARKS = (
     r"\b(?:file|attachment)s? attached to this (?:e-?mail|message|mail) (?:was|were|has been) "
     r"(?:removed|deleted|stripped)\b|"
     r"\byour mailbox quota (?:was|has been|is) exceeded\b|\bquota exceeding warning\b|"
+    # (session 22) the warning before it: the owner's mailbox almost full ("Your mailbox
+    # is almost full", "your mailbox has reached 90% of its quota")
+    r"\byour (?:mailbox|inbox|mail ?box|e-?mail account) is (?:almost|nearly) full\b|"
+    r"\byour (?:mailbox|inbox|e-?mail account) (?:has )?(?:reached|exceeded|is at) \d{1,2} ?% "
+    r"of its (?:storage |size )?(?:limit|quota|capacity)\b|"
+    r"\byour (?:mailbox|inbox) is (?:now )?\d{1,2} ?% full\b|"
+    # (Exchange's warning: "You are exceeding the size limit set on your mailbox by the
+    # system administrator"; "You are approaching quota")
+    r"\byou are (?:exceeding|approaching) the size limit set on your mailbox\b|"
+    r"\byou are approaching (?:your )?(?:mailbox )?quota\b|"
     # (session 19) a list manager's warning to a member that the list's mail to them
     # bounced (ezmlm: "Messages to you from the x mailing list seem to have been
     # bouncing"; Mailman: "Your membership in the mailing list x has been disabled due to
@@ -215,6 +245,17 @@ DELIVERED_SUBJECTS = (
     r"^\s*(?:(?:your\s+)?(?:e-?mail|mail|message)\s+(?:has\s+been|was)\s+(?:successfully\s+)?"
     r"delivered\b(?!\s+to\s+the\s+following)|(?:e-?mail|mail|message)\s+delivered\s+successfully\b|"
     r"(?:Delivered|Relayed):\s)|正常に配信されました"
+)
+# (session 22) What a delivery or read receipt says in its text, pasted without its
+# "Delivered:" or "Read:" subject: Outlook's "Your message ... was delivered to the
+# following recipient(s):", Exchange's "Delivery to these recipients or groups is
+# complete", a read receipt's "was read on <date>". No failure to explain (guarded as
+# the notices are: a text naming a reply code or "not delivered" is none).
+DELIVERED_MARKS = (
+    r"\bwas delivered to the following recipient(?:\(s\)|s)?\s*:|"
+    r"\bdelivery to these recipients or groups is complete\b|"
+    r"\bhas been delivered to the following recipient(?:\(s\)|s)?\s*:|"
+    r"^\s*was read on\s+\S"
 )
 AGGREGATE_REPORT_SUBJECTS = (
     r"^\s*(?:\[[^\]\n]{1,40}\]\s*)?Report\s+Domain:\s*\S+\s+Submitter:\s*\S+"
@@ -245,6 +286,16 @@ AUTO_REPLY_MARKS = (
     r"no-?reply\s+(?:e-?mail\s+|mail\s+)?(?:address|mailbox)\b|"
     # an application's answer from an address that only collects replies or bounces ("This
     # address is used to collect replies and should not be used to directly contact us")
+    # (session 22) a responder's other words: an away person "with limited access to
+    # e-mail", a mailbox no one reads ("This mailbox is not monitored"), a help desk's
+    # acknowledgement ("A support ticket has been created", "Your request has been
+    # received and assigned ticket #123")
+    r"\b(?:with\s+)?(?:limited|no|restricted|intermittent)\s+access\s+to\s+(?:my\s+)?"
+    r"(?:e-?mails?|mail|messages)\b|\b(?:this|the)\s+(?:[\w-]+\s+)?(?:mailbox|inbox|address|"
+    r"account)\s+is\s+(?:not|no\s+longer|un)\s?(?:actively\s+)?(?:monitored|attended|read)\b|"
+    r"\b(?:a\s+|your\s+)?(?:support\s+|service\s+|help\s?desk\s+)?(?:ticket|case)(?:\s+(?:number\s+|"
+    r"no\.?\s*)?#?[\w-]+)?\s+(?:has\s+been|was)\s+(?:created|opened|logged|raised)\b|"
+    r"\bassigned\s+(?:the\s+)?(?:ticket|case)\s+(?:number|#|id)\b|"
     r"\b(?:this|the)\s+(?:e-?mail\s+)?address\s+is\s+(?:only\s+)?used\s+(?:to\s+collect|for)\s+"
     r"(?:replies|bounces)\b|\b(?:this|the)\s+(?:e-?mail\s+)?address\s+(?:should|must)\s+not\s+"
     r"be\s+used\s+to\s+(?:directly\s+)?contact\b"

@@ -41,8 +41,12 @@ _WHO = r"(?:mail-?box|recipient|account|e-?mail address|destination address)"
 
 # (session 21, vocab) a mailbox said over its limit, after the mailbox noun
 _OVER_LIMIT = (
-    r"(?: \S+)? (?:is over|has exceeded|exceeded|exceeds|is above) (?:its|the|their|his|her) "
-    r"(?:storage |size |disk )?(?:limit|quota|allowance)\b"
+    r"(?:(?: \S+)? (?:is over|has exceeded|exceeded|exceeds|is above) (?:its|the|their|his|her) "
+    r"(?:storage |size |disk )?(?:limit|quota|allowance)\b|"
+    # (session 22) the mailbox over its size, not the message's: "the mailbox has exceeded
+    # the maximum size", "mailbox exceeds the maximum allowed size"
+    r"(?: \S+)? (?:has exceeded|exceeded|exceeds|is over) (?:its|the) (?:maximum |max )?"
+    r"(?:allowed |permitted )?(?:storage )?size\b(?! limit for (?:a |the )?message))"
 )
 
 # What a refused relay means and why it happens: the generic table's relay pattern
