@@ -336,19 +336,24 @@ def _save_head(built: Any) -> None:
 
 
 def _built_stamp() -> tuple[str, int, int] | None:
-    """The builders' module (client_languages.py) as Python's bytecode check sees
-    it: the sources they built are kept for that code only."""
-    from smtpdoctor.knowledge import phrasing
+    """The builders' modules (client_languages.py; phrasing.py and regexwords.py for
+    :func:`~smtpdoctor.knowledge.phrasing.gate_words`) as Python's bytecode check sees
+    them: the sources they built are kept for that code only."""
+    from smtpdoctor.knowledge import phrasing, regexwords
 
     here = getattr(phrasing, "__file__", None)
     if not isinstance(here, str):
         return None
-    source = os.path.join(os.path.dirname(here), "client_languages.py")
-    try:
-        stat = os.stat(source)
-    except OSError:
+    found = sidefile.sources(
+        (
+            os.path.join(os.path.dirname(here), "client_languages.py"),
+            here,
+            getattr(regexwords, "__file__", None),
+        )
+    )
+    if found is None:
         return None
-    return (source, stat.st_mtime_ns, stat.st_size)
+    return (found[0][0], max(f[1] for f in found), sum(f[2] for f in found))
 
 
 def _give_built() -> None:

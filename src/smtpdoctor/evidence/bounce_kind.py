@@ -39,8 +39,8 @@ from smtpdoctor.knowledge.phrasing import (
     after_line_end,
     caseless,
     caseless_words,
+    gate_words,
     line_start_search,
-    needed_words,
     openings,
     opens_in,
     search_gated,
@@ -227,11 +227,11 @@ _QMAIL_LOG = re.compile(QMAIL_LOG_FAILURE)
 
 # Each match of AUTO_REPLY_MARK holds one of these, lower-cased: a text
 # holding none (most) is not searched, 4,000 characters case-insensitively.
-AUTO_REPLY_MARK_WORDS = caseless_words(needed_words(AUTO_REPLY_MARKS))
-CHALLENGE_WORDS = caseless_words(needed_words(CHALLENGE_MARKS))
-LURE_WORDS = caseless_words(needed_words(LURE_MARKS))
-NOTICE_WORDS = caseless_words(needed_words(NOTICE_MARKS))
-DELIVERED_WORDS = caseless_words(needed_words(DELIVERED_MARKS))
+AUTO_REPLY_MARK_WORDS = gate_words(AUTO_REPLY_MARKS)
+CHALLENGE_WORDS = gate_words(CHALLENGE_MARKS)
+LURE_WORDS = gate_words(LURE_MARKS)
+NOTICE_WORDS = gate_words(NOTICE_MARKS)
+DELIVERED_WORDS = gate_words(DELIVERED_MARKS)
 
 
 # The strings the matches of these open with (None: not known; searched as usual).
