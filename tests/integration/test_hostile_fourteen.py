@@ -492,23 +492,14 @@ login:
 def exim_login() -> Iterator[object]:
     """The tests' private Exim (tests/support/exim.py), every listener with the LOGIN
     authenticator above."""
-    from support.exim import EximLab, EximUnavailable, unavailable_reason
-    from support.helpers import unavailable
+    from support.exim import EximLab, running
 
     class _LoginExim(EximLab):
         def _config(self) -> str:
             return super()._config() + _EXIM_LOGIN
 
-    reason = unavailable_reason()
-    if reason is not None:
-        unavailable(reason)
-    lab = _LoginExim()
-    try:
-        lab.start()
-    except EximUnavailable as exc:
-        unavailable(f"Exim is unavailable: {exc}")
-    yield lab  # (pytest resumes a fixture after its tests whatever they did)
-    lab.stop()
+    with running(_LoginExim) as lab:
+        yield lab
 
 
 @pytest.mark.exim

@@ -64,6 +64,7 @@ __all__ = [
     "EximUnavailable",
     "ensure_exim",
     "exim_lab",
+    "running",
     "unavailable_reason",
 ]
 
@@ -500,13 +501,14 @@ begin retry
         self.pid = None
 
 
-@pytest.fixture(scope="session")
-def exim_lab() -> Iterator[EximLab]:
-    """One private Exim daemon for the whole test session (see module doc)."""
+@contextlib.contextmanager
+def running(lab_class: type[EximLab] = EximLab) -> Iterator[EximLab]:
+    """A private Exim daemon of ``lab_class`` (an EximLab with its own config),
+    started, stopped on exit; the test is unavailable where Exim cannot run."""
     reason = unavailable_reason()
     if reason is not None:
         unavailable(reason)
-    lab = EximLab()
+    lab = lab_class()
     try:
         lab.start()
     except EximUnavailable as exc:
@@ -515,3 +517,10 @@ def exim_lab() -> Iterator[EximLab]:
         yield lab
     finally:
         lab.stop()
+
+
+@pytest.fixture(scope="session")
+def exim_lab() -> Iterator[EximLab]:
+    """One private Exim daemon for the whole test session (see module doc)."""
+    with running() as lab:
+        yield lab
