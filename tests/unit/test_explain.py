@@ -830,6 +830,11 @@ BOUNCE_SOURCES = (
     "https://github.com/SSWConsulting/SSW.Rules.Content/blob/",
     # session 22 (bounces5): salmon's (Lamson's successor) bounce-handling test mail
     "https://github.com/moggers87/salmon/blob/master/tests/data/",
+    # session 23 (bounces6): Zotonic's bounce and auto-reply test mails, a bounce kept in
+    # LearnScripture.net's tests, and a bounce-parser (Java) test's Exim text
+    "https://github.com/zotonic/zotonic/blob/",
+    "https://github.com/learnscripture/learnscripture.net/blob/",
+    "https://github.com/osandum/bounce-parser/blob/a1df46c615c98c46644e1c4569f2b106f853a1c6/src/test/java/",
 )
 
 
@@ -901,6 +906,10 @@ OWN_FOLDERS = (
     "tests/data/bounces/node-bounce-handler/",
     # session 22 (bounces5): salmon's bounce-handling test mail
     "tests/data/bounces/salmon/",
+    # session 23 (bounces6): Zotonic's, LearnScripture.net's and bounce-parser's (Java) tests
+    "tests/data/bounces/zotonic/",
+    "tests/data/bounces/learnscripture/",
+    "tests/data/bounces/bounce-parser-java/",
 )
 PASTED_SOURCE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull)/\d+")
 
