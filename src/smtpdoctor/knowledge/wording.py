@@ -1467,7 +1467,27 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
         r"destinat[áa]rio|usu[áa]rio|odbiorca|adresat|skrzynka|получател\w*|пользовател\w*|"
         r"адресат\w*|ящик\w*)\b[^.;]{0,40}?(?:existiert nicht|unbekannt|n'existe pas|inconnue?|"
         r"no existe|desconocido|n[ãa]o existe|desconhecido|inesistente|nie istnieje|nieznan\w+|"
-        r"не существует|не найден\w*|неизвестен)",
+        r"не существует|не найден\w*|неизвестен)|"
+        # (session 23, bounces6) the address said not found, as NDRs in these languages
+        # word RFC 3463's X.1.1 ("L'adresse ... est introuvable", "E-Mail-Adresse konnte
+        # nicht gefunden werden", "e-mailadres is niet gevonden", "Indirizzo non trovato",
+        # "Endereço não encontrado", "No se ha encontrado la dirección", "Nie znaleziono
+        # adresu", "Адрес не найден"; an e-mail address may stand between); an address
+        # named with a server, host, domain or IP is a name lookup, and the sender's
+        # address is not the recipient's mailbox
+        r"\b(?:adresse|indirizzo|direcci[óo]n|endere[çc]o|e-?mail-?adres\w*|adres\w*|"
+        r"адрес\w*)\b(?:[^\s@;]+@[^\s;]+|(?!\b(?:serve\w*|servidor|serw\w+|host\w*|"
+        r"h[ôo]te|dom[aä]ine?|IP|DNS|сервер\w*|домен\w*|exp[ée]diteur|Absender\w*|"
+        r"remitente|mittente|remetente|nadawc\w*|отправител\w*)\b)[^.;\n]){0,40}?"
+        r"(?:introuvable|nicht gefunden|"
+        r"no (?:se )?(?:ha )?(?:sido )?encontrad[ao]|n[ãa]o (?:foi )?encontrad[ao]|"
+        r"non (?:è |e )?(?:stat[oa] )?trovat[oa]|niet (?:is )?gevonden|"
+        r"nie (?:zosta\w+ )?znalezion\w+|не найден\w*)|"
+        r"\b(?:no se (?:ha )?(?:podido )?encontrado|nie znaleziono|impossible de trouver|"
+        r"n[ãa]o (?:foi )?(?:poss[íi]vel )?encontrar|impossibile trovare)\s+"
+        r"(?:la |el |o |l'|il )?(?:direcci[óo]n|adres\w*|indirizzo|endere[çc]o|adresse)\b"
+        r"(?![\s-]+(?:serw\w+|nadawc\w+|del? (?:servidor|remitente)|do (?:servidor|remetente)|"
+        r"du serveur|de l'exp[ée]diteur|del (?:server|mittente)|IP)\b)",
         _C.RECIPIENT,
         "The recipient address does not exist or cannot receive mail.",
         hint=_S.RCPT_TO,
