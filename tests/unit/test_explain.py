@@ -835,6 +835,8 @@ BOUNCE_SOURCES = (
     "https://github.com/zotonic/zotonic/blob/",
     "https://github.com/learnscripture/learnscripture.net/blob/",
     "https://github.com/osandum/bounce-parser/blob/a1df46c615c98c46644e1c4569f2b106f853a1c6/src/test/java/",
+    # session 23 (bounces6-2): a German host's help page quoting three Postfix report lines
+    "https://webgo.de/faq/fehlermeldung-undelivered-mail-returned-to-sender-was-kann-ich-tun",
 )
 
 
