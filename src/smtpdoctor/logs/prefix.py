@@ -126,18 +126,40 @@ _CRI = re.compile(
 # docker compose's prefix too. Such output's other lines are no log records: Exim's
 # debug lines ("  278 delivering 1gwqzr-00004T-MX", its version banner's lines with no
 # pid) and the container's (an entry script's shell trace, "+ sed -ri '…").
+# With no pids (debug output without them, "-d-pid", as Exim's own test suite writes
+# it) the same header and line; and "exim -bh" (host checking: a session with a client
+# played, its ACLs traced on ">>> " lines) writes each line as "LOG: <line>" on one
+# line, no time (Exim's log.c: the buffer past its timestamp).
 _EXIM_STDERR_PREFIX = rb"(?:[A-Za-z0-9][\w.-]*[ \t]*\| ?)?"
 # A delivery process's debug line naming the message it delivers ("  278 delivering
-# 1gwqzr-00004T-MX": the id alone; the reader checks its form), and a delivery line's
-# flag: on stderr Exim writes a delivery's log line without the id the main log has.
-_EXIM_DELIVERING = re.compile(rb"(?m)^" + _EXIM_STDERR_PREFIX + rb" *(\d+) delivering (\S+)\r?$")
+# 1gwqzr-00004T-MX": the id alone; the transport's "delivering <id> to <host> [<ip>]
+# (<address>)"; the reader checks its form), and a delivery line's flag: on stderr Exim
+# writes a delivery's log line without the id the main log has.
+_EXIM_DELIVERING = re.compile(
+    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *(\d+) )?delivering (\S+)(?: to [^\n]*)?\r?$"
+)
 _EXIM_DELIVERY_FLAG = re.compile(rb"(?:=>|->|\*>|\*\*|==|>>) ")
+# The header of a log line in debug output: "LOG:", the selector that logged it, and
+# the logs it goes to (log.c: " MAIN", " PANIC", " DIE", " REJECT").
+_EXIM_LOG_HEAD = rb"LOG:(?: [a-z_]+)*(?: (?:MAIN|PANIC|DIE|REJECT))+\r?\n"
 _EXIM_STDERR = re.compile(
     rb"(?m)^"
     + _EXIM_STDERR_PREFIX
-    + rb" *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
+    + rb"(?: *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
     + _EXIM_STDERR_PREFIX
     + rb" *\1   ([^\n]*)"
+    # (no pid: the header and its line, behind two spaces)
+    + rb"|"
+    + _EXIM_LOG_HEAD
+    + _EXIM_STDERR_PREFIX
+    + rb"  ([^\n]*)"
+    # (no pid, exim -bh: the line on the header's; not a header whose line is missing)
+    + rb"|LOG: (?!(?:[a-z_]+ )*(?:MAIN|PANIC|REJECT)\r?$)(\S[^\n]*))"
+)
+# What only Exim's stderr has: a header of a line (with or without a pid) or the
+# host-checking trace; a file's one-line "LOG: " records are Exim's only beside one.
+_EXIM_STDERR_SIGN = re.compile(
+    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *\d+ LOG: |" + _EXIM_LOG_HEAD + rb"|>>> )"
 )
 # A supervisor's log writer's stamp before each line a program wrote to its stdout:
 # TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
@@ -308,20 +330,25 @@ def _journal(block: bytes) -> bytes:
 
 def _exim_stderr(block: bytes) -> bytes:
     """Each of Exim's log lines on stderr as the syslog line with no time it stands
-    for (``exim[pid]: <line>`` behind :data:`NO_TIME`), its header's line left empty;
-    the output's other lines (debug, shell) left empty too, unless one has a time of
-    its own (a log line after all): no record to read, none to count as unparsed."""
+    for (``exim[pid]: <line>`` behind :data:`NO_TIME`; ``exim: <line>`` with no pid),
+    its header's line left empty; the output's other lines (debug, shell) left empty
+    too, unless one has a time of its own (a log line after all): no record to read,
+    none to count as unparsed."""
     out = []
     at = 0
-    ids: dict[bytes, bytes] = {}  # pid -> the message its debug lines say it delivers
+    ids: dict[bytes, bytes] = {}  # pid (b"": none) -> the message its debug lines deliver
     for m in _EXIM_STDERR.finditer(block):
         between = block[at : m.start()]
         ids.update(_EXIM_DELIVERING.findall(between))
         out.append(_no_records(between))
-        pid, line = m.group(1, 2)
+        pid = m.group(1) or b""
+        line = m.group(2) or m.group(3) or m.group(4) or b""
         if pid in ids and _EXIM_DELIVERY_FLAG.match(line):
             line = ids[pid] + b" " + line  # (stderr's delivery lines omit the id)
-        out.append(b"\n" + NO_TIME + b" exim[" + pid + b"]: " + line)
+        tag = b" exim[" + pid + b"]: " if pid else b" exim: "
+        # (a header and its line: the header's line left empty, the line on the next;
+        # exim -bh's one line in place)
+        out.append((b"" if m.group(4) is not None else b"\n") + NO_TIME + tag + line)
         at = m.end()
     out.append(_no_records(block[at:]))
     return b"".join(out)
@@ -714,7 +741,8 @@ def _wraps(name: str, head: bytes) -> bool:
         # a file whose first line has no time of its own (a log file's has: not searched).
         return (
             _OWN_TIME.match(head) is None
-            and b" LOG: " in head
+            and b"LOG: " in head
+            and _EXIM_STDERR_SIGN.search(head) is not None
             and _EXIM_STDERR.search(head) is not None
         )
     rx = {
