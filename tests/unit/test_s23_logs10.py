@@ -4,9 +4,11 @@ published excerpts.
 Exim's debug output without pids (``-d-pid``; Exim's test suite writes it so) has each
 log line as ``LOG: <selectors> MAIN`` and the line behind two spaces on the next;
 ``exim -bh`` (host checking) writes each as ``LOG: <line>`` on one line, among its
-``>>>`` ACL trace. A delivery's line there has no message id (docs/logs.md, session 23).
+``>>>`` ACL trace. A delivery's line there has no message id. Lines pasted as grep
+printed them carry its file names and line numbers; an envelope's addresses pasted
+where a page took them for markup lose their angle brackets (docs/logs.md, session 23).
 The excerpts are counted in ``tests/data/logs/public/expected.json`` (collections
-``session23-logs10`` and ``session23-logs10-2``).
+``session23-logs10``, ``-2`` and ``-3``).
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ _HOST_CHECKING = (
 )
 
 
-def test_the_collections_are_the_seven_excerpts_each_cited() -> None:
-    assert len(CASES) == 7
+def test_the_collections_are_the_thirteen_excerpts_each_cited() -> None:
+    assert len(CASES) == 13
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for case in CASES:
         assert (PUBLIC / case["file"]).is_file()
@@ -124,6 +126,90 @@ def test_a_delivery_line_with_no_message_id_is_read() -> None:
         )
         == []
     )
+
+
+_STATUS = (
+    "postfix/smtp[123]: 4BQ: to=<a@example.org>, relay=mx.example.org[192.0.2.1]:25, "
+    "delay=1, delays=0/0/0/1, dsn=4.4.2, status=deferred (lost connection with "
+    "mx.example.org[192.0.2.1] while receiving the initial server greeting)"
+)
+_EXIM_DEFER = (
+    "1999-03-02 09:44:33 10HmaX-0005vi-00 == a@example.org R=dnslookup T=remote_smtp "
+    "defer (-1): host lookup did not complete"
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "fmt"),
+    [
+        # grep -H / a glob: the file's name
+        ([f"/var/log/mail.log:Mar  7 02:09:33 mail {_STATUS}"] * 2, "postfix"),
+        # zgrep over rotated files, names with dots and dashes
+        (
+            [
+                f"mail.log.2.gz:Mar  7 02:09:33 mail {_STATUS}",
+                f"/var/log/maillog-20240308:Mar  8 02:09:33 mail {_STATUS}",
+            ],
+            "postfix",
+        ),
+        # grep -n, and -Hn
+        (
+            [f"12:Mar  7 02:09:33 mail {_STATUS}", f"./mail.log:13:Mar  7 02:09:33 mail {_STATUS}"],
+            "postfix",
+        ),
+        # -C: a context line's "-", the groups' "--"
+        (
+            [
+                f"mail.log-11-Mar  7 02:09:32 mail {_STATUS}",
+                f"mail.log:12:Mar  7 02:09:33 mail {_STATUS}",
+                "--",
+            ],
+            "postfix",
+        ),
+        # RFC 3339 headers, and Exim's main log
+        ([f"mail.log:2024-03-07T02:09:33.123456+00:00 mail {_STATUS}"] * 2, "postfix"),
+        ([f"/var/log/exim4/mainlog:{_EXIM_DEFER}"] * 2, "exim"),
+    ],
+)
+def test_lines_as_grep_prints_them_read_as_the_lines(
+    tmp_path: Path, lines: list[str], fmt: str
+) -> None:
+    path = tmp_path / "grep.txt"
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    doc = report_of(path)
+    assert doc["inputs"][0]["format"] == fmt
+    assert doc["lines"]["unparsed"] == 0
+    assert doc["totals"]["deferred"] == sum(1 for line in lines if line != "--")
+    assert doc["period"]["first"] is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Mar  7 02:09:33 mail {_STATUS}\n".encode(),
+        f"2024-03-07T02:09:33.123456+00:00 mail {_STATUS}\n".encode(),
+        f"{_EXIM_DEFER}\n".encode(),
+        b"2015-08-17_09:16:20.41495 smtpd[1]: info: OpenSMTPD 6.6.4 starting\n",
+        f"2024-03-07T02:09:33.123456789Z Mar  7 02:09:33 mail {_STATUS}\n".encode(),
+    ],
+)
+def test_a_line_that_starts_with_its_own_time_is_no_grep_output(text: bytes) -> None:
+    assert "grep" not in unwrapper_for(text).names
+
+
+def test_an_envelope_without_angle_brackets_is_still_the_envelope(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log"
+    path.write_text(
+        "Mar  1 18:26:24 server postfix/smtpd[14970]: NOQUEUE: reject: RCPT from "
+        "unknown[50.60.146.24]: 454 4.7.1 b@example.net: Relay access denied; "
+        "from=a@example.org to=b@example.net proto=SMTP helo=<relaytest.example.org>\n",
+        encoding="utf-8",
+    )
+    doc = report_of(path)
+    # (the envelope's "helo=" is no HELO refusal)
+    assert doc["inbound"]["by_cause"] == {"relay_denied": 1}
+    why = doc["inbound"]["top_clients"][0]["why"]
+    assert why.endswith("Relay access denied"), why
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["file"])

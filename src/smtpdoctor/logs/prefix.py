@@ -20,7 +20,9 @@ records (Loki's ``<time> {labels} <line>``, JSON with the line in ``message``; t
 CSV rows and journalctl's multi-line records come as JSON lines from records.py);
 mailcow's admin page shows a Postfix log table (``28.01.2019, 19:19:55 | info | …``,
 newest first) and Exim in the foreground writes its log to stderr (``9 LOG: MAIN`` and
-the line on the next, no time). The
+the line on the next, no time; with no pid, and ``exim -bh``'s ``LOG: <line>``); lines
+pasted as grep printed them carry its file names and line numbers
+(``/var/log/mail.log:12:<line>``). The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
@@ -212,6 +214,13 @@ _JOURNAL_OTHER_MTA = re.compile(rb'"SYSLOG_IDENTIFIER" ?: ?"(?:exim[^"]*|sendmai
 # A line that starts with a time the readers know (then a wrapper's own time goes).
 _OWN_TIME = re.compile(rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)")
 _BOM = b"\xef\xbb\xbf"
+# What grep prints before each line it found: the file's name when it searched more
+# than one ("/var/log/mail.log:<line>", "mail.log.1:<line>"; grep -r, zgrep, a glob),
+# the line's number (-n), both ("mail.log:12:<line>"), and "-" for ":" before a context
+# line (-A, -B, -C), whose groups a "--" line separates. Taken off only before a line
+# with a time of its own: nothing else is known to be one of grep's.
+_GREP = re.compile(rb"(?m)^(?:[^\s:]+[:-](?:\d+[:-])?|\d+[:-])(?=" + _OWN_TIME.pattern + rb")")
+_GREP_SEPARATOR = re.compile(rb"(?m)^--\r?$")
 
 # journalctl -o cat: the messages alone. A line gets a syslog header whose time
 # no reader can read (no month is "Nil"), so its events carry no time: the times
@@ -645,6 +654,11 @@ def _cat_family(head: bytes) -> str | None:
     return best if counts[best] * 2 >= len(lines) else None
 
 
+def _grep(block: bytes) -> bytes:
+    """grep's file names and line numbers taken off; its group separators left empty."""
+    return _GREP_SEPARATOR.sub(b"", _GREP.sub(b"", block))
+
+
 def _short_full_line(m: re.Match[bytes]) -> bytes:
     zone = b"Z" if m.group(3) in (b"UTC", b"GMT") else b""
     return m.group(1) + b"T" + m.group(2) + zone + b" "
@@ -673,6 +687,7 @@ def _unpadded(block: bytes) -> bytes:
 
 _STEPS: dict[str, _Step] = {
     "bom": _bom,
+    "grep": _grep,
     "journal": _journal,
     "docker-json": _docker_json,
     "cri": _cri,
@@ -749,6 +764,7 @@ def _wraps(name: str, head: bytes) -> bool:
         "mailcow-table": _MAILCOW_TABLE,
         "docker-json": _DOCKER_JSON,
         "cri": _CRI,
+        "grep": _GREP,
         "short-full": _SHORT_FULL,
         "short-unix": _SHORT_UNIX,
         "short-monotonic": _SHORT_MONOTONIC,
@@ -765,6 +781,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     sample = head
     for name in (
         "bom",
+        "grep",
         "mailcow-table",
         "exim-stderr",
         "journal",
