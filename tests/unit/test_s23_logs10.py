@@ -13,7 +13,6 @@ The excerpts are counted in ``tests/data/logs/public/expected.json`` (collection
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +24,15 @@ from smtpdoctor.logs.exim import EximParser
 from smtpdoctor.logs.prefix import unwrapper_for
 from smtpdoctor.logs.reasons import ReasonCache
 from smtpdoctor.logs.timeparse import TimeParser
-from support.logcounts import report_of
+from support.logcounts import (
+    PUBLIC,
+    assert_cited,
+    assert_same_at_one_worker_and_two,
+    public_cases,
+    report_of,
+)
 
-DATA = Path(__file__).parents[1] / "data" / "logs"
-PUBLIC = DATA / "public"
-CASES = [
-    c
-    for c in json.loads((PUBLIC / "expected.json").read_text(encoding="utf-8"))
-    if c.get("collection", "").startswith("session23-logs10")
-]
+CASES = public_cases("session23-logs10")
 
 _DEBUG = (
     b"Exim version x.yz ....\n"
@@ -58,11 +57,7 @@ _HOST_CHECKING = (
 
 def test_the_collections_are_the_thirteen_excerpts_each_cited() -> None:
     assert len(CASES) == 13
-    readme = (DATA / "README.md").read_text(encoding="utf-8")
-    for case in CASES:
-        assert (PUBLIC / case["file"]).is_file()
-        assert f"`public/{case['file']}`" in readme
-        assert case["source"].startswith("https://github.com/")
+    assert_cited(CASES)
 
 
 def test_debug_output_with_no_pids_reads_each_log_line_once() -> None:
@@ -214,7 +209,4 @@ def test_an_envelope_without_angle_brackets_is_still_the_envelope(tmp_path: Path
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["file"])
 def test_each_excerpt_reads_the_same_at_one_worker_and_two(case: dict[str, Any]) -> None:
-    one = report_of(PUBLIC / case["file"])
-    two = report_of(PUBLIC / case["file"], jobs=2)
-    assert one["totals"] == two["totals"]
-    assert one["inbound"]["by_cause"] == two["inbound"]["by_cause"]
+    assert_same_at_one_worker_and_two(PUBLIC / case["file"])
