@@ -28,10 +28,12 @@ from support.logcounts import (
     PUBLIC,
     assert_cited,
     assert_same_at_one_worker_and_two,
+    counts,
     public_cases,
     report_of,
 )
 
+DATA = PUBLIC.parent
 CASES = public_cases("session23-logs10")
 
 _DEBUG = (
@@ -205,6 +207,62 @@ def test_an_envelope_without_angle_brackets_is_still_the_envelope(tmp_path: Path
     assert doc["inbound"]["by_cause"] == {"relay_denied": 1}
     why = doc["inbound"]["top_clients"][0]["why"]
     assert why.endswith("Relay access denied"), why
+
+
+# journalctl's notes as it printed them before systemd 250 (its span first, a boot's
+# start between records; public pastes of other units show them, e.g. the Ubuntu Forums
+# post of 2022-04-12 by mikeymikec, "sudo journalctl -u hdparm.service") and after
+# (246's "Journal begins at", 255's boot separator).
+_NOTES = (
+    (
+        b"-- Logs begin at Mon 2026-12-07 16:00:00 CET, end at Mon 2026-12-07 17:00:00 CET. --",
+        b"-- Reboot --",
+    ),
+    (
+        b"-- Journal begins at Mon 2026-12-07 16:00:00 CET, ends at Mon 2026-12-07 17:00:00 "
+        b"CET. --",
+        b"-- Boot 8d5b7a3a1b2c4d5e8f90a1b2c3d4e5f6 --",
+    ),
+)
+
+
+@pytest.mark.parametrize("notes", _NOTES, ids=("logs-begin", "journal-begins"))
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "journal-short.log",
+        "journal-short-full.log",
+        "journal-short-unix.log",
+        "journal-short-iso.log",
+        "journal-with-unit.log",
+        "journal-short-monotonic.log",
+        "journal-short-delta.log",
+        "journal-cat.log",
+    ],
+)
+def test_journalctls_notes_are_no_records(
+    tmp_path: Path, layout: str, notes: tuple[bytes, bytes]
+) -> None:
+    # (the layouts are real journalctl 252 output, which printed no notes)
+    plain = DATA / "layouts" / layout
+    lines = plain.read_bytes().split(b"\n")
+    half = len(lines) // 2
+    noted = tmp_path / layout
+    noted.write_bytes(b"\n".join([notes[0], *lines[:half], notes[1], *lines[half:]]))
+    # (with the span first, the whole-line steps saw no record on the first line: on
+    # s23-start short-full, short-unix, with-unit, short-monotonic and short-delta lost
+    # every inbound failure and expiry, 128 lines unparsed, and short, short-iso counted
+    # the notes as unparsed lines; journal-cat.log read the same)
+    assert counts(report_of(noted)) == counts(report_of(plain))
+
+
+def test_a_note_between_records_is_no_record_with_no_span_first(tmp_path: Path) -> None:
+    plain = DATA / "layouts" / "journal-short-full.log"
+    lines = plain.read_bytes().split(b"\n")
+    noted = tmp_path / "reboot.log"
+    noted.write_bytes(b"\n".join([*lines[:3], b"-- Reboot --", *lines[3:]]))
+    assert "journal-notes" in unwrapper_for(noted.read_bytes()).names
+    assert counts(report_of(noted)) == counts(report_of(plain))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["file"])

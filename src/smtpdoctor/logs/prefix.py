@@ -221,6 +221,15 @@ _BOM = b"\xef\xbb\xbf"
 # with a time of its own: nothing else is known to be one of grep's.
 _GREP = re.compile(rb"(?m)^(?:[^\s:]+[:-](?:\d+[:-])?|\d+[:-])(?=" + _OWN_TIME.pattern + rb")")
 _GREP_SEPARATOR = re.compile(rb"(?m)^--\r?$")
+# journalctl's own notes between the records it prints (not with -q): the journal's span
+# first ("-- Logs begin at Tue 2020-05-12 06:29:00 MSK, end at … --", "-- Journal begins
+# at …, ends at … --" from systemd 246), a boot's start ("-- Reboot --"; "-- Boot <id> --"
+# from 255), "-- No entries --". No records: left empty, and the first record after them
+# is what the whole-line steps look at.
+_JOURNAL_NOTE = re.compile(
+    rb"(?m)^-- (?:(?:Logs begin|Journal begins) at [^\n]*--|Reboot --|No entries --"
+    rb"|Boot [0-9a-f]{32} --)\r?(?=\n|\Z)"
+)
 
 # journalctl -o cat: the messages alone. A line gets a syslog header whose time
 # no reader can read (no month is "Nil"), so its events carry no time: the times
@@ -654,6 +663,10 @@ def _cat_family(head: bytes) -> str | None:
     return best if counts[best] * 2 >= len(lines) else None
 
 
+def _journal_notes(block: bytes) -> bytes:
+    return _JOURNAL_NOTE.sub(b"", block)
+
+
 def _grep(block: bytes) -> bytes:
     """grep's file names and line numbers taken off; its group separators left empty."""
     return _GREP_SEPARATOR.sub(b"", _GREP.sub(b"", block))
@@ -687,6 +700,7 @@ def _unpadded(block: bytes) -> bytes:
 
 _STEPS: dict[str, _Step] = {
     "bom": _bom,
+    "journal-notes": _journal_notes,
     "grep": _grep,
     "journal": _journal,
     "docker-json": _docker_json,
@@ -727,6 +741,7 @@ _ANY_LINE_STEP = re.compile(
     + b"|".join(
         rx.pattern.removeprefix(rb"(?m)^")
         for rx in (
+            _JOURNAL_NOTE,
             _DOCKER_TS,
             _LOCALIZED,
             _UNPADDED,
@@ -743,6 +758,9 @@ def _wraps(name: str, head: bytes) -> bool:
     """Whether the file's first line is in the layout a whole-line step takes off."""
     if name == "bom":
         return head.startswith(_BOM)
+    if name == "journal-notes":
+        # (the first line: a note further on is found with the line steps' one search)
+        return head.startswith(b"-- ") and _JOURNAL_NOTE.match(head) is not None
     if name == "journal":
         return head.startswith(b"{") and _JOURNAL_OTHER_MTA.search(head) is not None
     if name == "platform-json":
@@ -781,6 +799,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     sample = head
     for name in (
         "bom",
+        "journal-notes",
         "grep",
         "mailcow-table",
         "exim-stderr",
@@ -801,6 +820,8 @@ def unwrapper_for(head: bytes) -> Unwrapper:
             )
             names.append(step)
             sample = _STEPS[step](sample)
+            if step == "journal-notes":
+                sample = sample.lstrip(b"\r\n")  # (the first record is the first line)
     # (One pass for the five searches below: none matches in a plain log, the
     # common case, which each of them proved over the whole head.)
     plain = b"\x1b[" not in sample and _ANY_LINE_STEP.search(b"\n" + sample) is None
@@ -828,12 +849,15 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     if plain:
         return Unwrapper(tuple(names))
     for name, rx in (
+        ("journal-notes", _JOURNAL_NOTE),
         ("docker-timestamp", _DOCKER_TS),
         ("localized-month", _LOCALIZED),
         ("unpadded-day", _UNPADDED),
         ("priority-tag", _TAG_AFTER_TIME),
         ("rfc5424-spaced", _RFC5424_SPACED),
     ):
+        if name in names:
+            continue  # (journal-notes: already taken for the first line)
         if rx.search(sample) or (name == "priority-tag" and _TAG_AFTER_HOST.search(sample)):
             names.append(name)
             sample = _STEPS[name](sample)
