@@ -13,6 +13,7 @@ The excerpts are counted in ``tests/data/logs/public/expected.json`` (collection
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,8 @@ _HOST_CHECKING = (
 )
 
 
-def test_the_collections_are_the_thirteen_excerpts_each_cited() -> None:
-    assert len(CASES) == 13
+def test_the_collections_are_the_fourteen_excerpts_each_cited() -> None:
+    assert len(CASES) == 14
     assert_cited(CASES)
 
 
@@ -263,6 +264,30 @@ def test_a_note_between_records_is_no_record_with_no_span_first(tmp_path: Path) 
     noted.write_bytes(b"\n".join([*lines[:3], b"-- Reboot --", *lines[3:]]))
     assert "journal-notes" in unwrapper_for(noted.read_bytes()).names
     assert counts(report_of(noted)) == counts(report_of(plain))
+
+
+_UNPADDED_TABLE = PUBLIC / "mailcow-dockerized-862-admin-page-table-unpadded-date.log"
+
+
+def _en_us(m: re.Match[bytes]) -> bytes:
+    """A German browser's unpadded row time as en-US's writes it, month first."""
+    day, month, year, hour, rest = m.groups()
+    half = b"PM" if int(hour) >= 12 else b"AM"
+    return b"%s/%s/%s, %d%s %s" % (month, day, year, int(hour) % 12 or 12, rest, half)
+
+
+def test_mailcows_table_with_unpadded_dates(tmp_path: Path) -> None:
+    german = _UNPADDED_TABLE.read_bytes()
+    doc = report_of(_UNPADDED_TABLE)
+    assert doc["inputs"][0]["format"] == "postfix"
+    assert doc["lines"]["unparsed"] == 0
+    read = unwrapper_for(german)(german)
+    # (each time with its leading zeros, as the 2-digit tables' are read)
+    assert b"\n2018-01-04T06:20:59 - postfix/master[0]: warning: process" in read
+    assert read.startswith(b"2018-01-04T11:16:05 - postfix/master[0]: See http")
+    us = re.sub(rb"(?m)^(\d{1,2})\.(\d{1,2})\.(\d{4}), (\d\d)(:\d\d:\d\d)", _en_us, german)
+    assert b"1/4/2018, 6:20:59 AM | warning |" in us
+    assert unwrapper_for(us)(us) == read
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["file"])

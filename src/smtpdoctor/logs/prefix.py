@@ -561,10 +561,12 @@ def _postfix_tag(message: bytes, last: bytes) -> bytes:
 # rule "-- | -- | --" after the first row). No program name: a message's daemon is
 # read from its shape, as -o cat's. A 12-hour clock's browser (CLDR's patterns) writes
 # the month first with "AM"/"PM" (en-US: "01/28/2019, 07:30:48 PM") and the day first
-# with "am"/"pm" (en-AU, en-IN), after a space or, since ICU 72, U+202F.
+# with "am"/"pm" (en-AU, en-IN), after a space or, since ICU 72, U+202F. Before the
+# 2-digit options (mailcow of 2018) the fields had no leading zeros ("4.1.2018, 11:16:09";
+# "1/4/2018, 6:20:59 AM" in en-US): read the same.
 _MAILCOW_TABLE = re.compile(
-    rb"(\d\d)[./](\d\d)[./](\d{4}), (\d\d)(:\d\d:\d\d)(?:(?: |\xe2\x80\xaf)([AaPp])[Mm])?"
-    rb"(?: \| |\t)[a-z]+(?: \| |\t)"
+    rb"(\d{1,2})[./](\d{1,2})[./](\d{4}), (\d{1,2})(:\d\d:\d\d)"
+    rb"(?:(?: |\xe2\x80\xaf)([AaPp])[Mm])?(?: \| |\t)[a-z]+(?: \| |\t)"
 )
 _TABLE_RULE = re.compile(rb"-+(?: \| -+)+\r?")
 
@@ -583,9 +585,10 @@ def _mailcow_table(block: bytes) -> bytes:
             day, month, year, hour, rest, half = m.groups()
             if half in (b"A", b"P"):  # (en-US: the month first)
                 day, month = month, day
+            hour = int(hour)
             if half is not None:
-                hour = b"%02d" % (int(hour) % 12 + (12 if half in b"Pp" else 0))
-            stamp = b"%s-%s-%sT%s%s" % (year, month, day, hour, rest)
+                hour = hour % 12 + (12 if half in b"Pp" else 0)
+            stamp = b"%s-%02d-%02dT%02d%s" % (year, int(month), int(day), hour, rest)
             rows.append((stamp, line[m.end() :]))
         elif _TABLE_RULE.fullmatch(line) is None:
             rows.append(line)
