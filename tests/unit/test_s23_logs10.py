@@ -58,8 +58,8 @@ _HOST_CHECKING = (
 )
 
 
-def test_the_collections_are_the_fourteen_excerpts_each_cited() -> None:
-    assert len(CASES) == 14
+def test_the_collections_are_the_fifteen_excerpts_each_cited() -> None:
+    assert len(CASES) == 15
     assert_cited(CASES)
 
 
