@@ -58,8 +58,8 @@ _HOST_CHECKING = (
 )
 
 
-def test_the_collections_are_the_fifteen_excerpts_each_cited() -> None:
-    assert len(CASES) == 15
+def test_the_collections_are_the_seventeen_excerpts_each_cited() -> None:
+    assert len(CASES) == 17
     assert_cited(CASES)
 
 
@@ -179,6 +179,33 @@ def test_lines_as_grep_prints_them_read_as_the_lines(
     assert doc["lines"]["unparsed"] == 0
     assert doc["totals"]["deferred"] == sum(1 for line in lines if line != "--")
     assert doc["period"]["first"] is not None
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [b"    ", b"  ", b"\t", b"> ", b">> ", b"> > ", b"  /var/log/mail.log:"],
+    ids=("markdown", "rst", "tab", "quote", "quote2", "quote-spaced", "indented-grep"),
+)
+def test_lines_copied_from_a_document_or_a_mail_read_as_the_lines(
+    tmp_path: Path, mark: bytes
+) -> None:
+    refusal = (
+        "Mar  7 02:09:34 mail postfix/smtpd[124]: NOQUEUE: reject: RCPT from "
+        "unknown[192.0.2.9]: 554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked "
+        "using zen.spamhaus.org; from=<a@b.example> to=<d@e.example> proto=ESMTP helo=<x>"
+    )
+    plain = f"Mar  7 02:09:33 mail {_STATUS}\n{refusal}\n".encode()
+    marked = b"".join(mark + line + b"\n" for line in plain.splitlines())
+    (tmp_path / "plain.log").write_bytes(plain)
+    (tmp_path / "marked.log").write_bytes(marked)
+    # (before session 23: the deferral counted, the refusal lost, both lines unparsed)
+    assert counts(report_of(tmp_path / "marked.log")) == counts(report_of(tmp_path / "plain.log"))
+
+
+def test_an_indented_line_without_its_own_time_keeps_its_indentation() -> None:
+    # (Exim's stderr: a pid, then its line; nothing of a document's)
+    text = b"  277 LOG: MAIN\n  277   == a@example.org R=dnslookup defer (-1): x\n"
+    assert "indent" not in unwrapper_for(text).names
 
 
 @pytest.mark.parametrize(

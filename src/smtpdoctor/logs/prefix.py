@@ -22,7 +22,8 @@ mailcow's admin page shows a Postfix log table (``28.01.2019, 19:19:55 | info | 
 newest first) and Exim in the foreground writes its log to stderr (``9 LOG: MAIN`` and
 the line on the next, no time; with no pid, and ``exim -bh``'s ``LOG: <line>``); lines
 pasted as grep printed them carry its file names and line numbers
-(``/var/log/mail.log:12:<line>``). The
+(``/var/log/mail.log:12:<line>``), lines copied from a document or a mail its code
+block's indentation or its quote marks. The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
@@ -37,6 +38,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable
+from functools import cache
 
 from smtpdoctor.fastdataclass import dataclass
 
@@ -137,32 +139,43 @@ _EXIM_STDERR_PREFIX = rb"(?:[A-Za-z0-9][\w.-]*[ \t]*\| ?)?"
 # 1gwqzr-00004T-MX": the id alone; the transport's "delivering <id> to <host> [<ip>]
 # (<address>)"; the reader checks its form), and a delivery line's flag: on stderr Exim
 # writes a delivery's log line without the id the main log has.
-_EXIM_DELIVERING = re.compile(
-    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *(\d+) )?delivering (\S+)(?: to [^\n]*)?\r?$"
-)
 _EXIM_DELIVERY_FLAG = re.compile(rb"(?:=>|->|\*>|\*\*|==|>>) ")
 # The header of a log line in debug output: "LOG:", the selector that logged it, and
 # the logs it goes to (log.c: " MAIN", " PANIC", " DIE", " REJECT").
 _EXIM_LOG_HEAD = rb"LOG:(?: [a-z_]+)*(?: (?:MAIN|PANIC|DIE|REJECT))+\r?\n"
-_EXIM_STDERR = re.compile(
-    rb"(?m)^"
-    + _EXIM_STDERR_PREFIX
-    + rb"(?: *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
-    + _EXIM_STDERR_PREFIX
-    + rb" *\1   ([^\n]*)"
-    # (no pid: the header and its line, behind two spaces)
-    + rb"|"
-    + _EXIM_LOG_HEAD
-    + _EXIM_STDERR_PREFIX
-    + rb"  ([^\n]*)"
-    # (no pid, exim -bh: the line on the header's; not a header whose line is missing)
-    + rb"|LOG: (?!(?:[a-z_]+ )*(?:MAIN|PANIC|REJECT)\r?$)(\S[^\n]*))"
-)
-# What only Exim's stderr has: a header of a line (with or without a pid) or the
-# host-checking trace; a file's one-line "LOG: " records are Exim's only beside one.
-_EXIM_STDERR_SIGN = re.compile(
-    rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *\d+ LOG: |" + _EXIM_LOG_HEAD + rb"|>>> )"
-)
+
+
+@cache
+def _exim_stderr_rx() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """Exim's stderr records, its debug output's "delivering" lines and what only its
+    stderr has (compiled at first need: a log file never needs them).
+
+    The records: the pid, "LOG:" and its selectors, the line behind the pid and two
+    spaces on the next; with no pid the header and its line behind two spaces; exim -bh's
+    "LOG: <line>" on one line (not a header whose line is missing). What only its stderr
+    has: a header of a line (with or without a pid) or the host-checking trace; a file's
+    one-line "LOG: " records are Exim's only beside one."""
+    records = re.compile(
+        rb"(?m)^"
+        + _EXIM_STDERR_PREFIX
+        + rb"(?: *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
+        + _EXIM_STDERR_PREFIX
+        + rb" *\1   ([^\n]*)"
+        + rb"|"
+        + _EXIM_LOG_HEAD
+        + _EXIM_STDERR_PREFIX
+        + rb"  ([^\n]*)"
+        + rb"|LOG: (?!(?:[a-z_]+ )*(?:MAIN|PANIC|REJECT)\r?$)(\S[^\n]*))"
+    )
+    delivering = re.compile(
+        rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *(\d+) )?delivering (\S+)(?: to [^\n]*)?\r?$"
+    )
+    sign = re.compile(
+        rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *\d+ LOG: |" + _EXIM_LOG_HEAD + rb"|>>> )"
+    )
+    return records, delivering, sign
+
+
 # A supervisor's log writer's stamp before each line a program wrote to its stdout:
 # TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
 # svlogd -t), runit's svlogd -tt ("2015-08-17_09:16:20.41495 ", UTC) and -ttt
@@ -219,7 +232,34 @@ _BOM = b"\xef\xbb\xbf"
 # the line's number (-n), both ("mail.log:12:<line>"), and "-" for ":" before a context
 # line (-A, -B, -C), whose groups a "--" line separates. Taken off only before a line
 # with a time of its own: nothing else is known to be one of grep's.
-_GREP = re.compile(rb"(?m)^(?:[^\s:]+[:-](?:\d+[:-])?|\d+[:-])(?=" + _OWN_TIME.pattern + rb")")
+_GREP_PREFIX = rb"(?:[^\s:]+[:-](?:\d+[:-])?|\d+[:-])"
+# A document's or a mail's marks before each line of a log copied from it: an indented
+# code block (Markdown's four spaces, reStructuredText's literal block, a tab), a mail's
+# quote ("> ", "> > ", ">> "). Taken off only before a line with a time of its own (or
+# grep's prefix before one).
+_INDENT_PREFIX = rb"(?:[ \t]+|(?:> ?)+)"
+
+
+@cache
+def _grep_rx() -> re.Pattern[bytes]:
+    """grep's prefixes (compiled at first need: a plain log never needs them)."""
+    return re.compile(rb"(?m)^" + _GREP_PREFIX + rb"(?=" + _OWN_TIME.pattern + rb")")
+
+
+@cache
+def _indent_rx() -> re.Pattern[bytes]:
+    """A code block's indentation or a quote's marks (compiled at first need)."""
+    return re.compile(
+        rb"(?m)^"
+        + _INDENT_PREFIX
+        + rb"(?=(?:"
+        + _GREP_PREFIX
+        + rb")?(?:"
+        + _OWN_TIME.pattern
+        + rb"))"
+    )
+
+
 _GREP_SEPARATOR = re.compile(rb"(?m)^--\r?$")
 # journalctl's own notes between the records it prints (not with -q): the journal's span
 # first ("-- Logs begin at Tue 2020-05-12 06:29:00 MSK, end at … --", "-- Journal begins
@@ -355,9 +395,10 @@ def _exim_stderr(block: bytes) -> bytes:
     out = []
     at = 0
     ids: dict[bytes, bytes] = {}  # pid (b"": none) -> the message its debug lines deliver
-    for m in _EXIM_STDERR.finditer(block):
+    records, delivering, _ = _exim_stderr_rx()
+    for m in records.finditer(block):
         between = block[at : m.start()]
-        ids.update(_EXIM_DELIVERING.findall(between))
+        ids.update(delivering.findall(between))
         out.append(_no_records(between))
         pid = m.group(1) or b""
         line = m.group(2) or m.group(3) or m.group(4) or b""
@@ -666,13 +707,17 @@ def _cat_family(head: bytes) -> str | None:
     return best if counts[best] * 2 >= len(lines) else None
 
 
+def _indent(block: bytes) -> bytes:
+    return _indent_rx().sub(b"", block)
+
+
 def _journal_notes(block: bytes) -> bytes:
     return _JOURNAL_NOTE.sub(b"", block)
 
 
 def _grep(block: bytes) -> bytes:
     """grep's file names and line numbers taken off; its group separators left empty."""
-    return _GREP_SEPARATOR.sub(b"", _GREP.sub(b"", block))
+    return _GREP_SEPARATOR.sub(b"", _grep_rx().sub(b"", block))
 
 
 def _short_full_line(m: re.Match[bytes]) -> bytes:
@@ -703,6 +748,7 @@ def _unpadded(block: bytes) -> bytes:
 
 _STEPS: dict[str, _Step] = {
     "bom": _bom,
+    "indent": _indent,
     "journal-notes": _journal_notes,
     "grep": _grep,
     "journal": _journal,
@@ -761,6 +807,11 @@ def _wraps(name: str, head: bytes) -> bool:
     """Whether the file's first line is in the layout a whole-line step takes off."""
     if name == "bom":
         return head.startswith(_BOM)
+    if name == "indent":
+        return head[:1] in (b" ", b"\t", b">") and _indent_rx().match(head) is not None
+    if name == "grep":
+        # (a line that starts with its own time has no prefix before it)
+        return _OWN_TIME.match(head) is None and _grep_rx().match(head) is not None
     if name == "journal-notes":
         # (the first line: a note further on is found with the line steps' one search)
         return head.startswith(b"-- ") and _JOURNAL_NOTE.match(head) is not None
@@ -778,14 +829,13 @@ def _wraps(name: str, head: bytes) -> bool:
         return (
             _OWN_TIME.match(head) is None
             and b"LOG: " in head
-            and _EXIM_STDERR_SIGN.search(head) is not None
-            and _EXIM_STDERR.search(head) is not None
+            and _exim_stderr_rx()[2].search(head) is not None
+            and _exim_stderr_rx()[0].search(head) is not None
         )
     rx = {
         "mailcow-table": _MAILCOW_TABLE,
         "docker-json": _DOCKER_JSON,
         "cri": _CRI,
-        "grep": _GREP,
         "short-full": _SHORT_FULL,
         "short-unix": _SHORT_UNIX,
         "short-monotonic": _SHORT_MONOTONIC,
@@ -802,6 +852,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     sample = head
     for name in (
         "bom",
+        "indent",
         "journal-notes",
         "grep",
         "mailcow-table",
