@@ -876,7 +876,7 @@ def unwrapper_for(head: bytes) -> Unwrapper:
             sample = _STEPS[step](sample)
             if step == "journal-notes":
                 sample = sample.lstrip(b"\r\n")  # (the first record is the first line)
-    # (One pass for the five searches below: none matches in a plain log, the
+    # (One pass for the six searches below: none matches in a plain log, the
     # common case, which each of them proved over the whole head.)
     plain = b"\x1b[" not in sample and _ANY_LINE_STEP.search(b"\n" + sample) is None
     if not plain and _ANSI.search(sample):
