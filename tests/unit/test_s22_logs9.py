@@ -9,7 +9,6 @@ no message id (docs/logs.md, session 22). The published excerpts are counted in
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,15 @@ import pytest
 
 from smtpdoctor.logs.detect import detect_format
 from smtpdoctor.logs.prefix import unwrapper_for
-from support.logcounts import report_of
+from support.logcounts import (
+    PUBLIC,
+    assert_cited,
+    assert_same_at_one_worker_and_two,
+    public_cases,
+    report_of,
+)
 
-DATA = Path(__file__).parents[1] / "data" / "logs"
-PUBLIC = DATA / "public"
-CASES = [
-    c
-    for c in json.loads((PUBLIC / "expected.json").read_text(encoding="utf-8"))
-    if c.get("collection") == "session22-logs9"
-]
+CASES = [c for c in public_cases("session22-logs9") if c["collection"] == "session22-logs9"]
 
 _DEBUG = (
     b"+ update-exim4.conf -v\n"
@@ -44,11 +43,7 @@ _DEBUG = (
 
 def test_the_collection_is_the_fifteen_excerpts_each_cited() -> None:
     assert len(CASES) == 15
-    readme = (DATA / "README.md").read_text(encoding="utf-8")
-    for case in CASES:
-        assert (PUBLIC / case["file"]).is_file()
-        assert f"`public/{case['file']}`" in readme
-        assert case["source"].startswith("https://github.com/")
+    assert_cited(CASES)
 
 
 def test_exims_debug_lines_and_shell_trace_are_no_records() -> None:
@@ -117,10 +112,7 @@ def test_a_time_of_day_with_no_date_reads_as_unknown(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["file"])
 def test_each_excerpt_reads_the_same_at_one_worker_and_two(case: dict[str, Any]) -> None:
-    one = report_of(PUBLIC / case["file"])
-    two = report_of(PUBLIC / case["file"], jobs=2)
-    assert one["totals"] == two["totals"]
-    assert one["inbound"]["by_cause"] == two["inbound"]["by_cause"]
+    assert_same_at_one_worker_and_two(PUBLIC / case["file"])
 
 
 # -- mailcow's table in a 12-hour clock's browser ------------------------------------------

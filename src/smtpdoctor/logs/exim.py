@@ -161,7 +161,10 @@ class EximParser(LineParser):
         return self._message(epoch, bare.group("id"), bare.group("rest"))
 
     def _message(self, epoch: float | None, qid: str | None, rest: str) -> ParseResult:
-        flag = _EXIM_FLAG.match(rest) if qid else None
+        # (a delivery line with no message id: Exim's stderr, where a delivery's log line
+        # has none and no debug line of its process named the message, is read all the
+        # same: "== a@b R=… defer (-44): …" says a deferral whatever its message)
+        flag = _EXIM_FLAG.match(rest)
         if flag is None:
             return self._not_delivery(epoch, qid, rest)
         return self._delivery(epoch, qid, flag)

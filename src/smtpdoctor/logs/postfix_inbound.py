@@ -380,10 +380,12 @@ def _rejection(what: bytes, rest: bytes, milter: bool) -> tuple[str, str | None,
         # cleanup's header/body checks: the reply comes after the envelope.
         env, _, reply = text.partition(">: ")
         text = reply or text
-        recipient = _envelope(env, "to=<")
+        recipient = _envelope(env, "to=")
     else:
-        reply, sep, env = text.partition("; from=<")
-        recipient = _envelope(env, "to=<")
+        # (the envelope's addresses in angle brackets as Postfix writes them, or without
+        # as a page that took them for markup shows them: "; from=a@b to=c@d proto=…")
+        reply, sep, env = text.partition("; from=")
+        recipient = _envelope(env, "to=")
         # A refusal at MAIL logs no from= yet: its tail starts at "; proto=".
         text = reply if sep else reply.partition("; proto=")[0]
     stage = Stage.MESSAGE if what in (b"header", b"body") else stage_of_command(what.decode())
@@ -426,11 +428,17 @@ def _split_client(text: bytes) -> tuple[str | None, str | None]:
 
 
 def _envelope(env: str, key: str) -> str | None:
+    """The address after ``key`` (``to=``) in an envelope's fields: in angle brackets,
+    or up to the next space where a paste lost them."""
     start = env.find(key)
     if start < 0:
         return None
-    end = env.find(">", start)
-    return env[start + len(key) : end if end >= 0 else None] or None
+    start += len(key)
+    if env.startswith("<", start):
+        end = env.find(">", start)
+        return env[start + 1 : end if end >= 0 else None] or None
+    end = env.find(" ", start)
+    return env[start : end if end >= 0 else None] or None
 
 
 def _domain_of(address: str | None) -> str | None:

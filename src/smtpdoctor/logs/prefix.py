@@ -20,7 +20,10 @@ records (Loki's ``<time> {labels} <line>``, JSON with the line in ``message``; t
 CSV rows and journalctl's multi-line records come as JSON lines from records.py);
 mailcow's admin page shows a Postfix log table (``28.01.2019, 19:19:55 | info | …``,
 newest first) and Exim in the foreground writes its log to stderr (``9 LOG: MAIN`` and
-the line on the next, no time). The
+the line on the next, no time; with no pid, and ``exim -bh``'s ``LOG: <line>``); lines
+pasted as grep printed them carry its file names and line numbers
+(``/var/log/mail.log:12:<line>``), lines copied from a document or a mail its code
+block's indentation or its quote marks. The
 readers expect a line to start with its timestamp, so a :class:`Unwrapper`
 chosen from the file's first lines rewrites each block into that shape with a
 few whole-block substitutions (C speed; none at all for a plain syslog file,
@@ -35,6 +38,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable
+from functools import cache
 
 from smtpdoctor.fastdataclass import dataclass
 
@@ -126,19 +130,52 @@ _CRI = re.compile(
 # docker compose's prefix too. Such output's other lines are no log records: Exim's
 # debug lines ("  278 delivering 1gwqzr-00004T-MX", its version banner's lines with no
 # pid) and the container's (an entry script's shell trace, "+ sed -ri '…").
+# With no pids (debug output without them, "-d-pid", as Exim's own test suite writes
+# it) the same header and line; and "exim -bh" (host checking: a session with a client
+# played, its ACLs traced on ">>> " lines) writes each line as "LOG: <line>" on one
+# line, no time (Exim's log.c: the buffer past its timestamp).
 _EXIM_STDERR_PREFIX = rb"(?:[A-Za-z0-9][\w.-]*[ \t]*\| ?)?"
 # A delivery process's debug line naming the message it delivers ("  278 delivering
-# 1gwqzr-00004T-MX": the id alone; the reader checks its form), and a delivery line's
-# flag: on stderr Exim writes a delivery's log line without the id the main log has.
-_EXIM_DELIVERING = re.compile(rb"(?m)^" + _EXIM_STDERR_PREFIX + rb" *(\d+) delivering (\S+)\r?$")
+# 1gwqzr-00004T-MX": the id alone; the transport's "delivering <id> to <host> [<ip>]
+# (<address>)"; the reader checks its form), and a delivery line's flag: on stderr Exim
+# writes a delivery's log line without the id the main log has.
 _EXIM_DELIVERY_FLAG = re.compile(rb"(?:=>|->|\*>|\*\*|==|>>) ")
-_EXIM_STDERR = re.compile(
-    rb"(?m)^"
-    + _EXIM_STDERR_PREFIX
-    + rb" *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
-    + _EXIM_STDERR_PREFIX
-    + rb" *\1   ([^\n]*)"
-)
+# The header of a log line in debug output: "LOG:", the selector that logged it, and
+# the logs it goes to (log.c: " MAIN", " PANIC", " DIE", " REJECT").
+_EXIM_LOG_HEAD = rb"LOG:(?: [a-z_]+)*(?: (?:MAIN|PANIC|DIE|REJECT))+\r?\n"
+
+
+@cache
+def _exim_stderr_rx() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """Exim's stderr records, its debug output's "delivering" lines and what only its
+    stderr has (compiled at first need: a log file never needs them).
+
+    The records: the pid, "LOG:" and its selectors, the line behind the pid and two
+    spaces on the next; with no pid the header and its line behind two spaces; exim -bh's
+    "LOG: <line>" on one line (not a header whose line is missing). What only its stderr
+    has: a header of a line (with or without a pid) or the host-checking trace; a file's
+    one-line "LOG: " records are Exim's only beside one."""
+    records = re.compile(
+        rb"(?m)^"
+        + _EXIM_STDERR_PREFIX
+        + rb"(?: *(\d+) LOG: [^\n]*\b(?:MAIN|REJECT|PANIC)\b[^\n]*\n"
+        + _EXIM_STDERR_PREFIX
+        + rb" *\1   ([^\n]*)"
+        + rb"|"
+        + _EXIM_LOG_HEAD
+        + _EXIM_STDERR_PREFIX
+        + rb"  ([^\n]*)"
+        + rb"|LOG: (?!(?:[a-z_]+ )*(?:MAIN|PANIC|REJECT)\r?$)(\S[^\n]*))"
+    )
+    delivering = re.compile(
+        rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *(\d+) )?delivering (\S+)(?: to [^\n]*)?\r?$"
+    )
+    sign = re.compile(
+        rb"(?m)^" + _EXIM_STDERR_PREFIX + rb"(?: *\d+ LOG: |" + _EXIM_LOG_HEAD + rb"|>>> )"
+    )
+    return records, delivering, sign
+
+
 # A supervisor's log writer's stamp before each line a program wrote to its stdout:
 # TAI64N ("@4000000065e9283d1a2b3c4d ": daemontools' multilog t, s6-log t, runit's
 # svlogd -t), runit's svlogd -tt ("2015-08-17_09:16:20.41495 ", UTC) and -ttt
@@ -190,6 +227,49 @@ _JOURNAL_OTHER_MTA = re.compile(rb'"SYSLOG_IDENTIFIER" ?: ?"(?:exim[^"]*|sendmai
 # A line that starts with a time the readers know (then a wrapper's own time goes).
 _OWN_TIME = re.compile(rb"(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:|<\d)")
 _BOM = b"\xef\xbb\xbf"
+# What grep prints before each line it found: the file's name when it searched more
+# than one ("/var/log/mail.log:<line>", "mail.log.1:<line>"; grep -r, zgrep, a glob),
+# the line's number (-n), both ("mail.log:12:<line>"), and "-" for ":" before a context
+# line (-A, -B, -C), whose groups a "--" line separates. Taken off only before a line
+# with a time of its own: nothing else is known to be one of grep's.
+_GREP_PREFIX = rb"(?:[^\s:]+[:-](?:\d+[:-])?|\d+[:-])"
+# A document's or a mail's marks before each line of a log copied from it: an indented
+# code block (Markdown's four spaces, reStructuredText's literal block, a tab), a mail's
+# quote ("> ", "> > ", ">> "). Taken off only before a line with a time of its own (or
+# grep's prefix before one).
+_INDENT_PREFIX = rb"(?:[ \t]+|(?:> ?)+)"
+
+
+@cache
+def _grep_rx() -> re.Pattern[bytes]:
+    """grep's prefixes (compiled at first need: a plain log never needs them)."""
+    return re.compile(rb"(?m)^" + _GREP_PREFIX + rb"(?=" + _OWN_TIME.pattern + rb")")
+
+
+@cache
+def _indent_rx() -> re.Pattern[bytes]:
+    """A code block's indentation or a quote's marks (compiled at first need)."""
+    return re.compile(
+        rb"(?m)^"
+        + _INDENT_PREFIX
+        + rb"(?=(?:"
+        + _GREP_PREFIX
+        + rb")?(?:"
+        + _OWN_TIME.pattern
+        + rb"))"
+    )
+
+
+_GREP_SEPARATOR = re.compile(rb"(?m)^--\r?$")
+# journalctl's own notes between the records it prints (not with -q): the journal's span
+# first ("-- Logs begin at Tue 2020-05-12 06:29:00 MSK, end at … --", "-- Journal begins
+# at …, ends at … --" from systemd 246), a boot's start ("-- Reboot --"; "-- Boot <id> --"
+# from 255), "-- No entries --". No records: left empty, and the first record after them
+# is what the whole-line steps look at.
+_JOURNAL_NOTE = re.compile(
+    rb"(?m)^-- (?:(?:Logs begin|Journal begins) at [^\n]*--|Reboot --|No entries --"
+    rb"|Boot [0-9a-f]{32} --)\r?(?=\n|\Z)"
+)
 
 # journalctl -o cat: the messages alone. A line gets a syslog header whose time
 # no reader can read (no month is "Nil"), so its events carry no time: the times
@@ -308,20 +388,26 @@ def _journal(block: bytes) -> bytes:
 
 def _exim_stderr(block: bytes) -> bytes:
     """Each of Exim's log lines on stderr as the syslog line with no time it stands
-    for (``exim[pid]: <line>`` behind :data:`NO_TIME`), its header's line left empty;
-    the output's other lines (debug, shell) left empty too, unless one has a time of
-    its own (a log line after all): no record to read, none to count as unparsed."""
+    for (``exim[pid]: <line>`` behind :data:`NO_TIME`; ``exim: <line>`` with no pid),
+    its header's line left empty; the output's other lines (debug, shell) left empty
+    too, unless one has a time of its own (a log line after all): no record to read,
+    none to count as unparsed."""
     out = []
     at = 0
-    ids: dict[bytes, bytes] = {}  # pid -> the message its debug lines say it delivers
-    for m in _EXIM_STDERR.finditer(block):
+    ids: dict[bytes, bytes] = {}  # pid (b"": none) -> the message its debug lines deliver
+    records, delivering, _ = _exim_stderr_rx()
+    for m in records.finditer(block):
         between = block[at : m.start()]
-        ids.update(_EXIM_DELIVERING.findall(between))
+        ids.update(delivering.findall(between))
         out.append(_no_records(between))
-        pid, line = m.group(1, 2)
+        pid = m.group(1) or b""
+        line = m.group(2) or m.group(3) or m.group(4) or b""
         if pid in ids and _EXIM_DELIVERY_FLAG.match(line):
             line = ids[pid] + b" " + line  # (stderr's delivery lines omit the id)
-        out.append(b"\n" + NO_TIME + b" exim[" + pid + b"]: " + line)
+        tag = b" exim[" + pid + b"]: " if pid else b" exim: "
+        # (a header and its line: the header's line left empty, the line on the next;
+        # exim -bh's one line in place)
+        out.append((b"" if m.group(4) is not None else b"\n") + NO_TIME + tag + line)
         at = m.end()
     out.append(_no_records(block[at:]))
     return b"".join(out)
@@ -516,10 +602,12 @@ def _postfix_tag(message: bytes, last: bytes) -> bytes:
 # rule "-- | -- | --" after the first row). No program name: a message's daemon is
 # read from its shape, as -o cat's. A 12-hour clock's browser (CLDR's patterns) writes
 # the month first with "AM"/"PM" (en-US: "01/28/2019, 07:30:48 PM") and the day first
-# with "am"/"pm" (en-AU, en-IN), after a space or, since ICU 72, U+202F.
+# with "am"/"pm" (en-AU, en-IN), after a space or, since ICU 72, U+202F. Before the
+# 2-digit options (mailcow of 2018) the fields had no leading zeros ("4.1.2018, 11:16:09";
+# "1/4/2018, 6:20:59 AM" in en-US): read the same.
 _MAILCOW_TABLE = re.compile(
-    rb"(\d\d)[./](\d\d)[./](\d{4}), (\d\d)(:\d\d:\d\d)(?:(?: |\xe2\x80\xaf)([AaPp])[Mm])?"
-    rb"(?: \| |\t)[a-z]+(?: \| |\t)"
+    rb"(\d{1,2})[./](\d{1,2})[./](\d{4}), (\d{1,2})(:\d\d:\d\d)"
+    rb"(?:(?: |\xe2\x80\xaf)([AaPp])[Mm])?(?: \| |\t)[a-z]+(?: \| |\t)"
 )
 _TABLE_RULE = re.compile(rb"-+(?: \| -+)+\r?")
 
@@ -538,9 +626,10 @@ def _mailcow_table(block: bytes) -> bytes:
             day, month, year, hour, rest, half = m.groups()
             if half in (b"A", b"P"):  # (en-US: the month first)
                 day, month = month, day
+            hour = int(hour)
             if half is not None:
-                hour = b"%02d" % (int(hour) % 12 + (12 if half in b"Pp" else 0))
-            stamp = b"%s-%s-%sT%s%s" % (year, month, day, hour, rest)
+                hour = hour % 12 + (12 if half in b"Pp" else 0)
+            stamp = b"%s-%02d-%02dT%02d%s" % (year, int(month), int(day), hour, rest)
             rows.append((stamp, line[m.end() :]))
         elif _TABLE_RULE.fullmatch(line) is None:
             rows.append(line)
@@ -618,6 +707,19 @@ def _cat_family(head: bytes) -> str | None:
     return best if counts[best] * 2 >= len(lines) else None
 
 
+def _indent(block: bytes) -> bytes:
+    return _indent_rx().sub(b"", block)
+
+
+def _journal_notes(block: bytes) -> bytes:
+    return _JOURNAL_NOTE.sub(b"", block)
+
+
+def _grep(block: bytes) -> bytes:
+    """grep's file names and line numbers taken off; its group separators left empty."""
+    return _GREP_SEPARATOR.sub(b"", _grep_rx().sub(b"", block))
+
+
 def _short_full_line(m: re.Match[bytes]) -> bytes:
     zone = b"Z" if m.group(3) in (b"UTC", b"GMT") else b""
     return m.group(1) + b"T" + m.group(2) + zone + b" "
@@ -646,6 +748,9 @@ def _unpadded(block: bytes) -> bytes:
 
 _STEPS: dict[str, _Step] = {
     "bom": _bom,
+    "indent": _indent,
+    "journal-notes": _journal_notes,
+    "grep": _grep,
     "journal": _journal,
     "docker-json": _docker_json,
     "cri": _cri,
@@ -685,6 +790,7 @@ _ANY_LINE_STEP = re.compile(
     + b"|".join(
         rx.pattern.removeprefix(rb"(?m)^")
         for rx in (
+            _JOURNAL_NOTE,
             _DOCKER_TS,
             _LOCALIZED,
             _UNPADDED,
@@ -701,6 +807,14 @@ def _wraps(name: str, head: bytes) -> bool:
     """Whether the file's first line is in the layout a whole-line step takes off."""
     if name == "bom":
         return head.startswith(_BOM)
+    if name == "indent":
+        return head[:1] in (b" ", b"\t", b">") and _indent_rx().match(head) is not None
+    if name == "grep":
+        # (a line that starts with its own time has no prefix before it)
+        return _OWN_TIME.match(head) is None and _grep_rx().match(head) is not None
+    if name == "journal-notes":
+        # (the first line: a note further on is found with the line steps' one search)
+        return head.startswith(b"-- ") and _JOURNAL_NOTE.match(head) is not None
     if name == "journal":
         return head.startswith(b"{") and _JOURNAL_OTHER_MTA.search(head) is not None
     if name == "platform-json":
@@ -714,8 +828,9 @@ def _wraps(name: str, head: bytes) -> bool:
         # a file whose first line has no time of its own (a log file's has: not searched).
         return (
             _OWN_TIME.match(head) is None
-            and b" LOG: " in head
-            and _EXIM_STDERR.search(head) is not None
+            and b"LOG: " in head
+            and _exim_stderr_rx()[2].search(head) is not None
+            and _exim_stderr_rx()[0].search(head) is not None
         )
     rx = {
         "mailcow-table": _MAILCOW_TABLE,
@@ -737,6 +852,9 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     sample = head
     for name in (
         "bom",
+        "indent",
+        "journal-notes",
+        "grep",
         "mailcow-table",
         "exim-stderr",
         "journal",
@@ -756,7 +874,9 @@ def unwrapper_for(head: bytes) -> Unwrapper:
             )
             names.append(step)
             sample = _STEPS[step](sample)
-    # (One pass for the five searches below: none matches in a plain log, the
+            if step == "journal-notes":
+                sample = sample.lstrip(b"\r\n")  # (the first record is the first line)
+    # (One pass for the six searches below: none matches in a plain log, the
     # common case, which each of them proved over the whole head.)
     plain = b"\x1b[" not in sample and _ANY_LINE_STEP.search(b"\n" + sample) is None
     if not plain and _ANSI.search(sample):
@@ -783,12 +903,15 @@ def unwrapper_for(head: bytes) -> Unwrapper:
     if plain:
         return Unwrapper(tuple(names))
     for name, rx in (
+        ("journal-notes", _JOURNAL_NOTE),
         ("docker-timestamp", _DOCKER_TS),
         ("localized-month", _LOCALIZED),
         ("unpadded-day", _UNPADDED),
         ("priority-tag", _TAG_AFTER_TIME),
         ("rfc5424-spaced", _RFC5424_SPACED),
     ):
+        if name in names:
+            continue  # (journal-notes: already taken for the first line)
         if rx.search(sample) or (name == "priority-tag" and _TAG_AFTER_HOST.search(sample)):
             names.append(name)
             sample = _STEPS[name](sample)
