@@ -128,6 +128,8 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         "c22.library.socket_gone",
         r"\bsocket is already (?:destroyed|half-closed|closed)\b|"
         r"\bSmtpClient (?:is not connected|must be connected before)\b|"
+        # (session 23) go-mail client.go#L260 ErrNoActiveConnection
+        r"\bnot connected to (?:the )?SMTP server\b|"
         # Symfony Mailer AbstractStream.php#L50: a write to the closed socket failed
         r"\bUnable to write bytes on the wire\b",
         _C.CONNECTION_DROPPED,
@@ -214,9 +216,29 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # (session 23) Dovecot lib-smtp smtp-client-connection.c#L1790 "Authentication timed
+    # out after %u seconds" (commit f28b5a9): the login's exchange took too long, not a
+    # refused login.
+    pattern(
+        "c23.library.auth_timed_out",
+        r"\bAuthentication timed out\b",
+        _C.NETWORK_TIMEOUT,
+        "The login (AUTH) exchange did not finish within the client's timeout; the "
+        "server did not refuse it.",
+        "A slow authentication back end on the server (LDAP, SQL); a firewall that stalls "
+        "the session; a timeout set too short.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_T,
+    ),
 )
 
 CATALOGUE_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # (session 23) aiosmtplib protocol.py#L421/#L429 "Timed out while upgrading
+    # transport", "Connection reset while upgrading transport": the TLS handshake.
+    stage_phrase(
+        "c23.stage.upgrading_transport", r"\bwhile upgrading transport\b", _S.TLS_HANDSHAKE
+    ),
     # msmtp smtp.c#L355 "cannot get initial OK message from server": the greeting.
     stage_phrase("c22.stage.initial_ok_message", r"\binitial OK message\b", _S.GREETING),
     # msmtp smtp.c#L1819 "the server does not accept mail data": the DATA command.
