@@ -86,6 +86,28 @@ CLASSES = [
         "network_timeout",
         "message",
     ),
+    # (from the collection's tune rows) Postal's summary without its host list; Dovecot's
+    # client reply for a failed connect, whatever command it is reported on; Stalwart's
+    # DNS trace events; a traceback through the TLS handshake's completion.
+    ("No SMTP servers were available for example.net", "firewall_block", "connect"),
+    (
+        "sieve: failed to redirect message to <bob@example.net>: smtp(mx.example.net:25): "
+        "MAIL FROM failed: Failed to connect to remote server (temporary failure).",
+        "firewall_block",
+        "connect",
+    ),
+    (
+        'WARN DNS error (mail-auth.dns-error) domain = "example.net", details = "timed out"',
+        "dns_resolution",
+        "dns",
+    ),
+    (
+        '  File "/usr/lib/python3.12/asyncio/sslproto.py", line 575, in _on_handshake_complete'
+        "\nConnectionResetError: [Errno 104] Connection reset by peer\n"
+        "aiosmtplib.errors.SMTPConnectError: Error connecting to mx.example.net on port 465",
+        "connection_dropped",
+        "tls_handshake",
+    ),
     # A sender that requires TLS the host does not offer: STARTTLS.
     (
         "451 4.7.1 TLS is required but unavailable or failed (MTA-STS)",

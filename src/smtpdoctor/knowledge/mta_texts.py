@@ -45,21 +45,6 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         permanence=Permanence.PERMANENT,
         retry=False,
     ),
-    # (session 23) A sending server that tried every MX host of the destination and
-    # reached none: Haraka outbound/hmail.js#L307 "Tried all MXs" (commit 0bf10cb), Postal
-    # app/senders/smtp_sender.rb#L50 "No SMTP servers were available for <domain>. Tried
-    # <hosts>" (commit 8ef8960); OpenSMTPD's "No valid route" below is the same class.
-    pattern(
-        "c23.mta.all_mx_unreachable",
-        r"\bTried all MXs\b|\bNo SMTP servers were available for \S+ Tried\b",
-        _C.FIREWALL_BLOCK,
-        "The sending server tried every MX host of the destination and could connect to "
-        "none of them.",
-        "Outbound port 25 blocked by the network or provider; the MX hosts unreachable or "
-        "down; no address family in common (IPv6-only MX, IPv4-only sender).",
-        stage=_S.CONNECT,
-        permanence=Permanence.TEMPORARY,
-    ),
     # (session 23) The destination's MX lookup gave nothing to deliver to: Haraka
     # hmail.js#L219/#L244 "No MX for <domain>", "Nowhere to deliver mail to for domain:
     # <domain>"; Postal smtp_sender.rb#L47 "No SMTP servers were available for <domain>.
@@ -76,6 +61,22 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "The domain has no MX or A record (a misspelt or expired domain); its DNS servers "
         "do not answer.",
         stage=_S.DNS,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) A sending server that tried every MX host of the destination and
+    # reached none: Haraka outbound/hmail.js#L307 "Tried all MXs" (commit 0bf10cb), Postal
+    # app/senders/smtp_sender.rb#L50 "No SMTP servers were available for <domain>. Tried
+    # <hosts>" (commit 8ef8960), whatever follows (its "No hosts to try" variant is read
+    # as the DNS's above); OpenSMTPD's "No valid route" below is the same class.
+    pattern(
+        "c23.mta.all_mx_unreachable",
+        r"\bTried all MXs\b|\bNo SMTP servers were available for\b",
+        _C.FIREWALL_BLOCK,
+        "The sending server tried every MX host of the destination and could connect to "
+        "none of them.",
+        "Outbound port 25 blocked by the network or provider; the MX hosts unreachable or "
+        "down; no address family in common (IPv6-only MX, IPv4-only sender).",
+        stage=_S.CONNECT,
         permanence=Permanence.TEMPORARY,
     ),
     # (session 23) Dovecot's submission relay (submission-backend-relay.c#L67, commit
@@ -100,6 +101,35 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "Dovecot's submission service could not set up its connection to the relay "
         "server it forwards mail to, so it could not take the message.",
         "The relay (submission_relay_host) is down, unreachable or refuses Dovecot's login.",
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Dovecot lib-smtp smtp-client-connection.c#L26 "Failed to connect to
+    # remote server", the reply its client gives a command when the connect failed
+    # (Pigeonhole's redirect logs it as "smtp(host): RCPT TO failed: Failed to connect to
+    # remote server").
+    pattern(
+        "c23.mta.dovecot_client_connect",
+        r"\bFailed to connect to remote server\b",
+        _C.FIREWALL_BLOCK,
+        "Dovecot's SMTP client (a Sieve redirect, a vacation reply, the submission relay) "
+        "could not connect to the SMTP server it sends through.",
+        "The host or port in submission_host / the relay settings is wrong or down; a "
+        "firewall or an address family the host lacks (IPv6 disabled).",
+        stage=_S.CONNECT,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Stalwart's trace events for a DNS lookup its delivery needed
+    # (crates/trc/src/event/description.rs#L898/#L1500, commit 55e62a6): "Error fetching
+    # TLSA record (dane.tlsa-record-fetch-error)", "DNS error (mail-auth.dns-error)".
+    pattern(
+        "c23.mta.stalwart_dns_error",
+        r"\bError fetching TLSA record\b|\bDNS error \(mail-auth\.dns-error\)",
+        _C.DNS_RESOLUTION,
+        "A DNS lookup the delivery needed (the destination's TLSA, MX or address records) "
+        "failed or timed out.",
+        "The sending server's resolver is slow or unreachable, or the destination's DNS "
+        "servers do not answer.",
+        stage=_S.DNS,
         permanence=Permanence.TEMPORARY,
     ),
     # (session 23) Dovecot submission-backend-relay.c#L125: the relay's reply could not
@@ -376,6 +406,13 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
 )
 
 MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # (session 23) Dovecot's smtp-submit names the command a connect failure was reported
+    # on ("RCPT TO failed: Failed to connect to remote server"): the connect.
+    stage_phrase(
+        "c23.stage.command_failed_connect",
+        r"\bfailed: Failed to connect to remote server\b",
+        _S.CONNECT,
+    ),
     # (session 23) Dovecot's submission relay says where its connection failed
     # (submission-backend-relay.c#L112): the DNS lookup, not the connect.
     stage_phrase("c23.stage.relay_dns_lookup", r"\bto relay server \(DNS lookup\)", _S.DNS),
