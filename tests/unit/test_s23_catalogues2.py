@@ -108,6 +108,29 @@ CLASSES = [
         "connection_dropped",
         "tls_handshake",
     ),
+    # NeoMutt's recipient summary and its aborted connection.
+    ("SMTP session failed: cannot add recipient <ann@example.net>", "recipient", "rcpt_to"),
+    ("Connection to mail.example.net has been aborted", "connection_dropped", "none"),
+    # Courier's client: a reset, a hang-up on STARTTLS, no MX to use.
+    (
+        "Network connection shut down by the remote mail server",
+        "connection_dropped",
+        "none",
+    ),
+    (
+        "mx.example.net [192.0.2.9]: Remote mail server disconnected after receiving the "
+        "STARTTLS command",
+        "connection_dropped",
+        "starttls",
+    ),
+    ("Did not find a suitable MX for a connection", "dns_resolution", "dns"),
+    # Apache James: no DNS entries for the destination.
+    (
+        "There are no DNS entries for the hostname example.net.  I cannot determine where "
+        "to send this message.",
+        "dns_resolution",
+        "dns",
+    ),
     # A sender that requires TLS the host does not offer: STARTTLS.
     (
         "451 4.7.1 TLS is required but unavailable or failed (MTA-STS)",

@@ -216,6 +216,31 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # (session 23) NeoMutt send/smtp.c#L235 "SMTP session failed: cannot add recipient
+    # <%s>" (commit ed494b0): the server refused a recipient, its reason shown before
+    # (weak: the server's reply beside it decides).
+    pattern(
+        "c23.library.cannot_add_recipient",
+        r"\bcannot add recipient\b",
+        _C.RECIPIENT,
+        "The server refused a recipient of the message (its reply to RCPT TO).",
+        source=_LIB,
+        stage=_S.RCPT_TO,
+        permanence=_PM,
+        specific=False,
+    ),
+    # (session 23) NeoMutt conn/raw.c#L313 "Connection to %s has been aborted": the
+    # socket's read or write failed mid-session (ECONNABORTED or a closed poll).
+    pattern(
+        "c23.library.connection_aborted",
+        r"\bConnection to \S+ has been aborted\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the server broke in the middle of the session.",
+        "The server or a firewall closed or reset the connection; an unstable network.",
+        source=_LIB,
+        permanence=_T,
+        kind="connection_drop",
+    ),
     # (session 23) Dovecot lib-smtp smtp-client-connection.c#L1790 "Authentication timed
     # out after %u seconds" (commit f28b5a9): the login's exchange took too long, not a
     # refused login.

@@ -54,7 +54,14 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "c23.mta.no_mx_to_try",
         r"\bNo MX for \S|\bNowhere to deliver mail to for domain\b|"
         r"\bNo SMTP servers were available for \S+ No hosts to try\b|"
-        r"\bFailed to connect to relay server \(DNS lookup\)",
+        r"\bFailed to connect to relay server \(DNS lookup\)|"
+        # Courier libesmtp.C#L1516/#L1750 (commit fe506cc): "Domain does not receive mail.",
+        # "Did not find a suitable MX for a connection"; Apache James MailDelivrer.java
+        # #L120/#L283 (commit 20bf808): "Temporary problem looking up mail server for host:
+        # <domain>", "There are no DNS entries for the hostname <domain>".
+        r"\bDomain does not receive mail\b|\bDid not find a suitable MX for a connection\b|"
+        r"\bTemporary problem looking up mail server for host\b|"
+        r"\bThere are no DNS entries for the hostname\b",
         _C.DNS_RESOLUTION,
         "The sending server found no host to deliver to: the destination's MX (or "
         "address) lookup gave nothing.",
@@ -131,6 +138,21 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "servers do not answer.",
         stage=_S.DNS,
         permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Courier libesmtp.C#L73/#L945 (commit fe506cc): the remote server
+    # reset the connection ("Network connection shut down by the remote mail server") or
+    # hung up on the STARTTLS command ("Remote mail server disconnected after receiving the
+    # STARTTLS command").
+    pattern(
+        "c23.mta.courier_remote_shut_down",
+        r"\bNetwork connection shut down by the remote mail server\b|"
+        r"\bdisconnected after receiving the STARTTLS command\b",
+        _C.CONNECTION_DROPPED,
+        "The remote mail server reset or closed the connection in the middle of the session.",
+        "A firewall or filter in front of the server; a server that crashed or hit a limit; "
+        "a server whose TLS set-up fails as STARTTLS begins.",
+        permanence=Permanence.TEMPORARY,
+        kind="connection_drop",
     ),
     # (session 23) Dovecot submission-backend-relay.c#L125: the relay's reply could not
     # be parsed ("Lost connection to relay server (bad reply)").
@@ -412,6 +434,12 @@ MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         "c23.stage.command_failed_connect",
         r"\bfailed: Failed to connect to remote server\b",
         _S.CONNECT,
+    ),
+    # (session 23) Courier libesmtp.C#L945: the server hung up on the STARTTLS command.
+    stage_phrase(
+        "c23.stage.disconnected_after_starttls",
+        r"\bdisconnected after receiving the STARTTLS command\b",
+        _S.STARTTLS,
     ),
     # (session 23) Dovecot's submission relay says where its connection failed
     # (submission-backend-relay.c#L112): the DNS lookup, not the connect.
