@@ -131,6 +131,13 @@ CLASSES = [
         "dns_resolution",
         "dns",
     ),
+    # Dovecot lib-smtp: the remote end hung up mid-session.
+    (
+        "Error: smtp-client: conn mx.example.net:25 (192.0.2.9:25): Remote closed connection "
+        "unexpectedly",
+        "connection_dropped",
+        "none",
+    ),
     # A sender that requires TLS the host does not offer: STARTTLS.
     (
         "451 4.7.1 TLS is required but unavailable or failed (MTA-STS)",

@@ -142,10 +142,12 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
     # (session 23) Courier libesmtp.C#L73/#L945 (commit fe506cc): the remote server
     # reset the connection ("Network connection shut down by the remote mail server") or
     # hung up on the STARTTLS command ("Remote mail server disconnected after receiving the
-    # STARTTLS command").
+    # STARTTLS command"); Dovecot lib-smtp smtp-client-connection.c#L483 "Remote closed
+    # connection unexpectedly".
     pattern(
-        "c23.mta.courier_remote_shut_down",
+        "c23.mta.remote_closed_mid_session",
         r"\bNetwork connection shut down by the remote mail server\b|"
+        r"\bRemote closed connection unexpectedly\b|"
         r"\bdisconnected after receiving the STARTTLS command\b",
         _C.CONNECTION_DROPPED,
         "The remote mail server reset or closed the connection in the middle of the session.",
