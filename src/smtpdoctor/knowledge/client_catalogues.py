@@ -34,6 +34,16 @@ Sources (commits):
 * Zeta Components' ezcMail (its STARTTLS refusal, quoted in
   https://github.com/zetacomponents/Mail/issues/34)
 
+Session 23 (``bench/data/catalogues.jsonl``'s rows name each file and line):
+
+* Dovecot lib-smtp ``src/lib-smtp/smtp-client-connection.c``:
+  https://github.com/dovecot/core/blob/f28b5a92ec52eef0a111a095d00435756343dc94/
+* go-mail ``client.go``: https://github.com/wneessen/go-mail/blob/46f4d6f78b2ddca72a7e2b6c78aa0180c6ce4c41/
+* aiosmtplib ``src/aiosmtplib/protocol.py``:
+  https://github.com/cole/aiosmtplib/blob/320180ee448666fe15d68264e49ba7c265842b40/
+* NeoMutt ``send/smtp.c``, ``conn/raw.c``:
+  https://github.com/neomutt/neomutt/blob/ed494b09e3e31d4c06edec00c2074ff1353952b4/
+
 A client's summary sentence that names no reason is weak (``specific=False``): the
 server's reply it quotes beside it decides, as for PHPMailer's table
 (``client_languages.py``).

@@ -12,7 +12,11 @@ postscreen's ``in tests before SMTP handshake``).
 Sources (cited by file and line in tests/unit/test_mta_catalogue.py, which
 measures them): Postfix src/smtpd/smtpd_check.c, smtpd.c, postscreen/*.c,
 tls/tls_server.c; Exim src/smtp_in.c; OpenSMTPD usr.sbin/smtpd/smtp_session.c,
-mta_session.c; Haraka connection.js.
+mta_session.c; Haraka connection.js. Session 23 added the sending side's own sentences
+(cited by file, line and commit beside each entry and in bench/data/catalogues.jsonl):
+Dovecot's submission relay and lib-smtp client, Haraka's outbound, Postal's sender,
+Stalwart's DSN lines and trace events, maddy's remote target, Courier's courieresmtp,
+Apache James' RemoteDelivery.
 """
 
 from __future__ import annotations
