@@ -34,6 +34,16 @@ Sources (commits):
 * Zeta Components' ezcMail (its STARTTLS refusal, quoted in
   https://github.com/zetacomponents/Mail/issues/34)
 
+Session 23 (``bench/data/catalogues.jsonl``'s rows name each file and line):
+
+* Dovecot lib-smtp ``src/lib-smtp/smtp-client-connection.c``:
+  https://github.com/dovecot/core/blob/f28b5a92ec52eef0a111a095d00435756343dc94/
+* go-mail ``client.go``: https://github.com/wneessen/go-mail/blob/46f4d6f78b2ddca72a7e2b6c78aa0180c6ce4c41/
+* aiosmtplib ``src/aiosmtplib/protocol.py``:
+  https://github.com/cole/aiosmtplib/blob/320180ee448666fe15d68264e49ba7c265842b40/
+* NeoMutt ``send/smtp.c``, ``conn/raw.c``:
+  https://github.com/neomutt/neomutt/blob/ed494b09e3e31d4c06edec00c2074ff1353952b4/
+
 A client's summary sentence that names no reason is weak (``specific=False``): the
 server's reply it quotes beside it decides, as for PHPMailer's table
 (``client_languages.py``).
@@ -128,6 +138,8 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         "c22.library.socket_gone",
         r"\bsocket is already (?:destroyed|half-closed|closed)\b|"
         r"\bSmtpClient (?:is not connected|must be connected before)\b|"
+        # (session 23) go-mail client.go#L260 ErrNoActiveConnection
+        r"\bnot connected to (?:the )?SMTP server\b|"
         # Symfony Mailer AbstractStream.php#L50: a write to the closed socket failed
         r"\bUnable to write bytes on the wire\b",
         _C.CONNECTION_DROPPED,
@@ -214,9 +226,54 @@ CATALOGUE_PATTERNS: tuple[TextPattern, ...] = (
         permanence=_PM,
         retry=False,
     ),
+    # (session 23) NeoMutt send/smtp.c#L235 "SMTP session failed: cannot add recipient
+    # <%s>" (commit ed494b0): the server refused a recipient, its reason shown before
+    # (weak: the server's reply beside it decides).
+    pattern(
+        "c23.library.cannot_add_recipient",
+        r"\bcannot add recipient\b",
+        _C.RECIPIENT,
+        "The server refused a recipient of the message (its reply to RCPT TO).",
+        source=_LIB,
+        stage=_S.RCPT_TO,
+        permanence=_PM,
+        specific=False,
+    ),
+    # (session 23) NeoMutt conn/raw.c#L313 "Connection to %s has been aborted": the
+    # socket's read or write failed mid-session (ECONNABORTED or a closed poll).
+    pattern(
+        "c23.library.connection_aborted",
+        r"\bConnection to \S+ has been aborted\b",
+        _C.CONNECTION_DROPPED,
+        "The connection to the server broke in the middle of the session.",
+        "The server or a firewall closed or reset the connection; an unstable network.",
+        source=_LIB,
+        permanence=_T,
+        kind="connection_drop",
+    ),
+    # (session 23) Dovecot lib-smtp smtp-client-connection.c#L1790 "Authentication timed
+    # out after %u seconds" (commit f28b5a9): the login's exchange took too long, not a
+    # refused login.
+    pattern(
+        "c23.library.auth_timed_out",
+        r"\bAuthentication timed out\b",
+        _C.NETWORK_TIMEOUT,
+        "The login (AUTH) exchange did not finish within the client's timeout; the "
+        "server did not refuse it.",
+        "A slow authentication back end on the server (LDAP, SQL); a firewall that stalls "
+        "the session; a timeout set too short.",
+        source=_LIB,
+        stage=_S.AUTH,
+        permanence=_T,
+    ),
 )
 
 CATALOGUE_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # (session 23) aiosmtplib protocol.py#L421/#L429 "Timed out while upgrading
+    # transport", "Connection reset while upgrading transport": the TLS handshake.
+    stage_phrase(
+        "c23.stage.upgrading_transport", r"\bwhile upgrading transport\b", _S.TLS_HANDSHAKE
+    ),
     # msmtp smtp.c#L355 "cannot get initial OK message from server": the greeting.
     stage_phrase("c22.stage.initial_ok_message", r"\binitial OK message\b", _S.GREETING),
     # msmtp smtp.c#L1819 "the server does not accept mail data": the DATA command.

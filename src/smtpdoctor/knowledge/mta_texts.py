@@ -12,7 +12,11 @@ postscreen's ``in tests before SMTP handshake``).
 Sources (cited by file and line in tests/unit/test_mta_catalogue.py, which
 measures them): Postfix src/smtpd/smtpd_check.c, smtpd.c, postscreen/*.c,
 tls/tls_server.c; Exim src/smtp_in.c; OpenSMTPD usr.sbin/smtpd/smtp_session.c,
-mta_session.c; Haraka connection.js.
+mta_session.c; Haraka connection.js. Session 23 added the sending side's own sentences
+(cited by file, line and commit beside each entry and in bench/data/catalogues.jsonl):
+Dovecot's submission relay and lib-smtp client, Haraka's outbound, Postal's sender,
+Stalwart's DSN lines and trace events, maddy's remote target, Courier's courieresmtp,
+Apache James' RemoteDelivery.
 """
 
 from __future__ import annotations
@@ -32,6 +36,160 @@ _HELO_REQUIRES = (
 )
 
 MTA_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 23) Haraka hmail.js#L1340 "Too many failures (<last error>)": the message
+    # was retried until its attempts ran out, then bounced (a queue expiry, not a rate).
+    pattern(
+        "c23.mta.haraka_retries_exhausted",
+        r"\bToo many failures \(",
+        _C.OTHER,
+        "The sending server gave up on the message after retrying it as often as it "
+        "allows; the reason in parentheses is the last attempt's.",
+        "The destination was unreachable or deferred the message for the whole retry "
+        "period; see the last error beside it.",
+        permanence=Permanence.PERMANENT,
+        retry=False,
+    ),
+    # (session 23) The destination's MX lookup gave nothing to deliver to: Haraka
+    # hmail.js#L219/#L244 "No MX for <domain>", "Nowhere to deliver mail to for domain:
+    # <domain>"; Postal smtp_sender.rb#L47 "No SMTP servers were available for <domain>.
+    # No hosts to try."; Dovecot's submission relay (submission-backend-relay.c#L112)
+    # "Failed to connect to relay server (DNS lookup)".
+    pattern(
+        "c23.mta.no_mx_to_try",
+        r"\bNo MX for \S|\bNowhere to deliver mail to for domain\b|"
+        r"\bNo SMTP servers were available for \S+ No hosts to try\b|"
+        r"\bFailed to connect to relay server \(DNS lookup\)|"
+        # Courier libesmtp.C#L1516/#L1750 (commit fe506cc): "Domain does not receive mail.",
+        # "Did not find a suitable MX for a connection"; Apache James MailDelivrer.java
+        # #L120/#L283 (commit 20bf808): "Temporary problem looking up mail server for host:
+        # <domain>", "There are no DNS entries for the hostname <domain>".
+        r"\bDomain does not receive mail\b|\bDid not find a suitable MX for a connection\b|"
+        r"\bTemporary problem looking up mail server for host\b|"
+        r"\bThere are no DNS entries for the hostname\b",
+        _C.DNS_RESOLUTION,
+        "The sending server found no host to deliver to: the destination's MX (or "
+        "address) lookup gave nothing.",
+        "The domain has no MX or A record (a misspelt or expired domain); its DNS servers "
+        "do not answer.",
+        stage=_S.DNS,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) A sending server that tried every MX host of the destination and
+    # reached none: Haraka outbound/hmail.js#L307 "Tried all MXs" (commit 0bf10cb), Postal
+    # app/senders/smtp_sender.rb#L50 "No SMTP servers were available for <domain>. Tried
+    # <hosts>" (commit 8ef8960), whatever follows (its "No hosts to try" variant is read
+    # as the DNS's above); OpenSMTPD's "No valid route" below is the same class.
+    pattern(
+        "c23.mta.all_mx_unreachable",
+        r"\bTried all MXs\b|\bNo SMTP servers were available for\b",
+        _C.FIREWALL_BLOCK,
+        "The sending server tried every MX host of the destination and could connect to "
+        "none of them.",
+        "Outbound port 25 blocked by the network or provider; the MX hosts unreachable or "
+        "down; no address family in common (IPv6-only MX, IPv4-only sender).",
+        stage=_S.CONNECT,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Dovecot's submission relay (submission-backend-relay.c#L67, commit
+    # f28b5a9): "Failed to connect to relay server (connect)", the connect itself.
+    pattern(
+        "c23.mta.dovecot_relay_connect",
+        r"\bFailed to connect to relay server \(connect\)",
+        _C.FIREWALL_BLOCK,
+        "Dovecot's submission service could not connect to the relay server it forwards mail to.",
+        "The relay's host or port in submission_relay_host/port is wrong or down; a "
+        "firewall between them; the relay refused the login Dovecot uses.",
+        stage=_S.CONNECT,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Dovecot submission-backend-relay.c#L1189 "Failed to establish relay
+    # connection" (its relay could not be set up at all): the submission server's own
+    # fault to its client, as session 18's tune row of the same text reads it.
+    pattern(
+        "c23.mta.dovecot_relay_unavailable",
+        r"\bFailed to establish relay connection\b",
+        _C.SERVICE_UNAVAILABLE,
+        "Dovecot's submission service could not set up its connection to the relay "
+        "server it forwards mail to, so it could not take the message.",
+        "The relay (submission_relay_host) is down, unreachable or refuses Dovecot's login.",
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Dovecot lib-smtp smtp-client-connection.c#L26 "Failed to connect to
+    # remote server", the reply its client gives a command when the connect failed
+    # (Pigeonhole's redirect logs it as "smtp(host): RCPT TO failed: Failed to connect to
+    # remote server").
+    pattern(
+        "c23.mta.dovecot_client_connect",
+        r"\bFailed to connect to remote server\b",
+        _C.FIREWALL_BLOCK,
+        "Dovecot's SMTP client (a Sieve redirect, a vacation reply, the submission relay) "
+        "could not connect to the SMTP server it sends through.",
+        "The host or port in submission_host / the relay settings is wrong or down; a "
+        "firewall or an address family the host lacks (IPv6 disabled).",
+        stage=_S.CONNECT,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Stalwart's trace events for a DNS lookup its delivery needed
+    # (crates/trc/src/event/description.rs#L898/#L1500, commit 55e62a6): "Error fetching
+    # TLSA record (dane.tlsa-record-fetch-error)", "DNS error (mail-auth.dns-error)".
+    pattern(
+        "c23.mta.stalwart_dns_error",
+        r"\bError fetching TLSA record\b|\bDNS error \(mail-auth\.dns-error\)",
+        _C.DNS_RESOLUTION,
+        "A DNS lookup the delivery needed (the destination's TLSA, MX or address records) "
+        "failed or timed out.",
+        "The sending server's resolver is slow or unreachable, or the destination's DNS "
+        "servers do not answer.",
+        stage=_S.DNS,
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) Courier libesmtp.C#L73/#L945 (commit fe506cc): the remote server
+    # reset the connection ("Network connection shut down by the remote mail server") or
+    # hung up on the STARTTLS command ("Remote mail server disconnected after receiving the
+    # STARTTLS command"); Dovecot lib-smtp smtp-client-connection.c#L483 "Remote closed
+    # connection unexpectedly".
+    pattern(
+        "c23.mta.remote_closed_mid_session",
+        r"\bNetwork connection shut down by the remote mail server\b|"
+        r"\bRemote closed connection unexpectedly\b|"
+        r"\bdisconnected after receiving the STARTTLS command\b",
+        _C.CONNECTION_DROPPED,
+        "The remote mail server reset or closed the connection in the middle of the session.",
+        "A firewall or filter in front of the server; a server that crashed or hit a limit; "
+        "a server whose TLS set-up fails as STARTTLS begins.",
+        permanence=Permanence.TEMPORARY,
+        kind="connection_drop",
+    ),
+    # (session 23) Dovecot submission-backend-relay.c#L125: the relay's reply could not
+    # be parsed ("Lost connection to relay server (bad reply)").
+    pattern(
+        "c23.mta.dovecot_relay_bad_reply",
+        r"\bLost connection to relay server \(bad reply\)",
+        _C.OTHER,
+        "The relay server sent a reply Dovecot's submission service could not parse, so it "
+        "closed the connection.",
+        "The relay host/port points at a service that is not SMTP (or at an implicit-TLS "
+        "port without TLS); a broken relay.",
+        permanence=Permanence.TEMPORARY,
+    ),
+    # (session 23) A sending server that refused the destination's certificate as its
+    # policy demands: Haraka hmail.js#L857 "Host failed TLS verification required by
+    # configuration."; Stalwart crates/smtp/src/outbound/mod.rs#L114 "TLS error from
+    # '<host>': Invalid hostname" and queue/dsn.rs#L550 "DANE failed to authenticate
+    # '<host>'" (commit 55e62a6); maddy internal/target/remote/dane.go#L112 "No matching
+    # TLSA records" (commit 837b1b8).
+    pattern(
+        "c23.mta.peer_certificate_refused",
+        r"\bfailed TLS verification\b|\bTLS error from '[^'\n]+': Invalid hostname\b|"
+        r"\bDANE failed to authenticate\b|\bNo matching (?:certificates found in )?TLSA records\b",
+        _C.TLS_CERTIFICATE,
+        "The sending server refused the destination's TLS certificate: it did not match "
+        "the host name or the DANE (TLSA) records its policy requires.",
+        "The destination's certificate is for another name, expired or self-signed; its "
+        "TLSA records were not updated after a certificate change.",
+        stage=_S.TLS_HANDSHAKE,
+        permanence=Permanence.TEMPORARY,
+    ),
     # (session 22) Exim transports/smtp.c#L3200 (commit 13835a3): "a TLS session is
     # required, but an attempt to start TLS failed": TLS was offered and the handshake
     # (or the STARTTLS command) failed where hosts_require_tls demands it.
@@ -276,6 +434,43 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
 )
 
 MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
+    # (session 23) Dovecot's smtp-submit names the command a connect failure was reported
+    # on ("RCPT TO failed: Failed to connect to remote server"): the connect.
+    stage_phrase(
+        "c23.stage.command_failed_connect",
+        r"\bfailed: Failed to connect to remote server\b",
+        _S.CONNECT,
+    ),
+    # (session 23) Courier libesmtp.C#L945: the server hung up on the STARTTLS command.
+    stage_phrase(
+        "c23.stage.disconnected_after_starttls",
+        r"\bdisconnected after receiving the STARTTLS command\b",
+        _S.STARTTLS,
+    ),
+    # (session 23) Dovecot's submission relay says where its connection failed
+    # (submission-backend-relay.c#L112): the DNS lookup, not the connect.
+    stage_phrase("c23.stage.relay_dns_lookup", r"\bto relay server \(DNS lookup\)", _S.DNS),
+    # (session 23) A sender that requires TLS the destination does not offer answers
+    # STARTTLS (the tune rows' convention: Jakarta Mail's "STARTTLS is required but host
+    # does not support STARTTLS"): maddy connect.go#L247/dane.go#L44/security.go#L215 "TLS
+    # it not available or unauthenticated but required", "TLS is required but unsupported
+    # or failed", Haraka hmail.js#L563 "No TLS available but required by configuration".
+    stage_phrase(
+        "c23.stage.tls_required_unavailable",
+        r"\bTLS (?:it |is )?not available\b[^\n]{0,40}?\bbut required\b|"
+        r"\bTLS is required but (?:unsupported|unavailable)\b|"
+        r"\bNo TLS available but required\b",
+        _S.STARTTLS,
+    ),
+    # (session 23) Stalwart's client names the step it timed out in
+    # (crates/smtp/src/outbound/client.rs#L134/#L264/#L212, commit 55e62a6).
+    stage_phrase(
+        "c23.stage.timeout_reading_greeting", r"\bTimeout while reading greeting\b", _S.GREETING
+    ),
+    stage_phrase("c23.stage.timeout_reading_ehlo", r"\bTimeout while reading EHLO\b", _S.EHLO),
+    stage_phrase(
+        "c23.stage.timeout_sending_message", r"\bTimeout while sending message\b", _S.MESSAGE
+    ),
     # (session 14) A HELO argument refused for its form (mta.fqdn_address) answers HELO.
     stage_phrase(
         "stage.helo_form",

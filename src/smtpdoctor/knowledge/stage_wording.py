@@ -1140,6 +1140,9 @@ CODE_STAGES: dict[int, Stage] = {534: Stage.AUTH, 535: Stage.AUTH, 538: Stage.AU
 # by smtplib for a refused banner): the socket's own error the exception wraps says
 # the connection never opened.
 CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
+    # (session 23) A traceback through the TLS handshake's completion (asyncio's and
+    # uvloop's SSLProtocol._on_handshake_complete), whatever SMTPConnectError wraps it.
+    stage_phrase("c23.stage.ssl_handshake_frame", r"\b_on_handshake_complete\b", _S.TLS_HANDSHAKE),
     # aiosmtplib's SMTPConnectError around the socket's own error: an errno is the
     # TCP connect's (a negative one is the resolver's, getaddrinfo's EAI_*)
     stage_phrase(
