@@ -1,0 +1,146 @@
+"""Session 23 (sendmail2): a Sendmail refusal logged without its client, joined by queue id.
+
+Sendmail logs an unknown local recipient as ``qid: <addr>... User unknown``
+(``No such user here`` in some builds) with no ``relay=``: the client is only in
+the session's later line of the same queue id (``from=..., relay=h [a]``, or the
+``lost input channel from h [a]`` of a client gone mid-session). The reader
+holds such a refusal until that line, or the input's end (then it is counted
+for no client: nothing lost), and holds at most a bounded number.
+
+The lines: Debian's Sendmail 8.17.1.9 run by tests/support/sendmail.py (an
+unknown user twice in one transaction, then a refused and an accepted
+recipient in the next), and the public excerpts f2b-sendmail-priority-tag.log
+and f2b-sendmail-no-such-user.log (sources in tests/data/logs/README.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_logs_inbound import PUBLIC, events_of, report_of, write
+
+from smtpdoctor.logs.lineparser import SYSLOG_HEAD
+from smtpdoctor.logs.parsers import SendmailParser
+from smtpdoctor.logs.reasons import ReasonCache
+from smtpdoctor.logs.timeparse import TimeParser
+from support.logcounts import report_of as report_at
+
+OWN_RUN = """\
+Dec  8 01:40:45 mx sm-mta[18711]: 6B81ejrJ018711: localhost [127.0.0.1] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA
+Dec  8 01:40:45 mx sm-mta[18712]: 6B81ej1C018712: <nosuchuser@mx.sendmail.smtpdoctor.test>... User unknown
+Dec  8 01:40:45 mx sm-mta[18712]: 6B81ej1C018712: <other@mx.sendmail.smtpdoctor.test>... User unknown
+Dec  8 01:40:45 mx sm-mta[18712]: 6B81ej1C018712: ruleset=check_rcpt, arg1=<u@denied.smtpdoctor.test>, relay=localhost [127.0.0.1], reject=550 5.2.1 <u@denied.smtpdoctor.test>... Mailbox disabled for this recipient
+Dec  8 01:40:45 mx sm-mta[18712]: 6B81ej1C018712: from=<s@client.smtpdoctor.test>, size=0, class=0, nrcpts=0, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]
+Dec  8 01:40:45 mx sm-mta[18712]: 6B81ej1D018712: <nosuch2@mx.sendmail.smtpdoctor.test>... User unknown
+Dec  8 01:40:46 mx sm-mta[18712]: 6B81ej1D018712: from=<s@client.smtpdoctor.test>, size=15, class=0, nrcpts=1, msgid=<202612080140.6B81ej1D018712@mx.sendmail.smtpdoctor.test>, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]
+Dec  8 01:40:46 mx sm-mta[18713]: 6B81ej1D018712: to=<root@mx.sendmail.smtpdoctor.test>, delay=00:00:01, xdelay=00:00:00, mailer=local, pri=30340, dsn=2.0.0, stat=Sent
+"""  # noqa: E501
+
+
+def _unknown_users(path: Path) -> list[tuple[str | None, str | None, str]]:
+    return [
+        (e.relay_host, e.relay_ip, e.stage.value)
+        for e in events_of(path)
+        if e.direction == "inbound" and "User unknown" in e.text
+    ]
+
+
+def test_an_unknown_user_is_counted_for_the_client_its_sessions_from_line_names(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "maillog", OWN_RUN)
+    assert _unknown_users(path) == [("localhost", "127.0.0.1", "rcpt_to")] * 3
+    inbound = report_of(path)["inbound"]
+    assert inbound["by_cause"]["recipient"] == 4, inbound["by_cause"]
+    clients = {c["client"] for c in inbound["top_clients"]}
+    assert "(unknown)" not in clients, inbound["top_clients"]
+
+
+def test_a_client_gone_mid_session_names_the_held_refusal(tmp_path: Path) -> None:
+    text = (
+        "Dec  8 01:40:45 mx sm-mta[1]: 6B81ej1C018712: <nobody@example.org>... User unknown\n"
+        "Dec  8 01:41:45 mx sm-mta[1]: 6B81ej1C018712: lost input channel from "
+        "client.example.net [192.0.2.7] to MTA after rcpt\n"
+    )
+    path = write(tmp_path / "maillog", text)
+    assert _unknown_users(path) == [("client.example.net", "192.0.2.7", "rcpt_to")]
+
+
+def test_a_delivery_lines_relay_is_the_next_hop_not_the_client(tmp_path: Path) -> None:
+    text = (
+        "Dec  8 01:40:45 mx sm-mta[1]: 6B81ej1C018712: <nobody@example.org>... User unknown\n"
+        "Dec  8 01:40:46 mx sm-mta[2]: 6B81ej1C018712: to=<a@example.com>, delay=00:00:01, "
+        "mailer=esmtp, pri=1, relay=mx.example.com. [198.51.100.1], dsn=2.0.0, stat=Sent (ok)\n"
+    )
+    path = write(tmp_path / "maillog", text)
+    assert _unknown_users(path) == [(None, None, "rcpt_to")]
+
+
+def test_the_public_excerpt_with_its_from_line_names_the_client() -> None:
+    report = report_of(PUBLIC / "f2b-sendmail-priority-tag.log")
+    assert report["inbound"]["by_cause"] == {"recipient": 1}
+    # "relay=[192.168.1.45]": an address with no name.
+    assert [c["client"] for c in report["inbound"]["top_clients"]] == ["unknown[192.168.1.45]"]
+
+
+def test_the_cut_public_excerpt_joins_what_it_can_and_loses_nothing() -> None:
+    # fail2ban's sendmail-reject excerpt: six refusals in four sessions, one of
+    # which (026254) keeps its from= line; the rest end the file unjoined.
+    report = report_of(PUBLIC / "f2b-sendmail-no-such-user.log")
+    inbound = report["inbound"]
+    assert inbound["by_cause"] == {"recipient": 6}
+    by_client = {c["client"]: c["failures"] for c in inbound["top_clients"]}
+    assert by_client == {
+        "163.23.32.95.dsl-dynamic.vsi.ru[95.32.23.163]": 1,
+        "(unknown)": 5,
+    }
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_split_read_counts_the_same_refusals(jobs: int, tmp_path: Path) -> None:
+    path = write(tmp_path / "maillog", OWN_RUN * 2000)
+    report = report_at(path, jobs=jobs)
+    assert report["inbound"]["by_cause"]["recipient"] == 4 * 2000
+
+
+def _parser() -> SendmailParser:
+    return SendmailParser(TimeParser(None), ReasonCache())
+
+
+def _msg(qid: str, rest: str) -> str:
+    return f"Dec  8 01:40:45 mx sm-mta[1]: {qid}: {rest}"
+
+
+def test_what_is_held_is_bounded_and_what_leaves_the_hold_is_counted() -> None:
+    parser = _parser()
+    cap = parser.HELD_CAP
+    out = []
+    for i in range(cap + 10):
+        got = parser.feed(_msg(f"6B81ej{i:08d}", f"<u{i}@example.org>... User unknown"))
+        assert got is not None
+        out += got
+    # The ten oldest left the hold, counted for no client; the rest are still held.
+    assert len(out) == 10
+    assert all(p.event.relay_ip is None for p in out)
+    assert parser.held() == cap
+    joined = parser.feed(
+        _msg(f"6B81ej{cap + 9:08d}", "from=<s@x>, size=0, nrcpts=0, relay=h.example [192.0.2.9]")
+    )
+    assert joined is not None
+    assert [(p.event.relay_host, p.event.relay_ip) for p in joined] == [("h.example", "192.0.2.9")]
+    rest = parser.finish()
+    assert len(rest) == cap - 1
+    assert all(p.event.relay_ip is None and p.event.stage.value == "rcpt_to" for p in rest)
+    assert parser.held() == 0 and parser.finish() == []
+
+
+def test_the_held_lines_keep_their_own_time() -> None:
+    parser = _parser()
+    assert parser.feed(_msg("6B81ej1C018712", "<a@example.org>... User unknown")) == []
+    later = "Dec  8 01:59:00 mx sm-mta[1]: 6B81ej1C018712: from=<s@x>, relay=[192.0.2.1]"
+    assert SYSLOG_HEAD.match(later)
+    joined = parser.feed(later)
+    assert joined is not None and len(joined) == 1
+    first = TimeParser(None)
+    assert joined[0].event.time == first.at(_msg("x", "y").encode(), 0)
