@@ -218,6 +218,7 @@ class SendmailServer(LogWatch, StartStop):
         self.config_file = Path()
         self.queue_dir = Path()
         self.bin_dir = Path()
+        self.ns_script = Path()
         self.certificates: TestCertificates | None = None
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -295,6 +296,34 @@ class SendmailServer(LogWatch, StartStop):
             stdin=subprocess.DEVNULL,
         )
 
+    def run_native(
+        self, argv: Sequence[str], *, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """``argv`` run in this instance's namespace with the real Sendmail binary
+        itself as ``sendmail`` first on ``PATH`` (``BASE/sbin/sendmail``, a symbolic
+        link: no wrapper, so no ``-C``; the binary's default is the system's
+        ``/etc/mail/sendmail.cf``), as on a host where Sendmail is installed."""
+        sbin = self.base_dir / "sbin"
+        sbin.mkdir(exist_ok=True)
+        link = sbin / "sendmail"
+        if not link.is_symlink():
+            link.symlink_to(self.root / BINARY)
+        env = {
+            "PATH": f"{sbin}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "LD_LIBRARY_PATH": _lib_path(self.root),
+            "HOME": str(self.base_dir),
+            "LANG": "C.UTF-8",
+        }
+        return subprocess.run(
+            ["unshare", "-m", "-u", str(self.ns_script), *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+
     def write_config(self) -> None:
         """(Re)write the ``.mc``, build ``sendmail.cf`` and the access db."""
         mc = self.base_dir / "sendmail.mc"
@@ -344,6 +373,7 @@ class SendmailServer(LogWatch, StartStop):
             ns, self._dns = write_namespace(base, HOSTNAME, _DEV_MOUNTS.format(base=base))
         except OSError as exc:
             raise SendmailUnavailable(str(exc)) from None
+        self.ns_script = ns
         real = self.root / BINARY
         wrapper = (
             "#!/bin/sh\n"
