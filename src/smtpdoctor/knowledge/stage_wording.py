@@ -268,16 +268,42 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         "stage.initial_handshake", r"\bperforming the initial protocol handshake\b", _S.GREETING
     ),
     stage_phrase("stage.exim_initial", r"\bin response to initial connection\b", _S.GREETING),
-    # Sendmail's client phases ("timeout waiting for input from X during
-    # client RCPT"; DATA 354 is the command, DATA status the message's end).
-    stage_phrase("stage.sendmail_phase_mail", r"\bduring client MAIL\b", _S.MAIL_FROM),
-    stage_phrase("stage.sendmail_phase_rcpt", r"\bduring client RCPT\b", _S.RCPT_TO),
-    stage_phrase("stage.sendmail_phase_data", r"\bduring client DATA 354\b", _S.DATA),
-    stage_phrase("stage.sendmail_phase_eom", r"\bduring client DATA status\b", _S.MESSAGE),
-    stage_phrase("stage.sendmail_phase_ehlo", r"\bduring client (?:EHLO|HELO)\b", _S.EHLO),
+    # Sendmail's phases (SmtpPhase), stated after "during" by its timeouts ("timeout
+    # waiting for input from X during client RCPT", util.c) and connection errors
+    # ("Connection reset by X during server MAIL", err.c): "client ..." as the
+    # sender (usersmtp.c), "server ..." as the receiver (srvrsmtp.c). DATA 354 is
+    # the DATA command, DATA status (older releases: DATA 250) the message's end;
+    # "server cmd read", "client RSET" and "client probe" name no one command.
+    # Sendmail 8.17.1.9, github.com/deepin-community/sendmail at c7e7de44d956:
+    # usersmtp.c 171-220, 2294, 2514, 2721, 2841, 3013; srvrsmtp.c 2511-3943.
+    # (The command word as Sendmail prints it: "client MAILER" is no phase.)
+    stage_phrase(
+        "stage.sendmail_phase_mail", r"\bduring (?:client|server) (?-i:MAIL)\b", _S.MAIL_FROM
+    ),
+    stage_phrase(
+        "stage.sendmail_phase_rcpt", r"\bduring (?:client|server) (?-i:RCPT)\b", _S.RCPT_TO
+    ),
+    stage_phrase(
+        "stage.sendmail_phase_eom", r"\bduring client (?-i:DATA) (?:status|250)\b", _S.MESSAGE
+    ),
+    stage_phrase(
+        "stage.sendmail_phase_data",
+        r"\bduring (?:client|server) (?-i:DATA)\b(?! (?:status|250)\b)",
+        _S.DATA,
+    ),
+    stage_phrase(
+        "stage.sendmail_phase_ehlo", r"\bduring (?:client|server) (?-i:EHLO|HELO|LHLO)\b", _S.EHLO
+    ),
+    stage_phrase("stage.sendmail_phase_quit", r"\bduring client (?-i:QUIT)\b", _S.QUIT),
     stage_phrase("stage.sendmail_phase_tls", r"\bduring client STARTTLS\b", _S.STARTTLS),
     stage_phrase("stage.sendmail_phase_auth", r"\bduring client AUTH\b", _S.AUTH),
-    stage_phrase("stage.sendmail_collect", r"\bpremature EOM\b|\bcollect: I/O error\b", _S.MESSAGE),
+    # collect.c: the message's text stopped ("collect: read timeout on connection
+    # from X, from=<a>", "unexpected close", "I/O error"; "premature EOM").
+    stage_phrase(
+        "stage.sendmail_collect",
+        r"\bpremature EOM\b|\bcollect: (?:I/O error|read timeout|unexpected close)\b",
+        _S.MESSAGE,
+    ),
     stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
     # qmail-remote: "Connected to X but greeting failed."
     stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
