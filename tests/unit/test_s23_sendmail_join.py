@@ -144,3 +144,41 @@ def test_the_held_lines_keep_their_own_time() -> None:
     assert joined is not None and len(joined) == 1
     first = TimeParser(None)
     assert joined[0].event.time == first.at(_msg("x", "y").encode(), 0)
+
+
+# Written by the same Sendmail delivering to the lab's "stall-message" server (it
+# stops reading after 16 KiB of the body) over STARTTLS, confTO_DATABLOCK=3s: the
+# TLS layer's read timed out ("STARTTLS: read error=timeout", sfsasl.c tls_read,
+# logged with no queue id by the delivering process), then the delivery line.
+TLS_STALL = """\
+Dec  8 01:53:19 mx sm-mta[27073]: STARTTLS=client, relay=[127.0.0.1], version=TLSv1.3, verify=FAIL, cipher=TLS_AES_256_GCM_SHA384, bits=256/256
+Dec  8 01:53:22 mx sm-mta[27073]: STARTTLS: read error=timeout
+Dec  8 01:53:22 mx sm-mta[27073]: 6B81rJw4027055: to=<u@stall-message.test>, delay=00:00:03, xdelay=00:00:03, mailer=lab7, pri=115237, relay=[127.0.0.1] [127.0.0.1], dsn=4.4.2, stat=Deferred: Connection timed out with [127.0.0.1]
+"""  # noqa: E501
+
+
+def test_a_tls_read_timeout_is_the_open_sessions_timeout_not_a_connect(tmp_path: Path) -> None:
+    """ "Connection timed out with [addr]" alone reads as a connect that never
+    completed; after its own process's TLS read timeout the session was open."""
+    (event,) = [e for e in events_of(write(tmp_path / "maillog", TLS_STALL)) if e.destination]
+    assert (event.status.value, event.category.value) == ("deferred", "network_timeout")
+    assert event.stage.value != "connect"
+    assert "read error=timeout" in event.text
+
+
+def test_another_processs_tls_timeout_does_not_colour_a_connect_timeout(tmp_path: Path) -> None:
+    lines = TLS_STALL.splitlines()
+    other = lines[2].replace("sm-mta[27073]", "sm-mta[27999]")
+    (event,) = [
+        e for e in events_of(write(tmp_path / "maillog", f"{lines[1]}\n{other}\n")) if e.destination
+    ]
+    assert (event.category.value, event.stage.value) == ("firewall_block", "connect")
+
+
+def test_sendmails_tls_io_timeout_is_a_network_timeout() -> None:
+    from smtpdoctor.diagnosis.classifier import classify
+
+    c = classify("STARTTLS: read error=timeout")
+    assert (c.category.value, c.stage.value) == ("network_timeout", "none"), c.matched
+    c = classify("STARTTLS: write error=timeout")
+    assert (c.category.value, c.stage.value) == ("network_timeout", "none"), c.matched

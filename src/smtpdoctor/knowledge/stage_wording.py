@@ -1138,8 +1138,10 @@ LOCALISED_NOT_LISTED = (
 # space after it (Chinese, "MAIL FROM 命令失败：..."), nor does Khmer's "៖"; an ASCII colon
 # glued to the reason's first letter ("DATA कमांड असफल:निवेदित", "je spodletel:Zahtevano")
 # ends the client's words too, after at least one of them (not "MAIL FROM:<a>").
+# (session 23) Not Sendmail's TLS layer's own log lines ("STARTTLS: read error=timeout",
+# sfsasl.c): a read or write on the open TLS session, not the STARTTLS command.
 LOCALISED_CLAUSE = (
-    r"(?!:\s*<|=|[,.;]|\s+(?:type|mechanisms?|methods?)\b)"
+    r"(?!:\s*<|=|[,.;]|\s+(?:type|mechanisms?|methods?)\b|: (?:read|write) error=)"
     r"(?:[^\n:：៖<>]{0,40}(?:<[^\n<>]{0,80}>[^\n:：៖]{0,40})?(?:[:：៖]\s|[：៖])|"
     r"\s[^\n:：៖<>]{0,39}(?<![\s\x00-\x40\x5b-\x60\x7b-\x7f]):(?=[^\W\d_]))"
 )

@@ -62,6 +62,10 @@ __all__ = [
 _SM_TO = re.compile(r"^(?P<qid>[0-9A-Za-z]{8,20}): to=")
 _SM_QID = re.compile(r"([0-9A-Za-z]{8,20}): ")
 _SM_RELAY = re.compile(r"^\s*(\S*?)\.?(?: \[([0-9A-Fa-f:.]+)\])?(?: \(may be forged\))?\s*$")
+# The TLS layer's read or write timed out (sfsasl.c): logged with no queue id by the
+# delivering process, before its delivery line's "Connection timed out with HOST".
+_SM_TLS_TIMEOUT = re.compile(r"^STARTTLS: (?:read|write) error=timeout$")
+_SM_PID = re.compile(r"\[(\d+)\]: ")
 _SM_TLS = re.compile(r"STARTTLS=(client|server)(?:, relay=([^,]+))?, error: (.*)")
 _SM_EXPIRED = re.compile(r"Cannot send message for \d+", re.IGNORECASE)
 # Sendmail as the client: which wait timed out ("during client greeting", "client
@@ -116,6 +120,9 @@ class SendmailParser(LineParser):
         self._waits: OrderedDict[str, str] = OrderedDict()
         self._held: OrderedDict[str, list[Parsed]] = OrderedDict()
         self._held_n = 0
+        # process id -> its TLS layer's timeout, awaiting the process's delivery line
+        self._tls_waits: OrderedDict[str, str] = OrderedDict()
+        self._pid = ""
 
     def held(self) -> int:
         """How many refusals wait for their client."""
@@ -137,6 +144,8 @@ class SendmailParser(LineParser):
             return []
         epoch = self.times.at(line.encode("utf-8", "replace"), 0)
         msg = head.group("msg")
+        pid = _SM_PID.match(line, head.end("prog"))
+        self._pid = pid.group(1) if pid is not None else ""
         out = self._feed(msg, epoch)
         if self._held and out is not None:
             qid = _SM_QID.match(msg)
@@ -193,6 +202,9 @@ class SendmailParser(LineParser):
         dsn = fields.get("dsn", "")
         status = _sendmail_status(stat, dsn)
         wait = self._waits.pop(m.group("qid"), None) if "timed out" in stat else None
+        tls_wait = self._tls_waits.pop(self._pid, None) if self._tls_waits else None
+        if wait is None and tls_wait is not None and "timed out" in stat:
+            wait = tls_wait
         relay_host = relay_ip = None
         if fields.get("relay"):
             rm = _SM_RELAY.match(fields["relay"])
@@ -230,6 +242,11 @@ class SendmailParser(LineParser):
             self._waits[wait.group("qid")] = wait.group("wait")
             if len(self._waits) > self._MEMORY:
                 self._waits.popitem(last=False)
+            return []
+        if self._pid and _SM_TLS_TIMEOUT.match(msg):
+            self._tls_waits[self._pid] = msg
+            if len(self._tls_waits) > self._MEMORY:
+                self._tls_waits.popitem(last=False)
             return []
         tls = _SM_TLS.search(msg)
         if tls is not None:
