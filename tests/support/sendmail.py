@@ -513,7 +513,10 @@ class RoutingSendmail(SendmailServer):
 
 
 def submit(
-    server: SendmailServer, recipients: Sequence[str], sender: str = "s@client.smtpdoctor.test"
+    server: SendmailServer,
+    recipients: Sequence[str],
+    sender: str = "s@client.smtpdoctor.test",
+    body: str = "hi\r\n",
 ) -> None:
     """One message per recipient into ``server`` by SMTP."""
     import smtplib
@@ -521,7 +524,7 @@ def submit(
     host, port = server.addresses[server.name]
     with smtplib.SMTP(host, port, local_hostname="submit.smtpdoctor.test", timeout=30) as s:
         for rcpt in recipients:
-            s.sendmail(sender, [rcpt], f"To: {rcpt}\r\nSubject: q\r\n\r\nhi\r\n")
+            s.sendmail(sender, [rcpt], f"To: {rcpt}\r\nSubject: q\r\n\r\n{body}")
 
 
 @pytest.fixture(scope="session")
