@@ -212,7 +212,8 @@ def test_queue_reads_a_private_sendmail_by_its_config_file(filled):
     # Without it the same binary reads the system's /etc/mail/sendmail.cf (none here).
     bare = _cli_in_namespace(server, "queue", "--mta", "sendmail", "--format", "json")
     assert bare.returncode == 3, bare.stdout + bare.stderr
-    assert bare.stderr.count("\n") == 1 and bare.stderr.startswith("smtpdoctor: ")
+    assert bare.stderr.count("\n") == 1, bare.stderr
+    assert bare.stderr.startswith("smtpdoctor: "), bare.stderr
 
 
 def test_flush_runs_the_private_sendmails_own_queue_run(filled):

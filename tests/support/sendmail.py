@@ -138,6 +138,20 @@ def sendmail_root() -> Path:
     return root.root
 
 
+def _run(
+    cmd: list[str], timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+
+
 def _lib_path(root: Path) -> str:
     return ":".join(str(d) for d in sorted((root / "usr/lib").glob("*-linux-gnu*")))
 
@@ -287,14 +301,7 @@ class SendmailServer(LogWatch, StartStop):
 
     def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """``sendmail ARGS`` (this instance's cf, in its namespace)."""
-        return subprocess.run(
-            [str(self.bin_dir / "sendmail"), *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        return _run([str(self.bin_dir / "sendmail"), *args], timeout)
 
     def run_native(
         self, argv: Sequence[str], *, timeout: float = 120
@@ -314,15 +321,7 @@ class SendmailServer(LogWatch, StartStop):
             "HOME": str(self.base_dir),
             "LANG": "C.UTF-8",
         }
-        return subprocess.run(
-            ["unshare", "-m", "-u", str(self.ns_script), *argv],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
+        return _run(["unshare", "-m", "-u", str(self.ns_script), *argv], timeout, env)
 
     def write_config(self) -> None:
         """(Re)write the ``.mc``, build ``sendmail.cf`` and the access db."""

@@ -57,24 +57,29 @@ def test_an_unknown_user_is_counted_for_the_client_its_sessions_from_line_names(
     assert "(unknown)" not in clients, inbound["top_clients"]
 
 
-def test_a_client_gone_mid_session_names_the_held_refusal(tmp_path: Path) -> None:
-    text = (
-        "Dec  8 01:40:45 mx sm-mta[1]: 6B81ej1C018712: <nobody@example.org>... User unknown\n"
-        "Dec  8 01:41:45 mx sm-mta[1]: 6B81ej1C018712: lost input channel from "
-        "client.example.net [192.0.2.7] to MTA after rcpt\n"
-    )
-    path = write(tmp_path / "maillog", text)
-    assert _unknown_users(path) == [("client.example.net", "192.0.2.7", "rcpt_to")]
-
-
-def test_a_delivery_lines_relay_is_the_next_hop_not_the_client(tmp_path: Path) -> None:
-    text = (
-        "Dec  8 01:40:45 mx sm-mta[1]: 6B81ej1C018712: <nobody@example.org>... User unknown\n"
-        "Dec  8 01:40:46 mx sm-mta[2]: 6B81ej1C018712: to=<a@example.com>, delay=00:00:01, "
-        "mailer=esmtp, pri=1, relay=mx.example.com. [198.51.100.1], dsn=2.0.0, stat=Sent (ok)\n"
-    )
-    path = write(tmp_path / "maillog", text)
-    assert _unknown_users(path) == [(None, None, "rcpt_to")]
+@pytest.mark.parametrize(
+    ("later", "client"),
+    [
+        # a client gone mid-session names itself
+        (
+            "Dec  8 01:41:45 mx sm-mta[1]: 6B81ej1C018712: lost input channel from "
+            "client.example.net [192.0.2.7] to MTA after rcpt",
+            ("client.example.net", "192.0.2.7"),
+        ),
+        # a delivery line's relay= is the next hop, not the client
+        (
+            "Dec  8 01:40:46 mx sm-mta[2]: 6B81ej1C018712: to=<a@example.com>, delay=00:00:01, "
+            "mailer=esmtp, pri=1, relay=mx.example.com. [198.51.100.1], dsn=2.0.0, stat=Sent (ok)",
+            (None, None),
+        ),
+    ],
+)
+def test_which_later_line_names_the_held_refusals_client(
+    later: str, client: tuple[str | None, str | None], tmp_path: Path
+) -> None:
+    held = "Dec  8 01:40:45 mx sm-mta[1]: 6B81ej1C018712: <nobody@example.org>... User unknown"
+    path = write(tmp_path / "maillog", f"{held}\n{later}\n")
+    assert _unknown_users(path) == [(*client, "rcpt_to")]
 
 
 def test_the_public_excerpt_with_its_from_line_names_the_client() -> None:

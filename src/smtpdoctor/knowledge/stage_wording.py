@@ -277,26 +277,19 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     # Sendmail 8.17.1.9, github.com/deepin-community/sendmail at c7e7de44d956:
     # usersmtp.c 171-220, 2294, 2514, 2721, 2841, 3013; srvrsmtp.c 2511-3943.
     # (The command word as Sendmail prints it: "client MAILER" is no phase.)
-    stage_phrase(
-        "stage.sendmail_phase_mail", r"\bduring (?:client|server) (?-i:MAIL)\b", _S.MAIL_FROM
+    *(
+        stage_phrase(f"stage.sendmail_phase_{name}", rf"\bduring {side} (?-i:{word}){after}", stage)
+        for name, side, word, after, stage in (
+            ("mail", "(?:client|server)", "MAIL", r"\b", _S.MAIL_FROM),
+            ("rcpt", "(?:client|server)", "RCPT", r"\b", _S.RCPT_TO),
+            ("eom", "client", "DATA", r" (?:status|250)\b", _S.MESSAGE),
+            ("data", "(?:client|server)", "DATA", r"\b(?! (?:status|250)\b)", _S.DATA),
+            ("ehlo", "(?:client|server)", "EHLO|HELO|LHLO", r"\b", _S.EHLO),
+            ("quit", "client", "QUIT", r"\b", _S.QUIT),
+            ("tls", "client", "STARTTLS", r"\b", _S.STARTTLS),
+            ("auth", "client", "AUTH", r"\b", _S.AUTH),
+        )
     ),
-    stage_phrase(
-        "stage.sendmail_phase_rcpt", r"\bduring (?:client|server) (?-i:RCPT)\b", _S.RCPT_TO
-    ),
-    stage_phrase(
-        "stage.sendmail_phase_eom", r"\bduring client (?-i:DATA) (?:status|250)\b", _S.MESSAGE
-    ),
-    stage_phrase(
-        "stage.sendmail_phase_data",
-        r"\bduring (?:client|server) (?-i:DATA)\b(?! (?:status|250)\b)",
-        _S.DATA,
-    ),
-    stage_phrase(
-        "stage.sendmail_phase_ehlo", r"\bduring (?:client|server) (?-i:EHLO|HELO|LHLO)\b", _S.EHLO
-    ),
-    stage_phrase("stage.sendmail_phase_quit", r"\bduring client (?-i:QUIT)\b", _S.QUIT),
-    stage_phrase("stage.sendmail_phase_tls", r"\bduring client STARTTLS\b", _S.STARTTLS),
-    stage_phrase("stage.sendmail_phase_auth", r"\bduring client AUTH\b", _S.AUTH),
     # collect.c: the message's text stopped ("collect: read timeout on connection
     # from X, from=<a>", "unexpected close", "I/O error"; "premature EOM").
     stage_phrase(

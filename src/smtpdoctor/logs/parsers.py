@@ -262,9 +262,9 @@ class SendmailParser(LineParser):
             ]
         incoming = self._incoming(msg, epoch)
         if incoming is not None:
-            qid = _SM_QID.match(msg)
-            if incoming.event.relay_ip is None and qid is not None:
-                return self._hold(qid.group(1), incoming)
+            held = _SM_QID.match(msg)
+            if incoming.event.relay_ip is None and held is not None:
+                return self._hold(held.group(1), incoming)
             return [incoming]
         if _SM_EXPIRED.search(msg):
             qid = msg.split(":", 1)[0]
