@@ -548,3 +548,24 @@ def test_the_cli_passes_the_sendmail_config_to_what_it_runs(tmp_path, monkeypatc
     assert doc["source"]["command"] == f"{tmp_path}/sendmail -C {cf} -bp"
     assert args_file.read_text().split() == ["-C", str(cf), "-bp"]
     assert doc["totals"]["messages"] > 0
+
+
+def test_the_monitors_queue_reads_a_private_sendmail_by_its_config_file(monkeypatch):
+    """``[queue] sendmail_config`` is what ``--sendmail-config`` is on the command line."""
+    from smtpdoctor.monitor import parse_config
+    from smtpdoctor.monitor.service import default_queue_sampler
+
+    cfg = parse_config({"queue": {"enabled": True, "sendmail_config": "/etc/mail/out.cf"}}).queue
+    assert (cfg.mta, cfg.sendmail_config) == (None, "/etc/mail/out.cf")
+    ran: list[list[str]] = []
+
+    def fake_read(inst, *, now=None):
+        from smtpdoctor.queue.live import listing_command
+
+        ran.append(listing_command(inst))
+        return iter(())
+
+    monkeypatch.setattr("smtpdoctor.queue.live.find_tool", lambda name: f"/sbin/{name}")
+    monkeypatch.setattr("smtpdoctor.queue.live.read_live", fake_read)
+    assert default_queue_sampler(cfg)() == []
+    assert ran == [["/sbin/sendmail", "-C", "/etc/mail/out.cf", "-bp"]]
