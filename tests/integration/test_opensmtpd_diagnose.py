@@ -8,12 +8,13 @@ change), and OpenSMTPD's fix (upgrade), chosen by its banner.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from support.cli import diagnose
-from support.helpers import running
+from support.helpers import run_cli, running
 from support.opensmtpd import HOSTNAME, RELAY_DOMAIN, OpenSmtpd, OpenSmtpdUnavailable
 
 pytestmark = pytest.mark.opensmtpd
@@ -69,3 +70,24 @@ def test_opensmtpd_text_report_picks_the_opensmtpd_fix(opensmtpd):
 def test_its_lookups_went_to_the_namespace_resolver(opensmtpd):
     # Its resolver (libasr) asks for each client's name: the fixture's answerer got them.
     assert any("in-addr.arpa" in q for q in opensmtpd.dns_questions), opensmtpd.dns_questions
+
+
+def test_logs_counts_its_failed_handshakes_as_tls_failures(opensmtpd, tmp_path):
+    """Session 23: 6.8 logs the failed handshake as ``smtp disconnected
+    reason="io-error: error:0A080006:SSL routines::EVP lib"`` (no "handshake
+    failed" as 7.x says): a TLS failure with the client, not a dropped session."""
+    diagnose("opensmtpd", server=opensmtpd, timeout=10, rcpt=f"someone@{RELAY_DOMAIN}")
+    # Its foreground log (-d), read as it is.
+    text = opensmtpd.log_text()
+    sessions = [ln for ln in text.splitlines() if re.match(r"[0-9a-f]{16} smtp ", ln)]
+    assert any("SSL routines" in ln for ln in sessions), sessions
+    log = tmp_path / "smtpd.out"
+    log.write_text(text)
+    doc = run_cli("logs", str(log), "--format", "json").json()
+    assert doc["inputs"][0]["format"] == "opensmtpd"
+    inbound_tls = doc["tls_failures"]["inbound"]
+    failed = sum(ln.count("SSL routines") for ln in sessions)
+    assert sum(p["by_category"].get("tls_handshake_failure", 0) for p in inbound_tls) == failed
+    assert doc["inbound"]["by_cause"].get("dropped", 0) == sum(
+        "io-error" in ln and "SSL routines" not in ln for ln in sessions
+    )

@@ -21,11 +21,15 @@ from __future__ import annotations
 import json
 import re
 import smtplib
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+import smtpdoctor
 from smtpdoctor.lab import LabThread
 from support.helpers import run_cli, running
 from support.sendmail import (
@@ -133,6 +137,11 @@ def test_logs_inbound_section_has_the_sendmail_refusals(filled):
     # The readiness probe's session ("localhost [127.0.0.1] did not issue MAIL/...").
     assert "localhost[127.0.0.1]" in clients, clients
     assert "unknown[127.0.0.1]" not in clients, clients
+    # "qid: <addr>... User unknown" names no client: the session's from= line
+    # (same queue id, "relay=localhost [127.0.0.1]") does (session 23).
+    assert "(unknown)" not in clients, inbound["top_clients"]
+    (local,) = [c for c in inbound["top_clients"] if c["client"] == "localhost[127.0.0.1]"]
+    assert local["by_cause"]["recipient"] == 2, local
     assert any(f["id"] == "logs.inbound.recipient" for f in inbound["findings"])
 
 
@@ -172,3 +181,52 @@ def test_flush_after_the_fix_drains_the_sendmail_destination(filled):
     listing = server.run("-bp").stdout
     assert "greet.test" not in listing
     assert len(re.findall(r"<u\d+@down\.test>", listing)) == PER_DOMAIN
+
+
+# -- session 23: the MTA-native way to a private Sendmail, no wrapper --------------------
+
+
+def _cli_in_namespace(server: RoutingSendmail, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m smtpdoctor ARGS`` inside the Sendmail's namespace, with the real
+    binary (not the fixture's ``-C`` wrapper) as ``sendmail`` on ``PATH``."""
+    src = str(Path(smtpdoctor.__file__).parents[1])
+    return server.run_native(
+        ["env", f"PYTHONPATH={src}", sys.executable, "-m", "smtpdoctor", *args]
+    )
+
+
+def test_queue_reads_a_private_sendmail_by_its_config_file(filled):
+    server = filled.sendmail
+    cf = str(server.config_file)
+    result = _cli_in_namespace(
+        server, "queue", "--sendmail-config", cf, "--format", "json", "--crit", "100"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["source"]["command"] == f"{server.base_dir}/sbin/sendmail -C {cf} -bp"
+    # After the flush test: greet.test drained, down.test's 6 still queued.
+    dests = {d["destination"]: d for d in doc["by_destination"]}
+    assert set(dests) == {"down.test"}
+    assert dests["down.test"]["messages"] == PER_DOMAIN
+    assert dests["down.test"]["causes"][0]["category"] == "firewall_block"
+    # Without it the same binary reads the system's /etc/mail/sendmail.cf (none here).
+    bare = _cli_in_namespace(server, "queue", "--mta", "sendmail", "--format", "json")
+    assert bare.returncode == 3, bare.stdout + bare.stderr
+    assert bare.stderr.count("\n") == 1, bare.stderr
+    assert bare.stderr.startswith("smtpdoctor: "), bare.stderr
+
+
+def test_flush_runs_the_private_sendmails_own_queue_run(filled):
+    server = filled.sendmail
+    cf = str(server.config_file)
+    tried = r"(?m)^.* to=<u\d+@down\.test>, .*stat=Deferred"
+    before = len(re.findall(tried, server.log_text()))
+    result = _cli_in_namespace(
+        server, "queue", "flush", "down.test", "--sendmail-config", cf, "--format", "json"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    flush = json.loads(result.stdout)["flush"]
+    assert flush["command"] == f"{server.base_dir}/sbin/sendmail -C {cf} -qRdown.test"
+    assert flush["returncode"] == 0
+    # Sendmail's queue run tried every down.test message again.
+    server.wait_for_count(tried, before + PER_DOMAIN, 30)

@@ -138,6 +138,20 @@ def sendmail_root() -> Path:
     return root.root
 
 
+def _run(
+    cmd: list[str], timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+
+
 def _lib_path(root: Path) -> str:
     return ":".join(str(d) for d in sorted((root / "usr/lib").glob("*-linux-gnu*")))
 
@@ -218,6 +232,7 @@ class SendmailServer(LogWatch, StartStop):
         self.config_file = Path()
         self.queue_dir = Path()
         self.bin_dir = Path()
+        self.ns_script = Path()
         self.certificates: TestCertificates | None = None
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -286,14 +301,27 @@ class SendmailServer(LogWatch, StartStop):
 
     def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """``sendmail ARGS`` (this instance's cf, in its namespace)."""
-        return subprocess.run(
-            [str(self.bin_dir / "sendmail"), *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        return _run([str(self.bin_dir / "sendmail"), *args], timeout)
+
+    def run_native(
+        self, argv: Sequence[str], *, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """``argv`` run in this instance's namespace with the real Sendmail binary
+        itself as ``sendmail`` first on ``PATH`` (``BASE/sbin/sendmail``, a symbolic
+        link: no wrapper, so no ``-C``; the binary's default is the system's
+        ``/etc/mail/sendmail.cf``), as on a host where Sendmail is installed."""
+        sbin = self.base_dir / "sbin"
+        sbin.mkdir(exist_ok=True)
+        link = sbin / "sendmail"
+        if not link.is_symlink():
+            link.symlink_to(self.root / BINARY)
+        env = {
+            "PATH": f"{sbin}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "LD_LIBRARY_PATH": _lib_path(self.root),
+            "HOME": str(self.base_dir),
+            "LANG": "C.UTF-8",
+        }
+        return _run(["unshare", "-m", "-u", str(self.ns_script), *argv], timeout, env)
 
     def write_config(self) -> None:
         """(Re)write the ``.mc``, build ``sendmail.cf`` and the access db."""
@@ -344,6 +372,7 @@ class SendmailServer(LogWatch, StartStop):
             ns, self._dns = write_namespace(base, HOSTNAME, _DEV_MOUNTS.format(base=base))
         except OSError as exc:
             raise SendmailUnavailable(str(exc)) from None
+        self.ns_script = ns
         real = self.root / BINARY
         wrapper = (
             "#!/bin/sh\n"
@@ -483,7 +512,10 @@ class RoutingSendmail(SendmailServer):
 
 
 def submit(
-    server: SendmailServer, recipients: Sequence[str], sender: str = "s@client.smtpdoctor.test"
+    server: SendmailServer,
+    recipients: Sequence[str],
+    sender: str = "s@client.smtpdoctor.test",
+    body: str = "hi\r\n",
 ) -> None:
     """One message per recipient into ``server`` by SMTP."""
     import smtplib
@@ -491,7 +523,7 @@ def submit(
     host, port = server.addresses[server.name]
     with smtplib.SMTP(host, port, local_hostname="submit.smtpdoctor.test", timeout=30) as s:
         for rcpt in recipients:
-            s.sendmail(sender, [rcpt], f"To: {rcpt}\r\nSubject: q\r\n\r\nhi\r\n")
+            s.sendmail(sender, [rcpt], f"To: {rcpt}\r\nSubject: q\r\n\r\n{body}")
 
 
 @pytest.fixture(scope="session")

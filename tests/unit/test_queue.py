@@ -511,3 +511,61 @@ def test_live_sendmail_listing_is_read(tmp_path, monkeypatch):
     assert doc["source"]["mta"] == "sendmail"
     assert doc["totals"]["messages"] == 3
     assert result.status == 2  # nowhere.example: deferred for ~40 h
+
+
+def test_a_sendmail_config_file_goes_to_sendmail_as_its_own_c_option(tmp_path, monkeypatch):
+    """Session 23: ``--sendmail-config FILE`` is Sendmail's ``-C FILE``, for the
+    listing and the flush alike; ``mailq`` (possibly another MTA's) is not used."""
+    from smtpdoctor.queue.flush import flush_command
+    from smtpdoctor.queue.live import detect_instance, listing_command
+
+    for module in ("live", "flush"):
+        monkeypatch.setattr(f"smtpdoctor.queue.{module}.find_tool", lambda name: f"/sbin/{name}")
+    inst = detect_instance(None, sendmail_config="/etc/mail/out.cf")
+    assert (inst.mta, inst.config) == ("sendmail", "/etc/mail/out.cf")
+    assert listing_command(inst) == ["/sbin/sendmail", "-C", "/etc/mail/out.cf", "-bp"]
+    assert flush_command(inst, "a.example") == [
+        "/sbin/sendmail",
+        "-C",
+        "/etc/mail/out.cf",
+        "-qRa.example",
+    ]
+    # Named for another MTA, the Sendmail file does not decide.
+    assert detect_instance("exim", sendmail_config="/etc/mail/out.cf").mta == "exim"
+
+
+def test_the_cli_passes_the_sendmail_config_to_what_it_runs(tmp_path, monkeypatch):
+    fixture = DATA / "sendmail-mailq.txt"
+    args_file = tmp_path / "args"
+    _fake_tool(tmp_path, "sendmail", f'echo "$@" > {args_file}\ncat {fixture}\n')
+    _fake_tool(tmp_path, "mailq", "echo mailq must not run >&2; exit 1\n")
+    monkeypatch.setattr("smtpdoctor.queue.live.find_tool", lambda name: str(tmp_path / name))
+    cf = tmp_path / "sendmail.cf"
+    result = run_cli("queue", "--sendmail-config", str(cf), "--format", "json", "--now", NOW_ISO)
+    assert result.status in (0, 1, 2), result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["source"]["mta"] == "sendmail"
+    assert doc["source"]["command"] == f"{tmp_path}/sendmail -C {cf} -bp"
+    assert args_file.read_text().split() == ["-C", str(cf), "-bp"]
+    assert doc["totals"]["messages"] > 0
+
+
+def test_the_monitors_queue_reads_a_private_sendmail_by_its_config_file(monkeypatch):
+    """``[queue] sendmail_config`` is what ``--sendmail-config`` is on the command line."""
+    from smtpdoctor.monitor import parse_config
+    from smtpdoctor.monitor.service import default_queue_sampler
+
+    cfg = parse_config({"queue": {"enabled": True, "sendmail_config": "/etc/mail/out.cf"}}).queue
+    assert (cfg.mta, cfg.sendmail_config) == (None, "/etc/mail/out.cf")
+    ran: list[list[str]] = []
+
+    def fake_read(inst, *, now=None):
+        from smtpdoctor.queue.live import listing_command
+
+        ran.append(listing_command(inst))
+        return iter(())
+
+    monkeypatch.setattr("smtpdoctor.queue.live.find_tool", lambda name: f"/sbin/{name}")
+    monkeypatch.setattr("smtpdoctor.queue.live.read_live", fake_read)
+    assert default_queue_sampler(cfg)() == []
+    assert ran == [["/sbin/sendmail", "-C", "/etc/mail/out.cf", "-bp"]]

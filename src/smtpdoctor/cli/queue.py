@@ -67,6 +67,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--exim-config", metavar="FILE", help="an Exim config file (exim -C FILE)")
     parser.add_argument(
+        "--sendmail-config",
+        metavar="FILE",
+        help="a Sendmail instance's config file (sendmail -C FILE -bp, -qR)",
+    )
+    parser.add_argument(
         "--queue-format",
         choices=[f.value for f in QueueFormat],
         help="the dump's format, instead of detecting it",
@@ -215,7 +220,10 @@ def _instance(args: argparse.Namespace) -> Any:
     from smtpdoctor.queue.live import detect_instance
 
     return detect_instance(
-        args.mta, postfix_config=args.postfix_config, exim_config=args.exim_config
+        args.mta,
+        postfix_config=args.postfix_config,
+        exim_config=args.exim_config,
+        sendmail_config=args.sendmail_config,
     )
 
 

@@ -473,7 +473,10 @@ _CORE: tuple[TextPattern, ...] = (
         r"timeout writing message|Timeout waiting for data from client|"
         # (not lettre's "Connection error: timed out": its connect's, smtp.connect_timeout)
         r"Error: timeout exceeded|(?<!Connection )Error: timed out|Greeting never received|"
-        r"timed out waiting for",
+        r"timed out waiting for|"
+        # (session 23) Sendmail's TLS layer: a read or write on the open session timed
+        # out (sfsasl.c tls_read/tls_write; Sendmail 8.17.1.9 lines 798, 909)
+        r"\bSTARTTLS: (?:read|write) error=timeout\b",
         _C.NETWORK_TIMEOUT,
         "The connection was up, but the other side stopped answering until a timeout expired.",
         permanence=_T,

@@ -268,16 +268,35 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
         "stage.initial_handshake", r"\bperforming the initial protocol handshake\b", _S.GREETING
     ),
     stage_phrase("stage.exim_initial", r"\bin response to initial connection\b", _S.GREETING),
-    # Sendmail's client phases ("timeout waiting for input from X during
-    # client RCPT"; DATA 354 is the command, DATA status the message's end).
-    stage_phrase("stage.sendmail_phase_mail", r"\bduring client MAIL\b", _S.MAIL_FROM),
-    stage_phrase("stage.sendmail_phase_rcpt", r"\bduring client RCPT\b", _S.RCPT_TO),
-    stage_phrase("stage.sendmail_phase_data", r"\bduring client DATA 354\b", _S.DATA),
-    stage_phrase("stage.sendmail_phase_eom", r"\bduring client DATA status\b", _S.MESSAGE),
-    stage_phrase("stage.sendmail_phase_ehlo", r"\bduring client (?:EHLO|HELO)\b", _S.EHLO),
-    stage_phrase("stage.sendmail_phase_tls", r"\bduring client STARTTLS\b", _S.STARTTLS),
-    stage_phrase("stage.sendmail_phase_auth", r"\bduring client AUTH\b", _S.AUTH),
-    stage_phrase("stage.sendmail_collect", r"\bpremature EOM\b|\bcollect: I/O error\b", _S.MESSAGE),
+    # Sendmail's phases (SmtpPhase), stated after "during" by its timeouts ("timeout
+    # waiting for input from X during client RCPT", util.c) and connection errors
+    # ("Connection reset by X during server MAIL", err.c): "client ..." as the
+    # sender (usersmtp.c), "server ..." as the receiver (srvrsmtp.c). DATA 354 is
+    # the DATA command, DATA status (older releases: DATA 250) the message's end;
+    # "server cmd read", "client RSET" and "client probe" name no one command.
+    # Sendmail 8.17.1.9, github.com/deepin-community/sendmail at c7e7de44d956:
+    # usersmtp.c 171-220, 2294, 2514, 2721, 2841, 3013; srvrsmtp.c 2511-3943.
+    # (The command word as Sendmail prints it: "client MAILER" is no phase.)
+    *(
+        stage_phrase(f"stage.sendmail_phase_{name}", rf"\bduring {side} (?-i:{word}){after}", stage)
+        for name, side, word, after, stage in (
+            ("mail", "(?:client|server)", "MAIL", r"\b", _S.MAIL_FROM),
+            ("rcpt", "(?:client|server)", "RCPT", r"\b", _S.RCPT_TO),
+            ("eom", "client", "DATA", r" (?:status|250)\b", _S.MESSAGE),
+            ("data", "(?:client|server)", "DATA", r"\b(?! (?:status|250)\b)", _S.DATA),
+            ("ehlo", "(?:client|server)", "EHLO|HELO|LHLO", r"\b", _S.EHLO),
+            ("quit", "client", "QUIT", r"\b", _S.QUIT),
+            ("tls", "client", "STARTTLS", r"\b", _S.STARTTLS),
+            ("auth", "client", "AUTH", r"\b", _S.AUTH),
+        )
+    ),
+    # collect.c: the message's text stopped ("collect: read timeout on connection
+    # from X, from=<a>", "unexpected close", "I/O error"; "premature EOM").
+    stage_phrase(
+        "stage.sendmail_collect",
+        r"\bpremature EOM\b|\bcollect: (?:I/O error|read timeout|unexpected close)\b",
+        _S.MESSAGE,
+    ),
     stage_phrase("stage.sendmail_lost_mail", r"\bto MTA after mail\b", _S.MAIL_FROM),
     # qmail-remote: "Connected to X but greeting failed."
     stage_phrase("stage.qmail_greeting", r"\bbut greeting failed\b", _S.GREETING),
@@ -1112,8 +1131,10 @@ LOCALISED_NOT_LISTED = (
 # space after it (Chinese, "MAIL FROM 命令失败：..."), nor does Khmer's "៖"; an ASCII colon
 # glued to the reason's first letter ("DATA कमांड असफल:निवेदित", "je spodletel:Zahtevano")
 # ends the client's words too, after at least one of them (not "MAIL FROM:<a>").
+# (session 23) Not Sendmail's TLS layer's own log lines ("STARTTLS: read error=timeout",
+# sfsasl.c): a read or write on the open TLS session, not the STARTTLS command.
 LOCALISED_CLAUSE = (
-    r"(?!:\s*<|=|[,.;]|\s+(?:type|mechanisms?|methods?)\b)"
+    r"(?!:\s*<|=|[,.;]|\s+(?:type|mechanisms?|methods?)\b|: (?:read|write) error=)"
     r"(?:[^\n:：៖<>]{0,40}(?:<[^\n<>]{0,80}>[^\n:：៖]{0,40})?(?:[:：៖]\s|[：៖])|"
     r"\s[^\n:：៖<>]{0,39}(?<![\s\x00-\x40\x5b-\x60\x7b-\x7f]):(?=[^\W\d_]))"
 )

@@ -40,6 +40,7 @@ from smtpdoctor.logs.timeparse import TimeParser
 if TYPE_CHECKING:
     from typing import Any
 
+    from smtpdoctor.logs.lineparser import Parsed
     from smtpdoctor.logs.parsers import LineParser
 
 __all__ = [
@@ -347,8 +348,9 @@ def _read_blocks(
 
 
 def _finish_handler(handler: _Handler | None) -> None:
-    """What a handler kept back at the input's end (records.py's last record), read."""
-    if isinstance(handler, _Joined):
+    """What a handler kept back at the input's end (records.py's last record, a
+    line parser's held lines), read."""
+    if isinstance(handler, (_Joined, _Unwrapped, _Lines)):
         handler.finish()
 
 
@@ -451,6 +453,7 @@ class _Joined:
     def finish(self) -> None:
         text, self.pending = self.pending + self.records.finish(), b""
         self._hand(text)
+        _finish_handler(self.handler)
 
     def _hand(self, text: bytes) -> None:
         if text:
@@ -459,10 +462,22 @@ class _Joined:
 
 
 def _unwrapped(handler: _Handler, unwrap: Callable[[bytes], bytes]) -> _Handler:
-    def handle(block: bytes) -> None:
-        handler(unwrap(block))
+    return _Unwrapped(handler, unwrap)
 
-    return handle
+
+class _Unwrapped:
+    """A handler whose blocks are first unwrapped (prefix.py)."""
+
+    __slots__ = ("handler", "unwrap")
+
+    def __init__(self, handler: _Handler, unwrap: Callable[[bytes], bytes]) -> None:
+        self.handler, self.unwrap = handler, unwrap
+
+    def __call__(self, block: bytes) -> None:
+        self.handler(self.unwrap(block))
+
+    def finish(self) -> None:
+        _finish_handler(self.handler)
 
 
 def _handler(
@@ -495,9 +510,24 @@ def _handler(
 def _line_handler(
     parser: LineParser, agg: Aggregator, sink: EventSink | None, options: Options
 ) -> _Handler:
-    since, until = options.since, options.until
+    return _Lines(parser, agg, sink, options)
 
-    def handle(block: bytes) -> None:
+
+class _Lines:
+    """A line parser's handler: each block's lines through it; at the input's end,
+    what it held back for a later line (Sendmail's refusals awaiting their
+    session's client, parsers.SendmailParser.finish)."""
+
+    __slots__ = ("agg", "parser", "since", "sink", "until")
+
+    def __init__(
+        self, parser: LineParser, agg: Aggregator, sink: EventSink | None, options: Options
+    ) -> None:
+        self.parser, self.agg, self.sink = parser, agg, sink
+        self.since, self.until = options.since, options.until
+
+    def __call__(self, block: bytes) -> None:
+        agg, parser = self.agg, self.parser
         lines = block.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
@@ -516,18 +546,23 @@ def _line_handler(
             if parsed is None:
                 agg.add_unparsed(raw)
                 continue
-            for item in parsed:
-                t = item.event.time
-                if t is not None and (
-                    (since is not None and t < since) or (until is not None and t >= until)
-                ):
-                    agg.filtered += 1
-                    continue
-                agg.add(item.event, item.info)
-                if sink is not None:
-                    sink(item.event)
+            self._add(parsed)
 
-    return handle
+    def _add(self, parsed: list[Parsed]) -> None:
+        agg, sink, since, until = self.agg, self.sink, self.since, self.until
+        for item in parsed:
+            t = item.event.time
+            if t is not None and (
+                (since is not None and t < since) or (until is not None and t >= until)
+            ):
+                agg.filtered += 1
+                continue
+            agg.add(item.event, item.info)
+            if sink is not None:
+                sink(item.event)
+
+    def finish(self) -> None:
+        self._add(self.parser.finish())
 
 
 # -- engines ---------------------------------------------------------------------------

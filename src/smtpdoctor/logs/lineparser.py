@@ -48,6 +48,10 @@ class LineParser:
     def feed(self, line: str) -> ParseResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def finish(self) -> list[Parsed]:
+        """What the parser held back for a later line, at the input's end."""
+        return []
+
     # -- shared helpers -------------------------------------------------------------
 
     def event(

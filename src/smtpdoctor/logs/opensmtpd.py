@@ -89,6 +89,7 @@ _SESSION_EVENT = re.compile(
     _SESSION + r"(?:smtp|mta) (?:connected address=(?P<addr>\S+) host=(?P<host>\S+)"
     r"|connecting address=[\w+]+://(?P<ip>\[[^\]]*\]|[^:\s]+)(?::\d+)? host=(?P<name>\S+)"
     r"|error reason=(?P<error>.*)"
+    r"|tls ciphers=(?P<ciphers>\S+)"
     r"|disconnected reason=(?:\"io-error: "
     r"(?:(?P<handshake>handshake failed[^\"]*)|(?P<io>[^\"]*))\""
     r"|(?P<end>tls-accept-failed|timeout))"
@@ -129,6 +130,10 @@ _EVENT_6_0 = re.compile(
     r"(?P<sid>[0-9a-f]{16} (?:smtp|mta|mda) )event=(?P<what>[a-z-]+)"
     r"(?: (?P<peer>address=\S+ host=\S+))?"
 )
+# 6.x's IO error of a TLS session is OpenSSL's own error string (smtpd/ioev.c:
+# io->error = io_ssl_error(), ERR_error_string): before the session's "tls ciphers="
+# line (its handshake done) it is the handshake that failed.
+_OPENSSL_ERROR = re.compile(r"error:[0-9A-Fa-f]{8}:")
 _SESSIONS = 4096  # sessions whose peer is remembered (more: the oldest forgotten)
 
 
@@ -143,6 +148,8 @@ class OpenSmtpdParser(LineParser):
         self._errors: OrderedDict[str, tuple[str | None, str]] = OrderedDict()
         # an envelope -> the reason of its last deferral
         self._deferred: OrderedDict[str, str] = OrderedDict()
+        # sessions whose TLS handshake completed ("tls ciphers=")
+        self._tls_up: OrderedDict[str, bool] = OrderedDict()
 
     def feed(self, line: str) -> ParseResult:
         head = SYSLOG_HEAD.match(line)
@@ -266,13 +273,24 @@ class OpenSmtpdParser(LineParser):
             return [self._inbound(epoch, sid, text, Stage.NONE)]
         if m.group("end") == "timeout":
             return [self._inbound(epoch, sid, "session timeout", Stage.NONE)]
-        if m.group("io") is not None:
-            return [self._dropped(epoch, sid, m.group("io"))]
+        if m.group("ciphers") is not None:
+            _bounded(self._tls_up, sid, True)
+            return []
+        io = m.group("io")
+        if io is not None:
+            tls_up = self._tls_up.pop(sid, None) is not None
+            if tls_up or not _OPENSSL_ERROR.match(io):
+                return [self._dropped(epoch, sid, io)]
         # a TLS handshake that failed: ours with a client ("io-error: handshake failed:
         # <OpenSSL's reason>", 6.x's tls-accept-failed) or a server's with us (the mta side)
         name, addr = self._peers.get(sid, (None, None))
         inbound = m.group("tls") is None
-        text = m.group("handshake") or f"TLS handshake failed ({m.group('end') or m.group('tls')})"
+        # (6.x's OpenSSL error before the handshake completed: 7.x's words for it)
+        text = (
+            m.group("handshake")
+            or (io and f"handshake failed: {io}")
+            or f"TLS handshake failed ({m.group('end') or m.group('tls')})"
+        )
         return [self.tls_failure(time=epoch, text=text, host=name, ip=addr, inbound=inbound)]
 
     def _inbound(self, epoch: float | None, sid: str, text: str, stage: Stage) -> Parsed:

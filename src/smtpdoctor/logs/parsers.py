@@ -60,7 +60,12 @@ __all__ = [
 # --- Sendmail -------------------------------------------------------------------------
 
 _SM_TO = re.compile(r"^(?P<qid>[0-9A-Za-z]{8,20}): to=")
+_SM_QID = re.compile(r"([0-9A-Za-z]{8,20}): ")
 _SM_RELAY = re.compile(r"^\s*(\S*?)\.?(?: \[([0-9A-Fa-f:.]+)\])?(?: \(may be forged\))?\s*$")
+# The TLS layer's read or write timed out (sfsasl.c): logged with no queue id by the
+# delivering process, before its delivery line's "Connection timed out with HOST".
+_SM_TLS_TIMEOUT = re.compile(r"^STARTTLS: (?:read|write) error=timeout$")
+_SM_PID = re.compile(r"\[(\d+)\]: ")
 _SM_TLS = re.compile(r"STARTTLS=(client|server)(?:, relay=([^,]+))?, error: (.*)")
 _SM_EXPIRED = re.compile(r"Cannot send message for \d+", re.IGNORECASE)
 # Sendmail as the client: which wait timed out ("during client greeting", "client
@@ -97,12 +102,38 @@ _SM_CMD = {"rcpt": Stage.RCPT_TO, "mail": Stage.MAIL_FROM, "helo": Stage.EHLO, "
 
 
 class SendmailParser(LineParser):
+    """Sendmail's syslog lines.
+
+    A refusal logged without its client (``qid: <addr>... User unknown``) is
+    held until a later line of the same queue id names the client (the
+    session's ``from=..., relay=h [a]``, or an inbound line with its peer), or
+    the input ends (:meth:`finish`): then it is counted for no client. At most
+    :attr:`HELD_CAP` are held; past it the oldest leave unjoined.
+    """
+
     mta = "sendmail"
     _MEMORY = 4096  # queue ids whose client-side timeout awaits their delivery line
+    HELD_CAP = 4096  # refusals held for their session's client (lines)
 
     def __init__(self, times: TimeParser, reasons: ReasonCache) -> None:
         super().__init__(times, reasons)
         self._waits: OrderedDict[str, str] = OrderedDict()
+        self._held: OrderedDict[str, list[Parsed]] = OrderedDict()
+        self._held_n = 0
+        # process id -> its TLS layer's timeout, awaiting the process's delivery line
+        self._tls_waits: OrderedDict[str, str] = OrderedDict()
+        self._pid = ""
+
+    def held(self) -> int:
+        """How many refusals wait for their client."""
+        return self._held_n
+
+    def finish(self) -> list[Parsed]:
+        """What is still held at the input's end, counted for no client."""
+        out = [p for held in self._held.values() for p in held]
+        self._held.clear()
+        self._held_n = 0
+        return out
 
     def feed(self, line: str) -> ParseResult:
         head = SYSLOG_HEAD.match(line)
@@ -113,6 +144,46 @@ class SendmailParser(LineParser):
             return []
         epoch = self.times.at(line.encode("utf-8", "replace"), 0)
         msg = head.group("msg")
+        pid = _SM_PID.match(line, head.end("prog"))
+        self._pid = pid.group(1) if pid is not None else ""
+        out = self._feed(msg, epoch)
+        if self._held and out is not None:
+            qid = _SM_QID.match(msg)
+            if qid is not None and qid.group(1) in self._held:
+                return self._join(qid.group(1), msg, out)
+        return out
+
+    def _join(self, qid: str, msg: str, out: list[Parsed]) -> list[Parsed]:
+        """The held refusals of ``qid``, with the client this line names (if it does)."""
+        host = ip = None
+        if msg.startswith("from=", len(qid) + 2):
+            peer = _SM_IN_PEER.search(msg)
+            if peer is not None:
+                host, ip = (peer.group("host") or "").rstrip(".") or None, peer.group("ip")
+        else:
+            named = [p.event for p in out if p.event.direction == "inbound" and p.event.relay_ip]
+            if named:
+                host, ip = named[0].relay_host, named[0].relay_ip
+        if ip is None:
+            return out
+        held = self._held.pop(qid)
+        self._held_n -= len(held)
+        for p in held:
+            p.event.relay_host, p.event.relay_ip = host, ip
+        return held + out
+
+    def _hold(self, qid: str, parsed: Parsed) -> list[Parsed]:
+        """Hold ``parsed`` for its client; what leaves the hold past the cap."""
+        self._held.setdefault(qid, []).append(parsed)
+        self._held_n += 1
+        out: list[Parsed] = []
+        while self._held_n > self.HELD_CAP:
+            _, oldest = self._held.popitem(last=False)
+            self._held_n -= len(oldest)
+            out += oldest
+        return out
+
+    def _feed(self, msg: str, epoch: float | None) -> ParseResult:
         m = _SM_TO.match(msg)
         fields: dict[str, str] = {}
         stat = ""
@@ -131,6 +202,9 @@ class SendmailParser(LineParser):
         dsn = fields.get("dsn", "")
         status = _sendmail_status(stat, dsn)
         wait = self._waits.pop(m.group("qid"), None) if "timed out" in stat else None
+        tls_wait = self._tls_waits.pop(self._pid, None) if self._tls_waits else None
+        if wait is None and tls_wait is not None and "timed out" in stat:
+            wait = tls_wait
         relay_host = relay_ip = None
         if fields.get("relay"):
             rm = _SM_RELAY.match(fields["relay"])
@@ -169,6 +243,11 @@ class SendmailParser(LineParser):
             if len(self._waits) > self._MEMORY:
                 self._waits.popitem(last=False)
             return []
+        if self._pid and _SM_TLS_TIMEOUT.match(msg):
+            self._tls_waits[self._pid] = msg
+            if len(self._tls_waits) > self._MEMORY:
+                self._tls_waits.popitem(last=False)
+            return []
         tls = _SM_TLS.search(msg)
         if tls is not None:
             peer = _SM_IN_PEER.search(msg)
@@ -183,6 +262,9 @@ class SendmailParser(LineParser):
             ]
         incoming = self._incoming(msg, epoch)
         if incoming is not None:
+            held = _SM_QID.match(msg)
+            if incoming.event.relay_ip is None and held is not None:
+                return self._hold(held.group(1), incoming)
             return [incoming]
         if _SM_EXPIRED.search(msg):
             qid = msg.split(":", 1)[0]

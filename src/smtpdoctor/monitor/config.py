@@ -89,6 +89,7 @@ class QueueConfig:
     mta: str | None = None  # postfix | exim | sendmail; None: the first installed
     postfix_config: str | None = None  # a private instance's config directory
     exim_config: str | None = None  # a private Exim's configuration file
+    sendmail_config: str | None = None  # a private Sendmail's config file (sendmail -C)
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,7 +421,11 @@ def _logs(table: dict[str, Any], base: Path | None) -> LogsConfig:
 
 
 def _queue(table: dict[str, Any]) -> QueueConfig:
-    _known(table, {"enabled", "interval", "mta", "postfix_config", "exim_config"}, "queue")
+    _known(
+        table,
+        {"enabled", "interval", "mta", "postfix_config", "exim_config", "sendmail_config"},
+        "queue",
+    )
     mta = _get(table, "mta", "queue", str, "") or None
     if mta not in (None, "postfix", "exim", "sendmail"):
         raise ConfigError(f"queue.mta: {mta!r} is not postfix, exim or sendmail")
@@ -430,6 +435,7 @@ def _queue(table: dict[str, Any]) -> QueueConfig:
         mta=mta,
         postfix_config=_get(table, "postfix_config", "queue", str, "") or None,
         exim_config=_get(table, "exim_config", "queue", str, "") or None,
+        sendmail_config=_get(table, "sendmail_config", "queue", str, "") or None,
     )
 
 

@@ -108,7 +108,10 @@ def default_queue_sampler(cfg: QueueConfig) -> QueueSampler:
         from smtpdoctor.queue.live import detect_instance, read_live  # noqa: PLC0415
 
         inst = detect_instance(
-            cfg.mta, postfix_config=cfg.postfix_config, exim_config=cfg.exim_config
+            cfg.mta,
+            postfix_config=cfg.postfix_config,
+            exim_config=cfg.exim_config,
+            sendmail_config=cfg.sendmail_config,
         )
         now = time.time()
         summary = QueueSummary(now)

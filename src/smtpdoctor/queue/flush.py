@@ -56,7 +56,8 @@ def flush_command(inst: Instance, dest: str) -> list[str]:
         conf = ["-C", inst.config] if inst.config else []
         return [inst.binary or "exim", *conf, "-R", dest]
     if inst.mta == "sendmail":
-        return [find_tool("sendmail") or "sendmail", f"-qR{dest}"]
+        conf = ["-C", inst.config] if inst.config else []
+        return [find_tool("sendmail") or "sendmail", *conf, f"-qR{dest}"]
     raise QueueReadError(f"no flush command for {inst.mta}")
 
 

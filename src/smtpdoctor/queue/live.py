@@ -2,8 +2,9 @@
 
 Only listing commands are run here (``postqueue -j``, ``exim -bp``,
 ``mailq``); nothing in this module changes the queue. The MTA is found on
-``PATH`` (Postfix first) unless the user names it; ``--postfix-config DIR``
-and ``--exim-config FILE`` point at a private instance.
+``PATH`` (Postfix first) unless the user names it; ``--postfix-config DIR``,
+``--exim-config FILE`` and ``--sendmail-config FILE`` point at a private
+instance, each the MTA's own way (``postqueue -c``, ``exim -C``, ``sendmail -C``).
 """
 
 from __future__ import annotations
@@ -59,13 +60,19 @@ def find_tool(name: str) -> str | None:
 
 
 def detect_instance(
-    mta: str | None = None, *, postfix_config: str | None = None, exim_config: str | None = None
+    mta: str | None = None,
+    *,
+    postfix_config: str | None = None,
+    exim_config: str | None = None,
+    sendmail_config: str | None = None,
 ) -> Instance:
     """The MTA whose queue to read: the one named, else the first installed."""
     if postfix_config and mta in (None, "postfix"):
         return Instance("postfix", postfix_config)
     if exim_config and mta in (None, "exim"):
         return Instance("exim", exim_config, _exim_binary())
+    if sendmail_config and mta in (None, "sendmail"):
+        return Instance("sendmail", sendmail_config)
     if mta == "exim":
         return Instance("exim", None, _exim_binary())
     if mta is not None:
@@ -99,6 +106,9 @@ def listing_command(inst: Instance) -> list[str]:
         conf = ["-C", inst.config] if inst.config else []
         return [inst.binary or _exim_binary() or "exim", *conf, "-bp"]
     if inst.mta == "sendmail":
+        if inst.config:
+            # mailq is "sendmail -bp"; with -C its own binary (mailq may be another MTA's)
+            return [find_tool("sendmail") or "sendmail", "-C", inst.config, "-bp"]
         mailq = find_tool("mailq")
         return [mailq] if mailq else [find_tool("sendmail") or "sendmail", "-bp"]
     raise QueueReadError(f"cannot read a live {inst.mta} queue here: give an export FILE")
