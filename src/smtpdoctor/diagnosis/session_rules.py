@@ -19,6 +19,7 @@ from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
+    AUTH_UNSUPPORTED_MECHANISM,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
     FIRST_DEFERRED,
@@ -1200,10 +1201,10 @@ def _command_words(command: str) -> str:
 
 
 def _helo_fallback(steps: Sequence[Step]) -> tuple[Step, Step] | None:
-    """An EHLO refused with 500/502 and the HELO a client then sends (RFC 5321
-    §4.1.4): the pair, for session_findings to weigh."""
+    """An EHLO refused and the HELO a client then sends (RFC 5321 §4.1.4; on any
+    refusal but 421, as Postfix's client): the pair, for session_findings to weigh."""
     for step, after in pairwise(steps):
-        refused = step.reply is not None and step.reply.code in (500, 502)
+        refused = step.reply is not None and not step.reply.positive
         if (
             refused
             and step.stage is Stage.EHLO
@@ -1254,11 +1255,27 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     policy = policy or Policy()
     findings: list[Finding] = []
     fell_back = _helo_fallback(ev.steps)
-    # The EHLO refusal is no fault where the HELO passed, or failed otherwise
+    # EHLO unknown (500/502) is no fault where the HELO passed, or failed otherwise
     # than by a refusal (a drop: the drop decides); refused too, it stays the fault.
-    fallback = fell_back[0] if fell_back and fell_back[1].outcome is not Outcome.REPLY else None
-    if fell_back and fell_back[0].reply is not None and fell_back[1].outcome is Outcome.OK:
-        findings.append(finding("ehlo.helo_fallback", code=fell_back[0].reply.code))
+    # EHLO refused otherwise (501, 503, 554, a 4xx: the server knows it) stays a
+    # fault unless the HELO passed: ESMTP is refused, not missing.
+    unknown = fell_back is not None and fell_back[0].reply is not None and (
+        fell_back[0].reply.code in (500, 502)
+    )
+    helo_ok = fell_back is not None and fell_back[1].outcome is Outcome.OK
+    fallback = None
+    if fell_back and (helo_ok or (unknown and fell_back[1].outcome is not Outcome.REPLY)):
+        fallback = fell_back[0]
+    if fell_back and fell_back[0].reply is not None and helo_ok:
+        refusal = fell_back[0].reply
+        if unknown:
+            findings.append(finding("ehlo.helo_fallback", code=refusal.code))
+        else:
+            evidence = {"reply": refusal.to_json()}
+            said = _first_line(refusal)
+            findings.append(
+                finding("ehlo.refused_helo_accepted", evidence=evidence, reply=said)
+            )
     steps = [s for s in ev.steps if s is not fallback]
     failed = next(
         (s for s in steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
@@ -1271,9 +1288,9 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     for step in steps:
         if step.outcome is not Outcome.REPLY or step.stage is Stage.QUIT:
             continue
-        if deferred and step is failed and step.stage is Stage.RCPT_TO and step.reply:
-            # Deferred on the first connection only (the walk's second was taken).
-            findings.append(_first_deferred(step.reply))
+        if deferred and step is failed and step.reply:
+            # Deferred on the first connection only (the walk's second was served).
+            findings.append(_first_deferred(step))
         else:
             findings.append(_reply_finding(step, policy, steps))
     findings += _greeting_findings(ev)
@@ -1297,12 +1314,49 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     return sort_findings(findings)
 
 
-def _first_deferred(reply: Reply) -> Finding:
+# How the deferred step's command is named in the first-connection finding.
+_DEFERRED_COMMAND = {
+    Stage.MAIL_FROM: "MAIL FROM",
+    Stage.RCPT_TO: "RCPT TO",
+    Stage.DATA: "DATA",
+    Stage.MESSAGE: "message (the reply after its end)",
+}
+
+
+def _first_deferred(step: Step) -> Finding:
+    assert step.reply is not None
     return finding(
         "session.first_connection_deferred",
-        evidence={"reply": reply.to_json()},
-        reply=_first_line(reply),
+        evidence={"reply": step.reply.to_json()},
+        stage=step.stage,
+        reply=_first_line(step.reply),
+        command=_DEFERRED_COMMAND.get(step.stage, step.stage.value),
     )
+
+
+# What each SASL mechanism a server may offer alone asks of a client (RFC 4954 §3:
+# the mechanisms in the EHLO reply are the only ways in). The key is the name's
+# start, so SCRAM-SHA-256-PLUS is SCRAM's and a family member shares its reading.
+_MECHANISM_NEEDS = (
+    ("SCRAM-", "the password, through a salted challenge-response (RFC 5802, RFC 7677)"),
+    ("NTLM", "Windows (domain) credentials, through Microsoft's NTLM challenge-response"),
+    ("DIGEST-MD5", "the password, through DIGEST-MD5 (RFC 2831; Historic since RFC 6331)"),
+    ("GSSAPI", "a Kerberos ticket"),
+    ("GS2-", "a Kerberos ticket (GS2, RFC 5801)"),
+    ("XOAUTH", "an OAuth 2.0 access token, not a password"),
+    ("OAUTHBEARER", "an OAuth 2.0 access token, not a password (RFC 7628)"),
+    ("EXTERNAL", "a client certificate (the TLS identity), not a password"),
+    ("ANONYMOUS", "nothing: it logs no one in"),
+)
+
+
+def _mechanisms_required(mechanisms: Sequence[str]) -> str:
+    """What the server requires, mechanism by mechanism, as one sentence."""
+    said = []
+    for mechanism in mechanisms:
+        need = next((n for start, n in _MECHANISM_NEEDS if mechanism.startswith(start)), None)
+        said.append(f"{mechanism} takes {need or 'something smtpdoctor does not know'}")
+    return "The server requires one of: " + "; ".join(said) + "."
 
 
 def _note_finding(note: str, ev: SessionEvidence) -> Finding:
@@ -1317,6 +1371,14 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
             "auth.no_password_mechanism",
             evidence={"mechanisms": mechanisms.split()},
             mechanisms=mechanisms,
+        )
+    if note.startswith(AUTH_UNSUPPORTED_MECHANISM):
+        mechanisms = note[len(AUTH_UNSUPPORTED_MECHANISM) :].split()
+        return finding(
+            "auth.mechanism_unsupported",
+            evidence={"mechanisms": mechanisms},
+            mechanisms=" ".join(mechanisms),
+            required=_mechanisms_required(mechanisms),
         )
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUTH_NO_PASSWORD_MECHANISM",
+    "AUTH_UNSUPPORTED_MECHANISM",
     "CUT_LINE",
     "EIGHTBITMIME_NOT_OFFERED",
     "FIRST_DEFERRED",
@@ -48,9 +49,12 @@ STARTTLS_NOT_220 = "the server answered STARTTLS with "
 # The walk's note where --auth was given and no mechanism offered takes a password
 # (the mechanisms follow it).
 AUTH_NO_PASSWORD_MECHANISM = "the server offers no AUTH mechanism that takes a password: "
-# The walk's note where its RCPT TO was deferred (4xx) and a second walk on a new
-# connection had its RCPT TO taken (the first reply follows it).
-FIRST_DEFERRED = "the first connection's RCPT TO was deferred and the next one's taken: "
+# The walk's note where --auth was given and the server offers password mechanisms
+# the walk does not speak (SCRAM, NTLM, DIGEST-MD5 ...; the mechanisms follow it).
+AUTH_UNSUPPORTED_MECHANISM = "the server offers only AUTH mechanisms smtpdoctor does not speak: "
+# The walk's note where its MAIL FROM, RCPT TO, DATA or message was deferred (4xx)
+# and a second walk on a new connection got past that stage (the first reply follows).
+FIRST_DEFERRED = "the first connection was deferred and the next one served: "
 # The AUTH step's detail where a 334 came after LOGIN's password: LOGIN has no
 # third line to send (the reply follows it).
 LOGIN_LOOP = "another challenge after LOGIN's user name and password: "

@@ -1,6 +1,6 @@
 """The SMTP session walker: one connection, every stage timed, every ending named.
 
-Connect → greeting → EHLO (HELO on 500/502) → STARTTLS → TLS handshake →
+Connect → greeting → EHLO (HELO where it is refused) → STARTTLS → TLS handshake →
 EHLO → AUTH (only with credentials, only under TLS) → MAIL FROM → RCPT TO →
 RSET → QUIT. With ``send=True``: … RCPT TO → DATA → message → QUIT, or, with
 ``bdat=True`` too, where the server offers CHUNKING, … RCPT TO → BDAT (the
@@ -14,6 +14,7 @@ step that did not end well, and the result says where and how.
 from __future__ import annotations
 
 import base64
+import hmac
 import itertools
 import re
 import socket
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
+    AUTH_UNSUPPORTED_MECHANISM,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
     FIRST_DEFERRED,
@@ -143,6 +145,9 @@ AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
 # AUTH LOGIN's two response lines, as the timeline shows them (never the secrets).
 LOGIN_USER = "******** (the user name)"
 LOGIN_PASSWORD = "******** (the password)"
+CRAM_ANSWER = "******** (the user name and the challenge's HMAC-MD5)"
+# The AUTH step's detail where CRAM-MD5's 334 carried no base64 challenge.
+CRAM_NOT_BASE64 = "a CRAM-MD5 challenge that is not base64 (RFC 2195 §2): "
 # --auth given, and no AUTH keyword in the EHLO reply the walk would log in after.
 AUTH_NOT_OFFERED = "the server does not advertise AUTH"
 # --auth given, and every mechanism offered needs something other than a password
@@ -666,8 +671,11 @@ class _Walker:
 
     async def _hello(self) -> bool:
         reply = await self._command(Stage.EHLO, Command(Verb.EHLO, self.options.helo))
-        if reply is not None and reply.code in (500, 502):
-            # RFC 5321 §4.1.4: a server that does not know EHLO gets HELO.
+        if reply is not None and not reply.positive and not _ends_session(reply):
+            # RFC 5321 §4.1.4: a server that does not know EHLO gets HELO; and so
+            # does one that refuses it (501, 503, 554, a 4xx), as Postfix's client
+            # falls back on any refusal but 421 (smtp_proto.c, smtp_helo()): a
+            # server that takes HELO still takes mail, without ESMTP.
             self.result.used_helo = True
             reply = await self._command(Stage.EHLO, Command(Verb.HELO, self.options.helo))
         if reply is None:
@@ -752,10 +760,12 @@ class _Walker:
             )
         elif "LOGIN" in mechanisms:
             reply = await self._auth_login(user, password)
+        elif "CRAM-MD5" in mechanisms:
+            reply = await self._auth_cram_md5(user, password)
         else:
-            self.result.notes.append(
-                f"AUTH skipped: the server offers {mechanisms}, smtpdoctor speaks PLAIN and LOGIN"
-            )
+            # SCRAM, NTLM, DIGEST-MD5 ... (beside mechanisms that take no password):
+            # the credentials cannot be tried; what the server requires is named.
+            self.result.notes.append(AUTH_UNSUPPORTED_MECHANISM + " ".join(mechanisms))
             return True
         if reply is None:
             return False
@@ -764,6 +774,34 @@ class _Walker:
                 await self._quit()
             return False
         return True
+
+    async def _auth_cram_md5(self, user: str, password: str) -> Reply | None:
+        """AUTH CRAM-MD5 (RFC 2195): the server's 334 carries a base64 challenge; the
+        answer is the user name, a space and the challenge's HMAC-MD5 keyed with the
+        password, in hex, base64-encoded. A challenge that is not base64, or a
+        second 334, is a protocol error (the exchange is cancelled with "*")."""
+        reply = await self._command(Stage.AUTH, Command(Verb.AUTH, "CRAM-MD5"))
+        if reply is None or reply.code != 334:
+            return reply
+        try:
+            challenge = base64.b64decode(reply.text.strip(), validate=True)
+        except ValueError:
+            challenge = None
+        if challenge is not None:
+            digest = hmac.new(password.encode(), challenge, "md5").hexdigest()
+            token = base64.b64encode(f"{user} {digest}".encode()).decode()
+            reply = await self._command(Stage.AUTH, Command(Verb.SASL, token), shown=CRAM_ANSWER)
+            if reply is None or reply.code != 334:
+                return reply
+        step = self.result.steps[-1]
+        step.outcome = Outcome.PROTOCOL_ERROR
+        step.detail = (
+            CRAM_NOT_BASE64 if challenge is None else LOGIN_LOOP
+        ) + f"'{reply.code} {reply.text[:80]}'"
+        await self._command(Stage.AUTH, Command(Verb.SASL, "*"))
+        if self.conn.state is ClientState.READY:
+            await self._quit()
+        return None
 
     async def _auth_login(self, user: str, password: str) -> Reply | None:
         """AUTH LOGIN (draft-murchison-sasl-login; Microsoft 365's submission port
@@ -1086,7 +1124,7 @@ async def walk(
     connector = connector or Connector()
     result = await _Walker(address, port, options, deadline, connector).run()
     stray = next((s for s in result.steps if s.detail.startswith(ONE_TOO_MANY)), None)
-    deferred = _deferred_rcpt(result)
+    deferred = _deferred(result)
     if (stray is None and deferred is None) or deadline.remaining() <= 0:
         return result
     # (Imported here: the dataclasses import line is the start-up work's.)
@@ -1101,24 +1139,40 @@ async def walk(
     elif deferred is not None:
         # A deferral a sender's retry may not meet: Postfix's postscreen defers a
         # new client's RCPT TO once after its tests past the greeting, and sends
-        # the next connection to smtpd. The same walk on a new connection tells it
-        # from a deferral every connection gets (greylisting's delay, a full disk).
+        # the next connection to smtpd; a greylisting filter without a delay does
+        # so at MAIL FROM, RCPT TO or after the message. The same walk on a new
+        # connection tells it from a deferral every connection gets (greylisting's
+        # delay, a full disk).
+        stage, reply = deferred
         again = replace(options, on_stage=None, on_tls=None)
         second = await _Walker(address, port, again, deadline, connector).run()
-        if any(s.stage is Stage.RCPT_TO and s.outcome is Outcome.OK for s in second.steps):
-            result.notes.append(FIRST_DEFERRED + str(deferred))
+        if _got_past(second, stage):
+            result.notes.append(FIRST_DEFERRED + str(reply))
     return result
 
 
-def _deferred_rcpt(result: SessionResult) -> Reply | None:
-    """The walk's first failure, when it is a 4xx to RCPT TO (not 421: closing)."""
+# Where a deferral may be the first connection's only (a sender's retry passes it).
+_DEFERRABLE = frozenset((Stage.MAIL_FROM, Stage.RCPT_TO, Stage.DATA, Stage.MESSAGE))
+
+
+def _deferred(result: SessionResult) -> tuple[Stage, Reply] | None:
+    """The walk's first failure, when it is a 4xx (not 421: closing) to MAIL FROM,
+    RCPT TO, DATA or the message: its stage and the reply."""
     failed = next(
         (s for s in result.steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT),
         None,
     )
-    if failed is None or failed.stage is not Stage.RCPT_TO or failed.reply is None:
+    if failed is None or failed.stage not in _DEFERRABLE or failed.reply is None:
         return None
-    return failed.reply if failed.reply.transient and failed.reply.code != 421 else None
+    reply = failed.reply
+    return (failed.stage, reply) if reply.transient and reply.code != 421 else None
+
+
+def _got_past(second: SessionResult, stage: Stage) -> bool:
+    """Whether a second walk got past ``stage`` (the message: accepted)."""
+    if stage is Stage.MESSAGE:
+        return second.message_sent
+    return any(s.stage is stage and s.outcome is Outcome.OK for s in second.steps)
 
 
 def _place(stray: Step, second: SessionResult) -> None:
