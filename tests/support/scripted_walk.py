@@ -18,8 +18,10 @@ OK_MAIL, OK_RCPT = Data(b"250 2.1.0 Ok\r\n"), Data(b"250 2.1.5 Ok\r\n")
 
 
 def walk_script(script: Script, options: SessionOptions = SEND) -> tuple[SessionResult, bytes]:
-    """The walk of ``script`` (one connection, a 3 s deadline) and the bytes it wrote."""
-    backend = ScriptedBackend([script])
+    """The walk of ``script`` (a 3 s deadline) and the bytes it wrote on its first
+    connection; a walk that asks again on a new connection (a deferral, a reply too
+    many) meets the same script there, as a real server answers alike."""
+    backend = ScriptedBackend([script, list(script)])
     result = asyncio.run(walk("192.0.2.1", 25, options, Deadline(3), Connector(backend=backend)))
     return result, bytes(backend.streams[0].written)
 

@@ -1200,6 +1200,16 @@ def _command_words(command: str) -> str:
     return command.split(":", maxsplit=1)[0].strip() or command
 
 
+def _after_handshake(step: Step, steps: Sequence[Step]) -> bool:
+    """Whether ``step`` came after a TLS handshake that succeeded (under TLS)."""
+    for earlier in steps:
+        if earlier is step:
+            return False
+        if earlier.stage is Stage.TLS_HANDSHAKE and earlier.outcome is Outcome.OK:
+            return True
+    return False
+
+
 def _helo_fallback(steps: Sequence[Step]) -> tuple[Step, Step] | None:
     """An EHLO refused and the HELO a client then sends (RFC 5321 §4.1.4; on any
     refusal but 421, as Postfix's client): the pair, for session_findings to weigh."""
@@ -1271,10 +1281,15 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
         if unknown:
             findings.append(finding("ehlo.helo_fallback", code=refusal.code))
         else:
-            evidence = {"reply": refusal.to_json()}
-            said = _first_line(refusal)
+            under_tls = _after_handshake(fell_back[0], ev.steps)
             findings.append(
-                finding("ehlo.refused_helo_accepted", evidence=evidence, reply=said)
+                finding(
+                    "ehlo.refused_helo_accepted",
+                    evidence={"reply": refusal.to_json()},
+                    category=Category.OTHER if under_tls else Category.STARTTLS_UNAVAILABLE,
+                    reply=_first_line(refusal),
+                    variant="tls" if under_tls else "clear",
+                )
             )
     steps = [s for s in ev.steps if s is not fallback]
     failed = next(

@@ -120,16 +120,26 @@ def _connect() -> list[FindingSpec]:
         FindingSpec(
             "ehlo.refused_helo_accepted",
             _S.WARNING,
-            _C.STARTTLS_UNAVAILABLE,
+            None,  # starttls_unavailable in clear; other under TLS (STARTTLS was had)
             Stage.EHLO,
             title="EHLO was refused (not unknown) and HELO accepted: ESMTP is unavailable.",
-            message="The server refused EHLO with '{reply}' and accepted HELO: it knows EHLO (a "
-            "server that does not answers 500 or 502) but refuses it, so a sender falls back to "
-            "HELO (RFC 5321 §4.1.4; Postfix's client does on any refusal but 421) and gets "
-            "plain SMTP: ESMTP is unavailable, so there is no STARTTLS (the mail goes in clear, "
-            "or not at all where TLS is required), no SIZE, no AUTH, no PIPELINING, 8BITMIME or "
-            "SMTPUTF8. Something answers EHLO on purpose: a firewall's or proxy's SMTP "
-            "inspection set to plain SMTP, or a hello rule that tests the command.",
+            message={
+                "clear": "The server refused EHLO with '{reply}' and accepted HELO: it knows "
+                "EHLO (a server that does not answers 500 or 502) but refuses it, so a sender "
+                "falls back to HELO (RFC 5321 §4.1.4; Postfix's client does on any refusal but "
+                "421) and gets plain SMTP: ESMTP is unavailable, so there is no STARTTLS (the "
+                "mail goes in clear, or not at all where TLS is required), no SIZE, no AUTH, no "
+                "PIPELINING, 8BITMIME or SMTPUTF8. Something answers EHLO on purpose: a "
+                "firewall's or proxy's SMTP inspection set to plain SMTP, or a hello rule that "
+                "tests the command.",
+                "tls": "Under TLS the server refused EHLO with '{reply}' and accepted HELO: it "
+                "knows EHLO (a server that does not answers 500 or 502) but refuses it after "
+                "STARTTLS, so a sender falls back to HELO (RFC 5321 §4.1.4; Postfix's client "
+                "does on any refusal but 421) and gets plain SMTP under TLS: ESMTP is "
+                "unavailable there, so there is no AUTH (no submission), no SIZE, PIPELINING, "
+                "8BITMIME or SMTPUTF8. Something answers EHLO on purpose after TLS: a proxy "
+                "that ends TLS in front of the server, or a hello rule that tests the command.",
+            },
             permanence=Permanence.PERMANENT,
             retry_helps=False,
             fixes=(
@@ -171,7 +181,7 @@ def _connect() -> list[FindingSpec]:
                     "show service-policy inspect esmtp",
                 ),
             ),
-            example={"reply": "554 5.7.1 EHLO not allowed, use HELO", "code": 554},
+            example={"reply": "554 5.7.1 EHLO not allowed, use HELO", "variant": "clear"},
             source="RFC 5321 §4.1.4, §3.2; Postfix smtp_proto.c (smtp_helo)",
         ),
         FindingSpec(

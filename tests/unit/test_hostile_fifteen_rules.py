@@ -1,0 +1,268 @@
+"""Round fifteen's fixes, without servers (docs/lab.md, "Session 23: hostile15"):
+a refused EHLO (any code but 421) is followed by HELO, as Postfix's client does
+(smtp_proto.c, smtp_helo()), and a refusal HELO survives is named; AUTH CRAM-MD5
+(RFC 2195) is logged in to, and mechanisms the walk does not speak are named with
+what they need; a first deferral at MAIL FROM, DATA or after the message is asked
+once more on a new connection, as round fourteen did for RCPT TO."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+from dataclasses import replace
+
+import pytest
+
+from smtpdoctor.diagnosis.session_rules import session_findings
+from smtpdoctor.evidence.session import SessionResult
+from smtpdoctor.model import Category, Outcome, Severity, Stage
+from smtpdoctor.net.deadline import Deadline
+from smtpdoctor.net.stream import Connector
+from smtpdoctor.probe.session import walk
+from smtpdoctor.testing import Close, Data, Handshake, ScriptedBackend, Stall
+from support.evidence import session_evidence
+from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, walk_script
+
+ENVELOPE = replace(SEND, send=False)
+LOGIN = replace(ENVELOPE, auth=("alice", "s3cret"))
+HELO_OK = Data(b"250 mx.test\r\n")
+REST = [OK_MAIL, OK_RCPT, Data(b"250 2.0.0 Ok\r\n"), Data(b"221 2.0.0 Bye\r\n"), Close()]
+AUTHENTICATED = Data(b"235 2.7.0 Authentication successful\r\n")
+
+
+def _findings(result: SessionResult) -> dict[str, object]:
+    evidence = session_evidence(result.steps, notes=tuple(result.notes))
+    return {f.id: f for f in session_findings(evidence)}
+
+
+def _commands(written: bytes) -> list[bytes]:
+    return [line.split(b" ")[0] for line in written.split(b"\r\n") if line]
+
+
+# ---- EHLO refused, HELO served ----
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        b"501 5.5.4 Syntax error in parameters\r\n",
+        b"503 5.5.1 Bad sequence of commands\r\n",
+        b"554 5.7.1 EHLO not allowed, use HELO\r\n",
+        b"451 4.3.0 Try HELO\r\n",
+    ],
+)
+def test_a_refused_ehlo_is_followed_by_helo_and_named(refusal: bytes) -> None:
+    result, written = walk_script([GREETING, Data(refusal), HELO_OK, *REST], ENVELOPE)
+    assert _commands(written)[:2] == [b"EHLO", b"HELO"]
+    assert result.used_helo
+    found = _findings(result)
+    refused = found["ehlo.refused_helo_accepted"]
+    assert refused.severity is Severity.WARNING  # type: ignore[attr-defined]
+    assert refused.category is Category.STARTTLS_UNAVAILABLE  # type: ignore[attr-defined]
+    assert refusal[:3].decode() in refused.message  # type: ignore[attr-defined]
+    assert "ehlo.helo_fallback" not in found
+    # the walk went on: MAIL FROM and RCPT TO were taken
+    assert any(s.stage is Stage.RCPT_TO and s.outcome is Outcome.OK for s in result.steps)
+
+
+@pytest.mark.parametrize("code", [b"500", b"502"])
+def test_an_unknown_ehlo_keeps_its_reading(code: bytes) -> None:
+    result, _ = walk_script([GREETING, Data(code + b" 5.5.1 unknown\r\n"), HELO_OK, *REST], ENVELOPE)
+    found = _findings(result)
+    assert "ehlo.helo_fallback" in found
+    assert "ehlo.refused_helo_accepted" not in found
+
+
+@pytest.mark.parametrize("code", [b"421", b"221"])
+def test_a_closing_reply_to_ehlo_gets_no_helo(code: bytes) -> None:
+    result, written = walk_script([GREETING, Data(code + b" 4.3.2 closing\r\n"), Close()], ENVELOPE)
+    assert b"HELO" not in _commands(written)
+    assert not result.used_helo
+
+
+def test_helo_refused_too_leaves_the_ehlo_refusal_the_fault() -> None:
+    script = [
+        GREETING,
+        Data(b"554 5.7.1 Access denied\r\n"),
+        Data(b"554 5.7.1 Access denied\r\n"),
+        Data(b"221 2.0.0 Bye\r\n"),
+        Close(),
+    ]
+    result, _ = walk_script(script, ENVELOPE)
+    found = _findings(result)
+    assert "ehlo.refused_helo_accepted" not in found
+    failed = next(s for s in result.steps if s.outcome is not Outcome.OK)
+    assert (failed.stage, failed.command) == (Stage.EHLO, "EHLO client.test")
+    assert any(f.severity is Severity.CRITICAL for f in found.values())  # type: ignore[attr-defined]
+
+
+def test_a_silent_helo_after_a_refusal_keeps_the_refusal() -> None:
+    # The server refused EHLO and never answers HELO: the refusal is what it said.
+    script = [GREETING, Data(b"554 5.7.1 Access denied\r\n"), Stall()]
+    backend = ScriptedBackend([script])  # type: ignore[list-item]
+    result = asyncio.run(
+        walk("192.0.2.1", 25, ENVELOPE, Deadline(0.5), Connector(backend=backend))
+    )
+    found = _findings(result)
+    ehlo_step = result.steps[2]
+    assert ehlo_step.outcome is Outcome.REPLY
+    assert not [fid for fid in found if fid.endswith(".timeout")], list(found)
+
+
+def test_helo_under_tls_is_named_without_blaming_starttls() -> None:
+    script = [
+        GREETING,
+        ehlo("STARTTLS"),
+        Data(b"220 2.0.0 Ready to start TLS\r\n"),
+        Handshake(),
+        Data(b"503 5.5.1 EHLO refused\r\n"),
+        HELO_OK,
+        *REST,
+    ]
+    result, _ = walk_script(script, ENVELOPE)  # type: ignore[arg-type]
+    refused = _findings(result)["ehlo.refused_helo_accepted"]
+    assert refused.category is Category.OTHER  # type: ignore[attr-defined]
+    assert "Under TLS" in refused.message  # type: ignore[attr-defined]
+
+
+# ---- AUTH beyond PLAIN and LOGIN ----
+
+
+def _under_tls(*extensions: str) -> list[object]:
+    return [
+        GREETING,
+        ehlo("STARTTLS"),
+        Data(b"220 2.0.0 Ready to start TLS\r\n"),
+        Handshake(),
+        ehlo(*extensions),
+    ]
+
+
+CHALLENGE = b"<1896.697170952@postoffice.reston.mci.net>"  # RFC 2195 §2's example
+
+
+def test_cram_md5_answers_the_challenge_with_its_hmac() -> None:
+    script = [
+        *_under_tls("AUTH CRAM-MD5 DIGEST-MD5"),
+        Data(b"334 " + base64.b64encode(CHALLENGE) + b"\r\n"),
+        AUTHENTICATED,
+        *REST,
+    ]
+    result, written = walk_script(script, LOGIN)  # type: ignore[arg-type]
+    lines = written.split(b"\r\n")
+    at = lines.index(b"AUTH CRAM-MD5")
+    answer = base64.b64decode(lines[at + 1])
+    digest = hmac.new(b"s3cret", CHALLENGE, hashlib.md5).hexdigest()
+    assert answer == f"alice {digest}".encode()
+    auth = [s for s in result.steps if s.stage is Stage.AUTH]
+    assert [s.outcome for s in auth] == [Outcome.OK, Outcome.OK]
+    assert b"s3cret" not in "".join(s.command or "" for s in auth).encode()
+    assert not [fid for fid in _findings(result) if fid.startswith("auth.")]
+
+
+def test_rfc_2195_example_digest() -> None:
+    # RFC 2195 §2: user "tim", password "tanstaaftanstaaf", that challenge.
+    digest = hmac.new(b"tanstaaftanstaaf", CHALLENGE, hashlib.md5).hexdigest()
+    assert digest == "b913a602c7eda7a495b4e6e7334d3890"
+
+
+def test_a_cram_md5_challenge_that_is_not_base64_is_a_protocol_error() -> None:
+    script = [
+        *_under_tls("AUTH CRAM-MD5"),
+        Data(b"334 not base64 at all!\r\n"),
+        Data(b"501 5.7.0 Authentication cancelled\r\n"),
+        Data(b"221 2.0.0 Bye\r\n"),
+        Close(),
+    ]
+    result, written = walk_script(script, LOGIN)  # type: ignore[arg-type]
+    assert b"\r\n*\r\n" in written
+    auth = next(s for s in result.steps if s.stage is Stage.AUTH)
+    assert auth.outcome is Outcome.PROTOCOL_ERROR
+    assert "not base64" in auth.detail
+
+
+@pytest.mark.parametrize(
+    ("offered", "words"),
+    [
+        ("AUTH SCRAM-SHA-1 SCRAM-SHA-256", "salted challenge-response"),
+        ("AUTH GSSAPI NTLM", "NTLM"),
+        ("AUTH DIGEST-MD5", "Historic"),
+        ("AUTH SCRAM-SHA-256-PLUS XOAUTH2", "OAuth 2.0"),
+    ],
+)
+def test_mechanisms_the_walk_lacks_are_named_with_what_they_need(offered: str, words: str) -> None:
+    result, written = walk_script([*_under_tls(offered), *REST], LOGIN)  # type: ignore[arg-type]
+    assert b"AUTH" not in _commands(written)
+    named = _findings(result)["auth.mechanism_unsupported"]
+    assert named.stage is Stage.AUTH  # type: ignore[attr-defined]
+    assert named.category is Category.AUTHENTICATION  # type: ignore[attr-defined]
+    assert words in named.message  # type: ignore[attr-defined]
+    for mechanism in offered.split()[1:]:
+        assert mechanism in named.message  # type: ignore[attr-defined]
+
+
+def test_no_password_mechanisms_alone_keep_their_finding() -> None:
+    result, _ = walk_script([*_under_tls("AUTH GSSAPI XOAUTH2"), *REST], LOGIN)  # type: ignore[arg-type]
+    found = _findings(result)
+    assert "auth.no_password_mechanism" in found
+    assert "auth.mechanism_unsupported" not in found
+
+
+# ---- a first deferral at MAIL FROM, DATA or after the message ----
+
+
+def _session(stage: str, answer: bytes) -> list[object]:
+    """A --send walk (no PIPELINING) whose ``stage`` is answered ``answer``."""
+    replies = {
+        "mail": OK_MAIL.payload,
+        "rcpt": OK_RCPT.payload,
+        "data": b"354 go ahead\r\n",
+        "message": b"250 2.0.0 Ok: queued\r\n",
+    }
+    replies[stage] = answer
+    script: list[object] = [GREETING, ehlo("SIZE 10240000")]
+    for name in ("mail", "rcpt", "data", "message"):
+        script.append(Data(replies[name]))
+        if not replies[name].startswith((b"2", b"3")):
+            break
+    return [*script, Data(b"221 2.0.0 Bye\r\n"), Close()]
+
+
+def _two_walks(stage: str, first: bytes, second: bytes) -> SessionResult:
+    backend = ScriptedBackend([_session(stage, first), _session(stage, second)])  # type: ignore[list-item]
+    return asyncio.run(walk("192.0.2.1", 25, SEND, Deadline(3), Connector(backend=backend)))
+
+
+GREYLISTED = b"451 4.7.1 Greylisted, please try again later\r\n"
+_OK = {"mail": OK_MAIL.payload, "data": b"354 go ahead\r\n", "message": b"250 2.0.0 Ok\r\n"}
+_STAGE = {"mail": Stage.MAIL_FROM, "data": Stage.DATA, "message": Stage.MESSAGE}
+
+
+@pytest.mark.parametrize("stage", ["mail", "data", "message"])
+def test_a_first_deferral_the_next_connection_passes_is_a_warning(stage: str) -> None:
+    result = _two_walks(stage, GREYLISTED, _OK[stage])
+    found = _findings(result)
+    first = found["session.first_connection_deferred"]
+    assert first.severity is Severity.WARNING  # type: ignore[attr-defined]
+    assert first.stage is _STAGE[stage]  # type: ignore[attr-defined]
+    assert not [f for f in found.values() if f.severity is Severity.CRITICAL]  # type: ignore[attr-defined]
+    failed = next(s for s in result.steps if s.outcome is not Outcome.OK)
+    assert (failed.stage, failed.outcome) == (_STAGE[stage], Outcome.REPLY)
+
+
+@pytest.mark.parametrize("stage", ["mail", "data", "message"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        GREYLISTED,  # and again on the next connection: every connection
+        b"554 5.7.1 Rejected\r\n",  # permanent: no retry
+        b"421 4.3.2 Shutting down\r\n",  # closing
+    ],
+)
+def test_other_refusals_keep_their_reading(stage: str, first: bytes) -> None:
+    second = GREYLISTED if first == GREYLISTED else _OK[stage]
+    result = _two_walks(stage, first, second)
+    assert "session.first_connection_deferred" not in _findings(result)
+    assert not result.notes
