@@ -8,7 +8,8 @@ only and read the refusal as the server's verdict. A submission server offering
 only mechanisms other than PLAIN and LOGIN (CRAM-MD5, SCRAM, NTLM, DIGEST-MD5):
 skipped with a bare note. A deferral at MAIL FROM, DATA or after the message that
 only the first connection meets (greylisting there): read as the failure it is
-not. And two endings of a session: QUIT answered 250, and a 221 pushed before QUIT.
+not. And two endings of a session (QUIT answered 250, a 221 pushed before QUIT), and
+a pipelined envelope answered out of order.
 
 Each case is a scripted server on loopback (:mod:`smtpdoctor.lab.scripted`, one
 server for the module), ``--timeout 3``. The checks are round fourteen's
@@ -358,6 +359,60 @@ CASES += [
         None,
         "ok",
         0,
+    ),
+]
+
+
+# ---- a pipelined envelope answered out of order (RFC 2920 §3.1) ----
+
+
+def _batch_answered(replies: bytes) -> tuple[Action, ...]:
+    """A healthy pipelined session whose MAIL, RCPT, RSET and QUIT (one write) are
+    answered with ``replies`` in one write, then a close."""
+    healthy = session()
+    at = healthy.index(Expect("MAIL"))
+    reads = (Expect("MAIL"), Expect("RCPT"), Expect("RSET"), Expect("QUIT"))
+    return (*healthy[:at], *reads, Send(replies), Close())
+
+
+_UNKNOWN = reply(550, "5.1.1 <postmaster@[127.0.0.1]>: Recipient address rejected: User unknown")
+
+CASES += [
+    Case(
+        # RCPT's refusal (5.1.1) before MAIL's 250 2.1.0: a pipelining sender reads
+        # the recipient's refusal as the sender's. Named at MAIL FROM, not a reply
+        # pushed after EHLO (what "one reply too many" made of it).
+        "pipelining/refusal-before-mail-reply",
+        _batch_answered(_UNKNOWN + reply(250, "2.1.0 Ok") + OK250 + BYE),
+        "mail_from",
+        "protocol_error",
+        "other",
+        2,
+        finding="pipelining.replies_reordered",
+        no_finding=("session.reply_out_of_turn",),
+    ),
+    Case(
+        # Both accepted, their enhanced codes swapped (2.1.5 to MAIL, 2.1.0 to RCPT):
+        # no mail lost, a warning.
+        "pipelining/accepted-out-of-order",
+        _batch_answered(reply(250, "2.1.5 Ok") + reply(250, "2.1.0 Ok") + OK250 + BYE),
+        None,
+        None,
+        "other",
+        1,
+        finding="pipelining.replies_reordered",
+        verdict_stage="mail_from",
+    ),
+    Case(
+        # In order (2.1.0, then the recipient's 5.1.1): the recipient refused, as
+        # before; no reordering named.
+        "pipelining/in-order-refusal",
+        _batch_answered(reply(250, "2.1.0 Ok") + _UNKNOWN + OK250 + BYE),
+        "rcpt_to",
+        "reply",
+        "recipient",
+        2,
+        no_finding=("pipelining.replies_reordered",),
     ),
 ]
 

@@ -266,3 +266,56 @@ def test_other_refusals_keep_their_reading(stage: str, first: bytes) -> None:
     result = _two_walks(stage, first, second)
     assert "session.first_connection_deferred" not in _findings(result)
     assert not result.notes
+
+
+# ---- a pipelined envelope answered out of order (RFC 2920 §3.1) ----
+
+UNKNOWN = b"550 5.1.1 <b@mx.test>: Recipient address rejected: User unknown\r\n"
+
+
+def _pipelined(*replies: bytes) -> SessionResult:
+    script = [GREETING, ehlo("PIPELINING"), *(Data(r) for r in replies), Close()]
+    result, _ = walk_script(script, ENVELOPE)  # type: ignore[arg-type]
+    return result
+
+
+def test_a_recipients_refusal_before_mails_reply_is_named_at_mail_from() -> None:
+    result = _pipelined(UNKNOWN, b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 Bye\r\n")
+    mail = next(s for s in result.steps if s.stage is Stage.MAIL_FROM)
+    assert mail.outcome is Outcome.PROTOCOL_ERROR
+    assert mail.reply is not None and mail.reply.enhanced == "2.1.0"
+    assert not any(s.out_of_turn for s in result.steps)
+    named = _findings(result)["pipelining.replies_reordered"]
+    assert named.severity is Severity.CRITICAL  # type: ignore[attr-defined]
+    assert "5.1.1" in named.message  # type: ignore[attr-defined]
+
+
+def test_swapped_acceptances_are_a_warning() -> None:
+    result = _pipelined(b"250 2.1.5 Ok\r\n", b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 Bye\r\n")
+    assert all(s.outcome is Outcome.OK for s in result.steps)
+    named = _findings(result)["pipelining.replies_reordered"]
+    assert named.severity is Severity.WARNING  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [
+        # in order
+        (b"250 2.1.0 Ok\r\n", UNKNOWN, b"250 2.0.0 Ok\r\n", b"221 Bye\r\n"),
+        # the same enhanced code for both (some servers answer 2.1.0 to everything)
+        (b"250 2.1.0 Ok\r\n", b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 Bye\r\n"),
+        # no enhanced codes
+        (b"250 Ok\r\n", b"250 Ok\r\n", b"250 Ok\r\n", b"221 Bye\r\n"),
+    ],
+)
+def test_replies_in_order_are_not_named(replies: tuple[bytes, ...]) -> None:
+    assert "pipelining.replies_reordered" not in _findings(_pipelined(*replies))
+
+
+def test_a_pushed_refusal_without_a_recipients_code_stays_one_too_many() -> None:
+    # Round eleven's class: a 550 pushed after the command went out, then its own 250.
+    pushed = b"550 5.7.1 You are not welcome here\r\n"
+    result = _pipelined(pushed, b"250 2.1.0 Ok\r\n", b"250 2.1.5 Ok\r\n", b"250 2.0.0 Ok\r\n")
+    found = _findings(result)
+    assert "pipelining.replies_reordered" not in found
+    assert any(s.out_of_turn for s in result.steps)

@@ -23,6 +23,8 @@ __all__ = [
     "EIGHTBITMIME_NOT_OFFERED",
     "FIRST_DEFERRED",
     "LOGIN_LOOP",
+    "REORDERED",
+    "REORDERED_NOTE",
     "SMTPUTF8_NOT_OFFERED",
     "SentMessage",
     "SessionResult",
@@ -55,6 +57,16 @@ AUTH_UNSUPPORTED_MECHANISM = "the server offers only AUTH mechanisms smtpdoctor 
 # The walk's note where its MAIL FROM, RCPT TO, DATA or message was deferred (4xx)
 # and a second walk on a new connection got past that stage (the first reply follows).
 FIRST_DEFERRED = "the first connection was deferred and the next one served: "
+# A pipelined MAIL FROM step's detail where the RCPT TO's reply (a recipient's
+# enhanced code) came before MAIL FROM's own (a sender's): the two replies follow,
+# " | " between them (RFC 2920 §3.1 has a server answer in order).
+REORDERED = (
+    "the server answered the pipelined MAIL FROM and RCPT TO out of order (RFC 2920 "
+    "§3.1): MAIL FROM got a recipient's reply, then its own: "
+)
+# The walk's note where a pipelined envelope was taken whole but its replies came
+# swapped (MAIL FROM's with a recipient's code, RCPT TO's with a sender's).
+REORDERED_NOTE = "the pipelined MAIL FROM and RCPT TO replies came out of order: "
 # The AUTH step's detail where a 334 came after LOGIN's password: LOGIN has no
 # third line to send (the reply follows it).
 LOGIN_LOOP = "another challenge after LOGIN's user name and password: "

@@ -31,6 +31,8 @@ from smtpdoctor.evidence.session import (
     EIGHTBITMIME_NOT_OFFERED,
     FIRST_DEFERRED,
     LOGIN_LOOP,
+    REORDERED,
+    REORDERED_NOTE,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     SentMessage,
@@ -166,6 +168,36 @@ ONE_TOO_FEW = "one reply too few in the pipelined batch"
 # A reply code glued to the text before it ("Ok250 2.1.5 Ok"): two replies
 # written with no CRLF between them, read as one line.
 _GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
+
+
+# RFC 3463 §3.2's address subcodes (X.1.<detail>) that are the recipient's (bad
+# destination mailbox, system, syntax, ambiguous, valid, moved) and the sender's
+# (other, bad sender mailbox syntax, bad sender system), as servers answer RCPT TO
+# ("250 2.1.5 Ok") and MAIL FROM ("250 2.1.0 Ok").
+_RECIPIENT_DETAILS = frozenset(("1", "2", "3", "4", "5", "6"))
+_SENDER_DETAILS = frozenset(("0", "7", "8"))
+
+
+
+def _swapped(envelope: list[Reply | None]) -> str:
+    """A pipelined envelope taken whole whose MAIL FROM reply carries a recipient's
+    code and a RCPT TO reply a sender's: the two replies, as the note quotes them."""
+    mail, rcpts = envelope[0], envelope[1:]
+    if _address_class(mail) not in _RECIPIENT_DETAILS:
+        return ""
+    rcpt = next((r for r in rcpts if _address_class(r) in _SENDER_DETAILS), None)
+    if mail is None or rcpt is None:
+        return ""
+    return f"{mail.code} {mail.enhanced} {mail.text[:80]} | {rcpt.code} {rcpt.enhanced} {rcpt.text[:80]}"
+
+
+def _address_class(reply: Reply | None) -> str | None:
+    """The detail of an X.1.<detail> enhanced code (addressing status), else None."""
+    enhanced = reply.enhanced if reply is not None else None
+    if not enhanced:
+        return None
+    parts = enhanced.split(".")
+    return parts[2] if len(parts) == 3 and parts[1] == "1" else None
 
 
 def _ends_session(reply: Reply) -> bool:
@@ -560,13 +592,47 @@ class _Walker:
         """A reply that came before its command: its own step, at the stage it
         followed, so the next command is not blamed for it."""
         if exc.own is not None:
-            self._one_behind(exc, reading)
+            if not self._reordered(exc, reading):
+                self._one_behind(exc, reading)
             return
         after = self.result.steps[-1].stage if self.result.steps else Stage.GREETING
         step = self._begin(after, None)
         step.reply = exc.reply
         step.out_of_turn = True
         self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
+
+    def _reordered(self, exc: ReplyOutOfTurn, reading: Step | None) -> bool:
+        """A pipelined MAIL FROM taken a refusal with a recipient's enhanced code
+        (X.1.1-X.1.6, RFC 3463 §3.2), then its own reply with a sender's (X.1.0,
+        X.1.7, X.1.8), a RCPT TO sent in the same batch: the RCPT's reply came before
+        MAIL's, which RFC 2920 §3.1 forbids ("in the order the commands were
+        received"). Not one reply too many: the server answered out of order, and
+        a sender that pipelines reads the recipient's refusal as the sender's. The
+        MAIL step gets its own reply and the finding; the RCPT step is not read."""
+        steps = self.result.steps
+        mail = next((s for s in steps if s.reply is exc.reply), None)
+        if (
+            exc.after != "MAIL"
+            or mail is None
+            or not mail.pipelined
+            or exc.own is None
+            or not any(s.stage is Stage.RCPT_TO and s.pipelined for s in steps)
+            or _address_class(exc.reply) not in _RECIPIENT_DETAILS
+            or _address_class(exc.own) not in _SENDER_DETAILS
+        ):
+            return False
+        stray, own = exc.reply, exc.own
+        assert stray is not None
+        mail.reply = own
+        mail.outcome = Outcome.PROTOCOL_ERROR
+        mail.detail = (
+            f"{REORDERED}{stray.code} {stray.enhanced} {stray.text[:80]} | "
+            f"{own.code} {own.enhanced} {own.text[:80]}"
+        )
+        if reading is not None and reading is not mail:
+            reading.reply = None
+            self._end(reading, Outcome.PROTOCOL_ERROR, "not read: the replies came out of order")
+        return True
 
     def _one_behind(self, exc: ReplyOutOfTurn, reading: Step | None) -> None:
         """A stray reply was taken as a command's answer (it came just after the
@@ -956,6 +1022,9 @@ class _Walker:
                 return None not in envelope and await self._accepted(refused)
             if len(envelope) < len(rcpts) + 1 or None in envelope:
                 return False  # a step without a reply: the walk ended there
+            swapped = _swapped(envelope)
+            if swapped:
+                self.result.notes.append(REORDERED_NOTE + swapped)
         else:
             replies = [await self._command(Stage.MAIL_FROM, mail)]
         if replies[0] is None or not _taken(replies[0]):
