@@ -392,18 +392,6 @@ CASES += [
         no_finding=("session.reply_out_of_turn",),
     ),
     Case(
-        # Both accepted, their enhanced codes swapped (2.1.5 to MAIL, 2.1.0 to RCPT):
-        # no mail lost, a warning.
-        "pipelining/accepted-out-of-order",
-        _batch_answered(reply(250, "2.1.5 Ok") + reply(250, "2.1.0 Ok") + OK250 + BYE),
-        None,
-        None,
-        "other",
-        1,
-        finding="pipelining.replies_reordered",
-        verdict_stage="mail_from",
-    ),
-    Case(
         # In order (2.1.0, then the recipient's 5.1.1): the recipient refused, as
         # before; no reordering named.
         "pipelining/in-order-refusal",

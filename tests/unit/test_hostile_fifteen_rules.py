@@ -290,11 +290,11 @@ def test_a_recipients_refusal_before_mails_reply_is_named_at_mail_from() -> None
     assert "5.1.1" in named.message  # type: ignore[attr-defined]
 
 
-def test_swapped_acceptances_are_a_warning() -> None:
+def test_swapped_acceptances_are_left_alone() -> None:
+    # Round seven's reading: both accepted, a sender reads them so, and so does the walk.
     result = _pipelined(b"250 2.1.5 Ok\r\n", b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 Bye\r\n")
     assert all(s.outcome is Outcome.OK for s in result.steps)
-    named = _findings(result)["pipelining.replies_reordered"]
-    assert named.severity is Severity.WARNING  # type: ignore[attr-defined]
+    assert "pipelining.replies_reordered" not in _findings(result)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,6 @@ from smtpdoctor.evidence.session import (
     FIRST_DEFERRED,
     LOGIN_LOOP,
     REORDERED,
-    REORDERED_NOTE,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     Step,
@@ -175,7 +174,7 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR and step.detail.startswith(REORDERED):
-        return _reordered(step.detail.removeprefix(REORDERED), Severity.CRITICAL, "refused")
+        return _reordered(step.detail.removeprefix(REORDERED))
     if outcome is Outcome.PROTOCOL_ERROR:
         return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
     how = HOW.get(outcome, outcome.value)
@@ -1378,23 +1377,19 @@ def _mechanisms_required(mechanisms: Sequence[str]) -> str:
     return "The server requires one of: " + "; ".join(said) + "."
 
 
-def _reordered(replies: str, severity: Severity, variant: str) -> Finding:
+def _reordered(replies: str) -> Finding:
     """The pipelining.replies_reordered finding from the two replies ("a | b")."""
     first, _, second = replies.partition(" | ")
     return finding(
         "pipelining.replies_reordered",
         evidence={"mail_from_reply": first, "rcpt_to_reply": second},
-        severity=severity,
         first=first,
         second=second,
-        variant=variant,
     )
 
 
 def _note_finding(note: str, ev: SessionEvidence) -> Finding:
     """What one of the walk's notes says, as a finding."""
-    if note.startswith(REORDERED_NOTE):
-        return _reordered(note.removeprefix(REORDERED_NOTE), Severity.WARNING, "accepted")
     if note == "the server advertises AUTH with no mechanisms":
         return finding("auth.no_mechanisms")
     if note == "the server does not advertise AUTH":

@@ -24,7 +24,6 @@ __all__ = [
     "FIRST_DEFERRED",
     "LOGIN_LOOP",
     "REORDERED",
-    "REORDERED_NOTE",
     "SMTPUTF8_NOT_OFFERED",
     "SentMessage",
     "SessionResult",
@@ -64,9 +63,6 @@ REORDERED = (
     "the server answered the pipelined MAIL FROM and RCPT TO out of order (RFC 2920 "
     "§3.1): MAIL FROM got a recipient's reply, then its own: "
 )
-# The walk's note where a pipelined envelope was taken whole but its replies came
-# swapped (MAIL FROM's with a recipient's code, RCPT TO's with a sender's).
-REORDERED_NOTE = "the pipelined MAIL FROM and RCPT TO replies came out of order: "
 # The AUTH step's detail where a 334 came after LOGIN's password: LOGIN has no
 # third line to send (the reply follows it).
 LOGIN_LOOP = "another challenge after LOGIN's user name and password: "

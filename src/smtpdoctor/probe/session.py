@@ -32,7 +32,6 @@ from smtpdoctor.evidence.session import (
     FIRST_DEFERRED,
     LOGIN_LOOP,
     REORDERED,
-    REORDERED_NOTE,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     SentMessage,
@@ -177,18 +176,6 @@ _GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
 _RECIPIENT_DETAILS = frozenset(("1", "2", "3", "4", "5", "6"))
 _SENDER_DETAILS = frozenset(("0", "7", "8"))
 
-
-
-def _swapped(envelope: list[Reply | None]) -> str:
-    """A pipelined envelope taken whole whose MAIL FROM reply carries a recipient's
-    code and a RCPT TO reply a sender's: the two replies, as the note quotes them."""
-    mail, rcpts = envelope[0], envelope[1:]
-    if _address_class(mail) not in _RECIPIENT_DETAILS:
-        return ""
-    rcpt = next((r for r in rcpts if _address_class(r) in _SENDER_DETAILS), None)
-    if mail is None or rcpt is None:
-        return ""
-    return f"{mail.code} {mail.enhanced} {mail.text[:80]} | {rcpt.code} {rcpt.enhanced} {rcpt.text[:80]}"
 
 
 def _address_class(reply: Reply | None) -> str | None:
@@ -1022,9 +1009,6 @@ class _Walker:
                 return None not in envelope and await self._accepted(refused)
             if len(envelope) < len(rcpts) + 1 or None in envelope:
                 return False  # a step without a reply: the walk ended there
-            swapped = _swapped(envelope)
-            if swapped:
-                self.result.notes.append(REORDERED_NOTE + swapped)
         else:
             replies = [await self._command(Stage.MAIL_FROM, mail)]
         if replies[0] is None or not _taken(replies[0]):

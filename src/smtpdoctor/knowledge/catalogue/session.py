@@ -569,27 +569,19 @@ def _endings() -> list[FindingSpec]:
         ),
         FindingSpec(
             "pipelining.replies_reordered",
-            None,  # critical where a refusal was read for the wrong command; else warning
+            _S.CRITICAL,
             _C.OTHER,
             Stage.MAIL_FROM,
             title="The server answered a pipelined MAIL FROM and RCPT TO out of order.",
-            message={
-                "refused": "The walk sent MAIL FROM and RCPT TO in one write (the server "
-                "advertises PIPELINING), and the server answered them out of order: MAIL FROM "
-                "got '{first}', a recipient's code (RFC 3463 X.1.1-X.1.6), and then '{second}', "
-                "a sender's (X.1.0, X.1.7, X.1.8). RFC 2920 §3.1 has a server answer pipelined "
-                "commands in the order it received them; a sender that pipelines (Postfix, "
-                "Exim, Exchange) reads the recipient's refusal as the sender's and bounces the "
-                "message for the wrong reason. A proxy or filter in front that answers commands "
-                "as its own checks finish does this: fix it, or stop advertising PIPELINING.",
-                "accepted": "The walk sent MAIL FROM and RCPT TO in one write (the server "
-                "advertises PIPELINING), and the replies came out of order: MAIL FROM got "
-                "'{first}', a recipient's code (RFC 3463 X.1.5), and RCPT TO '{second}', a "
-                "sender's. Both were accepted, so no mail is lost here, but RFC 2920 §3.1 has "
-                "a server answer in order: the day one command is refused, a sender that "
-                "pipelines reads the refusal for the other command. Fix the proxy or filter "
-                "in front that answers out of order, or stop advertising PIPELINING.",
-            },
+            message="The walk sent MAIL FROM and RCPT TO in one write (the server advertises "
+            "PIPELINING), and the server answered them out of order: MAIL FROM got '{first}', "
+            "a recipient's code (RFC 3463 X.1.1-X.1.6), and then '{second}', a sender's (X.1.0, "
+            "X.1.7, X.1.8). RFC 2920 §3.1 has a server answer pipelined commands in the order "
+            "it received them; a sender that pipelines (Postfix, Exim, Exchange) reads the "
+            "recipient's refusal as the sender's and bounces the message for the wrong reason. "
+            "A proxy or filter in front that answers commands as its own checks finish does "
+            "this: fix it, or stop advertising PIPELINING. (Two acceptances swapped are left "
+            "alone: a sender reads them as acceptances, as the walk does.)",
             permanence=Permanence.PERMANENT,
             retry_helps=False,
             fixes=(
@@ -615,7 +607,6 @@ def _endings() -> list[FindingSpec]:
             ),
             source="RFC 2920 §3.1; RFC 3463 §3.2",
             example={
-                "variant": "refused",
                 "first": "550 5.1.1 <b@example.com>: Recipient address rejected: User unknown",
                 "second": "250 2.1.0 Ok",
             },
