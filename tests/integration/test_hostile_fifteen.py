@@ -449,3 +449,103 @@ def test_cram_md5_logs_in_with_the_challenges_hmac(
     assert [s["reply"]["code"] for s in auth] == [334, 235], auth
     assert doc["_status"] == 0, doc["verdict"]
     assert PASSWORD not in str(doc)
+
+
+# ---- a real Exim: CRAM-MD5 alone, and EHLO refused on one listener ----
+
+# Exim's cram_md5 authenticator (its spec, "The cram_md5 authenticator": the secret
+# for $auth1, the user name), offered under TLS only and the only one, so the EHLO
+# reply under TLS reads "AUTH CRAM-MD5".
+_EXIM_CRAM = """
+begin authenticators
+
+cram:
+  driver = cram_md5
+  public_name = CRAM-MD5
+  server_secret = ${if eq{$auth1}{alice}{PASSWORD}fail}
+  server_set_id = $auth1
+  server_advertise_condition = ${if def:tls_in_cipher}
+"""
+# An acl_smtp_helo rule that refuses EHLO (not HELO) on the no-STARTTLS listener:
+# Exim answers 550 with the message, and serves HELO.
+_EXIM_HELO_ACL = r"""
+acl_check_helo:
+  deny condition = ${if and{{eq{$received_port}{PORT}}{match{$smtp_command}{\N^(?i)ehlo\N}}}}
+       message = EHLO not allowed here, use HELO
+  accept
+"""
+
+
+@pytest.fixture(scope="module")
+def exim_fifteen() -> Iterator[object]:
+    """The tests' private Exim (tests/support/exim.py) with the CRAM-MD5 authenticator
+    above on every listener, and EHLO refused on its ``no-starttls`` listener."""
+    from support.exim import EximLab, running
+
+    class _FifteenExim(EximLab):
+        def _config(self) -> str:
+            port = str(self.addresses["no-starttls"][1])
+            acl = _EXIM_HELO_ACL.replace("PORT", port)
+            config = super()._config().replace(
+                "acl_smtp_rcpt = acl_check_rcpt\n\nbegin acl\n",
+                f"acl_smtp_rcpt = acl_check_rcpt\nacl_smtp_helo = acl_check_helo\n\nbegin acl\n{acl}",
+            )
+            assert "acl_check_helo:" in config
+            return config + _EXIM_CRAM.replace("PASSWORD", PASSWORD)
+
+    with running(_FifteenExim) as lab:
+        yield lab
+
+
+@pytest.mark.exim
+@pytest.mark.parametrize(
+    ("password", "category", "status"),
+    [(PASSWORD, "ok", 0), ("wrong", "authentication", 2)],
+    ids=["right-password", "wrong-password"],
+)
+def test_real_exim_cram_md5_only(
+    exim_fifteen: object,
+    monkeypatch: pytest.MonkeyPatch,
+    password: str,
+    category: str,
+    status: int,
+) -> None:
+    """Exim 4.96 offering AUTH CRAM-MD5 alone under TLS: the walk logs in (235), or is
+    refused (535) at AUTH."""
+    from support.cli import diagnose
+    from support.exim import RELAY_DOMAIN
+
+    monkeypatch.setenv("SMTPDOCTOR_AUTH_PASSWORD", password)
+    result = diagnose(
+        "healthy", *AUTH, server=exim_fifteen, timeout=10, rcpt=f"someone@{RELAY_DOMAIN}"
+    )
+    doc = result.json()
+    host = doc["hosts"][0]
+    assert host["extensions"]["AUTH"] == "CRAM-MD5", host["extensions"]
+    auth = [s for s in host["timeline"] if s["stage"] == "auth"]
+    assert auth[0]["command"] == "AUTH CRAM-MD5", auth
+    assert doc["verdict"]["category"] == category, doc["verdict"]
+    assert result.status == status
+    assert auth[-1]["reply"]["code"] == (235 if status == 0 else 535), auth
+    assert password not in result.stdout
+
+
+@pytest.mark.exim
+def test_real_exim_ehlo_refused_helo_served(exim_fifteen: object) -> None:
+    """Exim 4.96 whose acl_smtp_helo refuses EHLO (550) and takes HELO: the walk falls
+    back to HELO and goes on; the refusal is named, exit 1."""
+    from support.cli import diagnose
+    from support.exim import RELAY_DOMAIN
+
+    result = diagnose(
+        "no-starttls", server=exim_fifteen, timeout=10, rcpt=f"someone@{RELAY_DOMAIN}"
+    )
+    doc = result.json()
+    timeline = doc["hosts"][0]["timeline"]
+    hello = [(s["command"].split()[0], s["reply"]["code"]) for s in timeline if s["stage"] == "ehlo"]
+    assert hello == [("EHLO", 550), ("HELO", 250)], timeline
+    assert any(s["stage"] == "rcpt_to" and s["outcome"] == "ok" for s in timeline), timeline
+    ids = [f["id"] for f in doc["findings"]]
+    assert "ehlo.refused_helo_accepted" in ids, ids
+    assert (doc["verdict"]["category"], doc["verdict"]["stage"]) == ("starttls_unavailable", "ehlo")
+    assert result.status == 1
