@@ -43,16 +43,15 @@ from smtpdoctor.lab.scripted import (
 from support.hostile_smtp import (
     BANNER,
     BYE,
-    DEFAULT_EXT,
     OK250,
     READ_CAP,
     Case,
     check,
-    ehlo,
     reply,
     run,
     session,
     warmed_server,
+    with_auth,
 )
 
 pytestmark = pytest.mark.timeout(90)
@@ -63,9 +62,7 @@ AUTH = ("--auth", "alice")
 AUTHENTICATED = reply(235, "2.7.0 Authentication successful")
 HELO_OK = reply(250, "mx.smtpdoctor.test Hello")
 # After HELO: plain SMTP, no PIPELINING: each command its own reply.
-PLAIN_REST = Answer(
-    {"MAIL": reply(250, "2.1.0 Ok"), "RCPT": reply(250, "2.1.5 Ok"), "RSET": OK250}
-)
+PLAIN_REST = Answer({"MAIL": reply(250, "2.1.0 Ok"), "RCPT": reply(250, "2.1.5 Ok"), "RSET": OK250})
 
 
 @pytest.fixture(scope="module")
@@ -159,15 +156,6 @@ CASES = [
 # ---- AUTH beyond PLAIN and LOGIN (RFC 4954 §3) ----
 
 
-def _with_auth(auth_line: str, exchange: tuple[Action, ...]) -> tuple[Action, ...]:
-    """A healthy session whose EHLO reply under TLS offers ``auth_line``, the AUTH
-    exchange played by ``exchange`` where MAIL was due."""
-    healthy = session(ext=(*DEFAULT_EXT, auth_line))
-    healthy[2] = Send(ehlo(*DEFAULT_EXT, "STARTTLS"))  # (no AUTH before TLS)
-    at = healthy.index(Expect("MAIL"))
-    return (*healthy[:at], *exchange)
-
-
 _REST = Answer({"MAIL": reply(250, "2.1.0 Ok"), "RCPT": reply(250, "2.1.5 Ok"), "RSET": OK250})
 # RFC 2195 §2's challenge (any base64 challenge does).
 CHALLENGE = b"<1896.697170952@postoffice.reston.mci.net>"
@@ -177,7 +165,7 @@ CASES += [
     Case(
         # CRAM-MD5 (and DIGEST-MD5) only: the walk logs in by CRAM-MD5 (RFC 2195).
         "auth/cram-md5-only",
-        _with_auth(
+        with_auth(
             "AUTH DIGEST-MD5 CRAM-MD5",
             (Expect("AUTH"), Send(CRAM_PROMPT), Expect("answer"), Send(AUTHENTICATED), _REST),
         ),
@@ -189,7 +177,7 @@ CASES += [
     Case(
         # CRAM-MD5's answer refused (RFC 4954 §6: 535 5.7.8).
         "auth/cram-md5-refused",
-        _with_auth(
+        with_auth(
             "AUTH CRAM-MD5",
             (
                 Expect("AUTH"),
@@ -208,7 +196,7 @@ CASES += [
         # A challenge that is not base64 (RFC 2195 §2 has it base64): cancelled with
         # "*", a protocol error at AUTH.
         "auth/cram-md5-challenge-not-base64",
-        _with_auth(
+        with_auth(
             "AUTH CRAM-MD5",
             (
                 Expect("AUTH"),
@@ -227,7 +215,7 @@ CASES += [
         # SCRAM alone (Stalwart, Dovecot with scram only): the credentials cannot be
         # tried; the finding says what the server requires.
         "auth/scram-only",
-        _with_auth("AUTH SCRAM-SHA-1 SCRAM-SHA-256", (_REST,)),
+        with_auth("AUTH SCRAM-SHA-1 SCRAM-SHA-256", (_REST,)),
         None,
         None,
         "authentication",
@@ -240,7 +228,7 @@ CASES += [
         # Exchange's default receive connector on an internal port: GSSAPI and NTLM
         # (integrated Windows authentication). NTLM takes domain credentials.
         "auth/exchange-gssapi-ntlm",
-        _with_auth("AUTH GSSAPI NTLM", (_REST,)),
+        with_auth("AUTH GSSAPI NTLM", (_REST,)),
         None,
         None,
         "authentication",
@@ -425,7 +413,7 @@ def test_cram_md5_logs_in_with_the_challenges_hmac(
     with the password (RFC 2195 §2): the server checks it, a wrong one is refused."""
     digest = hmac.new(PASSWORD.encode(), CHALLENGE, hashlib.md5).hexdigest()
     expected = base64.b64encode(f"alice {digest}".encode()).decode()
-    script = _with_auth(
+    script = with_auth(
         "AUTH CRAM-MD5",
         (
             Expect("AUTH"),
@@ -486,9 +474,14 @@ def exim_fifteen() -> Iterator[object]:
         def _config(self) -> str:
             port = str(self.addresses["no-starttls"][1])
             acl = _EXIM_HELO_ACL.replace("PORT", port)
-            config = super()._config().replace(
-                "acl_smtp_rcpt = acl_check_rcpt\n\nbegin acl\n",
-                f"acl_smtp_rcpt = acl_check_rcpt\nacl_smtp_helo = acl_check_helo\n\nbegin acl\n{acl}",
+            config = (
+                super()
+                ._config()
+                .replace(
+                    "acl_smtp_rcpt = acl_check_rcpt\n\nbegin acl\n",
+                    "acl_smtp_rcpt = acl_check_rcpt\nacl_smtp_helo = acl_check_helo\n\n"
+                    f"begin acl\n{acl}",
+                )
             )
             assert "acl_check_helo:" in config
             return config + _EXIM_CRAM.replace("PASSWORD", PASSWORD)
@@ -542,7 +535,9 @@ def test_real_exim_ehlo_refused_helo_served(exim_fifteen: object) -> None:
     )
     doc = result.json()
     timeline = doc["hosts"][0]["timeline"]
-    hello = [(s["command"].split()[0], s["reply"]["code"]) for s in timeline if s["stage"] == "ehlo"]
+    hello = [
+        (s["command"].split()[0], s["reply"]["code"]) for s in timeline if s["stage"] == "ehlo"
+    ]
     assert hello == [("EHLO", 550), ("HELO", 250)], timeline
     assert any(s["stage"] == "rcpt_to" and s["outcome"] == "ok" for s in timeline), timeline
     ids = [f["id"] for f in doc["findings"]]

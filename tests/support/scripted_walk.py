@@ -10,7 +10,7 @@ from smtpdoctor.evidence.session import SessionResult
 from smtpdoctor.net.deadline import Deadline
 from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import SessionOptions, walk
-from smtpdoctor.testing import Data, Script, ScriptedBackend
+from smtpdoctor.testing import Data, Handshake, Script, ScriptedBackend
 
 GREETING = Data(b"220 mx.test ESMTP\r\n")
 SEND = SessionOptions(helo="client.test", mail_from="a@client.test", rcpt=("b@mx.test",), send=True)
@@ -31,3 +31,15 @@ def ehlo(*extensions: str) -> Data:
     lines = ["mx.test", *extensions]
     out = [f"250-{line}" for line in lines[:-1]] + [f"250 {lines[-1]}"]
     return Data("".join(f"{line}\r\n" for line in out).encode())
+
+
+def under_tls(*extensions: str) -> list[Data | Handshake]:
+    """Greeting, EHLO offering STARTTLS, the handshake, and the EHLO under TLS
+    offering ``extensions``."""
+    return [
+        GREETING,
+        ehlo("STARTTLS"),
+        Data(b"220 2.0.0 Ready to start TLS\r\n"),
+        Handshake(),
+        ehlo(*extensions),
+    ]

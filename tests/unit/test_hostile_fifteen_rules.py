@@ -23,7 +23,7 @@ from smtpdoctor.net.stream import Connector
 from smtpdoctor.probe.session import walk
 from smtpdoctor.testing import Close, Data, Handshake, ScriptedBackend, Stall
 from support.evidence import session_evidence
-from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, walk_script
+from support.scripted_walk import GREETING, OK_MAIL, OK_RCPT, SEND, ehlo, under_tls, walk_script
 
 ENVELOPE = replace(SEND, send=False)
 LOGIN = replace(ENVELOPE, auth=("alice", "s3cret"))
@@ -69,7 +69,9 @@ def test_a_refused_ehlo_is_followed_by_helo_and_named(refusal: bytes) -> None:
 
 @pytest.mark.parametrize("code", [b"500", b"502"])
 def test_an_unknown_ehlo_keeps_its_reading(code: bytes) -> None:
-    result, _ = walk_script([GREETING, Data(code + b" 5.5.1 unknown\r\n"), HELO_OK, *REST], ENVELOPE)
+    result, _ = walk_script(
+        [GREETING, Data(code + b" 5.5.1 unknown\r\n"), HELO_OK, *REST], ENVELOPE
+    )
     found = _findings(result)
     assert "ehlo.helo_fallback" in found
     assert "ehlo.refused_helo_accepted" not in found
@@ -102,9 +104,7 @@ def test_a_silent_helo_after_a_refusal_keeps_the_refusal() -> None:
     # The server refused EHLO and never answers HELO: the refusal is what it said.
     script = [GREETING, Data(b"554 5.7.1 Access denied\r\n"), Stall()]
     backend = ScriptedBackend([script])  # type: ignore[list-item]
-    result = asyncio.run(
-        walk("192.0.2.1", 25, ENVELOPE, Deadline(0.5), Connector(backend=backend))
-    )
+    result = asyncio.run(walk("192.0.2.1", 25, ENVELOPE, Deadline(0.5), Connector(backend=backend)))
     found = _findings(result)
     ehlo_step = result.steps[2]
     assert ehlo_step.outcome is Outcome.REPLY
@@ -130,22 +130,12 @@ def test_helo_under_tls_is_named_without_blaming_starttls() -> None:
 # ---- AUTH beyond PLAIN and LOGIN ----
 
 
-def _under_tls(*extensions: str) -> list[object]:
-    return [
-        GREETING,
-        ehlo("STARTTLS"),
-        Data(b"220 2.0.0 Ready to start TLS\r\n"),
-        Handshake(),
-        ehlo(*extensions),
-    ]
-
-
 CHALLENGE = b"<1896.697170952@postoffice.reston.mci.net>"  # RFC 2195 §2's example
 
 
 def test_cram_md5_answers_the_challenge_with_its_hmac() -> None:
     script = [
-        *_under_tls("AUTH CRAM-MD5 DIGEST-MD5"),
+        *under_tls("AUTH CRAM-MD5 DIGEST-MD5"),
         Data(b"334 " + base64.b64encode(CHALLENGE) + b"\r\n"),
         AUTHENTICATED,
         *REST,
@@ -170,7 +160,7 @@ def test_rfc_2195_example_digest() -> None:
 
 def test_a_cram_md5_challenge_that_is_not_base64_is_a_protocol_error() -> None:
     script = [
-        *_under_tls("AUTH CRAM-MD5"),
+        *under_tls("AUTH CRAM-MD5"),
         Data(b"334 not base64 at all!\r\n"),
         Data(b"501 5.7.0 Authentication cancelled\r\n"),
         Data(b"221 2.0.0 Bye\r\n"),
@@ -193,7 +183,7 @@ def test_a_cram_md5_challenge_that_is_not_base64_is_a_protocol_error() -> None:
     ],
 )
 def test_mechanisms_the_walk_lacks_are_named_with_what_they_need(offered: str, words: str) -> None:
-    result, written = walk_script([*_under_tls(offered), *REST], LOGIN)  # type: ignore[arg-type]
+    result, written = walk_script([*under_tls(offered), *REST], LOGIN)  # type: ignore[arg-type]
     assert b"AUTH" not in _commands(written)
     named = _findings(result)["auth.mechanism_unsupported"]
     assert named.stage is Stage.AUTH  # type: ignore[attr-defined]
@@ -204,7 +194,7 @@ def test_mechanisms_the_walk_lacks_are_named_with_what_they_need(offered: str, w
 
 
 def test_no_password_mechanisms_alone_keep_their_finding() -> None:
-    result, _ = walk_script([*_under_tls("AUTH GSSAPI XOAUTH2"), *REST], LOGIN)  # type: ignore[arg-type]
+    result, _ = walk_script([*under_tls("AUTH GSSAPI XOAUTH2"), *REST], LOGIN)  # type: ignore[arg-type]
     found = _findings(result)
     assert "auth.no_password_mechanism" in found
     assert "auth.mechanism_unsupported" not in found
@@ -283,7 +273,8 @@ def test_a_recipients_refusal_before_mails_reply_is_named_at_mail_from() -> None
     result = _pipelined(UNKNOWN, b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 Bye\r\n")
     mail = next(s for s in result.steps if s.stage is Stage.MAIL_FROM)
     assert mail.outcome is Outcome.PROTOCOL_ERROR
-    assert mail.reply is not None and mail.reply.enhanced == "2.1.0"
+    assert mail.reply is not None
+    assert mail.reply.enhanced == "2.1.0"
     assert not any(s.out_of_turn for s in result.steps)
     named = _findings(result)["pipelining.replies_reordered"]
     assert named.severity is Severity.CRITICAL  # type: ignore[attr-defined]
@@ -292,7 +283,9 @@ def test_a_recipients_refusal_before_mails_reply_is_named_at_mail_from() -> None
 
 def test_swapped_acceptances_are_left_alone() -> None:
     # Round seven's reading: both accepted, a sender reads them so, and so does the walk.
-    result = _pipelined(b"250 2.1.5 Ok\r\n", b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 Bye\r\n")
+    result = _pipelined(
+        b"250 2.1.5 Ok\r\n", b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 Bye\r\n"
+    )
     assert all(s.outcome is Outcome.OK for s in result.steps)
     assert "pipelining.replies_reordered" not in _findings(result)
 

@@ -173,10 +173,12 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
         return finding("{stage}.tarpit", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
-    if outcome is Outcome.PROTOCOL_ERROR and step.detail.startswith(REORDERED):
-        return _reordered(step.detail.removeprefix(REORDERED))
     if outcome is Outcome.PROTOCOL_ERROR:
-        return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
+        return (
+            _reordered(step.detail.removeprefix(REORDERED))
+            if step.detail.startswith(REORDERED)
+            else finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
+        )
     how = HOW.get(outcome, outcome.value)
     if outcome is Outcome.CLOSED and (step.tls_ended or step.detail.startswith(CUT_LINE)):
         # Not a dropped connection alone: the server's TLS layer ended the session
@@ -1263,37 +1265,42 @@ def _refused_client_certificate(failed: Step | None, steps: Sequence[Step]) -> F
     )
 
 
+def _fallback(steps: Sequence[Step]) -> tuple[Step | None, list[Finding]]:
+    """A refused EHLO followed by HELO: the EHLO step that is no fault (left out of
+    the failures), and what the fallback itself says.
+
+    EHLO unknown (500/502) is no fault where the HELO passed, or failed otherwise
+    than by a refusal (a drop: the drop decides); refused too, it stays the fault.
+    EHLO refused otherwise (501, 503, 554, a 4xx: the server knows it) stays a
+    fault unless the HELO passed: ESMTP is refused, not missing."""
+    fell_back = _helo_fallback(steps)
+    if fell_back is None or fell_back[0].reply is None:
+        return None, []
+    refused, helo = fell_back
+    refusal = refused.reply
+    assert refusal is not None
+    unknown = refusal.code in (500, 502)
+    if helo.outcome is not Outcome.OK:
+        return (refused if unknown and helo.outcome is not Outcome.REPLY else None), []
+    if unknown:
+        return refused, [finding("ehlo.helo_fallback", code=refusal.code)]
+    under_tls = _after_handshake(refused, steps)
+    said = finding(
+        "ehlo.refused_helo_accepted",
+        evidence={"reply": refusal.to_json()},
+        category=Category.OTHER if under_tls else Category.STARTTLS_UNAVAILABLE,
+        reply=_first_line(refusal),
+        variant="tls" if under_tls else "clear",
+    )
+    return refused, [said]
+
+
 def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[Finding]:
     """Every finding a walked session supports, most severe first."""
     policy = policy or Policy()
     findings: list[Finding] = []
-    fell_back = _helo_fallback(ev.steps)
-    # EHLO unknown (500/502) is no fault where the HELO passed, or failed otherwise
-    # than by a refusal (a drop: the drop decides); refused too, it stays the fault.
-    # EHLO refused otherwise (501, 503, 554, a 4xx: the server knows it) stays a
-    # fault unless the HELO passed: ESMTP is refused, not missing.
-    unknown = fell_back is not None and fell_back[0].reply is not None and (
-        fell_back[0].reply.code in (500, 502)
-    )
-    helo_ok = fell_back is not None and fell_back[1].outcome is Outcome.OK
-    fallback = None
-    if fell_back and (helo_ok or (unknown and fell_back[1].outcome is not Outcome.REPLY)):
-        fallback = fell_back[0]
-    if fell_back and fell_back[0].reply is not None and helo_ok:
-        refusal = fell_back[0].reply
-        if unknown:
-            findings.append(finding("ehlo.helo_fallback", code=refusal.code))
-        else:
-            under_tls = _after_handshake(fell_back[0], ev.steps)
-            findings.append(
-                finding(
-                    "ehlo.refused_helo_accepted",
-                    evidence={"reply": refusal.to_json()},
-                    category=Category.OTHER if under_tls else Category.STARTTLS_UNAVAILABLE,
-                    reply=_first_line(refusal),
-                    variant="tls" if under_tls else "clear",
-                )
-            )
+    fallback, said = _fallback(ev.steps)
+    findings += said
     steps = [s for s in ev.steps if s is not fallback]
     failed = next(
         (s for s in steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
@@ -1402,12 +1409,12 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
             mechanisms=mechanisms,
         )
     if note.startswith(AUTH_UNSUPPORTED_MECHANISM):
-        mechanisms = note[len(AUTH_UNSUPPORTED_MECHANISM) :].split()
+        offered = note[len(AUTH_UNSUPPORTED_MECHANISM) :].split()
         return finding(
             "auth.mechanism_unsupported",
-            evidence={"mechanisms": mechanisms},
-            mechanisms=" ".join(mechanisms),
-            required=_mechanisms_required(mechanisms),
+            evidence={"mechanisms": offered},
+            mechanisms=" ".join(offered),
+            required=_mechanisms_required(offered),
         )
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):

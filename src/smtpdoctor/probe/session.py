@@ -177,7 +177,6 @@ _RECIPIENT_DETAILS = frozenset(("1", "2", "3", "4", "5", "6"))
 _SENDER_DETAILS = frozenset(("0", "7", "8"))
 
 
-
 def _address_class(reply: Reply | None) -> str | None:
     """The detail of an X.1.<detail> enhanced code (addressing status), else None."""
     enhanced = reply.enhanced if reply is not None else None
