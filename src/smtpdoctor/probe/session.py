@@ -14,7 +14,6 @@ step that did not end well, and the result says where and how.
 from __future__ import annotations
 
 import base64
-import hmac
 import itertools
 import re
 import socket
@@ -840,6 +839,10 @@ class _Walker:
         except ValueError:
             challenge = None
         if challenge is not None:
+            # (Imported here: hmac brings hashlib's C modules, which a cold diagnose
+            # that logs in by no CRAM-MD5 never loads.)
+            import hmac
+
             digest = hmac.new(password.encode(), challenge, "md5").hexdigest()
             token = base64.b64encode(f"{user} {digest}".encode()).decode()
             reply = await self._command(Stage.AUTH, Command(Verb.SASL, token), shown=CRAM_ANSWER)
