@@ -351,6 +351,60 @@ CASES += [
 ]
 
 
+CASES += [
+    Case(
+        # RSET answered with the closing 221 in a pipelined batch (QUIT behind it):
+        # MAIL's 2.1.0 and RCPT's 2.1.5 are their own, so no reply went missing; the
+        # server closed at RSET. The mail work was done: healthy, and said (info).
+        "quit/221-to-rset-pipelined",
+        (
+            *session()[: session().index(Expect("MAIL"))],
+            Expect("MAIL"),
+            Expect("RCPT"),
+            Expect("RSET"),
+            Expect("QUIT"),
+            Send(reply(250, "2.1.0 Ok") + reply(250, "2.1.5 Ok") + BYE),
+            Close(),
+        ),
+        None,
+        None,
+        "ok",
+        0,
+        finding="session.closed_at_rset",
+        no_finding=("mail_from.protocol_error",),
+    ),
+    Case(
+        # The same one command at a time: RSET answered 221, then a close.
+        "quit/221-to-rset-unpipelined",
+        (*session(ext=_PLAIN_EXT)[:-4], Send(BYE), Close()),
+        None,
+        None,
+        "ok",
+        0,
+        finding="session.closed_at_rset",
+    ),
+    Case(
+        # Without enhanced codes nothing shows which reply is missing: the 221 where
+        # RSET's reply was due stays one reply too few (round eight's reading).
+        "quit/221-to-rset-no-enhanced-codes",
+        (
+            *session()[: session().index(Expect("MAIL"))],
+            Expect("MAIL"),
+            Expect("RCPT"),
+            Expect("RSET"),
+            Expect("QUIT"),
+            Send(reply(250, "Ok") + reply(250, "Ok") + reply(221, "Bye")),
+            Close(),
+        ),
+        "mail_from",
+        "protocol_error",
+        "other",
+        2,
+        no_finding=("session.closed_at_rset",),
+    ),
+]
+
+
 # ---- a pipelined envelope answered out of order (RFC 2920 §3.1) ----
 
 

@@ -312,3 +312,31 @@ def test_a_pushed_refusal_without_a_recipients_code_stays_one_too_many() -> None
     found = _findings(result)
     assert "pipelining.replies_reordered" not in found
     assert any(s.out_of_turn for s in result.steps)
+
+
+# ---- RSET answered with the closing 221 ----
+
+
+def test_a_221_to_a_pipelined_rset_after_own_replies_is_the_servers_close() -> None:
+    result = _pipelined(b"250 2.1.0 Ok\r\n", b"250 2.1.5 Ok\r\n", b"221 2.0.0 Bye\r\n")
+    found = _findings(result)
+    assert "session.closed_at_rset" in found
+    # (no STARTTLS in this script: that warning is the only other one)
+    others = [fid for fid, f in found.items() if f.severity is not Severity.INFO]  # type: ignore[attr-defined]
+    assert others == ["starttls.not_offered"], others
+    rset = next(s for s in result.steps if s.command == "RSET")
+    assert rset.outcome is Outcome.REPLY
+
+
+def test_a_221_to_rset_with_a_shifted_reply_stays_one_too_few() -> None:
+    # RCPT's reply missing: RSET's 250 2.0.0 was read for RCPT (no recipient's code).
+    result = _pipelined(b"250 2.1.0 Ok\r\n", b"250 2.0.0 Ok\r\n", b"221 2.0.0 Bye\r\n")
+    found = _findings(result)
+    assert "session.closed_at_rset" not in found
+    assert any(s.outcome is Outcome.PROTOCOL_ERROR for s in result.steps)
+
+
+def test_a_221_to_an_unpipelined_rset_is_said() -> None:
+    script = [GREETING, ehlo("SIZE 1000"), OK_MAIL, OK_RCPT, Data(b"221 2.0.0 Bye\r\n"), Close()]
+    result, _ = walk_script(script, ENVELOPE)  # type: ignore[arg-type]
+    assert "session.closed_at_rset" in _findings(result)

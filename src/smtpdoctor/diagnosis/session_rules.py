@@ -20,6 +20,7 @@ from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     AUTH_UNSUPPORTED_MECHANISM,
+    CLOSED_AT_RSET,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
     FIRST_DEFERRED,
@@ -1408,6 +1409,9 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
             evidence={"mechanisms": mechanisms.split()},
             mechanisms=mechanisms,
         )
+    if note.startswith(CLOSED_AT_RSET):
+        said = note.removeprefix(CLOSED_AT_RSET)
+        return finding("session.closed_at_rset", evidence={"reply": said}, reply=said)
     if note.startswith(AUTH_UNSUPPORTED_MECHANISM):
         offered = note[len(AUTH_UNSUPPORTED_MECHANISM) :].split()
         return finding(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AUTH_NO_PASSWORD_MECHANISM",
     "AUTH_UNSUPPORTED_MECHANISM",
+    "CLOSED_AT_RSET",
     "CUT_LINE",
     "EIGHTBITMIME_NOT_OFFERED",
     "FIRST_DEFERRED",
@@ -63,6 +64,9 @@ REORDERED = (
     "the server answered the pipelined MAIL FROM and RCPT TO out of order (RFC 2920 "
     "§3.1): MAIL FROM got a recipient's reply, then its own: "
 )
+# The walk's note where RSET (the envelope taken, QUIT to follow) was answered with the
+# closing 221 (the reply follows it): the server ends the session at RSET.
+CLOSED_AT_RSET = "the server answered RSET with its closing 221, not 250: "
 # The AUTH step's detail where a 334 came after LOGIN's password: LOGIN has no
 # third line to send (the reply follows it).
 LOGIN_LOOP = "another challenge after LOGIN's user name and password: "

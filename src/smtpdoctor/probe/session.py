@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from smtpdoctor.evidence.session import (
     AUTH_NO_PASSWORD_MECHANISM,
     AUTH_UNSUPPORTED_MECHANISM,
+    CLOSED_AT_RSET,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
     FIRST_DEFERRED,
@@ -174,6 +175,15 @@ _GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
 # ("250 2.1.5 Ok") and MAIL FROM ("250 2.1.0 Ok").
 _RECIPIENT_DETAILS = frozenset(("1", "2", "3", "4", "5", "6"))
 _SENDER_DETAILS = frozenset(("0", "7", "8"))
+
+
+def _own_replies(steps: list[Step]) -> bool:
+    """A pipelined envelope's steps (MAIL FROM, then RCPT TOs) whose replies each
+    carry an enhanced code of their own command's kind: a sender's to MAIL FROM,
+    a recipient's to each RCPT TO (none moved along by a reply gone missing)."""
+    if not steps or _address_class(steps[0].reply) not in _SENDER_DETAILS:
+        return False
+    return all(_address_class(s.reply) in _RECIPIENT_DETAILS for s in steps[1:])
 
 
 def _address_class(reply: Reply | None) -> str | None:
@@ -545,6 +555,14 @@ class _Walker:
         next_is_quit = position + 1 < len(commands) and commands[position + 1].verb is Verb.QUIT
         if not next_is_quit or taken is None or taken.code != 221:
             return
+        if not glued and commands[position].verb is Verb.RSET and _own_replies(steps[:position]):
+            # MAIL FROM's and RCPT TO's replies carry their own enhanced codes (a
+            # sender's, then a recipient's): none of them is missing, so the 221 is
+            # RSET's own: the server closed at RSET, not a reply short.
+            step.outcome = Outcome.REPLY
+            step.detail = f"'{taken.code} {taken.text}': the server closed at RSET"
+            self.result.notes.append(f"{CLOSED_AT_RSET}'{taken.code} {taken.text[:80]}'")
+            return
         stray = Step(steps[at].stage, None, steps[at].start_ms)
         stray.outcome = Outcome.PROTOCOL_ERROR
         stray.detail = (
@@ -900,7 +918,9 @@ class _Walker:
             return False
         if message is None:
             if not closing:
-                await self._command(Stage.QUIT, Command(Verb.RSET))
+                reply = await self._command(Stage.QUIT, Command(Verb.RSET))
+                if reply is not None and reply.code == 221:
+                    self.result.notes.append(f"{CLOSED_AT_RSET}'{reply.code} {reply.text[:80]}'")
             elif self.quit_sent and self.result.steps[-1].reply is None:
                 # QUIT's 221 is the one reply that shows a reply too many inside the
                 # batch (every later reply moved one along); it comes in the same

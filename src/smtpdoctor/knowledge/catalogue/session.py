@@ -1623,6 +1623,24 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "session.closed_at_rset",
+            _S.INFO,
+            _C.OTHER,
+            Stage.QUIT,
+            title="The server answered RSET with its closing 221.",
+            message="The server answered RSET with {reply} and closed, where RFC 5321 §4.1.1.5 "
+            "has RSET answered 250 and the session go on (a 221 closes, §4.2.2). The mail "
+            "itself went through: the envelope was taken before it. A sender that keeps a "
+            "connection open for the next message (Postfix's connection cache sends RSET "
+            "before reusing one) opens a new connection instead: no mail is lost, a little "
+            "time is.",
+            permanence=_NONE,
+            retry_helps=False,
+            fixes=(),
+            source="RFC 5321 §4.1.1.5, §4.2.2",
+            example={"reply": "'221 2.0.0 Bye'"},
+        ),
+        FindingSpec(
             "session.note",
             _S.INFO,
             _C.OK,
