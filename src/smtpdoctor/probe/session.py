@@ -1237,9 +1237,10 @@ def _deferred(result: SessionResult) -> tuple[Stage, Reply] | None:
         (s for s in result.steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT),
         None,
     )
-    if failed is None or failed.stage not in _DEFERRABLE or failed.reply is None:
+    if failed is None or failed.stage not in _DEFERRABLE or failed.outcome is not Outcome.REPLY:
         return None
     reply = failed.reply
+    assert reply is not None
     return (failed.stage, reply) if reply.transient and reply.code != 421 else None
 
 
