@@ -212,17 +212,17 @@ CASES += [
         2,
     ),
     Case(
-        # SCRAM alone (Stalwart, Dovecot with scram only): the credentials cannot be
-        # tried; the finding says what the server requires.
-        "auth/scram-only",
-        with_auth("AUTH SCRAM-SHA-1 SCRAM-SHA-256", (_REST,)),
+        # SCRAM with channel binding alone (the -PLUS mechanisms, RFC 5802 §6): the
+        # credentials cannot be tried; the finding says what the server requires.
+        "auth/scram-plus-only",
+        with_auth("AUTH SCRAM-SHA-1-PLUS SCRAM-SHA-256-PLUS", (_REST,)),
         None,
         None,
         "authentication",
         1,
         finding="auth.mechanism_unsupported",
         verdict_stage="auth",
-        summary="SCRAM-SHA-256",
+        summary="SCRAM-SHA-256-PLUS",
     ),
     Case(
         # Exchange's default receive connector on an internal port: GSSAPI and NTLM

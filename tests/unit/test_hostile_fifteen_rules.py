@@ -176,10 +176,11 @@ def test_a_cram_md5_challenge_that_is_not_base64_is_a_protocol_error() -> None:
 @pytest.mark.parametrize(
     ("offered", "words"),
     [
-        ("AUTH SCRAM-SHA-1 SCRAM-SHA-256", "salted challenge-response"),
+        ("AUTH SCRAM-SHA-1-PLUS SCRAM-SHA-256-PLUS", "bound to the TLS channel"),
         ("AUTH GSSAPI NTLM", "NTLM"),
         ("AUTH DIGEST-MD5", "Historic"),
         ("AUTH SCRAM-SHA-256-PLUS XOAUTH2", "OAuth 2.0"),
+        ("AUTH NTLM", "Windows"),
     ],
 )
 def test_mechanisms_the_walk_lacks_are_named_with_what_they_need(offered: str, words: str) -> None:
@@ -340,3 +341,104 @@ def test_a_221_to_an_unpipelined_rset_is_said() -> None:
     script = [GREETING, ehlo("SIZE 1000"), OK_MAIL, OK_RCPT, Data(b"221 2.0.0 Bye\r\n"), Close()]
     result, _ = walk_script(script, ENVELOPE)  # type: ignore[arg-type]
     assert "session.closed_at_rset" in _findings(result)
+
+
+# ---- SCRAM (RFC 5802, RFC 7677) ----
+
+# The RFCs' example exchanges (user "user", password "pencil"): the client nonce, the
+# server's first message, the client's final message, the server's final message.
+SCRAM_VECTORS = {
+    "SCRAM-SHA-1": (
+        "fyko+d2lbbFgONRv9qkxdawL",
+        "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
+        "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=",
+        "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=",
+    ),
+    "SCRAM-SHA-256": (
+        "rOprNGfwEbeRWgbNEkqO",
+        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+        "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+        "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+        "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=",
+    ),
+}
+PENCIL = replace(ENVELOPE, auth=("user", "pencil"))
+
+
+def _b64(text: str) -> bytes:
+    return base64.b64encode(text.encode())
+
+
+def _scram_walk(
+    monkeypatch: pytest.MonkeyPatch, mechanism: str, server_first: str, server_final: str
+) -> tuple[SessionResult, list[bytes]]:
+    nonce = SCRAM_VECTORS[mechanism][0]
+    monkeypatch.setattr("smtpdoctor.probe.session._scram_nonce", lambda: nonce)
+    script = [
+        *under_tls(f"AUTH {mechanism} CRAM-MD5"),
+        Data(b"334 \r\n"),
+        Data(b"334 " + _b64(server_first) + b"\r\n"),
+        Data(b"334 " + _b64(server_final) + b"\r\n"),
+        AUTHENTICATED,
+        *REST,
+    ]
+    result, written = walk_script(script, PENCIL)  # type: ignore[arg-type]
+    return result, written.split(b"\r\n")
+
+
+@pytest.mark.parametrize("mechanism", sorted(SCRAM_VECTORS))
+def test_scram_logs_in_as_the_rfcs_example(monkeypatch: pytest.MonkeyPatch, mechanism: str) -> None:
+    nonce, server_first, client_final, server_final = SCRAM_VECTORS[mechanism]
+    result, lines = _scram_walk(monkeypatch, mechanism, server_first, server_final)
+    at = lines.index(f"AUTH {mechanism}".encode())
+    assert base64.b64decode(lines[at + 1]).decode() == f"n,,n=user,r={nonce}"
+    assert base64.b64decode(lines[at + 2]).decode() == client_final
+    assert lines[at + 3] == b""  # the empty response after the server's signature
+    auth = [s for s in result.steps if s.stage is Stage.AUTH]
+    assert [s.outcome for s in auth] == [Outcome.OK] * 4
+    assert auth[-1].reply is not None
+    assert auth[-1].reply.code == 235
+    assert not any("pencil" in (s.command or "") for s in auth)
+    assert not [fid for fid in _findings(result) if fid.startswith("auth.")]
+
+
+@pytest.mark.parametrize(
+    ("server_first", "server_final", "why"),
+    [
+        # An iteration count that would cost minutes of PBKDF2: refused, not computed.
+        (
+            "r=rOprNGfwEbeRWgbNEkqO%hvY,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1000000000",
+            "",
+            "iteration count",
+        ),
+        # A nonce that does not extend ours (RFC 5802 §5.1: a replay, or not SCRAM).
+        ("r=someoneelse,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "", "not SCRAM"),
+        # A server signature that is wrong: the server does not know the password.
+        (
+            SCRAM_VECTORS["SCRAM-SHA-256"][1],
+            "v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "signature is wrong",
+        ),
+    ],
+)
+def test_a_hostile_scram_server_is_cancelled(
+    monkeypatch: pytest.MonkeyPatch, server_first: str, server_final: str, why: str
+) -> None:
+    nonce = SCRAM_VECTORS["SCRAM-SHA-256"][0]
+    monkeypatch.setattr("smtpdoctor.probe.session._scram_nonce", lambda: nonce)
+    script = [
+        *under_tls("AUTH SCRAM-SHA-256"),
+        Data(b"334 \r\n"),
+        Data(b"334 " + _b64(server_first) + b"\r\n"),
+        *([Data(b"334 " + _b64(server_final) + b"\r\n")] if server_final else []),
+        Data(b"501 5.7.0 Authentication cancelled\r\n"),
+        Data(b"221 2.0.0 Bye\r\n"),
+        Close(),
+    ]
+    result, written = walk_script(script, PENCIL)  # type: ignore[arg-type]
+    assert b"\r\n*\r\n" in written
+    broken = next(s for s in result.steps if s.outcome is Outcome.PROTOCOL_ERROR)
+    assert broken.stage is Stage.AUTH
+    assert why in broken.detail
+    named = _findings(result)["auth.exchange_broken"]
+    assert "SCRAM-SHA-256" in named.message  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
 from smtpdoctor.evidence.session import (
+    AUTH_EXCHANGE_BROKEN,
     AUTH_NO_PASSWORD_MECHANISM,
     AUTH_UNSUPPORTED_MECHANISM,
     CLOSED_AT_RSET,
@@ -126,19 +127,26 @@ def _auth_not_offered(ev: SessionEvidence) -> Finding:
     )
 
 
+def _auth_challenge_finding(step: Step, evidence: dict[str, Any]) -> Finding:
+    """An AUTH exchange that ended on a 334. RFC 4954 §4 allows a challenge, but
+    PLAIN's initial response, and LOGIN's user name and password, said all there is:
+    the server did not take them; a CRAM-MD5 or SCRAM challenge the walk could not
+    answer broke the exchange."""
+    if step.detail.startswith(LOGIN_LOOP):
+        return finding("auth.login_challenge_loop", evidence=evidence)
+    if step.detail.startswith(AUTH_EXCHANGE_BROKEN):
+        mechanism, _, why = step.detail.removeprefix(AUTH_EXCHANGE_BROKEN).partition(": ")
+        return finding("auth.exchange_broken", evidence=evidence, mechanism=mechanism, why=why)
+    return finding("auth.challenge_after_initial_response", evidence=evidence)
+
+
 def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Finding:
     """A step that ended without a reply: how, and where."""
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
     ev["elapsed_ms"] = round(step.elapsed_ms, 1)
     if stage is Stage.AUTH and step.reply is not None and step.reply.code == 334:
-        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response, and
-        # LOGIN's user name and password, said all there is: the server did not
-        # take them.
-        evidence = {"reply": step.reply.to_json(), **ev}
-        if step.detail.startswith(LOGIN_LOOP):
-            return finding("auth.login_challenge_loop", evidence=evidence)
-        return finding("auth.challenge_after_initial_response", evidence=evidence)
+        return _auth_challenge_finding(step, {"reply": step.reply.to_json(), **ev})
     if stage is Stage.CONNECT:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
@@ -1381,6 +1389,8 @@ def _mechanisms_required(mechanisms: Sequence[str]) -> str:
     said = []
     for mechanism in mechanisms:
         need = next((n for start, n in _MECHANISM_NEEDS if mechanism.startswith(start)), None)
+        if need is not None and mechanism.endswith("-PLUS"):
+            need += " bound to the TLS channel (RFC 5929, RFC 9266), which smtpdoctor does not do"
         said.append(f"{mechanism} takes {need or 'something smtpdoctor does not know'}")
     return "The server requires one of: " + "; ".join(said) + "."
 

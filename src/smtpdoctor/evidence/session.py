@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "AUTH_EXCHANGE_BROKEN",
     "AUTH_NO_PASSWORD_MECHANISM",
     "AUTH_UNSUPPORTED_MECHANISM",
     "CLOSED_AT_RSET",
@@ -67,6 +68,9 @@ REORDERED = (
 # The walk's note where RSET (the envelope taken, QUIT to follow) was answered with the
 # closing 221 (the reply follows it): the server ends the session at RSET.
 CLOSED_AT_RSET = "the server answered RSET with its closing 221, not 250: "
+# The AUTH step's detail where a CRAM-MD5 or SCRAM exchange was cancelled with "*":
+# the mechanism, why, and the server's last reply follow it.
+AUTH_EXCHANGE_BROKEN = "the walk cancelled the AUTH exchange: "
 # The AUTH step's detail where a 334 came after LOGIN's password: LOGIN has no
 # third line to send (the reply follows it).
 LOGIN_LOOP = "another challenge after LOGIN's user name and password: "

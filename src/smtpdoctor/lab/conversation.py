@@ -339,7 +339,7 @@ class Conversation:
             # RFC 4954 §4: never offer plain passwords in clear.
             login_only = self.scenario.quirk is Quirk.AUTH_LOGIN_LOOP
             if self.scenario.quirk is Quirk.AUTH_SCRAM_NTLM:
-                ext.append("AUTH SCRAM-SHA-256 NTLM")
+                ext.append("AUTH SCRAM-SHA-256-PLUS NTLM")
             else:
                 ext.append("AUTH LOGIN" if login_only else "AUTH PLAIN LOGIN")
         elif self.scenario.quirk is Quirk.ESMTP_INSPECTION:

@@ -137,7 +137,7 @@ class Quirk(StrEnum):
     AUTH_LOGIN_LOOP = "auth-login-loop"
     # EHLO refused (554, it knows the command), HELO served: no ESMTP, no STARTTLS
     EHLO_REFUSED = "ehlo-refused"
-    # AUTH SCRAM-SHA-256 and NTLM alone under TLS: password mechanisms the walk lacks
+    # AUTH SCRAM-SHA-256-PLUS and NTLM alone under TLS: password mechanisms the walk lacks
     AUTH_SCRAM_NTLM = "auth-scram-ntlm"
     # Every other session's MAIL FROM deferred 451 (the first of each pair): greylisting
     FIRST_MAIL_DEFERRED = "first-mail-deferred"
@@ -490,8 +490,8 @@ def _catalogue() -> list[Scenario]:
         ),
         Scenario(
             name="auth-scram-ntlm",
-            description="A submission server offering AUTH SCRAM-SHA-256 and NTLM alone "
-            "under TLS: password mechanisms smtpdoctor does not speak.",
+            description="A submission server offering AUTH SCRAM-SHA-256-PLUS (channel "
+            "binding) and NTLM alone under TLS: password mechanisms smtpdoctor does not speak.",
             expect=_expect(Category.AUTHENTICATION, Stage.AUTH, None),
             needs=("--auth", "lab:lab"),
             quirk=Quirk.AUTH_SCRAM_NTLM,

@@ -24,6 +24,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import (
+    AUTH_EXCHANGE_BROKEN,
     AUTH_NO_PASSWORD_MECHANISM,
     AUTH_UNSUPPORTED_MECHANISM,
     CLOSED_AT_RSET,
@@ -147,8 +148,14 @@ AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
 LOGIN_USER = "******** (the user name)"
 LOGIN_PASSWORD = "******** (the password)"
 CRAM_ANSWER = "******** (the user name and the challenge's HMAC-MD5)"
-# The AUTH step's detail where CRAM-MD5's 334 carried no base64 challenge.
-CRAM_NOT_BASE64 = "a CRAM-MD5 challenge that is not base64 (RFC 2195 §2): "
+SCRAM_FIRST = "******** (SCRAM: the user name and our nonce)"
+SCRAM_PROOF = "******** (SCRAM: the proof of the password)"
+# The SCRAM mechanisms the walk speaks, best first (the -PLUS ones need channel
+# binding, which it does not do).
+_SCRAM = ("SCRAM-SHA-256", "SCRAM-SHA-1")
+# RFC 7677 §4 asks for at least 4096 iterations; a server asking for many more makes
+# the client spend seconds of CPU (PBKDF2) where the deadline does not reach.
+SCRAM_MAX_ITERATIONS = 100_000
 # --auth given, and no AUTH keyword in the EHLO reply the walk would log in after.
 AUTH_NOT_OFFERED = "the server does not advertise AUTH"
 # --auth given, and every mechanism offered needs something other than a password
@@ -193,6 +200,78 @@ def _address_class(reply: Reply | None) -> str | None:
         return None
     parts = enhanced.split(".")
     return parts[2] if len(parts) == 3 and parts[1] == "1" else None
+
+
+def _b64(data: str) -> str:
+    return base64.b64encode(data.encode()).decode()
+
+
+def _unb64(text: str) -> str:
+    """A SASL challenge decoded; "" where it is not base64 (a parse then fails)."""
+    try:
+        return base64.b64decode(text.strip(), validate=True).decode("utf-8", "replace")
+    except ValueError:
+        return ""
+
+
+def _scram_nonce() -> str:
+    """The client nonce (RFC 5802 §5.1 "r="): printable, no comma."""
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+class _Scram:
+    """One SCRAM client exchange (RFC 5802 §3, §5; RFC 7677 for SHA-256)."""
+
+    def __init__(self, mechanism: str, user: str, password: str) -> None:
+        self.hash = "sha256" if mechanism == "SCRAM-SHA-256" else "sha1"
+        name = user.replace("=", "=3D").replace(",", "=2C")  # RFC 5802 §5.1 saslname
+        self.password = password
+        self.bare = f"n={name},r={_scram_nonce()}"
+        self.server_key = b""
+        self.auth_message = ""
+
+    def first(self) -> str:
+        return "n,," + self.bare  # gs2-header: no channel binding, no authzid
+
+    def final(self, server_first: str) -> tuple[str | None, str]:
+        """The client's final message for the server's first, or None and why not."""
+        import hashlib
+        import hmac
+
+        fields = dict(part.split("=", 1) for part in server_first.split(",") if "=" in part)
+        nonce, salt, count = fields.get("r", ""), fields.get("s", ""), fields.get("i", "")
+        ours = self.bare.split(",r=", 1)[1]
+        if not nonce.startswith(ours) or nonce == ours or not count.isdigit():
+            return None, "the server's first message is not SCRAM's (r=, s=, i=)"
+        if int(count) > SCRAM_MAX_ITERATIONS:
+            return None, f"an iteration count of {count} (over {SCRAM_MAX_ITERATIONS})"
+        try:
+            salt_bytes = base64.b64decode(salt, validate=True)
+        except ValueError:
+            return None, "a salt that is not base64"
+        salted = hashlib.pbkdf2_hmac(self.hash, self.password.encode(), salt_bytes, int(count))
+        client_key = hmac.new(salted, b"Client Key", self.hash).digest()
+        stored = hashlib.new(self.hash, client_key).digest()
+        without_proof = f"c=biws,r={nonce}"  # biws: base64 of the gs2-header "n,,"
+        self.auth_message = f"{self.bare},{server_first},{without_proof}"
+        signature = hmac.new(stored, self.auth_message.encode(), self.hash).digest()
+        proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
+        self.server_key = hmac.new(salted, b"Server Key", self.hash).digest()
+        return f"{without_proof},p={base64.b64encode(proof).decode()}", ""
+
+    def verify(self, server_final: str) -> str:
+        """Why the server's final message fails, or "" where its signature is right."""
+        import hmac
+
+        if server_final.startswith("e="):
+            return f"the server said {server_final[:60]}"
+        expected = hmac.new(self.server_key, self.auth_message.encode(), self.hash).digest()
+        given = server_final.removeprefix("v=")
+        if not hmac.compare_digest(given.encode(), base64.b64encode(expected)):
+            return "the server's signature is wrong (it does not know the password)"
+        return ""
 
 
 def _ends_session(reply: Reply) -> bool:
@@ -829,6 +908,8 @@ class _Walker:
             )
         elif "LOGIN" in mechanisms:
             reply = await self._auth_login(user, password)
+        elif scram := next((m for m in _SCRAM if m in mechanisms), None):
+            reply = await self._auth_scram(scram, user, password)
         elif "CRAM-MD5" in mechanisms:
             reply = await self._auth_cram_md5(user, password)
         else:
@@ -843,6 +924,43 @@ class _Walker:
                 await self._quit()
             return False
         return True
+
+    async def _auth_scram(self, mechanism: str, user: str, password: str) -> Reply | None:
+        """AUTH SCRAM-SHA-256 or SCRAM-SHA-1 (RFC 5802, RFC 7677; no channel binding:
+        "n,,"): the client's first message answers the empty 334, its proof answers
+        the server's first message, and the server's signature is checked before the
+        empty line that asks for the outcome (RFC 4954 §4). A server's message that
+        does not parse, a nonce that does not extend ours, an iteration count over
+        SCRAM_MAX_ITERATIONS (the CPU a hostile server could make the walk spend) or
+        a wrong server signature cancels the exchange with "*": a protocol error."""
+        reply = await self._command(Stage.AUTH, Command(Verb.AUTH, mechanism))
+        if reply is None or reply.code != 334:
+            return reply
+        client = _Scram(mechanism, user, password)
+        reply = await self._command(
+            Stage.AUTH, Command(Verb.SASL, _b64(client.first())), shown=SCRAM_FIRST
+        )
+        if reply is None or reply.code != 334:
+            return reply
+        final, problem = client.final(_unb64(reply.text))
+        if final is not None:
+            reply = await self._command(
+                Stage.AUTH, Command(Verb.SASL, _b64(final)), shown=SCRAM_PROOF
+            )
+            if reply is None or reply.code != 334:
+                return reply  # (235 at once, or the refusal)
+            problem = client.verify(_unb64(reply.text))
+            if not problem:
+                return await self._command(Stage.AUTH, Command(Verb.SASL, ""), shown="(empty)")
+        step = self.result.steps[-1]
+        step.outcome = Outcome.PROTOCOL_ERROR
+        step.detail = (
+            f"{AUTH_EXCHANGE_BROKEN}{mechanism}: {problem}: '{reply.code} {reply.text[:80]}'"
+        )
+        await self._command(Stage.AUTH, Command(Verb.SASL, "*"))
+        if self.conn.state is ClientState.READY:
+            await self._quit()
+        return None
 
     async def _auth_cram_md5(self, user: str, password: str) -> Reply | None:
         """AUTH CRAM-MD5 (RFC 2195): the server's 334 carries a base64 challenge; the
@@ -868,9 +986,12 @@ class _Walker:
                 return reply
         step = self.result.steps[-1]
         step.outcome = Outcome.PROTOCOL_ERROR
+        why = "a challenge that is not base64 (RFC 2195 §2)" if challenge is None else ""
         step.detail = (
-            CRAM_NOT_BASE64 if challenge is None else LOGIN_LOOP
-        ) + f"'{reply.code} {reply.text[:80]}'"
+            f"{AUTH_EXCHANGE_BROKEN}CRAM-MD5: {why}: '{reply.code} {reply.text[:80]}'"
+            if why
+            else f"{LOGIN_LOOP}'{reply.code} {reply.text[:80]}'"
+        )
         await self._command(Stage.AUTH, Command(Verb.SASL, "*"))
         if self.conn.state is ClientState.READY:
             await self._quit()

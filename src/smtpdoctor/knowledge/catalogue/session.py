@@ -1223,11 +1223,12 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             title="--auth was given, and the server offers only AUTH mechanisms smtpdoctor does "
             "not speak.",
             message="--auth was given, but the server offers only AUTH {mechanisms}, and "
-            "smtpdoctor logs in with PLAIN, LOGIN or CRAM-MD5 only, so the credentials were not "
-            "tried: whether they are right is not known. {required} A client that logs in with "
-            "PLAIN or LOGIN alone (most devices, scanners and application mail libraries) "
-            "cannot log in here either. Offer PLAIN and LOGIN under TLS beside them, or check "
-            "the credentials with a client that speaks {mechanisms}.",
+            "smtpdoctor logs in with PLAIN, LOGIN, SCRAM-SHA-256, SCRAM-SHA-1 or CRAM-MD5 only, "
+            "so the credentials were not tried: whether they are right is not known. "
+            "{required} A client that logs in with PLAIN or LOGIN alone (most devices, "
+            "scanners and application mail libraries) cannot log in here either. Offer PLAIN "
+            "and LOGIN under TLS beside them, or check the credentials with a client that "
+            "speaks {mechanisms}.",
             permanence=Permanence.PERMANENT,
             retry_helps=False,
             fixes=(
@@ -1265,10 +1266,43 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             ),
             source="RFC 4954 §3, §4; RFC 2195 (CRAM-MD5); RFC 5802, RFC 7677 (SCRAM)",
             example={
-                "mechanisms": "SCRAM-SHA-256 NTLM",
-                "required": "The server requires one of: SCRAM-SHA-256 takes the password, "
-                "through a salted challenge-response (RFC 5802, RFC 7677); NTLM takes Windows "
-                "(domain) credentials, through Microsoft's NTLM challenge-response.",
+                "mechanisms": "GSSAPI NTLM",
+                "required": "The server requires one of: GSSAPI takes a Kerberos ticket; NTLM "
+                "takes Windows (domain) credentials, through Microsoft's NTLM "
+                "challenge-response.",
+            },
+        ),
+        FindingSpec(
+            "auth.exchange_broken",
+            _S.CRITICAL,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="A CRAM-MD5 or SCRAM exchange broke: the server's challenge was not the "
+            "mechanism's.",
+            message="The AUTH {mechanism} exchange broke and the walk cancelled it with '*' "
+            "(RFC 4954 §4): {why}. A client that speaks {mechanism} fails the same way: the "
+            "server's SASL layer (Dovecot auth, Cyrus SASL, a gsasl authenticator, a proxy in "
+            "front) does not play the mechanism it offers, or its stored secret does not match "
+            "(a SCRAM server signature is proved with the password). Offer only mechanisms the "
+            "SASL layer has the secrets for; check its log for the exchange.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "With Dovecot SASL, list only mechanisms whose secrets the passdb "
+                        "holds (SCRAM needs SCRAM-hashed or plain passwords; CRAM-MD5 plain "
+                        "ones).",
+                    ),
+                    "# dovecot conf.d/10-auth.conf\nauth_mechanisms = plain login",
+                    "doveadm auth test alice",
+                ),
+            ),
+            source="RFC 4954 §4; RFC 2195 §2; RFC 5802 §5, §9",
+            example={
+                "mechanism": "SCRAM-SHA-256",
+                "why": "an iteration count of 1000000000 (over 100000)",
             },
         ),
         FindingSpec(
