@@ -411,6 +411,8 @@ def test_scram_logs_in_as_the_rfcs_example(monkeypatch: pytest.MonkeyPatch, mech
             "",
             "iteration count",
         ),
+        # A nonce too long for the final message's line (RFC 5321's 512 octets).
+        ("r=rOprNGfwEbeRWgbNEkqO" + "x" * 400 + ",s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "", "nonce"),
         # A nonce that does not extend ours (RFC 5802 §5.1: a replay, or not SCRAM).
         ("r=someoneelse,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "", "not SCRAM"),
         # A server signature that is wrong: the server does not know the password.
@@ -442,3 +444,11 @@ def test_a_hostile_scram_server_is_cancelled(
     assert why in broken.detail
     named = _findings(result)["auth.exchange_broken"]
     assert "SCRAM-SHA-256" in named.message  # type: ignore[attr-defined]
+
+
+def test_a_user_name_scram_cannot_fit_on_a_line_is_not_sent_by_scram() -> None:
+    # 150 commas escape to 450 octets: SCRAM's first message would pass 512 base64-encoded.
+    options = replace(ENVELOPE, auth=("," * 150, "pencil"))
+    result, written = walk_script([*under_tls("AUTH SCRAM-SHA-256"), *REST], options)  # type: ignore[arg-type]
+    assert b"AUTH" not in _commands(written)
+    assert "auth.mechanism_unsupported" in _findings(result)

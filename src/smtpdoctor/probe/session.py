@@ -214,6 +214,13 @@ def _unb64(text: str) -> str:
         return ""
 
 
+def _scram_fits(user: str) -> bool:
+    """Whether SCRAM's first message for ``user`` (escaped, RFC 5802 §5.1) fits one
+    line of RFC 5321's 512 octets, base64-encoded."""
+    escaped = user.replace("=", "=3D").replace(",", "=2C")
+    return len(escaped.encode()) <= 300
+
+
 def _scram_nonce() -> str:
     """The client nonce (RFC 5802 §5.1 "r="): printable, no comma."""
     import secrets
@@ -245,6 +252,9 @@ class _Scram:
         ours = self.bare.split(",r=", 1)[1]
         if not nonce.startswith(ours) or nonce == ours or not count.isdigit():
             return None, "the server's first message is not SCRAM's (r=, s=, i=)"
+        if len(nonce) > 300:
+            # (the final message would not fit one line: RFC 5321 §4.5.3.1.4)
+            return None, f"a nonce of {len(nonce)} characters"
         if int(count) > SCRAM_MAX_ITERATIONS:
             return None, f"an iteration count of {count} (over {SCRAM_MAX_ITERATIONS})"
         try:
@@ -908,7 +918,7 @@ class _Walker:
             )
         elif "LOGIN" in mechanisms:
             reply = await self._auth_login(user, password)
-        elif scram := next((m for m in _SCRAM if m in mechanisms), None):
+        elif (scram := next((m for m in _SCRAM if m in mechanisms), None)) and _scram_fits(user):
             reply = await self._auth_scram(scram, user, password)
         elif "CRAM-MD5" in mechanisms:
             reply = await self._auth_cram_md5(user, password)
@@ -937,9 +947,8 @@ class _Walker:
         if reply is None or reply.code != 334:
             return reply
         client = _Scram(mechanism, user, password)
-        reply = await self._command(
-            Stage.AUTH, Command(Verb.SASL, _b64(client.first())), shown=SCRAM_FIRST
-        )
+        first = _b64(client.first())
+        reply = await self._command(Stage.AUTH, Command(Verb.SASL, first), shown=SCRAM_FIRST)
         if reply is None or reply.code != 334:
             return reply
         final, problem = client.final(_unb64(reply.text))
